@@ -1,0 +1,58 @@
+"""``keyacct-xl master``: create an empty master, check one, export without sensitive data."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from keyacct_xl.i18n import pick
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.redact import without_sensitive
+from keyacct_xl.master.schema import DATA_TABLES
+from keyacct_xl.master.writer import save_master
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``master new|check|export``."""
+    parser = sub.add_parser("master", parents=[common], help="create, check or export a master workbook")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    new = actions.add_parser("new", parents=[common], help="write an empty master workbook")
+    new.add_argument("path", type=Path)
+    new.add_argument("--company", default=None, help="company name for the Settings sheet")
+    new.set_defaults(func=_new)
+    check = actions.add_parser("check", parents=[common], help="read a master and count its rows")
+    check.add_argument("path", type=Path)
+    check.set_defaults(func=_check)
+    export = actions.add_parser("export", parents=[common], help="copy a master, optionally without sensitive data")
+    export.add_argument("path", type=Path)
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--without-sensitive", action="store_true",
+                        help="blank the columns marked sensitive (contact profiles)")
+    export.set_defaults(func=_export)
+
+
+def _new(args: argparse.Namespace) -> int:
+    master = Master.empty(lang=args.lang)
+    if args.company:
+        master.settings["company_name"] = args.company
+    print(save_master(master, args.path))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    master = load_master(args.path)
+    for schema in DATA_TABLES:
+        print(f"{schema.name:<14}{schema.sheet(master.lang):<8}{len(master.frame(schema)):>10,}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    master = load_master(args.path)
+    if args.without_sensitive:
+        master = without_sensitive(master)
+    master.path = None
+    master.headers = {}
+    save_master(master, args.out)
+    print(pick(args.lang, f"已导出：{args.out}", f"exported: {args.out}"))
+    return 0

@@ -1,0 +1,58 @@
+"""Recognize column headers: canonical keys, zh and en headers and common aliases map to one key."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.schema import Column
+
+_NOISE = re.compile(r"[\s_\-/\\()（）\[\]【】:：.。*＊#№]+")
+
+
+def normalize_header(text: object) -> str:
+    """Fold a header for comparison: NFKC (full-width to half-width), lower case, no spaces or punctuation."""
+    folded = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    return _NOISE.sub("", folded)
+
+
+def alias_map(columns: Iterable[Column]) -> dict[str, str]:
+    """Every accepted spelling of every column, normalized, mapped to its canonical key."""
+    mapping: dict[str, str] = {}
+    for col in columns:
+        for name in (col.key, col.zh, col.en, *col.aliases):
+            mapping.setdefault(normalize_header(name), col.key)
+    # Exact names win over aliases shared by two columns (e.g. 金额 is Payments.amount's alias).
+    for col in columns:
+        for name in (col.key, col.zh, col.en):
+            mapping[normalize_header(name)] = col.key
+    return mapping
+
+
+def resolve_headers(headers: Sequence[object], columns: Sequence[Column], *, where: str,
+                    required: Iterable[str] = ()) -> dict[int, str]:
+    """Map header positions to canonical keys; raise naming the missing keys and the headers seen.
+
+    A header that matches no column is ignored (the caller keeps it as an extra column if it wants);
+    a key claimed by two headers keeps the first.
+    """
+    lookup = alias_map(columns)
+    found: dict[int, str] = {}
+    for pos, header in enumerate(headers):
+        if header is None or str(header).strip() == "":
+            continue
+        key = lookup.get(normalize_header(header))
+        if key is not None and key not in found.values():
+            found[pos] = key
+    missing = [k for k in required if k not in found.values()]
+    if missing:
+        by_key = {c.key: c for c in columns}
+        wanted = "; ".join(f"{k} ({by_key[k].zh} / {by_key[k].en})" for k in missing)
+        seen = ", ".join(str(h) for h in headers if h not in (None, "")) or "none"
+        raise InputError(
+            f"{where}: missing column(s) {wanted}; headers seen: {seen}",
+            f"{where}：缺少列 {wanted}；现有表头：{seen}",
+        )
+    return found

@@ -1,0 +1,13 @@
+"""Language selection: zh is the default everywhere, en on request."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+
+def pick(lang: Lang, zh: str, en: str) -> str:
+    """Return the text for ``lang``."""
+    return zh if lang == "zh" else en

@@ -1,0 +1,94 @@
+"""Turn raw cell values (as calamine or a CSV gives them) into typed pandas columns.
+
+Bad values raise InputError naming the place, because a master value that cannot be read must
+never silently become blank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.model import dtype_for
+from keyacct_xl.master.schema import ColumnKind
+from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
+
+Locate = Callable[[int], str]
+
+
+def _fail(where: str, value: object, exc: Exception) -> InputError:
+    return InputError(f"{where}: {exc}", f"{where}：无法识别 {value!r}（{exc}）")
+
+
+def to_dates(values: Sequence[object], locate: Locate) -> pd.Series:
+    """Dates from datetimes, Excel serials or typed text."""
+    if all(isinstance(v, (dt.date, pd.Timestamp)) or is_blank(v) for v in values):
+        return pd.to_datetime(pd.Series([None if is_blank(v) else v for v in values], dtype="object"))
+    out = []
+    for i, v in enumerate(values):
+        try:
+            out.append(pd.NaT if is_blank(v) else parse_date(v))
+        except ParseError as exc:
+            raise _fail(locate(i), v, exc) from None
+    return pd.Series(pd.DatetimeIndex(out), dtype="datetime64[ns]")
+
+
+def to_numbers(values: Sequence[object], locate: Locate, *, percent: bool = False) -> pd.Series:
+    """Floats from numbers or typed amounts; ``30%`` is 0.3 in percent columns."""
+    out = []
+    for i, v in enumerate(values):
+        if is_blank(v):
+            out.append(float("nan"))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out.append(float(v))
+        else:
+            try:
+                text = str(v).strip()
+                if percent and text.endswith(("%", "％")):
+                    out.append(parse_money(text[:-1]) / 100)
+                else:
+                    out.append(parse_money(text))
+            except ParseError as exc:
+                raise _fail(locate(i), v, exc) from None
+    return pd.Series(out, dtype="float64")
+
+
+def to_ints(values: Sequence[object], locate: Locate) -> pd.Series:
+    """Whole numbers (nullable)."""
+    numbers = to_numbers(values, locate)
+    for i, n in enumerate(numbers):
+        if n == n and not float(n).is_integer():
+            raise InputError(f"{locate(i)}: {n!r} is not a whole number", f"{locate(i)}：{n!r} 不是整数")
+    return numbers.round().astype("Int64")
+
+
+def to_texts(values: Sequence[object]) -> pd.Series:
+    """Text; numbers typed into text cells (phone numbers, codes) keep their digits."""
+    out: list[object] = []
+    for v in values:
+        if is_blank(v):
+            out.append(None)
+        elif isinstance(v, float) and v.is_integer():
+            out.append(str(int(v)))
+        elif isinstance(v, (dt.datetime, dt.date)):
+            out.append(v.isoformat() if not isinstance(v, dt.datetime) or v.time() != dt.time() else
+                       v.date().isoformat())
+        else:
+            out.append(str(v) if not isinstance(v, str) else v)
+    return pd.Series(out, dtype="object")
+
+
+def convert(values: Sequence[object], kind: ColumnKind, locate: Locate) -> pd.Series:
+    """One column of raw cells as the dtype its kind is held in."""
+    if kind == "date":
+        series = to_dates(values, locate)
+    elif kind == "int":
+        series = to_ints(values, locate)
+    elif kind in ("number", "money", "percent"):
+        series = to_numbers(values, locate, percent=kind == "percent")
+    else:
+        series = to_texts(values)
+    return series.astype(dtype_for(kind)) if kind != "text" else series

@@ -1,0 +1,90 @@
+"""Read the master workbook with python-calamine: tables by their stable names, headers by alias."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import python_calamine as calamine
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.headers import resolve_headers
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.convert import convert
+from keyacct_xl.master.model import Master, dtype_for
+from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, TableSchema
+from keyacct_xl.master.settings import merge_settings
+from keyacct_xl.xlsx.ooxml import column_letter
+from keyacct_xl.xlsx.package import open_package
+
+# The columns without which a table means nothing; the others may be absent and load empty.
+REQUIRED_COLUMNS = {
+    "Customers": ("customer_id", "name"),
+    "Transactions": ("date", "customer_id", "amount"),
+    "Payments": ("date", "customer_id", "amount"),
+    "Visits": ("date", "customer_id"),
+    "Contacts": ("customer_id", "name"),
+    "Opportunities": ("customer_id",),
+    "Competitors": ("competitor",),
+    "GradeHistory": ("year", "customer_id"),
+    "Settings": ("setting", "value"),
+}
+
+
+def load_master(path: str | Path) -> Master:
+    """Load every master table into canonical DataFrames; errors name file, sheet and cell."""
+    path = Path(path)
+    open_package(path).close()  # a clear error for a missing, non-xlsx or bomb file, before calamine
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    except Exception as exc:  # calamine raises its own types for damaged parts
+        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+    present = set(book.table_names)
+    missing = [t.name for t in ALL_TABLES if t.required and t.name not in present]
+    if missing:
+        raise InputError(
+            f"{path}: not a master workbook, missing table(s) {', '.join(missing)}",
+            f"{path}：不是客户档案总表，缺少表格 {', '.join(missing)}",
+        )
+    frames, headers, sheets = {}, {}, []
+    for schema in ALL_TABLES:
+        frame, found, sheet = _read_table(book, schema, path)
+        frames[schema.attr], headers[schema.name] = frame, found
+        sheets.append(sheet)
+    settings_frame = frames.pop(SETTINGS.attr)
+    named = settings_frame.dropna(subset=["setting"])
+    settings = merge_settings(dict(zip(named["setting"], named["value"])))
+    notes = {k: v for k, v in zip(named["setting"], named["description"]) if v}
+    lang: Lang = "zh" if sheets[0] == DATA_TABLES[0].sheet_zh else "en"
+    return Master(**frames, settings=settings, lang=lang, path=path, headers=headers, settings_notes=notes)
+
+
+def _read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
+                path: Path) -> tuple[pd.DataFrame, dict[str, str], str]:
+    table = book.get_table_by_name(schema.name)
+    where = f"{path.name}: sheet {table.sheet}, table {schema.name}"
+    positions = resolve_headers(table.columns, schema.columns, where=where,
+                                required=REQUIRED_COLUMNS.get(schema.name, ()))
+    all_rows = table.to_python()
+    # Blank rows (the empty body row Excel keeps in a new table) hold no data; the rest keep their place.
+    kept = [i for i, r in enumerate(all_rows) if any(v not in ("", None) for v in r)]
+    rows = [all_rows[i] for i in kept]
+    first_row, first_col = table.start
+    data: dict[str, pd.Series] = {}
+    header_text: dict[str, str] = {}
+    for pos, header in enumerate(table.columns):
+        label = positions.get(pos, str(header))
+        values = [r[pos] for r in rows]
+        kind = schema.column(label).kind if pos in positions else "text"
+        letter = column_letter(first_col + pos + 1)
+
+        def locate(i: int, letter: str = letter, header: str = str(header)) -> str:
+            return f"{path.name}: sheet {table.sheet}, cell {letter}{first_row + 1 + kept[i]} ({header})"
+
+        data[label] = convert(values, kind, locate)
+        header_text[label] = str(header)
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+    for col in schema.columns:
+        if col.key not in frame.columns:
+            frame[col.key] = pd.Series([None] * len(frame), dtype=dtype_for(col.kind))
+    return frame, header_text, table.sheet

@@ -1,0 +1,155 @@
+"""Write the master workbook: a new one from an XlsxWriter skeleton, an existing one part by part.
+
+Only the sheet and table parts of the tables being saved (and styles.xml when a format is missing)
+change; every other part of the file keeps its exact bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import atomic_write, ensure_not_open
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
+from keyacct_xl.master.settings import DESCRIPTIONS
+from keyacct_xl.xlsx.ooxml import REL_CALC_CHAIN, parse_range, range_ref
+from keyacct_xl.xlsx.package import locate_tables, open_package, rewrite_package
+from keyacct_xl.xlsx.sheetdata import CellColumn, splice_sheet
+from keyacct_xl.xlsx.styles import ensure_formats
+from keyacct_xl.xlsx.tablepart import update_table
+
+FIXED_CREATED = dt.datetime(2026, 1, 1)
+DATE_FORMAT = "yyyy-mm-dd"
+MONEY_FORMAT = '"¥"#,##0.00'
+KIND_FORMATS = {"text": "@", "int": "0", "number": "General", "money": MONEY_FORMAT, "percent": "0%",
+                "date": DATE_FORMAT}
+TABLE_STYLE = "Table Style Medium 2"
+_CHOICES = {("Customers", "grade"): ["VIP", "A", "B", "C"], ("Customers", "credit_grade"): ["A", "B", "C"]}
+_CALC_CHAIN = "xl/calcChain.xml"
+
+
+def skeleton_bytes(lang: Lang, company: str) -> bytes:
+    """A new master with every table (header and one empty body row), formats, widths and frozen headers."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"title": pick(lang, "重点客户档案总表", "Key Account Master"), "company": company,
+                         "author": "keyacct-xl", "created": FIXED_CREATED})
+    formats = {kind: book.add_format({"num_format": code}) for kind, code in KIND_FORMATS.items()}
+    for schema in ALL_TABLES:
+        sheet = book.add_worksheet(schema.sheet(lang))
+        for i, col in enumerate(schema.columns):
+            sheet.set_column(i, i, col.width, formats[col.kind])
+            _mark_column(sheet, schema, i, lang)
+        sheet.add_table(0, 0, 1, len(schema.columns) - 1, {
+            "name": schema.name, "style": TABLE_STYLE,
+            "columns": [{"header": c.header(lang)} for c in schema.columns]})
+        sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()
+
+
+def _mark_column(sheet: xlsxwriter.worksheet.Worksheet, schema: TableSchema, index: int, lang: Lang) -> None:
+    col = schema.columns[index]
+    choices = _CHOICES.get((schema.name, col.key))
+    if choices:
+        sheet.data_validation(1, index, 1_048_575, index, {"validate": "list", "source": choices})
+    elif col.sensitive:
+        sheet.data_validation(1, index, 1_048_575, index, {
+            "validate": "any", "input_title": pick(lang, "敏感个人信息", "Sensitive personal data"),
+            "input_message": pick(lang, "仅限授权人员查阅；导出时可排除。",
+                                  "Authorised staff only; can be left out of exports.")})
+
+
+def save_master(master: Master, path: str | Path | None = None, *, tables: Iterable[str] | None = None,
+                backup: bool = True) -> Path:
+    """Write ``master`` to ``path`` atomically (backup of the previous file kept as ``name.bak.xlsx``).
+
+    ``tables`` limits the rewrite to those table names; by default every table and Settings is written.
+    """
+    target = Path(path or master.path or "")
+    if not target.name:
+        raise InputError("no path to save the master to", "未指定客户档案总表的保存路径")
+    ensure_not_open(target)
+    chosen = [TABLES_BY_NAME[n] for n in tables] if tables is not None else list(ALL_TABLES)
+    exists = target.exists()
+    company = str(master.settings.get("company_name", ""))
+    source: Path | io.BytesIO = target if exists else io.BytesIO(skeleton_bytes(master.lang, company))
+    replacements, drop = _replacements(source, target, master, chosen)
+    if not exists:
+        source.seek(0)
+    with atomic_write(target, backup=backup) as out:
+        rewrite_package(source, out, replacements, drop=drop)
+    master.path = target
+    return target
+
+
+def _replacements(source: Path | io.BytesIO, target: Path, master: Master,
+                  chosen: list[TableSchema]) -> tuple[dict, frozenset[str]]:
+    with open_package(source) as archive:
+        located = locate_tables(archive)
+        missing = [s.name for s in chosen if s.name not in located]
+        if missing:
+            raise InputError(f"{target}: the workbook has no table {', '.join(missing)} to write to",
+                             f"{target}：工作簿中没有表格 {', '.join(missing)}")
+        styles, indices = ensure_formats(archive.read("xl/styles.xml"), sorted(set(KIND_FORMATS.values())))
+        replacements: dict = {}
+        if styles != archive.read("xl/styles.xml"):
+            replacements["xl/styles.xml"] = styles
+        for schema in chosen:
+            loc = located[schema.name]
+            header_row, first_col, _, _ = parse_range(loc.ref)
+            columns = _cell_columns(master, schema, indices)
+            last_row = max(header_row + 1, header_row + len(columns[0].values))
+            ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
+            replacements[loc.table_part] = update_table(archive.read(loc.table_part), ref,
+                                                        [c.header for c in columns])
+            sheet_xml = archive.read(loc.sheet_part)
+            replacements[loc.sheet_part] = (
+                lambda out, xml=sheet_xml, cols=columns, row=header_row, col=first_col:
+                splice_sheet(xml, out, cols, row, col))
+        drop = frozenset()
+        if _CALC_CHAIN in archive.namelist():
+            # Rewritten sheets no longer match the old calculation chain; Excel rebuilds it when absent.
+            drop = frozenset({_CALC_CHAIN})
+            replacements["[Content_Types].xml"] = re.sub(
+                rb'<Override[^>]*PartName="/xl/calcChain.xml"[^>]*/>', b"", archive.read("[Content_Types].xml"))
+            replacements["xl/_rels/workbook.xml.rels"] = re.sub(
+                rb'<Relationship[^>]*Type="' + re.escape(REL_CALC_CHAIN.encode()) + rb'"[^>]*/>', b"",
+                archive.read("xl/_rels/workbook.xml.rels"))
+    return replacements, drop
+
+
+def _cell_columns(master: Master, schema: TableSchema, styles: dict[str, int]) -> list[CellColumn]:
+    frame = settings_frame(master) if schema is SETTINGS else master.frame(schema)
+    found = master.headers.get(schema.name, {})
+    order = [label for label in found if label in frame.columns]
+    order += [k for k in schema.keys if k not in order]
+    order += [str(c) for c in frame.columns if c not in order]
+    known = set(schema.keys)
+    columns = []
+    for label in order:
+        col = schema.column(label) if label in known else None
+        kind = col.kind if col else "text"
+        header = found.get(label) or (col.header(master.lang) if col else label)
+        values = frame[label] if label in frame.columns else frame.index.to_series().map(lambda _: None)
+        columns.append(CellColumn(header, values.reset_index(drop=True), kind, styles[KIND_FORMATS[kind]]))
+    return columns
+
+
+def settings_frame(master: Master) -> pd.DataFrame:
+    """The Settings table as rows of setting, value, description."""
+    rows = []
+    for key, value in master.settings.items():
+        known = DESCRIPTIONS.get(key)
+        note = master.settings_notes.get(key) or (pick(master.lang, known.zh, known.en) if known else "")
+        rows.append({"setting": key, "value": value, "description": note})
+    return pd.DataFrame(rows, columns=["setting", "value", "description"])

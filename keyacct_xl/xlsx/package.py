@@ -1,0 +1,132 @@
+"""Read an .xlsx package's structure (sheets, tables) and write a copy with some parts replaced.
+
+Parts that are not replaced are copied with their exact bytes and zip metadata, so whatever the user
+keeps in them (charts, pivot tables, images, formulas, other sheets) survives a save.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from xml.etree import ElementTree as ET
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.xlsx.ooxml import NS_MAIN, NS_PKG_REL, NS_REL, REL_TABLE
+
+# Caps against zip bombs: a master may be large, but not absurd, and not absurdly compressed.
+MAX_UNCOMPRESSED = 4 * 1024**3
+MAX_RATIO = 200
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+PartWriter = Callable[[IO[bytes]], None]
+
+
+@dataclass(frozen=True)
+class TableLocation:
+    """Where a table lives: its sheet, the sheet's part, the table's part and its range."""
+
+    name: str
+    sheet: str
+    sheet_part: str
+    table_part: str
+    ref: str
+
+
+def open_package(path: Path) -> zipfile.ZipFile:
+    """Open ``path`` as an xlsx zip, refusing what is not one and what would inflate beyond the caps."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found", f"{path}：文件不存在") from None
+    except (zipfile.BadZipFile, OSError):
+        raise InputError(
+            f"{path}: not an .xlsx workbook (not a zip package; is it .xls, encrypted or damaged?)",
+            f"{path}：不是 .xlsx 工作簿（不是 zip 包；是否为 .xls、加密或已损坏？）",
+        ) from None
+    total = sum(i.file_size for i in archive.infolist())
+    packed = sum(i.compress_size for i in archive.infolist()) or 1
+    if total > MAX_UNCOMPRESSED or (total > 64 * 1024**2 and total / packed > MAX_RATIO):
+        archive.close()
+        raise InputError(
+            f"{path}: refused, it would inflate to {total:,} bytes (compression bomb?)",
+            f"{path}：拒绝读取，解压后达 {total:,} 字节（疑似压缩炸弹）",
+        )
+    if "xl/workbook.xml" not in archive.namelist():
+        archive.close()
+        raise InputError(f"{path}: not an .xlsx workbook (no xl/workbook.xml)",
+                         f"{path}：不是 .xlsx 工作簿（缺少 xl/workbook.xml）")
+    return archive
+
+
+def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type, absolute target part) for ``part``."""
+    folder, name = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", name + ".rels")
+    if rels_name not in archive.namelist():
+        return {}
+    root = ET.fromstring(archive.read(rels_name))
+    result = {}
+    for rel in root.iter(f"{{{NS_PKG_REL}}}Relationship"):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        absolute = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join(folder, target))
+        result[rel.get("Id", "")] = (rel.get("Type", ""), absolute)
+    return result
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> worksheet part, in workbook order."""
+    root = ET.fromstring(archive.read("xl/workbook.xml"))
+    rels = _rels(archive, "xl/workbook.xml")
+    result = {}
+    for sheet in root.iter(f"{{{NS_MAIN}}}sheet"):
+        rel_id = sheet.get(f"{{{NS_REL}}}id", "")
+        if rel_id in rels:
+            result[sheet.get("name", "")] = rels[rel_id][1]
+    return result
+
+
+def locate_tables(archive: zipfile.ZipFile) -> dict[str, TableLocation]:
+    """Every Excel table in the package by its name."""
+    tables = {}
+    for sheet, part in sheet_parts(archive).items():
+        for rel_type, target in _rels(archive, part).values():
+            if rel_type != REL_TABLE or target not in archive.namelist():
+                continue
+            root = ET.fromstring(archive.read(target))
+            name = root.get("displayName") or root.get("name") or ""
+            tables[name] = TableLocation(name, sheet, part, target, root.get("ref", "A1"))
+    return tables
+
+
+def rewrite_package(source: Path, target: IO[bytes], replacements: Mapping[str, bytes | PartWriter],
+                    *, drop: frozenset[str] = frozenset()) -> None:
+    """Copy ``source`` into ``target`` replacing some parts, dropping others; new parts are appended."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename in drop:
+                continue
+            if info.filename in replacements:
+                _write_part(dst, info.filename, replacements[info.filename], info.date_time)
+            else:
+                dst.writestr(info, src.read(info.filename), compress_type=info.compress_type)
+        existing = set(src.namelist())
+        for name, content in replacements.items():
+            if name not in existing:
+                _write_part(dst, name, content, FIXED_ZIP_TIME)
+
+
+def _write_part(dst: zipfile.ZipFile, name: str, content: bytes | PartWriter, date_time: tuple) -> None:
+    info = zipfile.ZipInfo(name, date_time=date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    if isinstance(content, bytes):
+        dst.writestr(info, content)
+        return
+    with dst.open(info, "w", force_zip64=True) as stream:
+        content(stream)
