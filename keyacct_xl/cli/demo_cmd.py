@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.writer import save_master
@@ -28,6 +27,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace) -> int:
     """Generate, save, run the steps, print a summary."""
+    from keyacct_xl.demo.company import generate_demo  # the generator loads its vocabularies only when used
+
     started = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     master = generate_demo(seed=args.seed, customers=args.customers, lang=args.lang)
