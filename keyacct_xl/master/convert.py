@@ -66,10 +66,10 @@ def to_ints(values: Sequence[object], locate: Locate) -> pd.Series:
 
 
 def to_texts(values: Sequence[object]) -> pd.Series:
-    """Text; numbers typed into text cells (phone numbers, codes) keep their digits."""
+    """Text, kept verbatim (white space too); numbers typed into text cells (phone numbers, codes) keep their digits."""
     out: list[object] = []
     for v in values:
-        if is_blank(v):
+        if v is None or v == "" or (isinstance(v, float) and v != v):
             out.append(None)
         elif isinstance(v, float) and v.is_integer():
             out.append(str(int(v)))

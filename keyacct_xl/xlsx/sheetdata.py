@@ -39,6 +39,7 @@ class CellColumn:
 
 
 def _number(value: float) -> str:
+    value = float(value)  # numpy scalars would otherwise repr as "np.float64(...)"
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value)

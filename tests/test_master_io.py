@@ -1,0 +1,267 @@
+"""The master workbook: round trips, aliases, atomic saves, locks and clear errors, with real readers."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import python_calamine as calamine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from keyacct_xl import InputError, Master, MasterLockedError, load_master, save_master
+from keyacct_xl.cli.main import main
+from keyacct_xl.master.schema import CUSTOMERS, DATA_TABLES
+
+
+def small_master(lang: str = "zh") -> Master:
+    """Three customers, a few sales lines and payments: enough to see every column kind."""
+    master = Master.empty(lang=lang)
+    master.customers = pd.DataFrame({
+        "customer_id": ["C001", "C002", "C003"],
+        "name": ["上海华东五金有限公司", "广州南方塑胶厂", "=HYPERLINK(\"http://x\",\"click\")"],
+        "region": ["华东", "华南", None],
+        "credit_limit": [500000.0, 120000.5, None],
+        "payment_terms_days": pd.array([30, 60, None], dtype="Int64"),
+        "first_trade_date": pd.to_datetime(["2021-03-05", "2025-12-31", None]),
+        "phone": ["13800138000", "020-88886666", "+86 21 5555"],
+        "notes": ["  leading spaces", "line1\nline2", "@SUM(A1)"],
+    })
+    master.transactions = pd.DataFrame({
+        "doc_no": ["XS001", "XS001", "TH001"],
+        "date": pd.to_datetime(["2026-10-01", "2026-10-01", "2026-10-15"]),
+        "customer_id": ["C001", "C001", "C002"],
+        "product": ["46#抗磨液压油 200L", "黄油 15kg", "退货"],
+        "qty": [2.0, 1.5, -1.0],
+        "amount": [3700.0, 412.25, -1850.0],
+    })
+    master.payments = pd.DataFrame({
+        "receipt_no": ["SK001"], "date": pd.to_datetime(["2026-10-20"]), "customer_id": ["C001"],
+        "amount": [3700.0], "method": ["银行转账"], "reference": ["XS001"],
+    })
+    return master
+
+
+def plain(frame: pd.DataFrame) -> list[list[object]]:
+    """Rows as Python values with None for every kind of blank, so dtype conventions don't matter."""
+    return frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_round_trip_keeps_every_value(tmp_path: Path) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    loaded = load_master(path)
+    original = small_master()
+    for name in ("customers", "transactions", "payments"):
+        want = getattr(original, name)
+        assert plain(getattr(loaded, name)[want.columns]) == plain(want), name
+    assert loaded.customers["first_trade_date"].dtype.kind == "M"
+    assert loaded.customers["credit_limit"].dtype == "float64"
+    assert loaded.settings["company_name"] == "示例贸易有限公司"
+    assert loaded.settings["ageing_buckets"] == "30,60,90,180"
+    assert loaded.lang == "zh"
+
+
+def test_same_data_same_bytes(tmp_path: Path) -> None:
+    first = save_master(small_master(), tmp_path / "a.xlsx")
+    second = save_master(small_master(), tmp_path / "b.xlsx")
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_independent_readers_see_values_and_text_never_formulas(tmp_path: Path) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["客户档案"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.tables["Customers"].ref == "A1:AC4"
+    injected = sheet["B4"]
+    assert injected.data_type == "s" and injected.value == "=HYPERLINK(\"http://x\",\"click\")"
+    assert sheet["AC4"].data_type == "s" and sheet["AC4"].value == "@SUM(A1)"
+    limit_col = CUSTOMERS.keys.index("credit_limit") + 1
+    assert sheet.cell(2, limit_col).number_format == '"¥"#,##0.00'
+    date_col = CUSTOMERS.keys.index("first_trade_date") + 1
+    assert sheet.cell(2, date_col).number_format == "yyyy-mm-dd"
+    cal = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    rows = cal.get_table_by_name("Transactions").to_python()
+    assert rows[1][7] == pytest.approx(412.25)
+
+
+def test_libreoffice_opens_the_master(tmp_path: Path, libreoffice) -> None:
+    path = save_master(small_master(lang="en"), tmp_path / "master.xlsx")
+    csv = libreoffice(path, "csv")
+    text = csv.read_text(encoding="utf-8", errors="replace")
+    assert "Customer ID" in text and "C002" in text
+
+
+def _user_edits(path: Path) -> None:
+    """What a user does in Excel: add a sheet with a formula, and a column of their own to a table."""
+    book = openpyxl.load_workbook(path)
+    extra = book.create_sheet("我的分析")
+    extra["A1"], extra["A2"] = "合计", "=SUM(1,2)"
+    book.save(path)
+
+
+def test_user_sheet_and_untouched_parts_survive_a_save(tmp_path: Path) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    _user_edits(path)
+    before = parts(path)
+    master = load_master(path)
+    master.visits = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"]), "customer_id": ["C001"],
+                                  "rep": ["王伟"], "content": ["送样"]})
+    save_master(master, tables=["Visits"])
+    after = parts(path)
+    changed = {name for name in before if before[name] != after.get(name)}
+    visits_sheet = "xl/worksheets/sheet5.xml"
+    assert changed <= {visits_sheet, "xl/tables/table5.xml", "xl/styles.xml"}, changed
+    assert visits_sheet in changed
+    book = openpyxl.load_workbook(path)
+    assert book["我的分析"]["A2"].value == "=SUM(1,2)"
+    assert load_master(path).visits["content"].tolist() == ["送样"]
+    assert (tmp_path / "master.bak.xlsx").read_bytes() != path.read_bytes()
+
+
+def test_extra_user_column_is_kept(tmp_path: Path) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    master = load_master(path)
+    master.customers["我的标记"] = ["重点", None, "观察"]
+    save_master(master)
+    again = load_master(path)
+    assert again.customers["我的标记"].tolist() == ["重点", None, "观察"]
+    save_master(again)
+    assert load_master(path).customers.columns.tolist() == again.customers.columns.tolist()
+
+
+def _rename_headers(path: Path, sheet: str, renames: dict[str, str]) -> None:
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet]
+    table = next(iter(ws.tables.values()))
+    for cell in ws[1]:
+        if cell.value in renames:
+            cell.value = renames[cell.value]
+    for col in table.tableColumns:
+        col.name = renames.get(col.name, col.name)
+    book.save(path)
+
+
+@pytest.mark.parametrize("lang, renames", [
+    ("zh", {"客户编号": "客户代码", "客户名称": "单位名称", "信用额度": "授信额度"}),
+    ("en", {"Customer ID": "Customer Code", "Customer Name": "Company", "Credit Limit": "credit_limit"}),
+])
+def test_alias_headers_load(tmp_path: Path, lang: str, renames: dict[str, str]) -> None:
+    path = save_master(small_master(lang), tmp_path / "master.xlsx")
+    _rename_headers(path, CUSTOMERS.sheet(lang), renames)
+    loaded = load_master(path)
+    assert loaded.customers["customer_id"].tolist() == ["C001", "C002", "C003"]
+    assert loaded.customers["credit_limit"].tolist()[:2] == [500000.0, 120000.5]
+    save_master(loaded)  # the user's header spelling is written back, not replaced by ours
+    assert openpyxl.load_workbook(path)[CUSTOMERS.sheet(lang)]["A1"].value == next(iter(renames.values()))
+
+
+class Exploding:
+    """A value whose text cannot be produced: the write fails in the middle of a sheet."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("disk pulled out")
+
+
+def test_interrupted_save_leaves_previous_master_intact(tmp_path: Path) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    before = path.read_bytes()
+    master = load_master(path)
+    master.visits = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"] * 3), "customer_id": ["C001"] * 3,
+                                  "content": ["ok", Exploding(), "never"]})
+    with pytest.raises(RuntimeError, match="disk pulled out"):
+        save_master(master)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["master.bak.xlsx", "master.xlsx"] or \
+        sorted(p.name for p in tmp_path.iterdir()) == ["master.xlsx"]
+    assert len(load_master(path).customers) == 3
+
+
+def test_open_in_excel_refuses_writes_but_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    (tmp_path / "~$master.xlsx").write_bytes(b"owner")
+    with pytest.raises(MasterLockedError, match="open in Excel"):
+        save_master(load_master(path))
+    assert main(["master", "export", str(path), "--out", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "~$master.xlsx" in err and "Traceback" not in err
+
+
+def _one_line_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("keyacct-xl: ") and "\n" not in err and "Traceback" not in err
+    return err
+
+
+def test_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.xlsx"
+    assert "file not found" in _one_line_error(["--lang", "en", "master", "check", str(missing)], capsys)
+    text = tmp_path / "notes.xlsx"
+    text.write_text("hello")
+    assert "不是 .xlsx" in _one_line_error(["master", "check", str(text)], capsys)
+    other = tmp_path / "other.xlsx"
+    book = openpyxl.Workbook()
+    book.active["A1"] = "just a sheet"
+    book.save(other)
+    err = _one_line_error(["master", "check", str(other), "--lang", "en"], capsys)
+    assert "missing table(s) Customers" in err
+    with pytest.raises(InputError):
+        load_master(other)
+
+
+def test_bad_cell_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["销售明细"]["B3"] = "2026-13-45"
+    book.save(path)
+    err = _one_line_error(["master", "check", str(path), "--lang", "en"], capsys)
+    assert "sheet 销售明细, cell B3" in err and "2026-13-45" in err
+
+
+def test_debug_shows_traceback(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        main(["master", "check", str(tmp_path / "nope.xlsx"), "--debug"])
+
+
+def test_export_without_sensitive(tmp_path: Path) -> None:
+    master = small_master()
+    master.contacts = pd.DataFrame({"contact_id": ["P1"], "customer_id": ["C001"], "name": ["李娜"],
+                                    "health": ["高血压"], "hobbies": ["钓鱼"], "title": ["采购经理"]})
+    path = save_master(master, tmp_path / "master.xlsx")
+    out = tmp_path / "export.xlsx"
+    assert main(["master", "export", str(path), "--out", str(out), "--without-sensitive"]) == 0
+    exported = load_master(out).contacts
+    assert exported["title"].tolist() == ["采购经理"]
+    assert exported["health"].isna().all() and exported["hobbies"].isna().all()
+    assert load_master(path).contacts["health"].tolist() == ["高血压"]
+
+
+def test_every_table_has_its_stable_name(tmp_path: Path) -> None:
+    path = save_master(Master.empty(lang="en"), tmp_path / "master.xlsx")
+    cal = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    assert set(cal.table_names) == {t.name for t in DATA_TABLES} | {"Settings"}
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(notes=st.lists(_TEXT, min_size=1, max_size=5))
+def test_any_text_round_trips(tmp_path: Path, notes: list[str]) -> None:
+    master = Master.empty()
+    master.customers = pd.DataFrame({"customer_id": [f"C{i}" for i in range(len(notes))], "name": notes})
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    loaded = load_master(path).customers
+    # A blank name is no value; everything else comes back exactly.
+    expected = [n if n != "" else None for n in notes]
+    got = loaded.set_index("customer_id").reindex(master.customers["customer_id"])["name"].tolist()
+    assert got == expected
