@@ -1,0 +1,135 @@
+"""Read one table from a loose file (.xlsx, .csv, .parquet) whose headers are zh/en names or aliases.
+
+A sales manager often has a ledger export rather than a master workbook; this reader gives it the same
+canonical columns and dtypes as the master, and the same located errors (file, sheet, cell or line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+import python_calamine as calamine
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.headers import resolve_headers
+from keyacct_xl.master.convert import convert
+from keyacct_xl.master.model import dtype_for
+from keyacct_xl.master.schema import Column
+from keyacct_xl.parsing import is_blank
+from keyacct_xl.xlsx.ooxml import column_letter
+from keyacct_xl.xlsx.package import open_package
+
+SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
+# Chinese exports from older tools are often GBK; UTF-8 (with or without BOM) is tried first.
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def read_table_file(path: str | Path, columns: Sequence[Column], *, required: Iterable[str] = (),
+                    table: str | None = None) -> pd.DataFrame:
+    """Read ``path`` into a frame with canonical keys for ``columns`` (absent optional ones come empty).
+
+    In an .xlsx the Excel table named ``table`` is read when present, else the first sheet with its
+    first non-blank row as headers. Required columns must exist and have a value in every row.
+    """
+    path = Path(path)
+    required = tuple(required)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; use .xlsx, .csv or .parquet",
+                         f"{path}：不支持的文件类型 {suffix or '（无）'}，请使用 .xlsx、.csv 或 .parquet")
+    if not path.exists():
+        raise InputError(f"{path}: file not found", f"{path}：文件不存在")
+    if suffix == ".csv":
+        headers, rows, locate = _csv_cells(path)
+    elif suffix == ".parquet":
+        headers, rows, locate = _parquet_cells(path)
+    else:
+        headers, rows, locate = _xlsx_cells(path, table)
+    return _frame(path, headers, rows, locate, columns, required)
+
+
+def _frame(path: Path, headers: list[object], rows: list[list[object]], locate, columns: Sequence[Column],
+           required: tuple[str, ...]) -> pd.DataFrame:
+    positions = resolve_headers(headers, columns, where=str(path), required=required)
+    rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
+    if not rows:
+        raise InputError(f"{path}: the table has headers but no data rows", f"{path}：表格只有表头，没有数据行")
+    by_key = {c.key: c for c in columns}
+    data: dict[str, pd.Series] = {}
+    for pos, key in positions.items():
+        values = [r[pos] if pos < len(r) - 1 else None for r in rows]
+        data[key] = convert(values, by_key[key].kind, lambda i, p=pos, h=headers[pos]: locate(rows[i], p, h))
+        blanks = [i for i, v in enumerate(values) if is_blank(v)]
+        if key in required and blanks:
+            shown = "; ".join(locate(rows[i], pos, headers[pos]) for i in blanks[:5])
+            more = f" (+{len(blanks) - 5} more)" if len(blanks) > 5 else ""
+            raise InputError(f"{shown}{more}: {key} is required but blank",
+                             f"{shown}{more}：{by_key[key].zh} 为必填项，不能为空")
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+    for col in columns:
+        if col.key not in frame.columns:
+            frame[col.key] = pd.Series([None] * len(frame), dtype=dtype_for(col.kind))
+    return frame[[c.key for c in columns]]
+
+
+def _with_line(rows: list[list[object]], first_line: int) -> list[list[object]]:
+    # The source line travels with the row (as its last item) so errors name it after blank rows are dropped.
+    return [[*r, first_line + i] for i, r in enumerate(rows)]
+
+
+def _csv_cells(path: Path):
+    for encoding in CSV_ENCODINGS:
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, header=None, encoding=encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.EmptyDataError:
+            raise InputError(f"{path}: the file is empty", f"{path}：文件为空") from None
+    else:
+        raise InputError(f"{path}: cannot decode the text (tried UTF-8 and GB18030)",
+                         f"{path}：无法识别文本编码（已尝试 UTF-8 和 GB18030）")
+    values = raw.to_numpy(dtype=object).tolist()
+    rows = _with_line(values[1:], 2)
+    return values[0], rows, lambda row, pos, header: f"{path.name}: line {row[-1]}, column {header}"
+
+
+def _parquet_cells(path: Path):
+    try:
+        raw = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise InputError(f"{path}: cannot read the parquet file ({exc})", f"{path}：无法读取 parquet 文件（{exc}）") \
+            from None
+    values = raw.astype(object).where(raw.notna(), None).to_numpy().tolist()
+    rows = _with_line(values, 1)
+    return list(raw.columns), rows, lambda row, pos, header: f"{path.name}: row {row[-1]}, column {header}"
+
+
+def _xlsx_cells(path: Path, table: str | None):
+    open_package(path).close()  # clear errors for non-xlsx, damaged or bomb files before calamine
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+        if table and table in book.table_names:
+            found = book.get_table_by_name(table)
+            # calamine's start is the first data row (0-based): Excel row start + 1.
+            sheet, (first, left) = found.sheet, found.start
+            headers, body, first = list(found.columns), found.to_python(), first + 1
+        else:
+            first = book.get_sheet_by_index(0)
+            sheet, cells = first.name, first.to_python(skip_empty_area=False)
+            top = next((i for i, r in enumerate(cells) if any(not is_blank(v) for v in r)), None)
+            if top is None:
+                raise InputError(f"{path}: sheet {sheet} is empty", f"{path}：工作表 {sheet} 为空")
+            left, headers, body, first = 0, cells[top], cells[top + 1:], top + 2
+    except InputError:
+        raise
+    except Exception as exc:  # calamine raises its own types for damaged parts
+        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+    rows = _with_line([list(r) for r in body], first)
+
+    def locate(row: list[object], pos: int, header: object) -> str:
+        return f"{path.name}: sheet {sheet}, cell {column_letter(left + pos + 1)}{row[-1]} ({header})"
+
+    return headers, rows, locate

@@ -1,0 +1,83 @@
+"""The loose-table reader: alias headers, three file types, located errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xlsxwriter
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.schema import TRANSACTIONS
+from keyacct_xl.tablefile import read_table_file
+
+REQUIRED = ("customer_id", "date", "amount")
+
+
+def _write_xlsx(path: Path, rows: list[list[object]], *, top: int = 0) -> Path:
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("明细")
+    for i, row in enumerate(rows):
+        sheet.write_row(top + i, 0, row)
+    book.close()
+    return path
+
+
+def test_csv_with_chinese_headers_and_gbk(tmp_path: Path) -> None:
+    path = tmp_path / "tx.csv"
+    path.write_bytes("客户编号,销售日期,销售额,单号\nC1,2026年3月1日,\"¥1,200.50\",D1\nC2,2026/03/02,3万,D2\n"
+                     .encode("gb18030"))
+    frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert list(frame["customer_id"]) == ["C1", "C2"]
+    assert list(frame["amount"]) == [1200.5, 30000.0]
+    assert list(frame["date"]) == [pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-02")]
+    assert list(frame["doc_no"]) == ["D1", "D2"]
+    assert frame["product"].isna().all()
+
+
+def test_xlsx_first_sheet_with_offset_headers_and_blank_rows(tmp_path: Path) -> None:
+    path = _write_xlsx(tmp_path / "tx.xlsx", [["Customer ID", "Order Date", "Revenue"], ["C1", "2026-01-05", 10],
+                                              [None, None, None], ["C2", "2026-01-06", 20]], top=2)
+    frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert list(frame["amount"]) == [10.0, 20.0]
+
+
+def test_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "tx.parquet"
+    pd.DataFrame({"customer_id": ["C1"], "date": [pd.Timestamp("2026-01-01")], "amount": [5.0]}).to_parquet(path)
+    frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert frame.loc[0, "amount"] == 5.0
+
+
+def test_missing_column_names_expected_and_seen(tmp_path: Path) -> None:
+    path = tmp_path / "tx.csv"
+    path.write_text("客户编号,日期\nC1,2026-01-01\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"missing column\(s\) amount \(金额 / Amount\).*headers seen: 客户编号, 日期"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+
+
+def test_bad_date_names_the_cell(tmp_path: Path) -> None:
+    path = _write_xlsx(tmp_path / "tx.xlsx", [["客户编号", "日期", "金额"], ["C1", "2026-01-05", 1],
+                                              ["C2", "next tuesday", 2]])
+    with pytest.raises(InputError, match=r"sheet 明细, cell B3 \(日期\)"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+
+
+def test_bad_amount_and_blank_required_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "tx.csv"
+    path.write_text("客户编号,日期,金额\nC1,2026-01-01,12\nC2,2026-01-02,abc\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 3, column 金额"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    path.write_text("客户编号,日期,金额\nC1,2026-01-01,12\n,2026-01-02,3\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 3, column 客户编号: customer_id is required but blank"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+
+
+def test_empty_and_unsupported(tmp_path: Path) -> None:
+    path = tmp_path / "tx.csv"
+    path.write_text("客户编号,日期,金额\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no data rows"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    with pytest.raises(InputError, match=r"unsupported file type \.txt"):
+        read_table_file(tmp_path / "tx.txt", TRANSACTIONS.columns)
