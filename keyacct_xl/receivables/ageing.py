@@ -1,0 +1,96 @@
+"""Ageing of receivables (账龄分析): open amounts per customer by days past due.
+
+Buckets count days past the due date at ``as_of``: not yet due, then 1–30, 31–60, 61–90, 91–180 and more than
+180 days by default (the ``ageing_buckets`` setting). Credit the customer holds (unused credit notes and
+payments) is its own column, so the buckets and that column always add up to the balance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.receivables.ledger import Ledger
+
+DEFAULT_BUCKETS = (30, 60, 90, 180)
+INFO_COLUMNS = ["customer_id", "name", "rep", "credit_grade", "credit_limit"]
+
+
+def parse_buckets(text: object) -> tuple[int, ...]:
+    """``"30,60,90,180"`` as increasing whole days; a clear error otherwise."""
+    parts = [p.strip() for p in str(text).replace("，", ",").split(",") if p.strip()]
+    try:
+        days = tuple(int(p) for p in parts)
+    except ValueError:
+        days = ()
+    if not days or any(d <= 0 for d in days) or list(days) != sorted(set(days)):
+        raise InputError(f"ageing buckets {text!r}: give increasing whole days such as 30,60,90,180",
+                         f"账龄分段 {text!r} 无效：请填写递增的天数，例如 30,60,90,180")
+    return days
+
+
+def bucket_columns(buckets: Sequence[int]) -> list[str]:
+    """Column names: not_due, d1_30, d31_60, ..., d180_plus."""
+    names = ["not_due"]
+    low = 1
+    for high in buckets:
+        names.append(f"d{low}_{high}")
+        low = high + 1
+    names.append(f"d{buckets[-1]}_plus")
+    return names
+
+
+def ageing_columns(buckets: Sequence[int] = DEFAULT_BUCKETS) -> list[str]:
+    """Every output column in order."""
+    return [*INFO_COLUMNS, *bucket_columns(buckets), "unapplied_credit", "balance", "over_limit"]
+
+
+def age_ledger(ledger: Ledger, customers: pd.DataFrame, *,
+               buckets: Sequence[int] = DEFAULT_BUCKETS) -> pd.DataFrame:
+    """One row per customer with an open item or credit; the buckets plus unapplied_credit equal balance."""
+    names = bucket_columns(buckets)
+    inv = ledger.invoices
+    debit = inv[inv["open_amount"] > 0]
+    overdue = (ledger.as_of - debit["due_date"]).dt.days.to_numpy()
+    # Index 0 is not due; each bucket upper bound is inclusive.
+    slot = np.searchsorted(np.asarray(buckets), overdue, side="left") + 1
+    slot = np.where(overdue <= 0, 0, slot)
+    frame = pd.DataFrame({"customer_id": debit["customer_id"].to_numpy(), "slot": slot,
+                          "amount": debit["open_amount"].to_numpy()})
+    table = frame.pivot_table(index="customer_id", columns="slot", values="amount", aggfunc="sum", fill_value=0.0)
+    table = table.reindex(columns=range(len(names)), fill_value=0.0)
+    table.columns = names
+    credit_notes = inv[inv["open_amount"] < 0].groupby("customer_id")["open_amount"].sum()
+    credit = credit_notes.add(ledger.unapplied, fill_value=0.0)
+    ids = table.index.union(credit.index)
+    out = table.reindex(ids, fill_value=0.0)
+    out["unapplied_credit"] = credit.reindex(ids, fill_value=0.0)
+    out = out.round(2)
+    out["balance"] = out[[*names, "unapplied_credit"]].sum(axis=1).round(2)
+    out = out.reset_index(names="customer_id")
+    info = _customer_info(customers)
+    out = out.merge(info, on="customer_id", how="left")
+    limit = out["credit_limit"]
+    out["over_limit"] = (limit.notna() & (out["balance"] > limit)).astype(bool)
+    return out[ageing_columns(buckets)].sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+def _customer_info(customers: pd.DataFrame) -> pd.DataFrame:
+    info = customers.reindex(columns=INFO_COLUMNS).copy()
+    info["customer_id"] = info["customer_id"].astype(str).str.strip()
+    info["credit_limit"] = pd.to_numeric(info["credit_limit"], errors="coerce").astype("float64")
+    for col in ("name", "rep", "credit_grade"):
+        info[col] = info[col].astype("object")
+    return info.drop_duplicates("customer_id")
+
+
+def ageing_totals(table: pd.DataFrame, *, buckets: Sequence[int] = DEFAULT_BUCKETS) -> dict[str, float]:
+    """Column totals of the money columns, and the count of customers over their limit."""
+    money = [*bucket_columns(buckets), "unapplied_credit", "balance"]
+    totals: dict[str, float] = {c: round(float(table[c].sum()), 2) for c in money}
+    totals["credit_limit"] = round(float(table["credit_limit"].sum()), 2)
+    totals["over_limit"] = int(table["over_limit"].sum())
+    return totals

@@ -1,0 +1,47 @@
+"""Writing receivables reports: deterministic XlsxWriter workbooks and Excel-friendly CSV, both atomic."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import atomic_write
+from keyacct_xl.master.writer import DATE_FORMAT, FIXED_CREATED, MONEY_FORMAT
+
+__all__ = ["DATE_FORMAT", "MONEY_FORMAT", "check_suffix", "workbook", "write_csv"]
+
+
+def check_suffix(path: Path, allowed: tuple[str, ...]) -> str:
+    """The output format from ``path``'s suffix, or a clear error listing the allowed ones."""
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise InputError(f"{path}: output must end in {' or '.join(allowed)}",
+                         f"{path}：输出文件扩展名必须是 {' 或 '.join(allowed)}")
+    return suffix
+
+
+@contextmanager
+def workbook(path: Path, title: str) -> Iterator[xlsxwriter.Workbook]:
+    """An in-memory XlsxWriter workbook with fixed properties (same inputs, same bytes), saved atomically."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False})
+    book.set_properties({"title": title, "author": "keyacct-xl", "created": FIXED_CREATED})
+    yield book
+    book.close()
+    with atomic_write(Path(path), backup=False) as out:
+        out.write(buffer.getvalue())
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """UTF-8 with BOM (so Excel opens Chinese text correctly), dates as yyyy-mm-dd."""
+    text = frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n")
+    with atomic_write(Path(path), backup=False) as out:
+        out.write(text.encode("utf-8-sig"))
+    return Path(path)

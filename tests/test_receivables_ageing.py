@@ -1,0 +1,129 @@
+"""Ageing: hand-computed buckets, the buckets-sum-to-balance property, the workbook read back three ways."""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+import python_calamine as calamine
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.writer import save_master
+from keyacct_xl.receivables.ageing import age_ledger, bucket_columns, parse_buckets
+from keyacct_xl.receivables.ageing_report import write_ageing
+from keyacct_xl.receivables.ledger import build_ledger
+from tests.test_receivables_ledger import D, pay, tx
+
+CUSTOMERS = pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "name": ["甲公司", "乙公司", "丙公司"],
+                          "rep": ["张三", "李四", "张三"], "credit_grade": ["A", "B", "C"],
+                          "credit_limit": [1000.0, float("nan"), 0.0], "payment_terms_days": [30, 0, 10]})
+AS_OF = D("2026-11-30")
+
+
+def sample_ledger():
+    transactions = tx(("C1", "S1", "2026-11-15", 300.0),   # due 12-15: not due
+                      ("C1", "S2", "2026-10-01", 400.0),   # due 10-31: 30 days -> d1_30
+                      ("C1", "S3", "2026-03-01", 500.0),   # due 03-31: 244 days -> d180_plus
+                      ("C2", "S4", "2026-09-01", 200.0),   # due 09-01: 90 days -> d61_90
+                      ("C2", "CN1", "2026-11-01", -50.0),  # settles part of S4
+                      ("C3", "S5", "2026-11-25", 10.0))    # due 12-05: not due, but limit 0
+    payments = pay(("C1", "R1", "2026-11-20", 100.0, "S3"), ("C2", "R2", "2026-11-20", 300.0, None))
+    return build_ledger(transactions, payments, CUSTOMERS, as_of=AS_OF)
+
+
+def test_buckets_hand_computed():
+    table = age_ledger(sample_ledger(), CUSTOMERS).set_index("customer_id")
+    assert table.loc["C1", ["not_due", "d1_30", "d31_60", "d180_plus", "balance"]].tolist() == [300, 400, 0, 400, 1100]
+    assert bool(table.loc["C1", "over_limit"]) is True
+    # C2: 200 - 50 credit note - 300 paid = -150, all of it unapplied payment.
+    assert table.loc["C2", "unapplied_credit"] == -150 and table.loc["C2", "balance"] == -150
+    assert table.loc["C2", "d61_90"] == 0 and bool(table.loc["C2", "over_limit"]) is False
+    assert bool(table.loc["C3", "over_limit"]) is True and table.loc["C3", "name"] == "丙公司"
+
+
+def test_bucket_names_and_bad_buckets():
+    assert bucket_columns((30, 60, 90, 180)) == ["not_due", "d1_30", "d31_60", "d61_90", "d91_180", "d180_plus"]
+    assert parse_buckets("15，45") == (15, 45)
+    for bad in ("", "30,20", "a,b", "0,30"):
+        with pytest.raises(InputError, match="ageing buckets"):
+            parse_buckets(bad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(docs=st.lists(st.tuples(st.sampled_from(["C1", "C2", "C3"]), st.sampled_from(["S1", "S2", "S3", "S4"]),
+                               st.integers(0, 330).map(lambda n: D("2026-01-01") + pd.Timedelta(days=n)),
+                               st.integers(-20_000, 200_000).map(lambda c: c / 100)), max_size=12),
+       paid=st.lists(st.tuples(st.sampled_from(["C1", "C2"]), st.integers(0, 150_000).map(lambda c: c / 100)),
+                     max_size=5))
+def test_buckets_sum_to_balance(docs, paid):
+    transactions = tx(*docs)
+    payments = pay(*[(c, f"R{i}", "2026-06-01", a, None) for i, (c, a) in enumerate(paid)])
+    ledger = build_ledger(transactions, payments, CUSTOMERS, as_of=AS_OF)
+    table = age_ledger(ledger, CUSTOMERS)
+    parts = table[[*bucket_columns((30, 60, 90, 180)), "unapplied_credit"]].sum(axis=1)
+    assert ((parts - table["balance"]).abs() < 0.005).all()
+    expected = transactions.groupby("customer_id")["amount"].sum().add(
+        -payments.groupby("customer_id")["amount"].sum(), fill_value=0)
+    got = table.set_index("customer_id")["balance"].reindex(expected.index, fill_value=0.0)
+    assert ((got - expected).abs() < 0.005).all()
+    assert (table["unapplied_credit"] <= 0).all()
+
+
+def check_workbook(path):
+    table = age_ledger(sample_ledger(), CUSTOMERS)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert "Ageing" in sheet.tables
+    assert sheet.tables["Ageing"].ref == f"A3:{openpyxl.utils.get_column_letter(table.shape[1])}{3 + len(table) + 1}"
+    header = [c.value for c in sheet[3]]
+    assert header == list(table.columns)
+    c1 = [c.value for c in sheet[4]]
+    assert c1[0] == "C1" and c1[header.index("balance")] == 1100
+    late = sheet.cell(4, header.index("d180_plus") + 1)
+    assert late.fill.fgColor.rgb.endswith("FCE4D6")
+    assert sheet.cell(4, header.index("balance") + 1).number_format == '"¥"#,##0.00'
+    total = [c.value for c in sheet[4 + len(table)]]
+    assert total[0] == "合计"
+    cal = calamine.CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name("Ageing")
+    rows = cal.to_python()
+    assert cal.columns == list(table.columns) and rows[0][0] == "C1"
+    balance = cal.columns.index("balance")
+    # calamine gives the body rows only, without the totals row.
+    assert len(rows) == 3 and sum(r[balance] for r in rows) == pytest.approx(1100 - 150 + 10)
+
+
+def test_workbook_reads_back(tmp_path):
+    ledger = sample_ledger()
+    path = write_ageing(age_ledger(ledger, CUSTOMERS), tmp_path / "ageing.xlsx", as_of=ledger.as_of, lang="zh")
+    check_workbook(path)
+    again = write_ageing(age_ledger(ledger, CUSTOMERS), tmp_path / "again.xlsx", as_of=ledger.as_of, lang="zh")
+    assert again.read_bytes() == path.read_bytes()
+
+
+@pytest.mark.libreoffice
+def test_workbook_opens_in_libreoffice(tmp_path, libreoffice):
+    ledger = sample_ledger()
+    path = write_ageing(age_ledger(ledger, CUSTOMERS), tmp_path / "ageing.xlsx", as_of=ledger.as_of, lang="en")
+    csv = libreoffice(path, "csv").read_text(encoding="utf-8")
+    assert "C1" in csv and "1100" in csv
+
+
+def test_cli_writes_csv_with_totals_row(tmp_path, capsys):
+    master = Master.empty(lang="zh")
+    master.customers = CUSTOMERS.reindex(columns=master.customers.columns)
+    master.customers["credit_limit"] = CUSTOMERS["credit_limit"]
+    master.customers["payment_terms_days"] = pd.array([30, 0, 10], dtype="Int64")
+    master.transactions = tx(("C1", "S1", "2026-10-01", 400.0)).reindex(columns=master.transactions.columns)
+    master.payments = pay(("C1", "R1", "2026-11-30", 100.0, None)).reindex(columns=master.payments.columns)
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    out = tmp_path / "ageing.csv"
+    assert main(["ageing", str(path), "--out", str(out), "--lang", "en"]) == 0
+    frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"customer_id": str})
+    assert frame["customer_id"].tolist() == ["C1", "Total"]
+    assert frame.loc[0, "d1_30"] == 300 and frame.loc[1, "balance"] == 300
+    assert "1 customers" in capsys.readouterr().out
+    assert main(["ageing", str(path), "--buckets", "30,10", "--out", str(out)]) == 2
