@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -21,8 +22,9 @@ from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS
+from keyacct_xl.xlsx.newtable import plan_new_table
 from keyacct_xl.xlsx.ooxml import REL_CALC_CHAIN, parse_range, range_ref
-from keyacct_xl.xlsx.package import locate_tables, open_package, rewrite_package
+from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package, rewrite_package, sheet_parts
 from keyacct_xl.xlsx.sheetdata import CellColumn, splice_sheet
 from keyacct_xl.xlsx.styles import ensure_formats
 from keyacct_xl.xlsx.tablepart import update_table
@@ -33,6 +35,7 @@ MONEY_FORMAT = '"¥"#,##0.00'
 KIND_FORMATS = {"text": "@", "int": "0", "number": "General", "money": MONEY_FORMAT, "percent": "0%",
                 "date": DATE_FORMAT}
 TABLE_STYLE = "Table Style Medium 2"
+TABLE_STYLE_XML = "TableStyleMedium2"  # the same style as named inside a table part
 _CHOICES = {("Customers", "grade"): ["VIP", "A", "B", "C"], ("Customers", "credit_grade"): ["A", "B", "C"]}
 _CALC_CHAIN = "xl/calcChain.xml"
 
@@ -78,41 +81,69 @@ def save_master(master: Master, path: str | Path | None = None, *, tables: Itera
     target = Path(path or master.path or "")
     if not target.name:
         raise InputError("no path to save the master to", "未指定客户档案总表的保存路径")
-    ensure_not_open(target)
     chosen = [TABLES_BY_NAME[n] for n in tables] if tables is not None else list(ALL_TABLES)
-    exists = target.exists()
+    frames = {s: settings_frame(master) if s is SETTINGS else master.frame(s) for s in chosen}
     company = str(master.settings.get("company_name", ""))
-    source: Path | io.BytesIO = target if exists else io.BytesIO(skeleton_bytes(master.lang, company))
-    replacements, drop = _replacements(source, target, master, chosen)
-    if not exists:
-        source.seek(0)
-    with atomic_write(target, backup=backup) as out:
-        rewrite_package(source, out, replacements, drop=drop)
+    skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
+    _write(target, frames, lang=master.lang, headers=master.headers, backup=backup, skeleton=skeleton,
+           add_missing=False)
     master.path = target
     return target
 
 
-def _replacements(source: Path | io.BytesIO, target: Path, master: Master,
-                  chosen: list[TableSchema]) -> tuple[dict, frozenset[str]]:
+def write_tables(path: str | Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: Lang,
+                 headers: Mapping[str, Mapping[str, str]] | None = None, backup: bool = True) -> Path:
+    """Write each frame into its schema's table of the existing workbook ``path``, part by part.
+
+    A table the workbook lacks is added on a new sheet named for ``lang``; every part that neither holds a
+    written table nor lists the sheets (workbook.xml, its rels, content types, styles) keeps its exact bytes.
+    Columns are written in the order found in the file, then the schema's, then the frame's extra columns.
+    """
+    target = Path(path)
+    _write(target, frames, lang=lang, headers=headers or {}, backup=backup, skeleton=None, add_missing=True)
+    return target
+
+
+def _write(target: Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: Lang,
+           headers: Mapping[str, Mapping[str, str]], backup: bool, skeleton: bytes | None,
+           add_missing: bool) -> None:
+    ensure_not_open(target)
+    source: Path | io.BytesIO = io.BytesIO(skeleton) if skeleton is not None else target
+    replacements, drop = _replacements(source, target, frames, lang, headers, add_missing)
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    with atomic_write(target, backup=backup) as out:
+        rewrite_package(source, out, replacements, drop=drop)
+
+
+def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[TableSchema, pd.DataFrame],
+                  lang: Lang, headers: Mapping[str, Mapping[str, str]],
+                  add_missing: bool) -> tuple[dict, frozenset[str]]:
     with open_package(source) as archive:
         located = locate_tables(archive)
-        missing = [s.name for s in chosen if s.name not in located]
-        if missing:
+        missing = [s.name for s in frames if s.name not in located]
+        if missing and not add_missing:
             raise InputError(f"{target}: the workbook has no table {', '.join(missing)} to write to",
                              f"{target}：工作簿中没有表格 {', '.join(missing)}")
         styles, indices = ensure_formats(archive.read("xl/styles.xml"), sorted(set(KIND_FORMATS.values())))
         replacements: dict = {}
         if styles != archive.read("xl/styles.xml"):
             replacements["xl/styles.xml"] = styles
-        for schema in chosen:
-            loc = located[schema.name]
+        sheet_names = set(sheet_parts(archive))
+        for schema, frame in frames.items():
+            columns = cell_columns(frame, schema, headers.get(schema.name, {}), lang, indices)
+            loc = located.get(schema.name)
+            if loc is None:
+                sheet_name = _free_sheet_name(schema.sheet(lang), sheet_names)
+                sheet_names.add(sheet_name)
+                loc = _add_table(archive, replacements, schema, columns, sheet_name, frame,
+                                 headers.get(schema.name, {}))
             header_row, first_col, _, _ = parse_range(loc.ref)
-            columns = _cell_columns(master, schema, indices)
             last_row = max(header_row + 1, header_row + len(columns[0].values))
             ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
-            replacements[loc.table_part] = update_table(archive.read(loc.table_part), ref,
-                                                        [c.header for c in columns])
-            sheet_xml = archive.read(loc.sheet_part)
+            table_xml = replacements.get(loc.table_part) or archive.read(loc.table_part)
+            replacements[loc.table_part] = update_table(table_xml, ref, [c.header for c in columns])
+            sheet_xml = replacements.get(loc.sheet_part) or archive.read(loc.sheet_part)
             replacements[loc.sheet_part] = (
                 lambda out, xml=sheet_xml, cols=columns, row=header_row, col=first_col:
                 splice_sheet(xml, out, cols, row, col))
@@ -120,26 +151,52 @@ def _replacements(source: Path | io.BytesIO, target: Path, master: Master,
         if _CALC_CHAIN in archive.namelist():
             # Rewritten sheets no longer match the old calculation chain; Excel rebuilds it when absent.
             drop = frozenset({_CALC_CHAIN})
+            content_types = replacements.get("[Content_Types].xml") or archive.read("[Content_Types].xml")
             replacements["[Content_Types].xml"] = re.sub(
-                rb'<Override[^>]*PartName="/xl/calcChain.xml"[^>]*/>', b"", archive.read("[Content_Types].xml"))
+                rb'<Override[^>]*PartName="/xl/calcChain.xml"[^>]*/>', b"", content_types)
+            rels = replacements.get("xl/_rels/workbook.xml.rels") or archive.read("xl/_rels/workbook.xml.rels")
             replacements["xl/_rels/workbook.xml.rels"] = re.sub(
-                rb'<Relationship[^>]*Type="' + re.escape(REL_CALC_CHAIN.encode()) + rb'"[^>]*/>', b"",
-                archive.read("xl/_rels/workbook.xml.rels"))
+                rb'<Relationship[^>]*Type="' + re.escape(REL_CALC_CHAIN.encode()) + rb'"[^>]*/>', b"", rels)
     return replacements, drop
 
 
-def _cell_columns(master: Master, schema: TableSchema, styles: dict[str, int]) -> list[CellColumn]:
-    frame = settings_frame(master) if schema is SETTINGS else master.frame(schema)
-    found = master.headers.get(schema.name, {})
+def _free_sheet_name(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or ``wanted (2)``... when a sheet of that name exists (Excel compares names case-blind)."""
+    lowered = {t.lower() for t in taken}
+    name, n = wanted[:31], 1
+    while name.lower() in lowered:
+        n += 1
+        name = f"{wanted[:26]} ({n})"
+    return name
+
+
+def _add_table(archive: zipfile.ZipFile, replacements: dict, schema: TableSchema, columns: list[CellColumn],
+               sheet_name: str, frame: pd.DataFrame, found: Mapping[str, str]) -> TableLocation:
+    labels = column_order(frame, schema, found)
+    widths = [schema.column(k).width if k in schema.keys else 14 for k in labels]
+    ref = range_ref(1, 1, 2, len(columns))
+    planned = plan_new_table(archive, replacements, sheet_name=sheet_name, table_name=schema.name, ref=ref,
+                             headers=[c.header for c in columns], widths=widths, style=TABLE_STYLE_XML)
+    replacements.update(planned.parts)
+    return TableLocation(schema.name, sheet_name, planned.sheet_part, planned.table_part, ref)
+
+
+def column_order(frame: pd.DataFrame, schema: TableSchema, found: Mapping[str, str]) -> list[str]:
+    """Column labels in write order: as found in the file, then the schema's keys, then the frame's extras."""
     order = [label for label in found if label in frame.columns]
     order += [k for k in schema.keys if k not in order]
-    order += [str(c) for c in frame.columns if c not in order]
+    return order + [str(c) for c in frame.columns if c not in order]
+
+
+def cell_columns(frame: pd.DataFrame, schema: TableSchema, found: Mapping[str, str], lang: Lang,
+                 styles: Mapping[str, int]) -> list[CellColumn]:
+    """The columns to write for ``frame``, in ``column_order``, each with its header, kind and style."""
     known = set(schema.keys)
     columns = []
-    for label in order:
+    for label in column_order(frame, schema, found):
         col = schema.column(label) if label in known else None
         kind = col.kind if col else "text"
-        header = found.get(label) or (col.header(master.lang) if col else label)
+        header = found.get(label) or (col.header(lang) if col else label)
         values = frame[label] if label in frame.columns else frame.index.to_series().map(lambda _: None)
         columns.append(CellColumn(header, values.reset_index(drop=True), kind, styles[KIND_FORMATS[kind]]))
     return columns

@@ -11,7 +11,7 @@ NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_TABLE = NS_REL + "/table"
 REL_CALC_CHAIN = NS_REL + "/calcChain"
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")  # CR too: XML parsers turn a raw CR into LF
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 

@@ -1,0 +1,1 @@
+"""Consolidation: merge the forms reps send back into the master workbook."""

@@ -1,0 +1,111 @@
+"""The master tables consolidation writes: provenance-extended data tables and its own bookkeeping tables.
+
+Merged rows carry where they came from (file, sheet, row, rep, period, file hash, time), so any master row
+can be traced to the submission that brought it and replaced when that submission is superseded.
+"""
+
+from __future__ import annotations
+
+from keyacct_xl.master.schema import (
+    COMPETITORS,
+    CONTACTS,
+    CUSTOMER_ID,
+    CUSTOMERS,
+    REP,
+    VISITS,
+    Column,
+    ColumnKind,
+    TableSchema,
+)
+
+
+def _c(key: str, zh: str, en: str, kind: ColumnKind = "text", aliases: str = "", width: int = 12) -> Column:
+    return Column(key, zh, en, kind, tuple(a for a in aliases.split("|") if a), False, width)
+
+
+PERIOD = _c("period", "期间", "Period", "text", "周期|Week|Month", 10)
+SHA256 = _c("file_sha256", "文件指纹", "File SHA-256", "text", "sha256", 20)
+PROVENANCE: tuple[Column, ...] = (
+    _c("source_file", "来源文件", "Source File", "text", "", 28),
+    _c("source_sheet", "来源工作表", "Source Sheet", "text", "", 12),
+    _c("source_row", "来源行", "Source Row", "int", "", 7),
+    REP,
+    PERIOD,
+    SHA256,
+    _c("consolidated_at", "汇总时间", "Consolidated At", "text", "", 19),
+)
+PROVENANCE_KEYS = tuple(c.key for c in PROVENANCE)
+
+
+def with_provenance(schema: TableSchema) -> TableSchema:
+    """``schema`` with the provenance columns appended (a column it already has, such as rep, is kept once)."""
+    extra = tuple(c for c in PROVENANCE if c.key not in schema.keys)
+    return TableSchema(schema.name, schema.attr, schema.sheet_zh, schema.sheet_en, schema.columns + extra)
+
+
+WEEKLY_PLANS = TableSchema("WeeklyPlans", "weekly_plans", "周工作计划", "Weekly Plans", (
+    _c("date", "日期", "Date", "date", "计划日期", 11),
+    _c("weekday", "星期", "Weekday", "text", "周几|Day", 6),
+    _c("time_slot", "时段", "Time Slot", "text", "时间|Time", 10),
+    _c("activity", "工作内容", "Activity", "text", "活动|事项|工作事项", 24),
+    CUSTOMER_ID,
+    _c("goal", "目标", "Goal", "text", "预期目标|目的", 20),
+    _c("result", "结果", "Result", "text", "完成情况|实际结果", 20),
+    *PROVENANCE,
+))
+
+QUOTATIONS = TableSchema("Quotations", "quotations", "报价单", "Quotations", (
+    _c("quote_no", "报价单号", "Quote No", "text", "报价编号|编号", 14),
+    _c("date", "报价日期", "Quote Date", "date", "日期", 11),
+    CUSTOMER_ID,
+    _c("valid_until", "有效期至", "Valid Until", "date", "有效期", 11),
+    _c("certificates", "随附证照", "Certificates", "text", "证照|资质", 30),
+    _c("notes", "备注", "Notes", "text", "说明", 20),
+    *PROVENANCE,
+))
+
+QUOTATION_LINES = TableSchema("QuotationLines", "quotation_lines", "报价明细", "Quotation Lines", (
+    _c("quote_no", "报价单号", "Quote No", "text", "报价编号", 14),
+    CUSTOMER_ID,
+    _c("product", "产品", "Product", "text", "品名|产品名称", 22),
+    _c("spec", "规格包装", "Spec / Pack", "text", "规格|包装", 12),
+    _c("unit", "单位", "Unit", "text", "", 6),
+    _c("qty", "数量", "Qty", "number", "", 8),
+    _c("unit_price", "单价", "Unit Price", "money", "价格", 11),
+    _c("amount", "金额", "Amount", "money", "", 14),
+    *PROVENANCE,
+))
+
+LEDGER = TableSchema("IngestionLedger", "ingestion_ledger", "导入台账", "Ingestion Ledger", (
+    SHA256,
+    _c("file_name", "文件名", "File Name", "text", "", 28),
+    _c("form", "表单", "Form", "text", "", 16),
+    _c("version", "版本", "Version", "text", "", 6),
+    REP,
+    PERIOD,
+    _c("status", "状态", "Status", "text", "", 10),
+    _c("rows", "导入行数", "Rows", "int", "", 7),
+    _c("rejected_rows", "拒收行数", "Rejected Rows", "int", "", 7),
+    _c("consolidated_at", "汇总时间", "Consolidated At", "text", "", 19),
+    _c("superseded_by", "被替代于", "Superseded By", "text", "", 20),
+))
+
+HISTORY = TableSchema("SubmissionHistory", "submission_history", "历史版本", "Submission History", (
+    _c("table", "表格", "Table", "text", "", 14),
+    SHA256,
+    _c("source_file", "来源文件", "Source File", "text", "", 28),
+    _c("source_row", "来源行", "Source Row", "int", "", 7),
+    REP,
+    PERIOD,
+    _c("superseded_at", "替代时间", "Superseded At", "text", "", 19),
+    _c("superseded_by", "替代文件指纹", "Superseded By", "text", "", 20),
+    _c("data", "原数据", "Data", "text", "", 60),
+))
+
+# Master data tables that receive submitted rows, extended with provenance.
+MERGED_TABLES: dict[str, TableSchema] = {
+    s.name: with_provenance(s) for s in (CUSTOMERS, CONTACTS, VISITS, COMPETITORS)
+}
+OWN_TABLES: dict[str, TableSchema] = {s.name: s for s in (WEEKLY_PLANS, QUOTATIONS, QUOTATION_LINES)}
+BOOKKEEPING: dict[str, TableSchema] = {s.name: s for s in (LEDGER, HISTORY)}
+ALL_CONSOLIDATION_TABLES: dict[str, TableSchema] = {**MERGED_TABLES, **OWN_TABLES, **BOOKKEEPING}

@@ -1,0 +1,127 @@
+"""Add a worksheet holding one Excel table to an existing package, touching only the parts that list it.
+
+A new table needs a worksheet part, its rels part, a table part, two content-type overrides, a workbook
+relationship and a ``<sheet>`` entry in xl/workbook.xml. Every other part keeps its bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from xml.etree import ElementTree as ET
+
+from keyacct_xl.xlsx.ooxml import NS_MAIN, NS_REL, REL_TABLE, escape_attr
+
+REL_WORKSHEET = NS_REL + "/worksheet"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+_NUMBERED = re.compile(r"(\d+)\.xml$")
+
+
+@dataclass(frozen=True)
+class NewTable:
+    """The parts of a table to add: its sheet and table part names and the changed package-level parts."""
+
+    sheet_part: str
+    table_part: str
+    parts: dict[str, bytes]
+
+
+def _next_number(names: Sequence[str], folder: str) -> int:
+    numbers = [int(m[1]) for n in names if n.startswith(folder) and (m := _NUMBERED.search(n))]
+    return max(numbers, default=0) + 1
+
+
+def _next_table_id(names: Sequence[str], current: Callable[[str], bytes]) -> int:
+    ids = [0]
+    for name in names:
+        if name.startswith("xl/tables/") and name.endswith(".xml"):
+            ids.append(int(ET.fromstring(current(name)).get("id", "0")))
+    return max(ids) + 1
+
+
+def sheet_xml(widths: Sequence[int], *, frozen_header: bool = True) -> bytes:
+    """A worksheet with column widths, an empty sheetData and one table part (rId1)."""
+    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
+    pane = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>') if frozen_header else ""
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><dimension ref="A1"/>'
+            f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
+            f'<sheetFormatPr defaultRowHeight="15"/>' + (f"<cols>{cols}</cols>" if cols else "")
+            + '<sheetData/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            '<tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>').encode()
+
+
+def table_xml(table_id: int, name: str, ref: str, headers: Sequence[str], style: str) -> bytes:
+    """A table part with an autofilter, one column per header and a banded style."""
+    columns = "".join(f'<tableColumn id="{i}" name="{escape_attr(h)}"/>' for i, h in enumerate(headers, 1))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<table xmlns="{NS_MAIN}" id="{table_id}" name="{escape_attr(name)}" '
+            f'displayName="{escape_attr(name)}" ref="{ref}" totalsRowShown="0"><autoFilter ref="{ref}"/>'
+            f'<tableColumns count="{len(headers)}">{columns}</tableColumns>'
+            f'<tableStyleInfo name="{escape_attr(style)}" showFirstColumn="0" showLastColumn="0" '
+            f'showRowStripes="1" showColumnStripes="0"/></table>').encode()
+
+
+def _add_override(content_types: bytes, part: str, content_type: str) -> bytes:
+    if f'PartName="/{part}"'.encode() in content_types:
+        return content_types
+    override = f'<Override PartName="/{part}" ContentType="{content_type}"/>'.encode()
+    return content_types.replace(b"</Types>", override + b"</Types>", 1)
+
+
+def _add_workbook_rel(rels: bytes, target: str) -> tuple[bytes, str]:
+    used = {int(n) for n in re.findall(rb'Id="rId(\d+)"', rels)}
+    rel_id = f"rId{max(used, default=0) + 1}"
+    element = f'<Relationship Id="{rel_id}" Type="{REL_WORKSHEET}" Target="{target}"/>'.encode()
+    return rels.replace(b"</Relationships>", element + b"</Relationships>", 1), rel_id
+
+
+def _add_sheet_entry(workbook: bytes, sheet_name: str, rel_id: str) -> bytes:
+    sheet_id = max((int(n) for n in re.findall(rb'<sheet\b[^>]*?\bsheetId="(\d+)"', workbook)), default=0) + 1
+    prefix = re.search(rb'xmlns:(\w+)="' + re.escape(NS_REL.encode()) + rb'"', workbook)
+    # Use the workbook's own prefix for the relationships namespace; declare one locally if it has none.
+    attr = (f'{prefix[1].decode()}:id="{rel_id}"' if prefix
+            else f'xmlns:kr="{NS_REL}" kr:id="{rel_id}"')
+    element = f'<sheet name="{escape_attr(sheet_name)}" sheetId="{sheet_id}" {attr}/>'.encode()
+    if b"</sheets>" in workbook:
+        return workbook.replace(b"</sheets>", element + b"</sheets>", 1)
+    return re.sub(rb"<sheets\s*/>", b"<sheets>" + element + b"</sheets>", workbook, count=1)
+
+
+def plan_new_table(archive: zipfile.ZipFile, pending: Mapping[str, object], *, sheet_name: str, table_name: str,
+                   ref: str, headers: Sequence[str], widths: Sequence[int], style: str) -> NewTable:
+    """Parts to add (and package-level parts to change) for a new sheet with one table.
+
+    ``pending`` holds the parts already planned in this write (bytes, or writers for streamed sheets), so
+    several tables can be added in one pass; the returned ``parts`` include updated package-level parts.
+    """
+    names = [*archive.namelist(), *[n for n in pending if n not in archive.namelist()]]
+    sheet_part = f"xl/worksheets/sheet{_next_number(names, 'xl/worksheets/sheet')}.xml"
+    table_part = f"xl/tables/table{_next_number(names, 'xl/tables/table')}.xml"
+
+    def current(part: str) -> bytes:
+        planned = pending.get(part)
+        return planned if isinstance(planned, bytes) else archive.read(part)
+
+    table_id = _next_table_id(names, current)
+
+    content_types = _add_override(current("[Content_Types].xml"), sheet_part, CT_WORKSHEET)
+    content_types = _add_override(content_types, table_part, CT_TABLE)
+    rels, rel_id = _add_workbook_rel(current("xl/_rels/workbook.xml.rels"), sheet_part.removeprefix("xl/"))
+    sheet_rels = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                  f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                  f'<Relationship Id="rId1" Type="{REL_TABLE}" Target="../tables/{table_part.rsplit("/", 1)[1]}"/>'
+                  f"</Relationships>").encode()
+    parts = {
+        "[Content_Types].xml": content_types,
+        "xl/_rels/workbook.xml.rels": rels,
+        "xl/workbook.xml": _add_sheet_entry(current("xl/workbook.xml"), sheet_name, rel_id),
+        sheet_part: sheet_xml(widths),
+        sheet_part.replace("worksheets/", "worksheets/_rels/") + ".rels": sheet_rels,
+        table_part: table_xml(table_id, table_name, ref, headers, style),
+    }
+    return NewTable(sheet_part, table_part, parts)
