@@ -1,0 +1,1 @@
+"""Standard forms: declarative specs (templates/forms) generated as protected, printable workbooks."""

@@ -1,0 +1,49 @@
+"""The catalog of standard forms: where the specs live, listing them, loading one by id."""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+from pathlib import Path
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.forms.spec import Choice, FormSpec, load_lists, load_spec
+
+LISTS_FILE = "_lists.yaml"
+
+
+def forms_dir() -> Path:
+    """The folder holding the form specs (templates/forms, installed as keyacct_xl.templates/forms)."""
+    return Path(str(importlib.resources.files("keyacct_xl.templates") / "forms"))
+
+
+def form_ids(folder: Path | None = None) -> list[str]:
+    """Every form id, sorted; files starting with ``_`` hold shared lists, not forms."""
+    folder = folder or forms_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+
+
+@functools.cache
+def _cached_lists(folder: Path) -> dict[str, tuple[Choice, ...]]:
+    path = folder / LISTS_FILE
+    return load_lists(path) if path.exists() else {}
+
+
+def shared_lists(folder: Path | None = None) -> dict[str, tuple[Choice, ...]]:
+    """The shared choice lists (industry, enterprise nature, ...) specs refer to by name."""
+    return _cached_lists(folder or forms_dir())
+
+
+def load_form(form_id: str, folder: Path | None = None) -> FormSpec:
+    """The spec of ``form_id``; an unknown id raises InputError listing the valid ones."""
+    folder = folder or forms_dir()
+    ids = form_ids(folder)
+    if form_id not in ids:
+        raise InputError(f"unknown form id {form_id!r}; valid ids: {', '.join(ids)}",
+                         f"未知的表单编号 {form_id!r}；可用的编号：{', '.join(ids)}")
+    return load_spec(folder / f"{form_id}.yaml", lists=shared_lists(folder))
+
+
+def load_catalog(folder: Path | None = None) -> list[FormSpec]:
+    """Every form spec, sorted by id."""
+    return [load_form(form_id, folder) for form_id in form_ids(folder)]

@@ -1,0 +1,414 @@
+"""Form specs: YAML files in templates/forms loaded into frozen, validated models.
+
+Field types and constraint names follow the Frictionless Table Schema vocabulary where it fits
+(``required``, ``minimum``, ``maximum``, ``minLength``, ``maxLength``, ``pattern``); the types add what
+paper forms need (money, choice, yes/no, signature). A malformed spec raises SpecError "file: field: problem".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from keyacct_xl.errors import SpecError
+from keyacct_xl.master.schema import TABLES_BY_NAME
+
+FieldType = Literal["text", "integer", "number", "money", "percent", "date", "time", "choice", "multi_choice",
+                    "yes_no", "phone", "email", "signature"]
+FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
+SectionKind = Literal["fields", "table"]
+Orientation = Literal["portrait", "landscape"]
+# Fields every title block can carry (rep, period, fill date); spec fields may not reuse these keys.
+TITLE_FIELDS: tuple[str, ...] = ("rep", "period", "fill_date")
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_FORMULA_REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in both languages."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed value of a choice field: the stored value and its zh/en labels."""
+
+    value: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Frictionless-style constraints on a field's value."""
+
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field: a key-value cell in a header section or a column of a repeating table."""
+
+    key: str
+    label: Text
+    type: FieldType = "text"
+    constraints: Constraints = Constraints()
+    choices: tuple[Choice, ...] = ()
+    help: Text | None = None
+    width: float = 12
+    sensitive: bool = False
+    maps_to: str | None = None
+    lines: int = 1
+    formula: str | None = None
+    total: bool = False
+
+    @property
+    def required(self) -> bool:
+        """Whether the form is incomplete without a value."""
+        return self.constraints.required
+
+    @property
+    def enum(self) -> tuple[str, ...]:
+        """The allowed stored values (Frictionless ``enum``)."""
+        return tuple(c.value for c in self.choices)
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """A block of header fields (``fields``) or a repeating table (``table``) with ``rows`` blank lines."""
+
+    id: str
+    kind: SectionKind
+    title: Text
+    fields: tuple[FieldSpec, ...]
+    columns: int = 2
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """One standard form."""
+
+    id: str
+    version: int
+    title: Text
+    sections: tuple[SectionSpec, ...]
+    orientation: Orientation = "portrait"
+    title_fields: tuple[str, ...] = ("rep", "period", "fill_date")
+    notes: tuple[Text, ...] = ()
+    source: str = ""
+
+    @property
+    def tables(self) -> tuple[SectionSpec, ...]:
+        """The repeating-table sections."""
+        return tuple(s for s in self.sections if s.kind == "table")
+
+    @property
+    def header_fields(self) -> tuple[FieldSpec, ...]:
+        """Every key-value field of the header sections, in order."""
+        return tuple(f for s in self.sections if s.kind == "fields" for f in s.fields)
+
+    def section(self, section_id: str) -> SectionSpec:
+        """The section with ``section_id``."""
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise KeyError(section_id)
+
+    @property
+    def hash(self) -> str:
+        """sha256 of the canonical spec (sorted-key JSON of the loaded model): changes with any content change."""
+        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _Where:
+    """Builds SpecErrors that name the file and the field path."""
+
+    def __init__(self, file: str, path: str = "") -> None:
+        self.file, self.path = file, path
+
+    def at(self, part: str | int) -> _Where:
+        step = f"[{part}]" if isinstance(part, int) else (f".{part}" if self.path else part)
+        return _Where(self.file, self.path + step)
+
+    def fail(self, en: str, zh: str) -> SpecError:
+        where = self.path or "(top)"
+        return SpecError(f"{self.file}: {where}: {en}", f"{self.file}：{where}：{zh}")
+
+
+def _mapping(value: Any, where: _Where, allowed: set[str], required: set[str] = frozenset()) -> dict:
+    if not isinstance(value, dict):
+        kind = type(value).__name__
+        raise where.fail(f"expected a mapping, got {kind}", f"应为键值映射，实际为 {kind}")
+    unknown = sorted(set(map(str, value)) - allowed)
+    if unknown:
+        raise where.at(unknown[0]).fail(f"unknown key (allowed: {', '.join(sorted(allowed))})",
+                                        f"未知的键（允许：{', '.join(sorted(allowed))}）")
+    missing = sorted(required - set(value))
+    if missing:
+        raise where.at(missing[0]).fail("is required", "必须填写")
+    return value
+
+
+def _str(value: Any, where: _Where) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise where.fail("expected non-empty text", "应为非空文本")
+    return value.strip()
+
+
+def _int(value: Any, where: _Where, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise where.fail(f"expected a whole number from {lo} to {hi}, got {value!r}",
+                         f"应为 {lo} 到 {hi} 之间的整数，实际为 {value!r}")
+    return value
+
+
+def _number(value: Any, where: _Where) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise where.fail(f"expected a number, got {value!r}", f"应为数字，实际为 {value!r}")
+    return float(value)
+
+
+def _bool(value: Any, where: _Where) -> bool:
+    if not isinstance(value, bool):
+        raise where.fail(f"expected true or false, got {value!r}", f"应为 true 或 false，实际为 {value!r}")
+    return value
+
+
+def _key(value: Any, where: _Where) -> str:
+    key = _str(value, where)
+    if not _KEY.match(key):
+        raise where.fail(f"{key!r} must be lower-case letters, digits and _ (max 40), starting with a letter",
+                         f"{key!r} 只能由小写字母、数字和下划线组成（最长 40），并以字母开头")
+    return key
+
+
+def _text(value: Any, where: _Where) -> Text:
+    raw = _mapping(value, where, {"zh", "en"}, {"zh", "en"})
+    return Text(_str(raw["zh"], where.at("zh")), _str(raw["en"], where.at("en")))
+
+
+def _choice(value: Any, where: _Where) -> Choice:
+    """A choice: ``"A"``, ``"电话|Phone"`` (value = en label) or ``{value, zh, en}``."""
+    if isinstance(value, dict):
+        raw = _mapping(value, where, {"value", "zh", "en"}, {"zh", "en"})
+        zh, en = _str(raw["zh"], where.at("zh")), _str(raw["en"], where.at("en"))
+        return Choice(_str(raw.get("value", en), where.at("value")), zh, en)
+    text = _str(value, where)
+    zh, _, en = text.partition("|")
+    zh, en = zh.strip(), (en.strip() or zh.strip())
+    if not zh:
+        raise where.fail(f"{text!r} has no zh label", f"{text!r} 缺少中文标签")
+    return Choice(en, zh, en)
+
+
+def _choices(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) -> tuple[Choice, ...]:
+    if isinstance(value, str):
+        if value not in lists:
+            raise where.fail(f"unknown shared list {value!r} (known: {', '.join(sorted(lists))})",
+                             f"未知的共享列表 {value!r}（已有：{', '.join(sorted(lists))}）")
+        return lists[value]
+    if not isinstance(value, list) or not value:
+        raise where.fail("expected a non-empty list of choices or a shared list name", "应为非空的选项列表或共享列表名")
+    choices = tuple(_choice(item, where.at(i)) for i, item in enumerate(value))
+    values = [c.value for c in choices]
+    if len(set(values)) != len(values):
+        dup = next(v for v in values if values.count(v) > 1)
+        raise where.fail(f"choice {dup!r} appears twice", f"选项 {dup!r} 重复")
+    return choices
+
+
+def _constraints(value: Any, where: _Where) -> Constraints:
+    raw = _mapping(value, where, {"required", "minimum", "maximum", "minLength", "maxLength", "pattern"})
+    c = Constraints(
+        required=_bool(raw.get("required", False), where.at("required")),
+        minimum=_number(raw["minimum"], where.at("minimum")) if "minimum" in raw else None,
+        maximum=_number(raw["maximum"], where.at("maximum")) if "maximum" in raw else None,
+        min_length=_int(raw["minLength"], where.at("minLength"), 0, 32767) if "minLength" in raw else None,
+        max_length=_int(raw["maxLength"], where.at("maxLength"), 1, 32767) if "maxLength" in raw else None,
+        pattern=_str(raw["pattern"], where.at("pattern")) if "pattern" in raw else None)
+    if c.minimum is not None and c.maximum is not None and c.minimum > c.maximum:
+        raise where.at("minimum").fail(f"minimum {c.minimum:g} is above maximum {c.maximum:g}",
+                                       f"最小值 {c.minimum:g} 大于最大值 {c.maximum:g}")
+    if c.min_length is not None and c.max_length is not None and c.min_length > c.max_length:
+        raise where.at("minLength").fail("minLength is above maxLength", "minLength 大于 maxLength")
+    if c.pattern is not None:
+        try:
+            re.compile(c.pattern)
+        except re.error as exc:
+            raise where.at("pattern").fail(f"not a valid regular expression ({exc})",
+                                           f"不是有效的正则表达式（{exc}）") from None
+    return c
+
+
+def _maps_to(value: Any, where: _Where) -> str:
+    text = _str(value, where)
+    table, _, column = text.partition(".")
+    schema = TABLES_BY_NAME.get(table)
+    if schema is None or column not in schema.keys:
+        raise where.fail(f"{text!r} is not a master column (Table.column, e.g. Visits.date)",
+                         f"{text!r} 不是客户档案总表的列（表名.列名，如 Visits.date）")
+    return text
+
+
+_FIELD_KEYS = {"key", "label", "type", "constraints", "choices", "help", "width", "sensitive", "maps_to", "lines",
+               "formula", "total"}
+
+
+def _field(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) -> FieldSpec:
+    raw = _mapping(value, where, _FIELD_KEYS, {"key", "label"})
+    kind = raw.get("type", "text")
+    if kind not in FIELD_TYPES:
+        raise where.at("type").fail(f"{kind!r} is not one of {', '.join(FIELD_TYPES)}",
+                                    f"{kind!r} 不是以下类型之一：{', '.join(FIELD_TYPES)}")
+    needs_choices = kind in ("choice", "multi_choice")
+    if needs_choices != ("choices" in raw):
+        problem = ("choice fields need choices", "选择类字段必须给出 choices") if needs_choices else \
+            (f"choices are only allowed on choice fields, not {kind}", f"只有选择类字段可以有 choices，{kind} 不行")
+        raise where.at("choices").fail(*problem)
+    formula = _str(raw["formula"], where.at("formula")) if "formula" in raw else None
+    return FieldSpec(
+        key=_key(raw["key"], where.at("key")),
+        label=_text(raw["label"], where.at("label")),
+        type=kind,
+        constraints=_constraints(raw.get("constraints", {}), where.at("constraints")),
+        choices=_choices(raw["choices"], where.at("choices"), lists) if needs_choices else (),
+        help=_text(raw["help"], where.at("help")) if "help" in raw else None,
+        width=_number(raw.get("width", 12), where.at("width")),
+        sensitive=_bool(raw.get("sensitive", False), where.at("sensitive")),
+        maps_to=_maps_to(raw["maps_to"], where.at("maps_to")) if "maps_to" in raw else None,
+        lines=_int(raw.get("lines", 1), where.at("lines"), 1, 12),
+        formula=formula,
+        total=_bool(raw.get("total", False), where.at("total")))
+
+
+def _section(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) -> SectionSpec:
+    required = {"id", "kind", "title", "fields"}
+    raw = _mapping(value, where, required | {"columns", "rows"}, required)
+    kind = raw["kind"]
+    if kind not in ("fields", "table"):
+        raise where.at("kind").fail(f"{kind!r} is not fields or table", f"{kind!r} 不是 fields 或 table")
+    items = raw["fields"]
+    if not isinstance(items, list) or not items:
+        raise where.at("fields").fail("expected a non-empty list of fields", "应为非空的字段列表")
+    fields = tuple(_field(item, where.at("fields").at(i), lists) for i, item in enumerate(items))
+    section = SectionSpec(
+        id=_key(raw["id"], where.at("id")), kind=kind, title=_text(raw["title"], where.at("title")), fields=fields,
+        columns=_int(raw.get("columns", 2), where.at("columns"), 1, 4),
+        rows=_int(raw.get("rows", 10 if kind == "table" else 0), where.at("rows"), 1 if kind == "table" else 0, 500))
+    _check_section(section, where)
+    return section
+
+
+def _check_section(section: SectionSpec, where: _Where) -> None:
+    keys = [f.key for f in section.fields]
+    for i, f in enumerate(section.fields):
+        at = where.at("fields").at(i)
+        if f.key in keys[:i]:
+            raise at.at("key").fail(f"{f.key!r} appears twice in the section", f"{f.key!r} 在本节中重复")
+        if section.kind == "fields" and (f.formula or f.total):
+            raise at.fail("formula and total are only allowed in tables", "formula 和 total 只能用于表格列")
+        if section.kind == "table" and f.lines > 1:
+            raise at.at("lines").fail("lines is only allowed on header fields", "lines 只能用于表头字段")
+        for ref in _FORMULA_REF.findall(f.formula or ""):
+            if ref not in keys or ref == f.key:
+                raise at.at("formula").fail(f"{{{ref}}} is not another column of this table",
+                                            f"{{{ref}}} 不是本表的其他列")
+
+
+def load_lists(path: Path) -> dict[str, tuple[Choice, ...]]:
+    """Shared choice lists (``_lists.yaml``): name -> choices."""
+    where = _Where(path.name)
+    raw = _read_yaml(path, where)
+    if not isinstance(raw, dict):
+        raise where.fail("expected a mapping of list names to choices", "应为列表名到选项的映射")
+    return {_key(name, where.at(str(name))): _choices(items, where.at(str(name)), {}) for name, items in raw.items()}
+
+
+def _read_yaml(path: Path, where: _Where) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark else ""
+        raise where.fail(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})",
+                         f"{line}不是有效的 YAML（{getattr(exc, 'problem', exc)}）") from None
+    except UnicodeDecodeError:
+        raise where.fail("not UTF-8 text", "不是 UTF-8 文本") from None
+
+
+_FORM_KEYS = {"id", "version", "title", "sections", "orientation", "title_fields", "notes", "source"}
+
+
+def parse_spec(raw: Any, *, file: str, lists: dict[str, tuple[Choice, ...]] | None = None) -> FormSpec:
+    """Validate one parsed YAML document and build its FormSpec."""
+    where = _Where(file)
+    raw = _mapping(raw, where, _FORM_KEYS, {"id", "version", "title", "sections"})
+    orientation = raw.get("orientation", "portrait")
+    if orientation not in ("portrait", "landscape"):
+        raise where.at("orientation").fail(f"{orientation!r} is not portrait or landscape",
+                                           f"{orientation!r} 不是 portrait 或 landscape")
+    title_fields = raw.get("title_fields", ["rep", "period", "fill_date"])
+    if not isinstance(title_fields, list) or any(t not in TITLE_FIELDS for t in title_fields):
+        raise where.at("title_fields").fail(f"expected a list drawn from {', '.join(TITLE_FIELDS)}",
+                                            f"应为列表，取值限于 {', '.join(TITLE_FIELDS)}")
+    sections = raw["sections"]
+    if not isinstance(sections, list) or not sections:
+        raise where.at("sections").fail("expected a non-empty list of sections", "应为非空的节列表")
+    notes = raw.get("notes", [])
+    if not isinstance(notes, list):
+        raise where.at("notes").fail("expected a list of {zh, en} notes", "应为 {zh, en} 说明的列表")
+    spec = FormSpec(
+        id=_key(raw["id"], where.at("id")), version=_int(raw["version"], where.at("version"), 1, 9999),
+        title=_text(raw["title"], where.at("title")),
+        sections=tuple(_section(s, where.at("sections").at(i), lists or {}) for i, s in enumerate(sections)),
+        orientation=orientation, title_fields=tuple(title_fields),
+        notes=tuple(_text(n, where.at("notes").at(i)) for i, n in enumerate(notes)),
+        source=_str(raw["source"], where.at("source")) if "source" in raw else "")
+    _check_form(spec, where)
+    return spec
+
+
+def _check_form(spec: FormSpec, where: _Where) -> None:
+    ids = [s.id for s in spec.sections]
+    seen: set[str] = set(spec.title_fields)
+    for i, section in enumerate(spec.sections):
+        at = where.at("sections").at(i)
+        if section.id in ids[:i]:
+            raise at.at("id").fail(f"section id {section.id!r} appears twice", f"节编号 {section.id!r} 重复")
+        if section.kind != "fields":
+            continue
+        # Header fields become workbook-wide names (f_<key>), so keys are unique across the form.
+        for j, f in enumerate(section.fields):
+            if f.key in seen:
+                raise at.at("fields").at(j).at("key").fail(
+                    f"{f.key!r} is already used by the title block or another section",
+                    f"{f.key!r} 已被标题栏或其他节使用")
+            seen.add(f.key)
+
+
+def load_spec(path: str | Path, *, lists: dict[str, tuple[Choice, ...]] | None = None) -> FormSpec:
+    """Load and validate one spec file; its ``id`` must equal the file name."""
+    path = Path(path)
+    spec = parse_spec(_read_yaml(path, _Where(path.name)), file=path.name, lists=lists)
+    if spec.id != path.stem:
+        raise _Where(path.name).at("id").fail(f"{spec.id!r} differs from the file name {path.stem!r}",
+                                              f"{spec.id!r} 与文件名 {path.stem!r} 不一致")
+    return spec
