@@ -1,0 +1,1 @@
+"""Customer analytics: RFM, Pareto/ABC, annual grading, credit grades, attribute codes, composition and risk."""

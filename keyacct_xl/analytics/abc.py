@@ -1,0 +1,96 @@
+"""Pareto / ABC classes of customers by revenue (DOMAIN.md, the 50-customer worked example).
+
+Two ways to cut, never both:
+- thresholds (the sources' way): A = revenue ≥ the first amount (1,000,000), B = ≥ the second (100,000), else C;
+- shares (the 80/20 way, e.g. 80,15): customers sorted by revenue, descending; a customer's position is the
+  share of total revenue held by customers with strictly more revenue. A while that share is below 80 %, B while
+  it is below 80 + 15 = 95 %, else C. Equal revenue therefore always gets the same class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.analytics.frames import require_columns
+from keyacct_xl.errors import InputError
+
+ABC_COLUMNS = ["customer_id", "rank", "revenue", "share", "cumulative_share", "abc_class"]
+DEFAULT_THRESHOLDS = (1_000_000.0, 100_000.0)
+
+
+def revenue_by_customer(transactions: pd.DataFrame, *, year: int | None = None) -> pd.Series:
+    """Net revenue per customer (returns reduce it), for one calendar year when given."""
+    require_columns(transactions, ("customer_id", "date", "amount"), "transactions")
+    frame = transactions
+    if year is not None:
+        frame = frame[frame["date"].dt.year == year]
+        if frame.empty:
+            raise InputError(f"abc: no transactions in {year}", f"ABC：{year} 年没有交易记录")
+    return frame.groupby("customer_id", sort=True)["amount"].sum().rename("revenue")
+
+
+def abc_classes(revenue: pd.Series, *, thresholds: Sequence[float] | None = None,
+                shares: Sequence[float] | None = None) -> pd.DataFrame:
+    """Per customer: rank, revenue, share, cumulative share and class A/B/C, largest first."""
+    if thresholds is not None and shares is not None:
+        raise InputError("abc: give thresholds or shares, not both", "ABC：金额阈值和占比只能二选一")
+    if revenue.empty:
+        raise InputError("abc: no customers with revenue", "ABC：没有客户销售数据")
+    ordered = revenue.sort_values(ascending=False, kind="stable")
+    values = ordered.to_numpy(dtype="float64")
+    total = float(values.sum())
+    table = pd.DataFrame({"customer_id": ordered.index.to_numpy(dtype=object),
+                          "rank": pd.Series(values).rank(ascending=False, method="min").astype("int64"),
+                          "revenue": values})
+    table["share"] = values / total if total else 0.0
+    table["cumulative_share"] = np.cumsum(values) / total if total else 0.0
+    if shares is not None:
+        table["abc_class"] = _by_shares(values, total, shares)
+    else:
+        table["abc_class"] = _by_thresholds(values, thresholds or DEFAULT_THRESHOLDS)
+    return table[ABC_COLUMNS]
+
+
+def _by_thresholds(values: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
+    a_min, b_min = _pair(thresholds, "thresholds")
+    if a_min <= b_min:
+        raise InputError(f"abc: thresholds must be decreasing (A above B), got {a_min:g},{b_min:g}",
+                         f"ABC：阈值须递减（A 高于 B），当前为 {a_min:g},{b_min:g}")
+    return np.where(values >= a_min, "A", np.where(values >= b_min, "B", "C")).astype(object)
+
+
+def _by_shares(values: np.ndarray, total: float, shares: Sequence[float]) -> np.ndarray:
+    a_share, b_share = _pair(shares, "shares")
+    if a_share <= 0 or b_share < 0 or a_share + b_share > 100:
+        raise InputError(f"abc: shares must be positive and add up to at most 100, got {a_share:g},{b_share:g}",
+                         f"ABC：占比须为正数且合计不超过 100，当前为 {a_share:g},{b_share:g}")
+    if total <= 0:
+        raise InputError("abc: total revenue is not positive; shares cannot be computed",
+                         "ABC：销售总额不为正数，无法按占比分类")
+    # Revenue held by customers with strictly more revenue: the cumulative sum before each tie group starts.
+    before = np.cumsum(values) - values
+    first_of_group = np.searchsorted(-values, -values, side="left")
+    position = before[first_of_group] / total * 100
+    return np.where(position < a_share, "A", np.where(position < a_share + b_share, "B", "C")).astype(object)
+
+
+def _pair(values: Sequence[float], what: str) -> tuple[float, float]:
+    if len(values) != 2:
+        raise InputError(f"abc: {what} need two numbers (A,B), got {list(values)}",
+                         f"ABC：{what} 需要两个数（A,B），当前为 {list(values)}")
+    return float(values[0]), float(values[1])
+
+
+def abc_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per class: customers, share of customers, revenue, share of revenue (the sources' summary table)."""
+    total_count, total_revenue = len(table), float(table["revenue"].sum())
+    rows = []
+    for klass in ("A", "B", "C"):
+        part = table[table["abc_class"] == klass]
+        revenue = float(part["revenue"].sum())
+        rows.append({"abc_class": klass, "customers": len(part), "customer_share": len(part) / total_count,
+                     "revenue": revenue, "revenue_share": revenue / total_revenue if total_revenue else 0.0})
+    return pd.DataFrame(rows)

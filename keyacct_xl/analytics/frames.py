@@ -1,0 +1,28 @@
+"""Small checks shared by the analytics functions: required columns and blank values in input frames."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from keyacct_xl.errors import InputError
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise naming the missing columns (and those present), then any row with a blank required value."""
+    columns = tuple(columns)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        seen = ", ".join(map(str, frame.columns)) or "none"
+        raise InputError(f"{what}: missing column(s) {', '.join(missing)}; columns seen: {seen}",
+                         f"{what}：缺少列 {', '.join(missing)}；现有列：{seen}")
+    if frame.empty:
+        raise InputError(f"{what}: no rows", f"{what}：没有数据行")
+    for column in columns:
+        blank = frame[column].isna().to_numpy()
+        if blank.any():
+            rows = [str(r) for r in frame.index[blank][:5]]
+            more = f" (+{int(blank.sum()) - 5} more)" if blank.sum() > 5 else ""
+            raise InputError(f"{what}: {column} is blank in row(s) {', '.join(rows)}{more}",
+                             f"{what}：第 {', '.join(rows)}{more} 行的 {column} 为空")

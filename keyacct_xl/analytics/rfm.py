@@ -1,0 +1,170 @@
+"""RFM after Arthur Hughes (DOMAIN.md, "RFM"): recency, frequency, money per customer, quintile scores, eight classes.
+
+- as_of defaults to the latest date in the data; only lines dated on or before as_of, and after
+  as_of − period_months when a period is given, count.
+- A purchase is a line with a positive amount; returns (negative lines) reduce money but are not purchases.
+  A customer with no purchase in the window has no recency and is not part of the RFM population.
+- recency_days = as_of − last purchase; frequency = distinct order numbers when an order column is given,
+  else distinct purchase dates (a line without an order number counts by its date); monetary = net amount,
+  or net amount per order with ``monetary="average"``.
+- Scores: ``keyacct_xl.analytics.scoring`` (R = 5 for the most recent). Classes: each of R, F, M against the
+  population mean; R is "up" when recency_days is strictly below the mean, F and M when strictly above.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.analytics.frames import require_columns
+from keyacct_xl.analytics.scoring import quintile_scores
+from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import Lang
+
+Monetary = Literal["total", "average"]
+RFM_COLUMNS = ["customer_id", "last_purchase", "recency_days", "frequency", "monetary", "avg_order_value",
+               "r_score", "f_score", "m_score", "rfm_code", "rfm_class", "rfm_class_label"]
+
+# (R up, F up, M up) -> class key; DOMAIN.md's table.
+CLASS_BY_SIGNS = {
+    (True, True, True): "important_value", (True, False, True): "important_development",
+    (False, True, True): "important_retention", (False, False, True): "important_winback",
+    (True, True, False): "general_value", (True, False, False): "general_development",
+    (False, True, False): "general_retention", (False, False, False): "general_winback",
+}
+CLASS_LABELS = {
+    "important_value": ("重要价值客户", "Important value"),
+    "important_development": ("重要发展客户", "Important development"),
+    "important_retention": ("重要保持客户", "Important retention"),
+    "important_winback": ("重要挽留客户", "Important win-back"),
+    "general_value": ("一般价值客户", "General value"),
+    "general_development": ("一般发展客户", "General development"),
+    "general_retention": ("一般保持客户", "General retention"),
+    "general_winback": ("一般挽留客户", "General win-back"),
+}
+CLASS_ACTIONS = {
+    "important_value": ("重点维护，提供专属服务和优先供货", "Keep close: dedicated service, priority supply"),
+    "important_development": ("提高购买频次：定期回访、组合促销", "Raise frequency: regular follow-up, bundles"),
+    "important_retention": ("近期未购买：主动上门拜访，了解原因", "Lapsing: visit in person, find out why"),
+    "important_winback": ("高价值但流失中：经理出面挽回", "High value, churning: manager-led win-back"),
+    "general_value": ("提升客单价：推荐高价值产品", "Raise order value: propose higher-value products"),
+    "general_development": ("培养新客户：新品试用与首单优惠", "Develop: trials and first-order offers"),
+    "general_retention": ("保持联系，低成本电话回访", "Stay in touch: low-cost phone follow-up"),
+    "general_winback": ("低优先级，批量营销激活", "Low priority: mass reactivation campaigns"),
+}
+CLASS_ORDER = list(CLASS_LABELS)
+
+
+def class_label(key: str, lang: Lang) -> str:
+    """The zh or en name of an RFM class."""
+    zh, en = CLASS_LABELS[key]
+    return zh if lang == "zh" else en
+
+
+def rfm(transactions: pd.DataFrame, *, as_of: pd.Timestamp | str | None = None, period_months: int | None = None,
+        monetary: Monetary = "total", order_column: str | None = "doc_no", lang: Lang = "zh") -> pd.DataFrame:
+    """One row per customer with RFM values, 1–5 scores, the code ("545") and the eight-class label."""
+    if monetary not in ("total", "average"):
+        raise InputError(f"rfm: monetary must be total or average, not {monetary!r}",
+                         f"RFM：金额口径须为 total 或 average，而不是 {monetary!r}")
+    require_columns(transactions, ("customer_id", "date", "amount"), "transactions")
+    window, end = _window(transactions, as_of, period_months, order_column)
+    if window.empty:
+        raise InputError(f"rfm: no purchases on or before {end.date()} in the period",
+                         f"RFM：截至 {end.date()} 的统计期内没有购买记录")
+    codes, customers = pd.factorize(window["customer_id"], sort=True)
+    days = window["date"].to_numpy(dtype="datetime64[D]").astype("int64")
+    amounts = window["amount"].to_numpy(dtype="float64")
+    bought = amounts > 0
+    n = len(customers)
+    net = np.bincount(codes, weights=amounts, minlength=n)
+    last = np.full(n, np.iinfo("int64").min)
+    np.maximum.at(last, codes[bought], days[bought])
+    frequency = _frequency(window, codes[bought], days[bought], bought, order_column, n)
+    keep = frequency > 0
+    result = pd.DataFrame({
+        "customer_id": np.asarray(customers, dtype=object)[keep],
+        "last_purchase": pd.to_datetime(last[keep].astype("datetime64[D]")).astype("datetime64[ns]"),
+        "recency_days": (np.datetime64(end, "D").astype("int64") - last[keep]),
+        "frequency": frequency[keep],
+        "monetary": net[keep],
+    })
+    if result.empty:
+        raise InputError(f"rfm: no purchases (positive amounts) on or before {end.date()} in the period",
+                         f"RFM：截至 {end.date()} 的统计期内没有正金额的购买记录")
+    result["avg_order_value"] = result["monetary"] / result["frequency"]
+    if monetary == "average":
+        result["monetary"] = result["avg_order_value"]
+    return _scored(result, lang)
+
+
+def _window(transactions: pd.DataFrame, as_of: pd.Timestamp | str | None, period_months: int | None,
+            order_column: str | None) -> tuple[pd.DataFrame, pd.Timestamp]:
+    extra = [order_column] if order_column and order_column in transactions.columns else []
+    frame = transactions[["customer_id", "date", "amount", *extra]]
+    dates = frame["date"]
+    end = pd.Timestamp(as_of).normalize() if as_of is not None else dates.max()
+    mask = (dates <= end).to_numpy()
+    if period_months:
+        if period_months < 0:
+            raise InputError(f"rfm: period_months must be positive, not {period_months}",
+                             f"RFM：统计期月数必须为正数，而不是 {period_months}")
+        mask = mask & (dates > end - pd.DateOffset(months=period_months)).to_numpy()
+    return frame[mask], end
+
+
+def _frequency(window: pd.DataFrame, codes: np.ndarray, days: np.ndarray, bought: np.ndarray,
+               order_column: str | None, n: int) -> np.ndarray:
+    """Distinct orders (or purchase dates) per customer code, counted on purchase lines only."""
+    if order_column and order_column in window.columns and window[order_column].notna().any():
+        orders, _ = window[order_column][bought].factorize()  # Series.factorize keeps the fast arrow path
+        # A line without an order number stands for its purchase date: key it past every order code.
+        first = days.min(initial=0)
+        orders = np.where(orders < 0, orders.max(initial=0) + 1 + (days - first), orders)
+    else:
+        orders = days - days.min(initial=0)
+    width = int(orders.max(initial=0)) + 1
+    # Sorting then counting changes is several times faster than np.unique's hash path on int64 keys.
+    pairs = np.sort(codes.astype("int64") * width + orders)
+    distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if pairs.size else pairs
+    return np.bincount(distinct // width, minlength=n)
+
+
+def _scored(result: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    recency, frequency, money = (result[c].to_numpy(dtype="float64") for c in ("recency_days", "frequency",
+                                                                            "monetary"))
+    result["r_score"] = quintile_scores(recency, higher_is_better=False)
+    result["f_score"] = quintile_scores(frequency)
+    result["m_score"] = quintile_scores(money)
+    result["rfm_code"] = (result["r_score"] * 100 + result["f_score"] * 10 + result["m_score"]).astype(str)
+    r_up, f_up, m_up = recency < recency.mean(), frequency > frequency.mean(), money > money.mean()
+    keys = np.array(CLASS_ORDER, dtype=object)
+    index = {k: i for i, k in enumerate(CLASS_ORDER)}
+    lookup = np.empty(8, dtype="int64")
+    for (r, f, m), key in CLASS_BY_SIGNS.items():
+        lookup[r * 4 + f * 2 + m] = index[key]
+    chosen = keys[lookup[r_up.astype(int) * 4 + f_up.astype(int) * 2 + m_up.astype(int)]]
+    result["rfm_class"] = chosen
+    labels = {k: class_label(k, lang) for k in CLASS_ORDER}
+    result["rfm_class_label"] = pd.Series(chosen).map(labels).to_numpy()
+    return result[RFM_COLUMNS].reset_index(drop=True)
+
+
+def class_summary(table: pd.DataFrame, *, lang: Lang = "zh") -> pd.DataFrame:
+    """Per class: customers, share of customers, revenue, share of revenue and the suggested action."""
+    revenue_col = "avg_order_value"
+    revenue = table[revenue_col] * table["frequency"]
+    grouped = pd.DataFrame({"rfm_class": table["rfm_class"], "revenue": revenue}).groupby("rfm_class")
+    counts, sums = grouped.size(), grouped["revenue"].sum()
+    total_count, total_revenue = len(table), float(revenue.sum())
+    rows = []
+    for key in CLASS_ORDER:
+        count, money = int(counts.get(key, 0)), float(sums.get(key, 0.0))
+        zh, en = CLASS_ACTIONS[key]
+        rows.append({"rfm_class": key, "rfm_class_label": class_label(key, lang), "customers": count,
+                     "customer_share": count / total_count if total_count else 0.0, "revenue": money,
+                     "revenue_share": money / total_revenue if total_revenue else 0.0,
+                     "action": zh if lang == "zh" else en})
+    return pd.DataFrame(rows)
