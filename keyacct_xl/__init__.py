@@ -1,5 +1,6 @@
 """keyacct-xl: Excel-native key-account management (重点客户管理)."""
 
+from keyacct_xl.analytics.rfm import rfm
 from keyacct_xl.errors import BridgeError, InputError, KeyacctError, MasterLockedError, SpecError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -16,5 +17,6 @@ __all__ = [
     "SpecError",
     "__version__",
     "load_master",
+    "rfm",
     "save_master",
 ]
