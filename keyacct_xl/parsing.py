@@ -5,9 +5,10 @@ Rules (documented in docs/parsing.md):
   dropped; a trailing 万 multiplies by 10,000; parentheses or a leading/trailing minus mean negative.
   Another currency (USD, $, €, HK$ ...) is an error, never converted silently.
 - Dates: datetimes, Excel serial numbers (1900 system), ISO ``2026-11-03``, ``2026/11/05``, ``2026.11.07``,
-  ``2026年11月3日``, ``20261103``. With the year last (``05/11/2026``) the order is resolved when one part
-  exceeds 12; when both could be the month the value is ambiguous and rejected unless the caller says
-  ``day_first``.
+  ``2026年11月3日``, ``20261103``, ``3 Nov 2026``, ``Nov 3, 2026``. With the year last (``05/11/2026``) the
+  order is resolved when one part exceeds 12; when both could be the month the value is ambiguous and rejected
+  unless the caller says ``day_first``. ``infer_day_first`` settles the order for a whole column from the
+  values that are unambiguous, and refuses a column that uses both orders.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ _MAX_SERIAL = 2958465  # 9999-12-31
 _CNY_MARKS = re.compile(r"(人民币|rmb|cny|元整|元|¥|￥)", re.IGNORECASE)
 _OTHER_CURRENCY = re.compile(r"(usd|us\$|hk\$|hkd|eur|€|£|gbp|jpy|\$|美元|港币|欧元|日元)", re.IGNORECASE)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_TRIANGLES = ("△", "▲")
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 
 
 class ParseError(ValueError):
@@ -57,7 +61,9 @@ def parse_money(value: object) -> float:
         raise ParseError(f"{text!r} is not in CNY")
     negative = False
     if text.startswith("(") and text.endswith(")"):
-        negative, text = True, text[1:-1]
+        negative, text = True, text[1:-1].strip()
+    if text[:1] in _TRIANGLES:  # △1,850 / ▲1,850: the Chinese bookkeeping mark for a negative amount
+        negative, text = True, text[1:]
     text = _CNY_MARKS.sub("", text).replace(",", "").replace(" ", "").replace("\u00a0", "")
     if text.endswith("-"):
         negative, text = not negative, text[:-1]
@@ -73,6 +79,8 @@ def parse_money(value: object) -> float:
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DMY = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?:[ T].*)?$")
+_D_MON_Y = re.compile(r"^(\d{1,2})[\s-]*([a-z]{3})[a-z]*\.?[\s-]*,?\s*(\d{4})$", re.IGNORECASE)
+_MON_D_Y = re.compile(r"^([a-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})$", re.IGNORECASE)
 
 
 def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
@@ -93,17 +101,45 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
     if m := _DMY.match(text):
         first, second, year = int(m[1]), int(m[2]), int(m[3])
         if day_first is None:
-            if first > 12 >= second:
-                day_first = True
-            elif second > 12 >= first:
-                day_first = False
-            elif first != second:
+            day_first = _order(first, second)
+            if day_first is None:
                 raise ParseError(f"{text!r} is ambiguous: day/month or month/day")
-            else:
-                day_first = True
         day, month = (first, second) if day_first else (second, first)
         return _build(text, year, month, day)
+    if (m := _D_MON_Y.match(text)) and m[2].lower() in _MONTHS:
+        return _build(text, int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
+    if (m := _MON_D_Y.match(text)) and m[1].lower() in _MONTHS:
+        return _build(text, int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
     raise ParseError(f"{text!r} is not a date")
+
+
+def _order(first: int, second: int) -> bool | None:
+    """True for day/month, False for month/day, None when either reading is a valid date."""
+    if first > 12 >= second:
+        return True
+    if second > 12 >= first:
+        return False
+    return True if first == second else None
+
+
+def infer_day_first(values: object) -> bool | None:
+    """The day/month order of a column of ``dd/mm/yyyy``-style texts, from its unambiguous values.
+
+    None when no value tells (every such value could be read both ways, or there are none);
+    ParseError when the column uses both orders, because then no single reading is safe.
+    """
+    seen: set[bool] = set()
+    for value in values:  # type: ignore[attr-defined]
+        if not isinstance(value, str):
+            continue
+        m = _DMY.match(unicodedata.normalize("NFKC", value).strip())
+        if m:
+            order = _order(int(m[1]), int(m[2]))
+            if order is not None and int(m[1]) != int(m[2]):
+                seen.add(order)
+    if len(seen) > 1:
+        raise ParseError("the column mixes day/month and month/day dates")
+    return seen.pop() if seen else None
 
 
 def _from_serial(serial: float) -> pd.Timestamp:

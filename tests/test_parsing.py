@@ -1,0 +1,109 @@
+"""Money and date parsing: the formats people type, as round trips and properties."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
+
+FULL_WIDTH = str.maketrans("0123456789,.()-", "０１２３４５６７８９，．（）－")
+cents = st.integers(min_value=-10**11, max_value=10**11)
+
+
+def grouped(value: float) -> str:
+    return f"{abs(value):,.2f}"
+
+
+STYLES = [
+    lambda v: f"{v:.2f}",
+    lambda v: ("-" if v < 0 else "") + grouped(v),
+    lambda v: ("-" if v < 0 else "") + "¥" + grouped(v),
+    lambda v: ("-" if v < 0 else "") + grouped(v) + "元",
+    lambda v: f"({grouped(v)})" if v < 0 else grouped(v),
+    lambda v: (f"({grouped(v)})" if v < 0 else grouped(v)).translate(FULL_WIDTH),
+    lambda v: ("△" if v < 0 else "") + "￥" + grouped(v),
+    lambda v: f" RMB {v:.2f} ",
+]
+
+
+@given(cents, st.integers(min_value=0, max_value=len(STYLES) - 1))
+def test_money_round_trip(c, style):
+    value = c / 100
+    assert parse_money(STYLES[style](value)) == pytest.approx(value, abs=1e-9)
+
+
+@given(st.integers(min_value=0, max_value=10**6))
+def test_wan_multiplies(n):
+    assert parse_money(f"{n / 100}万") == pytest.approx(n * 100, rel=1e-12)
+    assert parse_money(f"{n / 100}万元") == pytest.approx(n * 100, rel=1e-12)
+
+
+@pytest.mark.parametrize("text", ["USD 100", "$100", "100美元", "€5", "HK$3", "abc", "1.2.3", "--5", "", "  "])
+def test_money_rejects(text):
+    with pytest.raises(ParseError):
+        parse_money(text)
+
+
+def test_money_rejects_bool_and_nan():
+    for value in (True, float("nan"), float("inf")):
+        with pytest.raises(ParseError):
+            parse_money(value)
+
+
+dates = st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2099, 12, 31))
+DATE_STYLES = [
+    lambda d: d.isoformat(),
+    lambda d: f"{d.year}/{d.month}/{d.day}",
+    lambda d: f"{d.year}.{d.month:02d}.{d.day:02d}",
+    lambda d: f"{d.year}年{d.month}月{d.day}日",
+    lambda d: f"{d:%Y%m%d}",
+    lambda d: f"{d.year}年{d.month}月{d.day}日".translate(FULL_WIDTH),
+    lambda d: f"{d.day} {d:%b} {d.year}",
+    lambda d: f"{d:%b} {d.day}, {d.year}",
+    lambda d: dt.datetime(d.year, d.month, d.day, 13, 45),
+    lambda d: (d - dt.date(1899, 12, 30)).days,
+    lambda d: f"{d.isoformat()} 08:30:00",
+]
+
+
+@given(dates, st.integers(min_value=0, max_value=len(DATE_STYLES) - 1))
+def test_date_round_trip(d, style):
+    assert parse_date(DATE_STYLES[style](d)) == pd.Timestamp(d)
+
+
+@given(dates)
+def test_day_month_order(d):
+    text = f"{d.day:02d}/{d.month:02d}/{d.year}"
+    if d.day > 12 or d.day == d.month:
+        assert parse_date(text) == pd.Timestamp(d)
+    else:
+        with pytest.raises(ParseError, match="ambiguous"):
+            parse_date(text)
+    assert parse_date(text, day_first=True) == pd.Timestamp(d)
+    assert parse_date(f"{d.month:02d}/{d.day:02d}/{d.year}", day_first=False) == pd.Timestamp(d)
+
+
+def test_serial_1900_system():
+    assert parse_date(46000) == pd.Timestamp("2025-12-09")
+    assert parse_date("46000.75") == pd.Timestamp("2025-12-09")
+    for bad in (0, -5, 3_000_000, "2026-02-30", "2026/13/01", "next week", True):
+        with pytest.raises(ParseError):
+            parse_date(bad)
+
+
+def test_infer_day_first_settles_a_column_or_refuses_it():
+    assert infer_day_first(["05/11/2026", "23/11/2026"]) is True
+    assert infer_day_first(["11/05/2026", "11/23/2026", 46000]) is False
+    assert infer_day_first(["05/11/2026", "2026-11-05"]) is None
+    with pytest.raises(ParseError, match="mixes"):
+        infer_day_first(["23/11/2026", "11/23/2026"])
+
+
+def test_is_blank():
+    assert all(is_blank(v) for v in (None, float("nan"), pd.NaT, "  ", "\t"))
+    assert not any(is_blank(v) for v in (0, "0", "x"))
