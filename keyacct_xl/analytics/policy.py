@@ -1,0 +1,284 @@
+"""Grading and credit policies: YAML files in templates/policies/ loaded into frozen, validated models.
+
+A policy is data, never code (DOMAIN.md, "The annual grading process": two variants must both be expressible).
+Validation happens on load: an unknown metric, a rule without a threshold, or thresholds that do not get
+stricter from the lowest level to the highest raise SpecError naming the file and the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from keyacct_xl.errors import SpecError
+
+# Metric name -> True when a higher value is better, None for grade-valued metrics (rules use `in`).
+METRICS: dict[str, bool | None] = {
+    "annual_sales": True, "prior_year_sales": True, "growth": True, "gross_margin": True, "on_time_rate": True,
+    "collection_rate": True, "price_index": True, "influence": True, "visit_rating": True,
+    "months_as_customer": True, "composite_score": True,
+    "max_days_overdue": False, "overdue_amount": False, "bad_debt_amount": False, "avg_days_late": False,
+    "credit_grade": None, "current_grade": None,
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One condition: metric ≥ min, metric ≤ max, or metric in a list of grades; `setting` may override it."""
+
+    metric: str
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[str, ...] = ()
+    setting: str | None = None
+
+    @property
+    def threshold(self) -> float | None:
+        """The numeric threshold (min or max), if any."""
+        return self.min if self.min is not None else self.max
+
+
+@dataclass(frozen=True)
+class Level:
+    """A grade and the rules a customer must all pass to get it; the lowest level has none."""
+
+    grade: str
+    rules: tuple[Rule, ...] = ()
+    credit_limit: float | None = None
+    credit_limit_setting: str | None = None
+
+
+@dataclass(frozen=True)
+class GradingPolicy:
+    """An annual grading policy: levels best first, composite weights, new-customer and VIP rules."""
+
+    source: str
+    name: str
+    title_zh: str
+    title_en: str
+    evaluation_month: int
+    evaluation_day: int
+    evaluation_year_offset: int
+    levels: tuple[Level, ...]
+    weights: tuple[tuple[str, float], ...]
+    new_customer_months: int
+    new_customer_grade: str
+    new_customer_setting: str | None
+    vip_level: str | None
+    vip_continue: tuple[Rule, ...]
+    upgrade_margin: float
+
+    @property
+    def grades(self) -> list[str]:
+        """Grades best first."""
+        return [lv.grade for lv in self.levels]
+
+
+@dataclass(frozen=True)
+class CreditPolicy:
+    """Credit grades best first, with the ledger window and the suggested limit per grade."""
+
+    source: str
+    name: str
+    window_months: int
+    grace_days: int
+    bad_debt_days: int
+    no_history_grade: str
+    levels: tuple[Level, ...]
+
+    @property
+    def grades(self) -> list[str]:
+        """Grades best first."""
+        return [lv.grade for lv in self.levels]
+
+
+def policy_path(name_or_path: str | Path) -> Path:
+    """A policy file: a path as given, or a name of a file shipped in templates/policies/."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    shipped = resources.files("keyacct_xl.templates") / "policies" / f"{name_or_path}.yaml"
+    return Path(str(shipped))
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{path}: policy file not found", f"{path}：找不到政策文件") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML ({exc})".replace("\n", " "), f"{path}：YAML 格式错误（{exc}）"
+                        .replace("\n", " ")) from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: a policy must be a mapping of keys", f"{path}：政策文件必须是键值映射")
+    return data
+
+
+class _Spec:
+    """Typed access to one policy file's keys; every failure names the file and the key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, en: str, zh: str) -> SpecError:
+        return SpecError(f"{self.path.name}: {key}: {en}", f"{self.path.name}：{key}：{zh}")
+
+    def get(self, data: Mapping, key: str, where: str, kind: type | tuple[type, ...], default: object = ...):
+        if key not in data:
+            if default is ...:
+                raise self.fail(f"{where}{key}", "missing", "缺少此项")
+            return default
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(f"{where}{key}", f"expected {names}, got {value!r}", f"应为 {names}，实际为 {value!r}")
+        return value
+
+    def rule(self, data: object, where: str) -> Rule:
+        if not isinstance(data, dict):
+            raise self.fail(where, f"a rule must be a mapping, got {data!r}", f"规则必须是映射，实际为 {data!r}")
+        unknown = set(data) - {"metric", "min", "max", "in", "setting"}
+        if unknown:
+            names = ", ".join(sorted(unknown))
+            raise self.fail(where, f"unknown key(s) {names}", f"未知的键 {names}")
+        metric = self.get(data, "metric", f"{where}.", str)
+        if metric not in METRICS:
+            raise self.fail(f"{where}.metric", f"unknown metric {metric!r}; known: {', '.join(METRICS)}",
+                            f"未知指标 {metric!r}；可用：{', '.join(METRICS)}")
+        if METRICS[metric] is None:
+            allowed = self.get(data, "in", f"{where}.", list)
+            return Rule(metric, allowed=tuple(str(a) for a in allowed))
+        bounds = [k for k in ("min", "max") if k in data]
+        if len(bounds) != 1:
+            raise self.fail(where, f"metric {metric} needs exactly one of min or max",
+                            f"指标 {metric} 须且只能有 min 或 max 之一")
+        value = float(self.get(data, bounds[0], f"{where}.", (int, float)))
+        setting = self.get(data, "setting", f"{where}.", str, None)
+        return Rule(metric, **{bounds[0]: value}, setting=setting)
+
+    def levels(self, data: Mapping, key: str) -> tuple[Level, ...]:
+        raw = self.get(data, key, "", list)
+        if len(raw) < 2:
+            raise self.fail(key, "needs at least two levels", "至少需要两个等级")
+        levels = []
+        for i, item in enumerate(raw):
+            where = f"{key}[{i}]"
+            if not isinstance(item, dict):
+                raise self.fail(where, "a level must be a mapping", "等级必须是映射")
+            rules = tuple(self.rule(r, f"{where}.rules[{j}]") for j, r in
+                          enumerate(self.get(item, "rules", f"{where}.", list, [])))
+            limit = self.get(item, "credit_limit", f"{where}.", (int, float), None)
+            levels.append(Level(str(self.get(item, "grade", f"{where}.", str)), rules,
+                                None if limit is None else float(limit),
+                                self.get(item, "credit_limit_setting", f"{where}.", str, None)))
+        grades = [lv.grade for lv in levels]
+        if len(set(grades)) != len(grades):
+            raise self.fail(key, f"grades repeat: {grades}", f"等级重复：{grades}")
+        if levels[-1].rules:
+            raise self.fail(f"{key}[{len(levels) - 1}].rules", "the lowest level takes everyone else: no rules",
+                            "最低等级接收其余所有客户，不能有规则")
+        check_order(levels, lambda i, j: f"{self.path.name}: {key}[{i}].rules[{j}]")
+        return tuple(levels)
+
+
+def check_order(levels: tuple[Level, ...] | list[Level], where) -> None:
+    """Thresholds on one metric must not loosen from a higher level to a lower one (min falls, max rises)."""
+    seen: dict[tuple[str, str], tuple[float, str]] = {}
+    for i, level in enumerate(levels):
+        for j, rule in enumerate(level.rules):
+            if rule.threshold is None:
+                continue
+            op = "min" if rule.min is not None else "max"
+            key = (rule.metric, op)
+            if key in seen:
+                before, grade = seen[key]
+                if (op == "min" and rule.threshold > before) or (op == "max" and rule.threshold < before):
+                    raise SpecError(
+                        f"{where(i, j)}.{op}: thresholds out of order: {level.grade} needs {rule.metric} {op} "
+                        f"{rule.threshold:g}, stricter than the higher level {grade} ({before:g})",
+                        f"{where(i, j)}.{op}：阈值顺序错误：{level.grade} 的 {rule.metric} {op} {rule.threshold:g} "
+                        f"比更高等级 {grade}（{before:g}）更严格")
+            seen[key] = (rule.threshold, level.grade)
+
+
+def load_grading_policy(name_or_path: str | Path) -> GradingPolicy:
+    """Load and validate a grading policy (a shipped name such as ``grading_4level`` or a file path)."""
+    path = policy_path(name_or_path)
+    data, spec = _read(path), _Spec(path)
+    levels = spec.levels(data, "levels")
+    grades = [lv.grade for lv in levels]
+    evaluation = spec.get(data, "evaluation", "", dict)
+    month = spec.get(evaluation, "month", "evaluation.", int)
+    day = spec.get(evaluation, "day", "evaluation.", int)
+    if not (1 <= month <= 12 and 1 <= day <= 28):
+        raise spec.fail("evaluation", "month must be 1–12 and day 1–28", "月份须为 1–12，日期须为 1–28")
+    weights = spec.get(data, "weights", "", dict)
+    for metric, weight in weights.items():
+        if metric not in METRICS or METRICS[metric] is None or metric == "composite_score":
+            raise spec.fail(f"weights.{metric}", "unknown or non-numeric metric", "未知或非数值指标")
+        spec.get(weights, metric, "weights.", (int, float))
+        if weight < 0:
+            raise spec.fail(f"weights.{metric}", "weights cannot be negative", "权重不能为负数")
+    if sum(weights.values()) <= 0:
+        raise spec.fail("weights", "at least one weight must be positive", "至少一个权重须为正数")
+    new = spec.get(data, "new_customer", "", dict)
+    new_grade = spec.get(new, "grade", "new_customer.", str)
+    vip = spec.get(data, "vip", "", dict, {})
+    vip_level = spec.get(vip, "level", "vip.", str, None)
+    for key, grade in (("new_customer.grade", new_grade), ("vip.level", vip_level)):
+        if grade is not None and grade not in grades:
+            raise spec.fail(key, f"{grade!r} is not one of the levels {grades}", f"{grade!r} 不是已定义的等级 {grades}")
+    margin = float(spec.get(data, "upgrade_margin", "", (int, float), 0.0))
+    if not 0 <= margin < 1:
+        raise spec.fail("upgrade_margin", "must be a fraction from 0 to below 1 (0.1 = 10 %)", "须为 0 到 1 之间的小数")
+    title = spec.get(data, "title", "", dict)
+    return GradingPolicy(
+        source=str(path), name=spec.get(data, "name", "", str), title_zh=str(title.get("zh", "")),
+        title_en=str(title.get("en", "")), evaluation_month=month, evaluation_day=day,
+        evaluation_year_offset=int(spec.get(evaluation, "year_offset", "evaluation.", int, 0)), levels=levels,
+        weights=tuple((str(k), float(v)) for k, v in weights.items()),
+        new_customer_months=int(spec.get(new, "months", "new_customer.", int)), new_customer_grade=new_grade,
+        new_customer_setting=spec.get(new, "setting", "new_customer.", str, None), vip_level=vip_level,
+        vip_continue=tuple(spec.rule(r, f"vip.continue_rules[{i}]")
+                           for i, r in enumerate(spec.get(vip, "continue_rules", "vip.", list, []))),
+        upgrade_margin=margin)
+
+
+def load_credit_policy(name_or_path: str | Path = "credit") -> CreditPolicy:
+    """Load and validate a credit policy (default: the shipped ``credit.yaml``)."""
+    path = policy_path(name_or_path)
+    data, spec = _read(path), _Spec(path)
+    levels = spec.levels(data, "grades")
+    no_history = spec.get(data, "no_history_grade", "", str)
+    if no_history not in [lv.grade for lv in levels]:
+        raise spec.fail("no_history_grade", f"{no_history!r} is not one of the grades",
+                        f"{no_history!r} 不是已定义的等级")
+    return CreditPolicy(source=str(path), name=spec.get(data, "name", "", str),
+                        window_months=spec.get(data, "window_months", "", int),
+                        grace_days=spec.get(data, "grace_days", "", int, 0),
+                        bad_debt_days=spec.get(data, "bad_debt_days", "", int), no_history_grade=no_history,
+                        levels=levels)
+
+
+def with_settings(levels: tuple[Level, ...], settings: Mapping[str, object], source: str) -> tuple[Level, ...]:
+    """Levels with thresholds and credit limits replaced by the master's Settings values they name."""
+    def value(key: str | None, default: float | None) -> float | None:
+        if key is None or key not in settings:
+            return default
+        raw = settings[key]
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise SpecError(f"Settings: {key} must be a number, not {raw!r}",
+                            f"参数设置：{key} 须为数字，而不是 {raw!r}")
+        return float(raw)
+
+    out = []
+    for level in levels:
+        rules = tuple(replace(r, **{"min" if r.min is not None else "max": value(r.setting, r.threshold)})
+                      if r.setting else r for r in level.rules)
+        out.append(replace(level, rules=rules, credit_limit=value(level.credit_limit_setting, level.credit_limit)))
+    check_order(out, lambda i, j: f"{source} with the Settings sheet: levels[{i}].rules[{j}]")
+    return tuple(out)
