@@ -1,0 +1,98 @@
+"""Apply a year's reviewed grades to the master: Customers.grade / credit_grade and one GradeHistory row each.
+
+The final grade is the meeting's final_grade when filled, else the proposed grade (the same for credit).
+Idempotent: a customer's (year, customer) history row is written once and corrected in place if the meeting
+changes its mind; running apply twice changes nothing, and tables without changes are not rewritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.model import Master
+from keyacct_xl.parsing import is_blank
+
+CREDIT_GRADES = ("A", "B", "C")
+_HISTORY_VALUES = ["grade_before", "grade_after", "credit_before", "credit_after", "reason", "approved_by"]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What apply changed: the table names to save and counts for the summary."""
+
+    tables: tuple[str, ...]
+    customers_changed: int
+    history_added: int
+    history_corrected: int
+
+
+def _final(review: pd.DataFrame, final: str, proposed: str, allowed: tuple[str, ...] | list[str]) -> pd.Series:
+    chosen = review[final].where(~review[final].map(is_blank), review[proposed]).astype(object)
+    chosen = chosen.map(lambda v: v if is_blank(v) else str(v).strip().upper())
+    bad = review.index[~chosen.isin(allowed) & ~chosen.map(is_blank)]
+    if len(bad):
+        rows = ", ".join(f"{review.at[i, 'customer_id']} ({chosen[i]!r})" for i in bad[:5])
+        raise InputError(f"GradeReview: {final} must be one of {', '.join(allowed)}: {rows}",
+                         f"评级审核表：{final} 须为 {'、'.join(allowed)} 之一：{rows}")
+    return chosen
+
+
+def apply_review(master: Master, review: pd.DataFrame, *, grades: list[str], approved_by: str | None,
+                 applied_at: pd.Timestamp) -> Applied:
+    """Update ``master`` in memory from the review rows; return which tables changed."""
+    years = review["year"].dropna().unique()
+    if len(years) != 1:
+        raise InputError(f"GradeReview: expected one year, found {sorted(map(int, years))}",
+                         f"评级审核表：应只有一个年度，实际为 {sorted(map(int, years))}")
+    year = int(years[0])
+    review = review.assign(customer_id=review["customer_id"].astype(str))
+    grade_after = _final(review, "final_grade", "proposed_grade", [g.upper() for g in grades])
+    credit_after = _final(review, "final_credit_grade", "credit_grade", CREDIT_GRADES)
+    customers = master.customers.copy()
+    position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str))}
+    unknown = [cid for cid in review["customer_id"] if cid not in position]
+    if unknown:
+        raise InputError(f"GradeReview: customer(s) not in Customers: {', '.join(unknown[:5])}",
+                         f"评级审核表：客户档案中没有这些客户：{', '.join(unknown[:5])}")
+    rows = [position[c] for c in review["customer_id"]]
+    before_grade = customers["grade"].astype(object).iloc[rows].to_numpy()
+    before_credit = customers["credit_grade"].astype(object).iloc[rows].to_numpy()
+    history = master.grade_history.copy()
+    existing = {(int(y), str(c)): i for i, (y, c) in enumerate(zip(history["year"], history["customer_id"]))
+                if not pd.isna(y)}
+    added, corrected, new_rows = 0, 0, []
+    for k, cid in enumerate(review["customer_id"]):
+        reason = review.at[k, "reasons"]
+        comment = review.at[k, "comment"]
+        if not is_blank(comment):
+            reason = f"{reason} | {comment}"
+        index = existing.get((year, cid))
+        if index is None:
+            new_rows.append({"year": year, "customer_id": cid, "grade_before": before_grade[k],
+                             "grade_after": grade_after.iloc[k], "credit_before": before_credit[k],
+                             "credit_after": credit_after.iloc[k], "reason": reason, "approved_by": approved_by,
+                             "applied_at": applied_at})
+            added += 1
+        elif history.at[index, "grade_after"] != grade_after.iloc[k] or \
+                history.at[index, "credit_after"] != credit_after.iloc[k]:
+            history.loc[index, ["grade_after", "credit_after", "reason", "approved_by", "applied_at"]] = [
+                grade_after.iloc[k], credit_after.iloc[k], reason, approved_by, applied_at]
+            corrected += 1
+    target_grade = customers["grade"].astype(object).copy()
+    target_credit = customers["credit_grade"].astype(object).copy()
+    target_grade.iloc[rows] = grade_after.to_numpy()
+    target_credit.iloc[rows] = credit_after.to_numpy()
+    differs = (target_grade.fillna("") != customers["grade"].astype(object).fillna("")) | \
+        (target_credit.fillna("") != customers["credit_grade"].astype(object).fillna(""))
+    tables = []
+    if differs.any():
+        master.customers = customers.assign(grade=target_grade, credit_grade=target_credit)
+        tables.append("Customers")
+    if new_rows or corrected:
+        extra = pd.DataFrame(new_rows, columns=history.columns).astype(history.dtypes.to_dict())
+        master.grade_history = pd.concat([history, extra], ignore_index=True) if new_rows else history
+        tables.append("GradeHistory")
+    return Applied(tuple(tables), int(differs.sum()), added, corrected)

@@ -1,0 +1,120 @@
+"""Annual grading (DOMAIN.md, "The annual grading process"): proposed grade, change and reasons per customer.
+
+Order of decisions, per customer:
+1. composite_score (0–100): the policy's weighted mean of each metric's percentile rank among the graded
+   customers (rank "max" for ties; a missing value ranks 0);
+2. the first level, best first, whose rules all hold (the lowest level takes the rest);
+3. VIP continuation: a current VIP that misses the VIP rules but passes ``vip.continue_rules`` stays VIP;
+4. new customers (under ``new_customer.months`` of cooperation at the evaluation date, or no known start) get
+   ``new_customer.grade`` and a review date when the months are up;
+5. change: new (new customer, or no current grade), revoke (a VIP losing VIP), up, down or same;
+6. upgrade_candidate: the next level up would pass with every numeric threshold loosened by ``upgrade_margin``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.analytics.policy import GradingPolicy, with_settings
+from keyacct_xl.analytics.rules import describe, explain, first_level, level_passes, passes
+from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.settings import setting_int
+
+
+def evaluation_date(policy: GradingPolicy, year: int) -> pd.Timestamp:
+    """The day the policy grades ``year``: its evaluation month and day, in year + year_offset."""
+    return pd.Timestamp(year + policy.evaluation_year_offset, policy.evaluation_month, policy.evaluation_day)
+
+
+def composite_score(metrics: pd.DataFrame, weights: tuple[tuple[str, float], ...]) -> pd.Series:
+    """Weighted mean (0–100) of percentile ranks; higher-is-better metrics only, so more is never worse."""
+    total = sum(w for _, w in weights)
+    score = pd.Series(0.0, index=metrics.index)
+    for metric, weight in weights:
+        ranks = metrics[metric].astype("float64").rank(method="max", pct=True).fillna(0.0)
+        score += ranks * (weight / total)
+    return (score * 100).round(2)
+
+
+def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: Mapping[str, object] | None = None,
+                    lang: Lang = "zh") -> pd.DataFrame:
+    """Add composite_score, proposed_grade, change, upgrade_candidate, reasons and review_due to ``metrics``."""
+    missing = [m for m in ("customer_id", "current_grade", "months_as_customer", "first_trade_date")
+               if m not in metrics.columns]
+    if missing:
+        raise InputError(f"grading: metrics lack column(s) {', '.join(missing)}",
+                         f"评级：指标表缺少列 {', '.join(missing)}")
+    settings = settings or {}
+    levels = with_settings(policy.levels, settings, policy.source)
+    table = metrics.copy()
+    table["composite_score"] = composite_score(table, policy.weights)
+    grades = policy.grades
+    chosen = first_level(level_passes(levels, table))
+    reasons = np.asarray(explain(levels, table, chosen, lang), dtype=object)
+    chosen, reasons = _vip_continuation(table, policy, chosen, reasons, lang)
+    proposed = np.array(grades, dtype=object)[chosen]
+    new_months = setting_int(settings, policy.new_customer_setting) if policy.new_customer_setting in settings \
+        else policy.new_customer_months
+    months = table["months_as_customer"].to_numpy(dtype="float64", na_value=np.nan)
+    is_new = ~(months >= new_months)  # NaN (no known start) counts as new
+    proposed = np.where(is_new, policy.new_customer_grade, proposed)
+    new_note = (f"新客户（合作 {{}} 个月 < {new_months}），暂定 {policy.new_customer_grade}，满 {new_months} 个月后评级"
+                if lang == "zh" else
+                f"new customer ({{}} months < {new_months}): {policy.new_customer_grade} until reviewed after "
+                f"{new_months} months")
+    shown = [("—" if np.isnan(m) else f"{m:.0f}") for m in months]
+    reasons = np.where(is_new, [new_note.format(m) for m in shown], reasons)
+    table["proposed_grade"] = proposed
+    table["change"] = _change(table["current_grade"], proposed, grades, is_new, policy.vip_level)
+    table["upgrade_candidate"] = _upgrade_candidates(table, levels, chosen, policy.upgrade_margin) & ~is_new
+    table["reasons"] = reasons
+    due = table["first_trade_date"] + pd.DateOffset(months=new_months)
+    table["review_due"] = due.where(pd.Series(is_new, index=table.index) & table["first_trade_date"].notna())
+    return table
+
+
+def _vip_continuation(table: pd.DataFrame, policy: GradingPolicy, chosen: np.ndarray, reasons: np.ndarray,
+                      lang: Lang) -> tuple[np.ndarray, np.ndarray]:
+    if policy.vip_level is None or not policy.vip_continue:
+        return chosen, reasons
+    vip = policy.grades.index(policy.vip_level)
+    keep = (table["current_grade"] == policy.vip_level).to_numpy(dtype=bool) & (chosen > vip)
+    for rule in policy.vip_continue:
+        keep &= passes(rule, table)
+    if not keep.any():
+        return chosen, reasons
+    head = f"{policy.vip_level}（VIP 续任）：" if lang == "zh" else f"{policy.vip_level} (VIP continued): "
+    sep = "，" if lang == "zh" else "; "
+    rows = table.to_dict("records")
+    for i in np.flatnonzero(keep):
+        reasons[i] = head + sep.join(describe(r, rows[i][r.metric], lang) for r in policy.vip_continue)
+    return np.where(keep, vip, chosen), reasons
+
+
+def _change(current: pd.Series, proposed: np.ndarray, grades: list[str], is_new: np.ndarray,
+            vip_level: str | None) -> np.ndarray:
+    rank = {g: i for i, g in enumerate(grades)}
+    before = current.map(rank).to_numpy(dtype="float64", na_value=np.nan)
+    after = np.array([rank[g] for g in proposed], dtype="float64")
+    revoke = (current == vip_level).to_numpy(dtype=bool) & (proposed != vip_level) if vip_level else False
+    return np.select([is_new | np.isnan(before), revoke, after < before, after > before],
+                     ["new", "revoke", "up", "down"], "same").astype(object)
+
+
+def _upgrade_candidates(table: pd.DataFrame, levels, chosen: np.ndarray, margin: float) -> np.ndarray:
+    result = np.zeros(len(table), dtype=bool)
+    if margin <= 0:
+        return result
+    for index in range(1, len(levels)):
+        mask = chosen == index
+        if not mask.any():
+            continue
+        near = np.ones(len(table), dtype=bool)
+        for rule in levels[index - 1].rules:
+            near &= passes(rule, table, margin=margin)
+        result |= mask & near
+    return result

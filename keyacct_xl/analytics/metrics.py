@@ -1,0 +1,96 @@
+"""Per-customer metrics for one graded year, from the master's frames (the inputs of the grading rules).
+
+- annual_sales / prior_year_sales: net amount of the calendar year Y / Y−1 (returns reduce them);
+- growth: (annual − prior) / prior, blank when there were no prior-year sales;
+- gross_margin: (sales − cost) / sales over the year's lines that carry a cost;
+- price_index: the year's amount over what the same quantities cost at each product's average price of the year
+  across all customers (1.0 = average price; the 3-level policy's "sales price level");
+- visit_rating: mean of the year's visit ratings on a 1–5 scale (Excellent/很好 = 5 ... Very poor/很差 = 1);
+- months_as_customer: full months from the first trade date (else the first transaction) to the evaluation date;
+- collection_rate: of the year's invoices, the share of their amount paid by the evaluation date (ledger);
+- on_time_rate and the credit grade come from ``keyacct_xl.analytics.credit``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.receivables.ledger import Ledger
+
+RATING_SCORES = {"excellent": 5, "很好": 5, "优": 5, "优秀": 5, "非常满意": 5, "good": 4, "好": 4, "良": 4,
+                 "良好": 4, "满意": 4, "fair": 3, "一般": 3, "中": 3, "poor": 2, "差": 2, "较差": 2, "不满意": 2,
+                 "very poor": 1, "verypoor": 1, "很差": 1, "非常差": 1, "非常不满意": 1}
+
+
+def evaluation_months(first: pd.Series, evaluation: pd.Timestamp) -> pd.Series:
+    """Full months from each first date to the evaluation date (blank stays blank)."""
+    months = (evaluation.year - first.dt.year) * 12 + (evaluation.month - first.dt.month)
+    months = months - (first.dt.day > evaluation.day).astype("Int64")
+    return months.astype("Float64").astype("float64").clip(lower=0)
+
+
+def _rating(value: object) -> float:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return np.nan
+    text = str(value).strip().lower()
+    if text in RATING_SCORES:
+        return float(RATING_SCORES[text])
+    try:
+        number = float(text)
+    except ValueError:
+        return np.nan  # free-text comments in the rating cell carry no score
+    return number if 1 <= number <= 5 else np.nan
+
+
+def _price_index(year_tx: pd.DataFrame) -> pd.Series:
+    lines = year_tx.dropna(subset=["product", "qty"])
+    lines = lines[(lines["qty"] > 0) & (lines["amount"] > 0)]
+    if lines.empty:
+        return pd.Series(dtype="float64")
+    per_product = lines.groupby("product")[["amount", "qty"]].sum()
+    mean_price = per_product["amount"] / per_product["qty"]
+    expected = lines["qty"] * lines["product"].map(mean_price)
+    sums = pd.DataFrame({"customer_id": lines["customer_id"], "amount": lines["amount"], "expected": expected}) \
+        .groupby("customer_id")[["amount", "expected"]].sum()
+    return sums["amount"] / sums["expected"]
+
+
+def customer_metrics(customers: pd.DataFrame, transactions: pd.DataFrame, visits: pd.DataFrame, *, year: int,
+                     evaluation: pd.Timestamp, ledger: Ledger | None = None) -> pd.DataFrame:
+    """One row per customer (Customers first, then ids seen only in Transactions) with the grading metrics."""
+    tx = transactions[transactions["date"] <= evaluation]
+    years = tx["date"].dt.year
+    this, prior = tx[years == year], tx[years == year - 1]
+    ids = pd.Index(customers["customer_id"].astype(str))
+    ids = ids.append(pd.Index(tx["customer_id"].astype(str).unique()).difference(ids).sort_values())
+    out = pd.DataFrame(index=ids)
+    out["annual_sales"] = this.groupby("customer_id")["amount"].sum().reindex(ids).fillna(0.0)
+    out["prior_year_sales"] = prior.groupby("customer_id")["amount"].sum().reindex(ids).fillna(0.0)
+    prior_pos = out["prior_year_sales"].where(out["prior_year_sales"] > 0)
+    out["growth"] = (out["annual_sales"] - prior_pos) / prior_pos
+    costed = this.dropna(subset=["cost"])
+    sums = costed.groupby("customer_id")[["amount", "cost"]].sum().reindex(ids)
+    out["gross_margin"] = ((sums["amount"] - sums["cost"]) / sums["amount"].where(sums["amount"] > 0))
+    out["price_index"] = _price_index(this).reindex(ids)
+    info = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id") \
+        .set_index("customer_id").reindex(ids)
+    out["influence"] = info["influence"].astype("Float64").astype("float64")
+    year_visits = visits[visits["date"].dt.year == year]
+    ratings = year_visits["rating"].map(_rating)
+    out["visit_rating"] = ratings.groupby(year_visits["customer_id"].astype(str)).mean().reindex(ids)
+    first_tx = tx.groupby(tx["customer_id"].astype(str))["date"].min().reindex(ids)
+    first = info["first_trade_date"].fillna(first_tx)
+    out["first_trade_date"] = first
+    out["months_as_customer"] = evaluation_months(first, evaluation)
+    out["collection_rate"] = _collection(ledger, year).reindex(ids) if ledger is not None else np.nan
+    for column in ("name", "region", "rep", "grade"):
+        out[column] = info[column].astype(object)
+    return out.reset_index(names="customer_id").rename(columns={"grade": "current_grade"})
+
+
+def _collection(ledger: Ledger, year: int) -> pd.Series:
+    inv = ledger.invoices
+    inv = inv[(inv["amount"] > 0) & (inv["date"].dt.year == year)]
+    sums = inv.groupby("customer_id")[["paid", "amount"]].sum()
+    return sums["paid"] / sums["amount"]
