@@ -1,0 +1,211 @@
+"""Excel argument semantics for worksheet functions, without xlwings: blanks, error values, numbers stored as
+text, dates as serial numbers, single cells or whole columns, tables with a header row.
+
+Values arrive as xlwings' Windows conversion hands them over with ``ndim=2`` and ``err_to_str=True``: a list
+of rows; empty cells ``None``; error cells their text ("#N/A"); dates ``datetime``; numbers ``float``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import pickle
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.headers import resolve_headers
+from keyacct_xl.master.convert import convert
+from keyacct_xl.master.schema import TableSchema
+from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
+
+EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
+                "#CALC!")
+
+
+class CellError(Exception):
+    """A worksheet-function failure shown in the cell as an Excel error code followed by a message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def text(self) -> str:
+        """What the cell shows: the error code, then why (xlwings on Windows cannot return a true error value)."""
+        return f"{self.code} {self.message}".strip()
+
+
+def error_code(value: object) -> str | None:
+    """The Excel error code a cell value carries, or None."""
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        return value.strip().upper()
+    return None
+
+
+def grid(value: object) -> list[list[object]]:
+    """Any argument as a list of rows (a single cell becomes one row of one value)."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return []
+        if isinstance(value[0], (list, tuple)):
+            return [list(row) for row in value]
+        return [list(value)]
+    return [[value]]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a vector argument was laid out, so the result comes back the same way (a column in, a column out)."""
+
+    rows: int
+    cols: int
+
+    def rebuild(self, values: Sequence[object]) -> object:
+        """A scalar for one cell, else a column or a row of ``values``."""
+        if self.rows == 1 and self.cols == 1:
+            return values[0]
+        if self.cols == 1:
+            return [[v] for v in values]
+        return [list(values)]
+
+
+def vector(value: object, what: str) -> tuple[list[object], Shape]:
+    """A single cell, a column or a row as a flat list with its shape; a 2-D block is refused."""
+    rows = grid(value)
+    if not rows:
+        return [], Shape(0, 0)
+    if len(rows) > 1 and len(rows[0]) > 1:
+        raise CellError("#VALUE!", f"{what}: give one column or one row, not a {len(rows)}x{len(rows[0])} block")
+    return [v for row in rows for v in row], Shape(len(rows), len(rows[0]))
+
+
+def broadcast(name_values: dict[str, list[object]]) -> int:
+    """The common length of vector arguments; a single value stretches to it, other lengths are refused."""
+    lengths = {len(v) for v in name_values.values() if len(v) != 1}
+    if len(lengths) > 1:
+        shown = ", ".join(f"{k}={len(v)}" for k, v in name_values.items())
+        raise CellError("#VALUE!", f"arguments have different lengths ({shown})")
+    n = lengths.pop() if lengths else 1
+    for key, values in name_values.items():
+        if len(values) == 1 and n != 1:
+            name_values[key] = values * n
+    return n
+
+
+def number(value: object, what: str) -> float | None:
+    """A number from a number, a number stored as text ("1,234", "¥1,234.00"), or None for a blank."""
+    if error_code(value):
+        raise CellError(error_code(value), f"({what})")
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError("#VALUE!", f"{what} must be a number, not {value}")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise CellError("#NUM!", f"{what} is not a finite number")
+        return float(value)
+    try:
+        return parse_money(value)
+    except ParseError as exc:
+        raise CellError("#VALUE!", f"{what}: {exc}") from None
+
+
+def date(value: object, what: str) -> pd.Timestamp | None:
+    """A date from a datetime, an Excel serial number or date text, or None for a blank."""
+    if error_code(value):
+        raise CellError(error_code(value), f"({what})")
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return pd.Timestamp(value.replace(tzinfo=None)).normalize()
+    try:
+        return parse_date(value)
+    except ParseError as exc:
+        raise CellError("#VALUE!", f"{what}: {exc}") from None
+
+
+def text(value: object, what: str) -> str | None:
+    """Text (numbers typed as codes keep their digits), or None for a blank."""
+    if error_code(value):
+        raise CellError(error_code(value), f"({what})")
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def table(value: object, schema: TableSchema, *, required: Sequence[str], what: str) -> pd.DataFrame:
+    """A range with a header row (``Table[#All]``) as a frame with canonical columns; errors name the row."""
+    rows = grid(value)
+    if len(rows) < 2:
+        raise CellError("#VALUE!", f"{what}: give the table with its header row, e.g. {schema.name}[#All]")
+    header, body = rows[0], [r for r in rows[1:] if any(not is_blank(v) for v in r)]
+    try:
+        positions = resolve_headers(header, schema.columns, where=what, required=required)
+    except InputError as exc:
+        raise CellError("#VALUE!", exc.en) from None
+    data = {}
+    for pos, key in positions.items():
+        values = [r[pos] for r in body]
+        for i, v in enumerate(values):
+            if error_code(v):
+                raise CellError(error_code(v), f"{what}: row {i + 2}, column {header[pos]} is {v}")
+        try:
+            data[key] = convert(values, schema.column(key).kind, lambda i, h=header[pos]: f"{what}: row {i + 2} ({h})")
+        except InputError as exc:
+            raise CellError("#VALUE!", exc.en) from None
+    return pd.DataFrame(data, index=pd.RangeIndex(len(body)))
+
+
+def frame_grid(frame: pd.DataFrame) -> list[list[object]]:
+    """A frame as rows for a spilled result: header first; NaN/NaT as empty cells, numpy scalars as Python."""
+    rows: list[list[object]] = [[str(c) for c in frame.columns]]
+    for record in frame.itertuples(index=False, name=None):
+        rows.append([_cell(v) for v in record])
+    return rows
+
+
+def _cell(value: object) -> object:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class TableCache:
+    """Results of table functions keyed on a hash of their arguments, so a recalculation with the same input
+    returns at once (Excel recalculates every dependent cell; the table may have 100,000 rows)."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, object] = OrderedDict()
+
+    @staticmethod
+    def key(name: str, args: tuple[object, ...]) -> str:
+        """A digest of the function name and its argument values."""
+        return hashlib.blake2b(pickle.dumps((name, args), protocol=5), digest_size=16).hexdigest()
+
+    def get_or_compute(self, name: str, args: tuple[object, ...], compute: Callable[[], object]) -> object:
+        """The cached result for these arguments, computing and storing it on a miss."""
+        key = self.key(name, args)
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        result = compute()
+        self._entries[key] = result
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return result
+
+    def __len__(self) -> int:
+        return len(self._entries)

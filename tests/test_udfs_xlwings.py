@@ -1,0 +1,253 @@
+"""The worksheet functions through xlwings' real Windows UDF path on Linux.
+
+Only Windows system modules are stubbed: pywin32 (pythoncom, pywintypes, win32com and its helpers win32api,
+win32con, win32gui, win32process, win32event, win32timezone) and ctypes' Windows-only loaders (windll, oledll,
+and PyDLL while xlwings._xlwindows loads pythoncom's DLL at import). Everything else is xlwings' own code:
+xlfunc/xlarg/xlret registration, generate_vba_wrapper, and call_udf with its argument and result conversion
+(_xlwindows.Engine.clean_value_data / prepare_xl_data_element), called with arguments shaped as COM hands
+them over from VBA's Array(...): tuples of rows, None for empty cells, ints for error cells, pywintypes dates,
+and DISP_E_PARAMNOTFOUND for omitted optional arguments.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import sys
+import types
+from collections.abc import Iterator
+
+import pytest
+
+MISSING = -2147352572  # DISP_E_PARAMNOTFOUND: what VBA passes for an omitted Optional argument
+NA, DIV0 = -2146826246, -2146826281  # COM error codes of #N/A and #DIV/0! cells
+
+
+class _Inert:
+    """Any attribute, call or item of a Windows API that xlwings touches at import time."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def __call__(self, *args: object, **kwargs: object) -> _Inert:
+        return _Inert()
+
+    def __getattr__(self, name: str) -> _Inert:
+        return _Inert()
+
+    def __getitem__(self, key: object) -> _Inert:
+        return _Inert()
+
+
+class ComTime(dt.datetime):
+    """pywintypes.TimeType: pywin32's date type, a datetime subclass; what a date cell arrives as."""
+
+
+def _stub(name: str, **attrs: object) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.__getattr__ = lambda attr: _Inert()  # type: ignore[method-assign]
+    module.__dict__.update(attrs)
+    return module
+
+
+@pytest.fixture(scope="module")
+def excel() -> Iterator[types.SimpleNamespace]:
+    """xlwings as on Windows: decorators, the excel engine and call_udf, with keyacct_xl.udfs registered."""
+    patch = pytest.MonkeyPatch()
+    import xlwings
+
+    com_error = type("com_error", (Exception,), {})
+    stubs = {
+        "pythoncom": _stub("pythoncom"),
+        "pywintypes": _stub("pywintypes", TimeType=ComTime, com_error=com_error, error=com_error),
+        "win32timezone": _stub("win32timezone", TimeZoneInfo=types.SimpleNamespace(utc=lambda: dt.timezone.utc)),
+        "win32com.client": _stub("win32com.client", **{n: type(n, (), {}) for n in
+                                                         ("CDispatch", "CoClassBaseClass", "DispatchBaseClass")}),
+    }
+    for name in ("win32api", "win32con", "win32gui", "win32process", "win32event", "win32com", "win32com.server",
+                 "win32com.server.dispatcher", "win32com.server.policy", "win32com.server.util",
+                 "win32com.server.exception"):
+        stubs.setdefault(name, _stub(name))
+    for name, module in stubs.items():
+        patch.setitem(sys.modules, name, module)
+    for name in ("xlwings.udfs", "xlwings._xlwindows", "xlwings.com_server"):
+        patch.delitem(sys.modules, name, raising=False)
+    patch.setattr(ctypes, "windll", _Inert(), raising=False)
+    patch.setattr(ctypes, "oledll", _Inert(), raising=False)
+    with pytest.MonkeyPatch.context() as loading:
+        loading.setattr(ctypes, "PyDLL", _Inert)  # _xlwindows binds pythoncom's DLL at import
+        from xlwings import _xlwindows
+    from xlwings import com_server, udfs
+
+    from keyacct_xl.addin.xlwings_win import decorated_udf_module
+
+    engines = (list(xlwings.engines.engines), dict(xlwings.engines.engines_by_name), xlwings.engines.active)
+    xlwings.engines.add(xlwings.Engine(impl=_xlwindows.engine))  # what xlwings/__init__.py does on Windows
+    module = decorated_udf_module()
+    patch.setitem(udfs.udf_modules, "keyacct_xl.udfs", {"module": module, "filename": module.__file__,
+                                                        "filetime": None})
+
+    def call(name: str, *args: object) -> object:
+        return udfs.call_udf("keyacct_xl.udfs", name, args)
+
+    yield types.SimpleNamespace(call=call, udfs=udfs, module=module)
+    xlwings.engines.engines, xlwings.engines.engines_by_name, xlwings.engines.active = engines
+    com_server.loop.close()
+    for name in ("xlwings.udfs", "xlwings._xlwindows", "xlwings.com_server"):
+        sys.modules.pop(name, None)
+        if hasattr(xlwings, name.split(".")[1]):
+            delattr(xlwings, name.split(".")[1])
+    patch.undo()
+
+
+IMPLEMENTED = {"RFM_SCORE", "RFM_CLASS", "RFM_BREAKS", "RFM_TABLE", "ABC_CLASS", "PARETO_TABLE"}
+BREAKS = ((10.0, 20.0, 30.0, 40.0), (1.0, 2.0, 3.0, 4.0), (100.0, 200.0, 300.0, 400.0))
+
+
+def one(result: object) -> object:
+    """The value of a single-cell result: xlwings always hands Excel a 2-D array, here 1 x 1."""
+    assert isinstance(result, list) and len(result) == 1 and len(result[0]) == 1, result
+    return result[0][0]
+
+
+def column(*values: object) -> tuple[tuple[object, ...], ...]:
+    return tuple((v,) for v in values)
+
+
+def test_every_udf_is_registered_with_category_and_help(excel) -> None:
+    from keyacct_xl.addin.xlwings_win import registered_functions
+
+    functions = registered_functions(excel.module)
+    assert set(functions) == IMPLEMENTED
+    for name, info in functions.items():
+        assert info["category"] == "KeyAcct", name
+        doc = info["ret"]["doc"]
+        # Excel's MacroOptions keeps 255 characters; both languages must fit.
+        assert len(doc) <= 255, name
+        zh, _, en = doc.partition("。")
+        assert any("\u4e00" <= c <= "\u9fff" for c in zh) and en.strip().isascii() and en.strip(), (name, doc)
+        for arg in info["args"]:
+            assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
+            assert arg["options"].get("ndim") == 2 and arg["options"].get("err_to_str") is True
+
+
+def test_every_udf_gets_a_vba_wrapper(excel) -> None:
+    from keyacct_xl.addin.xlwings_win import udf_wrapper_code
+
+    code = udf_wrapper_code(excel.module)
+    assert code.startswith('Attribute VB_Name = "xlwings_udfs"')
+    for name in IMPLEMENTED:
+        assert f'{name} = XLPy.CallUDF("keyacct_xl.udfs", "{name}", Array(' in code
+        assert f"Function {name}(" in code
+    assert "Function RFM_SCORE(recency_days, frequency, monetary, Optional breaks)" in code
+    assert "ActiveWorkbook, Application.Caller" in code  # built for an add-in, not ThisWorkbook
+
+
+def test_rfm_score_column_in_column_out_with_breaks(excel) -> None:
+    # Hand-scored against BREAKS: R 5 is below every R breakpoint, F 5 above every F breakpoint, and so on.
+    result = excel.call("RFM_SCORE", column(5.0, 25.0, 45.0), column(5.0, 2.0, 1.0),
+                        column(250.0, 450.0, 50.0), BREAKS)
+    assert result == [["553"], ["325"], ["111"]]
+
+
+def test_rfm_score_single_cell_row_and_excel_values(excel) -> None:
+    assert one(excel.call("RFM_SCORE", 5.0, 5.0, 250.0, BREAKS)) == "553"
+    # A row in gives a row out; numbers stored as text and ¥ amounts are numbers.
+    assert excel.call("RFM_SCORE", ((5.0, "25"),), (("5", 2.0),), (("¥250.00", "450"),), BREAKS) == [["553", "325"]]
+    # Blank rows stay blank, error cells keep their code, a bad number says why; the others are scored.
+    result = excel.call("RFM_SCORE", column(5.0, None, NA, "abc", 25.0), column(5.0, None, 1.0, 1.0, 2.0),
+                        column(250.0, None, 1.0, 1.0, 450.0), BREAKS)
+    assert result[0] == ["553"] and result[1] == [""] and result[4] == ["325"]
+    assert result[2][0].startswith("#N/A") and result[3][0].startswith("#VALUE!") and "abc" in result[3][0]
+
+
+def test_rfm_score_bad_arguments_give_value_errors_not_tracebacks(excel) -> None:
+    mismatched = one(excel.call("RFM_SCORE", column(1.0, 2.0), column(1.0, 2.0, 3.0), column(1.0, 2.0), BREAKS))
+    assert mismatched.startswith("#VALUE!") and "different lengths" in mismatched
+    assert one(excel.call("RFM_SCORE", 5.0, 5.0, 250.0, ((1.0, 2.0),))).startswith("#VALUE! breaks")
+    assert one(excel.call("RFM_SCORE", ((1.0, 2.0), (3.0, 4.0)), 1.0, 1.0, BREAKS)).startswith("#VALUE!")
+    assert one(excel.call("RFM_SCORE", "x", "y", "z", MISSING)).startswith("#VALUE!")
+
+
+def test_rfm_class_labels_against_means(excel) -> None:
+    result = excel.call("RFM_CLASS", column(10.0, 60.0, 10.0), column(5.0, 1.0, 1.0), column(2000.0, 2000.0, 10.0),
+                        30.0, 3.0, 1000.0, MISSING)
+    assert result == [["重要价值客户"], ["重要挽留客户"], ["一般发展客户"]]
+    assert one(excel.call("RFM_CLASS", 10.0, 5.0, 2000.0, 30.0, 3.0, 1000.0, "en")) == "Important value"
+
+
+def _transactions() -> tuple[tuple[object, ...], ...]:
+    """Headers in Chinese; dates as COM dates, Excel serial numbers and text; amounts as numbers and text."""
+    return (
+        ("单据编号", "日期", "客户编号", "金额"),
+        ("S1", ComTime(2026, 1, 10), "C001", 1000.0),
+        ("S2", 46062.0, "C001", "2,000"),  # serial 46062 = 2026-02-09
+        ("S3", "2026-03-01", "C002", 500.0),
+        ("S4", ComTime(2026, 3, 21), "C003", 300.0),
+        ("S5", ComTime(2026, 3, 25), "C003", 700.0),
+        ("S6", ComTime(2026, 3, 30), "C003", -100.0),  # a return: less money, not a purchase
+        (None, None, None, None),  # a blank row inside the table
+    )
+
+
+def test_rfm_table_spills_with_header_and_hand_computed_values(excel) -> None:
+    result = excel.call("RFM_TABLE", _transactions(), ComTime(2026, 3, 31), MISSING)
+    header, *rows = result
+    assert header[:5] == ["customer_id", "last_purchase", "recency_days", "frequency", "monetary"]
+    by_id = {r[0]: dict(zip(header, r)) for r in rows}
+    assert by_id["C001"]["recency_days"] == 50 and by_id["C001"]["frequency"] == 2
+    assert by_id["C001"]["monetary"] == 3000.0
+    assert by_id["C002"]["recency_days"] == 30 and by_id["C002"]["monetary"] == 500.0
+    assert by_id["C003"]["recency_days"] == 6 and by_id["C003"]["frequency"] == 2
+    assert by_id["C003"]["monetary"] == 900.0
+    assert by_id["C003"]["last_purchase"].date() == dt.date(2026, 3, 25)
+
+
+def test_rfm_score_agrees_with_rfm_table_codes(excel) -> None:
+    header, *rows = excel.call("RFM_TABLE", _transactions(), ComTime(2026, 3, 31), MISSING)
+    col = {h: i for i, h in enumerate(header)}
+    scores = excel.call("RFM_SCORE", column(*(float(r[col["recency_days"]]) for r in rows)),
+                        column(*(float(r[col["frequency"]]) for r in rows)),
+                        column(*(r[col["monetary"]] for r in rows)), MISSING)
+    assert [s[0] for s in scores] == [r[col["rfm_code"]] for r in rows]
+    breaks = excel.call("RFM_BREAKS", _transactions(), ComTime(2026, 3, 31), MISSING)
+    assert len(breaks) == 3 and all(len(r) == 4 for r in breaks)
+    with_breaks = excel.call("RFM_SCORE", column(*(float(r[col["recency_days"]]) for r in rows)),
+                             column(*(float(r[col["frequency"]]) for r in rows)),
+                             column(*(r[col["monetary"]] for r in rows)), tuple(tuple(r) for r in breaks))
+    assert with_breaks == scores
+
+
+def test_table_functions_are_cached_on_their_input(excel) -> None:
+    excel.module.cache._entries.clear()
+    first = excel.call("RFM_TABLE", _transactions(), ComTime(2026, 3, 31), MISSING)
+    assert len(excel.module.cache) == 1
+    assert excel.call("RFM_TABLE", _transactions(), ComTime(2026, 3, 31), MISSING) == first
+    assert len(excel.module.cache) == 1  # a hit, not a second entry
+    excel.call("RFM_TABLE", _transactions(), ComTime(2026, 3, 30), MISSING)
+    assert len(excel.module.cache) == 2
+
+
+def test_table_errors_name_the_problem(excel) -> None:
+    no_amount = tuple(r[:3] for r in _transactions())
+    assert one(excel.call("RFM_TABLE", no_amount, MISSING, MISSING)).startswith("#VALUE! Transactions: missing column")
+    bad_date = (*_transactions()[:2], ("S9", "not a date", "C009", 1.0))
+    message = one(excel.call("RFM_TABLE", bad_date, MISSING, MISSING))
+    assert message.startswith("#VALUE!") and "row 3" in message
+    with_error = (*_transactions()[:2], ("S9", DIV0, "C009", 1.0))
+    assert one(excel.call("RFM_TABLE", with_error, MISSING, MISSING)).startswith("#DIV/0!")
+
+
+def test_abc_class_by_thresholds(excel) -> None:
+    result = excel.call("ABC_CLASS", column(1_500_000.0, 100_000.0, 99_999.99, None, "1,000,000"), MISSING)
+    assert result == [["A"], ["B"], ["C"], [""], ["A"]]
+    assert one(excel.call("ABC_CLASS", 50.0, ((100.0,), (10.0,)))) == "B"
+    assert one(excel.call("ABC_CLASS", 50.0, ((10.0,), (100.0,)))).startswith("#VALUE!")
+
+
+def test_pareto_table_by_shares(excel) -> None:
+    table = (("客户编号", "日期", "金额"), ("C1", 46000.0, 80.0), ("C2", 46000.0, 15.0), ("C3", 46001.0, 5.0))
+    header, *rows = excel.call("PARETO_TABLE", table, ((80.0, 15.0),), MISSING)
+    assert header == ["customer_id", "rank", "revenue", "share", "cumulative_share", "abc_class"]
+    assert [(r[0], r[-1]) for r in rows] == [("C1", "A"), ("C2", "B"), ("C3", "C")]
+    assert rows[1][4] == pytest.approx(0.95)
