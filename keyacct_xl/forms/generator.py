@@ -1,0 +1,267 @@
+"""Build one form workbook with XlsxWriter: form sheet, instructions, hidden lists, veryHidden ``_meta``.
+
+Same spec, language, data and context give the same bytes (fixed creation date and generated_at).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from keyacct_xl.fileio import atomic_write
+from keyacct_xl.forms.formats import FormFormats
+from keyacct_xl.forms.instructions import write_instructions
+from keyacct_xl.forms.layout import (
+    LISTS_SHEET,
+    META_SHEET,
+    FieldPlace,
+    FormLang,
+    FormLayout,
+    TablePlace,
+    choice_labels,
+    field_cell_name,
+    field_choices,
+    form_sheet_name,
+    instructions_sheet_name,
+    list_name,
+    plan_layout,
+    table_name,
+    text_for,
+)
+from keyacct_xl.forms.meta import FormContext, write_meta
+from keyacct_xl.forms.printsetup import apply_print_setup
+from keyacct_xl.forms.spec import FieldSpec, FormSpec, Text
+from keyacct_xl.forms.validation import field_validation, needs_list_sheet
+from keyacct_xl.master.writer import FIXED_CREATED
+
+TABLE_STYLE = "Table Style Light 9"
+_FORMULA_REF = "{%s}"
+# Rough width of one character in column-width units: CJK glyphs take two.
+_WIDE_FROM = 0x2E80
+
+
+@dataclass(frozen=True)
+class FormData:
+    """What a pre-filled form holds: header values by key, table rows by section id, own dropdown entries."""
+
+    header: Mapping[str, object] = field(default_factory=dict)
+    rows: Mapping[str, Sequence[Mapping[str, object]]] = field(default_factory=dict)
+    dropdowns: Mapping[tuple[str, str], Sequence[str]] = field(default_factory=dict)
+    context: FormContext = field(default_factory=FormContext)
+
+
+class _Lists:
+    """The hidden lists sheet: one column per long dropdown, each behind a defined name."""
+
+    def __init__(self, book: Workbook) -> None:
+        self._book = book
+        self._sheet: Worksheet | None = None
+        self._col = 0
+
+    def add(self, name: str, labels: Sequence[str]) -> str:
+        if self._sheet is None:
+            self._sheet = self._book.add_worksheet(LISTS_SHEET)
+        for row, label in enumerate(labels):
+            self._sheet.write_string(row, self._col, label)
+        col = xlsxwriter.utility.xl_col_to_name(self._col)
+        self._book.define_name(name, f"='{LISTS_SHEET}'!${col}$1:${col}${max(len(labels), 1)}")
+        self._col += 1
+        return f"={name}"
+
+    def finish(self) -> None:
+        if self._sheet is not None:
+            self._sheet.hide()
+            self._sheet.protect()
+
+
+def _is_blank(value: object) -> bool:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    return not isinstance(value, str) and bool(pd.isna(value))
+
+
+def _write_value(sheet: Worksheet, row: int, col: int, spec: FieldSpec, value: object, fmt: Any,
+                 lang: FormLang) -> None:
+    """Write a pre-filled value with the field's type (dates as dates, numbers as numbers)."""
+    if _is_blank(value):
+        sheet.write_blank(row, col, None, fmt)
+    elif spec.type in ("date", "time") and isinstance(value, (dt.date, dt.datetime, dt.time)):
+        if hasattr(value, "to_pydatetime"):
+            value = value.to_pydatetime()
+        sheet.write_datetime(row, col, value, fmt)
+    elif spec.type in ("integer", "number", "money", "percent") and isinstance(value, (int, float)):
+        sheet.write_number(row, col, float(value), fmt)
+    elif spec.type in ("choice", "yes_no"):
+        labels = dict(zip([c.value for c in field_choices(spec)], choice_labels(spec, lang), strict=True))
+        sheet.write_string(row, col, labels.get(str(value), str(value)), fmt)
+    else:
+        sheet.write_string(row, col, str(value), fmt)
+
+
+class _FormWriter:
+    """Writes one form sheet by its layout."""
+
+    def __init__(self, book: Workbook, spec: FormSpec, lang: FormLang, data: FormData, company: str,
+                 password: str) -> None:
+        self.book, self.spec, self.lang, self.data, self.company = book, spec, lang, data, company
+        self.password = password
+        self.formats = FormFormats(book)
+        self.layout: FormLayout = plan_layout(spec, lang, {k: len(v) for k, v in data.rows.items()})
+        self.sheet_name = form_sheet_name(spec, lang)
+        self.sheet = book.add_worksheet(self.sheet_name)
+        self.lists = _Lists(book)
+
+    def write(self) -> None:
+        self._title_block()
+        for section, row in self.layout.section_rows:
+            self.sheet.merge_range(row, 0, row, self.layout.grid - 1, text_for(section.title, self.lang, " "),
+                                   self.formats.section())
+        for place in self.layout.fields:
+            self._header_field(place)
+        for table in self.layout.tables:
+            self._table(table)
+        self._notes()
+        for col, width in enumerate(self.layout.widths):
+            self.sheet.set_column(col, col, width)
+        for row, height in self.layout.row_heights:
+            self.sheet.set_row(row, height)
+        apply_print_setup(self.sheet, self.spec, self.layout, self.lang, self.company)
+        self.sheet.protect(self.password, {"select_locked_cells": True, "select_unlocked_cells": True,
+                                            "format_columns": True, "format_rows": True})
+
+    def _title_block(self) -> None:
+        last = self.layout.grid - 1
+        self.sheet.merge_range(0, 0, 0, last, self.company, self.formats.company())
+        self.sheet.merge_range(1, 0, 1, last, text_for(self.spec.title, self.lang, " "), self.formats.title())
+        number = text_for(Text(f"表单编号：{self.spec.id}　版本：{self.spec.version}",
+                               f"Form {self.spec.id}, version {self.spec.version}"), self.lang, "　")
+        self.sheet.merge_range(2, 0, 2, last, number, self.formats.subtitle())
+
+    def _label(self, row: int, col: int, spec: FieldSpec, text: str) -> None:
+        if spec.required:
+            self.sheet.write_rich_string(row, col, self.formats.required_mark(), "*", text, self.formats.label())
+        else:
+            self.sheet.write_string(row, col, text, self.formats.label())
+
+    def _header_field(self, place: FieldPlace) -> None:
+        spec, row = place.field, place.row
+        self._label(row, place.label_col, spec, text_for(spec.label, self.lang))
+        fmt = self.formats.input(spec.type, multiline=spec.lines > 1)
+        if place.last_col > place.first_col:
+            self.sheet.merge_range(row, place.first_col, row, place.last_col, "", fmt)
+        _write_value(self.sheet, row, place.first_col, spec, self.data.header.get(spec.key), fmt, self.lang)
+        cell = xl_rowcol_to_cell(row, place.first_col, row_abs=True, col_abs=True)
+        self.book.define_name(field_cell_name(spec.key), f"='{self.sheet_name}'!{cell}")
+        self._validate(row, place.first_col, row, place.first_col, place.section, spec)
+
+    def _validate(self, first_row: int, col: int, last_row: int, last_col: int, section: str, spec: FieldSpec) -> None:
+        own = self.data.dropdowns.get((section, spec.key))
+        labels = list(own) if own is not None else None
+        entries = labels if labels is not None else (
+            choice_labels(spec, self.lang) if spec.type in ("choice", "yes_no") else [])
+        source = None
+        if entries and (labels is not None or needs_list_sheet(entries)):
+            source = self.lists.add(list_name(section, spec.key), entries)
+        options = field_validation(spec, self.lang, top_left=xl_rowcol_to_cell(first_row, col),
+                                   list_source=source, labels=labels)
+        if options:
+            self.sheet.data_validation(first_row, col, last_row, last_col, options)
+
+    def _table(self, place: TablePlace) -> None:
+        section = place.section
+        columns = [{"header": text_for(f.label, self.lang, " "), "header_format": self.formats.header()}
+                   for f in section.fields]
+        self.sheet.add_table(place.header_row, 0, place.last_row, len(section.fields) - 1, {
+            "name": table_name(section.id), "style": TABLE_STYLE, "autofilter": False, "columns": columns})
+        rows = list(self.data.rows.get(section.id, ()))
+        for col, spec in enumerate(section.fields):
+            if spec.formula:
+                self._formula_column(place, col, spec)
+                continue
+            fmt = self.formats.table_cell(spec.type)
+            for i, row in enumerate(range(place.first_row, place.last_row + 1)):
+                value = rows[i].get(spec.key) if i < len(rows) else None
+                _write_value(self.sheet, row, col, spec, value, fmt, self.lang)
+            self._validate(place.first_row, col, place.last_row, col, section.id, spec)
+        if place.total_row is not None:
+            self._totals(place)
+
+    def _formula_column(self, place: TablePlace, col: int, spec: FieldSpec) -> None:
+        keys = [f.key for f in place.section.fields]
+        for row in range(place.first_row, place.last_row + 1):
+            expr = spec.formula or ""
+            refs = []
+            for key in keys:
+                if _FORMULA_REF % key in expr:
+                    ref = xl_rowcol_to_cell(row, keys.index(key))
+                    expr = expr.replace(_FORMULA_REF % key, ref)
+                    refs.append(ref)
+            # Blank lines stay blank on paper instead of printing 0.
+            self.sheet.write_formula(row, col, f'=IF(COUNT({",".join(refs)})=0,"",{expr})',
+                                     self.formats.computed(spec.type), "")
+
+    def _totals(self, place: TablePlace) -> None:
+        fields = place.section.fields
+        first_total = min(i for i, f in enumerate(fields) if f.total)
+        label_col = max(first_total - 1, 0)
+        row = place.total_row
+        self.sheet.write_string(row, label_col, text_for(Text("合计", "Total"), self.lang, " "),
+                                self.formats.total_label())
+        for col, spec in enumerate(fields):
+            if spec.total:
+                top = xl_rowcol_to_cell(place.first_row, col)
+                bottom = xl_rowcol_to_cell(place.last_row, col)
+                self.sheet.write_formula(row, col, f"=SUM({top}:{bottom})", self.formats.computed(spec.type), 0)
+
+    def _notes(self) -> None:
+        if self.layout.notes_row is None:
+            return
+        last = self.layout.grid - 1
+        row = self.layout.notes_row
+        self.sheet.merge_range(row, 0, row, last, text_for(Text("说明：", "Notes:"), self.lang, " "),
+                               self.formats.note())
+        total_width = sum(self.layout.widths)
+        for i, note in enumerate(self.spec.notes, start=1):
+            text = f"{i}. " + text_for(note, self.lang, " / ")
+            self.sheet.merge_range(row + i, 0, row + i, last, text, self.formats.note())
+            units = sum(2 if ord(ch) >= _WIDE_FROM else 1 for ch in text)
+            self.sheet.set_row(row + i, 13.0 * max(1, math.ceil(units * 1.1 / total_width)))
+
+
+def build_form(spec: FormSpec, *, lang: FormLang = "zh", company: str = "", data: FormData | None = None,
+               password: str = "") -> bytes:
+    """The xlsx bytes of ``spec`` in ``lang``, blank or filled with ``data``."""
+    data = data or FormData()
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"title": text_for(spec.title, lang, " "), "subject": f"{spec.id} v{spec.version}",
+                         "company": company, "author": "keyacct-xl", "created": FIXED_CREATED,
+                         "keywords": f"keyacct-xl form {spec.id}"})
+    writer = _FormWriter(book, spec, lang, data, company, password)
+    instructions = book.add_worksheet(instructions_sheet_name(lang))
+    writer.write()
+    write_instructions(instructions, spec, lang, writer.formats)
+    writer.lists.finish()
+    write_meta(book.add_worksheet(META_SHEET), spec, writer.layout, lang, data.context)
+    book.close()
+    return buffer.getvalue()
+
+
+def write_form(path: Path, spec: FormSpec, *, lang: FormLang = "zh", company: str = "", data: FormData | None = None,
+               password: str = "") -> Path:
+    """Build the form and write it atomically to ``path``."""
+    content = build_form(spec, lang=lang, company=company, data=data, password=password)
+    with atomic_write(path, backup=False) as stream:
+        stream.write(content)
+    return path

@@ -1,0 +1,69 @@
+"""The veryHidden ``_meta`` sheet: which form, which version and spec, for whom, and where each field is.
+
+Layout (docs/forms.md): row 1 ``key | value``; one row per META_KEYS entry; a blank row; then a field
+table ``section | field | name | column | type | maps_to`` where ``name`` is the defined name of a header
+field (``f_<key>``) or the Excel table of a repeating section (``t_<id>``) and ``column`` its 1-based
+column in that table (blank for header fields).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from xlsxwriter.worksheet import Worksheet
+
+from keyacct_xl import __version__
+from keyacct_xl.forms.layout import FormLang, FormLayout, field_cell_name, form_sheet_name, table_name
+from keyacct_xl.forms.spec import FormSpec
+
+META_KEYS: tuple[str, ...] = ("form_id", "version", "spec_hash", "lang", "rep", "period", "customer",
+                              "generated_at", "generator_version", "form_sheet")
+FIELD_COLUMNS: tuple[str, ...] = ("section", "field", "name", "column", "type", "maps_to")
+FIXED_GENERATED_AT = dt.datetime(2026, 1, 1)
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """Who and what a generated form is for; blank strings for a blank form."""
+
+    rep: str = ""
+    period: str = ""
+    customer: str = ""
+    generated_at: dt.datetime = FIXED_GENERATED_AT
+
+
+def meta_values(spec: FormSpec, lang: FormLang, context: FormContext) -> dict[str, str]:
+    """The key/value rows of ``_meta`` (all text)."""
+    return {"form_id": spec.id, "version": str(spec.version), "spec_hash": spec.hash, "lang": lang,
+            "rep": context.rep, "period": context.period, "customer": context.customer,
+            "generated_at": context.generated_at.isoformat(timespec="seconds"),
+            "generator_version": __version__, "form_sheet": form_sheet_name(spec, lang)}
+
+
+def field_rows(layout: FormLayout) -> list[tuple[str, str, str, str, str, str]]:
+    """One row per field: where a reader finds it by name."""
+    rows = [(p.section, p.field.key, field_cell_name(p.field.key), "", p.field.type, p.field.maps_to or "")
+            for p in layout.fields]
+    for t in layout.tables:
+        rows += [(t.section.id, f.key, table_name(t.section.id), str(i + 1), f.type, f.maps_to or "")
+                 for i, f in enumerate(t.section.fields)]
+    return rows
+
+
+def write_meta(sheet: Worksheet, spec: FormSpec, layout: FormLayout, lang: FormLang, context: FormContext) -> None:
+    """Fill ``_meta`` and hide it from the Excel UI (veryHidden: not listed under Unhide)."""
+    sheet.write_row(0, 0, ["key", "value"])
+    row = 1
+    for key, value in meta_values(spec, lang, context).items():
+        sheet.write_string(row, 0, key)
+        sheet.write_string(row, 1, value)
+        row += 1
+    row += 1
+    sheet.write_row(row, 0, list(FIELD_COLUMNS))
+    for values in field_rows(layout):
+        row += 1
+        for col, value in enumerate(values):
+            sheet.write_string(row, col, value)
+    sheet.very_hidden()
+    sheet.protect()

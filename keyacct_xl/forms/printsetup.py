@@ -1,0 +1,41 @@
+"""A4 print setup of a form sheet: orientation, one page wide, repeated title rows, header and footer."""
+
+from __future__ import annotations
+
+from xlsxwriter.worksheet import Worksheet
+
+from keyacct_xl.forms.layout import TITLE_ROWS, FormLang, FormLayout
+from keyacct_xl.forms.spec import FormSpec
+
+A4 = 9
+
+
+def _escape(text: str) -> str:
+    """Header/footer text with ``&`` doubled so Excel does not read it as a control code."""
+    return text.replace("&", "&&")
+
+
+def header_footer(spec: FormSpec, lang: FormLang, company: str) -> tuple[str, str]:
+    """Header (company left, form id and version right) and footer (page x of y)."""
+    header = f'&L&8{_escape(company)}&R&8{spec.id} v{spec.version}'
+    pages = {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N", "bilingual": "第 &P 页，共 &N 页 / Page &P of &N"}[lang]
+    return header, f"&C&8{pages}"
+
+
+def apply_print_setup(sheet: Worksheet, spec: FormSpec, layout: FormLayout, lang: FormLang, company: str) -> None:
+    """A4, the spec's orientation, fit to one page wide, title rows repeated, print area = the form."""
+    sheet.set_paper(A4)
+    if spec.orientation == "landscape":
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.fit_to_pages(1, 0)
+    sheet.center_horizontally()
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.repeat_rows(0, TITLE_ROWS - 1)
+    sheet.print_area(0, 0, layout.last_row, layout.grid - 1)
+    header, footer = header_footer(spec, lang, company)
+    sheet.set_header(header, {"margin": 0.25})
+    sheet.set_footer(footer, {"margin": 0.25})
+    sheet.hide_gridlines(2)
+    sheet.freeze_panes(layout.freeze_row, 0)
