@@ -1,0 +1,98 @@
+"""Our side of a reconciliation from the master: one customer's invoices and receipts as statement lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import python_calamine as calamine
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.model import Master
+from keyacct_xl.parsing import is_blank
+from keyacct_xl.receivables.statement_reader import Statement
+
+LINE_COLUMNS = ["row", "date", "ref", "description", "amount"]
+
+
+def excel_rows(path: Path, table: str) -> tuple[str, list[int]]:
+    """The sheet of ``table`` and the Excel row number of each of its non-blank body rows, as the reader keeps them."""
+    book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    found = book.get_table_by_name(table)
+    first_row = found.start[0]
+    rows = [first_row + 2 + i for i, r in enumerate(found.to_python()) if any(not is_blank(v) for v in r)]
+    return found.sheet, rows
+
+
+def master_lines(master: Master, customer_id: str, *, start: pd.Timestamp | None = None,
+                 end: pd.Timestamp | None = None) -> Statement:
+    """Invoices (Transactions by doc_no) and receipts (Payments, negative) of one customer between start and end.
+
+    Lines before ``start`` make up the opening balance; lines after ``end`` belong to a later period.
+    Row labels are ``sheet!row`` in the master, several joined by ``;`` for a multi-line document.
+    """
+    cid = str(customer_id).strip()
+    tx, pay = master.transactions, master.payments
+    tx_ids, pay_ids = tx["customer_id"].astype(str).str.strip(), pay["customer_id"].astype(str).str.strip()
+    if not (tx_ids == cid).any() and not (pay_ids == cid).any():
+        known = ", ".join(sorted(set(tx_ids))[:8])
+        raise InputError(f"{master.path}: customer {cid} has no transactions or payments (e.g. {known})",
+                         f"{master.path}：客户 {cid} 没有销售或收款记录（已有客户如 {known}）")
+    tx_sheet, tx_rows = _rows(master, "Transactions", len(tx))
+    pay_sheet, pay_rows = _rows(master, "Payments", len(pay))
+    # Positions, not index labels: a frame built in memory need not have a 0..n-1 index.
+    mine = tx[tx_ids == cid].assign(_row=[f"{tx_sheet}!{tx_rows[p]}" for p in np.flatnonzero(tx_ids == cid)])
+    docs = mine.assign(doc_no=mine["doc_no"].fillna("").astype(str)).groupby("doc_no", sort=False).agg(
+        date=("date", "min"), amount=("amount", "sum"), row=("_row", ";".join), description=("product", "first"))
+    docs = docs.reset_index().rename(columns={"doc_no": "ref"})
+    receipts = pay[pay_ids == cid]
+    paid = pd.DataFrame({"row": [f"{pay_sheet}!{pay_rows[p]}" for p in np.flatnonzero(pay_ids == cid)],
+                         "date": receipts["date"],
+                         "ref": receipts["receipt_no"].fillna("").astype(str), "amount": -receipts["amount"],
+                         "description": receipts["method"].fillna("").astype(str)})
+    lines = pd.concat([docs[LINE_COLUMNS], paid[LINE_COLUMNS]], ignore_index=True)
+    lines["description"] = lines["description"].fillna("").astype(str)
+    lines = lines.sort_values(["date", "ref"], kind="stable").reset_index(drop=True)
+    opening = None
+    if start is not None:
+        before = lines["date"] < start
+        opening = round(float(lines.loc[before, "amount"].sum()), 2)
+        lines = lines[~before]
+    if end is not None:
+        lines = lines[lines["date"] <= end]
+    lines = lines.reset_index(drop=True)
+    lines["amount"] = lines["amount"].astype("float64")
+    return Statement(Path(master.path or "master").name, "", lines, opening, None)
+
+
+def _rows(master: Master, table: str, count: int) -> tuple[str, list[int]]:
+    """Excel rows when the master came from a file; data-row numbers otherwise."""
+    if master.path is not None and Path(master.path).exists():
+        sheet, rows = excel_rows(Path(master.path), table)
+        if len(rows) == count:
+            return sheet, rows
+    return table, [i + 2 for i in range(count)]
+
+
+def is_master(path: Path) -> bool:
+    """True for a workbook holding the master's Transactions and Payments tables."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.exists():
+        return False
+    try:
+        names = set(calamine.CalamineWorkbook.from_path(str(path), load_tables=True).table_names)
+    except Exception:  # not a readable workbook: the statement reader reports why
+        return False
+    return {"Transactions", "Payments"} <= names
+
+
+def statement_period(theirs: Statement) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The period a returned statement covers: whole months from its first to its last line.
+
+    Without an opening balance the customer listed everything, so our side starts at the beginning too.
+    """
+    dates = theirs.lines["date"].dropna()
+    if dates.empty:
+        return None, None
+    start = dates.min().to_period("M").start_time if theirs.opening is not None else None
+    return start, dates.max().to_period("M").end_time.normalize()

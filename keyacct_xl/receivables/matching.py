@@ -1,0 +1,223 @@
+"""Match our ledger lines with the customer's, in four passes, each line used once.
+
+Passes (in order): 1. same reference and amount; 2. same amount, dates within the window, one to one (closest
+date first); 3. one-to-many and many-to-one groups summing to the same amount within the window (bounded: the
+nearest few lines, groups of a few, and a total budget of combinations, with a note when the budget runs out);
+4. same reference with a different amount (``amount_mismatch``). What is left is ``only_ours``/``only_theirs``.
+Amounts are compared in whole cents; the tolerance is in yuan.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+OUTPUT_COLUMNS = ["status", "ours_ref", "theirs_ref", "ours_date", "theirs_date", "ours_amount", "theirs_amount",
+                  "difference", "ours_row", "theirs_row", "hint"]
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+MAX_KEY_LINES = 3  # a reference shared by more lines than this (e.g. a customer code) is not used to match
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/]{3,}")
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    """How far apart dates may be, how close amounts must be, and the bounds of the group search."""
+
+    date_window: int = 7
+    tolerance: float = 0.01
+    max_group: int = 4  # lines on the "many" side of a group
+    group_candidates: int = 12  # nearest lines by date tried per target
+    group_scan: int = 200  # lines looked at around the target date to find those candidates
+    group_budget: int = 200_000  # combinations tried in total before the search stops
+
+
+@dataclass
+class _Line:
+    """One statement line on one side, with its matching keys."""
+
+    index: int
+    row: str
+    date: int | None  # days since the epoch
+    ref: str
+    keys: frozenset[str]
+    cents: int | None
+    used: bool = False
+
+
+@dataclass
+class _Side:
+    lines: list[_Line]
+
+    def unused(self) -> list[_Line]:
+        return [line for line in self.lines if not line.used]
+
+
+@dataclass
+class MatchResult:
+    """The output table (``OUTPUT_COLUMNS``) and notes about the search (e.g. the group budget ran out)."""
+
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    group_combinations: int = 0
+
+
+def ref_key(text: object) -> str:
+    """A reference folded for comparison: full-width to half-width, upper case, letters and digits only."""
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", str(text)).upper())
+
+
+def _keys(ref: str, description: str) -> frozenset[str]:
+    """The line's own reference, plus document numbers written into its description (摘要)."""
+    keys = {ref_key(ref)} | {ref_key(t) for t in _TOKEN.findall(unicodedata.normalize("NFKC", description))
+                              if any(ch.isdigit() for ch in t)}
+    return frozenset(k for k in keys if len(k) >= 2)
+
+
+def _side(lines: pd.DataFrame) -> _Side:
+    days = (lines["date"] - pd.Timestamp("1970-01-01")).dt.days
+    keys = [_keys(str(ref), str(desc)) for ref, desc in zip(lines["ref"], lines["description"])]
+    # A key on many lines (the customer's own code in every 摘要) identifies nothing: drop it.
+    counts = Counter(k for ks in keys for k in ks)
+    out = []
+    for i, (row, day, ref, amount) in enumerate(zip(lines["row"].astype(str), days, lines["ref"], lines["amount"])):
+        cents = None if amount != amount else round(float(amount) * 100)
+        distinct = frozenset(k for k in keys[i] if counts[k] <= MAX_KEY_LINES)
+        out.append(_Line(i, row, None if day != day else int(day), str(ref), distinct, cents))
+    return _Side(out)
+
+
+def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptions = MatchOptions()) -> MatchResult:
+    """Match two frames of lines (row, date, ref, description, amount in our perspective); see the module doc."""
+    a, b = _side(ours), _side(theirs)
+    tol = round(options.tolerance * 100)
+    pairs: list[tuple[str, list[_Line], list[_Line]]] = []
+    pairs += _by_ref(a, b, tol, same_amount=True)
+    pairs += _by_amount(a, b, tol, options.date_window)
+    groups, tried, capped = _by_group(a, b, tol, options)
+    pairs += groups
+    pairs += _by_ref(a, b, tol, same_amount=False)
+    notes = []
+    if capped:
+        notes.append(f"group search stopped after {tried:,} combinations (budget {options.group_budget:,}); "
+                     "lines not searched may still belong to a group")
+    rows = [_record(status, xs, ys, ours, theirs) for status, xs, ys in pairs]
+    rows += [_record("only_ours", [x], [], ours, theirs) for x in a.unused()]
+    rows += [_record("only_theirs", [], [y], ours, theirs) for y in b.unused()]
+    table = pd.DataFrame(rows, columns=[*OUTPUT_COLUMNS, "ours_lines", "theirs_lines"])
+    return MatchResult(table, notes, tried)
+
+
+def _take(status: str, xs: list[_Line], ys: list[_Line]) -> tuple[str, list[_Line], list[_Line]]:
+    for line in (*xs, *ys):
+        line.used = True
+    return status, xs, ys
+
+
+def _by_ref(a: _Side, b: _Side, tol: int, *, same_amount: bool) -> list:
+    """Pass 1 (same reference and amount) or pass 4 (same reference, closest amount)."""
+    index: dict[str, list[_Line]] = defaultdict(list)
+    for y in b.unused():
+        for key in y.keys:
+            index[key].append(y)
+    out = []
+    for x in a.unused():
+        if x.cents is None and same_amount:
+            continue
+        candidates = {id(y): y for key in x.keys for y in index.get(key, ()) if not y.used}.values()
+        if same_amount:
+            candidates = [y for y in candidates if y.cents is not None and abs(y.cents - x.cents) <= tol]
+        if not candidates:
+            continue
+        best = min(candidates, key=lambda y: (_gap(x, y), y.index) if same_amount else
+                   (abs((y.cents or 0) - (x.cents or 0)), _gap(x, y), y.index))
+        out.append(_take("matched" if same_amount else "amount_mismatch", [x], [best]))
+    return out
+
+
+def _gap(x: _Line, y: _Line) -> int:
+    return abs(x.date - y.date) if x.date is not None and y.date is not None else 10**9
+
+
+def _by_amount(a: _Side, b: _Side, tol: int, window: int) -> list:
+    """Pass 2: equal amounts with dates within the window, one to one, closest date first."""
+    by_cents: dict[int, list[_Line]] = defaultdict(list)
+    for y in b.unused():
+        if y.cents is not None and y.date is not None:
+            by_cents[y.cents].append(y)
+    out = []
+    for x in sorted(a.unused(), key=lambda line: (line.date or 0, line.index)):
+        if x.cents is None or x.date is None:
+            continue
+        best = None
+        for cents in range(x.cents - tol, x.cents + tol + 1):
+            for y in by_cents.get(cents, ()):
+                if not y.used and abs(y.date - x.date) <= window and (best is None or _gap(x, y) < _gap(x, best)):
+                    best = y
+        if best is not None:
+            out.append(_take("matched", [x], [best]))
+    return out
+
+
+def _by_group(a: _Side, b: _Side, tol: int, options: MatchOptions) -> tuple[list, int, bool]:
+    """Pass 3: one line on one side equal to the sum of 2..max_group nearby lines on the other."""
+    out: list = []
+    tried = 0
+    for one, many, flipped in ((a, b, False), (b, a, True)):
+        pool = sorted((y for y in many.unused() if y.cents and y.date is not None), key=lambda y: (y.date, y.index))
+        dates = [y.date for y in pool]
+        for x in [t for t in one.unused() if t.cents and t.date is not None]:
+            if x.used:
+                continue
+            found, count = _group_for(x, pool, dates, tol, options, options.group_budget - tried)
+            tried += count
+            if found:
+                xs, ys = ([x], found) if not flipped else (found, [x])
+                out.append(_take("matched", xs, ys))
+            if tried >= options.group_budget:
+                return out, tried, True
+    return out, tried, False
+
+
+def _group_for(x: _Line, pool: list[_Line], dates: list[int], tol: int, options: MatchOptions,
+               budget: int) -> tuple[list[_Line] | None, int]:
+    """The smallest group of nearby same-sign lines summing to ``x``; the combinations tried."""
+    start = bisect.bisect_left(dates, x.date - options.date_window)
+    stop = bisect.bisect_right(dates, x.date + options.date_window)
+    near = [y for y in pool[start:stop][: options.group_scan]
+            if not y.used and (y.cents > 0) == (x.cents > 0) and abs(y.cents) < abs(x.cents) + tol]
+    near = sorted(near, key=lambda y: (abs(y.date - x.date), y.index))[: options.group_candidates]
+    tried = 0
+    for size in range(2, min(options.max_group, len(near)) + 1):
+        for combo in itertools.combinations(near, size):
+            tried += 1
+            if abs(sum(y.cents for y in combo) - x.cents) <= tol:
+                return list(combo), tried
+            if tried >= budget:
+                return None, tried
+    return None, tried
+
+
+def _record(status: str, xs: list[_Line], ys: list[_Line], ours: pd.DataFrame, theirs: pd.DataFrame) -> dict:
+    def side(lines: list[_Line], frame: pd.DataFrame) -> tuple[str, object, float | None, str]:
+        if not lines:
+            return "", pd.NaT, None, ""
+        refs = ";".join(dict.fromkeys(str(frame["ref"].iat[line.index]) for line in lines if
+                                      str(frame["ref"].iat[line.index])))
+        dates = [frame["date"].iat[line.index] for line in lines if line.date is not None]
+        cents = [line.cents for line in lines]
+        amount = None if any(c is None for c in cents) else sum(cents) / 100
+        return refs, min(dates) if dates else pd.NaT, amount, ";".join(line.row for line in lines)
+
+    o_ref, o_date, o_amt, o_row = side(xs, ours)
+    t_ref, t_date, t_amt, t_row = side(ys, theirs)
+    both_known = (o_amt is not None or not xs) and (t_amt is not None or not ys)
+    diff = round((o_amt or 0.0) - (t_amt or 0.0), 2) if both_known else None
+    return {"status": status, "ours_ref": o_ref, "theirs_ref": t_ref, "ours_date": o_date, "theirs_date": t_date,
+            "ours_amount": o_amt, "theirs_amount": t_amt, "difference": diff, "ours_row": o_row, "theirs_row": t_row,
+            "hint": "", "ours_lines": [x.index for x in xs], "theirs_lines": [y.index for y in ys]}

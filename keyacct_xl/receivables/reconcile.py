@@ -1,0 +1,111 @@
+"""Statement reconciliation (对帐): match, add hints, and explain the balance difference to a zero remainder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.receivables.hints import add_hints
+from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
+from keyacct_xl.receivables.statement_reader import Problem, Statement
+
+STATUS_ORDER = {"amount_mismatch": 0, "only_ours": 1, "only_theirs": 2, "matched": 3}
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The match table (``OUTPUT_COLUMNS``), the balance explanation and what could not be read."""
+
+    table: pd.DataFrame
+    summary: pd.DataFrame  # item, rows, amount
+    ours_closing: float
+    theirs_closing: float
+    remainder: float
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def reconcile(ours: Statement, theirs: Statement, *, options: MatchOptions | None = None,
+              lang: Lang = "zh") -> Reconciliation:
+    """Match ``ours`` with ``theirs`` (both in our perspective) and explain the difference of closing balances."""
+    options = options or MatchOptions()
+    result = match_lines(ours.lines, theirs.lines, options=options)
+    dates = pd.concat([ours.lines["date"], theirs.lines["date"]]).dropna()
+    period_end = dates.max() if len(dates) else pd.Timestamp("1970-01-01")
+    table = add_hints(result.table, period_end=period_end, window=options.date_window, lang=lang)
+    table = table.assign(_order=table["status"].map(STATUS_ORDER),
+                         _date=table["ours_date"].fillna(table["theirs_date"]))
+    table = table.sort_values(["_order", "_date"], kind="stable").drop(columns=["_order", "_date"])
+    explanation, ours_closing, theirs_closing = _explain(ours, theirs, table, lang)
+    difference = round(ours_closing - theirs_closing, 2)
+    remainder = round(difference - sum(amount for _, _, amount in explanation), 2)
+    head = [(pick(lang, "我方期末余额", "our closing balance"), ours.file, ours_closing),
+            (pick(lang, "对方期末余额（按我方方向）", "their closing balance (our perspective)"), theirs.file,
+             theirs_closing),
+            (pick(lang, "差额（我方 − 对方）", "difference (ours − theirs)"), "", difference)]
+    tail = [(pick(lang, "未解释差额", "unexplained remainder"), "", remainder)]
+    summary = pd.DataFrame([*head, *explanation, *tail], columns=["item", "rows", "amount"])
+    notes = [*result.notes, *_structure_notes(ours, "ours", lang), *_structure_notes(theirs, "theirs", lang)]
+    out = table[OUTPUT_COLUMNS].reset_index(drop=True)
+    return Reconciliation(out, summary, ours_closing, theirs_closing, remainder,
+                          [*ours.problems, *theirs.problems], notes)
+
+
+def closing(statement: Statement) -> tuple[float, float]:
+    """(computed closing = opening + readable lines, stated closing or the computed one when none is stated)."""
+    computed = round((statement.opening or 0.0) + float(statement.lines["amount"].sum(skipna=True)), 2)
+    stated = computed if statement.closing is None else round(statement.closing, 2)
+    return computed, stated
+
+
+def _explain(ours: Statement, theirs: Statement, table: pd.DataFrame,
+             lang: Lang) -> tuple[list[tuple[str, str, float]], float, float]:
+    """One line per cause, each a signed part of (ours − theirs)."""
+    lines: list[tuple[str, str, float]] = []
+    o_open, t_open = ours.opening or 0.0, theirs.opening or 0.0
+    if round(o_open - t_open, 2):
+        lines.append((pick(lang, "期初余额不一致", "opening balances differ"), "", round(o_open - t_open, 2)))
+    labels = {"only_ours": pick(lang, "我方有、对方无", "only in our books"),
+              "only_theirs": pick(lang, "对方有、我方无", "only in their books"),
+              "amount_mismatch": pick(lang, "金额不一致", "amount differs"),
+              "matched": pick(lang, "尾差", "rounding")}
+    for rec in table.itertuples(index=False):
+        # An unreadable amount counts as 0, as in the computed balances; the stated-balance line covers it.
+        part = round(_known(rec.ours_amount) - _known(rec.theirs_amount), 2)
+        if not part:
+            continue
+        rows = "; ".join(x for x in (f"ours {rec.ours_row}" if rec.ours_row else "",
+                                     f"theirs {rec.theirs_row}" if rec.theirs_row else "") if x)
+        lines.append((f"{labels[rec.status]}：{rec.hint}" if rec.hint else labels[rec.status], rows,
+                      part))
+    o_computed, o_stated = closing(ours)
+    t_computed, t_stated = closing(theirs)
+    for who, computed, stated, sign in (("ours", o_computed, o_stated, 1), ("theirs", t_computed, t_stated, -1)):
+        gap = round(stated - computed, 2)
+        if gap:
+            statement = ours if who == "ours" else theirs
+            unreadable = sorted({p.row for p in statement.problems})
+            lines.append((pick(lang, f"{'我方' if who == 'ours' else '对方'}所列余额与明细合计不符（含无法识别的行）",
+                               f"{who}: stated balance differs from the sum of the lines (incl. unreadable rows)"),
+                          ", ".join(map(str, unreadable)), sign * gap))
+    return lines, o_stated, t_stated
+
+
+def _known(value: object) -> float:
+    return 0.0 if value is None or value != value else float(value)
+
+
+def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
+    """Rows that are not ledger lines are named, so nothing disappears without a trace."""
+    notes = []
+    if statement.balance_rows:
+        rows = ", ".join(map(str, statement.balance_rows))
+        notes.append(pick(lang, f"{statement.file}：余额/合计行（不参与核对）：{rows}",
+                          f"{statement.file}: balance/total rows (not ledger lines): {rows}"))
+    if statement.notes:
+        rows = ", ".join(map(str, statement.notes))
+        notes.append(pick(lang, f"{statement.file}：无金额的说明行：{rows}",
+                          f"{statement.file}: rows without an amount (notes): {rows}"))
+    return notes

@@ -1,0 +1,75 @@
+"""The reconciliation as a workbook (results, balance explanation, unreadable values, notes) or CSV files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.receivables.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
+from keyacct_xl.receivables.reconcile import Reconciliation
+
+STATUS_COLORS = {"matched": None, "amount_mismatch": "#FFEB9C", "only_ours": "#FCE4D6", "only_theirs": "#DDEBF7"}
+PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
+MONEY_COLUMNS = {"ours_amount", "theirs_amount", "difference", "amount"}
+DATE_COLUMNS = {"ours_date", "theirs_date"}
+
+
+def problems_frame(result: Reconciliation) -> pd.DataFrame:
+    """Unreadable values, one row each, with file, sheet and row."""
+    return pd.DataFrame([vars(p) for p in result.problems], columns=PROBLEM_COLUMNS)
+
+
+def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang) -> list[Path]:
+    """``.xlsx``: one workbook; ``.csv``: the table, plus ``.summary.csv`` and ``.problems.csv`` beside it."""
+    path = Path(path)
+    if check_suffix(path, (".xlsx", ".csv")) == ".csv":
+        written = [write_csv(result.table, path),
+                   write_csv(result.summary, path.with_name(path.stem + ".summary.csv"))]
+        if result.problems:
+            written.append(write_csv(problems_frame(result), path.with_name(path.stem + ".problems.csv")))
+        return written
+    with workbook(path, pick(lang, "对账核对结果", "Statement reconciliation")) as book:
+        fmt = {"money": book.add_format({"num_format": MONEY_FORMAT}),
+               "date": book.add_format({"num_format": DATE_FORMAT}),
+               "bold": book.add_format({"bold": True, "num_format": MONEY_FORMAT}),
+               **{s: book.add_format({"bg_color": c}) for s, c in STATUS_COLORS.items() if c}}
+        _table_sheet(book, pick(lang, "核对结果", "Results"), "Reconciliation", result.table, fmt, status=True)
+        _table_sheet(book, pick(lang, "差异说明", "Explanation"), "BalanceExplanation", result.summary, fmt)
+        _table_sheet(book, pick(lang, "无法识别", "Problems"), "Problems", problems_frame(result), fmt)
+        notes = book.add_worksheet(pick(lang, "说明", "Notes"))
+        notes.set_column(0, 0, 110)
+        for i, note in enumerate(result.notes or [pick(lang, "无", "none")]):
+            notes.write_string(i, 0, note)
+    return [path]
+
+
+def _table_sheet(book, name: str, table: str, frame: pd.DataFrame, fmt: dict, *, status: bool = False) -> None:
+    sheet = book.add_worksheet(name)
+    columns = list(frame.columns)
+    for r, record in enumerate(frame.itertuples(index=False), start=1):
+        fill = fmt.get(record[0]) if status else None
+        for c, (col, value) in enumerate(zip(columns, record)):
+            _write(sheet, r, c, col, value, fmt, fill)
+    sheet.add_table(0, 0, max(len(frame), 1), len(columns) - 1, {
+        "name": table, "style": "Table Style Light 9", "columns": [{"header": c} for c in columns]})
+    for c, col in enumerate(columns):
+        width = 48 if col in ("hint", "item", "reason") else 24 if col.endswith("row") or col == "rows" else 14
+        sheet.set_column(c, c, width)
+    sheet.freeze_panes(1, 0)
+
+
+def _write(sheet, r: int, c: int, col: str, value: object, fmt: dict, fill) -> None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        if fill is not None:
+            sheet.write_blank(r, c, None, fill)
+        return
+    if col in MONEY_COLUMNS:
+        sheet.write_number(r, c, float(value), fmt["money"])
+    elif col in DATE_COLUMNS:
+        sheet.write_datetime(r, c, pd.Timestamp(value).to_pydatetime(), fmt["date"])
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        sheet.write_number(r, c, value)
+    else:
+        sheet.write_string(r, c, str(value), fill)

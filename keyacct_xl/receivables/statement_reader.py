@@ -1,0 +1,296 @@
+"""Read a statement of account (对账单 / 往来明细) in any reasonable layout.
+
+Customers return their own books: title rows above the header, zh or en headers, debit/credit columns or one
+signed amount, a running balance, totals rows, notes below. The header row is found by its names; each row
+below it is a ledger line (it has an amount), a balance row (opening/closing/totals) or a note. Every
+non-blank row is kept in one of those lists; values that cannot be read are listed with file, sheet and row.
+
+Amounts come out in *our* perspective: positive raises what the customer owes us. The customer's own books
+(``perspective="customer"``) hold the mirror image: their credit (贷方, goods received) is our debit.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import python_calamine as calamine
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.headers import normalize_header
+from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
+
+Perspective = Literal["customer", "ours"]
+HEADER_SCAN_ROWS = 30
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+
+# Header names per role; a header matches exactly, or starts with a name of two or more characters.
+ROLE_NAMES: dict[str, tuple[str, ...]] = {
+    "direction": ("借或贷", "借/贷", "方向", "余额方向", "借贷方向", "dr/cr", "drcr"),
+    "date": ("日期", "记账日期", "单据日期", "凭证日期", "业务日期", "交易日期", "发生日期", "开票日期", "入账日期",
+             "date", "posting date", "doc date", "invoice date", "transaction date", "value date"),
+    "ref": ("单据编号", "凭证号", "凭证字号", "单号", "单据号", "发票号", "发票号码", "编号", "参考号", "业务单号",
+            "原始单号", "对方单号", "doc no", "document no", "ref", "reference", "voucher", "voucher no",
+            "invoice no", "invoice"),
+    "description": ("摘要", "说明", "备注", "内容", "业务内容", "description", "memo", "particulars", "narrative",
+                    "details"),
+    "debit": ("借方", "借方金额", "借", "应收", "应收金额", "本期增加", "发货金额", "销售金额", "debit", "dr",
+              "debit amount"),
+    "credit": ("贷方", "贷方金额", "贷", "已收", "已收金额", "收款金额", "回款金额", "付款金额", "本期减少", "credit",
+               "cr", "credit amount"),
+    "amount": ("金额", "发生额", "交易金额", "amount", "signed amount"),
+    "balance": ("余额", "期末余额", "累计余额", "结余", "balance", "running balance"),
+    "currency": ("币种", "币别", "货币", "currency", "ccy"),
+}
+_LOOKUP = {normalize_header(n): role for role, names in ROLE_NAMES.items() for n in names}
+_PREFIXES = sorted(((normalize_header(n), role) for role, names in ROLE_NAMES.items() for n in names
+                    if len(normalize_header(n)) >= 2), key=lambda p: -len(p[0]))
+_OPENING = re.compile(r"期初|上期结转|上月结转|承前页|上年结转|opening|brought forward|b/f", re.IGNORECASE)
+_CLOSING = re.compile(r"合计|小计|累计|期末余额|本期余额|过次页|total|closing|carried forward|c/f", re.IGNORECASE)
+_CNY = {"", "cny", "rmb", "人民币", "¥", "￥", "元"}
+_FOREIGN = re.compile(r"(usd|us\$|hk\$|hkd|eur|€|£|gbp|jpy|\$|美元|港币|欧元|日元)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A value that could not be read: where it is and why."""
+
+    file: str
+    sheet: str
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """The lines of one statement; ``row`` is the Excel (or CSV line) number of each line."""
+
+    file: str
+    sheet: str
+    lines: pd.DataFrame  # row, date, ref, description, amount (our perspective; NaN when unreadable)
+    opening: float | None
+    closing: float | None  # the last stated balance, our perspective
+    balance_rows: list[int] = field(default_factory=list)
+    notes: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)  # role -> header as written
+
+
+def read_statement(path: str | Path, *, perspective: Perspective = "customer") -> Statement:
+    """Find the header row, classify every row, parse dates and amounts (see the module docstring)."""
+    path = Path(path)
+    for sheet, grid in _grids(path):
+        found = _find_header(grid)
+        if found is not None:
+            header_at, roles = found
+            return _parse(path, sheet, grid, header_at, roles, perspective)
+    looked = "; ".join(f"{role}: {'/'.join(names[:6])}" for role, names in ROLE_NAMES.items()
+                       if role in ("date", "ref", "debit", "credit", "amount"))
+    raise InputError(
+        f"{path}: unknown layout: no row in the first {HEADER_SCAN_ROWS} has a date column and an amount "
+        f"(or debit/credit) column; looked for {looked}",
+        f"{path}：无法识别格式：前 {HEADER_SCAN_ROWS} 行中没有同时包含日期列和金额（或借方/贷方）列的表头；"
+        f"查找的列名：{looked}")
+
+
+def _grids(path: Path) -> list[tuple[str, list[list[object]]]]:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; use .xlsx, .xls or .csv",
+                         f"{path}：不支持的文件类型 {suffix or '（无）'}，请使用 .xlsx、.xls 或 .csv")
+    if not path.exists():
+        raise InputError(f"{path}: file not found", f"{path}：文件不存在")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty", f"{path}：文件为空")
+    if suffix == ".csv":
+        return [("", _csv_grid(path))]
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+        grids = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
+    except Exception as exc:  # calamine raises its own types for damaged files
+        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+    if not any(any(not is_blank(v) for v in row) for _, grid in grids for row in grid):
+        raise InputError(f"{path}: the workbook has no data", f"{path}：工作簿中没有数据")
+    return grids
+
+
+def _csv_grid(path: Path) -> list[list[object]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InputError(f"{path}: not UTF-8 or GB18030 text", f"{path}：不是 UTF-8 或 GB18030 编码的文本")
+    grid = [list(r) for r in csv.reader(text.splitlines())]
+    if not any(any(not is_blank(v) for v in row) for row in grid):
+        raise InputError(f"{path}: the file has no data", f"{path}：文件中没有数据")
+    return grid
+
+
+def header_role(text: object) -> str | None:
+    """The role of a header cell (date, ref, debit ...), or None."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    key = normalize_header(text)
+    if key in _LOOKUP:
+        return _LOOKUP[key]
+    return next((role for prefix, role in _PREFIXES if key.startswith(prefix)), None)
+
+
+def _find_header(grid: list[list[object]]) -> tuple[int, dict[str, int]] | None:
+    for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        roles: dict[str, int] = {}
+        for c, cell in enumerate(row):
+            role = header_role(cell)
+            if role is not None and role not in roles:
+                roles[role] = c
+        if "date" in roles and ({"amount", "debit", "credit"} & roles.keys()):
+            return r, roles
+    return None
+
+
+def _parse(path: Path, sheet: str, grid: list[list[object]], header_at: int, roles: dict[str, int],
+           perspective: Perspective) -> Statement:
+    name = path.name
+    headers = {role: str(grid[header_at][c]) for role, c in roles.items()}
+    body = [(r + 1, row) for r, row in enumerate(grid) if r > header_at and any(not is_blank(v) for v in row)]
+
+    def cell(row: list[object], role: str) -> object:
+        c = roles.get(role)
+        return row[c] if c is not None and c < len(row) else None
+
+    _check_currency(path, sheet, body, roles, cell)
+    amount_roles = [r for r in ("debit", "credit", "amount") if r in roles]
+    day_first = _day_first(path, [cell(row, "date") for _, row in body])
+    # Their debit (借方) lowers what they owe us; their credit (贷方) raises it.
+    flip = -1.0 if perspective == "customer" else 1.0
+    problems: list[Problem] = []
+    lines, balance_rows, notes = [], [], []
+    opening: float | None = None
+    closing: float | None = None
+    for excel_row, row in body:
+        text = " ".join(str(v) for v in row if isinstance(v, str))
+        has_amount = any(not is_blank(cell(row, r)) for r in amount_roles)
+        try:
+            balance = _balance(cell(row, "balance"), cell(row, "direction"), perspective)
+        except ParseError as exc:
+            problems.append(Problem(name, sheet, excel_row, headers["balance"], str(cell(row, "balance")), str(exc)))
+            balance = None
+        if balance is not None:
+            closing = balance
+        if _OPENING.search(text):
+            balance_rows.append(excel_row)
+            if opening is None:
+                opening = balance if balance is not None else _signed(row, roles, cell, flip)
+            continue
+        if _CLOSING.search(text) or not has_amount:
+            (balance_rows if _CLOSING.search(text) else notes).append(excel_row)
+            continue
+        amount, bad = _amount(row, roles, cell, flip)
+        for role, value, reason in bad:
+            problems.append(Problem(name, sheet, excel_row, headers[role], str(value), reason))
+        date = _date(cell(row, "date"), day_first)
+        if isinstance(date, str):
+            problems.append(Problem(name, sheet, excel_row, headers["date"], str(cell(row, "date")), date))
+            date = pd.NaT
+        ref = cell(row, "ref")
+        lines.append({"row": excel_row, "date": date, "ref": "" if is_blank(ref) else _text(ref),
+                      "description": "" if is_blank(cell(row, "description")) else _text(cell(row, "description")),
+                      "amount": amount})
+    if not lines:
+        raise InputError(f"{path}: sheet {sheet or '(csv)'}: header found in row {header_at + 1} but no ledger lines "
+                         "below it", f"{path}：工作表 {sheet or '(csv)'} 第 {header_at + 1} 行是表头，但下面没有明细行")
+    frame = pd.DataFrame(lines, columns=["row", "date", "ref", "description", "amount"])
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    frame["amount"] = frame["amount"].astype("float64")
+    return Statement(name, sheet, frame, opening, closing, balance_rows, notes, problems, headers)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _check_currency(path: Path, sheet: str, body, roles: dict[str, int], cell) -> None:
+    """Amounts in two currencies cannot be summed: refuse the file, naming the currencies and rows."""
+    seen: dict[str, list[int]] = {}
+    for excel_row, row in body:
+        marks = set()
+        code = cell(row, "currency")
+        if not is_blank(code) and normalize_header(code) not in _CNY:
+            marks.add(unicodedata.normalize("NFKC", str(code)).strip().upper())
+        for role in ("debit", "credit", "amount"):
+            value = cell(row, role)
+            if isinstance(value, str) and (m := _FOREIGN.search(unicodedata.normalize("NFKC", value))):
+                marks.add(m[1].upper())
+        for mark in marks:
+            seen.setdefault(mark, []).append(excel_row)
+    if seen:
+        listed = "; ".join(f"{mark} in row(s) {', '.join(map(str, rows[:8]))}" for mark, rows in sorted(seen.items()))
+        raise InputError(f"{path}: {sheet or 'csv'}: currencies mixed or not CNY ({listed}); convert to CNY first",
+                         f"{path}：{sheet or 'csv'}：币种混用或非人民币（{listed}），请先换算为人民币")
+
+
+def _day_first(path: Path, values: list[object]) -> bool | None:
+    try:
+        return infer_day_first(values)
+    except ParseError as exc:
+        raise InputError(f"{path}: date column: {exc}", f"{path}：日期列同时使用了“日/月”和“月/日”两种顺序") from None
+
+
+def _date(value: object, day_first: bool | None) -> pd.Timestamp | str:
+    """The date, or the reason it cannot be read."""
+    if is_blank(value):
+        return "date missing"
+    try:
+        return parse_date(value, day_first=day_first)
+    except ParseError as exc:
+        return str(exc)
+
+
+def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, object, str]]]:
+    """Debit minus credit (or the signed amount) in our perspective, and the cells that could not be read."""
+    bad: list[tuple[str, object, str]] = []
+    parts: dict[str, float] = {}
+    for role in ("debit", "credit", "amount"):
+        value = cell(row, role)
+        if role not in roles or is_blank(value):
+            continue
+        try:
+            parts[role] = parse_money(value)
+        except ParseError as exc:
+            bad.append((role, value, str(exc)))
+    if bad:
+        return float("nan"), bad
+    if "amount" in parts and not ({"debit", "credit"} & parts.keys()):
+        return parts["amount"], bad  # a signed amount means "raises the balance" in either perspective
+    return flip * (parts.get("debit", 0.0) - parts.get("credit", 0.0)), bad
+
+
+def _signed(row, roles, cell, flip: float) -> float | None:
+    amount, bad = _amount(row, roles, cell, flip)
+    return None if bad or amount != amount else amount
+
+
+def _balance(value: object, direction: object, perspective: Perspective) -> float | None:
+    """A running balance as what the customer owes us; 借/贷 beside it gives its side."""
+    if is_blank(value):
+        return None
+    amount = parse_money(value)
+    side = normalize_header(direction) if not is_blank(direction) else ""
+    if side in ("借", "dr", "d", "debit"):
+        return amount if perspective == "ours" else -amount
+    if side in ("贷", "cr", "c", "credit"):
+        return -amount if perspective == "ours" else amount
+    return amount

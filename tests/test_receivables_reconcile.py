@@ -1,0 +1,213 @@
+"""Reconciliation against hand-built statements: each matching pass, each planted difference, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pandas as pd
+import pytest
+import python_calamine as calamine
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.errors import InputError
+from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
+from keyacct_xl.receivables.reconcile import reconcile
+from keyacct_xl.receivables.statement_reader import read_statement
+
+OURS_CSV = """对账单
+客户：甲公司,,,,,
+日期,单据编号,摘要,借方,贷方,余额
+2026-09-30,,期初余额,,,1000
+2026-10-03,S001,销售,5000,,
+2026-10-05,S002,销售,3000,,
+2026-10-08,S006,销售,600,,
+2026-10-10,R001,收款,,1000,
+2026-10-12,R002,收款,,4000,
+2026-10-15,S003,销售,1850,,
+2026-10-20,S004,销售,2000,,
+2026-10-30,S005,销售,700,,
+,,本期合计,13150,5000,9150
+"""
+
+
+def serial(day: str) -> int:
+    return (dt.date.fromisoformat(day) - dt.date(1899, 12, 30)).days
+
+
+THEIRS_ROWS = [
+    ["供应商往来明细账"], ["单位：元", None, "币种：人民币"], [],
+    ["记账日期", "凭证号", "摘要", "借方金额", "贷方金额", "借或贷", "余额"],
+    ["2026-10-01", None, "期初余额", None, None, "贷", "1,000.00"],    # row 5
+    ["2026年10月3日", "S001", "购货", None, "5,000.00"],                # row 6
+    ["2026/10/05", "S002", "购货", None, "¥3,000"],                      # row 7
+    ["2026.10.09", None, "购货", None, "600元"],                          # row 8: pass 2 (no ref)
+    [serial("2026-10-11"), None, "付款", "１，０００．００"],              # row 9: pass 2, Excel serial
+    ["12/10/2026", None, "付款 第一笔", "2500"],                          # row 10: pass 3 (split)
+    ["13/10/2026", None, "付款 第二笔", "（-1,500.00）"],                 # row 11: pass 3, odd sign
+    ["2026-10-15", "S003", "购货", None, "1580"],                          # row 12: pass 4, typo
+    ["2026-10-20", "S004", "购货", None, "2000"],                          # row 13: pass 1
+    ["2026-10-20", "S004", "购货", None, "2000"],                          # row 14: duplicate
+    ["2026-10-25", "X9", "购货", None, "abc"],                             # row 15: unreadable
+    [None, None, "本月合计", "5000", "14180"],                             # row 16
+    [None, None, "期末余额", None, None, "贷", "12,180.00"],               # row 17
+    [], ["客户签章："],                                                     # row 19: note
+]
+
+
+def write_theirs(path, rows=THEIRS_ROWS):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "往来明细"
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def files(tmp_path):
+    ours = tmp_path / "ours.csv"
+    ours.write_text(OURS_CSV, encoding="utf-8-sig")
+    return ours, write_theirs(tmp_path / "theirs.xlsx")
+
+
+def test_reader_finds_header_and_reads_every_format(files):
+    theirs = read_statement(files[1])
+    lines = theirs.lines.set_index("row")
+    assert theirs.sheet == "往来明细" and theirs.roles["date"] == "记账日期"
+    assert theirs.opening == 1000 and theirs.closing == 12180
+    assert lines.loc[6, "amount"] == 5000 and lines.loc[7, "amount"] == 3000 and lines.loc[8, "amount"] == 600
+    assert lines.loc[9, "amount"] == -1000 and lines.loc[9, "date"] == pd.Timestamp("2026-10-11")
+    # 13/10/2026 settles the column's order, so 12/10/2026 is 12 October.
+    assert lines.loc[10, "date"] == pd.Timestamp("2026-10-12") and lines.loc[11, "amount"] == -1500
+    assert pd.isna(lines.loc[15, "amount"])
+    assert [(p.file, p.sheet, p.row, p.column, p.value) for p in theirs.problems] == [
+        ("theirs.xlsx", "往来明细", 15, "贷方金额", "abc")]
+    assert theirs.balance_rows == [5, 16, 17] and theirs.notes == [19]
+
+
+def test_every_pass_and_planted_difference(files):
+    result = reconcile(read_statement(files[0], perspective="ours"), read_statement(files[1]), lang="en")
+    table = result.table
+    assert list(table.columns) == OUTPUT_COLUMNS
+    by_theirs = {row: rec for rec in table.itertuples() for row in str(rec.theirs_row).split(";") if row}
+    assert by_theirs["6"].status == "matched" and by_theirs["6"].ours_row == "5"          # pass 1
+    assert by_theirs["8"].ours_ref == "S006" and by_theirs["9"].ours_ref == "R001"        # pass 2
+    split = by_theirs["10"]
+    assert split.theirs_row == "10;11" and split.ours_ref == "R002" and "split" in split.hint  # pass 3
+    typo = by_theirs["12"]
+    assert typo.status == "amount_mismatch" and typo.difference == 270 and "typo" in typo.hint  # pass 4
+    assert by_theirs["14"].status == "only_theirs" and "duplicate" in by_theirs["14"].hint
+    assert by_theirs["15"].status == "only_theirs" and "unreadable" in by_theirs["15"].hint
+    transit = table[table["ours_ref"] == "S005"].iloc[0]
+    assert transit.status == "only_ours" and "in transit" in transit.hint
+    assert result.ours_closing == 9150 and result.theirs_closing == 12180
+    assert result.remainder == 0
+    explained = result.summary.set_index("item")["amount"]
+    assert explained["difference (ours − theirs)"] == 9150 - 12180
+    assert any("stated balance" in item for item in explained.index)
+    assert [p.row for p in result.problems] == [15]
+
+
+def assert_every_row_once(table, ours_rows, theirs_rows):
+    def rows(column):
+        return sorted(r for cell in table[column] for r in str(cell).split(";") if r)
+    assert rows("ours_row") == sorted(ours_rows)
+    assert rows("theirs_row") == sorted(theirs_rows)
+
+
+def test_every_source_row_once(files):
+    ours, theirs = read_statement(files[0], perspective="ours"), read_statement(files[1])
+    result = reconcile(ours, theirs)
+    assert_every_row_once(result.table, ours.lines["row"].astype(str), theirs.lines["row"].astype(str))
+
+
+def test_sign_reversed_same_ref():
+    ours = pd.DataFrame({"row": [2], "date": [pd.Timestamp("2026-01-05")], "ref": ["S1"], "description": [""],
+                         "amount": [500.0]})
+    theirs = ours.assign(amount=[-500.0])
+    table = reconcile_frames(ours, theirs)
+    assert table.iloc[0]["status"] == "amount_mismatch" and "sign reversed" in table.iloc[0]["hint"]
+
+
+def reconcile_frames(ours, theirs, **options):
+    from keyacct_xl.receivables.hints import add_hints
+
+    result = match_lines(ours, theirs, options=MatchOptions(**options))
+    return add_hints(result.table, period_end=pd.Timestamp("2026-12-31"), window=7, lang="en")
+
+
+def test_group_many_to_one_and_window():
+    day = pd.Timestamp("2026-03-01")
+    ours = pd.DataFrame({"row": [2, 3, 4], "date": [day, day, day + pd.Timedelta(days=30)], "ref": ["A", "B", "C"],
+                         "description": "", "amount": [100.0, 250.0, 80.0]})
+    theirs = pd.DataFrame({"row": [5, 6], "date": [day + pd.Timedelta(days=2), day], "ref": ["", ""],
+                           "description": "", "amount": [350.0, 80.0]})
+    table = reconcile_frames(ours, theirs)
+    combined = table[table["theirs_row"] == "5"].iloc[0]
+    assert combined["status"] == "matched" and combined["ours_row"] == "2;3" and "combined" in combined["hint"]
+    # 80 on both sides but 30 days apart: outside the window, not matched.
+    assert set(table["status"]) == {"matched", "only_ours", "only_theirs"}
+
+
+def test_group_search_budget_is_reported():
+    day = pd.Timestamp("2026-03-01")
+    n = 40
+    ours = pd.DataFrame({"row": range(2, n + 2), "date": day, "ref": "", "description": "",
+                         "amount": [1000.0 + i for i in range(n)]})
+    theirs = pd.DataFrame({"row": range(2, n + 2), "date": day, "ref": "", "description": "",
+                           "amount": [7.0 + i * 0.01 for i in range(n)]})
+    result = match_lines(ours, theirs, options=MatchOptions(group_budget=500))
+    assert result.group_combinations == 500
+    assert result.notes and "group search stopped after 500 combinations" in result.notes[0]
+    assert len(result.table) == 2 * n  # nothing matched, nothing lost
+
+
+def test_unknown_layout_names_the_columns(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("名称,数量\n甲,1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"unknown layout.*date: 日期.*debit: 借方"):
+        read_statement(path)
+
+
+def test_mixed_currencies_refused(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("日期,金额,币种\n2026-01-01,100,CNY\n2026-01-02,200,USD\n2026-01-03,US$5,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"currencies mixed or not CNY \(US\$ in row\(s\) 4; USD in row\(s\) 3\)"):
+        read_statement(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", "日期,金额\n".encode()])
+def test_empty_files_refused(tmp_path, content):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=r"empty|no data|no ledger lines"):
+        read_statement(path)
+
+
+def test_empty_workbook_refused(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    with pytest.raises(InputError, match="no data"):
+        read_statement(path)
+
+
+def test_cli_writes_workbook_that_reads_back(files, tmp_path, capsys):
+    out = tmp_path / "result.xlsx"
+    code = main(["reconcile", str(files[0]), str(files[1]), "--out", str(out), "--lang", "en"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "unexplained ¥0.00" in printed and "1 unreadable" in printed
+    book = calamine.CalamineWorkbook.from_path(str(out), load_tables=True)
+    table = book.get_table_by_name("Reconciliation")
+    assert table.columns == OUTPUT_COLUMNS and len(table.to_python()) == 10
+    problems = book.get_table_by_name("Problems").to_python()
+    assert problems[0][:4] == ["theirs.xlsx", "往来明细", 15.0, "贷方金额"]
+    sheet = openpyxl.load_workbook(out)["Results"]
+    assert sheet["A2"].value == "amount_mismatch" and sheet["A2"].fill.fgColor.rgb.endswith("FFEB9C")
+    csv = tmp_path / "result.csv"
+    assert main(["reconcile", str(files[0]), str(files[1]), "--out", str(csv)]) == 0
+    assert pd.read_csv(csv, encoding="utf-8-sig").columns.tolist() == OUTPUT_COLUMNS
+    summary = pd.read_csv(tmp_path / "result.summary.csv", encoding="utf-8-sig")
+    assert summary["amount"].iloc[-1] == 0
