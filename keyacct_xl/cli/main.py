@@ -7,11 +7,23 @@ import sys
 from collections.abc import Sequence
 
 from keyacct_xl import __version__
-from keyacct_xl.cli import ageing_cmd, demo_cmd, forms_cmd, master_cmd, reconcile_cmd
+from keyacct_xl.cli import (
+    abc_cmd,
+    ageing_cmd,
+    analyze_cmd,
+    credit_cmd,
+    demo_cmd,
+    forms_cmd,
+    grade_cmd,
+    master_cmd,
+    reconcile_cmd,
+    rfm_cmd,
+)
 from keyacct_xl.errors import KeyacctError
 
 # Each module has register(subparsers, common); later commands add themselves here.
-COMMAND_MODULES = [demo_cmd, master_cmd, ageing_cmd, forms_cmd, reconcile_cmd]
+COMMAND_MODULES = [demo_cmd, master_cmd, ageing_cmd, forms_cmd, reconcile_cmd, rfm_cmd, abc_cmd, grade_cmd,
+                   credit_cmd, analyze_cmd]
 
 
 def common_options(*, suppress: bool) -> argparse.ArgumentParser:

@@ -1,0 +1,63 @@
+"""``keyacct-xl abc INPUT``: Pareto / ABC classes of customers by revenue and the sources' summary table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
+from keyacct_xl.analytics.analysis import pareto_curve, top_share
+from keyacct_xl.analytics.inputs import load_transactions
+from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
+from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import pick
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``abc``."""
+    parser = sub.add_parser("abc", parents=[common], help="Pareto / ABC classes of customers by revenue")
+    parser.add_argument("input", type=Path, help="master workbook, or a .xlsx/.csv/.parquet table of sales lines")
+    cut = parser.add_mutually_exclusive_group()
+    cut.add_argument("--thresholds", help="A and B minimum revenue, e.g. 1000000,100000 (the default)")
+    cut.add_argument("--shares", help="A and B shares of revenue in percent, e.g. 80,15")
+    parser.add_argument("--year", type=int, help="one calendar year (default: all data)")
+    parser.add_argument("--out", type=Path, help="write the table to .xlsx (with summary, curve, charts) or .csv")
+    parser.set_defaults(func=run)
+
+
+def parse_pair(text: str | None, option: str) -> tuple[float, float] | None:
+    """Two comma-separated numbers, or a clear error naming the option."""
+    if text is None:
+        return None
+    parts = [p.strip().replace("_", "") for p in text.replace("，", ",").split(",")]
+    try:
+        a, b = (float(p) for p in parts)
+    except ValueError:
+        raise InputError(f"{option}: expected two numbers like 80,15, got {text!r}",
+                         f"{option}：应为两个数字（如 80,15），实际为 {text!r}") from None
+    return a, b
+
+
+def run(args: argparse.Namespace) -> int:
+    """Classify, print the summary, write the table when asked."""
+    revenue = revenue_by_customer(load_transactions(args.input), year=args.year)
+    table = abc_classes(revenue, thresholds=parse_pair(args.thresholds, "--thresholds"),
+                        shares=parse_pair(args.shares, "--shares"))
+    summary = abc_summary(table)
+    curve = pareto_curve(table)
+    for row in summary.itertuples():
+        print(f"{row.abc_class}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"
+              f"\t{row.revenue_share:6.1%}")
+    print(pick(args.lang, f"前 20% 客户贡献 {top_share(curve):.1%} 的销售额",
+               f"the top 20 % of customers bring {top_share(curve):.1%} of revenue"))
+    if args.out:
+        write_table(args.out, [
+            Sheet(pick(args.lang, "ABC明细", "ABC customers"), table),
+            Sheet(pick(args.lang, "ABC汇总", "ABC summary"), summary, (Chart(
+                "column", pick(args.lang, "ABC 类客户销售额", "Revenue by ABC class"), "abc_class", ("revenue",)),)),
+            Sheet(pick(args.lang, "帕累托曲线", "Pareto curve"), curve, (Chart(
+                "line", pick(args.lang, "客户累计销售占比", "Cumulative share of revenue"), "customer_share",
+                ("revenue_share",)),)),
+        ], title=pick(args.lang, "ABC 分析", "ABC analysis"))
+        print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
+    return 0

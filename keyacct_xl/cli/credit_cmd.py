@@ -1,0 +1,48 @@
+"""``keyacct-xl credit MASTER``: credit grades A/B/C from the receivables ledger, with suggested limits."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from keyacct_xl.analytics.credit import credit_grades
+from keyacct_xl.analytics.policy import load_credit_policy
+from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
+from keyacct_xl.cli.rfm_cmd import parse_day
+from keyacct_xl.i18n import pick
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.receivables.ledger import build_ledger
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``credit``."""
+    parser = sub.add_parser("credit", parents=[common], help="credit grades A/B/C from payment behaviour")
+    parser.add_argument("master", type=Path, help="the master workbook")
+    parser.add_argument("--as-of", help="evaluation date (default: the latest transaction or payment)")
+    parser.add_argument("--policy", default="credit", help="credit policy file or shipped name (default credit)")
+    parser.add_argument("--out", type=Path, help="write the grades to .xlsx (with a chart) or .csv")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade, print the grade counts and changes, write the table when asked."""
+    master = load_master(args.master)
+    ledger = build_ledger(master.transactions, master.payments, master.customers,
+                          as_of=parse_day(args.as_of, "--as-of"))
+    table = credit_grades(master.customers, ledger, policy=load_credit_policy(args.policy),
+                          settings=master.settings, lang=args.lang)
+    counts = table.groupby("credit_grade").agg(customers=("customer_id", "size"),
+                                               overdue_amount=("overdue_amount", "sum")).reset_index()
+    print(pick(args.lang, f"信用评级，截至 {ledger.as_of.date()}", f"credit grades as of {ledger.as_of.date()}"))
+    for row in counts.itertuples():
+        print(f"  {row.credit_grade}: {row.customers:,}\t{row.overdue_amount:,.2f}")
+    changes = table["credit_change"].value_counts()
+    print("  " + "  ".join(f"{c}: {int(n):,}" for c, n in changes.items()))
+    if args.out:
+        chart = Chart("column", pick(args.lang, "各信用等级客户数", "Customers per credit grade"), "credit_grade",
+                      ("customers",))
+        write_table(args.out, [Sheet(pick(args.lang, "信用评级", "Credit grades"), table),
+                               Sheet(pick(args.lang, "信用等级汇总", "By credit grade"), counts, (chart,))],
+                    title=pick(args.lang, "信用评级", "Credit grades"))
+        print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
+    return 0

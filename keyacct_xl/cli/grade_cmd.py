@@ -1,0 +1,101 @@
+"""``keyacct-xl grade MASTER --year Y``: the annual grading review; ``grade apply MASTER``: record final grades."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.analytics.apply import apply_review
+from keyacct_xl.analytics.policy import load_grading_policy
+from keyacct_xl.analytics.review import Review, build_review
+from keyacct_xl.analytics.review_sheet import read_review_sheet, write_review_sheet
+from keyacct_xl.analytics.workbook import Sheet, write_table
+from keyacct_xl.cli.rfm_cmd import parse_day
+from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``grade [apply] MASTER``."""
+    parser = sub.add_parser("grade", parents=[common], help="annual grading review; 'grade apply' records it",
+                            usage="keyacct-xl grade [apply] MASTER [options]")
+    parser.add_argument("target", nargs="+", metavar="[apply] MASTER", help="the master workbook")
+    parser.add_argument("--year", type=int, help="the graded year (required for the review)")
+    parser.add_argument("--policy", help="policy file or shipped name (default: Settings grading_policy)")
+    parser.add_argument("--out", type=Path, help="write the review to .xlsx (with the meeting lists) or .csv "
+                        "instead of a review sheet in the master")
+    parser.add_argument("--approved-by", help="apply: who approved the grades (GradeHistory)")
+    parser.add_argument("--date", help="apply: the date the grades take effect (default: today)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch to the review or to apply."""
+    words = list(args.target)
+    if words[0] == "apply":
+        if len(words) != 2:
+            raise InputError("usage: keyacct-xl grade apply MASTER", "用法：keyacct-xl grade apply 客户档案总表")
+        return _apply(Path(words[1]), args)
+    if len(words) != 1:
+        raise InputError(f"grade: one master workbook expected, got {' '.join(words)}",
+                         f"grade：只需一个客户档案总表，实际为 {' '.join(words)}")
+    if args.year is None:
+        raise InputError("grade: --year is required", "grade：必须指定 --year")
+    return _review(Path(words[0]), args)
+
+
+def _review(path: Path, args: argparse.Namespace) -> int:
+    master = load_master(path)
+    policy = load_grading_policy(args.policy) if args.policy else None
+    review = build_review(master, year=args.year, policy=policy, lang=args.lang)
+    _print_summary(review, args.lang)
+    if args.out:
+        write_table(args.out, review_sheets(review, args.lang), title=pick(args.lang, "年度评级审核", "Grading review"))
+        print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
+    else:
+        write_review_sheet(path, review.table, lang=master.lang)
+        print(pick(args.lang, f"评级审核表已写入 {path}（工作表 评级审核）；填写最终等级后运行 keyacct-xl grade apply",
+                   f"review sheet written into {path}; fill final_grade, then run keyacct-xl grade apply"))
+    return 0
+
+
+def review_sheets(review: Review, lang: Lang) -> list[Sheet]:
+    """The review workbook: the review table, the meeting lists, the credit grades."""
+    sheets = [Sheet(pick(lang, "评级审核", "Grade review"), review.table)]
+    sheets += [Sheet(title, frame) for title, frame in review.lists.items()]
+    return [*sheets, Sheet(pick(lang, "信用评级", "Credit grades"), review.credit)]
+
+
+def _print_summary(review: Review, lang: Lang) -> None:
+    table = review.table
+    print(pick(lang, f"{review.year} 年度评级（{review.policy.title_zh}），评级日 {review.evaluation.date()}",
+               f"{review.year} grading ({review.policy.title_en}), evaluated {review.evaluation.date()}"))
+    mix = table["proposed_grade"].value_counts()
+    print("  " + "  ".join(f"{g}: {int(mix.get(g, 0)):,}" for g in review.policy.grades))
+    changes = table["change"].value_counts()
+    print("  " + "  ".join(f"{c}: {int(n):,}" for c, n in changes.items()))
+    for title, frame in review.lists.items():
+        print(f"  {title}: {len(frame):,}")
+
+
+def _apply(path: Path, args: argparse.Namespace) -> int:
+    review = read_review_sheet(path)
+    master = load_master(path)
+    policy_names = review["policy"].dropna().unique()
+    policy = load_grading_policy(str(policy_names[0]) if len(policy_names) else
+                                 str(master.settings.get("grading_policy", "grading_4level")))
+    when = parse_day(args.date, "--date") or pd.Timestamp.today().normalize()
+    applied = apply_review(master, review, grades=policy.grades, approved_by=args.approved_by, applied_at=when)
+    if applied.tables:
+        save_master(master, path, tables=list(applied.tables))
+    print(pick(args.lang, f"已更新 {applied.customers_changed:,} 个客户的等级；"
+                          f"等级历史新增 {applied.history_added:,} 行，更正 {applied.history_corrected:,} 行",
+               f"grades updated for {applied.customers_changed:,} customer(s); grade history: "
+               f"{applied.history_added:,} added, {applied.history_corrected:,} corrected"))
+    if not applied.tables:
+        print(pick(args.lang, "没有需要更改的内容（已应用过）", "nothing to change (already applied)"))
+    return 0

@@ -1,0 +1,67 @@
+"""``keyacct-xl rfm INPUT``: RFM scores and classes per customer, with a class summary and chart."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.analytics.inputs import is_master, load_transactions
+from keyacct_xl.analytics.rfm import class_summary, rfm
+from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
+from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import pick
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.settings import setting_int
+from keyacct_xl.parsing import ParseError, parse_date
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``rfm``."""
+    parser = sub.add_parser("rfm", parents=[common], help="RFM scores and the eight RFM classes per customer")
+    parser.add_argument("input", type=Path, help="master workbook, or a .xlsx/.csv/.parquet table of sales lines")
+    parser.add_argument("--as-of", help="reference date (default: the latest date in the data)")
+    parser.add_argument("--period-months", type=int, default=None,
+                        help="count only the last N months (default: Settings rfm_period_months, else all)")
+    parser.add_argument("--monetary", choices=["total", "average"], default=None,
+                        help="money as the total or the average per order (default: Settings, else total)")
+    parser.add_argument("--out", type=Path, help="write the table to .xlsx (with summary and chart) or .csv")
+    parser.set_defaults(func=run)
+
+
+def parse_day(text: str | None, option: str) -> pd.Timestamp | None:
+    """A date given on the command line, or a clear error naming the option."""
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ParseError as exc:
+        raise InputError(f"{option}: {exc}", f"{option}：无法识别日期 {text!r}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute RFM, print the class summary, write the table when asked."""
+    period, monetary = args.period_months, args.monetary
+    if is_master(args.input):
+        master = load_master(args.input)
+        transactions = master.transactions
+        if period is None:
+            period = setting_int(master.settings, "rfm_period_months") or None
+        monetary = monetary or str(master.settings.get("rfm_monetary", "total"))
+    else:
+        transactions = load_transactions(args.input)
+    table = rfm(transactions, as_of=parse_day(args.as_of, "--as-of"), period_months=period,
+                monetary=monetary or "total", lang=args.lang)  # type: ignore[arg-type]
+    summary = class_summary(table, lang=args.lang)
+    for row in summary.itertuples():
+        print(f"{row.rfm_class_label}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"
+              f"\t{row.revenue_share:6.1%}")
+    if args.out:
+        chart = Chart("column", pick(args.lang, "各类客户数", "Customers per RFM class"), "rfm_class_label",
+                      ("customers",))
+        write_table(args.out, [Sheet(pick(args.lang, "RFM客户", "RFM customers"), table),
+                               Sheet(pick(args.lang, "RFM分类汇总", "RFM classes"), summary, (chart,))],
+                    title=pick(args.lang, "RFM 分析", "RFM analysis"))
+        print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
+    return 0
