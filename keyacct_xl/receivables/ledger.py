@@ -14,6 +14,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
@@ -47,13 +48,13 @@ class Ledger:
 
 @dataclass
 class _Item:
-    """One document or receipt while replaying a customer's history (amounts in cents)."""
+    """One document or receipt while replaying a customer's history (dates in days, amounts in cents)."""
 
     key: str
-    date: pd.Timestamp
+    day: int
     cents: int
     remaining: int
-    settled: pd.Timestamp | None = None
+    settled: int | None = None
     refs: tuple[str, ...] = field(default=())
 
 
@@ -63,24 +64,25 @@ def build_ledger(transactions: pd.DataFrame, payments: pd.DataFrame, customers: 
     as_of = _resolve_as_of(transactions, payments, as_of)
     docs = _documents(transactions, as_of)
     receipts = _receipts(payments, as_of)
-    terms = _terms(customers)
-    inv_rows: list[dict] = []
-    app_rows: list[dict] = []
+    # Plain lists per customer: the replay is a Python loop, and pandas indexing per item would dominate it.
+    doc_lists = _by_customer(docs, ["doc_no", "day", "cents"])
+    receipt_lists = _by_customer(receipts, ["receipt_no", "day", "cents", "reference"])
+    inv_rows: list[tuple] = []
+    app_rows: list[tuple] = []
     unapplied: dict[str, float] = {}
-    ids = sorted(set(docs["customer_id"]) | set(receipts["customer_id"]))
-    docs_by = dict(tuple(docs.groupby("customer_id", sort=False)))
-    receipts_by = dict(tuple(receipts.groupby("customer_id", sort=False)))
-    for cid in ids:
-        cust_docs = docs_by.get(cid, docs.iloc[0:0])
-        cust_receipts = receipts_by.get(cid, receipts.iloc[0:0])
-        left = _replay(cid, cust_docs, cust_receipts, inv_rows, app_rows)
+    for cid in sorted(doc_lists.keys() | receipt_lists.keys()):
+        left = _replay(cid, doc_lists.get(cid, []), receipt_lists.get(cid, []), inv_rows, app_rows)
         if left:
             unapplied[cid] = -left / 100
-    invoices = pd.DataFrame(inv_rows, columns=INVOICE_COLUMNS[:-1])
-    invoices = _finish_invoices(invoices, terms, as_of)
-    applications = pd.DataFrame(app_rows, columns=APPLICATION_COLUMNS)
-    applications["payment_date"] = pd.to_datetime(applications["payment_date"]).astype("datetime64[ns]")
-    applications["applied_amount"] = applications["applied_amount"].astype("float64")
+    invoices = _finish_invoices(pd.DataFrame(inv_rows, columns=[*INVOICE_COLUMNS[:2], "day", "cents", "paid_cents",
+                                                                "open_cents", "settled_day"]),
+                                _terms(customers), as_of)
+    applications = pd.DataFrame(app_rows, columns=["customer_id", "receipt_no", "day", "doc_no", "cents", "kind"])
+    applications = pd.DataFrame({
+        "customer_id": applications["customer_id"].astype("object"),
+        "receipt_no": applications["receipt_no"].astype("object"),
+        "payment_date": _dates(applications["day"]), "doc_no": applications["doc_no"].astype("object"),
+        "applied_amount": applications["cents"].astype("float64") / 100, "kind": applications["kind"].astype("object")})
     return Ledger(as_of, invoices, applications, pd.Series(unapplied, dtype="float64", name="unapplied"))
 
 
@@ -94,40 +96,64 @@ def _resolve_as_of(transactions: pd.DataFrame, payments: pd.DataFrame, as_of: pd
     return pd.Timestamp(dates.max()).normalize()
 
 
+def _blank(series: pd.Series) -> np.ndarray:
+    """Missing values, and text of white space only."""
+    blank = series.isna().to_numpy().copy()
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        blank |= np.array([isinstance(v, str) and not v.strip() for v in series], dtype=bool)
+    return blank
+
+
 def _check(frame: pd.DataFrame, table: str, columns: tuple[str, ...]) -> None:
     """Blank keys or amounts would make money vanish from the ledger: refuse them, naming the rows."""
     for col in columns:
-        bad = frame.index[frame[col].isna() | (frame[col].astype("string").str.strip() == "")]
+        bad = np.flatnonzero(_blank(frame[col]))
         if len(bad):
             rows = ", ".join(str(i + 1) for i in bad[:10])
             raise InputError(f"{table}: {col} is blank in data row(s) {rows}",
                              f"{table}：第 {rows} 行数据的 {col} 为空")
 
 
+def _keyed(frame: pd.DataFrame, key: str, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Stripped customer ids, a key for rows without one (so their money still counts), days and cents."""
+    out = pd.DataFrame({"customer_id": [str(v).strip() for v in frame["customer_id"]]})
+    blank = _blank(frame[key])
+    out[key] = [f"(row {i + 1})" if b else str(v).strip() for i, (v, b) in enumerate(zip(frame[key], blank))]
+    out["day"] = _days(frame["date"])
+    out["cents"] = np.round(frame["amount"].to_numpy(dtype="float64") * 100).astype("int64")
+    return out[(frame["date"] <= as_of).to_numpy()]
+
+
 def _documents(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     _check(transactions, "Transactions", ("customer_id", "date", "amount"))
-    tx = transactions[["customer_id", "doc_no", "date", "amount"]].copy()
-    tx["customer_id"] = tx["customer_id"].astype(str).str.strip()
-    # A line without a doc_no is its own document, so its money still counts.
-    blank = tx["doc_no"].isna() | (tx["doc_no"].astype("string").str.strip() == "")
-    tx["doc_no"] = tx["doc_no"].astype("object").where(~blank, [f"(row {i + 1})" for i in tx.index])
-    tx["doc_no"] = tx["doc_no"].astype(str).str.strip()
-    tx = tx[tx["date"] <= as_of]
-    tx["cents"] = (tx["amount"].astype("float64") * 100).round().astype("int64")
-    grouped = tx.groupby(["customer_id", "doc_no"], sort=False).agg(date=("date", "min"), cents=("cents", "sum"))
-    return grouped.reset_index().sort_values(["customer_id", "date", "doc_no"], kind="stable")
+    tx = _keyed(transactions, "doc_no", as_of)
+    grouped = tx.groupby(["customer_id", "doc_no"], sort=False).agg(day=("day", "min"), cents=("cents", "sum"))
+    return grouped.reset_index().sort_values(["customer_id", "day", "doc_no"], kind="stable")
 
 
 def _receipts(payments: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     _check(payments, "Payments", ("customer_id", "date", "amount"))
-    pay = payments[["customer_id", "receipt_no", "date", "amount", "reference"]].copy()
-    pay["customer_id"] = pay["customer_id"].astype(str).str.strip()
-    blank = pay["receipt_no"].isna() | (pay["receipt_no"].astype("string").str.strip() == "")
-    pay["receipt_no"] = pay["receipt_no"].astype("object").where(~blank, [f"(row {i + 1})" for i in pay.index])
-    pay["receipt_no"] = pay["receipt_no"].astype(str)
-    pay = pay[pay["date"] <= as_of]
-    pay["cents"] = (pay["amount"].astype("float64") * 100).round().astype("int64")
-    return pay.sort_values(["customer_id", "date", "receipt_no"], kind="stable")
+    pay = _keyed(payments, "receipt_no", as_of)
+    refs = payments["reference"].to_numpy(dtype=object)[(payments["date"] <= as_of).to_numpy()]
+    pay["reference"] = [tuple(r for r in _REF_SPLIT.split(v.strip()) if r) if isinstance(v, str) else ()
+                        for v in refs]
+    return pay.sort_values(["customer_id", "day", "receipt_no"], kind="stable")
+
+
+def _by_customer(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[tuple]]:
+    out: dict[str, list[tuple]] = {}
+    for row in zip(frame["customer_id"], *(frame[c].tolist() for c in columns)):
+        out.setdefault(row[0], []).append(row[1:])
+    return out
+
+
+def _days(dates: pd.Series) -> np.ndarray:
+    return dates.to_numpy(dtype="datetime64[D]").astype("int64")
+
+
+def _dates(days: pd.Series) -> pd.Series:
+    return pd.Series(days.to_numpy(dtype="float64").astype("datetime64[D]"), index=days.index).astype(
+        "datetime64[ns]")
 
 
 def _terms(customers: pd.DataFrame) -> pd.Series:
@@ -135,35 +161,31 @@ def _terms(customers: pd.DataFrame) -> pd.Series:
     return pd.Series(days.to_numpy(), index=customers["customer_id"].astype(str).str.strip()).groupby(level=0).first()
 
 
-def _replay(cid: str, docs: pd.DataFrame, receipts: pd.DataFrame, inv_rows: list[dict],
-            app_rows: list[dict]) -> int:
+def _replay(cid: str, docs: list[tuple], receipts: list[tuple], inv_rows: list[tuple], app_rows: list[tuple]) -> int:
     """Replay one customer; append invoice and application rows; return unapplied payment cents (>= 0)."""
-    events: list[tuple[pd.Timestamp, int, int, _Item]] = []
-    for n, (doc, date, cents) in enumerate(zip(docs["doc_no"], docs["date"], docs["cents"])):
-        item = _Item(doc, date, int(cents), int(cents))
-        events.append((date, 0 if cents >= 0 else 1, n, item))
-    for n, (rno, date, cents, ref) in enumerate(zip(receipts["receipt_no"], receipts["date"], receipts["cents"],
-                                                    receipts["reference"])):
+    events: list[tuple[int, int, int, _Item]] = []
+    for n, (doc, day, cents) in enumerate(docs):
+        events.append((day, 0 if cents >= 0 else 1, n, _Item(doc, day, cents, cents)))
+    for n, (rno, day, cents, refs) in enumerate(receipts):
         if cents < 0:
             raise InputError(f"Payments: receipt {rno} of customer {cid} is negative; record refunds as a "
                              "credit-note reversal in Transactions", f"收款记录：客户 {cid} 的收款 {rno} 为负数")
-        refs = tuple(r for r in _REF_SPLIT.split(str(ref).strip()) if r) if isinstance(ref, str) else ()
-        events.append((date, 2, n, _Item(rno, date, int(cents), int(cents), refs=refs)))
+        events.append((day, 2, n, _Item(rno, day, cents, cents, refs=refs)))
     events.sort(key=lambda e: (e[0], e[1], e[2]))
     open_invoices: deque[_Item] = deque()  # in date order: the FIFO queue
     by_doc: dict[str, _Item] = {}
     credits: list[tuple[str, _Item]] = []  # unused credit notes and payments, oldest first
     all_docs: list[_Item] = []
-    for date, kind, _, item in events:
+    for day, kind, _, item in events:
         if kind == 0:
             all_docs.append(item)
             by_doc[item.key] = item
             if item.remaining == 0:
-                item.settled = date
+                item.settled = day
                 continue
             open_invoices.append(item)
             for source_kind, credit in credits:
-                _apply(cid, credit, item, source_kind, date, app_rows)
+                _apply(cid, credit, item, source_kind, day, app_rows)
             credits = [c for c in credits if c[1].remaining]
         else:
             source_kind = "credit_note" if kind == 1 else "payment"
@@ -174,25 +196,20 @@ def _replay(cid: str, docs: pd.DataFrame, receipts: pd.DataFrame, inv_rows: list
             for invoice in [*targets, *open_invoices]:
                 if not item.remaining:
                     break
-                _apply(cid, item, invoice, source_kind, date, app_rows)
+                _apply(cid, item, invoice, source_kind, day, app_rows)
             if item.remaining:
                 credits.append((source_kind, item))
         while open_invoices and not open_invoices[0].remaining:
             open_invoices.popleft()
     for item in all_docs:
-        if item.cents >= 0:
-            paid = item.cents - item.remaining
-            open_cents = item.remaining
-        else:
-            open_cents = -item.remaining
-            paid = item.cents - open_cents
-        inv_rows.append({"customer_id": cid, "doc_no": item.key, "date": item.date, "due_date": pd.NaT,
-                         "amount": item.cents / 100, "paid": paid / 100, "open_amount": open_cents / 100,
-                         "settled_date": item.settled if item.cents >= 0 else pd.NaT})
+        # For a credit note, what is open is its unused part, negative.
+        open_cents = item.remaining if item.cents >= 0 else -item.remaining
+        inv_rows.append((cid, item.key, item.day, item.cents, item.cents - open_cents, open_cents,
+                         item.settled if item.cents >= 0 else None))
     return sum(c.remaining for kind, c in credits if kind == "payment")
 
 
-def _apply(cid: str, source: _Item, invoice: _Item, kind: str, date: pd.Timestamp, app_rows: list[dict]) -> None:
+def _apply(cid: str, source: _Item, invoice: _Item, kind: str, day: int, app_rows: list[tuple]) -> None:
     """Move as much as possible of ``source``'s remaining credit onto ``invoice``."""
     amount = min(source.remaining, invoice.remaining)
     if amount <= 0:
@@ -200,22 +217,23 @@ def _apply(cid: str, source: _Item, invoice: _Item, kind: str, date: pd.Timestam
     source.remaining -= amount
     invoice.remaining -= amount
     if not invoice.remaining:
-        invoice.settled = date
-    app_rows.append({"customer_id": cid, "receipt_no": source.key, "payment_date": source.date,
-                     "doc_no": invoice.key, "applied_amount": amount / 100, "kind": kind})
+        invoice.settled = day
+    app_rows.append((cid, source.key, source.day, invoice.key, amount, kind))
 
 
-def _finish_invoices(invoices: pd.DataFrame, terms: pd.Series, as_of: pd.Timestamp) -> pd.DataFrame:
+def _finish_invoices(raw: pd.DataFrame, terms: pd.Series, as_of: pd.Timestamp) -> pd.DataFrame:
     """Due dates from payment terms; days late measured to settlement, or to ``as_of`` while open."""
-    days = invoices["customer_id"].map(terms).fillna(0).astype("int64")
-    invoices["date"] = pd.to_datetime(invoices["date"]).astype("datetime64[ns]")
-    invoices["settled_date"] = pd.to_datetime(invoices["settled_date"]).astype("datetime64[ns]")
-    invoices["due_date"] = invoices["date"] + pd.to_timedelta(days, unit="D")
-    end = invoices["settled_date"].fillna(as_of)
-    late = (end - invoices["due_date"]).dt.days.clip(lower=0)
-    invoices["days_late"] = late.where(invoices["amount"] > 0, 0).astype("int64")
-    for col in ("amount", "paid", "open_amount"):
-        invoices[col] = invoices[col].astype("float64")
-    invoices["customer_id"] = invoices["customer_id"].astype("object")
-    invoices["doc_no"] = invoices["doc_no"].astype("object")
-    return invoices[INVOICE_COLUMNS].reset_index(drop=True)
+    customer = raw["customer_id"].astype("object")
+    terms_days = customer.map(terms).fillna(0).to_numpy(dtype="int64")
+    day = raw["day"].to_numpy(dtype="int64")
+    due = day + terms_days
+    as_of_day = int(np.datetime64(as_of.date(), "D").astype("int64"))
+    settled = raw["settled_day"].to_numpy(dtype="float64")
+    end = np.where(np.isnan(settled), as_of_day, settled)
+    cents = raw["cents"].to_numpy(dtype="int64")
+    late = np.where(cents > 0, np.clip(end - due, 0, None), 0).astype("int64")
+    return pd.DataFrame({
+        "customer_id": customer, "doc_no": raw["doc_no"].astype("object"), "date": _dates(raw["day"]),
+        "due_date": _dates(pd.Series(due)), "amount": cents / 100, "paid": raw["paid_cents"].to_numpy() / 100,
+        "open_amount": raw["open_cents"].to_numpy() / 100, "settled_date": _dates(raw["settled_day"]),
+        "days_late": late})[INVOICE_COLUMNS]

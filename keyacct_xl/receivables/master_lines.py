@@ -26,11 +26,12 @@ def excel_rows(path: Path, table: str) -> tuple[str, list[int]]:
 
 
 def master_lines(master: Master, customer_id: str, *, start: pd.Timestamp | None = None,
-                 end: pd.Timestamp | None = None) -> Statement:
+                 end: pd.Timestamp | None = None, locate: bool = True) -> Statement:
     """Invoices (Transactions by doc_no) and receipts (Payments, negative) of one customer between start and end.
 
     Lines before ``start`` make up the opening balance; lines after ``end`` belong to a later period.
-    Row labels are ``sheet!row`` in the master, several joined by ``;`` for a multi-line document.
+    Row labels are ``sheet!row`` in the master, several joined by ``;`` for a multi-line document
+    (``locate=False`` skips re-reading the file for them and labels data rows instead).
     """
     cid = str(customer_id).strip()
     tx, pay = master.transactions, master.payments
@@ -39,8 +40,8 @@ def master_lines(master: Master, customer_id: str, *, start: pd.Timestamp | None
         known = ", ".join(sorted(set(tx_ids))[:8])
         raise InputError(f"{master.path}: customer {cid} has no transactions or payments (e.g. {known})",
                          f"{master.path}：客户 {cid} 没有销售或收款记录（已有客户如 {known}）")
-    tx_sheet, tx_rows = _rows(master, "Transactions", len(tx))
-    pay_sheet, pay_rows = _rows(master, "Payments", len(pay))
+    tx_sheet, tx_rows = _rows(master, "Transactions", len(tx), locate)
+    pay_sheet, pay_rows = _rows(master, "Payments", len(pay), locate)
     # Positions, not index labels: a frame built in memory need not have a 0..n-1 index.
     mine = tx[tx_ids == cid].assign(_row=[f"{tx_sheet}!{tx_rows[p]}" for p in np.flatnonzero(tx_ids == cid)])
     docs = mine.assign(doc_no=mine["doc_no"].fillna("").astype(str)).groupby("doc_no", sort=False).agg(
@@ -66,9 +67,9 @@ def master_lines(master: Master, customer_id: str, *, start: pd.Timestamp | None
     return Statement(Path(master.path or "master").name, "", lines, opening, None)
 
 
-def _rows(master: Master, table: str, count: int) -> tuple[str, list[int]]:
+def _rows(master: Master, table: str, count: int, locate: bool) -> tuple[str, list[int]]:
     """Excel rows when the master came from a file; data-row numbers otherwise."""
-    if master.path is not None and Path(master.path).exists():
+    if locate and master.path is not None and Path(master.path).exists():
         sheet, rows = excel_rows(Path(master.path), table)
         if len(rows) == count:
             return sheet, rows

@@ -51,6 +51,8 @@ _LOOKUP = {normalize_header(n): role for role, names in ROLE_NAMES.items() for n
 _PREFIXES = sorted(((normalize_header(n), role) for role, names in ROLE_NAMES.items() for n in names
                     if len(normalize_header(n)) >= 2), key=lambda p: -len(p[0]))
 _OPENING = re.compile(r"期初|上期结转|上月结转|承前页|上年结转|opening|brought forward|b/f", re.IGNORECASE)
+# The final balance row ends the ledger: rows below it (signatures, an ageing block) are notes.
+_END = re.compile(r"期末余额|本期余额|closing balance|carried forward|c/f", re.IGNORECASE)
 _CLOSING = re.compile(r"合计|小计|累计|期末余额|本期余额|过次页|total|closing|carried forward|c/f", re.IGNORECASE)
 _CNY = {"", "cny", "rmb", "人民币", "¥", "￥", "元"}
 _FOREIGN = re.compile(r"(usd|us\$|hk\$|hkd|eur|€|£|gbp|jpy|\$|美元|港币|欧元|日元)", re.IGNORECASE)
@@ -178,8 +180,13 @@ def _parse(path: Path, sheet: str, grid: list[list[object]], header_at: int, rol
     lines, balance_rows, notes = [], [], []
     opening: float | None = None
     closing: float | None = None
+    ended = False
     for excel_row, row in body:
+        if ended:
+            notes.append(excel_row)
+            continue
         text = " ".join(str(v) for v in row if isinstance(v, str))
+        ended = bool(_END.search(text))
         has_amount = any(not is_blank(cell(row, r)) for r in amount_roles)
         try:
             balance = _balance(cell(row, "balance"), cell(row, "direction"), perspective)
