@@ -88,7 +88,7 @@ def write_analysis(path: str | Path, sheets: Sequence[Sheet], *, title: str) -> 
     check_suffix(path, (".xlsx",))
     with workbook(path, title) as book:
         for index, sheet in enumerate(sheets):
-            _write_sheet(book, sheet, f"T{index + 1}")
+            _write_sheet(book, sheet, f"Table{index + 1}")
     return path
 
 
@@ -102,7 +102,7 @@ def _write_sheet(book: xlsxwriter.workbook.Workbook, sheet: Sheet, table_name: s
     columns = [{"header": str(name), **({"format": formats[name]} if formats[name] else {})}
                for name in frame.columns]
     ws.add_table(0, 0, last_row, max(len(frame.columns) - 1, 0),
-                 {"name": table_name, "style": TABLE_STYLE, "columns": columns, "data": rows or None})
+                 {"name": table_name, "style": TABLE_STYLE, "columns": columns, "data": rows})
     for i, name in enumerate(frame.columns):
         width = 40 if name in ("reasons", "credit_reason", "action", "reason") else max(10, min(24, len(str(name)) + 2))
         ws.set_column(i, i, width)
