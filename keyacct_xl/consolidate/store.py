@@ -88,7 +88,7 @@ def _read(book: calamine.CalamineWorkbook, schema: TableSchema,
         letter = column_letter(first_col + pos + 1)
 
         def locate(i: int, letter: str = letter, header: object = header) -> str:
-            return f"{path.name}: sheet {table.sheet}, cell {letter}{first_row + 2 + kept[i]} ({header})"
+            return f"{path.name}: sheet {table.sheet}, cell {letter}{first_row + 1 + kept[i]} ({header})"
 
         data[label] = convert([r[pos] for r in rows], kind, locate)
         found[label] = str(header)

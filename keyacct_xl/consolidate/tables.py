@@ -43,36 +43,54 @@ def with_provenance(schema: TableSchema) -> TableSchema:
     return TableSchema(schema.name, schema.attr, schema.sheet_zh, schema.sheet_en, schema.columns + extra)
 
 
+# Own tables' keys are the form fields' keys, so a form line lands in them column by column.
 WEEKLY_PLANS = TableSchema("WeeklyPlans", "weekly_plans", "周工作计划", "Weekly Plans", (
+    _c("day", "星期", "Day", "text", "周几|Weekday", 6),
     _c("date", "日期", "Date", "date", "计划日期", 11),
-    _c("weekday", "星期", "Weekday", "text", "周几|Day", 6),
-    _c("time_slot", "时段", "Time Slot", "text", "时间|Time", 10),
-    _c("activity", "工作内容", "Activity", "text", "活动|事项|工作事项", 24),
+    _c("time_slot", "时段", "Time Slot", "text", "时间|Time", 8),
+    _c("activity", "工作内容", "Activity", "text", "活动|事项", 12),
     CUSTOMER_ID,
-    _c("goal", "目标", "Goal", "text", "预期目标|目的", 20),
-    _c("result", "结果", "Result", "text", "完成情况|实际结果", 20),
+    _c("customer_name", "客户名称", "Customer Name", "text", "", 20),
+    _c("grade", "等级", "Grade", "text", "", 6),
+    _c("last_visit", "上次拜访", "Last Visit", "date", "", 11),
+    _c("contact", "联系人", "Contact", "text", "", 9),
+    _c("goal", "目标", "Goal", "text", "目的", 20),
+    _c("result", "结果", "Result", "text", "完成情况", 20),
+    _c("done", "完成", "Done", "text", "", 6),
     *PROVENANCE,
 ))
 
 QUOTATIONS = TableSchema("Quotations", "quotations", "报价单", "Quotations", (
-    _c("quote_no", "报价单号", "Quote No", "text", "报价编号|编号", 14),
-    _c("date", "报价日期", "Quote Date", "date", "日期", 11),
+    _c("quote_no", "报价单号", "Quote No", "text", "报价编号", 14),
+    _c("quote_date", "报价日期", "Quote Date", "date", "", 11),
+    _c("valid_until", "有效期至", "Valid Until", "date", "", 11),
     CUSTOMER_ID,
-    _c("valid_until", "有效期至", "Valid Until", "date", "有效期", 11),
-    _c("certificates", "随附证照", "Certificates", "text", "证照|资质", 30),
-    _c("notes", "备注", "Notes", "text", "说明", 20),
+    _c("customer_name", "客户名称", "Customer Name", "text", "", 24),
+    _c("contact", "联系人", "Contact", "text", "", 9),
+    _c("contact_phone", "联系电话", "Phone", "text", "", 14),
+    _c("payment_terms", "付款方式", "Payment Terms", "text", "", 10),
+    _c("delivery_terms", "交货方式", "Delivery Terms", "text", "", 10),
+    _c("tax_included", "含税", "Tax Included", "text", "", 6),
+    _c("invoice_type", "发票类型", "Invoice Type", "text", "", 12),
+    _c("lead_time_days", "交货期(天)", "Lead Time (days)", "int", "", 8),
+    _c("quoted_by", "报价人", "Quoted By", "text", "", 8),
+    _c("approved_by", "审批人", "Approved By", "text", "", 8),
     *PROVENANCE,
 ))
 
 QUOTATION_LINES = TableSchema("QuotationLines", "quotation_lines", "报价明细", "Quotation Lines", (
     _c("quote_no", "报价单号", "Quote No", "text", "报价编号", 14),
     CUSTOMER_ID,
-    _c("product", "产品", "Product", "text", "品名|产品名称", 22),
-    _c("spec", "规格包装", "Spec / Pack", "text", "规格|包装", 12),
+    _c("product_code", "产品编码", "Product Code", "text", "", 10),
+    _c("product", "产品名称", "Product", "text", "品名|产品", 22),
+    _c("spec", "规格型号", "Specification", "text", "规格", 14),
+    _c("pack", "包装", "Pack", "text", "", 9),
     _c("unit", "单位", "Unit", "text", "", 6),
     _c("qty", "数量", "Qty", "number", "", 8),
-    _c("unit_price", "单价", "Unit Price", "money", "价格", 11),
+    _c("unit_price", "单价", "Unit Price", "money", "价格", 12),
     _c("amount", "金额", "Amount", "money", "", 14),
+    _c("tax_rate", "税率", "Tax Rate", "percent", "", 7),
+    _c("remark", "备注", "Remarks", "text", "", 14),
     *PROVENANCE,
 ))
 
@@ -80,14 +98,16 @@ LEDGER = TableSchema("IngestionLedger", "ingestion_ledger", "导入台账", "Ing
     SHA256,
     _c("file_name", "文件名", "File Name", "text", "", 28),
     _c("form", "表单", "Form", "text", "", 16),
-    _c("version", "版本", "Version", "text", "", 6),
+    _c("version", "版本", "Version", "int", "", 6),
     REP,
     PERIOD,
+    _c("key", "提交标识", "Submission Key", "text", "", 12),
     _c("status", "状态", "Status", "text", "", 10),
     _c("rows", "导入行数", "Rows", "int", "", 7),
     _c("rejected_rows", "拒收行数", "Rejected Rows", "int", "", 7),
     _c("consolidated_at", "汇总时间", "Consolidated At", "text", "", 19),
     _c("superseded_by", "被替代于", "Superseded By", "text", "", 20),
+    _c("header", "表头数据", "Header Data", "text", "", 40),
 ))
 
 HISTORY = TableSchema("SubmissionHistory", "submission_history", "历史版本", "Submission History", (

@@ -1,0 +1,101 @@
+"""客户查重: is a "new" customer on a card one the archive already holds?
+
+Compared by tax id, phone, normalized name (legal suffixes, a leading city and spacing stripped) and address,
+with rapidfuzz's normalized Levenshtein ratio for the fuzzy parts (DOMAIN.md: "one customer, one file").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+NAME_THRESHOLD = 90.0
+ADDRESS_THRESHOLD = 92.0
+ADDRESS_NAME_FLOOR = 60.0  # a shared address alone is a shop-in-a-mall coincidence; with a similar name it is not
+# Longest first so 股份有限公司 is removed whole, not as 有限公司 leaving 股份.
+LEGAL_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司", "公司",
+                  "集团", "经营部", "门市部", "商行", "厂", "店", "co.,ltd", "co.ltd", "coltd", "ltd", "limited",
+                  "inc", "corp", "corporation", "llc", "company", "co")
+_CITY_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2}省)?(?:[\u4e00-\u9fff]{2}(?<!超)市)?")
+_NOISE = re.compile(r"[\s\W_]+")
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """An archive customer a card resembles: id, name, owner rep, score 0-100 and what matched."""
+
+    customer_id: str
+    name: str
+    rep: str
+    score: float
+    basis: str
+
+
+def normalize_name(name: object) -> str:
+    """Fold a company name for comparison: NFKC, lower case, no spacing/punctuation, city and legal suffix off."""
+    text = unicodedata.normalize("NFKC", str(name or "")).strip().lower()
+    text = _CITY_PREFIX.sub("", text.replace(" ", ""), count=1)
+    text = _NOISE.sub("", text)
+    changed = True
+    while changed:
+        changed = False
+        for suffix in LEGAL_SUFFIXES:
+            bare = _NOISE.sub("", suffix)
+            if text.endswith(bare) and len(text) > len(bare) + 1:
+                text, changed = text[: -len(bare)], True
+                break
+    return text
+
+
+def normalize_phone(phone: object) -> str:
+    """The last eight digits (a local number without area or country code), or '' when there are fewer."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", str(phone or "")))
+    return digits[-8:] if len(digits) >= 7 else ""
+
+
+def normalize_tax_id(tax_id: object) -> str:
+    """Upper case, no spacing."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(tax_id or ""))).upper()
+
+
+class CustomerIndex:
+    """The archive's customers prepared once for many lookups."""
+
+    def __init__(self, customers: pd.DataFrame) -> None:
+        frame = customers.reset_index(drop=True)
+        self.ids = [str(v) for v in frame["customer_id"].tolist()]
+        self.names = [str(v or "") for v in frame["name"].tolist()]
+        self.reps = [str(v) if isinstance(v, str) else "" for v in frame["rep"].tolist()]
+        self.norm_names = [normalize_name(n) for n in self.names]
+        self.norm_addresses = [normalize_name(a) if isinstance(a, str) else "" for a in frame["address"].tolist()]
+        self.phones = {p: i for i, p in enumerate(normalize_phone(v) for v in frame["phone"].tolist()) if p}
+        self.tax_ids = {t: i for i, t in enumerate(normalize_tax_id(v) for v in frame["tax_id"].tolist()) if t}
+
+    def _match(self, i: int, score: float, basis: str) -> DuplicateMatch:
+        return DuplicateMatch(self.ids[i], self.names[i], self.reps[i], round(score, 1), basis)
+
+    def find(self, *, name: object, phone: object = None, tax_id: object = None,
+             address: object = None) -> DuplicateMatch | None:
+        """The most likely existing customer for these details, or None."""
+        tax = normalize_tax_id(tax_id)
+        if tax and tax in self.tax_ids:
+            return self._match(self.tax_ids[tax], 100.0, "tax_id")
+        tel = normalize_phone(phone)
+        if tel and tel in self.phones:
+            return self._match(self.phones[tel], 95.0, "phone")
+        wanted = normalize_name(name)
+        if wanted:
+            best = process.extractOne(wanted, self.norm_names, scorer=fuzz.ratio, score_cutoff=NAME_THRESHOLD)
+            if best is not None:
+                return self._match(best[2], best[1], "name")
+        place = normalize_name(address) if isinstance(address, str) else ""
+        if place and wanted:
+            for _, score, i in process.extract(place, self.norm_addresses, scorer=fuzz.ratio,
+                                               score_cutoff=ADDRESS_THRESHOLD, limit=5):
+                if fuzz.ratio(wanted, self.norm_names[i]) >= ADDRESS_NAME_FLOOR:
+                    return self._match(i, score, "address")
+        return None

@@ -1,0 +1,98 @@
+"""Recognize a workbook without ``_meta`` by its headers: a rep who retyped a form into a fresh workbook.
+
+A sheet row holding most of a form table's column labels (zh, en or bilingual) identifies the form; the rows
+below it, up to the first blank row, are its lines; header fields are read from the cell right of their label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import python_calamine as calamine
+
+from keyacct_xl.consolidate.model import CellValue, Extracted
+from keyacct_xl.consolidate.safety import Rejection
+from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
+from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.headers import normalize_header
+from keyacct_xl.xlsx.ooxml import column_letter
+
+MIN_SHARE = 0.6  # at least 60 % of a table's columns must be recognized
+MAX_SCAN_ROWS = 20_000
+_LABEL_REACH = 6  # how far right of a label its value may sit (merged input cells)
+
+
+def _names(field: FieldSpec) -> set[str]:
+    label = field.label
+    return {normalize_header(n) for n in (field.key, label.zh, label.en, label.zh + label.en)}
+
+
+def _header_row(rows: list[list[object]], fields: tuple[FieldSpec, ...]) -> tuple[int, dict[str, int], float]:
+    """Best row index, field key -> column index, and the share of fields found."""
+    names = [(f.key, _names(f)) for f in fields]
+    best = (-1, {}, 0.0)
+    for r, row in enumerate(rows[:200]):  # headers sit near the top of a form
+        texts = [normalize_header(v) if isinstance(v, str) else "" for v in row]
+        found = {}
+        for key, variants in names:
+            for c, text in enumerate(texts):
+                if text and text in variants and c not in found.values():
+                    found[key] = c
+                    break
+        share = len(found) / len(fields)
+        if share > best[2]:
+            best = (r, found, share)
+    return best
+
+
+def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str) -> Extracted:
+    """The best-matching form over every sheet, or Rejection("not_form")."""
+    best: tuple[float, str, str, int, dict[str, int], list[list[object]]] | None = None
+    for sheet in book.sheet_names:
+        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_SCAN_ROWS)
+        for spec in specs.values():
+            for section in spec.tables[:1]:
+                r, found, share = _header_row(rows, section.fields)
+                if share >= MIN_SHARE and (best is None or share > best[0]):
+                    best = (share, spec.id, sheet, r, found, rows)
+    if best is None:
+        raise Rejection("not_form", "not a form: no _meta sheet and no sheet whose headers match a form",
+                        "不是表单：没有 _meta 工作表，也没有与任何表单表头相符的工作表")
+    share, form_id, sheet, header_row, columns, rows = best
+    spec = specs[form_id]
+    lines = []
+    for r in range(header_row + 1, len(rows)):
+        values = rows[r]
+        cells = {key: CellValue(values[c] if c < len(values) else None, sheet, f"{column_letter(c + 1)}{r + 1}")
+                 for key, c in columns.items()}
+        if all(v.value in ("", None) for v in cells.values()):
+            break
+        lines.append((r + 1, cells))
+    header = _header_fields(rows[:header_row], spec, sheet)
+    warning = (f"no _meta sheet: recognized by its headers as {form_id} ({share:.0%} of the columns)",
+               f"没有 _meta 工作表：按表头识别为 {form_id}（{share:.0%} 的列相符）")
+    return Extracted(form_id, 0, {}, header, {spec.tables[0].id: lines}, [warning])
+
+
+def _header_fields(rows: list[list[object]], spec: FormSpec, sheet: str) -> dict[str, CellValue]:
+    fields = [TITLE_FIELD_SPECS[k] for k in spec.title_fields] + list(spec.header_fields)
+    labels = {n for f in fields for n in _names(f)}
+    found: dict[str, CellValue] = {}
+    for f in fields:
+        variants = _names(f)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, str) and normalize_header(value) in variants and f.key not in found:
+                    found[f.key] = _value_right_of(row, r, c, sheet, labels)
+    return found
+
+
+def _value_right_of(row: list[object], r: int, c: int, sheet: str, labels: set[str]) -> CellValue:
+    for k in range(c + 1, min(c + 1 + _LABEL_REACH, len(row))):
+        value = row[k]
+        if value in ("", None):
+            continue
+        if isinstance(value, str) and normalize_header(value) in labels:
+            break  # the next label: this field was left empty
+        return CellValue(value, sheet, f"{column_letter(k + 1)}{r + 1}")
+    return CellValue(None, sheet, f"{column_letter(c + 2)}{r + 1}")

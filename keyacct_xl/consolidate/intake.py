@@ -1,0 +1,101 @@
+"""Collect submissions from a folder (recursively) or a .zip, and copy refused ones to quarantine.
+
+SOURCE is only ever read: nothing is moved, renamed or deleted there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import atomic_write
+
+# Caps on a .zip SOURCE: a week's submissions, not a compression bomb.
+MAX_ZIP_MEMBERS = 20_000
+MAX_ZIP_UNPACKED = 4 * 1024**3
+MAX_ZIP_RATIO = 100
+_RATIO_FLOOR = 1024**2
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One submitted file: its name relative to SOURCE, and where to read its bytes (a file or a zip member)."""
+
+    name: str
+    path: Path
+    member: str | None = None
+
+    def read(self) -> bytes:
+        """The file's bytes."""
+        if self.member is None:
+            return self.path.read_bytes()
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.read(self.member)
+
+
+def sha256(data: bytes) -> str:
+    """Hex sha256 of ``data``: a file's identity whatever its name."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def collect(source: str | Path, *, exclude: Iterable[Path] = ()) -> list[Submission]:
+    """Every file under ``source`` (a folder, recursively, or a .zip), sorted by name.
+
+    ``exclude`` names paths to skip (the master, the report, a quarantine folder inside SOURCE).
+    """
+    source = Path(source)
+    if not source.exists():
+        raise InputError(f"{source}: no such folder or .zip", f"{source}：文件夹或 .zip 不存在")
+    if source.is_dir():
+        skipped = [p.resolve() for p in exclude]
+        files = [p for p in source.rglob("*") if p.is_file() and not _under(p.resolve(), skipped)]
+        return sorted((Submission(p.relative_to(source).as_posix(), p) for p in files), key=lambda s: s.name)
+    if source.suffix.lower() != ".zip":
+        raise InputError(f"{source}: SOURCE must be a folder or a .zip file",
+                         f"{source}：SOURCE 应为文件夹或 .zip 文件")
+    return _zip_members(source)
+
+
+def _under(path: Path, roots: list[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def _zip_members(source: Path) -> list[Submission]:
+    try:
+        with zipfile.ZipFile(source) as archive:
+            infos = [i for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError):
+        raise InputError(f"{source}: not a readable .zip file", f"{source}：不是可读取的 .zip 文件") from None
+    unpacked = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if len(infos) > MAX_ZIP_MEMBERS or unpacked > MAX_ZIP_UNPACKED or (
+            unpacked > _RATIO_FLOOR and unpacked / packed > MAX_ZIP_RATIO):
+        raise InputError(
+            f"{source}: refused, {len(infos):,} files inflating to {unpacked:,} bytes (limits {MAX_ZIP_MEMBERS:,} "
+            f"files, {MAX_ZIP_UNPACKED:,} bytes, ratio {MAX_ZIP_RATIO})",
+            f"{source}：拒绝读取，{len(infos):,} 个文件解压后达 {unpacked:,} 字节（上限 {MAX_ZIP_MEMBERS:,} 个、"
+            f"{MAX_ZIP_UNPACKED:,} 字节、压缩比 {MAX_ZIP_RATIO}）")
+    members = []
+    for info in infos:
+        name = PurePosixPath(info.filename)
+        if name.is_absolute() or ".." in name.parts:
+            raise InputError(f"{source}: unsafe member name {info.filename!r}",
+                             f"{source}：压缩包内文件名不安全 {info.filename!r}")
+        members.append(Submission(name.as_posix(), source, info.filename))
+    return sorted(members, key=lambda s: s.name)
+
+
+def quarantine(folder: Path, submission: Submission, data: bytes, reason_en: str, reason_zh: str) -> Path:
+    """Copy a refused file into ``folder`` (keeping its relative path) with ``<name>.reason.txt`` beside it."""
+    target = folder / submission.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(target, backup=False) as out:
+        out.write(data)
+    note = target.with_name(target.name + ".reason.txt")
+    with atomic_write(note, backup=False) as out:
+        out.write(f"{submission.name}\n拒收原因：{reason_zh}\nReason: {reason_en}\n".encode())
+    return target

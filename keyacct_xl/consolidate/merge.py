@@ -1,0 +1,204 @@
+"""Merge checked submissions into the consolidation tables: references, supersession, rows with provenance.
+
+Idempotency is by file sha256 (the ledger); a newer file for the same (rep, form, key) supersedes the earlier
+one: its rows leave the tables for SubmissionHistory and its ledger entry is marked superseded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import pandas as pd
+
+from keyacct_xl.consolidate.cards import CardMerger, Conflict
+from keyacct_xl.consolidate.frames import append_rows, row_json
+from keyacct_xl.consolidate.model import CheckedRow, FileOutcome, Issue
+from keyacct_xl.consolidate.routes import ROUTES, Route
+from keyacct_xl.consolidate.store import Store
+from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
+from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.i18n import Lang
+
+LIVE = ("accepted", "partial")
+
+
+def period_start(period: str) -> pd.Timestamp | None:
+    """The first day of ``2026-11`` or the Monday of ``2026-W48``; None for anything else."""
+    try:
+        if "-W" in period:
+            year, week = period.split("-W")
+            return pd.Timestamp(dt.date.fromisocalendar(int(year), int(week), 1))
+        year, month = period.split("-")
+        return pd.Timestamp(dt.date(int(year), int(month), 1))
+    except ValueError:
+        return None
+
+
+def _consumed(field: FieldSpec, route: Route) -> bool:
+    """Whether a header field lands in one of the route's tables."""
+    table = (field.maps_to or "").partition(".")[0]
+    if route.header_table:
+        return table == route.header_table or field.key in ALL_CONSOLIDATION_TABLES[route.header_table].keys
+    return table in route.rows.values()
+
+
+class Merger:
+    """Applies outcomes one by one to a Store's frames; ``finish`` returns the names of the changed tables."""
+
+    def __init__(self, store: Store, specs: Mapping[str, FormSpec], *, now: str, strict: bool) -> None:
+        self.store, self.specs, self.now, self.strict = store, specs, now, strict
+        self.lang: Lang = store.lang
+        self.changed: set[str] = set()
+        self.conflicts: list[Conflict] = []
+        self.cards = CardMerger(store, now=now, conflicts=self.conflicts)
+        self.known_sha = set(store.frame(LEDGER.name)["file_sha256"].dropna().astype(str))
+        self.superseded: dict[str, str] = {}  # earlier file's sha256 -> the file that superseded it
+
+    def apply(self, outcome: FileOutcome) -> None:
+        """Merge one checked file (duplicates and rejected files only pass through)."""
+        if outcome.status not in LIVE:
+            return
+        if outcome.sha256 in self.known_sha:
+            outcome.status, outcome.code = "duplicate", "duplicate"
+            return
+        route, spec = ROUTES[outcome.form_id], self.specs[outcome.form_id]
+        self._check_references(outcome, route, spec)
+        if outcome.status not in LIVE:
+            return
+        self._supersede(outcome)
+        if route.form_id == "customer_card":
+            self.cards.apply(outcome, spec, self._provenance)
+            self.changed.update(self.cards.changed)
+            if outcome.status not in LIVE:
+                return
+        elif route.header_table:
+            self._add(route.header_table, [self._header_row(outcome, spec, route.header_table)])
+        for section_id, table in route.rows.items():
+            rows = [self._line(outcome, spec, table, r) for r in outcome.rows if r.ok and r.section == section_id]
+            self._add(table, rows)
+            outcome.rows_added += len(rows)
+        self._ledger(outcome, spec, route)
+
+    def _check_references(self, outcome: FileOutcome, route: Route, spec: FormSpec) -> None:
+        owners = self.cards.owners
+        label = next((f.label for s in spec.tables for f in s.fields if f.key == "customer_id"), None)
+        id_label = (label.zh if self.lang == "zh" else label.en) if label else "customer_id"
+        if outcome.rep and owners and outcome.rep not in set(owners.values()):
+            outcome.issues.append(Issue(outcome.name, "", "", "rep", outcome.rep,
+                                        f"{outcome.rep} looks after no customer in the archive",
+                                        f"{outcome.rep} 在客户档案中没有负责的客户", "warning"))
+        header_id = outcome.header.get("customer_id")
+        if route.form_id != "customer_card" and route.header_table and header_id and header_id not in owners:
+            outcome.reject("unknown_customer", f"customer {header_id} is not in the archive",
+                           f"客户 {header_id} 不在客户档案中")
+            return
+        for row in outcome.rows:
+            cid = row.values.get("customer_id") if route.form_id != "customer_card" else None
+            if not row.ok or not cid:
+                continue
+            if cid not in owners:
+                row.ok = False
+                outcome.issues.append(Issue(
+                    outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, str(cid),
+                    f"customer {cid} is not in the archive (a new customer comes in through a customer card)",
+                    f"客户 {cid} 不在客户档案中（新客户须通过客户资料卡建立）"))
+            elif owners[cid] and owners[cid] != outcome.rep:
+                outcome.issues.append(Issue(outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label,
+                                            str(cid),
+                                            f"customer {cid} is looked after by {owners[cid]}",
+                                            f"客户 {cid} 由 {owners[cid]} 负责", "warning"))
+        errors = outcome.errors
+        if errors and self.strict:
+            outcome.reject("strict", f"{len(errors)} error(s) and --strict: the whole file is rejected",
+                           f"有 {len(errors)} 处错误且使用 --strict：整个文件拒收")
+        elif not route.header_table and not any(r.ok for r in outcome.rows):
+            outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
+        elif errors:
+            outcome.status = "partial"
+
+    def _provenance(self, outcome: FileOutcome, sheet: str, row: int | None) -> dict[str, object]:
+        return {"source_file": outcome.name, "source_sheet": sheet, "source_row": row, "rep": outcome.rep,
+                "period": outcome.period or None, "file_sha256": outcome.sha256, "consolidated_at": self.now}
+
+    def _columns_for(self, fields: tuple[FieldSpec, ...], table: str, values: dict[str, object]) -> dict:
+        schema = ALL_CONSOLIDATION_TABLES[table]
+        out: dict[str, object] = {}
+        for f in fields:
+            if f.key not in values:
+                continue
+            target_table, _, column = (f.maps_to or "").partition(".")
+            if target_table == table:
+                out[column] = values[f.key]
+            elif f.key in schema.keys:
+                out[f.key] = values[f.key]
+            elif values[f.key] is not None:
+                out[f.label.zh if self.lang == "zh" else f.label.en] = values[f.key]  # kept as an extra column
+        return out
+
+    def _line(self, outcome: FileOutcome, spec: FormSpec, table: str, row: CheckedRow) -> dict[str, object]:
+        section = spec.section(row.section)
+        header_fields = tuple(f for f in spec.header_fields if (f.maps_to or "").partition(".")[0] == table)
+        values = self._columns_for(header_fields, table, outcome.header)
+        values.update(self._columns_for(section.fields, table, row.values))
+        schema = ALL_CONSOLIDATION_TABLES[table]
+        if "date" in schema.keys and values.get("date") is None:
+            values["date"] = period_start(outcome.period)
+        for key in ("customer_id", "quote_no"):  # a line inherits its form's customer and quote number
+            if key in schema.keys and values.get(key) is None and outcome.header.get(key) is not None:
+                values[key] = outcome.header[key]
+        return {**values, **self._provenance(outcome, row.sheet, row.row)}
+
+    def _header_row(self, outcome: FileOutcome, spec: FormSpec, table: str) -> dict[str, object]:
+        values = self._columns_for(spec.header_fields, table, outcome.header)
+        return {**{k: v for k, v in values.items() if k in ALL_CONSOLIDATION_TABLES[table].keys},
+                **self._provenance(outcome, "", None)}
+
+    def _add(self, table: str, rows: list[dict[str, object]]) -> None:
+        if rows:
+            frames = self.store.frames
+            frames[table] = append_rows(frames[table], rows, ALL_CONSOLIDATION_TABLES[table])
+            self.changed.add(table)
+
+    def _supersede(self, outcome: FileOutcome) -> None:
+        ledger = self.store.frame(LEDGER.name)
+        earlier = ledger.index[(ledger["form"] == outcome.form_id) & (ledger["rep"] == outcome.rep)
+                               & (ledger["key"].fillna("") == outcome.key) & ledger["status"].isin(LIVE)]
+        for index in earlier:
+            old_sha = str(ledger.at[index, "file_sha256"])
+            self._to_history(old_sha, outcome.sha256)
+            ledger.loc[index, ["status", "superseded_by"]] = ["superseded", outcome.sha256]
+            outcome.superseded = str(ledger.at[index, "file_name"])
+            self.superseded[old_sha] = outcome.name
+            self.changed.add(LEDGER.name)
+
+    def _to_history(self, old_sha: str, new_sha: str) -> None:
+        history = []
+        for name in ALL_CONSOLIDATION_TABLES:
+            frame = self.store.frames[name]
+            if name in (LEDGER.name, HISTORY.name) or "file_sha256" not in frame.columns:
+                continue
+            mask = frame["file_sha256"] == old_sha
+            if not mask.any():
+                continue
+            for record in frame[mask].to_dict("records"):
+                history.append({"table": name, "file_sha256": old_sha, "source_file": record.get("source_file"),
+                                "source_row": record.get("source_row"), "rep": record.get("rep"),
+                                "period": record.get("period"), "superseded_at": self.now,
+                                "superseded_by": new_sha, "data": row_json(record)})
+            self.store.frames[name] = frame[~mask].reset_index(drop=True)
+            self.changed.add(name)
+        self._add(HISTORY.name, history)
+        self.cards.refresh()
+
+    def _ledger(self, outcome: FileOutcome, spec: FormSpec, route: Route) -> None:
+        # Header fields no table took are kept in the ledger, so nothing a rep typed is lost.
+        used = {"rep", "period"} | {f.key for f in spec.header_fields if _consumed(f, route)}
+        rest = {k: v for k, v in outcome.header.items() if k not in used and v is not None}
+        self._add(LEDGER.name, [{
+            "file_sha256": outcome.sha256, "file_name": outcome.name, "form": outcome.form_id,
+            "version": outcome.version or None, "rep": outcome.rep, "period": outcome.period or None,
+            "key": outcome.key or None, "status": outcome.status, "rows": outcome.rows_added,
+            "rejected_rows": sum(1 for r in outcome.rows if not r.ok), "consolidated_at": self.now,
+            "header": row_json(rest) if rest else None}])
+        self.known_sha.add(outcome.sha256)

@@ -1,0 +1,96 @@
+"""What flows through a consolidation run: cells read from a form, checked rows, issues and file outcomes.
+
+Plain picklable dataclasses, so files can be read and checked in worker processes (``--jobs``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["accepted", "partial", "rejected", "duplicate", "superseded", "skipped"]
+STATUSES: tuple[Status, ...] = ("accepted", "partial", "rejected", "duplicate", "superseded", "skipped")
+STATUS_LABELS = {"accepted": ("已接收", "accepted"), "partial": ("部分接收", "partial"),
+                 "rejected": ("拒收", "rejected"), "duplicate": ("重复提交", "duplicate"),
+                 "superseded": ("已被替代", "superseded"), "skipped": ("未选择的表单", "form not selected")}
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A raw cell as read: value, sheet and A1 reference."""
+
+    value: object
+    sheet: str
+    ref: str
+
+
+@dataclass
+class Extracted:
+    """A recognized form: which spec, how it was recognized, its header fields and table rows as raw cells."""
+
+    form_id: str
+    version: int
+    meta: dict[str, str]
+    header: dict[str, CellValue]
+    # section id -> rows; each row is (sheet row number, field key -> cell)
+    tables: dict[str, list[tuple[int, dict[str, CellValue]]]]
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a file: where (sheet, cell), which field, the value and why (en, zh)."""
+
+    file: str
+    sheet: str
+    cell: str
+    field: str
+    value: str
+    en: str
+    zh: str
+    severity: Literal["error", "warning"] = "error"
+
+
+@dataclass
+class CheckedRow:
+    """A table row after checking: typed values by field key, its sheet row, and whether it may be merged."""
+
+    section: str
+    sheet: str
+    row: int
+    values: dict[str, object]
+    ok: bool = True
+    refs: dict[str, str] = field(default_factory=dict)  # field key -> A1 reference, for messages
+
+
+@dataclass
+class FileOutcome:
+    """Everything a run learns about one file, in the order the pipeline fills it in."""
+
+    name: str
+    sha256: str = ""
+    size: int = 0
+    status: Status = "rejected"
+    code: str = ""
+    reason_en: str = ""
+    reason_zh: str = ""
+    form_id: str = ""
+    version: int = 0
+    rep: str = ""
+    period: str = ""
+    key: str = ""
+    header: dict[str, object] = field(default_factory=dict)
+    rows: list[CheckedRow] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    rows_added: int = 0
+    superseded: str = ""
+
+    def reject(self, code: str, en: str, zh: str) -> FileOutcome:
+        """Mark the whole file rejected with a reason; returns self for chaining."""
+        self.status, self.code, self.reason_en, self.reason_zh = "rejected", code, en, zh
+        return self
+
+    @property
+    def errors(self) -> list[Issue]:
+        """The issues that reject a row or the file."""
+        return [i for i in self.issues if i.severity == "error"]

@@ -1,0 +1,163 @@
+"""Recognize a submitted workbook as a form and read its cells: by ``_meta`` first, by its headers otherwise.
+
+The ``_meta`` sheet (keyacct_xl.forms.meta) names the form, version and spec hash and maps every field to a
+defined name (header fields, ``f_<key>``) or an Excel table column (``t_<section>``). A file made from an
+older version is read through that version's own map; a workbook without ``_meta`` (a rep retyped the form)
+is matched by its table headers and accepted with a warning.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from xml.etree import ElementTree as ET
+
+import python_calamine as calamine
+
+from keyacct_xl.consolidate.headermatch import match_by_headers
+from keyacct_xl.consolidate.model import CellValue, Extracted
+from keyacct_xl.consolidate.safety import Rejection
+from keyacct_xl.forms.layout import META_SHEET, table_name
+from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter, split_ref
+
+MAX_ROWS = 20_000  # per table: a form holds a week or a month of lines, not a data dump
+_NAME_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]{1,3})\$?(\d+)")
+
+
+def open_book(data: bytes, kind: str) -> calamine.CalamineWorkbook:
+    """A calamine workbook over ``data`` (tables loaded for .xlsx); a damaged file is a Rejection."""
+    try:
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=kind == "xlsx")
+    except Exception as exc:  # calamine raises its own error types for damaged parts
+        text = str(exc)
+        if "password" in text.lower() or "encrypt" in text.lower():
+            raise Rejection("password", "password-protected workbook", "工作簿设置了密码") from None
+        raise Rejection("corrupt", f"damaged workbook ({text[:200]})", f"工作簿已损坏（{text[:200]}）") from None
+
+
+def read_meta(book: calamine.CalamineWorkbook) -> tuple[dict[str, str], list[list[str]]] | None:
+    """The ``_meta`` key/value pairs and its field-map rows, or None when the sheet is absent."""
+    if META_SHEET not in book.sheet_names:
+        return None
+    rows = book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
+    values: dict[str, str] = {}
+    index = 1
+    while index < len(rows) and _cell_text(rows[index][0]):
+        values[_cell_text(rows[index][0])] = _cell_text(rows[index][1]) if len(rows[index]) > 1 else ""
+        index += 1
+    field_map = [[_cell_text(v) for v in r] for r in rows[index + 2:] if r and _cell_text(r[0])]
+    return values, field_map
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
+
+
+def defined_names(data: bytes) -> dict[str, tuple[str, str]]:
+    """Workbook-level defined names -> (sheet, top-left A1 ref); the package passed the safety checks."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        root = ET.fromstring(archive.read("xl/workbook.xml"))
+    found = {}
+    for item in root.iter(f"{{{NS_MAIN}}}definedName"):
+        m = _NAME_REF.match((item.text or "").strip())
+        if m and item.get("localSheetId") is None:
+            sheet = (m[1] or "").replace("''", "'") or m[2]
+            found[item.get("name", "")] = (sheet, f"{m[3]}{m[4]}")
+    return found
+
+
+class _Grid:
+    """Sheets loaded once, cells by A1 reference."""
+
+    def __init__(self, book: calamine.CalamineWorkbook) -> None:
+        self.book, self.sheets = book, {}
+
+    def rows(self, sheet: str) -> list[list[object]]:
+        if sheet not in self.sheets:
+            self.sheets[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False,
+                                                                               nrows=MAX_ROWS + 200)
+        return self.sheets[sheet]
+
+    def cell(self, sheet: str, ref: str) -> CellValue:
+        row, col = split_ref(ref)
+        rows = self.rows(sheet)
+        value = rows[row - 1][col - 1] if row <= len(rows) and col <= len(rows[row - 1]) else None
+        return CellValue(value, sheet, ref)
+
+
+def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str) -> Extracted:
+    """Recognize and read one workbook; raise Rejection when it is not a known form."""
+    book = open_book(data, kind)
+    meta = read_meta(book)
+    if meta is None:
+        return match_by_headers(book, specs, name)
+    values, field_map = meta
+    form_id = values.get("form_id", "")
+    if form_id not in specs:
+        raise Rejection("unknown_form", f"_meta names the form {form_id!r}, which is not in the catalog",
+                        f"_meta 中的表单编号 {form_id!r} 不在表单目录中")
+    spec = specs[form_id]
+    version = int(values.get("version") or 0) if (values.get("version") or "0").isdigit() else 0
+    warnings: list[tuple[str, str]] = []
+    if version > spec.version:
+        raise Rejection("newer_version", f"{form_id} version {version} is newer than this program's {spec.version}",
+                        f"{form_id} 第 {version} 版比本程序的第 {spec.version} 版新")
+    if version < spec.version:
+        warnings.append((f"{form_id} version {version}, read through that version's field map",
+                         f"{form_id} 第 {version} 版，按该版本的字段对照读取"))
+    elif values.get("spec_hash") and values["spec_hash"] != spec.hash:
+        warnings.append(("the form's spec changed since this file was generated (same version)",
+                         "生成此文件后表单定义有变动（版本号相同）"))
+    grid = _Grid(book)
+    names = defined_names(data) if kind == "xlsx" else {}
+    header, tables = _read_fields(grid, field_map, names, spec, warnings)
+    return Extracted(form_id, version, values, header, tables, warnings)
+
+
+def _read_fields(grid: _Grid, field_map: list[list[str]], names: dict[str, tuple[str, str]], spec: FormSpec,
+                 warnings: list[tuple[str, str]]) -> tuple[dict[str, CellValue], dict]:
+    header: dict[str, CellValue] = {}
+    columns: dict[str, dict[str, int]] = {}
+    for row in field_map:
+        _section, key, ref_name, column = [*row, "", "", "", ""][:4]
+        if column:
+            columns.setdefault(ref_name, {})[key] = int(column)
+        elif ref_name in names:
+            header[key] = grid.cell(*names[ref_name])
+        else:
+            warnings.append((f"header field {key} ({ref_name}) not found in the workbook",
+                             f"表头字段 {key}（{ref_name}）在工作簿中找不到"))
+    tables = {}
+    for section in spec.tables:
+        wanted = table_name(section.id)
+        if wanted not in columns:
+            continue
+        tables[section.id] = _read_table(grid, wanted, columns[wanted])
+    return header, tables
+
+
+def _read_table(grid: _Grid, name: str, keys: dict[str, int]) -> list[tuple[int, dict[str, CellValue]]]:
+    try:
+        table = grid.book.get_table_by_name(name)
+    except Exception:  # calamine: no such table (e.g. a legacy .xls copy), or tables not loaded
+        table = None
+    if table is None:
+        raise Rejection("no_table", f"the form's table {name} is missing", f"缺少表单表格 {name}")
+    first_row, first_col = table.start
+    sheet = table.sheet
+    body = table.to_python()
+    if len(body) > MAX_ROWS:
+        raise Rejection("oversized", f"table {name} has {len(body):,} rows (limit {MAX_ROWS:,})",
+                        f"表格 {name} 有 {len(body):,} 行（上限 {MAX_ROWS:,}）")
+    rows = []
+    for i, values in enumerate(body):
+        row_number = first_row + 1 + i  # calamine: start is the first body row, 0-based
+        cells = {key: CellValue(values[col - 1] if col - 1 < len(values) else None, sheet,
+                                f"{column_letter(first_col + col)}{row_number}") for key, col in keys.items()}
+        rows.append((row_number, cells))
+    return rows

@@ -1,0 +1,108 @@
+"""The consolidation report workbook (Summary, Files, Errors, Conflicts) and the console's one-line summary."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import xlsxwriter
+
+from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES
+from keyacct_xl.consolidate.run import RunResult
+from keyacct_xl.fileio import atomic_write
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.writer import FIXED_CREATED
+
+_KIND_LABELS = {"value": ("值不一致", "different value"), "owner": ("他人客户", "another rep's customer"),
+                "duplicate": ("疑似重复客户", "probable duplicate customer")}
+
+
+def summary_line(result: RunResult, lang: Lang) -> str:
+    """One line: files per status and rows added (what the console prints at the end)."""
+    counts = result.counts()
+    parts = [f"{pick(lang, *STATUS_LABELS[s])} {counts.get(s, 0)}" for s in STATUSES if counts.get(s, 0)]
+    rows = pick(lang, f"新增 {result.rows_added} 行", f"{result.rows_added} rows added")
+    dry = pick(lang, "（试运行，未写入）", " (dry run, nothing written)") if result.dry_run else ""
+    head = pick(lang, f"共 {len(result.outcomes)} 个文件：", f"{len(result.outcomes)} files: ")
+    conflicts = pick(lang, f"，冲突 {len(result.conflicts)} 项", f", {len(result.conflicts)} conflicts")
+    return head + pick(lang, "，", ", ").join(parts) + pick(lang, "；", "; ") + rows + conflicts + dry
+
+
+def _status(status: str, lang: Lang) -> str:
+    return pick(lang, *STATUS_LABELS[status])
+
+
+def _sheet(book: xlsxwriter.Workbook, name: str, headers: Sequence[str], rows: list[list[object]],
+           widths: Sequence[int]) -> None:
+    sheet = book.add_worksheet(name)
+    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    text = book.add_format({"num_format": "@"})
+    for col, (header, width) in enumerate(zip(headers, widths)):
+        sheet.write_string(0, col, header, bold)
+        sheet.set_column(col, col, width)
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                sheet.write_number(r, c, value)
+            elif value not in (None, ""):
+                sheet.write_string(r, c, str(value), text)  # submitted values stay text, never formulas
+    sheet.freeze_panes(1, 0)
+    if rows:
+        sheet.autofilter(0, 0, len(rows), len(headers) - 1)
+
+
+def write_report(result: RunResult, path: Path, lang: Lang) -> Path:
+    """Write the report workbook atomically to ``path``."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_numbers": False, "strings_to_urls": False})
+    book.set_properties({"title": pick(lang, "汇总报告", "Consolidation report"), "author": "keyacct-xl",
+                         "created": FIXED_CREATED})
+    counts = result.counts()
+    summary = [[pick(lang, "客户档案总表", "Master"), str(result.master)],
+               [pick(lang, "汇总时间", "Run at"), result.now],
+               [pick(lang, "试运行", "Dry run"), pick(lang, "是", "yes") if result.dry_run else pick(lang, "否", "no")],
+               [pick(lang, "文件总数", "Files"), len(result.outcomes)]]
+    summary += [[_status(s, lang), counts.get(s, 0)] for s in STATUSES]
+    summary += [[pick(lang, "新增行数", "Rows added"), result.rows_added],
+                [pick(lang, "错误", "Errors"), sum(len(o.errors) for o in result.outcomes)],
+                [pick(lang, "冲突", "Conflicts"), len(result.conflicts)],
+                [pick(lang, "写入的表格", "Tables written"), ", ".join(result.written)]]
+    _sheet(book, pick(lang, "汇总", "Summary"), [pick(lang, "项目", "Item"), pick(lang, "数值", "Value")],
+           summary, [18, 60])
+    _files(book, result, lang)
+    _errors(book, result, lang)
+    _conflicts(book, result, lang)
+    book.close()
+    with atomic_write(Path(path), backup=False) as out:
+        out.write(buffer.getvalue())
+    return Path(path)
+
+
+def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
+    headers = [pick(lang, *h) for h in (("文件", "File"), ("状态", "Status"), ("原因", "Reason"), ("表单", "Form"),
+                                         ("版本", "Version"), ("业务员", "Rep"), ("期间", "Period"),
+                                         ("新增行数", "Rows added"), ("错误数", "Errors"), ("替代了", "Supersedes"),
+                                         ("文件指纹", "SHA-256"))]
+    rows = [[o.name, _status(o.status, lang), pick(lang, o.reason_zh, o.reason_en), o.form_id, o.version or "",
+             o.rep, o.period, o.rows_added, len(o.errors), o.superseded, o.sha256] for o in result.outcomes]
+    _sheet(book, pick(lang, "文件", "Files"), headers, rows, [32, 10, 40, 16, 6, 10, 10, 9, 7, 24, 20])
+
+
+def _errors(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
+    headers = [pick(lang, *h) for h in (("文件", "File"), ("工作表", "Sheet"), ("单元格", "Cell"), ("字段", "Field"),
+                                         ("值", "Value"), ("说明", "Message"), ("级别", "Severity"))]
+    severity = {"error": pick(lang, "错误", "error"), "warning": pick(lang, "提示", "warning")}
+    rows = [[i.file, i.sheet, i.cell, i.field, i.value, pick(lang, i.zh, i.en), severity[i.severity]]
+            for o in result.outcomes for i in o.issues]
+    _sheet(book, pick(lang, "错误", "Errors"), headers, rows, [32, 14, 8, 14, 20, 60, 8])
+
+
+def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
+    headers = [pick(lang, *h) for h in (("类型", "Kind"), ("文件", "File"), ("客户编号", "Customer ID"),
+                                         ("字段", "Field"), ("档案中的值", "Master value"), ("提交的值", "Submitted"),
+                                         ("相似度", "Score"), ("说明", "Note"))]
+    rows = [[pick(lang, *_KIND_LABELS[c.kind]), c.file, c.customer_id, c.field, c.master_value, c.submitted_value,
+             c.score if c.score is not None else "", pick(lang, c.zh, c.en)] for c in result.conflicts]
+    _sheet(book, pick(lang, "冲突", "Conflicts"), headers, rows, [14, 32, 12, 14, 24, 24, 8, 50])

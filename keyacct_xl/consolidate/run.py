@@ -1,0 +1,166 @@
+"""One consolidation run: collect, check each file (optionally in worker processes), merge, write, report.
+
+Files are read and checked in parallel (``jobs``); the merge runs in this process in a fixed order (customer
+cards first, then by fill date and name) so the result does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from keyacct_xl.consolidate.cards import Conflict
+from keyacct_xl.consolidate.intake import Submission, collect, quarantine, sha256
+from keyacct_xl.consolidate.merge import Merger
+from keyacct_xl.consolidate.model import FileOutcome
+from keyacct_xl.consolidate.recognize import extract
+from keyacct_xl.consolidate.routes import ROUTES
+from keyacct_xl.consolidate.safety import Rejection, check_file
+from keyacct_xl.consolidate.store import load_store, save_store
+from keyacct_xl.consolidate.tables import LEDGER
+from keyacct_xl.consolidate.validate import check_form
+from keyacct_xl.fileio import backup_path, ensure_not_open
+from keyacct_xl.forms.catalog import load_catalog, load_form
+from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.i18n import Lang
+
+_NOT_QUARANTINED = ("duplicate", "not_selected")
+
+
+@dataclass
+class RunResult:
+    """What a run did: one outcome per file, the conflicts found, the tables written (none in a dry run)."""
+
+    outcomes: list[FileOutcome]
+    conflicts: list[Conflict]
+    written: list[str]
+    master: Path
+    dry_run: bool
+    now: str
+
+    def counts(self) -> Counter:
+        """Files per status."""
+        return Counter(o.status for o in self.outcomes)
+
+    @property
+    def rows_added(self) -> int:
+        """Rows merged into the master by this run."""
+        return sum(o.rows_added for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class _Job:
+    specs: dict[str, FormSpec]
+    selected: frozenset[str]
+    known_sha: frozenset[str]
+    lang: Lang
+    strict: bool
+
+
+_JOB: _Job | None = None
+
+
+def _init_worker(job: _Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def check_submission(submission: Submission, job: _Job) -> FileOutcome:
+    """Read, hash, screen, recognize and validate one file; never raises for a bad file."""
+    outcome = FileOutcome(submission.name)
+    try:
+        data = submission.read()
+    except OSError as exc:
+        return outcome.reject("unreadable", f"cannot read the file ({exc})", f"无法读取文件（{exc}）")
+    outcome.sha256, outcome.size = sha256(data), len(data)
+    if outcome.sha256 in job.known_sha:
+        outcome.status, outcome.code = "duplicate", "duplicate"
+        return outcome
+    try:
+        verdict = check_file(submission.name, data)
+        extracted = extract(data, verdict.kind, job.specs, submission.name)
+    except Rejection as rejection:
+        return outcome.reject(rejection.code, rejection.en, rejection.zh)
+    outcome.form_id = extracted.form_id
+    if extracted.form_id not in ROUTES:
+        return outcome.reject("not_consolidated", f"{extracted.form_id} is a form that is not merged into the master",
+                              f"{extracted.form_id} 表单不汇总到客户档案总表")
+    if job.selected and extracted.form_id not in job.selected:
+        outcome.status, outcome.code = "skipped", "not_selected"
+        return outcome
+    extracted.warnings.extend(verdict.notes)
+    check_form(outcome, extracted, job.specs[extracted.form_id], lang=job.lang, strict=job.strict)
+    return outcome
+
+
+def _check_in_worker(submission: Submission) -> FileOutcome:
+    assert _JOB is not None  # set by the pool initializer
+    return check_submission(submission, _JOB)
+
+
+def _checked(submissions: Sequence[Submission], job: _Job, jobs: int) -> Iterator[FileOutcome]:
+    if jobs <= 1 or len(submissions) < 2:
+        for submission in submissions:
+            yield check_submission(submission, job)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(job,)) as pool:
+        yield from pool.map(_check_in_worker, submissions, chunksize=max(1, min(32, len(submissions) // (jobs * 4))))
+
+
+def _merge_order(outcome: FileOutcome) -> tuple:
+    fill_date = outcome.header.get("fill_date")
+    return (outcome.form_id != "customer_card", str(fill_date or ""), outcome.name)
+
+
+def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path | None = None,
+                dry_run: bool = False, jobs: int = 1, forms: Iterable[str] | None = None, strict: bool = False,
+                now: str | None = None, progress: Callable[[Iterable], Iterable] | None = None,
+                exclude: Iterable[Path] = ()) -> RunResult:
+    """Consolidate every file under ``source`` into ``master``; nothing is written when ``dry_run``."""
+    master = Path(master)
+    if not dry_run:
+        ensure_not_open(master)
+    selected = frozenset(load_form(f).id for f in (forms or ()))
+    store = load_store(master)
+    now = now or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
+    specs = {s.id: s for s in load_catalog()}
+    known = frozenset(store.frame(LEDGER.name)["file_sha256"].dropna().astype(str))
+    job = _Job(specs, selected, known, store.lang, strict)
+    skipped = [master, backup_path(master), *exclude] + ([quarantine_dir] if quarantine_dir else [])
+    submissions = collect(source, exclude=skipped)
+    checked = _checked(submissions, job, jobs)
+    outcomes = list(progress(checked) if progress else checked)
+    merger = Merger(store, specs, now=now, strict=strict)
+    for outcome in sorted(outcomes, key=_merge_order):
+        merger.apply(outcome)
+    for outcome in outcomes:
+        if outcome.sha256 in merger.superseded:
+            outcome.status = "superseded"
+    written: list[str] = []
+    if not dry_run and merger.changed:
+        written = sorted(merger.changed | {LEDGER.name})
+        save_store(store, written)
+    if quarantine_dir is not None:
+        by_name = {s.name: s for s in submissions}
+        for outcome in outcomes:
+            if outcome.status == "rejected" and outcome.code not in _NOT_QUARANTINED:
+                _quarantine(quarantine_dir, by_name[outcome.name], outcome)
+    return RunResult(outcomes, merger.conflicts, written, master, dry_run, now)
+
+
+def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> None:
+    lines_en = [outcome.reason_en or "errors in the file"]
+    lines_zh = [outcome.reason_zh or "文件中有错误"]
+    for issue in outcome.errors[:20]:
+        where = f"{issue.sheet}!{issue.cell}" if issue.sheet else ""
+        lines_en.append(f"  {where} {issue.field}: {issue.value!r}: {issue.en}")
+        lines_zh.append(f"  {where} {issue.field}：{issue.value!r}：{issue.zh}")
+    try:
+        data = submission.read()
+    except OSError:
+        data = b""
+    quarantine(folder, submission, data, "\n".join(lines_en), "\n".join(lines_zh))

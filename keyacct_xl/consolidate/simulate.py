@@ -1,0 +1,59 @@
+"""Fill generated forms the way a rep does (open the workbook, type into the input cells, save), with openpyxl.
+
+Used by the demo's week of submissions, the benchmark and the tests; cells are found through the form's own
+``_meta`` field map and defined names, exactly as consolidation reads them back.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+import openpyxl
+from openpyxl.worksheet.cell_range import CellRange
+
+from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.generator import FormData, build_form
+from keyacct_xl.forms.layout import META_SHEET, FormLang, field_cell_name, table_name
+from keyacct_xl.forms.meta import FormContext
+
+Rows = Mapping[str, Sequence[Mapping[str, object]]]
+
+
+def blank_form(form_id: str, *, lang: FormLang = "zh", lines: Mapping[str, int] | None = None,
+               context: FormContext | None = None) -> bytes:
+    """A generated form; ``lines`` asks for at least that many blank lines per table section."""
+    spec = load_form(form_id)
+    rows = {section: [{}] * count for section, count in (lines or {}).items()}
+    return build_form(spec, lang=lang, data=FormData(rows=rows, context=context or FormContext()))
+
+
+def _set(cell: openpyxl.cell.Cell, value: object) -> None:
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # typed text that looks like a formula: openpyxl would otherwise store a formula
+
+
+def fill_form(form: bytes, *, header: Mapping[str, object] | None = None, rows: Rows | None = None) -> bytes:
+    """``form`` with header fields (by key) and table lines (by section id, then field key) typed in."""
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    columns: dict[str, dict[str, int]] = {}
+    meta = book[META_SHEET]
+    for values in meta.iter_rows(values_only=True):
+        if values and len(values) >= 4 and values[3] not in (None, "") and str(values[3]).isdigit():
+            columns.setdefault(str(values[2]), {})[str(values[1])] = int(values[3])
+    for key, value in (header or {}).items():
+        sheet_name, ref = next(iter(book.defined_names[field_cell_name(key)].destinations))
+        _set(book[sheet_name][ref.replace("$", "").split(":")[0]], value)
+    for section, lines in (rows or {}).items():
+        name = table_name(section)
+        sheet = next(ws for ws in book.worksheets if name in ws.tables)
+        area = CellRange(sheet.tables[name].ref)
+        if len(lines) > area.max_row - area.min_row:
+            raise ValueError(f"{len(lines)} lines do not fit the {area.max_row - area.min_row} of table {name}")
+        for i, line in enumerate(lines):
+            for key, value in line.items():
+                _set(sheet.cell(area.min_row + 1 + i, area.min_col - 1 + columns[name][key]), value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

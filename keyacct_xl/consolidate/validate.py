@@ -1,0 +1,137 @@
+"""Check every header field and table row of a recognized form against its spec.
+
+A row with an error is marked not ok (and reported) while the file's good rows stay; ``strict`` turns any
+error into the rejection of the whole file. References to the master (customer ids, owner reps) are checked
+later, in the merge, where the customers created by this run's cards are known too.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+
+from keyacct_xl.consolidate.fieldcheck import FieldProblem, check_value
+from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue
+from keyacct_xl.consolidate.routes import ROUTES, Route
+from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
+from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.i18n import Lang
+from keyacct_xl.parsing import is_blank
+
+_REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+
+def _shown(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _issue(outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: FieldProblem, lang: Lang,
+           severity: str = "error") -> Issue:
+    label = field.label.zh if lang == "zh" else field.label.en
+    return Issue(outcome.name, cell.sheet, cell.ref, label, _shown(cell.value), problem.en, problem.zh, severity)
+
+
+def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, lang: Lang, strict: bool) -> None:
+    """Fill ``outcome`` with typed header values, checked rows and issues; set its status."""
+    outcome.form_id, outcome.version = spec.id, extracted.version
+    for en, zh in extracted.warnings:
+        outcome.issues.append(Issue(outcome.name, "", "", "", "", en, zh, "warning"))
+    fields = {**{k: TITLE_FIELD_SPECS[k] for k in spec.title_fields}, **{f.key: f for f in spec.header_fields}}
+    for key, field in fields.items():
+        cell = extracted.header.get(key)
+        if cell is None:
+            continue
+        try:
+            outcome.header[key] = check_value(field, cell.value, lang=lang)
+        except FieldProblem as problem:
+            outcome.issues.append(_issue(outcome, cell, field, problem, lang))
+    for section in spec.tables:
+        by_key = {f.key: f for f in section.fields}
+        for row_number, cells in extracted.tables.get(section.id, []):
+            row = _check_row(outcome, section.id, row_number, cells, by_key, lang)
+            if row is not None:
+                outcome.rows.append(row)
+    route = ROUTES[spec.id]
+    _identify(outcome, extracted, route)
+    _settle(outcome, route, strict)
+
+
+def _check_row(outcome: FileOutcome, section: str, row_number: int, cells: dict[str, CellValue],
+               fields: dict[str, FieldSpec], lang: Lang) -> CheckedRow | None:
+    entered = [k for k, c in cells.items() if k in fields and not fields[k].formula and not is_blank(c.value)]
+    if not entered:
+        return None  # a blank line of the form (computed columns alone do not make a line)
+    sheet = next(iter(cells.values())).sheet
+    row = CheckedRow(section, sheet, row_number, {})
+    for key, cell in cells.items():
+        field = fields.get(key)
+        if field is None:
+            continue  # a column of an older version that this version dropped; reported by recognition
+        row.refs[key] = cell.ref
+        try:
+            value = check_value(field, cell.value, lang=lang)
+            if key == "customer_id" and isinstance(value, str):
+                value = parse_customer_ref(value)
+            row.values[key] = value
+        except FieldProblem as problem:
+            outcome.issues.append(_issue(outcome, cell, field, problem, lang))
+            row.ok = False
+    for key, field in fields.items():
+        if field.formula and row.values.get(key) is None:
+            row.values[key] = _evaluate(field.formula, row.values)
+    return row
+
+
+def _evaluate(formula: str, values: dict[str, object]) -> float | None:
+    """A column formula such as ``{qty}*{unit_price}``, for files saved without cached results."""
+    operands = {k: values.get(k) for k in _REF.findall(formula)}
+    if any(not isinstance(v, (int, float)) for v in operands.values()):
+        return None
+    tree = ast.parse(_REF.sub(lambda m: repr(float(operands[m[1]])), formula), mode="eval")
+
+    def walk(node: ast.AST) -> float:
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return float(node.value)
+        raise ValueError(f"unsupported formula {formula!r}")
+
+    try:
+        return round(walk(tree.body), 6)
+    except ZeroDivisionError:
+        return None
+
+
+def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> None:
+    """Rep, period and the supersession key: the file's _meta (pre-filled forms) wins over typed values."""
+    typed_rep = str(outcome.header.get("rep") or "").strip()
+    meta_rep = extracted.meta.get("rep", "").strip()
+    if meta_rep and typed_rep and meta_rep != typed_rep:
+        cell = extracted.header["rep"]
+        outcome.issues.append(Issue(outcome.name, cell.sheet, cell.ref, "rep", typed_rep,
+                                    f"the form was generated for {meta_rep} but names {typed_rep}",
+                                    f"表单为 {meta_rep} 生成，但填写的业务员为 {typed_rep}"))
+    outcome.rep = meta_rep or typed_rep
+    outcome.period = extracted.meta.get("period", "").strip() or str(outcome.header.get("period") or "").strip()
+    if route.key_field:
+        outcome.key = str(outcome.header.get(route.key_field) or "").strip()
+    else:
+        outcome.key = outcome.period
+
+
+def _settle(outcome: FileOutcome, route: Route, strict: bool) -> None:
+    errors = outcome.errors
+    if not outcome.rep:
+        outcome.reject("no_rep", "the file names no rep (业务员)", "文件未填写业务员")
+    elif strict and errors:
+        outcome.reject("strict", f"{len(errors)} error(s) and --strict: the whole file is rejected",
+                       f"有 {len(errors)} 处错误且使用 --strict：整个文件拒收")
+    elif route.key_field and not outcome.key:
+        outcome.reject("no_key", f"the field {route.key_field} that identifies this form is empty or invalid",
+                       f"标识本表单的字段 {route.key_field} 为空或有误")
+    elif not route.header_table and not any(r.ok for r in outcome.rows):
+        outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
+    else:
+        outcome.status = "partial" if errors else "accepted"
