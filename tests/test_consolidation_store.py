@@ -50,7 +50,7 @@ def test_adding_tables_leaves_every_other_part_byte_identical(master_path: Path)
     assert changed == {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"}
     book = openpyxl.load_workbook(master_path)
     assert book.sheetnames[-2:] == ["周工作计划", "导入台账"]
-    assert book["周工作计划"].tables["WeeklyPlans"].ref == "A1:N2"
+    assert book["周工作计划"].tables["WeeklyPlans"].ref == "A1:S2"
     cal = calamine.CalamineWorkbook.from_path(str(master_path), load_tables=True)
     assert {"WeeklyPlans", "IngestionLedger", "Customers"} <= set(cal.table_names)
     assert load_master(master_path).customers["name"].tolist() == ["甲公司", "乙厂"]
