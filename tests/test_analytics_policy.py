@@ -1,0 +1,98 @@
+"""Grading and credit policies: shipped files load; bad files fail naming the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from keyacct_xl.analytics.policy import load_credit_policy, load_grading_policy, with_settings
+from keyacct_xl.errors import SpecError
+
+GOOD = """
+name: test
+title: {zh: 测试, en: Test}
+evaluation: {month: 12, day: 25}
+levels:
+  - grade: A
+    rules:
+      - {metric: annual_sales, min: 1000000}
+      - {metric: on_time_rate, min: 0.9}
+  - grade: B
+    rules:
+      - {metric: annual_sales, min: 100000}
+  - grade: C
+weights: {annual_sales: 1}
+new_customer: {months: 6, grade: C}
+upgrade_margin: 0.1
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_policies_load() -> None:
+    four = load_grading_policy("grading_4level")
+    assert four.grades == ["VIP", "A", "B", "C"]
+    assert (four.evaluation_month, four.evaluation_year_offset) == (12, 0)
+    assert four.vip_level == "VIP" and four.vip_continue
+    three = load_grading_policy("grading_3level")
+    assert three.grades == ["A", "B", "C"]
+    assert (three.evaluation_month, three.evaluation_year_offset) == (3, 1)
+    assert {r.metric for r in three.levels[0].rules} == {"annual_sales", "price_index", "collection_rate"}
+    credit = load_credit_policy()
+    assert credit.grades == ["A", "B", "C"] and credit.levels[0].credit_limit == 500_000
+
+
+def test_a_valid_file_loads(tmp_path: Path) -> None:
+    policy = load_grading_policy(_write(tmp_path, GOOD))
+    assert policy.levels[0].rules[0].min == 1_000_000
+    assert policy.upgrade_margin == 0.1
+
+
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ("metric: on_time_rate", "metric: loyalty", r"levels\[0\]\.rules\[1\]\.metric: unknown metric 'loyalty'"),
+    ("{metric: annual_sales, min: 100000}", "{metric: annual_sales, min: 2000000}",
+     r"levels\[1\]\.rules\[0\]\.min: thresholds out of order: B needs annual_sales min 2e\+06"),
+    ("{metric: annual_sales, min: 100000}", "{metric: annual_sales}", r"levels\[1\]\.rules\[0\]: metric annual_sales"),
+    ("weights: {annual_sales: 1}", "weights: {charm: 1}", r"weights\.charm: unknown"),
+    ("new_customer: {months: 6, grade: C}", "new_customer: {months: 6, grade: D}", r"new_customer\.grade: 'D'"),
+    ("upgrade_margin: 0.1", "upgrade_margin: 10", r"upgrade_margin: must be a fraction"),
+    ("evaluation: {month: 12, day: 25}", "evaluation: {month: 13, day: 25}", r"evaluation: month must be"),
+    ("  - grade: C\n", "  - grade: C\n    rules: [{metric: annual_sales, min: 0}]\n",
+     r"levels\[2\]\.rules: the lowest"),
+])
+def test_bad_policy_names_file_and_key(tmp_path: Path, old: str, new: str, key: str) -> None:
+    assert old in GOOD
+    path = _write(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(SpecError, match=rf"^policy\.yaml: {key}"):
+        load_grading_policy(path)
+
+
+def test_missing_key_and_broken_yaml(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"policy\.yaml: weights: missing"):
+        load_grading_policy(_write(tmp_path, GOOD.replace("weights: {annual_sales: 1}\n", "")))
+    with pytest.raises(SpecError, match=r"policy\.yaml: not valid YAML"):
+        load_grading_policy(_write(tmp_path, "levels: [\n"))
+    with pytest.raises(SpecError, match="policy file not found"):
+        load_grading_policy(tmp_path / "nothere.yaml")
+
+
+def test_credit_policy_max_thresholds_must_loosen(tmp_path: Path) -> None:
+    text = Path(load_credit_policy().source).read_text(encoding="utf-8")
+    broken = text.replace("{metric: max_days_overdue, max: 120}", "{metric: max_days_overdue, max: 10}")
+    with pytest.raises(SpecError, match=r"grades\[1\]\.rules\[0\]\.max: thresholds out of order"):
+        load_credit_policy(_write(tmp_path, broken))
+
+
+def test_settings_override_thresholds_and_are_checked() -> None:
+    policy = load_grading_policy("grading_4level")
+    levels = with_settings(policy.levels, {"grade_a_min_sales": 800_000}, policy.source)
+    assert levels[1].rules[0].min == 800_000
+    with pytest.raises(SpecError, match=r"with the Settings sheet: levels\[2\]\.rules\[0\]\.min"):
+        with_settings(policy.levels, {"grade_b_min_sales": 5_000_000}, policy.source)
+    with pytest.raises(SpecError, match="grade_a_min_sales must be a number"):
+        with_settings(policy.levels, {"grade_a_min_sales": "lots"}, policy.source)
