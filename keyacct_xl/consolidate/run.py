@@ -118,7 +118,7 @@ def _merge_order(outcome: FileOutcome) -> tuple:
 
 def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path | None = None,
                 dry_run: bool = False, jobs: int = 1, forms: Iterable[str] | None = None, strict: bool = False,
-                now: str | None = None, progress: Callable[[Iterable], Iterable] | None = None,
+                now: str | None = None, progress: Callable[[Iterable, int], Iterable] | None = None,
                 exclude: Iterable[Path] = ()) -> RunResult:
     """Consolidate every file under ``source`` into ``master``; nothing is written when ``dry_run``."""
     master = Path(master)
@@ -133,7 +133,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     skipped = [master, backup_path(master), *exclude] + ([quarantine_dir] if quarantine_dir else [])
     submissions = collect(source, exclude=skipped)
     checked = _checked(submissions, job, jobs)
-    outcomes = list(progress(checked) if progress else checked)
+    outcomes = list(progress(checked, len(submissions)) if progress else checked)
     merger = Merger(store, specs, now=now, strict=strict)
     for outcome in sorted(outcomes, key=_merge_order):
         merger.apply(outcome)

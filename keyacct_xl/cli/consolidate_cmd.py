@@ -1,0 +1,45 @@
+"""``keyacct-xl consolidate SOURCE --into MASTER``: merge reps' submitted forms into the master."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from keyacct_xl.consolidate.report import summary_line, write_report
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.i18n import pick
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``consolidate``."""
+    parser = sub.add_parser("consolidate", parents=[common], help="merge submitted forms into the master workbook")
+    parser.add_argument("source", type=Path, metavar="SOURCE", help="folder (searched recursively) or .zip of forms")
+    parser.add_argument("--into", type=Path, required=True, metavar="MASTER", help="the master workbook to update")
+    parser.add_argument("--report", type=Path, metavar="FILE.xlsx", help="write the report workbook here")
+    parser.add_argument("--quarantine", type=Path, metavar="DIR",
+                        help="copy rejected files here, each with a .reason.txt (SOURCE is never changed)")
+    parser.add_argument("--dry-run", action="store_true", help="check everything, write only the report")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes for reading files")
+    parser.add_argument("--forms", type=lambda s: [f.strip() for f in s.split(",") if f.strip()], default=None,
+                        metavar="ID,...", help="consolidate only these forms (e.g. visit_record,weekly_plan)")
+    parser.add_argument("--strict", action="store_true", help="reject a whole file when any row has an error")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Consolidate, write the report, print the one-line summary (rejected files are reported, not fatal)."""
+    def progress(items: Iterable, total: int) -> Iterable:
+        return tqdm(items, total=total, desc=pick(args.lang, "汇总", "consolidating"),
+                    unit=pick(args.lang, "个文件", " files"), file=sys.stderr, disable=None)
+
+    result = consolidate(args.source, args.into, quarantine_dir=args.quarantine, dry_run=args.dry_run,
+                         jobs=max(1, args.jobs), forms=args.forms, strict=args.strict, progress=progress,
+                         exclude=[args.report] if args.report else [])
+    if args.report:
+        write_report(result, args.report, args.lang)
+    print(summary_line(result, args.lang))
+    return 0
