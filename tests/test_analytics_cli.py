@@ -1,0 +1,182 @@
+"""The analytics commands end to end on real files, read back with openpyxl, calamine and LibreOffice."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import python_calamine as calamine
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_analytics_abc import fifty_customers
+
+from keyacct_xl.analytics.apply import apply_review
+from keyacct_xl.analytics.review import build_review
+from keyacct_xl.analytics.rfm import RFM_COLUMNS
+from keyacct_xl.cli.main import main
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+
+
+def small_master() -> Master:
+    master = Master.empty()
+    customers = pd.DataFrame({
+        "customer_id": ["C1", "C2", "C3", "C4"], "name": ["甲公司", "乙商行", "丙超市", "丁店"],
+        "region": ["华东", "华东", "华北", "华南"], "rep": ["张三", "张三", "李四", "王五"],
+        "grade": ["VIP", "A", "B", None], "credit_grade": ["A", "A", "B", None], "category": ["重要客户"] * 4,
+        "influence": pd.array([5, 3, 2, None], dtype="Int64"), "payment_terms_days": pd.array([30] * 4, dtype="Int64"),
+        "first_trade_date": pd.to_datetime(["2015-01-01", "2018-05-01", "2020-01-01", "2025-10-01"])})
+    master.customers = customers.reindex(columns=master.customers.columns).astype(master.customers.dtypes.to_dict())
+    tx = pd.DataFrame({
+        "doc_no": ["D1", "D2", "D3", "D4", "D5", "D6"], "customer_id": ["C1", "C1", "C2", "C2", "C3", "C4"],
+        "date": pd.to_datetime(["2025-02-01", "2025-05-01", "2025-03-01", "2024-03-01", "2025-06-01", "2025-11-01"]),
+        "amount": [1_500_000.0, 1_000_000.0, 1_200_000.0, 800_000.0, 150_000.0, 20_000.0],
+        "cost": [1_200_000.0, 800_000.0, 1_000_000.0, 600_000.0, 100_000.0, 15_000.0],
+        "category": ["液压油", "液压油", "润滑脂", "润滑脂", "液压油", "润滑脂"]})
+    master.transactions = tx.reindex(columns=master.transactions.columns)
+    pay = pd.DataFrame({"receipt_no": ["R1", "R2", "R3"], "customer_id": ["C1", "C1", "C2"],
+                        "date": pd.to_datetime(["2025-03-01", "2025-06-01", "2025-04-01"]),
+                        "amount": [1_500_000.0, 1_000_000.0, 1_200_000.0]})
+    master.payments = pay.reindex(columns=master.payments.columns)
+    return master
+
+
+@pytest.fixture
+def master_path(tmp_path: Path) -> Path:
+    return save_master(small_master(), tmp_path / "master.xlsx", backup=False)
+
+
+def test_rfm_command_writes_table_summary_and_chart(master_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rfm.xlsx"
+    assert main(["rfm", str(master_path), "--as-of", "2025-12-31", "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out)
+    customers, summary = book.worksheets
+    assert [c.value for c in customers[1]] == RFM_COLUMNS
+    assert customers["A2"].value == "C1" and customers["B2"].number_format == "yyyy-mm-dd"
+    assert len(summary._charts) == 1
+    table = calamine.CalamineWorkbook.from_path(str(out), load_tables=True).get_table_by_name("Table1")
+    assert [r[0] for r in table.to_python()] == ["C1", "C2", "C3", "C4"]
+    csv = tmp_path / "rfm.csv"
+    assert main(["rfm", str(master_path), "--monetary", "average", "--out", str(csv)]) == 0
+    frame = pd.read_csv(csv, encoding="utf-8-sig")
+    assert list(frame.columns) == RFM_COLUMNS and frame.loc[0, "monetary"] == 1_250_000
+
+
+def test_rfm_command_on_a_csv_with_chinese_headers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_text("客户编号,销售日期,销售金额\nK1,2026-01-01,100\nK2,2026-01-05,300\n", encoding="utf-8")
+    assert main(["rfm", str(path), "--lang", "en"]) == 0
+    assert "Important value" in capsys.readouterr().out
+    path.write_text("客户编号,销售日期\nK1,2026-01-01\n", encoding="utf-8")
+    assert main(["rfm", str(path), "--lang", "en"]) == 2
+    assert "missing column(s) amount (金额 / Amount); headers seen: 客户编号, 销售日期" in capsys.readouterr().err
+
+
+def test_abc_command_reproduces_the_sources_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "sales.parquet"
+    fifty_customers().to_parquet(path)
+    out = tmp_path / "abc.xlsx"
+    assert main(["abc", str(path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t") == ["A", "       7", " 14.0%", "   15,580,000.00", " 68.8%"]
+    assert lines[1].split("\t") == ["B", "      25", " 50.0%", "    6,490,000.00", " 28.7%"]
+    summary = pd.read_excel(out, sheet_name="ABC summary", engine="calamine")
+    assert summary["customers"].tolist() == [7, 25, 18]
+    assert len(openpyxl.load_workbook(out)["Pareto curve"]._charts) == 1
+    assert main(["abc", str(path), "--shares", "80,15,5"]) == 2
+
+
+def test_grade_review_sheet_apply_and_apply_again(master_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with zipfile.ZipFile(master_path) as archive:
+        before = {n: archive.read(n) for n in archive.namelist()}
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    book = calamine.CalamineWorkbook.from_path(str(master_path), load_tables=True)
+    review = book.get_table_by_name("GradeReview")
+    assert review.columns[:3] == ["评级年度", "评级政策", "客户编号"]
+    with zipfile.ZipFile(master_path) as archive:
+        # Every part of the master that held data before is untouched: only the new sheet and its listing.
+        changed = [n for n in before if n.startswith("xl/worksheets/sheet") and archive.read(n) != before[n]]
+    assert changed == []
+    # The meeting overrides C3's grade in the sheet (as a manager would, in Excel).
+    wb = openpyxl.load_workbook(master_path)
+    ws = wb["评级审核"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == "C3")
+    row[headers.index("最终等级")].value = "A"
+    row[headers.index("会议意见")].value = "战略客户"
+    wb.save(master_path)
+    assert main(["grade", "apply", str(master_path), "--approved-by", "王经理", "--date", "2025-12-28"]) == 0
+    master = load_master(master_path)
+    grades = dict(zip(master.customers["customer_id"], master.customers["grade"]))
+    assert grades == {"C1": "VIP", "C2": "B", "C3": "A", "C4": "C"}
+    history = master.grade_history.set_index("customer_id")
+    assert len(history) == 4 and (history["year"] == 2025).all()
+    assert history.loc["C3", "reason"].endswith("| 战略客户") and history.loc["C3", "grade_before"] == "B"
+    assert history.loc["C3", "applied_at"] == pd.Timestamp("2025-12-28")
+    saved = master_path.read_bytes()
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path), "--date", "2026-01-05"]) == 0
+    assert "没有需要更改的内容" in capsys.readouterr().out
+    assert master_path.read_bytes() == saved
+
+
+def test_grade_to_workbook_with_meeting_lists_and_errors(master_path: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "review.xlsx"
+    assert main(["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
+    names = openpyxl.load_workbook(out, read_only=True).sheetnames
+    assert names == ["Grade review", "VIP continue", "VIP new", "VIP revoke", "A list", "B list", "Credit changes",
+                     "New customers", "Credit grades"]
+    lists = pd.read_excel(out, sheet_name=None, engine="calamine")
+    assert lists["New customers"]["customer_id"].tolist() == ["C4"]
+    assert lists["VIP continue"]["customer_id"].tolist() == ["C1"]
+    capsys.readouterr()
+    assert main(["grade", str(master_path), "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip() == "keyacct-xl: grade: --year is required"
+    assert main(["grade", "apply", str(master_path), "--lang", "en"]) == 2
+    assert "no grading review (table GradeReview); run keyacct-xl grade first" in capsys.readouterr().err
+    assert main(["grade", str(master_path), "--year", "2025", "--policy", str(tmp_path / "x.yaml")]) == 2
+
+
+def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoffice) -> None:
+    credit = tmp_path / "credit.xlsx"
+    assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--out", str(credit)]) == 0
+    grades = pd.read_excel(credit, sheet_name=0, engine="calamine").set_index("customer_id")["credit_grade"].to_dict()
+    assert grades == {"C1": "A", "C2": "C", "C3": "C", "C4": "B"}
+    out = tmp_path / "analysis.xlsx"
+    assert main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
+    book = openpyxl.load_workbook(out)
+    charts = {ws.title: len(ws._charts) for ws in book.worksheets}
+    assert charts["Pareto curve"] == charts["Grade mix"] == charts["By product"] == charts["By region"] == 1
+    mix = pd.read_excel(out, sheet_name="Grade mix", engine="calamine").set_index("grade")["sales"].to_dict()
+    assert mix == {"VIP": 2_500_000, "A": 1_200_000, "B": 150_000, "—": 20_000}
+    first = out.read_bytes()
+    assert main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
+    assert out.read_bytes() == first  # same inputs, same bytes
+    pdf = libreoffice(out, "pdf")
+    assert pdf.stat().st_size > 1000
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(["", "VIP", "A", "B", "C", "a"]), min_size=4, max_size=4),
+       st.lists(st.sampled_from(["", "A", "B", "C"]), min_size=4, max_size=4))
+def test_apply_is_idempotent(finals: list[str], credits: list[str]) -> None:
+    master = small_master()
+    review = build_review(master, year=2025).table
+    review["final_grade"] = [f or None for f in finals]
+    review["final_credit_grade"] = [c or None for c in credits]
+    first = apply_review(master, review, grades=["VIP", "A", "B", "C"], approved_by="x",
+                         applied_at=pd.Timestamp("2025-12-28"))
+    assert "GradeHistory" in first.tables and first.history_added == 4
+    customers, history = master.customers.copy(), master.grade_history.copy()
+    second = apply_review(master, review, grades=["VIP", "A", "B", "C"], approved_by="x",
+                          applied_at=pd.Timestamp("2026-01-02"))
+    assert second.tables == () and second.history_added == second.history_corrected == 0
+    pd.testing.assert_frame_equal(master.customers, customers)
+    pd.testing.assert_frame_equal(master.grade_history, history)
+    expected = [f.upper() or p for f, p in zip(finals, review["proposed_grade"])]
+    assert master.customers["grade"].tolist() == expected
