@@ -1,0 +1,120 @@
+"""Analysis ribbon actions: annual grading, apply approved grades, RFM refresh, Pareto/ABC, analysis workbook.
+
+Each does what its CLI command does (keyacct-xl grade / grade apply / rfm / abc / analyze) on the master.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
+from keyacct_xl.analytics.analysis import analysis_sheets, pareto_curve, top_share
+from keyacct_xl.analytics.apply import apply_review
+from keyacct_xl.analytics.policy import load_grading_policy
+from keyacct_xl.analytics.review import build_review
+from keyacct_xl.analytics.review_sheet import read_review_sheet, write_review_sheet
+from keyacct_xl.analytics.rfm import class_summary, rfm
+from keyacct_xl.analytics.workbook import Chart, Sheet, write_analysis, write_table
+from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
+from keyacct_xl.bridge.registry import action, as_of_date, latest_year, load, reports_dir
+from keyacct_xl.i18n import pick
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.settings import setting_int
+from keyacct_xl.master.writer import save_master
+
+
+@action("annual_grading", "年度评级", "Annual grading")
+def annual_grading(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """Grade every customer under the active policy; write the GradeReview table into the master for the meeting."""
+    master = load(bridge, 1, 3)
+    year = options.year or latest_year(master)
+    bridge.progress(2, 3, pick(bridge.lang, f"按评级政策计算 {year} 年…", f"grading {year}…"))
+    review = build_review(master, year=year, lang=bridge.lang)
+    bridge.progress(3, 3, pick(bridge.lang, "写入评级审核表…", "writing the review table…"))
+    with bridge.editing() as path:
+        write_review_sheet(path, review.table, lang=master.lang)
+    mix = review.table["proposed_grade"].value_counts()
+    shown = "  ".join(f"{g} {int(mix.get(g, 0)):,}" for g in review.policy.grades)
+    return ActionResult(
+        f"{year} 年度评级（{review.policy.title_zh}）：{shown}。请在评级审核表填写最终等级，再点“应用已批准评级”。",
+        f"{year} grading ({review.policy.title_en}): {shown}. Fill in final grades on the review sheet, then "
+        "click Apply approved grades.", (path,))
+
+
+@action("apply_grades", "应用已批准评级", "Apply approved grades")
+def apply_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """Write the reviewed grades into Customers and GradeHistory (as ``keyacct-xl grade apply``)."""
+    bridge.progress(1, 2, pick(bridge.lang, "读取评级审核表…", "reading the review…"))
+    with bridge.editing() as path:
+        review = read_review_sheet(path)
+        master = load_master(path)
+        names = review["policy"].dropna().unique()
+        policy = load_grading_policy(str(names[0]) if len(names) else
+                                     str(master.settings.get("grading_policy", "grading_4level")))
+        bridge.progress(2, 2, pick(bridge.lang, "更新客户等级…", "updating grades…"))
+        when = as_of_date(options) or pd.Timestamp.today().normalize()
+        applied = apply_review(master, review, grades=policy.grades, approved_by=options.approved_by,
+                               applied_at=when)
+        if applied.tables:
+            save_master(master, path, tables=list(applied.tables))
+    return ActionResult(
+        f"已更新 {applied.customers_changed:,} 个客户的等级；等级历史新增 {applied.history_added:,} 行，"
+        f"更正 {applied.history_corrected:,} 行",
+        f"grades updated for {applied.customers_changed:,} customer(s); grade history: "
+        f"{applied.history_added:,} added, {applied.history_corrected:,} corrected", (path,))
+
+
+@action("rfm_refresh", "刷新 RFM", "RFM refresh")
+def rfm_refresh(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """RFM values, scores and classes per customer with the class summary, as the ``rfm`` command writes them."""
+    master = load(bridge, 1, 2)
+    bridge.progress(2, 2, pick(bridge.lang, "计算 RFM…", "computing RFM…"))
+    table = rfm(master.transactions, as_of=as_of_date(options),
+                period_months=setting_int(master.settings, "rfm_period_months") or None,
+                monetary=str(master.settings.get("rfm_monetary", "total")), lang=bridge.lang)  # type: ignore[arg-type]
+    summary = class_summary(table, lang=bridge.lang)
+    end = as_of_date(options) or table["last_purchase"].max()
+    path = reports_dir(bridge, options) / f"rfm_{end:%Y-%m-%d}.xlsx"
+    chart = Chart("column", pick(bridge.lang, "各类客户数", "Customers per RFM class"), "rfm_class_label",
+                  ("customers",))
+    write_table(path, [Sheet(pick(bridge.lang, "RFM客户", "RFM customers"), table),
+                       Sheet(pick(bridge.lang, "RFM分类汇总", "RFM classes"), summary, (chart,))],
+                title=pick(bridge.lang, "RFM 分析", "RFM analysis"))
+    top = summary.sort_values("customers", ascending=False).iloc[0]
+    return ActionResult(f"RFM：{len(table):,} 个客户，最多为 {top.rfm_class_label}（{top.customers:,}）",
+                        f"RFM: {len(table):,} customers, largest class {top.rfm_class_label} ({top.customers:,})",
+                        (path,))
+
+
+@action("abc", "帕累托 / ABC", "Pareto / ABC")
+def abc(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """ABC classes of one year's revenue with the summary and the Pareto curve, as the ``abc`` command."""
+    master = load(bridge, 1, 2)
+    year = options.year or latest_year(master)
+    bridge.progress(2, 2, pick(bridge.lang, f"{year} 年 ABC 分类…", f"ABC for {year}…"))
+    table = abc_classes(revenue_by_customer(master.transactions, year=year))
+    summary, curve = abc_summary(table), pareto_curve(table)
+    path = reports_dir(bridge, options) / f"abc_{year}.xlsx"
+    write_table(path, [
+        Sheet(pick(bridge.lang, "ABC明细", "ABC customers"), table),
+        Sheet(pick(bridge.lang, "ABC汇总", "ABC summary"), summary, (Chart(
+            "column", pick(bridge.lang, "ABC 类客户销售额", "Revenue by ABC class"), "abc_class", ("revenue",)),)),
+        Sheet(pick(bridge.lang, "帕累托曲线", "Pareto curve"), curve, (Chart(
+            "line", pick(bridge.lang, "客户累计销售占比", "Cumulative share of revenue"), "customer_share",
+            ("revenue_share",)),)),
+    ], title=pick(bridge.lang, "ABC 分析", "ABC analysis"))
+    return ActionResult(f"{year} 年：前 20% 客户贡献 {top_share(curve):.1%} 的销售额",
+                        f"{year}: the top 20 % of customers bring {top_share(curve):.1%} of revenue", (path,))
+
+
+@action("analysis", "分析工作簿", "Analysis workbook")
+def analysis(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """The analysis workbook for one year (Pareto, grade mix, composition, margins, risky customers)."""
+    master = load(bridge, 1, 2)
+    year = options.year or latest_year(master)
+    bridge.progress(2, 2, pick(bridge.lang, f"生成 {year} 年分析工作簿…", f"writing the {year} analysis…"))
+    sheets = analysis_sheets(master, year=year, lang=bridge.lang)
+    path = reports_dir(bridge, options) / f"analysis-{year}.xlsx"
+    write_analysis(path, sheets, title=pick(bridge.lang, f"{year} 年客户分析", f"Customer analysis {year}"))
+    return ActionResult(f"{year} 年客户分析：{len(sheets)} 张工作表", f"customer analysis {year}: {len(sheets)} sheets",
+                        (path,))

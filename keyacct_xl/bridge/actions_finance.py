@@ -1,0 +1,56 @@
+"""Finance ribbon actions: reconcile a customer's statement, receivables ageing (as ``reconcile`` and ``ageing``)."""
+
+from __future__ import annotations
+
+from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
+from keyacct_xl.bridge.registry import action, as_of_date, load, reports_dir
+from keyacct_xl.i18n import pick
+from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, parse_buckets
+from keyacct_xl.receivables.ageing_report import write_ageing
+from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.master_lines import master_lines, statement_period
+from keyacct_xl.receivables.matching import MatchOptions
+from keyacct_xl.receivables.reconcile import reconcile as reconcile_lines
+from keyacct_xl.receivables.reconcile_report import write_reconciliation
+from keyacct_xl.receivables.statement_reader import read_statement
+
+
+@action("reconcile", "对账", "Reconcile")
+def reconcile(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """Match one customer's lines in the master against the statement the customer returned."""
+    theirs_path = options.input or bridge.choose_file("选择客户回传的对账单", "Choose the customer's statement",
+                                                      "--input STATEMENT")
+    customer = options.extra.get("customer") or bridge.ask("客户编号", "Customer ID", "--customer ID")
+    master = load(bridge, 1, 3)
+    bridge.progress(2, 3, pick(bridge.lang, "读取对账单…", "reading the statement…"))
+    theirs = read_statement(theirs_path, perspective="customer")
+    start, end = statement_period(theirs)
+    ours = master_lines(master, customer, start=start, end=end)
+    bridge.progress(3, 3, pick(bridge.lang, "逐笔核对…", "matching lines…"))
+    result = reconcile_lines(ours, theirs, options=MatchOptions(), lang=bridge.lang)
+    path = reports_dir(bridge, options) / f"reconcile_{customer}_{theirs_path.stem}.xlsx"
+    write_reconciliation(result, path, lang=bridge.lang)
+    counts = result.table["status"].value_counts().to_dict()
+    shown = ", ".join(f"{k} {counts.get(k, 0)}" for k in ("matched", "amount_mismatch", "only_ours", "only_theirs"))
+    return ActionResult(
+        f"对账结果（{shown}）：我方余额 ¥{result.ours_closing:,.2f}，对方余额 ¥{result.theirs_closing:,.2f}，"
+        f"未解释差额 ¥{result.remainder:,.2f}",
+        f"reconciliation ({shown}): ours ¥{result.ours_closing:,.2f}, theirs ¥{result.theirs_closing:,.2f}, "
+        f"unexplained ¥{result.remainder:,.2f}", (path,))
+
+
+@action("ageing", "账龄分析", "Ageing")
+def ageing(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """Receivables by days past due in the Settings buckets, as the ageing report."""
+    master = load(bridge, 1, 2)
+    bridge.progress(2, 2, pick(bridge.lang, "计算账龄…", "ageing the ledger…"))
+    buckets = parse_buckets(master.settings.get("ageing_buckets", "30,60,90,180"))
+    ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=as_of_date(options))
+    table = age_ledger(ledger, master.customers, buckets=buckets)
+    path = reports_dir(bridge, options) / f"ageing_{ledger.as_of:%Y-%m-%d}.xlsx"
+    write_ageing(table, path, as_of=ledger.as_of, lang=bridge.lang, buckets=buckets)
+    totals = ageing_totals(table, buckets=buckets)
+    overdue = totals["balance"] - totals["not_due"] - totals["unapplied_credit"]
+    return ActionResult(
+        f"账龄分析：{len(table)} 户，余额 ¥{totals['balance']:,.2f}，逾期 ¥{overdue:,.2f}",
+        f"ageing: {len(table)} customers, balance ¥{totals['balance']:,.2f}, overdue ¥{overdue:,.2f}", (path,))

@@ -1,0 +1,65 @@
+"""Forms ribbon actions: blank standard forms, and forms pre-filled per sales rep (as ``keyacct-xl forms``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
+from keyacct_xl.bridge.registry import action, load
+from keyacct_xl.cli.forms_cmd import output_name
+from keyacct_xl.forms.catalog import load_catalog
+from keyacct_xl.forms.generator import FormData, write_form
+from keyacct_xl.forms.prefill import known_reps, prefill
+from keyacct_xl.i18n import pick
+
+
+def forms_dir(bridge: Bridge, options: ActionOptions) -> Path:
+    """Where forms go: ``--out`` or ``forms/`` beside the master."""
+    folder = options.out_dir or bridge.book_path().parent / "forms"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def next_week(today: dt.date | None = None) -> str:
+    """The ISO week after ``today`` as ``2026-W48``: what reps plan on a Friday."""
+    year, week, _ = ((today or dt.date.today()) + dt.timedelta(days=7)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@action("generate_forms", "生成空白表单", "Generate blank forms")
+def generate_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """One blank workbook per form in the catalog, with the company name from Settings."""
+    master = load(bridge, 1, 2)
+    company = str(master.settings.get("company_name", ""))
+    folder = forms_dir(bridge, options)
+    specs = load_catalog()
+    written = []
+    for i, spec in enumerate(specs, start=1):
+        bridge.progress(2, 2, pick(bridge.lang, f"生成表单 {i}/{len(specs)}：{spec.title.zh}",
+                                   f"form {i}/{len(specs)}: {spec.title.en}"))
+        written.append(write_form(folder / output_name(spec.id, rep=None, customer=None, period=None), spec,
+                                  lang=master.lang, company=company, data=FormData()))
+    return ActionResult(f"已生成 {len(written)} 张空白表单：{folder}", f"{len(written)} blank forms written: {folder}",
+                        tuple(written))
+
+
+@action("prefill_forms", "按业务员预填表单", "Pre-filled forms per rep")
+def prefill_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """Every form for every rep, pre-filled with the rep's customers; weekly plans for next week."""
+    master = load(bridge, 1, 2)
+    company = str(master.settings.get("company_name", ""))
+    period = options.extra.get("period") or next_week()
+    reps, specs = known_reps(master), load_catalog()
+    written = []
+    for i, rep in enumerate(reps, start=1):
+        bridge.progress(2, 2, pick(bridge.lang, f"业务员 {i}/{len(reps)}：{rep}", f"rep {i}/{len(reps)}: {rep}"))
+        folder = forms_dir(bridge, options) / re.sub(r'[\\/:*?"<>|\s]+', "_", rep)
+        folder.mkdir(exist_ok=True)
+        for spec in specs:
+            data = prefill(spec, master, rep=rep, period=period)
+            name = output_name(spec.id, rep=rep, customer=None, period=period)
+            written.append(write_form(folder / name, spec, lang=master.lang, company=company, data=data))
+    return ActionResult(f"已为 {len(reps)} 名业务员生成 {len(written)} 张预填表单（{period}）",
+                        f"{len(written)} pre-filled forms for {len(reps)} reps ({period})", tuple(written))

@@ -1,0 +1,80 @@
+"""The xlwings back end of the bridge: the calling workbook in Excel, status-bar progress, an alert at the end.
+
+Runs inside Excel through RunPython (in the warm UDF server). The core rewrites master files atomically and
+refuses a file Excel holds open, so ``editing()`` saves the workbook, closes it, lets the core write, and opens
+it again; actions that only read use the saved file. Verified on Windows by hand (docs/excel.md); CI has no Excel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import xlwings as xw
+
+from keyacct_xl.bridge.base import ActionResult
+from keyacct_xl.errors import BridgeError
+from keyacct_xl.i18n import Lang, pick
+
+
+class XlwingsBridge:
+    """The workbook that called the ribbon action (``xw.Book.caller()``)."""
+
+    def __init__(self, book: xw.Book, *, lang: Lang = "zh") -> None:
+        self.book = book
+        self.app = book.app
+        self.lang = lang
+
+    def book_path(self) -> Path:
+        """Save the workbook (Excel's own save) so the core reads what the user sees."""
+        if not self.book.fullname or not Path(self.book.fullname).is_absolute():
+            raise BridgeError("save the workbook to a file first", "请先将工作簿保存为文件")
+        self.book.save()
+        return Path(self.book.fullname)
+
+    @contextlib.contextmanager
+    def editing(self) -> Iterator[Path]:
+        """Save and close the workbook while the core rewrites it, then open it again (also after a failure)."""
+        path = self.book_path()
+        self.book.close()
+        try:
+            yield path
+        finally:
+            self.book = self.app.books.open(str(path))
+
+    def progress(self, step: int, total: int, text: str) -> None:
+        """Excel's status bar: ``[2/4] 计算 RFM…``; Excel stays responsive between steps."""
+        self.app.status_bar = f"[{step}/{total}] {text}"
+
+    def choose_file(self, prompt_zh: str, prompt_en: str, option: str) -> Path:
+        """Excel's Open dialog (Application.GetOpenFilename); cancelling stops the action."""
+        chosen = self.app.api.GetOpenFilename("Excel, *.xlsx;*.xls;*.csv", 1, pick(self.lang, prompt_zh, prompt_en))
+        if not chosen:
+            raise BridgeError("cancelled", "已取消")
+        return Path(str(chosen))
+
+    def ask(self, prompt_zh: str, prompt_en: str, option: str) -> str:
+        """Excel's InputBox; an empty answer or cancelling stops the action."""
+        answer = self.app.api.InputBox(pick(self.lang, prompt_zh, prompt_en))
+        if not answer:
+            raise BridgeError("cancelled", "已取消")
+        return str(answer).strip()
+
+    def finish(self, result: ActionResult) -> None:
+        """Reset the status bar, open the file to show, and an alert with the summary."""
+        self.app.status_bar = False
+        if result.sheet is not None and result.sheet in [s.name for s in self.book.sheets]:
+            self.book.sheets[result.sheet].activate()
+        if result.show is not None:
+            if result.show.suffix.lower() in (".xlsx", ".xlsm"):
+                self.app.books.open(str(result.show))
+            elif hasattr(os, "startfile"):
+                os.startfile(result.show)  # Windows: the program registered for the file type
+        self.app.alert(result.message(self.lang), title=pick(self.lang, "重点客户", "Key Accounts"))
+
+    def fail(self, message: str) -> None:
+        """Reset the status bar and show the error as an alert (never a traceback)."""
+        self.app.status_bar = False
+        self.app.alert(message, title=pick(self.lang, "重点客户：出错", "Key Accounts: error"), mode="critical")

@@ -1,0 +1,93 @@
+"""The registry of ribbon actions and the helpers they share (reading the master, the reports folder, options).
+
+Reports go to a ``reports`` folder beside the master unless ``--out`` says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
+from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import pick
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.parsing import ParseError, parse_date
+
+REPORTS_FOLDER = "reports"
+
+
+@dataclass(frozen=True)
+class Action:
+    """A ribbon action: its name (the button's tag), labels and the function that runs it."""
+
+    name: str
+    zh: str
+    en: str
+    run: Callable[[Bridge, ActionOptions], ActionResult]
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def action(name: str, zh: str, en: str) -> Callable:
+    """Register the decorated function as the action ``name``."""
+
+    def register(function: Callable[[Bridge, ActionOptions], ActionResult]) -> Callable:
+        ACTIONS[name] = Action(name, zh, en, function)
+        return function
+
+    return register
+
+
+def get_action(name: str) -> Action:
+    """The registered action ``name``; a clear error lists the known ones."""
+    if name not in ACTIONS:
+        raise InputError(f"unknown action {name!r}; known: {', '.join(ACTIONS)}",
+                         f"未知操作 {name!r}；可用：{', '.join(ACTIONS)}")
+    return ACTIONS[name]
+
+
+def run_action(name: str, bridge: Bridge, options: ActionOptions | None = None) -> ActionResult:
+    """Run one action on ``bridge`` and tell the user the result."""
+    result = get_action(name).run(bridge, options or ActionOptions())
+    bridge.finish(result)
+    return result
+
+
+# --- helpers shared by the actions -------------------------------------------------------------------------
+
+
+def reports_dir(bridge: Bridge, options: ActionOptions) -> Path:
+    """Where reports go: ``--out`` or ``reports/`` beside the master (created when missing)."""
+    folder = options.out_dir or bridge.book_path().parent / REPORTS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def load(bridge: Bridge, step: int, total: int) -> Master:
+    """Read the master, reporting the step."""
+    bridge.progress(step, total, pick(bridge.lang, "读取客户档案总表…", "reading the master…"))
+    return load_master(bridge.book_path())
+
+
+def as_of_date(options: ActionOptions) -> pd.Timestamp | None:
+    """The ``--as-of`` option as a date."""
+    if options.as_of is None:
+        return None
+    try:
+        return parse_date(options.as_of)
+    except ParseError as exc:
+        raise InputError(f"--as-of: {exc}", f"--as-of：无法识别日期 {options.as_of!r}") from None
+
+
+def latest_year(master: Master) -> int:
+    """The year of the latest transaction: the default year to grade or analyse."""
+    dates = master.transactions["date"].dropna()
+    if dates.empty:
+        raise InputError("Transactions: no dated sales to analyse", "销售明细：没有带日期的销售记录")
+    return int(dates.max().year)

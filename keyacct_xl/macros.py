@@ -1,0 +1,31 @@
+"""Ribbon actions (``keyacct-xl run --list``): one registry, each action a thin wrapper over the core.
+
+In Excel the "重点客户 Key Accounts" ribbon's one VBA callback calls ``run_from_excel(tag)`` through xlwings'
+RunPython (the button's tag is the action name); on a file, ``keyacct-xl run ACTION --book master.xlsx`` calls
+``run_action`` with the file back end. Same action function, same core calls.
+"""
+
+from __future__ import annotations
+
+# Imported for their registrations.
+from keyacct_xl.bridge import actions_analysis, actions_finance, actions_forms, actions_help  # noqa: F401
+from keyacct_xl.bridge.registry import ACTIONS, Action, get_action, run_action
+from keyacct_xl.errors import KeyacctError
+
+__all__ = ["ACTIONS", "Action", "get_action", "run_action", "run_from_excel"]
+
+
+def run_from_excel(name: str) -> None:
+    """Entry point of the ribbon's VBA callback (RunPython): the calling workbook; errors become an alert."""
+    import xlwings as xw
+
+    from keyacct_xl.bridge.excel import XlwingsBridge
+
+    book = xw.Book.caller()
+    # The master's sheet names tell its language (zh 客户档案, en Customers).
+    lang = "en" if "Customers" in [s.name for s in book.sheets] else "zh"
+    bridge = XlwingsBridge(book, lang=lang)
+    try:
+        run_action(name, bridge)
+    except KeyacctError as exc:
+        bridge.fail(exc.message(lang))
