@@ -37,8 +37,8 @@ class FormFormats:
         return self._cache[key]
 
     def company(self) -> Format:
-        """The company name above the title."""
-        return self._make(("company", "", False), {"bold": True, "font_size": 12, "align": "center"})
+        """The company name above the title: unlocked, so a company can put its name into a blank template."""
+        return self._make(("company", "", False), {"bold": True, "font_size": 12, "align": "center", "locked": False})
 
     def title(self) -> Format:
         """The form title."""

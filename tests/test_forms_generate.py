@@ -1,0 +1,177 @@
+"""Form workbooks for the whole catalog, read back by openpyxl and python-calamine, and printed by LibreOffice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineWorkbook
+
+from keyacct_xl.forms.catalog import load_catalog, load_form
+from keyacct_xl.forms.generator import build_form, write_form
+from keyacct_xl.forms.layout import (
+    FORM_LANGS,
+    LISTS_SHEET,
+    META_SHEET,
+    choice_labels,
+    field_cell_name,
+    form_sheet_name,
+    instructions_sheet_name,
+    table_name,
+    text_for,
+    title_section,
+)
+from keyacct_xl.forms.meta import META_KEYS
+from keyacct_xl.forms.spec import FieldSpec, FormSpec
+
+CATALOG = load_catalog()
+_DV_TYPES = {"choice": "list", "yes_no": "list", "date": "date", "time": "time", "integer": "whole",
+             "number": "decimal", "money": "decimal", "percent": "decimal", "email": "custom", "phone": "textLength"}
+
+
+def read_meta(values: list[list[object]]) -> tuple[dict[str, str], list[list[str]]]:
+    """The key/value block and the field rows of a ``_meta`` sheet's cell values."""
+    meta, row = {}, 1
+    while row < len(values) and values[row][0]:
+        meta[str(values[row][0])] = "" if values[row][1] is None else str(values[row][1])
+        row += 1
+    fields = [[("" if v is None else str(v)) for v in r[:6]] for r in values[row + 2:] if r and r[0]]
+    return meta, fields
+
+
+def _validation_at(ws: Worksheet, cell: str) -> str | None:
+    for dv in ws.data_validations.dataValidation:
+        if cell in dv.sqref:
+            return dv.type or "any"
+    return None
+
+
+def _check_field(ws: Worksheet, cell: str, field: FieldSpec, *, locked_ok: bool = False) -> None:
+    expected = _DV_TYPES.get(field.type)
+    found = _validation_at(ws, cell)
+    if field.formula:
+        assert ws[cell].protection.locked, f"{field.key}: formula cell must be locked"
+        return
+    assert not ws[cell].protection.locked or locked_ok, f"{field.key}: input cell {cell} is locked"
+    if expected:
+        assert found == expected, f"{field.key} at {cell}: validation {found}, expected {expected}"
+
+
+def check_form_workbook(path: Path, spec: FormSpec, lang: str, *, meta: dict[str, str] | None = None) -> None:
+    """Assert everything the issue asks of a generated form, through openpyxl and calamine."""
+    book = openpyxl.load_workbook(path)
+    sheet_name = form_sheet_name(spec, lang)
+    assert book.sheetnames[:2] == [sheet_name, instructions_sheet_name(lang)]
+    assert book.sheetnames[-1] == META_SHEET and book[META_SHEET].sheet_state == "veryHidden"
+    if LISTS_SHEET in book.sheetnames:
+        assert book[LISTS_SHEET].sheet_state == "hidden"
+    ws = book[sheet_name]
+    assert ws.protection.sheet and book[instructions_sheet_name(lang)].protection.sheet
+    setup = ws.page_setup
+    assert (setup.paperSize, setup.orientation) == (9, spec.orientation)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and setup.fitToHeight == 0 and setup.fitToWidth in (None, 1)
+    assert ws.print_title_rows == "$1:$4" and ws.print_area
+    assert f"{spec.id} v{spec.version}" in ws.oddHeader.right.text and "&P" in ws.oddFooter.center.text
+    assert ws.freeze_panes is not None
+    got, fields = read_meta([list(r) for r in book[META_SHEET].iter_rows(values_only=True)])
+    assert list(got) == list(META_KEYS)
+    assert got["form_id"] == spec.id and got["version"] == str(spec.version) and got["spec_hash"] == spec.hash
+    assert got["lang"] == lang and got["form_sheet"] == sheet_name
+    for key, value in (meta or {}).items():
+        assert got[key] == value, key
+    expected_rows = 0
+    for section in (title_section(spec), *[s for s in spec.sections if s.kind == "fields"]):
+        for field in section.fields:
+            (sheet, cell), = book.defined_names[field_cell_name(field.key)].destinations
+            assert sheet == sheet_name
+            _check_field(ws, cell.replace("$", ""), field)
+            assert ws[cell.replace("$", "")].offset(column=-1).protection.locked or field.lines > 1
+            expected_rows += 1
+    for section in spec.tables:
+        table = ws.tables[table_name(section.id)]
+        headers = [c.name for c in table.tableColumns]
+        assert headers == [text_for(f.label, lang, " ") for f in section.fields]
+        first_body = int(table.ref.split(":")[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) + 1
+        assert int(table.ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - first_body + 1 >= section.rows
+        for i, field in enumerate(section.fields):
+            _check_field(ws, f"{openpyxl.utils.get_column_letter(i + 1)}{first_body}", field)
+        expected_rows += len(section.fields)
+    assert len(fields) == expected_rows
+    _check_with_calamine(path, spec, lang, got)
+
+
+def _check_with_calamine(path: Path, spec: FormSpec, lang: str, meta: dict[str, str]) -> None:
+    book = CalamineWorkbook.from_path(str(path), load_tables=True)
+    assert book.sheet_names[-1] == META_SHEET
+    got, _ = read_meta(book.get_sheet_by_name(META_SHEET).to_python())
+    assert got == meta
+    for section in spec.tables:
+        table = book.get_table_by_name(table_name(section.id))
+        assert table.sheet == form_sheet_name(spec, lang)
+        assert list(table.columns) == [text_for(f.label, lang, " ") for f in section.fields]
+
+
+def test_catalog_covers_the_domain_forms() -> None:
+    assert len(CATALOG) >= 22
+    for spec in CATALOG:
+        fields = [f for s in spec.sections for f in s.fields]
+        assert len(fields) >= 6, f"{spec.id} is a toy form"
+
+
+@pytest.mark.parametrize("lang", FORM_LANGS)
+def test_whole_catalog_reads_back(tmp_path: Path, lang: str) -> None:
+    for spec in CATALOG:
+        path = write_form(tmp_path / f"{spec.id}.xlsx", spec, lang=lang, company="示例贸易有限公司")
+        check_form_workbook(path, spec, lang)
+
+
+def test_same_inputs_same_bytes() -> None:
+    spec = load_form("customer_card")
+    assert build_form(spec, lang="bilingual", company="甲") == build_form(spec, lang="bilingual", company="甲")
+    assert build_form(spec, lang="zh") != build_form(spec, lang="en")
+
+
+def test_choices_validations_and_messages_in_the_form_language(tmp_path: Path) -> None:
+    spec = load_form("customer_card")
+    for lang in ("zh", "en"):
+        book = openpyxl.load_workbook(write_form(tmp_path / f"card_{lang}.xlsx", spec, lang=lang))
+        ws = book.worksheets[0]
+        (_, cell), = book.defined_names["f_industry"].destinations
+        dv = next(d for d in ws.data_validations.dataValidation if cell.replace("$", "") in d.sqref)
+        industry = spec.section("basic").fields[[f.key for f in spec.section("basic").fields].index("industry")]
+        if lang == "zh":  # short enough for an inline list
+            assert dv.formula1 == '"' + ",".join(choice_labels(industry, lang)) + '"'
+        else:  # English labels hold commas: the list comes from the hidden lists sheet behind a name
+            assert dv.formula1 == "l_basic_industry" and dv.showDropDown in (None, False)
+            lists = [r[0] for r in book[LISTS_SHEET].iter_rows(values_only=True) if r[0]]
+            assert lists[:len(industry.choices)] == choice_labels(industry, lang)
+        (_, cell), = book.defined_names["f_founded"].destinations
+        dv = next(d for d in ws.data_validations.dataValidation if cell.replace("$", "") in d.sqref)
+        assert dv.type == "date" and dv.errorStyle in (None, "stop") and dv.showErrorMessage
+        assert ("日期" in dv.error) == (lang == "zh") and ("date" in dv.error) == (lang == "en")
+        (_, cell), = book.defined_names["f_grade"].destinations
+        dv = next(d for d in ws.data_validations.dataValidation if cell.replace("$", "") in d.sqref)
+        assert dv.formula1 == '"VIP,A,B,C"' and dv.prompt
+
+
+def test_formula_and_totals_in_the_quotation(tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(write_form(tmp_path / "q.xlsx", load_form("quotation")))
+    ws = book.worksheets[0]
+    table = ws.tables["t_items"]
+    first = int(table.ref.split(":")[0][1:]) + 1
+    last = int(table.ref.split(":")[1][1:])
+    assert ws[f"H{first}"].value == f'=IF(COUNT(F{first},G{first})=0,"",F{first}*G{first})'
+    assert ws[f"H{last + 1}"].value == f"=SUM(H{first}:H{last})"
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_the_whole_catalog(tmp_path: Path, libreoffice: Callable[..., Path]) -> None:
+    for lang in FORM_LANGS:
+        (tmp_path / lang).mkdir()
+        for spec in CATALOG:
+            path = write_form(tmp_path / lang / f"{spec.id}.xlsx", spec, lang=lang, company="示例贸易有限公司")
+            pdf = libreoffice(path, "pdf")
+            assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000
