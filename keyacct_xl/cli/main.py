@@ -11,6 +11,7 @@ from keyacct_xl.cli import (
     abc_cmd,
     ageing_cmd,
     analyze_cmd,
+    consolidate_cmd,
     credit_cmd,
     demo_cmd,
     forms_cmd,
@@ -19,12 +20,13 @@ from keyacct_xl.cli import (
     reconcile_cmd,
     rfm_cmd,
     run_cmd,
+    statement_cmd,
 )
 from keyacct_xl.errors import KeyacctError
 
 # Each module has register(subparsers, common); later commands add themselves here.
 COMMAND_MODULES = [demo_cmd, master_cmd, ageing_cmd, forms_cmd, reconcile_cmd, rfm_cmd, abc_cmd, grade_cmd,
-                   credit_cmd, analyze_cmd, run_cmd]
+                   credit_cmd, analyze_cmd, statement_cmd, run_cmd, consolidate_cmd]
 
 
 def common_options(*, suppress: bool) -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.statement_reader import Statement
 
-LINE_COLUMNS = ["row", "date", "ref", "description", "amount"]
+LINE_COLUMNS = ["row", "date", "ref", "description", "amount", "kind"]
 
 
 def excel_rows(path: Path, table: str) -> tuple[str, list[int]]:
@@ -46,12 +46,12 @@ def master_lines(master: Master, customer_id: str, *, start: pd.Timestamp | None
     mine = tx[tx_ids == cid].assign(_row=[f"{tx_sheet}!{tx_rows[p]}" for p in np.flatnonzero(tx_ids == cid)])
     docs = mine.assign(doc_no=mine["doc_no"].fillna("").astype(str)).groupby("doc_no", sort=False).agg(
         date=("date", "min"), amount=("amount", "sum"), row=("_row", ";".join), description=("product", "first"))
-    docs = docs.reset_index().rename(columns={"doc_no": "ref"})
+    docs = docs.reset_index().rename(columns={"doc_no": "ref"}).assign(kind="invoice")
     receipts = pay[pay_ids == cid]
     paid = pd.DataFrame({"row": [f"{pay_sheet}!{pay_rows[p]}" for p in np.flatnonzero(pay_ids == cid)],
                          "date": receipts["date"],
                          "ref": receipts["receipt_no"].fillna("").astype(str), "amount": -receipts["amount"],
-                         "description": receipts["method"].fillna("").astype(str)})
+                         "description": receipts["method"].fillna("").astype(str), "kind": "payment"})
     lines = pd.concat([docs[LINE_COLUMNS], paid[LINE_COLUMNS]], ignore_index=True)
     lines["description"] = lines["description"].fillna("").astype(str)
     lines = lines.sort_values(["date", "ref"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,180 @@
+"""The customer statement workbook: print-ready A4, readable back by the statement reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.model import Master
+from keyacct_xl.receivables.ageing import age_ledger, parse_buckets
+from keyacct_xl.receivables.ageing_report import caption
+from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.output import DATE_FORMAT, MONEY_FORMAT, workbook
+from keyacct_xl.receivables.statements import StatementData, statement_data, statement_filename
+
+WIDTHS = (11, 17, 34, 14, 14, 15)
+HEADERS = (("日期", "Date"), ("单据编号", "Doc No"), ("摘要", "Description"), ("借方（应收）", "Debit"),
+           ("贷方（已收）", "Credit"), ("余额", "Balance"))
+LAST_COL = len(WIDTHS) - 1
+
+
+def write_statement(data: StatementData, path: Path, *, lang: Lang) -> Path:
+    """One customer's statement as ``path`` (.xlsx)."""
+    title = pick(lang, "客户往来对账单", "Customer Statement of Account")
+    with workbook(path, f"{title} {data.customer_id} {data.end:%Y-%m}") as book:
+        f = _formats(book)
+        sheet = book.add_worksheet(pick(lang, "对账单", "Statement"))
+        for c, width in enumerate(WIDTHS):
+            sheet.set_column(c, c, width)
+        sheet.merge_range(0, 0, 0, LAST_COL, data.company, f["company"])
+        sheet.merge_range(1, 0, 1, LAST_COL, title, f["title"])
+        row = _header_block(sheet, data, f, lang, 3)
+        header_row = row
+        for c, (zh, en) in enumerate(HEADERS):
+            sheet.write_string(row, c, pick(lang, zh, en), f["head"])
+        row = _lines(sheet, data, f, lang, row + 1)
+        row = _ageing_block(sheet, data, f, lang, row + 1)
+        last = _confirmation(sheet, data, f, lang, row + 1)
+        _page_setup(sheet, header_row, last, lang)
+    return Path(path)
+
+
+def _formats(book) -> dict:
+    border = {"border": 1}
+    return {
+        "company": book.add_format({"bold": True, "font_size": 16, "align": "center"}),
+        "title": book.add_format({"bold": True, "font_size": 14, "align": "center", "bottom": 6}),
+        "label": book.add_format({"bold": True}),
+        "text": book.add_format({}),
+        "head": book.add_format({"bold": True, "bg_color": "#D9E1F2", "align": "center", **border}),
+        "cell": book.add_format(border),
+        "date": book.add_format({"num_format": DATE_FORMAT, **border}),
+        "money": book.add_format({"num_format": MONEY_FORMAT, **border}),
+        "bold_money": book.add_format({"num_format": MONEY_FORMAT, "bold": True, **border}),
+        "bold_cell": book.add_format({"bold": True, **border}),
+        "plain_money": book.add_format({"num_format": MONEY_FORMAT}),
+        "wrap": book.add_format({"text_wrap": True, "valign": "top", **border}),
+        "box": book.add_format({"valign": "top", "text_wrap": True, **border}),
+    }
+
+
+def _header_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
+    pairs = [
+        ((pick(lang, "客户名称：", "Customer:"), data.name),
+         (pick(lang, "客户编号：", "Customer ID:"), data.customer_id)),
+        ((pick(lang, "联系人：", "Contact:"), data.contact), (pick(lang, "客户电话：", "Phone:"), data.phone)),
+        ((pick(lang, "地址：", "Address:"), data.address), (pick(lang, "业务员：", "Sales rep:"), data.rep)),
+        ((pick(lang, "对账期间：", "Period:"), f"{data.start:%Y-%m-%d} — {data.end:%Y-%m-%d}"),
+         (pick(lang, "币种：", "Currency:"), pick(lang, "人民币（元）", "CNY"))),
+    ]
+    for (l1, v1), (l2, v2) in pairs:
+        sheet.write_string(row, 0, l1, f["label"])
+        sheet.merge_range(row, 1, row, 2, v1, f["text"])
+        sheet.write_string(row, 3, l2, f["label"])
+        sheet.merge_range(row, 4, row, LAST_COL, v2, f["text"])
+        row += 1
+    return row + 1
+
+
+def _lines(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
+    sheet.write_datetime(row, 0, data.start.to_pydatetime(), f["date"])
+    sheet.write_string(row, 1, "", f["cell"])
+    sheet.write_string(row, 2, pick(lang, "期初余额", "opening balance"), f["bold_cell"])
+    sheet.write_blank(row, 3, None, f["cell"])
+    sheet.write_blank(row, 4, None, f["cell"])
+    sheet.write_number(row, 5, data.opening, f["bold_money"])
+    row += 1
+    for rec in data.lines.itertuples(index=False):
+        sheet.write_datetime(row, 0, rec.date.to_pydatetime(), f["date"])
+        sheet.write_string(row, 1, str(rec.ref), f["cell"])
+        sheet.write_string(row, 2, str(rec.description), f["cell"])
+        for c, value in ((3, rec.debit), (4, rec.credit)):
+            if pd.isna(value):
+                sheet.write_blank(row, c, None, f["cell"])
+            else:
+                sheet.write_number(row, c, float(value), f["money"])
+        sheet.write_number(row, 5, float(rec.balance), f["money"])
+        row += 1
+    debit, credit = float(data.lines["debit"].sum()), float(data.lines["credit"].sum())
+    for label, values in ((pick(lang, "本期合计", "period total"), (debit, credit, None)),
+                          (pick(lang, "期末余额", "closing balance"), (None, None, data.closing))):
+        sheet.write_datetime(row, 0, data.end.to_pydatetime(), f["date"])
+        sheet.write_string(row, 1, "", f["cell"])
+        sheet.write_string(row, 2, label, f["bold_cell"])
+        for c, value in zip((3, 4, 5), values):
+            if value is None:
+                sheet.write_blank(row, c, None, f["cell"])
+            else:
+                sheet.write_number(row, c, round(value, 2), f["bold_money"])
+        row += 1
+    return row
+
+
+def _ageing_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
+    """The customer's balance by days past due at the period end, two rows of label and amount."""
+    sheet.write_string(row, 0, pick(lang, "账龄分析（截至期末）", "Ageing at period end"), f["label"])
+    row += 1
+    items = list(data.ageing.items())
+    # Two rows of three labels/amounts pairs keep the block inside the six printed columns.
+    for start in range(0, len(items), 3):
+        for k, (key, value) in enumerate(items[start:start + 3]):
+            sheet.write_string(row, 2 * k, caption(key, lang), f["cell"])
+            sheet.write_number(row, 2 * k + 1, round(value, 2), f["money"])
+        row += 1
+    return row
+
+
+def _confirmation(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
+    owed = pick(lang, f"截至 {data.end:%Y-%m-%d}，贵司尚欠我司货款 ¥{data.closing:,.2f}。",
+                f"As of {data.end:%Y-%m-%d} your balance with us is ¥{data.closing:,.2f}. ")
+    text = owed + pick(lang, "如核对无误，请在“核对相符”处签字盖章；如有差异，请在“差异说明”栏列明并附明细，"
+                             "于收到本对账单后 7 日内寄回我司财务部。",
+                       "If it agrees with your books, please sign and stamp under 'Agreed'; if not, list the "
+                       "differences in the box with details, and return this statement within 7 days.")
+    sheet.merge_range(row, 0, row + 2, LAST_COL, text, f["wrap"])
+    row += 4
+    left = [pick(lang, "□ 核对相符", "□ Agreed"), pick(lang, "客户签章（盖章）：", "Customer signature and stamp:"),
+            pick(lang, "经办人：", "Signed by:"), pick(lang, "日期：    年    月    日", "Date:")]
+    for k, label in enumerate(left):
+        sheet.merge_range(row + k, 0, row + k, 2, label, f["text"])
+    sheet.merge_range(row, 3, row, LAST_COL, pick(lang, "□ 核对不符，差异说明：", "□ Differences found:"), f["label"])
+    sheet.merge_range(row + 1, 3, row + 5, LAST_COL, "", f["box"])
+    row += 7
+    sheet.merge_range(row, 0, row, LAST_COL, pick(
+        lang, f"{data.company} 财务部（盖章）    制表：            日期：", f"{data.company}, Finance (stamp)"),
+        f["text"])
+    return row
+
+
+def _page_setup(sheet, header_row: int, last_row: int, lang: Lang) -> None:
+    sheet.set_paper(9)  # A4
+    sheet.set_portrait()
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+    sheet.center_horizontally()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
+    sheet.print_area(0, 0, last_row, LAST_COL)
+    sheet.set_footer(pick(lang, "&C第 &P 页，共 &N 页", "&CPage &P of &N"))
+
+
+def write_statements(master: Master, customers: list[str] | None, *, start: pd.Timestamp, end: pd.Timestamp,
+                     out: Path, lang: Lang, progress: bool = False) -> list[Path]:
+    """Statements for ``customers`` (None: every customer whose balance at ``end`` is not zero)."""
+    buckets = parse_buckets(master.settings.get("ageing_buckets", "30,60,90,180"))
+    ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=end)
+    ageing = age_ledger(ledger, master.customers, buckets=buckets)
+    if customers is None:
+        customers = ageing.loc[ageing["balance"].round(2) != 0, "customer_id"].tolist()
+        if not customers:
+            raise InputError(f"no customer has a balance on {end:%Y-%m-%d}", f"截至 {end:%Y-%m-%d} 没有客户有余额")
+    paths = []
+    bar = tqdm(customers, disable=not progress, unit=pick(lang, "户", "customer"),
+               desc=pick(lang, "对账单", "statements"))
+    for cid in bar:
+        data = statement_data(master, cid, start=start, end=end, ageing=ageing, lang=lang)
+        paths.append(write_statement(data, out / statement_filename(data, lang), lang=lang))
+    return paths

@@ -1,0 +1,97 @@
+"""Customer statements (客户往来对账单): opening balance, dated lines, closing balance, ageing, confirmation.
+
+The layout follows DOMAIN.md form 18 (客户往来明细表: customer, code, contact, period, rep and phone, dated
+lines, balance) plus the confirmation block finance needs back: signature and stamp, date, and a box for
+differences. The sheet prints on A4 portrait, one page wide. It reads back with ``read_statement`` (ours
+perspective), so a returned copy can be reconciled directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.model import Master
+from keyacct_xl.receivables.master_lines import master_lines
+
+
+@dataclass(frozen=True)
+class StatementData:
+    """Everything printed on one customer's statement."""
+
+    company: str
+    customer_id: str
+    name: str
+    address: str
+    contact: str
+    rep: str
+    phone: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    opening: float
+    lines: pd.DataFrame  # date, ref, description, debit, credit, balance
+    closing: float
+    ageing: dict[str, float]
+
+
+def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``2026-10`` (or ``2026年10月``) as the first and last day of that month."""
+    cleaned = str(text).strip().replace("年", "-").replace("月", "").replace("/", "-").replace(".", "-")
+    try:
+        period = pd.Period(cleaned, freq="M")
+    except ValueError:
+        raise InputError(f"--period {text!r}: give a month such as 2026-10",
+                         f"--period {text!r} 无效：请填写月份，例如 2026-10") from None
+    return period.start_time, period.end_time.normalize()
+
+
+def statement_data(master: Master, customer_id: str, *, start: pd.Timestamp, end: pd.Timestamp,
+                   ageing: pd.DataFrame, lang: Lang = "zh") -> StatementData:
+    """Collect one customer's statement; ``ageing`` is the ageing table at ``end`` (one row per customer)."""
+    cid = str(customer_id).strip()
+    customer = master.customers[master.customers["customer_id"].astype(str).str.strip() == cid]
+    if customer.empty:
+        raise InputError(f"{master.path}: customer {cid} is not in the Customers table",
+                         f"{master.path}：客户档案中没有客户 {cid}")
+    info = customer.iloc[0]
+    side = master_lines(master, cid, start=start, end=end, locate=False)
+    lines = side.lines
+    is_payment = lines["kind"] == "payment"
+    amount = lines["amount"]
+    opening = side.opening or 0.0
+    table = pd.DataFrame({
+        "date": lines["date"], "ref": lines["ref"],
+        "description": [_describe(p, a, d, lang) for p, a, d in zip(is_payment, amount, lines["description"])],
+        "debit": amount.where(amount > 0), "credit": (-amount).where(amount < 0),
+        "balance": (opening + amount.cumsum()).round(2)})
+    contact = master.contacts[master.contacts["customer_id"].astype(str).str.strip() == cid]
+    who = contact.iloc[0] if len(contact) else None
+    aged = ageing[ageing["customer_id"] == cid]
+    buckets = [c for c in ageing.columns if c == "not_due" or (c.startswith("d") and c[1].isdigit())]
+    return StatementData(
+        company=str(master.settings.get("company_name", "")), customer_id=cid, name=_text(info.get("name")),
+        address=_text(info.get("address")),
+        contact=" ".join(x for x in (_text(who["name"]), _text(who["phone"])) if x) if who is not None else "",
+        rep=_text(info.get("rep")), phone=_text(info.get("phone")), start=start, end=end, opening=round(opening, 2),
+        lines=table.reset_index(drop=True), closing=round(opening + float(amount.sum()), 2),
+        ageing={c: float(aged[c].iloc[0]) if len(aged) else 0.0 for c in [*buckets, "unapplied_credit"]})
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _describe(is_payment: bool, amount: float, detail: str, lang: Lang) -> str:
+    if is_payment:
+        return pick(lang, f"收款（{detail}）" if detail else "收款", f"payment ({detail})" if detail else "payment")
+    if amount < 0:
+        return pick(lang, f"退货/折让：{detail}", f"credit note: {detail}")
+    return pick(lang, f"销货：{detail}等" if detail else "销货", f"sale: {detail} etc." if detail else "sale")
+
+
+def statement_filename(data: StatementData, lang: Lang) -> str:
+    """``对账单_C0001_2026-10.xlsx`` / ``statement_C0001_2026-10.xlsx``."""
+    return pick(lang, "对账单", "statement") + f"_{data.customer_id}_{data.end:%Y-%m}.xlsx"
