@@ -19,7 +19,7 @@ ANNUAL_GROWTH = 1.08
 def day_weights() -> np.ndarray:
     """Relative sales weight of every day in DAYS."""
     month = MONTH_FACTOR[DAYS.month.to_numpy() - 1]
-    weekday = np.select([DAYS.dayofweek == 6, DAYS.dayofweek == 5], [0.15, 0.55], 1.0)
+    weekday = np.select([DAYS.day_of_week == 6, DAYS.day_of_week == 5], [0.15, 0.55], 1.0)
     holiday = np.ones(len(DAYS))
     for festival in SPRING_FESTIVAL:
         offset = (DAYS - festival).days.to_numpy()

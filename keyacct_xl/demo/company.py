@@ -81,7 +81,8 @@ def _customer_table(rng: np.random.Generator, profiles: pd.DataFrame, transactio
     stop = DAYS[profiles["last_day"].to_numpy()] - pd.Timedelta(days=receipts.DEFAULT_DAYS)
     history, current = grading.grade_years(rng, profiles, transactions, first_trade, stop, settings, SALES_MANAGER)
     payer = profiles["payer"].to_numpy()
-    credit = np.where(payer == "bad", "C", current["credit_grade"]).astype(object)
+    # Defaulters are C whenever they defaulted; prospects have not been assessed yet (blank, no credit line).
+    credit = np.select([payer == "bad", prospect], ["C", None], current["credit_grade"]).astype(object)
     recent = _trailing_sales(transactions, ids)
     monthly = np.maximum(recent, grading.yearly_sales(transactions, ids, 2025)) / 12
     terms = profiles["terms"].to_numpy()

@@ -27,7 +27,7 @@ def make_opportunities(rng: np.random.Generator, profiles: pd.DataFrame, annual_
     cust = np.repeat(np.arange(len(profiles)), count)
     total = len(cust)
     stage = rng.choice(len(STAGES), total, p=STAGE_P)
-    created = DAYS[-1] - pd.to_timedelta(rng.integers(0, 540, total), unit="D")
+    created = DAYS[-1] - pd.to_timedelta(rng.integers(20, 560, total), unit="D")
     closed = stage >= 5
     span = np.where(closed, rng.integers(20, 150, total), rng.integers(30, 200, total))
     close = created + pd.to_timedelta(span, unit="D")

@@ -16,6 +16,7 @@ PARTIAL_RATE = 0.04
 OVERPAYMENTS = 3
 DEFAULT_DAYS = 150  # a defaulting customer's invoices of its last five months are never paid
 METHODS = ("银行转账", "承兑汇票", "现金", "微信支付")
+BILL_MIN = 30_000  # larger receipts are sometimes settled with bank acceptance bills (承兑汇票)
 
 
 def make_payments(rng: np.random.Generator, invoices: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
@@ -38,6 +39,7 @@ def make_payments(rng: np.random.Generator, invoices: pd.DataFrame, profiles: pd
                               "date": pay_date[split] + rng.integers(20, 76, split.sum()).astype("timedelta64[D]"),
                               "amount": amount[split] - first_part}))
     body = pd.concat(rows, ignore_index=True)
+    body["over"] = False
     _overpay(rng, body, payer)
     body = body[body["date"] <= END].sort_values(["date", "row"], kind="stable").reset_index(drop=True)
     return _table(rng, body, inv, profiles)
@@ -52,22 +54,24 @@ def _delays(rng: np.random.Generator, payer: np.ndarray, terms: np.ndarray) -> n
 
 
 def _overpay(rng: np.random.Generator, body: pd.DataFrame, payer: np.ndarray) -> None:
-    """A couple of receipts round the amount up (the customer paid more than the invoice)."""
+    """A couple of receipts round the amount up (the customer paid more than the invoice it quotes)."""
     candidates = np.flatnonzero((payer[body["row"].to_numpy()] == "normal") & (body["amount"].to_numpy() > 2000)
                                 & (body["date"] <= END - pd.Timedelta(days=60)).to_numpy())
     chosen = rng.choice(candidates, min(OVERPAYMENTS, len(candidates)), replace=False)
     body.loc[chosen, "amount"] = np.ceil(body.loc[chosen, "amount"].to_numpy() / 1000) * 1000 + 1000
+    body.loc[chosen, "over"] = True
 
 
 def _table(rng: np.random.Generator, body: pd.DataFrame, inv: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
     cust = inv["cust"].to_numpy()[body["row"].to_numpy()]
     amount = body["amount"].to_numpy()
     terms = profiles["terms"].to_numpy()[cust]
+    transfer, bill, cash, wechat = METHODS
     draw = rng.random(len(body))
-    small = np.where(draw < 0.3, "微信支付", np.where(draw < 0.5, "现金", "银行转账"))
-    large = np.where(draw < 0.4, "承兑汇票", "银行转账")
-    method = np.where(amount >= 100_000, large, np.where((amount < 5000) | (terms == 0), small, "银行转账"))
-    blank = rng.random(len(body)) < profiles["blank_ref"].to_numpy()[cust]
+    small = np.where(draw < 0.3, wechat, np.where(draw < 0.5, cash, transfer))
+    large = np.where(draw < 0.35, bill, transfer)
+    method = np.where(amount >= BILL_MIN, large, np.where((amount < 5000) | (terms == 0), small, transfer))
+    blank = (rng.random(len(body)) < profiles["blank_ref"].to_numpy()[cust]) & ~body["over"].to_numpy()
     month = pd.DatetimeIndex(body["date"]).strftime("%Y%m")
     seq = pd.Series(month).groupby(month).cumcount().to_numpy() + 1
     return pd.DataFrame({
