@@ -1,0 +1,193 @@
+"""Pre-filled forms from a small hand-made master: due visits, own-customer dropdowns, card, statement, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from test_forms_generate import check_form_workbook
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.errors import InputError
+from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.generator import write_form
+from keyacct_xl.forms.layout import parse_customer_ref
+from keyacct_xl.forms.prefill import due_visits, parse_period, prefill, statement_rows
+from keyacct_xl.master.model import Master, dtype_for
+from keyacct_xl.master.schema import CONTACTS, CUSTOMERS, PAYMENTS, TRANSACTIONS, VISITS, TableSchema
+from keyacct_xl.master.writer import save_master
+
+W48 = "2026-W48"  # Monday 2026-11-23 to Sunday 2026-11-29
+
+
+def _frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=schema.keys)
+    return frame.astype({c.key: dtype_for(c.kind) for c in schema.columns})
+
+
+def small_master() -> Master:
+    """Six customers of two reps; visits, sales and payments chosen so the expected results are known by hand."""
+    master = Master.empty()
+    d = pd.Timestamp
+    master.customers = _frame(CUSTOMERS, [
+        {"customer_id": "C001", "name": "华东五金", "region": "东区", "route_seq": 2, "grade": "VIP", "rep": "张三",
+         "phone": "021-5555", "credit_grade": "A", "credit_limit": 500000.0, "industry": "Manufacturing"},
+        {"customer_id": "C002", "name": "华东塑胶", "region": "东区", "route_seq": 1, "grade": "A", "rep": "张三"},
+        {"customer_id": "C003", "name": "新城百货", "region": "东区", "route_seq": 3, "grade": "B", "rep": "张三"},
+        {"customer_id": "C004", "name": "西郊超市", "region": "西区", "route_seq": 1, "grade": "C", "rep": "张三"},
+        {"customer_id": "C005", "name": "北站便利", "region": "北区", "route_seq": 1, "grade": "A", "rep": "李四"},
+        {"customer_id": "C006", "name": "南门批发", "region": "南区", "route_seq": 1, "grade": "B", "rep": "李四"},
+    ])
+    master.visits = _frame(VISITS, [
+        {"date": d("2026-11-10"), "customer_id": "C001", "rep": "张三"},  # VIP: +7 days -> due 11-17
+        {"date": d("2026-11-20"), "customer_id": "C002", "rep": "张三", "next_date": d("2026-12-15")},  # not due
+        {"date": d("2026-11-01"), "customer_id": "C003", "rep": "张三"},  # B: +30 days -> 12-01, not due
+        {"date": d("2026-11-02"), "customer_id": "C005", "rep": "李四"},  # A: +14 -> 11-16, due
+    ])  # C004 never visited: due at once
+    master.contacts = _frame(CONTACTS, [
+        {"contact_id": "P1", "customer_id": "C001", "name": "王经理", "title": "采购经理", "phone": "13800000001"},
+        {"contact_id": "P2", "customer_id": "C001", "name": "赵会计", "title": "会计", "email": "zhao@example.com"},
+        {"contact_id": "P3", "customer_id": "C002", "name": "钱总", "title": "总经理"},
+    ])
+    master.transactions = _frame(TRANSACTIONS, [
+        {"doc_no": "S1", "date": d("2026-10-15"), "customer_id": "C001", "product": "液压油", "amount": 1000.0,
+         "rep": "张三"},
+        {"doc_no": "S2", "date": d("2026-11-05"), "customer_id": "C001", "product": "液压油", "amount": 2000.0,
+         "rep": "张三"},
+        {"doc_no": "S3", "date": d("2026-11-20"), "customer_id": "C001", "product": "齿轮油", "amount": 500.0,
+         "rep": "张三"},
+    ])
+    master.payments = _frame(PAYMENTS, [
+        {"receipt_no": "R1", "date": d("2026-10-30"), "customer_id": "C001", "amount": 800.0, "method": "转账"},
+        {"receipt_no": "R2", "date": d("2026-11-25"), "customer_id": "C001", "amount": 1500.0, "method": "转账"},
+    ])
+    return master
+
+
+@pytest.fixture(scope="module")
+def master_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_master(small_master(), tmp_path_factory.mktemp("master") / "master.xlsx", backup=False)
+
+
+def test_parse_period() -> None:
+    week = parse_period(W48)
+    assert (week.kind, week.start, week.end) == ("week", dt.date(2026, 11, 23), dt.date(2026, 11, 29))
+    month = parse_period("2026-02")
+    assert (month.kind, month.start, month.end) == ("month", dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    for bad in ("2026-W54", "2026-13", "26-11", "next week"):
+        with pytest.raises(InputError, match="2026-W48"):
+            parse_period(bad)
+
+
+def test_due_visits_follow_last_visit_and_grade_interval() -> None:
+    due = due_visits(small_master(), "张三", parse_period(W48))
+    assert list(due["customer_id"]) == ["C001", "C004"]
+    assert due.loc[due["customer_id"] == "C001", "due"].item() == pd.Timestamp("2026-11-17")
+    assert pd.isna(due.loc[due["customer_id"] == "C004", "last_visit"].item())
+
+
+def test_statement_is_the_hand_computed_ledger() -> None:
+    opening, rows = statement_rows(small_master(), "C001", parse_period("2026-11"))
+    assert opening == 200.0  # 1,000 sold in October less 800 paid
+    assert [(r["doc_no"], r["debit"], r["credit"], r["balance"]) for r in rows] == [
+        ("S2", 2000.0, None, 2200.0), ("S3", 500.0, None, 2700.0), ("R2", None, 1500.0, 1200.0)]
+
+
+def test_unknown_rep_and_customer_are_one_line_errors() -> None:
+    master = small_master()
+    with pytest.raises(InputError, match=r"unknown rep '王五'; reps in the master: 张三, 李四$"):
+        prefill(load_form("visit_record"), master, rep="王五")
+    with pytest.raises(InputError, match=r"unknown customer 'C999'"):
+        prefill(load_form("customer_card"), master, customer="C999")
+    with pytest.raises(InputError, match="needs --period with a week"):
+        prefill(load_form("weekly_plan"), master, rep="张三", period="2026-11")
+
+
+def test_prefilled_weekly_plan_reads_back(tmp_path: Path) -> None:
+    spec = load_form("weekly_plan")
+    data = prefill(spec, small_master(), rep="张三", period=W48)
+    path = write_form(tmp_path / "plan.xlsx", spec, lang="zh", data=data)
+    check_form_workbook(path, spec, "zh", meta={"rep": "张三", "period": W48, "customer": ""})
+    book = openpyxl.load_workbook(path)
+    ws = book.worksheets[0]
+    (_, rep_cell), = book.defined_names["f_rep"].destinations
+    assert ws[rep_cell.replace("$", "")].value == "张三"
+    table = ws.tables["t_plan"]
+    first = int(table.ref.split(":")[0][1:]) + 1
+    rows = [[c.value for c in r] for r in ws[f"A{first}:H{first + 2}"]]
+    assert rows[0][:7] == ["周一", dt.datetime(2026, 11, 23), "上午", "拜访", "C001", "华东五金", "VIP"]
+    assert rows[0][7] == dt.datetime(2026, 11, 10)
+    assert rows[1][4:6] == ["C004", "西郊超市"] and rows[1][7] is None
+    assert rows[2][4] is None
+
+
+def test_visit_record_offers_only_the_reps_customers(tmp_path: Path) -> None:
+    spec = load_form("visit_record")
+    data = prefill(spec, small_master(), rep="李四")
+    path = write_form(tmp_path / "visits.xlsx", spec, lang="en", data=data)
+    check_form_workbook(path, spec, "en", meta={"rep": "李四"})
+    book = openpyxl.load_workbook(path)
+    entries = [r[0] for r in book["_lists"].iter_rows(values_only=True) if r[0]]
+    assert entries == ["C005 北站便利", "C006 南门批发"]
+    assert [parse_customer_ref(e) for e in entries] == ["C005", "C006"]
+    ws = book.worksheets[0]
+    first = int(ws.tables["t_visits"].ref.split(":")[0][1:]) + 1
+    dv = next(d for d in ws.data_validations.dataValidation if f"B{first}" in d.sqref)
+    assert dv.type == "list" and dv.formula1 == "l_visits_customer_id"
+
+
+def test_customer_card_is_filled_from_the_archive(tmp_path: Path) -> None:
+    spec = load_form("customer_card")
+    data = prefill(spec, small_master(), customer="C001")
+    path = write_form(tmp_path / "card.xlsx", spec, lang="bilingual", data=data)
+    check_form_workbook(path, spec, "bilingual", meta={"customer": "C001"})
+    book = openpyxl.load_workbook(path)
+    ws = book.worksheets[0]
+
+    def value(key: str) -> object:
+        (_, cell), = book.defined_names[f"f_{key}"].destinations
+        return ws[cell.replace("$", "")].value
+
+    assert (value("name"), value("grade"), value("credit_limit"), value("rep")) == ("华东五金", "VIP", 500000, "张三")
+    assert value("industry") == "制造业 Manufacturing"  # stored value shown with its bilingual label
+    first = int(ws.tables["t_contacts"].ref.split(":")[0][1:]) + 1
+    assert [ws[f"A{first}"].value, ws[f"A{first + 1}"].value, ws[f"A{first + 2}"].value] == ["王经理", "赵会计", None]
+
+
+def test_cli_generates_prefilled_files_and_reports_errors(tmp_path: Path, master_file: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["forms", "generate", "weekly_plan", "visit_record", "--master", str(master_file), "--rep", "张三",
+                 "--period", W48, "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [f"visit_record_张三_{W48}.xlsx", f"weekly_plan_张三_{W48}.xlsx"]
+    assert main(["forms", "generate", "account_statement", "--master", str(master_file), "--customer", "C001",
+                 "--period", "2026-11", "--out", str(out), "--lang", "en"]) == 0
+    statement = openpyxl.load_workbook(out / "account_statement_C001_2026-11.xlsx")
+    (_, cell), = statement.defined_names["f_closing_balance"].destinations
+    assert statement.worksheets[0][cell.replace("$", "")].value == 1200
+    capsys.readouterr()
+    assert main(["forms", "generate", "visit_record", "--master", str(master_file), "--rep", "王五",
+                 "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == "keyacct-xl: 客户档案中没有业务员 '王五'；已有的业务员：张三, 李四"
+    assert main(["forms", "generate", "nope", "--out", str(out)]) == 2
+    assert "customer_card" in capsys.readouterr().err
+    assert main(["forms", "generate", "--out", str(out)]) == 2
+    assert "--all" in capsys.readouterr().err
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_prefilled_forms(tmp_path: Path, libreoffice: Callable[..., Path]) -> None:
+    master = small_master()
+    cases = [("weekly_plan", {"rep": "张三", "period": W48}), ("visit_record", {"rep": "李四"}),
+             ("customer_card", {"customer": "C001"}), ("account_statement", {"customer": "C001", "period": "2026-11"})]
+    for lang in ("zh", "en", "bilingual"):
+        for form_id, options in cases:
+            spec = load_form(form_id)
+            data = prefill(spec, master, **options)
+            path = write_form(tmp_path / f"{form_id}_{lang}.xlsx", spec, lang=lang, data=data)
+            check_form_workbook(path, spec, lang)
+            assert libreoffice(path, "pdf").read_bytes().startswith(b"%PDF")
