@@ -10,10 +10,12 @@ from pathlib import Path
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.receivables.demo_step import receivables_demo
 
 # Later features add a step: (master path, output folder, args) -> lines to print.
 DemoStep = Callable[[Path, Path, argparse.Namespace], list[str]]
 DEMO_STEPS: list[DemoStep] = []
+DEMO_STEPS.append(receivables_demo)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -28,7 +28,6 @@ def run(args: argparse.Namespace) -> int:
     start, end = parse_period(args.period)
     master = load_master(args.master)
     out = args.out or args.master.with_name(f"statements_{end:%Y-%m}")
-    out.mkdir(parents=True, exist_ok=True)
     paths = write_statements(master, [args.customer] if args.customer else None, start=start, end=end, out=out,
                              lang=args.lang, progress=bool(args.all))
     print(pick(args.lang, f"对账单：{len(paths)} 份，保存在 {out}", f"statements: {len(paths)} written to {out}"))

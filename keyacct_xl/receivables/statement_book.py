@@ -163,7 +163,8 @@ def _page_setup(sheet, header_row: int, last_row: int, lang: Lang) -> None:
 
 def write_statements(master: Master, customers: list[str] | None, *, start: pd.Timestamp, end: pd.Timestamp,
                      out: Path, lang: Lang, progress: bool = False) -> list[Path]:
-    """Statements for ``customers`` (None: every customer whose balance at ``end`` is not zero)."""
+    """Statements for ``customers`` (None: every customer whose balance at ``end`` is not zero) in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
     buckets = parse_buckets(master.settings.get("ageing_buckets", "30,60,90,180"))
     ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=end)
     ageing = age_ledger(ledger, master.customers, buckets=buckets)

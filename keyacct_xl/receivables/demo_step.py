@@ -1,0 +1,66 @@
+"""The receivables part of ``keyacct-xl demo``: ageing, a reconciliation with planted differences, statements."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.i18n import pick
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, parse_buckets
+from keyacct_xl.receivables.ageing_report import write_ageing
+from keyacct_xl.receivables.demo_statement import pick_customer, write_returned_statement
+from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.master_lines import master_lines, statement_period
+from keyacct_xl.receivables.reconcile import reconcile
+from keyacct_xl.receivables.reconcile_report import write_reconciliation
+from keyacct_xl.receivables.statement_book import write_statements
+from keyacct_xl.receivables.statement_reader import read_statement
+
+STATEMENT_COUNT = 3
+
+
+def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:
+    """Write ageing.xlsx, a returned statement and its reconciliation, and a few customer statements."""
+    lang = args.lang
+    master = load_master(master_path)
+    folder = out_dir / "receivables"
+    folder.mkdir(parents=True, exist_ok=True)
+    buckets = parse_buckets(master.settings.get("ageing_buckets", "30,60,90,180"))
+    ledger = build_ledger(master.transactions, master.payments, master.customers)
+    table = age_ledger(ledger, master.customers, buckets=buckets)
+    ageing_path = write_ageing(table, folder / "ageing.xlsx", as_of=ledger.as_of, lang=lang, buckets=buckets)
+    totals = ageing_totals(table, buckets=buckets)
+    period = ledger.as_of.to_period("M")
+    start, end = period.start_time, period.end_time.normalize()
+    customer = pick_customer(master, start=start, end=end)
+    returned = folder / f"returned_statement_{customer}.xlsx"
+    write_returned_statement(master, customer, returned, start=start, end=end)
+    theirs = read_statement(returned)
+    first, last = statement_period(theirs)
+    result = reconcile(master_lines(master, customer, start=first, end=last), theirs, lang=lang)
+    report = folder / f"reconcile_{customer}.xlsx"
+    write_reconciliation(result, report, lang=lang)
+    counts = result.table["status"].value_counts()
+    chosen = _statement_customers(table, customer)
+    paths = write_statements(master, chosen, start=start, end=end, out=folder / "statements", lang=lang)
+    return [
+        pick(lang, f"账龄分析：{ageing_path}（余额 ¥{totals['balance']:,.2f}，超额度 {totals['over_limit']} 户）",
+             f"ageing: {ageing_path} (balance ¥{totals['balance']:,.2f}, {totals['over_limit']} over limit)"),
+        pick(lang, f"对账：{report}（相符 {counts.get('matched', 0)}，金额不符 {counts.get('amount_mismatch', 0)}，"
+                   f"我方有 {counts.get('only_ours', 0)}，对方有 {counts.get('only_theirs', 0)}，"
+                   f"未解释差额 ¥{result.remainder:,.2f}）",
+             f"reconciliation: {report} (matched {counts.get('matched', 0)}, amount_mismatch "
+             f"{counts.get('amount_mismatch', 0)}, only_ours {counts.get('only_ours', 0)}, only_theirs "
+             f"{counts.get('only_theirs', 0)}, unexplained ¥{result.remainder:,.2f})"),
+        pick(lang, f"对账单：{len(paths)} 份，保存在 {folder / 'statements'}",
+             f"statements: {len(paths)} in {folder / 'statements'}"),
+    ]
+
+
+def _statement_customers(ageing: pd.DataFrame, first: str) -> list[str]:
+    """The reconciled customer and the largest balances after it."""
+    others = ageing[ageing["customer_id"] != first].nlargest(STATEMENT_COUNT - 1, "balance")["customer_id"]
+    return [first, *others.tolist()]
