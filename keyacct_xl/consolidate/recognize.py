@@ -113,9 +113,12 @@ def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str) ->
     elif values.get("spec_hash") and values["spec_hash"] != spec.hash:
         warnings.append(("the form's spec changed since this file was generated (same version)",
                          "生成此文件后表单定义有变动（版本号相同）"))
-    grid = _Grid(book)
-    names = defined_names(data) if kind == "xlsx" else {}
-    header, tables = _read_fields(grid, field_map, names, spec, warnings)
+    if kind == "xls":
+        # A form saved as legacy .xls keeps _meta but loses its Excel tables and defined names: read by headers.
+        found = match_by_headers(book, {form_id: spec}, name)
+        legacy = ("legacy .xls: fields read by their labels", "旧版 .xls：按字段标签读取")
+        return Extracted(form_id, version, values, found.header, found.tables, [*warnings, legacy])
+    header, tables = _read_fields(_Grid(book), field_map, defined_names(data), spec, warnings)
     return Extracted(form_id, version, values, header, tables, warnings)
 
 

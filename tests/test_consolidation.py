@@ -1,0 +1,215 @@
+"""Consolidation end to end: forms generated, filled with openpyxl as a rep would, merged into a real master."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.report import summary_line, write_report
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+
+NOW = "2026-11-23 18:00:00"
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    m = Master.empty()
+    m.customers = pd.DataFrame({
+        "customer_id": ["C001", "C002", "C003"],
+        "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
+        "rep": ["张三", "张三", "李四"],
+        "phone": ["020-83331234", None, "0769-22220000"],
+        "city": ["广州", None, "东莞"],
+        "tax_id": [None, None, "91441900MA4UXXXX1Y"]})
+    m.transactions = pd.DataFrame({"date": pd.to_datetime(["2026-10-05", "2026-10-06"]),
+                                   "customer_id": ["C001", "C003"], "amount": [18_500.0, 3_200.0]})
+    return save_master(m, tmp_path / "master.xlsx", backup=False)
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    return folder
+
+
+def visit_form(rep: str, rows: list[dict], period: str = "2026-W48") -> bytes:
+    return fill_form(blank_form("visit_record"), header={"rep": rep, "period": period}, rows={"visits": rows})
+
+
+VISITS = [
+    {"date": dt.datetime(2026, 11, 23), "customer_id": "C001", "method": "面谈", "content": "谈年度返利",
+     "rating": "良好"},
+    {"date": "2026/11/24", "customer_id": "C002", "method": "电话", "content": "催收货款", "rating": "Good"},
+    {"date": "2026年11月25日", "customer_id": "C001", "content": "送样品"},
+]
+
+
+def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox: Path, tmp_path: Path) -> None:
+    bad = [*VISITS, {"date": "下周", "customer_id": "C001"}, {"date": "2026-11-26", "customer_id": "C999"},
+           {"date": "2026-11-27", "customer_id": "C002", "rating": "还行"}]
+    (inbox / "张三 第48周.xlsx").write_bytes(visit_form("张三", bad))
+    result = consolidate(inbox, master, now=NOW)
+    [outcome] = result.outcomes
+    assert (outcome.status, outcome.rows_added) == ("partial", 3)
+    visits = load_store(master).frame("Visits")
+    assert visits["customer_id"].tolist() == ["C001", "C002", "C001"]
+    assert visits["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-23", "2026-11-24", "2026-11-25"]
+    assert visits["rating"].tolist() == ["良好", "良好", None]  # an English label is stored in the master's zh
+    first = visits.iloc[0]
+    assert (first["source_file"], first["source_sheet"], first["rep"], first["period"]) == (
+        "张三 第48周.xlsx", "客户回访记录表", "张三", "2026-W48")
+    assert first["source_row"] == 8 and first["consolidated_at"] == NOW and len(first["file_sha256"]) == 64
+    errors = {(i.cell, i.field, i.value): i.zh for i in outcome.errors}
+    assert errors[("A11", "回访日期", "下周")].startswith("不是有效日期")
+    assert "C999 不在客户档案中" in errors[("B12", "客户编号", "C999")]
+    assert "不在可选值中" in errors[("J13", "客户评价", "还行")]
+    # The master's other tables are untouched and still load.
+    assert load_master(master).transactions["amount"].tolist() == [18_500.0, 3_200.0]
+    assert summary_line(result, "en") == "1 files: partial 1; 3 rows added, 0 conflicts"
+
+
+def test_second_run_and_renamed_copy_add_nothing(master: Path, inbox: Path) -> None:
+    content = visit_form("张三", VISITS)
+    (inbox / "a.xlsx").write_bytes(content)
+    consolidate(inbox, master, now=NOW)
+    before = master.read_bytes()
+    (inbox / "sub" ).mkdir()
+    (inbox / "sub" / "renamed copy.xlsx").write_bytes(content)
+    again = consolidate(inbox, master, now="2026-11-24 09:00:00")
+    assert [o.status for o in again.outcomes] == ["duplicate", "duplicate"]
+    assert again.rows_added == 0 and again.written == []
+    assert master.read_bytes() == before
+    assert len(load_store(master).frame("Visits")) == 3
+
+
+def test_resubmission_supersedes_and_keeps_history(master: Path, inbox: Path) -> None:
+    (inbox / "v1.xlsx").write_bytes(visit_form("张三", VISITS))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "v1.xlsx").unlink()
+    (inbox / "v2.xlsx").write_bytes(visit_form("张三", [
+        VISITS[0], {"date": "2026-11-28", "customer_id": "C002", "content": "补充拜访"}]))
+    result = consolidate(inbox, master, now="2026-11-24 09:00:00")
+    assert result.outcomes[0].superseded == "v1.xlsx"
+    store = load_store(master)
+    assert store.frame("Visits")["source_file"].tolist() == ["v2.xlsx", "v2.xlsx"]
+    history = store.frame("SubmissionHistory")
+    assert history["source_file"].tolist() == ["v1.xlsx"] * 3
+    assert '"content":"谈年度返利"' in history["data"].iloc[0]
+    ledger = store.frame("IngestionLedger").set_index("file_name")
+    assert ledger.loc["v1.xlsx", "status"] == "superseded"
+    assert ledger.loc["v1.xlsx", "superseded_by"] == ledger.loc["v2.xlsx", "file_sha256"]
+
+
+def test_strict_rejects_the_whole_file_into_quarantine(master: Path, inbox: Path, tmp_path: Path) -> None:
+    (inbox / "one bad row.xlsx").write_bytes(visit_form("张三", [*VISITS, {"date": "?", "customer_id": "C001"}]))
+    quarantine = tmp_path / "quarantine"
+    result = consolidate(inbox, master, quarantine_dir=quarantine, strict=True, now=NOW)
+    assert result.outcomes[0].status == "rejected" and result.rows_added == 0
+    assert (quarantine / "one bad row.xlsx").read_bytes() == (inbox / "one bad row.xlsx").read_bytes()
+    reason = (quarantine / "one bad row.xlsx.reason.txt").read_text(encoding="utf-8")
+    assert "--strict" in reason and "A11" in reason
+    assert (inbox / "one bad row.xlsx").exists()
+
+
+def test_injected_values_are_kept_as_text(master: Path, inbox: Path) -> None:
+    # A leading CR is covered in test_consolidation_store: openpyxl, playing the rep here, writes a raw CR that
+    # every XML reader turns into LF before we see it (Excel itself writes _x000D_).
+    payloads = ["=HYPERLINK(\"http://evil\",\"点击\")", "+86 138", "-1+2", "@SUM(1)", "\t缩进", "=cmd|' /C calc'!A0",
+                "DDE(\"cmd\";\"/c calc\";\"x\")"]
+    rows = [{"date": "2026-11-23", "customer_id": "C001", "content": p} for p in payloads]
+    (inbox / "inject.xlsx").write_bytes(visit_form("张三", rows))
+    consolidate(inbox, master, now=NOW)
+    sheet = openpyxl.load_workbook(master)["拜访记录"]
+    column = [c.value for c in sheet[1]].index("内容") + 1
+    cells = [sheet.cell(r, column) for r in range(2, 2 + len(payloads))]
+    assert {c.data_type for c in cells} == {"s"}
+    assert [c.value for c in cells] == payloads
+    assert load_store(master).frame("Visits")["content"].tolist() == payloads
+
+
+def test_untouched_parts_stay_byte_identical(master: Path, inbox: Path) -> None:
+    (inbox / "plan.xlsx").write_bytes(fill_form(blank_form("weekly_plan"), header={"rep": "张三", "period": "2026-W48"},
+                                                rows={"plan": [{"day": "周一", "date": "2026-11-23", "activity": "拜访",
+                                                                "customer_id": "C001", "goal": "签年度合同"}]}))
+    before = _parts(master)
+    consolidate(inbox, master, now=NOW)
+    after = _parts(master)
+    changed = {n for n in before if before[n] != after[n]}
+    # The new WeeklyPlans and IngestionLedger tables are listed in the workbook; no existing sheet changed.
+    assert changed == {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"}
+    assert len(set(after) - set(before)) == 6
+    plans = load_store(master).frame("WeeklyPlans")
+    assert plans[["day", "customer_id", "goal"]].values.tolist() == [["周一", "C001", "签年度合同"]]
+    (inbox / "plan.xlsx").unlink()
+    (inbox / "visits.xlsx").write_bytes(visit_form("张三", VISITS))
+    before = _parts(master)
+    consolidate(inbox, master, now=NOW)
+    after = _parts(master)
+    changed = {n for n in before if before[n] != after[n]}
+    # Visits' sheet and table, the ledger's sheet and table (sheets 5 and 10 of this package) and nothing else.
+    assert changed == {"xl/worksheets/sheet5.xml", "xl/tables/table5.xml", "xl/worksheets/sheet10.xml",
+                       "xl/tables/table10.xml"}
+
+
+def test_dry_run_writes_only_the_report(master: Path, inbox: Path, tmp_path: Path) -> None:
+    (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))
+    before = master.read_bytes()
+    report = tmp_path / "report.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--dry-run", "--report", str(report),
+                 "--lang", "en"]) == 0
+    assert master.read_bytes() == before
+    book = openpyxl.load_workbook(report)
+    assert book.sheetnames == ["Summary", "Files", "Errors", "Conflicts"]
+    summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert (summary["Dry run"], summary["accepted"], summary["Rows added"]) == ("yes", 1, 3)
+
+
+def test_report_names_file_sheet_cell_field_value_and_reason(master: Path, inbox: Path, tmp_path: Path) -> None:
+    (inbox / "v.xlsx").write_bytes(visit_form("张三", [{"date": "2026-13-45", "customer_id": "C001"}, *VISITS]))
+    (inbox / "readme.txt").write_text("not a form", encoding="utf-8")
+    result = consolidate(inbox, master, now=NOW)
+    path = write_report(result, tmp_path / "汇总报告.xlsx", "zh")
+    book = openpyxl.load_workbook(path)
+    files = list(book["文件"].iter_rows(min_row=1, values_only=True))
+    assert files[0][:3] == ("文件", "状态", "原因")
+    assert files[1][:3] == ("readme.txt", "拒收", "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）")
+    assert files[2][:2] == ("v.xlsx", "部分接收")
+    errors = list(book["错误"].iter_rows(min_row=2, values_only=True))
+    assert errors[0][:5] == ("v.xlsx", "客户回访记录表", "A8", "回访日期", "2026-13-45")
+    assert errors[0][5].startswith("不是有效日期") and errors[0][6] == "错误"
+
+
+def test_zip_source_and_two_jobs_give_the_same_result(master: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "week48.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("张三/visits.xlsx", visit_form("张三", VISITS))
+        z.writestr("李四/visits.xlsx", visit_form("李四", [{"date": "2026-11-23", "customer_id": "C003"}]))
+        z.writestr("李四/notes.docx", b"PK\x03\x04 not really")
+    result = consolidate(archive, master, jobs=2, now=NOW)
+    statuses = {o.name: o.status for o in result.outcomes}
+    assert statuses == {"张三/visits.xlsx": "accepted", "李四/visits.xlsx": "accepted", "李四/notes.docx": "rejected"}
+    assert sorted(load_store(master).frame("Visits")["rep"]) == ["张三", "张三", "张三", "李四"]
+
+
+def test_forms_filter_skips_other_forms(master: Path, inbox: Path) -> None:
+    (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))
+    result = consolidate(inbox, master, forms=["competitor_report"], now=NOW)
+    assert [(o.status, o.code) for o in result.outcomes] == [("skipped", "not_selected")]
+    assert result.written == []
