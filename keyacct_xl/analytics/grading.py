@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.policy import GradingPolicy, with_settings
-from keyacct_xl.analytics.rules import describe, explain, first_level, level_passes, passes
+from keyacct_xl.analytics.rules import explain, first_level, join_rules, level_passes, passes
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.settings import setting_int
@@ -88,10 +88,8 @@ def _vip_continuation(table: pd.DataFrame, policy: GradingPolicy, chosen: np.nda
     if not keep.any():
         return chosen, reasons
     head = f"{policy.vip_level}（VIP 续任）：" if lang == "zh" else f"{policy.vip_level} (VIP continued): "
-    sep = "，" if lang == "zh" else "; "
-    rows = table.to_dict("records")
-    for i in np.flatnonzero(keep):
-        reasons[i] = head + sep.join(describe(r, rows[i][r.metric], lang) for r in policy.vip_continue)
+    reasons = reasons.copy()
+    reasons[keep] = head + join_rules(policy.vip_continue, table[keep], lang)
     return np.where(keep, vip, chosen), reasons
 
 

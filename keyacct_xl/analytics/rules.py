@@ -61,31 +61,6 @@ def passes(rule: Rule, metrics: pd.DataFrame, *, margin: float = 0.0) -> np.ndar
         return values <= rule.max + abs(rule.max) * margin  # type: ignore[operator]
 
 
-def holds(rule: Rule, value: object) -> bool:
-    """The rule for one value (the scalar twin of ``passes``)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return False
-    if METRICS[rule.metric] is None:
-        return value in rule.allowed
-    if rule.min is not None:
-        return float(value) >= rule.min  # type: ignore[arg-type]
-    return float(value) <= rule.max  # type: ignore[arg-type,operator]
-
-
-def describe(rule: Rule, value: object, lang: Lang) -> str:
-    """``年度销售额 1,234,567 ≥ 1,000,000`` for one customer's value against one rule."""
-    label = metric_label(rule.metric, lang)
-    shown = format_value(rule.metric, value)
-    if shown == "—":
-        return f"{label} {'无数据' if lang == 'zh' else 'no data'}"
-    ok = holds(rule, value)
-    if METRICS[rule.metric] is None:
-        return f"{label} {shown} {'∈' if ok else '∉'} [{', '.join(rule.allowed)}]"
-    if rule.min is not None:
-        return f"{label} {shown} {'≥' if ok else '<'} {format_value(rule.metric, rule.min)}"
-    return f"{label} {shown} {'≤' if ok else '>'} {format_value(rule.metric, rule.max)}"
-
-
 def level_passes(levels: Sequence[Level], metrics: pd.DataFrame) -> np.ndarray:
     """Matrix (levels × customers): True where every rule of the level holds."""
     matrix = np.ones((len(levels), len(metrics)), dtype=bool)
@@ -100,21 +75,66 @@ def first_level(matrix: np.ndarray) -> np.ndarray:
     return np.argmax(matrix, axis=0)
 
 
+def format_column(metric: str, values: pd.Series) -> np.ndarray:
+    """``format_value`` for a whole column at once (the grading of 100,000 customers formats every value)."""
+    if METRICS[metric] is None:
+        return np.array(["—" if v is None or v is pd.NA or v != v else str(v) for v in values.tolist()],
+                        dtype=object)
+    numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+    if metric in _RATES:
+        text = [f"{v:.1%}" for v in numbers.tolist()]
+    elif metric in _MONEY:
+        text = [f"{v:,.0f}" for v in numbers.tolist()]
+    else:
+        text = [f"{v:,.2f}".rstrip("0").rstrip(".") for v in numbers.tolist()]
+    return np.where(np.isnan(numbers), "—", np.array(text, dtype=object)).astype(object)
+
+
+def describe_column(rule: Rule, metrics: pd.DataFrame, lang: Lang) -> np.ndarray:
+    """``describe`` for every row of ``metrics`` at once."""
+    label = metric_label(rule.metric, lang)
+    shown = format_column(rule.metric, metrics[rule.metric])
+    ok = passes(rule, metrics)
+    if METRICS[rule.metric] is None:
+        op, tail = np.where(ok, " ∈ ", " ∉ "), f"[{', '.join(rule.allowed)}]"
+    elif rule.min is not None:
+        op, tail = np.where(ok, " ≥ ", " < "), format_value(rule.metric, rule.min)
+    else:
+        op, tail = np.where(ok, " ≤ ", " > "), format_value(rule.metric, rule.max)
+    text = label + " " + shown + op.astype(object) + tail
+    return np.where(shown == "—", f"{label} {'无数据' if lang == 'zh' else 'no data'}", text).astype(object)
+
+
+def join_rules(rules: Sequence[Rule], metrics: pd.DataFrame, lang: Lang) -> np.ndarray:
+    """Every rule described and joined, per row."""
+    sep = "，" if lang == "zh" else "; "
+    parts = [describe_column(r, metrics, lang) for r in rules]
+    text = parts[0]
+    for part in parts[1:]:
+        text = text + sep + part
+    return text
+
+
 def explain(levels: Sequence[Level], metrics: pd.DataFrame, chosen: np.ndarray, lang: Lang) -> list[str]:
     """Per customer: the rules that gave the chosen level, and the first rule of the level above it that failed."""
-    records = metrics.to_dict("records")
-    sep, miss = ("，", "未达 {}：") if lang == "zh" else ("; ", "not {}: ")
-    out = []
-    for row, index in zip(records, chosen.tolist()):
-        level = levels[index]
-        parts = [describe(r, row[r.metric], lang) for r in level.rules]
-        text = f"{level.grade}：" if lang == "zh" else f"{level.grade}: "
-        text += sep.join(parts) if parts else ("其余客户" if lang == "zh" else "everyone else")
-        if index > 0:
+    out = np.empty(len(metrics), dtype=object)
+    colon = "：" if lang == "zh" else ": "
+    for index, level in enumerate(levels):
+        mask = chosen == index
+        if not mask.any():
+            continue
+        sub = metrics[mask]
+        if level.rules:
+            text = f"{level.grade}{colon}" + join_rules(level.rules, sub, lang)
+        else:
+            text = np.full(len(sub), f"{level.grade}{colon}" + ("其余客户" if lang == "zh" else "everyone else"),
+                           dtype=object)
+        if index > 0 and levels[index - 1].rules:
             above = levels[index - 1]
-            failed = next((r for r in above.rules if not holds(r, row[r.metric])), None)
-            if failed is not None:
-                text += ("；" if lang == "zh" else ". ") + miss.format(above.grade) + describe(
-                    failed, row[failed.metric], lang)
-        out.append(text)
-    return out
+            failed = np.full(len(sub), "", dtype=object)
+            for rule in reversed(above.rules):  # reversed, so the first failing rule is written last and wins
+                failed = np.where(passes(rule, sub), failed, describe_column(rule, sub, lang))
+            lead = f"；未达 {above.grade}：" if lang == "zh" else f". not {above.grade}: "
+            text = np.where(failed != "", text + lead + failed, text)
+        out[mask] = text
+    return out.tolist()
