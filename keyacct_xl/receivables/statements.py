@@ -8,6 +8,7 @@ perspective), so a returned copy can be reconciled directly.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -40,11 +41,11 @@ class StatementData:
 def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``2026-10`` (or ``2026年10月``) as the first and last day of that month."""
     cleaned = str(text).strip().replace("年", "-").replace("月", "").replace("/", "-").replace(".", "-")
-    try:
-        period = pd.Period(cleaned, freq="M")
-    except ValueError:
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", cleaned)
+    if not match or not 1 <= int(match[2]) <= 12:
         raise InputError(f"--period {text!r}: give a month such as 2026-10",
-                         f"--period {text!r} 无效：请填写月份，例如 2026-10") from None
+                         f"--period {text!r} 无效：请填写月份，例如 2026-10")
+    period = pd.Period(year=int(match[1]), month=int(match[2]), freq="M")
     return period.start_time, period.end_time.normalize()
 
 

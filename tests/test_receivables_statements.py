@@ -1,0 +1,143 @@
+"""Customer statements and master-based reconciliation on a small demo company, read back three ways."""
+
+from __future__ import annotations
+
+import re
+
+import openpyxl
+import pandas as pd
+import pytest
+import python_calamine as calamine
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.demo.company import generate_demo
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+from keyacct_xl.receivables.demo_statement import pick_customer, write_returned_statement
+from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.master_lines import master_lines, statement_period
+from keyacct_xl.receivables.reconcile import reconcile
+from keyacct_xl.receivables.statement_reader import read_statement
+from keyacct_xl.receivables.statements import parse_period
+
+PERIOD = "2026-10"
+UTF8_CSV = "csv:Text - txt - csv (StarCalc):44,34,76"  # comma, double quote, UTF-8
+
+
+@pytest.fixture(scope="module")
+def master_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rx") / "master.xlsx"
+    save_master(generate_demo(seed=7, customers=40, lang="zh"), path, backup=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def master(master_path):
+    return load_master(master_path)
+
+
+def busiest(master) -> str:
+    start, end = parse_period(PERIOD)
+    return pick_customer(master, start=start, end=end)
+
+
+def test_parse_period():
+    assert parse_period("2026年2月") == (pd.Timestamp("2026-02-01"), pd.Timestamp("2026-02-28"))
+    with pytest.raises(InputError, match="--period"):
+        parse_period("October")
+
+
+def test_statement_reads_back_and_agrees_with_the_ledger(master_path, master, tmp_path):
+    cid = busiest(master)
+    assert main(["statement", str(master_path), "--customer", cid, "--period", PERIOD, "--out", str(tmp_path)]) == 0
+    path = tmp_path / f"对账单_{cid}_{PERIOD}.xlsx"
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "portrait"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "客户往来对账单" in texts and "期初余额" in texts and "期末余额" in texts
+    assert any("客户签章" in t for t in texts) and any("差异说明" in t for t in texts)
+    ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=parse_period(PERIOD)[1])
+    expected = round(float(ledger.balance()[cid]), 2)
+    # Our own statement, read back as a statement file, closes at the ledger's balance.
+    ours = read_statement(path, perspective="ours")
+    assert ours.closing == pytest.approx(expected)
+    assert round(ours.opening + ours.lines["amount"].sum(), 2) == pytest.approx(expected)
+    grid = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert any(cid in row for row in grid)
+    # Reconciling it with the master: everything matches, nothing left.
+    start, end = parse_period(PERIOD)
+    result = reconcile(master_lines(master, cid, start=start, end=end), ours)
+    assert set(result.table["status"]) == {"matched"} and result.remainder == 0
+
+
+@pytest.mark.libreoffice
+def test_statement_and_ageing_open_in_libreoffice(master_path, master, tmp_path, libreoffice):
+    cid = busiest(master)
+    main(["statement", str(master_path), "--customer", cid, "--period", PERIOD, "--out", str(tmp_path)])
+    pdf = libreoffice(tmp_path / f"对账单_{cid}_{PERIOD}.xlsx", "pdf")
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 (\d+)\.\d+ (\d+)\.\d+", pdf.read_bytes())
+    assert boxes and set(boxes) == {(b"595", b"841")}  # A4 portrait, 210 x 297 mm in points
+    main(["ageing", str(master_path), "--out", str(tmp_path / "ageing.xlsx")])
+    csv = libreoffice(tmp_path / "ageing.xlsx", UTF8_CSV).read_text(encoding="utf-8")
+    assert "customer_id" in csv and "合计" in csv
+
+
+def test_all_writes_one_file_per_customer_with_a_balance(master_path, master, tmp_path, capsys):
+    assert main(["statement", str(master_path), "--all", "--period", PERIOD, "--out", str(tmp_path),
+                 "--lang", "en"]) == 0
+    end = parse_period(PERIOD)[1]
+    ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=end)
+    with_balance = {c for c, b in ledger.balance().items() if round(b, 2) != 0}
+    written = {p.name.split("_")[1] for p in tmp_path.glob("statement_*.xlsx")}
+    assert written == with_balance and written
+    assert f"statements: {len(written)} written" in capsys.readouterr().out
+
+
+def test_demo_returned_statement_planted_differences(master_path, master, tmp_path):
+    start, end = parse_period(PERIOD)
+    cid = busiest(master)
+    planted = write_returned_statement(master, cid, tmp_path / "returned.xlsx", start=start, end=end)
+    theirs = read_statement(tmp_path / "returned.xlsx")
+    first, last = statement_period(theirs)
+    assert (first, last) == (start, end)
+    ours = master_lines(master, cid, start=first, end=last)
+    result = reconcile(ours, theirs, lang="en")
+    table = result.table
+    split = table[table["ours_ref"] == planted.split_payment].iloc[0]
+    assert split["status"] == "matched" and len(split["theirs_row"].split(";")) == 2
+    transit = table[table["ours_ref"] == planted.in_transit].iloc[0]
+    assert transit["status"] == "only_ours" and "in transit" in transit["hint"]
+    typo = table[table["ours_ref"] == planted.typo].iloc[0]
+    assert typo["status"] == "amount_mismatch" and typo["theirs_amount"] == planted.typo_amount
+    assert "typo" in typo["hint"]
+    dup = table[table["status"] == "only_theirs"]
+    assert len(dup) == 1 and "duplicate" in dup.iloc[0]["hint"]
+    assert result.remainder == 0 and not result.problems
+    # Every line of both sides once; master rows name the sheet.
+    ours_rows = sorted(r for cell in table["ours_row"] for r in cell.split(";") if r)
+    assert ours_rows == sorted(r for cell in ours.lines["row"] for r in cell.split(";"))
+    assert all(r.startswith(("销售明细!", "收款记录!")) for r in ours_rows)
+
+
+def test_master_rows_are_the_excel_rows(master_path, master):
+    cid = busiest(master)
+    lines = master_lines(master, cid)
+    label = lines.lines[lines.lines["kind"] == "invoice"].iloc[0]["row"].split(";")[0]
+    sheet_name, row = label.split("!")
+    sheet = openpyxl.load_workbook(master_path, read_only=True)[sheet_name]
+    values = next(sheet.iter_rows(min_row=int(row), max_row=int(row), values_only=True))
+    assert cid in values
+
+
+def test_cli_reconcile_against_master_needs_customer(master_path, master, tmp_path, capsys):
+    start, end = parse_period(PERIOD)
+    cid = busiest(master)
+    write_returned_statement(master, cid, tmp_path / "returned.xlsx", start=start, end=end)
+    assert main(["reconcile", str(master_path), str(tmp_path / "returned.xlsx")]) == 2
+    assert "--customer" in capsys.readouterr().err
+    out = tmp_path / "r.xlsx"
+    assert main(["reconcile", str(master_path), str(tmp_path / "returned.xlsx"), "--customer", cid,
+                 "--out", str(out), "--lang", "en"]) == 0
+    assert "amount_mismatch 1, only_ours 1, only_theirs 1" in capsys.readouterr().out
