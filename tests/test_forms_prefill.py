@@ -169,6 +169,10 @@ def test_cli_generates_prefilled_files_and_reports_errors(tmp_path: Path, master
     statement = openpyxl.load_workbook(out / "account_statement_C001_2026-11.xlsx")
     (_, cell), = statement.defined_names["f_closing_balance"].destinations
     assert statement.worksheets[0][cell.replace("$", "")].value == 1200
+    # Totals carry their value for programs that do not recalculate on open.
+    cached = openpyxl.load_workbook(out / "account_statement_C001_2026-11.xlsx", data_only=True).worksheets[0]
+    total_row = int(cached.tables["t_lines"].ref.split(":")[1][1:]) + 1
+    assert (cached[f"D{total_row}"].value, cached[f"E{total_row}"].value) == (2500, 1500)
     capsys.readouterr()
     assert main(["forms", "generate", "visit_record", "--master", str(master_file), "--rep", "王五",
                  "--out", str(out)]) == 2

@@ -9,6 +9,7 @@ import yaml
 
 from keyacct_xl.errors import InputError, SpecError
 from keyacct_xl.forms.catalog import form_ids, forms_dir, load_catalog, load_form, shared_lists
+from keyacct_xl.forms.formula import evaluate, excel_formula
 from keyacct_xl.forms.spec import load_spec, parse_spec
 
 FIXED_IDS = {"customer_card", "quotation", "visit_record", "weekly_plan", "competitor_report"}
@@ -120,3 +121,15 @@ def test_unknown_form_id_lists_the_valid_ones() -> None:
 def test_shared_lists_are_found_in_the_installed_templates() -> None:
     assert (forms_dir() / "customer_card.yaml").is_file()
     assert len(shared_lists()["industry"]) == 19
+
+
+def test_formulas_are_arithmetic_over_columns() -> None:
+    assert evaluate("{qty}*{price}", {"qty": 3, "price": 2.5}) == 7.5
+    assert evaluate("({a}+{b})/{c}", {"a": 1, "b": 3, "c": 0}) is None
+    assert evaluate("{a}-{b}", {"a": 1, "b": None}) is None
+    assert excel_formula("{a}/{b}", {"a": "C5", "b": "D5"}) == '=IF(COUNT(C5,D5)=0,"",C5/D5)'
+    for bad in ("{a}**2", "__import__('os')", "{a} +", "a*2"):
+        raw = _minimal()
+        raw["sections"][1]["fields"][2]["formula"] = bad.replace("{a}", "{qty}")
+        with pytest.raises(SpecError, match=r"^mini\.yaml: sections\[1\]\.fields\[2\]\.formula: "):
+            parse_spec(raw, file="mini.yaml")

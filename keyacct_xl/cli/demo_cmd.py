@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from keyacct_xl.forms.demo_step import forms_demo
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.writer import save_master
@@ -16,6 +17,7 @@ from keyacct_xl.receivables.demo_step import receivables_demo
 DemoStep = Callable[[Path, Path, argparse.Namespace], list[str]]
 DEMO_STEPS: list[DemoStep] = []
 DEMO_STEPS.append(receivables_demo)
+DEMO_STEPS.append(forms_demo)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

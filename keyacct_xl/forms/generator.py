@@ -21,6 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.forms.formats import FormFormats
+from keyacct_xl.forms.formula import evaluate, excel_formula
 from keyacct_xl.forms.instructions import write_instructions
 from keyacct_xl.forms.layout import (
     LISTS_SHEET,
@@ -46,7 +47,6 @@ from keyacct_xl.forms.validation import field_validation, needs_list_sheet
 from keyacct_xl.master.writer import FIXED_CREATED
 
 TABLE_STYLE = "Table Style Light 9"
-_FORMULA_REF = "{%s}"
 # Rough width of one character in column-width units: CJK glyphs take two.
 _WIDE_FROM = 0x2E80
 
@@ -199,17 +199,12 @@ class _FormWriter:
 
     def _formula_column(self, place: TablePlace, col: int, spec: FieldSpec) -> None:
         keys = [f.key for f in place.section.fields]
-        for row in range(place.first_row, place.last_row + 1):
-            expr = spec.formula or ""
-            refs = []
-            for key in keys:
-                if _FORMULA_REF % key in expr:
-                    ref = xl_rowcol_to_cell(row, keys.index(key))
-                    expr = expr.replace(_FORMULA_REF % key, ref)
-                    refs.append(ref)
-            # Blank lines stay blank on paper instead of printing 0.
-            self.sheet.write_formula(row, col, f'=IF(COUNT({",".join(refs)})=0,"",{expr})',
-                                     self.formats.computed(spec.type), "")
+        rows = list(self.data.rows.get(place.section.id, ()))
+        for i, row in enumerate(range(place.first_row, place.last_row + 1)):
+            cells = {key: xl_rowcol_to_cell(row, keys.index(key)) for key in keys}
+            value = evaluate(spec.formula or "", rows[i]) if i < len(rows) else None
+            self.sheet.write_formula(row, col, excel_formula(spec.formula or "", cells),
+                                     self.formats.computed(spec.type), "" if value is None else value)
 
     def _totals(self, place: TablePlace) -> None:
         fields = place.section.fields
@@ -218,11 +213,15 @@ class _FormWriter:
         row = place.total_row
         self.sheet.write_string(row, label_col, text_for(Text("合计", "Total"), self.lang, " "),
                                 self.formats.total_label())
+        rows = list(self.data.rows.get(place.section.id, ()))
         for col, spec in enumerate(fields):
             if spec.total:
                 top = xl_rowcol_to_cell(place.first_row, col)
                 bottom = xl_rowcol_to_cell(place.last_row, col)
-                self.sheet.write_formula(row, col, f"=SUM({top}:{bottom})", self.formats.computed(spec.type), 0)
+                # The cached total is what Excel will compute, for readers that do not recalculate.
+                values = [evaluate(spec.formula, r) if spec.formula else r.get(spec.key) for r in rows]
+                total = sum(float(v) for v in values if isinstance(v, (int, float)) and v == v)
+                self.sheet.write_formula(row, col, f"=SUM({top}:{bottom})", self.formats.computed(spec.type), total)
 
     def _notes(self) -> None:
         if self.layout.notes_row is None:

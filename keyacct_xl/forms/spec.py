@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from keyacct_xl.errors import SpecError
+from keyacct_xl.forms.formula import check_formula, formula_refs
 from keyacct_xl.master.schema import TABLES_BY_NAME
 
 FieldType = Literal["text", "integer", "number", "money", "percent", "date", "time", "choice", "multi_choice",
@@ -27,7 +28,6 @@ Orientation = Literal["portrait", "landscape"]
 # Fields every title block can carry (rep, period, fill date); spec fields may not reuse these keys.
 TITLE_FIELDS: tuple[str, ...] = ("rep", "period", "fill_date")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_FORMULA_REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -327,10 +327,15 @@ def _check_section(section: SectionSpec, where: _Where) -> None:
             raise at.fail("formula and total are only allowed in tables", "formula 和 total 只能用于表格列")
         if section.kind == "table" and f.lines > 1:
             raise at.at("lines").fail("lines is only allowed on header fields", "lines 只能用于表头字段")
-        for ref in _FORMULA_REF.findall(f.formula or ""):
+        for ref in formula_refs(f.formula or ""):
             if ref not in keys or ref == f.key:
                 raise at.at("formula").fail(f"{{{ref}}} is not another column of this table",
                                             f"{{{ref}}} 不是本表的其他列")
+        if f.formula:
+            try:
+                check_formula(f.formula)
+            except ValueError as exc:
+                raise at.at("formula").fail(str(exc), f"公式只能使用 + - * / ( )、{{列}} 和数字（{exc}）") from None
 
 
 def load_lists(path: Path) -> dict[str, tuple[Choice, ...]]:

@@ -1,0 +1,64 @@
+"""The forms step of ``keyacct-xl demo``: every blank form, and a pre-filled set for two reps."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.forms.catalog import load_catalog, load_form
+from keyacct_xl.forms.generator import write_form
+from keyacct_xl.forms.prefill import prefill, rep_customers
+from keyacct_xl.i18n import pick
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+
+
+def _name(*parts: str) -> str:
+    return "_".join(parts) + ".xlsx"
+
+
+def demo_reps(master: Master, count: int = 2) -> list[str]:
+    """The ``count`` reps with the most customers (ties by name), for a deterministic demo."""
+    counts = master.customers["rep"].dropna().astype(str).value_counts()
+    return sorted(counts.index, key=lambda rep: (-counts[rep], rep))[:count]
+
+
+def _top_customer(master: Master, rep: str) -> str:
+    own = set(rep_customers(master, rep)["customer_id"])
+    sales = master.transactions[master.transactions["customer_id"].isin(own)]
+    return str(sales.groupby("customer_id")["amount"].sum().sort_values(ascending=False, kind="stable").index[0])
+
+
+def forms_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:
+    """Write out/forms/blank/*.xlsx and out/forms/<rep>/ pre-filled plans, visit records, cards and statements."""
+    master = load_master(master_path)
+    company = str(master.settings.get("company_name", ""))
+    blank = out_dir / "forms" / "blank"
+    blank.mkdir(parents=True, exist_ok=True)
+    specs = load_catalog()
+    for spec in specs:
+        write_form(blank / f"{spec.id}.xlsx", spec, lang=args.lang, company=company)
+    last = pd.Timestamp(master.transactions["date"].max())
+    year, week, _ = last.isocalendar()
+    week_text, month_text = f"{year}-W{week:02d}", f"{last.year}-{last.month:02d}"
+    lines = [pick(args.lang, f"空白表单：{len(specs)} 份 → {blank}", f"blank forms: {len(specs)} → {blank}")]
+    for rep in demo_reps(master):
+        folder = out_dir / "forms" / rep
+        folder.mkdir(parents=True, exist_ok=True)
+        customer = _top_customer(master, rep)
+        jobs = [("weekly_plan", {"rep": rep, "period": week_text}), ("visit_record", {"rep": rep}),
+                ("customer_card", {"customer": customer}),
+                ("account_statement", {"customer": customer, "period": month_text})]
+        due = 0
+        for form_id, options in jobs:
+            spec = load_form(form_id)
+            data = prefill(spec, master, **options)
+            write_form(folder / _name(form_id, *options.values()), spec, lang=args.lang, company=company, data=data)
+            due = len(data.rows["plan"]) if form_id == "weekly_plan" else due
+        lines.append(pick(args.lang,
+                          f"  {rep}：{week_text} 周计划列出 {due} 个到期客户；另有回访记录、{customer} 资料卡和对账单",
+                          f"  {rep}: {week_text} plan lists {due} customers due; visit record, card and "
+                          f"statement for {customer}"))
+    return lines
