@@ -1,5 +1,7 @@
 """Customer cards: the only way a new customer enters the archive, and field updates for known ones.
 
+The card's contact lines are merged like any form line once the card is applied (keyacct_xl.consolidate.merge).
+
 A known customer's empty fields are filled from the card; a field the archive already holds with another
 value is a conflict, listed, and the archive keeps its value until someone decides. A card for a customer
 another rep looks after is flagged and not applied. A "new" customer that resembles an archive customer
@@ -23,7 +25,6 @@ from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.parsing import is_blank
 
 CUSTOMERS = MERGED_TABLES["Customers"]
-CONTACTS = MERGED_TABLES["Contacts"]
 NEW_CUSTOMER_GRADE = "C"
 Provenance = Callable[[FileOutcome, str, "int | None"], dict[str, object]]
 
@@ -81,26 +82,16 @@ class CardMerger:
             self._index = CustomerIndex(self.store.frame(CUSTOMERS.name))
         return self._index
 
-    def apply(self, outcome: FileOutcome, spec: FormSpec, provenance: Provenance) -> None:
-        """Create or update the card's customer, then add its contacts."""
+    def apply(self, outcome: FileOutcome, spec: FormSpec, provenance: Provenance) -> bool:
+        """Create or update the card's customer; False when the card is not applied (its contacts neither)."""
         fields = {f.maps_to.split(".", 1)[1]: f.key for f in spec.header_fields
                   if (f.maps_to or "").startswith("Customers.")}
         values = {col: outcome.header.get(key) for col, key in fields.items()}
         values = {k: v for k, v in values.items() if not is_blank(v)}
         cid = str(outcome.key)
         if cid in self.owners:
-            if not self._update(outcome, cid, values):
-                return
-        elif not self._create(outcome, cid, values, provenance):
-            return
-        contacts = [{**{k: v for k, v in r.values.items() if k in CONTACTS.keys}, "customer_id": cid,
-                     **provenance(outcome, r.sheet, r.row)}
-                    for r in outcome.rows if r.ok and r.section == "contacts"]
-        if contacts:
-            frames = self.store.frames
-            frames[CONTACTS.name] = append_rows(frames[CONTACTS.name], contacts, CONTACTS)
-            self.changed.add(CONTACTS.name)
-            outcome.rows_added += len(contacts)
+            return self._update(outcome, cid, values)
+        return self._create(outcome, cid, values, provenance)
 
     def _update(self, outcome: FileOutcome, cid: str, values: dict[str, object]) -> bool:
         owner = self.owners[cid]
@@ -109,24 +100,27 @@ class CardMerger:
                 "owner", outcome.name, cid, "rep", owner, outcome.rep,
                 f"card for {cid}, a customer {owner} looks after: not applied",
                 f"客户 {cid} 由 {owner} 负责，此资料卡未应用"))
-            outcome.status, outcome.code = "partial", "owner"
-            outcome.reason_en, outcome.reason_zh = f"customer {cid} belongs to {owner}", f"客户 {cid} 属于 {owner}"
+            outcome.reject("owner", f"customer {cid} is looked after by {owner}: card listed in Conflicts",
+                           f"客户 {cid} 由 {owner} 负责：资料卡已列入冲突")
             return False
         frame = self.store.frames[CUSTOMERS.name]
         index = frame.index[frame["customer_id"].astype(str) == cid][0]
+        filled = 0
         for column, value in values.items():
-            if column in ("customer_id",):
+            if column == "customer_id":
                 continue
             current = frame.at[index, column] if column in frame.columns else None
             if is_blank(current) or current is pd.NA:
                 frame.loc[index, column] = value
-                self.changed.add(CUSTOMERS.name)
+                filled += 1
             elif not _same(current, value):
                 self.conflicts.append(Conflict(
                     "value", outcome.name, cid, column, _shown(current), _shown(value),
                     "the archive keeps its value until someone decides", "档案保留原值，待人工确认"))
-        self.store.frames[CUSTOMERS.name] = frame
-        outcome.rows_added += 1 if CUSTOMERS.name in self.changed else 0
+        if filled:
+            self.store.frames[CUSTOMERS.name] = frame
+            self.changed.add(CUSTOMERS.name)
+            outcome.rows_added += 1
         return True
 
     def _create(self, outcome: FileOutcome, cid: str, values: dict[str, object], provenance: Provenance) -> bool:

@@ -62,6 +62,19 @@ def normalize_tax_id(tax_id: object) -> str:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(tax_id or ""))).upper()
 
 
+def name_score(a: str, b: str, *, score_cutoff: float | None = None) -> float:
+    """Similarity 0-100 of two normalized names; one inside the other (a city left in front) scores 95.
+
+    The containment rule needs both names of 4+ characters and the shorter at least 60 % of the longer, so
+    华强 does not match every 深圳华强... company.
+    """
+    score = fuzz.ratio(a, b)
+    short, long_ = sorted((len(a), len(b)))
+    if short >= 4 and short / long_ >= 0.6 and (a in b or b in a):
+        score = max(score, 95.0)
+    return score if score_cutoff is None or score >= score_cutoff else 0.0
+
+
 class CustomerIndex:
     """The archive's customers prepared once for many lookups."""
 
@@ -89,13 +102,13 @@ class CustomerIndex:
             return self._match(self.phones[tel], 95.0, "phone")
         wanted = normalize_name(name)
         if wanted:
-            best = process.extractOne(wanted, self.norm_names, scorer=fuzz.ratio, score_cutoff=NAME_THRESHOLD)
+            best = process.extractOne(wanted, self.norm_names, scorer=name_score, score_cutoff=NAME_THRESHOLD)
             if best is not None:
                 return self._match(best[2], best[1], "name")
         place = normalize_name(address) if isinstance(address, str) else ""
         if place and wanted:
             for _, score, i in process.extract(place, self.norm_addresses, scorer=fuzz.ratio,
                                                score_cutoff=ADDRESS_THRESHOLD, limit=5):
-                if fuzz.ratio(wanted, self.norm_names[i]) >= ADDRESS_NAME_FLOOR:
+                if name_score(wanted, self.norm_names[i]) >= ADDRESS_NAME_FLOOR:
                     return self._match(i, score, "address")
         return None

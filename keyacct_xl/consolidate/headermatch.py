@@ -2,6 +2,7 @@
 
 A sheet row holding most of a form table's column labels (zh, en or bilingual) identifies the form; the rows
 below it, up to the first blank row, are its lines; header fields are read from the cell right of their label.
+The table must show every required column and at least 40 % of all its columns; the best share wins.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.xlsx.ooxml import column_letter
 
-MIN_SHARE = 0.6  # at least 60 % of a table's columns must be recognized
+# A retyped table keeps the columns that matter: every required one, and at least 40 % (3+) of all.
+MIN_SHARE = 0.4
+MIN_COLUMNS = 3
 MAX_SCAN_ROWS = 20_000
 _LABEL_REACH = 6  # how far right of a label its value may sit (merged input cells)
 
@@ -53,7 +56,9 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
         for spec in specs.values():
             for section in spec.tables[:1]:
                 r, found, share = _header_row(rows, section.fields)
-                if share >= MIN_SHARE and (best is None or share > best[0]):
+                complete = all(f.key in found for f in section.fields if f.required)
+                enough = share >= MIN_SHARE and len(found) >= MIN_COLUMNS
+                if complete and enough and (best is None or share > best[0]):
                     best = (share, spec.id, sheet, r, found, rows)
     if best is None:
         raise Rejection("not_form", "not a form: no _meta sheet and no sheet whose headers match a form",

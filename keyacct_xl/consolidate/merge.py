@@ -68,9 +68,9 @@ class Merger:
             return
         self._supersede(outcome)
         if route.form_id == "customer_card":
-            self.cards.apply(outcome, spec, self._provenance)
+            applied = self.cards.apply(outcome, spec, self._provenance)
             self.changed.update(self.cards.changed)
-            if outcome.status not in LIVE:
+            if not applied:
                 return
         elif route.header_table:
             self._add(route.header_table, [self._header_row(outcome, spec, route.header_table)])

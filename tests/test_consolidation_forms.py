@@ -1,0 +1,159 @@
+"""Consolidating customer cards, competitor reports, quotations and retyped forms (no _meta)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.writer import save_master
+
+NOW = "2026-11-23 18:00:00"
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    m = Master.empty()
+    m.customers = pd.DataFrame({
+        "customer_id": ["C001", "C002", "C003"],
+        "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
+        "rep": ["张三", "张三", "李四"], "city": ["广州", None, "东莞"],
+        "phone": ["020-83331234", None, "0769-22220000"]})
+    return save_master(m, tmp_path / "master.xlsx", backup=False)
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    return folder
+
+
+def card(rep: str, header: dict, contacts: list[dict] | None = None) -> bytes:
+    return fill_form(blank_form("customer_card"), header={"rep": rep, "fill_date": "2026-11-20", **header},
+                     rows={"contacts": contacts or []})
+
+
+def test_new_customer_card_creates_customer_and_contacts(master: Path, inbox: Path) -> None:
+    (inbox / "new.xlsx").write_bytes(card("张三", {
+        "customer_id": "C100", "name": "中山美佳日用品有限公司", "city": "中山", "phone": "0760-88881111",
+        "enterprise_nature": "私营企业", "credit_limit": "5万", "registered_capital": 200},
+        [{"name": "陈经理", "title": "采购经理", "phone": "13800138000"}]))
+    result = consolidate(inbox, master, now=NOW)
+    assert result.outcomes[0].status == "accepted"
+    store = load_store(master)
+    new = store.frame("Customers").set_index("customer_id").loc["C100"]
+    assert (new["name"], new["rep"], new["grade"]) == ("中山美佳日用品有限公司", "张三", "C")
+    assert new["credit_limit"] == 50_000.0
+    assert new["source_file"] == "new.xlsx"
+    contacts = store.frame("Contacts")
+    assert contacts[["customer_id", "name", "title"]].values.tolist() == [["C100", "陈经理", "采购经理"]]
+    # A card field with no master column is kept in the ledger's header data, not lost.
+    assert '"registered_capital":200' in store.frame("IngestionLedger")["header"].iloc[0]
+
+
+def test_card_for_known_customer_fills_blanks_and_lists_conflicts(master: Path, inbox: Path) -> None:
+    (inbox / "update.xlsx").write_bytes(card("张三", {"customer_id": "C001", "name": "广州华强贸易有限公司",
+                                                      "city": "佛山", "address": "天河路 1 号"}))
+    result = consolidate(inbox, master, now=NOW)
+    customers = load_store(master).frame("Customers").set_index("customer_id")
+    assert customers.loc["C001", "address"] == "天河路 1 号"  # blank in the archive: filled
+    assert customers.loc["C001", "city"] == "广州"  # the archive keeps its value until someone decides
+    [conflict] = result.conflicts
+    assert (conflict.kind, conflict.customer_id, conflict.field, conflict.master_value, conflict.submitted_value) == (
+        "value", "C001", "city", "广州", "佛山")
+
+
+def test_card_for_another_reps_customer_is_flagged(master: Path, inbox: Path) -> None:
+    (inbox / "poach.xlsx").write_bytes(card("张三", {"customer_id": "C003", "name": "东莞新世纪超市",
+                                                     "address": "东城大道"}))
+    result = consolidate(inbox, master, now=NOW)
+    assert [(c.kind, c.master_value, c.submitted_value) for c in result.conflicts] == [("owner", "李四", "张三")]
+    assert (result.outcomes[0].status, result.outcomes[0].code) == ("rejected", "owner")
+    assert pd.isna(load_store(master).frame("Customers").set_index("customer_id").loc["C003", "address"])
+
+
+def test_probable_duplicate_customer_is_not_created(master: Path, inbox: Path, tmp_path: Path) -> None:
+    (inbox / "dup.xlsx").write_bytes(card("王五", {"customer_id": "N001", "name": "广州市华强贸易 有限公司"}))
+    (inbox / "dup-phone.xlsx").write_bytes(card("王五", {"customer_id": "N002", "name": "新名字商行",
+                                                         "phone": "(0769) 2222-0000"}))
+    result = consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW)
+    found = {c.file: (c.customer_id, c.field, c.score) for c in result.conflicts if c.kind == "duplicate"}
+    assert found == {"dup.xlsx": ("C001", "name", 95.0), "dup-phone.xlsx": ("C003", "phone", 95.0)}
+    assert {o.status for o in result.outcomes} == {"rejected"}
+    assert set(load_store(master).frame("Customers")["customer_id"]) == {"C001", "C002", "C003"}
+    assert "C001" in (tmp_path / "q" / "dup.xlsx.reason.txt").read_text(encoding="utf-8")
+
+
+def test_competitor_report_lines_take_header_city_and_period(master: Path, inbox: Path) -> None:
+    form = fill_form(blank_form("competitor_report"),
+                     header={"rep": "李四", "period": "2026-11", "city": "东莞", "product_category": "润滑油"},
+                     rows={"competitors": [{"competitor": "长城", "product": "46# 液压油", "price": "¥1,780",
+                                            "market_share": "15%"},
+                                           {"competitor": "美孚", "price": "1850元"}]})
+    (inbox / "competitors.xlsx").write_bytes(form)
+    consolidate(inbox, master, now=NOW)
+    frame = load_store(master).frame("Competitors")
+    assert frame[["competitor", "city", "category", "price", "rep"]].values.tolist() == [
+        ["长城", "东莞", "润滑油", 1780.0, "李四"], ["美孚", "东莞", "润滑油", 1850.0, "李四"]]
+    assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-01"] * 2
+    assert frame["估计份额"].tolist()[0] == "0.15"  # a form column without a master column is kept, as text
+
+
+def test_quotation_header_and_lines(master: Path, inbox: Path) -> None:
+    form = fill_form(blank_form("quotation"), header={
+        "rep": "张三", "quote_no": "Q2026-118", "quote_date": "2026-11-20", "customer_id": "C002",
+        "quoted_by": "张三", "cert_business_licence": "是"},
+        rows={"items": [{"product": "46# 抗磨液压油", "pack": "200L", "qty": 3, "unit_price": "1,850.00"}]})
+    (inbox / "quote.xlsx").write_bytes(form)
+    result = consolidate(inbox, master, now=NOW)
+    assert result.outcomes[0].status == "accepted"
+    store = load_store(master)
+    quote = store.frame("Quotations").iloc[0]
+    assert (quote["quote_no"], quote["customer_id"], quote["quoted_by"]) == ("Q2026-118", "C002", "张三")
+    line = store.frame("QuotationLines").iloc[0]
+    # The amount column is a formula the rep's program left without a cached result: computed from the spec.
+    assert (line["quote_no"], line["customer_id"], line["qty"], line["amount"]) == ("Q2026-118", "C002", 3.0, 5550.0)
+    assert '"cert_business_licence":"是"' in store.frame("IngestionLedger")["header"].iloc[0]
+
+
+def test_quotation_for_unknown_customer_is_rejected(master: Path, inbox: Path) -> None:
+    form = fill_form(blank_form("quotation"), header={"rep": "张三", "quote_no": "Q1", "quote_date": "2026-11-20",
+                                                      "customer_id": "C404", "quoted_by": "张三"},
+                     rows={"items": [{"product": "齿轮油", "qty": 1, "unit_price": 100}]})
+    (inbox / "q.xlsx").write_bytes(form)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.code) == ("rejected", "unknown_customer")
+
+
+def test_retyped_form_without_meta_is_accepted_with_a_warning(master: Path, inbox: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["业务员", "张三", "期间", "2026-W48"])
+    sheet.append([])
+    sheet.append(["回访日期", "客户编号", "客户名称", "拜访对象", "方式", "回访记录", "客户评价"])
+    sheet.append(["2026-11-23", "C001", "华强", "刘总", "电话", "确认订单", "良好"])
+    sheet.append(["2026-11-24", "C002", "永利", "", "面谈", "看新厂房", "一般"])
+    book.save(inbox / "自己做的表.xlsx")
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.form_id, outcome.rep, outcome.period) == (
+        "accepted", "visit_record", "张三", "2026-W48")
+    assert any("没有 _meta" in i.zh and i.severity == "warning" for i in outcome.issues)
+    visits = load_store(master).frame("Visits")
+    assert visits[["customer_id", "content", "source_row"]].values.tolist() == [["C001", "确认订单", 4],
+                                                                               ["C002", "看新厂房", 5]]
+
+
+def test_workbook_that_is_no_form_is_rejected(master: Path, inbox: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["产品", "库存"])
+    book.save(inbox / "库存.xlsx")
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.code) == ("rejected", "not_form")
+    assert outcome.reason_zh.startswith("不是表单")
