@@ -66,8 +66,8 @@ def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: M
                 if lang == "zh" else
                 f"new customer ({{}} months < {new_months}): {policy.new_customer_grade} until reviewed after "
                 f"{new_months} months")
-    shown = [("—" if np.isnan(m) else f"{m:.0f}") for m in months]
-    reasons = np.where(is_new, [new_note.format(m) for m in shown], reasons)
+    reasons = reasons.copy()
+    reasons[is_new] = [new_note.format("—" if np.isnan(m) else f"{m:.0f}") for m in months[is_new].tolist()]
     table["proposed_grade"] = proposed
     table["change"] = _change(table["current_grade"], proposed, grades, is_new, policy.vip_level)
     table["upgrade_candidate"] = _upgrade_candidates(table, levels, chosen, policy.upgrade_margin) & ~is_new
