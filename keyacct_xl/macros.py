@@ -21,7 +21,12 @@ def run_from_excel(name: str) -> None:
 
     from keyacct_xl.bridge.excel import XlwingsBridge
 
-    book = xw.Book.caller()
+    # RunPython from an add-in reports the add-in itself as the caller (xlwings.bas passes ThisWorkbook):
+    # the master is the workbook the user clicked in, the active one of the caller's Excel.
+    book = xw.Book.caller().app.books.active
+    if book.name.lower().endswith(".xlam"):
+        book.app.alert("请先切换到客户档案总表 / activate the master workbook, then click again", title="Key Accounts")
+        return
     # The master's sheet names tell its language (zh 客户档案, en Customers).
     lang = "en" if "Customers" in [s.name for s in book.sheets] else "zh"
     bridge = XlwingsBridge(book, lang=lang)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from keyacct_xl import __version__
 from keyacct_xl.cli import (
     abc_cmd,
+    addin_cmd,
     ageing_cmd,
     analyze_cmd,
     consolidate_cmd,
@@ -26,7 +27,7 @@ from keyacct_xl.errors import KeyacctError
 
 # Each module has register(subparsers, common); later commands add themselves here.
 COMMAND_MODULES = [demo_cmd, master_cmd, ageing_cmd, forms_cmd, reconcile_cmd, rfm_cmd, abc_cmd, grade_cmd,
-                   credit_cmd, analyze_cmd, statement_cmd, run_cmd, consolidate_cmd]
+                   credit_cmd, analyze_cmd, statement_cmd, run_cmd, consolidate_cmd, addin_cmd]
 
 
 def common_options(*, suppress: bool) -> argparse.ArgumentParser:
