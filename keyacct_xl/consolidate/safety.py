@@ -73,7 +73,7 @@ def _check_ole(data: bytes) -> Verdict:
     if encrypted:
         raise Rejection("password", "password-protected workbook: remove the password to open and send it again",
                         "工作簿设置了打开密码：请取消密码后重新提交")
-    if office.format != "xls":
+    if not str(office.format).startswith("xls"):  # msoffcrypto names BIFF8 workbooks "xls97"
         raise Rejection("not_workbook", f"an OLE {office.format} document, not an Excel workbook",
                         f"是 OLE {office.format} 文档，不是 Excel 工作簿")
     return Verdict("xls", (("legacy .xls read as values only", "旧版 .xls 仅读取数值"),))
