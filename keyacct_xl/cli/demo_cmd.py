@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from keyacct_xl.analytics.demo_step import analytics_demo
 from keyacct_xl.forms.demo_step import forms_demo
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.schema import DATA_TABLES
@@ -18,6 +19,7 @@ DemoStep = Callable[[Path, Path, argparse.Namespace], list[str]]
 DEMO_STEPS: list[DemoStep] = []
 DEMO_STEPS.append(receivables_demo)
 DEMO_STEPS.append(forms_demo)
+DEMO_STEPS.append(analytics_demo)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.analytics.analysis import review_sheets
 from keyacct_xl.analytics.apply import apply_review
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import Review, build_review
 from keyacct_xl.analytics.review_sheet import read_review_sheet, write_review_sheet
-from keyacct_xl.analytics.workbook import Sheet, write_table
+from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.cli.rfm_cmd import parse_day
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang, pick
@@ -61,13 +62,6 @@ def _review(path: Path, args: argparse.Namespace) -> int:
         print(pick(args.lang, f"评级审核表已写入 {path}（工作表 评级审核）；填写最终等级后运行 keyacct-xl grade apply",
                    f"review sheet written into {path}; fill final_grade, then run keyacct-xl grade apply"))
     return 0
-
-
-def review_sheets(review: Review, lang: Lang) -> list[Sheet]:
-    """The review workbook: the review table, the meeting lists, the credit grades."""
-    sheets = [Sheet(pick(lang, "评级审核", "Grade review"), review.table)]
-    sheets += [Sheet(title, frame) for title, frame in review.lists.items()]
-    return [*sheets, Sheet(pick(lang, "信用评级", "Credit grades"), review.credit)]
 
 
 def _print_summary(review: Review, lang: Lang) -> None:
