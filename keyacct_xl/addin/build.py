@@ -43,9 +43,9 @@ def ribbon_source() -> bytes:
     return resources.files("keyacct_xl.macros_bridge").joinpath("customUI14.xml").read_bytes()
 
 
-def build_addin(out_dir: Path, *, interpreter: str | None = None) -> Path:
-    """Build keyacct_xl.xlam into ``out_dir`` and return its path."""
+def build_addin(out_dir: Path, *, interpreter: str | None = None, platform: str = sys.platform) -> Path:
+    """Build keyacct_xl.xlam into ``out_dir`` for ``platform``'s Excel and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     project = build_vba_project(addin_modules())
     return build_xlam(out_dir / ADDIN_NAME, vba_project=project, ribbon=ribbon_source(),
-                      config=addin_config(interpreter=interpreter))
+                      config=addin_config(interpreter=interpreter, platform=platform))

@@ -152,7 +152,7 @@ def registered(machine: Machine, path: Path) -> bool:
 
 def install(machine: Machine, *, lang: Lang, interpreter: str | None = None) -> Iterator[str]:
     """Build into Excel's add-in folder and register; yield what was done, line by line."""
-    target = build_addin(machine.addin_dir(), interpreter=interpreter)
+    target = build_addin(machine.addin_dir(), interpreter=interpreter, platform=machine.platform)
     yield pick(lang, f"已生成加载项：{target}", f"add-in built: {target}")
     if machine.platform == "win32" and machine.registry is not None:
         for key in _options_keys(machine.registry):
