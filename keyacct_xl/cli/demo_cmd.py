@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from keyacct_xl.analytics.demo_step import analytics_demo
+from keyacct_xl.consolidate.demo_step import consolidation_demo
 from keyacct_xl.forms.demo_step import forms_demo
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.schema import DATA_TABLES
@@ -19,6 +20,7 @@ DemoStep = Callable[[Path, Path, argparse.Namespace], list[str]]
 DEMO_STEPS: list[DemoStep] = []
 DEMO_STEPS.append(receivables_demo)
 DEMO_STEPS.append(forms_demo)
+DEMO_STEPS.append(consolidation_demo)
 DEMO_STEPS.append(analytics_demo)
 
 
