@@ -8,7 +8,13 @@ RunPython (the button's tag is the action name); on a file, ``keyacct-xl run ACT
 from __future__ import annotations
 
 # Imported for their registrations.
-from keyacct_xl.bridge import actions_analysis, actions_finance, actions_forms, actions_help  # noqa: F401
+from keyacct_xl.bridge import (  # noqa: F401
+    actions_analysis,
+    actions_consolidate,
+    actions_finance,
+    actions_forms,
+    actions_help,
+)
 from keyacct_xl.bridge.registry import ACTIONS, Action, get_action, run_action
 from keyacct_xl.errors import KeyacctError
 

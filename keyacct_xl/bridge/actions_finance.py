@@ -1,4 +1,4 @@
-"""Finance ribbon actions: reconcile a customer's statement, receivables ageing (as ``reconcile`` and ``ageing``)."""
+"""Finance ribbon actions: reconcile, ageing, customer statements (as ``reconcile``, ``ageing``, ``statement``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import reconcile as reconcile_lines
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
+from keyacct_xl.receivables.statement_book import write_statements
 from keyacct_xl.receivables.statement_reader import read_statement
+from keyacct_xl.receivables.statements import parse_period
 
 
 @action("reconcile", "对账", "Reconcile")
@@ -54,3 +56,22 @@ def ageing(bridge: Bridge, options: ActionOptions) -> ActionResult:
     return ActionResult(
         f"账龄分析：{len(table)} 户，余额 ¥{totals['balance']:,.2f}，逾期 ¥{overdue:,.2f}",
         f"ageing: {len(table)} customers, balance ¥{totals['balance']:,.2f}, overdue ¥{overdue:,.2f}", (path,))
+
+
+@action("statements", "客户对账单", "Customer statements")
+def statements(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """One statement of account per customer with a balance (or ``--customer``), for a month (``--period``,
+    default the month of the latest sale or payment)."""
+    master = load(bridge, 1, 2)
+    if options.extra.get("period"):
+        start, end = parse_period(options.extra["period"])
+    else:
+        latest = max(master.transactions["date"].max(), master.payments["date"].max())
+        start, end = parse_period(f"{latest:%Y-%m}")
+    customer = options.extra.get("customer")
+    bridge.progress(2, 2, pick(bridge.lang, f"生成 {end:%Y-%m} 对账单…", f"writing statements for {end:%Y-%m}…"))
+    out = reports_dir(bridge, options) / f"statements_{end:%Y-%m}"
+    paths = write_statements(master, [customer] if customer else None, start=start, end=end, out=out,
+                             lang=bridge.lang)
+    return ActionResult(f"对账单：{len(paths)} 份，保存在 {out}", f"statements: {len(paths)} written to {out}",
+                        tuple(paths))
