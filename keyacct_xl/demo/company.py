@@ -21,7 +21,7 @@ from keyacct_xl.master.schema import DATA_TABLES, TableSchema
 from keyacct_xl.master.settings import DEFAULTS
 
 MIN_CUSTOMERS = 20
-MAX_CUSTOMERS = 100_000
+MAX_CUSTOMERS = 9_000  # about 100 sales lines each: Transactions stays within Excel's 1,048,576 rows
 SALES_MANAGER = "周建国"
 SPECIAL_POLICIES = (
     "年度返利2%", "季度返利1%（季度销售额满30万元）", "账期特批60天", "承兑汇票结算", "液压油系列九五折专供价",

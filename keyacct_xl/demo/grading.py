@@ -13,7 +13,6 @@ from keyacct_xl.master.settings import setting_int
 
 GRADES = ("C", "B", "A", "VIP")
 GRADING_DAYS = {2024: pd.Timestamp("2024-12-28"), 2025: pd.Timestamp("2025-12-28")}
-NEW_MONTHS = 6
 
 
 def yearly_sales(transactions: pd.DataFrame, customer_ids: pd.Series, year: int) -> np.ndarray:
@@ -52,6 +51,7 @@ def grade_years(rng: np.random.Generator, profiles: pd.DataFrame, transactions: 
     """GradeHistory rows for 2024 and 2025, and the current grade and credit grade of every customer."""
     ids = profiles["customer_id"]
     a_min = float(setting_int(settings, "grade_a_min_sales"))
+    new_months = setting_int(settings, "new_customer_months")
     influence = profiles["influence"].to_numpy()
     rows = []
     grade_prev = credit_prev = None
@@ -59,7 +59,7 @@ def grade_years(rng: np.random.Generator, profiles: pd.DataFrame, transactions: 
         sales = yearly_sales(transactions, ids, year)
         credit = credit_grades(profiles["payer"].to_numpy(), stop, when, rng)
         level = policy_grades(sales_grades(sales, settings), credit, influence, sales, a_min)
-        new = (first_trade > when - pd.DateOffset(months=NEW_MONTHS)).to_numpy()
+        new = (first_trade > when - pd.DateOffset(months=new_months)).to_numpy()
         level = np.where(new, 0, level)
         graded = (first_trade <= when).to_numpy()
         after = np.array(GRADES, dtype=object)[level]
@@ -68,7 +68,7 @@ def grade_years(rng: np.random.Generator, profiles: pd.DataFrame, transactions: 
             step = rng.choice([-1, 0, 0, 0, 1], len(level))
             grade_prev = np.array(GRADES, dtype=object)[np.clip(level + step, 0, 3)]
             credit_prev = np.where(rng.random(len(level)) < 0.9, credit, "B").astype(object)
-        reasons = _reasons(year, sales, after, grade_prev, credit, credit_prev, new)
+        reasons = _reasons(year, sales, after, grade_prev, credit, credit_prev, new, new_months)
         rows.append(pd.DataFrame({
             "year": year, "customer_id": ids[graded].to_numpy(), "grade_before": grade_prev[graded],
             "grade_after": after[graded], "credit_before": credit_prev[graded], "credit_after": credit[graded],
@@ -80,12 +80,12 @@ def grade_years(rng: np.random.Generator, profiles: pd.DataFrame, transactions: 
 
 
 def _reasons(year: int, sales: np.ndarray, after: np.ndarray, before: np.ndarray, credit: np.ndarray,
-             credit_before: np.ndarray, new: np.ndarray) -> np.ndarray:
+             credit_before: np.ndarray, new: np.ndarray, new_months: int) -> np.ndarray:
     """One line per customer saying why the grade is what it is."""
     out = []
     for s, a, b, c, cb, n in zip(sales, after, before, credit, credit_before, new):
         if n:
-            out.append("新客户，按C类管理，合作满六个月后评定")
+            out.append(f"新客户，按C类管理，合作满{new_months}个月后评定")
             continue
         text = f"{year}年度销售额¥{s:,.0f}"
         moved = GRADES.index(a) - GRADES.index(b)
