@@ -138,7 +138,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     for outcome in sorted(outcomes, key=_merge_order):
         merger.apply(outcome)
     for outcome in outcomes:
-        if outcome.sha256 in merger.superseded:
+        if outcome.sha256 in merger.superseded and outcome.status in ("accepted", "partial"):
             outcome.status = "superseded"
     written: list[str] = []
     if not dry_run and merger.changed:

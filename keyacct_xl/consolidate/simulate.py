@@ -7,6 +7,8 @@ Used by the demo's week of submissions, the benchmark and the tests; cells are f
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Mapping, Sequence
 
 import openpyxl
@@ -16,8 +18,11 @@ from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.generator import FormData, build_form
 from keyacct_xl.forms.layout import META_SHEET, FormLang, field_cell_name, table_name
 from keyacct_xl.forms.meta import FormContext
+from keyacct_xl.xlsx.package import FIXED_ZIP_TIME
 
 Rows = Mapping[str, Sequence[Mapping[str, object]]]
+FIXED_SAVED = b"2026-01-01T00:00:00Z"
+_STAMP = re.compile(rb"(<dcterms:(?:modified|created)[^>]*>)[^<]*(</dcterms:(?:modified|created)>)")
 
 
 def blank_form(form_id: str, *, lang: FormLang = "zh", lines: Mapping[str, int] | None = None,
@@ -56,4 +61,17 @@ def fill_form(form: bytes, *, header: Mapping[str, object] | None = None, rows: 
                 _set(sheet.cell(area.min_row + 1 + i, area.min_col - 1 + columns[name][key]), value)
     out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
+    return _reproducible(out.getvalue())
+
+
+def _reproducible(data: bytes) -> bytes:
+    """Pin the save time openpyxl stamps on the package, so the demo's files (and their hashes) repeat."""
+    packed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _STAMP.sub(rb"\g<1>" + FIXED_SAVED + rb"\g<2>", content)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME), content,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return packed.getvalue()

@@ -1,0 +1,113 @@
+"""The consolidation step of ``keyacct-xl demo``: a week of submissions from the demo reps, then one run.
+
+Each of four reps sends a visit record and a weekly plan; one sends a competitor report, a quotation and a
+card for a new customer. Then what happens in a real week: a corrected visit record sent again (supersedes),
+the same file sent twice under another name (duplicate), a card for a customer already in the archive under a
+slightly different name (probable duplicate), a password-protected file, a truncated file and a photo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+from pathlib import Path
+
+import pandas as pd
+from msoffcrypto.format.ooxml import OOXMLFile
+
+from keyacct_xl.consolidate.report import summary_line, write_report
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.fileio import atomic_write
+from keyacct_xl.i18n import pick
+
+REPS = 4
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path, backup=False) as out:
+        out.write(data)
+
+
+def _week(visits: pd.DataFrame) -> pd.Timestamp:
+    """The Monday after the last recorded visit: the week being reported."""
+    last = visits["date"].max()
+    last = pd.Timestamp("2026-11-16") if pd.isna(last) else pd.Timestamp(last)
+    return (last + pd.Timedelta(days=7 - last.weekday())).normalize()
+
+
+def _visits(rng: random.Random, customers: list[str], monday: pd.Timestamp) -> list[dict]:
+    picks = rng.sample(customers, min(len(customers), rng.randint(5, 8)))
+    methods, ratings, topics = ["面谈", "电话", "微信/QQ"], ["优秀", "良好", "一般"], ["库存", "回款", "新品"]
+    return [{"date": (monday + pd.Timedelta(days=i % 5)).to_pydatetime(), "customer_id": cid,
+             "method": rng.choice(methods), "purpose": "回访", "content": f"了解{rng.choice(topics)}情况",
+             "rating": rng.choice(ratings)} for i, cid in enumerate(picks)]
+
+
+def _plan(customers: list[str], monday: pd.Timestamp) -> list[dict]:
+    days = ["周一", "周二", "周三", "周四", "周五"]
+    return [{"day": days[i % 5], "date": (monday + pd.Timedelta(days=i % 5)).to_pydatetime(), "activity": "拜访",
+             "customer_id": cid, "goal": "维护关系，了解需求"} for i, cid in enumerate(customers[:5])]
+
+
+def _submissions(master_path: Path, inbox: Path, seed: int) -> pd.Timestamp:
+    store = load_store(master_path)
+    customers = store.frame("Customers")
+    reps = customers["rep"].dropna().astype(str).value_counts()
+    reps = sorted(reps.index, key=lambda r: (-reps[r], r))[:REPS]
+    monday = _week(store.frame("Visits"))
+    year, week, _ = monday.isocalendar()
+    period, rng = f"{year}-W{week:02d}", random.Random(seed)
+    own = {r: sorted(customers.loc[customers["rep"] == r, "customer_id"].astype(str)) for r in reps}
+    for i, rep in enumerate(reps):
+        header = {"rep": rep, "period": period, "fill_date": (monday + pd.Timedelta(days=4)).to_pydatetime()}
+        visits = _visits(rng, own[rep], monday)
+        if i == 1:  # a typo'd date: that line is rejected and reported, the others are taken
+            visits.append({**visits[0], "date": "11月31日"})
+        _write(inbox / rep / f"回访记录_{period}.xlsx", fill_form(blank_form("visit_record"), header=header,
+                                                                 rows={"visits": visits}))
+        _write(inbox / rep / f"周计划_{period}.xlsx", fill_form(blank_form("weekly_plan"), header=header,
+                                                              rows={"plan": _plan(own[rep], monday)}))
+        if i == 0:  # a corrected visit record sent on Saturday, and the first one again under another name
+            later = {**header, "fill_date": (monday + pd.Timedelta(days=5)).to_pydatetime()}
+            fixed = [*visits, {**visits[0], "content": "补记：客户要求下周送样"}]
+            _write(inbox / rep / f"回访记录_{period}_更正.xlsx", fill_form(blank_form("visit_record"), header=later,
+                                                                       rows={"visits": fixed}))
+            _write(inbox / rep / "副本 回访记录.xlsx", (inbox / rep / f"回访记录_{period}.xlsx").read_bytes())
+    rep, first = reps[0], own[reps[0]][0]
+    base = {"rep": rep, "fill_date": monday.to_pydatetime()}
+    _write(inbox / rep / "竞品月报.xlsx", fill_form(blank_form("competitor_report"), header={
+        **base, "period": f"{monday.year}-{monday.month:02d}", "city": "广州", "product_category": "润滑油"},
+        rows={"competitors": [{"competitor": "长城润滑油", "product": "46# 抗磨液压油", "price": "¥1,780",
+                               "promotion": "买十送一"}]}))
+    _write(inbox / rep / "报价单.xlsx", fill_form(blank_form("quotation"), header={
+        **base, "quote_no": f"Q{year}{week:02d}-01", "quote_date": monday.to_pydatetime(), "customer_id": first,
+        "quoted_by": rep}, rows={"items": [{"product": "46# 抗磨液压油", "pack": "200L", "qty": 4,
+                                            "unit_price": 1850}]}))
+    _write(inbox / rep / "新客户资料卡.xlsx", fill_form(blank_form("customer_card"), header={
+        **base, "customer_id": f"N{year}{week:02d}01", "name": "中山市美佳日用品有限公司", "city": "中山",
+        "phone": "0760-88881111"}, rows={"contacts": [{"name": "陈经理", "title": "采购经理"}]}))
+    known = customers.iloc[0]
+    _write(inbox / reps[1] / "客户资料卡_疑似重复.xlsx", fill_form(blank_form("customer_card"), header={
+        "rep": reps[1], "customer_id": f"N{year}{week:02d}02",
+        "name": str(known["name"]).replace("有限责任公司", "有限公司"), "city": "广州"}))
+    locked = io.BytesIO()
+    OOXMLFile(io.BytesIO((inbox / rep / "竞品月报.xlsx").read_bytes())).encrypt("123456", locked)
+    _write(inbox / reps[2] / "加密的回访记录.xlsx", locked.getvalue())
+    _write(inbox / reps[3] / "传了一半.xlsx", (inbox / reps[3] / f"周计划_{period}.xlsx").read_bytes()[:5000])
+    _write(inbox / reps[3] / "拜访照片.jpg", b"\xff\xd8\xff\xe0 not really a photo")
+    return monday
+
+
+def consolidation_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:
+    """Write a week of submissions under out/submissions, consolidate them, write the report."""
+    inbox = out_dir / "submissions"
+    monday = _submissions(master_path, inbox, args.seed)
+    now = (monday + pd.Timedelta(days=5, hours=18)).isoformat(sep=" ")
+    result = consolidate(inbox, master_path, quarantine_dir=out_dir / "quarantine", now=now)
+    report = write_report(result, out_dir / "consolidation_report.xlsx", args.lang)
+    return [pick(args.lang, f"汇总：{summary_line(result, args.lang)} → {report}",
+                 f"consolidation: {summary_line(result, args.lang)} → {report}")]
