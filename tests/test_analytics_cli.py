@@ -17,6 +17,7 @@ from keyacct_xl.analytics.apply import apply_review
 from keyacct_xl.analytics.review import build_review
 from keyacct_xl.analytics.rfm import RFM_COLUMNS
 from keyacct_xl.cli.main import main
+from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
@@ -109,6 +110,10 @@ def test_grade_review_sheet_apply_and_apply_again(master_path: Path, capsys: pyt
     row[headers.index("最终等级")].value = "A"
     row[headers.index("会议意见")].value = "战略客户"
     wb.save(master_path)
+    # Re-running the review (say, after a data fix) keeps what the meeting typed.
+    capsys.readouterr()
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    assert "保留了上次审核中已填写的 1 行会议结论" in capsys.readouterr().out
     assert main(["grade", "apply", str(master_path), "--approved-by", "王经理", "--date", "2025-12-28"]) == 0
     master = load_master(master_path)
     grades = dict(zip(master.customers["customer_id"], master.customers["grade"]))
@@ -148,14 +153,19 @@ def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoff
     grades = pd.read_excel(credit, sheet_name=0, engine="calamine").set_index("customer_id")["credit_grade"].to_dict()
     assert grades == {"C1": "A", "C2": "C", "C3": "C", "C4": "B"}
     out = tmp_path / "analysis.xlsx"
-    assert main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
+    assert main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en",
+                 "--code-prefix", "K"]) == 0
+    codes = pd.read_excel(out, sheet_name="Attribute codes", engine="calamine")
+    assert codes.set_index("customer_id")["attribute_code"].to_dict() == {"C1": "K11A", "C2": "K117", "C3": "K235",
+                                                                          "C4": "K330"}
     book = openpyxl.load_workbook(out)
     charts = {ws.title: len(ws._charts) for ws in book.worksheets}
     assert charts["Pareto curve"] == charts["Grade mix"] == charts["By product"] == charts["By region"] == 1
     mix = pd.read_excel(out, sheet_name="Grade mix", engine="calamine").set_index("grade")["sales"].to_dict()
     assert mix == {"VIP": 2_500_000, "A": 1_200_000, "B": 150_000, "—": 20_000}
     first = out.read_bytes()
-    assert main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
+    assert main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en",
+                 "--code-prefix", "K"]) == 0
     assert out.read_bytes() == first  # same inputs, same bytes
     pdf = libreoffice(out, "pdf")
     assert pdf.stat().st_size > 1000
@@ -180,3 +190,20 @@ def test_apply_is_idempotent(finals: list[str], credits: list[str]) -> None:
     pd.testing.assert_frame_equal(master.grade_history, history)
     expected = [f.upper() or p for f, p in zip(finals, review["proposed_grade"])]
     assert master.customers["grade"].tolist() == expected
+
+
+def test_apply_leaves_out_ids_missing_from_customers() -> None:
+    master = small_master()
+    extra = pd.DataFrame({"doc_no": ["D9"], "customer_id": ["X9"], "date": [pd.Timestamp("2025-07-01")],
+                          "amount": [5_000.0]})
+    master.transactions = pd.concat([master.transactions, extra.reindex(columns=master.transactions.columns)],
+                                    ignore_index=True)
+    review = build_review(master, year=2025).table
+    assert "X9" in set(review["customer_id"])  # graded and shown, not dropped
+    applied = apply_review(master, review, grades=["VIP", "A", "B", "C"], approved_by=None,
+                           applied_at=pd.Timestamp("2025-12-28"))
+    assert applied.not_in_customers == ("X9",) and applied.history_added == 4
+    review.loc[0, "final_grade"] = "Z"
+    with pytest.raises(InputError, match=r"final_grade must be one of VIP, A, B, C: C1 \('Z'\)"):
+        apply_review(master, review, grades=["VIP", "A", "B", "C"], approved_by=None,
+                     applied_at=pd.Timestamp("2025-12-28"))

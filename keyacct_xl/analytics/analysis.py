@@ -29,7 +29,7 @@ def pareto_curve(abc_table: pd.DataFrame, *, points: int = 20) -> pd.DataFrame:
 
 
 def analysis_sheets(master: Master, *, year: int, lang: Lang, drop_pct: float = 30.0, overdue_days: int = 90,
-                    silent_days: int = 90) -> list[Sheet]:
+                    silent_days: int = 90, code_prefix: str | None = None) -> list[Sheet]:
     """Every sheet of the analysis workbook for ``year``, with its charts."""
     tx, customers = master.transactions, master.customers
     table = abc_classes(revenue_by_customer(tx, year=year))
@@ -56,7 +56,7 @@ def analysis_sheets(master: Master, *, year: int, lang: Lang, drop_pct: float = 
             tx, customers, ledger, year=year, drop_pct=drop_pct, overdue_days=overdue_days,
             silent_days=silent_days, lang=lang)),
         Sheet(pick(lang, "属性编码", "Attribute codes"), attribute_codes(
-            customers, tx, as_of=pd.Timestamp(year, 12, 31))),
+            customers, tx, as_of=pd.Timestamp(year, 12, 31), prefix=code_prefix)),
     ]
 
 

@@ -3,6 +3,8 @@
 The final grade is the meeting's final_grade when filled, else the proposed grade (the same for credit).
 Idempotent: a customer's (year, customer) history row is written once and corrected in place if the meeting
 changes its mind; running apply twice changes nothing, and tables without changes are not rewritten.
+Review rows for ids that are not in Customers (sales lines under an unknown id) cannot be applied: they are
+left out and listed in ``Applied.not_in_customers`` for the caller to report.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Applied:
     customers_changed: int
     history_added: int
     history_corrected: int
+    not_in_customers: tuple[str, ...] = ()
 
 
 def _final(review: pd.DataFrame, final: str, proposed: str, allowed: tuple[str, ...] | list[str]) -> pd.Series:
@@ -49,14 +52,13 @@ def apply_review(master: Master, review: pd.DataFrame, *, grades: list[str], app
                          f"评级审核表：应只有一个年度，实际为 {sorted(map(int, years))}")
     year = int(years[0])
     review = review.assign(customer_id=review["customer_id"].astype(str))
+    known = set(master.customers["customer_id"].astype(str))
+    unknown = tuple(cid for cid in review["customer_id"] if cid not in known)
+    review = review[review["customer_id"].isin(known)].reset_index(drop=True)
     grade_after = _final(review, "final_grade", "proposed_grade", [g.upper() for g in grades])
     credit_after = _final(review, "final_credit_grade", "credit_grade", CREDIT_GRADES)
     customers = master.customers.copy()
     position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str))}
-    unknown = [cid for cid in review["customer_id"] if cid not in position]
-    if unknown:
-        raise InputError(f"GradeReview: customer(s) not in Customers: {', '.join(unknown[:5])}",
-                         f"评级审核表：客户档案中没有这些客户：{', '.join(unknown[:5])}")
     rows = [position[c] for c in review["customer_id"]]
     before_grade = customers["grade"].astype(object).iloc[rows].to_numpy()
     before_credit = customers["credit_grade"].astype(object).iloc[rows].to_numpy()
@@ -95,4 +97,4 @@ def apply_review(master: Master, review: pd.DataFrame, *, grades: list[str], app
         extra = pd.DataFrame(new_rows, columns=history.columns).astype(history.dtypes.to_dict())
         master.grade_history = pd.concat([history, extra], ignore_index=True) if new_rows else history
         tables.append("GradeHistory")
-    return Applied(tuple(tables), int(differs.sum()), added, corrected)
+    return Applied(tuple(tables), int(differs.sum()), added, corrected, unknown)

@@ -49,13 +49,37 @@ GRADE_REVIEW = TableSchema("GradeReview", "grade_review", "评级审核", "Grade
 _FLAGS = ("upgrade_candidate", "new_customer")
 
 
-def write_review_sheet(path: str | Path, table: pd.DataFrame, *, lang: Lang) -> Path:
-    """Write (or replace) the GradeReview table in the master at ``path``; other parts keep their bytes."""
+def write_review_sheet(path: str | Path, table: pd.DataFrame, *, lang: Lang) -> int:
+    """Write (or replace) the GradeReview table in the master at ``path``; other parts keep their bytes.
+
+    Decisions already typed into a previous review of the same year (final grades, comment) are carried over,
+    so re-running ``grade`` after a data fix does not erase the meeting's work. Returns how many rows kept one.
+    """
     frame = table[REVIEW_COLUMNS].copy()
+    kept = _carry_decisions(path, frame)
     yes, no = ("是", "") if lang == "zh" else ("yes", "")
     for flag in _FLAGS:
         frame[flag] = frame[flag].map({True: yes, False: no}).astype(object)
-    return write_tables(path, {GRADE_REVIEW: frame}, lang=lang)
+    write_tables(path, {GRADE_REVIEW: frame}, lang=lang)
+    return kept
+
+
+_DECISIONS = ("final_grade", "final_credit_grade", "comment")
+
+
+def _carry_decisions(path: str | Path, frame: pd.DataFrame) -> int:
+    if GRADE_REVIEW.name not in calamine.CalamineWorkbook.from_path(str(path), load_tables=True).table_names:
+        return 0
+    try:
+        old = read_table_file(path, GRADE_REVIEW.columns, table=GRADE_REVIEW.name)
+    except InputError:
+        return 0  # an empty or damaged old review holds no decisions worth keeping; it is replaced
+    old = old[old["year"].astype("Float64").astype("float64") == float(frame["year"].iloc[0])]
+    old = old.dropna(how="all", subset=list(_DECISIONS)).drop_duplicates("customer_id").set_index("customer_id")
+    ids = frame["customer_id"].astype(str)
+    for column in _DECISIONS:
+        frame[column] = ids.map(old[column]).astype(object).where(ids.isin(old.index), None).to_numpy()
+    return int(ids.isin(old.index).sum())
 
 
 def read_review_sheet(path: str | Path) -> pd.DataFrame:

@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     parser.add_argument("--drop-pct", type=float, default=30.0, help="risk: sales down more than this %% (30)")
     parser.add_argument("--overdue-days", type=int, default=90, help="risk: overdue more than N days (90)")
     parser.add_argument("--silent-days", type=int, default=90, help="risk: no purchase for N days (90)")
+    parser.add_argument("--code-prefix", help="attribute code position 1 for everyone (default: by customer category)")
     parser.set_defaults(func=run)
 
 
@@ -32,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     master = load_master(args.master)
     out = args.out or args.master.with_name(f"analysis-{args.year}.xlsx")
     sheets = analysis_sheets(master, year=args.year, lang=args.lang, drop_pct=args.drop_pct,
-                             overdue_days=args.overdue_days, silent_days=args.silent_days)
+                             overdue_days=args.overdue_days, silent_days=args.silent_days,
+                             code_prefix=args.code_prefix)
     write_analysis(out, sheets, title=pick(args.lang, f"{args.year} 年客户分析", f"Customer analysis {args.year}"))
     for sheet in sheets:
         print(f"  {sheet.title}: {len(sheet.frame):,}")

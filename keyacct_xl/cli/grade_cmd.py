@@ -58,7 +58,10 @@ def _review(path: Path, args: argparse.Namespace) -> int:
         write_table(args.out, review_sheets(review, args.lang), title=pick(args.lang, "年度评级审核", "Grading review"))
         print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
     else:
-        write_review_sheet(path, review.table, lang=master.lang)
+        kept = write_review_sheet(path, review.table, lang=master.lang)
+        if kept:
+            print(pick(args.lang, f"保留了上次审核中已填写的 {kept:,} 行会议结论",
+                       f"kept the meeting's entries from the previous review on {kept:,} row(s)"))
         print(pick(args.lang, f"评级审核表已写入 {path}（工作表 评级审核）；填写最终等级后运行 keyacct-xl grade apply",
                    f"review sheet written into {path}; fill final_grade, then run keyacct-xl grade apply"))
     return 0
@@ -90,6 +93,10 @@ def _apply(path: Path, args: argparse.Namespace) -> int:
                           f"等级历史新增 {applied.history_added:,} 行，更正 {applied.history_corrected:,} 行",
                f"grades updated for {applied.customers_changed:,} customer(s); grade history: "
                f"{applied.history_added:,} added, {applied.history_corrected:,} corrected"))
+    if applied.not_in_customers:
+        count, shown = len(applied.not_in_customers), ", ".join(applied.not_in_customers[:10])
+        print(pick(args.lang, f"未应用 {count:,} 行：客户档案中没有这些客户（请先补充）：{shown}",
+                   f"{count:,} row(s) not applied, not in Customers (add them first): {shown}"))
     if not applied.tables:
         print(pick(args.lang, "没有需要更改的内容（已应用过）", "nothing to change (already applied)"))
     return 0
