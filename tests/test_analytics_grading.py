@@ -170,3 +170,42 @@ def test_composition_and_risk_hand_example() -> None:
     # A: 60 vs 100 (-40 %) and silent since May; C: silent since January; B bought in November, up 20 %.
     assert risky["customer_id"].tolist() == ["A", "C"]
     assert risky.loc[0, "risks"] == "sales down more than 30%; no purchase for over 90 days"
+
+
+def test_customer_metrics_hand_example() -> None:
+    from keyacct_xl.analytics.analysis import pareto_curve
+    from keyacct_xl.analytics.metrics import customer_metrics
+
+    customers = pd.DataFrame({"customer_id": ["A", "B"], "name": ["a", "b"], "region": ["华东", "华北"],
+                              "rep": ["r", "s"], "grade": ["B", None], "influence": pd.array([4, None], dtype="Int64"),
+                              "first_trade_date": pd.to_datetime(["2020-03-26", None]), "payment_terms_days": [0, 0]})
+    tx = pd.DataFrame({
+        "doc_no": ["1", "2", "3", "4", "5"], "customer_id": ["A", "A", "B", "A", "B"],
+        "date": pd.to_datetime(["2025-02-01", "2025-03-01", "2025-04-01", "2024-06-01", "2025-12-30"]),
+        "product": ["oil", "grease", "oil", "oil", "oil"], "qty": [10.0, 5.0, 10.0, 1.0, 1.0],
+        "amount": [1100.0, 500.0, 900.0, 800.0, 50.0], "cost": [800.0, None, 700.0, None, None]})
+    visits = pd.DataFrame({"customer_id": ["A", "A", "A", "B"],
+                           "date": pd.to_datetime(["2025-01-05", "2025-06-01", "2024-06-01", "2025-02-02"]),
+                           "rating": ["很好", "Fair", "差", "满意度高，下次再谈"]})
+    payments = pd.DataFrame({"receipt_no": ["R1"], "customer_id": ["A"], "date": [pd.Timestamp("2025-03-05")],
+                             "amount": [1100.0], "reference": [None]})
+    evaluation = pd.Timestamp("2025-12-25")
+    ledger = build_ledger(tx, payments, customers, as_of=evaluation)
+    table = customer_metrics(customers, tx, visits, year=2025, evaluation=evaluation, ledger=ledger)
+    table = table.set_index("customer_id")
+    # Line 5 (2025-12-30) is after the evaluation date and does not count.
+    assert table["annual_sales"].to_dict() == {"A": 1600.0, "B": 900.0}
+    assert table.loc["A", "growth"] == pytest.approx(1.0) and np.isnan(table.loc["B", "growth"])
+    assert table.loc["A", "gross_margin"] == pytest.approx(300 / 1100)  # only the line with a cost
+    # 2025 oil: 2000 for 20 units, 100 each; A paid 1100 for 10 (1.1), grease only A (1.0): (1100 + 500) / 1500.
+    assert table.loc["A", "price_index"] == pytest.approx(1600 / 1500)
+    assert table.loc["B", "price_index"] == pytest.approx(0.9)
+    assert table.loc["A", "visit_rating"] == 4.0 and np.isnan(table.loc["B", "visit_rating"])
+    # A since 2020-03-26: 68 full months at 2025-12-25; B from its first 2025 purchase, 2025-04-01: 8.
+    assert table["months_as_customer"].to_dict() == {"A": 68.0, "B": 8.0}
+    # The unreferenced 1,100 receipt pays the oldest invoice first (FIFO): 800 for 2024's, 300 for 2025's.
+    assert table.loc["A", "collection_rate"] == pytest.approx(300 / 1600)
+    assert table.loc["A", "influence"] == 4.0 and table.loc["A", "current_grade"] == "B"
+    curve = pareto_curve(pd.DataFrame({"cumulative_share": [0.5, 0.8, 0.9, 1.0, 1.0]}), points=4)
+    assert curve["customers"].tolist() == [2, 3, 4, 5]
+    assert curve["revenue_share"].tolist() == [0.8, 0.9, 1.0, 1.0]
