@@ -57,8 +57,8 @@ def parse_period(text: str) -> Period:
 
 def known_reps(master: Master) -> list[str]:
     """Every rep named on a customer or a sale."""
-    names = pd.concat([master.customers["rep"], master.transactions["rep"]]).dropna().astype(str).str.strip()
-    return sorted(set(names[names != ""]))
+    names = pd.concat([master.customers["rep"], master.transactions["rep"]]).dropna().unique()
+    return sorted({str(n).strip() for n in names} - {""})
 
 
 def rep_customers(master: Master, rep: str) -> pd.DataFrame:
@@ -88,7 +88,9 @@ def due_visits(master: Master, rep: str, period: Period) -> pd.DataFrame:
     never visited is due at once.
     """
     own = rep_customers(master, rep)
-    visits = master.visits.dropna(subset=["date"]).sort_values("date", kind="stable")
+    # Only the rep's customers' visits: the master holds every rep's history.
+    visits = master.visits[master.visits["customer_id"].isin(own["customer_id"])]
+    visits = visits.dropna(subset=["date"]).sort_values("date", kind="stable")
     last = visits.groupby("customer_id", sort=False).tail(1).set_index("customer_id")
     start = pd.Timestamp(period.start)
     rows = []
