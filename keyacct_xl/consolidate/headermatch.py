@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import python_calamine as calamine
 
-from keyacct_xl.consolidate.model import CellValue, Extracted
+from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
@@ -68,15 +68,13 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
     lines = []
     for r in range(header_row + 1, len(rows)):
         values = rows[r]
-        cells = {key: CellValue(values[c] if c < len(values) else None, sheet, f"{column_letter(c + 1)}{r + 1}")
-                 for key, c in columns.items()}
-        if all(v.value in ("", None) for v in cells.values()):
+        if all(c >= len(values) or values[c] in ("", None) for c in columns.values()):
             break
-        lines.append((r + 1, cells))
+        lines.append((r + 1, values))
     header = _header_fields(rows[:header_row], spec, sheet)
     warning = (f"no _meta sheet: recognized by its headers as {form_id} ({share:.0%} of the columns)",
                f"没有 _meta 工作表：按表头识别为 {form_id}（{share:.0%} 的列相符）")
-    return Extracted(form_id, 0, {}, header, {spec.tables[0].id: lines}, [warning])
+    return Extracted(form_id, 0, {}, header, {spec.tables[0].id: TableRows(sheet, columns, lines)}, [warning])
 
 
 def _header_fields(rows: list[list[object]], spec: FormSpec, sheet: str) -> dict[str, CellValue]:

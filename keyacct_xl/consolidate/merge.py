@@ -54,6 +54,12 @@ class Merger:
         self.cards = CardMerger(store, now=now, conflicts=self.conflicts)
         self.known_sha = set(store.frame(LEDGER.name)["file_sha256"].dropna().astype(str))
         self.superseded: dict[str, str] = {}  # earlier file's sha256 -> the file that superseded it
+        # Rows are collected per table and appended once (flush): one concat per table, not one per file.
+        self.pending: dict[str, list[dict[str, object]]] = {}
+        ledger = store.frame(LEDGER.name)
+        live = ledger[ledger["status"].isin(LIVE)]
+        self.live_keys = {(f, r, k if isinstance(k, str) else "")
+                          for f, r, k in zip(live["form"], live["rep"], live["key"])}
 
     def apply(self, outcome: FileOutcome) -> None:
         """Merge one checked file (duplicates and rejected files only pass through)."""
@@ -156,11 +162,21 @@ class Merger:
 
     def _add(self, table: str, rows: list[dict[str, object]]) -> None:
         if rows:
-            frames = self.store.frames
-            frames[table] = append_rows(frames[table], rows, ALL_CONSOLIDATION_TABLES[table])
+            self.pending.setdefault(table, []).extend(rows)
             self.changed.add(table)
 
+    def flush(self) -> None:
+        """Append the collected rows to the Store's frames."""
+        frames = self.store.frames
+        for table, rows in self.pending.items():
+            frames[table] = append_rows(frames[table], rows, ALL_CONSOLIDATION_TABLES[table])
+        self.pending = {}
+
     def _supersede(self, outcome: FileOutcome) -> None:
+        key = (outcome.form_id, outcome.rep, outcome.key)
+        if key not in self.live_keys:
+            return
+        self.flush()
         ledger = self.store.frame(LEDGER.name)
         earlier = ledger.index[(ledger["form"] == outcome.form_id) & (ledger["rep"] == outcome.rep)
                                & (ledger["key"].fillna("") == outcome.key) & ledger["status"].isin(LIVE)]
@@ -202,3 +218,4 @@ class Merger:
             "rejected_rows": sum(1 for r in outcome.rows if not r.ok), "consolidated_at": self.now,
             "header": row_json(rest) if rest else None}])
         self.known_sha.add(outcome.sha256)
+        self.live_keys.add((outcome.form_id, outcome.rep, outcome.key))

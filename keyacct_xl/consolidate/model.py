@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from keyacct_xl.xlsx.ooxml import column_letter
+
 Status = Literal["accepted", "partial", "rejected", "duplicate", "superseded", "skipped"]
 STATUSES: tuple[Status, ...] = ("accepted", "partial", "rejected", "duplicate", "superseded", "skipped")
 STATUS_LABELS = {"accepted": ("已接收", "accepted"), "partial": ("部分接收", "partial"),
@@ -25,6 +27,19 @@ class CellValue:
 
 
 @dataclass
+class TableRows:
+    """A form table as read: its sheet, each field's 0-based sheet column, and (sheet row, cell values) rows."""
+
+    sheet: str
+    columns: dict[str, int]
+    rows: list[tuple[int, list[object]]]
+
+    def ref(self, key: str, row: int) -> str:
+        """The A1 reference of field ``key`` on sheet row ``row``."""
+        return f"{column_letter(self.columns[key] + 1)}{row}"
+
+
+@dataclass
 class Extracted:
     """A recognized form: which spec, how it was recognized, its header fields and table rows as raw cells."""
 
@@ -32,8 +47,7 @@ class Extracted:
     version: int
     meta: dict[str, str]
     header: dict[str, CellValue]
-    # section id -> rows; each row is (sheet row number, field key -> cell)
-    tables: dict[str, list[tuple[int, dict[str, CellValue]]]]
+    tables: dict[str, TableRows]  # by section id
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
 

@@ -17,20 +17,22 @@ from xml.etree import ElementTree as ET
 import python_calamine as calamine
 
 from keyacct_xl.consolidate.headermatch import match_by_headers
-from keyacct_xl.consolidate.model import CellValue, Extracted
+from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows
 from keyacct_xl.consolidate.safety import Rejection
+from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.layout import META_SHEET, table_name
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter, split_ref
+from keyacct_xl.xlsx.ooxml import NS_MAIN, parse_range, split_ref
+from keyacct_xl.xlsx.package import TableLocation, locate_tables
 
 MAX_ROWS = 20_000  # per table: a form holds a week or a month of lines, not a data dump
 _NAME_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]{1,3})\$?(\d+)")
 
 
-def open_book(data: bytes, kind: str) -> calamine.CalamineWorkbook:
-    """A calamine workbook over ``data`` (tables loaded for .xlsx); a damaged file is a Rejection."""
+def open_book(data: bytes) -> calamine.CalamineWorkbook:
+    """A calamine workbook over ``data``; a damaged file is a Rejection."""
     try:
-        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=kind == "xlsx")
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types for damaged parts
         text = str(exc)
         if "password" in text.lower() or "encrypt" in text.lower():
@@ -58,24 +60,29 @@ def _cell_text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def defined_names(data: bytes) -> dict[str, tuple[str, str]]:
-    """Workbook-level defined names -> (sheet, top-left A1 ref); the package passed the safety checks."""
+def package_names(data: bytes) -> tuple[dict[str, tuple[str, str]], dict[str, TableLocation]]:
+    """Workbook-level defined names -> (sheet, top-left A1 ref), and the Excel tables by name.
+
+    Read from the package's XML (which passed the safety checks), so no sheet is parsed to find them.
+    """
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         root = ET.fromstring(archive.read("xl/workbook.xml"))
-    found = {}
+        tables = locate_tables(archive)
+    names = {}
     for item in root.iter(f"{{{NS_MAIN}}}definedName"):
         m = _NAME_REF.match((item.text or "").strip())
         if m and item.get("localSheetId") is None:
             sheet = (m[1] or "").replace("''", "'") or m[2]
-            found[item.get("name", "")] = (sheet, f"{m[3]}{m[4]}")
-    return found
+            names[item.get("name", "")] = (sheet, f"{m[3]}{m[4]}")
+    return names, tables
 
 
 class _Grid:
-    """Sheets loaded once, cells by A1 reference."""
+    """Sheets loaded once (values from A1), cells by A1 reference."""
 
     def __init__(self, book: calamine.CalamineWorkbook) -> None:
-        self.book, self.sheets = book, {}
+        self.book = book
+        self.sheets: dict[str, list[list[object]]] = {}
 
     def rows(self, sheet: str) -> list[list[object]]:
         if sheet not in self.sheets:
@@ -91,14 +98,17 @@ class _Grid:
 
 
 def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str) -> Extracted:
-    """Recognize and read one workbook; raise Rejection when it is not a known form."""
-    book = open_book(data, kind)
+    """Recognize and read one workbook as one of ``specs`` (the consolidated forms); else raise Rejection."""
+    book = open_book(data)
     meta = read_meta(book)
     if meta is None:
         return match_by_headers(book, specs, name)
     values, field_map = meta
     form_id = values.get("form_id", "")
     if form_id not in specs:
+        if form_id in form_ids():
+            raise Rejection("not_consolidated", f"{form_id} is a form that is not merged into the master",
+                            f"{form_id} 表单不汇总到客户档案总表")
         raise Rejection("unknown_form", f"_meta names the form {form_id!r}, which is not in the catalog",
                         f"_meta 中的表单编号 {form_id!r} 不在表单目录中")
     spec = specs[form_id]
@@ -118,12 +128,14 @@ def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str) ->
         found = match_by_headers(book, {form_id: spec}, name)
         legacy = ("legacy .xls: fields read by their labels", "旧版 .xls：按字段标签读取")
         return Extracted(form_id, version, values, found.header, found.tables, [*warnings, legacy])
-    header, tables = _read_fields(_Grid(book), field_map, defined_names(data), spec, warnings)
+    names, located = package_names(data)
+    header, tables = _read_fields(_Grid(book), field_map, names, located, spec, warnings)
     return Extracted(form_id, version, values, header, tables, warnings)
 
 
-def _read_fields(grid: _Grid, field_map: list[list[str]], names: dict[str, tuple[str, str]], spec: FormSpec,
-                 warnings: list[tuple[str, str]]) -> tuple[dict[str, CellValue], dict]:
+def _read_fields(grid: _Grid, field_map: list[list[str]], names: dict[str, tuple[str, str]],
+                 located: dict[str, TableLocation], spec: FormSpec,
+                 warnings: list[tuple[str, str]]) -> tuple[dict[str, CellValue], dict[str, TableRows]]:
     header: dict[str, CellValue] = {}
     columns: dict[str, dict[str, int]] = {}
     for row in field_map:
@@ -138,29 +150,19 @@ def _read_fields(grid: _Grid, field_map: list[list[str]], names: dict[str, tuple
     tables = {}
     for section in spec.tables:
         wanted = table_name(section.id)
-        if wanted not in columns:
-            continue
-        tables[section.id] = _read_table(grid, wanted, columns[wanted])
+        if wanted in columns:
+            tables[section.id] = _read_table(grid, located, wanted, columns[wanted])
     return header, tables
 
 
-def _read_table(grid: _Grid, name: str, keys: dict[str, int]) -> list[tuple[int, dict[str, CellValue]]]:
-    try:
-        table = grid.book.get_table_by_name(name)
-    except Exception:  # calamine: no such table (e.g. a legacy .xls copy), or tables not loaded
-        table = None
-    if table is None:
+def _read_table(grid: _Grid, located: dict[str, TableLocation], name: str, keys: dict[str, int]) -> TableRows:
+    if name not in located:
         raise Rejection("no_table", f"the form's table {name} is missing", f"缺少表单表格 {name}")
-    first_row, first_col = table.start
-    sheet = table.sheet
-    body = table.to_python()
-    if len(body) > MAX_ROWS:
-        raise Rejection("oversized", f"table {name} has {len(body):,} rows (limit {MAX_ROWS:,})",
-                        f"表格 {name} 有 {len(body):,} 行（上限 {MAX_ROWS:,}）")
-    rows = []
-    for i, values in enumerate(body):
-        row_number = first_row + 1 + i  # calamine: start is the first body row, 0-based
-        cells = {key: CellValue(values[col - 1] if col - 1 < len(values) else None, sheet,
-                                f"{column_letter(first_col + col)}{row_number}") for key, col in keys.items()}
-        rows.append((row_number, cells))
-    return rows
+    loc = located[name]
+    header_row, first_col, last_row, _ = parse_range(loc.ref)
+    if last_row - header_row > MAX_ROWS:
+        raise Rejection("oversized", f"table {name} has {last_row - header_row:,} rows (limit {MAX_ROWS:,})",
+                        f"表格 {name} 有 {last_row - header_row:,} 行（上限 {MAX_ROWS:,}）")
+    rows = grid.rows(loc.sheet)
+    body = [(r, rows[r - 1]) for r in range(header_row + 1, min(last_row, len(rows)) + 1)]
+    return TableRows(loc.sheet, {key: first_col - 1 + col - 1 for key, col in keys.items()}, body)

@@ -24,7 +24,7 @@ from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.consolidate.tables import LEDGER
 from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.fileio import backup_path, ensure_not_open
-from keyacct_xl.forms.catalog import load_catalog, load_form
+from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.i18n import Lang
 
@@ -86,9 +86,6 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
     except Rejection as rejection:
         return outcome.reject(rejection.code, rejection.en, rejection.zh)
     outcome.form_id = extracted.form_id
-    if extracted.form_id not in ROUTES:
-        return outcome.reject("not_consolidated", f"{extracted.form_id} is a form that is not merged into the master",
-                              f"{extracted.form_id} 表单不汇总到客户档案总表")
     if job.selected and extracted.form_id not in job.selected:
         outcome.status, outcome.code = "skipped", "not_selected"
         return outcome
@@ -127,7 +124,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     selected = frozenset(load_form(f).id for f in (forms or ()))
     store = load_store(master)
     now = now or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
-    specs = {s.id: s for s in load_catalog()}
+    specs = {form_id: load_form(form_id) for form_id in ROUTES}
     known = frozenset(store.frame(LEDGER.name)["file_sha256"].dropna().astype(str))
     job = _Job(specs, selected, known, store.lang, strict)
     skipped = [master, backup_path(master), *exclude] + ([quarantine_dir] if quarantine_dir else [])
@@ -137,6 +134,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     merger = Merger(store, specs, now=now, strict=strict)
     for outcome in sorted(outcomes, key=_merge_order):
         merger.apply(outcome)
+    merger.flush()
     for outcome in outcomes:
         if outcome.sha256 in merger.superseded and outcome.status in ("accepted", "partial"):
             outcome.status = "superseded"

@@ -12,7 +12,7 @@ import operator
 import re
 
 from keyacct_xl.consolidate.fieldcheck import FieldProblem, check_value
-from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue
+from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
 from keyacct_xl.consolidate.routes import ROUTES, Route
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
@@ -48,40 +48,44 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
         except FieldProblem as problem:
             outcome.issues.append(_issue(outcome, cell, field, problem, lang))
     for section in spec.tables:
-        by_key = {f.key: f for f in section.fields}
-        for row_number, cells in extracted.tables.get(section.id, []):
-            row = _check_row(outcome, section.id, row_number, cells, by_key, lang)
-            if row is not None:
-                outcome.rows.append(row)
+        table = extracted.tables.get(section.id)
+        if table is not None:
+            outcome.rows.extend(_check_table(outcome, section.id, table, section.fields, lang))
     route = ROUTES[spec.id]
     _identify(outcome, extracted, route)
     _settle(outcome, route, strict)
 
 
-def _check_row(outcome: FileOutcome, section: str, row_number: int, cells: dict[str, CellValue],
-               fields: dict[str, FieldSpec], lang: Lang) -> CheckedRow | None:
-    entered = [k for k, c in cells.items() if k in fields and not fields[k].formula and not is_blank(c.value)]
-    if not entered:
-        return None  # a blank line of the form (computed columns alone do not make a line)
-    sheet = next(iter(cells.values())).sheet
-    row = CheckedRow(section, sheet, row_number, {})
-    for key, cell in cells.items():
-        field = fields.get(key)
-        if field is None:
-            continue  # a column of an older version that this version dropped; reported by recognition
-        row.refs[key] = cell.ref
-        try:
-            value = check_value(field, cell.value, lang=lang)
-            if key == "customer_id" and isinstance(value, str):
-                value = parse_customer_ref(value)
-            row.values[key] = value
-        except FieldProblem as problem:
-            outcome.issues.append(_issue(outcome, cell, field, problem, lang))
-            row.ok = False
-    for key, field in fields.items():
-        if field.formula and row.values.get(key) is None:
-            row.values[key] = _evaluate(field.formula, row.values)
-    return row
+def _check_table(outcome: FileOutcome, section: str, table: TableRows, fields: tuple[FieldSpec, ...],
+                 lang: Lang) -> list[CheckedRow]:
+    # Columns of an older version that this version dropped have no field here and are not read.
+    present = [(f, table.columns[f.key]) for f in fields if f.key in table.columns]
+    entered = [c for f, c in present if not f.formula]
+    computed = [f for f in fields if f.formula]
+    checked = []
+    for row_number, values in table.rows:
+        cells = [values[c] if c < len(values) else None for _, c in present]
+        if all(is_blank(values[c]) if c < len(values) else True for c in entered):
+            continue  # a blank line of the form (computed columns alone do not make a line)
+        row = CheckedRow(section, table.sheet, row_number, {})
+        for (field, _), raw in zip(present, cells):
+            if is_blank(raw) and not field.required:
+                row.values[field.key] = None
+                continue
+            try:
+                value = check_value(field, raw, lang=lang)
+                row.values[field.key] = parse_customer_ref(value) if field.key == "customer_id" and value else value
+            except FieldProblem as problem:
+                cell = CellValue(raw, table.sheet, table.ref(field.key, row_number))
+                outcome.issues.append(_issue(outcome, cell, field, problem, lang))
+                row.ok = False
+        if "customer_id" in table.columns:
+            row.refs["customer_id"] = table.ref("customer_id", row_number)
+        for field in computed:
+            if row.values.get(field.key) is None:
+                row.values[field.key] = _evaluate(field.formula or "", row.values)
+        checked.append(row)
+    return checked
 
 
 def _evaluate(formula: str, values: dict[str, object]) -> float | None:
