@@ -122,7 +122,7 @@ def test_credit_grades_hand_example() -> None:
     customers, ledger = _ledger_case()
     table = credit_grades(customers, ledger, policy=load_credit_policy(), settings={"credit_limit_b": 150_000},
                           lang="en").set_index("customer_id")
-    # A: I1 due 02-09 paid 02-05 (on time), I2 due 07-01 paid 07-20 (19 days late > 5 grace): 1000/1500 on time.
+    # A: I1 due 02-09 paid 02-05 (on time), I2 due 07-01 paid 07-20 (19 days late > 15 grace): 1000/1500 on time.
     assert table.loc["A", "on_time_rate"] == pytest.approx(2 / 3)
     assert table.loc["A", "avg_days_late"] == pytest.approx(19 * 500 / 1500)
     assert table["credit_grade"].to_dict() == {"A": "B", "B": "C", "C": "C", "D": "B"}
@@ -132,7 +132,7 @@ def test_credit_grades_hand_example() -> None:
     assert table["credit_change"].to_dict() == {"A": "same", "B": "down", "C": "new", "D": "same"}
     assert table.loc["D", "credit_reason"] == "no invoice due in the window: credit grade kept"
     assert table.loc["A", "credit_reason"] == ("B: max days overdue 0 ≤ 120; bad debt 0 ≤ 0. "
-                                               "not A: on-time payment rate 66.7% < 90.0%")
+                                               "not A: on-time payment rate 66.7% < 85.0%")
 
 
 def test_attribute_code_hand_example() -> None:
