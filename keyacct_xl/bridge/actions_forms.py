@@ -47,11 +47,12 @@ def generate_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
 
 @action("prefill_forms", "按业务员预填表单", "Pre-filled forms per rep")
 def prefill_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
-    """Every form for every rep, pre-filled with the rep's customers; weekly plans for next week."""
+    """Every form for every rep (or ``--rep``), pre-filled with the rep's customers; weekly plans for next week."""
     master = load(bridge, 1, 2)
     company = str(master.settings.get("company_name", ""))
     period = options.extra.get("period") or next_week()
-    reps, specs = known_reps(master), load_catalog()
+    reps = [options.extra["rep"]] if options.extra.get("rep") else known_reps(master)
+    specs = load_catalog()
     written = []
     for i, rep in enumerate(reps, start=1):
         bridge.progress(2, 2, pick(bridge.lang, f"业务员 {i}/{len(reps)}：{rep}", f"rep {i}/{len(reps)}: {rep}"))

@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     parser.add_argument("--approved-by", help="who approved the grades (apply_grades)")
     parser.add_argument("--customer", help="customer ID (reconcile, statements)")
     parser.add_argument("--period", help="week 2026-W48 or month 2026-11 (prefill_forms, statements)")
+    parser.add_argument("--rep", help="only this sales rep (prefill_forms)")
     parser.set_defaults(func=run)
 
 
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give an action name or --list", "请给出操作名称，或使用 --list")
     options = ActionOptions(as_of=args.as_of, year=args.year, out_dir=args.out, input=args.input,
                             approved_by=args.approved_by,
-                            extra={k: v for k, v in (("customer", args.customer), ("period", args.period)) if v})
+                            extra={k: v for k, v in (("customer", args.customer), ("period", args.period),
+                                                    ("rep", args.rep)) if v})
     run_action(args.action, FileBridge(args.book, lang=args.lang), options)
     return 0
