@@ -91,7 +91,8 @@ def test_abc_command_reproduces_the_sources_example(tmp_path: Path, capsys: pyte
     assert main(["abc", str(path), "--shares", "80,15,5"]) == 2
 
 
-def test_grade_review_sheet_apply_and_apply_again(master_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_grade_review_sheet_apply_and_apply_again(master_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  libreoffice) -> None:
     with zipfile.ZipFile(master_path) as archive:
         before = {n: archive.read(n) for n in archive.namelist()}
     assert main(["grade", str(master_path), "--year", "2025"]) == 0
@@ -102,6 +103,7 @@ def test_grade_review_sheet_apply_and_apply_again(master_path: Path, capsys: pyt
         # Every part of the master that held data before is untouched: only the new sheet and its listing.
         changed = [n for n in before if n.startswith("xl/worksheets/sheet") and archive.read(n) != before[n]]
     assert changed == []
+    assert libreoffice(master_path, "pdf").stat().st_size > 1000  # the master with its new sheet still opens
     # The meeting overrides C3's grade in the sheet (as a manager would, in Excel).
     wb = openpyxl.load_workbook(master_path)
     ws = wb["评级审核"]

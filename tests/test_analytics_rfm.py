@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import keyacct_xl
 from keyacct_xl.analytics.rfm import RFM_COLUMNS, class_summary, rfm
 from keyacct_xl.analytics.scoring import quintile_scores, rfm_breaks, score
 from keyacct_xl.errors import InputError
@@ -27,6 +28,7 @@ HAND = _tx([
 
 
 def test_hand_computed_rfm() -> None:
+    assert keyacct_xl.rfm is rfm
     table = rfm(HAND)
     assert list(table.columns) == RFM_COLUMNS
     got = table.set_index("customer_id")
