@@ -11,6 +11,7 @@ and DISP_E_PARAMNOTFOUND for omitted optional arguments.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as dt
 import sys
@@ -50,9 +51,10 @@ def _stub(name: str, **attrs: object) -> types.ModuleType:
     return module
 
 
-@pytest.fixture(scope="module")
-def excel() -> Iterator[types.SimpleNamespace]:
-    """xlwings as on Windows: decorators, the excel engine and call_udf, with keyacct_xl.udfs registered."""
+@contextlib.contextmanager
+def windows_xlwings() -> Iterator[types.SimpleNamespace]:
+    """xlwings as on Windows: decorators, the excel engine and call_udf, with keyacct_xl.udfs registered.
+    Also used by benchmarks/bridge.py, so the benchmark measures the same path the tests check."""
     patch = pytest.MonkeyPatch()
     import xlwings
 
@@ -90,14 +92,23 @@ def excel() -> Iterator[types.SimpleNamespace]:
     def call(name: str, *args: object) -> object:
         return udfs.call_udf("keyacct_xl.udfs", name, args)
 
-    yield types.SimpleNamespace(call=call, udfs=udfs, module=module)
-    xlwings.engines.engines, xlwings.engines.engines_by_name, xlwings.engines.active = engines
-    com_server.loop.close()
-    for name in ("xlwings.udfs", "xlwings._xlwindows", "xlwings.com_server"):
-        sys.modules.pop(name, None)
-        if hasattr(xlwings, name.split(".")[1]):
-            delattr(xlwings, name.split(".")[1])
-    patch.undo()
+    try:
+        yield types.SimpleNamespace(call=call, udfs=udfs, module=module)
+    finally:
+        xlwings.engines.engines, xlwings.engines.engines_by_name, xlwings.engines.active = engines
+        com_server.loop.close()
+        for name in ("xlwings.udfs", "xlwings._xlwindows", "xlwings.com_server"):
+            sys.modules.pop(name, None)
+            if hasattr(xlwings, name.split(".")[1]):
+                delattr(xlwings, name.split(".")[1])
+        patch.undo()
+
+
+@pytest.fixture(scope="module")
+def excel() -> Iterator[types.SimpleNamespace]:
+    """The Windows UDF path for this module's tests."""
+    with windows_xlwings() as harness:
+        yield harness
 
 
 IMPLEMENTED = {"RFM_SCORE", "RFM_CLASS", "RFM_BREAKS", "RFM_TABLE", "ABC_CLASS", "PARETO_TABLE"}
