@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from keyacct_xl.forms.layout import (
     FormLayout,
     TablePlace,
     choice_labels,
+    estimate_lines,
     field_cell_name,
     field_choices,
     form_sheet_name,
@@ -47,8 +47,6 @@ from keyacct_xl.forms.validation import field_validation, needs_list_sheet
 from keyacct_xl.master.writer import FIXED_CREATED
 
 TABLE_STYLE = "Table Style Light 9"
-# Rough width of one character in column-width units: CJK glyphs take two.
-_WIDE_FROM = 0x2E80
 
 
 @dataclass(frozen=True)
@@ -234,8 +232,7 @@ class _FormWriter:
         for i, note in enumerate(self.spec.notes, start=1):
             text = f"{i}. " + text_for(note, self.lang, " / ")
             self.sheet.merge_range(row + i, 0, row + i, last, text, self.formats.note())
-            units = sum(2 if ord(ch) >= _WIDE_FROM else 1 for ch in text)
-            self.sheet.set_row(row + i, 13.0 * max(1, math.ceil(units * 1.1 / total_width)))
+            self.sheet.set_row(row + i, 13.0 * estimate_lines(text, total_width))
 
 
 def build_form(spec: FormSpec, *, lang: FormLang = "zh", company: str = "", data: FormData | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.forms.formats import FormFormats
-from keyacct_xl.forms.layout import FormLang, text_for, title_section
+from keyacct_xl.forms.layout import FormLang, estimate_lines, text_for, title_section
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.forms.validation import describe_rule
 
@@ -41,19 +41,25 @@ def write_instructions(sheet: Worksheet, spec: FormSpec, lang: FormLang, formats
     row = 2
     notes = (Text("黄色底色的单元格为填写区，其余单元格已锁定。", "Fill in the tinted cells; other cells are locked."),
              Text("标 * 的字段为必填项。", "Fields marked * are required."), *spec.notes)
+    total_width = sum(width for _, width in COLUMNS)
     for note in notes:
-        sheet.merge_range(row, 0, row, len(COLUMNS) - 1, "• " + text_for(note, lang, " / "), formats.note())
-        sheet.set_row(row, 30 if lang == "bilingual" else 18)
+        text = "• " + text_for(note, lang, " / ")
+        sheet.merge_range(row, 0, row, len(COLUMNS) - 1, text, formats.note())
+        sheet.set_row(row, 14.0 * estimate_lines(text, total_width))
         row += 1
     row += 1
     header_row = row
     for col, (title, width) in enumerate(COLUMNS):
         sheet.set_column(col, col, width)
         sheet.write_string(row, col, text_for(title, lang, " "), formats.header())
+    sheet.set_row(row, 20)
     for section in (title_section(spec), *spec.sections):
         for field in section.fields:
             row += 1
-            sheet.write_row(row, 0, _row(section, field, lang), formats.plain())
+            cells = _row(section, field, lang)
+            sheet.write_row(row, 0, cells, formats.plain())
+            lines = max(estimate_lines(text, width) for text, (_, width) in zip(cells, COLUMNS, strict=True))
+            sheet.set_row(row, 14.0 * lines)
     sheet.set_paper(9)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)

@@ -7,6 +7,7 @@ import these functions: header fields are workbook names ``f_<key>``, repeating 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -31,6 +32,18 @@ TITLE_FIELD_SPECS: dict[str, FieldSpec] = {
                         help=Text("周：2026-W48；月：2026-11", "Week: 2026-W48; month: 2026-11")),
     "fill_date": FieldSpec("fill_date", Text("填表日期", "Date"), type="date"),
 }
+
+
+def estimate_lines(text: str, width: float) -> int:
+    """Printed lines ``text`` needs in a wrapping cell ``width`` characters wide (CJK glyphs count twice).
+
+    Row heights are set from this because LibreOffice keeps the default height of wrapped rows in xlsx files.
+    """
+    lines = 0
+    for part in text.split("\n"):
+        units = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in part)
+        lines += max(1, math.ceil(units * 1.1 / max(width, 1.0)))
+    return lines
 
 
 def field_cell_name(key: str) -> str:
@@ -179,13 +192,12 @@ def plan_layout(spec: FormSpec, lang: FormLang, filled: Mapping[str, int] | None
     ``filled`` gives pre-filled row counts by table; a table grows to hold them all, never drops any.
     """
     grid = _grid(spec)
-    label_height = 30.0 if lang == "bilingual" else 20.0
+    widths = _widths(spec, grid, lang)
     fields: list[FieldPlace] = []
     tables: list[TablePlace] = []
     sections: list[tuple[SectionSpec, int]] = []
     heights: dict[int, float] = {0: 20.0, 1: 30.0, 2: 15.0}
-    row = 3
-    row = _place_fields(title_section(spec), row, grid, fields, heights, label_height)
+    row = _place_fields(title_section(spec), 3, grid, fields, heights, _LabelFit(widths, lang))
     row += 1  # a blank row closes the title block
     freeze = TITLE_ROWS
     for index, section in enumerate(spec.sections):
@@ -193,25 +205,38 @@ def plan_layout(spec: FormSpec, lang: FormLang, filled: Mapping[str, int] | None
         heights[row] = 20.0
         row += 1
         if section.kind == "fields":
-            row = _place_fields(section, row, grid, fields, heights, label_height)
+            row = _place_fields(section, row, grid, fields, heights, _LabelFit(widths, lang))
         else:
             has_total = any(f.total for f in section.fields)
             body = max(section.rows, (filled or {}).get(section.id, 0))
             place = TablePlace(section, row, row + 1, row + body, row + body + 1 if has_total else None)
             tables.append(place)
-            heights[row] = 34.0 if lang == "bilingual" else 24.0
+            lines = max(estimate_lines(text_for(f.label, lang, " "), widths[i]) for i, f in enumerate(section.fields))
+            heights[row] = 6.0 + 14.0 * max(lines, 1)
             if index == 0:
                 freeze = place.first_row
             row = (place.total_row or place.last_row) + 1
         row += 1
     notes_row = row if spec.notes else None
     last = row + len(spec.notes) if spec.notes else row - 1
-    return FormLayout(grid, tuple(_widths(spec, grid, lang)), tuple(fields), tuple(tables), tuple(sections),
+    return FormLayout(grid, tuple(widths), tuple(fields), tuple(tables), tuple(sections),
                       tuple(sorted(heights.items())), notes_row, last, freeze)
 
 
+@dataclass(frozen=True)
+class _LabelFit:
+    """Row height a label needs in its column (bilingual labels take two lines at least)."""
+
+    widths: list[float]
+    lang: FormLang
+
+    def height(self, field: FieldSpec, col: int) -> float:
+        lines = estimate_lines(text_for(field.label, self.lang), self.widths[col])
+        return max(20.0, 4.0 + 14.0 * lines)
+
+
 def _place_fields(section: SectionSpec, row: int, grid: int, out: list[FieldPlace], heights: dict[int, float],
-                  label_height: float) -> int:
+                  fit: _LabelFit) -> int:
     slots = _pair_columns(section, grid)
     slot = 0
     for f in section.fields:
@@ -219,12 +244,12 @@ def _place_fields(section: SectionSpec, row: int, grid: int, out: list[FieldPlac
             if slot:
                 row, slot = row + 1, 0
             out.append(FieldPlace(section.id, f, row, 0, 1, grid - 1))
-            heights[row] = max(label_height, 16.0 * f.lines)
+            heights[row] = max(fit.height(f, 0), 16.0 * f.lines)
             row += 1
             continue
         label_col, first, last = slots[slot]
         out.append(FieldPlace(section.id, f, row, label_col, first, last))
-        heights[row] = max(heights.get(row, 0.0), label_height)
+        heights[row] = max(heights.get(row, 0.0), fit.height(f, label_col))
         slot += 1
         if slot == len(slots):
             row, slot = row + 1, 0
