@@ -209,3 +209,19 @@ def test_apply_leaves_out_ids_missing_from_customers() -> None:
     with pytest.raises(InputError, match=r"final_grade must be one of VIP, A, B, C: C1 \('Z'\)"):
         apply_review(master, review, grades=["VIP", "A", "B", "C"], approved_by=None,
                      applied_at=pd.Timestamp("2025-12-28"))
+
+
+def test_custom_policy_file_is_found_again_at_apply(master_path: Path, tmp_path: Path) -> None:
+    from keyacct_xl.analytics.policy import load_grading_policy
+
+    custom = tmp_path / "our_policy.yaml"
+    custom.write_text(Path(load_grading_policy("grading_3level").source).read_text(encoding="utf-8")
+                      .replace("name: grading_3level", "name: ours"), encoding="utf-8")
+    assert main(["grade", str(master_path), "--year", "2025", "--policy", str(custom)]) == 0
+    table = calamine.CalamineWorkbook.from_path(str(master_path), load_tables=True).get_table_by_name("GradeReview")
+    assert {row[1] for row in table.to_python()} == {str(custom)}
+    assert main(["grade", "apply", str(master_path), "--date", "2026-03-30"]) == 0
+    grades = load_master(master_path).customers.set_index("customer_id")["grade"].to_dict()
+    # Three levels: C1 sells 2.5M but its lines carry no quantities, so the price index has no data and A's
+    # price rule cannot pass: B. VIP does not exist in this policy.
+    assert grades == {"C1": "B", "C2": "C", "C3": "C", "C4": "C"}

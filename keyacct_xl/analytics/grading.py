@@ -42,7 +42,7 @@ def composite_score(metrics: pd.DataFrame, weights: tuple[tuple[str, float], ...
 
 def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: Mapping[str, object] | None = None,
                     lang: Lang = "zh") -> pd.DataFrame:
-    """Add composite_score, proposed_grade, change, upgrade_candidate, reasons and review_due to ``metrics``."""
+    """Add composite_score, proposed_grade, change, upgrade_candidate, reasons, new_customer and review_due."""
     missing = [m for m in ("customer_id", "current_grade", "months_as_customer", "first_trade_date")
                if m not in metrics.columns]
     if missing:
@@ -72,6 +72,7 @@ def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: M
     table["change"] = _change(table["current_grade"], proposed, grades, is_new, policy.vip_level)
     table["upgrade_candidate"] = _upgrade_candidates(table, levels, chosen, policy.upgrade_margin) & ~is_new
     table["reasons"] = reasons
+    table["new_customer"] = is_new
     due = table["first_trade_date"] + pd.DateOffset(months=new_months)
     table["review_due"] = due.where(pd.Series(is_new, index=table.index) & table["first_trade_date"].notna())
     return table

@@ -8,13 +8,20 @@ for the meeting to fill; ``keyacct_xl.analytics.apply`` reads them back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from keyacct_xl.analytics.credit import credit_grades
 from keyacct_xl.analytics.grading import evaluation_date, grade_customers
 from keyacct_xl.analytics.metrics import customer_metrics
-from keyacct_xl.analytics.policy import CreditPolicy, GradingPolicy, load_credit_policy, load_grading_policy
+from keyacct_xl.analytics.policy import (
+    CreditPolicy,
+    GradingPolicy,
+    load_credit_policy,
+    load_grading_policy,
+    policy_path,
+)
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.receivables.ledger import build_ledger
@@ -55,8 +62,9 @@ def build_review(master: Master, *, year: int, policy: GradingPolicy | None = No
     for column in ("on_time_rate", "current_credit_grade", "credit_grade", "credit_limit", "credit_reason"):
         metrics[column] = metrics["customer_id"].map(by_id[column])
     graded = grade_customers(metrics, policy, settings=master.settings, lang=lang)
-    new_months = graded["reasons"].str.startswith(("新客户", "new customer"))
-    graded = graded.assign(year=year, policy=policy.name, new_customer=new_months, final_grade=None,
+    # The sheet records how to find the policy again at apply time: a shipped name, else the file's path.
+    shipped = policy_path(policy.name).resolve() == Path(policy.source).resolve()
+    graded = graded.assign(year=year, policy=policy.name if shipped else policy.source, final_grade=None,
                            final_credit_grade=None, comment=None)
     table = graded[REVIEW_COLUMNS].reset_index(drop=True)
     return Review(year, evaluation, policy, table, credit, meeting_lists(table, policy, lang))
