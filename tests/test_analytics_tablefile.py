@@ -81,3 +81,16 @@ def test_empty_and_unsupported(tmp_path: Path) -> None:
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
     with pytest.raises(InputError, match=r"unsupported file type \.txt"):
         read_table_file(tmp_path / "tx.txt", TRANSACTIONS.columns)
+
+
+def test_named_table_is_read_and_errors_name_its_cell(tmp_path: Path) -> None:
+    path = tmp_path / "tx.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("销售")
+    sheet.write_row(0, 0, ["注：本表由系统导出"])
+    columns = [{"header": "客户编号"}, {"header": "日期"}, {"header": "金额"}]
+    data = [["C1", "2026-01-01", 5], ["C2", "bad", 6]]
+    sheet.add_table(2, 1, 4, 3, {"name": "Transactions", "columns": columns, "data": data})
+    book.close()
+    with pytest.raises(InputError, match=r"^tx\.xlsx: sheet 销售, cell C5 \(日期\): 'bad' is not a date"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED, table="Transactions")
