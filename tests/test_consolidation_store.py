@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from pathlib import Path
 
@@ -100,3 +101,38 @@ def test_provenance_columns_follow_the_data_columns() -> None:
     assert visits.keys[-6:] == ["source_file", "source_sheet", "source_row", "period", "file_sha256",
                                 "consolidated_at"]
     assert visits.keys.count("rep") == 1
+
+
+def test_new_rows_are_appended_below_untouched_rows(master_path: Path, libreoffice) -> None:
+    store = load_store(master_path)
+    store.frames["Visits"] = pd.DataFrame({"date": pd.to_datetime(["2026-11-02", "2026-11-03"]),
+                                           "customer_id": ["C001", "C002"], "content": ["第一次", "第二次"]})
+    save_store(store, ["Visits"], edited=["Visits"], backup=False)
+    before = _parts(master_path)["xl/worksheets/sheet5.xml"]
+    store = load_store(master_path)
+    added = pd.DataFrame({"date": pd.to_datetime(["2026-11-20"]), "customer_id": ["C001"], "content": ["追加"],
+                          "source_row": [9], "file_sha256": ["f" * 64]})
+    store.frames["Visits"] = pd.concat([store.frames["Visits"], added], ignore_index=True)
+    save_store(store, ["Visits"], backup=False)
+    after = _parts(master_path)["xl/worksheets/sheet5.xml"]
+    # Every byte of the existing rows is kept; the new row follows them.
+    kept = before[before.index(b"<sheetData>"):before.index(b"</sheetData>")]
+    assert kept in after and after.index(b'<row r="4">') > after.index(kept)
+    book = openpyxl.load_workbook(master_path)
+    assert book["拜访记录"].tables["Visits"].ref.endswith("4")
+    assert load_store(master_path).frame("Visits")["content"].tolist() == ["第一次", "第二次", "追加"]
+    converted = libreoffice(master_path, "xlsx", master_path.parent / "lo")
+    sheet = openpyxl.load_workbook(converted)["拜访记录"]
+    assert [r[0].value for r in sheet.iter_rows(min_row=2, max_row=4)] == [dt.datetime(2026, 11, d) for d in (2, 3, 20)]
+
+
+def test_headers_that_changed_force_a_full_rewrite(master_path: Path) -> None:
+    store = load_store(master_path)
+    store.frames["Visits"] = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"]), "customer_id": ["C001"]})
+    save_store(store, ["Visits"], edited=["Visits"], backup=False)
+    store = load_store(master_path)
+    extra = pd.DataFrame({"date": pd.to_datetime(["2026-11-03"]), "customer_id": ["C002"], "服务项目": ["安装"]})
+    store.frames["Visits"] = pd.concat([store.frames["Visits"], extra], ignore_index=True)
+    save_store(store, ["Visits"], backup=False)
+    visits = load_store(master_path).frame("Visits")
+    assert visits["customer_id"].tolist() == ["C001", "C002"] and visits["服务项目"].tolist() == [None, "安装"]

@@ -66,6 +66,7 @@ class CardMerger:
     def __init__(self, store: Store, *, now: str, conflicts: list[Conflict]) -> None:
         self.store, self.now, self.conflicts = store, now, conflicts
         self.changed: set[str] = set()
+        self.edited: set[str] = set()  # Customers, once an existing row's field was filled in
         self.refresh()
 
     def refresh(self) -> None:
@@ -120,6 +121,7 @@ class CardMerger:
         if filled:
             self.store.frames[CUSTOMERS.name] = frame
             self.changed.add(CUSTOMERS.name)
+            self.edited.add(CUSTOMERS.name)
             outcome.rows_added += 1
         return True
 

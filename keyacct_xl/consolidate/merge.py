@@ -50,6 +50,7 @@ class Merger:
         self.store, self.specs, self.now, self.strict = store, specs, now, strict
         self.lang: Lang = store.lang
         self.changed: set[str] = set()
+        self.edited: set[str] = set()  # tables whose existing rows changed or left: rewritten, not appended to
         self.conflicts: list[Conflict] = []
         self.cards = CardMerger(store, now=now, conflicts=self.conflicts)
         self.known_sha = set(store.frame(LEDGER.name)["file_sha256"].dropna().astype(str))
@@ -76,6 +77,7 @@ class Merger:
         if route.form_id == "customer_card":
             applied = self.cards.apply(outcome, spec, self._provenance)
             self.changed.update(self.cards.changed)
+            self.edited.update(self.cards.edited)
             if not applied:
                 return
         elif route.header_table:
@@ -184,6 +186,7 @@ class Merger:
             old_sha = str(ledger.at[index, "file_sha256"])
             self._to_history(old_sha, outcome.sha256)
             ledger.loc[index, ["status", "superseded_by"]] = ["superseded", outcome.sha256]
+            self.edited.add(LEDGER.name)
             outcome.superseded = str(ledger.at[index, "file_name"])
             self.superseded[old_sha] = outcome.name
             self.changed.add(LEDGER.name)
@@ -204,6 +207,7 @@ class Merger:
                                 "superseded_by": new_sha, "data": row_json(record)})
             self.store.frames[name] = frame[~mask].reset_index(drop=True)
             self.changed.add(name)
+            self.edited.add(name)
         self._add(HISTORY.name, history)
         self.cards.refresh()
 

@@ -141,7 +141,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     written: list[str] = []
     if not dry_run and merger.changed:
         written = sorted(merger.changed | {LEDGER.name})
-        save_store(store, written)
+        save_store(store, written, edited=merger.edited)
     if quarantine_dir is not None:
         by_name = {s.name: s for s in submissions}
         for outcome in outcomes:

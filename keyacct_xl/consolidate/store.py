@@ -34,6 +34,7 @@ class Store:
     frames: dict[str, pd.DataFrame]
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)
+    loaded_rows: dict[str, int] = field(default_factory=dict)  # rows each table had when read
 
     def frame(self, name: str) -> pd.DataFrame:
         """The frame of table ``name``."""
@@ -61,7 +62,7 @@ def load_store(path: str | Path) -> Store:
         frames[name], headers[name], sheet = _read(book, schema, path)
         if schema.name == CUSTOMERS.name:
             lang = "zh" if sheet == CUSTOMERS.sheet_zh else "en"
-    return Store(path, lang, frames, headers, _settings(book, present))
+    return Store(path, lang, frames, headers, _settings(book, present), {n: len(f) for n, f in frames.items()})
 
 
 def _settings(book: calamine.CalamineWorkbook, present: set[str]) -> dict[str, object]:
@@ -99,8 +100,14 @@ def _read(book: calamine.CalamineWorkbook, schema: TableSchema,
     return frame, found, table.sheet
 
 
-def save_store(store: Store, names: Iterable[str], *, backup: bool = True) -> Path:
-    """Write the named tables back into the master (tables it lacks are added on new sheets)."""
-    chosen: Mapping[TableSchema, pd.DataFrame] = {
-        ALL_CONSOLIDATION_TABLES[n]: store.frames[n] for n in names}
-    return write_tables(store.path, chosen, lang=store.lang, headers=store.headers, backup=backup)
+def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = (), backup: bool = True) -> Path:
+    """Write the named tables back into the master (tables it lacks are added on new sheets).
+
+    Tables not ``edited`` (no row changed or removed since loading) only get their new rows appended.
+    """
+    names = list(names)
+    chosen: Mapping[TableSchema, pd.DataFrame] = {ALL_CONSOLIDATION_TABLES[n]: store.frames[n] for n in names}
+    rewritten = set(edited)
+    unchanged = {n: store.loaded_rows.get(n, 0) for n in names if n not in rewritten}
+    return write_tables(store.path, chosen, lang=store.lang, headers=store.headers, backup=backup,
+                        unchanged_rows=unchanged)

@@ -22,12 +22,13 @@ from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS
+from keyacct_xl.xlsx.appendrows import append_rows, can_append
 from keyacct_xl.xlsx.newtable import plan_new_table
 from keyacct_xl.xlsx.ooxml import REL_CALC_CHAIN, parse_range, range_ref
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package, rewrite_package, sheet_parts
 from keyacct_xl.xlsx.sheetdata import CellColumn, splice_sheet
 from keyacct_xl.xlsx.styles import ensure_formats
-from keyacct_xl.xlsx.tablepart import update_table
+from keyacct_xl.xlsx.tablepart import table_headers, update_table
 
 FIXED_CREATED = dt.datetime(2026, 1, 1)
 DATE_FORMAT = "yyyy-mm-dd"
@@ -92,24 +93,28 @@ def save_master(master: Master, path: str | Path | None = None, *, tables: Itera
 
 
 def write_tables(path: str | Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: Lang,
-                 headers: Mapping[str, Mapping[str, str]] | None = None, backup: bool = True) -> Path:
+                 headers: Mapping[str, Mapping[str, str]] | None = None, backup: bool = True,
+                 unchanged_rows: Mapping[str, int] | None = None) -> Path:
     """Write each frame into its schema's table of the existing workbook ``path``, part by part.
 
     A table the workbook lacks is added on a new sheet named for ``lang``; every part that neither holds a
     written table nor lists the sheets (workbook.xml, its rels, content types, styles) keeps its exact bytes.
     Columns are written in the order found in the file, then the schema's, then the frame's extra columns.
+    ``unchanged_rows[name] = n`` says the frame's first n rows are the table's rows as read: when the table
+    ends its sheet with the same headers, only the rows after them are rendered and appended.
     """
     target = Path(path)
-    _write(target, frames, lang=lang, headers=headers or {}, backup=backup, skeleton=None, add_missing=True)
+    _write(target, frames, lang=lang, headers=headers or {}, backup=backup, skeleton=None, add_missing=True,
+           unchanged_rows=unchanged_rows or {})
     return target
 
 
 def _write(target: Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: Lang,
            headers: Mapping[str, Mapping[str, str]], backup: bool, skeleton: bytes | None,
-           add_missing: bool) -> None:
+           add_missing: bool, unchanged_rows: Mapping[str, int] | None = None) -> None:
     ensure_not_open(target)
     source: Path | io.BytesIO = io.BytesIO(skeleton) if skeleton is not None else target
-    replacements, drop = _replacements(source, target, frames, lang, headers, add_missing)
+    replacements, drop = _replacements(source, target, frames, lang, headers, add_missing, unchanged_rows or {})
     if isinstance(source, io.BytesIO):
         source.seek(0)
     with atomic_write(target, backup=backup) as out:
@@ -118,7 +123,7 @@ def _write(target: Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: La
 
 def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[TableSchema, pd.DataFrame],
                   lang: Lang, headers: Mapping[str, Mapping[str, str]],
-                  add_missing: bool) -> tuple[dict, frozenset[str]]:
+                  add_missing: bool, unchanged_rows: Mapping[str, int]) -> tuple[dict, frozenset[str]]:
     with open_package(source) as archive:
         located = locate_tables(archive)
         missing = [s.name for s in frames if s.name not in located]
@@ -138,6 +143,9 @@ def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[Table
                 sheet_names.add(sheet_name)
                 loc = _add_table(archive, replacements, schema, columns, sheet_name, frame,
                                  headers.get(schema.name, {}))
+            if schema.name in unchanged_rows and _plan_append(archive, replacements, loc, columns,
+                                                              unchanged_rows[schema.name]):
+                continue
             header_row, first_col, _, _ = parse_range(loc.ref)
             last_row = max(header_row + 1, header_row + len(columns[0].values))
             ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
@@ -158,6 +166,23 @@ def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[Table
             replacements["xl/_rels/workbook.xml.rels"] = re.sub(
                 rb'<Relationship[^>]*Type="' + re.escape(REL_CALC_CHAIN.encode()) + rb'"[^>]*/>', b"", rels)
     return replacements, drop
+
+
+def _plan_append(archive: zipfile.ZipFile, replacements: dict, loc: TableLocation, columns: list[CellColumn],
+                 kept: int) -> bool:
+    """Plan an append of the rows after ``kept`` when it is exact (see keyacct_xl.xlsx.appendrows)."""
+    if loc.sheet_part in replacements or loc.table_part in replacements:
+        return False
+    table_xml, sheet_xml = archive.read(loc.table_part), archive.read(loc.sheet_part)
+    headers = [c.header for c in columns]
+    if not can_append(sheet_xml, loc.ref, kept, table_headers(table_xml), headers):
+        return False
+    added = [CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style) for c in columns]
+    header_row, first_col, last_row, last_col = parse_range(loc.ref)
+    new_ref = range_ref(header_row, first_col, last_row + len(added[0].values), last_col)
+    replacements[loc.table_part] = update_table(table_xml, new_ref, headers)
+    replacements[loc.sheet_part] = lambda out, xml=sheet_xml, cols=added, ref=loc.ref: append_rows(xml, out, cols, ref)
+    return True
 
 
 def _free_sheet_name(wanted: str, taken: set[str]) -> str:
