@@ -12,65 +12,29 @@ Settings!B20:E22)``, not 5,000 single-cell calls: each call crosses from Excel t
 
 from __future__ import annotations
 
-import functools
-import logging
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 import xlwings as xw
 
 from keyacct_xl.analytics.abc import DEFAULT_THRESHOLDS, abc_classes, revenue_by_customer
+from keyacct_xl.analytics.attribute_code import attribute_codes
+from keyacct_xl.analytics.credit import credit_grades
+from keyacct_xl.analytics.grading import grade_customers
+from keyacct_xl.analytics.policy import load_credit_policy, load_grading_policy
 from keyacct_xl.analytics.rfm import CLASS_BY_SIGNS, class_label, rfm
 from keyacct_xl.analytics.scoring import rfm_breaks, score
 from keyacct_xl.bridge import cells
 from keyacct_xl.bridge.cells import CellError, TableCache
-from keyacct_xl.errors import KeyacctError
-from keyacct_xl.master.schema import TRANSACTIONS
+from keyacct_xl.master.model import empty_frame
+from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS
+from keyacct_xl.master.settings import DEFAULTS
+from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, bucket_columns, parse_buckets
+from keyacct_xl.receivables.ageing_report import caption
+from keyacct_xl.receivables.ledger import build_ledger
 
 CATEGORY = "KeyAcct"
-logger = logging.getLogger(__name__)
 cache = TableCache()
 _VEC = {"ndim": 2, "err_to_str": True}  # every cell argument: rows of values, error cells as their text
-
-
-def excel_safe(function: Callable) -> Callable:
-    """Turn every failure into the cell text Excel shows ("#VALUE! why"), never a Python traceback."""
-
-    @functools.wraps(function)
-    def wrapper(*args):
-        try:
-            return function(*args)
-        except CellError as exc:
-            return exc.text()
-        except KeyacctError as exc:
-            return f"#VALUE! {exc.en}"
-        except Exception as exc:  # the cell is the only place the user sees; the log keeps the traceback
-            logger.exception("%s failed", function.__name__)
-            return f"#VALUE! {function.__name__}: unexpected {type(exc).__name__}: {exc}"
-
-    return wrapper
-
-
-def _per_row(columns: dict[str, list[object]], parse: Callable[[dict[str, object], int], tuple]) -> tuple[list, dict]:
-    """Parse row by row: good rows in order, and the error text of each bad row by its position."""
-    n = cells.broadcast(columns)
-    good, bad = [], {}
-    for i in range(n):
-        try:
-            good.append((i, parse({k: v[i] for k, v in columns.items()}, i)))
-        except CellError as exc:
-            bad[i] = exc.text()
-    return good, bad
-
-
-def _assemble(n: int, good_positions: list[int], values: list[object], bad: dict[int, str]) -> list[object]:
-    out: list[object] = [None] * n
-    for pos, value in zip(good_positions, values):
-        out[pos] = value
-    for pos, message in bad.items():
-        out[pos] = message
-    return out
 
 
 def _breaks_matrix(value: object) -> np.ndarray:
@@ -89,7 +53,7 @@ def _breaks_matrix(value: object) -> np.ndarray:
 @xw.arg("frequency", doc="购买次数 / number of purchases", **_VEC)
 @xw.arg("monetary", doc="购买金额 / money spent", **_VEC)
 @xw.arg("breaks", doc="可选：RFM_BREAKS 的 3x4 分段点；省略时按所给列计算 / optional breakpoints", **_VEC)
-@excel_safe
+@cells.excel_safe
 def RFM_SCORE(recency_days, frequency, monetary, breaks=None):
     """RFM 评分（如 545）。RFM score 1-5 per dimension, e.g. "545" (R 5 = most recent)."""
     r_values, shape = cells.vector(recency_days, "recency_days")
@@ -100,18 +64,18 @@ def RFM_SCORE(recency_days, frequency, monetary, breaks=None):
         values = tuple(cells.number(row[k], k) for k in ("recency_days", "frequency", "monetary"))
         return None if all(v is None for v in values) else _complete(values)
 
-    good, bad = _per_row(columns, parse)
+    good, bad = cells.per_row(columns, parse)
     n = max(len(v) for v in columns.values())
     scored = [(i, v) for i, v in good if v is not None]
     if not scored:
-        return shape.rebuild(_assemble(n, [], [], bad)) if shape.rows else None
+        return shape.rebuild(cells.assemble(n, [], [], bad)) if shape.rows else None
     data = np.array([v for _, v in scored], dtype="float64")
     matrix = _breaks_matrix(breaks) if breaks is not None else np.vstack([rfm_breaks(data[:, k]) for k in range(3)])
     r = score(data[:, 0], matrix[0], higher_is_better=False)
     f = score(data[:, 1], matrix[1])
     m = score(data[:, 2], matrix[2])
     codes = [f"{a}{b}{c}" for a, b, c in zip(r, f, m)]
-    return shape.rebuild(_assemble(n, [i for i, _ in scored], codes, bad))
+    return shape.rebuild(cells.assemble(n, [i for i, _ in scored], codes, bad))
 
 
 def _complete(values: tuple[float | None, ...]) -> tuple[float, ...]:
@@ -128,7 +92,7 @@ def _complete(values: tuple[float | None, ...]) -> tuple[float, ...]:
 @xw.arg("mean_f", doc="F 的平均值 / mean frequency", **_VEC)
 @xw.arg("mean_m", doc="M 的平均值 / mean monetary", **_VEC)
 @xw.arg("lang", doc="zh 或 en（默认 zh）/ label language", **_VEC)
-@excel_safe
+@cells.excel_safe
 def RFM_CLASS(recency_days, frequency, monetary, mean_r, mean_f, mean_m, lang="zh"):
     """RFM 八类客户（如 重要价值客户）。RFM class: each of R, F, M against its mean (R up = more recent)."""
     language = cells.text(cells.grid(lang)[0][0], "lang") or "zh"
@@ -149,9 +113,9 @@ def RFM_CLASS(recency_days, frequency, monetary, mean_r, mean_f, mean_m, lang="z
         r, f, m = _complete(values)
         return class_label(CLASS_BY_SIGNS[(r < means[0], f > means[1], m > means[2])], language)
 
-    good, bad = _per_row(columns, parse)
+    good, bad = cells.per_row(columns, parse)
     n = max(len(v) for v in columns.values())
-    return shape.rebuild(_assemble(n, [i for i, _ in good], [v for _, v in good], bad))
+    return shape.rebuild(cells.assemble(n, [i for i, _ in good], [v for _, v in good], bad))
 
 
 def _transactions(table: object) -> pd.DataFrame:
@@ -168,7 +132,7 @@ def _rfm_options(as_of: object, monetary: object) -> tuple[pd.Timestamp | None, 
 @xw.arg("table", doc="销售明细表（含表头），如 Transactions[#All] / transactions with header", **_VEC)
 @xw.arg("as_of", doc="可选：统计截止日 / optional as-of date", **_VEC)
 @xw.arg("monetary", doc="可选：total 合计 或 average 单均 / total or average", **_VEC)
-@excel_safe
+@cells.excel_safe
 def RFM_BREAKS(table, as_of=None, monetary=None):
     """RFM 五分位分段点（3 行 R/F/M × 4 列）。Quintile breakpoints for RFM_SCORE: rows R, F, M."""
 
@@ -185,7 +149,7 @@ def RFM_BREAKS(table, as_of=None, monetary=None):
 @xw.arg("table", doc="销售明细表（含表头），如 Transactions[#All] / transactions with header", **_VEC)
 @xw.arg("as_of", doc="可选：统计截止日 / optional as-of date", **_VEC)
 @xw.arg("monetary", doc="可选：total 合计 或 average 单均 / total or average", **_VEC)
-@excel_safe
+@cells.excel_safe
 def RFM_TABLE(table, as_of=None, monetary=None):
     """每个客户的 RFM 值、评分与分类（动态数组）。Per customer RFM values, scores and class (spills)."""
 
@@ -208,26 +172,26 @@ def _thresholds(value: object) -> tuple[float, float]:
 @xw.func(category=CATEGORY)
 @xw.arg("amount", doc="年度销售额 / annual revenue", **_VEC)
 @xw.arg("thresholds", doc="可选：A、B 类下限（默认 1000000, 100000）/ A and B minimums", **_VEC)
-@excel_safe
+@cells.excel_safe
 def ABC_CLASS(amount, thresholds=None):
     """按金额阈值分 A/B/C 类。ABC class by revenue thresholds (default A >= 1,000,000, B >= 100,000)."""
     values, shape = cells.vector(amount, "amount")
     limits = _thresholds(thresholds)
-    good, bad = _per_row({"amount": values}, lambda row, _: cells.number(row["amount"], "amount"))
+    good, bad = cells.per_row({"amount": values}, lambda row, _: cells.number(row["amount"], "amount"))
     present = [(i, v) for i, v in good if v is not None]
     classes: list[object] = []
     if present:
         revenue = pd.Series([v for _, v in present], index=[i for i, _ in present], dtype="float64")
         table = abc_classes(revenue, thresholds=limits)
         classes = table.set_index("customer_id")["abc_class"].reindex(revenue.index).tolist()
-    return shape.rebuild(_assemble(len(values), [i for i, _ in present], classes, bad))
+    return shape.rebuild(cells.assemble(len(values), [i for i, _ in present], classes, bad))
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("table", doc="销售明细表（含表头）/ transactions with header", **_VEC)
 @xw.arg("shares", doc="可选：A、B 类累计占比，如 80,15；省略时按金额阈值 / optional A,B shares in %", **_VEC)
 @xw.arg("year", doc="可选：年份 / optional calendar year", **_VEC)
-@excel_safe
+@cells.excel_safe
 def PARETO_TABLE(table, shares=None, year=None):
     """帕累托 / ABC 客户表（动态数组）。Pareto table: rank, revenue, share, cumulative share, ABC class (spills)."""
 
@@ -242,3 +206,177 @@ def PARETO_TABLE(table, shares=None, year=None):
         return cells.frame_grid(abc_classes(revenue, shares=cut))
 
     return cache.get_or_compute("PARETO_TABLE", (table, shares, year), compute)
+
+
+def _lang(value: object) -> str:
+    language = cells.text(cells.grid(value)[0][0], "lang") if value is not None else None
+    if (language or "zh") not in ("zh", "en"):
+        raise CellError("#VALUE!", f"lang must be zh or en, not {language}")
+    return language or "zh"
+
+
+def _ids(value: object) -> tuple[list[object], cells.Shape]:
+    return cells.vector(value, "customer_id")
+
+
+def _lookup(ids: list[object], shape: cells.Shape, by_id: dict[str, object], what: str,
+            absent: object = None) -> object:
+    """Each id's value; an id not in the data gives ``absent``, else #N/A for its row; a blank id a blank."""
+    out: list[object] = []
+    for value in ids:
+        try:
+            key = cells.text(value, "customer_id")
+        except CellError as exc:
+            out.append(exc.text())
+            continue
+        missing = absent if absent is not None else f"#N/A {key}: not in {what}"
+        out.append(None if key is None else by_id.get(key, missing))
+    return shape.rebuild(out)
+
+
+def _optional_date(value: object, what: str) -> pd.Timestamp | None:
+    return cells.date(cells.grid(value)[0][0], what) if value is not None else None
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("due_date", doc="到期日 / due date", **_VEC)
+@xw.arg("as_of", doc="可选：账龄截止日（默认今天）/ optional as-of date (default today)", **_VEC)
+@xw.arg("buckets", doc="可选：分段天数，如 30,60,90,180 / optional day buckets", **_VEC)
+@xw.arg("lang", doc="zh 或 en（默认 zh）/ label language", **_VEC)
+@cells.excel_safe
+def AGEING_BUCKET(due_date, as_of=None, buckets=None, lang=None):
+    """账龄分段（如 逾期31-60天）。Ageing bucket of a due date, as in the ageing report (e.g. 31-60 days overdue)."""
+    language = _lang(lang)
+    when = _optional_date(as_of, "as_of") or pd.Timestamp.today().normalize()
+    days = parse_buckets(cells.text(cells.grid(buckets)[0][0], "buckets")) if buckets is not None \
+        else DEFAULT_BUCKETS
+    names = bucket_columns(days)
+    values, shape = cells.vector(due_date, "due_date")
+    good, bad = cells.per_row({"due_date": values}, lambda row, _: cells.date(row["due_date"], "due_date"))
+    present = [(i, d) for i, d in good if d is not None]
+    overdue = np.array([(when - d).days for _, d in present], dtype="int64")
+    # The ageing core's rule (receivables.ageing.age_ledger): not due up to day 0, bucket bounds inclusive.
+    slots = np.where(overdue <= 0, 0, np.searchsorted(np.asarray(days), overdue, side="left") + 1)
+    labels = [caption(names[k], language) for k in slots.tolist()]
+    return shape.rebuild(cells.assemble(len(values), [i for i, _ in present], labels, bad))
+
+
+def _ledger(transactions: object, payments: object, as_of: object, customers: pd.DataFrame | None = None):
+    tx = _transactions(transactions)
+    pay = cells.table(payments, PAYMENTS, required=("date", "customer_id", "amount"), what="Payments")
+    for frame in (tx, pay):
+        frame["customer_id"] = frame["customer_id"].astype(str)
+    return build_ledger(tx, pay, customers if customers is not None else empty_frame(CUSTOMERS),
+                        as_of=_optional_date(as_of, "as_of"))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="客户编号（可为一列）/ customer ID(s)", **_VEC)
+@xw.arg("transactions", doc="销售明细表（含表头）/ Transactions[#All]", **_VEC)
+@xw.arg("payments", doc="收款记录表（含表头）/ Payments[#All]", **_VEC)
+@xw.arg("as_of", doc="可选：截止日（默认数据中的最新日期）/ optional as-of date", **_VEC)
+@cells.excel_safe
+def AR_BALANCE(customer_id, transactions, payments, as_of=None):
+    """应收余额（销售减收款）。Receivable balance per customer: invoiced minus paid up to as_of."""
+
+    def compute() -> dict[str, float]:
+        return {str(k): float(v) for k, v in _ledger(transactions, payments, as_of).balance().items()}
+
+    balances = cache.get_or_compute("AR_BALANCE", (transactions, payments, as_of), compute)
+    ids, shape = _ids(customer_id)
+    # A customer without sales or receipts owes nothing: zero, not an error.
+    return _lookup(ids, shape, balances, "Transactions", absent=0.0)
+
+
+def _customers(table: object) -> pd.DataFrame:
+    frame = cells.table(table, CUSTOMERS, required=("customer_id", "name"), what="Customers")
+    frame["customer_id"] = frame["customer_id"].astype(str)
+    return frame
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="客户编号（可为一列）/ customer ID(s)", **_VEC)
+@xw.arg("customers", doc="客户档案表（含表头）/ Customers[#All]", **_VEC)
+@xw.arg("transactions", doc="销售明细表（含表头）/ Transactions[#All]", **_VEC)
+@xw.arg("as_of", doc="可选：截止日 / optional as-of date", **_VEC)
+@xw.arg("prefix", doc="可选：第 1 位固定前缀（默认按客户类别）/ optional fixed first position", **_VEC)
+@cells.excel_safe
+def CUSTOMER_CODE(customer_id, customers, transactions, as_of=None, prefix=None):
+    """客户属性编码（如 1214）。Customer attribute code: prefix, total spend, yearly spend, years as customer."""
+
+    def compute() -> dict[str, str]:
+        fixed = cells.text(cells.grid(prefix)[0][0], "prefix") if prefix is not None else None
+        table = attribute_codes(_customers(customers), _transactions(transactions),
+                                as_of=_optional_date(as_of, "as_of"), prefix=fixed)
+        return dict(zip(table["customer_id"], table["attribute_code"], strict=True))
+
+    codes = cache.get_or_compute("CUSTOMER_CODE", (customers, transactions, as_of, prefix), compute)
+    ids, shape = _ids(customer_id)
+    return _lookup(ids, shape, codes, "Customers")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="客户编号（可为一列）/ customer ID(s)", **_VEC)
+@xw.arg("customers", doc="客户档案表（含表头）/ Customers[#All]", **_VEC)
+@xw.arg("transactions", doc="销售明细表（含表头）/ Transactions[#All]", **_VEC)
+@xw.arg("payments", doc="收款记录表（含表头）/ Payments[#All]", **_VEC)
+@xw.arg("as_of", doc="可选：截止日 / optional as-of date", **_VEC)
+@cells.excel_safe
+def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None):
+    """信用等级 A/B/C（按信用政策）。Credit grade A/B/C under the credit policy, from the payment record."""
+
+    def compute() -> dict[str, str]:
+        people = _customers(customers)
+        table = credit_grades(people, _ledger(transactions, payments, as_of, people), policy=load_credit_policy(),
+                              settings=DEFAULTS)
+        return dict(zip(table["customer_id"].astype(str), table["credit_grade"], strict=True))
+
+    grades = cache.get_or_compute("CREDIT_GRADE", (customers, transactions, payments, as_of), compute)
+    ids, shape = _ids(customer_id)
+    return _lookup(ids, shape, grades, "Customers")
+
+
+_TEXT_METRICS = {"customer_id", "current_grade", "credit_grade", "current_credit_grade", "name", "region", "rep"}
+
+
+def _metrics(value: object) -> pd.DataFrame:
+    """A metrics range with a header of metric names: dates for first_trade_date, text for ids and grades,
+    numbers (numbers stored as text too) for the rest."""
+    rows = cells.grid(value)
+    if len(rows) < 2:
+        raise CellError("#VALUE!", "metrics: give a range with a header row of metric names")
+    header = [cells.text(h, "header") for h in rows[0]]
+    data: dict[str, list[object]] = {}
+    for j, name in enumerate(header):
+        if name is None:
+            continue
+        column = [r[j] for r in rows[1:]]
+        if name == "first_trade_date":
+            data[name] = [cells.date(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
+        elif name in _TEXT_METRICS:
+            data[name] = [cells.text(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
+        else:
+            data[name] = [cells.number(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
+    frame = pd.DataFrame(data)
+    if "first_trade_date" in frame:
+        frame["first_trade_date"] = pd.to_datetime(frame["first_trade_date"])
+    return frame
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("metrics", doc="指标表（含表头：customer_id, current_grade, months_as_customer, first_trade_date 及政策所用"
+                       "指标）/ metrics with header", **_VEC)
+@xw.arg("policy", doc="可选：评级政策（默认 grading_4level）/ optional policy name", **_VEC)
+@xw.arg("lang", doc="zh 或 en（默认 zh）/ reason language", **_VEC)
+@cells.excel_safe
+def CUSTOMER_GRADE(metrics, policy=None, lang=None):
+    """按评级政策建议客户等级（动态数组）。Proposed grade and reasons per customer under the grading policy."""
+
+    def compute() -> list[list[object]]:
+        name = cells.text(cells.grid(policy)[0][0], "policy") if policy is not None else None
+        chosen = load_grading_policy(name or str(DEFAULTS["grading_policy"]))
+        graded = grade_customers(_metrics(metrics), chosen, settings=DEFAULTS, lang=_lang(lang))
+        return cells.frame_grid(graded[["customer_id", "proposed_grade", "change", "reasons"]])
+
+    return cache.get_or_compute("CUSTOMER_GRADE", (metrics, policy, lang), compute)
+

@@ -111,7 +111,8 @@ def excel() -> Iterator[types.SimpleNamespace]:
         yield harness
 
 
-IMPLEMENTED = {"RFM_SCORE", "RFM_CLASS", "RFM_BREAKS", "RFM_TABLE", "ABC_CLASS", "PARETO_TABLE"}
+IMPLEMENTED = {"RFM_SCORE", "RFM_CLASS", "RFM_BREAKS", "RFM_TABLE", "ABC_CLASS", "PARETO_TABLE", "CUSTOMER_GRADE",
+               "CREDIT_GRADE", "CUSTOMER_CODE", "AGEING_BUCKET", "AR_BALANCE"}
 BREAKS = ((10.0, 20.0, 30.0, 40.0), (1.0, 2.0, 3.0, 4.0), (100.0, 200.0, 300.0, 400.0))
 
 
@@ -262,3 +263,63 @@ def test_pareto_table_by_shares(excel) -> None:
     assert header == ["customer_id", "rank", "revenue", "share", "cumulative_share", "abc_class"]
     assert [(r[0], r[-1]) for r in rows] == [("C1", "A"), ("C2", "B"), ("C3", "C")]
     assert rows[1][4] == pytest.approx(0.95)
+
+
+def test_ageing_bucket_labels_like_the_ageing_report(excel) -> None:
+    as_of = ComTime(2026, 3, 31)
+    due = column(ComTime(2026, 3, 31), ComTime(2026, 3, 1), "2026-01-30", 45900.0, None, NA)  # 45900 = 2025-08-31
+    result = excel.call("AGEING_BUCKET", due, as_of, MISSING, MISSING)
+    assert [r[0] for r in result[:5]] == ["未到期", "逾期1-30天", "逾期31-60天", "逾期180天以上", ""]
+    assert result[5][0].startswith("#N/A")
+    assert one(excel.call("AGEING_BUCKET", ComTime(2026, 3, 10), as_of, "10,20", "en")) == "over 20 days overdue"
+    assert one(excel.call("AGEING_BUCKET", ComTime(2026, 3, 10), as_of, "20,10", MISSING)).startswith("#VALUE!")
+
+
+SALES = (("单据编号", "日期", "客户编号", "金额"), ("S1", ComTime(2026, 1, 5), "C1", 1000.0),
+         ("S2", ComTime(2026, 2, 5), "C1", 500.0), ("S3", ComTime(2026, 2, 10), "C2", "300"))
+RECEIPTS = (("收款单号", "收款日期", "客户编号", "收款金额"), ("R1", ComTime(2026, 2, 20), "C1", 800.0))
+
+
+def test_ar_balance_hand_ledger(excel) -> None:
+    result = excel.call("AR_BALANCE", column("C1", "C2", "C3", None), SALES, RECEIPTS, MISSING)
+    assert result == [[700.0], [300.0], [0.0], [""]]  # C3 has no sales or receipts: owes nothing
+    assert one(excel.call("AR_BALANCE", "C1", SALES, RECEIPTS, ComTime(2026, 2, 15))) == 1500.0
+
+
+def test_customer_code_positions(excel) -> None:
+    customers = (("客户编号", "客户名称", "客户类别", "首次交易日期"),
+                 ("C1", "甲公司", "重要客户", ComTime(2016, 1, 1)), ("C2", "乙公司", "潜在客户", ComTime(2025, 6, 30)))
+    sales = (("日期", "客户编号", "金额"), (ComTime(2020, 5, 1), "C1", 900_000.0), (ComTime(2026, 5, 1), "C1", 600_000.0),
+             (ComTime(2026, 1, 1), "C2", 50_000.0))
+    result = excel.call("CUSTOMER_CODE", column("C1", "C2", "C9"), customers, sales, ComTime(2026, 6, 30), MISSING)
+    # C1: category 1; 1.5M total -> 1; 1.5M / 10.5 years = 143k a year -> 2; 10 full years -> A.
+    # C2: category 4; 50k -> 3; 50k a year -> 3; one full year.
+    assert result[:2] == [["112A"], ["4331"]] and result[2][0].startswith("#N/A C9")
+    assert one(excel.call("CUSTOMER_CODE", "C2", customers, sales, ComTime(2026, 6, 30), "K")) == "K331"
+
+
+def test_credit_grade_from_the_payment_record(excel) -> None:
+    customers = (("客户编号", "客户名称", "信用等级"), ("C1", "准时", "B"), ("C2", "拖欠", "A"), ("C3", "坏账", "A"))
+    sales = (("单据编号", "日期", "客户编号", "金额"), ("S1", ComTime(2025, 9, 1), "C1", 1000.0),
+             ("S2", ComTime(2025, 9, 1), "C2", 1000.0), ("S3", ComTime(2025, 9, 1), "C3", 1000.0))
+    receipts = (("收款单号", "收款日期", "客户编号", "收款金额"), ("R1", ComTime(2025, 9, 10), "C1", 1000.0),
+                ("R2", ComTime(2025, 11, 10), "C2", 1000.0))
+    # Credit policy: A pays on time (within 15 days' grace), B is at most 120 days late, C the rest.
+    result = excel.call("CREDIT_GRADE", column("C1", "C2", "C3"), customers, sales, receipts, ComTime(2026, 3, 31))
+    assert result == [["A"], ["B"], ["C"]]
+
+
+def test_customer_grade_under_the_four_level_policy(excel) -> None:
+    header = ("customer_id", "current_grade", "months_as_customer", "first_trade_date", "annual_sales",
+              "credit_grade", "influence", "growth", "on_time_rate", "visit_rating")
+    metrics = (header,
+               ("C1", "A", 60.0, ComTime(2021, 1, 1), 2_500_000.0, "A", 5.0, 0.1, 0.95, 4.0),
+               ("C2", "B", 60.0, ComTime(2021, 1, 1), "1,200,000", "B", 2.0, 0.0, 0.7, 3.0),
+               ("C3", "B", 60.0, ComTime(2021, 1, 1), 150_000.0, "C", 1.0, 0.0, 0.5, 3.0),
+               ("C4", "C", 60.0, ComTime(2021, 1, 1), 50_000.0, "A", 1.0, 0.0, 1.0, 3.0),
+               ("C5", None, 3.0, ComTime(2026, 9, 1), 3_000_000.0, "A", 5.0, 0.0, 1.0, 5.0))
+    head, *rows = excel.call("CUSTOMER_GRADE", metrics, MISSING, "en")
+    assert head == ["customer_id", "proposed_grade", "change", "reasons"]
+    assert [(r[0], r[1]) for r in rows] == [("C1", "VIP"), ("C2", "A"), ("C3", "B"), ("C4", "C"), ("C5", "C")]
+    assert "new customer" in rows[4][3]
+

@@ -8,7 +8,9 @@ of rows; empty cells ``None``; error cells their text ("#N/A"); dates ``datetime
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import logging
 import math
 import pickle
 from collections import OrderedDict
@@ -18,12 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.headers import resolve_headers
 from keyacct_xl.master.convert import convert
+from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import TableSchema
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 
+logger = logging.getLogger("keyacct_xl.udfs")
 EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
                 "#CALC!")
 
@@ -161,7 +165,11 @@ def table(value: object, schema: TableSchema, *, required: Sequence[str], what: 
             data[key] = convert(values, schema.column(key).kind, lambda i, h=header[pos]: f"{what}: row {i + 2} ({h})")
         except InputError as exc:
             raise CellError("#VALUE!", exc.en) from None
-    return pd.DataFrame(data, index=pd.RangeIndex(len(body)))
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(body)))
+    for column in schema.columns:  # absent optional columns come empty, as when the master is read
+        if column.key not in frame.columns:
+            frame[column.key] = pd.Series([None] * len(frame), dtype=dtype_for(column.kind))
+    return frame
 
 
 def frame_grid(frame: pd.DataFrame) -> list[list[object]]:
@@ -209,3 +217,43 @@ class TableCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def excel_safe(function: Callable) -> Callable:
+    """Turn every failure into the cell text Excel shows ("#VALUE! why"), never a Python traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args):
+        try:
+            return function(*args)
+        except CellError as exc:
+            return exc.text()
+        except KeyacctError as exc:
+            return f"#VALUE! {exc.en}"
+        except Exception as exc:  # the cell is the only place the user sees; the log keeps the traceback
+            logger.exception("%s failed", function.__name__)
+            return f"#VALUE! {function.__name__}: unexpected {type(exc).__name__}: {exc}"
+
+    return wrapper
+
+
+def per_row(columns: dict[str, list[object]], parse: Callable[[dict[str, object], int], tuple]) -> tuple[list, dict]:
+    """Parse row by row: good rows in order, and the error text of each bad row by its position."""
+    n = broadcast(columns)
+    good, bad = [], {}
+    for i in range(n):
+        try:
+            good.append((i, parse({k: v[i] for k, v in columns.items()}, i)))
+        except CellError as exc:
+            bad[i] = exc.text()
+    return good, bad
+
+
+def assemble(n: int, good_positions: list[int], values: list[object], bad: dict[int, str]) -> list[object]:
+    """``n`` results: computed values at their rows, error texts at the bad rows, blanks elsewhere."""
+    out: list[object] = [None] * n
+    for pos, value in zip(good_positions, values):
+        out[pos] = value
+    for pos, message in bad.items():
+        out[pos] = message
+    return out
