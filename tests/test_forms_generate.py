@@ -157,6 +157,35 @@ def test_choices_validations_and_messages_in_the_form_language(tmp_path: Path) -
         assert dv.formula1 == '"VIP,A,B,C"' and dv.prompt
 
 
+def test_instructions_sheet_lists_every_field(tmp_path: Path) -> None:
+    spec = load_form("contact_profile")
+    book = openpyxl.load_workbook(write_form(tmp_path / "p.xlsx", spec, lang="zh"))
+    rows = [r for r in book["填表说明"].iter_rows(values_only=True)]
+    header = rows.index(("栏目", "字段", "说明", "类型", "允许值", "必填"))
+    body = {r[1]: r for r in rows[header + 1:]}
+    assert len(body) == len(spec.title_fields) + sum(len(s.fields) for s in spec.sections)
+    assert body["姓名"][5] == "是" and body["健康状况"][2].startswith("【敏感个人信息】")
+    assert body["学历"][4] == "高中及以下、大专、本科、硕士、博士"
+    # The input message of a sensitive field says so too.
+    ws = book.worksheets[0]
+    (_, cell), = book.defined_names["f_health"].destinations
+    dv = next(d for d in ws.data_validations.dataValidation if cell.replace("$", "") in d.sqref)
+    assert "敏感个人信息" in dv.prompt
+
+
+def test_password_protects_the_form(tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(write_form(tmp_path / "q.xlsx", load_form("quotation"), password="s3cret"))
+    assert book.worksheets[0].protection.sheet and book.worksheets[0].protection.password
+
+
+def test_spec_format_overrides_the_number_format(tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(write_form(tmp_path / "r.xlsx", load_form("followup_report")))
+    (_, cell), = book.defined_names["f_duration_hours"].destinations
+    assert book.worksheets[0][cell.replace("$", "")].number_format == "0.0"
+    (_, cell), = book.defined_names["f_visit_date"].destinations
+    assert book.worksheets[0][cell.replace("$", "")].number_format == "yyyy-mm-dd"
+
+
 def test_formula_and_totals_in_the_quotation(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(write_form(tmp_path / "q.xlsx", load_form("quotation")))
     ws = book.worksheets[0]

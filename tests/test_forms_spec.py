@@ -91,6 +91,7 @@ def _broken(path: str, value: object) -> dict:
     ("sections/1/kind", "grid", "sections[1].kind", "fields or table"),
     ("sections/0/fields/0/key", "rep", "sections[0].fields[0].key", "title block"),
     ("sections/1/id", "head", "sections[1].id", "appears twice"),
+    ("sections/0/fields/0/format", "0.0", "sections[0].fields[0].format", "not text"),
 ])
 def test_malformed_spec_names_file_field_and_problem(path: str, value: object, where: str, problem: str) -> None:
     with pytest.raises(SpecError) as info:

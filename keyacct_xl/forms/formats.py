@@ -61,24 +61,27 @@ class FormFormats:
         """The red asterisk in front of a required label (rich-string fragment)."""
         return self._make(("mark", "", False), {"font_color": "#C00000", "bold": True})
 
-    def input(self, kind: str, *, multiline: bool = False) -> Format:
-        """An unlocked, tinted input cell with the number format of ``kind``."""
-        props = {**_BOX, "bg_color": INPUT_FILL, "locked": False, "num_format": NUMBER_FORMATS[kind],
+    def input(self, kind: str, *, multiline: bool = False, num_format: str | None = None) -> Format:
+        """An unlocked, tinted input cell with the number format of ``kind`` (or the spec's ``format``)."""
+        code = num_format or NUMBER_FORMATS[kind]
+        props = {**_BOX, "bg_color": INPUT_FILL, "locked": False, "num_format": code,
                  "align": "left" if kind in ("text", "phone", "email", "signature", "choice", "multi_choice") else ""}
         if multiline:
             props.update(text_wrap=True, valign="top")
-        return self._make(("input", kind, multiline), {k: v for k, v in props.items() if v != ""})
+        return self._make(("input", f"{kind}|{code}", multiline), {k: v for k, v in props.items() if v != ""})
 
-    def table_cell(self, kind: str) -> Format:
+    def table_cell(self, kind: str, num_format: str | None = None) -> Format:
         """An unlocked, tinted body cell of a repeating table."""
-        return self._make(("cell", kind, False), {**_BOX, "locked": False, "num_format": NUMBER_FORMATS[kind],
+        code = num_format or NUMBER_FORMATS[kind]
+        return self._make(("cell", f"{kind}|{code}", False), {**_BOX, "locked": False, "num_format": code,
                                                   "bg_color": INPUT_FILL,
                                                   "text_wrap": kind in ("text", "multi_choice")})
 
-    def computed(self, kind: str) -> Format:
+    def computed(self, kind: str, num_format: str | None = None) -> Format:
         """A locked cell holding a formula."""
-        return self._make(("computed", kind, False), {**_BOX, "locked": True, "bg_color": "#F2F2F2",
-                                                      "num_format": NUMBER_FORMATS[kind]})
+        code = num_format or NUMBER_FORMATS[kind]
+        return self._make(("computed", f"{kind}|{code}", False), {**_BOX, "locked": True, "bg_color": "#F2F2F2",
+                                                                  "num_format": code})
 
     def header(self) -> Format:
         """A table header cell."""

@@ -155,7 +155,7 @@ class _FormWriter:
     def _header_field(self, place: FieldPlace) -> None:
         spec, row = place.field, place.row
         self._label(row, place.label_col, spec, text_for(spec.label, self.lang))
-        fmt = self.formats.input(spec.type, multiline=spec.lines > 1)
+        fmt = self.formats.input(spec.type, multiline=spec.lines > 1, num_format=spec.format)
         if place.last_col > place.first_col:
             self.sheet.merge_range(row, place.first_col, row, place.last_col, "", fmt)
         _write_value(self.sheet, row, place.first_col, spec, self.data.header.get(spec.key), fmt, self.lang)
@@ -187,7 +187,7 @@ class _FormWriter:
             if spec.formula:
                 self._formula_column(place, col, spec)
                 continue
-            fmt = self.formats.table_cell(spec.type)
+            fmt = self.formats.table_cell(spec.type, spec.format)
             for i, row in enumerate(range(place.first_row, place.last_row + 1)):
                 value = rows[i].get(spec.key) if i < len(rows) else None
                 _write_value(self.sheet, row, col, spec, value, fmt, self.lang)
@@ -202,7 +202,7 @@ class _FormWriter:
             cells = {key: xl_rowcol_to_cell(row, keys.index(key)) for key in keys}
             value = evaluate(spec.formula or "", rows[i]) if i < len(rows) else None
             self.sheet.write_formula(row, col, excel_formula(spec.formula or "", cells),
-                                     self.formats.computed(spec.type), "" if value is None else value)
+                                     self.formats.computed(spec.type, spec.format), "" if value is None else value)
 
     def _totals(self, place: TablePlace) -> None:
         fields = place.section.fields
@@ -219,7 +219,8 @@ class _FormWriter:
                 # The cached total is what Excel will compute, for readers that do not recalculate.
                 values = [evaluate(spec.formula, r) if spec.formula else r.get(spec.key) for r in rows]
                 total = sum(float(v) for v in values if isinstance(v, (int, float)) and v == v)
-                self.sheet.write_formula(row, col, f"=SUM({top}:{bottom})", self.formats.computed(spec.type), total)
+                fmt = self.formats.computed(spec.type, spec.format)
+                self.sheet.write_formula(row, col, f"=SUM({top}:{bottom})", fmt, total)
 
     def _notes(self) -> None:
         if self.layout.notes_row is None:

@@ -75,6 +75,7 @@ class FieldSpec:
     lines: int = 1
     formula: str | None = None
     total: bool = False
+    format: str | None = None
 
     @property
     def required(self) -> bool:
@@ -269,7 +270,9 @@ def _maps_to(value: Any, where: _Where) -> str:
 
 
 _FIELD_KEYS = {"key", "label", "type", "constraints", "choices", "help", "width", "sensitive", "maps_to", "lines",
-               "formula", "total"}
+               "formula", "total", "format"}
+# Types whose display an Excel number format (the spec's ``format``) can change.
+_FORMATTABLE = {"integer", "number", "money", "percent", "date", "time"}
 
 
 def _field(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) -> FieldSpec:
@@ -284,6 +287,10 @@ def _field(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) -> F
             (f"choices are only allowed on choice fields, not {kind}", f"只有选择类字段可以有 choices，{kind} 不行")
         raise where.at("choices").fail(*problem)
     formula = _str(raw["formula"], where.at("formula")) if "formula" in raw else None
+    number_format = _str(raw["format"], where.at("format")) if "format" in raw else None
+    if number_format and kind not in _FORMATTABLE:
+        raise where.at("format").fail(f"format applies to {', '.join(sorted(_FORMATTABLE))}, not {kind}",
+                                      f"format 只适用于 {', '.join(sorted(_FORMATTABLE))}，不适用于 {kind}")
     return FieldSpec(
         key=_key(raw["key"], where.at("key")),
         label=_text(raw["label"], where.at("label")),
@@ -296,7 +303,8 @@ def _field(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) -> F
         maps_to=_maps_to(raw["maps_to"], where.at("maps_to")) if "maps_to" in raw else None,
         lines=_int(raw.get("lines", 1), where.at("lines"), 1, 12),
         formula=formula,
-        total=_bool(raw.get("total", False), where.at("total")))
+        total=_bool(raw.get("total", False), where.at("total")),
+        format=number_format)
 
 
 def _section(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) -> SectionSpec:
