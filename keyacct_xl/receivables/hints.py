@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
+
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.i18n import Lang, pick
@@ -24,33 +27,85 @@ def typo_like(a: float, b: float) -> bool:
 
 def add_hints(table: pd.DataFrame, *, period_end: pd.Timestamp, window: int, lang: Lang) -> pd.DataFrame:
     """Fill the ``hint`` column; the table keeps its rows and order."""
+    # Column lists zipped into dicts: much faster than DataFrame.to_dict on Arrow-backed columns.
+    columns = {c: table[c].tolist() for c in table.columns}
+    for c in ("ours_date", "theirs_date"):  # whole days: hashing and comparing ints beats Timestamps
+        dates = table[c].to_numpy(dtype="datetime64[D]")
+        columns[c] = [None if nat else d for d, nat in zip(dates.astype("int64").tolist(), np.isnat(dates).tolist())]
+    records = [dict(zip(columns, values)) for values in zip(*columns.values())]
+    context = _Context(records, int(period_end.to_numpy().astype("datetime64[D]").astype("int64")), window)
     hints = []
-    leftovers_o = table[table["status"] == "only_ours"]
-    leftovers_t = table[table["status"] == "only_theirs"]
-    matched = table[table["status"] == "matched"]
-    for rec in table.itertuples(index=False):
-        if rec.status == "matched":
+    for rec in records:
+        if rec["status"] == "matched":
             hints.append(_matched_hint(rec, lang))
-        elif rec.status == "amount_mismatch":
-            hints.append(_mismatch_hint(rec.ours_amount, rec.theirs_amount, lang))
+        elif rec["status"] == "amount_mismatch":
+            hints.append(_mismatch_hint(rec["ours_amount"], rec["theirs_amount"], lang))
         else:
-            mine = "ours" if rec.status == "only_ours" else "theirs"
-            other = leftovers_t if mine == "ours" else leftovers_o
-            hints.append(_leftover_hint(rec, mine, other, matched, period_end, window, lang))
+            hints.append(context.leftover_hint(rec, "ours" if rec["status"] == "only_ours" else "theirs", lang))
     out = table.copy()
     out["hint"] = hints
     return out
 
 
-def _matched_hint(rec, lang: Lang) -> str:
-    n_ours, n_theirs = len(rec.ours_lines), len(rec.theirs_lines)
+class _Context:
+    """Look-ups over the whole table, built once: matched lines by amount, leftovers by date."""
+
+    NEAR = 50  # leftovers of the other side compared per line, nearest dates first
+
+    def __init__(self, records: list[dict], period_end: int, window: int) -> None:
+        self.period_end, self.window = period_end, window
+        self.matched: dict[tuple, str] = {}
+        self.leftovers: dict[str, list[tuple[int, float, str]]] = {"ours": [], "theirs": []}
+        for rec in records:
+            for side in ("ours", "theirs"):
+                amount, date, ref, row = (rec[f"{side}_amount"], rec[f"{side}_date"], rec[f"{side}_ref"],
+                                          rec[f"{side}_row"])
+                if not row or amount != amount or amount is None:
+                    continue
+                if rec["status"] == "matched":
+                    self.matched.setdefault((side, amount, date), row)
+                    if ref:
+                        self.matched.setdefault((side, amount, ref), row)
+                elif rec["status"] == f"only_{side}" and date is not None:
+                    self.leftovers[side].append((date, amount, row))
+        for side in self.leftovers:
+            self.leftovers[side].sort(key=lambda item: item[0])
+
+    def near(self, side: str, date: int) -> list[tuple[int, float, str]]:
+        items = self.leftovers[side]
+        lo = bisect.bisect_left(items, date - self.window, key=lambda item: item[0])
+        hi = bisect.bisect_right(items, date + self.window, key=lambda item: item[0])
+        return sorted(items[lo:hi], key=lambda item: abs(item[0] - date))[: self.NEAR]
+
+    def leftover_hint(self, rec: dict, mine: str, lang: Lang) -> str:
+        amount, date, ref = rec[f"{mine}_amount"], rec[f"{mine}_date"], rec[f"{mine}_ref"]
+        if amount is None or amount != amount or date is None:
+            return pick(lang, "日期或金额无法识别，见“无法识别”表", "date or amount unreadable, see the problems sheet")
+        twin = self.matched.get((mine, amount, date)) or (self.matched.get((mine, amount, ref)) if ref else None)
+        if twin:
+            return pick(lang, f"疑似重复记账（同第 {twin} 行）", f"likely duplicate of row {twin}")
+        for _, other, row in self.near("theirs" if mine == "ours" else "ours", date):
+            if round(other + amount, 2) == 0:
+                return pick(lang, f"可能借贷方向相反（对应第 {row} 行）", f"sign reversed? compare row {row}")
+            if typo_like(other, amount):
+                return pick(lang, f"可能金额录入错误（对应第 {row} 行）", f"typo in amount? compare row {row}")
+        if date > self.period_end - self.window:
+            if mine == "ours":
+                return pick(lang, "期末在途：对方尚未入账", "in transit at period end: not yet booked by the customer")
+            return pick(lang, "期末在途：我方尚未入账", "in transit at period end: not yet booked by us")
+        return pick(lang, "对方账上没有此笔", "not in their books") if mine == "ours" else \
+            pick(lang, "我方账上没有此笔", "not in our books")
+
+
+def _matched_hint(rec: dict, lang: Lang) -> str:
+    n_ours, n_theirs = rec["ours_lines"], rec["theirs_lines"]
     if n_theirs > 1:
         return pick(lang, f"我方1笔对应对方{n_theirs}笔（分笔付款/入账）",
                     f"one of ours booked as {n_theirs} by them (split)")
     if n_ours > 1:
         return pick(lang, f"我方{n_ours}笔对应对方1笔（合并入账）",
                     f"{n_ours} of ours booked as one by them (combined)")
-    if rec.difference:
+    if rec["difference"]:
         return pick(lang, "尾差在容差内", "rounding difference within tolerance")
     return ""
 
@@ -65,35 +120,3 @@ def _mismatch_hint(ours: float | None, theirs: float | None, lang: Lang) -> str:
     if abs(theirs) < abs(ours) and (ours > 0) == (theirs > 0):
         return pick(lang, "对方少记（部分入账或折扣）", "they booked less (partial or discount)")
     return pick(lang, "金额不一致", "amounts differ")
-
-
-def _leftover_hint(rec, mine: str, other: pd.DataFrame, matched: pd.DataFrame, period_end: pd.Timestamp,
-                   window: int, lang: Lang) -> str:
-    amount = rec.ours_amount if mine == "ours" else rec.theirs_amount
-    date = rec.ours_date if mine == "ours" else rec.theirs_date
-    if amount is None or amount != amount or pd.isna(date):
-        return pick(lang, "日期或金额无法识别，见“无法识别”表", "date or amount unreadable, see the problems sheet")
-    ref = rec.ours_ref if mine == "ours" else rec.theirs_ref
-    same = matched[(matched[f"{mine}_amount"] == amount)
-                   & ((matched[f"{mine}_date"] == date) | ((matched[f"{mine}_ref"] == ref) & (ref != "")))]
-    if len(same):
-        row = same.iloc[0][f"{mine}_row"]
-        return pick(lang, f"疑似重复记账（同第 {row} 行）", f"likely duplicate of row {row}")
-    near = other[(other[f"{_other(mine)}_date"] - date).abs() <= pd.Timedelta(days=window)]
-    for o in near.itertuples(index=False):
-        o_amount = o.ours_amount if mine == "theirs" else o.theirs_amount
-        o_row = o.ours_row if mine == "theirs" else o.theirs_row
-        if o_amount is not None and o_amount == o_amount and round(o_amount + amount, 2) == 0:
-            return pick(lang, f"可能借贷方向相反（对应第 {o_row} 行）", f"sign reversed? compare row {o_row}")
-        if o_amount is not None and o_amount == o_amount and typo_like(o_amount, amount):
-            return pick(lang, f"可能金额录入错误（对应第 {o_row} 行）", f"typo in amount? compare row {o_row}")
-    if date > period_end - pd.Timedelta(days=window):
-        if mine == "ours":
-            return pick(lang, "期末在途：对方尚未入账", "in transit at period end: not yet booked by the customer")
-        return pick(lang, "期末在途：我方尚未入账", "in transit at period end: not yet booked by us")
-    return pick(lang, "对方账上没有此笔", "not in their books") if mine == "ours" else \
-        pick(lang, "我方账上没有此笔", "not in our books")
-
-
-def _other(side: str) -> str:
-    return "theirs" if side == "ours" else "ours"

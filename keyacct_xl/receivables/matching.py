@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 OUTPUT_COLUMNS = ["status", "ours_ref", "theirs_ref", "ours_date", "theirs_date", "ours_amount", "theirs_amount",
@@ -37,7 +38,7 @@ class MatchOptions:
     group_budget: int = 200_000  # combinations tried in total before the search stops
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     """One statement line on one side, with its matching keys."""
 
@@ -74,22 +75,32 @@ def ref_key(text: object) -> str:
 
 def _keys(ref: str, description: str) -> frozenset[str]:
     """The line's own reference, plus document numbers written into its description (摘要)."""
-    keys = {ref_key(ref)} | {ref_key(t) for t in _TOKEN.findall(unicodedata.normalize("NFKC", description))
-                              if any(ch.isdigit() for ch in t)}
+    if not description and ref.isascii():  # the common case, without Unicode folding
+        key = _NOT_ALNUM.sub("", ref.upper())
+        return frozenset((key,)) if len(key) >= 2 else frozenset()
+    keys = {ref_key(ref)}
+    if description:
+        keys |= {ref_key(t) for t in _TOKEN.findall(unicodedata.normalize("NFKC", description))
+                 if any(ch.isdigit() for ch in t)}
     return frozenset(k for k in keys if len(k) >= 2)
 
 
 def _side(lines: pd.DataFrame) -> _Side:
-    days = (lines["date"] - pd.Timestamp("1970-01-01")).dt.days
-    keys = [_keys(str(ref), str(desc)) for ref, desc in zip(lines["ref"], lines["description"])]
+    # Plain Python lists: iterating pandas (Arrow-backed) columns element by element is far slower.
+    dates = lines["date"].to_numpy(dtype="datetime64[D]")
+    days = [None if nat else d for d, nat in zip(dates.astype("int64").tolist(), np.isnat(dates).tolist())]
+    amounts = lines["amount"].to_numpy(dtype="float64")
+    cents = [None if a != a else int(c) for a, c in zip(amounts.tolist(), np.round(np.nan_to_num(amounts) * 100)
+                                                        .astype("int64").tolist())]
+    refs = [str(r) for r in lines["ref"].tolist()]
+    keys = [_keys(ref, str(desc)) for ref, desc in zip(refs, lines["description"].tolist())]
     # A key on many lines (the customer's own code in every 摘要) identifies nothing: drop it.
     counts = Counter(k for ks in keys for k in ks)
-    out = []
-    for i, (row, day, ref, amount) in enumerate(zip(lines["row"].astype(str), days, lines["ref"], lines["amount"])):
-        cents = None if amount != amount else round(float(amount) * 100)
-        distinct = frozenset(k for k in keys[i] if counts[k] <= MAX_KEY_LINES)
-        out.append(_Line(i, row, None if day != day else int(day), str(ref), distinct, cents))
-    return _Side(out)
+    rows = [str(r) for r in lines["row"].tolist()]
+    common = {k for k, n in counts.items() if n > MAX_KEY_LINES}
+    if common:
+        keys = [ks - common for ks in keys]
+    return _Side([_Line(i, rows[i], days[i], refs[i], keys[i], cents[i]) for i in range(len(rows))])
 
 
 def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptions = MatchOptions()) -> MatchResult:
@@ -106,10 +117,14 @@ def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptio
     if capped:
         notes.append(f"group search stopped after {tried:,} combinations (budget {options.group_budget:,}); "
                      "lines not searched may still belong to a group")
-    rows = [_record(status, xs, ys, ours, theirs) for status, xs, ys in pairs]
-    rows += [_record("only_ours", [x], [], ours, theirs) for x in a.unused()]
-    rows += [_record("only_theirs", [], [y], ours, theirs) for y in b.unused()]
+    rows = [_record(status, xs, ys) for status, xs, ys in pairs]
+    rows += [_record("only_ours", [x], []) for x in a.unused()]
+    rows += [_record("only_theirs", [], [y]) for y in b.unused()]
     table = pd.DataFrame(rows, columns=[*OUTPUT_COLUMNS, "ours_lines", "theirs_lines"])
+    for column in ("ours_date", "theirs_date"):
+        table[column] = pd.to_datetime(table[column].astype("float64"), unit="D").astype("datetime64[ns]")
+    for column in ("ours_amount", "theirs_amount", "difference"):
+        table[column] = table[column].astype("float64")
     return MatchResult(table, notes, tried)
 
 
@@ -203,21 +218,19 @@ def _group_for(x: _Line, pool: list[_Line], dates: list[int], tol: int, options:
     return None, tried
 
 
-def _record(status: str, xs: list[_Line], ys: list[_Line], ours: pd.DataFrame, theirs: pd.DataFrame) -> dict:
-    def side(lines: list[_Line], frame: pd.DataFrame) -> tuple[str, object, float | None, str]:
+def _record(status: str, xs: list[_Line], ys: list[_Line]) -> tuple:
+    """One output row; dates stay as day numbers here and become dates for the whole column at once."""
+    def side(lines: list[_Line]) -> tuple[str, float, float | None, str]:
         if not lines:
-            return "", pd.NaT, None, ""
-        refs = ";".join(dict.fromkeys(str(frame["ref"].iat[line.index]) for line in lines if
-                                      str(frame["ref"].iat[line.index])))
-        dates = [frame["date"].iat[line.index] for line in lines if line.date is not None]
+            return "", float("nan"), None, ""
+        refs = ";".join(dict.fromkeys(line.ref for line in lines if line.ref))
+        days = [line.date for line in lines if line.date is not None]
         cents = [line.cents for line in lines]
         amount = None if any(c is None for c in cents) else sum(cents) / 100
-        return refs, min(dates) if dates else pd.NaT, amount, ";".join(line.row for line in lines)
+        return refs, float(min(days)) if days else float("nan"), amount, ";".join(line.row for line in lines)
 
-    o_ref, o_date, o_amt, o_row = side(xs, ours)
-    t_ref, t_date, t_amt, t_row = side(ys, theirs)
+    o_ref, o_day, o_amt, o_row = side(xs)
+    t_ref, t_day, t_amt, t_row = side(ys)
     both_known = (o_amt is not None or not xs) and (t_amt is not None or not ys)
     diff = round((o_amt or 0.0) - (t_amt or 0.0), 2) if both_known else None
-    return {"status": status, "ours_ref": o_ref, "theirs_ref": t_ref, "ours_date": o_date, "theirs_date": t_date,
-            "ours_amount": o_amt, "theirs_amount": t_amt, "difference": diff, "ours_row": o_row, "theirs_row": t_row,
-            "hint": "", "ours_lines": [x.index for x in xs], "theirs_lines": [y.index for y in ys]}
+    return (status, o_ref, t_ref, o_day, t_day, o_amt, t_amt, diff, o_row, t_row, "", len(xs), len(ys))

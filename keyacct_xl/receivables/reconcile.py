@@ -71,11 +71,9 @@ def _explain(ours: Statement, theirs: Statement, table: pd.DataFrame,
               "only_theirs": pick(lang, "对方有、我方无", "only in their books"),
               "amount_mismatch": pick(lang, "金额不一致", "amount differs"),
               "matched": pick(lang, "尾差", "rounding")}
-    for rec in table.itertuples(index=False):
-        # An unreadable amount counts as 0, as in the computed balances; the stated-balance line covers it.
-        part = round(_known(rec.ours_amount) - _known(rec.theirs_amount), 2)
-        if not part:
-            continue
+    # An unreadable amount counts as 0, as in the computed balances; the stated-balance line covers it.
+    parts = (table["ours_amount"].fillna(0.0) - table["theirs_amount"].fillna(0.0)).round(2)
+    for rec, part in zip(table[parts != 0].itertuples(index=False), parts[parts != 0].tolist()):
         rows = "; ".join(x for x in (f"ours {rec.ours_row}" if rec.ours_row else "",
                                      f"theirs {rec.theirs_row}" if rec.theirs_row else "") if x)
         lines.append((f"{labels[rec.status]}：{rec.hint}" if rec.hint else labels[rec.status], rows,
@@ -91,10 +89,6 @@ def _explain(ours: Statement, theirs: Statement, table: pd.DataFrame,
                                f"{who}: stated balance differs from the sum of the lines (incl. unreadable rows)"),
                           ", ".join(map(str, unreadable)), sign * gap))
     return lines, o_stated, t_stated
-
-
-def _known(value: object) -> float:
-    return 0.0 if value is None or value != value else float(value)
 
 
 def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
