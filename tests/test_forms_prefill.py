@@ -13,10 +13,11 @@ from test_forms_generate import check_form_workbook
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
-from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.catalog import load_catalog, load_form
 from keyacct_xl.forms.generator import write_form
-from keyacct_xl.forms.layout import parse_customer_ref
+from keyacct_xl.forms.layout import FORM_LANGS, parse_customer_ref
 from keyacct_xl.forms.prefill import due_visits, parse_period, prefill, statement_rows
+from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.schema import CONTACTS, CUSTOMERS, PAYMENTS, TRANSACTIONS, VISITS, TableSchema
 from keyacct_xl.master.writer import save_master
@@ -173,6 +174,9 @@ def test_cli_generates_prefilled_files_and_reports_errors(tmp_path: Path, master
     cached = openpyxl.load_workbook(out / "account_statement_C001_2026-11.xlsx", data_only=True).worksheets[0]
     total_row = int(cached.tables["t_lines"].ref.split(":")[1][1:]) + 1
     assert (cached[f"D{total_row}"].value, cached[f"E{total_row}"].value) == (2500, 1500)
+    assert main(["forms", "generate", "quotation", "--stamp-time", "--out", str(out / "stamped")]) == 0
+    meta = openpyxl.load_workbook(out / "stamped" / "quotation.xlsx")["_meta"]
+    assert meta["A9"].value == "generated_at" and meta["B9"].value != "2026-01-01T00:00:00"
     capsys.readouterr()
     assert main(["forms", "generate", "visit_record", "--master", str(master_file), "--rep", "王五",
                  "--out", str(out)]) == 2
@@ -181,6 +185,31 @@ def test_cli_generates_prefilled_files_and_reports_errors(tmp_path: Path, master
     assert "customer_card" in capsys.readouterr().err
     assert main(["forms", "generate", "--out", str(out)]) == 2
     assert "--all" in capsys.readouterr().err
+
+
+def _prefilled_catalog(folder: Path) -> list[tuple[Path, FormSpec, str]]:
+    """Every form pre-filled for 张三, C001 and W48; the languages take turns so each form and language is covered."""
+    master, out = small_master(), []
+    for i, spec in enumerate(load_catalog()):
+        lang = FORM_LANGS[i % len(FORM_LANGS)]
+        data = prefill(spec, master, rep="张三", customer="C001", period=W48)
+        out.append((write_form(folder / f"{spec.id}.xlsx", spec, lang=lang, data=data), spec, lang))
+    return out
+
+
+def test_whole_catalog_prefilled_reads_back(tmp_path: Path) -> None:
+    for path, spec, lang in _prefilled_catalog(tmp_path):
+        check_form_workbook(path, spec, lang, meta={"rep": "张三", "customer": "C001", "period": W48})
+        if spec.id == "customer_card":  # the customer cell holds the dropdown's own entry
+            book = openpyxl.load_workbook(path)
+            (_, cell), = book.defined_names["f_customer_id"].destinations
+            assert book.worksheets[0][cell.replace("$", "")].value == "C001 华东五金"
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_the_prefilled_catalog(tmp_path: Path, libreoffice: Callable[..., Path]) -> None:
+    for path, _, _ in _prefilled_catalog(tmp_path):
+        assert libreoffice(path, "pdf").read_bytes().startswith(b"%PDF")
 
 
 @pytest.mark.libreoffice

@@ -173,6 +173,10 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
         header.update(_mapped(spec.header_fields, "Customers", record))
         header.setdefault("rep", record["rep"])
         _fill_customer_tables(spec, master, customer, rows)
+        # A header customer field that also offers the rep's dropdown holds the matching entry, so it validates.
+        for section_id, key in dropdowns:
+            if spec.section(section_id).kind == "fields" and header.get(key) == customer:
+                header[key] = customer_ref(customer, str(record["name"]))
     if spec.id == "weekly_plan" and rep:
         if parsed is None or parsed.kind != "week":
             raise InputError("a pre-filled weekly plan needs --period with a week, e.g. 2026-W48",
