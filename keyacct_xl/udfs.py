@@ -12,6 +12,11 @@ Settings!B20:E22)``, not 5,000 single-cell calls: each call crosses from Excel t
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import xlwings as xw
@@ -25,12 +30,16 @@ from keyacct_xl.analytics.rfm import CLASS_BY_SIGNS, class_label, rfm
 from keyacct_xl.analytics.scoring import rfm_breaks, score
 from keyacct_xl.bridge import cells
 from keyacct_xl.bridge.cells import CellError, TableCache
+from keyacct_xl.errors import KeyacctError
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS
 from keyacct_xl.master.settings import DEFAULTS
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, bucket_columns, parse_buckets
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.matching import MatchOptions
+from keyacct_xl.receivables.reconcile import reconcile
+from keyacct_xl.receivables.statement_reader import read_statement
 
 CATEGORY = "KeyAcct"
 cache = TableCache()
@@ -336,33 +345,6 @@ def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None):
     return _lookup(ids, shape, grades, "Customers")
 
 
-_TEXT_METRICS = {"customer_id", "current_grade", "credit_grade", "current_credit_grade", "name", "region", "rep"}
-
-
-def _metrics(value: object) -> pd.DataFrame:
-    """A metrics range with a header of metric names: dates for first_trade_date, text for ids and grades,
-    numbers (numbers stored as text too) for the rest."""
-    rows = cells.grid(value)
-    if len(rows) < 2:
-        raise CellError("#VALUE!", "metrics: give a range with a header row of metric names")
-    header = [cells.text(h, "header") for h in rows[0]]
-    data: dict[str, list[object]] = {}
-    for j, name in enumerate(header):
-        if name is None:
-            continue
-        column = [r[j] for r in rows[1:]]
-        if name == "first_trade_date":
-            data[name] = [cells.date(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
-        elif name in _TEXT_METRICS:
-            data[name] = [cells.text(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
-        else:
-            data[name] = [cells.number(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
-    frame = pd.DataFrame(data)
-    if "first_trade_date" in frame:
-        frame["first_trade_date"] = pd.to_datetime(frame["first_trade_date"])
-    return frame
-
-
 @xw.func(category=CATEGORY)
 @xw.arg("metrics", doc="指标表（含表头：customer_id, current_grade, months_as_customer, first_trade_date 及政策所用"
                        "指标）/ metrics with header", **_VEC)
@@ -375,8 +357,43 @@ def CUSTOMER_GRADE(metrics, policy=None, lang=None):
     def compute() -> list[list[object]]:
         name = cells.text(cells.grid(policy)[0][0], "policy") if policy is not None else None
         chosen = load_grading_policy(name or str(DEFAULTS["grading_policy"]))
-        graded = grade_customers(_metrics(metrics), chosen, settings=DEFAULTS, lang=_lang(lang))
+        graded = grade_customers(cells.metrics_table(metrics), chosen, settings=DEFAULTS, lang=_lang(lang))
         return cells.frame_grid(graded[["customer_id", "proposed_grade", "change", "reasons"]])
 
     return cache.get_or_compute("CUSTOMER_GRADE", (metrics, policy, lang), compute)
+
+
+def _statement(value: object, folder: Path, label: str, perspective: str):
+    """A statement range read by the receivables statement reader: the reader takes files, so the range is
+    written as a CSV (dates as ISO text, numbers unchanged) and read back; messages name the argument."""
+    path = folder / f"{label}.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream)
+        for row in cells.grid(value):
+            writer.writerow(["" if v is None else v.date().isoformat() if isinstance(v, dt.datetime) else v
+                             for v in row])
+    try:
+        return read_statement(path, perspective=perspective)  # type: ignore[arg-type]
+    except KeyacctError as exc:
+        raise CellError("#VALUE!", exc.en.replace(str(path), label)) from None
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("ours_table", doc="我方对账单（含表头：日期、单据编号、借方、贷方…）/ our statement with header", **_VEC)
+@xw.arg("theirs_table", doc="对方回传的账（含表头）/ the customer's statement with header", **_VEC)
+@xw.arg("date_window", doc="可选：日期容差天数（默认 7）/ optional days two dates may differ", **_VEC)
+@xw.arg("lang", doc="zh 或 en（默认 zh）/ hint language", **_VEC)
+@cells.excel_safe
+def RECONCILE(ours_table, theirs_table, date_window=None, lang=None):
+    """逐笔对账结果（动态数组）。Line-by-line reconciliation: status, references, dates, amounts, hints (spills)."""
+
+    def compute() -> list[list[object]]:
+        window = cells.number(cells.grid(date_window)[0][0], "date_window") if date_window is not None else None
+        with tempfile.TemporaryDirectory(prefix="keyacct-reconcile-") as folder:
+            ours = _statement(ours_table, Path(folder), "ours_table", "ours")
+            theirs = _statement(theirs_table, Path(folder), "theirs_table", "customer")
+        options = MatchOptions(date_window=int(window if window is not None else 7))
+        return cells.frame_grid(reconcile(ours, theirs, options=options, lang=_lang(lang)).table)
+
+    return cache.get_or_compute("RECONCILE", (ours_table, theirs_table, date_window, lang), compute)
 

@@ -112,7 +112,7 @@ def excel() -> Iterator[types.SimpleNamespace]:
 
 
 IMPLEMENTED = {"RFM_SCORE", "RFM_CLASS", "RFM_BREAKS", "RFM_TABLE", "ABC_CLASS", "PARETO_TABLE", "CUSTOMER_GRADE",
-               "CREDIT_GRADE", "CUSTOMER_CODE", "AGEING_BUCKET", "AR_BALANCE"}
+               "CREDIT_GRADE", "CUSTOMER_CODE", "AGEING_BUCKET", "AR_BALANCE", "RECONCILE"}
 BREAKS = ((10.0, 20.0, 30.0, 40.0), (1.0, 2.0, 3.0, 4.0), (100.0, 200.0, 300.0, 400.0))
 
 
@@ -289,8 +289,8 @@ def test_ar_balance_hand_ledger(excel) -> None:
 def test_customer_code_positions(excel) -> None:
     customers = (("客户编号", "客户名称", "客户类别", "首次交易日期"),
                  ("C1", "甲公司", "重要客户", ComTime(2016, 1, 1)), ("C2", "乙公司", "潜在客户", ComTime(2025, 6, 30)))
-    sales = (("日期", "客户编号", "金额"), (ComTime(2020, 5, 1), "C1", 900_000.0), (ComTime(2026, 5, 1), "C1", 600_000.0),
-             (ComTime(2026, 1, 1), "C2", 50_000.0))
+    sales = (("日期", "客户编号", "金额"), (ComTime(2020, 5, 1), "C1", 900_000.0),
+             (ComTime(2026, 5, 1), "C1", 600_000.0), (ComTime(2026, 1, 1), "C2", 50_000.0))
     result = excel.call("CUSTOMER_CODE", column("C1", "C2", "C9"), customers, sales, ComTime(2026, 6, 30), MISSING)
     # C1: category 1; 1.5M total -> 1; 1.5M / 10.5 years = 143k a year -> 2; 10 full years -> A.
     # C2: category 4; 50k -> 3; 50k a year -> 3; one full year.
@@ -322,4 +322,24 @@ def test_customer_grade_under_the_four_level_policy(excel) -> None:
     assert head == ["customer_id", "proposed_grade", "change", "reasons"]
     assert [(r[0], r[1]) for r in rows] == [("C1", "VIP"), ("C2", "A"), ("C3", "B"), ("C4", "C"), ("C5", "C")]
     assert "new customer" in rows[4][3]
+
+
+def test_reconcile_spills_the_matching(excel) -> None:
+    ours = (("日期", "单据编号", "摘要", "借方", "贷方"), (ComTime(2026, 10, 3), "S001", "销售", 5000.0, None),
+            (ComTime(2026, 10, 5), "S002", "销售", 3000.0, None), (ComTime(2026, 10, 10), "R001", "收款", None, 1000.0),
+            (ComTime(2026, 10, 30), "S005", "销售", 700.0, None))
+    # The customer's books: our sales are their credits, our receipts their debits; 46306 = 2026-10-11.
+    theirs = (("记账日期", "凭证号", "摘要", "借方金额", "贷方金额"), ("2026-10-03", "S001", "购货", None, "5,000.00"),
+              ("2026/10/05", "S002", "购货", None, 3100.0), (46306.0, "R001", "付款", 1000.0, None))
+    header, *rows = excel.call("RECONCILE", ours, theirs, MISSING, "en")
+    status = {r[header.index("ours_ref")]: r[header.index("status")] for r in rows}
+    assert status == {"S001": "matched", "S002": "amount_mismatch", "R001": "matched", "S005": "only_ours"}
+    mismatch = next(r for r in rows if r[1] == "S002")
+    assert mismatch[header.index("difference")] == -100.0
+    hint = header.index("hint")
+    assert "in transit" in next(r for r in rows if r[1] == "S005")[hint]  # sold within 7 days of the period end
+    narrow = excel.call("RECONCILE", ours, theirs, 0.0, "en")  # a zero-day window: no longer "in transit"
+    assert next(r for r in narrow[1:] if r[1] == "S005")[hint] == "not in their books"
+    bad = one(excel.call("RECONCILE", ours, (("a", "b"), (1.0, 2.0)), MISSING, "en"))
+    assert bad.startswith("#VALUE! theirs_table: unknown layout")
 

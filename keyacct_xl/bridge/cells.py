@@ -257,3 +257,30 @@ def assemble(n: int, good_positions: list[int], values: list[object], bad: dict[
     for pos, message in bad.items():
         out[pos] = message
     return out
+
+
+_TEXT_METRICS = {"customer_id", "current_grade", "credit_grade", "current_credit_grade", "name", "region", "rep"}
+
+
+def metrics_table(value: object) -> pd.DataFrame:
+    """A metrics range with a header of metric names: dates for first_trade_date, text for ids and grades,
+    numbers (numbers stored as text too) for the rest."""
+    rows = grid(value)
+    if len(rows) < 2:
+        raise CellError("#VALUE!", "metrics: give a range with a header row of metric names")
+    header = [text(h, "header") for h in rows[0]]
+    data: dict[str, list[object]] = {}
+    for j, name in enumerate(header):
+        if name is None:
+            continue
+        column = [r[j] for r in rows[1:]]
+        if name == "first_trade_date":
+            data[name] = [date(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
+        elif name in _TEXT_METRICS:
+            data[name] = [text(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
+        else:
+            data[name] = [number(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
+    frame = pd.DataFrame(data)
+    if "first_trade_date" in frame:
+        frame["first_trade_date"] = pd.to_datetime(frame["first_trade_date"])
+    return frame
