@@ -136,3 +136,32 @@ def test_headers_that_changed_force_a_full_rewrite(master_path: Path) -> None:
     save_store(store, ["Visits"], backup=False)
     visits = load_store(master_path).frame("Visits")
     assert visits["customer_id"].tolist() == ["C001", "C002"] and visits["服务项目"].tolist() == [None, "安装"]
+
+
+def test_unchanged_parts_keep_their_compressed_bytes(master_path: Path) -> None:
+    # The first write streams Visits (a zip64-flagged part); the second copies it raw while writing Contacts.
+    store = load_store(master_path)
+    store.frames["Visits"] = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"]), "customer_id": ["C001"]})
+    save_store(store, ["Visits"], edited=["Visits"], backup=False)
+
+    def raw(path: Path) -> dict[str, tuple[bytes, int]]:
+        with zipfile.ZipFile(path) as z:
+            out = {}
+            for info in z.infolist():
+                with open(path, "rb") as f:
+                    f.seek(info.header_offset + 26)
+                    skip = int.from_bytes(f.read(2), "little") + int.from_bytes(f.read(2), "little")
+                    f.seek(info.header_offset + 30 + skip)
+                    out[info.filename] = (f.read(info.compress_size), info.CRC)
+            return out
+
+    before = raw(master_path)
+    store = load_store(master_path)
+    store.frames["Contacts"] = pd.DataFrame({"customer_id": ["C001"], "name": ["陈经理"]})
+    save_store(store, ["Contacts"], edited=["Contacts"], backup=False)
+    after = raw(master_path)
+    with zipfile.ZipFile(master_path) as z:
+        assert z.testzip() is None
+    changed = {n for n in before if before[n] != after[n]}
+    assert changed == {"xl/worksheets/sheet2.xml", "xl/tables/table2.xml"}
+    assert load_store(master_path).frame("Visits")["customer_id"].tolist() == ["C001"]

@@ -1,0 +1,61 @@
+"""Copy a zip member's compressed bytes from one archive to another without inflating and deflating them.
+
+A part the writer does not change is copied as stored: same compressed stream, CRC, sizes and time. This
+keeps unchanged parts byte-identical even inside the zip, and costs a read and a write instead of seconds of
+zlib work on a large Transactions sheet. zipfile has no public API for this, so the member is written the
+way ZipFile.writestr writes one (local header, data, then its central-directory entry on close).
+"""
+
+from __future__ import annotations
+
+import copy
+import struct
+import zipfile
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_LOCAL_MAGIC = b"PK\x03\x04"
+_DATA_DESCRIPTOR = 0x08
+_ZIP64_EXTRA = 0x0001
+
+
+def _raw_data(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    assert src.fp is not None  # an open archive
+    src.fp.seek(info.header_offset)
+    header = src.fp.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_MAGIC:
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    src.fp.seek(info.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
+    data = src.fp.read(info.compress_size)
+    if len(data) != info.compress_size:
+        raise zipfile.BadZipFile(f"truncated data for {info.filename}")
+    return data
+
+
+def _without_zip64(extra: bytes) -> bytes:
+    """The extra field without zip64 records; FileHeader adds one itself when the sizes need it."""
+    kept, i = b"", 0
+    while i + 4 <= len(extra):
+        kind, size = struct.unpack("<HH", extra[i:i + 4])
+        if kind != _ZIP64_EXTRA:
+            kept += extra[i:i + 4 + size]
+        i += 4 + size
+    return kept
+
+
+def copy_raw(src: zipfile.ZipFile, dst: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Append ``info``'s member of ``src`` to ``dst`` (opened for writing) with its compressed bytes as stored."""
+    data = _raw_data(src, info)
+    member = copy.copy(info)
+    member.flag_bits &= ~_DATA_DESCRIPTOR  # sizes and CRC are known: they go in the local header
+    member.extra = _without_zip64(info.extra)
+    assert dst.fp is not None  # an archive open for writing
+    with dst._lock:  # the same lock ZipFile.writestr takes
+        dst._writecheck(member)
+        dst._didModify = True
+        member.header_offset = dst.fp.tell()
+        dst.fp.write(member.FileHeader())
+        dst.fp.write(data)
+        dst.filelist.append(member)
+        dst.NameToInfo[member.filename] = member
+        dst.start_dir = dst.fp.tell()
