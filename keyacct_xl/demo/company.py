@@ -76,8 +76,6 @@ def _customer_table(rng: np.random.Generator, profiles: pd.DataFrame, transactio
     long_standing = (profiles["first_day"] == 0).to_numpy() & ~prospect
     first_trade = pd.Series(np.where(long_standing, profiles["since"].to_numpy(), first_sale), index=ids.index)
     first_trade = pd.to_datetime(first_trade)
-    size_rank = profiles["size"].rank(pct=True).to_numpy()
-    profiles = profiles.assign(influence=np.clip(np.round(1 + 4 * size_rank + rng.normal(0, 0.7, len(ids))), 1, 5))
     stop = DAYS[profiles["last_day"].to_numpy()] - pd.Timedelta(days=receipts.DEFAULT_DAYS)
     history, current = grading.grade_years(rng, profiles, transactions, first_trade, stop, settings, SALES_MANAGER)
     payer = profiles["payer"].to_numpy()
@@ -119,11 +117,13 @@ def _notes(rng: np.random.Generator, profiles: pd.DataFrame) -> np.ndarray:
 
 
 def conform(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
-    """``frame`` with exactly the schema's columns, in order, each in its kind's dtype (missing text as None)."""
+    """``frame`` with exactly the schema's columns, in order, each in its kind's dtype (blank text as None).
+
+    A schema column the generator did not make is a KeyError, never a silently empty column.
+    """
     out = {}
     for column in schema.columns:
-        values = frame[column.key] if column.key in frame.columns else pd.Series(None, index=frame.index)
-        values = values.reset_index(drop=True)
+        values = frame[column.key].reset_index(drop=True)
         if column.kind == "text":
             values = values.astype(object).where(values.notna(), None)
         else:

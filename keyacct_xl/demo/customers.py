@@ -78,6 +78,7 @@ def make_profiles(rng: np.random.Generator, count: int, reps: pd.DataFrame) -> p
     address, district = geo.addresses(rng, city_idx)
     stage, first, last = _lifecycle(rng, count)
     size = _sizes(rng, count)
+    rank = pd.Series(size).rank(pct=True).to_numpy()
     tercile = np.searchsorted(np.quantile(size, [1 / 3, 2 / 3]), size)
     cumulative = np.cumsum(np.array(TERMS_P)[tercile], axis=1)
     terms = np.array(TERMS)[np.minimum((cumulative < rng.random(count)[:, None]).sum(axis=1), len(TERMS) - 1)]
@@ -104,6 +105,8 @@ def make_profiles(rng: np.random.Generator, count: int, reps: pd.DataFrame) -> p
         "legal_rep": np.where(rng.random(count) < 0.8, owners, names.person_names(rng, count)[0]),
         "tax_id": geo.tax_ids(rng, city_idx),
         "staff_count": np.round(np.clip(rng.lognormal(3.3, 1.0, count) * np.sqrt(size), 3, 5000)).astype(int),
+        # 当地影响力 1-5, a manual judgement that mostly follows size.
+        "influence": np.clip(np.round(1 + 4 * rank + rng.normal(0, 0.7, count)), 1, 5).astype(int),
         "stage": stage, "first_day": first, "last_day": last, "size": size,
         "terms": terms, "payer": _payers(rng, stage),
         "discount": np.clip(0.02 * np.log1p(size) + rng.normal(0, 0.01, count), 0, 0.06),
