@@ -154,6 +154,7 @@ def test_customer_card_is_filled_from_the_archive(tmp_path: Path) -> None:
         return ws[cell.replace("$", "")].value
 
     assert (value("name"), value("grade"), value("credit_limit"), value("rep")) == ("华东五金", "VIP", 500000, "张三")
+    assert value("route_seq") == 2  # an Int64 master column is written as a number
     assert value("industry") == "制造业 Manufacturing"  # stored value shown with its bilingual label
     first = int(ws.tables["t_contacts"].ref.split(":")[0][1:]) + 1
     assert [ws[f"A{first}"].value, ws[f"A{first + 1}"].value, ws[f"A{first + 2}"].value] == ["王经理", "赵会计", None]

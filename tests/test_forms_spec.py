@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -126,6 +127,8 @@ def test_shared_lists_are_found_in_the_installed_templates() -> None:
 
 def test_formulas_are_arithmetic_over_columns() -> None:
     assert evaluate("{qty}*{price}", {"qty": 3, "price": 2.5}) == 7.5
+    assert evaluate("{qty}*{price}", {"qty": np.int64(3), "price": np.float64(2)}) == 6.0
+    assert evaluate("{qty}*{price}", {"qty": True, "price": 2}) is None
     assert evaluate("({a}+{b})/{c}", {"a": 1, "b": 3, "c": 0}) is None
     assert evaluate("{a}-{b}", {"a": 1, "b": None}) is None
     assert excel_formula("{a}/{b}", {"a": "C5", "b": "D5"}) == '=IF(COUNT(C5,D5)=0,"",C5/D5)'

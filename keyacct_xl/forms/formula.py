@@ -8,6 +8,7 @@ default for xlsx, python readers) show the right figure in a pre-filled form.
 from __future__ import annotations
 
 import ast
+import numbers
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -51,12 +52,12 @@ def excel_formula(formula: str, cells: Mapping[str, str]) -> str:
 
 def evaluate(formula: str, values: Mapping[str, object]) -> float | None:
     """The formula's value for one row; None when an input is missing or not a number, or on division by zero."""
-    numbers = {}
+    inputs: dict[str, float] = {}
     for key in formula_refs(formula):
         value = values.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
             return None
-        numbers[key] = float(value)
+        inputs[key] = float(value)
 
     def run(node: ast.expr) -> float:
         if isinstance(node, ast.BinOp):
@@ -64,7 +65,7 @@ def evaluate(formula: str, values: Mapping[str, object]) -> float | None:
         if isinstance(node, ast.UnaryOp):
             return -run(node.operand)
         if isinstance(node, ast.Name):
-            return numbers[node.id]
+            return inputs[node.id]
         return float(node.value)  # type: ignore[attr-defined]
 
     try:

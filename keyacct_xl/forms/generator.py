@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -89,6 +91,11 @@ def _is_blank(value: object) -> bool:
     return not isinstance(value, str) and bool(pd.isna(value))
 
 
+def _is_number(value: object) -> bool:
+    """Python and numpy numbers (the master's Int64 columns give numpy.int64), not booleans."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
 def _write_value(sheet: Worksheet, row: int, col: int, spec: FieldSpec, value: object, fmt: Any,
                  lang: FormLang) -> None:
     """Write a pre-filled value with the field's type (dates as dates, numbers as numbers)."""
@@ -98,7 +105,7 @@ def _write_value(sheet: Worksheet, row: int, col: int, spec: FieldSpec, value: o
         if hasattr(value, "to_pydatetime"):
             value = value.to_pydatetime()
         sheet.write_datetime(row, col, value, fmt)
-    elif spec.type in ("integer", "number", "money", "percent") and isinstance(value, (int, float)):
+    elif spec.type in ("integer", "number", "money", "percent") and _is_number(value):
         sheet.write_number(row, col, float(value), fmt)
     elif spec.type in ("choice", "yes_no"):
         labels = dict(zip([c.value for c in field_choices(spec)], choice_labels(spec, lang), strict=True))
@@ -218,7 +225,7 @@ class _FormWriter:
                 bottom = xl_rowcol_to_cell(place.last_row, col)
                 # The cached total is what Excel will compute, for readers that do not recalculate.
                 values = [evaluate(spec.formula, r) if spec.formula else r.get(spec.key) for r in rows]
-                total = sum(float(v) for v in values if isinstance(v, (int, float)) and v == v)
+                total = sum(float(v) for v in values if _is_number(v) and v == v)
                 fmt = self.formats.computed(spec.type, spec.format)
                 self.sheet.write_formula(row, col, f"=SUM({top}:{bottom})", fmt, total)
 
