@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
+from keyacct_xl.consolidate.model import FileOutcome
+from keyacct_xl.consolidate.recognize import extract
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.validate import check_form
+from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 
@@ -157,3 +162,21 @@ def test_workbook_that_is_no_form_is_rejected(master: Path, inbox: Path) -> None
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert (outcome.status, outcome.code) == ("rejected", "not_form")
     assert outcome.reason_zh.startswith("不是表单")
+
+
+def test_older_version_is_read_through_its_own_field_map() -> None:
+    # Version 2 of the spec moved columns around; a version-1 file still says in _meta where each field is.
+    current = load_form("visit_record")
+    visits = current.section("visits")
+    moved = dataclasses.replace(visits, fields=tuple(reversed(visits.fields)))
+    v2 = dataclasses.replace(current, version=2,
+                             sections=tuple(moved if s.id == "visits" else s for s in current.sections))
+    data = fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"},
+                     rows={"visits": [{"date": "2026-11-23", "customer_id": "C001", "content": "老版本"}]})
+    extracted = extract(data, "xlsx", {"visit_record": v2}, "old.xlsx")
+    assert extracted.version == 1
+    assert any("version 1" in en for en, _ in extracted.warnings)
+    outcome = FileOutcome("old.xlsx")
+    check_form(outcome, extracted, v2, lang="zh", strict=False)
+    [row] = outcome.rows
+    assert (row.values["customer_id"], row.values["content"], row.refs["customer_id"]) == ("C001", "老版本", "B8")

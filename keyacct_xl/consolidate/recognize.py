@@ -97,8 +97,12 @@ class _Grid:
         return CellValue(value, sheet, ref)
 
 
-def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str) -> Extracted:
-    """Recognize and read one workbook as one of ``specs`` (the consolidated forms); else raise Rejection."""
+def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str,
+            hashes: Mapping[str, str] | None = None) -> Extracted:
+    """Recognize and read one workbook as one of ``specs`` (the consolidated forms); else raise Rejection.
+
+    ``hashes`` are the specs' hashes computed once per run (a spec hash serializes the whole spec).
+    """
     book = open_book(data)
     meta = read_meta(book)
     if meta is None:
@@ -120,7 +124,7 @@ def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str) ->
     if version < spec.version:
         warnings.append((f"{form_id} version {version}, read through that version's field map",
                          f"{form_id} 第 {version} 版，按该版本的字段对照读取"))
-    elif values.get("spec_hash") and values["spec_hash"] != spec.hash:
+    elif values.get("spec_hash") and values["spec_hash"] != (hashes or {}).get(form_id, spec.hash):
         warnings.append(("the form's spec changed since this file was generated (same version)",
                          "生成此文件后表单定义有变动（版本号相同）"))
     if kind == "xls":

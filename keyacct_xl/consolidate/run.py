@@ -55,6 +55,7 @@ class RunResult:
 @dataclass(frozen=True)
 class _Job:
     specs: dict[str, FormSpec]
+    hashes: dict[str, str]
     selected: frozenset[str]
     known_sha: frozenset[str]
     lang: Lang
@@ -82,7 +83,7 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
         return outcome
     try:
         verdict = check_file(submission.name, data)
-        extracted = extract(data, verdict.kind, job.specs, submission.name)
+        extracted = extract(data, verdict.kind, job.specs, submission.name, job.hashes)
     except Rejection as rejection:
         return outcome.reject(rejection.code, rejection.en, rejection.zh)
     outcome.form_id = extracted.form_id
@@ -126,7 +127,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     now = now or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
     specs = {form_id: load_form(form_id) for form_id in ROUTES}
     known = frozenset(store.frame(LEDGER.name)["file_sha256"].dropna().astype(str))
-    job = _Job(specs, selected, known, store.lang, strict)
+    job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known, store.lang, strict)
     skipped = [master, backup_path(master), *exclude] + ([quarantine_dir] if quarantine_dir else [])
     submissions = collect(source, exclude=skipped)
     checked = _checked(submissions, job, jobs)
