@@ -259,3 +259,14 @@ def test_xlwings_failure_is_an_alert(bridge) -> None:
         pytest.skip("the file back end raises; the CLI prints one line (test above)")
     bridge.fail("boom")
     assert bridge.app.events[-1] == ("alert", "boom", "critical") and bridge.app.status_bar is False
+
+
+def test_demo_step_builds_the_addin_and_runs_actions(demo_master: Path, tmp_path: Path) -> None:
+    import argparse
+
+    from keyacct_xl.bridge.demo_step import bridge_demo
+
+    lines = bridge_demo(demo_master, tmp_path, argparse.Namespace(lang="en"))
+    assert (tmp_path / "addin" / "keyacct_xl.xlam").exists()
+    assert "12 worksheet functions, 14 ribbon actions" in lines[0]
+    assert lines[1].startswith("ribbon action rfm_refresh: RFM:") and len(list((tmp_path / "reports").iterdir())) == 2

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from keyacct_xl.analytics.demo_step import analytics_demo
+from keyacct_xl.bridge.demo_step import bridge_demo
 from keyacct_xl.consolidate.demo_step import consolidation_demo
 from keyacct_xl.forms.demo_step import forms_demo
 from keyacct_xl.i18n import pick
@@ -22,6 +23,7 @@ DEMO_STEPS.append(receivables_demo)
 DEMO_STEPS.append(forms_demo)
 DEMO_STEPS.append(consolidation_demo)
 DEMO_STEPS.append(analytics_demo)
+DEMO_STEPS.append(bridge_demo)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

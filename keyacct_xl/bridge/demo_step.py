@@ -1,0 +1,27 @@
+"""The Excel bridge's part of ``keyacct-xl demo``: build the add-in and run two ribbon actions headless."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+from keyacct_xl.addin.build import build_addin
+from keyacct_xl.addin.xlwings_win import decorated_udf_module, registered_functions
+from keyacct_xl.bridge.base import ActionOptions, FileBridge
+from keyacct_xl.i18n import pick
+from keyacct_xl.macros import ACTIONS, get_action
+
+
+def bridge_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:
+    """keyacct_xl.xlam in ``out_dir/addin``; the rfm_refresh and ageing ribbon actions on the demo master."""
+    addin = build_addin(out_dir / "addin")
+    functions = len(registered_functions(decorated_udf_module()))
+    lines = [pick(args.lang, f"Excel 加载项：{addin}（{functions} 个工作表函数，{len(ACTIONS)} 个功能区按钮）",
+                  f"Excel add-in: {addin} ({functions} worksheet functions, {len(ACTIONS)} ribbon actions)")]
+    bridge = FileBridge(master_path, lang=args.lang, stream=io.StringIO())
+    for name in ("rfm_refresh", "ageing"):
+        result = get_action(name).run(bridge, ActionOptions(out_dir=out_dir / "reports"))
+        lines.append(pick(args.lang, f"功能区按钮 {name}：", f"ribbon action {name}: ") + result.message(args.lang)
+                     .splitlines()[0])
+    return lines
