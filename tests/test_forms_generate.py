@@ -11,7 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
 from keyacct_xl.forms.catalog import load_catalog, load_form
-from keyacct_xl.forms.generator import build_form, write_form
+from keyacct_xl.forms.generator import FormData, build_form, write_form
 from keyacct_xl.forms.layout import (
     FORM_LANGS,
     LISTS_SHEET,
@@ -171,6 +171,14 @@ def test_instructions_sheet_lists_every_field(tmp_path: Path) -> None:
     (_, cell), = book.defined_names["f_health"].destinations
     dv = next(d for d in ws.data_validations.dataValidation if cell.replace("$", "") in d.sqref)
     assert "敏感个人信息" in dv.prompt
+
+
+def test_data_for_missing_fields_is_refused_not_dropped() -> None:
+    spec = load_form("visit_record")
+    with pytest.raises(ValueError, match=r"visit_record: data for fields the form does not have: nope, visits\.colour"):
+        build_form(spec, data=FormData(header={"nope": 1}, rows={"visits": [{"colour": "red"}]}))
+    with pytest.raises(ValueError, match=r"ghost"):
+        build_form(spec, data=FormData(rows={"ghost": []}))
 
 
 def test_password_protects_the_form(tmp_path: Path) -> None:

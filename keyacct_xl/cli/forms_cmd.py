@@ -62,7 +62,8 @@ def _form_data(spec: FormSpec, master: Master | None, args: argparse.Namespace, 
     if master is not None:
         return prefill(spec, master, rep=args.rep, customer=args.customer, period=args.period, **when)
     period = parse_period(args.period).text if args.period else ""
-    return FormData(header={"period": period} if period else {}, context=FormContext(period=period, **when))
+    header = {"period": period} if period and "period" in spec.title_fields else {}
+    return FormData(header=header, context=FormContext(period=period, **when))
 
 
 def run_generate(args: argparse.Namespace) -> int:

@@ -243,10 +243,25 @@ class _FormWriter:
             self.sheet.set_row(row + i, 13.0 * estimate_lines(text, total_width))
 
 
+def check_data(spec: FormSpec, data: FormData) -> None:
+    """Raise ValueError when ``data`` names a field or table the form does not have (it would be lost)."""
+    header_keys = set(spec.title_fields) | {f.key for f in spec.header_fields}
+    unknown = sorted(set(data.header) - header_keys)
+    tables = {s.id: {f.key for f in s.fields} for s in spec.tables}
+    unknown += [f"{section}" for section in data.rows if section not in tables]
+    unknown += sorted({f"{section}.{key}" for section, rows in data.rows.items() if section in tables
+                       for row in rows for key in row if key not in tables[section]})
+    unknown += [f"{section}.{key}" for section, key in data.dropdowns
+                if key not in tables.get(section, header_keys)]
+    if unknown:
+        raise ValueError(f"{spec.id}: data for fields the form does not have: {', '.join(unknown)}")
+
+
 def build_form(spec: FormSpec, *, lang: FormLang = "zh", company: str = "", data: FormData | None = None,
                password: str = "") -> bytes:
     """The xlsx bytes of ``spec`` in ``lang``, blank or filled with ``data``."""
     data = data or FormData()
+    check_data(spec, data)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     book.set_properties({"title": text_for(spec.title, lang, " "), "subject": f"{spec.id} v{spec.version}",

@@ -159,19 +159,17 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
     rows: dict[str, list[dict[str, object]]] = {}
     dropdowns: dict[tuple[str, str], list[str]] = {}
     if rep:
-        header["rep"] = rep
         own = rep_customers(master, rep)
         refs = [customer_ref(str(c), str(n)) for c, n in zip(own["customer_id"], own["name"], strict=True)]
         for section in spec.sections:
             for f in section.fields:
                 if f.key == "customer_id" and f.maps_to and f.maps_to.endswith(".customer_id"):
                     dropdowns[(section.id, f.key)] = refs
-    if parsed:
-        header["period"] = parsed.text
+    owner = rep or ""
     if customer:
         record = customer_record(master, customer)
         header.update(_mapped(spec.header_fields, "Customers", record))
-        header.setdefault("rep", record["rep"])
+        owner = owner or ("" if pd.isna(record["rep"]) else str(record["rep"]))
         _fill_customer_tables(spec, master, customer, rows)
         # A header customer field that also offers the rep's dropdown holds the matching entry, so it validates.
         for section_id, key in dropdowns:
@@ -187,6 +185,8 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
         opening, rows["lines"] = statement_rows(master, customer, parsed)
         header.update(period_from=_day(parsed.start), period_to=_day(parsed.end), opening_balance=opening,
                       closing_balance=rows["lines"][-1]["balance"] if rows["lines"] else opening)
+    title = {"rep": owner, "period": parsed.text if parsed else ""}
+    header.update({k: v for k, v in title.items() if v and k in spec.title_fields})
     context = FormContext(rep=rep or "", period=parsed.text if parsed else "", customer=customer or "",
                           generated_at=generated_at)
     return FormData(header=header, rows=rows, dropdowns=dropdowns, context=context)
