@@ -148,3 +148,28 @@ def test_libreoffice_loads_the_addin_and_lists_its_modules(addin: Path, tmp_path
             "Dictionary"} <= set(modules)
     assert "KeyAcctRibbonAction" in modules["KeyAcctRibbon"]
     assert "SHEETS xlwings.conf" in result.stdout
+
+
+def test_add_ribbon_to_a_saved_workbook(tmp_path: Path) -> None:
+    """What --with-excel does after Excel saved the add-in: add the ribbon part and its relationship."""
+    import openpyxl
+    import xlsxwriter
+
+    from keyacct_xl.addin.excel_build import add_ribbon, export_text
+    from keyacct_xl.addin.vbaproject import VbaModule
+
+    path = tmp_path / "book.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        book.add_worksheet("xlwings.conf").write(0, 0, "UDF Modules")
+    add_ribbon(path, ribbon_source())
+    add_ribbon(path, ribbon_source())  # again: replaced, not added twice
+    with zipfile.ZipFile(path) as archive:
+        rels = archive.read("_rels/.rels").decode()
+        assert archive.read("customUI/customUI14.xml") == ribbon_source()
+        assert archive.namelist().count("customUI/customUI14.xml") == 1
+    assert rels.count(REL_CUSTOM_UI14) == 1
+    ids = [part.split('"')[0] for part in rels.split('Id="')[1:]]
+    assert len(ids) == len(set(ids))
+    assert openpyxl.load_workbook(path).sheetnames == ["xlwings.conf"]
+    exported = export_text(VbaModule("Dict", "class", 'Attribute VB_Name = "Dict"\nPublic X\n'))
+    assert exported.startswith("VERSION 1.0 CLASS\r\nBEGIN\r\n") and exported.endswith("Public X\r\n")

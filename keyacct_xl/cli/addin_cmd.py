@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from keyacct_xl.addin.build import build_addin
+from keyacct_xl.addin.excel_build import build_with_excel
 from keyacct_xl.addin.install import Machine, install, status, uninstall
 from keyacct_xl.i18n import pick
 
@@ -17,6 +18,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     build = actions.add_parser("build", parents=[common], help="write keyacct_xl.xlam from macros_bridge/")
     build.add_argument("--out", type=Path, default=Path("."), help="output folder (default: current folder)")
     build.add_argument("--interpreter", help="Python that Excel starts (default: this one)")
+    build.add_argument("--with-excel", action="store_true",
+                       help="build through Excel itself (Windows with Excel; VBA project access must be trusted)")
     build.set_defaults(func=_build)
     inst = actions.add_parser("install", parents=[common], help="build against this xlwings and register in Excel")
     inst.add_argument("--interpreter", help="Python that Excel starts (default: this one)")
@@ -28,7 +31,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _build(args: argparse.Namespace) -> int:
-    path = build_addin(args.out, interpreter=args.interpreter)
+    if args.with_excel:
+        path = build_with_excel(args.out, interpreter=args.interpreter)
+    else:
+        path = build_addin(args.out, interpreter=args.interpreter)
     print(pick(args.lang, f"已生成加载项：{path}", f"add-in built: {path}"))
     return 0
 
