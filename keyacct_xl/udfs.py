@@ -1,6 +1,6 @@
 """Worksheet functions for Excel through xlwings (what users put in UDF_MODULES: ``keyacct_xl.udfs``).
 
-Each function is a thin wrapper over the analytics core, named as users type it, in category "KeyAcct".
+Each function is a thin wrapper over the analytics or receivables core, named as users type it, in category "KeyAcct".
 Excel semantics (keyacct_xl.bridge.cells): blanks give blanks, error values and bad arguments give text that
 starts with the Excel error code ("#VALUE! frequency: ..."), never a traceback; a column in gives a column out,
 computed in one vectorized call. Table functions spill a dynamic array with a header and are cached on a hash
@@ -48,9 +48,9 @@ _VEC = {"ndim": 2, "err_to_str": True}  # every cell argument: rows of values, e
 
 def _breaks_matrix(value: object) -> np.ndarray:
     rows = cells.grid(value)
+    if rows and len(rows[0]) == 5:
+        rows = [r[1:] for r in rows]  # a label column (R, F, M) beside the breakpoints
     numbers = [[cells.number(v, "breaks") for v in row] for row in rows]
-    if numbers and len(numbers[0]) == 5 and all(r[0] is None for r in numbers):
-        numbers = [r[1:] for r in numbers]  # a label column beside the breakpoints
     matrix = np.array([[np.nan if v is None else v for v in row] for row in numbers], dtype="float64")
     if matrix.shape != (3, 4) or np.isnan(matrix).any():
         raise CellError("#VALUE!", "breaks: give the 3 x 4 block RFM_BREAKS returns (rows R, F, M)")

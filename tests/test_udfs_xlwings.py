@@ -164,6 +164,8 @@ def test_rfm_score_column_in_column_out_with_breaks(excel) -> None:
 
 def test_rfm_score_single_cell_row_and_excel_values(excel) -> None:
     assert one(excel.call("RFM_SCORE", 5.0, 5.0, 250.0, BREAKS)) == "553"
+    labelled = tuple((label, *row) for label, row in zip("RFM", BREAKS, strict=True))  # a label column beside
+    assert one(excel.call("RFM_SCORE", 5.0, 5.0, 250.0, labelled)) == "553"
     # A row in gives a row out; numbers stored as text and ¥ amounts are numbers.
     assert excel.call("RFM_SCORE", ((5.0, "25"),), (("5", 2.0),), (("¥250.00", "450"),), BREAKS) == [["553", "325"]]
     # Blank rows stay blank, error cells keep their code, a bad number says why; the others are scored.
