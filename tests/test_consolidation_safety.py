@@ -53,8 +53,8 @@ def _encrypted(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _entity(data: bytes) -> bytes:
-    bomb = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+def _entity(data: bytes, padding: bytes = b"") -> bytes:
+    bomb = padding + b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
 
     def add(name: str, content: bytes) -> bytes:
         if name != "xl/worksheets/sheet1.xml":
@@ -74,6 +74,8 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "truncated.xlsx": (lambda d: d[: len(d) // 2], "corrupt", "损坏"),
     "garbage.xlsx": (lambda d: os.urandom(4096), "corrupt", "损坏"),
     "entity.xlsx": (_entity, "xml_entity", "实体"),
+    # The DTD hidden behind a long comment, beyond the first chunk the prolog check reads.
+    "entity-late.xlsx": (lambda d: _entity(d, b"<!--" + b"x" * 20_000 + b"-->"), "xml_entity", "实体"),
     "bomb.xlsx": (_bomb, "zip_bomb", "压缩炸弹"),
     "~$open.xlsx": (lambda d: b"\x05rep  " + b"\0" * 100, "lock_file", "锁定文件"),
     "report.docx": (lambda d: d, "not_workbook", "不是 Excel 工作簿"),

@@ -7,6 +7,7 @@ ever read cell values from the package's XML. Rejections carry a stable code and
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ MAX_UNPACKED_BYTES = 200 * 1024**2
 MAX_RATIO = 100
 _RATIO_FLOOR = 1024**2  # tiny parts compress extremely well; the ratio cap applies above 1 MB unpacked
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
+_PROLOG_CHUNK = 4096
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _NOT_A_PACKAGE = ("corrupt", "damaged file: not a valid .xlsx package", "文件已损坏：不是有效的 .xlsx 包")
 
@@ -93,7 +95,7 @@ def _check_zip(data: bytes) -> Verdict:
                             "压缩包中没有 xl/workbook.xml（不是 Excel 工作簿）")
         for info in infos:
             if info.filename.lower().endswith(_XML_SUFFIXES):
-                _check_xml(info.filename, _read_member(archive, info))
+                _check_xml(info.filename, _read_prolog(archive, info))
         notes = ()
         if any(n.lower().endswith("vbaproject.bin") for n in names):
             notes = (("macros present and ignored (never run)", "含宏，已忽略（从不运行）"),)
@@ -111,17 +113,30 @@ def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
                         f"将从 {packed:,} 字节解压到 {unpacked:,} 字节（疑似压缩炸弹）")
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+_ROOT_START = re.compile(rb"<[A-Za-z_]|<\x00[A-Za-z_]")  # the root element's start tag (UTF-8 or UTF-16LE)
+
+
+def _read_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A part's bytes up to its root element: where any DTD and entity declarations must stand.
+
+    Read in chunks, so a normal part costs one small read; zipfile stops at the declared size, which
+    _check_sizes has already capped.
+    """
     try:
-        # zipfile stops at the declared size, which _check_sizes has already capped.
-        return archive.read(info)
+        with archive.open(info) as stream:
+            head = b""
+            while chunk := stream.read(_PROLOG_CHUNK):
+                head += chunk
+                if _ROOT_START.search(head):
+                    break
+            return head
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise Rejection("corrupt", f"damaged part {info.filename} ({exc})",
                         f"部件 {info.filename} 已损坏（{exc}）") from None
 
 
 def _check_xml(name: str, content: bytes) -> None:
-    """Refuse DTDs and entity declarations anywhere in an XML part (entity expansion, external entities)."""
+    """Refuse a DTD or entity declarations in an XML part's prolog (entity expansion, external entities)."""
     text = content
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = content.decode("utf-16", errors="replace").encode("utf-8")

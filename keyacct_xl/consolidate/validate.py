@@ -63,6 +63,8 @@ def _check_table(outcome: FileOutcome, section: str, table: TableRows, fields: t
     entered = [c for f, c in present if not f.formula]
     computed = [f for f in fields if f.formula]
     checked = []
+    # Lines repeat their values (dates, choices, customers): each distinct (field, cell) is checked once.
+    memo: dict[tuple[str, object], object] = {}
     for row_number, values in table.rows:
         cells = [values[c] if c < len(values) else None for _, c in present]
         if all(is_blank(values[c]) if c < len(values) else True for c in entered):
@@ -73,7 +75,7 @@ def _check_table(outcome: FileOutcome, section: str, table: TableRows, fields: t
                 row.values[field.key] = None
                 continue
             try:
-                value = check_value(field, raw, lang=lang)
+                value = _memo_check(memo, field, raw, lang)
                 row.values[field.key] = parse_customer_ref(value) if field.key == "customer_id" and value else value
             except FieldProblem as problem:
                 cell = CellValue(raw, table.sheet, table.ref(field.key, row_number))
@@ -86,6 +88,24 @@ def _check_table(outcome: FileOutcome, section: str, table: TableRows, fields: t
                 row.values[field.key] = _evaluate(field.formula or "", row.values)
         checked.append(row)
     return checked
+
+
+def _memo_check(memo: dict[tuple[str, object], object], field: FieldSpec, raw: object, lang: Lang) -> object:
+    """check_value, remembered per field and cell value (problems too, so they are raised again)."""
+    try:
+        key = (field.key, raw)
+        hash(key)
+    except TypeError:  # an unhashable cell value: check it directly
+        return check_value(field, raw, lang=lang)
+    if key not in memo:
+        try:
+            memo[key] = check_value(field, raw, lang=lang)
+        except FieldProblem as problem:
+            memo[key] = problem
+    result = memo[key]
+    if isinstance(result, FieldProblem):
+        raise result
+    return result
 
 
 def _evaluate(formula: str, values: dict[str, object]) -> float | None:
