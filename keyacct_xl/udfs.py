@@ -65,9 +65,7 @@ def _breaks_matrix(value: object) -> np.ndarray:
 @cells.excel_safe
 def RFM_SCORE(recency_days, frequency, monetary, breaks=None):
     """RFM 评分（如 545）。RFM score 1-5 per dimension, e.g. "545" (R 5 = most recent)."""
-    r_values, shape = cells.vector(recency_days, "recency_days")
-    columns = {"recency_days": r_values, "frequency": cells.vector(frequency, "frequency")[0],
-               "monetary": cells.vector(monetary, "monetary")[0]}
+    columns, shape = cells.vectors(recency_days=recency_days, frequency=frequency, monetary=monetary)
 
     def parse(row: dict[str, object], _: int) -> tuple[float, float, float] | None:
         values = tuple(cells.number(row[k], k) for k in ("recency_days", "frequency", "monetary"))
@@ -111,9 +109,7 @@ def RFM_CLASS(recency_days, frequency, monetary, mean_r, mean_f, mean_m, lang="z
                                                                 ("mean_m", mean_m))]
     if any(v is None for v in means):
         raise CellError("#VALUE!", "mean_r, mean_f and mean_m must be numbers")
-    r_values, shape = cells.vector(recency_days, "recency_days")
-    columns = {"recency_days": r_values, "frequency": cells.vector(frequency, "frequency")[0],
-               "monetary": cells.vector(monetary, "monetary")[0]}
+    columns, shape = cells.vectors(recency_days=recency_days, frequency=frequency, monetary=monetary)
 
     def parse(row: dict[str, object], _: int) -> str | None:
         values = tuple(cells.number(row[k], k) for k in ("recency_days", "frequency", "monetary"))

@@ -168,6 +168,8 @@ def test_rfm_score_single_cell_row_and_excel_values(excel) -> None:
     assert one(excel.call("RFM_SCORE", 5.0, 5.0, 250.0, labelled)) == "553"
     # A row in gives a row out; numbers stored as text and ¥ amounts are numbers.
     assert excel.call("RFM_SCORE", ((5.0, "25"),), (("5", 2.0),), (("¥250.00", "450"),), BREAKS) == [["553", "325"]]
+    # A single value stretches along the other columns; the result takes the column's shape.
+    assert excel.call("RFM_SCORE", 5.0, column(5.0, 2.0), 250.0, BREAKS) == [["553"], ["523"]]
     # Blank rows stay blank, error cells keep their code, a bad number says why; the others are scored.
     result = excel.call("RFM_SCORE", column(5.0, None, NA, "abc", 25.0), column(5.0, None, 1.0, 1.0, 2.0),
                         column(250.0, None, 1.0, 1.0, 450.0), BREAKS)

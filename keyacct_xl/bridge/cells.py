@@ -89,6 +89,15 @@ def vector(value: object, what: str) -> tuple[list[object], Shape]:
     return [v for row in rows for v in row], Shape(len(rows), len(rows[0]))
 
 
+def vectors(**arguments: object) -> tuple[dict[str, list[object]], Shape]:
+    """Several vector arguments as flat lists, with the shape of the longest (a single cell stretches)."""
+    flat, shapes = {}, {}
+    for name, value in arguments.items():
+        flat[name], shapes[name] = vector(value, name)
+    longest = max(flat, key=lambda k: len(flat[k]))
+    return flat, shapes[longest]
+
+
 def broadcast(name_values: dict[str, list[object]]) -> int:
     """The common length of vector arguments; a single value stretches to it, other lengths are refused."""
     lengths = {len(v) for v in name_values.values() if len(v) != 1}
