@@ -13,7 +13,7 @@ from keyacct_xl.i18n import Lang, pick
 def typo_like(a: float, b: float) -> bool:
     """True when two amounts differ the way a mistyped figure does: one digit, two swapped digits, a zero."""
     x, y = f"{abs(a):.2f}".replace(".", ""), f"{abs(b):.2f}".replace(".", "")
-    if (a < 0) != (b < 0) or x == y:
+    if (a < 0) != (b < 0) or x == y or abs(len(x) - len(y)) > 1:
         return False
     if len(x) == len(y):
         diffs = [i for i in range(len(x)) if x[i] != y[i]]
@@ -50,7 +50,7 @@ def add_hints(table: pd.DataFrame, *, period_end: pd.Timestamp, window: int, lan
 class _Context:
     """Look-ups over the whole table, built once: matched lines by amount, leftovers by date."""
 
-    NEAR = 50  # leftovers of the other side compared per line, nearest dates first
+    NEAR = 8  # leftovers of the other side compared per line, nearest dates first
 
     def __init__(self, records: list[dict], period_end: int, window: int) -> None:
         self.period_end, self.window = period_end, window
@@ -75,7 +75,10 @@ class _Context:
         items = self.leftovers[side]
         lo = bisect.bisect_left(items, date - self.window, key=lambda item: item[0])
         hi = bisect.bisect_right(items, date + self.window, key=lambda item: item[0])
-        return sorted(items[lo:hi], key=lambda item: abs(item[0] - date))[: self.NEAR]
+        # Only the NEAR lines on either side of the date, however crowded the window is.
+        middle = bisect.bisect_left(items, date, lo, hi, key=lambda item: item[0])
+        window = items[max(lo, middle - self.NEAR):min(hi, middle + self.NEAR)]
+        return sorted(window, key=lambda item: abs(item[0] - date))[: self.NEAR]
 
     def leftover_hint(self, rec: dict, mine: str, lang: Lang) -> str:
         amount, date, ref = rec[f"{mine}_amount"], rec[f"{mine}_date"], rec[f"{mine}_ref"]

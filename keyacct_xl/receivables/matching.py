@@ -142,15 +142,19 @@ def _by_ref(a: _Side, b: _Side, tol: int, *, same_amount: bool) -> list:
             index[key].append(y)
     out = []
     for x in a.unused():
-        if x.cents is None and same_amount:
+        if not x.keys or (x.cents is None and same_amount):
             continue
-        candidates = {id(y): y for key in x.keys for y in index.get(key, ()) if not y.used}.values()
+        candidates = [y for key in x.keys for y in index.get(key, ()) if not y.used]
         if same_amount:
             candidates = [y for y in candidates if y.cents is not None and abs(y.cents - x.cents) <= tol]
         if not candidates:
             continue
-        best = min(candidates, key=lambda y: (_gap(x, y), y.index) if same_amount else
-                   (abs((y.cents or 0) - (x.cents or 0)), _gap(x, y), y.index))
+        if len(candidates) == 1:
+            best = candidates[0]
+        elif same_amount:
+            best = min(candidates, key=lambda y: (_gap(x, y), y.index))
+        else:
+            best = min(candidates, key=lambda y: (abs((y.cents or 0) - (x.cents or 0)), _gap(x, y), y.index))
         out.append(_take("matched" if same_amount else "amount_mismatch", [x], [best]))
     return out
 
@@ -204,7 +208,10 @@ def _group_for(x: _Line, pool: list[_Line], dates: list[int], tol: int, options:
     """The smallest group of nearby same-sign lines summing to ``x``; the combinations tried."""
     start = bisect.bisect_left(dates, x.date - options.date_window)
     stop = bisect.bisect_right(dates, x.date + options.date_window)
-    near = [y for y in pool[start:stop][: options.group_scan]
+    # At most group_scan lines around the target's own date, however crowded the window is.
+    middle = bisect.bisect_left(dates, x.date, start, stop)
+    low = max(start, middle - options.group_scan // 2)
+    near = [y for y in pool[low:min(stop, low + options.group_scan)]
             if not y.used and (y.cents > 0) == (x.cents > 0) and abs(y.cents) < abs(x.cents) + tol]
     near = sorted(near, key=lambda y: (abs(y.date - x.date), y.index))[: options.group_candidates]
     tried = 0
@@ -223,6 +230,10 @@ def _record(status: str, xs: list[_Line], ys: list[_Line]) -> tuple:
     def side(lines: list[_Line]) -> tuple[str, float, float | None, str]:
         if not lines:
             return "", float("nan"), None, ""
+        if len(lines) == 1:  # the common case, kept cheap
+            one = lines[0]
+            return (one.ref, float("nan") if one.date is None else float(one.date),
+                    None if one.cents is None else one.cents / 100, one.row)
         refs = ";".join(dict.fromkeys(line.ref for line in lines if line.ref))
         days = [line.date for line in lines if line.date is not None]
         cents = [line.cents for line in lines]
