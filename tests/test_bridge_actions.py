@@ -245,6 +245,15 @@ def test_open_report_settings_about_and_the_end_of_an_action(bridge) -> None:
         assert bridge.shown == [written]
 
 
+def test_cli_run_on_a_file(demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    book = tmp_path / "master.xlsx"
+    shutil.copy2(demo_master, book)
+    assert main(["run", "ageing", "--book", str(book), "--out", str(tmp_path / "out"), "--lang", "en"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("ageing: ") and str(tmp_path / "out" / "ageing_") in out
+    assert "[1/2] reading the master" in err  # progress goes to stderr
+
+
 def test_cli_run_errors_are_one_line(demo_master: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "nope", "--book", str(demo_master), "--lang", "en"]) == 2
     assert "unknown action 'nope'" in capsys.readouterr().err
