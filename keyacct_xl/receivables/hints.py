@@ -27,49 +27,64 @@ def typo_like(a: float, b: float) -> bool:
 
 def add_hints(table: pd.DataFrame, *, period_end: pd.Timestamp, window: int, lang: Lang) -> pd.DataFrame:
     """Fill the ``hint`` column; the table keeps its rows and order."""
-    # Column lists zipped into dicts: much faster than DataFrame.to_dict on Arrow-backed columns.
-    columns = {c: table[c].tolist() for c in table.columns}
-    for c in ("ours_date", "theirs_date"):  # whole days: hashing and comparing ints beats Timestamps
-        dates = table[c].to_numpy(dtype="datetime64[D]")
-        columns[c] = [None if nat else d for d, nat in zip(dates.astype("int64").tolist(), np.isnat(dates).tolist())]
-    records = [dict(zip(columns, values)) for values in zip(*columns.values())]
-    context = _Context(records, int(period_end.to_numpy().astype("datetime64[D]").astype("int64")), window)
-    hints = []
-    for rec in records:
-        if rec["status"] == "matched":
-            hints.append(_matched_hint(rec, lang))
-        elif rec["status"] == "amount_mismatch":
-            hints.append(_mismatch_hint(rec["ours_amount"], rec["theirs_amount"], lang))
-        else:
-            hints.append(context.leftover_hint(rec, "ours" if rec["status"] == "only_ours" else "theirs", lang))
+    status = table["status"].to_numpy(dtype=object)
+    hints = np.full(len(table), "", dtype=object)
+    # Most rows are plain 1:1 matches without a hint: select the few that need one before any Python loop.
+    n_ours, n_theirs = table["ours_lines"].to_numpy(), table["theirs_lines"].to_numpy()
+    diff = np.nan_to_num(table["difference"].to_numpy(dtype="float64"))
+    for i in np.flatnonzero((status == "matched") & ((n_ours > 1) | (n_theirs > 1) | (diff != 0))):
+        hints[i] = _matched_hint(int(n_ours[i]), int(n_theirs[i]), float(diff[i]), lang)
+    others = np.flatnonzero(status != "matched")
+    if len(others):
+        records = _records(table.iloc[others])
+        end_day = int(period_end.to_numpy().astype("datetime64[D]").astype("int64"))
+        context = _Context(table, records, end_day, window)
+        for i, rec in zip(others, records):
+            if rec["status"] == "amount_mismatch":
+                hints[i] = _mismatch_hint(rec["ours_amount"], rec["theirs_amount"], lang)
+            else:
+                hints[i] = context.leftover_hint(rec, "ours" if rec["status"] == "only_ours" else "theirs", lang)
     out = table.copy()
     out["hint"] = hints
     return out
 
 
+def _records(table: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with dates as day numbers (None when missing): cheap to hash and compare."""
+    columns = {c: table[c].tolist() for c in table.columns}
+    for c in ("ours_date", "theirs_date"):
+        dates = table[c].to_numpy(dtype="datetime64[D]")
+        columns[c] = [None if nat else d for d, nat in zip(dates.astype("int64").tolist(), np.isnat(dates).tolist())]
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
 class _Context:
-    """Look-ups over the whole table, built once: matched lines by amount, leftovers by date."""
+    """Look-ups built once: matched lines with a leftover's amount, and leftovers by date."""
 
     NEAR = 8  # leftovers of the other side compared per line, nearest dates first
 
-    def __init__(self, records: list[dict], period_end: int, window: int) -> None:
+    def __init__(self, table: pd.DataFrame, leftovers: list[dict], period_end: int, window: int) -> None:
         self.period_end, self.window = period_end, window
-        self.matched: dict[tuple, str] = {}
         self.leftovers: dict[str, list[tuple[int, float, str]]] = {"ours": [], "theirs": []}
-        for rec in records:
-            for side in ("ours", "theirs"):
-                amount, date, ref, row = (rec[f"{side}_amount"], rec[f"{side}_date"], rec[f"{side}_ref"],
-                                          rec[f"{side}_row"])
-                if not row or amount != amount or amount is None:
-                    continue
-                if rec["status"] == "matched":
-                    self.matched.setdefault((side, amount, date), row)
-                    if ref:
-                        self.matched.setdefault((side, amount, ref), row)
-                elif rec["status"] == f"only_{side}" and date is not None:
-                    self.leftovers[side].append((date, amount, row))
+        for rec in leftovers:
+            side = rec["status"].removeprefix("only_")
+            if side in self.leftovers and rec[f"{side}_date"] is not None and rec[f"{side}_amount"] == \
+                    rec[f"{side}_amount"]:
+                self.leftovers[side].append((rec[f"{side}_date"], rec[f"{side}_amount"], rec[f"{side}_row"]))
         for side in self.leftovers:
             self.leftovers[side].sort(key=lambda item: item[0])
+        # Only matched rows whose amount equals a leftover's can make that leftover a duplicate.
+        self.matched: dict[tuple, str] = {}
+        is_matched = (table["status"] == "matched").to_numpy()
+        for side in ("ours", "theirs"):
+            amounts = {amount for _, amount, _ in self.leftovers[side]}
+            rows = table[is_matched & table[f"{side}_amount"].isin(amounts).to_numpy()]
+            for rec in _records(rows):
+                amount, date, ref, row = (rec[f"{side}_amount"], rec[f"{side}_date"], rec[f"{side}_ref"],
+                                          rec[f"{side}_row"])
+                self.matched.setdefault((side, amount, date), row)
+                if ref:
+                    self.matched.setdefault((side, amount, ref), row)
 
     def near(self, side: str, date: int) -> list[tuple[int, float, str]]:
         items = self.leftovers[side]
@@ -100,17 +115,14 @@ class _Context:
             pick(lang, "我方账上没有此笔", "not in our books")
 
 
-def _matched_hint(rec: dict, lang: Lang) -> str:
-    n_ours, n_theirs = rec["ours_lines"], rec["theirs_lines"]
+def _matched_hint(n_ours: int, n_theirs: int, difference: float, lang: Lang) -> str:
     if n_theirs > 1:
         return pick(lang, f"我方1笔对应对方{n_theirs}笔（分笔付款/入账）",
                     f"one of ours booked as {n_theirs} by them (split)")
     if n_ours > 1:
         return pick(lang, f"我方{n_ours}笔对应对方1笔（合并入账）",
                     f"{n_ours} of ours booked as one by them (combined)")
-    if rec["difference"]:
-        return pick(lang, "尾差在容差内", "rounding difference within tolerance")
-    return ""
+    return pick(lang, "尾差在容差内", "rounding difference within tolerance") if difference else ""
 
 
 def _mismatch_hint(ours: float | None, theirs: float | None, lang: Lang) -> str:
