@@ -14,10 +14,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
-from keyacct_xl.errors import SpecError
 from keyacct_xl.forms.formula import check_formula, formula_refs
+from keyacct_xl.forms.yamlcheck import (
+    Where,
+    read_bool,
+    read_int,
+    read_key,
+    read_mapping,
+    read_number,
+    read_str,
+    read_yaml,
+)
 from keyacct_xl.master.schema import TABLES_BY_NAME
 
 FieldType = Literal["text", "integer", "number", "money", "percent", "date", "time", "choice", "multi_choice",
@@ -27,7 +34,6 @@ SectionKind = Literal["fields", "table"]
 Orientation = Literal["portrait", "landscape"]
 # Fields every title block can carry (rep, period, fill date); spec fields may not reuse these keys.
 TITLE_FIELDS: tuple[str, ...] = ("rep", "period", "fill_date")
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -137,82 +143,18 @@ class FormSpec:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class _Where:
-    """Builds SpecErrors that name the file and the field path."""
-
-    def __init__(self, file: str, path: str = "") -> None:
-        self.file, self.path = file, path
-
-    def at(self, part: str | int) -> _Where:
-        step = f"[{part}]" if isinstance(part, int) else (f".{part}" if self.path else part)
-        return _Where(self.file, self.path + step)
-
-    def fail(self, en: str, zh: str) -> SpecError:
-        where = self.path or "(top)"
-        return SpecError(f"{self.file}: {where}: {en}", f"{self.file}：{where}：{zh}")
+def _text(value: Any, where: Where) -> Text:
+    raw = read_mapping(value, where, {"zh", "en"}, {"zh", "en"})
+    return Text(read_str(raw["zh"], where.at("zh")), read_str(raw["en"], where.at("en")))
 
 
-def _mapping(value: Any, where: _Where, allowed: set[str], required: set[str] = frozenset()) -> dict:
-    if not isinstance(value, dict):
-        kind = type(value).__name__
-        raise where.fail(f"expected a mapping, got {kind}", f"应为键值映射，实际为 {kind}")
-    unknown = sorted(set(map(str, value)) - allowed)
-    if unknown:
-        raise where.at(unknown[0]).fail(f"unknown key (allowed: {', '.join(sorted(allowed))})",
-                                        f"未知的键（允许：{', '.join(sorted(allowed))}）")
-    missing = sorted(required - set(value))
-    if missing:
-        raise where.at(missing[0]).fail("is required", "必须填写")
-    return value
-
-
-def _str(value: Any, where: _Where) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise where.fail("expected non-empty text", "应为非空文本")
-    return value.strip()
-
-
-def _int(value: Any, where: _Where, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise where.fail(f"expected a whole number from {lo} to {hi}, got {value!r}",
-                         f"应为 {lo} 到 {hi} 之间的整数，实际为 {value!r}")
-    return value
-
-
-def _number(value: Any, where: _Where) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise where.fail(f"expected a number, got {value!r}", f"应为数字，实际为 {value!r}")
-    return float(value)
-
-
-def _bool(value: Any, where: _Where) -> bool:
-    if not isinstance(value, bool):
-        raise where.fail(f"expected true or false, got {value!r}", f"应为 true 或 false，实际为 {value!r}")
-    return value
-
-
-def _key(value: Any, where: _Where) -> str:
-    key = _str(value, where)
-    if not _KEY.match(key):
-        raise where.fail(f"{key!r} must be lower-case letters, digits and _ (max 40), starting with a letter",
-                         f"{key!r} 只能由小写字母、数字和下划线组成（最长 40），并以字母开头")
-    return key
-
-
-def _text(value: Any, where: _Where) -> Text:
-    raw = _mapping(value, where, {"zh", "en"}, {"zh", "en"})
-    return Text(_str(raw["zh"], where.at("zh")), _str(raw["en"], where.at("en")))
-
-
-def _choice(value: Any, where: _Where) -> Choice:
+def _choice(value: Any, where: Where) -> Choice:
     """A choice: ``"A"``, ``"电话|Phone"`` (value = en label) or ``{value, zh, en}``."""
     if isinstance(value, dict):
-        raw = _mapping(value, where, {"value", "zh", "en"}, {"zh", "en"})
-        zh, en = _str(raw["zh"], where.at("zh")), _str(raw["en"], where.at("en"))
-        return Choice(_str(raw.get("value", en), where.at("value")), zh, en)
-    text = _str(value, where)
+        raw = read_mapping(value, where, {"value", "zh", "en"}, {"zh", "en"})
+        zh, en = read_str(raw["zh"], where.at("zh")), read_str(raw["en"], where.at("en"))
+        return Choice(read_str(raw.get("value", en), where.at("value")), zh, en)
+    text = read_str(value, where)
     zh, _, en = text.partition("|")
     zh, en = zh.strip(), (en.strip() or zh.strip())
     if not zh:
@@ -220,7 +162,7 @@ def _choice(value: Any, where: _Where) -> Choice:
     return Choice(en, zh, en)
 
 
-def _choices(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) -> tuple[Choice, ...]:
+def _choices(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> tuple[Choice, ...]:
     if isinstance(value, str):
         if value not in lists:
             raise where.fail(f"unknown shared list {value!r} (known: {', '.join(sorted(lists))})",
@@ -236,15 +178,15 @@ def _choices(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) ->
     return choices
 
 
-def _constraints(value: Any, where: _Where) -> Constraints:
-    raw = _mapping(value, where, {"required", "minimum", "maximum", "minLength", "maxLength", "pattern"})
+def _constraints(value: Any, where: Where) -> Constraints:
+    raw = read_mapping(value, where, {"required", "minimum", "maximum", "minLength", "maxLength", "pattern"})
     c = Constraints(
-        required=_bool(raw.get("required", False), where.at("required")),
-        minimum=_number(raw["minimum"], where.at("minimum")) if "minimum" in raw else None,
-        maximum=_number(raw["maximum"], where.at("maximum")) if "maximum" in raw else None,
-        min_length=_int(raw["minLength"], where.at("minLength"), 0, 32767) if "minLength" in raw else None,
-        max_length=_int(raw["maxLength"], where.at("maxLength"), 1, 32767) if "maxLength" in raw else None,
-        pattern=_str(raw["pattern"], where.at("pattern")) if "pattern" in raw else None)
+        required=read_bool(raw.get("required", False), where.at("required")),
+        minimum=read_number(raw["minimum"], where.at("minimum")) if "minimum" in raw else None,
+        maximum=read_number(raw["maximum"], where.at("maximum")) if "maximum" in raw else None,
+        min_length=read_int(raw["minLength"], where.at("minLength"), 0, 32767) if "minLength" in raw else None,
+        max_length=read_int(raw["maxLength"], where.at("maxLength"), 1, 32767) if "maxLength" in raw else None,
+        pattern=read_str(raw["pattern"], where.at("pattern")) if "pattern" in raw else None)
     if c.minimum is not None and c.maximum is not None and c.minimum > c.maximum:
         raise where.at("minimum").fail(f"minimum {c.minimum:g} is above maximum {c.maximum:g}",
                                        f"最小值 {c.minimum:g} 大于最大值 {c.maximum:g}")
@@ -259,8 +201,8 @@ def _constraints(value: Any, where: _Where) -> Constraints:
     return c
 
 
-def _maps_to(value: Any, where: _Where) -> str:
-    text = _str(value, where)
+def _maps_to(value: Any, where: Where) -> str:
+    text = read_str(value, where)
     table, _, column = text.partition(".")
     schema = TABLES_BY_NAME.get(table)
     if schema is None or column not in schema.keys:
@@ -275,8 +217,8 @@ _FIELD_KEYS = {"key", "label", "type", "constraints", "choices", "help", "width"
 _FORMATTABLE = {"integer", "number", "money", "percent", "date", "time"}
 
 
-def _field(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) -> FieldSpec:
-    raw = _mapping(value, where, _FIELD_KEYS, {"key", "label"})
+def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> FieldSpec:
+    raw = read_mapping(value, where, _FIELD_KEYS, {"key", "label"})
     kind = raw.get("type", "text")
     if kind not in FIELD_TYPES:
         raise where.at("type").fail(f"{kind!r} is not one of {', '.join(FIELD_TYPES)}",
@@ -286,30 +228,30 @@ def _field(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) -> F
         problem = ("choice fields need choices", "选择类字段必须给出 choices") if needs_choices else \
             (f"choices are only allowed on choice fields, not {kind}", f"只有选择类字段可以有 choices，{kind} 不行")
         raise where.at("choices").fail(*problem)
-    formula = _str(raw["formula"], where.at("formula")) if "formula" in raw else None
-    number_format = _str(raw["format"], where.at("format")) if "format" in raw else None
+    formula = read_str(raw["formula"], where.at("formula")) if "formula" in raw else None
+    number_format = read_str(raw["format"], where.at("format")) if "format" in raw else None
     if number_format and kind not in _FORMATTABLE:
         raise where.at("format").fail(f"format applies to {', '.join(sorted(_FORMATTABLE))}, not {kind}",
                                       f"format 只适用于 {', '.join(sorted(_FORMATTABLE))}，不适用于 {kind}")
     return FieldSpec(
-        key=_key(raw["key"], where.at("key")),
+        key=read_key(raw["key"], where.at("key")),
         label=_text(raw["label"], where.at("label")),
         type=kind,
         constraints=_constraints(raw.get("constraints", {}), where.at("constraints")),
         choices=_choices(raw["choices"], where.at("choices"), lists) if needs_choices else (),
         help=_text(raw["help"], where.at("help")) if "help" in raw else None,
-        width=_number(raw.get("width", 12), where.at("width")),
-        sensitive=_bool(raw.get("sensitive", False), where.at("sensitive")),
+        width=read_number(raw.get("width", 12), where.at("width")),
+        sensitive=read_bool(raw.get("sensitive", False), where.at("sensitive")),
         maps_to=_maps_to(raw["maps_to"], where.at("maps_to")) if "maps_to" in raw else None,
-        lines=_int(raw.get("lines", 1), where.at("lines"), 1, 12),
+        lines=read_int(raw.get("lines", 1), where.at("lines"), 1, 12),
         formula=formula,
-        total=_bool(raw.get("total", False), where.at("total")),
+        total=read_bool(raw.get("total", False), where.at("total")),
         format=number_format)
 
 
-def _section(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) -> SectionSpec:
+def _section(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> SectionSpec:
     required = {"id", "kind", "title", "fields"}
-    raw = _mapping(value, where, required | {"columns", "rows"}, required)
+    raw = read_mapping(value, where, required | {"columns", "rows"}, required)
     kind = raw["kind"]
     if kind not in ("fields", "table"):
         raise where.at("kind").fail(f"{kind!r} is not fields or table", f"{kind!r} 不是 fields 或 table")
@@ -318,14 +260,14 @@ def _section(value: Any, where: _Where, lists: dict[str, tuple[Choice, ...]]) ->
         raise where.at("fields").fail("expected a non-empty list of fields", "应为非空的字段列表")
     fields = tuple(_field(item, where.at("fields").at(i), lists) for i, item in enumerate(items))
     section = SectionSpec(
-        id=_key(raw["id"], where.at("id")), kind=kind, title=_text(raw["title"], where.at("title")), fields=fields,
-        columns=_int(raw.get("columns", 2), where.at("columns"), 1, 4),
-        rows=_int(raw.get("rows", 10 if kind == "table" else 0), where.at("rows"), 1 if kind == "table" else 0, 500))
+        id=read_key(raw["id"], where.at("id")), kind=kind, title=_text(raw["title"], where.at("title")), fields=fields,
+        columns=read_int(raw.get("columns", 2), where.at("columns"), 1, 4),
+        rows=read_int(raw.get("rows", 10 if kind == "table" else 0), where.at("rows"), int(kind == "table"), 500))
     _check_section(section, where)
     return section
 
 
-def _check_section(section: SectionSpec, where: _Where) -> None:
+def _check_section(section: SectionSpec, where: Where) -> None:
     keys = [f.key for f in section.fields]
     for i, f in enumerate(section.fields):
         at = where.at("fields").at(i)
@@ -348,23 +290,12 @@ def _check_section(section: SectionSpec, where: _Where) -> None:
 
 def load_lists(path: Path) -> dict[str, tuple[Choice, ...]]:
     """Shared choice lists (``_lists.yaml``): name -> choices."""
-    where = _Where(path.name)
-    raw = _read_yaml(path, where)
+    where = Where(path.name)
+    raw = read_yaml(path, where)
     if not isinstance(raw, dict):
         raise where.fail("expected a mapping of list names to choices", "应为列表名到选项的映射")
-    return {_key(name, where.at(str(name))): _choices(items, where.at(str(name)), {}) for name, items in raw.items()}
-
-
-def _read_yaml(path: Path, where: _Where) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark else ""
-        raise where.fail(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})",
-                         f"{line}不是有效的 YAML（{getattr(exc, 'problem', exc)}）") from None
-    except UnicodeDecodeError:
-        raise where.fail("not UTF-8 text", "不是 UTF-8 文本") from None
+    return {read_key(name, where.at(str(name))): _choices(items, where.at(str(name)), {})
+            for name, items in raw.items()}
 
 
 _FORM_KEYS = {"id", "version", "title", "sections", "orientation", "title_fields", "notes", "source"}
@@ -372,8 +303,8 @@ _FORM_KEYS = {"id", "version", "title", "sections", "orientation", "title_fields
 
 def parse_spec(raw: Any, *, file: str, lists: dict[str, tuple[Choice, ...]] | None = None) -> FormSpec:
     """Validate one parsed YAML document and build its FormSpec."""
-    where = _Where(file)
-    raw = _mapping(raw, where, _FORM_KEYS, {"id", "version", "title", "sections"})
+    where = Where(file)
+    raw = read_mapping(raw, where, _FORM_KEYS, {"id", "version", "title", "sections"})
     orientation = raw.get("orientation", "portrait")
     if orientation not in ("portrait", "landscape"):
         raise where.at("orientation").fail(f"{orientation!r} is not portrait or landscape",
@@ -389,17 +320,17 @@ def parse_spec(raw: Any, *, file: str, lists: dict[str, tuple[Choice, ...]] | No
     if not isinstance(notes, list):
         raise where.at("notes").fail("expected a list of {zh, en} notes", "应为 {zh, en} 说明的列表")
     spec = FormSpec(
-        id=_key(raw["id"], where.at("id")), version=_int(raw["version"], where.at("version"), 1, 9999),
+        id=read_key(raw["id"], where.at("id")), version=read_int(raw["version"], where.at("version"), 1, 9999),
         title=_text(raw["title"], where.at("title")),
         sections=tuple(_section(s, where.at("sections").at(i), lists or {}) for i, s in enumerate(sections)),
         orientation=orientation, title_fields=tuple(title_fields),
         notes=tuple(_text(n, where.at("notes").at(i)) for i, n in enumerate(notes)),
-        source=_str(raw["source"], where.at("source")) if "source" in raw else "")
+        source=read_str(raw["source"], where.at("source")) if "source" in raw else "")
     _check_form(spec, where)
     return spec
 
 
-def _check_form(spec: FormSpec, where: _Where) -> None:
+def _check_form(spec: FormSpec, where: Where) -> None:
     ids = [s.id for s in spec.sections]
     seen: set[str] = set(spec.title_fields)
     for i, section in enumerate(spec.sections):
@@ -420,8 +351,8 @@ def _check_form(spec: FormSpec, where: _Where) -> None:
 def load_spec(path: str | Path, *, lists: dict[str, tuple[Choice, ...]] | None = None) -> FormSpec:
     """Load and validate one spec file; its ``id`` must equal the file name."""
     path = Path(path)
-    spec = parse_spec(_read_yaml(path, _Where(path.name)), file=path.name, lists=lists)
+    spec = parse_spec(read_yaml(path, Where(path.name)), file=path.name, lists=lists)
     if spec.id != path.stem:
-        raise _Where(path.name).at("id").fail(f"{spec.id!r} differs from the file name {path.stem!r}",
+        raise Where(path.name).at("id").fail(f"{spec.id!r} differs from the file name {path.stem!r}",
                                               f"{spec.id!r} 与文件名 {path.stem!r} 不一致")
     return spec

@@ -1,0 +1,102 @@
+"""Reading YAML specs and policies with located errors: every problem names the file and the key path.
+
+Small checked readers (mapping, text, whole number, number, true/false, key) that raise SpecError
+"file: path: problem" in both languages; the form spec loader is built on them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from keyacct_xl.errors import SpecError
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class Where:
+    """Builds SpecErrors that name the file and the field path."""
+
+    def __init__(self, file: str, path: str = "") -> None:
+        self.file, self.path = file, path
+
+    def at(self, part: str | int) -> Where:
+        """The path one key (``.name``) or list index (``[i]``) deeper."""
+        step = f"[{part}]" if isinstance(part, int) else (f".{part}" if self.path else part)
+        return Where(self.file, self.path + step)
+
+    def fail(self, en: str, zh: str) -> SpecError:
+        """A SpecError for this place."""
+        where = self.path or "(top)"
+        return SpecError(f"{self.file}: {where}: {en}", f"{self.file}：{where}：{zh}")
+
+
+def read_mapping(value: Any, where: Where, allowed: set[str], required: set[str] = frozenset()) -> dict:
+    """A mapping with only ``allowed`` keys and every ``required`` one."""
+    if not isinstance(value, dict):
+        kind = type(value).__name__
+        raise where.fail(f"expected a mapping, got {kind}", f"应为键值映射，实际为 {kind}")
+    unknown = sorted(set(map(str, value)) - allowed)
+    if unknown:
+        raise where.at(unknown[0]).fail(f"unknown key (allowed: {', '.join(sorted(allowed))})",
+                                        f"未知的键（允许：{', '.join(sorted(allowed))}）")
+    missing = sorted(required - set(value))
+    if missing:
+        raise where.at(missing[0]).fail("is required", "必须填写")
+    return value
+
+
+def read_str(value: Any, where: Where) -> str:
+    """Non-empty text (numbers are taken as their text)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise where.fail("expected non-empty text", "应为非空文本")
+    return value.strip()
+
+
+def read_int(value: Any, where: Where, lo: int, hi: int) -> int:
+    """A whole number from ``lo`` to ``hi``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise where.fail(f"expected a whole number from {lo} to {hi}, got {value!r}",
+                         f"应为 {lo} 到 {hi} 之间的整数，实际为 {value!r}")
+    return value
+
+
+def read_number(value: Any, where: Where) -> float:
+    """Any number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise where.fail(f"expected a number, got {value!r}", f"应为数字，实际为 {value!r}")
+    return float(value)
+
+
+def read_bool(value: Any, where: Where) -> bool:
+    """true or false."""
+    if not isinstance(value, bool):
+        raise where.fail(f"expected true or false, got {value!r}", f"应为 true 或 false，实际为 {value!r}")
+    return value
+
+
+def read_key(value: Any, where: Where) -> str:
+    """An identifier: lower-case letters, digits and _, starting with a letter."""
+    key = read_str(value, where)
+    if not _KEY.match(key):
+        raise where.fail(f"{key!r} must be lower-case letters, digits and _ (max 40), starting with a letter",
+                         f"{key!r} 只能由小写字母、数字和下划线组成（最长 40），并以字母开头")
+    return key
+
+
+def read_yaml(path: Path, where: Where) -> Any:
+    """The parsed YAML document of ``path``; syntax errors name the line."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark else ""
+        raise where.fail(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})",
+                         f"{line}不是有效的 YAML（{getattr(exc, 'problem', exc)}）") from None
+    except UnicodeDecodeError:
+        raise where.fail("not UTF-8 text", "不是 UTF-8 文本") from None
