@@ -11,8 +11,8 @@ DAYS = pd.date_range(START, END, freq="D")
 
 # First day of the Spring Festival: trade stops for about two weeks around it.
 SPRING_FESTIVAL = (pd.Timestamp("2024-02-10"), pd.Timestamp("2025-01-29"), pd.Timestamp("2026-02-17"))
-# Month factors: a slow January/February (the festival) and the year-end push in Q4.
-MONTH_FACTOR = np.array([0.80, 0.85, 1.00, 1.00, 1.00, 1.05, 0.95, 0.95, 1.05, 1.05, 1.25, 1.35])
+# Month factors: a slow January/February (the festival) and the year-end push in Q4 (October also has Golden Week).
+MONTH_FACTOR = np.array([0.80, 0.85, 1.00, 1.00, 1.00, 1.05, 0.95, 0.95, 1.05, 1.12, 1.25, 1.35])
 ANNUAL_GROWTH = 1.08
 
 

@@ -65,8 +65,8 @@ def _lifecycle(rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.nda
 
 def _payers(rng: np.random.Generator, stage: np.ndarray) -> np.ndarray:
     """Paying habit: most pay around terms, some chronically late, a few lapsed ones default."""
-    habit = np.where(rng.random(len(stage)) < 0.08, "late", "normal")
-    bad = (stage == "lapsed") & (rng.random(len(stage)) < 0.30)
+    habit = np.where(rng.random(len(stage)) < 0.05, "late", "normal")
+    bad = (stage == "lapsed") & (rng.random(len(stage)) < 0.20)
     return np.where(bad, "bad", habit)
 
 

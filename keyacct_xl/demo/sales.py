@@ -90,7 +90,7 @@ def _lines(rng: np.random.Generator, invoices: pd.DataFrame, profiles: pd.DataFr
         "product": np.array([p.name for p in PRODUCTS], dtype=object)[product],
         "category": np.array([c.name for c in CATEGORIES], dtype=object)[category],
         "qty": qty, "unit_price": unit_price, "amount": amount, "cost": np.round(amount * (1 - margin), 2),
-        "rep": profiles["rep"].to_numpy()[cust],
+        "rep": profiles["rep"].to_numpy()[cust], "margin": margin,
     })
     # An invoice lists each product once: a repeated draw is dropped, never merged into another line.
     frame = frame.drop_duplicates(["doc_no", "product"], keep="first").reset_index(drop=True)
@@ -104,10 +104,10 @@ def _returns(rng: np.random.Generator, lines: pd.DataFrame) -> pd.DataFrame:
     chosen = lines[(rng.random(len(lines)) < RETURN_RATE) & (lines["date"] < last - pd.Timedelta(days=30))].copy()
     chosen["date"] = chosen["date"] + pd.to_timedelta(rng.integers(3, 31, len(chosen)), unit="D")
     back = -np.maximum(1, np.floor(chosen["qty"].to_numpy() * rng.uniform(0.2, 1.0, len(chosen))))
-    ratio = back / chosen["qty"].to_numpy()
     chosen["qty"] = back
     chosen["amount"] = np.round(back * chosen["unit_price"].to_numpy(), 2)
-    chosen["cost"] = np.round(chosen["cost"].to_numpy() * ratio, 2)
+    # The returned goods carry the line's own margin; cost is rounded once, like the line's.
+    chosen["cost"] = np.round(chosen["amount"].to_numpy() * (1 - chosen["margin"].to_numpy()), 2)
     chosen = chosen.sort_values(["date", "doc_no"], kind="stable")
     chosen["doc_no"] = _doc_numbers("TH", chosen["date"])
     return chosen
