@@ -13,7 +13,7 @@ import pandas as pd
 
 from keyacct_xl.consolidate.cards import CardMerger, Conflict
 from keyacct_xl.consolidate.frames import append_rows, row_json
-from keyacct_xl.consolidate.model import CheckedRow, FileOutcome, Issue
+from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.routes import ROUTES, Route
 from keyacct_xl.consolidate.store import Store
 from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
@@ -83,7 +83,7 @@ class Merger:
         elif route.header_table:
             self._add(route.header_table, [self._header_row(outcome, spec, route.header_table)])
         for section_id, table in route.rows.items():
-            rows = [self._line(outcome, spec, table, r) for r in outcome.rows if r.ok and r.section == section_id]
+            rows = self._lines(outcome, spec, table, section_id)
             self._add(table, rows)
             outcome.rows_added += len(rows)
         self._ledger(outcome, spec, route)
@@ -129,36 +129,49 @@ class Merger:
         return {"source_file": outcome.name, "source_sheet": sheet, "source_row": row, "rep": outcome.rep,
                 "period": outcome.period or None, "file_sha256": outcome.sha256, "consolidated_at": self.now}
 
-    def _columns_for(self, fields: tuple[FieldSpec, ...], table: str, values: dict[str, object]) -> dict:
-        schema = ALL_CONSOLIDATION_TABLES[table]
-        out: dict[str, object] = {}
+    def _targets(self, fields: tuple[FieldSpec, ...], table: str) -> list[tuple[str, str, bool]]:
+        """(field key, column, is an extra column) for each field: maps_to first, then same key, else label."""
+        keys = ALL_CONSOLIDATION_TABLES[table].keys
+        targets = []
         for f in fields:
-            if f.key not in values:
-                continue
             target_table, _, column = (f.maps_to or "").partition(".")
             if target_table == table:
-                out[column] = values[f.key]
-            elif f.key in schema.keys:
-                out[f.key] = values[f.key]
-            elif values[f.key] is not None:
-                out[f.label.zh if self.lang == "zh" else f.label.en] = values[f.key]  # kept as an extra column
-        return out
+                targets.append((f.key, column, False))
+            elif f.key in keys:
+                targets.append((f.key, f.key, False))
+            else:  # kept as an extra column under its label
+                targets.append((f.key, f.label.zh if self.lang == "zh" else f.label.en, True))
+        return targets
 
-    def _line(self, outcome: FileOutcome, spec: FormSpec, table: str, row: CheckedRow) -> dict[str, object]:
-        section = spec.section(row.section)
+    @staticmethod
+    def _columns_for(targets: list[tuple[str, str, bool]], values: dict[str, object]) -> dict[str, object]:
+        return {column: values[key] for key, column, extra in targets
+                if key in values and (not extra or values[key] is not None)}
+
+    def _lines(self, outcome: FileOutcome, spec: FormSpec, table: str, section_id: str) -> list[dict[str, object]]:
+        """The master rows of one table section: header values and provenance shared, then each line's own."""
+        section = spec.section(section_id)
         header_fields = tuple(f for f in spec.header_fields if (f.maps_to or "").partition(".")[0] == table)
-        values = self._columns_for(header_fields, table, outcome.header)
-        values.update(self._columns_for(section.fields, table, row.values))
-        schema = ALL_CONSOLIDATION_TABLES[table]
-        if "date" in schema.keys and values.get("date") is None:
-            values["date"] = period_start(outcome.period)
+        keys = ALL_CONSOLIDATION_TABLES[table].keys
+        base = self._columns_for(self._targets(header_fields, table), outcome.header)
+        targets = self._targets(section.fields, table)
         for key in ("customer_id", "quote_no"):  # a line inherits its form's customer and quote number
-            if key in schema.keys and values.get(key) is None and outcome.header.get(key) is not None:
-                values[key] = outcome.header[key]
-        return {**values, **self._provenance(outcome, row.sheet, row.row)}
+            if key in keys and base.get(key) is None and outcome.header.get(key) is not None:
+                base[key] = outcome.header[key]
+        provenance = self._provenance(outcome, "", None)
+        start = period_start(outcome.period) if "date" in keys else None
+        lines = []
+        for row in outcome.rows:
+            if not row.ok or row.section != section_id:
+                continue
+            values = {**base, **self._columns_for(targets, row.values)}
+            if start is not None and values.get("date") is None:
+                values["date"] = start
+            lines.append({**values, **provenance, "source_sheet": row.sheet, "source_row": row.row})
+        return lines
 
     def _header_row(self, outcome: FileOutcome, spec: FormSpec, table: str) -> dict[str, object]:
-        values = self._columns_for(spec.header_fields, table, outcome.header)
+        values = self._columns_for(self._targets(spec.header_fields, table), outcome.header)
         return {**{k: v for k, v in values.items() if k in ALL_CONSOLIDATION_TABLES[table].keys},
                 **self._provenance(outcome, "", None)}
 
