@@ -73,16 +73,10 @@ def ref_key(text: object) -> str:
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", str(text)).upper())
 
 
-def _keys(ref: str, description: str) -> frozenset[str]:
-    """The line's own reference, plus document numbers written into its description (摘要)."""
-    if not description and ref.isascii():  # the common case, without Unicode folding
-        key = _NOT_ALNUM.sub("", ref.upper())
-        return frozenset((key,)) if len(key) >= 2 else frozenset()
-    keys = {ref_key(ref)}
-    if description:
-        keys |= {ref_key(t) for t in _TOKEN.findall(unicodedata.normalize("NFKC", description))
-                 if any(ch.isdigit() for ch in t)}
-    return frozenset(k for k in keys if len(k) >= 2)
+def _description_keys(description: str) -> set[str]:
+    """Document numbers written into a description (摘要), folded like references."""
+    return {ref_key(t) for t in _TOKEN.findall(unicodedata.normalize("NFKC", description))
+            if any(ch.isdigit() for ch in t)}
 
 
 def _side(lines: pd.DataFrame) -> _Side:
@@ -92,8 +86,14 @@ def _side(lines: pd.DataFrame) -> _Side:
     amounts = lines["amount"].to_numpy(dtype="float64")
     cents = [None if a != a else int(c) for a, c in zip(amounts.tolist(), np.round(np.nan_to_num(amounts) * 100)
                                                         .astype("int64").tolist())]
-    refs = [str(r) for r in lines["ref"].tolist()]
-    keys = [_keys(ref, str(desc)) for ref, desc in zip(refs, lines["description"].tolist())]
+    text = lines["ref"].fillna("").astype("string")
+    refs = text.tolist()
+    # The same folding as ref_key, column-wise.
+    folded = text.str.normalize("NFKC").str.upper().str.replace(_NOT_ALNUM.pattern, "", regex=True).tolist()
+    keys = [frozenset((k,)) if len(k) >= 2 else frozenset() for k in folded]
+    for i, desc in enumerate(lines["description"].tolist()):
+        if isinstance(desc, str) and desc:
+            keys[i] = keys[i] | frozenset(k for k in _description_keys(desc) if len(k) >= 2)
     # A key on many lines (the customer's own code in every 摘要) identifies nothing: drop it.
     counts = Counter(k for ks in keys for k in ks)
     rows = [str(r) for r in lines["row"].tolist()]
