@@ -34,7 +34,6 @@ PROVENANCE: tuple[Column, ...] = (
     SHA256,
     _c("consolidated_at", "汇总时间", "Consolidated At", "text", "", 19),
 )
-PROVENANCE_KEYS = tuple(c.key for c in PROVENANCE)
 
 
 def with_provenance(schema: TableSchema) -> TableSchema:
