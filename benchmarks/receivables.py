@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import resource
+import statistics
 import sys
 import time
 
@@ -63,14 +64,19 @@ def synthetic(n: int, seed: int = 1) -> tuple[Statement, Statement]:
             Statement("theirs.xlsx", "", theirs[["row", "date", "ref", "description", "amount"]], 0.0, None))
 
 
-def bench_reconcile(n: int) -> None:
+def bench_reconcile(n: int, repeats: int = 3) -> None:
+    """Best and median of a few runs: the machine is shared, so single runs are noisy."""
     ours, theirs = synthetic(n)
-    started, cpu = time.perf_counter(), time.process_time()
-    result = reconcile(ours, theirs, options=MatchOptions(), lang="en")
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    walls, cpus = [], []
+    for _ in range(repeats):
+        started, cpu = time.perf_counter(), time.process_time()
+        result = reconcile(ours, theirs, options=MatchOptions(), lang="en")
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
     counts = result.table["status"].value_counts().to_dict()
-    print(f"reconcile {len(ours.lines):,} vs {len(theirs.lines):,} lines: {elapsed:.2f} s wall, {cpu:.2f} s CPU; "
-          f"{counts}; remainder {result.remainder}; notes {result.notes}")
+    print(f"reconcile {len(ours.lines):,} vs {len(theirs.lines):,} lines, {repeats} runs: wall best "
+          f"{min(walls):.2f} s / median {statistics.median(walls):.2f} s, CPU best {min(cpus):.2f} s / median "
+          f"{statistics.median(cpus):.2f} s; {counts}; remainder {result.remainder}; notes {result.notes}")
 
 
 def bench_group_bound(n: int) -> None:

@@ -211,3 +211,10 @@ def test_cli_writes_workbook_that_reads_back(files, tmp_path, capsys):
     assert pd.read_csv(csv, encoding="utf-8-sig").columns.tolist() == OUTPUT_COLUMNS
     summary = pd.read_csv(tmp_path / "result.summary.csv", encoding="utf-8-sig")
     assert summary["amount"].iloc[-1] == 0
+
+
+def test_keywords_in_a_referenced_line_do_not_make_it_a_total(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("日期,单号,摘要,金额\n2026-01-02,S1,货款合计,100\n2026-01-03,,本月合计,100\n", encoding="utf-8")
+    statement = read_statement(path, perspective="ours")
+    assert statement.lines["ref"].tolist() == ["S1"] and statement.balance_rows == [3]

@@ -185,7 +185,8 @@ def _parse(path: Path, sheet: str, grid: list[list[object]], header_at: int, rol
         if ended:
             notes.append(excel_row)
             continue
-        text = " ".join(str(v) for v in row if isinstance(v, str))
+        # Balance and total rows carry no document number; a line that has one is a ledger line whatever its 摘要.
+        text = "" if not is_blank(cell(row, "ref")) else " ".join(str(v) for v in row if isinstance(v, str))
         ended = bool(_END.search(text))
         has_amount = any(not is_blank(cell(row, r)) for r in amount_roles)
         try:
