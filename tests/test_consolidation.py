@@ -15,6 +15,7 @@ from keyacct_xl.consolidate.report import summary_line, write_report
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
@@ -171,10 +172,11 @@ def test_untouched_parts_stay_byte_identical(master: Path, inbox: Path) -> None:
 def test_dry_run_writes_only_the_report(master: Path, inbox: Path, tmp_path: Path) -> None:
     (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))
     before = master.read_bytes()
+    (inbox / "notes.txt").write_text("x", encoding="utf-8")
     report = tmp_path / "report.xlsx"
     assert main(["consolidate", str(inbox), "--into", str(master), "--dry-run", "--report", str(report),
-                 "--lang", "en"]) == 0
-    assert master.read_bytes() == before
+                 "--quarantine", str(tmp_path / "q"), "--lang", "en"]) == 0
+    assert master.read_bytes() == before and not (tmp_path / "q").exists()
     book = openpyxl.load_workbook(report)
     assert book.sheetnames == ["Summary", "Files", "Errors", "Conflicts"]
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
@@ -213,3 +215,8 @@ def test_forms_filter_skips_other_forms(master: Path, inbox: Path) -> None:
     result = consolidate(inbox, master, forms=["competitor_report"], now=NOW)
     assert [(o.status, o.code) for o in result.outcomes] == [("skipped", "not_selected")]
     assert result.written == []
+
+
+def test_forms_filter_names_only_consolidated_forms(master: Path, inbox: Path) -> None:
+    with pytest.raises(InputError, match="visit_record"):
+        consolidate(inbox, master, forms=["credit_evaluation"])

@@ -23,6 +23,7 @@ from keyacct_xl.consolidate.safety import Rejection, check_file
 from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.consolidate.tables import LEDGER
 from keyacct_xl.consolidate.validate import check_form
+from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, ensure_not_open
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.spec import FormSpec
@@ -118,11 +119,15 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
                 dry_run: bool = False, jobs: int = 1, forms: Iterable[str] | None = None, strict: bool = False,
                 now: str | None = None, progress: Callable[[Iterable, int], Iterable] | None = None,
                 exclude: Iterable[Path] = ()) -> RunResult:
-    """Consolidate every file under ``source`` into ``master``; nothing is written when ``dry_run``."""
+    """Consolidate every file under ``source`` into ``master``; a dry run writes nothing (no quarantine either)."""
     master = Path(master)
     if not dry_run:
         ensure_not_open(master)
     selected = frozenset(load_form(f).id for f in (forms or ()))
+    if selected - set(ROUTES):
+        wrong, known = ", ".join(sorted(selected - set(ROUTES))), ", ".join(ROUTES)
+        raise InputError(f"{wrong}: not consolidated into the master; consolidated forms: {known}",
+                         f"{wrong}：不汇总到客户档案总表；可汇总的表单：{known}")
     store = load_store(master)
     now = now or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
     specs = {form_id: load_form(form_id) for form_id in ROUTES}
@@ -143,7 +148,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     if not dry_run and merger.changed:
         written = sorted(merger.changed | {LEDGER.name})
         save_store(store, written, edited=merger.edited)
-    if quarantine_dir is not None:
+    if quarantine_dir is not None and not dry_run:
         by_name = {s.name: s for s in submissions}
         for outcome in outcomes:
             if outcome.status == "rejected" and outcome.code not in _NOT_QUARANTINED:
