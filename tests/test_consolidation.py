@@ -16,6 +16,7 @@ from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import backup_path
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
@@ -66,7 +67,9 @@ def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox:
     bad = [*VISITS, {"date": "下周", "customer_id": "C001"}, {"date": "2026-11-26", "customer_id": "C999"},
            {"date": "2026-11-27", "customer_id": "C002", "rating": "还行"}]
     (inbox / "张三 第48周.xlsx").write_bytes(visit_form("张三", bad))
+    original = master.read_bytes()
     result = consolidate(inbox, master, now=NOW)
+    assert backup_path(master).read_bytes() == original  # atomic save keeps the previous file
     [outcome] = result.outcomes
     assert (outcome.status, outcome.rows_added) == ("partial", 3)
     visits = load_store(master).frame("Visits")
