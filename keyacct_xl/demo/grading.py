@@ -89,7 +89,7 @@ def _reasons(year: int, sales: np.ndarray, after: np.ndarray, before: np.ndarray
             continue
         text = f"{year}年度销售额¥{s:,.0f}"
         moved = GRADES.index(a) - GRADES.index(b)
-        text += "，升级" if moved > 0 else "，降级" if moved < 0 else "，维持原等级"
+        text += f"，由{b}升为{a}" if moved > 0 else f"，由{b}降为{a}" if moved < 0 else f"，维持{a}类"
         if c != cb:
             text += f"；信用等级由{cb}调整为{c}"
         if c == "C":

@@ -58,7 +58,7 @@ INDUSTRIES: tuple[Industry, ...] = (
         ("包装材料", _CO), ("钢结构", _CO), ("轴承", (*_CO, "厂")), ("液压设备", _CO), ("铸造", ("厂", "有限公司")),
         ("纸业", _CO), ("食品", _CO)), "机械设备、金属制品的生产与销售"),
     Industry("批发和零售业", 24, (
-        ("商贸", ("有限公司", "商贸行", "行")), ("机电设备", ("有限公司", "经营部")), ("汽配", _SHOP),
+        ("商贸", ("有限公司", "行", "有限责任公司")), ("机电设备", ("有限公司", "经营部")), ("汽配", _SHOP),
         ("五金交电", _SHOP), ("润滑油", ("经销部", "商行", "有限公司")), ("工贸", ("有限公司",)),
         ("物资", ("有限公司", "供应站"))), "润滑油、五金交电、机电设备的批发与零售", True),
     Industry("居民服务、修理和其他服务业", 7, (
@@ -124,6 +124,6 @@ def company_names(rng: np.random.Generator, city_idx: np.ndarray,
                 break
         taken.add(name)
         names.append(name)
-        shorts.append(f"{brand}{trade[:2]}")
+        shorts.append(f"{brand}{trade if len(trade) <= 3 else trade[:2]}")
         scopes.append(industry.scope)
     return names, shorts, scopes
