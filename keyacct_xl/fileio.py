@@ -52,9 +52,17 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
+        # mkstemp makes the file private; a workbook gets the permissions it had, or the usual ones.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _default_mode())
         if backup and path.exists():
             shutil.copy2(path, backup_path(path))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

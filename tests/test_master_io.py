@@ -69,6 +69,18 @@ def test_round_trip_keeps_every_value(tmp_path: Path) -> None:
     assert loaded.lang == "zh"
 
 
+def test_saved_file_is_readable_by_others_like_any_new_file(tmp_path: Path) -> None:
+    import os
+
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    path.chmod(0o640)
+    save_master(load_master(path))
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
 def test_same_data_same_bytes(tmp_path: Path) -> None:
     first = save_master(small_master(), tmp_path / "a.xlsx")
     second = save_master(small_master(), tmp_path / "b.xlsx")
