@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -45,15 +45,16 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
     if not path.parent.exists():
         raise InputError(f"{path.parent}: folder does not exist", f"{path.parent}：文件夹不存在")
     ensure_not_open(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # Created like any new file (0666 less the umask), unlike mkstemp's private 0600.
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_RDWR | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "w+b") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        # mkstemp makes the file private; a workbook gets the permissions it had, or the usual ones.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _default_mode())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
         if backup and path.exists():
             shutil.copy2(path, backup_path(path))
         os.replace(tmp, path)
@@ -61,8 +62,3 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
         tmp.unlink(missing_ok=True)
         raise
 
-
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
