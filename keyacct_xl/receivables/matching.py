@@ -79,15 +79,23 @@ def _description_keys(description: str) -> set[str]:
             if any(ch.isdigit() for ch in t)}
 
 
-def _side(lines: pd.DataFrame) -> _Side:
-    # Plain Python lists: iterating pandas (Arrow-backed) columns element by element is far slower.
+@dataclass(frozen=True)
+class _Columns:
+    """One side's lines as arrays and lists, before any matching (days and cents NaN when missing)."""
+
+    rows: np.ndarray
+    refs: np.ndarray
+    days: np.ndarray
+    cents: np.ndarray
+    keys: list[frozenset[str]]
+
+
+def _columns(lines: pd.DataFrame) -> _Columns:
+    # Plain arrays and lists: iterating pandas (Arrow-backed) columns element by element is far slower.
     dates = lines["date"].to_numpy(dtype="datetime64[D]")
-    days = [None if nat else d for d, nat in zip(dates.astype("int64").tolist(), np.isnat(dates).tolist())]
-    amounts = lines["amount"].to_numpy(dtype="float64")
-    cents = [None if a != a else int(c) for a, c in zip(amounts.tolist(), np.round(np.nan_to_num(amounts) * 100)
-                                                        .astype("int64").tolist())]
+    days = np.where(np.isnat(dates), np.nan, dates.astype("int64").astype("float64"))
+    cents = np.round(lines["amount"].to_numpy(dtype="float64") * 100)
     text = lines["ref"].fillna("").astype("string")
-    refs = text.tolist()
     # The same folding as ref_key, column-wise.
     folded = text.str.normalize("NFKC").str.upper().str.replace(_NOT_ALNUM.pattern, "", regex=True).tolist()
     keys = [frozenset((k,)) if len(k) >= 2 else frozenset() for k in folded]
@@ -96,17 +104,44 @@ def _side(lines: pd.DataFrame) -> _Side:
             keys[i] = keys[i] | frozenset(k for k in _description_keys(desc) if len(k) >= 2)
     # A key on many lines (the customer's own code in every 摘要) identifies nothing: drop it.
     counts = Counter(k for ks in keys for k in ks)
-    rows = [str(r) for r in lines["row"].tolist()]
     common = {k for k, n in counts.items() if n > MAX_KEY_LINES}
     if common:
         keys = [ks - common for ks in keys]
-    return _Side([_Line(i, rows[i], days[i], refs[i], keys[i], cents[i]) for i in range(len(rows))])
+    rows = np.array([str(r) for r in lines["row"].tolist()], dtype=object)
+    return _Columns(rows, np.array(text.tolist(), dtype=object), days, cents, keys)
+
+
+def _unique_ref_pairs(a: _Columns, b: _Columns, tol: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pass 1 for the bulk of lines, without a loop over candidates: a reference that is the only key of
+    exactly one line on each side, with equal amounts, can only match that way (the loop would pick the same)."""
+    def single(cols: _Columns) -> dict[str, int]:
+        counts = Counter(k for ks in cols.keys for k in ks)
+        return {next(iter(ks)): i for i, ks in enumerate(cols.keys)
+                if len(ks) == 1 and counts[next(iter(ks))] == 1}
+
+    mine, theirs = single(a), single(b)
+    pairs = [(i, theirs[k]) for k, i in mine.items() if k in theirs]
+    xs = np.array([i for i, _ in pairs], dtype="int64")
+    ys = np.array([j for _, j in pairs], dtype="int64")
+    close = np.abs(a.cents[xs] - b.cents[ys]) <= tol  # False when either amount is unreadable (NaN)
+    return xs[close], ys[close]
+
+
+def _side(cols: _Columns, skip: np.ndarray) -> _Side:
+    """Line objects for the lines not matched in bulk; ``index`` stays the line's position in its frame."""
+    keep = np.setdiff1d(np.arange(len(cols.rows)), skip)
+    days, cents = cols.days[keep].tolist(), cols.cents[keep].tolist()
+    rows, refs = cols.rows[keep].tolist(), cols.refs[keep].tolist()
+    return _Side([_Line(int(p), rows[n], None if days[n] != days[n] else int(days[n]), refs[n], cols.keys[p],
+                        None if cents[n] != cents[n] else int(cents[n])) for n, p in enumerate(keep.tolist())])
 
 
 def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptions = MatchOptions()) -> MatchResult:
     """Match two frames of lines (row, date, ref, description, amount in our perspective); see the module doc."""
-    a, b = _side(ours), _side(theirs)
     tol = round(options.tolerance * 100)
+    ca, cb = _columns(ours), _columns(theirs)
+    xs, ys = _unique_ref_pairs(ca, cb, tol)
+    a, b = _side(ca, xs), _side(cb, ys)
     pairs: list[tuple[str, list[_Line], list[_Line]]] = []
     pairs += _by_ref(a, b, tol, same_amount=True)
     pairs += _by_amount(a, b, tol, options.date_window)
@@ -117,15 +152,28 @@ def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptio
     if capped:
         notes.append(f"group search stopped after {tried:,} combinations (budget {options.group_budget:,}); "
                      "lines not searched may still belong to a group")
-    rows = [_record(status, xs, ys) for status, xs, ys in pairs]
+    rows = [_record(status, xs_, ys_) for status, xs_, ys_ in pairs]
     rows += [_record("only_ours", [x], []) for x in a.unused()]
     rows += [_record("only_theirs", [], [y]) for y in b.unused()]
-    table = pd.DataFrame(rows, columns=[*OUTPUT_COLUMNS, "ours_lines", "theirs_lines"])
+    names = [*OUTPUT_COLUMNS, "ours_lines", "theirs_lines"]
+    # Built column by column: constructing a frame from row tuples is several times slower.
+    slow = pd.DataFrame(dict(zip(names, map(list, zip(*rows)))) if rows else {c: [] for c in names})
+    table = pd.concat([_bulk_table(ca, cb, xs, ys), slow], ignore_index=True) if len(xs) else slow
     for column in ("ours_date", "theirs_date"):
         table[column] = pd.to_datetime(table[column].astype("float64"), unit="D").astype("datetime64[ns]")
     for column in ("ours_amount", "theirs_amount", "difference"):
         table[column] = table[column].astype("float64")
     return MatchResult(table, notes, tried)
+
+
+def _bulk_table(a: _Columns, b: _Columns, xs: np.ndarray, ys: np.ndarray) -> pd.DataFrame:
+    """The rows of the bulk pass-1 matches, in the same shape ``_record`` gives."""
+    o_amt, t_amt = a.cents[xs] / 100, b.cents[ys] / 100
+    return pd.DataFrame({
+        "status": "matched", "ours_ref": a.refs[xs], "theirs_ref": b.refs[ys], "ours_date": a.days[xs],
+        "theirs_date": b.days[ys], "ours_amount": o_amt, "theirs_amount": t_amt,
+        "difference": np.round(o_amt - t_amt, 2), "ours_row": a.rows[xs], "theirs_row": b.rows[ys], "hint": "",
+        "ours_lines": 1, "theirs_lines": 1})
 
 
 def _take(status: str, xs: list[_Line], ys: list[_Line]) -> tuple[str, list[_Line], list[_Line]]:
