@@ -16,8 +16,8 @@ def _soffice() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path, str], Path]:
-    """Convert a workbook with LibreOffice headless (``pdf``, ``csv``, ``xlsx``...) and return the output path.
+def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path | list[Path]]:
+    """Convert a workbook (or a list of them, in one run) with LibreOffice headless (``pdf``, ``csv``...).
 
     In CI (CI=true) a missing LibreOffice is an error, because .ci/run installs it; elsewhere the test skips.
     """
@@ -28,16 +28,19 @@ def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path, str
         pytest.skip("LibreOffice (soffice) is not installed")
     profile = tmp_path_factory.mktemp("lo-profile")
 
-    def convert(path: Path, fmt: str, out_dir: Path | None = None) -> Path:
-        out_dir = out_dir or path.parent / f"lo-{fmt}"
+    def convert(path: Path | list[Path], fmt: str, out_dir: Path | None = None) -> Path | list[Path]:
+        # A list is converted in one LibreOffice run: starting soffice costs seconds, each file far less.
+        paths = path if isinstance(path, list) else [path]
+        out_dir = out_dir or paths[0].parent / f"lo-{fmt.split(':')[0]}"
         out_dir.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
             [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", fmt, "--outdir", str(out_dir), str(path)],
-            capture_output=True, text=True, timeout=300, check=False)
-        produced = out_dir / (path.stem + "." + fmt.split(":")[0])
-        if result.returncode != 0 or not produced.exists():
-            raise AssertionError(f"LibreOffice could not convert {path}: {result.stdout} {result.stderr}")
-        return produced
+             "--convert-to", fmt, "--outdir", str(out_dir), *map(str, paths)],
+            capture_output=True, text=True, timeout=600, check=False)
+        produced = [out_dir / (p.stem + "." + fmt.split(":")[0]) for p in paths]
+        missing = [p.name for p in produced if not p.exists()]
+        if result.returncode != 0 or missing:
+            raise AssertionError(f"LibreOffice could not convert {missing}: {result.stdout} {result.stderr}")
+        return produced if isinstance(path, list) else produced[0]
 
     return convert
