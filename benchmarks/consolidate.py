@@ -38,13 +38,14 @@ def make_submissions(master: Path, folder: Path, files: int, rows: int, seed: in
     blank = blank_form("visit_record", lines={"visits": rows})
     rng = random.Random(seed)
     for i in range(files):
-        rep, week = reps[i % len(reps)], 1 + i // len(reps)
-        monday = pd.Timestamp.fromisocalendar(2027, week, 1)
+        rep = reps[i % len(reps)]
+        monday = pd.Timestamp("2027-01-04") + pd.Timedelta(weeks=i // len(reps))  # one file per rep and week
+        year, week, _ = monday.isocalendar()
         lines = [{"date": (monday + pd.Timedelta(days=k % 5)).strftime("%Y-%m-%d"),
                   "customer_id": rng.choice(by_rep[rep]), "method": "电话", "purpose": "回访",
                   "content": f"第{k + 1}条记录", "rating": "良好"} for k in range(rows)]
-        header = {"rep": rep, "period": f"2027-W{week:02d}"}
-        (folder / f"{rep}_{week:02d}.xlsx").write_bytes(fill_form(blank, header=header, rows={"visits": lines}))
+        header = {"rep": rep, "period": f"{year}-W{week:02d}"}
+        (folder / f"{rep}_{year}-W{week:02d}.xlsx").write_bytes(fill_form(blank, header=header, rows={"visits": lines}))
 
 
 def pandas_loop(folder: Path) -> tuple[float, int]:
