@@ -127,3 +127,8 @@ def test_cli_writes_csv_with_totals_row(tmp_path, capsys):
     assert frame.loc[0, "d1_30"] == 300 and frame.loc[1, "balance"] == 300
     assert "1 customers" in capsys.readouterr().out
     assert main(["ageing", str(path), "--buckets", "30,10", "--out", str(out)]) == 2
+    # Earlier cut-off: the payment of 11-30 is not counted yet and S1 (due 10-31) is 14 days overdue.
+    assert main(["ageing", str(path), "--as-of", "2026年11月14日", "--out", str(out)]) == 0
+    frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"customer_id": str})
+    assert frame.loc[0, "d1_30"] == 400 and frame.loc[0, "balance"] == 400
+    assert main(["ageing", str(path), "--as-of", "someday", "--out", str(out)]) == 2

@@ -10,7 +10,9 @@ from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import reconcile
 from keyacct_xl.receivables.statement_reader import Statement
 
-line = st.tuples(st.integers(0, 40), st.sampled_from(["", "S1", "S2", "S3", "R1", "R2"]),
+# Refs drawn from a small set repeat (the per-line passes); U1..U6 are often unique (the bulk pass 1).
+REFS = ["", "S1", "S2", "S3", "R1", "R2", "U1", "U2", "U3", "U4", "U5", "U6"]
+line = st.tuples(st.integers(0, 40), st.sampled_from(REFS),
                  st.one_of(st.integers(-300_000, 300_000).map(lambda c: c / 100), st.just(float("nan")),
                            st.sampled_from([100.0, 250.0, -350.0])))
 

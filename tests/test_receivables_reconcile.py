@@ -218,3 +218,26 @@ def test_keywords_in_a_referenced_line_do_not_make_it_a_total(tmp_path):
     path.write_text("日期,单号,摘要,金额\n2026-01-02,S1,货款合计,100\n2026-01-03,,本月合计,100\n", encoding="utf-8")
     statement = read_statement(path, perspective="ours")
     assert statement.lines["ref"].tolist() == ["S1"] and statement.balance_rows == [3]
+
+
+def small_master(amounts, doc_nos):
+    from keyacct_xl.master.model import Master
+
+    master = Master.empty()
+    n = len(amounts)
+    master.transactions = pd.DataFrame({"doc_no": doc_nos, "date": pd.to_datetime(["2026-01-05"] * n),
+                                        "customer_id": ["C1"] * n, "amount": amounts,
+                                        "product": ["油"] * n}).reindex(columns=master.transactions.columns)
+    return master
+
+
+def test_master_lines_keep_lines_without_doc_no_apart_and_refuse_blank_amounts():
+    from keyacct_xl.receivables.master_lines import master_lines
+
+    lines = master_lines(small_master([100.0, 50.0, 7.0], ["S1", None, " "]), "C1").lines
+    assert sorted(lines["ref"]) == ["(Transactions!3)", "(Transactions!4)", "S1"]
+    assert sorted(lines["amount"]) == [7.0, 50.0, 100.0]
+    with pytest.raises(InputError, match=r"date or amount blank in Transactions!3"):
+        master_lines(small_master([100.0, float("nan")], ["S1", "S2"]), "C1")
+    with pytest.raises(InputError, match="customer C9 has no transactions"):
+        master_lines(small_master([1.0], ["S1"]), "C9")

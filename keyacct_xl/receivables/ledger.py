@@ -104,7 +104,7 @@ def _blank(series: pd.Series) -> np.ndarray:
     return blank
 
 
-def _check(frame: pd.DataFrame, table: str, columns: tuple[str, ...]) -> None:
+def check_required(frame: pd.DataFrame, table: str, columns: tuple[str, ...]) -> None:
     """Blank keys or amounts would make money vanish from the ledger: refuse them, naming the rows."""
     for col in columns:
         bad = np.flatnonzero(_blank(frame[col]))
@@ -125,14 +125,14 @@ def _keyed(frame: pd.DataFrame, key: str, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def _documents(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    _check(transactions, "Transactions", ("customer_id", "date", "amount"))
+    check_required(transactions, "Transactions", ("customer_id", "date", "amount"))
     tx = _keyed(transactions, "doc_no", as_of)
     grouped = tx.groupby(["customer_id", "doc_no"], sort=False).agg(day=("day", "min"), cents=("cents", "sum"))
     return grouped.reset_index().sort_values(["customer_id", "day", "doc_no"], kind="stable")
 
 
 def _receipts(payments: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    _check(payments, "Payments", ("customer_id", "date", "amount"))
+    check_required(payments, "Payments", ("customer_id", "date", "amount"))
     pay = _keyed(payments, "receipt_no", as_of)
     refs = payments["reference"].to_numpy(dtype=object)[(payments["date"] <= as_of).to_numpy()]
     pay["reference"] = [tuple(r for r in _REF_SPLIT.split(v.strip()) if r) if isinstance(v, str) else ()

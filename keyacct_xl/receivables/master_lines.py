@@ -44,10 +44,15 @@ def master_lines(master: Master, customer_id: str, *, start: pd.Timestamp | None
     pay_sheet, pay_rows = _rows(master, "Payments", len(pay), locate)
     # Positions, not index labels: a frame built in memory need not have a 0..n-1 index.
     mine = tx[tx_ids == cid].assign(_row=[f"{tx_sheet}!{tx_rows[p]}" for p in np.flatnonzero(tx_ids == cid)])
-    docs = mine.assign(doc_no=mine["doc_no"].fillna("").astype(str)).groupby("doc_no", sort=False).agg(
+    _refuse_blanks(mine["_row"], mine)
+    # A line without a doc_no is its own document, named by its row, as in the ledger.
+    doc_no = [str(d).strip() if not is_blank(d) else f"({row})" for d, row in zip(mine["doc_no"].tolist(),
+                                                                                 mine["_row"].tolist())]
+    docs = mine.assign(doc_no=doc_no).groupby("doc_no", sort=False).agg(
         date=("date", "min"), amount=("amount", "sum"), row=("_row", ";".join), description=("product", "first"))
     docs = docs.reset_index().rename(columns={"doc_no": "ref"}).assign(kind="invoice")
     receipts = pay[pay_ids == cid]
+    _refuse_blanks(pd.Series([f"{pay_sheet}!{pay_rows[p]}" for p in np.flatnonzero(pay_ids == cid)]), receipts)
     paid = pd.DataFrame({"row": [f"{pay_sheet}!{pay_rows[p]}" for p in np.flatnonzero(pay_ids == cid)],
                          "date": receipts["date"],
                          "ref": receipts["receipt_no"].fillna("").astype(str), "amount": -receipts["amount"],
@@ -65,6 +70,14 @@ def master_lines(master: Master, customer_id: str, *, start: pd.Timestamp | None
     lines = lines.reset_index(drop=True)
     lines["amount"] = lines["amount"].astype("float64")
     return Statement(Path(master.path or "master").name, "", lines, opening, None)
+
+
+def _refuse_blanks(labels: pd.Series, frame: pd.DataFrame) -> None:
+    """A line without a date or amount cannot be reconciled: name its cells rather than drop it."""
+    bad = (frame["date"].isna() | frame["amount"].isna()).to_numpy()
+    if bad.any():
+        where = ", ".join(labels.to_numpy()[bad][:10])
+        raise InputError(f"date or amount blank in {where}", f"{where} 的日期或金额为空")
 
 
 def _rows(master: Master, table: str, count: int, locate: bool) -> tuple[str, list[int]]:
