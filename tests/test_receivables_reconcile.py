@@ -241,3 +241,13 @@ def test_master_lines_keep_lines_without_doc_no_apart_and_refuse_blank_amounts()
         master_lines(small_master([100.0, float("nan")], ["S1", "S2"]), "C1")
     with pytest.raises(InputError, match="customer C9 has no transactions"):
         master_lines(small_master([1.0], ["S1"]), "C9")
+
+
+@pytest.mark.parametrize(("header", "role"), [
+    ("金额（元）", "amount"), ("借方发生额", "debit"), ("贷方发生额", "credit"), ("凭证编号", "ref"), ("Cr", "credit"),
+    ("Debit Amount (CNY)", "debit"), ("余额方向", "direction"), ("Posting Date", "date"), ("Invoice No.", "ref"),
+    ("Creation Date", None), ("到期日期", None), ("数量", None)])
+def test_header_roles(header, role):
+    from keyacct_xl.receivables.statement_reader import header_role
+
+    assert header_role(header) == role

@@ -34,13 +34,14 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "direction": ("借或贷", "借/贷", "方向", "余额方向", "借贷方向", "dr/cr", "drcr"),
     "date": ("日期", "记账日期", "单据日期", "凭证日期", "业务日期", "交易日期", "发生日期", "开票日期", "入账日期",
              "date", "posting date", "doc date", "invoice date", "transaction date", "value date"),
-    "ref": ("单据编号", "凭证号", "凭证字号", "单号", "单据号", "发票号", "发票号码", "编号", "参考号", "业务单号",
+    "ref": ("单据编号", "凭证号", "凭证编号", "凭证字号", "单号", "单据号", "单据号码", "发票号", "发票号码",
+            "发票编号", "编号", "参考号", "业务单号",
             "原始单号", "对方单号", "doc no", "document no", "ref", "reference", "voucher", "voucher no",
             "invoice no", "invoice"),
     "description": ("摘要", "说明", "备注", "内容", "业务内容", "description", "memo", "particulars", "narrative",
                     "details"),
-    "debit": ("借方", "借方金额", "借", "应收", "应收金额", "本期增加", "发货金额", "销售金额", "debit", "dr",
-              "debit amount"),
+    "debit": ("借方", "借方金额", "借方发生额", "借", "应收", "应收金额", "本期增加", "发货金额", "销售金额", "debit",
+              "dr", "debit amount"),
     "credit": ("贷方", "贷方金额", "贷", "已收", "已收金额", "收款金额", "回款金额", "付款金额", "本期减少", "credit",
                "cr", "credit amount"),
     "amount": ("金额", "发生额", "交易金额", "amount", "signed amount"),
@@ -48,8 +49,10 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "currency": ("币种", "币别", "货币", "currency", "ccy"),
 }
 _LOOKUP = {normalize_header(n): role for role, names in ROLE_NAMES.items() for n in names}
+# Prefixes: two Chinese characters are specific enough ("金额（元）"); short English ones are not ("cr").
 _PREFIXES = sorted(((normalize_header(n), role) for role, names in ROLE_NAMES.items() for n in names
-                    if len(normalize_header(n)) >= 2), key=lambda p: -len(p[0]))
+                    if len(normalize_header(n)) >= (4 if normalize_header(n).isascii() else 2)),
+                   key=lambda p: -len(p[0]))
 _OPENING = re.compile(r"期初|上期结转|上月结转|承前页|上年结转|opening|brought forward|b/f", re.IGNORECASE)
 # The final balance row ends the ledger: rows below it (signatures, an ageing block) are notes.
 _END = re.compile(r"期末余额|本期余额|closing balance|carried forward|c/f", re.IGNORECASE)
