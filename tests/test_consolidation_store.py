@@ -36,7 +36,7 @@ def master_path(tmp_path: Path) -> Path:
     return save_master(master, tmp_path / "master.xlsx", backup=False)
 
 
-def test_adding_tables_leaves_every_other_part_byte_identical(master_path: Path) -> None:
+def test_adding_tables_leaves_every_other_part_byte_identical(master_path: Path, libreoffice) -> None:
     before = _parts(master_path)
     plans = pd.DataFrame({"date": pd.to_datetime(["2026-11-23"]), "activity": ["拜访"], "customer_id": ["C001"],
                           "rep": ["张三"], "period": ["2026-W48"], "source_row": [5]})
@@ -59,6 +59,10 @@ def test_adding_tables_leaves_every_other_part_byte_identical(master_path: Path)
     assert store.frame("WeeklyPlans")["source_row"].tolist() == [5]
     assert store.frame("IngestionLedger")["file_name"].tolist() == ["张三.xlsx"]
     assert store.frame("SubmissionHistory").empty
+    # LibreOffice opens the package with its added sheets and reads the new table's cells.
+    converted = openpyxl.load_workbook(libreoffice(master_path, "xlsx", master_path.parent / "lo"))
+    assert converted.sheetnames[-2:] == ["周工作计划", "导入台账"]
+    assert converted["导入台账"]["B2"].value == "张三.xlsx"
 
 
 def test_second_write_rewrites_only_that_tables_parts(master_path: Path) -> None:
