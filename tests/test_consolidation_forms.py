@@ -180,3 +180,16 @@ def test_older_version_is_read_through_its_own_field_map() -> None:
     check_form(outcome, extracted, v2, lang="zh", strict=False)
     [row] = outcome.rows
     assert (row.values["customer_id"], row.values["content"], row.refs["customer_id"]) == ("C001", "老版本", "B8")
+
+
+def test_retyped_form_missing_a_required_header_field_says_so(master: Path, inbox: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["业务员", "李四", "期间", "2026-11", "产品类别", "润滑油"])
+    sheet.append(["竞争对手", "产品", "价格", "促销活动", "我方对策"])
+    sheet.append(["长城", "液压油", "1780", "买十送一", "加强服务"])
+    book.save(inbox / "竞品.xlsx")
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status == "partial"
+    assert [(i.field, i.zh) for i in outcome.errors] == [("城市", "工作簿中找不到必填项")]
+    assert load_store(master).frame("Competitors")["category"].tolist() == ["润滑油"]

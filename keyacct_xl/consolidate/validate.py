@@ -42,9 +42,14 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     for key, field in fields.items():
         cell = extracted.header.get(key)
         if cell is None:
+            if field.required:  # a retyped form without this field's label
+                problem = FieldProblem("required field not found in the workbook", "工作簿中找不到必填项")
+                outcome.issues.append(_issue(outcome, CellValue(None, "", ""), field, problem, lang))
             continue
         try:
-            outcome.header[key] = check_value(field, cell.value, lang=lang)
+            value = check_value(field, cell.value, lang=lang)
+            # A pre-filled dropdown offers "C0001 客户名称"; the id is what the master keeps.
+            outcome.header[key] = parse_customer_ref(value) if key == "customer_id" and value else value
         except FieldProblem as problem:
             outcome.issues.append(_issue(outcome, cell, field, problem, lang))
     for section in spec.tables:
