@@ -159,3 +159,15 @@ def test_zip_source_with_unsafe_member_name_is_refused(tmp_path: Path) -> None:
         z.writestr("../../etc/cron.xlsx", b"x")
     with pytest.raises(InputError, match="unsafe"):
         collect(archive)
+
+
+def test_a_file_over_the_time_cap_is_rejected(good: bytes, master: Path, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "slow.xlsx").write_bytes(good)
+    # A cap far below what any file takes stands in for a file that is slow to read.
+    [outcome] = consolidate(inbox, master, file_seconds=1e-6, now=NOW).outcomes
+    assert (outcome.status, outcome.code) == ("rejected", "timeout")
+    assert "秒上限" in outcome.reason_zh and outcome.rows == []
+    [again] = consolidate(inbox, master, now=NOW).outcomes  # the cap is lifted after each file
+    assert again.status == "accepted"

@@ -22,6 +22,7 @@ from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.safety import Rejection, check_file
 from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.consolidate.tables import LEDGER
+from keyacct_xl.consolidate.timecap import MAX_SECONDS_PER_FILE, TimeCapExceeded, time_cap
 from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, ensure_not_open
@@ -61,6 +62,7 @@ class _Job:
     known_sha: frozenset[str]
     lang: Lang
     strict: bool
+    seconds: float = MAX_SECONDS_PER_FILE
 
 
 _JOB: _Job | None = None
@@ -83,10 +85,20 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
         outcome.status, outcome.code = "duplicate", "duplicate"
         return outcome
     try:
-        verdict = check_file(submission.name, data)
-        extracted = extract(data, verdict.kind, job.specs, submission.name, job.hashes)
+        with time_cap(job.seconds):
+            return _screen_and_check(outcome, submission, data, job)
     except Rejection as rejection:
         return outcome.reject(rejection.code, rejection.en, rejection.zh)
+    except TimeCapExceeded:
+        outcome.rows.clear()
+        outcome.header.clear()
+        return outcome.reject("timeout", f"reading the file took more than {job.seconds:g} s (limit)",
+                              f"读取文件超过 {job.seconds:g} 秒上限")
+
+
+def _screen_and_check(outcome: FileOutcome, submission: Submission, data: bytes, job: _Job) -> FileOutcome:
+    verdict = check_file(submission.name, data)
+    extracted = extract(data, verdict.kind, job.specs, submission.name, job.hashes)
     outcome.form_id = extracted.form_id
     if job.selected and extracted.form_id not in job.selected:
         outcome.status, outcome.code = "skipped", "not_selected"
@@ -118,8 +130,11 @@ def _merge_order(outcome: FileOutcome) -> tuple:
 def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path | None = None,
                 dry_run: bool = False, jobs: int = 1, forms: Iterable[str] | None = None, strict: bool = False,
                 now: str | None = None, progress: Callable[[Iterable, int], Iterable] | None = None,
-                exclude: Iterable[Path] = ()) -> RunResult:
-    """Consolidate every file under ``source`` into ``master``; a dry run writes nothing (no quarantine either)."""
+                exclude: Iterable[Path] = (), file_seconds: float = MAX_SECONDS_PER_FILE) -> RunResult:
+    """Consolidate every file under ``source`` into ``master``; a dry run writes nothing (no quarantine either).
+
+    ``file_seconds`` caps the time spent reading and checking one file (where SIGALRM exists).
+    """
     master = Path(master)
     if not dry_run:
         ensure_not_open(master)
@@ -132,7 +147,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     now = now or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
     specs = {form_id: load_form(form_id) for form_id in ROUTES}
     known = frozenset(store.frame(LEDGER.name)["file_sha256"].dropna().astype(str))
-    job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known, store.lang, strict)
+    job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known, store.lang, strict, file_seconds)
     skipped = [master, backup_path(master), *exclude] + ([quarantine_dir] if quarantine_dir else [])
     submissions = collect(source, exclude=skipped)
     checked = _checked(submissions, job, jobs)
