@@ -193,3 +193,14 @@ def test_retyped_form_missing_a_required_header_field_says_so(master: Path, inbo
     assert outcome.status == "partial"
     assert [(i.field, i.zh) for i in outcome.errors] == [("城市", "工作簿中找不到必填项")]
     assert load_store(master).frame("Competitors")["category"].tolist() == ["润滑油"]
+
+
+def test_slash_dates_take_the_order_their_column_shows(master: Path, inbox: Path) -> None:
+    form = fill_form(blank_form("visit_record", lang="en"), header={"rep": "张三", "period": "2026-W46"},
+                     rows={"visits": [{"date": "25/11/2026", "customer_id": "C001"},
+                                      {"date": "05/11/2026", "customer_id": "C002", "rating": "Good"}]})
+    (inbox / "uk dates.xlsx").write_bytes(form)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status == "accepted"
+    dates = load_store(master).frame("Visits")["date"].dt.strftime("%Y-%m-%d").tolist()
+    assert dates == ["2026-11-25", "2026-11-05"]

@@ -34,10 +34,11 @@ class FieldProblem(ValueError):
         self.en, self.zh = en, zh
 
 
-def check_value(field: FieldSpec, raw: object, *, lang: Lang) -> object:
+def check_value(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | None = None) -> object:
     """The typed value of ``raw`` for ``field`` (None when blank and allowed), or raise FieldProblem.
 
     Choice values come back as the label in ``lang`` (the master's language), whatever language was typed.
+    ``day_first`` settles ``05/11/2026``-style dates (the order a column's unambiguous dates show).
     """
     if is_blank(raw):
         if field.required:
@@ -52,7 +53,7 @@ def check_value(field: FieldSpec, raw: object, *, lang: Lang) -> object:
         return int(value) if kind == "integer" else value
     if kind == "date":
         try:
-            return parse_date(raw)
+            return parse_date(raw, day_first=day_first)
         except ParseError as exc:
             raise FieldProblem(f"not a date ({exc})", f"不是有效日期（{exc}）") from None
     if kind == "time":

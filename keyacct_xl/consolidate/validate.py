@@ -17,7 +17,7 @@ from keyacct_xl.consolidate.routes import ROUTES, Route
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.parsing import ParseError, infer_day_first, is_blank
 
 _REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
@@ -70,6 +70,7 @@ def _check_table(outcome: FileOutcome, section: str, table: TableRows, fields: t
     checked = []
     # Lines repeat their values (dates, choices, customers): each distinct (field, cell) is checked once.
     memo: dict[tuple[str, object], object] = {}
+    orders = {f.key: _day_first(table, c) for f, c in present if f.type == "date"}
     for row_number, values in table.rows:
         cells = [values[c] if c < len(values) else None for _, c in present]
         if all(is_blank(values[c]) if c < len(values) else True for c in entered):
@@ -80,7 +81,7 @@ def _check_table(outcome: FileOutcome, section: str, table: TableRows, fields: t
                 row.values[field.key] = None
                 continue
             try:
-                value = _memo_check(memo, field, raw, lang)
+                value = _memo_check(memo, field, raw, lang, orders.get(field.key))
                 row.values[field.key] = parse_customer_ref(value) if field.key == "customer_id" and value else value
             except FieldProblem as problem:
                 cell = CellValue(raw, table.sheet, table.ref(field.key, row_number))
@@ -95,16 +96,25 @@ def _check_table(outcome: FileOutcome, section: str, table: TableRows, fields: t
     return checked
 
 
-def _memo_check(memo: dict[tuple[str, object], object], field: FieldSpec, raw: object, lang: Lang) -> object:
+def _day_first(table: TableRows, column: int) -> bool | None:
+    """The day/month order a date column's unambiguous ``dd/mm/yyyy`` texts show (None: none tell, or mixed)."""
+    try:
+        return infer_day_first(values[column] for _, values in table.rows if column < len(values))
+    except ParseError:  # both orders in one column: each ambiguous date is reported on its own
+        return None
+
+
+def _memo_check(memo: dict[tuple[str, object], object], field: FieldSpec, raw: object, lang: Lang,
+                day_first: bool | None) -> object:
     """check_value, remembered per field and cell value (problems too, so they are raised again)."""
     try:
         key = (field.key, raw)
         hash(key)
     except TypeError:  # an unhashable cell value: check it directly
-        return check_value(field, raw, lang=lang)
+        return check_value(field, raw, lang=lang, day_first=day_first)
     if key not in memo:
         try:
-            memo[key] = check_value(field, raw, lang=lang)
+            memo[key] = check_value(field, raw, lang=lang, day_first=day_first)
         except FieldProblem as problem:
             memo[key] = problem
     result = memo[key]
