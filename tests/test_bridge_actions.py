@@ -63,6 +63,7 @@ class _Api:
 class _Books:
     def __init__(self, app: _App) -> None:
         self.app = app
+        self.active: ExcelStandIn | None = None
 
     def open(self, path: str) -> ExcelStandIn:
         self.app.events.append(("open", Path(path).name))
@@ -95,6 +96,10 @@ class ExcelStandIn:
 
     def __init__(self, path: Path, app: _App | None = None) -> None:
         self.path, self.app, self.closed = path, app or _App(), False
+
+    @property
+    def name(self) -> str:
+        return self.path.name
 
     @property
     def fullname(self) -> str:
@@ -279,3 +284,26 @@ def test_demo_step_builds_the_addin_and_runs_actions(demo_master: Path, tmp_path
     assert (tmp_path / "addin" / "keyacct_xl.xlam").exists()
     assert "12 worksheet functions, 14 ribbon actions" in lines[0]
     assert lines[1].startswith("ribbon action rfm_refresh: RFM:") and len(list((tmp_path / "reports").iterdir())) == 2
+
+
+def test_run_from_excel_uses_the_active_workbook_and_alerts(demo_master: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlwings
+
+    from keyacct_xl.macros import run_from_excel
+
+    book = tmp_path / "master.xlsx"
+    shutil.copy2(demo_master, book)
+    addin = ExcelStandIn(tmp_path / "keyacct_xl.xlam")  # RunPython reports the add-in as the caller
+    master = ExcelStandIn(book, addin.app)
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: addin))
+    addin.app.books.active = master
+    run_from_excel("ageing")
+    events = addin.app.events
+    assert ("save", "master.xlsx") in events and events[-1][0] == "alert" and "账龄分析" in events[-1][1]
+    run_from_excel("nope")
+    assert events[-1][0] == "alert" and "未知操作" in events[-1][1] and events[-1][2] == "critical"
+    addin.app.books.active = addin  # the add-in itself is active: nothing runs, the user is told
+    run_from_excel("ageing")
+    assert "activate the master workbook" in events[-1][1]
+
