@@ -25,8 +25,8 @@ def test_demo_week_shows_every_outcome_and_is_reproducible(tmp_path: Path) -> No
     book = openpyxl.load_workbook(tmp_path / "a" / "consolidation_report.xlsx")
     errors = list(book["错误"].iter_rows(min_row=2, values_only=True))
     assert any(row[4] == "11月31日" for row in errors)
-    kinds = [row[0] for row in book["冲突"].iter_rows(min_row=2, values_only=True)]
-    assert kinds == ["疑似重复客户"]
+    conflicts = [row[:4] for row in book["冲突"].iter_rows(min_row=2, values_only=True)]
+    assert [(kind, field) for kind, _, _, field in conflicts] == [("疑似重复客户", "客户名称")]
     reasons = sorted(p.name for p in (tmp_path / "a" / "quarantine").rglob("*.reason.txt"))
     assert len(reasons) == 4
     store = load_store(master)

@@ -12,10 +12,16 @@ from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES
 from keyacct_xl.consolidate.run import RunResult
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.writer import FIXED_CREATED
 
 _KIND_LABELS = {"value": ("值不一致", "different value"), "owner": ("他人客户", "another rep's customer"),
                 "duplicate": ("疑似重复客户", "probable duplicate customer")}
+
+
+def _field_label(key: str, lang: Lang) -> str:
+    """A Customers column (a conflict's field, or what a duplicate matched on) as its header in ``lang``."""
+    return CUSTOMERS.column(key).header(lang) if key in CUSTOMERS.keys else key
 
 
 def summary_line(result: RunResult, lang: Lang) -> str:
@@ -103,6 +109,7 @@ def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None
     headers = [pick(lang, *h) for h in (("类型", "Kind"), ("文件", "File"), ("客户编号", "Customer ID"),
                                          ("字段", "Field"), ("档案中的值", "Master value"), ("提交的值", "Submitted"),
                                          ("相似度", "Score"), ("说明", "Note"))]
-    rows = [[pick(lang, *_KIND_LABELS[c.kind]), c.file, c.customer_id, c.field, c.master_value, c.submitted_value,
-             c.score if c.score is not None else "", pick(lang, c.zh, c.en)] for c in result.conflicts]
+    rows = [[pick(lang, *_KIND_LABELS[c.kind]), c.file, c.customer_id, _field_label(c.field, lang), c.master_value,
+             c.submitted_value, c.score if c.score is not None else "", pick(lang, c.zh, c.en)]
+            for c in result.conflicts]
     _sheet(book, pick(lang, "冲突", "Conflicts"), headers, rows, [14, 32, 12, 14, 24, 24, 8, 50])
