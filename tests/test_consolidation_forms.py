@@ -16,6 +16,7 @@ from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 
@@ -204,3 +205,12 @@ def test_slash_dates_take_the_order_their_column_shows(master: Path, inbox: Path
     assert outcome.status == "accepted"
     dates = load_store(master).frame("Visits")["date"].dt.strftime("%Y-%m-%d").tolist()
     assert dates == ["2026-11-25", "2026-11-05"]
+
+
+def test_prefilled_form_signed_by_another_rep_is_an_error(master: Path, inbox: Path) -> None:
+    form = fill_form(blank_form("visit_record", context=FormContext(rep="张三", period="2026-W48")),
+                     header={"rep": "李四"}, rows={"visits": [{"date": "2026-11-23", "customer_id": "C001"}]})
+    (inbox / "signed.xlsx").write_bytes(form)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.rep, outcome.period, outcome.status) == ("张三", "2026-W48", "partial")
+    assert [(i.field, i.zh) for i in outcome.errors] == [("业务员", "表单为 张三 生成，但填写的业务员为 李四")]

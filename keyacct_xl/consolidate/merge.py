@@ -19,6 +19,7 @@ from keyacct_xl.consolidate.store import Store
 from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.schema import REP
 
 LIVE = ("accepted", "partial")
 
@@ -93,7 +94,7 @@ class Merger:
         label = next((f.label for s in spec.tables for f in s.fields if f.key == "customer_id"), None)
         id_label = (label.zh if self.lang == "zh" else label.en) if label else "customer_id"
         if outcome.rep and owners and outcome.rep not in set(owners.values()):
-            outcome.issues.append(Issue(outcome.name, "", "", "rep", outcome.rep,
+            outcome.issues.append(Issue(outcome.name, "", "", REP.header(self.lang), outcome.rep,
                                         f"{outcome.rep} looks after no customer in the archive",
                                         f"{outcome.rep} 在客户档案中没有负责的客户", "warning"))
         header_id = outcome.header.get("customer_id")

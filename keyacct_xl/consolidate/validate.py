@@ -57,7 +57,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
         if table is not None:
             outcome.rows.extend(_check_table(outcome, section.id, table, section.fields, lang))
     route = ROUTES[spec.id]
-    _identify(outcome, extracted, route)
+    _identify(outcome, extracted, route, lang)
     _settle(outcome, route, strict)
 
 
@@ -143,13 +143,15 @@ def _evaluate(formula: str, values: dict[str, object]) -> float | None:
         return None
 
 
-def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> None:
+def _identify(outcome: FileOutcome, extracted: Extracted, route: Route, lang: Lang) -> None:
     """Rep, period and the supersession key: the file's _meta (pre-filled forms) wins over typed values."""
     typed_rep = str(outcome.header.get("rep") or "").strip()
     meta_rep = extracted.meta.get("rep", "").strip()
     if meta_rep and typed_rep and meta_rep != typed_rep:
         cell = extracted.header["rep"]
-        outcome.issues.append(Issue(outcome.name, cell.sheet, cell.ref, "rep", typed_rep,
+        label = TITLE_FIELD_SPECS["rep"].label
+        shown = label.zh if lang == "zh" else label.en
+        outcome.issues.append(Issue(outcome.name, cell.sheet, cell.ref, shown, typed_rep,
                                     f"the form was generated for {meta_rep} but names {typed_rep}",
                                     f"表单为 {meta_rep} 生成，但填写的业务员为 {typed_rep}"))
     outcome.rep = meta_rep or typed_rep
