@@ -223,3 +223,11 @@ def test_forms_filter_skips_other_forms(master: Path, inbox: Path) -> None:
 def test_forms_filter_names_only_consolidated_forms(master: Path, inbox: Path) -> None:
     with pytest.raises(InputError, match="visit_record"):
         consolidate(inbox, master, forms=["credit_evaluation"])
+
+
+def test_master_open_in_excel_is_refused_before_any_work(master: Path, inbox: Path) -> None:
+    (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))
+    (master.parent / f"~${master.name}").write_bytes(b"owner")
+    before = master.read_bytes()
+    assert main(["consolidate", str(inbox), "--into", str(master)]) == 2
+    assert master.read_bytes() == before
