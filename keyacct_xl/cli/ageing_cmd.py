@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
-from keyacct_xl.errors import InputError
+from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.parsing import ParseError, parse_date
 from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, parse_buckets
 from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.ledger import build_ledger
@@ -24,16 +21,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     parser.add_argument("--buckets", help="days past due, e.g. 30,60,90,180 (default: the ageing_buckets setting)")
     parser.add_argument("--out", type=Path, help="FILE.xlsx or FILE.csv (default: ageing_<date>.xlsx beside MASTER)")
     parser.set_defaults(func=run)
-
-
-def option_date(text: str | None, option: str) -> pd.Timestamp | None:
-    """A date given on the command line, or None; a clear error names the option."""
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ParseError as exc:
-        raise InputError(f"{option}: {exc}", f"{option}：无法识别日期 {text!r}") from None
 
 
 def run(args: argparse.Namespace) -> int:

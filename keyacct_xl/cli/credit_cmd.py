@@ -8,7 +8,7 @@ from pathlib import Path
 from keyacct_xl.analytics.credit import credit_grades
 from keyacct_xl.analytics.policy import load_credit_policy
 from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
-from keyacct_xl.cli.rfm_cmd import parse_day
+from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.receivables.ledger import build_ledger
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     """Grade, print the grade counts and changes, write the table when asked."""
     master = load_master(args.master)
     ledger = build_ledger(master.transactions, master.payments, master.customers,
-                          as_of=parse_day(args.as_of, "--as-of"))
+                          as_of=option_date(args.as_of, "--as-of"))
     table = credit_grades(master.customers, ledger, policy=load_credit_policy(args.policy),
                           settings=master.settings, lang=args.lang)
     counts = table.groupby("credit_grade").agg(customers=("customer_id", "size"),

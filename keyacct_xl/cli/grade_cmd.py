@@ -13,7 +13,7 @@ from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import Review, build_review
 from keyacct_xl.analytics.review_sheet import read_review_sheet, write_review_sheet
 from keyacct_xl.analytics.workbook import write_table
-from keyacct_xl.cli.rfm_cmd import parse_day
+from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.reader import load_master
@@ -85,7 +85,7 @@ def _apply(path: Path, args: argparse.Namespace) -> int:
     policy_names = review["policy"].dropna().unique()
     policy = load_grading_policy(str(policy_names[0]) if len(policy_names) else
                                  str(master.settings.get("grading_policy", "grading_4level")))
-    when = parse_day(args.date, "--date") or pd.Timestamp.today().normalize()
+    when = option_date(args.date, "--date") or pd.Timestamp.today().normalize()
     applied = apply_review(master, review, grades=policy.grades, approved_by=args.approved_by, applied_at=when)
     if applied.tables:
         save_master(master, path, tables=list(applied.tables))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from keyacct_xl.cli.ageing_cmd import option_date
+from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import load_master

@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
 from keyacct_xl.analytics.inputs import is_master, load_transactions
 from keyacct_xl.analytics.rfm import class_summary, rfm
 from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
-from keyacct_xl.errors import InputError
+from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import setting_int
-from keyacct_xl.parsing import ParseError, parse_date
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -30,16 +27,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     parser.set_defaults(func=run)
 
 
-def parse_day(text: str | None, option: str) -> pd.Timestamp | None:
-    """A date given on the command line, or a clear error naming the option."""
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ParseError as exc:
-        raise InputError(f"{option}: {exc}", f"{option}：无法识别日期 {text!r}") from None
-
-
 def run(args: argparse.Namespace) -> int:
     """Compute RFM, print the class summary, write the table when asked."""
     period, monetary = args.period_months, args.monetary
@@ -51,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         monetary = monetary or str(master.settings.get("rfm_monetary", "total"))
     else:
         transactions = load_transactions(args.input)
-    table = rfm(transactions, as_of=parse_day(args.as_of, "--as-of"), period_months=period,
+    table = rfm(transactions, as_of=option_date(args.as_of, "--as-of"), period_months=period,
                 monetary=monetary or "total", lang=args.lang)  # type: ignore[arg-type]
     summary = class_summary(table, lang=args.lang)
     for row in summary.itertuples():
