@@ -8,8 +8,8 @@ from pathlib import Path
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
-from keyacct_xl.master.reader import load_master
-from keyacct_xl.receivables.master_lines import is_master, master_lines, statement_period
+from keyacct_xl.master.reader import is_master_workbook, load_master
+from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import reconcile
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--date-window and --tolerance must not be negative",
                          "--date-window 和 --tolerance 不能为负数")
     theirs = read_statement(args.theirs, perspective=args.perspective)
-    if is_master(args.ours):
+    if is_master_workbook(args.ours):
         if not args.customer:
             raise InputError(f"{args.ours} is a master workbook: give --customer ID",
                              f"{args.ours} 是客户档案总表，请用 --customer 指定客户编号")

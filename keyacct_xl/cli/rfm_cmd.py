@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from keyacct_xl.analytics.inputs import is_master, load_transactions
+from keyacct_xl.analytics.inputs import load_transactions
 from keyacct_xl.analytics.rfm import class_summary, rfm
 from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import pick
-from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.reader import is_master_workbook, load_master
 from keyacct_xl.master.settings import setting_int
 
 
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     """Compute RFM, print the class summary, write the table when asked."""
     period, monetary = args.period_months, args.monetary
-    if is_master(args.input):
+    if is_master_workbook(args.input):
         master = load_master(args.input)
         transactions = master.transactions
         if period is None:

@@ -31,6 +31,20 @@ REQUIRED_COLUMNS = {
 }
 
 
+def is_master_workbook(path: Path) -> bool:
+    """True for an .xlsx holding the Customers and Transactions tables (load_master names any other missing one).
+
+    Commands that accept either a master or a plain table file use this to choose the reader.
+    """
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.exists():
+        return False
+    try:
+        names = set(calamine.CalamineWorkbook.from_path(str(path), load_tables=True).table_names)
+    except Exception:  # not readable as a workbook: the table reader then reports the located error
+        return False
+    return {"Customers", "Transactions"} <= names
+
+
 def load_master(path: str | Path) -> Master:
     """Load every master table into canonical DataFrames; errors name file, sheet and cell."""
     path = Path(path)

@@ -89,17 +89,6 @@ def _rows(master: Master, table: str, count: int, locate: bool) -> tuple[str, li
     return table, [i + 2 for i in range(count)]
 
 
-def is_master(path: Path) -> bool:
-    """True for a workbook holding the master's Transactions and Payments tables."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.exists():
-        return False
-    try:
-        names = set(calamine.CalamineWorkbook.from_path(str(path), load_tables=True).table_names)
-    except Exception:  # not a readable workbook: the statement reader reports why
-        return False
-    return {"Transactions", "Payments"} <= names
-
-
 def statement_period(theirs: Statement) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """The period a returned statement covers: whole months from its first to its last line.
 
