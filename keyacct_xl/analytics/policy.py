@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from keyacct_xl.errors import SpecError
+from keyacct_xl.yamlcheck import SAFE_LOADER
 
 # Metric name -> True when a higher value is better, None for grade-valued metrics (rules use `in`).
 METRICS: dict[str, bool | None] = {
@@ -107,7 +108,7 @@ def policy_path(name_or_path: str | Path) -> Path:
 
 def _read(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError:
         raise SpecError(f"{path}: policy file not found", f"{path}：找不到政策文件") from None
     except yaml.YAMLError as exc:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from keyacct_xl.forms.formula import check_formula, formula_refs
-from keyacct_xl.forms.yamlcheck import (
+from keyacct_xl.master.schema import TABLES_BY_NAME
+from keyacct_xl.yamlcheck import (
     Where,
     read_bool,
     read_int,
@@ -25,7 +26,6 @@ from keyacct_xl.forms.yamlcheck import (
     read_str,
     read_yaml,
 )
-from keyacct_xl.master.schema import TABLES_BY_NAME
 
 FieldType = Literal["text", "integer", "number", "money", "percent", "date", "time", "choice", "multi_choice",
                     "yes_no", "phone", "email", "signature"]

@@ -14,6 +14,8 @@ import yaml
 
 from keyacct_xl.errors import SpecError
 
+# libyaml's safe loader when PyYAML was built with it: same documents, about ten times faster.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -92,7 +94,7 @@ def read_key(value: Any, where: Where) -> str:
 def read_yaml(path: Path, where: Where) -> Any:
     """The parsed YAML document of ``path``; syntax errors name the line."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark else ""
