@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.xlsx.ooxml import NS_MAIN, NS_PKG_REL, NS_REL, REL_TABLE
-from keyacct_xl.xlsx.rawcopy import copy_raw
+from keyacct_xl.xlsx.rawcopy import SUPPORTED, copy_raw
 
 # Caps against zip bombs: a master may be large, but not absurd, and not absurdly compressed.
 MAX_UNCOMPRESSED = 4 * 1024**3
@@ -115,8 +115,10 @@ def rewrite_package(source: Path, target: IO[bytes], replacements: Mapping[str, 
                 continue
             if info.filename in replacements:
                 _write_part(dst, info.filename, replacements[info.filename], info.date_time)
-            else:
+            elif SUPPORTED:
                 copy_raw(src, dst, info)
+            else:
+                dst.writestr(info, src.read(info.filename), compress_type=info.compress_type)
         existing = set(src.namelist())
         for name, content in replacements.items():
             if name not in existing:

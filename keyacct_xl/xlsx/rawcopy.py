@@ -16,6 +16,8 @@ _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _LOCAL_MAGIC = b"PK\x03\x04"
 _DATA_DESCRIPTOR = 0x08
 _ZIP64_EXTRA = 0x0001
+# The private zipfile pieces copy_raw relies on (CPython 3.10-3.13); without them parts are recompressed instead.
+SUPPORTED = hasattr(zipfile.ZipFile, "_writecheck") and hasattr(zipfile.ZipInfo, "FileHeader")
 
 
 def _raw_data(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
