@@ -13,7 +13,7 @@ from keyacct_xl.consolidate.run import RunResult
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.schema import CUSTOMERS
-from keyacct_xl.master.writer import FIXED_CREATED
+from keyacct_xl.xlsx.book import xlsx_book
 
 _KIND_LABELS = {"value": ("值不一致", "different value"), "owner": ("他人客户", "another rep's customer"),
                 "duplicate": ("疑似重复客户", "probable duplicate customer")}
@@ -61,10 +61,7 @@ def _sheet(book: xlsxwriter.Workbook, name: str, headers: Sequence[str], rows: l
 def write_report(result: RunResult, path: Path, lang: Lang) -> Path:
     """Write the report workbook atomically to ``path``."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_numbers": False, "strings_to_urls": False})
-    book.set_properties({"title": pick(lang, "汇总报告", "Consolidation report"), "author": "keyacct-xl",
-                         "created": FIXED_CREATED})
+    book = xlsx_book(buffer, title=pick(lang, "汇总报告", "Consolidation report"))
     counts = result.counts()
     summary = [[pick(lang, "客户档案总表", "Master"), str(result.master)],
                [pick(lang, "汇总时间", "Run at"), result.now],

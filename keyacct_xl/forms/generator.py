@@ -46,7 +46,7 @@ from keyacct_xl.forms.meta import FormContext, write_meta
 from keyacct_xl.forms.printsetup import apply_print_setup
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, Text
 from keyacct_xl.forms.validation import field_validation, needs_list_sheet
-from keyacct_xl.master.writer import FIXED_CREATED
+from keyacct_xl.xlsx.book import xlsx_book
 
 TABLE_STYLE = "Table Style Light 9"
 
@@ -263,10 +263,8 @@ def build_form(spec: FormSpec, *, lang: FormLang = "zh", company: str = "", data
     data = data or FormData()
     check_data(spec, data)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    book.set_properties({"title": text_for(spec.title, lang, " "), "subject": f"{spec.id} v{spec.version}",
-                         "company": company, "author": "keyacct-xl", "created": FIXED_CREATED,
-                         "keywords": f"keyacct-xl form {spec.id}"})
+    book = xlsx_book(buffer, title=text_for(spec.title, lang, " "), subject=f"{spec.id} v{spec.version}",
+                     company=company, keywords=f"keyacct-xl form {spec.id}")
     writer = _FormWriter(book, spec, lang, data, company, password)
     instructions = book.add_worksheet(instructions_sheet_name(lang))
     writer.write()

@@ -6,7 +6,6 @@ change; every other part of the file keeps its exact bytes.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import zipfile
@@ -23,6 +22,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS
 from keyacct_xl.xlsx.appendrows import append_rows, can_append
+from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.newtable import plan_new_table
 from keyacct_xl.xlsx.ooxml import REL_CALC_CHAIN, parse_range, range_ref
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package, rewrite_package, sheet_parts
@@ -30,7 +30,6 @@ from keyacct_xl.xlsx.sheetdata import CellColumn, splice_sheet
 from keyacct_xl.xlsx.styles import ensure_formats
 from keyacct_xl.xlsx.tablepart import table_headers, update_table
 
-FIXED_CREATED = dt.datetime(2026, 1, 1)
 DATE_FORMAT = "yyyy-mm-dd"
 MONEY_FORMAT = '"¥"#,##0.00'
 KIND_FORMATS = {"text": "@", "int": "0", "number": "General", "money": MONEY_FORMAT, "percent": "0%",
@@ -44,9 +43,7 @@ _CALC_CHAIN = "xl/calcChain.xml"
 def skeleton_bytes(lang: Lang, company: str) -> bytes:
     """A new master with every table (header and one empty body row), formats, widths and frozen headers."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    book.set_properties({"title": pick(lang, "重点客户档案总表", "Key Account Master"), "company": company,
-                         "author": "keyacct-xl", "created": FIXED_CREATED})
+    book = xlsx_book(buffer, title=pick(lang, "重点客户档案总表", "Key Account Master"), company=company)
     formats = {kind: book.add_format({"num_format": code}) for kind, code in KIND_FORMATS.items()}
     for schema in ALL_TABLES:
         sheet = book.add_worksheet(schema.sheet(lang))

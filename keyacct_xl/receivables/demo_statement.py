@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import xlsxwriter
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.master.model import Master
-from keyacct_xl.master.writer import FIXED_CREATED
 from keyacct_xl.receivables.master_lines import master_lines
+from keyacct_xl.xlsx.book import xlsx_book
 
 FULL_WIDTH = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
 HEADER = ["记账日期", "凭证号", "摘要", "借方金额", "贷方金额", "借或贷", "余额"]
@@ -118,8 +117,7 @@ def _money_text(amount: float, k: int) -> str:
 
 def _write(path: Path, master: Master, customer_id: str, rows: list[dict], opening: float, end: pd.Timestamp) -> None:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
-    book.set_properties({"created": FIXED_CREATED, "author": customer_id})
+    book = xlsx_book(buffer, title="应付账款明细账", author=customer_id)
     sheet = book.add_worksheet("应付账款明细账")
     company = str(master.settings.get("company_name", ""))
     sheet.write_string(0, 0, "应付账款明细账")

@@ -12,7 +12,8 @@ import xlsxwriter
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
-from keyacct_xl.master.writer import DATE_FORMAT, FIXED_CREATED, MONEY_FORMAT
+from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
+from keyacct_xl.xlsx.book import xlsx_book
 
 __all__ = ["DATE_FORMAT", "MONEY_FORMAT", "check_suffix", "workbook", "write_csv"]
 
@@ -30,9 +31,7 @@ def check_suffix(path: Path, allowed: tuple[str, ...]) -> str:
 def workbook(path: Path, title: str) -> Iterator[xlsxwriter.Workbook]:
     """An in-memory XlsxWriter workbook with fixed properties (same inputs, same bytes), saved atomically."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False})
-    book.set_properties({"title": title, "author": "keyacct-xl", "created": FIXED_CREATED})
+    book = xlsx_book(buffer, title=title)
     yield book
     book.close()
     with atomic_write(Path(path), backup=False) as out:
