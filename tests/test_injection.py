@@ -7,6 +7,7 @@ that holds one of the planted values must be a string, never a formula.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import openpyxl
@@ -81,3 +82,13 @@ def test_statement_and_prefilled_card_write_the_name_as_text(poisoned: tuple[Pat
     for output in outputs:
         found = _cells_holding_planted(output)
         assert found and all(kind == "s" for *_, kind in found), (output.name, found)
+
+
+def test_csv_exports_defuse_formulas(poisoned: tuple[Path, list[str]], tmp_path: Path) -> None:
+    path, _ = poisoned
+    out = tmp_path / "ageing.csv"
+    assert main(["ageing", str(path), "--as-of", "2026-10-31", "--out", str(out)]) == 0
+    with out.open(encoding="utf-8-sig", newline="") as stream:
+        fields = [field for row in csv.reader(stream) for field in row if any(p in field for p in PLANTED)]
+    assert len(fields) == len(PLANTED)
+    assert all(field.startswith("'") and field[1:] in PLANTED for field in fields), fields

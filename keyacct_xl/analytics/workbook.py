@@ -17,7 +17,7 @@ import pandas as pd
 import xlsxwriter.workbook
 
 from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
-from keyacct_xl.receivables.output import check_suffix, workbook, write_csv
+from keyacct_xl.output import check_suffix, workbook, write_csv
 
 MONEY = {"revenue", "monetary", "avg_order_value", "annual_sales", "prior_year_sales", "credit_limit",
          "overdue_amount", "bad_debt_amount", "sales", "gross_profit", "total_spend", "avg_yearly_spend",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, ageing_totals, bucket_columns
-from keyacct_xl.receivables.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
 
 # Bilingual captions shown above the header keys, so finance reads zh while the columns keep stable keys.
 CAPTIONS = {"customer_id": ("客户编号", "Customer ID"), "name": ("客户名称", "Customer"), "rep": ("业务员", "Rep"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.i18n import Lang, pick
-from keyacct_xl.receivables.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
+from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
 from keyacct_xl.receivables.reconcile import Reconciliation
 
 STATUS_COLORS = {"matched": None, "amount_mismatch": "#FFEB9C", "only_ours": "#FCE4D6", "only_theirs": "#DDEBF7"}

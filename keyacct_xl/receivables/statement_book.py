@@ -10,10 +10,10 @@ from tqdm import tqdm
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
+from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, workbook
 from keyacct_xl.receivables.ageing import age_ledger, parse_buckets
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.ledger import build_ledger
-from keyacct_xl.receivables.output import DATE_FORMAT, MONEY_FORMAT, workbook
 from keyacct_xl.receivables.statements import StatementData, statement_data, statement_filename
 
 WIDTHS = (11, 17, 34, 14, 14, 15)

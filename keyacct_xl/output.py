@@ -1,4 +1,4 @@
-"""Writing receivables reports: deterministic XlsxWriter workbooks and Excel-friendly CSV, both atomic."""
+"""Writing reports: deterministic XlsxWriter workbooks and Excel-friendly CSV, both atomic."""
 
 from __future__ import annotations
 
@@ -38,8 +38,22 @@ def workbook(path: Path, title: str) -> Iterator[xlsxwriter.Workbook]:
         out.write(buffer.getvalue())
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """Text that Excel would run as a formula when it opens a CSV gets a leading apostrophe (OWASP's advice)."""
+    if isinstance(value, str) and (value.startswith(_FORMULA_START) or ("|" in value and "!" in value)):
+        return "'" + value
+    return value
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """UTF-8 with BOM (so Excel opens Chinese text correctly), dates as yyyy-mm-dd."""
+    """UTF-8 with BOM (so Excel opens Chinese text correctly), dates as yyyy-mm-dd, no text Excel would execute."""
+    text_columns = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    frame = frame.copy()
+    for column in text_columns:
+        frame[column] = frame[column].map(csv_safe)
     text = frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n")
     with atomic_write(Path(path), backup=False) as out:
         out.write(text.encode("utf-8-sig"))
