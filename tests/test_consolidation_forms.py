@@ -129,6 +129,18 @@ def test_quotation_header_and_lines(master: Path, inbox: Path) -> None:
     assert '"cert_business_licence":"是"' in store.frame("IngestionLedger")["header"].iloc[0]
 
 
+def test_quotation_amount_of_a_negative_zero_quantity_is_computed(master: Path, inbox: Path) -> None:
+    # "-0" passes the minimum 0 and parses as -0.0; the amount formula is then evaluated over it (it crashed the run).
+    form = fill_form(blank_form("quotation"), header={"rep": "张三", "quote_no": "Q0", "quote_date": "2026-11-20",
+                                                      "customer_id": "C002", "quoted_by": "张三"},
+                     rows={"items": [{"product": "齿轮油", "qty": "-0", "unit_price": 100},
+                                     {"product": "液压油", "qty": 2, "unit_price": "1.5"}]})
+    (inbox / "q0.xlsx").write_bytes(form)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status == "accepted"
+    assert load_store(master).frame("QuotationLines")["amount"].tolist() == [0.0, 3.0]
+
+
 def test_quotation_for_unknown_customer_is_rejected(master: Path, inbox: Path) -> None:
     form = fill_form(blank_form("quotation"), header={"rep": "张三", "quote_no": "Q1", "quote_date": "2026-11-20",
                                                       "customer_id": "C404", "quoted_by": "张三"},

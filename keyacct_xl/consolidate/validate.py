@@ -7,20 +7,14 @@ later, in the merge, where the customers created by this run's cards are known t
 
 from __future__ import annotations
 
-import ast
-import operator
-import re
-
 from keyacct_xl.consolidate.fieldcheck import FieldProblem, check_value
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
 from keyacct_xl.consolidate.routes import ROUTES, Route
+from keyacct_xl.forms.formula import evaluate
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank
-
-_REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 
 
 def _shown(value: object) -> str:
@@ -125,22 +119,8 @@ def _memo_check(memo: dict[tuple[str, object], object], field: FieldSpec, raw: o
 
 def _evaluate(formula: str, values: dict[str, object]) -> float | None:
     """A column formula such as ``{qty}*{unit_price}``, for files saved without cached results."""
-    operands = {k: values.get(k) for k in _REF.findall(formula)}
-    if any(not isinstance(v, (int, float)) for v in operands.values()):
-        return None
-    tree = ast.parse(_REF.sub(lambda m: repr(float(operands[m[1]])), formula), mode="eval")
-
-    def walk(node: ast.AST) -> float:
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-            return _OPS[type(node.op)](walk(node.left), walk(node.right))
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-            return float(node.value)
-        raise ValueError(f"unsupported formula {formula!r}")
-
-    try:
-        return round(walk(tree.body), 6)
-    except ZeroDivisionError:
-        return None
+    value = evaluate(formula, values)
+    return None if value is None else round(value, 6)
 
 
 def _identify(outcome: FileOutcome, extracted: Extracted, route: Route, lang: Lang) -> None:
