@@ -13,7 +13,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
 from keyacct_xl.receivables.reconcile import reconcile
-from keyacct_xl.receivables.statement_reader import read_statement
+from keyacct_xl.receivables.statement_reader import Statement, read_statement
 
 OURS_CSV = """对账单
 客户：甲公司,,,,,
@@ -251,3 +251,15 @@ def test_header_roles(header, role):
     from keyacct_xl.receivables.statement_reader import header_role
 
     assert header_role(header) == role
+
+
+def test_zero_remainder_is_never_negative_zero():
+    # 0.1 + 0.1 − (0.1 + 0.3) minus its explanation rounds to -0.0 in floats; reports must print 0.00, not -0.00.
+    def lines(amounts, refs, days):
+        return pd.DataFrame({"row": ["5", "6"], "date": pd.to_datetime(["2026-10-01", days]).astype("datetime64[ns]"),
+                             "ref": refs, "description": ["", ""], "amount": amounts})
+    ours = Statement("ours", "", lines([0.1, 0.1], ["A1", "A2"], "2026-10-02"), None, None)
+    theirs = Statement("theirs", "", lines([0.1, 0.3], ["B1", "B2"], "2026-10-21"), None, None)
+    result = reconcile(ours, theirs, lang="en")
+    assert result.remainder == 0 and f"{result.remainder:,.2f}" == "0.00"
+    assert f"{result.summary['amount'].iloc[-1]:,.2f}" == "0.00"

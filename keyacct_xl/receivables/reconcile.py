@@ -39,8 +39,9 @@ def reconcile(ours: Statement, theirs: Statement, *, options: MatchOptions | Non
                          _date=table["ours_date"].fillna(table["theirs_date"]))
     table = table.sort_values(["_order", "_date"], kind="stable").drop(columns=["_order", "_date"])
     explanation, ours_closing, theirs_closing = _explain(ours, theirs, table, lang)
-    difference = round(ours_closing - theirs_closing, 2)
-    remainder = round(difference - sum(amount for _, _, amount in explanation), 2)
+    # ``or 0.0`` turns a rounded -0.0 into 0.0, so no report prints "¥-0.00".
+    difference = round(ours_closing - theirs_closing, 2) or 0.0
+    remainder = round(difference - sum(amount for _, _, amount in explanation), 2) or 0.0
     head = [(pick(lang, "我方期末余额", "our closing balance"), ours.file, ours_closing),
             (pick(lang, "对方期末余额（按我方方向）", "their closing balance (our perspective)"), theirs.file,
              theirs_closing),
