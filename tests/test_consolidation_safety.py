@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
@@ -65,6 +66,16 @@ def _entity(data: bytes, padding: bytes = b"") -> bytes:
     return _rezip(data, add)
 
 
+def _bad_meta_column(data: bytes) -> bytes:
+    """The hidden _meta sheet's field map with a column number overwritten by text."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    row = next(r for r in book["_meta"].iter_rows() if len(r) > 3 and str(r[3].value or "").isdigit())
+    row[3].value = "x"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def _bomb(data: bytes) -> bytes:
     return _rezip(data, lambda n, c: c, {"xl/media/padding.bin": b"\0" * (8 * 1024**2)})
 
@@ -77,6 +88,7 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     # The DTD hidden behind a long comment, beyond the first chunk the prolog check reads.
     "entity-late.xlsx": (lambda d: _entity(d, b"<!--" + b"x" * 20_000 + b"-->"), "xml_entity", "实体"),
     "bomb.xlsx": (_bomb, "zip_bomb", "压缩炸弹"),
+    "meta-column.xlsx": (_bad_meta_column, "corrupt", "_meta 工作表已损坏"),
     "~$open.xlsx": (lambda d: b"\x05rep  " + b"\0" * 100, "lock_file", "锁定文件"),
     "report.docx": (lambda d: d, "not_workbook", "不是 Excel 工作簿"),
 }

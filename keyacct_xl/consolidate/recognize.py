@@ -144,6 +144,9 @@ def _read_fields(grid: _Grid, field_map: list[list[str]], names: dict[str, tuple
     columns: dict[str, dict[str, int]] = {}
     for row in field_map:
         _section, key, ref_name, column = [*row, "", "", "", ""][:4]
+        if column and not column.isdigit():
+            raise Rejection("corrupt", f"damaged _meta sheet: column {column!r} of field {key} is not a number",
+                            f"_meta 工作表已损坏：字段 {key} 的列号 {column!r} 不是数字")
         if column:
             columns.setdefault(ref_name, {})[key] = int(column)
         elif ref_name in names:
