@@ -121,6 +121,17 @@ def test_resubmission_supersedes_and_keeps_history(master: Path, inbox: Path) ->
     assert ledger.loc["v1.xlsx", "superseded_by"] == ledger.loc["v2.xlsx", "file_sha256"]
 
 
+def test_forms_without_a_period_do_not_supersede_each_other(master: Path, inbox: Path) -> None:
+    # The period identifies a resubmission; two files that leave it blank are two submissions, both kept.
+    (inbox / "a.xlsx").write_bytes(visit_form("张三", [VISITS[0]], period=""))
+    (inbox / "b.xlsx").write_bytes(visit_form("张三", [VISITS[1]], period=""))
+    result = consolidate(inbox, master, now=NOW)
+    assert [(o.status, o.superseded) for o in result.outcomes] == [("accepted", ""), ("accepted", "")]
+    (inbox / "c.xlsx").write_bytes(visit_form("张三", [VISITS[2]], period=""))
+    consolidate(inbox, master, now="2026-11-24 09:00:00")
+    assert load_store(master).frame("Visits")["source_file"].tolist() == ["a.xlsx", "b.xlsx", "c.xlsx"]
+
+
 def test_strict_rejects_the_whole_file_into_quarantine(master: Path, inbox: Path, tmp_path: Path) -> None:
     (inbox / "one bad row.xlsx").write_bytes(visit_form("张三", [*VISITS, {"date": "?", "customer_id": "C001"}]))
     quarantine = tmp_path / "quarantine"

@@ -189,8 +189,9 @@ class Merger:
         self.pending = {}
 
     def _supersede(self, outcome: FileOutcome) -> None:
+        # A form without its period names no submission to replace: two undated weeks are both kept.
         key = (outcome.form_id, outcome.rep, outcome.key)
-        if key not in self.live_keys:
+        if not outcome.key or key not in self.live_keys:
             return
         self.flush()
         ledger = self.store.frame(LEDGER.name)
