@@ -102,11 +102,9 @@ def _complete(values: tuple[float | None, ...]) -> tuple[float, ...]:
 @cells.excel_safe
 def RFM_CLASS(recency_days, frequency, monetary, mean_r, mean_f, mean_m, lang="zh"):
     """RFM 八类客户（如 重要价值客户）。RFM class: each of R, F, M against its mean (R up = more recent)."""
-    language = cells.text(cells.grid(lang)[0][0], "lang") or "zh"
-    if language not in ("zh", "en"):
-        raise CellError("#VALUE!", f"lang must be zh or en, not {language}")
-    means = [cells.number(cells.grid(v)[0][0], k) for k, v in (("mean_r", mean_r), ("mean_f", mean_f),
-                                                                ("mean_m", mean_m))]
+    language = _lang(lang)
+    means = [cells.number(cells.single(v, k), k) for k, v in (("mean_r", mean_r), ("mean_f", mean_f),
+                                                               ("mean_m", mean_m))]
     if any(v is None for v in means):
         raise CellError("#VALUE!", "mean_r, mean_f and mean_m must be numbers")
     columns, shape = cells.vectors(recency_days=recency_days, frequency=frequency, monetary=monetary)
@@ -128,9 +126,7 @@ def _transactions(table: object) -> pd.DataFrame:
 
 
 def _rfm_options(as_of: object, monetary: object) -> tuple[pd.Timestamp | None, str]:
-    when = cells.date(cells.grid(as_of)[0][0], "as_of") if as_of is not None else None
-    how = cells.text(cells.grid(monetary)[0][0], "monetary") if monetary is not None else None
-    return when, how or "total"
+    return _optional_date(as_of, "as_of"), cells.text(cells.single(monetary, "monetary"), "monetary") or "total"
 
 
 @xw.func(category=CATEGORY)
@@ -206,15 +202,14 @@ def PARETO_TABLE(table, shares=None, year=None):
             cut = [cells.number(v, "shares") for v in cells.vector(shares, "shares")[0]]
             if len(cut) != 2 or None in cut:
                 raise CellError("#VALUE!", "shares: give two percentages, e.g. 80 and 15")
-        chosen = cells.number(cells.grid(year)[0][0], "year") if year is not None else None
-        revenue = revenue_by_customer(_transactions(table), year=int(chosen) if chosen is not None else None)
+        revenue = revenue_by_customer(_transactions(table), year=cells.integer(cells.single(year, "year"), "year"))
         return cells.frame_grid(abc_classes(revenue, shares=cut))
 
     return cache.get_or_compute("PARETO_TABLE", (table, shares, year), compute)
 
 
 def _lang(value: object) -> str:
-    language = cells.text(cells.grid(value)[0][0], "lang") if value is not None else None
+    language = cells.text(cells.single(value, "lang"), "lang")
     if (language or "zh") not in ("zh", "en"):
         raise CellError("#VALUE!", f"lang must be zh or en, not {language}")
     return language or "zh"
@@ -240,21 +235,30 @@ def _lookup(ids: list[object], shape: cells.Shape, by_id: dict[str, object], wha
 
 
 def _optional_date(value: object, what: str) -> pd.Timestamp | None:
-    return cells.date(cells.grid(value)[0][0], what) if value is not None else None
+    return cells.date(cells.single(value, what), what)
+
+
+def _buckets(value: object) -> tuple[int, ...]:
+    """Ageing buckets as text ("30,60,90,180") in one cell, or one day count per cell (e.g. Settings cells)."""
+    values = cells.vector(value, "buckets")[0] if value is not None else []
+    if len(values) <= 1:
+        typed = cells.text(values[0], "buckets") if values else None
+        return parse_buckets(typed) if typed is not None else DEFAULT_BUCKETS
+    days = [cells.integer(v, "buckets", minimum=1) for v in values]
+    return parse_buckets(",".join(str(d) for d in days if d is not None))
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("due_date", doc="到期日 / due date", **_VEC)
 @xw.arg("as_of", doc="可选：账龄截止日（默认今天）/ optional as-of date (default today)", **_VEC)
-@xw.arg("buckets", doc="可选：分段天数，如 30,60,90,180 / optional day buckets", **_VEC)
+@xw.arg("buckets", doc="可选：分段天数，如 30,60,90,180 或一行/列天数 / optional day buckets", **_VEC)
 @xw.arg("lang", doc="zh 或 en（默认 zh）/ label language", **_VEC)
 @cells.excel_safe
 def AGEING_BUCKET(due_date, as_of=None, buckets=None, lang=None):
     """账龄分段（如 逾期31-60天）。Ageing bucket of a due date, as in the ageing report (e.g. 31-60 days overdue)."""
     language = _lang(lang)
     when = _optional_date(as_of, "as_of") or pd.Timestamp.today().normalize()
-    days = parse_buckets(cells.text(cells.grid(buckets)[0][0], "buckets")) if buckets is not None \
-        else DEFAULT_BUCKETS
+    days = _buckets(buckets)
     names = bucket_columns(days)
     values, shape = cells.vector(due_date, "due_date")
     good, bad = cells.per_row({"due_date": values}, lambda row, _: cells.date(row["due_date"], "due_date"))
@@ -310,7 +314,7 @@ def CUSTOMER_CODE(customer_id, customers, transactions, as_of=None, prefix=None)
     """客户属性编码（如 1214）。Customer attribute code: prefix, total spend, yearly spend, years as customer."""
 
     def compute() -> dict[str, str]:
-        fixed = cells.text(cells.grid(prefix)[0][0], "prefix") if prefix is not None else None
+        fixed = cells.text(cells.single(prefix, "prefix"), "prefix")
         table = attribute_codes(_customers(customers), _transactions(transactions),
                                 as_of=_optional_date(as_of, "as_of"), prefix=fixed)
         return dict(zip(table["customer_id"], table["attribute_code"], strict=True))
@@ -351,7 +355,7 @@ def CUSTOMER_GRADE(metrics, policy=None, lang=None):
     """按评级政策建议客户等级（动态数组）。Proposed grade and reasons per customer under the grading policy."""
 
     def compute() -> list[list[object]]:
-        name = cells.text(cells.grid(policy)[0][0], "policy") if policy is not None else None
+        name = cells.text(cells.single(policy, "policy"), "policy")
         chosen = load_grading_policy(name or str(DEFAULTS["grading_policy"]))
         graded = grade_customers(cells.metrics_table(metrics), chosen, settings=DEFAULTS, lang=_lang(lang))
         return cells.frame_grid(graded[["customer_id", "proposed_grade", "change", "reasons"]])
@@ -384,11 +388,11 @@ def RECONCILE(ours_table, theirs_table, date_window=None, lang=None):
     """逐笔对账结果（动态数组）。Line-by-line reconciliation: status, references, dates, amounts, hints (spills)."""
 
     def compute() -> list[list[object]]:
-        window = cells.number(cells.grid(date_window)[0][0], "date_window") if date_window is not None else None
+        window = cells.integer(cells.single(date_window, "date_window"), "date_window", minimum=0)
         with tempfile.TemporaryDirectory(prefix="keyacct-reconcile-") as folder:
             ours = _statement(ours_table, Path(folder), "ours_table", "ours")
             theirs = _statement(theirs_table, Path(folder), "theirs_table", "customer")
-        options = MatchOptions(date_window=int(window if window is not None else 7))
+        options = MatchOptions(date_window=7 if window is None else window)
         return cells.frame_grid(reconcile(ours, theirs, options=options, lang=_lang(lang)).table)
 
     return cache.get_or_compute("RECONCILE", (ours_table, theirs_table, date_window, lang), compute)

@@ -347,3 +347,26 @@ def test_reconcile_spills_the_matching(excel) -> None:
     bad = one(excel.call("RECONCILE", ours, (("a", "b"), (1.0, 2.0)), MISSING, "en"))
     assert bad.startswith("#VALUE! theirs_table: unknown layout")
 
+
+
+def test_one_cell_options_refuse_ranges_and_fractions(excel) -> None:
+    # A range where one cell is expected is refused, not cut to its first cell.
+    refused = one(excel.call("RFM_CLASS", 10.0, 5.0, 2000.0, column(30.0, 1.0), 3.0, 1000.0, MISSING))
+    assert refused.startswith("#VALUE! mean_r: give one cell, not a 2x1 range")
+    table = (("客户编号", "日期", "金额"), ("C1", 46000.0, 80.0))
+    assert one(excel.call("PARETO_TABLE", table, MISSING, 2025.5)).startswith("#VALUE! year must be a whole number")
+    assert one(excel.call("PARETO_TABLE", table, MISSING, ((2025.0, 2026.0),))).startswith("#VALUE! year: give one")
+    ours = (("日期", "单据编号", "借方", "贷方"), (ComTime(2026, 10, 3), "S001", 5000.0, None))
+    for window in (-1.0, 2.5):
+        assert one(excel.call("RECONCILE", ours, ours, window, "en")).startswith("#VALUE! date_window must be")
+
+
+def test_ageing_buckets_as_a_range_of_day_counts(excel) -> None:
+    # Settings cells 10 | 20 (a row, with a trailing blank) give the same buckets as the text "10,20".
+    as_of, due = ComTime(2026, 3, 31), column(ComTime(2026, 3, 25), ComTime(2026, 3, 15), ComTime(2026, 3, 1))
+    expected = [["1-10 days overdue"], ["11-20 days overdue"], ["over 20 days overdue"]]
+    assert excel.call("AGEING_BUCKET", due, as_of, "10,20", "en") == expected
+    assert excel.call("AGEING_BUCKET", due, as_of, ((10.0, 20.0, None),), "en") == expected
+    assert excel.call("AGEING_BUCKET", due, as_of, column(10.0, "20"), "en") == expected
+    assert one(excel.call("AGEING_BUCKET", due[0][0], as_of, ((20.0, 10.0),), MISSING)).startswith("#VALUE!")
+    assert one(excel.call("AGEING_BUCKET", due[0][0], as_of, ((10.0, 15.5),), MISSING)).startswith("#VALUE! buckets")

@@ -89,6 +89,17 @@ def vector(value: object, what: str) -> tuple[list[object], Shape]:
     return [v for row in rows for v in row], Shape(len(rows), len(rows[0]))
 
 
+def single(value: object, what: str) -> object:
+    """The one cell of an option argument (None when omitted); a range of several cells is refused, not cut to
+    its first cell."""
+    rows = grid(value)
+    if not rows or not rows[0]:
+        return None
+    if len(rows) > 1 or len(rows[0]) > 1:
+        raise CellError("#VALUE!", f"{what}: give one cell, not a {len(rows)}x{len(rows[0])} range")
+    return rows[0][0]
+
+
 def vectors(**arguments: object) -> tuple[dict[str, list[object]], Shape]:
     """Several vector arguments as flat lists, with the shape of the longest (a single cell stretches)."""
     flat, shapes = {}, {}
@@ -127,6 +138,18 @@ def number(value: object, what: str) -> float | None:
         return parse_money(value)
     except ParseError as exc:
         raise CellError("#VALUE!", f"{what}: {exc}") from None
+
+
+def integer(value: object, what: str, *, minimum: int | None = None) -> int | None:
+    """A whole number (also stored as text), or None for a blank; a fraction or a value below ``minimum`` is
+    refused rather than rounded."""
+    amount = number(value, what)
+    if amount is None:
+        return None
+    if not amount.is_integer() or (minimum is not None and amount < minimum):
+        least = f" of at least {minimum}" if minimum is not None else ""
+        raise CellError("#VALUE!", f"{what} must be a whole number{least}, not {amount:g}")
+    return int(amount)
 
 
 def date(value: object, what: str) -> pd.Timestamp | None:
