@@ -307,3 +307,13 @@ def test_run_from_excel_uses_the_active_workbook_and_alerts(demo_master: Path, t
     run_from_excel("ageing")
     assert "activate the master workbook" in events[-1][1]
 
+
+
+def test_statements_on_a_master_without_dated_lines_is_one_clear_error(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from keyacct_xl.master.model import Master
+
+    book = tmp_path / "master.xlsx"
+    save_master(Master.empty(lang="en"), book, backup=False)
+    assert main(["run", "statements", "--book", str(book), "--lang", "en"]) == 2  # was a NaT strftime traceback
+    assert "no dated lines; give --period" in capsys.readouterr().err

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, as_of_date, load, reports_dir
+from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
 from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, parse_buckets
 from keyacct_xl.receivables.ageing_report import write_ageing
@@ -66,7 +69,10 @@ def statements(bridge: Bridge, options: ActionOptions) -> ActionResult:
     if options.extra.get("period"):
         start, end = parse_period(options.extra["period"])
     else:
-        latest = max(master.transactions["date"].max(), master.payments["date"].max())
+        latest = pd.concat([master.transactions["date"], master.payments["date"]]).max()
+        if pd.isna(latest):
+            raise InputError("Transactions and Payments: no dated lines; give --period 2026-10",
+                             "销售明细和收款记录中没有带日期的记录：请用 --period 指定月份，如 2026-10")
         start, end = parse_period(f"{latest:%Y-%m}")
     customer = options.extra.get("customer")
     bridge.progress(2, 2, pick(bridge.lang, f"生成 {end:%Y-%m} 对账单…", f"writing statements for {end:%Y-%m}…"))
