@@ -6,6 +6,8 @@ canonical columns and dtypes as the master, and the same located errors (file, s
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -79,21 +81,36 @@ def _with_line(rows: list[list[object]], first_line: int) -> list[list[object]]:
     return [[*r, first_line + i] for i, r in enumerate(rows)]
 
 
-def _csv_cells(path: Path):
+def read_csv_rows(path: Path) -> list[list[str]]:
+    """The records of a CSV file as text, blank lines kept (as ``[]``) so record i is line i + 1.
+
+    UTF-8 (with or without BOM) is tried first, then GB18030. Rows may have different lengths (exports often
+    add a trailing column on some lines); an empty file is refused.
+    """
+    raw = path.read_bytes()
     for encoding in CSV_ENCODINGS:
         try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, header=None, encoding=encoding)
+            text = raw.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-        except pd.errors.EmptyDataError:
-            raise InputError(f"{path}: the file is empty", f"{path}：文件为空") from None
     else:
         raise InputError(f"{path}: cannot decode the text (tried UTF-8 and GB18030)",
                          f"{path}：无法识别文本编码（已尝试 UTF-8 和 GB18030）")
-    values = raw.to_numpy(dtype=object).tolist()
-    rows = _with_line(values[1:], 2)
-    return values[0], rows, lambda row, pos, header: f"{path.name}: line {row[-1]}, column {header}"
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InputError(f"{path}: not a readable CSV file ({exc})", f"{path}：无法读取 CSV 文件（{exc}）") from None
+    if not any(not is_blank(v) for row in rows for v in row):
+        raise InputError(f"{path}: the file is empty", f"{path}：文件为空")
+    return rows
+
+
+def _csv_cells(path: Path):
+    values: list[list[object]] = list(read_csv_rows(path))
+    top = next(i for i, r in enumerate(values) if any(not is_blank(v) for v in r))
+    rows = _with_line(values[top + 1:], top + 2)
+    return values[top], rows, lambda row, pos, header: f"{path.name}: line {row[-1]}, column {header}"
 
 
 def _parquet_cells(path: Path):

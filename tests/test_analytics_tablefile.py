@@ -74,6 +74,20 @@ def test_bad_amount_and_blank_required_name_the_line(tmp_path: Path) -> None:
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
 
 
+def test_csv_with_ragged_rows_and_blank_lines_names_the_real_line(tmp_path: Path) -> None:
+    # Exports add a trailing cell on some lines and leave blank lines; errors still name the line as an editor shows it.
+    path = tmp_path / "tx.csv"
+    path.write_text("\n客户编号,日期,金额\nC1,2026-01-01,12,备注\n\nC2,2026-01-02,5\n", encoding="utf-8")
+    frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert list(frame["amount"]) == [12.0, 5.0]
+    path.write_text("\n客户编号,日期,金额\nC1,2026-01-01,12,备注\n\nC2,2026-01-02,abc\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 5, column 金额"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    path.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="the file is empty"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+
+
 def test_empty_and_unsupported(tmp_path: Path) -> None:
     path = tmp_path / "tx.csv"
     path.write_text("客户编号,日期,金额\n", encoding="utf-8")

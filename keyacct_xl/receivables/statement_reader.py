@@ -11,7 +11,6 @@ Amounts come out in *our* perspective: positive raises what the customer owes us
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import python_calamine as calamine
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
+from keyacct_xl.tablefile import read_csv_rows
 
 Perspective = Literal["customer", "ours"]
 HEADER_SCAN_ROWS = 30
@@ -127,19 +127,7 @@ def _grids(path: Path) -> list[tuple[str, list[list[object]]]]:
 
 
 def _csv_grid(path: Path) -> list[list[object]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError(f"{path}: not UTF-8 or GB18030 text", f"{path}：不是 UTF-8 或 GB18030 编码的文本")
-    grid = [list(r) for r in csv.reader(text.splitlines())]
-    if not any(any(not is_blank(v) for v in row) for row in grid):
-        raise InputError(f"{path}: the file has no data", f"{path}：文件中没有数据")
-    return grid
+    return [list(r) for r in read_csv_rows(path)]
 
 
 def header_role(text: object) -> str | None:
