@@ -317,3 +317,16 @@ def test_statements_on_a_master_without_dated_lines_is_one_clear_error(tmp_path:
     save_master(Master.empty(lang="en"), book, backup=False)
     assert main(["run", "statements", "--book", str(book), "--lang", "en"]) == 2  # was a NaT strftime traceback
     assert "no dated lines; give --period" in capsys.readouterr().err
+
+
+def test_apply_grades_names_review_rows_it_could_not_apply(bridge) -> None:
+    master = load_master(bridge.book_path())
+    latest = master.transactions["date"].max()
+    extra = pd.DataFrame({"doc_no": ["X-1"], "customer_id": ["X9"], "date": [latest], "amount": [5_000.0]})
+    master.transactions = pd.concat([master.transactions, extra.reindex(columns=master.transactions.columns)],
+                                    ignore_index=True)
+    save_master(master, bridge.book_path(), tables=["Transactions"], backup=False)
+    run_action("annual_grading", bridge)
+    result = run_action("apply_grades", bridge, ActionOptions(approved_by="Manager Wang", as_of="2026-01-05"))
+    assert "1 row(s) not applied, not in Customers (add them first): X9" in result.en  # was silently left out
+    assert "X9" not in set(load_master(bridge.book_path()).grade_history["customer_id"])

@@ -57,11 +57,15 @@ def apply_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
                                applied_at=when)
         if applied.tables:
             save_master(master, path, tables=list(applied.tables))
-    return ActionResult(
-        f"已更新 {applied.customers_changed:,} 个客户的等级；等级历史新增 {applied.history_added:,} 行，"
-        f"更正 {applied.history_corrected:,} 行",
-        f"grades updated for {applied.customers_changed:,} customer(s); grade history: "
-        f"{applied.history_added:,} added, {applied.history_corrected:,} corrected", (path,))
+    zh = (f"已更新 {applied.customers_changed:,} 个客户的等级；等级历史新增 {applied.history_added:,} 行，"
+          f"更正 {applied.history_corrected:,} 行")
+    en = (f"grades updated for {applied.customers_changed:,} customer(s); grade history: "
+          f"{applied.history_added:,} added, {applied.history_corrected:,} corrected")
+    if applied.not_in_customers:  # as `grade apply` says: review rows whose customer is not in Customers
+        count, shown = len(applied.not_in_customers), ", ".join(applied.not_in_customers[:10])
+        zh += f"\n未应用 {count:,} 行：客户档案中没有这些客户（请先补充）：{shown}"
+        en += f"\n{count:,} row(s) not applied, not in Customers (add them first): {shown}"
+    return ActionResult(zh, en, (path,))
 
 
 @action("rfm_refresh", "刷新 RFM", "RFM refresh")
