@@ -40,3 +40,7 @@ def run_from_excel(name: str) -> None:
         run_action(name, bridge)
     except KeyacctError as exc:
         bridge.fail(exc.message(lang))
+    except Exception:
+        # A bug: xlwings shows its traceback; the status bar must not keep showing the step it died in.
+        bridge.app.status_bar = False
+        raise

@@ -330,3 +330,25 @@ def test_apply_grades_names_review_rows_it_could_not_apply(bridge) -> None:
     result = run_action("apply_grades", bridge, ActionOptions(approved_by="Manager Wang", as_of="2026-01-05"))
     assert "1 row(s) not applied, not in Customers (add them first): X9" in result.en  # was silently left out
     assert "X9" not in set(load_master(bridge.book_path()).grade_history["customer_id"])
+
+
+def test_run_from_excel_clears_the_status_bar_when_an_action_breaks(demo_master: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlwings
+
+    from keyacct_xl.bridge import actions_finance
+    from keyacct_xl.macros import run_from_excel
+
+    book = tmp_path / "master.xlsx"
+    shutil.copy2(demo_master, book)
+    master = ExcelStandIn(book)
+    master.app.books.active = master
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: master))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(actions_finance, "build_ledger", broken)
+    with pytest.raises(ZeroDivisionError):  # xlwings shows the traceback of a bug
+        run_from_excel("ageing")
+    assert ("status", "[2/2] 计算账龄…") in master.app.events and master.app.status_bar is False
