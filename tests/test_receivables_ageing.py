@@ -13,7 +13,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.receivables.ageing import age_ledger, bucket_columns, parse_buckets
+from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, bucket_columns, overdue_total, parse_buckets
 from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.ledger import build_ledger
 from tests.test_receivables_ledger import D, pay, tx
@@ -43,6 +43,15 @@ def test_buckets_hand_computed():
     assert table.loc["C2", "unapplied_credit"] == -150 and table.loc["C2", "balance"] == -150
     assert table.loc["C2", "d61_90"] == 0 and bool(table.loc["C2", "over_limit"]) is False
     assert bool(table.loc["C3", "over_limit"]) is True and table.loc["C3", "name"] == "丙公司"
+
+
+def test_overdue_total_is_the_overdue_buckets():
+    totals = ageing_totals(age_ledger(sample_ledger(), CUSTOMERS))
+    assert overdue_total(totals) == 400 + 400  # C1's d1_30 and d180_plus; C2's S4 is settled
+    # Balance − not due − credit would be 0.3 − 0.1 − 0.2 = -2.8e-17, printed "¥-0.00": the buckets give 0.00.
+    noisy = dict.fromkeys(bucket_columns((30, 60, 90, 180)), 0.0) | {"not_due": 0.1, "unapplied_credit": 0.2,
+                                                                     "balance": 0.3}
+    assert f"{overdue_total(noisy):,.2f}" == "0.00"
 
 
 def test_bucket_names_and_bad_buckets():

@@ -8,7 +8,7 @@ from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, as_of_date, load, reports_dir
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
-from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, parse_buckets
+from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total, parse_buckets
 from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
@@ -55,7 +55,7 @@ def ageing(bridge: Bridge, options: ActionOptions) -> ActionResult:
     path = reports_dir(bridge, options) / f"ageing_{ledger.as_of:%Y-%m-%d}.xlsx"
     write_ageing(table, path, as_of=ledger.as_of, lang=bridge.lang, buckets=buckets)
     totals = ageing_totals(table, buckets=buckets)
-    overdue = totals["balance"] - totals["not_due"] - totals["unapplied_credit"]
+    overdue = overdue_total(totals, buckets=buckets)
     return ActionResult(
         f"账龄分析：{len(table)} 户，余额 ¥{totals['balance']:,.2f}，逾期 ¥{overdue:,.2f}",
         f"ageing: {len(table)} customers, balance ¥{totals['balance']:,.2f}, overdue ¥{overdue:,.2f}", (path,))

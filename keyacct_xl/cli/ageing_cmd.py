@@ -8,7 +8,7 @@ from pathlib import Path
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, parse_buckets
+from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total, parse_buckets
 from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.ledger import build_ledger
 
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or args.master.with_name(f"ageing_{ledger.as_of:%Y-%m-%d}.xlsx")
     write_ageing(table, out, as_of=ledger.as_of, lang=args.lang, buckets=buckets)
     totals = ageing_totals(table, buckets=buckets)
-    overdue = totals["balance"] - totals["not_due"] - totals["unapplied_credit"]
+    overdue = overdue_total(totals, buckets=buckets)
     print(pick(args.lang,
                f"账龄分析：{out}（{len(table)} 户，余额 ¥{totals['balance']:,.2f}，逾期 ¥{overdue:,.2f}，"
                f"超额度 {totals['over_limit']} 户）",

@@ -94,3 +94,8 @@ def ageing_totals(table: pd.DataFrame, *, buckets: Sequence[int] = DEFAULT_BUCKE
     totals["credit_limit"] = round(float(table["credit_limit"].sum()), 2)
     totals["over_limit"] = int(table["over_limit"].sum())
     return totals
+
+
+def overdue_total(totals: dict[str, float], *, buckets: Sequence[int] = DEFAULT_BUCKETS) -> float:
+    """The money past due: the sum of the overdue buckets' totals (never -0.0, so it never prints as -0.00)."""
+    return round(sum(totals[c] for c in bucket_columns(buckets)[1:]), 2) or 0.0
