@@ -326,6 +326,12 @@ def test_customer_grade_under_the_four_level_policy(excel) -> None:
     assert head == ["customer_id", "proposed_grade", "change", "reasons"]
     assert [(r[0], r[1]) for r in rows] == [("C1", "VIP"), ("C2", "A"), ("C3", "B"), ("C4", "C"), ("C5", "C")]
     assert "new customer" in rows[4][3]
+    # Blank rows below the data (a range chosen larger than the table) are no customers.
+    blank = (None,) * len(header)
+    assert excel.call("CUSTOMER_GRADE", (*metrics, blank, blank), MISSING, "en") == [head, *rows]
+    no_id = (*metrics, blank, (None, "B", 60.0, ComTime(2021, 1, 1), 1.0, "B", 1.0, 0.0, 1.0, 3.0))
+    assert one(excel.call("CUSTOMER_GRADE", no_id, MISSING, "en")) == \
+        "#VALUE! metrics: row 8 has values but no customer_id"
 
 
 def test_reconcile_spills_the_matching(excel) -> None:

@@ -301,17 +301,21 @@ def metrics_table(value: object) -> pd.DataFrame:
     if len(rows) < 2:
         raise CellError("#VALUE!", "metrics: give a range with a header row of metric names")
     header = [text(h, "header") for h in rows[0]]
+    # Blank rows (a range reaching below the data) are no customers; messages keep the range's row numbers.
+    body = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(not is_blank(v) for v in r)]
     data: dict[str, list[object]] = {}
     for j, name in enumerate(header):
         if name is None:
             continue
-        column = [r[j] for r in rows[1:]]
         if name == "first_trade_date":
-            data[name] = [date(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
+            data[name] = [date(r[j], f"{name} row {i}") for i, r in body]
         elif name in _TEXT_METRICS:
-            data[name] = [text(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
+            data[name] = [text(r[j], f"{name} row {i}") for i, r in body]
         else:
-            data[name] = [number(v, f"{name} row {i + 2}") for i, v in enumerate(column)]
+            data[name] = [number(r[j], f"{name} row {i}") for i, r in body]
+    unnamed = [i for (i, _), key in zip(body, data.get("customer_id", ())) if key is None]
+    if unnamed:
+        raise CellError("#VALUE!", f"metrics: row {unnamed[0]} has values but no customer_id")
     frame = pd.DataFrame(data)
     if "first_trade_date" in frame:
         frame["first_trade_date"] = pd.to_datetime(frame["first_trade_date"])
