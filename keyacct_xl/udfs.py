@@ -363,15 +363,28 @@ def CUSTOMER_GRADE(metrics, policy=None, lang=None):
     return cache.get_or_compute("CUSTOMER_GRADE", (metrics, policy, lang), compute)
 
 
+def _csv_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _statement(value: object, folder: Path, label: str, perspective: str):
     """A statement range read by the receivables statement reader: the reader takes files, so the range is
-    written as a CSV (dates as ISO text, numbers unchanged) and read back; messages name the argument."""
+    written as a CSV (dates as ISO text, whole numbers without ".0" so a numeric document number keeps its
+    digits) and read back; messages name the argument. An error cell is refused naming its place in the range."""
+    rows = cells.grid(value)
+    for i, row in enumerate(rows, start=1):
+        for j, v in enumerate(row, start=1):
+            if cells.error_code(v):
+                raise CellError(cells.error_code(v), f"{label}: row {i}, column {j} is {v}")
     path = folder / f"{label}.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as stream:
-        writer = csv.writer(stream)
-        for row in cells.grid(value):
-            writer.writerow(["" if v is None else v.date().isoformat() if isinstance(v, dt.datetime) else v
-                             for v in row])
+        csv.writer(stream).writerows([_csv_cell(v) for v in row] for row in rows)
     try:
         return read_statement(path, perspective=perspective)  # type: ignore[arg-type]
     except KeyacctError as exc:

@@ -376,3 +376,15 @@ def test_ageing_buckets_as_a_range_of_day_counts(excel) -> None:
     assert excel.call("AGEING_BUCKET", due, as_of, column(10.0, "20"), "en") == expected
     assert one(excel.call("AGEING_BUCKET", due[0][0], as_of, ((20.0, 10.0),), MISSING)).startswith("#VALUE!")
     assert one(excel.call("AGEING_BUCKET", due[0][0], as_of, ((10.0, 15.5),), MISSING)).startswith("#VALUE! buckets")
+
+
+def test_reconcile_numeric_document_numbers_and_error_cells(excel) -> None:
+    # A document number typed as a number (1001) is the same reference as the text "1001" in their books:
+    # the lines pair up by reference, so the difference shows as an amount mismatch, not two unmatched lines.
+    ours = (("日期", "单据编号", "借方", "贷方"), (ComTime(2026, 10, 3), 1001.0, 5000.0, None))
+    theirs = (("记账日期", "凭证号", "借方金额", "贷方金额"), (ComTime(2026, 10, 20), "1001", None, 5100.0))
+    header, *rows = excel.call("RECONCILE", ours, theirs, MISSING, "en")
+    assert [(r[header.index("status")], r[header.index("ours_ref")]) for r in rows] == [("amount_mismatch", "1001")]
+    # An error cell in a statement range is named, not read as an unreadable amount.
+    broken = (*theirs, (ComTime(2026, 10, 21), "1002", None, NA))
+    assert one(excel.call("RECONCILE", ours, broken, MISSING, "en")) == "#N/A theirs_table: row 3, column 4 is #N/A"
