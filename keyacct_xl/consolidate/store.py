@@ -15,13 +15,11 @@ import python_calamine as calamine
 
 from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.errors import InputError
-from keyacct_xl.headers import resolve_headers
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.convert import convert
-from keyacct_xl.master.model import dtype_for, empty_frame
+from keyacct_xl.master.model import empty_frame
+from keyacct_xl.master.reader import read_table
 from keyacct_xl.master.schema import CUSTOMERS, TableSchema
 from keyacct_xl.master.writer import write_tables
-from keyacct_xl.xlsx.ooxml import column_letter
 from keyacct_xl.xlsx.package import open_package
 
 
@@ -59,7 +57,7 @@ def load_store(path: str | Path) -> Store:
         if name not in present:
             frames[name], headers[name] = empty_frame(schema), {}
             continue
-        frames[name], headers[name], sheet = _read(book, schema, path)
+        frames[name], headers[name], sheet = read_table(book, schema, path)
         if schema.name == CUSTOMERS.name:
             lang = "zh" if sheet == CUSTOMERS.sheet_zh else "en"
     return Store(path, lang, frames, headers, _settings(book, present), {n: len(f) for n, f in frames.items()})
@@ -70,34 +68,6 @@ def _settings(book: calamine.CalamineWorkbook, present: set[str]) -> dict[str, o
         return {}
     rows = book.get_table_by_name("Settings").to_python()
     return {str(r[0]): r[1] for r in rows if r and r[0] not in ("", None)}
-
-
-def _read(book: calamine.CalamineWorkbook, schema: TableSchema,
-          path: Path) -> tuple[pd.DataFrame, dict[str, str], str]:
-    table = book.get_table_by_name(schema.name)
-    where = f"{path.name}: sheet {table.sheet}, table {schema.name}"
-    positions = resolve_headers(table.columns, schema.columns, where=where)
-    every = table.to_python()
-    kept = [i for i, r in enumerate(every) if any(v not in ("", None) for v in r)]
-    rows = [every[i] for i in kept]
-    first_row, first_col = table.start
-    data: dict[str, pd.Series] = {}
-    found: dict[str, str] = {}
-    for pos, header in enumerate(table.columns):
-        label = positions.get(pos, str(header))
-        kind = schema.column(label).kind if pos in positions else "text"
-        letter = column_letter(first_col + pos + 1)
-
-        def locate(i: int, letter: str = letter, header: object = header) -> str:
-            return f"{path.name}: sheet {table.sheet}, cell {letter}{first_row + 1 + kept[i]} ({header})"
-
-        data[label] = convert([r[pos] for r in rows], kind, locate)
-        found[label] = str(header)
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
-    for col in schema.columns:
-        if col.key not in frame.columns:
-            frame[col.key] = pd.Series([None] * len(frame), dtype=dtype_for(col.kind))
-    return frame, found, table.sheet
 
 
 def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = (), backup: bool = True) -> Path:

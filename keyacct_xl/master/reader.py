@@ -62,7 +62,7 @@ def load_master(path: str | Path) -> Master:
         )
     frames, headers, sheets = {}, {}, []
     for schema in ALL_TABLES:
-        frame, found, sheet = _read_table(book, schema, path)
+        frame, found, sheet = read_table(book, schema, path)
         frames[schema.attr], headers[schema.name] = frame, found
         sheets.append(sheet)
     settings_frame = frames.pop(SETTINGS.attr)
@@ -73,8 +73,12 @@ def load_master(path: str | Path) -> Master:
     return Master(**frames, settings=settings, lang=lang, path=path, headers=headers, settings_notes=notes)
 
 
-def _read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
-                path: Path) -> tuple[pd.DataFrame, dict[str, str], str]:
+def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
+               path: Path) -> tuple[pd.DataFrame, dict[str, str], str]:
+    """The table ``schema.name`` of ``book`` as a typed frame, its header text by column key, and its sheet.
+
+    Headers resolve by alias; a bad cell raises InputError naming file, sheet, cell and header.
+    """
     table = book.get_table_by_name(schema.name)
     where = f"{path.name}: sheet {table.sheet}, table {schema.name}"
     positions = resolve_headers(table.columns, schema.columns, where=where,
