@@ -228,3 +228,21 @@ def test_custom_policy_file_is_found_again_at_apply(master_path: Path, tmp_path:
     # Three levels: C1 sells 2.5M but its lines carry no quantities, so the price index has no data and A's
     # price rule cannot pass: B. VIP does not exist in this policy.
     assert grades == {"C1": "B", "C2": "C", "C3": "C", "C4": "C"}
+
+
+def test_policy_rule_on_a_ledger_metric_grades_by_it(tmp_path: Path) -> None:
+    from keyacct_xl.analytics.policy import load_grading_policy
+
+    # Rules may name any ledger metric the policy accepts (max_days_overdue here), not only on_time_rate.
+    custom = tmp_path / "overdue_policy.yaml"
+    b_rule = "      - {metric: annual_sales, min: 100000, setting: grade_b_min_sales}\n"
+    text = Path(load_grading_policy("grading_4level").source).read_text(encoding="utf-8")
+    assert b_rule in text
+    custom.write_text(text.replace(b_rule, b_rule + "      - {metric: max_days_overdue, max: 90}\n"),
+                      encoding="utf-8")
+    review = build_review(small_master(), year=2025, policy=load_grading_policy(custom), lang="en")
+    table = review.table.set_index("customer_id")
+    # At 2025-12-25, C2's D3 (due 2025-03-31, 800,000 left after R3 paid the older D4) is 269 days overdue,
+    # C3's D5 (due 2025-07-01, unpaid) 177 days: both miss B and fall to C; C1 paid everything and stays VIP.
+    assert table["proposed_grade"].to_dict() == {"C1": "VIP", "C2": "C", "C3": "C", "C4": "C"}
+    assert "269" in table.loc["C2", "reasons"] and "177" in table.loc["C3", "reasons"]

@@ -87,6 +87,12 @@ def test_composite_score_hand_computed() -> None:
     assert composite_score(frame, (("a", 3.0), ("b", 1.0))).tolist() == pytest.approx([31.25, 87.5, 93.75, 25.0])
 
 
+def test_composite_score_ranks_lower_is_better_metrics_reversed() -> None:
+    frame = pd.DataFrame({"max_days_overdue": [0.0, 30.0, 90.0, np.nan]})
+    # Fewer days overdue is better: -0, -30, -90 rank 1, 2/3, 1/3 of three values; missing ranks 0.
+    assert composite_score(frame, (("max_days_overdue", 1.0),)).tolist() == pytest.approx([100.0, 66.67, 33.33, 0.0])
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.floats(0, 5_000_000), min_size=2, max_size=12), st.integers(0, 11), st.floats(0, 3_000_000),
        st.sampled_from(["VIP", "A", "B", "C", None]), st.sampled_from(["A", "B", "C"]), st.booleans())

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.policy import GradingPolicy, with_settings
+from keyacct_xl.analytics.policy import METRICS, GradingPolicy, with_settings
 from keyacct_xl.analytics.rules import explain, first_level, join_rules, level_passes, passes
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
@@ -31,11 +31,15 @@ def evaluation_date(policy: GradingPolicy, year: int) -> pd.Timestamp:
 
 
 def composite_score(metrics: pd.DataFrame, weights: tuple[tuple[str, float], ...]) -> pd.Series:
-    """Weighted mean (0–100) of percentile ranks; higher-is-better metrics only, so more is never worse."""
+    """Weighted mean (0–100) of percentile ranks, each rank taken so that better is higher: a lower-is-better
+    metric (days overdue, overdue amount) is ranked on its negated value, so a better value never scores less."""
     total = sum(w for _, w in weights)
     score = pd.Series(0.0, index=metrics.index)
     for metric, weight in weights:
-        ranks = metrics[metric].astype("float64").rank(method="max", pct=True).fillna(0.0)
+        values = metrics[metric].astype("float64")
+        if METRICS.get(metric) is False:
+            values = -values
+        ranks = values.rank(method="max", pct=True).fillna(0.0)
         score += ranks * (weight / total)
     return (score * 100).round(2)
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.analytics.credit import credit_grades
+from keyacct_xl.analytics.credit import CREDIT_METRICS, credit_grades
 from keyacct_xl.analytics.grading import evaluation_date, grade_customers
 from keyacct_xl.analytics.metrics import customer_metrics
 from keyacct_xl.analytics.policy import (
+    METRICS,
     CreditPolicy,
     GradingPolicy,
     load_credit_policy,
@@ -59,7 +60,9 @@ def build_review(master: Master, *, year: int, policy: GradingPolicy | None = No
     metrics = customer_metrics(master.customers, master.transactions, master.visits, year=year,
                                evaluation=evaluation, ledger=ledger)
     by_id = credit.set_index("customer_id")
-    for column in ("on_time_rate", "current_credit_grade", "credit_grade", "credit_limit", "credit_reason"):
+    # Every ledger metric a policy rule may name (max_days_overdue, overdue_amount ...), not only on_time_rate.
+    credit_columns = [c for c in CREDIT_METRICS if c in METRICS]
+    for column in (*credit_columns, "current_credit_grade", "credit_grade", "credit_limit", "credit_reason"):
         metrics[column] = metrics["customer_id"].map(by_id[column])
     graded = grade_customers(metrics, policy, settings=master.settings, lang=lang)
     # The sheet records how to find the policy again at apply time: a shipped name, else the file's path.
