@@ -88,6 +88,14 @@ def test_credit_policy_max_thresholds_must_loosen(tmp_path: Path) -> None:
         load_credit_policy(_write(tmp_path, broken))
 
 
+def test_credit_policy_rules_only_on_ledger_metrics(tmp_path: Path) -> None:
+    # annual_sales is a known metric but the credit grade never computes it: refused on load, not a KeyError later.
+    text = Path(load_credit_policy().source).read_text(encoding="utf-8")
+    broken = text.replace("{metric: max_days_overdue, max: 120}", "{metric: annual_sales, min: 100000}")
+    with pytest.raises(SpecError, match=r"grades\[1\]\.rules\[0\]\.metric: 'annual_sales' is not a ledger metric"):
+        load_credit_policy(_write(tmp_path, broken))
+
+
 def test_settings_override_thresholds_and_are_checked() -> None:
     policy = load_grading_policy("grading_4level")
     levels = with_settings(policy.levels, {"grade_a_min_sales": 800_000}, policy.source)

@@ -26,6 +26,10 @@ METRICS: dict[str, bool | None] = {
     "credit_grade": None, "current_grade": None,
 }
 
+# What a credit policy's rules can read: the ledger metrics of ``keyacct_xl.analytics.credit`` (sales, grades and
+# other customer metrics are not computed for the credit grade).
+CREDIT_RULE_METRICS = ("on_time_rate", "avg_days_late", "max_days_overdue", "overdue_amount", "bad_debt_amount")
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -254,6 +258,13 @@ def load_credit_policy(name_or_path: str | Path = "credit") -> CreditPolicy:
     path = policy_path(name_or_path)
     data, spec = _read(path), _Spec(path)
     levels = spec.levels(data, "grades")
+    for i, level in enumerate(levels):
+        for j, rule in enumerate(level.rules):
+            if rule.metric not in CREDIT_RULE_METRICS:
+                known = ", ".join(CREDIT_RULE_METRICS)
+                raise spec.fail(f"grades[{i}].rules[{j}].metric",
+                                f"{rule.metric!r} is not a ledger metric; credit rules use {known}",
+                                f"{rule.metric!r} 不是账款指标；信用规则可用：{known}")
     no_history = spec.get(data, "no_history_grade", "", str)
     if no_history not in [lv.grade for lv in levels]:
         raise spec.fail("no_history_grade", f"{no_history!r} is not one of the grades",
