@@ -71,3 +71,22 @@ def review_sheets(review: Review, lang: Lang) -> list[Sheet]:
     sheets = [Sheet(pick(lang, "评级审核", "Grade review"), review.table)]
     sheets += [Sheet(title, frame) for title, frame in review.lists.items()]
     return [*sheets, Sheet(pick(lang, "信用评级", "Credit grades"), review.credit)]
+
+
+def rfm_sheets(table: pd.DataFrame, summary: pd.DataFrame, lang: Lang) -> list[Sheet]:
+    """The RFM workbook (``rfm --out``, the RFM refresh button, the demo): customers, then classes with a chart."""
+    chart = Chart("column", pick(lang, "各类客户数", "Customers per RFM class"), "rfm_class_label", ("customers",))
+    return [Sheet(pick(lang, "RFM客户", "RFM customers"), table),
+            Sheet(pick(lang, "RFM分类汇总", "RFM classes"), summary, (chart,))]
+
+
+def abc_sheets(table: pd.DataFrame, summary: pd.DataFrame, curve: pd.DataFrame, lang: Lang) -> list[Sheet]:
+    """The ABC workbook (``abc --out``, the Pareto / ABC button): customers, summary, Pareto curve, with charts."""
+    return [
+        Sheet(pick(lang, "ABC明细", "ABC customers"), table),
+        Sheet(pick(lang, "ABC汇总", "ABC summary"), summary, (Chart(
+            "column", pick(lang, "ABC 类客户销售额", "Revenue by ABC class"), "abc_class", ("revenue",)),)),
+        Sheet(pick(lang, "帕累托曲线", "Pareto curve"), curve, (Chart(
+            "line", pick(lang, "客户累计销售占比", "Cumulative share of revenue"), "customer_share",
+            ("revenue_share",)),)),
+    ]

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
-from keyacct_xl.analytics.analysis import analysis_sheets, review_sheets
+from keyacct_xl.analytics.analysis import analysis_sheets, review_sheets, rfm_sheets
 from keyacct_xl.analytics.review import build_review
 from keyacct_xl.analytics.rfm import class_summary, rfm
-from keyacct_xl.analytics.workbook import Chart, Sheet, write_analysis
+from keyacct_xl.analytics.workbook import write_analysis
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import load_master
 
@@ -23,11 +23,8 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
     year = int(master.transactions["date"].max().year) - 1
     table = rfm(master.transactions, as_of=pd.Timestamp(year, 12, 31), period_months=12, lang=lang)
     summary = class_summary(table, lang=lang)
-    write_analysis(out_dir / f"rfm-{year}.xlsx", [
-        Sheet(pick(lang, "RFM客户", "RFM customers"), table),
-        Sheet(pick(lang, "RFM分类汇总", "RFM classes"), summary, (Chart(
-            "column", pick(lang, "各类客户数", "Customers per RFM class"), "rfm_class_label", ("customers",)),))],
-        title=pick(lang, "RFM 分析", "RFM analysis"))
+    write_analysis(out_dir / f"rfm-{year}.xlsx", rfm_sheets(table, summary, lang),
+                   title=pick(lang, "RFM 分析", "RFM analysis"))
     abc = abc_summary(abc_classes(revenue_by_customer(master.transactions, year=year)))
     review = build_review(master, year=year, lang=lang)
     write_analysis(out_dir / f"review-{year}.xlsx", review_sheets(review, lang),

@@ -8,13 +8,13 @@ from __future__ import annotations
 import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
-from keyacct_xl.analytics.analysis import analysis_sheets, pareto_curve, top_share
+from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, pareto_curve, rfm_sheets, top_share
 from keyacct_xl.analytics.apply import apply_review
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import build_review
 from keyacct_xl.analytics.review_sheet import read_review_sheet, write_review_sheet
 from keyacct_xl.analytics.rfm import class_summary, rfm
-from keyacct_xl.analytics.workbook import Chart, Sheet, write_analysis, write_table
+from keyacct_xl.analytics.workbook import write_analysis, write_table
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, as_of_date, latest_year, load, reports_dir
 from keyacct_xl.i18n import pick
@@ -79,11 +79,7 @@ def rfm_refresh(bridge: Bridge, options: ActionOptions) -> ActionResult:
     summary = class_summary(table, lang=bridge.lang)
     end = as_of_date(options) or table["last_purchase"].max()
     path = reports_dir(bridge, options) / f"rfm_{end:%Y-%m-%d}.xlsx"
-    chart = Chart("column", pick(bridge.lang, "各类客户数", "Customers per RFM class"), "rfm_class_label",
-                  ("customers",))
-    write_table(path, [Sheet(pick(bridge.lang, "RFM客户", "RFM customers"), table),
-                       Sheet(pick(bridge.lang, "RFM分类汇总", "RFM classes"), summary, (chart,))],
-                title=pick(bridge.lang, "RFM 分析", "RFM analysis"))
+    write_table(path, rfm_sheets(table, summary, bridge.lang), title=pick(bridge.lang, "RFM 分析", "RFM analysis"))
     top = summary.sort_values("customers", ascending=False).iloc[0]
     return ActionResult(f"RFM：{len(table):,} 个客户，最多为 {top.rfm_class_label}（{top.customers:,}）",
                         f"RFM: {len(table):,} customers, largest class {top.rfm_class_label} ({top.customers:,})",
@@ -99,14 +95,8 @@ def abc(bridge: Bridge, options: ActionOptions) -> ActionResult:
     table = abc_classes(revenue_by_customer(master.transactions, year=year))
     summary, curve = abc_summary(table), pareto_curve(table)
     path = reports_dir(bridge, options) / f"abc_{year}.xlsx"
-    write_table(path, [
-        Sheet(pick(bridge.lang, "ABC明细", "ABC customers"), table),
-        Sheet(pick(bridge.lang, "ABC汇总", "ABC summary"), summary, (Chart(
-            "column", pick(bridge.lang, "ABC 类客户销售额", "Revenue by ABC class"), "abc_class", ("revenue",)),)),
-        Sheet(pick(bridge.lang, "帕累托曲线", "Pareto curve"), curve, (Chart(
-            "line", pick(bridge.lang, "客户累计销售占比", "Cumulative share of revenue"), "customer_share",
-            ("revenue_share",)),)),
-    ], title=pick(bridge.lang, "ABC 分析", "ABC analysis"))
+    write_table(path, abc_sheets(table, summary, curve, bridge.lang),
+                title=pick(bridge.lang, "ABC 分析", "ABC analysis"))
     return ActionResult(f"{year} 年：前 20% 客户贡献 {top_share(curve):.1%} 的销售额",
                         f"{year}: the top 20 % of customers bring {top_share(curve):.1%} of revenue", (path,))
 

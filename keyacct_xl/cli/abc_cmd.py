@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
-from keyacct_xl.analytics.analysis import pareto_curve, top_share
+from keyacct_xl.analytics.analysis import abc_sheets, pareto_curve, top_share
 from keyacct_xl.analytics.inputs import load_transactions
-from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
+from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
 
@@ -51,13 +51,7 @@ def run(args: argparse.Namespace) -> int:
     print(pick(args.lang, f"前 20% 客户贡献 {top_share(curve):.1%} 的销售额",
                f"the top 20 % of customers bring {top_share(curve):.1%} of revenue"))
     if args.out:
-        write_table(args.out, [
-            Sheet(pick(args.lang, "ABC明细", "ABC customers"), table),
-            Sheet(pick(args.lang, "ABC汇总", "ABC summary"), summary, (Chart(
-                "column", pick(args.lang, "ABC 类客户销售额", "Revenue by ABC class"), "abc_class", ("revenue",)),)),
-            Sheet(pick(args.lang, "帕累托曲线", "Pareto curve"), curve, (Chart(
-                "line", pick(args.lang, "客户累计销售占比", "Cumulative share of revenue"), "customer_share",
-                ("revenue_share",)),)),
-        ], title=pick(args.lang, "ABC 分析", "ABC analysis"))
+        write_table(args.out, abc_sheets(table, summary, curve, args.lang),
+                    title=pick(args.lang, "ABC 分析", "ABC analysis"))
         print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
     return 0

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from keyacct_xl.analytics.analysis import rfm_sheets
 from keyacct_xl.analytics.inputs import load_transactions
 from keyacct_xl.analytics.rfm import class_summary, rfm
-from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
+from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import is_master_workbook, load_master
@@ -45,10 +46,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{row.rfm_class_label}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"
               f"\t{row.revenue_share:6.1%}")
     if args.out:
-        chart = Chart("column", pick(args.lang, "各类客户数", "Customers per RFM class"), "rfm_class_label",
-                      ("customers",))
-        write_table(args.out, [Sheet(pick(args.lang, "RFM客户", "RFM customers"), table),
-                               Sheet(pick(args.lang, "RFM分类汇总", "RFM classes"), summary, (chart,))],
-                    title=pick(args.lang, "RFM 分析", "RFM analysis"))
+        write_table(args.out, rfm_sheets(table, summary, args.lang), title=pick(args.lang, "RFM 分析", "RFM analysis"))
         print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
     return 0
