@@ -5,10 +5,10 @@ Rules (documented in docs/parsing.md):
   dropped; a trailing 万 multiplies by 10,000; parentheses or a leading/trailing minus mean negative.
   Another currency (USD, $, €, HK$ ...) is an error, never converted silently.
 - Dates: datetimes, Excel serial numbers (1900 system), ISO ``2026-11-03``, ``2026/11/05``, ``2026.11.07``,
-  ``2026年11月3日``, ``20261103``, ``3 Nov 2026``, ``Nov 3, 2026``. With the year last (``05/11/2026``) the
-  order is resolved when one part exceeds 12; when both could be the month the value is ambiguous and rejected
-  unless the caller says ``day_first``. ``infer_day_first`` settles the order for a whole column from the
-  values that are unambiguous, and refuses a column that uses both orders.
+  ``2026年11月3日``, ``20261103`` (text or number), ``3 Nov 2026``, ``Nov 3, 2026``. With the year last
+  (``05/11/2026``) the order is resolved when one part exceeds 12; when both could be the month the value is
+  ambiguous and rejected unless the caller says ``day_first``. ``infer_day_first`` settles the order for a whole
+  column from the values that are unambiguous, and refuses a column that uses both orders.
 """
 
 from __future__ import annotations
@@ -90,7 +90,11 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
     if isinstance(value, (dt.date, pd.Timestamp)):
         return pd.Timestamp(value).normalize()
     if isinstance(value, (int, float)):
-        return _from_serial(float(value))
+        number = float(value)
+        # 20261103 typed into a number cell: far past any serial (9999-12-31 is 2958465), so it is yyyymmdd.
+        if number > _MAX_SERIAL and number.is_integer() and (m := _COMPACT.match(f"{number:.0f}")):
+            return _build(f"{number:.0f}", int(m[1]), int(m[2]), int(m[3]))
+        return _from_serial(number)
     text = unicodedata.normalize("NFKC", str(value)).strip()
     if not text:
         raise ParseError("empty date")
@@ -115,6 +119,8 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
 
 def _order(first: int, second: int) -> bool | None:
     """True for day/month, False for month/day, None when either reading is a valid date."""
+    if first > 12 and second > 12:
+        return True  # neither reading is a date: not ambiguous, invalid (the caller's _build says so)
     if first > 12 >= second:
         return True
     if second > 12 >= first:

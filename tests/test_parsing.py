@@ -96,6 +96,16 @@ def test_serial_1900_system():
             parse_date(bad)
 
 
+def test_compact_date_typed_as_a_number_and_impossible_day_month():
+    # Excel keeps 20261103 typed into a cell as a number; it is far past the last serial, so it reads as yyyymmdd.
+    assert parse_date(20261103) == pd.Timestamp("2026-11-03") == parse_date(20261103.0)
+    with pytest.raises(ParseError, match="not a valid date"):
+        parse_date(20261303)
+    # Neither 13/14 nor 14/13 is a date: the error says invalid, not "ambiguous".
+    with pytest.raises(ParseError, match="not a valid date"):
+        parse_date("13/14/2026")
+
+
 def test_infer_day_first_settles_a_column_or_refuses_it():
     assert infer_day_first(["05/11/2026", "23/11/2026"]) is True
     assert infer_day_first(["11/05/2026", "11/23/2026", 46000]) is False
