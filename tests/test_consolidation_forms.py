@@ -97,6 +97,37 @@ def test_probable_duplicate_customer_is_not_created(master: Path, inbox: Path, t
     assert "C001" in (tmp_path / "q" / "dup.xlsx.reason.txt").read_text(encoding="utf-8")
 
 
+NEW_CARD = {"customer_id": "C100", "name": "中山美佳日用品有限公司", "city": "中山"}
+
+
+def test_resubmitted_card_replaces_the_customer_it_created(master: Path, inbox: Path) -> None:
+    (inbox / "v1.xlsx").write_bytes(card("张三", NEW_CARD, [{"name": "陈经理", "title": "采购经理"}]))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "v1.xlsx").unlink()
+    (inbox / "v2.xlsx").write_bytes(card("张三", {**NEW_CARD, "city": "江门"}, [{"name": "陈总", "title": "总经理"}]))
+    [outcome] = consolidate(inbox, master, now="2026-11-24 09:00:00").outcomes
+    assert (outcome.status, outcome.superseded) == ("accepted", "v1.xlsx")  # not a duplicate of its own first card
+    store = load_store(master)
+    new = store.frame("Customers").set_index("customer_id").loc["C100"]
+    assert (new["city"], new["source_file"]) == ("江门", "v2.xlsx")
+    assert store.frame("Contacts")["name"].tolist() == ["陈总"]
+
+
+def test_refused_resubmitted_card_leaves_the_earlier_card_in_place(master: Path, inbox: Path) -> None:
+    (inbox / "v1.xlsx").write_bytes(card("张三", NEW_CARD, [{"name": "陈经理", "title": "采购经理"}]))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "v1.xlsx").unlink()
+    # The corrected card now gives C001's phone: a probable duplicate, refused. C100 and its contact stay.
+    (inbox / "v2.xlsx").write_bytes(card("张三", {**NEW_CARD, "phone": "020-83331234"}))
+    [outcome] = consolidate(inbox, master, now="2026-11-24 09:00:00").outcomes
+    assert (outcome.status, outcome.code, outcome.superseded) == ("rejected", "duplicate_customer", "")
+    store = load_store(master)
+    assert "C100" in set(store.frame("Customers")["customer_id"])
+    assert store.frame("Contacts")["name"].tolist() == ["陈经理"]
+    assert store.frame("IngestionLedger")["status"].tolist() == ["accepted"]
+    assert store.frame("SubmissionHistory").empty
+
+
 def test_competitor_report_lines_take_header_city_and_period(master: Path, inbox: Path) -> None:
     form = fill_form(blank_form("competitor_report"),
                      header={"rep": "李四", "period": "2026-11", "city": "东莞", "product_category": "润滑油"},

@@ -60,6 +60,11 @@ def _shown(value: object) -> str:
     return str(value)
 
 
+def _owners(customers: pd.DataFrame) -> dict[str, str]:
+    """Customer id -> the rep who looks after it ('' for none)."""
+    return {str(c): (r if isinstance(r, str) else "") for c, r in zip(customers["customer_id"], customers["rep"])}
+
+
 class CardMerger:
     """Applies customer cards to the Customers and Contacts frames of a Store."""
 
@@ -72,8 +77,7 @@ class CardMerger:
     def refresh(self) -> None:
         """Re-read the customer ids, owners and the duplicate index after rows were added or removed."""
         frame = self.store.frame(CUSTOMERS.name)
-        self.owners: dict[str, str] = {
-            str(c): (r if isinstance(r, str) else "") for c, r in zip(frame["customer_id"], frame["rep"])}
+        self.owners = _owners(frame)
         self._index: CustomerIndex | None = None
 
     @property
@@ -83,27 +87,64 @@ class CardMerger:
             self._index = CustomerIndex(self.store.frame(CUSTOMERS.name))
         return self._index
 
-    def apply(self, outcome: FileOutcome, spec: FormSpec, provenance: Provenance) -> bool:
-        """Create or update the card's customer; False when the card is not applied (its contacts neither)."""
+    @staticmethod
+    def _values(outcome: FileOutcome, spec: FormSpec) -> dict[str, object]:
         fields = {f.maps_to.split(".", 1)[1]: f.key for f in spec.header_fields
                   if (f.maps_to or "").startswith("Customers.")}
         values = {col: outcome.header.get(key) for col, key in fields.items()}
-        values = {k: v for k, v in values.items() if not is_blank(v)}
-        cid = str(outcome.key)
-        if cid in self.owners:
-            return self._update(outcome, cid, values)
-        return self._create(outcome, cid, values, provenance)
+        return {k: v for k, v in values.items() if not is_blank(v)}
 
-    def _update(self, outcome: FileOutcome, cid: str, values: dict[str, object]) -> bool:
-        owner = self.owners[cid]
-        if owner and owner != outcome.rep:
-            self.conflicts.append(Conflict(
-                "owner", outcome.name, cid, "rep", owner, outcome.rep,
-                f"card for {cid}, a customer {owner} looks after: not applied",
-                f"客户 {cid} 由 {owner} 负责，此资料卡未应用"))
-            outcome.reject("owner", f"customer {cid} is looked after by {owner}: card listed in Conflicts",
-                           f"客户 {cid} 由 {owner} 负责：资料卡已列入冲突")
+    def refuse(self, outcome: FileOutcome, spec: FormSpec, *, replacing: frozenset[str] = frozenset()) -> bool:
+        """Whether the card must not be applied (another rep's customer, a probable duplicate); records why.
+
+        Judged against the archive without the rows of the files the card replaces (``replacing``, their
+        sha256), so a resubmitted card is checked before the earlier one leaves the tables.
+        """
+        cid = str(outcome.key)
+        owners, index = self.owners, None
+        if replacing:
+            frame = self.store.frame(CUSTOMERS.name)
+            frame = frame[~frame["file_sha256"].isin(replacing)]
+            owners = _owners(frame)
+            index = CustomerIndex(frame)
+        if cid in owners:
+            return self._foreign(outcome, cid, owners[cid])
+        return self._duplicate(outcome, self._values(outcome, spec), index or self.index)
+
+    def apply(self, outcome: FileOutcome, spec: FormSpec, provenance: Provenance) -> None:
+        """Create or update the card's customer (a card ``refuse`` let through)."""
+        values, cid = self._values(outcome, spec), str(outcome.key)
+        if cid in self.owners:
+            self._update(outcome, cid, values)
+        else:
+            self._create(outcome, cid, values, provenance)
+
+    def _foreign(self, outcome: FileOutcome, cid: str, owner: str) -> bool:
+        if not owner or owner == outcome.rep:
             return False
+        self.conflicts.append(Conflict(
+            "owner", outcome.name, cid, "rep", owner, outcome.rep,
+            f"card for {cid}, a customer {owner} looks after: not applied",
+            f"客户 {cid} 由 {owner} 负责，此资料卡未应用"))
+        outcome.reject("owner", f"customer {cid} is looked after by {owner}: card listed in Conflicts",
+                       f"客户 {cid} 由 {owner} 负责：资料卡已列入冲突")
+        return True
+
+    def _duplicate(self, outcome: FileOutcome, values: dict[str, object], index: CustomerIndex) -> bool:
+        match = index.find(name=values.get("name"), phone=values.get("phone"), tax_id=values.get("tax_id"),
+                           address=values.get("address"))
+        if match is None:
+            return False
+        found = f"{match.customer_id} {match.name}"
+        self.conflicts.append(Conflict(
+            "duplicate", outcome.name, match.customer_id, match.basis, match.name, str(values.get("name", "")),
+            f"probable duplicate of {found} ({match.basis}, score {match.score:g}): not created",
+            f"疑似与 {found} 重复（{match.basis}，相似度 {match.score:g}），未新建", match.score))
+        outcome.reject("duplicate_customer", f"probable duplicate of customer {match.customer_id} {match.name}",
+                       f"疑似与已有客户 {match.customer_id} {match.name} 重复")
+        return True
+
+    def _update(self, outcome: FileOutcome, cid: str, values: dict[str, object]) -> None:
         frame = self.store.frames[CUSTOMERS.name]
         index = frame.index[frame["customer_id"].astype(str) == cid][0]
         filled = 0
@@ -123,20 +164,8 @@ class CardMerger:
             self.changed.add(CUSTOMERS.name)
             self.edited.add(CUSTOMERS.name)
             outcome.rows_added += 1
-        return True
 
-    def _create(self, outcome: FileOutcome, cid: str, values: dict[str, object], provenance: Provenance) -> bool:
-        match = self.index.find(name=values.get("name"), phone=values.get("phone"), tax_id=values.get("tax_id"),
-                                address=values.get("address"))
-        if match is not None:
-            found = f"{match.customer_id} {match.name}"
-            self.conflicts.append(Conflict(
-                "duplicate", outcome.name, match.customer_id, match.basis, match.name, str(values.get("name", "")),
-                f"probable duplicate of {found} ({match.basis}, score {match.score:g}): not created",
-                f"疑似与 {found} 重复（{match.basis}，相似度 {match.score:g}），未新建", match.score))
-            outcome.reject("duplicate_customer", f"probable duplicate of customer {match.customer_id} {match.name}",
-                           f"疑似与已有客户 {match.customer_id} {match.name} 重复")
-            return False
+    def _create(self, outcome: FileOutcome, cid: str, values: dict[str, object], provenance: Provenance) -> None:
         row = {**values, "customer_id": cid, "rep": values.get("rep") or outcome.rep,
                "grade": values.get("grade") or NEW_CUSTOMER_GRADE, **provenance(outcome, "", None)}
         frames = self.store.frames
@@ -144,4 +173,3 @@ class CardMerger:
         self.changed.add(CUSTOMERS.name)
         outcome.rows_added += 1
         self.refresh()
-        return True

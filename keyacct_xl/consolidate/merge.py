@@ -74,13 +74,16 @@ class Merger:
         self._check_references(outcome, route, spec)
         if outcome.status not in LIVE:
             return
-        self._supersede(outcome)
+        earlier = self._earlier(outcome)
+        # A card is judged before it supersedes anything: a refused resubmission leaves the earlier card in place.
+        if route.form_id == "customer_card" and self.cards.refuse(
+                outcome, spec, replacing=frozenset(self.store.frame(LEDGER.name).loc[earlier, "file_sha256"])):
+            return
+        self._supersede(outcome, earlier)
         if route.form_id == "customer_card":
-            applied = self.cards.apply(outcome, spec, self._provenance)
+            self.cards.apply(outcome, spec, self._provenance)
             self.changed.update(self.cards.changed)
             self.edited.update(self.cards.edited)
-            if not applied:
-                return
         elif route.header_table:
             self._add(route.header_table, [self._header_row(outcome, spec, route.header_table)])
         for section_id, table in route.rows.items():
@@ -188,15 +191,19 @@ class Merger:
             frames[table] = append_rows(frames[table], rows, ALL_CONSOLIDATION_TABLES[table])
         self.pending = {}
 
-    def _supersede(self, outcome: FileOutcome) -> None:
+    def _earlier(self, outcome: FileOutcome) -> pd.Index:
+        """The ledger rows of the live submissions this file replaces: same rep, form and key."""
         # A form without its period names no submission to replace: two undated weeks are both kept.
         key = (outcome.form_id, outcome.rep, outcome.key)
         if not outcome.key or key not in self.live_keys:
-            return
+            return pd.Index([])
         self.flush()
         ledger = self.store.frame(LEDGER.name)
-        earlier = ledger.index[(ledger["form"] == outcome.form_id) & (ledger["rep"] == outcome.rep)
-                               & (ledger["key"].fillna("") == outcome.key) & ledger["status"].isin(LIVE)]
+        return ledger.index[(ledger["form"] == outcome.form_id) & (ledger["rep"] == outcome.rep)
+                            & (ledger["key"].fillna("") == outcome.key) & ledger["status"].isin(LIVE)]
+
+    def _supersede(self, outcome: FileOutcome, earlier: pd.Index) -> None:
+        ledger = self.store.frame(LEDGER.name)
         for index in earlier:
             old_sha = str(ledger.at[index, "file_sha256"])
             self._to_history(old_sha, outcome.sha256)
