@@ -31,6 +31,18 @@ class Applied:
     history_corrected: int
     not_in_customers: tuple[str, ...] = ()
 
+    def summary(self) -> tuple[str, str]:
+        """What was applied (zh, en), then the review rows left out, as ``grade apply`` and the ribbon say it."""
+        zh = (f"已更新 {self.customers_changed:,} 个客户的等级；等级历史新增 {self.history_added:,} 行，"
+              f"更正 {self.history_corrected:,} 行")
+        en = (f"grades updated for {self.customers_changed:,} customer(s); grade history: "
+              f"{self.history_added:,} added, {self.history_corrected:,} corrected")
+        if self.not_in_customers:
+            count, shown = len(self.not_in_customers), ", ".join(self.not_in_customers[:10])
+            zh += f"\n未应用 {count:,} 行：客户档案中没有这些客户（请先补充）：{shown}"
+            en += f"\n{count:,} row(s) not applied, not in Customers (add them first): {shown}"
+        return zh, en
+
 
 def _final(review: pd.DataFrame, final: str, proposed: str, allowed: tuple[str, ...] | list[str]) -> pd.Series:
     chosen = review[final].where(~review[final].map(is_blank), review[proposed]).astype(object)

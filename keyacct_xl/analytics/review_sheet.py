@@ -11,11 +11,14 @@ from pathlib import Path
 import pandas as pd
 import python_calamine as calamine
 
+from keyacct_xl.analytics.apply import Applied, apply_review
+from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import REVIEW_COLUMNS
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column, ColumnKind, TableSchema
-from keyacct_xl.master.writer import write_tables
+from keyacct_xl.master.writer import save_master, write_tables
 from keyacct_xl.tablefile import read_table_file
 
 _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
@@ -90,3 +93,18 @@ def read_review_sheet(path: str | Path) -> pd.DataFrame:
                          f"{path}：没有评级审核表（GradeReview），请先运行 keyacct-xl grade")
     return read_table_file(path, GRADE_REVIEW.columns, table=GRADE_REVIEW.name,
                            required=("year", "customer_id", "proposed_grade"))
+
+
+def apply_review_sheet(path: str | Path, *, approved_by: str | None, applied_at: pd.Timestamp) -> Applied:
+    """``grade apply`` and the "Apply approved grades" button: the review sheet in the master at ``path``
+    applied to that master under the policy the review was made with (else Settings grading_policy), saved
+    only when something changed."""
+    review = read_review_sheet(path)
+    master = load_master(path)
+    names = review["policy"].dropna().unique()
+    policy = load_grading_policy(str(names[0]) if len(names) else
+                                 str(master.settings.get("grading_policy", "grading_4level")))
+    applied = apply_review(master, review, grades=policy.grades, approved_by=approved_by, applied_at=applied_at)
+    if applied.tables:
+        save_master(master, path, tables=list(applied.tables))
+    return applied

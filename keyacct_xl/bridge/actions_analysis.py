@@ -9,18 +9,14 @@ import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
 from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, pareto_curve, rfm_sheets, top_share
-from keyacct_xl.analytics.apply import apply_review
-from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import build_review
-from keyacct_xl.analytics.review_sheet import read_review_sheet, write_review_sheet
+from keyacct_xl.analytics.review_sheet import apply_review_sheet, write_review_sheet
 from keyacct_xl.analytics.rfm import class_summary, rfm
 from keyacct_xl.analytics.workbook import write_analysis, write_table
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, as_of_date, latest_year, load, reports_dir
 from keyacct_xl.i18n import pick
-from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import setting_int
-from keyacct_xl.master.writer import save_master
 
 
 @action("annual_grading", "年度评级", "Annual grading")
@@ -44,27 +40,11 @@ def annual_grading(bridge: Bridge, options: ActionOptions) -> ActionResult:
 @action("apply_grades", "应用已批准评级", "Apply approved grades")
 def apply_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Write the reviewed grades into Customers and GradeHistory (as ``keyacct-xl grade apply``)."""
-    bridge.progress(1, 2, pick(bridge.lang, "读取评级审核表…", "reading the review…"))
+    bridge.progress(1, 1, pick(bridge.lang, "读取评级审核表，更新客户等级…", "applying the reviewed grades…"))
     with bridge.editing() as path:
-        review = read_review_sheet(path)
-        master = load_master(path)
-        names = review["policy"].dropna().unique()
-        policy = load_grading_policy(str(names[0]) if len(names) else
-                                     str(master.settings.get("grading_policy", "grading_4level")))
-        bridge.progress(2, 2, pick(bridge.lang, "更新客户等级…", "updating grades…"))
-        when = as_of_date(options) or pd.Timestamp.today().normalize()
-        applied = apply_review(master, review, grades=policy.grades, approved_by=options.approved_by,
-                               applied_at=when)
-        if applied.tables:
-            save_master(master, path, tables=list(applied.tables))
-    zh = (f"已更新 {applied.customers_changed:,} 个客户的等级；等级历史新增 {applied.history_added:,} 行，"
-          f"更正 {applied.history_corrected:,} 行")
-    en = (f"grades updated for {applied.customers_changed:,} customer(s); grade history: "
-          f"{applied.history_added:,} added, {applied.history_corrected:,} corrected")
-    if applied.not_in_customers:  # as `grade apply` says: review rows whose customer is not in Customers
-        count, shown = len(applied.not_in_customers), ", ".join(applied.not_in_customers[:10])
-        zh += f"\n未应用 {count:,} 行：客户档案中没有这些客户（请先补充）：{shown}"
-        en += f"\n{count:,} row(s) not applied, not in Customers (add them first): {shown}"
+        applied = apply_review_sheet(path, approved_by=options.approved_by,
+                                     applied_at=as_of_date(options) or pd.Timestamp.today().normalize())
+    zh, en = applied.summary()
     return ActionResult(zh, en, (path,))
 
 

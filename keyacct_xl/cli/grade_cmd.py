@@ -8,16 +8,14 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.analytics.analysis import review_sheets
-from keyacct_xl.analytics.apply import apply_review
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import Review, build_review
-from keyacct_xl.analytics.review_sheet import read_review_sheet, write_review_sheet
+from keyacct_xl.analytics.review_sheet import apply_review_sheet, write_review_sheet
 from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.master.writer import save_master
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -90,23 +88,9 @@ def _change_label(change: str, lang: Lang) -> str:
 
 
 def _apply(path: Path, args: argparse.Namespace) -> int:
-    review = read_review_sheet(path)
-    master = load_master(path)
-    policy_names = review["policy"].dropna().unique()
-    policy = load_grading_policy(str(policy_names[0]) if len(policy_names) else
-                                 str(master.settings.get("grading_policy", "grading_4level")))
     when = option_date(args.date, "--date") or pd.Timestamp.today().normalize()
-    applied = apply_review(master, review, grades=policy.grades, approved_by=args.approved_by, applied_at=when)
-    if applied.tables:
-        save_master(master, path, tables=list(applied.tables))
-    print(pick(args.lang, f"已更新 {applied.customers_changed:,} 个客户的等级；"
-                          f"等级历史新增 {applied.history_added:,} 行，更正 {applied.history_corrected:,} 行",
-               f"grades updated for {applied.customers_changed:,} customer(s); grade history: "
-               f"{applied.history_added:,} added, {applied.history_corrected:,} corrected"))
-    if applied.not_in_customers:
-        count, shown = len(applied.not_in_customers), ", ".join(applied.not_in_customers[:10])
-        print(pick(args.lang, f"未应用 {count:,} 行：客户档案中没有这些客户（请先补充）：{shown}",
-                   f"{count:,} row(s) not applied, not in Customers (add them first): {shown}"))
+    applied = apply_review_sheet(path, approved_by=args.approved_by, applied_at=when)
+    print(pick(args.lang, *applied.summary()))
     if not applied.tables:
         print(pick(args.lang, "没有需要更改的内容（已应用过）", "nothing to change (already applied)"))
     return 0
