@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
@@ -171,6 +173,16 @@ def test_instructions_sheet_lists_every_field(tmp_path: Path) -> None:
     (_, cell), = book.defined_names["f_health"].destinations
     dv = next(d for d in ws.data_validations.dataValidation if cell.replace("$", "") in d.sqref)
     assert "敏感个人信息" in dv.prompt
+
+
+def test_date_validation_takes_birthdays_and_founding_dates(tmp_path: Path) -> None:
+    # A contact born in 1975 or a company founded in 1992 must be accepted by Excel's date check.
+    for form_id, name in (("contact_profile", "f_birthday"), ("customer_card", "f_founded")):
+        book = openpyxl.load_workbook(write_form(tmp_path / f"{form_id}.xlsx", load_form(form_id)))
+        (_, cell), = book.defined_names[name].destinations
+        dv = next(d for d in book.worksheets[0].data_validations.dataValidation if cell.replace("$", "") in d.sqref)
+        # XlsxWriter writes 1900-01-01 as serial 0 (its time-only date); 18264 is 1950-01-01.
+        assert dv.type == "date" and float(dv.formula1) <= 18264 and from_excel(18264) == dt.datetime(1950, 1, 1)
 
 
 def test_data_for_missing_fields_is_refused_not_dropped() -> None:

@@ -14,7 +14,8 @@ from keyacct_xl.forms.spec import FieldSpec, Text
 
 # An inline dropdown list is limited to 255 characters in Excel, and a comma would split an entry.
 INLINE_LIST_LIMIT = 200
-DATE_MIN, DATE_MAX = dt.datetime(2000, 1, 1), dt.datetime(2099, 12, 31)
+# Any date Excel can hold: birthdays and founding dates lie decades back.
+DATE_MIN, DATE_MAX = dt.datetime(1900, 1, 1), dt.datetime(2099, 12, 31)
 _DEFAULT_MAX_LENGTH = {"phone": 20, "email": 80, "signature": 40}
 _NUMBER_LIMIT = 1e12
 
