@@ -246,3 +246,12 @@ def test_policy_rule_on_a_ledger_metric_grades_by_it(tmp_path: Path) -> None:
     # C3's D5 (due 2025-07-01, unpaid) 177 days: both miss B and fall to C; C1 paid everything and stays VIP.
     assert table["proposed_grade"].to_dict() == {"C1": "VIP", "C2": "C", "C3": "C", "C4": "C"}
     assert "269" in table.loc["C2", "reasons"] and "177" in table.loc["C3", "reasons"]
+
+
+def test_credit_change_counts_are_named_in_the_language(master_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["credit", str(master_path), "--as-of", "2025-12-31"]) == 0
+    out = capsys.readouterr().out
+    assert "不变:" in out and not any(f"{key}:" in out for key in ("up", "down", "same", "new"))
+    assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--lang", "en"]) == 0
+    assert "same:" in capsys.readouterr().out

@@ -108,6 +108,19 @@ def _change(current: pd.Series, proposed: np.ndarray, grades: list[str], is_new:
                      ["new", "revoke", "up", "down"], "same").astype(object)
 
 
+CHANGE_LABELS = {"up": ("升级", "up"), "down": ("降级", "down"), "same": ("不变", "same"), "new": ("新评", "new"),
+                 "revoke": ("撤销VIP", "revoke")}
+
+
+def change_counts(changes: pd.Series, lang: Lang) -> str:
+    """``不变: 499  新评: 87 …``: how many customers got each change key (grade or credit), named in ``lang``."""
+    def label(key: object) -> str:
+        zh, en = CHANGE_LABELS.get(str(key), (str(key), str(key)))
+        return zh if lang == "zh" else en
+
+    return "  ".join(f"{label(key)}: {int(n):,}" for key, n in changes.value_counts().items())
+
+
 def _upgrade_candidates(table: pd.DataFrame, levels, chosen: np.ndarray, margin: float) -> np.ndarray:
     result = np.zeros(len(table), dtype=bool)
     if margin <= 0:

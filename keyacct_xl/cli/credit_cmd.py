@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from keyacct_xl.analytics.credit import credit_grades
+from keyacct_xl.analytics.grading import change_counts
 from keyacct_xl.analytics.policy import load_credit_policy
 from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
 from keyacct_xl.cli.options import option_date
@@ -36,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
     print(pick(args.lang, f"信用评级，截至 {ledger.as_of.date()}", f"credit grades as of {ledger.as_of.date()}"))
     for row in counts.itertuples():
         print(f"  {row.credit_grade}: {row.customers:,}\t{row.overdue_amount:,.2f}")
-    changes = table["credit_change"].value_counts()
-    print("  " + "  ".join(f"{c}: {int(n):,}" for c, n in changes.items()))
+    print("  " + change_counts(table["credit_change"], args.lang))
     if args.out:
         chart = Chart("column", pick(args.lang, "各信用等级客户数", "Customers per credit grade"), "credit_grade",
                       ("customers",))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.analytics.analysis import review_sheets
+from keyacct_xl.analytics.grading import change_counts
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import Review, build_review
 from keyacct_xl.analytics.review_sheet import apply_review_sheet, write_review_sheet
@@ -71,20 +72,9 @@ def _print_summary(review: Review, lang: Lang) -> None:
                f"{review.year} grading ({review.policy.title_en}), evaluated {review.evaluation.date()}"))
     mix = table["proposed_grade"].value_counts()
     print("  " + "  ".join(f"{g}: {int(mix.get(g, 0)):,}" for g in review.policy.grades))
-    changes = table["change"].value_counts()
-    print("  " + "  ".join(f"{_change_label(str(c), lang)}: {int(n):,}" for c, n in changes.items()))
+    print("  " + change_counts(table["change"], lang))
     for title, frame in review.lists.items():
         print(f"  {title}: {len(frame):,}")
-
-
-CHANGE_LABELS = {"up": ("升级", "up"), "down": ("降级", "down"), "same": ("不变", "same"), "new": ("新评", "new"),
-                 "revoke": ("撤销VIP", "revoke")}
-
-
-def _change_label(change: str, lang: Lang) -> str:
-    """The review's change key (up, down, same, new, revoke) as the user's language names it."""
-    zh, en = CHANGE_LABELS.get(change, (change, change))
-    return pick(lang, zh, en)
 
 
 def _apply(path: Path, args: argparse.Namespace) -> int:
