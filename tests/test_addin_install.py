@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import xlwings
 
 from keyacct_xl.addin.install import Machine, install, read_config, registered, status, uninstall
 from keyacct_xl.addin.package import ADDIN_NAME
+from keyacct_xl.errors import BridgeError
 
 
 class DictRegistry:
@@ -79,3 +81,11 @@ def test_without_excel_it_builds_and_says_where(tmp_path: Path) -> None:
     report = list(status(machine, lang="en"))
     assert f"xlwings: add-in {xlwings.__version__}, installed {xlwings.__version__} (matches)" in report
     assert "deleted" in list(uninstall(machine, lang="en"))[-1]
+
+
+def test_status_of_a_damaged_addin_asks_to_reinstall(tmp_path: Path) -> None:
+    machine = Machine("linux", tmp_path)
+    machine.addin_dir().mkdir(parents=True)
+    (machine.addin_dir() / ADDIN_NAME).write_bytes(b"not a workbook")  # e.g. a download cut short
+    with pytest.raises(BridgeError, match=r"cannot read its xlwings\.conf sheet.*run keyacct-xl addin install"):
+        list(status(machine, lang="en"))

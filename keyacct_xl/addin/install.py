@@ -25,8 +25,9 @@ import python_calamine as calamine
 import xlwings
 
 from keyacct_xl.addin.build import BUILT_WITH_KEY, build_addin
-from keyacct_xl.addin.package import ADDIN_NAME
+from keyacct_xl.addin.package import ADDIN_NAME, CONFIG_SHEET
 from keyacct_xl.addin.sources import xlwings_dir
+from keyacct_xl.errors import BridgeError
 from keyacct_xl.i18n import Lang, pick
 
 MAC_STARTUP = "Library/Group Containers/UBF8T346G9.Office/User Content.localized/Startup.localized/Excel"
@@ -216,7 +217,11 @@ def status(machine: Machine, *, lang: Lang) -> Iterator[str]:
 
 
 def read_config(path: Path) -> dict[str, str]:
-    """The add-in's xlwings.conf sheet as key -> value."""
-    book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
-    rows = book.get_sheet_by_name("xlwings.conf").to_python()
+    """The add-in's xlwings.conf sheet as key -> value; a damaged add-in is a clear error asking to reinstall."""
+    try:
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+        rows = book.get_sheet_by_name(CONFIG_SHEET).to_python()
+    except calamine.CalamineError as exc:
+        raise BridgeError(f"{path}: cannot read its {CONFIG_SHEET} sheet ({exc}); run keyacct-xl addin install",
+                          f"{path}：无法读取 {CONFIG_SHEET} 工作表（{exc}）；请运行 keyacct-xl addin install") from None
     return {str(r[0]): str(r[1]) for r in rows if r and r[0]}
