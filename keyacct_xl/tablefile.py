@@ -28,6 +28,18 @@ SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
+def check_input_file(path: Path, suffixes: Sequence[str]) -> str:
+    """The lower-case suffix of an input file that exists and has one of ``suffixes``; else a clear error."""
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        *rest, last = suffixes
+        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; use {', '.join(rest)} or {last}",
+                         f"{path}：不支持的文件类型 {suffix or '（无）'}，请使用 {'、'.join(rest)} 或 {last}")
+    if not path.exists():
+        raise InputError(f"{path}: file not found", f"{path}：文件不存在")
+    return suffix
+
+
 def read_table_file(path: str | Path, columns: Sequence[Column], *, required: Iterable[str] = (),
                     table: str | None = None) -> pd.DataFrame:
     """Read ``path`` into a frame with canonical keys for ``columns`` (absent optional ones come empty).
@@ -37,12 +49,7 @@ def read_table_file(path: str | Path, columns: Sequence[Column], *, required: It
     """
     path = Path(path)
     required = tuple(required)
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; use .xlsx, .csv or .parquet",
-                         f"{path}：不支持的文件类型 {suffix or '（无）'}，请使用 .xlsx、.csv 或 .parquet")
-    if not path.exists():
-        raise InputError(f"{path}: file not found", f"{path}：文件不存在")
+    suffix = check_input_file(path, SUFFIXES)
     if suffix == ".csv":
         headers, rows, locate = _csv_cells(path)
     elif suffix == ".parquet":

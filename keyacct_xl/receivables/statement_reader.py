@@ -23,7 +23,7 @@ import python_calamine as calamine
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
-from keyacct_xl.tablefile import read_csv_rows
+from keyacct_xl.tablefile import check_input_file, read_csv_rows
 
 Perspective = Literal["customer", "ours"]
 HEADER_SCAN_ROWS = 30
@@ -106,12 +106,7 @@ def read_statement(path: str | Path, *, perspective: Perspective = "customer") -
 
 
 def _grids(path: Path) -> list[tuple[str, list[list[object]]]]:
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; use .xlsx, .xls or .csv",
-                         f"{path}：不支持的文件类型 {suffix or '（无）'}，请使用 .xlsx、.xls 或 .csv")
-    if not path.exists():
-        raise InputError(f"{path}: file not found", f"{path}：文件不存在")
+    suffix = check_input_file(path, SUFFIXES)
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty", f"{path}：文件为空")
     if suffix == ".csv":
