@@ -30,8 +30,6 @@ from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.i18n import Lang
 
-_NOT_QUARANTINED = ("duplicate", "not_selected")
-
 
 @dataclass
 class RunResult:
@@ -166,7 +164,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     if quarantine_dir is not None and not dry_run:
         by_name = {s.name: s for s in submissions}
         for outcome in outcomes:
-            if outcome.status == "rejected" and outcome.code not in _NOT_QUARANTINED:
+            if outcome.status == "rejected":
                 _quarantine(quarantine_dir, by_name[outcome.name], outcome)
     return RunResult(outcomes, merger.conflicts, written, master, dry_run, now)
 

@@ -83,15 +83,6 @@ def choice_labels(field: FieldSpec, lang: FormLang) -> list[str]:
     return [text_for(Text(c.zh, c.en), lang, " ") for c in field_choices(field)]
 
 
-def choice_value(field: FieldSpec, text: str) -> str | None:
-    """The stored value for what a cell holds (a label in any language, or the value); None if not allowed."""
-    wanted = text.strip()
-    for c in field_choices(field):
-        if wanted in (c.value, c.zh, c.en, text_for(Text(c.zh, c.en), "bilingual", " ")):
-            return c.value
-    return None
-
-
 def customer_ref(customer_id: str, name: str) -> str:
     """A customer dropdown entry: id, a space, the name (pre-filled forms)."""
     return f"{customer_id} {name}".strip()
