@@ -263,3 +263,11 @@ def test_zero_remainder_is_never_negative_zero():
     result = reconcile(ours, theirs, lang="en")
     assert result.remainder == 0 and f"{result.remainder:,.2f}" == "0.00"
     assert f"{result.summary['amount'].iloc[-1]:,.2f}" == "0.00"
+
+
+def test_balance_explanation_is_worded_in_the_language(files):
+    ours, theirs = read_statement(files[0], perspective="ours"), read_statement(files[1])
+    en = reconcile(ours, theirs, lang="en").summary.set_index("rows")
+    assert en.loc["ours 10; theirs 12", "item"].startswith("amount differs: typo in amount")
+    zh = reconcile(ours, theirs, lang="zh").summary.set_index("rows")
+    assert zh.loc["我方 10; 对方 12", "item"].startswith("金额不一致：金额录入错误")

@@ -74,10 +74,11 @@ def _explain(ours: Statement, theirs: Statement, table: pd.DataFrame,
               "matched": pick(lang, "尾差", "rounding")}
     # An unreadable amount counts as 0, as in the computed balances; the stated-balance line covers it.
     parts = (table["ours_amount"].fillna(0.0) - table["theirs_amount"].fillna(0.0)).round(2)
+    ours_word, theirs_word, colon = pick(lang, "我方", "ours"), pick(lang, "对方", "theirs"), pick(lang, "：", ": ")
     for rec, part in zip(table[parts != 0].itertuples(index=False), parts[parts != 0].tolist()):
-        rows = "; ".join(x for x in (f"ours {rec.ours_row}" if rec.ours_row else "",
-                                     f"theirs {rec.theirs_row}" if rec.theirs_row else "") if x)
-        lines.append((f"{labels[rec.status]}：{rec.hint}" if rec.hint else labels[rec.status], rows,
+        rows = "; ".join(x for x in (f"{ours_word} {rec.ours_row}" if rec.ours_row else "",
+                                     f"{theirs_word} {rec.theirs_row}" if rec.theirs_row else "") if x)
+        lines.append((f"{labels[rec.status]}{colon}{rec.hint}" if rec.hint else labels[rec.status], rows,
                       part))
     o_computed, o_stated = closing(ours)
     t_computed, t_stated = closing(theirs)
