@@ -82,7 +82,8 @@ def _zip_members(source: Path) -> list[Submission]:
     members = []
     for info in infos:
         name = PurePosixPath(info.filename)
-        if name.is_absolute() or ".." in name.parts:
+        # zipfile turns backslashes into / on Windows; a drive ("C:/...") would escape the quarantine folder there.
+        if name.is_absolute() or ".." in name.parts or ":" in name.parts[0]:
             raise InputError(f"{source}: unsafe member name {info.filename!r}",
                              f"{source}：压缩包内文件名不安全 {info.filename!r}")
         members.append(Submission(name.as_posix(), source, info.filename))
