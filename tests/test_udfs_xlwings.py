@@ -252,6 +252,12 @@ def test_table_errors_name_the_problem(excel) -> None:
     assert message.startswith("#VALUE!") and "row 3" in message
     with_error = (*_transactions()[:2], ("S9", DIV0, "C009", 1.0))
     assert one(excel.call("RFM_TABLE", with_error, MISSING, MISSING)).startswith("#DIV/0!")
+    # Rows are counted as in the range: blank rows before the bad one do not shift the number.
+    after_blanks = (*_transactions()[:2], (None,) * 4, (None,) * 4, ("S9", "not a date", "C009", 1.0))
+    assert "row 5 (日期)" in one(excel.call("RFM_TABLE", after_blanks, MISSING, MISSING))
+    error_after_blanks = (*_transactions()[:2], (None,) * 4, ("S9", NA, "C009", 1.0))
+    assert one(excel.call("RFM_TABLE", error_after_blanks, MISSING, MISSING)) == \
+        "#N/A Transactions: row 4, column 日期 is #N/A"
 
 
 def test_abc_class_by_thresholds(excel) -> None:

@@ -182,7 +182,9 @@ def table(value: object, schema: TableSchema, *, required: Sequence[str], what: 
     rows = grid(value)
     if len(rows) < 2:
         raise CellError("#VALUE!", f"{what}: give the table with its header row, e.g. {schema.name}[#All]")
-    header, body = rows[0], [r for r in rows[1:] if any(not is_blank(v) for v in r)]
+    # Blank rows (inside the table or below it) hold no data; messages keep the range's row numbers.
+    numbered = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(not is_blank(v) for v in r)]
+    header, body, row_no = rows[0], [r for _, r in numbered], [i for i, _ in numbered]
     try:
         positions = resolve_headers(header, schema.columns, where=what, required=required)
     except InputError as exc:
@@ -192,9 +194,10 @@ def table(value: object, schema: TableSchema, *, required: Sequence[str], what: 
         values = [r[pos] for r in body]
         for i, v in enumerate(values):
             if error_code(v):
-                raise CellError(error_code(v), f"{what}: row {i + 2}, column {header[pos]} is {v}")
+                raise CellError(error_code(v), f"{what}: row {row_no[i]}, column {header[pos]} is {v}")
         try:
-            data[key] = convert(values, schema.column(key).kind, lambda i, h=header[pos]: f"{what}: row {i + 2} ({h})")
+            data[key] = convert(values, schema.column(key).kind,
+                                lambda i, h=header[pos]: f"{what}: row {row_no[i]} ({h})")
         except InputError as exc:
             raise CellError("#VALUE!", exc.en) from None
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(body)))
