@@ -218,10 +218,14 @@ def test_zip_source_and_two_jobs_give_the_same_result(master: Path, tmp_path: Pa
         z.writestr("张三/visits.xlsx", visit_form("张三", VISITS))
         z.writestr("李四/visits.xlsx", visit_form("李四", [{"date": "2026-11-23", "customer_id": "C003"}]))
         z.writestr("李四/notes.docx", b"PK\x03\x04 not really")
+    single = tmp_path / "single.xlsx"
+    single.write_bytes(master.read_bytes())
     result = consolidate(archive, master, jobs=2, now=NOW)
     statuses = {o.name: o.status for o in result.outcomes}
     assert statuses == {"张三/visits.xlsx": "accepted", "李四/visits.xlsx": "accepted", "李四/notes.docx": "rejected"}
     assert sorted(load_store(master).frame("Visits")["rep"]) == ["张三", "张三", "张三", "李四"]
+    consolidate(archive, single, jobs=1, now=NOW)
+    assert single.read_bytes() == master.read_bytes()  # the number of workers changes nothing
 
 
 def test_forms_filter_skips_other_forms(master: Path, inbox: Path) -> None:
