@@ -76,6 +76,11 @@ def _bad_meta_column(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _table_part(change: Callable[[bytes], bytes]) -> Callable[[bytes], bytes]:
+    """The form with its Excel table part changed (calamine opens the file without reading it)."""
+    return lambda data: _rezip(data, lambda n, c: change(c) if n.startswith("xl/tables/") else c)
+
+
 def _bomb(data: bytes) -> bytes:
     return _rezip(data, lambda n, c: c, {"xl/media/padding.bin": b"\0" * (8 * 1024**2)})
 
@@ -89,6 +94,8 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "entity-late.xlsx": (lambda d: _entity(d, b"<!--" + b"x" * 20_000 + b"-->"), "xml_entity", "实体"),
     "bomb.xlsx": (_bomb, "zip_bomb", "压缩炸弹"),
     "meta-column.xlsx": (_bad_meta_column, "corrupt", "_meta 工作表已损坏"),
+    "table-cut.xlsx": (_table_part(lambda c: c[: len(c) // 2]), "corrupt", "部件已损坏"),
+    "table-ref.xlsx": (_table_part(lambda c: c.replace(b' ref="', b' ref="x', 1)), "corrupt", "区域"),
     "~$open.xlsx": (lambda d: b"\x05rep  " + b"\0" * 100, "lock_file", "锁定文件"),
     "report.docx": (lambda d: d, "not_workbook", "不是 Excel 工作簿"),
 }

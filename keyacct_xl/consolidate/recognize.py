@@ -65,9 +65,12 @@ def package_names(data: bytes) -> tuple[dict[str, tuple[str, str]], dict[str, Ta
 
     Read from the package's XML (which passed the safety checks), so no sheet is parsed to find them.
     """
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        root = ET.fromstring(archive.read("xl/workbook.xml"))
-        tables = locate_tables(archive)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = ET.fromstring(archive.read("xl/workbook.xml"))
+            tables = locate_tables(archive)
+    except ET.ParseError as exc:
+        raise Rejection("corrupt", f"damaged workbook part ({exc})", f"工作簿部件已损坏（{exc}）") from None
     names = {}
     for item in root.iter(f"{{{NS_MAIN}}}definedName"):
         m = _NAME_REF.match((item.text or "").strip())
@@ -166,7 +169,11 @@ def _read_table(grid: _Grid, located: dict[str, TableLocation], name: str, keys:
     if name not in located:
         raise Rejection("no_table", f"the form's table {name} is missing", f"缺少表单表格 {name}")
     loc = located[name]
-    header_row, first_col, last_row, _ = parse_range(loc.ref)
+    try:
+        header_row, first_col, last_row, _ = parse_range(loc.ref)
+    except ValueError:
+        raise Rejection("corrupt", f"damaged table {name}: range {loc.ref!r}",
+                        f"表格 {name} 已损坏：区域 {loc.ref!r}") from None
     if last_row - header_row > MAX_ROWS:
         raise Rejection("oversized", f"table {name} has {last_row - header_row:,} rows (limit {MAX_ROWS:,})",
                         f"表格 {name} 有 {last_row - header_row:,} 行（上限 {MAX_ROWS:,}）")
