@@ -150,6 +150,15 @@ def test_extra_user_column_is_kept(tmp_path: Path) -> None:
     assert load_master(path).customers.columns.tolist() == again.customers.columns.tolist()
 
 
+def test_extra_column_named_like_a_read_column_is_refused(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # "name" beside 客户名称 (whose key is name) used to replace the customers' names with its own values.
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    _rename_headers(path, "客户档案", {"简称": "name"})
+    err = _one_line_error(["master", "check", str(path), "--lang", "en"], capsys)
+    assert "sheet 客户档案, table Customers: column C (name) repeats the column name" in err
+
+
 def _rename_headers(path: Path, sheet: str, renames: dict[str, str]) -> None:
     book = openpyxl.load_workbook(path)
     ws = book[sheet]

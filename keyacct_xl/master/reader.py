@@ -92,9 +92,14 @@ def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
     header_text: dict[str, str] = {}
     for pos, header in enumerate(table.columns):
         label = positions.get(pos, str(header))
+        letter = column_letter(first_col + pos + 1)
+        if pos not in positions and (label in data or label in positions.values()):
+            # An extra column spelled as a column key already read (e.g. "name" beside 客户名称) would
+            # silently replace that column's values.
+            raise InputError(f"{where}: column {letter} ({header}) repeats the column {label}; rename one of them",
+                             f"{where}：第 {letter} 列（{header}）与列 {label} 重复，请修改其中一个表头")
         values = [r[pos] for r in rows]
         kind = schema.column(label).kind if pos in positions else "text"
-        letter = column_letter(first_col + pos + 1)
 
         def locate(i: int, letter: str = letter, header: str = str(header)) -> str:
             return f"{path.name}: sheet {table.sheet}, cell {letter}{first_row + 1 + kept[i]} ({header})"
