@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -179,6 +180,17 @@ def test_zip_source_with_unsafe_member_name_is_refused(tmp_path: Path, member: s
         z.writestr(member, b"x")
     with pytest.raises(InputError, match="unsafe"):
         collect(archive)
+
+
+def test_a_name_pointing_to_a_missing_sheet_is_a_field_not_found(good: bytes, master: Path, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    moved = _rezip(good, lambda n, c: re.sub(rb'(<definedName name="f_rep">)[^!]*!', rb"\1'Gone'!", c)
+                   if n == "xl/workbook.xml" else c)
+    (inbox / "renamed.xlsx").write_bytes(moved)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.code) == ("rejected", "no_rep")  # the rep's cell is gone: no rep
+    assert any("f_rep" in i.en for i in outcome.issues)
 
 
 def test_a_file_over_the_time_cap_is_rejected(good: bytes, master: Path, tmp_path: Path) -> None:

@@ -152,7 +152,7 @@ def _read_fields(grid: _Grid, field_map: list[list[str]], names: dict[str, tuple
                             f"_meta 工作表已损坏：字段 {key} 的列号 {column!r} 不是数字")
         if column:
             columns.setdefault(ref_name, {})[key] = int(column)
-        elif ref_name in names:
+        elif ref_name in names and names[ref_name][0] in grid.book.sheet_names:
             header[key] = grid.cell(*names[ref_name])
         else:
             warnings.append((f"header field {key} ({ref_name}) not found in the workbook",
