@@ -48,5 +48,11 @@ def test_ribbon_tab_groups_and_buttons() -> None:
 def test_every_ribbon_tag_names_a_registered_action() -> None:
     from keyacct_xl.macros import ACTIONS
 
-    tags = [b.get("tag") for b in ElementTree.fromstring(ribbon_xml()).findall(".//c:button", NS)]
+    buttons = ElementTree.fromstring(ribbon_xml()).findall(".//c:button", NS)
+    tags = [b.get("tag") for b in buttons]
     assert set(tags) <= set(ACTIONS), sorted(set(tags) - set(ACTIONS))
+    # And every action has its button, labelled as the registry names it (the alerts and run --list use those).
+    assert set(ACTIONS) <= set(tags), sorted(set(ACTIONS) - set(tags))
+    for button in buttons:
+        action = ACTIONS[button.get("tag")]
+        assert (button.get("label"), button.get("screentip")) == (action.zh, action.en), action.name
