@@ -122,13 +122,22 @@ def test_demo_returned_statement_planted_differences(master_path, master, tmp_pa
 
 
 def test_master_rows_are_the_excel_rows(master_path, master):
+    # Each label must point at the row holding that very document: the customer id alone is not enough, since
+    # the next row is often another line of the same invoice (a one-row shift went unnoticed that way).
     cid = busiest(master)
-    lines = master_lines(master, cid)
-    label = lines.lines[lines.lines["kind"] == "invoice"].iloc[0]["row"].split(";")[0]
-    sheet_name, row = label.split("!")
-    sheet = openpyxl.load_workbook(master_path, read_only=True)[sheet_name]
-    values = next(sheet.iter_rows(min_row=int(row), max_row=int(row), values_only=True))
-    assert cid in values
+    lines = master_lines(master, cid).lines
+    book = openpyxl.load_workbook(master_path, read_only=True)
+    for kind, key_header in (("invoice", "单据编号"), ("payment", "收款单号")):
+        line = lines[lines["kind"] == kind].iloc[0]
+        labels = line["row"].split(";")
+        sheet = book[labels[0].split("!")[0]]
+        headers = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True))
+        for label in labels:
+            row = int(label.split("!")[1])
+            values = next(sheet.iter_rows(min_row=row, max_row=row, values_only=True))
+            assert values[headers.index(key_header)] == line["ref"] and cid in values
+        before = next(sheet.iter_rows(min_row=int(labels[0].split("!")[1]) - 1, values_only=True))
+        assert before[headers.index(key_header)] != line["ref"]  # the first row of the document, not a later one
 
 
 def test_cli_reconcile_against_master_needs_customer(master_path, master, tmp_path, capsys):

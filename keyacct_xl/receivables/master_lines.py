@@ -20,8 +20,9 @@ def excel_rows(path: Path, table: str) -> tuple[str, list[int]]:
     """The sheet of ``table`` and the Excel row number of each of its non-blank body rows, as the reader keeps them."""
     book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
     found = book.get_table_by_name(table)
+    # calamine's start is the first data row, 0-based: Excel row start + 1 (as the master reader counts).
     first_row = found.start[0]
-    rows = [first_row + 2 + i for i, r in enumerate(found.to_python()) if any(not is_blank(v) for v in r)]
+    rows = [first_row + 1 + i for i, r in enumerate(found.to_python()) if any(not is_blank(v) for v in r)]
     return found.sheet, rows
 
 
