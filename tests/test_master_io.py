@@ -248,6 +248,15 @@ def test_bad_cell_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "sheet 销售明细, cell B3" in err and "2026-13-45" in err
 
 
+def test_master_new_never_empties_an_existing_master(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    before = path.read_bytes()
+    assert "already exists" in _one_line_error(["master", "new", str(path), "--lang", "en"], capsys)
+    assert path.read_bytes() == before  # was rewritten with every table empty
+    assert main(["master", "new", str(tmp_path / "new.xlsx")]) == 0
+    assert len(load_master(tmp_path / "new.xlsx").customers) == 0
+
+
 def test_debug_shows_traceback(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         main(["master", "check", str(tmp_path / "nope.xlsx"), "--debug"])

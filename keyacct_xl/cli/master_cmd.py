@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -33,6 +34,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _new(args: argparse.Namespace) -> int:
+    if args.path.exists():  # saving over it would empty every table of a master in use
+        raise InputError(f"{args.path} already exists; choose another name or delete it first",
+                         f"{args.path} 已存在；请换一个文件名，或先删除它")
     master = Master.empty(lang=args.lang)
     if args.company:
         master.settings["company_name"] = args.company
