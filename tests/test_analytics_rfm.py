@@ -88,7 +88,7 @@ def test_bad_input() -> None:
         rfm(HAND.drop(columns="amount"))
     bad = HAND.copy()
     bad.loc[3, "date"] = pd.NaT
-    with pytest.raises(InputError, match=r"date is blank in row\(s\) 3"):
+    with pytest.raises(InputError, match=r"date is blank in data row\(s\) 4"):  # the 4th line, HAND.loc[3]
         rfm(bad)
     with pytest.raises(InputError, match="no rows"):
         rfm(HAND.iloc[0:0])

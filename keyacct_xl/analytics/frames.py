@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
@@ -22,7 +23,8 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
     for column in columns:
         blank = frame[column].isna().to_numpy()
         if blank.any():
-            rows = [str(r) for r in frame.index[blank][:5]]
+            # Data rows counted from 1, as the ledger's check counts them (the index label was 0-based).
+            rows = [str(p + 1) for p in np.flatnonzero(blank)[:5]]
             more = f" (+{int(blank.sum()) - 5} more)" if blank.sum() > 5 else ""
-            raise InputError(f"{what}: {column} is blank in row(s) {', '.join(rows)}{more}",
-                             f"{what}：第 {', '.join(rows)}{more} 行的 {column} 为空")
+            raise InputError(f"{what}: {column} is blank in data row(s) {', '.join(rows)}{more}",
+                             f"{what}：第 {', '.join(rows)}{more} 行数据的 {column} 为空")
