@@ -211,7 +211,8 @@ def test_open_in_excel_refuses_writes_but_reads(tmp_path: Path, capsys: pytest.C
     (tmp_path / "~$master.xlsx").write_bytes(b"owner")
     with pytest.raises(MasterLockedError, match="open in Excel"):
         save_master(load_master(path))
-    assert main(["master", "export", str(path), "--out", str(path)]) == 2
+    # A command that reads the master (that works) and then writes into it: the write is refused.
+    assert main(["grade", str(path), "--year", "2026"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "~$master.xlsx" in err and "Traceback" not in err
 
@@ -272,6 +273,9 @@ def test_export_without_sensitive(tmp_path: Path) -> None:
     exported = load_master(out).contacts
     assert exported["title"].tolist() == ["采购经理"]
     assert exported["health"].isna().all() and exported["hobbies"].isna().all()
+    assert load_master(path).contacts["health"].tolist() == ["高血压"]
+    # Exporting onto the master itself would blank its sensitive columns in place.
+    assert main(["master", "export", str(path), "--out", str(path), "--without-sensitive"]) == 2
     assert load_master(path).contacts["health"].tolist() == ["高血压"]
 
 

@@ -52,6 +52,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.out.exists() and args.out.resolve() == args.path.resolve():
+        raise InputError(f"{args.out}: the export must go to another file than the master",
+                         f"{args.out}：导出文件不能是客户档案总表本身")
     master = load_master(args.path)
     if args.without_sensitive:
         master = without_sensitive(master)
