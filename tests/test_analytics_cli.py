@@ -147,6 +147,8 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(master_path: Path, tmp_
     capsys.readouterr()
     assert main(["grade", str(master_path), "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip() == "keyacct-xl: grade: --year is required"
+    assert main(["grade", str(master_path), "--year", "2052", "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip() == f"keyacct-xl: grading: no transactions in 2052 in {master_path}"
     assert main(["grade", "apply", str(master_path), "--lang", "en"]) == 2
     assert "no grading review (table GradeReview); run keyacct-xl grade first" in capsys.readouterr().err
     assert main(["grade", str(master_path), "--year", "2025", "--policy", str(tmp_path / "x.yaml")]) == 2

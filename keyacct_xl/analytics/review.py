@@ -23,6 +23,7 @@ from keyacct_xl.analytics.policy import (
     load_grading_policy,
     policy_path,
 )
+from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.receivables.ledger import build_ledger
@@ -52,6 +53,10 @@ def build_review(master: Master, *, year: int, policy: GradingPolicy | None = No
                  credit_policy: CreditPolicy | None = None, lang: Lang | None = None) -> Review:
     """Grade every customer of ``master`` for ``year`` (policy from the Settings sheet unless given)."""
     lang = lang or master.lang
+    if not (master.transactions["date"].dt.year == year).any():
+        # Every customer would come out "new" or at the lowest level: almost surely a mistyped --year.
+        raise InputError(f"grading: no transactions in {year} in {master.path or 'the master'}",
+                         f"评级：{master.path or '客户档案总表'} 中没有 {year} 年的销售记录")
     policy = policy or load_grading_policy(str(master.settings.get("grading_policy", "grading_4level")))
     credit_policy = credit_policy or load_credit_policy()
     evaluation = evaluation_date(policy, year)
