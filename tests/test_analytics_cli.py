@@ -89,6 +89,9 @@ def test_abc_command_reproduces_the_sources_example(tmp_path: Path, capsys: pyte
     assert summary["customers"].tolist() == [7, 25, 18]
     assert len(openpyxl.load_workbook(out)["Pareto curve"]._charts) == 1
     assert main(["abc", str(path), "--shares", "80,15,5"]) == 2
+    capsys.readouterr()
+    assert main(["abc", str(path), "--thresholds", "1,000,000,100,000", "--lang", "en"]) == 2
+    assert "--thresholds: expected two numbers like 1000000,100000" in capsys.readouterr().err
 
 
 def test_grade_review_sheet_apply_and_apply_again(master_path: Path, capsys: pytest.CaptureFixture[str],

@@ -33,8 +33,9 @@ def parse_pair(text: str | None, option: str) -> tuple[float, float] | None:
     try:
         a, b = (float(p) for p in parts)
     except ValueError:
-        raise InputError(f"{option}: expected two numbers like 80,15, got {text!r}",
-                         f"{option}：应为两个数字（如 80,15），实际为 {text!r}") from None
+        example = "1000000,100000" if option == "--thresholds" else "80,15"
+        raise InputError(f"{option}: expected two numbers like {example}, got {text!r}",
+                         f"{option}：应为两个数字（如 {example}），实际为 {text!r}") from None
     return a, b
 
 
