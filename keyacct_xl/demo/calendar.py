@@ -39,8 +39,3 @@ def sample_days(rng: np.random.Generator, weights: np.ndarray, first: np.ndarray
     low, high = cumulative[first], cumulative[last + 1]
     return np.searchsorted(cumulative, rng.uniform(low, high), side="right") - 1
 
-
-def day_index(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    """Index into DAYS of each date (dates outside the window are clipped to it)."""
-    offset = (pd.DatetimeIndex(dates) - START).days.to_numpy()
-    return np.clip(offset, 0, len(DAYS) - 1)
