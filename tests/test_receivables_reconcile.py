@@ -211,6 +211,11 @@ def test_cli_writes_workbook_that_reads_back(files, tmp_path, capsys):
     assert pd.read_csv(csv, encoding="utf-8-sig").columns.tolist() == OUTPUT_COLUMNS
     summary = pd.read_csv(tmp_path / "result.summary.csv", encoding="utf-8-sig")
     assert summary["amount"].iloc[-1] == 0
+    assert pd.read_csv(tmp_path / "result.problems.csv", encoding="utf-8-sig")["row"].tolist() == [15]
+    # The same output name for a clean pair: the earlier problems must not remain beside it.
+    clean = write_theirs(tmp_path / "clean.xlsx", [r for r in THEIRS_ROWS if "abc" not in r])
+    assert main(["reconcile", str(files[0]), str(clean), "--out", str(csv)]) == 0
+    assert pd.read_csv(tmp_path / "result.problems.csv", encoding="utf-8-sig").empty
 
 
 def test_keywords_in_a_referenced_line_do_not_make_it_a_total(tmp_path):

@@ -25,11 +25,11 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang) -> l
     """``.xlsx``: one workbook; ``.csv``: the table, plus ``.summary.csv`` and ``.problems.csv`` beside it."""
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
-        written = [write_csv(result.table, path),
-                   write_csv(result.summary, path.with_name(path.stem + ".summary.csv"))]
-        if result.problems:
-            written.append(write_csv(problems_frame(result), path.with_name(path.stem + ".problems.csv")))
-        return written
+        # Always all three (problems may be headers only): a problems file left by an earlier run of the same
+        # name must not stand beside a result that had none.
+        return [write_csv(result.table, path),
+                write_csv(result.summary, path.with_name(path.stem + ".summary.csv")),
+                write_csv(problems_frame(result), path.with_name(path.stem + ".problems.csv"))]
     with workbook(path, pick(lang, "对账核对结果", "Statement reconciliation")) as book:
         fmt = {"money": book.add_format({"num_format": MONEY_FORMAT}),
                "date": book.add_format({"num_format": DATE_FORMAT}),
