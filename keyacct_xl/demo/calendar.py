@@ -38,4 +38,3 @@ def sample_days(rng: np.random.Generator, weights: np.ndarray, first: np.ndarray
     cumulative = np.concatenate([[0.0], np.cumsum(weights)])
     low, high = cumulative[first], cumulative[last + 1]
     return np.searchsorted(cumulative, rng.uniform(low, high), side="right") - 1
-
