@@ -150,3 +150,11 @@ def test_cli_reconcile_against_master_needs_customer(master_path, master, tmp_pa
     assert main(["reconcile", str(master_path), str(tmp_path / "returned.xlsx"), "--customer", cid,
                  "--out", str(out), "--lang", "en"]) == 0
     assert "amount_mismatch 1, only_ours 1, only_theirs 1" in capsys.readouterr().out
+
+
+def test_statement_file_name_keeps_an_id_with_a_slash_in_the_folder():
+    from keyacct_xl.receivables.statements import StatementData, statement_filename
+
+    start, end = parse_period(PERIOD)
+    data = StatementData("", "KA/001", "", "", "", "", "", start, end, 0.0, pd.DataFrame(), 0.0, {})
+    assert statement_filename(data, "zh") == f"对账单_KA_001_{PERIOD}.xlsx"

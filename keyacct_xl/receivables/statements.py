@@ -95,4 +95,6 @@ def _describe(is_payment: bool, amount: float, detail: str, lang: Lang) -> str:
 
 def statement_filename(data: StatementData, lang: Lang) -> str:
     """``对账单_C0001_2026-10.xlsx`` / ``statement_C0001_2026-10.xlsx``."""
-    return pick(lang, "对账单", "statement") + f"_{data.customer_id}_{data.end:%Y-%m}.xlsx"
+    # A customer id such as "KA/001" must not become a sub-folder (or an invalid name on Windows).
+    cid = re.sub(r'[\\/:*?"<>|\s]+', "_", data.customer_id)
+    return pick(lang, "对账单", "statement") + f"_{cid}_{data.end:%Y-%m}.xlsx"
