@@ -27,6 +27,7 @@ from keyacct_xl.forms.layout import (
     title_section,
 )
 from keyacct_xl.forms.meta import META_KEYS
+from keyacct_xl.forms.printsetup import header_footer
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 
 CATALOG = load_catalog()
@@ -191,6 +192,12 @@ def test_data_for_missing_fields_is_refused_not_dropped() -> None:
         build_form(spec, data=FormData(header={"nope": 1}, rows={"visits": [{"colour": "red"}]}))
     with pytest.raises(ValueError, match=r"ghost"):
         build_form(spec, data=FormData(rows={"ghost": []}))
+
+
+def test_header_keeps_a_company_name_that_starts_with_a_digit() -> None:
+    # "&8" then "58同城" would read as font size 858; a space keeps the size 8 and the name whole.
+    header, _ = header_footer(load_form("quotation"), "zh", "58同城 & Co")
+    assert header.startswith("&L&8 58同城 && Co&R&8quotation v")
 
 
 def test_password_protects_the_form(tmp_path: Path) -> None:
