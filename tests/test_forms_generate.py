@@ -195,7 +195,7 @@ def test_data_for_missing_fields_is_refused_not_dropped() -> None:
 
 
 def test_header_keeps_a_company_name_that_starts_with_a_digit() -> None:
-    # "&8" then "58同城" would read as font size 858; a space keeps the size 8 and the name whole.
+    # "&8" then "58同城" reads the digits as part of the font size; a space keeps the size 8 and the name whole.
     header, _ = header_footer(load_form("quotation"), "zh", "58同城 & Co")
     assert header.startswith("&L&8 58同城 && Co&R&8quotation v")
 

@@ -13,7 +13,7 @@ A4 = 9
 def _escape(text: str) -> str:
     """Header/footer text with ``&`` doubled so Excel does not read it as a control code.
 
-    Text after a font size (``&8``) that starts with a digit gets a space first: ``&83M`` would be size 83.
+    Text after a font size (``&8``) that starts with a digit gets a space first: in ``&83M`` the 3 joins the size.
     """
     text = text.replace("&", "&&")
     return " " + text if text[:1].isdigit() else text
