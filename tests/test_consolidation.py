@@ -89,6 +89,11 @@ def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox:
     assert summary_line(result, "en") == "1 files: partial 1; 3 rows added, 0 conflicts"
 
 
+def test_summary_of_an_empty_folder(master: Path, inbox: Path) -> None:
+    result = consolidate(inbox, master, dry_run=True, now=NOW)
+    assert summary_line(result, "zh") == "共 0 个文件；新增 0 行，冲突 0 项（试运行，未写入）"
+
+
 def test_second_run_and_renamed_copy_add_nothing(master: Path, inbox: Path) -> None:
     content = visit_form("张三", VISITS)
     (inbox / "a.xlsx").write_bytes(content)

@@ -30,9 +30,10 @@ def summary_line(result: RunResult, lang: Lang) -> str:
     parts = [f"{pick(lang, *STATUS_LABELS[s])} {counts.get(s, 0)}" for s in STATUSES if counts.get(s, 0)]
     rows = pick(lang, f"新增 {result.rows_added} 行", f"{result.rows_added} rows added")
     dry = pick(lang, "（试运行，未写入）", " (dry run, nothing written)") if result.dry_run else ""
-    head = pick(lang, f"共 {len(result.outcomes)} 个文件：", f"{len(result.outcomes)} files: ")
+    head = pick(lang, f"共 {len(result.outcomes)} 个文件", f"{len(result.outcomes)} files")
+    head += pick(lang, "：", ": ") + pick(lang, "，", ", ").join(parts) if parts else ""
     conflicts = pick(lang, f"，冲突 {len(result.conflicts)} 项", f", {len(result.conflicts)} conflicts")
-    return head + pick(lang, "，", ", ").join(parts) + pick(lang, "；", "; ") + rows + conflicts + dry
+    return head + pick(lang, "；", "; ") + rows + conflicts + dry
 
 
 def _status(status: str, lang: Lang) -> str:
