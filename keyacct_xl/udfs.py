@@ -32,8 +32,8 @@ from keyacct_xl.bridge import cells
 from keyacct_xl.bridge.cells import CellError, TableCache
 from keyacct_xl.errors import KeyacctError
 from keyacct_xl.master.model import empty_frame
-from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS
-from keyacct_xl.master.settings import DEFAULTS
+from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, SETTINGS, TRANSACTIONS
+from keyacct_xl.master.settings import DEFAULTS, merge_settings
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, bucket_columns, parse_buckets
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.ledger import build_ledger
@@ -297,6 +297,19 @@ def AR_BALANCE(customer_id, transactions, payments, as_of=None):
     return _lookup(ids, shape, balances, "Transactions", absent=0.0)
 
 
+_SETTINGS_DOC = "可选：参数设置表（含表头），如 Settings[#All]；省略时用默认值 / optional Settings[#All]"
+
+
+def _settings(value: object) -> dict[str, object]:
+    """The workbook's Settings table (setting, value) over the defaults, as load_master reads them: the grading
+    policy and the thresholds users edit there; omitted, the defaults."""
+    if value is None:
+        return dict(DEFAULTS)
+    frame = cells.table(value, SETTINGS, required=("setting", "value"), what="Settings")
+    named = frame.dropna(subset=["setting"])
+    return merge_settings(dict(zip(named["setting"], named["value"], strict=True)))
+
+
 def _customers(table: object) -> pd.DataFrame:
     frame = cells.table(table, CUSTOMERS, required=("customer_id", "name"), what="Customers")
     frame["customer_id"] = frame["customer_id"].astype(str)
@@ -336,6 +349,7 @@ def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None):
 
     def compute() -> dict[str, str]:
         people = _customers(customers)
+        # Settings only move the policy's credit limits, which this function does not return: defaults suffice.
         table = credit_grades(people, _ledger(transactions, payments, as_of, people), policy=load_credit_policy(),
                               settings=DEFAULTS)
         return dict(zip(table["customer_id"].astype(str), table["credit_grade"], strict=True))
@@ -350,17 +364,19 @@ def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None):
                        "指标）/ metrics with header", **_VEC)
 @xw.arg("policy", doc="可选：评级政策（默认 grading_4level）/ optional policy name", **_VEC)
 @xw.arg("lang", doc="zh 或 en（默认 zh）/ reason language", **_VEC)
+@xw.arg("settings", doc=_SETTINGS_DOC, **_VEC)
 @cells.excel_safe
-def CUSTOMER_GRADE(metrics, policy=None, lang=None):
+def CUSTOMER_GRADE(metrics, policy=None, lang=None, settings=None):
     """按评级政策建议客户等级（动态数组）。Proposed grade and reasons per customer under the grading policy."""
 
     def compute() -> list[list[object]]:
+        active = _settings(settings)
         name = cells.text(cells.single(policy, "policy"), "policy")
-        chosen = load_grading_policy(name or str(DEFAULTS["grading_policy"]))
-        graded = grade_customers(cells.metrics_table(metrics), chosen, settings=DEFAULTS, lang=_lang(lang))
+        chosen = load_grading_policy(name or str(active["grading_policy"]))
+        graded = grade_customers(cells.metrics_table(metrics), chosen, settings=active, lang=_lang(lang))
         return cells.frame_grid(graded[["customer_id", "proposed_grade", "change", "reasons"]])
 
-    return cache.get_or_compute("CUSTOMER_GRADE", (metrics, policy, lang), compute)
+    return cache.get_or_compute("CUSTOMER_GRADE", (metrics, policy, lang, settings), compute)
 
 
 def _csv_cell(value: object) -> object:

@@ -332,6 +332,13 @@ def test_customer_grade_under_the_four_level_policy(excel) -> None:
     assert head == ["customer_id", "proposed_grade", "change", "reasons"]
     assert [(r[0], r[1]) for r in rows] == [("C1", "VIP"), ("C2", "A"), ("C3", "B"), ("C4", "C"), ("C5", "C")]
     assert "new customer" in rows[4][3]
+    # The workbook's Settings table moves the policy's thresholds, as in the ribbon's annual grading: with VIP
+    # from 3,000,000, C1's 2,500,000 makes it A. The settings' grading_policy is the default policy.
+    settings = (("参数", "值", "说明"), ("grade_vip_min_sales", 3_000_000.0, None), ("currency", "CNY", None))
+    _, *moved = excel.call("CUSTOMER_GRADE", metrics, MISSING, "en", settings)
+    assert [(r[0], r[1]) for r in moved][:2] == [("C1", "A"), ("C2", "A")]
+    three = (settings[0], ("grading_policy", "grading_3level", None))  # no VIP grade in that policy
+    assert {r[1] for r in excel.call("CUSTOMER_GRADE", metrics, MISSING, "en", three)[1:]} <= {"A", "B", "C"}
     # Blank rows below the data (a range chosen larger than the table) are no customers.
     blank = (None,) * len(header)
     assert excel.call("CUSTOMER_GRADE", (*metrics, blank, blank), MISSING, "en") == [head, *rows]
