@@ -2,8 +2,9 @@
 
 Rules (documented in docs/parsing.md):
 - Money: full-width characters are folded (NFKC); ¥, ￥, RMB, CNY, 元, 人民币 and thousands separators are
-  dropped; a trailing 万 multiplies by 10,000; parentheses or a leading/trailing minus mean negative.
-  Another currency (USD, $, €, HK$ ...) is an error, never converted silently.
+  dropped (separators must group three digits: ``1850,00`` is refused, not read as 185000); a trailing 万
+  multiplies by 10,000; parentheses or a leading/trailing minus mean negative. Another currency (USD, $, €,
+  HK$ ...) is an error, never converted silently.
 - Dates: datetimes, Excel serial numbers (1900 system), ISO ``2026-11-03``, ``2026/11/05``, ``2026.11.07``,
   ``2026年11月3日``, ``20261103`` (text or number), ``3 Nov 2026``, ``Nov 3, 2026``. With the year last
   (``05/11/2026``) the order is resolved when one part exceeds 12; when both could be the month the value is
@@ -26,6 +27,7 @@ _MAX_SERIAL = 2958465  # 9999-12-31
 _CNY_MARKS = re.compile(r"(人民币|rmb|cny|元整|元|¥|￥)", re.IGNORECASE)
 _OTHER_CURRENCY = re.compile(r"(usd|us\$|hk\$|hkd|eur|€|£|gbp|jpy|\$|美元|港币|欧元|日元)", re.IGNORECASE)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?[-]?万?[-]?$")
 _TRIANGLES = ("△", "▲")
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -64,7 +66,11 @@ def parse_money(value: object) -> float:
         negative, text = True, text[1:-1].strip()
     if text[:1] in _TRIANGLES:  # △1,850 / ▲1,850: the Chinese bookkeeping mark for a negative amount
         negative, text = True, text[1:]
-    text = _CNY_MARKS.sub("", text).replace(",", "").replace(" ", "").replace("\u00a0", "")
+    text = _CNY_MARKS.sub("", text).replace(" ", "").replace("\u00a0", "")
+    if "," in text and not _GROUPED.match(text):
+        # "1850,00" or "1.850,00" (a decimal comma) would silently read 100 or 1000 times too large.
+        raise ParseError(f"{value!r}: thousands separators must group three digits (1,850.00)")
+    text = text.replace(",", "")
     if text.endswith("-"):
         negative, text = not negative, text[:-1]
     factor = 1.0

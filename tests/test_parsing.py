@@ -43,7 +43,9 @@ def test_wan_multiplies(n):
     assert parse_money(f"{n / 100}万元") == pytest.approx(n * 100, rel=1e-12)
 
 
-@pytest.mark.parametrize("text", ["USD 100", "$100", "100美元", "€5", "HK$3", "abc", "1.2.3", "--5", "", "  "])
+@pytest.mark.parametrize("text", ["USD 100", "$100", "100美元", "€5", "HK$3", "abc", "1.2.3", "--5", "", "  ",
+                                  # a decimal comma or stray separators would read 100-1000 times too large
+                                  "1850,00", "1.850,00", "1,85", "12,3456", ",850"])
 def test_money_rejects(text):
     with pytest.raises(ParseError):
         parse_money(text)
