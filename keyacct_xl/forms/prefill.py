@@ -168,8 +168,13 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
     owner = rep or ""
     if customer:
         record = customer_record(master, customer)
+        looked_after_by = "" if pd.isna(record["rep"]) else str(record["rep"]).strip()
+        if rep and looked_after_by and looked_after_by != rep:
+            # The rep could not hand the form in: consolidation refuses another rep's customer.
+            raise InputError(f"customer {customer} is looked after by {looked_after_by}, not {rep}",
+                             f"客户 {customer} 由 {looked_after_by} 负责，不是 {rep}")
         header.update(_mapped(spec.header_fields, "Customers", record))
-        owner = owner or ("" if pd.isna(record["rep"]) else str(record["rep"]))
+        owner = owner or looked_after_by
         _fill_customer_tables(spec, master, customer, rows)
         # A header customer field that also offers the rep's dropdown holds the matching entry, so it validates.
         for section_id, key in dropdowns:
