@@ -161,6 +161,8 @@ def test_group_search_budget_is_reported():
     result = match_lines(ours, theirs, options=MatchOptions(group_budget=500))
     assert result.group_combinations == 500
     assert result.notes and "group search stopped after 500 combinations" in result.notes[0]
+    zh = match_lines(ours, theirs, options=MatchOptions(group_budget=500), lang="zh")
+    assert zh.notes[0].startswith("分组核对在尝试 500 种组合后停止")
     assert len(result.table) == 2 * n  # nothing matched, nothing lost
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.i18n import Lang, pick
+
 OUTPUT_COLUMNS = ["status", "ours_ref", "theirs_ref", "ours_date", "theirs_date", "ours_amount", "theirs_amount",
                   "difference", "ours_row", "theirs_row", "hint"]
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
@@ -136,7 +138,8 @@ def _side(cols: _Columns, skip: np.ndarray) -> _Side:
                         None if cents[n] != cents[n] else int(cents[n])) for n, p in enumerate(keep.tolist())])
 
 
-def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptions = MatchOptions()) -> MatchResult:
+def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptions = MatchOptions(),
+                lang: Lang = "en") -> MatchResult:
     """Match two frames of lines (row, date, ref, description, amount in our perspective); see the module doc."""
     tol = round(options.tolerance * 100)
     ca, cb = _columns(ours), _columns(theirs)
@@ -150,8 +153,10 @@ def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptio
     pairs += _by_ref(a, b, tol, same_amount=False)
     notes = []
     if capped:
-        notes.append(f"group search stopped after {tried:,} combinations (budget {options.group_budget:,}); "
-                     "lines not searched may still belong to a group")
+        notes.append(pick(lang, f"分组核对在尝试 {tried:,} 种组合后停止（上限 {options.group_budget:,}）；"
+                                "未搜索到的行仍可能属于某个分笔组合",
+                          f"group search stopped after {tried:,} combinations (budget {options.group_budget:,}); "
+                          "lines not searched may still belong to a group"))
     rows = [_record(status, xs_, ys_) for status, xs_, ys_ in pairs]
     rows += [_record("only_ours", [x], []) for x in a.unused()]
     rows += [_record("only_theirs", [], [y]) for y in b.unused()]

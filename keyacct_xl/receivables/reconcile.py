@@ -31,7 +31,7 @@ def reconcile(ours: Statement, theirs: Statement, *, options: MatchOptions | Non
               lang: Lang = "zh") -> Reconciliation:
     """Match ``ours`` with ``theirs`` (both in our perspective) and explain the difference of closing balances."""
     options = options or MatchOptions()
-    result = match_lines(ours.lines, theirs.lines, options=options)
+    result = match_lines(ours.lines, theirs.lines, options=options, lang=lang)
     dates = pd.concat([ours.lines["date"], theirs.lines["date"]]).dropna()
     period_end = dates.max() if len(dates) else pd.Timestamp("1970-01-01")
     table = add_hints(result.table, period_end=period_end, window=options.date_window, lang=lang)
