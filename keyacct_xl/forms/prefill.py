@@ -186,6 +186,9 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
                              "预填每周工作计划需要 --period 指定周次，如 2026-W48")
         rows["plan"] = weekly_plan_rows(due_visits(master, rep, parsed), parsed)
         header.update(week_start=_day(parsed.start), week_end=_day(parsed.end), visit_target=len(rows["plan"]))
+    if spec.id == "account_statement" and customer and parsed is None:
+        raise InputError("a pre-filled account statement needs --period, e.g. 2026-10",
+                         "预填对账单需要 --period 指定期间，如 2026-10")
     if spec.id == "account_statement" and customer and parsed:
         opening, rows["lines"] = statement_rows(master, customer, parsed)
         header.update(period_from=_day(parsed.start), period_to=_day(parsed.end), opening_balance=opening,
