@@ -150,6 +150,9 @@ def test_cli_reconcile_against_master_needs_customer(master_path, master, tmp_pa
     assert main(["reconcile", str(master_path), str(tmp_path / "returned.xlsx"), "--customer", cid,
                  "--out", str(out), "--lang", "en"]) == 0
     assert "amount_mismatch 1, only_ours 1, only_theirs 1" in capsys.readouterr().out
+    assert main(["reconcile", str(master_path), str(tmp_path / "returned.xlsx"), "--customer", cid,
+                 "--out", str(out)]) == 0
+    assert "金额不符 1，我方有 1，对方有 1" in capsys.readouterr().out  # zh names, not the status keys
 
 
 def test_statement_file_name_keeps_an_id_with_a_slash_in_the_folder():

@@ -14,6 +14,7 @@ from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import reconcile as reconcile_lines
+from keyacct_xl.receivables.reconcile import status_counts
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_book import write_statements
 from keyacct_xl.receivables.statement_reader import read_statement
@@ -35,12 +36,11 @@ def reconcile(bridge: Bridge, options: ActionOptions) -> ActionResult:
     result = reconcile_lines(ours, theirs, options=MatchOptions(), lang=bridge.lang)
     path = reports_dir(bridge, options) / f"reconcile_{customer}_{theirs_path.stem}.xlsx"
     write_reconciliation(result, path, lang=bridge.lang)
-    counts = result.table["status"].value_counts().to_dict()
-    shown = ", ".join(f"{k} {counts.get(k, 0)}" for k in ("matched", "amount_mismatch", "only_ours", "only_theirs"))
+    zh, en = status_counts(result.table, "zh"), status_counts(result.table, "en")
     return ActionResult(
-        f"对账结果（{shown}）：我方余额 ¥{result.ours_closing:,.2f}，对方余额 ¥{result.theirs_closing:,.2f}，"
+        f"对账结果（{zh}）：我方余额 ¥{result.ours_closing:,.2f}，对方余额 ¥{result.theirs_closing:,.2f}，"
         f"未解释差额 ¥{result.remainder:,.2f}",
-        f"reconciliation ({shown}): ours ¥{result.ours_closing:,.2f}, theirs ¥{result.theirs_closing:,.2f}, "
+        f"reconciliation ({en}): ours ¥{result.ours_closing:,.2f}, theirs ¥{result.theirs_closing:,.2f}, "
         f"unexplained ¥{result.remainder:,.2f}", (path,))
 
 

@@ -11,7 +11,7 @@ from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import is_master_workbook, load_master
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
-from keyacct_xl.receivables.reconcile import reconcile
+from keyacct_xl.receivables.reconcile import reconcile, status_counts
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_reader import read_statement
 
@@ -51,8 +51,7 @@ def run(args: argparse.Namespace) -> int:
     result = reconcile(ours, theirs, options=options, lang=args.lang)
     out = args.out or args.theirs.with_name(f"reconcile_{args.theirs.stem}.xlsx")
     write_reconciliation(result, out, lang=args.lang)
-    counts = result.table["status"].value_counts().to_dict()
-    shown = ", ".join(f"{k} {counts.get(k, 0)}" for k in ("matched", "amount_mismatch", "only_ours", "only_theirs"))
+    shown = status_counts(result.table, args.lang)
     print(pick(args.lang,
                f"对账结果：{out}（{shown}；我方余额 ¥{result.ours_closing:,.2f}，"
                f"对方余额 ¥{result.theirs_closing:,.2f}，"

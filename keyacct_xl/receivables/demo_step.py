@@ -14,7 +14,7 @@ from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.demo_statement import pick_customer, write_returned_statement
 from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
-from keyacct_xl.receivables.reconcile import reconcile
+from keyacct_xl.receivables.reconcile import reconcile, status_counts
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_book import write_statements
 from keyacct_xl.receivables.statement_reader import read_statement
@@ -43,18 +43,13 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     result = reconcile(master_lines(master, customer, start=first, end=last), theirs, lang=lang)
     report = folder / f"reconcile_{customer}.xlsx"
     write_reconciliation(result, report, lang=lang)
-    counts = result.table["status"].value_counts()
     chosen = _statement_customers(table, customer)
     paths = write_statements(master, chosen, start=start, end=end, out=folder / "statements", lang=lang)
     return [
         pick(lang, f"账龄分析：{ageing_path}（余额 ¥{totals['balance']:,.2f}，超额度 {totals['over_limit']} 户）",
              f"ageing: {ageing_path} (balance ¥{totals['balance']:,.2f}, {totals['over_limit']} over limit)"),
-        pick(lang, f"对账：{report}（相符 {counts.get('matched', 0)}，金额不符 {counts.get('amount_mismatch', 0)}，"
-                   f"我方有 {counts.get('only_ours', 0)}，对方有 {counts.get('only_theirs', 0)}，"
-                   f"未解释差额 ¥{result.remainder:,.2f}）",
-             f"reconciliation: {report} (matched {counts.get('matched', 0)}, amount_mismatch "
-             f"{counts.get('amount_mismatch', 0)}, only_ours {counts.get('only_ours', 0)}, only_theirs "
-             f"{counts.get('only_theirs', 0)}, unexplained ¥{result.remainder:,.2f})"),
+        pick(lang, f"对账：{report}（{status_counts(result.table, lang)}，未解释差额 ¥{result.remainder:,.2f}）",
+             f"reconciliation: {report} ({status_counts(result.table, lang)}, unexplained ¥{result.remainder:,.2f})"),
         pick(lang, f"对账单：{len(paths)} 份，保存在 {folder / 'statements'}",
              f"statements: {len(paths)} in {folder / 'statements'}"),
     ]

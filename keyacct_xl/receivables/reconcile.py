@@ -54,6 +54,16 @@ def reconcile(ours: Statement, theirs: Statement, *, options: MatchOptions | Non
                           [*ours.problems, *theirs.problems], notes)
 
 
+STATUS_LABELS = {"matched": "相符", "amount_mismatch": "金额不符", "only_ours": "我方有", "only_theirs": "对方有"}
+
+
+def status_counts(table: pd.DataFrame, lang: Lang) -> str:
+    """``matched 21, amount_mismatch 1, …`` (en, the status keys) or ``相符 21，金额不符 1，…`` (zh)."""
+    counts = table["status"].value_counts()
+    parts = [f"{pick(lang, STATUS_LABELS[k], k)} {int(counts.get(k, 0))}" for k in STATUS_LABELS]
+    return pick(lang, "，", ", ").join(parts)
+
+
 def closing(statement: Statement) -> tuple[float, float]:
     """(computed closing = opening + readable lines, stated closing or the computed one when none is stated)."""
     computed = round((statement.opening or 0.0) + float(statement.lines["amount"].sum(skipna=True)), 2)
