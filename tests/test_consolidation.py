@@ -245,6 +245,15 @@ def test_forms_filter_names_only_consolidated_forms(master: Path, inbox: Path) -
         consolidate(inbox, master, forms=["credit_evaluation"])
 
 
+def test_quarantine_that_is_a_file_is_refused_before_any_work(master: Path, inbox: Path, tmp_path: Path) -> None:
+    (inbox / "v.xlsx").write_bytes(visit_form("张三", [{"date": "?", "customer_id": "C001"}]))
+    (tmp_path / "q").write_text("not a folder", encoding="utf-8")
+    before = master.read_bytes()
+    with pytest.raises(InputError, match="--quarantine must be a folder"):
+        consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW)
+    assert master.read_bytes() == before
+
+
 def test_master_open_in_excel_is_refused_before_any_work(master: Path, inbox: Path) -> None:
     (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))
     (master.parent / f"~${master.name}").write_bytes(b"owner")

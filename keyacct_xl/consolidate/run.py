@@ -136,6 +136,10 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     master = Path(master)
     if not dry_run:
         ensure_not_open(master)
+    if quarantine_dir is not None and quarantine_dir.exists() and not quarantine_dir.is_dir():
+        # Checked first: the master is written before rejected files are copied there.
+        raise InputError(f"{quarantine_dir}: --quarantine must be a folder, not a file",
+                         f"{quarantine_dir}：--quarantine 应为文件夹，不能是文件")
     selected = frozenset(load_form(f).id for f in (forms or ()))
     if selected - set(ROUTES):
         wrong, known = ", ".join(sorted(selected - set(ROUTES))), ", ".join(ROUTES)
