@@ -369,3 +369,22 @@ def test_bad_arguments_give_one_line_error(argv: list[str], tmp_path: Path,
     assert not (tmp_path / "master.xlsx").exists()
     with pytest.raises(InputError):
         generate_demo(customers=5)
+
+
+def test_second_run_into_the_same_folder_starts_fresh(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Saving over the first run's master kept the tables its steps had added (the consolidation ledger), so the
+    # second run found every submission already consolidated and wrote another master.
+    runs = []
+    for folder in ("same", "same", "other"):
+        assert main(["demo", "--out", str(tmp_path / folder), "--customers", "60"]) == 0
+        printed = capsys.readouterr().out.replace(str(tmp_path / folder), "OUT").splitlines()
+        runs.append(([line for line in printed if "秒" not in line], (tmp_path / folder / "master.xlsx").read_bytes()))
+    assert runs[0] == runs[1] == runs[2]
+    # A master that is not the demo's is never replaced.
+    real = tmp_path / "real"
+    real.mkdir()
+    assert main(["master", "new", str(real / "master.xlsx"), "--company", "我的公司"]) == 0
+    before = (real / "master.xlsx").read_bytes()
+    assert main(["demo", "--out", str(real), "--customers", "60", "--lang", "en"]) == 2
+    assert "is not a demo master workbook" in capsys.readouterr().err
+    assert (real / "master.xlsx").read_bytes() == before

@@ -7,9 +7,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import python_calamine as calamine
+
 from keyacct_xl.analytics.demo_step import analytics_demo
 from keyacct_xl.bridge.demo_step import bridge_demo
 from keyacct_xl.consolidate.demo_step import consolidation_demo
+from keyacct_xl.errors import InputError
 from keyacct_xl.forms.demo_step import forms_demo
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.schema import DATA_TABLES
@@ -42,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     master = generate_demo(seed=args.seed, customers=args.customers, lang=args.lang)
-    path = save_master(master, args.out / "master.xlsx", backup=False)
+    path = args.out / "master.xlsx"
+    _remove_previous_demo(path)
+    save_master(master, path, backup=False)
     print(pick(args.lang, f"客户档案总表：{path}", f"master workbook: {path}"))
     for schema in DATA_TABLES:
         print(f"  {schema.sheet(args.lang)}: {len(master.frame(schema)):,}")
@@ -52,3 +57,22 @@ def run(args: argparse.Namespace) -> int:
     print(pick(args.lang, f"完成，用时 {time.perf_counter() - started:.1f} 秒",
                f"done in {time.perf_counter() - started:.1f} s"))
     return 0
+
+
+def _remove_previous_demo(path: Path) -> None:
+    """Delete the master of an earlier demo run, so a second run starts fresh and gives the same result (saving
+    over it would keep the tables its steps added, e.g. the consolidation ledger, and every submission would
+    come back as already consolidated); refuse any other workbook found there."""
+    if not path.exists():
+        return
+    from keyacct_xl.demo.catalog import COMPANY_NAME
+
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+        rows = book.get_table_by_name("Settings").to_python()
+    except calamine.CalamineError:
+        rows = []
+    if not any(r[:2] == ["company_name", COMPANY_NAME] for r in rows):
+        raise InputError(f"{path} exists and is not a demo master workbook; give another --out folder",
+                         f"{path} 已存在且不是演示用的客户档案总表；请用 --out 指定其他文件夹")
+    path.unlink()
