@@ -35,6 +35,13 @@ def backup_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.bak{path.suffix}")
 
 
+def ensure_writable(path: Path) -> None:
+    """Raise InputError when ``path`` cannot be written: its folder is missing or Excel holds it open."""
+    if not path.parent.exists():
+        raise InputError(f"{path.parent}: folder does not exist", f"{path.parent}：文件夹不存在")
+    ensure_not_open(path)
+
+
 @contextlib.contextmanager
 def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
     """Yield a temporary file beside ``path``; on success back up the old file and rename into place.
@@ -42,9 +49,7 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
     On any failure the temporary file is removed and ``path`` is untouched.
     """
     path = Path(path)
-    if not path.parent.exists():
-        raise InputError(f"{path.parent}: folder does not exist", f"{path.parent}：文件夹不存在")
-    ensure_not_open(path)
+    ensure_writable(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     # Created like any new file (0666 less the umask), unlike mkstemp's private 0600.
     fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_RDWR | getattr(os, "O_BINARY", 0), 0o666)

@@ -254,6 +254,15 @@ def test_quarantine_that_is_a_file_is_refused_before_any_work(master: Path, inbo
     assert master.read_bytes() == before
 
 
+def test_report_in_a_missing_folder_is_refused_before_any_work(master: Path, inbox: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))
+    before = master.read_bytes()
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(tmp_path / "no" / "r.xlsx")]) == 2
+    assert "文件夹不存在" in capsys.readouterr().err
+    assert master.read_bytes() == before
+
+
 def test_master_open_in_excel_is_refused_before_any_work(master: Path, inbox: Path) -> None:
     (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))
     (master.parent / f"~${master.name}").write_bytes(b"owner")

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from keyacct_xl.consolidate.report import summary_line, write_report
 from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.fileio import ensure_writable
 from keyacct_xl.i18n import pick
 
 
@@ -36,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
         return tqdm(items, total=total, desc=pick(args.lang, "汇总", "consolidating"),
                     unit=pick(args.lang, "个文件", " files"), file=sys.stderr, disable=None)
 
+    if args.report:
+        ensure_writable(args.report)  # before the master is written, not after
     result = consolidate(args.source, args.into, quarantine_dir=args.quarantine, dry_run=args.dry_run,
                          jobs=max(1, args.jobs), forms=args.forms, strict=args.strict, progress=progress,
                          exclude=[args.report] if args.report else [])
