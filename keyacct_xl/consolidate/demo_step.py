@@ -21,6 +21,7 @@ from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.fileio import atomic_write
+from keyacct_xl.forms.demo_step import demo_reps
 from keyacct_xl.i18n import pick
 
 REPS = 4
@@ -56,8 +57,7 @@ def _plan(customers: list[str], monday: pd.Timestamp) -> list[dict]:
 def _submissions(master_path: Path, inbox: Path, seed: int) -> pd.Timestamp:
     store = load_store(master_path)
     customers = store.frame("Customers")
-    reps = customers["rep"].dropna().astype(str).value_counts()
-    reps = sorted(reps.index, key=lambda r: (-reps[r], r))[:REPS]
+    reps = demo_reps(customers, REPS)
     monday = _week(store.frame("Visits"))
     year, week, _ = monday.isocalendar()
     period, rng = f"{year}-W{week:02d}", random.Random(seed)

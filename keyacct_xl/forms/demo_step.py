@@ -19,9 +19,9 @@ def _name(*parts: str) -> str:
     return "_".join(parts) + ".xlsx"
 
 
-def demo_reps(master: Master, count: int = 2) -> list[str]:
+def demo_reps(customers: pd.DataFrame, count: int = 2) -> list[str]:
     """The ``count`` reps with the most customers (ties by name), for a deterministic demo."""
-    counts = master.customers["rep"].dropna().astype(str).value_counts()
+    counts = customers["rep"].dropna().astype(str).value_counts()
     return sorted(counts.index, key=lambda rep: (-counts[rep], rep))[:count]
 
 
@@ -44,7 +44,7 @@ def forms_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> li
     year, week, _ = last.isocalendar()
     week_text, month_text = f"{year}-W{week:02d}", f"{last.year}-{last.month:02d}"
     lines = [pick(args.lang, f"空白表单：{len(specs)} 份 → {blank}", f"blank forms: {len(specs)} → {blank}")]
-    for rep in demo_reps(master):
+    for rep in demo_reps(master.customers):
         folder = out_dir / "forms" / rep
         folder.mkdir(parents=True, exist_ok=True)
         customer = _top_customer(master, rep)
