@@ -299,3 +299,32 @@ def test_any_text_round_trips(tmp_path: Path, notes: list[str]) -> None:
     expected = [n if n != "" else None for n in notes]
     got = loaded.set_index("customer_id").reindex(master.customers["customer_id"])["name"].tolist()
     assert got == expected
+
+
+def test_user_cells_beside_and_below_a_table_survive_a_save(tmp_path: Path) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["客户档案"]
+    sheet["AF2"], sheet["A40"], sheet["AE1"] = "核对人：王伟", "=SUM(1,2)", "备注列外"
+    book.save(path)
+    master = load_master(path)
+    master.customers = pd.concat([master.customers, master.customers.assign(
+        customer_id=["C004", "C005", "C006"])], ignore_index=True)
+    save_master(master, tables=["Customers"])
+    sheet = openpyxl.load_workbook(path)["客户档案"]
+    assert (sheet["AF2"].value, sheet["A40"].value, sheet["AE1"].value) == ("核对人：王伟", "=SUM(1,2)", "备注列外")
+    assert sheet.tables["Customers"].ref == "A1:AC7"
+    assert load_master(path).customers["customer_id"].tolist() == ["C001", "C002", "C003", "C004", "C005", "C006"]
+
+
+def test_a_table_never_grows_over_a_users_cell(tmp_path: Path) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["客户档案"]["B6"] = "不要覆盖我"
+    book.save(path)
+    before = path.read_bytes()
+    master = load_master(path)
+    master.customers = pd.concat([master.customers] * 3, ignore_index=True)
+    with pytest.raises(InputError, match="B6"):
+        save_master(master, tables=["Customers"])
+    assert path.read_bytes() == before

@@ -150,8 +150,8 @@ def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[Table
             replacements[loc.table_part] = update_table(table_xml, ref, [c.header for c in columns])
             sheet_xml = replacements.get(loc.sheet_part) or archive.read(loc.sheet_part)
             replacements[loc.sheet_part] = (
-                lambda out, xml=sheet_xml, cols=columns, row=header_row, col=first_col:
-                splice_sheet(xml, out, cols, row, col))
+                lambda out, xml=sheet_xml, cols=columns, row=header_row, col=first_col, loc=loc:
+                splice_sheet(xml, out, cols, row, col, old_ref=loc.ref, sheet_name=loc.sheet))
         drop = frozenset()
         if _CALC_CHAIN in archive.namelist():
             # Rewritten sheets no longer match the old calculation chain; Excel rebuilds it when absent.

@@ -15,14 +15,17 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import ColumnKind
-from keyacct_xl.xlsx.ooxml import column_letter, escape_text, range_ref
+from keyacct_xl.xlsx.ooxml import column_index, column_letter, escape_text, parse_range, range_ref
 
 CHUNK_ROWS = 20_000
 _EPOCH_NS = pd.Timestamp("1899-12-30").value
 _DAY_NS = 86_400 * 10**9
 _ROW_START = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>.*?</c>)', re.DOTALL)
+_DIMENSION_REF = re.compile(rb'<dimension\b[^>]*?\bref="([^"]+)"')
 _NEEDS_ESCAPE = re.compile(r"[&<>_\x00-\x1f\ufffe\uffff]")
 
 NUMERIC_KINDS = {"int", "number", "money", "percent"}
@@ -86,27 +89,66 @@ def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, st
     return out
 
 
-def write_rows(out: IO[bytes], columns: Sequence[CellColumn], header_row: int, first_col: int) -> int:
-    """Stream the header row and every data row; return the last row number written."""
+Extras = dict[int, list[tuple[int, str]]]  # row -> [(column, cell XML)] of the user's cells around a table
+
+
+def _row(r: str, cells: Sequence[str], extras: Extras, first_col: int) -> str:
+    """One row element; the user's cells beside the table are merged in column order."""
+    beside = extras.get(int(r))
+    if not beside:
+        return f'<row r="{r}">{"".join(cells)}</row>'
+    ours = [(first_col + i, cell) for i, cell in enumerate(cells) if cell]
+    return f'<row r="{r}">{"".join(cell for _, cell in sorted(ours + beside))}</row>'
+
+
+def write_rows(out: IO[bytes], columns: Sequence[CellColumn], header_row: int, first_col: int,
+               extras: Extras | None = None) -> int:
+    """Stream the header row, every data row and the user's cells around them; return the table's last row."""
+    extras = extras or {}
     letters = [column_letter(first_col + i) for i in range(len(columns))]
-    header_cells = "".join(
-        f'<c r="{letter}{header_row}" t="inlineStr"><is><t>{escape_text(c.header)}</t></is></c>'
-        for letter, c in zip(letters, columns))
-    out.write(f'<row r="{header_row}">{header_cells}</row>'.encode())
+    header_cells = [f'<c r="{letter}{header_row}" t="inlineStr"><is><t>{escape_text(c.header)}</t></is></c>'
+                    for letter, c in zip(letters, columns)]
+    out.write(_row(str(header_row), header_cells, extras, first_col).encode())
     count = len(columns[0].values) if columns else 0
     for start in range(0, count, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, count)
         rows = [str(header_row + 1 + i) for i in range(start, stop)]
         rendered = [_render_column(c, letter, rows, start, stop) for c, letter in zip(columns, letters)]
-        out.write("".join(f'<row r="{r}">{"".join(cells)}</row>'
-                          for r, *cells in zip(rows, *rendered)).encode())
-    return header_row + count
+        out.write("".join(_row(r, cells, extras, first_col) for r, *cells in zip(rows, *rendered)).encode())
+    last = header_row + count
+    below = sorted(r for r in extras if r > last)
+    out.write("".join(_row(str(r), [], extras, first_col) for r in below).encode())
+    return last
+
+
+def _cells_around(body: bytes, header_row: int, old: tuple[int, int, int, int]) -> Extras:
+    """The user's cells in rows from the header down that lie outside the table's previous range."""
+    _, first_col, last_row, last_col = old
+    extras: Extras = {}
+    for m in _CELL.finditer(body):
+        row, col = int(m[2]), column_index(m[1].decode())
+        if row >= header_row and (row > last_row or not first_col <= col <= last_col):
+            extras.setdefault(row, []).append((col, m[0].decode()))
+    return extras
+
+
+def _check_room(extras: Extras, header_row: int, first_col: int, last_row: int, last_col: int,
+                sheet_name: str) -> None:
+    for row, cells in extras.items():
+        for col, _ in cells:
+            if header_row <= row <= last_row and first_col <= col <= last_col:
+                ref = f"{column_letter(col)}{row}"
+                raise InputError(
+                    f"sheet {sheet_name}: the table would grow over cell {ref}; move that cell and save again",
+                    f"工作表 {sheet_name}：表格扩展后会覆盖单元格 {ref}，请先移走该单元格再保存")
 
 
 def splice_sheet(sheet_xml: bytes, out: IO[bytes], columns: Sequence[CellColumn],
-                 header_row: int, first_col: int) -> int:
-    """Write ``sheet_xml`` with its cell data replaced by the table; rows above the header are kept.
+                 header_row: int, first_col: int, *, old_ref: str | None = None, sheet_name: str = "") -> int:
+    """Write ``sheet_xml`` with the table's cells replaced; the user's cells around the table are kept.
 
+    ``old_ref`` is the table's range before the write: cells outside it (notes beside or below the table,
+    rows above the header) keep their place; a table that would grow over one of them is refused.
     Returns the table's last row (at least one row below the header: Excel tables need a body row).
     """
     open_at = sheet_xml.find(b"<sheetData")
@@ -125,9 +167,27 @@ def splice_sheet(sheet_xml: bytes, out: IO[bytes], columns: Sequence[CellColumn]
             break
     last_col = first_col + max(len(columns), 1) - 1
     last_row = max(header_row + 1, header_row + (len(columns[0].values) if columns else 0))
-    dimension = f'<dimension ref="{range_ref(1, 1, last_row, last_col)}"/>'.encode()
+    extras: Extras = {}
+    if old_ref and _beyond(sheet_xml[:open_at], parse_range(old_ref)):
+        extras = _cells_around(sheet_xml[kept_end:body_end], header_row, parse_range(old_ref))
+        _check_room(extras, header_row, first_col, last_row, last_col, sheet_name)
+    used_row = max([last_row, *extras])
+    used_col = max([last_col, *(c for cells in extras.values() for c, _ in cells)])
+    dimension = f'<dimension ref="{range_ref(1, 1, used_row, used_col)}"/>'.encode()
     prefix = _DIMENSION.sub(dimension, sheet_xml[:open_at], count=1)
     out.write(prefix + b"<sheetData>" + sheet_xml[body_start:kept_end])
-    write_rows(out, columns, header_row, first_col)
+    write_rows(out, columns, header_row, first_col, extras)
     out.write(b"</sheetData>" + sheet_xml[close_end:])
     return last_row
+
+
+def _beyond(head: bytes, old: tuple[int, int, int, int]) -> bool:
+    """Whether the sheet's used range reaches past the table (a missing dimension counts as yes)."""
+    m = _DIMENSION_REF.search(head)
+    if not m:
+        return True
+    try:
+        _, first, last_row, last_col = parse_range(m[1].decode())
+    except ValueError:
+        return True
+    return first < old[1] or last_row > old[2] or last_col > old[3]
