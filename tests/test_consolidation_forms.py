@@ -199,6 +199,38 @@ def test_retyped_form_without_meta_is_accepted_with_a_warning(master: Path, inbo
                                                                                ["C002", "看新厂房", 5]]
 
 
+def test_retyped_lines_below_a_blank_row_are_reported_not_dropped_unseen(master: Path, inbox: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["业务员", "张三", "期间", "2026-W48"])
+    sheet.append(["回访日期", "客户编号", "客户名称", "拜访对象", "方式", "回访记录", "客户评价"])
+    sheet.append(["2026-11-23", "C001", "华强", "刘总", "电话", "确认订单", "良好"])
+    sheet.append([])
+    sheet.append(["2026-11-24", "C002", "永利", "", "面谈", "看新厂房", "一般"])
+    book.save(inbox / "有空行.xlsx")
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.rows_added == 1
+    [note] = [i for i in outcome.issues if "空行" in i.zh]
+    assert note.severity == "warning" and note.zh.startswith("空行 4 以下的 1 行未读取（第一行：第 5 行）")
+
+
+def test_retyped_quotation_reads_the_signature_below_the_table(master: Path, inbox: Path) -> None:
+    # As LibreOffice saves a form to legacy .xls: computed amounts of blank lines become 0, the totals row and
+    # the signature section follow the table.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["报价单号", "Q9", "报价日期", "2026-11-20", "客户编号", "C002"])
+    sheet.append(["产品名称", "数量", "单价", "金额"])
+    sheet.append(["齿轮油", 2, 100, 200])
+    sheet.append([None, None, None, 0])
+    sheet.append([None, None, "合计", 200])
+    sheet.append(["业务员", "张三", "报价人签字", "张三"])
+    book.save(inbox / "报价.xlsx")
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.form_id, outcome.rows_added) == ("accepted", "quotation", 1)
+    assert outcome.header["quoted_by"] == "张三" and outcome.errors == []
+
+
 def test_workbook_that_is_no_form_is_rejected(master: Path, inbox: Path) -> None:
     book = openpyxl.Workbook()
     book.active.append(["产品", "库存"])

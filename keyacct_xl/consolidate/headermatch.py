@@ -65,25 +65,39 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
                         "不是表单：没有 _meta 工作表，也没有与任何表单表头相符的工作表")
     share, form_id, sheet, header_row, columns, rows = best
     spec = specs[form_id]
-    lines = []
-    for r in range(header_row + 1, len(rows)):
-        values = rows[r]
-        if all(c >= len(values) or values[c] in ("", None) for c in columns.values()):
-            break
-        lines.append((r + 1, values))
-    header = _header_fields(rows[:header_row], spec, sheet)
-    warning = (f"no _meta sheet: recognized by its headers as {form_id} ({share:.0%} of the columns)",
-               f"没有 _meta 工作表：按表头识别为 {form_id}（{share:.0%} 的列相符）")
-    return Extracted(form_id, 0, {}, header, {spec.tables[0].id: TableRows(sheet, columns, lines)}, [warning])
+
+    # Computed columns do not make a line: a legacy .xls keeps 0 where the form showed "" (as _check_table).
+    computed = {f.key for f in spec.tables[0].fields if f.formula}
+    entered = [c for key, c in columns.items() if key not in computed]
+
+    def filled(r: int) -> int:
+        return sum(c < len(rows[r]) and rows[r][c] not in ("", None) for c in entered)
+
+    end = next((r for r in range(header_row + 1, len(rows)) if not filled(r)), len(rows))
+    lines = [(r + 1, rows[r]) for r in range(header_row + 1, end)]
+    header = _header_fields(rows, spec, sheet, skip=range(header_row, end))  # above and below the table
+    warnings = [(f"no _meta sheet: recognized by its headers as {form_id} ({share:.0%} of the columns)",
+                 f"没有 _meta 工作表：按表头识别为 {form_id}（{share:.0%} 的列相符）")]
+    # The lines end at the first blank row; rows below that look like lines (not a notes or totals row) are
+    # reported rather than dropped unseen.
+    below = [r + 1 for r in range(end, len(rows)) if filled(r) >= MIN_COLUMNS]
+    if below:
+        warnings.append((f"{len(below)} filled row(s) below the blank row {end + 1} were not read (first: row "
+                         f"{below[0]}); remove the blank row to have them read",
+                         f"空行 {end + 1} 以下的 {len(below)} 行未读取（第一行：第 {below[0]} 行）；删除空行后可读取"))
+    return Extracted(form_id, 0, {}, header, {spec.tables[0].id: TableRows(sheet, columns, lines)}, warnings)
 
 
-def _header_fields(rows: list[list[object]], spec: FormSpec, sheet: str) -> dict[str, CellValue]:
+def _header_fields(rows: list[list[object]], spec: FormSpec, sheet: str, *, skip: range) -> dict[str, CellValue]:
+    """Header fields by their labels anywhere on the sheet but in the ``skip`` rows (the table's)."""
     fields = [TITLE_FIELD_SPECS[k] for k in spec.title_fields] + list(spec.header_fields)
     labels = {n for f in fields for n in _names(f)}
     found: dict[str, CellValue] = {}
     for f in fields:
         variants = _names(f)
         for r, row in enumerate(rows):
+            if r in skip:
+                continue
             for c, value in enumerate(row):
                 if isinstance(value, str) and normalize_header(value) in variants and f.key not in found:
                     found[f.key] = _value_right_of(row, r, c, sheet, labels)
