@@ -328,3 +328,30 @@ def test_a_table_never_grows_over_a_users_cell(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="B6"):
         save_master(master, tables=["Customers"])
     assert path.read_bytes() == before
+
+
+def test_blank_key_value_is_named_by_its_cell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["销售明细"]["H3"] = None  # the second line's amount
+    book.save(path)
+    err = _one_line_error(["master", "check", str(path), "--lang", "en"], capsys)
+    assert "sheet 销售明细, cell H3" in err and "required" in err
+
+
+def test_export_keeps_the_users_sheets(tmp_path: Path) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    _user_edits(path)
+    out = tmp_path / "export.xlsx"
+    assert main(["master", "export", str(path), "--out", str(out), "--without-sensitive"]) == 0
+    assert openpyxl.load_workbook(out)["我的分析"]["A2"].value == "=SUM(1,2)"
+
+
+def test_unknown_table_and_odd_settings(tmp_path: Path) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    master = load_master(path)
+    with pytest.raises(InputError, match="unknown table"):
+        save_master(master, tables=["transactions"])
+    master.settings["company_name"] = "NaN"
+    save_master(master, tables=["Settings"])
+    assert load_master(path).settings["company_name"] == "NaN"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +30,22 @@ REQUIRED_COLUMNS = {
     "GradeHistory": ("year", "customer_id"),
     "Settings": ("setting", "value"),
 }
+
+
+# Values every row of these tables needs: a sales line without date, customer or amount cannot be booked.
+NOT_BLANK = {
+    "Customers": ("customer_id",),
+    "Transactions": ("date", "customer_id", "amount"),
+    "Payments": ("date", "customer_id", "amount"),
+    "Visits": ("date", "customer_id"),
+}
+
+
+def _refuse_blanks(values: pd.Series, locate: Callable[[int], str]) -> None:
+    blank = values.isna().to_numpy().nonzero()[0]
+    if len(blank):
+        where = locate(int(blank[0]))
+        raise InputError(f"{where}: a value is required here", f"{where}：此处必须填写")
 
 
 def is_master_workbook(path: Path) -> bool:
@@ -105,6 +122,8 @@ def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
             return f"{path.name}: sheet {table.sheet}, cell {letter}{first_row + 1 + kept[i]} ({header})"
 
         data[label] = convert(values, kind, locate)
+        if label in NOT_BLANK.get(schema.name, ()):
+            _refuse_blanks(data[label], locate)
         header_text[label] = str(header)
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
     for col in schema.columns:

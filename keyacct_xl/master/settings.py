@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -50,7 +51,7 @@ def typed_value(raw: object) -> object:
             number = float(text.replace(",", "")) if "," not in text else None
         except ValueError:
             return text
-        if number is None:
+        if number is None or not math.isfinite(number):  # "nan", "inf" are words here, not numbers
             return text
         return int(number) if number.is_integer() else number
     return raw

@@ -79,6 +79,10 @@ def save_master(master: Master, path: str | Path | None = None, *, tables: Itera
     target = Path(path or master.path or "")
     if not target.name:
         raise InputError("no path to save the master to", "未指定客户档案总表的保存路径")
+    unknown = sorted(set(tables or ()) - set(TABLES_BY_NAME))
+    if unknown:
+        raise InputError(f"unknown table(s) {', '.join(unknown)}; the master's tables are {', '.join(TABLES_BY_NAME)}",
+                         f"未知的表格 {', '.join(unknown)}；总表的表格为 {', '.join(TABLES_BY_NAME)}")
     chosen = [TABLES_BY_NAME[n] for n in tables] if tables is not None else list(ALL_TABLES)
     frames = {s: settings_frame(master) if s is SETTINGS else master.frame(s) for s in chosen}
     company = str(master.settings.get("company_name", ""))
