@@ -237,3 +237,10 @@ def test_libreoffice_prints_prefilled_forms(tmp_path: Path, libreoffice: Callabl
             paths.append(path)
     for pdf in libreoffice(paths, "pdf"):
         assert pdf.read_bytes().startswith(b"%PDF"), pdf.name
+
+
+def test_a_form_that_cannot_be_filled_stops_before_any_file_is_written(tmp_path: Path) -> None:
+    master_path = save_master(small_master(), tmp_path / "master.xlsx")
+    out = tmp_path / "forms"
+    assert main(["forms", "generate", "--all", "--master", str(master_path), "--rep", "张三", "--out", str(out)]) == 2
+    assert not out.exists() or not any(out.iterdir())

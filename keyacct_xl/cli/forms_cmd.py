@@ -83,8 +83,9 @@ def run_generate(args: argparse.Namespace) -> int:
         company = str(master.settings.get("company_name", "")) if master else ""
     stamp = dt.datetime.now().replace(microsecond=0) if args.stamp_time else None
     args.out.mkdir(parents=True, exist_ok=True)
-    for spec in specs:
-        data = _form_data(spec, master, args, stamp)
+    # Every form's data first: a form that cannot be filled stops the run before any file is written.
+    filled = [(spec, _form_data(spec, master, args, stamp)) for spec in specs]
+    for spec, data in filled:
         name = output_name(spec.id, rep=args.rep, customer=args.customer, period=args.period)
         path = write_form(args.out / name, spec, lang=form_lang, company=company, data=data, password=args.password)
         print(pick(args.lang, f"已生成：{path}", f"written: {path}"))
