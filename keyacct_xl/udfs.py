@@ -125,40 +125,45 @@ def _transactions(table: object) -> pd.DataFrame:
     return cells.table(table, TRANSACTIONS, required=("date", "customer_id", "amount"), what="Transactions")
 
 
-def _rfm_options(as_of: object, monetary: object) -> tuple[pd.Timestamp | None, str]:
-    return _optional_date(as_of, "as_of"), cells.text(cells.single(monetary, "monetary"), "monetary") or "total"
+def _rfm_options(as_of: object, monetary: object, period_months: object) -> dict[str, object]:
+    """rfm()'s options from cells; pass Settings' rfm_period_months to match the ribbon's RFM refresh."""
+    period = cells.integer(cells.single(period_months, "period_months"), "period_months", minimum=0)
+    return {"as_of": _optional_date(as_of, "as_of"), "period_months": period or None,  # 0 means all, as in Settings
+            "monetary": cells.text(cells.single(monetary, "monetary"), "monetary") or "total"}
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("table", doc="销售明细表（含表头），如 Transactions[#All] / transactions with header", **_VEC)
 @xw.arg("as_of", doc="可选：统计截止日 / optional as-of date", **_VEC)
 @xw.arg("monetary", doc="可选：total 合计 或 average 单均 / total or average", **_VEC)
+@xw.arg("period_months", doc="可选：只算最近 N 个月（如 参数设置 的 rfm_period_months）/ optional: last N months only",
+        **_VEC)
 @cells.excel_safe
-def RFM_BREAKS(table, as_of=None, monetary=None):
+def RFM_BREAKS(table, as_of=None, monetary=None, period_months=None):
     """RFM 五分位分段点（3 行 R/F/M × 4 列）。Quintile breakpoints for RFM_SCORE: rows R, F, M."""
 
     def compute() -> list[list[float]]:
-        when, how = _rfm_options(as_of, monetary)
-        result = rfm(_transactions(table), as_of=when, monetary=how)
+        result = rfm(_transactions(table), **_rfm_options(as_of, monetary, period_months))
         return [rfm_breaks(result[c].to_numpy(dtype="float64")).tolist()
                 for c in ("recency_days", "frequency", "monetary")]
 
-    return cache.get_or_compute("RFM_BREAKS", (table, as_of, monetary), compute)
+    return cache.get_or_compute("RFM_BREAKS", (table, as_of, monetary, period_months), compute)
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("table", doc="销售明细表（含表头），如 Transactions[#All] / transactions with header", **_VEC)
 @xw.arg("as_of", doc="可选：统计截止日 / optional as-of date", **_VEC)
 @xw.arg("monetary", doc="可选：total 合计 或 average 单均 / total or average", **_VEC)
+@xw.arg("period_months", doc="可选：只算最近 N 个月（如 参数设置 的 rfm_period_months）/ optional: last N months only",
+        **_VEC)
 @cells.excel_safe
-def RFM_TABLE(table, as_of=None, monetary=None):
+def RFM_TABLE(table, as_of=None, monetary=None, period_months=None):
     """每个客户的 RFM 值、评分与分类（动态数组）。Per customer RFM values, scores and class (spills)."""
 
     def compute() -> list[list[object]]:
-        when, how = _rfm_options(as_of, monetary)
-        return cells.frame_grid(rfm(_transactions(table), as_of=when, monetary=how))
+        return cells.frame_grid(rfm(_transactions(table), **_rfm_options(as_of, monetary, period_months)))
 
-    return cache.get_or_compute("RFM_TABLE", (table, as_of, monetary), compute)
+    return cache.get_or_compute("RFM_TABLE", (table, as_of, monetary, period_months), compute)
 
 
 def _thresholds(value: object) -> tuple[float, float]:

@@ -219,6 +219,15 @@ def test_rfm_table_spills_with_header_and_hand_computed_values(excel) -> None:
     assert by_id["C003"]["last_purchase"].date() == dt.date(2026, 3, 25)
 
 
+def test_rfm_table_period_months_as_in_settings(excel) -> None:
+    """The ribbon's RFM refresh counts Settings' rfm_period_months; the cell can pass the same value (0 = all)."""
+    last_month = excel.call("RFM_TABLE", _transactions(), ComTime(2026, 3, 31), MISSING, 1.0)
+    assert sorted(r[0] for r in last_month[1:]) == ["C002", "C003"]  # C001 last bought on 2026-02-09
+    everything = excel.call("RFM_TABLE", _transactions(), ComTime(2026, 3, 31), MISSING, 0.0)
+    assert sorted(r[0] for r in everything[1:]) == ["C001", "C002", "C003"]
+    assert excel.call("RFM_TABLE", _transactions(), MISSING, MISSING, 1.5)[0][0].startswith("#VALUE! period_months")
+
+
 def test_rfm_score_agrees_with_rfm_table_codes(excel) -> None:
     header, *rows = excel.call("RFM_TABLE", _transactions(), ComTime(2026, 3, 31), MISSING)
     col = {h: i for i, h in enumerate(header)}
