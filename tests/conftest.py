@@ -44,3 +44,11 @@ def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path 
         return produced if isinstance(path, list) else produced[0]
 
     return convert
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    """An empty folder that submitted forms are dropped into, as a manager's inbox."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    return folder

@@ -44,13 +44,6 @@ def master(tmp_path: Path) -> Path:
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
-@pytest.fixture
-def inbox(tmp_path: Path) -> Path:
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    return folder
-
-
 def visit_form(rep: str, rows: list[dict], period: str = "2026-W48") -> bytes:
     return fill_form(blank_form("visit_record"), header={"rep": rep, "period": period}, rows={"visits": rows})
 

@@ -34,13 +34,6 @@ def master(tmp_path: Path) -> Path:
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
-@pytest.fixture
-def inbox(tmp_path: Path) -> Path:
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    return folder
-
-
 def card(rep: str, header: dict, contacts: list[dict] | None = None) -> bytes:
     return fill_form(blank_form("customer_card"), header={"rep": rep, "fill_date": "2026-11-20", **header},
                      rows={"contacts": contacts or []})
