@@ -125,6 +125,21 @@ def _transactions(table: object) -> pd.DataFrame:
     return cells.table(table, TRANSACTIONS, required=("date", "customer_id", "amount"), what="Transactions")
 
 
+_RFM_TABLE_ARGS = (
+    ("table", "销售明细表（含表头），如 Transactions[#All] / transactions with header"),
+    ("as_of", "可选：统计截止日 / optional as-of date"),
+    ("monetary", "可选：total 合计 或 average 单均 / total or average"),
+    ("period_months", "可选：只算最近 N 个月（如 参数设置 的 rfm_period_months）/ optional: last N months only"),
+)
+
+
+def _rfm_table_args(func):
+    """The arguments RFM_BREAKS and RFM_TABLE share, with their function-wizard help."""
+    for name, doc in _RFM_TABLE_ARGS:
+        func = xw.arg(name, doc=doc, **_VEC)(func)
+    return func
+
+
 def _rfm_options(as_of: object, monetary: object, period_months: object) -> dict[str, object]:
     """rfm()'s options from cells; pass Settings' rfm_period_months to match the ribbon's RFM refresh."""
     period = cells.integer(cells.single(period_months, "period_months"), "period_months", minimum=0)
@@ -133,11 +148,7 @@ def _rfm_options(as_of: object, monetary: object, period_months: object) -> dict
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("table", doc="销售明细表（含表头），如 Transactions[#All] / transactions with header", **_VEC)
-@xw.arg("as_of", doc="可选：统计截止日 / optional as-of date", **_VEC)
-@xw.arg("monetary", doc="可选：total 合计 或 average 单均 / total or average", **_VEC)
-@xw.arg("period_months", doc="可选：只算最近 N 个月（如 参数设置 的 rfm_period_months）/ optional: last N months only",
-        **_VEC)
+@_rfm_table_args
 @cells.excel_safe
 def RFM_BREAKS(table, as_of=None, monetary=None, period_months=None):
     """RFM 五分位分段点（3 行 R/F/M × 4 列）。Quintile breakpoints for RFM_SCORE: rows R, F, M."""
@@ -151,11 +162,7 @@ def RFM_BREAKS(table, as_of=None, monetary=None, period_months=None):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("table", doc="销售明细表（含表头），如 Transactions[#All] / transactions with header", **_VEC)
-@xw.arg("as_of", doc="可选：统计截止日 / optional as-of date", **_VEC)
-@xw.arg("monetary", doc="可选：total 合计 或 average 单均 / total or average", **_VEC)
-@xw.arg("period_months", doc="可选：只算最近 N 个月（如 参数设置 的 rfm_period_months）/ optional: last N months only",
-        **_VEC)
+@_rfm_table_args
 @cells.excel_safe
 def RFM_TABLE(table, as_of=None, monetary=None, period_months=None):
     """每个客户的 RFM 值、评分与分类（动态数组）。Per customer RFM values, scores and class (spills)."""
