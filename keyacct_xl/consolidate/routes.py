@@ -1,13 +1,42 @@
-"""Which master tables each consolidated form feeds, and what identifies one submission of it.
+"""Which master tables each consolidated form feeds, what identifies one submission, and what identifies a row.
 
 A form's table sections become rows of a master table; header-driven forms (customer card, quotation) also
 give one row per file from their header fields. Row-only forms are identified by (rep, form, period);
 header-driven ones by their key field (the customer id, the quote number) instead of the period.
+
+Each master table a form feeds has a natural row key (``ROW_KEYS``): the columns that say "this is the same
+visit / plan line / contact" whatever file it came in. Several files add up; a row that comes again with the
+same key updates that row instead of adding a copy. A form field that fills a key column refuses its line when
+it cannot be read; any other unreadable optional cell only blanks that field.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RowKey:
+    """The columns identifying a row of one master table; ``fallbacks`` stand in for a blank key column."""
+
+    columns: tuple[str, ...]
+    fallbacks: dict[str, str] = field(default_factory=dict)  # key column -> column used when it is blank
+    alternative: tuple[str, ...] = ()  # a stronger identity used first when all its columns are filled
+
+    def all_columns(self) -> frozenset[str]:
+        """Every column that takes part in the key (fallbacks and the alternative included)."""
+        return frozenset((*self.columns, *self.fallbacks.values(), *self.alternative))
+
+
+ROW_KEYS: dict[str, RowKey] = {
+    "Visits": RowKey(("rep", "customer_id", "date", "method")),
+    "WeeklyPlans": RowKey(("rep", "period", "date", "customer_id"), {"customer_id": "activity"}),
+    "Competitors": RowKey(("rep", "period", "city", "category", "competitor", "product")),
+    "Contacts": RowKey(("customer_id", "name", "phone"), alternative=("contact_id",)),
+    "Quotations": RowKey(("quote_no",)),
+    "QuotationLines": RowKey(("quote_no", "product_code", "product", "spec")),
+    "Customers": RowKey(("customer_id",)),
+}
 
 
 @dataclass(frozen=True)
