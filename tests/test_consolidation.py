@@ -79,12 +79,12 @@ def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox:
     assert "不在可选值中" in errors[("J13", "客户评价", "还行")]
     # The master's other tables are untouched and still load.
     assert load_master(master).transactions["amount"].tolist() == [18_500.0, 3_200.0]
-    assert summary_line(result, "en") == "1 files: partial 1; 3 rows added, 0 conflicts"
+    assert summary_line(result, "en") == "1 files: partial 1; 3 rows added, 0 updated, 0 conflicts"
 
 
 def test_summary_of_an_empty_folder(master: Path, inbox: Path) -> None:
     result = consolidate(inbox, master, dry_run=True, now=NOW)
-    assert summary_line(result, "zh") == "共 0 个文件；新增 0 行，冲突 0 项（试运行，未写入）"
+    assert summary_line(result, "zh") == "共 0 个文件；新增 0 行，更新 0 行，冲突 0 项（试运行，未写入）"
 
 
 def test_second_run_and_renamed_copy_add_nothing(master: Path, inbox: Path) -> None:
@@ -101,30 +101,12 @@ def test_second_run_and_renamed_copy_add_nothing(master: Path, inbox: Path) -> N
     assert len(load_store(master).frame("Visits")) == 3
 
 
-def test_resubmission_supersedes_and_keeps_history(master: Path, inbox: Path) -> None:
-    (inbox / "v1.xlsx").write_bytes(visit_form("张三", VISITS))
-    consolidate(inbox, master, now=NOW)
-    (inbox / "v1.xlsx").unlink()
-    (inbox / "v2.xlsx").write_bytes(visit_form("张三", [
-        VISITS[0], {"date": "2026-11-28", "customer_id": "C002", "content": "补充拜访"}]))
-    result = consolidate(inbox, master, now="2026-11-24 09:00:00")
-    assert result.outcomes[0].superseded == "v1.xlsx"
-    store = load_store(master)
-    assert store.frame("Visits")["source_file"].tolist() == ["v2.xlsx", "v2.xlsx"]
-    history = store.frame("SubmissionHistory")
-    assert history["source_file"].tolist() == ["v1.xlsx"] * 3
-    assert '"content":"谈年度返利"' in history["data"].iloc[0]
-    ledger = store.frame("IngestionLedger").set_index("file_name")
-    assert ledger.loc["v1.xlsx", "status"] == "superseded"
-    assert ledger.loc["v1.xlsx", "superseded_by"] == ledger.loc["v2.xlsx", "file_sha256"]
-
-
 def test_forms_without_a_period_do_not_supersede_each_other(master: Path, inbox: Path) -> None:
     # The period identifies a resubmission; two files that leave it blank are two submissions, both kept.
     (inbox / "a.xlsx").write_bytes(visit_form("张三", [VISITS[0]], period=""))
     (inbox / "b.xlsx").write_bytes(visit_form("张三", [VISITS[1]], period=""))
     result = consolidate(inbox, master, now=NOW)
-    assert [(o.status, o.superseded) for o in result.outcomes] == [("accepted", ""), ("accepted", "")]
+    assert [(o.status, o.corrects) for o in result.outcomes] == [("accepted", ""), ("accepted", "")]
     (inbox / "c.xlsx").write_bytes(visit_form("张三", [VISITS[2]], period=""))
     consolidate(inbox, master, now="2026-11-24 09:00:00")
     assert load_store(master).frame("Visits")["source_file"].tolist() == ["a.xlsx", "b.xlsx", "c.xlsx"]
@@ -190,7 +172,7 @@ def test_dry_run_writes_only_the_report(master: Path, inbox: Path, tmp_path: Pat
                  "--quarantine", str(tmp_path / "q"), "--lang", "en"]) == 0
     assert master.read_bytes() == before and not (tmp_path / "q").exists()
     book = openpyxl.load_workbook(report)
-    assert book.sheetnames == ["Summary", "Files", "Errors", "Conflicts"]
+    assert book.sheetnames == ["Summary", "Files", "Errors", "Changes", "Conflicts"]
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert (summary["Dry run"], summary["accepted"], summary["Rows added"]) == ("yes", 1, 3)
 

@@ -21,7 +21,7 @@ def _run(folder: Path) -> tuple[list[str], Path]:
 
 def test_demo_week_shows_every_outcome_and_is_reproducible(tmp_path: Path) -> None:
     lines, master = _run(tmp_path / "a")
-    assert "已接收 10，部分接收 1，拒收 4，重复提交 1，已被替代 1" in lines[0]
+    assert "已接收 11，部分接收 1，待审核 1，拒收 4，重复提交 1；新增 52 行，更新 1 行" in lines[0]
     book = openpyxl.load_workbook(tmp_path / "a" / "consolidation_report.xlsx")
     errors = list(book["错误"].iter_rows(min_row=2, values_only=True))
     assert any(row[4] == "11月31日" for row in errors)

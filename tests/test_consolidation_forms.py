@@ -93,19 +93,6 @@ def test_probable_duplicate_customer_is_not_created(master: Path, inbox: Path, t
 NEW_CARD = {"customer_id": "C100", "name": "中山美佳日用品有限公司", "city": "中山"}
 
 
-def test_resubmitted_card_replaces_the_customer_it_created(master: Path, inbox: Path) -> None:
-    (inbox / "v1.xlsx").write_bytes(card("张三", NEW_CARD, [{"name": "陈经理", "title": "采购经理"}]))
-    consolidate(inbox, master, now=NOW)
-    (inbox / "v1.xlsx").unlink()
-    (inbox / "v2.xlsx").write_bytes(card("张三", {**NEW_CARD, "city": "江门"}, [{"name": "陈总", "title": "总经理"}]))
-    [outcome] = consolidate(inbox, master, now="2026-11-24 09:00:00").outcomes
-    assert (outcome.status, outcome.superseded) == ("accepted", "v1.xlsx")  # not a duplicate of its own first card
-    store = load_store(master)
-    new = store.frame("Customers").set_index("customer_id").loc["C100"]
-    assert (new["city"], new["source_file"]) == ("江门", "v2.xlsx")
-    assert store.frame("Contacts")["name"].tolist() == ["陈总"]
-
-
 def test_refused_resubmitted_card_leaves_the_earlier_card_in_place(master: Path, inbox: Path) -> None:
     (inbox / "v1.xlsx").write_bytes(card("张三", NEW_CARD, [{"name": "陈经理", "title": "采购经理"}]))
     consolidate(inbox, master, now=NOW)
@@ -113,7 +100,7 @@ def test_refused_resubmitted_card_leaves_the_earlier_card_in_place(master: Path,
     # The corrected card now gives C001's phone: a probable duplicate, refused. C100 and its contact stay.
     (inbox / "v2.xlsx").write_bytes(card("张三", {**NEW_CARD, "phone": "020-83331234"}))
     [outcome] = consolidate(inbox, master, now="2026-11-24 09:00:00").outcomes
-    assert (outcome.status, outcome.code, outcome.superseded) == ("rejected", "duplicate_customer", "")
+    assert (outcome.status, outcome.code, outcome.corrects) == ("rejected", "duplicate_customer", "")
     store = load_store(master)
     assert "C100" in set(store.frame("Customers")["customer_id"])
     assert store.frame("Contacts")["name"].tolist() == ["陈经理"]
@@ -220,7 +207,7 @@ def test_retyped_quotation_reads_the_signature_below_the_table(master: Path, inb
     sheet.append(["业务员", "张三", "报价人签字", "张三"])
     book.save(inbox / "报价.xlsx")
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
-    assert (outcome.status, outcome.form_id, outcome.rows_added) == ("accepted", "quotation", 1)
+    assert (outcome.status, outcome.form_id, outcome.rows_added) == ("accepted", "quotation", 2)  # quote + line
     assert outcome.header["quoted_by"] == "张三" and outcome.errors == []
 
 
@@ -275,10 +262,11 @@ def test_slash_dates_take_the_order_their_column_shows(master: Path, inbox: Path
     assert dates == ["2026-11-25", "2026-11-05"]
 
 
-def test_prefilled_form_signed_by_another_rep_is_an_error(master: Path, inbox: Path) -> None:
+def test_prefilled_form_signed_by_another_rep_waits_for_review(master: Path, inbox: Path) -> None:
     form = fill_form(blank_form("visit_record", context=FormContext(rep="张三", period="2026-W48")),
                      header={"rep": "李四"}, rows={"visits": [{"date": "2026-11-23", "customer_id": "C001"}]})
     (inbox / "signed.xlsx").write_bytes(form)
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
-    assert (outcome.rep, outcome.period, outcome.status) == ("张三", "2026-W48", "partial")
-    assert [(i.field, i.zh) for i in outcome.errors] == [("业务员", "表单为 张三 生成，但填写的业务员为 李四")]
+    # The typed rep is the truth; the form was made for someone else, so a person decides before anything merges.
+    assert (outcome.rep, outcome.period, outcome.status, outcome.rows_added) == ("李四", "2026-W48", "needs_review", 0)
+    assert outcome.reason_zh == "表单为 张三 生成，但填写的业务员为 李四"

@@ -28,6 +28,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     parser.add_argument("--forms", type=lambda s: [f.strip() for f in s.split(",") if f.strip()], default=None,
                         metavar="ID,...", help="consolidate only these forms (e.g. visit_record,weekly_plan)")
     parser.add_argument("--strict", action="store_true", help="reject a whole file when any row has an error")
+    parser.add_argument("--accept", action="append", default=[], metavar="FILE",
+                        help="merge this file that waits for review (name, path or sha256 start); repeatable")
+    parser.add_argument("--reject", action="append", default=[], metavar="FILE",
+                        help="refuse this file that waits for review for good; repeatable")
     parser.set_defaults(func=run)
 
 
@@ -41,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         ensure_writable(args.report)  # before the master is written, not after
     result = consolidate(args.source, args.into, quarantine_dir=args.quarantine, dry_run=args.dry_run,
                          jobs=max(1, args.jobs), forms=args.forms, strict=args.strict, progress=progress,
-                         exclude=[args.report] if args.report else [])
+                         exclude=[args.report] if args.report else [], accept=args.accept, reject=args.reject)
     if args.report:
         write_report(result, args.report, args.lang)
     print(summary_line(result, args.lang))

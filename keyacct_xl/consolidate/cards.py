@@ -3,10 +3,12 @@
 The card's contact lines are merged like any form line once the card is applied (keyacct_xl.consolidate.merge).
 
 A known customer's empty fields are filled from the card; a field the archive already holds with another
-value is a conflict, listed, and the archive keeps its value until someone decides. A card for a customer
+value is a conflict, listed, and the archive keeps its value until someone decides, unless the value came
+from the same rep's earlier card for that customer, which this card corrects. A card for a customer
 another rep looks after is flagged and not applied. A "new" customer that resembles an archive customer
-(客户查重) is not created but listed with the customer it resembles and the score. New customers start as
-grade C (DOMAIN.md: new customers are treated as C and evaluated after six months).
+(客户查重) is not created but listed with the customer it resembles and the score. New customers start at
+the grading policy's new-customer grade (DOMAIN.md: treated as C and evaluated after six months); a card
+never sets a grade.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from keyacct_xl.consolidate.changes import same_value, shown
 from keyacct_xl.consolidate.dedupe import CustomerIndex
 from keyacct_xl.consolidate.frames import append_rows
 from keyacct_xl.consolidate.model import FileOutcome
@@ -25,7 +28,7 @@ from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.parsing import is_blank
 
 CUSTOMERS = MERGED_TABLES["Customers"]
-NEW_CUSTOMER_GRADE = "C"
+_IDENTIFYING = ("name", "phone", "tax_id", "address")  # what the duplicate finder compares
 Provenance = Callable[[FileOutcome, str, "int | None"], dict[str, object]]
 
 
@@ -44,22 +47,6 @@ class Conflict:
     score: float | None = None
 
 
-def _same(a: object, b: object) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return abs(float(a) - float(b)) < 0.005
-    if isinstance(a, pd.Timestamp) or isinstance(b, pd.Timestamp):
-        return pd.Timestamp(a) == pd.Timestamp(b)
-    return str(a).strip() == str(b).strip()
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _owners(customers: pd.DataFrame) -> dict[str, str]:
     """Customer id -> the rep who looks after it ('' for none)."""
     return {str(c): (r if isinstance(r, str) else "") for c, r in zip(customers["customer_id"], customers["rep"])}
@@ -68,8 +55,8 @@ def _owners(customers: pd.DataFrame) -> dict[str, str]:
 class CardMerger:
     """Applies customer cards to the Customers and Contacts frames of a Store."""
 
-    def __init__(self, store: Store, *, now: str, conflicts: list[Conflict]) -> None:
-        self.store, self.now, self.conflicts = store, now, conflicts
+    def __init__(self, store: Store, *, now: str, conflicts: list[Conflict], new_grade: str) -> None:
+        self.store, self.now, self.conflicts, self.new_grade = store, now, conflicts, new_grade
         self.changed: set[str] = set()
         self.edited: set[str] = set()  # Customers, once an existing row's field was filled in
         self.refresh()
@@ -94,30 +81,35 @@ class CardMerger:
         values = {col: outcome.header.get(key) for col, key in fields.items()}
         return {k: v for k, v in values.items() if not is_blank(v)}
 
-    def refuse(self, outcome: FileOutcome, spec: FormSpec, *, replacing: frozenset[str] = frozenset()) -> bool:
+    def refuse(self, outcome: FileOutcome, spec: FormSpec) -> bool:
         """Whether the card must not be applied (another rep's customer, a probable duplicate); records why.
 
-        Judged against the archive without the rows of the files the card replaces (``replacing``, their
-        sha256), so a resubmitted card is checked before the earlier one leaves the tables.
+        For a known customer only the identifying values the card changes are compared with the others.
         """
-        cid = str(outcome.key)
-        owners, index = self.owners, None
-        if replacing:
-            frame = self.store.frame(CUSTOMERS.name)
-            frame = frame[~frame["file_sha256"].isin(replacing)]
-            owners = _owners(frame)
-            index = CustomerIndex(frame)
-        if cid in owners:
-            return self._foreign(outcome, cid, owners[cid])
-        return self._duplicate(outcome, self._values(outcome, spec), index or self.index)
+        cid, values = str(outcome.key), self._values(outcome, spec)
+        if cid not in self.owners:
+            return self._duplicate(outcome, values, self.index)
+        if self._foreign(outcome, cid, self.owners[cid]):
+            return True
+        frame = self.store.frame(CUSTOMERS.name)
+        ours = frame["customer_id"].astype(str) == cid
+        current = frame[ours].iloc[0]
+        changed = {k: v for k, v in values.items() if k in _IDENTIFYING and k in current.index
+                   and (is_blank(current[k]) or not same_value(current[k], v))}
+        return bool(changed) and self._duplicate(outcome, changed, CustomerIndex(frame[~ours]))
 
-    def apply(self, outcome: FileOutcome, spec: FormSpec, provenance: Provenance) -> None:
-        """Create or update the card's customer (a card ``refuse`` let through)."""
+    def apply(self, outcome: FileOutcome, spec: FormSpec, provenance: Provenance, *,
+              corrects: frozenset[str]) -> tuple[dict[str, object], dict[str, object]] | None:
+        """Create or update the card's customer (a card ``refuse`` let through).
+
+        ``corrects`` are the sha256 of the same rep's earlier cards for this customer. Returns the row before
+        and the changed values when an existing customer was updated.
+        """
         values, cid = self._values(outcome, spec), str(outcome.key)
         if cid in self.owners:
-            self._update(outcome, cid, values)
-        else:
-            self._create(outcome, cid, values, provenance)
+            return self._update(outcome, cid, values, corrects)
+        self._create(outcome, cid, values, provenance)
+        return None
 
     def _foreign(self, outcome: FileOutcome, cid: str, owner: str) -> bool:
         if not owner or owner == outcome.rep:
@@ -144,30 +136,36 @@ class CardMerger:
                        f"疑似与已有客户 {match.customer_id} {match.name} 重复")
         return True
 
-    def _update(self, outcome: FileOutcome, cid: str, values: dict[str, object]) -> None:
+    def _update(self, outcome: FileOutcome, cid: str, values: dict[str, object],
+                corrects: frozenset[str]) -> tuple[dict[str, object], dict[str, object]] | None:
         frame = self.store.frames[CUSTOMERS.name]
         index = frame.index[frame["customer_id"].astype(str) == cid][0]
-        filled = 0
+        before = frame.loc[index].to_dict()
+        own_card = str(before.get("file_sha256")) in corrects  # the values came from this rep's earlier card
+        changed: dict[str, object] = {}
         for column, value in values.items():
-            if column == "customer_id":
+            current = before.get(column)
+            if column == "customer_id" or (not is_blank(current) and same_value(current, value)):
                 continue
-            current = frame.at[index, column] if column in frame.columns else None
-            if is_blank(current) or current is pd.NA:
-                frame.loc[index, column] = value
-                filled += 1
-            elif not _same(current, value):
+            if is_blank(current) or current is pd.NA or own_card:
+                changed[column] = value
+            else:
                 self.conflicts.append(Conflict(
-                    "value", outcome.name, cid, column, _shown(current), _shown(value),
+                    "value", outcome.name, cid, column, shown(current), shown(value),
                     "the archive keeps its value until someone decides", "档案保留原值，待人工确认"))
-        if filled:
-            self.store.frames[CUSTOMERS.name] = frame
-            self.changed.add(CUSTOMERS.name)
-            self.edited.add(CUSTOMERS.name)
-            outcome.rows_added += 1
+        if not changed:
+            return None
+        for column, value in changed.items():
+            if column not in frame.columns:
+                frame[column] = pd.Series([None] * len(frame), dtype="object", index=frame.index)
+            frame.loc[index, column] = value
+        self.changed.add(CUSTOMERS.name)
+        self.edited.add(CUSTOMERS.name)
+        return before, changed
 
     def _create(self, outcome: FileOutcome, cid: str, values: dict[str, object], provenance: Provenance) -> None:
-        row = {**values, "customer_id": cid, "rep": values.get("rep") or outcome.rep,
-               "grade": values.get("grade") or NEW_CUSTOMER_GRADE, **provenance(outcome, "", None)}
+        row = {**values, "customer_id": cid, "rep": values.get("rep") or outcome.rep, "grade": self.new_grade,
+               **provenance(outcome, "", None)}
         frames = self.store.frames
         frames[CUSTOMERS.name] = append_rows(frames[CUSTOMERS.name], [row], CUSTOMERS)
         self.changed.add(CUSTOMERS.name)

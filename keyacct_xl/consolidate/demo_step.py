@@ -1,9 +1,11 @@
 """The consolidation step of ``keyacct-xl demo``: a week of submissions from the demo reps, then one run.
 
 Each of four reps sends a visit record and a weekly plan; one sends a competitor report, a quotation and a
-card for a new customer. Then what happens in a real week: a corrected visit record sent again (supersedes),
-the same file sent twice under another name (duplicate), a card for a customer already in the archive under a
-slightly different name (probable duplicate), a password-protected file, a truncated file and a photo.
+card for a new customer. Then what happens in a real week: a corrected visit record sent again (its rows are
+updated, the change listed with before and after), the same file sent twice under another name (duplicate), a
+colleague's pre-filled form signed by another rep (waits for review), a card for a customer already in the
+archive under a slightly different name (probable duplicate), a password-protected file, a truncated file and
+a photo.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.forms.demo_step import demo_reps
+from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.i18n import pick
 
 REPS = 4
@@ -73,10 +76,14 @@ def _submissions(master_path: Path, inbox: Path, seed: int) -> pd.Timestamp:
                                                               rows={"plan": _plan(own[rep], monday)}))
         if i == 0:  # a corrected visit record sent on Saturday, and the first one again under another name
             later = {**header, "fill_date": (monday + pd.Timedelta(days=5)).to_pydatetime()}
-            fixed = [*visits, {**visits[0], "content": "补记：客户要求下周送样"}]
+            fixed = [{**visits[0], "content": f"{visits[0]['content']}；补记：客户要求下周送样"}, *visits[1:]]
             _write(inbox / rep / f"回访记录_{period}_更正.xlsx", fill_form(blank_form("visit_record"), header=later,
                                                                        rows={"visits": fixed}))
             _write(inbox / rep / "副本 回访记录.xlsx", (inbox / rep / f"回访记录_{period}.xlsx").read_bytes())
+    colleague = {"rep": reps[1], "period": period}  # filled in on the form made for reps[0]
+    _write(inbox / reps[1] / "同事的回访记录.xlsx", fill_form(
+        blank_form("visit_record", context=FormContext(rep=reps[0], period=period)), header=colleague,
+        rows={"visits": _visits(rng, own[reps[1]], monday)[:2]}))
     rep, first = reps[0], own[reps[0]][0]
     base = {"rep": rep, "fill_date": monday.to_pydatetime()}
     _write(inbox / rep / "竞品月报.xlsx", fill_form(blank_form("competitor_report"), header={

@@ -1,39 +1,39 @@
-"""Merge checked submissions into the consolidation tables: references, supersession, rows with provenance.
+"""Merge checked submissions into the consolidation tables: references, row identity, rows with provenance.
 
-Idempotency is by file sha256 (the ledger); a newer file for the same (rep, form, key) supersedes the earlier
-one: its rows leave the tables for SubmissionHistory and its ledger entry is marked superseded.
+Idempotency is by file sha256 (the ledger). A submitted row is matched to the master by its natural key
+(keyacct_xl.consolidate.routes.ROW_KEYS): a new key adds a row, a known key updates that row; the values it
+replaces go to SubmissionHistory and into the run's list of changes. Several files of one rep and period add
+up. A file that corrects an earlier one of the same form instance (same quote, same card, or a period file
+repeating most of the earlier file's rows) updates its rows, and the rows it no longer lists are reported,
+never deleted. Files waiting for a person's decision (needs review) merge nothing until accepted.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from keyacct_xl.consolidate.cards import CardMerger, Conflict
+from keyacct_xl.consolidate.changes import RowChange, same_value, shown
 from keyacct_xl.consolidate.frames import append_rows, row_json
 from keyacct_xl.consolidate.model import FileOutcome, Issue
-from keyacct_xl.consolidate.routes import ROUTES, Route
+from keyacct_xl.consolidate.period import period_start
+from keyacct_xl.consolidate.review import folder_rep
+from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
+from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
 from keyacct_xl.consolidate.store import Store
 from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import REP
+from keyacct_xl.parsing import is_blank
 
 LIVE = ("accepted", "partial")
-
-
-def period_start(period: str) -> pd.Timestamp | None:
-    """The first day of ``2026-11`` or the Monday of ``2026-W48``; None for anything else."""
-    try:
-        if "-W" in period:
-            year, week = period.split("-W")
-            return pd.Timestamp(dt.date.fromisocalendar(int(year), int(week), 1))
-        year, month = period.split("-")
-        return pd.Timestamp(dt.date(int(year), int(month), 1))
-    except ValueError:
-        return None
+PROVENANCE_KEYS = ("source_file", "source_sheet", "source_row", "period", "file_sha256", "consolidated_at")
+# A period file repeating at least this share of an earlier file's rows corrects it rather than adding to it.
+CORRECTION_OVERLAP = 0.5
 
 
 def _consumed(field: FieldSpec, route: Route) -> bool:
@@ -44,53 +44,160 @@ def _consumed(field: FieldSpec, route: Route) -> bool:
     return table in route.rows.values()
 
 
-class Merger:
-    """Applies outcomes one by one to a Store's frames; ``finish`` returns the names of the changed tables."""
+@dataclass
+class _Table:
+    """One table during a run: the loaded frame (changed in place), the rows added, and both indexed by key."""
 
-    def __init__(self, store: Store, specs: Mapping[str, FormSpec], *, now: str, strict: bool) -> None:
+    name: str
+    frame: pd.DataFrame
+    keyed: KeyedRows
+    added: list[dict[str, object]] = field(default_factory=list)
+
+    def get(self, where: Location, column: str) -> object:
+        """A row's current value."""
+        kind, position = where
+        if kind == "added":
+            return self.added[position].get(column)
+        return self.frame.iat[position, self.frame.columns.get_loc(column)] if column in self.frame.columns else None
+
+    def record(self, where: Location) -> dict[str, object]:
+        """A row's values by column."""
+        kind, position = where
+        if kind == "added":
+            return dict(self.added[position])
+        return self.frame.iloc[position].to_dict()
+
+    def put(self, where: Location, values: Mapping[str, object]) -> None:
+        """Set some of a row's values."""
+        kind, position = where
+        if kind == "added":
+            self.added[position].update(values)
+            return
+        for column, value in values.items():
+            if column not in self.frame.columns:
+                self.frame[column] = pd.Series([None] * len(self.frame), dtype="object", index=self.frame.index)
+            self.frame.iat[position, self.frame.columns.get_loc(column)] = value
+
+    def add(self, values: dict[str, object]) -> Location:
+        """Add a new row (appended to the frame at flush)."""
+        where: Location = ("added", len(self.added))
+        self.added.append(values)
+        self.keyed.add(values, where)
+        return where
+
+    def rows_of(self, shas: frozenset[str]) -> set[Location]:
+        """The rows whose provenance is one of the files ``shas``."""
+        found: set[Location] = set()
+        if "file_sha256" in self.frame.columns:
+            mask = self.frame["file_sha256"].isin(shas).to_numpy()
+            found.update(("frame", int(p)) for p in mask.nonzero()[0])
+        found.update(("added", i) for i, row in enumerate(self.added) if row.get("file_sha256") in shas)
+        return found
+
+
+class Merger:
+    """Applies outcomes one by one to a Store's frames; ``flush`` appends the added rows."""
+
+    def __init__(self, store: Store, specs: Mapping[str, FormSpec], *, now: str, strict: bool,
+                 decisions: Mapping[str, str] | None = None, new_customer_grade: str = "C",
+                 rep_folders: Mapping[str, str] | None = None) -> None:
         self.store, self.specs, self.now, self.strict = store, specs, now, strict
+        self.decisions = dict(decisions or {})  # file sha256 -> "accept" or "reject"
         self.lang: Lang = store.lang
         self.changed: set[str] = set()
-        self.edited: set[str] = set()  # tables whose existing rows changed or left: rewritten, not appended to
+        self.edited: set[str] = set()  # tables whose existing rows changed: rewritten, not appended to
         self.conflicts: list[Conflict] = []
-        self.cards = CardMerger(store, now=now, conflicts=self.conflicts)
-        self.known_sha = set(store.frame(LEDGER.name)["file_sha256"].dropna().astype(str))
-        self.superseded: dict[str, str] = {}  # earlier file's sha256 -> the file that superseded it
-        # Rows are collected per table and appended once (flush): one concat per table, not one per file.
-        self.pending: dict[str, list[dict[str, object]]] = {}
+        self.changes: list[RowChange] = []
+        self.cards = CardMerger(store, now=now, conflicts=self.conflicts, new_grade=new_customer_grade)
+        self.rep_folders = dict(rep_folders or {})
+        self.reps = frozenset(r for r in self.cards.owners.values() if r)
+        self.tables: dict[str, _Table] = {}
+        self.history: list[dict[str, object]] = []
+        self.ledger: list[dict[str, object]] = []  # entries added by this run
         ledger = store.frame(LEDGER.name)
+        self.known_sha = set(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
+        self.held = set(ledger.loc[ledger["status"] == "needs_review", "file_sha256"].dropna().astype(str))
+        # Live submissions by form instance (form, rep, key): (sha256, file name) in the order they came.
+        self.instances: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
         live = ledger[ledger["status"].isin(LIVE)]
-        self.live_keys = {(f, r, k if isinstance(k, str) else "")
-                          for f, r, k in zip(live["form"], live["rep"], live["key"])}
+        for form, rep, key, sha, name in zip(live["form"], live["rep"], live["key"], live["file_sha256"],
+                                             live["file_name"]):
+            self.instances.setdefault((str(form), str(rep), key if isinstance(key, str) else ""), []).append(
+                (str(sha), str(name)))
 
     def apply(self, outcome: FileOutcome) -> None:
         """Merge one checked file (duplicates and rejected files only pass through)."""
-        if outcome.status not in LIVE:
+        if outcome.status not in (*LIVE, "needs_review"):
             return
         if outcome.sha256 in self.known_sha:
             outcome.status, outcome.code = "duplicate", "duplicate"
+            return
+        self._check_folder(outcome)
+        if not self._decided(outcome):
             return
         route, spec = ROUTES[outcome.form_id], self.specs[outcome.form_id]
         self._check_references(outcome, route, spec)
         if outcome.status not in LIVE:
             return
-        earlier = self._earlier(outcome)
-        # A card is judged before it supersedes anything: a refused resubmission leaves the earlier card in place.
-        if route.form_id == "customer_card" and self.cards.refuse(
-                outcome, spec, replacing=frozenset(self.store.frame(LEDGER.name).loc[earlier, "file_sha256"])):
+        if route.form_id == "customer_card" and self.cards.refuse(outcome, spec):
             return
-        self._supersede(outcome, earlier)
+        earlier = self.instances.get((outcome.form_id, outcome.rep, outcome.key), []) if outcome.key else []
+        touched: dict[str, set[Location]] = {}
         if route.form_id == "customer_card":
-            self.cards.apply(outcome, spec, self._provenance)
-            self.changed.update(self.cards.changed)
-            self.edited.update(self.cards.edited)
+            self._apply_card(outcome, spec, earlier)
         elif route.header_table:
-            self._add(route.header_table, [self._header_row(outcome, spec, route.header_table)])
+            row = self._header_row(outcome, spec, route.header_table)
+            touched[route.header_table] = self._upsert(route.header_table, [row], outcome)
         for section_id, table in route.rows.items():
-            rows = self._lines(outcome, spec, table, section_id)
-            self._add(table, rows)
-            outcome.rows_added += len(rows)
+            touched.setdefault(table, set()).update(self._upsert(table, self._lines(outcome, spec, table, section_id),
+                                                                 outcome))
+        self._settle_correction(outcome, route, earlier, touched)
         self._ledger(outcome, spec, route)
+
+    # -- review --------------------------------------------------------------------------------------------
+
+    def _check_folder(self, outcome: FileOutcome) -> None:
+        """Hold a file whose rep (typed or hidden) is not the rep of the inbox folder it came from."""
+        owner = folder_rep(outcome.name, self.rep_folders, self.reps)
+        named = {r for r in (outcome.rep, outcome.meta_rep) if r}
+        if owner and named - {owner}:
+            other = "、".join(sorted(named - {owner}))
+            outcome.hold_for_review(f"the file came from {owner}'s folder but names {other}",
+                                    f"文件来自 {owner} 的文件夹，但表单中的业务员为 {other}")
+
+    def _decided(self, outcome: FileOutcome) -> bool:
+        """Apply a person's decision to a file waiting for review; whether it may now be merged."""
+        decision = self.decisions.get(outcome.sha256)
+        if outcome.status != "needs_review":
+            if decision:
+                outcome.issues.append(Issue(outcome.name, "", "", "", "", f"--{decision}: the file needed no review",
+                                            f"--{decision}：此文件无需审核", "warning"))
+            return True
+        if decision == "accept":
+            outcome.status, outcome.code = outcome.settled_status(), "accepted_after_review"
+            outcome.issues.append(Issue(outcome.name, "", "", "", "", "accepted after review: " + outcome.reason_en,
+                                        "审核后接收：" + outcome.reason_zh, "warning"))
+            return True
+        if decision == "reject":
+            outcome.reject("rejected_after_review", "rejected after review: " + outcome.reason_en,
+                           "审核后拒收：" + outcome.reason_zh)
+        self._ledger_waiting(outcome)
+        return False
+
+    def _ledger_waiting(self, outcome: FileOutcome) -> None:
+        """Record a file held for review (once), or rejected after review so later runs know the decision."""
+        if outcome.sha256 in self.held:
+            ledger = self.store.frame(LEDGER.name)
+            if outcome.status == "rejected":
+                ledger.loc[ledger["file_sha256"] == outcome.sha256, "status"] = "rejected"
+                self.changed.add(LEDGER.name)
+                self.edited.add(LEDGER.name)
+        else:
+            self._ledger_entry(outcome, header=None)
+        if outcome.status == "rejected":
+            self.known_sha.add(outcome.sha256)
+
+    # -- references ----------------------------------------------------------------------------------------
 
     def _check_references(self, outcome: FileOutcome, route: Route, spec: FormSpec) -> None:
         owners = self.cards.owners
@@ -128,6 +235,8 @@ class Merger:
             outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
         elif errors:
             outcome.status = "partial"
+
+    # -- rows ----------------------------------------------------------------------------------------------
 
     def _provenance(self, outcome: FileOutcome, sheet: str, row: int | None) -> dict[str, object]:
         return {"source_file": outcome.name, "source_sheet": sheet, "source_row": row, "rep": outcome.rep,
@@ -179,69 +288,121 @@ class Merger:
         return {**{k: v for k, v in values.items() if k in ALL_CONSOLIDATION_TABLES[table].keys},
                 **self._provenance(outcome, "", None)}
 
-    def _add(self, table: str, rows: list[dict[str, object]]) -> None:
-        if rows:
-            self.pending.setdefault(table, []).extend(rows)
-            self.changed.add(table)
-
-    def flush(self) -> None:
-        """Append the collected rows to the Store's frames."""
-        frames = self.store.frames
-        for table, rows in self.pending.items():
-            frames[table] = append_rows(frames[table], rows, ALL_CONSOLIDATION_TABLES[table])
-        self.pending = {}
-
-    def _earlier(self, outcome: FileOutcome) -> pd.Index:
-        """The ledger rows of the live submissions this file replaces: same rep, form and key."""
-        # A form without its period names no submission to replace: two undated weeks are both kept.
-        key = (outcome.form_id, outcome.rep, outcome.key)
-        if not outcome.key or key not in self.live_keys:
-            return pd.Index([])
-        self.flush()
-        ledger = self.store.frame(LEDGER.name)
-        return ledger.index[(ledger["form"] == outcome.form_id) & (ledger["rep"] == outcome.rep)
-                            & (ledger["key"].fillna("") == outcome.key) & ledger["status"].isin(LIVE)]
-
-    def _supersede(self, outcome: FileOutcome, earlier: pd.Index) -> None:
-        ledger = self.store.frame(LEDGER.name)
-        for index in earlier:
-            old_sha = str(ledger.at[index, "file_sha256"])
-            self._to_history(old_sha, outcome.sha256)
-            ledger.loc[index, ["status", "superseded_by"]] = ["superseded", outcome.sha256]
-            self.edited.add(LEDGER.name)
-            outcome.superseded = str(ledger.at[index, "file_name"])
-            self.superseded[old_sha] = outcome.name
-            self.changed.add(LEDGER.name)
-
-    def _to_history(self, old_sha: str, new_sha: str) -> None:
-        history = []
-        for name in ALL_CONSOLIDATION_TABLES:
+    def _table(self, name: str) -> _Table:
+        if name not in self.tables:
             frame = self.store.frames[name]
-            if name in (LEDGER.name, HISTORY.name) or "file_sha256" not in frame.columns:
+            self.tables[name] = _Table(name, frame, KeyedRows.of_frame(frame, ROW_KEYS[name]))
+        return self.tables[name]
+
+    def _upsert(self, name: str, rows: list[dict[str, object]], outcome: FileOutcome) -> set[Location]:
+        """Add each row, or update the row with its key; returns the rows this file matched or added."""
+        table = self._table(name)
+        touched: set[Location] = set()
+        for values, where in zip(rows, table.keyed.matches(rows)):
+            if where is None:
+                touched.add(table.add(values))
+                outcome.rows_added += 1
+                self.changed.add(name)
                 continue
-            mask = frame["file_sha256"] == old_sha
-            if not mask.any():
-                continue
-            for record in frame[mask].to_dict("records"):
-                history.append({"table": name, "file_sha256": old_sha, "source_file": record.get("source_file"),
-                                "source_row": record.get("source_row"), "rep": record.get("rep"),
-                                "period": record.get("period"), "superseded_at": self.now,
-                                "superseded_by": new_sha, "data": row_json(record)})
-            self.store.frames[name] = frame[~mask].reset_index(drop=True)
-            self.changed.add(name)
-            self.edited.add(name)
-        self._add(HISTORY.name, history)
-        self.cards.refresh()
+            touched.add(where)
+            if self._update(table, where, values, outcome):
+                outcome.rows_updated += 1
+        return touched
+
+    def _update(self, table: _Table, where: Location, values: Mapping[str, object], outcome: FileOutcome) -> bool:
+        """Write the submitted values that differ into an existing row; blanks never erase. Whether it changed."""
+        differ = {c: v for c, v in values.items()
+                  if c not in PROVENANCE_KEYS and c != "rep" and not is_blank(v)
+                  and (is_blank(table.get(where, c)) or not same_value(table.get(where, c), v))}
+        if not differ:
+            return False
+        before = table.record(where)
+        key = key_text(before, ROW_KEYS[table.name])
+        for column, value in differ.items():
+            self.changes.append(RowChange("updated", outcome.name, table.name, key, column,
+                                          shown(before.get(column)), shown(value)))
+        table.put(where, {**differ, **{c: values[c] for c in PROVENANCE_KEYS if c in values}})
+        self._history(table.name, before, outcome, "updated")
+        self.changed.add(table.name)
+        if where[0] == "frame":
+            self.edited.add(table.name)
+        return True
+
+    def _history(self, table: str, before: Mapping[str, object], outcome: FileOutcome, change: str) -> None:
+        self.history.append({"table": table, "change": change, "file_sha256": before.get("file_sha256"),
+                             "source_file": before.get("source_file"), "source_row": before.get("source_row"),
+                             "rep": before.get("rep"), "period": before.get("period"), "changed_at": self.now,
+                             "changed_by": outcome.sha256, "data": row_json(dict(before))})
+        self.changed.add(HISTORY.name)
+
+    def _apply_card(self, outcome: FileOutcome, spec: FormSpec, earlier: list[tuple[str, str]]) -> None:
+        update = self.cards.apply(outcome, spec, self._provenance, corrects=frozenset(sha for sha, _ in earlier))
+        self.changed.update(self.cards.changed)
+        self.edited.update(self.cards.edited)
+        if update is not None:
+            before, after = update
+            for column in after:
+                self.changes.append(RowChange("updated", outcome.name, "Customers", str(outcome.key), column,
+                                              shown(before.get(column)), shown(after[column])))
+            self._history("Customers", before, outcome, "updated")
+            outcome.rows_updated += 1
+
+    # -- corrections ---------------------------------------------------------------------------------------
+
+    def _settle_correction(self, outcome: FileOutcome, route: Route, earlier: list[tuple[str, str]],
+                           touched: dict[str, set[Location]]) -> None:
+        """Decide whether this file corrects the earlier ones; if so, list the rows it no longer has."""
+        if not earlier:
+            return
+        shas = frozenset(sha for sha, _ in earlier)
+        before = {name: self._table(name).rows_of(shas) for name in touched}
+        total = sum(len(rows) for rows in before.values())
+        repeated = sum(len(rows & touched[name]) for name, rows in before.items())
+        if not route.key_field and (total == 0 or repeated / total < CORRECTION_OVERLAP):
+            return  # another file of the same period: its rows add up
+        outcome.corrects = ", ".join(name for _, name in earlier)
+        for name, rows in before.items():
+            table = self._table(name)
+            for where in sorted(rows - touched[name]):
+                record = table.record(where)
+                self.changes.append(RowChange("removed", outcome.name, name, key_text(record, ROW_KEYS[name])))
+        ledger = self.store.frame(LEDGER.name)
+        ledger.loc[ledger["file_sha256"].isin(shas), "corrected_by"] = outcome.sha256
+        for entry in self.ledger:
+            if entry["file_sha256"] in shas:
+                entry["corrected_by"] = outcome.sha256
+        self.changed.add(LEDGER.name)
+        self.edited.add(LEDGER.name)
+
+    # -- bookkeeping ---------------------------------------------------------------------------------------
 
     def _ledger(self, outcome: FileOutcome, spec: FormSpec, route: Route) -> None:
         # Header fields no table took are kept in the ledger, so nothing a rep typed is lost.
         used = {"rep", "period"} | {f.key for f in spec.header_fields if _consumed(f, route)}
         rest = {k: v for k, v in outcome.header.items() if k not in used and v is not None}
-        self._add(LEDGER.name, [{
+        self._ledger_entry(outcome, header=row_json(rest) if rest else None)
+        self.known_sha.add(outcome.sha256)
+
+    def _ledger_entry(self, outcome: FileOutcome, *, header: str | None) -> None:
+        self.ledger.append({
             "file_sha256": outcome.sha256, "file_name": outcome.name, "form": outcome.form_id,
             "version": outcome.version or None, "rep": outcome.rep, "period": outcome.period or None,
             "key": outcome.key or None, "status": outcome.status, "rows": outcome.rows_added,
             "rejected_rows": sum(1 for r in outcome.rows if not r.ok), "consolidated_at": self.now,
-            "header": row_json(rest) if rest else None}])
-        self.known_sha.add(outcome.sha256)
-        self.live_keys.add((outcome.form_id, outcome.rep, outcome.key))
+            "header": header})
+        if outcome.status in LIVE:
+            self.instances.setdefault((outcome.form_id, outcome.rep, outcome.key), []).append(
+                (outcome.sha256, outcome.name))
+        self.changed.add(LEDGER.name)
+
+    def flush(self) -> None:
+        """Append the rows, history and ledger entries added during the run to the Store's frames."""
+        frames = self.store.frames
+        added = {name: table.added for name, table in self.tables.items()}
+        added[HISTORY.name], added[LEDGER.name] = self.history, self.ledger
+        for name, rows in added.items():
+            if rows:
+                frames[name] = append_rows(frames[name], rows, ALL_CONSOLIDATION_TABLES[name])
+        for table in self.tables.values():
+            table.added = []
+        self.history, self.ledger = [], []

@@ -10,11 +10,11 @@ from typing import Literal
 
 from keyacct_xl.xlsx.ooxml import column_letter
 
-Status = Literal["accepted", "partial", "rejected", "duplicate", "superseded", "skipped"]
-STATUSES: tuple[Status, ...] = ("accepted", "partial", "rejected", "duplicate", "superseded", "skipped")
+Status = Literal["accepted", "partial", "needs_review", "rejected", "duplicate", "skipped"]
+STATUSES: tuple[Status, ...] = ("accepted", "partial", "needs_review", "rejected", "duplicate", "skipped")
 STATUS_LABELS = {"accepted": ("已接收", "accepted"), "partial": ("部分接收", "partial"),
-                 "rejected": ("拒收", "rejected"), "duplicate": ("重复提交", "duplicate"),
-                 "superseded": ("已被替代", "superseded"), "skipped": ("未选择的表单", "form not selected")}
+                 "needs_review": ("待审核", "needs review"), "rejected": ("拒收", "rejected"),
+                 "duplicate": ("重复提交", "duplicate"), "skipped": ("未选择的表单", "form not selected")}
 
 
 @dataclass(frozen=True)
@@ -91,18 +91,33 @@ class FileOutcome:
     form_id: str = ""
     version: int = 0
     rep: str = ""
+    meta_rep: str = ""  # the rep the form was generated for (hidden _meta), when it names one
     period: str = ""
     key: str = ""
     header: dict[str, object] = field(default_factory=dict)
     rows: list[CheckedRow] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     rows_added: int = 0
-    superseded: str = ""
+    rows_updated: int = 0
+    corrects: str = ""  # the earlier file of the same form instance this one corrects
+    review: list[tuple[str, str]] = field(default_factory=list)  # why a person must decide (en, zh)
 
     def reject(self, code: str, en: str, zh: str) -> FileOutcome:
         """Mark the whole file rejected with a reason; returns self for chaining."""
         self.status, self.code, self.reason_en, self.reason_zh = "rejected", code, en, zh
         return self
+
+    def hold_for_review(self, en: str, zh: str) -> None:
+        """Add a reason this file must wait for a person's decision (``consolidate --accept/--reject``)."""
+        self.review.append((en, zh))
+        if self.status in ("accepted", "partial", "needs_review"):
+            self.status, self.code = "needs_review", "needs_review"
+            self.reason_en = "; ".join(en for en, _ in self.review)
+            self.reason_zh = "；".join(zh for _, zh in self.review)
+
+    def settled_status(self) -> Status:
+        """The status the file's own content earns: partial when some cell or line has an error."""
+        return "partial" if self.errors else "accepted"
 
     @property
     def errors(self) -> list[Issue]:

@@ -1,4 +1,5 @@
-"""The consolidation report workbook (Summary, Files, Errors, Conflicts) and the console's one-line summary."""
+"""The consolidation report workbook (Summary, Files, Errors, Changes, Conflicts) and the console's one-line
+summary."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 
 import xlsxwriter
 
+from keyacct_xl.consolidate.changes import CHANGE_LABELS
 from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES
 from keyacct_xl.consolidate.run import RunResult
+from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.schema import CUSTOMERS
@@ -28,7 +31,8 @@ def summary_line(result: RunResult, lang: Lang) -> str:
     """One line: files per status and rows added (what the console prints at the end)."""
     counts = result.counts()
     parts = [f"{pick(lang, *STATUS_LABELS[s])} {counts.get(s, 0)}" for s in STATUSES if counts.get(s, 0)]
-    rows = pick(lang, f"新增 {result.rows_added} 行", f"{result.rows_added} rows added")
+    rows = pick(lang, f"新增 {result.rows_added} 行，更新 {result.rows_updated} 行",
+                f"{result.rows_added} rows added, {result.rows_updated} updated")
     dry = pick(lang, "（试运行，未写入）", " (dry run, nothing written)") if result.dry_run else ""
     head = pick(lang, f"共 {len(result.outcomes)} 个文件", f"{len(result.outcomes)} files")
     head += pick(lang, "：", ": ") + pick(lang, "，", ", ").join(parts) if parts else ""
@@ -70,6 +74,7 @@ def write_report(result: RunResult, path: Path, lang: Lang) -> Path:
                [pick(lang, "文件总数", "Files"), len(result.outcomes)]]
     summary += [[_status(s, lang), counts.get(s, 0)] for s in STATUSES]
     summary += [[pick(lang, "新增行数", "Rows added"), result.rows_added],
+                [pick(lang, "更新行数", "Rows updated"), result.rows_updated],
                 [pick(lang, "错误", "Errors"), sum(len(o.errors) for o in result.outcomes)],
                 [pick(lang, "冲突", "Conflicts"), len(result.conflicts)],
                 [pick(lang, "写入的表格", "Tables written"), ", ".join(result.written)]]
@@ -77,6 +82,7 @@ def write_report(result: RunResult, path: Path, lang: Lang) -> Path:
            summary, [18, 60])
     _files(book, result, lang)
     _errors(book, result, lang)
+    _changes(book, result, lang)
     _conflicts(book, result, lang)
     book.close()
     with atomic_write(Path(path), backup=False) as out:
@@ -87,11 +93,12 @@ def write_report(result: RunResult, path: Path, lang: Lang) -> Path:
 def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
     headers = [pick(lang, *h) for h in (("文件", "File"), ("状态", "Status"), ("原因", "Reason"), ("表单", "Form"),
                                          ("版本", "Version"), ("业务员", "Rep"), ("期间", "Period"),
-                                         ("新增行数", "Rows added"), ("错误数", "Errors"), ("替代了", "Supersedes"),
-                                         ("文件指纹", "SHA-256"))]
+                                         ("新增行数", "Rows added"), ("更新行数", "Rows updated"), ("错误数", "Errors"),
+                                         ("更正了", "Corrects"), ("文件指纹", "SHA-256"))]
     rows = [[o.name, _status(o.status, lang), pick(lang, o.reason_zh, o.reason_en), o.form_id, o.version or "",
-             o.rep, o.period, o.rows_added, len(o.errors), o.superseded, o.sha256] for o in result.outcomes]
-    _sheet(book, pick(lang, "文件", "Files"), headers, rows, [32, 10, 40, 16, 6, 10, 10, 9, 7, 24, 20])
+             o.rep, o.period, o.rows_added, o.rows_updated, len(o.errors), o.corrects, o.sha256]
+            for o in result.outcomes]
+    _sheet(book, pick(lang, "文件", "Files"), headers, rows, [32, 10, 40, 16, 6, 10, 10, 9, 9, 7, 24, 20])
 
 
 def _errors(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
@@ -101,6 +108,24 @@ def _errors(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
     rows = [[i.file, i.sheet, i.cell, i.field, i.value, pick(lang, i.zh, i.en), severity[i.severity]]
             for o in result.outcomes for i in o.issues]
     _sheet(book, pick(lang, "错误", "Errors"), headers, rows, [32, 14, 8, 14, 20, 60, 8])
+
+
+def _changes(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
+    headers = [pick(lang, *h) for h in (("变更", "Change"), ("文件", "File"), ("表格", "Table"), ("行标识", "Row"),
+                                         ("字段", "Field"), ("原值", "Before"), ("新值", "After"))]
+    rows = [[pick(lang, *CHANGE_LABELS[c.kind]), c.file, _table_label(c.table, lang), c.key,
+             _column_label(c.table, c.field, lang), c.before, c.after] for c in result.changes]
+    _sheet(book, pick(lang, "变更", "Changes"), headers, rows, [22, 32, 12, 36, 14, 24, 24])
+
+
+def _table_label(table: str, lang: Lang) -> str:
+    schema = ALL_CONSOLIDATION_TABLES.get(table)
+    return (schema.sheet_zh if lang == "zh" else schema.sheet_en) if schema else table
+
+
+def _column_label(table: str, key: str, lang: Lang) -> str:
+    schema = ALL_CONSOLIDATION_TABLES.get(table)
+    return schema.column(key).header(lang) if schema and key in schema.keys else key
 
 
 def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:

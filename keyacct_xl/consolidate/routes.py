@@ -22,6 +22,7 @@ class RowKey:
     columns: tuple[str, ...]
     fallbacks: dict[str, str] = field(default_factory=dict)  # key column -> column used when it is blank
     alternative: tuple[str, ...] = ()  # a stronger identity used first when all its columns are filled
+    loose: tuple[str, ...] = ()  # matched on these alone when exactly one row fits (a contact's new phone)
 
     def all_columns(self) -> frozenset[str]:
         """Every column that takes part in the key (fallbacks and the alternative included)."""
@@ -32,7 +33,7 @@ ROW_KEYS: dict[str, RowKey] = {
     "Visits": RowKey(("rep", "customer_id", "date", "method")),
     "WeeklyPlans": RowKey(("rep", "period", "date", "customer_id"), {"customer_id": "activity"}),
     "Competitors": RowKey(("rep", "period", "city", "category", "competitor", "product")),
-    "Contacts": RowKey(("customer_id", "name", "phone"), alternative=("contact_id",)),
+    "Contacts": RowKey(("customer_id", "name", "phone"), alternative=("contact_id",), loose=("customer_id", "name")),
     "Quotations": RowKey(("quote_no",)),
     "QuotationLines": RowKey(("quote_no", "product_code", "product", "spec")),
     "Customers": RowKey(("customer_id",)),

@@ -13,14 +13,17 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.consolidate.cards import Conflict
+from keyacct_xl.consolidate.changes import RowChange
 from keyacct_xl.consolidate.intake import Submission, collect, quarantine, sha256
 from keyacct_xl.consolidate.merge import Merger
 from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.recognize import extract
+from keyacct_xl.consolidate.review import folder_reps, resolve_decisions
 from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.safety import Rejection, check_file
-from keyacct_xl.consolidate.store import load_store, save_store
+from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.consolidate.tables import LEDGER
 from keyacct_xl.consolidate.timecap import MAX_SECONDS_PER_FILE, TimeCapExceeded, time_cap
 from keyacct_xl.consolidate.validate import check_form
@@ -33,10 +36,11 @@ from keyacct_xl.i18n import Lang
 
 @dataclass
 class RunResult:
-    """What a run did: one outcome per file, the conflicts found, the tables written (none in a dry run)."""
+    """What a run did: one outcome per file, the conflicts and row changes found, the tables written."""
 
     outcomes: list[FileOutcome]
     conflicts: list[Conflict]
+    changes: list[RowChange]
     written: list[str]
     master: Path
     dry_run: bool
@@ -50,6 +54,11 @@ class RunResult:
     def rows_added(self) -> int:
         """Rows merged into the master by this run."""
         return sum(o.rows_added for o in self.outcomes)
+
+    @property
+    def rows_updated(self) -> int:
+        """Rows the master held that this run changed."""
+        return sum(o.rows_updated for o in self.outcomes)
 
 
 @dataclass(frozen=True)
@@ -128,10 +137,12 @@ def _merge_order(outcome: FileOutcome) -> tuple:
 def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path | None = None,
                 dry_run: bool = False, jobs: int = 1, forms: Iterable[str] | None = None, strict: bool = False,
                 now: str | None = None, progress: Callable[[Iterable, int], Iterable] | None = None,
-                exclude: Iterable[Path] = (), file_seconds: float = MAX_SECONDS_PER_FILE) -> RunResult:
+                exclude: Iterable[Path] = (), file_seconds: float = MAX_SECONDS_PER_FILE,
+                accept: Iterable[str] = (), reject: Iterable[str] = ()) -> RunResult:
     """Consolidate every file under ``source`` into ``master``; a dry run writes nothing (no quarantine either).
 
-    ``file_seconds`` caps the time spent reading and checking one file (where SIGALRM exists).
+    ``file_seconds`` caps the time spent reading and checking one file (where SIGALRM exists); ``accept`` and
+    ``reject`` name files waiting for review (keyacct_xl.consolidate.review).
     """
     master = Path(master)
     if not dry_run:
@@ -148,19 +159,20 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     store = load_store(master)
     now = now or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
     specs = {form_id: load_form(form_id) for form_id in ROUTES}
-    known = frozenset(store.frame(LEDGER.name)["file_sha256"].dropna().astype(str))
+    ledger = store.frame(LEDGER.name)
+    known = frozenset(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
     job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known, store.lang, strict, file_seconds)
     skipped = [master, backup_path(master), *exclude] + ([quarantine_dir] if quarantine_dir else [])
     submissions = collect(source, exclude=skipped)
     checked = _checked(submissions, job, jobs)
     outcomes = list(progress(checked, len(submissions)) if progress else checked)
-    merger = Merger(store, specs, now=now, strict=strict)
+    decisions = resolve_decisions(outcomes, submissions, accept=accept, reject=reject)
+    merger = Merger(store, specs, now=now, strict=strict, decisions=decisions,
+                    new_customer_grade=_new_customer_grade(store), rep_folders=folder_reps(store.settings.get(
+                        "rep_folders")))
     for outcome in sorted(outcomes, key=_merge_order):
         merger.apply(outcome)
     merger.flush()
-    for outcome in outcomes:
-        if outcome.sha256 in merger.superseded and outcome.status in ("accepted", "partial"):
-            outcome.status = "superseded"
     written: list[str] = []
     if not dry_run and merger.changed:
         written = sorted(merger.changed | {LEDGER.name})
@@ -170,7 +182,12 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
         for outcome in outcomes:
             if outcome.status == "rejected":
                 _quarantine(quarantine_dir, by_name[outcome.name], outcome)
-    return RunResult(outcomes, merger.conflicts, written, master, dry_run, now)
+    return RunResult(outcomes, merger.conflicts, merger.changes, written, master, dry_run, now)
+
+
+def _new_customer_grade(store: Store) -> str:
+    """The grade a card's new customer starts at: the active grading policy's new-customer rule."""
+    return load_grading_policy(str(store.settings.get("grading_policy") or "grading_4level")).new_customer_grade
 
 
 def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> None:

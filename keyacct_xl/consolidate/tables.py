@@ -1,7 +1,8 @@
 """The master tables consolidation writes: provenance-extended data tables and its own bookkeeping tables.
 
 Merged rows carry where they came from (file, sheet, row, rep, period, file hash, time), so any master row
-can be traced to the submission that brought it and replaced when that submission is superseded.
+can be traced to the submission that brought it; the values a later submission changed are kept in
+SubmissionHistory.
 """
 
 from __future__ import annotations
@@ -105,19 +106,20 @@ LEDGER = TableSchema("IngestionLedger", "ingestion_ledger", "导入台账", "Ing
     _c("rows", "导入行数", "Rows", "int", "", 7),
     _c("rejected_rows", "拒收行数", "Rejected Rows", "int", "", 7),
     _c("consolidated_at", "汇总时间", "Consolidated At", "text", "", 19),
-    _c("superseded_by", "被替代于", "Superseded By", "text", "", 20),
+    _c("corrected_by", "更正文件指纹", "Corrected By", "text", "被替代于|Superseded By", 20),
     _c("header", "表头数据", "Header Data", "text", "", 40),
 ))
 
 HISTORY = TableSchema("SubmissionHistory", "submission_history", "历史版本", "Submission History", (
     _c("table", "表格", "Table", "text", "", 14),
+    _c("change", "变更", "Change", "text", "", 10),
     SHA256,
     _c("source_file", "来源文件", "Source File", "text", "", 28),
     _c("source_row", "来源行", "Source Row", "int", "", 7),
     REP,
     PERIOD,
-    _c("superseded_at", "替代时间", "Superseded At", "text", "", 19),
-    _c("superseded_by", "替代文件指纹", "Superseded By", "text", "", 20),
+    _c("changed_at", "变更时间", "Changed At", "text", "替代时间|Superseded At", 19),
+    _c("changed_by", "变更文件指纹", "Changed By", "text", "替代文件指纹|Superseded By", 20),
     _c("data", "原数据", "Data", "text", "", 60),
 ))
 

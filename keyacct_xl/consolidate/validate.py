@@ -7,8 +7,11 @@ later, in the merge, where the customers created by this run's cards are known t
 
 from __future__ import annotations
 
+import pandas as pd
+
 from keyacct_xl.consolidate.fieldcheck import FieldProblem, check_value
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
+from keyacct_xl.consolidate.period import period_end, period_start
 from keyacct_xl.consolidate.routes import ROUTES, Route
 from keyacct_xl.forms.formula import evaluate
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
@@ -51,8 +54,8 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
         if table is not None:
             outcome.rows.extend(_check_table(outcome, section.id, table, section.fields, lang))
     route = ROUTES[spec.id]
-    _identify(outcome, extracted, route, lang)
-    _settle(outcome, route, strict)
+    review = _identify(outcome, extracted, route)
+    _settle(outcome, route, strict, review)
 
 
 def _check_table(outcome: FileOutcome, section: str, table: TableRows, fields: tuple[FieldSpec, ...],
@@ -123,26 +126,44 @@ def _evaluate(formula: str, values: dict[str, object]) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def _identify(outcome: FileOutcome, extracted: Extracted, route: Route, lang: Lang) -> None:
-    """Rep, period and the supersession key: the file's _meta (pre-filled forms) wins over typed values."""
+def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[tuple[str, str]]:
+    """Rep, period and the submission key. The cells a person sees win over the hidden ``_meta``; returns
+    why a person must decide (en, zh) when the two disagree."""
+    review: list[tuple[str, str]] = []
     typed_rep = str(outcome.header.get("rep") or "").strip()
-    meta_rep = extracted.meta.get("rep", "").strip()
-    if meta_rep and typed_rep and meta_rep != typed_rep:
-        cell = extracted.header["rep"]
-        label = TITLE_FIELD_SPECS["rep"].label
-        shown = label.zh if lang == "zh" else label.en
-        outcome.issues.append(Issue(outcome.name, cell.sheet, cell.ref, shown, typed_rep,
-                                    f"the form was generated for {meta_rep} but names {typed_rep}",
-                                    f"表单为 {meta_rep} 生成，但填写的业务员为 {typed_rep}"))
-    outcome.rep = meta_rep or typed_rep
-    outcome.period = extracted.meta.get("period", "").strip() or str(outcome.header.get("period") or "").strip()
-    if route.key_field:
-        outcome.key = str(outcome.header.get(route.key_field) or "").strip()
-    else:
-        outcome.key = outcome.period
+    outcome.meta_rep = extracted.meta.get("rep", "").strip()
+    outcome.rep = typed_rep or outcome.meta_rep
+    if outcome.meta_rep and typed_rep and outcome.meta_rep != typed_rep:
+        review.append((f"the form was generated for {outcome.meta_rep} but is signed by {typed_rep}",
+                       f"表单为 {outcome.meta_rep} 生成，但填写的业务员为 {typed_rep}"))
+    typed_period = str(outcome.header.get("period") or "").strip()
+    meta_period = extracted.meta.get("period", "").strip()
+    outcome.period = typed_period or meta_period
+    if typed_period and meta_period and typed_period != meta_period:
+        review.extend(_period_moved(outcome, meta_period))
+    outcome.key = str(outcome.header.get(route.key_field) or "").strip() if route.key_field else outcome.period
+    return review
 
 
-def _settle(outcome: FileOutcome, route: Route, strict: bool) -> None:
+def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]:
+    """A form generated for one period carries another typed period (last week's file, copied and edited).
+
+    The typed period stands when every dated line lies in it; otherwise a person decides.
+    """
+    start, end = period_start(outcome.period), period_end(outcome.period)
+    dates = [r.values.get("date") for r in outcome.rows if isinstance(r.values.get("date"), pd.Timestamp)]
+    if start is not None and end is not None and all(start <= d <= end for d in dates):
+        outcome.issues.append(Issue(outcome.name, "", "", "", outcome.period,
+                                    f"the form was generated for {generated}; the typed period {outcome.period} "
+                                    "is used", f"表单为 {generated} 生成，按填写的期间 {outcome.period} 汇总",
+                                    "warning"))
+        return []
+    return [(f"the form was generated for {generated} but the typed period is {outcome.period} "
+             "and its dates do not all fall in it",
+             f"表单为 {generated} 生成，填写的期间为 {outcome.period}，且日期不全在该期间内")]
+
+
+def _settle(outcome: FileOutcome, route: Route, strict: bool, review: list[tuple[str, str]]) -> None:
     errors = outcome.errors
     if not outcome.rep:
         outcome.reject("no_rep", "the file names no rep (业务员)", "文件未填写业务员")
@@ -155,4 +176,6 @@ def _settle(outcome: FileOutcome, route: Route, strict: bool) -> None:
     elif not route.header_table and not any(r.ok for r in outcome.rows):
         outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
     else:
-        outcome.status = "partial" if errors else "accepted"
+        outcome.status = outcome.settled_status()
+        for en, zh in review:
+            outcome.hold_for_review(en, zh)

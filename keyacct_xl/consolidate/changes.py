@@ -1,0 +1,54 @@
+"""What a run changed in rows the master already held: each update with its before and after values, and the
+rows a corrected file no longer lists (kept until a person deletes them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from keyacct_xl.parsing import is_blank
+
+ChangeKind = Literal["updated", "removed"]
+CHANGE_LABELS = {"updated": ("已更新", "updated"),
+                 "removed": ("更正后缺少此行（已保留，请决定保留或删除）",
+                             "missing from the correction (kept: keep or delete it)")}
+
+
+def shown(value: object) -> str:
+    """A cell value as a person reads it in a report: dates as days, whole numbers without ``.0``."""
+    if is_blank(value) or value is pd.NaT:
+        return ""
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        stamp = pd.Timestamp(value)
+        return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One change to a row the master already held (``field`` empty for a whole row)."""
+
+    kind: ChangeKind
+    file: str
+    table: str
+    key: str
+    field: str = ""
+    before: str = ""
+    after: str = ""
+
+
+def same_value(a: object, b: object) -> bool:
+    """Whether two cell values say the same: numbers within half a cent, dates to the instant, text trimmed."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) < 0.005
+    if isinstance(a, (pd.Timestamp, dt.date)) or isinstance(b, (pd.Timestamp, dt.date)):
+        try:
+            return pd.Timestamp(a) == pd.Timestamp(b)
+        except (TypeError, ValueError):
+            return False
+    return str(a).strip() == str(b).strip()

@@ -1,0 +1,120 @@
+"""Find a submitted row's counterpart in a master table by its natural key (keyacct_xl.consolidate.routes).
+
+Keys are compared after normalising what people type differently for the same thing: text by NFKC and
+surrounding space, dates by day, whole floats as integers. Two lines of one file with the same key (two
+phone calls to one customer on one day) are told apart by their order: the n-th such line of a file is the
+n-th such row of the table, so sending a file again updates both instead of adding two copies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from keyacct_xl.consolidate.routes import RowKey
+from keyacct_xl.parsing import is_blank
+
+Key = tuple[object, ...]
+
+
+def _norm(value: object) -> object:
+    if is_blank(value) or value is pd.NaT:
+        return None
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return pd.Timestamp(value).date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", value).strip().casefold()
+    return value
+
+
+def _columns_key(values: Mapping[str, object], row_key: RowKey) -> Key:
+    parts: list[object] = []
+    for column in row_key.columns:
+        value = values.get(column)
+        if is_blank(value) and column in row_key.fallbacks:
+            value = values.get(row_key.fallbacks[column])
+        parts.append(_norm(value))
+    return ("cols", *parts)
+
+
+def _alternative_key(values: Mapping[str, object], row_key: RowKey) -> Key | None:
+    if not row_key.alternative or any(is_blank(values.get(c)) for c in row_key.alternative):
+        return None
+    return ("alt", *(_norm(values.get(c)) for c in row_key.alternative))
+
+
+def _loose_key(values: Mapping[str, object], row_key: RowKey) -> Key | None:
+    if not row_key.loose or any(is_blank(values.get(c)) for c in row_key.loose):
+        return None
+    return ("loose", *(_norm(values.get(c)) for c in row_key.loose))
+
+
+def key_text(values: Mapping[str, object], row_key: RowKey) -> str:
+    """The key as a person reads it in a report: the key columns' values joined by " / "."""
+    shown = []
+    for column in row_key.columns:
+        value = values.get(column)
+        if is_blank(value) and column in row_key.fallbacks:
+            value = values.get(row_key.fallbacks[column])
+        if isinstance(value, (pd.Timestamp, dt.date)):
+            value = pd.Timestamp(value).strftime("%Y-%m-%d")
+        shown.append("" if is_blank(value) else str(value))
+    return " / ".join(shown)
+
+
+Location = tuple[str, int]  # ("frame", position in the frame) or ("added", position among the added rows)
+
+
+@dataclass
+class KeyedRows:
+    """A table's rows by key: the frame as loaded plus the rows this run adds, in table order."""
+
+    row_key: RowKey
+    by_key: dict[Key, list[Location]] = field(default_factory=dict)
+
+    @classmethod
+    def of_frame(cls, frame: pd.DataFrame, row_key: RowKey) -> KeyedRows:
+        """Index every row of ``frame``."""
+        keyed = cls(row_key)
+        columns = [c for c in row_key.all_columns() if c in frame.columns]
+        records = frame[columns].to_dict("records") if columns else [{} for _ in range(len(frame))]
+        for position, values in enumerate(records):
+            keyed.add(values, ("frame", position))
+        return keyed
+
+    def add(self, values: Mapping[str, object], where: Location) -> None:
+        """Index one row under each of its keys."""
+        for key in (_columns_key(values, self.row_key), _alternative_key(values, self.row_key),
+                    _loose_key(values, self.row_key)):
+            if key is not None:
+                self.by_key.setdefault(key, []).append(where)
+
+    def matches(self, rows: list[Mapping[str, object]]) -> list[Location | None]:
+        """For each submitted row in order, the row it updates, or None for a new row.
+
+        Each table row is taken at most once, in table order, so the n-th row of ``rows`` with a key takes
+        the n-th table row with it. The alternative key (a contact id) is tried first, and the loose key
+        only when it fits exactly one table row.
+        """
+        taken: set[Location] = set()
+        found: list[Location | None] = []
+        for values in rows:
+            place = None
+            for key in (_alternative_key(values, self.row_key), _columns_key(values, self.row_key)):
+                free = [p for p in self.by_key.get(key, []) if p not in taken] if key is not None else []
+                if free:
+                    place = free[0]
+                    break
+            loose = _loose_key(values, self.row_key) if place is None else None
+            if loose is not None and len(self.by_key.get(loose, [])) == 1 and self.by_key[loose][0] not in taken:
+                place = self.by_key[loose][0]
+            if place is not None:
+                taken.add(place)
+            found.append(place)
+        return found

@@ -1,0 +1,269 @@
+"""Row identity: several files of one week add up, a row sent again updates its row, a correction lists what
+it no longer has, the visible cells win over _meta, and files whose rep or period disagree wait for review."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.report import summary_line, write_report
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.generator import build_form
+from keyacct_xl.forms.meta import FormContext
+from keyacct_xl.forms.prefill import prefill
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+
+NOW, LATER = "2026-11-25 18:00:00", "2026-11-28 18:00:00"
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    m = Master.empty()
+    m.customers = pd.DataFrame({
+        "customer_id": ["C001", "C002", "C003"],
+        "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
+        "rep": ["张三", "张三", "李四"], "grade": ["A", "B", "C"]})
+    m.contacts = pd.DataFrame({
+        "contact_id": ["K1", "K2"], "customer_id": ["C001", "C001"], "name": ["王经理", "赵会计"],
+        "title": ["采购经理", "会计"], "phone": ["13800000001", "13800000002"], "nickname": ["老王", None],
+        "birthday": pd.to_datetime(["1980-05-01", None])})
+    return save_master(m, tmp_path / "master.xlsx", backup=False)
+
+
+def visits(rep: str, lines: list[tuple[str, str, str, str]], period: str = "2026-W48",
+           context: FormContext | None = None) -> bytes:
+    rows = [{"date": d, "customer_id": c, "method": m, "content": text} for d, c, m, text in lines]
+    header = {"rep": rep, "period": period} if period else {"rep": rep}
+    return fill_form(blank_form("visit_record", context=context), header=header, rows={"visits": rows})
+
+
+MON_WED = [("2026-11-23", "C001", "面谈", "谈返利"), ("2026-11-24", "C002", "电话", "催款"),
+           ("2026-11-25", "C001", "电话", "确认订单")]
+THU_FRI = [("2026-11-26", "C002", "面谈", "送样品"), ("2026-11-27", "C001", "面谈", "签合同")]
+
+
+def _visits(master: Path) -> pd.DataFrame:
+    return load_store(master).frame("Visits")
+
+
+def test_two_files_of_one_week_are_both_kept(master: Path, inbox: Path) -> None:
+    (inbox / "拜访记录.xlsx").write_bytes(visits("张三", MON_WED))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "拜访记录.xlsx").write_bytes(visits("张三", THU_FRI))  # the same name, sent again on Friday
+    result = consolidate(inbox, master, now=LATER)
+    assert [(o.status, o.rows_added, o.corrects) for o in result.outcomes] == [("accepted", 2, "")]
+    assert _visits(master)["content"].tolist() == ["谈返利", "催款", "确认订单", "送样品", "签合同"]
+    assert result.changes == [] and load_store(master).frame("SubmissionHistory").empty
+
+
+def test_a_row_sent_again_updates_its_row_with_before_and_after(master: Path, inbox: Path, tmp_path: Path) -> None:
+    (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "a.xlsx").unlink()
+    edited = [("2026-11-23", "C001", "面谈", "谈年度返利，客户同意"), *THU_FRI]
+    (inbox / "b.xlsx").write_bytes(visits("张三", edited))
+    result = consolidate(inbox, master, now=LATER)
+    [outcome] = result.outcomes
+    assert (outcome.rows_added, outcome.rows_updated) == (2, 1)
+    assert len(_visits(master)) == 5  # not 6: the Monday visit is the same visit
+    [change] = result.changes
+    assert (change.kind, change.table, change.field, change.before, change.after) == (
+        "updated", "Visits", "content", "谈返利", "谈年度返利，客户同意")
+    assert change.key == "张三 / C001 / 2026-11-23 / 面谈"
+    store = load_store(master)
+    history = store.frame("SubmissionHistory")
+    assert history["change"].tolist() == ["updated"] and history["source_file"].tolist() == ["a.xlsx"]
+    assert json.loads(history["data"].iloc[0])["content"] == "谈返利"
+    monday = store.frame("Visits").iloc[0]
+    assert (monday["content"], monday["source_file"]) == ("谈年度返利，客户同意", "b.xlsx")
+    assert "更新 1 行" in summary_line(result, "zh")
+    report = write_report(result, tmp_path / "report.xlsx", "zh")
+    sheet = openpyxl.load_workbook(report)["变更"]
+    assert [c.value for c in sheet[2]] == ["已更新", "b.xlsx", "拜访记录", "张三 / C001 / 2026-11-23 / 面谈",
+                                           "内容", "谈返利", "谈年度返利，客户同意"]
+
+
+def test_a_correction_lists_the_rows_it_no_longer_has_and_keeps_them(master: Path, inbox: Path) -> None:
+    (inbox / "v1.xlsx").write_bytes(visits("张三", MON_WED))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "v1.xlsx").unlink()
+    corrected = [MON_WED[0], ("2026-11-24", "C002", "电话", "催款，答应月底付"),
+                 ("2026-11-25", "C001", "面谈", "确认订单")]
+    (inbox / "v2.xlsx").write_bytes(visits("张三", corrected))
+    result = consolidate(inbox, master, now=LATER)
+    [outcome] = result.outcomes
+    assert (outcome.status, outcome.corrects, outcome.rows_added, outcome.rows_updated) == (
+        "accepted", "v1.xlsx", 1, 1)
+    removed = [c for c in result.changes if c.kind == "removed"]
+    assert [c.key for c in removed] == ["张三 / C001 / 2026-11-25 / 电话"]
+    assert len(_visits(master)) == 4  # the row missing from the correction stays until the manager deletes it
+    ledger = load_store(master).frame("IngestionLedger").set_index("file_name")
+    assert ledger.loc["v1.xlsx", "corrected_by"] == ledger.loc["v2.xlsx", "file_sha256"]
+    assert set(ledger["status"]) == {"accepted"}
+
+
+def test_two_lines_with_one_key_sent_twice_are_not_doubled(master: Path, inbox: Path) -> None:
+    twice = [("2026-11-23", "C001", "电话", "上午"), ("2026-11-23", "C001", "电话", "下午")]
+    (inbox / "a.xlsx").write_bytes(visits("张三", twice))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "a.xlsx").unlink()
+    (inbox / "b.xlsx").write_bytes(visits("张三", twice))
+    [outcome] = consolidate(inbox, master, now=LATER).outcomes
+    assert (outcome.rows_added, outcome.rows_updated) == (0, 0)
+    assert _visits(master)["content"].tolist() == ["上午", "下午"]
+
+
+def test_copy_of_last_weeks_form_keeps_both_weeks(master: Path, inbox: Path) -> None:
+    w47 = FormContext(rep="张三", period="2026-W47")
+    (inbox / "w47.xlsx").write_bytes(visits("张三", [("2026-11-16", "C001", "面谈", "W47 拜访")], "2026-W47", w47))
+    consolidate(inbox, master, now=NOW)
+    # Last week's pre-filled file, copied: the rep types the new week and new lines; _meta still says W47.
+    copy = visits("张三", [("2026-11-23", "C001", "面谈", "W48 拜访")], "2026-W48", w47)
+    (inbox / "w48.xlsx").write_bytes(copy)
+    [_, outcome] = consolidate(inbox, master, now=LATER).outcomes
+    assert (outcome.status, outcome.period) == ("accepted", "2026-W48")
+    assert any("按填写的期间 2026-W48 汇总" in i.zh for i in outcome.issues)
+    stored = _visits(master)
+    assert stored[["content", "period"]].values.tolist() == [["W47 拜访", "2026-W47"], ["W48 拜访", "2026-W48"]]
+
+
+def test_copied_form_whose_dates_leave_the_typed_period_waits_for_review(master: Path, inbox: Path) -> None:
+    w47 = FormContext(rep="张三", period="2026-W47")
+    (inbox / "w48.xlsx").write_bytes(visits("张三", [("2026-11-16", "C001", "面谈", "哪一周？")], "2026-W48", w47))
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status == "needs_review" and "2026-W47" in outcome.reason_zh
+    assert _visits(master).empty
+
+
+def test_colleagues_prefilled_form_waits_for_review_and_merges_nothing(master: Path, inbox: Path) -> None:
+    (inbox / "张三.xlsx").write_bytes(visits("张三", MON_WED))
+    consolidate(inbox, master, now=NOW)
+    generated_for_zhang = FormContext(rep="张三", period="2026-W48")
+    (inbox / "李四.xlsx").write_bytes(visits("李四", [("2026-11-23", "C001", "面谈", "李四写的")], "2026-W48",
+                                             generated_for_zhang))
+    result = consolidate(inbox, master, now=LATER)
+    held = {o.name: o for o in result.outcomes}["李四.xlsx"]
+    assert (held.status, held.rows_added) == ("needs_review", 0)
+    assert held.reason_zh == "表单为 张三 生成，但填写的业务员为 李四"
+    assert _visits(master)["content"].tolist() == ["谈返利", "催款", "确认订单"]  # 张三's week untouched
+    assert "待审核 1" in summary_line(result, "zh")
+    # A later run still holds it (not a duplicate), without a second ledger entry.
+    again = consolidate(inbox, master, now=LATER)
+    assert {o.name: o.status for o in again.outcomes}["李四.xlsx"] == "needs_review"
+    ledger = load_store(master).frame("IngestionLedger")
+    assert ledger["status"].tolist().count("needs_review") == 1
+
+
+def test_accept_merges_a_held_file_under_the_rep_typed_on_it(master: Path, inbox: Path, tmp_path: Path) -> None:
+    held = visits("李四", [("2026-11-23", "C003", "面谈", "李四写的")], "2026-W48", FormContext(rep="张三"))
+    (inbox / "held.xlsx").write_bytes(held)
+    consolidate(inbox, master, now=NOW)
+    assert main(["consolidate", str(inbox), "--into", str(master), "--accept", "held.xlsx",
+                 "--report", str(tmp_path / "r.xlsx")]) == 0
+    stored = _visits(master)
+    assert stored[["content", "rep"]].values.tolist() == [["李四写的", "李四"]]
+    ledger = load_store(master).frame("IngestionLedger")
+    assert ledger["status"].tolist() == ["needs_review", "accepted"]
+
+
+def test_reject_is_remembered(master: Path, inbox: Path) -> None:
+    (inbox / "held.xlsx").write_bytes(visits("李四", [("2026-11-23", "C003", "面谈", "x")], "2026-W48",
+                                             FormContext(rep="张三")))
+    [first] = consolidate(inbox, master, now=NOW).outcomes
+    [outcome] = consolidate(inbox, master, now=LATER, reject=[first.sha256[:10]]).outcomes
+    assert (outcome.status, outcome.code) == ("rejected", "rejected_after_review")
+    [later] = consolidate(inbox, master, now=LATER).outcomes
+    assert later.status == "duplicate"
+    assert _visits(master).empty
+
+
+def test_decision_for_a_file_not_in_the_run_is_refused(master: Path, inbox: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
+    assert main(["consolidate", str(inbox), "--into", str(master), "--accept", "nope.xlsx"]) == 2
+    assert "--accept nope.xlsx" in capsys.readouterr().err
+    assert _visits(master).empty
+
+
+def test_file_from_another_reps_folder_waits_for_review(master: Path, inbox: Path) -> None:
+    (inbox / "张三").mkdir()
+    (inbox / "张三" / "mine.xlsx").write_bytes(visits("张三", MON_WED))
+    (inbox / "张三" / "not mine.xlsx").write_bytes(visits("李四", [("2026-11-23", "C003", "面谈", "x")]))
+    outcomes = {o.name: o for o in consolidate(inbox, master, now=NOW).outcomes}
+    assert outcomes["张三/mine.xlsx"].status == "accepted"
+    assert outcomes["张三/not mine.xlsx"].status == "needs_review"
+    assert outcomes["张三/not mine.xlsx"].reason_zh == "文件来自 张三 的文件夹，但表单中的业务员为 李四"
+
+
+def test_settings_map_inbox_folders_to_reps(tmp_path: Path, inbox: Path) -> None:
+    m = Master.empty()
+    m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强"], "rep": ["张三"]})
+    m.settings["rep_folders"] = "zhangsan=张三; lisi=李四"
+    path = save_master(m, tmp_path / "m.xlsx", backup=False)
+    (inbox / "lisi").mkdir()
+    (inbox / "lisi" / "f.xlsx").write_bytes(visits("张三", MON_WED[:1], context=FormContext(rep="张三")))
+    [outcome] = consolidate(inbox, path, now=NOW).outcomes
+    assert outcome.status == "needs_review" and "李四" in outcome.reason_zh
+
+
+def _prefilled_card(master: Path, customer: str) -> bytes:
+    spec = load_form("customer_card")
+    return build_form(spec, lang="zh", data=prefill(spec, load_master(master), rep="张三", customer=customer))
+
+
+def test_returned_prefilled_card_keeps_contacts_once_with_the_managers_fields(master: Path, inbox: Path) -> None:
+    returned = fill_form(_prefilled_card(master, "C001"), rows={"contacts": [
+        {"name": "王经理", "title": "采购总监", "phone": "13800000001"},
+        {"name": "赵会计", "title": "会计", "phone": "13900000002"},  # a new phone for the same person
+        {"name": "钱主管", "title": "仓库主管"}]})
+    (inbox / "card.xlsx").write_bytes(returned)
+    result = consolidate(inbox, master, now=NOW)
+    [outcome] = result.outcomes
+    assert outcome.status in ("accepted", "partial") and outcome.rows_added == 1
+    contacts = load_store(master).frame("Contacts").set_index("name")
+    assert contacts.index.tolist() == ["王经理", "赵会计", "钱主管"]
+    wang = contacts.loc["王经理"]
+    assert (wang["contact_id"], wang["nickname"], wang["title"]) == ("K1", "老王", "采购总监")
+    assert wang["birthday"] == pd.Timestamp("1980-05-01")
+    assert (contacts.loc["赵会计", "contact_id"], contacts.loc["赵会计", "phone"]) == ("K2", "13900000002")
+    updates = {(c.key, c.field): (c.before, c.after) for c in result.changes if c.table == "Contacts"}
+    assert updates == {("C001 / 王经理 / 13800000001", "title"): ("采购经理", "采购总监"),
+                       ("C001 / 赵会计 / 13800000002", "phone"): ("13800000002", "13900000002")}
+
+
+def test_a_new_customer_starts_at_the_policys_grade_whatever_the_card_says(master: Path, inbox: Path) -> None:
+    card = fill_form(blank_form("customer_card"), header={
+        "rep": "张三", "customer_id": "C100", "name": "中山美佳日用品有限公司", "grade": "VIP"})
+    (inbox / "card.xlsx").write_bytes(card)
+    consolidate(inbox, master, now=NOW)
+    customers = load_store(master).frame("Customers").set_index("customer_id")
+    assert customers.loc["C100", "grade"] == "C"
+
+
+def test_corrected_card_updates_what_the_reps_first_card_set(master: Path, inbox: Path) -> None:
+    first = {"rep": "张三", "customer_id": "C100", "name": "中山美佳日用品有限公司", "city": "中山"}
+    (inbox / "v1.xlsx").write_bytes(fill_form(blank_form("customer_card"), header=first,
+                                              rows={"contacts": [{"name": "陈经理", "title": "采购经理"}]}))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "v1.xlsx").unlink()
+    (inbox / "v2.xlsx").write_bytes(fill_form(blank_form("customer_card"), header={**first, "city": "江门"},
+                                              rows={"contacts": [{"name": "陈总", "title": "总经理"}]}))
+    result = consolidate(inbox, master, now=LATER)
+    [outcome] = result.outcomes
+    assert (outcome.status, outcome.corrects, outcome.rows_updated) == ("accepted", "v1.xlsx", 1)
+    store = load_store(master)
+    assert store.frame("Customers").set_index("customer_id").loc["C100", "city"] == "江门"
+    assert result.conflicts == []
+    # The contact the corrected card no longer lists stays, reported for the manager to keep or delete.
+    assert store.frame("Contacts")["name"].tolist()[-2:] == ["陈经理", "陈总"]
+    assert [(c.kind, c.key) for c in result.changes if c.kind == "removed"] == [("removed", "C100 / 陈经理 / ")]
