@@ -267,3 +267,50 @@ def test_corrected_card_updates_what_the_reps_first_card_set(master: Path, inbox
     # The contact the corrected card no longer lists stays, reported for the manager to keep or delete.
     assert store.frame("Contacts")["name"].tolist()[-2:] == ["陈经理", "陈总"]
     assert [(c.kind, c.key) for c in result.changes if c.kind == "removed"] == [("removed", "C100 / 陈经理 / ")]
+
+
+def test_undo_restores_updated_rows_and_removes_added_ones(master: Path, inbox: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
+    consolidate(inbox, master, now=NOW)
+    before = _visits(master)
+    (inbox / "a.xlsx").unlink()
+    (inbox / "b.xlsx").write_bytes(visits("张三", [("2026-11-23", "C001", "面谈", "谈年度返利"), *THU_FRI]))
+    consolidate(inbox, master, now=LATER)
+    assert main(["consolidate", "--into", str(master), "--undo", "b.xlsx", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.strip() == "undone b.xlsx: 2 rows removed, 1 restored"
+    after = _visits(master)
+    pd.testing.assert_frame_equal(after, before)
+    store = load_store(master)
+    assert store.frame("SubmissionHistory").empty
+    assert store.frame("IngestionLedger")["status"].tolist() == ["accepted", "undone"]
+    # Undone is remembered: the same file in the inbox again is a duplicate, not merged back silently.
+    [outcome] = consolidate(inbox, master, now=LATER).outcomes
+    assert outcome.status == "duplicate"
+
+
+def test_undo_goes_newest_first(master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "a.xlsx").unlink()
+    (inbox / "b.xlsx").write_bytes(visits("张三", [("2026-11-23", "C001", "面谈", "改过")]))
+    consolidate(inbox, master, now=LATER)
+    assert main(["consolidate", "--into", str(master), "--undo", "a.xlsx"]) == 2
+    assert "被 b.xlsx 修改：请先撤销后者" in capsys.readouterr().err
+    assert main(["consolidate", "--into", str(master), "--undo", "b.xlsx"]) == 0
+    assert main(["consolidate", "--into", str(master), "--undo", "a.xlsx"]) == 0
+    assert _visits(master).empty
+
+
+def test_undo_of_a_card_keeps_a_customer_others_refer_to(master: Path, inbox: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    (inbox / "card.xlsx").write_bytes(fill_form(blank_form("customer_card"), header={
+        "rep": "张三", "customer_id": "C100", "name": "中山美佳日用品有限公司"}))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "visit.xlsx").write_bytes(visits("张三", [("2026-11-23", "C100", "面谈", "首访")]))
+    consolidate(inbox, master, now=LATER)
+    assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx"]) == 2
+    assert "C100" in capsys.readouterr().err
+    assert main(["consolidate", "--into", str(master), "--undo", "visit.xlsx"]) == 0
+    assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx"]) == 0
+    assert "C100" not in set(load_store(master).frame("Customers")["customer_id"])

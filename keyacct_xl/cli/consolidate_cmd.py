@@ -11,6 +11,8 @@ from tqdm import tqdm
 
 from keyacct_xl.consolidate.report import summary_line, write_report
 from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.undo import undo_submission
+from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import ensure_writable
 from keyacct_xl.i18n import pick
 
@@ -18,7 +20,8 @@ from keyacct_xl.i18n import pick
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add ``consolidate``."""
     parser = sub.add_parser("consolidate", parents=[common], help="merge submitted forms into the master workbook")
-    parser.add_argument("source", type=Path, metavar="SOURCE", help="folder (searched recursively) or .zip of forms")
+    parser.add_argument("source", type=Path, metavar="SOURCE", nargs="?",
+                        help="folder (searched recursively) or .zip of forms (not with --undo)")
     parser.add_argument("--into", type=Path, required=True, metavar="MASTER", help="the master workbook to update")
     parser.add_argument("--report", type=Path, metavar="FILE.xlsx", help="write the report workbook here")
     parser.add_argument("--quarantine", type=Path, metavar="DIR",
@@ -32,11 +35,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                         help="merge this file that waits for review (name, path or sha256 start); repeatable")
     parser.add_argument("--reject", action="append", default=[], metavar="FILE",
                         help="refuse this file that waits for review for good; repeatable")
+    parser.add_argument("--undo", metavar="FILE",
+                        help="take one consolidated file back out of the master (name or sha256 start), newest first")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Consolidate, write the report, print the one-line summary (rejected files are reported, not fatal)."""
+    if args.undo:
+        print(undo_submission(args.into, args.undo).summary(args.lang))
+        return 0
+    if args.source is None:
+        raise InputError("SOURCE is missing: the folder or .zip of submitted forms",
+                         "缺少 SOURCE：提交表单的文件夹或 .zip")
+
     def progress(items: Iterable, total: int) -> Iterable:
         return tqdm(items, total=total, desc=pick(args.lang, "汇总", "consolidating"),
                     unit=pick(args.lang, "个文件", " files"), file=sys.stderr, disable=None)

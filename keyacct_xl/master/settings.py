@@ -36,7 +36,7 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
     Setting("credit_limit_a", 500_000, "信用等级 A 建议额度（元）", "Suggested credit limit, grade A (CNY)"),
     Setting("credit_limit_b", 200_000, "信用等级 B 建议额度（元）", "Suggested credit limit, grade B (CNY)"),
     Setting("credit_limit_c", 0, "信用等级 C 建议额度（元，0 为现款）", "Suggested credit limit, grade C (0 = cash)"),
-    Setting("rep_folders", "", "收件文件夹对应的业务员，如 zhangsan=张三; lisi=李四（留空：与业务员同名的文件夹即其本人）",
+    Setting("rep_folders", "", "收件文件夹对应的业务员，如 zhangsan=张三; lisi=李四（留空：与业务员同名的文件夹）",
             "Inbox folder of each rep, e.g. zhangsan=张三; lisi=李四 (empty: a folder named like a rep is theirs)"),
 )
 DEFAULTS: dict[str, object] = {s.key: s.default for s in DEFAULT_SETTINGS}

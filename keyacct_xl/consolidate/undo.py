@@ -1,0 +1,125 @@
+"""Undo one consolidated file: the rows it added leave the master, the rows it changed get their values back.
+
+Every value a file replaced is in SubmissionHistory (``changed_by`` = the file's sha256), so a file can be taken
+back exactly, newest first: a file whose rows a later file changed again is refused until that later file is
+undone. A customer the file created is removed only when nothing else in the master refers to it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.consolidate.frames import typed_frame
+from keyacct_xl.consolidate.routes import ROW_KEYS
+from keyacct_xl.consolidate.rowmatch import KeyedRows
+from keyacct_xl.consolidate.store import Store, load_store, save_store
+from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
+from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import Lang, pick
+
+LIVE = ("accepted", "partial")
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """What undoing one file did."""
+
+    file: str
+    sha256: str
+    removed: int
+    restored: int
+
+    def summary(self, lang: Lang) -> str:
+        """One line for the console."""
+        return pick(lang, f"已撤销 {self.file}：删除 {self.removed} 行，恢复 {self.restored} 行",
+                    f"undone {self.file}: {self.removed} rows removed, {self.restored} restored")
+
+
+def _entry(ledger: pd.DataFrame, wanted: str) -> pd.Series:
+    names = ledger["file_name"].astype(str)
+    shas = ledger["file_sha256"].astype(str)
+    hit = ledger[((names == wanted) | (names.str.rsplit("/", n=1).str[-1] == wanted)
+                  | ((len(wanted) >= 8) & shas.str.startswith(wanted.lower()))) & ledger["status"].isin(LIVE)]
+    if len(hit) == 1:
+        return hit.iloc[0]
+    if hit.empty:
+        raise InputError(f"{wanted}: no consolidated file of that name or sha256 in the master's ingestion ledger",
+                         f"{wanted}：导入台账中没有该名称或指纹的已汇总文件")
+    listed = ", ".join(f"{s[:10]} ({t})" for s, t in zip(hit["file_sha256"], hit["consolidated_at"]))
+    raise InputError(f"{wanted}: several consolidated files have that name; give the sha256 start: {listed}",
+                     f"{wanted}：有多个同名的已汇总文件，请给出文件指纹开头：{listed}")
+
+
+def _refuse_if_changed_later(store: Store, sha: str) -> None:
+    history, ledger = store.frame(HISTORY.name), store.frame(LEDGER.name)
+    later = history[(history["file_sha256"] == sha) & (history["changed_by"] != sha)]
+    if later.empty:
+        return
+    names = ledger.set_index("file_sha256")["file_name"]
+    files = ", ".join(sorted({str(names.get(s, s)) for s in later["changed_by"]}))
+    raise InputError(f"rows of this file were changed later by {files}: undo that first",
+                     f"此文件的行后来被 {files} 修改：请先撤销后者")
+
+
+def _restore(store: Store, table: str, data: dict[str, object], sha: str) -> None:
+    """Put a row's earlier values back: the row with its key, preferring the rows ``sha`` wrote."""
+    frame, schema = store.frames[table], ALL_CONSOLIDATION_TABLES[table]
+    old = typed_frame([data], schema, list(frame.columns)).iloc[0].to_dict()
+    own = frame["file_sha256"] == sha if "file_sha256" in frame.columns else pd.Series(False, index=frame.index)
+    for candidates in (frame.index[own], frame.index):
+        [where] = KeyedRows.of_frame(frame.loc[candidates], ROW_KEYS[table]).matches([old])
+        if where is not None:
+            position = frame.index.get_loc(candidates[where[1]])
+            for column, value in old.items():
+                frame.iat[position, frame.columns.get_loc(column)] = None if pd.isna(value) else value
+            return
+    raise InputError(f"{table}: the row to restore ({data}) is no longer in the master",
+                     f"{table}：要恢复的行已不在总表中（{data}）")
+
+
+def _refuse_if_referenced(store: Store, sha: str) -> None:
+    """Refuse when a customer the file created is referred to by rows other files wrote."""
+    customers = store.frames["Customers"]
+    created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].astype(str))
+    for name, frame in store.frames.items():
+        if not created or name in ("Customers", LEDGER.name, HISTORY.name) or "customer_id" not in frame.columns:
+            continue
+        others = frame[frame["file_sha256"] != sha] if "file_sha256" in frame.columns else frame
+        used = set(others["customer_id"].dropna().astype(str)) & created
+        if used:
+            ids = ", ".join(sorted(used))
+            raise InputError(f"customer {ids} created by this file is referred to in {name}: not undone",
+                             f"此文件新建的客户 {ids} 已被 {name} 引用：未撤销")
+
+
+def undo_submission(master: str | Path, wanted: str) -> UndoResult:
+    """Take one consolidated file (name, base name or sha256 start) back out of ``master``."""
+    store = load_store(master)
+    entry = _entry(store.frame(LEDGER.name), wanted)
+    sha = str(entry["file_sha256"])
+    _refuse_if_changed_later(store, sha)
+    _refuse_if_referenced(store, sha)
+    history = store.frame(HISTORY.name)
+    mine = history[history["changed_by"] == sha]
+    for table, data in zip(mine["table"][::-1], mine["data"][::-1]):
+        _restore(store, str(table), json.loads(str(data)), sha)
+    changed = {HISTORY.name, LEDGER.name, *mine["table"].astype(str)}
+    removed = 0
+    for name, frame in store.frames.items():
+        if name in (LEDGER.name, HISTORY.name) or "file_sha256" not in frame.columns:
+            continue
+        added = frame["file_sha256"] == sha
+        if added.any():
+            store.frames[name] = frame[~added].reset_index(drop=True)
+            removed += int(added.sum())
+            changed.add(name)
+    store.frames[HISTORY.name] = history[history["changed_by"] != sha].reset_index(drop=True)
+    ledger = store.frame(LEDGER.name)
+    ledger.loc[ledger["file_sha256"] == sha, "status"] = "undone"
+    ledger.loc[ledger["corrected_by"] == sha, "corrected_by"] = None
+    save_store(store, sorted(changed), edited=changed)
+    return UndoResult(str(entry["file_name"]), sha, removed, len(mine))
