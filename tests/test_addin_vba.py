@@ -9,7 +9,7 @@ import warnings
 
 import olefile
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from keyacct_xl.addin.cfb import write_compound_file
@@ -75,9 +75,14 @@ def test_project_stream_says_unprotected_visible_and_lists_modules() -> None:
 @settings(max_examples=30, deadline=None)
 @given(st.dictionaries(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz_0123456789", min_size=1, max_size=31),
                        st.integers(min_value=0, max_value=20_000), max_size=40))
+@example({"Tools": 1, "TOOLS": 2})  # names equal but for case: one stream would hide the other
 def test_compound_file_streams_read_back_with_olefile(sizes: dict[str, int]) -> None:
     # Streams on both sides of the 4,096-byte mini-stream cutoff, in a storage and at the root.
     streams = {name: bytes((i * 7 + len(name)) % 251 for i in range(size)) for name, size in sizes.items()}
+    if len({name.upper() for name in streams}) < len(streams):
+        with pytest.raises(BridgeError, match="differ only in case"):
+            write_compound_file({"VBA": dict(streams)})
+        return
     data = write_compound_file({"VBA": dict(streams), "PROJECT": b"x" * 10})
     ole = olefile.OleFileIO(io.BytesIO(data))
     for name, content in streams.items():
@@ -116,3 +121,10 @@ def test_vba_project_rejects_what_it_cannot_store() -> None:
         build_vba_project([VbaModule("A", "module", ""), VbaModule("A", "module", "")])
     with pytest.raises(BridgeError, match="code page"):
         build_vba_project([VbaModule("A", "module", 'MsgBox "重点客户"')])
+
+
+def test_vba_modules_named_alike_but_for_case_are_refused() -> None:
+    modules = [VbaModule("Tools", "standard", 'Attribute VB_Name = "Tools"\r\n'),
+               VbaModule("TOOLS", "standard", 'Attribute VB_Name = "TOOLS"\r\n')]
+    with pytest.raises(BridgeError, match="case is ignored"):
+        build_vba_project(modules)

@@ -69,6 +69,12 @@ def write_compound_file(tree: Tree) -> bytes:
 
 
 def _add_children(entries: list[_Entry], parent: int, tree: Tree) -> None:
+    folded = [name.upper() for name in tree]
+    if len(set(folded)) != len(folded):
+        # Siblings compare case-insensitively (MS-CFB 2.6.4): one of two such names would hide the other.
+        clash = sorted(n for n in tree if folded.count(n.upper()) > 1)
+        raise BridgeError(f"compound file entry names differ only in case: {clash}",
+                          f"复合文件条目名称仅大小写不同：{clash}")
     for name, value in tree.items():
         if len(name) > 31:
             raise BridgeError(f"compound file entry name too long: {name}", f"复合文件条目名称过长：{name}")

@@ -53,8 +53,9 @@ class VbaModule:
 def build_vba_project(modules: Sequence[VbaModule], *, project_name: str = "KeyAcctXL") -> bytes:
     """The bytes of vbaProject.bin holding ``modules``."""
     names = [m.name for m in modules]
-    if len(set(names)) != len(names):
-        raise BridgeError(f"duplicate VBA module names: {names}", f"VBA 模块名称重复：{names}")
+    if len({n.upper() for n in names}) != len(names):  # VBA and the compound file ignore case in names
+        raise BridgeError(f"duplicate VBA module names (case is ignored): {names}",
+                          f"VBA 模块名称重复（不区分大小写）：{names}")
     vba = {"_VBA_PROJECT": VBA_PROJECT_STREAM, "dir": compress(dir_stream(modules, project_name))}
     vba.update({m.name: compress(m.code_bytes()) for m in modules})
     tree = {"PROJECT": project_stream(modules, project_name), "PROJECTwm": projectwm_stream(modules), "VBA": vba}
