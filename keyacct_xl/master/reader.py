@@ -15,7 +15,7 @@ from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, TableSchema
 from keyacct_xl.master.settings import merge_settings
-from keyacct_xl.xlsx.ooxml import column_letter
+from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
 from keyacct_xl.xlsx.package import open_package
 
 # The columns without which a table means nothing; the others may be absent and load empty.
@@ -98,7 +98,8 @@ def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
     """
     table = book.get_table_by_name(schema.name)
     where = f"{path.name}: sheet {table.sheet}, table {schema.name}"
-    positions = resolve_headers(table.columns, schema.columns, where=where,
+    columns = [unescape_text(str(c)) for c in table.columns]  # Excel writes Alt+Enter in a name as _x000a_
+    positions = resolve_headers(columns, schema.columns, where=where,
                                 required=REQUIRED_COLUMNS.get(schema.name, ()))
     all_rows = table.to_python()
     # Blank rows (the empty body row Excel keeps in a new table) hold no data; the rest keep their place.
@@ -107,7 +108,7 @@ def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
     first_row, first_col = table.start
     data: dict[str, pd.Series] = {}
     header_text: dict[str, str] = {}
-    for pos, header in enumerate(table.columns):
+    for pos, header in enumerate(columns):
         label = positions.get(pos, str(header))
         letter = column_letter(first_col + pos + 1)
         if pos not in positions and (label in data or label in positions.values()):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-from keyacct_xl.xlsx.ooxml import NS_MAIN, NS_REL, REL_TABLE, escape_attr
+from keyacct_xl.xlsx.ooxml import NS_MAIN, NS_REL, REL_TABLE, escape_attr, escape_column_name
 
 REL_WORKSHEET = NS_REL + "/worksheet"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -57,7 +57,7 @@ def sheet_xml(widths: Sequence[int], *, frozen_header: bool = True) -> bytes:
 
 def table_xml(table_id: int, name: str, ref: str, headers: Sequence[str], style: str) -> bytes:
     """A table part with an autofilter, one column per header and a banded style."""
-    columns = "".join(f'<tableColumn id="{i}" name="{escape_attr(h)}"/>' for i, h in enumerate(headers, 1))
+    columns = "".join(f'<tableColumn id="{i}" name="{escape_column_name(h)}"/>' for i, h in enumerate(headers, 1))
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<table xmlns="{NS_MAIN}" id="{table_id}" name="{escape_attr(name)}" '
             f'displayName="{escape_attr(name)}" ref="{ref}" totalsRowShown="0"><autoFilter ref="{ref}"/>'

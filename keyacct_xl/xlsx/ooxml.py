@@ -64,3 +64,21 @@ def escape_text(text: str) -> str:
 def escape_attr(text: str) -> str:
     """Escape a string for an XML attribute value."""
     return escape_text(text).replace('"', "&quot;")
+
+
+def escape_column_name(name: str) -> str:
+    """A table column name for ``tableColumn/@name``, escaped as Excel writes it.
+
+    Attribute normalisation would turn a raw line break or tab into a space, so the name would no longer equal
+    its header cell and Excel would repair the table; Excel writes them as ``_x000A_`` and ``_x0009_``.
+    """
+    escaped = escape_attr(name)
+    return escaped.replace("\n", "_x000A_").replace("\t", "_x0009_")
+
+
+_ESCAPED_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape_text(text: str) -> str:
+    """Decode OOXML's ``_xHHHH_`` escapes (``_x000a_`` is a line break, ``_x005F_`` a literal underscore)."""
+    return _ESCAPED_CHAR.sub(lambda m: chr(int(m[1], 16)), text)

@@ -7,6 +7,8 @@ keeps in them (charts, pivot tables, images, formulas, other sheets) survives a 
 from __future__ import annotations
 
 import posixpath
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +26,9 @@ MAX_RATIO = 200
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 PartWriter = Callable[[IO[bytes]], None]
+_SPOOL_IN_MEMORY = 64 * 1024**2
+_ZIP64_LIMIT = zipfile.ZIP64_LIMIT
+_COPY_CHUNK = 1024**2
 
 
 @dataclass(frozen=True)
@@ -131,5 +136,11 @@ def _write_part(dst: zipfile.ZipFile, name: str, content: bytes | PartWriter, da
     if isinstance(content, bytes):
         dst.writestr(info, content)
         return
-    with dst.open(info, "w", force_zip64=True) as stream:
-        content(stream)
+    # The part is rendered first (in memory up to a bound, then on disk) so its size is known: a ZIP64 extra
+    # field is written only when the part needs one, as Excel's strict zip reader expects (XlsxWriter does too).
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+        content(spool)
+        size = spool.tell()
+        spool.seek(0)
+        with dst.open(info, "w", force_zip64=size > _ZIP64_LIMIT) as stream:
+            shutil.copyfileobj(spool, stream, _COPY_CHUNK)

@@ -51,6 +51,8 @@ def copy_raw(src: zipfile.ZipFile, dst: zipfile.ZipFile, info: zipfile.ZipInfo) 
     member = copy.copy(info)
     member.flag_bits &= ~_DATA_DESCRIPTOR  # sizes and CRC are known: they go in the local header
     member.extra = _without_zip64(info.extra)
+    # A member once written with ZIP64 records says version 4.5 is needed; FileHeader raises it again if needed.
+    member.create_version = member.extract_version = zipfile.DEFAULT_VERSION
     assert dst.fp is not None  # an archive open for writing
     with dst._lock:  # the same lock ZipFile.writestr takes
         dst._writecheck(member)

@@ -60,6 +60,14 @@ def _is_missing(value: object) -> bool:
     return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def _inline(text: str) -> str:
+    """The ``<t>`` element of an inline string: escaped, and keeping leading/trailing spaces and line breaks
+    (without ``xml:space`` Excel trims the cell, which then no longer equals its table column's name)."""
+    escaped = escape_text(text) if _NEEDS_ESCAPE.search(text) else text
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return f"<t{space}>{escaped}</t>"
+
+
 def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, stop: int) -> list[str]:
     s = col.style
     chunk = col.values.iloc[start:stop]
@@ -81,11 +89,7 @@ def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, st
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             out.append(f'<c r="{letter}{r}"><v>{_number(float(value))}</v></c>')
             continue
-        text = _text(value)
-        if _NEEDS_ESCAPE.search(text):
-            text = escape_text(text)
-        space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-        out.append(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        out.append(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>')
     return out
 
 
@@ -106,7 +110,7 @@ def write_rows(out: IO[bytes], columns: Sequence[CellColumn], header_row: int, f
     """Stream the header row, every data row and the user's cells around them; return the table's last row."""
     extras = extras or {}
     letters = [column_letter(first_col + i) for i in range(len(columns))]
-    header_cells = [f'<c r="{letter}{header_row}" t="inlineStr"><is><t>{escape_text(c.header)}</t></is></c>'
+    header_cells = [f'<c r="{letter}{header_row}" t="inlineStr"><is>{_inline(c.header)}</is></c>'
                     for letter, c in zip(letters, columns)]
     out.write(_row(str(header_row), header_cells, extras, first_col).encode())
     count = len(columns[0].values) if columns else 0
