@@ -10,6 +10,25 @@ from pathlib import Path
 
 import pytest
 
+SHARED_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that starts LibreOffice (it uses the fixture), so ``-m "not libreoffice"`` runs the rest."""
+    for item in items:
+        if "libreoffice" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.libreoffice)
+
+
+@pytest.fixture(scope="session")
+def shared_schemas() -> Path:
+    """``../shared/schemas`` (Microsoft's and ISO's schemas): CI always has it; elsewhere its absence skips."""
+    if not SHARED_SCHEMAS.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SHARED_SCHEMAS} is missing: CI lays shared/ beside the repository")
+        pytest.skip(f"{SHARED_SCHEMAS} is absent (shared/ is laid beside the repository only where it is kept)")
+    return SHARED_SCHEMAS
+
 
 def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")

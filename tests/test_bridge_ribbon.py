@@ -9,7 +9,6 @@ from xml.etree import ElementTree
 import pytest
 import xmlschema
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 NS = {"c": "http://schemas.microsoft.com/office/2009/07/customui"}
 
 
@@ -18,10 +17,10 @@ def ribbon_xml() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def schema() -> xmlschema.XMLSchema:
-    xsd = SCHEMAS / "customui14.xsd"
+def schema(shared_schemas: Path) -> xmlschema.XMLSchema:
+    xsd = shared_schemas / "customui14.xsd"
     if not xsd.exists():
-        pytest.fail(f"{xsd} is missing: the tests read Microsoft's schema from shared/schemas beside the repository")
+        pytest.fail(f"{xsd} is missing from shared/schemas")
     return xmlschema.XMLSchema(str(xsd))
 
 
