@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -28,6 +30,18 @@ def shared_schemas() -> Path:
             pytest.fail(f"{SHARED_SCHEMAS} is missing: CI lays shared/ beside the repository")
         pytest.skip(f"{SHARED_SCHEMAS} is absent (shared/ is laid beside the repository only where it is kept)")
     return SHARED_SCHEMAS
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``keyacct-xl demo`` run once per test session, every feature step included: its folder and what it printed."""
+    from keyacct_xl.cli.main import main
+
+    out = tmp_path_factory.mktemp("demo-run") / "demo"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["demo", "--out", str(out)]) == 0
+    return out, printed.getvalue()
 
 
 def _soffice() -> str | None:
