@@ -26,7 +26,7 @@ from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.newtable import plan_new_table
 from keyacct_xl.xlsx.ooxml import REL_CALC_CHAIN, parse_range, range_ref
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package, rewrite_package, sheet_parts
-from keyacct_xl.xlsx.sheetdata import CellColumn, splice_sheet
+from keyacct_xl.xlsx.sheetdata import CellColumn, refuse_non_finite, splice_sheet
 from keyacct_xl.xlsx.styles import ensure_formats
 from keyacct_xl.xlsx.tablepart import table_headers, update_table
 
@@ -139,6 +139,7 @@ def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[Table
         sheet_names = set(sheet_parts(archive))
         for schema, frame in frames.items():
             columns = cell_columns(frame, schema, headers.get(schema.name, {}), lang, indices)
+            refuse_non_finite(columns, schema.name)
             loc = located.get(schema.name)
             if loc is None:
                 sheet_name = _free_sheet_name(schema.sheet(lang), sheet_names)
