@@ -66,8 +66,8 @@ def _writes_infinity(col: CellColumn) -> np.ndarray:
     if col.kind in NUMERIC_KINDS:
         numbers = pd.to_numeric(col.values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         return np.isinf(numbers)
-    if col.kind == "date":
-        return np.zeros(len(col.values), dtype=bool)
+    if col.kind == "date" or pd.api.types.infer_dtype(col.values, skipna=True) in ("string", "empty"):
+        return np.zeros(len(col.values), dtype=bool)  # dates and text only: no number in the column
     return np.fromiter((isinstance(v, float) and math.isinf(v) for v in col.values.tolist()), dtype=bool,
                        count=len(col.values))
 
