@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -113,15 +114,22 @@ def master_write_lock(path: Path, *, wait: float | None = None) -> Iterator[Path
         lock.release()
 
 
+def _temporary_name(path: Path) -> Path:
+    """``.name.<12 hex digits>.tmp`` beside ``path``: where a new version of it is written before the rename."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+
+
 def _remove_leftovers(path: Path) -> None:
     """Temporary files a killed writer left beside ``path``; only a lock holder writes them, so none is live."""
-    for target in (path, backup_path(path)):
-        for leftover in target.parent.glob(f".{target.name}.*.tmp"):
-            leftover.unlink(missing_ok=True)
+    names = "|".join(re.escape(target.name) for target in (path, backup_path(path)))
+    ours = re.compile(rf"\.({names})\.[0-9a-f]{{12}}\.tmp")
+    for entry in os.scandir(path.parent):
+        if ours.fullmatch(entry.name):
+            Path(entry.path).unlink(missing_ok=True)
 
 
 def _temporary(path: Path) -> tuple[Path, int]:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    tmp = _temporary_name(path)
     # Created like any new file (0666 less the umask), unlike mkstemp's private 0600.
     return tmp, os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_RDWR | getattr(os, "O_BINARY", 0), 0o666)
 
@@ -144,7 +152,7 @@ def _keep_backup(path: Path) -> None:
     interrupt and no disk space needed. Where hard links are not supported, a copy is written, synced and
     renamed instead. Either way the old backup is replaced only by a complete file.
     """
-    staged = backup_path(path).with_name(f".{backup_path(path).name}.{secrets.token_hex(6)}.tmp")
+    staged = _temporary_name(backup_path(path))
     try:
         try:
             os.link(path, staged)

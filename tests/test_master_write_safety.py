@@ -11,6 +11,7 @@ import math
 import multiprocessing
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -125,12 +126,15 @@ def test_kill_at_30_points_leaves_old_or_new_master_and_a_loadable_backup(
         "address": "天河路 1 号"}, rows={"contacts": []}))
     argv = ["consolidate", str(inbox), "--into", str(master)]
     monkeypatch.setenv(LOCK_WAIT_VARIABLE, "0")  # a lock left held would fail the next run at once
-    started = time.perf_counter()
-    _started(argv).join()
-    duration = time.perf_counter() - started  # measured here, on this machine as loaded now
-    new_visits = len(load_store(master).frame("Visits"))
-    assert new_visits == 32
-    _restore(master, old)
+    durations = []
+    for _ in range(3):  # measured here, on this machine as loaded now: the median of three runs
+        started = time.perf_counter()
+        _started(argv).join()
+        durations.append(time.perf_counter() - started)
+        new_visits = len(load_store(master).frame("Visits"))
+        assert new_visits == 32
+        _restore(master, old)
+    duration = statistics.median(durations)
     rng = random.Random(20261130)
     seen: Counter[str] = Counter()
     for point in sorted(rng.uniform(0, duration) for _ in range(30)):
@@ -157,6 +161,7 @@ def test_kill_at_30_points_leaves_old_or_new_master_and_a_loadable_backup(
         print(f"\nconsolidation {duration:.2f} s; after 30 kills: {dict(seen)}")
     # The next run, a fresh interpreter, starts at once (no wait for a lock) and clears what killed runs left.
     (folder / f".master.xlsx.{'0' * 12}.tmp").write_bytes(b"a killed writer's partial file")
+    (folder / f".master.bak.xlsx.{'0' * 12}.tmp").write_bytes(b"a killed writer's staged backup")
     assert subprocess.run(_cli(*argv), capture_output=True).returncode == 0
     assert len(load_master(master).visits) == new_visits and _leftovers(folder) == []
 
@@ -264,6 +269,7 @@ def test_a_second_writer_waits_then_stops_naming_the_master(master: Path, tmp_pa
         assert "另一个 keyacct-xl 正在写入此客户档案总表" in capsys.readouterr().err
         assert master.read_bytes() == before
         assert main(["master", "check", str(master)]) == 0  # readers never wait (a waiting one would stop here)
+        assert main(["consolidate", str(inbox), "--into", str(master), "--dry-run"]) == 0  # takes no lock
     finally:
         holder.kill()
         holder.communicate()
