@@ -29,7 +29,7 @@ class InputError(KeyacctError):
 
 
 class MasterLockedError(InputError):
-    """The master workbook is open in Excel (its ``~$`` lock file exists); writing is refused."""
+    """The master workbook is open in Excel (its ``~$`` lock file exists) or another keyacct-xl run is writing it."""
 
 
 class SpecError(KeyacctError):

@@ -1,16 +1,25 @@
-"""Safe writes: refuse files Excel holds open, write to a temporary file, keep a backup, then rename."""
+"""Safe writes: refuse files Excel holds open or marked read-only, write to a temporary file, keep a backup, then
+rename; and the master's write lock, so two keyacct-xl runs never write one master at once."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from filelock import FileLock, Timeout
+
 from keyacct_xl.errors import InputError, MasterLockedError
+
+LOCK_WAIT_SECONDS = 30.0
+LOCK_WAIT_VARIABLE = "KEYACCT_XL_LOCK_WAIT"  # seconds a second writer waits for the lock (tests, slow shares)
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def excel_lock_file(path: Path) -> Path:
@@ -35,24 +44,140 @@ def backup_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.bak{path.suffix}")
 
 
+def master_lock_path(path: Path) -> Path:
+    """The lock file beside the master that keyacct-xl writers take: ``.master.xlsx.lock``."""
+    return path.with_name(f".{path.name}.lock")
+
+
+def ensure_not_read_only(path: Path) -> None:
+    """Raise InputError when ``path`` or its folder is read-only: replacing it by rename would ignore the mark."""
+    # The mode bits are checked as well as os.access: for root os.access says yes to any local file, yet the
+    # user who marked the master read-only meant it. Windows folders carry the attribute for other reasons.
+    if path.exists() and (not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK)):
+        raise InputError(f"{path}: the file is read-only, so it is not replaced; make it writable and try again",
+                         f"{path}：文件为只读，不会被覆盖；请取消只读后重试")
+    folder = path.parent
+    if not os.access(folder, os.W_OK) or (os.name == "posix" and not folder.stat().st_mode & 0o222):
+        raise InputError(f"{folder}: the folder is read-only, so {path.name} cannot be written there",
+                         f"{folder}：文件夹为只读，无法在其中写入 {path.name}")
+
+
 def ensure_writable(path: Path) -> None:
-    """Raise InputError when ``path`` cannot be written: its folder is missing or Excel holds it open."""
+    """Raise InputError when ``path`` cannot be written: its folder is missing, it is read-only or open in Excel."""
     if not path.parent.exists():
         raise InputError(f"{path.parent}: folder does not exist", f"{path.parent}：文件夹不存在")
     ensure_not_open(path)
+    ensure_not_read_only(path)
+
+
+def lock_wait_seconds() -> float:
+    """How long a writer waits for another run's lock: ``KEYACCT_XL_LOCK_WAIT`` seconds, else 30."""
+    text = os.environ.get(LOCK_WAIT_VARIABLE, "").strip()
+    if not text:
+        return LOCK_WAIT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise InputError(f"{LOCK_WAIT_VARIABLE}={text!r}: expected a number of seconds, 0 or more",
+                         f"{LOCK_WAIT_VARIABLE}={text!r}：应为秒数（0 或以上）")
+    return seconds
+
+
+@contextlib.contextmanager
+def master_write_lock(path: Path, *, wait: float | None = None) -> Iterator[Path]:
+    """Hold the master's write lock (a lock file beside it) from reading the master to writing it back.
+
+    A second writer waits ``wait`` seconds (default ``lock_wait_seconds()``), then raises MasterLockedError;
+    readers never take the lock. The lock is re-entrant within one process, so a command that holds it can call
+    the writer, which takes it too. The operating system drops the lock when its process dies, even by kill -9.
+    """
+    path = Path(path)
+    ensure_writable(path)  # before any work, and before a lock file is created in a read-only folder
+    wait = lock_wait_seconds() if wait is None else wait
+    lock = FileLock(master_lock_path(path.resolve()), is_singleton=True)
+    outermost = not lock.is_locked
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise MasterLockedError(
+            f"{path}: another keyacct-xl run is writing this master (still locked after {wait:g} s); "
+            "try again when it has finished",
+            f"{path}：另一个 keyacct-xl 正在写入此客户档案总表（等待 {wait:g} 秒后仍被锁定），请在其完成后重试",
+        ) from None
+    try:
+        if outermost:
+            _remove_leftovers(path)
+        yield path
+    finally:
+        lock.release()
+
+
+def _temporary_name(path: Path) -> Path:
+    """``.name.<12 hex digits>.tmp`` beside ``path``: where a new version of it is written before the rename."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Temporary files a killed writer left beside ``path``; only a lock holder writes them, so none is live."""
+    names = "|".join(re.escape(target.name) for target in (path, backup_path(path)))
+    ours = re.compile(rf"\.({names})\.[0-9a-f]{{12}}\.tmp")
+    for entry in os.scandir(path.parent):
+        if ours.fullmatch(entry.name):
+            Path(entry.path).unlink(missing_ok=True)
+
+
+def _temporary(path: Path) -> tuple[Path, int]:
+    tmp = _temporary_name(path)
+    # Created like any new file (0666 less the umask), unlike mkstemp's private 0600.
+    return tmp, os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_RDWR | getattr(os, "O_BINARY", 0), 0o666)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make renames in ``folder`` durable (POSIX; Windows cannot open a folder for fsync)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _keep_backup(path: Path) -> None:
+    """Make the current ``path`` the backup, never leaving a moment without a complete backup.
+
+    A hard link to the current file is staged and renamed over the old backup: no copy, so nothing to
+    interrupt and no disk space needed. Where hard links are not supported, a copy is written, synced and
+    renamed instead. Either way the old backup is replaced only by a complete file.
+    """
+    staged = _temporary_name(backup_path(path))
+    try:
+        try:
+            os.link(path, staged)
+        except OSError:  # FAT, exFAT and some network shares have no hard links
+            with open(path, "rb") as source, open(staged, "xb") as copy:
+                shutil.copyfileobj(source, copy, 1 << 20)
+                copy.flush()
+                os.fsync(copy.fileno())
+            shutil.copystat(path, staged)
+        os.replace(staged, backup_path(path))
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
 
 
 @contextlib.contextmanager
 def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
     """Yield a temporary file beside ``path``; on success back up the old file and rename into place.
 
-    On any failure the temporary file is removed and ``path`` is untouched.
+    On any failure the temporary file is removed and ``path`` and its backup are untouched; a full disk
+    is reported as one user message naming the file.
     """
     path = Path(path)
     ensure_writable(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # Created like any new file (0666 less the umask), unlike mkstemp's private 0600.
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_RDWR | getattr(os, "O_BINARY", 0), 0o666)
+    tmp, fd = _temporary(path)
     try:
         with os.fdopen(fd, "w+b") as stream:
             yield stream
@@ -60,10 +185,16 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
             os.fsync(stream.fileno())
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
-        if backup and path.exists():
-            shutil.copy2(path, backup_path(path))
+            if backup:
+                _keep_backup(path)
         os.replace(tmp, path)
+        _sync_folder(path.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno in _DISK_FULL:
+            raise InputError(f"{path}: the disk is full, nothing was written; free some space and try again",
+                             f"{path}：磁盘已满，未写入任何内容；请腾出空间后重试") from exc
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-

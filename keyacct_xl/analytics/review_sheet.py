@@ -15,6 +15,7 @@ from keyacct_xl.analytics.apply import Applied, apply_review
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import REVIEW_COLUMNS
 from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column, ColumnKind, TableSchema
@@ -59,11 +60,12 @@ def write_review_sheet(path: str | Path, table: pd.DataFrame, *, lang: Lang) -> 
     so re-running ``grade`` after a data fix does not erase the meeting's work. Returns how many rows kept one.
     """
     frame = table[REVIEW_COLUMNS].copy()
-    kept = _carry_decisions(path, frame)
-    yes, no = ("是", "") if lang == "zh" else ("yes", "")
-    for flag in _FLAGS:
-        frame[flag] = frame[flag].map({True: yes, False: no}).astype(object)
-    write_tables(path, {GRADE_REVIEW: frame}, lang=lang)
+    with master_write_lock(Path(path)):  # the decisions carried over are the ones in the file replaced
+        kept = _carry_decisions(path, frame)
+        yes, no = ("是", "") if lang == "zh" else ("yes", "")
+        for flag in _FLAGS:
+            frame[flag] = frame[flag].map({True: yes, False: no}).astype(object)
+        write_tables(path, {GRADE_REVIEW: frame}, lang=lang)
     return kept
 
 
@@ -99,12 +101,13 @@ def apply_review_sheet(path: str | Path, *, approved_by: str | None, applied_at:
     """``grade apply`` and the "Apply approved grades" button: the review sheet in the master at ``path``
     applied to that master under the policy the review was made with (else Settings grading_policy), saved
     only when something changed."""
-    review = read_review_sheet(path)
-    master = load_master(path)
-    names = review["policy"].dropna().unique()
-    policy = load_grading_policy(str(names[0]) if len(names) else
-                                 str(master.settings.get("grading_policy", "grading_4level")))
-    applied = apply_review(master, review, grades=policy.grades, approved_by=approved_by, applied_at=applied_at)
-    if applied.tables:
-        save_master(master, path, tables=list(applied.tables))
+    with master_write_lock(Path(path)):  # no other run may change Customers between reading and saving
+        review = read_review_sheet(path)
+        master = load_master(path)
+        names = review["policy"].dropna().unique()
+        policy = load_grading_policy(str(names[0]) if len(names) else
+                                     str(master.settings.get("grading_policy", "grading_4level")))
+        applied = apply_review(master, review, grades=policy.grades, approved_by=approved_by, applied_at=applied_at)
+        if applied.tables:
+            save_master(master, path, tables=list(applied.tables))
     return applied

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import atomic_write
+from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -58,10 +58,11 @@ def _export(args: argparse.Namespace) -> int:
                          f"{args.out}：导出文件不能是客户档案总表本身")
     master = load_master(args.path)
     # A copy of the file keeps everything the user has in it; only tables with personal data are rewritten.
-    with atomic_write(args.out) as out:
-        out.write(args.path.read_bytes())
-    if args.without_sensitive:
-        sensitive = [s.name for s in DATA_TABLES if any(c.sensitive for c in s.columns)]
-        save_master(without_sensitive(master), args.out, tables=sensitive, backup=False)
+    with master_write_lock(args.out):  # the copy and its rewrite are one write of the export
+        with atomic_write(args.out) as out:
+            out.write(args.path.read_bytes())
+        if args.without_sensitive:
+            sensitive = [s.name for s in DATA_TABLES if any(c.sensitive for c in s.columns)]
+            save_master(without_sensitive(master), args.out, tables=sensitive, backup=False)
     print(pick(args.lang, f"已导出：{args.out}", f"exported: {args.out}"))
     return 0

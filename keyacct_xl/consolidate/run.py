@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from keyacct_xl.consolidate.tables import LEDGER
 from keyacct_xl.consolidate.timecap import MAX_SECONDS_PER_FILE, TimeCapExceeded, time_cap
 from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import backup_path, ensure_not_open
+from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.i18n import Lang
@@ -156,27 +157,30 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
         wrong, known = ", ".join(sorted(selected - set(ROUTES))), ", ".join(ROUTES)
         raise InputError(f"{wrong}: not consolidated into the master; consolidated forms: {known}",
                          f"{wrong}：不汇总到客户档案总表；可汇总的表单：{known}")
-    store = load_store(master)
-    now = now or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
-    specs = {form_id: load_form(form_id) for form_id in ROUTES}
-    ledger = store.frame(LEDGER.name)
-    known = frozenset(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
-    job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known, store.lang, strict, file_seconds)
-    skipped = [master, backup_path(master), *exclude] + ([quarantine_dir] if quarantine_dir else [])
-    submissions = collect(source, exclude=skipped)
-    checked = _checked(submissions, job, jobs)
-    outcomes = list(progress(checked, len(submissions)) if progress else checked)
-    decisions = resolve_decisions(outcomes, submissions, accept=accept, reject=reject)
-    merger = Merger(store, specs, now=now, strict=strict, decisions=decisions,
-                    new_customer_grade=_new_customer_grade(store), rep_folders=folder_reps(store.settings.get(
-                        "rep_folders")))
-    for outcome in sorted(outcomes, key=_merge_order):
-        merger.apply(outcome)
-    merger.flush()
-    written: list[str] = []
-    if not dry_run and merger.changed:
-        written = sorted(merger.changed | {LEDGER.name})
-        save_store(store, written, edited=merger.edited)
+    # Locked from reading to writing, so a second run waits and then merges into this run's result.
+    with nullcontext() if dry_run else master_write_lock(master):
+        store = load_store(master)
+        now = now or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
+        specs = {form_id: load_form(form_id) for form_id in ROUTES}
+        ledger = store.frame(LEDGER.name)
+        known = frozenset(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
+        job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known, store.lang, strict, file_seconds)
+        skipped = [master, backup_path(master), master_lock_path(master), *exclude] + (
+            [quarantine_dir] if quarantine_dir else [])
+        submissions = collect(source, exclude=skipped)
+        checked = _checked(submissions, job, jobs)
+        outcomes = list(progress(checked, len(submissions)) if progress else checked)
+        decisions = resolve_decisions(outcomes, submissions, accept=accept, reject=reject)
+        merger = Merger(store, specs, now=now, strict=strict, decisions=decisions,
+                        new_customer_grade=_new_customer_grade(store),
+                        rep_folders=folder_reps(store.settings.get("rep_folders")))
+        for outcome in sorted(outcomes, key=_merge_order):
+            merger.apply(outcome)
+        merger.flush()
+        written: list[str] = []
+        if not dry_run and merger.changed:
+            written = sorted(merger.changed | {LEDGER.name})
+            save_store(store, written, edited=merger.edited)
     if quarantine_dir is not None and not dry_run:
         by_name = {s.name: s for s in submissions}
         for outcome in outcomes:

@@ -19,6 +19,7 @@ from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang, pick
 
 LIVE = ("accepted", "partial")
@@ -98,7 +99,11 @@ def _refuse_if_referenced(store: Store, sha: str) -> None:
 
 def undo_submission(master: str | Path, wanted: str) -> UndoResult:
     """Take one consolidated file (name, base name or sha256 start) back out of ``master``."""
-    store = load_store(master)
+    with master_write_lock(Path(master)):
+        return _undo(load_store(master), wanted)
+
+
+def _undo(store: Store, wanted: str) -> UndoResult:
     entry = _entry(store.frame(LEDGER.name), wanted)
     sha = str(entry["file_sha256"])
     _refuse_if_changed_later(store, sha)

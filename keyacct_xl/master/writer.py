@@ -16,7 +16,7 @@ import pandas as pd
 import xlsxwriter
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import atomic_write, ensure_not_open
+from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
@@ -26,7 +26,7 @@ from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.newtable import plan_new_table
 from keyacct_xl.xlsx.ooxml import REL_CALC_CHAIN, parse_range, range_ref
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package, rewrite_package, sheet_parts
-from keyacct_xl.xlsx.sheetdata import CellColumn, splice_sheet
+from keyacct_xl.xlsx.sheetdata import CellColumn, refuse_non_finite, splice_sheet
 from keyacct_xl.xlsx.styles import ensure_formats
 from keyacct_xl.xlsx.tablepart import table_headers, update_table
 
@@ -113,13 +113,14 @@ def write_tables(path: str | Path, frames: Mapping[TableSchema, pd.DataFrame], *
 def _write(target: Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: Lang,
            headers: Mapping[str, Mapping[str, str]], backup: bool, skeleton: bytes | None,
            add_missing: bool, unchanged_rows: Mapping[str, int] | None = None) -> None:
-    ensure_not_open(target)
-    source: Path | io.BytesIO = io.BytesIO(skeleton) if skeleton is not None else target
-    replacements, drop = _replacements(source, target, frames, lang, headers, add_missing, unchanged_rows or {})
-    if isinstance(source, io.BytesIO):
-        source.seek(0)
-    with atomic_write(target, backup=backup) as out:
-        rewrite_package(source, out, replacements, drop=drop)
+    # Locked from reading the parts to the rename: the parts not written are copied from the file as it is now.
+    with master_write_lock(target):
+        source: Path | io.BytesIO = io.BytesIO(skeleton) if skeleton is not None else target
+        replacements, drop = _replacements(source, target, frames, lang, headers, add_missing, unchanged_rows or {})
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+        with atomic_write(target, backup=backup) as out:
+            rewrite_package(source, out, replacements, drop=drop)
 
 
 def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[TableSchema, pd.DataFrame],
@@ -138,6 +139,7 @@ def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[Table
         sheet_names = set(sheet_parts(archive))
         for schema, frame in frames.items():
             columns = cell_columns(frame, schema, headers.get(schema.name, {}), lang, indices)
+            refuse_non_finite(columns, schema.name)
             loc = located.get(schema.name)
             if loc is None:
                 sheet_name = _free_sheet_name(schema.sheet(lang), sheet_names)

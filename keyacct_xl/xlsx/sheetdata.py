@@ -68,6 +68,33 @@ def _inline(text: str) -> str:
     return f"<t{space}>{escaped}</t>"
 
 
+def _writes_infinity(col: CellColumn) -> np.ndarray:
+    """Which of the column's values would be written as a number but are infinite: ``<v>inf</v>`` is no number
+    to Excel, which then reports the whole file as damaged. (NaN is written as a blank cell.)"""
+    if col.kind in NUMERIC_KINDS:
+        numbers = pd.to_numeric(col.values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        return np.isinf(numbers)
+    if col.kind == "date" or pd.api.types.infer_dtype(col.values, skipna=True) in ("string", "empty"):
+        return np.zeros(len(col.values), dtype=bool)  # dates and text only: no number in the column
+    return np.fromiter((isinstance(v, float) and math.isinf(v) for v in col.values.tolist()), dtype=bool,
+                       count=len(col.values))
+
+
+def refuse_non_finite(columns: Sequence[CellColumn], table: str) -> None:
+    """Raise InputError naming table, column and row when a value to write is an infinite number."""
+    for col in columns:
+        bad = np.flatnonzero(_writes_infinity(col))
+        if len(bad):
+            row, value = int(bad[0]) + 1, col.values.iloc[bad[0]]
+            more_en = f" (and {len(bad) - 1:,} more)" if len(bad) > 1 else ""
+            more_zh = f"（另有 {len(bad) - 1:,} 行）" if len(bad) > 1 else ""
+            raise InputError(
+                f"table {table}, column {col.header}, data row {row}: {value} is not a number Excel can store"
+                f"{more_en}; nothing was written",
+                f"表格 {table}，列「{col.header}」，第 {row} 行数据：{value} 不是 Excel 能保存的数值{more_zh}；"
+                "未写入任何内容")
+
+
 def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, stop: int) -> list[str]:
     s = col.style
     chunk = col.values.iloc[start:stop]
