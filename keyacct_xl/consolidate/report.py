@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -111,3 +112,19 @@ def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None
              c.submitted_value, c.score if c.score is not None else "", pick(lang, c.zh, c.en)]
             for c in result.conflicts]
     _sheet(book, pick(lang, "冲突", "Conflicts"), headers, rows, [14, 32, 12, 14, 24, 24, 8, 50])
+
+
+def default_report_path(result: RunResult, lang: Lang, folder: Path | None = None) -> Path:
+    """Where a run's report goes when none is named: beside the master (or in ``folder``), named after the master
+    and the run's date and time, e.g. ``master-汇总报告-2026-11-30-0812.xlsx``; a name already taken gets -2, -3 ...
+
+    Every run leaves a report (a dry run too), and no run overwrites an earlier one.
+    """
+    when = dt.datetime.fromisoformat(result.now)
+    base = f"{result.master.stem}-{pick(lang, '汇总报告', 'consolidation')}-{when:%Y-%m-%d-%H%M}"
+    folder = folder or result.master.parent
+    path, n = folder / f"{base}.xlsx", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{base}-{n}.xlsx"
+    return path
