@@ -95,7 +95,8 @@ class Integrity:
             found = self.of_kind(kind)
             if found:
                 lines.append(_headline(kind, found, lang))
-                lines += [f"  {p.place(lang)}: {p.customer_id}" for p in found[:shown]]
+                lines += [f"  {p.place(lang)}: {p.customer_id or pick(lang, '（空）', '(blank)')}"
+                          for p in found[:shown]]
                 if len(found) > shown:
                     lines.append(pick(lang, f"  …另有 {len(found) - shown:,} 行", f"  … {len(found) - shown:,} more"))
         return lines
@@ -106,7 +107,7 @@ class Integrity:
         for kind in KINDS:
             found = self.of_kind(kind)
             if found:
-                ids = sorted({p.customer_id for p in found})
+                ids = sorted({p.customer_id or pick(lang, "（空）", "(blank)") for p in found})
                 shown = ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
                 effect = pick(lang, *_EFFECT[kind]).format(ids=shown)
                 lines.append(pick(lang, "警告：", "warning: ") + _headline(kind, found, lang) + effect)
@@ -118,13 +119,13 @@ class Integrity:
 
 
 _EFFECT: dict[ProblemKind, tuple[str, str]] = {
-    "unknown_customer": ("（{ids}）；这些记录照常计入分析，以编号列出，没有名称、等级和账期；"
+    "unknown_customer": ("：{ids}；这些记录照常计入分析，以编号列出，没有名称、等级和账期；"
                          "请在客户档案中补上客户或改正编号",
-                         " ({ids}); their lines are included, listed under the id with no name, grade or terms; "
+                         ": {ids}; their lines are included, listed under the id with no name, grade or terms; "
                          "add the customers or correct the ids"),
-    "duplicate_customer": ("（{ids}）；分析对每个编号只采用其中一行的名称、等级和账期；请使编号唯一",
-                           " ({ids}); the analysis takes one row's name, grade and terms per id; make the ids unique"),
-    "contact_without_customer": ("（{ids}）", " ({ids})"),
+    "duplicate_customer": ("：{ids}；分析对每个编号只采用其中一行的名称、等级和账期；请使编号唯一",
+                           ": {ids}; the analysis takes one row's name, grade and terms per id; make the ids unique"),
+    "contact_without_customer": ("：{ids}", ": {ids}"),
 }
 
 
