@@ -1,4 +1,5 @@
-"""Values an Excel cell cannot hold, refused per cell: in a rep's form (consolidation) and in the master reader.
+"""Values an Excel cell cannot hold, refused per cell: in a rep's form (consolidation), in the master reader and in
+the table files rfm and abc read.
 
 openpyxl, playing the rep, cuts text at 32,767 characters and writes an infinite number as an empty cell, so
 those cells are put into the saved package's XML directly, as a damaged or hostile file would hold them.
@@ -15,6 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
@@ -126,7 +128,7 @@ def test_the_master_reader_names_the_cell_of_an_infinite_amount_and_of_overlong_
     with pytest.raises(InputError, match=r"sheet 销售明细, cell H2 \(金额\): inf is not a finite number"):
         load_master(master)
     master.write_bytes(patched(marked, b">LONGNAME<", b">" + b"z" * 40_000 + b"<"))
-    with pytest.raises(InputError, match=r"sheet 客户档案, cell B3 \(客户名称\): 40,000 characters, more than the 32,767"):
+    with pytest.raises(InputError, match=r"sheet 客户档案, cell B3 \(客户名称\): 40,000 characters, more than"):
         load_master(master)
 
 
@@ -134,3 +136,14 @@ def test_the_master_reader_reads_doubled_negative_marks_as_negative(master: Path
     _master_with(master, "销售明细", "H2", "(-1,850.00)")
     _master_with(master, "销售明细", "H3", "△-5")
     assert load_master(master).transactions["amount"].tolist() == [-1850.0, -5.0]
+
+
+def test_rfm_on_a_csv_names_the_line_of_an_out_of_range_date(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    sales = tmp_path / "sales.csv"
+    sales.write_text("customer_id,date,amount\nC001,2026-01-05,100\nC002,2026-01-09,(-5)\nC003,2300-01-01,50\n",
+                     encoding="utf-8")
+    assert main(["rfm", str(sales), "--lang", "en"]) == 2
+    assert capsys.readouterr().err == (f"keyacct-xl: sales.csv: line 4, column date: '2300-01-01' is outside the "
+                                       f"accepted dates {RANGE} (Excel's calendar starts in 1900; the master holds "
+                                       "dates up to 2262)\n")
