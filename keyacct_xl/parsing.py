@@ -124,12 +124,11 @@ def _finite(number: float, shown: object) -> float:
         number = float(number)
     except OverflowError:  # a Python int beyond every float
         number = math.inf if number > 0 else -math.inf
-    text = _short(shown)
     if math.isnan(number) or (math.isinf(number) and isinstance(shown, float)):
-        raise ParseError(f"{text} is not a finite number", f"{text} 不是有限数值")
+        raise ParseError(f"{_short(shown)} is not a finite number", f"{_short(shown)} 不是有限数值")
     if not abs(number) <= _EXCEL_MAX_NUMBER:
-        raise ParseError(f"{text} is too large for Excel (at most 9.99999999999999E+307)",
-                         f"{text} 超出 Excel 能保存的最大数值（9.99999999999999E+307）")
+        raise ParseError(f"{_short(shown)} is too large for Excel (at most 9.99999999999999E+307)",
+                         f"{_short(shown)} 超出 Excel 能保存的最大数值（9.99999999999999E+307）")
     return number
 
 

@@ -208,7 +208,9 @@ def check_master_file(path: str | Path) -> Integrity:
         raise InputError(f"{path}: not a master workbook (no table Customers)",
                          f"{path}：不是客户档案总表（缺少表格 Customers）")
     customers = _id_column(book, CUSTOMERS.name, path)
-    assert customers is not None  # Customers' id column is required by load_master's schema
+    if customers is None:
+        raise InputError(f"{path}: table Customers has no customer id column ({CUSTOMER_ID.en})",
+                         f"{path}：表格 Customers 缺少客户编号列（{CUSTOMER_ID.zh}）")
     others = [_id_column(book, name, path) for name in book.table_names
               if name not in (CUSTOMERS.name, SETTINGS.name)]
     return check_integrity(customers, [c for c in others if c is not None])
