@@ -114,17 +114,20 @@ def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None
     _sheet(book, pick(lang, "冲突", "Conflicts"), headers, rows, [14, 32, 12, 14, 24, 24, 8, 50])
 
 
-def default_report_path(result: RunResult, lang: Lang, folder: Path | None = None) -> Path:
+def default_report_path(result: RunResult, lang: Lang, folder: Path | None = None, *,
+                        replace_same_run: bool = False) -> Path:
     """Where a run's report goes when none is named: beside the master (or in ``folder``), named after the master
     and the run's date and time, e.g. ``master-汇总报告-2026-11-30-0812.xlsx``; a name already taken gets -2, -3 ...
 
-    Every run leaves a report (a dry run too), and no run overwrites an earlier one.
+    Every run leaves a report (a dry run too), and no run overwrites an earlier one. Only the demo, whose run
+    time is fixed so that a second run gives the same outputs, asks to replace its own earlier report
+    (``replace_same_run``).
     """
     when = dt.datetime.fromisoformat(result.now)
     base = f"{result.master.stem}-{pick(lang, '汇总报告', 'consolidation')}-{when:%Y-%m-%d-%H%M}"
     folder = folder or result.master.parent
     path, n = folder / f"{base}.xlsx", 1
-    while path.exists():
+    while path.exists() and not replace_same_run:
         n += 1
         path = folder / f"{base}-{n}.xlsx"
     return path
