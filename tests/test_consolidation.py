@@ -276,6 +276,18 @@ def test_every_run_leaves_a_dated_report_beside_the_master(master: Path, inbox: 
     assert any(row[4] == "下周" for row in first["错误"].iter_rows(min_row=2, values_only=True))
 
 
+def test_earlier_reports_beside_a_master_inside_source_are_not_submissions(master: Path, inbox: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    inside = inbox / "master.xlsx"
+    master.rename(inside)
+    (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))
+    for _ in range(2):
+        assert main(["consolidate", str(inbox), "--into", str(inside), "--lang", "en"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "1 files: duplicate 1; 0 rows added, 0 conflicts"  # the first run's report is not read
+    assert len(list(inbox.glob("master-consolidation-*.xlsx"))) == 2
+
+
 def test_default_report_names_follow_the_language_and_never_collide(master: Path, inbox: Path) -> None:
     result = consolidate(inbox, master, dry_run=True, now="2026-11-30 08:12:59")
     assert default_report_path(result, "en").name == "master-consolidation-2026-11-30-0812.xlsx"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from keyacct_xl.consolidate.report import default_report_path, summary_line, write_report
+from keyacct_xl.consolidate.report import default_report_path, earlier_reports, summary_line, write_report
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.fileio import ensure_writable
 from keyacct_xl.i18n import pick
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         ensure_writable(args.report)  # before the master is written, not after
     result = consolidate(args.source, args.into, quarantine_dir=args.quarantine, dry_run=args.dry_run,
                          jobs=max(1, args.jobs), forms=args.forms, strict=args.strict, progress=progress,
-                         exclude=[args.report] if args.report else [])
+                         exclude=[*earlier_reports(args.into), *([args.report] if args.report else [])])
     report = write_report(result, args.report or default_report_path(result, args.lang), args.lang)
     print(summary_line(result, args.lang))
     print(pick(args.lang, f"汇总报告：{report}", f"report: {report}"))

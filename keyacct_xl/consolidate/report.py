@@ -131,3 +131,10 @@ def default_report_path(result: RunResult, lang: Lang, folder: Path | None = Non
         n += 1
         path = folder / f"{base}-{n}.xlsx"
     return path
+
+
+def earlier_reports(master: Path, folder: Path | None = None) -> list[Path]:
+    """The reports earlier runs left under ``default_report_path``'s names, in either language: a SOURCE folder
+    that holds the master holds them too, and they are no submissions."""
+    folder = folder or master.parent
+    return sorted(p for label in ("汇总报告", "consolidation") for p in folder.glob(f"{master.stem}-{label}-*.xlsx"))
