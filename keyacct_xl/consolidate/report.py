@@ -114,6 +114,9 @@ def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None
     _sheet(book, pick(lang, "冲突", "Conflicts"), headers, rows, [14, 32, 12, 14, 24, 24, 8, 50])
 
 
+_REPORT_NAMES = ("汇总报告", "consolidation")  # the word in a default report's file name, zh and en
+
+
 def default_report_path(result: RunResult, lang: Lang, folder: Path | None = None, *,
                         replace_same_run: bool = False) -> Path:
     """Where a run's report goes when none is named: beside the master (or in ``folder``), named after the master
@@ -124,7 +127,7 @@ def default_report_path(result: RunResult, lang: Lang, folder: Path | None = Non
     (``replace_same_run``).
     """
     when = dt.datetime.fromisoformat(result.now)
-    base = f"{result.master.stem}-{pick(lang, '汇总报告', 'consolidation')}-{when:%Y-%m-%d-%H%M}"
+    base = f"{result.master.stem}-{pick(lang, *_REPORT_NAMES)}-{when:%Y-%m-%d-%H%M}"
     folder = folder or result.master.parent
     path, n = folder / f"{base}.xlsx", 1
     while path.exists() and not replace_same_run:
@@ -133,8 +136,7 @@ def default_report_path(result: RunResult, lang: Lang, folder: Path | None = Non
     return path
 
 
-def earlier_reports(master: Path, folder: Path | None = None) -> list[Path]:
-    """The reports earlier runs left under ``default_report_path``'s names, in either language: a SOURCE folder
-    that holds the master holds them too, and they are no submissions."""
-    folder = folder or master.parent
-    return sorted(p for label in ("汇总报告", "consolidation") for p in folder.glob(f"{master.stem}-{label}-*.xlsx"))
+def earlier_reports(master: Path) -> list[Path]:
+    """The reports earlier runs left beside ``master`` under ``default_report_path``'s names, in either language:
+    a SOURCE folder that holds the master holds them too, and they are no submissions."""
+    return sorted(p for word in _REPORT_NAMES for p in master.parent.glob(f"{master.stem}-{word}-*.xlsx"))
