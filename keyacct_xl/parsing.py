@@ -3,13 +3,18 @@
 Rules (documented in docs/parsing.md):
 - Money: full-width characters are folded (NFKC); ¥, ￥, RMB, CNY, 元, 人民币 and thousands separators are
   dropped (separators must group three digits: ``1850,00`` is refused, not read as 185000); a trailing 万
-  multiplies by 10,000; parentheses or a leading/trailing minus mean negative. Another currency (USD, $, €,
-  HK$ ...) is an error, never converted silently.
+  multiplies by 10,000. Negative marks are parentheses, a leading △ or ▲, a leading or a trailing minus; marks
+  never cancel: ``(-5)``, ``△-5`` and ``-5-`` are -5, as the accountant who doubled the mark meant. Each mark may
+  appear once (``--5`` is refused), and a plus sign beside a negative mark is refused as contradictory. Another
+  currency (USD, $, €, HK$ ...) is an error, never converted silently. Infinities, NaN and numbers beyond
+  Excel's largest (9.99999999999999E+307) are refused.
 - Dates: datetimes, Excel serial numbers (1900 system), ISO ``2026-11-03``, ``2026/11/05``, ``2026.11.07``,
   ``2026年11月3日``, ``20261103`` (text or number), ``3 Nov 2026``, ``Nov 3, 2026``. With the year last
   (``05/11/2026``) the order is resolved when one part exceeds 12; when both could be the month the value is
   ambiguous and rejected unless the caller says ``day_first``. ``infer_day_first`` settles the order for a whole
-  column from the values that are unambiguous, and refuses a column that uses both orders.
+  column from the values that are unambiguous, and refuses a column that uses both orders. Only dates from
+  FIRST_DATE (1900-01-01, where Excel's calendar starts) to LAST_DATE (2262-04-11, the last day a pandas date
+  column holds) are accepted; anything else is refused with that range, never stored wrong or crashing later.
 """
 
 from __future__ import annotations
@@ -22,19 +27,29 @@ import unicodedata
 import pandas as pd
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_MAX_SERIAL = 2958465  # 9999-12-31
+_MAX_SERIAL = 2958465  # 9999-12-31, Excel's last day
+FIRST_DATE = pd.Timestamp("1900-01-01")  # Excel's first day (serial 1)
+LAST_DATE = pd.Timestamp.max.normalize()  # 2262-04-11: datetime64[ns] columns end there
+DATE_RANGE = f"{FIRST_DATE:%Y-%m-%d}..{LAST_DATE:%Y-%m-%d}"
+_EXCEL_MAX_NUMBER = 9.99999999999999e307  # the largest number a cell holds
+EXCEL_MAX_TEXT = 32_767  # the most characters a cell holds (text is checked by its readers, not parsed here)
 
 _CNY_MARKS = re.compile(r"(人民币|rmb|cny|元整|元|¥|￥)", re.IGNORECASE)
 _OTHER_CURRENCY = re.compile(r"(usd|us\$|hk\$|hkd|eur|€|£|gbp|jpy|\$|美元|港币|欧元|日元)", re.IGNORECASE)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?[-]?万?[-]?$")
+_UNSIGNED = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?万?$")
 _TRIANGLES = ("△", "▲")
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 
 
 class ParseError(ValueError):
-    """A value that is not a valid amount or date; the message says why, the caller adds where."""
+    """A value that is not a valid amount or date; the message says why (en, and zh), the caller adds where."""
+
+    def __init__(self, en: str, zh: str | None = None) -> None:
+        super().__init__(en)
+        self.en, self.zh = en, zh or en
 
 
 def is_blank(value: object) -> bool:
@@ -49,37 +64,78 @@ def is_blank(value: object) -> bool:
 
 
 def parse_money(value: object) -> float:
-    """Parse an amount in CNY: ``1,850.00``, ``¥2,000``, ``3000元``, ``（1,850.00）``, ``1.2万``."""
+    """Parse an amount in CNY: ``1,850.00``, ``¥2,000``, ``3000元``, ``（1,850.00）``, ``△5``, ``5-``, ``1.2万``."""
     if isinstance(value, bool):
-        raise ParseError(f"{value!r} is not an amount")
+        raise ParseError(f"{_short(value)} is not an amount", f"{_short(value)} 不是金额")
     if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ParseError(f"{value!r} is not an amount")
-        return float(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+        return _finite(value, value)
+    text = unicodedata.normalize("NFKC", str(value)).replace("\u2212", "-").strip()
     if not text:
-        raise ParseError("empty amount")
+        raise ParseError("empty amount", "金额为空")
     if _OTHER_CURRENCY.search(text):
-        raise ParseError(f"{text!r} is not in CNY")
-    negative = False
-    if text.startswith("(") and text.endswith(")"):
-        negative, text = True, text[1:-1].strip()
-    if text[:1] in _TRIANGLES:  # △1,850 / ▲1,850: the Chinese bookkeeping mark for a negative amount
-        negative, text = True, text[1:]
+        raise ParseError(f"{_short(text)} is not in CNY", f"{_short(text)} 不是人民币金额")
     text = _CNY_MARKS.sub("", text).replace(" ", "").replace("\u00a0", "")
+    negative, text = _signs(value, text)
     if "," in text and not _GROUPED.match(text):
         # "1850,00" or "1.850,00" (a decimal comma) would silently read 100 or 1000 times too large.
-        raise ParseError(f"{value!r}: thousands separators must group three digits (1,850.00)")
+        raise ParseError(f"{_short(value)}: thousands separators must group three digits (1,850.00)",
+                         f"{_short(value)}：千位分隔符应每三位一组（如 1,850.00）")
     text = text.replace(",", "")
-    if text.endswith("-"):
-        negative, text = not negative, text[:-1]
     factor = 1.0
     if text.endswith("万"):
         factor, text = 10_000.0, text[:-1]
-    if not _NUMBER.match(text):
-        raise ParseError(f"{value!r} is not an amount")
-    amount = float(text) * factor
+    if not _UNSIGNED.match(text):
+        raise ParseError(f"{_short(value)} is not an amount", f"{_short(value)} 不是金额")
+    amount = _finite(float(text) * factor, value)
     return -amount if negative else amount
+
+
+def _signs(value: object, text: str) -> tuple[bool, str]:
+    """Peel the sign marks off ``text``: (negative, the bare number).
+
+    Parentheses, a leading △/▲, a leading and a trailing minus each mark a negative amount, once each; doubled
+    marks (``(-5)``, ``△-5``, ``-5-``) are how accountants stress a negative, so they never cancel out.
+    """
+    marks: list[str] = []
+    while True:
+        if text[:1] == "(" and text[-1:] == ")":
+            mark, text = "()", text[1:-1]
+        elif text[:1] in _TRIANGLES:
+            mark, text = "△", text[1:]
+        elif text[:1] and text[0] in "+-":
+            mark, text = text[0], text[1:]
+        elif text[-1:] == "-":
+            mark, text = "-$", text[:-1]
+        else:
+            break
+        if mark in marks:
+            raise ParseError(f"{_short(value)} is not an amount (the sign {mark.rstrip('$')} appears twice)",
+                             f"{_short(value)} 不是金额（符号 {mark.rstrip('$')} 重复）")
+        marks.append(mark)
+    if "+" in marks and len(marks) > 1:
+        raise ParseError(f"{_short(value)} is not an amount (both + and a negative mark)",
+                         f"{_short(value)} 不是金额（同时有正号和负号）")
+    return bool(marks) and marks != ["+"], text
+
+
+def _finite(number: float, shown: object) -> float:
+    """``number`` as a float, refused when a cell cannot hold it (infinite, NaN or beyond Excel's largest)."""
+    try:
+        number = float(number)
+    except OverflowError:  # a Python int beyond every float
+        number = math.inf if number > 0 else -math.inf
+    if math.isnan(number) or (math.isinf(number) and isinstance(shown, float)):
+        raise ParseError(f"{_short(shown)} is not a finite number", f"{_short(shown)} 不是有限数值")
+    if not abs(number) <= _EXCEL_MAX_NUMBER:
+        raise ParseError(f"{_short(shown)} is too large for Excel (at most 9.99999999999999E+307)",
+                         f"{_short(shown)} 超出 Excel 能保存的最大数值（9.99999999999999E+307）")
+    return number
+
+
+def _short(value: object) -> str:
+    """``repr(value)``, cut to 40 characters: a message names a value, it does not repeat a huge one."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
@@ -90,10 +146,12 @@ _MON_D_Y = re.compile(r"^([a-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})$", re.IGNOR
 
 
 def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
-    """Parse a date (time of day dropped); raise ParseError for anything unclear."""
+    """Parse a date (time of day dropped); raise ParseError for anything unclear or outside DATE_RANGE."""
     if isinstance(value, bool):
-        raise ParseError(f"{value!r} is not a date")
-    if isinstance(value, (dt.date, pd.Timestamp)):
+        raise ParseError(f"{_short(value)} is not a date", f"{_short(value)} 不是日期")
+    if isinstance(value, dt.date):  # datetimes and pandas Timestamps too
+        day = value.date() if isinstance(value, dt.datetime) else value
+        _check_range(day, f"{day:%Y-%m-%d}")
         return pd.Timestamp(value).normalize()
     if isinstance(value, (int, float)):
         number = float(value)
@@ -103,7 +161,7 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
         return _from_serial(number)
     text = unicodedata.normalize("NFKC", str(value)).strip()
     if not text:
-        raise ParseError("empty date")
+        raise ParseError("empty date", "日期为空")
     if _NUMBER.match(text) and not _COMPACT.match(text):
         return _from_serial(float(text))
     if m := _YMD.match(text) or _COMPACT.match(text):
@@ -113,14 +171,15 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
         if day_first is None:
             day_first = _order(first, second)
             if day_first is None:
-                raise ParseError(f"{text!r} is ambiguous: day/month or month/day")
+                raise ParseError(f"{_short(text)} is ambiguous: day/month or month/day",
+                                 f"{_short(text)} 有歧义：无法确定是“日/月”还是“月/日”")
         day, month = (first, second) if day_first else (second, first)
         return _build(text, year, month, day)
     if (m := _D_MON_Y.match(text)) and m[2].lower() in _MONTHS:
         return _build(text, int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
     if (m := _MON_D_Y.match(text)) and m[1].lower() in _MONTHS:
         return _build(text, int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
-    raise ParseError(f"{text!r} is not a date")
+    raise ParseError(f"{_short(text)} is not a date", f"{_short(text)} 不是日期")
 
 
 def _order(first: int, second: int) -> bool | None:
@@ -150,18 +209,39 @@ def infer_day_first(values: object) -> bool | None:
             if order is not None and int(m[1]) != int(m[2]):
                 seen.add(order)
     if len(seen) > 1:
-        raise ParseError("the column mixes day/month and month/day dates")
+        raise ParseError("the column mixes day/month and month/day dates", "该列同时使用了“日/月”和“月/日”两种顺序")
     return seen.pop() if seen else None
 
 
 def _from_serial(serial: float) -> pd.Timestamp:
-    if not (1 <= serial <= _MAX_SERIAL) or not math.isfinite(serial):
-        raise ParseError(f"{serial!r} is not a date serial number")
-    return pd.Timestamp(EXCEL_EPOCH + dt.timedelta(days=math.floor(serial)))
+    """A 1900-system serial: 1 is 1900-01-01; Excel counts a 29 February 1900 (serial 60) that never was."""
+    if not math.isfinite(serial) or not 1 <= serial <= _MAX_SERIAL:
+        raise ParseError(f"{_short(serial)} is not a date serial number (Excel's run from 1 to {_MAX_SERIAL})",
+                         f"{_short(serial)} 不是日期序号（Excel 日期序号为 1 至 {_MAX_SERIAL}）")
+    whole = math.floor(serial)
+    if whole == 60:
+        raise ParseError("serial 60 is 1900-02-29, a day Excel shows but that never existed",
+                         "序号 60 是 1900-02-29，Excel 显示但并不存在的日期")
+    # Before the phantom leap day every serial is one day later than the count from the epoch says.
+    day = (EXCEL_EPOCH + dt.timedelta(days=whole + (1 if whole < 60 else 0))).date()
+    _check_range(day, f"serial {serial:.10g} ({day:%Y-%m-%d})")
+    return pd.Timestamp(day)
 
 
 def _build(text: str, year: int, month: int, day: int) -> pd.Timestamp:
     try:
-        return pd.Timestamp(dt.date(year, month, day))
+        date = dt.date(year, month, day)
     except ValueError as exc:
-        raise ParseError(f"{text!r} is not a valid date ({exc})") from None
+        raise ParseError(f"{_short(text)} is not a valid date ({exc})",
+                         f"{_short(text)} 不是有效日期（年、月或日超出范围）") from None
+    _check_range(date, _short(text))
+    return pd.Timestamp(date)
+
+
+def _check_range(day: dt.date, shown: str) -> None:
+    """Refuse a date outside DATE_RANGE: Excel has no date before 1900, the master's date columns none after 2262."""
+    if not FIRST_DATE.date() <= day <= LAST_DATE.date():
+        raise ParseError(
+            f"{shown} is outside the accepted dates {DATE_RANGE} (Excel's calendar starts in 1900; "
+            "the master holds dates up to 2262)",
+            f"{shown} 超出可接受的日期范围 {DATE_RANGE}（Excel 的日期从 1900 年开始；总表的日期最晚到 2262 年）")

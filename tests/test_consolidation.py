@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 from keyacct_xl.cli.main import main
-from keyacct_xl.consolidate.report import summary_line, write_report
+from keyacct_xl.consolidate.report import default_report_path, summary_line, write_report
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
@@ -229,13 +230,54 @@ def test_quarantine_that_is_a_file_is_refused_before_any_work(master: Path, inbo
     assert master.read_bytes() == before
 
 
-def test_report_in_a_missing_folder_is_refused_before_any_work(master: Path, inbox: Path, tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_into_missing_folders_creates_them(master: Path, inbox: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    (inbox / "v.xlsx").write_bytes(visit_form("张三", [{"date": "?", "customer_id": "C001"}, *VISITS]))
+    report, quarantine = tmp_path / "no" / "such" / "r.xlsx", tmp_path / "q" / "week48"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report),
+                 "--quarantine", str(quarantine), "--strict", "--lang", "en"]) == 0
+    assert openpyxl.load_workbook(report).sheetnames == ["Summary", "Files", "Errors", "Conflicts"]
+    assert (quarantine / "v.xlsx.reason.txt").exists()
+    assert capsys.readouterr().out.splitlines()[-1] == f"report: {report}"
+
+
+def test_every_run_leaves_a_dated_report_beside_the_master(master: Path, inbox: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    (inbox / "v.xlsx").write_bytes(visit_form("张三", [{"date": "下周", "customer_id": "C001"}, *VISITS]))
+    reports = []
+    for extra in (["--dry-run"], [], []):
+        assert main(["consolidate", str(inbox), "--into", str(master), *extra]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[-1].startswith("汇总报告：")
+        reports.append(Path(out[-1].removeprefix("汇总报告：")))
+    assert len(set(reports)) == 3 and all(p.parent == master.parent for p in reports)  # none overwritten
+    assert all(re.fullmatch(r"master-汇总报告-\d{4}-\d\d-\d\d-\d{4}(-[23])?\.xlsx", p.name) for p in reports)
+    first = openpyxl.load_workbook(reports[0])
+    summary = {r[0]: r[1] for r in first["汇总"].iter_rows(min_row=2, values_only=True)}
+    assert summary["试运行"] == "是" and summary["部分接收"] == 1
+    assert any(row[4] == "下周" for row in first["错误"].iter_rows(min_row=2, values_only=True))
+
+
+def test_earlier_reports_beside_a_master_inside_source_are_not_submissions(master: Path, inbox: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    inside = inbox / "master.xlsx"
+    master.rename(inside)
     (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))
-    before = master.read_bytes()
-    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(tmp_path / "no" / "r.xlsx")]) == 2
-    assert "文件夹不存在" in capsys.readouterr().err
-    assert master.read_bytes() == before
+    for _ in range(2):
+        assert main(["consolidate", str(inbox), "--into", str(inside), "--lang", "en"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "1 files: duplicate 1; 0 rows added, 0 conflicts"  # the first run's report is not read
+    assert len(list(inbox.glob("master-consolidation-*.xlsx"))) == 2
+
+
+def test_default_report_names_follow_the_language_and_never_collide(master: Path, inbox: Path) -> None:
+    result = consolidate(inbox, master, dry_run=True, now="2026-11-30 08:12:59")
+    assert default_report_path(result, "en").name == "master-consolidation-2026-11-30-0812.xlsx"
+    taken = default_report_path(result, "zh")
+    assert taken == master.parent / "master-汇总报告-2026-11-30-0812.xlsx"
+    write_report(result, taken, "zh")
+    assert default_report_path(result, "zh").name == "master-汇总报告-2026-11-30-0812-2.xlsx"
+    assert default_report_path(result, "zh", master.parent / "reports").parent.name == "reports"
 
 
 def test_master_open_in_excel_is_refused_before_any_work(master: Path, inbox: Path) -> None:

@@ -22,7 +22,9 @@ def _run(folder: Path) -> tuple[list[str], Path]:
 def test_demo_week_shows_every_outcome_and_is_reproducible(tmp_path: Path) -> None:
     lines, master = _run(tmp_path / "a")
     assert "已接收 11，部分接收 1，待审核 1，拒收 4，重复提交 1；新增 52 行，更新 1 行" in lines[0]
-    book = openpyxl.load_workbook(tmp_path / "a" / "consolidation_report.xlsx")
+    [report] = (tmp_path / "a").glob("master-汇总报告-*.xlsx")
+    assert lines[0].endswith(f"→ {report}")
+    book = openpyxl.load_workbook(report)
     errors = list(book["错误"].iter_rows(min_row=2, values_only=True))
     assert any(row[4] == "11月31日" for row in errors)
     conflicts = [row[:4] for row in book["冲突"].iter_rows(min_row=2, values_only=True)]

@@ -57,6 +57,29 @@ def test_money_rejects_bool_and_nan():
             parse_money(value)
 
 
+@pytest.mark.parametrize("text", ["(5)", "（5）", "(¥5)", "△5", "▲5", "-5-", "5-", "-5", "−5",
+                                  # a doubled mark stresses the sign; it never cancels into +5
+                                  "(-5)", "（－5）", "△-5", "▲-5", "-(5)", "(5-)", "△5-"])
+def test_negative_forms_accountants_use(text):
+    assert parse_money(text) == -5.0
+    assert parse_money(text.replace("5", "1,850.00")) == -1850.0
+
+
+@pytest.mark.parametrize("text", ["--5", "5--", "((5))", "△△5", "(+5)", "+5-", "△+5"])
+def test_repeated_or_contradictory_signs_are_refused(text):
+    with pytest.raises(ParseError, match="not an amount"):
+        parse_money(text)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), "inf", "-inf", "nan", "1e400",
+                                   "Infinity", pytest.param(10**400, id="10**400"), 1e308, "１e400"])
+def test_non_finite_and_too_large_numbers_are_refused(value):
+    with pytest.raises(ParseError) as caught:
+        parse_money(value)
+    assert caught.value.zh != caught.value.en  # the reason exists in both languages
+    assert len(str(caught.value)) < 200  # a message names a huge value, it does not repeat it
+
+
 dates = st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2099, 12, 31))
 DATE_STYLES = [
     lambda d: d.isoformat(),
@@ -96,6 +119,30 @@ def test_serial_1900_system():
     for bad in (0, -5, 3_000_000, "2026-02-30", "2026/13/01", "next week", True):
         with pytest.raises(ParseError):
             parse_date(bad)
+
+
+def test_serials_before_the_phantom_leap_day():
+    # Excel counts 29 February 1900 (serial 60), a day that never was: serial 1 is 1 January 1900.
+    assert parse_date(1) == pd.Timestamp("1900-01-01")
+    assert parse_date(59) == pd.Timestamp("1900-02-28")
+    assert parse_date(61) == pd.Timestamp("1900-03-01")
+    with pytest.raises(ParseError, match="never existed"):
+        parse_date(60)
+
+
+@pytest.mark.parametrize("value", ["2300-01-01", "2300/1/1", "23000101", 23000101, 2958465, "2958465",
+                                   dt.datetime(2300, 1, 1), pd.Timestamp("2262-04-12"), "2262-04-12", "1899-12-31",
+                                   dt.date(1899, 12, 31), dt.date(1, 1, 1), "0001-01-01", 132321])
+def test_dates_outside_the_accepted_range_are_refused(value):
+    with pytest.raises(ParseError, match=r"outside the accepted dates 1900-01-01\.\.2262-04-11") as caught:
+        parse_date(value)
+    assert "1900-01-01..2262-04-11" in caught.value.zh
+
+
+def test_range_boundaries_are_accepted():
+    assert parse_date("1900-01-01") == pd.Timestamp("1900-01-01")
+    assert parse_date("2262-04-11") == parse_date(132320) == pd.Timestamp("2262-04-11")
+    assert parse_date(dt.datetime(2262, 4, 11, 23, 59)) == pd.Timestamp("2262-04-11")
 
 
 def test_compact_date_typed_as_a_number_and_impossible_day_month():

@@ -44,7 +44,7 @@ THEIRS_ROWS = [
     ["2026.10.09", None, "购货", None, "600元"],                          # row 8: pass 2 (no ref)
     [serial("2026-10-11"), None, "付款", "１，０００．００"],              # row 9: pass 2, Excel serial
     ["12/10/2026", None, "付款 第一笔", "2500"],                          # row 10: pass 3 (split)
-    ["13/10/2026", None, "付款 第二笔", "（-1,500.00）"],                 # row 11: pass 3, odd sign
+    ["13/10/2026", None, "付款 第二笔", "＋1,500.00"],                    # row 11: pass 3, explicit plus
     ["2026-10-15", "S003", "购货", None, "1580"],                          # row 12: pass 4, typo
     ["2026-10-20", "S004", "购货", None, "2000"],                          # row 13: pass 1
     ["2026-10-20", "S004", "购货", None, "2000"],                          # row 14: duplicate

@@ -1,6 +1,7 @@
 """Analysis ribbon actions: annual grading, apply approved grades, RFM refresh, Pareto/ABC, analysis workbook.
 
-Each does what its CLI command does (keyacct-xl grade / grade apply / rfm / abc / analyze) on the master.
+Each does what its CLI command does (keyacct-xl grade / grade apply / rfm / abc / analyze) on the master; the
+message carries the same warnings about rows naming customer ids not in Customers (master/integrity.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from keyacct_xl.analytics.workbook import write_analysis, write_table
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, as_of_date, latest_year, load, reports_dir
 from keyacct_xl.i18n import pick
+from keyacct_xl.master.integrity import LEDGER_TABLES, SALES_TABLES, master_integrity, require_unique_ids
 from keyacct_xl.master.settings import setting_int
 
 
@@ -23,6 +25,7 @@ from keyacct_xl.master.settings import setting_int
 def annual_grading(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Grade every customer under the active policy; write the GradeReview table into the master for the meeting."""
     master = load(bridge, 1, 3)
+    require_unique_ids(master, "grading", "评级")
     year = options.year or latest_year(master)
     bridge.progress(2, 3, pick(bridge.lang, f"按评级政策计算 {year} 年…", f"grading {year}…"))
     review = build_review(master, year=year, lang=bridge.lang)
@@ -31,10 +34,11 @@ def annual_grading(bridge: Bridge, options: ActionOptions) -> ActionResult:
         write_review_sheet(path, review.table, lang=master.lang)
     mix = review.table["proposed_grade"].value_counts()
     shown = "  ".join(f"{g} {int(mix.get(g, 0)):,}" for g in review.policy.grades)
-    return ActionResult(
+    zh, en = master_integrity(master, LEDGER_TABLES).appended(
         f"{year} 年度评级（{review.policy.title_zh}）：{shown}。请在评级审核表填写最终等级，再点“应用已批准评级”。",
         f"{year} grading ({review.policy.title_en}): {shown}. Fill in final grades on the review sheet, then "
-        "click Apply approved grades.", (path,))
+        "click Apply approved grades.")
+    return ActionResult(zh, en, (path,))
 
 
 @action("apply_grades", "应用已批准评级", "Apply approved grades")
@@ -61,9 +65,10 @@ def rfm_refresh(bridge: Bridge, options: ActionOptions) -> ActionResult:
     path = reports_dir(bridge, options) / f"rfm_{end:%Y-%m-%d}.xlsx"
     write_table(path, rfm_sheets(table, summary, bridge.lang), title=pick(bridge.lang, "RFM 分析", "RFM analysis"))
     top = summary.sort_values("customers", ascending=False).iloc[0]
-    return ActionResult(f"RFM：{len(table):,} 个客户，最多为 {top.rfm_class_label}（{top.customers:,}）",
-                        f"RFM: {len(table):,} customers, largest class {top.rfm_class_label} ({top.customers:,})",
-                        (path,))
+    zh, en = master_integrity(master, SALES_TABLES).appended(
+        f"RFM：{len(table):,} 个客户，最多为 {top.rfm_class_label}（{top.customers:,}）",
+        f"RFM: {len(table):,} customers, largest class {top.rfm_class_label} ({top.customers:,})")
+    return ActionResult(zh, en, (path,))
 
 
 @action("abc", "帕累托 / ABC", "Pareto / ABC")
@@ -77,8 +82,10 @@ def abc(bridge: Bridge, options: ActionOptions) -> ActionResult:
     path = reports_dir(bridge, options) / f"abc_{year}.xlsx"
     write_table(path, abc_sheets(table, summary, curve, bridge.lang),
                 title=pick(bridge.lang, "ABC 分析", "ABC analysis"))
-    return ActionResult(f"{year} 年：前 20% 客户贡献 {top_share(curve):.1%} 的销售额",
-                        f"{year}: the top 20 % of customers bring {top_share(curve):.1%} of revenue", (path,))
+    zh, en = master_integrity(master, SALES_TABLES).appended(
+        f"{year} 年：前 20% 客户贡献 {top_share(curve):.1%} 的销售额",
+        f"{year}: the top 20 % of customers bring {top_share(curve):.1%} of revenue")
+    return ActionResult(zh, en, (path,))
 
 
 @action("analysis", "分析工作簿", "Analysis workbook")
@@ -90,5 +97,6 @@ def analysis(bridge: Bridge, options: ActionOptions) -> ActionResult:
     sheets = analysis_sheets(master, year=year, lang=bridge.lang)
     path = reports_dir(bridge, options) / f"analysis-{year}.xlsx"
     write_analysis(path, sheets, title=pick(bridge.lang, f"{year} 年客户分析", f"Customer analysis {year}"))
-    return ActionResult(f"{year} 年客户分析：{len(sheets)} 张工作表", f"customer analysis {year}: {len(sheets)} sheets",
-                        (path,))
+    zh, en = master_integrity(master, LEDGER_TABLES).appended(
+        f"{year} 年客户分析：{len(sheets)} 张工作表", f"customer analysis {year}: {len(sheets)} sheets")
+    return ActionResult(zh, en, (path,))

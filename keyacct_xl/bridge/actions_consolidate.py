@@ -1,17 +1,17 @@
 """Consolidate ribbon action: merge the forms reps sent back into the master (as ``keyacct-xl consolidate``).
 
 Returned forms go in a ``submissions`` folder beside the master (``--input`` names another folder or .zip);
-rejected files are copied to ``quarantine/`` with their reasons, the report goes to ``reports/``.
+rejected files are copied to ``quarantine/`` with their reasons, the report goes to ``reports/`` (or ``--out``),
+named as ``keyacct-xl consolidate`` names it (default_report_path).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, reports_dir
-from keyacct_xl.consolidate.report import summary_line, write_report
+from keyacct_xl.consolidate.report import default_report_path, summary_line, write_report
 from keyacct_xl.consolidate.run import consolidate as consolidate_forms
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
@@ -27,7 +27,7 @@ def consolidate(bridge: Bridge, options: ActionOptions) -> ActionResult:
     if not source.exists():
         raise InputError(f"{source}: put the returned forms in this folder (or give --input FOLDER)",
                          f"{source}：请把回收的表单放在此文件夹中（或用 --input 指定文件夹）")
-    report = reports_dir(bridge, options) / f"consolidation_{dt.date.today():%Y-%m-%d}.xlsx"
+    reports = reports_dir(bridge, options)
 
     def progress(items: Iterable, total: int) -> Iterator:
         for i, item in enumerate(items, start=1):
@@ -36,6 +36,6 @@ def consolidate(bridge: Bridge, options: ActionOptions) -> ActionResult:
 
     with bridge.editing() as path:
         result = consolidate_forms(source, path, quarantine_dir=path.parent / "quarantine", progress=progress,
-                                   exclude=[report])
-    write_report(result, report, bridge.lang)
+                                   exclude=[reports])
+    report = write_report(result, default_report_path(result, bridge.lang, reports), bridge.lang)
     return ActionResult(summary_line(result, "zh"), summary_line(result, "en"), (report, master_path))

@@ -8,6 +8,7 @@ from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, as_of_date, load, reports_dir
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
+from keyacct_xl.master.integrity import LEDGER_TABLES, master_integrity
 from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total, parse_buckets
 from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.ledger import build_ledger
@@ -56,9 +57,10 @@ def ageing(bridge: Bridge, options: ActionOptions) -> ActionResult:
     write_ageing(table, path, as_of=ledger.as_of, lang=bridge.lang, buckets=buckets)
     totals = ageing_totals(table, buckets=buckets)
     overdue = overdue_total(totals, buckets=buckets)
-    return ActionResult(
+    zh, en = master_integrity(master, LEDGER_TABLES).appended(
         f"账龄分析：{len(table)} 户，余额 ¥{totals['balance']:,.2f}，逾期 ¥{overdue:,.2f}",
-        f"ageing: {len(table)} customers, balance ¥{totals['balance']:,.2f}, overdue ¥{overdue:,.2f}", (path,))
+        f"ageing: {len(table)} customers, balance ¥{totals['balance']:,.2f}, overdue ¥{overdue:,.2f}")
+    return ActionResult(zh, en, (path,))
 
 
 @action("statements", "客户对账单", "Customer statements")

@@ -9,8 +9,11 @@ from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_custom
 from keyacct_xl.analytics.analysis import abc_sheets, pareto_curve, top_share
 from keyacct_xl.analytics.inputs import load_transactions
 from keyacct_xl.analytics.workbook import write_table
+from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
+from keyacct_xl.master.integrity import SALES_TABLES
+from keyacct_xl.master.reader import is_master_workbook, load_master
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -41,7 +44,13 @@ def parse_pair(text: str | None, option: str) -> tuple[float, float] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Classify, print the summary, write the table when asked."""
-    revenue = revenue_by_customer(load_transactions(args.input), year=args.year)
+    if is_master_workbook(args.input):
+        master = load_master(args.input)
+        warn_references(master, SALES_TABLES, args.lang)
+        transactions = master.transactions
+    else:
+        transactions = load_transactions(args.input)
+    revenue = revenue_by_customer(transactions, year=args.year)
     table = abc_classes(revenue, thresholds=parse_pair(args.thresholds, "--thresholds"),
                         shares=parse_pair(args.shares, "--shares"))
     summary = abc_summary(table)

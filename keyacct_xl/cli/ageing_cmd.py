@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import pick
+from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total, parse_buckets
 from keyacct_xl.receivables.ageing_report import write_ageing
@@ -26,6 +28,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     """Load, build the ledger, age it, write the report, print the totals."""
     master = load_master(args.master)
+    warn_references(master, LEDGER_TABLES, args.lang)
     buckets = parse_buckets(args.buckets or master.settings.get("ageing_buckets", "30,60,90,180"))
     ledger = build_ledger(master.transactions, master.payments, master.customers,
                           as_of=option_date(args.as_of, "--as-of"))

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from keyacct_xl.analytics.analysis import analysis_sheets
 from keyacct_xl.analytics.workbook import write_analysis
+from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
+from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
 
 
@@ -31,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     if args.drop_pct < 0 or args.overdue_days < 0 or args.silent_days < 0:
         raise InputError("analyze: thresholds cannot be negative", "analyze：阈值不能为负数")
     master = load_master(args.master)
+    warn_references(master, LEDGER_TABLES, args.lang)
     out = args.out or args.master.with_name(f"analysis-{args.year}.xlsx")
     sheets = analysis_sheets(master, year=args.year, lang=args.lang, drop_pct=args.drop_pct,
                              overdue_days=args.overdue_days, silent_days=args.silent_days,

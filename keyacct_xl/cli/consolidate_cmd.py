@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from keyacct_xl.consolidate.report import summary_line, write_report
+from keyacct_xl.consolidate.report import default_report_path, earlier_reports, summary_line, write_report
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.undo import undo_submission
 from keyacct_xl.errors import InputError
@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     parser.add_argument("source", type=Path, metavar="SOURCE", nargs="?",
                         help="folder (searched recursively) or .zip of forms (not with --undo)")
     parser.add_argument("--into", type=Path, required=True, metavar="MASTER", help="the master workbook to update")
-    parser.add_argument("--report", type=Path, metavar="FILE.xlsx", help="write the report workbook here")
+    parser.add_argument("--report", type=Path, metavar="FILE.xlsx",
+                        help="write the report workbook here, creating its folder (default: beside MASTER, named "
+                             "MASTER-consolidation-DATE-TIME.xlsx, or MASTER-汇总报告-... in zh; never overwritten)")
     parser.add_argument("--quarantine", type=Path, metavar="DIR",
                         help="copy rejected files here, each with a .reason.txt (SOURCE is never changed)")
     parser.add_argument("--dry-run", action="store_true", help="check everything, write only the report")
@@ -41,7 +43,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    """Consolidate, write the report, print the one-line summary (rejected files are reported, not fatal)."""
+    """Consolidate, write the report (every run, a dry run too), print the summary and where the report is.
+
+    Rejected files are reported, not fatal.
+    """
     if args.undo:
         print(undo_submission(args.into, args.undo).summary(args.lang))
         return 0
@@ -54,11 +59,13 @@ def run(args: argparse.Namespace) -> int:
                     unit=pick(args.lang, "个文件", " files"), file=sys.stderr, disable=None)
 
     if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
         ensure_writable(args.report)  # before the master is written, not after
     result = consolidate(args.source, args.into, quarantine_dir=args.quarantine, dry_run=args.dry_run,
                          jobs=max(1, args.jobs), forms=args.forms, strict=args.strict, progress=progress,
-                         exclude=[args.report] if args.report else [], accept=args.accept, reject=args.reject)
-    if args.report:
-        write_report(result, args.report, args.lang)
+                         exclude=[*earlier_reports(args.into), *([args.report] if args.report else [])],
+                         accept=args.accept, reject=args.reject)
+    report = write_report(result, args.report or default_report_path(result, args.lang), args.lang)
     print(summary_line(result, args.lang))
+    print(pick(args.lang, f"汇总报告：{report}", f"report: {report}"))
     return 0

@@ -9,8 +9,10 @@ from keyacct_xl.analytics.credit import credit_grades
 from keyacct_xl.analytics.grading import change_counts
 from keyacct_xl.analytics.policy import load_credit_policy
 from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
+from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import pick
+from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.receivables.ledger import build_ledger
 
@@ -28,6 +30,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     """Grade, print the grade counts and changes, write the table when asked."""
     master = load_master(args.master)
+    warn_references(master, LEDGER_TABLES, args.lang)
     ledger = build_ledger(master.transactions, master.payments, master.customers,
                           as_of=option_date(args.as_of, "--as-of"))
     table = credit_grades(master.customers, ledger, policy=load_credit_policy(args.policy),

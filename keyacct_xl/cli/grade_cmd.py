@@ -13,9 +13,11 @@ from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import Review, build_review
 from keyacct_xl.analytics.review_sheet import apply_review_sheet, write_review_sheet
 from keyacct_xl.analytics.workbook import write_table
+from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.integrity import LEDGER_TABLES, require_unique_ids
 from keyacct_xl.master.reader import load_master
 
 
@@ -50,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _review(path: Path, args: argparse.Namespace) -> int:
     master = load_master(path)
+    require_unique_ids(master, "grading", "评级")
+    warn_references(master, LEDGER_TABLES, args.lang)
     policy = load_grading_policy(args.policy) if args.policy else None
     review = build_review(master, year=args.year, policy=policy, lang=args.lang)
     _print_summary(review, args.lang)

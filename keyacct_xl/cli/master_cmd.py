@@ -1,4 +1,4 @@
-"""``keyacct-xl master``: create an empty master, check one, export without sensitive data."""
+"""``keyacct-xl master``: create an empty master, check one (rows and references), export without sensitive data."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.i18n import pick
+from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.redact import without_sensitive
@@ -23,7 +24,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     new.add_argument("path", type=Path)
     new.add_argument("--company", default=None, help="company name for the Settings sheet")
     new.set_defaults(func=_new)
-    check = actions.add_parser("check", parents=[common], help="read a master and count its rows")
+    check = actions.add_parser(
+        "check", parents=[common], help="read a master, count its rows and check its references",
+        description="Read every table (a bad cell is named by sheet and cell), count the rows, then list rows whose "
+                    "customer id is not in Customers, duplicate customer ids and contacts without a customer. "
+                    "Exit status: 0 when the references are consistent, 1 when such problems were found, "
+                    "2 when the master cannot be read.")
     check.add_argument("path", type=Path)
     check.set_defaults(func=_check)
     export = actions.add_parser("export", parents=[common], help="copy a master, optionally without sensitive data")
@@ -49,7 +55,10 @@ def _check(args: argparse.Namespace) -> int:
     master = load_master(args.path)
     for schema in DATA_TABLES:
         print(f"{schema.name:<14}{schema.sheet(master.lang):<8}{len(master.frame(schema)):>10,}")
-    return 0
+    integrity = check_master_file(args.path)
+    for line in integrity.summary(args.lang):
+        print(line)
+    return 0 if integrity.ok else 1
 
 
 def _export(args: argparse.Namespace) -> int:

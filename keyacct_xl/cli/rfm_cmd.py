@@ -9,8 +9,10 @@ from keyacct_xl.analytics.analysis import rfm_sheets
 from keyacct_xl.analytics.inputs import load_transactions
 from keyacct_xl.analytics.rfm import class_summary, rfm
 from keyacct_xl.analytics.workbook import write_table
+from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import pick
+from keyacct_xl.master.integrity import SALES_TABLES
 from keyacct_xl.master.reader import is_master_workbook, load_master
 from keyacct_xl.master.settings import setting_int
 
@@ -33,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     period, monetary = args.period_months, args.monetary
     if is_master_workbook(args.input):
         master = load_master(args.input)
+        warn_references(master, SALES_TABLES, args.lang)
         transactions = master.transactions
         if period is None:
             period = setting_int(master.settings, "rfm_period_months") or None

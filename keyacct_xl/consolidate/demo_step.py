@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from keyacct_xl.consolidate.report import summary_line, write_report
+from keyacct_xl.consolidate.report import default_report_path, summary_line, write_report
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
@@ -115,6 +115,6 @@ def consolidation_demo(master_path: Path, out_dir: Path, args: argparse.Namespac
     monday = _submissions(master_path, inbox, args.seed)
     now = (monday + pd.Timedelta(days=5, hours=18)).isoformat(sep=" ")
     result = consolidate(inbox, master_path, quarantine_dir=out_dir / "quarantine", now=now)
-    report = write_report(result, out_dir / "consolidation_report.xlsx", args.lang)
+    report = write_report(result, default_report_path(result, args.lang, out_dir, replace_same_run=True), args.lang)
     return [pick(args.lang, f"汇总：{summary_line(result, args.lang)} → {report}",
                  f"consolidation: {summary_line(result, args.lang)} → {report}")]

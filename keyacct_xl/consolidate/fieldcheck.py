@@ -2,6 +2,7 @@
 
 Amounts and dates go through the shared parser (keyacct_xl.parsing), so a cell is read the same way here as
 everywhere else. A value that fails raises FieldProblem with the reason in zh and en; the caller adds where.
+Text longer than an Excel cell holds (32,767 characters) is refused whatever the field, before any other check.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec
 from keyacct_xl.i18n import Lang
-from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
+from keyacct_xl.parsing import EXCEL_MAX_TEXT, ParseError, is_blank, parse_date, parse_money
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[+]?[\d\s\-()（）/转,，;；ext.]+$", re.IGNORECASE)
@@ -44,6 +45,7 @@ def check_value(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | 
         if field.required:
             raise FieldProblem("required field is empty", "必填项未填写")
         return None
+    _check_cell_length(raw)
     kind = field.type
     if kind in ("integer", "number", "money", "percent"):
         value = _number(raw, percent=kind == "percent")
@@ -55,7 +57,7 @@ def check_value(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | 
         try:
             return parse_date(raw, day_first=day_first)
         except ParseError as exc:
-            raise FieldProblem(f"not a date ({exc})", f"不是有效日期（{exc}）") from None
+            raise FieldProblem(f"not a date ({exc.en})", f"不是有效日期（{exc.zh}）") from None
     if kind == "time":
         return _time(raw)
     if kind in ("choice", "yes_no"):
@@ -70,6 +72,13 @@ def check_value(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | 
         raise FieldProblem("not a phone number", "不是有效的电话号码")
     _check_text(field, text)
     return text
+
+
+def _check_cell_length(raw: object) -> None:
+    """Refuse text an Excel cell cannot hold: the master could not store it, and would cut it silently."""
+    if isinstance(raw, str) and len(raw) > EXCEL_MAX_TEXT:
+        raise FieldProblem(f"{len(raw):,} characters, more than the {EXCEL_MAX_TEXT:,} an Excel cell holds",
+                           f"长度 {len(raw):,} 个字符，超过 Excel 单元格上限 {EXCEL_MAX_TEXT:,} 个")
 
 
 def _text(raw: object) -> str:
@@ -90,7 +99,7 @@ def _number(raw: object, *, percent: bool) -> float:
             return parse_money(text)
         return parse_money(raw)
     except ParseError as exc:
-        raise FieldProblem(f"not a number ({exc})", f"不是有效数字（{exc}）") from None
+        raise FieldProblem(f"not a number ({exc.en})", f"不是有效数字（{exc.zh}）") from None
 
 
 def _check_range(field: FieldSpec, value: float) -> None:

@@ -3,6 +3,7 @@ summary."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -136,3 +137,31 @@ def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None
              c.submitted_value, c.score if c.score is not None else "", pick(lang, c.zh, c.en)]
             for c in result.conflicts]
     _sheet(book, pick(lang, "冲突", "Conflicts"), headers, rows, [14, 32, 12, 14, 24, 24, 8, 50])
+
+
+_REPORT_NAMES = ("汇总报告", "consolidation")  # the word in a default report's file name, zh and en
+
+
+def default_report_path(result: RunResult, lang: Lang, folder: Path | None = None, *,
+                        replace_same_run: bool = False) -> Path:
+    """Where a run's report goes when none is named: beside the master (or in ``folder``), named after the master
+    and the run's date and time, e.g. ``master-汇总报告-2026-11-30-0812.xlsx``; a name already taken gets -2, -3 ...
+
+    Every run leaves a report (a dry run too), and no run overwrites an earlier one. Only the demo, whose run
+    time is fixed so that a second run gives the same outputs, asks to replace its own earlier report
+    (``replace_same_run``).
+    """
+    when = dt.datetime.fromisoformat(result.now)
+    base = f"{result.master.stem}-{pick(lang, *_REPORT_NAMES)}-{when:%Y-%m-%d-%H%M}"
+    folder = folder or result.master.parent
+    path, n = folder / f"{base}.xlsx", 1
+    while path.exists() and not replace_same_run:
+        n += 1
+        path = folder / f"{base}-{n}.xlsx"
+    return path
+
+
+def earlier_reports(master: Path) -> list[Path]:
+    """The reports earlier runs left beside ``master`` under ``default_report_path``'s names, in either language:
+    a SOURCE folder that holds the master holds them too, and they are no submissions."""
+    return sorted(p for word in _REPORT_NAMES for p in master.parent.glob(f"{master.stem}-{word}-*.xlsx"))

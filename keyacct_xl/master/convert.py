@@ -1,7 +1,8 @@
 """Turn raw cell values (as calamine or a CSV gives them) into typed pandas columns.
 
 Bad values raise InputError naming the place, because a master value that cannot be read must
-never silently become blank.
+never silently become blank. Values Excel cannot hold are bad values too: dates outside the parser's
+DATE_RANGE, infinite or NaN numbers, text longer than 32,767 characters.
 """
 
 from __future__ import annotations
@@ -14,26 +15,38 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import ColumnKind
-from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
+from keyacct_xl.parsing import EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE, ParseError, is_blank, parse_date, parse_money
 
 Locate = Callable[[int], str]
 
 
-def _fail(where: str, value: object, exc: Exception) -> InputError:
-    return InputError(f"{where}: {exc}", f"{where}：无法识别 {value!r}（{exc}）")
+def _fail(where: str, exc: ParseError) -> InputError:
+    return InputError(f"{where}: {exc.en}", f"{where}：{exc.zh}")
 
 
 def to_dates(values: Sequence[object], locate: Locate) -> pd.Series:
     """Dates from datetimes, Excel serials or typed text."""
     if all(isinstance(v, (dt.date, pd.Timestamp)) or is_blank(v) for v in values):
+        _check_date_cells(values, locate)
         return pd.to_datetime(pd.Series([None if is_blank(v) else v for v in values], dtype="object"))
     out = []
     for i, v in enumerate(values):
         try:
             out.append(pd.NaT if is_blank(v) else parse_date(v))
         except ParseError as exc:
-            raise _fail(locate(i), v, exc) from None
+            raise _fail(locate(i), exc) from None
     return pd.Series(pd.DatetimeIndex(out), dtype="datetime64[ns]")
+
+
+def _check_date_cells(values: Sequence[object], locate: Locate) -> None:
+    """Date cells outside the parser's range, refused by parse_date's message (the fast path skips the parser)."""
+    first, last = FIRST_DATE.date(), LAST_DATE.date()
+    for i, v in enumerate(values):
+        if isinstance(v, dt.date) and not first <= (v.date() if isinstance(v, dt.datetime) else v) <= last:
+            try:
+                parse_date(v)
+            except ParseError as exc:
+                raise _fail(locate(i), exc) from None
 
 
 def to_numbers(values: Sequence[object], locate: Locate, *, percent: bool = False) -> pd.Series:
@@ -42,17 +55,18 @@ def to_numbers(values: Sequence[object], locate: Locate, *, percent: bool = Fals
     for i, v in enumerate(values):
         if is_blank(v):
             out.append(float("nan"))
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            out.append(float(v))
-        else:
-            try:
-                text = str(v).strip()
-                if percent and text.endswith(("%", "％")):
-                    out.append(parse_money(text[:-1]) / 100)
-                else:
-                    out.append(parse_money(text))
-            except ParseError as exc:
-                raise _fail(locate(i), v, exc) from None
+            continue
+        try:
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out.append(parse_money(v))  # refuses an infinite number a damaged or hostile file may hold
+                continue
+            text = str(v).strip()
+            if percent and text.endswith(("%", "％")):
+                out.append(parse_money(text[:-1]) / 100)
+            else:
+                out.append(parse_money(text))
+        except ParseError as exc:
+            raise _fail(locate(i), exc) from None
     return pd.Series(out, dtype="float64")
 
 
@@ -65,10 +79,17 @@ def to_ints(values: Sequence[object], locate: Locate) -> pd.Series:
     return numbers.round().astype("Int64")
 
 
-def to_texts(values: Sequence[object]) -> pd.Series:
-    """Text, kept verbatim (white space too); numbers typed into text cells (phone numbers, codes) keep their digits."""
+def to_texts(values: Sequence[object], locate: Locate) -> pd.Series:
+    """Text, kept verbatim (white space too); numbers typed into text cells (phone numbers, codes) keep their digits.
+
+    Text longer than an Excel cell holds is refused: saving the master would cut it.
+    """
     out: list[object] = []
-    for v in values:
+    for i, v in enumerate(values):
+        if isinstance(v, str) and len(v) > EXCEL_MAX_TEXT:
+            where = locate(i)
+            raise InputError(f"{where}: {len(v):,} characters, more than the {EXCEL_MAX_TEXT:,} an Excel cell holds",
+                             f"{where}：长度 {len(v):,} 个字符，超过 Excel 单元格上限 {EXCEL_MAX_TEXT:,} 个")
         if v is None or v == "" or (isinstance(v, float) and v != v):
             out.append(None)
         elif isinstance(v, float) and v.is_integer():
@@ -90,5 +111,5 @@ def convert(values: Sequence[object], kind: ColumnKind, locate: Locate) -> pd.Se
     elif kind in ("number", "money", "percent"):
         series = to_numbers(values, locate, percent=kind == "percent")
     else:
-        series = to_texts(values)
+        series = to_texts(values, locate)
     return series.astype(dtype_for(kind)) if kind != "text" else series

@@ -1,0 +1,236 @@
+"""Referential integrity of the master: rows naming a customer id that Customers does not hold, duplicate ids.
+
+A sales line under an unknown id is a phantom customer in grading, RFM and ABC (no name, grade or terms), and a
+duplicate id makes every lookup by id pick one of two rows. ``master check`` lists these problems with their
+sheet and Excel row; the analyses warn about them (``warning_lines``) from the same function.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import python_calamine as calamine
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.headers import normalize_header, resolve_headers
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.convert import to_texts
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.schema import (
+    CONTACTS,
+    CUSTOMER_ID,
+    CUSTOMERS,
+    PAYMENTS,
+    SETTINGS,
+    TABLES_BY_NAME,
+    TRANSACTIONS,
+    TableSchema,
+)
+from keyacct_xl.xlsx.package import open_package
+
+ProblemKind = Literal["unknown_customer", "duplicate_customer", "contact_without_customer"]
+KINDS: tuple[ProblemKind, ...] = ("unknown_customer", "duplicate_customer", "contact_without_customer")
+# Headers that name the customer id in a table the master schema does not describe (Quotations, WeeklyPlans,
+# GradeReview ...): only the exact names our writers use, never an alias such as 编号 that other ids share.
+_ID_HEADERS = {normalize_header(name) for name in (CUSTOMER_ID.key, CUSTOMER_ID.zh, CUSTOMER_ID.en)}
+SHOWN_ROWS = 10  # rows listed per problem kind
+# What the analyses read: RFM and ABC only sales lines; grading, credit, ageing and analyze the ledger and Customers.
+SALES_TABLES: tuple[TableSchema, ...] = (TRANSACTIONS,)
+LEDGER_TABLES: tuple[TableSchema, ...] = (CUSTOMERS, TRANSACTIONS, PAYMENTS)
+
+
+@dataclass(frozen=True)
+class IdColumn:
+    """The customer ids of one table: its name, its sheet, each row's id (None when blank) and Excel row."""
+
+    table: str
+    sheet: str
+    ids: Sequence[object]
+    rows: Sequence[int] | None = None  # None when the rows' places in the sheet are not known
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One row with a referential problem: which kind, where (table, sheet, Excel row) and the id."""
+
+    kind: ProblemKind
+    table: str
+    sheet: str
+    row: int | None
+    customer_id: str
+
+    def place(self, lang: Lang) -> str:
+        """Sheet and row as a person finds them in Excel."""
+        if self.row is None:
+            return self.sheet
+        return pick(lang, f"{self.sheet} 第 {self.row} 行", f"{self.sheet} row {self.row}")
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """The referential problems of a master, in table and row order."""
+
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when no row names an unknown customer, no id repeats and every contact has its customer."""
+        return not self.problems
+
+    def of_kind(self, kind: ProblemKind) -> list[Problem]:
+        """The problems of one kind."""
+        return [p for p in self.problems if p.kind == kind]
+
+    def summary(self, lang: Lang, *, shown: int = SHOWN_ROWS) -> list[str]:
+        """For ``master check``: per problem kind a line with the counts per table, then its first rows."""
+        if self.ok:
+            return [pick(lang, "引用完整：所有记录的客户编号都在客户档案中，客户编号无重复",
+                         "references OK: every row's customer id is in Customers, and no id repeats")]
+        lines = []
+        for kind in KINDS:
+            found = self.of_kind(kind)
+            if found:
+                lines.append(_headline(kind, found, lang))
+                lines += [f"  {p.place(lang)}: {p.customer_id or pick(lang, '（空）', '(blank)')}"
+                          for p in found[:shown]]
+                if len(found) > shown:
+                    lines.append(pick(lang, f"  …另有 {len(found) - shown:,} 行", f"  … {len(found) - shown:,} more"))
+        return lines
+
+    def warning_lines(self, lang: Lang) -> list[str]:
+        """For the analyses: one line per problem kind, saying what the analysis does with those rows."""
+        lines = []
+        for kind in KINDS:
+            found = self.of_kind(kind)
+            if found:
+                ids = sorted({p.customer_id or pick(lang, "（空）", "(blank)") for p in found})
+                shown = ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
+                effect = pick(lang, *_EFFECT[kind]).format(ids=shown)
+                lines.append(pick(lang, "警告：", "warning: ") + _headline(kind, found, lang) + effect)
+        return lines
+
+    def appended(self, zh: str, en: str) -> tuple[str, str]:
+        """A message in both languages followed by the warning lines (the ribbon shows them with its result)."""
+        return ("\n".join([zh, *self.warning_lines("zh")]), "\n".join([en, *self.warning_lines("en")]))
+
+
+_EFFECT: dict[ProblemKind, tuple[str, str]] = {
+    "unknown_customer": ("：{ids}；这些记录照常计入分析，以编号列出，没有名称、等级和账期；"
+                         "请在客户档案中补上客户或改正编号",
+                         ": {ids}; their lines are included, listed under the id with no name, grade or terms; "
+                         "add the customers or correct the ids"),
+    "duplicate_customer": ("：{ids}；分析对每个编号只采用其中一行的名称、等级和账期；请使编号唯一",
+                           ": {ids}; the analysis takes one row's name, grade and terms per id; make the ids unique"),
+    "contact_without_customer": ("：{ids}", ": {ids}"),
+}
+
+
+def _headline(kind: ProblemKind, found: list[Problem], lang: Lang) -> str:
+    tables = Counter(p.sheet for p in found)
+    per_table = pick(lang, "，", ", ").join(f"{sheet} {count:,}" for sheet, count in tables.items())
+    if kind == "unknown_customer":
+        return pick(lang, f"客户编号不在客户档案中的记录 {len(found):,} 行（{per_table}）",
+                    f"{len(found):,} row(s) name a customer id not in Customers ({per_table})")
+    if kind == "duplicate_customer":
+        ids = len({p.customer_id for p in found})
+        return pick(lang, f"客户档案中重复的客户编号 {ids:,} 个，共 {len(found):,} 行",
+                    f"{ids:,} customer id(s) appear more than once in Customers, on {len(found):,} rows")
+    return pick(lang, f"没有对应客户的联系人 {len(found):,} 行（客户编号为空或不在客户档案中）",
+                f"{len(found):,} contact(s) without a customer (customer id blank or not in Customers)")
+
+
+def check_integrity(customers: IdColumn, others: Iterable[IdColumn]) -> Integrity:
+    """Duplicate ids in Customers; rows of ``others`` naming an id Customers lacks (blank ids are not checked,
+    except in Contacts, where a contact without a customer is a problem of its own)."""
+    known = {_text(v) for v in customers.ids if _text(v) is not None}
+    counts = Counter(_text(v) for v in customers.ids)
+    problems = [Problem("duplicate_customer", customers.table, customers.sheet, _row(customers, i), str(cid))
+                for i, cid in enumerate(map(_text, customers.ids)) if cid is not None and counts[cid] > 1]
+    for column in others:
+        contacts = column.table == CONTACTS.name
+        for i, cid in enumerate(map(_text, column.ids)):
+            if cid in known or (cid is None and not contacts):
+                continue
+            kind: ProblemKind = "contact_without_customer" if contacts else "unknown_customer"
+            problems.append(Problem(kind, column.table, column.sheet, _row(column, i), cid or ""))
+    return Integrity(tuple(problems))
+
+
+def _text(value: object) -> str | None:
+    """An id as the analyses group it: text (a number typed as an id keeps its digits), None when blank."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _row(column: IdColumn, i: int) -> int | None:
+    return column.rows[i] if column.rows is not None else None
+
+
+def master_integrity(master: Master, tables: Sequence[TableSchema]) -> Integrity:
+    """The problems an analysis meets in ``tables`` of a loaded master (rows shown by table, without row numbers).
+
+    Customers among ``tables`` asks for duplicate ids too.
+    """
+    customers = IdColumn(CUSTOMERS.name, CUSTOMERS.sheet(master.lang), master.customers["customer_id"].tolist())
+    found = check_integrity(customers, [IdColumn(t.name, t.sheet(master.lang), master.frame(t)["customer_id"].tolist())
+                                        for t in tables if t.name != CUSTOMERS.name])
+    if CUSTOMERS not in tables:
+        return Integrity(tuple(p for p in found.problems if p.kind != "duplicate_customer"))
+    return found
+
+
+def require_unique_ids(master: Master, purpose_en: str, purpose_zh: str) -> None:
+    """Refuse a step that needs one Customers row per id (grading: which row would get the grade?)."""
+    repeated = master_integrity(master, (CUSTOMERS,)).of_kind("duplicate_customer")
+    if repeated:
+        ids = ", ".join(sorted({p.customer_id for p in repeated}))
+        raise InputError(f"{CUSTOMERS.sheet(master.lang)}: customer id(s) {ids} appear more than once; {purpose_en} "
+                         "needs one row per customer: make the ids unique (keyacct-xl master check lists the rows)",
+                         f"{CUSTOMERS.sheet(master.lang)}：客户编号 {ids} 重复；{purpose_zh}要求每个客户只有一行："
+                         "请使编号唯一（keyacct-xl master check 会列出所在行）")
+
+
+def check_master_file(path: str | Path) -> Integrity:
+    """Every table of the master workbook that names customers, checked against Customers, with Excel rows."""
+    path = Path(path)
+    open_package(path).close()  # a clear error for a missing, non-xlsx or bomb file, before calamine
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    except Exception as exc:  # calamine raises its own types for damaged parts
+        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+    if CUSTOMERS.name not in book.table_names:
+        raise InputError(f"{path}: not a master workbook (no table Customers)",
+                         f"{path}：不是客户档案总表（缺少表格 Customers）")
+    customers = _id_column(book, CUSTOMERS.name, path)
+    if customers is None:
+        raise InputError(f"{path}: table Customers has no customer id column ({CUSTOMER_ID.en})",
+                         f"{path}：表格 Customers 缺少客户编号列（{CUSTOMER_ID.zh}）")
+    others = [_id_column(book, name, path) for name in book.table_names
+              if name not in (CUSTOMERS.name, SETTINGS.name)]
+    return check_integrity(customers, [c for c in others if c is not None])
+
+
+def _id_column(book: calamine.CalamineWorkbook, name: str, path: Path) -> IdColumn | None:
+    """The customer ids of table ``name`` with their Excel rows (blank lines skipped, as the reader does)."""
+    table = book.get_table_by_name(name)
+    schema = TABLES_BY_NAME.get(name)
+    if schema is not None:
+        where = f"{path.name}: sheet {table.sheet}, table {name}"
+        keys = resolve_headers(table.columns, schema.columns, where=where)
+        position = next((pos for pos, key in keys.items() if key == CUSTOMER_ID.key), None)
+    else:
+        position = next((pos for pos, h in enumerate(table.columns) if normalize_header(h) in _ID_HEADERS), None)
+    if position is None:
+        return None
+    all_rows = table.to_python()
+    kept = [i for i, r in enumerate(all_rows) if any(v not in ("", None) for v in r)]
+    rows = [table.start[0] + 1 + i for i in kept]  # start is the first body row, 0-based
+    ids = to_texts([all_rows[i][position] for i in kept], lambda i: f"{path.name}: sheet {table.sheet}, row {rows[i]}")
+    return IdColumn(name, table.sheet, ids.tolist(), rows)
+

@@ -1,0 +1,142 @@
+"""Referential integrity: ``master check`` lists phantom and duplicate customer ids with their rows; the analyses
+warn about them on stderr and in the ribbon's message, from the same check."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import python_calamine as calamine
+
+from keyacct_xl.bridge.base import ActionOptions, FileBridge
+from keyacct_xl.bridge.registry import run_action
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.tables import QUOTATIONS
+from keyacct_xl.master.integrity import check_master_file
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.writer import save_master, write_tables
+
+
+def _master(path: Path, *, phantoms: bool = True, duplicates: bool = True) -> Path:
+    m = Master.empty()
+    ids = ["C001", "C002", "C002", "C003"] if duplicates else ["C001", "C002", "C003"]
+    m.customers = pd.DataFrame({"customer_id": ids, "name": [f"客户{i}" for i in range(len(ids))],
+                                "grade": "B", "payment_terms_days": 30})
+    sold = ["C001", "C999", "C002", "C998", "C003", "C999"] if phantoms else ["C001", "C002", "C002", "C003"]
+    m.transactions = pd.DataFrame({
+        "doc_no": [f"D{i}" for i in range(len(sold))],
+        "date": pd.date_range("2025-03-01", periods=len(sold), freq="35D"), "customer_id": sold,
+        "amount": [1000.0 * (i + 1) for i in range(len(sold))]})
+    m.payments = pd.DataFrame({"date": pd.to_datetime(["2025-06-01"]), "customer_id": ["C997" if phantoms else "C001"],
+                               "amount": [500.0]})
+    m.visits = pd.DataFrame({"date": pd.to_datetime(["2025-05-01", "2025-05-02"]),
+                             "customer_id": ["C001", "C996" if phantoms else "C002"]})
+    m.contacts = pd.DataFrame({"customer_id": ["C001", None, "C995"] if phantoms else ["C001", "C002", "C003"],
+                               "name": ["张经理", "李会计", "王总"]})
+    path = save_master(m, path, backup=False)
+    quoted = ["C003", "C994"] if phantoms else ["C003", "C001"]
+    write_tables(path, {QUOTATIONS: pd.DataFrame({"quote_no": ["Q1", "Q2"], "customer_id": quoted})},
+                 lang="zh", backup=False)
+    return path
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    return _master(tmp_path / "master.xlsx")
+
+
+def test_master_check_lists_phantom_and_duplicate_ids_with_their_rows(master: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["master", "check", str(master)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    problems = out[out.index(next(line for line in out if line.startswith("客户编号不在"))):]
+    assert problems == [
+        "客户编号不在客户档案中的记录 6 行（销售明细 3，收款记录 1，拜访记录 1，报价单 1）",
+        "  销售明细 第 3 行: C999",
+        "  销售明细 第 5 行: C998",
+        "  销售明细 第 7 行: C999",
+        "  收款记录 第 2 行: C997",
+        "  拜访记录 第 3 行: C996",
+        "  报价单 第 3 行: C994",
+        "客户档案中重复的客户编号 1 个，共 2 行",
+        "  客户档案 第 3 行: C002",
+        "  客户档案 第 4 行: C002",
+        "没有对应客户的联系人 2 行（客户编号为空或不在客户档案中）",
+        "  联系人 第 3 行: （空）",
+        "  联系人 第 4 行: C995"]
+
+
+def test_master_check_in_english_and_on_a_consistent_master(master: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["master", "check", str(master), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "6 row(s) name a customer id not in Customers (销售明细 3, 收款记录 1, 拜访记录 1, 报价单 1)" in out
+    assert "  销售明细 row 3: C999" in out and "1 customer id(s) appear more than once in Customers, on 2 rows" in out
+    clean = _master(tmp_path / "clean.xlsx", phantoms=False, duplicates=False)
+    assert main(["master", "check", str(clean), "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "references OK: every row's customer id is in Customers, and no id repeats")
+
+
+def test_only_the_first_rows_are_listed(master: Path) -> None:
+    lines = check_master_file(master).summary("en", shown=2)
+    assert lines[:4] == ["6 row(s) name a customer id not in Customers (销售明细 3, 收款记录 1, 拜访记录 1, 报价单 1)",
+                         "  销售明细 row 3: C999", "  销售明细 row 5: C998", "  … 4 more"]
+
+
+PHANTOM_EN = "row(s) name a customer id not in Customers"
+INCLUDED_EN = "their lines are included, listed under the id with no name, grade or terms"
+
+
+@pytest.mark.parametrize(("argv", "ledger"), [
+    (["rfm", "{m}"], False),  # RFM and ABC read sales lines only
+    (["abc", "{m}"], False),
+    (["credit", "{m}"], True),  # sales lines, payments and Customers
+    (["ageing", "{m}", "--out", "{out}.xlsx"], True),
+    (["analyze", "{m}", "--year", "2025", "--out", "{out}.xlsx"], True)])
+def test_analyses_warn_about_phantom_and_duplicate_ids(master: Path, tmp_path: Path, argv: list[str], ledger: bool,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    args = [a.format(m=master, out=tmp_path / "out") for a in argv]
+    assert main([*args, "--lang", "en"]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("keyacct-xl: warning: ")]
+    phantom = next(line for line in err if PHANTOM_EN in line)
+    assert INCLUDED_EN in phantom
+    if ledger:
+        assert "4 row(s) name a customer id not in Customers (销售明细 3, 收款记录 1): C997, C998, C999; " in phantom
+    else:
+        assert "3 row(s) name a customer id not in Customers (销售明细 3): C998, C999; " in phantom
+    repeated = "1 customer id(s) appear more than once in Customers, on 2 rows: C002; "
+    duplicate = [line for line in err if repeated in line]
+    assert len(duplicate) == ledger and len(err) == 1 + ledger
+
+
+def test_grading_warns_about_phantoms_and_refuses_duplicate_ids(master: Path, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["grade", str(master), "--year", "2025", "--out", str(tmp_path / "review.xlsx")]
+    assert main(argv) == 2
+    assert "客户档案：客户编号 C002 重复；评级要求每个客户只有一行" in capsys.readouterr().err
+    phantoms = _master(tmp_path / "phantoms.xlsx", duplicates=False)
+    assert main([*argv[:1], str(phantoms), *argv[2:]]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("keyacct-xl: 警告：客户编号不在客户档案中的记录 4 行（销售明细 3，收款记录 1）")
+    assert "这些记录照常计入分析" in err[0]
+    rows = calamine.CalamineWorkbook.from_path(str(tmp_path / "review.xlsx")).get_sheet_by_index(0).to_python()
+    assert {"C998", "C999"} <= {cell for row in rows for cell in row}  # included, as the warning says
+
+
+def test_no_warning_on_a_consistent_master(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clean = _master(tmp_path / "clean.xlsx", phantoms=False, duplicates=False)
+    assert main(["rfm", str(clean)]) == 0
+    assert main(["grade", str(clean), "--year", "2025", "--out", str(tmp_path / "r.xlsx")]) == 0
+    assert "keyacct-xl:" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["rfm_refresh", "abc", "analysis", "ageing", "annual_grading"])
+def test_ribbon_actions_carry_the_warning(tmp_path: Path, name: str) -> None:
+    bridge = FileBridge(_master(tmp_path / "master.xlsx", duplicates=False), lang="zh", stream=io.StringIO())
+    result = run_action(name, bridge, ActionOptions(year=2025))
+    assert "\n警告：客户编号不在客户档案中的记录" in result.zh and "这些记录照常计入分析" in result.zh
+    assert f"\nwarning: 3 {PHANTOM_EN}" in result.en or f"\nwarning: 4 {PHANTOM_EN}" in result.en
