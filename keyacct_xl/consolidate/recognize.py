@@ -253,8 +253,8 @@ class _FormBook:
         starts = [split_ref(ref)[0] for sheet, ref in self.names.values() if sheet == loc.sheet]
         starts += [parse_range(other.ref)[0] for other in self.located.values()
                    if other.sheet == loc.sheet and other.name != loc.name and _valid_range(other.ref)]
-        sheet = self.grid.book.get_sheet_by_name(loc.sheet)
-        starts += [r0 + 1 for (r0, c0), (_, c1) in sheet.merged_cell_ranges if c0 + 1 <= span[1] and c1 + 1 >= span[0]]
+        merged = self.grid.book.get_sheet_by_name(loc.sheet).merged_cell_ranges or ()
+        starts += [r0 + 1 for (r0, c0), (_, c1) in merged if c0 + 1 <= span[1] and c1 + 1 >= span[0]]
         labels = _form_labels(self.spec)
         rows = self.grid.rows(loc.sheet)
         below = [s for s in starts if s > last_row]
