@@ -167,9 +167,10 @@ class _FormBook:
                  spec: FormSpec, form_sheet: str) -> None:
         self.grid, self.names, self.located, self.spec = grid, names, located, spec
         self.hidden = {m.name for m in grid.book.sheets_metadata if m.visible != calamine.SheetVisibleEnum.Visible}
-        field_sheets = [sheet for n, (sheet, _) in names.items() if n.startswith("f_")]
+        sheets = set(grid.book.sheet_names)
+        field_sheets = [sheet for n, (sheet, _) in names.items() if n.startswith("f_") and sheet in sheets]
         # Where the form put its tables: the sheet _meta names, else (a rep renamed it) the header fields' sheet.
-        self.form_sheet = form_sheet if form_sheet in grid.book.sheet_names else \
+        self.form_sheet = form_sheet if form_sheet in sheets else \
             max(set(field_sheets), key=field_sheets.count, default="")
 
     def read_fields(self, field_map: list[list[str]],
@@ -185,7 +186,7 @@ class _FormBook:
             if column:
                 columns.setdefault(ref_name, {})[key] = int(column)
             elif ref_name in self.names and self.names[ref_name][0] in self.grid.book.sheet_names:
-                self._refuse_hidden(self.names[ref_name][0], f"the field {key}", f"字段 {key}")
+                self._refuse_hidden(self.names[ref_name][0], f"the field {key}", f"字段 {key} ")
                 header[key] = self.grid.cell(*self.names[ref_name])
             else:
                 warnings.append((f"header field {key} ({ref_name}) not found in the workbook",
