@@ -86,16 +86,21 @@ def package_names(data: bytes) -> tuple[dict[str, tuple[str, str]], dict[str, Ta
 
 
 class _Grid:
-    """Sheets loaded once (values from A1), cells by A1 reference."""
+    """Sheets loaded once (values from A1, merged ranges), cells by A1 reference."""
 
     def __init__(self, book: calamine.CalamineWorkbook) -> None:
         self.book = book
+        self.loaded: dict[str, calamine.CalamineSheet] = {}  # calamine parses a sheet whole on each get
         self.sheets: dict[str, list[list[object]]] = {}
+
+    def sheet(self, sheet: str) -> calamine.CalamineSheet:
+        if sheet not in self.loaded:
+            self.loaded[sheet] = self.book.get_sheet_by_name(sheet)
+        return self.loaded[sheet]
 
     def rows(self, sheet: str) -> list[list[object]]:
         if sheet not in self.sheets:
-            self.sheets[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False,
-                                                                               nrows=MAX_ROWS + 200)
+            self.sheets[sheet] = self.sheet(sheet).to_python(skip_empty_area=False, nrows=MAX_ROWS + 200)
         return self.sheets[sheet]
 
     def cell(self, sheet: str, ref: str) -> CellValue:
@@ -132,7 +137,8 @@ def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str,
     if version < spec.version:
         warnings.append((f"{form_id} version {version}, read through that version's field map",
                          f"{form_id} 第 {version} 版，按该版本的字段对照读取"))
-    elif values.get("spec_hash") and values["spec_hash"] != (hashes or {}).get(form_id, spec.hash):
+    # ``or``, not a get() default: the default would hash the whole spec for every file.
+    elif values.get("spec_hash") and values["spec_hash"] != ((hashes or {}).get(form_id) or spec.hash):
         warnings.append(("the form's spec changed since this file was generated (same version)",
                          "生成此文件后表单定义有变动（版本号相同）"))
     if kind == "xls":
@@ -254,7 +260,7 @@ class _FormBook:
         starts = [split_ref(ref)[0] for sheet, ref in self.names.values() if sheet == loc.sheet]
         starts += [parse_range(other.ref)[0] for other in self.located.values()
                    if other.sheet == loc.sheet and other.name != loc.name and _valid_range(other.ref)]
-        merged = self.grid.book.get_sheet_by_name(loc.sheet).merged_cell_ranges or ()
+        merged = self.grid.sheet(loc.sheet).merged_cell_ranges or ()
         starts += [r0 + 1 for (r0, c0), (_, c1) in merged if c0 + 1 <= span[1] and c1 + 1 >= span[0]]
         labels = _form_labels(self.spec)
         rows = self.grid.rows(loc.sheet)

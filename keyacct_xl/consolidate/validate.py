@@ -84,8 +84,8 @@ class _Reading:
         return clean
 
     def check_in_period(self, cell: CellValue, field: FieldSpec, value: object) -> None:
-        """Warn about the line's own date when it lies outside the form's period (beyond the tolerance)."""
-        if self.period is None or field.key not in self.keys or not isinstance(value, pd.Timestamp):
+        """Warn about a line's own date (a row-key date) lying outside the form's period, beyond the tolerance."""
+        if self.period is None or not isinstance(value, pd.Timestamp):
             return
         if outside(self.period, value.date()):
             self.add(cell, field, f"date outside the form's period {self.period.text}",
@@ -158,11 +158,11 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
             row.values[field.key] = None
             if is_blank(raw) and not field.required:
                 continue
-            cell = CellValue(raw, table.sheet, table.ref(field.key, row_number))
             try:
                 value = _memo_check(memo, field, reading.dated(field, raw, orders.get(field.key)), reading.lang,
                                     orders.get(field.key))
             except FieldProblem as problem:
+                cell = _cell(table, field, row_number, raw)
                 if field.required or field.key in reading.keys:
                     reading.outcome.issues.append(_issue(reading.outcome, cell, field, problem, reading.lang))
                     row.ok = False
@@ -171,8 +171,9 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                                 f"{problem.zh}：此栏留空，本行照常导入（原填写：{_shown(raw)}）")
                 continue
             if field.key == "customer_id" and value:
-                value = reading.customer_id(value, cell, field)
-            reading.check_in_period(cell, field, value)
+                value = reading.customer_id(value, _cell(table, field, row_number, raw), field)
+            if field.type == "date" and field.key in reading.keys:
+                reading.check_in_period(_cell(table, field, row_number, raw), field, value)
             row.values[field.key] = value
         if "customer_id" in table.columns:
             row.refs["customer_id"] = table.ref("customer_id", row_number)
@@ -181,6 +182,11 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                 row.values[field.key] = _evaluate(field.formula or "", row.values)
         checked.append(row)
     return checked
+
+
+def _cell(table: TableRows, field: FieldSpec, row_number: int, raw: object) -> CellValue:
+    """Where a line's cell is, for a message (made only when one is needed: lines have thousands of cells)."""
+    return CellValue(raw, table.sheet, table.ref(field.key, row_number))
 
 
 def _day_first(table: TableRows, column: int) -> bool | None:
