@@ -65,11 +65,12 @@ def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox:
     result = consolidate(inbox, master, now=NOW)
     assert backup_path(master).read_bytes() == original  # atomic save keeps the previous file
     [outcome] = result.outcomes
-    assert (outcome.status, outcome.rows_added) == ("partial", 3)
+    assert (outcome.status, outcome.rows_added) == ("partial", 4)
     visits = load_store(master).frame("Visits")
-    assert visits["customer_id"].tolist() == ["C001", "C002", "C001"]
-    assert visits["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-23", "2026-11-24", "2026-11-25"]
-    assert visits["rating"].tolist() == ["良好", "良好", None]  # an English label is stored in the master's zh
+    assert visits["customer_id"].tolist() == ["C001", "C002", "C001", "C002"]
+    assert visits["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27"]
+    # An English label is stored in the master's zh; an unreadable optional rating is blanked, keeping its line.
+    assert visits["rating"].tolist() == ["良好", "良好", None, None]
     first = visits.iloc[0]
     assert (first["source_file"], first["source_sheet"], first["rep"], first["period"]) == (
         "张三 第48周.xlsx", "客户回访记录表", "张三", "2026-W48")
@@ -77,10 +78,11 @@ def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox:
     errors = {(i.cell, i.field, i.value): i.zh for i in outcome.errors}
     assert errors[("A11", "回访日期", "下周")].startswith("不是有效日期")
     assert "C999 不在客户档案中" in errors[("B12", "客户编号", "C999")]
-    assert "不在可选值中" in errors[("J13", "客户评价", "还行")]
+    warnings = {(i.cell, i.field, i.value): i.zh for i in outcome.issues if i.severity == "warning"}
+    assert "不在可选值中" in warnings[("J13", "客户评价", "还行")] and ("J13", "客户评价", "还行") not in errors
     # The master's other tables are untouched and still load.
     assert load_master(master).transactions["amount"].tolist() == [18_500.0, 3_200.0]
-    assert summary_line(result, "en") == "1 files: partial 1; 3 rows added, 0 updated, 0 conflicts"
+    assert summary_line(result, "en") == "1 files: partial 1; 4 rows added, 0 updated, 0 conflicts"
 
 
 def test_summary_of_an_empty_folder(master: Path, inbox: Path) -> None:

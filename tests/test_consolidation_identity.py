@@ -314,3 +314,14 @@ def test_undo_of_a_card_keeps_a_customer_others_refer_to(master: Path, inbox: Pa
     assert main(["consolidate", "--into", str(master), "--undo", "visit.xlsx"]) == 0
     assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx"]) == 0
     assert "C100" not in set(load_store(master).frame("Customers")["customer_id"])
+
+
+def test_a_computed_amount_too_large_for_excel_is_left_blank_with_a_warning(master: Path, inbox: Path) -> None:
+    quote = fill_form(blank_form("quotation"), header={
+        "rep": "张三", "quote_no": "Q1", "quote_date": "2026-11-20", "customer_id": "C001"},
+        rows={"items": [{"product": "齿轮油", "qty": 1e300, "unit_price": 1e300}]})
+    (inbox / "q.xlsx").write_bytes(quote)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert any("超出 Excel" in i.zh for i in outcome.issues)
+    lines = load_store(master).frame("QuotationLines")
+    assert lines["amount"].isna().all() and lines["product"].tolist() == ["齿轮油"]

@@ -1,8 +1,9 @@
 """Recognize a workbook without ``_meta`` by its headers: a rep who retyped a form into a fresh workbook.
 
-A sheet row holding most of a form table's column labels (zh, en or bilingual) identifies the form; the rows
-below it, up to the first blank row, are its lines; header fields are read from the cell right of their label.
-The table must show every required column and at least 40 % of all its columns; the best share wins.
+A row of a visible sheet holding most of a form table's column labels (zh, en or bilingual) identifies the form;
+the rows below it, up to the first blank row, are its lines; header fields are read from the cell right of their
+label. The table must show every required column and at least 40 % of all its columns; the best share wins.
+Hidden sheets are never read.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def _header_row(rows: list[list[object]], fields: tuple[FieldSpec, ...]) -> tupl
 def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str) -> Extracted:
     """The best-matching form over every sheet, or Rejection("not_form")."""
     best: tuple[float, str, str, int, dict[str, int], list[list[object]]] | None = None
-    for sheet in book.sheet_names:
+    # A hidden sheet is never read as the form: what the rep (and the manager opening the file) sees is the truth.
+    visible = [m.name for m in book.sheets_metadata if m.visible == calamine.SheetVisibleEnum.Visible]
+    for sheet in visible:
         rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_SCAN_ROWS)
         for spec in specs.values():
             for section in spec.tables[:1]:

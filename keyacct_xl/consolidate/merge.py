@@ -19,7 +19,7 @@ from keyacct_xl.consolidate.cards import CardMerger, Conflict
 from keyacct_xl.consolidate.changes import RowChange, same_value, shown
 from keyacct_xl.consolidate.frames import append_rows, row_json
 from keyacct_xl.consolidate.model import FileOutcome, Issue
-from keyacct_xl.consolidate.period import period_start
+from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.review import folder_rep
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
@@ -272,7 +272,8 @@ class Merger:
             if key in keys and base.get(key) is None and outcome.header.get(key) is not None:
                 base[key] = outcome.header[key]
         provenance = self._provenance(outcome, "", None)
-        start = period_start(outcome.period) if "date" in keys else None
+        period = parse_period(outcome.period) if "date" in keys else None
+        start = pd.Timestamp(period.first) if period is not None else None
         lines = []
         for row in outcome.rows:
             if not row.ok or row.section != section_id:

@@ -4,6 +4,10 @@ The ``_meta`` sheet (keyacct_xl.forms.meta) names the form, version and spec has
 defined name (header fields, ``f_<key>``) or an Excel table column (``t_<section>``). A file made from an
 older version is read through that version's own map; a workbook without ``_meta`` (a rep retyped the form)
 is matched by its table headers and accepted with a warning.
+
+Only the visible form is read: a form table or field on a hidden sheet, two tables whose names differ only in
+case, or a form table moved off the form's sheet refuse the file. Lines a rep typed under a table (WPS and
+LibreOffice do not grow it) are read down to the form's own content below it, each with a warning.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from keyacct_xl.consolidate.headermatch import match_by_headers
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.forms.catalog import form_ids
-from keyacct_xl.forms.layout import META_SHEET, table_name
-from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.forms.layout import FORM_LANGS, META_SHEET, table_name, text_for
+from keyacct_xl.forms.spec import FormSpec, SectionSpec, Text
+from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import NS_MAIN, parse_range, split_ref
 from keyacct_xl.xlsx.package import TableLocation, locate_tables
 
@@ -81,16 +86,21 @@ def package_names(data: bytes) -> tuple[dict[str, tuple[str, str]], dict[str, Ta
 
 
 class _Grid:
-    """Sheets loaded once (values from A1), cells by A1 reference."""
+    """Sheets loaded once (values from A1, merged ranges), cells by A1 reference."""
 
     def __init__(self, book: calamine.CalamineWorkbook) -> None:
         self.book = book
+        self.loaded: dict[str, calamine.CalamineSheet] = {}  # calamine parses a sheet whole on each get
         self.sheets: dict[str, list[list[object]]] = {}
+
+    def sheet(self, sheet: str) -> calamine.CalamineSheet:
+        if sheet not in self.loaded:
+            self.loaded[sheet] = self.book.get_sheet_by_name(sheet)
+        return self.loaded[sheet]
 
     def rows(self, sheet: str) -> list[list[object]]:
         if sheet not in self.sheets:
-            self.sheets[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False,
-                                                                               nrows=MAX_ROWS + 200)
+            self.sheets[sheet] = self.sheet(sheet).to_python(skip_empty_area=False, nrows=MAX_ROWS + 200)
         return self.sheets[sheet]
 
     def cell(self, sheet: str, ref: str) -> CellValue:
@@ -119,7 +129,7 @@ def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str,
         raise Rejection("unknown_form", f"_meta names the form {form_id!r}, which is not in the catalog",
                         f"_meta 中的表单编号 {form_id!r} 不在表单目录中")
     spec = specs[form_id]
-    version = int(values.get("version") or 0) if (values.get("version") or "0").isdigit() else 0
+    version = _meta_version(values.get("version", ""), form_id)
     warnings: list[tuple[str, str]] = []
     if version > spec.version:
         raise Rejection("newer_version", f"{form_id} version {version} is newer than this program's {spec.version}",
@@ -127,7 +137,8 @@ def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str,
     if version < spec.version:
         warnings.append((f"{form_id} version {version}, read through that version's field map",
                          f"{form_id} 第 {version} 版，按该版本的字段对照读取"))
-    elif values.get("spec_hash") and values["spec_hash"] != (hashes or {}).get(form_id, spec.hash):
+    # ``or``, not a get() default: the default would hash the whole spec for every file.
+    elif values.get("spec_hash") and values["spec_hash"] != ((hashes or {}).get(form_id) or spec.hash):
         warnings.append(("the form's spec changed since this file was generated (same version)",
                          "生成此文件后表单定义有变动（版本号相同）"))
     if kind == "xls":
@@ -136,47 +147,134 @@ def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str,
         legacy = ("legacy .xls: fields read by their labels", "旧版 .xls：按字段标签读取")
         return Extracted(form_id, version, values, found.header, found.tables, [*warnings, legacy])
     names, located = package_names(data)
-    header, tables = _read_fields(_Grid(book), field_map, names, located, spec, warnings)
+    form = _FormBook(_Grid(book), names, located, spec, values.get("form_sheet", ""))
+    header, tables = form.read_fields(field_map, warnings)
     return Extracted(form_id, version, values, header, tables, warnings)
 
 
-def _read_fields(grid: _Grid, field_map: list[list[str]], names: dict[str, tuple[str, str]],
-                 located: dict[str, TableLocation], spec: FormSpec,
-                 warnings: list[tuple[str, str]]) -> tuple[dict[str, CellValue], dict[str, TableRows]]:
-    header: dict[str, CellValue] = {}
-    columns: dict[str, dict[str, int]] = {}
-    for row in field_map:
-        _section, key, ref_name, column = [*row, "", "", "", ""][:4]
-        if column and not column.isdigit():
-            raise Rejection("corrupt", f"damaged _meta sheet: column {column!r} of field {key} is not a number",
-                            f"_meta 工作表已损坏：字段 {key} 的列号 {column!r} 不是数字")
-        if column:
-            columns.setdefault(ref_name, {})[key] = int(column)
-        elif ref_name in names and names[ref_name][0] in grid.book.sheet_names:
-            header[key] = grid.cell(*names[ref_name])
-        else:
-            warnings.append((f"header field {key} ({ref_name}) not found in the workbook",
-                             f"表头字段 {key}（{ref_name}）在工作簿中找不到"))
-    tables = {}
-    for section in spec.tables:
-        wanted = table_name(section.id)
-        if wanted in columns:
-            tables[section.id] = _read_table(grid, located, wanted, columns[wanted])
-    return header, tables
+def _meta_version(text: str, form_id: str) -> int:
+    """The form version ``_meta`` records: a whole number from 1 up, else the file is refused."""
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise Rejection("bad_meta", f"damaged _meta sheet: {form_id} version {text!r} is not a version number",
+                        f"_meta 工作表已损坏：{form_id} 的版本 {text!r} 不是有效的版本号")
+    return int(text)
 
 
-def _read_table(grid: _Grid, located: dict[str, TableLocation], name: str, keys: dict[str, int]) -> TableRows:
-    if name not in located:
-        raise Rejection("no_table", f"the form's table {name} is missing", f"缺少表单表格 {name}")
-    loc = located[name]
+def _form_labels(spec: FormSpec) -> frozenset[str]:
+    """Texts the generator writes below a table (section titles, the totals and notes labels), in every language."""
+    texts = [s.title for s in spec.sections] + [Text("合计", "Total"), Text("说明：", "Notes:")]
+    return frozenset(text_for(t, lang, " ").strip() for t in texts for lang in FORM_LANGS)
+
+
+class _FormBook:
+    """A workbook with ``_meta`` read through its field map, its defined names and its Excel tables."""
+
+    def __init__(self, grid: _Grid, names: dict[str, tuple[str, str]], located: dict[str, TableLocation],
+                 spec: FormSpec, form_sheet: str) -> None:
+        self.grid, self.names, self.located, self.spec = grid, names, located, spec
+        self.hidden = {m.name for m in grid.book.sheets_metadata if m.visible != calamine.SheetVisibleEnum.Visible}
+        sheets = set(grid.book.sheet_names)
+        field_sheets = [sheet for n, (sheet, _) in names.items() if n.startswith("f_") and sheet in sheets]
+        # Where the form put its tables: the sheet _meta names, else (a rep renamed it) the header fields' sheet.
+        self.form_sheet = form_sheet if form_sheet in sheets else \
+            max(set(field_sheets), key=field_sheets.count, default="")
+
+    def read_fields(self, field_map: list[list[str]],
+                    warnings: list[tuple[str, str]]) -> tuple[dict[str, CellValue], dict[str, TableRows]]:
+        """Header fields by their defined names and table lines by their tables, as ``field_map`` places them."""
+        header: dict[str, CellValue] = {}
+        columns: dict[str, dict[str, int]] = {}
+        for row in field_map:
+            _section, key, ref_name, column = [*row, "", "", "", ""][:4]
+            if column and not column.isdigit():
+                raise Rejection("corrupt", f"damaged _meta sheet: column {column!r} of field {key} is not a number",
+                                f"_meta 工作表已损坏：字段 {key} 的列号 {column!r} 不是数字")
+            if column:
+                columns.setdefault(ref_name, {})[key] = int(column)
+            elif ref_name in self.names and self.names[ref_name][0] in self.grid.book.sheet_names:
+                self._refuse_hidden(self.names[ref_name][0], f"the field {key}", f"字段 {key} ")
+                header[key] = self.grid.cell(*self.names[ref_name])
+            else:
+                warnings.append((f"header field {key} ({ref_name}) not found in the workbook",
+                                 f"表头字段 {key}（{ref_name}）在工作簿中找不到"))
+        tables = {}
+        for section in self.spec.tables:
+            wanted = table_name(section.id)
+            if wanted in columns:
+                tables[section.id] = self._read_table(self._table(wanted), section, columns[wanted], warnings)
+        return header, tables
+
+    def _refuse_hidden(self, sheet: str, what_en: str, what_zh: str) -> None:
+        if sheet in self.hidden:  # only _meta and the dropdown lists are hidden in a form
+            raise Rejection("hidden_sheet",
+                            f"{what_en} is on the hidden sheet {sheet!r}: only the visible form is read",
+                            f"{what_zh}位于隐藏工作表 {sheet!r}：只读取可见的表单")
+
+    def _table(self, name: str) -> TableLocation:
+        """The form's table ``name``: one, on a visible sheet, where the form put it; else the file is refused."""
+        found = [loc for table, loc in self.located.items() if table.casefold() == name.casefold()]
+        if not found:
+            raise Rejection("no_table", f"the form's table {name} is missing", f"缺少表单表格 {name}")
+        if len(found) > 1:
+            listed = ", ".join(f"{loc.name} ({loc.sheet})" for loc in found)
+            raise Rejection("table_conflict", f"{len(found)} tables are named {name} (case aside): {listed}",
+                            f"有 {len(found)} 个表格名为 {name}（不区分大小写）：{listed}")
+        loc = found[0]
+        self._refuse_hidden(loc.sheet, f"the form's table {loc.name}", f"表单表格 {loc.name} ")
+        if self.form_sheet and loc.sheet != self.form_sheet:
+            raise Rejection("moved_table", f"the form's table {loc.name} is on the sheet {loc.sheet!r}, "
+                            f"not on the form's sheet {self.form_sheet!r}",
+                            f"表单表格 {loc.name} 位于工作表 {loc.sheet!r}，而不是表单所在的工作表 {self.form_sheet!r}")
+        return loc
+
+    def _read_table(self, loc: TableLocation, section: SectionSpec, keys: dict[str, int],
+                    warnings: list[tuple[str, str]]) -> TableRows:
+        try:
+            header_row, first_col, last_row, last_col = parse_range(loc.ref)
+        except ValueError:
+            raise Rejection("corrupt", f"damaged table {loc.name}: range {loc.ref!r}",
+                            f"表格 {loc.name} 已损坏：区域 {loc.ref!r}") from None
+        if last_row - header_row > MAX_ROWS:
+            raise Rejection("oversized", f"table {loc.name} has {last_row - header_row:,} rows (limit {MAX_ROWS:,})",
+                            f"表格 {loc.name} 有 {last_row - header_row:,} 行（上限 {MAX_ROWS:,}）")
+        rows = self.grid.rows(loc.sheet)
+        columns = {key: first_col - 1 + col - 1 for key, col in keys.items()}
+        body = [(r, rows[r - 1]) for r in range(header_row + 1, min(last_row, len(rows)) + 1)]
+        computed = {f.key for f in section.fields if f.formula}
+        entered = [c for key, c in columns.items() if key not in computed]
+        end = min(self._content_below(loc, last_row, (first_col, last_col)), header_row + MAX_ROWS + 1)
+        for r in range(last_row + 1, min(end, len(rows) + 1)):
+            if any(c < len(rows[r - 1]) and not is_blank(rows[r - 1][c]) for c in entered):
+                # WPS and LibreOffice do not grow the table when a rep types under it: the line is still the rep's.
+                body.append((r, rows[r - 1]))
+                warnings.append((f"row {r} of sheet {loc.sheet} is below the table {loc.name}: read as a line",
+                                 f"工作表 {loc.sheet} 第 {r} 行在表格 {loc.name} 下方，已作为一行读取"))
+        return TableRows(loc.sheet, columns, body)
+
+    def _content_below(self, loc: TableLocation, last_row: int, span: tuple[int, int]) -> int:
+        """The first sheet row under the table that holds the form's own content (never read as a line).
+
+        That is a header field (a defined name), another table, a merged block (section titles, notes,
+        multi-line fields) over the table's columns, or a label the generator writes (totals, notes).
+        """
+        starts = [split_ref(ref)[0] for sheet, ref in self.names.values() if sheet == loc.sheet]
+        starts += [parse_range(other.ref)[0] for other in self.located.values()
+                   if other.sheet == loc.sheet and other.name != loc.name and _valid_range(other.ref)]
+        merged = self.grid.sheet(loc.sheet).merged_cell_ranges or ()
+        starts += [r0 + 1 for (r0, c0), (_, c1) in merged if c0 + 1 <= span[1] and c1 + 1 >= span[0]]
+        labels = _form_labels(self.spec)
+        rows = self.grid.rows(loc.sheet)
+        below = [s for s in starts if s > last_row]
+        limit = min(below, default=len(rows) + 1)
+        for r in range(last_row + 1, min(limit, len(rows) + 1)):
+            if any(isinstance(v, str) and v.strip() in labels for v in rows[r - 1][span[0] - 1:span[1]]):
+                return r
+        return limit
+
+
+def _valid_range(ref: str) -> bool:
     try:
-        header_row, first_col, last_row, _ = parse_range(loc.ref)
+        parse_range(ref)
     except ValueError:
-        raise Rejection("corrupt", f"damaged table {name}: range {loc.ref!r}",
-                        f"表格 {name} 已损坏：区域 {loc.ref!r}") from None
-    if last_row - header_row > MAX_ROWS:
-        raise Rejection("oversized", f"table {name} has {last_row - header_row:,} rows (limit {MAX_ROWS:,})",
-                        f"表格 {name} 有 {last_row - header_row:,} 行（上限 {MAX_ROWS:,}）")
-    rows = grid.rows(loc.sheet)
-    body = [(r, rows[r - 1]) for r in range(header_row + 1, min(last_row, len(rows)) + 1)]
-    return TableRows(loc.sheet, {key: first_col - 1 + col - 1 for key, col in keys.items()}, body)
+        return False
+    return True

@@ -1,21 +1,29 @@
 """Check every header field and table row of a recognized form against its spec.
 
 A row with an error is marked not ok (and reported) while the file's good rows stay; ``strict`` turns any
-error into the rejection of the whole file. References to the master (customer ids, owner reps) are checked
-later, in the merge, where the customers created by this run's cards are known too.
+error into the rejection of the whole file. Only a required field or a field of the line's identity (its
+master table's row key, ``routes.ROW_KEYS``) refuses a line; any other unreadable cell is left blank with a
+warning that keeps what was typed. References to the master (customer ids, owner reps) are checked later, in
+the merge, where the customers created by this run's cards are known too.
 """
 
 from __future__ import annotations
 
+import math
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import pandas as pd
 
 from keyacct_xl.consolidate.fieldcheck import FieldProblem, check_value
+from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
-from keyacct_xl.consolidate.period import period_end, period_start
-from keyacct_xl.consolidate.routes import ROUTES, Route
+from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
+from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.forms.formula import evaluate
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
-from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank
 
@@ -30,36 +38,110 @@ def _issue(outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: Fie
     return Issue(outcome.name, cell.sheet, cell.ref, label, _shown(cell.value), problem.en, problem.zh, severity)
 
 
+def form_period(header: Mapping[str, object], meta: Mapping[str, str]) -> str:
+    """The form's period: the one typed in its visible cell when it holds a valid one, else ``_meta``'s."""
+    return str(header.get("period") or "").strip() or meta.get("period", "").strip()
+
+
+def key_fields(route: Route, section: SectionSpec) -> frozenset[str]:
+    """The section's fields that fill a column of its master table's row key: unreadable, they refuse the line.
+
+    A field fills the column its ``maps_to`` names, else the column of its own key.
+    """
+    row_key = ROW_KEYS.get(route.rows.get(section.id, ""))
+    if row_key is None:
+        return frozenset()
+    columns = row_key.all_columns()
+    return frozenset(f.key for f in section.fields if (f.maps_to or f".{f.key}").partition(".")[2] in columns)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What checking a file's cells needs besides the cells: language, period, the line keys of a section."""
+
+    outcome: FileOutcome
+    lang: Lang
+    period: Period | None
+    keys: frozenset[str] = frozenset()
+
+    def add(self, cell: CellValue, field: FieldSpec, en: str, zh: str, severity: str = "warning") -> None:
+        self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(en, zh), self.lang, severity))
+
+    def dated(self, field: FieldSpec, raw: object, day_first: bool | None) -> object:
+        """A year-less date typed on a dated form, as the date it means; any other value unchanged."""
+        if field.type != "date":
+            return raw
+        found = yearless_date(raw, self.period, day_first=day_first)
+        return raw if found is None else found
+
+    def customer_id(self, value: object, cell: CellValue, field: FieldSpec) -> str:
+        """The id from an id or ``id name`` cell, with look-alike and invisible characters made plain."""
+        typed = parse_customer_ref(str(value))
+        clean = parse_customer_ref(normalize_id(str(value)))
+        if clean != typed:
+            odd = ", ".join(dict.fromkeys(_char_name(ch) for ch in typed if not ch.isascii() or not ch.isprintable()))
+            self.add(cell, field, f"{typed} typed with look-alike or invisible characters ({odd}), read as {clean}",
+                     f"{typed} 含形近字符或不可见字符（{odd}），按 {clean} 读取")
+        return clean
+
+    def check_in_period(self, cell: CellValue, field: FieldSpec, value: object) -> None:
+        """Warn about a line's own date (a row-key date) lying outside the form's period, beyond the tolerance."""
+        if self.period is None or not isinstance(value, pd.Timestamp):
+            return
+        if outside(self.period, value.date()):
+            self.add(cell, field, f"date outside the form's period {self.period.text}",
+                     f"日期不在表单期间 {self.period.text} 内")
+
+
+def _char_name(ch: str) -> str:
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip()
+
+
 def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, lang: Lang, strict: bool) -> None:
     """Fill ``outcome`` with typed header values, checked rows and issues; set its status."""
     outcome.form_id, outcome.version = spec.id, extracted.version
     for en, zh in extracted.warnings:
         outcome.issues.append(Issue(outcome.name, "", "", "", "", en, zh, "warning"))
     fields = {**{k: TITLE_FIELD_SPECS[k] for k in spec.title_fields}, **{f.key: f for f in spec.header_fields}}
-    for key, field in fields.items():
-        cell = extracted.header.get(key)
-        if cell is None:
-            if field.required:  # a retyped form without this field's label
-                problem = FieldProblem("required field not found in the workbook", "工作簿中找不到必填项")
-                outcome.issues.append(_issue(outcome, CellValue(None, "", ""), field, problem, lang))
-            continue
-        try:
-            value = check_value(field, cell.value, lang=lang)
-            # A pre-filled dropdown offers "C0001 客户名称"; the id is what the master keeps.
-            outcome.header[key] = parse_customer_ref(value) if key == "customer_id" and value else value
-        except FieldProblem as problem:
-            outcome.issues.append(_issue(outcome, cell, field, problem, lang))
+    # The period first: the header's dates typed without a year take the period's.
+    if "period" in fields:
+        _check_header_field(_Reading(outcome, lang, None), extracted, fields.pop("period"))
+    reading = _Reading(outcome, lang, parse_period(form_period(outcome.header, extracted.meta)))
+    for field in fields.values():
+        _check_header_field(reading, extracted, field)
+    route = ROUTES[spec.id]
     for section in spec.tables:
         table = extracted.tables.get(section.id)
         if table is not None:
-            outcome.rows.extend(_check_table(outcome, section.id, table, section.fields, lang))
-    route = ROUTES[spec.id]
+            lines = _Reading(outcome, lang, reading.period, key_fields(route, section))
+            outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
     review = _identify(outcome, extracted, route)
     _settle(outcome, route, strict, review)
 
 
-def _check_table(outcome: FileOutcome, section: str, table: TableRows, fields: tuple[FieldSpec, ...],
-                 lang: Lang) -> list[CheckedRow]:
+def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpec) -> None:
+    outcome = reading.outcome
+    cell = extracted.header.get(field.key)
+    if cell is None:
+        if field.required:  # a retyped form without this field's label
+            problem = FieldProblem("required field not found in the workbook", "工作簿中找不到必填项")
+            outcome.issues.append(_issue(outcome, CellValue(None, "", ""), field, problem, reading.lang))
+        return
+    if field.manager_only:
+        if not is_blank(cell.value):
+            reading.add(cell, field, "set by the key-account manager, not by a rep: ignored",
+                        "由重点客户经理设定，业务员填写的内容不予采用")
+        return
+    try:
+        value = check_value(field, reading.dated(field, cell.value, None), lang=reading.lang)
+        # A pre-filled dropdown offers "C0001 客户名称"; the id is what the master keeps.
+        outcome.header[field.key] = reading.customer_id(value, cell, field) \
+            if field.key == "customer_id" and value else value
+    except FieldProblem as problem:
+        outcome.issues.append(_issue(outcome, cell, field, problem, reading.lang))
+
+
+def _check_table(reading: _Reading, section: str, table: TableRows, fields: tuple[FieldSpec, ...]) -> list[CheckedRow]:
     # Columns of an older version that this version dropped have no field here and are not read.
     present = [(f, table.columns[f.key]) for f in fields if f.key in table.columns]
     entered = [c for f, c in present if not f.formula]
@@ -74,23 +156,44 @@ def _check_table(outcome: FileOutcome, section: str, table: TableRows, fields: t
             continue  # a blank line of the form (computed columns alone do not make a line)
         row = CheckedRow(section, table.sheet, row_number, {})
         for (field, _), raw in zip(present, cells):
+            row.values[field.key] = None
             if is_blank(raw) and not field.required:
-                row.values[field.key] = None
                 continue
             try:
-                value = _memo_check(memo, field, raw, lang, orders.get(field.key))
-                row.values[field.key] = parse_customer_ref(value) if field.key == "customer_id" and value else value
+                value = _memo_check(memo, field, reading.dated(field, raw, orders.get(field.key)), reading.lang,
+                                    orders.get(field.key))
             except FieldProblem as problem:
-                cell = CellValue(raw, table.sheet, table.ref(field.key, row_number))
-                outcome.issues.append(_issue(outcome, cell, field, problem, lang))
-                row.ok = False
+                cell = _cell(table, field, row_number, raw)
+                if field.required or field.key in reading.keys:
+                    reading.outcome.issues.append(_issue(reading.outcome, cell, field, problem, reading.lang))
+                    row.ok = False
+                else:  # an optional cell that cannot be read does not cost the rep the line
+                    reading.add(cell, field, f"{problem.en}: left blank, the line is kept (typed: {_shown(raw)})",
+                                f"{problem.zh}：此栏留空，本行照常导入（原填写：{_shown(raw)}）")
+                continue
+            if field.key == "customer_id" and value:
+                value = reading.customer_id(value, _cell(table, field, row_number, raw), field)
+            if field.type == "date" and field.key in reading.keys:
+                reading.check_in_period(_cell(table, field, row_number, raw), field, value)
+            row.values[field.key] = value
         if "customer_id" in table.columns:
             row.refs["customer_id"] = table.ref("customer_id", row_number)
         for field in computed:
             if row.values.get(field.key) is None:
                 row.values[field.key] = _evaluate(field.formula or "", row.values)
+                if row.values[field.key] is not None and not math.isfinite(row.values[field.key]):
+                    row.values[field.key] = None
+                    cell = CellValue(None, table.sheet, table.ref(field.key, row_number) if field.key in
+                                     table.columns else "")
+                    reading.add(cell, field, "the computed value is too large for Excel: left blank",
+                                "计算结果超出 Excel 可保存的范围：此栏留空")
         checked.append(row)
     return checked
+
+
+def _cell(table: TableRows, field: FieldSpec, row_number: int, raw: object) -> CellValue:
+    """Where a line's cell is, for a message (made only when one is needed: lines have thousands of cells)."""
+    return CellValue(raw, table.sheet, table.ref(field.key, row_number))
 
 
 def _day_first(table: TableRows, column: int) -> bool | None:
@@ -150,9 +253,9 @@ def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]
 
     The typed period stands when every dated line lies in it; otherwise a person decides.
     """
-    start, end = period_start(outcome.period), period_end(outcome.period)
-    dates = [r.values.get("date") for r in outcome.rows if isinstance(r.values.get("date"), pd.Timestamp)]
-    if start is not None and end is not None and all(start <= d <= end for d in dates):
+    period = parse_period(outcome.period)
+    dates = [r.values["date"].date() for r in outcome.rows if isinstance(r.values.get("date"), pd.Timestamp)]
+    if period is not None and all(period.first <= d <= period.last for d in dates):
         outcome.issues.append(Issue(outcome.name, "", "", "", outcome.period,
                                     f"the form was generated for {generated}; the typed period {outcome.period} "
                                     "is used", f"表单为 {generated} 生成，按填写的期间 {outcome.period} 汇总",

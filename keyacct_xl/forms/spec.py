@@ -82,6 +82,7 @@ class FieldSpec:
     formula: str | None = None
     total: bool = False
     format: str | None = None
+    manager_only: bool = False  # set by the key-account manager; a rep's value is ignored on consolidation
 
     @property
     def required(self) -> bool:
@@ -212,7 +213,7 @@ def _maps_to(value: Any, where: Where) -> str:
 
 
 _FIELD_KEYS = {"key", "label", "type", "constraints", "choices", "help", "width", "sensitive", "maps_to", "lines",
-               "formula", "total", "format"}
+               "formula", "total", "format", "manager_only"}
 # Types whose display an Excel number format (the spec's ``format``) can change.
 _FORMATTABLE = {"integer", "number", "money", "percent", "date", "time"}
 
@@ -246,7 +247,8 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         lines=read_int(raw.get("lines", 1), where.at("lines"), 1, 12),
         formula=formula,
         total=read_bool(raw.get("total", False), where.at("total")),
-        format=number_format)
+        format=number_format,
+        manager_only=read_bool(raw.get("manager_only", False), where.at("manager_only")))
 
 
 def _section(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> SectionSpec:
@@ -277,6 +279,12 @@ def _check_section(section: SectionSpec, where: Where) -> None:
             raise at.fail("formula and total are only allowed in tables", "formula 和 total 只能用于表格列")
         if section.kind == "table" and f.lines > 1:
             raise at.at("lines").fail("lines is only allowed on header fields", "lines 只能用于表头字段")
+        if f.manager_only and section.kind == "table":
+            raise at.at("manager_only").fail("manager_only is only allowed on header fields",
+                                             "manager_only 只能用于表头字段")
+        if f.manager_only and f.required:
+            raise at.at("manager_only").fail("a manager_only field cannot be required: a rep does not fill it",
+                                             "manager_only 字段不能是必填项：业务员不填写它")
         for ref in formula_refs(f.formula or ""):
             if ref not in keys or ref == f.key:
                 raise at.at("formula").fail(f"{{{ref}}} is not another column of this table",

@@ -1,0 +1,90 @@
+"""A form's period (``2026-W48``, ``2026-11``) as a span of days, and dates a rep typed without a year.
+
+Reps write "11月10日" or "11/10" on a weekly form; the year is the period's. Around the new year the period's
+year is not always the date's ("12月30日" on a 2027-W01 form is 2026-12-30), so the year chosen is the one that
+puts the date nearest the period.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_PERIOD = re.compile(r"^(\d{4})-(?:W(\d{2})|(\d{2}))$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
+_NUMERIC = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})$")
+_DAY_ONLY = re.compile(r"^(\d{1,2})\s*[日号]$")
+# A line dated this far outside its form's period is still plausible (a visit recorded on the next Monday).
+TOLERANCE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Period:
+    """A week or month period: its text and its first and last day."""
+
+    text: str
+    first: dt.date
+    last: dt.date
+
+    def distance(self, day: dt.date) -> int:
+        """Days from ``day`` to the nearest day of the period (0 inside it)."""
+        if day < self.first:
+            return (self.first - day).days
+        return max((day - self.last).days, 0)
+
+
+def parse_period(text: str) -> Period | None:
+    """The span of ``2026-W48`` (ISO week, Monday to Sunday) or ``2026-11`` (a month); None for anything else."""
+    m = _PERIOD.match(text.strip())
+    if not m:
+        return None
+    year = int(m[1])
+    try:
+        if m[2]:
+            first = dt.date.fromisocalendar(year, int(m[2]), 1)
+            return Period(text.strip(), first, first + dt.timedelta(days=6))
+        month = int(m[3])
+        return Period(text.strip(), dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]))
+    except ValueError:  # week 54, month 13
+        return None
+
+
+def yearless_date(raw: object, period: Period | None, *, day_first: bool | None = None) -> dt.datetime | None:
+    """The date meant by a year-less text ("11月10日", "11/10", "10日") on a form of ``period``, else None.
+
+    ``11/10`` is month/day unless the column's dates show day/month (``day_first``). A text that is not
+    year-less (or a form without a period) gives None, so the caller reads it the ordinary way.
+    """
+    if period is None or not isinstance(raw, str):
+        return None
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if m := _MONTH_DAY.match(text):
+        return _nearest(period, [(int(m[1]), int(m[2]))])
+    if m := _NUMERIC.match(text):
+        first, second = int(m[1]), int(m[2])
+        return _nearest(period, [(second, first) if day_first else (first, second)])
+    if m := _DAY_ONLY.match(text):
+        return _nearest(period, [(month, int(m[1])) for month in range(1, 13)])
+    return None
+
+
+def _nearest(period: Period, month_days: list[tuple[int, int]]) -> dt.datetime | None:
+    candidates = []
+    for year in range(period.first.year - 1, period.last.year + 2):
+        for month, day in month_days:
+            try:
+                candidates.append(dt.date(year, month, day))
+            except ValueError:  # 2月30日, or 29 February outside a leap year
+                continue
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda d: (period.distance(d), d))
+    return dt.datetime(best.year, best.month, best.day)
+
+
+def outside(period: Period, day: dt.date) -> bool:
+    """Whether ``day`` lies further than the tolerance from ``period``."""
+    return period.distance(day) > TOLERANCE_DAYS
