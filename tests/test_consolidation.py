@@ -238,7 +238,7 @@ def test_report_into_missing_folders_creates_them(master: Path, inbox: Path, tmp
     report, quarantine = tmp_path / "no" / "such" / "r.xlsx", tmp_path / "q" / "week48"
     assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report),
                  "--quarantine", str(quarantine), "--strict", "--lang", "en"]) == 0
-    assert openpyxl.load_workbook(report).sheetnames == ["Summary", "Files", "Errors", "Conflicts"]
+    assert openpyxl.load_workbook(report).sheetnames == ["Summary", "Files", "Errors", "Changes", "Conflicts"]
     assert (quarantine / "v.xlsx.reason.txt").exists()
     assert capsys.readouterr().out.splitlines()[-1] == f"report: {report}"
 
@@ -268,7 +268,7 @@ def test_earlier_reports_beside_a_master_inside_source_are_not_submissions(maste
     for _ in range(2):
         assert main(["consolidate", str(inbox), "--into", str(inside), "--lang", "en"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[-2] == "1 files: duplicate 1; 0 rows added, 0 conflicts"  # the first run's report is not read
+    assert out[-2] == "1 files: duplicate 1; 0 rows added, 0 updated, 0 conflicts"  # the first run's report is not read
     assert len(list(inbox.glob("master-consolidation-*.xlsx"))) == 2
 
 

@@ -81,12 +81,14 @@ def test_a_32768_character_cell_is_refused_with_its_length(master: Path, inbox: 
                        {"date": "2026-11-24", "customer_id": "C002", "content": "x" * 32_767}])
     (inbox / "long.xlsx").write_bytes(patched(form, b">LONGTEXT<", b">" + b"y" * 32_768 + b"<"))
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
-    [issue] = outcome.errors
-    assert (issue.sheet, issue.cell, issue.field) == ("客户回访记录表", "I8", "回访记录")
-    assert issue.en == "32,768 characters, more than the 32,767 an Excel cell holds"
-    assert issue.zh == "长度 32,768 个字符，超过 Excel 单元格上限 32,767 个"
-    assert outcome.rows_added == 1  # exactly 32,767 is what a cell holds: that line is kept whole
-    assert load_store(master).frame("Visits")["content"].tolist() == ["x" * 32_767]
+    [issue] = [i for i in outcome.issues if i.cell == "I8"]
+    assert (issue.sheet, issue.field, issue.severity) == ("客户回访记录表", "回访记录", "warning")
+    assert issue.en.startswith("32,768 characters, more than the 32,767 an Excel cell holds: left blank")
+    assert issue.zh.startswith("长度 32,768 个字符，超过 Excel 单元格上限 32,767 个：此栏留空")
+    assert len(issue.value) < 300  # the report quotes the start of the text, not all of it
+    # The optional text is left blank and its line kept; exactly 32,767 is what a cell holds: kept whole.
+    assert outcome.rows_added == 2
+    assert load_store(master).frame("Visits")["content"].tolist() == [None, "x" * 32_767]
 
 
 def test_an_infinite_amount_in_a_form_is_refused_per_cell(master: Path, inbox: Path) -> None:
@@ -96,10 +98,12 @@ def test_an_infinite_amount_in_a_form_is_refused_per_cell(master: Path, inbox: P
                               {"competitor": "美孚", "price": 1780}]})
     (inbox / "c.xlsx").write_bytes(patched(form, b"<v>1234.5678</v>", b"<v>inf</v>"))
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
-    messages = {i.value: i.en for i in outcome.errors}
-    assert messages["inf"] == "not a number (inf is not a finite number)"
-    assert messages["(-5)"] == "-5 is below the minimum 0"  # read as -5, as an accountant means it, never +5
-    assert load_store(master).frame("Competitors")["price"].tolist() == [1780.0]
+    messages = {i.value: i.en for i in outcome.issues}
+    assert messages["inf"].startswith("not a number (inf is not a finite number): left blank")
+    # read as -5, as an accountant means it, never +5
+    assert messages["(-5)"].startswith("-5 is below the minimum 0: left blank")
+    prices = load_store(master).frame("Competitors")["price"].tolist()
+    assert prices[2] == 1780.0 and all(pd.isna(p) for p in prices[:2])
 
 
 def _master_with(master: Path, sheet: str, ref: str, value: object) -> Path:

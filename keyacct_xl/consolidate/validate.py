@@ -27,9 +27,12 @@ from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank
 
+_SHOWN_CHARS = 200  # a cell's text quoted in a message: enough to recognise it, never a whole essay
+
 
 def _shown(value: object) -> str:
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…"
 
 
 def _issue(outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: FieldProblem, lang: Lang,
