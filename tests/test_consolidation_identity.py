@@ -88,9 +88,14 @@ def test_a_row_sent_again_updates_its_row_with_before_and_after(master: Path, in
     assert (monday["content"], monday["source_file"]) == ("谈年度返利，客户同意", "b.xlsx")
     assert "更新 1 行" in summary_line(result, "zh")
     report = write_report(result, tmp_path / "report.xlsx", "zh")
-    sheet = openpyxl.load_workbook(report)["变更"]
+    book = openpyxl.load_workbook(report)
+    sheet = book["变更"]
     assert [c.value for c in sheet[2]] == ["已更新", "b.xlsx", "拜访记录", "张三 / C001 / 2026-11-23 / 面谈",
                                            "内容", "谈返利", "谈年度返利，客户同意"]
+    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
+    assert summary["写入的表格"] == "导入台账、历史版本、拜访记录"  # the sheets a person finds, not table names
+    for ws in book.worksheets:  # printed for the meeting: A4 across, one page wide, headers on every page
+        assert (ws.page_setup.paperSize, ws.page_setup.orientation, ws.print_title_rows) == (9, "landscape", "1:1")
 
 
 def test_a_correction_lists_the_rows_it_no_longer_has_and_keeps_them(master: Path, inbox: Path) -> None:

@@ -62,6 +62,11 @@ def _sheet(book: xlsxwriter.Workbook, name: str, headers: Sequence[str], rows: l
     sheet.freeze_panes(1, 0)
     if rows:
         sheet.autofilter(0, 0, len(rows), len(headers) - 1)
+    # Printed for the review meeting: A4 across, as wide as one page, the header row on every page.
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
 
 
 def write_report(result: RunResult, path: Path, lang: Lang) -> Path:
@@ -78,7 +83,8 @@ def write_report(result: RunResult, path: Path, lang: Lang) -> Path:
                 [pick(lang, "更新行数", "Rows updated"), result.rows_updated],
                 [pick(lang, "错误", "Errors"), sum(len(o.errors) for o in result.outcomes)],
                 [pick(lang, "冲突", "Conflicts"), len(result.conflicts)],
-                [pick(lang, "写入的表格", "Tables written"), ", ".join(result.written)]]
+                [pick(lang, "写入的表格", "Tables written"),
+                 pick(lang, "、", ", ").join(_table_label(t, lang) for t in result.written)]]
     _sheet(book, pick(lang, "汇总", "Summary"), [pick(lang, "项目", "Item"), pick(lang, "数值", "Value")],
            summary, [18, 60])
     _files(book, result, lang)
