@@ -95,7 +95,7 @@ def test_a_row_sent_again_updates_its_row_with_before_and_after(master: Path, in
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
     assert summary["写入的表格"] == "导入台账、历史版本、拜访记录"  # the sheets a person finds, not table names
     for ws in book.worksheets:  # printed for the meeting: A4 across, one page wide, headers on every page
-        assert (ws.page_setup.paperSize, ws.page_setup.orientation, ws.print_title_rows) == (9, "landscape", "1:1")
+        assert (ws.page_setup.paperSize, ws.page_setup.orientation, ws.print_title_rows) == (9, "landscape", "$1:$1")
 
 
 def test_a_correction_lists_the_rows_it_no_longer_has_and_keeps_them(master: Path, inbox: Path) -> None:
