@@ -330,3 +330,19 @@ def test_a_computed_amount_too_large_for_excel_is_left_blank_with_a_warning(mast
     assert any("超出 Excel" in i.zh for i in outcome.issues)
     lines = load_store(master).frame("QuotationLines")
     assert lines["amount"].isna().all() and lines["product"].tolist() == ["齿轮油"]
+
+
+def test_the_ledger_shows_statuses_in_the_masters_language(master: Path, inbox: Path) -> None:
+    (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
+    (inbox / "held.xlsx").write_bytes(visits("李四", [("2026-11-23", "C003", "面谈", "x")], "2026-W48",
+                                             FormContext(rep="张三")))
+    consolidate(inbox, master, now=NOW)
+    book = openpyxl.load_workbook(master)
+    ledger = book["导入台账"]
+    header = [c.value for c in ledger[1]]
+    statuses = [row[header.index("状态")] for row in ledger.iter_rows(min_row=2, values_only=True)]
+    assert statuses == ["已接收", "待审核"]
+    # Read back as codes: a later run still knows the held file is waiting.
+    assert load_store(master).frame("IngestionLedger")["status"].tolist() == ["accepted", "needs_review"]
+    [_, held] = consolidate(inbox, master, now=LATER).outcomes
+    assert held.status == "needs_review"

@@ -6,14 +6,14 @@ written back, through the part-level writer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
@@ -39,6 +39,30 @@ class Store:
         return self.frames[name]
 
 
+# Bookkeeping columns holding a code: the master shows the label in its language, the code is what runs use.
+_STATUS = {"accepted": ("已接收", "accepted"), "partial": ("部分接收", "partial"),
+           "needs_review": ("待审核", "needs review"), "rejected": ("拒收", "rejected"), "undone": ("已撤销", "undone")}
+CODED_COLUMNS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
+    (LEDGER.name, "status"): _STATUS, (HISTORY.name, "change"): {"updated": ("已更新", "updated")}}
+
+
+def _reader(labels: dict[str, tuple[str, str]]) -> Callable[[object], object]:
+    """Label (either language) or code -> code; anything else is kept as it is."""
+    codes = {label: code for code, pair in labels.items() for label in (code, *pair)}
+    return lambda value: codes.get(str(value).strip(), value)
+
+
+def _shown(store: Store, name: str) -> pd.DataFrame:
+    """The frame as written: coded columns as labels in the master's language."""
+    frame = store.frames[name]
+    for (table, column), labels in CODED_COLUMNS.items():
+        if table == name and column in frame.columns:
+            shown = {code: pair[0] if store.lang == "zh" else pair[1] for code, pair in labels.items()}
+            frame = frame.assign(**{column: frame[column].map(lambda v, shown=shown: shown.get(v, v),
+                                                              na_action="ignore")})
+    return frame
+
+
 def load_store(path: str | Path) -> Store:
     """Read the master's consolidation tables (absent bookkeeping tables load empty)."""
     path = Path(path)
@@ -60,6 +84,8 @@ def load_store(path: str | Path) -> Store:
         frames[name], headers[name], sheet = read_table(book, schema, path)
         if schema.name == CUSTOMERS.name:
             lang = "zh" if sheet == CUSTOMERS.sheet_zh else "en"
+    for (table, column), labels in CODED_COLUMNS.items():
+        frames[table][column] = frames[table][column].map(_reader(labels), na_action="ignore")
     return Store(path, lang, frames, headers, _settings(book, present), {n: len(f) for n, f in frames.items()})
 
 
@@ -76,7 +102,7 @@ def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = ()
     Tables not ``edited`` (no row changed or removed since loading) only get their new rows appended.
     """
     names = list(names)
-    chosen: Mapping[TableSchema, pd.DataFrame] = {ALL_CONSOLIDATION_TABLES[n]: store.frames[n] for n in names}
+    chosen: Mapping[TableSchema, pd.DataFrame] = {ALL_CONSOLIDATION_TABLES[n]: _shown(store, n) for n in names}
     rewritten = set(edited)
     unchanged = {n: store.loaded_rows.get(n, 0) for n in names if n not in rewritten}
     return write_tables(store.path, chosen, lang=store.lang, headers=store.headers, backup=backup,
