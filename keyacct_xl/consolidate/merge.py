@@ -11,15 +11,16 @@ never deleted. Files waiting for a person's decision (needs review) merge nothin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 import pandas as pd
 
 from keyacct_xl.consolidate.cards import CardMerger, Conflict
 from keyacct_xl.consolidate.changes import RowChange, same_value, shown
 from keyacct_xl.consolidate.frames import append_rows, row_json
+from keyacct_xl.consolidate.mergetable import MergeTable
 from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.periods import parse_period
+from keyacct_xl.consolidate.references import check_references
 from keyacct_xl.consolidate.review import folder_rep
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
@@ -27,7 +28,6 @@ from keyacct_xl.consolidate.store import Store
 from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.schema import REP
 from keyacct_xl.parsing import is_blank
 
 LIVE = ("accepted", "partial")
@@ -42,57 +42,6 @@ def _consumed(field: FieldSpec, route: Route) -> bool:
     if route.header_table:
         return table == route.header_table or field.key in ALL_CONSOLIDATION_TABLES[route.header_table].keys
     return table in route.rows.values()
-
-
-@dataclass
-class _Table:
-    """One table during a run: the loaded frame (changed in place), the rows added, and both indexed by key."""
-
-    name: str
-    frame: pd.DataFrame
-    keyed: KeyedRows
-    added: list[dict[str, object]] = field(default_factory=list)
-
-    def get(self, where: Location, column: str) -> object:
-        """A row's current value."""
-        kind, position = where
-        if kind == "added":
-            return self.added[position].get(column)
-        return self.frame.iat[position, self.frame.columns.get_loc(column)] if column in self.frame.columns else None
-
-    def record(self, where: Location) -> dict[str, object]:
-        """A row's values by column."""
-        kind, position = where
-        if kind == "added":
-            return dict(self.added[position])
-        return self.frame.iloc[position].to_dict()
-
-    def put(self, where: Location, values: Mapping[str, object]) -> None:
-        """Set some of a row's values."""
-        kind, position = where
-        if kind == "added":
-            self.added[position].update(values)
-            return
-        for column, value in values.items():
-            if column not in self.frame.columns:
-                self.frame[column] = pd.Series([None] * len(self.frame), dtype="object", index=self.frame.index)
-            self.frame.iat[position, self.frame.columns.get_loc(column)] = value
-
-    def add(self, values: dict[str, object]) -> Location:
-        """Add a new row (appended to the frame at flush)."""
-        where: Location = ("added", len(self.added))
-        self.added.append(values)
-        self.keyed.add(values, where)
-        return where
-
-    def rows_of(self, shas: frozenset[str]) -> set[Location]:
-        """The rows whose provenance is one of the files ``shas``."""
-        found: set[Location] = set()
-        if "file_sha256" in self.frame.columns:
-            mask = self.frame["file_sha256"].isin(shas).to_numpy()
-            found.update(("frame", int(p)) for p in mask.nonzero()[0])
-        found.update(("added", i) for i, row in enumerate(self.added) if row.get("file_sha256") in shas)
-        return found
 
 
 class Merger:
@@ -111,7 +60,7 @@ class Merger:
         self.cards = CardMerger(store, now=now, conflicts=self.conflicts, new_grade=new_customer_grade)
         self.rep_folders = dict(rep_folders or {})
         self.reps = frozenset(r for r in self.cards.owners.values() if r)
-        self.tables: dict[str, _Table] = {}
+        self.tables: dict[str, MergeTable] = {}
         self.history: list[dict[str, object]] = []
         self.ledger: list[dict[str, object]] = []  # entries added by this run
         ledger = store.frame(LEDGER.name)
@@ -136,7 +85,7 @@ class Merger:
         if not self._decided(outcome):
             return
         route, spec = ROUTES[outcome.form_id], self.specs[outcome.form_id]
-        self._check_references(outcome, route, spec)
+        check_references(outcome, route, spec, self.cards.owners, lang=self.lang, strict=self.strict)
         if outcome.status not in LIVE:
             return
         if route.form_id == "customer_card" and self.cards.refuse(outcome, spec):
@@ -199,43 +148,6 @@ class Merger:
 
     # -- references ----------------------------------------------------------------------------------------
 
-    def _check_references(self, outcome: FileOutcome, route: Route, spec: FormSpec) -> None:
-        owners = self.cards.owners
-        label = next((f.label for s in spec.tables for f in s.fields if f.key == "customer_id"), None)
-        id_label = (label.zh if self.lang == "zh" else label.en) if label else "customer_id"
-        if outcome.rep and owners and outcome.rep not in set(owners.values()):
-            outcome.issues.append(Issue(outcome.name, "", "", REP.header(self.lang), outcome.rep,
-                                        f"{outcome.rep} looks after no customer in the archive",
-                                        f"{outcome.rep} 在客户档案中没有负责的客户", "warning"))
-        header_id = outcome.header.get("customer_id")
-        if route.form_id != "customer_card" and route.header_table and header_id and header_id not in owners:
-            outcome.reject("unknown_customer", f"customer {header_id} is not in the archive",
-                           f"客户 {header_id} 不在客户档案中")
-            return
-        for row in outcome.rows:
-            cid = row.values.get("customer_id") if route.form_id != "customer_card" else None
-            if not row.ok or not cid:
-                continue
-            if cid not in owners:
-                row.ok = False
-                outcome.issues.append(Issue(
-                    outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, str(cid),
-                    f"customer {cid} is not in the archive (a new customer comes in through a customer card)",
-                    f"客户 {cid} 不在客户档案中（新客户须通过客户资料卡建立）"))
-            elif owners[cid] and owners[cid] != outcome.rep:
-                outcome.issues.append(Issue(outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label,
-                                            str(cid),
-                                            f"customer {cid} is looked after by {owners[cid]}",
-                                            f"客户 {cid} 由 {owners[cid]} 负责", "warning"))
-        errors = outcome.errors
-        if errors and self.strict:
-            outcome.reject("strict", f"{len(errors)} error(s) and --strict: the whole file is rejected",
-                           f"有 {len(errors)} 处错误且使用 --strict：整个文件拒收")
-        elif not route.header_table and not any(r.ok for r in outcome.rows):
-            outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
-        elif errors:
-            outcome.status = "partial"
-
     # -- rows ----------------------------------------------------------------------------------------------
 
     def _provenance(self, outcome: FileOutcome, sheet: str, row: int | None) -> dict[str, object]:
@@ -289,10 +201,10 @@ class Merger:
         return {**{k: v for k, v in values.items() if k in ALL_CONSOLIDATION_TABLES[table].keys},
                 **self._provenance(outcome, "", None)}
 
-    def _table(self, name: str) -> _Table:
+    def _table(self, name: str) -> MergeTable:
         if name not in self.tables:
             frame = self.store.frames[name]
-            self.tables[name] = _Table(name, frame, KeyedRows.of_frame(frame, ROW_KEYS[name]))
+            self.tables[name] = MergeTable(name, frame, KeyedRows.of_frame(frame, ROW_KEYS[name]))
         return self.tables[name]
 
     def _upsert(self, name: str, rows: list[dict[str, object]], outcome: FileOutcome) -> set[Location]:
@@ -310,7 +222,7 @@ class Merger:
                 outcome.rows_updated += 1
         return touched
 
-    def _update(self, table: _Table, where: Location, values: Mapping[str, object], outcome: FileOutcome) -> bool:
+    def _update(self, table: MergeTable, where: Location, values: Mapping[str, object], outcome: FileOutcome) -> bool:
         """Write the submitted values that differ into an existing row; blanks never erase. Whether it changed."""
         differ = {c: v for c, v in values.items()
                   if c not in PROVENANCE_KEYS and c != "rep" and not is_blank(v)

@@ -1,0 +1,62 @@
+"""One master table during a consolidation run: the loaded frame (changed in place), the rows the run adds, and
+both indexed by natural key, so a later file of the same run finds the rows an earlier one added."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from keyacct_xl.consolidate.rowmatch import KeyedRows, Location
+
+
+@dataclass
+class MergeTable:
+    """One table during a run: the loaded frame (changed in place), the rows added, and both indexed by key."""
+
+    name: str
+    frame: pd.DataFrame
+    keyed: KeyedRows
+    added: list[dict[str, object]] = field(default_factory=list)
+
+    def get(self, where: Location, column: str) -> object:
+        """A row's current value."""
+        kind, position = where
+        if kind == "added":
+            return self.added[position].get(column)
+        return self.frame.iat[position, self.frame.columns.get_loc(column)] if column in self.frame.columns else None
+
+    def record(self, where: Location) -> dict[str, object]:
+        """A row's values by column."""
+        kind, position = where
+        if kind == "added":
+            return dict(self.added[position])
+        return self.frame.iloc[position].to_dict()
+
+    def put(self, where: Location, values: Mapping[str, object]) -> None:
+        """Set some of a row's values."""
+        kind, position = where
+        if kind == "added":
+            self.added[position].update(values)
+            return
+        for column, value in values.items():
+            if column not in self.frame.columns:
+                self.frame[column] = pd.Series([None] * len(self.frame), dtype="object", index=self.frame.index)
+            self.frame.iat[position, self.frame.columns.get_loc(column)] = value
+
+    def add(self, values: dict[str, object]) -> Location:
+        """Add a new row (appended to the frame at flush)."""
+        where: Location = ("added", len(self.added))
+        self.added.append(values)
+        self.keyed.add(values, where)
+        return where
+
+    def rows_of(self, shas: frozenset[str]) -> set[Location]:
+        """The rows whose provenance is one of the files ``shas``."""
+        found: set[Location] = set()
+        if "file_sha256" in self.frame.columns:
+            mask = self.frame["file_sha256"].isin(shas).to_numpy()
+            found.update(("frame", int(p)) for p in mask.nonzero()[0])
+        found.update(("added", i) for i, row in enumerate(self.added) if row.get("file_sha256") in shas)
+        return found
