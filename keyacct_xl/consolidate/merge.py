@@ -17,6 +17,7 @@ import pandas as pd
 
 from keyacct_xl.consolidate.cards import CardMerger, Conflict
 from keyacct_xl.consolidate.changes import RowChange, same_value, shown
+from keyacct_xl.consolidate.customer_names import identify_by_name
 from keyacct_xl.consolidate.frames import append_rows, row_json
 from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.periods import parse_period
@@ -207,6 +208,10 @@ class Merger:
             outcome.issues.append(Issue(outcome.name, "", "", REP.header(self.lang), outcome.rep,
                                         f"{outcome.rep} looks after no customer in the archive",
                                         f"{outcome.rep} 在客户档案中没有负责的客户", "warning"))
+        if route.form_id != "customer_card":  # a customer may be given by its unique full or short name
+            identify_by_name(outcome, self.store.frame("Customers"), owners, id_label=id_label)
+            if outcome.status == "rejected":
+                return
         header_id = outcome.header.get("customer_id")
         if route.form_id != "customer_card" and route.header_table and header_id and header_id not in owners:
             outcome.reject("unknown_customer", f"customer {header_id} is not in the archive",
