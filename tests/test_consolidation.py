@@ -59,7 +59,7 @@ VISITS = [
 
 def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox: Path, tmp_path: Path) -> None:
     bad = [*VISITS, {"date": "下周", "customer_id": "C001"}, {"date": "2026-11-26", "customer_id": "C999"},
-           {"date": "2026-11-27", "customer_id": "C002", "rating": "还行"}]
+           {"date": "2026-11-27", "customer_id": "C002", "rating": "马马虎虎"}]
     (inbox / "张三 第48周.xlsx").write_bytes(visit_form("张三", bad))
     original = master.read_bytes()
     result = consolidate(inbox, master, now=NOW)
@@ -79,7 +79,7 @@ def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox:
     assert errors[("A11", "回访日期", "下周")].startswith("不是有效日期")
     assert "C999 不在客户档案中" in errors[("B12", "客户编号", "C999")]
     warnings = {(i.cell, i.field, i.value): i.zh for i in outcome.issues if i.severity == "warning"}
-    assert "不在可选值中" in warnings[("J13", "客户评价", "还行")] and ("J13", "客户评价", "还行") not in errors
+    assert "不在可选值中" in warnings[("J13", "客户评价", "马马虎虎")] and ("J13", "客户评价", "马马虎虎") not in errors
     # The master's other tables are untouched and still load.
     assert load_master(master).transactions["amount"].tolist() == [18_500.0, 3_200.0]
     assert summary_line(result, "en") == "1 files: partial 1; 4 rows added, 0 updated, 0 conflicts"

@@ -3,6 +3,12 @@
 Amounts and dates go through the shared parser (keyacct_xl.parsing), so a cell is read the same way here as
 everywhere else. A value that fails raises FieldProblem with the reason in zh and en; the caller adds where.
 Text longer than an Excel cell holds (32,767 characters) is refused whatever the field, before any other check.
+
+Choices are matched by value, zh or en label, whatever the case, spacing or full-width forms, and by the
+synonyms their list declares (面访 for 面谈): a synonym is stored as the choice and the reading comes back as a
+note, so the report keeps what was typed. A "does not apply" mark (无, N/A, -, /) is a blank in every field
+but free text and signatures, where it is kept as typed (a remark "无" says something); in a yes/no field 无
+keeps meaning no. A required field holding only such a mark is empty.
 """
 
 from __future__ import annotations
@@ -10,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import pandas as pd
 
 from keyacct_xl.forms.layout import field_choices
-from keyacct_xl.forms.spec import Choice, FieldSpec
+from keyacct_xl.forms.spec import Choice, FieldSpec, choice_key
 from keyacct_xl.i18n import Lang
 from keyacct_xl.parsing import EXCEL_MAX_TEXT, ParseError, is_blank, parse_date, parse_money
 
@@ -25,6 +32,9 @@ _MULTI_SEP = re.compile(r"[,，、;；/\n]+")
 # How people tick a yes/no cell by hand, besides the dropdown's 是/否 and Yes/No.
 _YES_NO_MARKS = {"y": "yes", "true": "yes", "1": "yes", "√": "yes", "✓": "yes", "有": "yes", "对": "yes",
                  "n": "no", "false": "no", "0": "no", "×": "no", "✗": "no", "无": "no"}
+# What people write where a field does not apply (customer_card's notes ask for 无), compared by choice_key.
+NOT_APPLICABLE = frozenset({"无", "暂无", "不适用", "n/a", "na", "none", "-", "--", "—", "——", "–", "/"})
+_KEPT_AS_TYPED = ("text", "signature")  # free text: 无 is what the rep had to say
 
 
 class FieldProblem(ValueError):
@@ -35,16 +45,24 @@ class FieldProblem(ValueError):
         self.en, self.zh = en, zh
 
 
-def check_value(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | None = None) -> object:
+@dataclass(frozen=True)
+class Checked:
+    """A cell's typed value, and a note (en, zh) when it was read through a synonym (面访 read as 面谈)."""
+
+    value: object
+    note: tuple[str, str] | None = None
+
+
+def read_cell(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | None = None) -> Checked:
     """The typed value of ``raw`` for ``field`` (None when blank and allowed), or raise FieldProblem.
 
     Choice values come back as the label in ``lang`` (the master's language), whatever language was typed.
     ``day_first`` settles ``05/11/2026``-style dates (the order a column's unambiguous dates show).
     """
-    if is_blank(raw):
+    if is_blank(raw) or _not_applicable(field, raw):
         if field.required:
             raise FieldProblem("required field is empty", "必填项未填写")
-        return None
+        return Checked(None)
     _check_cell_length(raw)
     kind = field.type
     if kind in ("integer", "number", "money", "percent"):
@@ -52,26 +70,34 @@ def check_value(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | 
         if kind == "integer" and not float(value).is_integer():
             raise FieldProblem(f"{value:g} is not a whole number", f"{value:g} 不是整数")
         _check_range(field, value)
-        return int(value) if kind == "integer" else value
+        return Checked(int(value) if kind == "integer" else value)
     if kind == "date":
         try:
-            return parse_date(raw, day_first=day_first)
+            return Checked(parse_date(raw, day_first=day_first))
         except ParseError as exc:
             raise FieldProblem(f"not a date ({exc.en})", f"不是有效日期（{exc.zh}）") from None
     if kind == "time":
-        return _time(raw)
-    if kind in ("choice", "yes_no"):
-        return _label(_choice(field, _text(raw)), lang)
-    if kind == "multi_choice":
-        parts = [p for p in _MULTI_SEP.split(_text(raw)) if p.strip()]
-        return ("、" if lang == "zh" else ", ").join(_label(_choice(field, p), lang) for p in parts)
+        return Checked(_time(raw))
+    if kind in ("choice", "yes_no", "multi_choice"):
+        return _choices(field, _text(raw), lang)
     text = _text(raw)
     if kind == "email" and not _EMAIL.match(text.strip()):
         raise FieldProblem("not an e-mail address", "不是有效的电子邮箱")
     if kind == "phone" and (not _PHONE.match(text.strip()) or sum(ch.isdigit() for ch in text) < 5):
         raise FieldProblem("not a phone number", "不是有效的电话号码")
     _check_text(field, text)
-    return text
+    return Checked(text)
+
+
+def _not_applicable(field: FieldSpec, raw: object) -> bool:
+    """Whether ``raw`` says "does not apply" (无, N/A, -) in a field where that means blank."""
+    if not isinstance(raw, str) or field.type in _KEPT_AS_TYPED:
+        return False
+    key = choice_key(raw)
+    if key not in NOT_APPLICABLE or (field.type == "yes_no" and key in _YES_NO_MARKS):
+        return False
+    # A list offering the mark itself (a choice 无) keeps it as that choice.
+    return not any(key == choice_key(word) for c in field_choices(field) for word in (*c.names, *c.synonyms))
 
 
 def _check_cell_length(raw: object) -> None:
@@ -136,14 +162,31 @@ def _time(raw: object) -> str:
     return f"{int(m[1]):02d}:{m[2]}"
 
 
-def _choice(field: FieldSpec, text: str) -> Choice:
-    wanted = unicodedata.normalize("NFKC", text).strip()
-    if field.type == "yes_no" and wanted.lower() in _YES_NO_MARKS:
-        wanted = _YES_NO_MARKS[wanted.lower()]
-    for c in field_choices(field):
-        if wanted in (c.value, c.zh, c.en, f"{c.zh} {c.en}") or wanted.lower() in (c.value.lower(), c.en.lower()):
-            return c
-    allowed = " / ".join(c.zh if c.zh == c.en else f"{c.zh}|{c.en}" for c in field_choices(field))
+def _choices(field: FieldSpec, text: str, lang: Lang) -> Checked:
+    """A choice, yes/no or multi-choice cell as labels in ``lang``; the synonyms read are noted."""
+    parts = [p for p in _MULTI_SEP.split(text) if p.strip()] if field.type == "multi_choice" else [text]
+    found = [_choice(field, part) for part in parts]
+    value = ("、" if lang == "zh" else ", ").join(_label(c, lang) for c, _ in found)
+    read = [(part.strip(), c) for part, (c, synonym) in zip(parts, found) if synonym]
+    if not read:
+        return Checked(value)
+    return Checked(value, ("; ".join(f"{word} read as {c.en}" for word, c in read),
+                           "；".join(f"{word} 按 {c.zh} 读取" for word, c in read)))
+
+
+def _choice(field: FieldSpec, text: str) -> tuple[Choice, bool]:
+    """The choice ``text`` names, and whether it named it by a synonym."""
+    wanted = choice_key(text)
+    if field.type == "yes_no" and wanted in _YES_NO_MARKS:
+        wanted = _YES_NO_MARKS[wanted]
+    choices = field_choices(field)
+    for c in choices:
+        if any(wanted == choice_key(name) for name in c.names):
+            return c, False
+    for c in choices:
+        if any(wanted == choice_key(word) for word in c.synonyms):
+            return c, True
+    allowed = " / ".join(c.zh if c.zh == c.en else f"{c.zh}|{c.en}" for c in choices)
     raise FieldProblem(f"{text!r} is not one of the allowed values: {allowed}", f"{text!r} 不在可选值中：{allowed}")
 
 

@@ -85,7 +85,8 @@ class Merger:
         if not self._decided(outcome):
             return
         route, spec = ROUTES[outcome.form_id], self.specs[outcome.form_id]
-        check_references(outcome, route, spec, self.cards.owners, lang=self.lang, strict=self.strict)
+        check_references(outcome, route, spec, self.cards.owners, self.store.frame("Customers"), lang=self.lang,
+                         strict=self.strict)
         if outcome.status not in LIVE:
             return
         if route.form_id == "customer_card" and self.cards.refuse(outcome, spec):

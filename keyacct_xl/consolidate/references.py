@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pandas as pd
+
+from keyacct_xl.consolidate.customer_names import identify_by_name
 from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.routes import Route
 from keyacct_xl.forms.spec import FormSpec
@@ -14,15 +17,22 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import REP
 
 
-def check_references(outcome: FileOutcome, route: Route, spec: FormSpec, owners: Mapping[str, str], *, lang: Lang,
-                     strict: bool) -> None:
-    """Refuse lines naming a customer not in the archive, warn about another rep's customers; settle the status."""
+def check_references(outcome: FileOutcome, route: Route, spec: FormSpec, owners: Mapping[str, str],
+                     customers: pd.DataFrame, *, lang: Lang, strict: bool) -> None:
+    """Refuse lines naming a customer not in the archive, warn about another rep's customers; settle the status.
+
+    ``owners`` maps each customer id to its rep; ``customers`` is the archive, for customers given by name.
+    """
     label = next((f.label for s in spec.tables for f in s.fields if f.key == "customer_id"), None)
     id_label = (label.zh if lang == "zh" else label.en) if label else "customer_id"
     if outcome.rep and owners and outcome.rep not in set(owners.values()):
         outcome.issues.append(Issue(outcome.name, "", "", REP.header(lang), outcome.rep,
                                     f"{outcome.rep} looks after no customer in the archive",
                                     f"{outcome.rep} 在客户档案中没有负责的客户", "warning"))
+    if route.form_id != "customer_card":  # a customer may be given by its unique full or short name
+        identify_by_name(outcome, customers, owners, id_label=id_label)
+        if outcome.status == "rejected":
+            return
     header_id = outcome.header.get("customer_id")
     if route.form_id != "customer_card" and route.header_table and header_id and header_id not in owners:
         outcome.reject("unknown_customer", f"customer {header_id} is not in the archive",

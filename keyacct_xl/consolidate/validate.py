@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from keyacct_xl.consolidate.fieldcheck import FieldProblem, check_value
+from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
 from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
 from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
@@ -136,7 +136,10 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
                         "由重点客户经理设定，业务员填写的内容不予采用")
         return
     try:
-        value = check_value(field, reading.dated(field, cell.value, None), lang=reading.lang)
+        checked = read_cell(field, reading.dated(field, cell.value, None), lang=reading.lang)
+        value = checked.value
+        if checked.note:
+            reading.add(cell, field, *checked.note)
         # A pre-filled dropdown offers "C0001 客户名称"; the id is what the master keeps.
         outcome.header[field.key] = reading.customer_id(value, cell, field) \
             if field.key == "customer_id" and value else value
@@ -151,7 +154,7 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
     computed = [f for f in fields if f.formula]
     checked = []
     # Lines repeat their values (dates, choices, customers): each distinct (field, cell) is checked once.
-    memo: dict[tuple[str, object], object] = {}
+    memo: dict[tuple[str, object], Checked | FieldProblem] = {}
     orders = {f.key: _day_first(table, c) for f, c in present if f.type == "date"}
     for row_number, values in table.rows:
         cells = [values[c] if c < len(values) else None for _, c in present]
@@ -163,8 +166,8 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
             if is_blank(raw) and not field.required:
                 continue
             try:
-                value = _memo_check(memo, field, reading.dated(field, raw, orders.get(field.key)), reading.lang,
-                                    orders.get(field.key))
+                read = _memo_check(memo, field, reading.dated(field, raw, orders.get(field.key)), reading.lang,
+                                   orders.get(field.key))
             except FieldProblem as problem:
                 cell = _cell(table, field, row_number, raw)
                 if field.required or field.key in reading.keys:
@@ -174,6 +177,9 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                     reading.add(cell, field, f"{problem.en}: left blank, the line is kept (typed: {_shown(raw)})",
                                 f"{problem.zh}：此栏留空，本行照常导入（原填写：{_shown(raw)}）")
                 continue
+            value = read.value
+            if read.note:  # a synonym (面访 for 面谈): stored as the choice, the report keeps what was typed
+                reading.add(_cell(table, field, row_number, raw), field, *read.note)
             if field.key == "customer_id" and value:
                 value = reading.customer_id(value, _cell(table, field, row_number, raw), field)
             if field.type == "date" and field.key in reading.keys:
@@ -207,17 +213,17 @@ def _day_first(table: TableRows, column: int) -> bool | None:
         return None
 
 
-def _memo_check(memo: dict[tuple[str, object], object], field: FieldSpec, raw: object, lang: Lang,
-                day_first: bool | None) -> object:
-    """check_value, remembered per field and cell value (problems too, so they are raised again)."""
+def _memo_check(memo: dict[tuple[str, object], Checked | FieldProblem], field: FieldSpec, raw: object, lang: Lang,
+                day_first: bool | None) -> Checked:
+    """read_cell, remembered per field and cell value (problems too, so they are raised again)."""
     try:
         key = (field.key, raw)
         hash(key)
     except TypeError:  # an unhashable cell value: check it directly
-        return check_value(field, raw, lang=lang, day_first=day_first)
+        return read_cell(field, raw, lang=lang, day_first=day_first)
     if key not in memo:
         try:
-            memo[key] = check_value(field, raw, lang=lang, day_first=day_first)
+            memo[key] = read_cell(field, raw, lang=lang, day_first=day_first)
         except FieldProblem as problem:
             memo[key] = problem
     result = memo[key]

@@ -7,9 +7,11 @@ paper forms need (money, choice, yes/no, signature). A malformed spec raises Spe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -44,13 +46,25 @@ class Text:
     en: str
 
 
+@functools.lru_cache(maxsize=8192)
+def choice_key(text: str) -> str:
+    """The form a typed choice is compared in: full-width folded (NFKC), spaces collapsed, case ignored."""
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
 @dataclass(frozen=True)
 class Choice:
-    """One allowed value of a choice field: the stored value and its zh/en labels."""
+    """One allowed value of a choice field: the stored value, its zh/en labels and the words read as it."""
 
     value: str
     zh: str
     en: str
+    synonyms: tuple[str, ...] = ()  # what people write for this choice (面访 for 面谈); read as it, noted
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The texts that name this choice directly: value, labels and the bilingual dropdown entry."""
+        return (self.value, self.zh, self.en, f"{self.zh} {self.en}")
 
 
 @dataclass(frozen=True)
@@ -139,8 +153,17 @@ class FormSpec:
 
     @property
     def hash(self) -> str:
-        """sha256 of the canonical spec (sorted-key JSON of the loaded model): changes with any content change."""
-        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        """sha256 of the canonical spec (sorted-key JSON of the loaded model): changes with any content change.
+
+        Choice synonyms are left out: they change how a cell is read, not the form a rep holds, so adding one
+        does not make every form in circulation look outdated.
+        """
+        model = asdict(self)
+        for section in model["sections"]:
+            for field in section["fields"]:
+                for choice in field["choices"]:
+                    del choice["synonyms"]
+        canonical = json.dumps(model, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -150,11 +173,12 @@ def _text(value: Any, where: Where) -> Text:
 
 
 def _choice(value: Any, where: Where) -> Choice:
-    """A choice: ``"A"``, ``"电话|Phone"`` (value = en label) or ``{value, zh, en}``."""
+    """A choice: ``"A"``, ``"电话|Phone"`` (value = en label) or ``{value, zh, en, synonyms}``."""
     if isinstance(value, dict):
-        raw = read_mapping(value, where, {"value", "zh", "en"}, {"zh", "en"})
+        raw = read_mapping(value, where, {"value", "zh", "en", "synonyms"}, {"zh", "en"})
         zh, en = read_str(raw["zh"], where.at("zh")), read_str(raw["en"], where.at("en"))
-        return Choice(read_str(raw.get("value", en), where.at("value")), zh, en)
+        return Choice(read_str(raw.get("value", en), where.at("value")), zh, en,
+                      _synonyms(raw.get("synonyms", []), where.at("synonyms")))
     text = read_str(value, where)
     zh, _, en = text.partition("|")
     zh, en = zh.strip(), (en.strip() or zh.strip())
@@ -176,7 +200,30 @@ def _choices(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> 
     if len(set(values)) != len(values):
         dup = next(v for v in values if values.count(v) > 1)
         raise where.fail(f"choice {dup!r} appears twice", f"选项 {dup!r} 重复")
+    _check_synonyms(choices, where)
     return choices
+
+
+def _synonyms(value: Any, where: Where) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise where.fail("expected a list of words", "应为词语列表")
+    return tuple(read_str(item, where.at(i)).strip() for i, item in enumerate(value))
+
+
+def _check_synonyms(choices: tuple[Choice, ...], where: Where) -> None:
+    """A synonym must read as one choice only: never another choice's value or label, never two choices'."""
+    named = {choice_key(n): c for c in choices for n in c.names}
+    taken: dict[str, Choice] = {}
+    for i, c in enumerate(choices):
+        for j, word in enumerate(c.synonyms):
+            at, key = where.at(i).at("synonyms").at(j), choice_key(word)
+            if not key:
+                raise at.fail("a synonym may not be blank", "同义词不能为空")
+            other = named.get(key) or taken.get(key)
+            if other is not None and other is not c:
+                raise at.fail(f"{word!r} would read as both {c.zh} and {other.zh}",
+                              f"{word!r} 会同时读作 {c.zh} 和 {other.zh}")
+            taken[key] = c
 
 
 def _constraints(value: Any, where: Where) -> Constraints:
