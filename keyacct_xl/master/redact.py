@@ -84,12 +84,16 @@ class Pseudonyms:
     key: bytes
     given: dict[str, str] = field(default_factory=dict)  # original -> pseudonym, for the free-text pass
     _owner: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _done: dict[tuple[str, str], str] = field(default_factory=dict)  # a customer id recurs on every sale
 
     def __call__(self, kind: str, value: object) -> object:
         """The pseudonym of ``value`` as a ``kind`` (customer, contact, name, file); blanks stay blank."""
         if value is None or (not isinstance(value, str) and pd.isna(value)) or str(value).strip() == "":
             return value
         text = str(value).strip()
+        known = self._done.get((kind, text))
+        if known is not None:
+            return known
         digest = hmac.new(self.key, f"{kind}\x1f{text}".encode(), hashlib.sha256).hexdigest()
         pseudonym = f"{_PREFIX[kind]}-{digest[:_HEX_DIGITS]}"
         if self._owner.setdefault(pseudonym, (kind, text)) != (kind, text):
@@ -97,6 +101,7 @@ class Pseudonyms:
                              f"两个不同的值得到相同的化名 {pseudonym}；请换一个密钥（--key）重新导出")
         if len(text) >= MIN_SCRUBBED["id" if kind in ("customer", "contact") else "name"]:
             self.given[text] = pseudonym
+        self._done[(kind, text)] = pseudonym
         return pseudonym
 
 
