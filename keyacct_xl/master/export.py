@@ -25,12 +25,13 @@ from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.privacy import PERSONAL_SETTINGS
+from keyacct_xl.master.privacy import IDENTIFYING, PERSONAL_SETTINGS
 from keyacct_xl.master.reader import read_table
 from keyacct_xl.master.redact import (
     MASK,
     MIN_SCRUBBED,
     Pseudonyms,
+    blank_columns,
     drop_sensitive,
     pseudonymize,
     scrub_frame,
@@ -132,6 +133,8 @@ def private_tables(tables: dict[str, _Table], *, key: bytes | None = None) -> di
     if key is not None:
         pseudonyms = Pseudonyms(key)
         for name, table in result.items():
+            table.frame, gone = blank_columns(table.frame, IDENTIFYING.get(name, ()))
+            removed |= gone
             table.frame, replaced[name] = pseudonymize(table.frame, table.schema, pseudonyms)
         if SETTINGS.name in result:
             settings = result[SETTINGS.name]

@@ -21,7 +21,7 @@ _PERSONAL_ZH = ("身份证", "护照", "证件号", "银行卡", "银行账号",
                 "出生", "籍贯", "家庭", "配偶", "子女", "婚姻", "健康", "病史", "宗教", "信仰", "政治面貌")
 _PERSONAL_EN = re.compile(
     r"(?<![a-z])(?:id ?(?:number|no|card)|passport|iban|bank ?account|bank ?card|mobile|cell ?phone|phone|tel"
-    r"|telephone|birthday|birth ?date|date ?of ?birth|e-?mail|wechat|qq|spouse|marital|health|religion)(?![a-z])")
+    r"|telephone|birthday|birth ?date|date ?of ?birth|e ?mail|wechat|qq|spouse|marital|health|religion)(?![a-z])")
 _SEPARATORS = re.compile(r"[\s_\-/\\()（）\[\]【】:：.。*＊#№]+")
 
 # Columns whose values name a customer or a person, or identify a file a rep sent, by column key. A key here
@@ -41,6 +41,9 @@ _KIND_IN_TABLE: dict[tuple[str, str], str | None] = {
 }
 # Settings whose value names people (folder of each rep): left out of a pseudonymized export.
 PERSONAL_SETTINGS = ("rep_folders",)
+# Columns that let anyone look a customer up in a public register or a map, whatever its pseudonym: left empty in
+# a pseudonymized export.
+IDENTIFYING: dict[str, tuple[str, ...]] = {"Customers": ("address", "tax_id", "fax")}
 
 
 def is_personal_header(header: object) -> bool:

@@ -53,6 +53,15 @@ def drop_sensitive(frame: pd.DataFrame, schema: TableSchema,
     return result, removed
 
 
+def blank_columns(frame: pd.DataFrame, labels: Iterable[str]) -> tuple[pd.DataFrame, set[str]]:
+    """``frame`` with the columns ``labels`` (those it has) empty; returns it with the text values removed."""
+    result, removed = frame.copy(), set()
+    for label in (x for x in labels if x in frame.columns):
+        removed |= _texts(result[label])
+        result[label] = _blank_like(result[label])
+    return result, removed
+
+
 def _load_json(text: object) -> dict | None:
     try:
         data = json.loads(str(text))
