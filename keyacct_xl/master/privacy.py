@@ -24,20 +24,15 @@ _PERSONAL_EN = re.compile(
     r"|telephone|birthday|birth ?date|date ?of ?birth|e ?mail|wechat|qq|spouse|marital|health|religion)(?![a-z])")
 _SEPARATORS = re.compile(r"[\s_\-/\\()（）\[\]【】:：.。*＊#№]+")
 
-# Columns whose values name a customer or a person, or identify a file a rep sent, by column key. A key here
-# means the same wherever it appears (tables, the ledger's and the history's JSON), unless _KIND_IN_TABLE says
-# otherwise for one table.
+# Columns whose values name a customer or a person, or identify a file a rep sent, by column key. A key means the
+# same in every table and inside the ledger's and the history's JSON (no table has a "name" that is not a name).
 PSEUDONYM_KINDS: dict[str, str] = {
     "customer_id": "customer", "contact_id": "contact",
-    "customer_name": "name", "company": "name", "contact": "name", "rep": "name", "owner": "name",
-    "legal_rep": "name", "quoted_by": "name", "approved_by": "name", "reviewed_by": "name", "filled_by": "name",
-    "prepared_by": "name", "registered_by": "name", "handler": "name", "manager": "name", "supervisor": "name",
-    "supervisor_name": "name", "participants": "name", "team": "name",
+    "name": "name", "short_name": "name", "customer_name": "name", "company": "name", "contact": "name",
+    "rep": "name", "owner": "name", "legal_rep": "name", "quoted_by": "name", "approved_by": "name",
+    "reviewed_by": "name", "filled_by": "name", "prepared_by": "name", "registered_by": "name", "handler": "name",
+    "manager": "name", "supervisor": "name", "supervisor_name": "name", "participants": "name", "team": "name",
     "source_file": "file", "file_name": "file",
-}
-_KIND_IN_TABLE: dict[tuple[str, str], str | None] = {
-    ("Customers", "name"): "name", ("Customers", "short_name"): "name", ("Contacts", "name"): "name",
-    ("GradeReview", "name"): "name",
 }
 # Settings whose value names people (folder of each rep): left out of a pseudonymized export.
 PERSONAL_SETTINGS = ("rep_folders",)
@@ -99,8 +94,6 @@ def is_sensitive_label(label: str) -> bool:
     return normalize_header(label) in _sensitive_labels() or is_personal_header(label)
 
 
-def pseudonym_kind(table: str | None, key: str) -> str | None:
+def pseudonym_kind(key: str) -> str | None:
     """What a column's values stand for (``customer``, ``contact``, ``name``, ``file``), or None when nothing."""
-    if table is not None and (table, key) in _KIND_IN_TABLE:
-        return _KIND_IN_TABLE[(table, key)]
     return PSEUDONYM_KINDS.get(key)

@@ -119,34 +119,21 @@ def pseudonymize(frame: pd.DataFrame, schema: TableSchema, pseudonyms: Pseudonym
     of the columns replaced, which the free-text pass leaves alone."""
     result, replaced = frame.copy(), set()
     for label in result.columns:
-        kind = pseudonym_kind(schema.name, str(label))
+        kind = pseudonym_kind(str(label))
         if kind is not None:
             result[label] = result[label].map(lambda v, kind=kind: pseudonyms(kind, v)).astype(object)
             replaced.add(label)
-    for table, column in JSON_COLUMNS:
-        if table == schema.name and column in result.columns:
-            rows = [_json_pseudonyms(text, row_table, pseudonyms)
-                    for text, row_table in zip(result[column], _row_tables(result))]
-            result[column] = pd.Series(rows, index=result.index, dtype=object)
+        elif (schema.name, label) in JSON_COLUMNS:
+            result[label] = result[label].map(lambda text: _json_pseudonyms(text, pseudonyms), na_action="ignore")
     return result, replaced
 
 
-def _row_tables(frame: pd.DataFrame) -> list[str | None]:
-    """Which table each JSON row belongs to: the history names it; the ledger's header data is a form's."""
-    if "table" in frame.columns:
-        return [None if pd.isna(t) else str(t) for t in frame["table"]]
-    return [None] * len(frame)
-
-
-def _json_pseudonyms(text: object, table: str | None, pseudonyms: Pseudonyms) -> object:
-    data = None if text is None or (not isinstance(text, str) and pd.isna(text)) else _load_json(text)
+def _json_pseudonyms(text: object, pseudonyms: Pseudonyms) -> object:
+    data = _load_json(text)
     if data is None:
         return text
-    out = {}
-    for key, value in data.items():
-        kind = pseudonym_kind(table, key)
-        out[key] = pseudonyms(kind, value) if kind is not None and not isinstance(value, (dict, list)) else value
-    return _dump_json(out)
+    return _dump_json({k: pseudonyms(kind, v) if (kind := pseudonym_kind(k)) and not isinstance(v, (dict, list))
+                       else v for k, v in data.items()})
 
 
 def scrubber(replacements: Mapping[str, str]) -> Callable[[str], str]:
