@@ -164,7 +164,11 @@ def pseudonym_key(path: Path, *, create: bool = True) -> bytes:
     if not path.exists():
         if not create:
             raise InputError(f"{path}: no such key file", f"{path}：密钥文件不存在")
-        _create_key(path)
+        try:
+            _create_key(path)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot create the pseudonym key ({exc.strerror}); name a key file with --key",
+                             f"{path}：无法创建化名密钥（{exc.strerror}）；请用 --key 指定密钥文件") from None
     text = path.read_text(encoding="ascii", errors="replace").strip()
     try:
         key = bytes.fromhex(text)
