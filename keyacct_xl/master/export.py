@@ -46,10 +46,9 @@ KEY_BYTES = 32
 
 @dataclass(frozen=True)
 class ExportResult:
-    """What an export wrote: the file, the tables in it, and the sheets and tables of the source left out."""
+    """What an export wrote: the file, and the sheets and tables of the source left out."""
 
     path: Path
-    tables: tuple[str, ...]
     left_out_sheets: tuple[str, ...] = ()
     left_out_tables: tuple[str, ...] = ()
 
@@ -82,9 +81,10 @@ def export_master(source: str | Path, out: str | Path, *, without_sensitive: boo
         raise InputError(f"{out}: the export must go to another file than the master",
                          f"{out}：导出文件不能是客户档案总表本身")
     if not without_sensitive and key is None:
+        open_package(source).close()  # a clear error for a missing or non-xlsx master
         with master_write_lock(out), _terminated_as_exit(), atomic_write(out, backup=False) as stream:
             stream.write(source.read_bytes())
-        return ExportResult(out, ())
+        return ExportResult(out)
     tables, lang, sheets, other_tables = read_tables(source)
     private = private_tables(tables, key=key)
     settings = private.get(SETTINGS.name)
@@ -93,7 +93,7 @@ def export_master(source: str | Path, out: str | Path, *, without_sensitive: boo
         write_new_workbook(out, {t.schema: t.frame for t in private.values()}, lang=lang, company=company,
                            headers={n: t.headers for n, t in private.items()})
     kept_sheets = {t.sheet for t in tables.values()}
-    return ExportResult(out, tuple(private), tuple(s for s in sheets if s not in kept_sheets), other_tables)
+    return ExportResult(out, tuple(s for s in sheets if s not in kept_sheets), other_tables)
 
 
 def read_tables(path: Path) -> tuple[dict[str, _Table], Lang, list[str], tuple[str, ...]]:
