@@ -37,7 +37,7 @@ from keyacct_xl.master.redact import (
     scrub_frame,
     scrubber,
 )
-from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, SETTINGS, TableSchema
+from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.writer import write_new_workbook
 from keyacct_xl.xlsx.package import open_package
 
@@ -113,10 +113,19 @@ def read_tables(path: Path) -> tuple[dict[str, _Table], Lang, list[str], tuple[s
     tables = {}
     for name, schema in schemas.items():
         if name in present:
-            tables[name] = _Table(schema, *read_table(book, schema, path))
+            tables[name] = _without_absent_provenance(_Table(schema, *read_table(book, schema, path)))
     lang: Lang = "zh" if tables[CUSTOMERS.name].sheet == CUSTOMERS.sheet_zh else "en"
     others = tuple(sorted(n for n in present if n not in schemas))
     return tables, lang, list(book.sheet_names), others
+
+
+def _without_absent_provenance(table: _Table) -> _Table:
+    """A data table no consolidation has written to keeps its own columns: no empty provenance columns added."""
+    plain = TABLES_BY_NAME.get(table.schema.name)
+    added = [k for k in table.schema.keys if plain is not None and k not in plain.keys]
+    if not added or any(k in table.headers for k in added):
+        return table
+    return _Table(plain, table.frame.drop(columns=added), table.headers, table.sheet)
 
 
 def private_tables(tables: dict[str, _Table], *, key: bytes | None = None) -> dict[str, _Table]:
@@ -145,6 +154,7 @@ def private_tables(tables: dict[str, _Table], *, key: bytes | None = None) -> di
     scrub = scrubber(replacements)
     for name, table in result.items():
         table.frame = scrub_frame(table.frame, scrub, skip=replaced.get(name, ()))
+        table.headers = {label: scrub(header) for label, header in table.headers.items()}  # 张三的备注
     return result
 
 
