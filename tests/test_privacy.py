@@ -24,6 +24,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import python_calamine as calamine
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
@@ -387,3 +388,20 @@ def test_plain_export_is_a_copy(tmp_path: Path) -> None:
     out = tmp_path / "copy.xlsx"
     assert main(["master", "export", str(path), "--out", str(out)]) == 0
     assert out.read_bytes() == path.read_bytes()  # the user's own sheets included
+
+
+def test_a_pseudonymized_export_keeps_each_tables_columns_and_names_nobody_in_a_header(tmp_path: Path) -> None:
+    m = Master.empty()
+    m.customers = pd.DataFrame({"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"],
+                                "rep": ["张三", "李四"], "张三的备注": ["老客户", None]})
+    path = save_master(m, tmp_path / "master.xlsx", backup=False)
+    out = tmp_path / "export.xlsx"
+    assert main(["master", "export", str(path), "--out", str(out), "--pseudonymize"]) == 0
+
+    def columns(p: Path) -> list[str]:
+        return calamine.CalamineWorkbook.from_path(str(p), load_tables=True).get_table_by_name("Customers").columns
+
+    before, after = columns(path), columns(out)
+    assert len(after) == len(before) and after[:-1] == before[:-1]  # no provenance columns added
+    everything = "".join(_parts(out).values())
+    assert after[-1].endswith("的备注") and not [v for v in ("张三", "李四", "华强") if v in everything]
