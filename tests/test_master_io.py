@@ -340,12 +340,19 @@ def test_blank_key_value_is_named_by_its_cell(tmp_path: Path, capsys: pytest.Cap
     assert "sheet 销售明细, cell H3" in err and "required" in err
 
 
-def test_export_keeps_the_users_sheets(tmp_path: Path) -> None:
+def test_export_keeps_the_users_sheets_unless_personal_data_is_left_out(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = save_master(small_master(), tmp_path / "master.xlsx")
     _user_edits(path)
     out = tmp_path / "export.xlsx"
-    assert main(["master", "export", str(path), "--out", str(out), "--without-sensitive"]) == 0
+    assert main(["master", "export", str(path), "--out", str(out)]) == 0
     assert openpyxl.load_workbook(out)["我的分析"]["A2"].value == "=SUM(1,2)"
+    # Without personal data the export is a new workbook of the master's tables: nothing declares what the
+    # user's own sheets hold, so they are left out, and named.
+    capsys.readouterr()
+    assert main(["master", "export", str(path), "--out", str(tmp_path / "private.xlsx"), "--without-sensitive"]) == 0
+    assert "我的分析" in capsys.readouterr().out
+    assert "我的分析" not in openpyxl.load_workbook(tmp_path / "private.xlsx").sheetnames
 
 
 def test_unknown_table_and_odd_settings(tmp_path: Path) -> None:

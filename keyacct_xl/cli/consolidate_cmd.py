@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                         help="merge this file that waits for review (name, path or sha256 start); repeatable")
     parser.add_argument("--reject", action="append", default=[], metavar="FILE",
                         help="refuse this file that waits for review for good; repeatable")
+    parser.add_argument("--without-sensitive", action="store_true",
+                        help="mask the values of personal fields (phones, birthdays, profile answers) in the report; "
+                             "the master keeps them")
     parser.add_argument("--undo", metavar="FILE",
                         help="take one consolidated file back out of the master (name or sha256 start), newest first")
     parser.set_defaults(func=run)
@@ -65,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
                          jobs=max(1, args.jobs), forms=args.forms, strict=args.strict, progress=progress,
                          exclude=[*earlier_reports(args.into), *([args.report] if args.report else [])],
                          accept=args.accept, reject=args.reject)
-    report = write_report(result, args.report or default_report_path(result, args.lang), args.lang)
+    report = write_report(result, args.report or default_report_path(result, args.lang), args.lang,
+                          without_sensitive=args.without_sensitive)
     print(summary_line(result, args.lang))
     print(pick(args.lang, f"汇总报告：{report}", f"report: {report}"))
     return 0

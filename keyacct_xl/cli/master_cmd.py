@@ -6,12 +6,11 @@ import argparse
 from pathlib import Path
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.i18n import pick
+from keyacct_xl.master.export import export_master, key_path, pseudonym_key
 from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.master.redact import without_sensitive
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.writer import save_master
 
@@ -32,11 +31,22 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                     "2 when the master cannot be read.")
     check.add_argument("path", type=Path)
     check.set_defaults(func=_check)
-    export = actions.add_parser("export", parents=[common], help="copy a master, optionally without sensitive data")
+    export = actions.add_parser(
+        "export", parents=[common], help="copy a master, or export its tables without personal data",
+        description="Without options the master is copied as it is. --without-sensitive and --pseudonymize write a "
+                    "new workbook of the master's tables only (other sheets are left out and named); nothing is "
+                    "written to --out unless the export is complete. See docs/privacy.md.")
     export.add_argument("path", type=Path)
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--without-sensitive", action="store_true",
-                        help="blank the columns marked sensitive (contact profiles)")
+                        help="leave out personal data: contact details, profiles, id numbers, bank accounts "
+                             "(declared columns, columns whose header names them, keys in the history's JSON)")
+    export.add_argument("--pseudonymize", action="store_true",
+                        help="also replace customer ids, customer and people's names and file names by stable "
+                             "pseudonyms (keyed hash); implies --without-sensitive")
+    export.add_argument("--key", type=Path, metavar="FILE",
+                        help="the pseudonym key file (default: MASTER.pseudonym-key beside the master, created "
+                             "on first use; keep it, never share it)")
     export.set_defaults(func=_export)
 
 
@@ -62,16 +72,16 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    if args.out.exists() and args.out.resolve() == args.path.resolve():
-        raise InputError(f"{args.out}: the export must go to another file than the master",
-                         f"{args.out}：导出文件不能是客户档案总表本身")
-    master = load_master(args.path)
-    # A copy of the file keeps everything the user has in it; only tables with personal data are rewritten.
-    with master_write_lock(args.out):  # the copy and its rewrite are one write of the export
-        with atomic_write(args.out) as out:
-            out.write(args.path.read_bytes())
-        if args.without_sensitive:
-            sensitive = [s.name for s in DATA_TABLES if any(c.sensitive for c in s.columns)]
-            save_master(without_sensitive(master), args.out, tables=sensitive, backup=False)
-    print(pick(args.lang, f"已导出：{args.out}", f"exported: {args.out}"))
+    if args.key and not args.pseudonymize:
+        raise InputError("--key is the pseudonym key: use it with --pseudonymize",
+                         "--key 是化名密钥，须与 --pseudonymize 同用")
+    if args.pseudonymize and not args.path.is_file():  # before a key file is created beside no master
+        raise InputError(f"{args.path}: no such file", f"{args.path}：文件不存在")
+    key = pseudonym_key(args.key or key_path(args.path), create=args.key is None) if args.pseudonymize else None
+    result = export_master(args.path, args.out, without_sensitive=args.without_sensitive, key=key)
+    print(pick(args.lang, f"已导出：{result.path}", f"exported: {result.path}"))
+    left_out = [*result.left_out_sheets, *result.left_out_tables]
+    if left_out:
+        print(pick(args.lang, f"未导出（非客户档案表格）：{'、'.join(left_out)}",
+                   f"left out (not master tables): {', '.join(left_out)}"))
     return 0

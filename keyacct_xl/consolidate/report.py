@@ -12,10 +12,13 @@ import xlsxwriter
 
 from keyacct_xl.consolidate.changes import CHANGE_LABELS
 from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES
+from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.run import RunResult
 from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column, is_sensitive_label
+from keyacct_xl.master.redact import MASK
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.xlsx.book import xlsx_book
 
@@ -69,8 +72,9 @@ def _sheet(book: xlsxwriter.Workbook, name: str, headers: Sequence[str], rows: l
     sheet.repeat_rows(0)
 
 
-def write_report(result: RunResult, path: Path, lang: Lang) -> Path:
-    """Write the report workbook atomically to ``path``."""
+def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive: bool = False) -> Path:
+    """Write the report workbook atomically to ``path``; ``without_sensitive`` masks the values of personal fields
+    (phones, birthdays, profile answers) wherever the report quotes them, messages included."""
     buffer = io.BytesIO()
     book = xlsx_book(buffer, title=pick(lang, "汇总报告", "Consolidation report"))
     counts = result.counts()
@@ -88,9 +92,9 @@ def write_report(result: RunResult, path: Path, lang: Lang) -> Path:
     _sheet(book, pick(lang, "汇总", "Summary"), [pick(lang, "项目", "Item"), pick(lang, "数值", "Value")],
            summary, [18, 60])
     _files(book, result, lang)
-    _errors(book, result, lang)
-    _changes(book, result, lang)
-    _conflicts(book, result, lang)
+    _errors(book, result, lang, without_sensitive)
+    _changes(book, result, lang, without_sensitive)
+    _conflicts(book, result, lang, without_sensitive)
     book.close()
     with atomic_write(Path(path), backup=False) as out:
         out.write(buffer.getvalue())
@@ -108,20 +112,55 @@ def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
     _sheet(book, pick(lang, "文件", "Files"), headers, rows, [32, 10, 40, 16, 6, 10, 10, 9, 9, 7, 24, 20])
 
 
-def _errors(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
+def _masked(value: object, message: str, personal: bool) -> tuple[object, str]:
+    """The value and the message quoting it, with the value masked when it is personal data."""
+    text = "" if value is None else str(value).removesuffix("…")  # a long value is quoted cut short
+    if not personal or not text:
+        return value, message
+    return MASK, message.replace(text, MASK)
+
+
+def _errors(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
     headers = [pick(lang, *h) for h in (("文件", "File"), ("工作表", "Sheet"), ("单元格", "Cell"), ("字段", "Field"),
                                          ("值", "Value"), ("说明", "Message"), ("级别", "Severity"))]
     severity = {"error": pick(lang, "错误", "error"), "warning": pick(lang, "提示", "warning")}
-    rows = [[i.file, i.sheet, i.cell, i.field, i.value, pick(lang, i.zh, i.en), severity[i.severity]]
-            for o in result.outcomes for i in o.issues]
+    rows = []
+    for issue in (i for o in result.outcomes for i in o.issues):
+        personal = without_sensitive and is_sensitive_label(issue.field)
+        value, message = _masked(issue.value, pick(lang, issue.zh, issue.en), personal)
+        rows.append([issue.file, issue.sheet, issue.cell, issue.field, value, message, severity[issue.severity]])
     _sheet(book, pick(lang, "错误", "Errors"), headers, rows, [32, 14, 8, 14, 20, 60, 8])
 
 
-def _changes(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
+def _personal_column(table: str, key: str) -> bool:
+    schema = ALL_CONSOLIDATION_TABLES.get(table)
+    return is_sensitive_column(schema, key) if schema else is_personal_header(key)
+
+
+def _row_key(table: str, key: str) -> str:
+    """A row's key as the report shows it without personal data: a contact's phone in it masked."""
+    row_key = ROW_KEYS.get(table)
+    personal = [_personal_column(table, c) for c in row_key.columns] if row_key else []
+    if not any(personal):
+        return key
+    parts = key.split(" / ")
+    if len(parts) != len(personal):  # a value holding " / " itself: which part is which cannot be told
+        return MASK
+    return " / ".join(MASK if p and part else part for part, p in zip(parts, personal))
+
+
+def _changes(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
     headers = [pick(lang, *h) for h in (("变更", "Change"), ("文件", "File"), ("表格", "Table"), ("行标识", "Row"),
                                          ("字段", "Field"), ("原值", "Before"), ("新值", "After"))]
-    rows = [[pick(lang, *CHANGE_LABELS[c.kind]), c.file, _table_label(c.table, lang), c.key,
-             _column_label(c.table, c.field, lang), c.before, c.after] for c in result.changes]
+    rows = []
+    for c in result.changes:
+        row = [pick(lang, *CHANGE_LABELS[c.kind]), c.file, _table_label(c.table, lang), c.key,
+               _column_label(c.table, c.field, lang), c.before, c.after]
+        if without_sensitive:
+            row[3] = _row_key(c.table, c.key)
+            if c.field and _personal_column(c.table, c.field):
+                row[5:7] = [MASK if c.before else "", MASK if c.after else ""]
+        rows.append(row)
     _sheet(book, pick(lang, "变更", "Changes"), headers, rows, [22, 32, 12, 36, 14, 24, 24])
 
 
@@ -135,13 +174,18 @@ def _column_label(table: str, key: str, lang: Lang) -> str:
     return schema.column(key).header(lang) if schema and key in schema.keys else key
 
 
-def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
+def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
     headers = [pick(lang, *h) for h in (("类型", "Kind"), ("文件", "File"), ("客户编号", "Customer ID"),
                                          ("字段", "Field"), ("档案中的值", "Master value"), ("提交的值", "Submitted"),
                                          ("相似度", "Score"), ("说明", "Note"))]
-    rows = [[pick(lang, *_KIND_LABELS[c.kind]), c.file, c.customer_id, _field_label(c.field, lang), c.master_value,
-             c.submitted_value, c.score if c.score is not None else "", pick(lang, c.zh, c.en)]
-            for c in result.conflicts]
+    rows = []
+    for c in result.conflicts:
+        # Only a value conflict quotes the field's values; a duplicate's field is what matched, its values names.
+        personal = without_sensitive and c.kind == "value" and _personal_column(CUSTOMERS.name, c.field)
+        master_value, note = _masked(c.master_value, pick(lang, c.zh, c.en), personal)
+        submitted, note = _masked(c.submitted_value, note, personal)
+        rows.append([pick(lang, *_KIND_LABELS[c.kind]), c.file, c.customer_id, _field_label(c.field, lang),
+                     master_value, submitted, c.score if c.score is not None else "", note])
     _sheet(book, pick(lang, "冲突", "Conflicts"), headers, rows, [14, 32, 12, 14, 24, 24, 8, 50])
 
 

@@ -20,8 +20,9 @@ from keyacct_xl.master.schema import (
 )
 
 
-def _c(key: str, zh: str, en: str, kind: ColumnKind = "text", aliases: str = "", width: int = 12) -> Column:
-    return Column(key, zh, en, kind, tuple(a for a in aliases.split("|") if a), False, width)
+def _c(key: str, zh: str, en: str, kind: ColumnKind = "text", aliases: str = "", width: int = 12, *,
+       sensitive: bool = False) -> Column:
+    return Column(key, zh, en, kind, tuple(a for a in aliases.split("|") if a), sensitive, width)
 
 
 PERIOD = _c("period", "期间", "Period", "text", "周期|Week|Month", 10)
@@ -67,7 +68,7 @@ QUOTATIONS = TableSchema("Quotations", "quotations", "报价单", "Quotations", 
     CUSTOMER_ID,
     _c("customer_name", "客户名称", "Customer Name", "text", "", 24),
     _c("contact", "联系人", "Contact", "text", "", 9),
-    _c("contact_phone", "联系电话", "Phone", "text", "", 14),
+    _c("contact_phone", "联系电话", "Phone", "text", "", 14, sensitive=True),
     _c("payment_terms", "付款方式", "Payment Terms", "text", "", 10),
     _c("delivery_terms", "交货方式", "Delivery Terms", "text", "", 10),
     _c("tax_included", "含税", "Tax Included", "text", "", 6),

@@ -91,7 +91,7 @@ CUSTOMERS = TableSchema("Customers", "customers", "客户档案", "Customers", (
     REP,
     _c("influence", "当地影响力", "Influence", "int", "影响力|Local Influence", width=7),
     _c("special_policy", "特殊政策", "Special Policy", "text", "特殊结算|特殊条款|Policy", width=16),
-    _c("phone", "电话", "Phone", "text", "联系电话|电话号码|Tel|Telephone", width=14),
+    _c("phone", "电话", "Phone", "text", "联系电话|电话号码|Tel|Telephone", sensitive=True, width=14),
     _c("fax", "传真", "Fax", "text", "传真号码", width=14),
     _c("owner", "负责人", "Owner", "text", "老板|经营者|总经理", width=8),
     _c("legal_rep", "法人代表", "Legal Representative", "text", "法定代表人|法人", width=8),
@@ -107,10 +107,10 @@ CONTACTS = TableSchema("Contacts", "contacts", "联系人", "Contacts", (
     CUSTOMER_ID,
     _c("name", "姓名", "Name", "text", "联系人|联系人姓名|Contact|Contact Name", width=10),
     _c("title", "职务", "Title", "text", "职位|Position|Job Title", width=12),
-    _c("phone", "电话", "Phone", "text", "手机|手机号|联系电话|Mobile|Tel", width=14),
-    _c("email", "电子邮箱", "E-mail", "text", "邮箱|Email|Mail", width=22),
-    _c("wechat", "微信/QQ", "WeChat/QQ", "text", "微信|QQ|WeChat", width=14),
-    _c("nickname", "昵称", "Nickname", "text", "称呼", width=8),
+    _c("phone", "电话", "Phone", "text", "手机|手机号|联系电话|Mobile|Tel", sensitive=True, width=14),
+    _c("email", "电子邮箱", "E-mail", "text", "邮箱|Email|Mail", sensitive=True, width=22),
+    _c("wechat", "微信/QQ", "WeChat/QQ", "text", "微信|QQ|WeChat", sensitive=True, width=14),
+    _c("nickname", "昵称", "Nickname", "text", "称呼", sensitive=True, width=8),
     _c("birthday", "生日", "Birthday", "date", "出生日期|Date of Birth", sensitive=True, width=11),
     _c("birthplace", "籍贯", "Birthplace", "text", "出生地|Hometown", sensitive=True, width=8),
     _c("education", "学历", "Education", "text", "教育背景", sensitive=True, width=10),
@@ -119,7 +119,8 @@ CONTACTS = TableSchema("Contacts", "contacts", "联系人", "Contacts", (
     _c("religion_politics", "宗教/政治", "Religion/Politics", "text", "宗教信仰|政治面貌", sensitive=True, width=12),
     _c("hobbies", "兴趣爱好", "Hobbies", "text", "爱好|Interests", sensitive=True, width=16),
     _c("avoid_topics", "忌讳话题", "Topics to Avoid", "text", "禁忌", sensitive=True, width=16),
-    _c("notes", "备注", "Notes", "text", "说明|Remarks", width=20),
+    # Notes about a named person hold what the profile fields hold, in free text.
+    _c("notes", "备注", "Notes", "text", "说明|Remarks", sensitive=True, width=20),
 ))
 
 TRANSACTIONS = TableSchema("Transactions", "transactions", "销售明细", "Transactions", (

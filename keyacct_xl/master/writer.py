@@ -110,6 +110,18 @@ def write_tables(path: str | Path, frames: Mapping[TableSchema, pd.DataFrame], *
     return target
 
 
+def write_new_workbook(path: str | Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: Lang, company: str,
+                       headers: Mapping[str, Mapping[str, str]] | None = None) -> Path:
+    """Write ``frames`` into a new workbook at ``path`` made from the skeleton, atomically and without a backup.
+
+    Nothing of a file already at ``path`` is read or kept; tables the skeleton lacks are added on new sheets.
+    """
+    target = Path(path)
+    _write(target, frames, lang=lang, headers=headers or {}, backup=False, skeleton=skeleton_bytes(lang, company),
+           add_missing=True)
+    return target
+
+
 def _write(target: Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: Lang,
            headers: Mapping[str, Mapping[str, str]], backup: bool, skeleton: bytes | None,
            add_missing: bool, unchanged_rows: Mapping[str, int] | None = None) -> None:

@@ -1,0 +1,230 @@
+"""``master export``: a copy of the master, or a new workbook without personal data, with names and ids
+replaced by pseudonyms if asked (docs/privacy.md).
+
+Personal data is left out by writing a new workbook from the tables' values, never by blanking cells of a copy:
+a workbook saved by Excel, WPS or LibreOffice keeps every string in ``sharedStrings.xml``, where a blanked cell's
+text stays. Only the master's own tables are exported (read by their schemas); the user's other sheets and tables,
+whose cells nothing declares, are left out and named in the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import python_calamine as calamine
+
+from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import atomic_write, master_write_lock
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.privacy import IDENTIFYING, PERSONAL_SETTINGS
+from keyacct_xl.master.reader import read_table
+from keyacct_xl.master.redact import (
+    MASK,
+    MIN_SCRUBBED,
+    Pseudonyms,
+    blank_columns,
+    drop_sensitive,
+    pseudonymize,
+    scrub_frame,
+    scrubber,
+)
+from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, SETTINGS, TABLES_BY_NAME, TableSchema
+from keyacct_xl.master.writer import write_new_workbook
+from keyacct_xl.xlsx.package import open_package
+
+KEY_BYTES = 32
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: the file, and the sheets and tables of the source left out."""
+
+    path: Path
+    left_out_sheets: tuple[str, ...] = ()
+    left_out_tables: tuple[str, ...] = ()
+
+
+@dataclass
+class _Table:
+    schema: TableSchema
+    frame: pd.DataFrame
+    headers: dict[str, str]
+    sheet: str
+
+
+def _schemas() -> dict[str, TableSchema]:
+    """Every table a master can hold, by name: the consolidation tables with their provenance columns."""
+    from keyacct_xl.analytics.review_sheet import GRADE_REVIEW
+
+    return {**{s.name: s for s in ALL_TABLES}, **ALL_CONSOLIDATION_TABLES, GRADE_REVIEW.name: GRADE_REVIEW}
+
+
+def export_master(source: str | Path, out: str | Path, *, without_sensitive: bool = False,
+                  key: bytes | None = None) -> ExportResult:
+    """Export the master ``source`` to ``out`` atomically: nothing is at ``out`` unless the export is complete.
+
+    Without options the file is copied as it is. ``without_sensitive`` writes a new workbook of the master's
+    tables without personal data; a ``key`` also replaces names and ids by pseudonyms (and implies
+    ``without_sensitive``).
+    """
+    source, out = Path(source), Path(out)
+    if out.exists() and out.resolve() == source.resolve():
+        raise InputError(f"{out}: the export must go to another file than the master",
+                         f"{out}：导出文件不能是客户档案总表本身")
+    if not without_sensitive and key is None:
+        open_package(source).close()  # a clear error for a missing or non-xlsx master
+        with master_write_lock(out), _terminated_as_exit(), atomic_write(out, backup=False) as stream:
+            stream.write(source.read_bytes())
+        return ExportResult(out)
+    tables, lang, sheets, other_tables = read_tables(source)
+    private = private_tables(tables, key=key)
+    settings = private.get(SETTINGS.name)
+    company = _company(settings.frame) if settings else ""
+    with _terminated_as_exit():
+        write_new_workbook(out, {t.schema: t.frame for t in private.values()}, lang=lang, company=company,
+                           headers={n: t.headers for n, t in private.items()})
+    kept_sheets = {t.sheet for t in tables.values()}
+    return ExportResult(out, tuple(s for s in sheets if s not in kept_sheets), other_tables)
+
+
+def read_tables(path: Path) -> tuple[dict[str, _Table], Lang, list[str], tuple[str, ...]]:
+    """The master's tables by name (typed by their schemas), its language, its sheets and the tables no schema
+    describes."""
+    open_package(path).close()  # a clear error for a missing, non-xlsx or bomb file, before calamine
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    except Exception as exc:  # calamine raises its own types for damaged parts
+        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+    present = set(book.table_names)
+    missing = [t.name for t in ALL_TABLES if t.required and t.name not in present]
+    if missing:
+        raise InputError(f"{path}: not a master workbook, missing table(s) {', '.join(missing)}",
+                         f"{path}：不是客户档案总表，缺少表格 {', '.join(missing)}")
+    schemas = _schemas()
+    tables = {}
+    for name, schema in schemas.items():
+        if name in present:
+            tables[name] = _without_absent_provenance(_Table(schema, *read_table(book, schema, path)))
+    lang: Lang = "zh" if tables[CUSTOMERS.name].sheet == CUSTOMERS.sheet_zh else "en"
+    others = tuple(sorted(n for n in present if n not in schemas))
+    return tables, lang, list(book.sheet_names), others
+
+
+def _without_absent_provenance(table: _Table) -> _Table:
+    """A data table no consolidation has written to keeps its own columns: no empty provenance columns added."""
+    plain = TABLES_BY_NAME.get(table.schema.name)
+    added = [k for k in table.schema.keys if plain is not None and k not in plain.keys]
+    if not added or any(k in table.headers for k in added):
+        return table
+    return _Table(plain, table.frame.drop(columns=added), table.headers, table.sheet)
+
+
+def private_tables(tables: dict[str, _Table], *, key: bytes | None = None) -> dict[str, _Table]:
+    """The tables without personal data, and with pseudonyms when a ``key`` is given; values removed or replaced
+    are replaced in every text cell left too (docs/privacy.md, "Free text")."""
+    result, removed = {}, set()
+    for name, table in tables.items():
+        frame, gone = drop_sensitive(table.frame, table.schema, table.headers)
+        removed |= gone
+        result[name] = _Table(table.schema, frame, {k: v for k, v in table.headers.items() if k in frame.columns},
+                              table.sheet)
+    replacements: dict[str, str] = {}
+    replaced: dict[str, set[str]] = {}
+    if key is not None:
+        pseudonyms = Pseudonyms(key)
+        for name, table in result.items():
+            table.frame, gone = blank_columns(table.frame, IDENTIFYING.get(name, ()))
+            removed |= gone
+            table.frame, replaced[name] = pseudonymize(table.frame, table.schema, pseudonyms)
+        if SETTINGS.name in result:
+            settings = result[SETTINGS.name]
+            settings.frame = settings.frame[~settings.frame["setting"].isin(PERSONAL_SETTINGS)].reset_index(drop=True)
+        replacements.update(pseudonyms.given)
+    # A personal value is masked wherever it is quoted; it wins over a pseudonym for the same text.
+    replacements.update({v: MASK for v in removed if len(v) >= MIN_SCRUBBED["removed"]})
+    scrub = scrubber(replacements)
+    for name, table in result.items():
+        table.frame = scrub_frame(table.frame, scrub, skip=replaced.get(name, ()))
+        table.headers = {label: scrub(header) for label, header in table.headers.items()}  # 张三的备注
+    return result
+
+
+def _company(settings: pd.DataFrame) -> str:
+    values = settings.loc[settings["setting"] == "company_name", "value"]
+    return str(values.iloc[0]) if len(values) and isinstance(values.iloc[0], str) else ""
+
+
+def key_path(master: Path) -> Path:
+    """Where the pseudonym key of ``master`` is kept by default: ``master.xlsx.pseudonym-key`` beside it."""
+    return master.with_name(f"{master.name}.pseudonym-key")
+
+
+def pseudonym_key(path: Path, *, create: bool = True) -> bytes:
+    """The key in the file ``path`` (64 hex digits); when absent and ``create``, a new random key is written
+    there first, readable by its owner only. A key file is never replaced: pseudonyms stay stable."""
+    if not path.exists():
+        if not create:
+            raise InputError(f"{path}: no such key file", f"{path}：密钥文件不存在")
+        try:
+            _create_key(path)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot create the pseudonym key ({exc.strerror}); name a key file with --key",
+                             f"{path}：无法创建化名密钥（{exc.strerror}）；请用 --key 指定密钥文件") from None
+    text = path.read_text(encoding="ascii", errors="replace").strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < KEY_BYTES:
+        raise InputError(f"{path}: not a pseudonym key (expected {KEY_BYTES * 2} hex digits); restore the file or "
+                         "name another with --key", f"{path}：不是化名密钥（应为 {KEY_BYTES * 2} 位十六进制数字）；"
+                         "请恢复该文件，或用 --key 指定其他密钥文件")
+    return key
+
+
+def _create_key(path: Path) -> None:
+    """Write a new key beside ``path`` and link it into place: a second run at the same time keeps the first's
+    key, and a killed run leaves no half-written key file."""
+    staged = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(staged, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as stream:
+            stream.write(secrets.token_hex(KEY_BYTES) + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        try:
+            os.link(staged, path)
+        except FileExistsError:
+            pass  # another run created it first: theirs is the key
+        except OSError:  # no hard links (FAT, some shares): rename, which another run's key may have beaten
+            if not path.exists():
+                os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def _exit_on_term(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _terminated_as_exit() -> Iterator[None]:
+    """While writing, a SIGTERM (a polite kill) raises SystemExit, so the temporary file is removed; SIGKILL
+    cannot be caught, and its leftover is removed by the next write to the same name."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
