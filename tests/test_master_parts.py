@@ -1,0 +1,231 @@
+"""The part writer on masters other programs wrote (tests/data/masters, see its README): a save or a consolidation
+changes only the written tables' parts, keeps every other zip member byte for byte, and LibreOffice reopens it.
+
+Declared relaxations, each checked for what it may change: styles.xml may gain number formats and cell formats
+appended after the existing ones; xl/calcChain.xml is dropped (Excel rebuilds it), with its content type and
+workbook relationship; tables added by a consolidation add their parts and list them in workbook.xml, its rels
+and [Content_Types].xml.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import python_calamine as calamine
+from lxml import etree
+
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+from keyacct_xl.xlsx.ooxml import NS_CT, NS_MAIN, NS_PKG_REL
+from keyacct_xl.xlsx.package import locate_tables, open_package
+from keyacct_xl.xlsx.sheetdata import CellColumn, splice_sheet
+from keyacct_xl.xlsx.sheetxml import read_layout
+
+CORPUS = Path(__file__).parent / "data" / "masters"
+MASTERS = sorted(p.name for p in CORPUS.glob("*.xlsx"))
+NOTE = "重点跟进"  # typed in AE2 beside the Customers table of every corpus master
+CALC_CHAIN = "xl/calcChain.xml"
+LISTINGS = {"[Content_Types].xml", "xl/_rels/workbook.xml.rels", "xl/workbook.xml"}
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def _table_parts(path: Path, tables: list[str]) -> set[str]:
+    with open_package(path) as archive:
+        located = locate_tables(archive)
+    return {part for name in tables for part in (located[name].sheet_part, located[name].table_part)}
+
+
+def _children(part: bytes, tag: str) -> list[bytes]:
+    return [etree.tostring(e, method="c14n") for e in etree.fromstring(part).iter(tag)]
+
+
+def _check_relaxations(before: dict[str, bytes], after: dict[str, bytes]) -> None:
+    """styles.xml only extended; calcChain and only what lists it removed."""
+    if before["xl/styles.xml"] != after["xl/styles.xml"]:
+        for tag in (f"{{{NS_MAIN}}}xf", f"{{{NS_MAIN}}}numFmt"):
+            old, new = _children(before["xl/styles.xml"], tag), _children(after["xl/styles.xml"], tag)
+            assert new[:len(old)] == old
+    if CALC_CHAIN in before:
+        assert CALC_CHAIN not in after
+        names = [e.get("PartName") for e in etree.fromstring(after["[Content_Types].xml"]).iter(f"{{{NS_CT}}}Override")]
+        assert "/xl/calcChain.xml" not in names
+        targets = [e.get("Target") for e in etree.fromstring(after["xl/_rels/workbook.xml.rels"]).iter(
+            f"{{{NS_PKG_REL}}}Relationship")]
+        assert "calcChain.xml" not in targets and "pivotCache/pivotCacheDefinition1.xml" in targets
+
+
+def _untouched_check(before: dict[str, bytes], after: dict[str, bytes], written: set[str],
+                     listings: set[str] = frozenset()) -> None:
+    dropped = {CALC_CHAIN} & set(before)
+    assert set(before) - set(after) == dropped
+    allowed = written | {"xl/styles.xml"} | listings | ({"[Content_Types].xml", "xl/_rels/workbook.xml.rels"}
+                                                        if dropped else set())
+    changed = {n for n in before if n not in dropped and before[n] != after[n]}
+    assert changed <= allowed, changed - allowed
+    _check_relaxations(before, after)
+
+
+def _assert_rows_in_order(sheet: bytes) -> None:
+    """Row numbers, explicit or implicit (a row without r= follows the previous one), strictly ascend."""
+    numbers: list[int] = []
+    for row in etree.fromstring(sheet).iter(f"{{{NS_MAIN}}}row"):
+        numbers.append(int(row.get("r") or (numbers[-1] if numbers else 0) + 1))
+    assert numbers == sorted(set(numbers)), numbers
+
+
+def _cell(path: Path, sheet: str, row: int, col: int) -> object:
+    values = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+    return values[row][col] if row < len(values) and col < len(values[row]) else None
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, bytes], Path]]:
+    """Each corpus master with a customer added by save_master: its parts before, and the saved file."""
+    out = tmp_path_factory.mktemp("saved")
+    result = {}
+    for name in MASTERS:
+        path = shutil.copy(CORPUS / name, out / name)
+        master = load_master(path)
+        added = pd.DataFrame({"customer_id": ["C004"], "name": ["中山新客户"], "city": ["中山"]})
+        master.customers = pd.concat([master.customers, added], ignore_index=True)
+        before = _parts(path)
+        save_master(master, path, tables=["Customers"], backup=False)
+        result[name] = (before, path)
+    return result
+
+
+@pytest.mark.parametrize("name", MASTERS)
+def test_a_customer_added_to_a_master_another_program_wrote(saved: dict, name: str) -> None:
+    before, path = saved[name]
+    _untouched_check(before, _parts(path), _table_parts(path, ["Customers"]))
+    master = load_master(path)
+    assert master.customers["customer_id"].tolist() == ["C001", "C002", "C003", "C004"]
+    assert master.customers["city"].tolist() == ["广州", None, "东莞", "中山"]
+    assert master.visits["customer_id"].tolist() == ["C001", "C003"]
+    assert _cell(path, "客户档案", 1, 30) == NOTE
+
+
+@pytest.mark.parametrize("name", MASTERS)
+def test_the_saved_sheet_keeps_the_masters_namespace_prefix(saved: dict, name: str) -> None:
+    before, path = saved[name]
+    [sheet] = [p for p in _table_parts(path, ["Customers"]) if "worksheets" in p]
+    old_root, new_root = etree.fromstring(before[sheet]), etree.fromstring(_parts(path)[sheet])
+    assert (new_root.tag, new_root.prefix) == (old_root.tag, old_root.prefix)
+    rows = list(new_root.iter(f"{{{NS_MAIN}}}row"))
+    assert [r.get("r") for r in rows] == ["1", "2", "3", "4", "5"]
+    assert len(rows) == len([e for e in new_root.iter() if etree.QName(e).localname == "row"])
+
+
+def test_libreoffice_reopens_every_saved_master(saved: dict, libreoffice) -> None:
+    paths = [path for _, path in saved.values()]
+    for csv in libreoffice(paths, "csv:Text - txt - csv (StarCalc):44,34,76"):  # 76: UTF-8
+        lines = csv.read_text(encoding="utf-8").splitlines()
+        assert lines[4].startswith("C004,中山新客户"), (csv.name, lines[4])
+        assert lines[1].endswith(f",,{NOTE}"), (csv.name, lines[1])
+
+
+def _visit_form() -> bytes:
+    rows = [{"date": dt.datetime(2026, 11, 23), "customer_id": "C001", "method": "面谈", "content": "谈年度返利"},
+            {"date": "2026/11/24", "customer_id": "C002", "method": "电话", "content": "催收货款"}]
+    return fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"}, rows={"visits": rows})
+
+
+@pytest.mark.parametrize("name", ["prefixed.xlsx", "libreoffice.xlsx", "implicit-rows.xlsx", "rich.xlsx"])
+def test_consolidation_into_a_master_another_program_wrote(name: str, tmp_path: Path, libreoffice) -> None:
+    path = shutil.copy(CORPUS / name, tmp_path / name)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "张三 第48周.xlsx").write_bytes(_visit_form())
+    before = _parts(path)
+    result = consolidate(inbox, path, now="2026-11-23 18:00:00")
+    assert [o.rows_added for o in result.outcomes] == [2]
+    after = _parts(path)
+    added = set(after) - set(before)
+    written = _table_parts(path, list(result.written))
+    _untouched_check(before, after, written | added, LISTINGS)
+    for part in written:
+        if "worksheets" in part:
+            _assert_rows_in_order(after[part])
+    visits = load_master(path).visits
+    assert visits["customer_id"].tolist() == ["C001", "C003", "C001", "C002"]
+    assert visits["content"].tolist()[-2:] == ["谈年度返利", "催收货款"]
+    assert _cell(path, "客户档案", 1, 30) == NOTE
+    # LibreOffice opens the result and saves it again; its copy still holds the consolidated visits.
+    reopened = libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
+    assert load_master(reopened).visits["customer_id"].tolist() == ["C001", "C003", "C001", "C002"]
+
+
+PREFIXED_SHEET = (
+    "<?xml version='1.0' encoding='UTF-8'?>"
+    f"<x:worksheet xmlns:x='{NS_MAIN}' xmlns:r='http://schemas.openxmlformats.org/officeDocument/2006/relationships'>"
+    "<x:dimension ref='A1:E5'/><x:sheetData>"
+    "<x:row><x:c t='inlineStr'><x:is><x:t>title</x:t></x:is></x:c></x:row>"  # row 1, cell A1: no r= anywhere
+    "<x:row r='3'><x:c t='inlineStr'><x:is><x:t>id</x:t></x:is></x:c><x:c t='s'><x:v>0</x:v></x:c></x:row>"
+    "<x:row><x:c><x:v>1</x:v></x:c><x:c/><x:c r='E4' t='s'><x:v>1</x:v></x:c></x:row>"  # row 4, note in E4
+    "<x:row><x:c><x:v>2</x:v></x:c><x:c><x:v>3</x:v></x:c><x:c t='inlineStr'><x:is><x:t>C5</x:t></x:is></x:c>"
+    "</x:row></x:sheetData><x:tableParts count='1'><x:tablePart r:id='rId1'/></x:tableParts></x:worksheet>"
+).encode()
+
+
+def test_splice_reads_implicit_rows_and_cells_in_a_prefixed_sheet() -> None:
+    # The table sat in A3:B5; C5 and E4 are the user's cells beside it, row 1 a title above it.
+    layout = read_layout(PREFIXED_SHEET, "xl/worksheets/sheet1.xml", (3, 1, 5, 2))
+    out = io.BytesIO()
+    columns = [CellColumn("id", pd.Series(["a", "b"], dtype=object), "text", 0),
+               CellColumn("n", pd.Series([7.0, 8.0]), "number", 0)]
+    assert splice_sheet(layout, out, columns, 3, 1) == 5
+    root = etree.fromstring(out.getvalue())
+    assert root.prefix == "x" and root.find(f"{{{NS_MAIN}}}tableParts") is not None
+    title, *rows = root.iter(f"{{{NS_MAIN}}}row")
+    assert (title.get("r"), "".join(title.itertext())) == ("1", "title")  # kept as it was, now numbered
+    cells = {c.get("r"): "".join(c.itertext()) for row in rows for c in row}
+    assert cells == {"A3": "id", "B3": "n", "A4": "a", "B4": "7", "E4": "1", "A5": "b", "B5": "8", "C5": "C5"}
+    assert root.find(f"{{{NS_MAIN}}}dimension").get("ref") == "A1:E5"
+
+
+def _broken_copy(tmp_path: Path, part: str, edit) -> Path:
+    master = Master.empty()
+    master.customers = pd.DataFrame({"customer_id": ["C001", "C002"], "name": ["甲", "乙"]})
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    parts = _parts(path)
+    parts[part] = edit(parts[part])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(("part", "edit", "en", "zh"), [
+    ("xl/worksheets/sheet1.xml", lambda b: b.replace(b"</sheetData>", b""), "not well-formed XML", "格式正确的 XML"),
+    ("xl/worksheets/sheet1.xml", lambda b: b.replace(b'<row r="2"', b'<row r="9"', 1), "row 3 comes after row 9",
+     "第 3 行位于第 9 行之后"),
+    ("xl/tables/table1.xml", lambda b: b.replace(b"<tableColumns", b"<tableColumnz").replace(
+        b"</tableColumns>", b"</tableColumnz>"), "no <tableColumns>", "缺少 <tableColumns>"),
+    ("xl/styles.xml", lambda b: b.replace(b"spreadsheetml/2006/main", b"spreadsheetml/2006/mainx", 1),
+     "root element", "根元素"),
+])
+def test_a_part_that_cannot_be_edited_is_a_user_error_naming_file_and_part(tmp_path: Path, part: str, edit,
+                                                                           en: str, zh: str) -> None:
+    path = _broken_copy(tmp_path, part, edit)
+    master = Master.empty()
+    master.customers = pd.DataFrame({"customer_id": ["C001", "C002"], "name": ["甲", "乙"]})
+    with pytest.raises(InputError) as caught:
+        save_master(master, path, tables=["Customers"], backup=False)
+    assert f"{path}: cannot edit the part {part} of the workbook" in caught.value.message("en")
+    assert en in caught.value.message("en")
+    assert caught.value.message("zh").startswith(f"{path}：无法处理工作簿的组成部分 {part}：")
+    assert zh in caught.value.message("zh")
