@@ -195,17 +195,15 @@ def _plan_append(archive: zipfile.ZipFile, replacements: dict, loc: TableLocatio
         return False
     table_xml, sheet_xml = read_part(archive, loc.table_part), read_part(archive, loc.sheet_part)
     headers = [c.header for c in columns]
-    layout = read_layout(sheet_xml, loc.sheet_part)
-    body = layout.body_span(sheet_xml)
-    if body is None or not can_append(layout, body, loc.ref, kept, table_headers(table_xml, loc.table_part),
-                                      headers):
+    layout = read_layout(sheet_xml, loc.sheet_part, last_row=True)
+    if not can_append(layout, loc.ref, kept, table_headers(table_xml, loc.table_part), headers):
         return False
     added = [CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style) for c in columns]
     header_row, first_col, last_row, last_col = parse_range(loc.ref)
     new_ref = range_ref(header_row, first_col, last_row + len(added[0].values), last_col)
     replacements[loc.table_part] = update_table(table_xml, new_ref, headers, loc.table_part)
     replacements[loc.sheet_part] = (lambda out, cols=added, ref=loc.ref:
-                                    append_rows(sheet_xml, layout, body, out, cols, ref))
+                                    append_rows(sheet_xml, layout, out, cols, ref))
     return True
 
 
