@@ -23,7 +23,7 @@ from keyacct_xl.master.settings import DESCRIPTIONS
 from keyacct_xl.xlsx.appendrows import append_rows, can_append
 from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.newtable import plan_new_table
-from keyacct_xl.xlsx.ooxml import parse_range, range_ref
+from keyacct_xl.xlsx.ooxml import range_ref
 from keyacct_xl.xlsx.package import (
     TableLocation,
     drop_calc_chain,
@@ -178,12 +178,12 @@ def _current(archive: zipfile.ZipFile, replacements: dict, part: str) -> bytes:
 def _plan_rewrite(archive: zipfile.ZipFile, replacements: dict, loc: TableLocation,
                   columns: list[CellColumn]) -> None:
     """Plan the table's part and its sheet with every row of the table rendered anew."""
-    header_row, first_col, _, _ = parse_range(loc.ref)
+    header_row, first_col, _, _ = loc.cells()
     last_row = max(header_row + 1, header_row + len(columns[0].values))
     ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
     table_xml = _current(archive, replacements, loc.table_part)
     replacements[loc.table_part] = update_table(table_xml, ref, [c.header for c in columns], loc.table_part)
-    layout = read_layout(_current(archive, replacements, loc.sheet_part), loc.sheet_part, parse_range(loc.ref))
+    layout = read_layout(_current(archive, replacements, loc.sheet_part), loc.sheet_part, loc.cells())
     replacements[loc.sheet_part] = (lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet:
                                     splice_sheet(layout, out, cols, row, col, sheet_name=sheet))
 
@@ -199,7 +199,7 @@ def _plan_append(archive: zipfile.ZipFile, replacements: dict, loc: TableLocatio
     if not can_append(layout, loc.ref, kept, table_headers(table_xml, loc.table_part), headers):
         return False
     added = [CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style) for c in columns]
-    header_row, first_col, last_row, last_col = parse_range(loc.ref)
+    header_row, first_col, last_row, last_col = loc.cells()
     new_ref = range_ref(header_row, first_col, last_row + len(added[0].values), last_col)
     replacements[loc.table_part] = update_table(table_xml, new_ref, headers, loc.table_part)
     replacements[loc.sheet_part] = (lambda out, cols=added, ref=loc.ref:

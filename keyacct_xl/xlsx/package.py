@@ -10,6 +10,7 @@ import posixpath
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,14 @@ class TableLocation:
     table_part: str
     ref: str
 
+    def cells(self) -> tuple[int, int, int, int]:
+        """The range as (first row, first column, last row, last column); a PartError when it is not a range."""
+        try:
+            return parse_range(self.ref)
+        except ValueError:
+            raise PartError(self.table_part, f"the table {self.name} has the range {self.ref!r}, which is not a "
+                            "cell range", f"表格 {self.name} 的范围 {self.ref!r} 不是单元格区域") from None
+
 
 def open_package(path: Path) -> zipfile.ZipFile:
     """Open ``path`` as an xlsx zip, refusing what is not one and what would inflate beyond the caps."""
@@ -77,7 +86,7 @@ def read_part(archive: zipfile.ZipFile, part: str) -> bytes:
         return archive.read(part)
     except KeyError:
         problem = ("the package refers to it but does not contain it", "工作簿引用了它，但包中没有该部分")
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
         problem = (f"it cannot be unpacked ({exc})", f"无法解压（{exc}）")
     raise PartError(part, *problem, file=archive.filename)
 
@@ -137,13 +146,7 @@ def locate_tables(archive: zipfile.ZipFile) -> dict[str, TableLocation]:
                 continue
             root = read_xml(archive, target)
             name = root.get("displayName") or root.get("name") or ""
-            ref = root.get("ref", "A1")
-            try:
-                parse_range(ref)
-            except ValueError:
-                raise PartError(target, f"the table {name} has the range {ref!r}, which is not a cell range",
-                                f"表格 {name} 的范围 {ref!r} 不是单元格区域", file=archive.filename) from None
-            tables[name] = TableLocation(name, sheet, part, target, ref)
+            tables[name] = TableLocation(name, sheet, part, target, root.get("ref", "A1"))
     return tables
 
 
@@ -174,14 +177,24 @@ def rewrite_package(source: Path, target: IO[bytes], replacements: Mapping[str, 
                 continue
             if info.filename in replacements:
                 _write_part(dst, info.filename, replacements[info.filename], info.date_time)
-            elif SUPPORTED:
-                copy_raw(src, dst, info)
             else:
-                dst.writestr(info, src.read(info.filename), compress_type=info.compress_type)
+                _copy_part(src, dst, info)
         existing = set(src.namelist())
         for name, content in replacements.items():
             if name not in existing:
                 _write_part(dst, name, content, FIXED_ZIP_TIME)
+
+
+def _copy_part(src: zipfile.ZipFile, dst: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Copy an unchanged part with its bytes; a damaged member is a PartError naming it."""
+    try:
+        if SUPPORTED:
+            copy_raw(src, dst, info)
+        else:
+            dst.writestr(info, src.read(info.filename), compress_type=info.compress_type)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise PartError(info.filename, f"it cannot be copied, the file is damaged ({exc})",
+                        f"无法复制，文件已损坏（{exc}）") from None
 
 
 def _write_part(dst: zipfile.ZipFile, name: str, content: bytes | PartWriter, date_time: tuple) -> None:

@@ -21,7 +21,7 @@ from xml.sax.saxutils import quoteattr
 from lxml import etree
 
 from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter, parse_range, split_ref
-from keyacct_xl.xlsx.xmlpart import PartError, expect_root, int_attribute, parse_part, serialize_part
+from keyacct_xl.xlsx.xmlpart import PartError, expect_root, int_attribute, malformed, parse_part, serialize_part
 
 WORKSHEET = f"{{{NS_MAIN}}}worksheet"
 SHEET_DATA = f"{{{NS_MAIN}}}sheetData"
@@ -34,6 +34,7 @@ _ROWS_MARK = "\ue000keyacct-xl rows\ue000"
 Extras = dict[int, list[tuple[int, str]]]  # row -> [(column, cell XML)] of the user's cells around a table
 TableRange = tuple[int, int, int, int]  # first row, first column, last row, last column
 _FEED = 1024**2
+_HEAD_FEED = 64 * 1024  # sheetData starts within the first few kB of any sheet
 _WRAPPER = b"keyacct-xl-rows"
 
 
@@ -138,8 +139,8 @@ def _sheet_data_prefix(sheet_xml: bytes) -> str | None:
     """The prefix sheetData is written with (read by parsing up to its start tag), or None when there is none."""
     parser = etree.XMLPullParser(events=("start",), tag=SHEET_DATA, resolve_entities=False, no_network=True)
     try:
-        for at in range(0, len(sheet_xml), _FEED):
-            parser.feed(sheet_xml[at:at + _FEED])
+        for at in range(0, len(sheet_xml), _HEAD_FEED):
+            parser.feed(sheet_xml[at:at + _HEAD_FEED])
             for _, element in parser.read_events():
                 return element.prefix or ""
     except etree.XMLSyntaxError:
@@ -215,7 +216,7 @@ def _streamed_layout(sheet_xml: bytes, part: str, table: TableRange | None) -> S
         for _ in numbered:  # the rest, so the frame after the rows is parsed too
             pass
     except etree.XMLSyntaxError as exc:
-        raise PartError(part, f"it is not well-formed XML ({exc})", f"不是格式正确的 XML（{exc}）") from None
+        raise malformed(part, exc) from None
     return layout
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from xml.etree import ElementTree
 
 from lxml import etree
 
@@ -32,7 +33,17 @@ class PartError(InputError):
 
     def in_file(self, file: str | Path) -> PartError:
         """The same error naming ``file`` (kept when it names one already)."""
-        return self if self.file else PartError(self.part, *self.problem, file=str(file))
+        return self if self.file else type(self)(self.part, *self.problem, file=str(file))
+
+
+class MalformedPartError(PartError, ElementTree.ParseError):
+    """A part that is not well-formed XML. Also an ElementTree.ParseError, which the readers of submitted forms
+    (keyacct_xl.consolidate.recognize) turn into a "damaged workbook part" rejection of that one file."""
+
+
+def malformed(part: str, exc: etree.XMLSyntaxError) -> MalformedPartError:
+    """The error for a part lxml could not parse."""
+    return MalformedPartError(part, f"it is not well-formed XML ({exc})", f"不是格式正确的 XML（{exc}）")
 
 
 @contextmanager
@@ -49,7 +60,7 @@ def parse_part(data: bytes, part: str) -> etree._Element:
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
-        raise PartError(part, f"it is not well-formed XML ({exc})", f"不是格式正确的 XML（{exc}）") from None
+        raise malformed(part, exc) from None
 
 
 def expect_root(root: etree._Element, tag: str, part: str) -> None:
