@@ -193,13 +193,13 @@ def _plan_append(archive: zipfile.ZipFile, replacements: dict, loc: TableLocatio
     """Plan an append of the rows after ``kept`` when it is exact (see keyacct_xl.xlsx.appendrows)."""
     if loc.sheet_part in replacements or loc.table_part in replacements:
         return False
+    header_row, first_col, last_row, last_col = loc.cells()
     table_xml, sheet_xml = read_part(archive, loc.table_part), read_part(archive, loc.sheet_part)
     headers = [c.header for c in columns]
     layout = read_layout(sheet_xml, loc.sheet_part, last_row=True)
     if not can_append(layout, loc.ref, kept, table_headers(table_xml, loc.table_part), headers):
         return False
     added = [CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style) for c in columns]
-    header_row, first_col, last_row, last_col = loc.cells()
     new_ref = range_ref(header_row, first_col, last_row + len(added[0].values), last_col)
     replacements[loc.table_part] = update_table(table_xml, new_ref, headers, loc.table_part)
     replacements[loc.sheet_part] = (lambda out, cols=added, ref=loc.ref:

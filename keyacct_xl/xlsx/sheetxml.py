@@ -1,4 +1,4 @@
-"""Read a worksheet part in one streaming pass, by qualified name, for the sheet writers.
+"""Read a worksheet part by qualified name for the sheet writers, without ever holding its rows as a tree.
 
 A sheet may hold a million rows, so it is never loaded as a tree. Its frame (everything but the rows: view, columns,
 merged cells, table parts...) is parsed on its own, and the rows are fed to lxml's pull parser only as far as the
@@ -86,7 +86,7 @@ def read_layout(sheet_xml: bytes, part: str, table: TableRange | None = None, *,
     """Read ``sheet_xml``'s frame; with ``table`` (its range before the write) keep the rows above its header and
     the user's cells outside it; with ``last_row`` find the number of the sheet's last row."""
     layout = _cut_layout(sheet_xml, part)
-    if layout is None or layout.body is None:
+    if layout is None:
         return _streamed_layout(sheet_xml, part, table)
     try:
         _keep_rows(layout, _body_rows(sheet_xml, layout), table)
