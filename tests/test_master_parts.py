@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import python_calamine as calamine
+import xmlschema
 from lxml import etree
 
 from keyacct_xl.consolidate.run import consolidate
@@ -150,14 +151,24 @@ def _visit_form() -> bytes:
     return fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"}, rows={"visits": rows})
 
 
-@pytest.mark.parametrize("name", ["prefixed.xlsx", "libreoffice.xlsx", "implicit-rows.xlsx", "rich.xlsx"])
-def test_consolidation_into_a_master_another_program_wrote(name: str, tmp_path: Path, libreoffice) -> None:
-    path = shutil.copy(CORPUS / name, tmp_path / name)
-    inbox = tmp_path / "inbox"
+@pytest.fixture(scope="module")
+def consolidated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, bytes], Path, object]]:
+    """A filled visit form consolidated into each corpus master: its parts before, the master, the run's result."""
+    out = tmp_path_factory.mktemp("consolidated")
+    inbox = out / "inbox"
     inbox.mkdir()
     (inbox / "张三 第48周.xlsx").write_bytes(_visit_form())
-    before = _parts(path)
-    result = consolidate(inbox, path, now="2026-11-23 18:00:00")
+    result = {}
+    for name in MASTERS:
+        path = shutil.copy(CORPUS / name, out / name)
+        before = _parts(path)
+        result[name] = (before, path, consolidate(inbox, path, now="2026-11-23 18:00:00"))
+    return result
+
+
+@pytest.mark.parametrize("name", MASTERS)
+def test_consolidation_into_a_master_another_program_wrote(consolidated: dict, name: str) -> None:
+    before, path, result = consolidated[name]
     assert [o.rows_added for o in result.outcomes] == [2]
     after = _parts(path)
     added = set(after) - set(before)
@@ -170,9 +181,35 @@ def test_consolidation_into_a_master_another_program_wrote(name: str, tmp_path: 
     assert visits["customer_id"].tolist() == ["C001", "C003", "C001", "C002"]
     assert visits["content"].tolist()[-2:] == ["谈年度返利", "催收货款"]
     assert _cell(path, "客户档案", 1, 30) == NOTE
-    # LibreOffice opens the result and saves it again; its copy still holds the consolidated visits.
-    reopened = libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
-    assert load_master(reopened).visits["customer_id"].tolist() == ["C001", "C003", "C001", "C002"]
+
+
+def test_libreoffice_reopens_every_consolidated_master(consolidated: dict, tmp_path: Path, libreoffice) -> None:
+    # LibreOffice opens each result and saves it again; its copy still holds the consolidated visits.
+    paths = [path for _, path, _ in consolidated.values()]
+    for reopened in libreoffice(paths, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo"):
+        assert load_master(reopened).visits["customer_id"].tolist() == ["C001", "C003", "C001", "C002"]
+
+
+def _schemas(folder: Path) -> dict[str, xmlschema.XMLSchema]:
+    ooxml = folder / "ooxml"
+    return {NS_MAIN: xmlschema.XMLSchema(str(ooxml / "ISO-IEC29500-4_2016" / "sml.xsd")),
+            NS_CT: xmlschema.XMLSchema(str(ooxml / "ecma" / "fouth-edition" / "opc-contentTypes.xsd")),
+            NS_PKG_REL: xmlschema.XMLSchema(str(ooxml / "ecma" / "fouth-edition" / "opc-relationships.xsd"))}
+
+
+def test_every_part_the_writer_changed_is_valid_against_the_schemas(saved: dict, consolidated: dict,
+                                                                     shared_schemas: Path) -> None:
+    schemas = _schemas(shared_schemas)
+    checked = 0
+    for before, path, *_ in [*saved.values(), *consolidated.values()]:
+        for name, data in _parts(path).items():
+            if name.endswith((".xml", ".rels")) and before.get(name) != data:
+                namespace = etree.QName(etree.fromstring(data)).namespace
+                assert namespace in schemas, (path.name, name)
+                errors = [str(e).splitlines()[0] for e in schemas[namespace].iter_errors(data.decode("utf-8"))]
+                assert not errors, (path.name, name, errors[:3])
+                checked += 1
+    assert checked >= 8 * len(MASTERS)  # sheets, table parts, styles, workbook.xml, its rels, content types
 
 
 PREFIXED_SHEET = (
