@@ -16,6 +16,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import python_calamine as calamine
@@ -94,6 +95,13 @@ def _assert_rows_in_order(sheet: bytes) -> None:
     assert numbers == sorted(set(numbers)), numbers
 
 
+def _comments(path: Path) -> dict[str, str]:
+    """Cell comments as openpyxl reads them: a reader independent of ours."""
+    book = openpyxl.load_workbook(path)
+    return {f"{ws.title}!{c.coordinate}": c.comment.text for ws in book for row in ws.iter_rows() for c in row
+            if c.comment}
+
+
 def _cell(path: Path, sheet: str, row: int, col: int) -> object:
     values = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
     return values[row][col] if row < len(values) and col < len(values[row]) else None
@@ -124,6 +132,7 @@ def test_a_customer_added_to_a_master_another_program_wrote(saved: dict, name: s
     assert master.customers["city"].tolist() == ["广州", None, "东莞", "中山"]
     assert master.visits["customer_id"].tolist() == ["C001", "C003"]
     assert _cell(path, "客户档案", 1, 30) == NOTE
+    assert _comments(path) == _comments(CORPUS / name)  # rich.xlsx's comment on the rewritten sheet's A1
 
 
 @pytest.mark.parametrize("name", MASTERS)
@@ -181,6 +190,7 @@ def test_consolidation_into_a_master_another_program_wrote(consolidated: dict, n
     assert visits["customer_id"].tolist() == ["C001", "C003", "C001", "C002"]
     assert visits["content"].tolist()[-2:] == ["谈年度返利", "催收货款"]
     assert _cell(path, "客户档案", 1, 30) == NOTE
+    assert _comments(path) == _comments(CORPUS / name)
 
 
 def test_libreoffice_reopens_every_consolidated_master(consolidated: dict, tmp_path: Path, libreoffice) -> None:
