@@ -7,7 +7,6 @@ change; every other part of the file keeps its exact bytes.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -24,11 +23,21 @@ from keyacct_xl.master.settings import DESCRIPTIONS
 from keyacct_xl.xlsx.appendrows import append_rows, can_append
 from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.newtable import plan_new_table
-from keyacct_xl.xlsx.ooxml import REL_CALC_CHAIN, parse_range, range_ref
-from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package, rewrite_package, sheet_parts
+from keyacct_xl.xlsx.ooxml import range_ref
+from keyacct_xl.xlsx.package import (
+    TableLocation,
+    drop_calc_chain,
+    locate_tables,
+    open_package,
+    read_part,
+    rewrite_package,
+    sheet_parts,
+)
 from keyacct_xl.xlsx.sheetdata import CellColumn, refuse_non_finite, splice_sheet
-from keyacct_xl.xlsx.styles import ensure_formats
+from keyacct_xl.xlsx.sheetxml import read_layout
+from keyacct_xl.xlsx.styles import STYLES_PART, ensure_formats
 from keyacct_xl.xlsx.tablepart import table_headers, update_table
+from keyacct_xl.xlsx.xmlpart import PartError, naming_file
 
 DATE_FORMAT = "yyyy-mm-dd"
 MONEY_FORMAT = '"¥"#,##0.00'
@@ -37,7 +46,6 @@ KIND_FORMATS = {"text": "@", "int": "0", "number": "General", "money": MONEY_FOR
 TABLE_STYLE = "Table Style Medium 2"
 TABLE_STYLE_XML = "TableStyleMedium2"  # the same style as named inside a table part
 _CHOICES = {("Customers", "grade"): ["VIP", "A", "B", "C"], ("Customers", "credit_grade"): ["A", "B", "C"]}
-_CALC_CHAIN = "xl/calcChain.xml"
 
 
 def skeleton_bytes(lang: Lang, company: str) -> bytes:
@@ -126,7 +134,8 @@ def _write(target: Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: La
            headers: Mapping[str, Mapping[str, str]], backup: bool, skeleton: bytes | None,
            add_missing: bool, unchanged_rows: Mapping[str, int] | None = None) -> None:
     # Locked from reading the parts to the rename: the parts not written are copied from the file as it is now.
-    with master_write_lock(target):
+    # A part that cannot be read or edited is one error naming the file and the part.
+    with master_write_lock(target), naming_file(target):
         source: Path | io.BytesIO = io.BytesIO(skeleton) if skeleton is not None else target
         replacements, drop = _replacements(source, target, frames, lang, headers, add_missing, unchanged_rows or {})
         if isinstance(source, io.BytesIO):
@@ -144,10 +153,11 @@ def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[Table
         if missing and not add_missing:
             raise InputError(f"{target}: the workbook has no table {', '.join(missing)} to write to",
                              f"{target}：工作簿中没有表格 {', '.join(missing)}")
-        styles, indices = ensure_formats(archive.read("xl/styles.xml"), sorted(set(KIND_FORMATS.values())))
+        styles_xml = read_part(archive, STYLES_PART)
+        styles, indices = ensure_formats(styles_xml, sorted(set(KIND_FORMATS.values())))
         replacements: dict = {}
-        if styles != archive.read("xl/styles.xml"):
-            replacements["xl/styles.xml"] = styles
+        if styles != styles_xml:
+            replacements[STYLES_PART] = styles
         sheet_names = set(sheet_parts(archive))
         for schema, frame in frames.items():
             columns = cell_columns(frame, schema, headers.get(schema.name, {}), lang, indices)
@@ -161,26 +171,33 @@ def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[Table
             if schema.name in unchanged_rows and _plan_append(archive, replacements, loc, columns,
                                                               unchanged_rows[schema.name]):
                 continue
-            header_row, first_col, _, _ = parse_range(loc.ref)
-            last_row = max(header_row + 1, header_row + len(columns[0].values))
-            ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
-            table_xml = replacements.get(loc.table_part) or archive.read(loc.table_part)
-            replacements[loc.table_part] = update_table(table_xml, ref, [c.header for c in columns])
-            sheet_xml = replacements.get(loc.sheet_part) or archive.read(loc.sheet_part)
-            replacements[loc.sheet_part] = (
-                lambda out, xml=sheet_xml, cols=columns, row=header_row, col=first_col, loc=loc:
-                splice_sheet(xml, out, cols, row, col, old_ref=loc.ref, sheet_name=loc.sheet))
-        drop = frozenset()
-        if _CALC_CHAIN in archive.namelist():
-            # Rewritten sheets no longer match the old calculation chain; Excel rebuilds it when absent.
-            drop = frozenset({_CALC_CHAIN})
-            content_types = replacements.get("[Content_Types].xml") or archive.read("[Content_Types].xml")
-            replacements["[Content_Types].xml"] = re.sub(
-                rb'<Override[^>]*PartName="/xl/calcChain.xml"[^>]*/>', b"", content_types)
-            rels = replacements.get("xl/_rels/workbook.xml.rels") or archive.read("xl/_rels/workbook.xml.rels")
-            replacements["xl/_rels/workbook.xml.rels"] = re.sub(
-                rb'<Relationship[^>]*Type="' + re.escape(REL_CALC_CHAIN.encode()) + rb'"[^>]*/>', b"", rels)
+            _plan_rewrite(archive, replacements, loc, columns)
+        drop = drop_calc_chain(archive, replacements)
     return replacements, drop
+
+
+def _current(archive: zipfile.ZipFile, replacements: dict, part: str) -> bytes:
+    """A part as this write has planned it so far."""
+    planned = replacements.get(part)
+    if planned is None:
+        return read_part(archive, part)
+    if not isinstance(planned, bytes):
+        raise PartError(part, "it holds two tables written in one save; keep each table on a sheet of its own",
+                        "一次保存写入了同一工作表上的两个表格；请将每个表格放在单独的工作表上")
+    return planned
+
+
+def _plan_rewrite(archive: zipfile.ZipFile, replacements: dict, loc: TableLocation,
+                  columns: list[CellColumn]) -> None:
+    """Plan the table's part and its sheet with every row of the table rendered anew."""
+    header_row, first_col, _, _ = loc.cells()
+    last_row = max(header_row + 1, header_row + len(columns[0].values))
+    ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
+    table_xml = _current(archive, replacements, loc.table_part)
+    replacements[loc.table_part] = update_table(table_xml, ref, [c.header for c in columns], loc.table_part)
+    layout = read_layout(_current(archive, replacements, loc.sheet_part), loc.sheet_part, loc.cells())
+    replacements[loc.sheet_part] = (lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet:
+                                    splice_sheet(layout, out, cols, row, col, sheet_name=sheet))
 
 
 def _plan_append(archive: zipfile.ZipFile, replacements: dict, loc: TableLocation, columns: list[CellColumn],
@@ -188,15 +205,17 @@ def _plan_append(archive: zipfile.ZipFile, replacements: dict, loc: TableLocatio
     """Plan an append of the rows after ``kept`` when it is exact (see keyacct_xl.xlsx.appendrows)."""
     if loc.sheet_part in replacements or loc.table_part in replacements:
         return False
-    table_xml, sheet_xml = archive.read(loc.table_part), archive.read(loc.sheet_part)
+    header_row, first_col, last_row, last_col = loc.cells()
+    table_xml, sheet_xml = read_part(archive, loc.table_part), read_part(archive, loc.sheet_part)
     headers = [c.header for c in columns]
-    if not can_append(sheet_xml, loc.ref, kept, table_headers(table_xml), headers):
+    layout = read_layout(sheet_xml, loc.sheet_part, last_row=True)
+    if not can_append(layout, loc.ref, kept, table_headers(table_xml, loc.table_part), headers):
         return False
     added = [CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style) for c in columns]
-    header_row, first_col, last_row, last_col = parse_range(loc.ref)
     new_ref = range_ref(header_row, first_col, last_row + len(added[0].values), last_col)
-    replacements[loc.table_part] = update_table(table_xml, new_ref, headers)
-    replacements[loc.sheet_part] = lambda out, xml=sheet_xml, cols=added, ref=loc.ref: append_rows(xml, out, cols, ref)
+    replacements[loc.table_part] = update_table(table_xml, new_ref, headers, loc.table_part)
+    replacements[loc.sheet_part] = (lambda out, cols=added, ref=loc.ref:
+                                    append_rows(sheet_xml, layout, out, cols, ref))
     return True
 
 

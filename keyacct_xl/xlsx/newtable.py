@@ -10,14 +10,23 @@ import re
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from xml.etree import ElementTree as ET
 
-from keyacct_xl.xlsx.ooxml import NS_MAIN, NS_REL, REL_TABLE, escape_attr, escape_column_name
+from lxml import etree
+
+from keyacct_xl.xlsx.ooxml import NS_CT, NS_MAIN, NS_PKG_REL, NS_REL, REL_TABLE, escape_attr, escape_column_name
+from keyacct_xl.xlsx.xmlpart import PartError, expect_root, int_attribute, parse_part, serialize_part
 
 REL_WORKSHEET = NS_REL + "/worksheet"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 _NUMBERED = re.compile(r"(\d+)\.xml$")
+_RELATIONSHIPS = f"{{{NS_PKG_REL}}}Relationships"
+_RELATIONSHIP = f"{{{NS_PKG_REL}}}Relationship"
+_TYPES = f"{{{NS_CT}}}Types"
+_OVERRIDE = f"{{{NS_CT}}}Override"
+_SHEETS = f"{{{NS_MAIN}}}sheets"
+_SHEET = f"{{{NS_MAIN}}}sheet"
+_REL_ID = re.compile(r"rId(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ def _next_table_id(names: Sequence[str], current: Callable[[str], bytes]) -> int
     ids = [0]
     for name in names:
         if name.startswith("xl/tables/") and name.endswith(".xml"):
-            ids.append(int(ET.fromstring(current(name)).get("id", "0")))
+            ids.append(int_attribute(parse_part(current(name), name), "id", name))
     return max(ids) + 1
 
 
@@ -67,29 +76,36 @@ def table_xml(table_id: int, name: str, ref: str, headers: Sequence[str], style:
 
 
 def _add_override(content_types: bytes, part: str, content_type: str) -> bytes:
-    if f'PartName="/{part}"'.encode() in content_types:
+    root = parse_part(content_types, "[Content_Types].xml")
+    expect_root(root, _TYPES, "[Content_Types].xml")
+    if any(o.get("PartName") == f"/{part}" for o in root.iterchildren(_OVERRIDE)):
         return content_types
-    override = f'<Override PartName="/{part}" ContentType="{content_type}"/>'.encode()
-    return content_types.replace(b"</Types>", override + b"</Types>", 1)
+    etree.SubElement(root, _OVERRIDE, PartName=f"/{part}", ContentType=content_type)
+    return serialize_part(root)
 
 
 def _add_workbook_rel(rels: bytes, target: str) -> tuple[bytes, str]:
-    used = {int(n) for n in re.findall(rb'Id="rId(\d+)"', rels)}
+    part = "xl/_rels/workbook.xml.rels"
+    root = parse_part(rels, part)
+    expect_root(root, _RELATIONSHIPS, part)
+    used = {int(m[1]) for r in root.iterchildren(_RELATIONSHIP) if (m := _REL_ID.match(r.get("Id", "")))}
     rel_id = f"rId{max(used, default=0) + 1}"
-    element = f'<Relationship Id="{rel_id}" Type="{REL_WORKSHEET}" Target="{target}"/>'.encode()
-    return rels.replace(b"</Relationships>", element + b"</Relationships>", 1), rel_id
+    etree.SubElement(root, _RELATIONSHIP, Id=rel_id, Type=REL_WORKSHEET, Target=target)
+    return serialize_part(root), rel_id
 
 
 def _add_sheet_entry(workbook: bytes, sheet_name: str, rel_id: str) -> bytes:
-    sheet_id = max((int(n) for n in re.findall(rb'<sheet\b[^>]*?\bsheetId="(\d+)"', workbook)), default=0) + 1
-    prefix = re.search(rb'xmlns:(\w+)="' + re.escape(NS_REL.encode()) + rb'"', workbook)
-    # Use the workbook's own prefix for the relationships namespace; declare one locally if it has none.
-    attr = (f'{prefix[1].decode()}:id="{rel_id}"' if prefix
-            else f'xmlns:kr="{NS_REL}" kr:id="{rel_id}"')
-    element = f'<sheet name="{escape_attr(sheet_name)}" sheetId="{sheet_id}" {attr}/>'.encode()
-    if b"</sheets>" in workbook:
-        return workbook.replace(b"</sheets>", element + b"</sheets>", 1)
-    return re.sub(rb"<sheets\s*/>", b"<sheets>" + element + b"</sheets>", workbook, count=1)
+    part = "xl/workbook.xml"
+    root = parse_part(workbook, part)
+    sheets = root.find(_SHEETS)
+    if sheets is None:
+        raise PartError(part, "the workbook has no <sheets> element", "工作簿缺少 <sheets> 元素")
+    sheet_id = max((int_attribute(s, "sheetId", part) for s in sheets.iterchildren(_SHEET)), default=0) + 1
+    # The relationships namespace keeps the workbook's own prefix for it; lxml declares "r" where it has none.
+    nsmap = None if NS_REL in sheets.nsmap.values() else {"r": NS_REL}
+    etree.SubElement(sheets, _SHEET, {"name": sheet_name, "sheetId": str(sheet_id), f"{{{NS_REL}}}id": rel_id},
+                     nsmap=nsmap)
+    return serialize_part(root)
 
 
 def plan_new_table(archive: zipfile.ZipFile, pending: Mapping[str, object], *, sheet_name: str, table_name: str,

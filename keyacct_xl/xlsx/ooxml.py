@@ -54,11 +54,15 @@ def range_ref(first_row: int, first_col: int, last_row: int, last_col: int) -> s
     return f"{column_letter(first_col)}{first_row}:{column_letter(last_col)}{last_row}"
 
 
+def ooxml_escape(text: str) -> str:
+    """OOXML's ``_xHHHH_`` form for control characters (and for text that looks like one), before XML escaping."""
+    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+    return _ILLEGAL.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
+
+
 def escape_text(text: str) -> str:
     """Escape a cell string for XML; control characters use OOXML's ``_xHHHH_`` form so nothing is lost."""
-    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
-    text = _ILLEGAL.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return ooxml_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def escape_attr(text: str) -> str:
@@ -66,14 +70,18 @@ def escape_attr(text: str) -> str:
     return escape_text(text).replace('"', "&quot;")
 
 
-def escape_column_name(name: str) -> str:
-    """A table column name for ``tableColumn/@name``, escaped as Excel writes it.
+def column_name(name: str) -> str:
+    """A table column name as Excel stores it in ``tableColumn/@name``, before XML escaping.
 
     Attribute normalisation would turn a raw line break or tab into a space, so the name would no longer equal
     its header cell and Excel would repair the table; Excel writes them as ``_x000A_`` and ``_x0009_``.
     """
-    escaped = escape_attr(name)
-    return escaped.replace("\n", "_x000A_").replace("\t", "_x0009_")
+    return ooxml_escape(name).replace("\n", "_x000A_").replace("\t", "_x0009_")
+
+
+def escape_column_name(name: str) -> str:
+    """``column_name`` escaped for an XML attribute value."""
+    return column_name(name).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 _ESCAPED_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")

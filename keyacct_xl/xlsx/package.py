@@ -10,15 +10,18 @@ import posixpath
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
-from xml.etree import ElementTree as ET
+
+from lxml import etree
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.xlsx.ooxml import NS_MAIN, NS_PKG_REL, NS_REL, REL_TABLE
+from keyacct_xl.xlsx.ooxml import NS_CT, NS_MAIN, NS_PKG_REL, NS_REL, REL_CALC_CHAIN, REL_TABLE, parse_range
 from keyacct_xl.xlsx.rawcopy import SUPPORTED, copy_raw
+from keyacct_xl.xlsx.xmlpart import PartError, parse_part, serialize_part
 
 # Caps against zip bombs: a master may be large, but not absurd, and not absurdly compressed.
 MAX_UNCOMPRESSED = 4 * 1024**3
@@ -29,6 +32,7 @@ PartWriter = Callable[[IO[bytes]], None]
 _SPOOL_IN_MEMORY = 64 * 1024**2
 _ZIP64_LIMIT = zipfile.ZIP64_LIMIT
 _COPY_CHUNK = 1024**2
+CALC_CHAIN = "xl/calcChain.xml"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,14 @@ class TableLocation:
     sheet_part: str
     table_part: str
     ref: str
+
+    def cells(self) -> tuple[int, int, int, int]:
+        """The range as (first row, first column, last row, last column); a PartError when it is not a range."""
+        try:
+            return parse_range(self.ref)
+        except ValueError:
+            raise PartError(self.table_part, f"the table {self.name} has the range {self.ref!r}, which is not a "
+                            "cell range", f"表格 {self.name} 的范围 {self.ref!r} 不是单元格区域") from None
 
 
 def open_package(path: Path) -> zipfile.ZipFile:
@@ -68,15 +80,42 @@ def open_package(path: Path) -> zipfile.ZipFile:
     return archive
 
 
+def read_part(archive: zipfile.ZipFile, part: str) -> bytes:
+    """A part's bytes; a part the package lists but lacks, or cannot inflate, is a PartError naming the file."""
+    try:
+        return archive.read(part)
+    except KeyError:
+        problem = ("the package refers to it but does not contain it", "工作簿引用了它，但包中没有该部分")
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        problem = (f"it cannot be unpacked ({exc})", f"无法解压（{exc}）")
+    raise PartError(part, *problem, file=archive.filename)
+
+
+def read_xml(archive: zipfile.ZipFile, part: str) -> etree._Element:
+    """A part's root element, parsed by qualified name; errors name the file and the part."""
+    data = read_part(archive, part)
+    try:
+        return parse_part(data, part)
+    except PartError as exc:
+        if archive.filename:
+            raise exc.in_file(archive.filename) from None
+        raise
+
+
+def rels_part(part: str) -> str:
+    """The relationships part of ``part``: xl/worksheets/sheet1.xml -> xl/worksheets/_rels/sheet1.xml.rels."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
 def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     """Relationship id -> (type, absolute target part) for ``part``."""
-    folder, name = posixpath.split(part)
-    rels_name = posixpath.join(folder, "_rels", name + ".rels")
+    rels_name = rels_part(part)
     if rels_name not in archive.namelist():
         return {}
-    root = ET.fromstring(archive.read(rels_name))
+    folder = posixpath.dirname(part)
     result = {}
-    for rel in root.iter(f"{{{NS_PKG_REL}}}Relationship"):
+    for rel in read_xml(archive, rels_name).iter(f"{{{NS_PKG_REL}}}Relationship"):
         target = rel.get("Target", "")
         if rel.get("TargetMode") == "External":
             continue
@@ -88,7 +127,7 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> worksheet part, in workbook order."""
-    root = ET.fromstring(archive.read("xl/workbook.xml"))
+    root = read_xml(archive, "xl/workbook.xml")
     rels = _rels(archive, "xl/workbook.xml")
     result = {}
     for sheet in root.iter(f"{{{NS_MAIN}}}sheet"):
@@ -105,10 +144,28 @@ def locate_tables(archive: zipfile.ZipFile) -> dict[str, TableLocation]:
         for rel_type, target in _rels(archive, part).values():
             if rel_type != REL_TABLE or target not in archive.namelist():
                 continue
-            root = ET.fromstring(archive.read(target))
+            root = read_xml(archive, target)
             name = root.get("displayName") or root.get("name") or ""
             tables[name] = TableLocation(name, sheet, part, target, root.get("ref", "A1"))
     return tables
+
+
+def drop_calc_chain(archive: zipfile.ZipFile, replacements: dict) -> frozenset[str]:
+    """Plan the removal of xl/calcChain.xml (its content type and workbook relationship too); return the parts
+    to drop. Rewritten sheets no longer match the old calculation chain; Excel rebuilds it when absent."""
+    if CALC_CHAIN not in archive.namelist():
+        return frozenset()
+    listings = (("[Content_Types].xml", f"{{{NS_CT}}}Override",
+                 lambda e: e.get("PartName", "").lower() == "/" + CALC_CHAIN.lower()),
+                ("xl/_rels/workbook.xml.rels", f"{{{NS_PKG_REL}}}Relationship",
+                 lambda e: e.get("Type") == REL_CALC_CHAIN))
+    for part, tag, lists_it in listings:
+        planned = replacements.get(part)
+        root = parse_part(planned if isinstance(planned, bytes) else read_part(archive, part), part)
+        for element in [e for e in root.iterchildren(tag) if lists_it(e)]:
+            root.remove(element)
+        replacements[part] = serialize_part(root)
+    return frozenset({CALC_CHAIN})
 
 
 def rewrite_package(source: Path, target: IO[bytes], replacements: Mapping[str, bytes | PartWriter],
@@ -120,14 +177,24 @@ def rewrite_package(source: Path, target: IO[bytes], replacements: Mapping[str, 
                 continue
             if info.filename in replacements:
                 _write_part(dst, info.filename, replacements[info.filename], info.date_time)
-            elif SUPPORTED:
-                copy_raw(src, dst, info)
             else:
-                dst.writestr(info, src.read(info.filename), compress_type=info.compress_type)
+                _copy_part(src, dst, info)
         existing = set(src.namelist())
         for name, content in replacements.items():
             if name not in existing:
                 _write_part(dst, name, content, FIXED_ZIP_TIME)
+
+
+def _copy_part(src: zipfile.ZipFile, dst: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Copy an unchanged part with its bytes; a damaged member is a PartError naming it."""
+    try:
+        if SUPPORTED:
+            copy_raw(src, dst, info)
+        else:
+            dst.writestr(info, src.read(info.filename), compress_type=info.compress_type)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise PartError(info.filename, f"it cannot be copied, the file is damaged ({exc})",
+                        f"无法复制，文件已损坏（{exc}）") from None
 
 
 def _write_part(dst: zipfile.ZipFile, name: str, content: bytes | PartWriter, date_time: tuple) -> None:

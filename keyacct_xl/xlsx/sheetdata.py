@@ -17,15 +17,14 @@ import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import ColumnKind
-from keyacct_xl.xlsx.ooxml import column_index, column_letter, escape_text, parse_range, range_ref
+from keyacct_xl.xlsx.ooxml import column_letter, escape_text, range_ref
+from keyacct_xl.xlsx.sheetxml import Extras, SheetLayout
 
 CHUNK_ROWS = 20_000
 _EPOCH_NS = pd.Timestamp("1899-12-30").value
 _DAY_NS = 86_400 * 10**9
-_ROW_START = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
-_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
-_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(?:/>|>.*?</c>)', re.DOTALL)
-_DIMENSION_REF = re.compile(rb'<dimension\b[^>]*?\bref="([^"]+)"')
+# The elements write_rows renders; text and attribute values are escaped, so a raw "<" always starts a tag.
+_RENDERED_TAG = re.compile(rb"<(/?)(row|c|v|is|t)(?=[\s>/])")
 _NEEDS_ESCAPE = re.compile(r"[&<>_\x00-\x1f\ufffe\uffff]")
 
 NUMERIC_KINDS = {"int", "number", "money", "percent"}
@@ -120,9 +119,6 @@ def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, st
     return out
 
 
-Extras = dict[int, list[tuple[int, str]]]  # row -> [(column, cell XML)] of the user's cells around a table
-
-
 def _row(r: str, cells: Sequence[str], extras: Extras, first_col: int) -> str:
     """One row element; the user's cells beside the table are merged in column order."""
     beside = extras.get(int(r))
@@ -152,17 +148,6 @@ def write_rows(out: IO[bytes], columns: Sequence[CellColumn], header_row: int, f
     return last
 
 
-def _cells_around(body: bytes, header_row: int, old: tuple[int, int, int, int]) -> Extras:
-    """The user's cells in rows from the header down that lie outside the table's previous range."""
-    _, first_col, last_row, last_col = old
-    extras: Extras = {}
-    for m in _CELL.finditer(body):
-        row, col = int(m[2]), column_index(m[1].decode())
-        if row >= header_row and (row > last_row or not first_col <= col <= last_col):
-            extras.setdefault(row, []).append((col, m[0].decode()))
-    return extras
-
-
 def _check_room(extras: Extras, header_row: int, first_col: int, last_row: int, last_col: int,
                 sheet_name: str) -> None:
     for row, cells in extras.items():
@@ -174,51 +159,37 @@ def _check_room(extras: Extras, header_row: int, first_col: int, last_row: int, 
                     f"工作表 {sheet_name}：表格扩展后会覆盖单元格 {ref}，请先移走该单元格再保存")
 
 
-def splice_sheet(sheet_xml: bytes, out: IO[bytes], columns: Sequence[CellColumn],
-                 header_row: int, first_col: int, *, old_ref: str | None = None, sheet_name: str = "") -> int:
-    """Write ``sheet_xml`` with the table's cells replaced; the user's cells around the table are kept.
+class _Qualified:
+    """Writes rendered rows with the sheet's prefix for the main namespace (``<x:row>`` in an ``x:`` sheet)."""
 
-    ``old_ref`` is the table's range before the write: cells outside it (notes beside or below the table,
-    rows above the header) keep their place; a table that would grow over one of them is refused.
+    def __init__(self, out: IO[bytes], prefix: str) -> None:
+        self.out, self.replacement = out, rb"<\1" + prefix.encode() + rb":\2"
+
+    def write(self, data: bytes) -> int:
+        return self.out.write(_RENDERED_TAG.sub(self.replacement, data))
+
+
+def rows_writer(out: IO[bytes], layout: SheetLayout) -> IO[bytes]:
+    """Where to write rendered rows for ``layout``'s sheet: ``out`` itself, or a qualifying wrapper."""
+    return _Qualified(out, layout.prefix) if layout.prefix else out  # type: ignore[return-value]
+
+
+def splice_sheet(layout: SheetLayout, out: IO[bytes], columns: Sequence[CellColumn], header_row: int,
+                 first_col: int, *, sheet_name: str = "") -> int:
+    """Write the sheet of ``layout`` with the table's cells replaced; the user's cells around the table are kept.
+
+    ``layout`` was read with the table's range before the write: the rows above the header and the cells outside
+    that range (notes beside or below the table) keep their place; a table that would grow over one is refused.
     Returns the table's last row (at least one row below the header: Excel tables need a body row).
     """
-    open_at = sheet_xml.find(b"<sheetData")
-    tag_end = sheet_xml.index(b">", open_at) + 1
-    if sheet_xml[tag_end - 2:tag_end] == b"/>":
-        body_start = body_end = tag_end
-        close_end = tag_end
-    else:
-        body_start = tag_end
-        body_end = sheet_xml.index(b"</sheetData>", body_start)
-        close_end = body_end + len(b"</sheetData>")
-    kept_end = body_end
-    for m in _ROW_START.finditer(sheet_xml, body_start, body_end):
-        if int(m[1]) >= header_row:
-            kept_end = m.start()
-            break
     last_col = first_col + max(len(columns), 1) - 1
     last_row = max(header_row + 1, header_row + (len(columns[0].values) if columns else 0))
-    extras: Extras = {}
-    if old_ref and _beyond(sheet_xml[:open_at], parse_range(old_ref)):
-        extras = _cells_around(sheet_xml[kept_end:body_end], header_row, parse_range(old_ref))
-        _check_room(extras, header_row, first_col, last_row, last_col, sheet_name)
+    extras = layout.extras
+    _check_room(extras, header_row, first_col, last_row, last_col, sheet_name)
     used_row = max([last_row, *extras])
     used_col = max([last_col, *(c for cells in extras.values() for c, _ in cells)])
-    dimension = f'<dimension ref="{range_ref(1, 1, used_row, used_col)}"/>'.encode()
-    prefix = _DIMENSION.sub(dimension, sheet_xml[:open_at], count=1)
-    out.write(prefix + b"<sheetData>" + sheet_xml[body_start:kept_end])
-    write_rows(out, columns, header_row, first_col, extras)
-    out.write(b"</sheetData>" + sheet_xml[close_end:])
+    head, tail = layout.frame(range_ref(1, 1, used_row, used_col))
+    out.write(head + b"".join(layout.rows_before))
+    write_rows(rows_writer(out, layout), columns, header_row, first_col, extras)
+    out.write(tail)
     return last_row
-
-
-def _beyond(head: bytes, old: tuple[int, int, int, int]) -> bool:
-    """Whether the sheet's used range reaches past the table (a missing dimension counts as yes)."""
-    m = _DIMENSION_REF.search(head)
-    if not m:
-        return True
-    try:
-        _, first, last_row, last_col = parse_range(m[1].decode())
-    except ValueError:
-        return True
-    return first < old[1] or last_row > old[2] or last_col > old[3]

@@ -6,65 +6,74 @@ and only missing formats are appended, so existing indices stay valid.
 
 from __future__ import annotations
 
-import re
-from xml.etree import ElementTree as ET
+from lxml import etree
 
-from keyacct_xl.xlsx.ooxml import NS_MAIN, escape_attr
+from keyacct_xl.xlsx.ooxml import NS_MAIN
+from keyacct_xl.xlsx.xmlpart import PartError, expect_root, int_attribute, parse_part, serialize_part
 
 BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
 _FIRST_CUSTOM_ID = 164
+STYLES_PART = "xl/styles.xml"
+_STYLE_SHEET = f"{{{NS_MAIN}}}styleSheet"
+_NUM_FMTS = f"{{{NS_MAIN}}}numFmts"
+_NUM_FMT = f"{{{NS_MAIN}}}numFmt"
+_CELL_XFS = f"{{{NS_MAIN}}}cellXfs"
+_XF = f"{{{NS_MAIN}}}xf"
 
 
 def ensure_formats(styles_xml: bytes, codes: list[str]) -> tuple[bytes, dict[str, int]]:
     """Return styles.xml (changed only when something was missing) and the xf index per format code."""
-    root = ET.fromstring(styles_xml)
-    num_fmts = {f.get("formatCode", ""): int(f.get("numFmtId", "0"))
-                for f in root.iter(f"{{{NS_MAIN}}}numFmt")}
-    xfs_el = root.find(f"{{{NS_MAIN}}}cellXfs")
-    xfs = list(xfs_el) if xfs_el is not None else []
-    text = styles_xml.decode("utf-8")
+    root = parse_part(styles_xml, STYLES_PART)
+    expect_root(root, _STYLE_SHEET, STYLES_PART)
+    num_fmts = {f.get("formatCode", ""): int_attribute(f, "numFmtId", STYLES_PART) for f in root.iter(_NUM_FMT)}
+    cell_xfs = root.find(_CELL_XFS)
+    if cell_xfs is None:
+        raise PartError(STYLES_PART, "it has no <cellXfs> element (the cell formats)",
+                        "缺少 <cellXfs> 元素（单元格格式）")
+    xfs = list(cell_xfs.iterchildren(_XF))
     next_fmt_id = max([_FIRST_CUSTOM_ID - 1, *num_fmts.values()]) + 1
+    changed = False
     indices: dict[str, int] = {}
     for code in codes:
         fmt_id = BUILTIN_FORMATS.get(code, num_fmts.get(code))
         if fmt_id is None:
             fmt_id, next_fmt_id = next_fmt_id, next_fmt_id + 1
             num_fmts[code] = fmt_id
-            text = _append_num_fmt(text, fmt_id, code)
+            _append_num_fmt(root, fmt_id, code)
+            changed = True
         found = _plain_xf(xfs, fmt_id)
         if found is None:
             found = len(xfs)
-            xfs.append(ET.Element("xf", numFmtId=str(fmt_id)))
-            text = _append_xf(text, fmt_id)
+            xfs.append(_append_xf(cell_xfs, fmt_id))
+            changed = True
         indices[code] = found
-    changed = text.encode("utf-8")
-    return (styles_xml if changed == styles_xml else changed), indices
+    return (serialize_part(root) if changed else styles_xml), indices
 
 
-def _plain_xf(xfs: list[ET.Element], fmt_id: int) -> int | None:
+def _plain_xf(xfs: list[etree._Element], fmt_id: int) -> int | None:
     for index, xf in enumerate(xfs):
-        if int(xf.get("numFmtId", "0")) != fmt_id:
+        if int_attribute(xf, "numFmtId", STYLES_PART) != fmt_id:
             continue
         if all(xf.get(attr, "0") == "0" for attr in ("fontId", "fillId", "borderId")) and len(xf) == 0:
             return index
     return None
 
 
-def _bump_count(text: str, element: str, delta: int) -> str:
-    def repl(m: re.Match[str]) -> str:
-        return f'{m[1]}count="{int(m[2]) + delta}"'
-    return re.sub(rf'(<{element}\b[^>]*?)count="(\d+)"', repl, text, count=1)
+def _bump_count(element: etree._Element, tag: str) -> None:
+    element.set("count", str(sum(1 for _ in element.iterchildren(tag))))
 
 
-def _append_num_fmt(text: str, fmt_id: int, code: str) -> str:
-    element = f'<numFmt numFmtId="{fmt_id}" formatCode="{escape_attr(code)}"/>'
-    if "</numFmts>" in text:
-        return _bump_count(text.replace("</numFmts>", element + "</numFmts>", 1), "numFmts", 1)
-    head_end = text.index(">", text.index("<styleSheet")) + 1
-    return text[:head_end] + f'<numFmts count="1">{element}</numFmts>' + text[head_end:]
+def _append_num_fmt(root: etree._Element, fmt_id: int, code: str) -> None:
+    num_fmts = root.find(_NUM_FMTS)
+    if num_fmts is None:
+        num_fmts = etree.Element(_NUM_FMTS)
+        root.insert(0, num_fmts)  # numFmts is the first child of styleSheet
+    etree.SubElement(num_fmts, _NUM_FMT, numFmtId=str(fmt_id), formatCode=code)
+    _bump_count(num_fmts, _NUM_FMT)
 
 
-def _append_xf(text: str, fmt_id: int) -> str:
-    element = (f'<xf numFmtId="{fmt_id}" fontId="0" fillId="0" borderId="0" xfId="0"'
-               f' applyNumberFormat="1"/>')
-    return _bump_count(text.replace("</cellXfs>", element + "</cellXfs>", 1), "cellXfs", 1)
+def _append_xf(cell_xfs: etree._Element, fmt_id: int) -> etree._Element:
+    xf = etree.SubElement(cell_xfs, _XF, numFmtId=str(fmt_id), fontId="0", fillId="0", borderId="0", xfId="0",
+                          applyNumberFormat="1")
+    _bump_count(cell_xfs, _XF)
+    return xf

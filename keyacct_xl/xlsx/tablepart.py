@@ -2,27 +2,56 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from xml.etree import ElementTree as ET
 
-from keyacct_xl.xlsx.ooxml import NS_MAIN, escape_column_name, unescape_text
+from lxml import etree
 
-_TABLE_COLUMNS = re.compile(rb"<tableColumns\b.*?</tableColumns>", re.DOTALL)
+from keyacct_xl.xlsx.ooxml import NS_MAIN, column_name, unescape_text
+from keyacct_xl.xlsx.xmlpart import PartError, expect_root, int_attribute, parse_part, serialize_part
+
+TABLE = f"{{{NS_MAIN}}}table"
+_AUTO_FILTER = f"{{{NS_MAIN}}}autoFilter"
+_TABLE_COLUMNS = f"{{{NS_MAIN}}}tableColumns"
+_TABLE_COLUMN = f"{{{NS_MAIN}}}tableColumn"
 
 
-def table_headers(table_xml: bytes) -> list[str]:
+def table_headers(table_xml: bytes, part: str = "table part") -> list[str]:
     """The column names a table part declares, in order."""
-    root = ET.fromstring(table_xml)
-    return [unescape_text(c.get("name", "")) for c in root.iter(f"{{{NS_MAIN}}}tableColumn")]
+    root = parse_part(table_xml, part)
+    return [unescape_text(c.get("name", "")) for c in root.iter(_TABLE_COLUMN)]
 
 
-def update_table(table_xml: bytes, ref: str, headers: Sequence[str]) -> bytes:
-    """Set the table's and its filter's range; rebuild the column list only if the headers changed."""
-    text = re.sub(rb'(<table\b[^>]*?\bref=")[^"]*(")', rb"\g<1>" + ref.encode() + rb"\g<2>", table_xml, count=1)
-    text = re.sub(rb'(<autoFilter\b[^>]*?\bref=")[^"]*(")', rb"\g<1>" + ref.encode() + rb"\g<2>", text, count=1)
-    if table_headers(table_xml) == list(headers):
-        return text
-    columns = "".join(f'<tableColumn id="{i}" name="{escape_column_name(h)}"/>' for i, h in enumerate(headers, 1))
-    replacement = f'<tableColumns count="{len(headers)}">{columns}</tableColumns>'.encode()
-    return _TABLE_COLUMNS.sub(lambda _: replacement, text, count=1)
+def update_table(table_xml: bytes, ref: str, headers: Sequence[str], part: str = "table part") -> bytes:
+    """Set the table's and its filter's range; rebuild the column list only if the headers changed.
+
+    A column whose name is kept keeps its element (id, formulas, formats); a new one gets the next free id.
+    """
+    root = parse_part(table_xml, part)
+    expect_root(root, TABLE, part)
+    root.set("ref", ref)
+    auto_filter = root.find(_AUTO_FILTER)
+    if auto_filter is not None:
+        auto_filter.set("ref", ref)
+    columns = root.find(_TABLE_COLUMNS)
+    if columns is None:
+        raise PartError(part, "the table has no <tableColumns> element", "表格缺少 <tableColumns> 元素")
+    old = list(columns.iterchildren(_TABLE_COLUMN))
+    if [unescape_text(c.get("name", "")) for c in old] != list(headers):
+        _set_columns(columns, old, headers, part)
+    return serialize_part(root)
+
+
+def _set_columns(columns: etree._Element, old: list[etree._Element], headers: Sequence[str], part: str) -> None:
+    by_name = {unescape_text(c.get("name", "")): c for c in old}
+    next_id = max((int_attribute(c, "id", part) for c in old), default=0) + 1
+    for element in old:
+        columns.remove(element)
+    for header in headers:
+        element = by_name.pop(header, None)
+        if element is None:
+            element = etree.Element(_TABLE_COLUMN, id=str(next_id))
+            element.set("name", column_name(header))
+            next_id += 1
+        columns.append(element)
+    columns.set("count", str(len(headers)))
+
