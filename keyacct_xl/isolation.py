@@ -1,0 +1,259 @@
+"""Read users' files in worker processes with memory and time limits, so one file can only fail itself.
+
+A reader is native code (calamine, pyarrow): a hostile or damaged file can make it abort the whole process
+(a Rust allocation failure is SIGABRT, not an exception), exhaust memory or hang. Here each task runs in a
+long-lived worker fed one item at a time over a pipe: a worker that dies is attributed to the one item it held,
+reported as a ``Failure``, and replaced before the next item. Limits: the parent kills a worker whose item
+takes longer than ``Limits.seconds`` (so the cap holds on Windows too); on POSIX the worker's address space may
+grow by at most ``Limits.memory_bytes`` beyond what it holds when it starts (RLIMIT_AS).
+
+Workers are forked on Linux (they inherit the imported modules: pandas is imported once, not per worker or
+file) and spawned elsewhere (once per worker; a spawned worker imports what the task needs once).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import pickle
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from keyacct_xl.errors import InputError, KeyacctError
+
+MAX_SECONDS = 30.0
+MAX_MEMORY_BYTES = 2 * 1024**3
+_DETAIL_CHARS = 200
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one item may cost: wall-clock seconds (enforced by the parent) and extra address space (POSIX)."""
+
+    seconds: float = MAX_SECONDS
+    memory_bytes: int = MAX_MEMORY_BYTES
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an item has no result: the worker timed out, crashed (a signal or exit) or the task raised."""
+
+    kind: Literal["timeout", "crashed", "error"]
+    detail: str
+    error: BaseException | None = None  # the task's exception, when it survived the trip from the worker
+
+    def reason(self, limits: Limits) -> tuple[str, str, str]:
+        """A stable code and the reason in en and zh, for a report line or an error message."""
+        if self.kind == "timeout":
+            return ("timeout", f"reading the file took more than {limits.seconds:g} s (limit)",
+                    f"读取文件超过 {limits.seconds:g} 秒上限")
+        if self.kind == "crashed":
+            gib = limits.memory_bytes / 1024**3
+            return ("reader_crashed",
+                    f"the reader stopped on this file ({self.detail}; over the {gib:g} GiB memory limit, "
+                    "or a crash on damaged content)",
+                    f"读取该文件时读取程序中止（{self.detail}；超过 {gib:g} GiB 内存上限或内容损坏导致崩溃）")
+        return ("reader_error", f"reading the file failed ({self.detail})", f"读取文件出错（{self.detail}）")
+
+
+def short(error: BaseException) -> str:
+    """``Type: message``, on one line and shortened: an exception as a report shows it."""
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text if len(text) <= _DETAIL_CHARS else text[: _DETAIL_CHARS - 1] + "…"
+
+
+def _context() -> Any:
+    # fork is cheap and shares the parent's imports; it is unsafe on macOS and absent on Windows.
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def _limit_memory(extra: int) -> None:
+    """Cap this process's address space at its current size plus ``extra`` bytes (POSIX only)."""
+    try:
+        import resource
+    except ImportError:  # Windows: only the parent's timeout applies
+        return
+    current = 0
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            current = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+    except (OSError, StopIteration, ValueError):  # no /proc (macOS): the cap is absolute
+        pass
+    cap = current + extra
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _serve(conn: Connection, task: Callable, initializer: Callable | None, initargs: tuple, memory: int) -> None:
+    """A worker's loop: receive an item, run ``task`` on it, send ("ok", result) or ("error", exception)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which then ends its workers
+    _limit_memory(memory)
+    if initializer is not None:
+        initializer(*initargs)
+    while True:
+        try:
+            item = conn.recv()
+        except EOFError:  # the parent closed the pipe: no more work
+            return
+        try:
+            reply: tuple = ("ok", task(item))
+        except BaseException as exc:  # the worker's job is to report anything the task raised
+            reply = ("error", _portable(exc))
+        try:
+            conn.send(reply)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a result that cannot cross the pipe
+            conn.send(("error", _portable(exc)))
+
+
+def _portable(error: BaseException) -> BaseException | str:
+    """The exception itself when it survives pickling unchanged in type, else its short text."""
+    try:
+        copy = pickle.loads(pickle.dumps(error))
+    except Exception:  # any exception type may fail to pickle or to rebuild
+        return short(error)
+    return copy if type(copy) is type(error) else short(error)
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"the worker exited with code {exitcode}"
+
+
+class _Worker:
+    """One worker process, its pipe, and the item it holds (index into the items, and when it was sent)."""
+
+    def __init__(self, pool: Workers) -> None:
+        ctx = _context()
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, daemon=True,
+                                   args=(child, pool.task, pool.initializer, pool.initargs, pool.limits.memory_bytes))
+        self.process.start()
+        child.close()
+        self.index: int | None = None
+        self.deadline = 0.0
+
+    def stop(self) -> None:
+        """End the process now (it may hold a runaway item) and release its pipe."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+class Workers:
+    """Long-lived worker processes that run ``task`` on one item at a time, each item within ``limits``."""
+
+    def __init__(self, task: Callable[[T], R], *, jobs: int = 1, initializer: Callable | None = None,
+                 initargs: tuple = (), limits: Limits = Limits()) -> None:
+        self.task, self.initializer, self.initargs, self.limits = task, initializer, initargs, limits
+        self.jobs = max(1, jobs)
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End every worker."""
+        for worker in self._workers:
+            worker.conn.close()  # an idle worker sees EOF and returns
+            worker.process.join(timeout=1)
+            worker.stop()
+        self._workers.clear()
+
+    def map(self, items: Sequence[T]) -> Iterator[R | Failure]:
+        """Each item's result, or a Failure for it, in the order of ``items``."""
+        waiting, done, emitted = deque(range(len(items))), {}, 0
+        while emitted < len(items):
+            for worker in self._idle(min(self.jobs, len(waiting) + self._busy())):
+                if not waiting:
+                    break
+                worker.index, worker.deadline = waiting.popleft(), time.monotonic() + self.limits.seconds
+                # A worker that died before it took the item is seen by _collect: the crash is that item's.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    worker.conn.send(items[worker.index])
+            done.update(self._collect(time.monotonic))
+            while emitted in done:
+                yield done.pop(emitted)
+                emitted += 1
+
+    def _busy(self) -> int:
+        return sum(w.index is not None for w in self._workers)
+
+    def _idle(self, wanted: int) -> list[_Worker]:
+        while len(self._workers) < wanted:
+            self._workers.append(_Worker(self))
+        return [w for w in self._workers if w.index is None]
+
+    def _collect(self, clock: Callable[[], float]) -> dict[int, R | Failure]:
+        """Wait for at least one busy worker to answer, die or run out of time; their items' results."""
+        busy = [w for w in self._workers if w.index is not None]
+        timeout = max(0.0, min(w.deadline for w in busy) - clock())
+        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
+        results: dict[int, R | Failure] = {}
+        for worker in busy:
+            index = worker.index
+            assert index is not None
+            if worker.conn in ready or worker.process.sentinel in ready:
+                result = self._answer(worker)
+            elif clock() >= worker.deadline:
+                result = Failure("timeout", f"over {self.limits.seconds:g} s")
+                self._replace(worker)
+            else:
+                continue
+            worker.index = None
+            results[index] = result
+        return results
+
+    def _answer(self, worker: _Worker) -> R | Failure:
+        try:
+            if worker.conn.poll():
+                status, value = worker.conn.recv()
+                if status == "ok":
+                    return value
+                if isinstance(value, MemoryError):  # the worker may be left in a bad state: replace it
+                    self._replace(worker)
+                    return Failure("crashed", "MemoryError")
+                detail = value if isinstance(value, str) else short(value)
+                return Failure("error", detail, None if isinstance(value, str) else value)
+        except (EOFError, OSError):  # the pipe closed mid-answer: the worker died
+            pass
+        worker.process.join(timeout=5)
+        failure = Failure("crashed", _death(worker.process.exitcode))
+        self._replace(worker)
+        return failure
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.stop()
+        self._workers.remove(worker)
+
+
+def run_isolated(task: Callable[[T], R], item: T, *, file: Path, limits: Limits = Limits()) -> R:
+    """``task(item)`` in a worker; our own errors come back as raised, any other failure is an InputError on
+    ``file`` (one line naming the file: a crash, a timeout, an exception of the reader)."""
+    with Workers(task, limits=limits) as workers:
+        [result] = list(workers.map([item]))
+    if not isinstance(result, Failure):
+        return result
+    if isinstance(result.error, KeyacctError):
+        raise result.error
+    _, en, zh = result.reason(limits)
+    raise InputError(f"{file}: {en}", f"{file}：{zh}")
