@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import pickle
 import signal
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -96,16 +98,32 @@ def _limit_memory(extra: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
-def _serve(conn: Connection, task: Callable, initializer: Callable | None, initargs: tuple, memory: int) -> None:
-    """A worker's loop: receive an item, run ``task`` on it, send ("ok", result) or ("error", exception)."""
+def _serve(conn: Connection, task: Callable, initializer: Callable | None, initargs: tuple, memory: int,
+           parent_end: Connection | None, log: str) -> None:
+    """A worker's loop: receive an item, run ``task`` on it, send ("ok", result) or ("error", exception).
+
+    It ends when the parent sends None or closes the pipe, and when the parent itself is gone. Its standard
+    error goes to ``log``: a native reader's last words (a Rust allocation failure, its backtrace) become the
+    reason of the item that killed it, not noise on the user's console.
+    """
+    if parent_end is not None:  # forked: the parent's end must live only in the parent, or no EOF ever comes
+        parent_end.close()
+    sys.stderr.flush()
+    os.dup2(os.open(log, os.O_WRONLY | os.O_APPEND), 2)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which then ends its workers
     _limit_memory(memory)
     if initializer is not None:
         initializer(*initargs)
+    parent = multiprocessing.parent_process()
+    watched = [conn] + ([parent.sentinel] if parent is not None else [])
     while True:
+        if conn not in wait(watched):  # the parent is gone
+            return
         try:
             item = conn.recv()
-        except EOFError:  # the parent closed the pipe: no more work
+        except EOFError:
+            return
+        if item is None:
             return
         try:
             reply: tuple = ("ok", task(item))
@@ -141,19 +159,42 @@ class _Worker:
     def __init__(self, pool: Workers) -> None:
         ctx = _context()
         self.conn, child = ctx.Pipe()
+        forked = ctx.get_start_method() == "fork"
+        handle, self.log = tempfile.mkstemp(prefix="keyacct-worker-", suffix=".log")
+        os.close(handle)
         self.process = ctx.Process(target=_serve, daemon=True,
-                                   args=(child, pool.task, pool.initializer, pool.initargs, pool.limits.memory_bytes))
+                                   args=(child, pool.task, pool.initializer, pool.initargs, pool.limits.memory_bytes,
+                                         self.conn if forked else None, self.log))
         self.process.start()
         child.close()
         self.index: int | None = None
         self.deadline = 0.0
+        self.log_start = 0
+
+    def take(self, index: int, item: object, seconds: float) -> None:
+        """Hand the worker one item; a worker that already died is seen by the next wait (the crash is this item's)."""
+        self.index, self.deadline = index, time.monotonic() + seconds
+        self.log_start = os.path.getsize(self.log)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.conn.send(item)
+
+    def last_words(self) -> str:
+        """The first line the worker wrote to standard error while it held its item (e.g. why it aborted)."""
+        with contextlib.suppress(OSError), open(self.log, "rb") as log:
+            log.seek(self.log_start)
+            for line in log.read(65536).decode("utf-8", errors="replace").splitlines():
+                if line.strip():
+                    return " ".join(line.split())[:_DETAIL_CHARS]
+        return ""
 
     def stop(self) -> None:
-        """End the process now (it may hold a runaway item) and release its pipe."""
+        """End the process now (it may hold a runaway item) and release its pipe and log."""
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
         self.conn.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.log)
 
 
 class Workers:
@@ -174,8 +215,10 @@ class Workers:
     def close(self) -> None:
         """End every worker."""
         for worker in self._workers:
-            worker.conn.close()  # an idle worker sees EOF and returns
-            worker.process.join(timeout=1)
+            if worker.index is None:  # an idle worker returns on None; a busy one is ended by stop()
+                with contextlib.suppress(OSError):
+                    worker.conn.send(None)
+                worker.process.join(timeout=1)
             worker.stop()
         self._workers.clear()
 
@@ -186,10 +229,8 @@ class Workers:
             for worker in self._idle(min(self.jobs, len(waiting) + self._busy())):
                 if not waiting:
                     break
-                worker.index, worker.deadline = waiting.popleft(), time.monotonic() + self.limits.seconds
-                # A worker that died before it took the item is seen by _collect: the crash is that item's.
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    worker.conn.send(items[worker.index])
+                index = waiting.popleft()
+                worker.take(index, items[index], self.limits.seconds)
             done.update(self._collect(time.monotonic))
             while emitted in done:
                 yield done.pop(emitted)
@@ -237,7 +278,8 @@ class Workers:
         except (EOFError, OSError):  # the pipe closed mid-answer: the worker died
             pass
         worker.process.join(timeout=5)
-        failure = Failure("crashed", _death(worker.process.exitcode))
+        words = worker.last_words()
+        failure = Failure("crashed", _death(worker.process.exitcode) + (f": {words}" if words else ""))
         self._replace(worker)
         return failure
 
