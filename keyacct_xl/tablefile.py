@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.consolidate.safety import check_parts
+from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import resolve_headers
 from keyacct_xl.isolation import run_isolated
@@ -23,7 +23,6 @@ from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import Column
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
-from keyacct_xl.xlsx.package import open_package
 
 SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
 # Chinese exports from older tools are often GBK; UTF-8 (with or without BOM) is tried first.
@@ -155,8 +154,7 @@ def _parquet_cells(path: Path) -> tuple[list[object], list[list[object]], Place]
 
 
 def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[object]], Place]:
-    with open_package(path) as archive:  # clear errors for non-xlsx, damaged or bomb files before calamine
-        check_parts(archive, max_cells=MAX_TABLE_CELLS)
+    safety.check_workbook_file(path, max_cells=MAX_TABLE_CELLS)  # clear errors for damaged or bomb files first
     try:
         book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
         if table and table in book.table_names:

@@ -13,11 +13,13 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 import msoffcrypto
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.xlsx.package import open_package
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -44,6 +46,9 @@ class Rejection(InputError):
     def __init__(self, code: str, en: str, zh: str) -> None:
         super().__init__(en, zh)
         self.code = code
+
+    def __reduce__(self) -> tuple:
+        return Rejection, (self.code, self.en, self.zh)  # raised in a worker, re-raised in the parent
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,15 @@ def check_entry(name: str, mode: int, size: int) -> None:
     if size > MAX_FILE_BYTES:
         raise Rejection("oversized", f"file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
                         f"文件大小 {size:,} 字节，超过 {MAX_FILE_BYTES:,} 字节上限")
+
+
+def check_workbook_file(path: Path, *, max_cells: int) -> None:
+    """The package pre-check for a workbook a command reads (a table, a statement): an InputError naming it."""
+    with open_package(path) as archive:
+        try:
+            check_parts(archive, max_cells=max_cells)
+        except Rejection as refused:
+            raise InputError(f"{path}: {refused.en}", f"{path}：{refused.zh}") from None
 
 
 def check_parts(archive: zipfile.ZipFile, *, max_cells: int = MAX_SHEET_CELLS) -> None:

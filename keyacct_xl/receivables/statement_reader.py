@@ -20,13 +20,12 @@ from typing import Literal
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.consolidate.safety import check_parts
+from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
 from keyacct_xl.tablefile import MAX_TABLE_CELLS, check_input_file, read_csv_rows
-from keyacct_xl.xlsx.package import open_package
 
 Perspective = Literal["customer", "ours"]
 HEADER_SCAN_ROWS = 30
@@ -125,8 +124,7 @@ def _read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
     if suffix == ".csv":
         return [("", _csv_grid(path))]
     if suffix != ".xls":
-        with open_package(path) as archive:
-            check_parts(archive, max_cells=MAX_TABLE_CELLS)
+        safety.check_workbook_file(path, max_cells=MAX_TABLE_CELLS)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
         return [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
