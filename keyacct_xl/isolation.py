@@ -14,6 +14,7 @@ file) and spawned elsewhere (once per worker; a spawned worker imports what the 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing
 import os
 import pickle
@@ -110,6 +111,8 @@ def _serve(conn: Connection, task: Callable, initializer: Callable | None, inita
         parent_end.close()
     sys.stderr.flush()
     os.dup2(os.open(log, os.O_WRONLY | os.O_APPEND), 2)
+    if faulthandler.is_enabled():  # it writes to the descriptor it was given (e.g. by pytest): the log instead
+        faulthandler.enable(file=2)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which then ends its workers
     _limit_memory(memory)
     if initializer is not None:
@@ -154,7 +157,11 @@ def _death(exitcode: int | None) -> str:
 
 
 class _Worker:
-    """One worker process, its pipe, and the item it holds (index into the items, and when it was sent)."""
+    """One worker process, its pipe, and the items it was handed whose answers have not been read yet.
+
+    ``held[0]`` is the item it works on; a second item may wait in the pipe (sent while the parent reads the
+    first one's answer), so the worker never idles while the parent unpickles.
+    """
 
     def __init__(self, pool: Workers) -> None:
         ctx = _context()
@@ -167,21 +174,28 @@ class _Worker:
                                          self.conn if forked else None, self.log))
         self.process.start()
         child.close()
-        self.index: int | None = None
-        self.deadline = 0.0
-        self.log_start = 0
+        # (item index, size of the log when it was sent): an item is only sent once the one before has ended.
+        self.held: deque[tuple[int, int]] = deque()
+        self.started = 0.0
 
-    def take(self, index: int, item: object, seconds: float) -> None:
-        """Hand the worker one item; a worker that already died is seen by the next wait (the crash is this item's)."""
-        self.index, self.deadline = index, time.monotonic() + seconds
-        self.log_start = os.path.getsize(self.log)
+    def give(self, index: int, item: object) -> None:
+        """Send one item; a worker that already died is seen by the next wait (the crash is then this item's)."""
+        self.held.append((index, os.path.getsize(self.log)))
+        if len(self.held) == 1:
+            self.started = time.monotonic()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.conn.send(item)
 
+    def done(self) -> int:
+        """The current item, now answered or failed; the next held item starts now."""
+        index, _ = self.held.popleft()
+        self.started = time.monotonic()
+        return index
+
     def last_words(self) -> str:
-        """The first line the worker wrote to standard error while it held its item (e.g. why it aborted)."""
+        """The first line the worker wrote to standard error while on its current item (e.g. why it aborted)."""
         with contextlib.suppress(OSError), open(self.log, "rb") as log:
-            log.seek(self.log_start)
+            log.seek(self.held[0][1])
             for line in log.read(65536).decode("utf-8", errors="replace").splitlines():
                 if line.strip():
                     return " ".join(line.split())[:_DETAIL_CHARS]
@@ -215,7 +229,7 @@ class Workers:
     def close(self) -> None:
         """End every worker."""
         for worker in self._workers:
-            if worker.index is None:  # an idle worker returns on None; a busy one is ended by stop()
+            if not worker.held:  # an idle worker returns on None; a busy one is ended by stop()
                 with contextlib.suppress(OSError):
                     worker.conn.send(None)
                 worker.process.join(timeout=1)
@@ -226,64 +240,66 @@ class Workers:
         """Each item's result, or a Failure for it, in the order of ``items``."""
         waiting, done, emitted = deque(range(len(items))), {}, 0
         while emitted < len(items):
-            for worker in self._idle(min(self.jobs, len(waiting) + self._busy())):
-                if not waiting:
-                    break
-                index = waiting.popleft()
-                worker.take(index, items[index], self.limits.seconds)
-            done.update(self._collect(time.monotonic))
+            busy = sum(bool(w.held) for w in self._workers)
+            while len(self._workers) < min(self.jobs, len(waiting) + busy):
+                self._workers.append(_Worker(self))
+            for worker in self._workers:
+                if not worker.held and waiting:
+                    index = waiting.popleft()
+                    worker.give(index, items[index])
+            done.update(self._collect(waiting, items))
             while emitted in done:
                 yield done.pop(emitted)
                 emitted += 1
 
-    def _busy(self) -> int:
-        return sum(w.index is not None for w in self._workers)
+    def _collect(self, waiting: deque[int], items: Sequence[T]) -> dict[int, R | Failure]:
+        """Wait for at least one busy worker to answer, die or run out of time; their items' results.
 
-    def _idle(self, wanted: int) -> list[_Worker]:
-        while len(self._workers) < wanted:
-            self._workers.append(_Worker(self))
-        return [w for w in self._workers if w.index is None]
-
-    def _collect(self, clock: Callable[[], float]) -> dict[int, R | Failure]:
-        """Wait for at least one busy worker to answer, die or run out of time; their items' results."""
-        busy = [w for w in self._workers if w.index is not None]
-        timeout = max(0.0, min(w.deadline for w in busy) - clock())
+        Items a dead worker held beyond the one it died on go back to the front of ``waiting``.
+        """
+        busy = [w for w in self._workers if w.held]
+        timeout = max(0.0, min(w.started for w in busy) + self.limits.seconds - time.monotonic())
         ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
         results: dict[int, R | Failure] = {}
         for worker in busy:
-            index = worker.index
-            assert index is not None
+            if worker.conn in ready and worker.process.sentinel not in ready and len(worker.held) == 1 and waiting:
+                index = waiting.popleft()  # it has finished its item: the next one first, then read the answer
+                worker.give(index, items[index])
             if worker.conn in ready or worker.process.sentinel in ready:
-                result = self._answer(worker)
-            elif clock() >= worker.deadline:
-                result = Failure("timeout", f"over {self.limits.seconds:g} s")
-                self._replace(worker)
+                index, result = self._answer(worker, waiting)
+            elif time.monotonic() >= worker.started + self.limits.seconds:
+                index, result = worker.done(), Failure("timeout", f"over {self.limits.seconds:g} s")
+                self._replace(worker, waiting)
             else:
                 continue
-            worker.index = None
             results[index] = result
         return results
 
-    def _answer(self, worker: _Worker) -> R | Failure:
+    def _answer(self, worker: _Worker, waiting: deque[int]) -> tuple[int, R | Failure]:
         try:
             if worker.conn.poll():
                 status, value = worker.conn.recv()
+                index = worker.done()
                 if status == "ok":
-                    return value
+                    return index, value
                 if isinstance(value, MemoryError):  # the worker may be left in a bad state: replace it
-                    self._replace(worker)
-                    return Failure("crashed", "MemoryError")
+                    self._replace(worker, waiting)
+                    return index, Failure("crashed", "MemoryError")
                 detail = value if isinstance(value, str) else short(value)
-                return Failure("error", detail, None if isinstance(value, str) else value)
+                return index, Failure("error", detail, None if isinstance(value, str) else value)
         except (EOFError, OSError):  # the pipe closed mid-answer: the worker died
             pass
         worker.process.join(timeout=5)
         words = worker.last_words()
+        index = worker.done()
         failure = Failure("crashed", _death(worker.process.exitcode) + (f": {words}" if words else ""))
-        self._replace(worker)
-        return failure
+        self._replace(worker, waiting)
+        return index, failure
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker, waiting: deque[int]) -> None:
+        """End ``worker``; the items it still holds (sent after the one that failed) wait again."""
+        waiting.extendleft(index for index, _ in reversed(worker.held))
+        worker.held.clear()
         worker.stop()
         self._workers.remove(worker)
 

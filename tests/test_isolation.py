@@ -51,7 +51,9 @@ def test_a_worker_that_aborts_fails_only_its_item(jobs: int) -> None:
     with Workers(_task, jobs=jobs) as workers:
         results = list(workers.map([1, "abort", 3, "abort", 5]))
     assert [r for r in results if not isinstance(r, Failure)] == [1, 3, 5]
-    assert [(r.kind, r.detail) for r in results if isinstance(r, Failure)] == [("crashed", "killed by SIGABRT")] * 2
+    failures = [r for r in results if isinstance(r, Failure)]
+    assert [f.kind for f in failures] == ["crashed"] * 2
+    assert all(f.detail.startswith("killed by SIGABRT") for f in failures)
     assert results[0] == 1 and results[2] == 3 and results[4] == 5  # in the order of the items
 
 
