@@ -97,6 +97,18 @@ def _far_cell(dimension: bool) -> Callable[[bytes], bytes]:
     return lambda data: _rezip(data, add)
 
 
+def _sheet_tail(xml: bytes) -> Callable[[bytes], bytes]:
+    """The form sheet with ``xml`` added at the end of its data."""
+    return lambda data: _rezip(data, lambda n, c: c.replace(b"</sheetData>", xml + b"</sheetData>")
+                               if n == "xl/worksheets/sheet1.xml" else c)
+
+
+# 400 rows and a row of 16,384 cells, none with a reference: calamine places them by counting.
+_UNREFERENCED = b"<row/>" * 400 + b"<row>" + b"<c><v>1</v></c>" * 16_384 + b"</row>"
+# A reference hidden in another attribute's value, before the real one.
+_DECOY = b"""<row r="50"><c x='a r="A1"' r="XFD1048576"><v>1</v></c></row>"""
+
+
 def _forged_shared_strings(data: bytes) -> bytes:
     """A shared-strings part claiming 2 billion strings in a few bytes (13 kB in all)."""
     sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2000000000" '
@@ -152,6 +164,8 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     # Refused by the pre-check: each of these made calamine abort the whole process (SIGABRT).
     "far-cell.xlsx": (_far_cell(dimension=False), "sheet_too_large", "读取前拒收"),
     "dimension.xlsx": (_far_cell(dimension=True), "sheet_too_large", "读取前拒收"),
+    "unreferenced-cells.xlsx": (_sheet_tail(_UNREFERENCED), "sheet_too_large", "读取前拒收"),
+    "decoy-reference.xlsx": (_sheet_tail(_DECOY), "sheet_too_large", "读取前拒收"),
     "shared-strings.xlsx": (_forged_shared_strings, "shared_strings", "计数被伪造"),
     "duplicate-meta.xlsx": (_duplicate_meta, "duplicate_part", "永远不会被读取"),
     "lying-size.xlsx": (_lying_size, "zip_sizes", "大小记录不一致"),

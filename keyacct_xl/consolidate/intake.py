@@ -22,6 +22,8 @@ MAX_ZIP_MEMBERS = 20_000
 MAX_ZIP_UNPACKED = 4 * 1024**3
 MAX_ZIP_RATIO = 100
 _RATIO_FLOOR = 1024**2
+# Open without following a final link and without blocking on a pipe (where the platform has these flags).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,11 @@ class Submission:
         if self.member is not None:
             with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
                 data = stream.read(limit + 1)
-        elif not stat.S_ISREG(self.path.lstat().st_mode):
-            raise OSError(f"{self.name}: not a regular file (never followed or opened)")
         else:
-            with open(self.path, "rb") as stream:
+            # Checked on the open file, so a file swapped for a link or a pipe after it was listed is not read.
+            with open(os.open(self.path, _OPEN_FLAGS), "rb") as stream:
+                if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                    raise OSError(f"{self.name}: not a regular file (never followed or opened)")
                 data = stream.read(limit + 1)
         if len(data) > limit:
             raise OSError(f"{self.name}: more than {limit:,} bytes")
@@ -71,7 +74,9 @@ def collect(source: str | Path, *, exclude: Iterable[Path] = ()) -> list[Submiss
         raise InputError(f"{source}: no such folder or .zip", f"{source}：文件夹或 .zip 不存在")
     if source.is_dir():
         skipped = [p.resolve() for p in exclude]
-        files = [p for p in _entries(source) if not _under(p if p.is_symlink() else p.resolve(), skipped)]
+        # A link is placed by its folder, not by its target (which is never looked at).
+        files = [p for p in _entries(source)
+                 if not _under(p.parent.resolve() / p.name if p.is_symlink() else p.resolve(), skipped)]
         return sorted((Submission(p.relative_to(source).as_posix(), p) for p in files), key=lambda s: s.name)
     if source.suffix.lower() != ".zip":
         raise InputError(f"{source}: SOURCE must be a folder or a .zip file",

@@ -208,9 +208,12 @@ def _check_local_headers(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo])
 
 
 _ROOT_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")  # the root element's start tag
-_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)\b([^>]*)>")
-_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
-_REF_ATTR = re.compile(rb"""(?:^|\s)ref\s*=\s*["']([^"']*)["']""")
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(?=[\s/>])([^>]*)>")
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# Cell and row tags in the shape writers give them (``<c r="B8" ...``, ``<row r="8" ...``) are read in bulk, in
+# one pass; any other shape (no reference, a namespace prefix, r not first) sends the chunk to the tag-by-tag reader.
+_SHAPES = re.compile(rb'<(?:c r="([A-Z]{1,3})(\d{1,7})"|row r="(\d{1,7})"|(?:[A-Za-z_][\w.-]*:)?(c|row))(?=[\s/>])')
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s([^>]*)>")
 _COUNT_ATTR = re.compile(rb"""(?:^|\s)(count|uniqueCount)\s*=\s*["']\s*(\d+)\s*["']""")
 _CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
@@ -289,29 +292,47 @@ class _SheetArea:
             if len(rest) > _MAX_TAG_BYTES:
                 raise Rejection("corrupt", f"damaged part {self.part} (an XML tag over {_MAX_TAG_BYTES:,} bytes)",
                                 f"部件 {self.part} 已损坏（XML 标签超过 {_MAX_TAG_BYTES:,} 字节）")
-            for tag in _TAG.finditer(buffer):
-                self._tag(tag[1], tag[2])
+            if not self._plain(buffer):
+                for tag in _TAG.finditer(buffer):
+                    self._tag(tag[1], _attributes(tag[2]))
             chunk = stream.read(_SCAN_CHUNK)
             if not chunk:
                 break
         if self.bottom:
             self._refuse_area(self.bottom - self.top + 1, self.right - self.left + 1, "holds cells over")
 
-    def _tag(self, name: bytes, attrs: bytes) -> None:
+    def _plain(self, buffer: bytes) -> bool:
+        """Read a chunk whose every cell and row tag has the usual shape in bulk; False when it has others."""
+        found = _SHAPES.findall(buffer)
+        letters, numbers, rows, others = zip(*found) if found else ((), (), (), ())
+        if any(others):
+            return False
+        if b"dimension" in buffer:
+            for dimension in _DIMENSION.finditer(buffer):
+                self._tag(b"dimension", _attributes(dimension[1]))
+        cells = [int(number) for number in numbers if number]
+        if cells:
+            columns = [_column(column) for column in set(letters) if column]
+            self.top, self.bottom = min(self.top, *cells), max(self.bottom, *cells)
+            self.left, self.right = min(self.left, *columns), max(self.right, *columns)
+            self.col = self.right
+        # Where a later cell without a reference would go: past everything seen (an overestimate is safe).
+        self.row = max(self.row, self.bottom, *(int(row) for row in rows if row))
+        return True
+
+    def _tag(self, name: bytes, attrs: dict[bytes, bytes]) -> None:
         if name == b"row":
-            found = _R_ATTR.search(attrs)
-            self.row = int(found[1]) if found and found[1].isdigit() else self.row + 1
+            number = attrs.get(b"r", b"")
+            self.row = int(number) if number.isdigit() else self.row + 1
             self.col = 0
             return
         if name == b"dimension":
-            found = _REF_ATTR.search(attrs)
-            corners = [_cell(c) for c in found[1].split(b":")] if found else []
+            corners = [_cell(c) for c in attrs.get(b"ref", b"").split(b":")]
             if len(corners) == 2 and None not in corners:
                 (r1, c1), (r2, c2) = corners  # type: ignore[misc]
                 self._refuse_area(abs(r2 - r1) + 1, abs(c2 - c1) + 1, "declares")
             return
-        found = _R_ATTR.search(attrs)
-        where = _cell(found[1]) if found else None
+        where = _cell(attrs.get(b"r", b""))
         if where is None:  # a cell without a reference follows the previous one
             self.row, self.col = max(self.row, 1), self.col + 1
         else:
@@ -329,15 +350,25 @@ class _SheetArea:
                         "且不超过 Excel 的 1,048,576 行 x 16,384 列）：读取前拒收")
 
 
+def _attributes(text: bytes) -> dict[bytes, bytes]:
+    """A start tag's attributes by name (the first of a repeated name, as a reader keeps it)."""
+    found: dict[bytes, bytes] = {}
+    for name, double, single in _ATTR.findall(text):
+        found.setdefault(name, double or single)
+    return found
+
+
 def _cell(ref: bytes) -> tuple[int, int] | None:
     """(row, column), 1-based, of an A1 reference; None when it is not one."""
     found = _CELL_REF.match(ref.strip())
-    if found is None:
-        return None
+    return None if found is None else (int(found[2]), _column(found[1]))
+
+
+def _column(letters: bytes) -> int:
     col = 0
-    for letter in found[1].upper():
+    for letter in letters.upper():
         col = col * 26 + letter - 64
-    return int(found[2]), col
+    return col
 
 
 def _check_shared_strings(info: zipfile.ZipInfo, attrs: bytes, sheet_bytes: int) -> None:
