@@ -14,6 +14,7 @@ Peak memory is the maximum resident set size of this process and of its worker p
 from __future__ import annotations
 
 import argparse
+import io
 import random
 import resource
 import shutil
@@ -21,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from keyacct_xl.consolidate.intake import collect
 from keyacct_xl.consolidate.report import summary_line
 from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.run import _checked, _Job, check_submission, consolidate
+from keyacct_xl.consolidate.safety import check_parts
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.forms.catalog import load_form
@@ -85,6 +88,15 @@ def isolation_cost(inbox: Path, rounds: int) -> None:
             times[name].append(time.perf_counter() - started)
             cpu[name].append(_cpu_seconds() - cpu_started)
             assert Counter(o.status for o in outcomes) == Counter({"accepted": len(submissions)}), name
+    precheck = []
+    for _ in range(rounds):
+        started = _cpu_seconds()
+        for submission in submissions:
+            with zipfile.ZipFile(io.BytesIO(submission.read())) as archive:
+                check_parts(archive)
+        precheck.append(_cpu_seconds() - started)
+    print(f"package pre-check alone (safety.check_parts, included in every path below): CPU median "
+          f"{statistics.median(precheck):.2f} s for {len(submissions)} files")
     base, cpu_base = statistics.median(times["in-process loop"]), statistics.median(cpu["in-process loop"])
     for name, values in times.items():
         shown = ", ".join(f"{v:.2f}" for v in values)

@@ -210,9 +210,15 @@ def _check_local_headers(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo])
 _ROOT_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")  # the root element's start tag
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(?=[\s/>])([^>]*)>")
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-# Cell and row tags in the shape writers give them (``<c r="B8" ...``, ``<row r="8" ...``) are read in bulk, in
-# one pass; any other shape (no reference, a namespace prefix, r not first) sends the chunk to the tag-by-tag reader.
-_SHAPES = re.compile(rb'<(?:c r="([A-Z]{1,3})(\d{1,7})"|row r="(\d{1,7})"|(?:[A-Za-z_][\w.-]*:)?(c|row))(?=[\s/>])')
+# The usual shape of cell and row tags (``<c r="B8" ...``, ``<row r="8" ...``) is read with literal-prefix searches
+# and counts; a chunk with any other shape (no reference, a namespace prefix, spaces around "=", single quotes) is
+# read tag by tag. Every ``r="A1"``-like text in a chunk counts, even in another attribute's value or a repeated
+# attribute (calamine takes the last): an overestimate of the area is safe.
+_REF_TEXT = re.compile(rb'r="\$?([A-Za-z]{1,3})\$?(\d{1,7})')
+_ROW_TEXT = re.compile(rb'<row r="(\d{1,7})"')
+_ODD_TAG = re.compile(rb"<(?:c|row)[>/\t\n\r]")  # a cell or row tag not followed by a space
+_PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
+_ODD_EQUALS = re.compile(rb"r(?:\s+=|=\s|=')")  # an attribute r= spelled another way than r="
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s([^>]*)>")
 _COUNT_ATTR = re.compile(rb"""(?:^|\s)(count|uniqueCount)\s*=\s*["']\s*(\d+)\s*["']""")
 _CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
@@ -303,42 +309,47 @@ class _SheetArea:
 
     def _plain(self, buffer: bytes) -> bool:
         """Read a chunk whose every cell and row tag has the usual shape in bulk; False when it has others."""
-        found = _SHAPES.findall(buffer)
-        letters, numbers, rows, others = zip(*found) if found else ((), (), (), ())
-        if any(others):
+        if _PREFIXED_TAG.search(buffer) or _ODD_TAG.search(buffer) or _ODD_EQUALS.search(buffer):
+            return False
+        cells = buffer.count(b"<c ")
+        if cells != buffer.count(b'<c r="') or buffer.count(b"<row ") != buffer.count(b'<row r="'):
+            return False
+        refs = _REF_TEXT.findall(buffer)
+        if len(refs) < cells:  # a cell whose reference is not an A1 reference: read tag by tag
             return False
         if b"dimension" in buffer:
             for dimension in _DIMENSION.finditer(buffer):
                 self._tag(b"dimension", _attributes(dimension[1]))
-        cells = [int(number) for number in numbers if number]
-        if cells:
-            columns = [_column(column) for column in set(letters) if column]
-            self.top, self.bottom = min(self.top, *cells), max(self.bottom, *cells)
+        if refs:
+            letters, digits = zip(*refs)
+            numbers = list(map(int, digits))
+            columns = list(map(_column, set(letters)))
+            self.top, self.bottom = min(self.top, *numbers), max(self.bottom, *numbers)
             self.left, self.right = min(self.left, *columns), max(self.right, *columns)
             self.col = self.right
         # Where a later cell without a reference would go: past everything seen (an overestimate is safe).
-        self.row = max(self.row, self.bottom, *(int(row) for row in rows if row))
+        self.row = max(self.row, self.bottom, *(int(row) for row in _ROW_TEXT.findall(buffer)))
         return True
 
-    def _tag(self, name: bytes, attrs: dict[bytes, bytes]) -> None:
+    def _tag(self, name: bytes, attrs: dict[bytes, list[bytes]]) -> None:
         if name == b"row":
-            number = attrs.get(b"r", b"")
-            self.row = int(number) if number.isdigit() else self.row + 1
+            numbers = [int(number) for number in attrs.get(b"r", []) if number.isdigit()]
+            self.row = max(numbers) if numbers else self.row + 1
             self.col = 0
             return
         if name == b"dimension":
-            corners = [_cell(c) for c in attrs.get(b"ref", b"").split(b":")]
+            corners = [_cell(c) for c in (attrs.get(b"ref") or [b""])[-1].split(b":")]
             if len(corners) == 2 and None not in corners:
                 (r1, c1), (r2, c2) = corners  # type: ignore[misc]
                 self._refuse_area(abs(r2 - r1) + 1, abs(c2 - c1) + 1, "declares")
             return
-        where = _cell(attrs.get(b"r", b""))
-        if where is None:  # a cell without a reference follows the previous one
-            self.row, self.col = max(self.row, 1), self.col + 1
-        else:
-            self.row, self.col = where
-        self.top, self.bottom = min(self.top, self.row), max(self.bottom, self.row)
-        self.left, self.right = min(self.left, self.col), max(self.right, self.col)
+        places = [where for where in map(_cell, attrs.get(b"r", [])) if where is not None]
+        if not places:  # a cell without a reference follows the previous one
+            places = [(max(self.row, 1), self.col + 1)]
+        for row, col in places:  # a repeated r: each counts (calamine takes the last)
+            self.top, self.bottom = min(self.top, row), max(self.bottom, row)
+            self.left, self.right = min(self.left, col), max(self.right, col)
+        self.row, self.col = places[-1]
 
     def _refuse_area(self, rows: int, cols: int, what: str) -> None:
         if rows <= MAX_SHEET_ROWS and cols <= MAX_SHEET_COLUMNS and rows * cols <= self.max_cells:
@@ -350,11 +361,11 @@ class _SheetArea:
                         "且不超过 Excel 的 1,048,576 行 x 16,384 列）：读取前拒收")
 
 
-def _attributes(text: bytes) -> dict[bytes, bytes]:
-    """A start tag's attributes by name (the first of a repeated name, as a reader keeps it)."""
-    found: dict[bytes, bytes] = {}
+def _attributes(text: bytes) -> dict[bytes, list[bytes]]:
+    """A start tag's attribute values by name; a repeated name keeps every value (readers differ on which wins)."""
+    found: dict[bytes, list[bytes]] = {}
     for name, double, single in _ATTR.findall(text):
-        found.setdefault(name, double or single)
+        found.setdefault(name, []).append(double or single)
     return found
 
 
@@ -374,8 +385,9 @@ def _column(letters: bytes) -> int:
 def _check_shared_strings(info: zipfile.ZipInfo, attrs: bytes, sheet_bytes: int) -> None:
     """Refuse shared-string counts the parts cannot hold: each string takes at least 5 bytes (``<si/>``) of its
     part, each reference to one at least 8 bytes of a worksheet (``<c t="s"><v>0</v></c>`` is 21)."""
-    counts = {name: int(value) for name, value in _COUNT_ATTR.findall(attrs)}
-    unique, total = counts.get(b"uniqueCount", 0), counts.get(b"count", 0)
+    counts = _COUNT_ATTR.findall(attrs)  # a repeated attribute: the largest value counts
+    unique = max((int(value) for name, value in counts if name == b"uniqueCount"), default=0)
+    total = max((int(value) for name, value in counts if name == b"count"), default=0)
     if unique > info.file_size // 5 + 1 or total > sheet_bytes // 8 + 1:
         raise Rejection("shared_strings",
                         f"part {info.filename} claims {unique:,} distinct strings ({total:,} uses) in "
