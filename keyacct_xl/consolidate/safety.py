@@ -13,6 +13,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import IO
 
@@ -210,16 +211,15 @@ def _check_local_headers(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo])
 _ROOT_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")  # the root element's start tag
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(?=[\s/>])([^>]*)>")
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-# The usual shape of cell and row tags (``<c r="B8" ...``, ``<row r="8" ...``) is read with literal-prefix searches
-# and counts; a chunk with any other shape (no reference, a namespace prefix, spaces around "=", single quotes) is
-# read tag by tag. Every ``r="A1"``-like text in a chunk counts, even in another attribute's value or a repeated
-# attribute (calamine takes the last): an overestimate of the area is safe.
-_REF_TEXT = re.compile(rb'r="\$?([A-Za-z]{1,3})\$?(\d{1,7})')
+# Cells in the shape writers give them (``<c r="B8" ...``) are read with literal-prefix searches and counts; a chunk
+# with a cell of another shape (no reference, or not first; ``<c>``, ``<c/>``) is read tag by tag. What this cheap
+# scan does not look for (a namespace prefix on cell tags, a repeated r attribute) is left to the worker isolation:
+# calamine's abort on such a file is that file's ``reader_crashed``.
+_REF_TEXT = re.compile(rb'<c r="\$?([A-Za-z]{1,3})\$?(\d{1,7})')
 _ROW_TEXT = re.compile(rb'<row r="(\d{1,7})"')
-_ODD_TAG = re.compile(rb"<(?:c|row)[>/\t\n\r]")  # a cell or row tag not followed by a space
-_PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
-_ODD_EQUALS = re.compile(rb"r(?:\s+=|=\s|=')")  # an attribute r= spelled another way than r="
-_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s([^>]*)>")
+_BARE_CELLS = (b"<c>", b"<c/>")
+_DIMENSION = re.compile(rb"dimension\s([^>]*)>")  # a literal first: found fast; the caller checks "<" or ":"
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _COUNT_ATTR = re.compile(rb"""(?:^|\s)(count|uniqueCount)\s*=\s*["']\s*(\d+)\s*["']""")
 _CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
@@ -308,27 +308,28 @@ class _SheetArea:
             self._refuse_area(self.bottom - self.top + 1, self.right - self.left + 1, "holds cells over")
 
     def _plain(self, buffer: bytes) -> bool:
-        """Read a chunk whose every cell and row tag has the usual shape in bulk; False when it has others."""
-        if _PREFIXED_TAG.search(buffer) or _ODD_TAG.search(buffer) or _ODD_EQUALS.search(buffer):
+        """Read a chunk whose every cell tag has the usual shape in bulk; False when it has others."""
+        if any(bare in buffer for bare in _BARE_CELLS):
             return False
         cells = buffer.count(b"<c ")
-        if cells != buffer.count(b'<c r="') or buffer.count(b"<row ") != buffer.count(b'<row r="'):
+        if cells != buffer.count(b'<c r="'):  # a cell without a reference, or not first: read tag by tag
             return False
         refs = _REF_TEXT.findall(buffer)
-        if len(refs) < cells:  # a cell whose reference is not an A1 reference: read tag by tag
+        if len(refs) < cells:  # a reference that is not an A1 reference: read tag by tag
             return False
-        if b"dimension" in buffer:
-            for dimension in _DIMENSION.finditer(buffer):
+        for dimension in _DIMENSION.finditer(buffer):
+            if buffer[dimension.start() - 1:dimension.start()] in (b"<", b":"):  # a tag, not text
                 self._tag(b"dimension", _attributes(dimension[1]))
         if refs:
-            letters, digits = zip(*refs)
-            numbers = list(map(int, digits))
-            columns = list(map(_column, set(letters)))
-            self.top, self.bottom = min(self.top, *numbers), max(self.bottom, *numbers)
-            self.left, self.right = min(self.left, *columns), max(self.right, *columns)
+            numbers = list(map(int, set(map(_SECOND, refs))))  # a few hundred distinct rows, a dozen columns
+            columns = list(map(_column, set(map(_FIRST, refs))))
+            self.top, self.bottom = min(self.top, min(numbers)), max(self.bottom, max(numbers))
+            self.left, self.right = min(self.left, min(columns)), max(self.right, max(columns))
             self.col = self.right
-        # Where a later cell without a reference would go: past everything seen (an overestimate is safe).
-        self.row = max(self.row, self.bottom, *(int(row) for row in _ROW_TEXT.findall(buffer)))
+        # Where a later cell without a reference would go: at most the largest row number seen plus one for
+        # each row tag without a number (an overestimate is safe).
+        rows = _ROW_TEXT.findall(buffer)
+        self.row = max(self.row, self.bottom, *map(int, set(rows))) + buffer.count(b"<row") - len(rows)
         return True
 
     def _tag(self, name: bytes, attrs: dict[bytes, list[bytes]]) -> None:
