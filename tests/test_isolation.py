@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import multiprocessing
 import os
@@ -172,9 +173,10 @@ def test_a_killed_worker_rejects_the_file_it_held_and_the_run_goes_on(jobs: int,
                                                                       tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    for week in range(40, 46):  # six weeks of one rep: six files that each merge
+    for week in range(40, 46):  # six weeks of one rep: six files that each add a visit
+        monday = dt.date.fromisocalendar(2026, week, 1).isoformat()
         form = fill_form(blank_form("visit_record"), header={"rep": "张三", "period": f"2026-W{week}"},
-                         rows={"visits": [{"date": "2026-10-01", "customer_id": "C001", "content": f"W{week}"}]})
+                         rows={"visits": [{"date": monday, "customer_id": "C001", "content": f"W{week}"}]})
         (inbox / f"W{week}.xlsx").write_bytes(form)
 
     pids: list[int] = []
