@@ -103,8 +103,8 @@ def _sheet_tail(xml: bytes) -> Callable[[bytes], bytes]:
                                if n == "xl/worksheets/sheet1.xml" else c)
 
 
-# 400 rows and a row of 16,384 cells, none with a reference: calamine places them by counting.
-_UNREFERENCED = b"<row/>" * 400 + b"<row>" + b"<c><v>1</v></c>" * 16_384 + b"</row>"
+# 600 rows and a row of 16,384 cells, none with a reference: calamine places them by counting.
+_UNREFERENCED = b"<row/>" * 600 + b"<row>" + b"<c><v>1</v></c>" * 16_384 + b"</row>"
 # A reference hidden in another attribute's value, before the real one.
 _DECOY = b"""<row r="50"><c x='a r="A1"' r="XFD1048576"><v>1</v></c></row>"""
 
@@ -302,3 +302,14 @@ def test_a_huge_sparse_file_is_refused_by_its_stated_size(master: Path, tmp_path
     assert (outcome.status, outcome.code) == ("rejected", "oversized")
     assert "42,949,672,960" in outcome.reason_en
     assert not (tmp_path / "q" / "sparse.xlsx").exists()  # nothing read, nothing copied
+
+
+def test_a_long_sheet_is_not_taken_for_a_bomb(good: bytes) -> None:
+    # 20,000 rows of one column under the form (20,000 x 14 cells): beyond the quick A1:ZZ9999 bound, so the
+    # sheet is read again exactly and passes; one more cell at XFD20000 makes it 20,000 x 16,384 and refused.
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(42, 20_001))
+    assert safety.check_file("long.xlsx", _sheet_tail(rows)(good)).kind == "xlsx"
+    wide = rows + b'<row r="20001"><c r="XFD20001"><v>1</v></c></row>'
+    with pytest.raises(safety.Rejection) as caught:
+        safety.check_file("wide.xlsx", _sheet_tail(wide)(good))
+    assert caught.value.code == "sheet_too_large" and "20,001 rows x 16,384 columns" in caught.value.en

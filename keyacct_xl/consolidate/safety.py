@@ -12,6 +12,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -34,8 +35,8 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _PROLOG_CHUNK = 4096
 _SCAN_CHUNK = 256 * 1024
 _MAX_TAG_BYTES = 1024**2  # one start tag; a form's longest is a few hundred bytes
-# A form sheet's area (the bounding box of its cells): calamine allocates 32 bytes a cell for it.
-MAX_SHEET_CELLS = 5_000_000
+# A form sheet's area (the bounding box of its cells): calamine allocates 32 bytes a cell for it (256 MB here).
+MAX_SHEET_CELLS = 8_000_000
 MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384  # Excel's grid
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _NOT_A_PACKAGE = ("corrupt", "damaged file: not a valid .xlsx package", "文件已损坏：不是有效的 .xlsx 包")
@@ -217,6 +218,8 @@ _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 # calamine's abort on such a file is that file's ``reader_crashed``.
 _REF_TEXT = re.compile(rb'<c r="\$?([A-Za-z]{1,3})\$?(\d{1,7})')
 _ROW_TEXT = re.compile(rb'<row r="(\d{1,7})"')
+_FAR_REF = re.compile(rb'<c r="\$?(?:[A-Za-z]{3}|[A-Za-z]{1,2}\$?\d{5})')  # a cell beyond ZZ9999
+_NEAR_ROWS, _NEAR_COLUMNS = 9_999, 702  # A1:ZZ9999: 7,019,298 cells, under MAX_SHEET_CELLS
 _BARE_CELLS = (b"<c>", b"<c/>")
 _DIMENSION = re.compile(rb"dimension\s([^>]*)>")  # a literal first: found fast; the caller checks "<" or ":"
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
@@ -249,7 +252,9 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, max_cells: int)
                 return b"", b""
             root, attrs, end = found
             if root == b"worksheet":
-                _SheetArea(info.filename, max_cells).scan(text[end:], stream)
+                decoded = text if text is not head else None
+                _check_sheet(info.filename, max_cells, text[end:], stream,
+                             lambda: archive.open(info) if decoded is None else io.BytesIO(decoded))
             return root, attrs
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as exc:
         raise Rejection("corrupt", f"damaged part {info.filename} ({exc})",
@@ -276,17 +281,41 @@ def _check_xml(name: str, prolog: bytes) -> None:
                         f"部件 {name} 含 DTD 或 XML 实体声明（出于安全原因拒收）")
 
 
+def _check_sheet(part: str, max_cells: int, start: bytes, stream: IO[bytes],
+                 reopen: Callable[[], IO[bytes]]) -> None:
+    """Refuse a worksheet whose declared or actual area is too large. The first pass bounds a chunk whose cells
+    all lie within A1:ZZ9999 by that square (a form's sheet: no cell is read one by one); only when the bound
+    exceeds the cap (a sheet with cells beyond it) is the part read again, exactly."""
+    area = _SheetArea(part, max_cells, quick=True)
+    area.scan(start, stream)
+    if area.quick_seen and area.too_large():
+        area = _SheetArea(part, max_cells, quick=False)
+        with reopen() as again:
+            area.scan(b"", again)
+    if area.too_large():
+        area.refuse(area.bottom - area.top + 1, area.right - area.left + 1, "holds cells over")
+
+
+def _over(rows: int, cols: int, max_cells: int) -> bool:
+    return rows > MAX_SHEET_ROWS or cols > MAX_SHEET_COLUMNS or rows * cols > max_cells
+
+
 class _SheetArea:
     """The declared dimension and the bounding box of the cells a worksheet holds, from its tags alone."""
 
-    def __init__(self, part: str, max_cells: int) -> None:
-        self.part, self.max_cells = part, max_cells
+    def __init__(self, part: str, max_cells: int, *, quick: bool) -> None:
+        self.part, self.max_cells, self.quick = part, max_cells, quick
+        self.quick_seen = False
         self.row = self.col = 0
         self.top = self.left = 1 << 30
         self.bottom = self.right = 0
 
+    def too_large(self) -> bool:
+        """Whether the box of the cells seen is over the cap or outside Excel's grid."""
+        return self.bottom > 0 and _over(self.bottom - self.top + 1, self.right - self.left + 1, self.max_cells)
+
     def scan(self, start: bytes, stream: IO[bytes]) -> None:
-        """Feed every row, cell and dimension tag of the part to the counters; refuse at the end if too large."""
+        """Feed every row, cell and dimension tag of the part to the counters (a declared area is refused)."""
         rest, chunk = b"", start
         while True:
             buffer = rest + chunk
@@ -304,8 +333,6 @@ class _SheetArea:
             chunk = stream.read(_SCAN_CHUNK)
             if not chunk:
                 break
-        if self.bottom:
-            self._refuse_area(self.bottom - self.top + 1, self.right - self.left + 1, "holds cells over")
 
     def _plain(self, buffer: bytes) -> bool:
         """Read a chunk whose every cell tag has the usual shape in bulk; False when it has others."""
@@ -314,12 +341,18 @@ class _SheetArea:
         cells = buffer.count(b"<c ")
         if cells != buffer.count(b'<c r="'):  # a cell without a reference, or not first: read tag by tag
             return False
-        refs = _REF_TEXT.findall(buffer)
-        if len(refs) < cells:  # a reference that is not an A1 reference: read tag by tag
-            return False
         for dimension in _DIMENSION.finditer(buffer):
             if buffer[dimension.start() - 1:dimension.start()] in (b"<", b":"):  # a tag, not text
                 self._tag(b"dimension", _attributes(dimension[1]))
+        if self.quick and not _FAR_REF.search(buffer):  # every cell within A1:ZZ9999
+            self.quick_seen = True
+            self.top, self.left = min(self.top, 1), min(self.left, 1)
+            self.bottom, self.right = max(self.bottom, _NEAR_ROWS), max(self.right, _NEAR_COLUMNS)
+            self.row, self.col = self.bottom, self.right
+            return True
+        refs = _REF_TEXT.findall(buffer)
+        if len(refs) < cells:  # a reference that is not an A1 reference: read tag by tag
+            return False
         if refs:
             numbers = list(map(int, set(map(_SECOND, refs))))  # a few hundred distinct rows, a dozen columns
             columns = list(map(_column, set(map(_FIRST, refs))))
@@ -342,7 +375,9 @@ class _SheetArea:
             corners = [_cell(c) for c in (attrs.get(b"ref") or [b""])[-1].split(b":")]
             if len(corners) == 2 and None not in corners:
                 (r1, c1), (r2, c2) = corners  # type: ignore[misc]
-                self._refuse_area(abs(r2 - r1) + 1, abs(c2 - c1) + 1, "declares")
+                rows, cols = abs(r2 - r1) + 1, abs(c2 - c1) + 1
+                if _over(rows, cols, self.max_cells):
+                    self.refuse(rows, cols, "declares")
             return
         places = [where for where in map(_cell, attrs.get(b"r", [])) if where is not None]
         if not places:  # a cell without a reference follows the previous one
@@ -352,9 +387,8 @@ class _SheetArea:
             self.left, self.right = min(self.left, col), max(self.right, col)
         self.row, self.col = places[-1]
 
-    def _refuse_area(self, rows: int, cols: int, what: str) -> None:
-        if rows <= MAX_SHEET_ROWS and cols <= MAX_SHEET_COLUMNS and rows * cols <= self.max_cells:
-            return
+    def refuse(self, rows: int, cols: int, what: str) -> None:
+        """Raise the rejection for an area of ``rows`` x ``cols``."""
         raise Rejection("sheet_too_large",
                         f"sheet part {self.part} {what} {rows:,} rows x {cols:,} columns (limit {self.max_cells:,} "
                         "cells, and Excel's 1,048,576 x 16,384): refused before reading",
