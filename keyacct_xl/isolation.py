@@ -35,6 +35,9 @@ from keyacct_xl.errors import InputError, KeyacctError
 MAX_SECONDS = 30.0
 MAX_MEMORY_BYTES = 2 * 1024**3
 _DETAIL_CHARS = 200
+# Items sent to a worker ahead of its answers: it goes on to the next one without waiting for the parent to
+# read the last answer (on a busy machine, waiting to be scheduled costs more than the work on one form).
+_QUEUED = 2
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -130,13 +133,15 @@ def _serve(conn: Connection, task: Callable, initializer: Callable | None, inita
         if item is None:
             return
         try:
-            reply: tuple = ("ok", task(item))
+            status, value = "ok", task(item)
         except BaseException as exc:  # the worker's job is to report anything the task raised
-            reply = ("error", _portable(exc))
+            status, value = "error", _portable(exc)
+        sys.stderr.flush()
+        logged = os.fstat(2).st_size  # where the next item's messages start
         try:
-            conn.send(reply)
+            conn.send((status, value, logged))
         except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a result that cannot cross the pipe
-            conn.send(("error", _portable(exc)))
+            conn.send(("error", _portable(exc), logged))
 
 
 def _portable(error: BaseException) -> BaseException | str:
@@ -160,8 +165,8 @@ def _death(exitcode: int | None) -> str:
 class _Worker:
     """One worker process, its pipe, and the items it was handed whose answers have not been read yet.
 
-    ``held[0]`` is the item it works on; a second item may wait in the pipe (sent while the parent reads the
-    first one's answer), so the worker never idles while the parent unpickles.
+    ``held[0]`` is the item it works on; the next one waits in the pipe. When the worker dies, ``held[0]`` is the
+    item that killed it and the others were never started.
     """
 
     def __init__(self, pool: Workers) -> None:
@@ -185,28 +190,30 @@ class _Worker:
             if freeze:
                 gc.unfreeze()
         child.close()
-        # (item index, size of the log when it was sent): an item is only sent once the one before has ended.
-        self.held: deque[tuple[int, int]] = deque()
-        self.started = 0.0
+        self.held: deque[int] = deque()  # items sent and not answered; the first is the one being worked on
+        self.started = 0.0  # when the first held item started (about: when the one before was answered)
+        self.log_start = 0  # where the first held item's messages start in the log
 
     def give(self, index: int, item: object) -> None:
         """Send one item; a worker that already died is seen by the next wait (the crash is then this item's)."""
-        self.held.append((index, os.path.getsize(self.log)))
+        self.held.append(index)
         if len(self.held) == 1:
             self.started = time.monotonic()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.conn.send(item)
 
-    def done(self) -> int:
-        """The current item, now answered or failed; the next held item starts now."""
-        index, _ = self.held.popleft()
+    def done(self, logged: int | None = None) -> int:
+        """The first held item, now answered (its messages ended at ``logged``) or failed; the next one starts."""
+        index = self.held.popleft()
         self.started = time.monotonic()
+        if logged is not None:
+            self.log_start = logged
         return index
 
     def last_words(self) -> str:
         """The first line the worker wrote to standard error while on its current item (e.g. why it aborted)."""
         with contextlib.suppress(OSError), open(self.log, "rb") as log:
-            log.seek(self.held[0][1])
+            log.seek(self.log_start)
             for line in log.read(65536).decode("utf-8", errors="replace").splitlines():
                 if line.strip():
                     return " ".join(line.split())[:_DETAIL_CHARS]
@@ -255,15 +262,15 @@ class Workers:
             while len(self._workers) < min(self.jobs, len(waiting) + busy):
                 self._workers.append(_Worker(self))
             for worker in self._workers:
-                if not worker.held and waiting:
+                while len(worker.held) < _QUEUED and waiting:
                     index = waiting.popleft()
                     worker.give(index, items[index])
-            done.update(self._collect(waiting, items))
+            done.update(self._collect(waiting))
             while emitted in done:
                 yield done.pop(emitted)
                 emitted += 1
 
-    def _collect(self, waiting: deque[int], items: Sequence[T]) -> dict[int, R | Failure]:
+    def _collect(self, waiting: deque[int]) -> dict[int, R | Failure]:
         """Wait for at least one busy worker to answer, die or run out of time; their items' results.
 
         Items a dead worker held beyond the one it died on go back to the front of ``waiting``.
@@ -273,9 +280,6 @@ class Workers:
         ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
         results: dict[int, R | Failure] = {}
         for worker in busy:
-            if worker.conn in ready and worker.process.sentinel not in ready and len(worker.held) == 1 and waiting:
-                index = waiting.popleft()  # it has finished its item: the next one first, then read the answer
-                worker.give(index, items[index])
             if worker.conn in ready or worker.process.sentinel in ready:
                 index, result = self._answer(worker, waiting)
             elif time.monotonic() >= worker.started + self.limits.seconds:
@@ -289,8 +293,8 @@ class Workers:
     def _answer(self, worker: _Worker, waiting: deque[int]) -> tuple[int, R | Failure]:
         try:
             if worker.conn.poll():
-                status, value = worker.conn.recv()
-                index = worker.done()
+                status, value, logged = worker.conn.recv()
+                index = worker.done(logged)
                 if status == "ok":
                     return index, value
                 if isinstance(value, MemoryError):  # the worker may be left in a bad state: replace it
@@ -309,7 +313,7 @@ class Workers:
 
     def _replace(self, worker: _Worker, waiting: deque[int]) -> None:
         """End ``worker``; the items it still holds (sent after the one that failed) wait again."""
-        waiting.extendleft(index for index, _ in reversed(worker.held))
+        waiting.extendleft(reversed(worker.held))
         worker.held.clear()
         worker.stop()
         self._workers.remove(worker)
