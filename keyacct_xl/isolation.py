@@ -104,7 +104,7 @@ def _limit_memory(extra: int) -> None:
 
 
 def _serve(conn: Connection, task: Callable, initializer: Callable | None, initargs: tuple, memory: int,
-           parent_end: Connection | None, log: str) -> None:
+           parent_end: Connection | None, log: int | str) -> None:
     """A worker's loop: receive an item, run ``task`` on it, send ("ok", result) or ("error", exception).
 
     It ends when the parent sends None or closes the pipe, and when the parent itself is gone. Its standard
@@ -114,7 +114,7 @@ def _serve(conn: Connection, task: Callable, initializer: Callable | None, inita
     if parent_end is not None:  # forked: the parent's end must live only in the parent, or no EOF ever comes
         parent_end.close()
     sys.stderr.flush()
-    os.dup2(os.open(log, os.O_WRONLY | os.O_APPEND), 2)
+    os.dup2(log if isinstance(log, int) else os.open(log, os.O_WRONLY | os.O_APPEND), 2)
     if faulthandler.is_enabled():  # it writes to the descriptor it was given (e.g. by pytest): the log instead
         faulthandler.enable(file=2)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which then ends its workers
@@ -173,11 +173,14 @@ class _Worker:
         ctx = _context()
         self.conn, child = ctx.Pipe()
         forked = ctx.get_start_method() == "fork"
-        handle, self.log = tempfile.mkstemp(prefix="keyacct-worker-", suffix=".log")
-        os.close(handle)
+        # The log: forked, the worker inherits an open descriptor of a file already unlinked, so nothing is left
+        # behind even when this process is killed; spawned (Windows), it opens the file by its name.
+        self.log, self.path = tempfile.mkstemp(prefix="keyacct-worker-", suffix=".log")
+        if forked:
+            os.unlink(self.path)
         self.process = ctx.Process(target=_serve, daemon=True,
                                    args=(child, pool.task, pool.initializer, pool.initargs, pool.limits.memory_bytes,
-                                         self.conn if forked else None, self.log))
+                                         self.conn if forked else None, self.log if forked else self.path))
         # Frozen at the fork, the objects the worker inherits are never traversed by its collector: no collection
         # walks the parent's heap (or copies its pages); measured, this took the isolation's CPU cost from about
         # +25 % to under +10 % of checking the same forms in one process.
@@ -212,9 +215,9 @@ class _Worker:
 
     def last_words(self) -> str:
         """The first line the worker wrote to standard error while on its current item (e.g. why it aborted)."""
-        with contextlib.suppress(OSError), open(self.log, "rb") as log:
-            log.seek(self.log_start)
-            for line in log.read(65536).decode("utf-8", errors="replace").splitlines():
+        with contextlib.suppress(OSError):
+            os.lseek(self.log, self.log_start, os.SEEK_SET)  # only once the worker is dead: it shares the offset
+            for line in os.read(self.log, 65536).decode("utf-8", errors="replace").splitlines():
                 if line.strip():
                     return " ".join(line.split())[:_DETAIL_CHARS]
         return ""
@@ -225,8 +228,9 @@ class _Worker:
             self.process.kill()
         self.process.join()
         self.conn.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.log)
+        os.close(self.log)
+        with contextlib.suppress(OSError):  # already unlinked when forked
+            os.unlink(self.path)
 
 
 class Workers:
