@@ -14,17 +14,20 @@ from pathlib import Path
 import pandas as pd
 import python_calamine as calamine
 
+from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import resolve_headers
+from keyacct_xl.isolation import run_isolated
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import Column
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
-from keyacct_xl.xlsx.package import open_package
 
 SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
 # Chinese exports from older tools are often GBK; UTF-8 (with or without BOM) is tried first.
+# A sheet's area (bounding box of its cells) read from a table file: a big ledger, not a sparse bomb.
+MAX_TABLE_CELLS = 20_000_000
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -50,13 +53,34 @@ def read_table_file(path: str | Path, columns: Sequence[Column], *, required: It
     path = Path(path)
     required = tuple(required)
     suffix = check_input_file(path, SUFFIXES)
+    # Read in a worker with memory and time limits: a damaged or hostile file fails with one line, never a crash.
+    headers, rows, place = run_isolated(_cells, (path, suffix, table), file=path)
+    return _frame(path, headers, rows, _locator(path, place), columns, required)
+
+
+Place = tuple[str, str, int]  # how a row is named in messages: ("line" | "row" | "cell", sheet, first column)
+
+
+def _cells(request: tuple[Path, str, str | None]) -> tuple[list[object], list[list[object]], Place]:
+    """Headers, rows (each ending with its line or row number) and where they are: the part run in a worker."""
+    path, suffix, table = request
     if suffix == ".csv":
-        headers, rows, locate = _csv_cells(path)
-    elif suffix == ".parquet":
-        headers, rows, locate = _parquet_cells(path)
-    else:
-        headers, rows, locate = _xlsx_cells(path, table)
-    return _frame(path, headers, rows, locate, columns, required)
+        return _csv_cells(path)
+    if suffix == ".parquet":
+        return _parquet_cells(path)
+    return _xlsx_cells(path, table)
+
+
+def _locator(path: Path, place: Place):
+    """How an error names a value: file and CSV line, parquet row, or sheet and cell."""
+    kind, sheet, left = place
+
+    def locate(row: list[object], pos: int, header: object) -> str:
+        if kind == "cell":
+            return f"{path.name}: sheet {sheet}, cell {column_letter(left + pos + 1)}{row[-1]} ({header})"
+        return f"{path.name}: {kind} {row[-1]}, column {header}"
+
+    return locate
 
 
 def _frame(path: Path, headers: list[object], rows: list[list[object]], locate, columns: Sequence[Column],
@@ -113,26 +137,24 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     return rows
 
 
-def _csv_cells(path: Path):
+def _csv_cells(path: Path) -> tuple[list[object], list[list[object]], Place]:
     values: list[list[object]] = list(read_csv_rows(path))
     top = next(i for i, r in enumerate(values) if any(not is_blank(v) for v in r))
-    rows = _with_line(values[top + 1:], top + 2)
-    return values[top], rows, lambda row, pos, header: f"{path.name}: line {row[-1]}, column {header}"
+    return values[top], _with_line(values[top + 1:], top + 2), ("line", "", 0)
 
 
-def _parquet_cells(path: Path):
+def _parquet_cells(path: Path) -> tuple[list[object], list[list[object]], Place]:
     try:
         raw = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(f"{path}: cannot read the parquet file ({exc})", f"{path}：无法读取 parquet 文件（{exc}）") \
             from None
     values = raw.astype(object).where(raw.notna(), None).to_numpy().tolist()
-    rows = _with_line(values, 1)
-    return list(raw.columns), rows, lambda row, pos, header: f"{path.name}: row {row[-1]}, column {header}"
+    return list(raw.columns), _with_line(values, 1), ("row", "", 0)
 
 
-def _xlsx_cells(path: Path, table: str | None):
-    open_package(path).close()  # clear errors for non-xlsx, damaged or bomb files before calamine
+def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[object]], Place]:
+    safety.check_workbook_file(path, max_cells=MAX_TABLE_CELLS)  # clear errors for damaged or bomb files first
     try:
         book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
         if table and table in book.table_names:
@@ -151,9 +173,4 @@ def _xlsx_cells(path: Path, table: str | None):
         raise
     except Exception as exc:  # calamine raises its own types for damaged parts
         raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
-    rows = _with_line([list(r) for r in body], first)
-
-    def locate(row: list[object], pos: int, header: object) -> str:
-        return f"{path.name}: sheet {sheet}, cell {column_letter(left + pos + 1)}{row[-1]} ({header})"
-
-    return headers, rows, locate
+    return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -86,6 +87,66 @@ def _bomb(data: bytes) -> bytes:
     return _rezip(data, lambda n, c: c, {"xl/media/padding.bin": b"\0" * (8 * 1024**2)})
 
 
+def _far_cell(dimension: bool) -> Callable[[bytes], bytes]:
+    """One cell at XFD1048576 beside the form's own (13 kB); the declared dimension honest, or saying so too."""
+    def add(name: str, content: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return content
+        content = content.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+        return re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', content) if dimension else content
+    return lambda data: _rezip(data, add)
+
+
+def _sheet_tail(xml: bytes) -> Callable[[bytes], bytes]:
+    """The form sheet with ``xml`` added at the end of its data."""
+    return lambda data: _rezip(data, lambda n, c: c.replace(b"</sheetData>", xml + b"</sheetData>")
+                               if n == "xl/worksheets/sheet1.xml" else c)
+
+
+# 600 rows and a row of 16,384 cells, none with a reference: calamine places them by counting.
+_UNREFERENCED = b"<row/>" * 600 + b"<row>" + b"<c><v>1</v></c>" * 16_384 + b"</row>"
+# A reference hidden in another attribute's value, before the real one.
+_DECOY = b"""<row r="50"><c x='a r="A1"' r="XFD1048576"><v>1</v></c></row>"""
+
+
+def _forged_shared_strings(data: bytes) -> bytes:
+    """A shared-strings part claiming 2 billion strings in a few bytes (13 kB in all)."""
+    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2000000000" '
+           b'uniqueCount="2000000000"><si><t>x</t></si></sst>')
+    rel = (b'<Relationship Id="rIdS" Target="sharedStrings.xml" '
+           b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>')
+    return _rezip(data, lambda n, c: c.replace(b"</Relationships>", rel + b"</Relationships>")
+                  if n == "xl/_rels/workbook.xml.rels" else c, {"xl/sharedStrings.xml": sst})
+
+
+def _duplicate_meta(data: bytes) -> bytes:
+    """The _meta sheet twice: a first copy naming another rep, which one reader would see and another not."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        members = [(i.filename, src.read(i)) for i in src.infolist()]
+    out = io.BytesIO()
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(out, "w") as dst:
+        for name, content in members:
+            if name == "xl/worksheets/sheet3.xml":
+                dst.writestr(name, content.replace("张三".encode(), "李四".encode()))
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def _lying_size(data: bytes) -> bytes:
+    """The form sheet's unpacked size changed in its local header only: the two records disagree."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    out = bytearray(data)
+    struct.pack_into("<L", out, info.header_offset + 22, 1)
+    return bytes(out)
+
+
+def _bad_boolean(data: bytes) -> bytes:
+    """A boolean cell holding 7: calamine raises its own error while reading the sheet."""
+    cell = b'<row r="60"><c r="J60" t="b"><v>7</v></c></row></sheetData>'
+    return _rezip(data, lambda n, c: c.replace(b"</sheetData>", cell) if n == "xl/worksheets/sheet1.xml" else c)
+
+
 BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "password.xlsx": (_encrypted, "password", "密码"),
     "truncated.xlsx": (lambda d: d[: len(d) // 2], "corrupt", "损坏"),
@@ -98,6 +159,16 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "table-cut.xlsx": (_table_part(lambda c: c[: len(c) // 2]), "corrupt", "部件已损坏"),
     "table-ref.xlsx": (_table_part(lambda c: c.replace(b' ref="', b' ref="x', 1)), "corrupt", "区域"),
     "~$open.xlsx": (lambda d: b"\x05rep  " + b"\0" * 100, "lock_file", "锁定文件"),
+    # Found while reading: calamine raised, the run stopped with a traceback.
+    "bad-boolean.xlsx": (_bad_boolean, "reader_error", "CalamineError"),
+    # Refused by the pre-check: each of these made calamine abort the whole process (SIGABRT).
+    "far-cell.xlsx": (_far_cell(dimension=False), "sheet_too_large", "读取前拒收"),
+    "dimension.xlsx": (_far_cell(dimension=True), "sheet_too_large", "读取前拒收"),
+    "unreferenced-cells.xlsx": (_sheet_tail(_UNREFERENCED), "sheet_too_large", "读取前拒收"),
+    "decoy-reference.xlsx": (_sheet_tail(_DECOY), "sheet_too_large", "读取前拒收"),
+    "shared-strings.xlsx": (_forged_shared_strings, "shared_strings", "计数被伪造"),
+    "duplicate-meta.xlsx": (_duplicate_meta, "duplicate_part", "永远不会被读取"),
+    "lying-size.xlsx": (_lying_size, "zip_sizes", "大小记录不一致"),
     "report.docx": (lambda d: d, "not_workbook", "不是 Excel 工作簿"),
 }
 
@@ -203,3 +274,42 @@ def test_a_file_over_the_time_cap_is_rejected(good: bytes, master: Path, tmp_pat
     assert "秒上限" in outcome.reason_zh and outcome.rows == []
     [again] = consolidate(inbox, master, now=NOW).outcomes  # the cap is lifted after each file
     assert again.status == "accepted"
+
+
+def test_links_and_special_files_are_reported_never_followed(good: bytes, master: Path, tmp_path: Path) -> None:
+    inbox, secret, folder = tmp_path / "inbox", tmp_path / "secret.xlsx", tmp_path / "elsewhere"
+    inbox.mkdir()
+    folder.mkdir()
+    secret.write_bytes(good)
+    (folder / "inside.xlsx").write_bytes(good)
+    (inbox / "link.xlsx").symlink_to(secret)
+    (inbox / "linked-folder").symlink_to(folder, target_is_directory=True)
+    os.mkfifo(inbox / "pipe.xlsx")  # reading it would block for ever
+    result = consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW)
+    found = {o.name: (o.status, o.code) for o in result.outcomes}
+    assert found == {"link.xlsx": ("rejected", "symlink"), "linked-folder": ("rejected", "symlink"),
+                     "pipe.xlsx": ("rejected", "not_regular_file")}
+    assert not (tmp_path / "q" / "link.xlsx").exists()  # the target is never copied into quarantine
+    assert "符号链接" in (tmp_path / "q" / "link.xlsx.reason.txt").read_text(encoding="utf-8")
+
+
+def test_a_huge_sparse_file_is_refused_by_its_stated_size(master: Path, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with open(inbox / "sparse.xlsx", "wb") as sparse:
+        sparse.truncate(40 * 1024**3)  # 40 GB stated, no block written: reading it whole would take minutes
+    [outcome] = consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW).outcomes
+    assert (outcome.status, outcome.code) == ("rejected", "oversized")
+    assert "42,949,672,960" in outcome.reason_en
+    assert not (tmp_path / "q" / "sparse.xlsx").exists()  # nothing read, nothing copied
+
+
+def test_a_long_sheet_is_not_taken_for_a_bomb(good: bytes) -> None:
+    # 20,000 rows of one column under the form (20,000 x 14 cells): beyond the quick A1:ZZ9999 bound, so the
+    # sheet is read again exactly and passes; one more cell at XFD20000 makes it 20,000 x 16,384 and refused.
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(42, 20_001))
+    assert safety.check_file("long.xlsx", _sheet_tail(rows)(good)).kind == "xlsx"
+    wide = rows + b'<row r="20001"><c r="XFD20001"><v>1</v></c></row>'
+    with pytest.raises(safety.Rejection) as caught:
+        safety.check_file("wide.xlsx", _sheet_tail(wide)(good))
+    assert caught.value.code == "sheet_too_large" and "20,001 rows x 16,384 columns" in caught.value.en

@@ -6,11 +6,14 @@ SOURCE is only ever read: nothing is moved, renamed or deleted there.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from keyacct_xl.consolidate.safety import MAX_FILE_BYTES
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
 
@@ -19,6 +22,8 @@ MAX_ZIP_MEMBERS = 20_000
 MAX_ZIP_UNPACKED = 4 * 1024**3
 MAX_ZIP_RATIO = 100
 _RATIO_FLOOR = 1024**2
+# Open without following a final link and without blocking on a pipe (where the platform has these flags).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 @dataclass(frozen=True)
@@ -29,12 +34,29 @@ class Submission:
     path: Path
     member: str | None = None
 
-    def read(self) -> bytes:
-        """The file's bytes."""
+    def entry(self) -> tuple[int, int]:
+        """(mode, size) as the file system or the zip directory states them, without following a link."""
         if self.member is None:
-            return self.path.read_bytes()
+            info = self.path.lstat()
+            return info.st_mode, info.st_size
         with zipfile.ZipFile(self.path) as archive:
-            return archive.read(self.member)
+            return stat.S_IFREG, archive.getinfo(self.member).file_size
+
+    def read(self, limit: int = MAX_FILE_BYTES) -> bytes:
+        """The file's bytes; OSError beyond ``limit`` bytes (a file that grew, a zip member that lied) and for
+        anything but a regular file (a link is never followed, a pipe or device never opened)."""
+        if self.member is not None:
+            with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
+                data = stream.read(limit + 1)
+        else:
+            # Checked on the open file, so a file swapped for a link or a pipe after it was listed is not read.
+            with open(os.open(self.path, _OPEN_FLAGS), "rb") as stream:
+                if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                    raise OSError(f"{self.name}: not a regular file (never followed or opened)")
+                data = stream.read(limit + 1)
+        if len(data) > limit:
+            raise OSError(f"{self.name}: more than {limit:,} bytes")
+        return data
 
 
 def sha256(data: bytes) -> str:
@@ -52,12 +74,22 @@ def collect(source: str | Path, *, exclude: Iterable[Path] = ()) -> list[Submiss
         raise InputError(f"{source}: no such folder or .zip", f"{source}：文件夹或 .zip 不存在")
     if source.is_dir():
         skipped = [p.resolve() for p in exclude]
-        files = [p for p in source.rglob("*") if p.is_file() and not _under(p.resolve(), skipped)]
+        # A link is placed by its folder, not by its target (which is never looked at).
+        files = [p for p in _entries(source)
+                 if not _under(p.parent.resolve() / p.name if p.is_symlink() else p.resolve(), skipped)]
         return sorted((Submission(p.relative_to(source).as_posix(), p) for p in files), key=lambda s: s.name)
     if source.suffix.lower() != ".zip":
         raise InputError(f"{source}: SOURCE must be a folder or a .zip file",
                          f"{source}：SOURCE 应为文件夹或 .zip 文件")
     return _zip_members(source)
+
+
+def _entries(folder: Path) -> Iterator[Path]:
+    """Every entry under ``folder`` that is not a real folder: files, and links (to files or folders) and
+    special files, which are reported and never followed or opened."""
+    for top, folders, names in os.walk(folder, followlinks=False):
+        for name in names + [f for f in folders if os.path.islink(os.path.join(top, f))]:
+            yield Path(top, name)
 
 
 def _under(path: Path, roots: list[Path]) -> bool:
@@ -91,12 +123,24 @@ def _zip_members(source: Path) -> list[Submission]:
 
 
 def quarantine(folder: Path, submission: Submission, data: bytes, reason_en: str, reason_zh: str) -> Path:
-    """Copy a refused file into ``folder`` (keeping its relative path) with ``<name>.reason.txt`` beside it."""
+    """Copy a refused file into ``folder`` (keeping its relative path) with ``<name>.reason.txt`` beside it.
+
+    A link, special file or file too large to read (``data`` empty) gets only the reason: nothing is copied.
+    """
     target = folder / submission.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(target, backup=False) as out:
-        out.write(data)
+    if data or _empty_file(submission):
+        with atomic_write(target, backup=False) as out:
+            out.write(data)
     note = target.with_name(target.name + ".reason.txt")
     with atomic_write(note, backup=False) as out:
         out.write(f"{submission.name}\n拒收原因：{reason_zh}\nReason: {reason_en}\n".encode())
     return target
+
+
+def _empty_file(submission: Submission) -> bool:
+    try:
+        mode, size = submission.entry()
+    except (OSError, KeyError):
+        return False
+    return stat.S_ISREG(mode) and size == 0

@@ -1,6 +1,7 @@
-"""One consolidation run: collect, check each file (optionally in worker processes), merge, write, report.
+"""One consolidation run: collect, check each file in a worker process, merge, write, report.
 
-Files are read and checked in parallel (``jobs``); the merge runs in this process in a fixed order (customer
+Files are read and checked in ``jobs`` worker processes with memory and time limits (``keyacct_xl.isolation``),
+so a reader that crashes or a bomb rejects that file only; the merge runs in this process in a fixed order (customer
 cards first, then by fill date and name) so the result does not depend on the number of workers.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,16 +23,16 @@ from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.recognize import extract
 from keyacct_xl.consolidate.review import folder_reps, resolve_decisions
 from keyacct_xl.consolidate.routes import ROUTES
-from keyacct_xl.consolidate.safety import Rejection, check_file
+from keyacct_xl.consolidate.safety import Rejection, check_entry, check_file
 from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.consolidate.tables import LEDGER
-from keyacct_xl.consolidate.timecap import MAX_SECONDS_PER_FILE, TimeCapExceeded, time_cap
 from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.i18n import Lang
+from keyacct_xl.isolation import MAX_SECONDS, Failure, Limits, Workers, short
 
 
 @dataclass
@@ -70,7 +70,7 @@ class _Job:
     known_sha: frozenset[str]
     lang: Lang
     strict: bool
-    seconds: float = MAX_SECONDS_PER_FILE
+    seconds: float = MAX_SECONDS
 
 
 _JOB: _Job | None = None
@@ -82,26 +82,35 @@ def _init_worker(job: _Job) -> None:
 
 
 def check_submission(submission: Submission, job: _Job) -> FileOutcome:
-    """Read, hash, screen, recognize and validate one file; never raises for a bad file."""
+    """Read, hash, screen, recognize and validate one file; never raises: any failure is this file's rejection."""
     outcome = FileOutcome(submission.name)
     try:
+        check_entry(submission.name, *submission.entry())
         data = submission.read()
-    except OSError as exc:
+    except Rejection as rejection:
+        return outcome.reject(rejection.code, rejection.en, rejection.zh)
+    except (OSError, KeyError) as exc:
         return outcome.reject("unreadable", f"cannot read the file ({exc})", f"无法读取文件（{exc}）")
     outcome.sha256, outcome.size = sha256(data), len(data)
     if outcome.sha256 in job.known_sha:
         outcome.status, outcome.code = "duplicate", "duplicate"
         return outcome
     try:
-        with time_cap(job.seconds):
-            return _screen_and_check(outcome, submission, data, job)
+        return _screen_and_check(outcome, submission, data, job)
     except Rejection as rejection:
         return outcome.reject(rejection.code, rejection.en, rejection.zh)
-    except TimeCapExceeded:
-        outcome.rows.clear()
-        outcome.header.clear()
-        return outcome.reject("timeout", f"reading the file took more than {job.seconds:g} s (limit)",
-                              f"读取文件超过 {job.seconds:g} 秒上限")
+    except MemoryError:
+        raise  # the worker reports it as a crash and is replaced
+    except Exception as exc:  # any other failure of a reader or a check on this file's content
+        return _failed(outcome, Failure("error", short(exc)), job)
+
+
+def _failed(outcome: FileOutcome, failure: Failure, job: _Job) -> FileOutcome:
+    """``outcome`` rejected for a worker's failure: nothing of the file is kept but the reason."""
+    outcome.rows.clear()
+    outcome.header.clear()
+    outcome.issues.clear()
+    return outcome.reject(*failure.reason(Limits(job.seconds)))
 
 
 def _screen_and_check(outcome: FileOutcome, submission: Submission, data: bytes, job: _Job) -> FileOutcome:
@@ -117,17 +126,20 @@ def _screen_and_check(outcome: FileOutcome, submission: Submission, data: bytes,
 
 
 def _check_in_worker(submission: Submission) -> FileOutcome:
-    assert _JOB is not None  # set by the pool initializer
+    assert _JOB is not None  # set by the worker's initializer
     return check_submission(submission, _JOB)
 
 
 def _checked(submissions: Sequence[Submission], job: _Job, jobs: int) -> Iterator[FileOutcome]:
-    if jobs <= 1 or len(submissions) < 2:
-        for submission in submissions:
-            yield check_submission(submission, job)
+    """Each file checked in a worker process (also with one job: a reader's abort must not end the run)."""
+    if not submissions:
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(job,)) as pool:
-        yield from pool.map(_check_in_worker, submissions, chunksize=max(1, min(32, len(submissions) // (jobs * 4))))
+    with Workers(_check_in_worker, jobs=min(jobs, len(submissions)), initializer=_init_worker, initargs=(job,),
+                 limits=Limits(job.seconds)) as workers:
+        for submission, result in zip(submissions, workers.map(submissions), strict=True):
+            if isinstance(result, Failure):
+                result = _failed(FileOutcome(submission.name), result, job)
+            yield result
 
 
 def _merge_order(outcome: FileOutcome) -> tuple:
@@ -138,11 +150,11 @@ def _merge_order(outcome: FileOutcome) -> tuple:
 def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path | None = None,
                 dry_run: bool = False, jobs: int = 1, forms: Iterable[str] | None = None, strict: bool = False,
                 now: str | None = None, progress: Callable[[Iterable, int], Iterable] | None = None,
-                exclude: Iterable[Path] = (), file_seconds: float = MAX_SECONDS_PER_FILE,
+                exclude: Iterable[Path] = (), file_seconds: float = MAX_SECONDS,
                 accept: Iterable[str] = (), reject: Iterable[str] = ()) -> RunResult:
     """Consolidate every file under ``source`` into ``master``; a dry run writes nothing (no quarantine either).
 
-    ``file_seconds`` caps the time spent reading and checking one file (where SIGALRM exists); ``accept`` and
+    ``file_seconds`` caps the time spent reading and checking one file (its worker is then ended); ``accept`` and
     ``reject`` name files waiting for review (keyacct_xl.consolidate.review).
     """
     master = Path(master)

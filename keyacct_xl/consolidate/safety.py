@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import io
 import re
+import stat
+import struct
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
+from pathlib import Path
+from typing import IO
 
 import msoffcrypto
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.xlsx.package import open_package
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -25,6 +33,11 @@ MAX_RATIO = 100
 _RATIO_FLOOR = 1024**2  # tiny parts compress extremely well; the ratio cap applies above 1 MB unpacked
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _PROLOG_CHUNK = 4096
+_SCAN_CHUNK = 256 * 1024
+_MAX_TAG_BYTES = 1024**2  # one start tag; a form's longest is a few hundred bytes
+# A form sheet's area (the bounding box of its cells): calamine allocates 32 bytes a cell for it (256 MB here).
+MAX_SHEET_CELLS = 8_000_000
+MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384  # Excel's grid
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _NOT_A_PACKAGE = ("corrupt", "damaged file: not a valid .xlsx package", "文件已损坏：不是有效的 .xlsx 包")
 
@@ -35,6 +48,9 @@ class Rejection(InputError):
     def __init__(self, code: str, en: str, zh: str) -> None:
         super().__init__(en, zh)
         self.code = code
+
+    def __reduce__(self) -> tuple:
+        return Rejection, (self.code, self.en, self.zh)  # raised in a worker, re-raised in the parent
 
 
 @dataclass(frozen=True)
@@ -93,9 +109,7 @@ def _check_zip(data: bytes) -> Verdict:
         if "xl/workbook.xml" not in names:
             raise Rejection("not_workbook", "a zip package without xl/workbook.xml (not an Excel workbook)",
                             "压缩包中没有 xl/workbook.xml（不是 Excel 工作簿）")
-        for info in infos:
-            if info.filename.lower().endswith(_XML_SUFFIXES):
-                _check_xml(info.filename, _read_prolog(archive, info))
+        check_parts(archive)
         notes = ()
         if any(n.lower().endswith("vbaproject.bin") for n in names):
             notes = (("macros present and ignored (never run)", "含宏，已忽略（从不运行）"),)
@@ -113,34 +127,305 @@ def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
                         f"将从 {packed:,} 字节解压到 {unpacked:,} 字节（疑似压缩炸弹）")
 
 
-_ROOT_START = re.compile(rb"<[A-Za-z_]|<\x00[A-Za-z_]")  # the root element's start tag (UTF-8 or UTF-16LE)
+def check_entry(name: str, mode: int, size: int) -> None:
+    """Refuse a submission by what the file system says (``lstat``), before a byte of it is read.
+
+    A symbolic link is never followed (its target may be anything on this machine); a pipe or device would
+    block or never end; the size cap is applied to the stated size, so a huge or sparse file is never read.
+    """
+    if stat.S_ISLNK(mode):
+        raise Rejection("symlink", "a symbolic link: never followed, its target is not read",
+                        "符号链接：不跟随链接，也不读取其指向的文件")
+    if not stat.S_ISREG(mode):
+        raise Rejection("not_regular_file", "not a regular file (a pipe, device or socket)",
+                        "不是普通文件（管道、设备或套接字）")
+    if size > MAX_FILE_BYTES:
+        raise Rejection("oversized", f"file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
+                        f"文件大小 {size:,} 字节，超过 {MAX_FILE_BYTES:,} 字节上限")
 
 
-def _read_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A part's bytes up to its root element: where any DTD and entity declarations must stand.
+def check_workbook_file(path: Path, *, max_cells: int) -> None:
+    """The package pre-check for a workbook a command reads (a table, a statement): an InputError naming it."""
+    with open_package(path) as archive:
+        try:
+            check_parts(archive, max_cells=max_cells)
+        except Rejection as refused:
+            raise InputError(f"{path}: {refused.en}", f"{path}：{refused.zh}") from None
 
-    Read in chunks, so a normal part costs one small read; zipfile stops at the declared size, which
-    _check_sizes has already capped.
+
+def check_parts(archive: zipfile.ZipFile, *, max_cells: int = MAX_SHEET_CELLS) -> None:
+    """Refuse what would make a reader fail or allocate without bound, reading each part once as a stream.
+
+    Duplicate member names (readers disagree on which one counts), sizes that differ between a member's local
+    header and the zip directory, a DTD or entities in any XML part, a worksheet whose declared dimension or
+    whose cells' bounding box exceeds ``max_cells`` or the sheet grid (calamine allocates the bounding box of
+    the cells present: one cell at XFD1048576 beside A1 asks for 512 GiB), and shared-string counts that the
+    part's size cannot hold (calamine reserves ``uniqueCount`` entries up front: 2 billion asks for 48 GB).
+    """
+    infos = archive.infolist()
+    seen: set[str] = set()
+    for info in infos:
+        if info.filename in seen:
+            raise Rejection("duplicate_part",
+                            f"two zip members are named {info.filename}: the first of them would never be read",
+                            f"压缩包中有两个同名部件 {info.filename}：其中第一个永远不会被读取")
+        seen.add(info.filename)
+    _check_local_headers(archive, infos)
+    sheet_bytes, counts = 0, []
+    for info in infos:
+        if info.filename.lower().endswith(_XML_SUFFIXES):
+            root, attrs = _check_part(archive, info, max_cells)
+            if root == b"worksheet":
+                sheet_bytes += info.file_size
+            elif root == b"sst":
+                counts.append((info, attrs))
+    for info, attrs in counts:
+        _check_shared_strings(info, attrs, sheet_bytes)
+
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's sizeFileHeader layout (30 bytes)
+
+
+def _check_local_headers(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Each member's local header must state the sizes the zip directory states (unless sizes follow the data)."""
+    raw = archive.fp
+    if raw is None:
+        return
+    for info in infos:
+        raw.seek(info.header_offset)
+        header = raw.read(_LOCAL_HEADER.size)
+        if len(header) < _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+            raise Rejection("corrupt", f"damaged part {info.filename} (no local header)",
+                            f"部件 {info.filename} 已损坏（缺少本地文件头）")
+        fields = _LOCAL_HEADER.unpack(header)
+        flags, packed, unpacked = fields[3], fields[8], fields[9]
+        if flags & 0x08 or 0xFFFFFFFF in (packed, unpacked):  # sizes in a data descriptor or a zip64 extra
+            continue
+        if (packed, unpacked) != (info.compress_size, info.file_size):
+            raise Rejection("zip_sizes",
+                            f"part {info.filename} states two different sizes ({unpacked:,} and {info.file_size:,} "
+                            "bytes unpacked): a damaged or forged package",
+                            f"部件 {info.filename} 的两处大小记录不一致（解压后 {unpacked:,} 与 {info.file_size:,} "
+                            "字节）：文件已损坏或被篡改")
+
+
+_ROOT_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")  # the root element's start tag
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(?=[\s/>])([^>]*)>")
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# Cells in the shape writers give them (``<c r="B8" ...``) are read with literal-prefix searches and counts; a chunk
+# with a cell of another shape (no reference, or not first; ``<c>``, ``<c/>``) is read tag by tag. What this cheap
+# scan does not look for (a namespace prefix on cell tags, a repeated r attribute) is left to the worker isolation:
+# calamine's abort on such a file is that file's ``reader_crashed``.
+_REF_TEXT = re.compile(rb'<c r="\$?([A-Za-z]{1,3})\$?(\d{1,7})')
+_ROW_TEXT = re.compile(rb'<row r="(\d{1,7})"')
+_FAR_REF = re.compile(rb'<c r="\$?(?:[A-Za-z]{3}|[A-Za-z]{1,2}\$?\d{5})')  # a cell beyond ZZ9999
+_NEAR_ROWS, _NEAR_COLUMNS = 9_999, 702  # A1:ZZ9999: 7,019,298 cells, under MAX_SHEET_CELLS
+_BARE_CELLS = (b"<c>", b"<c/>")
+_DIMENSION = re.compile(rb"dimension\s([^>]*)>")  # a literal first: found fast; the caller checks "<" or ":"
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+_COUNT_ATTR = re.compile(rb"""(?:^|\s)(count|uniqueCount)\s*=\s*["']\s*(\d+)\s*["']""")
+_CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+
+
+def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, max_cells: int) -> tuple[bytes, bytes]:
+    """Screen one XML part: DTD in its prolog, and for a worksheet its area; the root's name and attributes.
+
+    The prolog is read in chunks up to the root element's start tag (a DTD can only stand there), so a normal
+    part costs one small read; only worksheets are streamed to their end. zipfile stops at the declared size,
+    which _check_sizes has capped, and checks the CRC at the end of each stream.
     """
     try:
         with archive.open(info) as stream:
-            head = b""
+            head, found = b"", None
             while chunk := stream.read(_PROLOG_CHUNK):
                 head += chunk
-                if _ROOT_START.search(head):
+                found = _root_tag(head)
+                if found is not None:
                     break
-            return head
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            text = head
+            if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: screen a UTF-8 copy (rare; whole part)
+                text = (head + stream.read()).decode("utf-16", errors="replace").encode("utf-8")
+                found = _root_tag(text)
+                stream = io.BytesIO(text[found[2]:]) if found else io.BytesIO()
+            _check_xml(info.filename, text[: found[2]] if found else text)
+            if found is None:
+                return b"", b""
+            root, attrs, end = found
+            if root == b"worksheet":
+                decoded = text if text is not head else None
+                _check_sheet(info.filename, max_cells, text[end:], stream,
+                             lambda: archive.open(info) if decoded is None else io.BytesIO(decoded))
+            return root, attrs
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as exc:
         raise Rejection("corrupt", f"damaged part {info.filename} ({exc})",
                         f"部件 {info.filename} 已损坏（{exc}）") from None
 
 
-def _check_xml(name: str, content: bytes) -> None:
+def _root_tag(head: bytes) -> tuple[bytes, bytes, int] | None:
+    """The root element's local name, its attributes and where its start tag ends, once the tag is complete."""
+    for match in _ROOT_START.finditer(head):
+        if head[match.start() + 1:match.start() + 2] in (b"?", b"!"):
+            continue
+        close = head.find(b">", match.end())
+        if close < 0:
+            return None
+        return match[2], head[match.end():close], close + 1
+    return None
+
+
+def _check_xml(name: str, prolog: bytes) -> None:
     """Refuse a DTD or entity declarations in an XML part's prolog (entity expansion, external entities)."""
-    text = content
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = content.decode("utf-16", errors="replace").encode("utf-8")
-    upper = text.upper()
+    upper = prolog.upper()
     if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
         raise Rejection("xml_entity", f"part {name} declares a DTD or XML entities (refused for safety)",
                         f"部件 {name} 含 DTD 或 XML 实体声明（出于安全原因拒收）")
+
+
+def _check_sheet(part: str, max_cells: int, start: bytes, stream: IO[bytes],
+                 reopen: Callable[[], IO[bytes]]) -> None:
+    """Refuse a worksheet whose declared or actual area is too large. The first pass bounds a chunk whose cells
+    all lie within A1:ZZ9999 by that square (a form's sheet: no cell is read one by one); only when the bound
+    exceeds the cap (a sheet with cells beyond it) is the part read again, exactly."""
+    area = _SheetArea(part, max_cells, quick=True)
+    area.scan(start, stream)
+    if area.quick_seen and area.too_large():
+        area = _SheetArea(part, max_cells, quick=False)
+        with reopen() as again:
+            area.scan(b"", again)
+    if area.too_large():
+        area.refuse(area.bottom - area.top + 1, area.right - area.left + 1, "holds cells over")
+
+
+def _over(rows: int, cols: int, max_cells: int) -> bool:
+    return rows > MAX_SHEET_ROWS or cols > MAX_SHEET_COLUMNS or rows * cols > max_cells
+
+
+class _SheetArea:
+    """The declared dimension and the bounding box of the cells a worksheet holds, from its tags alone."""
+
+    def __init__(self, part: str, max_cells: int, *, quick: bool) -> None:
+        self.part, self.max_cells, self.quick = part, max_cells, quick
+        self.quick_seen = False
+        self.row = self.col = 0
+        self.top = self.left = 1 << 30
+        self.bottom = self.right = 0
+
+    def too_large(self) -> bool:
+        """Whether the box of the cells seen is over the cap or outside Excel's grid."""
+        return self.bottom > 0 and _over(self.bottom - self.top + 1, self.right - self.left + 1, self.max_cells)
+
+    def scan(self, start: bytes, stream: IO[bytes]) -> None:
+        """Feed every row, cell and dimension tag of the part to the counters (a declared area is refused)."""
+        rest, chunk = b"", start
+        while True:
+            buffer = rest + chunk
+            last = buffer.rfind(b"<")
+            if last >= 0 and buffer.find(b">", last) < 0:  # a tag cut by the chunk: keep it for the next one
+                buffer, rest = buffer[:last], buffer[last:]
+            else:
+                rest = b""
+            if len(rest) > _MAX_TAG_BYTES:
+                raise Rejection("corrupt", f"damaged part {self.part} (an XML tag over {_MAX_TAG_BYTES:,} bytes)",
+                                f"部件 {self.part} 已损坏（XML 标签超过 {_MAX_TAG_BYTES:,} 字节）")
+            if not self._plain(buffer):
+                for tag in _TAG.finditer(buffer):
+                    self._tag(tag[1], _attributes(tag[2]))
+            chunk = stream.read(_SCAN_CHUNK)
+            if not chunk:
+                break
+
+    def _plain(self, buffer: bytes) -> bool:
+        """Read a chunk whose every cell tag has the usual shape in bulk; False when it has others."""
+        if any(bare in buffer for bare in _BARE_CELLS):
+            return False
+        cells = buffer.count(b"<c ")
+        if cells != buffer.count(b'<c r="'):  # a cell without a reference, or not first: read tag by tag
+            return False
+        for dimension in _DIMENSION.finditer(buffer):
+            if buffer[dimension.start() - 1:dimension.start()] in (b"<", b":"):  # a tag, not text
+                self._tag(b"dimension", _attributes(dimension[1]))
+        if self.quick and not _FAR_REF.search(buffer):  # every cell within A1:ZZ9999
+            self.quick_seen = True
+            self.top, self.left = min(self.top, 1), min(self.left, 1)
+            self.bottom, self.right = max(self.bottom, _NEAR_ROWS), max(self.right, _NEAR_COLUMNS)
+            self.row, self.col = self.bottom, self.right
+            return True
+        refs = _REF_TEXT.findall(buffer)
+        if len(refs) < cells:  # a reference that is not an A1 reference: read tag by tag
+            return False
+        if refs:
+            numbers = list(map(int, set(map(_SECOND, refs))))  # a few hundred distinct rows, a dozen columns
+            columns = list(map(_column, set(map(_FIRST, refs))))
+            self.top, self.bottom = min(self.top, min(numbers)), max(self.bottom, max(numbers))
+            self.left, self.right = min(self.left, min(columns)), max(self.right, max(columns))
+            self.col = self.right
+        # Where a later cell without a reference would go: at most the largest row number seen plus one for
+        # each row tag without a number (an overestimate is safe).
+        rows = _ROW_TEXT.findall(buffer)
+        self.row = max(self.row, self.bottom, *map(int, set(rows))) + buffer.count(b"<row") - len(rows)
+        return True
+
+    def _tag(self, name: bytes, attrs: dict[bytes, list[bytes]]) -> None:
+        if name == b"row":
+            numbers = [int(number) for number in attrs.get(b"r", []) if number.isdigit()]
+            self.row = max(numbers) if numbers else self.row + 1
+            self.col = 0
+            return
+        if name == b"dimension":
+            corners = [_cell(c) for c in (attrs.get(b"ref") or [b""])[-1].split(b":")]
+            if len(corners) == 2 and None not in corners:
+                (r1, c1), (r2, c2) = corners  # type: ignore[misc]
+                rows, cols = abs(r2 - r1) + 1, abs(c2 - c1) + 1
+                if _over(rows, cols, self.max_cells):
+                    self.refuse(rows, cols, "declares")
+            return
+        places = [where for where in map(_cell, attrs.get(b"r", [])) if where is not None]
+        if not places:  # a cell without a reference follows the previous one
+            places = [(max(self.row, 1), self.col + 1)]
+        for row, col in places:  # a repeated r: each counts (calamine takes the last)
+            self.top, self.bottom = min(self.top, row), max(self.bottom, row)
+            self.left, self.right = min(self.left, col), max(self.right, col)
+        self.row, self.col = places[-1]
+
+    def refuse(self, rows: int, cols: int, what: str) -> None:
+        """Raise the rejection for an area of ``rows`` x ``cols``."""
+        raise Rejection("sheet_too_large",
+                        f"sheet part {self.part} {what} {rows:,} rows x {cols:,} columns (limit {self.max_cells:,} "
+                        "cells, and Excel's 1,048,576 x 16,384): refused before reading",
+                        f"工作表部件 {self.part} 的区域为 {rows:,} 行 x {cols:,} 列（上限 {self.max_cells:,} 个单元格，"
+                        "且不超过 Excel 的 1,048,576 行 x 16,384 列）：读取前拒收")
+
+
+def _attributes(text: bytes) -> dict[bytes, list[bytes]]:
+    """A start tag's attribute values by name; a repeated name keeps every value (readers differ on which wins)."""
+    found: dict[bytes, list[bytes]] = {}
+    for name, double, single in _ATTR.findall(text):
+        found.setdefault(name, []).append(double or single)
+    return found
+
+
+def _cell(ref: bytes) -> tuple[int, int] | None:
+    """(row, column), 1-based, of an A1 reference; None when it is not one."""
+    found = _CELL_REF.match(ref.strip())
+    return None if found is None else (int(found[2]), _column(found[1]))
+
+
+def _column(letters: bytes) -> int:
+    col = 0
+    for letter in letters.upper():
+        col = col * 26 + letter - 64
+    return col
+
+
+def _check_shared_strings(info: zipfile.ZipInfo, attrs: bytes, sheet_bytes: int) -> None:
+    """Refuse shared-string counts the parts cannot hold: each string takes at least 5 bytes (``<si/>``) of its
+    part, each reference to one at least 8 bytes of a worksheet (``<c t="s"><v>0</v></c>`` is 21)."""
+    counts = _COUNT_ATTR.findall(attrs)  # a repeated attribute: the largest value counts
+    unique = max((int(value) for name, value in counts if name == b"uniqueCount"), default=0)
+    total = max((int(value) for name, value in counts if name == b"count"), default=0)
+    if unique > info.file_size // 5 + 1 or total > sheet_bytes // 8 + 1:
+        raise Rejection("shared_strings",
+                        f"part {info.filename} claims {unique:,} distinct strings ({total:,} uses) in "
+                        f"{info.file_size:,} bytes: a forged count, refused before reading",
+                        f"部件 {info.filename} 声称在 {info.file_size:,} 字节中有 {unique:,} 个不同字符串"
+                        f"（使用 {total:,} 次）：计数被伪造，读取前拒收")

@@ -16,7 +16,7 @@ from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, TableSchema
 from keyacct_xl.master.settings import merge_settings
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
-from keyacct_xl.xlsx.package import open_package
+from keyacct_xl.xlsx.package import locate_tables, open_package
 
 # The columns without which a table means nothing; the others may be absent and load empty.
 REQUIRED_COLUMNS = {
@@ -56,7 +56,10 @@ def is_master_workbook(path: Path) -> bool:
     if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.exists():
         return False
     try:
-        names = set(calamine.CalamineWorkbook.from_path(str(path), load_tables=True).table_names)
+        # From the package's XML, not calamine: a hostile file must not crash this process (e.g. calamine
+        # reserves a forged shared-string count up front); the isolated table reader reports it.
+        with open_package(path) as archive:
+            names = set(locate_tables(archive))
     except Exception:  # not readable as a workbook: the table reader then reports the located error
         return False
     return {"Customers", "Transactions"} <= names

@@ -20,10 +20,12 @@ from typing import Literal
 import pandas as pd
 import python_calamine as calamine
 
+from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
+from keyacct_xl.isolation import run_isolated
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
-from keyacct_xl.tablefile import check_input_file, read_csv_rows
+from keyacct_xl.tablefile import MAX_TABLE_CELLS, check_input_file, read_csv_rows
 
 Perspective = Literal["customer", "ours"]
 HEADER_SCAN_ROWS = 30
@@ -106,19 +108,28 @@ def read_statement(path: str | Path, *, perspective: Perspective = "customer") -
 
 
 def _grids(path: Path) -> list[tuple[str, list[list[object]]]]:
-    suffix = check_input_file(path, SUFFIXES)
+    check_input_file(path, SUFFIXES)
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty", f"{path}：文件为空")
-    if suffix == ".csv":
-        return [("", _csv_grid(path))]
-    try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
-        grids = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
-    except Exception as exc:  # calamine raises its own types for damaged files
-        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+    # Read in a worker with memory and time limits: a damaged or hostile file fails with one line, never a crash.
+    grids = run_isolated(_read_grids, path, file=path)
     if not any(any(not is_blank(v) for v in row) for _, grid in grids for row in grid):
         raise InputError(f"{path}: the workbook has no data", f"{path}：工作簿中没有数据")
     return grids
+
+
+def _read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
+    """Every sheet's cells (the part run in a worker); a package is pre-checked before calamine opens it."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return [("", _csv_grid(path))]
+    if suffix != ".xls":
+        safety.check_workbook_file(path, max_cells=MAX_TABLE_CELLS)
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+        return [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
+    except Exception as exc:  # calamine raises its own types for damaged files
+        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
 
 
 def _csv_grid(path: Path) -> list[list[object]]:
