@@ -22,11 +22,12 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.consolidate import run as run_module
 from keyacct_xl.consolidate import safety
 from keyacct_xl.consolidate.intake import collect
 from keyacct_xl.consolidate.report import summary_line
@@ -98,6 +99,37 @@ def isolation_cost(inbox: Path, rounds: int) -> None:
               f"CPU median {used:.2f} s, {used / cpu_base - 1:+.0%} against the in-process loop")
 
 
+def whole_run_cost(pristine: Path, inbox: Path, work: Path, rounds: int) -> None:
+    """Whole consolidations (check, merge, master write) of the same files into fresh copies of the master, with
+    the files checked in this process (the path before isolation) and in one worker, in alternating rounds."""
+    def in_process(submissions: list, job: _Job, jobs: int) -> Iterator:
+        return (check_submission(s, job) for s in submissions)
+
+    paths = {"checked in this process (before isolation)": in_process, "isolated, --jobs 1": run_module._checked}
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    cpu: dict[str, list[float]] = {name: [] for name in paths}
+    real = run_module._checked
+    for _ in range(rounds):
+        for name, checked in paths.items():
+            master = work / "whole-run.xlsx"
+            shutil.copyfile(pristine, master)
+            run_module._checked = checked
+            try:
+                started, cpu_started = time.perf_counter(), _cpu_seconds()
+                result = consolidate(inbox, master, now="2026-11-30 18:00:00")
+                times[name].append(time.perf_counter() - started)
+                cpu[name].append(_cpu_seconds() - cpu_started)
+            finally:
+                run_module._checked = real
+            assert result.rows_added and not result.counts().get("rejected"), name
+    base, cpu_base = (statistics.median(v[next(iter(paths))]) for v in (times, cpu))
+    for name in paths:
+        wall, used = statistics.median(times[name]), statistics.median(cpu[name])
+        shown = ", ".join(f"{v:.2f}" for v in times[name])
+        print(f"whole consolidation, {name}: wall median {wall:.2f} s ({shown}), {wall / base - 1:+.0%}; "
+              f"CPU median {used:.2f} s, {used / cpu_base - 1:+.0%}")
+
+
 def _without_precheck(run: Callable[[], list]) -> list:
     """``run()`` with safety.check_parts (sheet areas, shared strings, duplicate and lying members, DTDs) skipped."""
     real = safety.check_parts
@@ -160,6 +192,7 @@ def main() -> None:
             baseline, count = pandas_loop(inbox)
             print(f"pandas.read_excel(openpyxl) loop, read only: {baseline:.2f} s ({count:,} rows)")
         isolation_cost(inbox, args.rounds)
+        whole_run_cost(pristine, inbox, work, args.rounds)
         started = time.perf_counter()
         result = consolidate(inbox, master, jobs=args.jobs)
         seconds = time.perf_counter() - started
