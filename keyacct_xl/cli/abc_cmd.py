@@ -62,6 +62,6 @@ def run(args: argparse.Namespace) -> int:
                f"the top 20 % of customers bring {top_share(curve):.1%} of revenue"))
     if args.out:
         write_table(args.out, abc_sheets(table, summary, curve, args.lang),
-                    title=pick(args.lang, "ABC 分析", "ABC analysis"))
+                    title=pick(args.lang, "ABC 分析", "ABC analysis"), lang=args.lang)
         print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
     return 0

@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     sheets = analysis_sheets(master, year=args.year, lang=args.lang, drop_pct=args.drop_pct,
                              overdue_days=args.overdue_days, silent_days=args.silent_days,
                              code_prefix=args.code_prefix)
-    write_analysis(out, sheets, title=pick(args.lang, f"{args.year} 年客户分析", f"Customer analysis {args.year}"))
+    write_analysis(out, sheets, title=pick(args.lang, f"{args.year} 年客户分析", f"Customer analysis {args.year}"),
+                   lang=args.lang)
     for sheet in sheets:
         print(f"  {sheet.title}: {len(sheet.frame):,}")
     print(pick(args.lang, f"已写入：{out}", f"written: {out}"))

@@ -46,6 +46,6 @@ def run(args: argparse.Namespace) -> int:
                       ("customers",))
         write_table(args.out, [Sheet(pick(args.lang, "信用评级", "Credit grades"), table),
                                Sheet(pick(args.lang, "信用等级汇总", "By credit grade"), counts, (chart,))],
-                    title=pick(args.lang, "信用评级", "Credit grades"))
+                    title=pick(args.lang, "信用评级", "Credit grades"), lang=args.lang)
         print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
     return 0

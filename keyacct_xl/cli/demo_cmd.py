@@ -16,6 +16,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.forms.demo_step import forms_demo
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.schema import DATA_TABLES
+from keyacct_xl.master.settings import setting_key
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.receivables.demo_step import receivables_demo
 
@@ -72,7 +73,7 @@ def _remove_previous_demo(path: Path) -> None:
         rows = book.get_table_by_name("Settings").to_python()
     except calamine.CalamineError:
         rows = []
-    if not any(r[:2] == ["company_name", COMPANY_NAME] for r in rows):
+    if not any(len(r) > 1 and setting_key(r[0]) == "company_name" and r[1] == COMPANY_NAME for r in rows):
         raise InputError(f"{path} exists and is not a demo master workbook; give another --out folder",
                          f"{path} 已存在且不是演示用的客户档案总表；请用 --out 指定其他文件夹")
     path.unlink()

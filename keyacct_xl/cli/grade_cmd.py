@@ -58,7 +58,8 @@ def _review(path: Path, args: argparse.Namespace) -> int:
     review = build_review(master, year=args.year, policy=policy, lang=args.lang)
     _print_summary(review, args.lang)
     if args.out:
-        write_table(args.out, review_sheets(review, args.lang), title=pick(args.lang, "年度评级审核", "Grading review"))
+        write_table(args.out, review_sheets(review, args.lang), title=pick(args.lang, "年度评级审核", "Grading review"),
+                    lang=args.lang)
         print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
     else:
         kept = write_review_sheet(path, review.table, lang=master.lang)

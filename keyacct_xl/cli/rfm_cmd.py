@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{row.rfm_class_label}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"
               f"\t{row.revenue_share:6.1%}")
     if args.out:
-        write_table(args.out, rfm_sheets(table, summary, args.lang), title=pick(args.lang, "RFM 分析", "RFM analysis"))
+        write_table(args.out, rfm_sheets(table, summary, args.lang), title=pick(args.lang, "RFM 分析", "RFM analysis"),
+                    lang=args.lang)
         print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
     return 0

@@ -1,0 +1,275 @@
+"""Every output of the demo is a document in the user's language (issue 13, "Every zh output in Chinese").
+
+The zh walk reads every workbook cell (python-calamine), every data-validation prompt, error and list, every
+comment and print header (openpyxl), every CSV and text file, and every printed line of ``keyacct-xl demo``; it
+fails on an ASCII word of three letters or more that is not an id, a code, a file name, a number or a value
+people typed. The en walk fails on Chinese outside the demo's data values (its names and addresses are Chinese).
+Every exception is declared below, once, with its reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine as calamine
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.forms.catalog import form_ids, forms_dir
+
+WORD = re.compile(r"[A-Za-z]{3,}")
+CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+# -- what the zh walk accepts, in one place -------------------------------------------------------------------
+# Terms zh users write in Latin letters themselves; each is used as is in Chinese business writing.
+DOMAIN_TERMS: dict[str, str] = {
+    "RFM": "the RFM method (最近一次消费、消费频率、消费金额) is called RFM in Chinese texts too",
+    "ABC": "ABC classification (ABC 分类法) keeps its letters in Chinese",
+    "VIP": "the top customer grade is written VIP (VIP 客户) in the shipped policies and the demo's data",
+    "SWOT": "SWOT analysis (SWOT 分析) in the account plan form keeps its letters",
+    "CNY": "the ISO 4217 currency code of the Settings sheet's currency (记账币种)",
+    "Excel": "the program's name (Excel 工作簿, Excel 加载项)",
+    "EMBA": "a degree Chinese writes as EMBA (学历 in the demo's contact data)",
+}
+# Token shapes that are ids, codes, file names or machine values; they are cut out before the words are looked at.
+TOKENS: dict[str, re.Pattern[str]] = {
+    # the e-mail addresses and WeChat ids of the demo's contacts: data typed by people
+    "e-mail": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    "WeChat id": re.compile(r"\bwxid_[a-z0-9]+\b"),
+    # a file name with its extension (a relative path included), or an extension alone (.xlsx、.xlsm 或 .xls)
+    "file name": re.compile(r"[^\s\\：:（）()，,;；、“”\"']*\.(?:xlsx|xlsm|xls|xlam|csv|jpg|txt|yaml|parquet|pdf)\b"),
+    # SHA-256 of a submitted file (文件指纹)
+    "file fingerprint": re.compile(r"\b[0-9a-f]{64}\b"),
+    # ids and codes: capitals and digits, at least one digit (C0001, LX00001, N20264501, 2026-W45, tax ids)
+    "id or code": re.compile(r"\b[A-Z0-9-]*\d[A-Z0-9-]*\b"),
+    # an option of the command, typed as it is (导出时可使用 --without-sensitive)
+    "command option": re.compile(r"(?<![\w-])--[a-z][a-z-]+"),
+}
+# Codes shown as codes on purpose: each form prints its id (表单编号：visit_record) so people can name the form,
+# and the ingestion ledger and consolidation report name forms by it; a grading policy is chosen by its file name.
+FORM_IDS = frozenset(form_ids())
+POLICY_NAMES = frozenset(p.stem for p in (forms_dir().parent / "policies").glob("*.yaml"))
+# Columns of the master holding a JSON record of a row as it was (read back by consolidate undo): machine data.
+JSON_COLUMNS = frozenset({"原数据", "表头数据", "Data", "Header Data"})
+# Files the walk cannot read, on purpose: the demo's broken submissions, copied as they came (and quarantined).
+UNREADABLE = frozenset({"传了一半.xlsx", "加密的回访记录.xlsx"})
+# The note beside a quarantined file is bilingual on purpose (the file goes back to whoever sent it, whatever their
+# language): its line starting with this is the English translation of the line above it.
+NOTE_EN_LINE = "Reason: "
+NOTE_ZH_LINE = "拒收原因："
+# Not documents: the add-in (its only sheet is xlwings.conf, read by xlwings), a photo, the master's lock file.
+SKIPPED_SUFFIXES = frozenset({".xlam", ".jpg", ".lock"})
+
+
+def _cut_tokens(text: str, folder: Path) -> str:
+    # a path in the folder the user chose for the demo, its subfolders and files included, is a file name
+    text = re.sub(re.escape(str(folder)) + r"[^\s（）()，,；;：]*", " ", text)
+    for pattern in TOKENS.values():
+        text = pattern.sub(" ", text)
+    return text
+
+
+def english_words(text: str, folder: Path) -> list[str]:
+    """The ASCII words of ``text`` that are no declared term, id, code, file name or form/policy name."""
+    words = []
+    for token in re.split(r"[\s，。：:；;、（）()【】\[\]“”\"'=|/<>]+", _cut_tokens(text, folder)):
+        if token in FORM_IDS or token in POLICY_NAMES:
+            continue
+        words += [w for w in WORD.findall(token) if w not in DOMAIN_TERMS]
+    return words
+
+
+# -- reading every output ---------------------------------------------------------------------------------------
+def _workbook_texts(path: Path) -> Iterator[tuple[str, str, str]]:
+    """(sheet, header of the cell's column, text) for every text a person can see in the workbook."""
+    book = calamine.CalamineWorkbook.from_path(str(path))
+    for meta in book.sheets_metadata:
+        if meta.visible == calamine.SheetVisibleEnum.VeryHidden:
+            continue  # _meta: the form's machine description, which no Excel user can unhide from the UI
+        if not (meta.visible == calamine.SheetVisibleEnum.Hidden and meta.name.startswith("_")):
+            yield meta.name, "", meta.name  # a hidden _lists sheet is named as the dropdowns' formulas name it
+        rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        heads = rows[0] if rows else []
+        for row in rows:
+            for c, value in enumerate(row):
+                if isinstance(value, str) and value:
+                    yield meta.name, str(heads[c]) if c < len(heads) else "", value
+                elif isinstance(value, bool):
+                    yield meta.name, str(heads[c]) if c < len(heads) else "", str(value)
+    if path.stat().st_size < 2_000_000:  # the master's data validations are its forms'; prompts live in the forms
+        yield from _openpyxl_texts(path)
+
+
+def _openpyxl_texts(path: Path) -> Iterator[tuple[str, str, str]]:
+    book = openpyxl.load_workbook(path)
+    for ws in book.worksheets:
+        if ws.sheet_state == "veryHidden":
+            continue
+        for dv in ws.data_validations.dataValidation:
+            for text in (dv.promptTitle, dv.prompt, dv.errorTitle, dv.error):
+                if text:
+                    yield ws.title, "", text
+            if dv.type == "list" and dv.formula1 and dv.formula1.startswith('"'):
+                yield ws.title, "", dv.formula1.strip('"')
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None:
+                    yield ws.title, "", cell.comment.text
+        for part in (ws.oddHeader, ws.oddFooter):
+            for side in (part.left, part.center, part.right):
+                if side.text:
+                    yield ws.title, "", re.sub(r"&[A-Z]|&\"[^\"]*\"|&\d+", " ", side.text)
+
+
+def output_texts(folder: Path, printed: str) -> Iterator[tuple[str, str, str]]:
+    """(where, column header, text) for every printed line and every text in every file the demo wrote."""
+    for line in printed.splitlines():
+        yield "printed", "", line
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        where = path.relative_to(folder).as_posix()
+        if path.suffix in SKIPPED_SUFFIXES or path.name in UNREADABLE:
+            continue
+        if path.suffix == ".xlsx":
+            for sheet, head, text in _workbook_texts(path):
+                yield f"{where}!{sheet}", head, text
+        elif path.suffix == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                rows = list(csv.reader(handle))
+            for row in rows:
+                for c, text in enumerate(row):
+                    yield where, rows[0][c] if c < len(rows[0]) else "", text
+        else:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                yield where, "", line
+
+
+def _translation_line(where: str, text: str, lang: str) -> bool:
+    """The other language's line of a quarantine note, which is bilingual on purpose."""
+    return where.endswith(".reason.txt") and text.startswith(NOTE_EN_LINE if lang == "zh" else NOTE_ZH_LINE)
+
+
+# -- the walks --------------------------------------------------------------------------------------------------
+def english_findings(folder: Path, printed: str) -> dict[tuple[str, str], list[str]]:
+    """Where English words appear in a zh demo's outputs: (place, column) -> the texts holding them."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for where, head, text in output_texts(folder, printed):
+        if head in JSON_COLUMNS or _translation_line(where, text, "zh"):
+            continue
+        if english_words(text, folder):
+            found.setdefault((where, head), []).append(text[:80])
+    return found
+
+
+def test_every_zh_output_is_chinese(demo_run: tuple[Path, str]) -> None:
+    """Workbooks, CSV, text files and printed lines of the zh demo carry no English word (issue 13)."""
+    folder, printed = demo_run
+    found = english_findings(folder, printed)
+    assert not found, "\n".join(f"{where} [{head}]: {texts[:3]} ({len(texts)} texts)"
+                                for (where, head), texts in sorted(found.items()))
+
+
+def test_the_walk_sees_keys_and_english_values() -> None:
+    """The walk catches what the issue found: snake_case keys, English status words, True/False, mixed messages."""
+    folder = Path("/x/demo")
+    for text in ("customer_share", "only_ours", "True", "不是有效日期（'11月13日' is not a date）",
+                 "面谈|Face-to-face", "rfm_class", "grade_vip_min_sales", "Visits"):
+        assert english_words(text, folder), text
+    for text in ("C0001", "吕琳春/回访记录_2026-W45.xlsx", "表单编号：visit_record", "VIP（VIP 续任）",
+                 "91330100374QKUTY4M", "weifeiyong45@qq.com", "wxid_weifeiyong2295", "/x/demo/master.xlsx",
+                 "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）", "RFM 金额口径", "grading_4level", "记账币种 CNY"):
+        assert not english_words(text, folder), text
+
+
+# -- en: no Chinese outside the demo's data ---------------------------------------------------------------------
+# The en demo's company, customers, reps and what they wrote stay Chinese; that data is the only Chinese allowed:
+# - a cell whose column (by its en header) holds values people typed, in the master or quoted by a report;
+EN_DATA_COLUMNS = frozenset({
+    # Customers, Contacts, Transactions, Payments, Visits, Opportunities, Competitors, GradeHistory, WeeklyPlans
+    "Customer Name", "Short Name", "Region", "City", "Address", "Industry", "Enterprise Nature", "Outlet Type",
+    "Location Type", "Category", "Business Scope", "Owner", "Legal Representative", "Sales Rep", "Special Policy",
+    "Notes", "Name", "Nickname", "Title", "Birthplace", "Education", "Family", "Health", "Religion/Politics",
+    "Hobbies", "Topics to Avoid", "Product", "Spec", "Competitor", "Content", "Purpose", "Result", "Next Step",
+    "Promotion", "Our Response", "Reason", "Approved By", "Goal", "Source Sheet", "Value",
+    # what a report quotes from a submission or a customer's statement
+    "Submitted", "Their Ref",
+    # the names people gave their files (潘亮欣/副本 回访记录.xlsx), as the master and the reports list them
+    "File", "File Name", "Source File", "Corrects",
+})
+# - Chinese of those values inside our sentences (the company's name on a statement): every run of Chinese in
+#   the en master's data columns;
+# - a file name (the reps name their files) and a value quoted in a message ('11月31日' is not a date);
+QUOTED = re.compile(r"'[^']*'")
+# - files the demo writes in the role of people: the reps' submissions (their zh forms, also as quarantined
+#   copies) and the customer's own ledger sent back for reconciliation.
+EN_INPUT_FILES = (re.compile(r"^(submissions|quarantine)/.*\.xlsx!"), re.compile(r"^receivables/returned_statement_"))
+
+
+@pytest.fixture(scope="module")
+def en_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``keyacct-xl demo --lang en`` run once for this module."""
+    out = tmp_path_factory.mktemp("demo-en") / "demo"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["demo", "--out", str(out), "--lang", "en"]) == 0
+    return out, printed.getvalue()
+
+
+def data_runs(master: Path) -> set[str]:
+    """Every run of Chinese characters in the en master's data columns."""
+    book = calamine.CalamineWorkbook.from_path(str(master))
+    runs: set[str] = set()
+    for name in book.sheet_names:
+        rows = book.get_sheet_by_name(name).to_python()
+        if not rows:
+            continue
+        data = [c for c, head in enumerate(rows[0]) if head in EN_DATA_COLUMNS]
+        for row in rows[1:]:
+            for c in data:
+                if isinstance(row[c], str):
+                    runs.update(CJK_RUN.findall(row[c]))
+    return runs
+
+
+def chinese_findings_in(where: str, head: str, text: str, folder: Path, runs: set[str]) -> bool:
+    """True when ``text`` (at ``where``, in the column headed ``head``) holds Chinese that is no data value."""
+    if head in EN_DATA_COLUMNS or head in JSON_COLUMNS or _translation_line(where, text, "en"):
+        return False
+    if any(p.match(where) for p in EN_INPUT_FILES):
+        return False
+    rest = QUOTED.sub(" ", TOKENS["file name"].sub(" ", text.replace(str(folder), " ")))
+    return any(run not in runs for run in CJK_RUN.findall(rest))
+
+
+def chinese_findings(folder: Path, printed: str, runs: set[str]) -> dict[tuple[str, str], list[str]]:
+    """Where Chinese that is no data value appears in an en demo's outputs."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for where, head, text in output_texts(folder, printed):
+        if chinese_findings_in(where, head, text, folder, runs):
+            found.setdefault((where, head), []).append(text[:80])
+    return found
+
+
+def test_every_en_output_has_chinese_only_in_data(en_demo: tuple[Path, str]) -> None:
+    """The en demo's outputs carry Chinese only where the demo's data put it (issue 13)."""
+    folder, printed = en_demo
+    found = chinese_findings(folder, printed, data_runs(folder / "master.xlsx"))
+    assert not found, "\n".join(f"{where} [{head}]: {texts[:3]} ({len(texts)} texts)"
+                                for (where, head), texts in sorted(found.items()))
+
+
+def test_the_en_walk_sees_chinese_labels() -> None:
+    """A zh header, status or sentence in an en output is found; the data's own Chinese is not."""
+    folder, runs = Path("/x/demo"), {"上海恒泰润滑油有限公司", "吕琳春"}
+    texts = [("report.xlsx!Results", "Status", "相符"), ("report.xlsx!Results", "", "客户编号"),
+             ("report.xlsx!Results", "Sales Rep", "吕琳春"),
+             ("statement.xlsx!S", "", "上海恒泰润滑油有限公司, Finance"),
+             ("printed", "", "written: /x/demo/对账单_C0026.xlsx"),
+             ("x.reason.txt", "", "拒收原因：不是 Excel 工作簿")]
+    found = {text for where, head, text in texts if chinese_findings_in(where, head, text, folder, runs)}
+    assert found == {"相符", "客户编号"}
