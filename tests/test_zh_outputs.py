@@ -17,11 +17,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import python_calamine as calamine
 
 from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.fieldcheck import FieldProblem, check_value
 from keyacct_xl.forms.catalog import form_ids, forms_dir
+from keyacct_xl.forms.spec import Choice, Constraints, FieldSpec, Text
+from keyacct_xl.labels import document_frame
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.settings import DEFAULTS, merge_settings
+from keyacct_xl.master.writer import save_master
 
 WORD = re.compile(r"[A-Za-z]{3,}")
 CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -273,3 +281,51 @@ def test_the_en_walk_sees_chinese_labels() -> None:
              ("x.reason.txt", "", "拒收原因：不是 Excel 工作簿")]
     found = {text for where, head, text in texts if chinese_findings_in(where, head, text, folder, runs)}
     assert found == {"相符", "客户编号"}
+
+
+# -- the fixes the walks rely on, one by one --------------------------------------------------------------------
+def test_document_frame_labels_headers_booleans_and_codes() -> None:
+    """One helper turns a frame into a document: keys to labels, True/False to 是/否, codes to their labels."""
+    frame = pd.DataFrame({"customer_id": ["C1", "C2"], "status": ["only_ours", "matched"],
+                          "sales_drop": [True, False], "rfm_class": ["important_value", "general_value"],
+                          "rfm_class_label": ["重要价值客户", "一般价值客户"], "自定义": ["x", "y"]})
+    zh = document_frame(frame, "zh")
+    assert list(zh.columns) == ["客户编号", "核对结果", "销售下滑", "RFM 分类", "自定义"]
+    assert zh["核对结果"].tolist() == ["我方有", "相符"] and zh["销售下滑"].tolist() == ["是", "否"]
+    en = document_frame(frame, "en")
+    assert list(en.columns) == ["Customer ID", "Status", "Sales Drop", "RFM Class", "自定义"]
+    assert en["Status"].tolist() == ["only ours", "matched"] and en["Sales Drop"].tolist() == ["Yes", "No"]
+
+
+def test_settings_show_zh_names_and_read_back_by_key_or_name(tmp_path: Path) -> None:
+    """A zh master's Settings sheet names each setting in Chinese and shows a choice's label; both read back."""
+    master = Master.empty(lang="zh")
+    master.settings["rfm_monetary"] = "average"
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    rows = calamine.CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name("Settings").to_python()
+    shown = {r[0]: r[1] for r in rows}
+    assert shown["公司名称"] == master.settings["company_name"] and shown["RFM 金额口径"] == "单均"
+    assert not [name for name in shown if english_words(name, tmp_path)]  # no key in sight
+    again = load_master(path)
+    assert again.settings["rfm_monetary"] == "average" and again.settings == master.settings
+    # a sheet written by an earlier version (keys) or by an en user (keys, en labels) reads the same
+    assert merge_settings({"rfm_monetary": "合计", "RFM Monetary": "average", "Company Name": "甲"}) == {
+        **DEFAULTS, "rfm_monetary": "average", "company_name": "甲"}
+
+
+def test_a_percent_limit_reads_as_a_percent() -> None:
+    """``13 大于上限 0.2`` in a percent field read as nonsense; the limit and the value read as percents."""
+    field = FieldSpec("discount", Text("折扣", "Discount"), "percent", Constraints(maximum=0.2))
+    with pytest.raises(FieldProblem) as caught:
+        check_value(field, 13, lang="zh")
+    assert caught.value.zh == "1300% 大于上限 20%" and caught.value.en == "1300% is above the maximum 20%"
+
+
+def test_a_refused_choice_lists_the_choices_in_one_language() -> None:
+    """The allowed values of a refused choice are named in the message's language (not 面谈|Face-to-face)."""
+    field = FieldSpec("method", Text("方式", "Method"), "choice",
+                      choices=(Choice("face", "面谈", "Face-to-face"), Choice("phone", "电话", "Phone")))
+    with pytest.raises(FieldProblem) as caught:
+        check_value(field, "飞鸽", lang="zh")
+    assert caught.value.zh == "'飞鸽' 不在可选值中：面谈、电话" and not english_words(caught.value.zh, Path("/x"))
+    assert caught.value.en == "'飞鸽' is not one of the allowed values: Face-to-face / Phone"
