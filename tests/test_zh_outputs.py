@@ -9,6 +9,7 @@ Every exception is declared below, once, with its reason.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import csv
 import io
@@ -21,11 +22,12 @@ import pandas as pd
 import pytest
 import python_calamine as calamine
 
-from keyacct_xl.cli.main import main
+from keyacct_xl.cli.main import build_parser, help_language, main
 from keyacct_xl.consolidate.fieldcheck import FieldProblem, check_value
 from keyacct_xl.forms.catalog import form_ids, forms_dir
 from keyacct_xl.forms.spec import Choice, Constraints, FieldSpec, Text
 from keyacct_xl.labels import document_frame
+from keyacct_xl.macros import ACTIONS
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import DEFAULTS, merge_settings
@@ -51,7 +53,8 @@ TOKENS: dict[str, re.Pattern[str]] = {
     "e-mail": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
     "WeChat id": re.compile(r"\bwxid_[a-z0-9]+\b"),
     # a file name with its extension (a relative path included), or an extension alone (.xlsx、.xlsm 或 .xls)
-    "file name": re.compile(r"[^\s\\：:（）()，,;；、“”\"']*\.(?:xlsx|xlsm|xls|xlam|csv|jpg|txt|yaml|parquet|pdf)\b"),
+    "file name": re.compile(r"[^\s\\：:（）()，,;；、“”\"']*"
+                            r"\.(?:xlsx|xlsm|xls|xlam|csv|jpg|txt|yaml|parquet|pdf|zip)\b"),
     # SHA-256 of a submitted file (文件指纹)
     "file fingerprint": re.compile(r"\b[0-9a-f]{64}\b"),
     # ids and codes: capitals and digits, at least one digit (C0001, LX00001, N20264501, 2026-W45, tax ids)
@@ -83,11 +86,11 @@ def _cut_tokens(text: str, folder: Path) -> str:
     return text
 
 
-def english_words(text: str, folder: Path) -> list[str]:
-    """The ASCII words of ``text`` that are no declared term, id, code, file name or form/policy name."""
+def english_words(text: str, folder: Path, names: frozenset[str] = frozenset()) -> list[str]:
+    """The ASCII words of ``text`` that are no declared term, id, code, file name, form/policy name or ``names``."""
     words = []
-    for token in re.split(r"[\s，。：:；;、（）()【】\[\]“”\"'=|/<>]+", _cut_tokens(text, folder)):
-        if token in FORM_IDS or token in POLICY_NAMES:
+    for token in re.split(r"[\s，,。：:；;、（）()【】\[\]“”\"'=|/<>]+", _cut_tokens(text, folder)):
+        if token in FORM_IDS or token in POLICY_NAMES or token in names:
             continue
         words += [w for w in WORD.findall(token) if w not in DOMAIN_TERMS]
     return words
@@ -329,3 +332,58 @@ def test_a_refused_choice_lists_the_choices_in_one_language() -> None:
         check_value(field, "飞鸽", lang="zh")
     assert caught.value.zh == "'飞鸽' 不在可选值中：面谈、电话" and not english_words(caught.value.zh, Path("/x"))
     assert caught.value.en == "'飞鸽' is not one of the allowed values: Face-to-face / Phone"
+
+
+# -- --help ------------------------------------------------------------------------------------------------------
+# Names in help texts that are typed or installed as they are: programs, the add-in's source folder, and "apply"
+# of "grade apply" (a word of grade's arguments, not an argparse subcommand). Command names are added from the parser.
+HELP_NAMES = frozenset({"Python", "Windows", "VBA", "xlwings", "macros_bridge", "apply"})
+# Default names of what a command writes, as help shows them: statements_<期间>, reports/, ./demo.
+HELP_FILE_NAMES = re.compile(r"[\w.-]+_<[^>]*>|(?:\.?/)?\w+/|\./\w+")
+
+
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    yield parser.prog, parser
+    for action in parser._actions:  # argparse keeps its subcommands only there
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from _parsers(child)
+
+
+def test_help_language_follows_lang_then_locale() -> None:
+    """``--lang`` decides; without it the system locale (LC_ALL, LC_MESSAGES, LANG); without either, zh."""
+    assert help_language(["rfm", "--help"], {"LANG": "en_US.UTF-8"}) == "en"
+    assert help_language(["rfm", "--help"], {"LANG": "zh_CN.UTF-8"}) == "zh"
+    assert help_language(["rfm", "--help"], {}) == "zh"
+    assert help_language(["rfm", "--help"], {"LANG": "C.UTF-8"}) == "zh"
+    assert help_language(["--lang", "en", "rfm", "-h"], {"LANG": "zh_CN.UTF-8"}) == "en"
+    assert help_language(["rfm", "-h", "--lang=zh"], {"LANG": "en_US.UTF-8"}) == "zh"
+    assert help_language(["rfm", "-h"], {"LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}) == "en"
+
+
+def test_every_help_text_is_in_the_chosen_language() -> None:
+    """Every command's and option's help reads zh in zh (no English word but names) and has no Chinese in en."""
+    # command names and ribbon action names (typed after "run") are typed as they are
+    names = HELP_NAMES | set(ACTIONS) | {word for _, p in _parsers(build_parser("zh")) for word in p.prog.split()[1:]}
+    for lang in ("zh", "en"):
+        for prog, parser in _parsers(build_parser(lang)):
+            texts = [parser.description or "", *(a.help or "" for a in parser._actions if a.help != argparse.SUPPRESS)]
+            for text in texts:
+                if lang == "zh":
+                    shown = HELP_FILE_NAMES.sub(" ", text)
+                    words = english_words(shown, Path("/"), names)
+                    assert not words, (prog, text)
+                else:
+                    assert not CJK_RUN.findall(text.replace("汇总报告", "").replace("重点客户管理", "")), (prog, text)
+
+
+def test_help_prints_in_the_chosen_language(capsys: pytest.CaptureFixture[str]) -> None:
+    """``keyacct-xl rfm --help`` in zh, and in en with ``--lang en``, argparse's own words included."""
+    with pytest.raises(SystemExit):
+        main(["rfm", "--help"])
+    zh = capsys.readouterr().out
+    assert zh.startswith("用法：keyacct-xl rfm") and "只统计最近 N 个月" in zh and "显示本帮助并退出" in zh
+    with pytest.raises(SystemExit):
+        main(["rfm", "--help", "--lang", "en"])
+    en = capsys.readouterr().out
+    assert en.startswith("usage: keyacct-xl rfm") and "count only the last N months" in en

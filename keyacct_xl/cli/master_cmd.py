@@ -7,7 +7,7 @@ from pathlib import Path
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
-from keyacct_xl.i18n import pick
+from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -15,28 +15,42 @@ from keyacct_xl.master.redact import without_sensitive
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.writer import save_master
 
+# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
+HELP: dict[str, tuple[str, str]] = {
+    "master": ("新建、检查或导出客户档案总表", "create, check or export a master workbook"),
+    "new": ("写出一个空的客户档案总表", "write an empty master workbook"),
+    "--company": ("参数设置中的公司名称", "company name for the Settings sheet"),
+    "check": ("读取总表，统计行数并检查引用", "read a master, count its rows and check its references"),
+    "check (description)": (
+        "读取每个表（有问题的单元格会指明工作表和单元格），统计行数，然后列出客户编号不在客户档案中的行、"
+        "重复的客户编号和没有对应客户的联系人。退出状态：引用一致时为 0，发现此类问题时为 1，无法读取总表时为 2。",
+        "Read every table (a bad cell is named by sheet and cell), count the rows, then list rows whose customer id "
+        "is not in Customers, duplicate customer ids and contacts without a customer. Exit status: 0 when the "
+        "references are consistent, 1 when such problems were found, 2 when the master cannot be read."),
+    "export": ("复制总表，可去除敏感数据", "copy a master, optionally without sensitive data"),
+    "--without-sensitive": ("清空标记为敏感的列（联系人个人资料）",
+                            "blank the columns marked sensitive (contact profiles)"),
+}
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``master new|check|export``."""
-    parser = sub.add_parser("master", parents=[common], help="create, check or export a master workbook")
+    parser = sub.add_parser("master", parents=[common], help=pick(lang, *HELP["master"]))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    new = actions.add_parser("new", parents=[common], help="write an empty master workbook")
+    new = actions.add_parser("new", parents=[common], help=pick(lang, *HELP["new"]))
     new.add_argument("path", type=Path)
-    new.add_argument("--company", default=None, help="company name for the Settings sheet")
+    new.add_argument("--company", default=None, help=pick(lang, *HELP["--company"]))
     new.set_defaults(func=_new)
     check = actions.add_parser(
-        "check", parents=[common], help="read a master, count its rows and check its references",
-        description="Read every table (a bad cell is named by sheet and cell), count the rows, then list rows whose "
-                    "customer id is not in Customers, duplicate customer ids and contacts without a customer. "
-                    "Exit status: 0 when the references are consistent, 1 when such problems were found, "
-                    "2 when the master cannot be read.")
+        "check", parents=[common], help=pick(lang, *HELP["check"]),
+        description=pick(lang, *HELP["check (description)"]))
     check.add_argument("path", type=Path)
     check.set_defaults(func=_check)
-    export = actions.add_parser("export", parents=[common], help="copy a master, optionally without sensitive data")
+    export = actions.add_parser("export", parents=[common], help=pick(lang, *HELP["export"]))
     export.add_argument("path", type=Path)
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--without-sensitive", action="store_true",
-                        help="blank the columns marked sensitive (contact profiles)")
+                        help=pick(lang, *HELP["--without-sensitive"]))
     export.set_defaults(func=_export)
 
 
