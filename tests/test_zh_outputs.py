@@ -387,3 +387,23 @@ def test_help_prints_in_the_chosen_language(capsys: pytest.CaptureFixture[str]) 
         main(["rfm", "--help", "--lang", "en"])
     en = capsys.readouterr().out
     assert en.startswith("usage: keyacct-xl rfm") and "count only the last N months" in en
+
+
+def test_every_zh_csv_and_its_printed_lines_are_chinese(demo_run: tuple[Path, str], tmp_path: Path) -> None:
+    """The demo writes workbooks only; the commands' CSV outputs on its master are walked the same way."""
+    folder, _ = demo_run
+    master = str(folder / "master.xlsx")
+    returned = str(folder / "receivables" / "returned_statement_C0330.xlsx")
+    commands = [["rfm", master, "--out", "rfm.csv"], ["abc", master, "--year", "2025", "--out", "abc.csv"],
+                ["credit", master, "--out", "credit.csv"], ["grade", master, "--year", "2025", "--out", "grade.csv"],
+                ["ageing", master, "--out", "ageing.csv"],
+                ["reconcile", master, returned, "--customer", "C0330", "--out", "reconcile.csv"]]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for command in commands:
+            command[-1] = str(tmp_path / command[-1])
+            assert main(command) == 0, command
+    assert len(list(tmp_path.glob("*.csv"))) == 8  # reconcile writes its summary and problems beside it
+    found = english_findings(tmp_path, printed.getvalue().replace(master, " ").replace(returned, " "))
+    assert not found, "\n".join(f"{where} [{head}]: {texts[:3]} ({len(texts)} texts)"
+                                for (where, head), texts in sorted(found.items()))
