@@ -390,7 +390,8 @@ def test_help_prints_in_the_chosen_language(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_every_zh_csv_and_its_printed_lines_are_chinese(demo_run: tuple[Path, str], tmp_path: Path) -> None:
-    """The demo writes workbooks only; the commands' CSV outputs on its master are walked the same way."""
+    """The demo writes workbooks only; the commands' CSV outputs on its master, and what they and ``master check``
+    print, are walked the same way."""
     folder, _ = demo_run
     master = str(folder / "master.xlsx")
     returned = str(folder / "receivables" / "returned_statement_C0330.xlsx")
@@ -403,6 +404,7 @@ def test_every_zh_csv_and_its_printed_lines_are_chinese(demo_run: tuple[Path, st
         for command in commands:
             command[-1] = str(tmp_path / command[-1])
             assert main(command) == 0, command
+        assert main(["master", "check", master]) in (0, 1)  # printed only; 1 would list reference problems
     assert len(list(tmp_path.glob("*.csv"))) == 8  # reconcile writes its summary and problems beside it
     found = english_findings(tmp_path, printed.getvalue().replace(master, " ").replace(returned, " "))
     assert not found, "\n".join(f"{where} [{head}]: {texts[:3]} ({len(texts)} texts)"

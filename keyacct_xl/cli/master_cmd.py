@@ -67,8 +67,9 @@ def _new(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     master = load_master(args.path)
-    for schema in DATA_TABLES:
-        print(f"{schema.name:<14}{schema.sheet(master.lang):<8}{len(master.frame(schema)):>10,}")
+    for schema in DATA_TABLES:  # in zh the sheet's name alone; en adds the table's name
+        name = "" if args.lang == "zh" else f"{schema.name:<14}"
+        print(f"{name}{schema.sheet(master.lang):<8}{len(master.frame(schema)):>10,}")
     integrity = check_master_file(args.path)
     for line in integrity.summary(args.lang):
         print(line)
