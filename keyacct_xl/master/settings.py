@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import Lang
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def setting_key(name: object) -> str:
     return _KEYS.get(text, text)
 
 
-def shown_setting(key: str, value: object, lang: str) -> tuple[str, object]:
+def shown_setting(key: str, value: object, lang: Lang) -> tuple[str, object]:
     """A setting as the sheet shows it in ``lang``: zh shows the Chinese name and a choice's label, en the key."""
     known = DESCRIPTIONS.get(key)
     if known is None:

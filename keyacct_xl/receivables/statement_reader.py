@@ -22,6 +22,7 @@ import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
+from keyacct_xl.i18n import Lang
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
 from keyacct_xl.tablefile import check_input_file, read_csv_rows
 
@@ -73,7 +74,7 @@ class Problem:
     reason: str
     reason_zh: str = ""  # the reason in zh, when it differs
 
-    def reason_in(self, lang: str) -> str:
+    def reason_in(self, lang: Lang) -> str:
         """The reason in ``lang``."""
         return (self.reason_zh or self.reason) if lang == "zh" else self.reason
 
