@@ -14,6 +14,7 @@ import contextlib
 import csv
 import io
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -409,3 +410,22 @@ def test_every_zh_csv_and_its_printed_lines_are_chinese(demo_run: tuple[Path, st
     found = english_findings(tmp_path, printed.getvalue().replace(master, " ").replace(returned, " "))
     assert not found, "\n".join(f"{where} [{head}]: {texts[:3]} ({len(texts)} texts)"
                                 for (where, head), texts in sorted(found.items()))
+
+
+def test_the_review_sheet_in_a_zh_master_reads_zh(demo_run: tuple[Path, str], tmp_path: Path) -> None:
+    """``grade`` writes its review into the master (not among the demo's outputs): changes and flags read zh,
+    and ``grade apply`` still reads the sheet back."""
+    path = tmp_path / "master.xlsx"
+    shutil.copyfile(demo_run[0] / "master.xlsx", path)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["grade", str(path), "--year", "2025"]) == 0
+    book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    table = book.get_table_by_name("GradeReview")
+    heads, rows = table.columns, table.to_python()
+    found = {(head, text) for row in rows for head, text in zip(heads, row)
+             if isinstance(text, str) and english_words(text, tmp_path)}
+    assert not found and not [h for h in heads if english_words(h, tmp_path)]
+    columns = {head: {row[i] for row in rows} for i, head in enumerate(heads)}
+    assert columns["变动"] <= {"升级", "降级", "不变", "新评", "撤销VIP"} and columns["新客户"] == {"是", "否"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["grade", "apply", str(path), "--approved-by", "周建国", "--date", "2026-01-05"]) == 0
