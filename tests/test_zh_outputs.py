@@ -1,8 +1,8 @@
 """Every output of the demo is a document in the user's language (issue 13, "Every zh output in Chinese").
 
 The zh walk reads every workbook cell (python-calamine), every data-validation prompt, error and list, every
-comment and print header (openpyxl), every CSV and text file, and every printed line of ``keyacct-xl demo``; it
-fails on an ASCII word of three letters or more that is not an id, a code, a file name, a number or a value
+comment and print header (from the zip parts), every CSV and text file, and every printed line of ``keyacct-xl
+demo``; it fails on an ASCII word of three letters or more that is not an id, a code, a file name, a number or a value
 people typed. The en walk fails on Chinese outside the demo's data values (its names and addresses are Chinese).
 Every exception is declared below, once, with its reason.
 """
@@ -12,16 +12,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import html
 import io
 import re
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 import python_calamine as calamine
+import xlsxwriter
 
 from keyacct_xl.cli.main import build_parser, help_language, main
 from keyacct_xl.consolidate.fieldcheck import FieldProblem, check_value
@@ -110,33 +112,36 @@ def _workbook_texts(path: Path) -> Iterator[tuple[str, str, str]]:
         heads = rows[0] if rows else []
         for row in rows:
             for c, value in enumerate(row):
-                if isinstance(value, str) and value:
-                    yield meta.name, str(heads[c]) if c < len(heads) else "", value
-                elif isinstance(value, bool):
+                if isinstance(value, (str, bool)) and value != "":
                     yield meta.name, str(heads[c]) if c < len(heads) else "", str(value)
-    if path.stat().st_size < 2_000_000:  # the master's data validations are its forms'; prompts live in the forms
-        yield from _openpyxl_texts(path)
+    yield from _part_texts(path)
 
 
-def _openpyxl_texts(path: Path) -> Iterator[tuple[str, str, str]]:
-    book = openpyxl.load_workbook(path)
-    for ws in book.worksheets:
-        if ws.sheet_state == "veryHidden":
-            continue
-        for dv in ws.data_validations.dataValidation:
-            for text in (dv.promptTitle, dv.prompt, dv.errorTitle, dv.error):
-                if text:
-                    yield ws.title, "", text
-            if dv.type == "list" and dv.formula1 and dv.formula1.startswith('"'):
-                yield ws.title, "", dv.formula1.strip('"')
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.comment is not None:
-                    yield ws.title, "", cell.comment.text
-        for part in (ws.oddHeader, ws.oddFooter):
-            for side in (part.left, part.center, part.right):
-                if side.text:
-                    yield ws.title, "", re.sub(r"&[A-Z]|&\"[^\"]*\"|&\d+", " ", side.text)
+# What a sheet part holds besides cells (after </sheetData>): input prompts and error texts of data validations,
+# literal dropdown lists, print headers and footers; and the text of comments.
+_ATTRIBUTE = re.compile(rb'\b(?:promptTitle|prompt|errorTitle|error)="([^"]*)"')
+_LIST = re.compile(rb'<formula1>"([^<]*)"</formula1>')
+_HEADER_FOOTER = re.compile(rb"<(?:odd|even|first)(?:Header|Footer)>([^<]*)<")
+_COMMENT_TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
+
+
+def _part_texts(path: Path) -> Iterator[tuple[str, str, str]]:
+    """Read from the zip parts directly: openpyxl would load every cell of a 60,000-row master to get there."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/sheet") and name.endswith(".xml"):
+                data = archive.read(name)
+                tail = data[data.rfind(b"</sheetData>"):]
+                found = [*_ATTRIBUTE.findall(tail), *_LIST.findall(tail),
+                         *(re.sub(rb"&[A-Z]|&\d+|&amp;[A-Z]|&amp;\d+|&quot;[^&]*&quot;", b" ", t)
+                           for t in _HEADER_FOOTER.findall(tail))]
+            elif name.startswith("xl/comments") and name.endswith(".xml"):
+                found = _COMMENT_TEXT.findall(archive.read(name))
+            else:
+                continue
+            for text in found:
+                if text.strip():
+                    yield name, "", html.unescape(text.decode("utf-8"))
 
 
 def output_texts(folder: Path, printed: str) -> Iterator[tuple[str, str, str]]:
@@ -196,6 +201,22 @@ def test_the_walk_sees_keys_and_english_values() -> None:
                  "91330100374QKUTY4M", "weifeiyong45@qq.com", "wxid_weifeiyong2295", "/x/demo/master.xlsx",
                  "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）", "RFM 金额口径", "grading_4level", "记账币种 CNY"):
         assert not english_words(text, folder), text
+
+
+def test_the_walk_reads_prompts_lists_comments_headers_and_csv(tmp_path: Path) -> None:
+    """A workbook's English hidden in a validation prompt, a dropdown list, a comment or a print header is found,
+    and so is a CSV header; the Chinese around them is not."""
+    book = xlsxwriter.Workbook(tmp_path / "book.xlsx")
+    sheet = book.add_worksheet("客户")
+    sheet.write_string(0, 0, "客户编号")
+    sheet.data_validation(1, 0, 9, 0, {"validate": "any", "input_title": "客户", "input_message": "Enter an id"})
+    sheet.data_validation(1, 1, 9, 1, {"validate": "list", "source": ["面谈", "Phone"]})
+    sheet.write_comment(0, 0, "see the manual")
+    sheet.set_header("&C客户档案 Page &P")
+    book.close()
+    (tmp_path / "t.csv").write_text("customer_id,金额\nC1,1\n", encoding="utf-8-sig")
+    found = {text.strip() for texts in english_findings(tmp_path, "").values() for text in texts}
+    assert found == {"Enter an id", "面谈,Phone", "see the manual", "客户档案 Page", "customer_id"}
 
 
 # -- en: no Chinese outside the demo's data ---------------------------------------------------------------------
