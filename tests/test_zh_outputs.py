@@ -228,11 +228,18 @@ EN_DATA_COLUMNS = frozenset({
     "Location Type", "Category", "Business Scope", "Owner", "Legal Representative", "Sales Rep", "Special Policy",
     "Notes", "Name", "Nickname", "Title", "Birthplace", "Education", "Family", "Health", "Religion/Politics",
     "Hobbies", "Topics to Avoid", "Product", "Spec", "Competitor", "Content", "Purpose", "Result", "Next Step",
-    "Promotion", "Our Response", "Reason", "Approved By", "Goal", "Source Sheet", "Value",
+    "Promotion", "Our Response", "Approved By", "Goal", "Source Sheet",
     # what a report quotes from a submission or a customer's statement
     "Submitted", "Their Ref",
     # the names people gave their files (潘亮欣/副本 回访记录.xlsx), as the master and the reports list them
     "File", "File Name", "Source File", "Corrects",
+})
+# Headers that name data on one sheet only (elsewhere the same header holds our own words, which must be en):
+EN_DATA_SHEET_COLUMNS = frozenset({
+    ("Grade History", "Reason"),  # the demo's past reviews, written by its sales manager (free text, like visits)
+    ("Settings", "Value"),        # what the user set: the company's name
+    ("Errors", "Value"),          # the consolidation report quoting a submitted cell
+    ("Problems", "Value"),        # the reconciliation quoting an unreadable cell of a statement
 })
 # - Chinese of those values inside our sentences (the company's name on a statement): every run of Chinese in
 #   the en master's data columns;
@@ -261,7 +268,8 @@ def data_runs(master: Path) -> set[str]:
         rows = book.get_sheet_by_name(name).to_python()
         if not rows:
             continue
-        data = [c for c, head in enumerate(rows[0]) if head in EN_DATA_COLUMNS]
+        data = [c for c, head in enumerate(rows[0])
+                if head in EN_DATA_COLUMNS or (name, head) in EN_DATA_SHEET_COLUMNS]
         for row in rows[1:]:
             for c in data:
                 if isinstance(row[c], str):
@@ -272,6 +280,8 @@ def data_runs(master: Path) -> set[str]:
 def chinese_findings_in(where: str, head: str, text: str, folder: Path, runs: set[str]) -> bool:
     """True when ``text`` (at ``where``, in the column headed ``head``) holds Chinese that is no data value."""
     if head in EN_DATA_COLUMNS or head in JSON_COLUMNS or _translation_line(where, text, "en"):
+        return False
+    if (where.rpartition("!")[2], head) in EN_DATA_SHEET_COLUMNS:
         return False
     if any(p.match(where) for p in EN_INPUT_FILES):
         return False
