@@ -18,6 +18,7 @@ from keyacct_xl.analytics.review import build_review
 from keyacct_xl.analytics.rfm import RFM_COLUMNS
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
+from keyacct_xl.labels import header
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
@@ -56,7 +57,9 @@ def test_rfm_command_writes_table_summary_and_chart(master_path: Path, tmp_path:
     assert main(["rfm", str(master_path), "--as-of", "2025-12-31", "--out", str(out)]) == 0
     book = openpyxl.load_workbook(out)
     customers, summary = book.worksheets
-    assert [c.value for c in customers[1]] == RFM_COLUMNS
+    # zh headers from the label map; the class code column gives way to its label (issue 13: no keys in zh)
+    shown = [header(c, "zh") for c in RFM_COLUMNS if c != "rfm_class"]
+    assert [c.value for c in customers[1]] == shown
     assert customers["A2"].value == "C1" and customers["B2"].number_format == "yyyy-mm-dd"
     assert len(summary._charts) == 1
     table = calamine.CalamineWorkbook.from_path(str(out), load_tables=True).get_table_by_name("Table1")
@@ -64,7 +67,7 @@ def test_rfm_command_writes_table_summary_and_chart(master_path: Path, tmp_path:
     csv = tmp_path / "rfm.csv"
     assert main(["rfm", str(master_path), "--monetary", "average", "--out", str(csv)]) == 0
     frame = pd.read_csv(csv, encoding="utf-8-sig")
-    assert list(frame.columns) == RFM_COLUMNS and frame.loc[0, "monetary"] == 1_250_000
+    assert list(frame.columns) == shown and frame.loc[0, "消费金额"] == 1_250_000
 
 
 def test_rfm_command_on_a_csv_with_chinese_headers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -86,7 +89,7 @@ def test_abc_command_reproduces_the_sources_example(tmp_path: Path, capsys: pyte
     assert lines[0].split("\t") == ["A", "       7", " 14.0%", "   15,580,000.00", " 68.8%"]
     assert lines[1].split("\t") == ["B", "      25", " 50.0%", "    6,490,000.00", " 28.7%"]
     summary = pd.read_excel(out, sheet_name="ABC summary", engine="calamine")
-    assert summary["customers"].tolist() == [7, 25, 18]
+    assert summary["Customers"].tolist() == [7, 25, 18]
     assert len(openpyxl.load_workbook(out)["Pareto curve"]._charts) == 1
     assert main(["abc", str(path), "--shares", "80,15,5"]) == 2
     capsys.readouterr()
@@ -145,8 +148,9 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(master_path: Path, tmp_
     assert names == ["Grade review", "VIP continue", "VIP new", "VIP revoke", "A list", "B list", "Credit changes",
                      "New customers", "Credit grades"]
     lists = pd.read_excel(out, sheet_name=None, engine="calamine")
-    assert lists["New customers"]["customer_id"].tolist() == ["C4"]
-    assert lists["VIP continue"]["customer_id"].tolist() == ["C1"]
+    assert lists["New customers"]["Customer ID"].tolist() == ["C4"]
+    assert lists["VIP continue"]["Customer ID"].tolist() == ["C1"]
+    assert set(lists["Grade review"]["New Customer"]) == {"Yes", "No"}  # booleans as words, not True/False
     capsys.readouterr()
     assert main(["grade", str(master_path), "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip() == "keyacct-xl: grade: --year is required"
@@ -160,18 +164,18 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(master_path: Path, tmp_
 def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoffice) -> None:
     credit = tmp_path / "credit.xlsx"
     assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--out", str(credit)]) == 0
-    grades = pd.read_excel(credit, sheet_name=0, engine="calamine").set_index("customer_id")["credit_grade"].to_dict()
+    grades = pd.read_excel(credit, sheet_name=0, engine="calamine").set_index("客户编号")["信用等级"].to_dict()
     assert grades == {"C1": "A", "C2": "C", "C3": "C", "C4": "B"}
     out = tmp_path / "analysis.xlsx"
     assert main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en",
                  "--code-prefix", "K"]) == 0
     codes = pd.read_excel(out, sheet_name="Attribute codes", engine="calamine")
-    assert codes.set_index("customer_id")["attribute_code"].to_dict() == {"C1": "K11A", "C2": "K117", "C3": "K235",
+    assert codes.set_index("Customer ID")["Attribute Code"].to_dict() == {"C1": "K11A", "C2": "K117", "C3": "K235",
                                                                           "C4": "K330"}
     book = openpyxl.load_workbook(out)
     charts = {ws.title: len(ws._charts) for ws in book.worksheets}
     assert charts["Pareto curve"] == charts["Grade mix"] == charts["By product"] == charts["By region"] == 1
-    mix = pd.read_excel(out, sheet_name="Grade mix", engine="calamine").set_index("grade")["sales"].to_dict()
+    mix = pd.read_excel(out, sheet_name="Grade mix", engine="calamine").set_index("Grade")["Sales"].to_dict()
     assert mix == {"VIP": 2_500_000, "A": 1_200_000, "B": 150_000, "—": 20_000}
     first = out.read_bytes()
     assert main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en",

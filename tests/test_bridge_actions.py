@@ -157,7 +157,8 @@ def test_rfm_refresh_writes_the_rfm_report(bridge) -> None:
     book = openpyxl.load_workbook(path, read_only=True)
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     book.close()
-    assert rows[0][:3] == ("customer_id", "last_purchase", "recency_days") and len(rows) - 1 <= customers
+    # the bridge's language (en here) names the columns; the frame's keys are not shown
+    assert rows[0][:3] == ("Customer ID", "Last Purchase", "Recency (days)") and len(rows) - 1 <= customers
     assert any("computing RFM" in line for line in _progress(bridge))
     assert str(len(rows) - 1) in result.en
 

@@ -14,7 +14,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, bucket_columns, overdue_total, parse_buckets
-from keyacct_xl.receivables.ageing_report import write_ageing
+from keyacct_xl.receivables.ageing_report import caption, write_ageing
 from keyacct_xl.receivables.ledger import build_ledger
 from tests.test_receivables_ledger import D, pay, tx
 
@@ -84,23 +84,26 @@ def test_buckets_sum_to_balance(docs, paid):
 
 def check_workbook(path):
     table = age_ledger(sample_ledger(), CUSTOMERS)
+    captions = [caption(c, "zh") for c in table.columns]
     book = openpyxl.load_workbook(path)
     sheet = book.active
     assert "Ageing" in sheet.tables
-    assert sheet.tables["Ageing"].ref == f"A3:{openpyxl.utils.get_column_letter(table.shape[1])}{3 + len(table) + 1}"
-    header = [c.value for c in sheet[3]]
-    assert header == list(table.columns)
-    c1 = [c.value for c in sheet[4]]
-    assert c1[0] == "C1" and c1[header.index("balance")] == 1100
-    late = sheet.cell(4, header.index("d180_plus") + 1)
+    # One header row (the zh captions) under the title; the frame's keys are not shown (issue 13).
+    assert sheet.tables["Ageing"].ref == f"A2:{openpyxl.utils.get_column_letter(table.shape[1])}{2 + len(table) + 1}"
+    header = [c.value for c in sheet[2]]
+    assert header == captions
+    c1 = [c.value for c in sheet[3]]
+    assert c1[0] == "C1" and c1[captions.index("余额")] == 1100
+    assert c1[captions.index("超额度")] in ("是", "否")
+    late = sheet.cell(3, list(table.columns).index("d180_plus") + 1)
     assert late.fill.fgColor.rgb.endswith("FCE4D6")
-    assert sheet.cell(4, header.index("balance") + 1).number_format == '"¥"#,##0.00'
-    total = [c.value for c in sheet[4 + len(table)]]
+    assert sheet.cell(3, captions.index("余额") + 1).number_format == '"¥"#,##0.00'
+    total = [c.value for c in sheet[3 + len(table)]]
     assert total[0] == "合计"
     cal = calamine.CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name("Ageing")
     rows = cal.to_python()
-    assert cal.columns == list(table.columns) and rows[0][0] == "C1"
-    balance = cal.columns.index("balance")
+    assert cal.columns == captions and rows[0][0] == "C1"
+    balance = cal.columns.index("余额")
     # calamine gives the body rows only, without the totals row.
     assert len(rows) == 3 and sum(r[balance] for r in rows) == pytest.approx(1100 - 150 + 10)
 
@@ -131,13 +134,13 @@ def test_cli_writes_csv_with_totals_row(tmp_path, capsys):
     path = save_master(master, tmp_path / "master.xlsx", backup=False)
     out = tmp_path / "ageing.csv"
     assert main(["ageing", str(path), "--out", str(out), "--lang", "en"]) == 0
-    frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"customer_id": str})
-    assert frame["customer_id"].tolist() == ["C1", "Total"]
-    assert frame.loc[0, "d1_30"] == 300 and frame.loc[1, "balance"] == 300
+    frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"Customer ID": str})
+    assert frame["Customer ID"].tolist() == ["C1", "Total"]
+    assert frame.loc[0, "1-30 days overdue"] == 300 and frame.loc[1, "Balance"] == 300
     assert "1 customers" in capsys.readouterr().out
     assert main(["ageing", str(path), "--buckets", "30,10", "--out", str(out)]) == 2
     # Earlier cut-off: the payment of 11-30 is not counted yet and S1 (due 10-31) is 14 days overdue.
     assert main(["ageing", str(path), "--as-of", "2026年11月14日", "--out", str(out)]) == 0
-    frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"customer_id": str})
-    assert frame.loc[0, "d1_30"] == 400 and frame.loc[0, "balance"] == 400
+    frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"客户编号": str})  # the csv in the default language, zh
+    assert frame.loc[0, "逾期1-30天"] == 400 and frame.loc[0, "余额"] == 400
     assert main(["ageing", str(path), "--as-of", "someday", "--out", str(out)]) == 2

@@ -11,6 +11,7 @@ import python_calamine as calamine
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
+from keyacct_xl.labels import header
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
 from keyacct_xl.receivables.reconcile import reconcile
 from keyacct_xl.receivables.statement_reader import Statement, read_statement
@@ -203,17 +204,20 @@ def test_cli_writes_workbook_that_reads_back(files, tmp_path, capsys):
     assert "unexplained ¥0.00" in printed and "1 unreadable" in printed
     book = calamine.CalamineWorkbook.from_path(str(out), load_tables=True)
     table = book.get_table_by_name("Reconciliation")
-    assert table.columns == OUTPUT_COLUMNS and len(table.to_python()) == 10
+    # Headers and statuses in the report's language (issue 13): labels, not the frame's keys.
+    assert table.columns == [header(c, "en") for c in OUTPUT_COLUMNS] and len(table.to_python()) == 10
     problems = book.get_table_by_name("Problems").to_python()
     assert problems[0][:4] == ["theirs.xlsx", "往来明细", 15.0, "贷方金额"]
     sheet = openpyxl.load_workbook(out)["Results"]
-    assert sheet["A2"].value == "amount_mismatch" and sheet["A2"].fill.fgColor.rgb.endswith("FFEB9C")
+    assert sheet["A2"].value == "amount mismatch" and sheet["A2"].fill.fgColor.rgb.endswith("FFEB9C")
     csv = tmp_path / "result.csv"
     assert main(["reconcile", str(files[0]), str(files[1]), "--out", str(csv)]) == 0
-    assert pd.read_csv(csv, encoding="utf-8-sig").columns.tolist() == OUTPUT_COLUMNS
+    zh = pd.read_csv(csv, encoding="utf-8-sig")
+    assert zh.columns.tolist() == [header(c, "zh") for c in OUTPUT_COLUMNS] and zh["核对结果"].iloc[0] == "金额不符"
     summary = pd.read_csv(tmp_path / "result.summary.csv", encoding="utf-8-sig")
-    assert summary["amount"].iloc[-1] == 0
-    assert pd.read_csv(tmp_path / "result.problems.csv", encoding="utf-8-sig")["row"].tolist() == [15]
+    assert summary["金额"].iloc[-1] == 0
+    problems = pd.read_csv(tmp_path / "result.problems.csv", encoding="utf-8-sig")
+    assert problems["行"].tolist() == [15] and "不是金额" in problems["原因"].iloc[0]
     # The same output name for a clean pair: the earlier problems must not remain beside it.
     clean = write_theirs(tmp_path / "clean.xlsx", [r for r in THEIRS_ROWS if "abc" not in r])
     assert main(["reconcile", str(files[0]), str(clean), "--out", str(csv)]) == 0

@@ -81,7 +81,7 @@ def test_statement_and_ageing_open_in_libreoffice(master_path, master, tmp_path,
     assert boxes and set(boxes) == {(b"595", b"841")}  # A4 portrait, 210 x 297 mm in points
     main(["ageing", str(master_path), "--out", str(tmp_path / "ageing.xlsx")])
     csv = libreoffice(tmp_path / "ageing.xlsx", UTF8_CSV).read_text(encoding="utf-8")
-    assert "customer_id" in csv and "合计" in csv
+    assert "客户编号" in csv and "合计" in csv and "customer_id" not in csv  # one zh header row, no key row
 
 
 def test_all_writes_one_file_per_customer_with_a_balance(master_path, master, tmp_path, capsys):

@@ -24,14 +24,14 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
     table = rfm(master.transactions, as_of=pd.Timestamp(year, 12, 31), period_months=12, lang=lang)
     summary = class_summary(table, lang=lang)
     write_analysis(out_dir / f"rfm-{year}.xlsx", rfm_sheets(table, summary, lang),
-                   title=pick(lang, "RFM 分析", "RFM analysis"))
+                   title=pick(lang, "RFM 分析", "RFM analysis"), lang=lang)
     abc = abc_summary(abc_classes(revenue_by_customer(master.transactions, year=year)))
     review = build_review(master, year=year, lang=lang)
     write_analysis(out_dir / f"review-{year}.xlsx", review_sheets(review, lang),
-                   title=pick(lang, "年度评级审核", "Grading review"))
+                   title=pick(lang, "年度评级审核", "Grading review"), lang=lang)
     analysis = out_dir / f"analysis-{year}.xlsx"
     write_analysis(analysis, analysis_sheets(master, year=year, lang=lang),
-                   title=pick(lang, f"{year} 年客户分析", f"Customer analysis {year}"))
+                   title=pick(lang, f"{year} 年客户分析", f"Customer analysis {year}"), lang=lang)
     top = summary.sort_values("customers", ascending=False).iloc[0]
     a = abc.set_index("abc_class").loc["A"]
     a_customers = int(a["customers"])

@@ -17,6 +17,7 @@ from keyacct_xl.analytics.review import REVIEW_COLUMNS
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang
+from keyacct_xl.labels import document_values
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column, ColumnKind, TableSchema
 from keyacct_xl.master.writer import save_master, write_tables
@@ -50,7 +51,6 @@ _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
 GRADE_REVIEW = TableSchema("GradeReview", "grade_review", "评级审核", "Grade Review",
                            tuple(Column(k, *_SPEC[k][:3], width=_SPEC[k][3]) for k in REVIEW_COLUMNS),
                            required=False)
-_FLAGS = ("upgrade_candidate", "new_customer")
 
 
 def write_review_sheet(path: str | Path, table: pd.DataFrame, *, lang: Lang) -> int:
@@ -62,10 +62,8 @@ def write_review_sheet(path: str | Path, table: pd.DataFrame, *, lang: Lang) -> 
     frame = table[REVIEW_COLUMNS].copy()
     with master_write_lock(Path(path)):  # the decisions carried over are the ones in the file replaced
         kept = _carry_decisions(path, frame)
-        yes, no = ("是", "") if lang == "zh" else ("yes", "")
-        for flag in _FLAGS:
-            frame[flag] = frame[flag].map({True: yes, False: no}).astype(object)
-        write_tables(path, {GRADE_REVIEW: frame}, lang=lang)
+        # flags as 是/否 and the change as 升级/不变/… in the master's language: a sheet read in the meeting
+        write_tables(path, {GRADE_REVIEW: document_values(frame, lang)}, lang=lang)
     return kept
 
 

@@ -1,8 +1,9 @@
 """Analysis workbooks: one Excel table per sheet, formats by column, and native XlsxWriter charts.
 
 Charts read their data from the sheet's own table, so a manager who edits a number sees the chart follow.
-Column formats come from the column name (money, shares and rates, dates, counts): the analytics frames use
-stable English keys, and the headers are written exactly as those keys.
+Column formats come from the column key (money, shares and rates, dates, counts): the analytics frames use
+stable English keys; the headers, booleans and codes are written as labels in the report's language
+(``keyacct_xl.labels``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import numpy as np
 import pandas as pd
 import xlsxwriter.workbook
 
+from keyacct_xl.i18n import Lang
+from keyacct_xl.labels import document_frame, document_values, header
 from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
 from keyacct_xl.output import check_suffix, workbook, write_csv
 
@@ -82,29 +85,35 @@ def _missing(value: object) -> bool:
     return isinstance(value, float) and not np.isfinite(value)
 
 
-def write_analysis(path: str | Path, sheets: Sequence[Sheet], *, title: str) -> Path:
-    """Write ``sheets`` to ``path`` (.xlsx with tables and charts); same inputs give the same bytes."""
+def write_analysis(path: str | Path, sheets: Sequence[Sheet], *, title: str, lang: Lang) -> Path:
+    """Write ``sheets`` to ``path`` (.xlsx with tables and charts) in ``lang``; same inputs give the same bytes."""
     path = Path(path)
     check_suffix(path, (".xlsx",))
     with workbook(path, title) as book:
         for index, sheet in enumerate(sheets):
-            _write_sheet(book, sheet, f"Table{index + 1}")
+            _write_sheet(book, sheet, f"Table{index + 1}", lang)
     return path
 
 
-def _write_sheet(book: xlsxwriter.workbook.Workbook, sheet: Sheet, table_name: str) -> None:
+def _display_width(text: str) -> int:
+    """Columns a header needs: a Chinese character is two wide."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _write_sheet(book: xlsxwriter.workbook.Workbook, sheet: Sheet, table_name: str, lang: Lang) -> None:
     ws = book.add_worksheet(sheet.title[:31])
-    frame = sheet.frame
+    frame = document_values(sheet.frame, lang)
     formats = {name: book.add_format({"num_format": code}) if (code := column_format(str(name), frame[name].dtype))
                else None for name in frame.columns}
     rows = _cells(frame)
     last_row = max(len(rows), 1)
-    columns = [{"header": str(name), **({"format": formats[name]} if formats[name] else {})}
+    columns = [{"header": header(name, lang), **({"format": formats[name]} if formats[name] else {})}
                for name in frame.columns]
     ws.add_table(0, 0, last_row, max(len(frame.columns) - 1, 0),
                  {"name": table_name, "style": TABLE_STYLE, "columns": columns, "data": rows})
     for i, name in enumerate(frame.columns):
-        width = 40 if name in ("reasons", "credit_reason", "action", "reason") else max(10, min(24, len(str(name)) + 2))
+        width = 40 if name in ("reasons", "credit_reason", "action", "reason", "risks") \
+            else max(10, min(24, _display_width(header(name, lang)) + 2))
         ws.set_column(i, i, width)
     ws.freeze_panes(1, 0)
     for k, chart in enumerate(sheet.charts):
@@ -130,9 +139,9 @@ def _chart(book: xlsxwriter.workbook.Workbook, sheet: str, frame: pd.DataFrame, 
     return chart
 
 
-def write_table(path: str | Path, sheets: Sequence[Sheet], *, title: str) -> Path:
-    """Write to .xlsx (every sheet) or .csv (the first sheet's table only), chosen by the suffix."""
+def write_table(path: str | Path, sheets: Sequence[Sheet], *, title: str, lang: Lang) -> Path:
+    """Write to .xlsx (every sheet) or .csv (the first sheet's table only), chosen by the suffix, in ``lang``."""
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
-        return write_csv(sheets[0].frame, path)
-    return write_analysis(path, sheets, title=title)
+        return write_csv(document_frame(sheets[0].frame, lang), path)
+    return write_analysis(path, sheets, title=title, lang=lang)

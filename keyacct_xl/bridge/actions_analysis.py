@@ -63,7 +63,8 @@ def rfm_refresh(bridge: Bridge, options: ActionOptions) -> ActionResult:
     summary = class_summary(table, lang=bridge.lang)
     end = as_of_date(options) or table["last_purchase"].max()
     path = reports_dir(bridge, options) / f"rfm_{end:%Y-%m-%d}.xlsx"
-    write_table(path, rfm_sheets(table, summary, bridge.lang), title=pick(bridge.lang, "RFM 分析", "RFM analysis"))
+    write_table(path, rfm_sheets(table, summary, bridge.lang), title=pick(bridge.lang, "RFM 分析", "RFM analysis"),
+                lang=bridge.lang)
     top = summary.sort_values("customers", ascending=False).iloc[0]
     zh, en = master_integrity(master, SALES_TABLES).appended(
         f"RFM：{len(table):,} 个客户，最多为 {top.rfm_class_label}（{top.customers:,}）",
@@ -81,7 +82,7 @@ def abc(bridge: Bridge, options: ActionOptions) -> ActionResult:
     summary, curve = abc_summary(table), pareto_curve(table)
     path = reports_dir(bridge, options) / f"abc_{year}.xlsx"
     write_table(path, abc_sheets(table, summary, curve, bridge.lang),
-                title=pick(bridge.lang, "ABC 分析", "ABC analysis"))
+                title=pick(bridge.lang, "ABC 分析", "ABC analysis"), lang=bridge.lang)
     zh, en = master_integrity(master, SALES_TABLES).appended(
         f"{year} 年：前 20% 客户贡献 {top_share(curve):.1%} 的销售额",
         f"{year}: the top 20 % of customers bring {top_share(curve):.1%} of revenue")
@@ -96,7 +97,8 @@ def analysis(bridge: Bridge, options: ActionOptions) -> ActionResult:
     bridge.progress(2, 2, pick(bridge.lang, f"生成 {year} 年分析工作簿…", f"writing the {year} analysis…"))
     sheets = analysis_sheets(master, year=year, lang=bridge.lang)
     path = reports_dir(bridge, options) / f"analysis-{year}.xlsx"
-    write_analysis(path, sheets, title=pick(bridge.lang, f"{year} 年客户分析", f"Customer analysis {year}"))
+    write_analysis(path, sheets, title=pick(bridge.lang, f"{year} 年客户分析", f"Customer analysis {year}"),
+                   lang=bridge.lang)
     zh, en = master_integrity(master, LEDGER_TABLES).appended(
         f"{year} 年客户分析：{len(sheets)} 张工作表", f"customer analysis {year}: {len(sheets)} sheets")
     return ActionResult(zh, en, (path,))

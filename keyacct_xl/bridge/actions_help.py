@@ -12,9 +12,9 @@ from keyacct_xl import __version__
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, load, reports_dir
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import pick
+from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.schema import SETTINGS
-from keyacct_xl.master.settings import DESCRIPTIONS
+from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 
 
 @action("open_report", "打开最近报告", "Open last report")
@@ -32,14 +32,19 @@ def open_report(bridge: Bridge, options: ActionOptions) -> ActionResult:
 def settings(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """The Settings the actions use (grade thresholds, RFM, ageing buckets, credit limits)."""
     master = load(bridge, 1, 1)
-    lines = []
-    for key, value in master.settings.items():
-        known = DESCRIPTIONS.get(key)
-        note = pick(bridge.lang, known.zh, known.en) if known else ""
-        lines.append(f"{key} = {value}" + (f"  ({note})" if note else ""))
-    listing = "\n".join(lines)
-    return ActionResult(f"参数设置（在“参数设置”工作表中修改）：\n{listing}",
-                        f"Settings (edit them on the Settings sheet):\n{listing}", sheet=SETTINGS.sheet(master.lang))
+    listing = {lang: "\n".join(_setting_line(key, value, lang) for key, value in master.settings.items())
+               for lang in ("zh", "en")}
+    return ActionResult(f"参数设置（在“参数设置”工作表中修改）：\n{listing['zh']}",
+                        f"Settings (edit them on the Settings sheet):\n{listing['en']}",
+                        sheet=SETTINGS.sheet(master.lang))
+
+
+def _setting_line(key: str, value: object, lang: Lang) -> str:
+    """``公司名称 = …（说明）`` in zh, ``company_name = … (description)`` in en, as the Settings sheet names it."""
+    known = DESCRIPTIONS.get(key)
+    name, shown = shown_setting(key, value, lang)
+    note = pick(lang, known.zh, known.en) if known else ""
+    return f"{name} = {shown}" + (pick(lang, f"（{note}）", f"  ({note})") if note else "")
 
 
 @action("about", "关于", "About")

@@ -21,7 +21,8 @@ def bridge_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> l
                   f"Excel add-in: {addin} ({functions} worksheet functions, {len(ACTIONS)} ribbon actions)")]
     bridge = FileBridge(master_path, lang=args.lang, stream=io.StringIO())
     for name in ("rfm_refresh", "ageing"):
-        result = get_action(name).run(bridge, ActionOptions(out_dir=out_dir / "reports"))
-        lines.append(pick(args.lang, f"功能区按钮 {name}：", f"ribbon action {name}: ") + result.message(args.lang)
-                     .splitlines()[0])
+        chosen = get_action(name)
+        result = chosen.run(bridge, ActionOptions(out_dir=out_dir / "reports"))
+        lines.append(pick(args.lang, f"功能区按钮“{chosen.zh}”：", f"ribbon action {name}: ")
+                     + result.message(args.lang).splitlines()[0])
     return lines

@@ -11,20 +11,33 @@ from keyacct_xl.analytics.inputs import load_transactions
 from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import pick
+from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import SALES_TABLES
 from keyacct_xl.master.reader import is_master_workbook, load_master
 
+# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
+HELP: dict[str, tuple[str, str]] = {
+    "abc": ("按销售额的帕累托 / ABC 客户分类", "Pareto / ABC classes of customers by revenue"),
+    "input": ("客户档案总表，或销售明细表（.xlsx/.csv/.parquet）",
+              "master workbook, or a .xlsx/.csv/.parquet table of sales lines"),
+    "--thresholds": ("A 类和 B 类的销售额下限，如 1000000,100000（默认）",
+                     "A and B minimum revenue, e.g. 1000000,100000 (the default)"),
+    "--shares": ("A 类和 B 类的销售额占比（%），如 80,15", "A and B shares of revenue in percent, e.g. 80,15"),
+    "--year": ("只统计一个自然年（默认：全部数据）", "one calendar year (default: all data)"),
+    "--out": ("把结果写入 .xlsx（含汇总、曲线和图表）或 .csv",
+              "write the table to .xlsx (with summary, curve, charts) or .csv"),
+}
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``abc``."""
-    parser = sub.add_parser("abc", parents=[common], help="Pareto / ABC classes of customers by revenue")
-    parser.add_argument("input", type=Path, help="master workbook, or a .xlsx/.csv/.parquet table of sales lines")
+    parser = sub.add_parser("abc", parents=[common], help=pick(lang, *HELP["abc"]))
+    parser.add_argument("input", type=Path, help=pick(lang, *HELP["input"]))
     cut = parser.add_mutually_exclusive_group()
-    cut.add_argument("--thresholds", help="A and B minimum revenue, e.g. 1000000,100000 (the default)")
-    cut.add_argument("--shares", help="A and B shares of revenue in percent, e.g. 80,15")
-    parser.add_argument("--year", type=int, help="one calendar year (default: all data)")
-    parser.add_argument("--out", type=Path, help="write the table to .xlsx (with summary, curve, charts) or .csv")
+    cut.add_argument("--thresholds", help=pick(lang, *HELP["--thresholds"]))
+    cut.add_argument("--shares", help=pick(lang, *HELP["--shares"]))
+    parser.add_argument("--year", type=int, help=pick(lang, *HELP["--year"]))
+    parser.add_argument("--out", type=Path, help=pick(lang, *HELP["--out"]))
     parser.set_defaults(func=run)
 
 
@@ -62,6 +75,6 @@ def run(args: argparse.Namespace) -> int:
                f"the top 20 % of customers bring {top_share(curve):.1%} of revenue"))
     if args.out:
         write_table(args.out, abc_sheets(table, summary, curve, args.lang),
-                    title=pick(args.lang, "ABC 分析", "ABC analysis"))
+                    title=pick(args.lang, "ABC 分析", "ABC analysis"), lang=args.lang)
         print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
     return 0

@@ -9,22 +9,37 @@ from keyacct_xl.analytics.analysis import analysis_sheets
 from keyacct_xl.analytics.workbook import write_analysis
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import pick
+from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
 
+# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
+HELP: dict[str, tuple[str, str]] = {
+    "analyze": ("分析工作簿：帕累托、等级构成、销售构成、毛利、危险客户",
+                "analysis workbook: Pareto, grade mix, composition, margins, risky customers"),
+    "master": ("客户档案总表", "the master workbook"),
+    "--year": ("分析的自然年", "the analysed calendar year"),
+    "--out": ("输出 .xlsx（默认：总表旁的 analysis-年份.xlsx）",
+              "output .xlsx (default: analysis-YEAR.xlsx beside the master)"),
+    "--drop-pct": ("风险：销售额下降超过此百分比（30）", "risk: sales down more than this %% (30)"),
+    "--overdue-days": ("风险：逾期超过 N 天（90）", "risk: overdue more than N days (90)"),
+    "--silent-days": ("风险：N 天未购买（90）", "risk: no purchase for N days (90)"),
+    "--code-prefix": ("属性编码第 1 位，对所有客户相同（默认：按客户类别）",
+                      "attribute code position 1 for everyone (default: by customer category)"),
+}
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``analyze``."""
     parser = sub.add_parser("analyze", parents=[common],
-                            help="analysis workbook: Pareto, grade mix, composition, margins, risky customers")
-    parser.add_argument("master", type=Path, help="the master workbook")
-    parser.add_argument("--year", type=int, required=True, help="the analysed calendar year")
-    parser.add_argument("--out", type=Path, help="output .xlsx (default: analysis-YEAR.xlsx beside the master)")
-    parser.add_argument("--drop-pct", type=float, default=30.0, help="risk: sales down more than this %% (30)")
-    parser.add_argument("--overdue-days", type=int, default=90, help="risk: overdue more than N days (90)")
-    parser.add_argument("--silent-days", type=int, default=90, help="risk: no purchase for N days (90)")
-    parser.add_argument("--code-prefix", help="attribute code position 1 for everyone (default: by customer category)")
+                            help=pick(lang, *HELP["analyze"]))
+    parser.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
+    parser.add_argument("--year", type=int, required=True, help=pick(lang, *HELP["--year"]))
+    parser.add_argument("--out", type=Path, help=pick(lang, *HELP["--out"]))
+    parser.add_argument("--drop-pct", type=float, default=30.0, help=pick(lang, *HELP["--drop-pct"]))
+    parser.add_argument("--overdue-days", type=int, default=90, help=pick(lang, *HELP["--overdue-days"]))
+    parser.add_argument("--silent-days", type=int, default=90, help=pick(lang, *HELP["--silent-days"]))
+    parser.add_argument("--code-prefix", help=pick(lang, *HELP["--code-prefix"]))
     parser.set_defaults(func=run)
 
 
@@ -38,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     sheets = analysis_sheets(master, year=args.year, lang=args.lang, drop_pct=args.drop_pct,
                              overdue_days=args.overdue_days, silent_days=args.silent_days,
                              code_prefix=args.code_prefix)
-    write_analysis(out, sheets, title=pick(args.lang, f"{args.year} 年客户分析", f"Customer analysis {args.year}"))
+    write_analysis(out, sheets, title=pick(args.lang, f"{args.year} 年客户分析", f"Customer analysis {args.year}"),
+                   lang=args.lang)
     for sheet in sheets:
         print(f"  {sheet.title}: {len(sheet.frame):,}")
     print(pick(args.lang, f"已写入：{out}", f"written: {out}"))

@@ -11,19 +11,30 @@ from keyacct_xl.analytics.policy import load_credit_policy
 from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
-from keyacct_xl.i18n import pick
+from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.receivables.ledger import build_ledger
 
+# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
+HELP: dict[str, tuple[str, str]] = {
+    "credit": ("按付款表现评定信用等级 A/B/C", "credit grades A/B/C from payment behaviour"),
+    "master": ("客户档案总表", "the master workbook"),
+    "--as-of": ("评估日期（默认：最近一笔销售或收款的日期）",
+                "evaluation date (default: the latest transaction or payment)"),
+    "--policy": ("信用政策文件或随程序提供的政策名称（默认 credit）",
+                 "credit policy file or shipped name (default credit)"),
+    "--out": ("把评级写入 .xlsx（含图表）或 .csv", "write the grades to .xlsx (with a chart) or .csv"),
+}
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``credit``."""
-    parser = sub.add_parser("credit", parents=[common], help="credit grades A/B/C from payment behaviour")
-    parser.add_argument("master", type=Path, help="the master workbook")
-    parser.add_argument("--as-of", help="evaluation date (default: the latest transaction or payment)")
-    parser.add_argument("--policy", default="credit", help="credit policy file or shipped name (default credit)")
-    parser.add_argument("--out", type=Path, help="write the grades to .xlsx (with a chart) or .csv")
+    parser = sub.add_parser("credit", parents=[common], help=pick(lang, *HELP["credit"]))
+    parser.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
+    parser.add_argument("--as-of", help=pick(lang, *HELP["--as-of"]))
+    parser.add_argument("--policy", default="credit", help=pick(lang, *HELP["--policy"]))
+    parser.add_argument("--out", type=Path, help=pick(lang, *HELP["--out"]))
     parser.set_defaults(func=run)
 
 
@@ -46,6 +57,6 @@ def run(args: argparse.Namespace) -> int:
                       ("customers",))
         write_table(args.out, [Sheet(pick(args.lang, "信用评级", "Credit grades"), table),
                                Sheet(pick(args.lang, "信用等级汇总", "By credit grade"), counts, (chart,))],
-                    title=pick(args.lang, "信用评级", "Credit grades"))
+                    title=pick(args.lang, "信用评级", "Credit grades"), lang=args.lang)
         print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
     return 0

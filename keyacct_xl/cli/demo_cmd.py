@@ -14,8 +14,9 @@ from keyacct_xl.bridge.demo_step import bridge_demo
 from keyacct_xl.consolidate.demo_step import consolidation_demo
 from keyacct_xl.errors import InputError
 from keyacct_xl.forms.demo_step import forms_demo
-from keyacct_xl.i18n import pick
+from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.schema import DATA_TABLES
+from keyacct_xl.master.settings import setting_key
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.receivables.demo_step import receivables_demo
 
@@ -29,12 +30,22 @@ DEMO_STEPS.append(analytics_demo)
 DEMO_STEPS.append(bridge_demo)
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
+HELP: dict[str, tuple[str, str]] = {
+    "demo": ("生成演示公司的客户档案总表，并在其上运行各项功能",
+             "write the demo company's master and run the features on it"),
+    "--out": ("输出文件夹（默认 ./demo）", "output folder (default ./demo)"),
+    "--seed": ("随机种子（种子相同，文件相同）", "random seed (same seed, same bytes)"),
+    "--customers": ("客户数（默认 600）", "number of customers (default 600)"),
+}
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``demo``."""
-    parser = sub.add_parser("demo", parents=[common], help="write the demo company's master and run the features on it")
-    parser.add_argument("--out", type=Path, default=Path("demo"), help="output folder (default ./demo)")
-    parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same bytes)")
-    parser.add_argument("--customers", type=int, default=600, help="number of customers (default 600)")
+    parser = sub.add_parser("demo", parents=[common], help=pick(lang, *HELP["demo"]))
+    parser.add_argument("--out", type=Path, default=Path("demo"), help=pick(lang, *HELP["--out"]))
+    parser.add_argument("--seed", type=int, default=2026, help=pick(lang, *HELP["--seed"]))
+    parser.add_argument("--customers", type=int, default=600, help=pick(lang, *HELP["--customers"]))
     parser.set_defaults(func=run)
 
 
@@ -72,7 +83,7 @@ def _remove_previous_demo(path: Path) -> None:
         rows = book.get_table_by_name("Settings").to_python()
     except calamine.CalamineError:
         rows = []
-    if not any(r[:2] == ["company_name", COMPANY_NAME] for r in rows):
+    if not any(len(r) > 1 and setting_key(r[0]) == "company_name" and r[1] == COMPANY_NAME for r in rows):
         raise InputError(f"{path} exists and is not a demo master workbook; give another --out folder",
                          f"{path} 已存在且不是演示用的客户档案总表；请用 --out 指定其他文件夹")
     path.unlink()

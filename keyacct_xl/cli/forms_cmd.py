@@ -14,32 +14,53 @@ from keyacct_xl.forms.layout import FORM_LANGS, FormLang, message_lang
 from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.forms.prefill import parse_period, prefill
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.i18n import pick
+from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 
+# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
+HELP: dict[str, tuple[str, str]] = {
+    "forms": ("列出或生成标准表单", "list or generate the standard forms (标准表单)"),
+    "list": ("每个表单一行：编号、版本、中英文标题", "one line per form: id, version, zh and en title"),
+    "generate": ("为每个表单写出 文件夹/<表单编号>.xlsx", "write DIR/<form_id>.xlsx for each form"),
+    "--debug": ("出错时显示调用栈", "show tracebacks for errors"),
+    "form_ids": ("表单编号（见 forms list）", "form ids (see forms list)"),
+    "--all": ("目录中的所有表单", "every form in the catalog"),
+    "--out": ("输出文件夹（默认 ./forms）", "output folder (default ./forms)"),
+    "--lang": ("表单语言（默认 zh）", "form language (default zh)"),
+    "--company": ("表头中的公司名称（默认：总表中的公司名称）",
+                  "company name in the title block (default: the master's)"),
+    "--master": ("用于预填的客户档案总表", "master workbook to pre-fill from"),
+    "--rep": ("为此业务员预填（需要 --master）", "pre-fill for this rep (needs --master)"),
+    "--customer": ("为此客户编号预填（需要 --master）", "pre-fill for this customer id (needs --master)"),
+    "--period": ("周 2026-W48 或月 2026-11", "week 2026-W48 or month 2026-11"),
+    "--password": ("工作表保护密码（默认：无）", "sheet protection password (default: none)"),
+    "--stamp-time": ("记录当前时间为生成时间（默认：固定时间，使文件完全相同）",
+                     "record the current time as generated_at (default: a fixed time, for identical files)"),
+}
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``forms list`` and ``forms generate``."""
-    parser = sub.add_parser("forms", parents=[common], help="list or generate the standard forms (标准表单)")
+    parser = sub.add_parser("forms", parents=[common], help=pick(lang, *HELP["forms"]))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", parents=[common], help="one line per form: id, version, zh and en title")
+    listing = actions.add_parser("list", parents=[common], help=pick(lang, *HELP["list"]))
     listing.set_defaults(func=run_list)
     # Not parents=[common]: forms can also be bilingual, so this parser has its own --lang (messages stay zh).
-    gen = actions.add_parser("generate", help="write DIR/<form_id>.xlsx for each form")
-    gen.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
-    gen.add_argument("form_ids", nargs="*", metavar="FORM_ID", help="form ids (see forms list)")
-    gen.add_argument("--all", action="store_true", help="every form in the catalog")
-    gen.add_argument("--out", type=Path, default=Path("forms"), help="output folder (default ./forms)")
-    gen.add_argument("--lang", choices=FORM_LANGS, default=argparse.SUPPRESS, help="form language (default zh)")
-    gen.add_argument("--company", default=None, help="company name in the title block (default: the master's)")
-    gen.add_argument("--master", type=Path, help="master workbook to pre-fill from")
-    gen.add_argument("--rep", help="pre-fill for this rep (needs --master)")
-    gen.add_argument("--customer", help="pre-fill for this customer id (needs --master)")
-    gen.add_argument("--period", help="week 2026-W48 or month 2026-11")
-    gen.add_argument("--password", default="", help="sheet protection password (default: none)")
+    gen = actions.add_parser("generate", help=pick(lang, *HELP["generate"]))
+    gen.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=pick(lang, *HELP["--debug"]))
+    gen.add_argument("form_ids", nargs="*", metavar="FORM_ID", help=pick(lang, *HELP["form_ids"]))
+    gen.add_argument("--all", action="store_true", help=pick(lang, *HELP["--all"]))
+    gen.add_argument("--out", type=Path, default=Path("forms"), help=pick(lang, *HELP["--out"]))
+    gen.add_argument("--lang", choices=FORM_LANGS, default=argparse.SUPPRESS, help=pick(lang, *HELP["--lang"]))
+    gen.add_argument("--company", default=None, help=pick(lang, *HELP["--company"]))
+    gen.add_argument("--master", type=Path, help=pick(lang, *HELP["--master"]))
+    gen.add_argument("--rep", help=pick(lang, *HELP["--rep"]))
+    gen.add_argument("--customer", help=pick(lang, *HELP["--customer"]))
+    gen.add_argument("--period", help=pick(lang, *HELP["--period"]))
+    gen.add_argument("--password", default="", help=pick(lang, *HELP["--password"]))
     gen.add_argument("--stamp-time", action="store_true",
-                     help="record the current time as generated_at (default: a fixed time, for identical files)")
+                     help=pick(lang, *HELP["--stamp-time"]))
     gen.set_defaults(func=run_generate)
 
 

@@ -20,18 +20,30 @@ from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import LEDGER_TABLES, require_unique_ids
 from keyacct_xl.master.reader import load_master
 
+# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
+HELP: dict[str, tuple[str, str]] = {
+    "grade": ("年度评级审核；grade apply 记录审核结果", "annual grading review; 'grade apply' records it"),
+    "target": ("客户档案总表", "the master workbook"),
+    "--year": ("评级年度（审核时必填）", "the graded year (required for the review)"),
+    "--policy": ("政策文件或随程序提供的政策名称（默认：参数设置中的评级政策）",
+                 "policy file or shipped name (default: Settings grading_policy)"),
+    "--out": ("把评级审核写入 .xlsx（含会议名单）或 .csv，而不是写入总表中的审核表",
+              "write the review to .xlsx (with the meeting lists) or .csv instead of a review sheet in the master"),
+    "--approved-by": ("apply：批准评级的人（记入等级历史）", "apply: who approved the grades (GradeHistory)"),
+    "--date": ("apply：评级生效日期（默认：今天）", "apply: the date the grades take effect (default: today)"),
+}
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``grade [apply] MASTER``."""
-    parser = sub.add_parser("grade", parents=[common], help="annual grading review; 'grade apply' records it",
+    parser = sub.add_parser("grade", parents=[common], help=pick(lang, *HELP["grade"]),
                             usage="keyacct-xl grade [apply] MASTER [options]")
-    parser.add_argument("target", nargs="+", metavar="[apply] MASTER", help="the master workbook")
-    parser.add_argument("--year", type=int, help="the graded year (required for the review)")
-    parser.add_argument("--policy", help="policy file or shipped name (default: Settings grading_policy)")
-    parser.add_argument("--out", type=Path, help="write the review to .xlsx (with the meeting lists) or .csv "
-                        "instead of a review sheet in the master")
-    parser.add_argument("--approved-by", help="apply: who approved the grades (GradeHistory)")
-    parser.add_argument("--date", help="apply: the date the grades take effect (default: today)")
+    parser.add_argument("target", nargs="+", metavar="[apply] MASTER", help=pick(lang, *HELP["target"]))
+    parser.add_argument("--year", type=int, help=pick(lang, *HELP["--year"]))
+    parser.add_argument("--policy", help=pick(lang, *HELP["--policy"]))
+    parser.add_argument("--out", type=Path, help=pick(lang, *HELP["--out"]))
+    parser.add_argument("--approved-by", help=pick(lang, *HELP["--approved-by"]))
+    parser.add_argument("--date", help=pick(lang, *HELP["--date"]))
     parser.set_defaults(func=run)
 
 
@@ -58,7 +70,8 @@ def _review(path: Path, args: argparse.Namespace) -> int:
     review = build_review(master, year=args.year, policy=policy, lang=args.lang)
     _print_summary(review, args.lang)
     if args.out:
-        write_table(args.out, review_sheets(review, args.lang), title=pick(args.lang, "年度评级审核", "Grading review"))
+        write_table(args.out, review_sheets(review, args.lang), title=pick(args.lang, "年度评级审核", "Grading review"),
+                    lang=args.lang)
         print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
     else:
         kept = write_review_sheet(path, review.table, lang=master.lang)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from keyacct_xl import __version__
 from keyacct_xl.cli import (
@@ -24,39 +25,83 @@ from keyacct_xl.cli import (
     statement_cmd,
 )
 from keyacct_xl.errors import KeyacctError
+from keyacct_xl.i18n import LANGS, Lang, pick
 
-# Each module has register(subparsers, common); later commands add themselves here.
+# Each module has register(subparsers, common, lang); later commands add themselves here.
 COMMAND_MODULES = [demo_cmd, master_cmd, ageing_cmd, forms_cmd, reconcile_cmd, rfm_cmd, abc_cmd, grade_cmd,
                    credit_cmd, analyze_cmd, statement_cmd, run_cmd, consolidate_cmd, addin_cmd]
 
 
-def common_options(*, suppress: bool) -> argparse.ArgumentParser:
+def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> Lang:
+    """The language of ``--help``: ``--lang`` on the command line, else the system locale, else zh (the default)."""
+    for i, word in enumerate(argv):
+        value = word.partition("=")[2] if word.startswith("--lang=") else (
+            argv[i + 1] if word == "--lang" and i + 1 < len(argv) else None)
+        if value in LANGS:
+            return value  # type: ignore[return-value]
+    # POSIX order: LC_ALL overrides LC_MESSAGES, which overrides LANG; the first one set decides.
+    locale = next((environ[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(name)), "")
+    return "en" if locale.lower().startswith("en") else "zh"
+
+
+def common_options(*, suppress: bool, lang: Lang) -> argparse.ArgumentParser:
     """--lang and --debug, accepted before or after the command name."""
     default = {"default": argparse.SUPPRESS} if suppress else {}
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lang", choices=["zh", "en"], help="output and message language (default zh)",
+    common.add_argument("--lang", choices=["zh", "en"],
+                        help=pick(lang, "输出和提示信息的语言（默认 zh）", "output and message language (default zh)"),
                         **(default or {"default": "zh"}))
-    common.add_argument("--debug", action="store_true", help="show tracebacks for errors",
+    common.add_argument("--debug", action="store_true",
+                        help=pick(lang, "出错时显示调用栈", "show tracebacks for errors"),
                         **(default or {"default": False}))
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser with every registered command."""
+def build_parser(lang: Lang = "zh") -> argparse.ArgumentParser:
+    """The full parser with every registered command, its help texts in ``lang``."""
     parser = argparse.ArgumentParser(
-        prog="keyacct-xl", parents=[common_options(suppress=False)],
-        description="Excel-native key-account management (重点客户管理).")
-    parser.add_argument("--version", action="version", version=f"keyacct-xl {__version__}")
+        prog="keyacct-xl", parents=[common_options(suppress=False, lang=lang)],
+        description=pick(lang, "基于 Excel 的重点客户管理工具。",
+                         "Excel-native key-account management (重点客户管理)."))
+    parser.add_argument("--version", action="version", version=f"keyacct-xl {__version__}",
+                        help=pick(lang, "显示版本号并退出", "show program's version number and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    common = common_options(suppress=True)
+    common = common_options(suppress=True, lang=lang)
     for module in COMMAND_MODULES:
-        module.register(sub, common)
+        module.register(sub, common, lang)
+    if lang == "zh":
+        _argparse_words_in_zh(parser)
     return parser
+
+
+class _ZhHelpFormatter(argparse.HelpFormatter):
+    """argparse's own "usage:" in zh."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+def _argparse_words_in_zh(parser: argparse.ArgumentParser) -> None:
+    """The words argparse writes itself (usage, section titles, -h) in zh, for ``parser`` and every subcommand.
+
+    argparse has no per-parser language, only gettext for the whole process; its groups and help action are
+    reached through attributes that are private but stable since Python 3.2.
+    """
+    parser.formatter_class = _ZhHelpFormatter
+    parser._positionals.title = "位置参数"
+    parser._optionals.title = "选项"
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = "显示本帮助并退出"
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                _argparse_words_in_zh(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the process exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(help_language(argv)).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except KeyacctError as exc:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import pick
+from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.reader import is_master_workbook, load_master
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
@@ -15,20 +15,37 @@ from keyacct_xl.receivables.reconcile import reconcile, status_counts
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_reader import read_statement
 
+# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
+HELP: dict[str, tuple[str, str]] = {
+    "reconcile": ("把我方账目与客户的对账单核对", "reconcile our ledger with a customer's statement"),
+    "ours": ("客户档案总表（配合 --customer）或我方对账单文件",
+             "master workbook (with --customer) or our statement file"),
+    "theirs": ("客户回传的对账单（.xlsx、.xls、.csv）", "the statement the customer returned (.xlsx, .xls, .csv)"),
+    "--customer": ("客户编号（我方文件为客户档案总表时）", "customer ID, when OURS is the master workbook"),
+    "--perspective": ("对方文件是客户自己的账（默认），或寄回的我方格式",
+                      "THEIRS is the customer's own books (default) or our layout sent back"),
+    "--date-window": ("两个日期可相差的天数（默认 7）", "days two dates may differ (default 7)"),
+    "--tolerance": ("金额容差，单位元（默认 0.01）", "amount tolerance in yuan (default 0.01)"),
+    "--from": ("总表的期间开始日期（默认：取自对方文件）", "period start for the master (default: from THEIRS)"),
+    "--to": ("总表的期间结束日期（默认：取自对方文件）", "period end for the master (default: from THEIRS)"),
+    "--out": ("输出 .xlsx 或 .csv 文件（默认：reconcile_<对方文件名>.xlsx）",
+              "FILE.xlsx or FILE.csv (default: reconcile_<theirs>.xlsx)"),
+}
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``reconcile``."""
-    parser = sub.add_parser("reconcile", parents=[common], help="reconcile our ledger with a customer's statement")
-    parser.add_argument("ours", type=Path, help="master workbook (with --customer) or our statement file")
-    parser.add_argument("theirs", type=Path, help="the statement the customer returned (.xlsx, .xls, .csv)")
-    parser.add_argument("--customer", help="customer ID, when OURS is the master workbook")
+    parser = sub.add_parser("reconcile", parents=[common], help=pick(lang, *HELP["reconcile"]))
+    parser.add_argument("ours", type=Path, help=pick(lang, *HELP["ours"]))
+    parser.add_argument("theirs", type=Path, help=pick(lang, *HELP["theirs"]))
+    parser.add_argument("--customer", help=pick(lang, *HELP["--customer"]))
     parser.add_argument("--perspective", choices=["customer", "ours"], default="customer",
-                        help="THEIRS is the customer's own books (default) or our layout sent back")
-    parser.add_argument("--date-window", type=int, default=7, help="days two dates may differ (default 7)")
-    parser.add_argument("--tolerance", type=float, default=0.01, help="amount tolerance in yuan (default 0.01)")
-    parser.add_argument("--from", dest="start", help="period start for the master (default: from THEIRS)")
-    parser.add_argument("--to", dest="end", help="period end for the master (default: from THEIRS)")
-    parser.add_argument("--out", type=Path, help="FILE.xlsx or FILE.csv (default: reconcile_<theirs>.xlsx)")
+                        help=pick(lang, *HELP["--perspective"]))
+    parser.add_argument("--date-window", type=int, default=7, help=pick(lang, *HELP["--date-window"]))
+    parser.add_argument("--tolerance", type=float, default=0.01, help=pick(lang, *HELP["--tolerance"]))
+    parser.add_argument("--from", dest="start", help=pick(lang, *HELP["--from"]))
+    parser.add_argument("--to", dest="end", help=pick(lang, *HELP["--to"]))
+    parser.add_argument("--out", type=Path, help=pick(lang, *HELP["--out"]))
     parser.set_defaults(func=run)
 
 

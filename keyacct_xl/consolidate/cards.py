@@ -128,10 +128,11 @@ class CardMerger:
         if match is None:
             return False
         found = f"{match.customer_id} {match.name}"
+        basis = CUSTOMERS.column(match.basis)  # the field named as the master's header names it
         self.conflicts.append(Conflict(
             "duplicate", outcome.name, match.customer_id, match.basis, match.name, str(values.get("name", "")),
-            f"probable duplicate of {found} ({match.basis}, score {match.score:g}): not created",
-            f"疑似与 {found} 重复（{match.basis}，相似度 {match.score:g}），未新建", match.score))
+            f"probable duplicate of {found} ({basis.en}, score {match.score:g}): not created",
+            f"疑似与 {found} 重复（{basis.zh}，相似度 {match.score:g}），未新建", match.score))
         outcome.reject("duplicate_customer", f"probable duplicate of customer {match.customer_id} {match.name}",
                        f"疑似与已有客户 {match.customer_id} {match.name} 重复")
         return True

@@ -130,10 +130,18 @@ def _number(raw: object, *, percent: bool) -> float:
 
 def _check_range(field: FieldSpec, value: float) -> None:
     c = field.constraints
+    shown = _percent if field.type == "percent" else (lambda v: f"{v:g}")
     if c.minimum is not None and value < c.minimum:
-        raise FieldProblem(f"{value:g} is below the minimum {c.minimum:g}", f"{value:g} 小于下限 {c.minimum:g}")
+        raise FieldProblem(f"{shown(value)} is below the minimum {shown(c.minimum)}",
+                           f"{shown(value)} 小于下限 {shown(c.minimum)}")
     if c.maximum is not None and value > c.maximum:
-        raise FieldProblem(f"{value:g} is above the maximum {c.maximum:g}", f"{value:g} 大于上限 {c.maximum:g}")
+        raise FieldProblem(f"{shown(value)} is above the maximum {shown(c.maximum)}",
+                           f"{shown(value)} 大于上限 {shown(c.maximum)}")
+
+
+def _percent(value: float) -> str:
+    """A share as the person typed it into a percent cell: 0.2 reads 20%, a typed 13 reads 1300%."""
+    return f"{value * 100:.10g}%"
 
 
 def _check_text(field: FieldSpec, text: str) -> None:
@@ -186,8 +194,8 @@ def _choice(field: FieldSpec, text: str) -> tuple[Choice, bool]:
     for c in choices:
         if any(wanted == choice_key(word) for word in c.synonyms):
             return c, True
-    allowed = " / ".join(c.zh if c.zh == c.en else f"{c.zh}|{c.en}" for c in choices)
-    raise FieldProblem(f"{text!r} is not one of the allowed values: {allowed}", f"{text!r} 不在可选值中：{allowed}")
+    raise FieldProblem(f"{text!r} is not one of the allowed values: {' / '.join(c.en for c in choices)}",
+                       f"{text!r} 不在可选值中：{'、'.join(c.zh for c in choices)}")
 
 
 def _label(choice: Choice, lang: Lang) -> str:

@@ -19,6 +19,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.reader import read_table
 from keyacct_xl.master.schema import CUSTOMERS, TableSchema
+from keyacct_xl.master.settings import setting_key
 from keyacct_xl.master.writer import write_tables
 from keyacct_xl.xlsx.package import open_package
 
@@ -43,7 +44,9 @@ class Store:
 _STATUS = {"accepted": ("已接收", "accepted"), "partial": ("部分接收", "partial"),
            "needs_review": ("待审核", "needs review"), "rejected": ("拒收", "rejected"), "undone": ("已撤销", "undone")}
 CODED_COLUMNS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
-    (LEDGER.name, "status"): _STATUS, (HISTORY.name, "change"): {"updated": ("已更新", "updated")}}
+    (LEDGER.name, "status"): _STATUS, (HISTORY.name, "change"): {"updated": ("已更新", "updated")},
+    # the history names the table a row came from by its sheet, as the user sees it
+    (HISTORY.name, "table"): {t.name: (t.sheet_zh, t.sheet_en) for t in ALL_CONSOLIDATION_TABLES.values()}}
 
 
 def _reader(labels: dict[str, tuple[str, str]]) -> Callable[[object], object]:
@@ -93,7 +96,7 @@ def _settings(book: calamine.CalamineWorkbook, present: set[str]) -> dict[str, o
     if "Settings" not in present:
         return {}
     rows = book.get_table_by_name("Settings").to_python()
-    return {str(r[0]): r[1] for r in rows if r and r[0] not in ("", None)}
+    return {setting_key(r[0]): r[1] for r in rows if r and r[0] not in ("", None)}  # by key or name
 
 
 def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = (), backup: bool = True) -> Path:

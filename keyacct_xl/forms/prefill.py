@@ -17,6 +17,7 @@ from keyacct_xl.forms.generator import FormData
 from keyacct_xl.forms.layout import customer_ref
 from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.i18n import pick
 from keyacct_xl.master.model import Master
 
 # Days between visits by grade when the last visit set no next date (DOMAIN.md, "Visit programme":
@@ -132,7 +133,8 @@ def statement_rows(master: Master, customer_id: str, period: Period) -> tuple[fl
     opening = float(sales.loc[sales["date"] < start, "amount"].sum() - paid.loc[paid["date"] < start, "amount"].sum())
     lines = [(r.date, 0, r.doc_no, str(r.product) if pd.notna(r.product) else "", float(r.amount), 0.0)
              for r in sales[(sales["date"] >= start) & (sales["date"] < end)].itertuples()]
-    lines += [(r.date, 1, r.receipt_no, f"收款 {r.method}" if pd.notna(r.method) else "收款", 0.0, float(r.amount))
+    word = pick(master.lang, "收款", "Payment")  # the line's text in the master's language, then how it was paid
+    lines += [(r.date, 1, r.receipt_no, f"{word} {r.method}" if pd.notna(r.method) else word, 0.0, float(r.amount))
               for r in paid[(paid["date"] >= start) & (paid["date"] < end)].itertuples()]
     balance, rows = opening, []
     for date, _, doc, text, debit, credit in sorted(lines, key=lambda x: (x[0], x[1], str(x[2]))):

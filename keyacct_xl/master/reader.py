@@ -14,7 +14,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, TableSchema
-from keyacct_xl.master.settings import merge_settings
+from keyacct_xl.master.settings import merge_settings, setting_key
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
 from keyacct_xl.xlsx.package import locate_tables, open_package
 
@@ -88,7 +88,7 @@ def load_master(path: str | Path) -> Master:
     settings_frame = frames.pop(SETTINGS.attr)
     named = settings_frame.dropna(subset=["setting"])
     settings = merge_settings(dict(zip(named["setting"], named["value"])))
-    notes = {k: v for k, v in zip(named["setting"], named["description"]) if v}
+    notes = {setting_key(k): v for k, v in zip(named["setting"], named["description"]) if v}
     lang: Lang = "zh" if sheets[0] == DATA_TABLES[0].sheet_zh else "en"
     return Master(**frames, settings=settings, lang=lang, path=path, headers=headers, settings_notes=notes)
 

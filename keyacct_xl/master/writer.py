@@ -19,7 +19,7 @@ from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
-from keyacct_xl.master.settings import DESCRIPTIONS
+from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.xlsx.appendrows import append_rows, can_append
 from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.newtable import plan_new_table
@@ -262,10 +262,11 @@ def cell_columns(frame: pd.DataFrame, schema: TableSchema, found: Mapping[str, s
 
 
 def settings_frame(master: Master) -> pd.DataFrame:
-    """The Settings table as rows of setting, value, description."""
+    """The Settings table as rows of setting, value, description, named in the master's language."""
     rows = []
     for key, value in master.settings.items():
         known = DESCRIPTIONS.get(key)
         note = master.settings_notes.get(key) or (pick(master.lang, known.zh, known.en) if known else "")
-        rows.append({"setting": key, "value": value, "description": note})
+        name, shown = shown_setting(key, value, master.lang)
+        rows.append({"setting": name, "value": shown, "description": note})
     return pd.DataFrame(rows, columns=["setting", "value", "description"])

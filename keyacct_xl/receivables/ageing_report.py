@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.labels import document_values, yes_no
 from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, ageing_totals, bucket_columns
 
-# Bilingual captions shown above the header keys, so finance reads zh while the columns keep stable keys.
+# The headers of the ageing columns (the frame keeps stable keys; the report shows these).
 CAPTIONS = {"customer_id": ("客户编号", "Customer ID"), "name": ("客户名称", "Customer"), "rep": ("业务员", "Rep"),
             "credit_grade": ("信用等级", "Credit grade"), "credit_limit": ("信用额度", "Credit limit"),
             "not_due": ("未到期", "Not due"), "unapplied_credit": ("未核销贷项", "Unapplied credit"),
@@ -31,42 +32,40 @@ def caption(column: str, lang: Lang) -> str:
 
 def write_ageing(table: pd.DataFrame, path: Path, *, as_of: pd.Timestamp, lang: Lang,
                  buckets: Sequence[int] = DEFAULT_BUCKETS) -> Path:
-    """Write ``.xlsx`` (title, table with totals row, highlights) or ``.csv`` (totals as a last row)."""
+    """Write ``.xlsx`` (title, table with totals row, highlights) or ``.csv`` (totals as a last row), in ``lang``."""
     path = Path(path)
     totals = ageing_totals(table, buckets=buckets)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         total_row = {"customer_id": pick(lang, "合计", "Total"), **totals}
-        return write_csv(pd.concat([table, pd.DataFrame([total_row])], ignore_index=True), path)
+        frame = pd.concat([document_values(table, lang), pd.DataFrame([total_row])], ignore_index=True)
+        return write_csv(frame.rename(columns=lambda c: caption(c, lang)), path)
     title = pick(lang, f"应收账款账龄分析表（截至 {as_of:%Y-%m-%d}）", f"Receivables ageing as of {as_of:%Y-%m-%d}")
     with workbook(path, title) as book:
         sheet = book.add_worksheet(pick(lang, "账龄分析", "Ageing"))
         fmt = _formats(book)
         sheet.write(0, 0, title, fmt["title"])
         columns = list(table.columns)
-        for j, col in enumerate(columns):
-            sheet.write(1, j, caption(col, lang), fmt["caption"])
         overdue = set(bucket_columns(buckets)[1:])
-        for i, record in enumerate(table.itertuples(index=False), start=3):
+        for i, record in enumerate(table.itertuples(index=False), start=2):
             over = bool(record.over_limit)
             for j, (col, value) in enumerate(zip(columns, record)):
-                _write_cell(sheet, i, j, col, value, fmt, over=over, late=col in overdue and value > 0)
-        last = 2 + max(len(table), 1) + 1
-        sheet.add_table(2, 0, last, len(columns) - 1, {
+                _write_cell(sheet, i, j, col, value, fmt, over=over, late=col in overdue and value > 0, lang=lang)
+        last = 1 + max(len(table), 1) + 1
+        sheet.add_table(1, 0, last, len(columns) - 1, {
             "name": TABLE_NAME, "style": "Table Style Light 9", "total_row": True,
             "columns": [_total_spec(c, j, totals, lang, fmt["money"]) for j, c in enumerate(columns)]})
         for j, col in enumerate(columns):
             sheet.set_column(j, j, 30 if col == "name" else 13)
-        sheet.freeze_panes(3, 2)
+        sheet.freeze_panes(2, 2)
         sheet.set_landscape()
         sheet.set_paper(9)
         sheet.fit_to_pages(1, 0)
-        sheet.repeat_rows(2)
+        sheet.repeat_rows(1)
     return path
 
 
 def _formats(book) -> dict:
     return {"title": book.add_format({"bold": True, "font_size": 14}),
-            "caption": book.add_format({"bold": True, "font_color": "#595959", "text_wrap": True}),
             "money": book.add_format({"num_format": MONEY_FORMAT}),
             "late": book.add_format({"num_format": MONEY_FORMAT, "bg_color": "#FCE4D6", "font_color": "#9C0006"}),
             "over_money": book.add_format({"num_format": MONEY_FORMAT, "bg_color": "#FFC7CE", "bold": True}),
@@ -74,10 +73,11 @@ def _formats(book) -> dict:
             "date": book.add_format({"num_format": DATE_FORMAT})}
 
 
-def _write_cell(sheet, row: int, col: int, name: str, value: object, fmt: dict, *, over: bool, late: bool) -> None:
-    """Overdue amounts in orange-red, the balance and flag of an over-limit customer in red."""
+def _write_cell(sheet, row: int, col: int, name: str, value: object, fmt: dict, *, over: bool, late: bool,
+                lang: Lang) -> None:
+    """Overdue amounts in orange-red, the balance and flag (是/否) of an over-limit customer in red."""
     if name == "over_limit":
-        sheet.write_boolean(row, col, bool(value), fmt["over"] if over else None)
+        sheet.write_string(row, col, yes_no(value, lang), fmt["over"] if over else None)
     elif name in ("name", "customer_id", "rep", "credit_grade"):
         if isinstance(value, str):
             sheet.write_string(row, col, value)
@@ -91,7 +91,7 @@ def _write_cell(sheet, row: int, col: int, name: str, value: object, fmt: dict, 
 
 
 def _total_spec(column: str, index: int, totals: dict, lang: Lang, money) -> dict:
-    spec: dict = {"header": column}
+    spec: dict = {"header": caption(column, lang)}
     if index == 0:
         spec["total_string"] = pick(lang, "合计", "Total")
     elif column in totals and column not in ("credit_limit", "over_limit"):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.labels import document_frame, header
 from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
 from keyacct_xl.receivables.reconcile import Reconciliation
 
@@ -16,28 +17,30 @@ MONEY_COLUMNS = {"ours_amount", "theirs_amount", "difference", "amount"}
 DATE_COLUMNS = {"ours_date", "theirs_date"}
 
 
-def problems_frame(result: Reconciliation) -> pd.DataFrame:
-    """Unreadable values, one row each, with file, sheet and row."""
-    return pd.DataFrame([vars(p) for p in result.problems], columns=PROBLEM_COLUMNS)
+def problems_frame(result: Reconciliation, lang: Lang) -> pd.DataFrame:
+    """Unreadable values, one row each, with file, sheet, row and the reason in ``lang``."""
+    return pd.DataFrame([(p.file, p.sheet, p.row, p.column, p.value, p.reason_in(lang)) for p in result.problems],
+                        columns=PROBLEM_COLUMNS)
 
 
 def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang) -> list[Path]:
-    """``.xlsx``: one workbook; ``.csv``: the table, plus ``.summary.csv`` and ``.problems.csv`` beside it."""
+    """``.xlsx``: one workbook; ``.csv``: the table, plus ``.summary.csv`` and ``.problems.csv`` beside it (in lang)."""
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         # Always all three (problems may be headers only): a problems file left by an earlier run of the same
         # name must not stand beside a result that had none.
-        return [write_csv(result.table, path),
-                write_csv(result.summary, path.with_name(path.stem + ".summary.csv")),
-                write_csv(problems_frame(result), path.with_name(path.stem + ".problems.csv"))]
+        return [write_csv(document_frame(result.table, lang), path),
+                write_csv(document_frame(result.summary, lang), path.with_name(path.stem + ".summary.csv")),
+                write_csv(document_frame(problems_frame(result, lang), lang),
+                          path.with_name(path.stem + ".problems.csv"))]
     with workbook(path, pick(lang, "对账核对结果", "Statement reconciliation")) as book:
         fmt = {"money": book.add_format({"num_format": MONEY_FORMAT}),
                "date": book.add_format({"num_format": DATE_FORMAT}),
                "bold": book.add_format({"bold": True, "num_format": MONEY_FORMAT}),
                **{s: book.add_format({"bg_color": c}) for s, c in STATUS_COLORS.items() if c}}
-        _table_sheet(book, pick(lang, "核对结果", "Results"), "Reconciliation", result.table, fmt, status=True)
-        _table_sheet(book, pick(lang, "差异说明", "Explanation"), "BalanceExplanation", result.summary, fmt)
-        _table_sheet(book, pick(lang, "无法识别", "Problems"), "Problems", problems_frame(result), fmt)
+        _table_sheet(book, pick(lang, "核对结果", "Results"), "Reconciliation", result.table, fmt, lang, status=True)
+        _table_sheet(book, pick(lang, "差异说明", "Explanation"), "BalanceExplanation", result.summary, fmt, lang)
+        _table_sheet(book, pick(lang, "无法识别", "Problems"), "Problems", problems_frame(result, lang), fmt, lang)
         notes = book.add_worksheet(pick(lang, "说明", "Notes"))
         notes.set_column(0, 0, 110)
         for i, note in enumerate(result.notes or [pick(lang, "无", "none")]):
@@ -45,15 +48,17 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang) -> l
     return [path]
 
 
-def _table_sheet(book, name: str, table: str, frame: pd.DataFrame, fmt: dict, *, status: bool = False) -> None:
+def _table_sheet(book, name: str, table: str, frame: pd.DataFrame, fmt: dict, lang: Lang, *,
+                 status: bool = False) -> None:
     sheet = book.add_worksheet(name)
     columns = list(frame.columns)
-    for r, record in enumerate(frame.itertuples(index=False), start=1):
+    shown = document_frame(frame, lang)  # same rows and columns, values as labels; the fill follows the code
+    for r, (record, labels) in enumerate(zip(frame.itertuples(index=False), shown.itertuples(index=False)), start=1):
         fill = fmt.get(record[0]) if status else None
-        for c, (col, value) in enumerate(zip(columns, record)):
+        for c, (col, value) in enumerate(zip(columns, labels)):
             _write(sheet, r, c, col, value, fmt, fill)
     sheet.add_table(0, 0, max(len(frame), 1), len(columns) - 1, {
-        "name": table, "style": "Table Style Light 9", "columns": [{"header": c} for c in columns]})
+        "name": table, "style": "Table Style Light 9", "columns": [{"header": header(c, lang)} for c in columns]})
     for c, col in enumerate(columns):
         width = 48 if col in ("hint", "item", "reason") else 24 if col.endswith("row") or col == "rows" else 14
         sheet.set_column(c, c, width)

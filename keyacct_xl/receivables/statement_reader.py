@@ -23,6 +23,7 @@ import python_calamine as calamine
 from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
+from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
 from keyacct_xl.tablefile import MAX_TABLE_CELLS, check_input_file, read_csv_rows
@@ -73,6 +74,11 @@ class Problem:
     column: str
     value: str
     reason: str
+    reason_zh: str = ""  # the reason in zh, when it differs
+
+    def reason_in(self, lang: Lang) -> str:
+        """The reason in ``lang``."""
+        return (self.reason_zh or self.reason) if lang == "zh" else self.reason
 
 
 @dataclass(frozen=True)
@@ -189,7 +195,8 @@ def _parse(path: Path, sheet: str, grid: list[list[object]], header_at: int, rol
         try:
             balance = _balance(cell(row, "balance"), cell(row, "direction"), perspective)
         except ParseError as exc:
-            problems.append(Problem(name, sheet, excel_row, headers["balance"], str(cell(row, "balance")), str(exc)))
+            problems.append(Problem(name, sheet, excel_row, headers["balance"], str(cell(row, "balance")), exc.en,
+                                    exc.zh))
             balance = None
         if balance is not None:
             closing = balance
@@ -202,11 +209,11 @@ def _parse(path: Path, sheet: str, grid: list[list[object]], header_at: int, rol
             (balance_rows if _CLOSING.search(text) else notes).append(excel_row)
             continue
         amount, bad = _amount(row, roles, cell, flip)
-        for role, value, reason in bad:
-            problems.append(Problem(name, sheet, excel_row, headers[role], str(value), reason))
+        for role, value, (en, zh) in bad:
+            problems.append(Problem(name, sheet, excel_row, headers[role], str(value), en, zh))
         date = _date(cell(row, "date"), day_first)
-        if isinstance(date, str):
-            problems.append(Problem(name, sheet, excel_row, headers["date"], str(cell(row, "date")), date))
+        if isinstance(date, tuple):
+            problems.append(Problem(name, sheet, excel_row, headers["date"], str(cell(row, "date")), *date))
             date = pd.NaT
         ref = cell(row, "ref")
         lines.append({"row": excel_row, "date": date, "ref": "" if is_blank(ref) else _text(ref),
@@ -254,19 +261,19 @@ def _day_first(path: Path, values: list[object]) -> bool | None:
         raise InputError(f"{path}: date column: {exc}", f"{path}：日期列同时使用了“日/月”和“月/日”两种顺序") from None
 
 
-def _date(value: object, day_first: bool | None) -> pd.Timestamp | str:
-    """The date, or the reason it cannot be read."""
+def _date(value: object, day_first: bool | None) -> pd.Timestamp | tuple[str, str]:
+    """The date, or the reason it cannot be read (en, zh)."""
     if is_blank(value):
-        return "date missing"
+        return "date missing", "日期缺失"
     try:
         return parse_date(value, day_first=day_first)
     except ParseError as exc:
-        return str(exc)
+        return exc.en, exc.zh
 
 
-def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, object, str]]]:
+def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, object, tuple[str, str]]]]:
     """Debit minus credit (or the signed amount) in our perspective, and the cells that could not be read."""
-    bad: list[tuple[str, object, str]] = []
+    bad: list[tuple[str, object, tuple[str, str]]] = []
     parts: dict[str, float] = {}
     for role in ("debit", "credit", "amount"):
         value = cell(row, role)
@@ -275,7 +282,7 @@ def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, objec
         try:
             parts[role] = parse_money(value)
         except ParseError as exc:
-            bad.append((role, value, str(exc)))
+            bad.append((role, value, (exc.en, exc.zh)))
     if bad:
         return float("nan"), bad
     if "amount" in parts and not ({"debit", "credit"} & parts.keys()):
