@@ -26,7 +26,7 @@ import python_calamine as calamine
 import xlsxwriter
 
 from keyacct_xl.cli.main import build_parser, help_language, main
-from keyacct_xl.consolidate.fieldcheck import FieldProblem, check_value
+from keyacct_xl.consolidate.fieldcheck import FieldProblem, read_cell
 from keyacct_xl.forms.catalog import form_ids, forms_dir
 from keyacct_xl.forms.spec import Choice, Constraints, FieldSpec, Text
 from keyacct_xl.labels import document_frame
@@ -352,7 +352,7 @@ def test_a_percent_limit_reads_as_a_percent() -> None:
     """``13 大于上限 0.2`` in a percent field read as nonsense; the limit and the value read as percents."""
     field = FieldSpec("discount", Text("折扣", "Discount"), "percent", Constraints(maximum=0.2))
     with pytest.raises(FieldProblem) as caught:
-        check_value(field, 13, lang="zh")
+        read_cell(field, 13, lang="zh")
     assert caught.value.zh == "1300% 大于上限 20%" and caught.value.en == "1300% is above the maximum 20%"
 
 
@@ -361,7 +361,7 @@ def test_a_refused_choice_lists_the_choices_in_one_language() -> None:
     field = FieldSpec("method", Text("方式", "Method"), "choice",
                       choices=(Choice("face", "面谈", "Face-to-face"), Choice("phone", "电话", "Phone")))
     with pytest.raises(FieldProblem) as caught:
-        check_value(field, "飞鸽", lang="zh")
+        read_cell(field, "飞鸽", lang="zh")
     assert caught.value.zh == "'飞鸽' 不在可选值中：面谈、电话" and not english_words(caught.value.zh, Path("/x"))
     assert caught.value.en == "'飞鸽' is not one of the allowed values: Face-to-face / Phone"
 
