@@ -32,12 +32,11 @@ COMMAND_MODULES = [demo_cmd, master_cmd, ageing_cmd, forms_cmd, reconcile_cmd, r
 
 def common_options(*, suppress: bool) -> argparse.ArgumentParser:
     """--lang and --debug, accepted before or after the command name."""
-    default = {"default": argparse.SUPPRESS} if suppress else {}
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", choices=["zh", "en"], help="output and message language (default zh)",
-                        **(default or {"default": "zh"}))
+                        default=argparse.SUPPRESS if suppress else "zh")
     common.add_argument("--debug", action="store_true", help="show tracebacks for errors",
-                        **(default or {"default": False}))
+                        default=argparse.SUPPRESS if suppress else False)
     return common
 
 

@@ -96,7 +96,7 @@ def _check_zip(data: bytes) -> Verdict:
         for info in infos:
             if info.filename.lower().endswith(_XML_SUFFIXES):
                 _check_xml(info.filename, _read_prolog(archive, info))
-        notes = ()
+        notes: tuple[tuple[str, str], ...] = ()
         if any(n.lower().endswith("vbaproject.bin") for n in names):
             notes = (("macros present and ignored (never run)", "含宏，已忽略（从不运行）"),)
     return Verdict("xlsx", notes)
