@@ -145,8 +145,8 @@ def workbook_errors(path: Path, schemas: dict[str, xmlschema.XMLSchema]) -> list
 
 
 @pytest.mark.parametrize("pattern", DEMO_WORKBOOKS)
-def test_demo_workbook_validates(pattern: str, demo_run: tuple[Path, str],
-                                 ooxml_schemas: dict[str, xmlschema.XMLSchema]) -> None:
+def test_demo_workbook_validates(pattern: str, ooxml_schemas: dict[str, xmlschema.XMLSchema],
+                                 demo_run: tuple[Path, str]) -> None:
     demo, _ = demo_run
     found = sorted(demo.glob(pattern))
     assert found, f"the demo wrote no {pattern}"
