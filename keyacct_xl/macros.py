@@ -17,6 +17,7 @@ from keyacct_xl.bridge import (  # noqa: F401
 )
 from keyacct_xl.bridge.registry import ACTIONS, Action, get_action, run_action
 from keyacct_xl.errors import KeyacctError
+from keyacct_xl.i18n import Lang
 
 __all__ = ["ACTIONS", "Action", "get_action", "run_action", "run_from_excel"]
 
@@ -34,7 +35,7 @@ def run_from_excel(name: str) -> None:
         book.app.alert("请先切换到客户档案总表 / activate the master workbook, then click again", title="Key Accounts")
         return
     # The master's sheet names tell its language (zh 客户档案, en Customers).
-    lang = "en" if "Customers" in [s.name for s in book.sheets] else "zh"
+    lang: Lang = "en" if "Customers" in [s.name for s in book.sheets] else "zh"
     bridge = XlwingsBridge(book, lang=lang)
     try:
         run_action(name, bridge)

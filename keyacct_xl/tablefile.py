@@ -20,6 +20,7 @@ from keyacct_xl.headers import resolve_headers
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import dtype_for
+from keyacct_xl.master.reader import table_start
 from keyacct_xl.master.schema import Column
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
@@ -160,7 +161,7 @@ def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[
         if table and table in book.table_names:
             found = book.get_table_by_name(table)
             # calamine's start is the first data row (0-based): Excel row start + 1.
-            sheet, (first, left) = found.sheet, found.start
+            sheet, (first, left) = found.sheet, table_start(found, path)
             headers, body, first = list(found.columns), found.to_python(), first + 1
         else:
             first = book.get_sheet_by_index(0)

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import tempfile
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -26,11 +27,12 @@ from keyacct_xl.analytics.attribute_code import attribute_codes
 from keyacct_xl.analytics.credit import credit_grades
 from keyacct_xl.analytics.grading import grade_customers
 from keyacct_xl.analytics.policy import load_credit_policy, load_grading_policy
-from keyacct_xl.analytics.rfm import CLASS_BY_SIGNS, class_label, rfm
+from keyacct_xl.analytics.rfm import CLASS_BY_SIGNS, Monetary, class_label, rfm
 from keyacct_xl.analytics.scoring import rfm_breaks, score
 from keyacct_xl.bridge import cells
 from keyacct_xl.bridge.cells import CellError, TableCache
 from keyacct_xl.errors import KeyacctError
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, SETTINGS, TRANSACTIONS
 from keyacct_xl.master.settings import DEFAULTS, merge_settings
@@ -68,7 +70,7 @@ def RFM_SCORE(recency_days, frequency, monetary, breaks=None):
     columns, shape = cells.vectors(recency_days=recency_days, frequency=frequency, monetary=monetary)
 
     def parse(row: dict[str, object], _: int) -> tuple[float, float, float] | None:
-        values = tuple(cells.number(row[k], k) for k in ("recency_days", "frequency", "monetary"))
+        values = _rfm_values(row)
         return None if all(v is None for v in values) else _complete(values)
 
     good, bad = cells.per_row(columns, parse)
@@ -85,10 +87,16 @@ def RFM_SCORE(recency_days, frequency, monetary, breaks=None):
     return shape.rebuild(cells.assemble(n, [i for i, _ in scored], codes, bad))
 
 
-def _complete(values: tuple[float | None, ...]) -> tuple[float, ...]:
-    if any(v is None for v in values):
+def _rfm_values(row: dict[str, object]) -> tuple[float | None, float | None, float | None]:
+    return (cells.number(row["recency_days"], "recency_days"), cells.number(row["frequency"], "frequency"),
+            cells.number(row["monetary"], "monetary"))
+
+
+def _complete(values: tuple[float | None, float | None, float | None]) -> tuple[float, float, float]:
+    recency, frequency, monetary = values
+    if recency is None or frequency is None or monetary is None:
         raise CellError("#VALUE!", "recency_days, frequency and monetary must all be given")
-    return values  # type: ignore[return-value]
+    return recency, frequency, monetary
 
 
 @xw.func(category=CATEGORY)
@@ -110,7 +118,7 @@ def RFM_CLASS(recency_days, frequency, monetary, mean_r, mean_f, mean_m, lang="z
     columns, shape = cells.vectors(recency_days=recency_days, frequency=frequency, monetary=monetary)
 
     def parse(row: dict[str, object], _: int) -> str | None:
-        values = tuple(cells.number(row[k], k) for k in ("recency_days", "frequency", "monetary"))
+        values = _rfm_values(row)
         if all(v is None for v in values):
             return None
         r, f, m = _complete(values)
@@ -140,11 +148,26 @@ def _rfm_table_args(func):
     return func
 
 
-def _rfm_options(as_of: object, monetary: object, period_months: object) -> dict[str, object]:
+class _RfmOptions(TypedDict):
+    as_of: pd.Timestamp | None
+    period_months: int | None
+    monetary: Monetary
+
+
+def _rfm_options(as_of: object, monetary: object, period_months: object) -> _RfmOptions:
     """rfm()'s options from cells; pass Settings' rfm_period_months to match the ribbon's RFM refresh."""
     period = cells.integer(cells.single(period_months, "period_months"), "period_months", minimum=0)
     return {"as_of": _optional_date(as_of, "as_of"), "period_months": period or None,  # 0 means all, as in Settings
-            "monetary": cells.text(cells.single(monetary, "monetary"), "monetary") or "total"}
+            "monetary": _monetary(monetary)}
+
+
+def _monetary(value: object) -> Monetary:
+    chosen = cells.text(cells.single(value, "monetary"), "monetary")
+    if not chosen or chosen == "total":
+        return "total"
+    if chosen == "average":
+        return "average"
+    raise CellError("#VALUE!", f"monetary must be total or average, not {chosen}")
 
 
 @xw.func(category=CATEGORY)
@@ -211,8 +234,9 @@ def PARETO_TABLE(table, shares=None, year=None):
     def compute() -> list[list[object]]:
         cut = None
         if shares is not None:
-            cut = [cells.number(v, "shares") for v in cells.vector(shares, "shares")[0]]
-            if len(cut) != 2 or None in cut:
+            given = [cells.number(v, "shares") for v in cells.vector(shares, "shares")[0]]
+            cut = [v for v in given if v is not None]
+            if len(given) != 2 or len(cut) != 2:
                 raise CellError("#VALUE!", "shares: give two percentages, e.g. 80 and 15")
         revenue = revenue_by_customer(_transactions(table), year=cells.integer(cells.single(year, "year"), "year"))
         return cells.frame_grid(abc_classes(revenue, shares=cut))
@@ -220,11 +244,13 @@ def PARETO_TABLE(table, shares=None, year=None):
     return cache.get_or_compute("PARETO_TABLE", (table, shares, year), compute)
 
 
-def _lang(value: object) -> str:
+def _lang(value: object) -> Lang:
     language = cells.text(cells.single(value, "lang"), "lang")
-    if (language or "zh") not in ("zh", "en"):
-        raise CellError("#VALUE!", f"lang must be zh or en, not {language}")
-    return language or "zh"
+    if not language or language == "zh":
+        return "zh"
+    if language == "en":
+        return "en"
+    raise CellError("#VALUE!", f"lang must be zh or en, not {language}")
 
 
 def _ids(value: object) -> tuple[list[object], cells.Shape]:
@@ -408,8 +434,8 @@ def _statement(value: object, folder: Path, label: str, perspective: str):
     rows = cells.grid(value)
     for i, row in enumerate(rows, start=1):
         for j, v in enumerate(row, start=1):
-            if cells.error_code(v):
-                raise CellError(cells.error_code(v), f"{label}: row {i}, column {j} is {v}")
+            if code := cells.error_code(v):
+                raise CellError(code, f"{label}: row {i}, column {j} is {v}")
     path = folder / f"{label}.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as stream:
         csv.writer(stream).writerows([_csv_cell(v) for v in row] for row in rows)

@@ -7,6 +7,7 @@ Small checked readers (mapping, text, whole number, number, true/false, key) tha
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ class Where:
         return SpecError(f"{self.file}: {where}: {en}", f"{self.file}：{where}：{zh}")
 
 
-def read_mapping(value: Any, where: Where, allowed: set[str], required: set[str] = frozenset()) -> dict:
+def read_mapping(value: Any, where: Where, allowed: AbstractSet[str],
+                 required: AbstractSet[str] = frozenset()) -> dict:
     """A mapping with only ``allowed`` keys and every ``required`` one."""
     if not isinstance(value, dict):
         kind = type(value).__name__

@@ -16,10 +16,18 @@ SHARED_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that starts LibreOffice (it uses the fixture), so ``-m "not libreoffice"`` runs the rest."""
+    """Mark every test that starts LibreOffice (it uses the fixture), so ``-m "not libreoffice"`` runs the rest.
+
+    Under pytest-xdist (``--dist loadgroup``) every test of the full demo run goes to one worker, so the demo is
+    built once per test run; that group is the longest, so it comes first and ends while the other worker runs the
+    rest.
+    """
     for item in items:
         if "libreoffice" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.libreoffice)
+        if "demo_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo_run"))
+    items.sort(key=lambda item: "demo_run" not in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(scope="session")

@@ -51,40 +51,38 @@ class Registry(Protocol):
         """Remove a value."""
 
 
-class WinRegistry:
-    """HKEY_CURRENT_USER through winreg (Windows only)."""
+if sys.platform == "win32":  # the registry exists on Windows only; type checkers skip this block elsewhere
+    import winreg
 
-    def __init__(self) -> None:
-        import winreg
+    class WinRegistry:
+        """HKEY_CURRENT_USER through winreg (Windows only)."""
 
-        self.winreg = winreg
+        def subkeys(self, path: str) -> list[str]:
+            """Subkey names, or none when the key is missing."""
+            try:
+                with winreg.OpenKey(winreg.HKEY_CURRENT_USER, path) as key:
+                    return [winreg.EnumKey(key, i) for i in range(winreg.QueryInfoKey(key)[0])]
+            except FileNotFoundError:
+                return []
 
-    def subkeys(self, path: str) -> list[str]:
-        """Subkey names, or none when the key is missing."""
-        try:
-            with self.winreg.OpenKey(self.winreg.HKEY_CURRENT_USER, path) as key:
-                return [self.winreg.EnumKey(key, i) for i in range(self.winreg.QueryInfoKey(key)[0])]
-        except FileNotFoundError:
-            return []
+        def values(self, path: str) -> dict[str, str]:
+            """String values, or none when the key is missing."""
+            try:
+                with winreg.OpenKey(winreg.HKEY_CURRENT_USER, path) as key:
+                    found = (winreg.EnumValue(key, i) for i in range(winreg.QueryInfoKey(key)[1]))
+                    return {name: str(value) for name, value, _ in found}
+            except FileNotFoundError:
+                return {}
 
-    def values(self, path: str) -> dict[str, str]:
-        """String values, or none when the key is missing."""
-        try:
-            with self.winreg.OpenKey(self.winreg.HKEY_CURRENT_USER, path) as key:
-                found = (self.winreg.EnumValue(key, i) for i in range(self.winreg.QueryInfoKey(key)[1]))
-                return {name: str(value) for name, value, _ in found}
-        except FileNotFoundError:
-            return {}
+        def set_value(self, path: str, name: str, value: str) -> None:
+            """Write a REG_SZ value."""
+            with winreg.CreateKey(winreg.HKEY_CURRENT_USER, path) as key:
+                winreg.SetValueEx(key, name, 0, winreg.REG_SZ, value)
 
-    def set_value(self, path: str, name: str, value: str) -> None:
-        """Write a REG_SZ value."""
-        with self.winreg.CreateKey(self.winreg.HKEY_CURRENT_USER, path) as key:
-            self.winreg.SetValueEx(key, name, 0, self.winreg.REG_SZ, value)
-
-    def delete_value(self, path: str, name: str) -> None:
-        """Delete a value."""
-        with self.winreg.OpenKey(self.winreg.HKEY_CURRENT_USER, path, 0, self.winreg.KEY_SET_VALUE) as key:
-            self.winreg.DeleteValue(key, name)
+        def delete_value(self, path: str, name: str) -> None:
+            """Delete a value."""
+            with winreg.OpenKey(winreg.HKEY_CURRENT_USER, path, 0, winreg.KEY_SET_VALUE) as key:
+                winreg.DeleteValue(key, name)
 
 
 @dataclass
@@ -99,8 +97,10 @@ class Machine:
     @classmethod
     def current(cls) -> Machine:
         """This computer."""
-        appdata = Path(p) if sys.platform == "win32" and (p := os.environ.get("APPDATA")) else None
-        return cls(sys.platform, Path.home(), appdata, WinRegistry() if sys.platform == "win32" else None)
+        if sys.platform == "win32":
+            appdata = os.environ.get("APPDATA")
+            return cls(sys.platform, Path.home(), Path(appdata) if appdata else None, WinRegistry())
+        return cls(sys.platform, Path.home())
 
     def addin_dir(self) -> Path:
         """Where Excel loads the add-in from; a plain folder where there is no Excel."""

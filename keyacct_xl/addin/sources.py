@@ -8,12 +8,16 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import xlwings
 
 from keyacct_xl.addin.vbaproject import VbaModule
 from keyacct_xl.addin.xlwings_win import decorated_udf_module, registered_functions, udf_wrapper_code
 from keyacct_xl.errors import BridgeError
+
+if TYPE_CHECKING:  # importlib.resources.abc from 3.11 on; this name serves 3.10 too
+    from importlib.abc import Traversable
 
 _VB_NAME = re.compile(r'^Attribute VB_Name = "([^"]+)"', re.MULTILINE)
 # What the VBA editor stores for the workbook and the (hidden) xlwings.conf sheet; {body} is their code.
@@ -26,7 +30,7 @@ WORKBOOK_BASE = "00020819-0000-0000-C000-000000000046"
 SHEET_BASE = "00020820-0000-0000-C000-000000000046"
 
 
-def source_text(path: Path | resources.abc.Traversable) -> str:
+def source_text(path: Path | Traversable) -> str:
     """A .bas/.cls file's text with LF line ends (the project writer stores CRLF)."""
     return path.read_bytes().decode("cp1252").replace("\r\n", "\n")
 

@@ -163,7 +163,9 @@ class _Spec:
                             f"指标 {metric} 须且只能有 min 或 max 之一")
         value = float(self.get(data, bounds[0], f"{where}.", (int, float)))
         setting = self.get(data, "setting", f"{where}.", str, None)
-        return Rule(metric, **{bounds[0]: value}, setting=setting)
+        if bounds[0] == "min":
+            return Rule(metric, min=value, setting=setting)
+        return Rule(metric, max=value, setting=setting)
 
     def levels(self, data: Mapping, key: str) -> tuple[Level, ...]:
         raw = self.get(data, key, "", list)
@@ -276,6 +278,11 @@ def load_credit_policy(name_or_path: str | Path = "credit") -> CreditPolicy:
                         levels=levels)
 
 
+def _overridden(rule: Rule, threshold: float | None) -> Rule:
+    """``rule`` with its bound (min, or else max) set to ``threshold``."""
+    return replace(rule, min=threshold) if rule.min is not None else replace(rule, max=threshold)
+
+
 def with_settings(levels: tuple[Level, ...], settings: Mapping[str, object], source: str) -> tuple[Level, ...]:
     """Levels with thresholds and credit limits replaced by the master's Settings values they name."""
     def value(key: str | None, default: float | None) -> float | None:
@@ -289,8 +296,7 @@ def with_settings(levels: tuple[Level, ...], settings: Mapping[str, object], sou
 
     out = []
     for level in levels:
-        rules = tuple(replace(r, **{"min" if r.min is not None else "max": value(r.setting, r.threshold)})
-                      if r.setting else r for r in level.rules)
+        rules = tuple(_overridden(r, value(r.setting, r.threshold)) if r.setting else r for r in level.rules)
         out.append(replace(level, rules=rules, credit_limit=value(level.credit_limit_setting, level.credit_limit)))
     check_order(out, lambda i, j: f"{source} with the Settings sheet: levels[{i}].rules[{j}]")
     return tuple(out)

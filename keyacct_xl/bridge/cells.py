@@ -124,8 +124,8 @@ def broadcast(name_values: dict[str, list[object]]) -> int:
 
 def number(value: object, what: str) -> float | None:
     """A number from a number, a number stored as text ("1,234", "¥1,234.00"), or None for a blank."""
-    if error_code(value):
-        raise CellError(error_code(value), f"({what})")
+    if code := error_code(value):
+        raise CellError(code, f"({what})")
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -154,8 +154,8 @@ def integer(value: object, what: str, *, minimum: int | None = None) -> int | No
 
 def date(value: object, what: str) -> pd.Timestamp | None:
     """A date from a datetime, an Excel serial number or date text, or None for a blank."""
-    if error_code(value):
-        raise CellError(error_code(value), f"({what})")
+    if code := error_code(value):
+        raise CellError(code, f"({what})")
     if is_blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -168,8 +168,8 @@ def date(value: object, what: str) -> pd.Timestamp | None:
 
 def text(value: object, what: str) -> str | None:
     """Text (numbers typed as codes keep their digits), or None for a blank."""
-    if error_code(value):
-        raise CellError(error_code(value), f"({what})")
+    if code := error_code(value):
+        raise CellError(code, f"({what})")
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -193,8 +193,8 @@ def table(value: object, schema: TableSchema, *, required: Sequence[str], what: 
     for pos, key in positions.items():
         values = [r[pos] for r in body]
         for i, v in enumerate(values):
-            if error_code(v):
-                raise CellError(error_code(v), f"{what}: row {row_no[i]}, column {header[pos]} is {v}")
+            if code := error_code(v):
+                raise CellError(code, f"{what}: row {row_no[i]}, column {header[pos]} is {v}")
         try:
             data[key] = convert(values, schema.column(key).kind,
                                 lambda i, h=header[pos]: f"{what}: row {row_no[i]} ({h})")

@@ -46,14 +46,13 @@ def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) 
 
 def common_options(*, suppress: bool, lang: Lang) -> argparse.ArgumentParser:
     """--lang and --debug, accepted before or after the command name."""
-    default = {"default": argparse.SUPPRESS} if suppress else {}
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", choices=["zh", "en"],
                         help=pick(lang, "输出和提示信息的语言（默认 zh）", "output and message language (default zh)"),
-                        **(default or {"default": "zh"}))
+                        default=argparse.SUPPRESS if suppress else "zh")
     common.add_argument("--debug", action="store_true",
                         help=pick(lang, "出错时显示调用栈", "show tracebacks for errors"),
-                        **(default or {"default": False}))
+                        default=argparse.SUPPRESS if suppress else False)
     return common
 
 

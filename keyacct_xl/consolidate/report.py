@@ -48,7 +48,7 @@ def _status(status: str, lang: Lang) -> str:
     return pick(lang, *STATUS_LABELS[status])
 
 
-def _sheet(book: xlsxwriter.Workbook, name: str, headers: Sequence[str], rows: list[list[object]],
+def _sheet(book: xlsxwriter.Workbook, name: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
            widths: Sequence[int]) -> None:
     sheet = book.add_worksheet(name)
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
@@ -78,7 +78,7 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
     buffer = io.BytesIO()
     book = xlsx_book(buffer, title=pick(lang, "汇总报告", "Consolidation report"))
     counts = result.counts()
-    summary = [[pick(lang, "客户档案总表", "Master"), str(result.master)],
+    summary: list[list[object]] = [[pick(lang, "客户档案总表", "Master"), str(result.master)],
                [pick(lang, "汇总时间", "Run at"), result.now],
                [pick(lang, "试运行", "Dry run"), pick(lang, "是", "yes") if result.dry_run else pick(lang, "否", "no")],
                [pick(lang, "文件总数", "Files"), len(result.outcomes)]]

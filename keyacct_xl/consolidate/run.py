@@ -175,8 +175,9 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
         now = now or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
         specs = {form_id: load_form(form_id) for form_id in ROUTES}
         ledger = store.frame(LEDGER.name)
-        known = frozenset(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
-        job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known, store.lang, strict, file_seconds)
+        known_sha = frozenset(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
+        job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known_sha, store.lang, strict,
+                   file_seconds)
         skipped = [master, backup_path(master), master_lock_path(master), *exclude] + (
             [quarantine_dir] if quarantine_dir else [])
         submissions = collect(source, exclude=skipped)

@@ -110,7 +110,7 @@ def _check_zip(data: bytes) -> Verdict:
             raise Rejection("not_workbook", "a zip package without xl/workbook.xml (not an Excel workbook)",
                             "压缩包中没有 xl/workbook.xml（不是 Excel 工作簿）")
         check_parts(archive)
-        notes = ()
+        notes: tuple[tuple[str, str], ...] = ()
         if any(n.lower().endswith("vbaproject.bin") for n in names):
             notes = (("macros present and ignored (never run)", "含宏，已忽略（从不运行）"),)
     return Verdict("xlsx", notes)

@@ -29,7 +29,7 @@ def blank_form(form_id: str, *, lang: FormLang = "zh", lines: Mapping[str, int] 
                context: FormContext | None = None) -> bytes:
     """A generated form; ``lines`` asks for at least that many blank lines per table section."""
     spec = load_form(form_id)
-    rows = {section: [{}] * count for section, count in (lines or {}).items()}
+    rows: dict[str, list[dict[str, object]]] = {section: [{}] * count for section, count in (lines or {}).items()}
     return build_form(spec, lang=lang, data=FormData(rows=rows, context=context or FormContext()))
 
 

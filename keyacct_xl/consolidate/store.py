@@ -78,7 +78,8 @@ def load_store(path: str | Path) -> Store:
     if CUSTOMERS.name not in present:
         raise InputError(f"{path}: not a master workbook (no table Customers)",
                          f"{path}：不是客户档案总表（缺少表格 Customers）")
-    frames, headers = {}, {}
+    frames: dict[str, pd.DataFrame] = {}
+    headers: dict[str, dict[str, str]] = {}
     lang: Lang = "zh"
     for name, schema in ALL_CONSOLIDATION_TABLES.items():
         if name not in present:

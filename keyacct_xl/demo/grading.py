@@ -63,7 +63,7 @@ def grade_years(rng: np.random.Generator, profiles: pd.DataFrame, transactions: 
         level = np.where(new, 0, level)
         graded = (first_trade <= when).to_numpy()
         after = np.array(GRADES, dtype=object)[level]
-        if grade_prev is None:
+        if grade_prev is None or credit_prev is None:  # both are set together, in the first year
             # The 2024 review starts from last year's grades: most unchanged, some one step either way.
             step = rng.choice([-1, 0, 0, 0, 1], len(level))
             grade_prev = np.array(GRADES, dtype=object)[np.clip(level + step, 0, 3)]

@@ -22,7 +22,8 @@ _NUMBER_LIMIT = 1e12
 
 def _fit(text: str, limit: int) -> str:
     """Cut ``text`` to ``limit`` UTF-16 units (characters outside the BMP count twice)."""
-    out, used = [], 0
+    out: list[str] = []
+    used = 0
     for ch in text:
         used += 2 if ord(ch) > 0xFFFF else 1
         if used > limit:

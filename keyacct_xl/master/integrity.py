@@ -20,6 +20,7 @@ from keyacct_xl.headers import normalize_header, resolve_headers
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.convert import to_texts
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import table_start
 from keyacct_xl.master.schema import (
     CONTACTS,
     CUSTOMER_ID,
@@ -230,7 +231,7 @@ def _id_column(book: calamine.CalamineWorkbook, name: str, path: Path) -> IdColu
         return None
     all_rows = table.to_python()
     kept = [i for i, r in enumerate(all_rows) if any(v not in ("", None) for v in r)]
-    rows = [table.start[0] + 1 + i for i in kept]  # start is the first body row, 0-based
+    rows = [table_start(table, path)[0] + 1 + i for i in kept]  # start is the first body row, 0-based
     ids = to_texts([all_rows[i][position] for i in kept], lambda i: f"{path.name}: sheet {table.sheet}, row {rows[i]}")
     return IdColumn(name, table.sheet, ids.tolist(), rows)
 

@@ -93,6 +93,14 @@ def load_master(path: str | Path) -> Master:
     return Master(**frames, settings=settings, lang=lang, path=path, headers=headers, settings_notes=notes)
 
 
+def table_start(table: calamine.CalamineTable, path: Path) -> tuple[int, int]:
+    """The table's first body cell (row, column), 0-based as calamine counts; a table without cells is refused."""
+    if table.start is None:  # calamine's API allows it; unchecked, the unpacking would fail with a TypeError
+        raise InputError(f"{path.name}: sheet {table.sheet}, table {table.name} holds no cells",
+                         f"{path.name}：工作表 {table.sheet} 的表格 {table.name} 没有单元格")
+    return table.start
+
+
 def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
                path: Path) -> tuple[pd.DataFrame, dict[str, str], str]:
     """The table ``schema.name`` of ``book`` as a typed frame, its header text by column key, and its sheet.
@@ -108,7 +116,7 @@ def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
     # Blank rows (the empty body row Excel keeps in a new table) hold no data; the rest keep their place.
     kept = [i for i, r in enumerate(all_rows) if any(v not in ("", None) for v in r)]
     rows = [all_rows[i] for i in kept]
-    first_row, first_col = table.start
+    first_row, first_col = table_start(table, path)
     data: dict[str, pd.Series] = {}
     header_text: dict[str, str] = {}
     for pos, header in enumerate(columns):

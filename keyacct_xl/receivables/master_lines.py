@@ -10,6 +10,7 @@ import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import table_start
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.statement_reader import Statement
 
@@ -21,7 +22,7 @@ def excel_rows(path: Path, table: str) -> tuple[str, list[int]]:
     book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
     found = book.get_table_by_name(table)
     # calamine's start is the first data row, 0-based: Excel row start + 1 (as the master reader counts).
-    first_row = found.start[0]
+    first_row = table_start(found, path)[0]
     rows = [first_row + 1 + i for i, r in enumerate(found.to_python()) if any(not is_blank(v) for v in r)]
     return found.sheet, rows
 
