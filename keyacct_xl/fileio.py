@@ -120,9 +120,11 @@ def _temporary_name(path: Path) -> Path:
 
 
 def _remove_leftovers(path: Path) -> None:
-    """Temporary files a killed writer left beside ``path``; only a lock holder writes them, so none is live."""
+    """Temporary files a killed writer left beside ``path``: of the master, its backup, and the reports named after
+    it (written while the lock is held); only a lock holder writes them, so none is live."""
     names = "|".join(re.escape(target.name) for target in (path, backup_path(path)))
-    ours = re.compile(rf"\.({names})\.[0-9a-f]{{12}}\.tmp")
+    reports = re.escape(path.stem) + r"-[^/]*\.xlsx"
+    ours = re.compile(rf"\.({names}|{reports})\.[0-9a-f]{{12}}\.tmp")
     for entry in os.scandir(path.parent):
         if ours.fullmatch(entry.name):
             Path(entry.path).unlink(missing_ok=True)

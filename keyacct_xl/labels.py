@@ -15,9 +15,9 @@ import pandas as pd
 
 from keyacct_xl.analytics.grading import CHANGE_LABELS
 from keyacct_xl.analytics.rfm import CLASS_LABELS
-from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.schema import ALL_TABLES
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 
 Pair = tuple[str, str]
 

@@ -13,9 +13,9 @@ import python_calamine as calamine
 from openpyxl.utils.escape import unescape
 
 from keyacct_xl.consolidate.store import load_store, save_store
-from keyacct_xl.consolidate.tables import HISTORY, LEDGER, MERGED_TABLES, WEEKLY_PLANS
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.submissions import HISTORY, LEDGER, MERGED_TABLES, WEEKLY_PLANS
 from keyacct_xl.master.writer import save_master, write_tables
 
 INJECTIONS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\tcmd", "\rline",

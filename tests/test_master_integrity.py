@@ -13,9 +13,9 @@ import python_calamine as calamine
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.bridge.registry import run_action
 from keyacct_xl.cli.main import main
-from keyacct_xl.consolidate.tables import QUOTATIONS
 from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.submissions import QUOTATIONS
 from keyacct_xl.master.writer import save_master, write_tables
 
 

@@ -29,7 +29,6 @@ import python_calamine as calamine
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
-from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.master.export import key_path
 from keyacct_xl.master.model import Master
@@ -37,6 +36,7 @@ from keyacct_xl.master.privacy import is_personal_header
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.redact import scrubber
 from keyacct_xl.master.schema import ALL_TABLES
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.master.writer import save_master
 
 LO_XLSX = "xlsx:Calc MS Excel 2007 XML"

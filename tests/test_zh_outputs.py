@@ -371,7 +371,8 @@ def test_a_refused_choice_lists_the_choices_in_one_language() -> None:
 # of "grade apply" (a word of grade's arguments, not an argparse subcommand). Command names are added from the parser.
 HELP_NAMES = frozenset({"Python", "Windows", "VBA", "xlwings", "macros_bridge", "apply"})
 # Default names of what a command writes, as help shows them: statements_<期间>, reports/, ./demo.
-HELP_FILE_NAMES = re.compile(r"[\w-]+/[\w./-]*\.(?:md|xlsx|yaml|csv)\b|[\w.-]+_<[^>]*>|(?:\.?/)?\w+/|\./\w+")
+HELP_FILE_NAMES = re.compile(r"[\w-]+/[\w./-]*\.(?:md|xlsx|yaml|csv)\b|\S*\.pseudonym-key\b"
+                             r"|[\w.-]+_<[^>]*>|(?:\.?/)?\w+/|\./\w+")
 
 
 def _parsers(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.ArgumentParser]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
+from contextlib import nullcontext
 from pathlib import Path
 
 from tqdm import tqdm
@@ -13,7 +14,7 @@ from keyacct_xl.consolidate.report import default_report_path, earlier_reports, 
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.undo import undo_submission
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import ensure_writable
+from keyacct_xl.fileio import ensure_writable, master_write_lock
 from keyacct_xl.i18n import Lang, pick
 
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
@@ -87,12 +88,14 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         ensure_writable(args.report)  # before the master is written, not after
-    result = consolidate(args.source, args.into, quarantine_dir=args.quarantine, dry_run=args.dry_run,
-                         jobs=max(1, args.jobs), forms=args.forms, strict=args.strict, progress=progress,
-                         exclude=[*earlier_reports(args.into), *([args.report] if args.report else [])],
-                         accept=args.accept, reject=args.reject)
-    report = write_report(result, args.report or default_report_path(result, args.lang), args.lang,
-                          without_sensitive=args.without_sensitive)
+    # The report is written under the master's lock too, so a killed run's partial report is cleared by the next.
+    with nullcontext() if args.dry_run else master_write_lock(args.into):
+        result = consolidate(args.source, args.into, quarantine_dir=args.quarantine, dry_run=args.dry_run,
+                             jobs=max(1, args.jobs), forms=args.forms, strict=args.strict, progress=progress,
+                             exclude=[*earlier_reports(args.into), *([args.report] if args.report else [])],
+                             accept=args.accept, reject=args.reject)
+        report = write_report(result, args.report or default_report_path(result, args.lang), args.lang,
+                              without_sensitive=args.without_sensitive)
     print(summary_line(result, args.lang))
     print(pick(args.lang, f"汇总报告：{report}", f"report: {report}"))
     return 0

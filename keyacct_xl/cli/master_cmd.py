@@ -34,7 +34,7 @@ HELP: dict[str, tuple[str, str]] = {
         "of the master's tables only (other sheets are left out and named); nothing is written to --out unless the "
         "export is complete. See docs/privacy.md."),
     "--without-sensitive": ("去除个人信息：联系方式、个人档案、证件号码、银行账号"
-                            "（已声明的列、表头表明的列、历史 JSON 中的键）",
+                            "（已声明的列、表头表明的列、历史记录中的字段）",
                             "leave out personal data: contact details, profiles, id numbers, bank accounts "
                             "(declared columns, columns whose header names them, keys in the history's JSON)"),
     "--pseudonymize": ("另将客户编号、客户和人员姓名、文件名替换为稳定的化名（带密钥的哈希）；隐含 --without-sensitive",

@@ -23,8 +23,8 @@ from keyacct_xl.consolidate.dedupe import CustomerIndex
 from keyacct_xl.consolidate.frames import append_rows
 from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.store import Store
-from keyacct_xl.consolidate.tables import MERGED_TABLES
 from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.master.submissions import MERGED_TABLES
 from keyacct_xl.parsing import is_blank
 
 CUSTOMERS = MERGED_TABLES["Customers"]

@@ -25,9 +25,9 @@ from keyacct_xl.consolidate.review import folder_rep
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
 from keyacct_xl.consolidate.store import Store
-from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.parsing import is_blank
 
 LIVE = ("accepted", "partial")

@@ -25,14 +25,14 @@ class MergeTable:
         kind, position = where
         if kind == "added":
             return self.added[position].get(column)
-        return self.frame.iat[position, self.frame.columns.get_loc(column)] if column in self.frame.columns else None
+        return self.frame.iat[position, self._column(column)] if column in self.frame.columns else None
 
     def record(self, where: Location) -> dict[str, object]:
         """A row's values by column."""
         kind, position = where
         if kind == "added":
             return dict(self.added[position])
-        return self.frame.iloc[position].to_dict()
+        return {str(k): v for k, v in self.frame.iloc[position].items()}
 
     def put(self, where: Location, values: Mapping[str, object]) -> None:
         """Set some of a row's values."""
@@ -43,7 +43,11 @@ class MergeTable:
         for column, value in values.items():
             if column not in self.frame.columns:
                 self.frame[column] = pd.Series([None] * len(self.frame), dtype="object", index=self.frame.index)
-            self.frame.iat[position, self.frame.columns.get_loc(column)] = value
+            self.frame.iat[position, self._column(column)] = value  # type: ignore[assignment]  # any cell value
+
+    def _column(self, column: str) -> int:
+        """The position of a column (labels are unique in a master table)."""
+        return int(self.frame.columns.get_indexer([column])[0])
 
     def add(self, values: dict[str, object]) -> Location:
         """Add a new row (appended to the frame at flush)."""

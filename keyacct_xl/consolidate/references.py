@@ -39,19 +39,19 @@ def check_references(outcome: FileOutcome, route: Route, spec: FormSpec, owners:
                        f"客户 {header_id} 不在客户档案中")
         return
     for row in outcome.rows:
-        cid = row.values.get("customer_id") if route.form_id != "customer_card" else None
-        if not row.ok or not cid:
+        value = row.values.get("customer_id") if route.form_id != "customer_card" else None
+        if not row.ok or not value:
             continue
+        cid = str(value)
         if cid not in owners:
             row.ok = False
             outcome.issues.append(Issue(
-                outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, str(cid),
+                outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, cid,
                 f"customer {cid} is not in the archive (a new customer comes in through a customer card)",
                 f"客户 {cid} 不在客户档案中（新客户须通过客户资料卡建立）"))
         elif owners[cid] and owners[cid] != outcome.rep:
             outcome.issues.append(Issue(outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label,
-                                        str(cid),
-                                        f"customer {cid} is looked after by {owners[cid]}",
+                                        cid, f"customer {cid} is looked after by {owners[cid]}",
                                         f"客户 {cid} 由 {owners[cid]} 负责", "warning"))
     errors = outcome.errors
     if errors and strict:

@@ -14,12 +14,12 @@ from keyacct_xl.consolidate.changes import CHANGE_LABELS
 from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.run import RunResult
-from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column, is_sensitive_label
 from keyacct_xl.master.redact import MASK
 from keyacct_xl.master.schema import CUSTOMERS
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.xlsx.book import xlsx_book
 
 _KIND_LABELS = {"value": ("值不一致", "different value"), "owner": ("他人客户", "another rep's customer"),

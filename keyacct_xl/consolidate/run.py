@@ -25,7 +25,6 @@ from keyacct_xl.consolidate.review import folder_reps, resolve_decisions
 from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.safety import Rejection, check_entry, check_file
 from keyacct_xl.consolidate.store import Store, load_store, save_store
-from keyacct_xl.consolidate.tables import LEDGER
 from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock
@@ -33,6 +32,7 @@ from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import MAX_SECONDS, Failure, Limits, Workers, short
+from keyacct_xl.master.submissions import LEDGER
 
 
 @dataclass
@@ -137,9 +137,7 @@ def _checked(submissions: Sequence[Submission], job: _Job, jobs: int) -> Iterato
     with Workers(_check_in_worker, jobs=min(jobs, len(submissions)), initializer=_init_worker, initargs=(job,),
                  limits=Limits(job.seconds)) as workers:
         for submission, result in zip(submissions, workers.map(submissions), strict=True):
-            if isinstance(result, Failure):
-                result = _failed(FileOutcome(submission.name), result, job)
-            yield result
+            yield _failed(FileOutcome(submission.name), result, job) if isinstance(result, Failure) else result
 
 
 def _merge_order(outcome: FileOutcome) -> tuple:

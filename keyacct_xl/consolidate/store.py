@@ -13,13 +13,13 @@ from pathlib import Path
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.reader import read_table
 from keyacct_xl.master.schema import CUSTOMERS, TableSchema
 from keyacct_xl.master.settings import setting_key
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.master.writer import write_tables
 from keyacct_xl.xlsx.package import open_package
 

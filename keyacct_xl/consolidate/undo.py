@@ -17,10 +17,10 @@ from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.store import Store, load_store, save_store
-from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 
 LIVE = ("accepted", "partial")
 

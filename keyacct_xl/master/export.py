@@ -21,7 +21,6 @@ from pathlib import Path
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.i18n import Lang
@@ -38,6 +37,7 @@ from keyacct_xl.master.redact import (
     scrubber,
 )
 from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, SETTINGS, TABLES_BY_NAME, TableSchema
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.master.writer import write_new_workbook
 from keyacct_xl.xlsx.package import open_package
 

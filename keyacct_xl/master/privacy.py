@@ -60,8 +60,8 @@ def is_sensitive_column(schema: TableSchema, label: str, header: str | None = No
 @functools.cache
 def _sensitive_keys() -> frozenset[str]:
     """Keys declared sensitive anywhere: master and consolidation columns, form fields (sensitive, phone, e-mail)."""
-    from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
     from keyacct_xl.forms.catalog import load_catalog
+    from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 
     keys = {c.key for t in (*ALL_TABLES, *ALL_CONSOLIDATION_TABLES.values()) for c in t.columns if c.sensitive}
     for spec in load_catalog():
@@ -72,8 +72,8 @@ def _sensitive_keys() -> frozenset[str]:
 @functools.cache
 def _sensitive_labels() -> frozenset[str]:
     """The headers and labels (both languages, aliases, folded) of every key ``_sensitive_keys`` holds."""
-    from keyacct_xl.consolidate.tables import ALL_CONSOLIDATION_TABLES
     from keyacct_xl.forms.catalog import load_catalog
+    from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 
     labels = {normalize_header(n) for t in (*ALL_TABLES, *ALL_CONSOLIDATION_TABLES.values()) for c in t.columns
               if c.sensitive for n in (c.key, c.zh, c.en, *c.aliases)}
