@@ -59,7 +59,7 @@ TOKENS: dict[str, re.Pattern[str]] = {
     "file name": re.compile(r"[^\s\\：:（）()，,;；、“”\"']*"
                             r"\.(?:xlsx|xlsm|xls|xlam|csv|jpg|txt|yaml|parquet|pdf|zip)\b"),
     # SHA-256 of a submitted file (文件指纹)
-    "file fingerprint": re.compile(r"\b[0-9a-f]{64}\b"),
+    "file fingerprint": re.compile(r"\b[0-9a-f]{12}(?:[0-9a-f]{52})?\b"),  # whole, or its start as reports show it
     # ids and codes: capitals and digits, at least one digit (C0001, LX00001, N20264501, 2026-W45, tax ids)
     "id or code": re.compile(r"\b[A-Z0-9-]*\d[A-Z0-9-]*\b"),
     # an option of the command, typed as it is (导出时可使用 --without-sensitive)

@@ -101,13 +101,16 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
     return Path(path)
 
 
+SHA_SHOWN = 12  # enough to tell files apart and to name one in --accept/--reject/--undo; the ledger keeps it whole
+
+
 def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
     headers = [pick(lang, *h) for h in (("文件", "File"), ("状态", "Status"), ("原因", "Reason"), ("表单", "Form"),
                                          ("版本", "Version"), ("业务员", "Rep"), ("期间", "Period"),
                                          ("新增行数", "Rows added"), ("更新行数", "Rows updated"), ("错误数", "Errors"),
-                                         ("更正了", "Corrects"), ("文件指纹", "SHA-256"))]
+                                         ("更正了", "Corrects"), ("文件指纹（开头）", "SHA-256 (start)"))]
     rows = [[o.name, _status(o.status, lang), pick(lang, o.reason_zh, o.reason_en), o.form_id, o.version or "",
-             o.rep, o.period, o.rows_added, o.rows_updated, len(o.errors), o.corrects, o.sha256]
+             o.rep, o.period, o.rows_added, o.rows_updated, len(o.errors), o.corrects, o.sha256[:SHA_SHOWN]]
             for o in result.outcomes]
     _sheet(book, pick(lang, "文件", "Files"), headers, rows, [32, 10, 40, 16, 6, 10, 10, 9, 9, 7, 24, 20])
 
