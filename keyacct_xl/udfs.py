@@ -36,7 +36,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, SETTINGS, TRANSACTIONS
 from keyacct_xl.master.settings import DEFAULTS, merge_settings
-from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, bucket_columns, parse_buckets
+from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, bucket_columns, bucket_slots, parse_buckets
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.matching import MatchOptions
@@ -277,7 +277,7 @@ def _optional_date(value: object, what: str) -> pd.Timestamp | None:
 
 
 def _buckets(value: object) -> tuple[int, ...]:
-    """Ageing buckets as text ("30,60,90,180") in one cell, or one day count per cell (e.g. Settings cells)."""
+    """Ageing buckets as text (Settings' ageing_buckets) in one cell, or one day count per cell (Settings cells)."""
     values = cells.vector(value, "buckets")[0] if value is not None else []
     if len(values) <= 1:
         typed = cells.text(values[0], "buckets") if values else None
@@ -301,9 +301,7 @@ def AGEING_BUCKET(due_date, as_of=None, buckets=None, lang=None):
     values, shape = cells.vector(due_date, "due_date")
     good, bad = cells.per_row({"due_date": values}, lambda row, _: cells.date(row["due_date"], "due_date"))
     present = [(i, d) for i, d in good if d is not None]
-    overdue = np.array([(when - d).days for _, d in present], dtype="int64")
-    # The ageing core's rule (receivables.ageing.age_ledger): not due up to day 0, bucket bounds inclusive.
-    slots = np.where(overdue <= 0, 0, np.searchsorted(np.asarray(days), overdue, side="left") + 1)
+    slots = bucket_slots([(when - d).days for _, d in present], days)
     labels = [caption(names[k], language) for k in slots.tolist()]
     return shape.rebuild(cells.assemble(len(values), [i for i, _ in present], labels, bad))
 
