@@ -20,7 +20,7 @@ INFO_COLUMNS = ["customer_id", "name", "rep", "credit_grade", "credit_limit"]
 
 
 def parse_buckets(text: object) -> tuple[int, ...]:
-    """``"30,60,90,180"`` as increasing whole days; a clear error otherwise."""
+    """Text such as ``30,60,90,180`` as increasing whole days; a clear error otherwise."""
     parts = [p.strip() for p in str(text).replace("，", ",").split(",") if p.strip()]
     try:
         days = tuple(int(p) for p in parts)
