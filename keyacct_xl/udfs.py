@@ -16,7 +16,6 @@ import csv
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -27,8 +26,9 @@ from keyacct_xl.analytics.attribute_code import attribute_codes
 from keyacct_xl.analytics.credit import credit_grades
 from keyacct_xl.analytics.grading import grade_customers
 from keyacct_xl.analytics.policy import load_credit_policy, load_grading_policy
-from keyacct_xl.analytics.rfm import CLASS_BY_SIGNS, Monetary, class_label, rfm
+from keyacct_xl.analytics.rfm import CLASS_BY_SIGNS, class_label
 from keyacct_xl.analytics.scoring import rfm_breaks, score
+from keyacct_xl.analytics.usecase import RfmRun, rfm_options, run_rfm
 from keyacct_xl.bridge import cells
 from keyacct_xl.bridge.cells import CellError, TableCache
 from keyacct_xl.errors import KeyacctError
@@ -36,7 +36,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, SETTINGS, TRANSACTIONS
 from keyacct_xl.master.settings import DEFAULTS, merge_settings
-from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, bucket_columns, parse_buckets
+from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, bucket_columns, bucket_slots, parse_buckets
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.matching import MatchOptions
@@ -148,26 +148,12 @@ def _rfm_table_args(func):
     return func
 
 
-class _RfmOptions(TypedDict):
-    as_of: pd.Timestamp | None
-    period_months: int | None
-    monetary: Monetary
-
-
-def _rfm_options(as_of: object, monetary: object, period_months: object) -> _RfmOptions:
-    """rfm()'s options from cells; pass Settings' rfm_period_months to match the ribbon's RFM refresh."""
+def _rfm_run(table: object, as_of: object, monetary: object, period_months: object) -> RfmRun:
+    """The RFM run on a table from cells; pass Settings' rfm_period_months to match the ribbon's RFM refresh."""
     period = cells.integer(cells.single(period_months, "period_months"), "period_months", minimum=0)
-    return {"as_of": _optional_date(as_of, "as_of"), "period_months": period or None,  # 0 means all, as in Settings
-            "monetary": _monetary(monetary)}
-
-
-def _monetary(value: object) -> Monetary:
-    chosen = cells.text(cells.single(value, "monetary"), "monetary")
-    if not chosen or chosen == "total":
-        return "total"
-    if chosen == "average":
-        return "average"
-    raise CellError("#VALUE!", f"monetary must be total or average, not {chosen}")
+    chosen = cells.text(cells.single(monetary, "monetary"), "monetary") or None
+    return run_rfm(_transactions(table), rfm_options(as_of=_optional_date(as_of, "as_of"), period_months=period,
+                                                     monetary=chosen))
 
 
 @xw.func(category=CATEGORY)
@@ -177,7 +163,7 @@ def RFM_BREAKS(table, as_of=None, monetary=None, period_months=None):
     """RFM 五分位分段点（3 行 R/F/M × 4 列）。Quintile breakpoints for RFM_SCORE: rows R, F, M."""
 
     def compute() -> list[list[float]]:
-        result = rfm(_transactions(table), **_rfm_options(as_of, monetary, period_months))
+        result = _rfm_run(table, as_of, monetary, period_months).table
         return [rfm_breaks(result[c].to_numpy(dtype="float64")).tolist()
                 for c in ("recency_days", "frequency", "monetary")]
 
@@ -191,7 +177,7 @@ def RFM_TABLE(table, as_of=None, monetary=None, period_months=None):
     """每个客户的 RFM 值、评分与分类（动态数组）。Per customer RFM values, scores and class (spills)."""
 
     def compute() -> list[list[object]]:
-        return cells.frame_grid(rfm(_transactions(table), **_rfm_options(as_of, monetary, period_months)))
+        return cells.frame_grid(_rfm_run(table, as_of, monetary, period_months).table)
 
     return cache.get_or_compute("RFM_TABLE", (table, as_of, monetary, period_months), compute)
 
@@ -277,7 +263,7 @@ def _optional_date(value: object, what: str) -> pd.Timestamp | None:
 
 
 def _buckets(value: object) -> tuple[int, ...]:
-    """Ageing buckets as text ("30,60,90,180") in one cell, or one day count per cell (e.g. Settings cells)."""
+    """Ageing buckets as text (Settings' ageing_buckets) in one cell, or one day count per cell (Settings cells)."""
     values = cells.vector(value, "buckets")[0] if value is not None else []
     if len(values) <= 1:
         typed = cells.text(values[0], "buckets") if values else None
@@ -301,9 +287,7 @@ def AGEING_BUCKET(due_date, as_of=None, buckets=None, lang=None):
     values, shape = cells.vector(due_date, "due_date")
     good, bad = cells.per_row({"due_date": values}, lambda row, _: cells.date(row["due_date"], "due_date"))
     present = [(i, d) for i, d in good if d is not None]
-    overdue = np.array([(when - d).days for _, d in present], dtype="int64")
-    # The ageing core's rule (receivables.ageing.age_ledger): not due up to day 0, bucket bounds inclusive.
-    slots = np.where(overdue <= 0, 0, np.searchsorted(np.asarray(days), overdue, side="left") + 1)
+    slots = bucket_slots([(when - d).days for _, d in present], days)
     labels = [caption(names[k], language) for k in slots.tolist()]
     return shape.rebuild(cells.assemble(len(values), [i for i, _ in present], labels, bad))
 

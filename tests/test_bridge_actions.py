@@ -360,7 +360,7 @@ def test_run_from_excel_clears_the_status_bar_when_an_action_breaks(demo_master:
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(actions_finance, "build_ledger", broken)
+    monkeypatch.setattr(actions_finance, "run_ageing", broken)
     with pytest.raises(ZeroDivisionError):  # xlwings shows the traceback of a bug
         run_from_excel("ageing")
     assert ("status", "[2/2] 计算账龄…") in master.app.events and master.app.status_bar is False

@@ -9,16 +9,15 @@ from __future__ import annotations
 import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
-from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, pareto_curve, rfm_sheets, top_share
+from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, pareto_curve, top_share
 from keyacct_xl.analytics.review import build_review
 from keyacct_xl.analytics.review_sheet import apply_review_sheet, write_review_sheet
-from keyacct_xl.analytics.rfm import class_summary, rfm
+from keyacct_xl.analytics.usecase import rfm_options, run_rfm
 from keyacct_xl.analytics.workbook import write_analysis, write_table
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, as_of_date, latest_year, load, reports_dir
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.integrity import LEDGER_TABLES, SALES_TABLES, master_integrity, require_unique_ids
-from keyacct_xl.master.settings import setting_int
 
 
 @action("annual_grading", "年度评级", "Annual grading")
@@ -57,19 +56,10 @@ def rfm_refresh(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """RFM values, scores and classes per customer with the class summary, as the ``rfm`` command writes them."""
     master = load(bridge, 1, 2)
     bridge.progress(2, 2, pick(bridge.lang, "计算 RFM…", "computing RFM…"))
-    table = rfm(master.transactions, as_of=as_of_date(options),
-                period_months=setting_int(master.settings, "rfm_period_months") or None,
-                monetary=str(master.settings.get("rfm_monetary", "total")), lang=bridge.lang)  # type: ignore[arg-type]
-    summary = class_summary(table, lang=bridge.lang)
-    end = as_of_date(options) or table["last_purchase"].max()
-    path = reports_dir(bridge, options) / f"rfm_{end:%Y-%m-%d}.xlsx"
-    write_table(path, rfm_sheets(table, summary, bridge.lang), title=pick(bridge.lang, "RFM 分析", "RFM analysis"),
-                lang=bridge.lang)
-    top = summary.sort_values("customers", ascending=False).iloc[0]
-    zh, en = master_integrity(master, SALES_TABLES).appended(
-        f"RFM：{len(table):,} 个客户，最多为 {top.rfm_class_label}（{top.customers:,}）",
-        f"RFM: {len(table):,} customers, largest class {top.rfm_class_label} ({top.customers:,})")
-    return ActionResult(zh, en, (path,))
+    result = run_rfm(master.transactions, rfm_options(master.settings, as_of=as_of_date(options)),
+                     out_dir=reports_dir(bridge, options), lang=bridge.lang)
+    zh, en = master_integrity(master, SALES_TABLES).appended(result.summary("zh"), result.summary("en"))
+    return ActionResult(zh, en, (result.path,) if result.path else ())
 
 
 @action("abc", "帕累托 / ABC", "Pareto / ABC")

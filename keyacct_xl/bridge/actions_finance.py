@@ -9,9 +9,6 @@ from keyacct_xl.bridge.registry import action, as_of_date, load, reports_dir
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.integrity import LEDGER_TABLES, master_integrity
-from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total, parse_buckets
-from keyacct_xl.receivables.ageing_report import write_ageing
-from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import reconcile as reconcile_lines
@@ -20,6 +17,7 @@ from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_book import write_statements
 from keyacct_xl.receivables.statement_reader import read_statement
 from keyacct_xl.receivables.statements import parse_period
+from keyacct_xl.receivables.usecase import run_ageing
 
 
 @action("reconcile", "对账", "Reconcile")
@@ -50,17 +48,9 @@ def ageing(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Receivables by days past due in the Settings buckets, as the ageing report."""
     master = load(bridge, 1, 2)
     bridge.progress(2, 2, pick(bridge.lang, "计算账龄…", "ageing the ledger…"))
-    buckets = parse_buckets(master.settings.get("ageing_buckets", "30,60,90,180"))
-    ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=as_of_date(options))
-    table = age_ledger(ledger, master.customers, buckets=buckets)
-    path = reports_dir(bridge, options) / f"ageing_{ledger.as_of:%Y-%m-%d}.xlsx"
-    write_ageing(table, path, as_of=ledger.as_of, lang=bridge.lang, buckets=buckets)
-    totals = ageing_totals(table, buckets=buckets)
-    overdue = overdue_total(totals, buckets=buckets)
-    zh, en = master_integrity(master, LEDGER_TABLES).appended(
-        f"账龄分析：{len(table)} 户，余额 ¥{totals['balance']:,.2f}，逾期 ¥{overdue:,.2f}",
-        f"ageing: {len(table)} customers, balance ¥{totals['balance']:,.2f}, overdue ¥{overdue:,.2f}")
-    return ActionResult(zh, en, (path,))
+    result = run_ageing(master, as_of=as_of_date(options), out_dir=reports_dir(bridge, options), lang=bridge.lang)
+    zh, en = master_integrity(master, LEDGER_TABLES).appended(result.summary("zh"), result.summary("en"))
+    return ActionResult(zh, en, (result.path,) if result.path else ())
 
 
 @action("statements", "客户对账单", "Customer statements")

@@ -10,9 +10,8 @@ from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total, parse_buckets
-from keyacct_xl.receivables.ageing_report import write_ageing
-from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.ageing import parse_buckets
+from keyacct_xl.receivables.usecase import run_ageing
 
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
 HELP: dict[str, tuple[str, str]] = {
@@ -37,20 +36,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load, build the ledger, age it, write the report, print the totals."""
+    """Load the master, run the ageing into ``--out`` (default: beside the master), print its summary."""
     master = load_master(args.master)
     warn_references(master, LEDGER_TABLES, args.lang)
-    buckets = parse_buckets(args.buckets or master.settings.get("ageing_buckets", "30,60,90,180"))
-    ledger = build_ledger(master.transactions, master.payments, master.customers,
-                          as_of=option_date(args.as_of, "--as-of"))
-    table = age_ledger(ledger, master.customers, buckets=buckets)
-    out = args.out or args.master.with_name(f"ageing_{ledger.as_of:%Y-%m-%d}.xlsx")
-    write_ageing(table, out, as_of=ledger.as_of, lang=args.lang, buckets=buckets)
-    totals = ageing_totals(table, buckets=buckets)
-    overdue = overdue_total(totals, buckets=buckets)
-    print(pick(args.lang,
-               f"账龄分析：{out}（{len(table)} 户，余额 ¥{totals['balance']:,.2f}，逾期 ¥{overdue:,.2f}，"
-               f"超额度 {totals['over_limit']} 户）",
-               f"ageing: {out} ({len(table)} customers, balance ¥{totals['balance']:,.2f}, "
-               f"overdue ¥{overdue:,.2f}, {totals['over_limit']} over limit)"))
+    result = run_ageing(master, as_of=option_date(args.as_of, "--as-of"),
+                        buckets=parse_buckets(args.buckets) if args.buckets else None,
+                        out=args.out, out_dir=args.master.parent, lang=args.lang)
+    print(result.report_line(args.lang))
     return 0

@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from keyacct_xl.analytics.analysis import rfm_sheets
 from keyacct_xl.analytics.inputs import load_transactions
-from keyacct_xl.analytics.rfm import class_summary, rfm
-from keyacct_xl.analytics.workbook import write_table
+from keyacct_xl.analytics.usecase import rfm_options, run_rfm
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import SALES_TABLES
 from keyacct_xl.master.reader import is_master_workbook, load_master
-from keyacct_xl.master.settings import setting_int
 
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
 HELP: dict[str, tuple[str, str]] = {
@@ -44,25 +41,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 
 def run(args: argparse.Namespace) -> int:
-    """Compute RFM, print the class summary, write the table when asked."""
-    period, monetary = args.period_months, args.monetary
+    """Compute RFM (options left out come from the master's Settings), print the class summary, write when asked."""
+    settings = None
     if is_master_workbook(args.input):
         master = load_master(args.input)
         warn_references(master, SALES_TABLES, args.lang)
-        transactions = master.transactions
-        if period is None:
-            period = setting_int(master.settings, "rfm_period_months") or None
-        monetary = monetary or str(master.settings.get("rfm_monetary", "total"))
+        transactions, settings = master.transactions, master.settings
     else:
         transactions = load_transactions(args.input)
-    table = rfm(transactions, as_of=option_date(args.as_of, "--as-of"), period_months=period,
-                monetary=monetary or "total", lang=args.lang)  # type: ignore[arg-type]
-    summary = class_summary(table, lang=args.lang)
-    for row in summary.itertuples():
+    options = rfm_options(settings, as_of=option_date(args.as_of, "--as-of"), period_months=args.period_months,
+                          monetary=args.monetary)
+    result = run_rfm(transactions, options, out=args.out, lang=args.lang)
+    for row in result.classes.itertuples():
         print(f"{row.rfm_class_label}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"
               f"\t{row.revenue_share:6.1%}")
-    if args.out:
-        write_table(args.out, rfm_sheets(table, summary, args.lang), title=pick(args.lang, "RFM 分析", "RFM analysis"),
-                    lang=args.lang)
-        print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
+    if result.path:
+        print(pick(args.lang, f"已写入：{result.path}", f"written: {result.path}"))
     return 0

@@ -7,20 +7,20 @@ payments) is its own column, so the buckets and that column always add up to the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.master.settings import DEFAULTS
 from keyacct_xl.receivables.ledger import Ledger
 
-DEFAULT_BUCKETS = (30, 60, 90, 180)
 INFO_COLUMNS = ["customer_id", "name", "rep", "credit_grade", "credit_limit"]
 
 
 def parse_buckets(text: object) -> tuple[int, ...]:
-    """``"30,60,90,180"`` as increasing whole days; a clear error otherwise."""
+    """Text such as ``30,60,90,180`` as increasing whole days; a clear error otherwise."""
     parts = [p.strip() for p in str(text).replace("，", ",").split(",") if p.strip()]
     try:
         days = tuple(int(p) for p in parts)
@@ -30,6 +30,23 @@ def parse_buckets(text: object) -> tuple[int, ...]:
         raise InputError(f"ageing buckets {text!r}: give increasing whole days such as 30,60,90,180",
                          f"账龄分段 {text!r} 无效：请填写递增的天数，例如 30,60,90,180")
     return days
+
+
+# The Settings sheet's default is the one place the default buckets are written.
+DEFAULT_BUCKETS = parse_buckets(DEFAULTS["ageing_buckets"])
+
+
+def settings_buckets(settings: Mapping[str, object]) -> tuple[int, ...]:
+    """The buckets the master's Settings give (``ageing_buckets``), else the default."""
+    return parse_buckets(settings.get("ageing_buckets", DEFAULTS["ageing_buckets"]))
+
+
+def bucket_slots(days_overdue: Sequence[int] | np.ndarray, buckets: Sequence[int] = DEFAULT_BUCKETS) -> np.ndarray:
+    """Each day count past due as an index into ``bucket_columns``: 0 is not yet due (day 0 included), then the
+    bucket whose inclusive upper bound first reaches it; past the last bound, the last column."""
+    days = np.asarray(days_overdue, dtype="int64")
+    slot = np.searchsorted(np.asarray(buckets), days, side="left") + 1
+    return np.where(days <= 0, 0, slot)
 
 
 def bucket_columns(buckets: Sequence[int]) -> list[str]:
@@ -54,10 +71,7 @@ def age_ledger(ledger: Ledger, customers: pd.DataFrame, *,
     names = bucket_columns(buckets)
     inv = ledger.invoices
     debit = inv[inv["open_amount"] > 0]
-    overdue = (ledger.as_of - debit["due_date"]).dt.days.to_numpy()
-    # Index 0 is not due; each bucket upper bound is inclusive.
-    slot = np.searchsorted(np.asarray(buckets), overdue, side="left") + 1
-    slot = np.where(overdue <= 0, 0, slot)
+    slot = bucket_slots((ledger.as_of - debit["due_date"]).dt.days.to_numpy(), buckets)
     frame = pd.DataFrame({"customer_id": debit["customer_id"].to_numpy(), "slot": slot,
                           "amount": debit["open_amount"].to_numpy()})
     table = frame.pivot_table(index="customer_id", columns="slot", values="amount", aggfunc="sum", fill_value=0.0)

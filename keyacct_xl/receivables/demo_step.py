@@ -9,15 +9,13 @@ import pandas as pd
 
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, parse_buckets
-from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.demo_statement import pick_customer, write_returned_statement
-from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.reconcile import reconcile, status_counts
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_book import write_statements
 from keyacct_xl.receivables.statement_reader import read_statement
+from keyacct_xl.receivables.usecase import run_ageing
 
 STATEMENT_COUNT = 3
 
@@ -28,12 +26,8 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     master = load_master(master_path)
     folder = out_dir / "receivables"
     folder.mkdir(parents=True, exist_ok=True)
-    buckets = parse_buckets(master.settings.get("ageing_buckets", "30,60,90,180"))
-    ledger = build_ledger(master.transactions, master.payments, master.customers)
-    table = age_ledger(ledger, master.customers, buckets=buckets)
-    ageing_path = write_ageing(table, folder / "ageing.xlsx", as_of=ledger.as_of, lang=lang, buckets=buckets)
-    totals = ageing_totals(table, buckets=buckets)
-    period = ledger.as_of.to_period("M")
+    ageing = run_ageing(master, out=folder / "ageing.xlsx", lang=lang)
+    period = ageing.as_of.to_period("M")
     start, end = period.start_time, period.end_time.normalize()
     customer = pick_customer(master, start=start, end=end)
     returned = folder / f"returned_statement_{customer}.xlsx"
@@ -43,11 +37,10 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     result = reconcile(master_lines(master, customer, start=first, end=last), theirs, lang=lang)
     report = folder / f"reconcile_{customer}.xlsx"
     write_reconciliation(result, report, lang=lang)
-    chosen = _statement_customers(table, customer)
+    chosen = _statement_customers(ageing.table, customer)
     paths = write_statements(master, chosen, start=start, end=end, out=folder / "statements", lang=lang)
     return [
-        pick(lang, f"账龄分析：{ageing_path}（余额 ¥{totals['balance']:,.2f}，超额度 {totals['over_limit']} 户）",
-             f"ageing: {ageing_path} (balance ¥{totals['balance']:,.2f}, {totals['over_limit']} over limit)"),
+        ageing.report_line(lang),
         pick(lang, f"对账：{report}（{status_counts(result.table, lang)}，未解释差额 ¥{result.remainder:,.2f}）",
              f"reconciliation: {report} ({status_counts(result.table, lang)}, unexplained ¥{result.remainder:,.2f})"),
         pick(lang, f"对账单：{len(paths)} 份，保存在 {folder / 'statements'}",

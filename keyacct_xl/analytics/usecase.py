@@ -1,0 +1,77 @@
+"""The RFM job (RFM 分析) as every front end runs it: the CLI, the ribbon, the demo and the worksheet functions.
+
+``rfm_options`` is the one place the options are defaulted: what the caller gives, else the master's Settings
+(``rfm_period_months``, ``rfm_monetary``); without a master, all the data and the Settings' default monetary.
+``run_rfm`` computes the table and the class summary and, when asked, writes the RFM workbook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import pandas as pd
+
+from keyacct_xl.analytics.analysis import rfm_sheets
+from keyacct_xl.analytics.rfm import Monetary, class_summary, rfm
+from keyacct_xl.analytics.workbook import write_table
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.settings import DEFAULTS, setting_int
+
+
+@dataclass(frozen=True)
+class RfmOptions:
+    """The options of one RFM run; ``period_months`` None counts all the data."""
+
+    as_of: pd.Timestamp | None
+    period_months: int | None
+    monetary: Monetary
+
+
+def rfm_options(settings: Mapping[str, object] | None = None, *, as_of: pd.Timestamp | None = None,
+                period_months: int | None = None, monetary: str | None = None) -> RfmOptions:
+    """The options given, the rest from ``settings`` (a master's) or, without them, all data and the default
+    monetary; 0 months means all the data, as in Settings. ``rfm`` refuses a monetary other than total/average."""
+    if period_months is None:
+        period_months = setting_int(settings, "rfm_period_months") if settings is not None else 0
+    if monetary is None:
+        monetary = str((settings if settings is not None else DEFAULTS).get("rfm_monetary", DEFAULTS["rfm_monetary"]))
+    return RfmOptions(as_of, period_months or None, cast(Monetary, monetary))
+
+
+@dataclass(frozen=True)
+class RfmRun:
+    """One RFM run: the per-customer table, the class summary, the options used and the workbook written."""
+
+    table: pd.DataFrame
+    classes: pd.DataFrame
+    options: RfmOptions
+    path: Path | None = None
+
+    def summary(self, lang: Lang) -> str:
+        """One line: customers and the largest class."""
+        top = self.classes.sort_values("customers", ascending=False).iloc[0]
+        return pick(lang, f"RFM：{len(self.table):,} 个客户，最多为 {top.rfm_class_label}（{top.customers:,}）",
+                    f"RFM: {len(self.table):,} customers, largest class {top.rfm_class_label} ({top.customers:,})")
+
+
+def rfm_report_name(as_of: pd.Timestamp) -> str:
+    """The workbook's file name when the caller names only a folder."""
+    return f"rfm_{as_of:%Y-%m-%d}.xlsx"
+
+
+def run_rfm(transactions: pd.DataFrame, options: RfmOptions, *, out: Path | None = None,
+            out_dir: Path | None = None, lang: Lang = "zh") -> RfmRun:
+    """RFM per customer and the class summary; written to ``out`` (.xlsx or .csv), or into ``out_dir`` under the
+    name of the cut-off (``as_of``, else the latest purchase)."""
+    table = rfm(transactions, as_of=options.as_of, period_months=options.period_months,
+                monetary=options.monetary, lang=lang)
+    classes = class_summary(table, lang=lang)
+    if out is None and out_dir is not None:
+        out = out_dir / rfm_report_name(options.as_of or table["last_purchase"].max())
+    if out is not None:
+        out = write_table(out, rfm_sheets(table, classes, lang), title=pick(lang, "RFM 分析", "RFM analysis"),
+                          lang=lang)
+    return RfmRun(table, classes, options, out)

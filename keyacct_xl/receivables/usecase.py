@@ -1,0 +1,64 @@
+"""The ageing job (账龄分析) as every front end runs it: the CLI, the ribbon, the demo.
+
+The buckets come from the caller or the master's Settings, the ledger is built at ``as_of`` (default: the latest
+sale or payment), the table is aged and, when asked, written as the ageing report. Front ends only turn their
+inputs into these arguments and the result into their output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.model import Master
+from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total, settings_buckets
+from keyacct_xl.receivables.ageing_report import write_ageing
+from keyacct_xl.receivables.ledger import build_ledger
+
+
+@dataclass(frozen=True)
+class AgeingRun:
+    """One ageing run: the table (one row per customer), its cut-off, buckets and totals, and the report written."""
+
+    table: pd.DataFrame
+    as_of: pd.Timestamp
+    buckets: tuple[int, ...]
+    totals: dict[str, float]
+    path: Path | None = None
+
+    @property
+    def overdue(self) -> float:
+        """The money past due, over every overdue bucket."""
+        return overdue_total(self.totals, buckets=self.buckets)
+
+    def summary(self, lang: Lang) -> str:
+        """One line: customers, balance, overdue money and customers over their credit limit."""
+        n, balance, over = len(self.table), self.totals["balance"], int(self.totals["over_limit"])
+        return pick(lang, f"账龄分析：{n} 户，余额 ¥{balance:,.2f}，逾期 ¥{self.overdue:,.2f}，超额度 {over} 户",
+                    f"ageing: {n} customers, balance ¥{balance:,.2f}, overdue ¥{self.overdue:,.2f}, "
+                    f"{over} over limit")
+
+    def report_line(self, lang: Lang) -> str:
+        """The summary and the report's path, as the CLI and the demo print it."""
+        return pick(lang, f"{self.summary('zh')}；报表：{self.path}", f"{self.summary('en')}; report: {self.path}")
+
+
+def ageing_report_name(as_of: pd.Timestamp) -> str:
+    """The report's file name when the caller names only a folder."""
+    return f"ageing_{as_of:%Y-%m-%d}.xlsx"
+
+
+def run_ageing(master: Master, *, as_of: pd.Timestamp | None = None, buckets: Sequence[int] | None = None,
+               out: Path | None = None, out_dir: Path | None = None, lang: Lang = "zh") -> AgeingRun:
+    """Age the master's receivables; write the report to ``out``, or into ``out_dir`` under its dated name."""
+    days = tuple(buckets) if buckets is not None else settings_buckets(master.settings)
+    ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=as_of)
+    table = age_ledger(ledger, master.customers, buckets=days)
+    path = out or (out_dir / ageing_report_name(ledger.as_of) if out_dir is not None else None)
+    if path is not None:
+        path = write_ageing(table, path, as_of=ledger.as_of, lang=lang, buckets=days)
+    return AgeingRun(table, ledger.as_of, days, ageing_totals(table, buckets=days), path)
