@@ -18,7 +18,6 @@ from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, as_of_date, latest_year, load, reports_dir
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.integrity import LEDGER_TABLES, SALES_TABLES, master_integrity, require_unique_ids
-from keyacct_xl.master.settings import setting_int
 
 
 @action("annual_grading", "年度评级", "Annual grading")
@@ -58,8 +57,8 @@ def rfm_refresh(bridge: Bridge, options: ActionOptions) -> ActionResult:
     master = load(bridge, 1, 2)
     bridge.progress(2, 2, pick(bridge.lang, "计算 RFM…", "computing RFM…"))
     table = rfm(master.transactions, as_of=as_of_date(options),
-                period_months=setting_int(master.settings, "rfm_period_months") or None,
-                monetary=str(master.settings.get("rfm_monetary", "total")), lang=bridge.lang)  # type: ignore[arg-type]
+                period_months=master.settings.rfm_period_months or None,
+                monetary=master.settings.rfm_monetary, lang=bridge.lang)
     summary = class_summary(table, lang=bridge.lang)
     end = as_of_date(options) or table["last_purchase"].max()
     path = reports_dir(bridge, options) / f"rfm_{end:%Y-%m-%d}.xlsx"

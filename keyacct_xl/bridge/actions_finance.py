@@ -9,7 +9,7 @@ from keyacct_xl.bridge.registry import action, as_of_date, load, reports_dir
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.integrity import LEDGER_TABLES, master_integrity
-from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total, parse_buckets
+from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total
 from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
@@ -50,7 +50,7 @@ def ageing(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Receivables by days past due in the Settings buckets, as the ageing report."""
     master = load(bridge, 1, 2)
     bridge.progress(2, 2, pick(bridge.lang, "计算账龄…", "ageing the ledger…"))
-    buckets = parse_buckets(master.settings.get("ageing_buckets", "30,60,90,180"))
+    buckets = master.settings.ageing_buckets
     ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=as_of_date(options))
     table = age_ledger(ledger, master.customers, buckets=buckets)
     path = reports_dir(bridge, options) / f"ageing_{ledger.as_of:%Y-%m-%d}.xlsx"

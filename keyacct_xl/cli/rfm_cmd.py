@@ -14,7 +14,6 @@ from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import SALES_TABLES
 from keyacct_xl.master.reader import is_master_workbook, load_master
-from keyacct_xl.master.settings import setting_int
 
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
 HELP: dict[str, tuple[str, str]] = {
@@ -51,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
         warn_references(master, SALES_TABLES, args.lang)
         transactions = master.transactions
         if period is None:
-            period = setting_int(master.settings, "rfm_period_months") or None
-        monetary = monetary or str(master.settings.get("rfm_monetary", "total"))
+            period = master.settings.rfm_period_months or None
+        monetary = monetary or master.settings.rfm_monetary
     else:
         transactions = load_transactions(args.input)
     table = rfm(transactions, as_of=option_date(args.as_of, "--as-of"), period_months=period,

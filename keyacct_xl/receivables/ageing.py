@@ -12,24 +12,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.errors import InputError
+from keyacct_xl.master.settings import DEFAULTS
+from keyacct_xl.master.settings import parse_buckets as parse_buckets  # the rule lives with the setting it reads
 from keyacct_xl.receivables.ledger import Ledger
 
-DEFAULT_BUCKETS = (30, 60, 90, 180)
+DEFAULT_BUCKETS = parse_buckets(DEFAULTS["ageing_buckets"])  # the ageing_buckets setting's default, written once
 INFO_COLUMNS = ["customer_id", "name", "rep", "credit_grade", "credit_limit"]
-
-
-def parse_buckets(text: object) -> tuple[int, ...]:
-    """``"30,60,90,180"`` as increasing whole days; a clear error otherwise."""
-    parts = [p.strip() for p in str(text).replace("，", ",").split(",") if p.strip()]
-    try:
-        days = tuple(int(p) for p in parts)
-    except ValueError:
-        days = ()
-    if not days or any(d <= 0 for d in days) or list(days) != sorted(set(days)):
-        raise InputError(f"ageing buckets {text!r}: give increasing whole days such as 30,60,90,180",
-                         f"账龄分段 {text!r} 无效：请填写递增的天数，例如 30,60,90,180")
-    return days
 
 
 def bucket_columns(buckets: Sequence[int]) -> list[str]:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, parse_buckets
+from keyacct_xl.receivables.ageing import age_ledger, ageing_totals
 from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.demo_statement import pick_customer, write_returned_statement
 from keyacct_xl.receivables.ledger import build_ledger
@@ -28,7 +28,7 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     master = load_master(master_path)
     folder = out_dir / "receivables"
     folder.mkdir(parents=True, exist_ok=True)
-    buckets = parse_buckets(master.settings.get("ageing_buckets", "30,60,90,180"))
+    buckets = master.settings.ageing_buckets
     ledger = build_ledger(master.transactions, master.payments, master.customers)
     table = age_ledger(ledger, master.customers, buckets=buckets)
     ageing_path = write_ageing(table, folder / "ageing.xlsx", as_of=ledger.as_of, lang=lang, buckets=buckets)
