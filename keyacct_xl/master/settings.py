@@ -13,6 +13,7 @@ from typing import Any, Literal, cast
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
+from keyacct_xl.parsing import ParseError, parse_money
 
 # How a setting's cell is read: free text, a whole number of 0 or more, a number of 0 or more, one of the
 # setting's choices, or increasing day counts separated by commas.
@@ -209,10 +210,20 @@ def _parsed(known: Setting, cell: SettingCell) -> object:
             raise _bad(cell, known, f"increasing whole days such as {known.default}",
                        f"递增的天数（例如 {known.default}）")
         return days
+    if known.kind == "number":  # amounts in CNY, written as the ledgers write them (1,000,000 or 100万)
+        value = _amount(cell.value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 \
             or (known.kind == "whole" and not float(value).is_integer()):
         raise _bad(cell, known, *_EXPECTED[known.kind])
     return int(value) if known.kind == "whole" else float(value)
+
+
+def _amount(raw: object) -> object:
+    """An amount cell as a number, or as it was when it is none."""
+    try:
+        return parse_money(raw)
+    except ParseError:
+        return raw
 
 
 def parse_settings(cells: Iterable[SettingCell]) -> Settings:
