@@ -248,7 +248,7 @@ def parse_settings(cells: Iterable[SettingCell]) -> Settings:
 
 def settings_from(values: Mapping[str, object], where: str = "Settings") -> Settings:
     """Settings from plain key -> value pairs (a changed company name, a test's thresholds), checked as cells are."""
-    return parse_settings(SettingCell(k, v, f"{where} {k}") for k, v in values.items())
+    return parse_settings(SettingCell(k, v, where) for k, v in values.items())
 
 
 def setting_int(settings: Settings, key: str) -> int:
