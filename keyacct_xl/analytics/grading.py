@@ -58,9 +58,9 @@ def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: S
     reasons = np.asarray(explain(levels, table, chosen, lang), dtype=object)
     chosen, reasons = _vip_continuation(table, policy, chosen, reasons, lang)
     proposed = np.array(grades, dtype=object)[chosen]
-    named = policy.new_customer_setting
-    new_months = setting_int(settings, named) if settings is not None and settings.value(named) is not None \
-        else policy.new_customer_months
+    named, new_months = policy.new_customer_setting, policy.new_customer_months
+    if settings is not None and named and settings.value(named) is not None:
+        new_months = setting_int(settings, named)
     months = table["months_as_customer"].to_numpy(dtype="float64", na_value=np.nan)
     is_new = ~(months >= new_months)  # NaN (no known start) counts as new
     proposed = np.where(is_new, policy.new_customer_grade, proposed)

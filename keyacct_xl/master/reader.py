@@ -95,7 +95,7 @@ def load_master(path: str | Path) -> Master:
 
 def read_settings(book: calamine.CalamineWorkbook, path: Path) -> Settings:
     """The master's Settings table parsed once; a bad value is an InputError naming its cell (参数设置!B9)."""
-    if "Settings" not in book.table_names:
+    if SETTINGS.name not in (book.table_names or ()):
         return parse_settings(())
     return parse_settings(setting_cells(book, path))
 
