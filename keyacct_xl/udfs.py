@@ -31,11 +31,13 @@ from keyacct_xl.analytics.scoring import rfm_breaks, score
 from keyacct_xl.analytics.usecase import RfmRun, rfm_options, run_rfm
 from keyacct_xl.bridge import cells
 from keyacct_xl.bridge.cells import CellError, TableCache
-from keyacct_xl.errors import KeyacctError
+from keyacct_xl.errors import InputError, KeyacctError
+from keyacct_xl.headers import resolve_headers
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, SETTINGS, TRANSACTIONS
-from keyacct_xl.master.settings import DEFAULTS, merge_settings
+from keyacct_xl.master.settings import DEFAULTS, SettingCell, Settings, parse_settings
+from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, bucket_columns, bucket_slots, parse_buckets
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.ledger import build_ledger
@@ -263,7 +265,7 @@ def _optional_date(value: object, what: str) -> pd.Timestamp | None:
 
 
 def _buckets(value: object) -> tuple[int, ...]:
-    """Ageing buckets as text (Settings' ageing_buckets) in one cell, or one day count per cell (Settings cells)."""
+    """Ageing buckets as text (as the ageing_buckets setting) in one cell, or one day count per cell."""
     values = cells.vector(value, "buckets")[0] if value is not None else []
     if len(values) <= 1:
         typed = cells.text(values[0], "buckets") if values else None
@@ -275,7 +277,7 @@ def _buckets(value: object) -> tuple[int, ...]:
 @xw.func(category=CATEGORY)
 @xw.arg("due_date", doc="到期日 / due date", **_VEC)
 @xw.arg("as_of", doc="可选：账龄截止日（默认今天）/ optional as-of date (default today)", **_VEC)
-@xw.arg("buckets", doc="可选：分段天数，如 30,60,90,180 或一行/列天数 / optional day buckets", **_VEC)
+@xw.arg("buckets", doc=f"可选：分段天数，如 {DEFAULTS['ageing_buckets']} 或一行/列天数 / optional day buckets", **_VEC)
 @xw.arg("lang", doc="zh 或 en（默认 zh）/ label language", **_VEC)
 @cells.excel_safe
 def AGEING_BUCKET(due_date, as_of=None, buckets=None, lang=None):
@@ -322,14 +324,19 @@ def AR_BALANCE(customer_id, transactions, payments, as_of=None):
 _SETTINGS_DOC = "可选：参数设置表（含表头），如 Settings[#All]；省略时用默认值 / optional Settings[#All]"
 
 
-def _settings(value: object) -> dict[str, object]:
-    """The workbook's Settings table (setting, value) over the defaults, as load_master reads them: the grading
-    policy and the thresholds users edit there; omitted, the defaults."""
+def _settings(value: object) -> Settings:
+    """The workbook's Settings table (setting, value) parsed as load_master parses it, a bad value named by its row
+    in the range; omitted, the defaults."""
     if value is None:
-        return dict(DEFAULTS)
-    frame = cells.table(value, SETTINGS, required=("setting", "value"), what="Settings")
-    named = frame.dropna(subset=["setting"])
-    return merge_settings(dict(zip(named["setting"], named["value"], strict=True)))
+        return parse_settings(())
+    rows = cells.grid(value)
+    try:
+        at = {key: pos for pos, key in resolve_headers(rows[0], SETTINGS.columns, where="Settings",
+                                                       required=("setting", "value")).items()}
+    except InputError as exc:
+        raise CellError("#VALUE!", exc.en) from None
+    return parse_settings(SettingCell(row[at["setting"]], row[at["value"]], f"Settings, row {i}")
+                          for i, row in enumerate(rows[1:], start=2) if not is_blank(row[at["setting"]]))
 
 
 def _customers(table: object) -> pd.DataFrame:
@@ -372,8 +379,7 @@ def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None):
     def compute() -> dict[str, str]:
         people = _customers(customers)
         # Settings only move the policy's credit limits, which this function does not return: defaults suffice.
-        table = credit_grades(people, _ledger(transactions, payments, as_of, people), policy=load_credit_policy(),
-                              settings=DEFAULTS)
+        table = credit_grades(people, _ledger(transactions, payments, as_of, people), policy=load_credit_policy())
         return dict(zip(table["customer_id"].astype(str), table["credit_grade"], strict=True))
 
     grades = cache.get_or_compute("CREDIT_GRADE", (customers, transactions, payments, as_of), compute)
@@ -394,7 +400,7 @@ def CUSTOMER_GRADE(metrics, policy=None, lang=None, settings=None):
     def compute() -> list[list[object]]:
         active = _settings(settings)
         name = cells.text(cells.single(policy, "policy"), "policy")
-        chosen = load_grading_policy(name or str(active["grading_policy"]))
+        chosen = load_grading_policy(name or active.grading_policy)
         graded = grade_customers(cells.metrics_table(metrics), chosen, settings=active, lang=_lang(lang))
         return cells.frame_grid(graded[["customer_id", "proposed_grade", "change", "reasons"]])
 

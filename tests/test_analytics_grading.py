@@ -13,6 +13,7 @@ from keyacct_xl.analytics.composition import margin_ranking, risky_customers, sa
 from keyacct_xl.analytics.credit import credit_grades
 from keyacct_xl.analytics.grading import composite_score, evaluation_date, grade_customers
 from keyacct_xl.analytics.policy import load_credit_policy, load_grading_policy
+from keyacct_xl.master.settings import settings_from
 from keyacct_xl.receivables.ledger import build_ledger
 
 FOUR = load_grading_policy("grading_4level")
@@ -66,9 +67,11 @@ def test_vip_revoked_when_continuation_fails() -> None:
 def test_settings_override_threshold_and_new_customer_months() -> None:
     frame = metrics(annual_sales=[900_000.0], months_as_customer=[8.0])
     assert grade_customers(frame, FOUR).loc[0, "proposed_grade"] == "B"
-    table = grade_customers(frame, FOUR, settings={"grade_a_min_sales": 800_000, "new_customer_months": 12})
+    later = settings_from({"grade_a_min_sales": 800_000, "new_customer_months": 12})
+    table = grade_customers(frame, FOUR, settings=later)
     assert table.loc[0, "proposed_grade"] == "C" and table.loc[0, "change"] == "new"
-    assert grade_customers(frame, FOUR, settings={"grade_a_min_sales": 800_000}).loc[0, "proposed_grade"] == "A"
+    lower = settings_from({"grade_a_min_sales": 800_000})
+    assert grade_customers(frame, FOUR, settings=lower).loc[0, "proposed_grade"] == "A"
 
 
 def test_three_level_and_missing_data_never_promotes() -> None:
@@ -126,8 +129,8 @@ def _ledger_case() -> tuple[pd.DataFrame, object]:
 
 def test_credit_grades_hand_example() -> None:
     customers, ledger = _ledger_case()
-    table = credit_grades(customers, ledger, policy=load_credit_policy(), settings={"credit_limit_b": 150_000},
-                          lang="en").set_index("customer_id")
+    table = credit_grades(customers, ledger, policy=load_credit_policy(),
+                          settings=settings_from({"credit_limit_b": 150_000}), lang="en").set_index("customer_id")
     # A: I1 due 02-09 paid 02-05 (on time), I2 due 07-01 paid 07-20 (19 days late > 15 grace): 1000/1500 on time.
     assert table.loc["A", "on_time_rate"] == pytest.approx(2 / 3)
     assert table.loc["A", "avg_days_late"] == pytest.approx(19 * 500 / 1500)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from keyacct_xl.analytics.policy import load_credit_policy, load_grading_policy, with_settings
-from keyacct_xl.errors import SpecError
+from keyacct_xl.errors import InputError, SpecError
+from keyacct_xl.master.settings import settings_from
 
 GOOD = """
 name: test
@@ -98,9 +100,14 @@ def test_credit_policy_rules_only_on_ledger_metrics(tmp_path: Path) -> None:
 
 def test_settings_override_thresholds_and_are_checked() -> None:
     policy = load_grading_policy("grading_4level")
-    levels = with_settings(policy.levels, {"grade_a_min_sales": 800_000}, policy.source)
+    levels = with_settings(policy.levels, settings_from({"grade_a_min_sales": 800_000}), policy.source)
     assert levels[1].rules[0].min == 800_000
     with pytest.raises(SpecError, match=r"with the Settings sheet: levels\[2\]\.rules\[0\]\.min"):
-        with_settings(policy.levels, {"grade_b_min_sales": 5_000_000}, policy.source)
-    with pytest.raises(SpecError, match="grade_a_min_sales must be a number"):
-        with_settings(policy.levels, {"grade_a_min_sales": "lots"}, policy.source)
+        with_settings(policy.levels, settings_from({"grade_b_min_sales": 5_000_000}), policy.source)
+    with pytest.raises(InputError, match="grade_a_min_sales\\): 'lots' is not a number"):
+        settings_from({"grade_a_min_sales": "lots"})
+    # A policy may name any setting, one users added or a text one: it must hold a number.
+    on_text = tuple(replace(lv, rules=tuple(replace(r, setting="company_name") if r.setting else r for r in lv.rules))
+                    for lv in policy.levels)
+    with pytest.raises(SpecError, match="company_name must be a number"):
+        with_settings(on_text, settings_from({}), policy.source)

@@ -4,6 +4,7 @@ it no longer has, the visible cells win over _meta, and files whose rep or perio
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -213,7 +214,7 @@ def test_file_from_another_reps_folder_waits_for_review(master: Path, inbox: Pat
 def test_settings_map_inbox_folders_to_reps(tmp_path: Path, inbox: Path) -> None:
     m = Master.empty()
     m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强"], "rep": ["张三"]})
-    m.settings["rep_folders"] = "zhangsan=张三; lisi=李四"
+    m.settings = replace(m.settings, rep_folders="zhangsan=张三; lisi=李四")
     path = save_master(m, tmp_path / "m.xlsx", backup=False)
     (inbox / "lisi").mkdir()
     (inbox / "lisi" / "f.xlsx").write_bytes(visits("张三", MON_WED[:1], context=FormContext(rep="张三")))

@@ -211,7 +211,8 @@ def test_grades_follow_sales(master: Master) -> None:
     # Consistent-ish: most 2025 grades are the plain sales-threshold grade (credit, influence, new rules move a few).
     history = master.grade_history
     graded = history[history["year"] == 2025].set_index("customer_id")
-    thresholds = [DEFAULTS["grade_b_min_sales"], DEFAULTS["grade_a_min_sales"], DEFAULTS["grade_vip_min_sales"]]
+    thresholds = [master.settings.grade_b_min_sales, master.settings.grade_a_min_sales,
+                  master.settings.grade_vip_min_sales]
     sales = sales_2025.reindex(graded.index, fill_value=0)
     by_sales = np.array(["C", "B", "A", "VIP"])[np.searchsorted(thresholds, sales, side="right")]
     assert (graded["grade_after"].to_numpy() == by_sales).mean() >= 0.85
@@ -309,10 +310,10 @@ def test_competitor_notes(master: Master) -> None:
 
 
 def test_settings_name_the_demo_company(master: Master) -> None:
-    assert master.settings["company_name"] != DEFAULTS["company_name"]
-    assert master.settings["company_name"].endswith("有限公司")
+    assert master.settings.company_name != DEFAULTS["company_name"]
+    assert master.settings.company_name.endswith("有限公司")
     for key in ("grade_vip_min_sales", "grade_a_min_sales", "ageing_buckets", "credit_limit_a"):
-        assert master.settings[key] == DEFAULTS[key]
+        assert master.settings.cells()[key] == DEFAULTS[key]
 
 
 def test_money_and_date_formats_in_openpyxl(demo_path: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -64,8 +65,8 @@ def test_round_trip_keeps_every_value(tmp_path: Path) -> None:
         assert plain(getattr(loaded, name)[want.columns]) == plain(want), name
     assert loaded.customers["first_trade_date"].dtype.kind == "M"
     assert loaded.customers["credit_limit"].dtype == "float64"
-    assert loaded.settings["company_name"] == "示例贸易有限公司"
-    assert loaded.settings["ageing_buckets"] == "30,60,90,180"
+    assert loaded.settings.company_name == "示例贸易有限公司"
+    assert loaded.settings.ageing_buckets == (30, 60, 90, 180)
     assert loaded.lang == "zh"
 
 
@@ -360,6 +361,6 @@ def test_unknown_table_and_odd_settings(tmp_path: Path) -> None:
     master = load_master(path)
     with pytest.raises(InputError, match="unknown table"):
         save_master(master, tables=["transactions"])
-    master.settings["company_name"] = "NaN"
+    master.settings = replace(master.settings, company_name="NaN")
     save_master(master, tables=["Settings"])
-    assert load_master(path).settings["company_name"] == "NaN"
+    assert load_master(path).settings.company_name == "NaN"

@@ -17,6 +17,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -46,7 +47,7 @@ def _master(path: Path, customers: int = 20, previous: int | None = None) -> Pat
     """A master with ``customers`` customers whose backup (a previous version) has ``previous`` of them."""
     save_master(_with_customers(previous or customers), path, backup=False)
     m = _with_customers(customers)
-    m.settings["company_name"] = "示例公司"
+    m.settings = replace(m.settings, company_name="示例公司")
     return save_master(m, path)
 
 

@@ -8,6 +8,7 @@ the ageing core puts an invoice into, at the edges of every bucket.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import re
 import shutil
@@ -24,6 +25,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.macros import run_action
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.receivables.ageing import age_ledger, bucket_columns, bucket_slots, parse_buckets
 from keyacct_xl.receivables.ageing_report import caption
@@ -40,7 +42,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "keyacct_xl"
 def master_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo master whose Settings differ from the defaults, so a front end that ignores them gives another result."""
     master = generate_demo(seed=5, customers=25)
-    master.settings.update({"ageing_buckets": "15,45,120", "rfm_period_months": 6, "rfm_monetary": "average"})
+    master.settings = dataclasses.replace(master.settings, ageing_buckets=(15, 45, 120), rfm_period_months=6,
+                                          rfm_monetary="average")
     return save_master(master, tmp_path_factory.mktemp("usecase") / "master.xlsx", backup=False)
 
 
@@ -130,7 +133,7 @@ def test_ageing_bucket_udf_is_the_ageing_rule(excel) -> None:
 def test_rfm_options_are_defaulted_in_one_place() -> None:
     assert rfm_options() == rfm_options(None, period_months=0, monetary="total")
     assert rfm_options().period_months is None and rfm_options().monetary == "total"  # no master: all data
-    settings = {"rfm_period_months": 6, "rfm_monetary": "average"}
+    settings = settings_from({"rfm_period_months": 6, "rfm_monetary": "average"})
     assert (rfm_options(settings).period_months, rfm_options(settings).monetary) == (6, "average")
     given = rfm_options(settings, as_of=D("2026-01-31"), period_months=0, monetary="total")
     assert (given.as_of, given.period_months, given.monetary) == (D("2026-01-31"), None, "total")

@@ -18,6 +18,7 @@ import re
 import shutil
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -33,7 +34,7 @@ from keyacct_xl.labels import document_frame
 from keyacct_xl.macros import ACTIONS
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.master.settings import DEFAULTS, merge_settings
+from keyacct_xl.master.settings import DEFAULTS, settings_from
 from keyacct_xl.master.writer import save_master
 
 WORD = re.compile(r"[A-Za-z]{3,}")
@@ -335,16 +336,16 @@ def test_document_frame_labels_headers_booleans_and_codes() -> None:
 def test_settings_show_zh_names_and_read_back_by_key_or_name(tmp_path: Path) -> None:
     """A zh master's Settings sheet names each setting in Chinese and shows a choice's label; both read back."""
     master = Master.empty(lang="zh")
-    master.settings["rfm_monetary"] = "average"
+    master.settings = replace(master.settings, rfm_monetary="average")
     path = save_master(master, tmp_path / "master.xlsx", backup=False)
     rows = calamine.CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name("Settings").to_python()
     shown = {r[0]: r[1] for r in rows}
-    assert shown["公司名称"] == master.settings["company_name"] and shown["RFM 金额口径"] == "单均"
+    assert shown["公司名称"] == master.settings.company_name and shown["RFM 金额口径"] == "单均"
     assert not [name for name in shown if english_words(name, tmp_path)]  # no key in sight
     again = load_master(path)
-    assert again.settings["rfm_monetary"] == "average" and again.settings == master.settings
+    assert again.settings.rfm_monetary == "average" and again.settings == master.settings
     # a sheet written by an earlier version (keys) or by an en user (keys, en labels) reads the same
-    assert merge_settings({"rfm_monetary": "合计", "RFM Monetary": "average", "Company Name": "甲"}) == {
+    assert settings_from({"rfm_monetary": "合计", "RFM Monetary": "average", "Company Name": "甲"}).cells() == {
         **DEFAULTS, "rfm_monetary": "average", "company_name": "甲"}
 
 

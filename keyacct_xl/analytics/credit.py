@@ -12,14 +12,13 @@ grade, or gets the policy's ``no_history_grade`` when it has none.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.policy import CreditPolicy, with_settings
 from keyacct_xl.analytics.rules import explain, first_level, level_passes
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.settings import Settings
 from keyacct_xl.receivables.ledger import Ledger
 
 CREDIT_METRICS = ["invoices", "on_time_rate", "avg_days_late", "max_days_overdue", "overdue_amount",
@@ -53,9 +52,9 @@ def credit_metrics(ledger: Ledger, *, window_months: int, grace_days: int, bad_d
 
 
 def credit_grades(customers: pd.DataFrame, ledger: Ledger, *, policy: CreditPolicy,
-                  settings: Mapping[str, object] | None = None, lang: Lang = "zh") -> pd.DataFrame:
+                  settings: Settings | None = None, lang: Lang = "zh") -> pd.DataFrame:
     """One row per customer: credit metrics, current and proposed credit grade, suggested limit, reason."""
-    levels = with_settings(policy.levels, settings or {}, policy.source)
+    levels = with_settings(policy.levels, settings, policy.source)
     metrics = credit_metrics(ledger, window_months=policy.window_months, grace_days=policy.grace_days,
                              bad_debt_days=policy.bad_debt_days)
     ids = pd.Index(customers["customer_id"].astype(str)).union(metrics.index.astype(str))

@@ -13,8 +13,6 @@ Order of decisions, per customer:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
@@ -22,7 +20,7 @@ from keyacct_xl.analytics.policy import METRICS, GradingPolicy, with_settings
 from keyacct_xl.analytics.rules import explain, first_level, join_rules, level_passes, passes
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.settings import setting_int
+from keyacct_xl.master.settings import Settings, setting_int
 
 
 def evaluation_date(policy: GradingPolicy, year: int) -> pd.Timestamp:
@@ -44,7 +42,7 @@ def composite_score(metrics: pd.DataFrame, weights: tuple[tuple[str, float], ...
     return (score * 100).round(2)
 
 
-def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: Mapping[str, object] | None = None,
+def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: Settings | None = None,
                     lang: Lang = "zh") -> pd.DataFrame:
     """Add composite_score, proposed_grade, change, upgrade_candidate, reasons, new_customer and review_due."""
     missing = [m for m in ("customer_id", "current_grade", "months_as_customer", "first_trade_date")
@@ -52,7 +50,6 @@ def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: M
     if missing:
         raise InputError(f"grading: metrics lack column(s) {', '.join(missing)}",
                          f"评级：指标表缺少列 {', '.join(missing)}")
-    settings = settings or {}
     levels = with_settings(policy.levels, settings, policy.source)
     table = metrics.copy()
     table["composite_score"] = composite_score(table, policy.weights)
@@ -61,8 +58,9 @@ def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: M
     reasons = np.asarray(explain(levels, table, chosen, lang), dtype=object)
     chosen, reasons = _vip_continuation(table, policy, chosen, reasons, lang)
     proposed = np.array(grades, dtype=object)[chosen]
-    new_months = setting_int(settings, policy.new_customer_setting) if policy.new_customer_setting in settings \
-        else policy.new_customer_months
+    named, new_months = policy.new_customer_setting, policy.new_customer_months
+    if settings is not None and named and settings.value(named) is not None:
+        new_months = setting_int(settings, named)
     months = table["months_as_customer"].to_numpy(dtype="float64", na_value=np.nan)
     is_new = ~(months >= new_months)  # NaN (no known start) counts as new
     proposed = np.where(is_new, policy.new_customer_grade, proposed)

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from keyacct_xl.errors import SpecError
+from keyacct_xl.master.settings import Settings
 from keyacct_xl.yamlcheck import SAFE_LOADER
 
 # Metric name -> True when a higher value is better, None for grade-valued metrics (rules use `in`).
@@ -283,12 +284,16 @@ def _overridden(rule: Rule, threshold: float | None) -> Rule:
     return replace(rule, min=threshold) if rule.min is not None else replace(rule, max=threshold)
 
 
-def with_settings(levels: tuple[Level, ...], settings: Mapping[str, object], source: str) -> tuple[Level, ...]:
-    """Levels with thresholds and credit limits replaced by the master's Settings values they name."""
+def with_settings(levels: tuple[Level, ...], settings: Settings | None, source: str) -> tuple[Level, ...]:
+    """Levels with thresholds and credit limits replaced by the master's Settings values they name.
+
+    Without Settings (None) the policy's own values stand; a setting the policy names that users added must be a
+    number.
+    """
     def value(key: str | None, default: float | None) -> float | None:
-        if key is None or key not in settings:
+        raw = settings.value(key) if settings is not None and key is not None else None
+        if raw is None:
             return default
-        raw = settings[key]
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
             raise SpecError(f"Settings: {key} must be a number, not {raw!r}",
                             f"参数设置：{key} 须为数字，而不是 {raw!r}")

@@ -57,7 +57,7 @@ def build_review(master: Master, *, year: int, policy: GradingPolicy | None = No
         # Every customer would come out "new" or at the lowest level: almost surely a mistyped --year.
         raise InputError(f"grading: no transactions in {year} in {master.path or 'the master'}",
                          f"评级：{master.path or '客户档案总表'} 中没有 {year} 年的销售记录")
-    policy = policy or load_grading_policy(str(master.settings.get("grading_policy", "grading_4level")))
+    policy = policy or load_grading_policy(master.settings.grading_policy)
     credit_policy = credit_policy or load_credit_policy()
     evaluation = evaluation_date(policy, year)
     ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=evaluation)

@@ -104,7 +104,7 @@ def apply_review_sheet(path: str | Path, *, approved_by: str | None, applied_at:
         master = load_master(path)
         names = review["policy"].dropna().unique()
         policy = load_grading_policy(str(names[0]) if len(names) else
-                                     str(master.settings.get("grading_policy", "grading_4level")))
+                                     master.settings.grading_policy)
         applied = apply_review(master, review, grades=policy.grades, approved_by=approved_by, applied_at=applied_at)
         if applied.tables:
             save_master(master, path, tables=list(applied.tables))

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -18,7 +17,7 @@ from keyacct_xl.analytics.analysis import rfm_sheets
 from keyacct_xl.analytics.rfm import Monetary, class_summary, rfm
 from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.i18n import Lang, pick
-from keyacct_xl.master.settings import DEFAULTS, setting_int
+from keyacct_xl.master.settings import DEFAULTS, Settings
 
 
 @dataclass(frozen=True)
@@ -30,14 +29,14 @@ class RfmOptions:
     monetary: Monetary
 
 
-def rfm_options(settings: Mapping[str, object] | None = None, *, as_of: pd.Timestamp | None = None,
+def rfm_options(settings: Settings | None = None, *, as_of: pd.Timestamp | None = None,
                 period_months: int | None = None, monetary: str | None = None) -> RfmOptions:
     """The options given, the rest from ``settings`` (a master's) or, without them, all data and the default
     monetary; 0 months means all the data, as in Settings. ``rfm`` refuses a monetary other than total/average."""
     if period_months is None:
-        period_months = setting_int(settings, "rfm_period_months") if settings is not None else 0
+        period_months = settings.rfm_period_months if settings is not None else 0
     if monetary is None:
-        monetary = str((settings if settings is not None else DEFAULTS).get("rfm_monetary", DEFAULTS["rfm_monetary"]))
+        monetary = settings.rfm_monetary if settings is not None else str(DEFAULTS["rfm_monetary"])
     return RfmOptions(as_of, period_months or None, cast(Monetary, monetary))
 
 

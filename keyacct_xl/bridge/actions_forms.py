@@ -32,7 +32,7 @@ def next_week(today: dt.date | None = None) -> str:
 def generate_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """One blank workbook per form in the catalog, with the company name from Settings."""
     master = load(bridge, 1, 2)
-    company = str(master.settings.get("company_name", ""))
+    company = master.settings.company_name
     folder = forms_dir(bridge, options)
     specs = load_catalog()
     written = []
@@ -49,7 +49,7 @@ def generate_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
 def prefill_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Every form for every rep (or ``--rep``), pre-filled with the rep's customers; weekly plans for next week."""
     master = load(bridge, 1, 2)
-    company = str(master.settings.get("company_name", ""))
+    company = master.settings.company_name
     period = options.extra.get("period") or next_week()
     reps = [options.extra["rep"]] if options.extra.get("rep") else known_reps(master)
     specs = load_catalog()

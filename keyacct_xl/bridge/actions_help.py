@@ -32,7 +32,7 @@ def open_report(bridge: Bridge, options: ActionOptions) -> ActionResult:
 def settings(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """The Settings the actions use (grade thresholds, RFM, ageing buckets, credit limits)."""
     master = load(bridge, 1, 1)
-    listing = {lang: "\n".join(_setting_line(key, value, lang) for key, value in master.settings.items())
+    listing = {lang: "\n".join(_setting_line(key, value, lang) for key, value in master.settings.cells().items())
                for lang in ("zh", "en")}
     return ActionResult(f"参数设置（在“参数设置”工作表中修改）：\n{listing['zh']}",
                         f"Settings (edit them on the Settings sheet):\n{listing['en']}",

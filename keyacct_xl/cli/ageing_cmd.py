@@ -10,6 +10,7 @@ from keyacct_xl.cli.options import option_date
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.settings import DEFAULTS
 from keyacct_xl.receivables.ageing import parse_buckets
 from keyacct_xl.receivables.usecase import run_ageing
 
@@ -18,8 +19,8 @@ HELP: dict[str, tuple[str, str]] = {
     "ageing": ("按客户的应收账款账龄分析（xlsx 或 csv）", "receivables ageing per customer (xlsx or csv)"),
     "master": ("客户档案总表", "master workbook"),
     "--as-of": ("截止日期（默认：最近一笔销售或收款的日期）", "cut-off date (default: latest transaction or payment)"),
-    "--buckets": ("逾期天数分段，如 30,60,90,180（默认：参数设置中的账龄分段）",
-                  "days past due, e.g. 30,60,90,180 (default: the ageing_buckets setting)"),
+    "--buckets": (f"逾期天数分段，如 {DEFAULTS['ageing_buckets']}（默认：参数设置中的账龄分段）",
+                  f"days past due, e.g. {DEFAULTS['ageing_buckets']} (default: the ageing_buckets setting)"),
     "--out": ("输出 .xlsx 或 .csv 文件（默认：总表旁的 ageing_<日期>.xlsx）",
               "FILE.xlsx or FILE.csv (default: ageing_<date>.xlsx beside MASTER)"),
 }

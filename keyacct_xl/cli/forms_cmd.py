@@ -101,7 +101,7 @@ def run_generate(args: argparse.Namespace) -> int:
     master = load_master(args.master) if args.master else None
     company = args.company
     if company is None:
-        company = str(master.settings.get("company_name", "")) if master else ""
+        company = master.settings.company_name if master else ""
     stamp = dt.datetime.now().replace(microsecond=0) if args.stamp_time else None
     args.out.mkdir(parents=True, exist_ok=True)
     # Every form's data first: a form that cannot be filled stops the run before any file is written.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from keyacct_xl.errors import InputError
@@ -75,7 +76,7 @@ def _new(args: argparse.Namespace) -> int:
                          f"{args.path} 已存在；请换一个文件名，或先删除它")
     master = Master.empty(lang=args.lang)
     if args.company:
-        master.settings["company_name"] = args.company
+        master.settings = replace(master.settings, company_name=args.company)
     print(save_master(master, args.path))
     return 0
 

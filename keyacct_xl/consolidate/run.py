@@ -184,7 +184,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
         decisions = resolve_decisions(outcomes, submissions, accept=accept, reject=reject)
         merger = Merger(store, specs, now=now, strict=strict, decisions=decisions,
                         new_customer_grade=_new_customer_grade(store),
-                        rep_folders=folder_reps(store.settings.get("rep_folders")))
+                        rep_folders=folder_reps(store.settings.rep_folders))
         for outcome in sorted(outcomes, key=_merge_order):
             merger.apply(outcome)
         merger.flush()
@@ -202,7 +202,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
 
 def _new_customer_grade(store: Store) -> str:
     """The grade a card's new customer starts at: the active grading policy's new-customer rule."""
-    return load_grading_policy(str(store.settings.get("grading_policy") or "grading_4level")).new_customer_grade
+    return load_grading_policy(store.settings.grading_policy).new_customer_grade
 
 
 def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> None:

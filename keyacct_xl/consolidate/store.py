@@ -16,9 +16,9 @@ import python_calamine as calamine
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
-from keyacct_xl.master.reader import read_table
+from keyacct_xl.master.reader import read_settings, read_table
 from keyacct_xl.master.schema import CUSTOMERS, TableSchema
-from keyacct_xl.master.settings import setting_key
+from keyacct_xl.master.settings import Settings, parse_settings
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.master.writer import write_tables
 from keyacct_xl.xlsx.package import open_package
@@ -32,7 +32,7 @@ class Store:
     lang: Lang
     frames: dict[str, pd.DataFrame]
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
-    settings: dict[str, object] = field(default_factory=dict)
+    settings: Settings = field(default_factory=lambda: parse_settings(()))
     loaded_rows: dict[str, int] = field(default_factory=dict)  # rows each table had when read
 
     def frame(self, name: str) -> pd.DataFrame:
@@ -90,14 +90,7 @@ def load_store(path: str | Path) -> Store:
             lang = "zh" if sheet == CUSTOMERS.sheet_zh else "en"
     for (table, column), labels in CODED_COLUMNS.items():
         frames[table][column] = frames[table][column].map(_reader(labels), na_action="ignore")
-    return Store(path, lang, frames, headers, _settings(book, present), {n: len(f) for n, f in frames.items()})
-
-
-def _settings(book: calamine.CalamineWorkbook, present: set[str]) -> dict[str, object]:
-    if "Settings" not in present:
-        return {}
-    rows = book.get_table_by_name("Settings").to_python()
-    return {setting_key(r[0]): r[1] for r in rows if r and r[0] not in ("", None)}  # by key or name
+    return Store(path, lang, frames, headers, read_settings(book, path), {n: len(f) for n, f in frames.items()})
 
 
 def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = (), backup: bool = True) -> Path:

@@ -18,7 +18,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.schema import DATA_TABLES, TableSchema
-from keyacct_xl.master.settings import DEFAULTS
+from keyacct_xl.master.settings import Settings, settings_from
 
 MIN_CUSTOMERS = 20
 MAX_CUSTOMERS = 9_000  # about 100 sales lines each: Transactions stays within Excel's 1,048,576 rows
@@ -42,7 +42,7 @@ def generate_demo(*, seed: int = 2026, customers: int = 600, lang: Lang = "zh") 
     profiles = accounts.make_profiles(rng, customers, reps)
     transactions, invoices = sales.make_sales(rng, profiles)
     payments = receipts.make_payments(rng, invoices, profiles)
-    settings = {**DEFAULTS, "company_name": COMPANY_NAME}
+    settings = settings_from({"company_name": COMPANY_NAME})
     table, history = _customer_table(rng, profiles, transactions, settings)
     key = np.isin(table["grade"].to_numpy(), ("VIP", "A"))
     contacts = activity.make_contacts(rng, profiles, key)
@@ -68,7 +68,7 @@ def _trailing_sales(transactions: pd.DataFrame, ids: pd.Series) -> np.ndarray:
 
 
 def _customer_table(rng: np.random.Generator, profiles: pd.DataFrame, transactions: pd.DataFrame,
-                    settings: dict[str, object]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Customers table (grades from the year-end gradings) and the GradeHistory table."""
     ids = profiles["customer_id"]
     first_sale = transactions.groupby("customer_id")["date"].min().reindex(ids).to_numpy()

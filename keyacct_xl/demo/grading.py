@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.master.settings import setting_int
+from keyacct_xl.master.settings import Settings
 
 GRADES = ("C", "B", "A", "VIP")
 GRADING_DAYS = {2024: pd.Timestamp("2024-12-28"), 2025: pd.Timestamp("2025-12-28")}
@@ -21,9 +21,9 @@ def yearly_sales(transactions: pd.DataFrame, customer_ids: pd.Series, year: int)
     return rows.groupby("customer_id")["amount"].sum().reindex(customer_ids, fill_value=0.0).to_numpy()
 
 
-def sales_grades(sales: np.ndarray, settings: dict[str, object]) -> np.ndarray:
+def sales_grades(sales: np.ndarray, settings: Settings) -> np.ndarray:
     """0-3 (C, B, A, VIP) from annual sales against the Settings thresholds."""
-    bounds = [setting_int(settings, k) for k in ("grade_b_min_sales", "grade_a_min_sales", "grade_vip_min_sales")]
+    bounds = [settings.grade_b_min_sales, settings.grade_a_min_sales, settings.grade_vip_min_sales]
     return np.searchsorted(np.array(bounds, dtype=float), sales, side="right")
 
 
@@ -46,12 +46,12 @@ def policy_grades(sales_level: np.ndarray, credit: np.ndarray, influence: np.nda
 
 
 def grade_years(rng: np.random.Generator, profiles: pd.DataFrame, transactions: pd.DataFrame,
-                first_trade: pd.Series, stop: pd.DatetimeIndex, settings: dict[str, object],
+                first_trade: pd.Series, stop: pd.DatetimeIndex, settings: Settings,
                 manager: str) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """GradeHistory rows for 2024 and 2025, and the current grade and credit grade of every customer."""
     ids = profiles["customer_id"]
-    a_min = float(setting_int(settings, "grade_a_min_sales"))
-    new_months = setting_int(settings, "new_customer_months")
+    a_min = settings.grade_a_min_sales
+    new_months = settings.new_customer_months
     influence = profiles["influence"].to_numpy()
     rows = []
     grade_prev = credit_prev = None

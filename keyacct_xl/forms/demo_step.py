@@ -34,7 +34,7 @@ def _top_customer(master: Master, rep: str) -> str:
 def forms_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:
     """Write out/forms/blank/*.xlsx and out/forms/<rep>/ pre-filled plans, visit records, cards and statements."""
     master = load_master(master_path)
-    company = str(master.settings.get("company_name", ""))
+    company = master.settings.company_name
     blank = out_dir / "forms" / "blank"
     blank.mkdir(parents=True, exist_ok=True)
     specs = load_catalog()

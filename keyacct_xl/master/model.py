@@ -9,6 +9,7 @@ import pandas as pd
 
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import DATA_TABLES, TableSchema
+from keyacct_xl.master.settings import Settings, parse_settings
 
 
 @dataclass
@@ -23,7 +24,7 @@ class Master:
     opportunities: pd.DataFrame
     competitors: pd.DataFrame
     grade_history: pd.DataFrame
-    settings: dict[str, object] = field(default_factory=dict)
+    settings: Settings = field(default_factory=lambda: parse_settings(()))
     lang: Lang = "zh"
     path: Path | None = None
     # Header text as found in the file, per table and column label, so a save writes them back unchanged.
@@ -36,12 +37,10 @@ class Master:
         return getattr(self, schema.attr)
 
     @classmethod
-    def empty(cls, *, lang: Lang = "zh", settings: dict[str, object] | None = None) -> Master:
-        """A master with every table present and no rows."""
-        from keyacct_xl.master.settings import DEFAULTS
-
+    def empty(cls, *, lang: Lang = "zh", settings: Settings | None = None) -> Master:
+        """A master with every table present and no rows (and the default Settings unless given)."""
         frames = {t.attr: empty_frame(t) for t in DATA_TABLES}
-        return cls(**frames, settings=dict(settings or DEFAULTS), lang=lang)
+        return cls(**frames, settings=settings or parse_settings(()), lang=lang)
 
 
 _DTYPES = {"text": "object", "int": "Int64", "number": "float64", "money": "float64",

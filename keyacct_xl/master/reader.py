@@ -14,7 +14,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, TableSchema
-from keyacct_xl.master.settings import merge_settings, setting_key
+from keyacct_xl.master.settings import SettingCell, Settings, parse_settings, setting_key
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
 from keyacct_xl.xlsx.package import locate_tables, open_package
 
@@ -87,10 +87,30 @@ def load_master(path: str | Path) -> Master:
         sheets.append(sheet)
     settings_frame = frames.pop(SETTINGS.attr)
     named = settings_frame.dropna(subset=["setting"])
-    settings = merge_settings(dict(zip(named["setting"], named["value"])))
+    settings = read_settings(book, path)
     notes = {setting_key(k): v for k, v in zip(named["setting"], named["description"]) if v}
     lang: Lang = "zh" if sheets[0] == DATA_TABLES[0].sheet_zh else "en"
     return Master(**frames, settings=settings, lang=lang, path=path, headers=headers, settings_notes=notes)
+
+
+def read_settings(book: calamine.CalamineWorkbook, path: Path) -> Settings:
+    """The master's Settings table parsed once; a bad value is an InputError naming its cell (参数设置!B9)."""
+    if SETTINGS.name not in (book.table_names or ()):
+        return parse_settings(())
+    return parse_settings(setting_cells(book, path))
+
+
+def setting_cells(book: calamine.CalamineWorkbook, path: Path) -> list[SettingCell]:
+    """The Settings table's rows as written (by key or name), each value with its sheet and cell."""
+    table = book.get_table_by_name(SETTINGS.name)
+    columns = [unescape_text(str(c)) for c in table.columns]
+    positions = resolve_headers(columns, SETTINGS.columns, where=f"{path.name}: sheet {table.sheet}, table Settings",
+                                required=REQUIRED_COLUMNS[SETTINGS.name])
+    at = {key: pos for pos, key in positions.items()}
+    first_row, first_col = table_start(table, path)
+    letter = column_letter(first_col + at["value"] + 1)
+    return [SettingCell(row[at["setting"]], row[at["value"]], f"{path.name}: {table.sheet}!{letter}{first_row + 1 + i}")
+            for i, row in enumerate(table.to_python()) if row[at["setting"]] not in ("", None)]
 
 
 def table_start(table: calamine.CalamineTable, path: Path) -> tuple[int, int]:

@@ -7,11 +7,17 @@ the key. Reading accepts the key, the zh name or the en name, so a sheet written
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Literal, cast
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
+from keyacct_xl.parsing import ParseError, parse_money
+
+# How a setting's cell is read: free text, a whole number of 0 or more, a number of 0 or more, one of the
+# setting's choices, or increasing day counts separated by commas.
+SettingKind = Literal["text", "whole", "number", "choice", "days"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,7 @@ class Setting:
     name_en: str
     zh: str
     en: str
+    kind: SettingKind = "text"
     choices: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
@@ -35,25 +42,25 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
             "年度评级政策（随程序提供的政策名称，或政策文件的路径）",
             "Annual grading policy (file name in templates/policies)"),
     Setting("grade_vip_min_sales", 2_000_000, "VIP 销售额下限", "VIP Minimum Sales", "VIP 客户年度销售额下限（元）",
-            "VIP: minimum annual sales (CNY)"),
+            "VIP: minimum annual sales (CNY)", "number"),
     Setting("grade_a_min_sales", 1_000_000, "A 类销售额下限", "A Minimum Sales", "A 类客户年度销售额下限（元）",
-            "A: minimum annual sales (CNY)"),
+            "A: minimum annual sales (CNY)", "number"),
     Setting("grade_b_min_sales", 100_000, "B 类销售额下限", "B Minimum Sales", "B 类客户年度销售额下限（元）",
-            "B: minimum annual sales (CNY)"),
+            "B: minimum annual sales (CNY)", "number"),
     Setting("new_customer_months", 6, "新客户观察期", "New Customer Months", "新客户观察期（月），期满后再评级",
-            "Months a new customer stays C before grading"),
+            "Months a new customer stays C before grading", "whole"),
     Setting("rfm_period_months", 12, "RFM 统计期", "RFM Period Months", "RFM 统计期（月，0 表示全部）",
-            "RFM period in months (0 = all data)"),
+            "RFM period in months (0 = all data)", "whole"),
     Setting("rfm_monetary", "total", "RFM 金额口径", "RFM Monetary", "RFM 金额口径：合计 或 单均",
-            "RFM monetary: total or average", {"total": ("合计", "total"), "average": ("单均", "average")}),
+            "RFM monetary: total or average", "choice", {"total": ("合计", "total"), "average": ("单均", "average")}),
     Setting("ageing_buckets", "30,60,90,180", "账龄分段", "Ageing Buckets", "账龄分段（逾期天数）",
-            "Ageing buckets (days past due)"),
+            "Ageing buckets (days past due)", "days"),
     Setting("credit_limit_a", 500_000, "A 级信用额度", "Credit Limit A", "信用等级 A 建议额度（元）",
-            "Suggested credit limit, grade A (CNY)"),
+            "Suggested credit limit, grade A (CNY)", "number"),
     Setting("credit_limit_b", 200_000, "B 级信用额度", "Credit Limit B", "信用等级 B 建议额度（元）",
-            "Suggested credit limit, grade B (CNY)"),
+            "Suggested credit limit, grade B (CNY)", "number"),
     Setting("credit_limit_c", 0, "C 级信用额度", "Credit Limit C", "信用等级 C 建议额度（元，0 为现款）",
-            "Suggested credit limit, grade C (0 = cash)"),
+            "Suggested credit limit, grade C (0 = cash)", "number"),
     Setting("rep_folders", "", "业务员收件文件夹", "Rep Folders",
             "收件文件夹对应的业务员，写作 文件夹=业务员，多个用分号隔开（留空：与业务员同名的文件夹）",
             "Inbox folder of each rep, written folder=rep, separated by semicolons (empty: a folder named like a rep "
@@ -91,7 +98,7 @@ def _code(key: str, value: object) -> object:
 
 
 def typed_value(raw: object) -> object:
-    """A cell's value as the setting's Python value: whole numbers as int, other text kept as text."""
+    """A cell's value as Python sees it: whole numbers as int, numeric text as a number, other text kept as text."""
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
     if isinstance(raw, str):
@@ -106,20 +113,148 @@ def typed_value(raw: object) -> object:
     return raw
 
 
-def merge_settings(cells: Mapping[str, object]) -> dict[str, object]:
-    """Defaults overridden by what the sheet holds (by key or name); unknown keys the user added are kept."""
-    merged = dict(DEFAULTS)
-    for name, value in cells.items():
-        if value is not None and value != "":
-            key = setting_key(name)
-            merged[key] = typed_value(_code(key, value))
-    return merged
+def parse_buckets(text: object) -> tuple[int, ...]:
+    """Days past due written as ``ageing_buckets`` is, as increasing whole days; a clear error otherwise."""
+    days = _days(text)
+    if days is None:
+        example = DEFAULTS["ageing_buckets"]
+        raise InputError(f"ageing buckets {text!r}: give increasing whole days such as {example}",
+                         f"账龄分段 {text!r} 无效：请填写递增的天数，例如 {example}")
+    return days
 
 
-def setting_int(settings: Mapping[str, object], key: str) -> int:
-    """A setting that must be a whole number; a clear error names it otherwise."""
-    value = settings.get(key, DEFAULTS.get(key))
-    if isinstance(value, (int, float)) and float(value).is_integer():
+def _days(text: object) -> tuple[int, ...] | None:
+    """Increasing positive whole days from text such as ``30,60`` (a full-width comma too), or None."""
+    parts = [p.strip() for p in str(text).replace("，", ",").split(",") if p.strip()]
+    try:
+        days = tuple(int(p) for p in parts)
+    except ValueError:
+        return None
+    if not days or any(d <= 0 for d in days) or list(days) != sorted(set(days)):
+        return None
+    return days
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The Settings sheet read once: one typed field per setting of DEFAULT_SETTINGS, plus settings users added.
+
+    Built by ``parse_settings`` (defaults: ``parse_settings(())``), so every value already has its type.
+    """
+
+    company_name: str
+    currency: str
+    grading_policy: str
+    grade_vip_min_sales: float
+    grade_a_min_sales: float
+    grade_b_min_sales: float
+    new_customer_months: int
+    rfm_period_months: int
+    rfm_monetary: Literal["total", "average"]
+    ageing_buckets: tuple[int, ...]
+    credit_limit_a: float
+    credit_limit_b: float
+    credit_limit_c: float
+    rep_folders: str
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def value(self, key: str) -> object | None:
+        """The typed value of the setting ``key`` (as a policy names it), or None when there is no such setting."""
+        if key in DESCRIPTIONS:
+            return getattr(self, key)
+        return self.extra.get(key)
+
+    def cells(self) -> dict[str, object]:
+        """Every setting by key as its Settings cell holds it: days as ``30,60``, whole amounts as int."""
+        return {**{s.key: _cell(getattr(self, s.key)) for s in DEFAULT_SETTINGS}, **self.extra}
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, tuple):
+        return ",".join(str(d) for d in value)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+@dataclass(frozen=True)
+class SettingCell:
+    """One row of a Settings table: the setting as written (key, zh or en name), its value, and where the value is."""
+
+    name: object
+    value: object
+    where: str  # e.g. "master.xlsx: 参数设置!B9"
+
+
+_EXPECTED = {"whole": ("a whole number of 0 or more", " 0 或更大的整数"),
+             "number": ("a number of 0 or more", " 0 或更大的数字")}
+
+
+def _bad(cell: SettingCell, known: Setting, en: str, zh: str) -> InputError:
+    return InputError(f"{cell.where} ({known.key}): {cell.value!r} is not {en}",
+                      f"{cell.where}（{known.name_zh}）：{cell.value!r} 无效，应为{zh}")
+
+
+def _parsed(known: Setting, cell: SettingCell) -> object:
+    """The cell's value as ``known``'s type; an InputError names the cell, the setting and the type expected."""
+    value = typed_value(cell.value)
+    if known.kind == "text":
+        return cell.value.strip() if isinstance(cell.value, str) else str(value)
+    if known.kind == "choice":
+        code = _code(known.key, value)
+        if code in known.choices:
+            return code
+        en = ", ".join(known.choices)
+        raise _bad(cell, known, f"one of {en}", f"{'、'.join(p[0] for p in known.choices.values())}之一")
+    if known.kind == "days":
+        days = _days(cell.value)
+        if days is None:
+            raise _bad(cell, known, f"increasing whole days such as {known.default}",
+                       f"递增的天数（例如 {known.default}）")
+        return days
+    if known.kind == "number":  # amounts in CNY, written as the ledgers write them (1,000,000 or 100万)
+        value = _amount(cell.value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 \
+            or (known.kind == "whole" and not float(value).is_integer()):
+        raise _bad(cell, known, *_EXPECTED[known.kind])
+    return int(value) if known.kind == "whole" else float(value)
+
+
+def _amount(raw: object) -> object:
+    """An amount cell as a number, or as it was when it is none."""
+    try:
+        return parse_money(raw)
+    except ParseError:
+        return raw
+
+
+def parse_settings(cells: Iterable[SettingCell]) -> Settings:
+    """Settings from a Settings table's rows over the defaults; a blank value keeps the default.
+
+    Settings are named by key, zh name or en name; a later row of the same setting wins, as before. One bad cell is
+    one InputError naming that cell.
+    """
+    typed: dict[str, object] = {s.key: _parsed(s, SettingCell(s.key, s.default, "defaults")) for s in DEFAULT_SETTINGS}
+    extra: dict[str, object] = {}
+    for cell in cells:
+        if cell.value is None or cell.value == "" or cell.name in (None, ""):
+            continue
+        key = setting_key(cell.name)
+        known = DESCRIPTIONS.get(key)
+        if known is None:
+            extra[key] = typed_value(cell.value)
+        else:
+            typed[key] = _parsed(known, cell)
+    return Settings(**cast(dict[str, Any], typed), extra=extra)  # each value has its field's type by _parsed
+
+
+def settings_from(values: Mapping[str, object], where: str = "Settings") -> Settings:
+    """Settings from plain key -> value pairs (a changed company name, a test's thresholds), checked as cells are."""
+    return parse_settings(SettingCell(k, v, where) for k, v in values.items())
+
+
+def setting_int(settings: Settings, key: str) -> int:
+    """A setting that must be a whole number (a policy may name one users added); a clear error names it otherwise."""
+    value = settings.value(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
         return int(value)
     raise InputError(f"Settings: {key} must be a whole number, not {value!r}",
                      f"参数设置：{key} 必须是整数，而不是 {value!r}")

@@ -93,7 +93,7 @@ def save_master(master: Master, path: str | Path | None = None, *, tables: Itera
                          f"未知的表格 {', '.join(unknown)}；总表的表格为 {', '.join(TABLES_BY_NAME)}")
     chosen = [TABLES_BY_NAME[n] for n in tables] if tables is not None else list(ALL_TABLES)
     frames = {s: settings_frame(master) if s is SETTINGS else master.frame(s) for s in chosen}
-    company = str(master.settings.get("company_name", ""))
+    company = master.settings.company_name
     skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
     _write(target, frames, lang=master.lang, headers=master.headers, backup=backup, skeleton=skeleton,
            add_missing=False)
@@ -264,7 +264,7 @@ def cell_columns(frame: pd.DataFrame, schema: TableSchema, found: Mapping[str, s
 def settings_frame(master: Master) -> pd.DataFrame:
     """The Settings table as rows of setting, value, description, named in the master's language."""
     rows = []
-    for key, value in master.settings.items():
+    for key, value in master.settings.cells().items():
         known = DESCRIPTIONS.get(key)
         note = master.settings_notes.get(key) or (pick(master.lang, known.zh, known.en) if known else "")
         name, shown = shown_setting(key, value, master.lang)

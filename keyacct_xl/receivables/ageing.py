@@ -7,38 +7,17 @@ payments) is its own column, so the buckets and that column always add up to the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.errors import InputError
 from keyacct_xl.master.settings import DEFAULTS
+from keyacct_xl.master.settings import parse_buckets as parse_buckets  # the rule lives with the setting it reads
 from keyacct_xl.receivables.ledger import Ledger
 
+DEFAULT_BUCKETS = parse_buckets(DEFAULTS["ageing_buckets"])  # the ageing_buckets setting's default, written once
 INFO_COLUMNS = ["customer_id", "name", "rep", "credit_grade", "credit_limit"]
-
-
-def parse_buckets(text: object) -> tuple[int, ...]:
-    """Text such as ``30,60,90,180`` as increasing whole days; a clear error otherwise."""
-    parts = [p.strip() for p in str(text).replace("，", ",").split(",") if p.strip()]
-    try:
-        days = tuple(int(p) for p in parts)
-    except ValueError:
-        days = ()
-    if not days or any(d <= 0 for d in days) or list(days) != sorted(set(days)):
-        raise InputError(f"ageing buckets {text!r}: give increasing whole days such as 30,60,90,180",
-                         f"账龄分段 {text!r} 无效：请填写递增的天数，例如 30,60,90,180")
-    return days
-
-
-# The Settings sheet's default is the one place the default buckets are written.
-DEFAULT_BUCKETS = parse_buckets(DEFAULTS["ageing_buckets"])
-
-
-def settings_buckets(settings: Mapping[str, object]) -> tuple[int, ...]:
-    """The buckets the master's Settings give (``ageing_buckets``), else the default."""
-    return parse_buckets(settings.get("ageing_buckets", DEFAULTS["ageing_buckets"]))
 
 
 def bucket_slots(days_overdue: Sequence[int] | np.ndarray, buckets: Sequence[int] = DEFAULT_BUCKETS) -> np.ndarray:

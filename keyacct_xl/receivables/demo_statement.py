@@ -119,7 +119,7 @@ def _write(path: Path, master: Master, customer_id: str, rows: list[dict], openi
     buffer = io.BytesIO()
     book = xlsx_book(buffer, title="应付账款明细账", author=customer_id)
     sheet = book.add_worksheet("应付账款明细账")
-    company = str(master.settings.get("company_name", ""))
+    company = master.settings.company_name
     sheet.write_string(0, 0, "应付账款明细账")
     sheet.write_string(1, 0, f"供应商：{company}")
     sheet.write_string(2, 0, "单位：元")

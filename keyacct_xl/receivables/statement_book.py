@@ -11,7 +11,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, workbook
-from keyacct_xl.receivables.ageing import age_ledger, settings_buckets
+from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.statements import StatementData, statement_data, statement_filename
@@ -165,7 +165,7 @@ def write_statements(master: Master, customers: list[str] | None, *, start: pd.T
                      out: Path, lang: Lang, progress: bool = False) -> list[Path]:
     """Statements for ``customers`` (None: every customer whose balance at ``end`` is not zero) in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    buckets = settings_buckets(master.settings)
+    buckets = master.settings.ageing_buckets
     ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=end)
     ageing = age_ledger(ledger, master.customers, buckets=buckets)
     if customers is None:

@@ -73,7 +73,7 @@ def statement_data(master: Master, customer_id: str, *, start: pd.Timestamp, end
     aged = ageing[ageing["customer_id"] == cid]
     buckets = [c for c in ageing.columns if c == "not_due" or (c.startswith("d") and c[1].isdigit())]
     return StatementData(
-        company=str(master.settings.get("company_name", "")), customer_id=cid, name=_text(info.get("name")),
+        company=master.settings.company_name, customer_id=cid, name=_text(info.get("name")),
         address=_text(info.get("address")),
         contact=" ".join(x for x in (_text(who["name"]), _text(who["phone"])) if x) if who is not None else "",
         rep=_text(info.get("rep")), phone=_text(info.get("phone")), start=start, end=end, opening=round(opening, 2),

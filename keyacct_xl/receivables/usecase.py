@@ -15,7 +15,7 @@ import pandas as pd
 
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
-from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total, settings_buckets
+from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total
 from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.ledger import build_ledger
 
@@ -55,7 +55,7 @@ def ageing_report_name(as_of: pd.Timestamp) -> str:
 def run_ageing(master: Master, *, as_of: pd.Timestamp | None = None, buckets: Sequence[int] | None = None,
                out: Path | None = None, out_dir: Path | None = None, lang: Lang = "zh") -> AgeingRun:
     """Age the master's receivables; write the report to ``out``, or into ``out_dir`` under its dated name."""
-    days = tuple(buckets) if buckets is not None else settings_buckets(master.settings)
+    days = tuple(buckets) if buckets is not None else master.settings.ageing_buckets
     ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=as_of)
     table = age_ledger(ledger, master.customers, buckets=days)
     path = out or (out_dir / ageing_report_name(ledger.as_of) if out_dir is not None else None)

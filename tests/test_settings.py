@@ -1,0 +1,116 @@
+"""The Settings sheet parsed once into typed Settings: good masters give typed values, a bad cell one clear error."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields, replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+from test_udfs_xlwings import MISSING, ComTime, excel  # noqa: F401  (excel: the UDF path's fixture)
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.settings import DEFAULT_SETTINGS, DEFAULTS, Settings, parse_settings
+from keyacct_xl.master.writer import save_master
+
+PACKAGE = Path(__file__).resolve().parent.parent / "keyacct_xl"
+
+
+def _master(tmp_path: Path, lang: str = "zh") -> Path:
+    master = Master.empty(lang=lang)  # type: ignore[arg-type]
+    return save_master(master, tmp_path / "master.xlsx", backup=False)
+
+
+def _set_cell(path: Path, setting: str, value: object) -> str:
+    """Type ``value`` into the Settings value cell of ``setting`` (named as the sheet shows it); its address."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["参数设置"] if "参数设置" in book.sheetnames else book["Settings"]
+    row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == setting)
+    sheet.cell(row, 2).value = value
+    book.save(path)
+    return f"{sheet.title}!B{row}"
+
+
+def test_settings_has_one_typed_field_per_setting() -> None:
+    assert [f.name for f in fields(Settings)] == [s.key for s in DEFAULT_SETTINGS] + ["extra"]
+
+
+def test_a_good_master_gives_typed_values(tmp_path: Path) -> None:
+    path = _master(tmp_path)
+    _set_cell(path, "RFM 金额口径", "单均")
+    _set_cell(path, "新客户观察期", "12")  # a number typed as text in a text column
+    _set_cell(path, "账龄分段", "15，45")  # full-width comma
+    _set_cell(path, "A 级信用额度", 650000.5)
+    settings = load_master(path).settings
+    assert settings.rfm_monetary == "average" and settings.new_customer_months == 12
+    assert settings.ageing_buckets == (15, 45) and settings.credit_limit_a == 650000.5
+    assert settings.grade_vip_min_sales == 2_000_000.0 and isinstance(settings.grade_vip_min_sales, float)
+    assert settings.rfm_period_months == 12 and settings.company_name == DEFAULTS["company_name"]
+    assert load_store(path).settings == settings  # consolidation reads the same Settings
+    # Written back from the typed values: the sheet shows what was read, so a save changes nothing.
+    again = load_master(save_master(load_master(path), backup=False))
+    assert again.settings == settings
+
+
+@pytest.mark.parametrize(("name", "key", "value", "expected"), [
+    ("新客户观察期", "new_customer_months", "six", "a whole number of 0 or more"),
+    ("RFM 统计期", "rfm_period_months", 1.5, "a whole number of 0 or more"),
+    ("A 类销售额下限", "grade_a_min_sales", "一百万", "a number of 0 or more"),
+    ("RFM 金额口径", "rfm_monetary", "avg", "one of total, average"),
+    ("账龄分段", "ageing_buckets", "90,30", "increasing whole days such as 30"),
+])
+@pytest.mark.parametrize("command", ["grade", "rfm", "ageing"])
+def test_a_bad_cell_is_one_error_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str,
+                                          name: str, key: str, value: object, expected: str) -> None:
+    path = _master(tmp_path)
+    cell = _set_cell(path, name, value)
+    options = ["--year", "2025"] if command == "grade" else []
+    assert main(["--lang", "en", command, str(path), *options]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"master.xlsx: {cell} ({key}): {value!r} is not {expected}" in err, err
+    assert main([command, str(path), *options]) == 2  # zh names the setting as the sheet does
+    assert f"master.xlsx: {cell}（{name}）：{value!r} 无效" in capsys.readouterr().err
+
+
+def test_the_consolidation_store_refuses_the_same_cell(tmp_path: Path) -> None:
+    path = _master(tmp_path, "en")
+    cell = _set_cell(path, "rfm_monetary", "mean")
+    with pytest.raises(InputError, match=re.escape(f"master.xlsx: {cell} (rfm_monetary): 'mean' is not one of")):
+        load_store(path)
+
+
+def test_a_setting_users_added_is_kept(tmp_path: Path) -> None:
+    master = Master.empty(lang="en")
+    master.settings = replace(master.settings, extra={"region_head": "张三", "bonus_rate": 3})
+    settings = load_master(save_master(master, tmp_path / "m.xlsx", backup=False)).settings
+    assert settings.extra == {"region_head": "张三", "bonus_rate": 3} and settings.value("bonus_rate") == 3
+
+
+def test_a_blank_cell_keeps_the_default() -> None:
+    assert parse_settings(()) == parse_settings([])
+    assert parse_settings(()).ageing_buckets == tuple(int(d) for d in str(DEFAULTS["ageing_buckets"]).split(","))
+
+
+def test_customer_grade_udf_parses_its_settings_range(excel) -> None:  # noqa: F811
+    header = ("customer_id", "current_grade", "months_as_customer", "first_trade_date", "annual_sales",
+              "credit_grade", "influence", "growth", "on_time_rate", "visit_rating")
+    metrics = (header, ("C1", "A", 60.0, ComTime(2021, 1, 1), 2_500_000.0, "A", 5.0, 0.1, 0.95, 4.0))
+    good = (("参数", "值", "说明"), ("VIP 销售额下限", "3,000,000", None), ("新客户观察期", 6.0, None))
+    assert excel.call("CUSTOMER_GRADE", metrics, MISSING, "en", good)[1][:2] == ["C1", "A"]
+    bad = (("参数", "值", "说明"), ("currency", "CNY", None), ("RFM 金额口径", "avg", None))
+    assert excel.call("CUSTOMER_GRADE", metrics, MISSING, "en", bad) == [
+        ["#VALUE! Settings, row 3 (rfm_monetary): 'avg' is not one of total, average"]]
+
+
+def test_the_ageing_buckets_default_is_written_once() -> None:
+    default = str(DEFAULTS["ageing_buckets"])
+    spellings = {default, default.replace(",", ", ")}
+    found = [f"{p.relative_to(PACKAGE)}:{n}" for p in sorted(PACKAGE.rglob("*.py"))
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if any(s in line for s in spellings)]
+    assert len(found) == 1 and found[0].startswith("master/settings.py:"), found
