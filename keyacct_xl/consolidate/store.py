@@ -11,17 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
-from keyacct_xl.master.reader import read_settings, read_table
+from keyacct_xl.master.reader import open_book, read_settings, read_table
 from keyacct_xl.master.schema import CUSTOMERS, TableSchema
 from keyacct_xl.master.settings import Settings, parse_settings
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.master.writer import write_tables
-from keyacct_xl.xlsx.package import open_package
 
 
 @dataclass
@@ -69,11 +67,7 @@ def _shown(store: Store, name: str) -> pd.DataFrame:
 def load_store(path: str | Path) -> Store:
     """Read the master's consolidation tables (absent bookkeeping tables load empty)."""
     path = Path(path)
-    open_package(path).close()  # a clear error for a missing, non-xlsx or bomb master first
-    try:
-        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
-    except Exception as exc:  # calamine raises its own types for damaged parts
-        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+    book = open_book(path)
     present = set(book.table_names)
     if CUSTOMERS.name not in present:
         raise InputError(f"{path}: not a master workbook (no table Customers)",

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.privacy import IDENTIFYING, PERSONAL_SETTINGS
-from keyacct_xl.master.reader import read_table
+from keyacct_xl.master.reader import open_master_book, read_table
 from keyacct_xl.master.redact import (
     MASK,
     MIN_SCRUBBED,
@@ -99,16 +98,8 @@ def export_master(source: str | Path, out: str | Path, *, without_sensitive: boo
 def read_tables(path: Path) -> tuple[dict[str, _Table], Lang, list[str], tuple[str, ...]]:
     """The master's tables by name (typed by their schemas), its language, its sheets and the tables no schema
     describes."""
-    open_package(path).close()  # a clear error for a missing, non-xlsx or bomb file, before calamine
-    try:
-        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
-    except Exception as exc:  # calamine raises its own types for damaged parts
-        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+    book = open_master_book(path)
     present = set(book.table_names)
-    missing = [t.name for t in ALL_TABLES if t.required and t.name not in present]
-    if missing:
-        raise InputError(f"{path}: not a master workbook, missing table(s) {', '.join(missing)}",
-                         f"{path}：不是客户档案总表，缺少表格 {', '.join(missing)}")
     schemas = _schemas()
     tables = {}
     for name, schema in schemas.items():

@@ -20,7 +20,7 @@ from keyacct_xl.headers import normalize_header, resolve_headers
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.convert import to_texts
 from keyacct_xl.master.model import Master
-from keyacct_xl.master.reader import table_start
+from keyacct_xl.master.reader import open_book, table_start
 from keyacct_xl.master.schema import (
     CONTACTS,
     CUSTOMER_ID,
@@ -31,7 +31,6 @@ from keyacct_xl.master.schema import (
     TRANSACTIONS,
     TableSchema,
 )
-from keyacct_xl.xlsx.package import open_package
 
 ProblemKind = Literal["unknown_customer", "duplicate_customer", "contact_without_customer"]
 KINDS: tuple[ProblemKind, ...] = ("unknown_customer", "duplicate_customer", "contact_without_customer")
@@ -200,11 +199,7 @@ def require_unique_ids(master: Master, purpose_en: str, purpose_zh: str) -> None
 def check_master_file(path: str | Path) -> Integrity:
     """Every table of the master workbook that names customers, checked against Customers, with Excel rows."""
     path = Path(path)
-    open_package(path).close()  # a clear error for a missing, non-xlsx or bomb file, before calamine
-    try:
-        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
-    except Exception as exc:  # calamine raises its own types for damaged parts
-        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+    book = open_book(path)
     if CUSTOMERS.name not in book.table_names:
         raise InputError(f"{path}: not a master workbook (no table Customers)",
                          f"{path}：不是客户档案总表（缺少表格 Customers）")

@@ -65,21 +65,32 @@ def is_master_workbook(path: Path) -> bool:
     return {"Customers", "Transactions"} <= names
 
 
+def open_book(path: Path) -> calamine.CalamineWorkbook:
+    """The workbook at ``path`` opened by calamine with its tables, after the package check; a damaged file (a
+    calamine error or panic) is one InputError naming it."""
+    open_package(path).close()  # a clear error for a missing, non-xlsx or bomb file, before calamine
+    try:
+        return calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine raises its own types, and a Rust panic is no Exception
+        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+
+
+def open_master_book(path: Path) -> calamine.CalamineWorkbook:
+    """``open_book``, refusing a workbook without the master's required tables."""
+    book = open_book(path)
+    missing = [t.name for t in ALL_TABLES if t.required and t.name not in set(book.table_names)]
+    if missing:
+        raise InputError(f"{path}: not a master workbook, missing table(s) {', '.join(missing)}",
+                         f"{path}：不是客户档案总表，缺少表格 {', '.join(missing)}")
+    return book
+
+
 def load_master(path: str | Path) -> Master:
     """Load every master table into canonical DataFrames; errors name file, sheet and cell."""
     path = Path(path)
-    open_package(path).close()  # a clear error for a missing, non-xlsx or bomb file, before calamine
-    try:
-        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
-    except Exception as exc:  # calamine raises its own types for damaged parts
-        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
-    present = set(book.table_names)
-    missing = [t.name for t in ALL_TABLES if t.required and t.name not in present]
-    if missing:
-        raise InputError(
-            f"{path}: not a master workbook, missing table(s) {', '.join(missing)}",
-            f"{path}：不是客户档案总表，缺少表格 {', '.join(missing)}",
-        )
+    book = open_master_book(path)
     frames, headers, sheets = {}, {}, []
     for schema in ALL_TABLES:
         frame, found, sheet = read_table(book, schema, path)
