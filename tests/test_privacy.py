@@ -36,6 +36,7 @@ from keyacct_xl.master.privacy import is_personal_header
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.redact import scrubber
 from keyacct_xl.master.schema import ALL_TABLES
+from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.master.writer import save_master
 
@@ -405,3 +406,22 @@ def test_a_pseudonymized_export_keeps_each_tables_columns_and_names_nobody_in_a_
     assert len(after) == len(before) and after[:-1] == before[:-1]  # no provenance columns added
     everything = "".join(_parts(out).values())
     assert after[-1].endswith("的备注") and not [v for v in ("张三", "李四", "华强") if v in everything]
+
+
+def test_the_settings_ask_the_ribbon_and_the_cli_to_mask_the_report(tmp_path: Path) -> None:
+    m = Master.empty()
+    m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"]})
+    m.settings = settings_from({"report_personal_data": "隐去"})
+    master = save_master(m, tmp_path / "master.xlsx", backup=False)
+    inbox = tmp_path / "submissions"  # where the ribbon's Consolidate looks beside the master
+    inbox.mkdir()
+    (inbox / "card.xlsx").write_bytes(fill_form(blank_form("customer_card"), header={
+        "rep": "张三", "customer_id": "C001", "name": "广州华强贸易有限公司"},
+        rows={"contacts": [{"name": "陈美玲", "title": "采购经理", "phone": FIRST_PHONE}]}))
+    (inbox / "bad.xlsx").write_bytes(fill_form(blank_form("customer_card"), header={
+        "rep": "张三", "customer_id": "C001", "name": "广州华强贸易有限公司"},
+        rows={"contacts": [{"name": "王强", "phone": "电话 138-0000-ZZZZ"}]}))
+    assert main(["run", "consolidate", "--book", str(master), "--out", str(tmp_path / "reports")]) == 0
+    [ribbon] = (tmp_path / "reports").glob("*.xlsx")
+    assert "138-0000-ZZZZ" not in "\n".join(_parts(ribbon).values())
+    assert load_master(master).settings.report_personal_data == "mask"

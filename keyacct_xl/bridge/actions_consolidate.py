@@ -37,5 +37,6 @@ def consolidate(bridge: Bridge, options: ActionOptions) -> ActionResult:
     with bridge.editing() as path:
         result = consolidate_forms(source, path, quarantine_dir=path.parent / "quarantine", progress=progress,
                                    exclude=[reports])
-    report = write_report(result, default_report_path(result, bridge.lang, reports), bridge.lang)
+    report = write_report(result, default_report_path(result, bridge.lang, reports), bridge.lang,
+                          without_sensitive=result.mask_personal)
     return ActionResult(summary_line(result, "zh"), summary_line(result, "en"), (report, master_path))

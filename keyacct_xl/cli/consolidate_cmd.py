@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
                              exclude=[*earlier_reports(args.into), *([args.report] if args.report else [])],
                              accept=args.accept, reject=args.reject)
         report = write_report(result, args.report or default_report_path(result, args.lang), args.lang,
-                              without_sensitive=args.without_sensitive)
+                              without_sensitive=args.without_sensitive or result.mask_personal)
     print(summary_line(result, args.lang))
     print(pick(args.lang, f"汇总报告：{report}", f"report: {report}"))
     return 0

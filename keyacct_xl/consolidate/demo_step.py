@@ -115,6 +115,7 @@ def consolidation_demo(master_path: Path, out_dir: Path, args: argparse.Namespac
     monday = _submissions(master_path, inbox, args.seed)
     now = (monday + pd.Timedelta(days=5, hours=18)).isoformat(sep=" ")
     result = consolidate(inbox, master_path, quarantine_dir=out_dir / "quarantine", now=now)
-    report = write_report(result, default_report_path(result, args.lang, out_dir, replace_same_run=True), args.lang)
+    report = write_report(result, default_report_path(result, args.lang, out_dir, replace_same_run=True), args.lang,
+                          without_sensitive=result.mask_personal)
     return [pick(args.lang, f"汇总：{summary_line(result, args.lang)} → {report}",
                  f"consolidation: {summary_line(result, args.lang)} → {report}")]

@@ -46,6 +46,7 @@ class RunResult:
     master: Path
     dry_run: bool
     now: str
+    mask_personal: bool = False  # the master's Settings ask reports to leave personal values out
 
     def counts(self) -> Counter:
         """Files per status."""
@@ -197,7 +198,8 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
         for outcome in outcomes:
             if outcome.status == "rejected":
                 _quarantine(quarantine_dir, by_name[outcome.name], outcome)
-    return RunResult(outcomes, merger.conflicts, merger.changes, written, master, dry_run, now)
+    return RunResult(outcomes, merger.conflicts, merger.changes, written, master, dry_run, now,
+                     store.settings.report_personal_data == "mask")
 
 
 def _new_customer_grade(store: Store) -> str:

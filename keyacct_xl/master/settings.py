@@ -65,6 +65,10 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
             "收件文件夹对应的业务员，写作 文件夹=业务员，多个用分号隔开（留空：与业务员同名的文件夹）",
             "Inbox folder of each rep, written folder=rep, separated by semicolons (empty: a folder named like a rep "
             "is theirs)"),
+    Setting("report_personal_data", "show", "报告中的个人信息", "Personal Data in Reports",
+            "汇总报告中个人信息字段的值：显示 或 隐去（功能区按钮和命令行都按此设置）",
+            "Values of personal fields in consolidation reports: show or mask (the ribbon and the CLI follow it)",
+            "choice", {"show": ("显示", "show"), "mask": ("隐去", "mask")}),
 )
 DEFAULTS: dict[str, object] = {s.key: s.default for s in DEFAULT_SETTINGS}
 DESCRIPTIONS: dict[str, Setting] = {s.key: s for s in DEFAULT_SETTINGS}
@@ -156,6 +160,7 @@ class Settings:
     credit_limit_b: float
     credit_limit_c: float
     rep_folders: str
+    report_personal_data: Literal["show", "mask"]
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def value(self, key: str) -> object | None:
