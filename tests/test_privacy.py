@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -244,23 +244,6 @@ def test_a_killed_export_leaves_nothing_at_out(lo_master: Path, tmp_path: Path) 
     assert not out.exists() and _temporaries(tmp_path) == [leftover]
     assert main(["master", "export", str(lo_master), "--out", str(out), "--without-sensitive"]) == 0
     assert _temporaries(tmp_path) == [] and len(load_master(out).contacts) == len(load_master(lo_master).contacts)
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MiB tmpfs (root only), so the export really runs out of space."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True,
-                             text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"mount -t tmpfs is not permitted here: {mounted.stderr.strip()}")
-    try:
-        yield disk
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)
 
 
 def test_an_export_onto_a_full_disk_leaves_nothing_at_out(lo_master: Path, small_disk: Path, tmp_path: Path,
