@@ -93,6 +93,7 @@ def test_a_row_sent_again_updates_its_row_with_before_and_after(master: Path, in
     sheet = book["变更"]
     assert [c.value for c in sheet[2]] == ["已更新", "b.xlsx", "拜访记录", "张三 / C001 / 2026-11-23 / 面谈",
                                            "内容", "谈返利", "谈年度返利，客户同意"]
+    assert book["文件"]["D2"].value == load_form("visit_record").title.zh  # the form's name, not its id
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
     assert summary["写入的表格"] == "导入台账、历史版本、拜访记录"  # the sheets a person finds, not table names
     for ws in book.worksheets:  # printed for the meeting: A4 across, one page wide, headers on every page

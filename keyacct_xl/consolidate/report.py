@@ -15,6 +15,7 @@ from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.run import RunResult
 from keyacct_xl.fileio import atomic_write
+from keyacct_xl.forms.catalog import form_ids, load_form
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column, is_sensitive_label
 from keyacct_xl.master.redact import MASK
@@ -104,13 +105,21 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
 SHA_SHOWN = 12  # enough to tell files apart and to name one in --accept/--reject/--undo; the ledger keeps it whole
 
 
+def _form_titles(ids: set[str], lang: Lang) -> dict[str, str]:
+    """Each catalog form's name as the rep's copy shows it (a file no form was recognised in has none)."""
+    titles = {f: load_form(f).title for f in ids & set(form_ids())}
+    return {f: pick(lang, t.zh, t.en) for f, t in titles.items()}
+
+
 def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
     headers = [pick(lang, *h) for h in (("文件", "File"), ("状态", "Status"), ("原因", "Reason"), ("表单", "Form"),
                                          ("版本", "Version"), ("业务员", "Rep"), ("期间", "Period"),
                                          ("新增行数", "Rows added"), ("更新行数", "Rows updated"), ("错误数", "Errors"),
                                          ("更正了", "Corrects"), ("文件指纹（开头）", "SHA-256 (start)"))]
-    rows = [[o.name, _status(o.status, lang), pick(lang, o.reason_zh, o.reason_en), o.form_id, o.version or "",
-             o.rep, o.period, o.rows_added, o.rows_updated, len(o.errors), o.corrects, o.sha256[:SHA_SHOWN]]
+    titles = _form_titles({o.form_id for o in result.outcomes}, lang)
+    rows = [[o.name, _status(o.status, lang), pick(lang, o.reason_zh, o.reason_en), titles.get(o.form_id, ""),
+             o.version or "", o.rep, o.period, o.rows_added, o.rows_updated, len(o.errors), o.corrects,
+             o.sha256[:SHA_SHOWN]]
             for o in result.outcomes]
     _sheet(book, pick(lang, "文件", "Files"), headers, rows, [32, 10, 40, 16, 6, 10, 10, 9, 9, 7, 24, 20])
 
