@@ -342,9 +342,11 @@ def test_the_ledger_shows_statuses_in_the_masters_language(master: Path, inbox: 
     book = openpyxl.load_workbook(master)
     ledger = book["导入台账"]
     header = [c.value for c in ledger[1]]
-    statuses = [row[header.index("状态")] for row in ledger.iter_rows(min_row=2, values_only=True)]
-    assert statuses == ["已接收", "待审核"]
+    rows = list(ledger.iter_rows(min_row=2, values_only=True))
+    assert [row[header.index("状态")] for row in rows] == ["已接收", "待审核"]
+    assert {row[header.index("表单")] for row in rows} == {load_form("visit_record").title.zh}  # not visit_record
     # Read back as codes: a later run still knows the held file is waiting.
     assert load_store(master).frame("IngestionLedger")["status"].tolist() == ["accepted", "needs_review"]
+    assert set(load_store(master).frame("IngestionLedger")["form"]) == {"visit_record"}
     [_, held] = consolidate(inbox, master, now=LATER).outcomes
     assert held.status == "needs_review"

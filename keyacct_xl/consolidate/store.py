@@ -6,13 +6,16 @@ written back, through the part-level writer.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.errors import InputError
+from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.reader import open_book, read_settings, read_table
@@ -41,10 +44,16 @@ class Store:
 # Bookkeeping columns holding a code: the master shows the label in its language, the code is what runs use.
 _STATUS = {"accepted": ("已接收", "accepted"), "partial": ("部分接收", "partial"),
            "needs_review": ("待审核", "needs review"), "rejected": ("拒收", "rejected"), "undone": ("已撤销", "undone")}
-CODED_COLUMNS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
-    (LEDGER.name, "status"): _STATUS, (HISTORY.name, "change"): {"updated": ("已更新", "updated")},
-    # the history names the table a row came from by its sheet, as the user sees it
-    (HISTORY.name, "table"): {t.name: (t.sheet_zh, t.sheet_en) for t in ALL_CONSOLIDATION_TABLES.values()}}
+
+
+@functools.cache
+def coded_columns() -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
+    """Bookkeeping columns holding a code, with the label of each code (built once, on first use)."""
+    return {
+        (LEDGER.name, "status"): _STATUS, (HISTORY.name, "change"): {"updated": ("已更新", "updated")},
+        # the history names the table a row came from by its sheet, the ledger a form by its title, as users see them
+        (HISTORY.name, "table"): {t.name: (t.sheet_zh, t.sheet_en) for t in ALL_CONSOLIDATION_TABLES.values()},
+        (LEDGER.name, "form"): {f: (load_form(f).title.zh, load_form(f).title.en) for f in ROUTES}}
 
 
 def _reader(labels: dict[str, tuple[str, str]]) -> Callable[[object], object]:
@@ -56,7 +65,7 @@ def _reader(labels: dict[str, tuple[str, str]]) -> Callable[[object], object]:
 def _shown(store: Store, name: str) -> pd.DataFrame:
     """The frame as written: coded columns as labels in the master's language."""
     frame = store.frames[name]
-    for (table, column), labels in CODED_COLUMNS.items():
+    for (table, column), labels in coded_columns().items():
         if table == name and column in frame.columns:
             shown = {code: pair[0] if store.lang == "zh" else pair[1] for code, pair in labels.items()}
             frame = frame.assign(**{column: frame[column].map(lambda v, shown=shown: shown.get(v, v),
@@ -82,7 +91,7 @@ def load_store(path: str | Path) -> Store:
         frames[name], headers[name], sheet = read_table(book, schema, path)
         if schema.name == CUSTOMERS.name:
             lang = "zh" if sheet == CUSTOMERS.sheet_zh else "en"
-    for (table, column), labels in CODED_COLUMNS.items():
+    for (table, column), labels in coded_columns().items():
         frames[table][column] = frames[table][column].map(_reader(labels), na_action="ignore")
     return Store(path, lang, frames, headers, read_settings(book, path), {n: len(f) for n, f in frames.items()})
 
