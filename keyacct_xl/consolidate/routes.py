@@ -57,3 +57,14 @@ ROUTES: dict[str, Route] = {r.form_id: r for r in (
     Route("quotation", {"items": "QuotationLines"}, "Quotations", "quote_no"),
     Route("customer_card", {"contacts": "Contacts"}, "Customers", "customer_id"),
 )}
+
+# Forms we fill and send out (statistics computed from the master, the grade table, the statement): nothing of
+# theirs comes back into the master. Every form of the catalog is either routed or listed here.
+OUTPUT_FORMS: frozenset[str] = frozenset({
+    "account_statement", "grade_table", "ka_sales_stats", "risky_customers", "sku_listing",
+})
+
+
+def route_tables(route: Route) -> tuple[str, ...]:
+    """The master tables a form feeds, header table first."""
+    return tuple(dict.fromkeys((*((route.header_table,) if route.header_table else ()), *route.rows.values())))

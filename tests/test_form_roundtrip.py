@@ -1,0 +1,97 @@
+"""Every form a person fills comes back: the catalog walked form by form through consolidation into the demo master.
+
+Each input form's filled example (templates/examples) is consolidated with all the others; then every example is
+sent again (a duplicate adding nothing) together with its corrected copy (which updates its rows, the earlier
+values kept in SubmissionHistory, nothing added and nothing deleted).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from keyacct_xl.consolidate.examples import example_ids, load_example
+from keyacct_xl.consolidate.model import FileOutcome
+from keyacct_xl.consolidate.routes import OUTPUT_FORMS, ROUTES, route_tables
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.forms.catalog import form_ids
+from keyacct_xl.master.submissions import HISTORY
+
+INPUT_FORMS = sorted(ROUTES)
+
+
+@dataclass
+class Walk:
+    """The two consolidation runs and the master after each."""
+
+    first: dict[str, FileOutcome]
+    second: dict[str, FileOutcome]
+    after_first: dict[str, pd.DataFrame]
+    after_second: dict[str, pd.DataFrame]
+
+
+def _outcomes(outcomes: list[FileOutcome]) -> dict[str, FileOutcome]:
+    return {Path(o.name).name: o for o in outcomes}
+
+
+@pytest.fixture(scope="module")
+def walk(demo_run: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> Walk:
+    root = tmp_path_factory.mktemp("roundtrip")
+    master = root / "master.xlsx"
+    shutil.copyfile(demo_run[0] / "master.xlsx", master)
+    first_inbox, second_inbox = root / "first", root / "second"
+    first_inbox.mkdir()
+    second_inbox.mkdir()
+    for form_id in INPUT_FORMS:
+        example = load_example(form_id)
+        (first_inbox / f"{form_id}.xlsx").write_bytes(example.workbook())
+        (second_inbox / f"{form_id}.xlsx").write_bytes(example.workbook())
+        (second_inbox / f"{form_id}_corrected.xlsx").write_bytes(example.corrected_workbook())
+    first = _outcomes(consolidate(first_inbox, master, now="2026-11-28 18:00:00").outcomes)
+    after_first = dict(load_store(master).frames)
+    second = _outcomes(consolidate(second_inbox, master, now="2026-11-29 18:00:00").outcomes)
+    return Walk(first, second, after_first, dict(load_store(master).frames))
+
+
+def _rows_of(frames: dict[str, pd.DataFrame], table: str, sha: str) -> int:
+    return int((frames[table]["file_sha256"] == sha).sum())
+
+
+def test_every_catalog_form_is_an_input_with_an_example_or_an_output() -> None:
+    forms = set(form_ids())
+    assert not forms - set(ROUTES) - OUTPUT_FORMS, "a form without a route must be listed as an output"
+    assert not set(ROUTES) & OUTPUT_FORMS
+    assert sorted(ROUTES) == example_ids(), "every input form has a filled example in templates/examples"
+
+
+@pytest.mark.parametrize("form_id", INPUT_FORMS)
+def test_a_filled_form_lands_in_its_tables(walk: Walk, form_id: str) -> None:
+    outcome, example = walk.first[f"{form_id}.xlsx"], load_example(form_id)
+    problems = [(i.cell, i.en) for i in outcome.issues if i.severity == "error"]
+    assert (outcome.status, problems) == ("accepted", [])
+    assert set(example.expect) == set(route_tables(ROUTES[form_id]))
+    landed = {table: _rows_of(walk.after_first, table, outcome.sha256) for table in example.expect}
+    assert landed == example.expect
+
+
+@pytest.mark.parametrize("form_id", INPUT_FORMS)
+def test_the_same_form_again_is_a_duplicate_and_adds_nothing(walk: Walk, form_id: str) -> None:
+    again = walk.second[f"{form_id}.xlsx"]
+    assert (again.status, again.rows_added) == ("duplicate", 0)
+
+
+@pytest.mark.parametrize("form_id", INPUT_FORMS)
+def test_a_corrected_form_supersedes_the_first_and_keeps_its_values_in_history(walk: Walk, form_id: str) -> None:
+    first, corrected = walk.first[f"{form_id}.xlsx"], walk.second[f"{form_id}_corrected.xlsx"]
+    assert corrected.status == "accepted"
+    assert (corrected.rows_added, corrected.rows_updated >= 1) == (0, True)
+    history = walk.after_second[HISTORY.name]
+    kept = history[(history["changed_by"] == corrected.sha256) & (history["file_sha256"] == first.sha256)]
+    assert len(kept) >= 1, "the superseded values are kept in SubmissionHistory"
+    for table in load_example(form_id).expect:
+        assert len(walk.after_second[table]) == len(walk.after_first[table]), f"{table}: nothing added or deleted"
