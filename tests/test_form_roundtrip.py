@@ -20,7 +20,7 @@ from keyacct_xl.consolidate.routes import OUTPUT_FORMS, ROUTES, route_tables
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.forms.catalog import form_ids
-from keyacct_xl.master.submissions import HISTORY
+from keyacct_xl.master.submissions import HISTORY, LEDGER
 
 INPUT_FORMS = sorted(ROUTES)
 
@@ -95,3 +95,16 @@ def test_a_corrected_form_supersedes_the_first_and_keeps_its_values_in_history(w
     assert len(kept) >= 1, "the superseded values are kept in SubmissionHistory"
     for table in load_example(form_id).expect:
         assert len(walk.after_second[table]) == len(walk.after_first[table]), f"{table}: nothing added or deleted"
+
+
+@pytest.fixture(scope="module")
+def demo_ledger(demo_run: tuple[Path, str]) -> pd.DataFrame:
+    return load_store(demo_run[0] / "master.xlsx").frame(LEDGER.name)
+
+
+@pytest.mark.parametrize("form_id", INPUT_FORMS)
+def test_the_demo_sends_a_copy_of_every_input_form_as_another_rep_would(demo_ledger: pd.DataFrame,
+                                                                         form_id: str) -> None:
+    ledger = demo_ledger
+    sent = ledger[ledger["file_name"].str.endswith(f"示例_{form_id}.xlsx")]
+    assert sent[["status", "rows"]].values.tolist() == [["accepted", sum(load_example(form_id).expect.values())]]

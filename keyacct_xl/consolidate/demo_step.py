@@ -18,16 +18,21 @@ from pathlib import Path
 import pandas as pd
 from msoffcrypto.format.ooxml import OOXMLFile
 
+from keyacct_xl.consolidate.examples import load_example
 from keyacct_xl.consolidate.report import default_report_path, summary_line, write_report
+from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.variants import varied
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.forms.demo_step import demo_reps
 from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.i18n import pick
 
 REPS = 4
+# The filled examples (templates/examples) use the first customers of each rep; the demo's copies use later ones.
+EXAMPLE_CUSTOMERS = 8
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -106,7 +111,19 @@ def _submissions(master_path: Path, inbox: Path, seed: int) -> pd.Timestamp:
     _write(inbox / reps[2] / "加密的回访记录.xlsx", locked.getvalue())
     _write(inbox / reps[3] / "传了一半.xlsx", (inbox / reps[3] / f"周计划_{period}.xlsx").read_bytes()[:5000])
     _write(inbox / reps[3] / "拜访照片.jpg", b"\xff\xd8\xff\xe0 not really a photo")
+    _every_form(inbox, reps, own, dict(zip(customers["customer_id"].astype(str), customers["name"].astype(str))))
     return monday
+
+
+def _every_form(inbox: Path, reps: list[str], own: dict[str, list[str]], names: dict[str, str]) -> None:
+    """One filled copy of every input form, sent by the demo reps in turn about customers of their own."""
+    for i, form_id in enumerate(sorted(ROUTES)):
+        rep = reps[i % len(reps)]
+        mine = own[rep][EXAMPLE_CUSTOMERS:] or own[rep]
+        customers = [(c, names[c]) for c in (mine[(3 * i + k) % len(mine)] for k in range(4))]
+        example = varied(load_example(form_id), i + 1, rep=rep, customers=customers, known=names,
+                         new_customer=ROUTES[form_id].header_table == "Customers")
+        _write(inbox / rep / f"示例_{form_id}.xlsx", example.workbook())
 
 
 def consolidation_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:

@@ -1,0 +1,78 @@
+"""Copies of a filled example as another rep would send them: their own customers, their own numbers.
+
+The demo's week of submissions and the consolidation benchmark send many filled forms; each copy must be a new
+submission (new file hash, new row keys), not a duplicate or a correction of the example. A copy keeps the
+example's content and dates and changes what identifies it: the rep, the customers (each example customer is
+replaced by one of the rep's own, names following ids), document numbers (``Q2026-1125-01`` becomes
+``Q2026-1125-01-7``), phone numbers, and a new customer's name, id and tax id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from keyacct_xl.consolidate.examples import FormExample, Lines
+
+_DOCUMENT_NO = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+_NAME_PARTS = ("恒", "信", "达", "华", "盛", "泰", "安", "隆", "丰", "宏", "瑞", "祥", "嘉", "源", "通", "鑫")
+_TRADES = ("机械", "模具", "五金", "液压", "汽配", "塑胶", "环保", "物资")
+_PERSONAL_NUMBER = ("phone", "mobile", "fax", "tax_id", "bank_account")
+
+
+def new_customer_name(copy: int, city: str = "") -> str:
+    """A company name that no other copy shares and that reads as a real one (杭州恒信机械有限公司)."""
+    first, second = divmod(copy, len(_NAME_PARTS))
+    trade = _TRADES[(copy // len(_NAME_PARTS) ** 2) % len(_TRADES)]
+    return f"{city}{_NAME_PARTS[first % len(_NAME_PARTS)]}{_NAME_PARTS[second]}{trade}有限公司"
+
+
+class _Copier:
+    """Rewrites one example's values for copy number ``copy`` sent by ``rep``."""
+
+    def __init__(self, example: FormExample, copy: int, rep: str, customers: Sequence[tuple[str, str]],
+                 known: Mapping[str, str]) -> None:
+        self.copy, self.rep, self.old_rep = copy, rep, str(example.header.get("rep", ""))
+        ids = [str(v) for v in _values_of(example, "customer_id") if str(v) in known]
+        self.ids = {old: customers[i % len(customers)] for i, old in enumerate(dict.fromkeys(ids))}
+
+    def values(self, values: Mapping[str, object], *, new_customer: bool) -> dict[str, object]:
+        out = {key: self.value(key, value) for key, value in values.items()}
+        mapped = self.ids.get(str(values.get("customer_id", "")))
+        if mapped and "customer_name" in values:
+            out["customer_name"] = mapped[1]
+        if new_customer and values.get("name"):
+            out["name"] = new_customer_name(self.copy, str(values.get("city") or ""))
+        return out
+
+    def value(self, key: str, value: object) -> object:
+        if not isinstance(value, str) or not value:
+            return value
+        if value == self.old_rep:
+            return self.rep
+        if value in self.ids:
+            return self.ids[value][0]
+        if any(part in key for part in _PERSONAL_NUMBER) and sum(c.isdigit() for c in value) >= 6:
+            return value[:-4] + f"{self.copy % 10000:04d}"
+        if _DOCUMENT_NO.fullmatch(value) and any(c.isdigit() for c in value):
+            return f"{value}-{self.copy}"
+        return value
+
+
+def _values_of(example: FormExample, key: str) -> list[object]:
+    found = [example.header[key]] if key in example.header else []
+    return found + [line[key] for lines in example.rows.values() for line in lines if key in line]
+
+
+def varied(example: FormExample, copy: int, *, rep: str, customers: Sequence[tuple[str, str]],
+           known: Mapping[str, str], new_customer: bool = False) -> FormExample:
+    """Copy ``copy`` of ``example`` sent by ``rep`` about ``customers`` ((id, name) pairs of the rep's own).
+
+    ``known`` maps the master's customer ids to names (an example id not in it is a new customer's id);
+    ``new_customer`` marks a form registering a customer, whose name then changes with the copy.
+    """
+    copier = _Copier(example, copy, rep, customers, known)
+    rows: Lines = {section: [copier.values(line, new_customer=False) for line in lines]
+                   for section, lines in example.rows.items()}
+    return replace(example, header=copier.values(example.header, new_customer=new_customer), rows=rows)
