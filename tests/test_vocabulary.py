@@ -73,7 +73,7 @@ def test_every_method_and_rating_the_demo_writes_is_stored_as_its_choice(master:
     assert visits["rating"].tolist() == ["优秀", "良好", "一般", "差", "很差"]
     read = {(w.field, w.value): w for w in _warnings(outcome)}
     assert read[("方式", "面访")].zh == "面访 按 面谈 读取" and read[("方式", "面访")].cell == "E8"
-    assert read[("方式", "邮件")].en == "邮件 read as E-mail"
+    assert read[("方式", "邮件")].en == "'邮件' read as E-mail"
     assert read[("客户评价", "很好")].zh == "很好 按 优秀 读取"
     assert read[("客户评价", "好")].zh == "好 按 良好 读取"
     # Canonical values are read silently.

@@ -230,6 +230,8 @@ EN_DATA_COLUMNS = frozenset({
     "Notes", "Name", "Nickname", "Title", "Birthplace", "Education", "Family", "Health", "Religion/Politics",
     "Hobbies", "Topics to Avoid", "Product", "Spec", "Competitor", "Content", "Purpose", "Result", "Next Step",
     "Promotion", "Our Response", "Approved By", "Goal", "Source Sheet",
+    # QuotationLines, Quotations and Visits as the reps' forms fill them
+    "Contact", "Unit",
     # what a report quotes from a submission or a customer's statement
     "Submitted", "Their Ref",
     # the names people gave their files (潘亮欣/副本 回访记录.xlsx), as the master and the reports list them

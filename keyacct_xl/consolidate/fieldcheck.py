@@ -178,7 +178,7 @@ def _choices(field: FieldSpec, text: str, lang: Lang) -> Checked:
     read = [(part.strip(), c) for part, (c, synonym) in zip(parts, found) if synonym]
     if not read:
         return Checked(value)
-    return Checked(value, ("; ".join(f"{word} read as {c.en}" for word, c in read),
+    return Checked(value, ("; ".join(f"'{word}' read as {c.en}" for word, c in read),
                            "；".join(f"{word} 按 {c.zh} 读取" for word, c in read)))
 
 
