@@ -171,4 +171,6 @@ class CardMerger:
         frames[CUSTOMERS.name] = append_rows(frames[CUSTOMERS.name], [row], CUSTOMERS)
         self.changed.add(CUSTOMERS.name)
         outcome.rows_added += 1
-        self.refresh()
+        self.owners[cid] = str(row["rep"] or "")
+        if self._index is not None:  # the next card of this run is compared with this one too
+            self._index.add(row)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -79,14 +80,31 @@ class CustomerIndex:
     """The archive's customers prepared once for many lookups."""
 
     def __init__(self, customers: pd.DataFrame) -> None:
-        frame = customers.reset_index(drop=True)
-        self.ids = [str(v) for v in frame["customer_id"].tolist()]
-        self.names = [str(v or "") for v in frame["name"].tolist()]
-        self.reps = [str(v) if isinstance(v, str) else "" for v in frame["rep"].tolist()]
-        self.norm_names = [normalize_name(n) for n in self.names]
-        self.norm_addresses = [normalize_name(a) if isinstance(a, str) else "" for a in frame["address"].tolist()]
-        self.phones = {p: i for i, p in enumerate(normalize_phone(v) for v in frame["phone"].tolist()) if p}
-        self.tax_ids = {t: i for i, t in enumerate(normalize_tax_id(v) for v in frame["tax_id"].tolist()) if t}
+        self.ids: list[str] = []
+        self.names: list[str] = []
+        self.reps: list[str] = []
+        self.norm_names: list[str] = []
+        self.norm_addresses: list[str] = []
+        self.phones: dict[str, int] = {}
+        self.tax_ids: dict[str, int] = {}
+        columns = ("customer_id", "name", "rep", "address", "phone", "tax_id")
+        for row in zip(*(customers[c].tolist() for c in columns)):
+            self.add(dict(zip(columns, row)))
+
+    def add(self, customer: Mapping[str, object]) -> None:
+        """Take one more customer (a card created in this run) into the index."""
+        i = len(self.ids)
+        name, rep, address = customer.get("name"), customer.get("rep"), customer.get("address")
+        self.ids.append(str(customer.get("customer_id")))
+        self.names.append(str(name or ""))
+        self.reps.append(rep if isinstance(rep, str) else "")
+        self.norm_names.append(normalize_name(self.names[i]))
+        self.norm_addresses.append(normalize_name(address) if isinstance(address, str) else "")
+        phone, tax = normalize_phone(customer.get("phone")), normalize_tax_id(customer.get("tax_id"))
+        if phone:
+            self.phones.setdefault(phone, i)
+        if tax:
+            self.tax_ids.setdefault(tax, i)
 
     def _match(self, i: int, score: float, basis: str) -> DuplicateMatch:
         return DuplicateMatch(self.ids[i], self.names[i], self.reps[i], round(score, 1), basis)

@@ -9,6 +9,7 @@ replaced by one of the rep's own, names following ids), document numbers (``Q202
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -19,6 +20,8 @@ _DOCUMENT_NO = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _NAME_PARTS = ("恒", "信", "达", "华", "盛", "泰", "安", "隆", "丰", "宏", "瑞", "祥", "嘉", "源", "通", "鑫")
 _TRADES = ("机械", "模具", "五金", "液压", "汽配", "塑胶", "环保", "物资")
 _PERSONAL_NUMBER = ("phone", "mobile", "fax", "tax_id", "bank_account")
+_PERIOD = re.compile(r"(\d{4})((?:-W\d{2}|-\d{2}|-Q\d)?)")
+_DIGITS = re.compile(r"\d+")
 
 
 def new_customer_name(copy: int, city: str = "") -> str:
@@ -32,8 +35,9 @@ class _Copier:
     """Rewrites one example's values for copy number ``copy`` sent by ``rep``."""
 
     def __init__(self, example: FormExample, copy: int, rep: str, customers: Sequence[tuple[str, str]],
-                 known: Mapping[str, str]) -> None:
+                 known: Mapping[str, str], years_back: int) -> None:
         self.copy, self.rep, self.old_rep = copy, rep, str(example.header.get("rep", ""))
+        self.years_back = years_back
         ids = [str(v) for v in _values_of(example, "customer_id") if str(v) in known]
         self.ids = {old: customers[i % len(customers)] for i, old in enumerate(dict.fromkeys(ids))}
 
@@ -44,11 +48,18 @@ class _Copier:
             out["customer_name"] = mapped[1]
         if new_customer and values.get("name"):
             out["name"] = new_customer_name(self.copy, str(values.get("city") or ""))
+        if new_customer and values.get("address"):  # the duplicate check compares addresses too
+            out["address"] = _DIGITS.sub(str(self.copy), str(values["address"]), count=1)
         return out
 
     def value(self, key: str, value: object) -> object:
+        if isinstance(value, dt.date) and self.years_back:
+            return value - dt.timedelta(weeks=52 * self.years_back)  # the same weekday, the same week number
         if not isinstance(value, str) or not value:
             return value
+        period = _PERIOD.fullmatch(value)
+        if period and self.years_back:
+            return f"{int(period[1]) - self.years_back}{period[2]}"
         if value == self.old_rep:
             return self.rep
         if value in self.ids:
@@ -66,13 +77,15 @@ def _values_of(example: FormExample, key: str) -> list[object]:
 
 
 def varied(example: FormExample, copy: int, *, rep: str, customers: Sequence[tuple[str, str]],
-           known: Mapping[str, str], new_customer: bool = False) -> FormExample:
+           known: Mapping[str, str], new_customer: bool = False, years_back: int = 0) -> FormExample:
     """Copy ``copy`` of ``example`` sent by ``rep`` about ``customers`` ((id, name) pairs of the rep's own).
 
     ``known`` maps the master's customer ids to names (an example id not in it is a new customer's id);
-    ``new_customer`` marks a form registering a customer, whose name then changes with the copy.
+    ``new_customer`` marks a form registering a customer, whose name and address then change with the copy;
+    ``years_back`` moves dates (by whole weeks) and periods that many years back, for the same rep's next copy of
+    a form that names no customer.
     """
-    copier = _Copier(example, copy, rep, customers, known)
+    copier = _Copier(example, copy, rep, customers, known, years_back)
     rows: Lines = {section: [copier.values(line, new_customer=False) for line in lines]
                    for section, lines in example.rows.items()}
     return replace(example, header=copier.values(example.header, new_customer=new_customer), rows=rows)

@@ -1,0 +1,128 @@
+"""Consolidation of a realistic mix: N submissions of every input form into the demo master.
+
+Each file is a copy of one input form's filled example (templates/examples) as one of the demo reps would send
+it (keyacct_xl.consolidate.variants: the rep's own customers, own document numbers), the forms in turn. The
+whole consolidation (screening, recognition, validation of every cell, merge, master write) is timed against a
+plain python-calamine loop that only reads every sheet of the same files, in alternating rounds of the same run.
+Run by hand: ``python benchmarks/consolidate_mixed.py [--files 1000] [--rounds 3] [--jobs 1] [--work DIR]``
+(``--work`` keeps the demo master and the submissions in DIR and reuses them).
+CPU time is user + system of this process and its ended workers; peak memory is their maximum resident set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from keyacct_xl.consolidate.examples import load_example
+from keyacct_xl.consolidate.report import summary_line
+from keyacct_xl.consolidate.routes import ROUTES
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.variants import varied
+from keyacct_xl.demo.company import generate_demo
+from keyacct_xl.master.writer import save_master
+
+# The examples use the first customers of each rep; the copies rotate over the others.
+EXAMPLE_CUSTOMERS = 8
+
+
+def make_submissions(master: Path, folder: Path, files: int) -> Counter[str]:
+    """``files`` copies of the input forms' examples, the forms in turn, each sent by the next rep."""
+    customers = pd.read_excel(master, sheet_name="客户档案", engine="calamine", dtype=str)
+    names = dict(zip(customers["客户编号"], customers["客户名称"]))
+    own = {rep: list(group["客户编号"])[EXAMPLE_CUSTOMERS:] for rep, group in customers.groupby("业务员")}
+    reps, forms, made = sorted(own), sorted(ROUTES), Counter[str]()
+    for i in range(files):
+        form_id, rep = forms[i % len(forms)], reps[(i // len(forms)) % len(reps)]
+        mine = own[rep]
+        round_ = i // (len(forms) * len(reps))  # the same rep's next copy of a form: next customers, a year back
+        chosen = [(c, names[c]) for c in (mine[(4 * round_ + k) % len(mine)] for k in range(4))]
+        copy = varied(load_example(form_id), 1000 + i, rep=rep, customers=chosen, known=names,
+                      new_customer=ROUTES[form_id].header_table == "Customers", years_back=round_)
+        (folder / f"{i:04d}_{form_id}.xlsx").write_bytes(copy.workbook())
+        made[form_id] += 1
+    return made
+
+
+def calamine_loop(folder: Path) -> int:
+    """Read every sheet of every file with python-calamine; the cells read."""
+    cells = 0
+    for path in sorted(folder.glob("*.xlsx")):
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            cells += sum(len(row) for row in book.get_sheet_by_name(name).to_python())
+    return cells
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _timed(run: object) -> tuple[float, float, object]:
+    started, cpu = time.perf_counter(), _cpu_seconds()
+    value = run()  # type: ignore[operator]
+    return time.perf_counter() - started, _cpu_seconds() - cpu, value
+
+
+def main() -> None:
+    """Build the demo master and the mixed submissions, time both paths in alternating rounds, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--work", type=Path, help="keep (and reuse) the master and submissions here")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-mixed-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        pristine, inbox = work / "demo-master.xlsx", work / f"mixed-{args.files}"
+        if not pristine.exists():
+            save_master(generate_demo(seed=args.seed, customers=600), pristine, backup=False)
+        if not inbox.exists():
+            inbox.mkdir(parents=True)
+            started = time.perf_counter()
+            made = make_submissions(pristine, inbox, args.files)
+            print(f"made {args.files} submissions of {len(made)} forms in {time.perf_counter() - started:.1f} s")
+        size = sum(p.stat().st_size for p in inbox.iterdir()) / 1e6
+        print(f"{args.files} submissions, {size:.1f} MB, {len(ROUTES)} input forms")
+        figures: dict[str, list[tuple[float, float]]] = {"read loop": [], "consolidate": []}
+        master = work / "master.xlsx"
+        for _ in range(args.rounds):
+            wall, cpu, cells = _timed(lambda: calamine_loop(inbox))
+            figures["read loop"].append((wall, cpu))
+            shutil.copyfile(pristine, master)
+            wall, cpu, result = _timed(lambda: consolidate(inbox, master, jobs=args.jobs, now="2026-11-30 18:00:00"))
+            figures["consolidate"].append((wall, cpu))
+        print(f"python-calamine read loop: {cells:,} cells")
+        print(f"consolidate --jobs {args.jobs}: {summary_line(result, 'en')}")
+        statuses = Counter(o.status for o in result.outcomes)
+        if set(statuses) - {"accepted"}:
+            print(f"  not accepted: {dict(statuses)}")
+        for name, runs in figures.items():
+            walls = ", ".join(f"{w:.2f}" for w, _ in runs)
+            print(f"{name}: wall median {statistics.median(w for w, _ in runs):.2f} s ({walls}); "
+                  f"CPU median {statistics.median(c for _, c in runs):.2f} s")
+        for i, kind in enumerate(("wall", "CPU")):
+            ratio = statistics.median(c[i] for c in figures["consolidate"]) / statistics.median(
+                r[i] for r in figures["read loop"])
+            print(f"consolidate / read loop, {kind}: {ratio:.2f}x")
+        peak = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+        print(f"peak RSS {peak:.0f} MB; master after: {master.stat().st_size / 1e6:.1f} MB")
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
