@@ -95,7 +95,7 @@ PROMOTIONS = TableSchema("Promotions", "promotions", "促销计划", "Promotions
     _c("damage_rate", "破损补偿率", "Damage Allowance Rate", "percent", "", 8),
     _c("total_budget", "费用合计", "Total Budget", "money", "费用预算|Budget", 13),
     _c("expected_roi", "预计投入产出比", "Expected ROI", "number", "投入产出比|ROI", 8),
-    _c("customer_signature", "客户签字", "Customer", "text", "", 9),
+    _c("customer_signature", "客户签字", "Customer Signature", "text", "", 9),
     _c("manager", "业务经理", "Sales Manager", "text", "", 9),
     _c("finance_control", "财务控制", "Finance Control", "text", "", 9),
     REP,
