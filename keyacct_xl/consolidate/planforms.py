@@ -187,7 +187,7 @@ def _sales_targets(outcome: FileOutcome, lines: list[dict[str, object]]) -> list
     """Each breakdown line as twelve monthly targets of the rep it names; the filer is kept as filed_by."""
     first = pd.Period(outcome.period, freq="M")
     checked = {(r.sheet, r.row): r.values for r in outcome.rows if r.section == _BREAKDOWN and r.ok}
-    rows = []
+    rows: list[dict[str, object]] = []
     for line in lines:
         values = checked[(str(line["source_sheet"]), int(line["source_row"]))]  # type: ignore[call-overload]
         shared = {**{k: line.get(k) for k in _PROVENANCE}, "rep": values.get("rep"), "year": first.year,
