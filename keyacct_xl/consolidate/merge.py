@@ -20,6 +20,7 @@ from keyacct_xl.consolidate.frames import append_rows, row_json
 from keyacct_xl.consolidate.mergetable import MergeTable
 from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.periods import parse_period
+from keyacct_xl.consolidate.planforms import plan_rows
 from keyacct_xl.consolidate.references import check_references
 from keyacct_xl.consolidate.review import folder_rep
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
@@ -99,8 +100,8 @@ class Merger:
             row = self._header_row(outcome, spec, route.header_table)
             touched[route.header_table] = self._upsert(route.header_table, [row], outcome)
         for section_id, table in route.rows.items():
-            touched.setdefault(table, set()).update(self._upsert(table, self._lines(outcome, spec, table, section_id),
-                                                                 outcome))
+            lines = plan_rows(table, outcome, self._lines(outcome, spec, table, section_id))
+            touched.setdefault(table, set()).update(self._upsert(table, lines, outcome))
         self._settle_correction(outcome, route, earlier, touched)
         self._ledger(outcome, spec, route)
 

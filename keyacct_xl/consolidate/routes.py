@@ -37,6 +37,12 @@ ROW_KEYS: dict[str, RowKey] = {
     "Quotations": RowKey(("quote_no",)),
     "QuotationLines": RowKey(("quote_no", "product_code", "product", "spec")),
     "Customers": RowKey(("customer_id",)),
+    "VisitPlans": RowKey(("rep", "customer_id", "planned_date")),
+    "MonthlyPlans": RowKey(("rep", "period")),
+    "MonthlyPlanAccounts": RowKey(("rep", "period", "customer_id")),
+    "SalesTargets": RowKey(("rep", "month")),
+    "Promotions": RowKey(("customer_id", "start_date")),
+    "PromotionActivities": RowKey(("customer_id", "start_date", "activity")),
 }
 
 
@@ -56,6 +62,11 @@ ROUTES: dict[str, Route] = {r.form_id: r for r in (
     Route("weekly_plan", {"plan": "WeeklyPlans"}),
     Route("quotation", {"items": "QuotationLines"}, "Quotations", "quote_no"),
     Route("customer_card", {"contacts": "Contacts"}, "Customers", "customer_id"),
+    Route("visit_plan", {"plan": "VisitPlans"}),
+    Route("visit_programme", {"schedule": "VisitPlans"}),
+    Route("monthly_plan", {"accounts": "MonthlyPlanAccounts"}, "MonthlyPlans"),
+    Route("target_breakdown", {"breakdown": "SalesTargets"}),
+    Route("promotion_plan", {"activities": "PromotionActivities"}, "Promotions"),
 )}
 
 # Forms we fill and send out (statistics computed from the master, the grade table, the statement): nothing of

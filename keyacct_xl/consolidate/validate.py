@@ -20,6 +20,7 @@ from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
 from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
 from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
+from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.forms.formula import evaluate
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
@@ -91,6 +92,8 @@ class _Reading:
         """Warn about a line's own date (a row-key date) lying outside the form's period, beyond the tolerance."""
         if self.period is None or not isinstance(value, pd.Timestamp):
             return
+        if (self.outcome.form_id, field.key) in PLAN_DATES:
+            return  # a plan's own dates must lie in its period: an error, checked by check_plan
         if outside(self.period, value.date()):
             self.add(cell, field, f"date outside the form's period {self.period.text}",
                      f"日期不在表单期间 {self.period.text} 内")
@@ -118,6 +121,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
         if table is not None:
             lines = _Reading(outcome, lang, reading.period, key_fields(route, section))
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
+    check_plan(outcome, extracted, spec, reading.period, lang=lang)
     review = _identify(outcome, extracted, route)
     _settle(outcome, route, strict, review)
 
