@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from keyacct_xl.consolidate.formroles import form_roles
 from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import form_ids, load_catalog, load_form
 from keyacct_xl.forms.generator import FormData, write_form
@@ -21,7 +22,8 @@ from keyacct_xl.master.reader import load_master
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
 HELP: dict[str, tuple[str, str]] = {
     "forms": ("列出或生成标准表单", "list or generate the standard forms (标准表单)"),
-    "list": ("每个表单一行：编号、版本、中英文标题", "one line per form: id, version, zh and en title"),
+    "list": ("每个表单一行：编号、版本、标题，填写后汇总到哪些表格或是输出表单",
+             "one line per form: id, version, title, and the master tables it feeds or that it is an output"),
     "generate": ("为每个表单写出 文件夹/<表单编号>.xlsx", "write DIR/<form_id>.xlsx for each form"),
     "--debug": ("出错时显示调用栈", "show tracebacks for errors"),
     "form_ids": ("表单编号（见 forms list）", "form ids (see forms list)"),
@@ -65,9 +67,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """Print the catalog."""
-    for spec in load_catalog():
-        print(f"{spec.id:<22} v{spec.version:<3} {spec.title.zh}\t{spec.title.en}")
+    """Print the catalog: each form's title in the user's language and whether it is consolidated, into what."""
+    for form in form_roles():
+        title = pick(args.lang, form.spec.title.zh, form.spec.title.en)
+        print(f"{form.spec.id:<22} v{form.spec.version:<3} {title}\t{form.describe(args.lang)}")
     return 0
 
 
