@@ -1,4 +1,5 @@
-"""``keyacct-xl forms list|generate``: the standard forms catalog as blank or pre-filled workbooks."""
+"""``keyacct-xl forms list|generate|examples``: the standard forms catalog as blank, pre-filled or filled-in
+example workbooks."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from keyacct_xl.consolidate.examples import write_examples
 from keyacct_xl.consolidate.formroles import form_roles
 from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import form_ids, load_catalog, load_form
@@ -25,6 +27,9 @@ HELP: dict[str, tuple[str, str]] = {
     "list": ("每个表单一行：编号、版本、标题，填写后汇总到哪些表格或是输出表单",
              "one line per form: id, version, title, and the master tables it feeds or that it is an output"),
     "generate": ("为每个表单写出 文件夹/<表单编号>.xlsx", "write DIR/<form_id>.xlsx for each form"),
+    "examples": ("为每个汇总表单写出填写示例 文件夹/<表单编号>.xlsx（workbooks/examples）",
+                 "write a filled example DIR/<form_id>.xlsx of each consolidated form (workbooks/examples)"),
+    "--out-examples": ("输出文件夹（默认 ./examples）", "output folder (default ./examples)"),
     "--debug": ("出错时显示调用栈", "show tracebacks for errors"),
     "form_ids": ("表单编号（见 forms list）", "form ids (see forms list)"),
     "--all": ("目录中的所有表单", "every form in the catalog"),
@@ -64,6 +69,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     gen.add_argument("--stamp-time", action="store_true",
                      help=pick(lang, *HELP["--stamp-time"]))
     gen.set_defaults(func=run_generate)
+    examples = actions.add_parser("examples", help=pick(lang, *HELP["examples"]))
+    examples.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help=pick(lang, *HELP["--debug"]))
+    examples.add_argument("--out", type=Path, default=Path("examples"), help=pick(lang, *HELP["--out-examples"]))
+    examples.add_argument("--lang", choices=FORM_LANGS, default=argparse.SUPPRESS, help=pick(lang, *HELP["--lang"]))
+    examples.set_defaults(func=run_examples)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -71,6 +82,15 @@ def run_list(args: argparse.Namespace) -> int:
     for form in form_roles():
         title = pick(args.lang, form.spec.title.zh, form.spec.title.en)
         print(f"{form.spec.id:<22} v{form.spec.version:<3} {title}\t{form.describe(args.lang)}")
+    return 0
+
+
+def run_examples(args: argparse.Namespace) -> int:
+    """Write the filled example of every input form (templates/examples)."""
+    form_lang: FormLang = getattr(args, "lang", "zh")
+    args.lang = message_lang(form_lang)
+    for path in write_examples(args.out, form_lang):
+        print(pick(args.lang, f"已生成：{path}", f"written: {path}"))
     return 0
 
 
