@@ -23,6 +23,7 @@ from keyacct_xl.forms.catalog import forms_dir, shared_lists
 from keyacct_xl.forms.generator import build_form
 from keyacct_xl.forms.spec import load_spec, parse_spec
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.privacy import is_sensitive_key
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.master.writer import save_master
 
@@ -162,3 +163,9 @@ def test_malformed_changes_name_the_spec_file_and_the_entry(changes: object, mes
     with pytest.raises(SpecError) as caught:
         parse_spec(raw, file="visit_record.yaml", lists=shared_lists())
     assert caught.value.en.startswith(message)
+
+
+def test_a_kept_column_of_personal_data_stays_personal() -> None:
+    """A dropped table column is kept as ``section.key``: it is as personal as its field key says."""
+    assert is_sensitive_key("profile.hobbies") and is_sensitive_key("hobbies")
+    assert not is_sensitive_key("visits.mood")
