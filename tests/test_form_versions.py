@@ -90,11 +90,11 @@ def test_a_copy_of_the_previous_version_lands_in_the_renamed_column(tmp_path: Pa
     assert kept["weather"] == "小雨"
     [(cell, mood)] = kept["visits.mood"].items()
     assert mood == "愉快" and cell.endswith("8")  # the first line of the table, under its header on row 7
-    warnings = {(i.field, i.zh) for i in outcome.issues if i.severity == "warning"}
-    assert ("目的", "第 1 版的字段 visit_purpose 已在第 2 版改名：按「目的」读取") in warnings
+    warnings = {(i.field, i.zh): (i.sheet, i.cell) for i in outcome.issues if i.severity == "warning"}
+    assert warnings[("目的", "第 1 版的字段 visit_purpose 已在第 2 版改名：按「目的」读取")] == ("客户回访记录表", "H8")
     kept_in_ledger = "已在第 2 版删除：填写的内容保存在导入台账的表头数据中"
-    assert ("weather", f"第 1 版的字段 weather {kept_in_ledger}") in warnings
-    assert ("visits.mood", f"第 1 版的字段 visits.mood {kept_in_ledger}") in warnings
+    assert warnings[("weather", f"第 1 版的字段 weather {kept_in_ledger}")][0] == "客户回访记录表"
+    assert warnings[("visits.mood", f"第 1 版的字段 visits.mood {kept_in_ledger}")] == ("客户回访记录表", cell)
 
 
 def test_a_field_an_older_copy_has_and_no_change_names_is_kept_too(tmp_path: Path, master: Path,

@@ -55,7 +55,7 @@ class _Upgrade:
             now, changed = self.spec.key_now(key, self.version)
             if now is not None and now in current:
                 read[now] = cell
-                if now != key:
+                if now != key and not is_blank(cell.value):
                     self.renamed(key, now, changed, cell.sheet, cell.ref)
             elif not is_blank(cell.value):
                 self.keep(key, _plain(cell.value), cell.sheet, cell.ref, changed if now is None else 0)
@@ -67,15 +67,14 @@ class _Upgrade:
         for key, col in table.columns.items():
             now, changed = self.spec.key_now(key, self.version)
             letter = column_letter(col + 1)
-            if now is not None and now in current:
-                columns[now] = col
-                if now != key:
-                    self.renamed(key, now, changed, table.sheet, letter)
-                continue
             typed = {f"{letter}{r}": _plain(values[col]) for r, values in table.rows
                      if col < len(values) and not is_blank(values[col])}
-            if typed:
-                self.keep(f"{section_id}.{key}", typed, table.sheet, letter, changed if now is None else 0)
+            if now is not None and now in current:
+                columns[now] = col
+                if now != key and typed:  # named at its first typed cell; an empty column needs no word
+                    self.renamed(key, now, changed, table.sheet, next(iter(typed)))
+            elif typed:
+                self.keep(f"{section_id}.{key}", typed, table.sheet, next(iter(typed)), changed if now is None else 0)
         return TableRows(table.sheet, columns, table.rows)
 
 
