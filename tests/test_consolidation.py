@@ -175,7 +175,7 @@ def test_dry_run_writes_only_the_report(master: Path, inbox: Path, tmp_path: Pat
                  "--quarantine", str(tmp_path / "q"), "--lang", "en"]) == 0
     assert master.read_bytes() == before and not (tmp_path / "q").exists()
     book = openpyxl.load_workbook(report)
-    assert book.sheetnames == ["Summary", "Files", "Errors", "Changes", "Conflicts"]
+    assert book.sheetnames == ["Summary", "By form", "Files", "Errors", "Changes", "Conflicts"]
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert (summary["Dry run"], summary["accepted"], summary["Rows added"]) == ("yes", 1, 3)
 
@@ -238,7 +238,8 @@ def test_report_into_missing_folders_creates_them(master: Path, inbox: Path, tmp
     report, quarantine = tmp_path / "no" / "such" / "r.xlsx", tmp_path / "q" / "week48"
     assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report),
                  "--quarantine", str(quarantine), "--strict", "--lang", "en"]) == 0
-    assert openpyxl.load_workbook(report).sheetnames == ["Summary", "Files", "Errors", "Changes", "Conflicts"]
+    assert openpyxl.load_workbook(report).sheetnames == [
+        "Summary", "By form", "Files", "Errors", "Changes", "Conflicts"]
     assert (quarantine / "v.xlsx.reason.txt").exists()
     assert capsys.readouterr().out.splitlines()[-1] == f"report: {report}"
 

@@ -1,9 +1,12 @@
-"""The committed blank workbooks in workbooks/ are exactly what the generator writes today."""
+"""The committed workbooks are exactly what the program writes today: the blank forms in workbooks/, the filled
+examples in workbooks/examples/."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.examples import example_ids, load_example
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.forms.generator import build_form
 
@@ -16,3 +19,18 @@ def test_committed_workbooks_match_a_fresh_generation() -> None:
     assert sorted(p.stem for p in WORKBOOKS.glob("*.xlsx")) == sorted(s.id for s in specs), REGENERATE
     stale = [s.id for s in specs if (WORKBOOKS / f"{s.id}.xlsx").read_bytes() != build_form(s, lang="zh")]
     assert not stale, f"{', '.join(stale)} differ from the specs; {REGENERATE}"
+
+
+EXAMPLES = WORKBOOKS / "examples"
+REGENERATE_EXAMPLES = "regenerate with: keyacct-xl forms examples --out workbooks/examples"
+
+
+def test_committed_examples_match_a_fresh_generation(tmp_path: Path) -> None:
+    """workbooks/examples holds one filled workbook per example in templates/examples, as the command writes it."""
+    assert main(["forms", "examples", "--out", str(tmp_path)]) == 0
+    fresh = {p.name: p.read_bytes() for p in tmp_path.glob("*.xlsx")}
+    assert sorted(fresh) == [f"{form_id}.xlsx" for form_id in example_ids()]
+    assert sorted(p.name for p in EXAMPLES.glob("*.xlsx")) == sorted(fresh), REGENERATE_EXAMPLES
+    stale = [name for name, content in fresh.items() if (EXAMPLES / name).read_bytes() != content]
+    assert not stale, f"{', '.join(stale)} differ from templates/examples; {REGENERATE_EXAMPLES}"
+    assert fresh["visit_record.xlsx"] == load_example("visit_record").workbook()

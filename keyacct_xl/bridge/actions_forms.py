@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from pathlib import Path
 
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, load
-from keyacct_xl.cli.forms_cmd import output_name
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.forms.generator import FormData, write_form
-from keyacct_xl.forms.prefill import known_reps, prefill
+from keyacct_xl.forms.repforms import next_week, output_name, prefill_for_reps
 from keyacct_xl.i18n import pick
 
 
@@ -20,12 +17,6 @@ def forms_dir(bridge: Bridge, options: ActionOptions) -> Path:
     folder = options.out_dir or bridge.book_path().parent / "forms"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def next_week(today: dt.date | None = None) -> str:
-    """The ISO week after ``today`` as ``2026-W48``: what reps plan on a Friday."""
-    year, week, _ = ((today or dt.date.today()) + dt.timedelta(days=7)).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 @action("generate_forms", "生成空白表单", "Generate blank forms")
@@ -47,20 +38,16 @@ def generate_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
 
 @action("prefill_forms", "按业务员预填表单", "Pre-filled forms per rep")
 def prefill_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
-    """Every form for every rep (or ``--rep``), pre-filled with the rep's customers; weekly plans for next week."""
+    """For every rep (or ``--rep``) the forms a rep needs each period (Settings rep_forms), pre-filled with the
+    rep's customers; for next week unless ``--period`` says otherwise."""
     master = load(bridge, 1, 2)
-    company = master.settings.company_name
     period = options.extra.get("period") or next_week()
-    reps = [options.extra["rep"]] if options.extra.get("rep") else known_reps(master)
-    specs = load_catalog()
-    written = []
-    for i, rep in enumerate(reps, start=1):
-        bridge.progress(2, 2, pick(bridge.lang, f"业务员 {i}/{len(reps)}：{rep}", f"rep {i}/{len(reps)}: {rep}"))
-        folder = forms_dir(bridge, options) / re.sub(r'[\\/:*?"<>|\s]+', "_", rep)
-        folder.mkdir(exist_ok=True)
-        for spec in specs:
-            data = prefill(spec, master, rep=rep, period=period)
-            name = output_name(spec.id, rep=rep, customer=None, period=period)
-            written.append(write_form(folder / name, spec, lang=master.lang, company=company, data=data))
-    return ActionResult(f"已为 {len(reps)} 名业务员生成 {len(written)} 张预填表单（{period}）",
-                        f"{len(written)} pre-filled forms for {len(reps)} reps ({period})", tuple(written))
+    reps = [options.extra["rep"]] if options.extra.get("rep") else []
+
+    def progress(i: int, n: int, rep: str) -> None:
+        bridge.progress(2, 2, pick(bridge.lang, f"业务员 {i}/{n}：{rep}", f"rep {i}/{n}: {rep}"))
+
+    written = prefill_for_reps(master, forms_dir(bridge, options), period=period, reps=reps, progress=progress)
+    count = len({p.parent for p in written})
+    return ActionResult(f"已为 {count} 名业务员生成 {len(written)} 张预填表单（{period}）",
+                        f"{len(written)} pre-filled forms for {count} reps ({period})", tuple(written))

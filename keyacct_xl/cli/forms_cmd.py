@@ -1,18 +1,21 @@
-"""``keyacct-xl forms list|generate``: the standard forms catalog as blank or pre-filled workbooks."""
+"""``keyacct-xl forms list|generate|prefill|examples``: the standard forms catalog as blank or pre-filled
+workbooks, each rep's forms of the period, and filled-in examples."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 from pathlib import Path
 
+from keyacct_xl.consolidate.examples import write_examples
+from keyacct_xl.consolidate.formroles import form_roles
 from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import form_ids, load_catalog, load_form
 from keyacct_xl.forms.generator import FormData, write_form
 from keyacct_xl.forms.layout import FORM_LANGS, FormLang, message_lang
 from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.forms.prefill import parse_period, prefill
+from keyacct_xl.forms.repforms import next_week, output_name, prefill_for_reps
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
@@ -21,8 +24,21 @@ from keyacct_xl.master.reader import load_master
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
 HELP: dict[str, tuple[str, str]] = {
     "forms": ("列出或生成标准表单", "list or generate the standard forms (标准表单)"),
-    "list": ("每个表单一行：编号、版本、中英文标题", "one line per form: id, version, zh and en title"),
+    "list": ("每个表单一行：编号、版本、标题，填写后汇总到哪些表格或是输出表单",
+             "one line per form: id, version, title, and the master tables it feeds or that it is an output"),
     "generate": ("为每个表单写出 文件夹/<表单编号>.xlsx", "write DIR/<form_id>.xlsx for each form"),
+    "prefill": ("为选定的业务员（默认全部）预填每人本期需要的表单（参数设置「业务员每周表单」），写入 文件夹/<业务员>/",
+                "pre-fill for the chosen reps (default: all) the forms each needs this period (Settings rep_forms), "
+                "into DIR/<rep>/"),
+    "--master-prefill": ("客户档案总表", "master workbook"),
+    "--reps": ("业务员（可重复；默认：总表中的全部业务员）",
+               "a rep (repeat for several; default: every rep in the master)"),
+    "--period-prefill": ("周 2026-W48 或月 2026-11（默认：下周）",
+                         "week 2026-W48 or month 2026-11 (default: next week)"),
+    "--lang-prefill": ("表单语言（默认：总表的语言）", "form language (default: the master's)"),
+    "examples": ("为每个汇总表单写出填写示例 文件夹/<表单编号>.xlsx（workbooks/examples）",
+                 "write a filled example DIR/<form_id>.xlsx of each consolidated form (workbooks/examples)"),
+    "--out-examples": ("输出文件夹（默认 ./examples）", "output folder (default ./examples)"),
     "--debug": ("出错时显示调用栈", "show tracebacks for errors"),
     "form_ids": ("表单编号（见 forms list）", "form ids (see forms list)"),
     "--all": ("目录中的所有表单", "every form in the catalog"),
@@ -62,19 +78,54 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     gen.add_argument("--stamp-time", action="store_true",
                      help=pick(lang, *HELP["--stamp-time"]))
     gen.set_defaults(func=run_generate)
+    rep_forms = actions.add_parser("prefill", help=pick(lang, *HELP["prefill"]))
+    rep_forms.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                           help=pick(lang, *HELP["--debug"]))
+    rep_forms.add_argument("--master", type=Path, required=True, help=pick(lang, *HELP["--master-prefill"]))
+    rep_forms.add_argument("--rep", action="append", default=[], help=pick(lang, *HELP["--reps"]))
+    rep_forms.add_argument("--period", help=pick(lang, *HELP["--period-prefill"]))
+    rep_forms.add_argument("--out", type=Path, default=Path("forms"), help=pick(lang, *HELP["--out"]))
+    rep_forms.add_argument("--lang", choices=FORM_LANGS, default=argparse.SUPPRESS,
+                           help=pick(lang, *HELP["--lang-prefill"]))
+    rep_forms.set_defaults(func=run_prefill)
+    examples = actions.add_parser("examples", help=pick(lang, *HELP["examples"]))
+    examples.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help=pick(lang, *HELP["--debug"]))
+    examples.add_argument("--out", type=Path, default=Path("examples"), help=pick(lang, *HELP["--out-examples"]))
+    examples.add_argument("--lang", choices=FORM_LANGS, default=argparse.SUPPRESS, help=pick(lang, *HELP["--lang"]))
+    examples.set_defaults(func=run_examples)
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """Print the catalog."""
-    for spec in load_catalog():
-        print(f"{spec.id:<22} v{spec.version:<3} {spec.title.zh}\t{spec.title.en}")
+    """Print the catalog: each form's title in the user's language and whether it is consolidated, into what."""
+    for form in form_roles():
+        title = pick(args.lang, form.spec.title.zh, form.spec.title.en)
+        print(f"{form.spec.id:<22} v{form.spec.version:<3} {title}\t{form.describe(args.lang)}")
     return 0
 
 
-def output_name(form_id: str, *, rep: str | None, customer: str | None, period: str | None) -> str:
-    """``<form_id>[_<rep>][_<customer>][_<period>].xlsx`` with characters unsafe in file names replaced."""
-    parts = [form_id, *(p for p in (rep, customer, period) if p)]
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", "_".join(parts)) + ".xlsx"
+def run_prefill(args: argparse.Namespace) -> int:
+    """Pre-fill each chosen rep's forms of the period, as the ribbon's 按业务员预填表单 does."""
+    master = load_master(args.master)
+    form_lang: FormLang = getattr(args, "lang", master.lang)
+    args.lang = message_lang(form_lang)
+    period = args.period or next_week()
+    written = prefill_for_reps(master, args.out, period=period, reps=args.rep, lang=form_lang)
+    for path in written:
+        print(pick(args.lang, f"已生成：{path}", f"written: {path}"))
+    reps = len({p.parent for p in written})
+    print(pick(args.lang, f"已为 {reps} 名业务员生成 {len(written)} 张预填表单（{period}）",
+               f"{len(written)} pre-filled forms for {reps} reps ({period})"))
+    return 0
+
+
+def run_examples(args: argparse.Namespace) -> int:
+    """Write the filled example of every input form (templates/examples)."""
+    form_lang: FormLang = getattr(args, "lang", "zh")
+    args.lang = message_lang(form_lang)
+    for path in write_examples(args.out, form_lang):
+        print(pick(args.lang, f"已生成：{path}", f"written: {path}"))
+    return 0
 
 
 def _form_data(spec: FormSpec, master: Master | None, args: argparse.Namespace, stamp: dt.datetime | None) -> FormData:

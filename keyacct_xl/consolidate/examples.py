@@ -19,6 +19,7 @@ import yaml
 
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import atomic_write
 from keyacct_xl.forms.layout import FormLang
 
 Lines = dict[str, list[dict[str, object]]]
@@ -83,3 +84,18 @@ def load_example(form_id: str) -> FormExample:
                        {str(k): int(v) for k, v in _mapping(raw.get("expect"), "expect", path).items()},
                        _mapping(correction.get("header"), "correction.header", path),
                        _mapping(correction.get("rows"), "correction.rows", path))
+
+
+def write_examples(folder: Path, lang: FormLang = "zh") -> list[Path]:
+    """Every filled example as ``folder/<form id>.xlsx`` (workbooks/examples): byte-reproducible, written atomically.
+
+    Every workbook is built before the first is written, so a malformed example leaves the folder as it was.
+    """
+    books = [(form_id, load_example(form_id).workbook(lang)) for form_id in example_ids()]
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for form_id, content in books:
+        with atomic_write(folder / f"{form_id}.xlsx", backup=False) as stream:
+            stream.write(content)
+        written.append(folder / f"{form_id}.xlsx")
+    return written

@@ -1,5 +1,5 @@
-"""The consolidation report workbook (Summary, Files, Errors, Changes, Conflicts) and the console's one-line
-summary."""
+"""The consolidation report workbook (Summary, By form, Files, Errors, Changes, Conflicts) and the console's
+one-line summary."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.consolidate.changes import CHANGE_LABELS
-from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES
+from keyacct_xl.consolidate.formroles import table_label
+from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES, FileOutcome
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.run import RunResult
 from keyacct_xl.fileio import atomic_write
@@ -50,19 +53,20 @@ def _status(status: str, lang: Lang) -> str:
 
 
 def _sheet(book: xlsxwriter.Workbook, name: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
-           widths: Sequence[int]) -> None:
+           widths: Sequence[int], *, counts: bool = False, total: Sequence[object] = ()) -> None:
+    """One report sheet; ``counts`` shows its numbers as whole counts (1,234), ``total`` is a bold last row."""
     sheet = book.add_worksheet(name)
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     text = book.add_format({"num_format": "@"})
+    number = book.add_format({"num_format": "#,##0"}) if counts else None
     for col, (header, width) in enumerate(zip(headers, widths)):
         sheet.write_string(0, col, header, bold)
         sheet.set_column(col, col, width)
     for r, row in enumerate(rows, 1):
-        for c, value in enumerate(row):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                sheet.write_number(r, c, value)
-            elif value not in (None, ""):
-                sheet.write_string(r, c, str(value), text)  # submitted values stay text, never formulas
+        _row(sheet, r, row, text, number)
+    if total:
+        _row(sheet, len(rows) + 1, total, book.add_format({"bold": True, "top": 1, "num_format": "@"}),
+             book.add_format({"bold": True, "top": 1, "num_format": "#,##0"}), blanks=True)
     sheet.freeze_panes(1, 0)
     if rows:
         sheet.autofilter(0, 0, len(rows), len(headers) - 1)
@@ -71,6 +75,17 @@ def _sheet(book: xlsxwriter.Workbook, name: str, headers: Sequence[str], rows: S
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
+
+
+def _row(sheet: Worksheet, r: int, row: Sequence[object], text: Format, number: Format | None, *,
+         blanks: bool = False) -> None:
+    for c, value in enumerate(row):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            sheet.write_number(r, c, value, number)
+        elif value not in (None, ""):
+            sheet.write_string(r, c, str(value), text)  # submitted values stay text, never formulas
+        elif blanks:
+            sheet.write_blank(r, c, None, text)  # a total row's rule runs under every column
 
 
 def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive: bool = False) -> Path:
@@ -89,9 +104,10 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
                 [pick(lang, "错误", "Errors"), sum(len(o.errors) for o in result.outcomes)],
                 [pick(lang, "冲突", "Conflicts"), len(result.conflicts)],
                 [pick(lang, "写入的表格", "Tables written"),
-                 pick(lang, "、", ", ").join(_table_label(t, lang) for t in result.written)]]
+                 pick(lang, "、", ", ").join(table_label(t, lang) for t in result.written)]]
     _sheet(book, pick(lang, "汇总", "Summary"), [pick(lang, "项目", "Item"), pick(lang, "数值", "Value")],
            summary, [18, 60])
+    _by_form(book, result, lang)
     _files(book, result, lang)
     _errors(book, result, lang, without_sensitive)
     _changes(book, result, lang, without_sensitive)
@@ -109,6 +125,38 @@ def _form_titles(ids: set[str], lang: Lang) -> dict[str, str]:
     """Each catalog form's name as the rep's copy shows it (a file no form was recognised in has none)."""
     titles = {f: load_form(f).title for f in ids & set(form_ids())}
     return {f: pick(lang, t.zh, t.en) for f, t in titles.items()}
+
+
+_BY_FORM_HEADERS = (("表单", "Form"), ("文件数", "Files"), ("新增行数", "Rows added"), ("更新行数", "Rows updated"),
+                    ("拒收行数", "Rows refused"), ("拒收文件", "Files rejected"), ("重复文件", "Duplicate files"),
+                    ("待审核文件", "Files waiting for review"))
+
+
+def form_counts(outcomes: Sequence[FileOutcome]) -> dict[str, list[int]]:
+    """Per form id (blank: no form recognised): files, rows added, rows updated, rows refused, files rejected,
+    duplicate and waiting for review; forms in id order, the unrecognised last.
+
+    Rows refused are the lines left out of a file that was taken (accepted or partial); a rejected, duplicate or
+    waiting file is counted as a file, its lines are not.
+    """
+    counts: dict[str, list[int]] = {}
+    for o in sorted(outcomes, key=lambda o: (not o.form_id, o.form_id)):
+        row = counts.setdefault(o.form_id, [0] * 7)
+        refused = sum(1 for r in o.rows if not r.ok) if o.status in ("accepted", "partial") else 0
+        for i, n in enumerate((1, o.rows_added, o.rows_updated, refused,
+                               o.status == "rejected", o.status == "duplicate", o.status == "needs_review")):
+            row[i] += int(n)
+    return counts
+
+
+def _by_form(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
+    """One row per form: what its files brought, what was refused and what waits, for the review meeting."""
+    counts = form_counts(result.outcomes)
+    titles = _form_titles(set(counts), lang)
+    rows = [[titles.get(f) or (f or pick(lang, "未识别的文件", "no form recognised")), *n] for f, n in counts.items()]
+    total = [pick(lang, "合计", "Total"), *(sum(n[i] for n in counts.values()) for i in range(7))] if rows else []
+    _sheet(book, pick(lang, "按表单汇总", "By form"), [pick(lang, *h) for h in _BY_FORM_HEADERS], rows,
+           [30, 8, 10, 10, 10, 10, 10, 12], counts=True, total=total)
 
 
 def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
@@ -166,7 +214,7 @@ def _changes(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_s
                                          ("字段", "Field"), ("原值", "Before"), ("新值", "After"))]
     rows = []
     for c in result.changes:
-        row = [pick(lang, *CHANGE_LABELS[c.kind]), c.file, _table_label(c.table, lang), c.key,
+        row = [pick(lang, *CHANGE_LABELS[c.kind]), c.file, table_label(c.table, lang), c.key,
                _column_label(c.table, c.field, lang), c.before, c.after]
         if without_sensitive:
             row[3] = _row_key(c.table, c.key)
@@ -174,11 +222,6 @@ def _changes(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_s
                 row[5:7] = [MASK if c.before else "", MASK if c.after else ""]
         rows.append(row)
     _sheet(book, pick(lang, "变更", "Changes"), headers, rows, [22, 32, 12, 36, 14, 24, 24])
-
-
-def _table_label(table: str, lang: Lang) -> str:
-    schema = ALL_CONSOLIDATION_TABLES.get(table)
-    return (schema.sheet_zh if lang == "zh" else schema.sheet_en) if schema else table
 
 
 def _column_label(table: str, key: str, lang: Lang) -> str:

@@ -150,11 +150,12 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
                 dry_run: bool = False, jobs: int = 1, forms: Iterable[str] | None = None, strict: bool = False,
                 now: str | None = None, progress: Callable[[Iterable, int], Iterable] | None = None,
                 exclude: Iterable[Path] = (), file_seconds: float = MAX_SECONDS,
-                accept: Iterable[str] = (), reject: Iterable[str] = ()) -> RunResult:
+                accept: Iterable[str] = (), reject: Iterable[str] = (), forms_folder: Path | None = None) -> RunResult:
     """Consolidate every file under ``source`` into ``master``; a dry run writes nothing (no quarantine either).
 
     ``file_seconds`` caps the time spent reading and checking one file (its worker is then ended); ``accept`` and
-    ``reject`` name files waiting for review (keyacct_xl.consolidate.review).
+    ``reject`` name files waiting for review (keyacct_xl.consolidate.review); ``forms_folder`` holds the form specs
+    the files are read with (default: the catalog in templates/forms).
     """
     master = Path(master)
     if not dry_run:
@@ -163,7 +164,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
         # Checked first: the master is written before rejected files are copied there.
         raise InputError(f"{quarantine_dir}: --quarantine must be a folder, not a file",
                          f"{quarantine_dir}：--quarantine 应为文件夹，不能是文件")
-    selected = frozenset(load_form(f).id for f in (forms or ()))
+    selected = frozenset(load_form(f, forms_folder).id for f in (forms or ()))
     if selected - set(ROUTES):
         wrong, known = ", ".join(sorted(selected - set(ROUTES))), ", ".join(ROUTES)
         raise InputError(f"{wrong}: not consolidated into the master; consolidated forms: {known}",
@@ -172,7 +173,7 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
     with nullcontext() if dry_run else master_write_lock(master):
         store = load_store(master)
         now = now or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
-        specs = {form_id: load_form(form_id) for form_id in ROUTES}
+        specs = {form_id: load_form(form_id, forms_folder) for form_id in ROUTES}
         ledger = store.frame(LEDGER.name)
         known_sha = frozenset(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
         job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known_sha, store.lang, strict,

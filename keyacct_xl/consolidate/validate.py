@@ -22,6 +22,7 @@ from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileO
 from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
+from keyacct_xl.consolidate.versions import read_as_current
 from keyacct_xl.forms.formula import evaluate
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec
@@ -108,6 +109,8 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     outcome.form_id, outcome.version = spec.id, extracted.version
     for en, zh in extracted.warnings:
         outcome.issues.append(Issue(outcome.name, "", "", "", "", en, zh, "warning"))
+    # An older copy: renamed fields take their new keys; what no field of this version takes goes to the ledger.
+    kept = read_as_current(outcome, extracted, spec, lang)
     fields = {**{k: TITLE_FIELD_SPECS[k] for k in spec.title_fields}, **{f.key: f for f in spec.header_fields}}
     # The period first: the header's dates typed without a year take the period's.
     if "period" in fields:
@@ -115,6 +118,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     reading = _Reading(outcome, lang, parse_period(form_period(outcome.header, extracted.meta)))
     for field in fields.values():
         _check_header_field(reading, extracted, field)
+    outcome.header.update(kept)
     route = ROUTES[spec.id]
     for section in spec.tables:
         table = extracted.tables.get(section.id)
@@ -152,7 +156,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
 
 
 def _check_table(reading: _Reading, section: str, table: TableRows, fields: tuple[FieldSpec, ...]) -> list[CheckedRow]:
-    # Columns of an older version that this version dropped have no field here and are not read.
+    # An older copy's columns come keyed as this version's fields (consolidate.versions); the rest were kept aside.
     present = [(f, table.columns[f.key]) for f in fields if f.key in table.columns]
     entered = [c for f, c in present if not f.formula]
     computed = [f for f in fields if f.formula]

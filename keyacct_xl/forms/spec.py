@@ -123,6 +123,15 @@ class SectionSpec:
 
 
 @dataclass(frozen=True)
+class FormChange:
+    """How the fields of ``version`` differ from the version before: keys renamed (old, new) and keys dropped."""
+
+    version: int
+    renamed: tuple[tuple[str, str], ...] = ()
+    dropped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FormSpec:
     """One standard form."""
 
@@ -134,6 +143,27 @@ class FormSpec:
     title_fields: tuple[str, ...] = ("rep", "period", "fill_date")
     notes: tuple[Text, ...] = ()
     source: str = ""
+    changes: tuple[FormChange, ...] = ()  # oldest first, so a copy filled on an earlier version still reads
+
+    def key_now(self, key: str, version: int) -> tuple[str | None, int]:
+        """What field ``key`` of a copy filled on ``version`` is in this version, and the version that last changed
+        it (0: none did). The key is None when a later version dropped the field."""
+        changed = 0
+        for change in self.changes:
+            if change.version <= version:
+                continue
+            if key in change.dropped:
+                return None, change.version
+            renamed = dict(change.renamed).get(key)
+            if renamed is not None:
+                key, changed = renamed, change.version
+        return key, changed
+
+    def field_keys(self, section_id: str | None = None) -> frozenset[str]:
+        """The keys of one section's fields, or of the title block and every section when ``section_id`` is None."""
+        if section_id is not None:
+            return frozenset(f.key for f in self.section(section_id).fields)
+        return frozenset((*self.title_fields, *(f.key for s in self.sections for f in s.fields)))
 
     @property
     def tables(self) -> tuple[SectionSpec, ...]:
@@ -156,10 +186,11 @@ class FormSpec:
     def hash(self) -> str:
         """sha256 of the canonical spec (sorted-key JSON of the loaded model): changes with any content change.
 
-        Choice synonyms are left out: they change how a cell is read, not the form a rep holds, so adding one
-        does not make every form in circulation look outdated.
+        Choice synonyms and the version changes are left out: they change how a cell or an older copy is read, not
+        the form a rep holds, so adding one does not make every form in circulation look outdated.
         """
         model = asdict(self)
+        del model["changes"]
         for section in model["sections"]:
             for field in section["fields"]:
                 for choice in field["choices"]:
@@ -354,7 +385,81 @@ def load_lists(path: Path) -> dict[str, tuple[Choice, ...]]:
             for name, items in raw.items()}
 
 
-_FORM_KEYS = {"id", "version", "title", "sections", "orientation", "title_fields", "notes", "source"}
+def _change(value: Any, where: Where, previous: int, latest: int) -> FormChange:
+    """One entry of ``changes``: ``{version: 2, renamed: {old_key: new_key}, dropped: [key]}``."""
+    raw = read_mapping(value, where, {"version", "renamed", "dropped"}, {"version"})
+    version = read_int(raw["version"], where.at("version"), 2, 9999)
+    if version > latest:
+        raise where.at("version").fail(f"version {version} is newer than the form's version {latest}",
+                                       f"第 {version} 版比表单当前的第 {latest} 版新")
+    if version <= previous:
+        raise where.at("version").fail(f"versions must increase: {version} comes after {previous}",
+                                       f"版本号应递增：{version} 排在 {previous} 之后")
+    renamed_raw = raw.get("renamed", {})
+    if not isinstance(renamed_raw, dict):
+        raise where.at("renamed").fail("expected a mapping of old key to new key", "应为 旧字段: 新字段 的映射")
+    renamed = tuple((read_key(old, where.at("renamed").at(str(old))),
+                     read_key(new, where.at("renamed").at(str(old)))) for old, new in renamed_raw.items())
+    dropped_raw = raw.get("dropped", [])
+    if not isinstance(dropped_raw, list):
+        raise where.at("dropped").fail("expected a list of field keys", "应为字段键的列表")
+    dropped = tuple(read_key(key, where.at("dropped").at(i)) for i, key in enumerate(dropped_raw))
+    if not renamed and not dropped:
+        raise where.fail("a change renames or drops at least one field", "每项变更至少要改名或删除一个字段")
+    _check_change(FormChange(version, renamed, dropped), where)
+    return FormChange(version, renamed, dropped)
+
+
+def _check_change(change: FormChange, where: Where) -> None:
+    """Within one version: each field renamed or dropped once, never to a title field, two never merged into one."""
+    news = [new for _, new in change.renamed]
+    for old, new in change.renamed:
+        at = where.at("renamed").at(old)
+        if old == new:
+            raise at.fail(f"{old!r} is renamed to itself", f"{old!r} 改名为自身")
+        if old in TITLE_FIELDS or new in TITLE_FIELDS:
+            raise at.fail(f"the title block's fields ({', '.join(TITLE_FIELDS)}) keep their keys",
+                          f"标题栏字段（{', '.join(TITLE_FIELDS)}）不能改名")
+        if news.count(new) > 1:
+            raise at.fail(f"two fields are renamed to {new!r}", f"有两个字段都改名为 {new!r}")
+    olds = {old for old, _ in change.renamed}
+    for i, key in enumerate(change.dropped):
+        at = where.at("dropped").at(i)
+        if key in TITLE_FIELDS:
+            raise at.fail(f"the title block's field {key!r} cannot be dropped", f"标题栏字段 {key!r} 不能删除")
+        if key in olds or change.dropped.index(key) != i:
+            raise at.fail(f"{key!r} is named twice in this change", f"{key!r} 在本项变更中出现两次")
+
+
+def _check_changes(spec: FormSpec, where: Where) -> None:
+    """Every renamed field ends as a field of this version (or is dropped later); no dropped key is a field again."""
+    keys = spec.field_keys()
+    for i, change in enumerate(spec.changes):
+        at = where.at("changes").at(i)
+        for old, new in change.renamed:
+            final, _ = spec.key_now(new, change.version)
+            if final is not None and final not in keys:
+                raise at.at("renamed").at(old).fail(
+                    f"{old!r} is renamed to {new!r}, which is not a field of version {spec.version}",
+                    f"{old!r} 改名为 {new!r}，但第 {spec.version} 版没有该字段")
+        for j, key in enumerate(change.dropped):
+            if key in keys:
+                raise at.at("dropped").at(j).fail(
+                    f"{key!r} is dropped but version {spec.version} has a field {key!r}: "
+                    "give the new field another key, so old copies' values are not read into it",
+                    f"{key!r} 已删除，但第 {spec.version} 版仍有字段 {key!r}：请为新字段另取键名，以免旧版的值被读入")
+
+
+def _changes(value: Any, where: Where, latest: int) -> tuple[FormChange, ...]:
+    if not isinstance(value, list):
+        raise where.fail("expected a list of {version, renamed, dropped}", "应为 {version, renamed, dropped} 的列表")
+    changes: list[FormChange] = []
+    for i, item in enumerate(value):
+        changes.append(_change(item, where.at(i), changes[-1].version if changes else 1, latest))
+    return tuple(changes)
+
+
+_FORM_KEYS = {"id", "version", "title", "sections", "orientation", "title_fields", "notes", "source", "changes"}
 
 
 def parse_spec(raw: Any, *, file: str, lists: dict[str, tuple[Choice, ...]] | None = None) -> FormSpec:
@@ -375,14 +480,17 @@ def parse_spec(raw: Any, *, file: str, lists: dict[str, tuple[Choice, ...]] | No
     notes = raw.get("notes", [])
     if not isinstance(notes, list):
         raise where.at("notes").fail("expected a list of {zh, en} notes", "应为 {zh, en} 说明的列表")
+    version = read_int(raw["version"], where.at("version"), 1, 9999)
     spec = FormSpec(
-        id=read_key(raw["id"], where.at("id")), version=read_int(raw["version"], where.at("version"), 1, 9999),
+        id=read_key(raw["id"], where.at("id")), version=version,
         title=_text(raw["title"], where.at("title")),
         sections=tuple(_section(s, where.at("sections").at(i), lists or {}) for i, s in enumerate(sections)),
         orientation=orientation, title_fields=tuple(title_fields),
         notes=tuple(_text(n, where.at("notes").at(i)) for i, n in enumerate(notes)),
-        source=read_str(raw["source"], where.at("source")) if "source" in raw else "")
+        source=read_str(raw["source"], where.at("source")) if "source" in raw else "",
+        changes=_changes(raw.get("changes", []), where.at("changes"), version))
     _check_form(spec, where)
+    _check_changes(spec, where)
     return spec
 
 

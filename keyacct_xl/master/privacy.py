@@ -85,8 +85,9 @@ def _sensitive_labels() -> frozenset[str]:
 
 def is_sensitive_key(key: str) -> bool:
     """Whether a JSON key of the ledger or the history (a column key, a form field key, a user's header) is
-    personal data."""
-    return key in _sensitive_keys() or is_personal_header(key)
+    personal data; an older form's dropped table column is keyed ``section.key`` and judged by its field key."""
+    field = key.rpartition(".")[2]
+    return key in _sensitive_keys() or field in _sensitive_keys() or is_personal_header(key)
 
 
 def is_sensitive_label(label: str) -> bool:

@@ -7,6 +7,7 @@ the key. Reading accepts the key, the zh name or the en name, so a sheet written
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -16,8 +17,8 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.parsing import ParseError, parse_money
 
 # How a setting's cell is read: free text, a whole number of 0 or more, a number of 0 or more, one of the
-# setting's choices, or increasing day counts separated by commas.
-SettingKind = Literal["text", "whole", "number", "choice", "days"]
+# setting's choices, increasing day counts separated by commas, or a list of names (commas or 、 between).
+SettingKind = Literal["text", "whole", "number", "choice", "days", "names"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
             "汇总报告中个人信息字段的值：显示 或 隐去（功能区按钮和命令行都按此设置）",
             "Values of personal fields in consolidation reports: show or mask (the ribbon and the CLI follow it)",
             "choice", {"show": ("显示", "show"), "mask": ("隐去", "mask")}),
+    Setting("rep_forms", "weekly_plan,visit_record,phone_followup,daily_report", "业务员每周表单", "Rep Forms",
+            "按业务员预填时每人每周生成的表单：表单编号（印在表单标题栏）或表单名称，用逗号或顿号分隔",
+            "Forms pre-filled for each rep every week: form ids (printed in each form's title block) or titles, "
+            "separated by commas", "names"),
 )
 DEFAULTS: dict[str, object] = {s.key: s.default for s in DEFAULT_SETTINGS}
 DESCRIPTIONS: dict[str, Setting] = {s.key: s for s in DEFAULT_SETTINGS}
@@ -127,6 +132,12 @@ def parse_buckets(text: object) -> tuple[int, ...]:
     return days
 
 
+def parse_names(text: object) -> tuple[str, ...]:
+    """The names a list setting holds (``weekly_plan, 客户回访记录表``), split at commas, 、 or semicolons (a name
+    such as Weekly Work Plan keeps its spaces)."""
+    return tuple(n.strip() for n in re.split(r"[,，、;；]+", str(text)) if n.strip())
+
+
 def _days(text: object) -> tuple[int, ...] | None:
     """Increasing positive whole days from text such as ``30,60`` (a full-width comma too), or None."""
     parts = [p.strip() for p in str(text).replace("，", ",").split(",") if p.strip()]
@@ -161,6 +172,7 @@ class Settings:
     credit_limit_c: float
     rep_folders: str
     report_personal_data: Literal["show", "mask"]
+    rep_forms: tuple[str, ...]
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def value(self, key: str) -> object | None:
@@ -175,7 +187,7 @@ class Settings:
 
 
 def _cell(value: object) -> object:
-    if isinstance(value, tuple):
+    if isinstance(value, tuple):  # ageing days, a list of names
         return ",".join(str(d) for d in value)
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
@@ -209,6 +221,11 @@ def _parsed(known: Setting, cell: SettingCell) -> object:
             return code
         en = ", ".join(known.choices)
         raise _bad(cell, known, f"one of {en}", f"{'、'.join(p[0] for p in known.choices.values())}之一")
+    if known.kind == "names":
+        names = parse_names(cell.value)
+        if not names:
+            raise _bad(cell, known, f"a list of names such as {known.default}", f"名称列表（例如 {known.default}）")
+        return names
     if known.kind == "days":
         days = _days(cell.value)
         if days is None:

@@ -1,0 +1,91 @@
+"""A copy filled on an earlier version of a form, read as the current version (the spec's ``changes``).
+
+Recognition reads an older copy through its own ``_meta`` field map, so its cells come keyed by that version's
+field keys. Here a renamed field takes its new key (its values land in the new column), and a field the current
+version no longer has (dropped, or never declared) is kept as typed: its values go into the ingestion ledger's
+header data under its old key (a table column as ``section.key``, cell by cell), each with a warning, so nothing
+a rep typed is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from keyacct_xl.consolidate.model import CellValue, Extracted, FileOutcome, Issue, TableRows
+from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.parsing import is_blank
+from keyacct_xl.xlsx.ooxml import column_letter
+
+
+def _plain(value: object) -> object:
+    """A raw cell value as the ledger's JSON keeps it."""
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime, dt.time)) else value
+
+
+class _Upgrade:
+    """The issues and kept values of reading one older copy."""
+
+    def __init__(self, outcome: FileOutcome, spec: FormSpec, version: int, lang: Lang) -> None:
+        self.outcome, self.spec, self.version, self.lang = outcome, spec, version, lang
+        self.kept: dict[str, object] = {}
+
+    def renamed(self, old: str, new: str, changed: int, sheet: str, cell: str) -> None:
+        field = next((f for s in self.spec.sections for f in s.fields if f.key == new), None)
+        label = pick(self.lang, field.label.zh, field.label.en) if field else new
+        self.outcome.issues.append(Issue(
+            self.outcome.name, sheet, cell, label, "",
+            f"field {old} of version {self.version} was renamed in version {changed}: read as {label}",
+            f"第 {self.version} 版的字段 {old} 已在第 {changed} 版改名：按「{label}」读取", "warning"))
+
+    def keep(self, key: str, value: object, sheet: str, cell: str, dropped_in: int) -> None:
+        self.kept[key] = value
+        why_en = f"was dropped in version {dropped_in}" if dropped_in else f"is not on version {self.spec.version}"
+        why_zh = f"已在第 {dropped_in} 版删除" if dropped_in else f"不在第 {self.spec.version} 版的表单中"
+        self.outcome.issues.append(Issue(
+            self.outcome.name, sheet, cell, key, "",
+            f"field {key} of version {self.version} {why_en}: what was typed is kept in the ingestion ledger's "
+            "header data", f"第 {self.version} 版的字段 {key} {why_zh}：填写的内容保存在导入台账的表头数据中",
+            "warning"))
+
+    def header(self, header: dict[str, CellValue]) -> dict[str, CellValue]:
+        current = self.spec.field_keys()
+        read: dict[str, CellValue] = {}
+        for key, cell in header.items():
+            now, changed = self.spec.key_now(key, self.version)
+            if now is not None and now in current:
+                read[now] = cell
+                if now != key and not is_blank(cell.value):
+                    self.renamed(key, now, changed, cell.sheet, cell.ref)
+            elif not is_blank(cell.value):
+                self.keep(key, _plain(cell.value), cell.sheet, cell.ref, changed if now is None else 0)
+        return read
+
+    def table(self, section_id: str, table: TableRows) -> TableRows:
+        current = self.spec.field_keys(section_id)
+        columns: dict[str, int] = {}
+        for key, col in table.columns.items():
+            now, changed = self.spec.key_now(key, self.version)
+            letter = column_letter(col + 1)
+            typed = {f"{letter}{r}": _plain(values[col]) for r, values in table.rows
+                     if col < len(values) and not is_blank(values[col])}
+            if now is not None and now in current:
+                columns[now] = col
+                if now != key and typed:  # named at its first typed cell; an empty column needs no word
+                    self.renamed(key, now, changed, table.sheet, next(iter(typed)))
+            elif typed:
+                self.keep(f"{section_id}.{key}", typed, table.sheet, next(iter(typed)), changed if now is None else 0)
+        return TableRows(table.sheet, columns, table.rows)
+
+
+def read_as_current(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, lang: Lang) -> dict[str, object]:
+    """Rekey an older copy's cells to ``spec``'s fields in place; returns the values no current field takes, by key.
+
+    A copy of the current version is left as it is (nothing to return).
+    """
+    if extracted.version >= spec.version:
+        return {}
+    upgrade = _Upgrade(outcome, spec, extracted.version, lang)
+    extracted.header = upgrade.header(extracted.header)
+    extracted.tables = {section_id: upgrade.table(section_id, table) for section_id, table in extracted.tables.items()}
+    return upgrade.kept

@@ -1,0 +1,87 @@
+"""The forms each rep gets pre-filled every period: the Settings list ``rep_forms``, written per rep.
+
+One function, ``prefill_for_reps``, for the CLI (``keyacct-xl forms prefill``) and the ribbon (按业务员预填表单), so
+both write for the chosen reps the forms a rep needs this period, not every form of the catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.forms.catalog import load_catalog
+from keyacct_xl.forms.generator import write_form
+from keyacct_xl.forms.layout import FormLang
+from keyacct_xl.forms.prefill import known_reps, parse_period, prefill
+from keyacct_xl.forms.spec import FormSpec, choice_key
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.settings import DESCRIPTIONS
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')  # characters a file or folder name cannot hold on Windows, and spaces
+
+
+def output_name(form_id: str, *, rep: str | None, customer: str | None, period: str | None) -> str:
+    """``<form_id>[_<rep>][_<customer>][_<period>].xlsx`` with characters unsafe in file names replaced."""
+    parts = [form_id, *(p for p in (rep, customer, period) if p)]
+    return _UNSAFE.sub("_", "_".join(parts)) + ".xlsx"
+
+
+def rep_folder(rep: str) -> str:
+    """The folder a rep's forms go to (and come back from): the rep's name made safe for a file system."""
+    return _UNSAFE.sub("_", rep)
+
+
+def next_week(today: dt.date | None = None) -> str:
+    """The ISO week after ``today`` as ``2026-W48``: what reps plan on a Friday."""
+    year, week, _ = ((today or dt.date.today()) + dt.timedelta(days=7)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def rep_form_specs(names: Sequence[str]) -> list[FormSpec]:
+    """The forms ``rep_forms`` names, each by id or by its zh or en title, in the order given (each once).
+
+    A name that is no form is an InputError naming the setting and listing the form ids.
+    """
+    catalog = load_catalog()
+    by_name = {choice_key(n): s for s in catalog for n in (s.id, s.title.zh, s.title.en)}
+    specs: dict[str, FormSpec] = {}
+    for name in names:
+        spec = by_name.get(choice_key(name))
+        if spec is None:
+            setting = DESCRIPTIONS["rep_forms"]
+            ids = ", ".join(s.id for s in catalog)
+            raise InputError(f"Settings: rep_forms: {name!r} is not a form; forms: {ids}",
+                             f"参数设置：{setting.name_zh}：{name!r} 不是表单；可用的表单：{ids}")
+        specs.setdefault(spec.id, spec)
+    return list(specs.values())
+
+
+def prefill_for_reps(master: Master, folder: Path, *, period: str, reps: Sequence[str] = (),
+                     lang: FormLang | None = None, company: str | None = None,
+                     progress: Callable[[int, int, str], None] | None = None) -> list[Path]:
+    """Write ``folder/<rep>/<form>_<rep>_<period>.xlsx`` for each of ``reps`` (default: every rep of the master)
+    and each form of the Settings' ``rep_forms``, pre-filled from ``master``; returns the files written.
+
+    Every form of every rep is filled before the first file is written, so an unknown rep, a form that cannot
+    be filled for the period (a weekly plan needs a week) or a bad setting leaves the folder as it was.
+    ``progress(i, n, rep)`` is called before each rep's files are written.
+    """
+    specs = rep_form_specs(master.settings.rep_forms)
+    period = parse_period(period).text
+    chosen = list(dict.fromkeys(reps)) or known_reps(master)
+    # prefill refuses an unknown rep, naming the master's reps
+    filled = [(rep, [(spec, prefill(spec, master, rep=rep, period=period)) for spec in specs]) for rep in chosen]
+    company = master.settings.company_name if company is None else company
+    written = []
+    for i, (rep, forms) in enumerate(filled, start=1):
+        if progress is not None:
+            progress(i, len(filled), rep)
+        rep_dir = folder / rep_folder(rep)
+        rep_dir.mkdir(parents=True, exist_ok=True)
+        for spec, data in forms:
+            path = rep_dir / output_name(spec.id, rep=rep, customer=None, period=period)
+            written.append(write_form(path, spec, lang=lang or master.lang, company=company, data=data))
+    return written
