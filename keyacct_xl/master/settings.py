@@ -7,6 +7,7 @@ the key. Reading accepts the key, the zh name or the en name, so a sheet written
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -16,8 +17,10 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.parsing import ParseError, parse_money
 
 # How a setting's cell is read: free text, a whole number of 0 or more, a number of 0 or more, one of the
-# setting's choices, or increasing day counts separated by commas.
-SettingKind = Literal["text", "whole", "number", "choice", "days"]
+# setting's choices, increasing day counts separated by commas, or an id pattern with one {0000} placeholder.
+SettingKind = Literal["text", "whole", "number", "choice", "days", "id_pattern"]
+# An id pattern: text around one run of zeros in braces, the number's width (C{0000} gives C0001, C0002 ...).
+ID_PATTERN = re.compile(r"^([^{}]*)\{(0+)\}([^{}]*)$")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,10 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
             "汇总报告中个人信息字段的值：显示 或 隐去（功能区按钮和命令行都按此设置）",
             "Values of personal fields in consolidation reports: show or mask (the ribbon and the CLI follow it)",
             "choice", {"show": ("显示", "show"), "mask": ("隐去", "mask")}),
+    Setting("customer_id_pattern", "C{0000}", "客户编号格式", "Customer ID Pattern",
+            "新客户编号格式：{0000} 处为流水号（位数即 0 的个数），汇总时按档案中最大的流水号加一分配",
+            "New customer ids: {0000} stands for the running number (as many digits as zeros); consolidation gives "
+            "the next number after the highest in the archive", "id_pattern"),
 )
 DEFAULTS: dict[str, object] = {s.key: s.default for s in DEFAULT_SETTINGS}
 DESCRIPTIONS: dict[str, Setting] = {s.key: s for s in DEFAULT_SETTINGS}
@@ -161,6 +168,7 @@ class Settings:
     credit_limit_c: float
     rep_folders: str
     report_personal_data: Literal["show", "mask"]
+    customer_id_pattern: str
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def value(self, key: str) -> object | None:
@@ -209,6 +217,12 @@ def _parsed(known: Setting, cell: SettingCell) -> object:
             return code
         en = ", ".join(known.choices)
         raise _bad(cell, known, f"one of {en}", f"{'、'.join(p[0] for p in known.choices.values())}之一")
+    if known.kind == "id_pattern":
+        text = str(value).strip()
+        if not ID_PATTERN.match(text):
+            raise _bad(cell, known, f"a pattern with one {{0000}} placeholder such as {known.default}",
+                       f"含一个 {{0000}} 流水号占位的格式（例如 {known.default}）")
+        return text
     if known.kind == "days":
         days = _days(cell.value)
         if days is None:

@@ -7,6 +7,7 @@ SubmissionHistory.
 
 from __future__ import annotations
 
+from keyacct_xl.master.accounts import ACCOUNT_TABLES
 from keyacct_xl.master.schema import (
     COMPETITORS,
     CONTACTS,
@@ -128,6 +129,7 @@ HISTORY = TableSchema("SubmissionHistory", "submission_history", "历史版本",
 MERGED_TABLES: dict[str, TableSchema] = {
     s.name: with_provenance(s) for s in (CUSTOMERS, CONTACTS, VISITS, COMPETITORS)
 }
-OWN_TABLES: dict[str, TableSchema] = {s.name: s for s in (WEEKLY_PLANS, QUOTATIONS, QUOTATION_LINES)}
+OWN_TABLES: dict[str, TableSchema] = {s.name: s for s in (WEEKLY_PLANS, QUOTATIONS, QUOTATION_LINES,
+                                                             *map(with_provenance, ACCOUNT_TABLES))}
 BOOKKEEPING: dict[str, TableSchema] = {s.name: s for s in (LEDGER, HISTORY)}
 ALL_CONSOLIDATION_TABLES: dict[str, TableSchema] = {**MERGED_TABLES, **OWN_TABLES, **BOOKKEEPING}
