@@ -37,6 +37,10 @@ ROW_KEYS: dict[str, RowKey] = {
     "Quotations": RowKey(("quote_no",)),
     "QuotationLines": RowKey(("quote_no", "product_code", "product", "spec")),
     "Customers": RowKey(("customer_id",)),
+    "ContactProfiles": RowKey(("customer_id", "name")),
+    "AccountPlans": RowKey(("customer_id", "year")),
+    "AccountPlanScores": RowKey(("customer_id", "year", "criterion")),
+    "AccountPlanActions": RowKey(("customer_id", "year", "action")),
 }
 
 
@@ -48,6 +52,8 @@ class Route:
     rows: dict[str, str] = field(default_factory=dict)  # table section id -> master table name
     header_table: str | None = None
     key_field: str | None = None
+    more_header_tables: tuple[str, ...] = ()  # further tables taking one row of the header fields each
+    registers_customers: bool = False  # creates customers; a blank or 新客户 key_field gets the next customer id
 
 
 ROUTES: dict[str, Route] = {r.form_id: r for r in (
@@ -55,7 +61,11 @@ ROUTES: dict[str, Route] = {r.form_id: r for r in (
     Route("competitor_report", {"competitors": "Competitors"}),
     Route("weekly_plan", {"plan": "WeeklyPlans"}),
     Route("quotation", {"items": "QuotationLines"}, "Quotations", "quote_no"),
-    Route("customer_card", {"contacts": "Contacts"}, "Customers", "customer_id"),
+    Route("customer_card", {"contacts": "Contacts"}, "Customers", "customer_id", registers_customers=True),
+    Route("customer_registration", {"contacts": "Contacts"}, "Customers", "customer_id", registers_customers=True),
+    Route("contact_profile", {}, "Contacts", "name", more_header_tables=("ContactProfiles",)),
+    Route("account_plan", {"scoring": "AccountPlanScores", "action_items": "AccountPlanActions"}, "AccountPlans",
+          "customer_id"),
 )}
 
 # Forms we fill and send out (statistics computed from the master, the grade table, the statement): nothing of
@@ -67,4 +77,5 @@ OUTPUT_FORMS: frozenset[str] = frozenset({
 
 def route_tables(route: Route) -> tuple[str, ...]:
     """The master tables a form feeds, header table first."""
-    return tuple(dict.fromkeys((*((route.header_table,) if route.header_table else ()), *route.rows.values())))
+    header = (route.header_table,) if route.header_table else ()
+    return tuple(dict.fromkeys((*header, *route.more_header_tables, *route.rows.values())))

@@ -143,7 +143,8 @@ def _checked(submissions: Sequence[Submission], job: _Job, jobs: int) -> Iterato
 
 def _merge_order(outcome: FileOutcome) -> tuple:
     fill_date = outcome.header.get("fill_date")
-    return (outcome.form_id != "customer_card", str(fill_date or ""), outcome.name)
+    route = ROUTES.get(outcome.form_id)
+    return (not (route and route.registers_customers), str(fill_date or ""), outcome.name)
 
 
 def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path | None = None,
