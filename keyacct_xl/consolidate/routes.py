@@ -2,7 +2,10 @@
 
 A form's table sections become rows of a master table; header-driven forms (customer card, quotation) also
 give one row per file from their header fields. Row-only forms are identified by (rep, form, period);
-header-driven ones by their key field (the customer id, the quote number) instead of the period.
+header-driven ones by their key field (the customer id, the quote number) instead of the period. A contact
+profile's key is its customer and person, an account plan's its customer and year
+(keyacct_xl.consolidate.accounts). Forms that register customers (card, registration) may leave the id blank or
+write 新客户: the merge gives the next id (keyacct_xl.consolidate.newcustomers).
 
 Each master table a form feeds has a natural row key (``ROW_KEYS``): the columns that say "this is the same
 visit / plan line / contact" whatever file it came in. Several files add up; a row that comes again with the

@@ -2,7 +2,8 @@
 
 Files are read and checked in ``jobs`` worker processes with memory and time limits (``keyacct_xl.isolation``),
 so a reader that crashes or a bomb rejects that file only; the merge runs in this process in a fixed order (customer
-cards first, then by fill date and name) so the result does not depend on the number of workers.
+cards and registrations first, then by fill date and name) so the result, new customers' ids included, does not
+depend on the number of workers.
 """
 
 from __future__ import annotations
