@@ -78,9 +78,12 @@ def replaced_buyers(contacts: MergeTable, named: set[Location], outcome: FileOut
     filled = outcome.header.get("fill_date")
     left = (filled if isinstance(filled, pd.Timestamp) else pd.Timestamp(now)).normalize()
     retire = {"active": _NO.zh if lang == "zh" else _NO.en, "left_date": left}
-    frame = contacts.frame
-    rows: list[Location] = [("frame", i) for i in range(len(frame))] + [("added", i) for i in
-                                                                       range(len(contacts.added))]
-    return [(where, retire) for where in rows if where not in named
-            and str(contacts.get(where, "customer_id")) in customers
+    return [(where, retire) for where in _rows_of(contacts, customers) if where not in named
             and is_buyer(contacts.get(where, "decision_role")) and _active(contacts.get(where, "active"))]
+
+
+def _rows_of(contacts: MergeTable, customers: set[str]) -> list[Location]:
+    """The Contacts rows (loaded and added by this run) of ``customers``, found without a loop over the table."""
+    ids = contacts.frame["customer_id"].astype("string").isin(customers).to_numpy(dtype=bool, na_value=False)
+    return [*(("frame", int(i)) for i in ids.nonzero()[0]),
+            *(("added", i) for i, row in enumerate(contacts.added) if str(row.get("customer_id")) in customers)]
