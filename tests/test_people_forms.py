@@ -189,6 +189,17 @@ def test_a_card_naming_the_same_buyer_again_retires_nobody(master: Path, inbox: 
     assert load_store(master).frame("Contacts")["active"].isna().all()
 
 
+def test_a_buyer_named_earlier_in_the_same_run_is_retired_by_a_later_card(master: Path, inbox: Path) -> None:
+    result = _run(inbox, master, {
+        "a.xlsx": _card_naming([{"name": "钱主管", "phone": "13900000003", "decision_role": "采购"}], "2026-11-23"),
+        "b.xlsx": _card_naming([{"name": "孙晓梅", "phone": "13900000009", "decision_role": "采购"}], "2026-11-27")})
+    contacts = load_store(master).frame("Contacts").set_index("name")
+    assert contacts["active"].to_dict() == {"王经理": "否", "赵会计": None, "钱主管": "否", "孙晓梅": None}
+    assert contacts.loc["钱主管", "left_date"] == pd.Timestamp("2026-11-27")
+    assert [(c.file, c.key) for c in result.changes if c.field == "active"] == [
+        ("a.xlsx", "C0001 / 王经理 / 13800000001"), ("b.xlsx", "C0001 / 钱主管 / 13900000003")]
+
+
 def test_a_profile_naming_a_new_buyer_retires_the_old_one(master: Path, inbox: Path) -> None:
     profile = fill_form(blank_form("contact_profile"), header={
         "rep": "张三", "customer_id": "C0001", "name": "孙晓梅", "title": "采购总监", "mobile": "13900000009",
