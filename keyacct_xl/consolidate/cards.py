@@ -1,4 +1,6 @@
-"""Customer cards: the only way a new customer enters the archive, and field updates for known ones.
+"""Customer cards and registrations: the only ways a new customer enters the archive, and field updates for known
+ones. A card or registration without an id (blank, 新客户) gets the next id of the Settings pattern once the
+duplicate check found nothing (keyacct_xl.consolidate.newcustomers).
 
 The card's contact lines are merged like any form line once the card is applied (keyacct_xl.consolidate.merge).
 
@@ -13,15 +15,16 @@ never sets a grade.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import pandas as pd
 
-from keyacct_xl.consolidate.changes import same_value, shown
+from keyacct_xl.consolidate.changes import RowChange, same_value, shown
 from keyacct_xl.consolidate.dedupe import CustomerIndex
 from keyacct_xl.consolidate.frames import append_rows
-from keyacct_xl.consolidate.model import FileOutcome
+from keyacct_xl.consolidate.model import FileOutcome, Issue
+from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id
 from keyacct_xl.consolidate.store import Store
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.master.submissions import MERGED_TABLES
@@ -55,8 +58,10 @@ def _owners(customers: pd.DataFrame) -> dict[str, str]:
 class CardMerger:
     """Applies customer cards to the Customers and Contacts frames of a Store."""
 
-    def __init__(self, store: Store, *, now: str, conflicts: list[Conflict], new_grade: str) -> None:
+    def __init__(self, store: Store, *, now: str, conflicts: list[Conflict], new_grade: str,
+                 changes: list[RowChange] | None = None) -> None:
         self.store, self.now, self.conflicts, self.new_grade = store, now, conflicts, new_grade
+        self.changes = changes if changes is not None else []  # where a new customer's assigned id is reported
         self.changed: set[str] = set()
         self.edited: set[str] = set()  # Customers, once an existing row's field was filled in
         self.refresh()
@@ -81,12 +86,16 @@ class CardMerger:
         values = {col: outcome.header.get(key) for col, key in fields.items()}
         return {k: v for k, v in values.items() if not is_blank(v)}
 
-    def refuse(self, outcome: FileOutcome, spec: FormSpec) -> bool:
+    def refuse(self, outcome: FileOutcome, spec: FormSpec, keys: Collection[tuple[str, str, str]] = ()) -> bool:
         """Whether the card must not be applied (another rep's customer, a probable duplicate); records why.
 
-        For a known customer only the identifying values the card changes are compared with the others.
+        For a known customer only the identifying values the card changes are compared with the others. A card
+        without an id (blank or 新客户) gets the next id; ``keys`` are the live submissions' (form, rep, key), so
+        the corrected copy of a rep's own registration finds the id its first copy was given.
         """
         cid, values = str(outcome.key), self._values(outcome, spec)
+        if is_new_customer(outcome.key):
+            return self._new_customer(outcome, spec, values, keys)
         if cid not in self.owners:
             return self._duplicate(outcome, values, self.index)
         if self._foreign(outcome, cid, self.owners[cid]):
@@ -121,6 +130,31 @@ class CardMerger:
         outcome.reject("owner", f"customer {cid} is looked after by {owner}: card listed in Conflicts",
                        f"客户 {cid} 由 {owner} 负责：资料卡已列入冲突")
         return True
+
+    def _new_customer(self, outcome: FileOutcome, spec: FormSpec, values: dict[str, object],
+                      keys: Collection[tuple[str, str, str]]) -> bool:
+        """Identify a card without an id: this rep's earlier copy of the same form, else a new id (after 查重)."""
+        match = self.index.find(name=values.get("name"), phone=values.get("phone"), tax_id=values.get("tax_id"),
+                                address=values.get("address"))
+        if match is not None and (outcome.form_id, outcome.rep, match.customer_id) in keys:
+            self._identify(outcome, match.customer_id)  # the same registration sent again, corrected
+            return self.refuse(outcome, spec, keys)
+        if match is not None:
+            return self._duplicate(outcome, values, self.index)
+        typed = shown(outcome.header.get("customer_id"))
+        cid = next_customer_id(self.store.settings.customer_id_pattern, self.owners)
+        self._identify(outcome, cid)
+        name = shown(values.get("name"))
+        self.changes.append(RowChange("assigned", outcome.name, CUSTOMERS.name, cid, "customer_id", typed, cid))
+        label = CUSTOMERS.column("customer_id")
+        outcome.issues.append(Issue(outcome.name, *outcome.header_cells.get("customer_id", ("", "")),
+                                    label.header(self.store.lang), typed, f"new customer {name}: given the id {cid}",
+                                    f"新客户 {name}：编号为 {cid}", "warning"))
+        return False
+
+    @staticmethod
+    def _identify(outcome: FileOutcome, cid: str) -> None:
+        outcome.key = outcome.header["customer_id"] = cid
 
     def _duplicate(self, outcome: FileOutcome, values: dict[str, object], index: CustomerIndex) -> bool:
         match = index.find(name=values.get("name"), phone=values.get("phone"), tax_id=values.get("tax_id"),

@@ -1,5 +1,5 @@
-"""What a run changed in rows the master already held: each update with its before and after values, and the
-rows a corrected file no longer lists (kept until a person deletes them)."""
+"""What a run changed in rows the master already held: each update with its before and after values, the
+rows a corrected file no longer lists (kept until a person deletes them), and the ids given to new customers."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 
 from keyacct_xl.parsing import is_blank
 
-ChangeKind = Literal["updated", "removed"]
-CHANGE_LABELS = {"updated": ("已更新", "updated"),
+ChangeKind = Literal["updated", "removed", "assigned"]
+CHANGE_LABELS = {"updated": ("已更新", "updated"), "assigned": ("新客户编号", "new customer id"),
                  "removed": ("更正后缺少此行（已保留，请决定保留或删除）",
                              "missing from the correction (kept: keep or delete it)")}
 
@@ -31,7 +31,7 @@ def shown(value: object) -> str:
 
 @dataclass(frozen=True)
 class RowChange:
-    """One change to a row the master already held (``field`` empty for a whole row)."""
+    """One change to a row the master already held (``field`` empty for a whole row), or a new customer's id."""
 
     kind: ChangeKind
     file: str

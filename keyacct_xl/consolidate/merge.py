@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from keyacct_xl.consolidate.accounts import replaced_buyers, settle_key
 from keyacct_xl.consolidate.cards import CardMerger, Conflict
 from keyacct_xl.consolidate.changes import RowChange, same_value, shown
 from keyacct_xl.consolidate.frames import append_rows, row_json
@@ -41,7 +42,8 @@ def _consumed(field: FieldSpec, route: Route) -> bool:
     """Whether a header field lands in one of the route's tables."""
     table = (field.maps_to or "").partition(".")[0]
     if route.header_table:
-        return table == route.header_table or field.key in ALL_CONSOLIDATION_TABLES[route.header_table].keys
+        tables = (route.header_table, *route.more_header_tables)
+        return table in tables or any(field.key in ALL_CONSOLIDATION_TABLES[t].keys for t in tables)
     return table in route.rows.values()
 
 
@@ -58,7 +60,8 @@ class Merger:
         self.edited: set[str] = set()  # tables whose existing rows changed: rewritten, not appended to
         self.conflicts: list[Conflict] = []
         self.changes: list[RowChange] = []
-        self.cards = CardMerger(store, now=now, conflicts=self.conflicts, new_grade=new_customer_grade)
+        self.cards = CardMerger(store, now=now, conflicts=self.conflicts, new_grade=new_customer_grade,
+                                changes=self.changes)
         self.rep_folders = dict(rep_folders or {})
         self.reps = frozenset(r for r in self.cards.owners.values() if r)
         self.tables: dict[str, MergeTable] = {}
@@ -90,18 +93,21 @@ class Merger:
                          strict=self.strict)
         if outcome.status not in LIVE:
             return
-        if route.form_id == "customer_card" and self.cards.refuse(outcome, spec):
+        if route.registers_customers and self.cards.refuse(outcome, spec, self.instances):
             return
+        settle_key(outcome, self.now)
         earlier = self.instances.get((outcome.form_id, outcome.rep, outcome.key), []) if outcome.key else []
         touched: dict[str, set[Location]] = {}
-        if route.form_id == "customer_card":
+        if route.registers_customers:
             self._apply_card(outcome, spec, earlier)
         elif route.header_table:
-            row = self._header_row(outcome, spec, route.header_table)
-            touched[route.header_table] = self._upsert(route.header_table, [row], outcome)
+            for name in (route.header_table, *route.more_header_tables):
+                touched[name] = self._upsert(name, [self._header_row(outcome, spec, name)], outcome)
         for section_id, table in route.rows.items():
             lines = plan_rows(table, outcome, self._lines(outcome, spec, table, section_id))
             touched.setdefault(table, set()).update(self._upsert(table, lines, outcome))
+        if "Contacts" in touched:  # a newly named buyer retires the customer's earlier one
+            self._retire(outcome, touched["Contacts"])
         self._settle_correction(outcome, route, earlier, touched)
         self._ledger(outcome, spec, route)
 
@@ -182,7 +188,7 @@ class Merger:
         keys = ALL_CONSOLIDATION_TABLES[table].keys
         base = self._columns_for(self._targets(header_fields, table), outcome.header)
         targets = self._targets(section.fields, table)
-        for key in ("customer_id", "quote_no"):  # a line inherits its form's customer and quote number
+        for key in ("customer_id", "quote_no", "year"):  # a line inherits its form's customer, quote, year
             if key in keys and base.get(key) is None and outcome.header.get(key) is not None:
                 base[key] = outcome.header[key]
         provenance = self._provenance(outcome, "", None)
@@ -223,6 +229,12 @@ class Merger:
             if self._update(table, where, values, outcome):
                 outcome.rows_updated += 1
         return touched
+
+    def _retire(self, outcome: FileOutcome, named: set[Location]) -> None:
+        contacts = self._table("Contacts")
+        for where, values in replaced_buyers(contacts, named, outcome, self.now, self.lang):
+            if self._update(contacts, where, values, outcome):
+                outcome.rows_updated += 1
 
     def _update(self, table: MergeTable, where: Location, values: Mapping[str, object], outcome: FileOutcome) -> bool:
         """Write the submitted values that differ into an existing row; blanks never erase. Whether it changed."""

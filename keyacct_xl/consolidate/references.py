@@ -23,23 +23,23 @@ def check_references(outcome: FileOutcome, route: Route, spec: FormSpec, owners:
 
     ``owners`` maps each customer id to its rep; ``customers`` is the archive, for customers given by name.
     """
-    label = next((f.label for s in spec.tables for f in s.fields if f.key == "customer_id"), None)
+    label = next((f.label for s in spec.sections for f in s.fields if f.key == "customer_id"), None)
     id_label = (label.zh if lang == "zh" else label.en) if label else "customer_id"
     if outcome.rep and owners and outcome.rep not in set(owners.values()):
         outcome.issues.append(Issue(outcome.name, "", "", REP.header(lang), outcome.rep,
                                     f"{outcome.rep} looks after no customer in the archive",
                                     f"{outcome.rep} 在客户档案中没有负责的客户", "warning"))
-    if route.form_id != "customer_card":  # a customer may be given by its unique full or short name
-        identify_by_name(outcome, customers, owners, id_label=id_label)
-        if outcome.status == "rejected":
-            return
+    if route.registers_customers:  # cards and registrations create customers: nothing to look up
+        _settle(outcome, route, strict)
+        return
+    identify_by_name(outcome, customers, owners, id_label=id_label)  # a unique full or short name is enough
+    if outcome.status == "rejected":
+        return
     header_id = outcome.header.get("customer_id")
-    if route.form_id != "customer_card" and route.header_table and header_id and header_id not in owners:
-        outcome.reject("unknown_customer", f"customer {header_id} is not in the archive",
-                       f"客户 {header_id} 不在客户档案中")
+    if route.header_table and header_id and not _header_customer(outcome, str(header_id), owners, id_label):
         return
     for row in outcome.rows:
-        value = row.values.get("customer_id") if route.form_id != "customer_card" else None
+        value = row.values.get("customer_id")
         if not row.ok or not value:
             continue
         cid = str(value)
@@ -47,12 +47,30 @@ def check_references(outcome: FileOutcome, route: Route, spec: FormSpec, owners:
             row.ok = False
             outcome.issues.append(Issue(
                 outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, cid,
-                f"customer {cid} is not in the archive (a new customer comes in through a customer card)",
-                f"客户 {cid} 不在客户档案中（新客户须通过客户资料卡建立）"))
+                f"customer {cid} is not in the archive (a new customer comes in through a card or registration)",
+                f"客户 {cid} 不在客户档案中（新客户须通过客户资料卡或客户档案登记表建立）"))
         elif owners[cid] and owners[cid] != outcome.rep:
             outcome.issues.append(Issue(outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label,
                                         cid, f"customer {cid} is looked after by {owners[cid]}",
                                         f"客户 {cid} 由 {owners[cid]} 负责", "warning"))
+    _settle(outcome, route, strict)
+
+
+def _header_customer(outcome: FileOutcome, cid: str, owners: Mapping[str, str], id_label: str) -> bool:
+    """Check the customer a header-driven form is about; False when the file is refused for it."""
+    where = (outcome.name, *outcome.header_cells.get("customer_id", ("", "")), id_label, cid)
+    if cid not in owners:
+        outcome.issues.append(Issue(*where, f"customer {cid} is not in the archive", f"客户 {cid} 不在客户档案中"))
+        outcome.reject("unknown_customer", f"customer {cid} is not in the archive", f"客户 {cid} 不在客户档案中")
+        return False
+    if owners[cid] and owners[cid] != outcome.rep:
+        outcome.issues.append(Issue(*where, f"customer {cid} is looked after by {owners[cid]}",
+                                    f"客户 {cid} 由 {owners[cid]} 负责", "warning"))
+    return True
+
+
+def _settle(outcome: FileOutcome, route: Route, strict: bool) -> None:
+    """The file's status once its references are checked: --strict refuses any error, a file needs a line."""
     errors = outcome.errors
     if errors and strict:
         outcome.reject("strict", f"{len(errors)} error(s) and --strict: the whole file is rejected",

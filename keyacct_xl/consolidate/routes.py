@@ -2,7 +2,10 @@
 
 A form's table sections become rows of a master table; header-driven forms (customer card, quotation) also
 give one row per file from their header fields. Row-only forms are identified by (rep, form, period);
-header-driven ones by their key field (the customer id, the quote number) instead of the period.
+header-driven ones by their key field (the customer id, the quote number) instead of the period. A contact
+profile's key is its customer and person, an account plan's its customer and year
+(keyacct_xl.consolidate.accounts). Forms that register customers (card, registration) may leave the id blank or
+write 新客户: the merge gives the next id (keyacct_xl.consolidate.newcustomers).
 
 Each master table a form feeds has a natural row key (``ROW_KEYS``): the columns that say "this is the same
 visit / plan line / contact" whatever file it came in. Several files add up; a row that comes again with the
@@ -43,6 +46,10 @@ ROW_KEYS: dict[str, RowKey] = {
     "SalesTargets": RowKey(("rep", "month")),
     "Promotions": RowKey(("customer_id", "start_date")),
     "PromotionActivities": RowKey(("customer_id", "start_date", "activity")),
+    "ContactProfiles": RowKey(("customer_id", "name")),
+    "AccountPlans": RowKey(("customer_id", "year")),
+    "AccountPlanScores": RowKey(("customer_id", "year", "criterion")),
+    "AccountPlanActions": RowKey(("customer_id", "year", "action")),
 }
 
 
@@ -54,6 +61,8 @@ class Route:
     rows: dict[str, str] = field(default_factory=dict)  # table section id -> master table name
     header_table: str | None = None
     key_field: str | None = None
+    more_header_tables: tuple[str, ...] = ()  # further tables taking one row of the header fields each
+    registers_customers: bool = False  # creates customers; a blank or 新客户 key_field gets the next customer id
 
 
 ROUTES: dict[str, Route] = {r.form_id: r for r in (
@@ -61,12 +70,16 @@ ROUTES: dict[str, Route] = {r.form_id: r for r in (
     Route("competitor_report", {"competitors": "Competitors"}),
     Route("weekly_plan", {"plan": "WeeklyPlans"}),
     Route("quotation", {"items": "QuotationLines"}, "Quotations", "quote_no"),
-    Route("customer_card", {"contacts": "Contacts"}, "Customers", "customer_id"),
     Route("visit_plan", {"plan": "VisitPlans"}),
     Route("visit_programme", {"schedule": "VisitPlans"}),
     Route("monthly_plan", {"accounts": "MonthlyPlanAccounts"}, "MonthlyPlans"),
     Route("target_breakdown", {"breakdown": "SalesTargets"}),
     Route("promotion_plan", {"activities": "PromotionActivities"}, "Promotions"),
+    Route("customer_card", {"contacts": "Contacts"}, "Customers", "customer_id", registers_customers=True),
+    Route("customer_registration", {"contacts": "Contacts"}, "Customers", "customer_id", registers_customers=True),
+    Route("contact_profile", {}, "Contacts", "name", more_header_tables=("ContactProfiles",)),
+    Route("account_plan", {"scoring": "AccountPlanScores", "action_items": "AccountPlanActions"}, "AccountPlans",
+          "customer_id"),
 )}
 
 # Forms we fill and send out (statistics computed from the master, the grade table, the statement): nothing of
@@ -78,4 +91,5 @@ OUTPUT_FORMS: frozenset[str] = frozenset({
 
 def route_tables(route: Route) -> tuple[str, ...]:
     """The master tables a form feeds, header table first."""
-    return tuple(dict.fromkeys((*((route.header_table,) if route.header_table else ()), *route.rows.values())))
+    header = (route.header_table,) if route.header_table else ()
+    return tuple(dict.fromkeys((*header, *route.more_header_tables, *route.rows.values())))

@@ -2,7 +2,8 @@
 
 Files are read and checked in ``jobs`` worker processes with memory and time limits (``keyacct_xl.isolation``),
 so a reader that crashes or a bomb rejects that file only; the merge runs in this process in a fixed order (customer
-cards first, then by fill date and name) so the result does not depend on the number of workers.
+cards and registrations first, then by fill date and name) so the result, new customers' ids included, does not
+depend on the number of workers.
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ def _checked(submissions: Sequence[Submission], job: _Job, jobs: int) -> Iterato
 
 def _merge_order(outcome: FileOutcome) -> tuple:
     fill_date = outcome.header.get("fill_date")
-    return (outcome.form_id != "customer_card", str(fill_date or ""), outcome.name)
+    route = ROUTES.get(outcome.form_id)
+    return (not (route and route.registers_customers), str(fill_date or ""), outcome.name)
 
 
 def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path | None = None,

@@ -151,6 +151,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
         # A pre-filled dropdown offers "C0001 客户名称"; the id is what the master keeps.
         outcome.header[field.key] = reading.customer_id(value, cell, field) \
             if field.key == "customer_id" and value else value
+        outcome.header_cells[field.key] = (cell.sheet, cell.ref)
     except FieldProblem as problem:
         outcome.issues.append(_issue(outcome, cell, field, problem, reading.lang))
 
@@ -290,7 +291,7 @@ def _settle(outcome: FileOutcome, route: Route, strict: bool, review: list[tuple
     elif strict and errors:
         outcome.reject("strict", f"{len(errors)} error(s) and --strict: the whole file is rejected",
                        f"有 {len(errors)} 处错误且使用 --strict：整个文件拒收")
-    elif route.key_field and not outcome.key:
+    elif route.key_field and not outcome.key and not route.registers_customers:  # a new customer's id is given
         outcome.reject("no_key", f"the field {route.key_field} that identifies this form is empty or invalid",
                        f"标识本表单的字段 {route.key_field} 为空或有误")
     elif not route.header_table and not any(r.ok for r in outcome.rows):

@@ -25,6 +25,7 @@ from keyacct_xl.master.model import Master
 VISIT_INTERVAL_DAYS = {"VIP": 7, "A": 14, "B": 30, "C": 90}
 DEFAULT_INTERVAL_DAYS = 30
 WORKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
+_LEFT = frozenset({"否", "no"})  # a contact's 在职 (active) value once a newer contact replaced them
 _PERIOD = re.compile(r"^(\d{4})-(?:W(\d{2})|(\d{2}))$")
 
 
@@ -207,8 +208,10 @@ def _day(day: dt.date) -> dt.datetime:
 
 
 def _fill_customer_tables(spec: FormSpec, master: Master, customer: str, rows: dict) -> None:
-    """Tables whose columns map to Contacts get the customer's contacts."""
+    """Tables whose columns map to Contacts get the customer's contacts, except those who left (在职 否)."""
     contacts = master.contacts[master.contacts["customer_id"] == customer]
+    if "active" in contacts.columns:
+        contacts = contacts[~contacts["active"].astype("string").str.strip().str.casefold().isin(_LEFT)]
     for section in spec.tables:
         if any(f.maps_to and f.maps_to.startswith("Contacts.") for f in section.fields):
             rows[section.id] = [_mapped(section.fields, "Contacts", r) for _, r in contacts.iterrows()]

@@ -121,6 +121,11 @@ CONTACTS = TableSchema("Contacts", "contacts", "联系人", "Contacts", (
     _c("avoid_topics", "忌讳话题", "Topics to Avoid", "text", "禁忌", sensitive=True, width=16),
     # Notes about a named person hold what the profile fields hold, in free text.
     _c("notes", "备注", "Notes", "text", "说明|Remarks", sensitive=True, width=20),
+    _c("decision_role", "决策作用", "Decision Role", "text", "决策角色|采购角色|Role", width=10),
+    _c("relationship_level", "关系程度", "Relationship", "text", "关系|关系等级|Relationship Level", width=8),
+    # Blank means still there: contacts kept before this column existed are active. A replaced buyer gets 否.
+    _c("active", "在职", "Active", "text", "是否在职|有效|Current", width=6),
+    _c("left_date", "离任日期", "Left On", "date", "离职日期|卸任日期|Left Date", width=11),
 ))
 
 TRANSACTIONS = TableSchema("Transactions", "transactions", "销售明细", "Transactions", (

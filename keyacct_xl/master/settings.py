@@ -17,8 +17,11 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.parsing import ParseError, parse_money
 
 # How a setting's cell is read: free text, a whole number of 0 or more, a number of 0 or more, one of the
-# setting's choices, increasing day counts separated by commas, or a list of names (commas or 、 between).
-SettingKind = Literal["text", "whole", "number", "choice", "days", "names"]
+# setting's choices, increasing day counts separated by commas, a list of names (commas or 、 between), or an id
+# pattern with one {0000} placeholder.
+SettingKind = Literal["text", "whole", "number", "choice", "days", "names", "id_pattern"]
+# An id pattern: text around one run of zeros in braces, the number's width (C{0000} gives C0001, C0002 ...).
+ID_PATTERN = re.compile(r"^([^{}]*)\{(0+)\}([^{}]*)$")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
             "按业务员预填时每人每周生成的表单：表单编号（印在表单标题栏）或表单名称，用逗号或顿号分隔",
             "Forms pre-filled for each rep every week: form ids (printed in each form's title block) or titles, "
             "separated by commas", "names"),
+    Setting("customer_id_pattern", "C{0000}", "客户编号格式", "Customer ID Pattern",
+            "新客户编号格式：{0000} 处为流水号（位数即 0 的个数），汇总时按档案中最大的流水号加一分配",
+            "New customer ids: {0000} stands for the running number (as many digits as zeros); consolidation gives "
+            "the next number after the highest in the archive", "id_pattern"),
 )
 DEFAULTS: dict[str, object] = {s.key: s.default for s in DEFAULT_SETTINGS}
 DESCRIPTIONS: dict[str, Setting] = {s.key: s for s in DEFAULT_SETTINGS}
@@ -173,6 +180,7 @@ class Settings:
     rep_folders: str
     report_personal_data: Literal["show", "mask"]
     rep_forms: tuple[str, ...]
+    customer_id_pattern: str
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def value(self, key: str) -> object | None:
@@ -226,6 +234,12 @@ def _parsed(known: Setting, cell: SettingCell) -> object:
         if not names:
             raise _bad(cell, known, f"a list of names such as {known.default}", f"名称列表（例如 {known.default}）")
         return names
+    if known.kind == "id_pattern":
+        text = str(value).strip()
+        if not ID_PATTERN.match(text):
+            raise _bad(cell, known, f"a pattern with one {{0000}} placeholder such as {known.default}",
+                       f"含一个 {{0000}} 流水号占位的格式（例如 {known.default}）")
+        return text
     if known.kind == "days":
         days = _days(cell.value)
         if days is None:

@@ -7,6 +7,7 @@ SubmissionHistory.
 
 from __future__ import annotations
 
+from keyacct_xl.master.accounts import ACCOUNT_TABLES
 from keyacct_xl.master.plans import PLAN_TABLES
 from keyacct_xl.master.schema import (
     COMPETITORS,
@@ -130,6 +131,7 @@ MERGED_TABLES: dict[str, TableSchema] = {
     s.name: with_provenance(s) for s in (CUSTOMERS, CONTACTS, VISITS, COMPETITORS)
 }
 OWN_TABLES: dict[str, TableSchema] = {s.name: s for s in (WEEKLY_PLANS, QUOTATIONS, QUOTATION_LINES,
-                                                            *(with_provenance(t) for t in PLAN_TABLES))}
+                                                            *map(with_provenance, PLAN_TABLES),
+                                                            *map(with_provenance, ACCOUNT_TABLES))}
 BOOKKEEPING: dict[str, TableSchema] = {s.name: s for s in (LEDGER, HISTORY)}
 ALL_CONSOLIDATION_TABLES: dict[str, TableSchema] = {**MERGED_TABLES, **OWN_TABLES, **BOOKKEEPING}

@@ -1,0 +1,47 @@
+"""New customers from the field: the id a rep leaves to the sales office, and the next id the archive gives.
+
+A rep registering a customer (customer card, customer registration) leaves the customer id blank or writes
+新客户: the rep cannot know the next free number, and numbers are the sales office's (the registration form says
+"由业务部统一编号"). Consolidation gives the next id by the Settings pattern ``customer_id_pattern`` (``C{0000}``:
+the highest running number of the archive's ids of that pattern, plus one), after the duplicate check
+(keyacct_xl.consolidate.cards) found no customer it resembles.
+
+The same rep sending the corrected copy of that form (the id still blank) is matched by the submission key:
+the first copy's ledger entry carries the id it was given, so a copy whose duplicate check finds that customer is
+the same registration, not a duplicate.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from keyacct_xl.master.settings import ID_PATTERN
+from keyacct_xl.parsing import is_blank
+
+# What reps write for "no id yet", compared after NFKC folding and case folding (New customer reads as New:
+# a customer cell keeps the text before the first space, as for "C0001 name" dropdown entries).
+NEW_CUSTOMER_MARKS = frozenset({"新客户", "新客戶", "新", "新建", "待编号", "new", "tbd"})
+
+
+def is_new_customer(value: object) -> bool:
+    """Whether a customer id cell asks for a new id: blank, or 新客户 (or one of NEW_CUSTOMER_MARKS)."""
+    if is_blank(value):
+        return True
+    return unicodedata.normalize("NFKC", str(value)).strip().casefold() in NEW_CUSTOMER_MARKS
+
+
+def next_customer_id(pattern: str, existing: Iterable[object]) -> str:
+    """The id after the highest running number among ``existing`` ids of ``pattern`` (C{0000} -> C0121).
+
+    Ids of another shape (N2026-1127, a user's own scheme) are not counted; the number grows past the pattern's
+    width rather than wrapping (C{0000} after C9999 gives C10000).
+    """
+    parsed = ID_PATTERN.match(pattern)
+    if parsed is None:  # Settings refuse such a pattern when they are read; a caller passing one is a bug
+        raise ValueError(f"not an id pattern: {pattern!r}")
+    prefix, zeros, suffix = parsed.groups()
+    shape = re.compile(rf"^{re.escape(prefix)}(\d+){re.escape(suffix)}$")
+    numbers = [int(m[1]) for m in (shape.match(str(v).strip()) for v in existing if not is_blank(v)) if m]
+    return f"{prefix}{max(numbers, default=0) + 1:0{len(zeros)}d}{suffix}"
