@@ -19,11 +19,11 @@ from keyacct_xl.master.schema import REP
 
 def check_references(outcome: FileOutcome, route: Route, spec: FormSpec, owners: Mapping[str, str],
                      customers: pd.DataFrame, *, lang: Lang, strict: bool) -> None:
-    """Refuse lines naming a customer not in the archive, warn about another rep's customers; settle the status.
+    """Refuse a line or form naming a customer not in the archive, warn of another rep's customers; settle the status.
 
     ``owners`` maps each customer id to its rep; ``customers`` is the archive, for customers given by name.
     """
-    label = next((f.label for s in spec.tables for f in s.fields if f.key == "customer_id"), None)
+    label = next((f.label for s in spec.sections for f in s.fields if f.key == "customer_id"), None)
     id_label = (label.zh if lang == "zh" else label.en) if label else "customer_id"
     if outcome.rep and owners and outcome.rep not in set(owners.values()):
         outcome.issues.append(Issue(outcome.name, "", "", REP.header(lang), outcome.rep,
@@ -34,10 +34,18 @@ def check_references(outcome: FileOutcome, route: Route, spec: FormSpec, owners:
         if outcome.status == "rejected":
             return
     header_id = outcome.header.get("customer_id")
+    sheet, cell = outcome.header_cells.get("customer_id", ("", ""))
     if route.form_id != "customer_card" and route.header_table and header_id and header_id not in owners:
+        outcome.issues.append(Issue(outcome.name, sheet, cell, id_label, str(header_id),
+                                    f"customer {header_id} is not in the archive", f"客户 {header_id} 不在客户档案中"))
         outcome.reject("unknown_customer", f"customer {header_id} is not in the archive",
                        f"客户 {header_id} 不在客户档案中")
         return
+    owner = owners.get(str(header_id), "") if header_id else ""
+    if route.form_id != "customer_card" and owner and owner != outcome.rep:
+        outcome.issues.append(Issue(outcome.name, sheet, cell, id_label, str(header_id),
+                                    f"customer {header_id} is looked after by {owner}",
+                                    f"客户 {header_id} 由 {owner} 负责", "warning"))
     for row in outcome.rows:
         value = row.values.get("customer_id") if route.form_id != "customer_card" else None
         if not row.ok or not value:

@@ -37,6 +37,14 @@ ROW_KEYS: dict[str, RowKey] = {
     "Quotations": RowKey(("quote_no",)),
     "QuotationLines": RowKey(("quote_no", "product_code", "product", "spec")),
     "Customers": RowKey(("customer_id",)),
+    "Opportunities": RowKey(("opportunity_id",)),
+    "OpportunityHistory": RowKey(("opportunity_id", "date", "from_stage", "to_stage")),
+    "Complaints": RowKey(("complaint_no",)),
+    "ServiceRequests": RowKey(("request_no",)),
+    "CreditEvaluations": RowKey(("customer_id", "year")),
+    "CreditEvaluationScores": RowKey(("customer_id", "year", "criterion")),
+    "RepEvaluations": RowKey(("rep", "period")),
+    "RepEvaluationKpis": RowKey(("rep", "period", "kpi")),
 }
 
 
@@ -56,6 +64,13 @@ ROUTES: dict[str, Route] = {r.form_id: r for r in (
     Route("weekly_plan", {"plan": "WeeklyPlans"}),
     Route("quotation", {"items": "QuotationLines"}, "Quotations", "quote_no"),
     Route("customer_card", {"contacts": "Contacts"}, "Customers", "customer_id"),
+    Route("sales_funnel", {"opportunities": "Opportunities"}),
+    Route("complaint_8d", {}, "Complaints", "complaint_no"),
+    Route("after_sales", {"requests": "ServiceRequests"}),
+    # One evaluation per customer and year, one per rep and period: the period identifies the file, so a rep's
+    # evaluations of several customers in one period add up, and a copy of the same one corrects it.
+    Route("credit_evaluation", {"scores": "CreditEvaluationScores"}, "CreditEvaluations"),
+    Route("rep_evaluation", {"kpis": "RepEvaluationKpis"}, "RepEvaluations"),
 )}
 
 # Forms we fill and send out (statistics computed from the master, the grade table, the statement): nothing of

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
+from keyacct_xl.consolidate.followthrough import check_followthrough
 from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
 from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
@@ -119,6 +120,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
             lines = _Reading(outcome, lang, reading.period, key_fields(route, section))
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
     review = _identify(outcome, extracted, route)
+    check_followthrough(outcome, extracted, lang=lang)
     _settle(outcome, route, strict, review)
 
 
@@ -130,6 +132,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
             problem = FieldProblem("required field not found in the workbook", "工作簿中找不到必填项")
             outcome.issues.append(_issue(outcome, CellValue(None, "", ""), field, problem, reading.lang))
         return
+    outcome.header_cells[field.key] = (cell.sheet, cell.ref)
     if field.manager_only:
         if not is_blank(cell.value):
             reading.add(cell, field, "set by the key-account manager, not by a rep: ignored",
