@@ -14,8 +14,8 @@ Merged:
   it instead of adding a copy. A file naming one opportunity twice keeps the first line and refuses the others;
 - every stage an opportunity enters (a new one its first) is a row of OpportunityHistory, dated by the funnel's fill
   date (else its period's first day, else the consolidation day), with the file it came from;
-- an id a line reuses (opportunity, request or complaint number) that the master holds for another customer is
-  refused, never overwritten;
+- a number (opportunity, request or complaint) the master holds for another rep's row of another customer is
+  refused, never taken over (the same rep naming another customer corrects their own row);
 - a credit evaluation belongs to a year (its period's, else its fill date's), and is identified by customer and
   year, so evaluations of several customers in one period add up; the overall scores of credit and rep evaluations
   are the weighted average of their lines.
@@ -199,7 +199,9 @@ class FollowThrough:
         line.ok = False
         outcome.issues.append(Issue(outcome.name, line.sheet, line.refs.get(column, ""),
                                     _header(name, column, self.lang), value, en, zh))
-        if outcome.status == "accepted":
+        if not any(r.ok for r in outcome.rows):
+            outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
+        elif outcome.status == "accepted":
             outcome.status = "partial"
 
     @staticmethod
@@ -238,12 +240,15 @@ class FollowThrough:
         kept = []
         for row, where in zip(rows, table.keyed.matches(rows)):
             held = table.get(where, "customer_id") if where is not None else None
-            if not is_blank(held) and not is_blank(row.get("customer_id")) and str(held) != str(row["customer_id"]):
-                label = _header(name, column, self.lang)
+            holder = table.get(where, "rep") if where is not None else None
+            # The same rep naming another customer corrects their own row (the old values go to history).
+            if not is_blank(held) and not is_blank(row.get("customer_id")) and str(held) != str(row["customer_id"]) \
+                    and (is_blank(holder) or str(holder) != outcome.rep):
+                label, by = _header(name, column, self.lang), "" if is_blank(holder) else f" ({holder})"
                 self._refuse(name, row, outcome,
-                             f"{label} {row.get(column)} is already recorded for customer {held}: not changed; "
+                             f"{label} {row.get(column)} is already recorded for customer {held}{by}: not changed; "
                              "give this one its own number",
-                             f"{label} {row.get(column)} 已用于客户 {held}：未修改；请另编号")
+                             f"{label} {row.get(column)} 已用于客户 {held}{by}：未修改；请另编号")
                 continue
             kept.append(row)
         return kept
