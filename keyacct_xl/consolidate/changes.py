@@ -43,10 +43,7 @@ class RowChange:
 
 
 def same_value(a: object, b: object) -> bool:
-    """Whether two cell values say the same: numbers within half a cent, dates to the instant, text trimmed.
-
-    A number and a text compare as a person reads them (an extra column read back as text "4800" holds 4800).
-    """
+    """Whether two cell values say the same: numbers within half a cent, dates to the instant, text trimmed."""
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(float(a) - float(b)) < 0.005
     if isinstance(a, (pd.Timestamp, dt.date)) or isinstance(b, (pd.Timestamp, dt.date)):
@@ -54,4 +51,4 @@ def same_value(a: object, b: object) -> bool:
             return pd.Timestamp(a) == pd.Timestamp(b)
         except (TypeError, ValueError):
             return False
-    return str(a).strip() == str(b).strip() or shown(a).strip() == shown(b).strip()
+    return str(a).strip() == str(b).strip()
