@@ -258,6 +258,9 @@ def test_bad_credit_evaluation_cells_are_reported_and_the_rest_lands(master: Pat
     assert outcome.status == "rejected" and _at(outcome, _cell(unknown, "customer_id"))
     # Two customers evaluated in one period add up: neither file corrects the other.
     assert len(load_store(master).frame("CreditEvaluations")) == 2
+    yearless = _form("credit_evaluation", {**CREDIT, "period": None, "fill_date": None, "customer_id": "C0007"})
+    outcome = _send(inbox, master, {"yearless.xlsx": yearless})["yearless.xlsx"]
+    assert (outcome.status, outcome.code) == ("rejected", "no_year")
 
 
 def test_bad_rep_evaluation_cells_are_reported_and_the_rest_lands(master: Path, inbox: Path) -> None:

@@ -16,9 +16,10 @@ Merged:
   date (else its period's first day, else the consolidation day), with the file it came from;
 - a number (opportunity, request or complaint) the master holds for another rep's row of another customer is
   refused, never taken over (the same rep naming another customer corrects their own row);
-- a credit evaluation belongs to a year (its period's, else its fill date's), and is identified by customer and
-  year, so evaluations of several customers in one period add up; the overall scores of credit and rep evaluations
-  are the weighted average of their lines.
+- a credit evaluation belongs to a year (its period's, else its fill date's; without either the file is rejected)
+  and is identified by customer and year: a later copy for that customer and year corrects it, another customer's
+  or another year's adds up; the overall scores of credit and rep evaluations are the weighted average of their
+  lines.
 """
 
 from __future__ import annotations

@@ -67,9 +67,9 @@ ROUTES: dict[str, Route] = {r.form_id: r for r in (
     Route("sales_funnel", {"opportunities": "Opportunities"}),
     Route("complaint_8d", {}, "Complaints", "complaint_no"),
     Route("after_sales", {"requests": "ServiceRequests"}),
-    # One evaluation per customer and year, one per rep and period: the period identifies the file, so a rep's
-    # evaluations of several customers in one period add up, and a copy of the same one corrects it.
-    Route("credit_evaluation", {"scores": "CreditEvaluationScores"}, "CreditEvaluations"),
+    # A credit evaluation is one customer's for one year (the key becomes "customer year",
+    # keyacct_xl.consolidate.followthrough); a rep evaluation one rep's for one period.
+    Route("credit_evaluation", {"scores": "CreditEvaluationScores"}, "CreditEvaluations", "customer_id"),
     Route("rep_evaluation", {"kpis": "RepEvaluationKpis"}, "RepEvaluations"),
 )}
 

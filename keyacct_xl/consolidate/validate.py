@@ -279,6 +279,8 @@ def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]
 
 
 def _settle(outcome: FileOutcome, route: Route, strict: bool, review: list[tuple[str, str]]) -> None:
+    if outcome.code:  # a form's own rule rejected the file already (keyacct_xl.consolidate.followthrough)
+        return
     errors = outcome.errors
     if not outcome.rep:
         outcome.reject("no_rep", "the file names no rep (业务员)", "文件未填写业务员")
