@@ -46,7 +46,7 @@ def make_opportunities(rng: np.random.Generator, profiles: pd.DataFrame, annual_
         "probability": np.array(STAGE_PROBABILITY)[stage], "expected_close": close,
         "rep": profiles["rep"].to_numpy()[cust], "created": created, "notes": notes, "next_action": None,
     })
-    frame["weighted_amount"] = frame["expected_amount"] * frame["probability"]
+    frame["weighted_amount"] = (frame["expected_amount"] * frame["probability"]).round(2)
     frame = frame.sort_values(["created", "customer_id"], kind="stable").reset_index(drop=True)
     frame["opportunity_id"] = [f"JH{i + 1:05d}" for i in range(len(frame))]
     return frame
