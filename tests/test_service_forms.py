@@ -142,8 +142,11 @@ COMPLAINT = {"fill_date": "2026-11-26", "complaint_no": "TS-01", "received_date"
              "d2_description": "空压机油乳化", "d4_root_cause": "油桶进水"}
 
 
-def test_an_8d_closed_without_containment_is_reported_at_its_cells(master: Path, inbox: Path) -> None:
-    form = _form("complaint_8d", {**COMPLAINT, "closed_date": "2026-11-26", "customer_satisfied": "是"})
+@pytest.mark.parametrize("containment", [None, "无"])
+def test_an_8d_closed_without_containment_is_reported_at_its_cells(master: Path, inbox: Path,
+                                                                   containment: str | None) -> None:
+    form = _form("complaint_8d", {**COMPLAINT, "d3_containment": containment, "closed_date": "2026-11-26",
+                                  "customer_satisfied": "是"})
     outcome = _send(inbox, master, {"8d.xlsx": form})["8d.xlsx"]
     assert outcome.status == "partial"
     [closed] = _at(outcome, _cell(form, "closed_date"))

@@ -2,8 +2,8 @@
 evaluations (their tables: keyacct_xl.master.followthrough).
 
 Checked on each file as it is read, reported per cell like every other validation:
-- an 8D report is closed only after containment: a closing date without D3 containment, or before the containment
-  date or the date received, is an error naming the cells, and the complaint is recorded as still open;
+- an 8D report is closed only after containment: a closing date without D3 containment (blank, or 无), or before
+  the containment date or the date received, is an error naming the cells, and the complaint is recorded as still open;
 - an after-sales request is not closed before it was received: such a line is refused;
 - a funnel line without an opportunity id needs its product (see below), else it is refused.
 
@@ -29,10 +29,12 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from keyacct_xl.consolidate.fieldcheck import NOT_APPLICABLE
 from keyacct_xl.consolidate.mergetable import MergeTable
 from keyacct_xl.consolidate.model import CheckedRow, Extracted, FileOutcome, Issue
 from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.routes import ROW_KEYS
+from keyacct_xl.forms.spec import choice_key
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.followthrough import OPPORTUNITY_HISTORY
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
@@ -68,7 +70,7 @@ def check_followthrough(outcome: FileOutcome, extracted: Extracted, *, lang: Lan
 def _check_complaint(outcome: FileOutcome, lang: Lang) -> None:
     """An 8D report closes after containment, and neither containment nor closure precedes receipt."""
     header = outcome.header
-    if header.get("closed_date") is not None and is_blank(header.get("d3_containment")):
+    if header.get("closed_date") is not None and _none(header.get("d3_containment")):
         empty = _where(outcome, "d3_containment")
         _refuse_header_date(outcome, "closed_date", lang,
                             f"closed without D3 containment ({empty} is empty): an 8D report is closed only after "
@@ -82,6 +84,11 @@ def _check_complaint(outcome: FileOutcome, lang: Lang) -> None:
             _refuse_header_date(outcome, later, lang,
                                 f"{_day(after)} is before {label} {_day(before)} ({_where(outcome, earlier)})",
                                 f"{_day(after)} 早于{label} {_day(before)}（{_where(outcome, earlier)}）")
+
+
+def _none(text: object) -> bool:
+    """Whether a free-text answer says nothing was done: blank, or a "does not apply" mark (无, N/A, -)."""
+    return is_blank(text) or choice_key(str(text)) in NOT_APPLICABLE
 
 
 def _where(outcome: FileOutcome, key: str) -> str:
