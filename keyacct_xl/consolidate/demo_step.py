@@ -116,12 +116,18 @@ def _submissions(master_path: Path, inbox: Path, seed: int) -> pd.Timestamp:
 
 
 def _every_form(inbox: Path, reps: list[str], own: dict[str, list[str]], names: dict[str, str]) -> None:
-    """One filled copy of every input form, sent by the demo reps in turn about customers of their own."""
+    """One filled copy of every input form, sent by the demo reps in turn about customers of their own.
+
+    A copy never comes from the example's own rep: two files of one rep and period would be read as one
+    submission and its correction, and the tests send the example itself into the demo master.
+    """
     for i, form_id in enumerate(sorted(ROUTES)):
-        rep = reps[i % len(reps)]
+        example = load_example(form_id)
+        others = [r for r in reps if r != example.header.get("rep")]  # the example's own rep sends it in the tests
+        rep = others[i % len(others)]
         mine = own[rep][EXAMPLE_CUSTOMERS:] or own[rep]
         customers = [(c, names[c]) for c in (mine[(3 * i + k) % len(mine)] for k in range(4))]
-        example = varied(load_example(form_id), i + 1, rep=rep, customers=customers, known=names,
+        example = varied(example, i + 1, rep=rep, customers=customers, known=names,
                          new_customer=ROUTES[form_id].header_table == "Customers")
         _write(inbox / rep / f"示例_{form_id}.xlsx", example.workbook())
 

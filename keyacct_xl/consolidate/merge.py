@@ -17,6 +17,7 @@ import pandas as pd
 from keyacct_xl.consolidate.accounts import replaced_buyers, settle_key
 from keyacct_xl.consolidate.cards import CardMerger, Conflict
 from keyacct_xl.consolidate.changes import RowChange, same_value, shown
+from keyacct_xl.consolidate.followthrough import FollowThrough
 from keyacct_xl.consolidate.frames import append_rows, row_json
 from keyacct_xl.consolidate.mergetable import MergeTable
 from keyacct_xl.consolidate.model import FileOutcome, Issue
@@ -65,6 +66,7 @@ class Merger:
         self.rep_folders = dict(rep_folders or {})
         self.reps = frozenset(r for r in self.cards.owners.values() if r)
         self.tables: dict[str, MergeTable] = {}
+        self.follow = FollowThrough(self._table, self.changed, now=now, lang=self.lang)  # the forms' own steps
         self.history: list[dict[str, object]] = []
         self.ledger: list[dict[str, object]] = []  # entries added by this run
         ledger = store.frame(LEDGER.name)
@@ -217,6 +219,7 @@ class Merger:
 
     def _upsert(self, name: str, rows: list[dict[str, object]], outcome: FileOutcome) -> set[Location]:
         """Add each row, or update the row with its key; returns the rows this file matched or added."""
+        rows = self.follow.rows(name, rows, outcome)
         table = self._table(name)
         touched: set[Location] = set()
         for values, where in zip(rows, table.keyed.matches(rows)):

@@ -50,6 +50,14 @@ ROW_KEYS: dict[str, RowKey] = {
     "AccountPlans": RowKey(("customer_id", "year")),
     "AccountPlanScores": RowKey(("customer_id", "year", "criterion")),
     "AccountPlanActions": RowKey(("customer_id", "year", "action")),
+    "Opportunities": RowKey(("opportunity_id",)),
+    "OpportunityHistory": RowKey(("opportunity_id", "date", "from_stage", "to_stage")),
+    "Complaints": RowKey(("complaint_no",)),
+    "ServiceRequests": RowKey(("request_no",)),
+    "CreditEvaluations": RowKey(("customer_id", "year")),
+    "CreditEvaluationScores": RowKey(("customer_id", "year", "criterion")),
+    "RepEvaluations": RowKey(("rep", "period")),
+    "RepEvaluationKpis": RowKey(("rep", "period", "kpi")),
 }
 
 
@@ -80,6 +88,13 @@ ROUTES: dict[str, Route] = {r.form_id: r for r in (
     Route("contact_profile", {}, "Contacts", "name", more_header_tables=("ContactProfiles",)),
     Route("account_plan", {"scoring": "AccountPlanScores", "action_items": "AccountPlanActions"}, "AccountPlans",
           "customer_id"),
+    Route("sales_funnel", {"opportunities": "Opportunities"}),
+    Route("complaint_8d", {}, "Complaints", "complaint_no"),
+    Route("after_sales", {"requests": "ServiceRequests"}),
+    # A credit evaluation is one customer's for one year (the key becomes "customer year",
+    # keyacct_xl.consolidate.followthrough); a rep evaluation one rep's for one period.
+    Route("credit_evaluation", {"scores": "CreditEvaluationScores"}, "CreditEvaluations", "customer_id"),
+    Route("rep_evaluation", {"kpis": "RepEvaluationKpis"}, "RepEvaluations"),
 )}
 
 # Forms we fill and send out (statistics computed from the master, the grade table, the statement): nothing of

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
+from keyacct_xl.consolidate.followthrough import check_followthrough
 from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
 from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
@@ -127,6 +128,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
     check_plan(outcome, extracted, spec, reading.period, lang=lang)
     review = _identify(outcome, extracted, route)
+    check_followthrough(outcome, extracted, lang=lang)
     _settle(outcome, route, strict, review)
 
 
@@ -138,6 +140,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
             problem = FieldProblem("required field not found in the workbook", "工作簿中找不到必填项")
             outcome.issues.append(_issue(outcome, CellValue(None, "", ""), field, problem, reading.lang))
         return
+    outcome.header_cells[field.key] = (cell.sheet, cell.ref)
     if field.manager_only:
         if not is_blank(cell.value):
             reading.add(cell, field, "set by the key-account manager, not by a rep: ignored",
@@ -285,6 +288,8 @@ def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]
 
 
 def _settle(outcome: FileOutcome, route: Route, strict: bool, review: list[tuple[str, str]]) -> None:
+    if outcome.code:  # a form's own rule rejected the file already (keyacct_xl.consolidate.followthrough)
+        return
     errors = outcome.errors
     if not outcome.rep:
         outcome.reject("no_rep", "the file names no rep (业务员)", "文件未填写业务员")

@@ -44,8 +44,9 @@ def make_opportunities(rng: np.random.Generator, profiles: pd.DataFrame, annual_
         "opportunity_id": None, "customer_id": profiles["customer_id"].to_numpy()[cust],
         "product": label.astype(object), "stage": np.array(STAGES, dtype=object)[stage], "expected_amount": amount,
         "probability": np.array(STAGE_PROBABILITY)[stage], "expected_close": close,
-        "rep": profiles["rep"].to_numpy()[cust], "created": created, "notes": notes,
+        "rep": profiles["rep"].to_numpy()[cust], "created": created, "notes": notes, "next_action": None,
     })
+    frame["weighted_amount"] = (frame["expected_amount"] * frame["probability"]).round(2)
     frame = frame.sort_values(["created", "customer_id"], kind="stable").reset_index(drop=True)
     frame["opportunity_id"] = [f"JH{i + 1:05d}" for i in range(len(frame))]
     return frame

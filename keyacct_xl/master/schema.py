@@ -67,6 +67,7 @@ def _c(key: str, zh: str, en: str, kind: ColumnKind = "text", aliases: str = "",
 CUSTOMER_ID = _c("customer_id", "客户编号", "Customer ID", "text",
                  "客户代码|客户编码|客户号|编号|代码|Customer Code|Cust ID|Customer No|Account", width=11)
 REP = _c("rep", "业务员", "Sales Rep", "text", "销售代表|销售员|业务代表|负责业务员|Salesperson|Rep|Owner", width=10)
+PERIOD = _c("period", "期间", "Period", "text", "周期|Week|Month", width=10)
 
 CUSTOMERS = TableSchema("Customers", "customers", "客户档案", "Customers", (
     CUSTOMER_ID,
@@ -172,10 +173,12 @@ OPPORTUNITIES = TableSchema("Opportunities", "opportunities", "销售机会", "O
     _c("stage", "阶段", "Stage", "text", "销售阶段|漏斗阶段", width=10),
     _c("expected_amount", "预计金额", "Expected Amount", "money", "金额|Amount", width=14),
     _c("probability", "成交概率", "Probability", "percent", "概率|赢单率", width=8),
+    _c("weighted_amount", "加权金额", "Weighted Amount", "money", "Weighted", width=14),
     _c("expected_close", "预计成交日期", "Expected Close", "date", "预计签约日期|Close Date", width=11),
     REP,
     _c("created", "创建日期", "Created", "date", "建立日期", width=11),
     _c("notes", "备注", "Notes", "text", "说明|Remarks", width=20),
+    _c("next_action", "下一步行动", "Next Action", "text", "下一步|后续行动", width=18),
 ))
 
 COMPETITORS = TableSchema("Competitors", "competitors", "竞争对手", "Competitors", (

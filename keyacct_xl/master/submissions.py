@@ -8,12 +8,15 @@ SubmissionHistory.
 from __future__ import annotations
 
 from keyacct_xl.master.accounts import ACCOUNT_TABLES
+from keyacct_xl.master.followthrough import FOLLOWTHROUGH_TABLES
 from keyacct_xl.master.plans import PLAN_TABLES
 from keyacct_xl.master.schema import (
     COMPETITORS,
     CONTACTS,
     CUSTOMER_ID,
     CUSTOMERS,
+    OPPORTUNITIES,
+    PERIOD,
     REP,
     VISITS,
     Column,
@@ -27,7 +30,6 @@ def _c(key: str, zh: str, en: str, kind: ColumnKind = "text", aliases: str = "",
     return Column(key, zh, en, kind, tuple(a for a in aliases.split("|") if a), sensitive, width)
 
 
-PERIOD = _c("period", "期间", "Period", "text", "周期|Week|Month", 10)
 SHA256 = _c("file_sha256", "文件指纹", "File SHA-256", "text", "sha256", 20)
 PROVENANCE: tuple[Column, ...] = (
     _c("source_file", "来源文件", "Source File", "text", "", 28),
@@ -128,10 +130,11 @@ HISTORY = TableSchema("SubmissionHistory", "submission_history", "历史版本",
 
 # Master data tables that receive submitted rows, extended with provenance.
 MERGED_TABLES: dict[str, TableSchema] = {
-    s.name: with_provenance(s) for s in (CUSTOMERS, CONTACTS, VISITS, COMPETITORS)
+    s.name: with_provenance(s) for s in (CUSTOMERS, CONTACTS, VISITS, COMPETITORS, OPPORTUNITIES)
 }
-OWN_TABLES: dict[str, TableSchema] = {s.name: s for s in (WEEKLY_PLANS, QUOTATIONS, QUOTATION_LINES,
-                                                            *map(with_provenance, PLAN_TABLES),
-                                                            *map(with_provenance, ACCOUNT_TABLES))}
+OWN_TABLES: dict[str, TableSchema] = {
+    **{s.name: s for s in (WEEKLY_PLANS, QUOTATIONS, QUOTATION_LINES)},
+    **{s.name: with_provenance(s) for s in (*PLAN_TABLES, *ACCOUNT_TABLES, *FOLLOWTHROUGH_TABLES)},
+}
 BOOKKEEPING: dict[str, TableSchema] = {s.name: s for s in (LEDGER, HISTORY)}
 ALL_CONSOLIDATION_TABLES: dict[str, TableSchema] = {**MERGED_TABLES, **OWN_TABLES, **BOOKKEEPING}
