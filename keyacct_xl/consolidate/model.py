@@ -95,6 +95,7 @@ class FileOutcome:
     period: str = ""
     key: str = ""
     header: dict[str, object] = field(default_factory=dict)
+    header_cells: dict[str, tuple[str, str]] = field(default_factory=dict)  # field key -> (sheet, A1), for messages
     rows: list[CheckedRow] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     rows_added: int = 0

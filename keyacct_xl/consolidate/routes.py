@@ -1,8 +1,10 @@
 """Which master tables each consolidated form feeds, what identifies one submission, and what identifies a row.
 
-A form's table sections become rows of a master table; header-driven forms (customer card, quotation) also
-give one row per file from their header fields. Row-only forms are identified by (rep, form, period);
-header-driven ones by their key field (the customer id, the quote number) instead of the period.
+A form's table sections become rows of a master table; header-driven forms (customer card, quotation, follow-up
+report) also give one row per file from their header fields, and a section may give one header row per line
+besides (a key-account follow-up log's quote lines are each a quotation). Row-only forms are identified by
+(rep, form, period); a form with a key field by that field instead of the period (the customer id, the quote
+number, a daily report's date).
 
 Each master table a form feeds has a natural row key (``ROW_KEYS``): the columns that say "this is the same
 visit / plan line / contact" whatever file it came in. Several files add up; a row that comes again with the
@@ -48,6 +50,7 @@ class Route:
     rows: dict[str, str] = field(default_factory=dict)  # table section id -> master table name
     header_table: str | None = None
     key_field: str | None = None
+    line_headers: dict[str, str] = field(default_factory=dict)  # table section id -> table each line also heads
 
 
 ROUTES: dict[str, Route] = {r.form_id: r for r in (
@@ -56,6 +59,11 @@ ROUTES: dict[str, Route] = {r.form_id: r for r in (
     Route("weekly_plan", {"plan": "WeeklyPlans"}),
     Route("quotation", {"items": "QuotationLines"}, "Quotations", "quote_no"),
     Route("customer_card", {"contacts": "Contacts"}, "Customers", "customer_id"),
+    Route("phone_followup", {"calls": "Visits"}),
+    Route("daily_report", {"visits": "Visits"}, key_field="report_date"),
+    Route("followup_report", {}, "Visits"),
+    Route("key_account_followup", {"visits": "Visits", "quotes": "QuotationLines"},
+          line_headers={"quotes": "Quotations"}),
 )}
 
 # Forms we fill and send out (statistics computed from the master, the grade table, the statement): nothing of
@@ -66,5 +74,6 @@ OUTPUT_FORMS: frozenset[str] = frozenset({
 
 
 def route_tables(route: Route) -> tuple[str, ...]:
-    """The master tables a form feeds, header table first."""
-    return tuple(dict.fromkeys((*((route.header_table,) if route.header_table else ()), *route.rows.values())))
+    """The master tables a form feeds, header tables first."""
+    header = (route.header_table,) if route.header_table else ()
+    return tuple(dict.fromkeys((*header, *route.line_headers.values(), *route.rows.values())))

@@ -20,7 +20,8 @@ from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
 from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
 from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
-from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
+from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
+from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
 from keyacct_xl.forms.formula import evaluate
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec
@@ -118,8 +119,9 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
         if table is not None:
             lines = _Reading(outcome, lang, reading.period, key_fields(route, section))
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
+    refusal = check_poor_ratings(outcome, extracted, spec, lang=lang) or _header_without_key(outcome, spec, route)
     review = _identify(outcome, extracted, route)
-    _settle(outcome, route, strict, review)
+    _settle(outcome, route, strict, review, refusal)
 
 
 def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpec) -> None:
@@ -130,6 +132,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
             problem = FieldProblem("required field not found in the workbook", "工作簿中找不到必填项")
             outcome.issues.append(_issue(outcome, CellValue(None, "", ""), field, problem, reading.lang))
         return
+    outcome.header_cells[field.key] = (cell.sheet, cell.ref)
     if field.manager_only:
         if not is_blank(cell.value):
             reading.add(cell, field, "set by the key-account manager, not by a rep: ignored",
@@ -253,8 +256,38 @@ def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[
     outcome.period = typed_period or meta_period
     if typed_period and meta_period and typed_period != meta_period:
         review.extend(_period_moved(outcome, meta_period))
-    outcome.key = str(outcome.header.get(route.key_field) or "").strip() if route.key_field else outcome.period
+    outcome.key = _key_text(outcome.header.get(route.key_field)) if route.key_field else outcome.period
     return review
+
+
+def _key_text(value: object) -> str:
+    """A key field's value as the ledger shows it: a date as its day (a daily report's date)."""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return str(value or "").strip()
+
+
+def _fills_key(field: FieldSpec, route: Route) -> bool:
+    """Whether a header field fills a row-key column of a table the form feeds: by its ``maps_to``, by its key in
+    the header table, or as the customer every line takes from the header (a key-account log's customer)."""
+    target, _, column = (field.maps_to or "").partition(".")
+    for table in route_tables(route):
+        columns = ROW_KEYS[table].all_columns()
+        by_key = table == route.header_table or field.key == "customer_id"
+        if (target == table and column in columns) or (by_key and field.key in columns):
+            return True
+    return False
+
+
+def _header_without_key(outcome: FileOutcome, spec: FormSpec, route: Route) -> Refusal | None:
+    """A form whose required header field of a row's identity is empty or unreadable (a follow-up report without
+    its visit date, a key-account log without its customer) gives no row that could be told apart: refused."""
+    missing = [f.label for f in spec.header_fields
+               if f.required and outcome.header.get(f.key) is None and _fills_key(f, route)]
+    if not missing:
+        return None
+    return ("no_key", f"{', '.join(m.en for m in missing)} empty or invalid: the form gives no row to record",
+            f"{'、'.join(m.zh for m in missing)}为空或有误：无法确定本表单对应的记录")
 
 
 def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]:
@@ -275,7 +308,8 @@ def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]
              f"表单为 {generated} 生成，填写的期间为 {outcome.period}，且日期不全在该期间内")]
 
 
-def _settle(outcome: FileOutcome, route: Route, strict: bool, review: list[tuple[str, str]]) -> None:
+def _settle(outcome: FileOutcome, route: Route, strict: bool, review: list[tuple[str, str]],
+            refusal: Refusal | None) -> None:
     errors = outcome.errors
     if not outcome.rep:
         outcome.reject("no_rep", "the file names no rep (业务员)", "文件未填写业务员")
@@ -285,6 +319,8 @@ def _settle(outcome: FileOutcome, route: Route, strict: bool, review: list[tuple
     elif route.key_field and not outcome.key:
         outcome.reject("no_key", f"the field {route.key_field} that identifies this form is empty or invalid",
                        f"标识本表单的字段 {route.key_field} 为空或有误")
+    elif refusal is not None:
+        outcome.reject(*refusal)
     elif not route.header_table and not any(r.ok for r in outcome.rows):
         outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
     else:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from keyacct_xl.forms.formula import check_formula, formula_refs
 from keyacct_xl.master.schema import TABLES_BY_NAME
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.yamlcheck import (
     Where,
     read_bool,
@@ -252,7 +253,8 @@ def _constraints(value: Any, where: Where) -> Constraints:
 def _maps_to(value: Any, where: Where) -> str:
     text = read_str(value, where)
     table, _, column = text.partition(".")
-    schema = TABLES_BY_NAME.get(table)
+    # The tables consolidation adds (Quotations, QuotationLines ...) are master tables too.
+    schema = TABLES_BY_NAME.get(table) or ALL_CONSOLIDATION_TABLES.get(table)
     if schema is None or column not in schema.keys:
         raise where.fail(f"{text!r} is not a master column (Table.column, e.g. Visits.date)",
                          f"{text!r} 不是客户档案总表的列（表名.列名，如 Visits.date）")
