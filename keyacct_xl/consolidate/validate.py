@@ -21,7 +21,7 @@ from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
 from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
-from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
+from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.forms.formula import evaluate
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec
@@ -268,15 +268,14 @@ def _key_text(value: object) -> str:
 
 
 def _fills_key(field: FieldSpec, route: Route) -> bool:
-    """Whether a header field fills a row-key column of a table the form feeds: by its ``maps_to``, by its key in
-    the header table, or as the customer every line takes from the header (a key-account log's customer)."""
-    target, _, column = (field.maps_to or "").partition(".")
-    for table in route_tables(route):
-        columns = ROW_KEYS[table].all_columns()
-        by_key = table == route.header_table or field.key == "customer_id"
-        if (target == table and column in columns) or (by_key and field.key in columns):
+    """Whether a header field fills a row-key column of the form's header table (by ``maps_to`` or by key), or is
+    the customer every line takes from the header (a key-account log's customer)."""
+    if route.header_table:
+        target, _, column = (field.maps_to or "").partition(".")
+        keys = ROW_KEYS[route.header_table].all_columns()
+        if (column if target == route.header_table else field.key) in keys:
             return True
-    return False
+    return field.key == "customer_id" and any("customer_id" in ROW_KEYS[t].columns for t in route.rows.values())
 
 
 def _header_without_key(outcome: FileOutcome, spec: FormSpec, route: Route) -> Refusal | None:
