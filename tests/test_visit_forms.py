@@ -141,6 +141,7 @@ def test_a_daily_report_with_an_unreadable_date_is_refused_naming_the_cell(maste
     data = _form("daily_report", {**DAY, "report_date": "11月31日"}, {"visits": lines})
     outcome = _send(inbox, master, {"日报.xlsx": data})["日报.xlsx"]
     assert (outcome.status, outcome.code) == ("rejected", "no_key")
+    assert outcome.reason_zh == "标识本表单的字段 日期 为空或有误"  # the field's label, not its key
     [error] = outcome.errors
     assert (error.file, error.sheet, error.cell, error.field) == (outcome.name, "重点客户销售代表工作日报表",
                                                                   _cell(data, "report_date"), "日期")

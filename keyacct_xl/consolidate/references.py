@@ -23,7 +23,8 @@ from keyacct_xl.master.schema import REP
 
 def check_references(outcome: FileOutcome, route: Route, spec: FormSpec, owners: Mapping[str, str],
                      customers: pd.DataFrame, *, lang: Lang, strict: bool) -> None:
-    """Refuse lines naming a customer not in the archive, warn about another rep's customers; settle the status.
+    """Refuse lines (or the file, for its header's customer) naming a customer not in the archive or another
+    rep's; settle the status.
 
     ``owners`` maps each customer id to its rep; ``customers`` is the archive, for customers given by name.
     """

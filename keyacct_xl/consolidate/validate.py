@@ -121,7 +121,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
     refusal = check_poor_ratings(outcome, extracted, spec, lang=lang) or _header_without_key(outcome, spec, route)
     review = _identify(outcome, extracted, route)
-    _settle(outcome, route, strict, review, refusal)
+    _settle(outcome, spec, route, strict, review, refusal)
 
 
 def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpec) -> None:
@@ -307,7 +307,7 @@ def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]
              f"表单为 {generated} 生成，填写的期间为 {outcome.period}，且日期不全在该期间内")]
 
 
-def _settle(outcome: FileOutcome, route: Route, strict: bool, review: list[tuple[str, str]],
+def _settle(outcome: FileOutcome, spec: FormSpec, route: Route, strict: bool, review: list[tuple[str, str]],
             refusal: Refusal | None) -> None:
     errors = outcome.errors
     if not outcome.rep:
@@ -316,8 +316,11 @@ def _settle(outcome: FileOutcome, route: Route, strict: bool, review: list[tuple
         outcome.reject("strict", f"{len(errors)} error(s) and --strict: the whole file is rejected",
                        f"有 {len(errors)} 处错误且使用 --strict：整个文件拒收")
     elif route.key_field and not outcome.key:
-        outcome.reject("no_key", f"the field {route.key_field} that identifies this form is empty or invalid",
-                       f"标识本表单的字段 {route.key_field} 为空或有误")
+        # Named by its label, as the rep sees it on the form (报价单号, 日期), never by its key.
+        label = next((f.label for f in spec.header_fields if f.key == route.key_field), None)
+        en, zh = (label.en, label.zh) if label else (route.key_field, route.key_field)
+        outcome.reject("no_key", f"the field {en} that identifies this form is empty or invalid",
+                       f"标识本表单的字段 {zh} 为空或有误")
     elif refusal is not None:
         outcome.reject(*refusal)
     elif not route.header_table and not any(r.ok for r in outcome.rows):
