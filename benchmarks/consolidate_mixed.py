@@ -46,7 +46,7 @@ def make_submissions(master: Path, folder: Path, files: int) -> Counter[str]:
         mine = own[rep]
         round_ = i // (len(forms) * len(reps))  # the same rep's next copy of a form: next customers, a year back
         chosen = [(c, names[c]) for c in (mine[(4 * round_ + k) % len(mine)] for k in range(4))]
-        copy = varied(load_example(form_id), 1000 + i, rep=rep, customers=chosen, known=names,
+        copy = varied(load_example(form_id), 1000 + i, rep=rep, customers=chosen,
                       new_customer=ROUTES[form_id].header_table == "Customers", years_back=round_)
         (folder / f"{i:04d}_{form_id}.xlsx").write_bytes(copy.workbook())
         made[form_id] += 1

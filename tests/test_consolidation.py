@@ -220,7 +220,7 @@ def test_forms_filter_skips_other_forms(master: Path, inbox: Path) -> None:
 
 def test_forms_filter_names_only_consolidated_forms(master: Path, inbox: Path) -> None:
     with pytest.raises(InputError, match="visit_record"):
-        consolidate(inbox, master, forms=["credit_evaluation"])
+        consolidate(inbox, master, forms=["grade_table"])
 
 
 def test_quarantine_that_is_a_file_is_refused_before_any_work(master: Path, inbox: Path, tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ def _run(folder: Path) -> tuple[list[str], Path]:
 
 def test_demo_week_shows_every_outcome_and_is_reproducible(tmp_path: Path) -> None:
     lines, master = _run(tmp_path / "a")
-    assert "已接收 11，部分接收 1，待审核 1，拒收 4，重复提交 1；新增 52 行，更新 1 行" in lines[0]
+    # the story files and one copy of every input form (the copy of the contact profile updates its contact)
+    assert "已接收 33，部分接收 1，待审核 1，拒收 4，重复提交 1；新增 177 行，更新 2 行" in lines[0]
     [report] = (tmp_path / "a").glob("master-汇总报告-*.xlsx")
     assert lines[0].endswith(f"→ {report}")
     book = openpyxl.load_workbook(report)
@@ -32,7 +33,7 @@ def test_demo_week_shows_every_outcome_and_is_reproducible(tmp_path: Path) -> No
     reasons = sorted(p.name for p in (tmp_path / "a" / "quarantine").rglob("*.reason.txt"))
     assert len(reasons) == 4
     store = load_store(master)
-    assert len(store.frame("SubmissionHistory")) > 0 and len(store.frame("WeeklyPlans")) == 20
+    assert len(store.frame("SubmissionHistory")) > 0 and len(store.frame("WeeklyPlans")) == 24
     again, master_b = _run(tmp_path / "b")
     assert again == [line.replace("/a/", "/b/") for line in lines]
     assert master_b.read_bytes() == master.read_bytes()

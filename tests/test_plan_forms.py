@@ -73,15 +73,16 @@ def test_visit_plan_bad_lines_are_reported_on_their_cells_and_the_good_lines_lan
     errors = _issues(outcome)
     assert outcome.status == "partial"
     assert [(_typed(data, i), i.field) for i in errors] == [
-        ("2026-11-31", "计划日期"), ("2026-12-02", "计划日期"), ("C9999", "客户编号")]
+        ("2026-11-31", "计划日期"), ("2026-12-02", "计划日期"), ("C9999", "客户编号"), ("C0003", "客户编号")]
     assert "2026-W48" in errors[1].zh and "本行不导入" in errors[1].zh
     assert all(i.file == "plan.xlsx" and i.sheet and i.cell for i in errors)
+    # a rep files only their own customers: another rep's is refused at its cell
+    assert errors[3].en.startswith("customer C0003 is looked after by 宋亮伟")
     warnings = {(_typed(data, i), i.en.split(":")[0]) for i in _issues(outcome, "warning")}
-    assert ("C0003", "customer C0003 is looked after by 宋亮伟") in warnings  # another rep's customer: reported
     assert (-50, "-50 is below the minimum 0") in warnings  # an optional amount: blanked, the line kept
     plans = _rows(master, "VisitPlans")
-    assert plans["plan_no"].tolist() == [1, 5, 6]
-    assert plans["planned_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-23", "2026-11-26", "2026-11-27"]
+    assert plans["plan_no"].tolist() == [1, 6]
+    assert plans["planned_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-23", "2026-11-27"]
     assert plans["rep"].eq(REP).all() and plans["period"].eq("2026-W48").all()
 
 
@@ -194,10 +195,11 @@ def test_a_monthly_plan_keeps_its_header_and_good_accounts(master: Path, inbox: 
                                {"customer_id": "C0003", "invoicing": 40000}]})
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "partial"
-    assert [(_typed(data, i), i.field) for i in _issues(outcome)] == [(-1, "开票目标"), ("C7777", "客户编号")]
-    assert any(_typed(data, i) == "C0003" and "宋亮伟" in i.zh for i in _issues(outcome, "warning"))
+    assert [(_typed(data, i), i.field) for i in _issues(outcome)] == [
+        (-1, "开票目标"), ("C7777", "客户编号"), ("C0003", "客户编号")]
+    assert "宋亮伟" in _issues(outcome)[2].zh  # another rep's customer: refused at its cell
     [plan] = _rows(master, "MonthlyPlans").to_dict("records")
     assert (plan["rep"], plan["period"], plan["collection_target"]) == (REP, "2026-12", 300000)
     assert pd.isna(plan["sales_target"])
     accounts = _rows(master, "MonthlyPlanAccounts")
-    assert accounts[["customer_id", "invoicing"]].values.tolist() == [["C0002", 160000], ["C0003", 40000]]
+    assert accounts[["customer_id", "invoicing"]].values.tolist() == [["C0002", 160000]]

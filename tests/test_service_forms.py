@@ -183,9 +183,9 @@ def test_bad_funnel_lines_are_reported_at_their_cells_and_the_rest_lands(master:
     assert _at(outcome, _cell(form, "expected_close", "opportunities", 0), "warning")
     assert _at(outcome, _cell(form, "expected_amount", "opportunities", 1), "warning")
     assert _at(outcome, _cell(form, "customer_id", "opportunities", 2))
-    assert _at(outcome, _cell(form, "customer_id", "opportunities", 3), "warning")
+    assert _at(outcome, _cell(form, "customer_id", "opportunities", 3))  # another rep's customer: refused
     opportunities = load_store(master).frame("Opportunities").set_index("opportunity_id")
-    assert sorted(opportunities.index) == ["A", "B", "D"]
+    assert sorted(opportunities.index) == ["A", "B"]
     assert pd.isna(opportunities.loc["A", "expected_close"]) and pd.isna(opportunities.loc["B", "expected_amount"])
 
 
@@ -205,10 +205,10 @@ def test_bad_service_requests_are_reported_at_their_cells_and_the_rest_lands(mas
     [early] = _at(outcome, _cell(form, "closed_date", "requests", 1))
     assert "2026-11-25" in early.zh
     assert _at(outcome, _cell(form, "customer_id", "requests", 2))
-    assert _at(outcome, _cell(form, "customer_id", "requests", 3), "warning")
+    assert _at(outcome, _cell(form, "customer_id", "requests", 3))  # another rep's customer: refused
     assert _at(outcome, _cell(form, "purchase_date", "requests", 3), "warning")
     requests = load_store(master).frame("ServiceRequests")
-    assert sorted(requests["request_no"]) == ["S4", "S5"]
+    assert sorted(requests["request_no"]) == ["S5"]
     # A request number the master holds for another rep's customer is refused, never taken over.
     form = fill_form(blank_form("after_sales", lines={"requests": 1}), header={
         "rep": "石刚洋", "period": "2026-W49", "fill_date": "2026-12-04"}, rows={"requests": [
@@ -219,17 +219,20 @@ def test_bad_service_requests_are_reported_at_their_cells_and_the_rest_lands(mas
 
 
 def test_bad_8d_cells_are_reported_and_the_complaint_lands(master: Path, inbox: Path) -> None:
-    form = _form("complaint_8d", {**COMPLAINT, "quantity": -12, "contained_date": "11月32日", "customer_id": "C0009"})
+    form = _form("complaint_8d", {**COMPLAINT, "quantity": -12, "contained_date": "11月32日"})
     outcome = _send(inbox, master, {"8d.xlsx": form})["8d.xlsx"]
     assert _at(outcome, _cell(form, "quantity")) and _at(outcome, _cell(form, "contained_date"))
-    assert _at(outcome, _cell(form, "customer_id"), "warning")  # another rep's customer
     complaint = load_store(master).frame("Complaints").iloc[0]
-    assert (complaint["customer_id"], complaint["d2_description"]) == ("C0009", "空压机油乳化")
+    assert (complaint["customer_id"], complaint["d2_description"]) == ("C0017", "空压机油乳化")
     assert pd.isna(complaint["quantity"])
     unknown = _form("complaint_8d", {**COMPLAINT, "complaint_no": "TS-02", "customer_id": "C9999"})
     outcome = _send(inbox, master, {"unknown.xlsx": unknown})["unknown.xlsx"]
     assert outcome.status == "rejected" and _at(outcome, _cell(unknown, "customer_id"))
-    taken = fill_form(blank_form("complaint_8d"), header={**COMPLAINT, "rep": "石刚洋", "customer_id": "C0004"})
+    foreign = _form("complaint_8d", {**COMPLAINT, "complaint_no": "TS-03", "customer_id": "C0009"})
+    outcome = _send(inbox, master, {"foreign.xlsx": foreign})["foreign.xlsx"]
+    assert (outcome.status, outcome.code) == ("rejected", "foreign_customer")
+    assert _at(outcome, _cell(foreign, "customer_id"))  # another rep's customer
+    taken = fill_form(blank_form("complaint_8d"), header={**COMPLAINT, "rep": "石刚洋", "customer_id": "C0009"})
     outcome = _send(inbox, master, {"taken.xlsx": taken})["taken.xlsx"]
     assert outcome.status == "rejected" and _at(outcome, _cell(taken, "complaint_no"))
 
@@ -255,11 +258,13 @@ def test_bad_credit_evaluation_cells_are_reported_and_the_rest_lands(master: Pat
     assert pd.isna(store.frame("Customers").set_index("customer_id").loc["C0004", "credit_limit"])  # unchanged
     other = _form("credit_evaluation", {**CREDIT, "customer_id": "C0009"})
     outcome = _send(inbox, master, {"other.xlsx": other})["other.xlsx"]
-    assert outcome.status == "accepted" and _at(outcome, _cell(other, "customer_id"), "warning")
+    assert outcome.code == "foreign_customer" and _at(outcome, _cell(other, "customer_id"))
     unknown = _form("credit_evaluation", {**CREDIT, "customer_id": "C9999"})
     outcome = _send(inbox, master, {"unknown.xlsx": unknown})["unknown.xlsx"]
     assert outcome.status == "rejected" and _at(outcome, _cell(unknown, "customer_id"))
     # Two customers evaluated in one period add up: neither file corrects the other.
+    second = _form("credit_evaluation", {**CREDIT, "customer_id": "C0007"})
+    assert _send(inbox, master, {"second.xlsx": second})["second.xlsx"].status == "accepted"
     assert len(load_store(master).frame("CreditEvaluations")) == 2
     yearless = _form("credit_evaluation", {**CREDIT, "period": None, "fill_date": None, "customer_id": "C0007"})
     outcome = _send(inbox, master, {"yearless.xlsx": yearless})["yearless.xlsx"]

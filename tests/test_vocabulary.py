@@ -63,9 +63,10 @@ def _warnings(outcome: FileOutcome) -> list[Issue]:
 # --- choice synonyms ----------------------------------------------------------------------------------------------
 
 def test_every_method_and_rating_the_demo_writes_is_stored_as_its_choice(master: Path, inbox: Path) -> None:
+    answered = {"problems": "送货延误", "countermeasure": "上门致歉"}  # a poor rating needs both (poor_ratings.py)
     rows = [{"date": MONDAY + dt.timedelta(days=i), "customer_id": "C001", "method": method,
-             "rating": RATINGS[i % len(RATINGS)], "content": "回访"} for i, method in enumerate(METHODS)]
-    rows.append({"date": MONDAY, "customer_id": "C002", "method": "电话", "rating": RATINGS[-1]})
+             "rating": RATINGS[i % len(RATINGS)], "content": "回访", **answered} for i, method in enumerate(METHODS)]
+    rows.append({"date": MONDAY, "customer_id": "C002", "method": "电话", "rating": RATINGS[-1], **answered})
     outcome = _run(inbox, master, "v.xlsx", _visit_form(rows))
     assert (outcome.status, outcome.errors) == ("accepted", [])
     visits = load_store(master).frame("Visits")
@@ -82,7 +83,8 @@ def test_every_method_and_rating_the_demo_writes_is_stored_as_its_choice(master:
 
 def test_case_spaces_and_full_width_forms_of_a_choice_are_read_silently(master: Path, inbox: Path) -> None:
     rows = [{"date": MONDAY, "customer_id": "C001", "method": " face-to-FACE ", "rating": "ＧＯＯＤ"},
-            {"date": MONDAY, "customer_id": "C002", "method": "微信／ＱＱ", "rating": "very  poor"},
+            {"date": MONDAY, "customer_id": "C002", "method": "微信／ＱＱ", "rating": "very  poor",
+             "problems": "送货延误", "countermeasure": "上门致歉"},
             {"date": MONDAY, "customer_id": "C003", "method": "ｅｍａｉｌ", "rating": "马马虎虎"}]
     outcome = _run(inbox, master, "v.xlsx", _visit_form(rows))
     assert outcome.errors == []
@@ -194,7 +196,7 @@ def test_a_name_two_customers_carry_is_an_error_naming_both(master: Path, inbox:
 def _line(visit: pd.Series) -> dict[str, object]:
     values = {"date": visit["date"].to_pydatetime(), "customer_id": visit["customer_id"], "contact": visit["contact"],
               "method": visit["method"], "purpose": visit["purpose"], "content": visit["content"],
-              "rating": visit["rating"], "countermeasure": visit["next_step"]}
+              "rating": visit["rating"], "problems": visit["problems"], "countermeasure": visit["next_step"]}
     if not pd.isna(visit["next_date"]):
         values["next_date"] = visit["next_date"].to_pydatetime()
     return values

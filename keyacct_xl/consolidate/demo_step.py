@@ -127,7 +127,7 @@ def _every_form(inbox: Path, reps: list[str], own: dict[str, list[str]], names: 
         rep = others[i % len(others)]
         mine = own[rep][EXAMPLE_CUSTOMERS:] or own[rep]
         customers = [(c, names[c]) for c in (mine[(3 * i + k) % len(mine)] for k in range(4))]
-        example = varied(example, i + 1, rep=rep, customers=customers, known=names,
+        example = varied(example, i + 1, rep=rep, customers=customers,
                          new_customer=ROUTES[form_id].header_table == "Customers")
         _write(inbox / rep / f"示例_{form_id}.xlsx", example.workbook())
 

@@ -25,9 +25,10 @@ from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.planforms import plan_rows
 from keyacct_xl.consolidate.references import check_references
 from keyacct_xl.consolidate.review import folder_rep
-from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
+from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
 from keyacct_xl.consolidate.store import Store
+from keyacct_xl.consolidate.visit_forms import shape_lines
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
@@ -107,7 +108,8 @@ class Merger:
                 touched[name] = self._upsert(name, [self._header_row(outcome, spec, name)], outcome)
         for section_id, table in route.rows.items():
             lines = plan_rows(table, outcome, self._lines(outcome, spec, table, section_id))
-            touched.setdefault(table, set()).update(self._upsert(table, lines, outcome))
+            for name, rows in shape_lines(outcome, route, spec, section_id, table, lines, lang=self.lang).items():
+                touched.setdefault(name, set()).update(self._upsert(name, rows, outcome))
         if "Contacts" in touched:  # a newly named buyer retires the customer's earlier one
             self._retire(outcome, touched["Contacts"])
         self._settle_correction(outcome, route, earlier, touched)
@@ -164,8 +166,12 @@ class Merger:
         return {"source_file": outcome.name, "source_sheet": sheet, "source_row": row, "rep": outcome.rep,
                 "period": outcome.period or None, "file_sha256": outcome.sha256, "consolidated_at": self.now}
 
-    def _targets(self, fields: tuple[FieldSpec, ...], table: str) -> list[tuple[str, str, bool]]:
-        """(field key, column, is an extra column) for each field: maps_to first, then same key, else label."""
+    def _targets(self, fields: tuple[FieldSpec, ...], table: str,
+                 fed: tuple[str, ...] = ()) -> list[tuple[str, str, bool]]:
+        """(field key, column, is an extra column) for each field: maps_to first, then same key, else label.
+
+        A field mapped to another of the ``fed`` tables lands there (a quote line's date is its quotation's).
+        """
         keys = ALL_CONSOLIDATION_TABLES[table].keys
         targets = []
         for f in fields:
@@ -174,6 +180,8 @@ class Merger:
                 targets.append((f.key, column, False))
             elif f.key in keys:
                 targets.append((f.key, f.key, False))
+            elif target_table in fed:
+                continue
             else:  # kept as an extra column under its label
                 targets.append((f.key, f.label.zh if self.lang == "zh" else f.label.en, True))
         return targets
@@ -189,7 +197,7 @@ class Merger:
         header_fields = tuple(f for f in spec.header_fields if (f.maps_to or "").partition(".")[0] == table)
         keys = ALL_CONSOLIDATION_TABLES[table].keys
         base = self._columns_for(self._targets(header_fields, table), outcome.header)
-        targets = self._targets(section.fields, table)
+        targets = self._targets(section.fields, table, route_tables(ROUTES[spec.id]))
         for key in ("customer_id", "quote_no", "year"):  # a line inherits its form's customer, quote, year
             if key in keys and base.get(key) is None and outcome.header.get(key) is not None:
                 base[key] = outcome.header[key]

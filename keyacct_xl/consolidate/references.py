@@ -1,6 +1,10 @@
-"""Check a file's references to the archive: every line's customer exists, and whose customer it is.
+"""Check a file's references to the archive: every customer a file names exists, and is the rep's own.
 
-Done in the merge, not when the file is read, so the customers created by this run's cards count.
+A rep files only their own customers (a pre-filled form offers no other): a line naming a customer another rep
+looks after is refused like a line naming an unknown one, an error at its cell; a header naming one (a follow-up
+report, a key-account log, a quotation) refuses the file, whose rows are all that customer's. A customer nobody
+looks after is anyone's. Done in the merge, not when the file is read, so the customers created by this run's
+cards count.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from keyacct_xl.master.schema import REP
 
 def check_references(outcome: FileOutcome, route: Route, spec: FormSpec, owners: Mapping[str, str],
                      customers: pd.DataFrame, *, lang: Lang, strict: bool) -> None:
-    """Refuse lines naming a customer not in the archive, warn about another rep's customers; settle the status.
+    """Refuse lines (or the file, for its header's customer) naming a customer not in the archive or another
+    rep's; settle the status.
 
     ``owners`` maps each customer id to its rep; ``customers`` is the archive, for customers given by name.
     """
@@ -36,37 +41,23 @@ def check_references(outcome: FileOutcome, route: Route, spec: FormSpec, owners:
     if outcome.status == "rejected":
         return
     header_id = outcome.header.get("customer_id")
-    if route.header_table and header_id and not _header_customer(outcome, str(header_id), owners, id_label):
-        return
+    if header_id:  # the customer a form is about (a quotation's, a follow-up report's, a key-account log's)
+        problem = _not_the_reps(str(header_id), owners, outcome.rep)
+        if problem is not None:
+            sheet, cell = outcome.header_cells.get("customer_id", ("", ""))
+            outcome.issues.append(Issue(outcome.name, sheet, cell, id_label, str(header_id), *problem[1:]))
+            outcome.reject(*problem)
+            return
     for row in outcome.rows:
         value = row.values.get("customer_id")
         if not row.ok or not value:
             continue
-        cid = str(value)
-        if cid not in owners:
+        problem = _not_the_reps(str(value), owners, outcome.rep)
+        if problem is not None:
             row.ok = False
-            outcome.issues.append(Issue(
-                outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, cid,
-                f"customer {cid} is not in the archive (a new customer comes in through a card or registration)",
-                f"客户 {cid} 不在客户档案中（新客户须通过客户资料卡或客户档案登记表建立）"))
-        elif owners[cid] and owners[cid] != outcome.rep:
             outcome.issues.append(Issue(outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label,
-                                        cid, f"customer {cid} is looked after by {owners[cid]}",
-                                        f"客户 {cid} 由 {owners[cid]} 负责", "warning"))
+                                        str(value), *problem[1:]))
     _settle(outcome, route, strict)
-
-
-def _header_customer(outcome: FileOutcome, cid: str, owners: Mapping[str, str], id_label: str) -> bool:
-    """Check the customer a header-driven form is about; False when the file is refused for it."""
-    where = (outcome.name, *outcome.header_cells.get("customer_id", ("", "")), id_label, cid)
-    if cid not in owners:
-        outcome.issues.append(Issue(*where, f"customer {cid} is not in the archive", f"客户 {cid} 不在客户档案中"))
-        outcome.reject("unknown_customer", f"customer {cid} is not in the archive", f"客户 {cid} 不在客户档案中")
-        return False
-    if owners[cid] and owners[cid] != outcome.rep:
-        outcome.issues.append(Issue(*where, f"customer {cid} is looked after by {owners[cid]}",
-                                    f"客户 {cid} 由 {owners[cid]} 负责", "warning"))
-    return True
 
 
 def _settle(outcome: FileOutcome, route: Route, strict: bool) -> None:
@@ -79,3 +70,15 @@ def _settle(outcome: FileOutcome, route: Route, strict: bool) -> None:
         outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
     elif errors:
         outcome.status = "partial"
+
+
+def _not_the_reps(cid: str, owners: Mapping[str, str], rep: str) -> tuple[str, str, str] | None:
+    """Why a rep may not file customer ``cid`` (code, en, zh): not in the archive, or another rep's; else None."""
+    if cid not in owners:
+        return ("unknown_customer",
+                f"customer {cid} is not in the archive (a new customer comes in through a card or registration)",
+                f"客户 {cid} 不在客户档案中（新客户须通过客户资料卡或客户档案登记表建立）")
+    if owners[cid] and owners[cid] != rep:
+        return ("foreign_customer", f"customer {cid} is looked after by {owners[cid]}: a rep files only their own "
+                "customers", f"客户 {cid} 由 {owners[cid]} 负责：业务员只能填报本人负责的客户")
+    return None

@@ -1,11 +1,12 @@
 """Which master tables each consolidated form feeds, what identifies one submission, and what identifies a row.
 
-A form's table sections become rows of a master table; header-driven forms (customer card, quotation) also
-give one row per file from their header fields. Row-only forms are identified by (rep, form, period);
-header-driven ones by their key field (the customer id, the quote number) instead of the period. A contact
-profile's key is its customer and person, an account plan's its customer and year
-(keyacct_xl.consolidate.accounts). Forms that register customers (card, registration) may leave the id blank or
-write 新客户: the merge gives the next id (keyacct_xl.consolidate.newcustomers).
+A form's table sections become rows of a master table; header-driven forms (customer card, quotation, follow-up
+report) also give one row per file from their header fields, and a section may give one header row per line
+besides (a key-account follow-up log's quote lines are each a quotation). Row-only forms are identified by
+(rep, form, period); a form with a key field by that field instead of the period (the customer id, the quote
+number, a daily report's date). A contact profile's key is its customer and person, an account plan's its
+customer and year (keyacct_xl.consolidate.accounts). Forms that register customers (card, registration) may
+leave the id blank or write 新客户: the merge gives the next id (keyacct_xl.consolidate.newcustomers).
 
 Each master table a form feeds has a natural row key (``ROW_KEYS``): the columns that say "this is the same
 visit / plan line / contact" whatever file it came in. Several files add up; a row that comes again with the
@@ -71,6 +72,7 @@ class Route:
     key_field: str | None = None
     more_header_tables: tuple[str, ...] = ()  # further tables taking one row of the header fields each
     registers_customers: bool = False  # creates customers; a blank or 新客户 key_field gets the next customer id
+    line_headers: dict[str, str] = field(default_factory=dict)  # table section id -> table each line also heads
 
 
 ROUTES: dict[str, Route] = {r.form_id: r for r in (
@@ -95,6 +97,11 @@ ROUTES: dict[str, Route] = {r.form_id: r for r in (
     # keyacct_xl.consolidate.followthrough); a rep evaluation one rep's for one period.
     Route("credit_evaluation", {"scores": "CreditEvaluationScores"}, "CreditEvaluations", "customer_id"),
     Route("rep_evaluation", {"kpis": "RepEvaluationKpis"}, "RepEvaluations"),
+    Route("phone_followup", {"calls": "Visits"}),
+    Route("daily_report", {"visits": "Visits"}, key_field="report_date"),
+    Route("followup_report", {}, "Visits"),
+    Route("key_account_followup", {"visits": "Visits", "quotes": "QuotationLines"},
+          line_headers={"quotes": "Quotations"}),
 )}
 
 # Forms we fill and send out (statistics computed from the master, the grade table, the statement): nothing of
@@ -105,6 +112,7 @@ OUTPUT_FORMS: frozenset[str] = frozenset({
 
 
 def route_tables(route: Route) -> tuple[str, ...]:
-    """The master tables a form feeds, header table first."""
+    """The master tables a form feeds, header tables first."""
     header = (route.header_table,) if route.header_table else ()
-    return tuple(dict.fromkeys((*header, *route.more_header_tables, *route.rows.values())))
+    return tuple(dict.fromkeys((*header, *route.more_header_tables, *route.line_headers.values(),
+                                *route.rows.values())))

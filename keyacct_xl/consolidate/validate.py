@@ -22,6 +22,7 @@ from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
 from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
+from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.versions import read_as_current
 from keyacct_xl.forms.formula import evaluate
@@ -127,9 +128,10 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
             lines = _Reading(outcome, lang, reading.period, key_fields(route, section))
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
     check_plan(outcome, extracted, spec, reading.period, lang=lang)
+    refusal = check_poor_ratings(outcome, extracted, spec, lang=lang) or _header_without_key(outcome, spec, route)
     review = _identify(outcome, extracted, route)
     check_followthrough(outcome, extracted, lang=lang)
-    _settle(outcome, route, strict, review)
+    _settle(outcome, spec, route, strict, review, refusal)
 
 
 def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpec) -> None:
@@ -265,8 +267,37 @@ def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[
     outcome.period = typed_period or meta_period
     if typed_period and meta_period and typed_period != meta_period:
         review.extend(_period_moved(outcome, meta_period))
-    outcome.key = str(outcome.header.get(route.key_field) or "").strip() if route.key_field else outcome.period
+    outcome.key = _key_text(outcome.header.get(route.key_field)) if route.key_field else outcome.period
     return review
+
+
+def _key_text(value: object) -> str:
+    """A key field's value as the ledger shows it: a date as its day (a daily report's date)."""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return str(value or "").strip()
+
+
+def _fills_key(field: FieldSpec, route: Route) -> bool:
+    """Whether a header field fills a row-key column of the form's header table (by ``maps_to`` or by key), or is
+    the customer every line takes from the header (a key-account log's customer)."""
+    if route.header_table:
+        target, _, column = (field.maps_to or "").partition(".")
+        keys = ROW_KEYS[route.header_table].all_columns()
+        if (column if target == route.header_table else field.key) in keys:
+            return True
+    return field.key == "customer_id" and any("customer_id" in ROW_KEYS[t].columns for t in route.rows.values())
+
+
+def _header_without_key(outcome: FileOutcome, spec: FormSpec, route: Route) -> Refusal | None:
+    """A form whose required header field of a row's identity is empty or unreadable (a follow-up report without
+    its visit date, a key-account log without its customer) gives no row that could be told apart: refused."""
+    missing = [f.label for f in spec.header_fields
+               if f.required and outcome.header.get(f.key) is None and _fills_key(f, route)]
+    if not missing:
+        return None
+    return ("no_key", f"{', '.join(m.en for m in missing)} empty or invalid: the form gives no row to record",
+            f"{'、'.join(m.zh for m in missing)}为空或有误：无法确定本表单对应的记录")
 
 
 def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]:
@@ -287,7 +318,8 @@ def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]
              f"表单为 {generated} 生成，填写的期间为 {outcome.period}，且日期不全在该期间内")]
 
 
-def _settle(outcome: FileOutcome, route: Route, strict: bool, review: list[tuple[str, str]]) -> None:
+def _settle(outcome: FileOutcome, spec: FormSpec, route: Route, strict: bool, review: list[tuple[str, str]],
+            refusal: Refusal | None) -> None:
     if outcome.code:  # a form's own rule rejected the file already (keyacct_xl.consolidate.followthrough)
         return
     errors = outcome.errors
@@ -297,8 +329,13 @@ def _settle(outcome: FileOutcome, route: Route, strict: bool, review: list[tuple
         outcome.reject("strict", f"{len(errors)} error(s) and --strict: the whole file is rejected",
                        f"有 {len(errors)} 处错误且使用 --strict：整个文件拒收")
     elif route.key_field and not outcome.key and not route.registers_customers:  # a new customer's id is given
-        outcome.reject("no_key", f"the field {route.key_field} that identifies this form is empty or invalid",
-                       f"标识本表单的字段 {route.key_field} 为空或有误")
+        # Named by its label, as the rep sees it on the form (报价单号, 日期), never by its key.
+        label = next((f.label for f in spec.header_fields if f.key == route.key_field), None)
+        en, zh = (label.en, label.zh) if label else (route.key_field, route.key_field)
+        outcome.reject("no_key", f"the field {en} that identifies this form is empty or invalid",
+                       f"标识本表单的字段 {zh} 为空或有误")
+    elif refusal is not None:
+        outcome.reject(*refusal)
     elif not route.header_table and not any(r.ok for r in outcome.rows):
         outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
     else:

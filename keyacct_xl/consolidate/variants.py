@@ -35,10 +35,11 @@ class _Copier:
     """Rewrites one example's values for copy number ``copy`` sent by ``rep``."""
 
     def __init__(self, example: FormExample, copy: int, rep: str, customers: Sequence[tuple[str, str]],
-                 known: Mapping[str, str], years_back: int) -> None:
+                 new_customer: bool, years_back: int) -> None:
         self.copy, self.rep, self.old_rep = copy, rep, str(example.header.get("rep", ""))
         self.years_back = years_back
-        ids = [str(v) for v in _values_of(example, "customer_id") if str(v) in known]
+        # A registered customer's own id is new: it is varied like a document number, not mapped.
+        ids = [str(v) for v in _values_of(example, "customer_id", header=not new_customer) if v]
         self.ids = {old: customers[i % len(customers)] for i, old in enumerate(dict.fromkeys(ids))}
 
     def values(self, values: Mapping[str, object], *, new_customer: bool) -> dict[str, object]:
@@ -71,21 +72,20 @@ class _Copier:
         return value
 
 
-def _values_of(example: FormExample, key: str) -> list[object]:
-    found = [example.header[key]] if key in example.header else []
+def _values_of(example: FormExample, key: str, *, header: bool) -> list[object]:
+    found = [example.header[key]] if header and key in example.header else []
     return found + [line[key] for lines in example.rows.values() for line in lines if key in line]
 
 
 def varied(example: FormExample, copy: int, *, rep: str, customers: Sequence[tuple[str, str]],
-           known: Mapping[str, str], new_customer: bool = False, years_back: int = 0) -> FormExample:
+           new_customer: bool = False, years_back: int = 0) -> FormExample:
     """Copy ``copy`` of ``example`` sent by ``rep`` about ``customers`` ((id, name) pairs of the rep's own).
 
-    ``known`` maps the master's customer ids to names (an example id not in it is a new customer's id);
-    ``new_customer`` marks a form registering a customer, whose name and address then change with the copy;
-    ``years_back`` moves dates (by whole weeks) and periods that many years back, for the same rep's next copy of
-    a form that names no customer.
+    Each customer the example names is replaced by the next of ``customers``; ``new_customer`` marks a form
+    registering a customer, whose name and address then change with the copy; ``years_back`` moves dates (by
+    whole weeks) and periods that many years back, for the same rep's next copy of a form that names no customer.
     """
-    copier = _Copier(example, copy, rep, customers, known, years_back)
+    copier = _Copier(example, copy, rep, customers, new_customer, years_back)
     rows: Lines = {section: [copier.values(line, new_customer=False) for line in lines]
                    for section, lines in example.rows.items()}
     return replace(example, header=copier.values(example.header, new_customer=new_customer), rows=rows)

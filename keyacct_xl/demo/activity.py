@@ -114,7 +114,7 @@ def make_visits(rng: np.random.Generator, profiles: pd.DataFrame, grade: np.ndar
     mood = np.select([rating <= 1, rating == 2], ["good", "fair"], "poor")
     purpose = np.array(list(PURPOSES), dtype=object)[rng.integers(0, len(PURPOSES), total)]
     dates = DAYS[day]
-    return pd.DataFrame({
+    visits = pd.DataFrame({
         "date": dates, "customer_id": profiles["customer_id"].to_numpy()[cust],
         "rep": profiles["rep"].to_numpy()[cust], "contact": _contact_names(rng, contacts, profiles, cust),
         "method": rng.choice(np.array(METHODS, dtype=object), total, p=METHOD_P),
@@ -125,6 +125,13 @@ def make_visits(rng: np.random.Generator, profiles: pd.DataFrame, grade: np.ndar
         "next_date": pd.Series(dates + pd.to_timedelta(rng.integers(7, 61, total), unit="D")).where(
             rng.random(total) < 0.8, pd.NaT),
     })
+    # A poor visit states its problem (the forms require it); what the follow-up forms add is left blank, so the
+    # random draws above, and with them the whole demo, stay as they were.
+    visits["problems"] = visits["result"].where(pd.Series(mood) == "poor", None)
+    for column in ("service_rating", "product_opinion", "service_opinion", "needs_visit", "stock_check"):
+        visits[column] = None
+    visits["order_amount"] = np.nan
+    return visits
 
 
 def _choose(rng: np.random.Generator, options: tuple[str, ...]) -> str:

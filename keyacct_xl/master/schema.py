@@ -161,9 +161,16 @@ VISITS = TableSchema("Visits", "visits", "拜访记录", "Visits", (
     _c("purpose", "目的", "Purpose", "text", "拜访目的|回访目的", width=18),
     _c("content", "内容", "Content", "text", "拜访内容|记录|回访记录|Record", width=30),
     _c("result", "结果", "Result", "text", "拜访结果|Outcome", width=18),
-    _c("rating", "评价", "Rating", "text", "客户评价|满意度|Satisfaction", width=8),
+    _c("rating", "评价", "Rating", "text", "客户评价|满意度|产品评价|Satisfaction|Product Rating", width=8),
+    _c("service_rating", "服务评价", "Service Rating", "text", "服务满意度", width=8),
+    _c("product_opinion", "产品意见", "Product Opinion", "text", "对产品的意见|Opinion of Products", width=20),
+    _c("service_opinion", "服务意见", "Service Opinion", "text", "对服务的意见|Opinion of Service", width=20),
+    _c("problems", "存在问题", "Problems", "text", "发现的问题|问题|Problems Found|Issues", width=18),
     _c("next_step", "下一步", "Next Step", "text", "改进措施|后续行动|Countermeasure", width=18),
     _c("next_date", "下次日期", "Next Date", "date", "下次拜访日期|计划日期|Next Visit", width=11),
+    _c("needs_visit", "需上门", "Visit Needed", "text", "需要上门|需上门处理", width=7),
+    _c("order_amount", "订单金额", "Order Amount", "money", "订货金额|Order", width=12),
+    _c("stock_check", "库存/陈列", "Stock/Display", "text", "库存陈列|库存|陈列|Stock Check", width=14),
 ))
 
 OPPORTUNITIES = TableSchema("Opportunities", "opportunities", "销售机会", "Opportunities", (

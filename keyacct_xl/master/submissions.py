@@ -96,6 +96,8 @@ QUOTATION_LINES = TableSchema("QuotationLines", "quotation_lines", "报价明细
     _c("amount", "金额", "Amount", "money", "", 14),
     _c("tax_rate", "税率", "Tax Rate", "percent", "", 7),
     _c("remark", "备注", "Remarks", "text", "", 14),
+    _c("competitor_price", "竞品价格", "Competitor Price", "money", "竞品单价", 12),
+    _c("outcome", "结果", "Outcome", "text", "报价结果", 8),
     *PROVENANCE,
 ))
 
