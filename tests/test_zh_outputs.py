@@ -28,13 +28,15 @@ import xlsxwriter
 
 from keyacct_xl.cli.main import build_parser, help_language, main
 from keyacct_xl.consolidate.fieldcheck import FieldProblem, read_cell
-from keyacct_xl.forms.catalog import form_ids, forms_dir
+from keyacct_xl.consolidate.routes import ROUTES, route_tables
+from keyacct_xl.forms.catalog import form_ids, forms_dir, load_form
 from keyacct_xl.forms.spec import Choice, Constraints, FieldSpec, Text
 from keyacct_xl.labels import document_frame
 from keyacct_xl.macros import ACTIONS
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import DEFAULTS, settings_from
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.master.writer import save_master
 
 WORD = re.compile(r"[A-Za-z]{3,}")
@@ -221,6 +223,21 @@ def test_the_walk_reads_prompts_lists_comments_headers_and_csv(tmp_path: Path) -
 
 
 # -- en: no Chinese outside the demo's data ---------------------------------------------------------------------
+def typed_columns() -> frozenset[tuple[str, str]]:
+    """(En sheet, en header) of the master columns a rep's free-text form field fills (not a choice or yes/no)."""
+    chosen: set[tuple[str, str]] = set()
+    typed: set[tuple[str, str]] = set()
+    for route in ROUTES.values():
+        for field in (f for s in load_form(route.form_id).sections for f in s.fields):
+            for table in route_tables(route):
+                column = field.maps_to.partition(".")[2] if (field.maps_to or "").startswith(f"{table}.") else field.key
+                if column in ALL_CONSOLIDATION_TABLES[table].keys:
+                    (chosen if field.choices or field.type == "yes_no" else typed).add((table, column))
+    schemas = ALL_CONSOLIDATION_TABLES
+    return frozenset((schemas[t].sheet_en, schemas[t].column(c).en) for t, c in typed - chosen
+                     if schemas[t].column(c).kind == "text")
+
+
 # The en demo's company, customers, reps and what they wrote stay Chinese; that data is the only Chinese allowed:
 # - a cell whose column (by its en header) holds values people typed, in the master or quoted by a report;
 EN_DATA_COLUMNS = frozenset({
@@ -238,7 +255,7 @@ EN_DATA_COLUMNS = frozenset({
     "File", "File Name", "Source File", "Corrects",
 })
 # Headers that name data on one sheet only (elsewhere the same header holds our own words, which must be en):
-EN_DATA_SHEET_COLUMNS = frozenset({
+EN_DATA_SHEET_COLUMNS = typed_columns() | frozenset({
     ("Grade History", "Reason"),  # the demo's past reviews, written by its sales manager (free text, like visits)
     ("Settings", "Value"),        # what the user set: the company's name
     ("Errors", "Value"),          # the consolidation report quoting a submitted cell

@@ -36,6 +36,7 @@ VISIT_METHODS = {"面访": "Face-to-face", "电话": "Phone", "邮件": "E-mail"
 RATINGS = {"很好": "Excellent", "好": "Good", "一般": "Fair", "差": "Poor", "很差": "Very poor"}
 STAGES = {"线索": "Lead", "初步接触": "Initial contact", "需求确认": "Needs confirmed", "方案报价": "Proposal",
           "商务谈判": "Negotiation", "赢单": "Won", "输单": "Lost"}
+DECISION_ROLES = {"决策者": "Decision maker", "影响者": "Influencer", "使用者": "User", "采购": "Buyer"}
 PAYMENT_METHODS = {"银行转账": "Bank transfer", "承兑汇票": "Bank acceptance bill", "现金": "Cash",
                    "微信支付": "WeChat Pay"}
 CITY_NAMES = {c.name: c.pinyin for c in CITIES}
@@ -48,6 +49,7 @@ TRANSLATED: dict[tuple[str, str], dict[str, str]] = {
     ("transactions", "category"): PRODUCT_CATEGORIES, ("payments", "method"): PAYMENT_METHODS,
     ("visits", "method"): VISIT_METHODS, ("visits", "rating"): RATINGS, ("opportunities", "stage"): STAGES,
     ("competitors", "city"): CITY_NAMES, ("competitors", "category"): PRODUCT_CATEGORIES,
+    ("contacts", "decision_role"): DECISION_ROLES,
 }
 
 
