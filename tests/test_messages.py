@@ -1,0 +1,83 @@
+"""The message catalog: complete for the code, placeholders kept, zh output without English sentences, locations.
+
+The messages come from the code (``msg``/``tr``, extracted with Babel as ``.ci/catalog.py`` does); the zh catalog
+is ``keyacct_xl/locale/zh/LC_MESSAGES/keyacct_xl.po``, compiled to the ``.mo`` next to it.
+"""
+
+from __future__ import annotations
+
+import gettext
+import importlib.util
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import read_mo
+
+from keyacct_xl.master.schema import TRANSACTIONS
+from keyacct_xl.messages import LOCALE_DIR, Location
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("catalog", ROOT / ".ci" / "catalog.py")
+assert _spec and _spec.loader
+catalog = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(catalog)
+
+# An English sentence: two words of three or more Latin letters in a row. Placeholder values in these tests are
+# ids, numbers, dates and file names, so what matches is text the catalog did not translate.
+_ENGLISH = re.compile(r"[A-Za-z]{3,}[ ,;:]+[A-Za-z]{3,}")
+# Terms zh users write in Latin letters, and our command names (docs/language.md), in the catalog's zh texts.
+_KEPT = re.compile(r"keyacct-xl addin install|keyacct-xl grade|Attribute VB_Name|Trust Center|Cmd-Q|RunPython "
+                   r"AppleScript|GradeReview|--with-excel")
+
+
+@pytest.fixture(scope="module")
+def used() -> dict[str, object]:
+    """The messages the code uses (msgid -> Babel message)."""
+    return {m.id: m for m in catalog.extract() if m.id}
+
+
+@pytest.fixture(scope="module")
+def zh() -> dict[str, str]:
+    """The zh catalog's translations (msgid -> msgstr)."""
+    return {m.id: m.string for m in catalog.read_catalog() if m.id}
+
+
+def test_the_catalog_has_every_message_the_code_uses_and_no_other(used: dict, zh: dict) -> None:
+    missing = sorted(m for m in used if not zh.get(m))
+    stale = sorted(set(zh) - set(used))
+    assert not missing, f"messages without a zh translation (run python .ci/catalog.py): {missing}"
+    assert not stale, f"messages no code uses (run python .ci/catalog.py): {stale}"
+
+
+def test_the_shipped_mo_is_the_compiled_po(zh: dict) -> None:
+    with catalog.MO.open("rb") as file:
+        compiled = {m.id: m.string for m in read_mo(file) if m.id}
+    assert compiled == zh, "the .mo differs from the .po: run python .ci/catalog.py"
+    # and the runtime reads it where the package looks for it
+    assert gettext.translation("keyacct_xl", LOCALE_DIR, languages=["zh"]).gettext("sheet {sheet}") == "工作表 {sheet}"
+
+
+def _fields(text: str) -> list[tuple[str, str, str]]:
+    return sorted((name, spec or "", conversion or "") for _, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None)
+
+
+def test_every_translation_keeps_exactly_the_placeholders_of_its_msgid(zh: dict) -> None:
+    wrong = {msgid: text for msgid, text in zh.items() if _fields(msgid) != _fields(text)}
+    assert not wrong
+
+
+def test_no_translation_is_an_english_sentence(zh: dict) -> None:
+    bare = {msgid: _KEPT.sub("", re.sub(r"\{[^}]*\}", "", text)) for msgid, text in zh.items()}
+    english = {msgid: text for msgid, text in bare.items() if _ENGLISH.search(text)}
+    assert not english
+
+
+def test_a_location_names_file_sheet_cell_and_header_in_both_languages() -> None:
+    where = Location("sales.xlsx", sheet="Sales", cell="B3", header=TRANSACTIONS.column("date"))
+    assert where.en == "sales.xlsx: sheet Sales, cell B3 (Date)"
+    assert where.zh == "sales.xlsx：工作表 Sales，单元格 B3（日期）"
+    line = Location("sales.csv", line=4, header=TRANSACTIONS.column("amount"))
+    assert (line.en, line.zh) == ("sales.csv: line 4, column Amount", "sales.csv：第 4 行，列 金额")
