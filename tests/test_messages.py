@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import read_mo
 
+from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.messages import LOCALE_DIR, Location
+from keyacct_xl.parsing import ParseError, parse_date, parse_money
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("catalog", ROOT / ".ci" / "catalog.py")
@@ -81,3 +83,25 @@ def test_a_location_names_file_sheet_cell_and_header_in_both_languages() -> None
     assert where.zh == "sales.xlsx：工作表 Sales，单元格 B3（日期）"
     line = Location("sales.csv", line=4, header=TRANSACTIONS.column("amount"))
     assert (line.en, line.zh) == ("sales.csv: line 4, column Amount", "sales.csv：第 4 行，列 金额")
+
+
+def _zh(error: Exception) -> str:
+    assert isinstance(error, (InputError, ParseError))
+    return error.message("zh")
+
+
+def _assert_no_english(text: str) -> None:
+    assert not _ENGLISH.search(text), text
+
+
+def test_a_bad_date_reads_in_zh_without_the_python_exception_text() -> None:
+    with pytest.raises(ParseError) as month:
+        parse_date("2026年13月1日")
+    with pytest.raises(ParseError) as day:
+        parse_date("2026-02-30")
+    assert _zh(month.value) == "'2026年13月1日' 不是有效日期（月份 13 不在 1 至 12 之间）"
+    assert month.value.en == "'2026年13月1日' is not a valid date (month 13 is not 1 to 12)"
+    assert _zh(day.value) == "'2026-02-30' 不是有效日期（2026 年 02 月没有 30 日）"
+    with pytest.raises(ParseError) as amount:
+        parse_money("12 USD")
+    _assert_no_english(_zh(amount.value))
