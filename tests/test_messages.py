@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import gettext
 import importlib.util
+import pickle
 import re
 import string
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from babel.messages.mofile import read_mo
+from lxml import etree
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import TRANSACTIONS
-from keyacct_xl.messages import LOCALE_DIR, Location
+from keyacct_xl.messages import LOCALE_DIR, Location, msg
 from keyacct_xl.parsing import ParseError, parse_date, parse_money
+from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.statement_reader import read_statement
+from keyacct_xl.receivables.statements import parse_period
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("catalog", ROOT / ".ci" / "catalog.py")
@@ -105,3 +111,27 @@ def test_a_bad_date_reads_in_zh_without_the_python_exception_text() -> None:
     with pytest.raises(ParseError) as amount:
         parse_money("12 USD")
     _assert_no_english(_zh(amount.value))
+
+
+def test_receivables_errors_and_unreadable_statement_lines_read_in_zh(tmp_path: Path) -> None:
+    empty = pd.DataFrame({"customer_id": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]")})
+    with pytest.raises(InputError) as undated:
+        build_ledger(empty, empty, pd.DataFrame())
+    assert _zh(undated.value) == "销售明细和收款记录中没有日期，请指定截止日期"
+    with pytest.raises(InputError) as period:
+        parse_period("2026-13")
+    _assert_no_english(_zh(period.value))
+    statement = tmp_path / "ours.csv"
+    statement.write_text("日期,摘要,借方,贷方\n2026-13-01,销货,100,\n2026-10-05,收款,,abc\n", encoding="utf-8")
+    reasons = [p.reason.render("zh") for p in read_statement(statement).problems]
+    assert reasons == ["'2026-13-01' 不是有效日期（月份 13 不在 1 至 12 之间）", "'abc' 不是金额"]
+
+
+def test_a_message_crosses_a_process_boundary_in_both_languages() -> None:
+    # A reader's worker sends its error back pickled; lxml's own exceptions cannot be pickled.
+    with pytest.raises(etree.XMLSyntaxError) as syntax:
+        etree.fromstring(b"<a>")
+    error = InputError(msg("{path}: cannot read the workbook ({exc})", path=Path("x.xlsx"), exc=syntax.value))
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.message("zh") == f"x.xlsx：无法读取工作簿（{syntax.value}）"
+    assert copy.message("en") == f"x.xlsx: cannot read the workbook ({syntax.value})"
