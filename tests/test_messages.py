@@ -13,6 +13,7 @@ import re
 import string
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from babel.messages.mofile import read_mo
@@ -25,6 +26,7 @@ from keyacct_xl.parsing import ParseError, parse_date, parse_money
 from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.statement_reader import read_statement
 from keyacct_xl.receivables.statements import parse_period
+from keyacct_xl.tablefile import read_table_file
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("catalog", ROOT / ".ci" / "catalog.py")
@@ -135,3 +137,24 @@ def test_a_message_crosses_a_process_boundary_in_both_languages() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert copy.message("zh") == f"x.xlsx：无法读取工作簿（{syntax.value}）"
     assert copy.message("en") == f"x.xlsx: cannot read the workbook ({syntax.value})"
+
+
+def test_a_blank_required_cell_of_a_workbook_names_file_sheet_and_cell_in_both_languages(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "明细"
+    for row in (["客户编号", "日期", "金额"], ["C1", "2026-01-05", 1], [None, "2026-01-06", 2]):
+        book.active.append(row)
+    book.save(tmp_path / "tx.xlsx")
+    with pytest.raises(InputError) as blank:
+        read_table_file(tmp_path / "tx.xlsx", TRANSACTIONS.columns, required=("customer_id",))
+    assert blank.value.message("en") == "tx.xlsx: sheet 明细, cell A3 (客户编号): Customer ID is required but blank"
+    assert blank.value.message("zh") == "tx.xlsx：工作表 明细，单元格 A3（客户编号）：客户编号 为必填项，不能为空"
+
+
+def test_a_blank_required_value_in_a_table_file_names_its_line_and_column_in_zh(tmp_path: Path) -> None:
+    path = tmp_path / "tx.csv"
+    path.write_text("客户编号,日期,金额\nC1,2026-01-01,12\n,2026-01-02,3\n", encoding="utf-8")
+    with pytest.raises(InputError) as blank:
+        read_table_file(path, TRANSACTIONS.columns, required=("customer_id", "date", "amount"))
+    assert blank.value.message("zh") == "tx.csv：第 3 行，列 客户编号：客户编号 为必填项，不能为空"
+    assert blank.value.message("en") == "tx.csv: line 3, column 客户编号: Customer ID is required but blank"
