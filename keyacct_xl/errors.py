@@ -1,27 +1,19 @@
-"""The KeyacctError family: every user-facing failure, with a message in zh and en.
+"""The KeyacctError family: every user-facing failure, with its message in zh and en.
 
-Errors are always raised, never returned. The CLI prints ``message(lang)`` as one line and exits
-non-zero; ``--debug`` shows the traceback.
+Errors are always raised, never returned. The message is a catalog message (``msg(...)``, keyacct_xl/messages.py)
+rendered when it is shown, or an inline (en, zh) pair in modules not yet on the catalog. The CLI prints
+``message(lang)`` as one line and exits non-zero; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
 
-from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import TranslatedError
 
 
-class KeyacctError(Exception):
-    """Base of every error a user can cause and fix; carries both languages."""
+class KeyacctError(TranslatedError):
+    """Base of every error a user can cause and fix; carries its message in both languages."""
 
     exit_code = 2
-
-    def __init__(self, en: str, zh: str | None = None) -> None:
-        super().__init__(en)
-        self.en = en
-        self.zh = zh or en
-
-    def message(self, lang: Lang = "zh") -> str:
-        """The one-line message in ``lang``."""
-        return self.zh if lang == "zh" else self.en
 
 
 class InputError(KeyacctError):

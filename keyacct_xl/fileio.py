@@ -16,6 +16,7 @@ from typing import IO
 from filelock import FileLock, Timeout
 
 from keyacct_xl.errors import InputError, MasterLockedError
+from keyacct_xl.messages import msg
 
 LOCK_WAIT_SECONDS = 30.0
 LOCK_WAIT_VARIABLE = "KEYACCT_XL_LOCK_WAIT"  # seconds a second writer waits for the lock (tests, slow shares)
@@ -33,9 +34,8 @@ def ensure_not_open(path: Path) -> None:
     for lock in (excel_lock_file(path), lo_lock):
         if lock.exists():
             raise MasterLockedError(
-                f"{path}: the workbook is open in Excel or another program ({lock.name} exists); "
-                "close it and try again",
-                f"{path}：工作簿正在 Excel 或其他程序中打开（存在 {lock.name}），请关闭后重试",
+                msg("{path}: the workbook is open in Excel or another program ({name} exists); close it and try again",
+                    path=path, name=lock.name),
             )
 
 
@@ -54,18 +54,18 @@ def ensure_not_read_only(path: Path) -> None:
     # The mode bits are checked as well as os.access: for root os.access says yes to any local file, yet the
     # user who marked the master read-only meant it. Windows folders carry the attribute for other reasons.
     if path.exists() and (not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK)):
-        raise InputError(f"{path}: the file is read-only, so it is not replaced; make it writable and try again",
-                         f"{path}：文件为只读，不会被覆盖；请取消只读后重试")
+        raise InputError(msg("{path}: the file is read-only, so it is not replaced; make it writable and try again",
+                             path=path))
     folder = path.parent
     if not os.access(folder, os.W_OK) or (os.name == "posix" and not folder.stat().st_mode & 0o222):
-        raise InputError(f"{folder}: the folder is read-only, so {path.name} cannot be written there",
-                         f"{folder}：文件夹为只读，无法在其中写入 {path.name}")
+        raise InputError(msg("{folder}: the folder is read-only, so {name} cannot be written there", folder=folder,
+                             name=path.name))
 
 
 def ensure_writable(path: Path) -> None:
     """Raise InputError when ``path`` cannot be written: its folder is missing, it is read-only or open in Excel."""
     if not path.parent.exists():
-        raise InputError(f"{path.parent}: folder does not exist", f"{path.parent}：文件夹不存在")
+        raise InputError(msg("{folder}: folder does not exist", folder=path.parent))
     ensure_not_open(path)
     ensure_not_read_only(path)
 
@@ -80,8 +80,8 @@ def lock_wait_seconds() -> float:
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds < float("inf"):
-        raise InputError(f"{LOCK_WAIT_VARIABLE}={text!r}: expected a number of seconds, 0 or more",
-                         f"{LOCK_WAIT_VARIABLE}={text!r}：应为秒数（0 或以上）")
+        raise InputError(msg("{variable}={text!r}: expected a number of seconds, 0 or more",
+                             variable=LOCK_WAIT_VARIABLE, text=text))
     return seconds
 
 
@@ -102,9 +102,8 @@ def master_write_lock(path: Path, *, wait: float | None = None) -> Iterator[Path
         lock.acquire(timeout=wait)
     except Timeout:
         raise MasterLockedError(
-            f"{path}: another keyacct-xl run is writing this master (still locked after {wait:g} s); "
-            "try again when it has finished",
-            f"{path}：另一个 keyacct-xl 正在写入此客户档案总表（等待 {wait:g} 秒后仍被锁定），请在其完成后重试",
+            msg("{path}: another keyacct-xl run is writing this master (still locked after {wait:g} s); try again "
+                "when it has finished", path=path, wait=wait),
         ) from None
     try:
         if outermost:
@@ -194,8 +193,8 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if exc.errno in _DISK_FULL:
-            raise InputError(f"{path}: the disk is full, nothing was written; free some space and try again",
-                             f"{path}：磁盘已满，未写入任何内容；请腾出空间后重试") from exc
+            raise InputError(msg("{path}: the disk is full, nothing was written; free some space and try again",
+                                 path=path)) from exc
         raise
     except BaseException:
         tmp.unlink(missing_ok=True)

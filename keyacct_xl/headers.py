@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import Column
+from keyacct_xl.messages import msg
 
 _NOISE = re.compile(r"[\s_\-/\\()（）\[\]【】:：.。*＊#№]+")
 
@@ -50,9 +51,8 @@ def resolve_headers(headers: Sequence[object], columns: Sequence[Column], *, whe
     if missing:
         by_key = {c.key: c for c in columns}
         wanted = "; ".join(f"{k} ({by_key[k].zh} / {by_key[k].en})" for k in missing)
-        seen = ", ".join(str(h) for h in headers if h not in (None, "")) or "none"
+        seen = ", ".join(str(h) for h in headers if h not in (None, "")) or msg("none")
         raise InputError(
-            f"{where}: missing column(s) {wanted}; headers seen: {seen}",
-            f"{where}：缺少列 {wanted}；现有表头：{seen}",
+            msg("{where}: missing column(s) {wanted}; headers seen: {seen}", where=where, wanted=wanted, seen=seen),
         )
     return found

@@ -18,6 +18,7 @@ from keyacct_xl.analytics.rfm import CLASS_LABELS
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.schema import ALL_TABLES
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.messages import Message, msg
 
 Pair = tuple[str, str]
 
@@ -77,14 +78,14 @@ HEADERS: dict[str, Pair] = {
     "value": ("值", "Value"), "reason": ("原因", "Reason"),
 }
 
-RECONCILE_STATUS: dict[str, Pair] = {"matched": ("相符", "matched"), "amount_mismatch": ("金额不符", "amount mismatch"),
-                                     "only_ours": ("我方有", "only ours"), "only_theirs": ("对方有", "only theirs")}
+RECONCILE_STATUS: dict[str, Message] = {"matched": msg("matched"), "amount_mismatch": msg("amount mismatch"),
+                                        "only_ours": msg("only ours"), "only_theirs": msg("only theirs")}
 # Columns holding a code: the label shown for each code.
-VALUES: dict[str, Mapping[str, Pair]] = {"status": RECONCILE_STATUS, "change": CHANGE_LABELS,
-                                         "credit_change": CHANGE_LABELS, "rfm_class": CLASS_LABELS}
+VALUES: dict[str, Mapping[str, Message]] = {"status": RECONCILE_STATUS, "change": CHANGE_LABELS,
+                                            "credit_change": CHANGE_LABELS, "rfm_class": CLASS_LABELS}
 # A code column whose label column stands beside it: the document shows the label only (one column, one header).
 LABELLED_BY: dict[str, str] = {"rfm_class": "rfm_class_label"}
-BOOLEAN: dict[bool, Pair] = {True: ("是", "Yes"), False: ("否", "No")}
+BOOLEAN: dict[bool, Message] = {True: msg("Yes"), False: msg("No")}
 
 
 def _schema_headers() -> dict[str, Pair]:
@@ -109,7 +110,7 @@ def yes_no(value: object, lang: Lang) -> str | None:
     """是/否 (Yes/No) for a boolean; blank for a missing one."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
-    return pick(lang, *BOOLEAN[bool(value)])
+    return BOOLEAN[bool(value)].render(lang)
 
 
 def document_values(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
@@ -121,7 +122,7 @@ def document_values(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
             out[column] = series.map(lambda v: yes_no(v, lang)).astype(object)
         elif str(column) in VALUES:
             labels = VALUES[str(column)]
-            out[column] = series.map(lambda v, labels=labels: pick(lang, *labels[v]) if v in labels else v,
+            out[column] = series.map(lambda v, labels=labels: labels[v].render(lang) if v in labels else v,
                                      na_action="ignore").astype(object)
     return out
 

@@ -26,6 +26,8 @@ import unicodedata
 
 import pandas as pd
 
+from keyacct_xl.messages import TranslatedError, msg
+
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _MAX_SERIAL = 2958465  # 9999-12-31, Excel's last day
 FIRST_DATE = pd.Timestamp("1900-01-01")  # Excel's first day (serial 1)
@@ -44,12 +46,8 @@ _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 
 
-class ParseError(ValueError):
-    """A value that is not a valid amount or date; the message says why (en, and zh), the caller adds where."""
-
-    def __init__(self, en: str, zh: str | None = None) -> None:
-        super().__init__(en)
-        self.en, self.zh = en, zh or en
+class ParseError(TranslatedError, ValueError):
+    """A value that is not a valid amount or date; the message says why, the caller adds where."""
 
 
 def is_blank(value: object) -> bool:
@@ -66,26 +64,26 @@ def is_blank(value: object) -> bool:
 def parse_money(value: object) -> float:
     """Parse an amount in CNY: ``1,850.00``, ``¥2,000``, ``3000元``, ``（1,850.00）``, ``△5``, ``5-``, ``1.2万``."""
     if isinstance(value, bool):
-        raise ParseError(f"{_short(value)} is not an amount", f"{_short(value)} 不是金额")
+        raise ParseError(msg("{value} is not an amount", value=_short(value)))
     if isinstance(value, (int, float)):
         return _finite(value, value)
     text = unicodedata.normalize("NFKC", str(value)).replace("\u2212", "-").strip()
     if not text:
-        raise ParseError("empty amount", "金额为空")
+        raise ParseError(msg("empty amount"))
     if _OTHER_CURRENCY.search(text):
-        raise ParseError(f"{_short(text)} is not in CNY", f"{_short(text)} 不是人民币金额")
+        raise ParseError(msg("{value} is not in CNY", value=_short(text)))
     text = _CNY_MARKS.sub("", text).replace(" ", "").replace("\u00a0", "")
     negative, text = _signs(value, text)
     if "," in text and not _GROUPED.match(text):
         # "1850,00" or "1.850,00" (a decimal comma) would silently read 100 or 1000 times too large.
-        raise ParseError(f"{_short(value)}: thousands separators must group three digits (1,850.00)",
-                         f"{_short(value)}：千位分隔符应每三位一组（如 1,850.00）")
+        raise ParseError(msg("{value}: thousands separators must group three digits (1,850.00)",
+                             value=_short(value)))
     text = text.replace(",", "")
     factor = 1.0
     if text.endswith("万"):
         factor, text = 10_000.0, text[:-1]
     if not _UNSIGNED.match(text):
-        raise ParseError(f"{_short(value)} is not an amount", f"{_short(value)} 不是金额")
+        raise ParseError(msg("{value} is not an amount", value=_short(value)))
     amount = _finite(float(text) * factor, value)
     return -amount if negative else amount
 
@@ -109,12 +107,11 @@ def _signs(value: object, text: str) -> tuple[bool, str]:
         else:
             break
         if mark in marks:
-            raise ParseError(f"{_short(value)} is not an amount (the sign {mark.rstrip('$')} appears twice)",
-                             f"{_short(value)} 不是金额（符号 {mark.rstrip('$')} 重复）")
+            raise ParseError(msg("{value} is not an amount (the sign {sign} appears twice)", value=_short(value),
+                                 sign=mark.rstrip("$")))
         marks.append(mark)
     if "+" in marks and len(marks) > 1:
-        raise ParseError(f"{_short(value)} is not an amount (both + and a negative mark)",
-                         f"{_short(value)} 不是金额（同时有正号和负号）")
+        raise ParseError(msg("{value} is not an amount (both + and a negative mark)", value=_short(value)))
     return bool(marks) and marks != ["+"], text
 
 
@@ -125,10 +122,10 @@ def _finite(number: float, shown: object) -> float:
     except OverflowError:  # a Python int beyond every float
         number = math.inf if number > 0 else -math.inf
     if math.isnan(number) or (math.isinf(number) and isinstance(shown, float)):
-        raise ParseError(f"{_short(shown)} is not a finite number", f"{_short(shown)} 不是有限数值")
+        raise ParseError(msg("{value} is not a finite number", value=_short(shown)))
     if not abs(number) <= _EXCEL_MAX_NUMBER:
-        raise ParseError(f"{_short(shown)} is too large for Excel (at most 9.99999999999999E+307)",
-                         f"{_short(shown)} 超出 Excel 能保存的最大数值（9.99999999999999E+307）")
+        raise ParseError(msg("{value} is too large for Excel (at most 9.99999999999999E+307)",
+                             value=_short(shown)))
     return number
 
 
@@ -148,7 +145,7 @@ _MON_D_Y = re.compile(r"^([a-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})$", re.IGNOR
 def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
     """Parse a date (time of day dropped); raise ParseError for anything unclear or outside DATE_RANGE."""
     if isinstance(value, bool):
-        raise ParseError(f"{_short(value)} is not a date", f"{_short(value)} 不是日期")
+        raise ParseError(msg("{value} is not a date", value=_short(value)))
     if isinstance(value, dt.date):  # datetimes and pandas Timestamps too
         day = value.date() if isinstance(value, dt.datetime) else value
         _check_range(day, f"{day:%Y-%m-%d}")
@@ -161,7 +158,7 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
         return _from_serial(number)
     text = unicodedata.normalize("NFKC", str(value)).strip()
     if not text:
-        raise ParseError("empty date", "日期为空")
+        raise ParseError(msg("empty date"))
     if _NUMBER.match(text) and not _COMPACT.match(text):
         return _from_serial(float(text))
     if m := _YMD.match(text) or _COMPACT.match(text):
@@ -171,15 +168,14 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
         if day_first is None:
             day_first = _order(first, second)
             if day_first is None:
-                raise ParseError(f"{_short(text)} is ambiguous: day/month or month/day",
-                                 f"{_short(text)} 有歧义：无法确定是“日/月”还是“月/日”")
+                raise ParseError(msg("{value} is ambiguous: day/month or month/day", value=_short(text)))
         day, month = (first, second) if day_first else (second, first)
         return _build(text, year, month, day)
     if (m := _D_MON_Y.match(text)) and m[2].lower() in _MONTHS:
         return _build(text, int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
     if (m := _MON_D_Y.match(text)) and m[1].lower() in _MONTHS:
         return _build(text, int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
-    raise ParseError(f"{_short(text)} is not a date", f"{_short(text)} 不是日期")
+    raise ParseError(msg("{value} is not a date", value=_short(text)))
 
 
 def _order(first: int, second: int) -> bool | None:
@@ -209,39 +205,40 @@ def infer_day_first(values: object) -> bool | None:
             if order is not None and int(m[1]) != int(m[2]):
                 seen.add(order)
     if len(seen) > 1:
-        raise ParseError("the column mixes day/month and month/day dates", "该列同时使用了“日/月”和“月/日”两种顺序")
+        raise ParseError(msg("the column mixes day/month and month/day dates"))
     return seen.pop() if seen else None
 
 
 def _from_serial(serial: float) -> pd.Timestamp:
     """A 1900-system serial: 1 is 1900-01-01; Excel counts a 29 February 1900 (serial 60) that never was."""
     if not math.isfinite(serial) or not 1 <= serial <= _MAX_SERIAL:
-        raise ParseError(f"{_short(serial)} is not a date serial number (Excel's run from 1 to {_MAX_SERIAL})",
-                         f"{_short(serial)} 不是日期序号（Excel 日期序号为 1 至 {_MAX_SERIAL}）")
+        raise ParseError(msg("{value} is not a date serial number (Excel's run from 1 to {last})",
+                             value=_short(serial), last=_MAX_SERIAL))
     whole = math.floor(serial)
     if whole == 60:
-        raise ParseError("serial 60 is 1900-02-29, a day Excel shows but that never existed",
-                         "序号 60 是 1900-02-29，Excel 显示但并不存在的日期")
+        raise ParseError(msg("serial 60 is 1900-02-29, a day Excel shows but that never existed"))
     # Before the phantom leap day every serial is one day later than the count from the epoch says.
     day = (EXCEL_EPOCH + dt.timedelta(days=whole + (1 if whole < 60 else 0))).date()
-    _check_range(day, f"serial {serial:.10g} ({day:%Y-%m-%d})")
+    _check_range(day, msg("serial {serial:.10g} ({day:%Y-%m-%d})", serial=serial, day=day))
     return pd.Timestamp(day)
 
 
 def _build(text: str, year: int, month: int, day: int) -> pd.Timestamp:
+    if not 1 <= month <= 12:
+        raise ParseError(msg("{value} is not a valid date (month {month} is not 1 to 12)", value=_short(text),
+                             month=month))
     try:
         date = dt.date(year, month, day)
-    except ValueError as exc:
-        raise ParseError(f"{_short(text)} is not a valid date ({exc})",
-                         f"{_short(text)} 不是有效日期（年、月或日超出范围）") from None
+    except ValueError:
+        raise ParseError(msg("{value} is not a valid date ({year}-{month:02d} has no day {day})", value=_short(text),
+                             year=year, month=month, day=day)) from None
     _check_range(date, _short(text))
     return pd.Timestamp(date)
 
 
-def _check_range(day: dt.date, shown: str) -> None:
+def _check_range(day: dt.date, shown: object) -> None:
     """Refuse a date outside DATE_RANGE: Excel has no date before 1900, the master's date columns none after 2262."""
     if not FIRST_DATE.date() <= day <= LAST_DATE.date():
         raise ParseError(
-            f"{shown} is outside the accepted dates {DATE_RANGE} (Excel's calendar starts in 1900; "
-            "the master holds dates up to 2262)",
-            f"{shown} 超出可接受的日期范围 {DATE_RANGE}（Excel 的日期从 1900 年开始；总表的日期最晚到 2262 年）")
+            msg("{shown} is outside the accepted dates {range} (Excel's calendar starts in 1900; the master "
+                "holds dates up to 2262)", shown=shown, range=DATE_RANGE))

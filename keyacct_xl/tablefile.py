@@ -22,6 +22,7 @@ from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.reader import table_start
 from keyacct_xl.master.schema import Column
+from keyacct_xl.messages import Location, listing, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
 
@@ -37,10 +38,10 @@ def check_input_file(path: Path, suffixes: Sequence[str]) -> str:
     suffix = path.suffix.lower()
     if suffix not in suffixes:
         *rest, last = suffixes
-        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; use {', '.join(rest)} or {last}",
-                         f"{path}：不支持的文件类型 {suffix or '（无）'}，请使用 {'、'.join(rest)} 或 {last}")
+        raise InputError(msg("{path}: unsupported file type {suffix}; use {suffixes} or {last}", path=path,
+                             suffix=suffix or msg("(none)"), suffixes=listing(rest), last=last))
     if not path.exists():
-        raise InputError(f"{path}: file not found", f"{path}：文件不存在")
+        raise InputError(msg("{path}: file not found", path=path))
     return suffix
 
 
@@ -76,10 +77,14 @@ def _locator(path: Path, place: Place):
     """How an error names a value: file and CSV line, parquet row, or sheet and cell."""
     kind, sheet, left = place
 
-    def locate(row: list[object], pos: int, header: object) -> str:
+    def locate(row: list[object], pos: int, header: object) -> Location:
+        number = row[-1]  # the line or row number _with_line added
+        assert isinstance(number, int)
         if kind == "cell":
-            return f"{path.name}: sheet {sheet}, cell {column_letter(left + pos + 1)}{row[-1]} ({header})"
-        return f"{path.name}: {kind} {row[-1]}, column {header}"
+            return Location(path.name, sheet=sheet, cell=f"{column_letter(left + pos + 1)}{number}", header=header)
+        if kind == "line":
+            return Location(path.name, line=number, header=header)
+        return Location(path.name, row=number, header=header)
 
     return locate
 
@@ -89,18 +94,19 @@ def _frame(path: Path, headers: list[object], rows: list[list[object]], locate, 
     positions = resolve_headers(headers, columns, where=str(path), required=required)
     rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
     if not rows:
-        raise InputError(f"{path}: the table has headers but no data rows", f"{path}：表格只有表头，没有数据行")
+        raise InputError(msg("{path}: the table has headers but no data rows", path=path))
     by_key = {c.key: c for c in columns}
     data: dict[str, pd.Series] = {}
     for pos, key in positions.items():
         values = [r[pos] if pos < len(r) - 1 else None for r in rows]
-        data[key] = convert(values, by_key[key].kind, lambda i, p=pos, h=headers[pos]: locate(rows[i], p, h))
+        # The master's converter still takes the place as English text (it is not on the catalog yet).
+        data[key] = convert(values, by_key[key].kind, lambda i, p=pos, h=headers[pos]: str(locate(rows[i], p, h)))
         blanks = [i for i, v in enumerate(values) if is_blank(v)]
         if key in required and blanks:
-            shown = "; ".join(locate(rows[i], pos, headers[pos]) for i in blanks[:5])
-            more = f" (+{len(blanks) - 5} more)" if len(blanks) > 5 else ""
-            raise InputError(f"{shown}{more}: {key} is required but blank",
-                             f"{shown}{more}：{by_key[key].zh} 为必填项，不能为空")
+            shown = listing(locate(rows[i], pos, headers[pos]) for i in blanks[:5])
+            more = msg(" (+{count} more)", count=len(blanks) - 5) if len(blanks) > 5 else ""
+            raise InputError(msg("{where}{more}: {column} is required but blank", where=shown, more=more,
+                                 column=by_key[key]))
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
     for col in columns:
         if col.key not in frame.columns:
@@ -127,14 +133,13 @@ def read_csv_rows(path: Path) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise InputError(f"{path}: cannot decode the text (tried UTF-8 and GB18030)",
-                         f"{path}：无法识别文本编码（已尝试 UTF-8 和 GB18030）")
+        raise InputError(msg("{path}: cannot decode the text (tried UTF-8 and GB18030)", path=path))
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise InputError(f"{path}: not a readable CSV file ({exc})", f"{path}：无法读取 CSV 文件（{exc}）") from None
+        raise InputError(msg("{path}: not a readable CSV file ({exc})", path=path, exc=exc)) from None
     if not any(not is_blank(v) for row in rows for v in row):
-        raise InputError(f"{path}: the file is empty", f"{path}：文件为空")
+        raise InputError(msg("{path}: the file is empty", path=path))
     return rows
 
 
@@ -148,7 +153,7 @@ def _parquet_cells(path: Path) -> tuple[list[object], list[list[object]], Place]
     try:
         raw = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for damaged files
-        raise InputError(f"{path}: cannot read the parquet file ({exc})", f"{path}：无法读取 parquet 文件（{exc}）") \
+        raise InputError(msg("{path}: cannot read the parquet file ({exc})", path=path, exc=exc)) \
             from None
     values = raw.astype(object).where(raw.notna(), None).to_numpy().tolist()
     return list(raw.columns), _with_line(values, 1), ("row", "", 0)
@@ -168,10 +173,10 @@ def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[
             sheet, cells = first.name, first.to_python(skip_empty_area=False)
             top = next((i for i, r in enumerate(cells) if any(not is_blank(v) for v in r)), None)
             if top is None:
-                raise InputError(f"{path}: sheet {sheet} is empty", f"{path}：工作表 {sheet} 为空")
+                raise InputError(msg("{path}: sheet {sheet} is empty", path=path, sheet=sheet))
             left, headers, body, first = 0, cells[top], cells[top + 1:], top + 2
     except InputError:
         raise
     except Exception as exc:  # calamine raises its own types for damaged parts
-        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+        raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
     return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left)

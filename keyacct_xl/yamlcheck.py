@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from keyacct_xl.errors import SpecError
+from keyacct_xl.messages import Pair, Rendered, msg
 
 # libyaml's safe loader when PyYAML was built with it: same documents, about ten times faster.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -31,10 +32,11 @@ class Where:
         step = f"[{part}]" if isinstance(part, int) else (f".{part}" if self.path else part)
         return Where(self.file, self.path + step)
 
-    def fail(self, en: str, zh: str) -> SpecError:
-        """A SpecError for this place."""
-        where = self.path or "(top)"
-        return SpecError(f"{self.file}: {where}: {en}", f"{self.file}：{where}：{zh}")
+    def fail(self, problem: Rendered | str, zh: str | None = None) -> SpecError:
+        """A SpecError for this place: ``problem`` from the catalog, or an English text and its ``zh``."""
+        text = problem if isinstance(problem, Rendered) else Pair(problem, zh or problem)
+        return SpecError(msg("{file}: {where}: {problem}", file=self.file, where=self.path or msg("(top)"),
+                             problem=text))
 
 
 def read_mapping(value: Any, where: Where, allowed: AbstractSet[str],
@@ -42,14 +44,13 @@ def read_mapping(value: Any, where: Where, allowed: AbstractSet[str],
     """A mapping with only ``allowed`` keys and every ``required`` one."""
     if not isinstance(value, dict):
         kind = type(value).__name__
-        raise where.fail(f"expected a mapping, got {kind}", f"应为键值映射，实际为 {kind}")
+        raise where.fail(msg("expected a mapping, got {kind}", kind=kind))
     unknown = sorted(set(map(str, value)) - allowed)
     if unknown:
-        raise where.at(unknown[0]).fail(f"unknown key (allowed: {', '.join(sorted(allowed))})",
-                                        f"未知的键（允许：{', '.join(sorted(allowed))}）")
+        raise where.at(unknown[0]).fail(msg("unknown key (allowed: {allowed})", allowed=", ".join(sorted(allowed))))
     missing = sorted(required - set(value))
     if missing:
-        raise where.at(missing[0]).fail("is required", "必须填写")
+        raise where.at(missing[0]).fail(msg("is required"))
     return value
 
 
@@ -58,29 +59,28 @@ def read_str(value: Any, where: Where) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
-        raise where.fail("expected non-empty text", "应为非空文本")
+        raise where.fail(msg("expected non-empty text"))
     return value.strip()
 
 
 def read_int(value: Any, where: Where, lo: int, hi: int) -> int:
     """A whole number from ``lo`` to ``hi``."""
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise where.fail(f"expected a whole number from {lo} to {hi}, got {value!r}",
-                         f"应为 {lo} 到 {hi} 之间的整数，实际为 {value!r}")
+        raise where.fail(msg("expected a whole number from {lo} to {hi}, got {value!r}", lo=lo, hi=hi, value=value))
     return value
 
 
 def read_number(value: Any, where: Where) -> float:
     """Any number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise where.fail(f"expected a number, got {value!r}", f"应为数字，实际为 {value!r}")
+        raise where.fail(msg("expected a number, got {value!r}", value=value))
     return float(value)
 
 
 def read_bool(value: Any, where: Where) -> bool:
     """true or false."""
     if not isinstance(value, bool):
-        raise where.fail(f"expected true or false, got {value!r}", f"应为 true 或 false，实际为 {value!r}")
+        raise where.fail(msg("expected true or false, got {value!r}", value=value))
     return value
 
 
@@ -88,8 +88,8 @@ def read_key(value: Any, where: Where) -> str:
     """An identifier: lower-case letters, digits and _, starting with a letter."""
     key = read_str(value, where)
     if not _KEY.match(key):
-        raise where.fail(f"{key!r} must be lower-case letters, digits and _ (max 40), starting with a letter",
-                         f"{key!r} 只能由小写字母、数字和下划线组成（最长 40），并以字母开头")
+        raise where.fail(msg("{key!r} must be lower-case letters, digits and _ (max 40), starting with a letter",
+                             key=key))
     return key
 
 
@@ -99,8 +99,8 @@ def read_yaml(path: Path, where: Where) -> Any:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark else ""
-        raise where.fail(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})",
-                         f"{line}不是有效的 YAML（{getattr(exc, 'problem', exc)}）") from None
+        problem = getattr(exc, "problem", exc)
+        raise where.fail(msg("line {line}: not valid YAML ({problem})", line=mark.line + 1, problem=problem) if mark
+                         else msg("not valid YAML ({problem})", problem=problem)) from None
     except UnicodeDecodeError:
-        raise where.fail("not UTF-8 text", "不是 UTF-8 文本") from None
+        raise where.fail(msg("not UTF-8 text")) from None

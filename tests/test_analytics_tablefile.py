@@ -70,7 +70,7 @@ def test_bad_amount_and_blank_required_name_the_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"line 3, column 金额"):
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
     path.write_text("客户编号,日期,金额\nC1,2026-01-01,12\n,2026-01-02,3\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"line 3, column 客户编号: customer_id is required but blank"):
+    with pytest.raises(InputError, match=r"line 3, column 客户编号: Customer ID is required but blank"):
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
 
 

@@ -99,7 +99,7 @@ def test_default_as_of_is_latest_date_and_unknown_customer_has_zero_terms():
 
 
 def test_blank_customer_is_refused_naming_the_row():
-    with pytest.raises(InputError, match="customer_id is blank in data row"):
+    with pytest.raises(InputError, match="Transactions: Customer ID is blank in data row"):
         build_ledger(tx(("C1", "S1", "2026-01-01", 1.0), (None, "S2", "2026-01-01", 1.0)), pay(), cust())
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from keyacct_xl.errors import BridgeError
+from keyacct_xl.messages import msg
 
 SECTOR = 512
 MINI_SECTOR = 64
@@ -49,8 +50,7 @@ def write_compound_file(tree: Tree) -> bytes:
     while fat_sectors * (SECTOR // 4) < fat_sectors + dir_sectors + minifat_sectors + data_sectors:
         fat_sectors += 1
     if fat_sectors > 109:
-        raise BridgeError("VBA project too large for the compound file writer (over 109 FAT sectors)",
-                          "VBA 工程过大（FAT 扇区超过 109 个）")
+        raise BridgeError(msg("VBA project too large for the compound file writer (over 109 FAT sectors)"))
     fat: list[int] = [FATSECT] * fat_sectors
     body = bytearray()
     dir_start = _chain(fat, dir_sectors)
@@ -73,11 +73,10 @@ def _add_children(entries: list[_Entry], parent: int, tree: Tree) -> None:
     if len(set(folded)) != len(folded):
         # Siblings compare case-insensitively (MS-CFB 2.6.4): one of two such names would hide the other.
         clash = sorted(n for n in tree if folded.count(n.upper()) > 1)
-        raise BridgeError(f"compound file entry names differ only in case: {clash}",
-                          f"复合文件条目名称仅大小写不同：{clash}")
+        raise BridgeError(msg("compound file entry names differ only in case: {clash}", clash=clash))
     for name, value in tree.items():
         if len(name) > 31:
-            raise BridgeError(f"compound file entry name too long: {name}", f"复合文件条目名称过长：{name}")
+            raise BridgeError(msg("compound file entry name too long: {name}", name=name))
         index = len(entries)
         if isinstance(value, Mapping):
             entries.append(_Entry(name, _STORAGE))

@@ -19,6 +19,7 @@ from keyacct_xl.addin.sources import addin_modules
 from keyacct_xl.addin.vbaproject import VbaModule
 from keyacct_xl.errors import BridgeError
 from keyacct_xl.fileio import atomic_write
+from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.package import open_package, rewrite_package
 
 XL_OPEN_XML_ADDIN = 55  # XlFileFormat.xlOpenXMLAddIn
@@ -49,8 +50,7 @@ def export_text(module: VbaModule) -> str:
 def build_with_excel(out_dir: Path, *, interpreter: str | None = None) -> Path:
     """Build keyacct_xl.xlam through Excel (Windows only)."""
     if sys.platform != "win32":
-        raise BridgeError("--with-excel needs Windows with Excel; the default build needs neither",
-                          "--with-excel 需要装有 Excel 的 Windows；默认的生成方式不需要")
+        raise BridgeError(msg("--with-excel needs Windows with Excel; the default build needs neither"))
     import pywintypes
     import xlwings as xw
 
@@ -66,10 +66,8 @@ def build_with_excel(out_dir: Path, *, interpreter: str | None = None) -> Path:
         try:
             components = book.api.VBProject.VBComponents
         except pywintypes.com_error as exc:  # raised when programmatic access to VBA is not trusted
-            raise BridgeError("Excel refused access to the VBA project: tick Trust Center → Macro Settings → "
-                              f"Trust access to the VBA project object model ({exc})",
-                              "Excel 拒绝访问 VBA 工程：请在信任中心 → 宏设置中勾选"
-                              "“信任对 VBA 工程对象模型的访问”") from None
+            raise BridgeError(msg("Excel refused access to the VBA project: tick Trust Center → Macro Settings → "
+                                  "Trust access to the VBA project object model ({exc})", exc=exc)) from None
         documents = {"ThisWorkbook": book.api.CodeName, "Sheet1": sheet.api.CodeName}
         for module in addin_modules():
             if module.kind == "document":

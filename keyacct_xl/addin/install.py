@@ -28,7 +28,8 @@ from keyacct_xl.addin.build import BUILT_WITH_KEY, build_addin
 from keyacct_xl.addin.package import ADDIN_NAME, CONFIG_SHEET
 from keyacct_xl.addin.sources import xlwings_dir
 from keyacct_xl.errors import BridgeError
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import msg, tr
 
 MAC_STARTUP = "Library/Group Containers/UBF8T346G9.Office/User Content.localized/Startup.localized/Excel"
 MAC_SCRIPTS = "Library/Application Scripts/com.microsoft.Excel"
@@ -154,26 +155,23 @@ def registered(machine: Machine, path: Path) -> bool:
 def install(machine: Machine, *, lang: Lang, interpreter: str | None = None) -> Iterator[str]:
     """Build into Excel's add-in folder and register; yield what was done, line by line."""
     target = build_addin(machine.addin_dir(), interpreter=interpreter, platform=machine.platform)
-    yield pick(lang, f"已生成加载项：{target}", f"add-in built: {target}")
+    yield tr(lang, "add-in built: {target}", target=target)
     if machine.platform == "win32" and machine.registry is not None:
         for key in _options_keys(machine.registry):
             entries = _open_values(machine.registry, key)
             if not any(_mentions(v, target) for v in entries):
                 _rewrite_open(machine.registry, key, [*entries, f'"{target}"'])
-            yield pick(lang, f"已在 HKCU\\{key} 注册（重启 Excel 后生效）",
-                       f"registered under HKCU\\{key} (restart Excel)")
+            yield tr(lang, "registered under HKCU\\{key} (restart Excel)", key=key)
     elif machine.platform == "darwin":
         scripts = machine.home / MAC_SCRIPTS
         scripts.mkdir(parents=True, exist_ok=True)
         script = xlwings_dir() / f"xlwings-{xlwings.__version__}.applescript"
         shutil.copy2(script, scripts / script.name)
-        yield pick(lang, f"已安装 RunPython 所需的 AppleScript：{scripts / script.name}（请用 Cmd-Q 退出并重启 Excel）",
-                   f"RunPython AppleScript installed: {scripts / script.name} (quit Excel with Cmd-Q and restart)")
+        yield tr(lang, "RunPython AppleScript installed: {script} (quit Excel with Cmd-Q and restart)",
+                       script=scripts / script.name)
     else:
-        yield pick(lang, "本机没有 Excel：加载项已生成，请复制到装有 Excel 的 Windows 或 macOS 电脑上运行 "
-                         "keyacct-xl addin install",
-                   "no Excel on this machine: the add-in is built; run keyacct-xl addin install on the Windows "
-                   "or macOS computer that has Excel")
+        yield tr(lang, "no Excel on this machine: the add-in is built; run keyacct-xl addin install on the "
+                       "Windows or macOS computer that has Excel")
 
 
 def uninstall(machine: Machine, *, lang: Lang) -> Iterator[str]:
@@ -185,35 +183,33 @@ def uninstall(machine: Machine, *, lang: Lang) -> Iterator[str]:
             kept = [v for v in entries if not _mentions(v, target)]
             if kept != entries:
                 _rewrite_open(machine.registry, key, kept)
-                yield pick(lang, f"已从 HKCU\\{key} 注销", f"unregistered from HKCU\\{key}")
+                yield tr(lang, "unregistered from HKCU\\{key}", key=key)
     if target.exists():
         target.unlink()
-        yield pick(lang, f"已删除：{target}", f"deleted: {target}")
+        yield tr(lang, "deleted: {target}", target=target)
     else:
-        yield pick(lang, f"未安装：{target} 不存在", f"not installed: {target} does not exist")
+        yield tr(lang, "not installed: {target} does not exist", target=target)
 
 
 def status(machine: Machine, *, lang: Lang) -> Iterator[str]:
     """Where the add-in is, which xlwings and interpreter it was built for, and whether Excel lists it."""
     target = machine.addin_dir() / ADDIN_NAME
     if not target.exists():
-        yield pick(lang, f"未安装（{target} 不存在）；运行 keyacct-xl addin install",
-                   f"not installed ({target} does not exist); run keyacct-xl addin install")
+        yield tr(lang, "not installed ({target} does not exist); run keyacct-xl addin install", target=target)
         return
     config = read_config(target)
     built = config.get(BUILT_WITH_KEY, "?")
-    match = pick(lang, "一致", "matches") if built == xlwings.__version__ else pick(lang, "不一致，请重新安装",
-                                                                                   "differs: reinstall")
-    interpreter = config.get("Interpreter_Win") or config.get("Interpreter_Mac") or pick(lang, "未设置", "not set")
-    yield pick(lang, f"加载项：{target}", f"add-in: {target}")
-    yield pick(lang, f"xlwings：加载项 {built}，已安装 {xlwings.__version__}（{match}）",
-               f"xlwings: add-in {built}, installed {xlwings.__version__} ({match})")
-    yield pick(lang, f"Python 解释器：{interpreter}", f"interpreter: {interpreter}")
+    match = tr(lang, "matches") if built == xlwings.__version__ else tr(lang, "differs: reinstall")
+    interpreter = config.get("Interpreter_Win") or config.get("Interpreter_Mac") or tr(lang, "not set")
+    yield tr(lang, "add-in: {target}", target=target)
+    yield tr(lang, "xlwings: add-in {built}, installed {installed} ({match})", built=built,
+                   installed=xlwings.__version__, match=match)
+    yield tr(lang, "interpreter: {interpreter}", interpreter=interpreter)
     if machine.platform in ("win32", "darwin"):
-        yield pick(lang, "已注册到 Excel" if registered(machine, target) else "未注册到 Excel",
-                   "registered with Excel" if registered(machine, target) else "not registered with Excel")
+        registered_here = registered(machine, target)
+        yield tr(lang, "registered with Excel") if registered_here else tr(lang, "not registered with Excel")
     else:
-        yield pick(lang, "本机没有 Excel", "no Excel on this machine")
+        yield tr(lang, "no Excel on this machine")
 
 
 def read_config(path: Path) -> dict[str, str]:
@@ -222,6 +218,6 @@ def read_config(path: Path) -> dict[str, str]:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
         rows = book.get_sheet_by_name(CONFIG_SHEET).to_python()
     except calamine.CalamineError as exc:
-        raise BridgeError(f"{path}: cannot read its {CONFIG_SHEET} sheet ({exc}); run keyacct-xl addin install",
-                          f"{path}：无法读取 {CONFIG_SHEET} 工作表（{exc}）；请运行 keyacct-xl addin install") from None
+        raise BridgeError(msg("{path}: cannot read its {sheet} sheet ({exc}); run keyacct-xl addin install",
+                              path=path, sheet=CONFIG_SHEET, exc=exc)) from None
     return {str(r[0]): str(r[1]) for r in rows if r and r[0]}

@@ -15,6 +15,7 @@ import xlwings
 from keyacct_xl.addin.vbaproject import VbaModule
 from keyacct_xl.addin.xlwings_win import decorated_udf_module, registered_functions, udf_wrapper_code
 from keyacct_xl.errors import BridgeError
+from keyacct_xl.messages import msg
 
 if TYPE_CHECKING:  # importlib.resources.abc from 3.11 on; this name serves 3.10 too
     from importlib.abc import Traversable
@@ -41,7 +42,7 @@ def module_from_source(text: str, kind: str) -> VbaModule:
         text = re.sub(r"\AVERSION 1\.0 CLASS\nBEGIN\n(?:.*\n)*?END\n", "", text)
     match = _VB_NAME.search(text)
     if match is None:
-        raise BridgeError("VBA source without Attribute VB_Name", "VBA 源代码缺少 Attribute VB_Name")
+        raise BridgeError(msg("VBA source without Attribute VB_Name"))
     return VbaModule(match.group(1), kind, text)  # type: ignore[arg-type]
 
 

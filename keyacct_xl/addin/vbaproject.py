@@ -15,6 +15,7 @@ from typing import Literal
 from keyacct_xl.addin.cfb import write_compound_file
 from keyacct_xl.addin.ovba import compress, encrypt
 from keyacct_xl.errors import BridgeError
+from keyacct_xl.messages import msg
 
 ModuleKind = Literal["module", "class", "document"]
 CODEPAGE = 1252
@@ -46,16 +47,15 @@ class VbaModule:
         try:
             return text.encode(ENCODING)
         except UnicodeEncodeError as exc:
-            raise BridgeError(f"VBA module {self.name}: characters outside code page {CODEPAGE} ({exc})",
-                              f"VBA 模块 {self.name}：含有代码页 {CODEPAGE} 之外的字符") from None
+            raise BridgeError(msg("VBA module {name}: characters outside code page {codepage} ({exc})",
+                                  name=self.name, codepage=CODEPAGE, exc=exc)) from None
 
 
 def build_vba_project(modules: Sequence[VbaModule], *, project_name: str = "KeyAcctXL") -> bytes:
     """The bytes of vbaProject.bin holding ``modules``."""
     names = [m.name for m in modules]
     if len({n.upper() for n in names}) != len(names):  # VBA and the compound file ignore case in names
-        raise BridgeError(f"duplicate VBA module names (case is ignored): {names}",
-                          f"VBA 模块名称重复（不区分大小写）：{names}")
+        raise BridgeError(msg("duplicate VBA module names (case is ignored): {names}", names=names))
     vba = {"_VBA_PROJECT": VBA_PROJECT_STREAM, "dir": compress(dir_stream(modules, project_name))}
     vba.update({m.name: compress(m.code_bytes()) for m in modules})
     tree = {"PROJECT": project_stream(modules, project_name), "PROJECTwm": projectwm_stream(modules), "VBA": vba}

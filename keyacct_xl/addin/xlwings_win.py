@@ -20,6 +20,7 @@ from collections.abc import Iterator
 import xlwings
 
 from keyacct_xl.errors import BridgeError
+from keyacct_xl.messages import msg
 
 UDF_MODULE = "keyacct_xl.udfs"
 _PLACEHOLDERS = {
@@ -61,7 +62,7 @@ def decorated_udf_module(name: str = UDF_MODULE) -> types.ModuleType:
     udfs = windows_udfs()
     spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None:
-        raise BridgeError(f"UDF module {name} not found", f"找不到 UDF 模块 {name}")
+        raise BridgeError(msg("UDF module {name} not found", name=name))
     module = importlib.util.module_from_spec(spec)
     saved = (xlwings.func, xlwings.arg, xlwings.ret)
     xlwings.func, xlwings.arg, xlwings.ret = udfs.xlfunc, udfs.xlarg, udfs.xlret

@@ -16,6 +16,7 @@ import pandas as pd
 
 from keyacct_xl.analytics.frames import require_columns
 from keyacct_xl.errors import InputError
+from keyacct_xl.messages import msg
 
 ABC_COLUMNS = ["customer_id", "rank", "revenue", "share", "cumulative_share", "abc_class"]
 DEFAULT_THRESHOLDS = (1_000_000.0, 100_000.0)
@@ -28,7 +29,7 @@ def revenue_by_customer(transactions: pd.DataFrame, *, year: int | None = None) 
     if year is not None:
         frame = frame[frame["date"].dt.year == year]
         if frame.empty:
-            raise InputError(f"abc: no transactions in {year}", f"ABC：{year} 年没有交易记录")
+            raise InputError(msg("abc: no transactions in {year}", year=year))
     return frame.groupby("customer_id", sort=True)["amount"].sum().rename("revenue")
 
 
@@ -36,9 +37,9 @@ def abc_classes(revenue: pd.Series, *, thresholds: Sequence[float] | None = None
                 shares: Sequence[float] | None = None) -> pd.DataFrame:
     """Per customer: rank, revenue, share, cumulative share and class A/B/C, largest first."""
     if thresholds is not None and shares is not None:
-        raise InputError("abc: give thresholds or shares, not both", "ABC：金额阈值和占比只能二选一")
+        raise InputError(msg("abc: give thresholds or shares, not both"))
     if revenue.empty:
-        raise InputError("abc: no customers with revenue", "ABC：没有客户销售数据")
+        raise InputError(msg("abc: no customers with revenue"))
     ordered = revenue.sort_values(ascending=False, kind="stable")
     values = ordered.to_numpy(dtype="float64")
     total = float(values.sum())
@@ -57,19 +58,18 @@ def abc_classes(revenue: pd.Series, *, thresholds: Sequence[float] | None = None
 def _by_thresholds(values: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
     a_min, b_min = _pair(thresholds, "thresholds")
     if a_min <= b_min:
-        raise InputError(f"abc: thresholds must be decreasing (A above B), got {a_min:g},{b_min:g}",
-                         f"ABC：阈值须递减（A 高于 B），当前为 {a_min:g},{b_min:g}")
+        raise InputError(msg("abc: thresholds must be decreasing (A above B), got {a_min:g},{b_min:g}", a_min=a_min,
+                             b_min=b_min))
     return np.where(values >= a_min, "A", np.where(values >= b_min, "B", "C")).astype(object)
 
 
 def _by_shares(values: np.ndarray, total: float, shares: Sequence[float]) -> np.ndarray:
     a_share, b_share = _pair(shares, "shares")
     if a_share <= 0 or b_share < 0 or a_share + b_share > 100:
-        raise InputError(f"abc: shares must be positive and add up to at most 100, got {a_share:g},{b_share:g}",
-                         f"ABC：占比须为正数且合计不超过 100，当前为 {a_share:g},{b_share:g}")
+        raise InputError(msg("abc: shares must be positive and add up to at most 100, got {a_share:g},{b_share:g}",
+                             a_share=a_share, b_share=b_share))
     if total <= 0:
-        raise InputError("abc: total revenue is not positive; shares cannot be computed",
-                         "ABC：销售总额不为正数，无法按占比分类")
+        raise InputError(msg("abc: total revenue is not positive; shares cannot be computed"))
     # Revenue held by customers with strictly more revenue: the cumulative sum before each tie group starts.
     before = np.cumsum(values) - values
     first_of_group = np.searchsorted(-values, -values, side="left")
@@ -79,8 +79,7 @@ def _by_shares(values: np.ndarray, total: float, shares: Sequence[float]) -> np.
 
 def _pair(values: Sequence[float], what: str) -> tuple[float, float]:
     if len(values) != 2:
-        raise InputError(f"abc: {what} need two numbers (A,B), got {list(values)}",
-                         f"ABC：{what} 需要两个数（A,B），当前为 {list(values)}")
+        raise InputError(msg("abc: {what} need two numbers (A,B), got {values}", what=what, values=list(values)))
     return float(values[0]), float(values[1])
 
 

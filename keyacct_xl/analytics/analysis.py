@@ -12,8 +12,9 @@ from keyacct_xl.analytics.attribute_code import attribute_codes
 from keyacct_xl.analytics.composition import margin_ranking, risky_customers, sales_by
 from keyacct_xl.analytics.review import Review
 from keyacct_xl.analytics.workbook import Chart, Sheet
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
+from keyacct_xl.messages import tr
 from keyacct_xl.receivables.ledger import build_ledger
 
 
@@ -39,23 +40,23 @@ def analysis_sheets(master: Master, *, year: int, lang: Lang, drop_pct: float = 
     by_category = sales_by(tx, customers, year=year, by="category")
     by_region = sales_by(tx, customers, year=year, by="region")
     return [
-        Sheet(pick(lang, "帕累托曲线", "Pareto curve"), curve, (Chart(
-            "line", pick(lang, "客户累计销售占比", "Cumulative share of revenue"), "customer_share",
+        Sheet(tr(lang, "Pareto curve"), curve, (Chart(
+            "line", tr(lang, "Cumulative share of revenue"), "customer_share",
             ("revenue_share",)),)),
-        Sheet(pick(lang, "ABC汇总", "ABC summary"), abc_summary(table), (Chart(
-            "column", pick(lang, "ABC 类客户销售额", "Revenue by ABC class"), "abc_class", ("revenue",)),)),
-        Sheet(pick(lang, "ABC明细", "ABC customers"), table),
-        Sheet(pick(lang, "等级构成", "Grade mix"), by_grade, (Chart(
-            "pie", pick(lang, "按客户等级的销售构成", "Sales by customer grade"), "grade", ("sales",)),)),
-        Sheet(pick(lang, "产品构成", "By product"), by_category, (Chart(
-            "column", pick(lang, "按产品类别的销售额", "Sales by product category"), "category", ("sales",)),)),
-        Sheet(pick(lang, "区域构成", "By region"), by_region, (Chart(
-            "column", pick(lang, "按区域的销售额", "Sales by region"), "region", ("sales",)),)),
-        Sheet(pick(lang, "毛利排名", "Margin ranking"), margin_ranking(tx, customers, year=year)),
-        Sheet(pick(lang, "危险客户", "Risky customers"), risky_customers(
+        Sheet(tr(lang, "ABC summary"), abc_summary(table), (Chart(
+            "column", tr(lang, "Revenue by ABC class"), "abc_class", ("revenue",)),)),
+        Sheet(tr(lang, "ABC customers"), table),
+        Sheet(tr(lang, "Grade mix"), by_grade, (Chart(
+            "pie", tr(lang, "Sales by customer grade"), "grade", ("sales",)),)),
+        Sheet(tr(lang, "By product"), by_category, (Chart(
+            "column", tr(lang, "Sales by product category"), "category", ("sales",)),)),
+        Sheet(tr(lang, "By region"), by_region, (Chart(
+            "column", tr(lang, "Sales by region"), "region", ("sales",)),)),
+        Sheet(tr(lang, "Margin ranking"), margin_ranking(tx, customers, year=year)),
+        Sheet(tr(lang, "Risky customers"), risky_customers(
             tx, customers, ledger, year=year, drop_pct=drop_pct, overdue_days=overdue_days,
             silent_days=silent_days, lang=lang)),
-        Sheet(pick(lang, "属性编码", "Attribute codes"), attribute_codes(
+        Sheet(tr(lang, "Attribute codes"), attribute_codes(
             customers, tx, as_of=pd.Timestamp(year, 12, 31), prefix=code_prefix)),
     ]
 
@@ -68,25 +69,25 @@ def top_share(curve: pd.DataFrame, customer_share: float = 0.2) -> float:
 
 def review_sheets(review: Review, lang: Lang) -> list[Sheet]:
     """The review workbook: the review table, the meeting lists, the credit grades."""
-    sheets = [Sheet(pick(lang, "评级审核", "Grade review"), review.table)]
+    sheets = [Sheet(tr(lang, "Grade review"), review.table)]
     sheets += [Sheet(title, frame) for title, frame in review.lists.items()]
-    return [*sheets, Sheet(pick(lang, "信用评级", "Credit grades"), review.credit)]
+    return [*sheets, Sheet(tr(lang, "Credit grades"), review.credit)]
 
 
 def rfm_sheets(table: pd.DataFrame, summary: pd.DataFrame, lang: Lang) -> list[Sheet]:
     """The RFM workbook (``rfm --out``, the RFM refresh button, the demo): customers, then classes with a chart."""
-    chart = Chart("column", pick(lang, "各类客户数", "Customers per RFM class"), "rfm_class_label", ("customers",))
-    return [Sheet(pick(lang, "RFM客户", "RFM customers"), table),
-            Sheet(pick(lang, "RFM分类汇总", "RFM classes"), summary, (chart,))]
+    chart = Chart("column", tr(lang, "Customers per RFM class"), "rfm_class_label", ("customers",))
+    return [Sheet(tr(lang, "RFM customers"), table),
+            Sheet(tr(lang, "RFM classes"), summary, (chart,))]
 
 
 def abc_sheets(table: pd.DataFrame, summary: pd.DataFrame, curve: pd.DataFrame, lang: Lang) -> list[Sheet]:
     """The ABC workbook (``abc --out``, the Pareto / ABC button): customers, summary, Pareto curve, with charts."""
     return [
-        Sheet(pick(lang, "ABC明细", "ABC customers"), table),
-        Sheet(pick(lang, "ABC汇总", "ABC summary"), summary, (Chart(
-            "column", pick(lang, "ABC 类客户销售额", "Revenue by ABC class"), "abc_class", ("revenue",)),)),
-        Sheet(pick(lang, "帕累托曲线", "Pareto curve"), curve, (Chart(
-            "line", pick(lang, "客户累计销售占比", "Cumulative share of revenue"), "customer_share",
+        Sheet(tr(lang, "ABC customers"), table),
+        Sheet(tr(lang, "ABC summary"), summary, (Chart(
+            "column", tr(lang, "Revenue by ABC class"), "abc_class", ("revenue",)),)),
+        Sheet(tr(lang, "Pareto curve"), curve, (Chart(
+            "line", tr(lang, "Cumulative share of revenue"), "customer_share",
             ("revenue_share",)),)),
     ]

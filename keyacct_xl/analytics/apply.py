@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
+from keyacct_xl.messages import listing, msg, tr
 from keyacct_xl.parsing import is_blank
 
 CREDIT_GRADES = ("A", "B", "C")
@@ -31,17 +33,15 @@ class Applied:
     history_corrected: int
     not_in_customers: tuple[str, ...] = ()
 
-    def summary(self) -> tuple[str, str]:
-        """What was applied (zh, en), then the review rows left out, as ``grade apply`` and the ribbon say it."""
-        zh = (f"已更新 {self.customers_changed:,} 个客户的等级；等级历史新增 {self.history_added:,} 行，"
-              f"更正 {self.history_corrected:,} 行")
-        en = (f"grades updated for {self.customers_changed:,} customer(s); grade history: "
-              f"{self.history_added:,} added, {self.history_corrected:,} corrected")
-        if self.not_in_customers:
-            count, shown = len(self.not_in_customers), ", ".join(self.not_in_customers[:10])
-            zh += f"\n未应用 {count:,} 行：客户档案中没有这些客户（请先补充）：{shown}"
-            en += f"\n{count:,} row(s) not applied, not in Customers (add them first): {shown}"
-        return zh, en
+    def summary(self, lang: Lang) -> str:
+        """What was applied, then the review rows left out, as ``grade apply`` and the ribbon say it."""
+        text = tr(lang, "grades updated for {customers:,} customer(s); grade history: {added:,} added, "
+                        "{corrected:,} corrected", customers=self.customers_changed, added=self.history_added,
+                  corrected=self.history_corrected)
+        if not self.not_in_customers:
+            return text
+        return text + "\n" + tr(lang, "{count:,} row(s) not applied, not in Customers (add them first): {shown}",
+                                count=len(self.not_in_customers), shown=", ".join(self.not_in_customers[:10]))
 
 
 def _final(review: pd.DataFrame, final: str, proposed: str, allowed: tuple[str, ...] | list[str]) -> pd.Series:
@@ -50,8 +50,8 @@ def _final(review: pd.DataFrame, final: str, proposed: str, allowed: tuple[str, 
     bad = review.index[~chosen.isin(allowed) & ~chosen.map(is_blank)]
     if len(bad):
         rows = ", ".join(f"{review.at[i, 'customer_id']} ({chosen[i]!r})" for i in bad[:5])
-        raise InputError(f"GradeReview: {final} must be one of {', '.join(allowed)}: {rows}",
-                         f"评级审核表：{final} 须为 {'、'.join(allowed)} 之一：{rows}")
+        raise InputError(msg("GradeReview: {final} must be one of {allowed}: {rows}", final=final,
+                             allowed=listing(allowed), rows=rows))
     return chosen
 
 
@@ -60,8 +60,7 @@ def apply_review(master: Master, review: pd.DataFrame, *, grades: list[str], app
     """Update ``master`` in memory from the review rows; return which tables changed."""
     years = review["year"].dropna().unique()
     if len(years) != 1:
-        raise InputError(f"GradeReview: expected one year, found {sorted(map(int, years))}",
-                         f"评级审核表：应只有一个年度，实际为 {sorted(map(int, years))}")
+        raise InputError(msg("GradeReview: expected one year, found {years}", years=sorted(map(int, years))))
     year = int(years[0])
     review = review.assign(customer_id=review["customer_id"].astype(str))
     known = set(master.customers["customer_id"].astype(str))

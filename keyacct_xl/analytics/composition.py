@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import tr
 from keyacct_xl.receivables.ledger import Ledger
 
 
@@ -73,11 +74,11 @@ def risky_customers(transactions: pd.DataFrame, customers: pd.DataFrame, ledger:
     table["overdue"] = table["max_days_overdue"] > overdue_days
     had_sales = table["last_purchase"].notna()
     table["silent"] = had_sales & (table["days_since_purchase"] > silent_days)
-    flags = {"sales_drop": pick(lang, f"销售额同比下降超过 {drop_pct:g}%", f"sales down more than {drop_pct:g}%"),
-             "overdue": pick(lang, f"逾期超过 {overdue_days} 天", f"overdue more than {overdue_days} days"),
-             "silent": pick(lang, f"超过 {silent_days} 天未购买", f"no purchase for over {silent_days} days")}
-    sep = "；" if lang == "zh" else "; "
-    table["risks"] = [sep.join(text for key, text in flags.items() if row[key])
+    flags = {"sales_drop": tr(lang, "sales down more than {drop_pct:g}%", drop_pct=drop_pct),
+             "overdue": tr(lang, "overdue more than {overdue_days} days", overdue_days=overdue_days),
+             "silent": tr(lang, "no purchase for over {silent_days} days", silent_days=silent_days)}
+    separator = tr(lang, "; ")
+    table["risks"] = [separator.join(text for key, text in flags.items() if row[key])
                       for row in table[list(flags)].to_dict("records")]
     risky = table[table[list(flags)].any(axis=1)]
     return risky.sort_values(["sales_prior", "customer_id"], ascending=[False, True], kind="stable") \

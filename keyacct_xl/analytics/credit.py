@@ -19,6 +19,7 @@ from keyacct_xl.analytics.policy import CreditPolicy, with_settings
 from keyacct_xl.analytics.rules import explain, first_level, level_passes
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.settings import Settings
+from keyacct_xl.messages import tr
 from keyacct_xl.receivables.ledger import Ledger
 
 CREDIT_METRICS = ["invoices", "on_time_rate", "avg_days_late", "max_days_overdue", "overdue_amount",
@@ -74,7 +75,7 @@ def credit_grades(customers: pd.DataFrame, ledger: Ledger, *, policy: CreditPoli
     valid_current = table["current_credit_grade"].isin(policy.grades)
     keep = np.where(valid_current, table["current_credit_grade"], policy.no_history_grade)
     grades = np.where(no_history, keep, grades)
-    note = "无到期发票：保持原信用等级" if lang == "zh" else "no invoice due in the window: credit grade kept"
+    note = tr(lang, "no invoice due in the window: credit grade kept")
     table["credit_grade"] = grades
     table["credit_reason"] = np.where(no_history, note, np.asarray(reasons, dtype=object))
     limits = {lv.grade: lv.credit_limit for lv in levels}

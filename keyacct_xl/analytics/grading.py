@@ -21,6 +21,7 @@ from keyacct_xl.analytics.rules import explain, first_level, join_rules, level_p
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.settings import Settings, setting_int
+from keyacct_xl.messages import msg, tr
 
 
 def evaluation_date(policy: GradingPolicy, year: int) -> pd.Timestamp:
@@ -48,8 +49,7 @@ def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: S
     missing = [m for m in ("customer_id", "current_grade", "months_as_customer", "first_trade_date")
                if m not in metrics.columns]
     if missing:
-        raise InputError(f"grading: metrics lack column(s) {', '.join(missing)}",
-                         f"评级：指标表缺少列 {', '.join(missing)}")
+        raise InputError(msg("grading: metrics lack column(s) {missing}", missing=", ".join(missing)))
     levels = with_settings(policy.levels, settings, policy.source)
     table = metrics.copy()
     table["composite_score"] = composite_score(table, policy.weights)
@@ -64,12 +64,10 @@ def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: S
     months = table["months_as_customer"].to_numpy(dtype="float64", na_value=np.nan)
     is_new = ~(months >= new_months)  # NaN (no known start) counts as new
     proposed = np.where(is_new, policy.new_customer_grade, proposed)
-    new_note = (f"新客户（合作 {{}} 个月 < {new_months}），暂定 {policy.new_customer_grade}，满 {new_months} 个月后评级"
-                if lang == "zh" else
-                f"new customer ({{}} months < {new_months}): {policy.new_customer_grade} until reviewed after "
-                f"{new_months} months")
     reasons = reasons.copy()
-    reasons[is_new] = [new_note.format("—" if np.isnan(m) else f"{m:.0f}") for m in months[is_new].tolist()]
+    known = ["—" if np.isnan(m) else format(m, ".0f") for m in months[is_new].tolist()]
+    reasons[is_new] = [tr(lang, "new customer ({months} months < {minimum}): {grade} until reviewed after {minimum} "
+                          "months", months=m, minimum=new_months, grade=policy.new_customer_grade) for m in known]
     table["proposed_grade"] = proposed
     table["change"] = _change(table["current_grade"], proposed, grades, is_new, policy.vip_level)
     table["upgrade_candidate"] = _upgrade_candidates(table, levels, chosen, policy.upgrade_margin) & ~is_new
@@ -90,7 +88,7 @@ def _vip_continuation(table: pd.DataFrame, policy: GradingPolicy, chosen: np.nda
         keep &= passes(rule, table)
     if not keep.any():
         return chosen, reasons
-    head = f"{policy.vip_level}（VIP 续任）：" if lang == "zh" else f"{policy.vip_level} (VIP continued): "
+    head = tr(lang, "{grade} (VIP continued): ", grade=policy.vip_level)
     reasons = reasons.copy()
     reasons[keep] = head + join_rules(policy.vip_continue, table[keep], lang)
     return np.where(keep, vip, chosen), reasons
@@ -106,15 +104,15 @@ def _change(current: pd.Series, proposed: np.ndarray, grades: list[str], is_new:
                      ["new", "revoke", "up", "down"], "same").astype(object)
 
 
-CHANGE_LABELS = {"up": ("升级", "up"), "down": ("降级", "down"), "same": ("不变", "same"), "new": ("新评", "new"),
-                 "revoke": ("撤销VIP", "revoke")}
+# The change of a grade as reports name it (en: the change key itself).
+CHANGE_LABELS = {"up": msg("up"), "down": msg("down"), "same": msg("same"), "new": msg("new"), "revoke": msg("revoke")}
 
 
 def change_counts(changes: pd.Series, lang: Lang) -> str:
     """``不变: 499  新评: 87 …``: how many customers got each change key (grade or credit), named in ``lang``."""
     def label(key: object) -> str:
-        zh, en = CHANGE_LABELS.get(str(key), (str(key), str(key)))
-        return zh if lang == "zh" else en
+        return CHANGE_LABELS[str(key)].render(lang) if str(key) in CHANGE_LABELS else str(key)
+
 
     return "  ".join(f"{label(key)}: {int(n):,}" for key, n in changes.value_counts().items())
 

@@ -16,6 +16,7 @@ import yaml
 
 from keyacct_xl.errors import SpecError
 from keyacct_xl.master.settings import Settings
+from keyacct_xl.messages import Rendered, msg
 from keyacct_xl.yamlcheck import SAFE_LOADER
 
 # Metric name -> True when a higher value is better, None for grade-valued metrics (rules use `in`).
@@ -115,12 +116,13 @@ def _read(path: Path) -> dict:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError:
-        raise SpecError(f"{path}: policy file not found", f"{path}：找不到政策文件") from None
+        raise SpecError(msg("{path}: policy file not found", path=path)) from None
     except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML ({exc})".replace("\n", " "), f"{path}：YAML 格式错误（{exc}）"
-                        .replace("\n", " ")) from None
+        # one line: the CLI prints an error as one line, and YAML's own text spans several
+        raise SpecError(msg("{path}: not valid YAML ({problem})", path=path,
+                            problem=str(exc).replace("\n", " "))) from None
     if not isinstance(data, dict):
-        raise SpecError(f"{path}: a policy must be a mapping of keys", f"{path}：政策文件必须是键值映射")
+        raise SpecError(msg("{path}: a policy must be a mapping of keys", path=path))
     return data
 
 
@@ -130,38 +132,37 @@ class _Spec:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def fail(self, key: str, en: str, zh: str) -> SpecError:
-        return SpecError(f"{self.path.name}: {key}: {en}", f"{self.path.name}：{key}：{zh}")
+    def fail(self, key: str, problem: Rendered) -> SpecError:
+        return SpecError(msg("{file}: {key}: {problem}", file=self.path.name, key=key, problem=problem))
 
     def get(self, data: Mapping, key: str, where: str, kind: type | tuple[type, ...], default: object = ...):
         if key not in data:
             if default is ...:
-                raise self.fail(f"{where}{key}", "missing", "缺少此项")
+                raise self.fail(f"{where}{key}", msg("missing"))
             return default
         value = data[key]
         if isinstance(value, bool) or not isinstance(value, kind):
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            raise self.fail(f"{where}{key}", f"expected {names}, got {value!r}", f"应为 {names}，实际为 {value!r}")
+            raise self.fail(f"{where}{key}", msg("expected {names}, got {value!r}", names=names, value=value))
         return value
 
     def rule(self, data: object, where: str) -> Rule:
         if not isinstance(data, dict):
-            raise self.fail(where, f"a rule must be a mapping, got {data!r}", f"规则必须是映射，实际为 {data!r}")
+            raise self.fail(where, msg("a rule must be a mapping, got {data!r}", data=data))
         unknown = set(data) - {"metric", "min", "max", "in", "setting"}
         if unknown:
             names = ", ".join(sorted(unknown))
-            raise self.fail(where, f"unknown key(s) {names}", f"未知的键 {names}")
+            raise self.fail(where, msg("unknown key(s) {names}", names=names))
         metric = self.get(data, "metric", f"{where}.", str)
         if metric not in METRICS:
-            raise self.fail(f"{where}.metric", f"unknown metric {metric!r}; known: {', '.join(METRICS)}",
-                            f"未知指标 {metric!r}；可用：{', '.join(METRICS)}")
+            raise self.fail(f"{where}.metric", msg("unknown metric {metric!r}; known: {known}", metric=metric,
+                                                   known=", ".join(METRICS)))
         if METRICS[metric] is None:
             allowed = self.get(data, "in", f"{where}.", list)
             return Rule(metric, allowed=tuple(str(a) for a in allowed))
         bounds = [k for k in ("min", "max") if k in data]
         if len(bounds) != 1:
-            raise self.fail(where, f"metric {metric} needs exactly one of min or max",
-                            f"指标 {metric} 须且只能有 min 或 max 之一")
+            raise self.fail(where, msg("metric {metric} needs exactly one of min or max", metric=metric))
         value = float(self.get(data, bounds[0], f"{where}.", (int, float)))
         setting = self.get(data, "setting", f"{where}.", str, None)
         if bounds[0] == "min":
@@ -171,12 +172,12 @@ class _Spec:
     def levels(self, data: Mapping, key: str) -> tuple[Level, ...]:
         raw = self.get(data, key, "", list)
         if len(raw) < 2:
-            raise self.fail(key, "needs at least two levels", "至少需要两个等级")
+            raise self.fail(key, msg("needs at least two levels"))
         levels = []
         for i, item in enumerate(raw):
             where = f"{key}[{i}]"
             if not isinstance(item, dict):
-                raise self.fail(where, "a level must be a mapping", "等级必须是映射")
+                raise self.fail(where, msg("a level must be a mapping"))
             rules = tuple(self.rule(r, f"{where}.rules[{j}]") for j, r in
                           enumerate(self.get(item, "rules", f"{where}.", list, [])))
             limit = self.get(item, "credit_limit", f"{where}.", (int, float), None)
@@ -185,10 +186,9 @@ class _Spec:
                                 self.get(item, "credit_limit_setting", f"{where}.", str, None)))
         grades = [lv.grade for lv in levels]
         if len(set(grades)) != len(grades):
-            raise self.fail(key, f"grades repeat: {grades}", f"等级重复：{grades}")
+            raise self.fail(key, msg("grades repeat: {grades}", grades=grades))
         if levels[-1].rules:
-            raise self.fail(f"{key}[{len(levels) - 1}].rules", "the lowest level takes everyone else: no rules",
-                            "最低等级接收其余所有客户，不能有规则")
+            raise self.fail(f"{key}[{len(levels) - 1}].rules", msg("the lowest level takes everyone else: no rules"))
         check_order(levels, lambda i, j: f"{self.path.name}: {key}[{i}].rules[{j}]")
         return tuple(levels)
 
@@ -206,10 +206,10 @@ def check_order(levels: tuple[Level, ...] | list[Level], where) -> None:
                 before, grade = seen[key]
                 if (op == "min" and rule.threshold > before) or (op == "max" and rule.threshold < before):
                     raise SpecError(
-                        f"{where(i, j)}.{op}: thresholds out of order: {level.grade} needs {rule.metric} {op} "
-                        f"{rule.threshold:g}, stricter than the higher level {grade} ({before:g})",
-                        f"{where(i, j)}.{op}：阈值顺序错误：{level.grade} 的 {rule.metric} {op} {rule.threshold:g} "
-                        f"比更高等级 {grade}（{before:g}）更严格")
+                        msg("{where}.{op}: thresholds out of order: {grade} needs {metric} {op} {threshold:g}, "
+                            "stricter than the higher level {higher} ({before:g})", where=where(i, j), op=op,
+                            grade=level.grade, metric=rule.metric, threshold=rule.threshold, higher=grade,
+                            before=before))
             seen[key] = (rule.threshold, level.grade)
 
 
@@ -223,26 +223,26 @@ def load_grading_policy(name_or_path: str | Path) -> GradingPolicy:
     month = spec.get(evaluation, "month", "evaluation.", int)
     day = spec.get(evaluation, "day", "evaluation.", int)
     if not (1 <= month <= 12 and 1 <= day <= 28):
-        raise spec.fail("evaluation", "month must be 1–12 and day 1–28", "月份须为 1–12，日期须为 1–28")
+        raise spec.fail("evaluation", msg("month must be 1–12 and day 1–28"))
     weights = spec.get(data, "weights", "", dict)
     for metric, weight in weights.items():
         if metric not in METRICS or METRICS[metric] is None or metric == "composite_score":
-            raise spec.fail(f"weights.{metric}", "unknown or non-numeric metric", "未知或非数值指标")
+            raise spec.fail(f"weights.{metric}", msg("unknown or non-numeric metric"))
         spec.get(weights, metric, "weights.", (int, float))
         if weight < 0:
-            raise spec.fail(f"weights.{metric}", "weights cannot be negative", "权重不能为负数")
+            raise spec.fail(f"weights.{metric}", msg("weights cannot be negative"))
     if sum(weights.values()) <= 0:
-        raise spec.fail("weights", "at least one weight must be positive", "至少一个权重须为正数")
+        raise spec.fail("weights", msg("at least one weight must be positive"))
     new = spec.get(data, "new_customer", "", dict)
     new_grade = spec.get(new, "grade", "new_customer.", str)
     vip = spec.get(data, "vip", "", dict, {})
     vip_level = spec.get(vip, "level", "vip.", str, None)
     for key, grade in (("new_customer.grade", new_grade), ("vip.level", vip_level)):
         if grade is not None and grade not in grades:
-            raise spec.fail(key, f"{grade!r} is not one of the levels {grades}", f"{grade!r} 不是已定义的等级 {grades}")
+            raise spec.fail(key, msg("{grade!r} is not one of the levels {grades}", grade=grade, grades=grades))
     margin = float(spec.get(data, "upgrade_margin", "", (int, float), 0.0))
     if not 0 <= margin < 1:
-        raise spec.fail("upgrade_margin", "must be a fraction from 0 to below 1 (0.1 = 10 %)", "须为 0 到 1 之间的小数")
+        raise spec.fail("upgrade_margin", msg("must be a fraction from 0 to below 1 (0.1 = 10 %)"))
     title = spec.get(data, "title", "", dict)
     return GradingPolicy(
         source=str(path), name=spec.get(data, "name", "", str), title_zh=str(title.get("zh", "")),
@@ -266,12 +266,11 @@ def load_credit_policy(name_or_path: str | Path = "credit") -> CreditPolicy:
             if rule.metric not in CREDIT_RULE_METRICS:
                 known = ", ".join(CREDIT_RULE_METRICS)
                 raise spec.fail(f"grades[{i}].rules[{j}].metric",
-                                f"{rule.metric!r} is not a ledger metric; credit rules use {known}",
-                                f"{rule.metric!r} 不是账款指标；信用规则可用：{known}")
+                                msg("{metric!r} is not a ledger metric; credit rules use {known}", metric=rule.metric,
+                                    known=known))
     no_history = spec.get(data, "no_history_grade", "", str)
     if no_history not in [lv.grade for lv in levels]:
-        raise spec.fail("no_history_grade", f"{no_history!r} is not one of the grades",
-                        f"{no_history!r} 不是已定义的等级")
+        raise spec.fail("no_history_grade", msg("{no_history!r} is not one of the grades", no_history=no_history))
     return CreditPolicy(source=str(path), name=spec.get(data, "name", "", str),
                         window_months=spec.get(data, "window_months", "", int),
                         grace_days=spec.get(data, "grace_days", "", int, 0),
@@ -295,8 +294,7 @@ def with_settings(levels: tuple[Level, ...], settings: Settings | None, source: 
         if raw is None:
             return default
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            raise SpecError(f"Settings: {key} must be a number, not {raw!r}",
-                            f"参数设置：{key} 须为数字，而不是 {raw!r}")
+            raise SpecError(msg("Settings: {key} must be a number, not {raw!r}", key=key, raw=raw))
         return float(raw)
 
     out = []

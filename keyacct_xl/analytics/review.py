@@ -24,8 +24,9 @@ from keyacct_xl.analytics.policy import (
     policy_path,
 )
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
+from keyacct_xl.messages import msg, tr
 from keyacct_xl.receivables.ledger import build_ledger
 
 REVIEW_COLUMNS = [
@@ -55,8 +56,8 @@ def build_review(master: Master, *, year: int, policy: GradingPolicy | None = No
     lang = lang or master.lang
     if not (master.transactions["date"].dt.year == year).any():
         # Every customer would come out "new" or at the lowest level: almost surely a mistyped --year.
-        raise InputError(f"grading: no transactions in {year} in {master.path or 'the master'}",
-                         f"评级：{master.path or '客户档案总表'} 中没有 {year} 年的销售记录")
+        raise InputError(msg("grading: no transactions in {year} in {master}", year=year,
+                             master=master.path or msg("the master")))
     policy = policy or load_grading_policy(master.settings.grading_policy)
     credit_policy = credit_policy or load_credit_policy()
     evaluation = evaluation_date(policy, year)
@@ -84,18 +85,18 @@ def meeting_lists(table: pd.DataFrame, policy: GradingPolicy, lang: Lang) -> dic
     lists: dict[str, pd.DataFrame] = {}
     vip = policy.vip_level
     if vip is not None:
-        lists[pick(lang, "VIP续任", "VIP continue")] = by_sales[(by_sales["current_grade"] == vip)
-                                                               & (by_sales["proposed_grade"] == vip)]
-        lists[pick(lang, "VIP新增", "VIP new")] = by_sales[(by_sales["current_grade"] != vip)
-                                                          & (by_sales["proposed_grade"] == vip)]
-        lists[pick(lang, "VIP撤销", "VIP revoke")] = by_sales[by_sales["change"] == "revoke"]
+        lists[tr(lang, "VIP continue")] = by_sales[(by_sales["current_grade"] == vip)
+                                                   & (by_sales["proposed_grade"] == vip)]
+        lists[tr(lang, "VIP new")] = by_sales[(by_sales["current_grade"] != vip)
+                                              & (by_sales["proposed_grade"] == vip)]
+        lists[tr(lang, "VIP revoke")] = by_sales[by_sales["change"] == "revoke"]
     for grade in ("A", "B"):
         if grade in policy.grades:
             part = by_sales[(by_sales["proposed_grade"] == grade) & ~by_sales["new_customer"]]
-            lists[pick(lang, f"{grade}类名单", f"{grade} list")] = part.sort_values(
+            lists[tr(lang, "{grade} list", grade=grade)] = part.sort_values(
                 "upgrade_candidate", ascending=False, kind="stable")
     changed = table["credit_grade"].astype(object) != table["current_credit_grade"].astype(object)
-    lists[pick(lang, "信用等级调整", "Credit changes")] = table[changed]
-    lists[pick(lang, "新客户待评", "New customers")] = table[table["new_customer"]].sort_values(
+    lists[tr(lang, "Credit changes")] = table[changed]
+    lists[tr(lang, "New customers")] = table[table["new_customer"]].sort_values(
         ["review_due", "customer_id"], kind="stable")
     return {title: frame.reset_index(drop=True) for title, frame in lists.items()}

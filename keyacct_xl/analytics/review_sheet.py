@@ -21,6 +21,7 @@ from keyacct_xl.labels import document_values
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column, ColumnKind, TableSchema
 from keyacct_xl.master.writer import save_master, write_tables
+from keyacct_xl.messages import msg
 from keyacct_xl.tablefile import read_table_file
 
 _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
@@ -89,8 +90,7 @@ def read_review_sheet(path: str | Path) -> pd.DataFrame:
     """The GradeReview table of the master at ``path``; an error says to run ``grade`` first when absent."""
     book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
     if GRADE_REVIEW.name not in book.table_names:
-        raise InputError(f"{path}: no grading review (table GradeReview); run keyacct-xl grade first",
-                         f"{path}：没有评级审核表（GradeReview），请先运行 keyacct-xl grade")
+        raise InputError(msg("{path}: no grading review (table GradeReview); run keyacct-xl grade first", path=path))
     return read_table_file(path, GRADE_REVIEW.columns, table=GRADE_REVIEW.name,
                            required=("year", "customer_id", "proposed_grade"))
 

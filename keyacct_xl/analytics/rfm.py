@@ -22,6 +22,7 @@ from keyacct_xl.analytics.frames import require_columns
 from keyacct_xl.analytics.scoring import quintile_scores
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import msg
 
 Monetary = Literal["total", "average"]
 RFM_COLUMNS = ["customer_id", "last_purchase", "recency_days", "frequency", "monetary", "avg_order_value",
@@ -35,45 +36,38 @@ CLASS_BY_SIGNS = {
     (False, True, False): "general_retention", (False, False, False): "general_winback",
 }
 CLASS_LABELS = {
-    "important_value": ("重要价值客户", "Important value"),
-    "important_development": ("重要发展客户", "Important development"),
-    "important_retention": ("重要保持客户", "Important retention"),
-    "important_winback": ("重要挽留客户", "Important win-back"),
-    "general_value": ("一般价值客户", "General value"),
-    "general_development": ("一般发展客户", "General development"),
-    "general_retention": ("一般保持客户", "General retention"),
-    "general_winback": ("一般挽留客户", "General win-back"),
+    "important_value": msg("Important value"), "important_development": msg("Important development"),
+    "important_retention": msg("Important retention"), "important_winback": msg("Important win-back"),
+    "general_value": msg("General value"), "general_development": msg("General development"),
+    "general_retention": msg("General retention"), "general_winback": msg("General win-back"),
 }
 CLASS_ACTIONS = {
-    "important_value": ("重点维护，提供专属服务和优先供货", "Keep close: dedicated service, priority supply"),
-    "important_development": ("提高购买频次：定期回访、组合促销", "Raise frequency: regular follow-up, bundles"),
-    "important_retention": ("近期未购买：主动上门拜访，了解原因", "Lapsing: visit in person, find out why"),
-    "important_winback": ("高价值但流失中：经理出面挽回", "High value, churning: manager-led win-back"),
-    "general_value": ("提升客单价：推荐高价值产品", "Raise order value: propose higher-value products"),
-    "general_development": ("培养新客户：新品试用与首单优惠", "Develop: trials and first-order offers"),
-    "general_retention": ("保持联系，低成本电话回访", "Stay in touch: low-cost phone follow-up"),
-    "general_winback": ("低优先级，批量营销激活", "Low priority: mass reactivation campaigns"),
+    "important_value": msg("Keep close: dedicated service, priority supply"),
+    "important_development": msg("Raise frequency: regular follow-up, bundles"),
+    "important_retention": msg("Lapsing: visit in person, find out why"),
+    "important_winback": msg("High value, churning: manager-led win-back"),
+    "general_value": msg("Raise order value: propose higher-value products"),
+    "general_development": msg("Develop: trials and first-order offers"),
+    "general_retention": msg("Stay in touch: low-cost phone follow-up"),
+    "general_winback": msg("Low priority: mass reactivation campaigns"),
 }
 CLASS_ORDER = list(CLASS_LABELS)
 
 
 def class_label(key: str, lang: Lang) -> str:
     """The zh or en name of an RFM class."""
-    zh, en = CLASS_LABELS[key]
-    return zh if lang == "zh" else en
+    return CLASS_LABELS[key].render(lang)
 
 
 def rfm(transactions: pd.DataFrame, *, as_of: pd.Timestamp | str | None = None, period_months: int | None = None,
         monetary: Monetary = "total", order_column: str | None = "doc_no", lang: Lang = "zh") -> pd.DataFrame:
     """One row per customer with RFM values, 1–5 scores, the code ("545") and the eight-class label."""
     if monetary not in ("total", "average"):
-        raise InputError(f"rfm: monetary must be total or average, not {monetary!r}",
-                         f"RFM：金额口径须为 total 或 average，而不是 {monetary!r}")
+        raise InputError(msg("rfm: monetary must be total or average, not {monetary!r}", monetary=monetary))
     require_columns(transactions, ("customer_id", "date", "amount"), "transactions")
     window, end = _window(transactions, as_of, period_months, order_column)
     if window.empty:
-        raise InputError(f"rfm: no purchases on or before {end.date()} in the period",
-                         f"RFM：截至 {end.date()} 的统计期内没有购买记录")
+        raise InputError(msg("rfm: no purchases on or before {end} in the period", end=end.date()))
     codes, customers = pd.factorize(window["customer_id"], sort=True)
     days = window["date"].to_numpy(dtype="datetime64[D]").astype("int64")
     amounts = window["amount"].to_numpy(dtype="float64")
@@ -92,8 +86,8 @@ def rfm(transactions: pd.DataFrame, *, as_of: pd.Timestamp | str | None = None, 
         "monetary": net[keep],
     })
     if result.empty:
-        raise InputError(f"rfm: no purchases (positive amounts) on or before {end.date()} in the period",
-                         f"RFM：截至 {end.date()} 的统计期内没有正金额的购买记录")
+        raise InputError(msg("rfm: no purchases (positive amounts) on or before {end} in the period",
+                             end=end.date()))
     result["avg_order_value"] = result["monetary"] / result["frequency"]
     if monetary == "average":
         result["monetary"] = result["avg_order_value"]
@@ -109,8 +103,8 @@ def _window(transactions: pd.DataFrame, as_of: pd.Timestamp | str | None, period
     mask = (dates <= end).to_numpy()
     if period_months:
         if period_months < 0:
-            raise InputError(f"rfm: period_months must be positive, not {period_months}",
-                             f"RFM：统计期月数必须为正数，而不是 {period_months}")
+            raise InputError(msg("rfm: period_months must be positive, not {period_months}",
+                                 period_months=period_months))
         mask = mask & (dates > end - pd.DateOffset(months=period_months)).to_numpy()
     return frame[mask], end
 
@@ -162,9 +156,8 @@ def class_summary(table: pd.DataFrame, *, lang: Lang = "zh") -> pd.DataFrame:
     rows = []
     for key in CLASS_ORDER:
         count, money = int(counts.get(key, 0)), float(sums.get(key, 0.0))
-        zh, en = CLASS_ACTIONS[key]
         rows.append({"rfm_class": key, "rfm_class_label": class_label(key, lang), "customers": count,
                      "customer_share": count / total_count if total_count else 0.0, "revenue": money,
                      "revenue_share": money / total_revenue if total_revenue else 0.0,
-                     "action": zh if lang == "zh" else en})
+                     "action": CLASS_ACTIONS[key].render(lang)})
     return pd.DataFrame(rows)

@@ -13,17 +13,17 @@ import pandas as pd
 
 from keyacct_xl.analytics.policy import METRICS, Level, Rule
 from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Message, msg, tr
 
-METRIC_LABELS: dict[str, tuple[str, str]] = {
-    "annual_sales": ("年度销售额", "annual sales"), "prior_year_sales": ("上年销售额", "prior-year sales"),
-    "growth": ("增长率", "growth"), "gross_margin": ("毛利率", "gross margin"),
-    "on_time_rate": ("按时付款率", "on-time payment rate"), "collection_rate": ("货款回收率", "collection rate"),
-    "price_index": ("销售价格指数", "price index"), "influence": ("当地影响力", "local influence"),
-    "visit_rating": ("回访评价", "visit rating"), "months_as_customer": ("合作月数", "months as customer"),
-    "composite_score": ("综合得分", "composite score"), "max_days_overdue": ("最长逾期天数", "max days overdue"),
-    "overdue_amount": ("逾期金额", "overdue amount"), "bad_debt_amount": ("坏账金额", "bad debt"),
-    "avg_days_late": ("平均逾期天数", "average days late"), "credit_grade": ("信用等级", "credit grade"),
-    "current_grade": ("现等级", "current grade"),
+METRIC_LABELS: dict[str, Message] = {
+    "annual_sales": msg("annual sales"), "prior_year_sales": msg("prior-year sales"), "growth": msg("growth"),
+    "gross_margin": msg("gross margin"), "on_time_rate": msg("on-time payment rate"),
+    "collection_rate": msg("collection rate"), "price_index": msg("price index"), "influence": msg("local influence"),
+    "visit_rating": msg("visit rating"), "months_as_customer": msg("months as customer"),
+    "composite_score": msg("composite score"), "max_days_overdue": msg("max days overdue"),
+    "overdue_amount": msg("overdue amount"), "bad_debt_amount": msg("bad debt"),
+    "avg_days_late": msg("average days late"), "credit_grade": msg("credit grade"),
+    "current_grade": msg("current grade"),
 }
 _RATES = {"growth", "gross_margin", "on_time_rate", "collection_rate"}
 _MONEY = {"annual_sales", "prior_year_sales", "overdue_amount", "bad_debt_amount"}
@@ -31,8 +31,7 @@ _MONEY = {"annual_sales", "prior_year_sales", "overdue_amount", "bad_debt_amount
 
 def metric_label(metric: str, lang: Lang) -> str:
     """The zh or en name of a metric, for reasons and headers."""
-    zh, en = METRIC_LABELS[metric]
-    return zh if lang == "zh" else en
+    return METRIC_LABELS[metric].render(lang)
 
 
 def format_value(metric: str, value: object) -> str:
@@ -102,12 +101,13 @@ def describe_column(rule: Rule, metrics: pd.DataFrame, lang: Lang) -> np.ndarray
     else:
         op, tail = np.where(ok, " ≤ ", " > "), format_value(rule.metric, rule.max)
     text = label + " " + shown + op.astype(object) + tail
-    return np.where(shown == "—", f"{label} {'无数据' if lang == 'zh' else 'no data'}", text).astype(object)
+    return np.where(shown == "—", tr(lang, "{metric} no data", metric=label), text).astype(object)
 
 
 def join_rules(rules: Sequence[Rule], metrics: pd.DataFrame, lang: Lang) -> np.ndarray:
     """Every rule described and joined, per row."""
-    sep = "，" if lang == "zh" else "; "
+    # Translators: the separator between the rules of a reason (or the risks of a customer)
+    sep = tr(lang, "; ")
     parts = [describe_column(r, metrics, lang) for r in rules]
     text = parts[0]
     for part in parts[1:]:
@@ -118,7 +118,7 @@ def join_rules(rules: Sequence[Rule], metrics: pd.DataFrame, lang: Lang) -> np.n
 def explain(levels: Sequence[Level], metrics: pd.DataFrame, chosen: np.ndarray, lang: Lang) -> list[str]:
     """Per customer: the rules that gave the chosen level, and the first rule of the level above it that failed."""
     out = np.empty(len(metrics), dtype=object)
-    colon = "：" if lang == "zh" else ": "
+    colon = tr(lang, ": ")
     for index, level in enumerate(levels):
         mask = chosen == index
         if not mask.any():
@@ -127,14 +127,13 @@ def explain(levels: Sequence[Level], metrics: pd.DataFrame, chosen: np.ndarray, 
         if level.rules:
             text = f"{level.grade}{colon}" + join_rules(level.rules, sub, lang)
         else:
-            text = np.full(len(sub), f"{level.grade}{colon}" + ("其余客户" if lang == "zh" else "everyone else"),
-                           dtype=object)
+            text = np.full(len(sub), f"{level.grade}{colon}" + tr(lang, "everyone else"), dtype=object)
         if index > 0 and levels[index - 1].rules:
             above = levels[index - 1]
             failed = np.full(len(sub), "", dtype=object)
             for rule in reversed(above.rules):  # reversed, so the first failing rule is written last and wins
                 failed = np.where(passes(rule, sub), failed, describe_column(rule, sub, lang))
-            lead = f"；未达 {above.grade}：" if lang == "zh" else f". not {above.grade}: "
+            lead = tr(lang, ". not {grade}: ", grade=above.grade)
             text = np.where(failed != "", text + lead + failed, text)
         out[mask] = text
     return out.tolist()

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.messages import msg
 
 QUANTILES = (0.2, 0.4, 0.6, 0.8)
 
@@ -23,9 +24,9 @@ QUANTILES = (0.2, 0.4, 0.6, 0.8)
 def _finite(values: Sequence[float] | np.ndarray, what: str) -> np.ndarray:
     array = np.asarray(values, dtype="float64")
     if array.size == 0:
-        raise InputError(f"{what}: no values to score", f"{what}：没有可评分的数值")
+        raise InputError(msg("{what}: no values to score", what=what))
     if not np.isfinite(array).all():
-        raise InputError(f"{what}: values must be numbers (blank or non-finite found)", f"{what}：存在空值或非数值")
+        raise InputError(msg("{what}: values must be numbers (blank or non-finite found)", what=what))
     return array
 
 

@@ -16,8 +16,9 @@ import pandas as pd
 from keyacct_xl.analytics.analysis import rfm_sheets
 from keyacct_xl.analytics.rfm import Monetary, class_summary, rfm
 from keyacct_xl.analytics.workbook import write_table
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.settings import DEFAULTS, Settings
+from keyacct_xl.messages import tr
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ class RfmRun:
     def summary(self, lang: Lang) -> str:
         """One line: customers and the largest class."""
         top = self.classes.sort_values("customers", ascending=False).iloc[0]
-        return pick(lang, f"RFM：{len(self.table):,} 个客户，最多为 {top.rfm_class_label}（{top.customers:,}）",
-                    f"RFM: {len(self.table):,} customers, largest class {top.rfm_class_label} ({top.customers:,})")
+        return tr(lang, "RFM: {customers:,} customers, largest class {label} ({largest:,})", customers=len(self.table),
+                  label=top.rfm_class_label, largest=top.customers)
 
 
 def rfm_report_name(as_of: pd.Timestamp) -> str:
@@ -71,6 +72,6 @@ def run_rfm(transactions: pd.DataFrame, options: RfmOptions, *, out: Path | None
     if out is None and out_dir is not None:
         out = out_dir / rfm_report_name(options.as_of or table["last_purchase"].max())
     if out is not None:
-        out = write_table(out, rfm_sheets(table, classes, lang), title=pick(lang, "RFM 分析", "RFM analysis"),
+        out = write_table(out, rfm_sheets(table, classes, lang), title=tr(lang, "RFM analysis"),
                           lang=lang)
     return RfmRun(table, classes, options, out)

@@ -47,8 +47,7 @@ def apply_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
     with bridge.editing() as path:
         applied = apply_review_sheet(path, approved_by=options.approved_by,
                                      applied_at=as_of_date(options) or pd.Timestamp.today().normalize())
-    zh, en = applied.summary()
-    return ActionResult(zh, en, (path,))
+    return ActionResult(applied.summary("zh"), applied.summary("en"), (path,))
 
 
 @action("rfm_refresh", "刷新 RFM", "RFM refresh")

@@ -97,7 +97,7 @@ def _print_summary(review: Review, lang: Lang) -> None:
 def _apply(path: Path, args: argparse.Namespace) -> int:
     when = option_date(args.date, "--date") or pd.Timestamp.today().normalize()
     applied = apply_review_sheet(path, approved_by=args.approved_by, applied_at=when)
-    print(pick(args.lang, *applied.summary()))
+    print(applied.summary(args.lang))
     if not applied.tables:
         print(pick(args.lang, "没有需要更改的内容（已应用过）", "nothing to change (already applied)"))
     return 0

@@ -7,27 +7,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_values, yes_no
+from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, ageing_totals, bucket_columns
 
 # The headers of the ageing columns (the frame keeps stable keys; the report shows these).
-CAPTIONS = {"customer_id": ("客户编号", "Customer ID"), "name": ("客户名称", "Customer"), "rep": ("业务员", "Rep"),
-            "credit_grade": ("信用等级", "Credit grade"), "credit_limit": ("信用额度", "Credit limit"),
-            "not_due": ("未到期", "Not due"), "unapplied_credit": ("未核销贷项", "Unapplied credit"),
-            "balance": ("余额", "Balance"), "over_limit": ("超额度", "Over limit")}
+CAPTIONS = {"customer_id": msg("Customer ID"), "name": msg("Customer"), "rep": msg("Rep"),
+            "credit_grade": msg("Credit grade"), "credit_limit": msg("Credit limit"), "not_due": msg("Not due"),
+            "unapplied_credit": msg("Unapplied credit"), "balance": msg("Balance"), "over_limit": msg("Over limit")}
 TABLE_NAME = "Ageing"
 
 
 def caption(column: str, lang: Lang) -> str:
     """The caption of an ageing column: bucket columns read 逾期1-30天 / 1-30 days overdue."""
     if column in CAPTIONS:
-        return pick(lang, *CAPTIONS[column])
+        return CAPTIONS[column].render(lang)
     low, _, high = column[1:].partition("_")
     if high == "plus":
-        return pick(lang, f"逾期{low}天以上", f"over {low} days overdue")
-    return pick(lang, f"逾期{low}-{high}天", f"{low}-{high} days overdue")
+        return tr(lang, "over {low} days overdue", low=low)
+    return tr(lang, "{low}-{high} days overdue", low=low, high=high)
 
 
 def write_ageing(table: pd.DataFrame, path: Path, *, as_of: pd.Timestamp, lang: Lang,
@@ -36,12 +36,12 @@ def write_ageing(table: pd.DataFrame, path: Path, *, as_of: pd.Timestamp, lang: 
     path = Path(path)
     totals = ageing_totals(table, buckets=buckets)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
-        total_row = {"customer_id": pick(lang, "合计", "Total"), **totals}
+        total_row = {"customer_id": tr(lang, "Total"), **totals}
         frame = pd.concat([document_values(table, lang), pd.DataFrame([total_row])], ignore_index=True)
         return write_csv(frame.rename(columns=lambda c: caption(c, lang)), path)
-    title = pick(lang, f"应收账款账龄分析表（截至 {as_of:%Y-%m-%d}）", f"Receivables ageing as of {as_of:%Y-%m-%d}")
+    title = tr(lang, "Receivables ageing as of {as_of:%Y-%m-%d}", as_of=as_of)
     with workbook(path, title) as book:
-        sheet = book.add_worksheet(pick(lang, "账龄分析", "Ageing"))
+        sheet = book.add_worksheet(tr(lang, "Ageing"))
         fmt = _formats(book)
         sheet.write(0, 0, title, fmt["title"])
         columns = list(table.columns)
@@ -93,7 +93,7 @@ def _write_cell(sheet, row: int, col: int, name: str, value: object, fmt: dict, 
 def _total_spec(column: str, index: int, totals: dict, lang: Lang, money) -> dict:
     spec: dict = {"header": caption(column, lang)}
     if index == 0:
-        spec["total_string"] = pick(lang, "合计", "Total")
+        spec["total_string"] = tr(lang, "Total")
     elif column in totals and column not in ("credit_limit", "over_limit"):
         # SUBTOTAL with its value stored, so readers without a calculation engine see the figure too.
         spec.update(total_function="sum", total_value=totals[column], format=money)

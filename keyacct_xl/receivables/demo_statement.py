@@ -17,6 +17,7 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.master.model import Master
+from keyacct_xl.messages import msg
 from keyacct_xl.receivables.master_lines import master_lines
 from keyacct_xl.xlsx.book import xlsx_book
 
@@ -49,8 +50,7 @@ def pick_customer(master: Master, *, start: pd.Timestamp, end: pd.Timestamp) -> 
             score = (int(n_docs + receipts.get(cid, 0)), str(cid))
             best = max(best, score) if best else score
     if best is None:
-        raise InputError("demo: no customer has enough activity in the period for a returned statement",
-                         "演示：本期没有业务足够多的客户可生成回执对账单")
+        raise InputError(msg("demo: no customer has enough activity in the period for a returned statement"))
     return best[1]
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.messages import tr
 from keyacct_xl.receivables.demo_statement import pick_customer, write_returned_statement
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.reconcile import reconcile, status_counts
@@ -41,10 +41,9 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     paths = write_statements(master, chosen, start=start, end=end, out=folder / "statements", lang=lang)
     return [
         ageing.report_line(lang),
-        pick(lang, f"对账：{report}（{status_counts(result.table, lang)}，未解释差额 ¥{result.remainder:,.2f}）",
-             f"reconciliation: {report} ({status_counts(result.table, lang)}, unexplained ¥{result.remainder:,.2f})"),
-        pick(lang, f"对账单：{len(paths)} 份，保存在 {folder / 'statements'}",
-             f"statements: {len(paths)} in {folder / 'statements'}"),
+        tr(lang, "reconciliation: {report} ({counts}, unexplained ¥{remainder:,.2f})", report=report,
+           counts=status_counts(result.table, lang), remainder=result.remainder),
+        tr(lang, "statements: {count} in {folder}", count=len(paths), folder=folder / "statements"),
     ]
 
 

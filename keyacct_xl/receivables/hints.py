@@ -7,7 +7,8 @@ import bisect
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import tr
 
 
 def typo_like(a: float, b: float) -> bool:
@@ -98,40 +99,38 @@ class _Context:
     def leftover_hint(self, rec: dict, mine: str, lang: Lang) -> str:
         amount, date, ref = rec[f"{mine}_amount"], rec[f"{mine}_date"], rec[f"{mine}_ref"]
         if amount is None or amount != amount or date is None:
-            return pick(lang, "日期或金额无法识别，见“无法识别”表", "date or amount unreadable, see the problems sheet")
+            return tr(lang, "date or amount unreadable, see the problems sheet")
         twin = self.matched.get((mine, amount, date)) or (self.matched.get((mine, amount, ref)) if ref else None)
         if twin:
-            return pick(lang, f"疑似重复记账（同第 {twin} 行）", f"likely duplicate of row {twin}")
+            return tr(lang, "likely duplicate of row {twin}", twin=twin)
         for _, other, row in self.near("theirs" if mine == "ours" else "ours", date):
             if round(other + amount, 2) == 0:
-                return pick(lang, f"可能借贷方向相反（对应第 {row} 行）", f"sign reversed? compare row {row}")
+                return tr(lang, "sign reversed? compare row {row}", row=row)
             if typo_like(other, amount):
-                return pick(lang, f"可能金额录入错误（对应第 {row} 行）", f"typo in amount? compare row {row}")
+                return tr(lang, "typo in amount? compare row {row}", row=row)
         if date > self.period_end - self.window:
             if mine == "ours":
-                return pick(lang, "期末在途：对方尚未入账", "in transit at period end: not yet booked by the customer")
-            return pick(lang, "期末在途：我方尚未入账", "in transit at period end: not yet booked by us")
-        return pick(lang, "对方账上没有此笔", "not in their books") if mine == "ours" else \
-            pick(lang, "我方账上没有此笔", "not in our books")
+                return tr(lang, "in transit at period end: not yet booked by the customer")
+            return tr(lang, "in transit at period end: not yet booked by us")
+        return tr(lang, "not in their books") if mine == "ours" else \
+            tr(lang, "not in our books")
 
 
 def _matched_hint(n_ours: int, n_theirs: int, difference: float, lang: Lang) -> str:
     if n_theirs > 1:
-        return pick(lang, f"我方1笔对应对方{n_theirs}笔（分笔付款/入账）",
-                    f"one of ours booked as {n_theirs} by them (split)")
+        return tr(lang, "one of ours booked as {n_theirs} by them (split)", n_theirs=n_theirs)
     if n_ours > 1:
-        return pick(lang, f"我方{n_ours}笔对应对方1笔（合并入账）",
-                    f"{n_ours} of ours booked as one by them (combined)")
-    return pick(lang, "尾差在容差内", "rounding difference within tolerance") if difference else ""
+        return tr(lang, "{n_ours} of ours booked as one by them (combined)", n_ours=n_ours)
+    return tr(lang, "rounding difference within tolerance") if difference else ""
 
 
 def _mismatch_hint(ours: float | None, theirs: float | None, lang: Lang) -> str:
     if ours is None or theirs is None or ours != ours or theirs != theirs:
-        return pick(lang, "金额无法识别，见“无法识别”表", "amount unreadable, see the problems sheet")
+        return tr(lang, "amount unreadable, see the problems sheet")
     if round(ours + theirs, 2) == 0:
-        return pick(lang, "借贷方向相反（符号错误）", "sign reversed (debit/credit swapped)")
+        return tr(lang, "sign reversed (debit/credit swapped)")
     if typo_like(ours, theirs):
-        return pick(lang, "金额录入错误（数字错位或多/少一位）", "typo in amount (a digit wrong, swapped or missing)")
+        return tr(lang, "typo in amount (a digit wrong, swapped or missing)")
     if abs(theirs) < abs(ours) and (ours > 0) == (theirs > 0):
-        return pick(lang, "对方少记（部分入账或折扣）", "they booked less (partial or discount)")
-    return pick(lang, "金额不一致", "amounts differ")
+        return tr(lang, "they booked less (partial or discount)")
+    return tr(lang, "amounts differ")

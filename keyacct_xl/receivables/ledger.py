@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
+from keyacct_xl.messages import Pair, msg
 
 INVOICE_COLUMNS = ["customer_id", "doc_no", "date", "due_date", "amount", "paid", "open_amount", "settled_date",
                    "days_late"]
@@ -91,8 +93,7 @@ def _resolve_as_of(transactions: pd.DataFrame, payments: pd.DataFrame, as_of: pd
         return pd.Timestamp(as_of).normalize()
     dates = pd.concat([transactions["date"], payments["date"]]).dropna()
     if dates.empty:
-        raise InputError("no dated transactions or payments: give an as-of date",
-                         "销售明细和收款记录中没有日期，请指定截止日期")
+        raise InputError(msg("no dated transactions or payments: give an as-of date"))
     return pd.Timestamp(dates.max()).normalize()
 
 
@@ -104,14 +105,14 @@ def _blank(series: pd.Series) -> np.ndarray:
     return blank
 
 
-def check_required(frame: pd.DataFrame, table: str, columns: tuple[str, ...]) -> None:
-    """Blank keys or amounts would make money vanish from the ledger: refuse them, naming the rows."""
+def check_required(frame: pd.DataFrame, table: TableSchema, columns: tuple[str, ...]) -> None:
+    """Blank keys or amounts would make money vanish from the ledger: refuse them, naming sheet, column and rows."""
     for col in columns:
         bad = np.flatnonzero(_blank(frame[col]))
         if len(bad):
             rows = ", ".join(str(i + 1) for i in bad[:10])
-            raise InputError(f"{table}: {col} is blank in data row(s) {rows}",
-                             f"{table}：第 {rows} 行数据的 {col} 为空")
+            raise InputError(msg("{table}: {column} is blank in data row(s) {rows}",
+                                 table=Pair(table.sheet_en, table.sheet_zh), column=table.column(col), rows=rows))
 
 
 def _keyed(frame: pd.DataFrame, key: str, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -125,14 +126,14 @@ def _keyed(frame: pd.DataFrame, key: str, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def _documents(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    check_required(transactions, "Transactions", ("customer_id", "date", "amount"))
+    check_required(transactions, TRANSACTIONS, ("customer_id", "date", "amount"))
     tx = _keyed(transactions, "doc_no", as_of)
     grouped = tx.groupby(["customer_id", "doc_no"], sort=False).agg(day=("day", "min"), cents=("cents", "sum"))
     return grouped.reset_index().sort_values(["customer_id", "day", "doc_no"], kind="stable")
 
 
 def _receipts(payments: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    check_required(payments, "Payments", ("customer_id", "date", "amount"))
+    check_required(payments, PAYMENTS, ("customer_id", "date", "amount"))
     pay = _keyed(payments, "receipt_no", as_of)
     refs = payments["reference"].to_numpy(dtype=object)[(payments["date"] <= as_of).to_numpy()]
     pay["reference"] = [tuple(r for r in _REF_SPLIT.split(v.strip()) if r) if isinstance(v, str) else ()
@@ -168,8 +169,8 @@ def _replay(cid: str, docs: list[tuple], receipts: list[tuple], inv_rows: list[t
         events.append((day, 0 if cents >= 0 else 1, n, _Item(doc, day, cents, cents)))
     for n, (rno, day, cents, refs) in enumerate(receipts):
         if cents < 0:
-            raise InputError(f"Payments: receipt {rno} of customer {cid} is negative; record refunds as a "
-                             "credit-note reversal in Transactions", f"收款记录：客户 {cid} 的收款 {rno} 为负数")
+            raise InputError(msg("Payments: receipt {rno} of customer {cid} is negative; record refunds as a "
+                                 "credit-note reversal in Transactions", rno=rno, cid=cid))
         events.append((day, 2, n, _Item(rno, day, cents, cents, refs=refs)))
     events.sort(key=lambda e: (e[0], e[1], e[2]))
     open_invoices: deque[_Item] = deque()  # in date order: the FIFO queue

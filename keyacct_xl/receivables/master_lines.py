@@ -11,6 +11,7 @@ import python_calamine as calamine
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import table_start
+from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.statement_reader import Statement
 
@@ -40,8 +41,8 @@ def master_lines(master: Master, customer_id: str, *, start: pd.Timestamp | None
     tx_ids, pay_ids = tx["customer_id"].astype(str).str.strip(), pay["customer_id"].astype(str).str.strip()
     if not (tx_ids == cid).any() and not (pay_ids == cid).any():
         known = ", ".join(sorted(set(tx_ids))[:8])
-        raise InputError(f"{master.path}: customer {cid} has no transactions or payments (e.g. {known})",
-                         f"{master.path}：客户 {cid} 没有销售或收款记录（已有客户如 {known}）")
+        raise InputError(msg("{path}: customer {cid} has no transactions or payments (e.g. {known})", path=master.path,
+                             cid=cid, known=known))
     tx_sheet, tx_rows = _rows(master, "Transactions", len(tx), locate)
     pay_sheet, pay_rows = _rows(master, "Payments", len(pay), locate)
     # Positions, not index labels: a frame built in memory need not have a 0..n-1 index.
@@ -79,7 +80,7 @@ def _refuse_blanks(labels: pd.Series, frame: pd.DataFrame) -> None:
     bad = (frame["date"].isna() | frame["amount"].isna()).to_numpy()
     if bad.any():
         where = ", ".join(labels.to_numpy()[bad][:10])
-        raise InputError(f"date or amount blank in {where}", f"{where} 的日期或金额为空")
+        raise InputError(msg("date or amount blank in {where}", where=where))
 
 
 def _rows(master: Master, table: str, count: int, locate: bool) -> tuple[str, list[int]]:

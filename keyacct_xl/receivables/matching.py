@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import tr
 
 OUTPUT_COLUMNS = ["status", "ours_ref", "theirs_ref", "ours_date", "theirs_date", "ours_amount", "theirs_amount",
                   "difference", "ours_row", "theirs_row", "hint"]
@@ -153,10 +154,9 @@ def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptio
     pairs += _by_ref(a, b, tol, same_amount=False)
     notes = []
     if capped:
-        notes.append(pick(lang, f"分组核对在尝试 {tried:,} 种组合后停止（上限 {options.group_budget:,}）；"
-                                "未搜索到的行仍可能属于某个分笔组合",
-                          f"group search stopped after {tried:,} combinations (budget {options.group_budget:,}); "
-                          "lines not searched may still belong to a group"))
+        notes.append(tr(lang, "group search stopped after {tried:,} combinations (budget {group_budget:,}); "
+                              "lines not searched may still belong to a group", tried=tried,
+                              group_budget=options.group_budget))
     rows = [_record(status, xs_, ys_) for status, xs_, ys_ in pairs]
     rows += [_record("only_ours", [x], []) for x in a.unused()]
     rows += [_record("only_theirs", [], [y]) for y in b.unused()]

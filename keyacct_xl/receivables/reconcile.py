@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import joined, msg, tr
 from keyacct_xl.receivables.hints import add_hints
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
 from keyacct_xl.receivables.statement_reader import Problem, Statement
@@ -42,11 +43,11 @@ def reconcile(ours: Statement, theirs: Statement, *, options: MatchOptions | Non
     # ``or 0.0`` turns a rounded -0.0 into 0.0, so no report prints "¥-0.00".
     difference = round(ours_closing - theirs_closing, 2) or 0.0
     remainder = round(difference - sum(amount for _, _, amount in explanation), 2) or 0.0
-    head = [(pick(lang, "我方期末余额", "our closing balance"), ours.file, ours_closing),
-            (pick(lang, "对方期末余额（按我方方向）", "their closing balance (our perspective)"), theirs.file,
+    head = [(tr(lang, "our closing balance"), ours.file, ours_closing),
+            (tr(lang, "their closing balance (our perspective)"), theirs.file,
              theirs_closing),
-            (pick(lang, "差额（我方 − 对方）", "difference (ours − theirs)"), "", difference)]
-    tail = [(pick(lang, "未解释差额", "unexplained remainder"), "", remainder)]
+            (tr(lang, "difference (ours − theirs)"), "", difference)]
+    tail = [(tr(lang, "unexplained remainder"), "", remainder)]
     summary = pd.DataFrame([*head, *explanation, *tail], columns=["item", "rows", "amount"])
     notes = [*result.notes, *_structure_notes(ours, "ours", lang), *_structure_notes(theirs, "theirs", lang)]
     out = table[OUTPUT_COLUMNS].reset_index(drop=True)
@@ -54,14 +55,15 @@ def reconcile(ours: Statement, theirs: Statement, *, options: MatchOptions | Non
                           [*ours.problems, *theirs.problems], notes)
 
 
-STATUS_LABELS = {"matched": "相符", "amount_mismatch": "金额不符", "only_ours": "我方有", "only_theirs": "对方有"}
+# The statuses as the summary line names them: zh by label, en by the status key itself.
+STATUS_LABELS = {"matched": msg("matched"), "amount_mismatch": msg("amount_mismatch"), "only_ours": msg("only_ours"),
+                 "only_theirs": msg("only_theirs")}
 
 
 def status_counts(table: pd.DataFrame, lang: Lang) -> str:
     """``matched 21, amount_mismatch 1, …`` (en, the status keys) or ``相符 21，金额不符 1，…`` (zh)."""
     counts = table["status"].value_counts()
-    parts = [f"{pick(lang, STATUS_LABELS[k], k)} {int(counts.get(k, 0))}" for k in STATUS_LABELS]
-    return pick(lang, "，", ", ").join(parts)
+    return joined(lang, [f"{label.render(lang)} {int(counts.get(k, 0))}" for k, label in STATUS_LABELS.items()])
 
 
 def closing(statement: Statement) -> tuple[float, float]:
@@ -77,14 +79,14 @@ def _explain(ours: Statement, theirs: Statement, table: pd.DataFrame,
     lines: list[tuple[str, str, float]] = []
     o_open, t_open = ours.opening or 0.0, theirs.opening or 0.0
     if round(o_open - t_open, 2):
-        lines.append((pick(lang, "期初余额不一致", "opening balances differ"), "", round(o_open - t_open, 2)))
-    labels = {"only_ours": pick(lang, "我方有、对方无", "only in our books"),
-              "only_theirs": pick(lang, "对方有、我方无", "only in their books"),
-              "amount_mismatch": pick(lang, "金额不一致", "amount differs"),
-              "matched": pick(lang, "尾差", "rounding")}
+        lines.append((tr(lang, "opening balances differ"), "", round(o_open - t_open, 2)))
+    labels = {"only_ours": tr(lang, "only in our books"),
+              "only_theirs": tr(lang, "only in their books"),
+              "amount_mismatch": tr(lang, "amount differs"),
+              "matched": tr(lang, "rounding")}
     # An unreadable amount counts as 0, as in the computed balances; the stated-balance line covers it.
     parts = (table["ours_amount"].fillna(0.0) - table["theirs_amount"].fillna(0.0)).round(2)
-    ours_word, theirs_word, colon = pick(lang, "我方", "ours"), pick(lang, "对方", "theirs"), pick(lang, "：", ": ")
+    ours_word, theirs_word, colon = tr(lang, "ours"), tr(lang, "theirs"), tr(lang, ": ")
     for rec, part in zip(table[parts != 0].itertuples(index=False), parts[parts != 0].tolist()):
         rows = "; ".join(x for x in (f"{ours_word} {rec.ours_row}" if rec.ours_row else "",
                                      f"{theirs_word} {rec.theirs_row}" if rec.theirs_row else "") if x)
@@ -97,8 +99,10 @@ def _explain(ours: Statement, theirs: Statement, table: pd.DataFrame,
         if gap:
             statement = ours if who == "ours" else theirs
             unreadable = sorted({p.row for p in statement.problems})
-            lines.append((pick(lang, f"{'我方' if who == 'ours' else '对方'}所列余额与明细合计不符（含无法识别的行）",
-                               f"{who}: stated balance differs from the sum of the lines (incl. unreadable rows)"),
+            text = (tr(lang, "ours: stated balance differs from the sum of the lines (incl. unreadable rows)")
+                    if who == "ours" else
+                    tr(lang, "theirs: stated balance differs from the sum of the lines (incl. unreadable rows)"))
+            lines.append((text,
                           ", ".join(map(str, unreadable)), sign * gap))
     return lines, o_stated, t_stated
 
@@ -108,10 +112,9 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
     notes = []
     if statement.balance_rows:
         rows = ", ".join(map(str, statement.balance_rows))
-        notes.append(pick(lang, f"{statement.file}：余额/合计行（不参与核对）：{rows}",
-                          f"{statement.file}: balance/total rows (not ledger lines): {rows}"))
+        notes.append(tr(lang, "{file}: balance/total rows (not ledger lines): {rows}", file=statement.file,
+                              rows=rows))
     if statement.notes:
         rows = ", ".join(map(str, statement.notes))
-        notes.append(pick(lang, f"{statement.file}：无金额的说明行：{rows}",
-                          f"{statement.file}: rows without an amount (notes): {rows}"))
+        notes.append(tr(lang, "{file}: rows without an amount (notes): {rows}", file=statement.file, rows=rows))
     return notes

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_frame, header
+from keyacct_xl.messages import tr
 from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
 from keyacct_xl.receivables.reconcile import Reconciliation
 
@@ -19,7 +20,7 @@ DATE_COLUMNS = {"ours_date", "theirs_date"}
 
 def problems_frame(result: Reconciliation, lang: Lang) -> pd.DataFrame:
     """Unreadable values, one row each, with file, sheet, row and the reason in ``lang``."""
-    return pd.DataFrame([(p.file, p.sheet, p.row, p.column, p.value, p.reason_in(lang)) for p in result.problems],
+    return pd.DataFrame([(p.file, p.sheet, p.row, p.column, p.value, p.reason.render(lang)) for p in result.problems],
                         columns=PROBLEM_COLUMNS)
 
 
@@ -33,17 +34,17 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang) -> l
                 write_csv(document_frame(result.summary, lang), path.with_name(path.stem + ".summary.csv")),
                 write_csv(document_frame(problems_frame(result, lang), lang),
                           path.with_name(path.stem + ".problems.csv"))]
-    with workbook(path, pick(lang, "对账核对结果", "Statement reconciliation")) as book:
+    with workbook(path, tr(lang, "Statement reconciliation")) as book:
         fmt = {"money": book.add_format({"num_format": MONEY_FORMAT}),
                "date": book.add_format({"num_format": DATE_FORMAT}),
                "bold": book.add_format({"bold": True, "num_format": MONEY_FORMAT}),
                **{s: book.add_format({"bg_color": c}) for s, c in STATUS_COLORS.items() if c}}
-        _table_sheet(book, pick(lang, "核对结果", "Results"), "Reconciliation", result.table, fmt, lang, status=True)
-        _table_sheet(book, pick(lang, "差异说明", "Explanation"), "BalanceExplanation", result.summary, fmt, lang)
-        _table_sheet(book, pick(lang, "无法识别", "Problems"), "Problems", problems_frame(result, lang), fmt, lang)
-        notes = book.add_worksheet(pick(lang, "说明", "Notes"))
+        _table_sheet(book, tr(lang, "Results"), "Reconciliation", result.table, fmt, lang, status=True)
+        _table_sheet(book, tr(lang, "Explanation"), "BalanceExplanation", result.summary, fmt, lang)
+        _table_sheet(book, tr(lang, "Problems"), "Problems", problems_frame(result, lang), fmt, lang)
+        notes = book.add_worksheet(tr(lang, "Notes"))
         notes.set_column(0, 0, 110)
-        for i, note in enumerate(result.notes or [pick(lang, "无", "none")]):
+        for i, note in enumerate(result.notes or [tr(lang, "none")]):
             notes.write_string(i, 0, note)
     return [path]
 

@@ -8,8 +8,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
+from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, workbook
 from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.ageing_report import caption
@@ -17,25 +18,24 @@ from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.statements import StatementData, statement_data, statement_filename
 
 WIDTHS = (11, 17, 34, 14, 14, 15)
-HEADERS = (("日期", "Date"), ("单据编号", "Doc No"), ("摘要", "Description"), ("借方（应收）", "Debit"),
-           ("贷方（已收）", "Credit"), ("余额", "Balance"))
+HEADERS = (msg("Date"), msg("Doc No"), msg("Description"), msg("Debit"), msg("Credit"), msg("Balance"))
 LAST_COL = len(WIDTHS) - 1
 
 
 def write_statement(data: StatementData, path: Path, *, lang: Lang) -> Path:
     """One customer's statement as ``path`` (.xlsx)."""
-    title = pick(lang, "客户往来对账单", "Customer Statement of Account")
+    title = tr(lang, "Customer Statement of Account")
     with workbook(path, f"{title} {data.customer_id} {data.end:%Y-%m}") as book:
         f = _formats(book)
-        sheet = book.add_worksheet(pick(lang, "对账单", "Statement"))
+        sheet = book.add_worksheet(tr(lang, "Statement"))
         for c, width in enumerate(WIDTHS):
             sheet.set_column(c, c, width)
         sheet.merge_range(0, 0, 0, LAST_COL, data.company, f["company"])
         sheet.merge_range(1, 0, 1, LAST_COL, title, f["title"])
         row = _header_block(sheet, data, f, lang, 3)
         header_row = row
-        for c, (zh, en) in enumerate(HEADERS):
-            sheet.write_string(row, c, pick(lang, zh, en), f["head"])
+        for c, header in enumerate(HEADERS):
+            sheet.write_string(row, c, header.render(lang), f["head"])
         row = _lines(sheet, data, f, lang, row + 1)
         row = _ageing_block(sheet, data, f, lang, row + 1)
         last = _confirmation(sheet, data, f, lang, row + 1)
@@ -64,12 +64,12 @@ def _formats(book) -> dict:
 
 def _header_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
     pairs = [
-        ((pick(lang, "客户名称：", "Customer:"), data.name),
-         (pick(lang, "客户编号：", "Customer ID:"), data.customer_id)),
-        ((pick(lang, "联系人：", "Contact:"), data.contact), (pick(lang, "客户电话：", "Phone:"), data.phone)),
-        ((pick(lang, "地址：", "Address:"), data.address), (pick(lang, "业务员：", "Sales rep:"), data.rep)),
-        ((pick(lang, "对账期间：", "Period:"), f"{data.start:%Y-%m-%d} — {data.end:%Y-%m-%d}"),
-         (pick(lang, "币种：", "Currency:"), pick(lang, "人民币（元）", "CNY"))),
+        ((tr(lang, "Customer:"), data.name),
+         (tr(lang, "Customer ID:"), data.customer_id)),
+        ((tr(lang, "Contact:"), data.contact), (tr(lang, "Phone:"), data.phone)),
+        ((tr(lang, "Address:"), data.address), (tr(lang, "Sales rep:"), data.rep)),
+        ((tr(lang, "Period:"), f"{data.start:%Y-%m-%d} — {data.end:%Y-%m-%d}"),
+         (tr(lang, "Currency:"), tr(lang, "CNY"))),
     ]
     for (l1, v1), (l2, v2) in pairs:
         sheet.write_string(row, 0, l1, f["label"])
@@ -83,7 +83,7 @@ def _header_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> 
 def _lines(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
     sheet.write_datetime(row, 0, data.start.to_pydatetime(), f["date"])
     sheet.write_string(row, 1, "", f["cell"])
-    sheet.write_string(row, 2, pick(lang, "期初余额", "opening balance"), f["bold_cell"])
+    sheet.write_string(row, 2, tr(lang, "opening balance"), f["bold_cell"])
     sheet.write_blank(row, 3, None, f["cell"])
     sheet.write_blank(row, 4, None, f["cell"])
     sheet.write_number(row, 5, data.opening, f["bold_money"])
@@ -100,8 +100,8 @@ def _lines(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
         sheet.write_number(row, 5, float(rec.balance), f["money"])
         row += 1
     debit, credit = float(data.lines["debit"].sum()), float(data.lines["credit"].sum())
-    for label, values in ((pick(lang, "本期合计", "period total"), (debit, credit, None)),
-                          (pick(lang, "期末余额", "closing balance"), (None, None, data.closing))):
+    for label, values in ((tr(lang, "period total"), (debit, credit, None)),
+                          (tr(lang, "closing balance"), (None, None, data.closing))):
         sheet.write_datetime(row, 0, data.end.to_pydatetime(), f["date"])
         sheet.write_string(row, 1, "", f["cell"])
         sheet.write_string(row, 2, label, f["bold_cell"])
@@ -116,7 +116,7 @@ def _lines(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
 
 def _ageing_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
     """The customer's balance by days past due at the period end, two rows of label and amount."""
-    sheet.write_string(row, 0, pick(lang, "账龄分析（截至期末）", "Ageing at period end"), f["label"])
+    sheet.write_string(row, 0, tr(lang, "Ageing at period end"), f["label"])
     row += 1
     items = list(data.ageing.items())
     # Two rows of three labels/amounts pairs keep the block inside the six printed columns.
@@ -129,23 +129,20 @@ def _ageing_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> 
 
 
 def _confirmation(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
-    owed = pick(lang, f"截至 {data.end:%Y-%m-%d}，贵司尚欠我司货款 ¥{data.closing:,.2f}。",
-                f"As of {data.end:%Y-%m-%d} your balance with us is ¥{data.closing:,.2f}. ")
-    text = owed + pick(lang, "如核对无误，请在“核对相符”处签字盖章；如有差异，请在“差异说明”栏列明并附明细，"
-                             "于收到本对账单后 7 日内寄回我司财务部。",
-                       "If it agrees with your books, please sign and stamp under 'Agreed'; if not, list the "
-                       "differences in the box with details, and return this statement within 7 days.")
+    owed = tr(lang, "As of {end:%Y-%m-%d} your balance with us is ¥{closing:,.2f}. ", end=data.end,
+                    closing=data.closing)
+    text = owed + tr(lang, "If it agrees with your books, please sign and stamp under 'Agreed'; if not, list the "
+                           "differences in the box with details, and return this statement within 7 days.")
     sheet.merge_range(row, 0, row + 2, LAST_COL, text, f["wrap"])
     row += 4
-    left = [pick(lang, "□ 核对相符", "□ Agreed"), pick(lang, "客户签章（盖章）：", "Customer signature and stamp:"),
-            pick(lang, "经办人：", "Signed by:"), pick(lang, "日期：    年    月    日", "Date:")]
+    left = [tr(lang, "□ Agreed"), tr(lang, "Customer signature and stamp:"),
+            tr(lang, "Signed by:"), tr(lang, "Date:")]
     for k, label in enumerate(left):
         sheet.merge_range(row + k, 0, row + k, 2, label, f["text"])
-    sheet.merge_range(row, 3, row, LAST_COL, pick(lang, "□ 核对不符，差异说明：", "□ Differences found:"), f["label"])
+    sheet.merge_range(row, 3, row, LAST_COL, tr(lang, "□ Differences found:"), f["label"])
     sheet.merge_range(row + 1, 3, row + 5, LAST_COL, "", f["box"])
     row += 7
-    sheet.merge_range(row, 0, row, LAST_COL, pick(
-        lang, f"{data.company} 财务部（盖章）    制表：            日期：", f"{data.company}, Finance (stamp)"),
+    sheet.merge_range(row, 0, row, LAST_COL, tr(lang, "{company}, Finance (stamp)", company=data.company),
         f["text"])
     return row
 
@@ -158,7 +155,7 @@ def _page_setup(sheet, header_row: int, last_row: int, lang: Lang) -> None:
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(header_row)
     sheet.print_area(0, 0, last_row, LAST_COL)
-    sheet.set_footer(pick(lang, "&C第 &P 页，共 &N 页", "&CPage &P of &N"))
+    sheet.set_footer(tr(lang, "&CPage &P of &N"))
 
 
 def write_statements(master: Master, customers: list[str] | None, *, start: pd.Timestamp, end: pd.Timestamp,
@@ -171,10 +168,10 @@ def write_statements(master: Master, customers: list[str] | None, *, start: pd.T
     if customers is None:
         customers = ageing.loc[ageing["balance"].round(2) != 0, "customer_id"].tolist()
         if not customers:
-            raise InputError(f"no customer has a balance on {end:%Y-%m-%d}", f"截至 {end:%Y-%m-%d} 没有客户有余额")
+            raise InputError(msg("no customer has a balance on {end:%Y-%m-%d}", end=end))
     paths = []
-    bar = tqdm(customers, disable=not progress, unit=pick(lang, "户", "customer"),
-               desc=pick(lang, "对账单", "statements"))
+    bar = tqdm(customers, disable=not progress, unit=tr(lang, "customer"),
+               desc=tr(lang, "statements"))
     for cid in bar:
         data = statement_data(master, cid, start=start, end=end, ageing=ageing, lang=lang)
         paths.append(write_statement(data, out / statement_filename(data, lang), lang=lang))

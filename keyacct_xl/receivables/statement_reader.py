@@ -23,8 +23,8 @@ import python_calamine as calamine
 from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
-from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import run_isolated
+from keyacct_xl.messages import Location, Rendered, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
 from keyacct_xl.tablefile import MAX_TABLE_CELLS, check_input_file, read_csv_rows
 
@@ -73,12 +73,7 @@ class Problem:
     row: int
     column: str
     value: str
-    reason: str
-    reason_zh: str = ""  # the reason in zh, when it differs
-
-    def reason_in(self, lang: Lang) -> str:
-        """The reason in ``lang``."""
-        return (self.reason_zh or self.reason) if lang == "zh" else self.reason
+    reason: Rendered
 
 
 @dataclass(frozen=True)
@@ -107,20 +102,18 @@ def read_statement(path: str | Path, *, perspective: Perspective = "customer") -
     looked = "; ".join(f"{role}: {'/'.join(names[:6])}" for role, names in ROLE_NAMES.items()
                        if role in ("date", "ref", "debit", "credit", "amount"))
     raise InputError(
-        f"{path}: unknown layout: no row in the first {HEADER_SCAN_ROWS} has a date column and an amount "
-        f"(or debit/credit) column; looked for {looked}",
-        f"{path}：无法识别格式：前 {HEADER_SCAN_ROWS} 行中没有同时包含日期列和金额（或借方/贷方）列的表头；"
-        f"查找的列名：{looked}")
+        msg("{path}: unknown layout: no row in the first {rows} has a date column and an amount (or "
+            "debit/credit) column; looked for {looked}", path=path, rows=HEADER_SCAN_ROWS, looked=looked))
 
 
 def _grids(path: Path) -> list[tuple[str, list[list[object]]]]:
     check_input_file(path, SUFFIXES)
     if path.stat().st_size == 0:
-        raise InputError(f"{path}: the file is empty", f"{path}：文件为空")
+        raise InputError(msg("{path}: the file is empty", path=path))
     # Read in a worker with memory and time limits: a damaged or hostile file fails with one line, never a crash.
     grids = run_isolated(_read_grids, path, file=path)
     if not any(any(not is_blank(v) for v in row) for _, grid in grids for row in grid):
-        raise InputError(f"{path}: the workbook has no data", f"{path}：工作簿中没有数据")
+        raise InputError(msg("{path}: the workbook has no data", path=path))
     return grids
 
 
@@ -135,7 +128,7 @@ def _read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
         book = calamine.CalamineWorkbook.from_path(str(path))
         return [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
     except Exception as exc:  # calamine raises its own types for damaged files
-        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+        raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
 
 
 def _csv_grid(path: Path) -> list[list[object]]:
@@ -195,8 +188,7 @@ def _parse(path: Path, sheet: str, grid: list[list[object]], header_at: int, rol
         try:
             balance = _balance(cell(row, "balance"), cell(row, "direction"), perspective)
         except ParseError as exc:
-            problems.append(Problem(name, sheet, excel_row, headers["balance"], str(cell(row, "balance")), exc.en,
-                                    exc.zh))
+            problems.append(Problem(name, sheet, excel_row, headers["balance"], str(cell(row, "balance")), exc.wording))
             balance = None
         if balance is not None:
             closing = balance
@@ -209,19 +201,19 @@ def _parse(path: Path, sheet: str, grid: list[list[object]], header_at: int, rol
             (balance_rows if _CLOSING.search(text) else notes).append(excel_row)
             continue
         amount, bad = _amount(row, roles, cell, flip)
-        for role, value, (en, zh) in bad:
-            problems.append(Problem(name, sheet, excel_row, headers[role], str(value), en, zh))
-        date = _date(cell(row, "date"), day_first)
-        if isinstance(date, tuple):
-            problems.append(Problem(name, sheet, excel_row, headers["date"], str(cell(row, "date")), *date))
-            date = pd.NaT
+        for role, value, reason in bad:
+            problems.append(Problem(name, sheet, excel_row, headers[role], str(value), reason))
+        parsed = _date(cell(row, "date"), day_first)
+        if isinstance(parsed, Rendered):
+            problems.append(Problem(name, sheet, excel_row, headers["date"], str(cell(row, "date")), parsed))
+        date = pd.NaT if isinstance(parsed, Rendered) else parsed
         ref = cell(row, "ref")
         lines.append({"row": excel_row, "date": date, "ref": "" if is_blank(ref) else _text(ref),
                       "description": "" if is_blank(cell(row, "description")) else _text(cell(row, "description")),
                       "amount": amount})
     if not lines:
-        raise InputError(f"{path}: sheet {sheet or '(csv)'}: header found in row {header_at + 1} but no ledger lines "
-                         "below it", f"{path}：工作表 {sheet or '(csv)'} 第 {header_at + 1} 行是表头，但下面没有明细行")
+        raise InputError(msg("{where}: header found in row {row} but no ledger lines below it",
+                             where=Location(path, sheet=sheet or None), row=header_at + 1))
     frame = pd.DataFrame(lines, columns=["row", "date", "ref", "description", "amount"])
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["amount"] = frame["amount"].astype("float64")
@@ -250,30 +242,30 @@ def _check_currency(path: Path, sheet: str, body, roles: dict[str, int], cell) -
             seen.setdefault(mark, []).append(excel_row)
     if seen:
         listed = "; ".join(f"{mark} in row(s) {', '.join(map(str, rows[:8]))}" for mark, rows in sorted(seen.items()))
-        raise InputError(f"{path}: {sheet or 'csv'}: currencies mixed or not CNY ({listed}); convert to CNY first",
-                         f"{path}：{sheet or 'csv'}：币种混用或非人民币（{listed}），请先换算为人民币")
+        raise InputError(msg("{where}: currencies mixed or not CNY ({listed}); convert to CNY first",
+                             where=Location(path, sheet=sheet or None), listed=listed))
 
 
 def _day_first(path: Path, values: list[object]) -> bool | None:
     try:
         return infer_day_first(values)
     except ParseError as exc:
-        raise InputError(f"{path}: date column: {exc}", f"{path}：日期列同时使用了“日/月”和“月/日”两种顺序") from None
+        raise InputError(msg("{path}: date column: {exc}", path=path, exc=exc)) from None
 
 
-def _date(value: object, day_first: bool | None) -> pd.Timestamp | tuple[str, str]:
-    """The date, or the reason it cannot be read (en, zh)."""
+def _date(value: object, day_first: bool | None) -> pd.Timestamp | Rendered:
+    """The date, or the reason it cannot be read."""
     if is_blank(value):
-        return "date missing", "日期缺失"
+        return msg("date missing")
     try:
         return parse_date(value, day_first=day_first)
     except ParseError as exc:
-        return exc.en, exc.zh
+        return exc.wording
 
 
-def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, object, tuple[str, str]]]]:
+def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, object, Rendered]]]:
     """Debit minus credit (or the signed amount) in our perspective, and the cells that could not be read."""
-    bad: list[tuple[str, object, tuple[str, str]]] = []
+    bad: list[tuple[str, object, Rendered]] = []
     parts: dict[str, float] = {}
     for role in ("debit", "credit", "amount"):
         value = cell(row, role)
@@ -282,7 +274,7 @@ def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, objec
         try:
             parts[role] = parse_money(value)
         except ParseError as exc:
-            bad.append((role, value, (exc.en, exc.zh)))
+            bad.append((role, value, exc.wording))
     if bad:
         return float("nan"), bad
     if "amount" in parts and not ({"debit", "credit"} & parts.keys()):

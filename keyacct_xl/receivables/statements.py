@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
+from keyacct_xl.messages import msg, tr
 from keyacct_xl.receivables.master_lines import master_lines
 
 
@@ -43,8 +44,7 @@ def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     cleaned = str(text).strip().replace("年", "-").replace("月", "").replace("/", "-").replace(".", "-")
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", cleaned)
     if not match or not 1 <= int(match[2]) <= 12:
-        raise InputError(f"--period {text!r}: give a month such as 2026-10",
-                         f"--period {text!r} 无效：请填写月份，例如 2026-10")
+        raise InputError(msg("--period {text!r}: give a month such as 2026-10", text=text))
     period = pd.Period(year=int(match[1]), month=int(match[2]), freq="M")
     return period.start_time, period.end_time.normalize()
 
@@ -55,8 +55,7 @@ def statement_data(master: Master, customer_id: str, *, start: pd.Timestamp, end
     cid = str(customer_id).strip()
     customer = master.customers[master.customers["customer_id"].astype(str).str.strip() == cid]
     if customer.empty:
-        raise InputError(f"{master.path}: customer {cid} is not in the Customers table",
-                         f"{master.path}：客户档案中没有客户 {cid}")
+        raise InputError(msg("{path}: customer {cid} is not in the Customers table", path=master.path, cid=cid))
     info = customer.iloc[0]
     side = master_lines(master, cid, start=start, end=end, locate=False)
     lines = side.lines
@@ -87,14 +86,14 @@ def _text(value: object) -> str:
 
 def _describe(is_payment: bool, amount: float, detail: str, lang: Lang) -> str:
     if is_payment:
-        return pick(lang, f"收款（{detail}）" if detail else "收款", f"payment ({detail})" if detail else "payment")
+        return tr(lang, "payment ({detail})", detail=detail) if detail else tr(lang, "payment")
     if amount < 0:
-        return pick(lang, f"退货/折让：{detail}", f"credit note: {detail}")
-    return pick(lang, f"销货：{detail}等" if detail else "销货", f"sale: {detail} etc." if detail else "sale")
+        return tr(lang, "credit note: {detail}", detail=detail)
+    return tr(lang, "sale: {detail} etc.", detail=detail) if detail else tr(lang, "sale")
 
 
 def statement_filename(data: StatementData, lang: Lang) -> str:
     """``对账单_C0001_2026-10.xlsx`` / ``statement_C0001_2026-10.xlsx``."""
     # A customer id such as "KA/001" must not become a sub-folder (or an invalid name on Windows).
     cid = re.sub(r'[\\/:*?"<>|\s]+', "_", data.customer_id)
-    return pick(lang, "对账单", "statement") + f"_{cid}_{data.end:%Y-%m}.xlsx"
+    return tr(lang, "statement") + f"_{cid}_{data.end:%Y-%m}.xlsx"

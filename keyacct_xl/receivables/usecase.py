@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
+from keyacct_xl.messages import tr
 from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total
 from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.ledger import build_ledger
@@ -38,13 +39,12 @@ class AgeingRun:
     def summary(self, lang: Lang) -> str:
         """One line: customers, balance, overdue money and customers over their credit limit."""
         n, balance, over = len(self.table), self.totals["balance"], int(self.totals["over_limit"])
-        return pick(lang, f"账龄分析：{n} 户，余额 ¥{balance:,.2f}，逾期 ¥{self.overdue:,.2f}，超额度 {over} 户",
-                    f"ageing: {n} customers, balance ¥{balance:,.2f}, overdue ¥{self.overdue:,.2f}, "
-                    f"{over} over limit")
+        return tr(lang, "ageing: {n} customers, balance ¥{balance:,.2f}, overdue ¥{overdue:,.2f}, {over} over "
+                        "limit", n=n, balance=balance, overdue=self.overdue, over=over)
 
     def report_line(self, lang: Lang) -> str:
         """The summary and the report's path, as the CLI and the demo print it."""
-        return pick(lang, f"{self.summary('zh')}；报表：{self.path}", f"{self.summary('en')}; report: {self.path}")
+        return tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
 
 
 def ageing_report_name(as_of: pd.Timestamp) -> str:

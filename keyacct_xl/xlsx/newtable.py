@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.ooxml import NS_CT, NS_MAIN, NS_PKG_REL, NS_REL, REL_TABLE, escape_attr, escape_column_name
 from keyacct_xl.xlsx.xmlpart import PartError, expect_root, int_attribute, parse_part, serialize_part
 
@@ -99,7 +100,7 @@ def _add_sheet_entry(workbook: bytes, sheet_name: str, rel_id: str) -> bytes:
     root = parse_part(workbook, part)
     sheets = root.find(_SHEETS)
     if sheets is None:
-        raise PartError(part, "the workbook has no <sheets> element", "工作簿缺少 <sheets> 元素")
+        raise PartError(part, msg("the workbook has no <sheets> element"))
     sheet_id = max((int_attribute(s, "sheetId", part) for s in sheets.iterchildren(_SHEET)), default=0) + 1
     # The relationships namespace keeps the workbook's own prefix for it; lxml declares "r" where it has none.
     nsmap = None if NS_REL in sheets.nsmap.values() else {"r": NS_REL}

@@ -19,6 +19,7 @@ from typing import IO
 from lxml import etree
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.ooxml import NS_CT, NS_MAIN, NS_PKG_REL, NS_REL, REL_CALC_CHAIN, REL_TABLE, parse_range
 from keyacct_xl.xlsx.rawcopy import SUPPORTED, copy_raw
 from keyacct_xl.xlsx.xmlpart import PartError, parse_part, serialize_part
@@ -50,8 +51,8 @@ class TableLocation:
         try:
             return parse_range(self.ref)
         except ValueError:
-            raise PartError(self.table_part, f"the table {self.name} has the range {self.ref!r}, which is not a "
-                            "cell range", f"表格 {self.name} 的范围 {self.ref!r} 不是单元格区域") from None
+            raise PartError(self.table_part, msg("the table {name} has the range {ref!r}, which is not a cell range",
+                                                 name=self.name, ref=self.ref)) from None
 
 
 def open_package(path: Path) -> zipfile.ZipFile:
@@ -59,24 +60,21 @@ def open_package(path: Path) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
-        raise InputError(f"{path}: file not found", f"{path}：文件不存在") from None
+        raise InputError(msg("{path}: file not found", path=path)) from None
     except (zipfile.BadZipFile, OSError):
         raise InputError(
-            f"{path}: not an .xlsx workbook (not a zip package; is it .xls, encrypted or damaged?)",
-            f"{path}：不是 .xlsx 工作簿（不是 zip 包；是否为 .xls、加密或已损坏？）",
+            msg("{path}: not an .xlsx workbook (not a zip package; is it .xls, encrypted or damaged?)", path=path),
         ) from None
     total = sum(i.file_size for i in archive.infolist())
     packed = sum(i.compress_size for i in archive.infolist()) or 1
     if total > MAX_UNCOMPRESSED or (total > 64 * 1024**2 and total / packed > MAX_RATIO):
         archive.close()
         raise InputError(
-            f"{path}: refused, it would inflate to {total:,} bytes (compression bomb?)",
-            f"{path}：拒绝读取，解压后达 {total:,} 字节（疑似压缩炸弹）",
+            msg("{path}: refused, it would inflate to {total:,} bytes (compression bomb?)", path=path, total=total),
         )
     if "xl/workbook.xml" not in archive.namelist():
         archive.close()
-        raise InputError(f"{path}: not an .xlsx workbook (no xl/workbook.xml)",
-                         f"{path}：不是 .xlsx 工作簿（缺少 xl/workbook.xml）")
+        raise InputError(msg("{path}: not an .xlsx workbook (no xl/workbook.xml)", path=path))
     return archive
 
 
@@ -85,10 +83,10 @@ def read_part(archive: zipfile.ZipFile, part: str) -> bytes:
     try:
         return archive.read(part)
     except KeyError:
-        problem = ("the package refers to it but does not contain it", "工作簿引用了它，但包中没有该部分")
+        problem = msg("the package refers to it but does not contain it")
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-        problem = (f"it cannot be unpacked ({exc})", f"无法解压（{exc}）")
-    raise PartError(part, *problem, file=archive.filename)
+        problem = msg("it cannot be unpacked ({exc})", exc=exc)
+    raise PartError(part, problem, file=archive.filename)
 
 
 def read_xml(archive: zipfile.ZipFile, part: str) -> etree._Element:
@@ -193,8 +191,7 @@ def _copy_part(src: zipfile.ZipFile, dst: zipfile.ZipFile, info: zipfile.ZipInfo
         else:
             dst.writestr(info, src.read(info.filename), compress_type=info.compress_type)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise PartError(info.filename, f"it cannot be copied, the file is damaged ({exc})",
-                        f"无法复制，文件已损坏（{exc}）") from None
+        raise PartError(info.filename, msg("it cannot be copied, the file is damaged ({exc})", exc=exc)) from None
 
 
 def _write_part(dst: zipfile.ZipFile, name: str, content: bytes | PartWriter, date_time: tuple) -> None:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import ColumnKind
+from keyacct_xl.messages import Location, msg
 from keyacct_xl.xlsx.ooxml import column_letter, escape_text, range_ref
 from keyacct_xl.xlsx.sheetxml import Extras, SheetLayout
 
@@ -85,13 +86,11 @@ def refuse_non_finite(columns: Sequence[CellColumn], table: str) -> None:
         bad = np.flatnonzero(_writes_infinity(col))
         if len(bad):
             row, value = int(bad[0]) + 1, col.values.iloc[bad[0]]
-            more_en = f" (and {len(bad) - 1:,} more)" if len(bad) > 1 else ""
-            more_zh = f"（另有 {len(bad) - 1:,} 行）" if len(bad) > 1 else ""
+            more = msg(" (and {count:,} more)", count=len(bad) - 1) if len(bad) > 1 else ""
             raise InputError(
-                f"table {table}, column {col.header}, data row {row}: {value} is not a number Excel can store"
-                f"{more_en}; nothing was written",
-                f"表格 {table}，列「{col.header}」，第 {row} 行数据：{value} 不是 Excel 能保存的数值{more_zh}；"
-                "未写入任何内容")
+                msg("table {table}, column {header}, data row {row}: {value} is not a number Excel can "
+                    "store{more}; nothing was written", table=table, header=col.header, row=row, value=value,
+                    more=more))
 
 
 def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, stop: int) -> list[str]:
@@ -154,9 +153,8 @@ def _check_room(extras: Extras, header_row: int, first_col: int, last_row: int, 
         for col, _ in cells:
             if header_row <= row <= last_row and first_col <= col <= last_col:
                 ref = f"{column_letter(col)}{row}"
-                raise InputError(
-                    f"sheet {sheet_name}: the table would grow over cell {ref}; move that cell and save again",
-                    f"工作表 {sheet_name}：表格扩展后会覆盖单元格 {ref}，请先移走该单元格再保存")
+                raise InputError(msg("{where}: the table would grow over this cell; move it and save again",
+                                     where=Location(sheet=sheet_name, cell=ref)))
 
 
 class _Qualified:

@@ -20,6 +20,7 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
+from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter, parse_range, split_ref
 from keyacct_xl.xlsx.xmlpart import PartError, expect_root, int_attribute, malformed, parse_part, serialize_part
 
@@ -70,8 +71,7 @@ class SheetLayout:
         sheet_data.text = None
         head, mark, tail = text.partition(_ROWS_MARK.encode())
         if not mark or mark in tail:
-            raise PartError(self.part, "it contains text that marks the rows while writing",
-                            "包含写入时用于标记行的文本")
+            raise PartError(self.part, msg("it contains text that marks the rows while writing"))
         return head, tail
 
     def wrapper(self) -> tuple[bytes, bytes]:
@@ -159,8 +159,8 @@ def _numbered(rows: Iterator[etree._Element], layout: SheetLayout) -> Iterator[t
     for row in rows:
         number = int_attribute(row, "r", part, previous + 1)
         if number <= previous:
-            raise PartError(part, f"row {number} comes after row {previous}; rows must be in order",
-                            f"第 {number} 行位于第 {previous} 行之后；行必须按顺序排列")
+            raise PartError(part, msg("row {number} comes after row {previous}; rows must be in order", number=number,
+                                      previous=previous))
         previous = layout.last_row = number
         yield number, row
         row.getparent().remove(row)
@@ -224,7 +224,7 @@ def _layout(root: etree._Element, part: str) -> SheetLayout:
     expect_root(root, WORKSHEET, part)
     sheet_data = root.find(SHEET_DATA)
     if sheet_data is None:
-        raise PartError(part, "the worksheet has no <sheetData> element", "工作表缺少 <sheetData> 元素")
+        raise PartError(part, msg("the worksheet has no <sheetData> element"))
     encoding = (root.getroottree().docinfo.encoding or "UTF-8").upper()
     return SheetLayout(part, root, sheet_data.prefix or "", encoding in ("UTF-8", "UTF8"))
 
@@ -248,8 +248,8 @@ def _cell_column(ref: str, number: int, part: str) -> int:
     except ValueError:
         row, col = 0, 0
     if row != number:
-        raise PartError(part, f"row {number} holds a cell {ref!r}, which is not a cell of that row",
-                        f"第 {number} 行包含单元格 {ref!r}，它不属于该行")
+        raise PartError(part, msg("row {number} holds a cell {ref!r}, which is not a cell of that row", number=number,
+                                  ref=ref))
     return col
 
 

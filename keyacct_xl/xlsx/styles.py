@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.ooxml import NS_MAIN
 from keyacct_xl.xlsx.xmlpart import PartError, expect_root, int_attribute, parse_part, serialize_part
 
@@ -28,8 +29,7 @@ def ensure_formats(styles_xml: bytes, codes: list[str]) -> tuple[bytes, dict[str
     num_fmts = {f.get("formatCode", ""): int_attribute(f, "numFmtId", STYLES_PART) for f in root.iter(_NUM_FMT)}
     cell_xfs = root.find(_CELL_XFS)
     if cell_xfs is None:
-        raise PartError(STYLES_PART, "it has no <cellXfs> element (the cell formats)",
-                        "缺少 <cellXfs> 元素（单元格格式）")
+        raise PartError(STYLES_PART, msg("it has no <cellXfs> element (the cell formats)"))
     xfs = list(cell_xfs.iterchildren(_XF))
     next_fmt_id = max([_FIRST_CUSTOM_ID - 1, *num_fmts.values()]) + 1
     changed = False

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
+from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.ooxml import NS_MAIN, column_name, unescape_text
 from keyacct_xl.xlsx.xmlpart import PartError, expect_root, int_attribute, parse_part, serialize_part
 
@@ -34,7 +35,7 @@ def update_table(table_xml: bytes, ref: str, headers: Sequence[str], part: str =
         auto_filter.set("ref", ref)
     columns = root.find(_TABLE_COLUMNS)
     if columns is None:
-        raise PartError(part, "the table has no <tableColumns> element", "表格缺少 <tableColumns> 元素")
+        raise PartError(part, msg("the table has no <tableColumns> element"))
     old = list(columns.iterchildren(_TABLE_COLUMN))
     if [unescape_text(c.get("name", "")) for c in old] != list(headers):
         _set_columns(columns, old, headers, part)

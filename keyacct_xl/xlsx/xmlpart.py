@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 from lxml import etree
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.messages import Pair, Rendered, msg
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # No entity expansion and no network: a part is data from a file someone sent, never a reason to fetch anything.
@@ -24,16 +25,19 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 class PartError(InputError):
     """A part of an .xlsx package that cannot be read or edited; the message names the file and the part."""
 
-    def __init__(self, part: str, en: str, zh: str, *, file: str | None = None) -> None:
-        where = f"{file}: " if file else ""
-        where_zh = f"{file}：" if file else ""
-        super().__init__(f"{where}cannot edit the part {part} of the workbook: {en}",
-                         f"{where_zh}无法处理工作簿的组成部分 {part}：{zh}")
-        self.part, self.problem, self.file = part, (en, zh), file
+    def __init__(self, part: str, problem: Rendered | str, zh: str | None = None, *, file: str | None = None) -> None:
+        self.part, self.file = part, file
+        self.problem = problem if isinstance(problem, Rendered) else Pair(problem, zh or problem)
+        if file:
+            super().__init__(msg("{file}: cannot edit the part {part} of the workbook: {problem}", file=file, part=part,
+                                 problem=self.problem))
+        else:
+            super().__init__(msg("cannot edit the part {part} of the workbook: {problem}", part=part,
+                                 problem=self.problem))
 
     def in_file(self, file: str | Path) -> PartError:
         """The same error naming ``file`` (kept when it names one already)."""
-        return self if self.file else type(self)(self.part, *self.problem, file=str(file))
+        return self if self.file else type(self)(self.part, self.problem, file=str(file))
 
 
 class MalformedPartError(PartError, ElementTree.ParseError):
@@ -43,7 +47,7 @@ class MalformedPartError(PartError, ElementTree.ParseError):
 
 def malformed(part: str, exc: etree.XMLSyntaxError) -> MalformedPartError:
     """The error for a part lxml could not parse."""
-    return MalformedPartError(part, f"it is not well-formed XML ({exc})", f"不是格式正确的 XML（{exc}）")
+    return MalformedPartError(part, msg("it is not well-formed XML ({exc})", exc=exc))
 
 
 @contextmanager
@@ -66,8 +70,7 @@ def parse_part(data: bytes, part: str) -> etree._Element:
 def expect_root(root: etree._Element, tag: str, part: str) -> None:
     """Refuse a part whose root element is not ``tag`` (e.g. Strict OOXML's other namespace)."""
     if root.tag != tag:
-        raise PartError(part, f"its root element is {root.tag}, expected {tag}",
-                        f"根元素为 {root.tag}，应为 {tag}")
+        raise PartError(part, msg("its root element is {found}, expected {tag}", found=root.tag, tag=tag))
 
 
 def serialize_part(root: etree._Element) -> bytes:
@@ -84,5 +87,5 @@ def int_attribute(element: etree._Element, name: str, part: str, default: int = 
         return int(value)
     except ValueError:
         local = etree.QName(element).localname
-        raise PartError(part, f"<{local} {name}={value!r}> is not a whole number",
-                        f"<{local} {name}={value!r}> 不是整数") from None
+        raise PartError(part, msg("<{local} {name}={value!r}> is not a whole number", local=local, name=name,
+                                  value=value)) from None

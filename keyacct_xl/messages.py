@@ -1,0 +1,202 @@
+"""Messages translated when they are shown: an English msgid with named placeholders, its parameters, a catalog.
+
+``msg("{file}: file not found", file=path)`` builds a message where a problem is found; ``render(lang)`` turns it
+into text where it is shown (the CLI's error line, a ribbon alert, a report cell). The msgid is the English text
+(gettext's usual convention), so English needs no catalog; Chinese comes from the gettext catalog
+``locale/zh/LC_MESSAGES/keyacct_xl.mo``, compiled with Babel from its ``.po`` source (docs/development.md).
+``tr(lang, msgid, ...)`` renders at once, for text written straight into a document (a sheet name, a caption).
+
+Parameters stay values until the message is rendered: a parameter with ``zh`` and ``en`` (a message, a
+``Location``, a master column, a form label, a ParseError) is shown in the message's language; any other value is
+formatted by its placeholder (``{amount:,.2f}``, ``{value!r}``).
+"""
+
+from __future__ import annotations
+
+import gettext
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from keyacct_xl.i18n import Lang
+
+DOMAIN = "keyacct_xl"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+@runtime_checkable
+class Bilingual(Protocol):
+    """A value that has a text in each language: messages, locations, master columns, form labels, our errors."""
+
+    @property
+    def zh(self) -> str: ...
+
+    @property
+    def en(self) -> str: ...
+
+
+@cache
+def catalog(lang: Lang) -> gettext.NullTranslations:
+    """The translations for ``lang``; English is the msgid itself, so it has none to load."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    # No fallback: a missing catalog is a broken install, not a reason to show English to a zh user.
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
+
+
+def shown(value: object, lang: Lang) -> object:
+    """A parameter as ``lang`` shows it: a bilingual value in that language, anything else unchanged."""
+    if isinstance(value, Bilingual):
+        return value.zh if lang == "zh" else value.en
+    return value
+
+
+class Rendered(ABC):
+    """A text in both languages: ``zh``, ``en`` and ``str()`` (English, for tracebacks and logs) from ``render``."""
+
+    @abstractmethod
+    def render(self, lang: Lang) -> str:
+        """The text in ``lang``."""
+
+    @property
+    def zh(self) -> str:
+        """The text in Chinese."""
+        return self.render("zh")
+
+    @property
+    def en(self) -> str:
+        """The text in English."""
+        return self.render("en")
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+@dataclass(frozen=True)
+class Message(Rendered):
+    """A catalog message: its msgid (English, with ``{placeholders}``) and the values of its placeholders."""
+
+    msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, lang: Lang) -> str:
+        """The message in ``lang``, its parameters shown in the same language."""
+        template = catalog(lang).gettext(self.msgid)
+        return template.format(**{name: shown(value, lang) for name, value in self.params.items()})
+
+
+def msg(msgid: str, /, **params: object) -> Message:
+    """The message ``msgid`` with its placeholders' values (the extraction keyword: see docs/development.md)."""
+    # Another library's exception is kept as its text: errors raised in a reader's worker process come back
+    # pickled, and some exceptions cannot be (lxml's carry their error log).
+    return Message(msgid, {name: str(value) if isinstance(value, BaseException) and not isinstance(value, Bilingual)
+                           else value for name, value in params.items()})
+
+
+def tr(lang: Lang, msgid: str, /, **params: object) -> str:
+    """The message ``msgid`` rendered in ``lang`` now: for text written into a document or printed."""
+    return Message(msgid, params).render(lang)
+
+
+@dataclass(frozen=True)
+class Pair(Rendered):
+    """A text given in both languages: a label from data (a sheet name in the master's schema), or the inline
+    message of a module not yet on the catalog."""
+
+    en_text: str
+    zh_text: str
+
+    def render(self, lang: Lang) -> str:
+        """The text given for ``lang``."""
+        return self.zh_text if lang == "zh" else self.en_text
+
+
+@dataclass(frozen=True)
+class Listing(Rendered):
+    """Several values shown as one list: ``a, b, c`` in English, ``a、b、c`` in Chinese."""
+
+    items: tuple[object, ...]
+
+    def render(self, lang: Lang) -> str:
+        """The items in ``lang``, joined as that language lists things."""
+        # Translators: the separator between the items of a list
+        return tr(lang, ", ").join(str(shown(item, lang)) for item in self.items)
+
+
+def listing(items: Iterable[object]) -> Listing:
+    """``items`` as one list parameter."""
+    return Listing(tuple(items))
+
+
+def joined(lang: Lang, parts: Iterable[str]) -> str:
+    """Parts of one statement joined as ``lang`` writes them: ``a, b`` in English, ``a，b`` in Chinese."""
+    text = ""
+    for part in parts:
+        # Translators: joins the parts of a location (file, sheet, cell) or of a summary line
+        text = tr(lang, "{first}, {second}", first=text, second=part) if text else part
+    return text
+
+
+@dataclass(frozen=True)
+class Location(Rendered):
+    """Where a message points: a file, and in it a sheet, a cell, a row or a line, and the column's header.
+
+    Each part is optional; ``file`` is shown as given (a path or a file name, as the caller chose). The header
+    annotates a cell (``cell B2 (Date)``) and names the column where there is none (``line 4, column Date``).
+    """
+
+    file: str | Path | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    row: int | None = None
+    line: int | None = None
+    header: object = None
+
+    def render(self, lang: Lang) -> str:
+        """``book.xlsx: sheet Sales, cell B2 (Date)``, ``sales.csv: line 4, column Date``; zh ``单元格 B2（日期）``."""
+        parts = []
+        if self.sheet is not None:
+            parts.append(tr(lang, "sheet {sheet}", sheet=self.sheet))
+        if self.cell is not None:
+            parts.append(tr(lang, "cell {cell}", cell=self.cell))
+        if self.row is not None:
+            parts.append(tr(lang, "row {row}", row=self.row))
+        if self.line is not None:
+            parts.append(tr(lang, "line {line}", line=self.line))
+        if self.header is not None and self.cell is None:
+            parts.append(tr(lang, "column {column}", column=self.header))
+        where = joined(lang, parts)
+        if self.header is not None and self.cell is not None:
+            where = tr(lang, "{where} ({header})", where=where, header=self.header)
+        if self.file is None:
+            return where
+        return tr(lang, "{file}: {where}", file=self.file, where=where) if where else str(self.file)
+
+
+class TranslatedError(Exception):
+    """An exception whose text is a message shown in the reader's language: ``message(lang)``, ``zh``, ``en``.
+
+    It takes a catalog message, or, in the older form still used by modules not yet on the catalog, an English
+    text and its Chinese. ``str()`` is the English text, for tracebacks and logs.
+    """
+
+    def __init__(self, message: Rendered | str, zh: str | None = None) -> None:
+        self.wording = message if isinstance(message, Rendered) else Pair(message, zh or message)
+        super().__init__(self.wording.en)
+
+    @property
+    def zh(self) -> str:
+        """The message in Chinese."""
+        return self.wording.zh
+
+    @property
+    def en(self) -> str:
+        """The message in English."""
+        return self.wording.en
+
+    def message(self, lang: Lang = "zh") -> str:
+        """The one-line message in ``lang``."""
+        return self.wording.render(lang)

@@ -1,0 +1,160 @@
+"""The message catalog: complete for the code, placeholders kept, zh output without English sentences, locations.
+
+The messages come from the code (``msg``/``tr``, extracted with Babel as ``.ci/catalog.py`` does); the zh catalog
+is ``keyacct_xl/locale/zh/LC_MESSAGES/keyacct_xl.po``, compiled to the ``.mo`` next to it.
+"""
+
+from __future__ import annotations
+
+import gettext
+import importlib.util
+import pickle
+import re
+import string
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from babel.messages.mofile import read_mo
+from lxml import etree
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.schema import TRANSACTIONS
+from keyacct_xl.messages import LOCALE_DIR, Location, msg
+from keyacct_xl.parsing import ParseError, parse_date, parse_money
+from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.statement_reader import read_statement
+from keyacct_xl.receivables.statements import parse_period
+from keyacct_xl.tablefile import read_table_file
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("catalog", ROOT / ".ci" / "catalog.py")
+assert _spec and _spec.loader
+catalog = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(catalog)
+
+# An English sentence: two words of three or more Latin letters in a row. Placeholder values in these tests are
+# ids, numbers, dates and file names, so what matches is text the catalog did not translate.
+_ENGLISH = re.compile(r"[A-Za-z]{3,}[ ,;:]+[A-Za-z]{3,}")
+# Terms zh users write in Latin letters, and our command names (docs/language.md), in the catalog's zh texts.
+_KEPT = re.compile(r"keyacct-xl addin install|keyacct-xl grade|Attribute VB_Name|Trust Center|Cmd-Q|RunPython "
+                   r"AppleScript|GradeReview|--with-excel")
+
+
+@pytest.fixture(scope="module")
+def used() -> dict[str, object]:
+    """The messages the code uses (msgid -> Babel message)."""
+    return {m.id: m for m in catalog.extract() if m.id}
+
+
+@pytest.fixture(scope="module")
+def zh() -> dict[str, str]:
+    """The zh catalog's translations (msgid -> msgstr)."""
+    return {m.id: m.string for m in catalog.read_catalog() if m.id}
+
+
+def test_the_catalog_has_every_message_the_code_uses_and_no_other(used: dict, zh: dict) -> None:
+    missing = sorted(m for m in used if not zh.get(m))
+    stale = sorted(set(zh) - set(used))
+    assert not missing, f"messages without a zh translation (run python .ci/catalog.py): {missing}"
+    assert not stale, f"messages no code uses (run python .ci/catalog.py): {stale}"
+
+
+def test_the_shipped_mo_is_the_compiled_po(zh: dict) -> None:
+    with catalog.MO.open("rb") as file:
+        compiled = {m.id: m.string for m in read_mo(file) if m.id}
+    assert compiled == zh, "the .mo differs from the .po: run python .ci/catalog.py"
+    # and the runtime reads it where the package looks for it
+    assert gettext.translation("keyacct_xl", LOCALE_DIR, languages=["zh"]).gettext("sheet {sheet}") == "工作表 {sheet}"
+
+
+def _fields(text: str) -> list[tuple[str, str, str]]:
+    return sorted((name, spec or "", conversion or "") for _, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None)
+
+
+def test_every_translation_keeps_exactly_the_placeholders_of_its_msgid(zh: dict) -> None:
+    wrong = {msgid: text for msgid, text in zh.items() if _fields(msgid) != _fields(text)}
+    assert not wrong
+
+
+def test_no_translation_is_an_english_sentence(zh: dict) -> None:
+    bare = {msgid: _KEPT.sub("", re.sub(r"\{[^}]*\}", "", text)) for msgid, text in zh.items()}
+    english = {msgid: text for msgid, text in bare.items() if _ENGLISH.search(text)}
+    assert not english
+
+
+def test_a_location_names_file_sheet_cell_and_header_in_both_languages() -> None:
+    where = Location("sales.xlsx", sheet="Sales", cell="B3", header=TRANSACTIONS.column("date"))
+    assert where.en == "sales.xlsx: sheet Sales, cell B3 (Date)"
+    assert where.zh == "sales.xlsx：工作表 Sales，单元格 B3（日期）"
+    line = Location("sales.csv", line=4, header=TRANSACTIONS.column("amount"))
+    assert (line.en, line.zh) == ("sales.csv: line 4, column Amount", "sales.csv：第 4 行，列 金额")
+
+
+def _zh(error: Exception) -> str:
+    assert isinstance(error, (InputError, ParseError))
+    return error.message("zh")
+
+
+def _assert_no_english(text: str) -> None:
+    assert not _ENGLISH.search(text), text
+
+
+def test_a_bad_date_reads_in_zh_without_the_python_exception_text() -> None:
+    with pytest.raises(ParseError) as month:
+        parse_date("2026年13月1日")
+    with pytest.raises(ParseError) as day:
+        parse_date("2026-02-30")
+    assert _zh(month.value) == "'2026年13月1日' 不是有效日期（月份 13 不在 1 至 12 之间）"
+    assert month.value.en == "'2026年13月1日' is not a valid date (month 13 is not 1 to 12)"
+    assert _zh(day.value) == "'2026-02-30' 不是有效日期（2026 年 02 月没有 30 日）"
+    with pytest.raises(ParseError) as amount:
+        parse_money("12 USD")
+    _assert_no_english(_zh(amount.value))
+
+
+def test_receivables_errors_and_unreadable_statement_lines_read_in_zh(tmp_path: Path) -> None:
+    empty = pd.DataFrame({"customer_id": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]")})
+    with pytest.raises(InputError) as undated:
+        build_ledger(empty, empty, pd.DataFrame())
+    assert _zh(undated.value) == "销售明细和收款记录中没有日期，请指定截止日期"
+    with pytest.raises(InputError) as period:
+        parse_period("2026-13")
+    _assert_no_english(_zh(period.value))
+    statement = tmp_path / "ours.csv"
+    statement.write_text("日期,摘要,借方,贷方\n2026-13-01,销货,100,\n2026-10-05,收款,,abc\n", encoding="utf-8")
+    reasons = [p.reason.render("zh") for p in read_statement(statement).problems]
+    assert reasons == ["'2026-13-01' 不是有效日期（月份 13 不在 1 至 12 之间）", "'abc' 不是金额"]
+
+
+def test_a_message_crosses_a_process_boundary_in_both_languages() -> None:
+    # A reader's worker sends its error back pickled; lxml's own exceptions cannot be pickled.
+    with pytest.raises(etree.XMLSyntaxError) as syntax:
+        etree.fromstring(b"<a>")
+    error = InputError(msg("{path}: cannot read the workbook ({exc})", path=Path("x.xlsx"), exc=syntax.value))
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.message("zh") == f"x.xlsx：无法读取工作簿（{syntax.value}）"
+    assert copy.message("en") == f"x.xlsx: cannot read the workbook ({syntax.value})"
+
+
+def test_a_blank_required_cell_of_a_workbook_names_file_sheet_and_cell_in_both_languages(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "明细"
+    for row in (["客户编号", "日期", "金额"], ["C1", "2026-01-05", 1], [None, "2026-01-06", 2]):
+        book.active.append(row)
+    book.save(tmp_path / "tx.xlsx")
+    with pytest.raises(InputError) as blank:
+        read_table_file(tmp_path / "tx.xlsx", TRANSACTIONS.columns, required=("customer_id",))
+    assert blank.value.message("en") == "tx.xlsx: sheet 明细, cell A3 (客户编号): Customer ID is required but blank"
+    assert blank.value.message("zh") == "tx.xlsx：工作表 明细，单元格 A3（客户编号）：客户编号 为必填项，不能为空"
+
+
+def test_a_blank_required_value_in_a_table_file_names_its_line_and_column_in_zh(tmp_path: Path) -> None:
+    path = tmp_path / "tx.csv"
+    path.write_text("客户编号,日期,金额\nC1,2026-01-01,12\n,2026-01-02,3\n", encoding="utf-8")
+    with pytest.raises(InputError) as blank:
+        read_table_file(path, TRANSACTIONS.columns, required=("customer_id", "date", "amount"))
+    assert blank.value.message("zh") == "tx.csv：第 3 行，列 客户编号：客户编号 为必填项，不能为空"
+    assert blank.value.message("en") == "tx.csv: line 3, column 客户编号: Customer ID is required but blank"
