@@ -49,7 +49,6 @@ class VisitPolicy:
     visits_per_day: int
     visits_per_day_setting: str | None
     face_to_face_words: frozenset[str]
-    phone_words: frozenset[str]
     poor_rating_words: frozenset[str]
     greeting_days_before: int
     greeting_list_days: int
@@ -96,7 +95,7 @@ def load_visit_policy(name_or_path: str | Path = DEFAULT_POLICY) -> VisitPolicy:
                 f"{grade!r} is no grade of intervals ({', '.join(by_grade)})",
                 f"{grade!r} 不是 intervals 中的等级（{'、'.join(by_grade)}）")
     capacity = read_mapping(data["visits_per_day"], where.at("visits_per_day"), {"value", "setting"}, {"value"})
-    methods = read_mapping(data["methods"], where.at("methods"), {"face_to_face", "phone"}, {"face_to_face", "phone"})
+    methods = read_mapping(data["methods"], where.at("methods"), {"face_to_face"}, {"face_to_face"})
     greetings = read_mapping(data["greetings"], where.at("greetings"), {"days_before", "list_days"},
                              {"days_before", "list_days"})
     calls = read_mapping(data["rfm_calls"], where.at("rfm_calls"), set(CLASS_LABELS), set())
@@ -111,7 +110,6 @@ def load_visit_policy(name_or_path: str | Path = DEFAULT_POLICY) -> VisitPolicy:
         visits_per_day_setting=_setting(capacity, where.at("visits_per_day")),
         face_to_face_words=_words(methods["face_to_face"], lists["visit_method"],
                                   where.at("methods").at("face_to_face")),
-        phone_words=_words(methods["phone"], lists["visit_method"], where.at("methods").at("phone")),
         poor_rating_words=_words(data["poor_ratings"], lists["rating5"], where.at("poor_ratings")),
         greeting_days_before=read_int(greetings["days_before"], where.at("greetings").at("days_before"), 0, 60),
         greeting_list_days=read_int(greetings["list_days"], where.at("greetings").at("list_days"), 1, 90),
