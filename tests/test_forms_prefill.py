@@ -84,10 +84,11 @@ def test_parse_period() -> None:
             parse_period(bad)
 
 
-def test_due_visits_follow_last_visit_and_grade_interval() -> None:
+def test_due_visits_follow_last_visit_and_the_visit_policy() -> None:
     due = due_visits(small_master(), "张三", parse_period(W48))
     assert list(due["customer_id"]) == ["C001", "C004"]
-    assert due.loc[due["customer_id"] == "C001", "due"].item() == pd.Timestamp("2026-11-17")
+    # VIP: a contact every 14 days (templates/policies/visits.yaml), last visit 11-10
+    assert due.loc[due["customer_id"] == "C001", "due_date"].item() == pd.Timestamp("2026-11-24")
     assert pd.isna(due.loc[due["customer_id"] == "C004", "last_visit"].item())
 
 

@@ -1,4 +1,4 @@
-"""``keyacct-xl routes assign MASTER``: propose 客户路序 for a review; ``routes apply MASTER``: write the chosen order."""
+"""``keyacct-xl routes assign MASTER``: propose 客户路序 for a review; ``routes apply MASTER``: write the order."""
 
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ HELP: dict[str, tuple[str, str]] = {
     "routes": ("客户路序：按区域排出往返路程短的拜访顺序", "customer route order (客户路序) for short round trips"),
     "assign": ("建议每个业务员在各城市内的客户路序，写成审核表", "propose each rep's route order per city, as a review "
                "workbook"),
-    "apply": ("把审核表中的确定路序写入客户档案（先备份）", "write the review's chosen order into Customers (with backup)"),
+    "apply": ("把审核表中的确定路序写入客户档案（先备份）",
+              "write the review's chosen order into Customers (with backup)"),
     "master": ("客户档案总表", "master workbook"),
     "--rep": ("assign：只排此业务员的客户", "assign: only this sales rep's customers"),
     "--out": ("assign：审核表 .xlsx（默认：总表旁的 routes_review_<总表>.xlsx）",
               "assign: the review .xlsx (default: routes_review_<master>.xlsx beside MASTER)"),
-    "--review": ("apply：读取的审核表（默认与 assign 相同）", "apply: the review to read (default: as assign writes it)"),
+    "--review": ("apply：读取的审核表（默认与 assign 相同）",
+                 "apply: the review to read (default: as assign writes it)"),
 }
 
 
@@ -52,7 +54,8 @@ def run_assign(args: argparse.Namespace) -> int:
     path = write_route_review(routes, args.out or review_name(args.master), lang=args.lang)
     moved = int((routes["route_seq"].astype("Float64") != routes["proposed_seq"]).fillna(True).sum())
     count = routes.groupby(["rep", "city"], dropna=False).ngroups
-    print(pick(args.lang, f"客户路序建议：{len(routes):,} 个客户，{count:,} 条路线，{moved:,} 个路序有变；审核表：{path}",
+    print(pick(args.lang, f"客户路序建议：{len(routes):,} 个客户，{count:,} 条路线，{moved:,} 个路序有变；"
+                          f"审核表：{path}",
                f"route proposal: {len(routes):,} customers, {count:,} routes, {moved:,} route_seq changed; "
                f"review: {path}"))
     return 0

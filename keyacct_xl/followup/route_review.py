@@ -20,7 +20,6 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook
-from keyacct_xl.parsing import is_blank
 from keyacct_xl.tablefile import read_table_file
 
 TABLE = "RouteReview"

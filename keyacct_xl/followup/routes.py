@@ -10,6 +10,7 @@ them, by district and address.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -74,7 +75,7 @@ def distance_matrix(points: np.ndarray, *, spherical: bool) -> np.ndarray:
 
 def tour_length(distances: np.ndarray, order: list[int], *, closed: bool = True) -> float:
     """The length of visiting ``order`` (and returning to the start when ``closed``)."""
-    legs = [distances[a, b] for a, b in zip(order, order[1:])]
+    legs = [distances[a, b] for a, b in pairwise(order)]
     if closed and len(order) > 1:
         legs.append(distances[order[-1], order[0]])
     return float(sum(legs))
@@ -153,5 +154,5 @@ def _route(group: pd.DataFrame, points: np.ndarray | None) -> tuple[list[object]
         return list(by_address.index), None
     distances = distance_matrix(points, spherical=True)
     order = short_tour(distances)
-    legs = np.array([0.0] + [distances[a, b] for a, b in zip(order, order[1:])])
+    legs = np.array([0.0] + [distances[a, b] for a, b in pairwise(order)])
     return [group.index[k] for k in order], np.round(legs, 2)

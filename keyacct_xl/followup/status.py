@@ -1,7 +1,8 @@
 """Who is due: per customer the last visit, the last face-to-face visit, the due date by the visit policy, the status.
 
 DOMAIN.md, "Visit programme". Every record of Visits dated on or before ``as_of`` counts as a contact (a phone
-call, a daily report's visit, a follow-up report); the ones whose method is face-to-face count as visits too.
+call, a daily report's visit, a follow-up report); the ones whose method is face-to-face (or left blank, as a visit
+record's default) count as visits too.
 The due date is the earliest of:
 
 - the last face-to-face visit plus the grade's face-to-face days;
@@ -53,10 +54,11 @@ def check_as_of(as_of: pd.Timestamp, visits: pd.DataFrame, transactions: pd.Data
 
 
 def face_to_face_mask(methods: pd.Series, policy: VisitPolicy) -> np.ndarray:
-    """True for each visit whose method is face-to-face (each distinct spelling is looked up once)."""
+    """True for each visit whose method is face-to-face or blank (a visit record's default is a visit); each
+    distinct spelling is looked up once."""
     codes, uniques = pd.factorize(methods)
-    known = np.array([policy.is_face_to_face(m) for m in uniques] + [False], dtype=bool)
-    return known[codes]  # code -1 (blank method) reads the appended False
+    known = np.array([policy.is_face_to_face(m) for m in uniques] + [True], dtype=bool)
+    return known[codes]  # code -1 (blank method) reads the appended True
 
 
 def _last_per_customer(codes: np.ndarray, days: np.ndarray, n: int) -> np.ndarray:
