@@ -81,7 +81,7 @@ def read_route_review(path: Path) -> pd.DataFrame:
     chosen = pd.to_numeric(frame["chosen_seq"], errors="coerce")
     bad = frame.index[chosen.isna() | (chosen < 1) | (chosen % 1 != 0)]
     if len(bad):
-        shown = ", ".join(f"{frame.at[i, 'customer_id']} ({frame.at[i, 'chosen_seq']!r})" for i in bad[:5])
+        shown = ", ".join(f"{frame.at[i, 'customer_id']} ({float(chosen[i]):g})" for i in bad[:5])
         raise InputError(f"{path}: Chosen Route Seq must be a whole number of 1 or more: {shown}",
                          f"{path}：确定路序须为大于或等于 1 的整数：{shown}")
     return pd.DataFrame({"customer_id": frame["customer_id"].astype(str).str.strip(),
