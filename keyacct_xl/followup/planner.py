@@ -38,17 +38,22 @@ def due_in_week(status: pd.DataFrame, week_end: dt.date) -> pd.DataFrame:
     return status[status["due_date"] <= pd.Timestamp(week_end)]
 
 
-def _priority(due: pd.DataFrame, policy: VisitPolicy) -> pd.DataFrame:
+def _contact_only(due: pd.DataFrame, week_end: dt.date) -> pd.Series:
+    """True for customers no face-to-face visit is due for by the week's end: a call keeps them in touch."""
+    return due["face_to_face_due"] > pd.Timestamp(week_end)
+
+
+def _priority(due: pd.DataFrame, policy: VisitPolicy, week_end: dt.date) -> pd.DataFrame:
     key = ~due["grade"].isin(policy.quarterly_face_to_face)
-    contact_only = due["due_by"] == "contact"
+    contact_only = _contact_only(due, week_end)
     ordered = due.assign(_key=key.astype(int), _contact=contact_only.astype(int))
     return ordered.sort_values(["_key", "_contact", "due_date", "customer_id"], kind="stable") \
         .drop(columns=["_key", "_contact"])
 
 
-def plan_week(due: pd.DataFrame, policy: VisitPolicy, *, days: int = WORKDAYS) -> WeekPlan:
+def plan_week(due: pd.DataFrame, policy: VisitPolicy, *, week_end: dt.date, days: int = WORKDAYS) -> WeekPlan:
     """Place ``due`` (status rows with area, district and route_seq) on ``days`` workdays, one area per day."""
-    waiting = _priority(due, policy)
+    waiting = _priority(due, policy, week_end)
     placed = []
     for day in range(days):
         if waiting.empty:
@@ -61,7 +66,7 @@ def plan_week(due: pd.DataFrame, policy: VisitPolicy, *, days: int = WORKDAYS) -
         waiting = waiting.drop(today.index)
     visits = pd.concat(placed) if placed else due.head(0).assign(day=pd.Series(dtype="int64"))
     planned_areas = set(visits["area"].dropna())
-    calls = waiting[waiting["due_by"] == "contact"]
+    calls = waiting[_contact_only(waiting, week_end)]
     deferred = waiting.drop(calls.index)
     reason = deferred["area"].map(lambda a: "capacity" if a in planned_areas else "no_day")
     return WeekPlan(visits.reset_index(drop=True), calls.reset_index(drop=True),

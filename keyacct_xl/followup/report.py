@@ -27,7 +27,7 @@ HEADERS: dict[str, Pair] = {
     "last_visit": ("最近联系", "Last Contact"), "days_since_visit": ("距今天数", "Days Since Contact"),
     "last_face_to_face": ("最近面访", "Last Face-to-Face"),
     "days_since_face_to_face": ("面访距今天数", "Days Since Face-to-Face"), "due_date": ("应访日期", "Due Date"),
-    "due_by": ("到期依据", "Due By"), "status": ("状态", "Status"), "days_overdue": ("逾期天数", "Days Overdue"),
+    "due_by": ("到期依据", "Due By"), "face_to_face_due": ("面访应访日期", "Face-to-Face Due"), "status": ("状态", "Status"), "days_overdue": ("逾期天数", "Days Overdue"),
     "customers": ("客户数", "Customers"), "key_customers": ("VIP/A 客户数", "VIP/A Customers"),
     "key_visited_quarter": ("本季已面访 VIP/A", "VIP/A Visited This Quarter"),
     "key_coverage_rate": ("VIP/A 覆盖率", "VIP/A Coverage"), "due": ("到期", "Due"), "overdue": ("逾期", "Overdue"),

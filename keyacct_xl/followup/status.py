@@ -11,6 +11,7 @@ The due date is the earliest of:
 
 A customer never visited counts from the first trade date, else is due at ``as_of``. The status is ``overdue``
 when the due date is before ``as_of``, ``due`` when it falls within ``due_within_days`` of it, else ``ok``.
+``face_to_face_due`` is the earlier of the first and third dates: until then a call keeps the customer in touch.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.followup.policy import VisitPolicy
 
 STATUS_COLUMNS = ["customer_id", "name", "rep", "region", "city", "grade", "last_visit", "days_since_visit",
-                  "last_face_to_face", "days_since_face_to_face", "due_date", "due_by", "status", "days_overdue"]
+                  "last_face_to_face", "days_since_face_to_face", "due_date", "due_by", "face_to_face_due", "status", "days_overdue"]
 STATUS_LABELS = {"ok": ("正常", "ok"), "due": ("到期", "due"), "overdue": ("逾期", "overdue")}
 DUE_BY_LABELS = {"face_to_face": ("面访周期", "face-to-face interval"), "contact": ("联系周期", "contact interval"),
                  "quarter": ("本季未面访", "no visit this quarter")}
@@ -105,6 +106,7 @@ def customer_status(customers: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.
         "last_visit": _dates(last_any), "days_since_visit": _since(today, last_any),
         "last_face_to_face": _dates(last_face), "days_since_face_to_face": _since(today, last_face),
         "due_date": _dates(due), "due_by": np.array(["face_to_face", "contact", "quarter"], dtype=object)[rule],
+        "face_to_face_due": _dates(np.minimum(due_face, due_quarter)),
         "status": status.astype(object), "days_overdue": np.maximum(today - due, 0).astype("int64"),
     }, columns=STATUS_COLUMNS)
 

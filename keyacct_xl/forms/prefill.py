@@ -186,7 +186,7 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
         if parsed is None or parsed.kind != "week":
             raise InputError("a pre-filled weekly plan needs --period with a week, e.g. 2026-W48",
                              "预填每周工作计划需要 --period 指定周次，如 2026-W48")
-        week = plan_week(due_visits(master, rep, parsed), master_policy(master.settings))
+        week = plan_week(due_visits(master, rep, parsed), master_policy(master.settings), week_end=parsed.end)
         rows["plan"], rows["deferred"] = weekly_plan_rows(week, parsed), deferred_rows(week, master.lang)
         header.update(week_start=_day(parsed.start), week_end=_day(parsed.end), visit_target=len(week.visits))
     if spec.id == "account_statement" and customer and parsed is None:
