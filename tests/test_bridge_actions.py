@@ -295,7 +295,7 @@ def test_demo_step_builds_the_addin_and_runs_actions(demo_master: Path, tmp_path
 
     lines = bridge_demo(demo_master, tmp_path, argparse.Namespace(lang="en"))
     assert (tmp_path / "addin" / "keyacct_xl.xlam").exists()
-    assert "12 worksheet functions, 14 ribbon actions" in lines[0]
+    assert "14 worksheet functions, 15 ribbon actions" in lines[0]
     assert lines[1].startswith("ribbon action rfm_refresh: RFM:") and len(list((tmp_path / "reports").iterdir())) == 2
 
 
