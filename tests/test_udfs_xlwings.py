@@ -440,6 +440,9 @@ def test_visit_due_and_status_as_the_visits_check(excel) -> None:
         2026, 11, 11, tzinfo=utc)
     assert one(excel.call("VISIT_STATUS", "C1", VISIT_CUSTOMERS, VISIT_ROWS, as_of, "fr", MISSING)).startswith(
         "#VALUE! lang must be zh or en")
+    # a visit naming no customer counts for nobody (the last customer seen is not credited with it)
+    unnamed = (*VISIT_ROWS, (ComTime(2026, 11, 19), None, "面访"))
+    assert excel.call("VISIT_DUE", column("C1", "C2"), VISIT_CUSTOMERS, unnamed, as_of, MISSING) == due[:2]
     bad_date = (VISIT_ROWS[0], ("下周", "C1", "面访"))
     assert one(excel.call("VISIT_DUE", "C1", VISIT_CUSTOMERS, bad_date, as_of, MISSING)).startswith(
         "#VALUE! Visits: row 2 (日期)")

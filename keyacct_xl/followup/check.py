@@ -142,8 +142,8 @@ def rep_summary(status: pd.DataFrame, visits: pd.DataFrame, plan: pd.DataFrame, 
                         "key_visited_quarter": groups["key_visited"].sum(), "due": groups["due"].sum(),
                         "overdue": groups["overdue"].sum(), "key_overdue": groups["key_overdue"].sum()})
     out["key_coverage_rate"] = (out["key_visited_quarter"] / out["key_customers"].where(out["key_customers"] > 0))
-    seen = visits[(visits["date"] >= quarter_start) & (visits["date"] <= as_of)]
-    out["visits_quarter"] = seen.groupby("rep").size().reindex(out.index, fill_value=0)
+    reps = visits.loc[((visits["date"] >= quarter_start) & (visits["date"] <= as_of)).to_numpy(dtype=bool), "rep"]
+    out["visits_quarter"] = reps.value_counts().reindex(out.index, fill_value=0)
     weeks = max(((as_of - quarter_start).days + 1) / 7, 1.0)
     out["visits_per_week"] = np.round(out["visits_quarter"] / weeks, 1)
     counts = execution_counts(plan, unplanned).reindex(out.index, fill_value=0)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.followup.status import known_by
 from keyacct_xl.master.reader import open_book, read_table
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 
@@ -70,8 +71,7 @@ def plan_lines(tables: Mapping[str, pd.DataFrame], sources: tuple[PlanSource, ..
 def plan_execution(lines: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.Timestamp,
                    match_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(plan lines with status and the visit that fulfilled each, unplanned visits in the planned weeks)."""
-    seen = visits[visits["date"].notna() & (visits["date"] <= as_of)].reset_index(drop=True)
-    seen = seen.assign(customer_id=seen["customer_id"].astype(str))
+    seen = visits.loc[known_by(visits, as_of), UNPLANNED_COLUMNS].reset_index(drop=True)
     plan = lines.reset_index(drop=True)
     pairs = plan[["customer_id", "planned_date"]].reset_index(names="line").merge(
         seen[["customer_id", "date"]].reset_index(names="visit"), on="customer_id")
@@ -91,18 +91,19 @@ def plan_execution(lines: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.Times
     return result, _unplanned(plan, seen, taken_visits)
 
 
-def _week(dates: pd.Series) -> pd.Series:
-    return dates.dt.to_period("W-SUN").astype(str)
+def _week(dates: pd.Series) -> np.ndarray:
+    """ISO week numbers counted from 1970 (its 1 January was a Thursday: +3 days starts weeks on Monday)."""
+    return (dates.to_numpy(dtype="datetime64[D]").astype("int64") + 3) // 7
 
 
 def _unplanned(plan: pd.DataFrame, seen: pd.DataFrame, taken: set[int]) -> pd.DataFrame:
     """The visits a rep made in a week the rep planned that no plan line asked for."""
-    if plan.empty or "rep" not in seen.columns:
-        return pd.DataFrame(columns=UNPLANNED_COLUMNS)
-    weeks = set(plan["rep"].astype(str) + "|" + _week(plan["planned_date"]))
-    free = seen[~seen.index.isin(list(taken))]
-    out = free[(free["rep"].astype(str) + "|" + _week(free["date"])).isin(weeks)]
-    return out[UNPLANNED_COLUMNS].reset_index(drop=True)
+    free = seen[~np.isin(np.arange(len(seen)), np.fromiter(taken, dtype="int64", count=len(taken)))]
+    reps, _ = pd.factorize(pd.concat([plan["rep"], free["rep"]], ignore_index=True).astype(object))
+    weeks = 10_000 * reps.astype("int64")  # one number per (rep, week): weeks since 1970 stay under 10,000
+    planned = weeks[:len(plan)] + _week(plan["planned_date"])
+    made = weeks[len(plan):] + _week(free["date"])
+    return free[np.isin(made, planned) & (reps[len(plan):] >= 0)][UNPLANNED_COLUMNS].reset_index(drop=True)
 
 
 def execution_counts(plan: pd.DataFrame, unplanned: pd.DataFrame) -> pd.DataFrame:

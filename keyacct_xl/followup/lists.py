@@ -13,6 +13,7 @@ import pandas as pd
 from keyacct_xl.analytics.rfm import rfm
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.policy import VisitPolicy
+from keyacct_xl.followup.status import known_by
 from keyacct_xl.parsing import is_blank
 
 NEXT_STEP_COLUMNS = ["customer_id", "rep", "date", "next_step", "next_date", "days_overdue"]
@@ -23,15 +24,21 @@ WINBACK_COLUMNS = ["customer_id", "rep", "rfm_class", "last_purchase", "last_vis
 OCCASION_LABELS = {"birthday": ("生日", "birthday"), "anniversary": ("合作纪念日", "trade anniversary")}
 
 
-def _dated(visits: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    seen = visits[visits["date"].notna() & (visits["date"] <= as_of)]
-    return seen.assign(customer_id=seen["customer_id"].astype(str))
+def last_visits(visits: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Each customer's last visit on or before ``as_of`` (of two on its last day, the one recorded last)."""
+    rows = np.flatnonzero(known_by(visits, as_of) & visits["customer_id"].notna().to_numpy())
+    codes, uniques = pd.factorize(visits["customer_id"].to_numpy()[rows])
+    days = visits["date"].to_numpy(dtype="datetime64[D]")[rows].astype("int64")
+    latest = np.full(len(uniques), np.iinfo("int64").min)
+    np.maximum.at(latest, codes, days)
+    on_last_day = days == latest[codes]
+    last = pd.Series(rows[on_last_day]).groupby(codes[on_last_day]).max().to_numpy()
+    return visits.iloc[np.sort(last)]
 
 
 def overdue_next_steps(visits: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
     """Each customer's last visit whose next date has passed: no later visit kept the promise."""
-    last = _dated(visits, as_of).sort_values(["customer_id", "date"], kind="stable")
-    last = last.drop_duplicates("customer_id", keep="last")
+    last = last_visits(visits, as_of=as_of)
     late = last[last["next_date"].notna() & (last["next_date"] < as_of)]
     return late.assign(days_overdue=(as_of - late["next_date"]).dt.days.astype("int64"))[NEXT_STEP_COLUMNS] \
         .sort_values(["rep", "days_overdue"], ascending=[True, False], kind="stable").reset_index(drop=True)
@@ -39,12 +46,12 @@ def overdue_next_steps(visits: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataF
 
 def poor_without_countermeasure(visits: pd.DataFrame, *, as_of: pd.Timestamp, policy: VisitPolicy) -> pd.DataFrame:
     """Visits rated poor (差 / 很差) in the last ``lookback_days`` whose next step (改进措施) is blank."""
-    seen = _dated(visits, as_of)
-    recent = seen[seen["date"] > as_of - pd.Timedelta(days=policy.lookback_days)]
-    codes, uniques = pd.factorize(recent["rating"])
+    recent = known_by(visits, as_of) & (visits["date"] > as_of - pd.Timedelta(days=policy.lookback_days)).to_numpy()
+    seen = visits.loc[recent, [*POOR_COLUMNS, "next_step"]]
+    codes, uniques = pd.factorize(seen["rating"])
     poor = np.array([policy.is_poor(r) for r in uniques] + [False], dtype=bool)[codes]
-    blank = recent["next_step"].map(is_blank).to_numpy(dtype=bool)
-    return recent[poor & blank][POOR_COLUMNS].sort_values(["rep", "date"], kind="stable").reset_index(drop=True)
+    blank = seen["next_step"].map(is_blank).to_numpy(dtype=bool)
+    return seen[poor & blank][POOR_COLUMNS].sort_values(["rep", "date"], kind="stable").reset_index(drop=True)
 
 
 def next_occurrence(dates: pd.Series, as_of: pd.Timestamp) -> pd.Series:

@@ -27,7 +27,9 @@ HEADERS: dict[str, Pair] = {
     "last_visit": ("最近联系", "Last Contact"), "days_since_visit": ("距今天数", "Days Since Contact"),
     "last_face_to_face": ("最近面访", "Last Face-to-Face"),
     "days_since_face_to_face": ("面访距今天数", "Days Since Face-to-Face"), "due_date": ("应访日期", "Due Date"),
-    "due_by": ("到期依据", "Due By"), "face_to_face_due": ("面访应访日期", "Face-to-Face Due"), "status": ("状态", "Status"), "days_overdue": ("逾期天数", "Days Overdue"),
+    "due_by": ("到期依据", "Due By"),
+    "face_to_face_due": ("面访应访日期", "Face-to-Face Due"), "status": ("状态", "Status"),
+    "days_overdue": ("逾期天数", "Days Overdue"),
     "customers": ("客户数", "Customers"), "key_customers": ("VIP/A 客户数", "VIP/A Customers"),
     "key_visited_quarter": ("本季已面访 VIP/A", "VIP/A Visited This Quarter"),
     "key_coverage_rate": ("VIP/A 覆盖率", "VIP/A Coverage"), "due": ("到期", "Due"), "overdue": ("逾期", "Overdue"),
@@ -93,8 +95,11 @@ def write_check(check, path: Path, *, lang: Lang) -> Path:
         used = {name.casefold() for name, _ in sheets}
         pages = [_sheet_name(rep, lang, used) for rep in check.reps["rep"]]
         _detail(book, fmt, sheets[0][0], sheets[0][1], "Check1", lang, title)  # the overview first
+        status = check.status
+        key = status["grade"].isin(check.policy.quarterly_face_to_face) & (status["status"] == "overdue")
+        overdue_key = status[key]
         for (_, row), name in zip(check.reps.iterrows(), pages, strict=True):
-            _sign_off_page(book, fmt, check, row, name, lang)
+            _sign_off_page(book, fmt, check, overdue_key, row, name, lang)
         for number, (name, frame) in enumerate(sheets[1:], start=2):
             _detail(book, fmt, name, frame, f"Check{number}", lang, title)
     return path
@@ -134,7 +139,8 @@ _PAGE_LIST = ("customer_id", "name", "grade", "last_face_to_face", "due_date", "
 _PAGE_ROWS = 12  # overdue key customers listed on the page; the detail sheet has them all
 
 
-def _sign_off_page(book, fmt: dict, check, row: pd.Series, name: str, lang: Lang) -> None:
+def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Series, name: str,
+                   lang: Lang) -> None:
     """One A4 portrait page per rep: the figures, the most overdue key customers, signature lines."""
     ws = book.add_worksheet(name)
     rep = str(row["rep"]) if pd.notna(row["rep"]) else pick(lang, "未分配业务员", "No rep")
@@ -153,8 +159,7 @@ def _sign_off_page(book, fmt: dict, check, row: pd.Series, name: str, lang: Lang
     ws.write_string(top, 0, pick(lang, f"逾期的 {'/'.join(check.policy.quarterly_face_to_face)} 客户（逾期最久在前）",
                                  f"Overdue {'/'.join(check.policy.quarterly_face_to_face)} customers (longest first)"),
                     fmt["label"])
-    mine = check.status[(check.status["rep"] == row["rep"]) if pd.notna(row["rep"]) else check.status["rep"].isna()]
-    key = mine[mine["grade"].isin(check.policy.quarterly_face_to_face) & (mine["status"] == "overdue")]
+    key = overdue_key[(overdue_key["rep"] == row["rep"]) if pd.notna(row["rep"]) else overdue_key["rep"].isna()]
     key = key.sort_values("days_overdue", ascending=False, kind="stable").head(_PAGE_ROWS)
     for j, column in enumerate(_PAGE_LIST):
         ws.write_string(top + 1, j, header(column, lang), fmt["head"])
@@ -207,9 +212,10 @@ def _detail(book, fmt: dict, name: str, frame: pd.DataFrame, table: str, lang: L
     ws = book.add_worksheet(name)
     data = shown(frame, lang)
     columns = list(data.columns)
+    styles = [_column_format(key, frame[key].dtype, fmt) for key in columns]
     for i, record in enumerate(data.itertuples(index=False), start=1):
         for j, value in enumerate(record):
-            _write(ws, i, j, value, _column_format(columns[j], frame[columns[j]].dtype, fmt))
+            _write(ws, i, j, value, styles[j])
     specs = []
     for key in columns:
         text = header(key, lang)

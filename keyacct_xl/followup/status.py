@@ -23,7 +23,8 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.followup.policy import VisitPolicy
 
 STATUS_COLUMNS = ["customer_id", "name", "rep", "region", "city", "grade", "last_visit", "days_since_visit",
-                  "last_face_to_face", "days_since_face_to_face", "due_date", "due_by", "face_to_face_due", "status", "days_overdue"]
+                  "last_face_to_face", "days_since_face_to_face", "due_date", "due_by", "face_to_face_due", "status",
+                  "days_overdue"]
 STATUS_LABELS = {"ok": ("正常", "ok"), "due": ("到期", "due"), "overdue": ("逾期", "overdue")}
 DUE_BY_LABELS = {"face_to_face": ("面访周期", "face-to-face interval"), "contact": ("联系周期", "contact interval"),
                  "quarter": ("本季未面访", "no visit this quarter")}
@@ -54,6 +55,11 @@ def check_as_of(as_of: pd.Timestamp, visits: pd.DataFrame, transactions: pd.Data
                          f"--as-of {as_of:%Y-%m-%d} 早于所有数据：拜访记录和销售明细从 {start:%Y-%m-%d} 开始")
 
 
+def known_by(visits: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """True for the visits dated on or before ``as_of``: what was known on that day."""
+    return (visits["date"].notna() & (visits["date"] <= as_of)).to_numpy(dtype=bool)
+
+
 def face_to_face_mask(methods: pd.Series, policy: VisitPolicy) -> np.ndarray:
     """True for each visit whose method is face-to-face or blank (a visit record's default is a visit); each
     distinct spelling is looked up once."""
@@ -73,11 +79,14 @@ def customer_status(customers: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.
     """One row per customer (STATUS_COLUMNS): last visits, due date by ``policy``, status and days overdue."""
     ids = customers["customer_id"].astype(str).to_numpy()
     n = len(ids)
-    seen = visits[visits["date"].notna() & (visits["date"] <= as_of)]
-    codes = pd.Index(ids).get_indexer(seen["customer_id"].astype(str))
-    ours = codes >= 0  # visits of ids not in Customers are the integrity check's to report
-    days = seen["date"].to_numpy(dtype="datetime64[D]").astype("int64")
-    face = face_to_face_mask(seen["method"], policy)
+    dated = known_by(visits, as_of)
+    # ids are text as the master's readers give them; a visit of an id not in Customers is the integrity check's
+    found, uniques = pd.factorize(visits["customer_id"].to_numpy()[dated])  # each distinct id looked up once
+    codes = np.where(found >= 0, pd.Index(ids).get_indexer(uniques)[np.maximum(found, 0)], -1) if len(uniques) \
+        else np.full(len(found), -1)
+    ours = codes >= 0
+    days = visits["date"].to_numpy(dtype="datetime64[D]")[dated].astype("int64")
+    face = face_to_face_mask(visits["method"], policy)[dated]
     last_any = _last_per_customer(codes[ours], days[ours], n)
     last_face = _last_per_customer(codes[ours & face], days[ours & face], n)
     today = np.datetime64(as_of.normalize(), "D").astype("int64")
