@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import tempfile
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -419,7 +420,7 @@ def _visit_status(customers: object, visits: object, as_of: object, settings: ob
         return customer_status(_customers(customers), seen, as_of=when, policy=master_policy(_settings(settings)))
 
     # keyed on the day too: without as_of the status moves with today
-    return cache.get_or_compute("VISIT_STATUS_TABLE", (customers, visits, when, settings), compute)
+    return cast(pd.DataFrame, cache.get_or_compute("VISIT_STATUS_TABLE", (customers, visits, when, settings), compute))
 
 
 @xw.func(category=CATEGORY)

@@ -82,6 +82,24 @@ def test_prefilled_plan_writes_calls_and_deferred_with_reasons(tmp_path: Path) -
     assert deferred[0]["应访日期"] == dt.datetime(2026, 4, 5)  # 01-05 + 90 days, the contact interval of C
 
 
+def test_prefilled_visit_plan_follows_the_same_policy(tmp_path: Path) -> None:
+    master = small_week_master(1)
+    spec = load_form("visit_plan")
+    path = write_form(tmp_path / "visit_plan.xlsx", spec, lang="zh",
+                      data=prefill(spec, master, rep="张三", period="2026-W48"))
+    rows = _table(openpyxl.load_workbook(path).worksheets[0], "t_plan")
+    assert [(r["序号"], r["客户编号"], r["回访方式"], r["计划日期"].day) for r in rows] == [
+        (1, "K1", "面谈", 23), (2, "K6", "面谈", 24), (3, "K2", "面谈", 25), (4, "K3", "面谈", 26),
+        (5, "K4", "面谈", 27), (6, "K8", "电话", 23), (7, "K5", "面谈", 30), (8, "K7", "面谈", 30)]
+    assert rows[0]["回访目的"] == "逾期（联系周期）" and rows[5]["回访目的"] == "到期（联系周期）"
+    assert [r["备注"] for r in rows[6:]] == ["顺延：所在区域当天已排满（每日面访上限）"] * 2
+    # a month: week after week (the weeks whose Monday is in it), each customer once, nobody left over
+    month = prefill(spec, master, rep="张三", period="2026-12").rows["plan"]
+    assert sorted(r["customer_id"] for r in month) == [f"K{i}" for i in range(1, 9)]
+    assert all(dt.datetime(2026, 12, 7) <= r["planned_date"] <= dt.datetime(2026, 12, 31) for r in month)
+    assert [r["customer_id"] for r in month if r["planned_date"] >= dt.datetime(2026, 12, 14)] == ["K5", "K7"]
+
+
 @pytest.fixture(scope="module")
 def demo_master(demo_run: tuple[Path, str]) -> Path:
     return demo_run[0] / "master.xlsx"

@@ -7,7 +7,7 @@ plan against actual, and the follow-up lists, sums them per rep and, when asked,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -119,12 +119,13 @@ def run_visits_check(master: Master, *, as_of: pd.Timestamp | None = None, rep: 
         plan, unplanned = (f[f["rep"] == rep].reset_index(drop=True) for f in (plan, unplanned))
         lists = {k: v[v["rep"] == rep].reset_index(drop=True) for k, v in lists.items()}
     reps = rep_summary(status, master.visits, plan, unplanned, lists, as_of=when, policy=rules)
-    check = VisitsCheck(when, rules, rep, status, reps, plan, unplanned, **lists)
+    check = VisitsCheck(when, rules, rep, status, reps, plan, unplanned, lists["next_steps"], lists["poor_visits"],
+                        lists["greetings"], lists["winback"])
     path = out or (out_dir / check_report_name(when) if out_dir is not None else None)
     if path is not None:
         from keyacct_xl.followup.report import write_check  # the writer loads XlsxWriter only when a report is asked
 
-        check = VisitsCheck(**{**check.__dict__, "path": write_check(check, path, lang=lang)})
+        check = replace(check, path=write_check(check, path, lang=lang))
     return check
 
 

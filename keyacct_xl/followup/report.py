@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,7 +106,7 @@ def write_check(check, path: Path, *, lang: Lang) -> Path:
     return path
 
 
-def _sheet_name(text: object, lang: Lang, used: set[str]) -> str:
+def _sheet_name(text: Any, lang: Lang, used: set[str]) -> str:
     """A legal, unique sheet name (Excel: 31 characters, none of []:*?/\\, unique ignoring case)."""
     base = pick(lang, "未分配业务员", "No rep") if pd.isna(text) or not str(text).strip() else str(text)
     base = "".join("_" if ch in "[]:*?/\\" else ch for ch in base)[:28].strip("'") or "_"
@@ -191,7 +192,7 @@ def _write(ws, row: int, col: int, value: object, style) -> None:
         ws.write_string(row, col, str(value), style)
 
 
-def _column_format(key: str, dtype: object, fmt: dict):
+def _column_format(key: str, dtype: Any, fmt: dict):
     if key in RATES:
         return fmt["pct"]
     if key in DECIMALS:

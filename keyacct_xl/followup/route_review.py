@@ -81,7 +81,7 @@ def read_route_review(path: Path) -> pd.DataFrame:
     chosen = pd.to_numeric(frame["chosen_seq"], errors="coerce")
     bad = frame.index[chosen.isna() | (chosen < 1) | (chosen % 1 != 0)]
     if len(bad):
-        shown = ", ".join(f"{frame.at[i, 'customer_id']} ({float(chosen[i]):g})" for i in bad[:5])
+        shown = ", ".join(f"{frame.at[i, 'customer_id']!s} ({float(chosen[i]):g})" for i in bad[:5])
         raise InputError(f"{path}: Chosen Route Seq must be a whole number of 1 or more: {shown}",
                          f"{path}：确定路序须为大于或等于 1 的整数：{shown}")
     return pd.DataFrame({"customer_id": frame["customer_id"].astype(str).str.strip(),
@@ -114,8 +114,8 @@ def apply_routes(master: Master, chosen: pd.DataFrame) -> RoutesApplied:
     ids = master.customers["customer_id"].astype(str)
     wanted = ids.map(chosen.set_index("customer_id")["chosen_seq"])
     current = master.customers["route_seq"]
-    differs = wanted.notna() & (current.isna() | (current.astype("Float64") != wanted.astype("Float64")))
-    differs = differs.fillna(True).to_numpy(dtype=bool)
+    compared = wanted.notna() & (current.isna() | (current.astype("Float64") != wanted.astype("Float64")))
+    differs = compared.fillna(True).to_numpy(dtype=bool)
     if differs.any():
         route = current.astype("Int64").copy()
         route[differs] = wanted[differs].astype("int64").to_numpy()

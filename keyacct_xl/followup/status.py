@@ -127,4 +127,4 @@ def _dates(days: np.ndarray) -> pd.Series:
 
 
 def _since(today: int, days: np.ndarray) -> pd.Series:
-    return pd.Series(np.where(days == _NAT, pd.NA, today - days), dtype="Int64")
+    return pd.Series(today - days, dtype="Int64").mask(days == _NAT)

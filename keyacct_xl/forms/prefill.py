@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -16,7 +17,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.followup.planner import DEFERRED_REASONS, WeekPlan, due_in_week, plan_week
 from keyacct_xl.followup.policy import master_policy
 from keyacct_xl.followup.routes import customer_areas
-from keyacct_xl.followup.status import customer_status
+from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS, customer_status
 from keyacct_xl.forms.generator import FormData
 from keyacct_xl.forms.layout import customer_ref
 from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
@@ -93,36 +94,93 @@ def due_visits(master: Master, rep: str, period: Period) -> pd.DataFrame:
     return due_in_week(status, period.end)
 
 
-def _when(value: object) -> dt.datetime | None:
+def _when(value: Any) -> dt.datetime | None:
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _grade(c: dict[str, Any]) -> str | None:
+    return c["grade"] if isinstance(c["grade"], str) and c["grade"] else None
+
+
+def _day_of(period: Period, day: int) -> dt.datetime:
+    return dt.datetime.combine(period.start, dt.time()) + dt.timedelta(days=day)
 
 
 def weekly_plan_rows(plan: WeekPlan, period: Period) -> list[dict[str, object]]:
     """The placed visits day by day in route order (the first half of a day in the morning), then the phone
     calls spread over the week."""
-    rows = []
-    for day, visits in plan.visits.groupby("day", sort=True):
+    lines: list[tuple[int, dict[str, object]]] = []
+    for _, visits in plan.visits.groupby("day", sort=True):
         half = math.ceil(len(visits) / 2)
-        for i, c in enumerate(visits.itertuples(index=False)):
-            rows.append(_plan_line(c, period, int(day), "Morning" if i < half else "Afternoon", "Visit"))
-    for i, c in enumerate(plan.calls.itertuples(index=False)):
-        rows.append(_plan_line(c, period, i % len(WORKDAYS), None, "Phone call"))
-    return sorted(rows, key=lambda r: r["date"])  # stable: visits before the same day's calls
+        for i, c in enumerate(_records(visits)):
+            day = int(c["day"])
+            lines.append((day, _plan_line(c, period, day, "Morning" if i < half else "Afternoon", "Visit")))
+    for i, c in enumerate(_records(plan.calls)):
+        lines.append((i % len(WORKDAYS), _plan_line(c, period, i % len(WORKDAYS), None, "Phone call")))
+    return [line for _, line in sorted(lines, key=lambda x: x[0])]  # stable: visits before the same day's calls
 
 
-def _plan_line(c: object, period: Period, day: int, slot: str | None, activity: str) -> dict[str, object]:
-    return {"day": WORKDAYS[day], "date": dt.datetime.combine(period.start, dt.time()) + dt.timedelta(day),
-            "time_slot": slot, "activity": activity, "customer_id": c.customer_id, "customer_name": c.name,
-            "grade": c.grade if isinstance(c.grade, str) and c.grade else None,
-            "last_visit": _when(c.last_face_to_face)}
+def _plan_line(c: dict[str, Any], period: Period, day: int, slot: str | None, activity: str) -> dict[str, object]:
+    return {"day": WORKDAYS[day], "date": _day_of(period, day), "time_slot": slot, "activity": activity,
+            "customer_id": c["customer_id"], "customer_name": c["name"], "grade": _grade(c),
+            "last_visit": _when(c["last_face_to_face"])}
 
 
 def deferred_rows(plan: WeekPlan, lang: Lang) -> list[dict[str, object]]:
     """The customers the week could not take, with the reason in the form's language."""
-    return [{"customer_id": c.customer_id, "customer_name": c.name,
-             "grade": c.grade if isinstance(c.grade, str) and c.grade else None, "due_date": _when(c.due_date),
-             "days_overdue": int(c.days_overdue), "reason": pick(lang, *DEFERRED_REASONS[c.reason])}
-            for c in plan.deferred.itertuples(index=False)]
+    return [{"customer_id": c["customer_id"], "customer_name": c["name"], "grade": _grade(c),
+             "due_date": _when(c["due_date"]), "days_overdue": int(c["days_overdue"]),
+             "reason": pick(lang, *DEFERRED_REASONS[str(c["reason"])])}
+            for c in _records(plan.deferred)]
+
+
+def plan_weeks(period: Period) -> list[Period]:
+    """The ISO weeks a plan covers: the week itself, or each week whose Monday falls in the month."""
+    if period.kind == "week":
+        return [period]
+    monday = period.start + dt.timedelta(days=(7 - period.start.weekday()) % 7)
+    weeks = []
+    while monday <= period.end:
+        year, week, _ = monday.isocalendar()
+        weeks.append(parse_period(f"{year}-W{week:02d}"))
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+def visit_plan_rows(master: Master, rep: str, period: Period) -> list[dict[str, object]]:
+    """The visit plan of a week or a month, week by week as the weekly plan places them (each customer once):
+    visits face to face on their day, calls by phone, and the customers no week could take planned for the
+    Monday after, marked deferred with the reason."""
+    policy = master_policy(master.settings)
+    rows: list[dict[str, object]] = []
+    placed: set[str] = set()
+    weeks = plan_weeks(period)
+    week: WeekPlan | None = None
+    for span in weeks:
+        due = due_visits(master, rep, span)
+        week = plan_week(due[~due["customer_id"].isin(list(placed))], policy, week_end=span.end)
+        for c in _records(week.visits):
+            rows.append(_visit_plan_line(c, _day_of(span, int(c["day"])), "Face-to-face", master.lang))
+        for i, c in enumerate(_records(week.calls)):
+            rows.append(_visit_plan_line(c, _day_of(span, i % len(WORKDAYS)), "Phone", master.lang))
+        placed |= set(week.visits["customer_id"]) | set(week.calls["customer_id"])
+    if week is not None:
+        after = _day_of(weeks[-1], 7)
+        for c in _records(week.deferred):
+            line = _visit_plan_line(c, after, "Face-to-face", master.lang)
+            rows.append({**line, "remark": pick(master.lang, "顺延：", "deferred: ")
+                         + pick(master.lang, *DEFERRED_REASONS[str(c["reason"])])})
+    return [{"plan_no": i, **r} for i, r in enumerate(rows, start=1)]
+
+
+def _visit_plan_line(c: dict[str, Any], when: dt.datetime, method: str, lang: Lang) -> dict[str, object]:
+    status, due_by = STATUS_LABELS[str(c["status"])], DUE_BY_LABELS[str(c["due_by"])]
+    return {"customer_id": c["customer_id"], "customer_name": c["name"], "method": method, "planned_date": when,
+            "purpose": pick(lang, f"{status[0]}（{due_by[0]}）", f"{status[1]} ({due_by[1]})")}
 
 
 def statement_rows(master: Master, customer_id: str, period: Period) -> tuple[float, list[dict[str, object]]]:
@@ -189,6 +247,8 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
         week = plan_week(due_visits(master, rep, parsed), master_policy(master.settings), week_end=parsed.end)
         rows["plan"], rows["deferred"] = weekly_plan_rows(week, parsed), deferred_rows(week, master.lang)
         header.update(week_start=_day(parsed.start), week_end=_day(parsed.end), visit_target=len(week.visits))
+    if spec.id == "visit_plan" and rep and parsed:
+        rows["plan"] = visit_plan_rows(master, rep, parsed)
     if spec.id == "account_statement" and customer and parsed is None:
         raise InputError("a pre-filled account statement needs --period, e.g. 2026-10",
                          "预填对账单需要 --period 指定期间，如 2026-10")
