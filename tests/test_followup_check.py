@@ -240,6 +240,10 @@ def test_bad_input_is_one_line(master_file: Path, capsys: pytest.CaptureFixture[
                                                "Transactions start on 2026-01-10")
     with pytest.raises(InputError, match="no dated rows"):
         run_visits_check(Master.empty(), plans={})
+    twice = hand_master()
+    twice.customers = pd.concat([twice.customers, twice.customers.iloc[[0]]], ignore_index=True)
+    with pytest.raises(InputError, match=r"客户档案: customer id\(s\) K1 appear more than once; the visits check"):
+        run_visits_check(twice, plans={})
 
 
 def test_a_policy_typo_names_the_key_and_the_file(tmp_path: Path, master_file: Path,
