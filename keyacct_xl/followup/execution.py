@@ -92,7 +92,7 @@ def plan_execution(lines: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.Times
 
 
 def _week(dates: pd.Series) -> np.ndarray:
-    """ISO week numbers counted from 1970 (its 1 January was a Thursday: +3 days starts weeks on Monday)."""
+    """Monday-to-Sunday weeks counted from 1970 (its 1 January was a Thursday: +3 days starts them on Monday)."""
     return (dates.to_numpy(dtype="datetime64[D]").astype("int64") + 3) // 7
 
 

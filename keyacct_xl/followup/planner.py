@@ -1,11 +1,12 @@
 """A week a rep can drive: the due customers placed on Monday to Friday by the visit policy.
 
 DOMAIN.md, "Visit programme" and "Customer archive" (客户路序). The customers due by the week's last day are taken
-in priority order: VIP/A (the policy's quarterly grades) before the others, those needing a face-to-face visit
-before those a call would satisfy, the most overdue first. Each day goes to the area (the city, else the region)
-of the first customer still waiting and takes up to ``visits_per_day`` of that area's waiting customers, in route
-order (district, route_seq). Who is left is never dropped: a customer a contact would satisfy gets a phone call
-on the plan, the others go on the deferred list with the reason.
+in priority order: those needing a face-to-face visit this week before those a call would satisfy (a visit slot
+is not spent on a call), then VIP/A (the policy's quarterly grades) before the others, the most overdue first.
+Each day goes to the area (the city, else the region) of the first customer still waiting and takes up to
+``visits_per_day`` of that area's waiting customers, in route order (district, route_seq). Who is left is never
+dropped: a customer a contact would satisfy gets a phone call on the plan, the others go on the deferred list
+with the reason.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _priority(due: pd.DataFrame, policy: VisitPolicy, week_end: dt.date) -> pd.D
     key = ~due["grade"].isin(policy.quarterly_face_to_face)
     contact_only = _contact_only(due, week_end)
     ordered = due.assign(_key=key.astype(int), _contact=contact_only.astype(int))
-    return ordered.sort_values(["_key", "_contact", "due_date", "customer_id"], kind="stable") \
+    return ordered.sort_values(["_contact", "_key", "due_date", "customer_id"], kind="stable") \
         .drop(columns=["_key", "_contact"])
 
 
