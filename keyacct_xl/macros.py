@@ -12,6 +12,7 @@ from keyacct_xl.bridge import (  # noqa: F401
     actions_analysis,
     actions_consolidate,
     actions_finance,
+    actions_followup,
     actions_forms,
     actions_help,
 )

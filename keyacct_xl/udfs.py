@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import tempfile
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -32,10 +33,12 @@ from keyacct_xl.analytics.usecase import RfmRun, rfm_options, run_rfm
 from keyacct_xl.bridge import cells
 from keyacct_xl.bridge.cells import CellError, TableCache
 from keyacct_xl.errors import InputError, KeyacctError
+from keyacct_xl.followup.policy import master_policy
+from keyacct_xl.followup.status import STATUS_LABELS, customer_status
 from keyacct_xl.headers import resolve_headers
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
-from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, SETTINGS, TRANSACTIONS
+from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, SETTINGS, TRANSACTIONS, VISITS
 from keyacct_xl.master.settings import DEFAULTS, SettingCell, Settings, parse_settings
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, bucket_columns, bucket_slots, parse_buckets
@@ -405,6 +408,52 @@ def CUSTOMER_GRADE(metrics, policy=None, lang=None, settings=None):
         return cells.frame_grid(graded[["customer_id", "proposed_grade", "change", "reasons"]])
 
     return cache.get_or_compute("CUSTOMER_GRADE", (metrics, policy, lang, settings), compute)
+
+
+def _visit_status(customers: object, visits: object, as_of: object, settings: object) -> pd.DataFrame:
+    """The visits check's per-customer status (keyacct_xl.followup.status) of the given ranges, cached."""
+
+    when = _optional_date(as_of, "as_of") or pd.Timestamp.today().normalize()
+
+    def compute() -> pd.DataFrame:
+        seen = cells.table(visits, VISITS, required=("date", "customer_id"), what="Visits")
+        return customer_status(_customers(customers), seen, as_of=when, policy=master_policy(_settings(settings)))
+
+    # keyed on the day too: without as_of the status moves with today
+    return cast(pd.DataFrame, cache.get_or_compute("VISIT_STATUS_TABLE", (customers, visits, when, settings), compute))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="客户编号（可为一列）/ customer ID(s)", **_VEC)
+@xw.arg("customers", doc="客户档案表（含表头）/ Customers[#All]", **_VEC)
+@xw.arg("visits", doc="拜访记录表（含表头）/ Visits[#All]", **_VEC)
+@xw.arg("as_of", doc="可选：检查日期（默认今天）/ optional check date (default today)", **_VEC)
+@xw.arg("settings", doc=_SETTINGS_DOC, **_VEC)
+@cells.excel_safe
+def VISIT_DUE(customer_id, customers, visits, as_of=None, settings=None):
+    """按回访政策的应访日期。Next due date of a visit or contact under the visit policy, as in visits check."""
+    status = _visit_status(customers, visits, as_of, settings)
+    due = {cid: d.to_pydatetime() for cid, d in zip(status["customer_id"], status["due_date"], strict=True)}
+    ids, shape = _ids(customer_id)
+    return _lookup(ids, shape, due, "Customers")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="客户编号（可为一列）/ customer ID(s)", **_VEC)
+@xw.arg("customers", doc="客户档案表（含表头）/ Customers[#All]", **_VEC)
+@xw.arg("visits", doc="拜访记录表（含表头）/ Visits[#All]", **_VEC)
+@xw.arg("as_of", doc="可选：检查日期（默认今天）/ optional check date (default today)", **_VEC)
+@xw.arg("lang", doc="zh 或 en（默认 zh）/ label language", **_VEC)
+@xw.arg("settings", doc=_SETTINGS_DOC, **_VEC)
+@cells.excel_safe
+def VISIT_STATUS(customer_id, customers, visits, as_of=None, lang=None, settings=None):
+    """回访状态：正常 / 到期 / 逾期。Visit status ok / due / overdue under the visit policy, as in visits check."""
+    language = _lang(lang)
+    status = _visit_status(customers, visits, as_of, settings)
+    labels = {cid: STATUS_LABELS[s][0 if language == "zh" else 1]
+              for cid, s in zip(status["customer_id"], status["status"], strict=True)}
+    ids, shape = _ids(customer_id)
+    return _lookup(ids, shape, labels, "Customers")
 
 
 def _csv_cell(value: object) -> object:

@@ -28,7 +28,8 @@ from keyacct_xl.receivables.demo_statement import pick_customer, write_returned_
 from keyacct_xl.receivables.statements import parse_period
 
 ISSUE_ACTIONS = {"generate_forms", "prefill_forms", "consolidate", "open_report", "annual_grading", "apply_grades",
-                 "rfm_refresh", "abc", "analysis", "reconcile", "ageing", "statements", "settings", "about"}
+                 "rfm_refresh", "abc", "analysis", "reconcile", "ageing", "statements", "settings", "about",
+                 "visits_check"}
 
 
 class _Sheet:
@@ -176,7 +177,7 @@ def test_reports_are_identical_on_both_back_ends(demo_master: Path, tmp_path: Pa
     assert outputs["file"] == outputs["xlwings"]
 
 
-@pytest.mark.parametrize("name", ["abc", "analysis", "ageing", "statements", "generate_forms"])
+@pytest.mark.parametrize("name", ["abc", "analysis", "ageing", "statements", "generate_forms", "visits_check"])
 def test_read_only_actions_write_readable_workbooks(bridge, name: str) -> None:
     before = bridge.book_path().read_bytes()
     result = run_action(name, bridge)
@@ -294,7 +295,7 @@ def test_demo_step_builds_the_addin_and_runs_actions(demo_master: Path, tmp_path
 
     lines = bridge_demo(demo_master, tmp_path, argparse.Namespace(lang="en"))
     assert (tmp_path / "addin" / "keyacct_xl.xlam").exists()
-    assert "12 worksheet functions, 14 ribbon actions" in lines[0]
+    assert "14 worksheet functions, 15 ribbon actions" in lines[0]
     assert lines[1].startswith("ribbon action rfm_refresh: RFM:") and len(list((tmp_path / "reports").iterdir())) == 2
 
 

@@ -84,10 +84,11 @@ def test_parse_period() -> None:
             parse_period(bad)
 
 
-def test_due_visits_follow_last_visit_and_grade_interval() -> None:
+def test_due_visits_follow_last_visit_and_the_visit_policy() -> None:
     due = due_visits(small_master(), "张三", parse_period(W48))
     assert list(due["customer_id"]) == ["C001", "C004"]
-    assert due.loc[due["customer_id"] == "C001", "due"].item() == pd.Timestamp("2026-11-17")
+    # VIP: a contact every 14 days (templates/policies/visits.yaml), last visit 11-10
+    assert due.loc[due["customer_id"] == "C001", "due_date"].item() == pd.Timestamp("2026-11-24")
     assert pd.isna(due.loc[due["customer_id"] == "C004", "last_visit"].item())
 
 
@@ -124,9 +125,12 @@ def test_prefilled_weekly_plan_reads_back(tmp_path: Path) -> None:
     table = ws.tables["t_plan"]
     first = int(table.ref.split(":")[0][1:]) + 1
     rows = [[c.value for c in r] for r in ws[f"A{first}:H{first + 2}"]]
-    assert rows[0][:7] == ["周一", dt.datetime(2026, 11, 23), "上午", "拜访", "C001", "华东五金", "VIP"]
-    assert rows[0][7] == dt.datetime(2026, 11, 10)
-    assert rows[1][4:6] == ["C004", "西郊超市"] and rows[1][7] is None
+    # C004 was never visited: a visit first; C001 (VIP, seen on 11-10) needs only a call by the visit policy, so it
+    # takes a free day of its own area after it
+    assert rows[0][:7] == ["周一", dt.datetime(2026, 11, 23), "上午", "拜访", "C004", "西郊超市", "C"]
+    assert rows[0][7] is None
+    assert rows[1][:7] == ["周二", dt.datetime(2026, 11, 24), "上午", "拜访", "C001", "华东五金", "VIP"]
+    assert rows[1][7] == dt.datetime(2026, 11, 10)
     assert rows[2][4] is None
 
 

@@ -112,7 +112,8 @@ def excel() -> Iterator[types.SimpleNamespace]:
 
 
 IMPLEMENTED = {"RFM_SCORE", "RFM_CLASS", "RFM_BREAKS", "RFM_TABLE", "ABC_CLASS", "PARETO_TABLE", "CUSTOMER_GRADE",
-               "CREDIT_GRADE", "CUSTOMER_CODE", "AGEING_BUCKET", "AR_BALANCE", "RECONCILE"}
+               "CREDIT_GRADE", "CUSTOMER_CODE", "AGEING_BUCKET", "AR_BALANCE", "RECONCILE", "VISIT_DUE",
+               "VISIT_STATUS"}
 BREAKS = ((10.0, 20.0, 30.0, 40.0), (1.0, 2.0, 3.0, 4.0), (100.0, 200.0, 300.0, 400.0))
 
 
@@ -410,3 +411,38 @@ def test_reconcile_numeric_document_numbers_and_error_cells(excel) -> None:
     # An error cell in a statement range is named, not read as an unreadable amount.
     broken = (*theirs, (ComTime(2026, 10, 21), "1002", None, NA))
     assert one(excel.call("RECONCILE", ours, broken, MISSING, "en")) == "#N/A theirs_table: row 3, column 4 is #N/A"
+
+
+VISIT_CUSTOMERS = (("客户编号", "客户名称", "业务员", "客户等级", "首次交易日期"),
+                   ("C1", "甲公司", "张三", "VIP", ComTime(2025, 1, 1)), ("C2", "乙公司", "张三", "B", None),
+                   ("C3", "丙公司", "李四", "C", ComTime(2026, 1, 10)))
+VISIT_ROWS = (("日期", "客户编号", "方式"), (ComTime(2026, 11, 1), "C1", "面访"), (ComTime(2026, 11, 10), "C1", "电话"),
+              (ComTime(2026, 8, 1), "C2", "上门拜访"))
+
+
+def test_visit_due_and_status_as_the_visits_check(excel) -> None:
+    as_of = ComTime(2026, 11, 20)
+    # C1 VIP: a call every 14 days after 11-10 -> 11-24 (due within 7 days); C2 B: 08-01 + 45 -> 09-15 (overdue);
+    # C3 C never visited: first trade 01-10 + 90 contact days -> 04-10 (overdue); the visits check's own rules
+    due = excel.call("VISIT_DUE", column("C1", "C2", "C3", "C9", None), VISIT_CUSTOMERS, VISIT_ROWS, as_of, MISSING)
+    # a date goes to Excel as xlwings hands it to COM: a UTC datetime
+    utc = dt.timezone.utc
+    assert [r[0] for r in due[:3]] == [dt.datetime(2026, 11, 24, tzinfo=utc), dt.datetime(2026, 9, 15, tzinfo=utc),
+                                       dt.datetime(2026, 4, 10, tzinfo=utc)]
+    assert due[3][0] == "#N/A C9: not in Customers" and due[4][0] == ""
+    status = excel.call("VISIT_STATUS", column("C1", "C2", "C3"), VISIT_CUSTOMERS, VISIT_ROWS, as_of, MISSING, MISSING)
+    assert status == [["到期"], ["逾期"], ["逾期"]]
+    assert one(excel.call("VISIT_STATUS", "C1", VISIT_CUSTOMERS, VISIT_ROWS, ComTime(2026, 11, 12), "en",
+                          MISSING)) == "ok"
+    # the workbook's Settings table moves VIP face-to-face visits to every 10 days: 11-01 + 10 -> 11-11
+    settings = (("参数", "值", "说明"), ("visit_days_vip", 10.0, None))
+    assert one(excel.call("VISIT_DUE", "C1", VISIT_CUSTOMERS, VISIT_ROWS, as_of, settings)) == dt.datetime(
+        2026, 11, 11, tzinfo=utc)
+    assert one(excel.call("VISIT_STATUS", "C1", VISIT_CUSTOMERS, VISIT_ROWS, as_of, "fr", MISSING)).startswith(
+        "#VALUE! lang must be zh or en")
+    # a visit naming no customer counts for nobody (the last customer seen is not credited with it)
+    unnamed = (*VISIT_ROWS, (ComTime(2026, 11, 19), None, "面访"))
+    assert excel.call("VISIT_DUE", column("C1", "C2"), VISIT_CUSTOMERS, unnamed, as_of, MISSING) == due[:2]
+    bad_date = (VISIT_ROWS[0], ("下周", "C1", "面访"))
+    assert one(excel.call("VISIT_DUE", "C1", VISIT_CUSTOMERS, bad_date, as_of, MISSING)).startswith(
+        "#VALUE! Visits: row 2 (日期)")

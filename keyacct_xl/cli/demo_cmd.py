@@ -13,6 +13,7 @@ from keyacct_xl.analytics.demo_step import analytics_demo
 from keyacct_xl.bridge.demo_step import bridge_demo
 from keyacct_xl.consolidate.demo_step import consolidation_demo
 from keyacct_xl.errors import InputError
+from keyacct_xl.followup.demo_step import followup_demo
 from keyacct_xl.forms.demo_step import forms_demo
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.schema import DATA_TABLES
@@ -27,6 +28,7 @@ DEMO_STEPS.append(receivables_demo)
 DEMO_STEPS.append(forms_demo)
 DEMO_STEPS.append(consolidation_demo)
 DEMO_STEPS.append(analytics_demo)
+DEMO_STEPS.append(followup_demo)
 DEMO_STEPS.append(bridge_demo)
 
 

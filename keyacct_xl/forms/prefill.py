@@ -9,21 +9,22 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.followup.planner import DEFERRED_REASONS, WeekPlan, due_in_week, plan_week
+from keyacct_xl.followup.policy import master_policy
+from keyacct_xl.followup.routes import customer_areas
+from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS, customer_status
 from keyacct_xl.forms.generator import FormData
 from keyacct_xl.forms.layout import customer_ref
 from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
-from keyacct_xl.i18n import pick
+from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
 
-# Days between visits by grade when the last visit set no next date (DOMAIN.md, "Visit programme":
-# key customers at least quarterly; A and VIP far more often).
-VISIT_INTERVAL_DAYS = {"VIP": 7, "A": 14, "B": 30, "C": 90}
-DEFAULT_INTERVAL_DAYS = 30
 WORKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
 _LEFT = frozenset({"否", "no"})  # a contact's 在职 (active) value once a newer contact replaced them
 _PERIOD = re.compile(r"^(\d{4})-(?:W(\d{2})|(\d{2}))$")
@@ -84,46 +85,103 @@ def customer_record(master: Master, customer_id: str) -> pd.Series:
 
 
 def due_visits(master: Master, rep: str, period: Period) -> pd.DataFrame:
-    """The rep's customers due for a visit by the period's end: customer_id, name, grade, last_visit, due.
-
-    Due is the next date set at the last visit, else the last visit plus the grade's interval; a customer
-    never visited is due at once.
-    """
+    """The rep's customers due by the period's end under the master's visit policy (keyacct_xl.followup.status),
+    as of its first day, with the area (city, else region), district and route_seq a day's route needs."""
     own = rep_customers(master, rep)
-    # Only the rep's customers' visits: the master holds every rep's history.
-    visits = master.visits[master.visits["customer_id"].isin(own["customer_id"])]
-    visits = visits.dropna(subset=["date"]).sort_values("date", kind="stable")
-    last = visits.groupby("customer_id", sort=False).tail(1).set_index("customer_id")
-    start = pd.Timestamp(period.start)
-    rows = []
-    for _, c in own.iterrows():
-        grade = "" if pd.isna(c["grade"]) else str(c["grade"])
-        interval = pd.Timedelta(days=VISIT_INTERVAL_DAYS.get(grade, DEFAULT_INTERVAL_DAYS))
-        if c["customer_id"] in last.index:
-            previous = last.loc[c["customer_id"]]
-            due = previous["next_date"] if pd.notna(previous["next_date"]) else previous["date"] + interval
-            last_visit = previous["date"]
-        else:
-            due, last_visit = start, pd.NaT
-        if due <= pd.Timestamp(period.end):
-            rows.append({"customer_id": c["customer_id"], "customer_name": c["name"], "grade": grade,
-                         "last_visit": last_visit, "due": due, "region": c["region"], "route_seq": c["route_seq"]})
-    return pd.DataFrame(rows, columns=["customer_id", "customer_name", "grade", "last_visit", "due", "region",
-                                       "route_seq"])
+    status = customer_status(own, master.visits, as_of=pd.Timestamp(period.start),
+                             policy=master_policy(master.settings))
+    status = status.assign(area=own["city"].fillna(own["region"]).to_numpy(),
+                           district=customer_areas(own).to_numpy(), route_seq=own["route_seq"].to_numpy())
+    return due_in_week(status, period.end)
 
 
-def weekly_plan_rows(due: pd.DataFrame, period: Period) -> list[dict[str, object]]:
-    """Spread the due customers over Monday to Friday in route order, mornings then afternoons."""
-    per_day = max(1, math.ceil(len(due) / len(WORKDAYS)))
-    rows = []
-    for i, (_, c) in enumerate(due.iterrows()):
-        day = min(i // per_day, len(WORKDAYS) - 1)
-        slot = "Morning" if (i % per_day) < math.ceil(per_day / 2) else "Afternoon"
-        rows.append({"day": WORKDAYS[day], "date": dt.datetime.combine(period.start, dt.time()) + dt.timedelta(day),
-                     "time_slot": slot, "activity": "Visit", "customer_id": c["customer_id"],
-                     "customer_name": c["customer_name"], "grade": c["grade"] or None,
-                     "last_visit": None if pd.isna(c["last_visit"]) else c["last_visit"].to_pydatetime()})
-    return rows
+def _when(value: Any) -> dt.datetime | None:
+    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _grade(c: dict[str, Any]) -> str | None:
+    return c["grade"] if isinstance(c["grade"], str) and c["grade"] else None
+
+
+def _day_of(period: Period, day: int) -> dt.datetime:
+    return dt.datetime.combine(period.start, dt.time()) + dt.timedelta(days=day)
+
+
+def weekly_plan_rows(plan: WeekPlan, period: Period) -> list[dict[str, object]]:
+    """The placed visits day by day in route order (the first half of a day in the morning), then the phone
+    calls spread over the week."""
+    lines: list[tuple[int, dict[str, object]]] = []
+    for _, visits in plan.visits.groupby("day", sort=True):
+        half = math.ceil(len(visits) / 2)
+        for i, c in enumerate(_records(visits)):
+            day = int(c["day"])
+            lines.append((day, _plan_line(c, period, day, "Morning" if i < half else "Afternoon", "Visit")))
+    for i, c in enumerate(_records(plan.calls)):
+        lines.append((i % len(WORKDAYS), _plan_line(c, period, i % len(WORKDAYS), None, "Phone call")))
+    return [line for _, line in sorted(lines, key=lambda x: x[0])]  # stable: visits before the same day's calls
+
+
+def _plan_line(c: dict[str, Any], period: Period, day: int, slot: str | None, activity: str) -> dict[str, object]:
+    return {"day": WORKDAYS[day], "date": _day_of(period, day), "time_slot": slot, "activity": activity,
+            "customer_id": c["customer_id"], "customer_name": c["name"], "grade": _grade(c),
+            "last_visit": _when(c["last_face_to_face"])}
+
+
+def deferred_rows(plan: WeekPlan, lang: Lang) -> list[dict[str, object]]:
+    """The customers the week could not take, with the reason in the form's language."""
+    return [{"customer_id": c["customer_id"], "customer_name": c["name"], "grade": _grade(c),
+             "due_date": _when(c["due_date"]), "days_overdue": int(c["days_overdue"]),
+             "reason": pick(lang, *DEFERRED_REASONS[str(c["reason"])])}
+            for c in _records(plan.deferred)]
+
+
+def plan_weeks(period: Period) -> list[Period]:
+    """The ISO weeks a plan covers: the week itself, or each week whose Monday falls in the month."""
+    if period.kind == "week":
+        return [period]
+    monday = period.start + dt.timedelta(days=(7 - period.start.weekday()) % 7)
+    weeks = []
+    while monday <= period.end:
+        year, week, _ = monday.isocalendar()
+        weeks.append(parse_period(f"{year}-W{week:02d}"))
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+def visit_plan_rows(master: Master, rep: str, period: Period) -> list[dict[str, object]]:
+    """The visit plan of a week or a month, week by week as the weekly plan places them (each customer once):
+    visits face to face on their day, calls by phone, and the customers no week could take planned for the
+    Monday after, marked deferred with the reason."""
+    policy = master_policy(master.settings)
+    rows: list[dict[str, object]] = []
+    placed: set[str] = set()
+    weeks = plan_weeks(period)
+    week: WeekPlan | None = None
+    for span in weeks:
+        due = due_visits(master, rep, span)
+        week = plan_week(due[~due["customer_id"].isin(list(placed))], policy, week_end=span.end)
+        for c in _records(week.visits):
+            rows.append(_visit_plan_line(c, _day_of(span, int(c["day"])), "Face-to-face", master.lang))
+        for i, c in enumerate(_records(week.calls)):
+            rows.append(_visit_plan_line(c, _day_of(span, i % len(WORKDAYS)), "Phone", master.lang))
+        placed |= set(week.visits["customer_id"]) | set(week.calls["customer_id"])
+    if week is not None:
+        after = _day_of(weeks[-1], 7)
+        for c in _records(week.deferred):
+            line = _visit_plan_line(c, after, "Face-to-face", master.lang)
+            rows.append({**line, "remark": pick(master.lang, "顺延：", "deferred: ")
+                         + pick(master.lang, *DEFERRED_REASONS[str(c["reason"])])})
+    return [{"plan_no": i, **r} for i, r in enumerate(rows, start=1)]
+
+
+def _visit_plan_line(c: dict[str, Any], when: dt.datetime, method: str, lang: Lang) -> dict[str, object]:
+    status, due_by = STATUS_LABELS[str(c["status"])], DUE_BY_LABELS[str(c["due_by"])]
+    return {"customer_id": c["customer_id"], "customer_name": c["name"], "method": method, "planned_date": when,
+            "purpose": pick(lang, f"{status[0]}（{due_by[0]}）", f"{status[1]} ({due_by[1]})")}
 
 
 def statement_rows(master: Master, customer_id: str, period: Period) -> tuple[float, list[dict[str, object]]]:
@@ -187,8 +245,11 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
         if parsed is None or parsed.kind != "week":
             raise InputError("a pre-filled weekly plan needs --period with a week, e.g. 2026-W48",
                              "预填每周工作计划需要 --period 指定周次，如 2026-W48")
-        rows["plan"] = weekly_plan_rows(due_visits(master, rep, parsed), parsed)
-        header.update(week_start=_day(parsed.start), week_end=_day(parsed.end), visit_target=len(rows["plan"]))
+        week = plan_week(due_visits(master, rep, parsed), master_policy(master.settings), week_end=parsed.end)
+        rows["plan"], rows["deferred"] = weekly_plan_rows(week, parsed), deferred_rows(week, master.lang)
+        header.update(week_start=_day(parsed.start), week_end=_day(parsed.end), visit_target=len(week.visits))
+    if spec.id == "visit_plan" and rep and parsed:
+        rows["plan"] = visit_plan_rows(master, rep, parsed)
     if spec.id == "account_statement" and customer and parsed is None:
         raise InputError("a pre-filled account statement needs --period, e.g. 2026-10",
                          "预填对账单需要 --period 指定期间，如 2026-10")

@@ -81,6 +81,19 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
             "新客户编号格式：{0000} 处为流水号（位数即 0 的个数），汇总时按档案中最大的流水号加一分配",
             "New customer ids: {0000} stands for the running number (as many digits as zeros); consolidation gives "
             "the next number after the highest in the archive", "id_pattern"),
+    Setting("visit_policy", "visits", "回访政策", "Visit Policy",
+            "客户回访政策（随程序提供的政策名称，或政策文件的路径）",
+            "Visit policy (file name in templates/policies, or a path)"),
+    Setting("visits_per_day", 6, "每日面访上限", "Visits per Day", "每个业务员每天最多面访的客户数",
+            "Face-to-face visits a rep can make in one day", "whole"),
+    Setting("visit_days_vip", 30, "VIP 面访周期", "VIP Visit Days", "VIP 客户两次面访之间最多相隔的天数",
+            "VIP: most days between face-to-face visits", "whole"),
+    Setting("visit_days_a", 45, "A 类面访周期", "A Visit Days", "A 类客户两次面访之间最多相隔的天数",
+            "A: most days between face-to-face visits", "whole"),
+    Setting("visit_days_b", 90, "B 类面访周期", "B Visit Days", "B 类客户两次面访之间最多相隔的天数",
+            "B: most days between face-to-face visits", "whole"),
+    Setting("visit_days_c", 180, "C 类面访周期", "C Visit Days", "C 类客户两次面访之间最多相隔的天数",
+            "C: most days between face-to-face visits", "whole"),
 )
 DEFAULTS: dict[str, object] = {s.key: s.default for s in DEFAULT_SETTINGS}
 DESCRIPTIONS: dict[str, Setting] = {s.key: s for s in DEFAULT_SETTINGS}
@@ -181,6 +194,12 @@ class Settings:
     report_personal_data: Literal["show", "mask"]
     rep_forms: tuple[str, ...]
     customer_id_pattern: str
+    visit_policy: str
+    visits_per_day: int
+    visit_days_vip: int
+    visit_days_a: int
+    visit_days_b: int
+    visit_days_c: int
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def value(self, key: str) -> object | None:

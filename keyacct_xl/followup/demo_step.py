@@ -1,0 +1,21 @@
+"""The follow-up step of ``keyacct-xl demo``: the visits check and the overdue VIP/A customers of each rep."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from keyacct_xl.followup.check import run_visits_check
+from keyacct_xl.i18n import pick
+from keyacct_xl.master.reader import load_master
+
+
+def followup_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:
+    """Write out/followup/visits_check_<date>.xlsx; one line per rep with the overdue key customers."""
+    folder = out_dir / "followup"
+    folder.mkdir(parents=True, exist_ok=True)
+    check = run_visits_check(load_master(master_path), out_dir=folder, lang=args.lang)
+    grades = "/".join(check.policy.quarterly_face_to_face)
+    shown = pick(args.lang, "，", ", ").join(f"{rep} {count}" for rep, count in check.key_overdue().items())
+    return [check.report_line(args.lang),
+            pick(args.lang, f"  逾期的 {grades} 客户：{shown}", f"  overdue {grades} customers: {shown}")]

@@ -1,0 +1,234 @@
+"""The visits check as a document: a one-page summary per rep to sign, the rep overview and the detail sheets.
+
+Headers and coded values in the report's language (正常/到期/逾期 in zh), number formats and widths per column,
+every sheet set up for A4 (the sign-off pages portrait on one page, the detail sheets landscape, one page wide,
+the header row repeated). CSV holds the per-customer table only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.analytics.rfm import CLASS_LABELS
+from keyacct_xl.followup.execution import PLAN_STATUS_LABELS
+from keyacct_xl.followup.lists import OCCASION_LABELS
+from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.labels import header as schema_header
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_csv
+
+Pair = tuple[str, str]
+HEADERS: dict[str, Pair] = {
+    "last_visit": ("最近联系", "Last Contact"), "days_since_visit": ("距今天数", "Days Since Contact"),
+    "last_face_to_face": ("最近面访", "Last Face-to-Face"),
+    "days_since_face_to_face": ("面访距今天数", "Days Since Face-to-Face"), "due_date": ("应访日期", "Due Date"),
+    "due_by": ("到期依据", "Due By"),
+    "face_to_face_due": ("面访应访日期", "Face-to-Face Due"), "status": ("状态", "Status"),
+    "days_overdue": ("逾期天数", "Days Overdue"),
+    "customers": ("客户数", "Customers"), "key_customers": ("VIP/A 客户数", "VIP/A Customers"),
+    "key_visited_quarter": ("本季已面访 VIP/A", "VIP/A Visited This Quarter"),
+    "key_coverage_rate": ("VIP/A 覆盖率", "VIP/A Coverage"), "due": ("到期", "Due"), "overdue": ("逾期", "Overdue"),
+    "key_overdue": ("VIP/A 逾期", "VIP/A Overdue"), "visits_quarter": ("本季拜访次数", "Visits This Quarter"),
+    "visits_per_week": ("每周拜访次数", "Visits per Week"), "plan_done": ("计划已完成", "Plan Done"),
+    "plan_missed": ("计划未完成", "Plan Missed"), "plan_pending": ("计划未到期", "Plan Pending"),
+    "unplanned": ("计划外拜访", "Unplanned Visits"), "next_steps_overdue": ("逾期未跟进", "Next Steps Overdue"),
+    "poor_without_countermeasure": ("差评未整改", "Poor Visits Without Countermeasure"),
+    "greetings_due": ("待问候", "Greetings Due"), "winback_no_contact": ("待挽回未联系", "Win-Back Not Contacted"),
+    "source": ("计划来源", "Plan Source"), "planned_date": ("计划日期", "Planned Date"),
+    "visit_date": ("实际拜访日期", "Visit Date"), "occasion": ("事由", "Occasion"),
+    "occasion_date": ("日期", "Date"), "greet_by": ("问候日期", "Greet By"), "contact": ("联系人", "Contact"),
+    "rfm_class": ("RFM 分类", "RFM Class"), "last_purchase": ("最近购买日期", "Last Purchase"),
+    "call_within_days": ("应联系天数", "Call Within (days)"), "date": ("拜访日期", "Visit Date"),
+}
+VALUES: dict[str, Mapping[str, Pair]] = {
+    "status": {**STATUS_LABELS, **PLAN_STATUS_LABELS}, "due_by": DUE_BY_LABELS, "occasion": OCCASION_LABELS,
+    "rfm_class": CLASS_LABELS,
+    "source": {name: (t.sheet_zh, t.sheet_en) for name, t in ALL_CONSOLIDATION_TABLES.items()},
+}
+WIDE = {"name": 28, "next_step": 24, "result": 24, "customer_id": 11}
+RATES = {"key_coverage_rate"}
+DECIMALS = {"visits_per_week"}
+
+
+def header(key: str, lang: Lang) -> str:
+    """The column header of ``key`` in ``lang``."""
+    return pick(lang, *HEADERS[key]) if key in HEADERS else schema_header(key, lang)
+
+
+def shown(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """``frame`` with coded columns as their labels in ``lang``."""
+    out = frame.copy()
+    for column, labels in VALUES.items():
+        if column in out.columns:
+            out[column] = out[column].map(lambda v, labels=labels: pick(lang, *labels[v]) if v in labels else v,
+                                          na_action="ignore").astype(object)
+    return out
+
+
+def _sheets(check, lang: Lang) -> list[tuple[str, pd.DataFrame]]:
+    return [
+        (pick(lang, "业务员汇总", "Reps"), check.reps),
+        (pick(lang, "客户回访状态", "Customer status"), check.status),
+        (pick(lang, "计划执行", "Plan execution"), check.plan),
+        (pick(lang, "计划外拜访", "Unplanned visits"), check.unplanned),
+        (pick(lang, "逾期未跟进", "Next steps overdue"), check.next_steps),
+        (pick(lang, "差评未整改", "Poor visits"), check.poor_visits),
+        (pick(lang, "问候提醒", "Greetings"), check.greetings),
+        (pick(lang, "待挽回客户", "Win-back"), check.winback),
+    ]
+
+
+def write_check(check, path: Path, *, lang: Lang) -> Path:
+    """Write the check to ``.xlsx`` (sign-off pages and detail sheets) or ``.csv`` (per-customer status)."""
+    path = Path(path)
+    if check_suffix(path, (".xlsx", ".csv")) == ".csv":
+        return write_csv(shown(check.status, lang).rename(columns=lambda c: header(c, lang)), path)
+    title = pick(lang, f"客户回访检查（截至 {check.as_of:%Y-%m-%d}）", f"Visits check as of {check.as_of:%Y-%m-%d}")
+    with workbook(path, title) as book:
+        fmt = _formats(book)
+        sheets = _sheets(check, lang)
+        used = {name.casefold() for name, _ in sheets}
+        pages = [_sheet_name(rep, lang, used) for rep in check.reps["rep"]]
+        _detail(book, fmt, sheets[0][0], sheets[0][1], "Check1", lang, title)  # the overview first
+        status = check.status
+        key = status["grade"].isin(check.policy.quarterly_face_to_face) & (status["status"] == "overdue")
+        overdue_key = status[key]
+        for (_, row), name in zip(check.reps.iterrows(), pages, strict=True):
+            _sign_off_page(book, fmt, check, overdue_key, row, name, lang)
+        for number, (name, frame) in enumerate(sheets[1:], start=2):
+            _detail(book, fmt, name, frame, f"Check{number}", lang, title)
+    return path
+
+
+def _sheet_name(text: Any, lang: Lang, used: set[str]) -> str:
+    """A legal, unique sheet name (Excel: 31 characters, none of []:*?/\\, unique ignoring case)."""
+    base = pick(lang, "未分配业务员", "No rep") if pd.isna(text) or not str(text).strip() else str(text)
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in base)[:28].strip("'") or "_"
+    name, k = base, 2
+    while name.casefold() in used:
+        name, k = f"{base[:27]}({k})", k + 1
+    used.add(name.casefold())
+    return name
+
+
+def _formats(book) -> dict:
+    return {"title": book.add_format({"bold": True, "font_size": 14}),
+            "subtitle": book.add_format({"font_color": "#595959"}),
+            "label": book.add_format({"bold": True, "border": 1, "bg_color": "#F2F2F2"}),
+            "value": book.add_format({"border": 1, "num_format": "#,##0"}),
+            "rate": book.add_format({"border": 1, "num_format": "0.0%"}),
+            "decimal": book.add_format({"border": 1, "num_format": "0.0"}),
+            "head": book.add_format({"bold": True, "border": 1, "bg_color": "#DDEBF7", "text_wrap": True}),
+            "cell": book.add_format({"border": 1}),
+            "cell_date": book.add_format({"border": 1, "num_format": DATE_FORMAT}),
+            "sign": book.add_format({"bottom": 1}),
+            "date": book.add_format({"num_format": DATE_FORMAT}), "int": book.add_format({"num_format": "0"}),
+            "pct": book.add_format({"num_format": "0.0%"}), "dec": book.add_format({"num_format": "0.0"})}
+
+
+_PAGE_FIGURES = ("customers", "key_customers", "key_visited_quarter", "key_coverage_rate", "due", "overdue",
+                 "key_overdue", "visits_quarter", "visits_per_week", "plan_done", "plan_missed", "plan_pending",
+                 "unplanned", "next_steps_overdue", "poor_without_countermeasure", "greetings_due",
+                 "winback_no_contact")
+_PAGE_LIST = ("customer_id", "name", "grade", "last_face_to_face", "due_date", "days_overdue")
+_PAGE_ROWS = 12  # overdue key customers listed on the page; the detail sheet has them all
+
+
+def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Series, name: str,
+                   lang: Lang) -> None:
+    """One A4 portrait page per rep: the figures, the most overdue key customers, signature lines."""
+    ws = book.add_worksheet(name)
+    rep = str(row["rep"]) if pd.notna(row["rep"]) else pick(lang, "未分配业务员", "No rep")
+    ws.write_string(0, 0, pick(lang, f"客户回访检查 — {rep}", f"Visits check — {rep}"), fmt["title"])
+    ws.write_string(1, 0, pick(lang, f"截至 {check.as_of:%Y-%m-%d}；{check.policy.title_zh}",
+                               f"as of {check.as_of:%Y-%m-%d}; {check.policy.title_en}"), fmt["subtitle"])
+    for i, key in enumerate(_PAGE_FIGURES, start=3):
+        ws.write_string(i, 0, header(key, lang), fmt["label"])
+        value = row[key]
+        style = fmt["rate"] if key in RATES else fmt["decimal"] if key in DECIMALS else fmt["value"]
+        if pd.isna(value):
+            ws.write_blank(i, 1, None, style)
+        else:
+            ws.write_number(i, 1, float(value), style)
+    top = 4 + len(_PAGE_FIGURES)
+    ws.write_string(top, 0, pick(lang, f"逾期的 {'/'.join(check.policy.quarterly_face_to_face)} 客户（逾期最久在前）",
+                                 f"Overdue {'/'.join(check.policy.quarterly_face_to_face)} customers (longest first)"),
+                    fmt["label"])
+    key = overdue_key[(overdue_key["rep"] == row["rep"]) if pd.notna(row["rep"]) else overdue_key["rep"].isna()]
+    key = key.sort_values("days_overdue", ascending=False, kind="stable").head(_PAGE_ROWS)
+    for j, column in enumerate(_PAGE_LIST):
+        ws.write_string(top + 1, j, header(column, lang), fmt["head"])
+    for i, record in enumerate(key[list(_PAGE_LIST)].itertuples(index=False), start=top + 2):
+        for j, value in enumerate(record):
+            _write(ws, i, j, value, fmt["cell_date"] if isinstance(value, pd.Timestamp) else fmt["cell"])
+    sign = top + 3 + max(len(key), 1)
+    for j, (zh, en) in enumerate((("业务员签字", "Rep"), ("主管签字", "Supervisor"), ("日期", "Date"))):
+        ws.write_string(sign + 1, j * 2, pick(lang, f"{zh}：", f"{en}:"))
+        ws.write_blank(sign + 1, j * 2 + 1, None, fmt["sign"])
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 30)
+    ws.set_column(2, 5, 12)
+    ws.set_paper(9)
+    ws.set_portrait()
+    ws.fit_to_pages(1, 1)
+    ws.print_area(0, 0, sign + 1, len(_PAGE_LIST) - 1)
+    ws.set_footer(pick(lang, "&L客户回访检查&R第 &P 页", "&LVisits check&RPage &P"))
+
+
+def _write(ws, row: int, col: int, value: object, style) -> None:
+    if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        ws.write_blank(row, col, None, style)
+    elif isinstance(value, pd.Timestamp):
+        ws.write_datetime(row, col, value.to_pydatetime(), style)
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        ws.write_number(row, col, float(value), style)
+    else:
+        ws.write_string(row, col, str(value), style)
+
+
+def _column_format(key: str, dtype: Any, fmt: dict):
+    if key in RATES:
+        return fmt["pct"]
+    if key in DECIMALS:
+        return fmt["dec"]
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return fmt["date"]
+    if pd.api.types.is_integer_dtype(dtype):
+        return fmt["int"]
+    return None
+
+
+def _width(key: str, text: str) -> int:
+    return WIDE.get(key, max(9, min(22, sum(2 if ord(ch) > 0x2E7F else 1 for ch in text) + 2)))
+
+
+def _detail(book, fmt: dict, name: str, frame: pd.DataFrame, table: str, lang: Lang, title: str) -> None:
+    """One detail table: an Excel table with headers in ``lang``, formats and widths per column, A4 landscape."""
+    ws = book.add_worksheet(name)
+    data = shown(frame, lang)
+    columns = list(data.columns)
+    styles = [_column_format(key, frame[key].dtype, fmt) for key in columns]
+    for i, record in enumerate(data.itertuples(index=False), start=1):
+        for j, value in enumerate(record):
+            _write(ws, i, j, value, styles[j])
+    specs = []
+    for key in columns:
+        text = header(key, lang)
+        style = _column_format(key, frame[key].dtype, fmt)
+        specs.append({"header": text, **({"format": style} if style else {})})
+        ws.set_column(columns.index(key), columns.index(key), _width(key, text), style)
+    ws.add_table(0, 0, max(len(data), 1), max(len(columns) - 1, 0),
+                 {"name": table, "style": "Table Style Light 9", "columns": specs})
+    ws.freeze_panes(1, 0)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_header(f"&C{title} — {name}")
+    ws.set_footer(pick(lang, "&R第 &P 页，共 &N 页", "&RPage &P of &N"))

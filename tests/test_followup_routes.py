@@ -1,0 +1,158 @@
+"""客户路序: tours on hand-built points whose optimal tour is known, districts from addresses, assign and apply."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.errors import InputError
+from keyacct_xl.followup.route_review import read_route_review, review_name
+from keyacct_xl.followup.routes import (
+    distance_matrix,
+    district_from_address,
+    nearest_neighbour,
+    propose_routes,
+    short_tour,
+    tour_length,
+)
+from keyacct_xl.master.model import Master, dtype_for
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.schema import CUSTOMERS
+from keyacct_xl.master.writer import save_master
+
+
+def test_grid_tour_within_ten_percent_of_the_optimum() -> None:
+    # A 6 x 6 grid of unit spacing: an optimal round trip has 36 legs of length 1 (even side: a boustrophedon).
+    points = np.array([(x, y) for x in range(6) for y in range(6)], dtype=float)
+    points = points[np.random.default_rng(7).permutation(len(points))]
+    distances = distance_matrix(points, spherical=False)
+    order = short_tour(distances)
+    assert sorted(order) == list(range(36))
+    assert tour_length(distances, order) <= 36 * 1.10
+    # 2-opt is what brings it there: nearest neighbour alone is longer on this set
+    assert tour_length(distances, order) < tour_length(distances, nearest_neighbour(distances))
+
+
+def _circle_customers(count: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
+    """Customers on a circle of ~5 km around Suzhou, shuffled: the optimal tour goes round the circle."""
+    angles = np.linspace(0, 2 * math.pi, count, endpoint=False)
+    ids = [f"R{i:02d}" for i in range(count)]
+    frame = pd.DataFrame({"customer_id": ids, "name": [f"客户{i}" for i in range(count)], "rep": "张三",
+                          "region": "华东", "city": "苏州", "address": None, "route_seq": pd.NA,
+                          "latitude": 31.30 + 0.045 * np.sin(angles), "longitude": 120.60 + 0.053 * np.cos(angles)})
+    shuffled = frame.iloc[np.random.default_rng(seed).permutation(count)].reset_index(drop=True)
+    return shuffled, ids
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_route_on_a_circle_within_ten_percent_of_the_optimal_tour(seed: int) -> None:
+    customers, optimal = _circle_customers(24, seed)
+    routes = propose_routes(customers)
+    assert routes["proposed_seq"].tolist() == list(range(1, 25))
+    points = customers.set_index("customer_id")[["latitude", "longitude"]]
+    distances = distance_matrix(points.loc[optimal].to_numpy(), spherical=True)
+    best = tour_length(distances, list(range(24)))
+    chosen = [optimal.index(c) for c in routes["customer_id"]]
+    assert tour_length(distances, chosen) <= best * 1.10
+    # the legs shown in the review add up to the open route (the closing leg is the one left out)
+    assert routes["leg_km"].iloc[0] == 0 and routes["leg_km"].sum() == pytest.approx(
+        tour_length(distances, chosen, closed=False), abs=0.01)
+
+
+def test_district_from_the_address() -> None:
+    assert district_from_address("江苏省苏州市吴中区人民路12号", "苏州") == "吴中区"
+    assert district_from_address("上海市浦东新区建设路267号", "上海") == "浦东新区"
+    assert district_from_address("广东省东莞市长安镇工业大道8号", "东莞") == "长安镇"
+    assert district_from_address("广东省东莞市松山湖科技路1号", "东莞") is None
+    assert district_from_address(None, "苏州") is None
+
+
+def _master() -> Master:
+    master = Master.empty()
+    rows = [
+        {"customer_id": "C1", "name": "甲", "rep": "张三", "region": "华东", "city": "苏州",
+         "address": "江苏省苏州市相城区人民路1号", "route_seq": 1},
+        {"customer_id": "C2", "name": "乙", "rep": "张三", "region": "华东", "city": "苏州",
+         "address": "江苏省苏州市吴中区长江路5号", "route_seq": 2},
+        {"customer_id": "C3", "name": "丙", "rep": "张三", "region": "华东", "city": "无锡",
+         "address": "江苏省无锡市新吴区长江路5号", "route_seq": 1},
+        {"customer_id": "C4", "name": "丁", "rep": "李四", "region": "华东", "city": "苏州",
+         "address": "江苏省苏州市吴中区黄河路9号", "route_seq": 3},
+    ]
+    master.customers = pd.DataFrame(rows, columns=CUSTOMERS.keys).astype(
+        {c.key: dtype_for(c.kind) for c in CUSTOMERS.columns})
+    return master
+
+
+def test_without_coordinates_by_district_and_address_per_rep_and_city() -> None:
+    routes = propose_routes(_master().customers)
+    assert routes[["customer_id", "district", "proposed_seq"]].values.tolist() == [
+        ["C3", "新吴区", 1], ["C2", "吴中区", 1], ["C1", "相城区", 2], ["C4", "吴中区", 1]]
+
+
+def _chosen_cells(ws) -> dict[str, object]:
+    """The review's Chosen Route Seq cell of each customer (the table starts on row 3)."""
+    return {ws.cell(r, 1).value: ws.cell(r, 10) for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value}
+
+
+def test_assign_then_apply_writes_route_seq_with_a_backup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    before = load_master(path).customers
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
+    review = review_name(path)
+    assert "客户路序建议：3 个客户，2 条路线，2 个路序有变" in capsys.readouterr().out
+    book = openpyxl.load_workbook(review)
+    ws = book.worksheets[0]
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+    header = [c.value for c in ws[3]]
+    assert header[:3] == ["客户编号", "客户名称", "业务员"] and header[7:10] == ["现路序", "建议路序", "确定路序"]
+    assert read_route_review(review).values.tolist() == [["C3", 1], ["C2", 1], ["C1", 2]]
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 0
+    assert capsys.readouterr().out.strip() == "route_seq updated for 2 customer(s)"
+    assert (tmp_path / "master.bak.xlsx").exists()
+    after = load_master(path).customers
+    assert after["route_seq"].tolist() == [2, 1, 1, 3]  # 李四's C4 untouched
+    pd.testing.assert_frame_equal(after.drop(columns="route_seq"), before.drop(columns="route_seq"))
+    # the supervisor keeps 相城 first after all: the chosen column is what apply writes
+    cells = _chosen_cells(ws)
+    cells["C1"].value, cells["C2"].value = 1, 2
+    book.save(review)
+    assert main(["routes", "apply", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == "已更新 2 个客户的路序"
+    assert load_master(path).customers["route_seq"].tolist() == [1, 2, 1, 3]
+    assert main(["routes", "apply", str(path)]) == 0  # again: nothing changes
+    assert capsys.readouterr().out.strip() == "已更新 0 个客户的路序"
+
+
+def test_apply_refuses_a_bad_chosen_cell_and_reports_unknown_ids(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path)]) == 0
+    review = review_name(path)
+    book = openpyxl.load_workbook(review)
+    ws = book.worksheets[0]
+    cells = _chosen_cells(ws)
+    cells["C2"].value = "第一"
+    book.save(review)
+    row = cells["C2"].row
+    with pytest.raises(InputError, match=rf"routes_review_master.xlsx: sheet 客户路序, cell J{row} \(确定路序\)"):
+        read_route_review(review)
+    cells["C2"].value = 0
+    book.save(review)
+    with pytest.raises(InputError, match=r"Chosen Route Seq must be a whole number of 1 or more: C2 \(0\)$"):
+        read_route_review(review)
+    cells["C2"].value = 1
+    ws.cell(cells["C2"].row, 1).value = "C9"
+    book.save(review)
+    capsys.readouterr()
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 0
+    assert "1 row(s) not applied, not in Customers: C9" in capsys.readouterr().out
+    assert main(["routes", "assign", str(path), "--rep", "王五"]) == 2
+    assert main(["routes", "apply", str(path), "--review", str(tmp_path / "none.xlsx")]) == 2
+    assert "请先运行 keyacct-xl routes assign" in capsys.readouterr().err
