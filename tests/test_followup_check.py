@@ -13,6 +13,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError, SpecError
 from keyacct_xl.followup.check import run_visits_check
 from keyacct_xl.followup.policy import load_visit_policy, master_policy
+from keyacct_xl.followup.report import shown
 from keyacct_xl.master.model import Master, dtype_for, empty_frame
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import CONTACTS, CUSTOMERS, TRANSACTIONS, VISITS, TableSchema
@@ -292,3 +293,9 @@ def test_visit_plan_lines_count_in_plan_execution(tmp_path: Path) -> None:
     plan = check.plan.sort_values("planned_date", kind="stable")
     assert list(zip(plan["customer_id"], plan["status"])) == [("K2", "missed"), ("K1", "done")]
     assert check.reps.set_index("rep").loc["张三", ["plan_done", "plan_missed"]].tolist() == [1, 1]
+
+
+def test_the_win_back_list_shows_rfm_classes_in_the_users_language() -> None:
+    frame = pd.DataFrame({"rfm_class": ["important_winback", "important_retention"]})
+    assert shown(frame, "zh")["rfm_class"].tolist() == ["重要挽留客户", "重要保持客户"]
+    assert shown(frame, "en")["rfm_class"].tolist() == ["Important win-back", "Important retention"]

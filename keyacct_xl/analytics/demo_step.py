@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
-from keyacct_xl.analytics.analysis import analysis_sheets, review_sheets
-from keyacct_xl.analytics.review import build_review
+from keyacct_xl.analytics.analysis import analysis_sheets
+from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.usecase import rfm_options, run_rfm
 from keyacct_xl.analytics.workbook import write_analysis
 from keyacct_xl.master.reader import load_master
@@ -24,21 +24,17 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
     rfm = run_rfm(master.transactions, rfm_options(master.settings, as_of=pd.Timestamp(year, 12, 31)),
                   out=out_dir / f"rfm-{year}.xlsx", lang=lang)
     abc = abc_summary(abc_classes(revenue_by_customer(master.transactions, year=year)))
-    review = build_review(master, year=year, lang=lang)
-    write_analysis(out_dir / f"review-{year}.xlsx", review_sheets(review, lang),
-                   title=tr(lang, "Grading review"), lang=lang)
+    review = run_grading_review(master, year=year, lang=lang, out=out_dir / f"review-{year}.xlsx")
     analysis = out_dir / f"analysis-{year}.xlsx"
     write_analysis(analysis, analysis_sheets(master, year=year, lang=lang),
                    title=tr(lang, "Customer analysis {year}", year=year), lang=lang)
     a = abc.set_index("abc_class").loc["A"]
     a_customers = int(a["customers"])
-    mix = review.table["proposed_grade"].value_counts()
     return [
         rfm.summary(lang),
         tr(lang, "ABC: {a_customers:,} A customers bring {revenue_share:.0%} of revenue",
            a_customers=a_customers, revenue_share=a.revenue_share),
-        tr(lang, "proposed grades: ") + "  ".join(
-            f"{g} {int(mix.get(g, 0)):,}" for g in review.policy.grades),
+        tr(lang, "proposed grades: ") + review.grade_mix(),
         tr(lang, "RFM, review and analysis workbooks: rfm-{year}.xlsx, review-{year}.xlsx, {name}", year=year,
            name=analysis.name),
     ]

@@ -10,33 +10,28 @@ import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
 from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, pareto_curve, top_share
-from keyacct_xl.analytics.review import build_review
-from keyacct_xl.analytics.review_sheet import apply_review_sheet, write_review_sheet
+from keyacct_xl.analytics.grading_run import run_grading_review
+from keyacct_xl.analytics.review_sheet import apply_review_sheet
 from keyacct_xl.analytics.usecase import rfm_options, run_rfm
 from keyacct_xl.analytics.workbook import write_analysis, write_table
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, as_of_date, latest_year, load, reports_dir
 from keyacct_xl.i18n import pick
-from keyacct_xl.master.integrity import LEDGER_TABLES, SALES_TABLES, master_integrity, require_unique_ids
+from keyacct_xl.master.integrity import LEDGER_TABLES, SALES_TABLES, master_integrity
 
 
 @action("annual_grading", "年度评级", "Annual grading")
 def annual_grading(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Grade every customer under the active policy; write the GradeReview table into the master for the meeting."""
-    master = load(bridge, 1, 3)
-    require_unique_ids(master, "grading", "评级")
+    master = load(bridge, 1, 2)
     year = options.year or latest_year(master)
-    bridge.progress(2, 3, pick(bridge.lang, f"按评级政策计算 {year} 年…", f"grading {year}…"))
-    review = build_review(master, year=year, lang=bridge.lang)
-    bridge.progress(3, 3, pick(bridge.lang, "写入评级审核表…", "writing the review table…"))
+    bridge.progress(2, 2, pick(bridge.lang, f"按评级政策计算 {year} 年，写入评级审核表…",
+                               f"grading {year}, writing the review table…"))
     with bridge.editing() as path:
-        write_review_sheet(path, review.table, lang=master.lang)
-    mix = review.table["proposed_grade"].value_counts()
-    shown = "  ".join(f"{g} {int(mix.get(g, 0)):,}" for g in review.policy.grades)
+        run = run_grading_review(master, year=year, lang=bridge.lang, master_path=path)
     zh, en = master_integrity(master, LEDGER_TABLES).appended(
-        f"{year} 年度评级（{review.policy.title_zh}）：{shown}。请在评级审核表填写最终等级，再点“应用已批准评级”。",
-        f"{year} grading ({review.policy.title_en}): {shown}. Fill in final grades on the review sheet, then "
-        "click Apply approved grades.")
+        run.summary("zh") + "。请在评级审核表填写最终等级，再点“应用已批准评级”。",
+        run.summary("en") + ". Fill in final grades on the review sheet, then click Apply approved grades.")
     return ActionResult(zh, en, (path,))
 
 

@@ -11,8 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, reports_dir
-from keyacct_xl.consolidate.report import default_report_path, summary_line, write_report
-from keyacct_xl.consolidate.run import consolidate as consolidate_forms
+from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import pick
 
@@ -35,8 +34,6 @@ def consolidate(bridge: Bridge, options: ActionOptions) -> ActionResult:
             yield item
 
     with bridge.editing() as path:
-        result = consolidate_forms(source, path, quarantine_dir=path.parent / "quarantine", progress=progress,
-                                   exclude=[reports])
-    report = write_report(result, default_report_path(result, bridge.lang, reports), bridge.lang,
-                          without_sensitive=result.mask_personal)
-    return ActionResult(summary_line(result, "zh"), summary_line(result, "en"), (report, master_path))
+        run = run_consolidation(source, path, lang=bridge.lang, report_dir=reports, progress=progress,
+                                exclude=[reports], quarantine_dir=path.parent / "quarantine")
+    return ActionResult(run.summary("zh"), run.summary("en"), (run.report, master_path))

@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
-from contextlib import nullcontext
 from pathlib import Path
 
 from tqdm import tqdm
 
-from keyacct_xl.consolidate.report import default_report_path, earlier_reports, summary_line, write_report
-from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.undo import undo_submission
+from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import ensure_writable, master_write_lock
 from keyacct_xl.i18n import Lang, pick
 
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
@@ -85,17 +82,10 @@ def run(args: argparse.Namespace) -> int:
         return tqdm(items, total=total, desc=pick(args.lang, "汇总", "consolidating"),
                     unit=pick(args.lang, "个文件", " files"), file=sys.stderr, disable=None)
 
-    if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        ensure_writable(args.report)  # before the master is written, not after
-    # The report is written under the master's lock too, so a killed run's partial report is cleared by the next.
-    with nullcontext() if args.dry_run else master_write_lock(args.into):
-        result = consolidate(args.source, args.into, quarantine_dir=args.quarantine, dry_run=args.dry_run,
-                             jobs=max(1, args.jobs), forms=args.forms, strict=args.strict, progress=progress,
-                             exclude=[*earlier_reports(args.into), *([args.report] if args.report else [])],
-                             accept=args.accept, reject=args.reject)
-        report = write_report(result, args.report or default_report_path(result, args.lang), args.lang,
-                              without_sensitive=args.without_sensitive or result.mask_personal)
-    print(summary_line(result, args.lang))
-    print(pick(args.lang, f"汇总报告：{report}", f"report: {report}"))
+    run = run_consolidation(args.source, args.into, lang=args.lang, report=args.report,
+                            without_sensitive=args.without_sensitive, dry_run=args.dry_run, progress=progress,
+                            quarantine_dir=args.quarantine, jobs=max(1, args.jobs), forms=args.forms,
+                            strict=args.strict, accept=args.accept, reject=args.reject)
+    print(run.summary(args.lang))
+    print(pick(args.lang, f"汇总报告：{run.report}", f"report: {run.report}"))
     return 0

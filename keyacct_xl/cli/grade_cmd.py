@@ -7,17 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.analytics.analysis import review_sheets
 from keyacct_xl.analytics.grading import change_counts
+from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.policy import load_grading_policy
-from keyacct_xl.analytics.review import Review, build_review
-from keyacct_xl.analytics.review_sheet import apply_review_sheet, write_review_sheet
-from keyacct_xl.analytics.workbook import write_table
+from keyacct_xl.analytics.review import Review
+from keyacct_xl.analytics.review_sheet import apply_review_sheet
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang, pick
-from keyacct_xl.master.integrity import LEDGER_TABLES, require_unique_ids
+from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
 
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
@@ -64,20 +63,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _review(path: Path, args: argparse.Namespace) -> int:
     master = load_master(path)
-    require_unique_ids(master, "grading", "评级")
     warn_references(master, LEDGER_TABLES, args.lang)
     policy = load_grading_policy(args.policy) if args.policy else None
-    review = build_review(master, year=args.year, policy=policy, lang=args.lang)
-    _print_summary(review, args.lang)
+    run = run_grading_review(master, year=args.year, lang=args.lang, policy=policy, out=args.out,
+                             master_path=None if args.out else path)
+    _print_summary(run.review, args.lang)
     if args.out:
-        write_table(args.out, review_sheets(review, args.lang), title=pick(args.lang, "年度评级审核", "Grading review"),
-                    lang=args.lang)
         print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
     else:
-        kept = write_review_sheet(path, review.table, lang=master.lang)
-        if kept:
-            print(pick(args.lang, f"保留了上次审核中已填写的 {kept:,} 行会议结论",
-                       f"kept the meeting's entries from the previous review on {kept:,} row(s)"))
+        if run.kept:
+            print(pick(args.lang, f"保留了上次审核中已填写的 {run.kept:,} 行会议结论",
+                       f"kept the meeting's entries from the previous review on {run.kept:,} row(s)"))
         print(pick(args.lang, f"评级审核表已写入 {path}（工作表 评级审核）；填写最终等级后运行 keyacct-xl grade apply",
                    f"review sheet written into {path}; fill final_grade, then run keyacct-xl grade apply"))
     return 0

@@ -19,11 +19,10 @@ import pandas as pd
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from keyacct_xl.consolidate.examples import load_example
-from keyacct_xl.consolidate.report import default_report_path, summary_line, write_report
 from keyacct_xl.consolidate.routes import ROUTES
-from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.consolidate.variants import varied
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.forms.demo_step import demo_reps
@@ -137,8 +136,7 @@ def consolidation_demo(master_path: Path, out_dir: Path, args: argparse.Namespac
     inbox = out_dir / "submissions"
     monday = _submissions(master_path, inbox, args.seed)
     now = (monday + pd.Timedelta(days=5, hours=18)).isoformat(sep=" ")
-    result = consolidate(inbox, master_path, quarantine_dir=out_dir / "quarantine", now=now)
-    report = write_report(result, default_report_path(result, args.lang, out_dir, replace_same_run=True), args.lang,
-                          without_sensitive=result.mask_personal)
-    return [pick(args.lang, f"汇总：{summary_line(result, args.lang)} → {report}",
-                 f"consolidation: {summary_line(result, args.lang)} → {report}")]
+    run = run_consolidation(inbox, master_path, lang=args.lang, report_dir=out_dir, replace_same_run=True,
+                            quarantine_dir=out_dir / "quarantine", now=now)
+    return [pick(args.lang, f"汇总：{run.summary(args.lang)} → {run.report}",
+                 f"consolidation: {run.summary(args.lang)} → {run.report}")]

@@ -165,8 +165,8 @@ def _opportunity_id(values: Mapping[str, object]) -> str:
 
 def _weighted_average(rows: list[CheckedRow], section: str) -> float | None:
     """Σ weight × score / Σ weight over a section's merged lines (the forms' overall score)."""
-    pairs = [(r.values.get("weight"), r.values.get("score")) for r in rows if r.ok and r.section == section]
-    pairs = [(float(w), float(s)) for w, s in pairs if w is not None and s is not None]  # type: ignore[arg-type]
+    typed = [(r.values.get("weight"), r.values.get("score")) for r in rows if r.ok and r.section == section]
+    pairs = [(float(w), float(s)) for w, s in typed if w is not None and s is not None]  # type: ignore[arg-type]
     total = sum(w for w, _ in pairs)
     return round(sum(w * s for w, s in pairs) / total, 4) if total else None
 

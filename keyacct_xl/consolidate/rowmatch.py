@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -95,7 +95,7 @@ class KeyedRows:
             if key is not None:
                 self.by_key.setdefault(key, []).append(where)
 
-    def matches(self, rows: list[Mapping[str, object]]) -> list[Location | None]:
+    def matches(self, rows: Sequence[Mapping[str, object]]) -> list[Location | None]:
         """For each submitted row in order, the row it updates, or None for a new row.
 
         Each table row is taken at most once, in table order, so the n-th row of ``rows`` with a key takes

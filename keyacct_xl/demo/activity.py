@@ -82,7 +82,8 @@ def make_contacts(rng: np.random.Generator, profiles: pd.DataFrame, key: np.ndar
     # Roles follow the title (no random draw, so the rest of the demo stays as it was): the owner decides, a
     # purchasing title buys. Everyone is still there (在职 blank means active).
     buyer = np.char.find(title.astype(str), "采购") >= 0
-    frame["decision_role"] = np.where(first, "决策者", np.where(buyer, "采购", None))
+    frame["decision_role"] = pd.Series(np.select([first, buyer], ["决策者", "采购"], ""), index=frame.index).replace(
+        "", None)
     frame["relationship_level"] = None
     frame["active"] = None
     frame["left_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")

@@ -48,7 +48,7 @@ HEADERS: dict[str, Pair] = {
 }
 VALUES: dict[str, Mapping[str, Pair]] = {
     "status": {**STATUS_LABELS, **PLAN_STATUS_LABELS}, "due_by": DUE_BY_LABELS, "occasion": OCCASION_LABELS,
-    "rfm_class": CLASS_LABELS,
+    "rfm_class": {key: (label.zh, label.en) for key, label in CLASS_LABELS.items()},
     "source": {name: (t.sheet_zh, t.sheet_en) for name, t in ALL_CONSOLIDATION_TABLES.items()},
 }
 WIDE = {"name": 28, "next_step": 24, "result": 24, "customer_id": 11}
