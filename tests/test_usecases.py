@@ -19,9 +19,13 @@ import pandas as pd
 import pytest
 
 from keyacct_xl.analytics.demo_step import analytics_demo
+from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.usecase import rfm_options, run_rfm
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.examples import load_example
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.macros import run_action
 from keyacct_xl.master.reader import load_master
@@ -192,3 +196,41 @@ def test_the_default_buckets_are_written_once() -> None:
     default = re.compile(r"""["']30,\s*60,\s*90,\s*180["']|\(30,\s*60,\s*90,\s*180\)""")
     found = [str(p.relative_to(PACKAGE)) for p in sorted(PACKAGE.rglob("*.py")) if default.search(p.read_text("utf-8"))]
     assert found == ["master/settings.py"]
+
+
+def test_cli_grading_review_is_the_use_case(master_path: Path, tmp_path: Path) -> None:
+    by_cli = tmp_path / "cli.csv"
+    assert main(["grade", str(master_path), "--year", "2025", "--out", str(by_cli), "--lang", "en"]) == 0
+    run = run_grading_review(load_master(master_path), year=2025, lang="en", out=tmp_path / "run.csv")
+    assert by_cli.read_bytes() == run.path.read_bytes()
+    assert run.summary("zh").startswith("2025 年度评级（") and "VIP" in run.summary("en")
+
+
+def test_ribbon_grading_writes_the_use_cases_review_sheet(master_path: Path, tmp_path: Path) -> None:
+    book = _copy(master_path, tmp_path / "book")
+    result = run_action("annual_grading", FileBridge(book, lang="en", stream=io.StringIO()), ActionOptions(year=2025))
+    by_ribbon = load_master(book)
+    other = _copy(master_path, tmp_path / "run")
+    run = run_grading_review(load_master(other), year=2025, lang="en", master_path=other)
+    assert run.path == other and result.en.startswith(run.summary("en"))
+    assert book.read_bytes() == other.read_bytes()
+    assert by_ribbon.customers.equals(load_master(other).customers)
+
+
+def test_cli_and_ribbon_consolidation_are_the_use_case(master_path: Path, tmp_path: Path) -> None:
+    books = {name: _copy(master_path, tmp_path / name) for name in ("cli", "ribbon", "run")}
+    for book in books.values():
+        inbox = book.parent / "submissions"
+        inbox.mkdir()
+        (inbox / "competitors.xlsx").write_bytes(load_example("competitor_report").workbook())
+    assert main(["consolidate", str(books["cli"].parent / "submissions"), "--into", str(books["cli"]),
+                 "--lang", "en"]) == 0
+    result = run_action("consolidate", FileBridge(books["ribbon"], lang="en", stream=io.StringIO()),
+                        ActionOptions(out_dir=books["ribbon"].parent))
+    run = run_consolidation(books["run"].parent / "submissions", books["run"], lang="en",
+                            report_dir=books["run"].parent)
+    assert result.en == run.summary("en") and run.result.counts() == {"accepted": 1}
+    merged = {name: load_store(book).frame("Competitors").drop(columns="consolidated_at")  # the run's clock time
+              for name, book in books.items()}
+    assert merged["cli"].equals(merged["run"]) and merged["ribbon"].equals(merged["run"])
+    assert len(merged["run"]) == len(load_store(master_path).frame("Competitors")) + 2

@@ -43,7 +43,10 @@ def run_consolidation(source: str | Path, master: Path, *, lang: Lang, report: P
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         ensure_writable(report)  # before the master is written, not after
-    exclude = [*earlier_reports(master), *([report] if report else []), *exclude]
+    # A folder holding the submissions themselves (reports written beside them) is never left out as a whole.
+    inside = Path(source).resolve()
+    exclude = [*earlier_reports(master), *([report] if report else []),
+               *(p for p in exclude if not inside.is_relative_to(Path(p).resolve()))]
     with nullcontext() if dry_run else master_write_lock(master):
         result = consolidate(source, master, dry_run=dry_run, progress=progress, exclude=exclude,
                              **options)  # type: ignore[arg-type]
