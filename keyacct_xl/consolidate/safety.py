@@ -240,7 +240,8 @@ _REF_TEXT = re.compile(rb'<c r="\$?([A-Za-z]{1,3})\$?(\d{1,7})')
 _ROW_TEXT = re.compile(rb'<row r="(\d{1,7})"')
 _FAR_REF = re.compile(rb'<c r="\$?(?:[A-Za-z]{3}|[A-Za-z]{1,2}\$?\d{5})')  # a cell beyond ZZ9999
 _NEAR_ROWS, _NEAR_COLUMNS = 9_999, 702  # A1:ZZ9999: 7,019,298 cells, under MAX_SHEET_CELLS
-_BARE_CELLS = (b"<c>", b"<c/>")
+# A cell tag of another shape (``<c>``, ``<c/>``, a reference missing or not first), found in one pass.
+_ODD_CELL = re.compile(rb'<c(?:/?>| (?!r="))')
 _DIMENSION = re.compile(rb"dimension\s([^>]*)>")  # a literal first: found fast; the caller checks "<" or ":"
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _COUNT_ATTR = re.compile(rb"""(?:^|\s)(count|uniqueCount)\s*=\s*["']\s*(\d+)\s*["']""")
@@ -359,10 +360,7 @@ class _SheetArea:
 
     def _plain(self, buffer: bytes) -> bool:
         """Read a chunk whose every cell tag has the usual shape in bulk; False when it has others."""
-        if any(bare in buffer for bare in _BARE_CELLS):
-            return False
-        cells = buffer.count(b"<c ")
-        if cells != buffer.count(b'<c r="'):  # a cell without a reference, or not first: read tag by tag
+        if _ODD_CELL.search(buffer):
             return False
         for dimension in _DIMENSION.finditer(buffer):
             if buffer[dimension.start() - 1:dimension.start()] in (b"<", b":"):  # a tag, not text
@@ -374,7 +372,7 @@ class _SheetArea:
             self.row, self.col = self.bottom, self.right
             return True
         refs = _REF_TEXT.findall(buffer)
-        if len(refs) < cells:  # a reference that is not an A1 reference: read tag by tag
+        if len(refs) < buffer.count(b"<c "):  # a reference that is not an A1 reference: read tag by tag
             return False
         if refs:
             numbers = list(map(int, set(map(_SECOND, refs))))  # a few hundred distinct rows, a dozen columns
