@@ -61,6 +61,8 @@ def read_meta(book: calamine.CalamineWorkbook) -> tuple[dict[str, str], list[lis
 
 
 def _cell_text(value: object) -> str:
+    if type(value) is str:  # nearly every _meta cell: checked first, as it is read for every cell of the field map
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value).strip()
