@@ -139,7 +139,7 @@ class KeyedRows:
         """
         taken: set[Location] = set()
         found: list[Location | None] = []
-        for values in map(lambda row: _normed(row, self.row_key), rows):
+        for values in (_normed(row, self.row_key) for row in rows):
             place = None
             for key in (_alternative_key(values, self.row_key), _columns_key(values, self.row_key)):
                 free = [p for p in self.by_key.get(key, []) if p not in taken] if key is not None else []
