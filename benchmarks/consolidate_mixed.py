@@ -4,8 +4,9 @@ Each file is a copy of one input form's filled example (templates/examples) as o
 it (keyacct_xl.consolidate.variants: the rep's own customers, own document numbers), the forms in turn. The
 whole consolidation (screening, recognition, validation of every cell, merge, master write) is timed against a
 plain python-calamine loop that only reads every sheet of the same files, in alternating rounds of the same run.
-Run by hand: ``python benchmarks/consolidate_mixed.py [--files 1000] [--rounds 3] [--jobs 1] [--work DIR]``
-(``--work`` keeps the demo master and the submissions in DIR and reuses them).
+Run by hand: ``python benchmarks/consolidate_mixed.py [--files 1000] [--rounds 3] [--jobs 1 [2]] [--work DIR]``
+(``--work`` keeps the demo master and the submissions in DIR and reuses them; several ``--jobs`` values are timed
+in the same alternating rounds, each against the same read loop).
 CPU time is user + system of this process and its ended workers; peak memory is their maximum resident set.
 """
 
@@ -79,7 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1])
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--work", type=Path, help="keep (and reuse) the master and submissions here")
     args = parser.parse_args()
@@ -96,16 +97,19 @@ def main() -> None:
             print(f"made {args.files} submissions of {len(made)} forms in {time.perf_counter() - started:.1f} s")
         size = sum(p.stat().st_size for p in inbox.iterdir()) / 1e6
         print(f"{args.files} submissions, {size:.1f} MB, {len(ROUTES)} input forms")
-        figures: dict[str, list[tuple[float, float]]] = {"read loop": [], "consolidate": []}
+        paths = {f"consolidate --jobs {jobs}": jobs for jobs in args.jobs}
+        figures: dict[str, list[tuple[float, float]]] = {name: [] for name in ["read loop", *paths]}
         master = work / "master.xlsx"
         for _ in range(args.rounds):
             wall, cpu, cells = _timed(lambda: calamine_loop(inbox))
             figures["read loop"].append((wall, cpu))
-            shutil.copyfile(pristine, master)
-            wall, cpu, result = _timed(lambda: consolidate(inbox, master, jobs=args.jobs, now="2026-11-30 18:00:00"))
-            figures["consolidate"].append((wall, cpu))
+            for name, jobs in paths.items():
+                shutil.copyfile(pristine, master)
+                wall, cpu, result = _timed(lambda jobs=jobs: consolidate(inbox, master, jobs=jobs,
+                                                                         now="2026-11-30 18:00:00"))
+                figures[name].append((wall, cpu))
         print(f"python-calamine read loop: {cells:,} cells")
-        print(f"consolidate --jobs {args.jobs}: {summary_line(result, 'en')}")
+        print(f"consolidate: {summary_line(result, 'en')}")
         statuses = Counter(o.status for o in result.outcomes)
         if set(statuses) - {"accepted"}:
             print(f"  not accepted: {dict(statuses)}")
@@ -113,10 +117,11 @@ def main() -> None:
             walls = ", ".join(f"{w:.2f}" for w, _ in runs)
             print(f"{name}: wall median {statistics.median(w for w, _ in runs):.2f} s ({walls}); "
                   f"CPU median {statistics.median(c for _, c in runs):.2f} s")
-        for i, kind in enumerate(("wall", "CPU")):
-            ratio = statistics.median(c[i] for c in figures["consolidate"]) / statistics.median(
-                r[i] for r in figures["read loop"])
-            print(f"consolidate / read loop, {kind}: {ratio:.2f}x")
+        for name in paths:
+            for i, kind in enumerate(("wall", "CPU")):
+                ratio = statistics.median(c[i] for c in figures[name]) / statistics.median(
+                    r[i] for r in figures["read loop"])
+                print(f"{name} / read loop, {kind}: {ratio:.2f}x")
         peak = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
         print(f"peak RSS {peak:.0f} MB; master after: {master.stat().st_size / 1e6:.1f} MB")
     finally:

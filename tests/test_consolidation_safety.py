@@ -304,6 +304,16 @@ def test_a_huge_sparse_file_is_refused_by_its_stated_size(master: Path, tmp_path
     assert not (tmp_path / "q" / "sparse.xlsx").exists()  # nothing read, nothing copied
 
 
+def test_recognition_reads_the_parts_the_screen_read_whole(good: bytes) -> None:
+    # The workbook part, its relationships and the tables come from what the screen kept (read to their end, so
+    # their CRC was checked): the same bytes as a second unpacking, without it.
+    verdict = safety.check_file("form.xlsx", good)
+    assert verdict.package is not None
+    with zipfile.ZipFile(io.BytesIO(good)) as plain, verdict.package as package:
+        assert {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/tables/table1.xml"} <= set(package.whole)
+        assert all(package.read(name) == plain.read(name) for name in plain.namelist())
+
+
 def test_a_long_sheet_is_not_taken_for_a_bomb(good: bytes) -> None:
     # 20,000 rows of one column under the form (20,000 x 14 cells): beyond the quick A1:ZZ9999 bound, so the
     # sheet is read again exactly and passes; one more cell at XFD20000 makes it 20,000 x 16,384 and refused.

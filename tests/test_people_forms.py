@@ -121,6 +121,25 @@ def test_two_new_customers_in_one_run_get_distinct_ids(master: Path, inbox: Path
     assert ids == ["C0001", "C0002", "C0009", "N2026-77", "C0010", "C0011"]
 
 
+def test_a_customer_registered_earlier_in_the_same_run_is_found_by_later_files(master: Path, inbox: Path) -> None:
+    # The new customer's row reaches the archive only when a later file reads it: a card filling its city, a
+    # visit naming it by its name.
+    card = fill_form(blank_form("customer_card"), header={
+        "rep": "张三", "fill_date": "2026-11-25", "customer_id": "C0010", "name": "中山美佳日用品有限公司",
+        "city": "中山"})
+    visit = fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"}, rows={"visits": [
+        {"date": "2026-11-26", "customer_id": "中山美佳日用品有限公司", "method": "电话", "purpose": "回访",
+         "content": "确认首单", "rating": "良好"}]})
+    result = _run(inbox, master, {"reg.xlsx": _registration({"customer_id": None}), "card.xlsx": card,
+                                  "visit.xlsx": visit})
+    assert [(o.name, o.status, o.rows_updated) for o in result.outcomes if o.name != "reg.xlsx"] == [
+        ("card.xlsx", "accepted", 1), ("visit.xlsx", "accepted", 0)]
+    store = load_store(master)
+    assert store.frame("Customers").set_index("customer_id").loc["C0010", ["name", "city"]].tolist() == [
+        "中山美佳日用品有限公司", "中山"]
+    assert store.frame("Visits")["customer_id"].tolist() == ["C0010"]
+
+
 @pytest.mark.parametrize("same", [{"tax_id": "91440101MA59XXXX1A"}, {"phone": "020 8333 1234"},
                                   {"name": "广州市华强贸易有限公司"}])
 def test_a_probable_duplicate_is_held_not_given_an_id(master: Path, inbox: Path, same: dict[str, str]) -> None:

@@ -64,19 +64,25 @@ class CardMerger:
         self.changes = changes if changes is not None else []  # where a new customer's assigned id is reported
         self.changed: set[str] = set()
         self.edited: set[str] = set()  # Customers, once an existing row's field was filled in
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Re-read the customer ids, owners and the duplicate index after rows were added or removed."""
-        frame = self.store.frame(CUSTOMERS.name)
-        self.owners = _owners(frame)
+        # Customers created by cards, appended to the frame in one go when the frame is next read: one append per
+        # new customer costs a whole typed frame and concat each (the owners and the index know them at once).
+        self.created: list[dict[str, object]] = []
+        self.owners = _owners(self.store.frame(CUSTOMERS.name))
         self._index: CustomerIndex | None = None
+
+    def customers(self) -> pd.DataFrame:
+        """The Customers frame with every customer created so far (the cards' new rows appended first)."""
+        frames = self.store.frames
+        if self.created:
+            frames[CUSTOMERS.name] = append_rows(frames[CUSTOMERS.name], self.created, CUSTOMERS)
+            self.created = []
+        return frames[CUSTOMERS.name]
 
     @property
     def index(self) -> CustomerIndex:
         """The duplicate finder over the current customers (built on first use)."""
         if self._index is None:
-            self._index = CustomerIndex(self.store.frame(CUSTOMERS.name))
+            self._index = CustomerIndex(self.customers())
         return self._index
 
     @staticmethod
@@ -100,7 +106,7 @@ class CardMerger:
             return self._duplicate(outcome, values, self.index)
         if self._foreign(outcome, cid, self.owners[cid]):
             return True
-        frame = self.store.frame(CUSTOMERS.name)
+        frame = self.customers()
         ours = frame["customer_id"].astype(str) == cid
         current = frame[ours].iloc[0]
         changed = {k: v for k, v in values.items() if k in _IDENTIFYING and k in current.index
@@ -173,7 +179,7 @@ class CardMerger:
 
     def _update(self, outcome: FileOutcome, cid: str, values: dict[str, object],
                 corrects: frozenset[str]) -> tuple[dict[str, object], dict[str, object]] | None:
-        frame = self.store.frames[CUSTOMERS.name]
+        frame = self.customers()
         index = frame.index[frame["customer_id"].astype(str) == cid][0]
         before = frame.loc[index].to_dict()
         own_card = str(before.get("file_sha256")) in corrects  # the values came from this rep's earlier card
@@ -201,8 +207,7 @@ class CardMerger:
     def _create(self, outcome: FileOutcome, cid: str, values: dict[str, object], provenance: Provenance) -> None:
         row = {**values, "customer_id": cid, "rep": values.get("rep") or outcome.rep, "grade": self.new_grade,
                **provenance(outcome, "", None)}
-        frames = self.store.frames
-        frames[CUSTOMERS.name] = append_rows(frames[CUSTOMERS.name], [row], CUSTOMERS)
+        self.created.append(row)
         self.changed.add(CUSTOMERS.name)
         outcome.rows_added += 1
         self.owners[cid] = str(row["rep"] or "")

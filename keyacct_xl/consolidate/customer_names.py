@@ -12,7 +12,7 @@ space), so a name containing a space is not recognised.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -36,12 +36,13 @@ def customers_named(customers: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     return {key: tuple(sorted(ids)) for key, ids in found.items()}
 
 
-def identify_by_name(outcome: FileOutcome, customers: pd.DataFrame, owners: Mapping[str, str], *,
+def identify_by_name(outcome: FileOutcome, customers: Callable[[], pd.DataFrame], owners: Mapping[str, str], *,
                      id_label: str) -> None:
     """Replace each customer the file gives by a unique name with its id; refuse names several customers carry.
 
-    ``owners`` holds the known ids. A header name (a quotation's customer) that several customers carry rejects
-    the file (``ambiguous_customer``); such a name on a line refuses the line.
+    ``owners`` holds the known ids; ``customers`` gives the archive, read only when a name must be looked up. A
+    header name (a quotation's customer) that several customers carry rejects the file (``ambiguous_customer``);
+    such a name on a line refuses the line.
     """
     header = outcome.header.get("customer_id")
     header_named = bool(header) and str(header) not in owners
@@ -49,7 +50,7 @@ def identify_by_name(outcome: FileOutcome, customers: pd.DataFrame, owners: Mapp
             and str(r.values["customer_id"]) not in owners]
     if not header_named and not rows:
         return  # the usual case: every customer given by id, and the archive's names are never indexed
-    names = customers_named(customers)
+    names = customers_named(customers())
     if header_named:
         ids = names.get(_name_key(str(header)), ())
         if len(ids) > 1:

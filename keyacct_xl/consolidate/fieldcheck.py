@@ -14,6 +14,7 @@ keeps meaning no. A required field holding only such a mark is empty.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -188,14 +189,25 @@ def _choice(field: FieldSpec, text: str) -> tuple[Choice, bool]:
     if field.type == "yes_no" and wanted in _YES_NO_MARKS:
         wanted = _YES_NO_MARKS[wanted]
     choices = field_choices(field)
-    for c in choices:
-        if any(wanted == choice_key(name) for name in c.names):
-            return c, False
-    for c in choices:
-        if any(wanted == choice_key(word) for word in c.synonyms):
-            return c, True
+    found = _choice_lookup(choices).get(wanted)
+    if found is not None:
+        return found
     raise FieldProblem(f"{text!r} is not one of the allowed values: {' / '.join(c.en for c in choices)}",
                        f"{text!r} 不在可选值中：{'、'.join(c.zh for c in choices)}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _choice_lookup(choices: tuple[Choice, ...]) -> dict[str, tuple[Choice, bool]]:
+    """Each compared name of ``choices`` -> (the choice, whether it is a synonym): the first choice naming it wins,
+    a synonym only where no choice has it as a name. Built once per list (a run checks thousands of cells)."""
+    lookup: dict[str, tuple[Choice, bool]] = {}
+    for c in choices:
+        for name in c.names:
+            lookup.setdefault(choice_key(name), (c, False))
+    for c in choices:
+        for word in c.synonyms:
+            lookup.setdefault(choice_key(word), (c, True))
+    return lookup
 
 
 def _label(choice: Choice, lang: Lang) -> str:

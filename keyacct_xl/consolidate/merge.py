@@ -92,7 +92,7 @@ class Merger:
         if not self._decided(outcome):
             return
         route, spec = ROUTES[outcome.form_id], self.specs[outcome.form_id]
-        check_references(outcome, route, spec, self.cards.owners, self.store.frame("Customers"), lang=self.lang,
+        check_references(outcome, route, spec, self.cards.owners, self.cards.customers, lang=self.lang,
                          strict=self.strict)
         if outcome.status not in LIVE:
             return
@@ -335,6 +335,7 @@ class Merger:
 
     def flush(self) -> None:
         """Append the rows, history and ledger entries added during the run to the Store's frames."""
+        self.cards.customers()
         frames = self.store.frames
         added = {name: table.added for name, table in self.tables.items()}
         added[HISTORY.name], added[LEDGER.name] = self.history, self.ledger

@@ -16,6 +16,7 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping
+from contextlib import nullcontext
 from xml.etree import ElementTree as ET
 
 import python_calamine as calamine
@@ -60,18 +61,22 @@ def read_meta(book: calamine.CalamineWorkbook) -> tuple[dict[str, str], list[lis
 
 
 def _cell_text(value: object) -> str:
+    if type(value) is str:  # nearly every _meta cell: checked first, as it is read for every cell of the field map
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value).strip()
 
 
-def package_names(data: bytes) -> tuple[dict[str, tuple[str, str]], dict[str, TableLocation]]:
+def package_names(data: bytes, package: zipfile.ZipFile | None = None,
+                  ) -> tuple[dict[str, tuple[str, str]], dict[str, TableLocation]]:
     """Workbook-level defined names -> (sheet, top-left A1 ref), and the Excel tables by name.
 
-    Read from the package's XML (which passed the safety checks), so no sheet is parsed to find them.
+    Read from the package's XML (which passed the safety checks), so no sheet is parsed to find them; ``package``
+    is ``data`` already opened by the screening (left open).
     """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with nullcontext(package) if package is not None else zipfile.ZipFile(io.BytesIO(data)) as archive:
             root = ET.fromstring(archive.read("xl/workbook.xml"))
             tables = locate_tables(archive)
     except ET.ParseError as exc:
@@ -111,10 +116,11 @@ class _Grid:
 
 
 def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str,
-            hashes: Mapping[str, str] | None = None) -> Extracted:
+            hashes: Mapping[str, str] | None = None, *, package: zipfile.ZipFile | None = None) -> Extracted:
     """Recognize and read one workbook as one of ``specs`` (the consolidated forms); else raise Rejection.
 
-    ``hashes`` are the specs' hashes computed once per run (a spec hash serializes the whole spec).
+    ``hashes`` are the specs' hashes computed once per run (a spec hash serializes the whole spec); ``package``
+    is ``data`` as the screening opened it (keyacct_xl.consolidate.safety.Verdict), read without a second unpacking.
     """
     book = open_book(data)
     meta = read_meta(book)
@@ -146,7 +152,7 @@ def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str,
         found = match_by_headers(book, {form_id: spec}, name)
         legacy = ("legacy .xls: fields read by their labels", "旧版 .xls：按字段标签读取")
         return Extracted(form_id, version, values, found.header, found.tables, [*warnings, legacy])
-    names, located = package_names(data)
+    names, located = package_names(data, package)
     form = _FormBook(_Grid(book), names, located, spec, values.get("form_sheet", ""))
     header, tables = form.read_fields(field_map, warnings)
     return Extracted(form_id, version, values, header, tables, warnings)

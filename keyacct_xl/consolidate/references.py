@@ -9,7 +9,7 @@ cards count.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -22,11 +22,12 @@ from keyacct_xl.master.schema import REP
 
 
 def check_references(outcome: FileOutcome, route: Route, spec: FormSpec, owners: Mapping[str, str],
-                     customers: pd.DataFrame, *, lang: Lang, strict: bool) -> None:
+                     customers: Callable[[], pd.DataFrame], *, lang: Lang, strict: bool) -> None:
     """Refuse lines (or the file, for its header's customer) naming a customer not in the archive or another
     rep's; settle the status.
 
-    ``owners`` maps each customer id to its rep; ``customers`` is the archive, for customers given by name.
+    ``owners`` maps each customer id to its rep; ``customers`` gives the archive, read only for a customer given
+    by name.
     """
     label = next((f.label for s in spec.sections for f in s.fields if f.key == "customer_id"), None)
     id_label = (label.zh if lang == "zh" else label.en) if label else "customer_id"

@@ -33,26 +33,38 @@ def _norm(value: object) -> object:
     return value
 
 
-def _columns_key(values: Mapping[str, object], row_key: RowKey) -> Key:
+Normed = Mapping[str, object]  # a row's key columns, normalised (None for a blank cell)
+
+
+def _normed(values: Mapping[str, object], row_key: RowKey) -> dict[str, object]:
+    return {column: _norm(values.get(column)) for column in _key_columns(row_key)}
+
+
+def _key_columns(row_key: RowKey) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*row_key.columns, *row_key.fallbacks.values(), *row_key.alternative,
+                                *row_key.loose)))
+
+
+def _columns_key(normed: Normed, row_key: RowKey) -> Key:
     parts: list[object] = []
     for column in row_key.columns:
-        value = values.get(column)
-        if is_blank(value) and column in row_key.fallbacks:
-            value = values.get(row_key.fallbacks[column])
-        parts.append(_norm(value))
+        value = normed[column]
+        if value is None and column in row_key.fallbacks:
+            value = normed[row_key.fallbacks[column]]
+        parts.append(value)
     return ("cols", *parts)
 
 
-def _alternative_key(values: Mapping[str, object], row_key: RowKey) -> Key | None:
-    if not row_key.alternative or any(is_blank(values.get(c)) for c in row_key.alternative):
+def _alternative_key(normed: Normed, row_key: RowKey) -> Key | None:
+    if not row_key.alternative or any(normed[c] is None for c in row_key.alternative):
         return None
-    return ("alt", *(_norm(values.get(c)) for c in row_key.alternative))
+    return ("alt", *(normed[c] for c in row_key.alternative))
 
 
-def _loose_key(values: Mapping[str, object], row_key: RowKey) -> Key | None:
-    if not row_key.loose or any(is_blank(values.get(c)) for c in row_key.loose):
+def _loose_key(normed: Normed, row_key: RowKey) -> Key | None:
+    if not row_key.loose or any(normed[c] is None for c in row_key.loose):
         return None
-    return ("loose", *(_norm(values.get(c)) for c in row_key.loose))
+    return ("loose", *(normed[c] for c in row_key.loose))
 
 
 def key_text(values: Mapping[str, object], row_key: RowKey) -> str:
@@ -71,6 +83,25 @@ def key_text(values: Mapping[str, object], row_key: RowKey) -> str:
 Location = tuple[str, int]  # ("frame", position in the frame) or ("added", position among the added rows)
 
 
+def _normed_column(column: pd.Series) -> list[object]:
+    """A column's values normalised, each distinct value once (equal values normalise alike)."""
+    seen: dict[object, object] = {}
+    normed = []
+    for value in column.tolist():
+        try:
+            found = seen.get(value, _UNSEEN)
+        except TypeError:  # an unhashable cell value
+            found = _norm(value)
+        else:
+            if found is _UNSEEN:
+                found = seen[value] = _norm(value)
+        normed.append(found)
+    return normed
+
+
+_UNSEEN = object()
+
+
 @dataclass
 class KeyedRows:
     """A table's rows by key: the frame as loaded plus the rows this run adds, in table order."""
@@ -82,16 +113,20 @@ class KeyedRows:
     def of_frame(cls, frame: pd.DataFrame, row_key: RowKey) -> KeyedRows:
         """Index every row of ``frame``."""
         keyed = cls(row_key)
-        columns = [c for c in row_key.all_columns() if c in frame.columns]
-        records = frame[columns].to_dict("records") if columns else [{} for _ in range(len(frame))]
-        for position, values in enumerate(records):
-            keyed.add(values, ("frame", position))
+        columns = _key_columns(row_key)
+        # Column by column, each distinct value normalised once (a table repeats its reps, dates, customers).
+        normed = [_normed_column(frame[c]) if c in frame.columns else [None] * len(frame) for c in columns]
+        for position, row in enumerate(zip(*normed) if columns else [() for _ in range(len(frame))]):
+            keyed._index(dict(zip(columns, row)), ("frame", position))
         return keyed
 
     def add(self, values: Mapping[str, object], where: Location) -> None:
         """Index one row under each of its keys."""
-        for key in (_columns_key(values, self.row_key), _alternative_key(values, self.row_key),
-                    _loose_key(values, self.row_key)):
+        self._index(_normed(values, self.row_key), where)
+
+    def _index(self, normed: Normed, where: Location) -> None:
+        for key in (_columns_key(normed, self.row_key), _alternative_key(normed, self.row_key),
+                    _loose_key(normed, self.row_key)):
             if key is not None:
                 self.by_key.setdefault(key, []).append(where)
 
@@ -104,7 +139,7 @@ class KeyedRows:
         """
         taken: set[Location] = set()
         found: list[Location | None] = []
-        for values in rows:
+        for values in (_normed(row, self.row_key) for row in rows):
             place = None
             for key in (_alternative_key(values, self.row_key), _columns_key(values, self.row_key)):
                 free = [p for p in self.by_key.get(key, []) if p not in taken] if key is not None else []

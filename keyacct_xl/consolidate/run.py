@@ -117,7 +117,11 @@ def _failed(outcome: FileOutcome, failure: Failure, job: _Job) -> FileOutcome:
 
 def _screen_and_check(outcome: FileOutcome, submission: Submission, data: bytes, job: _Job) -> FileOutcome:
     verdict = check_file(submission.name, data)
-    extracted = extract(data, verdict.kind, job.specs, submission.name, job.hashes)
+    try:
+        extracted = extract(data, verdict.kind, job.specs, submission.name, job.hashes, package=verdict.package)
+    finally:
+        if verdict.package is not None:
+            verdict.package.close()
     outcome.form_id = extracted.form_id
     if job.selected and extracted.form_id not in job.selected:
         outcome.status, outcome.code = "skipped", "not_selected"

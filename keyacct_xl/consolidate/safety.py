@@ -13,7 +13,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import IO
@@ -53,12 +53,27 @@ class Rejection(InputError):
         return Rejection, (self.code, self.en, self.zh)  # raised in a worker, re-raised in the parent
 
 
+class ScreenedPackage(zipfile.ZipFile):
+    """A package being screened, then read: the parts the screening read whole are not unpacked a second time."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        self.whole: dict[str, bytes] = {}  # part name -> bytes, each read to its end (so its CRC was checked)
+
+    def read(self, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
+        """The part's bytes, from what the screening kept when it read the whole part."""
+        found = self.whole.get(name.filename if isinstance(name, zipfile.ZipInfo) else name)
+        return found if found is not None else super().read(name, pwd)
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """A file that may be read: its format and notes worth reporting (e.g. macros ignored)."""
+    """A file that may be read: its format, notes worth reporting (e.g. macros ignored) and, for a zip package,
+    the screened package, open for reading (the caller closes it)."""
 
     kind: str  # "xlsx" (also .xlsm) or "xls"
     notes: tuple[tuple[str, str], ...] = ()
+    package: ScreenedPackage | None = field(default=None, compare=False, repr=False)
 
 
 def check_file(name: str, data: bytes) -> Verdict:
@@ -99,21 +114,24 @@ def _check_ole(data: bytes) -> Verdict:
 
 def _check_zip(data: bytes) -> Verdict:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = ScreenedPackage(data)
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise Rejection(*_NOT_A_PACKAGE) from None
-    with archive:
+    try:
         _check_sizes(infos)
         names = {i.filename for i in infos}
         if "xl/workbook.xml" not in names:
             raise Rejection("not_workbook", "a zip package without xl/workbook.xml (not an Excel workbook)",
                             "压缩包中没有 xl/workbook.xml（不是 Excel 工作簿）")
-        check_parts(archive)
-        notes: tuple[tuple[str, str], ...] = ()
-        if any(n.lower().endswith("vbaproject.bin") for n in names):
-            notes = (("macros present and ignored (never run)", "含宏，已忽略（从不运行）"),)
-    return Verdict("xlsx", notes)
+        check_parts(archive, keep=archive.whole)
+    except BaseException:
+        archive.close()
+        raise
+    notes: tuple[tuple[str, str], ...] = ()
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        notes = (("macros present and ignored (never run)", "含宏，已忽略（从不运行）"),)
+    return Verdict("xlsx", notes, archive)
 
 
 def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
@@ -153,7 +171,8 @@ def check_workbook_file(path: Path, *, max_cells: int) -> None:
             raise InputError(f"{path}: {refused.en}", f"{path}：{refused.zh}") from None
 
 
-def check_parts(archive: zipfile.ZipFile, *, max_cells: int = MAX_SHEET_CELLS) -> None:
+def check_parts(archive: zipfile.ZipFile, *, max_cells: int = MAX_SHEET_CELLS,
+                keep: dict[str, bytes] | None = None) -> None:
     """Refuse what would make a reader fail or allocate without bound, reading each part once as a stream.
 
     Duplicate member names (readers disagree on which one counts), sizes that differ between a member's local
@@ -161,6 +180,7 @@ def check_parts(archive: zipfile.ZipFile, *, max_cells: int = MAX_SHEET_CELLS) -
     whose cells' bounding box exceeds ``max_cells`` or the sheet grid (calamine allocates the bounding box of
     the cells present: one cell at XFD1048576 beside A1 asks for 512 GiB), and shared-string counts that the
     part's size cannot hold (calamine reserves ``uniqueCount`` entries up front: 2 billion asks for 48 GB).
+    ``keep`` receives the bytes of each part read whole on the way (a small part's first chunk), for the reader.
     """
     infos = archive.infolist()
     seen: set[str] = set()
@@ -174,7 +194,7 @@ def check_parts(archive: zipfile.ZipFile, *, max_cells: int = MAX_SHEET_CELLS) -
     sheet_bytes, counts = 0, []
     for info in infos:
         if info.filename.lower().endswith(_XML_SUFFIXES):
-            root, attrs = _check_part(archive, info, max_cells)
+            root, attrs = _check_part(archive, info, max_cells, keep)
             if root == b"worksheet":
                 sheet_bytes += info.file_size
             elif root == b"sst":
@@ -220,14 +240,16 @@ _REF_TEXT = re.compile(rb'<c r="\$?([A-Za-z]{1,3})\$?(\d{1,7})')
 _ROW_TEXT = re.compile(rb'<row r="(\d{1,7})"')
 _FAR_REF = re.compile(rb'<c r="\$?(?:[A-Za-z]{3}|[A-Za-z]{1,2}\$?\d{5})')  # a cell beyond ZZ9999
 _NEAR_ROWS, _NEAR_COLUMNS = 9_999, 702  # A1:ZZ9999: 7,019,298 cells, under MAX_SHEET_CELLS
-_BARE_CELLS = (b"<c>", b"<c/>")
+# A cell tag of another shape (``<c>``, ``<c/>``, a reference missing or not first), found in one pass.
+_ODD_CELL = re.compile(rb'<c(?:/?>| (?!r="))')
 _DIMENSION = re.compile(rb"dimension\s([^>]*)>")  # a literal first: found fast; the caller checks "<" or ":"
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _COUNT_ATTR = re.compile(rb"""(?:^|\s)(count|uniqueCount)\s*=\s*["']\s*(\d+)\s*["']""")
 _CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
-def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, max_cells: int) -> tuple[bytes, bytes]:
+def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, max_cells: int,
+                keep: dict[str, bytes] | None = None) -> tuple[bytes, bytes]:
     """Screen one XML part: DTD in its prolog, and for a worksheet its area; the root's name and attributes.
 
     The prolog is read in chunks up to the root element's start tag (a DTD can only stand there), so a normal
@@ -248,6 +270,8 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, max_cells: int)
                 found = _root_tag(text)
                 stream = io.BytesIO(text[found[2]:]) if found else io.BytesIO()
             _check_xml(info.filename, text[: found[2]] if found else text)
+            if keep is not None and text is head and len(head) == info.file_size:
+                keep[info.filename] = head  # read to its declared end: zipfile has checked its CRC
             if found is None:
                 return b"", b""
             root, attrs, end = found
@@ -336,10 +360,7 @@ class _SheetArea:
 
     def _plain(self, buffer: bytes) -> bool:
         """Read a chunk whose every cell tag has the usual shape in bulk; False when it has others."""
-        if any(bare in buffer for bare in _BARE_CELLS):
-            return False
-        cells = buffer.count(b"<c ")
-        if cells != buffer.count(b'<c r="'):  # a cell without a reference, or not first: read tag by tag
+        if _ODD_CELL.search(buffer):
             return False
         for dimension in _DIMENSION.finditer(buffer):
             if buffer[dimension.start() - 1:dimension.start()] in (b"<", b":"):  # a tag, not text
@@ -351,7 +372,7 @@ class _SheetArea:
             self.row, self.col = self.bottom, self.right
             return True
         refs = _REF_TEXT.findall(buffer)
-        if len(refs) < cells:  # a reference that is not an A1 reference: read tag by tag
+        if len(refs) < buffer.count(b"<c "):  # a reference that is not an A1 reference: read tag by tag
             return False
         if refs:
             numbers = list(map(int, set(map(_SECOND, refs))))  # a few hundred distinct rows, a dozen columns

@@ -49,11 +49,12 @@ _STATUS = {"accepted": ("已接收", "accepted"), "partial": ("部分接收", "p
 @functools.cache
 def coded_columns() -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
     """Bookkeeping columns holding a code, with the label of each code (built once, on first use)."""
+    titles = {f: load_form(f).title for f in ROUTES}  # a form's spec is read once, not once per language
     return {
         (LEDGER.name, "status"): _STATUS, (HISTORY.name, "change"): {"updated": ("已更新", "updated")},
         # the history names the table a row came from by its sheet, the ledger a form by its title, as users see them
         (HISTORY.name, "table"): {t.name: (t.sheet_zh, t.sheet_en) for t in ALL_CONSOLIDATION_TABLES.values()},
-        (LEDGER.name, "form"): {f: (load_form(f).title.zh, load_form(f).title.en) for f in ROUTES}}
+        (LEDGER.name, "form"): {f: (title.zh, title.en) for f, title in titles.items()}}
 
 
 def _reader(labels: dict[str, tuple[str, str]]) -> Callable[[object], object]:

@@ -171,9 +171,9 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
     memo: dict[tuple[str, object], Checked | FieldProblem] = {}
     orders = {f.key: _day_first(table, c) for f, c in present if f.type == "date"}
     for row_number, values in table.rows:
+        if all(c >= len(values) or values[c] is None or values[c] == "" or is_blank(values[c]) for c in entered):
+            continue  # a blank line of the form (computed columns alone do not make a line); most cells are ""
         cells = [values[c] if c < len(values) else None for _, c in present]
-        if all(is_blank(values[c]) if c < len(values) else True for c in entered):
-            continue  # a blank line of the form (computed columns alone do not make a line)
         row = CheckedRow(section, table.sheet, row_number, {})
         for (field, _), raw in zip(present, cells):
             row.values[field.key] = None

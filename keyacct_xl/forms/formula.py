@@ -8,6 +8,7 @@ default for xlsx, python readers) show the right figure in a pre-filled form.
 from __future__ import annotations
 
 import ast
+import functools
 import numbers
 import operator
 import re
@@ -23,7 +24,9 @@ def formula_refs(formula: str) -> list[str]:
     return list(dict.fromkeys(REF.findall(formula)))
 
 
+@functools.lru_cache(maxsize=256)
 def _tree(formula: str) -> ast.expr:
+    """The formula's checked syntax tree; parsed once per formula text (a table evaluates it on every line)."""
     try:
         tree = ast.parse(REF.sub(r"\1", formula), mode="eval").body
     except SyntaxError:
