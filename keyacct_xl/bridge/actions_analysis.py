@@ -18,13 +18,14 @@ from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.bridge.registry import action, as_of_date, latest_year, load, reports_dir
 from keyacct_xl.i18n import pick
 from keyacct_xl.master.integrity import LEDGER_TABLES, SALES_TABLES, master_integrity, require_unique_ids
+from keyacct_xl.messages import msg
 
 
 @action("annual_grading", "年度评级", "Annual grading")
 def annual_grading(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Grade every customer under the active policy; write the GradeReview table into the master for the meeting."""
     master = load(bridge, 1, 3)
-    require_unique_ids(master, "grading", "评级")
+    require_unique_ids(master, msg("grading"))
     year = options.year or latest_year(master)
     bridge.progress(2, 3, pick(bridge.lang, f"按评级政策计算 {year} 年…", f"grading {year}…"))
     review = build_review(master, year=year, lang=bridge.lang)

@@ -19,6 +19,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import LEDGER_TABLES, require_unique_ids
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.messages import msg
 
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
 HELP: dict[str, tuple[str, str]] = {
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _review(path: Path, args: argparse.Namespace) -> int:
     master = load_master(path)
-    require_unique_ids(master, "grading", "评级")
+    require_unique_ids(master, msg("grading"))
     warn_references(master, LEDGER_TABLES, args.lang)
     policy = load_grading_policy(args.policy) if args.policy else None
     review = build_review(master, year=args.year, policy=policy, lang=args.lang)

@@ -26,6 +26,7 @@ from keyacct_xl.followup.status import check_as_of, customer_status, default_as_
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
+from keyacct_xl.messages import msg
 
 REP_COLUMNS = ["rep", "customers", "key_customers", "key_visited_quarter", "key_coverage_rate", "due", "overdue",
                "key_overdue", "visits_quarter", "visits_per_week", "plan_done", "plan_missed", "plan_pending",
@@ -96,7 +97,7 @@ def run_visits_check(master: Master, *, as_of: pd.Timestamp | None = None, rep: 
                      out: Path | None = None, out_dir: Path | None = None, lang: Lang = "zh") -> VisitsCheck:
     """Check the master's follow-up; ``plans`` are the plan tables by name (default: read from ``master.path``)."""
     # one status per customer: a repeated id would get two rows and its rep's page could not be told
-    require_unique_ids(master, "the visits check", "回访检查")
+    require_unique_ids(master, msg("the visits check"))
     if rep is not None:
         require_rep(master, rep)
     when = pd.Timestamp(as_of).normalize() if as_of is not None else default_as_of(master.visits,
