@@ -19,7 +19,9 @@ import pytest
 from babel.messages.mofile import read_mo
 from lxml import etree
 
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import InputError, SpecError
+from keyacct_xl.forms.spec import parse_spec
+from keyacct_xl.forms.validation import describe_rule
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import TRANSACTIONS
@@ -195,3 +197,17 @@ def test_a_bad_settings_cell_and_a_missing_master_table_read_in_zh(tmp_path: Pat
     with pytest.raises(InputError) as missing:
         load_master(tmp_path / "other.xlsx")
     _assert_no_english(_zh(missing.value).replace(str(tmp_path), ""))
+
+
+def test_a_form_spec_error_and_a_field_rule_read_in_zh() -> None:
+    raw = {"id": "mini", "version": 1, "title": {"zh": "小表", "en": "Mini"}, "orientation": "sideways",
+           "sections": [{"id": "head", "kind": "fields", "title": {"zh": "表头", "en": "Head"}, "fields": [
+               {"key": "visits", "label": {"zh": "拜访次数", "en": "Visits"}, "type": "integer",
+                "constraints": {"minimum": 0, "maximum": 9}}]}]}
+    with pytest.raises(SpecError) as bad:
+        parse_spec(raw, file="mini.yaml")
+    assert bad.value.message("zh") == "mini.yaml：orientation：'sideways' 不是 portrait 或 landscape"
+    assert bad.value.message("en") == "mini.yaml: orientation: 'sideways' is not portrait or landscape"
+    field = parse_spec({**raw, "orientation": "portrait"}, file="mini.yaml").sections[0].fields[0]
+    assert describe_rule(field).zh == "请输入 0 到 9 之间的整数。"
+    assert describe_rule(field).en == "Enter a whole number from 0 to 9."
