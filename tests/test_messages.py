@@ -45,7 +45,8 @@ _spec.loader.exec_module(catalog)
 _ENGLISH = re.compile(r"[A-Za-z]{3,}[ ,;:]+[A-Za-z]{3,}")
 # Terms zh users write in Latin letters, and our command names (docs/language.md), in the catalog's zh texts.
 _KEPT = re.compile(r"keyacct-xl addin install|keyacct-xl grade|keyacct-xl master check|Attribute VB_Name|"
-                   r"Trust Center|Cmd-Q|RunPython AppleScript|GradeReview|--with-excel")
+                   r"Trust Center|Cmd-Q|RunPython AppleScript|GradeReview|--with-excel|grade apply|forms list|"
+                   r"visit_record,weekly_plan")
 
 
 @pytest.fixture(scope="module")
