@@ -21,6 +21,7 @@ from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.labels import header as schema_header
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.messages import Bilingual
 from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_csv
 
 Pair = tuple[str, str]
@@ -46,7 +47,7 @@ HEADERS: dict[str, Pair] = {
     "rfm_class": ("RFM 分类", "RFM Class"), "last_purchase": ("最近购买日期", "Last Purchase"),
     "call_within_days": ("应联系天数", "Call Within (days)"), "date": ("拜访日期", "Visit Date"),
 }
-VALUES: dict[str, Mapping[str, Pair]] = {
+VALUES: dict[str, Mapping[str, Pair | Bilingual]] = {
     "status": {**STATUS_LABELS, **PLAN_STATUS_LABELS}, "due_by": DUE_BY_LABELS, "occasion": OCCASION_LABELS,
     "rfm_class": CLASS_LABELS,
     "source": {name: (t.sheet_zh, t.sheet_en) for name, t in ALL_CONSOLIDATION_TABLES.items()},
@@ -66,9 +67,16 @@ def shown(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     out = frame.copy()
     for column, labels in VALUES.items():
         if column in out.columns:
-            out[column] = out[column].map(lambda v, labels=labels: pick(lang, *labels[v]) if v in labels else v,
+            out[column] = out[column].map(lambda v, labels=labels: _label(labels[v], lang) if v in labels else v,
                                           na_action="ignore").astype(object)
     return out
+
+
+def _label(label: Pair | Bilingual, lang: Lang) -> str:
+    """A code's label in ``lang``: a (zh, en) pair of the follow-up's own, or a catalog message (the RFM classes)."""
+    if isinstance(label, Bilingual):
+        return label.zh if lang == "zh" else label.en
+    return pick(lang, *label)
 
 
 def _sheets(check, lang: Lang) -> list[tuple[str, pd.DataFrame]]:
