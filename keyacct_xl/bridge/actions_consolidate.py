@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
+from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, reports_dir
 from keyacct_xl.consolidate.report import default_report_path, summary_line, write_report
 from keyacct_xl.consolidate.run import consolidate as consolidate_forms
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import pick
+from keyacct_xl.messages import msg, tr
 
 SUBMISSIONS_FOLDER = "submissions"
 
@@ -25,13 +25,12 @@ def consolidate(bridge: Bridge, options: ActionOptions) -> ActionResult:
     master_path = bridge.book_path()
     source = options.input or master_path.parent / SUBMISSIONS_FOLDER
     if not source.exists():
-        raise InputError(f"{source}: put the returned forms in this folder (or give --input FOLDER)",
-                         f"{source}：请把回收的表单放在此文件夹中（或用 --input 指定文件夹）")
+        raise InputError(msg("{source}: put the returned forms in this folder (or give --input FOLDER)", source=source))
     reports = reports_dir(bridge, options)
 
     def progress(items: Iterable, total: int) -> Iterator:
         for i, item in enumerate(items, start=1):
-            bridge.progress(i, total, pick(bridge.lang, f"检查表单 {i}/{total}", f"checking form {i}/{total}"))
+            bridge.progress(i, total, tr(bridge.lang, "checking form {i}/{total}", i=i, total=total))
             yield item
 
     with bridge.editing() as path:
@@ -39,4 +38,4 @@ def consolidate(bridge: Bridge, options: ActionOptions) -> ActionResult:
                                    exclude=[reports])
     report = write_report(result, default_report_path(result, bridge.lang, reports), bridge.lang,
                           without_sensitive=result.mask_personal)
-    return ActionResult(summary_line(result, "zh"), summary_line(result, "en"), (report, master_path))
+    return ActionResult(Summary(lambda lang: summary_line(result, lang)), (report, master_path))

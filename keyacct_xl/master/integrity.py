@@ -31,7 +31,7 @@ from keyacct_xl.master.schema import (
     TRANSACTIONS,
     TableSchema,
 )
-from keyacct_xl.messages import Location, Rendered, joined, msg, tr
+from keyacct_xl.messages import Location, Pair, Rendered, joined, msg, tr
 
 ProblemKind = Literal["unknown_customer", "duplicate_customer", "contact_without_customer"]
 KINDS: tuple[ProblemKind, ...] = ("unknown_customer", "duplicate_customer", "contact_without_customer")
@@ -111,9 +111,10 @@ class Integrity:
                 lines.append(_warning(kind, _headline(kind, found, lang), shown, lang))
         return lines
 
-    def appended(self, zh: str, en: str) -> tuple[str, str]:
-        """A message in both languages followed by the warning lines (the ribbon shows them with its result)."""
-        return ("\n".join([zh, *self.warning_lines("zh")]), "\n".join([en, *self.warning_lines("en")]))
+    def appended(self, message: Rendered) -> Rendered:
+        """``message`` followed by the warning lines, in either language (the ribbon shows them with its result)."""
+        return Pair("\n".join([message.en, *self.warning_lines("en")]),
+                    "\n".join([message.zh, *self.warning_lines("zh")]))
 
 
 def _warning(kind: ProblemKind, headline: str, ids: str, lang: Lang) -> str:
