@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import Column
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Rendered, msg
 
 _NOISE = re.compile(r"[\s_\-/\\()（）\[\]【】:：.。*＊#№]+")
 
@@ -32,7 +32,7 @@ def alias_map(columns: Iterable[Column]) -> dict[str, str]:
     return mapping
 
 
-def resolve_headers(headers: Sequence[object], columns: Sequence[Column], *, where: str,
+def resolve_headers(headers: Sequence[object], columns: Sequence[Column], *, where: str | Rendered,
                     required: Iterable[str] = ()) -> dict[int, str]:
     """Map header positions to canonical keys; raise naming the missing keys and the headers seen.
 

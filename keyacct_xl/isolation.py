@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from keyacct_xl.errors import InputError, KeyacctError
+from keyacct_xl.messages import Message, msg
 
 MAX_SECONDS = 30.0
 MAX_MEMORY_BYTES = 2 * 1024**3
@@ -61,16 +62,22 @@ class Failure:
 
     def reason(self, limits: Limits) -> tuple[str, str, str]:
         """A stable code and the reason in en and zh, for a report line or an error message."""
+        problem = self.problem(limits)
+        return self.code, problem.en, problem.zh
+
+    @property
+    def code(self) -> str:
+        """The stable code of the failure (a report's reason code)."""
+        return {"timeout": "timeout", "crashed": "reader_crashed"}.get(self.kind, "reader_error")
+
+    def problem(self, limits: Limits) -> Message:
+        """What went wrong, as a message."""
         if self.kind == "timeout":
-            return ("timeout", f"reading the file took more than {limits.seconds:g} s (limit)",
-                    f"读取文件超过 {limits.seconds:g} 秒上限")
+            return msg("reading the file took more than {seconds:g} s (limit)", seconds=limits.seconds)
         if self.kind == "crashed":
-            gib = limits.memory_bytes / 1024**3
-            return ("reader_crashed",
-                    f"the reader stopped on this file ({self.detail}; over the {gib:g} GiB memory limit, "
-                    "or a crash on damaged content)",
-                    f"读取该文件时读取程序中止（{self.detail}；超过 {gib:g} GiB 内存上限或内容损坏导致崩溃）")
-        return ("reader_error", f"reading the file failed ({self.detail})", f"读取文件出错（{self.detail}）")
+            return msg("the reader stopped on this file ({detail}; over the {gib:g} GiB memory limit, or a crash on "
+                       "damaged content)", detail=self.detail, gib=limits.memory_bytes / 1024**3)
+        return msg("reading the file failed ({detail})", detail=self.detail)
 
 
 def short(error: BaseException) -> str:
@@ -332,5 +339,4 @@ def run_isolated(task: Callable[[T], R], item: T, *, file: Path, limits: Limits 
         return result
     if isinstance(result.error, KeyacctError):
         raise result.error
-    _, en, zh = result.reason(limits)
-    raise InputError(f"{file}: {en}", f"{file}：{zh}")
+    raise InputError(msg("{file}: {problem}", file=file, problem=result.problem(limits)))

@@ -23,59 +23,59 @@ from keyacct_xl.messages import Message, msg
 Pair = tuple[str, str]
 
 # Report columns that are no master column (or mean something else in a report than in the master).
-HEADERS: dict[str, Pair] = {
+HEADERS: dict[str, Message] = {
     # RFM
-    "last_purchase": ("最近购买日期", "Last Purchase"), "recency_days": ("距今天数", "Recency (days)"),
-    "frequency": ("购买次数", "Frequency"), "monetary": ("消费金额", "Monetary"),
-    "avg_order_value": ("平均单额", "Average Order Value"), "r_score": ("R 得分", "R Score"),
-    "f_score": ("F 得分", "F Score"), "m_score": ("M 得分", "M Score"), "rfm_code": ("RFM 代码", "RFM Code"),
-    "rfm_class": ("RFM 分类", "RFM Class"), "rfm_class_label": ("RFM 分类", "RFM Class"),
-    "action": ("建议措施", "Suggested Action"),
+    "last_purchase": msg("Last Purchase"), "recency_days": msg("Recency (days)"),
+    "frequency": msg("Frequency"), "monetary": msg("Monetary"),
+    "avg_order_value": msg("Average Order Value"), "r_score": msg("R Score"),
+    "f_score": msg("F Score"), "m_score": msg("M Score"), "rfm_code": msg("RFM Code"),
+    "rfm_class": msg("RFM Class"), "rfm_class_label": msg("RFM Class"),
+    "action": msg("Suggested Action"),
     # counts and shares
-    "customers": ("客户数", "Customers"), "customer_share": ("客户占比", "Customer Share"),
-    "revenue": ("销售额", "Revenue"), "revenue_share": ("销售额占比", "Revenue Share"),
-    "sales": ("销售额", "Sales"), "sales_share": ("销售额占比", "Sales Share"),
+    "customers": msg("Customers"), "customer_share": msg("Customer Share"),
+    "revenue": msg("Revenue"), "revenue_share": msg("Revenue Share"),
+    "sales": msg("Sales"), "sales_share": msg("Sales Share"),
     # ABC and Pareto
-    "rank": ("排名", "Rank"), "share": ("占比", "Share"), "cumulative_share": ("累计占比", "Cumulative Share"),
-    "abc_class": ("ABC 类别", "ABC Class"),
+    "rank": msg("Rank"), "share": msg("Share"), "cumulative_share": msg("Cumulative Share"),
+    "abc_class": msg("ABC Class"),
     # composition, margins, risk
-    "category": ("产品类别", "Product Category"), "cost": ("成本", "Cost"), "gross_profit": ("毛利", "Gross Profit"),
-    "gross_margin": ("毛利率", "Gross Margin"), "sales_prior": ("上年销售额", "Prior-Year Sales"),
-    "sales_change": ("销售额变化", "Sales Change"), "days_since_purchase": ("未购天数", "Days Since Purchase"),
-    "max_days_overdue": ("最长逾期天数", "Max Days Overdue"), "sales_drop": ("销售下滑", "Sales Drop"),
-    "overdue": ("严重逾期", "Overdue"), "silent": ("长期未购", "Silent"), "risks": ("风险说明", "Risks"),
+    "category": msg("Product Category"), "cost": msg("Cost"), "gross_profit": msg("Gross Profit"),
+    "gross_margin": msg("Gross Margin"), "sales_prior": msg("Prior-Year Sales"),
+    "sales_change": msg("Sales Change"), "days_since_purchase": msg("Days Since Purchase"),
+    "max_days_overdue": msg("Max Days Overdue"), "sales_drop": msg("Sales Drop"),
+    "overdue": msg("Overdue"), "silent": msg("Silent"), "risks": msg("Risks"),
     # attribute codes
-    "prefix": ("编码首位", "Prefix"), "total_spend": ("累计消费", "Total Spend"),
-    "total_class": ("累计消费级别", "Total Spend Class"), "avg_yearly_spend": ("年均消费", "Average Yearly Spend"),
-    "yearly_class": ("年均消费级别", "Yearly Spend Class"), "years_as_customer": ("合作年数", "Years as Customer"),
-    "attribute_code": ("属性编码", "Attribute Code"),
+    "prefix": msg("Prefix"), "total_spend": msg("Total Spend"),
+    "total_class": msg("Total Spend Class"), "avg_yearly_spend": msg("Average Yearly Spend"),
+    "yearly_class": msg("Yearly Spend Class"), "years_as_customer": msg("Years as Customer"),
+    "attribute_code": msg("Attribute Code"),
     # grading review and credit
-    "year": ("评级年度", "Year"), "policy": ("评级政策", "Policy"), "annual_sales": ("年度销售额", "Annual Sales"),
-    "prior_year_sales": ("上年销售额", "Prior-Year Sales"), "growth": ("增长率", "Growth"),
-    "on_time_rate": ("按时付款率", "On-Time Rate"), "collection_rate": ("货款回收率", "Collection Rate"),
-    "price_index": ("价格指数", "Price Index"), "visit_rating": ("回访评价", "Visit Rating"),
-    "months_as_customer": ("合作月数", "Months as Customer"), "composite_score": ("综合得分", "Composite Score"),
-    "current_credit_grade": ("原信用等级", "Current Credit Grade"),
-    "current_grade": ("原等级", "Current Grade"), "proposed_grade": ("建议等级", "Proposed Grade"),
-    "change": ("变动", "Change"), "upgrade_candidate": ("升级候选", "Upgrade Candidate"),
-    "new_customer": ("新客户", "New Customer"), "reasons": ("评级依据", "Reasons"),
-    "credit_reason": ("信用依据", "Credit Reason"), "review_due": ("复评日期", "Review Due"),
-    "final_grade": ("最终等级", "Final Grade"), "final_credit_grade": ("最终信用等级", "Final Credit Grade"),
-    "comment": ("会议意见", "Comment"), "invoices": ("发票数", "Invoices"),
-    "avg_days_late": ("平均逾期天数", "Average Days Late"), "overdue_amount": ("逾期金额", "Overdue Amount"),
-    "bad_debt_amount": ("坏账风险金额", "Bad-Debt Amount"), "credit_change": ("信用等级变动", "Credit Change"),
+    "year": msg("Year"), "policy": msg("Policy"), "annual_sales": msg("Annual Sales"),
+    "prior_year_sales": msg("Prior-Year Sales"), "growth": msg("Growth"),
+    "on_time_rate": msg("On-Time Rate"), "collection_rate": msg("Collection Rate"),
+    "price_index": msg("Price Index"), "visit_rating": msg("Visit Rating"),
+    "months_as_customer": msg("Months as Customer"), "composite_score": msg("Composite Score"),
+    "current_credit_grade": msg("Current Credit Grade"),
+    "current_grade": msg("Current Grade"), "proposed_grade": msg("Proposed Grade"),
+    "change": msg("Change"), "upgrade_candidate": msg("Upgrade Candidate"),
+    "new_customer": msg("New Customer"), "reasons": msg("Reasons"),
+    "credit_reason": msg("Credit Reason"), "review_due": msg("Review Due"),
+    "final_grade": msg("Final Grade"), "final_credit_grade": msg("Final Credit Grade"),
+    "comment": msg("Comment"), "invoices": msg("Invoices"),
+    "avg_days_late": msg("Average Days Late"), "overdue_amount": msg("Overdue Amount"),
+    "bad_debt_amount": msg("Bad-Debt Amount"), "credit_change": msg("Credit Change"),
     # ageing
-    "not_due": ("未到期", "Not Due"), "unapplied_credit": ("未核销贷项", "Unapplied Credit"),
-    "balance": ("余额", "Balance"), "over_limit": ("超额度", "Over Limit"),
+    "not_due": msg("Not Due"), "unapplied_credit": msg("Unapplied Credit"),
+    "balance": msg("Balance"), "over_limit": msg("Over Limit"),
     # reconciliation
-    "status": ("核对结果", "Status"), "ours_ref": ("我方单号", "Our Ref"), "theirs_ref": ("对方单号", "Their Ref"),
-    "ours_date": ("我方日期", "Our Date"), "theirs_date": ("对方日期", "Their Date"),
-    "ours_amount": ("我方金额", "Our Amount"), "theirs_amount": ("对方金额", "Their Amount"),
-    "difference": ("差额", "Difference"), "ours_row": ("我方行号", "Our Rows"),
-    "theirs_row": ("对方行号", "Their Rows"),
-    "hint": ("提示", "Hint"), "item": ("项目", "Item"), "rows": ("行号", "Rows"), "amount": ("金额", "Amount"),
-    "file": ("文件", "File"), "sheet": ("工作表", "Sheet"), "row": ("行", "Row"), "column": ("列", "Column"),
-    "value": ("值", "Value"), "reason": ("原因", "Reason"),
+    "status": msg("Status"), "ours_ref": msg("Our Ref"), "theirs_ref": msg("Their Ref"),
+    "ours_date": msg("Our Date"), "theirs_date": msg("Their Date"),
+    "ours_amount": msg("Our Amount"), "theirs_amount": msg("Their Amount"),
+    "difference": msg("Difference"), "ours_row": msg("Our Rows"),
+    "theirs_row": msg("Their Rows"),
+    "hint": msg("Hint"), "item": msg("Item"), "rows": msg("Rows"), "amount": msg("Amount"),
+    "file": msg("File"), "sheet": msg("Sheet"), "row": msg("Row"), "column": msg("Column"),
+    "value": msg("Value"), "reason": msg("Reason"),
 }
 
 RECONCILE_STATUS: dict[str, Message] = {"matched": msg("matched"), "amount_mismatch": msg("amount mismatch"),
@@ -102,7 +102,9 @@ _SCHEMA_HEADERS = _schema_headers()
 
 def header(key: object, lang: Lang) -> str:
     """The column header for ``key`` in ``lang``; a column the user added keeps its own header."""
-    pair = HEADERS.get(str(key)) or _SCHEMA_HEADERS.get(str(key))
+    if str(key) in HEADERS:
+        return HEADERS[str(key)].render(lang)
+    pair = _SCHEMA_HEADERS.get(str(key))
     return pick(lang, *pair) if pair else str(key)
 
 

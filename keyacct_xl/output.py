@@ -13,6 +13,7 @@ import xlsxwriter
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
+from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.book import xlsx_book
 
 __all__ = ["DATE_FORMAT", "MONEY_FORMAT", "check_suffix", "workbook", "write_csv"]
@@ -22,8 +23,10 @@ def check_suffix(path: Path, allowed: tuple[str, ...]) -> str:
     """The output format from ``path``'s suffix, or a clear error listing the allowed ones."""
     suffix = path.suffix.lower()
     if suffix not in allowed:
-        raise InputError(f"{path}: output must end in {' or '.join(allowed)}",
-                         f"{path}：输出文件扩展名必须是 {' 或 '.join(allowed)}")
+        either: object = allowed[0]
+        for suffix in allowed[1:]:
+            either = msg("{first} or {second}", first=either, second=suffix)
+        raise InputError(msg("{path}: output must end in {suffixes}", path=path, suffixes=either))
     return suffix
 
 

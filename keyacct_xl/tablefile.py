@@ -99,8 +99,7 @@ def _frame(path: Path, headers: list[object], rows: list[list[object]], locate, 
     data: dict[str, pd.Series] = {}
     for pos, key in positions.items():
         values = [r[pos] if pos < len(r) - 1 else None for r in rows]
-        # The master's converter still takes the place as English text (it is not on the catalog yet).
-        data[key] = convert(values, by_key[key].kind, lambda i, p=pos, h=headers[pos]: str(locate(rows[i], p, h)))
+        data[key] = convert(values, by_key[key].kind, lambda i, p=pos, h=headers[pos]: locate(rows[i], p, h))
         blanks = [i for i, v in enumerate(values) if is_blank(v)]
         if key in required and blanks:
             shown = listing(locate(rows[i], pos, headers[pos]) for i in blanks[:5])

@@ -235,7 +235,7 @@ def test_cli_check_prints_a_line_per_rep(master_file: Path, capsys: pytest.Captu
 
 def test_bad_input_is_one_line(master_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["visits", "check", str(master_file), "--rep", "王五"]) == 2
-    assert capsys.readouterr().err.strip() == "keyacct-xl: 总表中没有业务员 '王五'；已有的业务员：张三, 李四"
+    assert capsys.readouterr().err.strip() == "keyacct-xl: 客户档案中没有业务员 '王五'；已有的业务员：张三, 李四"
     assert main(["visits", "check", str(master_file), "--as-of", "2025-12-31", "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip() == ("keyacct-xl: --as-of 2025-12-31 is before any data: Visits and "
                                                "Transactions start on 2026-01-10")

@@ -19,8 +19,14 @@ import pytest
 from babel.messages.mofile import read_mo
 from lxml import etree
 
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import InputError, SpecError
+from keyacct_xl.forms.spec import parse_spec
+from keyacct_xl.forms.validation import describe_rule
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import TRANSACTIONS
+from keyacct_xl.master.settings import settings_from
+from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import LOCALE_DIR, Location, msg
 from keyacct_xl.parsing import ParseError, parse_date, parse_money
 from keyacct_xl.receivables.ledger import build_ledger
@@ -38,8 +44,9 @@ _spec.loader.exec_module(catalog)
 # ids, numbers, dates and file names, so what matches is text the catalog did not translate.
 _ENGLISH = re.compile(r"[A-Za-z]{3,}[ ,;:]+[A-Za-z]{3,}")
 # Terms zh users write in Latin letters, and our command names (docs/language.md), in the catalog's zh texts.
-_KEPT = re.compile(r"keyacct-xl addin install|keyacct-xl grade|Attribute VB_Name|Trust Center|Cmd-Q|RunPython "
-                   r"AppleScript|GradeReview|--with-excel")
+_KEPT = re.compile(r"keyacct-xl addin install|keyacct-xl grade|keyacct-xl master check|Attribute VB_Name|"
+                   r"Trust Center|Cmd-Q|RunPython AppleScript|GradeReview|--with-excel|grade apply|forms list|"
+                   r"visit_record,weekly_plan|--book master\.xlsx|keyacct-xl routes assign|routes apply")
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +165,50 @@ def test_a_blank_required_value_in_a_table_file_names_its_line_and_column_in_zh(
         read_table_file(path, TRANSACTIONS.columns, required=("customer_id", "date", "amount"))
     assert blank.value.message("zh") == "tx.csv：第 3 行，列 客户编号：客户编号 为必填项，不能为空"
     assert blank.value.message("en") == "tx.csv: line 3, column 客户编号: Customer ID is required but blank"
+
+
+def test_a_bad_date_in_the_master_reads_fully_in_zh(tmp_path: Path) -> None:
+    # The master's reader used to pass the place as English text: "cell B2 (日期)：无法识别 ...".
+    master = Master.empty(lang="zh")
+    master.transactions = pd.DataFrame({"date": pd.to_datetime(["2026-10-01"]), "customer_id": ["C001"],
+                                        "amount": [100.0]})
+    path = save_master(master, tmp_path / "master.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book[TRANSACTIONS.sheet("zh")]
+    column = next(c.column_letter for c in sheet[1] if c.value == TRANSACTIONS.column("date").zh)
+    sheet[f"{column}2"] = "2026年13月1日"
+    book.save(path)
+    with pytest.raises(InputError) as bad:
+        load_master(path)
+    sheet_name = TRANSACTIONS.sheet("zh")
+    assert bad.value.message("zh") == (f"master.xlsx：工作表 {sheet_name}，单元格 {column}2（日期）："
+                                       "'2026年13月1日' 不是有效日期（月份 13 不在 1 至 12 之间）")
+    assert bad.value.message("en") == (f"master.xlsx: sheet {sheet_name}, cell {column}2 (日期): "
+                                       "'2026年13月1日' is not a valid date (month 13 is not 1 to 12)")
+
+
+def test_a_bad_settings_cell_and_a_missing_master_table_read_in_zh(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as choice:
+        settings_from({"rfm_monetary": "median"}, where="master.xlsx: 参数设置!B10")
+    assert choice.value.message("zh") == "master.xlsx: 参数设置!B10（RFM 金额口径）：'median' 无效，应为合计、单均之一"
+    assert choice.value.message("en") == ("master.xlsx: 参数设置!B10 (rfm_monetary): "
+                                          "'median' is not one of total, average")
+    book = openpyxl.Workbook()
+    book.save(tmp_path / "other.xlsx")
+    with pytest.raises(InputError) as missing:
+        load_master(tmp_path / "other.xlsx")
+    _assert_no_english(_zh(missing.value).replace(str(tmp_path), ""))
+
+
+def test_a_form_spec_error_and_a_field_rule_read_in_zh() -> None:
+    raw = {"id": "mini", "version": 1, "title": {"zh": "小表", "en": "Mini"}, "orientation": "sideways",
+           "sections": [{"id": "head", "kind": "fields", "title": {"zh": "表头", "en": "Head"}, "fields": [
+               {"key": "visits", "label": {"zh": "拜访次数", "en": "Visits"}, "type": "integer",
+                "constraints": {"minimum": 0, "maximum": 9}}]}]}
+    with pytest.raises(SpecError) as bad:
+        parse_spec(raw, file="mini.yaml")
+    assert bad.value.message("zh") == "mini.yaml：orientation：'sideways' 不是 portrait 或 landscape"
+    assert bad.value.message("en") == "mini.yaml: orientation: 'sideways' is not portrait or landscape"
+    field = parse_spec({**raw, "orientation": "portrait"}, file="mini.yaml").sections[0].fields[0]
+    assert describe_rule(field).zh == "请输入 0 到 9 之间的整数。"
+    assert describe_rule(field).en == "Enter a whole number from 0 to 9."

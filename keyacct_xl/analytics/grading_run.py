@@ -18,7 +18,7 @@ from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import tr
+from keyacct_xl.messages import msg, tr
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def run_grading_review(master: Master, *, year: int, lang: Lang, policy: Grading
                        out: Path | None = None, master_path: Path | None = None) -> GradingRun:
     """Grade ``year`` (the master's policy unless ``policy``); write ``out`` (.xlsx or .csv), else the review sheet
     into ``master_path`` (the master's own file), else nothing."""
-    require_unique_ids(master, "grading", "评级")
+    require_unique_ids(master, msg("grading"))
     review = build_review(master, year=year, policy=policy, lang=lang)
     if out is not None:
         return GradingRun(review, write_table(out, review_sheets(review, lang), title=tr(lang, "Grading review"),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
+from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, reports_dir
 from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import pick
+from keyacct_xl.messages import msg, tr
 
 SUBMISSIONS_FOLDER = "submissions"
 
@@ -24,16 +24,15 @@ def consolidate(bridge: Bridge, options: ActionOptions) -> ActionResult:
     master_path = bridge.book_path()
     source = options.input or master_path.parent / SUBMISSIONS_FOLDER
     if not source.exists():
-        raise InputError(f"{source}: put the returned forms in this folder (or give --input FOLDER)",
-                         f"{source}：请把回收的表单放在此文件夹中（或用 --input 指定文件夹）")
+        raise InputError(msg("{source}: put the returned forms in this folder (or give --input FOLDER)", source=source))
     reports = reports_dir(bridge, options)
 
     def progress(items: Iterable, total: int) -> Iterator:
         for i, item in enumerate(items, start=1):
-            bridge.progress(i, total, pick(bridge.lang, f"检查表单 {i}/{total}", f"checking form {i}/{total}"))
+            bridge.progress(i, total, tr(bridge.lang, "checking form {i}/{total}", i=i, total=total))
             yield item
 
     with bridge.editing() as path:
         run = run_consolidation(source, path, lang=bridge.lang, report_dir=reports, progress=progress,
                                 exclude=[reports], quarantine_dir=path.parent / "quarantine")
-    return ActionResult(run.summary("zh"), run.summary("en"), (run.report, master_path))
+    return ActionResult(Summary(run.summary), (run.report, master_path))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
+from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, as_of_date, load, reports_dir
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import pick
 from keyacct_xl.master.integrity import LEDGER_TABLES, master_integrity
+from keyacct_xl.messages import msg, tr
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import reconcile as reconcile_lines
@@ -23,34 +23,31 @@ from keyacct_xl.receivables.usecase import run_ageing
 @action("reconcile", "对账", "Reconcile")
 def reconcile(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Match one customer's lines in the master against the statement the customer returned."""
-    theirs_path = options.input or bridge.choose_file("选择客户回传的对账单", "Choose the customer's statement",
-                                                      "--input STATEMENT")
-    customer = options.extra.get("customer") or bridge.ask("客户编号", "Customer ID", "--customer ID")
+    theirs_path = options.input or bridge.choose_file(msg("Choose the customer's statement"), "--input STATEMENT")
+    customer = options.extra.get("customer") or bridge.ask(msg("Customer ID"), "--customer ID")
     master = load(bridge, 1, 3)
-    bridge.progress(2, 3, pick(bridge.lang, "读取对账单…", "reading the statement…"))
+    bridge.progress(2, 3, tr(bridge.lang, "reading the statement…"))
     theirs = read_statement(theirs_path, perspective="customer")
     start, end = statement_period(theirs)
     ours = master_lines(master, customer, start=start, end=end)
-    bridge.progress(3, 3, pick(bridge.lang, "逐笔核对…", "matching lines…"))
+    bridge.progress(3, 3, tr(bridge.lang, "matching lines…"))
     result = reconcile_lines(ours, theirs, options=MatchOptions(), lang=bridge.lang)
     path = reports_dir(bridge, options) / f"reconcile_{customer}_{theirs_path.stem}.xlsx"
     write_reconciliation(result, path, lang=bridge.lang)
-    zh, en = status_counts(result.table, "zh"), status_counts(result.table, "en")
-    return ActionResult(
-        f"对账结果（{zh}）：我方余额 ¥{result.ours_closing:,.2f}，对方余额 ¥{result.theirs_closing:,.2f}，"
-        f"未解释差额 ¥{result.remainder:,.2f}",
-        f"reconciliation ({en}): ours ¥{result.ours_closing:,.2f}, theirs ¥{result.theirs_closing:,.2f}, "
-        f"unexplained ¥{result.remainder:,.2f}", (path,))
+    counts = Summary(lambda lang: status_counts(result.table, lang))
+    return ActionResult(msg("reconciliation ({counts}): ours ¥{ours:,.2f}, theirs ¥{theirs:,.2f}, unexplained "
+                            "¥{remainder:,.2f}", counts=counts, ours=result.ours_closing, theirs=result.theirs_closing,
+                            remainder=result.remainder), (path,))
 
 
 @action("ageing", "账龄分析", "Ageing")
 def ageing(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Receivables by days past due in the Settings buckets, as the ageing report."""
     master = load(bridge, 1, 2)
-    bridge.progress(2, 2, pick(bridge.lang, "计算账龄…", "ageing the ledger…"))
+    bridge.progress(2, 2, tr(bridge.lang, "ageing the ledger…"))
     result = run_ageing(master, as_of=as_of_date(options), out_dir=reports_dir(bridge, options), lang=bridge.lang)
-    zh, en = master_integrity(master, LEDGER_TABLES).appended(result.summary("zh"), result.summary("en"))
-    return ActionResult(zh, en, (result.path,) if result.path else ())
+    summary = master_integrity(master, LEDGER_TABLES).appended(Summary(result.summary))
+    return ActionResult(summary, (result.path,) if result.path else ())
 
 
 @action("statements", "客户对账单", "Customer statements")
@@ -63,13 +60,11 @@ def statements(bridge: Bridge, options: ActionOptions) -> ActionResult:
     else:
         latest = pd.concat([master.transactions["date"], master.payments["date"]]).max()
         if pd.isna(latest):
-            raise InputError("Transactions and Payments: no dated lines; give --period 2026-10",
-                             "销售明细和收款记录中没有带日期的记录：请用 --period 指定月份，如 2026-10")
+            raise InputError(msg("Transactions and Payments: no dated lines; give --period 2026-10"))
         start, end = parse_period(f"{latest:%Y-%m}")
     customer = options.extra.get("customer")
-    bridge.progress(2, 2, pick(bridge.lang, f"生成 {end:%Y-%m} 对账单…", f"writing statements for {end:%Y-%m}…"))
+    bridge.progress(2, 2, tr(bridge.lang, "writing statements for {end:%Y-%m}…", end=end))
     out = reports_dir(bridge, options) / f"statements_{end:%Y-%m}"
     paths = write_statements(master, [customer] if customer else None, start=start, end=end, out=out,
                              lang=bridge.lang)
-    return ActionResult(f"对账单：{len(paths)} 份，保存在 {out}", f"statements: {len(paths)} written to {out}",
-                        tuple(paths))
+    return ActionResult(msg("statements: {count} written to {folder}", count=len(paths), folder=out), tuple(paths))

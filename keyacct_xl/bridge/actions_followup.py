@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
+from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, as_of_date, load, reports_dir
 from keyacct_xl.followup.check import run_visits_check
-from keyacct_xl.i18n import pick
 from keyacct_xl.master.integrity import master_integrity
 from keyacct_xl.master.schema import CONTACTS, CUSTOMERS, VISITS
+from keyacct_xl.messages import tr
 
 
 @action("visits_check", "回访检查", "Visits check")
@@ -15,9 +15,8 @@ def visits_check(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Who is due or overdue under the visit policy, plan against actual and the open follow-ups, with a page per
     rep to sign (``--rep`` for one rep, ``--as-of`` for another day)."""
     master = load(bridge, 1, 2)
-    bridge.progress(2, 2, pick(bridge.lang, "检查回访…", "checking follow-up…"))
+    bridge.progress(2, 2, tr(bridge.lang, "checking follow-up…"))
     check = run_visits_check(master, as_of=as_of_date(options), rep=options.extra.get("rep"),
                              out_dir=reports_dir(bridge, options), lang=bridge.lang)
-    zh, en = master_integrity(master, (CUSTOMERS, VISITS, CONTACTS)).appended(check.summary("zh"),
-                                                                              check.summary("en"))
-    return ActionResult(zh, en, (check.path,) if check.path else ())
+    summary = master_integrity(master, (CUSTOMERS, VISITS, CONTACTS)).appended(Summary(check.summary))
+    return ActionResult(summary, (check.path,) if check.path else ())

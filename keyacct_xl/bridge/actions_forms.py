@@ -9,7 +9,7 @@ from keyacct_xl.bridge.registry import action, load
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.forms.generator import FormData, write_form
 from keyacct_xl.forms.repforms import next_week, output_name, prefill_for_reps
-from keyacct_xl.i18n import pick
+from keyacct_xl.messages import msg, tr
 
 
 def forms_dir(bridge: Bridge, options: ActionOptions) -> Path:
@@ -28,11 +28,10 @@ def generate_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
     specs = load_catalog()
     written = []
     for i, spec in enumerate(specs, start=1):
-        bridge.progress(2, 2, pick(bridge.lang, f"生成表单 {i}/{len(specs)}：{spec.title.zh}",
-                                   f"form {i}/{len(specs)}: {spec.title.en}"))
+        bridge.progress(2, 2, tr(bridge.lang, "form {i}/{count}: {title}", i=i, count=len(specs), title=spec.title))
         written.append(write_form(folder / output_name(spec.id, rep=None, customer=None, period=None), spec,
                                   lang=master.lang, company=company, data=FormData()))
-    return ActionResult(f"已生成 {len(written)} 张空白表单：{folder}", f"{len(written)} blank forms written: {folder}",
+    return ActionResult(msg("{count} blank forms written: {folder}", count=len(written), folder=folder),
                         tuple(written))
 
 
@@ -45,9 +44,9 @@ def prefill_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
     reps = [options.extra["rep"]] if options.extra.get("rep") else []
 
     def progress(i: int, n: int, rep: str) -> None:
-        bridge.progress(2, 2, pick(bridge.lang, f"业务员 {i}/{n}：{rep}", f"rep {i}/{n}: {rep}"))
+        bridge.progress(2, 2, tr(bridge.lang, "rep {i}/{n}: {rep}", i=i, n=n, rep=rep))
 
     written = prefill_for_reps(master, forms_dir(bridge, options), period=period, reps=reps, progress=progress)
     count = len({p.parent for p in written})
-    return ActionResult(f"已为 {count} 名业务员生成 {len(written)} 张预填表单（{period}）",
-                        f"{len(written)} pre-filled forms for {count} reps ({period})", tuple(written))
+    return ActionResult(msg("{forms} pre-filled forms for {reps} reps ({period})", forms=len(written), reps=count,
+                            period=period), tuple(written))

@@ -9,30 +9,52 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Rendered, msg, tr
+
+
+@dataclass(frozen=True)
+class Summary(Rendered):
+    """A result's own ``summary(lang)`` (a use case's result, a consolidation) as a text in both languages."""
+
+    of: Callable[[Lang], str]
+
+    def render(self, lang: Lang) -> str:
+        """The summary in ``lang``."""
+        return self.of(lang)
 
 
 @dataclass(frozen=True)
 class ActionResult:
-    """What an action did: a summary in both languages and the files it wrote (newest last)."""
+    """What an action did: a summary (a message, shown in the user's language) and the files it wrote (newest
+    last)."""
 
-    zh: str
-    en: str
+    summary: Rendered
     outputs: tuple[Path, ...] = ()
     # A file to show the user at the end (open_report), beyond listing outputs.
     show: Path | None = None
     # A sheet of the master to bring to the front in Excel (settings).
     sheet: str | None = None
 
+    @property
+    def zh(self) -> str:
+        """The summary in Chinese."""
+        return self.summary.zh
+
+    @property
+    def en(self) -> str:
+        """The summary in English."""
+        return self.summary.en
+
     def message(self, lang: Lang) -> str:
         """The summary in ``lang`` followed by the files written."""
-        lines = [pick(lang, self.zh, self.en), *(str(p) for p in self.outputs)]
+        lines = [self.summary.render(lang), *(str(p) for p in self.outputs)]
         return "\n".join(lines)
 
 
@@ -65,10 +87,10 @@ class Bridge(Protocol):
     def finish(self, result: ActionResult) -> None:
         """Tell the user what happened."""
 
-    def choose_file(self, prompt_zh: str, prompt_en: str, option: str) -> Path:
+    def choose_file(self, prompt: Rendered, option: str) -> Path:
         """A file the user picks (in Excel a file dialog; headless the command-line ``option``)."""
 
-    def ask(self, prompt_zh: str, prompt_en: str, option: str) -> str:
+    def ask(self, prompt: Rendered, option: str) -> str:
         """A short text the user types (in Excel an input box; headless the command-line ``option``)."""
 
 
@@ -84,10 +106,9 @@ class FileBridge:
     def book_path(self) -> Path:
         """The file itself; an action that needs a master fails clearly without one."""
         if self.path is None:
-            raise InputError("this action needs the master workbook: add --book master.xlsx",
-                             "此操作需要客户档案总表：请加上 --book master.xlsx")
+            raise InputError(msg("this action needs the master workbook: add --book master.xlsx"))
         if not self.path.is_file():
-            raise InputError(f"{self.path}: no such workbook", f"{self.path}：找不到工作簿")
+            raise InputError(msg("{path}: no such workbook", path=self.path))
         return self.path
 
     @contextlib.contextmanager
@@ -99,17 +120,17 @@ class FileBridge:
         """One line per step."""
         print(f"[{step}/{total}] {text}", file=self.stream, flush=True)
 
-    def choose_file(self, prompt_zh: str, prompt_en: str, option: str) -> Path:
+    def choose_file(self, prompt: Rendered, option: str) -> Path:
         """Headless there is nobody to ask: the option was missing."""
-        raise InputError(f"{prompt_en}: give {option}", f"{prompt_zh}：请使用 {option}")
+        raise InputError(msg("{prompt}: give {option}", prompt=prompt, option=option))
 
-    def ask(self, prompt_zh: str, prompt_en: str, option: str) -> str:
+    def ask(self, prompt: Rendered, option: str) -> str:
         """Headless there is nobody to ask: the option was missing."""
-        raise InputError(f"{prompt_en}: give {option}", f"{prompt_zh}：请使用 {option}")
+        raise InputError(msg("{prompt}: give {option}", prompt=prompt, option=option))
 
     def finish(self, result: ActionResult) -> None:
         """Print the summary and the files to stdout; a file to show is listed, not opened."""
         print(result.message(self.lang))
         if result.show is not None:
             self.shown.append(result.show)
-            print(pick(self.lang, f"打开：{result.show}", f"open: {result.show}"))
+            print(tr(self.lang, "open: {show}", show=result.show))

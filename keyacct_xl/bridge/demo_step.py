@@ -9,20 +9,21 @@ from pathlib import Path
 from keyacct_xl.addin.build import build_addin
 from keyacct_xl.addin.xlwings_win import decorated_udf_module, registered_functions
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
-from keyacct_xl.i18n import pick
 from keyacct_xl.macros import ACTIONS, get_action
+from keyacct_xl.messages import Pair, tr
 
 
 def bridge_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:
     """keyacct_xl.xlam in ``out_dir/addin``; the rfm_refresh and ageing ribbon actions on the demo master."""
     addin = build_addin(out_dir / "addin")
     functions = len(registered_functions(decorated_udf_module()))
-    lines = [pick(args.lang, f"Excel 加载项：{addin}（{functions} 个工作表函数，{len(ACTIONS)} 个功能区按钮）",
-                  f"Excel add-in: {addin} ({functions} worksheet functions, {len(ACTIONS)} ribbon actions)")]
+    lines = [tr(args.lang, "Excel add-in: {addin} ({functions} worksheet functions, {actions} ribbon actions)",
+                addin=addin, functions=functions, actions=len(ACTIONS))]
     bridge = FileBridge(master_path, lang=args.lang, stream=io.StringIO())
     for name in ("rfm_refresh", "ageing"):
         chosen = get_action(name)
         result = chosen.run(bridge, ActionOptions(out_dir=out_dir / "reports"))
-        lines.append(pick(args.lang, f"功能区按钮“{chosen.zh}”：", f"ribbon action {name}: ")
-                     + result.message(args.lang).splitlines()[0])
+        action = Pair(name, chosen.zh)  # the en line names the action by its tag, the zh line by its button
+        lines.append(tr(args.lang, "ribbon action {action}: {result}", action=action,
+                        result=result.message(args.lang).splitlines()[0]))
     return lines

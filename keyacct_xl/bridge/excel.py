@@ -16,7 +16,8 @@ import xlwings as xw
 
 from keyacct_xl.bridge.base import ActionResult
 from keyacct_xl.errors import BridgeError
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Rendered, msg, tr
 
 
 class XlwingsBridge:
@@ -30,7 +31,7 @@ class XlwingsBridge:
     def book_path(self) -> Path:
         """Save the workbook (Excel's own save) so the core reads what the user sees."""
         if not self.book.fullname or not Path(self.book.fullname).is_absolute():
-            raise BridgeError("save the workbook to a file first", "请先将工作簿保存为文件")
+            raise BridgeError(msg("save the workbook to a file first"))
         self.book.save()
         return Path(self.book.fullname)
 
@@ -48,18 +49,18 @@ class XlwingsBridge:
         """Excel's status bar: ``[2/4] 计算 RFM…``; Excel stays responsive between steps."""
         self.app.status_bar = f"[{step}/{total}] {text}"
 
-    def choose_file(self, prompt_zh: str, prompt_en: str, option: str) -> Path:
+    def choose_file(self, prompt: Rendered, option: str) -> Path:
         """Excel's Open dialog (Application.GetOpenFilename); cancelling stops the action."""
-        chosen = self.app.api.GetOpenFilename("Excel, *.xlsx;*.xls;*.csv", 1, pick(self.lang, prompt_zh, prompt_en))
+        chosen = self.app.api.GetOpenFilename("Excel, *.xlsx;*.xls;*.csv", 1, prompt.render(self.lang))
         if not chosen:
-            raise BridgeError("cancelled", "已取消")
+            raise BridgeError(msg("cancelled"))
         return Path(str(chosen))
 
-    def ask(self, prompt_zh: str, prompt_en: str, option: str) -> str:
+    def ask(self, prompt: Rendered, option: str) -> str:
         """Excel's InputBox; an empty answer or cancelling stops the action."""
-        answer = self.app.api.InputBox(pick(self.lang, prompt_zh, prompt_en))
+        answer = self.app.api.InputBox(prompt.render(self.lang))
         if not answer:
-            raise BridgeError("cancelled", "已取消")
+            raise BridgeError(msg("cancelled"))
         return str(answer).strip()
 
     def finish(self, result: ActionResult) -> None:
@@ -72,9 +73,9 @@ class XlwingsBridge:
                 self.app.books.open(str(result.show))
             elif hasattr(os, "startfile"):
                 os.startfile(result.show)  # Windows: the program registered for the file type
-        self.app.alert(result.message(self.lang), title=pick(self.lang, "重点客户", "Key Accounts"))
+        self.app.alert(result.message(self.lang), title=tr(self.lang, "Key Accounts"))
 
     def fail(self, message: str) -> None:
         """Reset the status bar and show the error as an alert (never a traceback)."""
         self.app.status_bar = False
-        self.app.alert(message, title=pick(self.lang, "重点客户：出错", "Key Accounts: error"), mode="critical")
+        self.app.alert(message, title=tr(self.lang, "Key Accounts: error"), mode="critical")

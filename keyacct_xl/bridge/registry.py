@@ -13,9 +13,9 @@ import pandas as pd
 
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.messages import msg, tr
 from keyacct_xl.parsing import ParseError, parse_date
 
 REPORTS_FOLDER = "reports"
@@ -47,8 +47,7 @@ def action(name: str, zh: str, en: str) -> Callable:
 def get_action(name: str) -> Action:
     """The registered action ``name``; a clear error lists the known ones."""
     if name not in ACTIONS:
-        raise InputError(f"unknown action {name!r}; known: {', '.join(ACTIONS)}",
-                         f"未知操作 {name!r}；可用：{', '.join(ACTIONS)}")
+        raise InputError(msg("unknown action {name!r}; known: {known}", name=name, known=", ".join(ACTIONS)))
     return ACTIONS[name]
 
 
@@ -71,7 +70,7 @@ def reports_dir(bridge: Bridge, options: ActionOptions) -> Path:
 
 def load(bridge: Bridge, step: int, total: int) -> Master:
     """Read the master, reporting the step."""
-    bridge.progress(step, total, pick(bridge.lang, "读取客户档案总表…", "reading the master…"))
+    bridge.progress(step, total, tr(bridge.lang, "reading the master…"))
     return load_master(bridge.book_path())
 
 
@@ -82,12 +81,12 @@ def as_of_date(options: ActionOptions) -> pd.Timestamp | None:
     try:
         return parse_date(options.as_of)
     except ParseError as exc:
-        raise InputError(f"--as-of: {exc}", f"--as-of：无法识别日期 {options.as_of!r}") from None
+        raise InputError(msg("{where}: {problem}", where="--as-of", problem=exc)) from None
 
 
 def latest_year(master: Master) -> int:
     """The year of the latest transaction: the default year to grade or analyse."""
     dates = master.transactions["date"].dropna()
     if dates.empty:
-        raise InputError("Transactions: no dated sales to analyse", "销售明细：没有带日期的销售记录")
+        raise InputError(msg("Transactions: no dated sales to analyse"))
     return int(dates.max().year)

@@ -8,39 +8,38 @@ from pathlib import Path
 from keyacct_xl.addin.build import build_addin
 from keyacct_xl.addin.excel_build import build_with_excel
 from keyacct_xl.addin.install import Machine, install, status, uninstall
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Message, msg, tr
 
-# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
-HELP: dict[str, tuple[str, str]] = {
-    "addin": ("生成、安装或检查 Excel 加载项", "build, install or check the Excel add-in"),
-    "build": ("由 macros_bridge/ 生成 keyacct_xl.xlam", "write keyacct_xl.xlam from macros_bridge/"),
-    "--out": ("输出文件夹（默认：当前文件夹）", "output folder (default: current folder)"),
-    "--interpreter": ("Excel 启动的 Python（默认：当前这个）", "Python that Excel starts (default: this one)"),
-    "--with-excel": ("由 Excel 本身生成（需 Windows 和 Excel，并信任对 VBA 工程的访问）",
-                     "build through Excel itself (Windows with Excel; VBA project access must be trusted)"),
-    "install": ("按当前 xlwings 生成并在 Excel 中注册", "build against this xlwings and register in Excel"),
-    "uninstall": ("取消注册并删除加载项", "unregister and delete the add-in"),
-    "status": ("位置、xlwings 版本是否一致、解释器、注册情况",
-               "where it is, xlwings version match, interpreter, registration"),
+# The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
+HELP: dict[str, Message] = {
+    "addin": msg("build, install or check the Excel add-in"),
+    "build": msg("write keyacct_xl.xlam from macros_bridge/"),
+    "--out": msg("output folder (default: current folder)"),
+    "--interpreter": msg("Python that Excel starts (default: this one)"),
+    "--with-excel": msg("build through Excel itself (Windows with Excel; VBA project access must be trusted)"),
+    "install": msg("build against this xlwings and register in Excel"),
+    "uninstall": msg("unregister and delete the add-in"),
+    "status": msg("where it is, xlwings version match, interpreter, registration"),
 }
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``addin``."""
-    parser = sub.add_parser("addin", parents=[common], help=pick(lang, *HELP["addin"]))
+    parser = sub.add_parser("addin", parents=[common], help=HELP["addin"].render(lang))
     actions = parser.add_subparsers(dest="addin_action", metavar="ACTION", required=True)
-    build = actions.add_parser("build", parents=[common], help=pick(lang, *HELP["build"]))
-    build.add_argument("--out", type=Path, default=Path("."), help=pick(lang, *HELP["--out"]))
-    build.add_argument("--interpreter", help=pick(lang, *HELP["--interpreter"]))
+    build = actions.add_parser("build", parents=[common], help=HELP["build"].render(lang))
+    build.add_argument("--out", type=Path, default=Path("."), help=HELP["--out"].render(lang))
+    build.add_argument("--interpreter", help=HELP["--interpreter"].render(lang))
     build.add_argument("--with-excel", action="store_true",
-                       help=pick(lang, *HELP["--with-excel"]))
+                       help=HELP["--with-excel"].render(lang))
     build.set_defaults(func=_build)
-    inst = actions.add_parser("install", parents=[common], help=pick(lang, *HELP["install"]))
-    inst.add_argument("--interpreter", help=pick(lang, *HELP["--interpreter"]))
+    inst = actions.add_parser("install", parents=[common], help=HELP["install"].render(lang))
+    inst.add_argument("--interpreter", help=HELP["--interpreter"].render(lang))
     inst.set_defaults(func=_install)
-    actions.add_parser("uninstall", parents=[common], help=pick(lang, *HELP["uninstall"])).set_defaults(
+    actions.add_parser("uninstall", parents=[common], help=HELP["uninstall"].render(lang)).set_defaults(
         func=_uninstall)
-    actions.add_parser("status", parents=[common], help=pick(lang, *HELP["status"])).set_defaults(func=_status)
+    actions.add_parser("status", parents=[common], help=HELP["status"].render(lang)).set_defaults(func=_status)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -48,7 +47,7 @@ def _build(args: argparse.Namespace) -> int:
         path = build_with_excel(args.out, interpreter=args.interpreter)
     else:
         path = build_addin(args.out, interpreter=args.interpreter)
-    print(pick(args.lang, f"已生成加载项：{path}", f"add-in built: {path}"))
+    print(tr(args.lang, "add-in built: {path}", path=path))
     return 0
 
 

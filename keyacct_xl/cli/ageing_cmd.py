@@ -7,32 +7,32 @@ from pathlib import Path
 
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import DEFAULTS
+from keyacct_xl.messages import Message, msg
 from keyacct_xl.receivables.ageing import parse_buckets
 from keyacct_xl.receivables.usecase import run_ageing
 
-# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
-HELP: dict[str, tuple[str, str]] = {
-    "ageing": ("按客户的应收账款账龄分析（xlsx 或 csv）", "receivables ageing per customer (xlsx or csv)"),
-    "master": ("客户档案总表", "master workbook"),
-    "--as-of": ("截止日期（默认：最近一笔销售或收款的日期）", "cut-off date (default: latest transaction or payment)"),
-    "--buckets": (f"逾期天数分段，如 {DEFAULTS['ageing_buckets']}（默认：参数设置中的账龄分段）",
-                  f"days past due, e.g. {DEFAULTS['ageing_buckets']} (default: the ageing_buckets setting)"),
-    "--out": ("输出 .xlsx 或 .csv 文件（默认：总表旁的 ageing_<日期>.xlsx）",
-              "FILE.xlsx or FILE.csv (default: ageing_<date>.xlsx beside MASTER)"),
+# The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
+HELP: dict[str, Message] = {
+    "ageing": msg("receivables ageing per customer (xlsx or csv)"),
+    "master": msg("master workbook"),
+    "--as-of": msg("cut-off date (default: latest transaction or payment)"),
+    "--buckets": msg("days past due, e.g. {example} (default: the ageing_buckets setting)",
+                     example=DEFAULTS["ageing_buckets"]),
+    "--out": msg("FILE.xlsx or FILE.csv (default: ageing_<date>.xlsx beside MASTER)"),
 }
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``ageing``."""
-    parser = sub.add_parser("ageing", parents=[common], help=pick(lang, *HELP["ageing"]))
-    parser.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
-    parser.add_argument("--as-of", help=pick(lang, *HELP["--as-of"]))
-    parser.add_argument("--buckets", help=pick(lang, *HELP["--buckets"]))
-    parser.add_argument("--out", type=Path, help=pick(lang, *HELP["--out"]))
+    parser = sub.add_parser("ageing", parents=[common], help=HELP["ageing"].render(lang))
+    parser.add_argument("master", type=Path, help=HELP["master"].render(lang))
+    parser.add_argument("--as-of", help=HELP["--as-of"].render(lang))
+    parser.add_argument("--buckets", help=HELP["--buckets"].render(lang))
+    parser.add_argument("--out", type=Path, help=HELP["--out"].render(lang))
     parser.set_defaults(func=run)
 
 

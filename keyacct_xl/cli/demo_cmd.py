@@ -15,10 +15,11 @@ from keyacct_xl.consolidate.demo_step import consolidation_demo
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.demo_step import followup_demo
 from keyacct_xl.forms.demo_step import forms_demo
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.settings import setting_key
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.receivables.demo_step import receivables_demo
 
 # Later features add a step: (master path, output folder, args) -> lines to print.
@@ -32,22 +33,21 @@ DEMO_STEPS.append(followup_demo)
 DEMO_STEPS.append(bridge_demo)
 
 
-# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
-HELP: dict[str, tuple[str, str]] = {
-    "demo": ("生成演示公司的客户档案总表，并在其上运行各项功能",
-             "write the demo company's master and run the features on it"),
-    "--out": ("输出文件夹（默认 ./demo）", "output folder (default ./demo)"),
-    "--seed": ("随机种子（种子相同，文件相同）", "random seed (same seed, same bytes)"),
-    "--customers": ("客户数（默认 600）", "number of customers (default 600)"),
+# The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
+HELP: dict[str, Message] = {
+    "demo": msg("write the demo company's master and run the features on it"),
+    "--out": msg("output folder (default ./demo)"),
+    "--seed": msg("random seed (same seed, same bytes)"),
+    "--customers": msg("number of customers (default 600)"),
 }
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``demo``."""
-    parser = sub.add_parser("demo", parents=[common], help=pick(lang, *HELP["demo"]))
-    parser.add_argument("--out", type=Path, default=Path("demo"), help=pick(lang, *HELP["--out"]))
-    parser.add_argument("--seed", type=int, default=2026, help=pick(lang, *HELP["--seed"]))
-    parser.add_argument("--customers", type=int, default=600, help=pick(lang, *HELP["--customers"]))
+    parser = sub.add_parser("demo", parents=[common], help=HELP["demo"].render(lang))
+    parser.add_argument("--out", type=Path, default=Path("demo"), help=HELP["--out"].render(lang))
+    parser.add_argument("--seed", type=int, default=2026, help=HELP["--seed"].render(lang))
+    parser.add_argument("--customers", type=int, default=600, help=HELP["--customers"].render(lang))
     parser.set_defaults(func=run)
 
 
@@ -61,14 +61,13 @@ def run(args: argparse.Namespace) -> int:
     path = args.out / "master.xlsx"
     _remove_previous_demo(path)
     save_master(master, path, backup=False)
-    print(pick(args.lang, f"客户档案总表：{path}", f"master workbook: {path}"))
+    print(tr(args.lang, "master workbook: {path}", path=path))
     for schema in DATA_TABLES:
         print(f"  {schema.sheet(args.lang)}: {len(master.frame(schema)):,}")
     for step in DEMO_STEPS:
         for line in step(path, args.out, args):
             print(line)
-    print(pick(args.lang, f"完成，用时 {time.perf_counter() - started:.1f} 秒",
-               f"done in {time.perf_counter() - started:.1f} s"))
+    print(tr(args.lang, "done in {seconds:.1f} s", seconds=time.perf_counter() - started))
     return 0
 
 
@@ -86,6 +85,5 @@ def _remove_previous_demo(path: Path) -> None:
     except calamine.CalamineError:
         rows = []
     if not any(len(r) > 1 and setting_key(r[0]) == "company_name" and r[1] == COMPANY_NAME for r in rows):
-        raise InputError(f"{path} exists and is not a demo master workbook; give another --out folder",
-                         f"{path} 已存在且不是演示用的客户档案总表；请用 --out 指定其他文件夹")
+        raise InputError(msg("{path} exists and is not a demo master workbook; give another --out folder", path=path))
     path.unlink()

@@ -15,34 +15,33 @@ from keyacct_xl.analytics.review_sheet import apply_review_sheet
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.messages import Message, Pair, msg, tr
 
-# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
-HELP: dict[str, tuple[str, str]] = {
-    "grade": ("年度评级审核；grade apply 记录审核结果", "annual grading review; 'grade apply' records it"),
-    "target": ("客户档案总表", "the master workbook"),
-    "--year": ("评级年度（审核时必填）", "the graded year (required for the review)"),
-    "--policy": ("政策文件或随程序提供的政策名称（默认：参数设置中的评级政策）",
-                 "policy file or shipped name (default: Settings grading_policy)"),
-    "--out": ("把评级审核写入 .xlsx（含会议名单）或 .csv，而不是写入总表中的审核表",
-              "write the review to .xlsx (with the meeting lists) or .csv instead of a review sheet in the master"),
-    "--approved-by": ("apply：批准评级的人（记入等级历史）", "apply: who approved the grades (GradeHistory)"),
-    "--date": ("apply：评级生效日期（默认：今天）", "apply: the date the grades take effect (default: today)"),
+# The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
+HELP: dict[str, Message] = {
+    "grade": msg("annual grading review; 'grade apply' records it"),
+    "target": msg("the master workbook"),
+    "--year": msg("the graded year (required for the review)"),
+    "--policy": msg("policy file or shipped name (default: Settings grading_policy)"),
+    "--out": msg("write the review to .xlsx (with the meeting lists) or .csv instead of a review sheet in the master"),
+    "--approved-by": msg("apply: who approved the grades (GradeHistory)"),
+    "--date": msg("apply: the date the grades take effect (default: today)"),
 }
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``grade [apply] MASTER``."""
-    parser = sub.add_parser("grade", parents=[common], help=pick(lang, *HELP["grade"]),
+    parser = sub.add_parser("grade", parents=[common], help=HELP["grade"].render(lang),
                             usage="keyacct-xl grade [apply] MASTER [options]")
-    parser.add_argument("target", nargs="+", metavar="[apply] MASTER", help=pick(lang, *HELP["target"]))
-    parser.add_argument("--year", type=int, help=pick(lang, *HELP["--year"]))
-    parser.add_argument("--policy", help=pick(lang, *HELP["--policy"]))
-    parser.add_argument("--out", type=Path, help=pick(lang, *HELP["--out"]))
-    parser.add_argument("--approved-by", help=pick(lang, *HELP["--approved-by"]))
-    parser.add_argument("--date", help=pick(lang, *HELP["--date"]))
+    parser.add_argument("target", nargs="+", metavar="[apply] MASTER", help=HELP["target"].render(lang))
+    parser.add_argument("--year", type=int, help=HELP["--year"].render(lang))
+    parser.add_argument("--policy", help=HELP["--policy"].render(lang))
+    parser.add_argument("--out", type=Path, help=HELP["--out"].render(lang))
+    parser.add_argument("--approved-by", help=HELP["--approved-by"].render(lang))
+    parser.add_argument("--date", help=HELP["--date"].render(lang))
     parser.set_defaults(func=run)
 
 
@@ -51,13 +50,12 @@ def run(args: argparse.Namespace) -> int:
     words = list(args.target)
     if words[0] == "apply":
         if len(words) != 2:
-            raise InputError("usage: keyacct-xl grade apply MASTER", "用法：keyacct-xl grade apply 客户档案总表")
+            raise InputError(msg("usage: keyacct-xl grade apply MASTER"))
         return _apply(Path(words[1]), args)
     if len(words) != 1:
-        raise InputError(f"grade: one master workbook expected, got {' '.join(words)}",
-                         f"grade：只需一个客户档案总表，实际为 {' '.join(words)}")
+        raise InputError(msg("grade: one master workbook expected, got {words}", words=" ".join(words)))
     if args.year is None:
-        raise InputError("grade: --year is required", "grade：必须指定 --year")
+        raise InputError(msg("grade: --year is required"))
     return _review(Path(words[0]), args)
 
 
@@ -69,20 +67,21 @@ def _review(path: Path, args: argparse.Namespace) -> int:
                              master_path=None if args.out else path)
     _print_summary(run.review, args.lang)
     if args.out:
-        print(pick(args.lang, f"已写入：{args.out}", f"written: {args.out}"))
+        print(tr(args.lang, "written: {path}", path=args.out))
     else:
         if run.kept:
-            print(pick(args.lang, f"保留了上次审核中已填写的 {run.kept:,} 行会议结论",
-                       f"kept the meeting's entries from the previous review on {run.kept:,} row(s)"))
-        print(pick(args.lang, f"评级审核表已写入 {path}（工作表 评级审核）；填写最终等级后运行 keyacct-xl grade apply",
-                   f"review sheet written into {path}; fill final_grade, then run keyacct-xl grade apply"))
+            print(tr(args.lang, "kept the meeting's entries from the previous review on {kept:,} row(s)",
+                     kept=run.kept))
+        print(tr(args.lang, "review sheet written into {path}; fill final_grade, then run keyacct-xl grade apply",
+                 path=path))
     return 0
 
 
 def _print_summary(review: Review, lang: Lang) -> None:
     table = review.table
-    print(pick(lang, f"{review.year} 年度评级（{review.policy.title_zh}），评级日 {review.evaluation.date()}",
-               f"{review.year} grading ({review.policy.title_en}), evaluated {review.evaluation.date()}"))
+    policy = Pair(review.policy.title_en, review.policy.title_zh)
+    print(tr(lang, "{year} grading ({policy}), evaluated {date}", year=review.year, policy=policy,
+             date=review.evaluation.date()))
     mix = table["proposed_grade"].value_counts()
     print("  " + "  ".join(f"{g}: {int(mix.get(g, 0)):,}" for g in review.policy.grades))
     print("  " + change_counts(table["change"], lang))
@@ -95,5 +94,5 @@ def _apply(path: Path, args: argparse.Namespace) -> int:
     applied = apply_review_sheet(path, approved_by=args.approved_by, applied_at=when)
     print(applied.summary(args.lang))
     if not applied.tables:
-        print(pick(args.lang, "没有需要更改的内容（已应用过）", "nothing to change (already applied)"))
+        print(tr(args.lang, "nothing to change (already applied)"))
     return 0

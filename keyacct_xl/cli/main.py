@@ -27,7 +27,8 @@ from keyacct_xl.cli import (
     visits_cmd,
 )
 from keyacct_xl.errors import KeyacctError
-from keyacct_xl.i18n import LANGS, Lang, pick
+from keyacct_xl.i18n import LANGS, Lang
+from keyacct_xl.messages import tr
 
 # Each module has register(subparsers, common, lang); later commands add themselves here.
 COMMAND_MODULES = [demo_cmd, master_cmd, ageing_cmd, forms_cmd, reconcile_cmd, rfm_cmd, abc_cmd, grade_cmd,
@@ -51,10 +52,10 @@ def common_options(*, suppress: bool, lang: Lang) -> argparse.ArgumentParser:
     """--lang and --debug, accepted before or after the command name."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", choices=["zh", "en"],
-                        help=pick(lang, "输出和提示信息的语言（默认 zh）", "output and message language (default zh)"),
+                        help=tr(lang, "output and message language (default zh)"),
                         default=argparse.SUPPRESS if suppress else "zh")
     common.add_argument("--debug", action="store_true",
-                        help=pick(lang, "出错时显示调用栈", "show tracebacks for errors"),
+                        help=tr(lang, "show tracebacks for errors"),
                         default=argparse.SUPPRESS if suppress else False)
     return common
 
@@ -63,10 +64,9 @@ def build_parser(lang: Lang = "zh") -> argparse.ArgumentParser:
     """The full parser with every registered command, its help texts in ``lang``."""
     parser = argparse.ArgumentParser(
         prog="keyacct-xl", parents=[common_options(suppress=False, lang=lang)],
-        description=pick(lang, "基于 Excel 的重点客户管理工具。",
-                         "Excel-native key-account management (重点客户管理)."))
+        description=tr(lang, "Excel-native key-account management (重点客户管理)."))
     parser.add_argument("--version", action="version", version=f"keyacct-xl {__version__}",
-                        help=pick(lang, "显示版本号并退出", "show program's version number and exit"))
+                        help=tr(lang, "show program's version number and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     common = common_options(suppress=True, lang=lang)
     for module in COMMAND_MODULES:
@@ -80,7 +80,7 @@ class _ZhHelpFormatter(argparse.HelpFormatter):
     """argparse's own "usage:" in zh."""
 
     def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
-        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+        super().add_usage(usage, actions, groups, tr("zh", "usage: ") if prefix is None else prefix)
 
 
 def _argparse_words_in_zh(parser: argparse.ArgumentParser) -> None:
@@ -90,11 +90,11 @@ def _argparse_words_in_zh(parser: argparse.ArgumentParser) -> None:
     reached through attributes that are private but stable since Python 3.2.
     """
     parser.formatter_class = _ZhHelpFormatter
-    parser._positionals.title = "位置参数"
-    parser._optionals.title = "选项"
+    parser._positionals.title = tr("zh", "positional arguments")
+    parser._optionals.title = tr("zh", "options")
     for action in parser._actions:
         if isinstance(action, argparse._HelpAction):
-            action.help = "显示本帮助并退出"
+            action.help = tr("zh", "show this help message and exit")
         if isinstance(action, argparse._SubParsersAction):
             for child in set(action.choices.values()):
                 _argparse_words_in_zh(child)

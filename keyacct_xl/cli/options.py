@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.messages import msg
 from keyacct_xl.parsing import ParseError, parse_date
 
 
@@ -15,4 +16,4 @@ def option_date(text: str | None, option: str) -> pd.Timestamp | None:
     try:
         return parse_date(text)
     except ParseError as exc:
-        raise InputError(f"{option}: {exc}", f"{option}：无法识别日期 {text!r}") from None
+        raise InputError(msg("{where}: {problem}", where=option, problem=exc)) from None

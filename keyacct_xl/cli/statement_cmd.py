@@ -5,32 +5,32 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.receivables.statement_book import write_statements
 from keyacct_xl.receivables.statements import parse_period
 
-# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
-HELP: dict[str, tuple[str, str]] = {
-    "statement": ("客户往来对账单（A4 工作簿）", "customer statements of account (A4 workbooks)"),
-    "master": ("客户档案总表", "master workbook"),
-    "--customer": ("客户编号", "customer ID"),
-    "--all": ("期末有余额的所有客户", "every customer with a balance at the period end"),
-    "--period": ("月份，如 2026-10", "month, e.g. 2026-10"),
-    "--out": ("输出文件夹（默认：总表旁的 statements_<期间>）",
-              "output folder (default: statements_<period> beside MASTER)"),
+# The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
+HELP: dict[str, Message] = {
+    "statement": msg("customer statements of account (A4 workbooks)"),
+    "master": msg("master workbook"),
+    "--customer": msg("customer ID"),
+    "--all": msg("every customer with a balance at the period end"),
+    "--period": msg("month, e.g. 2026-10"),
+    "--out": msg("output folder (default: statements_<period> beside MASTER)"),
 }
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``statement``."""
-    parser = sub.add_parser("statement", parents=[common], help=pick(lang, *HELP["statement"]))
-    parser.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
+    parser = sub.add_parser("statement", parents=[common], help=HELP["statement"].render(lang))
+    parser.add_argument("master", type=Path, help=HELP["master"].render(lang))
     who = parser.add_mutually_exclusive_group(required=True)
-    who.add_argument("--customer", help=pick(lang, *HELP["--customer"]))
-    who.add_argument("--all", action="store_true", help=pick(lang, *HELP["--all"]))
-    parser.add_argument("--period", required=True, help=pick(lang, *HELP["--period"]))
-    parser.add_argument("--out", type=Path, help=pick(lang, *HELP["--out"]))
+    who.add_argument("--customer", help=HELP["--customer"].render(lang))
+    who.add_argument("--all", action="store_true", help=HELP["--all"].render(lang))
+    parser.add_argument("--period", required=True, help=HELP["--period"].render(lang))
+    parser.add_argument("--out", type=Path, help=HELP["--out"].render(lang))
     parser.set_defaults(func=run)
 
 
@@ -41,5 +41,5 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or args.master.with_name(f"statements_{end:%Y-%m}")
     paths = write_statements(master, [args.customer] if args.customer else None, start=start, end=end, out=out,
                              lang=args.lang, progress=bool(args.all))
-    print(pick(args.lang, f"对账单：{len(paths)} 份，保存在 {out}", f"statements: {len(paths)} written to {out}"))
+    print(tr(args.lang, "statements: {paths_count} written to {out}", paths_count=len(paths), out=out))
     return 0

@@ -19,6 +19,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.schema import DATA_TABLES, TableSchema
 from keyacct_xl.master.settings import Settings, settings_from
+from keyacct_xl.messages import msg
 
 MIN_CUSTOMERS = 20
 MAX_CUSTOMERS = 9_000  # about 100 sales lines each: Transactions stays within Excel's 1,048,576 rows
@@ -33,10 +34,10 @@ NOTES = ("月结客户，每月25日对账", "需开增值税专用发票", "送
 def generate_demo(*, seed: int = 2026, customers: int = 600, lang: Lang = "zh") -> Master:
     """A complete demo master: customers, contacts, sales, payments, visits, opportunities, competitors, grades."""
     if seed < 0:
-        raise InputError(f"--seed must be 0 or more, not {seed}", f"--seed 必须大于或等于 0，而不是 {seed}")
+        raise InputError(msg("--seed must be 0 or more, not {seed}", seed=seed))
     if not MIN_CUSTOMERS <= customers <= MAX_CUSTOMERS:
-        raise InputError(f"--customers must be between {MIN_CUSTOMERS} and {MAX_CUSTOMERS:,}, not {customers}",
-                         f"--customers 必须在 {MIN_CUSTOMERS} 到 {MAX_CUSTOMERS:,} 之间，而不是 {customers}")
+        raise InputError(msg("--customers must be between {low} and {high:,}, not {customers}", low=MIN_CUSTOMERS,
+                             high=MAX_CUSTOMERS, customers=customers))
     rng = np.random.default_rng(seed)
     reps = accounts.make_reps(rng)
     profiles = accounts.make_profiles(rng, customers, reps)

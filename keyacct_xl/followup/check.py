@@ -23,9 +23,10 @@ from keyacct_xl.followup.lists import (
 )
 from keyacct_xl.followup.policy import VisitPolicy, master_policy
 from keyacct_xl.followup.status import check_as_of, customer_status, default_as_of
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
+from keyacct_xl.messages import msg, tr
 
 REP_COLUMNS = ["rep", "customers", "key_customers", "key_visited_quarter", "key_coverage_rate", "due", "overdue",
                "key_overdue", "visits_quarter", "visits_per_week", "plan_done", "plan_missed", "plan_pending",
@@ -61,14 +62,13 @@ class VisitsCheck:
         key = int(self.reps["key_overdue"].sum())
         done, missed = int((self.plan["status"] == "done").sum()), int((self.plan["status"] == "missed").sum())
         grades = "/".join(self.policy.quarterly_face_to_face)
-        return pick(lang, f"回访检查（截至 {self.as_of:%Y-%m-%d}）：{len(s):,} 个客户，到期 {due:,}，逾期 {overdue:,}"
-                          f"（{grades} 逾期 {key:,}）；计划完成 {done:,}，未完成 {missed:,}",
-                    f"visits check as of {self.as_of:%Y-%m-%d}: {len(s):,} customers, {due:,} due, {overdue:,} "
-                    f"overdue ({key:,} {grades}); plan lines {done:,} done, {missed:,} missed")
+        return tr(lang, "visits check as of {as_of:%Y-%m-%d}: {customers:,} customers, {due:,} due, {overdue:,} "
+                        "overdue ({key:,} {grades}); plan lines {done:,} done, {missed:,} missed", as_of=self.as_of,
+                  customers=len(s), due=due, overdue=overdue, key=key, grades=grades, done=done, missed=missed)
 
     def report_line(self, lang: Lang) -> str:
         """The summary and the report's path, as the CLI and the demo print it."""
-        return pick(lang, f"{self.summary('zh')}；报表：{self.path}", f"{self.summary('en')}; report: {self.path}")
+        return tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
 
 
 def known_reps(master: Master) -> list[str]:
@@ -82,8 +82,7 @@ def require_rep(master: Master, rep: str) -> None:
     reps = known_reps(master)
     if rep not in reps:
         shown = ", ".join(reps[:20]) + (" …" if len(reps) > 20 else "")
-        raise InputError(f"unknown rep {rep!r}; reps in the master: {shown}",
-                         f"总表中没有业务员 {rep!r}；已有的业务员：{shown}")
+        raise InputError(msg("unknown rep {rep!r}; reps in the master: {reps}", rep=rep, reps=shown))
 
 
 def check_report_name(as_of: pd.Timestamp) -> str:
@@ -96,7 +95,7 @@ def run_visits_check(master: Master, *, as_of: pd.Timestamp | None = None, rep: 
                      out: Path | None = None, out_dir: Path | None = None, lang: Lang = "zh") -> VisitsCheck:
     """Check the master's follow-up; ``plans`` are the plan tables by name (default: read from ``master.path``)."""
     # one status per customer: a repeated id would get two rows and its rep's page could not be told
-    require_unique_ids(master, "the visits check", "回访检查")
+    require_unique_ids(master, msg("the visits check"))
     if rep is not None:
         require_rep(master, rep)
     when = pd.Timestamp(as_of).normalize() if as_of is not None else default_as_of(master.visits,

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from keyacct_xl.followup.check import run_visits_check
-from keyacct_xl.i18n import pick
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.messages import joined, tr
 
 
 def followup_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:
@@ -16,6 +16,6 @@ def followup_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) ->
     folder.mkdir(parents=True, exist_ok=True)
     check = run_visits_check(load_master(master_path), out_dir=folder, lang=args.lang)
     grades = "/".join(check.policy.quarterly_face_to_face)
-    shown = pick(args.lang, "，", ", ").join(f"{rep} {count}" for rep, count in check.key_overdue().items())
+    shown = joined(args.lang, (f"{rep} {count}" for rep, count in check.key_overdue().items()))
     return [check.report_line(args.lang),
-            pick(args.lang, f"  逾期的 {grades} 客户：{shown}", f"  overdue {grades} customers: {shown}")]
+            tr(args.lang, "  overdue {grades} customers: {shown}", grades=grades, shown=shown)]

@@ -18,6 +18,7 @@ from keyacct_xl.errors import SpecError
 from keyacct_xl.forms.catalog import shared_lists
 from keyacct_xl.forms.spec import Choice, choice_key
 from keyacct_xl.master.settings import Settings, setting_int
+from keyacct_xl.messages import msg
 from keyacct_xl.yamlcheck import Where, read_int, read_key, read_mapping, read_str, read_yaml
 
 DEFAULT_POLICY = "visits"
@@ -82,7 +83,7 @@ def load_visit_policy(name_or_path: str | Path = DEFAULT_POLICY) -> VisitPolicy:
     path = policy_path(name_or_path)
     where = Where(str(path))
     if not path.exists():
-        raise SpecError(f"{path}: policy file not found", f"{path}：找不到政策文件")
+        raise SpecError(msg("{path}: policy file not found", path=path))
     data = read_mapping(read_yaml(path, where), where, _TOP, _TOP - {"name"})
     title = read_mapping(data["title"], where.at("title"), {"zh", "en"}, {"zh", "en"})
     intervals = read_mapping(data["intervals"], where.at("intervals"), {"VIP", "A", "B", "C", "D"}, set())
@@ -170,8 +171,7 @@ def _days(settings: Settings, key: str | None, default: int) -> int:
         return default
     days = setting_int(settings, key)
     if days < 1:
-        raise SpecError(f"Settings: {key} must be 1 day or more, not {days}",
-                        f"参数设置：{key} 至少为 1 天，而不是 {days}")
+        raise SpecError(msg("Settings: {key} must be 1 day or more, not {days}", key=key, days=days))
     return days
 
 

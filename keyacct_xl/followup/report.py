@@ -21,6 +21,8 @@ from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.labels import header as schema_header
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.messages import Bilingual, msg, tr
+from keyacct_xl.messages import Pair as MessagePair
 from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_csv
 
 Pair = tuple[str, str]
@@ -46,7 +48,7 @@ HEADERS: dict[str, Pair] = {
     "rfm_class": ("RFM 分类", "RFM Class"), "last_purchase": ("最近购买日期", "Last Purchase"),
     "call_within_days": ("应联系天数", "Call Within (days)"), "date": ("拜访日期", "Visit Date"),
 }
-VALUES: dict[str, Mapping[str, Pair]] = {
+VALUES: dict[str, Mapping[str, Pair | Bilingual]] = {
     "status": {**STATUS_LABELS, **PLAN_STATUS_LABELS}, "due_by": DUE_BY_LABELS, "occasion": OCCASION_LABELS,
     "rfm_class": {key: (label.zh, label.en) for key, label in CLASS_LABELS.items()},
     "source": {name: (t.sheet_zh, t.sheet_en) for name, t in ALL_CONSOLIDATION_TABLES.items()},
@@ -66,21 +68,28 @@ def shown(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     out = frame.copy()
     for column, labels in VALUES.items():
         if column in out.columns:
-            out[column] = out[column].map(lambda v, labels=labels: pick(lang, *labels[v]) if v in labels else v,
+            out[column] = out[column].map(lambda v, labels=labels: _label(labels[v], lang) if v in labels else v,
                                           na_action="ignore").astype(object)
     return out
 
 
+def _label(label: Pair | Bilingual, lang: Lang) -> str:
+    """A code's label in ``lang``: a (zh, en) pair of the follow-up's own, or a catalog message (the RFM classes)."""
+    if isinstance(label, Bilingual):
+        return label.zh if lang == "zh" else label.en
+    return pick(lang, *label)
+
+
 def _sheets(check, lang: Lang) -> list[tuple[str, pd.DataFrame]]:
     return [
-        (pick(lang, "业务员汇总", "Reps"), check.reps),
-        (pick(lang, "客户回访状态", "Customer status"), check.status),
-        (pick(lang, "计划执行", "Plan execution"), check.plan),
-        (pick(lang, "计划外拜访", "Unplanned visits"), check.unplanned),
-        (pick(lang, "逾期未跟进", "Next steps overdue"), check.next_steps),
-        (pick(lang, "差评未整改", "Poor visits"), check.poor_visits),
-        (pick(lang, "问候提醒", "Greetings"), check.greetings),
-        (pick(lang, "待挽回客户", "Win-back"), check.winback),
+        (tr(lang, "Reps"), check.reps),
+        (tr(lang, "Customer status"), check.status),
+        (tr(lang, "Plan execution"), check.plan),
+        (tr(lang, "Unplanned visits"), check.unplanned),
+        (tr(lang, "Next steps overdue"), check.next_steps),
+        (tr(lang, "Poor visits"), check.poor_visits),
+        (tr(lang, "Greetings"), check.greetings),
+        (tr(lang, "Win-back"), check.winback),
     ]
 
 
@@ -89,7 +98,7 @@ def write_check(check, path: Path, *, lang: Lang) -> Path:
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         return write_csv(shown(check.status, lang).rename(columns=lambda c: header(c, lang)), path)
-    title = pick(lang, f"客户回访检查（截至 {check.as_of:%Y-%m-%d}）", f"Visits check as of {check.as_of:%Y-%m-%d}")
+    title = tr(lang, "Visits check as of {as_of:%Y-%m-%d}", as_of=check.as_of)
     with workbook(path, title) as book:
         fmt = _formats(book)
         sheets = _sheets(check, lang)
@@ -108,7 +117,7 @@ def write_check(check, path: Path, *, lang: Lang) -> Path:
 
 def _sheet_name(text: Any, lang: Lang, used: set[str]) -> str:
     """A legal, unique sheet name (Excel: 31 characters, none of []:*?/\\, unique ignoring case)."""
-    base = pick(lang, "未分配业务员", "No rep") if pd.isna(text) or not str(text).strip() else str(text)
+    base = tr(lang, "No rep") if pd.isna(text) or not str(text).strip() else str(text)
     base = "".join("_" if ch in "[]:*?/\\" else ch for ch in base)[:28].strip("'") or "_"
     name, k = base, 2
     while name.casefold() in used:
@@ -144,10 +153,11 @@ def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Se
                    lang: Lang) -> None:
     """One A4 portrait page per rep: the figures, the most overdue key customers, signature lines."""
     ws = book.add_worksheet(name)
-    rep = str(row["rep"]) if pd.notna(row["rep"]) else pick(lang, "未分配业务员", "No rep")
-    ws.write_string(0, 0, pick(lang, f"客户回访检查 — {rep}", f"Visits check — {rep}"), fmt["title"])
-    ws.write_string(1, 0, pick(lang, f"截至 {check.as_of:%Y-%m-%d}；{check.policy.title_zh}",
-                               f"as of {check.as_of:%Y-%m-%d}; {check.policy.title_en}"), fmt["subtitle"])
+    rep = str(row["rep"]) if pd.notna(row["rep"]) else tr(lang, "No rep")
+    ws.write_string(0, 0, tr(lang, "Visits check — {rep}", rep=rep), fmt["title"])
+    policy = MessagePair(check.policy.title_en, check.policy.title_zh)
+    ws.write_string(1, 0, tr(lang, "as of {as_of:%Y-%m-%d}; {policy}", as_of=check.as_of, policy=policy),
+                    fmt["subtitle"])
     for i, key in enumerate(_PAGE_FIGURES, start=3):
         ws.write_string(i, 0, header(key, lang), fmt["label"])
         value = row[key]
@@ -157,9 +167,8 @@ def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Se
         else:
             ws.write_number(i, 1, float(value), style)
     top = 4 + len(_PAGE_FIGURES)
-    ws.write_string(top, 0, pick(lang, f"逾期的 {'/'.join(check.policy.quarterly_face_to_face)} 客户（逾期最久在前）",
-                                 f"Overdue {'/'.join(check.policy.quarterly_face_to_face)} customers (longest first)"),
-                    fmt["label"])
+    ws.write_string(top, 0, tr(lang, "Overdue {grades} customers (longest first)",
+                               grades="/".join(check.policy.quarterly_face_to_face)), fmt["label"])
     key = overdue_key[(overdue_key["rep"] == row["rep"]) if pd.notna(row["rep"]) else overdue_key["rep"].isna()]
     key = key.sort_values("days_overdue", ascending=False, kind="stable").head(_PAGE_ROWS)
     for j, column in enumerate(_PAGE_LIST):
@@ -168,8 +177,8 @@ def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Se
         for j, value in enumerate(record):
             _write(ws, i, j, value, fmt["cell_date"] if isinstance(value, pd.Timestamp) else fmt["cell"])
     sign = top + 3 + max(len(key), 1)
-    for j, (zh, en) in enumerate((("业务员签字", "Rep"), ("主管签字", "Supervisor"), ("日期", "Date"))):
-        ws.write_string(sign + 1, j * 2, pick(lang, f"{zh}：", f"{en}:"))
+    for j, signer in enumerate((msg("Rep:"), msg("Supervisor:"), msg("Date:"))):
+        ws.write_string(sign + 1, j * 2, signer.render(lang))
         ws.write_blank(sign + 1, j * 2 + 1, None, fmt["sign"])
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 30)
@@ -178,7 +187,7 @@ def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Se
     ws.set_portrait()
     ws.fit_to_pages(1, 1)
     ws.print_area(0, 0, sign + 1, len(_PAGE_LIST) - 1)
-    ws.set_footer(pick(lang, "&L客户回访检查&R第 &P 页", "&LVisits check&RPage &P"))
+    ws.set_footer(tr(lang, "&LVisits check&RPage &P"))
 
 
 def _write(ws, row: int, col: int, value: object, style) -> None:
@@ -231,4 +240,4 @@ def _detail(book, fmt: dict, name: str, frame: pd.DataFrame, table: str, lang: L
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
     ws.set_header(f"&C{title} — {name}")
-    ws.set_footer(pick(lang, "&R第 &P 页，共 &N 页", "&RPage &P of &N"))
+    ws.set_footer(tr(lang, "&RPage &P of &N"))

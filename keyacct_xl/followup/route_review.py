@@ -14,11 +14,12 @@ import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook
 from keyacct_xl.tablefile import read_table_file
 
@@ -44,10 +45,9 @@ def write_route_review(routes: pd.DataFrame, path: Path, *, lang: Lang) -> Path:
     path = Path(path)
     check_suffix(path, (".xlsx",))
     frame = routes.assign(chosen_seq=routes["proposed_seq"])
-    title = pick(lang, "客户路序建议（在“确定路序”列修改后运行 routes apply）",
-                 "Route order proposal (change Chosen Route Seq, then run routes apply)")
+    title = tr(lang, "Route order proposal (change Chosen Route Seq, then run routes apply)")
     with workbook(path, title) as book:
-        ws = book.add_worksheet(pick(lang, "客户路序", "Routes"))
+        ws = book.add_worksheet(tr(lang, "Routes"))
         styles = {"int": book.add_format({"num_format": "0"}), "number": book.add_format({"num_format": "0.00"}),
                   "date": book.add_format({"num_format": DATE_FORMAT})}
         ws.write_string(0, 0, title, book.add_format({"bold": True, "font_size": 14}))
@@ -75,15 +75,14 @@ def _missing(value: object) -> bool:
 def read_route_review(path: Path) -> pd.DataFrame:
     """The review's customer ids and chosen route_seq; a chosen cell that is no whole number of 1 or more is refused."""
     if not Path(path).exists():
-        raise InputError(f"{path}: no route review; run keyacct-xl routes assign first",
-                         f"{path}：没有客户路序建议表，请先运行 keyacct-xl routes assign")
+        raise InputError(msg("{path}: no route review; run keyacct-xl routes assign first", path=path))
     frame = read_table_file(path, REVIEW_COLUMNS, table=TABLE, required=("customer_id", "chosen_seq"))
     chosen = pd.to_numeric(frame["chosen_seq"], errors="coerce")
     bad = frame.index[chosen.isna() | (chosen < 1) | (chosen % 1 != 0)]
     if len(bad):
         shown = ", ".join(f"{frame.at[i, 'customer_id']!s} ({float(chosen[i]):g})" for i in bad[:5])
-        raise InputError(f"{path}: Chosen Route Seq must be a whole number of 1 or more: {shown}",
-                         f"{path}：确定路序须为大于或等于 1 的整数：{shown}")
+        raise InputError(msg("{path}: Chosen Route Seq must be a whole number of 1 or more: {shown}", path=path,
+                             shown=shown))
     return pd.DataFrame({"customer_id": frame["customer_id"].astype(str).str.strip(),
                          "chosen_seq": chosen.astype("int64")})
 
@@ -109,8 +108,7 @@ def apply_routes(master: Master, chosen: pd.DataFrame) -> RoutesApplied:
     """Set Customers.route_seq in ``master`` (in memory) from the chosen order; other columns are untouched."""
     duplicated = chosen["customer_id"][chosen["customer_id"].duplicated()].unique()
     if len(duplicated):
-        raise InputError(f"route review: customer(s) listed twice: {', '.join(duplicated[:10])}",
-                         f"客户路序建议表：客户重复出现：{', '.join(duplicated[:10])}")
+        raise InputError(msg("route review: customer(s) listed twice: {ids}", ids=", ".join(duplicated[:10])))
     ids = master.customers["customer_id"].astype(str)
     wanted = ids.map(chosen.set_index("customer_id")["chosen_seq"])
     current = master.customers["route_seq"]

@@ -21,6 +21,7 @@ import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.policy import VisitPolicy
+from keyacct_xl.messages import msg
 
 STATUS_COLUMNS = ["customer_id", "name", "rep", "region", "city", "grade", "last_visit", "days_since_visit",
                   "last_face_to_face", "days_since_face_to_face", "due_date", "due_by", "face_to_face_due", "status",
@@ -41,8 +42,7 @@ def default_as_of(visits: pd.DataFrame, transactions: pd.DataFrame) -> pd.Timest
     """The latest visit or sale: the day the data was last brought up to date."""
     latest = [d.max() for d in (visits["date"], transactions["date"]) if d.notna().any()]
     if not latest:
-        raise InputError("Visits and Transactions hold no dated rows: give --as-of",
-                         "拜访记录和销售明细中都没有带日期的记录：请用 --as-of 指定日期")
+        raise InputError(msg("Visits and Transactions hold no dated rows: give --as-of"))
     return pd.Timestamp(max(latest)).normalize()
 
 
@@ -50,9 +50,8 @@ def check_as_of(as_of: pd.Timestamp, visits: pd.DataFrame, transactions: pd.Data
     """Refuse an as-of date before every visit and sale: nothing would be known yet, every status would be made up."""
     start = data_start(visits["date"], transactions["date"])
     if start is not None and as_of < start.normalize():
-        raise InputError(f"--as-of {as_of:%Y-%m-%d} is before any data: Visits and Transactions start on "
-                         f"{start:%Y-%m-%d}",
-                         f"--as-of {as_of:%Y-%m-%d} 早于所有数据：拜访记录和销售明细从 {start:%Y-%m-%d} 开始")
+        raise InputError(msg("--as-of {as_of:%Y-%m-%d} is before any data: Visits and Transactions start on "
+                             "{start:%Y-%m-%d}", as_of=as_of, start=start))
 
 
 def known_by(visits: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:

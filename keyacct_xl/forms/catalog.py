@@ -8,6 +8,7 @@ from pathlib import Path
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.forms.spec import Choice, FormSpec, load_lists, load_spec
+from keyacct_xl.messages import msg
 
 LISTS_FILE = "_lists.yaml"
 
@@ -39,8 +40,7 @@ def load_form(form_id: str, folder: Path | None = None) -> FormSpec:
     folder = folder or forms_dir()
     ids = form_ids(folder)
     if form_id not in ids:
-        raise InputError(f"unknown form id {form_id!r}; valid ids: {', '.join(ids)}",
-                         f"未知的表单编号 {form_id!r}；可用的编号：{', '.join(ids)}")
+        raise InputError(msg("unknown form id {form_id!r}; valid ids: {ids}", form_id=form_id, ids=", ".join(ids)))
     return load_spec(folder / f"{form_id}.yaml", lists=shared_lists(folder))
 
 

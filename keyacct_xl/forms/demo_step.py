@@ -10,9 +10,9 @@ import pandas as pd
 from keyacct_xl.forms.catalog import load_catalog, load_form
 from keyacct_xl.forms.generator import write_form
 from keyacct_xl.forms.prefill import prefill, rep_customers
-from keyacct_xl.i18n import pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.messages import tr
 
 
 def _name(*parts: str) -> str:
@@ -43,7 +43,7 @@ def forms_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> li
     last = pd.Timestamp(master.transactions["date"].max())
     year, week, _ = last.isocalendar()
     week_text, month_text = f"{year}-W{week:02d}", f"{last.year}-{last.month:02d}"
-    lines = [pick(args.lang, f"空白表单：{len(specs)} 份 → {blank}", f"blank forms: {len(specs)} → {blank}")]
+    lines = [tr(args.lang, "blank forms: {count} → {folder}", count=len(specs), folder=blank)]
     for rep in demo_reps(master.customers):
         folder = out_dir / "forms" / rep
         folder.mkdir(parents=True, exist_ok=True)
@@ -57,8 +57,7 @@ def forms_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> li
             data = prefill(spec, master, **options)
             write_form(folder / _name(form_id, *options.values()), spec, lang=args.lang, company=company, data=data)
             due = len(data.rows["plan"]) if form_id == "weekly_plan" else due
-        lines.append(pick(args.lang,
-                          f"  {rep}：{week_text} 周计划列出 {due} 个到期客户；另有回访记录、{customer} 资料卡和对账单",
-                          f"  {rep}: {week_text} plan lists {due} customers due; visit record, card and "
-                          f"statement for {customer}"))
+        lines.append("  " + tr(args.lang, "{rep}: {week} plan lists {due} customers due; visit record, card and "
+                                          "statement for {customer}", rep=rep, week=week_text, due=due,
+                               customer=customer))
     return lines

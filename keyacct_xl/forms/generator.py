@@ -44,8 +44,9 @@ from keyacct_xl.forms.layout import (
 )
 from keyacct_xl.forms.meta import FormContext, write_meta
 from keyacct_xl.forms.printsetup import apply_print_setup
-from keyacct_xl.forms.spec import FieldSpec, FormSpec, Text
+from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.forms.validation import field_validation, needs_list_sheet
+from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.book import xlsx_book
 
 TABLE_STYLE = "Table Style Light 9"
@@ -149,8 +150,8 @@ class _FormWriter:
         last = self.layout.grid - 1
         self.sheet.merge_range(0, 0, 0, last, self.company, self.formats.company())
         self.sheet.merge_range(1, 0, 1, last, text_for(self.spec.title, self.lang, " "), self.formats.title())
-        number = text_for(Text(f"表单编号：{self.spec.id}　版本：{self.spec.version}",
-                               f"Form {self.spec.id}, version {self.spec.version}"), self.lang, "　")
+        number = text_for(msg("Form {form}, version {version}", form=self.spec.id, version=self.spec.version),
+                          self.lang, "　")
         self.sheet.merge_range(2, 0, 2, last, number, self.formats.subtitle())
 
     def _label(self, row: int, col: int, spec: FieldSpec, text: str) -> None:
@@ -216,7 +217,7 @@ class _FormWriter:
         first_total = min(i for i, f in enumerate(fields) if f.total)
         label_col = max(first_total - 1, 0)
         row = place.total_row
-        self.sheet.write_string(row, label_col, text_for(Text("合计", "Total"), self.lang, " "),
+        self.sheet.write_string(row, label_col, text_for(msg("Total"), self.lang, " "),
                                 self.formats.total_label())
         rows = list(self.data.rows.get(place.section.id, ()))
         for col, spec in enumerate(fields):
@@ -234,7 +235,7 @@ class _FormWriter:
             return
         last = self.layout.grid - 1
         row = self.layout.notes_row
-        self.sheet.merge_range(row, 0, row, last, text_for(Text("说明：", "Notes:"), self.lang, " "),
+        self.sheet.merge_range(row, 0, row, last, text_for(msg("Notes:"), self.lang, " "),
                                self.formats.note())
         total_width = sum(self.layout.widths)
         for i, note in enumerate(self.spec.notes, start=1):

@@ -8,39 +8,43 @@ from keyacct_xl.forms.formats import FormFormats
 from keyacct_xl.forms.layout import FormLang, estimate_lines, text_for, title_section
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.forms.validation import describe_rule
+from keyacct_xl.messages import Bilingual, msg
 
-TYPE_NAMES: dict[str, Text] = {
-    "text": Text("文本", "Text"), "integer": Text("整数", "Whole number"), "number": Text("数字", "Number"),
-    "money": Text("金额(元)", "Money (CNY)"), "percent": Text("百分比", "Percent"), "date": Text("日期", "Date"),
-    "time": Text("时间", "Time"), "choice": Text("单选", "Choice"), "multi_choice": Text("多选", "Multiple choice"),
-    "yes_no": Text("是/否", "Yes/No"), "phone": Text("电话", "Phone"), "email": Text("电子邮箱", "E-mail"),
-    "signature": Text("签字", "Signature"),
+# Translators: the type of a form field, in the instructions sheet's Type column
+TYPE_NAMES: dict[str, Bilingual] = {
+    "text": msg("Text"), "integer": msg("Whole number"), "number": msg("Number"), "money": msg("Money (CNY)"),
+    "percent": msg("Percent"), "date": msg("Date"), "time": msg("Time"), "choice": msg("Choice"),
+    "multi_choice": msg("Multiple choice"), "yes_no": msg("Yes/No"), "phone": msg("Phone"), "email": msg("E-mail"),
+    "signature": msg("Signature"),
 }
-COLUMNS: tuple[tuple[Text, float], ...] = (
-    (Text("栏目", "Section"), 16), (Text("字段", "Field"), 18), (Text("说明", "Meaning"), 36),
-    (Text("类型", "Type"), 10), (Text("允许值", "Allowed values"), 40), (Text("必填", "Required"), 8),
+# Translators: the columns of a form's instructions sheet
+COLUMNS: tuple[tuple[Bilingual, float], ...] = (
+    (msg("Section"), 16), (msg("Field"), 18), (msg("Meaning"), 36),
+    (msg("Type"), 10), (msg("Allowed values"), 40), (msg("Required"), 8),
 )
 
 
 def _row(section: SectionSpec, field: FieldSpec, lang: FormLang) -> list[str]:
-    required = Text("是", "Yes") if field.required else Text("", "")
-    meaning = field.help or Text("", "")
+    required: Bilingual = msg("Yes") if field.required else Text("", "")
+    meaning: Bilingual = field.help or Text("", "")
     if field.formula:
-        meaning = Text(f"自动计算：{meaning.zh}".rstrip("："), f"Computed. {meaning.en}".strip())
+        meaning = msg("Computed. {meaning}", meaning=meaning) if meaning.en else msg("Computed.")
     if field.sensitive:
-        meaning = Text(f"【敏感个人信息】{meaning.zh}", f"[Sensitive personal data] {meaning.en}".strip())
-    return [text_for(t, lang, " ") for t in
-            (section.title, field.label, meaning, TYPE_NAMES[field.type], describe_rule(field), required)]
+        meaning = msg("[Sensitive personal data] {meaning}", meaning=meaning) if meaning.en else \
+            msg("[Sensitive personal data]")
+    cells: tuple[Bilingual, ...] = (section.title, field.label, meaning, TYPE_NAMES[field.type], describe_rule(field),
+                                    required)
+    return [text_for(t, lang, " ") for t in cells]
 
 
 def write_instructions(sheet: Worksheet, spec: FormSpec, lang: FormLang, formats: FormFormats) -> None:
     """Title, general notes, then one row per field (title block first); locked and printable."""
     sheet.merge_range(0, 0, 0, len(COLUMNS) - 1, text_for(spec.title, lang, " ") + " — " +
-                      text_for(Text("填表说明", "Instructions"), lang, " "), formats.title())
+                      text_for(msg("Instructions"), lang, " "), formats.title())
     sheet.set_row(0, 30)
     row = 2
-    notes = (Text("黄色底色的单元格为填写区，其余单元格已锁定。", "Fill in the tinted cells; other cells are locked."),
-             Text("标 * 的字段为必填项。", "Fields marked * are required."), *spec.notes)
+    notes: tuple[Bilingual, ...] = (msg("Fill in the tinted cells; other cells are locked."),
+                                    msg("Fields marked * are required."), *spec.notes)
     total_width = sum(width for _, width in COLUMNS)
     for note in notes:
         text = "• " + text_for(note, lang, " / ")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from keyacct_xl.forms.spec import Choice, Constraints, FieldSpec, FormSpec, SectionSpec, Text
+from keyacct_xl.messages import Bilingual, msg
 
 FormLang = Literal["zh", "en", "bilingual"]
 FORM_LANGS: tuple[FormLang, ...] = ("zh", "en", "bilingual")
@@ -61,7 +62,7 @@ def list_name(section_id: str, key: str) -> str:
     return f"l_{section_id}_{key}"
 
 
-def text_for(text: Text, lang: FormLang, sep: str = "\n") -> str:
+def text_for(text: Bilingual, lang: FormLang, sep: str = "\n") -> str:
     """A label in the form's language; bilingual puts zh first, then en."""
     if lang == "bilingual":
         return text.zh if text.zh == text.en else f"{text.zh}{sep}{text.en}"
@@ -101,7 +102,7 @@ def form_sheet_name(spec: FormSpec, lang: FormLang) -> str:
 
 def instructions_sheet_name(lang: FormLang) -> str:
     """The instructions sheet's name."""
-    return {"zh": "填表说明", "en": "Instructions", "bilingual": "填表说明 Instructions"}[lang]
+    return text_for(msg("Instructions"), lang, " ")
 
 
 def title_section(spec: FormSpec) -> SectionSpec:

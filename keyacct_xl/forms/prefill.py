@@ -24,6 +24,7 @@ from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
+from keyacct_xl.messages import msg, tr
 
 WORKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
 _LEFT = frozenset({"否", "no"})  # a contact's 在职 (active) value once a newer contact replaced them
@@ -54,8 +55,7 @@ def parse_period(text: str) -> Period:
             return Period(text.strip(), "month", start, end)
     except ValueError:
         pass
-    raise InputError(f"--period {text!r}: expected a week like 2026-W48 or a month like 2026-11",
-                     f"--period {text!r}：应为周（如 2026-W48）或月份（如 2026-11）")
+    raise InputError(msg("--period {text!r}: expected a week like 2026-W48 or a month like 2026-11", text=text))
 
 
 def known_reps(master: Master) -> list[str]:
@@ -69,8 +69,7 @@ def rep_customers(master: Master, rep: str) -> pd.DataFrame:
     reps = known_reps(master)
     if rep not in reps:
         shown = ", ".join(reps[:20]) + (" …" if len(reps) > 20 else "")
-        raise InputError(f"unknown rep {rep!r}; reps in the master: {shown}",
-                         f"客户档案中没有业务员 {rep!r}；已有的业务员：{shown}")
+        raise InputError(msg("unknown rep {rep!r}; reps in the master: {reps}", rep=rep, reps=shown))
     own = master.customers[master.customers["rep"].astype("string").str.strip() == rep]
     return own.sort_values(["region", "route_seq", "customer_id"], na_position="last", kind="stable")
 
@@ -79,8 +78,8 @@ def customer_record(master: Master, customer_id: str) -> pd.Series:
     """The archive row of ``customer_id``; an unknown id raises InputError."""
     rows = master.customers[master.customers["customer_id"].astype("string").str.strip() == customer_id]
     if rows.empty:
-        raise InputError(f"unknown customer {customer_id!r}: not in the master's Customers table",
-                         f"客户档案中没有客户编号 {customer_id!r}")
+        raise InputError(msg("unknown customer {customer_id!r}: not in the master's Customers table",
+                             customer_id=customer_id))
     return rows.iloc[0]
 
 
@@ -173,8 +172,8 @@ def visit_plan_rows(master: Master, rep: str, period: Period) -> list[dict[str, 
         after = _day_of(weeks[-1], 7)
         for c in _records(week.deferred):
             line = _visit_plan_line(c, after, "Face-to-face", master.lang)
-            rows.append({**line, "remark": pick(master.lang, "顺延：", "deferred: ")
-                         + pick(master.lang, *DEFERRED_REASONS[str(c["reason"])])})
+            rows.append({**line, "remark": tr(master.lang, "deferred: {reason}",
+                                              reason=pick(master.lang, *DEFERRED_REASONS[str(c["reason"])]))})
     return [{"plan_no": i, **r} for i, r in enumerate(rows, start=1)]
 
 
@@ -192,7 +191,7 @@ def statement_rows(master: Master, customer_id: str, period: Period) -> tuple[fl
     opening = float(sales.loc[sales["date"] < start, "amount"].sum() - paid.loc[paid["date"] < start, "amount"].sum())
     lines = [(r.date, 0, r.doc_no, str(r.product) if pd.notna(r.product) else "", float(r.amount), 0.0)
              for r in sales[(sales["date"] >= start) & (sales["date"] < end)].itertuples()]
-    word = pick(master.lang, "收款", "Payment")  # the line's text in the master's language, then how it was paid
+    word = tr(master.lang, "Payment")  # the line's text in the master's language, then how it was paid
     lines += [(r.date, 1, r.receipt_no, f"{word} {r.method}" if pd.notna(r.method) else word, 0.0, float(r.amount))
               for r in paid[(paid["date"] >= start) & (paid["date"] < end)].itertuples()]
     balance, rows = opening, []
@@ -232,8 +231,8 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
         looked_after_by = "" if pd.isna(record["rep"]) else str(record["rep"]).strip()
         if rep and looked_after_by and looked_after_by != rep:
             # The rep could not hand the form in: consolidation refuses another rep's customer.
-            raise InputError(f"customer {customer} is looked after by {looked_after_by}, not {rep}",
-                             f"客户 {customer} 由 {looked_after_by} 负责，不是 {rep}")
+            raise InputError(msg("customer {customer} is looked after by {owner}, not {rep}", customer=customer,
+                                 owner=looked_after_by, rep=rep))
         header.update(_mapped(spec.header_fields, "Customers", record))
         owner = owner or looked_after_by
         _fill_customer_tables(spec, master, customer, rows)
@@ -243,16 +242,14 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
                 header[key] = customer_ref(customer, str(record["name"]))
     if spec.id == "weekly_plan" and rep:
         if parsed is None or parsed.kind != "week":
-            raise InputError("a pre-filled weekly plan needs --period with a week, e.g. 2026-W48",
-                             "预填每周工作计划需要 --period 指定周次，如 2026-W48")
+            raise InputError(msg("a pre-filled weekly plan needs --period with a week, e.g. 2026-W48"))
         week = plan_week(due_visits(master, rep, parsed), master_policy(master.settings), week_end=parsed.end)
         rows["plan"], rows["deferred"] = weekly_plan_rows(week, parsed), deferred_rows(week, master.lang)
         header.update(week_start=_day(parsed.start), week_end=_day(parsed.end), visit_target=len(week.visits))
     if spec.id == "visit_plan" and rep and parsed:
         rows["plan"] = visit_plan_rows(master, rep, parsed)
     if spec.id == "account_statement" and customer and parsed is None:
-        raise InputError("a pre-filled account statement needs --period, e.g. 2026-10",
-                         "预填对账单需要 --period 指定期间，如 2026-10")
+        raise InputError(msg("a pre-filled account statement needs --period, e.g. 2026-10"))
     if spec.id == "account_statement" and customer and parsed:
         opening, rows["lines"] = statement_rows(master, customer, parsed)
         header.update(period_from=_day(parsed.start), period_to=_day(parsed.end), opening_balance=opening,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from xlsxwriter.worksheet import Worksheet
 
-from keyacct_xl.forms.layout import TITLE_ROWS, FormLang, FormLayout
+from keyacct_xl.forms.layout import TITLE_ROWS, FormLang, FormLayout, text_for
 from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.messages import msg
 
 A4 = 9
 
@@ -22,7 +23,7 @@ def _escape(text: str) -> str:
 def header_footer(spec: FormSpec, lang: FormLang, company: str) -> tuple[str, str]:
     """Header (company left, form id and version right) and footer (page x of y)."""
     header = f'&L&8{_escape(company)}&R&8{spec.id} v{spec.version}'
-    pages = {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N", "bilingual": "第 &P 页，共 &N 页 / Page &P of &N"}[lang]
+    pages = text_for(msg("Page &P of &N"), lang, " / ")
     return header, f"&C&8{pages}"
 
 

@@ -19,6 +19,7 @@ from keyacct_xl.forms.prefill import known_reps, parse_period, prefill
 from keyacct_xl.forms.spec import FormSpec, choice_key
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.settings import DESCRIPTIONS
+from keyacct_xl.messages import Pair, msg
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')  # characters a file or folder name cannot hold on Windows, and spaces
 
@@ -53,8 +54,8 @@ def rep_form_specs(names: Sequence[str]) -> list[FormSpec]:
         if spec is None:
             setting = DESCRIPTIONS["rep_forms"]
             ids = ", ".join(s.id for s in catalog)
-            raise InputError(f"Settings: rep_forms: {name!r} is not a form; forms: {ids}",
-                             f"参数设置：{setting.name_zh}：{name!r} 不是表单；可用的表单：{ids}")
+            raise InputError(msg("Settings: {setting}: {name!r} is not a form; forms: {ids}",
+                                 setting=Pair(setting.key, setting.name_zh), name=name, ids=ids))
         specs.setdefault(spec.id, spec)
     return list(specs.values())
 

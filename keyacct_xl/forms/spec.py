@@ -19,6 +19,7 @@ from typing import Any, Literal
 from keyacct_xl.forms.formula import check_formula, formula_refs
 from keyacct_xl.master.schema import TABLES_BY_NAME
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.messages import msg
 from keyacct_xl.yamlcheck import (
     Where,
     read_bool,
@@ -215,30 +216,30 @@ def _choice(value: Any, where: Where) -> Choice:
     zh, _, en = text.partition("|")
     zh, en = zh.strip(), (en.strip() or zh.strip())
     if not zh:
-        raise where.fail(f"{text!r} has no zh label", f"{text!r} 缺少中文标签")
+        raise where.fail(msg("{text!r} has no zh label", text=text))
     return Choice(en, zh, en)
 
 
 def _choices(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> tuple[Choice, ...]:
     if isinstance(value, str):
         if value not in lists:
-            raise where.fail(f"unknown shared list {value!r} (known: {', '.join(sorted(lists))})",
-                             f"未知的共享列表 {value!r}（已有：{', '.join(sorted(lists))}）")
+            raise where.fail(msg("unknown shared list {value!r} (known: {known})", value=value,
+                                 known=", ".join(sorted(lists))))
         return lists[value]
     if not isinstance(value, list) or not value:
-        raise where.fail("expected a non-empty list of choices or a shared list name", "应为非空的选项列表或共享列表名")
+        raise where.fail(msg("expected a non-empty list of choices or a shared list name"))
     choices = tuple(_choice(item, where.at(i)) for i, item in enumerate(value))
     values = [c.value for c in choices]
     if len(set(values)) != len(values):
         dup = next(v for v in values if values.count(v) > 1)
-        raise where.fail(f"choice {dup!r} appears twice", f"选项 {dup!r} 重复")
+        raise where.fail(msg("choice {choice!r} appears twice", choice=dup))
     _check_synonyms(choices, where)
     return choices
 
 
 def _synonyms(value: Any, where: Where) -> tuple[str, ...]:
     if not isinstance(value, list):
-        raise where.fail("expected a list of words", "应为词语列表")
+        raise where.fail(msg("expected a list of words"))
     return tuple(read_str(item, where.at(i)).strip() for i, item in enumerate(value))
 
 
@@ -250,11 +251,10 @@ def _check_synonyms(choices: tuple[Choice, ...], where: Where) -> None:
         for j, word in enumerate(c.synonyms):
             at, key = where.at(i).at("synonyms").at(j), choice_key(word)
             if not key:
-                raise at.fail("a synonym may not be blank", "同义词不能为空")
+                raise at.fail(msg("a synonym may not be blank"))
             other = named.get(key) or taken.get(key)
             if other is not None and other is not c:
-                raise at.fail(f"{word!r} would read as both {c.zh} and {other.zh}",
-                              f"{word!r} 会同时读作 {c.zh} 和 {other.zh}")
+                raise at.fail(msg("{word!r} would read as both {one} and {other}", word=word, one=c.zh, other=other.zh))
             taken[key] = c
 
 
@@ -268,16 +268,15 @@ def _constraints(value: Any, where: Where) -> Constraints:
         max_length=read_int(raw["maxLength"], where.at("maxLength"), 1, 32767) if "maxLength" in raw else None,
         pattern=read_str(raw["pattern"], where.at("pattern")) if "pattern" in raw else None)
     if c.minimum is not None and c.maximum is not None and c.minimum > c.maximum:
-        raise where.at("minimum").fail(f"minimum {c.minimum:g} is above maximum {c.maximum:g}",
-                                       f"最小值 {c.minimum:g} 大于最大值 {c.maximum:g}")
+        raise where.at("minimum").fail(msg("minimum {minimum:g} is above maximum {maximum:g}", minimum=c.minimum,
+                                           maximum=c.maximum))
     if c.min_length is not None and c.max_length is not None and c.min_length > c.max_length:
-        raise where.at("minLength").fail("minLength is above maxLength", "minLength 大于 maxLength")
+        raise where.at("minLength").fail(msg("minLength is above maxLength"))
     if c.pattern is not None:
         try:
             re.compile(c.pattern)
         except re.error as exc:
-            raise where.at("pattern").fail(f"not a valid regular expression ({exc})",
-                                           f"不是有效的正则表达式（{exc}）") from None
+            raise where.at("pattern").fail(msg("not a valid regular expression ({exc})", exc=exc)) from None
     return c
 
 
@@ -286,8 +285,7 @@ def _maps_to(value: Any, where: Where) -> str:
     table, _, column = text.partition(".")
     schema = TABLES_BY_NAME.get(table) or ALL_CONSOLIDATION_TABLES.get(table)  # the tables forms come back into
     if schema is None or column not in schema.keys:
-        raise where.fail(f"{text!r} is not a master column (Table.column, e.g. Visits.date)",
-                         f"{text!r} 不是客户档案总表的列（表名.列名，如 Visits.date）")
+        raise where.fail(msg("{text!r} is not a master column (Table.column, e.g. Visits.date)", text=text))
     return text
 
 
@@ -301,18 +299,16 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
     raw = read_mapping(value, where, _FIELD_KEYS, {"key", "label"})
     kind = raw.get("type", "text")
     if kind not in FIELD_TYPES:
-        raise where.at("type").fail(f"{kind!r} is not one of {', '.join(FIELD_TYPES)}",
-                                    f"{kind!r} 不是以下类型之一：{', '.join(FIELD_TYPES)}")
+        raise where.at("type").fail(msg("{kind!r} is not one of {types}", kind=kind, types=", ".join(FIELD_TYPES)))
     needs_choices = kind in ("choice", "multi_choice")
     if needs_choices != ("choices" in raw):
-        problem = ("choice fields need choices", "选择类字段必须给出 choices") if needs_choices else \
-            (f"choices are only allowed on choice fields, not {kind}", f"只有选择类字段可以有 choices，{kind} 不行")
-        raise where.at("choices").fail(*problem)
+        raise where.at("choices").fail(msg("choice fields need choices") if needs_choices else
+                                       msg("choices are only allowed on choice fields, not {kind}", kind=kind))
     formula = read_str(raw["formula"], where.at("formula")) if "formula" in raw else None
     number_format = read_str(raw["format"], where.at("format")) if "format" in raw else None
     if number_format and kind not in _FORMATTABLE:
-        raise where.at("format").fail(f"format applies to {', '.join(sorted(_FORMATTABLE))}, not {kind}",
-                                      f"format 只适用于 {', '.join(sorted(_FORMATTABLE))}，不适用于 {kind}")
+        raise where.at("format").fail(msg("format applies to {types}, not {kind}",
+                                          types=", ".join(sorted(_FORMATTABLE)), kind=kind))
     return FieldSpec(
         key=read_key(raw["key"], where.at("key")),
         label=_text(raw["label"], where.at("label")),
@@ -335,10 +331,10 @@ def _section(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> 
     raw = read_mapping(value, where, required | {"columns", "rows"}, required)
     kind = raw["kind"]
     if kind not in ("fields", "table"):
-        raise where.at("kind").fail(f"{kind!r} is not fields or table", f"{kind!r} 不是 fields 或 table")
+        raise where.at("kind").fail(msg("{kind!r} is not fields or table", kind=kind))
     items = raw["fields"]
     if not isinstance(items, list) or not items:
-        raise where.at("fields").fail("expected a non-empty list of fields", "应为非空的字段列表")
+        raise where.at("fields").fail(msg("expected a non-empty list of fields"))
     fields = tuple(_field(item, where.at("fields").at(i), lists) for i, item in enumerate(items))
     section = SectionSpec(
         id=read_key(raw["id"], where.at("id")), kind=kind, title=_text(raw["title"], where.at("title")), fields=fields,
@@ -353,26 +349,24 @@ def _check_section(section: SectionSpec, where: Where) -> None:
     for i, f in enumerate(section.fields):
         at = where.at("fields").at(i)
         if f.key in keys[:i]:
-            raise at.at("key").fail(f"{f.key!r} appears twice in the section", f"{f.key!r} 在本节中重复")
+            raise at.at("key").fail(msg("{key!r} appears twice in the section", key=f.key))
         if section.kind == "fields" and (f.formula or f.total):
-            raise at.fail("formula and total are only allowed in tables", "formula 和 total 只能用于表格列")
+            raise at.fail(msg("formula and total are only allowed in tables"))
         if section.kind == "table" and f.lines > 1:
-            raise at.at("lines").fail("lines is only allowed on header fields", "lines 只能用于表头字段")
+            raise at.at("lines").fail(msg("lines is only allowed on header fields"))
         if f.manager_only and section.kind == "table":
-            raise at.at("manager_only").fail("manager_only is only allowed on header fields",
-                                             "manager_only 只能用于表头字段")
+            raise at.at("manager_only").fail(msg("manager_only is only allowed on header fields"))
         if f.manager_only and f.required:
-            raise at.at("manager_only").fail("a manager_only field cannot be required: a rep does not fill it",
-                                             "manager_only 字段不能是必填项：业务员不填写它")
+            raise at.at("manager_only").fail(msg("a manager_only field cannot be required: a rep does not fill it"))
         for ref in formula_refs(f.formula or ""):
             if ref not in keys or ref == f.key:
-                raise at.at("formula").fail(f"{{{ref}}} is not another column of this table",
-                                            f"{{{ref}}} 不是本表的其他列")
+                raise at.at("formula").fail(msg("{{{ref}}} is not another column of this table", ref=ref))
         if f.formula:
             try:
                 check_formula(f.formula)
             except ValueError as exc:
-                raise at.at("formula").fail(str(exc), f"公式只能使用 + - * / ( )、{{列}} 和数字（{exc}）") from None
+                raise at.at("formula").fail(msg("a formula may use only + - * / ( ), {{columns}} and numbers ({exc})",
+                                                exc=exc)) from None
 
 
 def load_lists(path: Path) -> dict[str, tuple[Choice, ...]]:
@@ -380,7 +374,7 @@ def load_lists(path: Path) -> dict[str, tuple[Choice, ...]]:
     where = Where(path.name)
     raw = read_yaml(path, where)
     if not isinstance(raw, dict):
-        raise where.fail("expected a mapping of list names to choices", "应为列表名到选项的映射")
+        raise where.fail(msg("expected a mapping of list names to choices"))
     return {read_key(name, where.at(str(name))): _choices(items, where.at(str(name)), {})
             for name, items in raw.items()}
 
@@ -390,22 +384,22 @@ def _change(value: Any, where: Where, previous: int, latest: int) -> FormChange:
     raw = read_mapping(value, where, {"version", "renamed", "dropped"}, {"version"})
     version = read_int(raw["version"], where.at("version"), 2, 9999)
     if version > latest:
-        raise where.at("version").fail(f"version {version} is newer than the form's version {latest}",
-                                       f"第 {version} 版比表单当前的第 {latest} 版新")
+        raise where.at("version").fail(msg("version {version} is newer than the form's version {latest}",
+                                           version=version, latest=latest))
     if version <= previous:
-        raise where.at("version").fail(f"versions must increase: {version} comes after {previous}",
-                                       f"版本号应递增：{version} 排在 {previous} 之后")
+        raise where.at("version").fail(msg("versions must increase: {version} comes after {previous}",
+                                           version=version, previous=previous))
     renamed_raw = raw.get("renamed", {})
     if not isinstance(renamed_raw, dict):
-        raise where.at("renamed").fail("expected a mapping of old key to new key", "应为 旧字段: 新字段 的映射")
+        raise where.at("renamed").fail(msg("expected a mapping of old key to new key"))
     renamed = tuple((read_key(old, where.at("renamed").at(str(old))),
                      read_key(new, where.at("renamed").at(str(old)))) for old, new in renamed_raw.items())
     dropped_raw = raw.get("dropped", [])
     if not isinstance(dropped_raw, list):
-        raise where.at("dropped").fail("expected a list of field keys", "应为字段键的列表")
+        raise where.at("dropped").fail(msg("expected a list of field keys"))
     dropped = tuple(read_key(key, where.at("dropped").at(i)) for i, key in enumerate(dropped_raw))
     if not renamed and not dropped:
-        raise where.fail("a change renames or drops at least one field", "每项变更至少要改名或删除一个字段")
+        raise where.fail(msg("a change renames or drops at least one field"))
     _check_change(FormChange(version, renamed, dropped), where)
     return FormChange(version, renamed, dropped)
 
@@ -416,19 +410,18 @@ def _check_change(change: FormChange, where: Where) -> None:
     for old, new in change.renamed:
         at = where.at("renamed").at(old)
         if old == new:
-            raise at.fail(f"{old!r} is renamed to itself", f"{old!r} 改名为自身")
+            raise at.fail(msg("{old!r} is renamed to itself", old=old))
         if old in TITLE_FIELDS or new in TITLE_FIELDS:
-            raise at.fail(f"the title block's fields ({', '.join(TITLE_FIELDS)}) keep their keys",
-                          f"标题栏字段（{', '.join(TITLE_FIELDS)}）不能改名")
+            raise at.fail(msg("the title block's fields ({fields}) keep their keys", fields=", ".join(TITLE_FIELDS)))
         if news.count(new) > 1:
-            raise at.fail(f"two fields are renamed to {new!r}", f"有两个字段都改名为 {new!r}")
+            raise at.fail(msg("two fields are renamed to {new!r}", new=new))
     olds = {old for old, _ in change.renamed}
     for i, key in enumerate(change.dropped):
         at = where.at("dropped").at(i)
         if key in TITLE_FIELDS:
-            raise at.fail(f"the title block's field {key!r} cannot be dropped", f"标题栏字段 {key!r} 不能删除")
+            raise at.fail(msg("the title block's field {key!r} cannot be dropped", key=key))
         if key in olds or change.dropped.index(key) != i:
-            raise at.fail(f"{key!r} is named twice in this change", f"{key!r} 在本项变更中出现两次")
+            raise at.fail(msg("{key!r} is named twice in this change", key=key))
 
 
 def _check_changes(spec: FormSpec, where: Where) -> None:
@@ -440,19 +433,18 @@ def _check_changes(spec: FormSpec, where: Where) -> None:
             final, _ = spec.key_now(new, change.version)
             if final is not None and final not in keys:
                 raise at.at("renamed").at(old).fail(
-                    f"{old!r} is renamed to {new!r}, which is not a field of version {spec.version}",
-                    f"{old!r} 改名为 {new!r}，但第 {spec.version} 版没有该字段")
+                    msg("{old!r} is renamed to {new!r}, which is not a field of version {version}", old=old, new=new,
+                        version=spec.version))
         for j, key in enumerate(change.dropped):
             if key in keys:
                 raise at.at("dropped").at(j).fail(
-                    f"{key!r} is dropped but version {spec.version} has a field {key!r}: "
-                    "give the new field another key, so old copies' values are not read into it",
-                    f"{key!r} 已删除，但第 {spec.version} 版仍有字段 {key!r}：请为新字段另取键名，以免旧版的值被读入")
+                    msg("{key!r} is dropped but version {version} has a field {key!r}: give the new field another key, "
+                        "so old copies' values are not read into it", key=key, version=spec.version))
 
 
 def _changes(value: Any, where: Where, latest: int) -> tuple[FormChange, ...]:
     if not isinstance(value, list):
-        raise where.fail("expected a list of {version, renamed, dropped}", "应为 {version, renamed, dropped} 的列表")
+        raise where.fail(msg("expected a list of {{version, renamed, dropped}}"))
     changes: list[FormChange] = []
     for i, item in enumerate(value):
         changes.append(_change(item, where.at(i), changes[-1].version if changes else 1, latest))
@@ -468,18 +460,17 @@ def parse_spec(raw: Any, *, file: str, lists: dict[str, tuple[Choice, ...]] | No
     raw = read_mapping(raw, where, _FORM_KEYS, {"id", "version", "title", "sections"})
     orientation = raw.get("orientation", "portrait")
     if orientation not in ("portrait", "landscape"):
-        raise where.at("orientation").fail(f"{orientation!r} is not portrait or landscape",
-                                           f"{orientation!r} 不是 portrait 或 landscape")
+        raise where.at("orientation").fail(msg("{orientation!r} is not portrait or landscape",
+                                               orientation=orientation))
     title_fields = raw.get("title_fields", ["rep", "period", "fill_date"])
     if not isinstance(title_fields, list) or any(t not in TITLE_FIELDS for t in title_fields):
-        raise where.at("title_fields").fail(f"expected a list drawn from {', '.join(TITLE_FIELDS)}",
-                                            f"应为列表，取值限于 {', '.join(TITLE_FIELDS)}")
+        raise where.at("title_fields").fail(msg("expected a list drawn from {fields}", fields=", ".join(TITLE_FIELDS)))
     sections = raw["sections"]
     if not isinstance(sections, list) or not sections:
-        raise where.at("sections").fail("expected a non-empty list of sections", "应为非空的节列表")
+        raise where.at("sections").fail(msg("expected a non-empty list of sections"))
     notes = raw.get("notes", [])
     if not isinstance(notes, list):
-        raise where.at("notes").fail("expected a list of {zh, en} notes", "应为 {zh, en} 说明的列表")
+        raise where.at("notes").fail(msg("expected a list of {{zh, en}} notes"))
     version = read_int(raw["version"], where.at("version"), 1, 9999)
     spec = FormSpec(
         id=read_key(raw["id"], where.at("id")), version=version,
@@ -500,15 +491,14 @@ def _check_form(spec: FormSpec, where: Where) -> None:
     for i, section in enumerate(spec.sections):
         at = where.at("sections").at(i)
         if section.id in ids[:i]:
-            raise at.at("id").fail(f"section id {section.id!r} appears twice", f"节编号 {section.id!r} 重复")
+            raise at.at("id").fail(msg("section id {id!r} appears twice", id=section.id))
         if section.kind != "fields":
             continue
         # Header fields become workbook-wide names (f_<key>), so keys are unique across the form.
         for j, f in enumerate(section.fields):
             if f.key in seen:
                 raise at.at("fields").at(j).at("key").fail(
-                    f"{f.key!r} is already used by the title block or another section",
-                    f"{f.key!r} 已被标题栏或其他节使用")
+                    msg("{key!r} is already used by the title block or another section", key=f.key))
             seen.add(f.key)
 
 
@@ -517,6 +507,6 @@ def load_spec(path: str | Path, *, lists: dict[str, tuple[Choice, ...]] | None =
     path = Path(path)
     spec = parse_spec(read_yaml(path, Where(path.name)), file=path.name, lists=lists)
     if spec.id != path.stem:
-        raise Where(path.name).at("id").fail(f"{spec.id!r} differs from the file name {path.stem!r}",
-                                              f"{spec.id!r} 与文件名 {path.stem!r} 不一致")
+        raise Where(path.name).at("id").fail(msg("{id!r} differs from the file name {stem!r}", id=spec.id,
+                                                  stem=path.stem))
     return spec

@@ -15,13 +15,15 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import ColumnKind
+from keyacct_xl.messages import Rendered, msg
 from keyacct_xl.parsing import EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE, ParseError, is_blank, parse_date, parse_money
 
-Locate = Callable[[int], str]
+# Where the i-th value is: a Location (file, sheet, cell, header), or a text a caller that shows English only gives.
+Locate = Callable[[int], "Rendered | str"]
 
 
-def _fail(where: str, exc: ParseError) -> InputError:
-    return InputError(f"{where}: {exc.en}", f"{where}：{exc.zh}")
+def _fail(where: Rendered | str, exc: ParseError) -> InputError:
+    return InputError(msg("{where}: {problem}", where=where, problem=exc))
 
 
 def to_dates(values: Sequence[object], locate: Locate) -> pd.Series:
@@ -75,7 +77,7 @@ def to_ints(values: Sequence[object], locate: Locate) -> pd.Series:
     numbers = to_numbers(values, locate)
     for i, n in enumerate(numbers):
         if n == n and not float(n).is_integer():
-            raise InputError(f"{locate(i)}: {n!r} is not a whole number", f"{locate(i)}：{n!r} 不是整数")
+            raise InputError(msg("{where}: {value!r} is not a whole number", where=locate(i), value=n))
     return numbers.round().astype("Int64")
 
 
@@ -87,9 +89,8 @@ def to_texts(values: Sequence[object], locate: Locate) -> pd.Series:
     out: list[object] = []
     for i, v in enumerate(values):
         if isinstance(v, str) and len(v) > EXCEL_MAX_TEXT:
-            where = locate(i)
-            raise InputError(f"{where}: {len(v):,} characters, more than the {EXCEL_MAX_TEXT:,} an Excel cell holds",
-                             f"{where}：长度 {len(v):,} 个字符，超过 Excel 单元格上限 {EXCEL_MAX_TEXT:,} 个")
+            raise InputError(msg("{where}: {length:,} characters, more than the {limit:,} an Excel cell holds",
+                                 where=locate(i), length=len(v), limit=EXCEL_MAX_TEXT))
         if v is None or v == "" or (isinstance(v, float) and v != v):
             out.append(None)
         elif isinstance(v, float) and v.is_integer():

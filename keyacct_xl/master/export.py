@@ -38,6 +38,7 @@ from keyacct_xl.master.redact import (
 from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.master.writer import write_new_workbook
+from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.package import open_package
 
 KEY_BYTES = 32
@@ -77,8 +78,7 @@ def export_master(source: str | Path, out: str | Path, *, without_sensitive: boo
     """
     source, out = Path(source), Path(out)
     if out.exists() and out.resolve() == source.resolve():
-        raise InputError(f"{out}: the export must go to another file than the master",
-                         f"{out}：导出文件不能是客户档案总表本身")
+        raise InputError(msg("{path}: the export must go to another file than the master", path=out))
     if not without_sensitive and key is None:
         open_package(source).close()  # a clear error for a missing or non-xlsx master
         with master_write_lock(out), _terminated_as_exit(), atomic_write(out, backup=False) as stream:
@@ -164,21 +164,20 @@ def pseudonym_key(path: Path, *, create: bool = True) -> bytes:
     there first, readable by its owner only. A key file is never replaced: pseudonyms stay stable."""
     if not path.exists():
         if not create:
-            raise InputError(f"{path}: no such key file", f"{path}：密钥文件不存在")
+            raise InputError(msg("{path}: no such key file", path=path))
         try:
             _create_key(path)
         except OSError as exc:
-            raise InputError(f"{path}: cannot create the pseudonym key ({exc.strerror}); name a key file with --key",
-                             f"{path}：无法创建化名密钥（{exc.strerror}）；请用 --key 指定密钥文件") from None
+            raise InputError(msg("{path}: cannot create the pseudonym key ({reason}); name a key file with --key",
+                                 path=path, reason=exc.strerror)) from None
     text = path.read_text(encoding="ascii", errors="replace").strip()
     try:
         key = bytes.fromhex(text)
     except ValueError:
         key = b""
     if len(key) < KEY_BYTES:
-        raise InputError(f"{path}: not a pseudonym key (expected {KEY_BYTES * 2} hex digits); restore the file or "
-                         "name another with --key", f"{path}：不是化名密钥（应为 {KEY_BYTES * 2} 位十六进制数字）；"
-                         "请恢复该文件，或用 --key 指定其他密钥文件")
+        raise InputError(msg("{path}: not a pseudonym key (expected {digits} hex digits); restore the file or name "
+                             "another with --key", path=path, digits=KEY_BYTES * 2))
     return key
 
 

@@ -17,10 +17,10 @@ import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header, resolve_headers
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import to_texts
 from keyacct_xl.master.model import Master
-from keyacct_xl.master.reader import open_book, table_start
+from keyacct_xl.master.reader import open_book, table_place, table_start
 from keyacct_xl.master.schema import (
     CONTACTS,
     CUSTOMER_ID,
@@ -31,6 +31,7 @@ from keyacct_xl.master.schema import (
     TRANSACTIONS,
     TableSchema,
 )
+from keyacct_xl.messages import Location, Pair, Rendered, joined, msg, tr
 
 ProblemKind = Literal["unknown_customer", "duplicate_customer", "contact_without_customer"]
 KINDS: tuple[ProblemKind, ...] = ("unknown_customer", "duplicate_customer", "contact_without_customer")
@@ -67,7 +68,7 @@ class Problem:
         """Sheet and row as a person finds them in Excel."""
         if self.row is None:
             return self.sheet
-        return pick(lang, f"{self.sheet} 第 {self.row} 行", f"{self.sheet} row {self.row}")
+        return tr(lang, "{sheet} row {row}", sheet=self.sheet, row=self.row)
 
 
 @dataclass(frozen=True)
@@ -88,17 +89,15 @@ class Integrity:
     def summary(self, lang: Lang, *, shown: int = SHOWN_ROWS) -> list[str]:
         """For ``master check``: per problem kind a line with the counts per table, then its first rows."""
         if self.ok:
-            return [pick(lang, "引用完整：所有记录的客户编号都在客户档案中，客户编号无重复",
-                         "references OK: every row's customer id is in Customers, and no id repeats")]
+            return [tr(lang, "references OK: every row's customer id is in Customers, and no id repeats")]
         lines = []
         for kind in KINDS:
             found = self.of_kind(kind)
             if found:
                 lines.append(_headline(kind, found, lang))
-                lines += [f"  {p.place(lang)}: {p.customer_id or pick(lang, '（空）', '(blank)')}"
-                          for p in found[:shown]]
+                lines += [f"  {p.place(lang)}: {p.customer_id or tr(lang, '(blank)')}" for p in found[:shown]]
                 if len(found) > shown:
-                    lines.append(pick(lang, f"  …另有 {len(found) - shown:,} 行", f"  … {len(found) - shown:,} more"))
+                    lines.append("  " + tr(lang, "… {count:,} more", count=len(found) - shown))
         return lines
 
     def warning_lines(self, lang: Lang) -> list[str]:
@@ -107,40 +106,39 @@ class Integrity:
         for kind in KINDS:
             found = self.of_kind(kind)
             if found:
-                ids = sorted({p.customer_id or pick(lang, "（空）", "(blank)") for p in found})
+                ids = sorted({p.customer_id or tr(lang, "(blank)") for p in found})
                 shown = ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
-                effect = pick(lang, *_EFFECT[kind]).format(ids=shown)
-                lines.append(pick(lang, "警告：", "warning: ") + _headline(kind, found, lang) + effect)
+                lines.append(_warning(kind, _headline(kind, found, lang), shown, lang))
         return lines
 
-    def appended(self, zh: str, en: str) -> tuple[str, str]:
-        """A message in both languages followed by the warning lines (the ribbon shows them with its result)."""
-        return ("\n".join([zh, *self.warning_lines("zh")]), "\n".join([en, *self.warning_lines("en")]))
+    def appended(self, message: Rendered) -> Rendered:
+        """``message`` followed by the warning lines, in either language (the ribbon shows them with its result)."""
+        return Pair("\n".join([message.en, *self.warning_lines("en")]),
+                    "\n".join([message.zh, *self.warning_lines("zh")]))
 
 
-_EFFECT: dict[ProblemKind, tuple[str, str]] = {
-    "unknown_customer": ("：{ids}；这些记录照常计入分析，以编号列出，没有名称、等级和账期；"
-                         "请在客户档案中补上客户或改正编号",
-                         ": {ids}; their lines are included, listed under the id with no name, grade or terms; "
-                         "add the customers or correct the ids"),
-    "duplicate_customer": ("：{ids}；分析对每个编号只采用其中一行的名称、等级和账期；请使编号唯一",
-                           ": {ids}; the analysis takes one row's name, grade and terms per id; make the ids unique"),
-    "contact_without_customer": ("：{ids}", ": {ids}"),
-}
+def _warning(kind: ProblemKind, headline: str, ids: str, lang: Lang) -> str:
+    """The analyses' warning line: what is wrong, the ids, and what the analysis does with those rows."""
+    if kind == "unknown_customer":
+        return tr(lang, "warning: {headline}: {ids}; their lines are included, listed under the id with no name, "
+                        "grade or terms; add the customers or correct the ids", headline=headline, ids=ids)
+    if kind == "duplicate_customer":
+        return tr(lang, "warning: {headline}: {ids}; the analysis takes one row's name, grade and terms per id; "
+                        "make the ids unique", headline=headline, ids=ids)
+    return tr(lang, "warning: {headline}: {ids}", headline=headline, ids=ids)
 
 
 def _headline(kind: ProblemKind, found: list[Problem], lang: Lang) -> str:
     tables = Counter(p.sheet for p in found)
-    per_table = pick(lang, "，", ", ").join(f"{sheet} {count:,}" for sheet, count in tables.items())
+    per_table = joined(lang, (f"{sheet} {count:,}" for sheet, count in tables.items()))
     if kind == "unknown_customer":
-        return pick(lang, f"客户编号不在客户档案中的记录 {len(found):,} 行（{per_table}）",
-                    f"{len(found):,} row(s) name a customer id not in Customers ({per_table})")
+        return tr(lang, "{count:,} row(s) name a customer id not in Customers ({tables})", count=len(found),
+                  tables=per_table)
     if kind == "duplicate_customer":
-        ids = len({p.customer_id for p in found})
-        return pick(lang, f"客户档案中重复的客户编号 {ids:,} 个，共 {len(found):,} 行",
-                    f"{ids:,} customer id(s) appear more than once in Customers, on {len(found):,} rows")
-    return pick(lang, f"没有对应客户的联系人 {len(found):,} 行（客户编号为空或不在客户档案中）",
-                f"{len(found):,} contact(s) without a customer (customer id blank or not in Customers)")
+        return tr(lang, "{ids:,} customer id(s) appear more than once in Customers, on {count:,} rows",
+                  ids=len({p.customer_id for p in found}), count=len(found))
+    return tr(lang, "{count:,} contact(s) without a customer (customer id blank or not in Customers)",
+              count=len(found))
 
 
 def check_integrity(customers: IdColumn, others: Iterable[IdColumn]) -> Integrity:
@@ -185,15 +183,15 @@ def master_integrity(master: Master, tables: Sequence[TableSchema]) -> Integrity
     return found
 
 
-def require_unique_ids(master: Master, purpose_en: str, purpose_zh: str) -> None:
-    """Refuse a step that needs one Customers row per id (grading: which row would get the grade?)."""
+def require_unique_ids(master: Master, purpose: Rendered) -> None:
+    """Refuse a step (``purpose``, e.g. ``msg("grading")``) that needs one Customers row per id (grading: which
+    row would get the grade?)."""
     repeated = master_integrity(master, (CUSTOMERS,)).of_kind("duplicate_customer")
     if repeated:
         ids = ", ".join(sorted({p.customer_id for p in repeated}))
-        raise InputError(f"{CUSTOMERS.sheet(master.lang)}: customer id(s) {ids} appear more than once; {purpose_en} "
-                         "needs one row per customer: make the ids unique (keyacct-xl master check lists the rows)",
-                         f"{CUSTOMERS.sheet(master.lang)}：客户编号 {ids} 重复；{purpose_zh}要求每个客户只有一行："
-                         "请使编号唯一（keyacct-xl master check 会列出所在行）")
+        raise InputError(msg("{sheet}: customer id(s) {ids} appear more than once; {purpose} needs one row per "
+                             "customer: make the ids unique (keyacct-xl master check lists the rows)",
+                             sheet=CUSTOMERS.sheet(master.lang), ids=ids, purpose=purpose))
 
 
 def check_master_file(path: str | Path) -> Integrity:
@@ -201,12 +199,11 @@ def check_master_file(path: str | Path) -> Integrity:
     path = Path(path)
     book = open_book(path)
     if CUSTOMERS.name not in book.table_names:
-        raise InputError(f"{path}: not a master workbook (no table Customers)",
-                         f"{path}：不是客户档案总表（缺少表格 Customers）")
+        raise InputError(msg("{path}: not a master workbook (no table Customers)", path=path))
     customers = _id_column(book, CUSTOMERS.name, path)
     if customers is None:
-        raise InputError(f"{path}: table Customers has no customer id column ({CUSTOMER_ID.en})",
-                         f"{path}：表格 Customers 缺少客户编号列（{CUSTOMER_ID.zh}）")
+        raise InputError(msg("{path}: table Customers has no customer id column ({column})", path=path,
+                             column=CUSTOMER_ID))
     others = [_id_column(book, name, path) for name in book.table_names
               if name not in (CUSTOMERS.name, SETTINGS.name)]
     return check_integrity(customers, [c for c in others if c is not None])
@@ -217,7 +214,7 @@ def _id_column(book: calamine.CalamineWorkbook, name: str, path: Path) -> IdColu
     table = book.get_table_by_name(name)
     schema = TABLES_BY_NAME.get(name)
     if schema is not None:
-        where = f"{path.name}: sheet {table.sheet}, table {name}"
+        where = table_place(path, table.sheet, name)
         keys = resolve_headers(table.columns, schema.columns, where=where)
         position = next((pos for pos, key in keys.items() if key == CUSTOMER_ID.key), None)
     else:
@@ -227,6 +224,6 @@ def _id_column(book: calamine.CalamineWorkbook, name: str, path: Path) -> IdColu
     all_rows = table.to_python()
     kept = [i for i, r in enumerate(all_rows) if any(v not in ("", None) for v in r)]
     rows = [table_start(table, path)[0] + 1 + i for i in kept]  # start is the first body row, 0-based
-    ids = to_texts([all_rows[i][position] for i in kept], lambda i: f"{path.name}: sheet {table.sheet}, row {rows[i]}")
+    ids = to_texts([all_rows[i][position] for i in kept], lambda i: Location(path.name, sheet=table.sheet, row=rows[i]))
     return IdColumn(name, table.sheet, ids.tolist(), rows)
 

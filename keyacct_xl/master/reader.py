@@ -15,6 +15,7 @@ from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, TableSchema
 from keyacct_xl.master.settings import SettingCell, Settings, parse_settings, setting_key
+from keyacct_xl.messages import Location, Message, listing, msg
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
 from keyacct_xl.xlsx.package import locate_tables, open_package
 
@@ -41,11 +42,15 @@ NOT_BLANK = {
 }
 
 
-def _refuse_blanks(values: pd.Series, locate: Callable[[int], str]) -> None:
+def _refuse_blanks(values: pd.Series, locate: Callable[[int], Location]) -> None:
     blank = values.isna().to_numpy().nonzero()[0]
     if len(blank):
-        where = locate(int(blank[0]))
-        raise InputError(f"{where}: a value is required here", f"{where}：此处必须填写")
+        raise InputError(msg("{where}: a value is required here", where=locate(int(blank[0]))))
+
+
+def table_place(path: Path, sheet: str, table: str) -> Message:
+    """How a message names a table of the master: ``master.xlsx: sheet 客户档案, table Customers``."""
+    return msg("{file}: sheet {sheet}, table {table}", file=path.name, sheet=sheet, table=table)
 
 
 def is_master_workbook(path: Path) -> bool:
@@ -74,7 +79,7 @@ def open_book(path: Path) -> calamine.CalamineWorkbook:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # calamine raises its own types, and a Rust panic is no Exception
-        raise InputError(f"{path}: cannot read the workbook ({exc})", f"{path}：无法读取工作簿（{exc}）") from None
+        raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
 
 
 def open_master_book(path: Path) -> calamine.CalamineWorkbook:
@@ -82,8 +87,8 @@ def open_master_book(path: Path) -> calamine.CalamineWorkbook:
     book = open_book(path)
     missing = [t.name for t in ALL_TABLES if t.required and t.name not in set(book.table_names)]
     if missing:
-        raise InputError(f"{path}: not a master workbook, missing table(s) {', '.join(missing)}",
-                         f"{path}：不是客户档案总表，缺少表格 {', '.join(missing)}")
+        raise InputError(msg("{path}: not a master workbook, missing table(s) {tables}", path=path,
+                             tables=listing(missing)))
     return book
 
 
@@ -115,7 +120,7 @@ def setting_cells(book: calamine.CalamineWorkbook, path: Path) -> list[SettingCe
     """The Settings table's rows as written (by key or name), each value with its sheet and cell."""
     table = book.get_table_by_name(SETTINGS.name)
     columns = [unescape_text(str(c)) for c in table.columns]
-    positions = resolve_headers(columns, SETTINGS.columns, where=f"{path.name}: sheet {table.sheet}, table Settings",
+    positions = resolve_headers(columns, SETTINGS.columns, where=table_place(path, table.sheet, SETTINGS.name),
                                 required=REQUIRED_COLUMNS[SETTINGS.name])
     at = {key: pos for pos, key in positions.items()}
     first_row, first_col = table_start(table, path)
@@ -127,8 +132,7 @@ def setting_cells(book: calamine.CalamineWorkbook, path: Path) -> list[SettingCe
 def table_start(table: calamine.CalamineTable, path: Path) -> tuple[int, int]:
     """The table's first body cell (row, column), 0-based as calamine counts; a table without cells is refused."""
     if table.start is None:  # calamine's API allows it; unchecked, the unpacking would fail with a TypeError
-        raise InputError(f"{path.name}: sheet {table.sheet}, table {table.name} holds no cells",
-                         f"{path.name}：工作表 {table.sheet} 的表格 {table.name} 没有单元格")
+        raise InputError(msg("{where} holds no cells", where=table_place(path, table.sheet, table.name)))
     return table.start
 
 
@@ -139,7 +143,7 @@ def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
     Headers resolve by alias; a bad cell raises InputError naming file, sheet, cell and header.
     """
     table = book.get_table_by_name(schema.name)
-    where = f"{path.name}: sheet {table.sheet}, table {schema.name}"
+    where = table_place(path, table.sheet, schema.name)
     columns = [unescape_text(str(c)) for c in table.columns]  # Excel writes Alt+Enter in a name as _x000a_
     positions = resolve_headers(columns, schema.columns, where=where,
                                 required=REQUIRED_COLUMNS.get(schema.name, ()))
@@ -156,13 +160,13 @@ def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
         if pos not in positions and (label in data or label in positions.values()):
             # An extra column spelled as a column key already read (e.g. "name" beside 客户名称) would
             # silently replace that column's values.
-            raise InputError(f"{where}: column {letter} ({header}) repeats the column {label}; rename one of them",
-                             f"{where}：第 {letter} 列（{header}）与列 {label} 重复，请修改其中一个表头")
+            raise InputError(msg("{where}: column {letter} ({header}) repeats the column {label}; rename one of them",
+                                 where=where, letter=letter, header=header, label=label))
         values = [r[pos] for r in rows]
         kind = schema.column(label).kind if pos in positions else "text"
 
-        def locate(i: int, letter: str = letter, header: str = str(header)) -> str:
-            return f"{path.name}: sheet {table.sheet}, cell {letter}{first_row + 1 + kept[i]} ({header})"
+        def locate(i: int, letter: str = letter, header: str = str(header)) -> Location:
+            return Location(path.name, sheet=table.sheet, cell=f"{letter}{first_row + 1 + kept[i]}", header=header)
 
         data[label] = convert(values, kind, locate)
         if label in NOT_BLANK.get(schema.name, ()):

@@ -19,6 +19,7 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.privacy import is_sensitive_column, is_sensitive_key, pseudonym_kind
 from keyacct_xl.master.schema import TableSchema
+from keyacct_xl.messages import msg
 
 MASK = "***"  # what a personal value quoted inside free text becomes
 MIN_SCRUBBED = {"removed": 4, "name": 2, "id": 3}  # shorter values are words, not identifiers: 良好, 王
@@ -106,8 +107,8 @@ class Pseudonyms:
         digest = hmac.new(self.key, f"{kind}\x1f{text}".encode(), hashlib.sha256).hexdigest()
         pseudonym = f"{_PREFIX[kind]}-{digest[:_HEX_DIGITS]}"
         if self._owner.setdefault(pseudonym, (kind, text)) != (kind, text):
-            raise InputError(f"two values share the pseudonym {pseudonym}; export again with another key (--key)",
-                             f"两个不同的值得到相同的化名 {pseudonym}；请换一个密钥（--key）重新导出")
+            raise InputError(msg("two values share the pseudonym {pseudonym}; export again with another key (--key)",
+                                 pseudonym=pseudonym))
         if len(text) >= MIN_SCRUBBED["id" if kind in ("customer", "contact") else "name"]:
             self.given[text] = pseudonym
         self._done[(kind, text)] = pseudonym

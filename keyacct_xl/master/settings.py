@@ -14,6 +14,7 @@ from typing import Any, Literal, cast
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Message, Pair, listing, msg
 from keyacct_xl.parsing import ParseError, parse_money
 
 # How a setting's cell is read: free text, a whole number of 0 or more, a number of 0 or more, one of the
@@ -147,8 +148,8 @@ def parse_buckets(text: object) -> tuple[int, ...]:
     days = _days(text)
     if days is None:
         example = DEFAULTS["ageing_buckets"]
-        raise InputError(f"ageing buckets {text!r}: give increasing whole days such as {example}",
-                         f"账龄分段 {text!r} 无效：请填写递增的天数，例如 {example}")
+        raise InputError(msg("ageing buckets {text!r}: give increasing whole days such as {example}", text=text,
+                             example=example))
     return days
 
 
@@ -228,13 +229,13 @@ class SettingCell:
     where: str  # e.g. "master.xlsx: 参数设置!B9"
 
 
-_EXPECTED = {"whole": ("a whole number of 0 or more", " 0 或更大的整数"),
-             "number": ("a number of 0 or more", " 0 或更大的数字")}
+_EXPECTED = {"whole": msg("a whole number of 0 or more"), "number": msg("a number of 0 or more")}
 
 
-def _bad(cell: SettingCell, known: Setting, en: str, zh: str) -> InputError:
-    return InputError(f"{cell.where} ({known.key}): {cell.value!r} is not {en}",
-                      f"{cell.where}（{known.name_zh}）：{cell.value!r} 无效，应为{zh}")
+def _bad(cell: SettingCell, known: Setting, expected: Message) -> InputError:
+    # The en message names the setting by its key, as an en master shows it; the zh one by its Chinese name.
+    return InputError(msg("{where} ({setting}): {value!r} is not {expected}", where=cell.where,
+                          setting=Pair(known.key, known.name_zh), value=cell.value, expected=expected))
 
 
 def _parsed(known: Setting, cell: SettingCell) -> object:
@@ -246,30 +247,29 @@ def _parsed(known: Setting, cell: SettingCell) -> object:
         code = _code(known.key, value)
         if code in known.choices:
             return code
-        en = ", ".join(known.choices)
-        raise _bad(cell, known, f"one of {en}", f"{'、'.join(p[0] for p in known.choices.values())}之一")
+        choices = listing(Pair(code, labels[0]) for code, labels in known.choices.items())
+        raise _bad(cell, known, msg("one of {choices}", choices=choices))
     if known.kind == "names":
         names = parse_names(cell.value)
         if not names:
-            raise _bad(cell, known, f"a list of names such as {known.default}", f"名称列表（例如 {known.default}）")
+            raise _bad(cell, known, msg("a list of names such as {example}", example=known.default))
         return names
     if known.kind == "id_pattern":
         text = str(value).strip()
         if not ID_PATTERN.match(text):
-            raise _bad(cell, known, f"a pattern with one {{0000}} placeholder such as {known.default}",
-                       f"含一个 {{0000}} 流水号占位的格式（例如 {known.default}）")
+            raise _bad(cell, known, msg("a pattern with one {{0000}} placeholder such as {example}",
+                                        example=known.default))
         return text
     if known.kind == "days":
         days = _days(cell.value)
         if days is None:
-            raise _bad(cell, known, f"increasing whole days such as {known.default}",
-                       f"递增的天数（例如 {known.default}）")
+            raise _bad(cell, known, msg("increasing whole days such as {example}", example=known.default))
         return days
     if known.kind == "number":  # amounts in CNY, written as the ledgers write them (1,000,000 or 100万)
         value = _amount(cell.value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 \
             or (known.kind == "whole" and not float(value).is_integer()):
-        raise _bad(cell, known, *_EXPECTED[known.kind])
+        raise _bad(cell, known, _EXPECTED[known.kind])
     return int(value) if known.kind == "whole" else float(value)
 
 
@@ -311,5 +311,4 @@ def setting_int(settings: Settings, key: str) -> int:
     value = settings.value(key)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
         return int(value)
-    raise InputError(f"Settings: {key} must be a whole number, not {value!r}",
-                     f"参数设置：{key} 必须是整数，而不是 {value!r}")
+    raise InputError(msg("Settings: {key} must be a whole number, not {value!r}", key=key, value=value))

@@ -16,10 +16,11 @@ import xlsxwriter
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
+from keyacct_xl.messages import listing, msg, shown, tr
 from keyacct_xl.xlsx.appendrows import append_rows, can_append
 from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.newtable import plan_new_table
@@ -51,7 +52,7 @@ _CHOICES = {("Customers", "grade"): ["VIP", "A", "B", "C"], ("Customers", "credi
 def skeleton_bytes(lang: Lang, company: str) -> bytes:
     """A new master with every table (header and one empty body row), formats, widths and frozen headers."""
     buffer = io.BytesIO()
-    book = xlsx_book(buffer, title=pick(lang, "重点客户档案总表", "Key Account Master"), company=company)
+    book = xlsx_book(buffer, title=tr(lang, "Key Account Master"), company=company)
     formats = {kind: book.add_format({"num_format": code}) for kind, code in KIND_FORMATS.items()}
     for schema in ALL_TABLES:
         sheet = book.add_worksheet(schema.sheet(lang))
@@ -73,9 +74,8 @@ def _mark_column(sheet: xlsxwriter.worksheet.Worksheet, schema: TableSchema, ind
         sheet.data_validation(1, index, 1_048_575, index, {"validate": "list", "source": choices})
     elif col.sensitive:
         sheet.data_validation(1, index, 1_048_575, index, {
-            "validate": "any", "input_title": pick(lang, "敏感个人信息", "Sensitive personal data"),
-            "input_message": pick(lang, "仅限授权人员查阅；导出时可排除。",
-                                  "Authorised staff only; can be left out of exports.")})
+            "validate": "any", "input_title": tr(lang, "Sensitive personal data"),
+            "input_message": tr(lang, "Authorised staff only; can be left out of exports.")})
 
 
 def save_master(master: Master, path: str | Path | None = None, *, tables: Iterable[str] | None = None,
@@ -86,11 +86,11 @@ def save_master(master: Master, path: str | Path | None = None, *, tables: Itera
     """
     target = Path(path or master.path or "")
     if not target.name:
-        raise InputError("no path to save the master to", "未指定客户档案总表的保存路径")
+        raise InputError(msg("no path to save the master to"))
     unknown = sorted(set(tables or ()) - set(TABLES_BY_NAME))
     if unknown:
-        raise InputError(f"unknown table(s) {', '.join(unknown)}; the master's tables are {', '.join(TABLES_BY_NAME)}",
-                         f"未知的表格 {', '.join(unknown)}；总表的表格为 {', '.join(TABLES_BY_NAME)}")
+        raise InputError(msg("unknown table(s) {unknown}; the master's tables are {tables}", unknown=listing(unknown),
+                             tables=listing(TABLES_BY_NAME)))
     chosen = [TABLES_BY_NAME[n] for n in tables] if tables is not None else list(ALL_TABLES)
     frames = {s: settings_frame(master) if s is SETTINGS else master.frame(s) for s in chosen}
     company = master.settings.company_name
@@ -151,8 +151,8 @@ def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[Table
         located = locate_tables(archive)
         missing = [s.name for s in frames if s.name not in located]
         if missing and not add_missing:
-            raise InputError(f"{target}: the workbook has no table {', '.join(missing)} to write to",
-                             f"{target}：工作簿中没有表格 {', '.join(missing)}")
+            raise InputError(msg("{path}: the workbook has no table {tables} to write to", path=target,
+                                 tables=listing(missing)))
         styles_xml = read_part(archive, STYLES_PART)
         styles, indices = ensure_formats(styles_xml, sorted(set(KIND_FORMATS.values())))
         replacements: dict = {}
@@ -182,8 +182,7 @@ def _current(archive: zipfile.ZipFile, replacements: dict, part: str) -> bytes:
     if planned is None:
         return read_part(archive, part)
     if not isinstance(planned, bytes):
-        raise PartError(part, "it holds two tables written in one save; keep each table on a sheet of its own",
-                        "一次保存写入了同一工作表上的两个表格；请将每个表格放在单独的工作表上")
+        raise PartError(part, msg("it holds two tables written in one save; keep each table on a sheet of its own"))
     return planned
 
 
@@ -266,7 +265,7 @@ def settings_frame(master: Master) -> pd.DataFrame:
     rows = []
     for key, value in master.settings.cells().items():
         known = DESCRIPTIONS.get(key)
-        note = master.settings_notes.get(key) or (pick(master.lang, known.zh, known.en) if known else "")
-        name, shown = shown_setting(key, value, master.lang)
-        rows.append({"setting": name, "value": shown, "description": note})
+        note = master.settings_notes.get(key) or (str(shown(known, master.lang)) if known else "")
+        name, cell = shown_setting(key, value, master.lang)
+        rows.append({"setting": name, "value": cell, "description": note})
     return pd.DataFrame(rows, columns=["setting", "value", "description"])
