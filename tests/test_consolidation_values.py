@@ -122,7 +122,7 @@ def test_the_master_reader_names_the_cell_of_an_out_of_range_date(master: Path, 
     with pytest.raises(InputError) as caught:
         load_master(master)
     assert caught.value.en.startswith(f"master.xlsx: sheet 销售明细, cell B3 (日期): {message}")
-    assert caught.value.zh.startswith("master.xlsx: sheet 销售明细, cell B3 (日期)：") and RANGE in caught.value.zh
+    assert caught.value.zh.startswith("master.xlsx：工作表 销售明细，单元格 B3（日期）：") and RANGE in caught.value.zh
 
 
 def test_the_master_reader_names_the_cell_of_an_infinite_amount_and_of_overlong_text(master: Path) -> None:
