@@ -27,6 +27,7 @@ HELP: dict[str, tuple[str, str]] = {
     "--period": ("周 2026-W48 或月 2026-11（预填表单、对账单）",
                  "week 2026-W48 or month 2026-11 (prefill_forms, statements)"),
     "--rep": ("只为此业务员（预填表单）", "only this sales rep (prefill_forms)"),
+    "--amount": ("订单金额（信用检查）", "order amount (credit_check)"),
 }
 
 
@@ -44,6 +45,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     parser.add_argument("--customer", help=pick(lang, *HELP["--customer"]))
     parser.add_argument("--period", help=pick(lang, *HELP["--period"]))
     parser.add_argument("--rep", help=pick(lang, *HELP["--rep"]))
+    parser.add_argument("--amount", help=pick(lang, *HELP["--amount"]))
     parser.set_defaults(func=run)
 
 
@@ -57,6 +59,6 @@ def run(args: argparse.Namespace) -> int:
     options = ActionOptions(as_of=args.as_of, year=args.year, out_dir=args.out, input=args.input,
                             approved_by=args.approved_by,
                             extra={k: v for k, v in (("customer", args.customer), ("period", args.period),
-                                                    ("rep", args.rep)) if v})
+                                                    ("rep", args.rep), ("amount", args.amount)) if v})
     run_action(args.action, FileBridge(args.book, lang=args.lang), options)
     return 0
