@@ -25,6 +25,8 @@ import xlwings as xw
 from keyacct_xl.analytics.abc import DEFAULT_THRESHOLDS, abc_classes, revenue_by_customer
 from keyacct_xl.analytics.attribute_code import attribute_codes
 from keyacct_xl.analytics.credit import credit_grades
+from keyacct_xl.analytics.credit_check import credit_positions, decide, decision_label
+from keyacct_xl.analytics.credit_terms import approval_overdue_days, grade_terms
 from keyacct_xl.analytics.grading import grade_customers
 from keyacct_xl.analytics.policy import load_credit_policy, load_grading_policy
 from keyacct_xl.analytics.rfm import CLASS_BY_SIGNS, class_label
@@ -388,6 +390,79 @@ def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None):
     grades = cache.get_or_compute("CREDIT_GRADE", (customers, transactions, payments, as_of), compute)
     ids, shape = _ids(customer_id)
     return _lookup(ids, shape, grades, "Customers")
+
+
+def _credit_positions(customers: object, transactions: object, payments: object, as_of: object,
+                      settings: object) -> tuple[pd.DataFrame, int]:
+    """The credit check's positions per customer (indexed by id) and the approval days, as credit check has them."""
+
+    def compute() -> tuple[pd.DataFrame, int]:
+        people = _customers(customers)
+        active = _settings(settings)
+        policy = load_credit_policy()
+        positions = credit_positions(people, _ledger(transactions, payments, as_of, people),
+                                     grade_terms(policy, active))
+        return (positions.drop_duplicates("customer_id").set_index("customer_id", drop=False),
+                approval_overdue_days(policy, active))
+
+    return cast(tuple[pd.DataFrame, int], cache.get_or_compute(
+        "CREDIT_POSITIONS", (customers, transactions, payments, as_of, settings), compute))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="客户编号（可为一列）/ customer ID(s)", **_VEC)
+@xw.arg("customers", doc="客户档案表（含表头）/ Customers[#All]", **_VEC)
+@xw.arg("transactions", doc="销售明细表（含表头）/ Transactions[#All]", **_VEC)
+@xw.arg("payments", doc="收款记录表（含表头）/ Payments[#All]", **_VEC)
+@xw.arg("as_of", doc="可选：截止日（默认数据中的最新日期）/ optional as-of date", **_VEC)
+@cells.excel_safe
+def CREDIT_AVAILABLE(customer_id, customers, transactions, payments, as_of=None):
+    """可用信用额度（额度减应收余额）。Available credit: credit limit minus open balance, as credit check and ageing."""
+    positions, _ = _credit_positions(customers, transactions, payments, as_of, None)
+    available = {cid: (f"#N/A {cid}: no credit limit in Customers" if pd.isna(v) else float(v))
+                 for cid, v in zip(positions.index, positions["available_credit"], strict=True)}
+    ids, shape = _ids(customer_id)
+    return _lookup(ids, shape, available, "Customers")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="客户编号（可为一列）/ customer ID(s)", **_VEC)
+@xw.arg("amount", doc="订单金额（可为一列）/ order amount(s)", **_VEC)
+@xw.arg("customers", doc="客户档案表（含表头）/ Customers[#All]", **_VEC)
+@xw.arg("transactions", doc="销售明细表（含表头）/ Transactions[#All]", **_VEC)
+@xw.arg("payments", doc="收款记录表（含表头）/ Payments[#All]", **_VEC)
+@xw.arg("as_of", doc="可选：截止日（默认数据中的最新日期）/ optional as-of date", **_VEC)
+@xw.arg("lang", doc="zh 或 en（默认 zh）/ language of the decision", **_VEC)
+@xw.arg("settings", doc=_SETTINGS_DOC, **_VEC)
+@cells.excel_safe
+def CREDIT_CHECK(customer_id, amount, customers, transactions, payments, as_of=None, lang=None, settings=None):
+    """赊销审批：允许 / 需审批 / 拒绝及原因。Order credit check: allow / needs approval / refuse, with the reason."""
+    language = _lang(lang)
+    positions, approval_days = _credit_positions(customers, transactions, payments, as_of, settings)
+    columns, shape = cells.vectors(customer_id=customer_id, amount=amount)
+
+    def parse(row: dict[str, object], _: int) -> tuple[str, float] | None:
+        key = cells.text(row["customer_id"], "customer_id")
+        value = cells.number(row["amount"], "amount")
+        if key is None:
+            return None
+        if key not in positions.index:
+            raise CellError("#N/A", f"{key}: not in Customers")
+        if value is None or value < 0:
+            raise CellError("#VALUE!", f"amount of {key} must be an amount of 0 or more")
+        return key, value
+
+    good, bad = cells.per_row(columns, parse)
+    present = [(i, v) for i, v in good if v is not None]
+    texts: list[object] = []
+    if present:
+        rows = positions.loc[[key for _, (key, _) in present]].reset_index(drop=True)
+        decided = decide(rows, np.array([value for _, (_, value) in present]), approval_days=approval_days,
+                         lang=language)
+        sep = "：" if language == "zh" else ": "
+        texts = [decision_label(d, language) + sep + r for d, r in zip(decided["decision"], decided["reason"])]
+    n = max(len(v) for v in columns.values())
+    return shape.rebuild(cells.assemble(n, [i for i, _ in present], texts, bad))
 
 
 @xw.func(category=CATEGORY)

@@ -57,13 +57,13 @@ def base_master() -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = save_master(master, Path(tmp) / "master.xlsx", backup=False)
         parts = read_parts(path.read_bytes())
-    # A note typed beside the table (column AE, the table ends at AC): it must survive every save.
+    # A note typed beside the table (column AF, the table ends at AD): it must survive every save.
     sheet = parts["xl/worksheets/sheet1.xml"]
-    note = b'<c r="AE2" t="inlineStr"><is><t>\xe9\x87\x8d\xe7\x82\xb9\xe8\xb7\x9f\xe8\xbf\x9b</t></is></c></row>'
+    note = b'<c r="AF2" t="inlineStr"><is><t>\xe9\x87\x8d\xe7\x82\xb9\xe8\xb7\x9f\xe8\xbf\x9b</t></is></c></row>'
     row2 = sheet.index(b'<row r="2"')
     end = sheet.index(b"</row>", row2)
     parts["xl/worksheets/sheet1.xml"] = (sheet[:end] + note + sheet[end + len(b"</row>"):]).replace(
-        b'<dimension ref="A1:AC4"/>', b'<dimension ref="A1:AE4"/>')
+        b'<dimension ref="A1:AD4"/>', b'<dimension ref="A1:AF4"/>')
     return write_parts(parts)
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import python_calamine as calamine
 
+from keyacct_xl.analytics.credit_run import run_credit_check
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.bridge.excel import XlwingsBridge
 from keyacct_xl.cli.main import main
@@ -29,7 +30,7 @@ from keyacct_xl.receivables.statements import parse_period
 
 ISSUE_ACTIONS = {"generate_forms", "prefill_forms", "consolidate", "open_report", "annual_grading", "apply_grades",
                  "rfm_refresh", "abc", "analysis", "reconcile", "ageing", "statements", "settings", "about",
-                 "visits_check"}
+                 "visits_check", "apply_credit_terms", "credit_check"}
 
 
 class _Sheet:
@@ -206,6 +207,28 @@ def test_grading_then_apply_updates_the_master(bridge) -> None:
         assert kinds.count("close") == 2 and kinds.count("open") == 2 and not bridge.book.closed
 
 
+def test_apply_credit_terms_writes_each_credit_grades_terms(bridge) -> None:
+    result = run_action("apply_credit_terms", bridge, ActionOptions(approved_by="Manager Wang", as_of="2026-01-05"))
+    assert result.en.startswith("credit terms updated for") and "信用条件" in result.zh
+    customers = load_master(bridge.book_path()).customers
+    hand_set = customers["credit_override"].notna()
+    terms = {"A": (500_000.0, 60), "B": (200_000.0, 30), "C": (0.0, 0)}
+    for row in customers[~hand_set & customers["credit_grade"].notna()].itertuples():
+        assert (row.credit_limit, row.payment_terms_days) == terms[row.credit_grade], row.customer_id
+    again = run_action("apply_credit_terms", bridge, ActionOptions(as_of="2026-01-05"))
+    assert again.en.startswith("credit terms updated for 0 customer(s)")
+
+
+def test_credit_check_asks_customer_and_amount_and_decides(bridge) -> None:
+    master = load_master(bridge.book_path())
+    customer = str(master.customers.loc[master.customers["credit_grade"].notna(), "customer_id"].iloc[0])
+    # far over any limit, and more than any prepayment: refused under every grade's rule
+    result = run_action("credit_check", bridge, ActionOptions(extra={"customer": customer, "amount": "10000万"}))
+    assert f"{customer} " in result.en and ": refuse" in result.en and "：拒绝" in result.zh
+    expected = run_credit_check(master, customer, 100_000_000.0, lang="en")
+    assert result.en == expected.summary("en")
+
+
 def test_reconcile_a_returned_statement(bridge) -> None:
     master = load_master(bridge.book_path())
     start, end = parse_period(f"{master.transactions['date'].max():%Y-%m}")
@@ -295,7 +318,7 @@ def test_demo_step_builds_the_addin_and_runs_actions(demo_master: Path, tmp_path
 
     lines = bridge_demo(demo_master, tmp_path, argparse.Namespace(lang="en"))
     assert (tmp_path / "addin" / "keyacct_xl.xlam").exists()
-    assert "14 worksheet functions, 15 ribbon actions" in lines[0]
+    assert "16 worksheet functions, 17 ribbon actions" in lines[0]
     assert lines[1].startswith("ribbon action rfm_refresh: RFM:") and len(list((tmp_path / "reports").iterdir())) == 2
 
 

@@ -93,10 +93,10 @@ def test_independent_readers_see_values_and_text_never_formulas(tmp_path: Path) 
     book = openpyxl.load_workbook(path)
     sheet = book["客户档案"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.tables["Customers"].ref == "A1:AC4"
+    assert sheet.tables["Customers"].ref == "A1:AD4"
     injected = sheet["B4"]
     assert injected.data_type == "s" and injected.value == "=HYPERLINK(\"http://x\",\"click\")"
-    assert sheet["AC4"].data_type == "s" and sheet["AC4"].value == "@SUM(A1)"
+    assert sheet["AD4"].data_type == "s" and sheet["AD4"].value == "@SUM(A1)"
     limit_col = CUSTOMERS.keys.index("credit_limit") + 1
     assert sheet.cell(2, limit_col).number_format == '"¥"#,##0.00'
     date_col = CUSTOMERS.keys.index("first_trade_date") + 1
@@ -307,15 +307,15 @@ def test_user_cells_beside_and_below_a_table_survive_a_save(tmp_path: Path) -> N
     path = save_master(small_master(), tmp_path / "master.xlsx")
     book = openpyxl.load_workbook(path)
     sheet = book["客户档案"]
-    sheet["AF2"], sheet["A40"], sheet["AE1"] = "核对人：王伟", "=SUM(1,2)", "备注列外"
+    sheet["AG2"], sheet["A40"], sheet["AF1"] = "核对人：王伟", "=SUM(1,2)", "备注列外"
     book.save(path)
     master = load_master(path)
     master.customers = pd.concat([master.customers, master.customers.assign(
         customer_id=["C004", "C005", "C006"])], ignore_index=True)
     save_master(master, tables=["Customers"])
     sheet = openpyxl.load_workbook(path)["客户档案"]
-    assert (sheet["AF2"].value, sheet["A40"].value, sheet["AE1"].value) == ("核对人：王伟", "=SUM(1,2)", "备注列外")
-    assert sheet.tables["Customers"].ref == "A1:AC7"
+    assert (sheet["AG2"].value, sheet["A40"].value, sheet["AF1"].value) == ("核对人：王伟", "=SUM(1,2)", "备注列外")
+    assert sheet.tables["Customers"].ref == "A1:AD7"
     assert load_master(path).customers["customer_id"].tolist() == ["C001", "C002", "C003", "C004", "C005", "C006"]
 
 

@@ -274,10 +274,10 @@ def _broken_copy(tmp_path: Path, part: str, edit) -> Path:
     # Rows the writer must read (the used range reaches past the table, so every row is read): out of order, and
     # a cell that names another row.
     ("xl/worksheets/sheet1.xml", lambda b: re.sub(rb'r="([A-Z]*)2"', rb'r="\g<1>9"', b).replace(
-        b'<dimension ref="A1:AC3"/>', b'<dimension ref="A1:AE9"/>'), "row 3 comes after row 9",
+        b'<dimension ref="A1:AD3"/>', b'<dimension ref="A1:AF9"/>'), "row 3 comes after row 9",
      "第 3 行位于第 9 行之后"),
     ("xl/worksheets/sheet1.xml", lambda b: b.replace(b'<row r="2"', b'<row r="9"', 1).replace(
-        b'<dimension ref="A1:AC3"/>', b'<dimension ref="A1:AE9"/>'), "row 9 holds a cell 'A2'",
+        b'<dimension ref="A1:AD3"/>', b'<dimension ref="A1:AF9"/>'), "row 9 holds a cell 'A2'",
      "第 9 行包含单元格 'A2'"),
     ("xl/tables/table1.xml", lambda b: b.replace(b"<tableColumns", b"<tableColumnz").replace(
         b"</tableColumns>", b"</tableColumnz>"), "no <tableColumns>", "缺少 <tableColumns>"),

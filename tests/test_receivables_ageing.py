@@ -43,6 +43,9 @@ def test_buckets_hand_computed():
     assert table.loc["C2", "unapplied_credit"] == -150 and table.loc["C2", "balance"] == -150
     assert table.loc["C2", "d61_90"] == 0 and bool(table.loc["C2", "over_limit"]) is False
     assert bool(table.loc["C3", "over_limit"]) is True and table.loc["C3", "name"] == "丙公司"
+    # Available credit = limit − balance: C1 is 100 over, C2 has no limit, C3 (limit 0) is 10 over.
+    assert table.loc["C1", "available_credit"] == -100 and table.loc["C3", "available_credit"] == -10
+    assert pd.isna(table.loc["C2", "available_credit"])
 
 
 def test_overdue_total_is_the_overdue_buckets():
@@ -104,6 +107,8 @@ def check_workbook(path):
     rows = cal.to_python()
     assert cal.columns == captions and rows[0][0] == "C1"
     balance = cal.columns.index("余额")
+    available = cal.columns.index("可用额度")
+    assert [r[available] for r in rows] == [-100, "", -10]  # no limit: an empty cell, not 0
     # calamine gives the body rows only, without the totals row.
     assert len(rows) == 3 and sum(r[balance] for r in rows) == pytest.approx(1100 - 150 + 10)
 

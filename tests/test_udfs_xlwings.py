@@ -113,7 +113,7 @@ def excel() -> Iterator[types.SimpleNamespace]:
 
 IMPLEMENTED = {"RFM_SCORE", "RFM_CLASS", "RFM_BREAKS", "RFM_TABLE", "ABC_CLASS", "PARETO_TABLE", "CUSTOMER_GRADE",
                "CREDIT_GRADE", "CUSTOMER_CODE", "AGEING_BUCKET", "AR_BALANCE", "RECONCILE", "VISIT_DUE",
-               "VISIT_STATUS"}
+               "VISIT_STATUS", "CREDIT_AVAILABLE", "CREDIT_CHECK"}
 BREAKS = ((10.0, 20.0, 30.0, 40.0), (1.0, 2.0, 3.0, 4.0), (100.0, 200.0, 300.0, 400.0))
 
 
@@ -304,6 +304,45 @@ def test_ar_balance_hand_ledger(excel) -> None:
     result = excel.call("AR_BALANCE", column("C1", "C2", "C3", None), SALES, RECEIPTS, MISSING)
     assert result == [[700.0], [300.0], [0.0], [""]]  # C3 has no sales or receipts: owes nothing
     assert one(excel.call("AR_BALANCE", "C1", SALES, RECEIPTS, ComTime(2026, 2, 15))) == 1500.0
+
+
+# Credit check ledger (payment terms blank: due on the invoice date): C1 owes 700 − 100 credit note − 200 paid = 400
+# of a 1,000 limit; C2 owes 400 due 2026-02-28 (31 days overdue on 03-31, 30 on 03-30); C3 prepaid 50 (grade C);
+# C4 has no credit grade; C5 no limit.
+CREDIT_CUSTOMERS = (("客户编号", "客户名称", "信用等级", "信用额度"), ("C1", "甲", "A", 1000.0),
+                    ("C2", "乙", "B", 1000.0), ("C3", "丙", "C", 0.0), ("C4", "丁", None, 500.0),
+                    ("C5", "戊", "A", None))
+CREDIT_SALES = (("单据编号", "日期", "客户编号", "金额"), ("S1", ComTime(2026, 1, 1), "C1", 700.0),
+                ("CN1", ComTime(2026, 1, 2), "C1", -100.0), ("S2", ComTime(2026, 2, 28), "C2", 400.0))
+CREDIT_RECEIPTS = (("收款单号", "收款日期", "客户编号", "收款金额"), ("R1", ComTime(2026, 1, 10), "C1", 200.0),
+                   ("R2", ComTime(2026, 3, 1), "C3", 50.0))
+
+
+def test_credit_available_is_limit_minus_open_balance(excel) -> None:
+    result = excel.call("CREDIT_AVAILABLE", column("C1", "C2", "C3", "C5", "C9", None), CREDIT_CUSTOMERS,
+                        CREDIT_SALES, CREDIT_RECEIPTS, ComTime(2026, 3, 31))
+    assert result[:3] == [[600.0], [600.0], [50.0]] and result[5] == [""]
+    assert result[3][0].startswith("#N/A C5: no credit limit") and result[4][0].startswith("#N/A C9")
+
+
+def test_credit_check_decides_at_the_boundaries(excel) -> None:
+    ids = column("C1", "C1", "C2", "C3", "C3", "C4", "C9", "C1")
+    amounts = column(600.0, 600.01, 10.0, 50.0, 50.01, 1.0, 1.0, -5.0)
+    result = [r[0] for r in excel.call("CREDIT_CHECK", ids, amounts, CREDIT_CUSTOMERS, CREDIT_SALES, CREDIT_RECEIPTS,
+                                       ComTime(2026, 3, 31), "en", MISSING)]
+    assert result[0] == "allow: within the credit limit: ¥0.00 available after this order"  # exactly at the limit
+    assert result[1].startswith("refuse: over the credit limit by ¥0.01")  # one cent over
+    assert result[2].startswith("needs approval: ¥400.00 overdue up to 31 days (more than 30 days)")
+    assert result[3].startswith("allow: cash or prepayment only") and result[4].startswith("refuse: cash or prepayment")
+    assert result[5].startswith("needs approval: no credit grade") and result[6].startswith("#N/A C9")
+    assert result[7].startswith("#VALUE! amount of C1")
+    # 30 days overdue is still allowed; the Settings sheet moves the approval threshold.
+    day_before = excel.call("CREDIT_CHECK", "C2", 10.0, CREDIT_CUSTOMERS, CREDIT_SALES, CREDIT_RECEIPTS,
+                            ComTime(2026, 3, 30), "zh", MISSING)
+    assert one(day_before).startswith("允许：在信用额度内")
+    strict = (("参数", "值"), ("超期需审批天数", 29.0))
+    assert one(excel.call("CREDIT_CHECK", "C2", 10.0, CREDIT_CUSTOMERS, CREDIT_SALES, CREDIT_RECEIPTS,
+                          ComTime(2026, 3, 30), "zh", strict)).startswith("需审批：")
 
 
 def test_customer_code_positions(excel) -> None:

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from keyacct_xl.analytics.credit_terms import write_terms
+from keyacct_xl.analytics.history import record_history
+from keyacct_xl.analytics.policy import CreditPolicy, load_credit_policy
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
@@ -20,7 +23,7 @@ from keyacct_xl.messages import listing, msg, tr
 from keyacct_xl.parsing import is_blank
 
 CREDIT_GRADES = ("A", "B", "C")
-_HISTORY_VALUES = ["grade_before", "grade_after", "credit_before", "credit_after", "reason", "approved_by"]
+_TERMS = ("limit_before", "limit_after", "terms_before", "terms_after")
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,18 @@ class Applied:
     history_added: int
     history_corrected: int
     not_in_customers: tuple[str, ...] = ()
+    terms_changed: int = 0  # customers whose credit limit or payment terms changed with their credit grade
+    overrides_kept: int = 0  # graded customers whose hand-set limit and terms were kept (credit_override)
 
     def summary(self, lang: Lang) -> str:
         """What was applied, then the review rows left out, as ``grade apply`` and the ribbon say it."""
         text = tr(lang, "grades updated for {customers:,} customer(s); grade history: {added:,} added, "
                         "{corrected:,} corrected", customers=self.customers_changed, added=self.history_added,
                   corrected=self.history_corrected)
+        if self.terms_changed or self.overrides_kept:
+            text += "\n" + tr(lang, "credit limit and payment terms of the final credit grade written for {changed:,} "
+                                    "customer(s), {kept:,} manual override(s) kept", changed=self.terms_changed,
+                              kept=self.overrides_kept)
         if not self.not_in_customers:
             return text
         return text + "\n" + tr(lang, "{count:,} row(s) not applied, not in Customers (add them first): {shown}",
@@ -56,8 +65,9 @@ def _final(review: pd.DataFrame, final: str, proposed: str, allowed: tuple[str, 
 
 
 def apply_review(master: Master, review: pd.DataFrame, *, grades: list[str], approved_by: str | None,
-                 applied_at: pd.Timestamp) -> Applied:
-    """Update ``master`` in memory from the review rows; return which tables changed."""
+                 applied_at: pd.Timestamp, credit_policy: CreditPolicy | None = None) -> Applied:
+    """Update ``master`` in memory from the review rows: grades, and the credit limit and payment terms of each
+    final credit grade under ``credit_policy`` (default: the shipped one); return which tables changed."""
     years = review["year"].dropna().unique()
     if len(years) != 1:
         raise InputError(msg("GradeReview: expected one year, found {years}", years=sorted(map(int, years))))
@@ -73,39 +83,35 @@ def apply_review(master: Master, review: pd.DataFrame, *, grades: list[str], app
     rows = [position[c] for c in review["customer_id"]]
     before_grade = customers["grade"].astype(object).iloc[rows].to_numpy()
     before_credit = customers["credit_grade"].astype(object).iloc[rows].to_numpy()
-    history = master.grade_history.copy()
-    existing = {(int(y), str(c)): i for i, (y, c) in enumerate(zip(history["year"], history["customer_id"]))
-                if not pd.isna(y)}
-    added, corrected, new_rows = 0, 0, []
+    target_grade = customers["grade"].astype(object).copy()
+    target_credit = customers["credit_grade"].astype(object).copy()
+    target_grade.iloc[rows] = grade_after.to_numpy()
+    target_credit.iloc[rows] = credit_after.to_numpy()
+    written = write_terms(customers.assign(credit_grade=target_credit),
+                          pd.Series(credit_after.to_numpy(), index=review["customer_id"]),
+                          policy=credit_policy or load_credit_policy(), settings=master.settings,
+                          transactions=master.transactions, as_of=applied_at)
+    terms = written.changes.set_index("customer_id")
+    history_rows = []
     for k, cid in enumerate(review["customer_id"]):
         reason = review.at[k, "reasons"]
         comment = review.at[k, "comment"]
         if not is_blank(comment):
             reason = f"{reason} | {comment}"
-        index = existing.get((year, cid))
-        if index is None:
-            new_rows.append({"year": year, "customer_id": cid, "grade_before": before_grade[k],
+        limits = {key: terms.at[cid, key] for key in _TERMS} if cid in terms.index else {}
+        history_rows.append({"year": year, "customer_id": cid, "grade_before": before_grade[k],
                              "grade_after": grade_after.iloc[k], "credit_before": before_credit[k],
-                             "credit_after": credit_after.iloc[k], "reason": reason, "approved_by": approved_by,
-                             "applied_at": applied_at})
-            added += 1
-        elif history.at[index, "grade_after"] != grade_after.iloc[k] or \
-                history.at[index, "credit_after"] != credit_after.iloc[k]:
-            history.loc[index, ["grade_after", "credit_after", "reason", "approved_by", "applied_at"]] = [
-                grade_after.iloc[k], credit_after.iloc[k], reason, approved_by, applied_at]
-            corrected += 1
-    target_grade = customers["grade"].astype(object).copy()
-    target_credit = customers["credit_grade"].astype(object).copy()
-    target_grade.iloc[rows] = grade_after.to_numpy()
-    target_credit.iloc[rows] = credit_after.to_numpy()
+                             "credit_after": credit_after.iloc[k], **limits, "reason": reason,
+                             "approved_by": approved_by, "applied_at": applied_at})
+    recorded = record_history(master.grade_history, history_rows)
     differs = (target_grade.fillna("") != customers["grade"].astype(object).fillna("")) | \
         (target_credit.fillna("") != customers["credit_grade"].astype(object).fillna(""))
     tables = []
-    if differs.any():
-        master.customers = customers.assign(grade=target_grade, credit_grade=target_credit)
+    if differs.any() or written.changed:
+        master.customers = written.customers.assign(grade=target_grade)
         tables.append("Customers")
-    if new_rows or corrected:
-        extra = pd.DataFrame(new_rows, columns=history.columns).astype(history.dtypes.to_dict())
-        master.grade_history = pd.concat([history, extra], ignore_index=True) if new_rows else history
+    if recorded.added or recorded.corrected:
+        master.grade_history = recorded.history
         tables.append("GradeHistory")
-    return Applied(tuple(tables), int(differs.sum()), added, corrected, unknown)
+    return Applied(tuple(tables), int(differs.sum()), recorded.added, recorded.corrected, unknown,
+                   terms_changed=written.changed, overrides_kept=int(terms["overridden"].sum()))

@@ -85,9 +85,26 @@ class GradingPolicy:
         return [lv.grade for lv in self.levels]
 
 
+# How an order is handled per credit grade (DOMAIN.md, "Credit"): allowed within the limit; within the limit but
+# the sales manager approves while anything is overdue more than approval_overdue_days; cash or prepayment only.
+HANDLING_RULES = ("allow", "approval_when_overdue", "prepay")
+
+
+@dataclass(frozen=True)
+class GradeTerms:
+    """The trading terms of one credit grade: the limit (absolute, or ``limit_months`` of the customer's average
+    monthly sales), the payment terms in days and how an order is handled; each may name a Settings key."""
+
+    grade: str
+    payment_terms_days: int
+    handling: str
+    limit_months: float | None = None
+    payment_terms_setting: str | None = None
+
+
 @dataclass(frozen=True)
 class CreditPolicy:
-    """Credit grades best first, with the ledger window and the suggested limit per grade."""
+    """Credit grades best first, with the ledger window, the suggested limit and the trading terms per grade."""
 
     source: str
     name: str
@@ -96,6 +113,9 @@ class CreditPolicy:
     bad_debt_days: int
     no_history_grade: str
     levels: tuple[Level, ...]
+    terms: tuple[GradeTerms, ...] = ()
+    approval_overdue_days: int = 30
+    approval_overdue_setting: str | None = None
 
     @property
     def grades(self) -> list[str]:
@@ -271,11 +291,39 @@ def load_credit_policy(name_or_path: str | Path = "credit") -> CreditPolicy:
     no_history = spec.get(data, "no_history_grade", "", str)
     if no_history not in [lv.grade for lv in levels]:
         raise spec.fail("no_history_grade", msg("{no_history!r} is not one of the grades", no_history=no_history))
+    approval = spec.get(data, "approval_overdue_days", "", int, 30)
+    if approval < 0:
+        raise spec.fail("approval_overdue_days", msg("must be 0 or more"))
     return CreditPolicy(source=str(path), name=spec.get(data, "name", "", str),
                         window_months=spec.get(data, "window_months", "", int),
                         grace_days=spec.get(data, "grace_days", "", int, 0),
                         bad_debt_days=spec.get(data, "bad_debt_days", "", int), no_history_grade=no_history,
-                        levels=levels)
+                        levels=levels, terms=_grade_terms(spec, data["grades"], levels),
+                        approval_overdue_days=approval,
+                        approval_overdue_setting=spec.get(data, "approval_overdue_setting", "", str, None))
+
+
+def _grade_terms(spec: _Spec, raw: list, levels: tuple[Level, ...]) -> tuple[GradeTerms, ...]:
+    """Each grade's trading terms; a grade has an absolute credit_limit or credit_limit_months, not both."""
+    out = []
+    for i, (item, level) in enumerate(zip(raw, levels)):
+        where = f"grades[{i}]."
+        months = spec.get(item, "credit_limit_months", where, (int, float), None)
+        if months is not None and (months < 0 or "credit_limit" in item):
+            raise spec.fail(f"{where}credit_limit_months",
+                            msg("a number of months of 0 or more, instead of credit_limit (not both)"))
+        if months is None and level.credit_limit is None:
+            raise spec.fail(f"{where}credit_limit", msg("missing (or give credit_limit_months)"))
+        handling = spec.get(item, "handling", where, str)
+        if handling not in HANDLING_RULES:
+            raise spec.fail(f"{where}handling", msg("{handling!r} is not one of {known}", handling=handling,
+                                                    known=", ".join(HANDLING_RULES)))
+        days = spec.get(item, "payment_terms_days", where, int)
+        if days < 0:
+            raise spec.fail(f"{where}payment_terms_days", msg("must be 0 or more"))
+        out.append(GradeTerms(level.grade, days, handling, None if months is None else float(months),
+                              spec.get(item, "payment_terms_setting", where, str, None)))
+    return tuple(out)
 
 
 def _overridden(rule: Rule, threshold: float | None) -> Rule:

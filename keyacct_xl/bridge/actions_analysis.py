@@ -10,6 +10,7 @@ import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
 from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, pareto_curve, top_share
+from keyacct_xl.analytics.credit_run import run_credit_apply
 from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.review_sheet import apply_review_sheet
 from keyacct_xl.analytics.usecase import rfm_options, run_rfm
@@ -42,6 +43,17 @@ def apply_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
     with bridge.editing() as path:
         applied = apply_review_sheet(path, approved_by=options.approved_by,
                                      applied_at=as_of_date(options) or pd.Timestamp.today().normalize())
+    return ActionResult(Summary(applied.summary), (path,))
+
+
+@action("apply_credit_terms", "应用信用条件", "Apply credit terms")
+def apply_credit_terms(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """Write each customer's credit limit and payment terms from its credit grade (as ``keyacct-xl credit apply``);
+    limits marked as manual overrides stay."""
+    bridge.progress(1, 1, tr(bridge.lang, "writing the credit terms of each credit grade…"))
+    with bridge.editing() as path:
+        applied = run_credit_apply(path, approved_by=options.approved_by,
+                                   applied_at=as_of_date(options) or pd.Timestamp.today().normalize())
     return ActionResult(Summary(applied.summary), (path,))
 
 

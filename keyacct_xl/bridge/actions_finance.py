@@ -1,14 +1,17 @@
-"""Finance ribbon actions: reconcile, ageing, customer statements (as ``reconcile``, ``ageing``, ``statement``)."""
+"""Finance ribbon actions: reconcile, ageing, credit check, customer statements (as ``reconcile``, ``ageing``,
+``credit check``, ``statement``)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from keyacct_xl.analytics.credit_run import run_credit_check
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, as_of_date, load, reports_dir
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.integrity import LEDGER_TABLES, master_integrity
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import Pair, msg, tr
+from keyacct_xl.parsing import ParseError, parse_money
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import reconcile as reconcile_lines
@@ -48,6 +51,24 @@ def ageing(bridge: Bridge, options: ActionOptions) -> ActionResult:
     result = run_ageing(master, as_of=as_of_date(options), out_dir=reports_dir(bridge, options), lang=bridge.lang)
     summary = master_integrity(master, LEDGER_TABLES).appended(Summary(result.summary))
     return ActionResult(summary, (result.path,) if result.path else ())
+
+
+@action("credit_check", "信用检查", "Credit check")
+def credit_check(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """May this customer buy this amount on credit now (as ``keyacct-xl credit check``): allow, needs approval or
+    refuse, with the reason and the figures."""
+    customer = options.extra.get("customer") or bridge.ask(msg("Customer ID"), "--customer ID")
+    typed = options.extra.get("amount") or bridge.ask(msg("Order amount"), "--amount X")
+    try:
+        amount = parse_money(typed)
+    except ParseError:
+        raise InputError(msg("credit check: --amount {amount} is not an amount", amount=typed)) from None
+    master = load(bridge, 1, 2)
+    bridge.progress(2, 2, tr(bridge.lang, "checking the order against the credit terms…"))
+    # the reason is worded when decided: one check per language (one customer's replay each)
+    zh, en = (run_credit_check(master, customer, amount, as_of=as_of_date(options), lang=lang).summary(lang)
+              for lang in ("zh", "en"))
+    return ActionResult(Pair(en, zh))
 
 
 @action("statements", "客户对账单", "Customer statements")

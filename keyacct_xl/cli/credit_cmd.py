@@ -1,20 +1,27 @@
-"""``keyacct-xl credit MASTER``: credit grades A/B/C from the receivables ledger, with suggested limits."""
+"""``keyacct-xl credit MASTER``: credit grades A/B/C from the receivables ledger, with suggested limits;
+``credit apply MASTER``: the terms of each customer's credit grade into Customers; ``credit check MASTER --customer C
+--amount X``: the order-time decision."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
 from keyacct_xl.analytics.credit import credit_grades
+from keyacct_xl.analytics.credit_run import run_credit_apply, run_credit_check
 from keyacct_xl.analytics.grading import change_counts
 from keyacct_xl.analytics.policy import load_credit_policy
 from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
+from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg, tr
+from keyacct_xl.parsing import ParseError, parse_money
 from keyacct_xl.receivables.ledger import build_ledger
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
@@ -24,22 +31,62 @@ HELP: dict[str, Message] = {
     "--as-of": msg("evaluation date (default: the latest transaction or payment)"),
     "--policy": msg("credit policy file or shipped name (default credit)"),
     "--out": msg("write the grades to .xlsx (with a chart) or .csv"),
+    "--customer": msg("check: the customer id"),
+    "--amount": msg("check: the order amount"),
+    "--approved-by": msg("apply: who approved the terms (GradeHistory)"),
+    "--date": msg("apply: the date the terms take effect (default: today)"),
 }
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``credit``."""
-    parser = sub.add_parser("credit", parents=[common], help=HELP["credit"].render(lang))
-    parser.add_argument("master", type=Path, help=HELP["master"].render(lang))
+    parser = sub.add_parser("credit", parents=[common], help=HELP["credit"].render(lang),
+                            usage="keyacct-xl credit [apply | check] MASTER [options]")
+    parser.add_argument("target", nargs="+", metavar="[apply | check] MASTER", help=HELP["master"].render(lang))
     parser.add_argument("--as-of", help=HELP["--as-of"].render(lang))
     parser.add_argument("--policy", default="credit", help=HELP["--policy"].render(lang))
     parser.add_argument("--out", type=Path, help=HELP["--out"].render(lang))
+    parser.add_argument("--customer", help=HELP["--customer"].render(lang))
+    parser.add_argument("--amount", help=HELP["--amount"].render(lang))
+    parser.add_argument("--approved-by", help=HELP["--approved-by"].render(lang))
+    parser.add_argument("--date", help=HELP["--date"].render(lang))
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Dispatch to the grades, apply or check."""
+    words = list(args.target)
+    if words[0] in ("apply", "check") and len(words) == 2:
+        return _apply(Path(words[1]), args) if words[0] == "apply" else _check(Path(words[1]), args)
+    if len(words) != 1:
+        raise InputError(msg("usage: keyacct-xl credit [apply | check] MASTER"))
+    return _grades(Path(words[0]), args)
+
+
+def _apply(path: Path, args: argparse.Namespace) -> int:
+    when = option_date(args.date, "--date") or pd.Timestamp.today().normalize()
+    applied = run_credit_apply(path, policy=load_credit_policy(args.policy), approved_by=args.approved_by,
+                               applied_at=when)
+    print(applied.summary(args.lang))
+    return 0
+
+
+def _check(path: Path, args: argparse.Namespace) -> int:
+    if not args.customer or args.amount is None:
+        raise InputError(msg("credit check: give --customer and --amount"))
+    try:
+        amount = parse_money(args.amount)
+    except ParseError:
+        raise InputError(msg("credit check: --amount {amount} is not an amount", amount=args.amount)) from None
+    check = run_credit_check(load_master(path), args.customer, amount, as_of=option_date(args.as_of, "--as-of"),
+                             policy=load_credit_policy(args.policy), lang=args.lang)
+    print(check.summary(args.lang))
+    return 0
+
+
+def _grades(path: Path, args: argparse.Namespace) -> int:
     """Grade, print the grade counts and changes, write the table when asked."""
-    master = load_master(args.master)
+    master = load_master(path)
     warn_references(master, LEDGER_TABLES, args.lang)
     ledger = build_ledger(master.transactions, master.payments, master.customers,
                           as_of=option_date(args.as_of, "--as-of"))

@@ -25,6 +25,7 @@ HELP: dict[str, Message] = {
     "--customer": msg("customer ID (reconcile, statements)"),
     "--period": msg("week 2026-W48 or month 2026-11 (prefill_forms, statements)"),
     "--rep": msg("only this sales rep (prefill_forms)"),
+    "--amount": msg("order amount (credit_check)"),
 }
 
 
@@ -42,6 +43,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     parser.add_argument("--customer", help=HELP["--customer"].render(lang))
     parser.add_argument("--period", help=HELP["--period"].render(lang))
     parser.add_argument("--rep", help=HELP["--rep"].render(lang))
+    parser.add_argument("--amount", help=HELP["--amount"].render(lang))
     parser.set_defaults(func=run)
 
 
@@ -55,6 +57,6 @@ def run(args: argparse.Namespace) -> int:
     options = ActionOptions(as_of=args.as_of, year=args.year, out_dir=args.out, input=args.input,
                             approved_by=args.approved_by,
                             extra={k: v for k, v in (("customer", args.customer), ("period", args.period),
-                                                    ("rep", args.rep)) if v})
+                                                    ("rep", args.rep), ("amount", args.amount)) if v})
     run_action(args.action, FileBridge(args.book, lang=args.lang), options)
     return 0

@@ -99,6 +99,12 @@ def _customer_table(rng: np.random.Generator, profiles: pd.DataFrame, transactio
                                     "business_scope")},
         "notes": _notes(rng, profiles),
     })
+    # The customers with hand-approved terms keep them through grade apply and credit apply (no draw: the demo's
+    # random stream stays as it was).
+    table["credit_override"] = pd.Series("销售经理特批账期", index=table.index).where(
+        table["special_policy"] == "账期特批60天")
+    # The 2024 and 2025 reviews were recorded before limits and terms were: those history cells are blank.
+    history = history.assign(limit_before=np.nan, limit_after=np.nan, terms_before=np.nan, terms_after=np.nan)
     return table, history
 
 

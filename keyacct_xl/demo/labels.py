@@ -40,6 +40,7 @@ DECISION_ROLES = {"决策者": "Decision maker", "影响者": "Influencer", "使
 PAYMENT_METHODS = {"银行转账": "Bank transfer", "承兑汇票": "Bank acceptance bill", "现金": "Cash",
                    "微信支付": "WeChat Pay"}
 CITY_NAMES = {c.name: c.pinyin for c in CITIES}
+CREDIT_OVERRIDES = {"销售经理特批账期": "Terms approved by the sales manager"}
 
 # (table attribute, column) -> its zh -> en code list.
 TRANSLATED: dict[tuple[str, str], dict[str, str]] = {
@@ -49,7 +50,7 @@ TRANSLATED: dict[tuple[str, str], dict[str, str]] = {
     ("transactions", "category"): PRODUCT_CATEGORIES, ("payments", "method"): PAYMENT_METHODS,
     ("visits", "method"): VISIT_METHODS, ("visits", "rating"): RATINGS, ("opportunities", "stage"): STAGES,
     ("competitors", "city"): CITY_NAMES, ("competitors", "category"): PRODUCT_CATEGORIES,
-    ("contacts", "decision_role"): DECISION_ROLES,
+    ("contacts", "decision_role"): DECISION_ROLES, ("customers", "credit_override"): CREDIT_OVERRIDES,
 }
 
 

@@ -87,6 +87,10 @@ CUSTOMERS = TableSchema("Customers", "customers", "客户档案", "Customers", (
     _c("credit_grade", "信用等级", "Credit Grade", "text", "资信等级|信誉等级|Credit", width=7),
     _c("credit_limit", "信用额度", "Credit Limit", "money", "授信额度|赊销额度", width=14),
     _c("payment_terms_days", "账期天数", "Payment Terms (days)", "int", "账期|付款期限|Payment Terms|Terms", width=8),
+    # Any entry (who set the limit and why; 无 or 否 means none) keeps credit_limit and payment_terms_days as typed:
+    # grade apply and credit apply never overwrite them.
+    _c("credit_override", "额度手工核定", "Credit Override", "text", "手工额度|特批额度|额度特批|Manual Credit Terms",
+       width=14),
     _c("first_trade_date", "首次交易日期", "First Trade Date", "date", "首次交易|开户日期|合作日期|Customer Since",
        width=11),
     REP,
@@ -208,6 +212,10 @@ GRADE_HISTORY = TableSchema("GradeHistory", "grade_history", "等级历史", "Gr
     _c("grade_after", "新等级", "Grade After", "text", "调整后等级|评定等级", width=7),
     _c("credit_before", "原信用等级", "Credit Before", "text", "调整前信用", width=8),
     _c("credit_after", "新信用等级", "Credit After", "text", "调整后信用", width=8),
+    _c("limit_before", "原信用额度", "Limit Before", "money", "调整前额度", width=12),
+    _c("limit_after", "新信用额度", "Limit After", "money", "调整后额度", width=12),
+    _c("terms_before", "原账期天数", "Terms Before", "int", "调整前账期", width=8),
+    _c("terms_after", "新账期天数", "Terms After", "int", "调整后账期", width=8),
     _c("reason", "原因", "Reason", "text", "理由|说明", width=40),
     _c("approved_by", "批准人", "Approved By", "text", "审批人|核准", width=8),
     _c("applied_at", "生效日期", "Applied At", "date", "执行日期", width=11),

@@ -66,6 +66,16 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
             "Suggested credit limit, grade B (CNY)", "number"),
     Setting("credit_limit_c", 0, "C 级信用额度", "Credit Limit C", "信用等级 C 建议额度（元，0 为现款）",
             "Suggested credit limit, grade C (0 = cash)", "number"),
+    Setting("payment_terms_a", 60, "A 级账期", "Payment Terms A", "信用等级 A 的账期天数（信用应用时写入客户档案）",
+            "Payment terms in days, credit grade A (written by credit apply)", "whole"),
+    Setting("payment_terms_b", 30, "B 级账期", "Payment Terms B", "信用等级 B 的账期天数（信用应用时写入客户档案）",
+            "Payment terms in days, credit grade B (written by credit apply)", "whole"),
+    Setting("payment_terms_c", 0, "C 级账期", "Payment Terms C", "信用等级 C 的账期天数（0 为现款或预付）",
+            "Payment terms in days, credit grade C (0 = cash or prepayment)", "whole"),
+    Setting("credit_approval_overdue_days", 30, "超期需审批天数", "Approval Overdue Days",
+            "B 级客户有欠款逾期超过此天数时，新订单须经销售经理批准",
+            "Credit grade B: an order needs the sales manager's approval while anything is overdue more than "
+            "these days", "whole"),
     Setting("rep_folders", "", "业务员收件文件夹", "Rep Folders",
             "收件文件夹对应的业务员，写作 文件夹=业务员，多个用分号隔开（留空：与业务员同名的文件夹）",
             "Inbox folder of each rep, written folder=rep, separated by semicolons (empty: a folder named like a rep "
@@ -191,6 +201,10 @@ class Settings:
     credit_limit_a: float
     credit_limit_b: float
     credit_limit_c: float
+    payment_terms_a: int
+    payment_terms_b: int
+    payment_terms_c: int
+    credit_approval_overdue_days: int
     rep_folders: str
     report_personal_data: Literal["show", "mask"]
     rep_forms: tuple[str, ...]

@@ -41,7 +41,20 @@ def bucket_columns(buckets: Sequence[int]) -> list[str]:
 
 def ageing_columns(buckets: Sequence[int] = DEFAULT_BUCKETS) -> list[str]:
     """Every output column in order."""
-    return [*INFO_COLUMNS, *bucket_columns(buckets), "unapplied_credit", "balance", "over_limit"]
+    return [*INFO_COLUMNS, *bucket_columns(buckets), "unapplied_credit", "balance", "available_credit", "over_limit"]
+
+
+def available_credit(credit_limit: pd.Series | np.ndarray, balance: pd.Series | np.ndarray) -> np.ndarray:
+    """What a customer may still buy on credit: its credit limit minus its open balance, to the cent (negative
+    when over the limit); NaN where no limit is recorded. The ageing report, credit check and CREDIT_AVAILABLE
+    all use this one definition."""
+    limit = np.asarray(credit_limit, dtype="float64")
+    return np.round(limit - np.asarray(balance, dtype="float64"), 2)
+
+
+def over_limit(available: np.ndarray) -> np.ndarray:
+    """True where the open balance is above the limit by a cent or more (no limit: never over)."""
+    return np.nan_to_num(available, nan=0.0) < -0.005
 
 
 def age_ledger(ledger: Ledger, customers: pd.DataFrame, *,
@@ -66,8 +79,8 @@ def age_ledger(ledger: Ledger, customers: pd.DataFrame, *,
     out = out.reset_index(names="customer_id")
     info = _customer_info(customers)
     out = out.merge(info, on="customer_id", how="left")
-    limit = out["credit_limit"]
-    out["over_limit"] = (limit.notna() & (out["balance"] > limit)).astype(bool)
+    out["available_credit"] = available_credit(out["credit_limit"], out["balance"])
+    out["over_limit"] = over_limit(out["available_credit"].to_numpy())
     return out[ageing_columns(buckets)].sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 

@@ -16,7 +16,8 @@ from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, ageing_totals, bucket
 # The headers of the ageing columns (the frame keeps stable keys; the report shows these).
 CAPTIONS = {"customer_id": msg("Customer ID"), "name": msg("Customer"), "rep": msg("Rep"),
             "credit_grade": msg("Credit grade"), "credit_limit": msg("Credit limit"), "not_due": msg("Not due"),
-            "unapplied_credit": msg("Unapplied credit"), "balance": msg("Balance"), "over_limit": msg("Over limit")}
+            "unapplied_credit": msg("Unapplied credit"), "balance": msg("Balance"),
+            "available_credit": msg("Available credit"), "over_limit": msg("Over limit")}
 TABLE_NAME = "Ageing"
 
 
@@ -86,7 +87,7 @@ def _write_cell(sheet, row: int, col: int, name: str, value: object, fmt: dict, 
     elif late:
         sheet.write_number(row, col, float(value), fmt["late"])
     else:
-        style = fmt["over_money"] if over and name == "balance" else fmt["money"]
+        style = fmt["over_money"] if over and name in ("balance", "available_credit") else fmt["money"]
         sheet.write_number(row, col, float(value), style)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -194,7 +195,8 @@ def _replay(cid: str, docs: list[tuple], receipts: list[tuple], inv_rows: list[t
                 all_docs.append(item)
                 item.remaining = -item.remaining  # what the credit note can still settle, positive
             targets = [by_doc[r] for r in item.refs if r in by_doc and by_doc[r].remaining > 0]
-            for invoice in [*targets, *open_invoices]:
+            # lazily: a receipt its references settle stops before the FIFO queue, which is never copied
+            for invoice in chain(targets, open_invoices):
                 if not item.remaining:
                     break
                 _apply(cid, item, invoice, source_kind, day, app_rows)

@@ -1,0 +1,68 @@
+"""The credit jobs as every front end runs them: ``credit apply`` (the CLI and the ribbon) and ``credit check`` (the
+CLI; the worksheet functions CREDIT_AVAILABLE and CREDIT_CHECK call the same positions and decision).
+
+``run_credit_check`` replays only the checked customer's lines, so one check on a large ledger costs a filter of
+the loaded tables and that customer's replay, not the whole ledger (benchmarks/credit_check.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.analytics.credit_check import CreditCheck, credit_positions, decide
+from keyacct_xl.analytics.credit_terms import TermsApplied, apply_credit_terms, approval_overdue_days, grade_terms
+from keyacct_xl.analytics.policy import CreditPolicy, load_credit_policy
+from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import master_write_lock
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+from keyacct_xl.messages import msg
+from keyacct_xl.receivables.ledger import build_ledger
+
+
+def run_credit_apply(path: Path, *, policy: CreditPolicy | None = None, approved_by: str | None,
+                     applied_at: pd.Timestamp) -> TermsApplied:
+    """``credit apply`` and the ribbon's "Apply credit terms": the terms of each customer's credit grade written
+    into the master at ``path`` (overrides kept), saved only when something changed."""
+    with master_write_lock(Path(path)):  # no other run may change Customers between reading and saving
+        master = load_master(path)
+        applied = apply_credit_terms(master, policy=policy or load_credit_policy(), approved_by=approved_by,
+                                     applied_at=applied_at)
+        if applied.tables:
+            save_master(master, path, tables=list(applied.tables))
+    return applied
+
+
+def _one_customer(frame: pd.DataFrame, customer_id: str) -> pd.DataFrame:
+    # compared in the column's own dtype: ids held as Arrow strings are not turned into a million Python objects
+    return frame[(frame["customer_id"] == customer_id).to_numpy(dtype=bool, na_value=False)]
+
+
+def run_credit_check(master: Master, customer_id: str, amount: float, *, as_of: pd.Timestamp | None = None,
+                     policy: CreditPolicy | None = None, lang: Lang = "zh") -> CreditCheck:
+    """Check an order of ``amount`` for ``customer_id`` at ``as_of`` (default: the latest sale or payment in the
+    master) under the credit policy (default the shipped one) and the master's Settings."""
+    if not np.isfinite(amount) or amount < 0:
+        raise InputError(msg("credit check: the order amount must be 0 or more, not {amount}", amount=amount))
+    customer_id = customer_id.strip()
+    customers = _one_customer(master.customers.assign(customer_id=master.customers["customer_id"].astype(str)
+                                                      .str.strip()), customer_id)
+    if customers.empty:
+        raise InputError(msg("credit check: customer {customer} is not in Customers", customer=customer_id))
+    if as_of is None:  # the master's cut-off, as the ledger of every customer has it
+        dates = pd.concat([master.transactions["date"], master.payments["date"]]).dropna()
+        as_of = pd.Timestamp(dates.max()) if not dates.empty else None
+    ledger = build_ledger(_one_customer(master.transactions, customer_id), _one_customer(master.payments, customer_id),
+                          customers, as_of=as_of)
+    policy = policy or load_credit_policy()
+    positions = credit_positions(customers.head(1), ledger, grade_terms(policy, master.settings))
+    decided = decide(positions, np.array([amount]), approval_days=approval_overdue_days(policy, master.settings),
+                     lang=lang).iloc[0]
+    position = {str(k): v for k, v in positions.iloc[0].items()}
+    return CreditCheck(position, ledger.as_of, float(amount), float(decided["available_after"]),
+                       str(decided["decision"]), str(decided["reason"]))

@@ -1,0 +1,166 @@
+"""Trading terms per credit grade: grade apply and credit apply write the limit and payment terms of the final credit
+grade, record old and new values in GradeHistory and never overwrite a manual override."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from keyacct_xl.analytics.credit_terms import average_monthly_sales, grade_terms, is_override
+from keyacct_xl.analytics.policy import load_credit_policy
+from keyacct_xl.analytics.review_sheet import read_review_sheet
+from keyacct_xl.cli.main import main
+from keyacct_xl.demo.company import generate_demo
+from keyacct_xl.errors import SpecError
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.settings import settings_from
+from keyacct_xl.master.writer import save_master
+
+SHIPPED = {"A": (500_000.0, 60), "B": (200_000.0, 30), "C": (0.0, 0)}
+
+
+def _terms(master: Master) -> pd.DataFrame:
+    return master.customers.set_index("customer_id")[["credit_grade", "credit_limit", "payment_terms_days",
+                                                      "credit_override"]]
+
+
+@pytest.fixture(scope="module")
+def demo_applied(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
+    """The demo master graded for last year and applied: the path, Customers before, the review applied."""
+    path = tmp_path_factory.mktemp("credit-terms") / "master.xlsx"
+    save_master(generate_demo(), path, backup=False)
+    before = _terms(load_master(path))
+    year = int(load_master(path).transactions["date"].max().year) - 1
+    assert main(["grade", str(path), "--year", str(year)]) == 0
+    review = read_review_sheet(path)
+    assert main(["grade", "apply", str(path), "--date", f"{year + 1}-01-05", "--approved-by", "王经理"]) == 0
+    return path, before, review
+
+
+def test_grade_apply_on_the_demo_writes_the_terms_of_the_final_credit_grade(demo_applied) -> None:
+    path, before, review = demo_applied
+    master = load_master(path)
+    after = _terms(master)
+    graded = review["customer_id"].astype(str)
+    overridden = before["credit_override"].map(is_override)
+    assert overridden.sum() >= 3  # the demo's hand-approved terms
+    for cid in graded:
+        grade = after.at[cid, "credit_grade"]
+        if overridden[cid]:
+            assert after.at[cid, "credit_limit"] == before.at[cid, "credit_limit"], cid
+            assert after.at[cid, "payment_terms_days"] == before.at[cid, "payment_terms_days"], cid
+        else:
+            assert (after.at[cid, "credit_limit"], after.at[cid, "payment_terms_days"]) == SHIPPED[grade], cid
+    # GradeHistory holds old and new values of the year's row of every graded customer.
+    year = int(review["year"].iloc[0])
+    history = master.grade_history[master.grade_history["year"] == year].set_index("customer_id")
+    assert set(history.index) == set(graded)
+    changed = [c for c in graded if not overridden[c] and before.at[c, "credit_limit"] != SHIPPED[
+        after.at[c, "credit_grade"]][0]]
+    assert changed
+    for cid in changed:
+        assert history.at[cid, "limit_before"] == before.at[cid, "credit_limit"]
+        assert history.at[cid, "limit_after"] == after.at[cid, "credit_limit"]
+        assert history.at[cid, "terms_before"] == before.at[cid, "payment_terms_days"]
+        assert history.at[cid, "terms_after"] == after.at[cid, "payment_terms_days"]
+    for cid in overridden[overridden].index.intersection(graded):
+        assert history.at[cid, "limit_after"] == before.at[cid, "credit_limit"]
+
+
+def test_grade_apply_again_and_credit_apply_change_nothing(demo_applied, capsys) -> None:
+    path, _, _ = demo_applied
+    master = load_master(path)
+    assert main(["grade", "apply", str(path), "--date", "2026-01-06", "--lang", "en"]) == 0
+    assert main(["credit", "apply", str(path), "--date", "2026-01-06", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing to change" in out and "credit terms updated for 0 customer(s)" in out
+    again = load_master(path)
+    pd.testing.assert_frame_equal(again.customers, master.customers)
+    pd.testing.assert_frame_equal(again.grade_history, master.grade_history)
+
+
+def small_master() -> Master:
+    master = Master.empty(settings=settings_from({"payment_terms_b": 45}))
+    customers = pd.DataFrame({
+        "customer_id": ["C1", "C2", "C3", "C4", "C5"], "name": ["甲", "乙", "丙", "丁", "戊"],
+        "grade": ["A", "B", "C", "B", "A"], "credit_grade": ["A", "B", "C", "A", None],
+        "credit_limit": [10_000.0, 1.0, 5_000.0, 888_888.0, 7.0],
+        "payment_terms_days": pd.array([15, 15, 15, 90, 7], dtype="Int64"),
+        "credit_override": [None, "无", "否", "总经理特批 2026-03", None]})
+    master.customers = customers.reindex(columns=master.customers.columns).astype(master.customers.dtypes.to_dict())
+    return master
+
+
+def test_credit_apply_records_changes_and_keeps_overrides(tmp_path: Path, capsys) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["credit", "apply", str(path), "--date", "2026-03-31", "--approved-by", "王经理", "--lang", "en"]) == 0
+    assert "credit terms updated for 3 customer(s), 1 manual override(s) kept; grade history: 3 added" in \
+        capsys.readouterr().out
+    master = load_master(path)
+    terms = _terms(master)
+    # B's days come from the Settings sheet (payment_terms_b 45); 无 and 否 mark no override; C5 has no credit grade.
+    assert terms["credit_limit"].tolist() == [500_000.0, 200_000.0, 0.0, 888_888.0, 7.0]
+    assert terms["payment_terms_days"].tolist() == [60, 45, 0, 90, 7]
+    history = master.grade_history.set_index("customer_id")
+    assert list(history.index) == ["C1", "C2", "C3"] and set(history["year"]) == {2026}
+    assert history.loc["C2", ["limit_before", "limit_after"]].tolist() == [1.0, 200_000.0]
+    assert history.loc["C2", ["terms_before", "terms_after"]].tolist() == [15, 45]
+    assert history.loc["C2", ["credit_before", "credit_after", "approved_by"]].tolist() == ["B", "B", "王经理"]
+    # The same year, Settings changed: the year's rows are corrected, their before-values and reasons kept.
+    master.settings = settings_from({"payment_terms_b": 40})
+    save_master(master, path, tables=["Settings"])
+    reason = history.at["C2", "reason"]
+    assert main(["credit", "apply", str(path), "--date", "2026-04-01", "--lang", "en"]) == 0
+    assert "grade history: 0 added, 1 corrected" in capsys.readouterr().out
+    corrected = load_master(path).grade_history.set_index("customer_id").loc["C2"]
+    assert (corrected["terms_before"], corrected["terms_after"], corrected["reason"]) == (15, 40, reason)
+
+
+def test_terms_from_settings_and_in_months_of_sales(tmp_path: Path) -> None:
+    shipped = grade_terms(load_credit_policy(), settings_from({"credit_limit_b": 150_000, "payment_terms_a": 45}))
+    a, b, c = shipped["A"], shipped["B"], shipped["C"]
+    assert (a.payment_terms_days, b.credit_limit, c.handling) == (45, 150_000, "prepay")
+    text = Path(load_credit_policy().source).read_text(encoding="utf-8")
+    months = tmp_path / "months.yaml"
+    months.write_text(text.replace("    credit_limit: 500000\n", "    credit_limit_months: 2\n"), encoding="utf-8")
+    policy = load_credit_policy(months)
+    sales = pd.DataFrame({"customer_id": ["C1", "C1", "C1"], "amount": [60_000.0, 6_000.0, 999.0],
+                          "date": pd.to_datetime(["2025-04-01", "2026-03-31", "2025-03-31"])})  # the last is out
+    monthly = average_monthly_sales(sales, as_of=pd.Timestamp("2026-03-31"), months=12)
+    assert monthly["C1"] == pytest.approx(5_500.0)
+    master = small_master()
+    master.transactions = sales.reindex(columns=master.transactions.columns)
+    master.customers.loc[master.customers["customer_id"] == "C4", "credit_override"] = None
+    from keyacct_xl.analytics.credit_terms import apply_credit_terms
+
+    apply_credit_terms(master, policy=policy, approved_by=None, applied_at=pd.Timestamp("2026-03-31"))
+    limits = master.customers.set_index("customer_id")["credit_limit"]
+    assert limits["C1"] == 11_000.0 and limits["C4"] == 0.0  # 2 months of 5,500; C4 sold nothing in the window
+
+
+@pytest.mark.parametrize(("replace", "key"), [
+    ("    handling: allow\n", "grades[0].handling"),
+    ("    payment_terms_days: 60\n", "grades[0].payment_terms_days"),
+])
+def test_credit_policy_terms_are_checked_on_load(tmp_path: Path, replace: str, key: str) -> None:
+    text = Path(load_credit_policy().source).read_text(encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text.replace(replace, replace.replace(": allow", ": maybe").replace(": 60", ": -1")),
+                      encoding="utf-8")
+    with pytest.raises(SpecError, match="broken.yaml: " + re.escape(key)):
+        load_credit_policy(broken)
+    both = tmp_path / "both.yaml"
+    both.write_text(text.replace("    credit_limit: 500000\n", "    credit_limit: 500000\n"
+                                                             "    credit_limit_months: 2\n"), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"grades\[0\]\.credit_limit_months"):
+        load_credit_policy(both)
+
+
+def test_override_marker_words() -> None:
+    values = [None, "", "  ", "无", "否", "No", "0", "总经理特批", "特批：账期90天", np.nan]
+    assert [is_override(v) for v in values] == [False, False, False, False, False, False, False, True, True, False]
