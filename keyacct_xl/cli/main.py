@@ -13,6 +13,7 @@ from keyacct_xl.cli import (
     addin_cmd,
     ageing_cmd,
     analyze_cmd,
+    complaints_cmd,
     consolidate_cmd,
     credit_cmd,
     demo_cmd,
@@ -24,6 +25,7 @@ from keyacct_xl.cli import (
     routes_cmd,
     run_cmd,
     statement_cmd,
+    submissions_cmd,
     visits_cmd,
 )
 from keyacct_xl.errors import KeyacctError
@@ -32,7 +34,7 @@ from keyacct_xl.i18n import LANGS, Lang, pick
 # Each module has register(subparsers, common, lang); later commands add themselves here.
 COMMAND_MODULES = [demo_cmd, master_cmd, ageing_cmd, forms_cmd, reconcile_cmd, rfm_cmd, abc_cmd, grade_cmd,
                    credit_cmd, analyze_cmd, statement_cmd, run_cmd, consolidate_cmd, addin_cmd, visits_cmd,
-                   routes_cmd]
+                   routes_cmd, complaints_cmd, submissions_cmd]
 
 
 def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> Lang:

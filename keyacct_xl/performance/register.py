@@ -59,7 +59,8 @@ class ComplaintRegister:
         return tr(lang, "complaint register as of {as_of}: {complaints} complaints, {open} open, containment "
                         "overdue {contain}, closure overdue {close}; {requests} service requests, {requests_open} "
                         "open, {requests_overdue} overdue",
-                  as_of=f"{self.as_of:%Y-%m-%d %H:%M}", complaints=len(c), open=int(c["closed_date"].isna().sum()),
+                  as_of=self.as_of.strftime("%Y-%m-%d %H:%M"), complaints=len(c),
+                  open=int(c["closed_date"].isna().sum()),
                   contain=int((c["containment"] == "overdue").sum()), close=int((c["closure"] == "overdue").sum()),
                   requests=len(s), requests_open=int(s["closed_date"].isna().sum()),
                   requests_overdue=int((s["closure"] == "overdue").sum()))
@@ -100,7 +101,7 @@ def run_complaint_register(tables: Mapping[str, pd.DataFrame], *, as_of: pd.Time
     path = out or (out_dir / register_report_name(when) if out_dir is not None else None)
     if path is None:
         return register
-    title = tr(lang, "Complaint and service register as of {as_of}", as_of=f"{when:%Y-%m-%d %H:%M}")
+    title = tr(lang, "Complaint and service register as of {as_of}", as_of=when.strftime("%Y-%m-%d %H:%M"))
     sheets = [(tr(lang, "Complaints"), complaints), (tr(lang, "Service requests"), services),
               (tr(lang, "Complaints per customer"), register.per_customer)]
     return ComplaintRegister(when, rules, complaints, services, register.per_customer,

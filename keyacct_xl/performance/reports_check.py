@@ -63,7 +63,8 @@ class SubmissionsCheck:
         """One line: the period, reps, submissions due, on time, late, missing."""
         r = self.reps
         return tr(lang, "submissions {period} as of {as_of}: {reps} reps, {due} due, {on_time} on time, {late} "
-                        "late, {missing} missing", period=self.period, as_of=f"{self.as_of:%Y-%m-%d}", reps=len(r),
+                        "late, {missing} missing", period=self.period, as_of=self.as_of.strftime("%Y-%m-%d"),
+                  reps=len(r),
                   due=int(r["expected"].sum()), on_time=int(r["on_time"].sum()), late=int(r["late"].sum()),
                   missing=int(r["missing"].sum()))
 
@@ -108,7 +109,7 @@ def run_submissions_check(tables: Mapping[str, pd.DataFrame], settings: Settings
         return check
     titles = {spec.id: Pair(spec.title.en, spec.title.zh) for spec in rep_form_specs(forms)}
     labels = Labels(HEADERS, {"submission": SUBMISSION_LABELS, "form": titles}, rates=frozenset({"on_time_rate"}))
-    title = tr(lang, "Submissions {period} as of {as_of}", period=span.text, as_of=f"{when:%Y-%m-%d}")
+    title = tr(lang, "Submissions {period} as of {as_of}", period=span.text, as_of=when.strftime("%Y-%m-%d"))
     sheets = [(tr(lang, "Reps"), check.reps), (tr(lang, "Submissions"), detail),
               (tr(lang, "Not handed in"), detail[detail["submission"] == "missing"])]
     return replace(check, path=write_document(path, title, sheets, labels, lang=lang))
