@@ -157,7 +157,7 @@ def handed_in(ledger: pd.DataFrame, calendar: SubmissionCalendar, forms: Sequenc
 
 def submission_status(expected: pd.DataFrame, came: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
     """Each expected submission (DETAIL_COLUMNS) with what came: on_time (by the due day), late (after it, with
-    the days), missing (nothing, and the due day is past ``as_of``'s day) or pending (nothing yet, not yet due)."""
+    the days), missing (nothing, and the due day is over at ``as_of``) or pending (nothing yet, not yet due)."""
     out = expected.merge(came, on=["rep", "form", "instance"], how="left")
     due, handed = out["due_date"], out["handed_in"]
     late_days = (handed - due).dt.days
@@ -165,7 +165,8 @@ def submission_status(expected: pd.DataFrame, came: pd.DataFrame, *, as_of: pd.T
     out["submission"] = "pending"
     out.loc[handed.notna() & (handed <= due), "submission"] = "on_time"
     out.loc[handed.notna() & (handed > due), "submission"] = "late"
-    out.loc[handed.isna() & (due < as_of.normalize()), "submission"] = "missing"
+    # missing once the whole due day is over (as_of at a day's end, as the check is run by date, includes it)
+    out.loc[handed.isna() & (due + pd.Timedelta(days=1) - pd.Timedelta(seconds=1) <= as_of), "submission"] = "missing"
     return out[DETAIL_COLUMNS]
 
 
