@@ -152,3 +152,20 @@ def test_a_form_without_a_calendar_entry_a_bad_period_or_an_unknown_rep(tmp_path
                         encoding="utf-8")
     with pytest.raises(SpecError, match=r"forms\.weekly_plan\.every: expected day, week or month"):
         load_submission_calendar(calendar)
+
+
+def test_the_demo_names_its_late_and_missing_submissions(demo_run: tuple[Path, str]) -> None:
+    out, printed = demo_run
+    assert "报表提交 2026-11（截至 2026-11-27）" in printed and "投诉与售后台账（截至 2026-11-27 23:59）" in printed
+    assert (out / "performance" / "submissions_2026-11.xlsx").exists()
+    store = load_store(out / "master.xlsx")
+    check = run_submissions_check(store.frames, store.settings, period="2026-W45")
+    plans = check.detail[check.detail["form"] == "weekly_plan"].set_index("rep")
+    # the demo's week: four reps send their 2026-W45 weekly plan with the visit record, consolidated on Saturday
+    # 2026-11-07, five days after the plan was due; the other reps send nothing
+    senders = {"吕琳春", "唐军明", "潘亮欣", "潘静刚"}
+    assert set(plans.index[plans["submission"] == "late"]) == senders
+    assert set(plans.loc[list(senders), "days_late"]) == {5}
+    assert set(plans.index[plans["submission"] == "missing"]) == set(check.reps["rep"]) - senders
+    visits = check.detail[(check.detail["form"] == "visit_record")]
+    assert set(visits["instance"]) == {"2026-W44"} and set(visits["submission"]) == {"missing"}
