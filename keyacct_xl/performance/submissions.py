@@ -145,10 +145,10 @@ def handed_in(ledger: pd.DataFrame, calendar: SubmissionCalendar, forms: Sequenc
     (the day it was consolidated) and file_name. A daily form's instance is its key (the report's date), a weekly
     or monthly form's its period."""
     live = ledger[ledger["status"].isin(HANDED_IN) & ledger["form"].isin(list(forms))]
-    daily = live["form"].map(lambda f: calendar.due(f).every == "day").astype(bool)
-    instance = live["key"].where(daily, live["period"])
+    daily = live["form"].map({f: calendar.due(f).every == "day" for f in forms}).astype(bool)
+    instance = live["key"].where(daily, live["period"]).astype(object)
     out = pd.DataFrame({"rep": live["rep"].astype(str).str.strip(), "form": live["form"],
-                        "instance": instance.astype(object).map(lambda v: str(v).strip() if pd.notna(v) else None),
+                        "instance": instance.where(instance.isna(), instance.astype(str).str.strip()),
                         "handed_in": pd.to_datetime(live["consolidated_at"], errors="coerce").dt.normalize(),
                         "file_name": live["file_name"]})
     out = out.dropna(subset=["instance"]).sort_values("handed_in", kind="stable")
