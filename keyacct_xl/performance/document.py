@@ -18,7 +18,7 @@ import pandas as pd
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.labels import header as schema_header
 from keyacct_xl.labels import yes_no
-from keyacct_xl.messages import Message, tr
+from keyacct_xl.messages import Rendered, tr
 from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
 
 Pair = tuple[str, str]
@@ -32,7 +32,7 @@ class Labels:
     columns holding money and rates. A date column shows its times where any value has one."""
 
     headers: Mapping[str, Pair]
-    values: Mapping[str, Mapping[str, Message]] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, Rendered]] = field(default_factory=dict)
     money: frozenset[str] = frozenset()
     rates: frozenset[str] = frozenset()
 
