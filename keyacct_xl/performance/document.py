@@ -29,12 +29,14 @@ _WIDE = {"customer_name": 26, "name": 26, "product": 22, "form": 24, "file_name"
 @dataclass(frozen=True)
 class Labels:
     """What a document shows for a frame: headers by column key, the label of each code per column, the
-    columns holding money and rates. A date column shows its times where any value has one."""
+    columns holding money and rates, the text shown for a blank where a blank means something ("no target").
+    A date column shows its times where any value has one."""
 
     headers: Mapping[str, Pair]
     values: Mapping[str, Mapping[str, Rendered]] = field(default_factory=dict)
     money: frozenset[str] = frozenset()
     rates: frozenset[str] = frozenset()
+    blanks: Mapping[str, Rendered] = field(default_factory=dict)  # what a blank value of the column means
 
     def header(self, key: str, lang: Lang) -> str:
         """The column header of ``key`` in ``lang`` (a master column's own header when not listed)."""
@@ -51,6 +53,8 @@ class Labels:
                                          na_action="ignore").astype(object)
             elif pd.api.types.is_bool_dtype(series.dtype) or _is_yes_no(series):
                 out[column] = series.map(lambda v: yes_no(v, lang)).astype(object)
+            if column in self.blanks:
+                out[column] = out[column].astype(object).where(series.notna(), self.blanks[column].render(lang))
         return out
 
 

@@ -1,0 +1,47 @@
+"""``keyacct-xl reps MASTER --period P``: each rep's KPIs of a month, quarter or year, from the master's data."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.messages import tr
+from keyacct_xl.performance.evaluation import NO_TARGET, run_rep_evaluation
+
+# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
+HELP: dict[str, tuple[str, str]] = {
+    "reps": ("业务员考核（按数据）：销售与任务、回款、新客户、拜访、投诉、按时交表、主管评分",
+             "rep evaluation from the data: sales against target, collection, new customers, visits, complaints, "
+             "reports on time, the supervisor's score"),
+    "master": ("客户档案总表", "master workbook"),
+    "--period": ("期间：月（2026-10）、季（2026-Q4）或年（2026）",
+                 "period: a month (2026-10), quarter (2026-Q4) or year (2026)"),
+    "--out": ("输出 .xlsx 或 .csv 文件（默认：总表旁的 reps_<期间>.xlsx）",
+              "FILE.xlsx or FILE.csv (default: reps_<period>.xlsx beside MASTER)"),
+}
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
+    """Add ``reps``."""
+    parser = sub.add_parser("reps", parents=[common], help=pick(lang, *HELP["reps"]))
+    parser.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
+    parser.add_argument("--period", required=True, help=pick(lang, *HELP["--period"]))
+    parser.add_argument("--out", type=Path, help=pick(lang, *HELP["--out"]))
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the master and its consolidation tables, write the KPIs (default: beside the master), a line per rep."""
+    evaluation = run_rep_evaluation(load_master(args.master), load_store(args.master).frames, period=args.period,
+                                    out=args.out, out_dir=args.master.parent, lang=args.lang)
+    print(evaluation.report_line(args.lang))
+    for row in evaluation.kpis.itertuples(index=False):
+        achieved = (NO_TARGET.render(args.lang) if row.sales_achievement != row.sales_achievement
+                    else f"{row.sales_achievement:.1%}")
+        print("  " + tr(args.lang, "{rep}: sales ¥{sales:,.2f}, achievement {achieved}, {visits} visits, {new} new "
+                                   "customers, {complaints} complaints", rep=row.rep, sales=row.sales,
+                        achieved=achieved, visits=row.visits, new=row.new_customers, complaints=row.complaints))
+    return 0
