@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.reader import load_master
@@ -38,10 +40,13 @@ def run(args: argparse.Namespace) -> int:
     evaluation = run_rep_evaluation(load_master(args.master), load_store(args.master).frames, period=args.period,
                                     out=args.out, out_dir=args.master.parent, lang=args.lang)
     print(evaluation.report_line(args.lang))
-    for row in evaluation.kpis.itertuples(index=False):
-        achieved = (NO_TARGET.render(args.lang) if row.sales_achievement != row.sales_achievement
-                    else f"{row.sales_achievement:.1%}")
+    kpis = evaluation.kpis
+    for i in range(len(kpis)):
+        row = kpis.iloc[i]
+        rate = row["sales_achievement"]
+        achieved = NO_TARGET.render(args.lang) if pd.isna(rate) else f"{float(rate):.1%}"
         print("  " + tr(args.lang, "{rep}: sales ¥{sales:,.2f}, achievement {achieved}, {visits} visits, {new} new "
-                                   "customers, {complaints} complaints", rep=row.rep, sales=row.sales,
-                        achieved=achieved, visits=row.visits, new=row.new_customers, complaints=row.complaints))
+                                   "customers, {complaints} complaints", rep=row["rep"], sales=float(row["sales"]),
+                        achieved=achieved, visits=int(row["visits"]), new=int(row["new_customers"]),
+                        complaints=int(row["complaints"])))
     return 0
