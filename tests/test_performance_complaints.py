@@ -212,3 +212,12 @@ def test_a_bad_calendar_names_the_file_and_the_key(tmp_path: Path, text: str, pr
     with pytest.raises(SpecError) as caught:
         load_workdays(path)
     assert str(path) in caught.value.en and problem in caught.value.en
+
+
+def test_cli_csv_holds_the_complaints_with_zh_headers_and_labels(tmp_path: Path) -> None:
+    path = hand_master(tmp_path)
+    out = tmp_path / "register.csv"
+    assert main(["complaints", str(path), "--as-of", "2026-12-09", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8-sig").splitlines()
+    assert text[0].startswith("投诉编号,接收日期,客户编号") and len(text) == 3
+    assert "已逾期" in text[1] and "2026-12-08" in text[1] and "overdue" not in text[1]
