@@ -22,7 +22,7 @@ import pandas as pd
 from keyacct_xl.errors import SpecError
 from keyacct_xl.followup.policy import policy_path
 from keyacct_xl.messages import Message, msg
-from keyacct_xl.performance.workdays import DEFAULT_WORKDAYS, WorkCalendar, load_workdays
+from keyacct_xl.performance.workdays import WorkCalendar, named_workdays
 from keyacct_xl.yamlcheck import Where, read_int, read_mapping, read_str, read_yaml
 
 DEFAULT_DEADLINES = "complaints"
@@ -62,14 +62,10 @@ def load_deadline_policy(name_or_path: str | Path = DEFAULT_DEADLINES) -> Deadli
     keys = {"title", "containment_hours", "closure_working_days", "service_working_days", "warranty_months"}
     data = read_mapping(read_yaml(path, where), where, keys | {"name", "workdays"}, keys)
     title = read_mapping(data["title"], where.at("title"), {"zh", "en"}, {"zh", "en"})
-    calendar = data.get("workdays", DEFAULT_WORKDAYS)
-    calendar_path = Path(str(calendar))
-    if not calendar_path.is_absolute() and calendar_path.suffix in (".yaml", ".yml"):
-        calendar_path = path.parent / calendar_path  # a calendar file named beside the policy
     return DeadlinePolicy(
         source=str(path), title_zh=read_str(title["zh"], where.at("title").at("zh")),
         title_en=read_str(title["en"], where.at("title").at("en")),
-        workdays=load_workdays(calendar_path if calendar_path.suffix else str(calendar)),
+        workdays=named_workdays(data.get("workdays"), path, where.at("workdays")),
         containment_hours=read_int(data["containment_hours"], where.at("containment_hours"), 1, 24 * 30),
         closure_working_days=read_int(data["closure_working_days"], where.at("closure_working_days"), 1, 250),
         service_working_days=read_int(data["service_working_days"], where.at("service_working_days"), 1, 250),

@@ -22,7 +22,7 @@ from keyacct_xl.errors import SpecError
 from keyacct_xl.followup.policy import policy_path
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.messages import Message, msg
-from keyacct_xl.performance.workdays import DEFAULT_WORKDAYS, WorkCalendar, load_workdays
+from keyacct_xl.performance.workdays import WorkCalendar, named_workdays
 from keyacct_xl.yamlcheck import Where, read_int, read_mapping, read_str, read_yaml
 
 DEFAULT_CALENDAR = "submissions"
@@ -80,11 +80,9 @@ def load_submission_calendar(name_or_path: str | Path = DEFAULT_CALENDAR) -> Sub
             raise where.at("forms").at(str(form)).fail(msg("{form!r} is not a form; forms: {ids}", form=str(form),
                                                            ids=", ".join(sorted(ids))))
     forms = {str(form): _form_due(value, where.at("forms").at(str(form))) for form, value in entries.items()}
-    workdays = str(data.get("workdays", DEFAULT_WORKDAYS))
-    beside = path.parent / workdays
     return SubmissionCalendar(str(path), read_str(title["zh"], where.at("title").at("zh")),
                               read_str(title["en"], where.at("title").at("en")),
-                              load_workdays(beside if beside.suffix and beside.exists() else workdays), forms)
+                              named_workdays(data.get("workdays"), path, where.at("workdays")), forms)
 
 
 def _form_due(value: object, where: Where) -> FormDue:

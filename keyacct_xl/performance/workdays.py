@@ -15,7 +15,7 @@ from typing import Any
 from keyacct_xl.errors import SpecError
 from keyacct_xl.followup.policy import policy_path
 from keyacct_xl.messages import msg
-from keyacct_xl.yamlcheck import Where, read_mapping, read_yaml
+from keyacct_xl.yamlcheck import Where, read_mapping, read_str, read_yaml
 
 DEFAULT_WORKDAYS = "workdays"
 _MAX_DAYS = 3660  # a range longer than ten years is a typo, not a holiday
@@ -68,6 +68,16 @@ def load_workdays(name_or_path: str | Path = DEFAULT_WORKDAYS) -> WorkCalendar:
             raise where.at("working_weekends").at(i).fail(msg("{day} is a weekday, not a weekend day",
                                                               day=day.isoformat()))
     return WorkCalendar(str(path), frozenset(holidays), frozenset(weekends))
+
+
+def named_workdays(value: Any, policy: Path, where: Where) -> WorkCalendar:
+    """The calendar a policy names under ``workdays``: a shipped name, or a file (a relative one beside the policy).
+    A policy that names none uses the shipped ``workdays``."""
+    name = DEFAULT_WORKDAYS if value is None else read_str(value, where)
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and not path.is_absolute():
+        return load_workdays(policy.parent / path)
+    return load_workdays(name)
 
 
 def _items(value: Any, where: Where) -> list[Any]:
