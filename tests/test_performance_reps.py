@@ -12,7 +12,8 @@ import pytest
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
-from keyacct_xl.errors import InputError
+from keyacct_xl.consolidate.usecase import run_consolidation
+from keyacct_xl.errors import InputError, SpecError
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.reader import load_master
@@ -22,6 +23,7 @@ from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES as TABLES
 from keyacct_xl.master.writer import save_master, write_tables
 from keyacct_xl.performance.evaluation import run_rep_evaluation
 from keyacct_xl.performance.reps import evaluation_period
+from keyacct_xl.performance.scoring import load_scoring
 
 d = pd.Timestamp
 
@@ -133,6 +135,7 @@ def test_cli_writes_the_kpis_as_a_zh_document(tmp_path: Path, capsys: pytest.Cap
     printed = capsys.readouterr().out
     assert "业务员考核 2026-10：业务员 3 人，销售额 ¥3,900.00，2 人的任务合计 ¥4,500.00，1 人无任务" in printed
     assert "王五：销售额 ¥400.00，达成率 无任务" in printed and "张三：销售额 ¥1,500.00，达成率 75.0%" in printed
+    assert "张三：销售额 ¥1,500.00，达成率 75.0%，拜访 3 次，新客户 1 个，投诉 1 件；得分 57.0，很差" in printed
     book = openpyxl.load_workbook(out)
     ws = book["考核指标"]
     headers = [c.value for c in ws[1]]
@@ -143,3 +146,49 @@ def test_cli_writes_the_kpis_as_a_zh_document(tmp_path: Path, capsys: pytest.Cap
     assert rows["王五"][rate].value == "无任务"
     assert rows["张三"][headers.index("销售额")].number_format != "General"
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+
+
+def test_scores_by_the_bands_and_a_missing_target_is_left_out(tmp_path: Path) -> None:
+    evaluation = run_rep_evaluation(load_master(hand_master(tmp_path)),
+                                    load_store(tmp_path / "master.xlsx").frames, period="2026-10")
+    scores = evaluation.scores.set_index(["rep", "kpi"])
+    # 张三: achievement 0.75 -> 60, collection 0.7 -> 60, coverage 1.0 -> 100, 1 new customer -> 60, reports 0.25 -> 0
+    zhang = scores.loc["张三"]
+    assert zhang["score"].tolist() == [60.0, 60.0, 100.0, 60.0, 0.0]
+    assert zhang["weight"].tolist() == pytest.approx([0.40, 0.20, 0.15, 0.10, 0.15])
+    # 李四 has no collection target: it is left out, the other weights (0.8 in all) scaled to 100 %
+    li = scores.loc["李四"]
+    assert pd.isna(li.loc["collection_achievement", "score"]) and pd.isna(li.loc["collection_achievement", "weight"])
+    assert li["weight"].sum() == pytest.approx(1.0) and li.loc["sales_achievement", "weight"] == pytest.approx(0.5)
+    totals = evaluation.kpis.set_index("rep")
+    assert totals.loc["张三", "total_score"] == pytest.approx(24 + 12 + 15 + 6 + 0)  # 57.0
+    assert totals.loc["李四", "total_score"] == pytest.approx(0.5 * 75)
+    assert totals.loc["张三", "rating"] == "很差" and totals.loc["李四", "rating"] == "很差"
+
+
+def test_weights_not_adding_up_to_100_percent_are_refused(tmp_path: Path) -> None:
+    policy = tmp_path / "scoring.yaml"
+    policy.write_text("kpis:\n  - {key: sales_achievement, weight: 0.5, bands: [{from: 0, score: 0}]}\n"
+                      "ratings: [{from: 0, rating: 一般}]\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="the weights add up to 50%, not 100%"):
+        load_scoring(policy)
+
+
+def test_pre_filled_evaluation_forms_come_back_into_the_master(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = hand_master(tmp_path)
+    forms = tmp_path / "forms"
+    assert main(["reps", str(path), "--period", "2026-10", "--forms", str(forms), "--out",
+                 str(tmp_path / "reps.xlsx")]) == 0
+    assert "考核表：3 份" in capsys.readouterr().out
+    form = forms / "张三" / "rep_evaluation_张三_2026-10.xlsx"
+    values = {c.value for ws in openpyxl.load_workbook(form) for r in ws.iter_rows() for c in r}
+    assert {"销售任务达成率", "回款达成率", "张三", "2026-10"} <= values and {2000, 1500} <= values
+    # the supervisor would add their name; consolidated as it is, the KPI lines land in RepEvaluationKpis
+    run_consolidation(forms / "张三", path, lang="zh", report_dir=tmp_path)
+    kpis = load_store(path).frames["RepEvaluationKpis"]
+    mine = kpis[(kpis["rep"] == "张三") & (kpis["period"] == "2026-10")].set_index("kpi")
+    assert mine.loc["销售任务达成率", ["target", "actual", "score"]].tolist() == [2000.0, 1500.0, 60.0]
+    assert len(mine) == 5
+    with pytest.raises(InputError, match="the evaluation form is monthly"):
+        run_rep_evaluation(load_master(path), load_store(path).frames, period="2026-Q4", forms_dir=forms)

@@ -10,20 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from keyacct_xl.errors import InputError
 from keyacct_xl.followup.policy import master_policy
-from keyacct_xl.forms.repforms import rep_form_specs
+from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.generator import FormData, write_form
+from keyacct_xl.forms.meta import FormContext
+from keyacct_xl.forms.repforms import output_name, rep_folder, rep_form_specs
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.followthrough import COMPLAINTS, REP_EVALUATIONS
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.plans import MONTHLY_PLANS, SALES_TARGETS
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.performance.complaints import complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.document import Labels, write_document
 from keyacct_xl.performance.reps import EvaluationPeriod, evaluation_period, rep_kpis
+from keyacct_xl.performance.scoring import DEFAULT_SCORING, load_scoring, score_kpis
 from keyacct_xl.performance.submissions import (
     expected_submissions,
     handed_in,
@@ -43,6 +49,16 @@ HEADERS: dict[str, tuple[str, str]] = {
     "complaints_closed_in_time": ("按期结案", "Closed in Time"), "reports_due": ("应交报表", "Reports Due"),
     "reports_on_time": ("按时交表", "Reports on Time"), "reports_on_time_rate": ("按时交表率", "Reports on Time Rate"),
     "supervisor_score": ("主管评分", "Supervisor Score"), "supervisor_rating": ("主管评级", "Supervisor Rating"),
+    "total_score": ("考核得分", "Overall Score"), "rating": ("建议等级", "Suggested Rating"),
+    "kpi": ("考核指标", "KPI"), "target": ("目标值", "Target"), "actual": ("实际值", "Actual"),
+    "value": ("指标值", "Value"), "weight": ("权重", "Weight"), "score": ("评分", "Score"),
+    "weighted": ("得分", "Weighted"),
+}
+# The KPIs as the evaluation form names them.
+KPI_LABELS: dict[str, Message] = {
+    "sales_achievement": msg("sales target achievement"), "collection_achievement": msg("collection achievement"),
+    "key_coverage": msg("VIP/A customers visited"), "new_customers": msg("new customers"),
+    "reports_on_time_rate": msg("reports handed in on time"),
 }
 NO_TARGET = msg("no target")
 LABELS = Labels(HEADERS, money=frozenset({"sales", "sales_last_year", "sales_target", "collection",
@@ -50,15 +66,19 @@ LABELS = Labels(HEADERS, money=frozenset({"sales", "sales_last_year", "sales_tar
                 rates=frozenset({"sales_achievement", "gross_margin", "collection_achievement", "key_coverage",
                                  "reports_on_time_rate"}),
                 blanks={"sales_achievement": NO_TARGET, "collection_achievement": NO_TARGET})
+SCORE_LABELS = Labels(HEADERS, {"kpi": KPI_LABELS}, rates=frozenset({"weight"}))
 
 
 @dataclass(frozen=True)
 class RepEvaluation:
-    """One evaluation: its period and the KPIs per rep."""
+    """One evaluation: its period, the KPIs per rep (with the suggested total and rating), each KPI's score, the
+    report and the pre-filled evaluation forms written."""
 
     period: EvaluationPeriod
     kpis: pd.DataFrame
+    scores: pd.DataFrame
     path: Path | None = None
+    forms: tuple[Path, ...] = ()
 
     def summary(self, lang: Lang) -> str:
         """One line: the period, reps, sales against the targets set, reps without a target."""
@@ -87,9 +107,11 @@ def evaluation_report_name(period: EvaluationPeriod) -> str:
 
 
 def run_rep_evaluation(master: Master, tables: Mapping[str, pd.DataFrame], *, period: str,
-                       out: Path | None = None, out_dir: Path | None = None, lang: Lang = "zh") -> RepEvaluation:
+                       scoring: str | Path | None = None, out: Path | None = None, out_dir: Path | None = None,
+                       forms_dir: Path | None = None, lang: Lang = "zh") -> RepEvaluation:
     """Each rep's KPIs for ``period`` (2026-10, 2026-Q4, 2026) from ``master`` and the consolidation ``tables``
-    (SalesTargets, MonthlyPlans, Complaints, RepEvaluations, IngestionLedger by name, ledger codes decoded)."""
+    (SalesTargets, MonthlyPlans, Complaints, RepEvaluations, IngestionLedger by name, ledger codes decoded),
+    scored by the ``scoring`` policy; with ``forms_dir``, a pre-filled evaluation form per rep (a month only)."""
     span = evaluation_period(period)
     end = end_of_day(span.last)
     targets = tables[SALES_TARGETS.name]
@@ -106,9 +128,52 @@ def run_rep_evaluation(master: Master, tables: Mapping[str, pd.DataFrame], *, pe
                     complaints=complaints, submissions=submissions, evaluations=tables[REP_EVALUATIONS.name],
                     period=span, key_grades=visit_policy.quarterly_face_to_face,
                     is_face_to_face=visit_policy.is_face_to_face)
-    evaluation = RepEvaluation(span, kpis)
+    scores, totals = score_kpis(kpis, load_scoring(scoring or DEFAULT_SCORING))
+    kpis = kpis.assign(total_score=totals["total_score"].to_numpy(), rating=totals["rating"].to_numpy())
+    evaluation = RepEvaluation(span, kpis, scores)
+    if forms_dir is not None:
+        evaluation = replace(evaluation, forms=write_evaluation_forms(evaluation, master, forms_dir))
     path = out or (out_dir / evaluation_report_name(span) if out_dir is not None else None)
     if path is None:
         return evaluation
     title = tr(lang, "Rep evaluation {period}", period=span.text)
-    return replace(evaluation, path=write_document(path, title, [(tr(lang, "Rep KPIs"), kpis)], LABELS, lang=lang))
+    sheets = [(tr(lang, "Rep KPIs"), kpis), (tr(lang, "KPI scores"), scores)]
+    labels = replace(LABELS, values=SCORE_LABELS.values, rates=LABELS.rates | SCORE_LABELS.rates)
+    return replace(evaluation, path=write_document(path, title, sheets, labels, lang=lang))
+
+
+def _region(customers: pd.DataFrame, rep: str) -> str | None:
+    """The region most of the rep's customers are in."""
+    regions = customers.loc[customers["rep"] == rep, "region"].dropna()
+    return None if regions.empty else str(regions.value_counts().index[0])
+
+
+def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Path) -> tuple[Path, ...]:
+    """One pre-filled 重点客户销售代表考核表 per rep: the KPIs with target, actual, weight and score, the suggested
+    rating; the supervisor adds their name, strengths, improvements and signs. A month only (the form's period)."""
+    span = evaluation.period
+    if len(span.months) != 1:
+        raise InputError(msg("--forms: the evaluation form is monthly; give --period as a month (2026-10), not "
+                             "{period}", period=span.text))
+    spec = load_form("rep_evaluation")
+    form_lang: Lang = master.lang
+    written = []
+    for rep, rows in evaluation.scores.groupby("rep", sort=False):
+        total = evaluation.kpis.loc[evaluation.kpis["rep"] == rep]
+        lines = [{"kpi": KPI_LABELS[str(r["kpi"])].render(form_lang), "target": _number(r["target"]),
+                  "actual": _number(r["actual"]), "weight": _number(r["weight"]), "score": _number(r["score"]),
+                  "comment": None if _number(r["score"]) is not None else NO_TARGET.render(form_lang)}
+                 for r in rows.to_dict("records")]
+        header = {"rep": rep, "period": span.text, "region": _region(master.customers, str(rep)),
+                  "rating": total["rating"].iloc[0] if len(total) else None}
+        data = FormData(header={k: v for k, v in header.items() if v is not None}, rows={"kpis": lines},
+                        context=FormContext(rep=str(rep), period=span.text))
+        path = folder / rep_folder(str(rep)) / output_name(spec.id, rep=str(rep), customer=None, period=span.text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written.append(write_form(path, spec, lang=form_lang, company=master.settings.company_name, data=data))
+    return tuple(written)
+
+
+def _number(value: Any) -> float | None:
+    """A figure for a form cell; blank (None, NaN, NA) as None."""
+    return None if value is None or pd.isna(value) else float(value)
