@@ -53,6 +53,8 @@ DEMO_WORKBOOKS = [
     "receivables/reconcile_*.xlsx",
     "receivables/statements/*.xlsx",
     "forms/*/customer_card_*.xlsx",
+    "performance/complaints_*.xlsx",
+    "performance/submissions_*.xlsx",
 ]
 
 

@@ -20,6 +20,7 @@ from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.settings import setting_key
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import Message, msg, tr
+from keyacct_xl.performance.demo_step import performance_demo
 from keyacct_xl.receivables.demo_step import receivables_demo
 
 # Later features add a step: (master path, output folder, args) -> lines to print.
@@ -30,6 +31,7 @@ DEMO_STEPS.append(forms_demo)
 DEMO_STEPS.append(consolidation_demo)
 DEMO_STEPS.append(analytics_demo)
 DEMO_STEPS.append(followup_demo)
+DEMO_STEPS.append(performance_demo)
 DEMO_STEPS.append(bridge_demo)
 
 

@@ -13,6 +13,7 @@ from keyacct_xl.cli import (
     addin_cmd,
     ageing_cmd,
     analyze_cmd,
+    complaints_cmd,
     consolidate_cmd,
     credit_cmd,
     demo_cmd,
@@ -20,10 +21,12 @@ from keyacct_xl.cli import (
     grade_cmd,
     master_cmd,
     reconcile_cmd,
+    reps_cmd,
     rfm_cmd,
     routes_cmd,
     run_cmd,
     statement_cmd,
+    submissions_cmd,
     visits_cmd,
 )
 from keyacct_xl.errors import KeyacctError
@@ -33,7 +36,7 @@ from keyacct_xl.messages import tr
 # Each module has register(subparsers, common, lang); later commands add themselves here.
 COMMAND_MODULES = [demo_cmd, master_cmd, ageing_cmd, forms_cmd, reconcile_cmd, rfm_cmd, abc_cmd, grade_cmd,
                    credit_cmd, analyze_cmd, statement_cmd, run_cmd, consolidate_cmd, addin_cmd, visits_cmd,
-                   routes_cmd]
+                   routes_cmd, complaints_cmd, submissions_cmd, reps_cmd]
 
 
 def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> Lang:

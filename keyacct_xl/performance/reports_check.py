@@ -1,0 +1,115 @@
+"""The missing-reports check (未交报表) as every front end runs it: the CLI, the ribbon, the demo.
+
+``run_submissions_check`` takes the forms from the Settings' ``rep_forms``, the reps from Customers, when each
+form is due from the submission calendar, and what came in from the consolidation ledger; it lists per rep and
+form each submission due in the period (a week ``2026-W48`` or a month ``2026-11``) as on time, late, missing or
+not yet due at ``as_of``, sums them per rep and, when asked, writes the check as a document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.consolidate.periods import parse_period
+from keyacct_xl.errors import InputError
+from keyacct_xl.forms.repforms import rep_form_specs
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.schema import CUSTOMERS
+from keyacct_xl.master.settings import Settings
+from keyacct_xl.master.submissions import LEDGER
+from keyacct_xl.messages import Pair, msg, tr
+from keyacct_xl.performance.complaints import end_of_day
+from keyacct_xl.performance.document import Labels, write_document
+from keyacct_xl.performance.submissions import (
+    DEFAULT_CALENDAR,
+    SUBMISSION_LABELS,
+    SubmissionCalendar,
+    expected_submissions,
+    handed_in,
+    load_submission_calendar,
+    rep_submissions,
+    submission_status,
+)
+
+HEADERS: dict[str, tuple[str, str]] = {
+    "rep": ("业务员", "Sales Rep"), "form": ("表单", "Form"), "instance": ("期次", "For"),
+    "due_date": ("应交日期", "Due"), "handed_in": ("汇总日期", "Handed In"), "days_late": ("迟交天数", "Days Late"),
+    "file_name": ("文件名", "File Name"), "submission": ("提交情况", "Submission"),
+    "expected": ("应交份数", "Due"), "on_time": ("按时", "On Time"), "late": ("迟交", "Late"),
+    "missing": ("未交", "Missing"), "pending": ("未到期", "Not Yet Due"), "on_time_rate": ("按时率", "On-Time Rate"),
+}
+
+
+@dataclass(frozen=True)
+class SubmissionsCheck:
+    """One check: the period and cut-off, the calendar, every submission due with its status, the rep totals."""
+
+    period: str
+    as_of: pd.Timestamp
+    calendar: SubmissionCalendar
+    detail: pd.DataFrame
+    reps: pd.DataFrame
+    path: Path | None = None
+
+    def missing(self) -> dict[str, int]:
+        """Missing submissions per rep, every rep listed."""
+        return {str(r): int(n) for r, n in zip(self.reps["rep"], self.reps["missing"], strict=True)}
+
+    def summary(self, lang: Lang) -> str:
+        """One line: the period, reps, submissions due, on time, late, missing."""
+        r = self.reps
+        return tr(lang, "submissions {period} as of {as_of}: {reps} reps, {due} due, {on_time} on time, {late} "
+                        "late, {missing} missing", period=self.period, as_of=self.as_of.strftime("%Y-%m-%d"),
+                  reps=len(r),
+                  due=int(r["expected"].sum()), on_time=int(r["on_time"].sum()), late=int(r["late"].sum()),
+                  missing=int(r["missing"].sum()))
+
+    def report_line(self, lang: Lang) -> str:
+        """The summary and the report's path, as the CLI and the demo print it."""
+        return tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
+
+
+def customer_reps(customers: pd.DataFrame) -> list[str]:
+    """The reps customers are assigned to, in name order."""
+    return sorted({str(r).strip() for r in customers["rep"].dropna()} - {""})
+
+
+def submissions_report_name(period: str) -> str:
+    """The report's file name when the caller names only a folder."""
+    return f"submissions_{period}.xlsx"
+
+
+def run_submissions_check(tables: Mapping[str, pd.DataFrame], settings: Settings, *, period: str,
+                          as_of: pd.Timestamp | None = None, rep: str | None = None,
+                          calendar: str | Path | None = None, out: Path | None = None, out_dir: Path | None = None,
+                          lang: Lang = "zh") -> SubmissionsCheck:
+    """Check the submissions due in ``period`` at ``as_of`` (default: the period's last day) against ``tables``'
+    IngestionLedger (form ids and status codes) and Customers."""
+    span = parse_period(str(period))
+    if span is None:
+        raise InputError(msg("--period: {value!r} is no week (2026-W48) or month (2026-11)", value=period))
+    when = end_of_day(as_of if as_of is not None else span.last)
+    rules = load_submission_calendar(calendar or DEFAULT_CALENDAR)
+    forms = [spec.id for spec in rep_form_specs(settings.rep_forms)]
+    reps = customer_reps(tables[CUSTOMERS.name])
+    if rep is not None:
+        if rep not in reps:
+            raise InputError(msg("unknown rep {rep!r}; reps of the customers: {reps}", rep=rep,
+                                 reps=", ".join(reps)))
+        reps = [rep]
+    expected = expected_submissions(reps, forms, rules, first=span.first, last=span.last)
+    detail = submission_status(expected, handed_in(tables[LEDGER.name], rules, forms), as_of=when)
+    check = SubmissionsCheck(span.text, when, rules, detail, rep_submissions(detail, reps))
+    path = out or (out_dir / submissions_report_name(span.text) if out_dir is not None else None)
+    if path is None:
+        return check
+    titles = {spec.id: Pair(spec.title.en, spec.title.zh) for spec in rep_form_specs(forms)}
+    labels = Labels(HEADERS, {"submission": SUBMISSION_LABELS, "form": titles}, rates=frozenset({"on_time_rate"}))
+    title = tr(lang, "Submissions {period} as of {as_of}", period=span.text, as_of=when.strftime("%Y-%m-%d"))
+    sheets = [(tr(lang, "Reps"), check.reps), (tr(lang, "Submissions"), detail),
+              (tr(lang, "Not handed in"), detail[detail["submission"] == "missing"])]
+    return replace(check, path=write_document(path, title, sheets, labels, lang=lang))

@@ -1,0 +1,156 @@
+"""Rep evaluation from the data (业务员考核): each rep's KPIs of a month, quarter or year, computed from the master.
+
+DOMAIN.md form 22 (重点客户销售代表考核表) scores sales against target, collection, new customers, key-account
+visits, reports handed in and complaints; the supervisor signs it. Every figure here is one the master already
+holds: sales (Transactions, by the rep on the line, else the customer's rep) against SalesTargets (the monthly
+rows of the target breakdown), the same period a year before, the gross margin of the lines with a cost, collection
+(Payments of the rep's customers) against MonthlyPlans' collection target, new customers (first trade in the
+period), visits and face-to-face visits, VIP/A customers visited face to face, complaints of the rep's customers and
+those closed in time, reports handed in on time (the missing-reports check), and the supervisor's RepEvaluations
+score and rating where one was filed. A rep without a target has no achievement (blank, shown as "no target"),
+never 0 %.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.messages import msg
+
+REP_KPI_COLUMNS = ["rep", "sales", "sales_last_year", "sales_target", "sales_achievement", "gross_margin",
+                   "collection", "collection_target", "collection_achievement", "new_customers", "visits",
+                   "face_to_face", "key_customers", "key_visited", "key_coverage", "complaints",
+                   "complaints_closed_in_time", "reports_due", "reports_on_time", "reports_on_time_rate",
+                   "supervisor_score", "supervisor_rating"]
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])))?$")
+
+
+@dataclass(frozen=True)
+class EvaluationPeriod:
+    """A month (2026-10), quarter (2026-Q4) or year (2026): its text, first and last day, and its months."""
+
+    text: str
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+    @property
+    def months(self) -> list[str]:
+        """The months of the period as SalesTargets and the plans write them (``2026-10``)."""
+        return [str(m) for m in pd.period_range(self.first, self.last, freq="M")]
+
+    def year_before(self) -> EvaluationPeriod:
+        """The same period a year earlier."""
+        return EvaluationPeriod(self.text, self.first - pd.DateOffset(years=1),
+                                self.last - pd.DateOffset(years=1))
+
+
+def evaluation_period(text: str) -> EvaluationPeriod:
+    """``2026-10``, ``2026-Q4`` or ``2026``; anything else is an InputError showing the three forms."""
+    m = _PERIOD.match(str(text).strip())
+    if m is None or (m[2] is not None and not 1 <= int(m[2]) <= 12):
+        raise InputError(msg("--period: {value!r} is no month (2026-10), quarter (2026-Q4) or year (2026)",
+                             value=text))
+    year = int(m[1])
+    if m[2]:
+        span = pd.Period(f"{year}-{m[2]}", freq="M")
+    elif m[3]:
+        span = pd.Period(f"{year}Q{m[3]}", freq="Q")
+    else:
+        span = pd.Period(str(year), freq="Y")
+    return EvaluationPeriod(str(text).strip(), span.start_time.normalize(), span.end_time.normalize())
+
+
+def _within(dates: pd.Series, period: EvaluationPeriod) -> np.ndarray:
+    values = pd.to_datetime(dates)
+    return ((values >= period.first) & (values < period.last + pd.Timedelta(days=1))).to_numpy(dtype=bool)
+
+
+def _owners(customers: pd.DataFrame) -> pd.Series:
+    ids = customers["customer_id"].astype(str).str.strip()
+    return pd.Series(customers["rep"].to_numpy(), index=ids.to_numpy())[~ids.duplicated().to_numpy()]
+
+
+def _sales_rep(transactions: pd.DataFrame, owner: pd.Series) -> pd.Series:
+    """The rep of each sales line: the line's own, else its customer's."""
+    own = transactions["rep"].astype(object)
+    blank = own.isna() | own.astype(str).str.strip().eq("")
+    if not blank.any():
+        return own
+    return own.where(~blank, transactions["customer_id"].astype(str).str.strip().map(owner))
+
+
+def sales_by_rep(transactions: pd.DataFrame, owner: pd.Series, period: EvaluationPeriod) -> pd.DataFrame:
+    """Per rep: sales in ``period`` and, over the lines with a cost, the gross margin."""
+    lines = transactions.loc[_within(transactions["date"], period)]
+    rep = _sales_rep(lines, owner)
+    costed = lines["cost"].notna()
+    frame = pd.DataFrame({"rep": rep.to_numpy(), "sales": lines["amount"].to_numpy(dtype=float),
+                          "costed_sales": lines["amount"].where(costed, 0.0).to_numpy(dtype=float),
+                          "cost": lines["cost"].fillna(0.0).to_numpy(dtype=float)})
+    sums = frame.groupby("rep", sort=False)[["sales", "costed_sales", "cost"]].sum()
+    margin = (sums["costed_sales"] - sums["cost"]) / sums["costed_sales"].where(sums["costed_sales"] > 0)
+    return pd.DataFrame({"sales": sums["sales"], "gross_margin": margin})
+
+
+def rep_kpis(reps: Sequence[str], *, customers: pd.DataFrame, transactions: pd.DataFrame, payments: pd.DataFrame,
+             visits: pd.DataFrame, targets: pd.DataFrame, monthly_plans: pd.DataFrame, complaints: pd.DataFrame,
+             submissions: pd.DataFrame, evaluations: pd.DataFrame, period: EvaluationPeriod,
+             key_grades: Sequence[str], is_face_to_face) -> pd.DataFrame:
+    """One row per rep of ``reps`` (REP_KPI_COLUMNS) for ``period``.
+
+    ``complaints`` is the complaint register (complaint_register) and ``submissions`` the missing-reports detail
+    (submission_status), both at the period's end; ``is_face_to_face(method)`` tells a visit from a call.
+    """
+    index = pd.Index(list(reps), name="rep")
+    owner = _owners(customers)
+    out = pd.DataFrame(index=index)
+    now = sales_by_rep(transactions, owner, period)
+    out["sales"] = now["sales"].reindex(index, fill_value=0.0)
+    out["sales_last_year"] = sales_by_rep(transactions, owner, period.year_before())["sales"].reindex(
+        index, fill_value=0.0)
+    months = set(period.months)
+    planned = targets[targets["month"].astype(str).str.strip().isin(months)]
+    out["sales_target"] = planned.groupby("rep")["amount"].sum(min_count=1).reindex(index)
+    out["sales_achievement"] = out["sales"] / out["sales_target"].where(out["sales_target"] > 0)
+    out["gross_margin"] = now["gross_margin"].reindex(index)
+    paid = payments.loc[_within(payments["date"], period)]
+    collected = pd.Series(paid["amount"].to_numpy(dtype=float),
+                          index=paid["customer_id"].astype(str).str.strip().map(owner).to_numpy())
+    out["collection"] = collected.groupby(level=0).sum().reindex(index, fill_value=0.0)
+    plans = monthly_plans[monthly_plans["period"].astype(str).str.strip().isin(months)]
+    out["collection_target"] = plans.groupby("rep")["collection_target"].sum(min_count=1).reindex(index)
+    out["collection_achievement"] = out["collection"] / out["collection_target"].where(out["collection_target"] > 0)
+    first = pd.to_datetime(customers["first_trade_date"])
+    out["new_customers"] = customers.loc[_within(first, period), "rep"].value_counts().reindex(index, fill_value=0)
+    seen = visits.loc[_within(visits["date"], period)]
+    face = seen["method"].map(is_face_to_face).astype(bool) | seen["method"].isna()
+    out["visits"] = seen["rep"].value_counts().reindex(index, fill_value=0)
+    out["face_to_face"] = seen.loc[face.to_numpy(), "rep"].value_counts().reindex(index, fill_value=0)
+    key = customers[customers["grade"].astype(str).str.strip().str.upper().isin(list(key_grades))]
+    visited = set(seen.loc[face.to_numpy(), "customer_id"].astype(str).str.strip())
+    key_ids = key["customer_id"].astype(str).str.strip()
+    out["key_customers"] = key["rep"].value_counts().reindex(index, fill_value=0)
+    out["key_visited"] = key.loc[key_ids.isin(visited).to_numpy(), "rep"].value_counts().reindex(index, fill_value=0)
+    out["key_coverage"] = out["key_visited"] / out["key_customers"].where(out["key_customers"] > 0)
+    received = complaints.loc[_within(complaints["received_date"], period)]
+    out["complaints"] = received["rep"].value_counts().reindex(index, fill_value=0)
+    out["complaints_closed_in_time"] = received.loc[(received["closure"] == "on_time").to_numpy(),
+                                                    "rep"].value_counts().reindex(index, fill_value=0)
+    due = submissions[submissions["submission"].isin(["on_time", "late", "missing"])]
+    out["reports_due"] = due["rep"].value_counts().reindex(index, fill_value=0)
+    out["reports_on_time"] = due.loc[(due["submission"] == "on_time").to_numpy(), "rep"].value_counts().reindex(
+        index, fill_value=0)
+    out["reports_on_time_rate"] = out["reports_on_time"] / out["reports_due"].where(out["reports_due"] > 0)
+    scored = evaluations[evaluations["period"].astype(str).str.strip().isin(months)]
+    latest = scored.sort_values("period", kind="stable").drop_duplicates("rep", keep="last").set_index("rep")
+    out["supervisor_score"] = latest["total_score"].reindex(index)
+    out["supervisor_rating"] = latest["rating"].reindex(index).astype(object)
+    counts = ["new_customers", "visits", "face_to_face", "key_customers", "key_visited", "complaints",
+              "complaints_closed_in_time", "reports_due", "reports_on_time"]
+    return out.astype({c: "int64" for c in counts}).reset_index()[REP_KPI_COLUMNS]

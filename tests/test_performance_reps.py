@@ -1,0 +1,194 @@
+"""Rep evaluation from the data on a hand-built master written to disk: every KPI of a month, a quarter and a year
+against a hand computation, a rep without a target shown as "no target" (never 0 %), the KPIs as a zh document,
+and a bad period."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.usecase import run_consolidation
+from keyacct_xl.errors import InputError, SpecError
+from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.master.model import Master, dtype_for
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS, VISITS, TableSchema
+from keyacct_xl.master.settings import settings_from
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES as TABLES
+from keyacct_xl.master.writer import save_master, write_tables
+from keyacct_xl.performance.evaluation import run_rep_evaluation
+from keyacct_xl.performance.reps import evaluation_period
+from keyacct_xl.performance.scoring import load_scoring
+
+d = pd.Timestamp
+
+
+def _frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=schema.keys)
+    return frame.astype({c.key: dtype_for(c.kind) for c in schema.columns})
+
+
+def hand_master(tmp_path: Path) -> Path:
+    """张三 and 李四 have targets for October 2026, 王五 has none; every figure below is counted from these rows."""
+    master = Master.empty(settings=settings_from({"rep_forms": "weekly_plan"}))
+    master.customers = _frame(CUSTOMERS, [
+        {"customer_id": "K1", "name": "甲", "rep": "张三", "grade": "VIP", "first_trade_date": d("2026-10-05")},
+        {"customer_id": "K2", "name": "乙", "rep": "张三", "grade": "B", "first_trade_date": d("2025-01-01")},
+        {"customer_id": "K3", "name": "丙", "rep": "李四", "grade": "A", "first_trade_date": d("2024-03-01")},
+        {"customer_id": "K4", "name": "丁", "rep": "王五", "grade": "C", "first_trade_date": d("2024-03-01")}])
+    master.transactions = _frame(TRANSACTIONS, [
+        {"doc_no": "S1", "date": d("2026-10-03"), "customer_id": "K1", "amount": 1000.0, "cost": 600.0, "rep": "张三"},
+        {"doc_no": "S2", "date": d("2026-10-20"), "customer_id": "K2", "amount": 500.0},  # no rep: the customer's
+        {"doc_no": "S3", "date": d("2026-10-15"), "customer_id": "K3", "amount": 2000.0, "cost": 1500.0, "rep": "李四"},
+        {"doc_no": "S4", "date": d("2025-10-10"), "customer_id": "K1", "amount": 800.0, "rep": "张三"},
+        {"doc_no": "S5", "date": d("2026-11-02"), "customer_id": "K1", "amount": 300.0, "rep": "张三"},
+        {"doc_no": "S6", "date": d("2026-10-31"), "customer_id": "K4", "amount": 400.0, "rep": "王五"}])
+    master.payments = _frame(PAYMENTS, [
+        {"receipt_no": "P1", "date": d("2026-10-08"), "customer_id": "K1", "amount": 700.0},
+        {"receipt_no": "P2", "date": d("2026-10-25"), "customer_id": "K3", "amount": 1000.0},
+        {"receipt_no": "P3", "date": d("2026-09-30"), "customer_id": "K2", "amount": 999.0}])
+    master.visits = _frame(VISITS, [
+        {"date": d("2026-10-06"), "customer_id": "K1", "rep": "张三", "method": "面谈"},
+        {"date": d("2026-10-07"), "customer_id": "K1", "rep": "张三", "method": "电话"},
+        {"date": d("2026-10-09"), "customer_id": "K2", "rep": "张三"},  # a visit record's blank method: a visit
+        {"date": d("2026-10-12"), "customer_id": "K3", "rep": "李四", "method": "电话"}])
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    targets = [{"rep": "张三", "year": 2026, "month": m, "amount": a, "period": "2026-01"}
+               for m, a in (("2026-10", 2000.0), ("2026-11", 1000.0), ("2026-12", 1000.0))]
+    write_tables(path, {
+        TABLES["SalesTargets"]: _frame(TABLES["SalesTargets"], [
+            *targets, {"rep": "李四", "year": 2026, "month": "2026-10", "amount": 2500.0, "period": "2026-01"}]),
+        TABLES["MonthlyPlans"]: _frame(TABLES["MonthlyPlans"], [
+            {"rep": "张三", "period": "2026-10", "collection_target": 1000.0}]),
+        TABLES["Complaints"]: _frame(TABLES["Complaints"], [
+            {"complaint_no": "T1", "received_date": d("2026-10-10"), "customer_id": "K1",
+             "contained_date": d("2026-10-10"), "closed_date": d("2026-10-15")},
+            {"complaint_no": "T2", "received_date": d("2026-10-28"), "customer_id": "K3"},
+            {"complaint_no": "T3", "received_date": d("2026-09-01"), "customer_id": "K1"}]),
+        TABLES["RepEvaluations"]: _frame(TABLES["RepEvaluations"], [
+            {"rep": "张三", "period": "2026-10", "total_score": 88.0, "rating": "良好"}]),
+        TABLES["IngestionLedger"]: _frame(TABLES["IngestionLedger"], [
+            {"file_sha256": "a1", "file_name": "张三/周计划.xlsx", "form": load_form("weekly_plan").title.zh,
+             "rep": "张三", "period": "2026-W41", "key": "2026-W41", "status": "已接收",
+             "consolidated_at": "2026-10-05 08:00:00"}]),
+    }, lang="zh", backup=False)
+    return path
+
+
+def evaluate(path: Path, period: str) -> pd.DataFrame:
+    return run_rep_evaluation(load_master(path), load_store(path).frames, period=period).kpis.set_index("rep")
+
+
+def test_every_kpi_of_a_month_equals_the_hand_count(tmp_path: Path) -> None:
+    kpis = evaluate(hand_master(tmp_path), "2026-10")
+    assert list(kpis.index) == ["张三", "李四", "王五"]
+    z = kpis.loc["张三"]
+    assert (z["sales"], z["sales_last_year"], z["sales_target"]) == (1500.0, 800.0, 2000.0)
+    assert z["sales_achievement"] == pytest.approx(0.75) and z["gross_margin"] == pytest.approx(0.4)
+    assert (z["collection"], z["collection_target"]) == (700.0, 1000.0)
+    assert z["collection_achievement"] == pytest.approx(0.7)
+    assert (z["new_customers"], z["visits"], z["face_to_face"]) == (1, 3, 2)
+    assert (z["key_customers"], z["key_visited"], z["key_coverage"]) == (1, 1, 1.0)
+    assert (z["complaints"], z["complaints_closed_in_time"]) == (1, 1)
+    # weekly plans due Mondays 10-05, 12, 19, 26; the first came on its day
+    assert (z["reports_due"], z["reports_on_time"]) == (4, 1) and z["reports_on_time_rate"] == pytest.approx(0.25)
+    assert (z["supervisor_score"], z["supervisor_rating"]) == (88.0, "良好")
+    li = kpis.loc["李四"]
+    assert (li["sales"], li["sales_target"], li["collection"]) == (2000.0, 2500.0, 1000.0)
+    assert li["sales_achievement"] == pytest.approx(0.8) and li["gross_margin"] == pytest.approx(0.25)
+    assert pd.isna(li["collection_target"]) and pd.isna(li["collection_achievement"])
+    assert (li["visits"], li["face_to_face"], li["key_customers"], li["key_visited"]) == (1, 0, 1, 0)
+    assert (li["complaints"], li["complaints_closed_in_time"], li["reports_on_time"]) == (1, 0, 0)
+    assert pd.isna(li["supervisor_score"])
+
+
+def test_a_rep_without_a_target_has_no_achievement_not_zero(tmp_path: Path) -> None:
+    wang = evaluate(hand_master(tmp_path), "2026-10").loc["王五"]
+    assert wang["sales"] == 400.0 and pd.isna(wang["sales_target"]) and pd.isna(wang["sales_achievement"])
+    assert pd.isna(wang["gross_margin"])  # no line with a cost
+
+
+def test_a_quarter_and_a_year_add_their_months(tmp_path: Path) -> None:
+    path = hand_master(tmp_path)
+    for period in ("2026-Q4", "2026"):
+        z = evaluate(path, period).loc["张三"]
+        assert (z["sales"], z["sales_target"]) == (1800.0, 4000.0) and z["sales_achievement"] == pytest.approx(0.45)
+    assert evaluate(path, "2026").loc["张三", "complaints"] == 2  # T3 of September counts in the year
+    assert evaluate(path, "2026-Q3").loc["张三", "sales"] == 0.0
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-Q5", "26-10", "2026-W48"])
+def test_a_bad_period_names_the_three_forms(text: str) -> None:
+    with pytest.raises(InputError, match=r"is no month \(2026-10\), quarter \(2026-Q4\) or year \(2026\)"):
+        evaluation_period(text)
+
+
+def test_cli_writes_the_kpis_as_a_zh_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = hand_master(tmp_path)
+    out = tmp_path / "reps.xlsx"
+    assert main(["reps", str(path), "--period", "2026-10", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "业务员考核 2026-10：业务员 3 人，销售额 ¥3,900.00，2 人的任务合计 ¥4,500.00，1 人无任务" in printed
+    assert "王五：销售额 ¥400.00，达成率 无任务" in printed and "张三：销售额 ¥1,500.00，达成率 75.0%" in printed
+    assert "张三：销售额 ¥1,500.00，达成率 75.0%，拜访 3 次，新客户 1 个，投诉 1 件；得分 57.0，很差" in printed
+    book = openpyxl.load_workbook(out)
+    ws = book["考核指标"]
+    headers = [c.value for c in ws[1]]
+    assert headers[:6] == ["业务员", "销售额", "去年同期", "销售任务", "任务达成率", "毛利率"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    rate = headers.index("任务达成率")
+    assert rows["张三"][rate].value == pytest.approx(0.75) and rows["张三"][rate].number_format == "0.0%"
+    assert rows["王五"][rate].value == "无任务"
+    assert rows["张三"][headers.index("销售额")].number_format != "General"
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+
+
+def test_scores_by_the_bands_and_a_missing_target_is_left_out(tmp_path: Path) -> None:
+    evaluation = run_rep_evaluation(load_master(hand_master(tmp_path)),
+                                    load_store(tmp_path / "master.xlsx").frames, period="2026-10")
+    scores = evaluation.scores.set_index(["rep", "kpi"])
+    # 张三: achievement 0.75 -> 60, collection 0.7 -> 60, coverage 1.0 -> 100, 1 new customer -> 60, reports 0.25 -> 0
+    zhang = scores.loc["张三"]
+    assert zhang["score"].tolist() == [60.0, 60.0, 100.0, 60.0, 0.0]
+    assert zhang["weight"].tolist() == pytest.approx([0.40, 0.20, 0.15, 0.10, 0.15])
+    # 李四 has no collection target: it is left out, the other weights (0.8 in all) scaled to 100 %
+    li = scores.loc["李四"]
+    assert pd.isna(li.loc["collection_achievement", "score"]) and pd.isna(li.loc["collection_achievement", "weight"])
+    assert li["weight"].sum() == pytest.approx(1.0) and li.loc["sales_achievement", "weight"] == pytest.approx(0.5)
+    totals = evaluation.kpis.set_index("rep")
+    assert totals.loc["张三", "total_score"] == pytest.approx(24 + 12 + 15 + 6 + 0)  # 57.0
+    assert totals.loc["李四", "total_score"] == pytest.approx(0.5 * 75)
+    assert totals.loc["张三", "rating"] == "很差" and totals.loc["李四", "rating"] == "很差"
+
+
+def test_weights_not_adding_up_to_100_percent_are_refused(tmp_path: Path) -> None:
+    policy = tmp_path / "scoring.yaml"
+    policy.write_text("kpis:\n  - {key: sales_achievement, weight: 0.5, bands: [{from: 0, score: 0}]}\n"
+                      "ratings: [{from: 0, rating: 一般}]\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="the weights add up to 50%, not 100%"):
+        load_scoring(policy)
+
+
+def test_pre_filled_evaluation_forms_come_back_into_the_master(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = hand_master(tmp_path)
+    forms = tmp_path / "forms"
+    assert main(["reps", str(path), "--period", "2026-10", "--forms", str(forms), "--out",
+                 str(tmp_path / "reps.xlsx")]) == 0
+    assert "考核表：3 份" in capsys.readouterr().out
+    form = forms / "张三" / "rep_evaluation_张三_2026-10.xlsx"
+    values = {c.value for ws in openpyxl.load_workbook(form) for r in ws.iter_rows() for c in r}
+    assert {"销售任务达成率", "回款达成率", "张三", "2026-10"} <= values and {2000, 1500} <= values
+    # the supervisor would add their name; consolidated as it is, the KPI lines land in RepEvaluationKpis
+    run_consolidation(forms / "张三", path, lang="zh", report_dir=tmp_path)
+    kpis = load_store(path).frames["RepEvaluationKpis"]
+    mine = kpis[(kpis["rep"] == "张三") & (kpis["period"] == "2026-10")].set_index("kpi")
+    assert mine.loc["销售任务达成率", ["target", "actual", "score"]].tolist() == [2000.0, 1500.0, 60.0]
+    assert len(mine) == 5
+    with pytest.raises(InputError, match="the evaluation form is monthly"):
+        run_rep_evaluation(load_master(path), load_store(path).frames, period="2026-Q4", forms_dir=forms)
