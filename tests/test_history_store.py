@@ -1,0 +1,245 @@
+"""The history store beside the master: archive moves older lines into Parquet, restore moves them back, and every
+reader of the master sees the same lines wherever they live.
+
+Each test writes a real master to disk, moves lines with the real commands and reads both places back; the crash
+test kills a real archive process with SIGKILL at points spread over its run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.dataset as ds
+import pytest
+
+from keyacct_xl.analytics.grading_run import run_grading_review
+from keyacct_xl.analytics.usecase import rfm_options, run_rfm
+from keyacct_xl.cli.main import main
+from keyacct_xl.demo.company import generate_demo
+from keyacct_xl.errors import InputError
+from keyacct_xl.history.archive import archive, restore, status
+from keyacct_xl.history.store import store_path, stored_batches, write_batch
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+from keyacct_xl.receivables.usecase import run_ageing
+
+BEFORE = pd.Timestamp("2025-01-01")
+ARCHIVED = ("transactions", "payments")
+
+
+@pytest.fixture(scope="module")
+def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo master (sales and payments from 2023-11 to 2026-10), never changed by a test: copy it."""
+    return save_master(generate_demo(seed=5, customers=25), tmp_path_factory.mktemp("history") / "master.xlsx",
+                       backup=False)
+
+
+def _copy(master: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy2(master, folder / "master.xlsx"))
+
+
+def _lines(master: Master, attr: str) -> pd.DataFrame:
+    """A table's lines in one canonical order, to compare the same lines held in a different order."""
+    frame = getattr(master, attr)
+    return frame.sort_values(list(frame.columns), kind="stable", na_position="first").reset_index(drop=True)
+
+
+def _totals(master: Master) -> dict[str, tuple[int, float]]:
+    return {attr: (len(getattr(master, attr)), round(float(getattr(master, attr)["amount"].sum()), 2))
+            for attr in ARCHIVED}
+
+
+def _store_files(path: Path) -> dict[str, bytes]:
+    store = store_path(path)
+    return {str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()}
+
+
+def test_archive_moves_the_older_lines_into_a_hive_partitioned_store(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    before = load_master(path)
+    moved = archive(path, BEFORE)
+    workbook = load_master(path, history=False)
+    for attr, name in (("transactions", "Transactions"), ("payments", "Payments")):
+        assert getattr(workbook, attr)["date"].min() >= BEFORE
+        assert moved.lines[name] == (getattr(before, attr)["date"] < BEFORE).sum() > 0
+    # The backup is the master as it was: the save went through the master's own path.
+    assert len(load_master(path.with_name("master.bak.xlsx"), history=False).transactions) == len(before.transactions)
+    # A valid hive-partitioned dataset: pyarrow.dataset reads it with year and month as columns.
+    dataset = ds.dataset(store_path(path) / "transactions", format="parquet", partitioning="hive")
+    table = dataset.to_table()
+    assert table.num_rows == moved.lines["Transactions"]
+    months = table.to_pandas()
+    assert (months["year"] == months["date"].dt.year).all() and (months["month"] == months["date"].dt.month).all()
+    assert moved.summary("en") == (f"moved into the history store (batch {moved.batch}): "
+                                   f"{moved.lines['Transactions']:,} sales lines, {moved.lines['Payments']:,} payments")
+    assert moved.summary("zh") == (f"已移入历史库（批次 {moved.batch}）：销售明细 {moved.lines['Transactions']:,} 行，"
+                                   f"收款记录 {moved.lines['Payments']:,} 行")
+
+
+def test_the_master_reads_the_same_lines_after_archive_and_restore(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    before = load_master(path)
+    archive(path, BEFORE)
+    after = load_master(path)
+    assert set(after.archived) == {"Transactions", "Payments"}
+    for attr in ARCHIVED:
+        assert getattr(after, attr).dtypes.equals(getattr(before, attr).dtypes)
+        pd.testing.assert_frame_equal(_lines(after, attr), _lines(before, attr))
+    restore(path)
+    back = load_master(path, history=False)
+    assert not store_path(path).joinpath("transactions").exists() and stored_batches(store_path(path)) == []
+    for attr in ARCHIVED:
+        pd.testing.assert_frame_equal(_lines(back, attr), _lines(before, attr))
+
+
+def test_a_second_archive_moves_nothing_and_writes_nothing(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    archive(path, BEFORE)
+    master_bytes, store_bytes = path.read_bytes(), _store_files(path)
+    again = archive(path, BEFORE)
+    assert again.batch is None and again.lines == {}
+    assert path.read_bytes() == master_bytes and _store_files(path) == store_bytes
+    assert again.summary("zh") == "没有需要移动的行：历史库和总表均未改动"
+
+
+def test_the_same_lines_give_the_same_store_bytes(demo_master: Path, tmp_path: Path) -> None:
+    first, second = _copy(demo_master, tmp_path / "a"), _copy(demo_master, tmp_path / "b")
+    assert archive(first, BEFORE).batch == archive(second, BEFORE).batch
+    assert _store_files(first) == _store_files(second)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_later_archive_adds_a_batch_and_readers_see_both(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    before = load_master(path)
+    first = archive(path, pd.Timestamp("2024-06-01"))
+    second = archive(path, BEFORE)
+    assert first.batch != second.batch
+    seen = status(path)
+    assert [b.id for b in seen.batches] == [first.batch, second.batch] and seen.stray == ()
+    after = load_master(path)
+    for attr in ARCHIVED:
+        pd.testing.assert_frame_equal(_lines(after, attr), _lines(before, attr))
+
+
+def test_saving_a_loaded_master_keeps_the_stores_lines_out_of_the_workbook(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    archive(path, BEFORE)
+    in_workbook = len(load_master(path, history=False).transactions)
+    master = load_master(path)
+    save_master(master, path)  # every table, Transactions included
+    assert len(load_master(path, history=False).transactions) == in_workbook
+    assert _totals(load_master(path)) == _totals(master)
+    master.transactions.loc[0, "amount"] += 1  # a line of the store, changed in memory
+    with pytest.raises(InputError) as refused:
+        save_master(master, path, tables=["Transactions"])
+    assert "history restore" in refused.value.en and refused.value.zh.startswith("销售明细：来自历史库的行被修改")
+
+
+def test_a_batch_the_master_does_not_name_is_not_read_and_is_swept(demo_master: Path, tmp_path: Path) -> None:
+    """What a run killed after writing the store and before saving the master leaves behind."""
+    path = _copy(demo_master, tmp_path)
+    master = load_master(path, history=False)
+    older = {"Transactions": master.transactions[master.transactions["date"] < BEFORE]}
+    left = write_batch(store_path(path), BEFORE, older)
+    assert _totals(load_master(path)) == _totals(master)  # not named by the master: not counted
+    assert status(path).stray == (left.id,)
+    moved = archive(path, pd.Timestamp("2024-06-01"))
+    assert moved.swept == (left.id,) and stored_batches(store_path(path)) == [moved.batch]
+    assert _totals(load_master(path)) == _totals(master)
+
+
+_ARCHIVE_RUN = """
+import sys
+import pandas as pd
+from keyacct_xl.history.archive import archive
+print("start", flush=True)
+archive(sys.argv[1], pd.Timestamp(sys.argv[2]))
+"""
+
+
+def _archive_process(path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", _ARCHIVE_RUN, str(path), str(BEFORE.date())],
+                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def _run_time(path: Path) -> float:
+    """Seconds from the imports done to the end of one archive run."""
+    with _archive_process(path) as process:
+        assert process.stdout is not None and process.stdout.readline() == "start\n"
+        start = time.monotonic()
+        assert process.wait(timeout=120) == 0
+        return time.monotonic() - start
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+def test_an_archive_killed_at_any_moment_keeps_every_line_in_exactly_one_place(demo_master: Path,
+                                                                               tmp_path: Path) -> None:
+    original = load_master(demo_master)
+    lines = {attr: _lines(original, attr) for attr in ARCHIVED}
+    duration = _run_time(_copy(demo_master, tmp_path / "timed"))
+    states = set()
+    for i in range(8):
+        path = _copy(demo_master, tmp_path / f"killed-{i}")
+        with _archive_process(path) as process:
+            assert process.stdout is not None and process.stdout.readline() == "start\n"
+            time.sleep(duration * i / 7 * 1.1)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=60)
+        killed = load_master(path)
+        states.add((len(killed.archived), len(stored_batches(store_path(path)))))
+        for attr in ARCHIVED:
+            pd.testing.assert_frame_equal(_lines(killed, attr), lines[attr])
+        archive(path, BEFORE)  # the next run finishes the move and sweeps what the killed one left
+        done = load_master(path)
+        assert status(path).stray == () and len(stored_batches(store_path(path))) == 1
+        assert load_master(path, history=False).transactions["date"].min() >= BEFORE
+        for attr in ARCHIVED:
+            pd.testing.assert_frame_equal(_lines(done, attr), lines[attr])
+    assert (0, 0) in states  # killed before anything was written (later kills land at each step, by timing)
+
+
+def test_grade_review_rfm_and_ageing_are_the_same_after_archive(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    before = load_master(path)
+    archive(path, BEFORE)
+    after = load_master(path)
+    assert len(load_master(path, history=False).transactions) < len(before.transactions)
+    for year in (2024, 2025):
+        pd.testing.assert_frame_equal(run_grading_review(after, year=year, lang="en").review.table,
+                                      run_grading_review(before, year=year, lang="en").review.table)
+    options = rfm_options(before.settings, period_months=0)
+    pd.testing.assert_frame_equal(run_rfm(after.transactions, options).table,
+                                  run_rfm(before.transactions, options).table)
+    as_of = pd.Timestamp("2026-06-30")
+    pd.testing.assert_frame_equal(run_ageing(after, as_of=as_of).table, run_ageing(before, as_of=as_of).table)
+
+
+def test_history_commands_in_both_languages(demo_master: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = _copy(demo_master, tmp_path)
+    assert main(["history", "archive", str(path), "--before", "2025年1月1日", "--lang", "zh"]) == 0
+    assert capsys.readouterr().out.startswith("已移入历史库（批次 20250101-")
+    assert main(["history", "status", str(path), "--lang", "en"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    seen = status(path)
+    assert shown[0] == f"history store: {store_path(path)} (1 batch(es))"
+    stored = seen.stored["Transactions"]
+    assert shown[2] == (f"  Transactions: {seen.workbook['Transactions']:,} lines in the workbook, "
+                        f"{stored.lines:,} in the store ({stored.amount:,.2f})")
+    assert main(["history", "status", str(path), "--lang", "zh"]) == 0
+    assert capsys.readouterr().out.splitlines()[2].startswith("  销售明细：总表中 ")
+    assert main(["history", "restore", str(path), "--lang", "en"]) == 0
+    assert capsys.readouterr().out.startswith("back in the workbook from the history store: ")
+    assert main(["history", "archive", str(path), "--before", "someday"]) != 0
+    assert "--before" in capsys.readouterr().err
+
