@@ -243,3 +243,27 @@ def test_history_commands_in_both_languages(demo_master: Path, tmp_path: Path,
     assert main(["history", "archive", str(path), "--before", "someday"]) != 0
     assert "--before" in capsys.readouterr().err
 
+
+
+def test_a_column_the_user_added_moves_with_its_lines(tmp_path: Path) -> None:
+    master = generate_demo(seed=5, customers=25)
+    master.transactions["开票备注"] = [f"备注{i}" if i % 3 else None for i in range(len(master.transactions))]
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    before = load_master(path)
+    archive(path, BEFORE)
+    after = load_master(path)
+    assert list(after.transactions.columns) == list(before.transactions.columns)
+    pd.testing.assert_frame_equal(_lines(after, "transactions"), _lines(before, "transactions"))
+    restore(path)
+    pd.testing.assert_frame_equal(_lines(load_master(path, history=False), "transactions"),
+                                  _lines(before, "transactions"))
+
+
+def test_a_named_batch_that_is_missing_stops_the_load_naming_it(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    moved = archive(path, BEFORE)
+    manifest = store_path(path) / "batches" / f"{moved.batch}.json"
+    manifest.unlink()
+    with pytest.raises(InputError) as refused:
+        load_master(path)
+    assert str(manifest) in refused.value.en and moved.batch in refused.value.zh

@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from keyacct_xl.errors import InputError
@@ -141,6 +140,8 @@ def _month_ordered(frame: pd.DataFrame) -> pd.DataFrame:
 
 def verify(store: Path, batch: Batch, moving: dict[str, pd.DataFrame]) -> None:
     """Refuse a written batch unless DuckDB counts and sums what was to move, and every value reads back equal."""
+    import duckdb  # here, not at the top: the CLI imports this module for every command
+
     with duckdb.connect() as con:
         for name, frame in moving.items():
             expected = totals_of(frame)
@@ -216,6 +217,8 @@ class HistoryStatus:
 
 def status(master_path: Path) -> HistoryStatus:
     """What the workbook and the store hold, the store counted by DuckDB over its Parquet files."""
+    import duckdb  # see verify
+
     master_path = Path(master_path)
     master = load_master(master_path, history=False)
     store = store_path(master_path)

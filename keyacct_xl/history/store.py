@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
@@ -91,6 +89,9 @@ def batch_id(before: pd.Timestamp, frames: Mapping[str, pd.DataFrame], after: Se
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    import pyarrow as pa  # here, not at the top: every load of the master imports this module, few need Arrow
+    import pyarrow.parquet as pq
+
     table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     buffer = io.BytesIO()
     pq.write_table(table, buffer, **_PARQUET_OPTIONS)
@@ -139,6 +140,9 @@ def read_manifest(store: Path, ident: str) -> Batch:
 
 def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None = None) -> pd.DataFrame:
     """The lines batch ``batch`` holds of ``table``, month by month, with the column types of ``like``."""
+    import pyarrow as pa  # only a master with archived lines needs Arrow (see _parquet_bytes)
+    import pyarrow.parquet as pq
+
     parts = []
     for relative in batch.files.get(table, ()):
         try:
@@ -165,13 +169,19 @@ def conform(frame: pd.DataFrame, like: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
 
 
+def archived_lines(master_path: Path, batches: Sequence[str], table: str, like: pd.DataFrame | None) -> pd.DataFrame:
+    """The lines of ``table`` in the named ``batches`` of the master's store, oldest batch first, typed as ``like``."""
+    store = store_path(master_path)
+    return pd.concat([read_lines(store, read_manifest(store, b), table, like) for b in batches], ignore_index=True)
+
+
 def history_lines(master_path: Path, settings: Settings,
                   like: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Per archived table, the lines of every batch the master's Settings name, oldest batch first."""
-    batches = [read_manifest(store_path(master_path), b) for b in committed_batches(settings)]
-    return {name: pd.concat([read_lines(store_path(master_path), b, name, like.get(name)) for b in batches],
-                            ignore_index=True)
-            for name in (t.name for t in ARCHIVED_TABLES) if batches}
+    batches = committed_batches(settings)
+    if not batches:
+        return {}
+    return {t.name: archived_lines(master_path, batches, t.name, like.get(t.name)) for t in ARCHIVED_TABLES}
 
 
 def stored_batches(store: Path) -> list[str]:

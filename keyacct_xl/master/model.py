@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.history.store import archived_lines
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import DATA_TABLES, TableSchema
 from keyacct_xl.master.settings import Settings, parse_settings
@@ -51,35 +51,28 @@ class Master:
 
 @dataclass(frozen=True)
 class ArchivedRows:
-    """How many leading rows of a table came from the history store, and a digest of them as loaded."""
+    """How many leading rows of a table came from the history store, and from which batches of which store."""
 
     count: int
-    digest: str
-
-    @classmethod
-    def of(cls, frame: pd.DataFrame) -> ArchivedRows:
-        """The rows of ``frame``, all from the store."""
-        return cls(len(frame), rows_digest(frame))
-
-
-def rows_digest(frame: pd.DataFrame) -> str:
-    """A digest of a frame's values and column labels, to tell whether rows changed since they were loaded."""
-    digest = hashlib.sha256("\0".join(map(str, frame.columns)).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
+    master_path: Path
+    batches: tuple[str, ...]
 
 
 def workbook_rows(master: Master, schema: TableSchema) -> pd.DataFrame:
     """The rows of ``schema``'s table that belong in the workbook: all of them but those from the history store.
 
     The store's lines are read-only in a loaded master: a save never writes them into the workbook (they would be in
-    two places), and one that changed them is refused rather than dropping the change.
+    two places), and one that changed them is refused rather than dropping the change. They are compared with the
+    store when a save needs it, not hashed at every load.
     """
     frame = master.frame(schema)
     archived = master.archived.get(schema.name)
     if archived is None:
         return frame
-    if rows_digest(frame.iloc[:archived.count]) != archived.digest:
+    stored = archived_lines(archived.master_path, archived.batches, schema.name, frame)
+    # The store's lines as the reader put them in front of the workbook's: the same columns, types and order.
+    expected = pd.concat([stored, frame.iloc[:0]], ignore_index=True)[list(frame.columns)]
+    if len(frame) < archived.count or not frame.iloc[:archived.count].reset_index(drop=True).equals(expected):
         raise InputError(msg("{table}: lines from the history store were changed; they are not saved into the "
                              "workbook. Run {command} first to edit them",
                              table=Pair(schema.sheet_en, schema.sheet_zh), command="keyacct-xl history restore"))

@@ -10,7 +10,7 @@ import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import resolve_headers
-from keyacct_xl.history.store import history_lines
+from keyacct_xl.history.store import committed_batches, history_lines
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, dtype_for
@@ -122,7 +122,7 @@ def _with_history(path: Path, frames: dict[str, pd.DataFrame], settings: Setting
         workbook = frames[attr]
         union = pd.concat([lines, workbook], ignore_index=True)
         frames[attr] = union[[*workbook.columns, *(c for c in lines.columns if c not in workbook.columns)]]
-        archived[name] = ArchivedRows.of(frames[attr].iloc[:len(lines)])
+        archived[name] = ArchivedRows(len(lines), path, committed_batches(settings))
     return archived
 
 
