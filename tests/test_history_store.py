@@ -139,6 +139,9 @@ def test_saving_a_loaded_master_keeps_the_stores_lines_out_of_the_workbook(demo_
     save_master(master, path)  # every table, Transactions included
     assert len(load_master(path, history=False).transactions) == in_workbook
     assert _totals(load_master(path)) == _totals(master)
+    with pytest.raises(InputError) as elsewhere:  # a copy under another name would name batches not beside it
+        save_master(master, tmp_path / "copy.xlsx")
+    assert str(path) in elsewhere.value.en and not (tmp_path / "copy.xlsx").exists()
     master.transactions.loc[0, "amount"] += 1  # a line of the store, changed in memory
     with pytest.raises(InputError) as refused:
         save_master(master, path, tables=["Transactions"])

@@ -58,7 +58,7 @@ class ArchivedRows:
     batches: tuple[str, ...]
 
 
-def workbook_rows(master: Master, schema: TableSchema) -> pd.DataFrame:
+def workbook_rows(master: Master, schema: TableSchema, target: Path) -> pd.DataFrame:
     """The rows of ``schema``'s table that belong in the workbook: all of them but those from the history store.
 
     The store's lines are read-only in a loaded master: a save never writes them into the workbook (they would be in
@@ -69,6 +69,10 @@ def workbook_rows(master: Master, schema: TableSchema) -> pd.DataFrame:
     archived = master.archived.get(schema.name)
     if archived is None:
         return frame
+    if target.resolve() != archived.master_path.resolve():  # its Settings would name batches not beside it
+        raise InputError(msg("{target}: the master's older lines are in the history store beside {path}; copy the "
+                             "master with its .kx folder instead of saving it under another name", target=target,
+                             path=archived.master_path))
     stored = archived_lines(archived.master_path, archived.batches, schema.name, frame)
     # The store's lines as the reader put them in front of the workbook's: the same columns, types and order.
     expected = pd.concat([stored, frame.iloc[:0]], ignore_index=True)[list(frame.columns)]

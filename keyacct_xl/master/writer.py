@@ -92,7 +92,7 @@ def save_master(master: Master, path: str | Path | None = None, *, tables: Itera
         raise InputError(f"unknown table(s) {', '.join(unknown)}; the master's tables are {', '.join(TABLES_BY_NAME)}",
                          f"未知的表格 {', '.join(unknown)}；总表的表格为 {', '.join(TABLES_BY_NAME)}")
     chosen = [TABLES_BY_NAME[n] for n in tables] if tables is not None else list(ALL_TABLES)
-    frames = {s: settings_frame(master) if s is SETTINGS else workbook_rows(master, s) for s in chosen}
+    frames = {s: settings_frame(master) if s is SETTINGS else workbook_rows(master, s, target) for s in chosen}
     company = master.settings.company_name
     skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
     _write(target, frames, lang=master.lang, headers=master.headers, backup=backup, skeleton=skeleton,
