@@ -95,6 +95,8 @@ def test_the_master_reads_the_same_lines_after_archive_and_restore(demo_master: 
         assert getattr(after, attr).dtypes.equals(getattr(before, attr).dtypes)
         pd.testing.assert_frame_equal(_lines(after, attr), _lines(before, attr))
     restore(path)
+    restored = path.read_bytes()
+    assert restore(path).batch is None and path.read_bytes() == restored  # a second restore moves nothing
     back = load_master(path, history=False)
     assert not store_path(path).joinpath("transactions").exists() and stored_batches(store_path(path)) == []
     for attr in ARCHIVED:
@@ -161,39 +163,50 @@ def test_a_batch_the_master_does_not_name_is_not_read_and_is_swept(demo_master: 
     assert _totals(load_master(path)) == _totals(master)
 
 
-_ARCHIVE_RUN = """
+_MOVE_RUN = """
 import sys
 import pandas as pd
-from keyacct_xl.history.archive import archive
+from keyacct_xl.history.archive import archive, restore
 print("start", flush=True)
-archive(sys.argv[1], pd.Timestamp(sys.argv[2]))
+archive(sys.argv[1], pd.Timestamp(sys.argv[3])) if sys.argv[2] == "archive" else restore(sys.argv[1])
 """
 
 
-def _archive_process(path: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", _ARCHIVE_RUN, str(path), str(BEFORE.date())],
+def _move_process(path: Path, move: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", _MOVE_RUN, str(path), move, str(BEFORE.date())],
                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
 
 
-def _run_time(path: Path) -> float:
-    """Seconds from the imports done to the end of one archive run."""
-    with _archive_process(path) as process:
+def _run_time(path: Path, move: str) -> float:
+    """Seconds from the imports done to the end of one run of ``move``."""
+    with _move_process(path, move) as process:
         assert process.stdout is not None and process.stdout.readline() == "start\n"
         start = time.monotonic()
         assert process.wait(timeout=120) == 0
         return time.monotonic() - start
 
 
+def _copy_with_store(master: Path, folder: Path) -> Path:
+    copied = _copy(master, folder)
+    if store_path(master).exists():
+        shutil.copytree(store_path(master), store_path(copied))
+    return copied
+
+
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
-def test_an_archive_killed_at_any_moment_keeps_every_line_in_exactly_one_place(demo_master: Path,
-                                                                               tmp_path: Path) -> None:
-    original = load_master(demo_master)
-    lines = {attr: _lines(original, attr) for attr in ARCHIVED}
-    duration = _run_time(_copy(demo_master, tmp_path / "timed"))
+@pytest.mark.parametrize("move", ["archive", "restore"])
+def test_a_move_killed_at_any_moment_keeps_every_line_in_exactly_one_place(demo_master: Path, tmp_path: Path,
+                                                                           move: str) -> None:
+    """Killed with SIGKILL at eight points spread over its run, then run again to the end."""
+    start = _copy(demo_master, tmp_path / "start")
+    if move == "restore":
+        archive(start, BEFORE)
+    lines = {attr: _lines(load_master(start), attr) for attr in ARCHIVED}
+    duration = _run_time(_copy_with_store(start, tmp_path / "timed"), move)
     states = set()
     for i in range(8):
-        path = _copy(demo_master, tmp_path / f"killed-{i}")
-        with _archive_process(path) as process:
+        path = _copy_with_store(start, tmp_path / f"killed-{i}")
+        with _move_process(path, move) as process:
             assert process.stdout is not None and process.stdout.readline() == "start\n"
             time.sleep(duration * i / 7 * 1.1)
             process.send_signal(signal.SIGKILL)
@@ -202,13 +215,17 @@ def test_an_archive_killed_at_any_moment_keeps_every_line_in_exactly_one_place(d
         states.add((len(killed.archived), len(stored_batches(store_path(path)))))
         for attr in ARCHIVED:
             pd.testing.assert_frame_equal(_lines(killed, attr), lines[attr])
-        archive(path, BEFORE)  # the next run finishes the move and sweeps what the killed one left
+        # The next run finishes the move and sweeps what the killed one left.
+        archive(path, BEFORE) if move == "archive" else restore(path)
         done = load_master(path)
-        assert status(path).stray == () and len(stored_batches(store_path(path))) == 1
-        assert load_master(path, history=False).transactions["date"].min() >= BEFORE
+        assert status(path).stray == ()
+        left = {p.name for p in store_path(path).rglob("*") if p.is_file()}
+        assert {name.split(".")[0] for name in left} <= {b for b in done.settings.history_store.split(",") if b}
+        assert len(stored_batches(store_path(path))) == (move == "archive") == len(done.archived) / 2
         for attr in ARCHIVED:
             pd.testing.assert_frame_equal(_lines(done, attr), lines[attr])
-    assert (0, 0) in states  # killed before anything was written (later kills land at each step, by timing)
+    assert (0, 0) in states or move == "restore"  # an archive killed before anything was written
+    assert (2, 1) in states or move == "archive"  # a restore killed before anything was written
 
 
 def test_grade_review_rfm_and_ageing_are_the_same_after_archive(demo_master: Path, tmp_path: Path) -> None:

@@ -162,7 +162,8 @@ def verify(store: Path, batch: Batch, moving: dict[str, pd.DataFrame]) -> None:
 
 def sweep(master: Master) -> tuple[str, ...]:
     """Delete the store's batches the master does not name whose lines are all still in the workbook (what a run
-    killed before its save leaves, or a restore after its save); others are kept for a person to look at."""
+    killed before its save leaves, or a restore after its save) or whose removal a killed run began; others are kept
+    for a person to look at."""
     if master.path is None:
         return ()
     store = store_path(master.path)
@@ -172,10 +173,29 @@ def sweep(master: Master) -> tuple[str, ...]:
         if ident in named:
             continue
         batch = read_manifest(store, ident)
-        if all(_all_in(read_lines(store, batch, t.name, master.frame(t)), master.frame(t)) for t in ARCHIVED_TABLES):
+        if _removal_begun(store, batch) or all(_all_in(read_lines(store, batch, t.name, master.frame(t)),
+                                                       master.frame(t)) for t in ARCHIVED_TABLES):
             remove_batch(store, batch)
             swept.append(ident)
+    _remove_unfinished_writes(store, set(stored_batches(store)))
     return tuple(swept)
+
+
+def _remove_unfinished_writes(store: Path, batches: set[str]) -> None:
+    """Files a killed run left before it wrote a manifest: Parquet files of no batch (a reader of the folder as one
+    dataset would count them) and the temporary files of an unfinished atomic write."""
+    if not store.is_dir():
+        return
+    for path in store.rglob("*"):
+        if path.is_file() and ((path.suffix == ".parquet" and path.stem not in batches)
+                               or (path.name.startswith(".") and path.suffix == ".tmp")):
+            path.unlink()
+
+
+def _removal_begun(store: Path, batch: Batch) -> bool:
+    """True when a file of ``batch`` is missing: its manifest is written after its files and deleted after them, so
+    this is a removal a killed run began (a restore after its save), to be finished."""
+    return not all((store / r).exists() for files in batch.files.values() for r in files)
 
 
 def _all_in(lines: pd.DataFrame, workbook: pd.DataFrame) -> bool:
