@@ -287,3 +287,23 @@ def test_a_named_batch_that_is_missing_stops_the_load_naming_it(demo_master: Pat
     with pytest.raises(InputError) as refused:
         load_master(path)
     assert str(manifest) in refused.value.en and moved.batch in refused.value.zh
+
+
+def test_the_commands_write_the_same_reports_after_archive(demo_master: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI's grading review, RFM, ageing and credit reports (CSV, deterministic) are byte for byte the same."""
+    path = _copy(demo_master, tmp_path / "master")
+    commands = {"grade.csv": ["grade", str(path), "--year", "2025"], "rfm.csv": ["rfm", str(path)],
+                "ageing.csv": ["ageing", str(path), "--as-of", "2026-06-30"],
+                "credit.csv": ["credit", str(path), "--as-of", "2026-06-30"]}
+
+    def reports(folder: Path) -> dict[str, bytes]:
+        folder.mkdir()
+        for name, command in commands.items():
+            assert main([*command, "--out", str(folder / name), "--lang", "en"]) == 0
+        return {name: (folder / name).read_bytes() for name in commands}
+
+    before = reports(tmp_path / "before")
+    archive(path, BEFORE)
+    assert reports(tmp_path / "after") == before
+    capsys.readouterr()
