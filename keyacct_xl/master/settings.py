@@ -95,7 +95,7 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
     Setting("visit_days_c", 180, "C 类面访周期", "C Visit Days", "C 类客户两次面访之间最多相隔的天数",
             "C: most days between face-to-face visits", "whole"),
     Setting("history_store", "", "历史库批次", "History Store",
-            "已移入历史库（总表旁的 .kx 文件夹）的批次，由 keyacct-xl history 命令填写，请勿修改",
+            "已移入历史库（总表旁的 .kx 文件夹）的批次，由历史库的归档和恢复命令填写，请勿修改",
             "Batches moved into the history store (the .kx folder beside the master), written by keyacct-xl history; "
             "do not edit"),
 )
