@@ -25,6 +25,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.errors import InputError
 from keyacct_xl.history.archive import archive, restore, status
+from keyacct_xl.history.ingest import import_lines
 from keyacct_xl.history.store import store_path, stored_batches, write_batch
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -307,3 +308,50 @@ def test_the_commands_write_the_same_reports_after_archive(demo_master: Path, tm
     archive(path, BEFORE)
     assert reports(tmp_path / "after") == before
     capsys.readouterr()
+
+
+# An ERP export (进销存) as a person saves it: Chinese headers, some of them aliases, amounts and dates as typed.
+ERP_EXPORT = """单据编号,日期,客户编号,产品,数量,单价,金额,业务员
+XS-2019-001,2019/3/5,C0001,46#抗磨液压油 200L,2,"1,850.00","¥3,700.00",沈勇芳
+XS-2019-002,2019年3月18日,C0005,黄油 15kg,10,210,2100,沈勇芳
+XS-2019-003,2019-04-02,C0012,齿轮油 18L,4,365.5,1462,沈勇芳
+"""
+
+
+def test_an_erp_export_is_imported_into_the_store_once(demo_master: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.csv"
+    export.write_text(ERP_EXPORT, encoding="utf-8-sig")
+    before = load_master(path)
+    workbook = path.read_bytes()
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    batch = status(path).batches[0].id
+    assert capsys.readouterr().out == (f"imported into the history store (batch {batch}): 3 sales lines, "
+                                       "0 payments\n")
+    after = load_master(path)
+    assert len(after.transactions) == len(before.transactions) + 3
+    imported = after.transactions.iloc[:3]
+    assert imported["date"].tolist() == [pd.Timestamp("2019-03-05"), pd.Timestamp("2019-03-18"),
+                                         pd.Timestamp("2019-04-02")]
+    assert imported["amount"].tolist() == [3700.0, 2100.0, 1462.0] and imported["rep"].tolist() == ["沈勇芳"] * 3
+    assert after.transactions.dtypes.equals(before.transactions.dtypes)
+    assert len(load_master(path, history=False).transactions) == len(before.transactions)  # the workbook's own
+    pd.testing.assert_frame_equal(after.transactions.iloc[3:].reset_index(drop=True), before.transactions)
+    assert load_master(path, history=False).settings.history_store == batch and path.read_bytes() != workbook
+    # The same file again: refused, nothing written.
+    saved = path.read_bytes()
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "zh"]) == 2
+    assert capsys.readouterr().err == (f"keyacct-xl: {export}：这些行已在历史库中（批次 {batch}），未导入任何内容\n")
+    assert path.read_bytes() == saved and stored_batches(store_path(path)) == [batch]
+
+
+def test_an_import_with_a_blank_date_is_refused_naming_the_line(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.csv"
+    export.write_text(ERP_EXPORT.replace("2019-04-02", ""), encoding="utf-8")
+    saved = path.read_bytes()
+    with pytest.raises(InputError) as refused:
+        import_lines(path, export, "transactions")
+    assert refused.value.en == "erp.csv: line 4, column 日期: Date is required but blank"
+    assert path.read_bytes() == saved and not store_path(path).exists()

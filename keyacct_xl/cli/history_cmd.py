@@ -1,4 +1,4 @@
-"""``keyacct-xl history archive|restore|status MASTER``: older lines in the history store beside the master."""
+"""``keyacct-xl history archive|restore|import|status MASTER``: lines in the history store beside the master."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.history.archive import archive, restore, status
+from keyacct_xl.history.ingest import TABLES, import_lines
 from keyacct_xl.i18n import Lang, pick
 
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
@@ -23,12 +24,18 @@ HELP: dict[str, tuple[str, str]] = {
     "restore": ("把历史库中的全部行移回总表", "put every line of the history store back into the master"),
     "status": ("总表和历史库各有多少行", "how many lines the master and its history store hold"),
     "master": ("客户档案总表", "master workbook"),
+    "import": ("把 ERP 导出的销售明细或收款记录（.csv、.parquet、.xlsx，表头与总表相同或为其别名）直接导入历史库",
+               "load an ERP export of sales or payment lines (.csv, .parquet, .xlsx, the master's headers or their "
+               "aliases) straight into the history store"),
+    "file": ("要导入的文件", "the file to import"),
+    "--table": ("导入到哪个表：transactions（销售明细）或 payments（收款记录）",
+                "the table the lines belong to: transactions or payments"),
     "--before": ("移入此日期之前的行（例如 2024-01-01）", "move the lines dated before this day (e.g. 2024-01-01)"),
 }
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
-    """Add ``history archive``, ``history restore`` and ``history status``."""
+    """Add ``history archive``, ``history restore``, ``history import`` and ``history status``."""
     parser = sub.add_parser("history", parents=[common], help=pick(lang, *HELP["history"]))
     actions = parser.add_subparsers(dest="history_action", metavar="ACTION", required=True)
     moving = actions.add_parser("archive", parents=[common], help=pick(lang, *HELP["archive"]))
@@ -38,6 +45,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     back = actions.add_parser("restore", parents=[common], help=pick(lang, *HELP["restore"]))
     back.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
     back.set_defaults(func=_restore)
+    loading = actions.add_parser("import", parents=[common], help=pick(lang, *HELP["import"]))
+    loading.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
+    loading.add_argument("file", type=Path, help=pick(lang, *HELP["file"]))
+    loading.add_argument("--table", required=True, choices=sorted(TABLES), help=pick(lang, *HELP["--table"]))
+    loading.set_defaults(func=_import)
     shown = actions.add_parser("status", parents=[common], help=pick(lang, *HELP["status"]))
     shown.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
     shown.set_defaults(func=_status)
@@ -50,7 +62,12 @@ def _archive(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    print(restore(args.master).summary(args.lang, restored=True))
+    print(restore(args.master).summary(args.lang, action="restore"))
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    print(import_lines(args.master, args.file, args.table).summary(args.lang, action="import"))
     return 0
 
 

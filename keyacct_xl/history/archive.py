@@ -12,6 +12,7 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -23,6 +24,7 @@ from keyacct_xl.history.store import (
     TableTotals,
     committed_batches,
     files_of,
+    month_ordered,
     read_lines,
     read_manifest,
     remove_batch,
@@ -50,14 +52,17 @@ class Moved:
     lines: dict[str, int]
     swept: tuple[str, ...] = ()
 
-    def summary(self, lang: Lang, *, restored: bool = False) -> str:
+    def summary(self, lang: Lang, *, action: Literal["archive", "restore", "import"] = "archive") -> str:
         """One line saying what moved where."""
         if self.batch is None:
             return tr(lang, "nothing to move: the history store and the workbook are as they were")
         counts = tr(lang, "{transactions:,} sales lines, {payments:,} payments",
                     transactions=self.lines.get("Transactions", 0), payments=self.lines.get("Payments", 0))
-        if restored:
+        if action == "restore":
             return tr(lang, "back in the workbook from the history store: {counts}", counts=counts)
+        if action == "import":
+            return tr(lang, "imported into the history store (batch {batch}): {counts}", batch=self.batch,
+                      counts=counts)
         return tr(lang, "moved into the history store (batch {batch}): {counts}", batch=self.batch, counts=counts)
 
 
@@ -72,7 +77,7 @@ def archive(master_path: Path, before: pd.Timestamp) -> Moved:
     with master_write_lock(master_path):
         master = load_master(master_path, history=False)
         swept = sweep(master)
-        moving = {t.name: _month_ordered(master.frame(t)[master.frame(t)["date"] < before]) for t in ARCHIVED_TABLES}
+        moving = {t.name: month_ordered(master.frame(t)[master.frame(t)["date"] < before]) for t in ARCHIVED_TABLES}
         if not any(len(f) for f in moving.values()):
             return Moved(None, {}, swept)
         named = committed_batches(master.settings)
@@ -130,12 +135,6 @@ def _refuse_past_last_row(table: TableSchema, rows: int) -> None:
 
 def _name_batches(master: Master, batches: list[str]) -> None:
     master.settings = dataclasses.replace(master.settings, history_store=",".join(batches))
-
-
-def _month_ordered(frame: pd.DataFrame) -> pd.DataFrame:
-    """The lines in the order the store gives them back: month by month, the workbook's order within a month."""
-    month = frame["date"].dt.to_period("M")
-    return frame.iloc[month.argsort(kind="stable")].reset_index(drop=True)
 
 
 def verify(store: Path, batch: Batch, moving: dict[str, pd.DataFrame]) -> None:

@@ -63,10 +63,11 @@ class Batch:
     before: pd.Timestamp
     totals: Mapping[str, TableTotals]
     files: Mapping[str, tuple[str, ...]]  # per table, paths relative to the store
+    lines_digest: str = ""  # of the lines alone (batch_id also covers the batches before): finds a repeated import
 
     def manifest(self) -> bytes:
         """The batch's manifest as written to ``batches/<id>.json``."""
-        doc = {"id": self.id, "before": f"{self.before:%Y-%m-%d}",
+        doc = {"id": self.id, "before": f"{self.before:%Y-%m-%d}", "lines_digest": self.lines_digest,
                "tables": {name: {"lines": t.lines, "amount": t.amount, "files": list(self.files[name])}
                           for name, t in self.totals.items()}}
         return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
@@ -77,14 +78,20 @@ def totals_of(frame: pd.DataFrame) -> TableTotals:
     return TableTotals(len(frame), float(math.fsum(frame["amount"].fillna(0.0))))
 
 
-def batch_id(before: pd.Timestamp, frames: Mapping[str, pd.DataFrame], after: Sequence[str] = ()) -> str:
-    """``20240101-<12 hex digits>``: the cut-off date and a digest of the lines and of the batches before it, so the
-    same move from the same master has the same id, and no two moves share one."""
-    digest = hashlib.sha256(f"{before:%Y-%m-%d}\0{','.join(after)}".encode())
+def lines_digest(frames: Mapping[str, pd.DataFrame]) -> str:
+    """A digest of the lines of ``frames`` (by table name) and their column labels."""
+    digest = hashlib.sha256()
     for name in sorted(frames):
         frame = frames[name]
         digest.update(name.encode() + b"\0" + "\0".join(map(str, frame.columns)).encode())
         digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def batch_id(before: pd.Timestamp, lines: str, after: Sequence[str] = ()) -> str:
+    """``20240101-<12 hex digits>``: the cut-off date and a digest of the lines and of the batches before it, so the
+    same move from the same master has the same id, and no two moves share one. ``lines`` is ``lines_digest``'s."""
+    digest = hashlib.sha256(f"{before:%Y-%m-%d}\0{','.join(after)}\0{lines}".encode())
     return f"{before:%Y%m%d}-{digest.hexdigest()[:12]}"
 
 
@@ -110,7 +117,8 @@ def write_batch(store: Path, before: pd.Timestamp, frames: Mapping[str, pd.DataF
 
     Every file is written atomically and the manifest last; the batch counts only once the master names it.
     """
-    ident = batch_id(before, frames, after)
+    digest = lines_digest(frames)
+    ident = batch_id(before, digest, after)
     totals, files = {}, {}
     for name, frame in frames.items():
         month = frame["date"].dt.to_period("M")
@@ -120,7 +128,7 @@ def write_batch(store: Path, before: pd.Timestamp, frames: Mapping[str, pd.DataF
             _write_file(store / relative, _parquet_bytes(frame[month == period]))
             written.append(relative)
         totals[name], files[name] = totals_of(frame), tuple(written)
-    batch = Batch(ident, before, totals, files)
+    batch = Batch(ident, before, totals, files, digest)
     _write_file(store / MANIFESTS / f"{ident}.json", batch.manifest())
     return batch
 
@@ -132,7 +140,7 @@ def read_manifest(store: Path, ident: str) -> Batch:
         doc = json.loads(path.read_text(encoding="utf-8"))
         return Batch(doc["id"], pd.Timestamp(doc["before"]),
                      {n: TableTotals(int(t["lines"]), float(t["amount"])) for n, t in doc["tables"].items()},
-                     {n: tuple(t["files"]) for n, t in doc["tables"].items()})
+                     {n: tuple(t["files"]) for n, t in doc["tables"].items()}, doc.get("lines_digest", ""))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(msg("{path}: the history store's batch {batch} cannot be read ({error}); the master names "
                              "it in Settings history_store", path=path, batch=ident, error=exc)) from None
@@ -182,6 +190,12 @@ def history_lines(master_path: Path, settings: Settings,
     if not batches:
         return {}
     return {t.name: archived_lines(master_path, batches, t.name, like.get(t.name)) for t in ARCHIVED_TABLES}
+
+
+def month_ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """The lines in the order the store gives them back: month by month, the given order within a month."""
+    month = frame["date"].dt.to_period("M")
+    return frame.iloc[month.argsort(kind="stable")].reset_index(drop=True)
 
 
 def stored_batches(store: Path) -> list[str]:
