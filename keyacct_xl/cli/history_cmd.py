@@ -28,7 +28,7 @@ HELP: dict[str, tuple[str, str]] = {
                "load an ERP export of sales or payment lines (.csv, .parquet, .xlsx, the master's headers or their "
                "aliases) straight into the history store"),
     "file": ("要导入的文件", "the file to import"),
-    "--table": ("导入到哪个表：transactions（销售明细）或 payments（收款记录）",
+    "--table": ("导入到哪个表：销售明细或收款记录（按可选值填写）",
                 "the table the lines belong to: transactions or payments"),
     "--before": ("移入此日期之前的行（例如 2024-01-01）", "move the lines dated before this day (e.g. 2024-01-01)"),
 }
