@@ -209,7 +209,11 @@ def remove_batch(store: Path, batch: Batch) -> None:
     for relative in (r for files in batch.files.values() for r in files):
         (store / relative).unlink(missing_ok=True)
         for folder in (store / relative).parents:  # a month's and a year's folder once empty
-            if folder == store or any(folder.iterdir()):
+            if folder == store:
+                break
+            if not folder.is_dir():  # removed by a run killed in the middle of this removal
+                continue
+            if any(folder.iterdir()):
                 break
             folder.rmdir()
     (store / MANIFESTS / f"{batch.id}.json").unlink(missing_ok=True)
