@@ -19,6 +19,7 @@ from keyacct_xl.cli import (
     demo_cmd,
     forms_cmd,
     grade_cmd,
+    history_cmd,
     master_cmd,
     reconcile_cmd,
     reps_cmd,
@@ -36,7 +37,7 @@ from keyacct_xl.messages import tr
 # Each module has register(subparsers, common, lang); later commands add themselves here.
 COMMAND_MODULES = [demo_cmd, master_cmd, ageing_cmd, forms_cmd, reconcile_cmd, rfm_cmd, abc_cmd, grade_cmd,
                    credit_cmd, analyze_cmd, statement_cmd, run_cmd, consolidate_cmd, addin_cmd, visits_cmd,
-                   routes_cmd, complaints_cmd, submissions_cmd, reps_cmd]
+                   routes_cmd, complaints_cmd, submissions_cmd, reps_cmd, history_cmd]
 
 
 def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> Lang:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from keyacct_xl.errors import InputError
+from keyacct_xl.history.store import archived_lines
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import DATA_TABLES, TableSchema
 from keyacct_xl.master.settings import Settings, parse_settings
+from keyacct_xl.messages import Pair, msg
 
 
 @dataclass
@@ -31,6 +35,8 @@ class Master:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     # The Settings sheet's description cells, kept so a save writes the user's notes back.
     settings_notes: dict[str, str] = field(default_factory=dict)
+    # Per table name, the leading rows that live in the history store (master.kx), not in the workbook.
+    archived: dict[str, ArchivedRows] = field(default_factory=dict)
 
     def frame(self, schema: TableSchema) -> pd.DataFrame:
         """The DataFrame that holds ``schema``'s table."""
@@ -39,8 +45,42 @@ class Master:
     @classmethod
     def empty(cls, *, lang: Lang = "zh", settings: Settings | None = None) -> Master:
         """A master with every table present and no rows (and the default Settings unless given)."""
-        frames = {t.attr: empty_frame(t) for t in DATA_TABLES}
+        frames: dict[str, Any] = {t.attr: empty_frame(t) for t in DATA_TABLES}  # one per frame field
         return cls(**frames, settings=settings or parse_settings(()), lang=lang)
+
+
+@dataclass(frozen=True)
+class ArchivedRows:
+    """How many leading rows of a table came from the history store, and from which batches of which store."""
+
+    count: int
+    master_path: Path
+    batches: tuple[str, ...]
+
+
+def workbook_rows(master: Master, schema: TableSchema, target: Path) -> pd.DataFrame:
+    """The rows of ``schema``'s table that belong in the workbook: all of them but those from the history store.
+
+    The store's lines are read-only in a loaded master: a save never writes them into the workbook (they would be in
+    two places), and one that changed them is refused rather than dropping the change. They are compared with the
+    store when a save needs it, not hashed at every load.
+    """
+    frame = master.frame(schema)
+    archived = master.archived.get(schema.name)
+    if archived is None:
+        return frame
+    if target.resolve() != archived.master_path.resolve():  # its Settings would name batches not beside it
+        raise InputError(msg("{target}: the master's older lines are in the history store beside {path}; copy the "
+                             "master with its .kx folder instead of saving it under another name", target=target,
+                             path=archived.master_path))
+    stored = archived_lines(archived.master_path, archived.batches, schema.name, frame)
+    # The store's lines as the reader put them in front of the workbook's: the same columns, types and order.
+    expected = pd.concat([stored, frame.iloc[:0]], ignore_index=True)[list(frame.columns)]
+    if len(frame) < archived.count or not frame.iloc[:archived.count].reset_index(drop=True).equals(expected):
+        raise InputError(msg("{table}: lines from the history store were changed; they are not saved into the "
+                             "workbook. Run {command} first to edit them",
+                             table=Pair(schema.sheet_en, schema.sheet_zh), command="keyacct-xl history restore"))
+    return frame.iloc[archived.count:]
 
 
 _DTYPES = {"text": "object", "int": "Int64", "number": "float64", "money": "float64",

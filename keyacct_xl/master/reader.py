@@ -10,9 +10,10 @@ import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import resolve_headers
+from keyacct_xl.history.store import committed_batches, history_lines
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import convert
-from keyacct_xl.master.model import Master, dtype_for
+from keyacct_xl.master.model import ArchivedRows, Master, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, TableSchema
 from keyacct_xl.master.settings import SettingCell, Settings, parse_settings, setting_key
 from keyacct_xl.messages import Location, Message, listing, msg
@@ -92,8 +93,13 @@ def open_master_book(path: Path) -> calamine.CalamineWorkbook:
     return book
 
 
-def load_master(path: str | Path) -> Master:
-    """Load every master table into canonical DataFrames; errors name file, sheet and cell."""
+def load_master(path: str | Path, *, history: bool = True) -> Master:
+    """Load every master table into canonical DataFrames; errors name file, sheet and cell.
+
+    With ``history`` (the default) Transactions and Payments also hold the lines the master moved into its history
+    store (keyacct_xl.history), first, so every reader sees all lines wherever they live; a save writes back only
+    the workbook's. ``history=False`` reads the workbook alone (what the archive moves from).
+    """
     path = Path(path)
     book = open_master_book(path)
     frames, headers, sheets = {}, {}, []
@@ -106,7 +112,23 @@ def load_master(path: str | Path) -> Master:
     settings = read_settings(book, path)
     notes = {setting_key(k): v for k, v in zip(named["setting"], named["description"]) if v}
     lang: Lang = "zh" if sheets[0] == DATA_TABLES[0].sheet_zh else "en"
-    return Master(**frames, settings=settings, lang=lang, path=path, headers=headers, settings_notes=notes)
+    archived = _with_history(path, frames, settings) if history else {}
+    return Master(**frames, settings=settings, lang=lang, path=path, headers=headers, settings_notes=notes,
+                  archived=archived)
+
+
+def _with_history(path: Path, frames: dict[str, pd.DataFrame], settings: Settings) -> dict[str, ArchivedRows]:
+    """Put the history store's lines in front of the workbook's, per archived table; what came from the store."""
+    by_name = {t.name: t.attr for t in DATA_TABLES}
+    stored = history_lines(path, settings, {name: frames[by_name[name]] for name in by_name})
+    archived = {}
+    for name, lines in stored.items():
+        attr = by_name[name]
+        workbook = frames[attr]
+        union = pd.concat([lines, workbook], ignore_index=True)
+        frames[attr] = union[[*workbook.columns, *(c for c in lines.columns if c not in workbook.columns)]]
+        archived[name] = ArchivedRows(len(lines), path, committed_batches(settings))
+    return archived
 
 
 def read_settings(book: calamine.CalamineWorkbook, path: Path) -> Settings:

@@ -105,6 +105,10 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
             "B: most days between face-to-face visits", "whole"),
     Setting("visit_days_c", 180, "C 类面访周期", "C Visit Days", "C 类客户两次面访之间最多相隔的天数",
             "C: most days between face-to-face visits", "whole"),
+    Setting("history_store", "", "历史库批次", "History Store",
+            "已移入历史库（总表旁的 .kx 文件夹）的批次，由历史库的归档和恢复命令填写，请勿修改",
+            "Batches moved into the history store (the .kx folder beside the master), written by keyacct-xl history; "
+            "do not edit"),
 )
 DEFAULTS: dict[str, object] = {s.key: s.default for s in DEFAULT_SETTINGS}
 DESCRIPTIONS: dict[str, Setting] = {s.key: s for s in DEFAULT_SETTINGS}
@@ -215,6 +219,7 @@ class Settings:
     visit_days_a: int
     visit_days_b: int
     visit_days_c: int
+    history_store: str
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def value(self, key: str) -> object | None:

@@ -17,7 +17,7 @@ import xlsxwriter
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.model import Master
+from keyacct_xl.master.model import Master, workbook_rows
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.messages import listing, msg, shown, tr
@@ -92,7 +92,7 @@ def save_master(master: Master, path: str | Path | None = None, *, tables: Itera
         raise InputError(msg("unknown table(s) {unknown}; the master's tables are {tables}", unknown=listing(unknown),
                              tables=listing(TABLES_BY_NAME)))
     chosen = [TABLES_BY_NAME[n] for n in tables] if tables is not None else list(ALL_TABLES)
-    frames = {s: settings_frame(master) if s is SETTINGS else master.frame(s) for s in chosen}
+    frames = {s: settings_frame(master) if s is SETTINGS else workbook_rows(master, s, target) for s in chosen}
     company = master.settings.company_name
     skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
     _write(target, frames, lang=master.lang, headers=master.headers, backup=backup, skeleton=skeleton,

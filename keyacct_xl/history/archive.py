@@ -1,0 +1,255 @@
+"""Move older lines from the master workbook into its history store and back, and say what each holds.
+
+The move has one commit point: the master's own atomic save (with its backup) that removes the lines from the
+workbook and names their batch in Settings ``history_store``. The batch is written and verified before it; a run
+killed at any moment leaves each line in exactly one place, and a batch left unnamed by such a run is swept by the
+next one once its lines are found still in the workbook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import master_write_lock
+from keyacct_xl.history.store import (
+    ARCHIVED_TABLES,
+    Batch,
+    TableTotals,
+    committed_batches,
+    files_of,
+    month_ordered,
+    read_lines,
+    read_manifest,
+    remove_batch,
+    store_path,
+    stored_batches,
+    totals_of,
+    write_batch,
+)
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.schema import SETTINGS, TABLES_BY_NAME, TableSchema
+from keyacct_xl.master.writer import save_master
+from keyacct_xl.messages import Pair, msg, tr
+
+EXCEL_LAST_ROW = 1_048_576  # the header takes one row of the sheet
+SAVED_TABLES = [*(t.name for t in ARCHIVED_TABLES), SETTINGS.name]
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What one archive or restore run moved: the batch (None when nothing was to move) and lines per table."""
+
+    batch: str | None
+    lines: dict[str, int]
+    swept: tuple[str, ...] = ()
+
+    def summary(self, lang: Lang, *, action: Literal["archive", "restore", "import"] = "archive") -> str:
+        """One line saying what moved where."""
+        if self.batch is None:
+            return tr(lang, "nothing to move: the history store and the workbook are as they were")
+        counts = tr(lang, "{transactions:,} sales lines, {payments:,} payments",
+                    transactions=self.lines.get("Transactions", 0), payments=self.lines.get("Payments", 0))
+        if action == "restore":
+            return tr(lang, "back in the workbook from the history store: {counts}", counts=counts)
+        if action == "import":
+            return tr(lang, "imported into the history store (batch {batch}): {counts}", batch=self.batch,
+                      counts=counts)
+        return tr(lang, "moved into the history store (batch {batch}): {counts}", batch=self.batch, counts=counts)
+
+
+def archive(master_path: Path, before: pd.Timestamp) -> Moved:
+    """Move the Transactions and Payments lines dated before ``before`` into the master's history store.
+
+    Written and verified (counts, sums, every value read back) before the master is saved without them; a second
+    run with the same date finds nothing to move and writes nothing.
+    """
+    master_path = Path(master_path)
+    before = pd.Timestamp(before).normalize()
+    with master_write_lock(master_path):
+        master = load_master(master_path, history=False)
+        swept = sweep(master)
+        moving = {t.name: month_ordered(master.frame(t)[master.frame(t)["date"] < before]) for t in ARCHIVED_TABLES}
+        if not any(len(f) for f in moving.values()):
+            return Moved(None, {}, swept)
+        named = committed_batches(master.settings)
+        store = store_path(master_path)
+        batch = write_batch(store, before, moving, after=named)
+        try:
+            verify(store, batch, moving)
+        except InputError:
+            remove_batch(store, batch)
+            raise
+        for t in ARCHIVED_TABLES:
+            frame = master.frame(t)
+            setattr(master, t.attr, frame[~(frame["date"] < before)].reset_index(drop=True))
+        _name_batches(master, [*named, batch.id])
+        save_master(master, master_path, tables=SAVED_TABLES)
+    return Moved(batch.id, {name: len(f) for name, f in moving.items()}, swept)
+
+
+def restore(master_path: Path) -> Moved:
+    """Put every line of the master's history store back into the workbook, then delete the store's batches."""
+    master_path = Path(master_path)
+    with master_write_lock(master_path):
+        master = load_master(master_path, history=False)
+        swept = sweep(master)
+        named = committed_batches(master.settings)
+        if not named:
+            return Moved(None, {}, swept)
+        store = store_path(master_path)
+        batches = [read_manifest(store, b) for b in named]
+        lines = {}
+        for t in ARCHIVED_TABLES:
+            workbook = master.frame(t)
+            stored = [read_lines(store, b, t.name, workbook) for b in batches]
+            lines[t.name] = sum(len(s) for s in stored)
+            _refuse_past_last_row(t, lines[t.name] + len(workbook))
+            union = pd.concat([*stored, workbook], ignore_index=True)
+            setattr(master, t.attr, union[[*workbook.columns, *(c for c in union.columns if c not in workbook)]])
+        _name_batches(master, [])
+        save_master(master, master_path, tables=SAVED_TABLES)
+        for b in batches:  # the lines are in the workbook now; a crash here leaves unnamed batches the next run sweeps
+            remove_batch(store, b)
+    return Moved(",".join(named), lines, swept)
+
+
+def sheet_label(table: TableSchema) -> Pair:
+    """The table as its sheet is named in each language (销售明细, Transactions)."""
+    return Pair(table.sheet_en, table.sheet_zh)
+
+
+def _refuse_past_last_row(table: TableSchema, rows: int) -> None:
+    if rows >= EXCEL_LAST_ROW:
+        raise InputError(msg("{table}: {rows:,} lines do not fit in a worksheet ({limit:,} rows); they stay in the "
+                             "history store", table=sheet_label(table), rows=rows, limit=EXCEL_LAST_ROW - 1))
+
+
+def _name_batches(master: Master, batches: list[str]) -> None:
+    master.settings = dataclasses.replace(master.settings, history_store=",".join(batches))
+
+
+def verify(store: Path, batch: Batch, moving: dict[str, pd.DataFrame]) -> None:
+    """Refuse a written batch unless DuckDB counts and sums what was to move, and every value reads back equal."""
+    import duckdb  # here, not at the top: the CLI imports this module for every command
+
+    with duckdb.connect() as con:
+        for name, frame in moving.items():
+            expected = totals_of(frame)
+            files = files_of(store, [batch], name)
+            found = TableTotals(0, 0.0)
+            if files:
+                lines, amount = con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet(?)",
+                                            [files]).fetchone() or (0, 0.0)
+                found = TableTotals(int(lines), float(amount))
+            if not found.agrees(expected) or not read_lines(store, batch, name, frame).equals(frame):
+                raise InputError(msg("{store}: the history store's batch {batch} does not read back as written "
+                                     "({table}: {lines:,} lines, {amount:,.2f}; expected {expected_lines:,}, "
+                                     "{expected_amount:,.2f}); the workbook is unchanged", store=store,
+                                     batch=batch.id, table=sheet_label(TABLES_BY_NAME[name]), lines=found.lines,
+                                     amount=found.amount,
+                                     expected_lines=expected.lines, expected_amount=expected.amount))
+
+
+def sweep(master: Master) -> tuple[str, ...]:
+    """Delete the store's batches the master does not name whose lines are all still in the workbook (what a run
+    killed before its save leaves, or a restore after its save) or whose removal a killed run began; others are kept
+    for a person to look at."""
+    if master.path is None:
+        return ()
+    store = store_path(master.path)
+    named = set(committed_batches(master.settings))
+    swept = []
+    for ident in stored_batches(store):
+        if ident in named:
+            continue
+        batch = read_manifest(store, ident)
+        if _removal_begun(store, batch) or all(_all_in(read_lines(store, batch, t.name, master.frame(t)),
+                                                       master.frame(t)) for t in ARCHIVED_TABLES):
+            remove_batch(store, batch)
+            swept.append(ident)
+    _remove_unfinished_writes(store, set(stored_batches(store)))
+    return tuple(swept)
+
+
+def _remove_unfinished_writes(store: Path, batches: set[str]) -> None:
+    """Files a killed run left before it wrote a manifest: Parquet files of no batch (a reader of the folder as one
+    dataset would count them) and the temporary files of an unfinished atomic write."""
+    if not store.is_dir():
+        return
+    for path in store.rglob("*"):
+        if path.is_file() and ((path.suffix == ".parquet" and path.stem not in batches)
+                               or (path.name.startswith(".") and path.suffix == ".tmp")):
+            path.unlink()
+
+
+def _removal_begun(store: Path, batch: Batch) -> bool:
+    """True when a file of ``batch`` is missing: its manifest is written after its files and deleted after them, so
+    this is a removal a killed run began (a restore after its save), to be finished."""
+    return not all((store / r).exists() for files in batch.files.values() for r in files)
+
+
+def _all_in(lines: pd.DataFrame, workbook: pd.DataFrame) -> bool:
+    """True when every one of ``lines`` (counted with repeats) is a line of ``workbook``."""
+    if lines.empty:
+        return True
+    if not set(lines.columns) <= set(workbook.columns):
+        return False
+    have = Counter(pd.util.hash_pandas_object(workbook[list(lines.columns)], index=False))
+    need = Counter(pd.util.hash_pandas_object(lines, index=False))
+    return all(have[h] >= n for h, n in need.items())
+
+
+@dataclass(frozen=True)
+class HistoryStatus:
+    """Where the master's lines are: per table in the workbook and in the store, the batches, stray batches."""
+
+    store: Path
+    batches: tuple[Batch, ...]
+    workbook: dict[str, int]
+    stored: dict[str, TableTotals]
+    stray: tuple[str, ...]
+
+    def lines(self, lang: Lang) -> list[str]:
+        """The status as lines to print."""
+        out = [tr(lang, "history store: {store} ({batches} batch(es))", store=self.store, batches=len(self.batches))]
+        for b in self.batches:
+            out.append(tr(lang, "  batch {batch}: lines before {before:%Y-%m-%d}", batch=b.id, before=b.before))
+        for t in ARCHIVED_TABLES:
+            s = self.stored[t.name]
+            out.append(tr(lang, "  {table}: {workbook:,} lines in the workbook, {stored:,} in the store "
+                                "({amount:,.2f})", table=sheet_label(t), workbook=self.workbook[t.name], stored=s.lines,
+                          amount=s.amount))
+        for ident in self.stray:
+            out.append(tr(lang, "  batch {batch} is in the store but not named by the master: not counted",
+                          batch=ident))
+        return out
+
+
+def status(master_path: Path) -> HistoryStatus:
+    """What the workbook and the store hold, the store counted by DuckDB over its Parquet files."""
+    import duckdb  # see verify
+
+    master_path = Path(master_path)
+    master = load_master(master_path, history=False)
+    store = store_path(master_path)
+    batches = tuple(read_manifest(store, b) for b in committed_batches(master.settings))
+    stored = {}
+    with duckdb.connect() as con:
+        for t in ARCHIVED_TABLES:
+            files = files_of(store, batches, t.name)
+            row = con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet(?)",
+                              [files]).fetchone() if files else None
+            stored[t.name] = TableTotals(int(row[0]), float(row[1])) if row else TableTotals(0, 0.0)
+    named = {b.id for b in batches}
+    return HistoryStatus(store, batches, {t.name: len(master.frame(t)) for t in ARCHIVED_TABLES}, stored,
+                         tuple(b for b in stored_batches(store) if b not in named))
+

@@ -1,0 +1,75 @@
+"""``history import``: an ERP export's sales or payment lines straight into the master's history store.
+
+The file is read as ``rfm`` and ``abc`` read theirs (keyacct_xl/tablefile.py): the master's header aliases and the
+master's parsing of dates and amounts, a bad cell named by its row. The lines become one batch, written and verified
+as an archive's are; the master's save of its Settings, naming the batch, is the one step that adds them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import master_write_lock
+from keyacct_xl.history.archive import Moved, verify
+from keyacct_xl.history.store import (
+    ARCHIVED_TABLES,
+    committed_batches,
+    conform,
+    lines_digest,
+    month_ordered,
+    read_manifest,
+    remove_batch,
+    store_path,
+    write_batch,
+)
+from keyacct_xl.master.reader import NOT_BLANK, REQUIRED_COLUMNS, load_master
+from keyacct_xl.master.schema import SETTINGS, TableSchema
+from keyacct_xl.master.writer import save_master
+from keyacct_xl.messages import listing, msg
+from keyacct_xl.tablefile import read_table_file
+
+TABLES = {t.attr: t for t in ARCHIVED_TABLES}  # as the command names them: transactions, payments
+
+
+def import_lines(master_path: Path, source: Path, table: str) -> Moved:
+    """Add the lines of ``source`` to ``table`` (transactions or payments) of the master's history store.
+
+    The same lines imported again are refused, naming the batch that holds them.
+    """
+    schema = _schema(table)
+    required = tuple(dict.fromkeys((*REQUIRED_COLUMNS[schema.name], *NOT_BLANK[schema.name])))
+    lines = read_table_file(source, schema.columns, required=required)
+    master_path = Path(master_path)
+    with master_write_lock(master_path):
+        master = load_master(master_path, history=False)
+        frame = conform(lines[[c for c in master.frame(schema).columns if c in lines.columns]],
+                        master.frame(schema))
+        store = store_path(master_path)
+        named = committed_batches(master.settings)
+        digest = lines_digest({schema.name: frame})
+        for ident in named:
+            if read_manifest(store, ident).lines_digest == digest:
+                raise InputError(msg("{source}: these lines are in the history store already (batch {batch}); "
+                                     "nothing was imported", source=source, batch=ident))
+        batch = write_batch(store, frame["date"].max().normalize() + pd.Timedelta(days=1), {schema.name: frame},
+                            after=named)
+        try:
+            verify(store, batch, {schema.name: month_ordered(frame)})
+        except InputError:
+            remove_batch(store, batch)
+            raise
+        master.settings = dataclasses.replace(master.settings, history_store=",".join([*named, batch.id]))
+        save_master(master, master_path, tables=[SETTINGS.name])
+    return Moved(batch.id, {schema.name: len(frame)})
+
+
+def _schema(table: str) -> TableSchema:
+    found = TABLES.get(table.strip().lower())
+    if found is None:
+        raise InputError(msg("--table {table}: the history store takes {tables}", table=table,
+                             tables=listing(TABLES)))
+    return found

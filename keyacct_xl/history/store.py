@@ -1,0 +1,224 @@
+"""The history store: a folder ``master.kx/`` beside ``master.xlsx`` holding batches of archived lines.
+
+Each batch is one archive run: its lines as Parquet files, one per table and month, laid out as a hive-partitioned
+dataset (``transactions/year=2023/month=01/<batch>.parquet``) any Parquet reader can query, and a manifest
+(``batches/<batch>.json``) with the counts and sums it was verified against. A batch counts only once the master's
+Settings name it (``history_store``): the master's save that removes the lines from the workbook is the one
+atomic step that moves them, so after any crash every line is in exactly one of the two places.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import atomic_write
+from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
+from keyacct_xl.master.settings import Settings
+from keyacct_xl.messages import msg
+
+# The tables whose older lines move to the store: the ones that grow by thousands of lines a month.
+ARCHIVED_TABLES: tuple[TableSchema, ...] = (TRANSACTIONS, PAYMENTS)
+STORE_SUFFIX = ".kx"
+MANIFESTS = "batches"
+# Parquet written the same way every time (no timestamps are written), so the same lines give the same bytes.
+_PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
+
+
+def store_path(master_path: Path) -> Path:
+    """The history store of the master at ``master_path``: ``master.kx`` beside ``master.xlsx``."""
+    return master_path.with_name(master_path.stem + STORE_SUFFIX)
+
+
+def committed_batches(settings: Settings) -> tuple[str, ...]:
+    """The batches the master's Settings name as moved into its store, oldest first."""
+    return tuple(b.strip() for b in settings.history_store.split(",") if b.strip())
+
+
+@dataclass(frozen=True)
+class TableTotals:
+    """What a batch holds of one table: lines and the sum of their amounts (what a move is verified by)."""
+
+    lines: int
+    amount: float
+
+    def agrees(self, other: TableTotals) -> bool:
+        """Same count, and sums equal to the cent (summed in another order, floats differ in the last bits)."""
+        return self.lines == other.lines and math.isclose(self.amount, other.amount, rel_tol=1e-12, abs_tol=0.005)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One archive run's lines: its id, the date they are all before, and per table the totals and files."""
+
+    id: str
+    before: pd.Timestamp
+    totals: Mapping[str, TableTotals]
+    files: Mapping[str, tuple[str, ...]]  # per table, paths relative to the store
+    lines_digest: str = ""  # of the lines alone (batch_id also covers the batches before): finds a repeated import
+
+    def manifest(self) -> bytes:
+        """The batch's manifest as written to ``batches/<id>.json``."""
+        doc = {"id": self.id, "before": f"{self.before:%Y-%m-%d}", "lines_digest": self.lines_digest,
+               "tables": {name: {"lines": t.lines, "amount": t.amount, "files": list(self.files[name])}
+                          for name, t in self.totals.items()}}
+        return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
+def totals_of(frame: pd.DataFrame) -> TableTotals:
+    """The lines of ``frame`` and the sum of their amounts."""
+    return TableTotals(len(frame), float(math.fsum(frame["amount"].fillna(0.0))))
+
+
+def lines_digest(frames: Mapping[str, pd.DataFrame]) -> str:
+    """A digest of the lines of ``frames`` (by table name) and their column labels."""
+    digest = hashlib.sha256()
+    for name in sorted(frames):
+        frame = frames[name]
+        digest.update(name.encode() + b"\0" + "\0".join(map(str, frame.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def batch_id(before: pd.Timestamp, lines: str, after: Sequence[str] = ()) -> str:
+    """``20240101-<12 hex digits>``: the cut-off date and a digest of the lines and of the batches before it, so the
+    same move from the same master has the same id, and no two moves share one. ``lines`` is ``lines_digest``'s."""
+    digest = hashlib.sha256(f"{before:%Y-%m-%d}\0{','.join(after)}\0{lines}".encode())
+    return f"{before:%Y%m%d}-{digest.hexdigest()[:12]}"
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    import pyarrow as pa  # here, not at the top: every load of the master imports this module, few need Arrow
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, **_PARQUET_OPTIONS)
+    return buffer.getvalue()
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path, backup=False) as out:
+        out.write(data)
+
+
+def write_batch(store: Path, before: pd.Timestamp, frames: Mapping[str, pd.DataFrame],
+                after: Sequence[str] = ()) -> Batch:
+    """Write the lines of ``frames`` (by table name) into ``store`` as one batch, a file per table and month.
+
+    Every file is written atomically and the manifest last; the batch counts only once the master names it.
+    """
+    digest = lines_digest(frames)
+    ident = batch_id(before, digest, after)
+    totals, files = {}, {}
+    for name, frame in frames.items():
+        month = frame["date"].dt.to_period("M")
+        written = []
+        for period in sorted(month.dropna().unique()):
+            relative = f"{name.lower()}/year={period.year}/month={period.month:02d}/{ident}.parquet"
+            _write_file(store / relative, _parquet_bytes(frame[month == period]))
+            written.append(relative)
+        totals[name], files[name] = totals_of(frame), tuple(written)
+    batch = Batch(ident, before, totals, files, digest)
+    _write_file(store / MANIFESTS / f"{ident}.json", batch.manifest())
+    return batch
+
+
+def read_manifest(store: Path, ident: str) -> Batch:
+    """The manifest of batch ``ident``; a missing or damaged one is an InputError naming it."""
+    path = store / MANIFESTS / f"{ident}.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return Batch(doc["id"], pd.Timestamp(doc["before"]),
+                     {n: TableTotals(int(t["lines"]), float(t["amount"])) for n, t in doc["tables"].items()},
+                     {n: tuple(t["files"]) for n, t in doc["tables"].items()}, doc.get("lines_digest", ""))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(msg("{path}: the history store's batch {batch} cannot be read ({error}); the master names "
+                             "it in Settings history_store", path=path, batch=ident, error=exc)) from None
+
+
+def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The lines batch ``batch`` holds of ``table``, month by month, with the column types of ``like``."""
+    import pyarrow as pa  # only a master with archived lines needs Arrow (see _parquet_bytes)
+    import pyarrow.parquet as pq
+
+    parts = []
+    for relative in batch.files.get(table, ()):
+        try:
+            parts.append(pq.read_table(store / relative).to_pandas())
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(msg("{path}: the history store's file cannot be read ({error})", path=store / relative,
+                                 error=exc)) from None
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return conform(frame, like)
+
+
+def conform(frame: pd.DataFrame, like: pd.DataFrame | None) -> pd.DataFrame:
+    """``frame`` with each column in the dtype the master reader gives it: text as objects with None for blank."""
+    columns = {}
+    for label in frame.columns:
+        values = frame[label]
+        target = like[label].dtype if like is not None and label in like.columns else None
+        if target is not None and not pd.api.types.is_object_dtype(target):
+            columns[label] = values.astype(target)
+        elif target is None and (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_dtype(values)):
+            columns[label] = values
+        else:  # text, which Arrow hands back as pandas' string dtype
+            columns[label] = values.astype(object).where(values.notna(), None)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+
+
+def archived_lines(master_path: Path, batches: Sequence[str], table: str, like: pd.DataFrame | None) -> pd.DataFrame:
+    """The lines of ``table`` in the named ``batches`` of the master's store, oldest batch first, typed as ``like``."""
+    store = store_path(master_path)
+    return pd.concat([read_lines(store, read_manifest(store, b), table, like) for b in batches], ignore_index=True)
+
+
+def history_lines(master_path: Path, settings: Settings,
+                  like: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Per archived table, the lines of every batch the master's Settings name, oldest batch first."""
+    batches = committed_batches(settings)
+    if not batches:
+        return {}
+    return {t.name: archived_lines(master_path, batches, t.name, like.get(t.name)) for t in ARCHIVED_TABLES}
+
+
+def month_ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """The lines in the order the store gives them back: month by month, the given order within a month."""
+    month = frame["date"].dt.to_period("M")
+    return frame.iloc[month.argsort(kind="stable")].reset_index(drop=True)
+
+
+def stored_batches(store: Path) -> list[str]:
+    """Every batch with a manifest in ``store``, named or not by the master, sorted."""
+    folder = store / MANIFESTS
+    return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+
+
+def remove_batch(store: Path, batch: Batch) -> None:
+    """Delete a batch's files and then its manifest (only for a batch the master does not name)."""
+    for relative in (r for files in batch.files.values() for r in files):
+        (store / relative).unlink(missing_ok=True)
+        for folder in (store / relative).parents:  # a month's and a year's folder once empty
+            if folder == store:
+                break
+            if not folder.is_dir():  # removed by a run killed in the middle of this removal
+                continue
+            if any(folder.iterdir()):
+                break
+            folder.rmdir()
+    (store / MANIFESTS / f"{batch.id}.json").unlink(missing_ok=True)
+
+
+def files_of(store: Path, batches: Iterable[Batch], table: str) -> list[str]:
+    """The Parquet files of ``table`` in ``batches``, as paths DuckDB reads."""
+    return [str(store / r) for b in batches for r in b.files.get(table, ())]

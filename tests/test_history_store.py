@@ -1,0 +1,357 @@
+"""The history store beside the master: archive moves older lines into Parquet, restore moves them back, and every
+reader of the master sees the same lines wherever they live.
+
+Each test writes a real master to disk, moves lines with the real commands and reads both places back; the crash
+test kills a real archive process with SIGKILL at points spread over its run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.dataset as ds
+import pytest
+
+from keyacct_xl.analytics.grading_run import run_grading_review
+from keyacct_xl.analytics.usecase import rfm_options, run_rfm
+from keyacct_xl.cli.main import main
+from keyacct_xl.demo.company import generate_demo
+from keyacct_xl.errors import InputError
+from keyacct_xl.history.archive import archive, restore, status
+from keyacct_xl.history.ingest import import_lines
+from keyacct_xl.history.store import store_path, stored_batches, write_batch
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+from keyacct_xl.receivables.usecase import run_ageing
+
+BEFORE = pd.Timestamp("2025-01-01")
+ARCHIVED = ("transactions", "payments")
+
+
+@pytest.fixture(scope="module")
+def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo master (sales and payments from 2023-11 to 2026-10), never changed by a test: copy it."""
+    return save_master(generate_demo(seed=5, customers=25), tmp_path_factory.mktemp("history") / "master.xlsx",
+                       backup=False)
+
+
+def _copy(master: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy2(master, folder / "master.xlsx"))
+
+
+def _lines(master: Master, attr: str) -> pd.DataFrame:
+    """A table's lines in one canonical order, to compare the same lines held in a different order."""
+    frame = getattr(master, attr)
+    return frame.sort_values(list(frame.columns), kind="stable", na_position="first").reset_index(drop=True)
+
+
+def _totals(master: Master) -> dict[str, tuple[int, float]]:
+    return {attr: (len(getattr(master, attr)), round(float(getattr(master, attr)["amount"].sum()), 2))
+            for attr in ARCHIVED}
+
+
+def _store_files(path: Path) -> dict[str, bytes]:
+    store = store_path(path)
+    return {str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()}
+
+
+def test_archive_moves_the_older_lines_into_a_hive_partitioned_store(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    before = load_master(path)
+    moved = archive(path, BEFORE)
+    workbook = load_master(path, history=False)
+    for attr, name in (("transactions", "Transactions"), ("payments", "Payments")):
+        assert getattr(workbook, attr)["date"].min() >= BEFORE
+        assert moved.lines[name] == (getattr(before, attr)["date"] < BEFORE).sum() > 0
+    # The backup is the master as it was: the save went through the master's own path.
+    assert len(load_master(path.with_name("master.bak.xlsx"), history=False).transactions) == len(before.transactions)
+    # A valid hive-partitioned dataset: pyarrow.dataset reads it with year and month as columns.
+    dataset = ds.dataset(store_path(path) / "transactions", format="parquet", partitioning="hive")
+    table = dataset.to_table()
+    assert table.num_rows == moved.lines["Transactions"]
+    months = table.to_pandas()
+    assert (months["year"] == months["date"].dt.year).all() and (months["month"] == months["date"].dt.month).all()
+    assert moved.summary("en") == (f"moved into the history store (batch {moved.batch}): "
+                                   f"{moved.lines['Transactions']:,} sales lines, {moved.lines['Payments']:,} payments")
+    assert moved.summary("zh") == (f"已移入历史库（批次 {moved.batch}）：销售明细 {moved.lines['Transactions']:,} 行，"
+                                   f"收款记录 {moved.lines['Payments']:,} 行")
+
+
+def test_the_master_reads_the_same_lines_after_archive_and_restore(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    before = load_master(path)
+    archive(path, BEFORE)
+    after = load_master(path)
+    assert set(after.archived) == {"Transactions", "Payments"}
+    for attr in ARCHIVED:
+        assert getattr(after, attr).dtypes.equals(getattr(before, attr).dtypes)
+        pd.testing.assert_frame_equal(_lines(after, attr), _lines(before, attr))
+    restore(path)
+    restored = path.read_bytes()
+    assert restore(path).batch is None and path.read_bytes() == restored  # a second restore moves nothing
+    back = load_master(path, history=False)
+    assert not store_path(path).joinpath("transactions").exists() and stored_batches(store_path(path)) == []
+    for attr in ARCHIVED:
+        pd.testing.assert_frame_equal(_lines(back, attr), _lines(before, attr))
+
+
+def test_a_second_archive_moves_nothing_and_writes_nothing(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    archive(path, BEFORE)
+    master_bytes, store_bytes = path.read_bytes(), _store_files(path)
+    again = archive(path, BEFORE)
+    assert again.batch is None and again.lines == {}
+    assert path.read_bytes() == master_bytes and _store_files(path) == store_bytes
+    assert again.summary("zh") == "没有需要移动的行：历史库和总表均未改动"
+
+
+def test_the_same_lines_give_the_same_store_bytes(demo_master: Path, tmp_path: Path) -> None:
+    first, second = _copy(demo_master, tmp_path / "a"), _copy(demo_master, tmp_path / "b")
+    assert archive(first, BEFORE).batch == archive(second, BEFORE).batch
+    assert _store_files(first) == _store_files(second)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_later_archive_adds_a_batch_and_readers_see_both(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    before = load_master(path)
+    first = archive(path, pd.Timestamp("2024-06-01"))
+    second = archive(path, BEFORE)
+    assert first.batch != second.batch
+    seen = status(path)
+    assert [b.id for b in seen.batches] == [first.batch, second.batch] and seen.stray == ()
+    after = load_master(path)
+    for attr in ARCHIVED:
+        pd.testing.assert_frame_equal(_lines(after, attr), _lines(before, attr))
+
+
+def test_saving_a_loaded_master_keeps_the_stores_lines_out_of_the_workbook(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    archive(path, BEFORE)
+    in_workbook = len(load_master(path, history=False).transactions)
+    master = load_master(path)
+    save_master(master, path)  # every table, Transactions included
+    assert len(load_master(path, history=False).transactions) == in_workbook
+    assert _totals(load_master(path)) == _totals(master)
+    with pytest.raises(InputError) as elsewhere:  # a copy under another name would name batches not beside it
+        save_master(master, tmp_path / "copy.xlsx")
+    assert str(path) in elsewhere.value.en and not (tmp_path / "copy.xlsx").exists()
+    master.transactions.loc[0, "amount"] += 1  # a line of the store, changed in memory
+    with pytest.raises(InputError) as refused:
+        save_master(master, path, tables=["Transactions"])
+    assert "history restore" in refused.value.en and refused.value.zh.startswith("销售明细：来自历史库的行被修改")
+
+
+def test_a_batch_the_master_does_not_name_is_not_read_and_is_swept(demo_master: Path, tmp_path: Path) -> None:
+    """What a run killed after writing the store and before saving the master leaves behind."""
+    path = _copy(demo_master, tmp_path)
+    master = load_master(path, history=False)
+    older = {"Transactions": master.transactions[master.transactions["date"] < BEFORE]}
+    left = write_batch(store_path(path), BEFORE, older)
+    assert _totals(load_master(path)) == _totals(master)  # not named by the master: not counted
+    assert status(path).stray == (left.id,)
+    moved = archive(path, pd.Timestamp("2024-06-01"))
+    assert moved.swept == (left.id,) and stored_batches(store_path(path)) == [moved.batch]
+    assert _totals(load_master(path)) == _totals(master)
+
+
+_MOVE_RUN = """
+import sys
+import pandas as pd
+from keyacct_xl.history.archive import archive, restore
+print("start", flush=True)
+archive(sys.argv[1], pd.Timestamp(sys.argv[3])) if sys.argv[2] == "archive" else restore(sys.argv[1])
+"""
+
+
+def _move_process(path: Path, move: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", _MOVE_RUN, str(path), move, str(BEFORE.date())],
+                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def _run_time(path: Path, move: str) -> float:
+    """Seconds from the imports done to the end of one run of ``move``."""
+    with _move_process(path, move) as process:
+        assert process.stdout is not None and process.stdout.readline() == "start\n"
+        start = time.monotonic()
+        assert process.wait(timeout=120) == 0
+        return time.monotonic() - start
+
+
+def _copy_with_store(master: Path, folder: Path) -> Path:
+    copied = _copy(master, folder)
+    if store_path(master).exists():
+        shutil.copytree(store_path(master), store_path(copied))
+    return copied
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+@pytest.mark.parametrize("move", ["archive", "restore"])
+def test_a_move_killed_at_any_moment_keeps_every_line_in_exactly_one_place(demo_master: Path, tmp_path: Path,
+                                                                           move: str) -> None:
+    """Killed with SIGKILL at eight points spread over its run, then run again to the end."""
+    start = _copy(demo_master, tmp_path / "start")
+    if move == "restore":
+        archive(start, BEFORE)
+    lines = {attr: _lines(load_master(start), attr) for attr in ARCHIVED}
+    duration = _run_time(_copy_with_store(start, tmp_path / "timed"), move)
+    states = set()
+    for i in range(8):
+        path = _copy_with_store(start, tmp_path / f"killed-{i}")
+        with _move_process(path, move) as process:
+            assert process.stdout is not None and process.stdout.readline() == "start\n"
+            time.sleep(duration * i / 7 * 1.1)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=60)
+        killed = load_master(path)
+        states.add((len(killed.archived), len(stored_batches(store_path(path)))))
+        for attr in ARCHIVED:
+            pd.testing.assert_frame_equal(_lines(killed, attr), lines[attr])
+        # The next run finishes the move and sweeps what the killed one left.
+        archive(path, BEFORE) if move == "archive" else restore(path)
+        done = load_master(path)
+        assert status(path).stray == ()
+        left = {p.name for p in store_path(path).rglob("*") if p.is_file()}
+        assert {name.split(".")[0] for name in left} <= {b for b in done.settings.history_store.split(",") if b}
+        assert len(stored_batches(store_path(path))) == (move == "archive") == len(done.archived) / 2
+        for attr in ARCHIVED:
+            pd.testing.assert_frame_equal(_lines(done, attr), lines[attr])
+    assert (0, 0) in states or move == "restore"  # an archive killed before anything was written
+    assert (2, 1) in states or move == "archive"  # a restore killed before anything was written
+
+
+def test_grade_review_rfm_and_ageing_are_the_same_after_archive(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    before = load_master(path)
+    archive(path, BEFORE)
+    after = load_master(path)
+    assert len(load_master(path, history=False).transactions) < len(before.transactions)
+    for year in (2024, 2025):
+        pd.testing.assert_frame_equal(run_grading_review(after, year=year, lang="en").review.table,
+                                      run_grading_review(before, year=year, lang="en").review.table)
+    options = rfm_options(before.settings, period_months=0)
+    pd.testing.assert_frame_equal(run_rfm(after.transactions, options).table,
+                                  run_rfm(before.transactions, options).table)
+    as_of = pd.Timestamp("2026-06-30")
+    pd.testing.assert_frame_equal(run_ageing(after, as_of=as_of).table, run_ageing(before, as_of=as_of).table)
+
+
+def test_history_commands_in_both_languages(demo_master: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = _copy(demo_master, tmp_path)
+    assert main(["history", "archive", str(path), "--before", "2025年1月1日", "--lang", "zh"]) == 0
+    assert capsys.readouterr().out.startswith("已移入历史库（批次 20250101-")
+    assert main(["history", "status", str(path), "--lang", "en"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    seen = status(path)
+    assert shown[0] == f"history store: {store_path(path)} (1 batch(es))"
+    stored = seen.stored["Transactions"]
+    assert shown[2] == (f"  Transactions: {seen.workbook['Transactions']:,} lines in the workbook, "
+                        f"{stored.lines:,} in the store ({stored.amount:,.2f})")
+    assert main(["history", "status", str(path), "--lang", "zh"]) == 0
+    assert capsys.readouterr().out.splitlines()[2].startswith("  销售明细：总表中 ")
+    assert main(["history", "restore", str(path), "--lang", "en"]) == 0
+    assert capsys.readouterr().out.startswith("back in the workbook from the history store: ")
+    assert main(["history", "archive", str(path), "--before", "someday"]) != 0
+    assert "--before" in capsys.readouterr().err
+
+
+
+def test_a_column_the_user_added_moves_with_its_lines(tmp_path: Path) -> None:
+    master = generate_demo(seed=5, customers=25)
+    master.transactions["开票备注"] = [f"备注{i}" if i % 3 else None for i in range(len(master.transactions))]
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    before = load_master(path)
+    archive(path, BEFORE)
+    after = load_master(path)
+    assert list(after.transactions.columns) == list(before.transactions.columns)
+    pd.testing.assert_frame_equal(_lines(after, "transactions"), _lines(before, "transactions"))
+    restore(path)
+    pd.testing.assert_frame_equal(_lines(load_master(path, history=False), "transactions"),
+                                  _lines(before, "transactions"))
+
+
+def test_a_named_batch_that_is_missing_stops_the_load_naming_it(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    moved = archive(path, BEFORE)
+    manifest = store_path(path) / "batches" / f"{moved.batch}.json"
+    manifest.unlink()
+    with pytest.raises(InputError) as refused:
+        load_master(path)
+    assert str(manifest) in refused.value.en and moved.batch in refused.value.zh
+
+
+def test_the_commands_write_the_same_reports_after_archive(demo_master: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI's grading review, RFM, ageing and credit reports (CSV, deterministic) are byte for byte the same."""
+    path = _copy(demo_master, tmp_path / "master")
+    commands = {"grade.csv": ["grade", str(path), "--year", "2025"], "rfm.csv": ["rfm", str(path)],
+                "ageing.csv": ["ageing", str(path), "--as-of", "2026-06-30"],
+                "credit.csv": ["credit", str(path), "--as-of", "2026-06-30"]}
+
+    def reports(folder: Path) -> dict[str, bytes]:
+        folder.mkdir()
+        for name, command in commands.items():
+            assert main([*command, "--out", str(folder / name), "--lang", "en"]) == 0
+        return {name: (folder / name).read_bytes() for name in commands}
+
+    before = reports(tmp_path / "before")
+    archive(path, BEFORE)
+    assert reports(tmp_path / "after") == before
+    capsys.readouterr()
+
+
+# An ERP export (进销存) as a person saves it: Chinese headers, some of them aliases, amounts and dates as typed.
+ERP_EXPORT = """单据编号,日期,客户编号,产品,数量,单价,金额,业务员
+XS-2019-001,2019/3/5,C0001,46#抗磨液压油 200L,2,"1,850.00","¥3,700.00",沈勇芳
+XS-2019-002,2019年3月18日,C0005,黄油 15kg,10,210,2100,沈勇芳
+XS-2019-003,2019-04-02,C0012,齿轮油 18L,4,365.5,1462,沈勇芳
+"""
+
+
+def test_an_erp_export_is_imported_into_the_store_once(demo_master: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.csv"
+    export.write_text(ERP_EXPORT, encoding="utf-8-sig")
+    before = load_master(path)
+    workbook = path.read_bytes()
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    batch = status(path).batches[0].id
+    assert capsys.readouterr().out == (f"imported into the history store (batch {batch}): 3 sales lines, "
+                                       "0 payments\n")
+    after = load_master(path)
+    assert len(after.transactions) == len(before.transactions) + 3
+    imported = after.transactions.iloc[:3]
+    assert imported["date"].tolist() == [pd.Timestamp("2019-03-05"), pd.Timestamp("2019-03-18"),
+                                         pd.Timestamp("2019-04-02")]
+    assert imported["amount"].tolist() == [3700.0, 2100.0, 1462.0] and imported["rep"].tolist() == ["沈勇芳"] * 3
+    assert after.transactions.dtypes.equals(before.transactions.dtypes)
+    assert len(load_master(path, history=False).transactions) == len(before.transactions)  # the workbook's own
+    pd.testing.assert_frame_equal(after.transactions.iloc[3:].reset_index(drop=True), before.transactions)
+    assert load_master(path, history=False).settings.history_store == batch and path.read_bytes() != workbook
+    # The same file again: refused, nothing written.
+    saved = path.read_bytes()
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "zh"]) == 2
+    assert capsys.readouterr().err == (f"keyacct-xl: {export}：这些行已在历史库中（批次 {batch}），未导入任何内容\n")
+    assert path.read_bytes() == saved and stored_batches(store_path(path)) == [batch]
+
+
+def test_an_import_with_a_blank_date_is_refused_naming_the_line(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.csv"
+    export.write_text(ERP_EXPORT.replace("2019-04-02", ""), encoding="utf-8")
+    saved = path.read_bytes()
+    with pytest.raises(InputError) as refused:
+        import_lines(path, export, "transactions")
+    assert refused.value.en == "erp.csv: line 4, column 日期: Date is required but blank"
+    assert path.read_bytes() == saved and not store_path(path).exists()
