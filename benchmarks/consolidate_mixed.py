@@ -19,12 +19,15 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from keyacct_xl.consolidate.examples import load_example
+from keyacct_xl.consolidate.dedupe import CustomerIndex
+from keyacct_xl.consolidate.examples import FormExample, load_example
 from keyacct_xl.consolidate.report import summary_line
 from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.run import consolidate
@@ -34,6 +37,8 @@ from keyacct_xl.master.writer import save_master
 
 # The examples use the first customers of each rep; the copies rotate over the others.
 EXAMPLE_CUSTOMERS = 8
+CUSTOMERS_PER_COPY = 4
+TEAM_FORMS = {"target_breakdown"}
 
 
 def make_submissions(master: Path, folder: Path, files: int) -> Counter[str]:
@@ -42,16 +47,39 @@ def make_submissions(master: Path, folder: Path, files: int) -> Counter[str]:
     names = dict(zip(customers["客户编号"], customers["客户名称"]))
     own = {rep: list(group["客户编号"])[EXAMPLE_CUSTOMERS:] for rep, group in customers.groupby("业务员")}
     reps, forms, made = sorted(own), sorted(ROUTES), Counter[str]()
+    registered = CustomerIndex(pd.DataFrame(columns=["customer_id", "name", "rep", "address", "phone", "tax_id"]))
     for i in range(files):
-        form_id, rep = forms[i % len(forms)], reps[(i // len(forms)) % len(reps)]
-        mine = own[rep]
+        form, rep = i % len(forms), reps[(i // len(forms)) % len(reps)]
+        form_id, mine = forms[form], own[rep]
         round_ = i // (len(forms) * len(reps))  # the same rep's next copy of a form: next customers, a year back
-        chosen = [(c, names[c]) for c in (mine[(4 * round_ + k) % len(mine)] for k in range(4))]
-        copy = varied(load_example(form_id), 1000 + i, rep=rep, customers=chosen,
-                      new_customer=ROUTES[form_id].header_table == "Customers", years_back=round_)
-        (folder / f"{i:04d}_{form_id}.xlsx").write_bytes(copy.workbook())
+        # A target breakdown's lines name the whole team, so every copy of one year would overwrite the others'
+        # lines: each copy is another year's breakdown.
+        years_back = i // len(forms) if form_id in TEAM_FORMS else round_
+        # Each form of a rep's round names its own customers (4 each: 88 of the rep's 92), so a visit record, a
+        # phone follow-up and a daily report of one rep and week add their own Visits rows instead of all
+        # landing on the same customer and date, which would make most of them updates.
+        first = CUSTOMERS_PER_COPY * (round_ * len(forms) + form)
+        chosen = [(c, names[c]) for c in (mine[(first + k) % len(mine)] for k in range(CUSTOMERS_PER_COPY))]
+        new_customer = ROUTES[form_id].header_table == "Customers"
+        make = partial(varied, load_example(form_id), rep=rep, customers=chosen, new_customer=new_customer,
+                       years_back=years_back)
+        example = _new_customer_copy(make, 1000 + i, registered) if new_customer else make(1000 + i)
+        (folder / f"{i:04d}_{form_id}.xlsx").write_bytes(example.workbook())
         made[form_id] += 1
     return made
+
+
+def _new_customer_copy(make: Callable[[int], FormExample], copy: int, registered: CustomerIndex) -> FormExample:
+    """The copy of a form registering a customer, from copy number ``copy`` on (in steps of 1,000, past every
+    other copy's), that the duplicate check does not take for an earlier copy's customer (similar names with
+    addresses that differ only in their number), which it would rightly refuse; the customer is noted."""
+    while True:
+        example = make(copy)
+        wanted = {key: example.header.get(key) for key in ("name", "phone", "tax_id", "address")}
+        if registered.find(**wanted) is None:
+            registered.add({"customer_id": f"copy {copy}", "rep": "", **wanted})
+            return example
+        copy += 1000
 
 
 def calamine_loop(folder: Path) -> int:

@@ -38,6 +38,7 @@ class _Copier:
                  new_customer: bool, years_back: int) -> None:
         self.copy, self.rep, self.old_rep = copy, rep, str(example.header.get("rep", ""))
         self.years_back = years_back
+        self.weeks_back = _weeks_back(str(example.header.get("period", "")), years_back)
         # A registered customer's own id is new: it is varied like a document number, not mapped.
         ids = [str(v) for v in _values_of(example, "customer_id", header=not new_customer) if v]
         self.ids = {old: customers[i % len(customers)] for i, old in enumerate(dict.fromkeys(ids))}
@@ -55,7 +56,9 @@ class _Copier:
 
     def value(self, key: str, value: object) -> object:
         if isinstance(value, dt.date) and self.years_back:
-            return value - dt.timedelta(weeks=52 * self.years_back)  # the same weekday, the same week number
+            if self.weeks_back:  # a weekly period: the same week number and weekday, dates stay in the week
+                return value - dt.timedelta(weeks=self.weeks_back)
+            return _years_earlier(value, self.years_back)  # a month or no period: the same day of the month
         if not isinstance(value, str) or not value:
             return value
         period = _PERIOD.fullmatch(value)
@@ -72,6 +75,22 @@ class _Copier:
         return value
 
 
+def _weeks_back(period: str, years_back: int) -> int:
+    """Whole weeks between an ISO week period and the same week number ``years_back`` years earlier, else 0."""
+    week = re.fullmatch(r"(\d{4})-W(\d{2})", period)
+    if not week or not years_back:
+        return 0
+    year, number = int(week[1]), int(week[2])
+    earlier = dt.date.fromisocalendar(year - years_back, number, 1)
+    return (dt.date.fromisocalendar(year, number, 1) - earlier).days // 7
+
+
+def _years_earlier(value: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier (29 February becomes the 28th)."""
+    day = 28 if (value.month, value.day) == (2, 29) else value.day
+    return value.replace(year=value.year - years, day=day)
+
+
 def _values_of(example: FormExample, key: str, *, header: bool) -> list[object]:
     found = [example.header[key]] if header and key in example.header else []
     return found + [line[key] for lines in example.rows.values() for line in lines if key in line]
@@ -82,8 +101,9 @@ def varied(example: FormExample, copy: int, *, rep: str, customers: Sequence[tup
     """Copy ``copy`` of ``example`` sent by ``rep`` about ``customers`` ((id, name) pairs of the rep's own).
 
     Each customer the example names is replaced by the next of ``customers``; ``new_customer`` marks a form
-    registering a customer, whose name and address then change with the copy; ``years_back`` moves dates (by
-    whole weeks) and periods that many years back, for the same rep's next copy of a form that names no customer.
+    registering a customer, whose name and address then change with the copy; ``years_back`` moves periods and
+    dates that many years back (a weekly period's dates by whole weeks to the same week number, other dates to the
+    same day of the month, so they stay inside the period), for the same rep's next copy of a form.
     """
     copier = _Copier(example, copy, rep, customers, new_customer, years_back)
     rows: Lines = {section: [copier.values(line, new_customer=False) for line in lines]

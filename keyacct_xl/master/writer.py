@@ -21,7 +21,7 @@ from keyacct_xl.master.model import Master, workbook_rows
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.messages import listing, msg, shown, tr
-from keyacct_xl.xlsx.appendrows import append_rows, can_append
+from keyacct_xl.xlsx.appendrows import append_rows, can_append, widened_header
 from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.newtable import plan_new_table
 from keyacct_xl.xlsx.ooxml import range_ref
@@ -110,7 +110,8 @@ def write_tables(path: str | Path, frames: Mapping[TableSchema, pd.DataFrame], *
     written table nor lists the sheets (workbook.xml, its rels, content types, styles) keeps its exact bytes.
     Columns are written in the order found in the file, then the schema's, then the frame's extra columns.
     ``unchanged_rows[name] = n`` says the frame's first n rows are the table's rows as read: when the table
-    ends its sheet with the same headers, only the rows after them are rendered and appended.
+    ends its sheet with the same headers (or gains columns at its right end that the first n rows leave blank),
+    only the rows after them are rendered and appended.
     """
     target = Path(path)
     _write(target, frames, lang=lang, headers=headers or {}, backup=backup, skeleton=None, add_missing=True,
@@ -204,17 +205,18 @@ def _plan_append(archive: zipfile.ZipFile, replacements: dict, loc: TableLocatio
     """Plan an append of the rows after ``kept`` when it is exact (see keyacct_xl.xlsx.appendrows)."""
     if loc.sheet_part in replacements or loc.table_part in replacements:
         return False
-    header_row, first_col, last_row, last_col = loc.cells()
+    header_row, first_col, last_row, _ = loc.cells()
     table_xml, sheet_xml = read_part(archive, loc.table_part), read_part(archive, loc.sheet_part)
-    headers = [c.header for c in columns]
+    headers, found = [c.header for c in columns], table_headers(table_xml, loc.table_part)
     layout = read_layout(sheet_xml, loc.sheet_part, last_row=True)
-    if not can_append(layout, loc.ref, kept, table_headers(table_xml, loc.table_part), headers):
+    widened = widened_header(sheet_xml, layout, loc.ref, kept, found, columns)
+    if widened is None and not can_append(layout, loc.ref, kept, found, headers):
         return False
     added = [CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style) for c in columns]
-    new_ref = range_ref(header_row, first_col, last_row + len(added[0].values), last_col)
+    new_ref = range_ref(header_row, first_col, last_row + len(added[0].values), first_col + len(columns) - 1)
     replacements[loc.table_part] = update_table(table_xml, new_ref, headers, loc.table_part)
     replacements[loc.sheet_part] = (lambda out, cols=added, ref=loc.ref:
-                                    append_rows(sheet_xml, layout, out, cols, ref))
+                                    append_rows(sheet_xml, layout, out, cols, ref, widened))
     return True
 
 

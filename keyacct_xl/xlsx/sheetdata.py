@@ -127,14 +127,31 @@ def _row(r: str, cells: Sequence[str], extras: Extras, first_col: int) -> str:
     return f'<row r="{r}">{"".join(cell for _, cell in sorted(ours + beside))}</row>'
 
 
+def _header_cells(headers: Sequence[str], header_row: int, first_col: int) -> list[str]:
+    return [f'<c r="{column_letter(first_col + i)}{header_row}" t="inlineStr"><is>{_inline(header)}</is></c>'
+            for i, header in enumerate(headers)]
+
+
+def header_row_xml(headers: Sequence[str], header_row: int, first_col: int) -> bytes:
+    """The header row as ``write_rows`` renders it when no cell of the user's lies beside it."""
+    return _row(str(header_row), _header_cells(headers, header_row, first_col), {}, first_col).encode()
+
+
+def blank_for_writing(col: CellColumn) -> bool:
+    """Whether ``write_rows`` would write no cell for any of the column's values."""
+    missing = col.values.isna()
+    if col.kind == "date" or col.kind in NUMERIC_KINDS:
+        return bool(missing.all())
+    return bool((missing | col.values.eq("")).all())
+
+
 def write_rows(out: IO[bytes], columns: Sequence[CellColumn], header_row: int, first_col: int,
                extras: Extras | None = None) -> int:
     """Stream the header row, every data row and the user's cells around them; return the table's last row."""
     extras = extras or {}
     letters = [column_letter(first_col + i) for i in range(len(columns))]
-    header_cells = [f'<c r="{letter}{header_row}" t="inlineStr"><is>{_inline(c.header)}</is></c>'
-                    for letter, c in zip(letters, columns)]
-    out.write(_row(str(header_row), header_cells, extras, first_col).encode())
+    out.write(_row(str(header_row), _header_cells([c.header for c in columns], header_row, first_col), extras,
+                   first_col).encode())
     count = len(columns[0].values) if columns else 0
     for start in range(0, count, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, count)
