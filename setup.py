@@ -9,8 +9,11 @@ from setuptools import find_namespace_packages, find_packages, setup
 
 DATA_PACKAGES = {"keyacct_xl.templates": "templates", "keyacct_xl.macros_bridge": "macros_bridge"}
 # Their subfolders (templates/forms, templates/policies) are packages too, or setuptools warns it would skip them.
-DATA_SUBPACKAGES = [f"{package}.{sub}" for package, folder in DATA_PACKAGES.items()
-                    for sub in find_namespace_packages(where=folder, exclude=["*__pycache__*"])]
+DATA_SUBPACKAGES = [
+    f"{package}.{sub}"
+    for package, folder in DATA_PACKAGES.items()
+    for sub in find_namespace_packages(where=folder, exclude=["*__pycache__*"])
+]
 
 setup(
     packages=[*find_packages(include=["keyacct_xl", "keyacct_xl.*"]), *DATA_PACKAGES, *DATA_SUBPACKAGES],

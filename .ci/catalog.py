@@ -25,8 +25,10 @@ MO = PO.with_suffix(".mo")
 # The functions that take a msgid (keyacct_xl/messages.py): msg(msgid, ...) and tr(lang, msgid, ...).
 KEYWORDS = {"msg": None, "tr": (2,)}
 COMMENT_TAG = "Translators:"
-HEADER_COMMENT = ("# Chinese (Simplified) messages of keyacct-xl.\n"
-                  "# Written by .ci/catalog.py from the messages the code uses; translate the empty msgstr entries.")
+HEADER_COMMENT = (
+    "# Chinese (Simplified) messages of keyacct-xl.\n"
+    "# Written by .ci/catalog.py from the messages the code uses; translate the empty msgstr entries."
+)
 # Fixed dates in the header, so a catalog changes only when its messages do.
 FIXED_DATE = datetime(2026, 11, 30, tzinfo=timezone.utc)
 
@@ -35,7 +37,8 @@ def extract() -> Catalog:
     """Every message the code uses, with the files that use it and the translators' comments."""
     found = Catalog(project="keyacct-xl", creation_date=FIXED_DATE, revision_date=FIXED_DATE)
     for filename, lineno, msgid, comments, context in extract_from_dir(
-            PACKAGE, keywords=KEYWORDS, comment_tags=[COMMENT_TAG], strip_comment_tags=True):
+        PACKAGE, keywords=KEYWORDS, comment_tags=[COMMENT_TAG], strip_comment_tags=True
+    ):
         found.add(msgid, locations=[(f"keyacct_xl/{filename}", lineno)], auto_comments=comments, context=context)
     return found
 
@@ -48,14 +51,26 @@ def read_catalog(path: Path = PO) -> Catalog:
 
 def updated(current: Catalog, used: Catalog) -> Catalog:
     """``used``'s messages with ``current``'s translations (new ones empty); messages no longer used are gone."""
-    catalog = Catalog(locale="zh_Hans_CN", domain="keyacct_xl", header_comment=HEADER_COMMENT, project="keyacct-xl",
-                      creation_date=FIXED_DATE, revision_date=FIXED_DATE, last_translator="keyacct-xl maintainers",
-                      language_team="keyacct-xl maintainers", fuzzy=False)
+    catalog = Catalog(
+        locale="zh_Hans_CN",
+        domain="keyacct_xl",
+        header_comment=HEADER_COMMENT,
+        project="keyacct-xl",
+        creation_date=FIXED_DATE,
+        revision_date=FIXED_DATE,
+        last_translator="keyacct-xl maintainers",
+        language_team="keyacct-xl maintainers",
+        fuzzy=False,
+    )
     for message in used:
         if message.id:
             known = current.get(message.id)
-            catalog.add(message.id, known.string if known else "", locations=message.locations,
-                        auto_comments=message.auto_comments)
+            catalog.add(
+                message.id,
+                known.string if known else "",
+                locations=message.locations,
+                auto_comments=message.auto_comments,
+            )
     return catalog
 
 

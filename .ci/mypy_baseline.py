@@ -19,8 +19,9 @@ ERROR = re.compile(r"^(?P<path>[^:]+):\d+: error: (?P<message>.*)$")
 
 def current_errors() -> list[str]:
     """Today's mypy errors as ``path: message`` lines, sorted."""
-    result = subprocess.run([sys.executable, "-m", "mypy", "--no-error-summary", "--no-pretty"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary", "--no-pretty"], capture_output=True, text=True, check=False
+    )
     if result.returncode not in (0, 1):  # 2: mypy itself failed (bad settings, crash)
         sys.exit(f"mypy failed:\n{result.stdout}{result.stderr}")
     return sorted(f"{m['path']}: {m['message']}" for line in result.stdout.splitlines() if (m := ERROR.match(line)))
@@ -38,8 +39,10 @@ def main(argv: list[str]) -> int:
         BASELINE.write_text("".join(f"{e}\n" for e in errors), encoding="utf-8")
         print(f"mypy: baseline written with {len(errors)} errors")
     elif len(errors) < len(baseline or ()):
-        print(f"mypy: {len(errors)} errors, {len(baseline or ()) - len(errors)} fewer than the baseline; "
-              "lock that in with python .ci/mypy_baseline.py --update")
+        print(
+            f"mypy: {len(errors)} errors, {len(baseline or ()) - len(errors)} fewer than the baseline; "
+            "lock that in with python .ci/mypy_baseline.py --update"
+        )
     else:
         print(f"mypy: {len(errors)} errors, as the baseline")
     return 0

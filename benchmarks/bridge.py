@@ -34,8 +34,9 @@ def timed(function) -> tuple[object, float, float]:
 def per_call(call, repeat: int = 2_000) -> tuple[float, float]:
     """Mean wall and CPU seconds per single-cell RFM_SCORE call."""
     call("RFM_SCORE", 5.0, 5.0, 250.0, BREAKS)
-    _, wall, cpu = timed(lambda: [call("RFM_SCORE", float(i % 60), float(i % 7), float(i * 13 % 900), BREAKS)
-                                  for i in range(repeat)])
+    _, wall, cpu = timed(
+        lambda: [call("RFM_SCORE", float(i % 60), float(i % 7), float(i * 13 % 900), BREAKS) for i in range(repeat)]
+    )
     return wall / repeat, cpu / repeat
 
 
@@ -57,8 +58,10 @@ def transactions(lines: int = 100_000, customers: int = 5_000) -> tuple[tuple[ob
     base = ComTime(2025, 1, 1)
     epoch = base.toordinal()
     rows = [("单据编号", "日期", "客户编号", "金额")]
-    rows += [(f"S{i:06d}", ComTime.fromordinal(epoch + int(d)), f"C{c:05d}", float(a))
-             for i, (d, c, a) in enumerate(zip(days, ids, amounts, strict=True))]
+    rows += [
+        (f"S{i:06d}", ComTime.fromordinal(epoch + int(d)), f"C{c:05d}", float(a))
+        for i, (d, c, a) in enumerate(zip(days, ids, amounts, strict=True))
+    ]
     return tuple(rows)
 
 
@@ -73,12 +76,18 @@ def main() -> None:
         _, warm, warm_cpu = timed(lambda: excel.call("RFM_TABLE", table, ComTime(2026, 12, 31), MISSING))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"RFM_SCORE, one cell: {single[0] * 1e6:,.0f} µs wall, {single[1] * 1e6:,.0f} µs CPU per call")
-    print(f"RFM_SCORE, 10,000-row columns in one call: {column[0] * 1e3:,.0f} ms wall, {column[1] * 1e3:,.0f} ms CPU "
-          f"({column[1] / 10_000 * 1e6:.1f} µs CPU per row)")
-    print(f"RFM_TABLE, 100,000 lines -> {len(result) - 1:,} customers: cold {cold:.2f} s wall / {cold_cpu:.2f} s CPU, "
-          f"cached {warm:.2f} s wall / {warm_cpu:.2f} s CPU")
-    print(f"peak RSS: {peak:,.0f} MB; Python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores")
+    print(
+        f"RFM_SCORE, 10,000-row columns in one call: {column[0] * 1e3:,.0f} ms wall, {column[1] * 1e3:,.0f} ms CPU "
+        f"({column[1] / 10_000 * 1e6:.1f} µs CPU per row)"
+    )
+    print(
+        f"RFM_TABLE, 100,000 lines -> {len(result) - 1:,} customers: cold {cold:.2f} s wall / {cold_cpu:.2f} s CPU, "
+        f"cached {warm:.2f} s wall / {warm_cpu:.2f} s CPU"
+    )
+    print(
+        f"peak RSS: {peak:,.0f} MB; Python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":

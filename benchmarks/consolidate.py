@@ -54,9 +54,17 @@ def make_submissions(master: Path, folder: Path, files: int, rows: int, seed: in
         rep = reps[i % len(reps)]
         monday = pd.Timestamp("2027-01-04") + pd.Timedelta(weeks=i // len(reps))  # one file per rep and week
         year, week, _ = monday.isocalendar()
-        lines = [{"date": (monday + pd.Timedelta(days=k % 5)).strftime("%Y-%m-%d"),
-                  "customer_id": rng.choice(by_rep[rep]), "method": "电话", "purpose": "回访",
-                  "content": f"第{k + 1}条记录", "rating": "良好"} for k in range(rows)]
+        lines = [
+            {
+                "date": (monday + pd.Timedelta(days=k % 5)).strftime("%Y-%m-%d"),
+                "customer_id": rng.choice(by_rep[rep]),
+                "method": "电话",
+                "purpose": "回访",
+                "content": f"第{k + 1}条记录",
+                "rating": "良好",
+            }
+            for k in range(rows)
+        ]
         header = {"rep": rep, "period": f"{year}-W{week:02d}"}
         (folder / f"{rep}_{year}-W{week:02d}.xlsx").write_bytes(fill_form(blank, header=header, rows={"visits": lines}))
 
@@ -77,7 +85,8 @@ def isolation_cost(inbox: Path, rounds: int) -> None:
     submissions = collect(inbox)
     paths = {
         "in-process loop without the package pre-check": lambda: _without_precheck(
-            lambda: [check_submission(s, job) for s in submissions]),
+            lambda: [check_submission(s, job) for s in submissions]
+        ),
         "in-process loop": lambda: [check_submission(s, job) for s in submissions],
         "isolated, --jobs 1": lambda: list(_checked(submissions, job, 1)),
         "isolated, --jobs 2": lambda: list(_checked(submissions, job, 2)),
@@ -95,13 +104,16 @@ def isolation_cost(inbox: Path, rounds: int) -> None:
     for name, values in times.items():
         shown = ", ".join(f"{v:.2f}" for v in values)
         wall, used = statistics.median(values), statistics.median(cpu[name])
-        print(f"check {len(submissions)} files, {name}: wall median {wall:.2f} s ({shown}), {wall / base - 1:+.0%}; "
-              f"CPU median {used:.2f} s, {used / cpu_base - 1:+.0%} against the in-process loop")
+        print(
+            f"check {len(submissions)} files, {name}: wall median {wall:.2f} s ({shown}), {wall / base - 1:+.0%}; "
+            f"CPU median {used:.2f} s, {used / cpu_base - 1:+.0%} against the in-process loop"
+        )
 
 
 def whole_run_cost(pristine: Path, inbox: Path, work: Path, rounds: int) -> None:
     """Whole consolidations (check, merge, master write) of the same files into fresh copies of the master, with
     the files checked in this process (the path before isolation) and in one worker, in alternating rounds."""
+
     def in_process(submissions: list, job: _Job, jobs: int) -> Iterator:
         return (check_submission(s, job) for s in submissions)
 
@@ -126,8 +138,10 @@ def whole_run_cost(pristine: Path, inbox: Path, work: Path, rounds: int) -> None
     for name in paths:
         wall, used = statistics.median(times[name]), statistics.median(cpu[name])
         shown = ", ".join(f"{v:.2f}" for v in times[name])
-        print(f"whole consolidation, {name}: wall median {wall:.2f} s ({shown}), {wall / base - 1:+.0%}; "
-              f"CPU median {used:.2f} s, {used / cpu_base - 1:+.0%}")
+        print(
+            f"whole consolidation, {name}: wall median {wall:.2f} s ({shown}), {wall / base - 1:+.0%}; "
+            f"CPU median {used:.2f} s, {used / cpu_base - 1:+.0%}"
+        )
 
 
 def _without_precheck(run: Callable[[], list]) -> list:
@@ -157,8 +171,10 @@ def hostile_run(work: Path, master: Path, count: int) -> None:
     for jobs in (1, 2):
         started = time.perf_counter()
         result = consolidate(inbox, master, jobs=jobs, dry_run=True)
-        print(f"hostile corpus, {count} files, --jobs {jobs}: {time.perf_counter() - started:.2f} s; "
-              f"{summary_line(result, 'en')}; codes: {dict(Counter(o.code for o in result.outcomes).most_common(8))}")
+        print(
+            f"hostile corpus, {count} files, --jobs {jobs}: {time.perf_counter() - started:.2f} s; "
+            f"{summary_line(result, 'en')}; codes: {dict(Counter(o.code for o in result.outcomes).most_common(8))}"
+        )
 
 
 def main() -> None:
@@ -196,15 +212,19 @@ def main() -> None:
         started = time.perf_counter()
         result = consolidate(inbox, master, jobs=args.jobs)
         seconds = time.perf_counter() - started
-        print(f"consolidate --jobs {args.jobs} (check, validate, merge, write): {seconds:.2f} s; "
-              f"{summary_line(result, 'en')}")
+        print(
+            f"consolidate --jobs {args.jobs} (check, validate, merge, write): {seconds:.2f} s; "
+            f"{summary_line(result, 'en')}"
+        )
         if baseline is not None:
             print(f"speed-up over the read-only pandas loop: {baseline / seconds:.1f}x")
         print(f"master after: {master.stat().st_size / 1e6:.1f} MB")
         if args.hostile:
             hostile_run(work, master, args.hostile)
-        print(f"peak RSS: this process {_peak_mb(resource.RUSAGE_SELF):.0f} MB, "
-              f"workers {_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB")
+        print(
+            f"peak RSS: this process {_peak_mb(resource.RUSAGE_SELF):.0f} MB, "
+            f"workers {_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+        )
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -61,8 +61,9 @@ def make_submissions(master: Path, folder: Path, files: int) -> Counter[str]:
         first = CUSTOMERS_PER_COPY * (round_ * len(forms) + form)
         chosen = [(c, names[c]) for c in (mine[(first + k) % len(mine)] for k in range(CUSTOMERS_PER_COPY))]
         new_customer = ROUTES[form_id].header_table == "Customers"
-        make = partial(varied, load_example(form_id), rep=rep, customers=chosen, new_customer=new_customer,
-                       years_back=years_back)
+        make = partial(
+            varied, load_example(form_id), rep=rep, customers=chosen, new_customer=new_customer, years_back=years_back
+        )
         example = _new_customer_copy(make, 1000 + i, registered) if new_customer else make(1000 + i)
         (folder / f"{i:04d}_{form_id}.xlsx").write_bytes(example.workbook())
         made[form_id] += 1
@@ -133,8 +134,9 @@ def main() -> None:
             figures["read loop"].append((wall, cpu))
             for name, jobs in paths.items():
                 shutil.copyfile(pristine, master)
-                wall, cpu, result = _timed(lambda jobs=jobs: consolidate(inbox, master, jobs=jobs,
-                                                                         now="2026-11-30 18:00:00"))
+                wall, cpu, result = _timed(
+                    lambda jobs=jobs: consolidate(inbox, master, jobs=jobs, now="2026-11-30 18:00:00")
+                )
                 figures[name].append((wall, cpu))
         print(f"python-calamine read loop: {cells:,} cells")
         print(f"consolidate: {summary_line(result, 'en')}")
@@ -143,12 +145,15 @@ def main() -> None:
             print(f"  not accepted: {dict(statuses)}")
         for name, runs in figures.items():
             walls = ", ".join(f"{w:.2f}" for w, _ in runs)
-            print(f"{name}: wall median {statistics.median(w for w, _ in runs):.2f} s ({walls}); "
-                  f"CPU median {statistics.median(c for _, c in runs):.2f} s")
+            print(
+                f"{name}: wall median {statistics.median(w for w, _ in runs):.2f} s ({walls}); "
+                f"CPU median {statistics.median(c for _, c in runs):.2f} s"
+            )
         for name in paths:
             for i, kind in enumerate(("wall", "CPU")):
                 ratio = statistics.median(c[i] for c in figures[name]) / statistics.median(
-                    r[i] for r in figures["read loop"])
+                    r[i] for r in figures["read loop"]
+                )
                 print(f"{name} / read loop, {kind}: {ratio:.2f}x")
         peak = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
         print(f"peak RSS {peak:.0f} MB; master after: {master.stat().st_size / 1e6:.1f} MB")

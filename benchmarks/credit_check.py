@@ -48,25 +48,39 @@ def demo_sized_master(lines: int, customers: int = CUSTOMERS, seed: int = SEED) 
     master = Master.empty()
     grade = rng.choice(np.array(["A", "B", "C"], dtype=object), customers, p=[0.3, 0.5, 0.2])
     limit = np.select([grade == "A", grade == "B"], [500_000.0, 200_000.0], 0.0)
-    people = pd.DataFrame({"customer_id": ids, "name": [f"客户{i}" for i in range(customers)], "credit_grade": grade,
-                           "credit_limit": limit, "payment_terms_days": np.select([grade == "A", grade == "B"],
-                                                                                 [60, 30], 0)})
+    people = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "name": [f"客户{i}" for i in range(customers)],
+            "credit_grade": grade,
+            "credit_limit": limit,
+            "payment_terms_days": np.select([grade == "A", grade == "B"], [60, 30], 0),
+        }
+    )
     master.customers = people.reindex(columns=master.customers.columns).astype(master.customers.dtypes.to_dict())
     weights = rng.pareto(1.2, customers) + 0.05
-    who = np.concatenate([rng.permutation(customers),
-                          rng.choice(customers, size=lines - customers, p=weights / weights.sum())])
+    who = np.concatenate(
+        [rng.permutation(customers), rng.choice(customers, size=lines - customers, p=weights / weights.sum())]
+    )
     days = rng.integers(0, 730, lines)
     dates = START + pd.to_timedelta(days, unit="D")
     docs = np.array([f"S{i:07d}" for i in range(lines)], dtype=object)
     amounts = np.round(rng.lognormal(7, 1.2, lines), 2)
     sales = pd.DataFrame({"doc_no": docs, "date": dates, "customer_id": ids[who], "amount": amounts})
     master.transactions = sales.reindex(columns=master.transactions.columns).astype(
-        master.transactions.dtypes.to_dict())
+        master.transactions.dtypes.to_dict()
+    )
     paid = rng.random(lines) < 0.6
     late = rng.integers(10, 90, int(paid.sum()))
-    receipts = pd.DataFrame({"receipt_no": [f"R{i:07d}" for i in range(int(paid.sum()))],
-                             "date": dates[paid] + pd.to_timedelta(late, unit="D"), "customer_id": ids[who][paid],
-                             "amount": amounts[paid], "reference": docs[paid]})
+    receipts = pd.DataFrame(
+        {
+            "receipt_no": [f"R{i:07d}" for i in range(int(paid.sum()))],
+            "date": dates[paid] + pd.to_timedelta(late, unit="D"),
+            "customer_id": ids[who][paid],
+            "amount": amounts[paid],
+            "reference": docs[paid],
+        }
+    )
     master.payments = receipts.reindex(columns=master.payments.columns).astype(master.payments.dtypes.to_dict())
     return master
 
@@ -87,9 +101,11 @@ def bench_check(master: Master) -> None:
     for cid in chosen:
         result, wall = timed(lambda cid=cid: run_credit_check(master, cid, 10_000.0, lang="en"))
         walls.append(wall)
-    print(f"credit check, busiest customer ({counts.iloc[0]:,} lines): {walls[0]:.3f} s; ten customers: best "
-          f"{min(walls):.3f} s / median {statistics.median(walls):.3f} s / worst {max(walls):.3f} s "
-          f"(last decision: {result.decision})")
+    print(
+        f"credit check, busiest customer ({counts.iloc[0]:,} lines): {walls[0]:.3f} s; ten customers: best "
+        f"{min(walls):.3f} s / median {statistics.median(walls):.3f} s / worst {max(walls):.3f} s "
+        f"(last decision: {result.decision})"
+    )
     _, whole = timed(lambda: build_ledger(master.transactions, master.payments, master.customers))
     print(f"for comparison, replaying the whole ledger once: {whole:.2f} s")
 
@@ -112,19 +128,27 @@ def bench_udf(master: Master) -> None:
     """CREDIT_AVAILABLE on a 100,000-line slice passed as ranges, 10,000 ids in one call: cold and cached."""
     tx = master.transactions.head(100_000)
     pay = master.payments[master.payments["reference"].isin(set(tx["doc_no"]))]
-    customers = com_range(master.customers, ("客户编号", "客户名称", "信用等级", "信用额度", "账期天数"),
-                          ["customer_id", "name", "credit_grade", "credit_limit", "payment_terms_days"])
+    customers = com_range(
+        master.customers,
+        ("客户编号", "客户名称", "信用等级", "信用额度", "账期天数"),
+        ["customer_id", "name", "credit_grade", "credit_limit", "payment_terms_days"],
+    )
     sales = com_range(tx, ("单据编号", "日期", "客户编号", "金额"), ["doc_no", "date", "customer_id", "amount"])
-    receipts = com_range(pay, ("收款单号", "收款日期", "客户编号", "收款金额", "参考单号"),
-                         ["receipt_no", "date", "customer_id", "amount", "reference"])
+    receipts = com_range(
+        pay,
+        ("收款单号", "收款日期", "客户编号", "收款金额", "参考单号"),
+        ["receipt_no", "date", "customer_id", "amount", "reference"],
+    )
     ids = tuple((cid,) for cid in master.customers["customer_id"].head(10_000))
     with windows_xlwings() as excel:
         excel.module.cache._entries.clear()
         result, cold = timed(lambda: excel.call("CREDIT_AVAILABLE", ids, customers, sales, receipts, MISSING))
         _, warm = timed(lambda: excel.call("CREDIT_AVAILABLE", ids, customers, sales, receipts, MISSING))
     numbers = sum(isinstance(r[0], float) for r in result)  # type: ignore[union-attr]
-    print(f"CREDIT_AVAILABLE, 10,000 cells in one call on {len(tx):,} sales / {len(pay):,} receipts: cold "
-          f"{cold:.2f} s, cached {warm:.3f} s ({warm / 10_000 * 1e6:.1f} µs per cell); {numbers:,} amounts")
+    print(
+        f"CREDIT_AVAILABLE, 10,000 cells in one call on {len(tx):,} sales / {len(pay):,} receipts: cold "
+        f"{cold:.2f} s, cached {warm:.3f} s ({warm / 10_000 * 1e6:.1f} µs per cell); {numbers:,} amounts"
+    )
 
 
 def main() -> None:
@@ -134,8 +158,10 @@ def main() -> None:
     parser.add_argument("--in-memory", action="store_true", help="skip writing and loading the master file")
     args = parser.parse_args()
     master, built = timed(lambda: demo_sized_master(args.lines))
-    print(f"{args.lines:,} sales lines, {len(master.payments):,} receipts, {CUSTOMERS:,} customers: built in "
-          f"{built:.1f} s")
+    print(
+        f"{args.lines:,} sales lines, {len(master.payments):,} receipts, {CUSTOMERS:,} customers: built in "
+        f"{built:.1f} s"
+    )
     if not args.in_memory:
         with tempfile.TemporaryDirectory(prefix="credit-bench-") as folder:
             path = Path(folder) / "master.xlsx"
@@ -146,8 +172,10 @@ def main() -> None:
     bench_check(master)
     bench_udf(master)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak:,.0f} MB; Python {sys.version.split()[0]}, pandas {pd.__version__}; load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"peak RSS: {peak:,.0f} MB; Python {sys.version.split()[0]}, pandas {pd.__version__}; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":

@@ -33,12 +33,14 @@ def figures(master: Master) -> list[str]:
     month = t.groupby(t["date"].dt.month)["amount"].sum()
     balance = t.groupby("customer_id")["amount"].sum().sub(p.groupby("customer_id")["amount"].sum(), fill_value=0)
     bad = balance[(last < END - pd.Timedelta(days=183)).reindex(balance.index) & (balance > 1000)]
-    docs = xs.groupby("doc_no").agg(date=("date", "first"), customer_id=("customer_id", "first"),
-                                    amount=("amount", "sum"))
+    docs = xs.groupby("doc_no").agg(
+        date=("date", "first"), customer_id=("customer_id", "first"), amount=("amount", "sum")
+    )
     terms = docs["customer_id"].map(c.set_index("customer_id")["payment_terms_days"]).astype(float)
     ref = p.dropna(subset=["reference"])
-    late = ((ref["date"].to_numpy() - docs.loc[ref["reference"], "date"].to_numpy()) / np.timedelta64(1, "D")
-            - terms.loc[ref["reference"]].to_numpy())
+    late = (ref["date"].to_numpy() - docs.loc[ref["reference"], "date"].to_numpy()) / np.timedelta64(
+        1, "D"
+    ) - terms.loc[ref["reference"]].to_numpy()
     late = pd.Series(late, index=ref["customer_id"].to_numpy())
     paid = ref.groupby("reference")["amount"].agg(["sum", "size"])
     chronic = (late.groupby(level=0).median() > 30).sum()
@@ -85,8 +87,10 @@ def main() -> None:
         saved = time.perf_counter()
         size = path.stat().st_size
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"generate_demo {generated - started:.2f} s; save_master {saved - generated:.2f} s; "
-          f"file {size / 1e6:.1f} MB; peak RSS {peak:.0f} MB")
+    print(
+        f"generate_demo {generated - started:.2f} s; save_master {saved - generated:.2f} s; "
+        f"file {size / 1e6:.1f} MB; peak RSS {peak:.0f} MB"
+    )
     for line in figures(master):
         print(line)
 

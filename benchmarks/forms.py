@@ -43,15 +43,27 @@ def synthetic_master(reps: int, per_rep: int, seed: int = 2026) -> Master:
     ids = np.array([f"C{i:06d}" for i in range(n)], dtype=object)
     rep_names = np.array([f"业务员{i:03d}" for i in range(reps)], dtype=object)
     master = Master.empty()
-    master.customers = _frame(CUSTOMERS, {
-        "customer_id": ids, "name": [f"客户{i:06d}有限公司" for i in range(n)],
-        "region": np.repeat([f"区域{i // 10:02d}" for i in range(reps)], per_rep),
-        "route_seq": np.tile(np.arange(1, per_rep + 1), reps), "grade": rng.choice(GRADES, n, p=[.05, .15, .4, .4]),
-        "rep": np.repeat(rep_names, per_rep)})
+    master.customers = _frame(
+        CUSTOMERS,
+        {
+            "customer_id": ids,
+            "name": [f"客户{i:06d}有限公司" for i in range(n)],
+            "region": np.repeat([f"区域{i // 10:02d}" for i in range(reps)], per_rep),
+            "route_seq": np.tile(np.arange(1, per_rep + 1), reps),
+            "grade": rng.choice(GRADES, n, p=[0.05, 0.15, 0.4, 0.4]),
+            "rep": np.repeat(rep_names, per_rep),
+        },
+    )
     visits = int(n * 6)
-    master.visits = _frame(VISITS, {
-        "date": pd.Timestamp("2025-11-24") + pd.to_timedelta(rng.integers(0, 364, visits), unit="D"),
-        "customer_id": rng.choice(ids, visits), "rep": "", "content": "例行拜访"})
+    master.visits = _frame(
+        VISITS,
+        {
+            "date": pd.Timestamp("2025-11-24") + pd.to_timedelta(rng.integers(0, 364, visits), unit="D"),
+            "customer_id": rng.choice(ids, visits),
+            "rep": "",
+            "content": "例行拜访",
+        },
+    )
     return master
 
 
@@ -92,8 +104,10 @@ def bench_plans(out: Path, reps: int, per_rep: int) -> None:
         write_form(out / f"weekly_plan_{rep}_{WEEK}.xlsx", spec, data=data)
     took = time.perf_counter() - start
     each = took / len(rep_names) * 1000
-    print(f"pre-filled weekly plans: {len(rep_names)} reps in {took:.1f} s ({each:.0f} ms each), "
-          f"{due:,} due customers listed")
+    print(
+        f"pre-filled weekly plans: {len(rep_names)} reps in {took:.1f} s ({each:.0f} ms each), "
+        f"{due:,} due customers listed"
+    )
 
 
 def main() -> None:

@@ -42,13 +42,15 @@ FROM read_parquet(?) WHERE date <= ? GROUP BY customer_id
 def payments(rows: int) -> pd.DataFrame:
     """Synthetic receipts over the same customers and days as the sales lines."""
     rng = np.random.default_rng(11)
-    return pd.DataFrame({
-        "receipt_no": pd.Series(np.char.add("SK", np.arange(rows).astype(str)), dtype=object),
-        "date": pd.Timestamp("2023-11-01") + pd.to_timedelta(rng.integers(0, 1096, rows), unit="D"),
-        "customer_id": pd.Series(np.char.add("C", rng.integers(0, 100_000, rows).astype(str)), dtype=object),
-        "amount": rng.uniform(100, 200_000, rows).round(2),
-        "method": pd.Series(rng.choice(["银行转账", "承兑汇票", "现金"], rows), dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "receipt_no": pd.Series(np.char.add("SK", np.arange(rows).astype(str)), dtype=object),
+            "date": pd.Timestamp("2023-11-01") + pd.to_timedelta(rng.integers(0, 1096, rows), unit="D"),
+            "customer_id": pd.Series(np.char.add("C", rng.integers(0, 100_000, rows).astype(str)), dtype=object),
+            "amount": rng.uniform(100, 200_000, rows).round(2),
+            "method": pd.Series(rng.choice(["银行转账", "承兑汇票", "现金"], rows), dtype=object),
+        }
+    )
 
 
 def build(folder: Path, lines: int) -> dict[str, Path]:
@@ -98,18 +100,20 @@ def step(name: str, path: Path) -> dict[str, object]:
         master = timed("load_master", lambda: load_master(path))
         ours = timed("rfm_pandas", lambda: rfm(master.transactions, as_of=AS_OF))
         store = store_path(path)
-        files = files_of(store, [read_manifest(store, b) for b in master.settings.history_store.split(",")],
-                         "Transactions")
+        files = files_of(
+            store, [read_manifest(store, b) for b in master.settings.history_store.split(",")], "Transactions"
+        )
         with duckdb.connect() as con:
             theirs = timed("rfm_duckdb_parquet", lambda: con.execute(RFM_SQL, [files, AS_OF]).df())
             con.register("lines", master.transactions)  # the same lines, as pandas holds them
-            timed("rfm_duckdb_frame", lambda: con.execute(RFM_SQL.replace("read_parquet(?)", "lines"),
-                                                          [AS_OF]).df())
+            timed("rfm_duckdb_frame", lambda: con.execute(RFM_SQL.replace("read_parquet(?)", "lines"), [AS_OF]).df())
         merged = ours.merge(theirs, on="customer_id", suffixes=("", "_duckdb"))
-        same = (len(merged) == len(ours) == len(theirs)
-                and (merged["frequency"] == merged["frequency_duckdb"]).all()
-                and (merged["last_purchase"] == merged["last_purchase_duckdb"].astype("datetime64[ns]")).all()
-                and np.allclose(merged["monetary"], merged["monetary_duckdb"], rtol=1e-9))
+        same = (
+            len(merged) == len(ours) == len(theirs)
+            and (merged["frequency"] == merged["frequency_duckdb"]).all()
+            and (merged["last_purchase"] == merged["last_purchase_duckdb"].astype("datetime64[ns]")).all()
+            and np.allclose(merged["monetary"], merged["monetary_duckdb"], rtol=1e-9)
+        )
         out["same_figures"] = bool(same)
         out["lines"] = len(master.transactions)
     out["peak_mib"] = peak_mib()
@@ -128,8 +132,9 @@ def peak_mib() -> int:
 
 
 def run_step(name: str, path: Path) -> dict[str, object]:
-    done = subprocess.run([sys.executable, __file__, "--step", name, str(path)], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--step", name, str(path)], capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -145,8 +150,9 @@ def main() -> None:
         started = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--build", str(lines), tmp], check=True)
         paths = {name: Path(tmp) / name / "master.xlsx" for name in ("workbook", "store", "split")}
-        print(f"{lines:,} sales lines and {lines // 4:,} payments; masters built in "
-              f"{time.perf_counter() - started:.0f} s")
+        print(
+            f"{lines:,} sales lines and {lines // 4:,} payments; masters built in {time.perf_counter() - started:.0f} s"
+        )
         for name, path in paths.items():
             print(f"load {name:<9}", json.dumps(run_step("load", path)))
         copy = Path(tmp) / "archive" / "master.xlsx"

@@ -66,8 +66,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         lock, save = lock_cost(folder)
-        print(f"lock taken and released: {lock * 1e6:,.0f} µs; a Settings-only save of an empty master: "
-              f"{save * 1e3:,.1f} ms ({lock / save:.1%} of it)")
+        print(
+            f"lock taken and released: {lock * 1e6:,.0f} µs; a Settings-only save of an empty master: "
+            f"{save * 1e3:,.1f} ms ({lock / save:.1%} of it)"
+        )
         link, copy = backup_cost(folder, 64 << 20)
         print(f"backup of a 64 MiB master: hard link {link * 1e3:,.2f} ms; copy (before) {copy * 1e3:,.1f} ms")
     print(f"infinity check on {rows:,} Transactions rows: {infinity_check_cost(rows):.2f} s")

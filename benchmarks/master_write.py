@@ -25,19 +25,22 @@ import pandas as pd
 def transactions(rows: int) -> pd.DataFrame:
     """A synthetic sales-line table with every column kind of the Transactions schema."""
     rng = np.random.default_rng(7)
-    return pd.DataFrame({
-        "doc_no": pd.Series(np.char.add("XS", (rng.integers(0, rows // 3, rows)).astype(str)), dtype=object),
-        "date": pd.Timestamp("2023-11-01") + pd.to_timedelta(rng.integers(0, 1096, rows), unit="D"),
-        "customer_id": pd.Series(np.char.add("C", rng.integers(0, 100_000, rows).astype(str)), dtype=object),
-        "product": pd.Series(rng.choice(["46#抗磨液压油 200L", "黄油 15kg", "齿轮油 18L", "导轨油 4L"], rows),
-                             dtype=object),
-        "category": pd.Series(rng.choice(["液压油", "润滑脂", "齿轮油"], rows), dtype=object),
-        "qty": rng.integers(1, 50, rows).astype(float),
-        "unit_price": rng.uniform(50, 2000, rows).round(2),
-        "amount": rng.uniform(50, 100_000, rows).round(2),
-        "cost": rng.uniform(40, 80_000, rows).round(2),
-        "rep": pd.Series(rng.choice(["王伟", "李娜", "张敏", "刘洋"], rows), dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "doc_no": pd.Series(np.char.add("XS", (rng.integers(0, rows // 3, rows)).astype(str)), dtype=object),
+            "date": pd.Timestamp("2023-11-01") + pd.to_timedelta(rng.integers(0, 1096, rows), unit="D"),
+            "customer_id": pd.Series(np.char.add("C", rng.integers(0, 100_000, rows).astype(str)), dtype=object),
+            "product": pd.Series(
+                rng.choice(["46#抗磨液压油 200L", "黄油 15kg", "齿轮油 18L", "导轨油 4L"], rows), dtype=object
+            ),
+            "category": pd.Series(rng.choice(["液压油", "润滑脂", "齿轮油"], rows), dtype=object),
+            "qty": rng.integers(1, 50, rows).astype(float),
+            "unit_price": rng.uniform(50, 2000, rows).round(2),
+            "amount": rng.uniform(50, 100_000, rows).round(2),
+            "cost": rng.uniform(40, 80_000, rows).round(2),
+            "rep": pd.Series(rng.choice(["王伟", "李娜", "张敏", "刘洋"], rows), dtype=object),
+        }
+    )
 
 
 def run_ours(frame: pd.DataFrame, out: Path) -> float:
@@ -73,8 +76,13 @@ def run_append(frame: pd.DataFrame, out: Path) -> float:
     save_master(master, out, backup=False)  # the existing master (not timed)
     grown = pd.concat([frame, frame.iloc[:1_000]], ignore_index=True)
     started = time.perf_counter()
-    write_tables(out, {TABLES_BY_NAME["Transactions"]: grown}, lang="zh", backup=False,
-                 unchanged_rows={"Transactions": len(frame)})
+    write_tables(
+        out,
+        {TABLES_BY_NAME["Transactions"]: grown},
+        lang="zh",
+        backup=False,
+        unchanged_rows={"Transactions": len(frame)},
+    )
     return time.perf_counter() - started
 
 
@@ -110,10 +118,20 @@ def child(which: str, rows: int) -> None:
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the process with the frame built
         seconds = WRITERS[which](frame, out)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(json.dumps({"writer": which, "rows": rows, "seconds": round(seconds, 2),
-                          "peak_rss_mib": round(peak / 1024), "rss_before_write_mib": round(base / 1024),
-                          "write_overhead_mib": round((peak - base) / 1024),
-                          "frame_mib": round(frame_bytes / 2**20), "file_mib": round(out.stat().st_size / 2**20, 1)}))
+        print(
+            json.dumps(
+                {
+                    "writer": which,
+                    "rows": rows,
+                    "seconds": round(seconds, 2),
+                    "peak_rss_mib": round(peak / 1024),
+                    "rss_before_write_mib": round(base / 1024),
+                    "write_overhead_mib": round((peak - base) / 1024),
+                    "frame_mib": round(frame_bytes / 2**20),
+                    "file_mib": round(out.stat().st_size / 2**20, 1),
+                }
+            )
+        )
 
 
 WRITERS = {"ours": run_ours, "ours-rewrite": run_rewrite, "ours-append": run_append, "xlsxwriter": run_xlsxwriter}
@@ -124,8 +142,9 @@ def main() -> None:
     chosen = sys.argv[2].split(",") if len(sys.argv) > 2 else list(WRITERS)
     for which in chosen:
         for n in (rows // 10, rows):
-            result = subprocess.run([sys.executable, __file__, "--child", which, str(n)],
-                                    capture_output=True, text=True, check=True)
+            result = subprocess.run(
+                [sys.executable, __file__, "--child", which, str(n)], capture_output=True, text=True, check=True
+            )
             print(result.stdout.strip())
 
 

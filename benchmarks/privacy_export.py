@@ -33,11 +33,16 @@ def main(customers: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         master = save_master(generate_demo(seed=1, customers=customers), Path(folder) / "master.xlsx", backup=False)
         loaded = load_master(master)
-        print(f"{customers} customers: {len(loaded.contacts):,} contacts, {len(loaded.transactions):,} sales lines, "
-              f"{len(loaded.visits):,} visits; {master.stat().st_size / 2**20:.1f} MiB")
+        print(
+            f"{customers} customers: {len(loaded.contacts):,} contacts, {len(loaded.transactions):,} sales lines, "
+            f"{len(loaded.visits):,} visits; {master.stat().st_size / 2**20:.1f} MiB"
+        )
         out = Path(folder) / "export.xlsx"
-        for label, options in (("copy", {}), ("--without-sensitive", {"without_sensitive": True}),
-                               ("--pseudonymize", {"key": bytes(32)})):
+        for label, options in (
+            ("copy", {}),
+            ("--without-sensitive", {"without_sensitive": True}),
+            ("--pseudonymize", {"key": bytes(32)}),
+        ):
             seconds = median_seconds(lambda options=options: export_master(master, out, **options))
             print(f"{label:<22}{seconds:8.2f} s")
 

@@ -36,8 +36,9 @@ def synthetic(n: int, seed: int = 1) -> tuple[Statement, Statement]:
     sign = np.where(rng.random(n) < 0.35, -1, 1)
     amounts = sign * cents / 100
     refs = np.array([f"XS{i:07d}" for i in range(n)], dtype=object)
-    ours = pd.DataFrame({"row": [str(i + 2) for i in range(n)], "date": dates, "ref": refs, "description": "",
-                         "amount": amounts})
+    ours = pd.DataFrame(
+        {"row": [str(i + 2) for i in range(n)], "date": dates, "ref": refs, "description": "", "amount": amounts}
+    )
     kind = rng.random(n)
     rows = []
     for i in range(n):
@@ -60,8 +61,10 @@ def synthetic(n: int, seed: int = 1) -> tuple[Statement, Statement]:
     theirs["description"] = ""
     for frame in (ours, theirs):
         frame["date"] = frame["date"].astype("datetime64[ns]")
-    return (Statement("ours.xlsx", "", ours, 0.0, None),
-            Statement("theirs.xlsx", "", theirs[["row", "date", "ref", "description", "amount"]], 0.0, None))
+    return (
+        Statement("ours.xlsx", "", ours, 0.0, None),
+        Statement("theirs.xlsx", "", theirs[["row", "date", "ref", "description", "amount"]], 0.0, None),
+    )
 
 
 def bench_reconcile(n: int, repeats: int = 3) -> None:
@@ -74,23 +77,34 @@ def bench_reconcile(n: int, repeats: int = 3) -> None:
         walls.append(time.perf_counter() - started)
         cpus.append(time.process_time() - cpu)
     counts = result.table["status"].value_counts().to_dict()
-    print(f"reconcile {len(ours.lines):,} vs {len(theirs.lines):,} lines, {repeats} runs: wall best "
-          f"{min(walls):.2f} s / median {statistics.median(walls):.2f} s, CPU best {min(cpus):.2f} s / median "
-          f"{statistics.median(cpus):.2f} s; {counts}; remainder {result.remainder}; notes {result.notes}")
+    print(
+        f"reconcile {len(ours.lines):,} vs {len(theirs.lines):,} lines, {repeats} runs: wall best "
+        f"{min(walls):.2f} s / median {statistics.median(walls):.2f} s, CPU best {min(cpus):.2f} s / median "
+        f"{statistics.median(cpus):.2f} s; {counts}; remainder {result.remainder}; notes {result.notes}"
+    )
 
 
 def bench_group_bound(n: int) -> None:
     """Worst case for pass 3: n unmatched lines on each side, all on the same few days."""
     rng = np.random.default_rng(2)
     day = pd.Timestamp("2026-06-01")
-    ours = pd.DataFrame({"row": [str(i) for i in range(n)], "date": day + pd.to_timedelta(rng.integers(0, 3, n), "D"),
-                         "ref": "", "description": "", "amount": rng.integers(100_000, 900_000, n) / 100})
+    ours = pd.DataFrame(
+        {
+            "row": [str(i) for i in range(n)],
+            "date": day + pd.to_timedelta(rng.integers(0, 3, n), "D"),
+            "ref": "",
+            "description": "",
+            "amount": rng.integers(100_000, 900_000, n) / 100,
+        }
+    )
     theirs = ours.assign(amount=rng.integers(1_000, 90_000, n) / 100 + 0.003)
     options = MatchOptions()
     started, cpu = time.perf_counter(), time.process_time()
     result = reconcile(Statement("o", "", ours, None, None), Statement("t", "", theirs, None, None), options=options)
-    print(f"group search worst case, {n:,} vs {n:,} unmatched lines: {time.perf_counter() - started:.2f} s wall, "
-          f"{time.process_time() - cpu:.2f} s CPU; notes {result.notes}")
+    print(
+        f"group search worst case, {n:,} vs {n:,} unmatched lines: {time.perf_counter() - started:.2f} s wall, "
+        f"{time.process_time() - cpu:.2f} s CPU; notes {result.notes}"
+    )
 
 
 def bench_ageing() -> None:
@@ -102,9 +116,11 @@ def bench_ageing() -> None:
     built = time.perf_counter()
     table = age_ledger(ledger, master.customers)
     done = time.perf_counter()
-    print(f"demo ledger ({len(master.transactions):,} lines, {len(master.payments):,} receipts, "
-          f"{len(ledger.invoices):,} documents): build {built - started:.2f} s, ageing {done - built:.3f} s, "
-          f"total {done - started:.2f} s; {len(table)} customers")
+    print(
+        f"demo ledger ({len(master.transactions):,} lines, {len(master.payments):,} receipts, "
+        f"{len(ledger.invoices):,} documents): build {built - started:.2f} s, ageing {done - built:.3f} s, "
+        f"total {done - started:.2f} s; {len(table)} customers"
+    )
 
 
 if __name__ == "__main__":

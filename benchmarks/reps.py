@@ -26,7 +26,14 @@ from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES as TABLES
 from keyacct_xl.performance.evaluation import run_rep_evaluation
 
 CUSTOMERS_N, SALES_N, PAYMENTS_N, VISITS_N, COMPLAINTS_N, LEDGER_N, REPS = (
-    20_000, 1_000_000, 300_000, 500_000, 10_000, 50_000, 200)
+    20_000,
+    1_000_000,
+    300_000,
+    500_000,
+    10_000,
+    50_000,
+    200,
+)
 START, SEED = pd.Timestamp("2025-01-01"), 2026
 
 
@@ -50,46 +57,105 @@ def build(seed: int = SEED) -> tuple[Master, dict[str, pd.DataFrame]]:
     reps = np.array([f"业务员{i:03d}" for i in range(REPS)], dtype=object)
     owner = reps[rng.integers(0, REPS, CUSTOMERS_N)]
     master = Master.empty()
-    master.customers = _typed(CUSTOMERS, pd.DataFrame({
-        "customer_id": ids, "name": ids, "rep": owner, "first_trade_date": _days(rng, CUSTOMERS_N, 2000) - pd.Timedelta(
-            days=1200), "grade": rng.choice(np.array(["VIP", "A", "B", "C"], dtype=object), CUSTOMERS_N,
-                                             p=(0.02, 0.08, 0.3, 0.6))}))
+    master.customers = _typed(
+        CUSTOMERS,
+        pd.DataFrame(
+            {
+                "customer_id": ids,
+                "name": ids,
+                "rep": owner,
+                "first_trade_date": _days(rng, CUSTOMERS_N, 2000) - pd.Timedelta(days=1200),
+                "grade": rng.choice(
+                    np.array(["VIP", "A", "B", "C"], dtype=object), CUSTOMERS_N, p=(0.02, 0.08, 0.3, 0.6)
+                ),
+            }
+        ),
+    )
     sold = rng.integers(0, CUSTOMERS_N, SALES_N)
     amount = np.round(rng.lognormal(7, 1.2, SALES_N), 2)
-    master.transactions = _typed(TRANSACTIONS, pd.DataFrame({
-        "doc_no": np.arange(SALES_N).astype(str).astype(object), "date": _days(rng, SALES_N),
-        "customer_id": ids[sold], "amount": amount, "cost": np.round(amount * 0.7, 2), "rep": owner[sold]}))
+    master.transactions = _typed(
+        TRANSACTIONS,
+        pd.DataFrame(
+            {
+                "doc_no": np.arange(SALES_N).astype(str).astype(object),
+                "date": _days(rng, SALES_N),
+                "customer_id": ids[sold],
+                "amount": amount,
+                "cost": np.round(amount * 0.7, 2),
+                "rep": owner[sold],
+            }
+        ),
+    )
     paid = rng.integers(0, CUSTOMERS_N, PAYMENTS_N)
-    master.payments = _typed(PAYMENTS, pd.DataFrame({
-        "receipt_no": np.arange(PAYMENTS_N).astype(str).astype(object), "date": _days(rng, PAYMENTS_N),
-        "customer_id": ids[paid], "amount": np.round(rng.lognormal(8, 1, PAYMENTS_N), 2)}))
+    master.payments = _typed(
+        PAYMENTS,
+        pd.DataFrame(
+            {
+                "receipt_no": np.arange(PAYMENTS_N).astype(str).astype(object),
+                "date": _days(rng, PAYMENTS_N),
+                "customer_id": ids[paid],
+                "amount": np.round(rng.lognormal(8, 1, PAYMENTS_N), 2),
+            }
+        ),
+    )
     seen = rng.integers(0, CUSTOMERS_N, VISITS_N)
-    master.visits = _typed(VISITS, pd.DataFrame({
-        "date": _days(rng, VISITS_N), "customer_id": ids[seen], "rep": owner[seen],
-        "method": rng.choice(np.array(["面谈", "电话", None], dtype=object), VISITS_N)}))
+    master.visits = _typed(
+        VISITS,
+        pd.DataFrame(
+            {
+                "date": _days(rng, VISITS_N),
+                "customer_id": ids[seen],
+                "rep": owner[seen],
+                "method": rng.choice(np.array(["面谈", "电话", None], dtype=object), VISITS_N),
+            }
+        ),
+    )
     months = [str(m) for m in pd.period_range("2026-01", "2026-12", freq="M")]
     tables = {name: _typed(TABLES[name], pd.DataFrame(columns=TABLES[name].keys)) for name in TABLES}
-    tables["SalesTargets"] = _typed(TABLES["SalesTargets"], pd.DataFrame(
-        [{"rep": r, "year": 2026, "month": m, "amount": 400_000.0} for r in reps for m in months]))
-    tables["MonthlyPlans"] = _typed(TABLES["MonthlyPlans"], pd.DataFrame(
-        [{"rep": r, "period": m, "collection_target": 300_000.0} for r in reps for m in months]))
+    tables["SalesTargets"] = _typed(
+        TABLES["SalesTargets"],
+        pd.DataFrame([{"rep": r, "year": 2026, "month": m, "amount": 400_000.0} for r in reps for m in months]),
+    )
+    tables["MonthlyPlans"] = _typed(
+        TABLES["MonthlyPlans"],
+        pd.DataFrame([{"rep": r, "period": m, "collection_target": 300_000.0} for r in reps for m in months]),
+    )
     received = pd.Series(_days(rng, COMPLAINTS_N))
-    tables["Complaints"] = _typed(TABLES["Complaints"], pd.DataFrame({
-        "complaint_no": [f"T{i}" for i in range(COMPLAINTS_N)], "received_date": received,
-        "customer_id": ids[rng.integers(0, CUSTOMERS_N, COMPLAINTS_N)],
-        "closed_date": (received + pd.to_timedelta(rng.integers(1, 25, COMPLAINTS_N), unit="D"))}))
-    tables["RepEvaluations"] = _typed(TABLES["RepEvaluations"], pd.DataFrame(
-        [{"rep": r, "period": "2026-06", "total_score": 80.0, "rating": "良好"} for r in reps]))
+    tables["Complaints"] = _typed(
+        TABLES["Complaints"],
+        pd.DataFrame(
+            {
+                "complaint_no": [f"T{i}" for i in range(COMPLAINTS_N)],
+                "received_date": received,
+                "customer_id": ids[rng.integers(0, CUSTOMERS_N, COMPLAINTS_N)],
+                "closed_date": (received + pd.to_timedelta(rng.integers(1, 25, COMPLAINTS_N), unit="D")),
+            }
+        ),
+    )
+    tables["RepEvaluations"] = _typed(
+        TABLES["RepEvaluations"],
+        pd.DataFrame([{"rep": r, "period": "2026-06", "total_score": 80.0, "rating": "良好"} for r in reps]),
+    )
     day = pd.Series(_days(rng, LEDGER_N))
     iso = day.dt.isocalendar()
     week = (iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)).to_numpy()
-    form = rng.choice(np.array(["weekly_plan", "visit_record", "phone_followup", "daily_report"], dtype=object),
-                      LEDGER_N)
-    tables["IngestionLedger"] = _typed(TABLES["IngestionLedger"], pd.DataFrame({
-        "file_sha256": np.arange(LEDGER_N).astype(str).astype(object), "form": form,
-        "rep": reps[rng.integers(0, REPS, LEDGER_N)], "period": week,
-        "key": np.where(form == "daily_report", day.dt.strftime("%Y-%m-%d"), week), "status": "accepted",
-        "consolidated_at": day.dt.strftime("%Y-%m-%d 18:00:00")}))
+    form = rng.choice(
+        np.array(["weekly_plan", "visit_record", "phone_followup", "daily_report"], dtype=object), LEDGER_N
+    )
+    tables["IngestionLedger"] = _typed(
+        TABLES["IngestionLedger"],
+        pd.DataFrame(
+            {
+                "file_sha256": np.arange(LEDGER_N).astype(str).astype(object),
+                "form": form,
+                "rep": reps[rng.integers(0, REPS, LEDGER_N)],
+                "period": week,
+                "key": np.where(form == "daily_report", day.dt.strftime("%Y-%m-%d"), week),
+                "status": "accepted",
+                "consolidated_at": day.dt.strftime("%Y-%m-%d 18:00:00"),
+            }
+        ),
+    )
     return master, tables
 
 
@@ -114,8 +180,10 @@ def main() -> None:
     ours, evaluation = best_of_three(lambda: run_rep_evaluation(master, tables, period="2026"))
     kpis = evaluation.kpis.set_index("rep")
     assert np.allclose(kpis.loc[by_rep.index, "sales"].to_numpy(), by_rep.to_numpy())
-    print(f"reps 2026 ({SALES_N:,} sales lines, {REPS} reps): baseline groupby {base:.2f} s; run_rep_evaluation "
-          f"{ours:.2f} s ({ours / base:.1f} ×); sales per rep agree")
+    print(
+        f"reps 2026 ({SALES_N:,} sales lines, {REPS} reps): baseline groupby {base:.2f} s; run_rep_evaluation "
+        f"{ours:.2f} s ({ours / base:.1f} ×); sales per rep agree"
+    )
     print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024:.2f} GB")
 
 

@@ -26,7 +26,13 @@ from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.schema import CONTACTS, CUSTOMERS, TRANSACTIONS, VISITS, TableSchema
 
 CUSTOMER_COUNT, VISIT_COUNT, SALES_COUNT, CONTACT_COUNT, PLAN_LINES, REPS = (
-    100_000, 2_000_000, 1_000_000, 200_000, 20_000, 200)
+    100_000,
+    2_000_000,
+    1_000_000,
+    200_000,
+    20_000,
+    200,
+)
 AS_OF, SEED = pd.Timestamp("2026-11-20"), 2026
 METHODS = np.array(["面访", "电话", "面谈", "邮件", "微信", "上门拜访"], dtype=object)
 RATINGS = np.array(["很好", "好", "一般", "差", "很差"], dtype=object)
@@ -51,35 +57,76 @@ def big_master(seed: int = SEED) -> tuple[Master, pd.DataFrame]:
     grade = rng.choice(np.array(["VIP", "A", "B", "C"], dtype=object), CUSTOMER_COUNT, p=(0.02, 0.08, 0.3, 0.6))
     owner = reps[rng.integers(0, REPS, CUSTOMER_COUNT)]
     start = pd.Timestamp("2020-01-01")
-    customers = _typed(CUSTOMERS, pd.DataFrame({
-        "customer_id": ids, "name": [f"客户{i}" for i in range(CUSTOMER_COUNT)], "rep": owner,
-        "region": "华东", "city": CITIES[rng.integers(0, len(CITIES), CUSTOMER_COUNT)], "grade": grade,
-        "first_trade_date": start + pd.to_timedelta(rng.integers(0, 2000, CUSTOMER_COUNT), unit="D")}))
+    customers = _typed(
+        CUSTOMERS,
+        pd.DataFrame(
+            {
+                "customer_id": ids,
+                "name": [f"客户{i}" for i in range(CUSTOMER_COUNT)],
+                "rep": owner,
+                "region": "华东",
+                "city": CITIES[rng.integers(0, len(CITIES), CUSTOMER_COUNT)],
+                "grade": grade,
+                "first_trade_date": start + pd.to_timedelta(rng.integers(0, 2000, CUSTOMER_COUNT), unit="D"),
+            }
+        ),
+    )
     weights = pd.Series(grade).map({"VIP": 8.0, "A": 4.0, "B": 1.5, "C": 0.6}).to_numpy()
     who = rng.choice(CUSTOMER_COUNT, VISIT_COUNT, p=weights / weights.sum())
     dates = AS_OF - pd.to_timedelta(rng.integers(0, 3 * 365, VISIT_COUNT), unit="D")
     rating = RATINGS[rng.integers(0, len(RATINGS), VISIT_COUNT)]
-    visits = _typed(VISITS, pd.DataFrame({
-        "date": dates, "customer_id": ids[who], "rep": owner[who],
-        "method": METHODS[rng.integers(0, len(METHODS), VISIT_COUNT)], "rating": rating,
-        "next_step": np.where(rng.random(VISIT_COUNT) < 0.9, "下月回访", None),
-        "next_date": pd.Series(dates + pd.to_timedelta(rng.integers(7, 60, VISIT_COUNT), unit="D")).where(
-            rng.random(VISIT_COUNT) < 0.7)}))
+    visits = _typed(
+        VISITS,
+        pd.DataFrame(
+            {
+                "date": dates,
+                "customer_id": ids[who],
+                "rep": owner[who],
+                "method": METHODS[rng.integers(0, len(METHODS), VISIT_COUNT)],
+                "rating": rating,
+                "next_step": np.where(rng.random(VISIT_COUNT) < 0.9, "下月回访", None),
+                "next_date": pd.Series(dates + pd.to_timedelta(rng.integers(7, 60, VISIT_COUNT), unit="D")).where(
+                    rng.random(VISIT_COUNT) < 0.7
+                ),
+            }
+        ),
+    )
     sold = rng.integers(0, CUSTOMER_COUNT, SALES_COUNT)
-    transactions = _typed(TRANSACTIONS, pd.DataFrame({
-        "doc_no": [f"XS{i:08d}" for i in range(SALES_COUNT)], "customer_id": ids[sold], "rep": owner[sold],
-        "date": AS_OF - pd.to_timedelta(rng.integers(0, 2 * 365, SALES_COUNT), unit="D"),
-        "amount": np.round(rng.lognormal(7, 1.2, SALES_COUNT), 2)}))
+    transactions = _typed(
+        TRANSACTIONS,
+        pd.DataFrame(
+            {
+                "doc_no": [f"XS{i:08d}" for i in range(SALES_COUNT)],
+                "customer_id": ids[sold],
+                "rep": owner[sold],
+                "date": AS_OF - pd.to_timedelta(rng.integers(0, 2 * 365, SALES_COUNT), unit="D"),
+                "amount": np.round(rng.lognormal(7, 1.2, SALES_COUNT), 2),
+            }
+        ),
+    )
     person = rng.integers(0, CUSTOMER_COUNT, CONTACT_COUNT)
-    contacts = _typed(CONTACTS, pd.DataFrame({
-        "contact_id": [f"P{i:06d}" for i in range(CONTACT_COUNT)], "customer_id": ids[person],
-        "name": [f"联系人{i}" for i in range(CONTACT_COUNT)],
-        "birthday": pd.Timestamp("1960-01-01") + pd.to_timedelta(rng.integers(0, 12_000, CONTACT_COUNT), unit="D")}))
+    contacts = _typed(
+        CONTACTS,
+        pd.DataFrame(
+            {
+                "contact_id": [f"P{i:06d}" for i in range(CONTACT_COUNT)],
+                "customer_id": ids[person],
+                "name": [f"联系人{i}" for i in range(CONTACT_COUNT)],
+                "birthday": pd.Timestamp("1960-01-01")
+                + pd.to_timedelta(rng.integers(0, 12_000, CONTACT_COUNT), unit="D"),
+            }
+        ),
+    )
     master = Master.empty()
     master.customers, master.visits, master.transactions, master.contacts = customers, visits, transactions, contacts
     planned = rng.integers(0, CUSTOMER_COUNT, PLAN_LINES)
-    plans = pd.DataFrame({"rep": owner[planned], "customer_id": ids[planned],
-                          "date": AS_OF - pd.to_timedelta(rng.integers(0, 28, PLAN_LINES), unit="D")})
+    plans = pd.DataFrame(
+        {
+            "rep": owner[planned],
+            "customer_id": ids[planned],
+            "date": AS_OF - pd.to_timedelta(rng.integers(0, 28, PLAN_LINES), unit="D"),
+        }
+    )
     return master, plans
 
 
@@ -100,9 +147,11 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     master, plans = big_master()
-    print(f"frames built in {time.perf_counter() - started:.1f} s: {len(master.customers):,} customers, "
-          f"{len(master.visits):,} visits, {len(master.transactions):,} sales lines, {len(master.contacts):,} "
-          f"contacts, {len(plans):,} plan lines")
+    print(
+        f"frames built in {time.perf_counter() - started:.1f} s: {len(master.customers):,} customers, "
+        f"{len(master.visits):,} visits, {len(master.transactions):,} sales lines, {len(master.contacts):,} "
+        f"contacts, {len(plans):,} plan lines"
+    )
     baseline, last = best_of(lambda: master.visits.groupby("customer_id")["date"].max())
     check_time, check = best_of(lambda: run_visits_check(master, as_of=AS_OF, plans={"WeeklyPlans": plans}))
     # the check's last visit is the baseline's, customer by customer
@@ -113,8 +162,12 @@ def main() -> None:
     print(f"  {check.summary('en')}")
     if args.report:
         with tempfile.TemporaryDirectory() as folder:
-            report_time, _ = best_of(lambda: run_visits_check(master, as_of=AS_OF, plans={"WeeklyPlans": plans},
-                                                              out=Path(folder) / "check.xlsx"), runs=1)
+            report_time, _ = best_of(
+                lambda: run_visits_check(
+                    master, as_of=AS_OF, plans={"WeeklyPlans": plans}, out=Path(folder) / "check.xlsx"
+                ),
+                runs=1,
+            )
         print(f"visits check with the workbook: {report_time:.1f} s")
     print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 

@@ -34,8 +34,11 @@ def ensure_not_open(path: Path) -> None:
     for lock in (excel_lock_file(path), lo_lock):
         if lock.exists():
             raise MasterLockedError(
-                msg("{path}: the workbook is open in Excel or another program ({name} exists); close it and try again",
-                    path=path, name=lock.name),
+                msg(
+                    "{path}: the workbook is open in Excel or another program ({name} exists); close it and try again",
+                    path=path,
+                    name=lock.name,
+                ),
             )
 
 
@@ -54,12 +57,14 @@ def ensure_not_read_only(path: Path) -> None:
     # The mode bits are checked as well as os.access: for root os.access says yes to any local file, yet the
     # user who marked the master read-only meant it. Windows folders carry the attribute for other reasons.
     if path.exists() and (not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK)):
-        raise InputError(msg("{path}: the file is read-only, so it is not replaced; make it writable and try again",
-                             path=path))
+        raise InputError(
+            msg("{path}: the file is read-only, so it is not replaced; make it writable and try again", path=path)
+        )
     folder = path.parent
     if not os.access(folder, os.W_OK) or (os.name == "posix" and not folder.stat().st_mode & 0o222):
-        raise InputError(msg("{folder}: the folder is read-only, so {name} cannot be written there", folder=folder,
-                             name=path.name))
+        raise InputError(
+            msg("{folder}: the folder is read-only, so {name} cannot be written there", folder=folder, name=path.name)
+        )
 
 
 def ensure_writable(path: Path) -> None:
@@ -80,8 +85,9 @@ def lock_wait_seconds() -> float:
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds < float("inf"):
-        raise InputError(msg("{variable}={text!r}: expected a number of seconds, 0 or more",
-                             variable=LOCK_WAIT_VARIABLE, text=text))
+        raise InputError(
+            msg("{variable}={text!r}: expected a number of seconds, 0 or more", variable=LOCK_WAIT_VARIABLE, text=text)
+        )
     return seconds
 
 
@@ -102,8 +108,12 @@ def master_write_lock(path: Path, *, wait: float | None = None) -> Iterator[Path
         lock.acquire(timeout=wait)
     except Timeout:
         raise MasterLockedError(
-            msg("{path}: another keyacct-xl run is writing this master (still locked after {wait:g} s); try again "
-                "when it has finished", path=path, wait=wait),
+            msg(
+                "{path}: another keyacct-xl run is writing this master (still locked after {wait:g} s); try again "
+                "when it has finished",
+                path=path,
+                wait=wait,
+            ),
         ) from None
     try:
         if outermost:
@@ -193,8 +203,9 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if exc.errno in _DISK_FULL:
-            raise InputError(msg("{path}: the disk is full, nothing was written; free some space and try again",
-                                 path=path)) from exc
+            raise InputError(
+                msg("{path}: the disk is full, nothing was written; free some space and try again", path=path)
+            ) from exc
         raise
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -32,8 +32,9 @@ def alias_map(columns: Iterable[Column]) -> dict[str, str]:
     return mapping
 
 
-def resolve_headers(headers: Sequence[object], columns: Sequence[Column], *, where: str | Rendered,
-                    required: Iterable[str] = ()) -> dict[int, str]:
+def resolve_headers(
+    headers: Sequence[object], columns: Sequence[Column], *, where: str | Rendered, required: Iterable[str] = ()
+) -> dict[int, str]:
     """Map header positions to canonical keys; raise naming the missing keys and the headers seen.
 
     A header that matches no column is ignored (the caller keeps it as an extra column if it wants);

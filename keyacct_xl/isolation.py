@@ -75,8 +75,12 @@ class Failure:
         if self.kind == "timeout":
             return msg("reading the file took more than {seconds:g} s (limit)", seconds=limits.seconds)
         if self.kind == "crashed":
-            return msg("the reader stopped on this file ({detail}; over the {gib:g} GiB memory limit, or a crash on "
-                       "damaged content)", detail=self.detail, gib=limits.memory_bytes / 1024**3)
+            return msg(
+                "the reader stopped on this file ({detail}; over the {gib:g} GiB memory limit, or a crash on "
+                "damaged content)",
+                detail=self.detail,
+                gib=limits.memory_bytes / 1024**3,
+            )
         return msg("reading the file failed ({detail})", detail=self.detail)
 
 
@@ -110,8 +114,15 @@ def _limit_memory(extra: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
-def _serve(conn: Connection, task: Callable, initializer: Callable | None, initargs: tuple, memory: int,
-           parent_end: Connection | None, log: int | str) -> None:
+def _serve(
+    conn: Connection,
+    task: Callable,
+    initializer: Callable | None,
+    initargs: tuple,
+    memory: int,
+    parent_end: Connection | None,
+    log: int | str,
+) -> None:
     """A worker's loop: receive an item, run ``task`` on it, send ("ok", result) or ("error", exception).
 
     It ends when the parent sends None or closes the pipe, and when the parent itself is gone. Its standard
@@ -185,9 +196,19 @@ class _Worker:
         self.log, self.path = tempfile.mkstemp(prefix="keyacct-worker-", suffix=".log")
         if forked:
             os.unlink(self.path)
-        self.process = ctx.Process(target=_serve, daemon=True,
-                                   args=(child, pool.task, pool.initializer, pool.initargs, pool.limits.memory_bytes,
-                                         self.conn if forked else None, self.log if forked else self.path))
+        self.process = ctx.Process(
+            target=_serve,
+            daemon=True,
+            args=(
+                child,
+                pool.task,
+                pool.initializer,
+                pool.initargs,
+                pool.limits.memory_bytes,
+                self.conn if forked else None,
+                self.log if forked else self.path,
+            ),
+        )
         # Frozen at the fork, the objects the worker inherits are never traversed by its collector: no collection
         # walks the parent's heap (or copies its pages); measured, this took the isolation's CPU cost from about
         # +25 % to under +10 % of checking the same forms in one process.
@@ -243,8 +264,15 @@ class _Worker:
 class Workers:
     """Long-lived worker processes that run ``task`` on one item at a time, each item within ``limits``."""
 
-    def __init__(self, task: Callable[[T], R], *, jobs: int = 1, initializer: Callable | None = None,
-                 initargs: tuple = (), limits: Limits = Limits()) -> None:
+    def __init__(
+        self,
+        task: Callable[[T], R],
+        *,
+        jobs: int = 1,
+        initializer: Callable | None = None,
+        initargs: tuple = (),
+        limits: Limits = Limits(),
+    ) -> None:
         self.task, self.initializer, self.initargs, self.limits = task, initializer, initargs, limits
         self.jobs = max(1, jobs)
         self._workers: list[_Worker] = []

@@ -92,8 +92,13 @@ def msg(msgid: str, /, **params: object) -> Message:
     """The message ``msgid`` with its placeholders' values (the extraction keyword: see docs/development.md)."""
     # Another library's exception is kept as its text: errors raised in a reader's worker process come back
     # pickled, and some exceptions cannot be (lxml's carry their error log).
-    return Message(msgid, {name: str(value) if isinstance(value, BaseException) and not isinstance(value, Bilingual)
-                           else value for name, value in params.items()})
+    return Message(
+        msgid,
+        {
+            name: str(value) if isinstance(value, BaseException) and not isinstance(value, Bilingual) else value
+            for name, value in params.items()
+        },
+    )
 
 
 def tr(lang: Lang, msgid: str, /, **params: object) -> str:

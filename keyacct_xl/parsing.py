@@ -42,8 +42,10 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _UNSIGNED = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?万?$")
 _TRIANGLES = ("△", "▲")
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
+}
 
 
 class ParseError(TranslatedError, ValueError):
@@ -76,8 +78,7 @@ def parse_money(value: object) -> float:
     negative, text = _signs(value, text)
     if "," in text and not _GROUPED.match(text):
         # "1850,00" or "1.850,00" (a decimal comma) would silently read 100 or 1000 times too large.
-        raise ParseError(msg("{value}: thousands separators must group three digits (1,850.00)",
-                             value=_short(value)))
+        raise ParseError(msg("{value}: thousands separators must group three digits (1,850.00)", value=_short(value)))
     text = text.replace(",", "")
     factor = 1.0
     if text.endswith("万"):
@@ -107,8 +108,13 @@ def _signs(value: object, text: str) -> tuple[bool, str]:
         else:
             break
         if mark in marks:
-            raise ParseError(msg("{value} is not an amount (the sign {sign} appears twice)", value=_short(value),
-                                 sign=mark.rstrip("$")))
+            raise ParseError(
+                msg(
+                    "{value} is not an amount (the sign {sign} appears twice)",
+                    value=_short(value),
+                    sign=mark.rstrip("$"),
+                )
+            )
         marks.append(mark)
     if "+" in marks and len(marks) > 1:
         raise ParseError(msg("{value} is not an amount (both + and a negative mark)", value=_short(value)))
@@ -124,8 +130,7 @@ def _finite(number: float, shown: object) -> float:
     if math.isnan(number) or (math.isinf(number) and isinstance(shown, float)):
         raise ParseError(msg("{value} is not a finite number", value=_short(shown)))
     if not abs(number) <= _EXCEL_MAX_NUMBER:
-        raise ParseError(msg("{value} is too large for Excel (at most 9.99999999999999E+307)",
-                             value=_short(shown)))
+        raise ParseError(msg("{value} is too large for Excel (at most 9.99999999999999E+307)", value=_short(shown)))
     return number
 
 
@@ -212,8 +217,13 @@ def infer_day_first(values: object) -> bool | None:
 def _from_serial(serial: float) -> pd.Timestamp:
     """A 1900-system serial: 1 is 1900-01-01; Excel counts a 29 February 1900 (serial 60) that never was."""
     if not math.isfinite(serial) or not 1 <= serial <= _MAX_SERIAL:
-        raise ParseError(msg("{value} is not a date serial number (Excel's run from 1 to {last})",
-                             value=_short(serial), last=_MAX_SERIAL))
+        raise ParseError(
+            msg(
+                "{value} is not a date serial number (Excel's run from 1 to {last})",
+                value=_short(serial),
+                last=_MAX_SERIAL,
+            )
+        )
     whole = math.floor(serial)
     if whole == 60:
         raise ParseError(msg("serial 60 is 1900-02-29, a day Excel shows but that never existed"))
@@ -225,13 +235,21 @@ def _from_serial(serial: float) -> pd.Timestamp:
 
 def _build(text: str, year: int, month: int, day: int) -> pd.Timestamp:
     if not 1 <= month <= 12:
-        raise ParseError(msg("{value} is not a valid date (month {month} is not 1 to 12)", value=_short(text),
-                             month=month))
+        raise ParseError(
+            msg("{value} is not a valid date (month {month} is not 1 to 12)", value=_short(text), month=month)
+        )
     try:
         date = dt.date(year, month, day)
     except ValueError:
-        raise ParseError(msg("{value} is not a valid date ({year}-{month:02d} has no day {day})", value=_short(text),
-                             year=year, month=month, day=day)) from None
+        raise ParseError(
+            msg(
+                "{value} is not a valid date ({year}-{month:02d} has no day {day})",
+                value=_short(text),
+                year=year,
+                month=month,
+                day=day,
+            )
+        ) from None
     _check_range(date, _short(text))
     return pd.Timestamp(date)
 
@@ -240,5 +258,10 @@ def _check_range(day: dt.date, shown: object) -> None:
     """Refuse a date outside DATE_RANGE: Excel has no date before 1900, the master's date columns none after 2262."""
     if not FIRST_DATE.date() <= day <= LAST_DATE.date():
         raise ParseError(
-            msg("{shown} is outside the accepted dates {range} (Excel's calendar starts in 1900; the master "
-                "holds dates up to 2262)", shown=shown, range=DATE_RANGE))
+            msg(
+                "{shown} is outside the accepted dates {range} (Excel's calendar starts in 1900; the master "
+                "holds dates up to 2262)",
+                shown=shown,
+                range=DATE_RANGE,
+            )
+        )

@@ -38,15 +38,23 @@ def check_input_file(path: Path, suffixes: Sequence[str]) -> str:
     suffix = path.suffix.lower()
     if suffix not in suffixes:
         *rest, last = suffixes
-        raise InputError(msg("{path}: unsupported file type {suffix}; use {suffixes} or {last}", path=path,
-                             suffix=suffix or msg("(none)"), suffixes=listing(rest), last=last))
+        raise InputError(
+            msg(
+                "{path}: unsupported file type {suffix}; use {suffixes} or {last}",
+                path=path,
+                suffix=suffix or msg("(none)"),
+                suffixes=listing(rest),
+                last=last,
+            )
+        )
     if not path.exists():
         raise InputError(msg("{path}: file not found", path=path))
     return suffix
 
 
-def read_table_file(path: str | Path, columns: Sequence[Column], *, required: Iterable[str] = (),
-                    table: str | None = None) -> pd.DataFrame:
+def read_table_file(
+    path: str | Path, columns: Sequence[Column], *, required: Iterable[str] = (), table: str | None = None
+) -> pd.DataFrame:
     """Read ``path`` into a frame with canonical keys for ``columns`` (absent optional ones come empty).
 
     In an .xlsx the Excel table named ``table`` is read when present, else the first sheet with its
@@ -89,8 +97,14 @@ def _locator(path: Path, place: Place):
     return locate
 
 
-def _frame(path: Path, headers: list[object], rows: list[list[object]], locate, columns: Sequence[Column],
-           required: tuple[str, ...]) -> pd.DataFrame:
+def _frame(
+    path: Path,
+    headers: list[object],
+    rows: list[list[object]],
+    locate,
+    columns: Sequence[Column],
+    required: tuple[str, ...],
+) -> pd.DataFrame:
     positions = resolve_headers(headers, columns, where=str(path), required=required)
     rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
     if not rows:
@@ -104,8 +118,9 @@ def _frame(path: Path, headers: list[object], rows: list[list[object]], locate, 
         if key in required and blanks:
             shown = listing(locate(rows[i], pos, headers[pos]) for i in blanks[:5])
             more = msg(" (+{count} more)", count=len(blanks) - 5) if len(blanks) > 5 else ""
-            raise InputError(msg("{where}{more}: {column} is required but blank", where=shown, more=more,
-                                 column=by_key[key]))
+            raise InputError(
+                msg("{where}{more}: {column} is required but blank", where=shown, more=more, column=by_key[key])
+            )
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
     for col in columns:
         if col.key not in frame.columns:
@@ -145,15 +160,14 @@ def read_csv_rows(path: Path) -> list[list[str]]:
 def _csv_cells(path: Path) -> tuple[list[object], list[list[object]], Place]:
     values: list[list[object]] = list(read_csv_rows(path))
     top = next(i for i, r in enumerate(values) if any(not is_blank(v) for v in r))
-    return values[top], _with_line(values[top + 1:], top + 2), ("line", "", 0)
+    return values[top], _with_line(values[top + 1 :], top + 2), ("line", "", 0)
 
 
 def _parquet_cells(path: Path) -> tuple[list[object], list[list[object]], Place]:
     try:
         raw = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for damaged files
-        raise InputError(msg("{path}: cannot read the parquet file ({exc})", path=path, exc=exc)) \
-            from None
+        raise InputError(msg("{path}: cannot read the parquet file ({exc})", path=path, exc=exc)) from None
     values = raw.astype(object).where(raw.notna(), None).to_numpy().tolist()
     return list(raw.columns), _with_line(values, 1), ("row", "", 0)
 
@@ -173,7 +187,7 @@ def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[
             top = next((i for i, r in enumerate(cells) if any(not is_blank(v) for v in r)), None)
             if top is None:
                 raise InputError(msg("{path}: sheet {sheet} is empty", path=path, sheet=sheet))
-            left, headers, body, first = 0, cells[top], cells[top + 1:], top + 2
+            left, headers, body, first = 0, cells[top], cells[top + 1 :], top + 2
     except InputError:
         raise
     except Exception as exc:  # calamine raises its own types for damaged parts

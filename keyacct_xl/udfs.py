@@ -95,8 +95,11 @@ def RFM_SCORE(recency_days, frequency, monetary, breaks=None):
 
 
 def _rfm_values(row: dict[str, object]) -> tuple[float | None, float | None, float | None]:
-    return (cells.number(row["recency_days"], "recency_days"), cells.number(row["frequency"], "frequency"),
-            cells.number(row["monetary"], "monetary"))
+    return (
+        cells.number(row["recency_days"], "recency_days"),
+        cells.number(row["frequency"], "frequency"),
+        cells.number(row["monetary"], "monetary"),
+    )
 
 
 def _complete(values: tuple[float | None, float | None, float | None]) -> tuple[float, float, float]:
@@ -118,8 +121,9 @@ def _complete(values: tuple[float | None, float | None, float | None]) -> tuple[
 def RFM_CLASS(recency_days, frequency, monetary, mean_r, mean_f, mean_m, lang="zh"):
     """RFM 八类客户（如 重要价值客户）。RFM class: each of R, F, M against its mean (R up = more recent)."""
     language = _lang(lang)
-    means = [cells.number(cells.single(v, k), k) for k, v in (("mean_r", mean_r), ("mean_f", mean_f),
-                                                               ("mean_m", mean_m))]
+    means = [
+        cells.number(cells.single(v, k), k) for k, v in (("mean_r", mean_r), ("mean_f", mean_f), ("mean_m", mean_m))
+    ]
     if any(v is None for v in means):
         raise CellError("#VALUE!", "mean_r, mean_f and mean_m must be numbers")
     columns, shape = cells.vectors(recency_days=recency_days, frequency=frequency, monetary=monetary)
@@ -159,8 +163,9 @@ def _rfm_run(table: object, as_of: object, monetary: object, period_months: obje
     """The RFM run on a table from cells; pass Settings' rfm_period_months to match the ribbon's RFM refresh."""
     period = cells.integer(cells.single(period_months, "period_months"), "period_months", minimum=0)
     chosen = cells.text(cells.single(monetary, "monetary"), "monetary") or None
-    return run_rfm(_transactions(table), rfm_options(as_of=_optional_date(as_of, "as_of"), period_months=period,
-                                                     monetary=chosen))
+    return run_rfm(
+        _transactions(table), rfm_options(as_of=_optional_date(as_of, "as_of"), period_months=period, monetary=chosen)
+    )
 
 
 @xw.func(category=CATEGORY)
@@ -171,8 +176,9 @@ def RFM_BREAKS(table, as_of=None, monetary=None, period_months=None):
 
     def compute() -> list[list[float]]:
         result = _rfm_run(table, as_of, monetary, period_months).table
-        return [rfm_breaks(result[c].to_numpy(dtype="float64")).tolist()
-                for c in ("recency_days", "frequency", "monetary")]
+        return [
+            rfm_breaks(result[c].to_numpy(dtype="float64")).tolist() for c in ("recency_days", "frequency", "monetary")
+        ]
 
     return cache.get_or_compute("RFM_BREAKS", (table, as_of, monetary, period_months), compute)
 
@@ -250,8 +256,9 @@ def _ids(value: object) -> tuple[list[object], cells.Shape]:
     return cells.vector(value, "customer_id")
 
 
-def _lookup(ids: list[object], shape: cells.Shape, by_id: dict[str, object], what: str,
-            absent: object = None) -> object:
+def _lookup(
+    ids: list[object], shape: cells.Shape, by_id: dict[str, object], what: str, absent: object = None
+) -> object:
     """Each id's value; an id not in the data gives ``absent``, else #N/A for its row; a blank id a blank."""
     out: list[object] = []
     for value in ids:
@@ -304,8 +311,9 @@ def _ledger(transactions: object, payments: object, as_of: object, customers: pd
     pay = cells.table(payments, PAYMENTS, required=("date", "customer_id", "amount"), what="Payments")
     for frame in (tx, pay):
         frame["customer_id"] = frame["customer_id"].astype(str)
-    return build_ledger(tx, pay, customers if customers is not None else empty_frame(CUSTOMERS),
-                        as_of=_optional_date(as_of, "as_of"))
+    return build_ledger(
+        tx, pay, customers if customers is not None else empty_frame(CUSTOMERS), as_of=_optional_date(as_of, "as_of")
+    )
 
 
 @xw.func(category=CATEGORY)
@@ -336,12 +344,19 @@ def _settings(value: object) -> Settings:
         return parse_settings(())
     rows = cells.grid(value)
     try:
-        at = {key: pos for pos, key in resolve_headers(rows[0], SETTINGS.columns, where="Settings",
-                                                       required=("setting", "value")).items()}
+        at = {
+            key: pos
+            for pos, key in resolve_headers(
+                rows[0], SETTINGS.columns, where="Settings", required=("setting", "value")
+            ).items()
+        }
     except InputError as exc:
         raise CellError("#VALUE!", exc.en) from None
-    return parse_settings(SettingCell(row[at["setting"]], row[at["value"]], f"Settings, row {i}")
-                          for i, row in enumerate(rows[1:], start=2) if not is_blank(row[at["setting"]]))
+    return parse_settings(
+        SettingCell(row[at["setting"]], row[at["value"]], f"Settings, row {i}")
+        for i, row in enumerate(rows[1:], start=2)
+        if not is_blank(row[at["setting"]])
+    )
 
 
 def _customers(table: object) -> pd.DataFrame:
@@ -362,8 +377,9 @@ def CUSTOMER_CODE(customer_id, customers, transactions, as_of=None, prefix=None)
 
     def compute() -> dict[str, str]:
         fixed = cells.text(cells.single(prefix, "prefix"), "prefix")
-        table = attribute_codes(_customers(customers), _transactions(transactions),
-                                as_of=_optional_date(as_of, "as_of"), prefix=fixed)
+        table = attribute_codes(
+            _customers(customers), _transactions(transactions), as_of=_optional_date(as_of, "as_of"), prefix=fixed
+        )
         return dict(zip(table["customer_id"], table["attribute_code"], strict=True))
 
     codes = cache.get_or_compute("CUSTOMER_CODE", (customers, transactions, as_of, prefix), compute)
@@ -392,21 +408,27 @@ def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None):
     return _lookup(ids, shape, grades, "Customers")
 
 
-def _credit_positions(customers: object, transactions: object, payments: object, as_of: object,
-                      settings: object) -> tuple[pd.DataFrame, int]:
+def _credit_positions(
+    customers: object, transactions: object, payments: object, as_of: object, settings: object
+) -> tuple[pd.DataFrame, int]:
     """The credit check's positions per customer (indexed by id) and the approval days, as credit check has them."""
 
     def compute() -> tuple[pd.DataFrame, int]:
         people = _customers(customers)
         active = _settings(settings)
         policy = load_credit_policy()
-        positions = credit_positions(people, _ledger(transactions, payments, as_of, people),
-                                     grade_terms(policy, active))
-        return (positions.drop_duplicates("customer_id").set_index("customer_id", drop=False),
-                approval_overdue_days(policy, active))
+        positions = credit_positions(
+            people, _ledger(transactions, payments, as_of, people), grade_terms(policy, active)
+        )
+        return (
+            positions.drop_duplicates("customer_id").set_index("customer_id", drop=False),
+            approval_overdue_days(policy, active),
+        )
 
-    return cast(tuple[pd.DataFrame, int], cache.get_or_compute(
-        "CREDIT_POSITIONS", (customers, transactions, payments, as_of, settings), compute))
+    return cast(
+        tuple[pd.DataFrame, int],
+        cache.get_or_compute("CREDIT_POSITIONS", (customers, transactions, payments, as_of, settings), compute),
+    )
 
 
 @xw.func(category=CATEGORY)
@@ -419,8 +441,10 @@ def _credit_positions(customers: object, transactions: object, payments: object,
 def CREDIT_AVAILABLE(customer_id, customers, transactions, payments, as_of=None):
     """可用信用额度（额度减应收余额）。Available credit: credit limit minus open balance, as credit check and ageing."""
     positions, _ = _credit_positions(customers, transactions, payments, as_of, None)
-    available = {cid: (f"#N/A {cid}: no credit limit in Customers" if pd.isna(v) else float(v))
-                 for cid, v in zip(positions.index, positions["available_credit"], strict=True)}
+    available = {
+        cid: (f"#N/A {cid}: no credit limit in Customers" if pd.isna(v) else float(v))
+        for cid, v in zip(positions.index, positions["available_credit"], strict=True)
+    }
     ids, shape = _ids(customer_id)
     return _lookup(ids, shape, available, "Customers")
 
@@ -457,8 +481,9 @@ def CREDIT_CHECK(customer_id, amount, customers, transactions, payments, as_of=N
     texts: list[object] = []
     if present:
         rows = positions.loc[[key for _, (key, _) in present]].reset_index(drop=True)
-        decided = decide(rows, np.array([value for _, (_, value) in present]), approval_days=approval_days,
-                         lang=language)
+        decided = decide(
+            rows, np.array([value for _, (_, value) in present]), approval_days=approval_days, lang=language
+        )
         sep = "：" if language == "zh" else ": "
         texts = [decision_label(d, language) + sep + r for d, r in zip(decided["decision"], decided["reason"])]
     n = max(len(v) for v in columns.values())
@@ -466,8 +491,12 @@ def CREDIT_CHECK(customer_id, amount, customers, transactions, payments, as_of=N
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("metrics", doc="指标表（含表头：customer_id, current_grade, months_as_customer, first_trade_date 及政策所用"
-                       "指标）/ metrics with header", **_VEC)
+@xw.arg(
+    "metrics",
+    doc="指标表（含表头：customer_id, current_grade, months_as_customer, first_trade_date 及政策所用"
+    "指标）/ metrics with header",
+    **_VEC,
+)
 @xw.arg("policy", doc="可选：评级政策（默认 grading_4level）/ optional policy name", **_VEC)
 @xw.arg("lang", doc="zh 或 en（默认 zh）/ reason language", **_VEC)
 @xw.arg("settings", doc=_SETTINGS_DOC, **_VEC)
@@ -525,8 +554,10 @@ def VISIT_STATUS(customer_id, customers, visits, as_of=None, lang=None, settings
     """回访状态：正常 / 到期 / 逾期。Visit status ok / due / overdue under the visit policy, as in visits check."""
     language = _lang(lang)
     status = _visit_status(customers, visits, as_of, settings)
-    labels = {cid: STATUS_LABELS[s][0 if language == "zh" else 1]
-              for cid, s in zip(status["customer_id"], status["status"], strict=True)}
+    labels = {
+        cid: STATUS_LABELS[s][0 if language == "zh" else 1]
+        for cid, s in zip(status["customer_id"], status["status"], strict=True)
+    }
     ids, shape = _ids(customer_id)
     return _lookup(ids, shape, labels, "Customers")
 
@@ -577,4 +608,3 @@ def RECONCILE(ours_table, theirs_table, date_window=None, lang=None):
         return cells.frame_grid(reconcile(ours, theirs, options=options, lang=_lang(lang)).table)
 
     return cache.get_or_compute("RECONCILE", (ours_table, theirs_table, date_window, lang), compute)
-

@@ -35,12 +35,12 @@ class Where:
     def fail(self, problem: Rendered | str, zh: str | None = None) -> SpecError:
         """A SpecError for this place: ``problem`` from the catalog, or an English text and its ``zh``."""
         text = problem if isinstance(problem, Rendered) else Pair(problem, zh or problem)
-        return SpecError(msg("{file}: {where}: {problem}", file=self.file, where=self.path or msg("(top)"),
-                             problem=text))
+        return SpecError(
+            msg("{file}: {where}: {problem}", file=self.file, where=self.path or msg("(top)"), problem=text)
+        )
 
 
-def read_mapping(value: Any, where: Where, allowed: AbstractSet[str],
-                 required: AbstractSet[str] = frozenset()) -> dict:
+def read_mapping(value: Any, where: Where, allowed: AbstractSet[str], required: AbstractSet[str] = frozenset()) -> dict:
     """A mapping with only ``allowed`` keys and every ``required`` one."""
     if not isinstance(value, dict):
         kind = type(value).__name__
@@ -88,8 +88,9 @@ def read_key(value: Any, where: Where) -> str:
     """An identifier: lower-case letters, digits and _, starting with a letter."""
     key = read_str(value, where)
     if not _KEY.match(key):
-        raise where.fail(msg("{key!r} must be lower-case letters, digits and _ (max 40), starting with a letter",
-                             key=key))
+        raise where.fail(
+            msg("{key!r} must be lower-case letters, digits and _ (max 40), starting with a letter", key=key)
+        )
     return key
 
 
@@ -100,7 +101,10 @@ def read_yaml(path: Path, where: Where) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", exc)
-        raise where.fail(msg("line {line}: not valid YAML ({problem})", line=mark.line + 1, problem=problem) if mark
-                         else msg("not valid YAML ({problem})", problem=problem)) from None
+        raise where.fail(
+            msg("line {line}: not valid YAML ({problem})", line=mark.line + 1, problem=problem)
+            if mark
+            else msg("not valid YAML ({problem})", problem=problem)
+        ) from None
     except UnicodeDecodeError:
         raise where.fail(msg("not UTF-8 text")) from None

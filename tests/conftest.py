@@ -59,8 +59,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     disk.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True,
-                             text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"mount -t tmpfs is not permitted here: {mounted.stderr.strip()}")
     try:
@@ -92,9 +93,22 @@ def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path 
         out_dir = out_dir or paths[0].parent / f"lo-{fmt.split(':')[0]}"
         out_dir.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
-            [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", fmt, "--outdir", str(out_dir), *map(str, paths)],
-            capture_output=True, text=True, timeout=600, check=False)
+            [
+                binary,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                fmt,
+                "--outdir",
+                str(out_dir),
+                *map(str, paths),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         produced = [out_dir / (p.stem + "." + fmt.split(":")[0]) for p in paths]
         missing = [p.name for p in produced if not p.exists()]
         if result.returncode != 0 or missing:

@@ -33,14 +33,26 @@ Mutation = Callable[[bytes, random.Random], bytes]
 
 def base_forms() -> dict[str, bytes]:
     """The forms the corpus mutates: filled visit records and a weekly plan, and blank consolidated forms."""
-    lines = [{"date": f"2026-11-{23 + k % 5}", "customer_id": f"C{k % 3 + 1:03d}", "method": "电话", "purpose": "回访",
-              "content": f"第{k + 1}次沟通"} for k in range(8)]
+    lines = [
+        {
+            "date": f"2026-11-{23 + k % 5}",
+            "customer_id": f"C{k % 3 + 1:03d}",
+            "method": "电话",
+            "purpose": "回访",
+            "content": f"第{k + 1}次沟通",
+        }
+        for k in range(8)
+    ]
     visit = fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"}, rows={"visits": lines})
-    plan = fill_form(blank_form("weekly_plan"), header={"rep": "张三", "period": "2026-W48"},
-                     rows={"plan": [{"date": "2026-11-24", "customer_id": "C001", "goal": "回访"}]})
+    plan = fill_form(
+        blank_form("weekly_plan"),
+        header={"rep": "张三", "period": "2026-W48"},
+        rows={"plan": [{"date": "2026-11-24", "customer_id": "C001", "goal": "回访"}]},
+    )
     forms = {"visit": visit, "plan": plan}
-    forms.update({f"blank-{form_id}": blank_form(form_id) for form_id in ("competitor_report", "quotation",
-                                                                           "customer_card")})
+    forms.update(
+        {f"blank-{form_id}": blank_form(form_id) for form_id in ("competitor_report", "quotation", "customer_card")}
+    )
     return forms
 
 
@@ -67,26 +79,32 @@ def change_part(data: bytes, name: str, change: Callable[[bytes], bytes]) -> byt
 
 def _cell(row: int, column: str, attrs: str, inner: str) -> Callable[[bytes], bytes]:
     """A change adding one cell in its own row at the end of a sheet's data."""
+
     def add(sheet: bytes) -> bytes:
         cell = f'<row r="{row}"><c r="{column}{row}"{attrs}>{inner}</c></row></sheetData>'.encode()
         return sheet.replace(b"</sheetData>", cell, 1)
+
     return add
 
 
 def _date_text(text: str) -> Callable[[bytes], bytes]:
     """The first visit line's date typed as ``text``."""
-    return lambda sheet: re.sub(rb'(<c r="A8"[^>]*t="inlineStr"><is><t>)[^<]*', lambda m: m[1] + text.encode(),
-                                sheet, count=1)
+    return lambda sheet: re.sub(
+        rb'(<c r="A8"[^>]*t="inlineStr"><is><t>)[^<]*', lambda m: m[1] + text.encode(), sheet, count=1
+    )
 
 
 def _date_serial(value: str) -> Callable[[bytes], bytes]:
     """Every visit date replaced by a number cell (date-formatted) holding ``value``."""
-    return lambda sheet: re.sub(rb'<c r="(A\d+)"([^>]*) t="inlineStr"><is><t>2026-11-\d+</t></is></c>',
-                                lambda m: b'<c r="' + m[1] + b'"' + m[2] + b' t="n"><v>' + value.encode() + b"</v></c>",
-                                sheet)
+    return lambda sheet: re.sub(
+        rb'<c r="(A\d+)"([^>]*) t="inlineStr"><is><t>2026-11-\d+</t></is></c>',
+        lambda m: b'<c r="' + m[1] + b'"' + m[2] + b' t="n"><v>' + value.encode() + b"</v></c>",
+        sheet,
+    )
 
 
 # --- random mutations -------------------------------------------------------------------------------------------
+
 
 def flip_bytes(data: bytes, rng: random.Random) -> bytes:
     """A few bytes anywhere in the file changed at random."""
@@ -128,10 +146,11 @@ def damage_xml(data: bytes, rng: random.Random) -> bytes:
     elif kind == 2:
         xml = xml[:a] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 30))) + xml[b:]
     elif kind == 3:
-        xml = xml[:a] + rng.choice([b"<", b">", b"&", b"</x>", b"<c r=\"", b"\"", b"<![CDATA[", b"\x00"]) + xml[a:]
+        xml = xml[:a] + rng.choice([b"<", b">", b"&", b"</x>", b'<c r="', b'"', b"<![CDATA[", b"\x00"]) + xml[a:]
     elif kind == 4:
-        absurd = rng.choice([b"-1", b"0", b"4294967296", b"99999999999999999999", b"1e308", b"NaN", b"", b"A0",
-                             b"XFD1048577", b"ZZZZ1"])
+        absurd = rng.choice(
+            [b"-1", b"0", b"4294967296", b"99999999999999999999", b"1e308", b"NaN", b"", b"A0", b"XFD1048577", b"ZZZZ1"]
+        )
         xml = re.sub(rb'(\s[A-Za-z]+=")[^"]*(")', lambda m: m[1] + absurd + m[2] if rng.random() < 0.1 else m[0], xml)
     else:
         xml = xml[: len(xml) // 2]
@@ -141,13 +160,16 @@ def damage_xml(data: bytes, rng: random.Random) -> bytes:
 
 # --- hand-made mutations -----------------------------------------------------------------------------------------
 
+
 def utf16_meta(data: bytes, rng: random.Random) -> bytes:
     """The hidden _meta sheet re-encoded as UTF-16 (with its BOM and declaration)."""
+
     def encode(xml: bytes) -> bytes:
         text = xml.decode("utf-8")
         if not text.startswith("<?xml"):
             text = '<?xml version="1.0" encoding="UTF-16"?>' + text
         return text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode(rng.choice(["utf-16", "utf-16-be"]))
+
     return change_part(data, META_PART, encode)
 
 
@@ -158,7 +180,7 @@ def lying_sizes(data: bytes, rng: random.Random) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         info = rng.choice(archive.infolist())
     central = data.find(b"PK\x01\x02")
-    while central >= 0 and data[central + 46:central + 46 + len(info.filename)] != info.filename.encode():
+    while central >= 0 and data[central + 46 : central + 46 + len(info.filename)] != info.filename.encode():
         central = data.find(b"PK\x01\x02", central + 4)
     size = rng.choice([0, 1, info.file_size // 2, info.file_size * 50, 0xFFFFFFF0, 2**31])
     field = rng.choice([("size", 24, 22), ("packed", 20, 18), ("crc", 16, 14)])
@@ -179,11 +201,16 @@ def undeclared_entity(data: bytes, rng: random.Random) -> bytes:
 
 def declared_entity(data: bytes, rng: random.Random) -> bytes:
     """A DTD with entity declarations (entity expansion, an external entity) before a part's root."""
-    dtd = rng.choice([b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>',
-                      b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'])
+    dtd = rng.choice(
+        [
+            b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>',
+            b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
+        ]
+    )
     part = rng.choice([FORM_SHEET, META_PART, "xl/workbook.xml", "[Content_Types].xml"])
-    return change_part(data, part, lambda xml: xml.replace(b"?>", b"?>" + dtd, 1) if xml.startswith(b"<?xml")
-                       else dtd + xml)
+    return change_part(
+        data, part, lambda xml: xml.replace(b"?>", b"?>" + dtd, 1) if xml.startswith(b"<?xml") else dtd + xml
+    )
 
 
 def out_of_range_date(data: bytes, rng: random.Random) -> bytes:
@@ -205,36 +232,47 @@ def non_finite_number(data: bytes, rng: random.Random) -> bytes:
 def dimension_bomb(data: bytes, rng: random.Random) -> bytes:
     """One cell at XFD1048576 beside the form's own (calamine allocates their bounding box: 512 GiB),
     with the declared dimension honest or saying the same."""
+
     def add(sheet: bytes) -> bytes:
         sheet = _cell(1048576, "XFD", ' t="n"', "<v>1</v>")(sheet)
         if rng.random() < 0.5:
             sheet = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', sheet)
         return sheet
+
     return change_part(data, rng.choice([FORM_SHEET, META_PART]), add)
 
 
 def shared_strings_bomb(data: bytes, rng: random.Random) -> bytes:
     """A shared-strings part claiming 2 billion strings in a few bytes (calamine reserves them: 48 GB)."""
     count = rng.choice([2_000_000_000, 4_000_000_000, 500_000_000])
-    sst = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
-           f'main" count="{count}" uniqueCount="{count}"><si><t>x</t></si></sst>').encode()
+    sst = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+        f'main" count="{count}" uniqueCount="{count}"><si><t>x</t></si></sst>'
+    ).encode()
 
     def rels(xml: bytes) -> bytes:
-        return xml.replace(b"</Relationships>",
-                           f'<Relationship Id="rIdSst" Type="{_SST_TYPE}" Target="sharedStrings.xml"/>'
-                           "</Relationships>".encode())
+        return xml.replace(
+            b"</Relationships>",
+            f'<Relationship Id="rIdSst" Type="{_SST_TYPE}" Target="sharedStrings.xml"/></Relationships>'.encode(),
+        )
 
     def types(xml: bytes) -> bytes:
-        return xml.replace(b"</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SST_CONTENT}"/>'
-                           "</Types>".encode())
+        return xml.replace(
+            b"</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SST_CONTENT}"/></Types>'.encode()
+        )
 
     members = [(i.filename, c) for i, c in parts(data)]
     if "xl/sharedStrings.xml" in dict(members):  # the form has one: forge its counts in place
-        forged = re.sub(rb'((?:unique)?[cC]ount=")\d+"', lambda m: m[1] + str(count).encode() + b'"',
-                        dict(members)["xl/sharedStrings.xml"])
+        forged = re.sub(
+            rb'((?:unique)?[cC]ount=")\d+"',
+            lambda m: m[1] + str(count).encode() + b'"',
+            dict(members)["xl/sharedStrings.xml"],
+        )
         return pack([(n, forged if n == "xl/sharedStrings.xml" else c) for n, c in members])
-    members = [(n, rels(c) if n == "xl/_rels/workbook.xml.rels" else types(c) if n == "[Content_Types].xml" else c)
-               for n, c in members]
+    members = [
+        (n, rels(c) if n == "xl/_rels/workbook.xml.rels" else types(c) if n == "[Content_Types].xml" else c)
+        for n, c in members
+    ]
     return pack([*members, ("xl/sharedStrings.xml", sst)])
 
 
@@ -256,18 +294,37 @@ def huge_text(data: bytes, rng: random.Random) -> bytes:
 
 def bad_cells(data: bytes, rng: random.Random) -> bytes:
     """Cells a reader may choke on: odd types, references out of the grid or out of order, formulas."""
-    attrs, inner = rng.choice([(' t="b"', "<v>7</v>"), (' t="e"', "<v>#BOOM!</v>"), (' t="d"', "<v>not a date</v>"),
-                               (' t="s"', "<v>999999</v>"), (' t="s"', "<v>-1</v>"), (' t="str"', "<f>1/0</f><v/>"),
-                               (' r="A0"', "<v>1</v>"), (' s="99999"', "<v>1</v>"),
-                               (' t="n"', '<f t="shared" ref="A1:XFD1048576" si="0">A1</f><v>1</v>')])
+    attrs, inner = rng.choice(
+        [
+            (' t="b"', "<v>7</v>"),
+            (' t="e"', "<v>#BOOM!</v>"),
+            (' t="d"', "<v>not a date</v>"),
+            (' t="s"', "<v>999999</v>"),
+            (' t="s"', "<v>-1</v>"),
+            (' t="str"', "<f>1/0</f><v/>"),
+            (' r="A0"', "<v>1</v>"),
+            (' s="99999"', "<v>1</v>"),
+            (' t="n"', '<f t="shared" ref="A1:XFD1048576" si="0">A1</f><v>1</v>'),
+        ]
+    )
     row = rng.choice([62, 0, 1048577, 8])
     return change_part(data, FORM_SHEET, _cell(row, rng.choice(["J", "A", "XFE", "AAAA"]), attrs, inner))
 
 
 def missing_part(data: bytes, rng: random.Random) -> bytes:
     """A needed part left out: the workbook, its rels, content types, a sheet, styles, the table."""
-    name = rng.choice(["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", FORM_SHEET,
-                       META_PART, "xl/styles.xml", "xl/tables/table1.xml", "xl/worksheets/_rels/sheet1.xml.rels"])
+    name = rng.choice(
+        [
+            "xl/workbook.xml",
+            "xl/_rels/workbook.xml.rels",
+            "[Content_Types].xml",
+            FORM_SHEET,
+            META_PART,
+            "xl/styles.xml",
+            "xl/tables/table1.xml",
+            "xl/worksheets/_rels/sheet1.xml.rels",
+        ]
+    )
     return pack([(i.filename, c) for i, c in parts(data) if i.filename != name])
 
 
@@ -287,16 +344,35 @@ def odd_package(data: bytes, rng: random.Random) -> bytes:
 
 def not_a_workbook(data: bytes, rng: random.Random) -> bytes:
     """Bytes that are no workbook: empty, text, a zip of a zip, an OLE header with nothing behind it."""
-    return rng.choice([b"", b"hello, this is not excel\n", pack([("form.xlsx", data)]),
-                       b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), data[:4] + bytes(100)])
+    return rng.choice(
+        [
+            b"",
+            b"hello, this is not excel\n",
+            pack([("form.xlsx", data)]),
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),
+            data[:4] + bytes(100),
+        ]
+    )
 
 
 MUTATIONS: dict[str, Mutation] = {
-    "flip": flip_bytes, "flip-member": flip_member_bytes, "truncate": truncate, "damage-xml": damage_xml,
-    "utf16-meta": utf16_meta, "lying-sizes": lying_sizes, "undeclared-entity": undeclared_entity,
-    "declared-entity": declared_entity, "date-range": out_of_range_date, "non-finite": non_finite_number,
-    "dimension-bomb": dimension_bomb, "sst-bomb": shared_strings_bomb, "duplicate-member": duplicate_member,
-    "huge-text": huge_text, "bad-cells": bad_cells, "missing-part": missing_part, "odd-package": odd_package,
+    "flip": flip_bytes,
+    "flip-member": flip_member_bytes,
+    "truncate": truncate,
+    "damage-xml": damage_xml,
+    "utf16-meta": utf16_meta,
+    "lying-sizes": lying_sizes,
+    "undeclared-entity": undeclared_entity,
+    "declared-entity": declared_entity,
+    "date-range": out_of_range_date,
+    "non-finite": non_finite_number,
+    "dimension-bomb": dimension_bomb,
+    "sst-bomb": shared_strings_bomb,
+    "duplicate-member": duplicate_member,
+    "huge-text": huge_text,
+    "bad-cells": bad_cells,
+    "missing-part": missing_part,
+    "odd-package": odd_package,
     "not-a-workbook": not_a_workbook,
 }
 # Random mutations take most of the corpus; every hand-made one appears many times with its variants.

@@ -33,27 +33,37 @@ Parts = dict[str, bytes]
 PIVOT_NS = NS_REL + "/pivotCacheDefinition"
 MADE = {
     "libreoffice.xlsx": "the keyacct-xl master opened and saved by LibreOffice headless (xlsx to xlsx, filter "
-                        "'Calc MS Excel 2007 XML'): shared strings, LibreOffice's own sheet, style and table parts.",
+    "'Calc MS Excel 2007 XML'): shared strings, LibreOffice's own sheet, style and table parts.",
     "prefixed.xlsx": "the keyacct-xl master with every worksheet, table part, workbook.xml, styles.xml, the "
-                     "relationship parts and [Content_Types].xml rewritten by hand (lxml) so their namespace is "
-                     "bound to a prefix (x:, pr:, ct:) and every attribute is single-quoted.",
+    "relationship parts and [Content_Types].xml rewritten by hand (lxml) so their namespace is "
+    "bound to a prefix (x:, pr:, ct:) and every attribute is single-quoted.",
     "implicit-rows.xlsx": "libreoffice.xlsx edited by hand: r= removed from every row that follows the previous "
-                          "one and from every cell that follows the previous cell, and the Visits sheet's shared "
-                          "strings turned into inline strings (so it holds both kinds).",
+    "one and from every cell that follows the previous cell, and the Visits sheet's shared "
+    "strings turned into inline strings (so it holds both kinds).",
     "rich.xlsx": "the keyacct-xl master given a comment on the Customers header cell A1 and a summary sheet with a "
-                 "formula by openpyxl, saved by LibreOffice headless, then a calcChain (the formula cell) and a "
-                 "pivot cache (definition and records on the Customers table) added by hand.",
+    "formula by openpyxl, saved by LibreOffice headless, then a calcChain (the formula cell) and a "
+    "pivot cache (definition and records on the Customers table) added by hand.",
 }
 
 
 def base_master() -> bytes:
     """The keyacct-xl master every corpus file starts from."""
     master = Master.empty()
-    master.customers = pd.DataFrame({"customer_id": ["C001", "C002", "C003"],
-                                     "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
-                                     "city": ["广州", None, "东莞"], "rep": ["张三", "张三", "李四"]})
-    master.visits = pd.DataFrame({"date": pd.to_datetime(["2026-11-02", "2026-11-03"]),
-                                  "customer_id": ["C001", "C003"], "content": ["谈年度返利", "送样品"]})
+    master.customers = pd.DataFrame(
+        {
+            "customer_id": ["C001", "C002", "C003"],
+            "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
+            "city": ["广州", None, "东莞"],
+            "rep": ["张三", "张三", "李四"],
+        }
+    )
+    master.visits = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-11-02", "2026-11-03"]),
+            "customer_id": ["C001", "C003"],
+            "content": ["谈年度返利", "送样品"],
+        }
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = save_master(master, Path(tmp) / "master.xlsx", backup=False)
         parts = read_parts(path.read_bytes())
@@ -62,8 +72,9 @@ def base_master() -> bytes:
     note = b'<c r="AF2" t="inlineStr"><is><t>\xe9\x87\x8d\xe7\x82\xb9\xe8\xb7\x9f\xe8\xbf\x9b</t></is></c></row>'
     row2 = sheet.index(b'<row r="2"')
     end = sheet.index(b"</row>", row2)
-    parts["xl/worksheets/sheet1.xml"] = (sheet[:end] + note + sheet[end + len(b"</row>"):]).replace(
-        b'<dimension ref="A1:AD4"/>', b'<dimension ref="A1:AF4"/>')
+    parts["xl/worksheets/sheet1.xml"] = (sheet[:end] + note + sheet[end + len(b"</row>") :]).replace(
+        b'<dimension ref="A1:AD4"/>', b'<dimension ref="A1:AF4"/>'
+    )
     return write_parts(parts)
 
 
@@ -89,9 +100,22 @@ def libreoffice_resave(data: bytes) -> bytes:
         src, out = Path(tmp) / "in" / "master.xlsx", Path(tmp) / "out"
         src.parent.mkdir()
         src.write_bytes(data)
-        subprocess.run([binary, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
-                        "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(src)],
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                binary,
+                f"-env:UserInstallation=file://{tmp}/profile",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "xlsx:Calc MS Excel 2007 XML",
+                "--outdir",
+                str(out),
+                str(src),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         return write_parts(read_parts((out / "master.xlsx").read_bytes()))
 
 
@@ -163,8 +187,7 @@ def _inline_strings(sheet: bytes, shared: list[str]) -> bytes:
 def _sheet_part(parts: Parts, sheet_name: str) -> str:
     workbook = etree.fromstring(parts["xl/workbook.xml"])
     rels = etree.fromstring(parts["xl/_rels/workbook.xml.rels"])
-    rel_id = next(s.get(f"{{{NS_REL}}}id") for s in workbook.iter(f"{{{NS_MAIN}}}sheet")
-                  if s.get("name") == sheet_name)
+    rel_id = next(s.get(f"{{{NS_REL}}}id") for s in workbook.iter(f"{{{NS_MAIN}}}sheet") if s.get("name") == sheet_name)
     target = next(r.get("Target") for r in rels if r.get("Id") == rel_id)
     return "xl/" + target.lstrip("/").removeprefix("xl/")
 
@@ -207,37 +230,52 @@ def with_calc_chain_and_pivot_cache(data: bytes) -> bytes:
     summary_id = next(s.get("sheetId") for s in workbook.iter(f"{{{NS_MAIN}}}sheet") if s.get("name") == "汇总")
     ct, rel = f"{{{NS_CT}}}Override", f"{{{NS_PKG_REL}}}Relationship"
     sml = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    parts["xl/calcChain.xml"] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                                 f'<calcChain xmlns="{NS_MAIN}"><c r="B1" i="{summary_id}"/></calcChain>').encode()
+    parts["xl/calcChain.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<calcChain xmlns="{NS_MAIN}"><c r="B1" i="{summary_id}"/></calcChain>'
+    ).encode()
     parts["xl/pivotCache/pivotCacheDefinition1.xml"] = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<pivotCacheDefinition xmlns="{NS_MAIN}" '
         f'xmlns:r="{NS_REL}" r:id="rId1" refreshOnLoad="1" recordCount="3"><cacheSource type="worksheet">'
         '<worksheetSource ref="A1:A4" sheet="客户档案"/></cacheSource><cacheFields count="1">'
         '<cacheField name="客户编号" numFmtId="0"><sharedItems count="3"><s v="C001"/><s v="C002"/><s v="C003"/>'
-        "</sharedItems></cacheField></cacheFields></pivotCacheDefinition>").encode()
+        "</sharedItems></cacheField></cacheFields></pivotCacheDefinition>"
+    ).encode()
     parts["xl/pivotCache/pivotCacheRecords1.xml"] = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<pivotCacheRecords xmlns="{NS_MAIN}" '
-        'count="3"><r><x v="0"/></r><r><x v="1"/></r><r><x v="2"/></r></pivotCacheRecords>').encode()
+        'count="3"><r><x v="0"/></r><r><x v="1"/></r><r><x v="2"/></r></pivotCacheRecords>'
+    ).encode()
     parts["xl/pivotCache/_rels/pivotCacheDefinition1.xml.rels"] = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{NS_PKG_REL}">'
         f'<Relationship Id="rId1" Type="{NS_REL}/pivotCacheRecords" Target="pivotCacheRecords1.xml"/>'
-        "</Relationships>").encode()
-    for part, kind in (("/xl/calcChain.xml", "calcChain"), ("/xl/pivotCache/pivotCacheDefinition1.xml",
-                                                            "pivotCacheDefinition"),
-                       ("/xl/pivotCache/pivotCacheRecords1.xml", "pivotCacheRecords")):
-        parts["[Content_Types].xml"] = _append_child(parts["[Content_Types].xml"], ct,
-                                                     {"PartName": part, "ContentType": f"{sml}.{kind}+xml"})
+        "</Relationships>"
+    ).encode()
+    for part, kind in (
+        ("/xl/calcChain.xml", "calcChain"),
+        ("/xl/pivotCache/pivotCacheDefinition1.xml", "pivotCacheDefinition"),
+        ("/xl/pivotCache/pivotCacheRecords1.xml", "pivotCacheRecords"),
+    ):
+        parts["[Content_Types].xml"] = _append_child(
+            parts["[Content_Types].xml"], ct, {"PartName": part, "ContentType": f"{sml}.{kind}+xml"}
+        )
     parts["xl/_rels/workbook.xml.rels"] = _append_child(
-        parts["xl/_rels/workbook.xml.rels"], rel, {"Id": "rIdCalc", "Type": f"{NS_REL}/calcChain",
-                                                   "Target": "calcChain.xml"})
+        parts["xl/_rels/workbook.xml.rels"],
+        rel,
+        {"Id": "rIdCalc", "Type": f"{NS_REL}/calcChain", "Target": "calcChain.xml"},
+    )
     parts["xl/_rels/workbook.xml.rels"] = _append_child(
-        parts["xl/_rels/workbook.xml.rels"], rel, {"Id": "rIdPivot", "Type": PIVOT_NS,
-                                                   "Target": "pivotCache/pivotCacheDefinition1.xml"})
+        parts["xl/_rels/workbook.xml.rels"],
+        rel,
+        {"Id": "rIdPivot", "Type": PIVOT_NS, "Target": "pivotCache/pivotCacheDefinition1.xml"},
+    )
     later = tuple(f"{{{NS_MAIN}}}{t}" for t in ("webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"))
     parts["xl/workbook.xml"] = _append_child(parts["xl/workbook.xml"], f"{{{NS_MAIN}}}pivotCaches", {}, later)
     root = etree.fromstring(parts["xl/workbook.xml"])
-    etree.SubElement(root.find(f"{{{NS_MAIN}}}pivotCaches"), f"{{{NS_MAIN}}}pivotCache",
-                     {"cacheId": "1", f"{{{NS_REL}}}id": "rIdPivot"})
+    etree.SubElement(
+        root.find(f"{{{NS_MAIN}}}pivotCaches"),
+        f"{{{NS_MAIN}}}pivotCache",
+        {"cacheId": "1", f"{{{NS_REL}}}id": "rIdPivot"},
+    )
     parts["xl/workbook.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return write_parts(parts)
 
@@ -252,10 +290,14 @@ def main() -> None:
         "rich.xlsx": lambda: with_calc_chain_and_pivot_cache(libreoffice_resave(with_comment_and_formula(base))),
     }
     CORPUS.mkdir(parents=True, exist_ok=True)
-    lines = ["# Masters as other programs leave them", "",
-             "Built by `python tests/make_master_corpus.py` (LibreOffice headless needed); used by",
-             "`tests/test_master_parts.py`. Each starts from a small master written by keyacct-xl (3 customers,",
-             "2 visits, a note typed in AE2 beside the Customers table).", ""]
+    lines = [
+        "# Masters as other programs leave them",
+        "",
+        "Built by `python tests/make_master_corpus.py` (LibreOffice headless needed); used by",
+        "`tests/test_master_parts.py`. Each starts from a small master written by keyacct-xl (3 customers,",
+        "2 visits, a note typed in AE2 beside the Customers table).",
+        "",
+    ]
     for name, build in built.items():
         (CORPUS / name).write_bytes(build())
         lines.append(f"- `{name}`: {MADE[name]}")

@@ -66,20 +66,20 @@ def test_xlwings_configuration_sheet(addin: Path) -> None:
 def _extracted(addin: Path) -> dict[str, str]:
     parser = VBA_Parser(str(addin))
     try:
-        return {stream.split("/")[-1]: code.replace("\r\n", "\n")
-                for _, stream, _, code in parser.extract_macros()}
+        return {stream.split("/")[-1]: code.replace("\r\n", "\n") for _, stream, _, code in parser.extract_macros()}
     finally:
         parser.close()
 
 
 def test_olevba_reads_every_module_equal_to_its_source(addin: Path) -> None:
     code = _extracted(addin)
-    expected = {"KeyAcctRibbon": source_text(BRIDGE / "KeyAcctRibbon.bas"),
-                "xlwings": source_text(xlwings_dir() / "xlwings.bas"),
-                # The editor does not store a class's VERSION/BEGIN...END export header.
-                "Dictionary": module_from_source(source_text(xlwings_dir() / "addin" / "Dictionary.cls"),
-                                                 "class").code,
-                "xlwings_udfs": udf_wrapper_code(decorated_udf_module())}
+    expected = {
+        "KeyAcctRibbon": source_text(BRIDGE / "KeyAcctRibbon.bas"),
+        "xlwings": source_text(xlwings_dir() / "xlwings.bas"),
+        # The editor does not store a class's VERSION/BEGIN...END export header.
+        "Dictionary": module_from_source(source_text(xlwings_dir() / "addin" / "Dictionary.cls"), "class").code,
+        "xlwings_udfs": udf_wrapper_code(decorated_udf_module()),
+    }
     for name, source in expected.items():
         assert code[name] == source, name
     assert set(code) == {*expected, "ThisWorkbook", "Sheet1", "KeyAcctFunctions"}
@@ -89,7 +89,7 @@ def test_olevba_reads_every_module_equal_to_its_source(addin: Path) -> None:
     assert f"'Version: {__import__('xlwings').__version__}" in code["xlwings"]
 
 
-LIST_MODULES = textwrap.dedent('''
+LIST_MODULES = textwrap.dedent("""
     import os, subprocess, sys, time
     import uno
     from com.sun.star.beans import PropertyValue
@@ -126,26 +126,40 @@ LIST_MODULES = textwrap.dedent('''
         desktop.terminate()
     finally:
         office.wait(timeout=60)
-''')
+""")
 
 
 @pytest.mark.libreoffice
 def test_libreoffice_loads_the_addin_and_lists_its_modules(addin: Path, tmp_path: Path) -> None:
     python = "/usr/bin/python3"
-    usable = shutil.which("soffice") and subprocess.run([python, "-c", "import uno"], capture_output=True,
-                                                        check=False).returncode == 0
+    usable = (
+        shutil.which("soffice")
+        and subprocess.run([python, "-c", "import uno"], capture_output=True, check=False).returncode == 0
+    )
     if not usable:
         if os.environ.get("CI"):
             pytest.fail("LibreOffice with python3-uno is required in CI")
         pytest.skip("LibreOffice or python3-uno (for /usr/bin/python3) is not installed")
     script = tmp_path / "list_modules.py"
     script.write_text(LIST_MODULES)
-    result = subprocess.run([python, str(script), str(addin), str(tmp_path / "profile"), f"keyacct{os.getpid()}"],
-                            capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [python, str(script), str(addin), str(tmp_path / "profile"), f"keyacct{os.getpid()}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     modules = {line.split()[2]: line for line in result.stdout.splitlines() if line.startswith("MODULE")}
-    assert {"ThisWorkbook", "Sheet1", "KeyAcctRibbon", "KeyAcctFunctions", "xlwings_udfs", "xlwings",
-            "Dictionary"} <= set(modules)
+    assert {
+        "ThisWorkbook",
+        "Sheet1",
+        "KeyAcctRibbon",
+        "KeyAcctFunctions",
+        "xlwings_udfs",
+        "xlwings",
+        "Dictionary",
+    } <= set(modules)
     assert "KeyAcctRibbonAction" in modules["KeyAcctRibbon"]
     assert "SHEETS xlwings.conf" in result.stdout
 

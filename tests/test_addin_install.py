@@ -21,7 +21,7 @@ class DictRegistry:
 
     def subkeys(self, path: str) -> list[str]:
         prefix = path + "\\"
-        return sorted({k[len(prefix):].split("\\")[0] for k in self.keys if k.startswith(prefix)})
+        return sorted({k[len(prefix) :].split("\\")[0] for k in self.keys if k.startswith(prefix)})
 
     def values(self, path: str) -> dict[str, str]:
         return dict(self.keys.get(path, {}))

@@ -22,8 +22,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from oletools.olevba import decompress_stream
 
-VBA_LIKE = st.text(alphabet=st.sampled_from(list("Sub End If Then Dim As String\r\n ()=&\"'._0123456789abcxyz")),
-                   max_size=20_000)
+VBA_LIKE = st.text(
+    alphabet=st.sampled_from(list("Sub End If Then Dim As String\r\n ()=&\"'._0123456789abcxyz")), max_size=20_000
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -34,7 +35,7 @@ def test_compression_round_trips_through_oletools(data: bytes) -> None:
 
 
 def test_compression_compresses_source_code() -> None:
-    text = ("Sub Hello()\r\n    MsgBox \"Hello\"\r\nEnd Sub\r\n" * 300).encode("ascii")
+    text = ('Sub Hello()\r\n    MsgBox "Hello"\r\nEnd Sub\r\n' * 300).encode("ascii")
     packed = compress(text)
     assert len(packed) < len(text) / 5
     assert decompress_stream(bytearray(packed)) == text
@@ -53,17 +54,19 @@ def _decrypt(hex_text: str) -> bytes:
         out.append(plain)
         encrypted2, encrypted1, unencrypted1 = encrypted1, byte, plain
     ignored = (seed & 6) // 2
-    length = struct.unpack("<I", bytes(out[ignored:ignored + 4]))[0]
-    payload = bytes(out[ignored + 4:])
+    length = struct.unpack("<I", bytes(out[ignored : ignored + 4]))[0]
+    payload = bytes(out[ignored + 4 :])
     assert len(payload) == length
     assert project_key == sum(PROJECT_ID.encode()) & 0xFF
     return payload
 
 
 def test_project_stream_says_unprotected_visible_and_lists_modules() -> None:
-    modules = [VbaModule("ThisWorkbook", "document", 'Attribute VB_Name = "ThisWorkbook"\n'),
-               VbaModule("Tools", "module", 'Attribute VB_Name = "Tools"\n'),
-               VbaModule("Dict", "class", 'Attribute VB_Name = "Dict"\n')]
+    modules = [
+        VbaModule("ThisWorkbook", "document", 'Attribute VB_Name = "ThisWorkbook"\n'),
+        VbaModule("Tools", "module", 'Attribute VB_Name = "Tools"\n'),
+        VbaModule("Dict", "class", 'Attribute VB_Name = "Dict"\n'),
+    ]
     text = project_stream(modules, "KeyAcctXL").decode("cp1252")
     lines = dict(line.split("=", 1) for line in text.split("\r\n") if "=" in line and not line.startswith("&"))
     assert text.splitlines()[1:4] == ["Document=ThisWorkbook/&H00000000", "Module=Tools", "Class=Dict"]
@@ -73,8 +76,13 @@ def test_project_stream_says_unprotected_visible_and_lists_modules() -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.dictionaries(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz_0123456789", min_size=1, max_size=31),
-                       st.integers(min_value=0, max_value=20_000), max_size=40))
+@given(
+    st.dictionaries(
+        st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz_0123456789", min_size=1, max_size=31),
+        st.integers(min_value=0, max_value=20_000),
+        max_size=40,
+    )
+)
 @example({"Tools": 1, "TOOLS": 2})  # names equal but for case: one stream would hide the other
 def test_compound_file_streams_read_back_with_olefile(sizes: dict[str, int]) -> None:
     # Streams on both sides of the 4,096-byte mini-stream cutoff, in a storage and at the root.
@@ -124,7 +132,9 @@ def test_vba_project_rejects_what_it_cannot_store() -> None:
 
 
 def test_vba_modules_named_alike_but_for_case_are_refused() -> None:
-    modules = [VbaModule("Tools", "standard", 'Attribute VB_Name = "Tools"\r\n'),
-               VbaModule("TOOLS", "standard", 'Attribute VB_Name = "TOOLS"\r\n')]
+    modules = [
+        VbaModule("Tools", "standard", 'Attribute VB_Name = "Tools"\r\n'),
+        VbaModule("TOOLS", "standard", 'Attribute VB_Name = "TOOLS"\r\n'),
+    ]
     with pytest.raises(BridgeError, match="case is ignored"):
         build_vba_project(modules)

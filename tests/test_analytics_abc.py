@@ -11,8 +11,33 @@ from keyacct_xl.errors import InputError
 # DOMAIN.md's worked example (客户档案管理 slides), amounts in thousands of CNY: total 22,630, largest 4,300,
 # smallest 4.4; seven customers above 1M hold 15,580, twenty-five between 100k and 1M hold 6,490.
 A_K = [4300, 2800, 2200, 1900, 1700, 1480, 1200]
-B_K = [893, 600, 500, 450, 400, 350, 300, 280, 260, 240, 220, 200, 190, 180, 170, 160, 150, 140, 130, 125, 120,
-       115, 110, 105, 102]
+B_K = [
+    893,
+    600,
+    500,
+    450,
+    400,
+    350,
+    300,
+    280,
+    260,
+    240,
+    220,
+    200,
+    190,
+    180,
+    170,
+    160,
+    150,
+    140,
+    130,
+    125,
+    120,
+    115,
+    110,
+    105,
+    102,
+]
 C_K = [90, 80, 60, 50, 45, 40, 35, 30, 25, 20, 18, 15, 12, 11, 10, 8, 6.6, 4.4]
 
 
@@ -25,8 +50,13 @@ def fifty_customers() -> pd.DataFrame:
             rows.append((f"K{i:02d}", f"2025-{3 * q + 1:02d}-15", round(amount * part, 2)))
         rows.append((f"K{i:02d}", "2025-12-20", round(-amount * 0.05, 2)))
     rows.append(("K00", "2024-12-31", 99_999.0))  # another year: left out with year=2025
-    return pd.DataFrame({"customer_id": [r[0] for r in rows], "date": pd.to_datetime([r[1] for r in rows]),
-                         "amount": [r[2] for r in rows]})
+    return pd.DataFrame(
+        {
+            "customer_id": [r[0] for r in rows],
+            "date": pd.to_datetime([r[1] for r in rows]),
+            "amount": [r[2] for r in rows],
+        }
+    )
 
 
 def test_sources_fifty_customer_example() -> None:
@@ -48,8 +78,7 @@ def test_sources_fifty_customer_example() -> None:
 def test_hand_computed_shares_with_ties() -> None:
     table = abc_classes(pd.Series({"a": 50.0, "b": 30.0, "c": 10.0, "d": 10.0, "e": 0.0}), shares=(80, 15))
     # Revenue above each: a 0 %, b 50 %, c and d 80 % (a tie: both B), e 100 %.
-    assert table.set_index("customer_id")["abc_class"].to_dict() == {"a": "A", "b": "A", "c": "B", "d": "B",
-                                                                      "e": "C"}
+    assert table.set_index("customer_id")["abc_class"].to_dict() == {"a": "A", "b": "A", "c": "B", "d": "B", "e": "C"}
     assert table["rank"].tolist() == [1, 2, 3, 3, 5]
     assert table["cumulative_share"].tolist() == pytest.approx([0.5, 0.8, 0.9, 1.0, 1.0])
 

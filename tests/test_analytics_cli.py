@@ -26,23 +26,42 @@ from keyacct_xl.master.writer import save_master
 
 def small_master() -> Master:
     master = Master.empty()
-    customers = pd.DataFrame({
-        "customer_id": ["C1", "C2", "C3", "C4"], "name": ["甲公司", "乙商行", "丙超市", "丁店"],
-        "region": ["华东", "华东", "华北", "华南"], "rep": ["张三", "张三", "李四", "王五"],
-        "grade": ["VIP", "A", "B", None], "credit_grade": ["A", "A", "B", None], "category": ["重要客户"] * 4,
-        "influence": pd.array([5, 3, 2, None], dtype="Int64"), "payment_terms_days": pd.array([30] * 4, dtype="Int64"),
-        "first_trade_date": pd.to_datetime(["2015-01-01", "2018-05-01", "2020-01-01", "2025-10-01"])})
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3", "C4"],
+            "name": ["甲公司", "乙商行", "丙超市", "丁店"],
+            "region": ["华东", "华东", "华北", "华南"],
+            "rep": ["张三", "张三", "李四", "王五"],
+            "grade": ["VIP", "A", "B", None],
+            "credit_grade": ["A", "A", "B", None],
+            "category": ["重要客户"] * 4,
+            "influence": pd.array([5, 3, 2, None], dtype="Int64"),
+            "payment_terms_days": pd.array([30] * 4, dtype="Int64"),
+            "first_trade_date": pd.to_datetime(["2015-01-01", "2018-05-01", "2020-01-01", "2025-10-01"]),
+        }
+    )
     master.customers = customers.reindex(columns=master.customers.columns).astype(master.customers.dtypes.to_dict())
-    tx = pd.DataFrame({
-        "doc_no": ["D1", "D2", "D3", "D4", "D5", "D6"], "customer_id": ["C1", "C1", "C2", "C2", "C3", "C4"],
-        "date": pd.to_datetime(["2025-02-01", "2025-05-01", "2025-03-01", "2024-03-01", "2025-06-01", "2025-11-01"]),
-        "amount": [1_500_000.0, 1_000_000.0, 1_200_000.0, 800_000.0, 150_000.0, 20_000.0],
-        "cost": [1_200_000.0, 800_000.0, 1_000_000.0, 600_000.0, 100_000.0, 15_000.0],
-        "category": ["液压油", "液压油", "润滑脂", "润滑脂", "液压油", "润滑脂"]})
+    tx = pd.DataFrame(
+        {
+            "doc_no": ["D1", "D2", "D3", "D4", "D5", "D6"],
+            "customer_id": ["C1", "C1", "C2", "C2", "C3", "C4"],
+            "date": pd.to_datetime(
+                ["2025-02-01", "2025-05-01", "2025-03-01", "2024-03-01", "2025-06-01", "2025-11-01"]
+            ),
+            "amount": [1_500_000.0, 1_000_000.0, 1_200_000.0, 800_000.0, 150_000.0, 20_000.0],
+            "cost": [1_200_000.0, 800_000.0, 1_000_000.0, 600_000.0, 100_000.0, 15_000.0],
+            "category": ["液压油", "液压油", "润滑脂", "润滑脂", "液压油", "润滑脂"],
+        }
+    )
     master.transactions = tx.reindex(columns=master.transactions.columns)
-    pay = pd.DataFrame({"receipt_no": ["R1", "R2", "R3"], "customer_id": ["C1", "C1", "C2"],
-                        "date": pd.to_datetime(["2025-03-01", "2025-06-01", "2025-04-01"]),
-                        "amount": [1_500_000.0, 1_000_000.0, 1_200_000.0]})
+    pay = pd.DataFrame(
+        {
+            "receipt_no": ["R1", "R2", "R3"],
+            "customer_id": ["C1", "C1", "C2"],
+            "date": pd.to_datetime(["2025-03-01", "2025-06-01", "2025-04-01"]),
+            "amount": [1_500_000.0, 1_000_000.0, 1_200_000.0],
+        }
+    )
     master.payments = pay.reindex(columns=master.payments.columns)
     return master
 
@@ -97,8 +116,9 @@ def test_abc_command_reproduces_the_sources_example(tmp_path: Path, capsys: pyte
     assert "--thresholds: expected two numbers like 1000000,100000" in capsys.readouterr().err
 
 
-def test_grade_review_sheet_apply_and_apply_again(master_path: Path, capsys: pytest.CaptureFixture[str],
-                                                  libreoffice) -> None:
+def test_grade_review_sheet_apply_and_apply_again(
+    master_path: Path, capsys: pytest.CaptureFixture[str], libreoffice
+) -> None:
     with zipfile.ZipFile(master_path) as archive:
         before = {n: archive.read(n) for n in archive.namelist()}
     assert main(["grade", str(master_path), "--year", "2025"]) == 0
@@ -140,13 +160,23 @@ def test_grade_review_sheet_apply_and_apply_again(master_path: Path, capsys: pyt
     assert master_path.read_bytes() == saved
 
 
-def test_grade_to_workbook_with_meeting_lists_and_errors(master_path: Path, tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_grade_to_workbook_with_meeting_lists_and_errors(
+    master_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "review.xlsx"
     assert main(["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
     names = openpyxl.load_workbook(out, read_only=True).sheetnames
-    assert names == ["Grade review", "VIP continue", "VIP new", "VIP revoke", "A list", "B list", "Credit changes",
-                     "New customers", "Credit grades"]
+    assert names == [
+        "Grade review",
+        "VIP continue",
+        "VIP new",
+        "VIP revoke",
+        "A list",
+        "B list",
+        "Credit changes",
+        "New customers",
+        "Credit grades",
+    ]
     lists = pd.read_excel(out, sheet_name=None, engine="calamine")
     assert lists["New customers"]["Customer ID"].tolist() == ["C4"]
     assert lists["VIP continue"]["Customer ID"].tolist() == ["C1"]
@@ -167,38 +197,50 @@ def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoff
     grades = pd.read_excel(credit, sheet_name=0, engine="calamine").set_index("客户编号")["信用等级"].to_dict()
     assert grades == {"C1": "A", "C2": "C", "C3": "C", "C4": "B"}
     out = tmp_path / "analysis.xlsx"
-    assert main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en",
-                 "--code-prefix", "K"]) == 0
+    assert (
+        main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en", "--code-prefix", "K"])
+        == 0
+    )
     codes = pd.read_excel(out, sheet_name="Attribute codes", engine="calamine")
-    assert codes.set_index("Customer ID")["Attribute Code"].to_dict() == {"C1": "K11A", "C2": "K117", "C3": "K235",
-                                                                          "C4": "K330"}
+    assert codes.set_index("Customer ID")["Attribute Code"].to_dict() == {
+        "C1": "K11A",
+        "C2": "K117",
+        "C3": "K235",
+        "C4": "K330",
+    }
     book = openpyxl.load_workbook(out)
     charts = {ws.title: len(ws._charts) for ws in book.worksheets}
     assert charts["Pareto curve"] == charts["Grade mix"] == charts["By product"] == charts["By region"] == 1
     mix = pd.read_excel(out, sheet_name="Grade mix", engine="calamine").set_index("Grade")["Sales"].to_dict()
     assert mix == {"VIP": 2_500_000, "A": 1_200_000, "B": 150_000, "—": 20_000}
     first = out.read_bytes()
-    assert main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en",
-                 "--code-prefix", "K"]) == 0
+    assert (
+        main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en", "--code-prefix", "K"])
+        == 0
+    )
     assert out.read_bytes() == first  # same inputs, same bytes
     pdf = libreoffice(out, "pdf")
     assert pdf.stat().st_size > 1000
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.sampled_from(["", "VIP", "A", "B", "C", "a"]), min_size=4, max_size=4),
-       st.lists(st.sampled_from(["", "A", "B", "C"]), min_size=4, max_size=4))
+@given(
+    st.lists(st.sampled_from(["", "VIP", "A", "B", "C", "a"]), min_size=4, max_size=4),
+    st.lists(st.sampled_from(["", "A", "B", "C"]), min_size=4, max_size=4),
+)
 def test_apply_is_idempotent(finals: list[str], credits: list[str]) -> None:
     master = small_master()
     review = build_review(master, year=2025).table
     review["final_grade"] = [f or None for f in finals]
     review["final_credit_grade"] = [c or None for c in credits]
-    first = apply_review(master, review, grades=["VIP", "A", "B", "C"], approved_by="x",
-                         applied_at=pd.Timestamp("2025-12-28"))
+    first = apply_review(
+        master, review, grades=["VIP", "A", "B", "C"], approved_by="x", applied_at=pd.Timestamp("2025-12-28")
+    )
     assert "GradeHistory" in first.tables and first.history_added == 4
     customers, history = master.customers.copy(), master.grade_history.copy()
-    second = apply_review(master, review, grades=["VIP", "A", "B", "C"], approved_by="x",
-                          applied_at=pd.Timestamp("2026-01-02"))
+    second = apply_review(
+        master, review, grades=["VIP", "A", "B", "C"], approved_by="x", applied_at=pd.Timestamp("2026-01-02")
+    )
     assert second.tables == () and second.history_added == second.history_corrected == 0
     pd.testing.assert_frame_equal(master.customers, customers)
     pd.testing.assert_frame_equal(master.grade_history, history)
@@ -208,27 +250,35 @@ def test_apply_is_idempotent(finals: list[str], credits: list[str]) -> None:
 
 def test_apply_leaves_out_ids_missing_from_customers() -> None:
     master = small_master()
-    extra = pd.DataFrame({"doc_no": ["D9"], "customer_id": ["X9"], "date": [pd.Timestamp("2025-07-01")],
-                          "amount": [5_000.0]})
-    master.transactions = pd.concat([master.transactions, extra.reindex(columns=master.transactions.columns)],
-                                    ignore_index=True)
+    extra = pd.DataFrame(
+        {"doc_no": ["D9"], "customer_id": ["X9"], "date": [pd.Timestamp("2025-07-01")], "amount": [5_000.0]}
+    )
+    master.transactions = pd.concat(
+        [master.transactions, extra.reindex(columns=master.transactions.columns)], ignore_index=True
+    )
     review = build_review(master, year=2025).table
     assert "X9" in set(review["customer_id"])  # graded and shown, not dropped
-    applied = apply_review(master, review, grades=["VIP", "A", "B", "C"], approved_by=None,
-                           applied_at=pd.Timestamp("2025-12-28"))
+    applied = apply_review(
+        master, review, grades=["VIP", "A", "B", "C"], approved_by=None, applied_at=pd.Timestamp("2025-12-28")
+    )
     assert applied.not_in_customers == ("X9",) and applied.history_added == 4
     review.loc[0, "final_grade"] = "Z"
     with pytest.raises(InputError, match=r"final_grade must be one of VIP, A, B, C: C1 \('Z'\)"):
-        apply_review(master, review, grades=["VIP", "A", "B", "C"], approved_by=None,
-                     applied_at=pd.Timestamp("2025-12-28"))
+        apply_review(
+            master, review, grades=["VIP", "A", "B", "C"], approved_by=None, applied_at=pd.Timestamp("2025-12-28")
+        )
 
 
 def test_custom_policy_file_is_found_again_at_apply(master_path: Path, tmp_path: Path) -> None:
     from keyacct_xl.analytics.policy import load_grading_policy
 
     custom = tmp_path / "our_policy.yaml"
-    custom.write_text(Path(load_grading_policy("grading_3level").source).read_text(encoding="utf-8")
-                      .replace("name: grading_3level", "name: ours"), encoding="utf-8")
+    custom.write_text(
+        Path(load_grading_policy("grading_3level").source)
+        .read_text(encoding="utf-8")
+        .replace("name: grading_3level", "name: ours"),
+        encoding="utf-8",
+    )
     assert main(["grade", str(master_path), "--year", "2025", "--policy", str(custom)]) == 0
     table = calamine.CalamineWorkbook.from_path(str(master_path), load_tables=True).get_table_by_name("GradeReview")
     assert {row[1] for row in table.to_python()} == {str(custom)}
@@ -247,8 +297,7 @@ def test_policy_rule_on_a_ledger_metric_grades_by_it(tmp_path: Path) -> None:
     b_rule = "      - {metric: annual_sales, min: 100000, setting: grade_b_min_sales}\n"
     text = Path(load_grading_policy("grading_4level").source).read_text(encoding="utf-8")
     assert b_rule in text
-    custom.write_text(text.replace(b_rule, b_rule + "      - {metric: max_days_overdue, max: 90}\n"),
-                      encoding="utf-8")
+    custom.write_text(text.replace(b_rule, b_rule + "      - {metric: max_days_overdue, max: 90}\n"), encoding="utf-8")
     review = build_review(small_master(), year=2025, policy=load_grading_policy(custom), lang="en")
     table = review.table.set_index("customer_id")
     # At 2025-12-25, C2's D3 (due 2025-03-31, 800,000 left after R3 paid the older D4) is 269 days overdue,
@@ -257,8 +306,7 @@ def test_policy_rule_on_a_ledger_metric_grades_by_it(tmp_path: Path) -> None:
     assert "269" in table.loc["C2", "reasons"] and "177" in table.loc["C3", "reasons"]
 
 
-def test_credit_change_counts_are_named_in_the_language(master_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_credit_change_counts_are_named_in_the_language(master_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["credit", str(master_path), "--as-of", "2025-12-31"]) == 0
     out = capsys.readouterr().out
     assert "不变:" in out and not any(f"{key}:" in out for key in ("up", "down", "same", "new"))

@@ -22,38 +22,75 @@ THREE = load_grading_policy("grading_3level")
 
 def metrics(**columns: list) -> pd.DataFrame:
     n = len(next(iter(columns.values())))
-    base = {"customer_id": [f"C{i}" for i in range(n)], "current_grade": [None] * n,
-            "months_as_customer": [60.0] * n, "first_trade_date": [pd.Timestamp("2020-01-01")] * n,
-            "annual_sales": [0.0] * n, "growth": [np.nan] * n, "on_time_rate": [1.0] * n, "influence": [3.0] * n,
-            "visit_rating": [np.nan] * n, "credit_grade": ["A"] * n, "price_index": [1.0] * n,
-            "collection_rate": [1.0] * n}
+    base = {
+        "customer_id": [f"C{i}" for i in range(n)],
+        "current_grade": [None] * n,
+        "months_as_customer": [60.0] * n,
+        "first_trade_date": [pd.Timestamp("2020-01-01")] * n,
+        "annual_sales": [0.0] * n,
+        "growth": [np.nan] * n,
+        "on_time_rate": [1.0] * n,
+        "influence": [3.0] * n,
+        "visit_rating": [np.nan] * n,
+        "credit_grade": ["A"] * n,
+        "price_index": [1.0] * n,
+        "collection_rate": [1.0] * n,
+    }
     base.update(columns)
     return pd.DataFrame(base)
 
 
 def test_four_level_hand_example() -> None:
-    table = grade_customers(metrics(
-        annual_sales=[2_500_000.0, 2_500_000.0, 1_900_000.0, 1_700_000.0, 950_000.0, 50_000.0, 300_000.0],
-        influence=[5.0, 3.0, 5.0, 5.0, 2.0, 1.0, 2.0],
-        credit_grade=["A", "A", "A", "B", "B", "C", "A"],
-        current_grade=["VIP", "VIP", None, "VIP", "B", "A", None],
-        months_as_customer=[120.0, 120.0, 40.0, 70.0, 30.0, 30.0, 4.0],
-        first_trade_date=pd.to_datetime(["2015-01-01"] * 6 + ["2025-08-20"]).tolist(),
-    ), FOUR, lang="en").set_index("customer_id")
-    assert table["proposed_grade"].to_dict() == {"C0": "VIP", "C1": "VIP", "C2": "A", "C3": "VIP", "C4": "B",
-                                                 "C5": "C", "C6": "C"}
-    assert table["change"].to_dict() == {"C0": "same", "C1": "same", "C2": "new", "C3": "same", "C4": "same",
-                                         "C5": "down", "C6": "new"}
+    table = grade_customers(
+        metrics(
+            annual_sales=[2_500_000.0, 2_500_000.0, 1_900_000.0, 1_700_000.0, 950_000.0, 50_000.0, 300_000.0],
+            influence=[5.0, 3.0, 5.0, 5.0, 2.0, 1.0, 2.0],
+            credit_grade=["A", "A", "A", "B", "B", "C", "A"],
+            current_grade=["VIP", "VIP", None, "VIP", "B", "A", None],
+            months_as_customer=[120.0, 120.0, 40.0, 70.0, 30.0, 30.0, 4.0],
+            first_trade_date=pd.to_datetime(["2015-01-01"] * 6 + ["2025-08-20"]).tolist(),
+        ),
+        FOUR,
+        lang="en",
+    ).set_index("customer_id")
+    assert table["proposed_grade"].to_dict() == {
+        "C0": "VIP",
+        "C1": "VIP",
+        "C2": "A",
+        "C3": "VIP",
+        "C4": "B",
+        "C5": "C",
+        "C6": "C",
+    }
+    assert table["change"].to_dict() == {
+        "C0": "same",
+        "C1": "same",
+        "C2": "new",
+        "C3": "same",
+        "C4": "same",
+        "C5": "down",
+        "C6": "new",
+    }
     # C1 misses VIP on influence (3 < 4) but keeps VIP by the continuation rule; C3 too, on sales >= 1.6M.
-    assert table.loc["C1", "reasons"] == ("VIP (VIP continued): annual sales 2,500,000 ≥ 1,600,000; "
-                                          "credit grade A ∈ [A, B]")
-    assert table.loc["C0", "reasons"] == ("VIP: annual sales 2,500,000 ≥ 2,000,000; credit grade A ∈ [A]; "
-                                          "local influence 5 ≥ 4")
-    assert table.loc["C2", "reasons"] == ("A: annual sales 1,900,000 ≥ 1,000,000; credit grade A ∈ [A, B]. "
-                                          "not VIP: annual sales 1,900,000 < 2,000,000")
+    assert table.loc["C1", "reasons"] == (
+        "VIP (VIP continued): annual sales 2,500,000 ≥ 1,600,000; credit grade A ∈ [A, B]"
+    )
+    assert table.loc["C0", "reasons"] == (
+        "VIP: annual sales 2,500,000 ≥ 2,000,000; credit grade A ∈ [A]; local influence 5 ≥ 4"
+    )
+    assert table.loc["C2", "reasons"] == (
+        "A: annual sales 1,900,000 ≥ 1,000,000; credit grade A ∈ [A, B]. not VIP: annual sales 1,900,000 < 2,000,000"
+    )
     # C4 is within 10 % of A's 1,000,000 (950,000 >= 900,000) with an allowed credit grade.
-    assert table["upgrade_candidate"].to_dict() == {"C0": False, "C1": False, "C2": True, "C3": False, "C4": True,
-                                                    "C5": False, "C6": False}
+    assert table["upgrade_candidate"].to_dict() == {
+        "C0": False,
+        "C1": False,
+        "C2": True,
+        "C3": False,
+        "C4": True,
+        "C5": False,
+        "C6": False,
+    }
     assert table.loc["C6", "reasons"] == "new customer (4 months < 6): C until reviewed after 6 months"
     assert table.loc["C6", "review_due"] == pd.Timestamp("2026-02-20")
     assert table["review_due"].drop("C6").isna().all()
@@ -75,11 +112,21 @@ def test_settings_override_threshold_and_new_customer_months() -> None:
 
 
 def test_three_level_and_missing_data_never_promotes() -> None:
-    table = grade_customers(metrics(annual_sales=[1_200_000.0, 1_200_000.0, 1_200_000.0],
-                                    price_index=[1.0, 0.9, np.nan], collection_rate=[0.95, 0.95, 0.95]), THREE)
+    table = grade_customers(
+        metrics(
+            annual_sales=[1_200_000.0, 1_200_000.0, 1_200_000.0],
+            price_index=[1.0, 0.9, np.nan],
+            collection_rate=[0.95, 0.95, 0.95],
+        ),
+        THREE,
+    )
     assert table["proposed_grade"].tolist() == ["A", "B", "B"]
-    assert "price index no data" in grade_customers(metrics(annual_sales=[1_200_000.0], price_index=[np.nan]),
-                                                    THREE, lang="en").loc[0, "reasons"]
+    assert (
+        "price index no data"
+        in grade_customers(metrics(annual_sales=[1_200_000.0], price_index=[np.nan]), THREE, lang="en").loc[
+            0, "reasons"
+        ]
+    )
     assert evaluation_date(THREE, 2025) == pd.Timestamp("2026-03-25")
     assert evaluation_date(FOUR, 2025) == pd.Timestamp("2025-12-25")
 
@@ -97,15 +144,27 @@ def test_composite_score_ranks_lower_is_better_metrics_reversed() -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.floats(0, 5_000_000), min_size=2, max_size=12), st.integers(0, 11), st.floats(0, 3_000_000),
-       st.sampled_from(["VIP", "A", "B", "C", None]), st.sampled_from(["A", "B", "C"]), st.booleans())
-def test_grading_monotone_in_annual_sales(sales: list[float], who: int, extra: float, current: str | None,
-                                          credit: str, three: bool) -> None:
+@given(
+    st.lists(st.floats(0, 5_000_000), min_size=2, max_size=12),
+    st.integers(0, 11),
+    st.floats(0, 3_000_000),
+    st.sampled_from(["VIP", "A", "B", "C", None]),
+    st.sampled_from(["A", "B", "C"]),
+    st.booleans(),
+)
+def test_grading_monotone_in_annual_sales(
+    sales: list[float], who: int, extra: float, current: str | None, credit: str, three: bool
+) -> None:
     who %= len(sales)
     policy = THREE if three else FOUR
     n = len(sales)
-    frame = metrics(annual_sales=sales, current_grade=[current] * n, credit_grade=[credit] * n,
-                    influence=[float(i % 5 + 1) for i in range(n)], collection_rate=[0.8] * n)
+    frame = metrics(
+        annual_sales=sales,
+        current_grade=[current] * n,
+        credit_grade=[credit] * n,
+        influence=[float(i % 5 + 1) for i in range(n)],
+        collection_rate=[0.8] * n,
+    )
     before = grade_customers(frame, policy)
     more = frame.copy()
     more.loc[who, "annual_sales"] += extra
@@ -116,21 +175,39 @@ def test_grading_monotone_in_annual_sales(sales: list[float], who: int, extra: f
 
 
 def _ledger_case() -> tuple[pd.DataFrame, object]:
-    tx = pd.DataFrame({"doc_no": ["I1", "I2", "I3", "I4"], "customer_id": ["A", "A", "B", "C"],
-                       "date": pd.to_datetime(["2025-01-10", "2025-06-01", "2025-03-01", "2024-01-01"]),
-                       "amount": [1000.0, 500.0, 800.0, 300.0]})
-    pay = pd.DataFrame({"receipt_no": ["R1", "R2"], "customer_id": ["A", "A"],
-                        "date": pd.to_datetime(["2025-02-05", "2025-07-20"]), "amount": [1000.0, 500.0],
-                        "reference": [None, None]})
-    customers = pd.DataFrame({"customer_id": ["A", "B", "C", "D"], "name": ["a", "b", "c", "d"],
-                              "credit_grade": ["B", "A", None, "B"], "payment_terms_days": [30, 30, 30, None]})
+    tx = pd.DataFrame(
+        {
+            "doc_no": ["I1", "I2", "I3", "I4"],
+            "customer_id": ["A", "A", "B", "C"],
+            "date": pd.to_datetime(["2025-01-10", "2025-06-01", "2025-03-01", "2024-01-01"]),
+            "amount": [1000.0, 500.0, 800.0, 300.0],
+        }
+    )
+    pay = pd.DataFrame(
+        {
+            "receipt_no": ["R1", "R2"],
+            "customer_id": ["A", "A"],
+            "date": pd.to_datetime(["2025-02-05", "2025-07-20"]),
+            "amount": [1000.0, 500.0],
+            "reference": [None, None],
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D"],
+            "name": ["a", "b", "c", "d"],
+            "credit_grade": ["B", "A", None, "B"],
+            "payment_terms_days": [30, 30, 30, None],
+        }
+    )
     return customers, build_ledger(tx, pay, customers, as_of=pd.Timestamp("2025-12-25"))
 
 
 def test_credit_grades_hand_example() -> None:
     customers, ledger = _ledger_case()
-    table = credit_grades(customers, ledger, policy=load_credit_policy(),
-                          settings=settings_from({"credit_limit_b": 150_000}), lang="en").set_index("customer_id")
+    table = credit_grades(
+        customers, ledger, policy=load_credit_policy(), settings=settings_from({"credit_limit_b": 150_000}), lang="en"
+    ).set_index("customer_id")
     # A: I1 due 02-09 paid 02-05 (on time), I2 due 07-01 paid 07-20 (19 days late > 15 grace): 1000/1500 on time.
     assert table.loc["A", "on_time_rate"] == pytest.approx(2 / 3)
     assert table.loc["A", "avg_days_late"] == pytest.approx(19 * 500 / 1500)
@@ -140,16 +217,27 @@ def test_credit_grades_hand_example() -> None:
     assert table.loc["A", "credit_limit"] == 150_000  # the Settings sheet's limit for B
     assert table["credit_change"].to_dict() == {"A": "same", "B": "down", "C": "new", "D": "same"}
     assert table.loc["D", "credit_reason"] == "no invoice due in the window: credit grade kept"
-    assert table.loc["A", "credit_reason"] == ("B: max days overdue 0 ≤ 120; bad debt 0 ≤ 0. "
-                                               "not A: on-time payment rate 66.7% < 85.0%")
+    assert table.loc["A", "credit_reason"] == (
+        "B: max days overdue 0 ≤ 120; bad debt 0 ≤ 0. not A: on-time payment rate 66.7% < 85.0%"
+    )
 
 
 def test_attribute_code_hand_example() -> None:
-    customers = pd.DataFrame({"customer_id": ["X", "Y", "Z"], "name": ["x", "y", "z"],
-                              "category": ["重要客户", "普通客户", None],
-                              "first_trade_date": pd.to_datetime(["2012-06-01", "2023-01-15", None])})
-    tx = pd.DataFrame({"customer_id": ["X", "Y", "Z", "Z"], "amount": [2_400_000.0, 150_000.0, 50_000.0, 40_000.0],
-                       "date": pd.to_datetime(["2025-03-01", "2025-03-01", "2024-12-01", "2025-06-01"])})
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["X", "Y", "Z"],
+            "name": ["x", "y", "z"],
+            "category": ["重要客户", "普通客户", None],
+            "first_trade_date": pd.to_datetime(["2012-06-01", "2023-01-15", None]),
+        }
+    )
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["X", "Y", "Z", "Z"],
+            "amount": [2_400_000.0, 150_000.0, 50_000.0, 40_000.0],
+            "date": pd.to_datetime(["2025-03-01", "2025-03-01", "2024-12-01", "2025-06-01"]),
+        }
+    )
     table = attribute_codes(customers, tx, as_of=pd.Timestamp("2025-12-31")).set_index("customer_id")
     # X: 13 full years, 2.4M total (class 1), 2.4M / 13.58 years = 176.7k a year (class 2) -> 1 1 2 A.
     # Y: 35 months (2 full years), 150k total (class 2), 150k / 2.92 years = 51.4k a year (class 3) -> 3 2 3 2.
@@ -161,17 +249,31 @@ def test_attribute_code_hand_example() -> None:
 
 
 def test_composition_and_risk_hand_example() -> None:
-    customers = pd.DataFrame({"customer_id": ["A", "B", "C"], "name": ["a", "b", "c"], "grade": ["A", "B", None],
-                              "region": ["华东", "华东", "华北"], "rep": ["r", "r", "s"]})
-    tx = pd.DataFrame({"customer_id": ["A", "A", "B", "B", "C"],
-                       "date": pd.to_datetime(["2024-05-01", "2025-05-01", "2024-05-01", "2025-11-20", "2025-01-05"]),
-                       "amount": [100.0, 60.0, 50.0, 60.0, 80.0], "cost": [80.0, 40.0, None, 30.0, 70.0],
-                       "category": ["油", "油", "脂", "油", "脂"]})
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C"],
+            "name": ["a", "b", "c"],
+            "grade": ["A", "B", None],
+            "region": ["华东", "华东", "华北"],
+            "rep": ["r", "r", "s"],
+        }
+    )
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "B", "B", "C"],
+            "date": pd.to_datetime(["2024-05-01", "2025-05-01", "2024-05-01", "2025-11-20", "2025-01-05"]),
+            "amount": [100.0, 60.0, 50.0, 60.0, 80.0],
+            "cost": [80.0, 40.0, None, 30.0, 70.0],
+            "category": ["油", "油", "脂", "油", "脂"],
+        }
+    )
     by_grade = sales_by(tx, customers, year=2025, by="grade").set_index("grade")
     assert by_grade["sales"].to_dict() == {"—": 80.0, "A": 60.0, "B": 60.0}
     assert by_grade.loc["—", "sales_share"] == pytest.approx(0.4)
     assert sales_by(tx, customers, year=2025, by="category").set_index("category")["sales"].to_dict() == {
-        "油": 120.0, "脂": 80.0}
+        "油": 120.0,
+        "脂": 80.0,
+    }
     margins = margin_ranking(tx, customers, year=2025)
     assert margins["customer_id"].tolist() == ["B", "A", "C"]
     assert margins["gross_margin"].tolist() == pytest.approx([0.5, 1 / 3, 0.125])
@@ -185,19 +287,45 @@ def test_customer_metrics_hand_example() -> None:
     from keyacct_xl.analytics.analysis import pareto_curve
     from keyacct_xl.analytics.metrics import customer_metrics
 
-    customers = pd.DataFrame({"customer_id": ["A", "B"], "name": ["a", "b"], "region": ["华东", "华北"],
-                              "rep": ["r", "s"], "grade": ["B", None], "influence": pd.array([4, None], dtype="Int64"),
-                              "first_trade_date": pd.to_datetime(["2020-03-26", None]), "payment_terms_days": [0, 0]})
-    tx = pd.DataFrame({
-        "doc_no": ["1", "2", "3", "4", "5"], "customer_id": ["A", "A", "B", "A", "B"],
-        "date": pd.to_datetime(["2025-02-01", "2025-03-01", "2025-04-01", "2024-06-01", "2025-12-30"]),
-        "product": ["oil", "grease", "oil", "oil", "oil"], "qty": [10.0, 5.0, 10.0, 1.0, 1.0],
-        "amount": [1100.0, 500.0, 900.0, 800.0, 50.0], "cost": [800.0, None, 700.0, None, None]})
-    visits = pd.DataFrame({"customer_id": ["A", "A", "A", "B"],
-                           "date": pd.to_datetime(["2025-01-05", "2025-06-01", "2024-06-01", "2025-02-02"]),
-                           "rating": ["很好", "Fair", "差", "满意度高，下次再谈"]})
-    payments = pd.DataFrame({"receipt_no": ["R1"], "customer_id": ["A"], "date": [pd.Timestamp("2025-03-05")],
-                             "amount": [1100.0], "reference": [None]})
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["A", "B"],
+            "name": ["a", "b"],
+            "region": ["华东", "华北"],
+            "rep": ["r", "s"],
+            "grade": ["B", None],
+            "influence": pd.array([4, None], dtype="Int64"),
+            "first_trade_date": pd.to_datetime(["2020-03-26", None]),
+            "payment_terms_days": [0, 0],
+        }
+    )
+    tx = pd.DataFrame(
+        {
+            "doc_no": ["1", "2", "3", "4", "5"],
+            "customer_id": ["A", "A", "B", "A", "B"],
+            "date": pd.to_datetime(["2025-02-01", "2025-03-01", "2025-04-01", "2024-06-01", "2025-12-30"]),
+            "product": ["oil", "grease", "oil", "oil", "oil"],
+            "qty": [10.0, 5.0, 10.0, 1.0, 1.0],
+            "amount": [1100.0, 500.0, 900.0, 800.0, 50.0],
+            "cost": [800.0, None, 700.0, None, None],
+        }
+    )
+    visits = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "B"],
+            "date": pd.to_datetime(["2025-01-05", "2025-06-01", "2024-06-01", "2025-02-02"]),
+            "rating": ["很好", "Fair", "差", "满意度高，下次再谈"],
+        }
+    )
+    payments = pd.DataFrame(
+        {
+            "receipt_no": ["R1"],
+            "customer_id": ["A"],
+            "date": [pd.Timestamp("2025-03-05")],
+            "amount": [1100.0],
+            "reference": [None],
+        }
+    )
     evaluation = pd.Timestamp("2025-12-25")
     ledger = build_ledger(tx, payments, customers, as_of=evaluation)
     table = customer_metrics(customers, tx, visits, year=2025, evaluation=evaluation, ledger=ledger)

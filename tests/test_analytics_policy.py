@@ -55,18 +55,31 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
     assert policy.upgrade_margin == 0.1
 
 
-@pytest.mark.parametrize(("old", "new", "key"), [
-    ("metric: on_time_rate", "metric: loyalty", r"levels\[0\]\.rules\[1\]\.metric: unknown metric 'loyalty'"),
-    ("{metric: annual_sales, min: 100000}", "{metric: annual_sales, min: 2000000}",
-     r"levels\[1\]\.rules\[0\]\.min: thresholds out of order: B needs annual_sales min 2e\+06"),
-    ("{metric: annual_sales, min: 100000}", "{metric: annual_sales}", r"levels\[1\]\.rules\[0\]: metric annual_sales"),
-    ("weights: {annual_sales: 1}", "weights: {charm: 1}", r"weights\.charm: unknown"),
-    ("new_customer: {months: 6, grade: C}", "new_customer: {months: 6, grade: D}", r"new_customer\.grade: 'D'"),
-    ("upgrade_margin: 0.1", "upgrade_margin: 10", r"upgrade_margin: must be a fraction"),
-    ("evaluation: {month: 12, day: 25}", "evaluation: {month: 13, day: 25}", r"evaluation: month must be"),
-    ("  - grade: C\n", "  - grade: C\n    rules: [{metric: annual_sales, min: 0}]\n",
-     r"levels\[2\]\.rules: the lowest"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("metric: on_time_rate", "metric: loyalty", r"levels\[0\]\.rules\[1\]\.metric: unknown metric 'loyalty'"),
+        (
+            "{metric: annual_sales, min: 100000}",
+            "{metric: annual_sales, min: 2000000}",
+            r"levels\[1\]\.rules\[0\]\.min: thresholds out of order: B needs annual_sales min 2e\+06",
+        ),
+        (
+            "{metric: annual_sales, min: 100000}",
+            "{metric: annual_sales}",
+            r"levels\[1\]\.rules\[0\]: metric annual_sales",
+        ),
+        ("weights: {annual_sales: 1}", "weights: {charm: 1}", r"weights\.charm: unknown"),
+        ("new_customer: {months: 6, grade: C}", "new_customer: {months: 6, grade: D}", r"new_customer\.grade: 'D'"),
+        ("upgrade_margin: 0.1", "upgrade_margin: 10", r"upgrade_margin: must be a fraction"),
+        ("evaluation: {month: 12, day: 25}", "evaluation: {month: 13, day: 25}", r"evaluation: month must be"),
+        (
+            "  - grade: C\n",
+            "  - grade: C\n    rules: [{metric: annual_sales, min: 0}]\n",
+            r"levels\[2\]\.rules: the lowest",
+        ),
+    ],
+)
 def test_bad_policy_names_file_and_key(tmp_path: Path, old: str, new: str, key: str) -> None:
     assert old in GOOD
     path = _write(tmp_path, GOOD.replace(old, new))
@@ -107,7 +120,9 @@ def test_settings_override_thresholds_and_are_checked() -> None:
     with pytest.raises(InputError, match="grade_a_min_sales\\): 'lots' is not a number"):
         settings_from({"grade_a_min_sales": "lots"})
     # A policy may name any setting, one users added or a text one: it must hold a number.
-    on_text = tuple(replace(lv, rules=tuple(replace(r, setting="company_name") if r.setting else r for r in lv.rules))
-                    for lv in policy.levels)
+    on_text = tuple(
+        replace(lv, rules=tuple(replace(r, setting="company_name") if r.setting else r for r in lv.rules))
+        for lv in policy.levels
+    )
     with pytest.raises(SpecError, match="company_name must be a number"):
         with_settings(on_text, settings_from({}), policy.source)

@@ -15,16 +15,27 @@ from keyacct_xl.errors import InputError
 
 
 def _tx(rows: list[tuple[str, str, float, str | None]]) -> pd.DataFrame:
-    return pd.DataFrame({"customer_id": [r[0] for r in rows], "date": pd.to_datetime([r[1] for r in rows]),
-                         "amount": [r[2] for r in rows], "doc_no": [r[3] for r in rows]})
+    return pd.DataFrame(
+        {
+            "customer_id": [r[0] for r in rows],
+            "date": pd.to_datetime([r[1] for r in rows]),
+            "amount": [r[2] for r in rows],
+            "doc_no": [r[3] for r in rows],
+        }
+    )
 
 
-HAND = _tx([
-    ("A", "2026-01-01", 100.0, "1"), ("A", "2026-03-01", 200.0, "2"),
-    ("B", "2026-02-01", 50.0, "3"),
-    ("C", "2026-03-05", 10.0, "4"), ("C", "2026-03-05", 20.0, "5"), ("C", "2026-03-10", -5.0, "6"),
-    ("D", "2025-01-01", 1000.0, "7"),
-])
+HAND = _tx(
+    [
+        ("A", "2026-01-01", 100.0, "1"),
+        ("A", "2026-03-01", 200.0, "2"),
+        ("B", "2026-02-01", 50.0, "3"),
+        ("C", "2026-03-05", 10.0, "4"),
+        ("C", "2026-03-05", 20.0, "5"),
+        ("C", "2026-03-10", -5.0, "6"),
+        ("D", "2025-01-01", 1000.0, "7"),
+    ]
+)
 
 
 def test_hand_computed_rfm() -> None:
@@ -44,8 +55,12 @@ def test_hand_computed_rfm() -> None:
     assert got["m_score"].to_dict() == {"A": 4, "B": 2, "C": 1, "D": 5}
     assert got.loc["A", "rfm_code"] == "444"
     # Means: recency 121, frequency 1.5, money 343.75.
-    assert got["rfm_class"].to_dict() == {"A": "general_value", "B": "general_development",
-                                          "C": "general_value", "D": "important_winback"}
+    assert got["rfm_class"].to_dict() == {
+        "A": "general_value",
+        "B": "general_development",
+        "C": "general_value",
+        "D": "important_winback",
+    }
     assert got.loc["D", "rfm_class_label"] == "重要挽留客户"
     assert rfm(HAND, lang="en").set_index("customer_id").loc["D", "rfm_class_label"] == "Important win-back"
 
@@ -62,8 +77,14 @@ def test_frequency_by_dates_without_orders_average_money_and_period() -> None:
 
 
 def test_order_numbers_blank_on_some_lines_count_by_date() -> None:
-    tx = _tx([("A", "2026-01-01", 10.0, "X1"), ("A", "2026-01-01", 10.0, None), ("A", "2026-01-02", 5.0, None),
-              ("A", "2026-01-02", 5.0, None)])
+    tx = _tx(
+        [
+            ("A", "2026-01-01", 10.0, "X1"),
+            ("A", "2026-01-01", 10.0, None),
+            ("A", "2026-01-02", 5.0, None),
+            ("A", "2026-01-02", 5.0, None),
+        ]
+    )
     assert rfm(tx).loc[0, "frequency"] == 3
 
 
@@ -113,12 +134,21 @@ def test_scores_equal_values_equal_scores_and_monotone(vals: list[float], higher
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 60), st.integers(1, 3) | st.integers(-50, 500)),
-                min_size=1, max_size=60))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 7), st.integers(0, 60), st.integers(1, 3) | st.integers(-50, 500)),
+        min_size=1,
+        max_size=60,
+    )
+)
 def test_rfm_classes_agree_with_means(lines: list[tuple[int, int, int]]) -> None:
-    tx = pd.DataFrame({"customer_id": [f"C{c}" for c, _, _ in lines],
-                       "date": pd.Timestamp("2026-01-01") + pd.to_timedelta([d for _, d, _ in lines], unit="D"),
-                       "amount": [float(a) for _, _, a in lines]})
+    tx = pd.DataFrame(
+        {
+            "customer_id": [f"C{c}" for c, _, _ in lines],
+            "date": pd.Timestamp("2026-01-01") + pd.to_timedelta([d for _, d, _ in lines], unit="D"),
+            "amount": [float(a) for _, _, a in lines],
+        }
+    )
     if not (tx["amount"] > 0).any():
         with pytest.raises(InputError):
             rfm(tx)

@@ -26,8 +26,9 @@ def _write_xlsx(path: Path, rows: list[list[object]], *, top: int = 0) -> Path:
 
 def test_csv_with_chinese_headers_and_gbk(tmp_path: Path) -> None:
     path = tmp_path / "tx.csv"
-    path.write_bytes("客户编号,销售日期,销售额,单号\nC1,2026年3月1日,\"¥1,200.50\",D1\nC2,2026/03/02,3万,D2\n"
-                     .encode("gb18030"))
+    path.write_bytes(
+        '客户编号,销售日期,销售额,单号\nC1,2026年3月1日,"¥1,200.50",D1\nC2,2026/03/02,3万,D2\n'.encode("gb18030")
+    )
     frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
     assert list(frame["customer_id"]) == ["C1", "C2"]
     assert list(frame["amount"]) == [1200.5, 30000.0]
@@ -37,8 +38,16 @@ def test_csv_with_chinese_headers_and_gbk(tmp_path: Path) -> None:
 
 
 def test_xlsx_first_sheet_with_offset_headers_and_blank_rows(tmp_path: Path) -> None:
-    path = _write_xlsx(tmp_path / "tx.xlsx", [["Customer ID", "Order Date", "Revenue"], ["C1", "2026-01-05", 10],
-                                              [None, None, None], ["C2", "2026-01-06", 20]], top=2)
+    path = _write_xlsx(
+        tmp_path / "tx.xlsx",
+        [
+            ["Customer ID", "Order Date", "Revenue"],
+            ["C1", "2026-01-05", 10],
+            [None, None, None],
+            ["C2", "2026-01-06", 20],
+        ],
+        top=2,
+    )
     frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
     assert list(frame["amount"]) == [10.0, 20.0]
 
@@ -58,8 +67,9 @@ def test_missing_column_names_expected_and_seen(tmp_path: Path) -> None:
 
 
 def test_bad_date_names_the_cell(tmp_path: Path) -> None:
-    path = _write_xlsx(tmp_path / "tx.xlsx", [["客户编号", "日期", "金额"], ["C1", "2026-01-05", 1],
-                                              ["C2", "next tuesday", 2]])
+    path = _write_xlsx(
+        tmp_path / "tx.xlsx", [["客户编号", "日期", "金额"], ["C1", "2026-01-05", 1], ["C2", "next tuesday", 2]]
+    )
     with pytest.raises(InputError, match=r"sheet 明细, cell B3 \(日期\)"):
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
 

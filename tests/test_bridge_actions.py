@@ -28,9 +28,25 @@ from keyacct_xl.master.writer import save_master
 from keyacct_xl.receivables.demo_statement import pick_customer, write_returned_statement
 from keyacct_xl.receivables.statements import parse_period
 
-ISSUE_ACTIONS = {"generate_forms", "prefill_forms", "consolidate", "open_report", "annual_grading", "apply_grades",
-                 "rfm_refresh", "abc", "analysis", "reconcile", "ageing", "statements", "settings", "about",
-                 "visits_check", "apply_credit_terms", "credit_check"}
+ISSUE_ACTIONS = {
+    "generate_forms",
+    "prefill_forms",
+    "consolidate",
+    "open_report",
+    "annual_grading",
+    "apply_grades",
+    "rfm_refresh",
+    "abc",
+    "analysis",
+    "reconcile",
+    "ageing",
+    "statements",
+    "settings",
+    "about",
+    "visits_check",
+    "apply_credit_terms",
+    "credit_check",
+}
 
 
 class _Sheet:
@@ -167,14 +183,18 @@ def test_rfm_refresh_writes_the_rfm_report(bridge) -> None:
 
 def test_reports_are_identical_on_both_back_ends(demo_master: Path, tmp_path: Path) -> None:
     outputs = {}
-    for name, make in (("file", lambda p: FileBridge(p, lang="zh", stream=io.StringIO())),
-                       ("xlwings", lambda p: XlwingsBridge(ExcelStandIn(p), lang="zh"))):
+    for name, make in (
+        ("file", lambda p: FileBridge(p, lang="zh", stream=io.StringIO())),
+        ("xlwings", lambda p: XlwingsBridge(ExcelStandIn(p), lang="zh")),
+    ):
         path = tmp_path / name / "master.xlsx"
         path.parent.mkdir()
         shutil.copy2(demo_master, path)
         bridge = make(path)
-        outputs[name] = {action: [p.read_bytes() for p in run_action(action, bridge).outputs]
-                         for action in ("rfm_refresh", "abc", "analysis", "ageing", "statements")}
+        outputs[name] = {
+            action: [p.read_bytes() for p in run_action(action, bridge).outputs]
+            for action in ("rfm_refresh", "abc", "analysis", "ageing", "statements")
+        }
     assert outputs["file"] == outputs["xlwings"]
 
 
@@ -322,8 +342,9 @@ def test_demo_step_builds_the_addin_and_runs_actions(demo_master: Path, tmp_path
     assert lines[1].startswith("ribbon action rfm_refresh: RFM:") and len(list((tmp_path / "reports").iterdir())) == 2
 
 
-def test_run_from_excel_uses_the_active_workbook_and_alerts(demo_master: Path, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_from_excel_uses_the_active_workbook_and_alerts(
+    demo_master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import xlwings
 
     from keyacct_xl.macros import run_from_excel
@@ -344,9 +365,9 @@ def test_run_from_excel_uses_the_active_workbook_and_alerts(demo_master: Path, t
     assert "activate the master workbook" in events[-1][1]
 
 
-
-def test_statements_on_a_master_without_dated_lines_is_one_clear_error(tmp_path: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_statements_on_a_master_without_dated_lines_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from keyacct_xl.master.model import Master
 
     book = tmp_path / "master.xlsx"
@@ -359,8 +380,9 @@ def test_apply_grades_names_review_rows_it_could_not_apply(bridge) -> None:
     master = load_master(bridge.book_path())
     latest = master.transactions["date"].max()
     extra = pd.DataFrame({"doc_no": ["X-1"], "customer_id": ["X9"], "date": [latest], "amount": [5_000.0]})
-    master.transactions = pd.concat([master.transactions, extra.reindex(columns=master.transactions.columns)],
-                                    ignore_index=True)
+    master.transactions = pd.concat(
+        [master.transactions, extra.reindex(columns=master.transactions.columns)], ignore_index=True
+    )
     save_master(master, bridge.book_path(), tables=["Transactions"], backup=False)
     run_action("annual_grading", bridge)
     result = run_action("apply_grades", bridge, ActionOptions(approved_by="Manager Wang", as_of="2026-01-05"))
@@ -368,8 +390,9 @@ def test_apply_grades_names_review_rows_it_could_not_apply(bridge) -> None:
     assert "X9" not in set(load_master(bridge.book_path()).grade_history["customer_id"])
 
 
-def test_run_from_excel_clears_the_status_bar_when_an_action_breaks(demo_master: Path, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_from_excel_clears_the_status_bar_when_an_action_breaks(
+    demo_master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import xlwings
 
     from keyacct_xl.bridge import actions_finance

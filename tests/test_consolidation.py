@@ -33,15 +33,23 @@ def _parts(path: Path) -> dict[str, bytes]:
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
     m = Master.empty()
-    m.customers = pd.DataFrame({
-        "customer_id": ["C001", "C002", "C003"],
-        "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
-        "rep": ["张三", "张三", "李四"],
-        "phone": ["020-83331234", None, "0769-22220000"],
-        "city": ["广州", None, "东莞"],
-        "tax_id": [None, None, "91441900MA4UXXXX1Y"]})
-    m.transactions = pd.DataFrame({"date": pd.to_datetime(["2026-10-05", "2026-10-06"]),
-                                   "customer_id": ["C001", "C003"], "amount": [18_500.0, 3_200.0]})
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": ["C001", "C002", "C003"],
+            "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
+            "rep": ["张三", "张三", "李四"],
+            "phone": ["020-83331234", None, "0769-22220000"],
+            "city": ["广州", None, "东莞"],
+            "tax_id": [None, None, "91441900MA4UXXXX1Y"],
+        }
+    )
+    m.transactions = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-10-05", "2026-10-06"]),
+            "customer_id": ["C001", "C003"],
+            "amount": [18_500.0, 3_200.0],
+        }
+    )
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
@@ -50,16 +58,25 @@ def visit_form(rep: str, rows: list[dict], period: str = "2026-W48") -> bytes:
 
 
 VISITS = [
-    {"date": dt.datetime(2026, 11, 23), "customer_id": "C001", "method": "面谈", "content": "谈年度返利",
-     "rating": "良好"},
+    {
+        "date": dt.datetime(2026, 11, 23),
+        "customer_id": "C001",
+        "method": "面谈",
+        "content": "谈年度返利",
+        "rating": "良好",
+    },
     {"date": "2026/11/24", "customer_id": "C002", "method": "电话", "content": "催收货款", "rating": "Good"},
     {"date": "2026年11月25日", "customer_id": "C001", "content": "送样品"},
 ]
 
 
 def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox: Path, tmp_path: Path) -> None:
-    bad = [*VISITS, {"date": "下周", "customer_id": "C001"}, {"date": "2026-11-26", "customer_id": "C999"},
-           {"date": "2026-11-27", "customer_id": "C002", "rating": "马马虎虎"}]
+    bad = [
+        *VISITS,
+        {"date": "下周", "customer_id": "C001"},
+        {"date": "2026-11-26", "customer_id": "C999"},
+        {"date": "2026-11-27", "customer_id": "C002", "rating": "马马虎虎"},
+    ]
     (inbox / "张三 第48周.xlsx").write_bytes(visit_form("张三", bad))
     original = master.read_bytes()
     result = consolidate(inbox, master, now=NOW)
@@ -73,7 +90,11 @@ def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox:
     assert visits["rating"].tolist() == ["良好", "良好", None, None]
     first = visits.iloc[0]
     assert (first["source_file"], first["source_sheet"], first["rep"], first["period"]) == (
-        "张三 第48周.xlsx", "客户回访记录表", "张三", "2026-W48")
+        "张三 第48周.xlsx",
+        "客户回访记录表",
+        "张三",
+        "2026-W48",
+    )
     assert first["source_row"] == 8 and first["consolidated_at"] == NOW and len(first["file_sha256"]) == 64
     errors = {(i.cell, i.field, i.value): i.zh for i in outcome.errors}
     assert errors[("A11", "回访日期", "下周")].startswith("不是有效日期")
@@ -95,7 +116,7 @@ def test_second_run_and_renamed_copy_add_nothing(master: Path, inbox: Path) -> N
     (inbox / "a.xlsx").write_bytes(content)
     consolidate(inbox, master, now=NOW)
     before = master.read_bytes()
-    (inbox / "sub" ).mkdir()
+    (inbox / "sub").mkdir()
     (inbox / "sub" / "renamed copy.xlsx").write_bytes(content)
     again = consolidate(inbox, master, now="2026-11-24 09:00:00")
     assert [o.status for o in again.outcomes] == ["duplicate", "duplicate"]
@@ -129,8 +150,15 @@ def test_strict_rejects_the_whole_file_into_quarantine(master: Path, inbox: Path
 def test_injected_values_are_kept_as_text(master: Path, inbox: Path) -> None:
     # A leading CR is covered in test_consolidation_store: openpyxl, playing the rep here, writes a raw CR that
     # every XML reader turns into LF before we see it (Excel itself writes _x000D_).
-    payloads = ["=HYPERLINK(\"http://evil\",\"点击\")", "+86 138", "-1+2", "@SUM(1)", "\t缩进", "=cmd|' /C calc'!A0",
-                "DDE(\"cmd\";\"/c calc\";\"x\")"]
+    payloads = [
+        '=HYPERLINK("http://evil","点击")',
+        "+86 138",
+        "-1+2",
+        "@SUM(1)",
+        "\t缩进",
+        "=cmd|' /C calc'!A0",
+        'DDE("cmd";"/c calc";"x")',
+    ]
     rows = [{"date": "2026-11-23", "customer_id": "C001", "content": p} for p in payloads]
     (inbox / "inject.xlsx").write_bytes(visit_form("张三", rows))
     consolidate(inbox, master, now=NOW)
@@ -143,9 +171,23 @@ def test_injected_values_are_kept_as_text(master: Path, inbox: Path) -> None:
 
 
 def test_untouched_parts_stay_byte_identical(master: Path, inbox: Path) -> None:
-    (inbox / "plan.xlsx").write_bytes(fill_form(blank_form("weekly_plan"), header={"rep": "张三", "period": "2026-W48"},
-                                                rows={"plan": [{"day": "周一", "date": "2026-11-23", "activity": "拜访",
-                                                                "customer_id": "C001", "goal": "签年度合同"}]}))
+    (inbox / "plan.xlsx").write_bytes(
+        fill_form(
+            blank_form("weekly_plan"),
+            header={"rep": "张三", "period": "2026-W48"},
+            rows={
+                "plan": [
+                    {
+                        "day": "周一",
+                        "date": "2026-11-23",
+                        "activity": "拜访",
+                        "customer_id": "C001",
+                        "goal": "签年度合同",
+                    }
+                ]
+            },
+        )
+    )
     before = _parts(master)
     consolidate(inbox, master, now=NOW)
     after = _parts(master)
@@ -162,8 +204,12 @@ def test_untouched_parts_stay_byte_identical(master: Path, inbox: Path) -> None:
     after = _parts(master)
     changed = {n for n in before if before[n] != after[n]}
     # Visits' sheet and table, the ledger's sheet and table (sheets 5 and 10 of this package) and nothing else.
-    assert changed == {"xl/worksheets/sheet5.xml", "xl/tables/table5.xml", "xl/worksheets/sheet10.xml",
-                       "xl/tables/table10.xml"}
+    assert changed == {
+        "xl/worksheets/sheet5.xml",
+        "xl/tables/table5.xml",
+        "xl/worksheets/sheet10.xml",
+        "xl/tables/table10.xml",
+    }
 
 
 def test_dry_run_writes_only_the_report(master: Path, inbox: Path, tmp_path: Path) -> None:
@@ -171,8 +217,24 @@ def test_dry_run_writes_only_the_report(master: Path, inbox: Path, tmp_path: Pat
     before = master.read_bytes()
     (inbox / "notes.txt").write_text("x", encoding="utf-8")
     report = tmp_path / "report.xlsx"
-    assert main(["consolidate", str(inbox), "--into", str(master), "--dry-run", "--report", str(report),
-                 "--quarantine", str(tmp_path / "q"), "--lang", "en"]) == 0
+    assert (
+        main(
+            [
+                "consolidate",
+                str(inbox),
+                "--into",
+                str(master),
+                "--dry-run",
+                "--report",
+                str(report),
+                "--quarantine",
+                str(tmp_path / "q"),
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     assert master.read_bytes() == before and not (tmp_path / "q").exists()
     book = openpyxl.load_workbook(report)
     assert book.sheetnames == ["Summary", "By form", "Files", "Errors", "Changes", "Conflicts"]
@@ -232,20 +294,44 @@ def test_quarantine_that_is_a_file_is_refused_before_any_work(master: Path, inbo
     assert master.read_bytes() == before
 
 
-def test_report_into_missing_folders_creates_them(master: Path, inbox: Path, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_into_missing_folders_creates_them(
+    master: Path, inbox: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (inbox / "v.xlsx").write_bytes(visit_form("张三", [{"date": "?", "customer_id": "C001"}, *VISITS]))
     report, quarantine = tmp_path / "no" / "such" / "r.xlsx", tmp_path / "q" / "week48"
-    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report),
-                 "--quarantine", str(quarantine), "--strict", "--lang", "en"]) == 0
+    assert (
+        main(
+            [
+                "consolidate",
+                str(inbox),
+                "--into",
+                str(master),
+                "--report",
+                str(report),
+                "--quarantine",
+                str(quarantine),
+                "--strict",
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     assert openpyxl.load_workbook(report).sheetnames == [
-        "Summary", "By form", "Files", "Errors", "Changes", "Conflicts"]
+        "Summary",
+        "By form",
+        "Files",
+        "Errors",
+        "Changes",
+        "Conflicts",
+    ]
     assert (quarantine / "v.xlsx.reason.txt").exists()
     assert capsys.readouterr().out.splitlines()[-1] == f"report: {report}"
 
 
-def test_every_run_leaves_a_dated_report_beside_the_master(master: Path, inbox: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_run_leaves_a_dated_report_beside_the_master(
+    master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (inbox / "v.xlsx").write_bytes(visit_form("张三", [{"date": "下周", "customer_id": "C001"}, *VISITS]))
     reports = []
     for extra in (["--dry-run"], [], []):
@@ -261,8 +347,9 @@ def test_every_run_leaves_a_dated_report_beside_the_master(master: Path, inbox: 
     assert any(row[4] == "下周" for row in first["错误"].iter_rows(min_row=2, values_only=True))
 
 
-def test_earlier_reports_beside_a_master_inside_source_are_not_submissions(master: Path, inbox: Path,
-                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_earlier_reports_beside_a_master_inside_source_are_not_submissions(
+    master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inside = inbox / "master.xlsx"
     master.rename(inside)
     (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))

@@ -26,24 +26,42 @@ NOW = "2026-11-23 18:00:00"
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
     m = Master.empty()
-    m.customers = pd.DataFrame({
-        "customer_id": ["C001", "C002", "C003"],
-        "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
-        "rep": ["张三", "张三", "李四"], "city": ["广州", None, "东莞"],
-        "phone": ["020-83331234", None, "0769-22220000"]})
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": ["C001", "C002", "C003"],
+            "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
+            "rep": ["张三", "张三", "李四"],
+            "city": ["广州", None, "东莞"],
+            "phone": ["020-83331234", None, "0769-22220000"],
+        }
+    )
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
 def card(rep: str, header: dict, contacts: list[dict] | None = None) -> bytes:
-    return fill_form(blank_form("customer_card"), header={"rep": rep, "fill_date": "2026-11-20", **header},
-                     rows={"contacts": contacts or []})
+    return fill_form(
+        blank_form("customer_card"),
+        header={"rep": rep, "fill_date": "2026-11-20", **header},
+        rows={"contacts": contacts or []},
+    )
 
 
 def test_new_customer_card_creates_customer_and_contacts(master: Path, inbox: Path) -> None:
-    (inbox / "new.xlsx").write_bytes(card("张三", {
-        "customer_id": "C100", "name": "中山美佳日用品有限公司", "city": "中山", "phone": "0760-88881111",
-        "enterprise_nature": "私营企业", "credit_limit": "5万", "registered_capital": 200},
-        [{"name": "陈经理", "title": "采购经理", "phone": "13800138000"}]))
+    (inbox / "new.xlsx").write_bytes(
+        card(
+            "张三",
+            {
+                "customer_id": "C100",
+                "name": "中山美佳日用品有限公司",
+                "city": "中山",
+                "phone": "0760-88881111",
+                "enterprise_nature": "私营企业",
+                "credit_limit": "5万",
+                "registered_capital": 200,
+            },
+            [{"name": "陈经理", "title": "采购经理", "phone": "13800138000"}],
+        )
+    )
     result = consolidate(inbox, master, now=NOW)
     assert result.outcomes[0].status == "accepted"
     store = load_store(master)
@@ -58,20 +76,27 @@ def test_new_customer_card_creates_customer_and_contacts(master: Path, inbox: Pa
 
 
 def test_card_for_known_customer_fills_blanks_and_lists_conflicts(master: Path, inbox: Path) -> None:
-    (inbox / "update.xlsx").write_bytes(card("张三", {"customer_id": "C001", "name": "广州华强贸易有限公司",
-                                                      "city": "佛山", "address": "天河路 1 号"}))
+    (inbox / "update.xlsx").write_bytes(
+        card("张三", {"customer_id": "C001", "name": "广州华强贸易有限公司", "city": "佛山", "address": "天河路 1 号"})
+    )
     result = consolidate(inbox, master, now=NOW)
     customers = load_store(master).frame("Customers").set_index("customer_id")
     assert customers.loc["C001", "address"] == "天河路 1 号"  # blank in the archive: filled
     assert customers.loc["C001", "city"] == "广州"  # the archive keeps its value until someone decides
     [conflict] = result.conflicts
     assert (conflict.kind, conflict.customer_id, conflict.field, conflict.master_value, conflict.submitted_value) == (
-        "value", "C001", "city", "广州", "佛山")
+        "value",
+        "C001",
+        "city",
+        "广州",
+        "佛山",
+    )
 
 
 def test_card_for_another_reps_customer_is_flagged(master: Path, inbox: Path) -> None:
-    (inbox / "poach.xlsx").write_bytes(card("张三", {"customer_id": "C003", "name": "东莞新世纪超市",
-                                                     "address": "东城大道"}))
+    (inbox / "poach.xlsx").write_bytes(
+        card("张三", {"customer_id": "C003", "name": "东莞新世纪超市", "address": "东城大道"})
+    )
     result = consolidate(inbox, master, now=NOW)
     assert [(c.kind, c.master_value, c.submitted_value) for c in result.conflicts] == [("owner", "李四", "张三")]
     assert (result.outcomes[0].status, result.outcomes[0].code) == ("rejected", "owner")
@@ -80,8 +105,9 @@ def test_card_for_another_reps_customer_is_flagged(master: Path, inbox: Path) ->
 
 def test_probable_duplicate_customer_is_not_created(master: Path, inbox: Path, tmp_path: Path) -> None:
     (inbox / "dup.xlsx").write_bytes(card("王五", {"customer_id": "N001", "name": "广州市华强贸易 有限公司"}))
-    (inbox / "dup-phone.xlsx").write_bytes(card("王五", {"customer_id": "N002", "name": "新名字商行",
-                                                         "phone": "(0769) 2222-0000"}))
+    (inbox / "dup-phone.xlsx").write_bytes(
+        card("王五", {"customer_id": "N002", "name": "新名字商行", "phone": "(0769) 2222-0000"})
+    )
     result = consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW)
     found = {c.file: (c.customer_id, c.field, c.score) for c in result.conflicts if c.kind == "duplicate"}
     assert found == {"dup.xlsx": ("C001", "name", 95.0), "dup-phone.xlsx": ("C003", "phone", 95.0)}
@@ -109,25 +135,40 @@ def test_refused_resubmitted_card_leaves_the_earlier_card_in_place(master: Path,
 
 
 def test_competitor_report_lines_take_header_city_and_period(master: Path, inbox: Path) -> None:
-    form = fill_form(blank_form("competitor_report"),
-                     header={"rep": "李四", "period": "2026-11", "city": "东莞", "product_category": "润滑油"},
-                     rows={"competitors": [{"competitor": "长城", "product": "46# 液压油", "price": "¥1,780",
-                                            "market_share": "15%"},
-                                           {"competitor": "美孚", "price": "1850元"}]})
+    form = fill_form(
+        blank_form("competitor_report"),
+        header={"rep": "李四", "period": "2026-11", "city": "东莞", "product_category": "润滑油"},
+        rows={
+            "competitors": [
+                {"competitor": "长城", "product": "46# 液压油", "price": "¥1,780", "market_share": "15%"},
+                {"competitor": "美孚", "price": "1850元"},
+            ]
+        },
+    )
     (inbox / "competitors.xlsx").write_bytes(form)
     consolidate(inbox, master, now=NOW)
     frame = load_store(master).frame("Competitors")
     assert frame[["competitor", "city", "category", "price", "rep"]].values.tolist() == [
-        ["长城", "东莞", "润滑油", 1780.0, "李四"], ["美孚", "东莞", "润滑油", 1850.0, "李四"]]
+        ["长城", "东莞", "润滑油", 1780.0, "李四"],
+        ["美孚", "东莞", "润滑油", 1850.0, "李四"],
+    ]
     assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-01"] * 2
     assert frame["估计份额"].tolist()[0] == "0.15"  # a form column without a master column is kept, as text
 
 
 def test_quotation_header_and_lines(master: Path, inbox: Path) -> None:
-    form = fill_form(blank_form("quotation"), header={
-        "rep": "张三", "quote_no": "Q2026-118", "quote_date": "2026-11-20", "customer_id": "C002",
-        "quoted_by": "张三", "cert_business_licence": "是"},
-        rows={"items": [{"product": "46# 抗磨液压油", "pack": "200L", "qty": 3, "unit_price": "1,850.00"}]})
+    form = fill_form(
+        blank_form("quotation"),
+        header={
+            "rep": "张三",
+            "quote_no": "Q2026-118",
+            "quote_date": "2026-11-20",
+            "customer_id": "C002",
+            "quoted_by": "张三",
+            "cert_business_licence": "是",
+        },
+        rows={"items": [{"product": "46# 抗磨液压油", "pack": "200L", "qty": 3, "unit_price": "1,850.00"}]},
+    )
     (inbox / "quote.xlsx").write_bytes(form)
     result = consolidate(inbox, master, now=NOW)
     assert result.outcomes[0].status == "accepted"
@@ -142,10 +183,22 @@ def test_quotation_header_and_lines(master: Path, inbox: Path) -> None:
 
 def test_quotation_amount_of_a_negative_zero_quantity_is_computed(master: Path, inbox: Path) -> None:
     # "-0" passes the minimum 0 and parses as -0.0; the amount formula is then evaluated over it (it crashed the run).
-    form = fill_form(blank_form("quotation"), header={"rep": "张三", "quote_no": "Q0", "quote_date": "2026-11-20",
-                                                      "customer_id": "C002", "quoted_by": "张三"},
-                     rows={"items": [{"product": "齿轮油", "qty": "-0", "unit_price": 100},
-                                     {"product": "液压油", "qty": 2, "unit_price": "1.5"}]})
+    form = fill_form(
+        blank_form("quotation"),
+        header={
+            "rep": "张三",
+            "quote_no": "Q0",
+            "quote_date": "2026-11-20",
+            "customer_id": "C002",
+            "quoted_by": "张三",
+        },
+        rows={
+            "items": [
+                {"product": "齿轮油", "qty": "-0", "unit_price": 100},
+                {"product": "液压油", "qty": 2, "unit_price": "1.5"},
+            ]
+        },
+    )
     (inbox / "q0.xlsx").write_bytes(form)
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "accepted"
@@ -153,9 +206,17 @@ def test_quotation_amount_of_a_negative_zero_quantity_is_computed(master: Path, 
 
 
 def test_quotation_for_unknown_customer_is_rejected(master: Path, inbox: Path) -> None:
-    form = fill_form(blank_form("quotation"), header={"rep": "张三", "quote_no": "Q1", "quote_date": "2026-11-20",
-                                                      "customer_id": "C404", "quoted_by": "张三"},
-                     rows={"items": [{"product": "齿轮油", "qty": 1, "unit_price": 100}]})
+    form = fill_form(
+        blank_form("quotation"),
+        header={
+            "rep": "张三",
+            "quote_no": "Q1",
+            "quote_date": "2026-11-20",
+            "customer_id": "C404",
+            "quoted_by": "张三",
+        },
+        rows={"items": [{"product": "齿轮油", "qty": 1, "unit_price": 100}]},
+    )
     (inbox / "q.xlsx").write_bytes(form)
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert (outcome.status, outcome.code) == ("rejected", "unknown_customer")
@@ -172,11 +233,17 @@ def test_retyped_form_without_meta_is_accepted_with_a_warning(master: Path, inbo
     book.save(inbox / "自己做的表.xlsx")
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert (outcome.status, outcome.form_id, outcome.rep, outcome.period) == (
-        "accepted", "visit_record", "张三", "2026-W48")
+        "accepted",
+        "visit_record",
+        "张三",
+        "2026-W48",
+    )
     assert any("没有 _meta" in i.zh and i.severity == "warning" for i in outcome.issues)
     visits = load_store(master).frame("Visits")
-    assert visits[["customer_id", "content", "source_row"]].values.tolist() == [["C001", "确认订单", 4],
-                                                                               ["C002", "看新厂房", 5]]
+    assert visits[["customer_id", "content", "source_row"]].values.tolist() == [
+        ["C001", "确认订单", 4],
+        ["C002", "看新厂房", 5],
+    ]
 
 
 def test_retyped_lines_below_a_blank_row_are_reported_not_dropped_unseen(master: Path, inbox: Path) -> None:
@@ -225,10 +292,14 @@ def test_older_version_is_read_through_its_own_field_map() -> None:
     current = load_form("visit_record")
     visits = current.section("visits")
     moved = dataclasses.replace(visits, fields=tuple(reversed(visits.fields)))
-    v2 = dataclasses.replace(current, version=2,
-                             sections=tuple(moved if s.id == "visits" else s for s in current.sections))
-    data = fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"},
-                     rows={"visits": [{"date": "2026-11-23", "customer_id": "C001", "content": "老版本"}]})
+    v2 = dataclasses.replace(
+        current, version=2, sections=tuple(moved if s.id == "visits" else s for s in current.sections)
+    )
+    data = fill_form(
+        blank_form("visit_record"),
+        header={"rep": "张三", "period": "2026-W48"},
+        rows={"visits": [{"date": "2026-11-23", "customer_id": "C001", "content": "老版本"}]},
+    )
     extracted = extract(data, "xlsx", {"visit_record": v2}, "old.xlsx")
     assert extracted.version == 1
     assert any("version 1" in en for en, _ in extracted.warnings)
@@ -252,9 +323,16 @@ def test_retyped_form_missing_a_required_header_field_says_so(master: Path, inbo
 
 
 def test_slash_dates_take_the_order_their_column_shows(master: Path, inbox: Path) -> None:
-    form = fill_form(blank_form("visit_record", lang="en"), header={"rep": "张三", "period": "2026-W46"},
-                     rows={"visits": [{"date": "25/11/2026", "customer_id": "C001"},
-                                      {"date": "05/11/2026", "customer_id": "C002", "rating": "Good"}]})
+    form = fill_form(
+        blank_form("visit_record", lang="en"),
+        header={"rep": "张三", "period": "2026-W46"},
+        rows={
+            "visits": [
+                {"date": "25/11/2026", "customer_id": "C001"},
+                {"date": "05/11/2026", "customer_id": "C002", "rating": "Good"},
+            ]
+        },
+    )
     (inbox / "uk dates.xlsx").write_bytes(form)
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "accepted"
@@ -263,8 +341,11 @@ def test_slash_dates_take_the_order_their_column_shows(master: Path, inbox: Path
 
 
 def test_prefilled_form_signed_by_another_rep_waits_for_review(master: Path, inbox: Path) -> None:
-    form = fill_form(blank_form("visit_record", context=FormContext(rep="张三", period="2026-W48")),
-                     header={"rep": "李四"}, rows={"visits": [{"date": "2026-11-23", "customer_id": "C001"}]})
+    form = fill_form(
+        blank_form("visit_record", context=FormContext(rep="张三", period="2026-W48")),
+        header={"rep": "李四"},
+        rows={"visits": [{"date": "2026-11-23", "customer_id": "C001"}]},
+    )
     (inbox / "signed.xlsx").write_bytes(form)
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     # The typed rep is the truth; the form was made for someone else, so a person decides before anything merges.

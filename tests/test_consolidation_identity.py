@@ -30,26 +30,41 @@ NOW, LATER = "2026-11-25 18:00:00", "2026-11-28 18:00:00"
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
     m = Master.empty()
-    m.customers = pd.DataFrame({
-        "customer_id": ["C001", "C002", "C003"],
-        "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
-        "rep": ["张三", "张三", "李四"], "grade": ["A", "B", "C"]})
-    m.contacts = pd.DataFrame({
-        "contact_id": ["K1", "K2"], "customer_id": ["C001", "C001"], "name": ["王经理", "赵会计"],
-        "title": ["采购经理", "会计"], "phone": ["13800000001", "13800000002"], "nickname": ["老王", None],
-        "birthday": pd.to_datetime(["1980-05-01", None])})
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": ["C001", "C002", "C003"],
+            "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
+            "rep": ["张三", "张三", "李四"],
+            "grade": ["A", "B", "C"],
+        }
+    )
+    m.contacts = pd.DataFrame(
+        {
+            "contact_id": ["K1", "K2"],
+            "customer_id": ["C001", "C001"],
+            "name": ["王经理", "赵会计"],
+            "title": ["采购经理", "会计"],
+            "phone": ["13800000001", "13800000002"],
+            "nickname": ["老王", None],
+            "birthday": pd.to_datetime(["1980-05-01", None]),
+        }
+    )
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
-def visits(rep: str, lines: list[tuple[str, str, str, str]], period: str = "2026-W48",
-           context: FormContext | None = None) -> bytes:
+def visits(
+    rep: str, lines: list[tuple[str, str, str, str]], period: str = "2026-W48", context: FormContext | None = None
+) -> bytes:
     rows = [{"date": d, "customer_id": c, "method": m, "content": text} for d, c, m, text in lines]
     header = {"rep": rep, "period": period} if period else {"rep": rep}
     return fill_form(blank_form("visit_record", context=context), header=header, rows={"visits": rows})
 
 
-MON_WED = [("2026-11-23", "C001", "面谈", "谈返利"), ("2026-11-24", "C002", "电话", "催款"),
-           ("2026-11-25", "C001", "电话", "确认订单")]
+MON_WED = [
+    ("2026-11-23", "C001", "面谈", "谈返利"),
+    ("2026-11-24", "C002", "电话", "催款"),
+    ("2026-11-25", "C001", "电话", "确认订单"),
+]
 THU_FRI = [("2026-11-26", "C002", "面谈", "送样品"), ("2026-11-27", "C001", "面谈", "签合同")]
 
 
@@ -79,7 +94,12 @@ def test_a_row_sent_again_updates_its_row_with_before_and_after(master: Path, in
     assert len(_visits(master)) == 5  # not 6: the Monday visit is the same visit
     [change] = result.changes
     assert (change.kind, change.table, change.field, change.before, change.after) == (
-        "updated", "Visits", "content", "谈返利", "谈年度返利，客户同意")
+        "updated",
+        "Visits",
+        "content",
+        "谈返利",
+        "谈年度返利，客户同意",
+    )
     assert change.key == "张三 / C001 / 2026-11-23 / 面谈"
     store = load_store(master)
     history = store.frame("SubmissionHistory")
@@ -91,8 +111,15 @@ def test_a_row_sent_again_updates_its_row_with_before_and_after(master: Path, in
     report = write_report(result, tmp_path / "report.xlsx", "zh")
     book = openpyxl.load_workbook(report)
     sheet = book["变更"]
-    assert [c.value for c in sheet[2]] == ["已更新", "b.xlsx", "拜访记录", "张三 / C001 / 2026-11-23 / 面谈",
-                                           "内容", "谈返利", "谈年度返利，客户同意"]
+    assert [c.value for c in sheet[2]] == [
+        "已更新",
+        "b.xlsx",
+        "拜访记录",
+        "张三 / C001 / 2026-11-23 / 面谈",
+        "内容",
+        "谈返利",
+        "谈年度返利，客户同意",
+    ]
     assert book["文件"]["D2"].value == load_form("visit_record").title.zh  # the form's name, not its id
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
     assert summary["写入的表格"] == "导入台账、历史版本、拜访记录"  # the sheets a person finds, not table names
@@ -104,13 +131,15 @@ def test_a_correction_lists_the_rows_it_no_longer_has_and_keeps_them(master: Pat
     (inbox / "v1.xlsx").write_bytes(visits("张三", MON_WED))
     consolidate(inbox, master, now=NOW)
     (inbox / "v1.xlsx").unlink()
-    corrected = [MON_WED[0], ("2026-11-24", "C002", "电话", "催款，答应月底付"),
-                 ("2026-11-25", "C001", "面谈", "确认订单")]
+    corrected = [
+        MON_WED[0],
+        ("2026-11-24", "C002", "电话", "催款，答应月底付"),
+        ("2026-11-25", "C001", "面谈", "确认订单"),
+    ]
     (inbox / "v2.xlsx").write_bytes(visits("张三", corrected))
     result = consolidate(inbox, master, now=LATER)
     [outcome] = result.outcomes
-    assert (outcome.status, outcome.corrects, outcome.rows_added, outcome.rows_updated) == (
-        "accepted", "v1.xlsx", 1, 1)
+    assert (outcome.status, outcome.corrects, outcome.rows_added, outcome.rows_updated) == ("accepted", "v1.xlsx", 1, 1)
     removed = [c for c in result.changes if c.kind == "removed"]
     assert [c.key for c in removed] == ["张三 / C001 / 2026-11-25 / 电话"]
     assert len(_visits(master)) == 4  # the row missing from the correction stays until the manager deletes it
@@ -156,8 +185,9 @@ def test_colleagues_prefilled_form_waits_for_review_and_merges_nothing(master: P
     (inbox / "张三.xlsx").write_bytes(visits("张三", MON_WED))
     consolidate(inbox, master, now=NOW)
     generated_for_zhang = FormContext(rep="张三", period="2026-W48")
-    (inbox / "李四.xlsx").write_bytes(visits("李四", [("2026-11-23", "C001", "面谈", "李四写的")], "2026-W48",
-                                             generated_for_zhang))
+    (inbox / "李四.xlsx").write_bytes(
+        visits("李四", [("2026-11-23", "C001", "面谈", "李四写的")], "2026-W48", generated_for_zhang)
+    )
     result = consolidate(inbox, master, now=LATER)
     held = {o.name: o for o in result.outcomes}["李四.xlsx"]
     assert (held.status, held.rows_added) == ("needs_review", 0)
@@ -175,8 +205,21 @@ def test_accept_merges_a_held_file_under_the_rep_typed_on_it(master: Path, inbox
     held = visits("李四", [("2026-11-23", "C003", "面谈", "李四写的")], "2026-W48", FormContext(rep="张三"))
     (inbox / "held.xlsx").write_bytes(held)
     consolidate(inbox, master, now=NOW)
-    assert main(["consolidate", str(inbox), "--into", str(master), "--accept", "held.xlsx",
-                 "--report", str(tmp_path / "r.xlsx")]) == 0
+    assert (
+        main(
+            [
+                "consolidate",
+                str(inbox),
+                "--into",
+                str(master),
+                "--accept",
+                "held.xlsx",
+                "--report",
+                str(tmp_path / "r.xlsx"),
+            ]
+        )
+        == 0
+    )
     stored = _visits(master)
     assert stored[["content", "rep"]].values.tolist() == [["李四写的", "李四"]]
     ledger = load_store(master).frame("IngestionLedger")
@@ -184,8 +227,9 @@ def test_accept_merges_a_held_file_under_the_rep_typed_on_it(master: Path, inbox
 
 
 def test_reject_is_remembered(master: Path, inbox: Path) -> None:
-    (inbox / "held.xlsx").write_bytes(visits("李四", [("2026-11-23", "C003", "面谈", "x")], "2026-W48",
-                                             FormContext(rep="张三")))
+    (inbox / "held.xlsx").write_bytes(
+        visits("李四", [("2026-11-23", "C003", "面谈", "x")], "2026-W48", FormContext(rep="张三"))
+    )
     [first] = consolidate(inbox, master, now=NOW).outcomes
     [outcome] = consolidate(inbox, master, now=LATER, reject=[first.sha256[:10]]).outcomes
     assert (outcome.status, outcome.code) == ("rejected", "rejected_after_review")
@@ -194,8 +238,9 @@ def test_reject_is_remembered(master: Path, inbox: Path) -> None:
     assert _visits(master).empty
 
 
-def test_decision_for_a_file_not_in_the_run_is_refused(master: Path, inbox: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_decision_for_a_file_not_in_the_run_is_refused(
+    master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
     assert main(["consolidate", str(inbox), "--into", str(master), "--accept", "nope.xlsx"]) == 2
     assert "--accept nope.xlsx" in capsys.readouterr().err
@@ -229,10 +274,16 @@ def _prefilled_card(master: Path, customer: str) -> bytes:
 
 
 def test_returned_prefilled_card_keeps_contacts_once_with_the_managers_fields(master: Path, inbox: Path) -> None:
-    returned = fill_form(_prefilled_card(master, "C001"), rows={"contacts": [
-        {"name": "王经理", "title": "采购总监", "phone": "13800000001"},
-        {"name": "赵会计", "title": "会计", "phone": "13900000002"},  # a new phone for the same person
-        {"name": "钱主管", "title": "仓库主管"}]})
+    returned = fill_form(
+        _prefilled_card(master, "C001"),
+        rows={
+            "contacts": [
+                {"name": "王经理", "title": "采购总监", "phone": "13800000001"},
+                {"name": "赵会计", "title": "会计", "phone": "13900000002"},  # a new phone for the same person
+                {"name": "钱主管", "title": "仓库主管"},
+            ]
+        },
+    )
     (inbox / "card.xlsx").write_bytes(returned)
     result = consolidate(inbox, master, now=NOW)
     [outcome] = result.outcomes
@@ -244,13 +295,17 @@ def test_returned_prefilled_card_keeps_contacts_once_with_the_managers_fields(ma
     assert wang["birthday"] == pd.Timestamp("1980-05-01")
     assert (contacts.loc["赵会计", "contact_id"], contacts.loc["赵会计", "phone"]) == ("K2", "13900000002")
     updates = {(c.key, c.field): (c.before, c.after) for c in result.changes if c.table == "Contacts"}
-    assert updates == {("C001 / 王经理 / 13800000001", "title"): ("采购经理", "采购总监"),
-                       ("C001 / 赵会计 / 13800000002", "phone"): ("13800000002", "13900000002")}
+    assert updates == {
+        ("C001 / 王经理 / 13800000001", "title"): ("采购经理", "采购总监"),
+        ("C001 / 赵会计 / 13800000002", "phone"): ("13800000002", "13900000002"),
+    }
 
 
 def test_a_new_customer_starts_at_the_policys_grade_whatever_the_card_says(master: Path, inbox: Path) -> None:
-    card = fill_form(blank_form("customer_card"), header={
-        "rep": "张三", "customer_id": "C100", "name": "中山美佳日用品有限公司", "grade": "VIP"})
+    card = fill_form(
+        blank_form("customer_card"),
+        header={"rep": "张三", "customer_id": "C100", "name": "中山美佳日用品有限公司", "grade": "VIP"},
+    )
     (inbox / "card.xlsx").write_bytes(card)
     consolidate(inbox, master, now=NOW)
     customers = load_store(master).frame("Customers").set_index("customer_id")
@@ -259,12 +314,20 @@ def test_a_new_customer_starts_at_the_policys_grade_whatever_the_card_says(maste
 
 def test_corrected_card_updates_what_the_reps_first_card_set(master: Path, inbox: Path) -> None:
     first = {"rep": "张三", "customer_id": "C100", "name": "中山美佳日用品有限公司", "city": "中山"}
-    (inbox / "v1.xlsx").write_bytes(fill_form(blank_form("customer_card"), header=first,
-                                              rows={"contacts": [{"name": "陈经理", "title": "采购经理"}]}))
+    (inbox / "v1.xlsx").write_bytes(
+        fill_form(
+            blank_form("customer_card"), header=first, rows={"contacts": [{"name": "陈经理", "title": "采购经理"}]}
+        )
+    )
     consolidate(inbox, master, now=NOW)
     (inbox / "v1.xlsx").unlink()
-    (inbox / "v2.xlsx").write_bytes(fill_form(blank_form("customer_card"), header={**first, "city": "江门"},
-                                              rows={"contacts": [{"name": "陈总", "title": "总经理"}]}))
+    (inbox / "v2.xlsx").write_bytes(
+        fill_form(
+            blank_form("customer_card"),
+            header={**first, "city": "江门"},
+            rows={"contacts": [{"name": "陈总", "title": "总经理"}]},
+        )
+    )
     result = consolidate(inbox, master, now=LATER)
     [outcome] = result.outcomes
     assert (outcome.status, outcome.corrects, outcome.rows_updated) == ("accepted", "v1.xlsx", 1)
@@ -276,8 +339,9 @@ def test_corrected_card_updates_what_the_reps_first_card_set(master: Path, inbox
     assert [(c.kind, c.key) for c in result.changes if c.kind == "removed"] == [("removed", "C100 / 陈经理 / ")]
 
 
-def test_undo_restores_updated_rows_and_removes_added_ones(master: Path, inbox: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_undo_restores_updated_rows_and_removes_added_ones(
+    master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
     consolidate(inbox, master, now=NOW)
     before = _visits(master)
@@ -309,10 +373,14 @@ def test_undo_goes_newest_first(master: Path, inbox: Path, capsys: pytest.Captur
     assert _visits(master).empty
 
 
-def test_undo_of_a_card_keeps_a_customer_others_refer_to(master: Path, inbox: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    (inbox / "card.xlsx").write_bytes(fill_form(blank_form("customer_card"), header={
-        "rep": "张三", "customer_id": "C100", "name": "中山美佳日用品有限公司"}))
+def test_undo_of_a_card_keeps_a_customer_others_refer_to(
+    master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (inbox / "card.xlsx").write_bytes(
+        fill_form(
+            blank_form("customer_card"), header={"rep": "张三", "customer_id": "C100", "name": "中山美佳日用品有限公司"}
+        )
+    )
     consolidate(inbox, master, now=NOW)
     (inbox / "visit.xlsx").write_bytes(visits("张三", [("2026-11-23", "C100", "面谈", "首访")]))
     consolidate(inbox, master, now=LATER)
@@ -324,9 +392,11 @@ def test_undo_of_a_card_keeps_a_customer_others_refer_to(master: Path, inbox: Pa
 
 
 def test_a_computed_amount_too_large_for_excel_is_left_blank_with_a_warning(master: Path, inbox: Path) -> None:
-    quote = fill_form(blank_form("quotation"), header={
-        "rep": "张三", "quote_no": "Q1", "quote_date": "2026-11-20", "customer_id": "C001"},
-        rows={"items": [{"product": "齿轮油", "qty": 1e300, "unit_price": 1e300}]})
+    quote = fill_form(
+        blank_form("quotation"),
+        header={"rep": "张三", "quote_no": "Q1", "quote_date": "2026-11-20", "customer_id": "C001"},
+        rows={"items": [{"product": "齿轮油", "qty": 1e300, "unit_price": 1e300}]},
+    )
     (inbox / "q.xlsx").write_bytes(quote)
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert any("超出 Excel" in i.zh for i in outcome.issues)
@@ -336,8 +406,9 @@ def test_a_computed_amount_too_large_for_excel_is_left_blank_with_a_warning(mast
 
 def test_the_ledger_shows_statuses_in_the_masters_language(master: Path, inbox: Path) -> None:
     (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
-    (inbox / "held.xlsx").write_bytes(visits("李四", [("2026-11-23", "C003", "面谈", "x")], "2026-W48",
-                                             FormContext(rep="张三")))
+    (inbox / "held.xlsx").write_bytes(
+        visits("李四", [("2026-11-23", "C003", "面谈", "x")], "2026-W48", FormContext(rep="张三"))
+    )
     consolidate(inbox, master, now=NOW)
     book = openpyxl.load_workbook(master)
     ledger = book["导入台账"]

@@ -37,10 +37,13 @@ NOW = "2026-11-23 18:00:00"
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
     m = Master.empty()
-    m.customers = pd.DataFrame({
-        "customer_id": ["C001", "C002", "C0277"],
-        "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
-        "rep": ["张三", "张三", "张三"]})
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": ["C001", "C002", "C0277"],
+            "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市"],
+            "rep": ["张三", "张三", "张三"],
+        }
+    )
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
@@ -68,8 +71,9 @@ def _table_area(book: openpyxl.Workbook, name: str) -> tuple[openpyxl.worksheet.
     return sheet, CellRange(sheet.tables[name].ref)
 
 
-def _type_line(sheet: openpyxl.worksheet.worksheet.Worksheet, row: int, form_id: str, section: str,
-               values: dict[str, object]) -> None:
+def _type_line(
+    sheet: openpyxl.worksheet.worksheet.Worksheet, row: int, form_id: str, section: str, values: dict[str, object]
+) -> None:
     """Type ``values`` (by field key) on sheet row ``row`` in the columns of the form's table (which starts at A)."""
     keys = [f.key for f in load_form(form_id).section(section).fields]
     for key, value in values.items():
@@ -77,8 +81,9 @@ def _type_line(sheet: openpyxl.worksheet.worksheet.Worksheet, row: int, form_id:
 
 
 def visit_form(rows: list[dict], *, period: str = "2026-W48", header: dict | None = None) -> bytes:
-    return fill_form(blank_form("visit_record"), header={"rep": "张三", "period": period, **(header or {})},
-                     rows={"visits": rows})
+    return fill_form(
+        blank_form("visit_record"), header={"rep": "张三", "period": period, **(header or {})}, rows={"visits": rows}
+    )
 
 
 FIRST = {"date": dt.datetime(2026, 11, 23), "customer_id": "C001", "method": "面谈", "content": "谈年度返利"}
@@ -86,10 +91,16 @@ FIRST = {"date": dt.datetime(2026, 11, 23), "customer_id": "C001", "method": "�
 
 # --- lines typed below the table -------------------------------------------------------------------------------
 
+
 def _below(book: openpyxl.Workbook) -> None:
     sheet, area = _table_area(book, "t_visits")
-    _type_line(sheet, area.max_row + 1, "visit_record", "visits",
-               {"date": "2026-11-24", "customer_id": "C002", "method": "电话", "content": "催收货款"})
+    _type_line(
+        sheet,
+        area.max_row + 1,
+        "visit_record",
+        "visits",
+        {"date": "2026-11-24", "customer_id": "C002", "method": "电话", "content": "催收货款"},
+    )
 
 
 def test_a_line_typed_just_below_the_table_is_read_with_a_warning(master: Path, inbox: Path) -> None:
@@ -123,9 +134,17 @@ def test_rows_further_below_after_a_blank_row_are_read_up_to_the_forms_own_conte
 
 def test_a_quotations_totals_row_is_the_end_of_its_lines(master: Path, inbox: Path) -> None:
     items = [{"product": "洗衣液 2kg", "qty": 10, "unit_price": 25}]
-    form = fill_form(blank_form("quotation"), header={
-        "rep": "张三", "quote_no": "Q-2026-001", "quote_date": "2026-11-20", "customer_id": "C001",
-        "quoted_by": "张三"}, rows={"items": items})
+    form = fill_form(
+        blank_form("quotation"),
+        header={
+            "rep": "张三",
+            "quote_no": "Q-2026-001",
+            "quote_date": "2026-11-20",
+            "customer_id": "C001",
+            "quoted_by": "张三",
+        },
+        rows={"items": items},
+    )
 
     def shrink_and_type(book: openpyxl.Workbook) -> None:
         sheet, area = _table_area(book, "t_items")
@@ -140,8 +159,9 @@ def test_a_quotations_totals_row_is_the_end_of_its_lines(master: Path, inbox: Pa
 
 
 @pytest.mark.libreoffice
-def test_a_line_below_the_table_survives_a_libreoffice_save(master: Path, inbox: Path, tmp_path: Path,
-                                                             libreoffice: Callable[..., Path]) -> None:
+def test_a_line_below_the_table_survives_a_libreoffice_save(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path]
+) -> None:
     typed = tmp_path / "typed" / "张三 W48.xlsx"
     typed.parent.mkdir()
     typed.write_bytes(_edit(visit_form([FIRST]), _below))
@@ -155,10 +175,19 @@ def test_a_line_below_the_table_survives_a_libreoffice_save(master: Path, inbox:
 
 # --- one bad optional cell -------------------------------------------------------------------------------------
 
+
 def test_a_bad_optional_cell_is_blanked_with_a_warning_and_keeps_its_line(master: Path, inbox: Path) -> None:
-    outcome = _run(inbox, master, "v.xlsx", visit_form([
-        {**FIRST, "next_date": "下周一"},
-        {"date": "2026-11-24", "customer_id": "C002", "method": "拜访了", "content": "方式写错"}]))
+    outcome = _run(
+        inbox,
+        master,
+        "v.xlsx",
+        visit_form(
+            [
+                {**FIRST, "next_date": "下周一"},
+                {"date": "2026-11-24", "customer_id": "C002", "method": "拜访了", "content": "方式写错"},
+            ]
+        ),
+    )
     visits = load_store(master).frame("Visits")
     assert visits["customer_id"].tolist() == ["C001"] and pd.isna(visits["next_date"].iloc[0])
     [blanked] = [w for w in _warnings(outcome) if w.cell == "M8"]
@@ -171,9 +200,11 @@ def test_a_bad_optional_cell_is_blanked_with_a_warning_and_keeps_its_line(master
 
 
 def test_a_bad_percent_in_a_competitor_line_keeps_the_line(master: Path, inbox: Path) -> None:
-    form = fill_form(blank_form("competitor_report"), header={
-        "rep": "张三", "period": "2026-11", "city": "广州", "product_category": "日化"},
-        rows={"competitors": [{"competitor": "蓝月亮", "product": "洗衣液", "price": 39.9, "market_share": "约20%"}]})
+    form = fill_form(
+        blank_form("competitor_report"),
+        header={"rep": "张三", "period": "2026-11", "city": "广州", "product_category": "日化"},
+        rows={"competitors": [{"competitor": "蓝月亮", "product": "洗衣液", "price": 39.9, "market_share": "约20%"}]},
+    )
     outcome = _run(inbox, master, "c.xlsx", form)
     assert (outcome.status, outcome.errors) == ("accepted", [])
     competitors = load_store(master).frame("Competitors")
@@ -184,10 +215,19 @@ def test_a_bad_percent_in_a_competitor_line_keeps_the_line(master: Path, inbox: 
 
 # --- dates without a year, dates outside the period ----------------------------------------------------------
 
+
 def test_year_less_dates_take_the_periods_year(master: Path, inbox: Path) -> None:
-    outcome = _run(inbox, master, "v.xlsx", visit_form([
-        {"date": "11月24日", "customer_id": "C001", "method": "面谈", "next_date": "12/5"},
-        {"date": "11/25", "customer_id": "C002", "method": "电话"}]))
+    outcome = _run(
+        inbox,
+        master,
+        "v.xlsx",
+        visit_form(
+            [
+                {"date": "11月24日", "customer_id": "C001", "method": "面谈", "next_date": "12/5"},
+                {"date": "11/25", "customer_id": "C002", "method": "电话"},
+            ]
+        ),
+    )
     assert (outcome.status, outcome.errors) == ("accepted", [])
     visits = load_store(master).frame("Visits")
     assert visits["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-24", "2026-11-25"]
@@ -195,15 +235,23 @@ def test_year_less_dates_take_the_periods_year(master: Path, inbox: Path) -> Non
 
 
 def test_at_the_new_year_a_year_less_date_takes_the_nearest_year(master: Path, inbox: Path) -> None:
-    outcome = _run(inbox, master, "v.xlsx", visit_form([
-        {"date": "12月30日", "customer_id": "C001", "method": "面谈"}], period="2027-W01"))
+    outcome = _run(
+        inbox,
+        master,
+        "v.xlsx",
+        visit_form([{"date": "12月30日", "customer_id": "C001", "method": "面谈"}], period="2027-W01"),
+    )
     assert outcome.errors == [] and _warnings(outcome) == []  # 2026-12-30 is 5 days before the week: tolerated
     assert load_store(master).frame("Visits")["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-12-30"]
 
 
 def test_a_line_dated_outside_the_period_is_warned_per_cell(master: Path, inbox: Path) -> None:
-    outcome = _run(inbox, master, "v.xlsx", visit_form([
-        FIRST, {"date": "2026-10-01", "customer_id": "C002", "method": "电话", "next_date": "2027-03-01"}]))
+    outcome = _run(
+        inbox,
+        master,
+        "v.xlsx",
+        visit_form([FIRST, {"date": "2026-10-01", "customer_id": "C002", "method": "电话", "next_date": "2027-03-01"}]),
+    )
     assert outcome.rows_added == 2  # a warning, not a refusal
     [late] = _warnings(outcome)  # the next visit date may lie beyond the period: only the line's own date counts
     assert (late.cell, late.value) == ("A9", "2026-10-01")
@@ -212,26 +260,43 @@ def test_a_line_dated_outside_the_period_is_warned_per_cell(master: Path, inbox:
 
 # --- look-alike customer ids -----------------------------------------------------------------------------------
 
+
 def test_look_alike_and_invisible_characters_in_customer_ids_are_read_as_the_id(master: Path, inbox: Path) -> None:
-    outcome = _run(inbox, master, "v.xlsx", visit_form([
-        {**FIRST, "customer_id": "\u0421001"},  # Cyrillic capital Es
-        {**FIRST, "customer_id": "Ｃ０２７７", "method": "电话"},  # full-width
-        {**FIRST, "customer_id": "C\u200b002", "method": "微信/QQ"},  # a zero-width space
-        # A right-to-left override before a dropdown entry (id and name).
-        {**FIRST, "customer_id": "\u202eC0277 东莞新世纪超市", "method": "电子邮件"}]))
+    outcome = _run(
+        inbox,
+        master,
+        "v.xlsx",
+        visit_form(
+            [
+                {**FIRST, "customer_id": "\u0421001"},  # Cyrillic capital Es
+                {**FIRST, "customer_id": "Ｃ０２７７", "method": "电话"},  # full-width
+                {**FIRST, "customer_id": "C\u200b002", "method": "微信/QQ"},  # a zero-width space
+                # A right-to-left override before a dropdown entry (id and name).
+                {**FIRST, "customer_id": "\u202eC0277 东莞新世纪超市", "method": "电子邮件"},
+            ]
+        ),
+    )
     assert (outcome.status, outcome.errors) == ("accepted", [])
     assert load_store(master).frame("Visits")["customer_id"].tolist() == ["C001", "C0277", "C002", "C0277"]
     found = {w.cell: w for w in _warnings(outcome)}
     assert set(found) == {"B8", "B9", "B10", "B11"}
-    assert found["B8"].en == ("\u0421001 typed with look-alike or invisible characters "
-                              "(U+0421 CYRILLIC CAPITAL LETTER ES), read as C001")
+    assert found["B8"].en == (
+        "\u0421001 typed with look-alike or invisible characters (U+0421 CYRILLIC CAPITAL LETTER ES), read as C001"
+    )
     assert found["B10"].zh.endswith("（U+200B ZERO WIDTH SPACE），按 C002 读取")
 
 
 def test_a_card_with_a_look_alike_id_updates_the_customer_instead_of_creating_one(master: Path, inbox: Path) -> None:
-    card = fill_form(blank_form("customer_card"), header={
-        "rep": "张三", "fill_date": "2026-11-20", "customer_id": "\u0421002", "name": "佛山永利五金厂",
-        "address": "佛山市禅城区"})
+    card = fill_form(
+        blank_form("customer_card"),
+        header={
+            "rep": "张三",
+            "fill_date": "2026-11-20",
+            "customer_id": "\u0421002",
+            "name": "佛山永利五金厂",
+            "address": "佛山市禅城区",
+        },
+    )
     outcome = _run(inbox, master, "card.xlsx", card)
     assert outcome.header["customer_id"] == "C002"
     [warning] = _warnings(outcome)
@@ -243,9 +308,9 @@ def test_a_card_with_a_look_alike_id_updates_the_customer_instead_of_creating_on
 
 # --- _meta version ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("version", ["0", "-1", "1.5", "", "²"])
-def test_a_meta_version_that_is_not_a_version_number_refuses_the_file(master: Path, inbox: Path,
-                                                                      version: str) -> None:
+def test_a_meta_version_that_is_not_a_version_number_refuses_the_file(master: Path, inbox: Path, version: str) -> None:
     def set_version(book: openpyxl.Workbook) -> None:
         meta = book["_meta"]
         row = next(r for r in meta.iter_rows() if r[0].value == "version")
@@ -258,6 +323,7 @@ def test_a_meta_version_that_is_not_a_version_number_refuses_the_file(master: Pa
 
 
 # --- hidden and duplicated tables ------------------------------------------------------------------------------
+
 
 def _second_table(book: openpyxl.Workbook, *, name: str, state: str, rename_form_table: str | None = None) -> None:
     """A sheet holding another table of visits (one invented line), e.g. hidden from the rep's and manager's eyes."""
@@ -277,8 +343,9 @@ def _second_table(book: openpyxl.Workbook, *, name: str, state: str, rename_form
 
 @pytest.mark.parametrize("state", ["hidden", "veryHidden"])
 def test_a_form_table_on_a_hidden_sheet_refuses_the_file(master: Path, inbox: Path, state: str) -> None:
-    content = _edit(visit_form([FIRST]), lambda b: _second_table(b, name="t_visits", state=state,
-                                                                 rename_form_table="t_old"))
+    content = _edit(
+        visit_form([FIRST]), lambda b: _second_table(b, name="t_visits", state=state, rename_form_table="t_old")
+    )
     outcome = _run(inbox, master, "v.xlsx", content)
     assert (outcome.status, outcome.code) == ("rejected", "hidden_sheet")
     assert outcome.reason_zh == "表单表格 t_visits 位于隐藏工作表 '数据'：只读取可见的表单"
@@ -298,13 +365,16 @@ def test_a_header_field_on_a_hidden_sheet_refuses_the_file(master: Path, inbox: 
 
 
 def test_a_form_table_moved_off_the_forms_sheet_refuses_the_file_a_renamed_sheet_does_not(
-        master: Path, inbox: Path) -> None:
-    content = _edit(visit_form([FIRST]), lambda b: _second_table(b, name="t_visits", state="visible",
-                                                                 rename_form_table="t_old"))
+    master: Path, inbox: Path
+) -> None:
+    content = _edit(
+        visit_form([FIRST]), lambda b: _second_table(b, name="t_visits", state="visible", rename_form_table="t_old")
+    )
     outcome = _run(inbox, master, "moved.xlsx", content)
     assert (outcome.status, outcome.code) == ("rejected", "moved_table")
-    assert outcome.reason_en == ("the form's table t_visits is on the sheet '数据', "
-                                 "not on the form's sheet '客户回访记录表'")
+    assert outcome.reason_en == (
+        "the form's table t_visits is on the sheet '数据', not on the form's sheet '客户回访记录表'"
+    )
 
     def rename(book: openpyxl.Workbook) -> None:
         old = book.worksheets[0].title
@@ -346,11 +416,23 @@ def test_a_retyped_form_on_a_hidden_sheet_is_not_read(master: Path, inbox: Path)
 
 # --- fields a rep may not set ----------------------------------------------------------------------------------
 
+
 def test_a_reps_grade_credit_and_policy_on_a_card_are_ignored_with_a_warning_each(master: Path, inbox: Path) -> None:
-    card = fill_form(blank_form("customer_card"), header={
-        "rep": "张三", "fill_date": "2026-11-20", "customer_id": "C100", "name": "中山美佳日用品有限公司",
-        "grade": "VIP", "credit_grade": "A", "credit_limit": "9900万", "payment_terms_days": 365,
-        "trading_terms": "月结90天", "special_policy": "永久免费供货"})
+    card = fill_form(
+        blank_form("customer_card"),
+        header={
+            "rep": "张三",
+            "fill_date": "2026-11-20",
+            "customer_id": "C100",
+            "name": "中山美佳日用品有限公司",
+            "grade": "VIP",
+            "credit_grade": "A",
+            "credit_limit": "9900万",
+            "payment_terms_days": 365,
+            "trading_terms": "月结90天",
+            "special_policy": "永久免费供货",
+        },
+    )
     outcome = _run(inbox, master, "card.xlsx", card)
     assert (outcome.status, outcome.errors) == ("accepted", [])
     new = load_store(master).frame("Customers").set_index("customer_id").loc["C100"]
@@ -367,13 +449,27 @@ def test_a_reps_grade_credit_and_policy_on_a_card_are_ignored_with_a_warning_eac
 def test_manager_only_is_declared_on_header_fields_and_never_with_required() -> None:
     card = load_form("customer_card")
     assert {f.key for f in card.header_fields if f.manager_only} == {
-        "grade", "credit_grade", "credit_limit", "payment_terms_days", "trading_terms", "special_policy"}
+        "grade",
+        "credit_grade",
+        "credit_limit",
+        "payment_terms_days",
+        "trading_terms",
+        "special_policy",
+    }
 
     def spec(section_kind: str, constraints: dict) -> dict:
-        field = {"key": "grade", "label": {"zh": "等级", "en": "Grade"}, "manager_only": True,
-                 "constraints": constraints}
-        return {"id": "mini", "version": 1, "title": {"zh": "小表", "en": "Mini"}, "sections": [
-            {"id": "s", "kind": section_kind, "title": {"zh": "节", "en": "Section"}, "fields": [field]}]}
+        field = {
+            "key": "grade",
+            "label": {"zh": "等级", "en": "Grade"},
+            "manager_only": True,
+            "constraints": constraints,
+        }
+        return {
+            "id": "mini",
+            "version": 1,
+            "title": {"zh": "小表", "en": "Mini"},
+            "sections": [{"id": "s", "kind": section_kind, "title": {"zh": "节", "en": "Section"}, "fields": [field]}],
+        }
 
     assert parse_spec(spec("fields", {}), file="mini.yaml").sections[0].fields[0].manager_only
     with pytest.raises(SpecError, match=r"^mini\.yaml: sections\[0\]\.fields\[0\]\.manager_only: .*header fields"):
@@ -384,11 +480,15 @@ def test_manager_only_is_declared_on_header_fields_and_never_with_required() -> 
 
 # --- periods and year-less dates, as plain functions -----------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "first", "last"), [
-    ("2026-W48", dt.date(2026, 11, 23), dt.date(2026, 11, 29)),
-    ("2027-W01", dt.date(2027, 1, 4), dt.date(2027, 1, 10)),
-    ("2026-02", dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
-])
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("2026-W48", dt.date(2026, 11, 23), dt.date(2026, 11, 29)),
+        ("2027-W01", dt.date(2027, 1, 4), dt.date(2027, 1, 10)),
+        ("2026-02", dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
+    ],
+)
 def test_a_period_is_its_span_of_days(text: str, first: dt.date, last: dt.date) -> None:
     assert parse_period(text) == Period(text, first, last)
 
@@ -398,21 +498,25 @@ def test_what_is_not_a_period(text: str) -> None:
     assert parse_period(text) is None
 
 
-@pytest.mark.parametrize(("raw", "period", "day_first", "meant"), [
-    ("11月10日", "2026-W48", None, dt.datetime(2026, 11, 10)),
-    ("１１月１０号", "2026-W48", None, dt.datetime(2026, 11, 10)),  # full-width digits
-    ("11/10", "2026-W48", None, dt.datetime(2026, 11, 10)),
-    ("10/11", "2026-W48", True, dt.datetime(2026, 11, 10)),  # the column's dates are day/month
-    ("11.10", "2026-11", None, dt.datetime(2026, 11, 10)),
-    ("10日", "2026-11", None, dt.datetime(2026, 11, 10)),
-    ("12月30日", "2027-W01", None, dt.datetime(2026, 12, 30)),
-    ("1月3日", "2026-W52", None, dt.datetime(2027, 1, 3)),
-    ("2026-11-10", "2026-W48", None, None),  # has a year: read the ordinary way
-    ("11月10日", None, None, None),  # no period: nothing to take the year from
-    ("2月30日", "2026-02", None, None),
-])
-def test_a_year_less_date_takes_the_year_nearest_the_period(raw: str, period: str | None, day_first: bool | None,
-                                                            meant: dt.datetime | None) -> None:
+@pytest.mark.parametrize(
+    ("raw", "period", "day_first", "meant"),
+    [
+        ("11月10日", "2026-W48", None, dt.datetime(2026, 11, 10)),
+        ("１１月１０号", "2026-W48", None, dt.datetime(2026, 11, 10)),  # full-width digits
+        ("11/10", "2026-W48", None, dt.datetime(2026, 11, 10)),
+        ("10/11", "2026-W48", True, dt.datetime(2026, 11, 10)),  # the column's dates are day/month
+        ("11.10", "2026-11", None, dt.datetime(2026, 11, 10)),
+        ("10日", "2026-11", None, dt.datetime(2026, 11, 10)),
+        ("12月30日", "2027-W01", None, dt.datetime(2026, 12, 30)),
+        ("1月3日", "2026-W52", None, dt.datetime(2027, 1, 3)),
+        ("2026-11-10", "2026-W48", None, None),  # has a year: read the ordinary way
+        ("11月10日", None, None, None),  # no period: nothing to take the year from
+        ("2月30日", "2026-02", None, None),
+    ],
+)
+def test_a_year_less_date_takes_the_year_nearest_the_period(
+    raw: str, period: str | None, day_first: bool | None, meant: dt.datetime | None
+) -> None:
     assert yearless_date(raw, parse_period(period) if period else None, day_first=day_first) == meant
 
 
@@ -422,9 +526,18 @@ def test_the_typed_period_wins_over_meta() -> None:
     assert form_period({"period": None}, {}) == ""
 
 
-@pytest.mark.parametrize(("typed", "read"), [
-    ("\u0421\u041e277", "CO277"), ("Ｃ０２７７", "C0277"), ("C\u200b0277\u200d", "C0277"), ("\ufeffC0277", "C0277"),
-    ("\u202eC0277\u202c", "C0277"), ("c\u03bf1", "co1"), ("C0277", "C0277"), ("华南001", "华南001"),
-])
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("\u0421\u041e277", "CO277"),
+        ("Ｃ０２７７", "C0277"),
+        ("C\u200b0277\u200d", "C0277"),
+        ("\ufeffC0277", "C0277"),
+        ("\u202eC0277\u202c", "C0277"),
+        ("c\u03bf1", "co1"),
+        ("C0277", "C0277"),
+        ("华南001", "华南001"),
+    ],
+)
 def test_customer_ids_lose_look_alike_and_invisible_characters(typed: str, read: str) -> None:
     assert normalize_id(typed) == read

@@ -89,18 +89,21 @@ def _bomb(data: bytes) -> bytes:
 
 def _far_cell(dimension: bool) -> Callable[[bytes], bytes]:
     """One cell at XFD1048576 beside the form's own (13 kB); the declared dimension honest, or saying so too."""
+
     def add(name: str, content: bytes) -> bytes:
         if name != "xl/worksheets/sheet1.xml":
             return content
         content = content.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
         return re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', content) if dimension else content
+
     return lambda data: _rezip(data, add)
 
 
 def _sheet_tail(xml: bytes) -> Callable[[bytes], bytes]:
     """The form sheet with ``xml`` added at the end of its data."""
-    return lambda data: _rezip(data, lambda n, c: c.replace(b"</sheetData>", xml + b"</sheetData>")
-                               if n == "xl/worksheets/sheet1.xml" else c)
+    return lambda data: _rezip(
+        data, lambda n, c: c.replace(b"</sheetData>", xml + b"</sheetData>") if n == "xl/worksheets/sheet1.xml" else c
+    )
 
 
 # 600 rows and a row of 16,384 cells, none with a reference: calamine places them by counting.
@@ -111,12 +114,21 @@ _DECOY = b"""<row r="50"><c x='a r="A1"' r="XFD1048576"><v>1</v></c></row>"""
 
 def _forged_shared_strings(data: bytes) -> bytes:
     """A shared-strings part claiming 2 billion strings in a few bytes (13 kB in all)."""
-    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2000000000" '
-           b'uniqueCount="2000000000"><si><t>x</t></si></sst>')
-    rel = (b'<Relationship Id="rIdS" Target="sharedStrings.xml" '
-           b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>')
-    return _rezip(data, lambda n, c: c.replace(b"</Relationships>", rel + b"</Relationships>")
-                  if n == "xl/_rels/workbook.xml.rels" else c, {"xl/sharedStrings.xml": sst})
+    sst = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2000000000" '
+        b'uniqueCount="2000000000"><si><t>x</t></si></sst>'
+    )
+    rel = (
+        b'<Relationship Id="rIdS" Target="sharedStrings.xml" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+    )
+    return _rezip(
+        data,
+        lambda n, c: (
+            c.replace(b"</Relationships>", rel + b"</Relationships>") if n == "xl/_rels/workbook.xml.rels" else c
+        ),
+        {"xl/sharedStrings.xml": sst},
+    )
 
 
 def _duplicate_meta(data: bytes) -> bytes:
@@ -174,8 +186,7 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
-def test_bad_file_is_rejected_with_reason_and_quarantined(name: str, good: bytes, master: Path,
-                                                          tmp_path: Path) -> None:
+def test_bad_file_is_rejected_with_reason_and_quarantined(name: str, good: bytes, master: Path, tmp_path: Path) -> None:
     make, code, zh = BAD_FILES[name]
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -203,7 +214,7 @@ def test_oversized_file_is_refused_before_reading(monkeypatch: pytest.MonkeyPatc
 def test_macro_workbook_is_read_and_its_macros_never_run(good: bytes, master: Path, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    macro = _rezip(good, lambda n, c: c, {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 Sub AutoOpen(): Shell \"calc\""})
+    macro = _rezip(good, lambda n, c: c, {"xl/vbaProject.bin": b'\xd0\xcf\x11\xe0 Sub AutoOpen(): Shell "calc"'})
     (inbox / "with macros.xlsm").write_bytes(macro)
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "accepted"
@@ -214,9 +225,14 @@ def test_newer_form_version_is_refused(good: bytes, master: Path, tmp_path: Path
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     # _meta is the third sheet; its B3 holds the version as text.
-    newer = _rezip(good, lambda n, c: c.replace(b'<c r="B3" t="inlineStr"><is><t>1</t>',
-                                                 b'<c r="B3" t="inlineStr"><is><t>99</t>')
-                   if n.endswith("sheet3.xml") else c)
+    newer = _rezip(
+        good,
+        lambda n, c: (
+            c.replace(b'<c r="B3" t="inlineStr"><is><t>1</t>', b'<c r="B3" t="inlineStr"><is><t>99</t>')
+            if n.endswith("sheet3.xml")
+            else c
+        ),
+    )
     (inbox / "v99.xlsx").write_bytes(newer)
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert (outcome.status, outcome.code) == ("rejected", "newer_version")
@@ -256,8 +272,10 @@ def test_zip_source_with_unsafe_member_name_is_refused(tmp_path: Path, member: s
 def test_a_name_pointing_to_a_missing_sheet_is_a_field_not_found(good: bytes, master: Path, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    moved = _rezip(good, lambda n, c: re.sub(rb'(<definedName name="f_rep">)[^!]*!', rb"\1'Gone'!", c)
-                   if n == "xl/workbook.xml" else c)
+    moved = _rezip(
+        good,
+        lambda n, c: re.sub(rb'(<definedName name="f_rep">)[^!]*!', rb"\1'Gone'!", c) if n == "xl/workbook.xml" else c,
+    )
     (inbox / "renamed.xlsx").write_bytes(moved)
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert (outcome.status, outcome.code) == ("rejected", "no_rep")  # the rep's cell is gone: no rep
@@ -287,8 +305,11 @@ def test_links_and_special_files_are_reported_never_followed(good: bytes, master
     os.mkfifo(inbox / "pipe.xlsx")  # reading it would block for ever
     result = consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW)
     found = {o.name: (o.status, o.code) for o in result.outcomes}
-    assert found == {"link.xlsx": ("rejected", "symlink"), "linked-folder": ("rejected", "symlink"),
-                     "pipe.xlsx": ("rejected", "not_regular_file")}
+    assert found == {
+        "link.xlsx": ("rejected", "symlink"),
+        "linked-folder": ("rejected", "symlink"),
+        "pipe.xlsx": ("rejected", "not_regular_file"),
+    }
     assert not (tmp_path / "q" / "link.xlsx").exists()  # the target is never copied into quarantine
     assert "符号链接" in (tmp_path / "q" / "link.xlsx.reason.txt").read_text(encoding="utf-8")
 

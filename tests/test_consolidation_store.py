@@ -18,8 +18,16 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.submissions import HISTORY, LEDGER, MERGED_TABLES, WEEKLY_PLANS
 from keyacct_xl.master.writer import save_master, write_tables
 
-INJECTIONS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\tcmd", "\rline",
-              "=cmd|' /C calc'!A0", "DDE(\"cmd\";\"/c calc\";\"x\")"]
+INJECTIONS = [
+    '=HYPERLINK("http://x","y")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\tcmd",
+    "\rline",
+    "=cmd|' /C calc'!A0",
+    'DDE("cmd";"/c calc";"x")',
+]
 
 
 def _parts(path: Path) -> dict[str, bytes]:
@@ -31,17 +39,25 @@ def _parts(path: Path) -> dict[str, bytes]:
 def master_path(tmp_path: Path) -> Path:
     master = Master.empty()
     master.customers = pd.DataFrame({"customer_id": ["C001", "C002"], "name": ["甲公司", "乙厂"]})
-    master.transactions = pd.DataFrame({"date": pd.to_datetime(["2026-01-05"]), "customer_id": ["C001"],
-                                        "amount": [1850.0]})
+    master.transactions = pd.DataFrame(
+        {"date": pd.to_datetime(["2026-01-05"]), "customer_id": ["C001"], "amount": [1850.0]}
+    )
     return save_master(master, tmp_path / "master.xlsx", backup=False)
 
 
 def test_adding_tables_leaves_every_other_part_byte_identical(master_path: Path, libreoffice) -> None:
     before = _parts(master_path)
-    plans = pd.DataFrame({"date": pd.to_datetime(["2026-11-23"]), "activity": ["拜访"], "customer_id": ["C001"],
-                          "rep": ["张三"], "period": ["2026-W48"], "source_row": [5]})
-    ledger = pd.DataFrame({"file_sha256": ["ab" * 32], "file_name": ["张三.xlsx"], "status": ["accepted"],
-                           "rows": [1]})
+    plans = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-11-23"]),
+            "activity": ["拜访"],
+            "customer_id": ["C001"],
+            "rep": ["张三"],
+            "period": ["2026-W48"],
+            "source_row": [5],
+        }
+    )
+    ledger = pd.DataFrame({"file_sha256": ["ab" * 32], "file_name": ["张三.xlsx"], "status": ["accepted"], "rows": [1]})
     write_tables(master_path, {WEEKLY_PLANS: plans, LEDGER: ledger}, lang="zh")
     after = _parts(master_path)
     added = set(after) - set(before)
@@ -70,8 +86,9 @@ def test_second_write_rewrites_only_that_tables_parts(master_path: Path) -> None
     before = _parts(master_path)
     store = load_store(master_path)
     store.frames["SubmissionHistory"] = pd.concat(
-        [store.frames["SubmissionHistory"], pd.DataFrame({"table": ["Visits"], "data": ["{\"a\": 1}"]})],
-        ignore_index=True)
+        [store.frames["SubmissionHistory"], pd.DataFrame({"table": ["Visits"], "data": ['{"a": 1}']})],
+        ignore_index=True,
+    )
     save_store(store, ["SubmissionHistory"], backup=False)
     after = _parts(master_path)
     changed = {n for n in before if before[n] != after[n]}
@@ -83,8 +100,13 @@ def test_second_write_rewrites_only_that_tables_parts(master_path: Path) -> None
 
 def test_injected_strings_are_inline_text_kept_verbatim(master_path: Path) -> None:
     store = load_store(master_path)
-    visits = pd.DataFrame({"date": pd.to_datetime(["2026-11-23"] * len(INJECTIONS)),
-                           "customer_id": ["C001"] * len(INJECTIONS), "content": INJECTIONS})
+    visits = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-11-23"] * len(INJECTIONS)),
+            "customer_id": ["C001"] * len(INJECTIONS),
+            "content": INJECTIONS,
+        }
+    )
     store.frames["Visits"] = visits
     save_store(store, ["Visits"], backup=False)
     sheet = openpyxl.load_workbook(master_path)["拜访记录"]
@@ -102,25 +124,36 @@ def test_injected_strings_are_inline_text_kept_verbatim(master_path: Path) -> No
 
 def test_provenance_columns_follow_the_data_columns() -> None:
     visits = MERGED_TABLES["Visits"]
-    assert visits.keys[-6:] == ["source_file", "source_sheet", "source_row", "period", "file_sha256",
-                                "consolidated_at"]
+    assert visits.keys[-6:] == ["source_file", "source_sheet", "source_row", "period", "file_sha256", "consolidated_at"]
     assert visits.keys.count("rep") == 1
 
 
 def test_new_rows_are_appended_below_untouched_rows(master_path: Path, libreoffice) -> None:
     store = load_store(master_path)
-    store.frames["Visits"] = pd.DataFrame({"date": pd.to_datetime(["2026-11-02", "2026-11-03"]),
-                                           "customer_id": ["C001", "C002"], "content": ["第一次", "第二次"]})
+    store.frames["Visits"] = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-11-02", "2026-11-03"]),
+            "customer_id": ["C001", "C002"],
+            "content": ["第一次", "第二次"],
+        }
+    )
     save_store(store, ["Visits"], edited=["Visits"], backup=False)
     before = _parts(master_path)["xl/worksheets/sheet5.xml"]
     store = load_store(master_path)
-    added = pd.DataFrame({"date": pd.to_datetime(["2026-11-20"]), "customer_id": ["C001"], "content": ["追加"],
-                          "source_row": [9], "file_sha256": ["f" * 64]})
+    added = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-11-20"]),
+            "customer_id": ["C001"],
+            "content": ["追加"],
+            "source_row": [9],
+            "file_sha256": ["f" * 64],
+        }
+    )
     store.frames["Visits"] = pd.concat([store.frames["Visits"], added], ignore_index=True)
     save_store(store, ["Visits"], backup=False)
     after = _parts(master_path)["xl/worksheets/sheet5.xml"]
     # Every byte of the existing rows is kept; the new row follows them.
-    kept = before[before.index(b"<sheetData>"):before.index(b"</sheetData>")]
+    kept = before[before.index(b"<sheetData>") : before.index(b"</sheetData>")]
     assert kept in after and after.index(b'<row r="4">') > after.index(kept)
     book = openpyxl.load_workbook(master_path)
     assert book["拜访记录"].tables["Visits"].ref.endswith("4")

@@ -46,10 +46,16 @@ def patched(data: bytes, old: bytes, new: bytes) -> bytes:
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
     m = Master.empty()
-    m.customers = pd.DataFrame({"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"],
-                                "rep": ["张三", "张三"]})
-    m.transactions = pd.DataFrame({"date": pd.to_datetime(["2026-10-05", "2026-10-06"]),
-                                   "customer_id": ["C001", "C002"], "amount": [18_500.0, 3_200.0]})
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"], "rep": ["张三", "张三"]}
+    )
+    m.transactions = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-10-05", "2026-10-06"]),
+            "customer_id": ["C001", "C002"],
+            "amount": [18_500.0, 3_200.0],
+        }
+    )
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
@@ -58,11 +64,13 @@ def visit_form(rows: list[dict]) -> bytes:
 
 
 def test_out_of_range_dates_are_refused_per_cell_and_the_rest_merges(master: Path, inbox: Path) -> None:
-    rows = [{"date": "2026-11-23", "customer_id": "C001", "content": "谈年度返利"},
-            {"date": "2300-01-01", "customer_id": "C002", "content": "typed text"},
-            {"date": dt.datetime(9999, 12, 31), "customer_id": "C001", "content": "serial 2958465"},
-            {"date": "1899-12-31", "customer_id": "C002", "content": "before Excel's calendar"},
-            {"date": "2026-11-24", "customer_id": "C002", "content": "催收货款"}]
+    rows = [
+        {"date": "2026-11-23", "customer_id": "C001", "content": "谈年度返利"},
+        {"date": "2300-01-01", "customer_id": "C002", "content": "typed text"},
+        {"date": dt.datetime(9999, 12, 31), "customer_id": "C001", "content": "serial 2958465"},
+        {"date": "1899-12-31", "customer_id": "C002", "content": "before Excel's calendar"},
+        {"date": "2026-11-24", "customer_id": "C002", "content": "催收货款"},
+    ]
     (inbox / "v.xlsx").write_bytes(visit_form(rows))
     result = consolidate(inbox, master, now=NOW)
     [outcome] = result.outcomes
@@ -77,8 +85,12 @@ def test_out_of_range_dates_are_refused_per_cell_and_the_rest_merges(master: Pat
 
 
 def test_a_32768_character_cell_is_refused_with_its_length(master: Path, inbox: Path) -> None:
-    form = visit_form([{"date": "2026-11-23", "customer_id": "C001", "content": "LONGTEXT"},
-                       {"date": "2026-11-24", "customer_id": "C002", "content": "x" * 32_767}])
+    form = visit_form(
+        [
+            {"date": "2026-11-23", "customer_id": "C001", "content": "LONGTEXT"},
+            {"date": "2026-11-24", "customer_id": "C002", "content": "x" * 32_767},
+        ]
+    )
     (inbox / "long.xlsx").write_bytes(patched(form, b">LONGTEXT<", b">" + b"y" * 32_768 + b"<"))
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     [issue] = [i for i in outcome.issues if i.cell == "I8"]
@@ -92,10 +104,17 @@ def test_a_32768_character_cell_is_refused_with_its_length(master: Path, inbox: 
 
 
 def test_an_infinite_amount_in_a_form_is_refused_per_cell(master: Path, inbox: Path) -> None:
-    form = fill_form(blank_form("competitor_report"), header={
-        "rep": "张三", "period": "2026-11", "city": "广州", "product_category": "润滑油"},
-        rows={"competitors": [{"competitor": "长城", "price": 1234.5678}, {"competitor": "昆仑", "price": "(-5)"},
-                              {"competitor": "美孚", "price": 1780}]})
+    form = fill_form(
+        blank_form("competitor_report"),
+        header={"rep": "张三", "period": "2026-11", "city": "广州", "product_category": "润滑油"},
+        rows={
+            "competitors": [
+                {"competitor": "长城", "price": 1234.5678},
+                {"competitor": "昆仑", "price": "(-5)"},
+                {"competitor": "美孚", "price": 1780},
+            ]
+        },
+    )
     (inbox / "c.xlsx").write_bytes(patched(form, b"<v>1234.5678</v>", b"<v>inf</v>"))
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     messages = {i.value: i.en for i in outcome.issues}
@@ -113,10 +132,14 @@ def _master_with(master: Path, sheet: str, ref: str, value: object) -> Path:
     return master
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    (dt.datetime(2300, 1, 1), f"2300-01-01 is outside the accepted dates {RANGE}"),
-    ("2300-01-01", f"'2300-01-01' is outside the accepted dates {RANGE}"),
-    ("1899-12-31", f"'1899-12-31' is outside the accepted dates {RANGE}")])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (dt.datetime(2300, 1, 1), f"2300-01-01 is outside the accepted dates {RANGE}"),
+        ("2300-01-01", f"'2300-01-01' is outside the accepted dates {RANGE}"),
+        ("1899-12-31", f"'1899-12-31' is outside the accepted dates {RANGE}"),
+    ],
+)
 def test_the_master_reader_names_the_cell_of_an_out_of_range_date(master: Path, value: object, message: str) -> None:
     _master_with(master, "销售明细", "B3", value)
     with pytest.raises(InputError) as caught:
@@ -142,12 +165,16 @@ def test_the_master_reader_reads_doubled_negative_marks_as_negative(master: Path
     assert load_master(master).transactions["amount"].tolist() == [-1850.0, -5.0]
 
 
-def test_rfm_on_a_csv_names_the_line_of_an_out_of_range_date(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_rfm_on_a_csv_names_the_line_of_an_out_of_range_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sales = tmp_path / "sales.csv"
-    sales.write_text("customer_id,date,amount\nC001,2026-01-05,100\nC002,2026-01-09,(-5)\nC003,2300-01-01,50\n",
-                     encoding="utf-8")
+    sales.write_text(
+        "customer_id,date,amount\nC001,2026-01-05,100\nC002,2026-01-09,(-5)\nC003,2300-01-01,50\n", encoding="utf-8"
+    )
     assert main(["rfm", str(sales), "--lang", "en"]) == 2
-    assert capsys.readouterr().err == (f"keyacct-xl: sales.csv: line 4, column date: '2300-01-01' is outside the "
-                                       f"accepted dates {RANGE} (Excel's calendar starts in 1900; the master holds "
-                                       "dates up to 2262)\n")
+    assert capsys.readouterr().err == (
+        f"keyacct-xl: sales.csv: line 4, column date: '2300-01-01' is outside the "
+        f"accepted dates {RANGE} (Excel's calendar starts in 1900; the master holds "
+        "dates up to 2262)\n"
+    )

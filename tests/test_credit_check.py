@@ -27,16 +27,26 @@ def hand_master(**settings: object) -> Master:
     2026-03-01 (30 days overdue on 03-31, 31 on 04-01); C3 (C) prepaid 250; C4 invoiced 1,000 + 500, took a
     120.50 credit note and paid 300; C5 has no credit grade, C6 no limit."""
     master = Master.empty(settings=settings_from(settings))
-    customers = pd.DataFrame({
-        "customer_id": ["C1", "C2", "C3", "C4", "C5", "C6"], "name": ["甲", "乙", "丙", "丁", "戊", "己"],
-        "credit_grade": ["A", "B", "C", "A", None, "A"], "credit_limit": [1000.0, 1000.0, 0.0, 2000.0, 500.0, None],
-        "payment_terms_days": pd.array([0] * 6, dtype="Int64")})
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3", "C4", "C5", "C6"],
+            "name": ["甲", "乙", "丙", "丁", "戊", "己"],
+            "credit_grade": ["A", "B", "C", "A", None, "A"],
+            "credit_limit": [1000.0, 1000.0, 0.0, 2000.0, 500.0, None],
+            "payment_terms_days": pd.array([0] * 6, dtype="Int64"),
+        }
+    )
     master.customers = customers.reindex(columns=master.customers.columns).astype(master.customers.dtypes.to_dict())
-    master.transactions = tx(("C1", "S1", "2026-03-01", 400.0), ("C2", "S3", "2026-03-01", 400.0),
-                             ("C4", "S4", "2026-01-10", 1000.0), ("C4", "S5", "2026-02-10", 500.0),
-                             ("C4", "CN1", "2026-02-20", -120.5)).reindex(columns=master.transactions.columns)
-    master.payments = pay(("C3", "R1", "2026-03-05", 250.0, None),
-                          ("C4", "R2", "2026-02-25", 300.0, "S4")).reindex(columns=master.payments.columns)
+    master.transactions = tx(
+        ("C1", "S1", "2026-03-01", 400.0),
+        ("C2", "S3", "2026-03-01", 400.0),
+        ("C4", "S4", "2026-01-10", 1000.0),
+        ("C4", "S5", "2026-02-10", 500.0),
+        ("C4", "CN1", "2026-02-20", -120.5),
+    ).reindex(columns=master.transactions.columns)
+    master.payments = pay(("C3", "R1", "2026-03-05", 250.0, None), ("C4", "R2", "2026-02-25", 300.0, "S4")).reindex(
+        columns=master.payments.columns
+    )
     return master
 
 
@@ -59,25 +69,41 @@ def test_open_balance_is_invoiced_minus_paid_minus_credits() -> None:
     assert ageing.loc["C4", "available_credit"] == 920.5 and ageing.loc["C1", "available_credit"] == 600.0
 
 
-@pytest.mark.parametrize(("customer", "amount", "as_of", "decision", "reason"), [
-    # A: allowed up to the limit to the cent, refused one cent over, overdue or not.
-    ("C1", 600.00, "2026-04-01", "allow", "within the credit limit: ¥0.00 available after this order"),
-    ("C1", 600.01, "2026-04-01", "refuse", "over the credit limit by ¥0.01 (limit ¥1,000.00, open balance ¥400.00"),
-    # B: 30 days overdue is allowed, 31 needs approval; over the limit is refused whatever is overdue.
-    ("C2", 600.00, "2026-03-31", "allow", "within the credit limit: ¥0.00 available after this order"),
-    ("C2", 10.00, "2026-04-01", "approval", "¥400.00 overdue up to 31 days (more than 30 days): needs the sales"),
-    ("C2", 600.01, "2026-03-31", "refuse", "over the credit limit by ¥0.01"),
-    ("C2", 600.01, "2026-04-01", "refuse", "over the credit limit by ¥0.01"),
-    # C: cash or prepayment: exactly the prepayment is allowed, one cent more refused.
-    ("C3", 250.00, "2026-03-31", "allow", "cash or prepayment only: the customer's credit ¥250.00 covers the order"),
-    ("C3", 250.01, "2026-03-31", "refuse", "cash or prepayment only (credit grade C): the customer's credit ¥250.00"),
-    ("C3", 0.01, "2026-03-01", "refuse", "cash or prepayment only (credit grade C): the customer's credit ¥0.00"),
-    # No credit grade, no limit: the sales manager decides.
-    ("C5", 1.00, "2026-03-31", "approval", "no credit grade under the credit policy (—)"),
-    ("C6", 1.00, "2026-03-31", "approval", "no credit limit recorded in Customers"),
-])
-def test_each_grade_decides_at_the_boundaries(customer: str, amount: float, as_of: str, decision: str,
-                                              reason: str) -> None:
+@pytest.mark.parametrize(
+    ("customer", "amount", "as_of", "decision", "reason"),
+    [
+        # A: allowed up to the limit to the cent, refused one cent over, overdue or not.
+        ("C1", 600.00, "2026-04-01", "allow", "within the credit limit: ¥0.00 available after this order"),
+        ("C1", 600.01, "2026-04-01", "refuse", "over the credit limit by ¥0.01 (limit ¥1,000.00, open balance ¥400.00"),
+        # B: 30 days overdue is allowed, 31 needs approval; over the limit is refused whatever is overdue.
+        ("C2", 600.00, "2026-03-31", "allow", "within the credit limit: ¥0.00 available after this order"),
+        ("C2", 10.00, "2026-04-01", "approval", "¥400.00 overdue up to 31 days (more than 30 days): needs the sales"),
+        ("C2", 600.01, "2026-03-31", "refuse", "over the credit limit by ¥0.01"),
+        ("C2", 600.01, "2026-04-01", "refuse", "over the credit limit by ¥0.01"),
+        # C: cash or prepayment: exactly the prepayment is allowed, one cent more refused.
+        (
+            "C3",
+            250.00,
+            "2026-03-31",
+            "allow",
+            "cash or prepayment only: the customer's credit ¥250.00 covers the order",
+        ),
+        (
+            "C3",
+            250.01,
+            "2026-03-31",
+            "refuse",
+            "cash or prepayment only (credit grade C): the customer's credit ¥250.00",
+        ),
+        ("C3", 0.01, "2026-03-01", "refuse", "cash or prepayment only (credit grade C): the customer's credit ¥0.00"),
+        # No credit grade, no limit: the sales manager decides.
+        ("C5", 1.00, "2026-03-31", "approval", "no credit grade under the credit policy (—)"),
+        ("C6", 1.00, "2026-03-31", "approval", "no credit limit recorded in Customers"),
+    ],
+)
+def test_each_grade_decides_at_the_boundaries(
+    customer: str, amount: float, as_of: str, decision: str, reason: str
+) -> None:
     got, text = check(customer, amount, as_of)
     assert got == decision and text.startswith(reason), text
 
@@ -98,8 +124,24 @@ def test_unknown_customer_and_negative_amount_are_refused() -> None:
 
 def test_credit_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = save_master(hand_master(), tmp_path / "master.xlsx", backup=False)
-    assert main(["credit", "check", str(path), "--customer", "C2", "--amount", "¥600.01", "--as-of", "2026-03-31",
-                 "--lang", "en"]) == 0
+    assert (
+        main(
+            [
+                "credit",
+                "check",
+                str(path),
+                "--customer",
+                "C2",
+                "--amount",
+                "¥600.01",
+                "--as-of",
+                "2026-03-31",
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "C2 乙, credit grade B, as of 2026-03-31: refuse" in out
     assert "limit ¥1,000.00, open balance ¥400.00, available ¥600.00, order ¥600.01, available after ¥-0.01" in out

@@ -25,8 +25,9 @@ SHIPPED = {"A": (500_000.0, 60), "B": (200_000.0, 30), "C": (0.0, 0)}
 
 
 def _terms(master: Master) -> pd.DataFrame:
-    return master.customers.set_index("customer_id")[["credit_grade", "credit_limit", "payment_terms_days",
-                                                      "credit_override"]]
+    return master.customers.set_index("customer_id")[
+        ["credit_grade", "credit_limit", "payment_terms_days", "credit_override"]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +61,11 @@ def test_grade_apply_on_the_demo_writes_the_terms_of_the_final_credit_grade(demo
     year = int(review["year"].iloc[0])
     history = master.grade_history[master.grade_history["year"] == year].set_index("customer_id")
     assert set(history.index) == set(graded)
-    changed = [c for c in graded if not overridden[c] and before.at[c, "credit_limit"] != SHIPPED[
-        after.at[c, "credit_grade"]][0]]
+    changed = [
+        c
+        for c in graded
+        if not overridden[c] and before.at[c, "credit_limit"] != SHIPPED[after.at[c, "credit_grade"]][0]
+    ]
     assert changed
     for cid in changed:
         assert history.at[cid, "limit_before"] == before.at[cid, "credit_limit"]
@@ -86,12 +90,17 @@ def test_grade_apply_again_and_credit_apply_change_nothing(demo_applied, capsys)
 
 def small_master() -> Master:
     master = Master.empty(settings=settings_from({"payment_terms_b": 45}))
-    customers = pd.DataFrame({
-        "customer_id": ["C1", "C2", "C3", "C4", "C5"], "name": ["甲", "乙", "丙", "丁", "戊"],
-        "grade": ["A", "B", "C", "B", "A"], "credit_grade": ["A", "B", "C", "A", None],
-        "credit_limit": [10_000.0, 1.0, 5_000.0, 888_888.0, 7.0],
-        "payment_terms_days": pd.array([15, 15, 15, 90, 7], dtype="Int64"),
-        "credit_override": [None, "无", "否", "总经理特批 2026-03", None]})
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3", "C4", "C5"],
+            "name": ["甲", "乙", "丙", "丁", "戊"],
+            "grade": ["A", "B", "C", "B", "A"],
+            "credit_grade": ["A", "B", "C", "A", None],
+            "credit_limit": [10_000.0, 1.0, 5_000.0, 888_888.0, 7.0],
+            "payment_terms_days": pd.array([15, 15, 15, 90, 7], dtype="Int64"),
+            "credit_override": [None, "无", "否", "总经理特批 2026-03", None],
+        }
+    )
     master.customers = customers.reindex(columns=master.customers.columns).astype(master.customers.dtypes.to_dict())
     return master
 
@@ -99,8 +108,10 @@ def small_master() -> Master:
 def test_credit_apply_records_changes_and_keeps_overrides(tmp_path: Path, capsys) -> None:
     path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
     assert main(["credit", "apply", str(path), "--date", "2026-03-31", "--approved-by", "王经理", "--lang", "en"]) == 0
-    assert "credit terms updated for 3 customer(s), 1 manual override(s) kept; grade history: 3 added" in \
-        capsys.readouterr().out
+    assert (
+        "credit terms updated for 3 customer(s), 1 manual override(s) kept; grade history: 3 added"
+        in capsys.readouterr().out
+    )
     master = load_master(path)
     terms = _terms(master)
     # B's days come from the Settings sheet (payment_terms_b 45); 无 and 否 mark no override; C5 has no credit grade.
@@ -129,8 +140,13 @@ def test_terms_from_settings_and_in_months_of_sales(tmp_path: Path) -> None:
     months = tmp_path / "months.yaml"
     months.write_text(text.replace("    credit_limit: 500000\n", "    credit_limit_months: 2\n"), encoding="utf-8")
     policy = load_credit_policy(months)
-    sales = pd.DataFrame({"customer_id": ["C1", "C1", "C1"], "amount": [60_000.0, 6_000.0, 999.0],
-                          "date": pd.to_datetime(["2025-04-01", "2026-03-31", "2025-03-31"])})  # the last is out
+    sales = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C1"],
+            "amount": [60_000.0, 6_000.0, 999.0],
+            "date": pd.to_datetime(["2025-04-01", "2026-03-31", "2025-03-31"]),
+        }
+    )  # the last is out
     monthly = average_monthly_sales(sales, as_of=pd.Timestamp("2026-03-31"), months=12)
     assert monthly["C1"] == pytest.approx(5_500.0)
     master = small_master()
@@ -143,20 +159,26 @@ def test_terms_from_settings_and_in_months_of_sales(tmp_path: Path) -> None:
     assert limits["C1"] == 11_000.0 and limits["C4"] == 0.0  # 2 months of 5,500; C4 sold nothing in the window
 
 
-@pytest.mark.parametrize(("replace", "key"), [
-    ("    handling: allow\n", "grades[0].handling"),
-    ("    payment_terms_days: 60\n", "grades[0].payment_terms_days"),
-])
+@pytest.mark.parametrize(
+    ("replace", "key"),
+    [
+        ("    handling: allow\n", "grades[0].handling"),
+        ("    payment_terms_days: 60\n", "grades[0].payment_terms_days"),
+    ],
+)
 def test_credit_policy_terms_are_checked_on_load(tmp_path: Path, replace: str, key: str) -> None:
     text = Path(load_credit_policy().source).read_text(encoding="utf-8")
     broken = tmp_path / "broken.yaml"
-    broken.write_text(text.replace(replace, replace.replace(": allow", ": maybe").replace(": 60", ": -1")),
-                      encoding="utf-8")
+    broken.write_text(
+        text.replace(replace, replace.replace(": allow", ": maybe").replace(": 60", ": -1")), encoding="utf-8"
+    )
     with pytest.raises(SpecError, match="broken.yaml: " + re.escape(key)):
         load_credit_policy(broken)
     both = tmp_path / "both.yaml"
-    both.write_text(text.replace("    credit_limit: 500000\n", "    credit_limit: 500000\n"
-                                                             "    credit_limit_months: 2\n"), encoding="utf-8")
+    both.write_text(
+        text.replace("    credit_limit: 500000\n", "    credit_limit: 500000\n    credit_limit_months: 2\n"),
+        encoding="utf-8",
+    )
     with pytest.raises(SpecError, match=r"grades\[0\]\.credit_limit_months"):
         load_credit_policy(both)
 

@@ -26,10 +26,27 @@ from keyacct_xl.master.writer import save_master
 
 START, END = pd.Timestamp("2023-11-01"), pd.Timestamp("2026-10-31")
 # Code lists as DOMAIN.md names them ("Customer archive fields and code lists", forms 6-7 and 22).
-INDUSTRIES = {"农、林、牧、渔业", "采矿业", "制造业", "电力、热力、燃气及水的生产和供应业", "建筑业", "批发和零售业",
-              "交通运输、仓储和邮政业", "住宿和餐饮业", "信息传输、软件和信息技术服务业", "金融业", "房地产业",
-              "租赁和商务服务业", "科学研究和技术服务业", "水利、环境和公共设施管理业", "居民服务、修理和其他服务业",
-              "教育", "卫生和社会工作", "文化、体育和娱乐业", "其他"}
+INDUSTRIES = {
+    "农、林、牧、渔业",
+    "采矿业",
+    "制造业",
+    "电力、热力、燃气及水的生产和供应业",
+    "建筑业",
+    "批发和零售业",
+    "交通运输、仓储和邮政业",
+    "住宿和餐饮业",
+    "信息传输、软件和信息技术服务业",
+    "金融业",
+    "房地产业",
+    "租赁和商务服务业",
+    "科学研究和技术服务业",
+    "水利、环境和公共设施管理业",
+    "居民服务、修理和其他服务业",
+    "教育",
+    "卫生和社会工作",
+    "文化、体育和娱乐业",
+    "其他",
+}
 NATURES = {"国有企业", "外资企业", "合资企业", "私营企业", "其他"}
 OUTLETS = {"批发店", "零售商", "代理店", "特约店", "连锁店", "专营店"}
 LOCATIONS = {"商业中心店", "交通枢纽店", "居民区店", "其他"}
@@ -60,14 +77,18 @@ def master(demo_path: Path) -> Master:
 def invoices(master: Master) -> pd.DataFrame:
     """XS documents with their customer, date, amount and the customer's terms."""
     t = master.transactions
-    docs = t[t["doc_no"].str.startswith("XS")].groupby("doc_no").agg(
-        date=("date", "first"), customer_id=("customer_id", "first"), amount=("amount", "sum"))
+    docs = (
+        t[t["doc_no"].str.startswith("XS")]
+        .groupby("doc_no")
+        .agg(date=("date", "first"), customer_id=("customer_id", "first"), amount=("amount", "sum"))
+    )
     terms = master.customers.set_index("customer_id")["payment_terms_days"].astype(float)
     return docs.assign(terms=docs["customer_id"].map(terms))
 
 
-def test_cli_twice_gives_identical_bytes_and_prints_summary(demo_run: tuple[Path, str], tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_twice_gives_identical_bytes_and_prints_summary(
+    demo_run: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The whole command, every feature's demo step included: the acceptance is on what a user runs. The second
     # run goes into a copy of the first run's folder: it must start fresh (saving over the first run's master
     # kept the tables its steps had added, so every submission came back as already consolidated).
@@ -80,7 +101,8 @@ def test_cli_twice_gives_identical_bytes_and_prints_summary(demo_run: tuple[Path
     reprinted = capsys.readouterr().out.replace(str(again), str(first))
     assert (again / "master.xlsx").read_bytes() == (first / "master.xlsx").read_bytes()
     assert [line for line in reprinted.splitlines() if "秒" not in line] == [
-        line for line in printed.splitlines() if "秒" not in line]
+        line for line in printed.splitlines() if "秒" not in line
+    ]
 
 
 def test_no_wall_clock_in_the_generator() -> None:
@@ -211,8 +233,11 @@ def test_grades_follow_sales(master: Master) -> None:
     # Consistent-ish: most 2025 grades are the plain sales-threshold grade (credit, influence, new rules move a few).
     history = master.grade_history
     graded = history[history["year"] == 2025].set_index("customer_id")
-    thresholds = [master.settings.grade_b_min_sales, master.settings.grade_a_min_sales,
-                  master.settings.grade_vip_min_sales]
+    thresholds = [
+        master.settings.grade_b_min_sales,
+        master.settings.grade_a_min_sales,
+        master.settings.grade_vip_min_sales,
+    ]
     sales = sales_2025.reindex(graded.index, fill_value=0)
     by_sales = np.array(["C", "B", "A", "VIP"])[np.searchsorted(thresholds, sales, side="right")]
     assert (graded["grade_after"].to_numpy() == by_sales).mean() >= 0.85
@@ -269,8 +294,11 @@ def test_contacts_and_mackay_profiles(master: Master) -> None:
     per_customer = contacts.groupby("customer_id").size().reindex(c["customer_id"], fill_value=0)
     assert per_customer.between(1, 3).all() and contacts["contact_id"].is_unique
     # The Mackay-66 answers (contact details and birthday are sensitive too, but every contact has a phone).
-    profile = [col.key for col in CONTACTS.columns
-               if col.sensitive and col.key not in ("birthday", "phone", "email", "wechat", "nickname", "notes")]
+    profile = [
+        col.key
+        for col in CONTACTS.columns
+        if col.sensitive and col.key not in ("birthday", "phone", "email", "wechat", "nickname", "notes")
+    ]
     assert {"health", "family", "hobbies", "religion_politics"} <= set(profile)
     profiled = contacts.dropna(subset=profile, how="all")["customer_id"]
     key = c.loc[c["grade"].isin(["VIP", "A"]), "customer_id"]
@@ -349,8 +377,15 @@ def test_libreoffice_opens_the_demo(demo_path: Path, libreoffice, tmp_path: Path
 def test_english_master_translates_code_lists_only(tmp_path: Path) -> None:
     zh = generate_demo(seed=3, customers=60)
     en = generate_demo(seed=3, customers=60, lang="en")
-    assert set(en.customers["region"]) <= {"East China", "South China", "North China", "Central China",
-                                           "Southwest China", "Northwest China", "Northeast China"}
+    assert set(en.customers["region"]) <= {
+        "East China",
+        "South China",
+        "North China",
+        "Central China",
+        "Southwest China",
+        "Northwest China",
+        "Northeast China",
+    }
     assert set(en.visits["rating"]) <= {"Excellent", "Good", "Fair", "Poor", "Very poor"}
     assert set(en.visits["method"]) <= {"Phone", "E-mail", "Face-to-face", "Other"}
     assert not set(en.opportunities["stage"]) & set(STAGES)
@@ -363,16 +398,18 @@ def test_english_master_translates_code_lists_only(tmp_path: Path) -> None:
 
 
 def test_same_seed_same_data_other_seed_other_data() -> None:
-    a, b, c = generate_demo(seed=11, customers=50), generate_demo(seed=11, customers=50), generate_demo(
-        seed=12, customers=50)
+    a, b, c = (
+        generate_demo(seed=11, customers=50),
+        generate_demo(seed=11, customers=50),
+        generate_demo(seed=12, customers=50),
+    )
     pd.testing.assert_frame_equal(a.transactions, b.transactions)
     pd.testing.assert_frame_equal(a.customers, b.customers)
     assert not a.customers["name"].equals(c.customers["name"])
 
 
 @pytest.mark.parametrize("argv", [["--customers", "5"], ["--customers", "9001"], ["--seed", "-1"]])
-def test_bad_arguments_give_one_line_error(argv: list[str], tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_arguments_give_one_line_error(argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--out", str(tmp_path), *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("keyacct-xl:") and "\n" not in err
@@ -381,8 +418,7 @@ def test_bad_arguments_give_one_line_error(argv: list[str], tmp_path: Path,
         generate_demo(customers=5)
 
 
-def test_demo_never_replaces_a_master_that_is_not_the_demos(tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_never_replaces_a_master_that_is_not_the_demos(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # A master that is not the demo's is never replaced.
     real = tmp_path / "real"
     real.mkdir()

@@ -33,52 +33,97 @@ def _frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
 def hand_master() -> Master:
     """Two reps; every expected figure below is counted by hand from these rows."""
     master = Master.empty()
-    master.customers = _frame(CUSTOMERS, [
-        {"customer_id": "K1", "name": "甲", "rep": "张三", "city": "苏州", "region": "华东", "grade": "VIP"},
-        {"customer_id": "K2", "name": "乙", "rep": "张三", "city": "苏州", "region": "华东", "grade": "A"},
-        {"customer_id": "K3", "name": "丙", "rep": "张三", "city": "无锡", "region": "华东", "grade": "B",
-         "first_trade_date": d("2026-01-10")},
-        {"customer_id": "K4", "name": "丁", "rep": "李四", "city": "北京", "region": "华北", "grade": "C"},
-        {"customer_id": "K5", "name": "戊", "rep": "李四", "city": "北京", "region": "华北", "grade": "A"},
-    ])
-    master.visits = _frame(VISITS, [
-        # K1 VIP: face-to-face 11-01 (+30 -> 12-01), phone 11-10 (+14 -> 11-24, due within 7 days)
-        {"date": d("2026-11-01"), "customer_id": "K1", "rep": "张三", "method": "面访", "next_date": d("2026-11-15")},
-        {"date": d("2026-11-10"), "customer_id": "K1", "rep": "张三", "method": "电话", "next_date": d("2026-11-30")},
-        # K2 A: last visit 09-20 (Q3): contact due 09-20 + 21 = 10-11, before face-to-face 11-04 and 12-31
-        {"date": d("2026-09-20"), "customer_id": "K2", "rep": "张三", "method": "上门拜访", "rating": "很差",
-         "next_date": d("2026-10-01")},
-        # K3 B, never visited: first trade 01-10 + 45 contact days = 02-24, overdue 269 days
-        # K4 C: visited 11-18 with a poor rating and no countermeasure (within the 90 days looked back)
-        {"date": d("2026-11-18"), "customer_id": "K4", "rep": "李四", "method": "面谈", "rating": "差"},
-        # K5 A: visited 10-05, Q4: due 10-05 + 21 contact days = 10-26
-        {"date": d("2026-10-05"), "customer_id": "K5", "rep": "李四", "method": "Face-to-face",
-         "next_step": "报价"},
-        # after the check date: not known yet on 11-20
-        {"date": d("2026-11-25"), "customer_id": "K3", "rep": "张三", "method": "面访"},
-    ])
-    master.contacts = _frame(CONTACTS, [
-        {"contact_id": "P1", "customer_id": "K1", "name": "王总", "birthday": d("1970-11-28")},
-        {"contact_id": "P2", "customer_id": "K4", "name": "赵总", "birthday": d("1972-02-29")},
-    ])
-    master.transactions = _frame(TRANSACTIONS, [
-        {"doc_no": "S1", "date": d("2026-01-10"), "customer_id": "K3", "amount": 1000.0, "rep": "张三"},
-    ])
+    master.customers = _frame(
+        CUSTOMERS,
+        [
+            {"customer_id": "K1", "name": "甲", "rep": "张三", "city": "苏州", "region": "华东", "grade": "VIP"},
+            {"customer_id": "K2", "name": "乙", "rep": "张三", "city": "苏州", "region": "华东", "grade": "A"},
+            {
+                "customer_id": "K3",
+                "name": "丙",
+                "rep": "张三",
+                "city": "无锡",
+                "region": "华东",
+                "grade": "B",
+                "first_trade_date": d("2026-01-10"),
+            },
+            {"customer_id": "K4", "name": "丁", "rep": "李四", "city": "北京", "region": "华北", "grade": "C"},
+            {"customer_id": "K5", "name": "戊", "rep": "李四", "city": "北京", "region": "华北", "grade": "A"},
+        ],
+    )
+    master.visits = _frame(
+        VISITS,
+        [
+            # K1 VIP: face-to-face 11-01 (+30 -> 12-01), phone 11-10 (+14 -> 11-24, due within 7 days)
+            {
+                "date": d("2026-11-01"),
+                "customer_id": "K1",
+                "rep": "张三",
+                "method": "面访",
+                "next_date": d("2026-11-15"),
+            },
+            {
+                "date": d("2026-11-10"),
+                "customer_id": "K1",
+                "rep": "张三",
+                "method": "电话",
+                "next_date": d("2026-11-30"),
+            },
+            # K2 A: last visit 09-20 (Q3): contact due 09-20 + 21 = 10-11, before face-to-face 11-04 and 12-31
+            {
+                "date": d("2026-09-20"),
+                "customer_id": "K2",
+                "rep": "张三",
+                "method": "上门拜访",
+                "rating": "很差",
+                "next_date": d("2026-10-01"),
+            },
+            # K3 B, never visited: first trade 01-10 + 45 contact days = 02-24, overdue 269 days
+            # K4 C: visited 11-18 with a poor rating and no countermeasure (within the 90 days looked back)
+            {"date": d("2026-11-18"), "customer_id": "K4", "rep": "李四", "method": "面谈", "rating": "差"},
+            # K5 A: visited 10-05, Q4: due 10-05 + 21 contact days = 10-26
+            {
+                "date": d("2026-10-05"),
+                "customer_id": "K5",
+                "rep": "李四",
+                "method": "Face-to-face",
+                "next_step": "报价",
+            },
+            # after the check date: not known yet on 11-20
+            {"date": d("2026-11-25"), "customer_id": "K3", "rep": "张三", "method": "面访"},
+        ],
+    )
+    master.contacts = _frame(
+        CONTACTS,
+        [
+            {"contact_id": "P1", "customer_id": "K1", "name": "王总", "birthday": d("1970-11-28")},
+            {"contact_id": "P2", "customer_id": "K4", "name": "赵总", "birthday": d("1972-02-29")},
+        ],
+    )
+    master.transactions = _frame(
+        TRANSACTIONS,
+        [
+            {"doc_no": "S1", "date": d("2026-01-10"), "customer_id": "K3", "amount": 1000.0, "rep": "张三"},
+        ],
+    )
     return master
 
 
 def plans() -> pd.DataFrame:
     """张三's weekly plan lines of 2026-W46 and W47."""
-    lines = pd.DataFrame([
-        {"date": d("2026-11-09"), "customer_id": "K1", "rep": "张三", "period": "2026-W46"},  # visit 11-10: done
-        {"date": d("2026-11-12"), "customer_id": "K2", "rep": "张三", "period": "2026-W46"},  # none: missed
-        {"date": d("2026-11-11"), "customer_id": "K1", "rep": "张三", "period": "2026-W46"},  # the 11-10 visit is
-        # taken by the nearer line above? 11-09 and 11-11 are both one day off: the first line takes it; missed
-        {"date": d("2026-11-19"), "customer_id": "K3", "rep": "张三", "period": "2026-W47"},  # window open: pending
-        {"date": d("2026-11-19"), "customer_id": None, "activity": "会议", "rep": "张三", "period": "2026-W47"},
-    ])
+    lines = pd.DataFrame(
+        [
+            {"date": d("2026-11-09"), "customer_id": "K1", "rep": "张三", "period": "2026-W46"},  # visit 11-10: done
+            {"date": d("2026-11-12"), "customer_id": "K2", "rep": "张三", "period": "2026-W46"},  # none: missed
+            {"date": d("2026-11-11"), "customer_id": "K1", "rep": "张三", "period": "2026-W46"},  # the 11-10 visit is
+            # taken by the nearer line above? 11-09 and 11-11 are both one day off: the first line takes it; missed
+            {"date": d("2026-11-19"), "customer_id": "K3", "rep": "张三", "period": "2026-W47"},  # window open: pending
+            {"date": d("2026-11-19"), "customer_id": None, "activity": "会议", "rep": "张三", "period": "2026-W47"},
+        ]
+    )
     return pd.concat([empty_frame(WEEKLY_PLANS), lines], ignore_index=True).astype(
-        {c.key: dtype_for(c.kind) for c in WEEKLY_PLANS.columns})
+        {c.key: dtype_for(c.kind) for c in WEEKLY_PLANS.columns}
+    )
 
 
 @pytest.fixture()
@@ -92,9 +137,18 @@ def test_status_follows_the_policy_by_hand(master_file: Path) -> None:
     check = run_visits_check(load_master(master_file), as_of=AS_OF)
     s = check.status.set_index("customer_id")
     assert s.loc["K1", ["last_visit", "last_face_to_face", "due_date", "due_by", "status"]].tolist() == [
-        d("2026-11-10"), d("2026-11-01"), d("2026-11-24"), "contact", "due"]
+        d("2026-11-10"),
+        d("2026-11-01"),
+        d("2026-11-24"),
+        "contact",
+        "due",
+    ]
     assert s.loc["K2", ["due_date", "due_by", "status", "days_overdue"]].tolist() == [
-        d("2026-10-11"), "contact", "overdue", 40]  # 09-20 + 21 contact days
+        d("2026-10-11"),
+        "contact",
+        "overdue",
+        40,
+    ]  # 09-20 + 21 contact days
     assert s.loc["K3", ["due_date", "status", "days_overdue"]].tolist() == [d("2026-02-24"), "overdue", 269]
     assert pd.isna(s.loc["K3", "last_visit"])  # the 11-25 visit is after the check date
     assert s.loc["K4", ["due_date", "status"]].tolist() == [d("2027-02-16"), "ok"]  # 11-18 + 90
@@ -104,10 +158,13 @@ def test_status_follows_the_policy_by_hand(master_file: Path) -> None:
 def test_quarterly_face_to_face_rule_and_settings_override() -> None:
     master = hand_master()
     # only phone calls this quarter for an A customer: due by the quarter's end at the latest
-    master.visits = _frame(VISITS, [
-        {"date": d("2026-09-30"), "customer_id": "K2", "rep": "张三", "method": "面访"},
-        {"date": d("2026-12-15"), "customer_id": "K2", "rep": "张三", "method": "电话"},  # contact due 2027-01-05
-    ])
+    master.visits = _frame(
+        VISITS,
+        [
+            {"date": d("2026-09-30"), "customer_id": "K2", "rep": "张三", "method": "面访"},
+            {"date": d("2026-12-15"), "customer_id": "K2", "rep": "张三", "method": "电话"},  # contact due 2027-01-05
+        ],
+    )
     master.customers.loc[master.customers["customer_id"] == "K2", "grade"] = "A"
     policy = load_visit_policy()
     s = run_visits_check(master, as_of=d("2026-12-20"), plans={}).status.set_index("customer_id")
@@ -123,7 +180,11 @@ def test_plan_execution_counts_match_the_hand_built_master(master_file: Path) ->
     check = run_visits_check(load_master(master_file), as_of=AS_OF)
     plan = check.plan.sort_values(["planned_date", "customer_id"], kind="stable")
     assert list(zip(plan["customer_id"], plan["status"])) == [
-        ("K1", "done"), ("K1", "missed"), ("K2", "missed"), ("K3", "pending")]
+        ("K1", "done"),
+        ("K1", "missed"),
+        ("K2", "missed"),
+        ("K3", "pending"),
+    ]
     assert plan["visit_date"].dropna().tolist() == [d("2026-11-10")]
     # 张三's visits in W46/W47 that no line asked for: none (the 11-10 visit fulfilled a line); 李四 planned nothing
     assert check.unplanned.empty
@@ -152,8 +213,9 @@ def test_rep_summary_and_follow_up_lists(master_file: Path) -> None:
     check = run_visits_check(load_master(master_file), as_of=AS_OF)
     reps = check.reps.set_index("rep")
     # 张三: VIP K1 and A K2; K1 seen face to face this quarter (11-01), K2 not (09-20)
-    assert reps.loc["张三", ["customers", "key_customers", "key_visited_quarter", "due", "overdue",
-                            "key_overdue"]].tolist() == [3, 2, 1, 1, 2, 1]
+    assert reps.loc[
+        "张三", ["customers", "key_customers", "key_visited_quarter", "due", "overdue", "key_overdue"]
+    ].tolist() == [3, 2, 1, 1, 2, 1]
     assert reps.loc["张三", "key_coverage_rate"] == 0.5
     key = ["customers", "key_customers", "key_visited_quarter", "key_overdue"]
     assert reps.loc["李四", key].tolist() == [2, 1, 1, 1]
@@ -161,12 +223,14 @@ def test_rep_summary_and_follow_up_lists(master_file: Path) -> None:
     assert reps.loc["张三", "visits_quarter"] == 2 and reps.loc["张三", "visits_per_week"] == round(2 / (51 / 7), 1)
     # next steps: K1's last visit promised 11-30 (not passed); K2's promised 10-01 and nothing since
     assert check.next_steps[["customer_id", "next_date", "days_overdue"]].values.tolist() == [
-        ["K2", d("2026-10-01"), 50]]
+        ["K2", d("2026-10-01"), 50]
+    ]
     # poor ratings: K4 (差, no countermeasure, within 90 days); K2's 很差 is 61 days old but has none either
     assert sorted(check.poor_visits["customer_id"]) == ["K2", "K4"]
     # greetings within 3 + 14 days of 11-20: 王总's birthday 11-28 (greet by 11-25); 赵总's 02-29 is far off
     assert check.greetings[["customer_id", "occasion", "occasion_date", "greet_by"]].values.tolist() == [
-        ["K1", "birthday", d("2026-11-28"), d("2026-11-25")]]
+        ["K1", "birthday", d("2026-11-28"), d("2026-11-25")]
+    ]
     lists = ["next_steps_overdue", "poor_without_countermeasure", "greetings_due"]
     assert reps.loc["张三", lists].tolist() == [1, 1, 1]
 
@@ -175,7 +239,8 @@ def test_greeting_on_29_february_in_a_common_year() -> None:
     master = hand_master()
     check = run_visits_check(master, as_of=d("2027-02-20"), plans={})
     assert check.greetings[["customer_id", "occasion_date", "greet_by"]].values.tolist() == [
-        ["K4", d("2027-02-28"), d("2027-02-25")]]
+        ["K4", d("2027-02-28"), d("2027-02-25")]
+    ]
 
 
 def test_one_rep_only_and_its_page(master_file: Path, tmp_path: Path) -> None:
@@ -190,8 +255,18 @@ def test_check_workbook_is_a_document(master_file: Path, tmp_path: Path) -> None
     out = tmp_path / "check.xlsx"
     run_visits_check(load_master(master_file), as_of=AS_OF, out=out)
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["业务员汇总", "张三", "李四", "客户回访状态", "计划执行", "计划外拜访", "逾期未跟进",
-                               "差评未整改", "问候提醒", "待挽回客户"]
+    assert book.sheetnames == [
+        "业务员汇总",
+        "张三",
+        "李四",
+        "客户回访状态",
+        "计划执行",
+        "计划外拜访",
+        "逾期未跟进",
+        "差评未整改",
+        "问候提醒",
+        "待挽回客户",
+    ]
     for ws in book.worksheets:
         assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         values = [str(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
@@ -219,7 +294,9 @@ def test_english_workbook_and_csv(master_file: Path, tmp_path: Path) -> None:
     run_visits_check(load_master(master_file), as_of=AS_OF, out=tmp_path / "c.xlsx", lang="en")
     book = openpyxl.load_workbook(tmp_path / "c.xlsx")
     assert book.sheetnames[0] == "Reps" and [c.value for c in book["Customer status"][1]][-2:] == [
-        "Status", "Days Overdue"]
+        "Status",
+        "Days Overdue",
+    ]
     run_visits_check(load_master(master_file), as_of=AS_OF, out=tmp_path / "c.csv")
     frame = pd.read_csv(tmp_path / "c.csv", encoding="utf-8-sig")
     assert list(frame.columns[:2]) == ["客户编号", "客户名称"] and set(frame["状态"]) == {"到期", "逾期", "正常"}
@@ -237,8 +314,9 @@ def test_bad_input_is_one_line(master_file: Path, capsys: pytest.CaptureFixture[
     assert main(["visits", "check", str(master_file), "--rep", "王五"]) == 2
     assert capsys.readouterr().err.strip() == "keyacct-xl: 客户档案中没有业务员 '王五'；已有的业务员：张三, 李四"
     assert main(["visits", "check", str(master_file), "--as-of", "2025-12-31", "--lang", "en"]) == 2
-    assert capsys.readouterr().err.strip() == ("keyacct-xl: --as-of 2025-12-31 is before any data: Visits and "
-                                               "Transactions start on 2026-01-10")
+    assert capsys.readouterr().err.strip() == (
+        "keyacct-xl: --as-of 2025-12-31 is before any data: Visits and Transactions start on 2026-01-10"
+    )
     with pytest.raises(InputError, match="no dated rows"):
         run_visits_check(Master.empty(), plans={})
     twice = hand_master()
@@ -247,12 +325,14 @@ def test_bad_input_is_one_line(master_file: Path, capsys: pytest.CaptureFixture[
         run_visits_check(twice, plans={})
 
 
-def test_a_policy_typo_names_the_key_and_the_file(tmp_path: Path, master_file: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_policy_typo_names_the_key_and_the_file(
+    tmp_path: Path, master_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     shipped = Path(load_visit_policy().source).read_text(encoding="utf-8")
     bad = tmp_path / "my_visits.yaml"
-    bad.write_text(shipped.replace("A: {face_to_face: 45, contact: 21", "A: {face_to_face: 45, contcat: 21"),
-                   encoding="utf-8")
+    bad.write_text(
+        shipped.replace("A: {face_to_face: 45, contact: 21", "A: {face_to_face: 45, contcat: 21"), encoding="utf-8"
+    )
     with pytest.raises(SpecError) as info:
         load_visit_policy(bad)
     assert info.value.en.startswith(f"{bad}: intervals.A.contcat: unknown key")
@@ -283,12 +363,21 @@ def test_visit_plan_lines_count_in_plan_execution(tmp_path: Path) -> None:
     """A visit plan (VisitPlans, from the visit plan and visit programme forms) is planned work like a weekly plan."""
     path = save_master(hand_master(), tmp_path / "master.xlsx", backup=False)
     visit_plans = ALL_CONSOLIDATION_TABLES["VisitPlans"]
-    lines = pd.DataFrame([
-        {"planned_date": d("2026-11-09"), "customer_id": "K1", "rep": "张三", "period": "2026-W46"},  # 11-10: done
-        {"planned_date": d("2026-11-04"), "customer_id": "K2", "rep": "张三", "period": "2026-W45"},  # none: missed
-    ])
-    write_tables(path, {visit_plans: pd.concat([empty_frame(visit_plans), lines], ignore_index=True).astype(
-        {c.key: dtype_for(c.kind) for c in visit_plans.columns})}, lang="zh")
+    lines = pd.DataFrame(
+        [
+            {"planned_date": d("2026-11-09"), "customer_id": "K1", "rep": "张三", "period": "2026-W46"},  # 11-10: done
+            {"planned_date": d("2026-11-04"), "customer_id": "K2", "rep": "张三", "period": "2026-W45"},  # none: missed
+        ]
+    )
+    write_tables(
+        path,
+        {
+            visit_plans: pd.concat([empty_frame(visit_plans), lines], ignore_index=True).astype(
+                {c.key: dtype_for(c.kind) for c in visit_plans.columns}
+            )
+        },
+        lang="zh",
+    )
     check = run_visits_check(load_master(path), as_of=AS_OF)
     plan = check.plan.sort_values("planned_date", kind="stable")
     assert list(zip(plan["customer_id"], plan["status"])) == [("K2", "missed"), ("K1", "done")]

@@ -39,13 +39,34 @@ def _customers(rows: list[dict]) -> pd.DataFrame:
 def small_week_master(per_day: int) -> Master:
     """One rep, seven never-visited customers in three cities and one seen lately; ``per_day`` visits a day."""
     master = Master.empty(settings=settings_from({"visits_per_day": per_day}))
-    rows = [("K1", "苏州", "VIP"), ("K2", "苏州", "A"), ("K3", "苏州", "A"), ("K4", "无锡", "B"), ("K5", "无锡", "C"),
-            ("K6", "南京", "VIP"), ("K7", "南京", "C"), ("K8", "苏州", "B")]
-    master.customers = _customers([{"customer_id": c, "name": c, "rep": "张三", "region": "华东", "city": city,
-                                    "grade": grade, "first_trade_date": d("2026-01-05")} for c, city, grade in rows])
+    rows = [
+        ("K1", "苏州", "VIP"),
+        ("K2", "苏州", "A"),
+        ("K3", "苏州", "A"),
+        ("K4", "无锡", "B"),
+        ("K5", "无锡", "C"),
+        ("K6", "南京", "VIP"),
+        ("K7", "南京", "C"),
+        ("K8", "苏州", "B"),
+    ]
+    master.customers = _customers(
+        [
+            {
+                "customer_id": c,
+                "name": c,
+                "rep": "张三",
+                "region": "华东",
+                "city": city,
+                "grade": grade,
+                "first_trade_date": d("2026-01-05"),
+            }
+            for c, city, grade in rows
+        ]
+    )
     # K8 was seen face to face on 10-14: its next visit is due 2027-01-12, its call (45 days) on 11-28
-    master.visits = pd.DataFrame([{"date": d("2026-10-14"), "customer_id": "K8", "rep": "张三", "method": "面访"}],
-                                 columns=VISITS.keys).astype({c.key: dtype_for(c.kind) for c in VISITS.columns})
+    master.visits = pd.DataFrame(
+        [{"date": d("2026-10-14"), "customer_id": "K8", "rep": "张三", "method": "面访"}], columns=VISITS.keys
+    ).astype({c.key: dtype_for(c.kind) for c in VISITS.columns})
     return master
 
 
@@ -60,7 +81,10 @@ def test_one_area_a_day_within_capacity_key_customers_first() -> None:
     assert plan.visits[["day", "customer_id"]].values.tolist() == [[0, "K1"], [0, "K2"], [1, "K6"], [1, "K7"]]
     assert list(plan.calls["customer_id"]) == ["K8"]  # only a call is due: it gets one
     assert plan.deferred[["customer_id", "reason"]].values.tolist() == [
-        ["K3", "capacity"], ["K4", "no_day"], ["K5", "no_day"]]
+        ["K3", "capacity"],
+        ["K4", "no_day"],
+        ["K5", "no_day"],
+    ]
     placed = [*plan.visits["customer_id"], *plan.calls["customer_id"], *plan.deferred["customer_id"]]
     assert sorted(placed) == sorted(due["customer_id"])
 
@@ -73,24 +97,39 @@ def test_prefilled_plan_writes_calls_and_deferred_with_reasons(tmp_path: Path) -
     ws = openpyxl.load_workbook(path).worksheets[0]
     plan = _table(ws, "t_plan")
     assert [(r["星期"], r["工作内容"], r["客户编号"]) for r in plan] == [
-        ("周一", "拜访", "K1"), ("周一", "电话联系", "K8"), ("周二", "拜访", "K6"), ("周三", "拜访", "K2"),
-        ("周四", "拜访", "K3"), ("周五", "拜访", "K4")]
+        ("周一", "拜访", "K1"),
+        ("周一", "电话联系", "K8"),
+        ("周二", "拜访", "K6"),
+        ("周三", "拜访", "K2"),
+        ("周四", "拜访", "K3"),
+        ("周五", "拜访", "K4"),
+    ]
     assert {r["日期"] for r in plan if r["星期"] == "周五"} == {dt.datetime(2026, 11, 27)}
     deferred = _table(ws, "t_deferred")
     assert [(r["客户编号"], r["等级"], r["原因"]) for r in deferred] == [
-        ("K5", "C", "所在区域当天已排满（每日面访上限）"), ("K7", "C", "所在区域当天已排满（每日面访上限）")]
+        ("K5", "C", "所在区域当天已排满（每日面访上限）"),
+        ("K7", "C", "所在区域当天已排满（每日面访上限）"),
+    ]
     assert deferred[0]["应访日期"] == dt.datetime(2026, 4, 5)  # 01-05 + 90 days, the contact interval of C
 
 
 def test_prefilled_visit_plan_follows_the_same_policy(tmp_path: Path) -> None:
     master = small_week_master(1)
     spec = load_form("visit_plan")
-    path = write_form(tmp_path / "visit_plan.xlsx", spec, lang="zh",
-                      data=prefill(spec, master, rep="张三", period="2026-W48"))
+    path = write_form(
+        tmp_path / "visit_plan.xlsx", spec, lang="zh", data=prefill(spec, master, rep="张三", period="2026-W48")
+    )
     rows = _table(openpyxl.load_workbook(path).worksheets[0], "t_plan")
     assert [(r["序号"], r["客户编号"], r["回访方式"], r["计划日期"].day) for r in rows] == [
-        (1, "K1", "面谈", 23), (2, "K6", "面谈", 24), (3, "K2", "面谈", 25), (4, "K3", "面谈", 26),
-        (5, "K4", "面谈", 27), (6, "K8", "电话", 23), (7, "K5", "面谈", 30), (8, "K7", "面谈", 30)]
+        (1, "K1", "面谈", 23),
+        (2, "K6", "面谈", 24),
+        (3, "K2", "面谈", 25),
+        (4, "K3", "面谈", 26),
+        (5, "K4", "面谈", 27),
+        (6, "K8", "电话", 23),
+        (7, "K5", "面谈", 30),
+        (8, "K7", "面谈", 30),
+    ]
     assert rows[0]["回访目的"] == "逾期（联系周期）" and rows[5]["回访目的"] == "到期（联系周期）"
     assert [r["备注"] for r in rows[6:]] == ["顺延：所在区域当天已排满（每日面访上限）"] * 2
     # a month: week after week (the weeks whose Monday is in it), each customer once, nobody left over
@@ -126,15 +165,19 @@ def test_demo_last_visit_is_the_hand_count_and_status_follows_the_policy(demo_ma
     for c in master.customers.itertuples(index=False):
         got = status.loc[c.customer_id]
         assert (None if pd.isna(got["last_visit"]) else got["last_visit"].to_pydatetime()) == latest.get(
-            c.customer_id), c.customer_id
+            c.customer_id
+        ), c.customer_id
         days = {"VIP": (30, 14), "A": (45, 21), "B": (90, 45), "C": (180, 90)}.get(c.grade, (180, 90))
         start = as_of if pd.isna(c.first_trade_date) else c.first_trade_date.to_pydatetime()
         last_face, last_any = latest_face.get(c.customer_id), latest.get(c.customer_id)
         candidates = [
-            last_face + dt.timedelta(days[0]) if last_face else (start + dt.timedelta(days[0]) if start != as_of
-                                                                 else as_of),
-            last_any + dt.timedelta(days[1]) if last_any else (start + dt.timedelta(days[1]) if start != as_of
-                                                               else as_of)]
+            last_face + dt.timedelta(days[0])
+            if last_face
+            else (start + dt.timedelta(days[0]) if start != as_of else as_of),
+            last_any + dt.timedelta(days[1])
+            if last_any
+            else (start + dt.timedelta(days[1]) if start != as_of else as_of),
+        ]
         if c.grade in ("VIP", "A") and (last_face is None or last_face < quarter_start):
             candidates.append(quarter_end)
         due = min(candidates)

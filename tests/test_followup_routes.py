@@ -43,9 +43,19 @@ def _circle_customers(count: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
     """Customers on a circle of ~5 km around Suzhou, shuffled: the optimal tour goes round the circle."""
     angles = np.linspace(0, 2 * math.pi, count, endpoint=False)
     ids = [f"R{i:02d}" for i in range(count)]
-    frame = pd.DataFrame({"customer_id": ids, "name": [f"客户{i}" for i in range(count)], "rep": "张三",
-                          "region": "华东", "city": "苏州", "address": None, "route_seq": pd.NA,
-                          "latitude": 31.30 + 0.045 * np.sin(angles), "longitude": 120.60 + 0.053 * np.cos(angles)})
+    frame = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "name": [f"客户{i}" for i in range(count)],
+            "rep": "张三",
+            "region": "华东",
+            "city": "苏州",
+            "address": None,
+            "route_seq": pd.NA,
+            "latitude": 31.30 + 0.045 * np.sin(angles),
+            "longitude": 120.60 + 0.053 * np.cos(angles),
+        }
+    )
     shuffled = frame.iloc[np.random.default_rng(seed).permutation(count)].reset_index(drop=True)
     return shuffled, ids
 
@@ -62,7 +72,8 @@ def test_route_on_a_circle_within_ten_percent_of_the_optimal_tour(seed: int) -> 
     assert tour_length(distances, chosen) <= best * 1.10
     # the legs shown in the review add up to the open route (the closing leg is the one left out)
     assert routes["leg_km"].iloc[0] == 0 and routes["leg_km"].sum() == pytest.approx(
-        tour_length(distances, chosen, closed=False), abs=0.01)
+        tour_length(distances, chosen, closed=False), abs=0.01
+    )
 
 
 def test_district_from_the_address() -> None:
@@ -76,24 +87,57 @@ def test_district_from_the_address() -> None:
 def _master() -> Master:
     master = Master.empty()
     rows = [
-        {"customer_id": "C1", "name": "甲", "rep": "张三", "region": "华东", "city": "苏州",
-         "address": "江苏省苏州市相城区人民路1号", "route_seq": 1},
-        {"customer_id": "C2", "name": "乙", "rep": "张三", "region": "华东", "city": "苏州",
-         "address": "江苏省苏州市吴中区长江路5号", "route_seq": 2},
-        {"customer_id": "C3", "name": "丙", "rep": "张三", "region": "华东", "city": "无锡",
-         "address": "江苏省无锡市新吴区长江路5号", "route_seq": 1},
-        {"customer_id": "C4", "name": "丁", "rep": "李四", "region": "华东", "city": "苏州",
-         "address": "江苏省苏州市吴中区黄河路9号", "route_seq": 3},
+        {
+            "customer_id": "C1",
+            "name": "甲",
+            "rep": "张三",
+            "region": "华东",
+            "city": "苏州",
+            "address": "江苏省苏州市相城区人民路1号",
+            "route_seq": 1,
+        },
+        {
+            "customer_id": "C2",
+            "name": "乙",
+            "rep": "张三",
+            "region": "华东",
+            "city": "苏州",
+            "address": "江苏省苏州市吴中区长江路5号",
+            "route_seq": 2,
+        },
+        {
+            "customer_id": "C3",
+            "name": "丙",
+            "rep": "张三",
+            "region": "华东",
+            "city": "无锡",
+            "address": "江苏省无锡市新吴区长江路5号",
+            "route_seq": 1,
+        },
+        {
+            "customer_id": "C4",
+            "name": "丁",
+            "rep": "李四",
+            "region": "华东",
+            "city": "苏州",
+            "address": "江苏省苏州市吴中区黄河路9号",
+            "route_seq": 3,
+        },
     ]
     master.customers = pd.DataFrame(rows, columns=CUSTOMERS.keys).astype(
-        {c.key: dtype_for(c.kind) for c in CUSTOMERS.columns})
+        {c.key: dtype_for(c.kind) for c in CUSTOMERS.columns}
+    )
     return master
 
 
 def test_without_coordinates_by_district_and_address_per_rep_and_city() -> None:
     routes = propose_routes(_master().customers)
     assert routes[["customer_id", "district", "proposed_seq"]].values.tolist() == [
-        ["C3", "新吴区", 1], ["C2", "吴中区", 1], ["C1", "相城区", 2], ["C4", "吴中区", 1]]
+        ["C3", "新吴区", 1],
+        ["C2", "吴中区", 1],
+        ["C1", "相城区", 2],
+        ["C4", "吴中区", 1],
+    ]
 
 
 def _chosen_cells(ws) -> dict[str, object]:
@@ -130,8 +174,9 @@ def test_assign_then_apply_writes_route_seq_with_a_backup(tmp_path: Path, capsys
     assert capsys.readouterr().out.strip() == "已更新 0 个客户的路序"
 
 
-def test_apply_refuses_a_bad_chosen_cell_and_reports_unknown_ids(tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_apply_refuses_a_bad_chosen_cell_and_reports_unknown_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
     assert main(["routes", "assign", str(path)]) == 0
     review = review_name(path)

@@ -103,8 +103,9 @@ def demo_ledger(demo_run: tuple[Path, str]) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("form_id", INPUT_FORMS)
-def test_the_demo_sends_a_copy_of_every_input_form_as_another_rep_would(demo_ledger: pd.DataFrame,
-                                                                         form_id: str) -> None:
+def test_the_demo_sends_a_copy_of_every_input_form_as_another_rep_would(
+    demo_ledger: pd.DataFrame, form_id: str
+) -> None:
     ledger = demo_ledger
     sent = ledger[ledger["file_name"].str.endswith(f"示例_{form_id}.xlsx")]
     assert sent[["status", "rows"]].values.tolist() == [["accepted", sum(load_example(form_id).expect.values())]]

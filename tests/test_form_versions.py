@@ -60,8 +60,9 @@ def catalog(tmp_path: Path) -> Path:
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
     m = Master.empty()
-    m.customers = pd.DataFrame({"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"],
-                                "rep": ["张三", "张三"]})
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"], "rep": ["张三", "张三"]}
+    )
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
@@ -70,13 +71,27 @@ def _filled_v1(tmp_path: Path) -> bytes:
     path.parent.mkdir()
     path.write_text(yaml.safe_dump(_v1(_visit_record()), allow_unicode=True), encoding="utf-8")
     form = build_form(load_spec(path, lists=shared_lists()))
-    return fill_form(form, header={"rep": "张三", "period": "2026-W48", "weather": "小雨"}, rows={"visits": [
-        {"date": "2026-11-23", "customer_id": "C001", "method": "面谈", "visit_purpose": "新品推介", "mood": "愉快"},
-        {"date": "2026-11-24", "customer_id": "C002", "method": "电话", "visit_purpose": "回款提醒"}]})
+    return fill_form(
+        form,
+        header={"rep": "张三", "period": "2026-W48", "weather": "小雨"},
+        rows={
+            "visits": [
+                {
+                    "date": "2026-11-23",
+                    "customer_id": "C001",
+                    "method": "面谈",
+                    "visit_purpose": "新品推介",
+                    "mood": "愉快",
+                },
+                {"date": "2026-11-24", "customer_id": "C002", "method": "电话", "visit_purpose": "回款提醒"},
+            ]
+        },
+    )
 
 
-def test_a_copy_of_the_previous_version_lands_in_the_renamed_column(tmp_path: Path, master: Path,
-                                                                      catalog: Path) -> None:
+def test_a_copy_of_the_previous_version_lands_in_the_renamed_column(
+    tmp_path: Path, master: Path, catalog: Path
+) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "张三 回访记录 旧版.xlsx").write_bytes(_filled_v1(tmp_path))
@@ -97,8 +112,7 @@ def test_a_copy_of_the_previous_version_lands_in_the_renamed_column(tmp_path: Pa
     assert warnings[("visits.mood", f"第 1 版的字段 visits.mood {kept_in_ledger}")] == ("客户回访记录表", cell)
 
 
-def test_a_field_an_older_copy_has_and_no_change_names_is_kept_too(tmp_path: Path, master: Path,
-                                                                   catalog: Path) -> None:
+def test_a_field_an_older_copy_has_and_no_change_names_is_kept_too(tmp_path: Path, master: Path, catalog: Path) -> None:
     """A version bumped without declaring its changes still loses nothing: the old values go to the ledger."""
     raw = {**_visit_record(), "version": 2}
     (catalog / "visit_record.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
@@ -115,8 +129,11 @@ def test_a_field_an_older_copy_has_and_no_change_names_is_kept_too(tmp_path: Pat
 
 def test_a_copy_of_a_newer_version_is_rejected_with_its_reason(tmp_path: Path, master: Path) -> None:
     newer = parse_spec({**_visit_record(), "version": 3}, file="visit_record.yaml", lists=shared_lists())
-    form = fill_form(build_form(newer), header={"rep": "张三", "period": "2026-W48"},
-                     rows={"visits": [{"date": "2026-11-23", "customer_id": "C001"}]})
+    form = fill_form(
+        build_form(newer),
+        header={"rep": "张三", "period": "2026-W48"},
+        rows={"visits": [{"date": "2026-11-23", "customer_id": "C001"}]},
+    )
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "新版.xlsx").write_bytes(form)
@@ -127,9 +144,14 @@ def test_a_copy_of_a_newer_version_is_rejected_with_its_reason(tmp_path: Path, m
 
 
 def test_renames_chain_across_versions() -> None:
-    raw = {**_visit_record(), "version": 3, "changes": [
-        {"version": 2, "renamed": {"aim": "visit_purpose"}},
-        {"version": 3, "renamed": {"visit_purpose": "purpose"}, "dropped": ["mood"]}]}
+    raw = {
+        **_visit_record(),
+        "version": 3,
+        "changes": [
+            {"version": 2, "renamed": {"aim": "visit_purpose"}},
+            {"version": 3, "renamed": {"visit_purpose": "purpose"}, "dropped": ["mood"]},
+        ],
+    }
     spec = parse_spec(raw, file="visit_record.yaml", lists=shared_lists())
     assert spec.key_now("aim", 1) == ("purpose", 3)
     assert spec.key_now("visit_purpose", 2) == ("purpose", 3)
@@ -139,25 +161,43 @@ def test_renames_chain_across_versions() -> None:
     assert spec.hash == parse_spec({**raw, "changes": []}, file="visit_record.yaml", lists=shared_lists()).hash
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ([{"version": 2, "renamed": {"old": "nowhere"}}],
-     "visit_record.yaml: changes[0].renamed.old: 'old' is renamed to 'nowhere', which is not a field of version 2"),
-    ([{"version": 2, "dropped": ["purpose"]}],
-     "visit_record.yaml: changes[0].dropped[0]: 'purpose' is dropped but version 2 has a field 'purpose'"),
-    ([{"version": 3, "dropped": ["mood"]}],
-     "visit_record.yaml: changes[0].version: version 3 is newer than the form's version 2"),
-    ([{"version": 2, "dropped": ["mood"]}, {"version": 2, "dropped": ["weather"]}],
-     "visit_record.yaml: changes[1].version: versions must increase: 2 comes after 2"),
-    ([{"version": 2, "renamed": {"seller": "rep"}}],
-     "visit_record.yaml: changes[0].renamed.seller: the title block's fields (rep, period, fill_date) keep"),
-    ([{"version": 2, "renamed": {"aim": "purpose", "goal": "purpose"}}],
-     "visit_record.yaml: changes[0].renamed.aim: two fields are renamed to 'purpose'"),
-    ([{"version": 2, "renamed": {"aim": "purpose"}, "dropped": ["aim"]}],
-     "visit_record.yaml: changes[0].dropped[0]: 'aim' is named twice in this change"),
-    ([{"version": 2}], "visit_record.yaml: changes[0]: a change renames or drops at least one field"),
-    ([{"version": 2, "renamed": ["aim"]}], "visit_record.yaml: changes[0].renamed: expected a mapping"),
-    ({"version": 2}, "visit_record.yaml: changes: expected a list"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            [{"version": 2, "renamed": {"old": "nowhere"}}],
+            "visit_record.yaml: changes[0].renamed.old: 'old' is renamed to 'nowhere', "
+            "which is not a field of version 2",
+        ),
+        (
+            [{"version": 2, "dropped": ["purpose"]}],
+            "visit_record.yaml: changes[0].dropped[0]: 'purpose' is dropped but version 2 has a field 'purpose'",
+        ),
+        (
+            [{"version": 3, "dropped": ["mood"]}],
+            "visit_record.yaml: changes[0].version: version 3 is newer than the form's version 2",
+        ),
+        (
+            [{"version": 2, "dropped": ["mood"]}, {"version": 2, "dropped": ["weather"]}],
+            "visit_record.yaml: changes[1].version: versions must increase: 2 comes after 2",
+        ),
+        (
+            [{"version": 2, "renamed": {"seller": "rep"}}],
+            "visit_record.yaml: changes[0].renamed.seller: the title block's fields (rep, period, fill_date) keep",
+        ),
+        (
+            [{"version": 2, "renamed": {"aim": "purpose", "goal": "purpose"}}],
+            "visit_record.yaml: changes[0].renamed.aim: two fields are renamed to 'purpose'",
+        ),
+        (
+            [{"version": 2, "renamed": {"aim": "purpose"}, "dropped": ["aim"]}],
+            "visit_record.yaml: changes[0].dropped[0]: 'aim' is named twice in this change",
+        ),
+        ([{"version": 2}], "visit_record.yaml: changes[0]: a change renames or drops at least one field"),
+        ([{"version": 2, "renamed": ["aim"]}], "visit_record.yaml: changes[0].renamed: expected a mapping"),
+        ({"version": 2}, "visit_record.yaml: changes: expected a list"),
+    ],
+)
 def test_malformed_changes_name_the_spec_file_and_the_entry(changes: object, message: str) -> None:
     raw = {**_visit_record(), "version": 2, "changes": changes}
     with pytest.raises(SpecError) as caught:

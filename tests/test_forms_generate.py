@@ -31,8 +31,18 @@ from keyacct_xl.forms.printsetup import header_footer
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 
 CATALOG = load_catalog()
-_DV_TYPES = {"choice": "list", "yes_no": "list", "date": "date", "time": "time", "integer": "whole",
-             "number": "decimal", "money": "decimal", "percent": "decimal", "email": "custom", "phone": "textLength"}
+_DV_TYPES = {
+    "choice": "list",
+    "yes_no": "list",
+    "date": "date",
+    "time": "time",
+    "integer": "whole",
+    "number": "decimal",
+    "money": "decimal",
+    "percent": "decimal",
+    "email": "custom",
+    "phone": "textLength",
+}
 
 
 def read_meta(values: list[list[object]]) -> tuple[dict[str, str], list[list[str]]]:
@@ -41,7 +51,7 @@ def read_meta(values: list[list[object]]) -> tuple[dict[str, str], list[list[str
     while row < len(values) and values[row][0]:
         meta[str(values[row][0])] = "" if values[row][1] is None else str(values[row][1])
         row += 1
-    fields = [[("" if v is None else str(v)) for v in r[:6]] for r in values[row + 2:] if r and r[0]]
+    fields = [[("" if v is None else str(v)) for v in r[:6]] for r in values[row + 2 :] if r and r[0]]
     return meta, fields
 
 
@@ -88,7 +98,7 @@ def check_form_workbook(path: Path, spec: FormSpec, lang: str, *, meta: dict[str
     expected_rows = 0
     for section in (title_section(spec), *[s for s in spec.sections if s.kind == "fields"]):
         for field in section.fields:
-            (sheet, cell), = book.defined_names[field_cell_name(field.key)].destinations
+            ((sheet, cell),) = book.defined_names[field_cell_name(field.key)].destinations
             assert sheet == sheet_name
             _check_field(ws, cell.replace("$", ""), field)
             assert ws[cell.replace("$", "")].offset(column=-1).protection.locked or field.lines > 1
@@ -142,7 +152,7 @@ def test_choices_validations_and_messages_in_the_form_language(tmp_path: Path) -
     for lang in ("zh", "en"):
         book = openpyxl.load_workbook(write_form(tmp_path / f"card_{lang}.xlsx", spec, lang=lang))
         ws = book.worksheets[0]
-        (_, cell), = book.defined_names["f_industry"].destinations
+        ((_, cell),) = book.defined_names["f_industry"].destinations
         dv = next(d for d in ws.data_validations.dataValidation if cell.replace("$", "") in d.sqref)
         industry = spec.section("basic").fields[[f.key for f in spec.section("basic").fields].index("industry")]
         if lang == "zh":  # short enough for an inline list
@@ -150,12 +160,12 @@ def test_choices_validations_and_messages_in_the_form_language(tmp_path: Path) -
         else:  # English labels hold commas: the list comes from the hidden lists sheet behind a name
             assert dv.formula1 == "l_basic_industry" and dv.showDropDown in (None, False)
             lists = [r[0] for r in book[LISTS_SHEET].iter_rows(values_only=True) if r[0]]
-            assert lists[:len(industry.choices)] == choice_labels(industry, lang)
-        (_, cell), = book.defined_names["f_founded"].destinations
+            assert lists[: len(industry.choices)] == choice_labels(industry, lang)
+        ((_, cell),) = book.defined_names["f_founded"].destinations
         dv = next(d for d in ws.data_validations.dataValidation if cell.replace("$", "") in d.sqref)
         assert dv.type == "date" and dv.errorStyle in (None, "stop") and dv.showErrorMessage
         assert ("日期" in dv.error) == (lang == "zh") and ("date" in dv.error) == (lang == "en")
-        (_, cell), = book.defined_names["f_grade"].destinations
+        ((_, cell),) = book.defined_names["f_grade"].destinations
         dv = next(d for d in ws.data_validations.dataValidation if cell.replace("$", "") in d.sqref)
         assert dv.formula1 == '"VIP,A,B,C"' and dv.prompt
 
@@ -165,13 +175,13 @@ def test_instructions_sheet_lists_every_field(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(write_form(tmp_path / "p.xlsx", spec, lang="zh"))
     rows = [r for r in book["填表说明"].iter_rows(values_only=True)]
     header = rows.index(("栏目", "字段", "说明", "类型", "允许值", "必填"))
-    body = {r[1]: r for r in rows[header + 1:]}
+    body = {r[1]: r for r in rows[header + 1 :]}
     assert len(body) == len(spec.title_fields) + sum(len(s.fields) for s in spec.sections)
     assert body["姓名"][5] == "是" and body["健康状况"][2].startswith("【敏感个人信息】")
     assert body["学历"][4] == "高中及以下、大专、本科、硕士、博士"
     # The input message of a sensitive field says so too.
     ws = book.worksheets[0]
-    (_, cell), = book.defined_names["f_health"].destinations
+    ((_, cell),) = book.defined_names["f_health"].destinations
     dv = next(d for d in ws.data_validations.dataValidation if cell.replace("$", "") in d.sqref)
     assert "敏感个人信息" in dv.prompt
 
@@ -180,7 +190,7 @@ def test_date_validation_takes_birthdays_and_founding_dates(tmp_path: Path) -> N
     # A contact born in 1975 or a company founded in 1992 must be accepted by Excel's date check.
     for form_id, name in (("contact_profile", "f_birthday"), ("customer_card", "f_founded")):
         book = openpyxl.load_workbook(write_form(tmp_path / f"{form_id}.xlsx", load_form(form_id)))
-        (_, cell), = book.defined_names[name].destinations
+        ((_, cell),) = book.defined_names[name].destinations
         dv = next(d for d in book.worksheets[0].data_validations.dataValidation if cell.replace("$", "") in d.sqref)
         # XlsxWriter writes 1900-01-01 as serial 0 (its time-only date); 18264 is 1950-01-01.
         assert dv.type == "date" and float(dv.formula1) <= 18264 and from_excel(18264) == dt.datetime(1950, 1, 1)
@@ -207,9 +217,9 @@ def test_password_protects_the_form(tmp_path: Path) -> None:
 
 def test_spec_format_overrides_the_number_format(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(write_form(tmp_path / "r.xlsx", load_form("followup_report")))
-    (_, cell), = book.defined_names["f_duration_hours"].destinations
+    ((_, cell),) = book.defined_names["f_duration_hours"].destinations
     assert book.worksheets[0][cell.replace("$", "")].number_format == "0.0"
-    (_, cell), = book.defined_names["f_visit_date"].destinations
+    ((_, cell),) = book.defined_names["f_visit_date"].destinations
     assert book.worksheets[0][cell.replace("$", "")].number_format == "yyyy-mm-dd"
 
 
@@ -227,7 +237,9 @@ def test_formula_and_totals_in_the_quotation(tmp_path: Path) -> None:
 def test_libreoffice_prints_the_whole_catalog(tmp_path: Path, libreoffice: Callable[..., Path]) -> None:
     for lang in FORM_LANGS:
         (tmp_path / lang).mkdir()
-        paths = [write_form(tmp_path / lang / f"{spec.id}.xlsx", spec, lang=lang, company="示例贸易有限公司")
-                 for spec in CATALOG]
+        paths = [
+            write_form(tmp_path / lang / f"{spec.id}.xlsx", spec, lang=lang, company="示例贸易有限公司")
+            for spec in CATALOG
+        ]
         for pdf in libreoffice(paths, "pdf"):
             assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000, pdf.name

@@ -34,38 +34,81 @@ def small_master() -> Master:
     """Six customers of two reps; visits, sales and payments chosen so the expected results are known by hand."""
     master = Master.empty()
     d = pd.Timestamp
-    master.customers = _frame(CUSTOMERS, [
-        {"customer_id": "C001", "name": "华东五金", "region": "东区", "route_seq": 2, "grade": "VIP", "rep": "张三",
-         "phone": "021-5555", "credit_grade": "A", "credit_limit": 500000.0, "industry": "Manufacturing"},
-        {"customer_id": "C002", "name": "华东塑胶", "region": "东区", "route_seq": 1, "grade": "A", "rep": "张三"},
-        {"customer_id": "C003", "name": "新城百货", "region": "东区", "route_seq": 3, "grade": "B", "rep": "张三"},
-        {"customer_id": "C004", "name": "西郊超市", "region": "西区", "route_seq": 1, "grade": "C", "rep": "张三"},
-        {"customer_id": "C005", "name": "北站便利", "region": "北区", "route_seq": 1, "grade": "A", "rep": "李四"},
-        {"customer_id": "C006", "name": "南门批发", "region": "南区", "route_seq": 1, "grade": "B", "rep": "李四"},
-    ])
-    master.visits = _frame(VISITS, [
-        {"date": d("2026-11-10"), "customer_id": "C001", "rep": "张三"},  # VIP: +7 days -> due 11-17
-        {"date": d("2026-11-20"), "customer_id": "C002", "rep": "张三", "next_date": d("2026-12-15")},  # not due
-        {"date": d("2026-11-01"), "customer_id": "C003", "rep": "张三"},  # B: +30 days -> 12-01, not due
-        {"date": d("2026-11-02"), "customer_id": "C005", "rep": "李四"},  # A: +14 -> 11-16, due
-    ])  # C004 never visited: due at once
-    master.contacts = _frame(CONTACTS, [
-        {"contact_id": "P1", "customer_id": "C001", "name": "王经理", "title": "采购经理", "phone": "13800000001"},
-        {"contact_id": "P2", "customer_id": "C001", "name": "赵会计", "title": "会计", "email": "zhao@example.com"},
-        {"contact_id": "P3", "customer_id": "C002", "name": "钱总", "title": "总经理"},
-    ])
-    master.transactions = _frame(TRANSACTIONS, [
-        {"doc_no": "S1", "date": d("2026-10-15"), "customer_id": "C001", "product": "液压油", "amount": 1000.0,
-         "rep": "张三"},
-        {"doc_no": "S2", "date": d("2026-11-05"), "customer_id": "C001", "product": "液压油", "amount": 2000.0,
-         "rep": "张三"},
-        {"doc_no": "S3", "date": d("2026-11-20"), "customer_id": "C001", "product": "齿轮油", "amount": 500.0,
-         "rep": "张三"},
-    ])
-    master.payments = _frame(PAYMENTS, [
-        {"receipt_no": "R1", "date": d("2026-10-30"), "customer_id": "C001", "amount": 800.0, "method": "转账"},
-        {"receipt_no": "R2", "date": d("2026-11-25"), "customer_id": "C001", "amount": 1500.0, "method": "转账"},
-    ])
+    master.customers = _frame(
+        CUSTOMERS,
+        [
+            {
+                "customer_id": "C001",
+                "name": "华东五金",
+                "region": "东区",
+                "route_seq": 2,
+                "grade": "VIP",
+                "rep": "张三",
+                "phone": "021-5555",
+                "credit_grade": "A",
+                "credit_limit": 500000.0,
+                "industry": "Manufacturing",
+            },
+            {"customer_id": "C002", "name": "华东塑胶", "region": "东区", "route_seq": 1, "grade": "A", "rep": "张三"},
+            {"customer_id": "C003", "name": "新城百货", "region": "东区", "route_seq": 3, "grade": "B", "rep": "张三"},
+            {"customer_id": "C004", "name": "西郊超市", "region": "西区", "route_seq": 1, "grade": "C", "rep": "张三"},
+            {"customer_id": "C005", "name": "北站便利", "region": "北区", "route_seq": 1, "grade": "A", "rep": "李四"},
+            {"customer_id": "C006", "name": "南门批发", "region": "南区", "route_seq": 1, "grade": "B", "rep": "李四"},
+        ],
+    )
+    master.visits = _frame(
+        VISITS,
+        [
+            {"date": d("2026-11-10"), "customer_id": "C001", "rep": "张三"},  # VIP: +7 days -> due 11-17
+            {"date": d("2026-11-20"), "customer_id": "C002", "rep": "张三", "next_date": d("2026-12-15")},  # not due
+            {"date": d("2026-11-01"), "customer_id": "C003", "rep": "张三"},  # B: +30 days -> 12-01, not due
+            {"date": d("2026-11-02"), "customer_id": "C005", "rep": "李四"},  # A: +14 -> 11-16, due
+        ],
+    )  # C004 never visited: due at once
+    master.contacts = _frame(
+        CONTACTS,
+        [
+            {"contact_id": "P1", "customer_id": "C001", "name": "王经理", "title": "采购经理", "phone": "13800000001"},
+            {"contact_id": "P2", "customer_id": "C001", "name": "赵会计", "title": "会计", "email": "zhao@example.com"},
+            {"contact_id": "P3", "customer_id": "C002", "name": "钱总", "title": "总经理"},
+        ],
+    )
+    master.transactions = _frame(
+        TRANSACTIONS,
+        [
+            {
+                "doc_no": "S1",
+                "date": d("2026-10-15"),
+                "customer_id": "C001",
+                "product": "液压油",
+                "amount": 1000.0,
+                "rep": "张三",
+            },
+            {
+                "doc_no": "S2",
+                "date": d("2026-11-05"),
+                "customer_id": "C001",
+                "product": "液压油",
+                "amount": 2000.0,
+                "rep": "张三",
+            },
+            {
+                "doc_no": "S3",
+                "date": d("2026-11-20"),
+                "customer_id": "C001",
+                "product": "齿轮油",
+                "amount": 500.0,
+                "rep": "张三",
+            },
+        ],
+    )
+    master.payments = _frame(
+        PAYMENTS,
+        [
+            {"receipt_no": "R1", "date": d("2026-10-30"), "customer_id": "C001", "amount": 800.0, "method": "转账"},
+            {"receipt_no": "R2", "date": d("2026-11-25"), "customer_id": "C001", "amount": 1500.0, "method": "转账"},
+        ],
+    )
     return master
 
 
@@ -96,7 +139,10 @@ def test_statement_is_the_hand_computed_ledger() -> None:
     opening, rows = statement_rows(small_master(), "C001", parse_period("2026-11"))
     assert opening == 200.0  # 1,000 sold in October less 800 paid
     assert [(r["doc_no"], r["debit"], r["credit"], r["balance"]) for r in rows] == [
-        ("S2", 2000.0, None, 2200.0), ("S3", 500.0, None, 2700.0), ("R2", None, 1500.0, 1200.0)]
+        ("S2", 2000.0, None, 2200.0),
+        ("S3", 500.0, None, 2700.0),
+        ("R2", None, 1500.0, 1200.0),
+    ]
 
 
 def test_unknown_rep_and_customer_are_one_line_errors() -> None:
@@ -120,7 +166,7 @@ def test_prefilled_weekly_plan_reads_back(tmp_path: Path) -> None:
     check_form_workbook(path, spec, "zh", meta={"rep": "张三", "period": W48, "customer": ""})
     book = openpyxl.load_workbook(path)
     ws = book.worksheets[0]
-    (_, rep_cell), = book.defined_names["f_rep"].destinations
+    ((_, rep_cell),) = book.defined_names["f_rep"].destinations
     assert ws[rep_cell.replace("$", "")].value == "张三"
     table = ws.tables["t_plan"]
     first = int(table.ref.split(":")[0][1:]) + 1
@@ -158,7 +204,7 @@ def test_customer_card_is_filled_from_the_archive(tmp_path: Path) -> None:
     ws = book.worksheets[0]
 
     def value(key: str) -> object:
-        (_, cell), = book.defined_names[f"f_{key}"].destinations
+        ((_, cell),) = book.defined_names[f"f_{key}"].destinations
         return ws[cell.replace("$", "")].value
 
     assert (value("name"), value("grade"), value("credit_limit"), value("rep")) == ("华东五金", "VIP", 500000, "张三")
@@ -168,16 +214,52 @@ def test_customer_card_is_filled_from_the_archive(tmp_path: Path) -> None:
     assert [ws[f"A{first}"].value, ws[f"A{first + 1}"].value, ws[f"A{first + 2}"].value] == ["王经理", "赵会计", None]
 
 
-def test_cli_generates_prefilled_files_and_reports_errors(tmp_path: Path, master_file: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_generates_prefilled_files_and_reports_errors(
+    tmp_path: Path, master_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
-    assert main(["forms", "generate", "weekly_plan", "visit_record", "--master", str(master_file), "--rep", "张三",
-                 "--period", W48, "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "forms",
+                "generate",
+                "weekly_plan",
+                "visit_record",
+                "--master",
+                str(master_file),
+                "--rep",
+                "张三",
+                "--period",
+                W48,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == [f"visit_record_张三_{W48}.xlsx", f"weekly_plan_张三_{W48}.xlsx"]
-    assert main(["forms", "generate", "account_statement", "--master", str(master_file), "--customer", "C001",
-                 "--period", "2026-11", "--out", str(out), "--lang", "en"]) == 0
+    assert (
+        main(
+            [
+                "forms",
+                "generate",
+                "account_statement",
+                "--master",
+                str(master_file),
+                "--customer",
+                "C001",
+                "--period",
+                "2026-11",
+                "--out",
+                str(out),
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     statement = openpyxl.load_workbook(out / "account_statement_C001_2026-11.xlsx")
-    (_, cell), = statement.defined_names["f_closing_balance"].destinations
+    ((_, cell),) = statement.defined_names["f_closing_balance"].destinations
     assert statement.worksheets[0][cell.replace("$", "")].value == 1200
     # Totals carry their value for programs that do not recalculate on open.
     cached = openpyxl.load_workbook(out / "account_statement_C001_2026-11.xlsx", data_only=True).worksheets[0]
@@ -187,8 +269,10 @@ def test_cli_generates_prefilled_files_and_reports_errors(tmp_path: Path, master
     meta = openpyxl.load_workbook(out / "stamped" / "quotation.xlsx")["_meta"]
     assert meta["A9"].value == "generated_at" and meta["B9"].value != "2026-01-01T00:00:00"
     capsys.readouterr()
-    assert main(["forms", "generate", "visit_record", "--master", str(master_file), "--rep", "王五",
-                 "--out", str(out)]) == 2
+    assert (
+        main(["forms", "generate", "visit_record", "--master", str(master_file), "--rep", "王五", "--out", str(out)])
+        == 2
+    )
     assert capsys.readouterr().err.strip() == "keyacct-xl: 客户档案中没有业务员 '王五'；已有的业务员：张三, 李四"
     assert main(["forms", "generate", "nope", "--out", str(out)]) == 2
     assert "customer_card" in capsys.readouterr().err
@@ -212,7 +296,7 @@ def test_whole_catalog_prefilled_reads_back(tmp_path: Path) -> None:
         check_form_workbook(path, spec, lang, meta={"rep": "张三", "customer": "C001", "period": W48})
         if spec.id == "customer_card":  # the customer cell holds the dropdown's own entry
             book = openpyxl.load_workbook(path)
-            (_, cell), = book.defined_names["f_customer_id"].destinations
+            ((_, cell),) = book.defined_names["f_customer_id"].destinations
             assert book.worksheets[0][cell.replace("$", "")].value == "C001 华东五金"
 
 
@@ -229,8 +313,12 @@ def test_libreoffice_prints_the_prefilled_catalog(tmp_path: Path, libreoffice: C
 @pytest.mark.libreoffice
 def test_libreoffice_prints_prefilled_forms(tmp_path: Path, libreoffice: Callable[..., Path]) -> None:
     master = small_master()
-    cases = [("weekly_plan", {"rep": "张三", "period": W48}), ("visit_record", {"rep": "李四"}),
-             ("customer_card", {"customer": "C001"}), ("account_statement", {"customer": "C001", "period": "2026-11"})]
+    cases = [
+        ("weekly_plan", {"rep": "张三", "period": W48}),
+        ("visit_record", {"rep": "李四"}),
+        ("customer_card", {"customer": "C001"}),
+        ("account_statement", {"customer": "C001", "period": "2026-11"}),
+    ]
     paths = []
     for lang in ("zh", "en", "bilingual"):
         for form_id, options in cases:

@@ -17,16 +17,47 @@ FIXED_IDS = {"customer_card", "quotation", "visit_record", "weekly_plan", "compe
 
 
 def _minimal() -> dict:
-    return {"id": "mini", "version": 1, "title": {"zh": "小表", "en": "Mini"}, "sections": [
-        {"id": "head", "kind": "fields", "title": {"zh": "表头", "en": "Head"}, "fields": [
-            {"key": "customer_id", "label": {"zh": "客户编号", "en": "Customer ID"}, "maps_to": "Visits.customer_id"}]},
-        {"id": "lines", "kind": "table", "title": {"zh": "明细", "en": "Lines"}, "rows": 5, "fields": [
-            {"key": "qty", "label": {"zh": "数量", "en": "Qty"}, "type": "number"},
-            {"key": "price", "label": {"zh": "单价", "en": "Price"}, "type": "money"},
-            {"key": "amount", "label": {"zh": "金额", "en": "Amount"}, "type": "money", "formula": "{qty}*{price}"},
-            {"key": "method", "label": {"zh": "方式", "en": "Method"}, "type": "choice",
-             "choices": ["电话|Phone", "A"]}]},
-    ]}
+    return {
+        "id": "mini",
+        "version": 1,
+        "title": {"zh": "小表", "en": "Mini"},
+        "sections": [
+            {
+                "id": "head",
+                "kind": "fields",
+                "title": {"zh": "表头", "en": "Head"},
+                "fields": [
+                    {
+                        "key": "customer_id",
+                        "label": {"zh": "客户编号", "en": "Customer ID"},
+                        "maps_to": "Visits.customer_id",
+                    }
+                ],
+            },
+            {
+                "id": "lines",
+                "kind": "table",
+                "title": {"zh": "明细", "en": "Lines"},
+                "rows": 5,
+                "fields": [
+                    {"key": "qty", "label": {"zh": "数量", "en": "Qty"}, "type": "number"},
+                    {"key": "price", "label": {"zh": "单价", "en": "Price"}, "type": "money"},
+                    {
+                        "key": "amount",
+                        "label": {"zh": "金额", "en": "Amount"},
+                        "type": "money",
+                        "formula": "{qty}*{price}",
+                    },
+                    {
+                        "key": "method",
+                        "label": {"zh": "方式", "en": "Method"},
+                        "type": "choice",
+                        "choices": ["电话|Phone", "A"],
+                    },
+                ],
+            },
+        ],
+    }
 
 
 def test_catalog_has_the_fixed_ids_and_every_spec_loads() -> None:
@@ -72,28 +103,39 @@ def _broken(path: str, value: object) -> dict:
     return raw
 
 
-@pytest.mark.parametrize(("path", "value", "where", "problem"), [
-    ("version", "one", "version", "whole number"),
-    ("title", KeyError, "title", "is required"),
-    ("orientation", "sideways", "orientation", "portrait or landscape"),
-    ("sections/0/fields/0/type", "dat", "sections[0].fields[0].type", "is not one of"),
-    ("sections/0/fields/0/key", "Customer ID", "sections[0].fields[0].key", "lower-case"),
-    ("sections/0/fields/0/maps_to", "Visits.nope", "sections[0].fields[0].maps_to", "not a master column"),
-    ("sections/0/fields/0/colour", "red", "sections[0].fields[0].colour", "unknown key"),
-    ("sections/0/fields/0/constraints", {"minimum": 5, "maximum": 1}, "sections[0].fields[0].constraints.minimum",
-     "above maximum"),
-    ("sections/0/fields/0/constraints", {"pattern": "(["}, "sections[0].fields[0].constraints.pattern",
-     "regular expression"),
-    ("sections/1/fields/3/choices", KeyError, "sections[1].fields[3].choices", "need choices"),
-    ("sections/1/fields/3/choices", "no_such_list", "sections[1].fields[3].choices", "unknown shared list"),
-    ("sections/1/fields/3/choices", ["A", "A"], "sections[1].fields[3].choices", "appears twice"),
-    ("sections/1/fields/2/formula", "{qty}*{nope}", "sections[1].fields[2].formula", "{nope}"),
-    ("sections/1/rows", 0, "sections[1].rows", "whole number from 1"),
-    ("sections/1/kind", "grid", "sections[1].kind", "fields or table"),
-    ("sections/0/fields/0/key", "rep", "sections[0].fields[0].key", "title block"),
-    ("sections/1/id", "head", "sections[1].id", "appears twice"),
-    ("sections/0/fields/0/format", "0.0", "sections[0].fields[0].format", "not text"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "where", "problem"),
+    [
+        ("version", "one", "version", "whole number"),
+        ("title", KeyError, "title", "is required"),
+        ("orientation", "sideways", "orientation", "portrait or landscape"),
+        ("sections/0/fields/0/type", "dat", "sections[0].fields[0].type", "is not one of"),
+        ("sections/0/fields/0/key", "Customer ID", "sections[0].fields[0].key", "lower-case"),
+        ("sections/0/fields/0/maps_to", "Visits.nope", "sections[0].fields[0].maps_to", "not a master column"),
+        ("sections/0/fields/0/colour", "red", "sections[0].fields[0].colour", "unknown key"),
+        (
+            "sections/0/fields/0/constraints",
+            {"minimum": 5, "maximum": 1},
+            "sections[0].fields[0].constraints.minimum",
+            "above maximum",
+        ),
+        (
+            "sections/0/fields/0/constraints",
+            {"pattern": "(["},
+            "sections[0].fields[0].constraints.pattern",
+            "regular expression",
+        ),
+        ("sections/1/fields/3/choices", KeyError, "sections[1].fields[3].choices", "need choices"),
+        ("sections/1/fields/3/choices", "no_such_list", "sections[1].fields[3].choices", "unknown shared list"),
+        ("sections/1/fields/3/choices", ["A", "A"], "sections[1].fields[3].choices", "appears twice"),
+        ("sections/1/fields/2/formula", "{qty}*{nope}", "sections[1].fields[2].formula", "{nope}"),
+        ("sections/1/rows", 0, "sections[1].rows", "whole number from 1"),
+        ("sections/1/kind", "grid", "sections[1].kind", "fields or table"),
+        ("sections/0/fields/0/key", "rep", "sections[0].fields[0].key", "title block"),
+        ("sections/1/id", "head", "sections[1].id", "appears twice"),
+        ("sections/0/fields/0/format", "0.0", "sections[0].fields[0].format", "not text"),
+    ],
+)
 def test_malformed_spec_names_file_field_and_problem(path: str, value: object, where: str, problem: str) -> None:
     with pytest.raises(SpecError) as info:
         parse_spec(_broken(path, value), file="mini.yaml")

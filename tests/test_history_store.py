@@ -39,8 +39,9 @@ ARCHIVED = ("transactions", "payments")
 @pytest.fixture(scope="module")
 def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo master (sales and payments from 2023-11 to 2026-10), never changed by a test: copy it."""
-    return save_master(generate_demo(seed=5, customers=25), tmp_path_factory.mktemp("history") / "master.xlsx",
-                       backup=False)
+    return save_master(
+        generate_demo(seed=5, customers=25), tmp_path_factory.mktemp("history") / "master.xlsx", backup=False
+    )
 
 
 def _copy(master: Path, folder: Path) -> Path:
@@ -55,8 +56,9 @@ def _lines(master: Master, attr: str) -> pd.DataFrame:
 
 
 def _totals(master: Master) -> dict[str, tuple[int, float]]:
-    return {attr: (len(getattr(master, attr)), round(float(getattr(master, attr)["amount"].sum()), 2))
-            for attr in ARCHIVED}
+    return {
+        attr: (len(getattr(master, attr)), round(float(getattr(master, attr)["amount"].sum()), 2)) for attr in ARCHIVED
+    }
 
 
 def _store_files(path: Path) -> dict[str, bytes]:
@@ -80,10 +82,14 @@ def test_archive_moves_the_older_lines_into_a_hive_partitioned_store(demo_master
     assert table.num_rows == moved.lines["Transactions"]
     months = table.to_pandas()
     assert (months["year"] == months["date"].dt.year).all() and (months["month"] == months["date"].dt.month).all()
-    assert moved.summary("en") == (f"moved into the history store (batch {moved.batch}): "
-                                   f"{moved.lines['Transactions']:,} sales lines, {moved.lines['Payments']:,} payments")
-    assert moved.summary("zh") == (f"已移入历史库（批次 {moved.batch}）：销售明细 {moved.lines['Transactions']:,} 行，"
-                                   f"收款记录 {moved.lines['Payments']:,} 行")
+    assert moved.summary("en") == (
+        f"moved into the history store (batch {moved.batch}): "
+        f"{moved.lines['Transactions']:,} sales lines, {moved.lines['Payments']:,} payments"
+    )
+    assert moved.summary("zh") == (
+        f"已移入历史库（批次 {moved.batch}）：销售明细 {moved.lines['Transactions']:,} 行，"
+        f"收款记录 {moved.lines['Payments']:,} 行"
+    )
 
 
 def test_the_master_reads_the_same_lines_after_archive_and_restore(demo_master: Path, tmp_path: Path) -> None:
@@ -174,8 +180,12 @@ archive(sys.argv[1], pd.Timestamp(sys.argv[3])) if sys.argv[2] == "archive" else
 
 
 def _move_process(path: Path, move: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", _MOVE_RUN, str(path), move, str(BEFORE.date())],
-                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+    return subprocess.Popen(
+        [sys.executable, "-c", _MOVE_RUN, str(path), move, str(BEFORE.date())],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
 
 
 def _run_time(path: Path, move: str) -> float:
@@ -196,8 +206,9 @@ def _copy_with_store(master: Path, folder: Path) -> Path:
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
 @pytest.mark.parametrize("move", ["archive", "restore"])
-def test_a_move_killed_at_any_moment_keeps_every_line_in_exactly_one_place(demo_master: Path, tmp_path: Path,
-                                                                           move: str) -> None:
+def test_a_move_killed_at_any_moment_keeps_every_line_in_exactly_one_place(
+    demo_master: Path, tmp_path: Path, move: str
+) -> None:
     """Killed with SIGKILL at eight points spread over its run, then run again to the end."""
     start = _copy(demo_master, tmp_path / "start")
     if move == "restore":
@@ -236,17 +247,21 @@ def test_grade_review_rfm_and_ageing_are_the_same_after_archive(demo_master: Pat
     after = load_master(path)
     assert len(load_master(path, history=False).transactions) < len(before.transactions)
     for year in (2024, 2025):
-        pd.testing.assert_frame_equal(run_grading_review(after, year=year, lang="en").review.table,
-                                      run_grading_review(before, year=year, lang="en").review.table)
+        pd.testing.assert_frame_equal(
+            run_grading_review(after, year=year, lang="en").review.table,
+            run_grading_review(before, year=year, lang="en").review.table,
+        )
     options = rfm_options(before.settings, period_months=0)
-    pd.testing.assert_frame_equal(run_rfm(after.transactions, options).table,
-                                  run_rfm(before.transactions, options).table)
+    pd.testing.assert_frame_equal(
+        run_rfm(after.transactions, options).table, run_rfm(before.transactions, options).table
+    )
     as_of = pd.Timestamp("2026-06-30")
     pd.testing.assert_frame_equal(run_ageing(after, as_of=as_of).table, run_ageing(before, as_of=as_of).table)
 
 
-def test_history_commands_in_both_languages(demo_master: Path, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_history_commands_in_both_languages(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _copy(demo_master, tmp_path)
     assert main(["history", "archive", str(path), "--before", "2025年1月1日", "--lang", "zh"]) == 0
     assert capsys.readouterr().out.startswith("已移入历史库（批次 20250101-")
@@ -255,15 +270,16 @@ def test_history_commands_in_both_languages(demo_master: Path, tmp_path: Path,
     seen = status(path)
     assert shown[0] == f"history store: {store_path(path)} (1 batch(es))"
     stored = seen.stored["Transactions"]
-    assert shown[2] == (f"  Transactions: {seen.workbook['Transactions']:,} lines in the workbook, "
-                        f"{stored.lines:,} in the store ({stored.amount:,.2f})")
+    assert shown[2] == (
+        f"  Transactions: {seen.workbook['Transactions']:,} lines in the workbook, "
+        f"{stored.lines:,} in the store ({stored.amount:,.2f})"
+    )
     assert main(["history", "status", str(path), "--lang", "zh"]) == 0
     assert capsys.readouterr().out.splitlines()[2].startswith("  销售明细：总表中 ")
     assert main(["history", "restore", str(path), "--lang", "en"]) == 0
     assert capsys.readouterr().out.startswith("back in the workbook from the history store: ")
     assert main(["history", "archive", str(path), "--before", "someday"]) != 0
     assert "--before" in capsys.readouterr().err
-
 
 
 def test_a_column_the_user_added_moves_with_its_lines(tmp_path: Path) -> None:
@@ -276,8 +292,9 @@ def test_a_column_the_user_added_moves_with_its_lines(tmp_path: Path) -> None:
     assert list(after.transactions.columns) == list(before.transactions.columns)
     pd.testing.assert_frame_equal(_lines(after, "transactions"), _lines(before, "transactions"))
     restore(path)
-    pd.testing.assert_frame_equal(_lines(load_master(path, history=False), "transactions"),
-                                  _lines(before, "transactions"))
+    pd.testing.assert_frame_equal(
+        _lines(load_master(path, history=False), "transactions"), _lines(before, "transactions")
+    )
 
 
 def test_a_named_batch_that_is_missing_stops_the_load_naming_it(demo_master: Path, tmp_path: Path) -> None:
@@ -290,13 +307,17 @@ def test_a_named_batch_that_is_missing_stops_the_load_naming_it(demo_master: Pat
     assert str(manifest) in refused.value.en and moved.batch in refused.value.zh
 
 
-def test_the_commands_write_the_same_reports_after_archive(demo_master: Path, tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_commands_write_the_same_reports_after_archive(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The CLI's grading review, RFM, ageing and credit reports (CSV, deterministic) are byte for byte the same."""
     path = _copy(demo_master, tmp_path / "master")
-    commands = {"grade.csv": ["grade", str(path), "--year", "2025"], "rfm.csv": ["rfm", str(path)],
-                "ageing.csv": ["ageing", str(path), "--as-of", "2026-06-30"],
-                "credit.csv": ["credit", str(path), "--as-of", "2026-06-30"]}
+    commands = {
+        "grade.csv": ["grade", str(path), "--year", "2025"],
+        "rfm.csv": ["rfm", str(path)],
+        "ageing.csv": ["ageing", str(path), "--as-of", "2026-06-30"],
+        "credit.csv": ["credit", str(path), "--as-of", "2026-06-30"],
+    }
 
     def reports(folder: Path) -> dict[str, bytes]:
         folder.mkdir()
@@ -318,8 +339,9 @@ XS-2019-003,2019-04-02,C0012,齿轮油 18L,4,365.5,1462,沈勇芳
 """
 
 
-def test_an_erp_export_is_imported_into_the_store_once(demo_master: Path, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_erp_export_is_imported_into_the_store_once(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _copy(demo_master, tmp_path / "master")
     export = tmp_path / "erp.csv"
     export.write_text(ERP_EXPORT, encoding="utf-8-sig")
@@ -327,13 +349,15 @@ def test_an_erp_export_is_imported_into_the_store_once(demo_master: Path, tmp_pa
     workbook = path.read_bytes()
     assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
     batch = status(path).batches[0].id
-    assert capsys.readouterr().out == (f"imported into the history store (batch {batch}): 3 sales lines, "
-                                       "0 payments\n")
+    assert capsys.readouterr().out == (f"imported into the history store (batch {batch}): 3 sales lines, 0 payments\n")
     after = load_master(path)
     assert len(after.transactions) == len(before.transactions) + 3
     imported = after.transactions.iloc[:3]
-    assert imported["date"].tolist() == [pd.Timestamp("2019-03-05"), pd.Timestamp("2019-03-18"),
-                                         pd.Timestamp("2019-04-02")]
+    assert imported["date"].tolist() == [
+        pd.Timestamp("2019-03-05"),
+        pd.Timestamp("2019-03-18"),
+        pd.Timestamp("2019-04-02"),
+    ]
     assert imported["amount"].tolist() == [3700.0, 2100.0, 1462.0] and imported["rep"].tolist() == ["沈勇芳"] * 3
     assert after.transactions.dtypes.equals(before.transactions.dtypes)
     assert len(load_master(path, history=False).transactions) == len(before.transactions)  # the workbook's own

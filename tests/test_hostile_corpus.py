@@ -27,18 +27,33 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
     m = Master.empty()
-    m.customers = pd.DataFrame({"customer_id": ["C001", "C002", "C003"], "name": ["华强贸易", "东方商行", "北辰百货"],
-                                "rep": ["张三"] * 3})
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C001", "C002", "C003"], "name": ["华强贸易", "东方商行", "北辰百货"], "rep": ["张三"] * 3}
+    )
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_every_hostile_file_ends_with_a_status_and_the_run_goes_on(jobs: int, corpus: list[Path], master: Path,
-                                                                   tmp_path: Path,
-                                                                   capfd: pytest.CaptureFixture[str]) -> None:
+def test_every_hostile_file_ends_with_a_status_and_the_run_goes_on(
+    jobs: int, corpus: list[Path], master: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     inbox, report, quarantine = corpus[0].parents[1], tmp_path / "report.xlsx", tmp_path / "quarantine"
-    code = main(["--lang", "en", "consolidate", str(inbox), "--into", str(master), "--report", str(report),
-                 "--quarantine", str(quarantine), "--jobs", str(jobs)])
+    code = main(
+        [
+            "--lang",
+            "en",
+            "consolidate",
+            str(inbox),
+            "--into",
+            str(master),
+            "--report",
+            str(report),
+            "--quarantine",
+            str(quarantine),
+            "--jobs",
+            str(jobs),
+        ]
+    )
     out, err = capfd.readouterr()
     assert code == 0, err
     assert "Traceback" not in err and out.startswith(f"{len(corpus)} files: ")
@@ -62,14 +77,18 @@ def _sample(corpus: list[Path]) -> list[Path]:
 
 
 @pytest.mark.parametrize("command", ["reconcile", "rfm", "abc"])
-def test_readers_stop_on_each_hostile_file_with_one_line(command: str, corpus: list[Path], tmp_path: Path,
-                                                         capfd: pytest.CaptureFixture[str]) -> None:
+def test_readers_stop_on_each_hostile_file_with_one_line(
+    command: str, corpus: list[Path], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     ours = tmp_path / "ours.csv"
     ours.write_text("日期,单据编号,金额\n2026-11-01,F1,100\n", encoding="utf-8")
     sample = _sample(corpus) if command != "abc" else [p for p in corpus if p.parent.name + "/" in BOMBS]
     for path in sample:
-        args = {"reconcile": ["reconcile", str(ours), str(path), "--out", str(tmp_path / "r.xlsx")],
-                "rfm": ["rfm", str(path)], "abc": ["abc", str(path)]}[command]
+        args = {
+            "reconcile": ["reconcile", str(ours), str(path), "--out", str(tmp_path / "r.xlsx")],
+            "rfm": ["rfm", str(path)],
+            "abc": ["abc", str(path)],
+        }[command]
         code = main(["--lang", "en", *args])
         _, err = capfd.readouterr()
         lines = err.strip().splitlines()

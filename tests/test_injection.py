@@ -17,7 +17,7 @@ from keyacct_xl import load_master, save_master
 from keyacct_xl.cli.main import main
 from keyacct_xl.demo.company import generate_demo
 
-PLANTED = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(1)", "=HYPERLINK(\"http://evil\",\"x\")"]
+PLANTED = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(1)", '=HYPERLINK("http://evil","x")']
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +53,18 @@ def test_master_keeps_the_names_as_text(poisoned: tuple[Path, list[str]]) -> Non
     assert len(found) == len(PLANTED) and all(kind == "s" for *_, kind in found)
 
 
-@pytest.mark.parametrize("command, output", [
-    (["grade", "{m}", "--year", "2025", "--out", "{o}/review.xlsx"], "review.xlsx"),
-    (["ageing", "{m}", "--as-of", "2026-10-31", "--out", "{o}/ageing.xlsx"], "ageing.xlsx"),
-    (["analyze", "{m}", "--year", "2025", "--out", "{o}/analysis.xlsx"], "analysis.xlsx"),
-    (["credit", "{m}", "--out", "{o}/credit.xlsx"], "credit.xlsx"),
-])
-def test_reports_write_planted_names_as_text(poisoned: tuple[Path, list[str]], tmp_path: Path,
-                                             command: list[str], output: str) -> None:
+@pytest.mark.parametrize(
+    "command, output",
+    [
+        (["grade", "{m}", "--year", "2025", "--out", "{o}/review.xlsx"], "review.xlsx"),
+        (["ageing", "{m}", "--as-of", "2026-10-31", "--out", "{o}/ageing.xlsx"], "ageing.xlsx"),
+        (["analyze", "{m}", "--year", "2025", "--out", "{o}/analysis.xlsx"], "analysis.xlsx"),
+        (["credit", "{m}", "--out", "{o}/credit.xlsx"], "credit.xlsx"),
+    ],
+)
+def test_reports_write_planted_names_as_text(
+    poisoned: tuple[Path, list[str]], tmp_path: Path, command: list[str], output: str
+) -> None:
     path, _ = poisoned
     args = [a.format(m=path, o=tmp_path) for a in command]
     assert main(args) == 0
@@ -69,14 +73,29 @@ def test_reports_write_planted_names_as_text(poisoned: tuple[Path, list[str]], t
     assert all(kind == "s" for *_, kind in found), found
 
 
-def test_statement_and_prefilled_card_write_the_name_as_text(poisoned: tuple[Path, list[str]],
-                                                             tmp_path: Path) -> None:
+def test_statement_and_prefilled_card_write_the_name_as_text(poisoned: tuple[Path, list[str]], tmp_path: Path) -> None:
     path, buying = poisoned
     customer = buying[0]
-    assert main(["statement", str(path), "--customer", customer, "--period", "2026-10",
-                 "--out", str(tmp_path / "st")]) == 0
-    assert main(["forms", "generate", "customer_card", "--master", str(path), "--customer", customer,
-                 "--out", str(tmp_path / "forms")]) == 0
+    assert (
+        main(["statement", str(path), "--customer", customer, "--period", "2026-10", "--out", str(tmp_path / "st")])
+        == 0
+    )
+    assert (
+        main(
+            [
+                "forms",
+                "generate",
+                "customer_card",
+                "--master",
+                str(path),
+                "--customer",
+                customer,
+                "--out",
+                str(tmp_path / "forms"),
+            ]
+        )
+        == 0
+    )
     outputs = [*(tmp_path / "st").glob("*.xlsx"), *(tmp_path / "forms").glob("*.xlsx")]
     assert len(outputs) == 2
     for output in outputs:

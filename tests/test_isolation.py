@@ -33,6 +33,7 @@ NOW = "2026-11-23 18:00:00"
 
 # --- the machinery, with tasks that really abort, hang, exhaust memory or raise ------------------------------------
 
+
 def _task(item: object) -> object:
     if item == "abort":
         os.abort()  # what a native reader does when an allocation fails
@@ -95,6 +96,7 @@ def test_no_worker_outlives_its_pool() -> None:
 
 # --- consolidation: real calamine aborts and killed workers --------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def good() -> bytes:
     rows = [{"date": "2026-11-23", "customer_id": "C001", "content": "拜访"}]
@@ -127,13 +129,20 @@ def dimension_bomb(data: bytes) -> bytes:
 
 def shared_strings_bomb(data: bytes) -> bytes:
     """13 kB: a shared-strings count of 2 billion (calamine asks for 48,000,000,000 bytes on open and aborts)."""
-    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2000000000" '
-           b'uniqueCount="2000000000"><si><t>x</t></si></sst>')
-    rel = (b'<Relationship Id="rIdS" Target="sharedStrings.xml" '
-           b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>')
-    return _rezip(data, "xl/_rels/workbook.xml.rels", lambda c: c.replace(b"</Relationships>",
-                                                                          rel + b"</Relationships>"),
-                  {"xl/sharedStrings.xml": sst})
+    sst = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2000000000" '
+        b'uniqueCount="2000000000"><si><t>x</t></si></sst>'
+    )
+    rel = (
+        b'<Relationship Id="rIdS" Target="sharedStrings.xml" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+    )
+    return _rezip(
+        data,
+        "xl/_rels/workbook.xml.rels",
+        lambda c: c.replace(b"</Relationships>", rel + b"</Relationships>"),
+        {"xl/sharedStrings.xml": sst},
+    )
 
 
 @pytest.fixture
@@ -143,8 +152,9 @@ def no_precheck(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_reader_abort_rejects_that_file_and_the_others_merge(jobs: int, good: bytes, master: Path,
-                                                               tmp_path: Path, no_precheck: None) -> None:
+def test_a_reader_abort_rejects_that_file_and_the_others_merge(
+    jobs: int, good: bytes, master: Path, tmp_path: Path, no_precheck: None
+) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "a-dimension.xlsx").write_bytes(dimension_bomb(good))
@@ -169,14 +179,18 @@ def test_the_bombs_are_refused_by_the_precheck_before_any_reader(good: bytes, ma
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_killed_worker_rejects_the_file_it_held_and_the_run_goes_on(jobs: int, good: bytes, master: Path,
-                                                                      tmp_path: Path) -> None:
+def test_a_killed_worker_rejects_the_file_it_held_and_the_run_goes_on(
+    jobs: int, good: bytes, master: Path, tmp_path: Path
+) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for week in range(40, 46):  # six weeks of one rep: six files that each add a visit
         monday = dt.date.fromisocalendar(2026, week, 1).isoformat()
-        form = fill_form(blank_form("visit_record"), header={"rep": "张三", "period": f"2026-W{week}"},
-                         rows={"visits": [{"date": monday, "customer_id": "C001", "content": f"W{week}"}]})
+        form = fill_form(
+            blank_form("visit_record"),
+            header={"rep": "张三", "period": f"2026-W{week}"},
+            rows={"visits": [{"date": monday, "customer_id": "C001", "content": f"W{week}"}]},
+        )
         (inbox / f"W{week}.xlsx").write_bytes(form)
 
     pids: list[int] = []
@@ -201,6 +215,7 @@ def test_a_killed_worker_rejects_the_file_it_held_and_the_run_goes_on(jobs: int,
 
 # --- the commands that read a user's file --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("bomb", [dimension_bomb, shared_strings_bomb])
 def test_table_and_statement_readers_refuse_a_bomb_naming_the_file(bomb, good: bytes, tmp_path: Path) -> None:
     path = tmp_path / "sales.xlsx"
@@ -213,12 +228,16 @@ def test_table_and_statement_readers_refuse_a_bomb_naming_the_file(bomb, good: b
 
 @pytest.mark.parametrize("bomb", [dimension_bomb, shared_strings_bomb])
 @pytest.mark.parametrize("command", ["rfm", "abc", "reconcile"])
-def test_a_reader_abort_is_one_line_from_the_cli(command: str, bomb, good: bytes, tmp_path: Path,
-                                                 capfd: pytest.CaptureFixture[str], no_precheck: None) -> None:
+def test_a_reader_abort_is_one_line_from_the_cli(
+    command: str, bomb, good: bytes, tmp_path: Path, capfd: pytest.CaptureFixture[str], no_precheck: None
+) -> None:
     path = tmp_path / "theirs.xlsx"
     path.write_bytes(bomb(good))
-    args = {"rfm": ["rfm", str(path)], "abc": ["abc", str(path)],
-            "reconcile": ["reconcile", str(tmp_path / "ours.csv"), str(path)]}[command]
+    args = {
+        "rfm": ["rfm", str(path)],
+        "abc": ["abc", str(path)],
+        "reconcile": ["reconcile", str(tmp_path / "ours.csv"), str(path)],
+    }[command]
     assert main(["--lang", "en", *args]) == 2
     _out, err = capfd.readouterr()
     [line] = err.strip().splitlines()

@@ -22,23 +22,35 @@ from keyacct_xl.master.writer import save_master, write_tables
 def _master(path: Path, *, phantoms: bool = True, duplicates: bool = True) -> Path:
     m = Master.empty()
     ids = ["C001", "C002", "C002", "C003"] if duplicates else ["C001", "C002", "C003"]
-    m.customers = pd.DataFrame({"customer_id": ids, "name": [f"客户{i}" for i in range(len(ids))],
-                                "grade": "B", "payment_terms_days": 30})
+    m.customers = pd.DataFrame(
+        {"customer_id": ids, "name": [f"客户{i}" for i in range(len(ids))], "grade": "B", "payment_terms_days": 30}
+    )
     sold = ["C001", "C999", "C002", "C998", "C003", "C999"] if phantoms else ["C001", "C002", "C002", "C003"]
-    m.transactions = pd.DataFrame({
-        "doc_no": [f"D{i}" for i in range(len(sold))],
-        "date": pd.date_range("2025-03-01", periods=len(sold), freq="35D"), "customer_id": sold,
-        "amount": [1000.0 * (i + 1) for i in range(len(sold))]})
-    m.payments = pd.DataFrame({"date": pd.to_datetime(["2025-06-01"]), "customer_id": ["C997" if phantoms else "C001"],
-                               "amount": [500.0]})
-    m.visits = pd.DataFrame({"date": pd.to_datetime(["2025-05-01", "2025-05-02"]),
-                             "customer_id": ["C001", "C996" if phantoms else "C002"]})
-    m.contacts = pd.DataFrame({"customer_id": ["C001", None, "C995"] if phantoms else ["C001", "C002", "C003"],
-                               "name": ["张经理", "李会计", "王总"]})
+    m.transactions = pd.DataFrame(
+        {
+            "doc_no": [f"D{i}" for i in range(len(sold))],
+            "date": pd.date_range("2025-03-01", periods=len(sold), freq="35D"),
+            "customer_id": sold,
+            "amount": [1000.0 * (i + 1) for i in range(len(sold))],
+        }
+    )
+    m.payments = pd.DataFrame(
+        {"date": pd.to_datetime(["2025-06-01"]), "customer_id": ["C997" if phantoms else "C001"], "amount": [500.0]}
+    )
+    m.visits = pd.DataFrame(
+        {"date": pd.to_datetime(["2025-05-01", "2025-05-02"]), "customer_id": ["C001", "C996" if phantoms else "C002"]}
+    )
+    m.contacts = pd.DataFrame(
+        {
+            "customer_id": ["C001", None, "C995"] if phantoms else ["C001", "C002", "C003"],
+            "name": ["张经理", "李会计", "王总"],
+        }
+    )
     path = save_master(m, path, backup=False)
     quoted = ["C003", "C994"] if phantoms else ["C003", "C001"]
-    write_tables(path, {QUOTATIONS: pd.DataFrame({"quote_no": ["Q1", "Q2"], "customer_id": quoted})},
-                 lang="zh", backup=False)
+    write_tables(
+        path, {QUOTATIONS: pd.DataFrame({"quote_no": ["Q1", "Q2"], "customer_id": quoted})}, lang="zh", backup=False
+    )
     return path
 
 
@@ -47,11 +59,12 @@ def master(tmp_path: Path) -> Path:
     return _master(tmp_path / "master.xlsx")
 
 
-def test_master_check_lists_phantom_and_duplicate_ids_with_their_rows(master: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_master_check_lists_phantom_and_duplicate_ids_with_their_rows(
+    master: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["master", "check", str(master)]) == 1
     out = capsys.readouterr().out.splitlines()
-    problems = out[out.index(next(line for line in out if line.startswith("客户编号不在"))):]
+    problems = out[out.index(next(line for line in out if line.startswith("客户编号不在"))) :]
     assert problems == [
         "客户编号不在客户档案中的记录 6 行（销售明细 3，收款记录 1，拜访记录 1，报价单 1）",
         "  销售明细 第 3 行: C999",
@@ -65,11 +78,13 @@ def test_master_check_lists_phantom_and_duplicate_ids_with_their_rows(master: Pa
         "  客户档案 第 4 行: C002",
         "没有对应客户的联系人 2 行（客户编号为空或不在客户档案中）",
         "  联系人 第 3 行: （空）",
-        "  联系人 第 4 行: C995"]
+        "  联系人 第 4 行: C995",
+    ]
 
 
-def test_master_check_in_english_and_on_a_consistent_master(master: Path, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_master_check_in_english_and_on_a_consistent_master(
+    master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["master", "check", str(master), "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "6 row(s) name a customer id not in Customers (销售明细 3, 收款记录 1, 拜访记录 1, 报价单 1)" in out
@@ -77,27 +92,37 @@ def test_master_check_in_english_and_on_a_consistent_master(master: Path, tmp_pa
     clean = _master(tmp_path / "clean.xlsx", phantoms=False, duplicates=False)
     assert main(["master", "check", str(clean), "--lang", "en"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
-        "references OK: every row's customer id is in Customers, and no id repeats")
+        "references OK: every row's customer id is in Customers, and no id repeats"
+    )
 
 
 def test_only_the_first_rows_are_listed(master: Path) -> None:
     lines = check_master_file(master).summary("en", shown=2)
-    assert lines[:4] == ["6 row(s) name a customer id not in Customers (销售明细 3, 收款记录 1, 拜访记录 1, 报价单 1)",
-                         "  销售明细 row 3: C999", "  销售明细 row 5: C998", "  … 4 more"]
+    assert lines[:4] == [
+        "6 row(s) name a customer id not in Customers (销售明细 3, 收款记录 1, 拜访记录 1, 报价单 1)",
+        "  销售明细 row 3: C999",
+        "  销售明细 row 5: C998",
+        "  … 4 more",
+    ]
 
 
 PHANTOM_EN = "row(s) name a customer id not in Customers"
 INCLUDED_EN = "their lines are included, listed under the id with no name, grade or terms"
 
 
-@pytest.mark.parametrize(("argv", "ledger"), [
-    (["rfm", "{m}"], False),  # RFM and ABC read sales lines only
-    (["abc", "{m}"], False),
-    (["credit", "{m}"], True),  # sales lines, payments and Customers
-    (["ageing", "{m}", "--out", "{out}.xlsx"], True),
-    (["analyze", "{m}", "--year", "2025", "--out", "{out}.xlsx"], True)])
-def test_analyses_warn_about_phantom_and_duplicate_ids(master: Path, tmp_path: Path, argv: list[str], ledger: bool,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "ledger"),
+    [
+        (["rfm", "{m}"], False),  # RFM and ABC read sales lines only
+        (["abc", "{m}"], False),
+        (["credit", "{m}"], True),  # sales lines, payments and Customers
+        (["ageing", "{m}", "--out", "{out}.xlsx"], True),
+        (["analyze", "{m}", "--year", "2025", "--out", "{out}.xlsx"], True),
+    ],
+)
+def test_analyses_warn_about_phantom_and_duplicate_ids(
+    master: Path, tmp_path: Path, argv: list[str], ledger: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = [a.format(m=master, out=tmp_path / "out") for a in argv]
     assert main([*args, "--lang", "en"]) == 0
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("keyacct-xl: warning: ")]
@@ -112,8 +137,9 @@ def test_analyses_warn_about_phantom_and_duplicate_ids(master: Path, tmp_path: P
     assert len(duplicate) == ledger and len(err) == 1 + ledger
 
 
-def test_grading_warns_about_phantoms_and_refuses_duplicate_ids(master: Path, tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_grading_warns_about_phantoms_and_refuses_duplicate_ids(
+    master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     argv = ["grade", str(master), "--year", "2025", "--out", str(tmp_path / "review.xlsx")]
     assert main(argv) == 2
     assert "客户档案：客户编号 C002 重复；评级要求每个客户只有一行" in capsys.readouterr().err

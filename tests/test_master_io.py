@@ -21,28 +21,38 @@ from keyacct_xl.master.schema import CUSTOMERS, DATA_TABLES
 def small_master(lang: str = "zh") -> Master:
     """Three customers, a few sales lines and payments: enough to see every column kind."""
     master = Master.empty(lang=lang)
-    master.customers = pd.DataFrame({
-        "customer_id": ["C001", "C002", "C003"],
-        "name": ["上海华东五金有限公司", "广州南方塑胶厂", "=HYPERLINK(\"http://x\",\"click\")"],
-        "region": ["华东", "华南", None],
-        "credit_limit": [500000.0, 120000.5, None],
-        "payment_terms_days": pd.array([30, 60, None], dtype="Int64"),
-        "first_trade_date": pd.to_datetime(["2021-03-05", "2025-12-31", None]),
-        "phone": ["13800138000", "020-88886666", "+86 21 5555"],
-        "notes": ["  leading spaces", "line1\nline2", "@SUM(A1)"],
-    })
-    master.transactions = pd.DataFrame({
-        "doc_no": ["XS001", "XS001", "TH001"],
-        "date": pd.to_datetime(["2026-10-01", "2026-10-01", "2026-10-15"]),
-        "customer_id": ["C001", "C001", "C002"],
-        "product": ["46#抗磨液压油 200L", "黄油 15kg", "退货"],
-        "qty": [2.0, 1.5, -1.0],
-        "amount": [3700.0, 412.25, -1850.0],
-    })
-    master.payments = pd.DataFrame({
-        "receipt_no": ["SK001"], "date": pd.to_datetime(["2026-10-20"]), "customer_id": ["C001"],
-        "amount": [3700.0], "method": ["银行转账"], "reference": ["XS001"],
-    })
+    master.customers = pd.DataFrame(
+        {
+            "customer_id": ["C001", "C002", "C003"],
+            "name": ["上海华东五金有限公司", "广州南方塑胶厂", '=HYPERLINK("http://x","click")'],
+            "region": ["华东", "华南", None],
+            "credit_limit": [500000.0, 120000.5, None],
+            "payment_terms_days": pd.array([30, 60, None], dtype="Int64"),
+            "first_trade_date": pd.to_datetime(["2021-03-05", "2025-12-31", None]),
+            "phone": ["13800138000", "020-88886666", "+86 21 5555"],
+            "notes": ["  leading spaces", "line1\nline2", "@SUM(A1)"],
+        }
+    )
+    master.transactions = pd.DataFrame(
+        {
+            "doc_no": ["XS001", "XS001", "TH001"],
+            "date": pd.to_datetime(["2026-10-01", "2026-10-01", "2026-10-15"]),
+            "customer_id": ["C001", "C001", "C002"],
+            "product": ["46#抗磨液压油 200L", "黄油 15kg", "退货"],
+            "qty": [2.0, 1.5, -1.0],
+            "amount": [3700.0, 412.25, -1850.0],
+        }
+    )
+    master.payments = pd.DataFrame(
+        {
+            "receipt_no": ["SK001"],
+            "date": pd.to_datetime(["2026-10-20"]),
+            "customer_id": ["C001"],
+            "amount": [3700.0],
+            "method": ["银行转账"],
+            "reference": ["XS001"],
+        }
+    )
     return master
 
 
@@ -95,7 +105,7 @@ def test_independent_readers_see_values_and_text_never_formulas(tmp_path: Path) 
     assert sheet.freeze_panes == "A2"
     assert sheet.tables["Customers"].ref == "A1:AD4"
     injected = sheet["B4"]
-    assert injected.data_type == "s" and injected.value == "=HYPERLINK(\"http://x\",\"click\")"
+    assert injected.data_type == "s" and injected.value == '=HYPERLINK("http://x","click")'
     assert sheet["AD4"].data_type == "s" and sheet["AD4"].value == "@SUM(A1)"
     limit_col = CUSTOMERS.keys.index("credit_limit") + 1
     assert sheet.cell(2, limit_col).number_format == '"¥"#,##0.00'
@@ -126,8 +136,9 @@ def test_user_sheet_and_untouched_parts_survive_a_save(tmp_path: Path) -> None:
     _user_edits(path)
     before = parts(path)
     master = load_master(path)
-    master.visits = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"]), "customer_id": ["C001"],
-                                  "rep": ["王伟"], "content": ["送样"]})
+    master.visits = pd.DataFrame(
+        {"date": pd.to_datetime(["2026-11-02"]), "customer_id": ["C001"], "rep": ["王伟"], "content": ["送样"]}
+    )
     save_master(master, tables=["Visits"])
     after = parts(path)
     changed = {name for name in before if before[name] != after.get(name)}
@@ -151,8 +162,7 @@ def test_extra_user_column_is_kept(tmp_path: Path) -> None:
     assert load_master(path).customers.columns.tolist() == again.customers.columns.tolist()
 
 
-def test_extra_column_named_like_a_read_column_is_refused(tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_extra_column_named_like_a_read_column_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # "name" beside 客户名称 (whose key is name) used to replace the customers' names with its own values.
     path = save_master(small_master(), tmp_path / "master.xlsx")
     _rename_headers(path, "客户档案", {"简称": "name"})
@@ -172,10 +182,13 @@ def _rename_headers(path: Path, sheet: str, renames: dict[str, str]) -> None:
     book.save(path)
 
 
-@pytest.mark.parametrize("lang, renames", [
-    ("zh", {"客户编号": "客户代码", "客户名称": "单位名称", "信用额度": "授信额度"}),
-    ("en", {"Customer ID": "Customer Code", "Customer Name": "Company", "Credit Limit": "credit_limit"}),
-])
+@pytest.mark.parametrize(
+    "lang, renames",
+    [
+        ("zh", {"客户编号": "客户代码", "客户名称": "单位名称", "信用额度": "授信额度"}),
+        ("en", {"Customer ID": "Customer Code", "Customer Name": "Company", "Credit Limit": "credit_limit"}),
+    ],
+)
 def test_alias_headers_load(tmp_path: Path, lang: str, renames: dict[str, str]) -> None:
     path = save_master(small_master(lang), tmp_path / "master.xlsx")
     _rename_headers(path, CUSTOMERS.sheet(lang), renames)
@@ -197,8 +210,13 @@ def test_interrupted_save_leaves_previous_master_intact(tmp_path: Path) -> None:
     path = save_master(small_master(), tmp_path / "master.xlsx")
     before = path.read_bytes()
     master = load_master(path)
-    master.visits = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"] * 3), "customer_id": ["C001"] * 3,
-                                  "content": ["ok", Exploding(), "never"]})
+    master.visits = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-11-02"] * 3),
+            "customer_id": ["C001"] * 3,
+            "content": ["ok", Exploding(), "never"],
+        }
+    )
     with pytest.raises(RuntimeError, match="disk pulled out"):
         save_master(master)
     assert path.read_bytes() == before
@@ -267,8 +285,16 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
 
 def test_export_without_sensitive(tmp_path: Path) -> None:
     master = small_master()
-    master.contacts = pd.DataFrame({"contact_id": ["P1"], "customer_id": ["C001"], "name": ["李娜"],
-                                    "health": ["高血压"], "hobbies": ["钓鱼"], "title": ["采购经理"]})
+    master.contacts = pd.DataFrame(
+        {
+            "contact_id": ["P1"],
+            "customer_id": ["C001"],
+            "name": ["李娜"],
+            "health": ["高血压"],
+            "hobbies": ["钓鱼"],
+            "title": ["采购经理"],
+        }
+    )
     path = save_master(master, tmp_path / "master.xlsx")
     out = tmp_path / "export.xlsx"
     assert main(["master", "export", str(path), "--out", str(out), "--without-sensitive"]) == 0
@@ -310,8 +336,9 @@ def test_user_cells_beside_and_below_a_table_survive_a_save(tmp_path: Path) -> N
     sheet["AG2"], sheet["A40"], sheet["AF1"] = "核对人：王伟", "=SUM(1,2)", "备注列外"
     book.save(path)
     master = load_master(path)
-    master.customers = pd.concat([master.customers, master.customers.assign(
-        customer_id=["C004", "C005", "C006"])], ignore_index=True)
+    master.customers = pd.concat(
+        [master.customers, master.customers.assign(customer_id=["C004", "C005", "C006"])], ignore_index=True
+    )
     save_master(master, tables=["Customers"])
     sheet = openpyxl.load_workbook(path)["客户档案"]
     assert (sheet["AG2"].value, sheet["A40"].value, sheet["AF1"].value) == ("核对人：王伟", "=SUM(1,2)", "备注列外")
@@ -342,7 +369,8 @@ def test_blank_key_value_is_named_by_its_cell(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_export_keeps_the_users_sheets_unless_personal_data_is_left_out(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = save_master(small_master(), tmp_path / "master.xlsx")
     _user_edits(path)
     out = tmp_path / "export.xlsx"

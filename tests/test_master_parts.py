@@ -61,24 +61,30 @@ def _check_relaxations(before: dict[str, bytes], after: dict[str, bytes]) -> Non
     if before["xl/styles.xml"] != after["xl/styles.xml"]:
         for tag in (f"{{{NS_MAIN}}}xf", f"{{{NS_MAIN}}}numFmt"):
             old, new = _children(before["xl/styles.xml"], tag), _children(after["xl/styles.xml"], tag)
-            assert new[:len(old)] == old
+            assert new[: len(old)] == old
     if CALC_CHAIN in before:
         assert CALC_CHAIN not in after
-        for part, tag, key, calc in (("[Content_Types].xml", f"{{{NS_CT}}}Override", "PartName", "/xl/calcChain.xml"),
-                                     ("xl/_rels/workbook.xml.rels", f"{{{NS_PKG_REL}}}Relationship", "Target",
-                                      "calcChain.xml")):
+        for part, tag, key, calc in (
+            ("[Content_Types].xml", f"{{{NS_CT}}}Override", "PartName", "/xl/calcChain.xml"),
+            ("xl/_rels/workbook.xml.rels", f"{{{NS_PKG_REL}}}Relationship", "Target", "calcChain.xml"),
+        ):
             old = {e.get(key) for e in etree.fromstring(before[part]).iter(tag)}
             new = {e.get(key) for e in etree.fromstring(after[part]).iter(tag)}
             assert calc in old and calc not in new
             assert old - {calc} <= new  # nothing else dropped (a consolidation may list new tables)
 
 
-def _untouched_check(before: dict[str, bytes], after: dict[str, bytes], written: set[str],
-                     listings: set[str] = frozenset()) -> None:
+def _untouched_check(
+    before: dict[str, bytes], after: dict[str, bytes], written: set[str], listings: set[str] = frozenset()
+) -> None:
     dropped = {CALC_CHAIN} & set(before)
     assert set(before) - set(after) == dropped
-    allowed = written | {"xl/styles.xml"} | listings | ({"[Content_Types].xml", "xl/_rels/workbook.xml.rels"}
-                                                        if dropped else set())
+    allowed = (
+        written
+        | {"xl/styles.xml"}
+        | listings
+        | ({"[Content_Types].xml", "xl/_rels/workbook.xml.rels"} if dropped else set())
+    )
     changed = {n for n in before if n not in dropped and before[n] != after[n]}
     assert changed <= allowed, changed - allowed
     _check_relaxations(before, after)
@@ -98,8 +104,9 @@ def _assert_rows_in_order(sheet: bytes) -> None:
 def _comments(path: Path) -> dict[str, str]:
     """Cell comments as openpyxl reads them: a reader independent of ours."""
     book = openpyxl.load_workbook(path)
-    return {f"{ws.title}!{c.coordinate}": c.comment.text for ws in book for row in ws.iter_rows() for c in row
-            if c.comment}
+    return {
+        f"{ws.title}!{c.coordinate}": c.comment.text for ws in book for row in ws.iter_rows() for c in row if c.comment
+    }
 
 
 def _cell(path: Path, sheet: str, row: int, col: int) -> object:
@@ -155,8 +162,10 @@ def test_libreoffice_reopens_every_saved_master(saved: dict, libreoffice) -> Non
 
 
 def _visit_form() -> bytes:
-    rows = [{"date": dt.datetime(2026, 11, 23), "customer_id": "C001", "method": "面谈", "content": "谈年度返利"},
-            {"date": "2026/11/24", "customer_id": "C002", "method": "电话", "content": "催收货款"}]
+    rows = [
+        {"date": dt.datetime(2026, 11, 23), "customer_id": "C001", "method": "面谈", "content": "谈年度返利"},
+        {"date": "2026/11/24", "customer_id": "C002", "method": "电话", "content": "催收货款"},
+    ]
     return fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"}, rows={"visits": rows})
 
 
@@ -202,13 +211,16 @@ def test_libreoffice_reopens_every_consolidated_master(consolidated: dict, tmp_p
 
 def _schemas(folder: Path) -> dict[str, xmlschema.XMLSchema]:
     ooxml = folder / "ooxml"
-    return {NS_MAIN: xmlschema.XMLSchema(str(ooxml / "ISO-IEC29500-4_2016" / "sml.xsd")),
-            NS_CT: xmlschema.XMLSchema(str(ooxml / "ecma" / "fouth-edition" / "opc-contentTypes.xsd")),
-            NS_PKG_REL: xmlschema.XMLSchema(str(ooxml / "ecma" / "fouth-edition" / "opc-relationships.xsd"))}
+    return {
+        NS_MAIN: xmlschema.XMLSchema(str(ooxml / "ISO-IEC29500-4_2016" / "sml.xsd")),
+        NS_CT: xmlschema.XMLSchema(str(ooxml / "ecma" / "fouth-edition" / "opc-contentTypes.xsd")),
+        NS_PKG_REL: xmlschema.XMLSchema(str(ooxml / "ecma" / "fouth-edition" / "opc-relationships.xsd")),
+    }
 
 
-def test_every_part_the_writer_changed_is_valid_against_the_schemas(saved: dict, consolidated: dict,
-                                                                     shared_schemas: Path) -> None:
+def test_every_part_the_writer_changed_is_valid_against_the_schemas(
+    saved: dict, consolidated: dict, shared_schemas: Path
+) -> None:
     schemas = _schemas(shared_schemas)
     checked = 0
     for before, path, *_ in [*saved.values(), *consolidated.values()]:
@@ -234,19 +246,25 @@ PREFIXED_SHEET = (
 ).encode()
 
 
-@pytest.mark.parametrize("sheet", [
-    PREFIXED_SHEET,
-    # A comment that looks like the rows' start tag: the rows cannot be cut out of the bytes, so the whole part is
-    # streamed instead, with the same result.
-    PREFIXED_SHEET.replace(b"<x:dimension", b"<!-- <x:sheetData> --><x:dimension"),
-], ids=["rows cut out", "whole part streamed"])
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        PREFIXED_SHEET,
+        # A comment that looks like the rows' start tag: the rows cannot be cut out of the bytes, so the whole part is
+        # streamed instead, with the same result.
+        PREFIXED_SHEET.replace(b"<x:dimension", b"<!-- <x:sheetData> --><x:dimension"),
+    ],
+    ids=["rows cut out", "whole part streamed"],
+)
 def test_splice_reads_implicit_rows_and_cells_in_a_prefixed_sheet(sheet: bytes) -> None:
     # The table sat in A3:B5; C5 and E4 are the user's cells beside it, row 1 a title above it.
     layout = read_layout(sheet, "xl/worksheets/sheet1.xml", (3, 1, 5, 2))
     assert (layout.body is None) == (b"<!--" in sheet)
     out = io.BytesIO()
-    columns = [CellColumn("id", pd.Series(["a", "b"], dtype=object), "text", 0),
-               CellColumn("n", pd.Series([7.0, 8.0]), "number", 0)]
+    columns = [
+        CellColumn("id", pd.Series(["a", "b"], dtype=object), "text", 0),
+        CellColumn("n", pd.Series([7.0, 8.0]), "number", 0),
+    ]
     assert splice_sheet(layout, out, columns, 3, 1) == 5
     root = etree.fromstring(out.getvalue())
     assert root.prefix == "x" and root.find(f"{{{NS_MAIN}}}tableParts") is not None
@@ -269,23 +287,50 @@ def _broken_copy(tmp_path: Path, part: str, edit) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("part", "edit", "en", "zh"), [
-    ("xl/worksheets/sheet1.xml", lambda b: b.replace(b"</sheetData>", b""), "not well-formed XML", "格式正确的 XML"),
-    # Rows the writer must read (the used range reaches past the table, so every row is read): out of order, and
-    # a cell that names another row.
-    ("xl/worksheets/sheet1.xml", lambda b: re.sub(rb'r="([A-Z]*)2"', rb'r="\g<1>9"', b).replace(
-        b'<dimension ref="A1:AD3"/>', b'<dimension ref="A1:AF9"/>'), "row 3 comes after row 9",
-     "第 3 行位于第 9 行之后"),
-    ("xl/worksheets/sheet1.xml", lambda b: b.replace(b'<row r="2"', b'<row r="9"', 1).replace(
-        b'<dimension ref="A1:AD3"/>', b'<dimension ref="A1:AF9"/>'), "row 9 holds a cell 'A2'",
-     "第 9 行包含单元格 'A2'"),
-    ("xl/tables/table1.xml", lambda b: b.replace(b"<tableColumns", b"<tableColumnz").replace(
-        b"</tableColumns>", b"</tableColumnz>"), "no <tableColumns>", "缺少 <tableColumns>"),
-    ("xl/styles.xml", lambda b: b.replace(b"spreadsheetml/2006/main", b"spreadsheetml/2006/mainx", 1),
-     "root element", "根元素"),
-])
-def test_a_part_that_cannot_be_edited_is_a_user_error_naming_file_and_part(tmp_path: Path, part: str, edit,
-                                                                           en: str, zh: str) -> None:
+@pytest.mark.parametrize(
+    ("part", "edit", "en", "zh"),
+    [
+        (
+            "xl/worksheets/sheet1.xml",
+            lambda b: b.replace(b"</sheetData>", b""),
+            "not well-formed XML",
+            "格式正确的 XML",
+        ),
+        # Rows the writer must read (the used range reaches past the table, so every row is read): out of order, and
+        # a cell that names another row.
+        (
+            "xl/worksheets/sheet1.xml",
+            lambda b: re.sub(rb'r="([A-Z]*)2"', rb'r="\g<1>9"', b).replace(
+                b'<dimension ref="A1:AD3"/>', b'<dimension ref="A1:AF9"/>'
+            ),
+            "row 3 comes after row 9",
+            "第 3 行位于第 9 行之后",
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            lambda b: b.replace(b'<row r="2"', b'<row r="9"', 1).replace(
+                b'<dimension ref="A1:AD3"/>', b'<dimension ref="A1:AF9"/>'
+            ),
+            "row 9 holds a cell 'A2'",
+            "第 9 行包含单元格 'A2'",
+        ),
+        (
+            "xl/tables/table1.xml",
+            lambda b: b.replace(b"<tableColumns", b"<tableColumnz").replace(b"</tableColumns>", b"</tableColumnz>"),
+            "no <tableColumns>",
+            "缺少 <tableColumns>",
+        ),
+        (
+            "xl/styles.xml",
+            lambda b: b.replace(b"spreadsheetml/2006/main", b"spreadsheetml/2006/mainx", 1),
+            "root element",
+            "根元素",
+        ),
+    ],
+)
+def test_a_part_that_cannot_be_edited_is_a_user_error_naming_file_and_part(
+    tmp_path: Path, part: str, edit, en: str, zh: str
+) -> None:
     path = _broken_copy(tmp_path, part, edit)
     master = Master.empty()
     master.customers = pd.DataFrame({"customer_id": ["C001", "C002"], "name": ["甲", "乙"]})
@@ -303,10 +348,11 @@ def test_a_damaged_part_that_is_only_copied_is_a_user_error_naming_it(tmp_path: 
     with zipfile.ZipFile(path) as z:
         offset = z.getinfo("docProps/app.xml").header_offset
     data = bytearray(path.read_bytes())
-    data[offset:offset + 4] = b"XXXX"  # the member's local header no longer starts with its signature
+    data[offset : offset + 4] = b"XXXX"  # the member's local header no longer starts with its signature
     path.write_bytes(bytes(data))
     with pytest.raises(InputError) as caught:
         save_master(master, path, tables=["Customers"], backup=False)
-    assert caught.value.message("en").startswith(f"{path}: cannot edit the part docProps/app.xml of the workbook: "
-                                                 "it cannot be copied, the file is damaged")
+    assert caught.value.message("en").startswith(
+        f"{path}: cannot edit the part docProps/app.xml of the workbook: it cannot be copied, the file is damaged"
+    )
     assert "无法复制，文件已损坏" in caught.value.message("zh")

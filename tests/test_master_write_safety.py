@@ -38,8 +38,14 @@ CUSTOMERS = 5_000  # enough that reading and rewriting Customers takes a measura
 def _with_customers(count: int) -> Master:
     m = Master.empty()
     ids = [f"C{i:05d}" for i in range(1, count + 1)]
-    m.customers = pd.DataFrame({"customer_id": ids, "name": [f"客户{i}有限公司" for i in range(1, count + 1)],
-                                "rep": ["张三", "李四"] * (count // 2), "city": ["广州"] * count})
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "name": [f"客户{i}有限公司" for i in range(1, count + 1)],
+            "rep": ["张三", "李四"] * (count // 2),
+            "city": ["广州"] * count,
+        }
+    )
     return m
 
 
@@ -54,8 +60,15 @@ def _master(path: Path, customers: int = 20, previous: int | None = None) -> Pat
 def _visits(rep: str, week: int, first: int) -> bytes:
     """A rep's weekly visit form: eight visits to that rep's customers (odd ids for 张三, even for 李四)."""
     monday = dt.datetime(2026, 11, 2) + dt.timedelta(weeks=week - 45)
-    rows = [{"date": monday + dt.timedelta(days=d % 5), "customer_id": f"C{first + 2 * d:05d}", "method": "面谈",
-             "content": f"{rep} 第{week}周 第{d + 1}次"} for d in range(8)]
+    rows = [
+        {
+            "date": monday + dt.timedelta(days=d % 5),
+            "customer_id": f"C{first + 2 * d:05d}",
+            "method": "面谈",
+            "content": f"{rep} 第{week}周 第{d + 1}次",
+        }
+        for d in range(8)
+    ]
     return fill_form(blank_form("visit_record"), header={"rep": rep, "period": f"2026-W{week}"}, rows={"visits": rows})
 
 
@@ -80,12 +93,21 @@ def _leftovers(folder: Path) -> list[str]:
 
 # (a) Two consolidations started together: both files' rows are kept.
 
+
 def test_two_consolidations_started_together_both_keep_their_rows(tmp_path: Path) -> None:
     master = _master(tmp_path / "master.xlsx", customers=40)
     first = _inbox(tmp_path / "zhang", "张三", 1, range(45, 48))
     second = _inbox(tmp_path / "li", "李四", 2, range(45, 48))
-    runs = [subprocess.Popen(_cli("consolidate", str(inbox), "--into", str(master)), env=_env(300),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for inbox in (first, second)]
+    runs = [
+        subprocess.Popen(
+            _cli("consolidate", str(inbox), "--into", str(master)),
+            env=_env(300),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for inbox in (first, second)
+    ]
     outputs = [run.communicate(timeout=600) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert all("3 files: accepted 3; 24 rows added" in out for out, _ in outputs), outputs
@@ -96,6 +118,7 @@ def test_two_consolidations_started_together_both_keep_their_rows(tmp_path: Path
 
 
 # (b) Kill -9 at 30 points of a consolidation: the master is the old or the new version, the backup loads.
+
 
 def _restore(master: Path, content: bytes) -> None:
     # By rename, never in place: a kill between linking the backup and the rename leaves both names on one file.
@@ -114,7 +137,8 @@ def _started(argv: list[str]) -> multiprocessing.process.BaseProcess:
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork (POSIX)")
 def test_kill_at_30_points_leaves_old_or_new_master_and_a_loadable_backup(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "books"
     folder.mkdir()
     master = _master(folder / "master.xlsx", customers=CUSTOMERS)
@@ -122,9 +146,19 @@ def test_kill_at_30_points_leaves_old_or_new_master_and_a_loadable_backup(
     assert len(load_master(backup_path(master)).customers) == len(load_master(master).customers) == CUSTOMERS
     inbox = _inbox(tmp_path / "inbox", "张三", 1, range(45, 49))
     # A card that fills a blank field of a known customer: Customers is rewritten, not only appended to.
-    (inbox / "card.xlsx").write_bytes(fill_form(blank_form("customer_card"), header={
-        "rep": "张三", "fill_date": "2026-11-20", "customer_id": "C00001", "name": "客户1有限公司",
-        "address": "天河路 1 号"}, rows={"contacts": []}))
+    (inbox / "card.xlsx").write_bytes(
+        fill_form(
+            blank_form("customer_card"),
+            header={
+                "rep": "张三",
+                "fill_date": "2026-11-20",
+                "customer_id": "C00001",
+                "name": "客户1有限公司",
+                "address": "天河路 1 号",
+            },
+            rows={"contacts": []},
+        )
+    )
     argv = ["consolidate", str(inbox), "--into", str(master)]
     monkeypatch.setenv(LOCK_WAIT_VARIABLE, "0")  # a lock left held would fail the next run at once
     durations = []
@@ -184,8 +218,9 @@ def _fill(disk: Path, leave: int) -> None:
     (disk / "filler").write_bytes(b"\0" * (stats.f_bavail * PAGE - _pages(leave)))
 
 
-def _full_disk_run(disk: Path, tmp_path: Path, room: Callable[[int, int], int],
-                   capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
+def _full_disk_run(
+    disk: Path, tmp_path: Path, room: Callable[[int, int], int], capsys: pytest.CaptureFixture[str]
+) -> tuple[Path, str]:
     """Consolidate into the master on ``disk`` with ``room(old, older, new)`` bytes left free (the sizes of the
     master, its backup and the master the run would write). The master has grown since its backup."""
     master = _master(disk / "master.xlsx", customers=2_000, previous=20)
@@ -203,14 +238,16 @@ def _full_disk_run(disk: Path, tmp_path: Path, room: Callable[[int, int], int],
     return master, err
 
 
-def test_full_disk_keeps_master_and_backup_and_says_so_in_one_line(small_disk: Path, tmp_path: Path,
-                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_full_disk_keeps_master_and_backup_and_says_so_in_one_line(
+    small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     master, err = _full_disk_run(small_disk, tmp_path, lambda old, older, new: new // 2, capsys)
     assert err == f"keyacct-xl: {master}: the disk is full, nothing was written; free some space and try again\n"
 
 
 def test_full_disk_while_copying_the_backup_keeps_the_previous_backup(
-        small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A file system without hard links (exFAT, some network shares): the backup is a copy, and here the new
     # master fits on the disk but the copy of the old one does not, even with the old backup's space given back.
     # (Copying over the old backup in place, as before, truncated it and then ran out of space.)
@@ -218,12 +255,14 @@ def test_full_disk_while_copying_the_backup_keeps_the_previous_backup(
         raise OSError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(os, "link", no_links)
-    master, err = _full_disk_run(small_disk, tmp_path,
-                                 lambda old, older, new: _pages(new) + (_pages(old) - _pages(older)) // 2, capsys)
+    master, err = _full_disk_run(
+        small_disk, tmp_path, lambda old, older, new: _pages(new) + (_pages(old) - _pages(older)) // 2, capsys
+    )
     assert err.count("\n") == 1 and f"{master}: the disk is full" in err
 
 
 # (d) The lock's wait and message, the read-only refusal, the inf refusal.
+
 
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
@@ -231,14 +270,23 @@ def master(tmp_path: Path) -> Path:
     return _master(tmp_path / "books" / "master.xlsx")
 
 
-def test_a_second_writer_waits_then_stops_naming_the_master(master: Path, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str],
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_writer_waits_then_stops_naming_the_master(
+    master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     inbox = _inbox(tmp_path / "inbox", "张三", 1, range(45, 46))
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time\nfrom keyacct_xl.fileio import master_write_lock\n"
-        "with master_write_lock(sys.argv[1]):\n    print('locked', flush=True)\n    time.sleep(120)"), str(master)],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time\nfrom keyacct_xl.fileio import master_write_lock\n"
+                "with master_write_lock(sys.argv[1]):\n    print('locked', flush=True)\n    time.sleep(120)"
+            ),
+            str(master),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         monkeypatch.setenv(LOCK_WAIT_VARIABLE, "0.5")
@@ -248,7 +296,8 @@ def test_a_second_writer_waits_then_stops_naming_the_master(master: Path, tmp_pa
         assert 0.5 <= time.perf_counter() - started < 10
         assert capsys.readouterr().err == (
             f"keyacct-xl: {master}: another keyacct-xl run is writing this master (still locked after 0.5 s); "
-            "try again when it has finished\n")
+            "try again when it has finished\n"
+        )
         assert main(["consolidate", str(inbox), "--into", str(master)]) == 2
         assert "另一个 keyacct-xl 正在写入此客户档案总表" in capsys.readouterr().err
         assert master.read_bytes() == before
@@ -275,28 +324,43 @@ def test_lock_wait_setting_must_be_seconds(master: Path, monkeypatch: pytest.Mon
 
 
 @pytest.mark.parametrize("read_only", ["file", "folder"])
-def test_read_only_master_is_refused_before_any_work(master: Path, tmp_path: Path, read_only: str,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_read_only_master_is_refused_before_any_work(
+    master: Path, tmp_path: Path, read_only: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     inbox = _inbox(tmp_path / "inbox", "张三", 1, range(45, 46))
     before = master.read_bytes()
     target = master if read_only == "file" else master.parent
     mode = target.stat().st_mode
     target.chmod(0o555 if read_only == "folder" else 0o444)
     try:
-        assert main(["--lang", "en", "consolidate", str(inbox), "--into", str(master),
-                     "--report", str(tmp_path / "report.xlsx")]) == 2
+        assert (
+            main(
+                [
+                    "--lang",
+                    "en",
+                    "consolidate",
+                    str(inbox),
+                    "--into",
+                    str(master),
+                    "--report",
+                    str(tmp_path / "report.xlsx"),
+                ]
+            )
+            == 2
+        )
         err = capsys.readouterr().err
         assert main(["consolidate", str(inbox), "--into", str(master)]) == 2
         err_zh = capsys.readouterr().err
     finally:
         target.chmod(mode)
     if read_only == "file":
-        assert err == f"keyacct-xl: {master}: the file is read-only, so it is not replaced; make it writable and " \
-                      "try again\n"
+        assert (
+            err == f"keyacct-xl: {master}: the file is read-only, so it is not replaced; make it writable and "
+            "try again\n"
+        )
         assert "文件为只读，不会被覆盖" in err_zh
     else:
-        assert err == f"keyacct-xl: {master.parent}: the folder is read-only, so master.xlsx cannot be written " \
-                      "there\n"
+        assert err == f"keyacct-xl: {master.parent}: the folder is read-only, so master.xlsx cannot be written there\n"
         assert "文件夹为只读" in err_zh
     assert master.read_bytes() == before and not (tmp_path / "report.xlsx").exists()
     assert len(load_store(master).frame("Visits")) == 0
@@ -305,21 +369,34 @@ def test_read_only_master_is_refused_before_any_work(master: Path, tmp_path: Pat
 def test_infinite_numbers_are_refused_naming_table_column_and_row(master: Path) -> None:
     before = master.read_bytes()
     m = load_master(master)
-    m.transactions = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"] * 3), "customer_id": ["C00001"] * 3,
-                                   "amount": [1_200.0, 300.0, math.inf]})
+    m.transactions = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-11-02"] * 3),
+            "customer_id": ["C00001"] * 3,
+            "amount": [1_200.0, 300.0, math.inf],
+        }
+    )
     with pytest.raises(InputError) as refused:
         save_master(m, tables=["Transactions"])
-    assert refused.value.en == ("table Transactions, column 金额, data row 3: inf is not a number Excel can store; "
-                                "nothing was written")
+    assert refused.value.en == (
+        "table Transactions, column 金额, data row 3: inf is not a number Excel can store; nothing was written"
+    )
     assert refused.value.zh == "表格 Transactions，列「金额」，第 3 行数据：inf 不是 Excel 能保存的数值；未写入任何内容"
     # A text column holding a float (a user's extra column, a typed value) is written as a number too.
-    m.transactions = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"] * 2), "customer_id": ["C00001"] * 2,
-                                   "amount": [1.0, 2.0], "product": [-math.inf, -math.inf]})
+    m.transactions = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-11-02"] * 2),
+            "customer_id": ["C00001"] * 2,
+            "amount": [1.0, 2.0],
+            "product": [-math.inf, -math.inf],
+        }
+    )
     with pytest.raises(InputError, match=r"column 产品, data row 1: -inf .* \(and 1 more\)"):
         save_master(m, tables=["Transactions"])
     assert master.read_bytes() == before
     # NaN stays what it always was: a blank cell.
-    m.transactions = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"]), "customer_id": ["C00001"],
-                                   "amount": [5.0], "cost": [math.nan]})
+    m.transactions = pd.DataFrame(
+        {"date": pd.to_datetime(["2026-11-02"]), "customer_id": ["C00001"], "amount": [5.0], "cost": [math.nan]}
+    )
     save_master(m, tables=["Transactions"])
     assert load_master(master).transactions["cost"].isna().tolist() == [True]

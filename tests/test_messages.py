@@ -44,9 +44,11 @@ _spec.loader.exec_module(catalog)
 # ids, numbers, dates and file names, so what matches is text the catalog did not translate.
 _ENGLISH = re.compile(r"[A-Za-z]{3,}[ ,;:]+[A-Za-z]{3,}")
 # Terms zh users write in Latin letters, and our command names (docs/language.md), in the catalog's zh texts.
-_KEPT = re.compile(r"keyacct-xl addin install|keyacct-xl grade|keyacct-xl master check|Attribute VB_Name|"
-                   r"Trust Center|Cmd-Q|RunPython AppleScript|GradeReview|--with-excel|grade apply|forms list|"
-                   r"visit_record,weekly_plan|--book master\.xlsx|keyacct-xl routes assign|routes apply")
+_KEPT = re.compile(
+    r"keyacct-xl addin install|keyacct-xl grade|keyacct-xl master check|Attribute VB_Name|"
+    r"Trust Center|Cmd-Q|RunPython AppleScript|GradeReview|--with-excel|grade apply|forms list|"
+    r"visit_record,weekly_plan|--book master\.xlsx|keyacct-xl routes assign|routes apply"
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +79,11 @@ def test_the_shipped_mo_is_the_compiled_po(zh: dict) -> None:
 
 
 def _fields(text: str) -> list[tuple[str, str, str]]:
-    return sorted((name, spec or "", conversion or "") for _, name, spec, conversion in string.Formatter().parse(text)
-                  if name is not None)
+    return sorted(
+        (name, spec or "", conversion or "")
+        for _, name, spec, conversion in string.Formatter().parse(text)
+        if name is not None
+    )
 
 
 def test_every_translation_keeps_exactly_the_placeholders_of_its_msgid(zh: dict) -> None:
@@ -170,8 +175,9 @@ def test_a_blank_required_value_in_a_table_file_names_its_line_and_column_in_zh(
 def test_a_bad_date_in_the_master_reads_fully_in_zh(tmp_path: Path) -> None:
     # The master's reader used to pass the place as English text: "cell B2 (日期)：无法识别 ...".
     master = Master.empty(lang="zh")
-    master.transactions = pd.DataFrame({"date": pd.to_datetime(["2026-10-01"]), "customer_id": ["C001"],
-                                        "amount": [100.0]})
+    master.transactions = pd.DataFrame(
+        {"date": pd.to_datetime(["2026-10-01"]), "customer_id": ["C001"], "amount": [100.0]}
+    )
     path = save_master(master, tmp_path / "master.xlsx")
     book = openpyxl.load_workbook(path)
     sheet = book[TRANSACTIONS.sheet("zh")]
@@ -181,18 +187,23 @@ def test_a_bad_date_in_the_master_reads_fully_in_zh(tmp_path: Path) -> None:
     with pytest.raises(InputError) as bad:
         load_master(path)
     sheet_name = TRANSACTIONS.sheet("zh")
-    assert bad.value.message("zh") == (f"master.xlsx：工作表 {sheet_name}，单元格 {column}2（日期）："
-                                       "'2026年13月1日' 不是有效日期（月份 13 不在 1 至 12 之间）")
-    assert bad.value.message("en") == (f"master.xlsx: sheet {sheet_name}, cell {column}2 (日期): "
-                                       "'2026年13月1日' is not a valid date (month 13 is not 1 to 12)")
+    assert bad.value.message("zh") == (
+        f"master.xlsx：工作表 {sheet_name}，单元格 {column}2（日期）："
+        "'2026年13月1日' 不是有效日期（月份 13 不在 1 至 12 之间）"
+    )
+    assert bad.value.message("en") == (
+        f"master.xlsx: sheet {sheet_name}, cell {column}2 (日期): "
+        "'2026年13月1日' is not a valid date (month 13 is not 1 to 12)"
+    )
 
 
 def test_a_bad_settings_cell_and_a_missing_master_table_read_in_zh(tmp_path: Path) -> None:
     with pytest.raises(InputError) as choice:
         settings_from({"rfm_monetary": "median"}, where="master.xlsx: 参数设置!B10")
     assert choice.value.message("zh") == "master.xlsx: 参数设置!B10（RFM 金额口径）：'median' 无效，应为合计、单均之一"
-    assert choice.value.message("en") == ("master.xlsx: 参数设置!B10 (rfm_monetary): "
-                                          "'median' is not one of total, average")
+    assert choice.value.message("en") == (
+        "master.xlsx: 参数设置!B10 (rfm_monetary): 'median' is not one of total, average"
+    )
     book = openpyxl.Workbook()
     book.save(tmp_path / "other.xlsx")
     with pytest.raises(InputError) as missing:
@@ -201,10 +212,27 @@ def test_a_bad_settings_cell_and_a_missing_master_table_read_in_zh(tmp_path: Pat
 
 
 def test_a_form_spec_error_and_a_field_rule_read_in_zh() -> None:
-    raw = {"id": "mini", "version": 1, "title": {"zh": "小表", "en": "Mini"}, "orientation": "sideways",
-           "sections": [{"id": "head", "kind": "fields", "title": {"zh": "表头", "en": "Head"}, "fields": [
-               {"key": "visits", "label": {"zh": "拜访次数", "en": "Visits"}, "type": "integer",
-                "constraints": {"minimum": 0, "maximum": 9}}]}]}
+    raw = {
+        "id": "mini",
+        "version": 1,
+        "title": {"zh": "小表", "en": "Mini"},
+        "orientation": "sideways",
+        "sections": [
+            {
+                "id": "head",
+                "kind": "fields",
+                "title": {"zh": "表头", "en": "Head"},
+                "fields": [
+                    {
+                        "key": "visits",
+                        "label": {"zh": "拜访次数", "en": "Visits"},
+                        "type": "integer",
+                        "constraints": {"minimum": 0, "maximum": 9},
+                    }
+                ],
+            }
+        ],
+    }
     with pytest.raises(SpecError) as bad:
         parse_spec(raw, file="mini.yaml")
     assert bad.value.message("zh") == "mini.yaml：orientation：'sideways' 不是 portrait 或 landscape"

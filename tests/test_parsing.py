@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
 
 FULL_WIDTH = str.maketrans("0123456789,.()-", "０１２３４５６７８９，．（）－")
-cents = st.integers(min_value=-10**11, max_value=10**11)
+cents = st.integers(min_value=-(10**11), max_value=10**11)
 
 
 def grouped(value: float) -> str:
@@ -43,9 +43,27 @@ def test_wan_multiplies(n):
     assert parse_money(f"{n / 100}万元") == pytest.approx(n * 100, rel=1e-12)
 
 
-@pytest.mark.parametrize("text", ["USD 100", "$100", "100美元", "€5", "HK$3", "abc", "1.2.3", "--5", "", "  ",
-                                  # a decimal comma or stray separators would read 100-1000 times too large
-                                  "1850,00", "1.850,00", "1,85", "12,3456", ",850"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "USD 100",
+        "$100",
+        "100美元",
+        "€5",
+        "HK$3",
+        "abc",
+        "1.2.3",
+        "--5",
+        "",
+        "  ",
+        # a decimal comma or stray separators would read 100-1000 times too large
+        "1850,00",
+        "1.850,00",
+        "1,85",
+        "12,3456",
+        ",850",
+    ],
+)
 def test_money_rejects(text):
     with pytest.raises(ParseError):
         parse_money(text)
@@ -57,9 +75,28 @@ def test_money_rejects_bool_and_nan():
             parse_money(value)
 
 
-@pytest.mark.parametrize("text", ["(5)", "（5）", "(¥5)", "△5", "▲5", "-5-", "5-", "-5", "−5",
-                                  # a doubled mark stresses the sign; it never cancels into +5
-                                  "(-5)", "（－5）", "△-5", "▲-5", "-(5)", "(5-)", "△5-"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(5)",
+        "（5）",
+        "(¥5)",
+        "△5",
+        "▲5",
+        "-5-",
+        "5-",
+        "-5",
+        "−5",
+        # a doubled mark stresses the sign; it never cancels into +5
+        "(-5)",
+        "（－5）",
+        "△-5",
+        "▲-5",
+        "-(5)",
+        "(5-)",
+        "△5-",
+    ],
+)
 def test_negative_forms_accountants_use(text):
     assert parse_money(text) == -5.0
     assert parse_money(text.replace("5", "1,850.00")) == -1850.0
@@ -71,8 +108,22 @@ def test_repeated_or_contradictory_signs_are_refused(text):
         parse_money(text)
 
 
-@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), "inf", "-inf", "nan", "1e400",
-                                   "Infinity", pytest.param(10**400, id="10**400"), 1e308, "１e400"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        float("inf"),
+        float("-inf"),
+        float("nan"),
+        "inf",
+        "-inf",
+        "nan",
+        "1e400",
+        "Infinity",
+        pytest.param(10**400, id="10**400"),
+        1e308,
+        "１e400",
+    ],
+)
 def test_non_finite_and_too_large_numbers_are_refused(value):
     with pytest.raises(ParseError) as caught:
         parse_money(value)
@@ -130,9 +181,25 @@ def test_serials_before_the_phantom_leap_day():
         parse_date(60)
 
 
-@pytest.mark.parametrize("value", ["2300-01-01", "2300/1/1", "23000101", 23000101, 2958465, "2958465",
-                                   dt.datetime(2300, 1, 1), pd.Timestamp("2262-04-12"), "2262-04-12", "1899-12-31",
-                                   dt.date(1899, 12, 31), dt.date(1, 1, 1), "0001-01-01", 132321])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2300-01-01",
+        "2300/1/1",
+        "23000101",
+        23000101,
+        2958465,
+        "2958465",
+        dt.datetime(2300, 1, 1),
+        pd.Timestamp("2262-04-12"),
+        "2262-04-12",
+        "1899-12-31",
+        dt.date(1899, 12, 31),
+        dt.date(1, 1, 1),
+        "0001-01-01",
+        132321,
+    ],
+)
 def test_dates_outside_the_accepted_range_are_refused(value):
     with pytest.raises(ParseError, match=r"outside the accepted dates 1900-01-01\.\.2262-04-11") as caught:
         parse_date(value)

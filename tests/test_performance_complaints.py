@@ -49,8 +49,13 @@ def _frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
 
 
 def customers() -> pd.DataFrame:
-    return _frame(CUSTOMERS, [{"customer_id": "K1", "name": "甲公司", "rep": "张三"},
-                              {"customer_id": "K2", "name": "乙公司", "rep": "李四"}])
+    return _frame(
+        CUSTOMERS,
+        [
+            {"customer_id": "K1", "name": "甲公司", "rep": "张三"},
+            {"customer_id": "K2", "name": "乙公司", "rep": "李四"},
+        ],
+    )
 
 
 def complaint(no: str, received: pd.Timestamp, **more: object) -> dict:
@@ -75,15 +80,25 @@ def test_containment_is_overdue_a_minute_after_24_hours_not_a_minute_before(poli
 
 def test_containment_done_a_minute_either_side_of_24_hours(policy) -> None:
     received = d("2026-11-24 10:00")
-    rows = _frame(COMPLAINTS, [complaint("T1", received, contained_date=received + pd.Timedelta("23h59min")),
-                               complaint("T2", received, contained_date=received + pd.Timedelta("24h01min"))])
+    rows = _frame(
+        COMPLAINTS,
+        [
+            complaint("T1", received, contained_date=received + pd.Timedelta("23h59min")),
+            complaint("T2", received, contained_date=received + pd.Timedelta("24h01min")),
+        ],
+    )
     register = complaint_register(rows, customers(), as_of=d("2026-12-31"), policy=policy).set_index("complaint_no")
     assert register.loc["T1", "containment"] == "on_time" and register.loc["T2", "containment"] == "late"
 
 
 def test_a_date_without_a_time_contained_the_next_day_is_in_time(policy) -> None:
-    rows = _frame(COMPLAINTS, [complaint("T1", d("2026-11-24"), contained_date=d("2026-11-25")),
-                               complaint("T2", d("2026-11-24"), contained_date=d("2026-11-26"))])
+    rows = _frame(
+        COMPLAINTS,
+        [
+            complaint("T1", d("2026-11-24"), contained_date=d("2026-11-25")),
+            complaint("T2", d("2026-11-24"), contained_date=d("2026-11-26")),
+        ],
+    )
     register = complaint_register(rows, customers(), as_of=d("2026-12-31"), policy=policy).set_index("complaint_no")
     assert list(register["containment"]) == ["on_time", "late"]
 
@@ -96,8 +111,13 @@ def test_closure_deadline_counts_working_days_across_the_national_day_holiday(po
     next_day = complaint_register(rows, customers(), as_of=d("2026-10-21 00:01"), policy=policy)
     assert at_end.loc[0, "closure_due"] == d("2026-10-20")
     assert at_end.loc[0, "closure"] == "open" and next_day.loc[0, "closure"] == "overdue"
-    closed = _frame(COMPLAINTS, [complaint("T1", d("2026-09-30"), closed_date=d("2026-10-20 18:00")),
-                                 complaint("T2", d("2026-09-30"), closed_date=d("2026-10-21"))])
+    closed = _frame(
+        COMPLAINTS,
+        [
+            complaint("T1", d("2026-09-30"), closed_date=d("2026-10-20 18:00")),
+            complaint("T2", d("2026-09-30"), closed_date=d("2026-10-21")),
+        ],
+    )
     done = complaint_register(closed, customers(), as_of=d("2026-12-31"), policy=policy).set_index("complaint_no")
     assert done.loc["T1", "closure"] == "on_time" and done.loc["T2", "closure"] == "late"
 
@@ -111,12 +131,25 @@ def test_without_the_holiday_ten_working_days_are_two_weeks() -> None:
 
 
 def test_service_requests_warranty_and_due_date(policy) -> None:
-    requests = _frame(SERVICE_REQUESTS, [
-        {"request_no": "S1", "request_date": d("2026-11-25"), "customer_id": "K2", "purchase_date": d("2025-11-26")},
-        {"request_no": "S2", "request_date": d("2026-11-26"), "customer_id": "K2", "purchase_date": d("2025-11-26"),
-         "closed_date": d("2026-12-02")},
-        {"request_no": "S3", "request_date": d("2026-11-26"), "customer_id": "K2"},
-    ])
+    requests = _frame(
+        SERVICE_REQUESTS,
+        [
+            {
+                "request_no": "S1",
+                "request_date": d("2026-11-25"),
+                "customer_id": "K2",
+                "purchase_date": d("2025-11-26"),
+            },
+            {
+                "request_no": "S2",
+                "request_date": d("2026-11-26"),
+                "customer_id": "K2",
+                "purchase_date": d("2025-11-26"),
+                "closed_date": d("2026-12-02"),
+            },
+            {"request_no": "S3", "request_date": d("2026-11-26"), "customer_id": "K2"},
+        ],
+    )
     register = service_register(requests, customers(), as_of=d("2026-12-01 23:59"), policy=policy)
     register = register.set_index("request_no")
     assert register.loc["S1", "warranty_until"] == d("2026-11-25")  # twelve months from 2025-11-26, that day last
@@ -129,10 +162,14 @@ def test_service_requests_warranty_and_due_date(policy) -> None:
 
 
 def test_complaints_per_customer_count_open_and_missed_deadlines(policy) -> None:
-    rows = _frame(COMPLAINTS, [
-        complaint("T1", d("2026-11-02"), contained_date=d("2026-11-02"), closed_date=d("2026-11-10")),
-        complaint("T2", d("2026-11-20"), contained_date=d("2026-11-23")),
-        {**complaint("T3", d("2026-11-24")), "customer_id": "K2", "customer_name": "乙公司"}])
+    rows = _frame(
+        COMPLAINTS,
+        [
+            complaint("T1", d("2026-11-02"), contained_date=d("2026-11-02"), closed_date=d("2026-11-10")),
+            complaint("T2", d("2026-11-20"), contained_date=d("2026-11-23")),
+            {**complaint("T3", d("2026-11-24")), "customer_id": "K2", "customer_name": "乙公司"},
+        ],
+    )
     register = complaint_register(rows, customers(), as_of=d("2026-11-24 12:00"), policy=policy)
     assert list(register["complaint_no"]) == ["T2", "T3", "T1"]  # open ones first, oldest first
     counts = complaints_per_customer(register).set_index("customer_id")
@@ -145,13 +182,34 @@ def hand_master(tmp_path: Path) -> Path:
     master.customers = customers()
     master.visits = _frame(VISITS, [{"date": d("2026-11-20"), "customer_id": "K1", "rep": "张三"}])
     path = save_master(master, tmp_path / "master.xlsx", backup=False)
-    write_tables(path, {
-        COMPLAINTS: _frame(COMPLAINTS, [
-            complaint("T1", d("2026-11-24"), severity="中", owner_department="品质部", d6_verification="已验证"),
-            complaint("T2", d("2026-11-02"), contained_date=d("2026-11-02"), closed_date=d("2026-11-10"))]),
-        SERVICE_REQUESTS: _frame(SERVICE_REQUESTS, [
-            {"request_no": "S1", "request_date": d("2026-11-23"), "customer_id": "K2", "status": "处理中",
-             "purchase_date": d("2026-03-12")}])}, lang="zh", backup=False)
+    write_tables(
+        path,
+        {
+            COMPLAINTS: _frame(
+                COMPLAINTS,
+                [
+                    complaint(
+                        "T1", d("2026-11-24"), severity="中", owner_department="品质部", d6_verification="已验证"
+                    ),
+                    complaint("T2", d("2026-11-02"), contained_date=d("2026-11-02"), closed_date=d("2026-11-10")),
+                ],
+            ),
+            SERVICE_REQUESTS: _frame(
+                SERVICE_REQUESTS,
+                [
+                    {
+                        "request_no": "S1",
+                        "request_date": d("2026-11-23"),
+                        "customer_id": "K2",
+                        "status": "处理中",
+                        "purchase_date": d("2026-03-12"),
+                    }
+                ],
+            ),
+        },
+        lang="zh",
+        backup=False,
+    )
     return path
 
 
@@ -170,7 +228,8 @@ def test_cli_writes_the_register_as_a_zh_document(tmp_path: Path, capsys: pytest
     row = dict(zip(headers, [c.value for c in ws[2]], strict=True))
     assert row["D3 围堵"] == "已逾期" and row["D8 结案"] == "已逾期" and row["D6 已验证"] == "是"
     assert row["结案期限"] == dt.datetime(2026, 12, 8) and ws.cell(2, headers.index("结案期限") + 1).number_format == (
-        "yyyy-mm-dd")
+        "yyyy-mm-dd"
+    )
     done = dict(zip(headers, [c.value for c in ws[3]], strict=True))
     assert done["D3 围堵"] == "按期完成" and done["D8 结案"] == "按期完成" and done["D6 已验证"] == "否"
     service = book["售后服务台账"]
@@ -200,12 +259,15 @@ def test_cli_cut_off_with_a_time(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "--as-of: '2026-11-25 25:01' is no date and time" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("holidays: [2026/10/01]\nworking_weekends: []", "holidays[0]: expected a date"),
-    ("holidays: []\nworking_weekends: [2026-10-09]", "working_weekends[0]: 2026-10-09 is a weekday"),
-    ("holidays: [2026-10-07..2026-10-01]\nworking_weekends: []", "holidays[0]: the range"),
-    ("holidays: []", "working_weekends: is required"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("holidays: [2026/10/01]\nworking_weekends: []", "holidays[0]: expected a date"),
+        ("holidays: []\nworking_weekends: [2026-10-09]", "working_weekends[0]: 2026-10-09 is a weekday"),
+        ("holidays: [2026-10-07..2026-10-01]\nworking_weekends: []", "holidays[0]: the range"),
+        ("holidays: []", "working_weekends: is required"),
+    ],
+)
 def test_a_bad_calendar_names_the_file_and_the_key(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")

@@ -36,47 +36,108 @@ def _frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
 def hand_master(tmp_path: Path) -> Path:
     """张三 and 李四 have targets for October 2026, 王五 has none; every figure below is counted from these rows."""
     master = Master.empty(settings=settings_from({"rep_forms": "weekly_plan"}))
-    master.customers = _frame(CUSTOMERS, [
-        {"customer_id": "K1", "name": "甲", "rep": "张三", "grade": "VIP", "first_trade_date": d("2026-10-05")},
-        {"customer_id": "K2", "name": "乙", "rep": "张三", "grade": "B", "first_trade_date": d("2025-01-01")},
-        {"customer_id": "K3", "name": "丙", "rep": "李四", "grade": "A", "first_trade_date": d("2024-03-01")},
-        {"customer_id": "K4", "name": "丁", "rep": "王五", "grade": "C", "first_trade_date": d("2024-03-01")}])
-    master.transactions = _frame(TRANSACTIONS, [
-        {"doc_no": "S1", "date": d("2026-10-03"), "customer_id": "K1", "amount": 1000.0, "cost": 600.0, "rep": "张三"},
-        {"doc_no": "S2", "date": d("2026-10-20"), "customer_id": "K2", "amount": 500.0},  # no rep: the customer's
-        {"doc_no": "S3", "date": d("2026-10-15"), "customer_id": "K3", "amount": 2000.0, "cost": 1500.0, "rep": "李四"},
-        {"doc_no": "S4", "date": d("2025-10-10"), "customer_id": "K1", "amount": 800.0, "rep": "张三"},
-        {"doc_no": "S5", "date": d("2026-11-02"), "customer_id": "K1", "amount": 300.0, "rep": "张三"},
-        {"doc_no": "S6", "date": d("2026-10-31"), "customer_id": "K4", "amount": 400.0, "rep": "王五"}])
-    master.payments = _frame(PAYMENTS, [
-        {"receipt_no": "P1", "date": d("2026-10-08"), "customer_id": "K1", "amount": 700.0},
-        {"receipt_no": "P2", "date": d("2026-10-25"), "customer_id": "K3", "amount": 1000.0},
-        {"receipt_no": "P3", "date": d("2026-09-30"), "customer_id": "K2", "amount": 999.0}])
-    master.visits = _frame(VISITS, [
-        {"date": d("2026-10-06"), "customer_id": "K1", "rep": "张三", "method": "面谈"},
-        {"date": d("2026-10-07"), "customer_id": "K1", "rep": "张三", "method": "电话"},
-        {"date": d("2026-10-09"), "customer_id": "K2", "rep": "张三"},  # a visit record's blank method: a visit
-        {"date": d("2026-10-12"), "customer_id": "K3", "rep": "李四", "method": "电话"}])
+    master.customers = _frame(
+        CUSTOMERS,
+        [
+            {"customer_id": "K1", "name": "甲", "rep": "张三", "grade": "VIP", "first_trade_date": d("2026-10-05")},
+            {"customer_id": "K2", "name": "乙", "rep": "张三", "grade": "B", "first_trade_date": d("2025-01-01")},
+            {"customer_id": "K3", "name": "丙", "rep": "李四", "grade": "A", "first_trade_date": d("2024-03-01")},
+            {"customer_id": "K4", "name": "丁", "rep": "王五", "grade": "C", "first_trade_date": d("2024-03-01")},
+        ],
+    )
+    master.transactions = _frame(
+        TRANSACTIONS,
+        [
+            {
+                "doc_no": "S1",
+                "date": d("2026-10-03"),
+                "customer_id": "K1",
+                "amount": 1000.0,
+                "cost": 600.0,
+                "rep": "张三",
+            },
+            {"doc_no": "S2", "date": d("2026-10-20"), "customer_id": "K2", "amount": 500.0},  # no rep: the customer's
+            {
+                "doc_no": "S3",
+                "date": d("2026-10-15"),
+                "customer_id": "K3",
+                "amount": 2000.0,
+                "cost": 1500.0,
+                "rep": "李四",
+            },
+            {"doc_no": "S4", "date": d("2025-10-10"), "customer_id": "K1", "amount": 800.0, "rep": "张三"},
+            {"doc_no": "S5", "date": d("2026-11-02"), "customer_id": "K1", "amount": 300.0, "rep": "张三"},
+            {"doc_no": "S6", "date": d("2026-10-31"), "customer_id": "K4", "amount": 400.0, "rep": "王五"},
+        ],
+    )
+    master.payments = _frame(
+        PAYMENTS,
+        [
+            {"receipt_no": "P1", "date": d("2026-10-08"), "customer_id": "K1", "amount": 700.0},
+            {"receipt_no": "P2", "date": d("2026-10-25"), "customer_id": "K3", "amount": 1000.0},
+            {"receipt_no": "P3", "date": d("2026-09-30"), "customer_id": "K2", "amount": 999.0},
+        ],
+    )
+    master.visits = _frame(
+        VISITS,
+        [
+            {"date": d("2026-10-06"), "customer_id": "K1", "rep": "张三", "method": "面谈"},
+            {"date": d("2026-10-07"), "customer_id": "K1", "rep": "张三", "method": "电话"},
+            {"date": d("2026-10-09"), "customer_id": "K2", "rep": "张三"},  # a visit record's blank method: a visit
+            {"date": d("2026-10-12"), "customer_id": "K3", "rep": "李四", "method": "电话"},
+        ],
+    )
     path = save_master(master, tmp_path / "master.xlsx", backup=False)
-    targets = [{"rep": "张三", "year": 2026, "month": m, "amount": a, "period": "2026-01"}
-               for m, a in (("2026-10", 2000.0), ("2026-11", 1000.0), ("2026-12", 1000.0))]
-    write_tables(path, {
-        TABLES["SalesTargets"]: _frame(TABLES["SalesTargets"], [
-            *targets, {"rep": "李四", "year": 2026, "month": "2026-10", "amount": 2500.0, "period": "2026-01"}]),
-        TABLES["MonthlyPlans"]: _frame(TABLES["MonthlyPlans"], [
-            {"rep": "张三", "period": "2026-10", "collection_target": 1000.0}]),
-        TABLES["Complaints"]: _frame(TABLES["Complaints"], [
-            {"complaint_no": "T1", "received_date": d("2026-10-10"), "customer_id": "K1",
-             "contained_date": d("2026-10-10"), "closed_date": d("2026-10-15")},
-            {"complaint_no": "T2", "received_date": d("2026-10-28"), "customer_id": "K3"},
-            {"complaint_no": "T3", "received_date": d("2026-09-01"), "customer_id": "K1"}]),
-        TABLES["RepEvaluations"]: _frame(TABLES["RepEvaluations"], [
-            {"rep": "张三", "period": "2026-10", "total_score": 88.0, "rating": "良好"}]),
-        TABLES["IngestionLedger"]: _frame(TABLES["IngestionLedger"], [
-            {"file_sha256": "a1", "file_name": "张三/周计划.xlsx", "form": load_form("weekly_plan").title.zh,
-             "rep": "张三", "period": "2026-W41", "key": "2026-W41", "status": "已接收",
-             "consolidated_at": "2026-10-05 08:00:00"}]),
-    }, lang="zh", backup=False)
+    targets = [
+        {"rep": "张三", "year": 2026, "month": m, "amount": a, "period": "2026-01"}
+        for m, a in (("2026-10", 2000.0), ("2026-11", 1000.0), ("2026-12", 1000.0))
+    ]
+    write_tables(
+        path,
+        {
+            TABLES["SalesTargets"]: _frame(
+                TABLES["SalesTargets"],
+                [*targets, {"rep": "李四", "year": 2026, "month": "2026-10", "amount": 2500.0, "period": "2026-01"}],
+            ),
+            TABLES["MonthlyPlans"]: _frame(
+                TABLES["MonthlyPlans"], [{"rep": "张三", "period": "2026-10", "collection_target": 1000.0}]
+            ),
+            TABLES["Complaints"]: _frame(
+                TABLES["Complaints"],
+                [
+                    {
+                        "complaint_no": "T1",
+                        "received_date": d("2026-10-10"),
+                        "customer_id": "K1",
+                        "contained_date": d("2026-10-10"),
+                        "closed_date": d("2026-10-15"),
+                    },
+                    {"complaint_no": "T2", "received_date": d("2026-10-28"), "customer_id": "K3"},
+                    {"complaint_no": "T3", "received_date": d("2026-09-01"), "customer_id": "K1"},
+                ],
+            ),
+            TABLES["RepEvaluations"]: _frame(
+                TABLES["RepEvaluations"], [{"rep": "张三", "period": "2026-10", "total_score": 88.0, "rating": "良好"}]
+            ),
+            TABLES["IngestionLedger"]: _frame(
+                TABLES["IngestionLedger"],
+                [
+                    {
+                        "file_sha256": "a1",
+                        "file_name": "张三/周计划.xlsx",
+                        "form": load_form("weekly_plan").title.zh,
+                        "rep": "张三",
+                        "period": "2026-W41",
+                        "key": "2026-W41",
+                        "status": "已接收",
+                        "consolidated_at": "2026-10-05 08:00:00",
+                    }
+                ],
+            ),
+        },
+        lang="zh",
+        backup=False,
+    )
     return path
 
 
@@ -149,8 +210,9 @@ def test_cli_writes_the_kpis_as_a_zh_document(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_scores_by_the_bands_and_a_missing_target_is_left_out(tmp_path: Path) -> None:
-    evaluation = run_rep_evaluation(load_master(hand_master(tmp_path)),
-                                    load_store(tmp_path / "master.xlsx").frames, period="2026-10")
+    evaluation = run_rep_evaluation(
+        load_master(hand_master(tmp_path)), load_store(tmp_path / "master.xlsx").frames, period="2026-10"
+    )
     scores = evaluation.scores.set_index(["rep", "kpi"])
     # 张三: achievement 0.75 -> 60, collection 0.7 -> 60, coverage 1.0 -> 100, 1 new customer -> 60, reports 0.25 -> 0
     zhang = scores.loc["张三"]
@@ -168,18 +230,24 @@ def test_scores_by_the_bands_and_a_missing_target_is_left_out(tmp_path: Path) ->
 
 def test_weights_not_adding_up_to_100_percent_are_refused(tmp_path: Path) -> None:
     policy = tmp_path / "scoring.yaml"
-    policy.write_text("kpis:\n  - {key: sales_achievement, weight: 0.5, bands: [{from: 0, score: 0}]}\n"
-                      "ratings: [{from: 0, rating: 一般}]\n", encoding="utf-8")
+    policy.write_text(
+        "kpis:\n  - {key: sales_achievement, weight: 0.5, bands: [{from: 0, score: 0}]}\n"
+        "ratings: [{from: 0, rating: 一般}]\n",
+        encoding="utf-8",
+    )
     with pytest.raises(SpecError, match="the weights add up to 50%, not 100%"):
         load_scoring(policy)
 
 
-def test_pre_filled_evaluation_forms_come_back_into_the_master(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_pre_filled_evaluation_forms_come_back_into_the_master(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = hand_master(tmp_path)
     forms = tmp_path / "forms"
-    assert main(["reps", str(path), "--period", "2026-10", "--forms", str(forms), "--out",
-                 str(tmp_path / "reps.xlsx")]) == 0
+    assert (
+        main(["reps", str(path), "--period", "2026-10", "--forms", str(forms), "--out", str(tmp_path / "reps.xlsx")])
+        == 0
+    )
     assert "考核表：3 份" in capsys.readouterr().out
     form = forms / "张三" / "rep_evaluation_张三_2026-10.xlsx"
     values = {c.value for ws in openpyxl.load_workbook(form) for r in ws.iter_rows() for c in r}

@@ -31,40 +31,68 @@ def _frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
     return frame.astype({c.key: dtype_for(c.kind) for c in schema.columns})
 
 
-def entry(form: str, period: str | None, at: str, status: str = "已接收", key: str | None = None,
-          rep: str = "张三") -> dict:
+def entry(
+    form: str, period: str | None, at: str, status: str = "已接收", key: str | None = None, rep: str = "张三"
+) -> dict:
     """A ledger row as the zh master shows it: the form by its title, the status by its label."""
-    return {"file_sha256": f"{form}{period}{key}{at}", "file_name": f"{rep}/{form}_{period or key}.xlsx",
-            "form": load_form(form).title.zh, "rep": rep, "period": period, "key": key or period, "status": status,
-            "consolidated_at": at}
+    return {
+        "file_sha256": f"{form}{period}{key}{at}",
+        "file_name": f"{rep}/{form}_{period or key}.xlsx",
+        "form": load_form(form).title.zh,
+        "rep": rep,
+        "period": period,
+        "key": key or period,
+        "status": status,
+        "consolidated_at": at,
+    }
 
 
 def hand_master(tmp_path: Path) -> Path:
     """张三 handed in some forms of 2026-11, 李四 none; 王五 files but has no customer."""
     master = Master.empty(settings=settings_from({"rep_forms": FORMS}))
-    master.customers = _frame(CUSTOMERS, [{"customer_id": "K1", "name": "甲", "rep": "张三"},
-                                          {"customer_id": "K2", "name": "乙", "rep": "李四"},
-                                          {"customer_id": "K3", "name": "丙", "rep": "张三"}])
+    master.customers = _frame(
+        CUSTOMERS,
+        [
+            {"customer_id": "K1", "name": "甲", "rep": "张三"},
+            {"customer_id": "K2", "name": "乙", "rep": "李四"},
+            {"customer_id": "K3", "name": "丙", "rep": "张三"},
+        ],
+    )
     path = save_master(master, tmp_path / "master.xlsx", backup=False)
-    write_tables(path, {LEDGER: _frame(LEDGER, [
-        entry("weekly_plan", "2026-W45", "2026-11-02 18:00:00", status="待审核"),  # due Mon 11-02: on time
-        entry("weekly_plan", "2026-W46", "2026-11-09 08:00:00", status="拒收"),  # rejected: still missing
-        entry("weekly_plan", "2026-W47", "2026-11-17 09:00:00"),  # due 11-16: one day late
-        entry("weekly_plan", "2026-W48", "2026-11-23 09:00:00"),  # due 11-23: on time
-        entry("visit_record", "2026-W46", "2026-11-16 17:00:00"),  # due Mon 11-16 (the week after): on time
-        entry("visit_record", "2026-W46", "2026-11-20 17:00:00", status="部分接收"),  # a later copy: the first counts
-        entry("visit_record", "2026-W47", "2026-11-25 10:00:00"),  # due 11-23: two days late
-        entry("daily_report", "2026-W48", "2026-11-25 19:00:00", key="2026-11-25"),  # the day itself: on time
-        entry("monthly_plan", "2026-12", "2026-11-24 12:00:00"),  # December's plan, due 11-25: on time
-        entry("weekly_plan", "2026-W48", "2026-11-23 09:00:00", rep="王五"),
-    ])}, lang="zh", backup=False)
+    write_tables(
+        path,
+        {
+            LEDGER: _frame(
+                LEDGER,
+                [
+                    entry("weekly_plan", "2026-W45", "2026-11-02 18:00:00", status="待审核"),  # due Mon 11-02: on time
+                    entry("weekly_plan", "2026-W46", "2026-11-09 08:00:00", status="拒收"),  # rejected: still missing
+                    entry("weekly_plan", "2026-W47", "2026-11-17 09:00:00"),  # due 11-16: one day late
+                    entry("weekly_plan", "2026-W48", "2026-11-23 09:00:00"),  # due 11-23: on time
+                    entry("visit_record", "2026-W46", "2026-11-16 17:00:00"),  # due Mon 11-16 (the week after): on time
+                    entry(
+                        "visit_record", "2026-W46", "2026-11-20 17:00:00", status="部分接收"
+                    ),  # a later copy: the first counts
+                    entry("visit_record", "2026-W47", "2026-11-25 10:00:00"),  # due 11-23: two days late
+                    entry(
+                        "daily_report", "2026-W48", "2026-11-25 19:00:00", key="2026-11-25"
+                    ),  # the day itself: on time
+                    entry("monthly_plan", "2026-12", "2026-11-24 12:00:00"),  # December's plan, due 11-25: on time
+                    entry("weekly_plan", "2026-W48", "2026-11-23 09:00:00", rep="王五"),
+                ],
+            )
+        },
+        lang="zh",
+        backup=False,
+    )
     return path
 
 
 def test_expected_submissions_of_a_month_by_the_calendar() -> None:
     calendar = load_submission_calendar()
-    due = expected_submissions(["张三"], FORMS.split(","), calendar, first=dt.date(2026, 11, 1),
-                               last=dt.date(2026, 11, 30))
+    due = expected_submissions(
+        ["张三"], FORMS.split(","), calendar, first=dt.date(2026, 11, 1), last=dt.date(2026, 11, 30)
+    )
     by_form = {form: list(rows["instance"]) for form, rows in due.groupby("form", sort=False)}
     # Mondays 11-02..11-30; a visit record is due the Monday after its week (W44's on 11-02, W48's on 11-30)
     assert by_form["weekly_plan"] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]
@@ -101,8 +129,10 @@ def test_each_submission_on_time_late_missing_or_not_yet_due(tmp_path: Path) -> 
 def test_a_week_checks_what_is_due_in_that_week(tmp_path: Path) -> None:
     store = load_store(hand_master(tmp_path))
     check = run_submissions_check(store.frames, store.settings, period="2026-W48", rep="张三")
-    shown = {(f, i): s for f, i, s in zip(check.detail["form"], check.detail["instance"], check.detail["submission"],
-                                          strict=True)}
+    shown = {
+        (f, i): s
+        for f, i, s in zip(check.detail["form"], check.detail["instance"], check.detail["submission"], strict=True)
+    }
     assert shown[("weekly_plan", "2026-W48")] == "on_time" and shown[("visit_record", "2026-W47")] == "late"
     assert shown[("monthly_plan", "2026-12")] == "on_time" and shown[("competitor_report", "2026-11")] == "missing"
     assert sorted(i for f, i in shown if f == "daily_report") == [f"2026-11-{day}" for day in range(23, 28)]
@@ -143,13 +173,15 @@ def test_a_form_without_a_calendar_entry_a_bad_period_or_an_unknown_rep(tmp_path
     with pytest.raises(InputError, match="unknown rep '王五'"):
         run_submissions_check(store.frames, store.settings, period="2026-11", rep="王五")
     calendar = tmp_path / "calendar.yaml"
-    calendar.write_text("title: {zh: 日历, en: Calendar}\nforms:\n  weekly_plan: {every: week, due_day: 0}\n",
-                        encoding="utf-8")
+    calendar.write_text(
+        "title: {zh: 日历, en: Calendar}\nforms:\n  weekly_plan: {every: week, due_day: 0}\n", encoding="utf-8"
+    )
     with pytest.raises(SpecError) as caught:
         run_submissions_check(store.frames, store.settings, period="2026-11", calendar=calendar)
     assert str(calendar) in caught.value.en and "'visit_record' is in Settings rep_forms" in caught.value.en
-    calendar.write_text("title: {zh: 日历, en: Calendar}\nforms:\n  weekly_plan: {every: fortnight}\n",
-                        encoding="utf-8")
+    calendar.write_text(
+        "title: {zh: 日历, en: Calendar}\nforms:\n  weekly_plan: {every: fortnight}\n", encoding="utf-8"
+    )
     with pytest.raises(SpecError, match=r"forms\.weekly_plan\.every: expected day, week or month"):
         load_submission_calendar(calendar)
 

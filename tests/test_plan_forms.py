@@ -30,13 +30,32 @@ REP = "石刚洋"
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
     m = Master.empty()
-    own = {"C0002": "西安凯瑞物资有限公司", "C0009": "兰州恒昌铸造有限公司", "C0035": "兰州金鼎酒店管理有限公司",
-           "C0045": "西安合众五金有限公司", "C0060": "西安鑫隆热电有限责任公司", "C0061": "乌鲁木齐凯瑞铸造厂",
-           "C0068": "乌鲁木齐嘉禾商贸有限公司", "C0092": "西安诚信汽配商行"}
-    m.customers = pd.DataFrame({"customer_id": [*own, "C0003"], "name": [*own.values(), "成都天府机械有限公司"],
-                                "rep": [REP] * len(own) + ["宋亮伟"]})
-    m.visits = pd.DataFrame({"date": [pd.Timestamp("2026-10-12")], "customer_id": ["C0002"], "rep": [REP],
-                             "method": ["面谈"], "purpose": ["回访"]})
+    own = {
+        "C0002": "西安凯瑞物资有限公司",
+        "C0009": "兰州恒昌铸造有限公司",
+        "C0035": "兰州金鼎酒店管理有限公司",
+        "C0045": "西安合众五金有限公司",
+        "C0060": "西安鑫隆热电有限责任公司",
+        "C0061": "乌鲁木齐凯瑞铸造厂",
+        "C0068": "乌鲁木齐嘉禾商贸有限公司",
+        "C0092": "西安诚信汽配商行",
+    }
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": [*own, "C0003"],
+            "name": [*own.values(), "成都天府机械有限公司"],
+            "rep": [REP] * len(own) + ["宋亮伟"],
+        }
+    )
+    m.visits = pd.DataFrame(
+        {
+            "date": [pd.Timestamp("2026-10-12")],
+            "customer_id": ["C0002"],
+            "rep": [REP],
+            "method": ["面谈"],
+            "purpose": ["回访"],
+        }
+    )
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
@@ -62,18 +81,61 @@ def _rows(master: Path, table: str) -> pd.DataFrame:
 
 
 def test_visit_plan_bad_lines_are_reported_on_their_cells_and_the_good_lines_land(master: Path, inbox: Path) -> None:
-    data = _send(inbox, "plan.xlsx", "visit_plan", {"rep": REP, "period": "2026-W48"}, {"plan": [
-        {"plan_no": 1, "customer_id": "C0002", "method": "面谈", "planned_date": "2026-11-23", "purpose": "续签合同"},
-        {"plan_no": 2, "customer_id": "C0009", "method": "电话", "planned_date": "2026-12-02", "purpose": "下周的事"},
-        {"plan_no": 3, "customer_id": "C0060", "method": "面谈", "planned_date": "2026-11-31", "purpose": "日期有误"},
-        {"plan_no": 4, "customer_id": "C9999", "method": "面谈", "planned_date": "2026-11-25", "purpose": "无此客户"},
-        {"plan_no": 5, "customer_id": "C0003", "method": "面谈", "planned_date": "2026-11-26", "purpose": "他人客户"},
-        {"plan_no": 6, "customer_id": "C0060", "method": "面谈", "planned_date": "2026-11-27", "budget": -50}]})
+    data = _send(
+        inbox,
+        "plan.xlsx",
+        "visit_plan",
+        {"rep": REP, "period": "2026-W48"},
+        {
+            "plan": [
+                {
+                    "plan_no": 1,
+                    "customer_id": "C0002",
+                    "method": "面谈",
+                    "planned_date": "2026-11-23",
+                    "purpose": "续签合同",
+                },
+                {
+                    "plan_no": 2,
+                    "customer_id": "C0009",
+                    "method": "电话",
+                    "planned_date": "2026-12-02",
+                    "purpose": "下周的事",
+                },
+                {
+                    "plan_no": 3,
+                    "customer_id": "C0060",
+                    "method": "面谈",
+                    "planned_date": "2026-11-31",
+                    "purpose": "日期有误",
+                },
+                {
+                    "plan_no": 4,
+                    "customer_id": "C9999",
+                    "method": "面谈",
+                    "planned_date": "2026-11-25",
+                    "purpose": "无此客户",
+                },
+                {
+                    "plan_no": 5,
+                    "customer_id": "C0003",
+                    "method": "面谈",
+                    "planned_date": "2026-11-26",
+                    "purpose": "他人客户",
+                },
+                {"plan_no": 6, "customer_id": "C0060", "method": "面谈", "planned_date": "2026-11-27", "budget": -50},
+            ]
+        },
+    )
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     errors = _issues(outcome)
     assert outcome.status == "partial"
     assert [(_typed(data, i), i.field) for i in errors] == [
-        ("2026-11-31", "计划日期"), ("2026-12-02", "计划日期"), ("C9999", "客户编号"), ("C0003", "客户编号")]
+        ("2026-11-31", "计划日期"),
+        ("2026-12-02", "计划日期"),
+        ("C9999", "客户编号"),
+        ("C0003", "客户编号"),
+    ]
     assert "2026-W48" in errors[1].zh and "本行不导入" in errors[1].zh
     assert all(i.file == "plan.xlsx" and i.sheet and i.cell for i in errors)
     # a rep files only their own customers: another rep's is refused at its cell
@@ -87,10 +149,18 @@ def test_visit_plan_bad_lines_are_reported_on_their_cells_and_the_good_lines_lan
 
 
 def test_visit_programme_line_outside_its_month_is_refused(master: Path, inbox: Path) -> None:
-    data = _send(inbox, "programme.xlsx", "visit_programme",
-                 {"rep": REP, "period": "2026-11", "objective": "年底走访"}, {"schedule": [
-                     {"planned_date": "2026-11-30", "customer_id": "C0060", "topics": "检测服务", "done": "是"},
-                     {"planned_date": "2026-12-01", "customer_id": "C0009", "topics": "下月再去"}]})
+    data = _send(
+        inbox,
+        "programme.xlsx",
+        "visit_programme",
+        {"rep": REP, "period": "2026-11", "objective": "年底走访"},
+        {
+            "schedule": [
+                {"planned_date": "2026-11-30", "customer_id": "C0060", "topics": "检测服务", "done": "是"},
+                {"planned_date": "2026-12-01", "customer_id": "C0009", "topics": "下月再去"},
+            ]
+        },
+    )
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     [error] = _issues(outcome)
     assert (outcome.status, _typed(data, error), error.sheet) == ("partial", "2026-12-01", "客户走访方案")
@@ -141,15 +211,25 @@ def test_split_quarter_keeps_every_cent_on_the_last_month() -> None:
 
 
 def test_a_negative_target_refuses_its_line_only(master: Path, inbox: Path) -> None:
-    data = _send(inbox, "targets.xlsx", "target_breakdown",
-                 {"rep": REP, "period": "2027-01", "department": "销售一部", "annual_target": 2000000}, {"breakdown": [
-                     {"rep": "石刚洋", "q1": 250000, "q2": 250000, "q3": 250000, "q4": 250000},
-                     {"rep": "宋亮伟", "q1": 300000, "q2": -20000, "q3": 300000, "q4": 300000},
-                     {"rep": "潘亮欣", "q1": 250000, "q2": 250000, "q3": "", "q4": 250000}]})
+    data = _send(
+        inbox,
+        "targets.xlsx",
+        "target_breakdown",
+        {"rep": REP, "period": "2027-01", "department": "销售一部", "annual_target": 2000000},
+        {
+            "breakdown": [
+                {"rep": "石刚洋", "q1": 250000, "q2": 250000, "q3": 250000, "q4": 250000},
+                {"rep": "宋亮伟", "q1": 300000, "q2": -20000, "q3": 300000, "q4": 300000},
+                {"rep": "潘亮欣", "q1": 250000, "q2": 250000, "q3": "", "q4": 250000},
+            ]
+        },
+    )
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "partial"
     assert [(_typed(data, i), i.field, i.en) for i in _issues(outcome)] == [
-        (-20000, "二季度", "-20000 is below the minimum 0"), (None, "三季度", "required field is empty")]
+        (-20000, "二季度", "-20000 is below the minimum 0"),
+        (None, "三季度", "required field is empty"),
+    ]
     targets = _rows(master, "SalesTargets")
     assert targets["rep"].unique().tolist() == ["石刚洋"] and len(targets) == 12
     [annual] = [i for i in _issues(outcome, "warning") if i.field == "年度任务"]
@@ -157,9 +237,13 @@ def test_a_negative_target_refuses_its_line_only(master: Path, inbox: Path) -> N
 
 
 def test_a_target_breakdown_dated_by_a_week_is_refused_at_its_period(master: Path, inbox: Path) -> None:
-    data = _send(inbox, "targets.xlsx", "target_breakdown",
-                 {"rep": REP, "period": "2027-W01", "department": "销售一部", "annual_target": 400},
-                 {"breakdown": [{"rep": "石刚洋", "q1": 100, "q2": 100, "q3": 100, "q4": 100}]})
+    data = _send(
+        inbox,
+        "targets.xlsx",
+        "target_breakdown",
+        {"rep": REP, "period": "2027-W01", "department": "销售一部", "annual_target": 400},
+        {"breakdown": [{"rep": "石刚洋", "q1": 100, "q2": 100, "q3": 100, "q4": 100}]},
+    )
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     [error] = _issues(outcome)
     assert (outcome.status, _typed(data, error), error.field) == ("rejected", "2027-W01", "期间")
@@ -167,12 +251,26 @@ def test_a_target_breakdown_dated_by_a_week_is_refused_at_its_period(master: Pat
 
 
 def test_a_promotion_ending_before_it_starts_keeps_the_promotion(master: Path, inbox: Path) -> None:
-    data = _send(inbox, "promo.xlsx", "promotion_plan",
-                 {"rep": REP, "period": "2026-12", "customer_id": "C0002", "start_date": "2026-12-05",
-                  "end_date": "2026-11-30", "total_budget": 1000},
-                 {"activities": [{"activity": "堆头陈列", "type": "堆头", "cost": 600},
-                                 {"activity": "门店海报", "type": "海报", "cost": "很多"},
-                                 {"activity": "特价", "type": "特价", "cost": 400}]})
+    data = _send(
+        inbox,
+        "promo.xlsx",
+        "promotion_plan",
+        {
+            "rep": REP,
+            "period": "2026-12",
+            "customer_id": "C0002",
+            "start_date": "2026-12-05",
+            "end_date": "2026-11-30",
+            "total_budget": 1000,
+        },
+        {
+            "activities": [
+                {"activity": "堆头陈列", "type": "堆头", "cost": 600},
+                {"activity": "门店海报", "type": "海报", "cost": "很多"},
+                {"activity": "特价", "type": "特价", "cost": 400},
+            ]
+        },
+    )
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     [error] = _issues(outcome)
     assert (outcome.status, _typed(data, error), error.field) == ("partial", "2026-11-30", "结束日期")
@@ -181,22 +279,35 @@ def test_a_promotion_ending_before_it_starts_keeps_the_promotion(master: Path, i
     assert pd.isna(promotion["end_date"])
     activities = _rows(master, "PromotionActivities")
     assert activities[["activity", "start_date"]].values.tolist() == [
-        ["堆头陈列", pd.Timestamp("2026-12-05")], ["门店海报", pd.Timestamp("2026-12-05")],
-        ["特价", pd.Timestamp("2026-12-05")]]
+        ["堆头陈列", pd.Timestamp("2026-12-05")],
+        ["门店海报", pd.Timestamp("2026-12-05")],
+        ["特价", pd.Timestamp("2026-12-05")],
+    ]
     [unreadable] = _issues(outcome, "warning")
     assert _typed(data, unreadable) == "很多"
 
 
 def test_a_monthly_plan_keeps_its_header_and_good_accounts(master: Path, inbox: Path) -> None:
-    data = _send(inbox, "month.xlsx", "monthly_plan",
-                 {"rep": REP, "period": "2026-12", "sales_target": -1, "collection_target": 300000},
-                 {"accounts": [{"customer_id": "C0002", "invoicing": 160000},
-                               {"customer_id": "C7777", "invoicing": 50000},
-                               {"customer_id": "C0003", "invoicing": 40000}]})
+    data = _send(
+        inbox,
+        "month.xlsx",
+        "monthly_plan",
+        {"rep": REP, "period": "2026-12", "sales_target": -1, "collection_target": 300000},
+        {
+            "accounts": [
+                {"customer_id": "C0002", "invoicing": 160000},
+                {"customer_id": "C7777", "invoicing": 50000},
+                {"customer_id": "C0003", "invoicing": 40000},
+            ]
+        },
+    )
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "partial"
     assert [(_typed(data, i), i.field) for i in _issues(outcome)] == [
-        (-1, "开票目标"), ("C7777", "客户编号"), ("C0003", "客户编号")]
+        (-1, "开票目标"),
+        ("C7777", "客户编号"),
+        ("C0003", "客户编号"),
+    ]
     assert "宋亮伟" in _issues(outcome)[2].zh  # another rep's customer: refused at its cell
     [plan] = _rows(master, "MonthlyPlans").to_dict("records")
     assert (plan["rep"], plan["period"], plan["collection_target"]) == (REP, "2026-12", 300000)

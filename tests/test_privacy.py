@@ -44,8 +44,22 @@ LO_XLSX = "xlsx:Calc MS Excel 2007 XML"
 # The personal columns, written out here rather than taken from the schema, so the test checks the declarations.
 PERSONAL = {
     "Customers": ("phone", "银行账号"),
-    "Contacts": ("phone", "email", "wechat", "nickname", "birthday", "birthplace", "education", "family", "health",
-                 "religion_politics", "hobbies", "avoid_topics", "notes", "身份证号"),
+    "Contacts": (
+        "phone",
+        "email",
+        "wechat",
+        "nickname",
+        "birthday",
+        "birthplace",
+        "education",
+        "family",
+        "health",
+        "religion_politics",
+        "hobbies",
+        "avoid_topics",
+        "notes",
+        "身份证号",
+    ),
     "Quotations": ("contact_phone",),
 }
 FIRST_PHONE, SECOND_PHONE = "13912345678", "13987654321"
@@ -57,23 +71,50 @@ USER_SHEET_NOTE = "陈美玲私人手机 13811112222"
 
 # -- declarations ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("header", ["身份证号", "护照号码", "银行卡号", "银行账号", "手机", "联系电话", "微信号",
-                                    "生日", "出生日期", "ID number", "Passport No.", "IBAN", "Bank account",
-                                    "mobile_phone", "Phone", "Birthday", "E-mail", "spouse_name"])
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "身份证号",
+        "护照号码",
+        "银行卡号",
+        "银行账号",
+        "手机",
+        "联系电话",
+        "微信号",
+        "生日",
+        "出生日期",
+        "ID number",
+        "Passport No.",
+        "IBAN",
+        "Bank account",
+        "mobile_phone",
+        "Phone",
+        "Birthday",
+        "E-mail",
+        "spouse_name",
+    ],
+)
 def test_personal_headers_are_recognised(header: str) -> None:
     assert is_personal_header(header)
 
 
-@pytest.mark.parametrize("header", ["客户编号", "客户名称", "传真", "金额", "Customer ID", "Tax ID", "Hotel", "Notes",
-                                    "Paid Note", "source_file"])
+@pytest.mark.parametrize(
+    "header",
+    ["客户编号", "客户名称", "传真", "金额", "Customer ID", "Tax ID", "Hotel", "Notes", "Paid Note", "source_file"],
+)
 def test_other_headers_are_not_personal(header: str) -> None:
     assert not is_personal_header(header)
 
 
 def test_every_column_whose_header_names_personal_data_is_declared_sensitive() -> None:
     tables = {t.name: t for t in ALL_TABLES} | ALL_CONSOLIDATION_TABLES
-    undeclared = [f"{t.name}.{c.key}" for t in tables.values() for c in t.columns
-                  if not c.sensitive and (is_personal_header(c.zh) or is_personal_header(c.en))]
+    undeclared = [
+        f"{t.name}.{c.key}"
+        for t in tables.values()
+        for c in t.columns
+        if not c.sensitive and (is_personal_header(c.zh) or is_personal_header(c.en))
+    ]
     assert undeclared == []
     for name, keys in PERSONAL.items():
         assert all(tables[name].column(k).sensitive for k in keys if k in tables[name].keys), name
@@ -85,6 +126,7 @@ def test_scrubbing_replaces_whole_ids_and_names_inside_text() -> None:
 
 
 # -- the demo master an attacker gets ---------------------------------------------------------------------------
+
 
 def _card(rep: str, customer: pd.Series, contacts: list[dict]) -> bytes:
     header = {"rep": rep, "customer_id": customer["customer_id"], "name": customer["name"]}
@@ -103,13 +145,24 @@ def lo_master(tmp_path_factory: pytest.TempPathFactory, libreoffice: Callable[..
     known = {"name": profiled["name"], "phone": profiled["phone"], "title": "总经理（新任）"}
     inbox = folder / "inbox"
     inbox.mkdir()
-    (inbox / "card.xlsx").write_bytes(_card(customer["rep"], customer, [known, {
-        "name": "陈美玲", "title": "采购经理", "phone": FIRST_PHONE, "email": EMAIL, "wechat": WECHAT}]))
+    (inbox / "card.xlsx").write_bytes(
+        _card(
+            customer["rep"],
+            customer,
+            [known, {"name": "陈美玲", "title": "采购经理", "phone": FIRST_PHONE, "email": EMAIL, "wechat": WECHAT}],
+        )
+    )
     from keyacct_xl.consolidate.run import consolidate
+
     assert [o.status for o in consolidate(inbox, path, now="2026-11-23 18:00:00").outcomes] == ["accepted"]
     (inbox / "card.xlsx").unlink()
-    (inbox / "card-corrected.xlsx").write_bytes(_card(customer["rep"], customer, [known, {
-        "name": "陈美玲", "title": "采购经理", "phone": SECOND_PHONE, "email": EMAIL, "wechat": WECHAT}]))
+    (inbox / "card-corrected.xlsx").write_bytes(
+        _card(
+            customer["rep"],
+            customer,
+            [known, {"name": "陈美玲", "title": "采购经理", "phone": SECOND_PHONE, "email": EMAIL, "wechat": WECHAT}],
+        )
+    )
     assert [o.corrects for o in consolidate(inbox, path, now="2026-11-24 18:00:00").outcomes] == ["card.xlsx"]
     history = load_store(path).frame("SubmissionHistory")["data"].str.cat()
     assert FIRST_PHONE in history and str(profiled["health"]) in history  # the attacker's way in
@@ -180,8 +233,9 @@ def _other_values(path: Path) -> tuple[str, set[int]]:
     return "\x00".join(texts), numbers
 
 
-def test_export_without_sensitive_leaves_no_personal_value_in_any_part(lo_master: Path, tmp_path: Path,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_without_sensitive_leaves_no_personal_value_in_any_part(
+    lo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     texts, serials = _personal_values(lo_master)
     source = "\n".join(_parts(lo_master).values())
     planted = {FIRST_PHONE, SECOND_PHONE, EMAIL, WECHAT, ACCOUNT, USER_SHEET_NOTE, *ID_NUMBERS}
@@ -197,14 +251,18 @@ def test_export_without_sensitive_leaves_no_personal_value_in_any_part(lo_master
     serial_cells = re.compile(r"(?<![\d.])(\d{4,6})(?![\d.])")
     wanted = serials - numbers
     assert len(wanted) > 20
-    found += [(f"serial {s}", name) for name, text in _parts(out).items()
-              for s in {int(m) for m in serial_cells.findall(text)} & wanted]
+    found += [
+        (f"serial {s}", name)
+        for name, text in _parts(out).items()
+        for s in {int(m) for m in serial_cells.findall(text)} & wanted
+    ]
     assert found == []
     # What is not personal is all there: every table, every row, the contacts' names and titles.
     exported, original = load_master(out), load_master(lo_master)
     for table in ("Customers", "Contacts", "Transactions", "Visits"):
         assert len(exported.frame(next(t for t in ALL_TABLES if t.name == table))) == len(
-            original.frame(next(t for t in ALL_TABLES if t.name == table)))
+            original.frame(next(t for t in ALL_TABLES if t.name == table))
+        )
     assert exported.contacts["name"].tolist() == original.contacts["name"].tolist()
     assert exported.contacts["title"].tolist() == original.contacts["title"].tolist()
     assert "身份证号" not in exported.contacts.columns and exported.contacts["phone"].isna().all()
@@ -215,14 +273,18 @@ def test_export_without_sensitive_leaves_no_personal_value_in_any_part(lo_master
 
 # -- atomic: a killed or failed export leaves nothing at --out --------------------------------------------------
 
+
 def _temporaries(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
 
 
 def _killed_export(source: Path, out: Path, sig: int) -> None:
     """Start an export and send ``sig`` while its temporary file is being written."""
-    run = subprocess.Popen([sys.executable, "-m", "keyacct_xl", "master", "export", str(source), "--out", str(out),
-                            "--without-sensitive"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "keyacct_xl", "master", "export", str(source), "--out", str(out), "--without-sensitive"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while not _temporaries(out.parent):
@@ -246,8 +308,9 @@ def test_a_killed_export_leaves_nothing_at_out(lo_master: Path, tmp_path: Path) 
     assert _temporaries(tmp_path) == [] and len(load_master(out).contacts) == len(load_master(lo_master).contacts)
 
 
-def test_an_export_onto_a_full_disk_leaves_nothing_at_out(lo_master: Path, small_disk: Path, tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_export_onto_a_full_disk_leaves_nothing_at_out(
+    lo_master: Path, small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     trial = tmp_path / "trial.xlsx"
     assert main(["master", "export", str(lo_master), "--out", str(trial), "--without-sensitive"]) == 0
     free = os.statvfs(small_disk)
@@ -255,19 +318,27 @@ def test_an_export_onto_a_full_disk_leaves_nothing_at_out(lo_master: Path, small
     out = small_disk / "export.xlsx"
     capsys.readouterr()
     assert main(["--lang", "en", "master", "export", str(lo_master), "--out", str(out), "--without-sensitive"]) == 2
-    assert capsys.readouterr().err == f"keyacct-xl: {out}: the disk is full, nothing was written; free some space " \
-                                      "and try again\n"
+    assert (
+        capsys.readouterr().err == f"keyacct-xl: {out}: the disk is full, nothing was written; free some space "
+        "and try again\n"
+    )
     assert not out.exists() and _temporaries(small_disk) == []
 
 
 # -- pseudonyms --------------------------------------------------------------------------------------------------
 
+
 def _names(path: Path) -> tuple[set[str], set[str]]:
     """The source's customer ids, and its customer, contact and rep names."""
     master = load_master(path)
     ids = set(master.customers["customer_id"])
-    names = {*master.customers["name"], *master.customers["short_name"].dropna(), *master.contacts["name"],
-             *master.customers["rep"].dropna(), *master.visits["contact"].dropna()}
+    names = {
+        *master.customers["name"],
+        *master.customers["short_name"].dropna(),
+        *master.contacts["name"],
+        *master.customers["rep"].dropna(),
+        *master.visits["contact"].dropna(),
+    }
     return ids, {n for n in names if len(n) >= 2}
 
 
@@ -280,8 +351,21 @@ def test_pseudonymized_exports_join_and_name_nobody(lo_master: Path, tmp_path: P
     assert key.exists() and key.stat().st_mode & 0o077 == 0  # created on first use, for its owner only
     assert main(["master", "export", str(source), "--out", str(second), "--pseudonymize"]) == 0
     (tmp_path / "other.key").write_text("ab" * 32)
-    assert main(["master", "export", str(source), "--out", str(other), "--pseudonymize",
-                 "--key", str(tmp_path / "other.key")]) == 0
+    assert (
+        main(
+            [
+                "master",
+                "export",
+                str(source),
+                "--out",
+                str(other),
+                "--pseudonymize",
+                "--key",
+                str(tmp_path / "other.key"),
+            ]
+        )
+        == 0
+    )
     a, b, c = (load_master(p) for p in (first, second, other))
     original = load_master(source)
     assert a.customers["customer_id"].tolist() == b.customers["customer_id"].tolist()
@@ -293,8 +377,12 @@ def test_pseudonymized_exports_join_and_name_nobody(lo_master: Path, tmp_path: P
     assert a.transactions["amount"].sum() == pytest.approx(original.transactions["amount"].sum())
     ids, names = _names(source)
     assert len(ids) == 60 and len(names) > 150
-    leaks = [(v, part) for part, text in _parts(first).items() for v in names | ids
-             if v in text and not (v in ids and not re.search(rf"(?<![0-9A-Za-z]){v}(?![0-9A-Za-z])", text))]
+    leaks = [
+        (v, part)
+        for part, text in _parts(first).items()
+        for v in names | ids
+        if v in text and not (v in ids and not re.search(rf"(?<![0-9A-Za-z]){v}(?![0-9A-Za-z])", text))
+    ]
     assert leaks == [], leaks[:5]
     everything = "".join(_parts(first).values())
     assert WECHAT not in everything  # pseudonyms come with personal data left out
@@ -315,27 +403,33 @@ def test_a_damaged_key_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFix
 
 # -- the consolidation report -----------------------------------------------------------------------------------
 
+
 def test_the_consolidation_report_masks_personal_values(tmp_path: Path) -> None:
     m = Master.empty()
-    m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"],
-                                "phone": ["020-83331234"]})
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"], "phone": ["020-83331234"]}
+    )
     master = save_master(m, tmp_path / "master.xlsx", backup=False)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     customer = pd.Series({"customer_id": "C001", "name": "广州华强贸易有限公司"})
-    (inbox / "card.xlsx").write_bytes(_card("张三", customer, [
-        {"name": "陈美玲", "title": "采购经理", "phone": FIRST_PHONE}]))
+    (inbox / "card.xlsx").write_bytes(
+        _card("张三", customer, [{"name": "陈美玲", "title": "采购经理", "phone": FIRST_PHONE}])
+    )
     assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(tmp_path / "r1.xlsx")]) == 0
     (inbox / "card.xlsx").unlink()
-    (inbox / "card2.xlsx").write_bytes(fill_form(blank_form("customer_card"), header={
-        "rep": "张三", "customer_id": "C001", "name": "广州华强贸易有限公司", "phone": "020-86660000"},
-        rows={"contacts": [{"name": "陈美玲", "title": "采购经理", "phone": SECOND_PHONE}]}))
+    (inbox / "card2.xlsx").write_bytes(
+        fill_form(
+            blank_form("customer_card"),
+            header={"rep": "张三", "customer_id": "C001", "name": "广州华强贸易有限公司", "phone": "020-86660000"},
+            rows={"contacts": [{"name": "陈美玲", "title": "采购经理", "phone": SECOND_PHONE}]},
+        )
+    )
     copy = tmp_path / "copy.xlsx"
     shutil.copy(master, copy)
     plain, masked = tmp_path / "plain.xlsx", tmp_path / "masked.xlsx"
     assert main(["consolidate", str(inbox), "--into", str(copy), "--report", str(plain)]) == 0
-    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(masked),
-                 "--without-sensitive"]) == 0
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(masked), "--without-sensitive"]) == 0
     personal = (FIRST_PHONE, SECOND_PHONE, "020-83331234", "020-86660000")
     shown = "\n".join(_parts(plain).values())
     assert all(v in shown for v in personal)  # without the option the report quotes them (Changes, Conflicts)
@@ -348,13 +442,31 @@ def test_the_errors_sheet_masks_a_bad_personal_value(tmp_path: Path) -> None:
     master = save_master(m, tmp_path / "master.xlsx", backup=False)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    (inbox / "card.xlsx").write_bytes(_card("张三", pd.Series({"customer_id": "C001", "name": "广州华强贸易有限公司"}),
-                                            [{"name": "陈美玲", "email": "meiling@@example", "phone": "138-abc"}]))
+    (inbox / "card.xlsx").write_bytes(
+        _card(
+            "张三",
+            pd.Series({"customer_id": "C001", "name": "广州华强贸易有限公司"}),
+            [{"name": "陈美玲", "email": "meiling@@example", "phone": "138-abc"}],
+        )
+    )
     reports = {}
     for option in ([], ["--without-sensitive"]):
         reports[bool(option)] = tmp_path / f"report{len(option)}.xlsx"
-        assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(reports[bool(option)]),
-                     "--dry-run", *option]) == 0
+        assert (
+            main(
+                [
+                    "consolidate",
+                    str(inbox),
+                    "--into",
+                    str(master),
+                    "--report",
+                    str(reports[bool(option)]),
+                    "--dry-run",
+                    *option,
+                ]
+            )
+            == 0
+        )
     errors = {k: openpyxl.load_workbook(p)["错误"] for k, p in reports.items()}
     rows = {k: [[c.value for c in r] for r in sheet.iter_rows(min_row=2)] for k, sheet in errors.items()}
     quoted = [r for r in rows[False] if r[4] in ("meiling@@example", "138-abc")]
@@ -376,8 +488,14 @@ def test_plain_export_is_a_copy(tmp_path: Path) -> None:
 
 def test_a_pseudonymized_export_keeps_each_tables_columns_and_names_nobody_in_a_header(tmp_path: Path) -> None:
     m = Master.empty()
-    m.customers = pd.DataFrame({"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"],
-                                "rep": ["张三", "李四"], "张三的备注": ["老客户", None]})
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": ["C001", "C002"],
+            "name": ["广州华强贸易有限公司", "佛山永利五金厂"],
+            "rep": ["张三", "李四"],
+            "张三的备注": ["老客户", None],
+        }
+    )
     path = save_master(m, tmp_path / "master.xlsx", backup=False)
     out = tmp_path / "export.xlsx"
     assert main(["master", "export", str(path), "--out", str(out), "--pseudonymize"]) == 0
@@ -398,12 +516,20 @@ def test_the_settings_ask_the_ribbon_and_the_cli_to_mask_the_report(tmp_path: Pa
     master = save_master(m, tmp_path / "master.xlsx", backup=False)
     inbox = tmp_path / "submissions"  # where the ribbon's Consolidate looks beside the master
     inbox.mkdir()
-    (inbox / "card.xlsx").write_bytes(fill_form(blank_form("customer_card"), header={
-        "rep": "张三", "customer_id": "C001", "name": "广州华强贸易有限公司"},
-        rows={"contacts": [{"name": "陈美玲", "title": "采购经理", "phone": FIRST_PHONE}]}))
-    (inbox / "bad.xlsx").write_bytes(fill_form(blank_form("customer_card"), header={
-        "rep": "张三", "customer_id": "C001", "name": "广州华强贸易有限公司"},
-        rows={"contacts": [{"name": "王强", "phone": "电话 138-0000-ZZZZ"}]}))
+    (inbox / "card.xlsx").write_bytes(
+        fill_form(
+            blank_form("customer_card"),
+            header={"rep": "张三", "customer_id": "C001", "name": "广州华强贸易有限公司"},
+            rows={"contacts": [{"name": "陈美玲", "title": "采购经理", "phone": FIRST_PHONE}]},
+        )
+    )
+    (inbox / "bad.xlsx").write_bytes(
+        fill_form(
+            blank_form("customer_card"),
+            header={"rep": "张三", "customer_id": "C001", "name": "广州华强贸易有限公司"},
+            rows={"contacts": [{"name": "王强", "phone": "电话 138-0000-ZZZZ"}]},
+        )
+    )
     assert main(["run", "consolidate", "--book", str(master), "--out", str(tmp_path / "reports")]) == 0
     [ribbon] = (tmp_path / "reports").glob("*.xlsx")
     assert "138-0000-ZZZZ" not in "\n".join(_parts(ribbon).values())

@@ -18,19 +18,28 @@ from keyacct_xl.receivables.ageing_report import caption, write_ageing
 from keyacct_xl.receivables.ledger import build_ledger
 from tests.test_receivables_ledger import D, pay, tx
 
-CUSTOMERS = pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "name": ["甲公司", "乙公司", "丙公司"],
-                          "rep": ["张三", "李四", "张三"], "credit_grade": ["A", "B", "C"],
-                          "credit_limit": [1000.0, float("nan"), 0.0], "payment_terms_days": [30, 0, 10]})
+CUSTOMERS = pd.DataFrame(
+    {
+        "customer_id": ["C1", "C2", "C3"],
+        "name": ["甲公司", "乙公司", "丙公司"],
+        "rep": ["张三", "李四", "张三"],
+        "credit_grade": ["A", "B", "C"],
+        "credit_limit": [1000.0, float("nan"), 0.0],
+        "payment_terms_days": [30, 0, 10],
+    }
+)
 AS_OF = D("2026-11-30")
 
 
 def sample_ledger():
-    transactions = tx(("C1", "S1", "2026-11-15", 300.0),   # due 12-15: not due
-                      ("C1", "S2", "2026-10-01", 400.0),   # due 10-31: 30 days -> d1_30
-                      ("C1", "S3", "2026-03-01", 500.0),   # due 03-31: 244 days -> d180_plus
-                      ("C2", "S4", "2026-09-01", 200.0),   # due 09-01: 90 days -> d61_90
-                      ("C2", "CN1", "2026-11-01", -50.0),  # settles part of S4
-                      ("C3", "S5", "2026-11-25", 10.0))    # due 12-05: not due, but limit 0
+    transactions = tx(
+        ("C1", "S1", "2026-11-15", 300.0),  # due 12-15: not due
+        ("C1", "S2", "2026-10-01", 400.0),  # due 10-31: 30 days -> d1_30
+        ("C1", "S3", "2026-03-01", 500.0),  # due 03-31: 244 days -> d180_plus
+        ("C2", "S4", "2026-09-01", 200.0),  # due 09-01: 90 days -> d61_90
+        ("C2", "CN1", "2026-11-01", -50.0),  # settles part of S4
+        ("C3", "S5", "2026-11-25", 10.0),
+    )  # due 12-05: not due, but limit 0
     payments = pay(("C1", "R1", "2026-11-20", 100.0, "S3"), ("C2", "R2", "2026-11-20", 300.0, None))
     return build_ledger(transactions, payments, CUSTOMERS, as_of=AS_OF)
 
@@ -52,8 +61,11 @@ def test_overdue_total_is_the_overdue_buckets():
     totals = ageing_totals(age_ledger(sample_ledger(), CUSTOMERS))
     assert overdue_total(totals) == 400 + 400  # C1's d1_30 and d180_plus; C2's S4 is settled
     # Balance − not due − credit would be 0.3 − 0.1 − 0.2 = -2.8e-17, printed "¥-0.00": the buckets give 0.00.
-    noisy = dict.fromkeys(bucket_columns((30, 60, 90, 180)), 0.0) | {"not_due": 0.1, "unapplied_credit": 0.2,
-                                                                     "balance": 0.3}
+    noisy = dict.fromkeys(bucket_columns((30, 60, 90, 180)), 0.0) | {
+        "not_due": 0.1,
+        "unapplied_credit": 0.2,
+        "balance": 0.3,
+    }
     assert f"{overdue_total(noisy):,.2f}" == "0.00"
 
 
@@ -66,11 +78,18 @@ def test_bucket_names_and_bad_buckets():
 
 
 @settings(max_examples=40, deadline=None)
-@given(docs=st.lists(st.tuples(st.sampled_from(["C1", "C2", "C3"]), st.sampled_from(["S1", "S2", "S3", "S4"]),
-                               st.integers(0, 330).map(lambda n: D("2026-01-01") + pd.Timedelta(days=n)),
-                               st.integers(-20_000, 200_000).map(lambda c: c / 100)), max_size=12),
-       paid=st.lists(st.tuples(st.sampled_from(["C1", "C2"]), st.integers(0, 150_000).map(lambda c: c / 100)),
-                     max_size=5))
+@given(
+    docs=st.lists(
+        st.tuples(
+            st.sampled_from(["C1", "C2", "C3"]),
+            st.sampled_from(["S1", "S2", "S3", "S4"]),
+            st.integers(0, 330).map(lambda n: D("2026-01-01") + pd.Timedelta(days=n)),
+            st.integers(-20_000, 200_000).map(lambda c: c / 100),
+        ),
+        max_size=12,
+    ),
+    paid=st.lists(st.tuples(st.sampled_from(["C1", "C2"]), st.integers(0, 150_000).map(lambda c: c / 100)), max_size=5),
+)
 def test_buckets_sum_to_balance(docs, paid):
     transactions = tx(*docs)
     payments = pay(*[(c, f"R{i}", "2026-06-01", a, None) for i, (c, a) in enumerate(paid)])
@@ -78,8 +97,11 @@ def test_buckets_sum_to_balance(docs, paid):
     table = age_ledger(ledger, CUSTOMERS)
     parts = table[[*bucket_columns((30, 60, 90, 180)), "unapplied_credit"]].sum(axis=1)
     assert ((parts - table["balance"]).abs() < 0.005).all()
-    expected = transactions.groupby("customer_id")["amount"].sum().add(
-        -payments.groupby("customer_id")["amount"].sum(), fill_value=0)
+    expected = (
+        transactions.groupby("customer_id")["amount"]
+        .sum()
+        .add(-payments.groupby("customer_id")["amount"].sum(), fill_value=0)
+    )
     got = table.set_index("customer_id")["balance"].reindex(expected.index, fill_value=0.0)
     assert ((got - expected).abs() < 0.005).all()
     assert (table["unapplied_credit"] <= 0).all()

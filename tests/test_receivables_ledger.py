@@ -40,8 +40,12 @@ def row(ledger, doc: str) -> pd.Series:
 
 
 def test_lines_group_into_one_invoice_with_due_date_from_terms():
-    ledger = build_ledger(tx(("C1", "S1", "2026-10-01", 100.0), ("C1", "S1", "2026-10-02", 50.5)),
-                          pay(), cust(("C1", 30)), as_of=D("2026-11-30"))
+    ledger = build_ledger(
+        tx(("C1", "S1", "2026-10-01", 100.0), ("C1", "S1", "2026-10-02", 50.5)),
+        pay(),
+        cust(("C1", 30)),
+        as_of=D("2026-11-30"),
+    )
     inv = row(ledger, "S1")
     assert inv["amount"] == 150.5 and inv["open_amount"] == 150.5 and inv["paid"] == 0
     assert inv["date"] == D("2026-10-01") and inv["due_date"] == D("2026-10-31")
@@ -49,8 +53,12 @@ def test_lines_group_into_one_invoice_with_due_date_from_terms():
 
 
 def test_payment_settles_referenced_doc_before_older_ones():
-    ledger = build_ledger(tx(("C1", "S1", "2026-01-01", 100.0), ("C1", "S2", "2026-01-05", 200.0)),
-                          pay(("C1", "R1", "2026-01-20", 200.0, "S2")), cust(("C1", 10)), as_of=D("2026-02-01"))
+    ledger = build_ledger(
+        tx(("C1", "S1", "2026-01-01", 100.0), ("C1", "S2", "2026-01-05", 200.0)),
+        pay(("C1", "R1", "2026-01-20", 200.0, "S2")),
+        cust(("C1", 10)),
+        as_of=D("2026-02-01"),
+    )
     assert row(ledger, "S2")["open_amount"] == 0 and row(ledger, "S2")["settled_date"] == D("2026-01-20")
     assert row(ledger, "S2")["days_late"] == 5
     assert row(ledger, "S1")["open_amount"] == 100 and row(ledger, "S1")["days_late"] == 21
@@ -58,9 +66,12 @@ def test_payment_settles_referenced_doc_before_older_ones():
 
 
 def test_unreferenced_payment_is_fifo_partial_and_overpayment_is_unapplied():
-    ledger = build_ledger(tx(("C1", "S1", "2026-01-01", 100.0), ("C1", "S2", "2026-01-05", 200.0)),
-                          pay(("C1", "R1", "2026-01-10", 150.0, None), ("C1", "R2", "2026-01-12", 400.0, "")),
-                          cust(("C1", 0)), as_of=D("2026-02-01"))
+    ledger = build_ledger(
+        tx(("C1", "S1", "2026-01-01", 100.0), ("C1", "S2", "2026-01-05", 200.0)),
+        pay(("C1", "R1", "2026-01-10", 150.0, None), ("C1", "R2", "2026-01-12", 400.0, "")),
+        cust(("C1", 0)),
+        as_of=D("2026-02-01"),
+    )
     apps = ledger.applications[["receipt_no", "doc_no", "applied_amount"]].values.tolist()
     assert apps == [["R1", "S1", 100.0], ["R1", "S2", 50.0], ["R2", "S2", 150.0]]
     assert ledger.unapplied.to_dict() == {"C1": -250.0}
@@ -70,7 +81,10 @@ def test_unreferenced_payment_is_fifo_partial_and_overpayment_is_unapplied():
 def test_credit_note_reduces_oldest_invoice_and_prepayment_covers_next_invoice():
     ledger = build_ledger(
         tx(("C1", "S1", "2026-01-01", 100.0), ("C1", "CN1", "2026-01-03", -30.0), ("C1", "S2", "2026-02-01", 80.0)),
-        pay(("C1", "R1", "2026-01-15", 100.0, None)), cust(("C1", 0)), as_of=D("2026-03-01"))
+        pay(("C1", "R1", "2026-01-15", 100.0, None)),
+        cust(("C1", 0)),
+        as_of=D("2026-03-01"),
+    )
     assert row(ledger, "CN1")["open_amount"] == 0 and row(ledger, "CN1")["paid"] == -30
     assert row(ledger, "S1")["settled_date"] == D("2026-01-15")
     # 30 of R1 was left over, then used by S2 on its own date.
@@ -85,15 +99,20 @@ def test_unused_credit_note_stays_open_negative():
 
 
 def test_documents_and_payments_after_as_of_are_left_out():
-    ledger = build_ledger(tx(("C1", "S1", "2026-01-01", 100.0), ("C1", "S2", "2026-03-05", 200.0)),
-                          pay(("C1", "R1", "2026-03-02", 100.0, None)), cust(("C1", 0)), as_of=D("2026-02-28"))
+    ledger = build_ledger(
+        tx(("C1", "S1", "2026-01-01", 100.0), ("C1", "S2", "2026-03-05", 200.0)),
+        pay(("C1", "R1", "2026-03-02", 100.0, None)),
+        cust(("C1", 0)),
+        as_of=D("2026-02-28"),
+    )
     assert ledger.invoices["doc_no"].tolist() == ["S1"]
     assert row(ledger, "S1")["open_amount"] == 100 and row(ledger, "S1")["days_late"] == 58
 
 
 def test_default_as_of_is_latest_date_and_unknown_customer_has_zero_terms():
-    ledger = build_ledger(tx(("C9", "S1", "2026-01-01", 100.0)), pay(("C9", "R1", "2026-01-04", 40.0, None)),
-                          cust(("C1", 30)))
+    ledger = build_ledger(
+        tx(("C9", "S1", "2026-01-01", 100.0)), pay(("C9", "R1", "2026-01-04", 40.0, None)), cust(("C1", 30))
+    )
     assert ledger.as_of == D("2026-01-04")
     assert row(ledger, "S1")["due_date"] == D("2026-01-01") and row(ledger, "S1")["days_late"] == 3
 
@@ -108,11 +127,20 @@ day = st.integers(min_value=0, max_value=90).map(lambda n: D("2026-01-01") + pd.
 
 
 @settings(max_examples=60, deadline=None)
-@given(docs=st.lists(st.tuples(st.sampled_from(["C1", "C2"]), st.sampled_from(["S1", "S2", "S3", "S4"]), day, money),
-                     max_size=12),
-       receipts=st.lists(st.tuples(st.sampled_from(["C1", "C2"]), day,
-                                   st.integers(min_value=0, max_value=400_000).map(lambda c: c / 100),
-                                   st.sampled_from([None, "S1", "S3", "S9"])), max_size=8))
+@given(
+    docs=st.lists(
+        st.tuples(st.sampled_from(["C1", "C2"]), st.sampled_from(["S1", "S2", "S3", "S4"]), day, money), max_size=12
+    ),
+    receipts=st.lists(
+        st.tuples(
+            st.sampled_from(["C1", "C2"]),
+            day,
+            st.integers(min_value=0, max_value=400_000).map(lambda c: c / 100),
+            st.sampled_from([None, "S1", "S3", "S9"]),
+        ),
+        max_size=8,
+    ),
+)
 def test_balance_is_invoiced_minus_paid(docs, receipts):
     transactions = tx(*docs)
     payments = pay(*[(c, f"R{i}", d, a, r) for i, (c, d, a, r) in enumerate(receipts)])

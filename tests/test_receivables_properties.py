@@ -12,28 +12,47 @@ from keyacct_xl.receivables.statement_reader import Statement
 
 # Refs drawn from a small set repeat (the per-line passes); U1..U6 are often unique (the bulk pass 1).
 REFS = ["", "S1", "S2", "S3", "R1", "R2", "U1", "U2", "U3", "U4", "U5", "U6"]
-line = st.tuples(st.integers(0, 40), st.sampled_from(REFS),
-                 st.one_of(st.integers(-300_000, 300_000).map(lambda c: c / 100), st.just(float("nan")),
-                           st.sampled_from([100.0, 250.0, -350.0])))
+line = st.tuples(
+    st.integers(0, 40),
+    st.sampled_from(REFS),
+    st.one_of(
+        st.integers(-300_000, 300_000).map(lambda c: c / 100),
+        st.just(float("nan")),
+        st.sampled_from([100.0, 250.0, -350.0]),
+    ),
+)
 
 
 def statement(name: str, lines: list[tuple], opening: float | None, closing: float | None) -> Statement:
-    frame = pd.DataFrame({
-        "row": [str(i + 5) for i in range(len(lines))],
-        "date": pd.to_datetime([pd.Timestamp("2026-10-01") + pd.Timedelta(days=d) for d, _, _ in lines]).astype(
-            "datetime64[ns]") if lines else pd.Series([], dtype="datetime64[ns]"),
-        "ref": [r for _, r, _ in lines], "description": [""] * len(lines),
-        "amount": pd.Series([a for _, _, a in lines], dtype="float64")})
+    frame = pd.DataFrame(
+        {
+            "row": [str(i + 5) for i in range(len(lines))],
+            "date": pd.to_datetime([pd.Timestamp("2026-10-01") + pd.Timedelta(days=d) for d, _, _ in lines]).astype(
+                "datetime64[ns]"
+            )
+            if lines
+            else pd.Series([], dtype="datetime64[ns]"),
+            "ref": [r for _, r, _ in lines],
+            "description": [""] * len(lines),
+            "amount": pd.Series([a for _, _, a in lines], dtype="float64"),
+        }
+    )
     return Statement(name, "", frame, opening, closing)
 
 
-balances = st.one_of(st.none(), st.integers(-10**6, 10**6).map(lambda c: c / 100))
+balances = st.one_of(st.none(), st.integers(-(10**6), 10**6).map(lambda c: c / 100))
 
 
 @settings(max_examples=80, deadline=None)
-@given(ours=st.lists(line, min_size=1, max_size=14), theirs=st.lists(line, min_size=1, max_size=14),
-       o_open=balances, t_open=balances, o_close=balances, t_close=balances,
-       budget=st.sampled_from([5, 200_000]))
+@given(
+    ours=st.lists(line, min_size=1, max_size=14),
+    theirs=st.lists(line, min_size=1, max_size=14),
+    o_open=balances,
+    t_open=balances,
+    o_close=balances,
+    t_close=balances,
+    budget=st.sampled_from([5, 200_000]),
+)
 def test_every_row_once_and_remainder_zero(ours, theirs, o_open, t_open, o_close, t_close, budget):
     a, b = statement("ours", ours, o_open, o_close), statement("theirs", theirs, t_open, t_close)
     result = reconcile(a, b, options=MatchOptions(group_budget=budget), lang="en")

@@ -37,22 +37,25 @@ def serial(day: str) -> int:
 
 
 THEIRS_ROWS = [
-    ["供应商往来明细账"], ["单位：元", None, "币种：人民币"], [],
+    ["供应商往来明细账"],
+    ["单位：元", None, "币种：人民币"],
+    [],
     ["记账日期", "凭证号", "摘要", "借方金额", "贷方金额", "借或贷", "余额"],
-    ["2026-10-01", None, "期初余额", None, None, "贷", "1,000.00"],    # row 5
-    ["2026年10月3日", "S001", "购货", None, "5,000.00"],                # row 6
-    ["2026/10/05", "S002", "购货", None, "¥3,000"],                      # row 7
-    ["2026.10.09", None, "购货", None, "600元"],                          # row 8: pass 2 (no ref)
-    [serial("2026-10-11"), None, "付款", "１，０００．００"],              # row 9: pass 2, Excel serial
-    ["12/10/2026", None, "付款 第一笔", "2500"],                          # row 10: pass 3 (split)
-    ["13/10/2026", None, "付款 第二笔", "＋1,500.00"],                    # row 11: pass 3, explicit plus
-    ["2026-10-15", "S003", "购货", None, "1580"],                          # row 12: pass 4, typo
-    ["2026-10-20", "S004", "购货", None, "2000"],                          # row 13: pass 1
-    ["2026-10-20", "S004", "购货", None, "2000"],                          # row 14: duplicate
-    ["2026-10-25", "X9", "购货", None, "abc"],                             # row 15: unreadable
-    [None, None, "本月合计", "5000", "14180"],                             # row 16
-    [None, None, "期末余额", None, None, "贷", "12,180.00"],               # row 17
-    [], ["客户签章："],                                                     # row 19: note
+    ["2026-10-01", None, "期初余额", None, None, "贷", "1,000.00"],  # row 5
+    ["2026年10月3日", "S001", "购货", None, "5,000.00"],  # row 6
+    ["2026/10/05", "S002", "购货", None, "¥3,000"],  # row 7
+    ["2026.10.09", None, "购货", None, "600元"],  # row 8: pass 2 (no ref)
+    [serial("2026-10-11"), None, "付款", "１，０００．００"],  # row 9: pass 2, Excel serial
+    ["12/10/2026", None, "付款 第一笔", "2500"],  # row 10: pass 3 (split)
+    ["13/10/2026", None, "付款 第二笔", "＋1,500.00"],  # row 11: pass 3, explicit plus
+    ["2026-10-15", "S003", "购货", None, "1580"],  # row 12: pass 4, typo
+    ["2026-10-20", "S004", "购货", None, "2000"],  # row 13: pass 1
+    ["2026-10-20", "S004", "购货", None, "2000"],  # row 14: duplicate
+    ["2026-10-25", "X9", "购货", None, "abc"],  # row 15: unreadable
+    [None, None, "本月合计", "5000", "14180"],  # row 16
+    [None, None, "期末余额", None, None, "贷", "12,180.00"],  # row 17
+    [],
+    ["客户签章："],  # row 19: note
 ]
 
 
@@ -84,7 +87,8 @@ def test_reader_finds_header_and_reads_every_format(files):
     assert lines.loc[10, "date"] == pd.Timestamp("2026-10-12") and lines.loc[11, "amount"] == -1500
     assert pd.isna(lines.loc[15, "amount"])
     assert [(p.file, p.sheet, p.row, p.column, p.value) for p in theirs.problems] == [
-        ("theirs.xlsx", "往来明细", 15, "贷方金额", "abc")]
+        ("theirs.xlsx", "往来明细", 15, "贷方金额", "abc")
+    ]
     assert theirs.balance_rows == [5, 16, 17] and theirs.notes == [19]
 
 
@@ -93,8 +97,8 @@ def test_every_pass_and_planted_difference(files):
     table = result.table
     assert list(table.columns) == OUTPUT_COLUMNS
     by_theirs = {row: rec for rec in table.itertuples() for row in str(rec.theirs_row).split(";") if row}
-    assert by_theirs["6"].status == "matched" and by_theirs["6"].ours_row == "5"          # pass 1
-    assert by_theirs["8"].ours_ref == "S006" and by_theirs["9"].ours_ref == "R001"        # pass 2
+    assert by_theirs["6"].status == "matched" and by_theirs["6"].ours_row == "5"  # pass 1
+    assert by_theirs["8"].ours_ref == "S006" and by_theirs["9"].ours_ref == "R001"  # pass 2
     split = by_theirs["10"]
     assert split.theirs_row == "10;11" and split.ours_ref == "R002" and "split" in split.hint  # pass 3
     typo = by_theirs["12"]
@@ -114,6 +118,7 @@ def test_every_pass_and_planted_difference(files):
 def assert_every_row_once(table, ours_rows, theirs_rows):
     def rows(column):
         return sorted(r for cell in table[column] for r in str(cell).split(";") if r)
+
     assert rows("ours_row") == sorted(ours_rows)
     assert rows("theirs_row") == sorted(theirs_rows)
 
@@ -125,8 +130,9 @@ def test_every_source_row_once(files):
 
 
 def test_sign_reversed_same_ref():
-    ours = pd.DataFrame({"row": [2], "date": [pd.Timestamp("2026-01-05")], "ref": ["S1"], "description": [""],
-                         "amount": [500.0]})
+    ours = pd.DataFrame(
+        {"row": [2], "date": [pd.Timestamp("2026-01-05")], "ref": ["S1"], "description": [""], "amount": [500.0]}
+    )
     theirs = ours.assign(amount=[-500.0])
     table = reconcile_frames(ours, theirs)
     assert table.iloc[0]["status"] == "amount_mismatch" and "sign reversed" in table.iloc[0]["hint"]
@@ -141,10 +147,24 @@ def reconcile_frames(ours, theirs, **options):
 
 def test_group_many_to_one_and_window():
     day = pd.Timestamp("2026-03-01")
-    ours = pd.DataFrame({"row": [2, 3, 4], "date": [day, day, day + pd.Timedelta(days=30)], "ref": ["A", "B", "C"],
-                         "description": "", "amount": [100.0, 250.0, 80.0]})
-    theirs = pd.DataFrame({"row": [5, 6], "date": [day + pd.Timedelta(days=2), day], "ref": ["", ""],
-                           "description": "", "amount": [350.0, 80.0]})
+    ours = pd.DataFrame(
+        {
+            "row": [2, 3, 4],
+            "date": [day, day, day + pd.Timedelta(days=30)],
+            "ref": ["A", "B", "C"],
+            "description": "",
+            "amount": [100.0, 250.0, 80.0],
+        }
+    )
+    theirs = pd.DataFrame(
+        {
+            "row": [5, 6],
+            "date": [day + pd.Timedelta(days=2), day],
+            "ref": ["", ""],
+            "description": "",
+            "amount": [350.0, 80.0],
+        }
+    )
     table = reconcile_frames(ours, theirs)
     combined = table[table["theirs_row"] == "5"].iloc[0]
     assert combined["status"] == "matched" and combined["ours_row"] == "2;3" and "combined" in combined["hint"]
@@ -155,10 +175,18 @@ def test_group_many_to_one_and_window():
 def test_group_search_budget_is_reported():
     day = pd.Timestamp("2026-03-01")
     n = 40
-    ours = pd.DataFrame({"row": range(2, n + 2), "date": day, "ref": "", "description": "",
-                         "amount": [1000.0 + i for i in range(n)]})
-    theirs = pd.DataFrame({"row": range(2, n + 2), "date": day, "ref": "", "description": "",
-                           "amount": [7.0 + i * 0.01 for i in range(n)]})
+    ours = pd.DataFrame(
+        {"row": range(2, n + 2), "date": day, "ref": "", "description": "", "amount": [1000.0 + i for i in range(n)]}
+    )
+    theirs = pd.DataFrame(
+        {
+            "row": range(2, n + 2),
+            "date": day,
+            "ref": "",
+            "description": "",
+            "amount": [7.0 + i * 0.01 for i in range(n)],
+        }
+    )
     result = match_lines(ours, theirs, options=MatchOptions(group_budget=500))
     assert result.group_combinations == 500
     assert result.notes and "group search stopped after 500 combinations" in result.notes[0]
@@ -236,9 +264,15 @@ def small_master(amounts, doc_nos):
 
     master = Master.empty()
     n = len(amounts)
-    master.transactions = pd.DataFrame({"doc_no": doc_nos, "date": pd.to_datetime(["2026-01-05"] * n),
-                                        "customer_id": ["C1"] * n, "amount": amounts,
-                                        "product": ["油"] * n}).reindex(columns=master.transactions.columns)
+    master.transactions = pd.DataFrame(
+        {
+            "doc_no": doc_nos,
+            "date": pd.to_datetime(["2026-01-05"] * n),
+            "customer_id": ["C1"] * n,
+            "amount": amounts,
+            "product": ["油"] * n,
+        }
+    ).reindex(columns=master.transactions.columns)
     return master
 
 
@@ -254,10 +288,23 @@ def test_master_lines_keep_lines_without_doc_no_apart_and_refuse_blank_amounts()
         master_lines(small_master([1.0], ["S1"]), "C9")
 
 
-@pytest.mark.parametrize(("header", "role"), [
-    ("金额（元）", "amount"), ("借方发生额", "debit"), ("贷方发生额", "credit"), ("凭证编号", "ref"), ("Cr", "credit"),
-    ("Debit Amount (CNY)", "debit"), ("余额方向", "direction"), ("Posting Date", "date"), ("Invoice No.", "ref"),
-    ("Creation Date", None), ("到期日期", None), ("数量", None)])
+@pytest.mark.parametrize(
+    ("header", "role"),
+    [
+        ("金额（元）", "amount"),
+        ("借方发生额", "debit"),
+        ("贷方发生额", "credit"),
+        ("凭证编号", "ref"),
+        ("Cr", "credit"),
+        ("Debit Amount (CNY)", "debit"),
+        ("余额方向", "direction"),
+        ("Posting Date", "date"),
+        ("Invoice No.", "ref"),
+        ("Creation Date", None),
+        ("到期日期", None),
+        ("数量", None),
+    ],
+)
 def test_header_roles(header, role):
     from keyacct_xl.receivables.statement_reader import header_role
 
@@ -267,8 +314,16 @@ def test_header_roles(header, role):
 def test_zero_remainder_is_never_negative_zero():
     # 0.1 + 0.1 − (0.1 + 0.3) minus its explanation rounds to -0.0 in floats; reports must print 0.00, not -0.00.
     def lines(amounts, refs, days):
-        return pd.DataFrame({"row": ["5", "6"], "date": pd.to_datetime(["2026-10-01", days]).astype("datetime64[ns]"),
-                             "ref": refs, "description": ["", ""], "amount": amounts})
+        return pd.DataFrame(
+            {
+                "row": ["5", "6"],
+                "date": pd.to_datetime(["2026-10-01", days]).astype("datetime64[ns]"),
+                "ref": refs,
+                "description": ["", ""],
+                "amount": amounts,
+            }
+        )
+
     ours = Statement("ours", "", lines([0.1, 0.1], ["A1", "A2"], "2026-10-02"), None, None)
     theirs = Statement("theirs", "", lines([0.1, 0.3], ["B1", "B2"], "2026-10-21"), None, None)
     result = reconcile(ours, theirs, lang="en")

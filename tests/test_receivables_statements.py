@@ -85,8 +85,9 @@ def test_statement_and_ageing_open_in_libreoffice(master_path, master, tmp_path,
 
 
 def test_all_writes_one_file_per_customer_with_a_balance(master_path, master, tmp_path, capsys):
-    assert main(["statement", str(master_path), "--all", "--period", PERIOD, "--out", str(tmp_path),
-                 "--lang", "en"]) == 0
+    assert (
+        main(["statement", str(master_path), "--all", "--period", PERIOD, "--out", str(tmp_path), "--lang", "en"]) == 0
+    )
     end = parse_period(PERIOD)[1]
     ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=end)
     with_balance = {c for c, b in ledger.balance().items() if round(b, 2) != 0}
@@ -147,11 +148,27 @@ def test_cli_reconcile_against_master_needs_customer(master_path, master, tmp_pa
     assert main(["reconcile", str(master_path), str(tmp_path / "returned.xlsx")]) == 2
     assert "--customer" in capsys.readouterr().err
     out = tmp_path / "r.xlsx"
-    assert main(["reconcile", str(master_path), str(tmp_path / "returned.xlsx"), "--customer", cid,
-                 "--out", str(out), "--lang", "en"]) == 0
+    assert (
+        main(
+            [
+                "reconcile",
+                str(master_path),
+                str(tmp_path / "returned.xlsx"),
+                "--customer",
+                cid,
+                "--out",
+                str(out),
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     assert "amount_mismatch 1, only_ours 1, only_theirs 1" in capsys.readouterr().out
-    assert main(["reconcile", str(master_path), str(tmp_path / "returned.xlsx"), "--customer", cid,
-                 "--out", str(out)]) == 0
+    assert (
+        main(["reconcile", str(master_path), str(tmp_path / "returned.xlsx"), "--customer", cid, "--out", str(out)])
+        == 0
+    )
     assert "金额不符 1，我方有 1，对方有 1" in capsys.readouterr().out  # zh names, not the status keys
 
 

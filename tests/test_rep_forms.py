@@ -55,8 +55,9 @@ def test_cli_and_ribbon_write_the_same_forms_for_each_rep(tmp_path: Path) -> Non
     master = _master(tmp_path, rep_forms="visit_record, Weekly Work Plan")
     assert main(["forms", "prefill", "--master", str(master), "--period", W48, "--out", str(tmp_path / "cli")]) == 0
     cli = _files(tmp_path / "cli")
-    assert sorted(cli) == [f"{rep}/{form}_{rep}_{W48}.xlsx" for rep in ("张三", "李四")
-                           for form in ("visit_record", "weekly_plan")]
+    assert sorted(cli) == [
+        f"{rep}/{form}_{rep}_{W48}.xlsx" for rep in ("张三", "李四") for form in ("visit_record", "weekly_plan")
+    ]
     meta = _meta(tmp_path / "cli" / "李四" / f"weekly_plan_李四_{W48}.xlsx")
     assert (meta["form_id"], meta["rep"], meta["period"]) == ("weekly_plan", "李四", W48)
     bridge = FileBridge(master, lang="en", stream=io.StringIO())
@@ -70,16 +71,21 @@ def test_chosen_reps_and_the_default_list(tmp_path: Path) -> None:
     master = _master(tmp_path)
     out = tmp_path / "out"
     assert main(["forms", "prefill", "--master", str(master), "--rep", "李四", "--period", W48, "--out", str(out)]) == 0
-    assert sorted(_files(out)) == [f"李四/{form}_李四_{W48}.xlsx"
-                                   for form in ("daily_report", "phone_followup", "visit_record", "weekly_plan")]
+    assert sorted(_files(out)) == [
+        f"李四/{form}_李四_{W48}.xlsx" for form in ("daily_report", "phone_followup", "visit_record", "weekly_plan")
+    ]
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--rep", "王五", "--period", W48], "客户档案中没有业务员 '王五'"),
-    (["--period", "2026-11"], "预填每周工作计划需要 --period 指定周次"),
-])
-def test_a_form_that_cannot_be_filled_stops_before_any_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                          argv: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--rep", "王五", "--period", W48], "客户档案中没有业务员 '王五'"),
+        (["--period", "2026-11"], "预填每周工作计划需要 --period 指定周次"),
+    ],
+)
+def test_a_form_that_cannot_be_filled_stops_before_any_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     master = _master(tmp_path)
     assert main(["forms", "prefill", "--master", str(master), *argv, "--out", str(tmp_path / "out")]) == 2
     assert message in capsys.readouterr().err

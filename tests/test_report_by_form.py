@@ -16,9 +16,11 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 
 NOW = "2026-11-28 18:00:00"
-VISITS = [{"date": "2026-11-23", "customer_id": "C001", "method": "面谈", "content": "谈年度返利"},
-          {"date": "2026-11-24", "customer_id": "C002", "method": "电话", "content": "催收货款"},
-          {"date": "下周", "customer_id": "C001", "content": "送样品"}]
+VISITS = [
+    {"date": "2026-11-23", "customer_id": "C001", "method": "面谈", "content": "谈年度返利"},
+    {"date": "2026-11-24", "customer_id": "C002", "method": "电话", "content": "催收货款"},
+    {"date": "下周", "customer_id": "C001", "content": "送样品"},
+]
 
 
 def _visits(rep: str, rows: list[dict], generated_for: str = "") -> bytes:
@@ -29,8 +31,9 @@ def _visits(rep: str, rows: list[dict], generated_for: str = "") -> bytes:
 @pytest.fixture
 def result(tmp_path: Path) -> RunResult:
     m = Master.empty()
-    m.customers = pd.DataFrame({"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"],
-                                "rep": ["张三", "张三"]})
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"], "rep": ["张三", "张三"]}
+    )
     master = save_master(m, tmp_path / "master.xlsx", backup=False)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -39,9 +42,11 @@ def result(tmp_path: Path) -> RunResult:
     (inbox / "b 回访 副本.xlsx").write_bytes(week)  # the same file again: a duplicate
     (inbox / "c 没署名.xlsx").write_bytes(_visits("", VISITS[:1]))  # no rep: rejected
     (inbox / "d 代签.xlsx").write_bytes(_visits("李四", VISITS[1:2], generated_for="张三"))  # waits for review
-    competitors = fill_form(blank_form("competitor_report"), header={
-        "rep": "张三", "period": "2026-11", "city": "广州", "product_category": "润滑油"},
-        rows={"competitors": [{"competitor": "长城润滑油", "product": "液压油"}]})
+    competitors = fill_form(
+        blank_form("competitor_report"),
+        header={"rep": "张三", "period": "2026-11", "city": "广州", "product_category": "润滑油"},
+        rows={"competitors": [{"competitor": "长城润滑油", "product": "液压油"}]},
+    )
     (inbox / "e 竞争对手.xlsx").write_bytes(competitors)
     (inbox / "f 说明.txt").write_text("不是表单", encoding="utf-8")
     return consolidate(inbox, master, now=NOW)
@@ -63,10 +68,22 @@ def test_each_form_has_a_row_of_files_rows_and_refusals(result: RunResult, tmp_p
     ]
     en = write_report(result, tmp_path / "consolidation.xlsx", "en")
     rows = _sheet_rows(en, "By form")
-    assert rows[0] == ("Form", "Files", "Rows added", "Rows updated", "Rows refused", "Files rejected",
-                       "Duplicate files", "Files waiting for review")
-    assert [r[0] for r in rows[1:]] == ["Competitor Monthly Report", "Customer Visit Record", "no form recognised",
-                                        "Total"]
+    assert rows[0] == (
+        "Form",
+        "Files",
+        "Rows added",
+        "Rows updated",
+        "Rows refused",
+        "Files rejected",
+        "Duplicate files",
+        "Files waiting for review",
+    )
+    assert [r[0] for r in rows[1:]] == [
+        "Competitor Monthly Report",
+        "Customer Visit Record",
+        "no form recognised",
+        "Total",
+    ]
 
 
 def test_the_per_form_sheet_is_a_printable_document(result: RunResult, tmp_path: Path) -> None:

@@ -27,16 +27,19 @@ DC = {  # opc-coreProperties.xsd imports Dublin Core by URL; these files are the
 }
 SCHEMA_OF_NAMESPACE = {  # a part's root namespace → its schema file under ooxml/
     SML: "ISO-IEC29500-4_2016/sml.xsd",
-    "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing":
-        "ISO-IEC29500-4_2016/dml-spreadsheetDrawing.xsd",
+    "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing": (
+        "ISO-IEC29500-4_2016/dml-spreadsheetDrawing.xsd"
+    ),
     "http://schemas.openxmlformats.org/drawingml/2006/chart": "ISO-IEC29500-4_2016/dml-chart.xsd",
     "http://schemas.openxmlformats.org/drawingml/2006/main": "ISO-IEC29500-4_2016/dml-main.xsd",
-    "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties":
-        "ISO-IEC29500-4_2016/shared-documentPropertiesExtended.xsd",
+    "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties": (
+        "ISO-IEC29500-4_2016/shared-documentPropertiesExtended.xsd"
+    ),
     "http://schemas.openxmlformats.org/package/2006/content-types": "ecma/fouth-edition/opc-contentTypes.xsd",
     "http://schemas.openxmlformats.org/package/2006/relationships": "ecma/fouth-edition/opc-relationships.xsd",
-    "http://schemas.openxmlformats.org/package/2006/metadata/core-properties":
-        "ecma/fouth-edition/opc-coreProperties.xsd",
+    "http://schemas.openxmlformats.org/package/2006/metadata/core-properties": (
+        "ecma/fouth-edition/opc-coreProperties.xsd"
+    ),
 }
 # The demo's outputs a person opens, as globs under the demo folder (first match): the master after consolidation
 # (so the part writer's rewrite is covered), the reviews and analyses, the ageing workbooks, the consolidation report,
@@ -67,8 +70,10 @@ def ooxml_schemas(shared_schemas: Path) -> dict[str, xmlschema.XMLSchema]:
         pytest.fail(f"{root} lacks {missing}")
     locations = [(namespace, str(root / "dc" / name)) for namespace, name in DC.items()]
     # allow="local": a schema location on the web is never fetched; the Dublin Core ones are mapped above
-    return {namespace: xmlschema.XMLSchema(str(root / name), locations=locations, allow="local")
-            for namespace, name in SCHEMA_OF_NAMESPACE.items()}
+    return {
+        namespace: xmlschema.XMLSchema(str(root / name), locations=locations, allow="local")
+        for namespace, name in SCHEMA_OF_NAMESPACE.items()
+    }
 
 
 def _namespace(element: ET.Element) -> str:
@@ -84,8 +89,9 @@ def drop_ignorable(root: ET.Element, prefixes: dict[str, str]) -> None:
     for element in root.iter():
         for child in [child for child in element if _namespace(child) in namespaces]:
             element.remove(child)
-        for name in [name for name in element.attrib if name.startswith("{") and name[1:].partition("}")[0]
-                     in namespaces]:
+        for name in [
+            name for name in element.attrib if name.startswith("{") and name[1:].partition("}")[0] in namespaces
+        ]:
             del element.attrib[name]
 
 
@@ -95,9 +101,11 @@ UNCONSTRAINED = frozenset(("r", "spans"))  # cell references and row spans: plai
 def _shape(element: ET.Element) -> tuple:
     # Text is left out too (ST_Xstring); this runs on a million elements, hence the terse form.
     attributes = element.attrib
-    return (element.tag,
-            tuple([item for item in attributes.items() if item[0] not in UNCONSTRAINED]) if attributes else (),
-            tuple(map(_shape, element)) if len(element) else ())
+    return (
+        element.tag,
+        tuple([item for item in attributes.items() if item[0] not in UNCONSTRAINED]) if attributes else (),
+        tuple(map(_shape, element)) if len(element) else (),
+    )
 
 
 def drop_repeated_rows(root: ET.Element) -> None:
@@ -142,13 +150,18 @@ def part_errors(data: bytes, schemas: dict[str, xmlschema.XMLSchema]) -> Iterato
 def workbook_errors(path: Path, schemas: dict[str, xmlschema.XMLSchema]) -> list[str]:
     """Every schema error of every XML part of a package, prefixed by the part's name."""
     with zipfile.ZipFile(path) as package:
-        return [f"{name}: {error}" for name in package.namelist() if name.endswith((".xml", ".rels"))
-                for error in part_errors(package.read(name), schemas)]
+        return [
+            f"{name}: {error}"
+            for name in package.namelist()
+            if name.endswith((".xml", ".rels"))
+            for error in part_errors(package.read(name), schemas)
+        ]
 
 
 @pytest.mark.parametrize("pattern", DEMO_WORKBOOKS)
-def test_demo_workbook_validates(pattern: str, ooxml_schemas: dict[str, xmlschema.XMLSchema],
-                                 demo_run: tuple[Path, str]) -> None:
+def test_demo_workbook_validates(
+    pattern: str, ooxml_schemas: dict[str, xmlschema.XMLSchema], demo_run: tuple[Path, str]
+) -> None:
     demo, _ = demo_run
     found = sorted(demo.glob(pattern))
     assert found, f"the demo wrote no {pattern}"
@@ -158,7 +171,8 @@ def test_demo_workbook_validates(pattern: str, ooxml_schemas: dict[str, xmlschem
 SHEET_WITH_EXTENSION = (
     b'<worksheet xmlns="' + SML.encode() + b'" xmlns:mc="' + MC.encode() + b'" '
     b'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" mc:Ignorable="x14ac">'
-    b'<sheetData><row r="1" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>')
+    b'<sheetData><row r="1" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>'
+)
 
 
 def test_ignorable_namespaces_are_dropped_before_validation(ooxml_schemas: dict[str, xmlschema.XMLSchema]) -> None:

@@ -27,10 +27,13 @@ REP = "潘亮欣"
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
     m = Master.empty()
-    m.customers = pd.DataFrame({
-        "customer_id": ["C0004", "C0007", "C0017", "C0009"],
-        "name": ["天津安达汽配商行", "北京万隆汽车服务中心", "天津海天燃气有限公司", "上海宏发机电有限公司"],
-        "rep": [REP, REP, REP, "石刚洋"]})
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": ["C0004", "C0007", "C0017", "C0009"],
+            "name": ["天津安达汽配商行", "北京万隆汽车服务中心", "天津海天燃气有限公司", "上海宏发机电有限公司"],
+            "rep": [REP, REP, REP, "石刚洋"],
+        }
+    )
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
@@ -40,8 +43,12 @@ def _form(form_id: str, header: dict[str, object], rows: dict[str, list[dict[str
     return fill_form(blank, header={"rep": REP, **header}, rows=rows)
 
 
-def _send(inbox: Path, master: Path, files: dict[str, bytes], now: str = "2026-11-28 18:00:00",
-          ) -> dict[str, FileOutcome]:
+def _send(
+    inbox: Path,
+    master: Path,
+    files: dict[str, bytes],
+    now: str = "2026-11-28 18:00:00",
+) -> dict[str, FileOutcome]:
     for old in inbox.iterdir():
         old.unlink()
     for name, data in files.items():
@@ -56,59 +63,136 @@ def _cell(form: bytes, key: str, section: str | None = None, line: int = 0) -> t
         sheet, ref = next(iter(book.defined_names[field_cell_name(key)].destinations))
         return sheet, ref.replace("$", "").split(":")[0]
     name = table_name(section)
-    column = next(int(v[3]) for v in book[META_SHEET].iter_rows(values_only=True)
-                  if v and len(v) >= 4 and v[2] == name and v[1] == key)
+    column = next(
+        int(v[3])
+        for v in book[META_SHEET].iter_rows(values_only=True)
+        if v and len(v) >= 4 and v[2] == name and v[1] == key
+    )
     sheet = next(ws for ws in book.worksheets if name in ws.tables)
     area = CellRange(sheet.tables[name].ref)
     return sheet.title, sheet.cell(area.min_row + 1 + line, area.min_col - 1 + column).coordinate
 
 
 def _at(outcome: FileOutcome, where: tuple[str, str], severity: str = "error") -> list[Issue]:
-    return [i for i in outcome.issues
-            if (i.sheet, i.cell) == where and i.severity == severity and i.file == outcome.name]
+    return [
+        i for i in outcome.issues if (i.sheet, i.cell) == where and i.severity == severity and i.file == outcome.name
+    ]
 
 
 # -- the funnel ---------------------------------------------------------------------------------------------------
+
 
 def _funnel(period: str, fill_date: str, lines: list[dict[str, object]]) -> bytes:
     return _form("sales_funnel", {"period": period, "fill_date": fill_date}, {"opportunities": lines})
 
 
 def test_stage_history_across_two_submissions(master: Path, inbox: Path) -> None:
-    _send(inbox, master, {"w47.xlsx": _funnel("2026-W47", "2026-11-20", [
-        {"opportunity_id": "JH1", "customer_id": "C0004", "product": "抗磨液压油 46# 200L", "stage": "线索",
-         "expected_amount": 30000, "probability": 0.1},
-        {"customer_id": "C0007", "product": "汽油机油 SP 5W-30 4L", "stage": "初步接触", "expected_amount": 24000}])})
-    outcomes = _send(inbox, master, {"w48.xlsx": _funnel("2026-W48", "2026-11-27", [
-        {"opportunity_id": "JH1", "customer_id": "C0004", "product": "抗磨液压油 46# 200L", "stage": "方案报价",
-         "expected_amount": 36000, "probability": 0.6},
-        {"customer_id": "C0007", "product": "汽油机油  SP 5W-30 4L", "stage": "需求确认"}])},
-        now="2026-11-29 18:00:00")
+    _send(
+        inbox,
+        master,
+        {
+            "w47.xlsx": _funnel(
+                "2026-W47",
+                "2026-11-20",
+                [
+                    {
+                        "opportunity_id": "JH1",
+                        "customer_id": "C0004",
+                        "product": "抗磨液压油 46# 200L",
+                        "stage": "线索",
+                        "expected_amount": 30000,
+                        "probability": 0.1,
+                    },
+                    {
+                        "customer_id": "C0007",
+                        "product": "汽油机油 SP 5W-30 4L",
+                        "stage": "初步接触",
+                        "expected_amount": 24000,
+                    },
+                ],
+            )
+        },
+    )
+    outcomes = _send(
+        inbox,
+        master,
+        {
+            "w48.xlsx": _funnel(
+                "2026-W48",
+                "2026-11-27",
+                [
+                    {
+                        "opportunity_id": "JH1",
+                        "customer_id": "C0004",
+                        "product": "抗磨液压油 46# 200L",
+                        "stage": "方案报价",
+                        "expected_amount": 36000,
+                        "probability": 0.6,
+                    },
+                    {"customer_id": "C0007", "product": "汽油机油  SP 5W-30 4L", "stage": "需求确认"},
+                ],
+            )
+        },
+        now="2026-11-29 18:00:00",
+    )
     assert (outcomes["w48.xlsx"].rows_added, outcomes["w48.xlsx"].rows_updated) == (0, 2)
     store = load_store(master)
     opportunities = store.frame("Opportunities")
     derived = "C0007-汽油机油 SP 5W-30 4L"  # the same customer and product, however spaced: the same opportunity
-    assert sorted(zip(opportunities["opportunity_id"], opportunities["stage"])) == [(derived, "需求确认"),
-                                                                                   ("JH1", "方案报价")]
+    assert sorted(zip(opportunities["opportunity_id"], opportunities["stage"])) == [
+        (derived, "需求确认"),
+        ("JH1", "方案报价"),
+    ]
     history = store.frame("OpportunityHistory")
-    got = [(d.strftime("%m-%d"), o, f if isinstance(f, str) else None, t, a, s) for d, o, f, t, a, s in zip(
-        history["date"], history["opportunity_id"], history["from_stage"], history["to_stage"], history["amount"],
-        history["source_file"])]
-    assert got == [("11-20", "JH1", None, "线索", 30000, "w47.xlsx"),
-                   ("11-20", derived, None, "初步接触", 24000, "w47.xlsx"),
-                   ("11-27", "JH1", "线索", "方案报价", 36000, "w48.xlsx"),
-                   ("11-27", derived, "初步接触", "需求确认", 24000, "w48.xlsx")]
+    got = [
+        (d.strftime("%m-%d"), o, f if isinstance(f, str) else None, t, a, s)
+        for d, o, f, t, a, s in zip(
+            history["date"],
+            history["opportunity_id"],
+            history["from_stage"],
+            history["to_stage"],
+            history["amount"],
+            history["source_file"],
+        )
+    ]
+    assert got == [
+        ("11-20", "JH1", None, "线索", 30000, "w47.xlsx"),
+        ("11-20", derived, None, "初步接触", 24000, "w47.xlsx"),
+        ("11-27", "JH1", "线索", "方案报价", 36000, "w48.xlsx"),
+        ("11-27", derived, "初步接触", "需求确认", 24000, "w48.xlsx"),
+    ]
     # The same stage reported again moves nothing.
-    _send(inbox, master, {"w49.xlsx": _funnel("2026-W49", "2026-12-04", [
-        {"opportunity_id": "JH1", "customer_id": "C0004", "product": "抗磨液压油 46# 200L", "stage": "方案报价"}])})
+    _send(
+        inbox,
+        master,
+        {
+            "w49.xlsx": _funnel(
+                "2026-W49",
+                "2026-12-04",
+                [
+                    {
+                        "opportunity_id": "JH1",
+                        "customer_id": "C0004",
+                        "product": "抗磨液压油 46# 200L",
+                        "stage": "方案报价",
+                    }
+                ],
+            )
+        },
+    )
     assert len(load_store(master).frame("OpportunityHistory")) == 4
 
 
 def test_a_line_without_an_id_is_reported_with_the_id_it_was_given(master: Path, inbox: Path) -> None:
-    form = _funnel("2026-W48", "2026-11-27", [
-        {"customer_id": "C0004", "product": "锂基润滑脂 2# 15kg", "stage": "线索"},
-        {"customer_id": "C0004", "stage": "线索"},
-        {"customer_id": "C0004", "product": "锂基润滑脂 2# 15kg", "stage": "初步接触"}])
+    form = _funnel(
+        "2026-W48",
+        "2026-11-27",
+        [
+            {"customer_id": "C0004", "product": "锂基润滑脂 2# 15kg", "stage": "线索"},
+            {"customer_id": "C0004", "stage": "线索"},
+            {"customer_id": "C0004", "product": "锂基润滑脂 2# 15kg", "stage": "初步接触"},
+        ],
+    )
     outcome = _send(inbox, master, {"f.xlsx": form})["f.xlsx"]
     assert outcome.status == "partial"
     [given] = _at(outcome, _cell(form, "opportunity_id", "opportunities", 0), "warning")
@@ -120,33 +204,50 @@ def test_a_line_without_an_id_is_reported_with_the_id_it_was_given(master: Path,
     assert load_store(master).frame("Opportunities")["stage"].tolist() == ["线索"]
 
 
-def test_the_examples_funnel_correction_moves_a_stage_into_the_history(demo_run: tuple[Path, str],
-                                                                        tmp_path: Path, inbox: Path) -> None:
+def test_the_examples_funnel_correction_moves_a_stage_into_the_history(
+    demo_run: tuple[Path, str], tmp_path: Path, inbox: Path
+) -> None:
     master = shutil.copyfile(demo_run[0] / "master.xlsx", tmp_path / "master.xlsx")
     example = load_example("sales_funnel")
     _send(inbox, master, {"funnel.xlsx": example.workbook()})
-    corrected = _send(inbox, master, {"funnel_corrected.xlsx": example.corrected_workbook()},
-                      now="2026-11-29 18:00:00")["funnel_corrected.xlsx"]
+    corrected = _send(
+        inbox, master, {"funnel_corrected.xlsx": example.corrected_workbook()}, now="2026-11-29 18:00:00"
+    )["funnel_corrected.xlsx"]
     # Only the line the rep changed is updated, and the file is known as the correction of the first.
     assert (corrected.status, corrected.rows_added, corrected.rows_updated, corrected.corrects) == (
-        "accepted", 0, 1, "funnel.xlsx")
+        "accepted",
+        0,
+        1,
+        "funnel.xlsx",
+    )
     history = load_store(master).frame("OpportunityHistory")
     moves = history[history["opportunity_id"] == "JH00395"]
     assert list(zip(moves["from_stage"], moves["to_stage"], moves["source_file"])) == [
-        ("方案报价", "商务谈判", "funnel.xlsx"), ("商务谈判", "赢单", "funnel_corrected.xlsx")]
+        ("方案报价", "商务谈判", "funnel.xlsx"),
+        ("商务谈判", "赢单", "funnel_corrected.xlsx"),
+    ]
 
 
 # -- the 8D report --------------------------------------------------------------------------------------------------
 
-COMPLAINT = {"fill_date": "2026-11-26", "complaint_no": "TS-01", "received_date": "2026-11-24", "customer_id": "C0017",
-             "d2_description": "空压机油乳化", "d4_root_cause": "油桶进水"}
+COMPLAINT = {
+    "fill_date": "2026-11-26",
+    "complaint_no": "TS-01",
+    "received_date": "2026-11-24",
+    "customer_id": "C0017",
+    "d2_description": "空压机油乳化",
+    "d4_root_cause": "油桶进水",
+}
 
 
 @pytest.mark.parametrize("containment", [None, "无"])
-def test_an_8d_closed_without_containment_is_reported_at_its_cells(master: Path, inbox: Path,
-                                                                   containment: str | None) -> None:
-    form = _form("complaint_8d", {**COMPLAINT, "d3_containment": containment, "closed_date": "2026-11-26",
-                                  "customer_satisfied": "是"})
+def test_an_8d_closed_without_containment_is_reported_at_its_cells(
+    master: Path, inbox: Path, containment: str | None
+) -> None:
+    form = _form(
+        "complaint_8d",
+        {**COMPLAINT, "d3_containment": containment, "closed_date": "2026-11-26", "customer_satisfied": "是"},
+    )
     outcome = _send(inbox, master, {"8d.xlsx": form})["8d.xlsx"]
     assert outcome.status == "partial"
     [closed] = _at(outcome, _cell(form, "closed_date"))
@@ -155,12 +256,17 @@ def test_an_8d_closed_without_containment_is_reported_at_its_cells(master: Path,
     complaint = load_store(master).frame("Complaints").iloc[0]
     assert pd.isna(complaint["closed_date"])  # recorded as open; everything else the report says is kept
     assert (complaint["complaint_no"], complaint["d4_root_cause"], complaint["customer_satisfied"]) == (
-        "TS-01", "油桶进水", "是")
+        "TS-01",
+        "油桶进水",
+        "是",
+    )
 
 
 def test_an_8d_closed_before_its_containment_is_reported(master: Path, inbox: Path) -> None:
-    form = _form("complaint_8d", {**COMPLAINT, "d3_containment": "封存库存", "contained_date": "2026-11-27",
-                                  "closed_date": "2026-11-25"})
+    form = _form(
+        "complaint_8d",
+        {**COMPLAINT, "d3_containment": "封存库存", "contained_date": "2026-11-27", "closed_date": "2026-11-25"},
+    )
     outcome = _send(inbox, master, {"8d.xlsx": form})["8d.xlsx"]
     [closed] = _at(outcome, _cell(form, "closed_date"))
     assert "2026-11-27" in closed.zh
@@ -170,10 +276,16 @@ def test_an_8d_closed_before_its_containment_is_reported(master: Path, inbox: Pa
 
 # -- bad input of each new table ------------------------------------------------------------------------------------
 
+
 def test_bad_funnel_lines_are_reported_at_their_cells_and_the_rest_lands(master: Path, inbox: Path) -> None:
     lines = [
-        {"opportunity_id": "A", "customer_id": "C0004", "product": "P", "stage": "线索",
-         "expected_close": "2026-13-45"},
+        {
+            "opportunity_id": "A",
+            "customer_id": "C0004",
+            "product": "P",
+            "stage": "线索",
+            "expected_close": "2026-13-45",
+        },
         {"opportunity_id": "B", "customer_id": "C0004", "product": "P", "stage": "线索", "expected_amount": -5000},
         {"opportunity_id": "C", "customer_id": "C9999", "product": "P", "stage": "线索"},
         {"opportunity_id": "D", "customer_id": "C0009", "product": "P", "stage": "线索"},
@@ -195,8 +307,13 @@ def test_bad_service_requests_are_reported_at_their_cells_and_the_rest_lands(mas
         {"request_no": "S2", "request_date": "2026-11-25", "customer_id": "C0004", "closed_date": "2026-11-24"},
         {"request_no": "S3", "request_date": "2026-11-25", "customer_id": "C9999"},
         {"request_no": "S4", "request_date": "2026-11-25", "customer_id": "C0009", "purchase_date": "去年"},
-        {"request_no": "S5", "request_date": "2026-11-25", "customer_id": "C0007", "status": "已解决",
-         "closed_date": "2026-11-26"},
+        {
+            "request_no": "S5",
+            "request_date": "2026-11-25",
+            "customer_id": "C0007",
+            "status": "已解决",
+            "closed_date": "2026-11-26",
+        },
     ]
     form = _form("after_sales", {"period": "2026-W48", "fill_date": "2026-11-27"}, {"requests": lines})
     outcome = _send(inbox, master, {"s.xlsx": form})["s.xlsx"]
@@ -210,9 +327,15 @@ def test_bad_service_requests_are_reported_at_their_cells_and_the_rest_lands(mas
     requests = load_store(master).frame("ServiceRequests")
     assert sorted(requests["request_no"]) == ["S5"]
     # A request number the master holds for another rep's customer is refused, never taken over.
-    form = fill_form(blank_form("after_sales", lines={"requests": 1}), header={
-        "rep": "石刚洋", "period": "2026-W49", "fill_date": "2026-12-04"}, rows={"requests": [
-            {"request_no": "S5", "request_date": "2026-12-01", "customer_id": "C0009", "request": "换油指导"}]})
+    form = fill_form(
+        blank_form("after_sales", lines={"requests": 1}),
+        header={"rep": "石刚洋", "period": "2026-W49", "fill_date": "2026-12-04"},
+        rows={
+            "requests": [
+                {"request_no": "S5", "request_date": "2026-12-01", "customer_id": "C0009", "request": "换油指导"}
+            ]
+        },
+    )
     outcome = _send(inbox, master, {"s2.xlsx": form})["s2.xlsx"]
     assert outcome.status == "rejected" and _at(outcome, _cell(form, "request_no", "requests", 0))
     assert load_store(master).frame("ServiceRequests").set_index("request_no").loc["S5", "customer_id"] == "C0007"
@@ -237,15 +360,28 @@ def test_bad_8d_cells_are_reported_and_the_complaint_lands(master: Path, inbox: 
     assert outcome.status == "rejected" and _at(outcome, _cell(taken, "complaint_no"))
 
 
-CREDIT = {"period": "2026-11", "fill_date": "2026-11-27", "customer_id": "C0004", "proposed_grade": "B",
-          "proposed_credit_grade": "A", "supervisor": "周志强"}
+CREDIT = {
+    "period": "2026-11",
+    "fill_date": "2026-11-27",
+    "customer_id": "C0004",
+    "proposed_grade": "B",
+    "proposed_credit_grade": "A",
+    "supervisor": "周志强",
+}
 
 
 def test_bad_credit_evaluation_cells_are_reported_and_the_rest_lands(master: Path, inbox: Path) -> None:
-    form = _form("credit_evaluation", {**CREDIT, "proposed_limit": -80000, "approval_date": "2026-02-30"},
-                 {"scores": [{"criterion": "付款及时性", "weight": -0.3, "score": 4},
-                             {"criterion": "年度销量", "weight": 0.5, "score": 9},
-                             {"criterion": "合作年限", "weight": 0.5, "score": 4}]})
+    form = _form(
+        "credit_evaluation",
+        {**CREDIT, "proposed_limit": -80000, "approval_date": "2026-02-30"},
+        {
+            "scores": [
+                {"criterion": "付款及时性", "weight": -0.3, "score": 4},
+                {"criterion": "年度销量", "weight": 0.5, "score": 9},
+                {"criterion": "合作年限", "weight": 0.5, "score": 4},
+            ]
+        },
+    )
     outcome = _send(inbox, master, {"c.xlsx": form})["c.xlsx"]
     assert _at(outcome, _cell(form, "proposed_limit")) and _at(outcome, _cell(form, "approval_date"))
     assert _at(outcome, _cell(form, "weight", "scores", 0), "warning")
@@ -272,10 +408,18 @@ def test_bad_credit_evaluation_cells_are_reported_and_the_rest_lands(master: Pat
 
 
 def test_bad_rep_evaluation_cells_are_reported_and_the_rest_lands(master: Path, inbox: Path) -> None:
-    form = _form("rep_evaluation", {"period": "2026-11", "fill_date": "2026-11-27", "region": "华北",
-                                    "supervisor_name": "周志强", "bonus_rate": -1, "approval_date": "2026年13月1日"},
-                 {"kpis": [{"kpi": "销售额完成率", "weight": 0.6, "score": 90},
-                           {"kpi": "回款率", "weight": 0.4, "score": 150}]})
+    form = _form(
+        "rep_evaluation",
+        {
+            "period": "2026-11",
+            "fill_date": "2026-11-27",
+            "region": "华北",
+            "supervisor_name": "周志强",
+            "bonus_rate": -1,
+            "approval_date": "2026年13月1日",
+        },
+        {"kpis": [{"kpi": "销售额完成率", "weight": 0.6, "score": 90}, {"kpi": "回款率", "weight": 0.4, "score": 150}]},
+    )
     outcome = _send(inbox, master, {"r.xlsx": form})["r.xlsx"]
     assert _at(outcome, _cell(form, "bonus_rate")) and _at(outcome, _cell(form, "approval_date"))
     assert _at(outcome, _cell(form, "score", "kpis", 1), "warning")

@@ -57,16 +57,20 @@ def test_a_good_master_gives_typed_values(tmp_path: Path) -> None:
     assert again.settings == settings
 
 
-@pytest.mark.parametrize(("name", "key", "value", "expected"), [
-    ("新客户观察期", "new_customer_months", "six", "a whole number of 0 or more"),
-    ("RFM 统计期", "rfm_period_months", 1.5, "a whole number of 0 or more"),
-    ("A 类销售额下限", "grade_a_min_sales", "一百万", "a number of 0 or more"),
-    ("RFM 金额口径", "rfm_monetary", "avg", "one of total, average"),
-    ("账龄分段", "ageing_buckets", "90,30", "increasing whole days such as 30"),
-])
+@pytest.mark.parametrize(
+    ("name", "key", "value", "expected"),
+    [
+        ("新客户观察期", "new_customer_months", "six", "a whole number of 0 or more"),
+        ("RFM 统计期", "rfm_period_months", 1.5, "a whole number of 0 or more"),
+        ("A 类销售额下限", "grade_a_min_sales", "一百万", "a number of 0 or more"),
+        ("RFM 金额口径", "rfm_monetary", "avg", "one of total, average"),
+        ("账龄分段", "ageing_buckets", "90,30", "increasing whole days such as 30"),
+    ],
+)
 @pytest.mark.parametrize("command", ["grade", "rfm", "ageing"])
-def test_a_bad_cell_is_one_error_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str,
-                                          name: str, key: str, value: object, expected: str) -> None:
+def test_a_bad_cell_is_one_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, name: str, key: str, value: object, expected: str
+) -> None:
     path = _master(tmp_path)
     cell = _set_cell(path, name, value)
     options = ["--year", "2025"] if command == "grade" else []
@@ -97,20 +101,34 @@ def test_a_blank_cell_keeps_the_default() -> None:
 
 
 def test_customer_grade_udf_parses_its_settings_range(excel) -> None:  # noqa: F811
-    header = ("customer_id", "current_grade", "months_as_customer", "first_trade_date", "annual_sales",
-              "credit_grade", "influence", "growth", "on_time_rate", "visit_rating")
+    header = (
+        "customer_id",
+        "current_grade",
+        "months_as_customer",
+        "first_trade_date",
+        "annual_sales",
+        "credit_grade",
+        "influence",
+        "growth",
+        "on_time_rate",
+        "visit_rating",
+    )
     metrics = (header, ("C1", "A", 60.0, ComTime(2021, 1, 1), 2_500_000.0, "A", 5.0, 0.1, 0.95, 4.0))
     good = (("参数", "值", "说明"), ("VIP 销售额下限", "3,000,000", None), ("新客户观察期", 6.0, None))
     assert excel.call("CUSTOMER_GRADE", metrics, MISSING, "en", good)[1][:2] == ["C1", "A"]
     bad = (("参数", "值", "说明"), ("currency", "CNY", None), ("RFM 金额口径", "avg", None))
     assert excel.call("CUSTOMER_GRADE", metrics, MISSING, "en", bad) == [
-        ["#VALUE! Settings, row 3 (rfm_monetary): 'avg' is not one of total, average"]]
+        ["#VALUE! Settings, row 3 (rfm_monetary): 'avg' is not one of total, average"]
+    ]
 
 
 def test_the_ageing_buckets_default_is_written_once() -> None:
     default = str(DEFAULTS["ageing_buckets"])
     spellings = {default, default.replace(",", ", ")}
-    found = [f"{p.relative_to(PACKAGE)}:{n}" for p in sorted(PACKAGE.rglob("*.py"))
-             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-             if any(s in line for s in spellings)]
+    found = [
+        f"{p.relative_to(PACKAGE)}:{n}"
+        for p in sorted(PACKAGE.rglob("*.py"))
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if any(s in line for s in spellings)
+    ]
     assert len(found) == 1 and found[0].startswith("master/settings.py:"), found

@@ -63,12 +63,23 @@ def windows_xlwings() -> Iterator[types.SimpleNamespace]:
         "pythoncom": _stub("pythoncom"),
         "pywintypes": _stub("pywintypes", TimeType=ComTime, com_error=com_error, error=com_error),
         "win32timezone": _stub("win32timezone", TimeZoneInfo=types.SimpleNamespace(utc=lambda: dt.timezone.utc)),
-        "win32com.client": _stub("win32com.client", **{n: type(n, (), {}) for n in
-                                                         ("CDispatch", "CoClassBaseClass", "DispatchBaseClass")}),
+        "win32com.client": _stub(
+            "win32com.client", **{n: type(n, (), {}) for n in ("CDispatch", "CoClassBaseClass", "DispatchBaseClass")}
+        ),
     }
-    for name in ("win32api", "win32con", "win32gui", "win32process", "win32event", "win32com", "win32com.server",
-                 "win32com.server.dispatcher", "win32com.server.policy", "win32com.server.util",
-                 "win32com.server.exception"):
+    for name in (
+        "win32api",
+        "win32con",
+        "win32gui",
+        "win32process",
+        "win32event",
+        "win32com",
+        "win32com.server",
+        "win32com.server.dispatcher",
+        "win32com.server.policy",
+        "win32com.server.util",
+        "win32com.server.exception",
+    ):
         stubs.setdefault(name, _stub(name))
     for name, module in stubs.items():
         patch.setitem(sys.modules, name, module)
@@ -86,8 +97,9 @@ def windows_xlwings() -> Iterator[types.SimpleNamespace]:
     engines = (list(xlwings.engines.engines), dict(xlwings.engines.engines_by_name), xlwings.engines.active)
     xlwings.engines.add(xlwings.Engine(impl=_xlwindows.engine))  # what xlwings/__init__.py does on Windows
     module = decorated_udf_module()
-    patch.setitem(udfs.udf_modules, "keyacct_xl.udfs", {"module": module, "filename": module.__file__,
-                                                        "filetime": None})
+    patch.setitem(
+        udfs.udf_modules, "keyacct_xl.udfs", {"module": module, "filename": module.__file__, "filetime": None}
+    )
 
     def call(name: str, *args: object) -> object:
         return udfs.call_udf("keyacct_xl.udfs", name, args)
@@ -111,9 +123,24 @@ def excel() -> Iterator[types.SimpleNamespace]:
         yield harness
 
 
-IMPLEMENTED = {"RFM_SCORE", "RFM_CLASS", "RFM_BREAKS", "RFM_TABLE", "ABC_CLASS", "PARETO_TABLE", "CUSTOMER_GRADE",
-               "CREDIT_GRADE", "CUSTOMER_CODE", "AGEING_BUCKET", "AR_BALANCE", "RECONCILE", "VISIT_DUE",
-               "VISIT_STATUS", "CREDIT_AVAILABLE", "CREDIT_CHECK"}
+IMPLEMENTED = {
+    "RFM_SCORE",
+    "RFM_CLASS",
+    "RFM_BREAKS",
+    "RFM_TABLE",
+    "ABC_CLASS",
+    "PARETO_TABLE",
+    "CUSTOMER_GRADE",
+    "CREDIT_GRADE",
+    "CUSTOMER_CODE",
+    "AGEING_BUCKET",
+    "AR_BALANCE",
+    "RECONCILE",
+    "VISIT_DUE",
+    "VISIT_STATUS",
+    "CREDIT_AVAILABLE",
+    "CREDIT_CHECK",
+}
 BREAKS = ((10.0, 20.0, 30.0, 40.0), (1.0, 2.0, 3.0, 4.0), (100.0, 200.0, 300.0, 400.0))
 
 
@@ -158,8 +185,7 @@ def test_every_udf_gets_a_vba_wrapper(excel) -> None:
 
 def test_rfm_score_column_in_column_out_with_breaks(excel) -> None:
     # Hand-scored against BREAKS: R 5 is below every R breakpoint, F 5 above every F breakpoint, and so on.
-    result = excel.call("RFM_SCORE", column(5.0, 25.0, 45.0), column(5.0, 2.0, 1.0),
-                        column(250.0, 450.0, 50.0), BREAKS)
+    result = excel.call("RFM_SCORE", column(5.0, 25.0, 45.0), column(5.0, 2.0, 1.0), column(250.0, 450.0, 50.0), BREAKS)
     assert result == [["553"], ["325"], ["111"]]
 
 
@@ -172,8 +198,13 @@ def test_rfm_score_single_cell_row_and_excel_values(excel) -> None:
     # A single value stretches along the other columns; the result takes the column's shape.
     assert excel.call("RFM_SCORE", 5.0, column(5.0, 2.0), 250.0, BREAKS) == [["553"], ["523"]]
     # Blank rows stay blank, error cells keep their code, a bad number says why; the others are scored.
-    result = excel.call("RFM_SCORE", column(5.0, None, NA, "abc", 25.0), column(5.0, None, 1.0, 1.0, 2.0),
-                        column(250.0, None, 1.0, 1.0, 450.0), BREAKS)
+    result = excel.call(
+        "RFM_SCORE",
+        column(5.0, None, NA, "abc", 25.0),
+        column(5.0, None, 1.0, 1.0, 2.0),
+        column(250.0, None, 1.0, 1.0, 450.0),
+        BREAKS,
+    )
     assert result[0] == ["553"] and result[1] == [""] and result[4] == ["325"]
     assert result[2][0].startswith("#N/A") and result[3][0].startswith("#VALUE!") and "abc" in result[3][0]
 
@@ -187,8 +218,16 @@ def test_rfm_score_bad_arguments_give_value_errors_not_tracebacks(excel) -> None
 
 
 def test_rfm_class_labels_against_means(excel) -> None:
-    result = excel.call("RFM_CLASS", column(10.0, 60.0, 10.0), column(5.0, 1.0, 1.0), column(2000.0, 2000.0, 10.0),
-                        30.0, 3.0, 1000.0, MISSING)
+    result = excel.call(
+        "RFM_CLASS",
+        column(10.0, 60.0, 10.0),
+        column(5.0, 1.0, 1.0),
+        column(2000.0, 2000.0, 10.0),
+        30.0,
+        3.0,
+        1000.0,
+        MISSING,
+    )
     assert result == [["重要价值客户"], ["重要挽留客户"], ["一般发展客户"]]
     assert one(excel.call("RFM_CLASS", 10.0, 5.0, 2000.0, 30.0, 3.0, 1000.0, "en")) == "Important value"
 
@@ -232,15 +271,23 @@ def test_rfm_table_period_months_as_in_settings(excel) -> None:
 def test_rfm_score_agrees_with_rfm_table_codes(excel) -> None:
     header, *rows = excel.call("RFM_TABLE", _transactions(), ComTime(2026, 3, 31), MISSING)
     col = {h: i for i, h in enumerate(header)}
-    scores = excel.call("RFM_SCORE", column(*(float(r[col["recency_days"]]) for r in rows)),
-                        column(*(float(r[col["frequency"]]) for r in rows)),
-                        column(*(r[col["monetary"]] for r in rows)), MISSING)
+    scores = excel.call(
+        "RFM_SCORE",
+        column(*(float(r[col["recency_days"]]) for r in rows)),
+        column(*(float(r[col["frequency"]]) for r in rows)),
+        column(*(r[col["monetary"]] for r in rows)),
+        MISSING,
+    )
     assert [s[0] for s in scores] == [r[col["rfm_code"]] for r in rows]
     breaks = excel.call("RFM_BREAKS", _transactions(), ComTime(2026, 3, 31), MISSING)
     assert len(breaks) == 3 and all(len(r) == 4 for r in breaks)
-    with_breaks = excel.call("RFM_SCORE", column(*(float(r[col["recency_days"]]) for r in rows)),
-                             column(*(float(r[col["frequency"]]) for r in rows)),
-                             column(*(r[col["monetary"]] for r in rows)), tuple(tuple(r) for r in breaks))
+    with_breaks = excel.call(
+        "RFM_SCORE",
+        column(*(float(r[col["recency_days"]]) for r in rows)),
+        column(*(float(r[col["frequency"]]) for r in rows)),
+        column(*(r[col["monetary"]] for r in rows)),
+        tuple(tuple(r) for r in breaks),
+    )
     assert with_breaks == scores
 
 
@@ -266,8 +313,10 @@ def test_table_errors_name_the_problem(excel) -> None:
     after_blanks = (*_transactions()[:2], (None,) * 4, (None,) * 4, ("S9", "not a date", "C009", 1.0))
     assert "row 5 (日期)" in one(excel.call("RFM_TABLE", after_blanks, MISSING, MISSING))
     error_after_blanks = (*_transactions()[:2], (None,) * 4, ("S9", NA, "C009", 1.0))
-    assert one(excel.call("RFM_TABLE", error_after_blanks, MISSING, MISSING)) == \
-        "#N/A Transactions: row 4, column 日期 is #N/A"
+    assert (
+        one(excel.call("RFM_TABLE", error_after_blanks, MISSING, MISSING))
+        == "#N/A Transactions: row 4, column 日期 is #N/A"
+    )
 
 
 def test_abc_class_by_thresholds(excel) -> None:
@@ -295,8 +344,12 @@ def test_ageing_bucket_labels_like_the_ageing_report(excel) -> None:
     assert one(excel.call("AGEING_BUCKET", ComTime(2026, 3, 10), as_of, "20,10", MISSING)).startswith("#VALUE!")
 
 
-SALES = (("单据编号", "日期", "客户编号", "金额"), ("S1", ComTime(2026, 1, 5), "C1", 1000.0),
-         ("S2", ComTime(2026, 2, 5), "C1", 500.0), ("S3", ComTime(2026, 2, 10), "C2", "300"))
+SALES = (
+    ("单据编号", "日期", "客户编号", "金额"),
+    ("S1", ComTime(2026, 1, 5), "C1", 1000.0),
+    ("S2", ComTime(2026, 2, 5), "C1", 500.0),
+    ("S3", ComTime(2026, 2, 10), "C2", "300"),
+)
 RECEIPTS = (("收款单号", "收款日期", "客户编号", "收款金额"), ("R1", ComTime(2026, 2, 20), "C1", 800.0))
 
 
@@ -309,18 +362,36 @@ def test_ar_balance_hand_ledger(excel) -> None:
 # Credit check ledger (payment terms blank: due on the invoice date): C1 owes 700 − 100 credit note − 200 paid = 400
 # of a 1,000 limit; C2 owes 400 due 2026-02-28 (31 days overdue on 03-31, 30 on 03-30); C3 prepaid 50 (grade C);
 # C4 has no credit grade; C5 no limit.
-CREDIT_CUSTOMERS = (("客户编号", "客户名称", "信用等级", "信用额度"), ("C1", "甲", "A", 1000.0),
-                    ("C2", "乙", "B", 1000.0), ("C3", "丙", "C", 0.0), ("C4", "丁", None, 500.0),
-                    ("C5", "戊", "A", None))
-CREDIT_SALES = (("单据编号", "日期", "客户编号", "金额"), ("S1", ComTime(2026, 1, 1), "C1", 700.0),
-                ("CN1", ComTime(2026, 1, 2), "C1", -100.0), ("S2", ComTime(2026, 2, 28), "C2", 400.0))
-CREDIT_RECEIPTS = (("收款单号", "收款日期", "客户编号", "收款金额"), ("R1", ComTime(2026, 1, 10), "C1", 200.0),
-                   ("R2", ComTime(2026, 3, 1), "C3", 50.0))
+CREDIT_CUSTOMERS = (
+    ("客户编号", "客户名称", "信用等级", "信用额度"),
+    ("C1", "甲", "A", 1000.0),
+    ("C2", "乙", "B", 1000.0),
+    ("C3", "丙", "C", 0.0),
+    ("C4", "丁", None, 500.0),
+    ("C5", "戊", "A", None),
+)
+CREDIT_SALES = (
+    ("单据编号", "日期", "客户编号", "金额"),
+    ("S1", ComTime(2026, 1, 1), "C1", 700.0),
+    ("CN1", ComTime(2026, 1, 2), "C1", -100.0),
+    ("S2", ComTime(2026, 2, 28), "C2", 400.0),
+)
+CREDIT_RECEIPTS = (
+    ("收款单号", "收款日期", "客户编号", "收款金额"),
+    ("R1", ComTime(2026, 1, 10), "C1", 200.0),
+    ("R2", ComTime(2026, 3, 1), "C3", 50.0),
+)
 
 
 def test_credit_available_is_limit_minus_open_balance(excel) -> None:
-    result = excel.call("CREDIT_AVAILABLE", column("C1", "C2", "C3", "C5", "C9", None), CREDIT_CUSTOMERS,
-                        CREDIT_SALES, CREDIT_RECEIPTS, ComTime(2026, 3, 31))
+    result = excel.call(
+        "CREDIT_AVAILABLE",
+        column("C1", "C2", "C3", "C5", "C9", None),
+        CREDIT_CUSTOMERS,
+        CREDIT_SALES,
+        CREDIT_RECEIPTS,
+        ComTime(2026, 3, 31),
+    )
     assert result[:3] == [[600.0], [600.0], [50.0]] and result[5] == [""]
     assert result[3][0].startswith("#N/A C5: no credit limit") and result[4][0].startswith("#N/A C9")
 
@@ -328,8 +399,20 @@ def test_credit_available_is_limit_minus_open_balance(excel) -> None:
 def test_credit_check_decides_at_the_boundaries(excel) -> None:
     ids = column("C1", "C1", "C2", "C3", "C3", "C4", "C9", "C1")
     amounts = column(600.0, 600.01, 10.0, 50.0, 50.01, 1.0, 1.0, -5.0)
-    result = [r[0] for r in excel.call("CREDIT_CHECK", ids, amounts, CREDIT_CUSTOMERS, CREDIT_SALES, CREDIT_RECEIPTS,
-                                       ComTime(2026, 3, 31), "en", MISSING)]
+    result = [
+        r[0]
+        for r in excel.call(
+            "CREDIT_CHECK",
+            ids,
+            amounts,
+            CREDIT_CUSTOMERS,
+            CREDIT_SALES,
+            CREDIT_RECEIPTS,
+            ComTime(2026, 3, 31),
+            "en",
+            MISSING,
+        )
+    ]
     assert result[0] == "allow: within the credit limit: ¥0.00 available after this order"  # exactly at the limit
     assert result[1].startswith("refuse: over the credit limit by ¥0.01")  # one cent over
     assert result[2].startswith("needs approval: ¥400.00 overdue up to 31 days (more than 30 days)")
@@ -337,19 +420,38 @@ def test_credit_check_decides_at_the_boundaries(excel) -> None:
     assert result[5].startswith("needs approval: no credit grade") and result[6].startswith("#N/A C9")
     assert result[7].startswith("#VALUE! amount of C1")
     # 30 days overdue is still allowed; the Settings sheet moves the approval threshold.
-    day_before = excel.call("CREDIT_CHECK", "C2", 10.0, CREDIT_CUSTOMERS, CREDIT_SALES, CREDIT_RECEIPTS,
-                            ComTime(2026, 3, 30), "zh", MISSING)
+    day_before = excel.call(
+        "CREDIT_CHECK", "C2", 10.0, CREDIT_CUSTOMERS, CREDIT_SALES, CREDIT_RECEIPTS, ComTime(2026, 3, 30), "zh", MISSING
+    )
     assert one(day_before).startswith("允许：在信用额度内")
     strict = (("参数", "值"), ("超期需审批天数", 29.0))
-    assert one(excel.call("CREDIT_CHECK", "C2", 10.0, CREDIT_CUSTOMERS, CREDIT_SALES, CREDIT_RECEIPTS,
-                          ComTime(2026, 3, 30), "zh", strict)).startswith("需审批：")
+    assert one(
+        excel.call(
+            "CREDIT_CHECK",
+            "C2",
+            10.0,
+            CREDIT_CUSTOMERS,
+            CREDIT_SALES,
+            CREDIT_RECEIPTS,
+            ComTime(2026, 3, 30),
+            "zh",
+            strict,
+        )
+    ).startswith("需审批：")
 
 
 def test_customer_code_positions(excel) -> None:
-    customers = (("客户编号", "客户名称", "客户类别", "首次交易日期"),
-                 ("C1", "甲公司", "重要客户", ComTime(2016, 1, 1)), ("C2", "乙公司", "潜在客户", ComTime(2025, 6, 30)))
-    sales = (("日期", "客户编号", "金额"), (ComTime(2020, 5, 1), "C1", 900_000.0),
-             (ComTime(2026, 5, 1), "C1", 600_000.0), (ComTime(2026, 1, 1), "C2", 50_000.0))
+    customers = (
+        ("客户编号", "客户名称", "客户类别", "首次交易日期"),
+        ("C1", "甲公司", "重要客户", ComTime(2016, 1, 1)),
+        ("C2", "乙公司", "潜在客户", ComTime(2025, 6, 30)),
+    )
+    sales = (
+        ("日期", "客户编号", "金额"),
+        (ComTime(2020, 5, 1), "C1", 900_000.0),
+        (ComTime(2026, 5, 1), "C1", 600_000.0),
+        (ComTime(2026, 1, 1), "C2", 50_000.0),
+    )
     result = excel.call("CUSTOMER_CODE", column("C1", "C2", "C9"), customers, sales, ComTime(2026, 6, 30), MISSING)
     # C1: category 1; 1.5M total -> 1; 1.5M / 10.5 years = 143k a year -> 2; 10 full years -> A.
     # C2: category 4; 50k -> 3; 50k a year -> 3; one full year.
@@ -359,24 +461,43 @@ def test_customer_code_positions(excel) -> None:
 
 def test_credit_grade_from_the_payment_record(excel) -> None:
     customers = (("客户编号", "客户名称", "信用等级"), ("C1", "准时", "B"), ("C2", "拖欠", "A"), ("C3", "坏账", "A"))
-    sales = (("单据编号", "日期", "客户编号", "金额"), ("S1", ComTime(2025, 9, 1), "C1", 1000.0),
-             ("S2", ComTime(2025, 9, 1), "C2", 1000.0), ("S3", ComTime(2025, 9, 1), "C3", 1000.0))
-    receipts = (("收款单号", "收款日期", "客户编号", "收款金额"), ("R1", ComTime(2025, 9, 10), "C1", 1000.0),
-                ("R2", ComTime(2025, 11, 10), "C2", 1000.0))
+    sales = (
+        ("单据编号", "日期", "客户编号", "金额"),
+        ("S1", ComTime(2025, 9, 1), "C1", 1000.0),
+        ("S2", ComTime(2025, 9, 1), "C2", 1000.0),
+        ("S3", ComTime(2025, 9, 1), "C3", 1000.0),
+    )
+    receipts = (
+        ("收款单号", "收款日期", "客户编号", "收款金额"),
+        ("R1", ComTime(2025, 9, 10), "C1", 1000.0),
+        ("R2", ComTime(2025, 11, 10), "C2", 1000.0),
+    )
     # Credit policy: A pays on time (within 15 days' grace), B is at most 120 days late, C the rest.
     result = excel.call("CREDIT_GRADE", column("C1", "C2", "C3"), customers, sales, receipts, ComTime(2026, 3, 31))
     assert result == [["A"], ["B"], ["C"]]
 
 
 def test_customer_grade_under_the_four_level_policy(excel) -> None:
-    header = ("customer_id", "current_grade", "months_as_customer", "first_trade_date", "annual_sales",
-              "credit_grade", "influence", "growth", "on_time_rate", "visit_rating")
-    metrics = (header,
-               ("C1", "A", 60.0, ComTime(2021, 1, 1), 2_500_000.0, "A", 5.0, 0.1, 0.95, 4.0),
-               ("C2", "B", 60.0, ComTime(2021, 1, 1), "1,200,000", "B", 2.0, 0.0, 0.7, 3.0),
-               ("C3", "B", 60.0, ComTime(2021, 1, 1), 150_000.0, "C", 1.0, 0.0, 0.5, 3.0),
-               ("C4", "C", 60.0, ComTime(2021, 1, 1), 50_000.0, "A", 1.0, 0.0, 1.0, 3.0),
-               ("C5", None, 3.0, ComTime(2026, 9, 1), 3_000_000.0, "A", 5.0, 0.0, 1.0, 5.0))
+    header = (
+        "customer_id",
+        "current_grade",
+        "months_as_customer",
+        "first_trade_date",
+        "annual_sales",
+        "credit_grade",
+        "influence",
+        "growth",
+        "on_time_rate",
+        "visit_rating",
+    )
+    metrics = (
+        header,
+        ("C1", "A", 60.0, ComTime(2021, 1, 1), 2_500_000.0, "A", 5.0, 0.1, 0.95, 4.0),
+        ("C2", "B", 60.0, ComTime(2021, 1, 1), "1,200,000", "B", 2.0, 0.0, 0.7, 3.0),
+        ("C3", "B", 60.0, ComTime(2021, 1, 1), 150_000.0, "C", 1.0, 0.0, 0.5, 3.0),
+        ("C4", "C", 60.0, ComTime(2021, 1, 1), 50_000.0, "A", 1.0, 0.0, 1.0, 3.0),
+        ("C5", None, 3.0, ComTime(2026, 9, 1), 3_000_000.0, "A", 5.0, 0.0, 1.0, 5.0),
+    )
     head, *rows = excel.call("CUSTOMER_GRADE", metrics, MISSING, "en")
     assert head == ["customer_id", "proposed_grade", "change", "reasons"]
     assert [(r[0], r[1]) for r in rows] == [("C1", "VIP"), ("C2", "A"), ("C3", "B"), ("C4", "C"), ("C5", "C")]
@@ -392,17 +513,27 @@ def test_customer_grade_under_the_four_level_policy(excel) -> None:
     blank = (None,) * len(header)
     assert excel.call("CUSTOMER_GRADE", (*metrics, blank, blank), MISSING, "en") == [head, *rows]
     no_id = (*metrics, blank, (None, "B", 60.0, ComTime(2021, 1, 1), 1.0, "B", 1.0, 0.0, 1.0, 3.0))
-    assert one(excel.call("CUSTOMER_GRADE", no_id, MISSING, "en")) == \
-        "#VALUE! metrics: row 8 has values but no customer_id"
+    assert (
+        one(excel.call("CUSTOMER_GRADE", no_id, MISSING, "en"))
+        == "#VALUE! metrics: row 8 has values but no customer_id"
+    )
 
 
 def test_reconcile_spills_the_matching(excel) -> None:
-    ours = (("日期", "单据编号", "摘要", "借方", "贷方"), (ComTime(2026, 10, 3), "S001", "销售", 5000.0, None),
-            (ComTime(2026, 10, 5), "S002", "销售", 3000.0, None), (ComTime(2026, 10, 10), "R001", "收款", None, 1000.0),
-            (ComTime(2026, 10, 30), "S005", "销售", 700.0, None))
+    ours = (
+        ("日期", "单据编号", "摘要", "借方", "贷方"),
+        (ComTime(2026, 10, 3), "S001", "销售", 5000.0, None),
+        (ComTime(2026, 10, 5), "S002", "销售", 3000.0, None),
+        (ComTime(2026, 10, 10), "R001", "收款", None, 1000.0),
+        (ComTime(2026, 10, 30), "S005", "销售", 700.0, None),
+    )
     # The customer's books: our sales are their credits, our receipts their debits; 46306 = 2026-10-11.
-    theirs = (("记账日期", "凭证号", "摘要", "借方金额", "贷方金额"), ("2026-10-03", "S001", "购货", None, "5,000.00"),
-              ("2026/10/05", "S002", "购货", None, 3100.0), (46306.0, "R001", "付款", 1000.0, None))
+    theirs = (
+        ("记账日期", "凭证号", "摘要", "借方金额", "贷方金额"),
+        ("2026-10-03", "S001", "购货", None, "5,000.00"),
+        ("2026/10/05", "S002", "购货", None, 3100.0),
+        (46306.0, "R001", "付款", 1000.0, None),
+    )
     header, *rows = excel.call("RECONCILE", ours, theirs, MISSING, "en")
     status = {r[header.index("ours_ref")]: r[header.index("status")] for r in rows}
     assert status == {"S001": "matched", "S002": "amount_mismatch", "R001": "matched", "S005": "only_ours"}
@@ -414,7 +545,6 @@ def test_reconcile_spills_the_matching(excel) -> None:
     assert next(r for r in narrow[1:] if r[1] == "S005")[hint] == "not in their books"
     bad = one(excel.call("RECONCILE", ours, (("a", "b"), (1.0, 2.0)), MISSING, "en"))
     assert bad.startswith("#VALUE! theirs_table: unknown layout")
-
 
 
 def test_one_cell_options_refuse_ranges_and_fractions(excel) -> None:
@@ -452,11 +582,18 @@ def test_reconcile_numeric_document_numbers_and_error_cells(excel) -> None:
     assert one(excel.call("RECONCILE", ours, broken, MISSING, "en")) == "#N/A theirs_table: row 3, column 4 is #N/A"
 
 
-VISIT_CUSTOMERS = (("客户编号", "客户名称", "业务员", "客户等级", "首次交易日期"),
-                   ("C1", "甲公司", "张三", "VIP", ComTime(2025, 1, 1)), ("C2", "乙公司", "张三", "B", None),
-                   ("C3", "丙公司", "李四", "C", ComTime(2026, 1, 10)))
-VISIT_ROWS = (("日期", "客户编号", "方式"), (ComTime(2026, 11, 1), "C1", "面访"), (ComTime(2026, 11, 10), "C1", "电话"),
-              (ComTime(2026, 8, 1), "C2", "上门拜访"))
+VISIT_CUSTOMERS = (
+    ("客户编号", "客户名称", "业务员", "客户等级", "首次交易日期"),
+    ("C1", "甲公司", "张三", "VIP", ComTime(2025, 1, 1)),
+    ("C2", "乙公司", "张三", "B", None),
+    ("C3", "丙公司", "李四", "C", ComTime(2026, 1, 10)),
+)
+VISIT_ROWS = (
+    ("日期", "客户编号", "方式"),
+    (ComTime(2026, 11, 1), "C1", "面访"),
+    (ComTime(2026, 11, 10), "C1", "电话"),
+    (ComTime(2026, 8, 1), "C2", "上门拜访"),
+)
 
 
 def test_visit_due_and_status_as_the_visits_check(excel) -> None:
@@ -466,22 +603,29 @@ def test_visit_due_and_status_as_the_visits_check(excel) -> None:
     due = excel.call("VISIT_DUE", column("C1", "C2", "C3", "C9", None), VISIT_CUSTOMERS, VISIT_ROWS, as_of, MISSING)
     # a date goes to Excel as xlwings hands it to COM: a UTC datetime
     utc = dt.timezone.utc
-    assert [r[0] for r in due[:3]] == [dt.datetime(2026, 11, 24, tzinfo=utc), dt.datetime(2026, 9, 15, tzinfo=utc),
-                                       dt.datetime(2026, 4, 10, tzinfo=utc)]
+    assert [r[0] for r in due[:3]] == [
+        dt.datetime(2026, 11, 24, tzinfo=utc),
+        dt.datetime(2026, 9, 15, tzinfo=utc),
+        dt.datetime(2026, 4, 10, tzinfo=utc),
+    ]
     assert due[3][0] == "#N/A C9: not in Customers" and due[4][0] == ""
     status = excel.call("VISIT_STATUS", column("C1", "C2", "C3"), VISIT_CUSTOMERS, VISIT_ROWS, as_of, MISSING, MISSING)
     assert status == [["到期"], ["逾期"], ["逾期"]]
-    assert one(excel.call("VISIT_STATUS", "C1", VISIT_CUSTOMERS, VISIT_ROWS, ComTime(2026, 11, 12), "en",
-                          MISSING)) == "ok"
+    assert (
+        one(excel.call("VISIT_STATUS", "C1", VISIT_CUSTOMERS, VISIT_ROWS, ComTime(2026, 11, 12), "en", MISSING)) == "ok"
+    )
     # the workbook's Settings table moves VIP face-to-face visits to every 10 days: 11-01 + 10 -> 11-11
     settings = (("参数", "值", "说明"), ("visit_days_vip", 10.0, None))
     assert one(excel.call("VISIT_DUE", "C1", VISIT_CUSTOMERS, VISIT_ROWS, as_of, settings)) == dt.datetime(
-        2026, 11, 11, tzinfo=utc)
+        2026, 11, 11, tzinfo=utc
+    )
     assert one(excel.call("VISIT_STATUS", "C1", VISIT_CUSTOMERS, VISIT_ROWS, as_of, "fr", MISSING)).startswith(
-        "#VALUE! lang must be zh or en")
+        "#VALUE! lang must be zh or en"
+    )
     # a visit naming no customer counts for nobody (the last customer seen is not credited with it)
     unnamed = (*VISIT_ROWS, (ComTime(2026, 11, 19), None, "面访"))
     assert excel.call("VISIT_DUE", column("C1", "C2"), VISIT_CUSTOMERS, unnamed, as_of, MISSING) == due[:2]
     bad_date = (VISIT_ROWS[0], ("下周", "C1", "面访"))
     assert one(excel.call("VISIT_DUE", "C1", VISIT_CUSTOMERS, bad_date, as_of, MISSING)).startswith(
-        "#VALUE! Visits: row 2 (日期)")
+        "#VALUE! Visits: row 2 (日期)"
+    )

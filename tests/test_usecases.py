@@ -46,8 +46,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "keyacct_xl"
 def master_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo master whose Settings differ from the defaults, so a front end that ignores them gives another result."""
     master = generate_demo(seed=5, customers=25)
-    master.settings = dataclasses.replace(master.settings, ageing_buckets=(15, 45, 120), rfm_period_months=6,
-                                          rfm_monetary="average")
+    master.settings = dataclasses.replace(
+        master.settings, ageing_buckets=(15, 45, 120), rfm_period_months=6, rfm_monetary="average"
+    )
     return save_master(master, tmp_path_factory.mktemp("usecase") / "master.xlsx", backup=False)
 
 
@@ -70,8 +71,9 @@ def test_run_ageing_reads_the_settings_buckets(master_path: Path) -> None:
     assert run.summary("zh").startswith(f"账龄分析：{len(run.table)} 户，余额 ¥")
 
 
-def test_cli_ageing_csv_is_the_use_case_csv(master_path: Path, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_ageing_csv_is_the_use_case_csv(
+    master_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     by_cli = tmp_path / "cli.csv"
     assert main(["ageing", str(master_path), "--as-of", "2026-06-30", "--out", str(by_cli), "--lang", "en"]) == 0
     run = run_ageing(load_master(master_path), as_of=D("2026-06-30"), out=tmp_path / "run.csv", lang="en")
@@ -82,14 +84,19 @@ def test_cli_ageing_csv_is_the_use_case_csv(master_path: Path, tmp_path: Path,
     assert capsys.readouterr().out.strip() == run.report_line("en").replace(str(run.path), str(by_cli))
     # --buckets wins over Settings, as the use case's own argument does
     assert main(["ageing", str(master_path), "--buckets", "30,60", "--out", str(by_cli), "--lang", "en"]) == 0
-    assert by_cli.read_bytes() == run_ageing(load_master(master_path), buckets=(30, 60), out=tmp_path / "b.csv",
-                                             lang="en").path.read_bytes()
+    assert (
+        by_cli.read_bytes()
+        == run_ageing(load_master(master_path), buckets=(30, 60), out=tmp_path / "b.csv", lang="en").path.read_bytes()
+    )
 
 
 def test_ribbon_ageing_is_the_use_case(master_path: Path, tmp_path: Path) -> None:
     book = _copy(master_path, tmp_path / "book")
-    result = run_action("ageing", FileBridge(book, lang="en", stream=io.StringIO()),
-                        ActionOptions(as_of="2026-06-30", out_dir=tmp_path / "ribbon"))
+    result = run_action(
+        "ageing",
+        FileBridge(book, lang="en", stream=io.StringIO()),
+        ActionOptions(as_of="2026-06-30", out_dir=tmp_path / "ribbon"),
+    )
     (tmp_path / "run").mkdir()
     run = run_ageing(load_master(book), as_of=D("2026-06-30"), out_dir=tmp_path / "run", lang="en")
     (written,) = result.outputs
@@ -107,8 +114,20 @@ def test_demo_ageing_is_the_use_case(master_path: Path, tmp_path: Path) -> None:
 
 
 # Day counts past due at every edge of the buckets 30,60,90,180, with the report column each belongs in.
-EDGES = {-3: "not_due", 0: "not_due", 1: "d1_30", 30: "d1_30", 31: "d31_60", 60: "d31_60", 61: "d61_90",
-         90: "d61_90", 91: "d91_180", 180: "d91_180", 181: "d180_plus", 400: "d180_plus"}
+EDGES = {
+    -3: "not_due",
+    0: "not_due",
+    1: "d1_30",
+    30: "d1_30",
+    31: "d31_60",
+    60: "d31_60",
+    61: "d61_90",
+    90: "d61_90",
+    91: "d91_180",
+    180: "d91_180",
+    181: "d180_plus",
+    400: "d180_plus",
+}
 
 
 def test_bucket_rule_at_the_edges() -> None:
@@ -120,8 +139,16 @@ def test_ageing_bucket_udf_is_the_ageing_rule(excel) -> None:
     """For each day count, the UDF's label is the caption of the column age_ledger puts such an invoice in."""
     as_of = D("2026-06-30")
     ids = [f"D{d}" for d in EDGES]
-    customers = pd.DataFrame({"customer_id": ids, "name": ids, "rep": None, "credit_grade": None,
-                              "credit_limit": None, "payment_terms_days": 10})
+    customers = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "name": ids,
+            "rep": None,
+            "credit_grade": None,
+            "credit_limit": None,
+            "payment_terms_days": 10,
+        }
+    )
     # Sold 10 days before the due date, so the not-yet-due invoice is sold before the cut-off too.
     lines = tx(*((f"D{d}", f"S{d}", as_of - pd.Timedelta(days=d + 10), 100.0) for d in EDGES))
     ledger = build_ledger(lines, pay(), customers, as_of=as_of)
@@ -157,8 +184,9 @@ def test_cli_rfm_csv_is_the_use_case_csv(master_path: Path, tmp_path: Path) -> N
 
 def test_ribbon_rfm_is_the_use_case(master_path: Path, tmp_path: Path) -> None:
     book = _copy(master_path, tmp_path / "book")
-    result = run_action("rfm_refresh", FileBridge(book, lang="zh", stream=io.StringIO()),
-                        ActionOptions(out_dir=tmp_path / "ribbon"))
+    result = run_action(
+        "rfm_refresh", FileBridge(book, lang="zh", stream=io.StringIO()), ActionOptions(out_dir=tmp_path / "ribbon")
+    )
     master = load_master(book)
     (tmp_path / "run").mkdir()
     run = run_rfm(master.transactions, rfm_options(master.settings), out_dir=tmp_path / "run", lang="zh")
@@ -172,19 +200,32 @@ def test_demo_rfm_is_the_use_case(master_path: Path, tmp_path: Path) -> None:
     lines = analytics_demo(master_path, tmp_path, argparse.Namespace(lang="en"))
     master = load_master(master_path)
     year = int(master.transactions["date"].max().year) - 1
-    run = run_rfm(master.transactions, rfm_options(master.settings, as_of=pd.Timestamp(year, 12, 31)),
-                  out=tmp_path / "run.xlsx", lang="en")
+    run = run_rfm(
+        master.transactions,
+        rfm_options(master.settings, as_of=pd.Timestamp(year, 12, 31)),
+        out=tmp_path / "run.xlsx",
+        lang="en",
+    )
     assert (tmp_path / f"rfm-{year}.xlsx").read_bytes() == run.path.read_bytes()
     assert lines[0] == run.summary("en")
 
 
 def test_rfm_table_udf_is_the_use_case(excel) -> None:
-    rows = (("客户编号", "日期", "金额"), ("C1", ComTime(2026, 1, 5), 100.0), ("C1", ComTime(2026, 3, 1), 50.0),
-            ("C2", ComTime(2025, 6, 1), 80.0), ("C3", ComTime(2026, 3, 20), 30.0))
+    rows = (
+        ("客户编号", "日期", "金额"),
+        ("C1", ComTime(2026, 1, 5), 100.0),
+        ("C1", ComTime(2026, 3, 1), 50.0),
+        ("C2", ComTime(2025, 6, 1), 80.0),
+        ("C3", ComTime(2026, 3, 20), 30.0),
+    )
     header, *cells = excel.call("RFM_TABLE", rows, ComTime(2026, 3, 31), "average", 6.0)
-    frame = pd.DataFrame({"customer_id": ["C1", "C1", "C2", "C3"],
-                          "date": pd.to_datetime(["2026-01-05", "2026-03-01", "2025-06-01", "2026-03-20"]),
-                          "amount": [100.0, 50.0, 80.0, 30.0]})
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C2", "C3"],
+            "date": pd.to_datetime(["2026-01-05", "2026-03-01", "2025-06-01", "2026-03-20"]),
+            "amount": [100.0, 50.0, 80.0, 30.0],
+        }
+    )
     run = run_rfm(frame, rfm_options(as_of=D("2026-03-31"), period_months=6, monetary="average"))
     assert header == list(run.table.columns)
     for name in ("customer_id", "recency_days", "frequency", "monetary", "rfm_code"):
@@ -223,14 +264,22 @@ def test_cli_and_ribbon_consolidation_are_the_use_case(master_path: Path, tmp_pa
         inbox = book.parent / "submissions"
         inbox.mkdir()
         (inbox / "competitors.xlsx").write_bytes(load_example("competitor_report").workbook())
-    assert main(["consolidate", str(books["cli"].parent / "submissions"), "--into", str(books["cli"]),
-                 "--lang", "en"]) == 0
-    result = run_action("consolidate", FileBridge(books["ribbon"], lang="en", stream=io.StringIO()),
-                        ActionOptions(out_dir=books["ribbon"].parent))
-    run = run_consolidation(books["run"].parent / "submissions", books["run"], lang="en",
-                            report_dir=books["run"].parent)
+    assert (
+        main(["consolidate", str(books["cli"].parent / "submissions"), "--into", str(books["cli"]), "--lang", "en"])
+        == 0
+    )
+    result = run_action(
+        "consolidate",
+        FileBridge(books["ribbon"], lang="en", stream=io.StringIO()),
+        ActionOptions(out_dir=books["ribbon"].parent),
+    )
+    run = run_consolidation(
+        books["run"].parent / "submissions", books["run"], lang="en", report_dir=books["run"].parent
+    )
     assert result.en == run.summary("en") and run.result.counts() == {"accepted": 1}
-    merged = {name: load_store(book).frame("Competitors").drop(columns="consolidated_at")  # the run's clock time
-              for name, book in books.items()}
+    merged = {
+        name: load_store(book).frame("Competitors").drop(columns="consolidated_at")  # the run's clock time
+        for name, book in books.items()
+    }
     assert merged["cli"].equals(merged["run"]) and merged["ribbon"].equals(merged["run"])
     assert len(merged["run"]) == len(load_store(master_path).frame("Competitors")) + 2

@@ -30,11 +30,14 @@ MONDAY = dt.datetime(2026, 11, 23)
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
     m = Master.empty()
-    m.customers = pd.DataFrame({
-        "customer_id": ["C001", "C002", "C003", "C004"],
-        "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市", "深圳新世纪百货有限公司"],
-        "short_name": ["华强贸易", "永利五金", "新世纪", "新世纪"],
-        "rep": ["张三"] * 4})
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": ["C001", "C002", "C003", "C004"],
+            "name": ["广州华强贸易有限公司", "佛山永利五金厂", "东莞新世纪超市", "深圳新世纪百货有限公司"],
+            "short_name": ["华强贸易", "永利五金", "新世纪", "新世纪"],
+            "rep": ["张三"] * 4,
+        }
+    )
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
@@ -62,10 +65,20 @@ def _warnings(outcome: FileOutcome) -> list[Issue]:
 
 # --- choice synonyms ----------------------------------------------------------------------------------------------
 
+
 def test_every_method_and_rating_the_demo_writes_is_stored_as_its_choice(master: Path, inbox: Path) -> None:
     answered = {"problems": "送货延误", "countermeasure": "上门致歉"}  # a poor rating needs both (poor_ratings.py)
-    rows = [{"date": MONDAY + dt.timedelta(days=i), "customer_id": "C001", "method": method,
-             "rating": RATINGS[i % len(RATINGS)], "content": "回访", **answered} for i, method in enumerate(METHODS)]
+    rows = [
+        {
+            "date": MONDAY + dt.timedelta(days=i),
+            "customer_id": "C001",
+            "method": method,
+            "rating": RATINGS[i % len(RATINGS)],
+            "content": "回访",
+            **answered,
+        }
+        for i, method in enumerate(METHODS)
+    ]
     rows.append({"date": MONDAY, "customer_id": "C002", "method": "电话", "rating": RATINGS[-1], **answered})
     outcome = _run(inbox, master, "v.xlsx", _visit_form(rows))
     assert (outcome.status, outcome.errors) == ("accepted", [])
@@ -82,10 +95,18 @@ def test_every_method_and_rating_the_demo_writes_is_stored_as_its_choice(master:
 
 
 def test_case_spaces_and_full_width_forms_of_a_choice_are_read_silently(master: Path, inbox: Path) -> None:
-    rows = [{"date": MONDAY, "customer_id": "C001", "method": " face-to-FACE ", "rating": "ＧＯＯＤ"},
-            {"date": MONDAY, "customer_id": "C002", "method": "微信／ＱＱ", "rating": "very  poor",
-             "problems": "送货延误", "countermeasure": "上门致歉"},
-            {"date": MONDAY, "customer_id": "C003", "method": "ｅｍａｉｌ", "rating": "马马虎虎"}]
+    rows = [
+        {"date": MONDAY, "customer_id": "C001", "method": " face-to-FACE ", "rating": "ＧＯＯＤ"},
+        {
+            "date": MONDAY,
+            "customer_id": "C002",
+            "method": "微信／ＱＱ",
+            "rating": "very  poor",
+            "problems": "送货延误",
+            "countermeasure": "上门致歉",
+        },
+        {"date": MONDAY, "customer_id": "C003", "method": "ｅｍａｉｌ", "rating": "马马虎虎"},
+    ]
     outcome = _run(inbox, master, "v.xlsx", _visit_form(rows))
     assert outcome.errors == []
     visits = load_store(master).frame("Visits")
@@ -111,8 +132,13 @@ def test_the_loader_refuses_a_synonym_that_names_another_choice(tmp_path: Path) 
         load_lists(_lists(tmp_path, "rating:\n  - {zh: 良好, en: Good, synonyms: [好, fair]}\n  - 一般|Fair\n"))
     assert str(label.value) == "_lists.yaml: rating[0].synonyms[1]: 'fair' would read as both 良好 and 一般"
     with pytest.raises(SpecError) as twice:
-        load_lists(_lists(tmp_path, "m:\n  - {zh: 面谈, en: Meeting, synonyms: [拜访]}\n"
-                                    "  - {zh: 电话, en: Phone, synonyms: [电话拜访, 拜访]}\n"))
+        load_lists(
+            _lists(
+                tmp_path,
+                "m:\n  - {zh: 面谈, en: Meeting, synonyms: [拜访]}\n"
+                "  - {zh: 电话, en: Phone, synonyms: [电话拜访, 拜访]}\n",
+            )
+        )
     assert "m[1].synonyms[1]: '拜访' would read as both 电话 and 面谈" in str(twice.value)
     with pytest.raises(SpecError, match="expected a list of words"):
         load_lists(_lists(tmp_path, "m:\n  - {zh: 面谈, en: Meeting, synonyms: 面访}\n"))
@@ -123,18 +149,42 @@ def test_the_shared_lists_declare_the_demo_vocabulary() -> None:
     methods = {w: c.zh for c in lists["visit_method"] for w in c.synonyms}
     ratings = {w: c.zh for c in lists["rating5"] for w in c.synonyms}
     assert {m: methods.get(m, m) for m in METHODS} == {
-        "面访": "面谈", "电话": "电话", "邮件": "电子邮件", "其他": "其他"}
+        "面访": "面谈",
+        "电话": "电话",
+        "邮件": "电子邮件",
+        "其他": "其他",
+    }
     assert {r: ratings.get(r, r) for r in RATINGS} == {
-        "很好": "优秀", "好": "良好", "一般": "一般", "差": "差", "很差": "很差"}
+        "很好": "优秀",
+        "好": "良好",
+        "一般": "一般",
+        "差": "差",
+        "很差": "很差",
+    }
 
 
 # --- "does not apply" marks ---------------------------------------------------------------------------------------
 
+
 def test_wu_in_an_optional_date_or_choice_is_blank_and_keeps_the_line(master: Path, inbox: Path) -> None:
-    outcome = _run(inbox, master, "v.xlsx", _visit_form([
-        {"date": MONDAY, "customer_id": "C001", "method": "面谈", "rating": "无", "next_date": "无",
-         "content": "无"},
-        {"date": MONDAY, "customer_id": "C002", "method": "N/A", "rating": "－", "next_date": "／"}]))
+    outcome = _run(
+        inbox,
+        master,
+        "v.xlsx",
+        _visit_form(
+            [
+                {
+                    "date": MONDAY,
+                    "customer_id": "C001",
+                    "method": "面谈",
+                    "rating": "无",
+                    "next_date": "无",
+                    "content": "无",
+                },
+                {"date": MONDAY, "customer_id": "C002", "method": "N/A", "rating": "－", "next_date": "／"},
+            ]
+        ),
+    )
     assert (outcome.status, outcome.errors, _warnings(outcome)) == ("accepted", [], [])
     visits = load_store(master).frame("Visits")
     assert visits["customer_id"].tolist() == ["C001", "C002"]
@@ -144,10 +194,15 @@ def test_wu_in_an_optional_date_or_choice_is_blank_and_keeps_the_line(master: Pa
 
 
 def test_wu_in_an_optional_number_is_blank(master: Path, inbox: Path) -> None:
-    form = fill_form(blank_form("competitor_report"), header={
-        "rep": "张三", "period": "2026-11", "city": "广州", "product_category": "日化", "threat_level": "无"},
-        rows={"competitors": [{"competitor": "蓝月亮", "product": "洗衣液", "price": "无", "market_share": "—",
-                               "price_trend": "n/a"}]})
+    form = fill_form(
+        blank_form("competitor_report"),
+        header={"rep": "张三", "period": "2026-11", "city": "广州", "product_category": "日化", "threat_level": "无"},
+        rows={
+            "competitors": [
+                {"competitor": "蓝月亮", "product": "洗衣液", "price": "无", "market_share": "—", "price_trend": "n/a"}
+            ]
+        },
+    )
     outcome = _run(inbox, master, "c.xlsx", form)
     assert (outcome.status, outcome.errors, _warnings(outcome)) == ("accepted", [], [])
     competitors = load_store(master).frame("Competitors")
@@ -155,9 +210,17 @@ def test_wu_in_an_optional_number_is_blank(master: Path, inbox: Path) -> None:
 
 
 def test_wu_in_a_required_field_is_an_error(master: Path, inbox: Path) -> None:
-    outcome = _run(inbox, master, "v.xlsx", _visit_form([
-        {"date": "无", "customer_id": "C001", "method": "面谈"},
-        {"date": MONDAY, "customer_id": "C002", "method": "面谈"}]))
+    outcome = _run(
+        inbox,
+        master,
+        "v.xlsx",
+        _visit_form(
+            [
+                {"date": "无", "customer_id": "C001", "method": "面谈"},
+                {"date": MONDAY, "customer_id": "C002", "method": "面谈"},
+            ]
+        ),
+    )
     [error] = outcome.errors
     assert (error.cell, error.value, error.zh) == ("A8", "无", "必填项未填写")
     assert outcome.status == "partial"
@@ -166,23 +229,42 @@ def test_wu_in_a_required_field_is_an_error(master: Path, inbox: Path) -> None:
 
 # --- customers by name -------------------------------------------------------------------------------------------
 
+
 def test_a_customer_given_by_its_full_or_short_name_is_identified(master: Path, inbox: Path) -> None:
-    outcome = _run(inbox, master, "v.xlsx", _visit_form([
-        {"date": MONDAY, "customer_id": "广州华强贸易有限公司", "method": "面谈"},
-        {"date": MONDAY, "customer_id": "永利五金", "method": "电话"},
-        {"date": MONDAY, "customer_id": "C003 东莞新世纪超市", "method": "电话"}]))
+    outcome = _run(
+        inbox,
+        master,
+        "v.xlsx",
+        _visit_form(
+            [
+                {"date": MONDAY, "customer_id": "广州华强贸易有限公司", "method": "面谈"},
+                {"date": MONDAY, "customer_id": "永利五金", "method": "电话"},
+                {"date": MONDAY, "customer_id": "C003 东莞新世纪超市", "method": "电话"},
+            ]
+        ),
+    )
     assert (outcome.status, outcome.errors) == ("accepted", [])
     assert load_store(master).frame("Visits")["customer_id"].tolist() == ["C001", "C002", "C003"]
     named = [(w.cell, w.value, w.zh) for w in _warnings(outcome)]
-    assert named == [("B8", "广州华强贸易有限公司", "按客户名称 广州华强贸易有限公司 识别为 C001"),
-                     ("B9", "永利五金", "按客户名称 永利五金 识别为 C002")]
+    assert named == [
+        ("B8", "广州华强贸易有限公司", "按客户名称 广州华强贸易有限公司 识别为 C001"),
+        ("B9", "永利五金", "按客户名称 永利五金 识别为 C002"),
+    ]
 
 
 def test_a_name_two_customers_carry_is_an_error_naming_both(master: Path, inbox: Path) -> None:
-    outcome = _run(inbox, master, "v.xlsx", _visit_form([
-        {"date": MONDAY, "customer_id": "新世纪", "method": "面谈"},
-        {"date": MONDAY, "customer_id": "华强", "method": "面谈"},
-        {"date": MONDAY, "customer_id": "C001", "method": "电话"}]))
+    outcome = _run(
+        inbox,
+        master,
+        "v.xlsx",
+        _visit_form(
+            [
+                {"date": MONDAY, "customer_id": "新世纪", "method": "面谈"},
+                {"date": MONDAY, "customer_id": "华强", "method": "面谈"},
+                {"date": MONDAY, "customer_id": "C001", "method": "电话"},
+            ]
+        ),
+    )
     ambiguous, unknown = outcome.errors
     assert (ambiguous.cell, ambiguous.value) == ("B8", "新世纪")
     assert ambiguous.zh == "客户名称 新世纪 对应 2 个客户（C003、C004），请填写客户编号"
@@ -193,10 +275,19 @@ def test_a_name_two_customers_carry_is_an_error_naming_both(master: Path, inbox:
 
 # --- acceptance: the demo's own visits ----------------------------------------------------------------------------
 
+
 def _line(visit: pd.Series) -> dict[str, object]:
-    values = {"date": visit["date"].to_pydatetime(), "customer_id": visit["customer_id"], "contact": visit["contact"],
-              "method": visit["method"], "purpose": visit["purpose"], "content": visit["content"],
-              "rating": visit["rating"], "problems": visit["problems"], "countermeasure": visit["next_step"]}
+    values = {
+        "date": visit["date"].to_pydatetime(),
+        "customer_id": visit["customer_id"],
+        "contact": visit["contact"],
+        "method": visit["method"],
+        "purpose": visit["purpose"],
+        "content": visit["content"],
+        "rating": visit["rating"],
+        "problems": visit["problems"],
+        "countermeasure": visit["next_step"],
+    }
     if not pd.isna(visit["next_date"]):
         values["next_date"] = visit["next_date"].to_pydatetime()
     return values

@@ -64,11 +64,11 @@ def zip64_local_headers(path: Path) -> list[str]:
     data = path.read_bytes()
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
-            name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
-            extra = data[info.header_offset + 30 + name_len:info.header_offset + 30 + name_len + extra_len]
+            name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
+            extra = data[info.header_offset + 30 + name_len : info.header_offset + 30 + name_len + extra_len]
             i = 0
             while i + 4 <= len(extra):
-                kind, size = struct.unpack("<HH", extra[i:i + 4])
+                kind, size = struct.unpack("<HH", extra[i : i + 4])
                 if kind == 0x0001:
                     found.append(info.filename)
                 i += 4 + size
@@ -88,7 +88,10 @@ def test_headers_with_a_line_break_or_outer_space_equal_their_column_names(tmp_p
     assert zip64_local_headers(path) == []
     again = load_master(path)
     assert [c for c in again.customers.columns if c in ("备注\n第二行", "说明 ", "制表\t符")] == [
-        "备注\n第二行", "说明 ", "制表\t符"]
+        "备注\n第二行",
+        "说明 ",
+        "制表\t符",
+    ]
     save_master(again, path, tables=["Customers"])  # read back and saved again: no duplicated column
     assert list(load_master(path).customers.columns) == list(again.customers.columns)
 

@@ -59,8 +59,10 @@ TOKENS: dict[str, re.Pattern[str]] = {
     "e-mail": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
     "WeChat id": re.compile(r"\bwxid_[a-z0-9]+\b"),
     # a file name with its extension (a relative path included), or an extension alone (.xlsx、.xlsm 或 .xls)
-    "file name": re.compile(r"[^\s\\：:（）()，,;；、“”\"']*"
-                            r"\.(?:xlsx|xlsm|xls|xlam|csv|jpg|txt|yaml|parquet|pdf|zip)\b"),
+    "file name": re.compile(
+        r"[^\s\\：:（）()，,;；、“”\"']*"
+        r"\.(?:xlsx|xlsm|xls|xlam|csv|jpg|txt|yaml|parquet|pdf|zip)\b"
+    ),
     # SHA-256 of a submitted file (文件指纹)
     "file fingerprint": re.compile(r"\b[0-9a-f]{12}(?:[0-9a-f]{52})?\b"),  # whole, or its start as reports show it
     # ids and codes: capitals and digits, at least one digit (C0001, LX00001, N20264501, 2026-W45, tax ids)
@@ -134,10 +136,15 @@ def _part_texts(path: Path) -> Iterator[tuple[str, str, str]]:
         for name in archive.namelist():
             if name.startswith("xl/worksheets/sheet") and name.endswith(".xml"):
                 data = archive.read(name)
-                tail = data[data.rfind(b"</sheetData>"):]
-                found = [*_ATTRIBUTE.findall(tail), *_LIST.findall(tail),
-                         *(re.sub(rb"&[A-Z]|&\d+|&amp;[A-Z]|&amp;\d+|&quot;[^&]*&quot;", b" ", t)
-                           for t in _HEADER_FOOTER.findall(tail))]
+                tail = data[data.rfind(b"</sheetData>") :]
+                found = [
+                    *_ATTRIBUTE.findall(tail),
+                    *_LIST.findall(tail),
+                    *(
+                        re.sub(rb"&[A-Z]|&\d+|&amp;[A-Z]|&amp;\d+|&quot;[^&]*&quot;", b" ", t)
+                        for t in _HEADER_FOOTER.findall(tail)
+                    ),
+                ]
             elif name.startswith("xl/comments") and name.endswith(".xml"):
                 found = _COMMENT_TEXT.findall(archive.read(name))
             else:
@@ -190,19 +197,39 @@ def test_every_zh_output_is_chinese(demo_run: tuple[Path, str]) -> None:
     """Workbooks, CSV, text files and printed lines of the zh demo carry no English word (issue 13)."""
     folder, printed = demo_run
     found = english_findings(folder, printed)
-    assert not found, "\n".join(f"{where} [{head}]: {texts[:3]} ({len(texts)} texts)"
-                                for (where, head), texts in sorted(found.items()))
+    assert not found, "\n".join(
+        f"{where} [{head}]: {texts[:3]} ({len(texts)} texts)" for (where, head), texts in sorted(found.items())
+    )
 
 
 def test_the_walk_sees_keys_and_english_values() -> None:
     """The walk catches what the issue found: snake_case keys, English status words, True/False, mixed messages."""
     folder = Path("/x/demo")
-    for text in ("customer_share", "only_ours", "True", "不是有效日期（'11月13日' is not a date）",
-                 "面谈|Face-to-face", "rfm_class", "grade_vip_min_sales", "Visits"):
+    for text in (
+        "customer_share",
+        "only_ours",
+        "True",
+        "不是有效日期（'11月13日' is not a date）",
+        "面谈|Face-to-face",
+        "rfm_class",
+        "grade_vip_min_sales",
+        "Visits",
+    ):
         assert english_words(text, folder), text
-    for text in ("C0001", "吕琳春/回访记录_2026-W45.xlsx", "表单编号：visit_record", "VIP（VIP 续任）",
-                 "91330100374QKUTY4M", "weifeiyong45@qq.com", "wxid_weifeiyong2295", "/x/demo/master.xlsx",
-                 "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）", "RFM 金额口径", "grading_4level", "记账币种 CNY"):
+    for text in (
+        "C0001",
+        "吕琳春/回访记录_2026-W45.xlsx",
+        "表单编号：visit_record",
+        "VIP（VIP 续任）",
+        "91330100374QKUTY4M",
+        "weifeiyong45@qq.com",
+        "wxid_weifeiyong2295",
+        "/x/demo/master.xlsx",
+        "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）",
+        "RFM 金额口径",
+        "grading_4level",
+        "记账币种 CNY",
+    ):
         assert not english_words(text, folder), text
 
 
@@ -234,33 +261,76 @@ def typed_columns() -> frozenset[tuple[str, str]]:
                 if column in ALL_CONSOLIDATION_TABLES[table].keys:
                     (chosen if field.choices or field.type == "yes_no" else typed).add((table, column))
     schemas = ALL_CONSOLIDATION_TABLES
-    return frozenset((schemas[t].sheet_en, schemas[t].column(c).en) for t, c in typed - chosen
-                     if schemas[t].column(c).kind == "text")
+    return frozenset(
+        (schemas[t].sheet_en, schemas[t].column(c).en) for t, c in typed - chosen if schemas[t].column(c).kind == "text"
+    )
 
 
 # The en demo's company, customers, reps and what they wrote stay Chinese; that data is the only Chinese allowed:
 # - a cell whose column (by its en header) holds values people typed, in the master or quoted by a report;
-EN_DATA_COLUMNS = frozenset({
-    # Customers, Contacts, Transactions, Payments, Visits, Opportunities, Competitors, GradeHistory, WeeklyPlans
-    "Customer Name", "Short Name", "Region", "City", "Address", "Industry", "Enterprise Nature", "Outlet Type",
-    "Location Type", "Category", "Business Scope", "Owner", "Legal Representative", "Sales Rep", "Special Policy",
-    "Notes", "Name", "Nickname", "Title", "Birthplace", "Education", "Family", "Health", "Religion/Politics",
-    "Hobbies", "Topics to Avoid", "Product", "Spec", "Competitor", "Content", "Purpose", "Result", "Next Step",
-    "Promotion", "Our Response", "Approved By", "Goal", "Source Sheet",
-    # QuotationLines, Quotations and Visits as the reps' forms fill them
-    "Contact", "Unit",
-    # what a report quotes from a submission or a customer's statement
-    "Submitted", "Their Ref",
-    # the names people gave their files (潘亮欣/副本 回访记录.xlsx), as the master and the reports list them
-    "File", "File Name", "Source File", "Corrects",
-})
+EN_DATA_COLUMNS = frozenset(
+    {
+        # Customers, Contacts, Transactions, Payments, Visits, Opportunities, Competitors, GradeHistory, WeeklyPlans
+        "Customer Name",
+        "Short Name",
+        "Region",
+        "City",
+        "Address",
+        "Industry",
+        "Enterprise Nature",
+        "Outlet Type",
+        "Location Type",
+        "Category",
+        "Business Scope",
+        "Owner",
+        "Legal Representative",
+        "Sales Rep",
+        "Special Policy",
+        "Notes",
+        "Name",
+        "Nickname",
+        "Title",
+        "Birthplace",
+        "Education",
+        "Family",
+        "Health",
+        "Religion/Politics",
+        "Hobbies",
+        "Topics to Avoid",
+        "Product",
+        "Spec",
+        "Competitor",
+        "Content",
+        "Purpose",
+        "Result",
+        "Next Step",
+        "Promotion",
+        "Our Response",
+        "Approved By",
+        "Goal",
+        "Source Sheet",
+        # QuotationLines, Quotations and Visits as the reps' forms fill them
+        "Contact",
+        "Unit",
+        # what a report quotes from a submission or a customer's statement
+        "Submitted",
+        "Their Ref",
+        # the names people gave their files (潘亮欣/副本 回访记录.xlsx), as the master and the reports list them
+        "File",
+        "File Name",
+        "Source File",
+        "Corrects",
+    }
+)
 # Headers that name data on one sheet only (elsewhere the same header holds our own words, which must be en):
-EN_DATA_SHEET_COLUMNS = typed_columns() | frozenset({
-    ("Grade History", "Reason"),  # the demo's past reviews, written by its sales manager (free text, like visits)
-    ("Settings", "Value"),        # what the user set: the company's name
-    ("Errors", "Value"),          # the consolidation report quoting a submitted cell
-    ("Problems", "Value"),        # the reconciliation quoting an unreadable cell of a statement
-})
+EN_DATA_SHEET_COLUMNS = typed_columns() | frozenset(
+    {
+        ("Grade History", "Reason"),  # the demo's past reviews, written by its sales manager (free text, like visits)
+        ("Settings", "Value"),  # what the user set: the company's name
+        ("Errors", "Value"),  # the consolidation report quoting a submitted cell
+        ("Problems", "Value"),  # the reconciliation quoting an unreadable cell of a statement
+    }
+)
 # - Chinese of those values inside our sentences (the company's name on a statement): every run of Chinese in
 #   the en master's data columns;
 # - a file name (the reps name their files) and a value quoted in a message ('11月31日' is not a date);
@@ -288,8 +358,7 @@ def data_runs(master: Path) -> set[str]:
         rows = book.get_sheet_by_name(name).to_python()
         if not rows:
             continue
-        data = [c for c, head in enumerate(rows[0])
-                if head in EN_DATA_COLUMNS or (name, head) in EN_DATA_SHEET_COLUMNS]
+        data = [c for c, head in enumerate(rows[0]) if head in EN_DATA_COLUMNS or (name, head) in EN_DATA_SHEET_COLUMNS]
         for row in rows[1:]:
             for c in data:
                 if isinstance(row[c], str):
@@ -322,18 +391,22 @@ def test_every_en_output_has_chinese_only_in_data(en_demo: tuple[Path, str]) -> 
     """The en demo's outputs carry Chinese only where the demo's data put it (issue 13)."""
     folder, printed = en_demo
     found = chinese_findings(folder, printed, data_runs(folder / "master.xlsx"))
-    assert not found, "\n".join(f"{where} [{head}]: {texts[:3]} ({len(texts)} texts)"
-                                for (where, head), texts in sorted(found.items()))
+    assert not found, "\n".join(
+        f"{where} [{head}]: {texts[:3]} ({len(texts)} texts)" for (where, head), texts in sorted(found.items())
+    )
 
 
 def test_the_en_walk_sees_chinese_labels() -> None:
     """A zh header, status or sentence in an en output is found; the data's own Chinese is not."""
     folder, runs = Path("/x/demo"), {"上海恒泰润滑油有限公司", "吕琳春"}
-    texts = [("report.xlsx!Results", "Status", "相符"), ("report.xlsx!Results", "", "客户编号"),
-             ("report.xlsx!Results", "Sales Rep", "吕琳春"),
-             ("statement.xlsx!S", "", "上海恒泰润滑油有限公司, Finance"),
-             ("printed", "", "written: /x/demo/对账单_C0026.xlsx"),
-             ("x.reason.txt", "", "拒收原因：不是 Excel 工作簿")]
+    texts = [
+        ("report.xlsx!Results", "Status", "相符"),
+        ("report.xlsx!Results", "", "客户编号"),
+        ("report.xlsx!Results", "Sales Rep", "吕琳春"),
+        ("statement.xlsx!S", "", "上海恒泰润滑油有限公司, Finance"),
+        ("printed", "", "written: /x/demo/对账单_C0026.xlsx"),
+        ("x.reason.txt", "", "拒收原因：不是 Excel 工作簿"),
+    ]
     found = {text for where, head, text in texts if chinese_findings_in(where, head, text, folder, runs)}
     assert found == {"相符", "客户编号"}
 
@@ -341,9 +414,16 @@ def test_the_en_walk_sees_chinese_labels() -> None:
 # -- the fixes the walks rely on, one by one --------------------------------------------------------------------
 def test_document_frame_labels_headers_booleans_and_codes() -> None:
     """One helper turns a frame into a document: keys to labels, True/False to 是/否, codes to their labels."""
-    frame = pd.DataFrame({"customer_id": ["C1", "C2"], "status": ["only_ours", "matched"],
-                          "sales_drop": [True, False], "rfm_class": ["important_value", "general_value"],
-                          "rfm_class_label": ["重要价值客户", "一般价值客户"], "自定义": ["x", "y"]})
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "status": ["only_ours", "matched"],
+            "sales_drop": [True, False],
+            "rfm_class": ["important_value", "general_value"],
+            "rfm_class_label": ["重要价值客户", "一般价值客户"],
+            "自定义": ["x", "y"],
+        }
+    )
     zh = document_frame(frame, "zh")
     assert list(zh.columns) == ["客户编号", "核对结果", "销售下滑", "RFM 分类", "自定义"]
     assert zh["核对结果"].tolist() == ["我方有", "相符"] and zh["销售下滑"].tolist() == ["是", "否"]
@@ -365,7 +445,10 @@ def test_settings_show_zh_names_and_read_back_by_key_or_name(tmp_path: Path) -> 
     assert again.settings.rfm_monetary == "average" and again.settings == master.settings
     # a sheet written by an earlier version (keys) or by an en user (keys, en labels) reads the same
     assert settings_from({"rfm_monetary": "合计", "RFM Monetary": "average", "Company Name": "甲"}).cells() == {
-        **DEFAULTS, "rfm_monetary": "average", "company_name": "甲"}
+        **DEFAULTS,
+        "rfm_monetary": "average",
+        "company_name": "甲",
+    }
 
 
 def test_a_percent_limit_reads_as_a_percent() -> None:
@@ -378,8 +461,12 @@ def test_a_percent_limit_reads_as_a_percent() -> None:
 
 def test_a_refused_choice_lists_the_choices_in_one_language() -> None:
     """The allowed values of a refused choice are named in the message's language (not 面谈|Face-to-face)."""
-    field = FieldSpec("method", Text("方式", "Method"), "choice",
-                      choices=(Choice("face", "面谈", "Face-to-face"), Choice("phone", "电话", "Phone")))
+    field = FieldSpec(
+        "method",
+        Text("方式", "Method"),
+        "choice",
+        choices=(Choice("face", "面谈", "Face-to-face"), Choice("phone", "电话", "Phone")),
+    )
     with pytest.raises(FieldProblem) as caught:
         read_cell(field, "飞鸽", lang="zh")
     assert caught.value.zh == "'飞鸽' 不在可选值中：面谈、电话" and not english_words(caught.value.zh, Path("/x"))
@@ -391,8 +478,10 @@ def test_a_refused_choice_lists_the_choices_in_one_language() -> None:
 # of "grade apply" (a word of grade's arguments, not an argparse subcommand). Command names are added from the parser.
 HELP_NAMES = frozenset({"Python", "Windows", "VBA", "xlwings", "macros_bridge", "apply"})
 # Default names of what a command writes, as help shows them: statements_<期间>, reports/, ./demo.
-HELP_FILE_NAMES = re.compile(r"[\w-]+/[\w./-]*\.(?:md|xlsx|yaml|csv)\b|\S*\.pseudonym-key\b"
-                             r"|[\w.-]+_<[^>]*>|(?:\.?/)?\w+/|\./\w+")
+HELP_FILE_NAMES = re.compile(
+    r"[\w-]+/[\w./-]*\.(?:md|xlsx|yaml|csv)\b|\S*\.pseudonym-key\b"
+    r"|[\w.-]+_<[^>]*>|(?:\.?/)?\w+/|\./\w+"
+)
 
 
 def _parsers(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.ArgumentParser]]:
@@ -448,10 +537,14 @@ def test_every_zh_csv_and_its_printed_lines_are_chinese(demo_run: tuple[Path, st
     folder, _ = demo_run
     master = str(folder / "master.xlsx")
     returned = str(folder / "receivables" / "returned_statement_C0330.xlsx")
-    commands = [["rfm", master, "--out", "rfm.csv"], ["abc", master, "--year", "2025", "--out", "abc.csv"],
-                ["credit", master, "--out", "credit.csv"], ["grade", master, "--year", "2025", "--out", "grade.csv"],
-                ["ageing", master, "--out", "ageing.csv"],
-                ["reconcile", master, returned, "--customer", "C0330", "--out", "reconcile.csv"]]
+    commands = [
+        ["rfm", master, "--out", "rfm.csv"],
+        ["abc", master, "--year", "2025", "--out", "abc.csv"],
+        ["credit", master, "--out", "credit.csv"],
+        ["grade", master, "--year", "2025", "--out", "grade.csv"],
+        ["ageing", master, "--out", "ageing.csv"],
+        ["reconcile", master, returned, "--customer", "C0330", "--out", "reconcile.csv"],
+    ]
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         for command in commands:
@@ -460,8 +553,9 @@ def test_every_zh_csv_and_its_printed_lines_are_chinese(demo_run: tuple[Path, st
         assert main(["master", "check", master]) in (0, 1)  # printed only; 1 would list reference problems
     assert len(list(tmp_path.glob("*.csv"))) == 8  # reconcile writes its summary and problems beside it
     found = english_findings(tmp_path, printed.getvalue().replace(master, " ").replace(returned, " "))
-    assert not found, "\n".join(f"{where} [{head}]: {texts[:3]} ({len(texts)} texts)"
-                                for (where, head), texts in sorted(found.items()))
+    assert not found, "\n".join(
+        f"{where} [{head}]: {texts[:3]} ({len(texts)} texts)" for (where, head), texts in sorted(found.items())
+    )
 
 
 def test_the_review_sheet_in_a_zh_master_reads_zh(demo_run: tuple[Path, str], tmp_path: Path) -> None:
@@ -474,8 +568,12 @@ def test_the_review_sheet_in_a_zh_master_reads_zh(demo_run: tuple[Path, str], tm
     book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
     table = book.get_table_by_name("GradeReview")
     heads, rows = table.columns, table.to_python()
-    found = {(head, text) for row in rows for head, text in zip(heads, row)
-             if isinstance(text, str) and english_words(text, tmp_path)}
+    found = {
+        (head, text)
+        for row in rows
+        for head, text in zip(heads, row)
+        if isinstance(text, str) and english_words(text, tmp_path)
+    }
     assert not found and not [h for h in heads if english_words(h, tmp_path)]
     columns = {head: {row[i] for row in rows} for i, head in enumerate(heads)}
     assert columns["变动"] <= {"升级", "降级", "不变", "新评", "撤销VIP"} and columns["新客户"] == {"是", "否"}

@@ -32,9 +32,15 @@ def addin_config(*, interpreter: str | None = None, platform: str = sys.platform
         config["Interpreter_Mac"] = interpreter or default_interpreter()
     elif interpreter:
         config["Interpreter_Win"] = interpreter
-    config.update({"UDF Modules": UDF_MODULE, "Use UDF Server": "True", "Show Console": "False",
-                   # Not an xlwings key (GetConfig ignores it): what `addin status` compares with xlwings.
-                   BUILT_WITH_KEY: xlwings.__version__})
+    config.update(
+        {
+            "UDF Modules": UDF_MODULE,
+            "Use UDF Server": "True",
+            "Show Console": "False",
+            # Not an xlwings key (GetConfig ignores it): what `addin status` compares with xlwings.
+            BUILT_WITH_KEY: xlwings.__version__,
+        }
+    )
     return config
 
 
@@ -47,5 +53,9 @@ def build_addin(out_dir: Path, *, interpreter: str | None = None, platform: str 
     """Build keyacct_xl.xlam into ``out_dir`` for ``platform``'s Excel and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     project = build_vba_project(addin_modules())
-    return build_xlam(out_dir / ADDIN_NAME, vba_project=project, ribbon=ribbon_source(),
-                      config=addin_config(interpreter=interpreter, platform=platform))
+    return build_xlam(
+        out_dir / ADDIN_NAME,
+        vba_project=project,
+        ribbon=ribbon_source(),
+        config=addin_config(interpreter=interpreter, platform=platform),
+    )

@@ -110,7 +110,7 @@ def _balanced(entries: list[_Entry], ordered: list[int], *, depth: int, red_dept
     node = entries[ordered[mid]]
     node.color = _RED if depth == red_depth else _BLACK
     node.left = _balanced(entries, ordered[:mid], depth=depth + 1, red_depth=red_depth)
-    node.right = _balanced(entries, ordered[mid + 1:], depth=depth + 1, red_depth=red_depth)
+    node.right = _balanced(entries, ordered[mid + 1 :], depth=depth + 1, red_depth=red_depth)
     return ordered[mid]
 
 
@@ -166,7 +166,6 @@ def _directory(entries: list[_Entry]) -> bytes:
 
 def _header(fat_sectors: int, dir_start: int, minifat_start: int, minifat_sectors: int) -> bytes:
     head = SIGNATURE + bytes(16) + struct.pack("<HHHHH6s", 0x003E, 0x0003, 0xFFFE, 9, 6, bytes(6))
-    head += struct.pack("<9I", 0, fat_sectors, dir_start, 0, MINI_CUTOFF, minifat_start, minifat_sectors,
-                        ENDOFCHAIN, 0)
+    head += struct.pack("<9I", 0, fat_sectors, dir_start, 0, MINI_CUTOFF, minifat_start, minifat_sectors, ENDOFCHAIN, 0)
     difat = list(range(fat_sectors)) + [FREESECT] * (109 - fat_sectors)
     return head + _pack_u32(difat)

@@ -33,8 +33,10 @@ def add_ribbon(path: Path, ribbon: bytes) -> Path:
         rels = archive.read("_rels/.rels").decode("utf-8")
     if REL_CUSTOM_UI14 not in rels:
         taken = {int(n) for n in re.findall(r'Id="rId(\d+)"', rels)}
-        rel = (f'<Relationship Id="rId{max(taken, default=0) + 1}" Type="{REL_CUSTOM_UI14}" '
-               'Target="customUI/customUI14.xml"/>')
+        rel = (
+            f'<Relationship Id="rId{max(taken, default=0) + 1}" Type="{REL_CUSTOM_UI14}" '
+            'Target="customUI/customUI14.xml"/>'
+        )
         rels = rels.replace("</Relationships>", rel + "</Relationships>")
     with atomic_write(path, backup=False) as out:
         rewrite_package(path, out, {"_rels/.rels": rels.encode("utf-8"), "customUI/customUI14.xml": ribbon})
@@ -66,8 +68,13 @@ def build_with_excel(out_dir: Path, *, interpreter: str | None = None) -> Path:
         try:
             components = book.api.VBProject.VBComponents
         except pywintypes.com_error as exc:  # raised when programmatic access to VBA is not trusted
-            raise BridgeError(msg("Excel refused access to the VBA project: tick Trust Center → Macro Settings → "
-                                  "Trust access to the VBA project object model ({exc})", exc=exc)) from None
+            raise BridgeError(
+                msg(
+                    "Excel refused access to the VBA project: tick Trust Center → Macro Settings → "
+                    "Trust access to the VBA project object model ({exc})",
+                    exc=exc,
+                )
+            ) from None
         documents = {"ThisWorkbook": book.api.CodeName, "Sheet1": sheet.api.CodeName}
         for module in addin_modules():
             if module.kind == "document":

@@ -114,8 +114,11 @@ class Machine:
 
 def _options_keys(registry: Registry) -> list[str]:
     """Every Office version's Excel options key (16.0 when Office left none yet)."""
-    versions = [v for v in registry.subkeys(OFFICE_KEY) if re.fullmatch(r"\d+\.\d+", v)
-                and "Excel" in registry.subkeys(rf"{OFFICE_KEY}\{v}")]
+    versions = [
+        v
+        for v in registry.subkeys(OFFICE_KEY)
+        if re.fullmatch(r"\d+\.\d+", v) and "Excel" in registry.subkeys(rf"{OFFICE_KEY}\{v}")
+    ]
     return [rf"{OFFICE_KEY}\{v}\Excel\Options" for v in sorted(versions or ["16.0"])]
 
 
@@ -147,8 +150,9 @@ def _rewrite_open(registry: Registry, key: str, entries: list[str]) -> None:
 def registered(machine: Machine, path: Path) -> bool:
     """Whether Excel's options list the add-in (Windows) or it sits in the startup folder (macOS)."""
     if machine.platform == "win32" and machine.registry is not None:
-        return any(_mentions(v, path) for k in _options_keys(machine.registry)
-                   for v in _open_values(machine.registry, k))
+        return any(
+            _mentions(v, path) for k in _options_keys(machine.registry) for v in _open_values(machine.registry, k)
+        )
     return machine.platform == "darwin" and path.exists()
 
 
@@ -167,11 +171,17 @@ def install(machine: Machine, *, lang: Lang, interpreter: str | None = None) -> 
         scripts.mkdir(parents=True, exist_ok=True)
         script = xlwings_dir() / f"xlwings-{xlwings.__version__}.applescript"
         shutil.copy2(script, scripts / script.name)
-        yield tr(lang, "RunPython AppleScript installed: {script} (quit Excel with Cmd-Q and restart)",
-                       script=scripts / script.name)
+        yield tr(
+            lang,
+            "RunPython AppleScript installed: {script} (quit Excel with Cmd-Q and restart)",
+            script=scripts / script.name,
+        )
     else:
-        yield tr(lang, "no Excel on this machine: the add-in is built; run keyacct-xl addin install on the "
-                       "Windows or macOS computer that has Excel")
+        yield tr(
+            lang,
+            "no Excel on this machine: the add-in is built; run keyacct-xl addin install on the "
+            "Windows or macOS computer that has Excel",
+        )
 
 
 def uninstall(machine: Machine, *, lang: Lang) -> Iterator[str]:
@@ -202,8 +212,13 @@ def status(machine: Machine, *, lang: Lang) -> Iterator[str]:
     match = tr(lang, "matches") if built == xlwings.__version__ else tr(lang, "differs: reinstall")
     interpreter = config.get("Interpreter_Win") or config.get("Interpreter_Mac") or tr(lang, "not set")
     yield tr(lang, "add-in: {target}", target=target)
-    yield tr(lang, "xlwings: add-in {built}, installed {installed} ({match})", built=built,
-                   installed=xlwings.__version__, match=match)
+    yield tr(
+        lang,
+        "xlwings: add-in {built}, installed {installed} ({match})",
+        built=built,
+        installed=xlwings.__version__,
+        match=match,
+    )
     yield tr(lang, "interpreter: {interpreter}", interpreter=interpreter)
     if machine.platform in ("win32", "darwin"):
         registered_here = registered(machine, target)
@@ -218,6 +233,12 @@ def read_config(path: Path) -> dict[str, str]:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
         rows = book.get_sheet_by_name(CONFIG_SHEET).to_python()
     except calamine.CalamineError as exc:
-        raise BridgeError(msg("{path}: cannot read its {sheet} sheet ({exc}); run keyacct-xl addin install",
-                              path=path, sheet=CONFIG_SHEET, exc=exc)) from None
+        raise BridgeError(
+            msg(
+                "{path}: cannot read its {sheet} sheet ({exc}); run keyacct-xl addin install",
+                path=path,
+                sheet=CONFIG_SHEET,
+                exc=exc,
+            )
+        ) from None
     return {str(r[0]): str(r[1]) for r in rows if r and r[0]}

@@ -16,7 +16,7 @@ def compress(data: bytes) -> bytes:
     """A CompressedContainer: signature byte 0x01, then one chunk per 4,096 bytes of ``data``."""
     out = bytearray(b"\x01")
     for start in range(0, len(data), _CHUNK):
-        out += _chunk(data[start:start + _CHUNK])
+        out += _chunk(data[start : start + _CHUNK])
     return bytes(out)
 
 
@@ -54,7 +54,7 @@ def _tokens(raw: bytes) -> bytes:
                 out.append(raw[pos])
                 step = 1
             for p in range(pos, pos + step):
-                seen.setdefault(raw[p:p + 3], []).append(p)
+                seen.setdefault(raw[p : p + 3], []).append(p)
             pos += step
     return bytes(out)
 
@@ -66,7 +66,7 @@ def _longest_match(raw: bytes, pos: int, seen: dict[bytes, list[int]]) -> tuple[
     max_length = min((0xFFFF >> bits) + 3, len(raw) - pos)
     max_offset = 1 << bits
     best_offset, best_length = 0, 0
-    for candidate in reversed(seen.get(raw[pos:pos + 3], [])[-_MAX_CANDIDATES:]):
+    for candidate in reversed(seen.get(raw[pos : pos + 3], [])[-_MAX_CANDIDATES:]):
         offset = pos - candidate
         if offset > max_offset:
             break

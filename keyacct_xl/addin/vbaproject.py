@@ -26,8 +26,11 @@ _ENCRYPTION_SEED = 0x4B
 # The references every Excel VBA project carries (OLE Automation, Office for IRibbonControl).
 REFERENCES = (
     ("stdole", "*\\G{00020430-0000-0000-C000-000000000046}#2.0#0#C:\\Windows\\System32\\stdole2.tlb#OLE Automation"),
-    ("Office", "*\\G{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}#2.0#0#C:\\Program Files\\Common Files\\Microsoft Shared"
-               "\\OFFICE16\\MSO.DLL#Microsoft Office 16.0 Object Library"),
+    (
+        "Office",
+        "*\\G{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}#2.0#0#C:\\Program Files\\Common Files\\Microsoft Shared"
+        "\\OFFICE16\\MSO.DLL#Microsoft Office 16.0 Object Library",
+    ),
 )
 # _VBA_PROJECT (2.3.4.1): reserved 0x61CC, version 0xFFFF (no cache: Office recompiles), reserved bytes.
 VBA_PROJECT_STREAM = struct.pack("<HHBH", 0x61CC, 0xFFFF, 0x00, 0x0000)
@@ -47,8 +50,14 @@ class VbaModule:
         try:
             return text.encode(ENCODING)
         except UnicodeEncodeError as exc:
-            raise BridgeError(msg("VBA module {name}: characters outside code page {codepage} ({exc})",
-                                  name=self.name, codepage=CODEPAGE, exc=exc)) from None
+            raise BridgeError(
+                msg(
+                    "VBA module {name}: characters outside code page {codepage} ({exc})",
+                    name=self.name,
+                    codepage=CODEPAGE,
+                    exc=exc,
+                )
+            ) from None
 
 
 def build_vba_project(modules: Sequence[VbaModule], *, project_name: str = "KeyAcctXL") -> bytes:
@@ -68,11 +77,18 @@ def project_stream(modules: Sequence[VbaModule], project_name: str) -> bytes:
     key = {"document": "Document", "module": "Module", "class": "Class"}
     for m in modules:
         lines.append(f"{key[m.kind]}={m.name}/&H00000000" if m.kind == "document" else f"{key[m.kind]}={m.name}")
-    lines += [f'Name="{project_name}"', 'HelpContextID="0"', 'VersionCompatible32="393222000"',
-              f'CMG="{encrypt(bytes(4), PROJECT_ID, seed=_ENCRYPTION_SEED)}"',  # not protected
-              f'DPB="{encrypt(bytes(1), PROJECT_ID, seed=_ENCRYPTION_SEED + 1)}"',  # no password
-              f'GC="{encrypt(bytes([0xFF]), PROJECT_ID, seed=_ENCRYPTION_SEED + 2)}"',  # visible
-              "", "[Host Extender Info]", "&H00000001={3832D640-CF90-11CF-8E43-00A0C911005A};VBE;&H00000000", ""]
+    lines += [
+        f'Name="{project_name}"',
+        'HelpContextID="0"',
+        'VersionCompatible32="393222000"',
+        f'CMG="{encrypt(bytes(4), PROJECT_ID, seed=_ENCRYPTION_SEED)}"',  # not protected
+        f'DPB="{encrypt(bytes(1), PROJECT_ID, seed=_ENCRYPTION_SEED + 1)}"',  # no password
+        f'GC="{encrypt(bytes([0xFF]), PROJECT_ID, seed=_ENCRYPTION_SEED + 2)}"',  # visible
+        "",
+        "[Host Extender Info]",
+        "&H00000001={3832D640-CF90-11CF-8E43-00A0C911005A};VBE;&H00000000",
+        "",
+    ]
     return "\r\n".join(lines).encode(ENCODING) + b"\r\n"
 
 

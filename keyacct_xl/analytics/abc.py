@@ -33,8 +33,9 @@ def revenue_by_customer(transactions: pd.DataFrame, *, year: int | None = None) 
     return frame.groupby("customer_id", sort=True)["amount"].sum().rename("revenue")
 
 
-def abc_classes(revenue: pd.Series, *, thresholds: Sequence[float] | None = None,
-                shares: Sequence[float] | None = None) -> pd.DataFrame:
+def abc_classes(
+    revenue: pd.Series, *, thresholds: Sequence[float] | None = None, shares: Sequence[float] | None = None
+) -> pd.DataFrame:
     """Per customer: rank, revenue, share, cumulative share and class A/B/C, largest first."""
     if thresholds is not None and shares is not None:
         raise InputError(msg("abc: give thresholds or shares, not both"))
@@ -43,9 +44,13 @@ def abc_classes(revenue: pd.Series, *, thresholds: Sequence[float] | None = None
     ordered = revenue.sort_values(ascending=False, kind="stable")
     values = ordered.to_numpy(dtype="float64")
     total = float(values.sum())
-    table = pd.DataFrame({"customer_id": ordered.index.to_numpy(dtype=object),
-                          "rank": pd.Series(values).rank(ascending=False, method="min").astype("int64"),
-                          "revenue": values})
+    table = pd.DataFrame(
+        {
+            "customer_id": ordered.index.to_numpy(dtype=object),
+            "rank": pd.Series(values).rank(ascending=False, method="min").astype("int64"),
+            "revenue": values,
+        }
+    )
     table["share"] = values / total if total else 0.0
     table["cumulative_share"] = np.cumsum(values) / total if total else 0.0
     if shares is not None:
@@ -58,16 +63,22 @@ def abc_classes(revenue: pd.Series, *, thresholds: Sequence[float] | None = None
 def _by_thresholds(values: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
     a_min, b_min = _pair(thresholds, "thresholds")
     if a_min <= b_min:
-        raise InputError(msg("abc: thresholds must be decreasing (A above B), got {a_min:g},{b_min:g}", a_min=a_min,
-                             b_min=b_min))
+        raise InputError(
+            msg("abc: thresholds must be decreasing (A above B), got {a_min:g},{b_min:g}", a_min=a_min, b_min=b_min)
+        )
     return np.where(values >= a_min, "A", np.where(values >= b_min, "B", "C")).astype(object)
 
 
 def _by_shares(values: np.ndarray, total: float, shares: Sequence[float]) -> np.ndarray:
     a_share, b_share = _pair(shares, "shares")
     if a_share <= 0 or b_share < 0 or a_share + b_share > 100:
-        raise InputError(msg("abc: shares must be positive and add up to at most 100, got {a_share:g},{b_share:g}",
-                             a_share=a_share, b_share=b_share))
+        raise InputError(
+            msg(
+                "abc: shares must be positive and add up to at most 100, got {a_share:g},{b_share:g}",
+                a_share=a_share,
+                b_share=b_share,
+            )
+        )
     if total <= 0:
         raise InputError(msg("abc: total revenue is not positive; shares cannot be computed"))
     # Revenue held by customers with strictly more revenue: the cumulative sum before each tie group starts.
@@ -90,6 +101,13 @@ def abc_summary(table: pd.DataFrame) -> pd.DataFrame:
     for klass in ("A", "B", "C"):
         part = table[table["abc_class"] == klass]
         revenue = float(part["revenue"].sum())
-        rows.append({"abc_class": klass, "customers": len(part), "customer_share": len(part) / total_count,
-                     "revenue": revenue, "revenue_share": revenue / total_revenue if total_revenue else 0.0})
+        rows.append(
+            {
+                "abc_class": klass,
+                "customers": len(part),
+                "customer_share": len(part) / total_count,
+                "revenue": revenue,
+                "revenue_share": revenue / total_revenue if total_revenue else 0.0,
+            }
+        )
     return pd.DataFrame(rows)

@@ -29,8 +29,16 @@ def pareto_curve(abc_table: pd.DataFrame, *, points: int = 20) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def analysis_sheets(master: Master, *, year: int, lang: Lang, drop_pct: float = 30.0, overdue_days: int = 90,
-                    silent_days: int = 90, code_prefix: str | None = None) -> list[Sheet]:
+def analysis_sheets(
+    master: Master,
+    *,
+    year: int,
+    lang: Lang,
+    drop_pct: float = 30.0,
+    overdue_days: int = 90,
+    silent_days: int = 90,
+    code_prefix: str | None = None,
+) -> list[Sheet]:
     """Every sheet of the analysis workbook for ``year``, with its charts."""
     tx, customers = master.transactions, master.customers
     table = abc_classes(revenue_by_customer(tx, year=year))
@@ -40,24 +48,44 @@ def analysis_sheets(master: Master, *, year: int, lang: Lang, drop_pct: float = 
     by_category = sales_by(tx, customers, year=year, by="category")
     by_region = sales_by(tx, customers, year=year, by="region")
     return [
-        Sheet(tr(lang, "Pareto curve"), curve, (Chart(
-            "line", tr(lang, "Cumulative share of revenue"), "customer_share",
-            ("revenue_share",)),)),
-        Sheet(tr(lang, "ABC summary"), abc_summary(table), (Chart(
-            "column", tr(lang, "Revenue by ABC class"), "abc_class", ("revenue",)),)),
+        Sheet(
+            tr(lang, "Pareto curve"),
+            curve,
+            (Chart("line", tr(lang, "Cumulative share of revenue"), "customer_share", ("revenue_share",)),),
+        ),
+        Sheet(
+            tr(lang, "ABC summary"),
+            abc_summary(table),
+            (Chart("column", tr(lang, "Revenue by ABC class"), "abc_class", ("revenue",)),),
+        ),
         Sheet(tr(lang, "ABC customers"), table),
-        Sheet(tr(lang, "Grade mix"), by_grade, (Chart(
-            "pie", tr(lang, "Sales by customer grade"), "grade", ("sales",)),)),
-        Sheet(tr(lang, "By product"), by_category, (Chart(
-            "column", tr(lang, "Sales by product category"), "category", ("sales",)),)),
-        Sheet(tr(lang, "By region"), by_region, (Chart(
-            "column", tr(lang, "Sales by region"), "region", ("sales",)),)),
+        Sheet(
+            tr(lang, "Grade mix"), by_grade, (Chart("pie", tr(lang, "Sales by customer grade"), "grade", ("sales",)),)
+        ),
+        Sheet(
+            tr(lang, "By product"),
+            by_category,
+            (Chart("column", tr(lang, "Sales by product category"), "category", ("sales",)),),
+        ),
+        Sheet(tr(lang, "By region"), by_region, (Chart("column", tr(lang, "Sales by region"), "region", ("sales",)),)),
         Sheet(tr(lang, "Margin ranking"), margin_ranking(tx, customers, year=year)),
-        Sheet(tr(lang, "Risky customers"), risky_customers(
-            tx, customers, ledger, year=year, drop_pct=drop_pct, overdue_days=overdue_days,
-            silent_days=silent_days, lang=lang)),
-        Sheet(tr(lang, "Attribute codes"), attribute_codes(
-            customers, tx, as_of=pd.Timestamp(year, 12, 31), prefix=code_prefix)),
+        Sheet(
+            tr(lang, "Risky customers"),
+            risky_customers(
+                tx,
+                customers,
+                ledger,
+                year=year,
+                drop_pct=drop_pct,
+                overdue_days=overdue_days,
+                silent_days=silent_days,
+                lang=lang,
+            ),
+        ),
+        Sheet(
+            tr(lang, "Attribute codes"),
+            attribute_codes(customers, tx, as_of=pd.Timestamp(year, 12, 31), prefix=code_prefix),
+        ),
     ]
 
 
@@ -77,17 +105,21 @@ def review_sheets(review: Review, lang: Lang) -> list[Sheet]:
 def rfm_sheets(table: pd.DataFrame, summary: pd.DataFrame, lang: Lang) -> list[Sheet]:
     """The RFM workbook (``rfm --out``, the RFM refresh button, the demo): customers, then classes with a chart."""
     chart = Chart("column", tr(lang, "Customers per RFM class"), "rfm_class_label", ("customers",))
-    return [Sheet(tr(lang, "RFM customers"), table),
-            Sheet(tr(lang, "RFM classes"), summary, (chart,))]
+    return [Sheet(tr(lang, "RFM customers"), table), Sheet(tr(lang, "RFM classes"), summary, (chart,))]
 
 
 def abc_sheets(table: pd.DataFrame, summary: pd.DataFrame, curve: pd.DataFrame, lang: Lang) -> list[Sheet]:
     """The ABC workbook (``abc --out``, the Pareto / ABC button): customers, summary, Pareto curve, with charts."""
     return [
         Sheet(tr(lang, "ABC customers"), table),
-        Sheet(tr(lang, "ABC summary"), summary, (Chart(
-            "column", tr(lang, "Revenue by ABC class"), "abc_class", ("revenue",)),)),
-        Sheet(tr(lang, "Pareto curve"), curve, (Chart(
-            "line", tr(lang, "Cumulative share of revenue"), "customer_share",
-            ("revenue_share",)),)),
+        Sheet(
+            tr(lang, "ABC summary"),
+            summary,
+            (Chart("column", tr(lang, "Revenue by ABC class"), "abc_class", ("revenue",)),),
+        ),
+        Sheet(
+            tr(lang, "Pareto curve"),
+            curve,
+            (Chart("line", tr(lang, "Cumulative share of revenue"), "customer_share", ("revenue_share",)),),
+        ),
     ]

@@ -40,17 +40,33 @@ class Applied:
 
     def summary(self, lang: Lang) -> str:
         """What was applied, then the review rows left out, as ``grade apply`` and the ribbon say it."""
-        text = tr(lang, "grades updated for {customers:,} customer(s); grade history: {added:,} added, "
-                        "{corrected:,} corrected", customers=self.customers_changed, added=self.history_added,
-                  corrected=self.history_corrected)
+        text = tr(
+            lang,
+            "grades updated for {customers:,} customer(s); grade history: {added:,} added, {corrected:,} corrected",
+            customers=self.customers_changed,
+            added=self.history_added,
+            corrected=self.history_corrected,
+        )
         if self.terms_changed or self.overrides_kept:
-            text += "\n" + tr(lang, "credit limit and payment terms of the final credit grade written for {changed:,} "
-                                    "customer(s), {kept:,} manual override(s) kept", changed=self.terms_changed,
-                              kept=self.overrides_kept)
+            text += "\n" + tr(
+                lang,
+                "credit limit and payment terms of the final credit grade written for {changed:,} "
+                "customer(s), {kept:,} manual override(s) kept",
+                changed=self.terms_changed,
+                kept=self.overrides_kept,
+            )
         if not self.not_in_customers:
             return text
-        return text + "\n" + tr(lang, "{count:,} row(s) not applied, not in Customers (add them first): {shown}",
-                                count=len(self.not_in_customers), shown=", ".join(self.not_in_customers[:10]))
+        return (
+            text
+            + "\n"
+            + tr(
+                lang,
+                "{count:,} row(s) not applied, not in Customers (add them first): {shown}",
+                count=len(self.not_in_customers),
+                shown=", ".join(self.not_in_customers[:10]),
+            )
+        )
 
 
 def _final(review: pd.DataFrame, final: str, proposed: str, allowed: tuple[str, ...] | list[str]) -> pd.Series:
@@ -59,13 +75,26 @@ def _final(review: pd.DataFrame, final: str, proposed: str, allowed: tuple[str, 
     bad = review.index[~chosen.isin(allowed) & ~chosen.map(is_blank)]
     if len(bad):
         rows = ", ".join(f"{review.at[i, 'customer_id']} ({chosen[i]!r})" for i in bad[:5])
-        raise InputError(msg("GradeReview: {final} must be one of {allowed}: {rows}", final=final,
-                             allowed=listing(allowed), rows=rows))
+        raise InputError(
+            msg(
+                "GradeReview: {final} must be one of {allowed}: {rows}",
+                final=final,
+                allowed=listing(allowed),
+                rows=rows,
+            )
+        )
     return chosen
 
 
-def apply_review(master: Master, review: pd.DataFrame, *, grades: list[str], approved_by: str | None,
-                 applied_at: pd.Timestamp, credit_policy: CreditPolicy | None = None) -> Applied:
+def apply_review(
+    master: Master,
+    review: pd.DataFrame,
+    *,
+    grades: list[str],
+    approved_by: str | None,
+    applied_at: pd.Timestamp,
+    credit_policy: CreditPolicy | None = None,
+) -> Applied:
     """Update ``master`` in memory from the review rows: grades, and the credit limit and payment terms of each
     final credit grade under ``credit_policy`` (default: the shipped one); return which tables changed."""
     years = review["year"].dropna().unique()
@@ -87,10 +116,14 @@ def apply_review(master: Master, review: pd.DataFrame, *, grades: list[str], app
     target_credit = customers["credit_grade"].astype(object).copy()
     target_grade.iloc[rows] = grade_after.to_numpy()
     target_credit.iloc[rows] = credit_after.to_numpy()
-    written = write_terms(customers.assign(credit_grade=target_credit),
-                          pd.Series(credit_after.to_numpy(), index=review["customer_id"]),
-                          policy=credit_policy or load_credit_policy(), settings=master.settings,
-                          transactions=master.transactions, as_of=applied_at)
+    written = write_terms(
+        customers.assign(credit_grade=target_credit),
+        pd.Series(credit_after.to_numpy(), index=review["customer_id"]),
+        policy=credit_policy or load_credit_policy(),
+        settings=master.settings,
+        transactions=master.transactions,
+        as_of=applied_at,
+    )
     terms = written.changes.set_index("customer_id")
     history_rows = []
     for k, cid in enumerate(review["customer_id"]):
@@ -99,13 +132,24 @@ def apply_review(master: Master, review: pd.DataFrame, *, grades: list[str], app
         if not is_blank(comment):
             reason = f"{reason} | {comment}"
         limits = {key: terms.at[cid, key] for key in _TERMS} if cid in terms.index else {}
-        history_rows.append({"year": year, "customer_id": cid, "grade_before": before_grade[k],
-                             "grade_after": grade_after.iloc[k], "credit_before": before_credit[k],
-                             "credit_after": credit_after.iloc[k], **limits, "reason": reason,
-                             "approved_by": approved_by, "applied_at": applied_at})
+        history_rows.append(
+            {
+                "year": year,
+                "customer_id": cid,
+                "grade_before": before_grade[k],
+                "grade_after": grade_after.iloc[k],
+                "credit_before": before_credit[k],
+                "credit_after": credit_after.iloc[k],
+                **limits,
+                "reason": reason,
+                "approved_by": approved_by,
+                "applied_at": applied_at,
+            }
+        )
     recorded = record_history(master.grade_history, history_rows)
-    differs = (target_grade.fillna("") != customers["grade"].astype(object).fillna("")) | \
-        (target_credit.fillna("") != customers["credit_grade"].astype(object).fillna(""))
+    differs = (target_grade.fillna("") != customers["grade"].astype(object).fillna("")) | (
+        target_credit.fillna("") != customers["credit_grade"].astype(object).fillna("")
+    )
     tables = []
     if differs.any() or written.changed:
         master.customers = written.customers.assign(grade=target_grade)
@@ -113,5 +157,12 @@ def apply_review(master: Master, review: pd.DataFrame, *, grades: list[str], app
     if recorded.added or recorded.corrected:
         master.grade_history = recorded.history
         tables.append("GradeHistory")
-    return Applied(tuple(tables), int(differs.sum()), recorded.added, recorded.corrected, unknown,
-                   terms_changed=written.changed, overrides_kept=int(terms["overridden"].sum()))
+    return Applied(
+        tuple(tables),
+        int(differs.sum()),
+        recorded.added,
+        recorded.corrected,
+        unknown,
+        terms_changed=written.changed,
+        overrides_kept=int(terms["overridden"].sum()),
+    )

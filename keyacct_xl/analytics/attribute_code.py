@@ -17,10 +17,27 @@ import pandas as pd
 
 from keyacct_xl.analytics.metrics import evaluation_months
 
-CATEGORY_CODES = {"重要客户": "1", "important": "1", "主要客户": "2", "major": "2", "普通客户": "3",
-                  "ordinary": "3", "潜在客户": "4", "potential": "4"}
-CODE_COLUMNS = ["customer_id", "name", "prefix", "total_spend", "total_class", "avg_yearly_spend", "yearly_class",
-                "years_as_customer", "attribute_code"]
+CATEGORY_CODES = {
+    "重要客户": "1",
+    "important": "1",
+    "主要客户": "2",
+    "major": "2",
+    "普通客户": "3",
+    "ordinary": "3",
+    "潜在客户": "4",
+    "potential": "4",
+}
+CODE_COLUMNS = [
+    "customer_id",
+    "name",
+    "prefix",
+    "total_spend",
+    "total_class",
+    "avg_yearly_spend",
+    "yearly_class",
+    "years_as_customer",
+    "attribute_code",
+]
 
 
 def spend_class(values: np.ndarray, upper: float, lower: float) -> np.ndarray:
@@ -28,8 +45,14 @@ def spend_class(values: np.ndarray, upper: float, lower: float) -> np.ndarray:
     return np.where(values > upper, "1", np.where(values >= lower, "2", "3")).astype(object)
 
 
-def attribute_codes(customers: pd.DataFrame, transactions: pd.DataFrame, *, as_of: pd.Timestamp | None = None,
-                    prefix: str | None = None, prefix_codes: Mapping[str, str] | None = None) -> pd.DataFrame:
+def attribute_codes(
+    customers: pd.DataFrame,
+    transactions: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp | None = None,
+    prefix: str | None = None,
+    prefix_codes: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """One row per customer: the code's parts and the code itself, e.g. ``1214``."""
     tx = transactions
     as_of = pd.Timestamp(as_of) if as_of is not None else tx["date"].max()
@@ -49,8 +72,17 @@ def attribute_codes(customers: pd.DataFrame, transactions: pd.DataFrame, *, as_o
     total_class = spend_class(total, 1_000_000, 100_000)
     yearly_class = spend_class(yearly, 200_000, 100_000)
     year_digit = np.where(years >= 10, "A", years.astype(str)).astype(object)
-    table = pd.DataFrame({"customer_id": ids.to_numpy(dtype=object), "name": customers["name"].to_numpy(dtype=object),
-                          "prefix": prefixes, "total_spend": total, "total_class": total_class,
-                          "avg_yearly_spend": yearly, "yearly_class": yearly_class, "years_as_customer": years})
+    table = pd.DataFrame(
+        {
+            "customer_id": ids.to_numpy(dtype=object),
+            "name": customers["name"].to_numpy(dtype=object),
+            "prefix": prefixes,
+            "total_spend": total,
+            "total_class": total_class,
+            "avg_yearly_spend": yearly,
+            "yearly_class": yearly_class,
+            "years_as_customer": years,
+        }
+    )
     table["attribute_code"] = prefixes.astype(str) + total_class + yearly_class + year_digit
     return table[CODE_COLUMNS]

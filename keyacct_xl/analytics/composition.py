@@ -45,25 +45,47 @@ def margin_ranking(transactions: pd.DataFrame, customers: pd.DataFrame, *, year:
     return table[["rank", "customer_id", "name", "sales", "cost", "gross_profit", "gross_margin"]]
 
 
-def risky_customers(transactions: pd.DataFrame, customers: pd.DataFrame, ledger: Ledger | None, *, year: int,
-                    drop_pct: float = 30.0, overdue_days: int = 90, silent_days: int = 90,
-                    lang: Lang = "zh") -> pd.DataFrame:
+def risky_customers(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame,
+    ledger: Ledger | None,
+    *,
+    year: int,
+    drop_pct: float = 30.0,
+    overdue_days: int = 90,
+    silent_days: int = 90,
+    lang: Lang = "zh",
+) -> pd.DataFrame:
     """Customers with at least one risk flag, each flag a column and a sentence listing them."""
     end = pd.Timestamp(year, 12, 31)
     tx = transactions[transactions["date"] <= end]
     ids = customers["customer_id"].astype(str)
     by_year = tx.groupby([tx["customer_id"].astype(str), tx["date"].dt.year])["amount"].sum()
-    sales = by_year.xs(year, level=1).reindex(ids).fillna(0.0) if year in by_year.index.levels[1] else \
-        pd.Series(0.0, index=ids)
-    prior = by_year.xs(year - 1, level=1).reindex(ids).fillna(0.0) if year - 1 in by_year.index.levels[1] else \
-        pd.Series(0.0, index=ids)
+    sales = (
+        by_year.xs(year, level=1).reindex(ids).fillna(0.0)
+        if year in by_year.index.levels[1]
+        else pd.Series(0.0, index=ids)
+    )
+    prior = (
+        by_year.xs(year - 1, level=1).reindex(ids).fillna(0.0)
+        if year - 1 in by_year.index.levels[1]
+        else pd.Series(0.0, index=ids)
+    )
     last = tx[tx["amount"] > 0].groupby(tx["customer_id"].astype(str))["date"].max().reindex(ids)
-    table = pd.DataFrame({"customer_id": ids.to_numpy(), "name": customers["name"].to_numpy(dtype=object),
-                          "region": customers["region"].to_numpy(dtype=object),
-                          "rep": customers["rep"].to_numpy(dtype=object), "sales": sales.to_numpy(),
-                          "sales_prior": prior.to_numpy(), "last_purchase": last.to_numpy()})
-    table["sales_change"] = np.where(table["sales_prior"] > 0,
-                                     table["sales"] / table["sales_prior"].where(table["sales_prior"] > 0) - 1, np.nan)
+    table = pd.DataFrame(
+        {
+            "customer_id": ids.to_numpy(),
+            "name": customers["name"].to_numpy(dtype=object),
+            "region": customers["region"].to_numpy(dtype=object),
+            "rep": customers["rep"].to_numpy(dtype=object),
+            "sales": sales.to_numpy(),
+            "sales_prior": prior.to_numpy(),
+            "last_purchase": last.to_numpy(),
+        }
+    )
+    table["sales_change"] = np.where(
+        table["sales_prior"] > 0, table["sales"] / table["sales_prior"].where(table["sales_prior"] > 0) - 1, np.nan
+    )
     table["days_since_purchase"] = (end - table["last_purchase"]).dt.days
     overdue = pd.Series(0, index=ids, dtype="int64")
     if ledger is not None:
@@ -74,12 +96,16 @@ def risky_customers(transactions: pd.DataFrame, customers: pd.DataFrame, ledger:
     table["overdue"] = table["max_days_overdue"] > overdue_days
     had_sales = table["last_purchase"].notna()
     table["silent"] = had_sales & (table["days_since_purchase"] > silent_days)
-    flags = {"sales_drop": tr(lang, "sales down more than {drop_pct:g}%", drop_pct=drop_pct),
-             "overdue": tr(lang, "overdue more than {overdue_days} days", overdue_days=overdue_days),
-             "silent": tr(lang, "no purchase for over {silent_days} days", silent_days=silent_days)}
+    flags = {
+        "sales_drop": tr(lang, "sales down more than {drop_pct:g}%", drop_pct=drop_pct),
+        "overdue": tr(lang, "overdue more than {overdue_days} days", overdue_days=overdue_days),
+        "silent": tr(lang, "no purchase for over {silent_days} days", silent_days=silent_days),
+    }
     separator = tr(lang, "; ")
-    table["risks"] = [separator.join(text for key, text in flags.items() if row[key])
-                      for row in table[list(flags)].to_dict("records")]
+    table["risks"] = [
+        separator.join(text for key, text in flags.items() if row[key]) for row in table[list(flags)].to_dict("records")
+    ]
     risky = table[table[list(flags)].any(axis=1)]
-    return risky.sort_values(["sales_prior", "customer_id"], ascending=[False, True], kind="stable") \
-        .reset_index(drop=True)
+    return risky.sort_values(["sales_prior", "customer_id"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )

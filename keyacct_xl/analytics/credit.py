@@ -22,10 +22,17 @@ from keyacct_xl.master.settings import Settings
 from keyacct_xl.messages import tr
 from keyacct_xl.receivables.ledger import Ledger
 
-CREDIT_METRICS = ["invoices", "on_time_rate", "avg_days_late", "max_days_overdue", "overdue_amount",
-                  "bad_debt_amount"]
-CREDIT_COLUMNS = ["customer_id", "name", *CREDIT_METRICS, "current_credit_grade", "credit_grade", "credit_limit",
-                  "credit_change", "credit_reason"]
+CREDIT_METRICS = ["invoices", "on_time_rate", "avg_days_late", "max_days_overdue", "overdue_amount", "bad_debt_amount"]
+CREDIT_COLUMNS = [
+    "customer_id",
+    "name",
+    *CREDIT_METRICS,
+    "current_credit_grade",
+    "credit_grade",
+    "credit_limit",
+    "credit_change",
+    "credit_reason",
+]
 
 
 def credit_metrics(ledger: Ledger, *, window_months: int, grace_days: int, bad_debt_days: int) -> pd.DataFrame:
@@ -35,14 +42,26 @@ def credit_metrics(ledger: Ledger, *, window_months: int, grace_days: int, bad_d
     due = inv[(inv["due_date"] > start) & (inv["due_date"] <= ledger.as_of)]
     amount = due["amount"]
     on_time = amount.where(due["days_late"] <= grace_days, 0.0)
-    grouped = pd.DataFrame({"customer_id": due["customer_id"], "amount": amount, "on_time": on_time,
-                            "weighted_late": amount * due["days_late"]}).groupby("customer_id")
+    grouped = pd.DataFrame(
+        {
+            "customer_id": due["customer_id"],
+            "amount": amount,
+            "on_time": on_time,
+            "weighted_late": amount * due["days_late"],
+        }
+    ).groupby("customer_id")
     sums = grouped[["amount", "on_time", "weighted_late"]].sum()
-    window = pd.DataFrame({"invoices": grouped.size(), "on_time_rate": sums["on_time"] / sums["amount"],
-                           "avg_days_late": sums["weighted_late"] / sums["amount"]})
+    window = pd.DataFrame(
+        {
+            "invoices": grouped.size(),
+            "on_time_rate": sums["on_time"] / sums["amount"],
+            "avg_days_late": sums["weighted_late"] / sums["amount"],
+        }
+    )
     overdue = inv[(inv["open_amount"] > 0.005) & (inv["due_date"] < ledger.as_of)]
-    late = overdue.groupby("customer_id").agg(max_days_overdue=("days_late", "max"),
-                                              overdue_amount=("open_amount", "sum"))
+    late = overdue.groupby("customer_id").agg(
+        max_days_overdue=("days_late", "max"), overdue_amount=("open_amount", "sum")
+    )
     bad = overdue[overdue["days_late"] > bad_debt_days].groupby("customer_id")["open_amount"].sum()
     table = window.join(late, how="outer").join(bad.rename("bad_debt_amount"), how="outer")
     table["invoices"] = table["invoices"].fillna(0).astype("int64")
@@ -52,12 +71,19 @@ def credit_metrics(ledger: Ledger, *, window_months: int, grace_days: int, bad_d
     return table[CREDIT_METRICS]
 
 
-def credit_grades(customers: pd.DataFrame, ledger: Ledger, *, policy: CreditPolicy,
-                  settings: Settings | None = None, lang: Lang = "zh") -> pd.DataFrame:
+def credit_grades(
+    customers: pd.DataFrame,
+    ledger: Ledger,
+    *,
+    policy: CreditPolicy,
+    settings: Settings | None = None,
+    lang: Lang = "zh",
+) -> pd.DataFrame:
     """One row per customer: credit metrics, current and proposed credit grade, suggested limit, reason."""
     levels = with_settings(policy.levels, settings, policy.source)
-    metrics = credit_metrics(ledger, window_months=policy.window_months, grace_days=policy.grace_days,
-                             bad_debt_days=policy.bad_debt_days)
+    metrics = credit_metrics(
+        ledger, window_months=policy.window_months, grace_days=policy.grace_days, bad_debt_days=policy.bad_debt_days
+    )
     ids = pd.Index(customers["customer_id"].astype(str)).union(metrics.index.astype(str))
     names = dict(zip(customers["customer_id"].astype(str), customers["name"]))
     current = dict(zip(customers["customer_id"].astype(str), customers["credit_grade"]))

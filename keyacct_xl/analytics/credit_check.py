@@ -29,8 +29,17 @@ from keyacct_xl.receivables.ageing import available_credit
 from keyacct_xl.receivables.ledger import Ledger
 
 DECISIONS = ("allow", "approval", "refuse")
-POSITION_COLUMNS = ["customer_id", "name", "credit_grade", "handling", "credit_limit", "balance", "available_credit",
-                    "overdue_amount", "max_days_overdue"]
+POSITION_COLUMNS = [
+    "customer_id",
+    "name",
+    "credit_grade",
+    "handling",
+    "credit_limit",
+    "balance",
+    "available_credit",
+    "overdue_amount",
+    "max_days_overdue",
+]
 
 
 def credit_positions(customers: pd.DataFrame, ledger: Ledger, terms: dict[str, Terms]) -> pd.DataFrame:
@@ -43,14 +52,19 @@ def credit_positions(customers: pd.DataFrame, ledger: Ledger, terms: dict[str, T
     overdue = late.groupby("customer_id").agg(amount=("open_amount", "sum"), days=("days_late", "max"))
     limit = pd.to_numeric(customers["credit_limit"], errors="coerce").to_numpy(dtype="float64")
     grade = customers["credit_grade"].astype(object).map(lambda g: g.strip().upper() if isinstance(g, str) else g)
-    return pd.DataFrame({
-        "customer_id": ids.to_numpy(), "name": customers["name"].astype(object).to_numpy(),
-        "credit_grade": grade.to_numpy(),
-        "handling": grade.map({g: t.handling for g, t in terms.items()}).astype(object).to_numpy(),
-        "credit_limit": limit, "balance": np.round(balance, 2), "available_credit": available_credit(limit, balance),
-        "overdue_amount": overdue["amount"].reindex(ids, fill_value=0.0).round(2).to_numpy(dtype="float64"),
-        "max_days_overdue": overdue["days"].reindex(ids, fill_value=0).to_numpy(dtype="int64"),
-    })[POSITION_COLUMNS]
+    return pd.DataFrame(
+        {
+            "customer_id": ids.to_numpy(),
+            "name": customers["name"].astype(object).to_numpy(),
+            "credit_grade": grade.to_numpy(),
+            "handling": grade.map({g: t.handling for g, t in terms.items()}).astype(object).to_numpy(),
+            "credit_limit": limit,
+            "balance": np.round(balance, 2),
+            "available_credit": available_credit(limit, balance),
+            "overdue_amount": overdue["amount"].reindex(ids, fill_value=0.0).round(2).to_numpy(dtype="float64"),
+            "max_days_overdue": overdue["days"].reindex(ids, fill_value=0).to_numpy(dtype="int64"),
+        }
+    )[POSITION_COLUMNS]
 
 
 def _cents(values: np.ndarray) -> np.ndarray:
@@ -68,39 +82,81 @@ def decide(positions: pd.DataFrame, amounts: np.ndarray, *, approval_days: int, 
     no_limit = positions["credit_limit"].isna().to_numpy()
     days = positions["max_days_overdue"].to_numpy(dtype="int64")
     decisions, reasons = [], []
-    for i, row in enumerate(positions[["credit_grade", "credit_limit", "balance", "overdue_amount"]]
-                            .to_dict("records")):
-        decision, reason = _decide_one(row, float(amounts[i]), float(after[i]), int(after_cents[i]),
-                                       int(credit_cents[i]), handling[i], bool(no_limit[i]), int(days[i]),
-                                       approval_days, lang)
+    for i, row in enumerate(
+        positions[["credit_grade", "credit_limit", "balance", "overdue_amount"]].to_dict("records")
+    ):
+        decision, reason = _decide_one(
+            row,
+            float(amounts[i]),
+            float(after[i]),
+            int(after_cents[i]),
+            int(credit_cents[i]),
+            handling[i],
+            bool(no_limit[i]),
+            int(days[i]),
+            approval_days,
+            lang,
+        )
         decisions.append(decision)
         reasons.append(reason)
-    return pd.DataFrame({"amount": amounts, "available_after": after, "decision": decisions, "reason": reasons},
-                        index=positions.index)
+    return pd.DataFrame(
+        {"amount": amounts, "available_after": after, "decision": decisions, "reason": reasons}, index=positions.index
+    )
 
 
-def _decide_one(row: dict, amount: float, after: float, after_cents: int, credit_cents: int,
-                handling: object, no_limit: bool, days: int, approval_days: int, lang: Lang) -> tuple[str, str]:
+def _decide_one(
+    row: dict,
+    amount: float,
+    after: float,
+    after_cents: int,
+    credit_cents: int,
+    handling: object,
+    no_limit: bool,
+    days: int,
+    approval_days: int,
+    lang: Lang,
+) -> tuple[str, str]:
     if not isinstance(handling, str):
-        return "approval", tr(lang, "no credit grade under the credit policy ({grade}): the sales manager decides",
-                              grade=row["credit_grade"] if isinstance(row["credit_grade"], str) else "—")
+        return "approval", tr(
+            lang,
+            "no credit grade under the credit policy ({grade}): the sales manager decides",
+            grade=row["credit_grade"] if isinstance(row["credit_grade"], str) else "—",
+        )
     if handling == "prepay":
         if credit_cents >= round(amount * 100):
-            return "allow", tr(lang, "cash or prepayment only: the customer's credit ¥{credit:,.2f} covers the order",
-                               credit=credit_cents / 100)
-        return "refuse", tr(lang, "cash or prepayment only (credit grade {grade}): the customer's credit "
-                                  "¥{credit:,.2f} does not cover ¥{amount:,.2f}", grade=row["credit_grade"],
-                            credit=max(credit_cents, 0) / 100, amount=amount)
+            return "allow", tr(
+                lang,
+                "cash or prepayment only: the customer's credit ¥{credit:,.2f} covers the order",
+                credit=credit_cents / 100,
+            )
+        return "refuse", tr(
+            lang,
+            "cash or prepayment only (credit grade {grade}): the customer's credit "
+            "¥{credit:,.2f} does not cover ¥{amount:,.2f}",
+            grade=row["credit_grade"],
+            credit=max(credit_cents, 0) / 100,
+            amount=amount,
+        )
     if no_limit:
         return "approval", tr(lang, "no credit limit recorded in Customers: the sales manager decides")
     if after_cents < 0:
-        return "refuse", tr(lang, "over the credit limit by ¥{over:,.2f} (limit ¥{limit:,.2f}, open balance "
-                                  "¥{balance:,.2f}, order ¥{amount:,.2f})", over=-after, limit=row["credit_limit"],
-                            balance=row["balance"], amount=amount)
+        return "refuse", tr(
+            lang,
+            "over the credit limit by ¥{over:,.2f} (limit ¥{limit:,.2f}, open balance "
+            "¥{balance:,.2f}, order ¥{amount:,.2f})",
+            over=-after,
+            limit=row["credit_limit"],
+            balance=row["balance"],
+            amount=amount,
+        )
     if handling == "approval_when_overdue" and days > approval_days:
-        return "approval", tr(lang, "¥{overdue:,.2f} overdue up to {days} days (more than {limit} days): needs the "
-                                    "sales manager's approval", overdue=row["overdue_amount"], days=days,
-                              limit=approval_days)
+        return "approval", tr(
+            lang,
+            "¥{overdue:,.2f} overdue up to {days} days (more than {limit} days): needs the sales manager's approval",
+            overdue=row["overdue_amount"],
+            days=days,
+            limit=approval_days,
+        )
     return "allow", tr(lang, "within the credit limit: ¥{after:,.2f} available after this order", after=after)
 
 
@@ -126,15 +182,35 @@ class CreditCheck:
         p = self.position
         limit = p["credit_limit"]
         shown = "—" if pd.isna(limit) else f"¥{limit:,.2f}"
-        return "\n".join([
-            tr(lang, "{customer} {name}, credit grade {grade}, as of {as_of:%Y-%m-%d}: {decision}",
-               customer=p["customer_id"], name=p["name"] or "", grade=p["credit_grade"] or "—", as_of=self.as_of,
-               decision=decision_label(self.decision, lang)),
-            "  " + self.reason,
-            "  " + tr(lang, "limit {limit}, open balance ¥{balance:,.2f}, available ¥{available:,.2f}, order "
-                            "¥{amount:,.2f}, available after ¥{after:,.2f}", limit=shown, balance=p["balance"],
-                      available=0.0 if pd.isna(p["available_credit"]) else p["available_credit"],
-                      amount=self.amount, after=0.0 if pd.isna(self.available_after) else self.available_after),
-            "  " + tr(lang, "overdue ¥{overdue:,.2f}, most days overdue {days}", overdue=p["overdue_amount"],
-                      days=p["max_days_overdue"]),
-        ])
+        return "\n".join(
+            [
+                tr(
+                    lang,
+                    "{customer} {name}, credit grade {grade}, as of {as_of:%Y-%m-%d}: {decision}",
+                    customer=p["customer_id"],
+                    name=p["name"] or "",
+                    grade=p["credit_grade"] or "—",
+                    as_of=self.as_of,
+                    decision=decision_label(self.decision, lang),
+                ),
+                "  " + self.reason,
+                "  "
+                + tr(
+                    lang,
+                    "limit {limit}, open balance ¥{balance:,.2f}, available ¥{available:,.2f}, order "
+                    "¥{amount:,.2f}, available after ¥{after:,.2f}",
+                    limit=shown,
+                    balance=p["balance"],
+                    available=0.0 if pd.isna(p["available_credit"]) else p["available_credit"],
+                    amount=self.amount,
+                    after=0.0 if pd.isna(self.available_after) else self.available_after,
+                ),
+                "  "
+                + tr(
+                    lang,
+                    "overdue ¥{overdue:,.2f}, most days overdue {days}",
+                    overdue=p["overdue_amount"],
+                    days=p["max_days_overdue"],
+                ),
+            ]
+        )

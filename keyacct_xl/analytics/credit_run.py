@@ -25,14 +25,16 @@ from keyacct_xl.messages import msg
 from keyacct_xl.receivables.ledger import build_ledger
 
 
-def run_credit_apply(path: Path, *, policy: CreditPolicy | None = None, approved_by: str | None,
-                     applied_at: pd.Timestamp) -> TermsApplied:
+def run_credit_apply(
+    path: Path, *, policy: CreditPolicy | None = None, approved_by: str | None, applied_at: pd.Timestamp
+) -> TermsApplied:
     """``credit apply`` and the ribbon's "Apply credit terms": the terms of each customer's credit grade written
     into the master at ``path`` (overrides kept), saved only when something changed."""
     with master_write_lock(Path(path)):  # no other run may change Customers between reading and saving
         master = load_master(path)
-        applied = apply_credit_terms(master, policy=policy or load_credit_policy(), approved_by=approved_by,
-                                     applied_at=applied_at)
+        applied = apply_credit_terms(
+            master, policy=policy or load_credit_policy(), approved_by=approved_by, applied_at=applied_at
+        )
         if applied.tables:
             save_master(master, path, tables=list(applied.tables))
     return applied
@@ -43,26 +45,45 @@ def _one_customer(frame: pd.DataFrame, customer_id: str) -> pd.DataFrame:
     return frame[(frame["customer_id"] == customer_id).to_numpy(dtype=bool, na_value=False)]
 
 
-def run_credit_check(master: Master, customer_id: str, amount: float, *, as_of: pd.Timestamp | None = None,
-                     policy: CreditPolicy | None = None, lang: Lang = "zh") -> CreditCheck:
+def run_credit_check(
+    master: Master,
+    customer_id: str,
+    amount: float,
+    *,
+    as_of: pd.Timestamp | None = None,
+    policy: CreditPolicy | None = None,
+    lang: Lang = "zh",
+) -> CreditCheck:
     """Check an order of ``amount`` for ``customer_id`` at ``as_of`` (default: the latest sale or payment in the
     master) under the credit policy (default the shipped one) and the master's Settings."""
     if not np.isfinite(amount) or amount < 0:
         raise InputError(msg("credit check: the order amount must be 0 or more, not {amount}", amount=amount))
     customer_id = customer_id.strip()
-    customers = _one_customer(master.customers.assign(customer_id=master.customers["customer_id"].astype(str)
-                                                      .str.strip()), customer_id)
+    customers = _one_customer(
+        master.customers.assign(customer_id=master.customers["customer_id"].astype(str).str.strip()), customer_id
+    )
     if customers.empty:
         raise InputError(msg("credit check: customer {customer} is not in Customers", customer=customer_id))
     if as_of is None:  # the master's cut-off, as the ledger of every customer has it
         dates = pd.concat([master.transactions["date"], master.payments["date"]]).dropna()
         as_of = pd.Timestamp(dates.max()) if not dates.empty else None
-    ledger = build_ledger(_one_customer(master.transactions, customer_id), _one_customer(master.payments, customer_id),
-                          customers, as_of=as_of)
+    ledger = build_ledger(
+        _one_customer(master.transactions, customer_id),
+        _one_customer(master.payments, customer_id),
+        customers,
+        as_of=as_of,
+    )
     policy = policy or load_credit_policy()
     positions = credit_positions(customers.head(1), ledger, grade_terms(policy, master.settings))
-    decided = decide(positions, np.array([amount]), approval_days=approval_overdue_days(policy, master.settings),
-                     lang=lang).iloc[0]
+    decided = decide(
+        positions, np.array([amount]), approval_days=approval_overdue_days(policy, master.settings), lang=lang
+    ).iloc[0]
     position = {str(k): v for k, v in positions.iloc[0].items()}
-    return CreditCheck(position, ledger.as_of, float(amount), float(decided["available_after"]),
-                       str(decided["decision"]), str(decided["reason"]))
+    return CreditCheck(
+        position,
+        ledger.as_of,
+        float(amount),
+        float(decided["available_after"]),
+        str(decided["decision"]),
+        str(decided["reason"]),
+    )

@@ -44,8 +44,11 @@ def grade_terms(policy: CreditPolicy, settings: Settings | None) -> dict[str, Te
     out = {}
     for level, terms in zip(levels, policy.terms):
         days = terms.payment_terms_days
-        if settings is not None and terms.payment_terms_setting and \
-                settings.value(terms.payment_terms_setting) is not None:
+        if (
+            settings is not None
+            and terms.payment_terms_setting
+            and settings.value(terms.payment_terms_setting) is not None
+        ):
             days = setting_int(settings, terms.payment_terms_setting)
         limit = None if terms.limit_months is not None else level.credit_limit
         out[level.grade] = Terms(level.grade, limit, terms.limit_months, days, terms.handling)
@@ -73,8 +76,9 @@ def average_monthly_sales(transactions: pd.DataFrame, *, as_of: pd.Timestamp, mo
     return totals / months
 
 
-def terms_for(ids: pd.Series, credit_grades: pd.Series, terms: dict[str, Terms],
-              monthly_sales: pd.Series | None) -> pd.DataFrame:
+def terms_for(
+    ids: pd.Series, credit_grades: pd.Series, terms: dict[str, Terms], monthly_sales: pd.Series | None
+) -> pd.DataFrame:
     """The limit and payment terms of each id's credit grade (NaN for a grade without terms); a limit in months
     of sales is rounded to whole yuan, never below zero."""
     grades = credit_grades.to_numpy(dtype=object)
@@ -102,20 +106,34 @@ class TermsWritten:
     changed: int  # customers whose limit or terms changed
 
 
-def write_terms(customers: pd.DataFrame, credit_grades: pd.Series, *, policy: CreditPolicy,
-                settings: Settings | None, transactions: pd.DataFrame, as_of: pd.Timestamp) -> TermsWritten:
+def write_terms(
+    customers: pd.DataFrame,
+    credit_grades: pd.Series,
+    *,
+    policy: CreditPolicy,
+    settings: Settings | None,
+    transactions: pd.DataFrame,
+    as_of: pd.Timestamp,
+) -> TermsWritten:
     """Set credit_limit and payment_terms_days of each customer in ``credit_grades`` (customer_id -> final credit
     grade) to its grade's terms, except customers marked in ``credit_override``; the frame is copied."""
     terms = grade_terms(policy, settings)
-    monthly = (average_monthly_sales(transactions, as_of=as_of, months=policy.window_months)
-               if any(t.limit_months is not None for t in terms.values()) else None)
+    monthly = (
+        average_monthly_sales(transactions, as_of=as_of, months=policy.window_months)
+        if any(t.limit_months is not None for t in terms.values())
+        else None
+    )
     customers = customers.copy()
     ids = customers["customer_id"].astype(str).str.strip()
     graded = ids.isin(credit_grades.index) & ids.map(credit_grades).isin(list(terms)).to_numpy()
-    overrides = (customers["credit_override"].map(is_override) if "credit_override" in customers
-                 else pd.Series(False, index=customers.index)).to_numpy(dtype=bool)
-    target = terms_for(ids[graded].reset_index(drop=True), ids[graded].map(credit_grades).reset_index(drop=True),
-                       terms, monthly)
+    overrides = (
+        customers["credit_override"].map(is_override)
+        if "credit_override" in customers
+        else pd.Series(False, index=customers.index)
+    ).to_numpy(dtype=bool)
+    target = terms_for(
+        ids[graded].reset_index(drop=True), ids[graded].map(credit_grades).reset_index(drop=True), terms, monthly
+    )
     rows = np.flatnonzero(graded)
     before_limit = customers["credit_limit"].to_numpy(dtype="float64")[rows]
     before_days = customers["payment_terms_days"].astype("Int64").array[rows]
@@ -128,11 +146,19 @@ def write_terms(customers: pd.DataFrame, credit_grades: pd.Series, *, policy: Cr
     days_col[rows] = after_days
     customers["credit_limit"] = limit_col
     customers["payment_terms_days"] = days_col
-    changes = pd.DataFrame({"customer_id": ids.to_numpy()[rows], "limit_before": before_limit,
-                            "limit_after": after_limit, "terms_before": before_days, "terms_after": after_days,
-                            "overridden": kept})
-    differs = ~(np.isclose(before_limit, after_limit) | (np.isnan(before_limit) & np.isnan(after_limit))) | \
-        (pd.Series(before_days).fillna(-1).to_numpy() != pd.Series(after_days).fillna(-1).to_numpy())
+    changes = pd.DataFrame(
+        {
+            "customer_id": ids.to_numpy()[rows],
+            "limit_before": before_limit,
+            "limit_after": after_limit,
+            "terms_before": before_days,
+            "terms_after": after_days,
+            "overridden": kept,
+        }
+    )
+    differs = ~(np.isclose(before_limit, after_limit) | (np.isnan(before_limit) & np.isnan(after_limit))) | (
+        pd.Series(before_days).fillna(-1).to_numpy() != pd.Series(after_days).fillna(-1).to_numpy()
+    )
     return TermsWritten(customers, changes, int(differs.sum()))
 
 
@@ -148,39 +174,66 @@ class TermsApplied:
 
     def summary(self, lang: Lang) -> str:
         """One line, as ``credit apply`` and the ribbon say it."""
-        return tr(lang, "credit terms updated for {customers:,} customer(s), {kept:,} manual override(s) kept; "
-                        "grade history: {added:,} added, {corrected:,} corrected", customers=self.customers_changed,
-                  kept=self.overrides_kept, added=self.history_added, corrected=self.history_corrected)
+        return tr(
+            lang,
+            "credit terms updated for {customers:,} customer(s), {kept:,} manual override(s) kept; "
+            "grade history: {added:,} added, {corrected:,} corrected",
+            customers=self.customers_changed,
+            kept=self.overrides_kept,
+            added=self.history_added,
+            corrected=self.history_corrected,
+        )
 
 
-def apply_credit_terms(master: Master, *, policy: CreditPolicy, approved_by: str | None,
-                       applied_at: pd.Timestamp) -> TermsApplied:
+def apply_credit_terms(
+    master: Master, *, policy: CreditPolicy, approved_by: str | None, applied_at: pd.Timestamp
+) -> TermsApplied:
     """Give every customer with a credit grade the terms of that grade (overrides kept), in memory; record each
     change in GradeHistory under the year of ``applied_at``."""
     require_unique_ids(master, msg("credit apply"))
     customers = master.customers
-    grades = pd.Series(customers["credit_grade"].to_numpy(dtype=object),
-                       index=customers["customer_id"].astype(str).str.strip())
+    grades = pd.Series(
+        customers["credit_grade"].to_numpy(dtype=object), index=customers["customer_id"].astype(str).str.strip()
+    )
     grades = grades[~grades.index.duplicated()].dropna()
-    written = write_terms(customers, grades, policy=policy, settings=master.settings,
-                          transactions=master.transactions, as_of=applied_at)
+    written = write_terms(
+        customers, grades, policy=policy, settings=master.settings, transactions=master.transactions, as_of=applied_at
+    )
     changes = written.changes
-    moved = changes[~changes["overridden"] & (
-        (changes["limit_before"].fillna(-1) != changes["limit_after"].fillna(-1)) |
-        (changes["terms_before"].fillna(-1) != changes["terms_after"].fillna(-1)))]
-    current = customers.assign(customer_id=customers["customer_id"].astype(str).str.strip()).drop_duplicates(
-        "customer_id").set_index("customer_id")
-    rows = [{"year": applied_at.year, "customer_id": c.customer_id, "grade_before": current.at[c.customer_id, "grade"],
-             "grade_after": current.at[c.customer_id, "grade"],
-             "credit_before": current.at[c.customer_id, "credit_grade"],
-             "credit_after": current.at[c.customer_id, "credit_grade"], "limit_before": c.limit_before,
-             "limit_after": c.limit_after, "terms_before": c.terms_before, "terms_after": c.terms_after,
-             "reason": tr(master.lang, "credit terms of grade {grade}", grade=current.at[c.customer_id,
-                                                                                          "credit_grade"]),
-             "approved_by": approved_by, "applied_at": applied_at} for c in moved.itertuples()]
+    moved = changes[
+        ~changes["overridden"]
+        & (
+            (changes["limit_before"].fillna(-1) != changes["limit_after"].fillna(-1))
+            | (changes["terms_before"].fillna(-1) != changes["terms_after"].fillna(-1))
+        )
+    ]
+    current = (
+        customers.assign(customer_id=customers["customer_id"].astype(str).str.strip())
+        .drop_duplicates("customer_id")
+        .set_index("customer_id")
+    )
+    rows = [
+        {
+            "year": applied_at.year,
+            "customer_id": c.customer_id,
+            "grade_before": current.at[c.customer_id, "grade"],
+            "grade_after": current.at[c.customer_id, "grade"],
+            "credit_before": current.at[c.customer_id, "credit_grade"],
+            "credit_after": current.at[c.customer_id, "credit_grade"],
+            "limit_before": c.limit_before,
+            "limit_after": c.limit_after,
+            "terms_before": c.terms_before,
+            "terms_after": c.terms_after,
+            "reason": tr(master.lang, "credit terms of grade {grade}", grade=current.at[c.customer_id, "credit_grade"]),
+            "approved_by": approved_by,
+            "applied_at": applied_at,
+        }
+        for c in moved.itertuples()
+    ]
     # A row the year's grade apply wrote keeps its grades and reason: only the terms are corrected.
-    recorded: Recorded = record_history(master.grade_history, rows,
-                                        correct=("limit_after", "terms_after", "approved_by", "applied_at"))
+    recorded: Recorded = record_history(
+        master.grade_history, rows, correct=("limit_after", "terms_after", "approved_by", "applied_at")
+    )
     tables = []
     if written.changed:
         master.customers = written.customers
@@ -188,5 +241,6 @@ def apply_credit_terms(master: Master, *, policy: CreditPolicy, approved_by: str
     if recorded.added or recorded.corrected:
         master.grade_history = recorded.history
         tables.append("GradeHistory")
-    return TermsApplied(tuple(tables), written.changed, int(changes["overridden"].sum()), recorded.added,
-                        recorded.corrected)
+    return TermsApplied(
+        tuple(tables), written.changed, int(changes["overridden"].sum()), recorded.added, recorded.corrected
+    )

@@ -21,20 +21,36 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
     lang = args.lang
     master = load_master(master_path)
     year = int(master.transactions["date"].max().year) - 1
-    rfm = run_rfm(master.transactions, rfm_options(master.settings, as_of=pd.Timestamp(year, 12, 31)),
-                  out=out_dir / f"rfm-{year}.xlsx", lang=lang)
+    rfm = run_rfm(
+        master.transactions,
+        rfm_options(master.settings, as_of=pd.Timestamp(year, 12, 31)),
+        out=out_dir / f"rfm-{year}.xlsx",
+        lang=lang,
+    )
     abc = abc_summary(abc_classes(revenue_by_customer(master.transactions, year=year)))
     review = run_grading_review(master, year=year, lang=lang, out=out_dir / f"review-{year}.xlsx")
     analysis = out_dir / f"analysis-{year}.xlsx"
-    write_analysis(analysis, analysis_sheets(master, year=year, lang=lang),
-                   title=tr(lang, "Customer analysis {year}", year=year), lang=lang)
+    write_analysis(
+        analysis,
+        analysis_sheets(master, year=year, lang=lang),
+        title=tr(lang, "Customer analysis {year}", year=year),
+        lang=lang,
+    )
     a = abc.set_index("abc_class").loc["A"]
     a_customers = int(a["customers"])
     return [
         rfm.summary(lang),
-        tr(lang, "ABC: {a_customers:,} A customers bring {revenue_share:.0%} of revenue",
-           a_customers=a_customers, revenue_share=a.revenue_share),
+        tr(
+            lang,
+            "ABC: {a_customers:,} A customers bring {revenue_share:.0%} of revenue",
+            a_customers=a_customers,
+            revenue_share=a.revenue_share,
+        ),
         tr(lang, "proposed grades: ") + review.grade_mix(),
-        tr(lang, "RFM, review and analysis workbooks: rfm-{year}.xlsx, review-{year}.xlsx, {name}", year=year,
-           name=analysis.name),
+        tr(
+            lang,
+            "RFM, review and analysis workbooks: rfm-{year}.xlsx, review-{year}.xlsx, {name}",
+            year=year,
+            name=analysis.name,
+        ),
     ]

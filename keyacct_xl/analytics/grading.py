@@ -43,11 +43,15 @@ def composite_score(metrics: pd.DataFrame, weights: tuple[tuple[str, float], ...
     return (score * 100).round(2)
 
 
-def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: Settings | None = None,
-                    lang: Lang = "zh") -> pd.DataFrame:
+def grade_customers(
+    metrics: pd.DataFrame, policy: GradingPolicy, *, settings: Settings | None = None, lang: Lang = "zh"
+) -> pd.DataFrame:
     """Add composite_score, proposed_grade, change, upgrade_candidate, reasons, new_customer and review_due."""
-    missing = [m for m in ("customer_id", "current_grade", "months_as_customer", "first_trade_date")
-               if m not in metrics.columns]
+    missing = [
+        m
+        for m in ("customer_id", "current_grade", "months_as_customer", "first_trade_date")
+        if m not in metrics.columns
+    ]
     if missing:
         raise InputError(msg("grading: metrics lack column(s) {missing}", missing=", ".join(missing)))
     levels = with_settings(policy.levels, settings, policy.source)
@@ -66,8 +70,16 @@ def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: S
     proposed = np.where(is_new, policy.new_customer_grade, proposed)
     reasons = reasons.copy()
     known = ["—" if np.isnan(m) else format(m, ".0f") for m in months[is_new].tolist()]
-    reasons[is_new] = [tr(lang, "new customer ({months} months < {minimum}): {grade} until reviewed after {minimum} "
-                          "months", months=m, minimum=new_months, grade=policy.new_customer_grade) for m in known]
+    reasons[is_new] = [
+        tr(
+            lang,
+            "new customer ({months} months < {minimum}): {grade} until reviewed after {minimum} months",
+            months=m,
+            minimum=new_months,
+            grade=policy.new_customer_grade,
+        )
+        for m in known
+    ]
     table["proposed_grade"] = proposed
     table["change"] = _change(table["current_grade"], proposed, grades, is_new, policy.vip_level)
     table["upgrade_candidate"] = _upgrade_candidates(table, levels, chosen, policy.upgrade_margin) & ~is_new
@@ -78,8 +90,9 @@ def grade_customers(metrics: pd.DataFrame, policy: GradingPolicy, *, settings: S
     return table
 
 
-def _vip_continuation(table: pd.DataFrame, policy: GradingPolicy, chosen: np.ndarray, reasons: np.ndarray,
-                      lang: Lang) -> tuple[np.ndarray, np.ndarray]:
+def _vip_continuation(
+    table: pd.DataFrame, policy: GradingPolicy, chosen: np.ndarray, reasons: np.ndarray, lang: Lang
+) -> tuple[np.ndarray, np.ndarray]:
     if policy.vip_level is None or not policy.vip_continue:
         return chosen, reasons
     vip = policy.grades.index(policy.vip_level)
@@ -94,14 +107,16 @@ def _vip_continuation(table: pd.DataFrame, policy: GradingPolicy, chosen: np.nda
     return np.where(keep, vip, chosen), reasons
 
 
-def _change(current: pd.Series, proposed: np.ndarray, grades: list[str], is_new: np.ndarray,
-            vip_level: str | None) -> np.ndarray:
+def _change(
+    current: pd.Series, proposed: np.ndarray, grades: list[str], is_new: np.ndarray, vip_level: str | None
+) -> np.ndarray:
     rank = {g: i for i, g in enumerate(grades)}
     before = current.map(rank).to_numpy(dtype="float64", na_value=np.nan)
     after = np.array([rank[g] for g in proposed], dtype="float64")
     revoke = (current == vip_level).to_numpy(dtype=bool) & (proposed != vip_level) if vip_level else False
-    return np.select([is_new | np.isnan(before), revoke, after < before, after > before],
-                     ["new", "revoke", "up", "down"], "same").astype(object)
+    return np.select(
+        [is_new | np.isnan(before), revoke, after < before, after > before], ["new", "revoke", "up", "down"], "same"
+    ).astype(object)
 
 
 # The change of a grade as reports name it (en: the change key itself).
@@ -110,9 +125,9 @@ CHANGE_LABELS = {"up": msg("up"), "down": msg("down"), "same": msg("same"), "new
 
 def change_counts(changes: pd.Series, lang: Lang) -> str:
     """``不变: 499  新评: 87 …``: how many customers got each change key (grade or credit), named in ``lang``."""
+
     def label(key: object) -> str:
         return CHANGE_LABELS[str(key)].render(lang) if str(key) in CHANGE_LABELS else str(key)
-
 
     return "  ".join(f"{label(key)}: {int(n):,}" for key, n in changes.value_counts().items())
 

@@ -37,19 +37,32 @@ class GradingRun:
     def summary(self, lang: Lang) -> str:
         """One line: the year, the policy and the grade mix."""
         policy = self.review.policy
-        return tr(lang, "{year} grading ({policy}): {mix}", year=self.review.year,
-                  policy=pick(lang, policy.title_zh, policy.title_en), mix=self.grade_mix())
+        return tr(
+            lang,
+            "{year} grading ({policy}): {mix}",
+            year=self.review.year,
+            policy=pick(lang, policy.title_zh, policy.title_en),
+            mix=self.grade_mix(),
+        )
 
 
-def run_grading_review(master: Master, *, year: int, lang: Lang, policy: GradingPolicy | None = None,
-                       out: Path | None = None, master_path: Path | None = None) -> GradingRun:
+def run_grading_review(
+    master: Master,
+    *,
+    year: int,
+    lang: Lang,
+    policy: GradingPolicy | None = None,
+    out: Path | None = None,
+    master_path: Path | None = None,
+) -> GradingRun:
     """Grade ``year`` (the master's policy unless ``policy``); write ``out`` (.xlsx or .csv), else the review sheet
     into ``master_path`` (the master's own file), else nothing."""
     require_unique_ids(master, msg("grading"))
     review = build_review(master, year=year, policy=policy, lang=lang)
     if out is not None:
-        return GradingRun(review, write_table(out, review_sheets(review, lang), title=tr(lang, "Grading review"),
-                                              lang=lang))
+        return GradingRun(
+            review, write_table(out, review_sheets(review, lang), title=tr(lang, "Grading review"), lang=lang)
+        )
     if master_path is not None:
         return GradingRun(review, master_path, write_review_sheet(master_path, review.table, lang=master.lang))
     return GradingRun(review)

@@ -40,14 +40,14 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def record_history(history: pd.DataFrame, rows: list[dict[str, Any]],
-                   correct: tuple[str, ...] = DECISION) -> Recorded:
+def record_history(history: pd.DataFrame, rows: list[dict[str, Any]], correct: tuple[str, ...] = DECISION) -> Recorded:
     """Add each row (keys year, customer_id, the before- and after-values, reason, approved_by, applied_at) unless
     the (year, customer_id) row exists; an existing row whose after-values differ gets the row's ``correct``
     values (by default the whole decision; its before-values stay, a blank one is filled)."""
     history = history.copy()
-    existing = {(int(y), str(c)): i for i, (y, c) in enumerate(zip(history["year"], history["customer_id"]))
-                if not pd.isna(y)}
+    existing = {
+        (int(y), str(c)): i for i, (y, c) in enumerate(zip(history["year"], history["customer_id"])) if not pd.isna(y)
+    }
     new_rows, corrected = [], 0
     for row in rows:
         index = existing.get((int(row["year"]), str(row["customer_id"])))

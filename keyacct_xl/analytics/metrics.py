@@ -18,9 +18,30 @@ import pandas as pd
 
 from keyacct_xl.receivables.ledger import Ledger
 
-RATING_SCORES = {"excellent": 5, "很好": 5, "优": 5, "优秀": 5, "非常满意": 5, "good": 4, "好": 4, "良": 4,
-                 "良好": 4, "满意": 4, "fair": 3, "一般": 3, "中": 3, "poor": 2, "差": 2, "较差": 2, "不满意": 2,
-                 "very poor": 1, "verypoor": 1, "很差": 1, "非常差": 1, "非常不满意": 1}
+RATING_SCORES = {
+    "excellent": 5,
+    "很好": 5,
+    "优": 5,
+    "优秀": 5,
+    "非常满意": 5,
+    "good": 4,
+    "好": 4,
+    "良": 4,
+    "良好": 4,
+    "满意": 4,
+    "fair": 3,
+    "一般": 3,
+    "中": 3,
+    "poor": 2,
+    "差": 2,
+    "较差": 2,
+    "不满意": 2,
+    "very poor": 1,
+    "verypoor": 1,
+    "很差": 1,
+    "非常差": 1,
+    "非常不满意": 1,
+}
 
 
 def evaluation_months(first: pd.Series, evaluation: pd.Timestamp) -> pd.Series:
@@ -51,13 +72,23 @@ def _price_index(year_tx: pd.DataFrame) -> pd.Series:
     per_product = lines.groupby("product")[["amount", "qty"]].sum()
     mean_price = per_product["amount"] / per_product["qty"]
     expected = lines["qty"] * lines["product"].map(mean_price)
-    sums = pd.DataFrame({"customer_id": lines["customer_id"], "amount": lines["amount"], "expected": expected}) \
-        .groupby("customer_id")[["amount", "expected"]].sum()
+    sums = (
+        pd.DataFrame({"customer_id": lines["customer_id"], "amount": lines["amount"], "expected": expected})
+        .groupby("customer_id")[["amount", "expected"]]
+        .sum()
+    )
     return sums["amount"] / sums["expected"]
 
 
-def customer_metrics(customers: pd.DataFrame, transactions: pd.DataFrame, visits: pd.DataFrame, *, year: int,
-                     evaluation: pd.Timestamp, ledger: Ledger | None = None) -> pd.DataFrame:
+def customer_metrics(
+    customers: pd.DataFrame,
+    transactions: pd.DataFrame,
+    visits: pd.DataFrame,
+    *,
+    year: int,
+    evaluation: pd.Timestamp,
+    ledger: Ledger | None = None,
+) -> pd.DataFrame:
     """One row per customer (Customers first, then ids seen only in Transactions) with the grading metrics."""
     tx = transactions[transactions["date"] <= evaluation]
     years = tx["date"].dt.year
@@ -71,10 +102,14 @@ def customer_metrics(customers: pd.DataFrame, transactions: pd.DataFrame, visits
     out["growth"] = (out["annual_sales"] - prior_pos) / prior_pos
     costed = this.dropna(subset=["cost"])
     sums = costed.groupby("customer_id")[["amount", "cost"]].sum().reindex(ids)
-    out["gross_margin"] = ((sums["amount"] - sums["cost"]) / sums["amount"].where(sums["amount"] > 0))
+    out["gross_margin"] = (sums["amount"] - sums["cost"]) / sums["amount"].where(sums["amount"] > 0)
     out["price_index"] = _price_index(this).reindex(ids)
-    info = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id") \
-        .set_index("customer_id").reindex(ids)
+    info = (
+        customers.assign(customer_id=customers["customer_id"].astype(str))
+        .drop_duplicates("customer_id")
+        .set_index("customer_id")
+        .reindex(ids)
+    )
     out["influence"] = info["influence"].astype("Float64").astype("float64")
     year_visits = visits[visits["date"].dt.year == year]
     ratings = year_visits["rating"].map(_rating)

@@ -21,11 +21,23 @@ from keyacct_xl.yamlcheck import SAFE_LOADER
 
 # Metric name -> True when a higher value is better, None for grade-valued metrics (rules use `in`).
 METRICS: dict[str, bool | None] = {
-    "annual_sales": True, "prior_year_sales": True, "growth": True, "gross_margin": True, "on_time_rate": True,
-    "collection_rate": True, "price_index": True, "influence": True, "visit_rating": True,
-    "months_as_customer": True, "composite_score": True,
-    "max_days_overdue": False, "overdue_amount": False, "bad_debt_amount": False, "avg_days_late": False,
-    "credit_grade": None, "current_grade": None,
+    "annual_sales": True,
+    "prior_year_sales": True,
+    "growth": True,
+    "gross_margin": True,
+    "on_time_rate": True,
+    "collection_rate": True,
+    "price_index": True,
+    "influence": True,
+    "visit_rating": True,
+    "months_as_customer": True,
+    "composite_score": True,
+    "max_days_overdue": False,
+    "overdue_amount": False,
+    "bad_debt_amount": False,
+    "avg_days_late": False,
+    "credit_grade": None,
+    "current_grade": None,
 }
 
 # What a credit policy's rules can read: the ledger metrics of ``keyacct_xl.analytics.credit`` (sales, grades and
@@ -139,8 +151,9 @@ def _read(path: Path) -> dict:
         raise SpecError(msg("{path}: policy file not found", path=path)) from None
     except yaml.YAMLError as exc:
         # one line: the CLI prints an error as one line, and YAML's own text spans several
-        raise SpecError(msg("{path}: not valid YAML ({problem})", path=path,
-                            problem=str(exc).replace("\n", " "))) from None
+        raise SpecError(
+            msg("{path}: not valid YAML ({problem})", path=path, problem=str(exc).replace("\n", " "))
+        ) from None
     if not isinstance(data, dict):
         raise SpecError(msg("{path}: a policy must be a mapping of keys", path=path))
     return data
@@ -175,8 +188,10 @@ class _Spec:
             raise self.fail(where, msg("unknown key(s) {names}", names=names))
         metric = self.get(data, "metric", f"{where}.", str)
         if metric not in METRICS:
-            raise self.fail(f"{where}.metric", msg("unknown metric {metric!r}; known: {known}", metric=metric,
-                                                   known=", ".join(METRICS)))
+            raise self.fail(
+                f"{where}.metric",
+                msg("unknown metric {metric!r}; known: {known}", metric=metric, known=", ".join(METRICS)),
+            )
         if METRICS[metric] is None:
             allowed = self.get(data, "in", f"{where}.", list)
             return Rule(metric, allowed=tuple(str(a) for a in allowed))
@@ -198,12 +213,19 @@ class _Spec:
             where = f"{key}[{i}]"
             if not isinstance(item, dict):
                 raise self.fail(where, msg("a level must be a mapping"))
-            rules = tuple(self.rule(r, f"{where}.rules[{j}]") for j, r in
-                          enumerate(self.get(item, "rules", f"{where}.", list, [])))
+            rules = tuple(
+                self.rule(r, f"{where}.rules[{j}]")
+                for j, r in enumerate(self.get(item, "rules", f"{where}.", list, []))
+            )
             limit = self.get(item, "credit_limit", f"{where}.", (int, float), None)
-            levels.append(Level(str(self.get(item, "grade", f"{where}.", str)), rules,
-                                None if limit is None else float(limit),
-                                self.get(item, "credit_limit_setting", f"{where}.", str, None)))
+            levels.append(
+                Level(
+                    str(self.get(item, "grade", f"{where}.", str)),
+                    rules,
+                    None if limit is None else float(limit),
+                    self.get(item, "credit_limit_setting", f"{where}.", str, None),
+                )
+            )
         grades = [lv.grade for lv in levels]
         if len(set(grades)) != len(grades):
             raise self.fail(key, msg("grades repeat: {grades}", grades=grades))
@@ -226,10 +248,18 @@ def check_order(levels: tuple[Level, ...] | list[Level], where) -> None:
                 before, grade = seen[key]
                 if (op == "min" and rule.threshold > before) or (op == "max" and rule.threshold < before):
                     raise SpecError(
-                        msg("{where}.{op}: thresholds out of order: {grade} needs {metric} {op} {threshold:g}, "
-                            "stricter than the higher level {higher} ({before:g})", where=where(i, j), op=op,
-                            grade=level.grade, metric=rule.metric, threshold=rule.threshold, higher=grade,
-                            before=before))
+                        msg(
+                            "{where}.{op}: thresholds out of order: {grade} needs {metric} {op} {threshold:g}, "
+                            "stricter than the higher level {higher} ({before:g})",
+                            where=where(i, j),
+                            op=op,
+                            grade=level.grade,
+                            metric=rule.metric,
+                            threshold=rule.threshold,
+                            higher=grade,
+                            before=before,
+                        )
+                    )
             seen[key] = (rule.threshold, level.grade)
 
 
@@ -265,15 +295,25 @@ def load_grading_policy(name_or_path: str | Path) -> GradingPolicy:
         raise spec.fail("upgrade_margin", msg("must be a fraction from 0 to below 1 (0.1 = 10 %)"))
     title = spec.get(data, "title", "", dict)
     return GradingPolicy(
-        source=str(path), name=spec.get(data, "name", "", str), title_zh=str(title.get("zh", "")),
-        title_en=str(title.get("en", "")), evaluation_month=month, evaluation_day=day,
-        evaluation_year_offset=int(spec.get(evaluation, "year_offset", "evaluation.", int, 0)), levels=levels,
+        source=str(path),
+        name=spec.get(data, "name", "", str),
+        title_zh=str(title.get("zh", "")),
+        title_en=str(title.get("en", "")),
+        evaluation_month=month,
+        evaluation_day=day,
+        evaluation_year_offset=int(spec.get(evaluation, "year_offset", "evaluation.", int, 0)),
+        levels=levels,
         weights=tuple((str(k), float(v)) for k, v in weights.items()),
-        new_customer_months=int(spec.get(new, "months", "new_customer.", int)), new_customer_grade=new_grade,
-        new_customer_setting=spec.get(new, "setting", "new_customer.", str, None), vip_level=vip_level,
-        vip_continue=tuple(spec.rule(r, f"vip.continue_rules[{i}]")
-                           for i, r in enumerate(spec.get(vip, "continue_rules", "vip.", list, []))),
-        upgrade_margin=margin)
+        new_customer_months=int(spec.get(new, "months", "new_customer.", int)),
+        new_customer_grade=new_grade,
+        new_customer_setting=spec.get(new, "setting", "new_customer.", str, None),
+        vip_level=vip_level,
+        vip_continue=tuple(
+            spec.rule(r, f"vip.continue_rules[{i}]")
+            for i, r in enumerate(spec.get(vip, "continue_rules", "vip.", list, []))
+        ),
+        upgrade_margin=margin,
+    )
 
 
 def load_credit_policy(name_or_path: str | Path = "credit") -> CreditPolicy:
@@ -285,22 +325,28 @@ def load_credit_policy(name_or_path: str | Path = "credit") -> CreditPolicy:
         for j, rule in enumerate(level.rules):
             if rule.metric not in CREDIT_RULE_METRICS:
                 known = ", ".join(CREDIT_RULE_METRICS)
-                raise spec.fail(f"grades[{i}].rules[{j}].metric",
-                                msg("{metric!r} is not a ledger metric; credit rules use {known}", metric=rule.metric,
-                                    known=known))
+                raise spec.fail(
+                    f"grades[{i}].rules[{j}].metric",
+                    msg("{metric!r} is not a ledger metric; credit rules use {known}", metric=rule.metric, known=known),
+                )
     no_history = spec.get(data, "no_history_grade", "", str)
     if no_history not in [lv.grade for lv in levels]:
         raise spec.fail("no_history_grade", msg("{no_history!r} is not one of the grades", no_history=no_history))
     approval = spec.get(data, "approval_overdue_days", "", int, 30)
     if approval < 0:
         raise spec.fail("approval_overdue_days", msg("must be 0 or more"))
-    return CreditPolicy(source=str(path), name=spec.get(data, "name", "", str),
-                        window_months=spec.get(data, "window_months", "", int),
-                        grace_days=spec.get(data, "grace_days", "", int, 0),
-                        bad_debt_days=spec.get(data, "bad_debt_days", "", int), no_history_grade=no_history,
-                        levels=levels, terms=_grade_terms(spec, data["grades"], levels),
-                        approval_overdue_days=approval,
-                        approval_overdue_setting=spec.get(data, "approval_overdue_setting", "", str, None))
+    return CreditPolicy(
+        source=str(path),
+        name=spec.get(data, "name", "", str),
+        window_months=spec.get(data, "window_months", "", int),
+        grace_days=spec.get(data, "grace_days", "", int, 0),
+        bad_debt_days=spec.get(data, "bad_debt_days", "", int),
+        no_history_grade=no_history,
+        levels=levels,
+        terms=_grade_terms(spec, data["grades"], levels),
+        approval_overdue_days=approval,
+        approval_overdue_setting=spec.get(data, "approval_overdue_setting", "", str, None),
+    )
 
 
 def _grade_terms(spec: _Spec, raw: list, levels: tuple[Level, ...]) -> tuple[GradeTerms, ...]:
@@ -310,19 +356,30 @@ def _grade_terms(spec: _Spec, raw: list, levels: tuple[Level, ...]) -> tuple[Gra
         where = f"grades[{i}]."
         months = spec.get(item, "credit_limit_months", where, (int, float), None)
         if months is not None and (months < 0 or "credit_limit" in item):
-            raise spec.fail(f"{where}credit_limit_months",
-                            msg("a number of months of 0 or more, instead of credit_limit (not both)"))
+            raise spec.fail(
+                f"{where}credit_limit_months",
+                msg("a number of months of 0 or more, instead of credit_limit (not both)"),
+            )
         if months is None and level.credit_limit is None:
             raise spec.fail(f"{where}credit_limit", msg("missing (or give credit_limit_months)"))
         handling = spec.get(item, "handling", where, str)
         if handling not in HANDLING_RULES:
-            raise spec.fail(f"{where}handling", msg("{handling!r} is not one of {known}", handling=handling,
-                                                    known=", ".join(HANDLING_RULES)))
+            raise spec.fail(
+                f"{where}handling",
+                msg("{handling!r} is not one of {known}", handling=handling, known=", ".join(HANDLING_RULES)),
+            )
         days = spec.get(item, "payment_terms_days", where, int)
         if days < 0:
             raise spec.fail(f"{where}payment_terms_days", msg("must be 0 or more"))
-        out.append(GradeTerms(level.grade, days, handling, None if months is None else float(months),
-                              spec.get(item, "payment_terms_setting", where, str, None)))
+        out.append(
+            GradeTerms(
+                level.grade,
+                days,
+                handling,
+                None if months is None else float(months),
+                spec.get(item, "payment_terms_setting", where, str, None),
+            )
+        )
     return tuple(out)
 
 
@@ -337,6 +394,7 @@ def with_settings(levels: tuple[Level, ...], settings: Settings | None, source: 
     Without Settings (None) the policy's own values stand; a setting the policy names that users added must be a
     number.
     """
+
     def value(key: str | None, default: float | None) -> float | None:
         raw = settings.value(key) if settings is not None and key is not None else None
         if raw is None:

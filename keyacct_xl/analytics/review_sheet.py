@@ -25,15 +25,20 @@ from keyacct_xl.messages import msg
 from keyacct_xl.tablefile import read_table_file
 
 _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
-    "year": ("评级年度", "Year", "int", 6), "policy": ("评级政策", "Policy", "text", 14),
-    "customer_id": ("客户编号", "Customer ID", "text", 11), "name": ("客户名称", "Customer Name", "text", 24),
-    "region": ("区域", "Region", "text", 8), "rep": ("业务员", "Sales Rep", "text", 9),
+    "year": ("评级年度", "Year", "int", 6),
+    "policy": ("评级政策", "Policy", "text", 14),
+    "customer_id": ("客户编号", "Customer ID", "text", 11),
+    "name": ("客户名称", "Customer Name", "text", 24),
+    "region": ("区域", "Region", "text", 8),
+    "rep": ("业务员", "Sales Rep", "text", 9),
     "annual_sales": ("年度销售额", "Annual Sales", "money", 14),
     "prior_year_sales": ("上年销售额", "Prior-Year Sales", "money", 14),
-    "growth": ("增长率", "Growth", "percent", 8), "gross_margin": ("毛利率", "Gross Margin", "percent", 8),
+    "growth": ("增长率", "Growth", "percent", 8),
+    "gross_margin": ("毛利率", "Gross Margin", "percent", 8),
     "on_time_rate": ("按时付款率", "On-Time Rate", "percent", 8),
     "collection_rate": ("货款回收率", "Collection Rate", "percent", 8),
-    "price_index": ("价格指数", "Price Index", "number", 8), "influence": ("当地影响力", "Influence", "number", 7),
+    "price_index": ("价格指数", "Price Index", "number", 8),
+    "influence": ("当地影响力", "Influence", "number", 7),
     "visit_rating": ("回访评价", "Visit Rating", "number", 7),
     "months_as_customer": ("合作月数", "Months as Customer", "number", 7),
     "composite_score": ("综合得分", "Composite Score", "number", 8),
@@ -42,16 +47,24 @@ _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
     "credit_limit": ("建议信用额度", "Suggested Credit Limit", "money", 14),
     "current_grade": ("原等级", "Current Grade", "text", 7),
     "proposed_grade": ("建议等级", "Proposed Grade", "text", 7),
-    "change": ("变动", "Change", "text", 7), "upgrade_candidate": ("升级候选", "Upgrade Candidate", "text", 7),
-    "new_customer": ("新客户", "New Customer", "text", 7), "reasons": ("评级依据", "Reasons", "text", 60),
-    "credit_reason": ("信用依据", "Credit Reason", "text", 40), "review_due": ("复评日期", "Review Due", "date", 11),
+    "change": ("变动", "Change", "text", 7),
+    "upgrade_candidate": ("升级候选", "Upgrade Candidate", "text", 7),
+    "new_customer": ("新客户", "New Customer", "text", 7),
+    "reasons": ("评级依据", "Reasons", "text", 60),
+    "credit_reason": ("信用依据", "Credit Reason", "text", 40),
+    "review_due": ("复评日期", "Review Due", "date", 11),
     "final_grade": ("最终等级", "Final Grade", "text", 7),
     "final_credit_grade": ("最终信用等级", "Final Credit Grade", "text", 7),
     "comment": ("会议意见", "Comment", "text", 30),
 }
-GRADE_REVIEW = TableSchema("GradeReview", "grade_review", "评级审核", "Grade Review",
-                           tuple(Column(k, *_SPEC[k][:3], width=_SPEC[k][3]) for k in REVIEW_COLUMNS),
-                           required=False)
+GRADE_REVIEW = TableSchema(
+    "GradeReview",
+    "grade_review",
+    "评级审核",
+    "Grade Review",
+    tuple(Column(k, *_SPEC[k][:3], width=_SPEC[k][3]) for k in REVIEW_COLUMNS),
+    required=False,
+)
 
 
 def write_review_sheet(path: str | Path, table: pd.DataFrame, *, lang: Lang) -> int:
@@ -91,8 +104,9 @@ def read_review_sheet(path: str | Path) -> pd.DataFrame:
     book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
     if GRADE_REVIEW.name not in book.table_names:
         raise InputError(msg("{path}: no grading review (table GradeReview); run keyacct-xl grade first", path=path))
-    return read_table_file(path, GRADE_REVIEW.columns, table=GRADE_REVIEW.name,
-                           required=("year", "customer_id", "proposed_grade"))
+    return read_table_file(
+        path, GRADE_REVIEW.columns, table=GRADE_REVIEW.name, required=("year", "customer_id", "proposed_grade")
+    )
 
 
 def apply_review_sheet(path: str | Path, *, approved_by: str | None, applied_at: pd.Timestamp) -> Applied:
@@ -103,8 +117,7 @@ def apply_review_sheet(path: str | Path, *, approved_by: str | None, applied_at:
         review = read_review_sheet(path)
         master = load_master(path)
         names = review["policy"].dropna().unique()
-        policy = load_grading_policy(str(names[0]) if len(names) else
-                                     master.settings.grading_policy)
+        policy = load_grading_policy(str(names[0]) if len(names) else master.settings.grading_policy)
         applied = apply_review(master, review, grades=policy.grades, approved_by=approved_by, applied_at=applied_at)
         if applied.tables:
             save_master(master, path, tables=list(applied.tables))

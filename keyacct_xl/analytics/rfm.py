@@ -25,21 +25,41 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import msg
 
 Monetary = Literal["total", "average"]
-RFM_COLUMNS = ["customer_id", "last_purchase", "recency_days", "frequency", "monetary", "avg_order_value",
-               "r_score", "f_score", "m_score", "rfm_code", "rfm_class", "rfm_class_label"]
+RFM_COLUMNS = [
+    "customer_id",
+    "last_purchase",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm_code",
+    "rfm_class",
+    "rfm_class_label",
+]
 
 # (R up, F up, M up) -> class key; DOMAIN.md's table.
 CLASS_BY_SIGNS = {
-    (True, True, True): "important_value", (True, False, True): "important_development",
-    (False, True, True): "important_retention", (False, False, True): "important_winback",
-    (True, True, False): "general_value", (True, False, False): "general_development",
-    (False, True, False): "general_retention", (False, False, False): "general_winback",
+    (True, True, True): "important_value",
+    (True, False, True): "important_development",
+    (False, True, True): "important_retention",
+    (False, False, True): "important_winback",
+    (True, True, False): "general_value",
+    (True, False, False): "general_development",
+    (False, True, False): "general_retention",
+    (False, False, False): "general_winback",
 }
 CLASS_LABELS = {
-    "important_value": msg("Important value"), "important_development": msg("Important development"),
-    "important_retention": msg("Important retention"), "important_winback": msg("Important win-back"),
-    "general_value": msg("General value"), "general_development": msg("General development"),
-    "general_retention": msg("General retention"), "general_winback": msg("General win-back"),
+    "important_value": msg("Important value"),
+    "important_development": msg("Important development"),
+    "important_retention": msg("Important retention"),
+    "important_winback": msg("Important win-back"),
+    "general_value": msg("General value"),
+    "general_development": msg("General development"),
+    "general_retention": msg("General retention"),
+    "general_winback": msg("General win-back"),
 }
 CLASS_ACTIONS = {
     "important_value": msg("Keep close: dedicated service, priority supply"),
@@ -59,8 +79,15 @@ def class_label(key: str, lang: Lang) -> str:
     return CLASS_LABELS[key].render(lang)
 
 
-def rfm(transactions: pd.DataFrame, *, as_of: pd.Timestamp | str | None = None, period_months: int | None = None,
-        monetary: Monetary = "total", order_column: str | None = "doc_no", lang: Lang = "zh") -> pd.DataFrame:
+def rfm(
+    transactions: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp | str | None = None,
+    period_months: int | None = None,
+    monetary: Monetary = "total",
+    order_column: str | None = "doc_no",
+    lang: Lang = "zh",
+) -> pd.DataFrame:
     """One row per customer with RFM values, 1–5 scores, the code ("545") and the eight-class label."""
     if monetary not in ("total", "average"):
         raise InputError(msg("rfm: monetary must be total or average, not {monetary!r}", monetary=monetary))
@@ -78,24 +105,26 @@ def rfm(transactions: pd.DataFrame, *, as_of: pd.Timestamp | str | None = None, 
     np.maximum.at(last, codes[bought], days[bought])
     frequency = _frequency(window, codes[bought], days[bought], bought, order_column, n)
     keep = frequency > 0
-    result = pd.DataFrame({
-        "customer_id": np.asarray(customers, dtype=object)[keep],
-        "last_purchase": pd.to_datetime(last[keep].astype("datetime64[D]")).astype("datetime64[ns]"),
-        "recency_days": (np.datetime64(end, "D").astype("int64") - last[keep]),
-        "frequency": frequency[keep],
-        "monetary": net[keep],
-    })
+    result = pd.DataFrame(
+        {
+            "customer_id": np.asarray(customers, dtype=object)[keep],
+            "last_purchase": pd.to_datetime(last[keep].astype("datetime64[D]")).astype("datetime64[ns]"),
+            "recency_days": (np.datetime64(end, "D").astype("int64") - last[keep]),
+            "frequency": frequency[keep],
+            "monetary": net[keep],
+        }
+    )
     if result.empty:
-        raise InputError(msg("rfm: no purchases (positive amounts) on or before {end} in the period",
-                             end=end.date()))
+        raise InputError(msg("rfm: no purchases (positive amounts) on or before {end} in the period", end=end.date()))
     result["avg_order_value"] = result["monetary"] / result["frequency"]
     if monetary == "average":
         result["monetary"] = result["avg_order_value"]
     return _scored(result, lang)
 
 
-def _window(transactions: pd.DataFrame, as_of: pd.Timestamp | str | None, period_months: int | None,
-            order_column: str | None) -> tuple[pd.DataFrame, pd.Timestamp]:
+def _window(
+    transactions: pd.DataFrame, as_of: pd.Timestamp | str | None, period_months: int | None, order_column: str | None
+) -> tuple[pd.DataFrame, pd.Timestamp]:
     extra = [order_column] if order_column and order_column in transactions.columns else []
     frame = transactions[["customer_id", "date", "amount", *extra]]
     dates = frame["date"]
@@ -103,14 +132,16 @@ def _window(transactions: pd.DataFrame, as_of: pd.Timestamp | str | None, period
     mask = (dates <= end).to_numpy()
     if period_months:
         if period_months < 0:
-            raise InputError(msg("rfm: period_months must be positive, not {period_months}",
-                                 period_months=period_months))
+            raise InputError(
+                msg("rfm: period_months must be positive, not {period_months}", period_months=period_months)
+            )
         mask = mask & (dates > end - pd.DateOffset(months=period_months)).to_numpy()
     return frame[mask], end
 
 
-def _frequency(window: pd.DataFrame, codes: np.ndarray, days: np.ndarray, bought: np.ndarray,
-               order_column: str | None, n: int) -> np.ndarray:
+def _frequency(
+    window: pd.DataFrame, codes: np.ndarray, days: np.ndarray, bought: np.ndarray, order_column: str | None, n: int
+) -> np.ndarray:
     """Distinct orders (or purchase dates) per customer code, counted on purchase lines only."""
     if order_column and order_column in window.columns and window[order_column].notna().any():
         orders, _ = window[order_column][bought].factorize()  # Series.factorize keeps the fast arrow path
@@ -127,8 +158,7 @@ def _frequency(window: pd.DataFrame, codes: np.ndarray, days: np.ndarray, bought
 
 
 def _scored(result: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    recency, frequency, money = (result[c].to_numpy(dtype="float64") for c in ("recency_days", "frequency",
-                                                                            "monetary"))
+    recency, frequency, money = (result[c].to_numpy(dtype="float64") for c in ("recency_days", "frequency", "monetary"))
     result["r_score"] = quintile_scores(recency, higher_is_better=False)
     result["f_score"] = quintile_scores(frequency)
     result["m_score"] = quintile_scores(money)
@@ -156,8 +186,15 @@ def class_summary(table: pd.DataFrame, *, lang: Lang = "zh") -> pd.DataFrame:
     rows = []
     for key in CLASS_ORDER:
         count, money = int(counts.get(key, 0)), float(sums.get(key, 0.0))
-        rows.append({"rfm_class": key, "rfm_class_label": class_label(key, lang), "customers": count,
-                     "customer_share": count / total_count if total_count else 0.0, "revenue": money,
-                     "revenue_share": money / total_revenue if total_revenue else 0.0,
-                     "action": CLASS_ACTIONS[key].render(lang)})
+        rows.append(
+            {
+                "rfm_class": key,
+                "rfm_class_label": class_label(key, lang),
+                "customers": count,
+                "customer_share": count / total_count if total_count else 0.0,
+                "revenue": money,
+                "revenue_share": money / total_revenue if total_revenue else 0.0,
+                "action": CLASS_ACTIONS[key].render(lang),
+            }
+        )
     return pd.DataFrame(rows)

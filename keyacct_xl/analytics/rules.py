@@ -16,13 +16,22 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, msg, tr
 
 METRIC_LABELS: dict[str, Message] = {
-    "annual_sales": msg("annual sales"), "prior_year_sales": msg("prior-year sales"), "growth": msg("growth"),
-    "gross_margin": msg("gross margin"), "on_time_rate": msg("on-time payment rate"),
-    "collection_rate": msg("collection rate"), "price_index": msg("price index"), "influence": msg("local influence"),
-    "visit_rating": msg("visit rating"), "months_as_customer": msg("months as customer"),
-    "composite_score": msg("composite score"), "max_days_overdue": msg("max days overdue"),
-    "overdue_amount": msg("overdue amount"), "bad_debt_amount": msg("bad debt"),
-    "avg_days_late": msg("average days late"), "credit_grade": msg("credit grade"),
+    "annual_sales": msg("annual sales"),
+    "prior_year_sales": msg("prior-year sales"),
+    "growth": msg("growth"),
+    "gross_margin": msg("gross margin"),
+    "on_time_rate": msg("on-time payment rate"),
+    "collection_rate": msg("collection rate"),
+    "price_index": msg("price index"),
+    "influence": msg("local influence"),
+    "visit_rating": msg("visit rating"),
+    "months_as_customer": msg("months as customer"),
+    "composite_score": msg("composite score"),
+    "max_days_overdue": msg("max days overdue"),
+    "overdue_amount": msg("overdue amount"),
+    "bad_debt_amount": msg("bad debt"),
+    "avg_days_late": msg("average days late"),
+    "credit_grade": msg("credit grade"),
     "current_grade": msg("current grade"),
 }
 _RATES = {"growth", "gross_margin", "on_time_rate", "collection_rate"}
@@ -77,8 +86,7 @@ def first_level(matrix: np.ndarray) -> np.ndarray:
 def format_column(metric: str, values: pd.Series) -> np.ndarray:
     """``format_value`` for a whole column at once (the grading of 100,000 customers formats every value)."""
     if METRICS[metric] is None:
-        return np.array(["—" if v is None or v is pd.NA or v != v else str(v) for v in values.tolist()],
-                        dtype=object)
+        return np.array(["—" if v is None or v is pd.NA or v != v else str(v) for v in values.tolist()], dtype=object)
     numbers = values.to_numpy(dtype="float64", na_value=np.nan)
     if metric in _RATES:
         text = [f"{v:.1%}" for v in numbers.tolist()]

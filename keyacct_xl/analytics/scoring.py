@@ -35,8 +35,9 @@ def rfm_breaks(values: Sequence[float] | np.ndarray) -> np.ndarray:
     return np.quantile(_finite(values, "rfm_breaks"), QUANTILES)
 
 
-def score(values: Sequence[float] | np.ndarray, breaks: Sequence[float] | np.ndarray, *,
-          higher_is_better: bool = True) -> np.ndarray:
+def score(
+    values: Sequence[float] | np.ndarray, breaks: Sequence[float] | np.ndarray, *, higher_is_better: bool = True
+) -> np.ndarray:
     """Scores 1–5: 1 + the number of breakpoints each value is strictly better than."""
     array = _finite(values, "score")
     edges = np.sort(_finite(breaks, "score breaks"))

@@ -30,8 +30,13 @@ class RfmOptions:
     monetary: Monetary
 
 
-def rfm_options(settings: Settings | None = None, *, as_of: pd.Timestamp | None = None,
-                period_months: int | None = None, monetary: str | None = None) -> RfmOptions:
+def rfm_options(
+    settings: Settings | None = None,
+    *,
+    as_of: pd.Timestamp | None = None,
+    period_months: int | None = None,
+    monetary: str | None = None,
+) -> RfmOptions:
     """The options given, the rest from ``settings`` (a master's) or, without them, all data and the default
     monetary; 0 months means all the data, as in Settings. ``rfm`` refuses a monetary other than total/average."""
     if period_months is None:
@@ -53,8 +58,13 @@ class RfmRun:
     def summary(self, lang: Lang) -> str:
         """One line: customers and the largest class."""
         top = self.classes.sort_values("customers", ascending=False).iloc[0]
-        return tr(lang, "RFM: {customers:,} customers, largest class {label} ({largest:,})", customers=len(self.table),
-                  label=top.rfm_class_label, largest=top.customers)
+        return tr(
+            lang,
+            "RFM: {customers:,} customers, largest class {label} ({largest:,})",
+            customers=len(self.table),
+            label=top.rfm_class_label,
+            largest=top.customers,
+        )
 
 
 def rfm_report_name(as_of: pd.Timestamp) -> str:
@@ -62,16 +72,22 @@ def rfm_report_name(as_of: pd.Timestamp) -> str:
     return f"rfm_{as_of:%Y-%m-%d}.xlsx"
 
 
-def run_rfm(transactions: pd.DataFrame, options: RfmOptions, *, out: Path | None = None,
-            out_dir: Path | None = None, lang: Lang = "zh") -> RfmRun:
+def run_rfm(
+    transactions: pd.DataFrame,
+    options: RfmOptions,
+    *,
+    out: Path | None = None,
+    out_dir: Path | None = None,
+    lang: Lang = "zh",
+) -> RfmRun:
     """RFM per customer and the class summary; written to ``out`` (.xlsx or .csv), or into ``out_dir`` under the
     name of the cut-off (``as_of``, else the latest purchase)."""
-    table = rfm(transactions, as_of=options.as_of, period_months=options.period_months,
-                monetary=options.monetary, lang=lang)
+    table = rfm(
+        transactions, as_of=options.as_of, period_months=options.period_months, monetary=options.monetary, lang=lang
+    )
     classes = class_summary(table, lang=lang)
     if out is None and out_dir is not None:
         out = out_dir / rfm_report_name(options.as_of or table["last_purchase"].max())
     if out is not None:
-        out = write_table(out, rfm_sheets(table, classes, lang), title=tr(lang, "RFM analysis"),
-                          lang=lang)
+        out = write_table(out, rfm_sheets(table, classes, lang), title=tr(lang, "RFM analysis"), lang=lang)
     return RfmRun(table, classes, options, out)

@@ -22,9 +22,22 @@ from keyacct_xl.labels import document_frame, document_values, header
 from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
 from keyacct_xl.output import check_suffix, workbook, write_csv
 
-MONEY = {"revenue", "monetary", "avg_order_value", "annual_sales", "prior_year_sales", "credit_limit",
-         "overdue_amount", "bad_debt_amount", "sales", "gross_profit", "total_spend", "avg_yearly_spend",
-         "sales_prior", "outstanding"}
+MONEY = {
+    "revenue",
+    "monetary",
+    "avg_order_value",
+    "annual_sales",
+    "prior_year_sales",
+    "credit_limit",
+    "overdue_amount",
+    "bad_debt_amount",
+    "sales",
+    "gross_profit",
+    "total_spend",
+    "avg_yearly_spend",
+    "sales_prior",
+    "outstanding",
+}
 PERCENT_SUFFIXES = ("_share", "_rate", "growth", "gross_margin", "_change")
 TABLE_STYLE = "Table Style Medium 2"
 ChartKind = Literal["column", "pie", "line"]
@@ -73,8 +86,9 @@ def _cells(frame: pd.DataFrame) -> list[list[object]]:
         elif pd.api.types.is_bool_dtype(series.dtype):
             values = [bool(v) for v in series]
         else:
-            values = [None if _missing(v) else (v.item() if isinstance(v, np.generic) else v)
-                      for v in series.astype(object)]
+            values = [
+                None if _missing(v) else (v.item() if isinstance(v, np.generic) else v) for v in series.astype(object)
+            ]
         columns.append(values)
     return [list(row) for row in zip(*columns)]
 
@@ -103,17 +117,28 @@ def _display_width(text: str) -> int:
 def _write_sheet(book: xlsxwriter.workbook.Workbook, sheet: Sheet, table_name: str, lang: Lang) -> None:
     ws = book.add_worksheet(sheet.title[:31])
     frame = document_values(sheet.frame, lang)
-    formats = {name: book.add_format({"num_format": code}) if (code := column_format(str(name), frame[name].dtype))
-               else None for name in frame.columns}
+    formats = {
+        name: book.add_format({"num_format": code}) if (code := column_format(str(name), frame[name].dtype)) else None
+        for name in frame.columns
+    }
     rows = _cells(frame)
     last_row = max(len(rows), 1)
-    columns = [{"header": header(name, lang), **({"format": formats[name]} if formats[name] else {})}
-               for name in frame.columns]
-    ws.add_table(0, 0, last_row, max(len(frame.columns) - 1, 0),
-                 {"name": table_name, "style": TABLE_STYLE, "columns": columns, "data": rows})
+    columns = [
+        {"header": header(name, lang), **({"format": formats[name]} if formats[name] else {})} for name in frame.columns
+    ]
+    ws.add_table(
+        0,
+        0,
+        last_row,
+        max(len(frame.columns) - 1, 0),
+        {"name": table_name, "style": TABLE_STYLE, "columns": columns, "data": rows},
+    )
     for i, name in enumerate(frame.columns):
-        width = 40 if name in ("reasons", "credit_reason", "action", "reason", "risks") \
+        width = (
+            40
+            if name in ("reasons", "credit_reason", "action", "reason", "risks")
             else max(10, min(24, _display_width(header(name, lang)) + 2))
+        )
         ws.set_column(i, i, width)
     ws.freeze_panes(1, 0)
     for k, chart in enumerate(sheet.charts):
@@ -126,9 +151,14 @@ def _chart(book: xlsxwriter.workbook.Workbook, sheet: str, frame: pd.DataFrame, 
     categories = [sheet, 1, col[spec.categories], n, col[spec.categories]]
     chart = book.add_chart({"type": spec.kind})
     for value in spec.values:
-        chart.add_series({"name": [sheet, 0, col[value]], "categories": categories,
-                          "values": [sheet, 1, col[value], n, col[value]],
-                          **({"data_labels": {"percentage": True}} if spec.kind == "pie" else {})})
+        chart.add_series(
+            {
+                "name": [sheet, 0, col[value]],
+                "categories": categories,
+                "values": [sheet, 1, col[value], n, col[value]],
+                **({"data_labels": {"percentage": True}} if spec.kind == "pie" else {}),
+            }
+        )
     if spec.kind == "line":
         chart.set_y_axis({"num_format": "0%", "max": 1, "min": 0})
         chart.set_x_axis({"num_format": "0%"})

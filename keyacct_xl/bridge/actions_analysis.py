@@ -31,8 +31,14 @@ def annual_grading(bridge: Bridge, options: ActionOptions) -> ActionResult:
         run = run_grading_review(master, year=year, lang=bridge.lang, master_path=path)
     policy = Pair(run.review.policy.title_en, run.review.policy.title_zh)
     summary = master_integrity(master, LEDGER_TABLES).appended(
-        msg("{year} grading ({policy}): {mix}. Fill in final grades on the review sheet, then click Apply approved "
-            "grades.", year=year, policy=policy, mix=run.grade_mix()))
+        msg(
+            "{year} grading ({policy}): {mix}. Fill in final grades on the review sheet, then click Apply approved "
+            "grades.",
+            year=year,
+            policy=policy,
+            mix=run.grade_mix(),
+        )
+    )
     return ActionResult(summary, (path,))
 
 
@@ -41,8 +47,9 @@ def apply_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Write the reviewed grades into Customers and GradeHistory (as ``keyacct-xl grade apply``)."""
     bridge.progress(1, 1, tr(bridge.lang, "applying the reviewed grades…"))
     with bridge.editing() as path:
-        applied = apply_review_sheet(path, approved_by=options.approved_by,
-                                     applied_at=as_of_date(options) or pd.Timestamp.today().normalize())
+        applied = apply_review_sheet(
+            path, approved_by=options.approved_by, applied_at=as_of_date(options) or pd.Timestamp.today().normalize()
+        )
     return ActionResult(Summary(applied.summary), (path,))
 
 
@@ -52,8 +59,9 @@ def apply_credit_terms(bridge: Bridge, options: ActionOptions) -> ActionResult:
     limits marked as manual overrides stay."""
     bridge.progress(1, 1, tr(bridge.lang, "writing the credit terms of each credit grade…"))
     with bridge.editing() as path:
-        applied = run_credit_apply(path, approved_by=options.approved_by,
-                                   applied_at=as_of_date(options) or pd.Timestamp.today().normalize())
+        applied = run_credit_apply(
+            path, approved_by=options.approved_by, applied_at=as_of_date(options) or pd.Timestamp.today().normalize()
+        )
     return ActionResult(Summary(applied.summary), (path,))
 
 
@@ -62,8 +70,12 @@ def rfm_refresh(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """RFM values, scores and classes per customer with the class summary, as the ``rfm`` command writes them."""
     master = load(bridge, 1, 2)
     bridge.progress(2, 2, tr(bridge.lang, "computing RFM…"))
-    result = run_rfm(master.transactions, rfm_options(master.settings, as_of=as_of_date(options)),
-                     out_dir=reports_dir(bridge, options), lang=bridge.lang)
+    result = run_rfm(
+        master.transactions,
+        rfm_options(master.settings, as_of=as_of_date(options)),
+        out_dir=reports_dir(bridge, options),
+        lang=bridge.lang,
+    )
     summary = master_integrity(master, SALES_TABLES).appended(Summary(result.summary))
     return ActionResult(summary, (result.path,) if result.path else ())
 
@@ -77,10 +89,12 @@ def abc(bridge: Bridge, options: ActionOptions) -> ActionResult:
     table = abc_classes(revenue_by_customer(master.transactions, year=year))
     summary, curve = abc_summary(table), pareto_curve(table)
     path = reports_dir(bridge, options) / f"abc_{year}.xlsx"
-    write_table(path, abc_sheets(table, summary, curve, bridge.lang),
-                title=tr(bridge.lang, "ABC analysis"), lang=bridge.lang)
+    write_table(
+        path, abc_sheets(table, summary, curve, bridge.lang), title=tr(bridge.lang, "ABC analysis"), lang=bridge.lang
+    )
     message = master_integrity(master, SALES_TABLES).appended(
-        msg("{year}: the top 20 % of customers bring {share:.1%} of revenue", year=year, share=top_share(curve)))
+        msg("{year}: the top 20 % of customers bring {share:.1%} of revenue", year=year, share=top_share(curve))
+    )
     return ActionResult(message, (path,))
 
 
@@ -92,8 +106,8 @@ def analysis(bridge: Bridge, options: ActionOptions) -> ActionResult:
     bridge.progress(2, 2, tr(bridge.lang, "writing the {year} analysis…", year=year))
     sheets = analysis_sheets(master, year=year, lang=bridge.lang)
     path = reports_dir(bridge, options) / f"analysis-{year}.xlsx"
-    write_analysis(path, sheets, title=tr(bridge.lang, "Customer analysis {year}", year=year),
-                   lang=bridge.lang)
+    write_analysis(path, sheets, title=tr(bridge.lang, "Customer analysis {year}", year=year), lang=bridge.lang)
     summary = master_integrity(master, LEDGER_TABLES).appended(
-        msg("customer analysis {year}: {count} sheets", year=year, count=len(sheets)))
+        msg("customer analysis {year}: {count} sheets", year=year, count=len(sheets))
+    )
     return ActionResult(summary, (path,))

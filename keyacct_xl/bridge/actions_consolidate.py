@@ -33,6 +33,13 @@ def consolidate(bridge: Bridge, options: ActionOptions) -> ActionResult:
             yield item
 
     with bridge.editing() as path:
-        run = run_consolidation(source, path, lang=bridge.lang, report_dir=reports, progress=progress,
-                                exclude=[reports], quarantine_dir=path.parent / "quarantine")
+        run = run_consolidation(
+            source,
+            path,
+            lang=bridge.lang,
+            report_dir=reports,
+            progress=progress,
+            exclude=[reports],
+            quarantine_dir=path.parent / "quarantine",
+        )
     return ActionResult(Summary(run.summary), (run.report, master_path))

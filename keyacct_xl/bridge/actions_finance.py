@@ -38,9 +38,16 @@ def reconcile(bridge: Bridge, options: ActionOptions) -> ActionResult:
     path = reports_dir(bridge, options) / f"reconcile_{customer}_{theirs_path.stem}.xlsx"
     write_reconciliation(result, path, lang=bridge.lang)
     counts = Summary(lambda lang: status_counts(result.table, lang))
-    return ActionResult(msg("reconciliation ({counts}): ours ¥{ours:,.2f}, theirs ¥{theirs:,.2f}, unexplained "
-                            "¥{remainder:,.2f}", counts=counts, ours=result.ours_closing, theirs=result.theirs_closing,
-                            remainder=result.remainder), (path,))
+    return ActionResult(
+        msg(
+            "reconciliation ({counts}): ours ¥{ours:,.2f}, theirs ¥{theirs:,.2f}, unexplained ¥{remainder:,.2f}",
+            counts=counts,
+            ours=result.ours_closing,
+            theirs=result.theirs_closing,
+            remainder=result.remainder,
+        ),
+        (path,),
+    )
 
 
 @action("ageing", "账龄分析", "Ageing")
@@ -66,8 +73,10 @@ def credit_check(bridge: Bridge, options: ActionOptions) -> ActionResult:
     master = load(bridge, 1, 2)
     bridge.progress(2, 2, tr(bridge.lang, "checking the order against the credit terms…"))
     # the reason is worded when decided: one check per language (one customer's replay each)
-    zh, en = (run_credit_check(master, customer, amount, as_of=as_of_date(options), lang=lang).summary(lang)
-              for lang in ("zh", "en"))
+    zh, en = (
+        run_credit_check(master, customer, amount, as_of=as_of_date(options), lang=lang).summary(lang)
+        for lang in ("zh", "en")
+    )
     return ActionResult(Pair(en, zh))
 
 
@@ -86,6 +95,5 @@ def statements(bridge: Bridge, options: ActionOptions) -> ActionResult:
     customer = options.extra.get("customer")
     bridge.progress(2, 2, tr(bridge.lang, "writing statements for {end:%Y-%m}…", end=end))
     out = reports_dir(bridge, options) / f"statements_{end:%Y-%m}"
-    paths = write_statements(master, [customer] if customer else None, start=start, end=end, out=out,
-                             lang=bridge.lang)
+    paths = write_statements(master, [customer] if customer else None, start=start, end=end, out=out, lang=bridge.lang)
     return ActionResult(msg("statements: {count} written to {folder}", count=len(paths), folder=out), tuple(paths))

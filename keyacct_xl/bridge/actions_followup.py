@@ -16,7 +16,12 @@ def visits_check(bridge: Bridge, options: ActionOptions) -> ActionResult:
     rep to sign (``--rep`` for one rep, ``--as-of`` for another day)."""
     master = load(bridge, 1, 2)
     bridge.progress(2, 2, tr(bridge.lang, "checking follow-up…"))
-    check = run_visits_check(master, as_of=as_of_date(options), rep=options.extra.get("rep"),
-                             out_dir=reports_dir(bridge, options), lang=bridge.lang)
+    check = run_visits_check(
+        master,
+        as_of=as_of_date(options),
+        rep=options.extra.get("rep"),
+        out_dir=reports_dir(bridge, options),
+        lang=bridge.lang,
+    )
     summary = master_integrity(master, (CUSTOMERS, VISITS, CONTACTS)).appended(Summary(check.summary))
     return ActionResult(summary, (check.path,) if check.path else ())

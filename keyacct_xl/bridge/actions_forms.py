@@ -29,10 +29,16 @@ def generate_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
     written = []
     for i, spec in enumerate(specs, start=1):
         bridge.progress(2, 2, tr(bridge.lang, "form {i}/{count}: {title}", i=i, count=len(specs), title=spec.title))
-        written.append(write_form(folder / output_name(spec.id, rep=None, customer=None, period=None), spec,
-                                  lang=master.lang, company=company, data=FormData()))
-    return ActionResult(msg("{count} blank forms written: {folder}", count=len(written), folder=folder),
-                        tuple(written))
+        written.append(
+            write_form(
+                folder / output_name(spec.id, rep=None, customer=None, period=None),
+                spec,
+                lang=master.lang,
+                company=company,
+                data=FormData(),
+            )
+        )
+    return ActionResult(msg("{count} blank forms written: {folder}", count=len(written), folder=folder), tuple(written))
 
 
 @action("prefill_forms", "按业务员预填表单", "Pre-filled forms per rep")
@@ -48,5 +54,7 @@ def prefill_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
 
     written = prefill_for_reps(master, forms_dir(bridge, options), period=period, reps=reps, progress=progress)
     count = len({p.parent for p in written})
-    return ActionResult(msg("{forms} pre-filled forms for {reps} reps ({period})", forms=len(written), reps=count,
-                            period=period), tuple(written))
+    return ActionResult(
+        msg("{forms} pre-filled forms for {reps} reps ({period})", forms=len(written), reps=count, period=period),
+        tuple(written),
+    )

@@ -32,10 +32,12 @@ def open_report(bridge: Bridge, options: ActionOptions) -> ActionResult:
 def settings(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """The Settings the actions use (grade thresholds, RFM, ageing buckets, credit limits)."""
     master = load(bridge, 1, 1)
-    lines = Summary(lambda lang: "\n".join(_setting_line(key, value, lang)
-                                           for key, value in master.settings.cells().items()))
-    return ActionResult(msg("Settings (edit them on the Settings sheet):\n{lines}", lines=lines),
-                        sheet=SETTINGS.sheet(master.lang))
+    lines = Summary(
+        lambda lang: "\n".join(_setting_line(key, value, lang) for key, value in master.settings.cells().items())
+    )
+    return ActionResult(
+        msg("Settings (edit them on the Settings sheet):\n{lines}", lines=lines), sheet=SETTINGS.sheet(master.lang)
+    )
 
 
 def _setting_line(key: str, value: object, lang: Lang) -> str:
@@ -49,6 +51,8 @@ def _setting_line(key: str, value: object, lang: Lang) -> str:
 @action("about", "关于", "About")
 def about(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Versions in use: keyacct-xl, xlwings, pandas, Python."""
-    versions = (f"keyacct-xl {__version__}, xlwings {xlwings.__version__}, pandas {pd.__version__}, "
-                f"Python {platform.python_version()} ({sys.executable})")
+    versions = (
+        f"keyacct-xl {__version__}, xlwings {xlwings.__version__}, pandas {pd.__version__}, "
+        f"Python {platform.python_version()} ({sys.executable})"
+    )
     return ActionResult(msg("Key account toolkit: {versions}", versions=versions))

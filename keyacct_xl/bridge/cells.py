@@ -28,8 +28,18 @@ from keyacct_xl.master.schema import TableSchema
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 
 logger = logging.getLogger("keyacct_xl.udfs")
-EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
-                "#CALC!")
+EXCEL_ERRORS = (
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+)
 
 
 class CellError(Exception):
@@ -196,8 +206,9 @@ def table(value: object, schema: TableSchema, *, required: Sequence[str], what: 
             if code := error_code(v):
                 raise CellError(code, f"{what}: row {row_no[i]}, column {header[pos]} is {v}")
         try:
-            data[key] = convert(values, schema.column(key).kind,
-                                lambda i, h=header[pos]: f"{what}: row {row_no[i]} ({h})")
+            data[key] = convert(
+                values, schema.column(key).kind, lambda i, h=header[pos]: f"{what}: row {row_no[i]} ({h})"
+            )
         except InputError as exc:
             raise CellError("#VALUE!", exc.en) from None
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(body)))

@@ -17,13 +17,26 @@ def bridge_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> l
     """keyacct_xl.xlam in ``out_dir/addin``; the rfm_refresh and ageing ribbon actions on the demo master."""
     addin = build_addin(out_dir / "addin")
     functions = len(registered_functions(decorated_udf_module()))
-    lines = [tr(args.lang, "Excel add-in: {addin} ({functions} worksheet functions, {actions} ribbon actions)",
-                addin=addin, functions=functions, actions=len(ACTIONS))]
+    lines = [
+        tr(
+            args.lang,
+            "Excel add-in: {addin} ({functions} worksheet functions, {actions} ribbon actions)",
+            addin=addin,
+            functions=functions,
+            actions=len(ACTIONS),
+        )
+    ]
     bridge = FileBridge(master_path, lang=args.lang, stream=io.StringIO())
     for name in ("rfm_refresh", "ageing"):
         chosen = get_action(name)
         result = chosen.run(bridge, ActionOptions(out_dir=out_dir / "reports"))
         action = Pair(name, chosen.zh)  # the en line names the action by its tag, the zh line by its button
-        lines.append(tr(args.lang, "ribbon action {action}: {result}", action=action,
-                        result=result.message(args.lang).splitlines()[0]))
+        lines.append(
+            tr(
+                args.lang,
+                "ribbon action {action}: {result}",
+                action=action,
+                result=result.message(args.lang).splitlines()[0],
+            )
+        )
     return lines

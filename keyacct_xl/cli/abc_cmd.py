@@ -48,8 +48,11 @@ def parse_pair(text: str | None, option: str) -> tuple[float, float] | None:
         a, b = (float(p) for p in parts)
     except ValueError:
         example = "1000000,100000" if option == "--thresholds" else "80,15"
-        raise InputError(msg("{option}: expected two numbers like {example}, got {text!r}", option=option,
-                             example=example, text=text)) from None
+        raise InputError(
+            msg(
+                "{option}: expected two numbers like {example}, got {text!r}", option=option, example=example, text=text
+            )
+        ) from None
     return a, b
 
 
@@ -62,16 +65,20 @@ def run(args: argparse.Namespace) -> int:
     else:
         transactions = load_transactions(args.input)
     revenue = revenue_by_customer(transactions, year=args.year)
-    table = abc_classes(revenue, thresholds=parse_pair(args.thresholds, "--thresholds"),
-                        shares=parse_pair(args.shares, "--shares"))
+    table = abc_classes(
+        revenue, thresholds=parse_pair(args.thresholds, "--thresholds"), shares=parse_pair(args.shares, "--shares")
+    )
     summary = abc_summary(table)
     curve = pareto_curve(table)
     for row in summary.itertuples():
-        print(f"{row.abc_class}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"
-              f"\t{row.revenue_share:6.1%}")
+        print(
+            f"{row.abc_class}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"
+            f"\t{row.revenue_share:6.1%}"
+        )
     print(tr(args.lang, "the top 20 % of customers bring {share:.1%} of revenue", share=top_share(curve)))
     if args.out:
-        write_table(args.out, abc_sheets(table, summary, curve, args.lang),
-                    title=tr(args.lang, "ABC analysis"), lang=args.lang)
+        write_table(
+            args.out, abc_sheets(table, summary, curve, args.lang), title=tr(args.lang, "ABC analysis"), lang=args.lang
+        )
         print(tr(args.lang, "written: {path}", path=args.out))
     return 0

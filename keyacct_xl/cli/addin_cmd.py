@@ -31,14 +31,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     build = actions.add_parser("build", parents=[common], help=HELP["build"].render(lang))
     build.add_argument("--out", type=Path, default=Path("."), help=HELP["--out"].render(lang))
     build.add_argument("--interpreter", help=HELP["--interpreter"].render(lang))
-    build.add_argument("--with-excel", action="store_true",
-                       help=HELP["--with-excel"].render(lang))
+    build.add_argument("--with-excel", action="store_true", help=HELP["--with-excel"].render(lang))
     build.set_defaults(func=_build)
     inst = actions.add_parser("install", parents=[common], help=HELP["install"].render(lang))
     inst.add_argument("--interpreter", help=HELP["--interpreter"].render(lang))
     inst.set_defaults(func=_install)
-    actions.add_parser("uninstall", parents=[common], help=HELP["uninstall"].render(lang)).set_defaults(
-        func=_uninstall)
+    actions.add_parser("uninstall", parents=[common], help=HELP["uninstall"].render(lang)).set_defaults(func=_uninstall)
     actions.add_parser("status", parents=[common], help=HELP["status"].render(lang)).set_defaults(func=_status)
 
 

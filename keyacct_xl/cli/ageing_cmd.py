@@ -20,8 +20,9 @@ HELP: dict[str, Message] = {
     "ageing": msg("receivables ageing per customer (xlsx or csv)"),
     "master": msg("master workbook"),
     "--as-of": msg("cut-off date (default: latest transaction or payment)"),
-    "--buckets": msg("days past due, e.g. {example} (default: the ageing_buckets setting)",
-                     example=DEFAULTS["ageing_buckets"]),
+    "--buckets": msg(
+        "days past due, e.g. {example} (default: the ageing_buckets setting)", example=DEFAULTS["ageing_buckets"]
+    ),
     "--out": msg("FILE.xlsx or FILE.csv (default: ageing_<date>.xlsx beside MASTER)"),
 }
 
@@ -40,8 +41,13 @@ def run(args: argparse.Namespace) -> int:
     """Load the master, run the ageing into ``--out`` (default: beside the master), print its summary."""
     master = load_master(args.master)
     warn_references(master, LEDGER_TABLES, args.lang)
-    result = run_ageing(master, as_of=option_date(args.as_of, "--as-of"),
-                        buckets=parse_buckets(args.buckets) if args.buckets else None,
-                        out=args.out, out_dir=args.master.parent, lang=args.lang)
+    result = run_ageing(
+        master,
+        as_of=option_date(args.as_of, "--as-of"),
+        buckets=parse_buckets(args.buckets) if args.buckets else None,
+        out=args.out,
+        out_dir=args.master.parent,
+        lang=args.lang,
+    )
     print(result.report_line(args.lang))
     return 0

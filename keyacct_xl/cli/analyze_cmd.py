@@ -29,8 +29,7 @@ HELP: dict[str, Message] = {
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``analyze``."""
-    parser = sub.add_parser("analyze", parents=[common],
-                            help=HELP["analyze"].render(lang))
+    parser = sub.add_parser("analyze", parents=[common], help=HELP["analyze"].render(lang))
     parser.add_argument("master", type=Path, help=HELP["master"].render(lang))
     parser.add_argument("--year", type=int, required=True, help=HELP["--year"].render(lang))
     parser.add_argument("--out", type=Path, help=HELP["--out"].render(lang))
@@ -48,11 +47,16 @@ def run(args: argparse.Namespace) -> int:
     master = load_master(args.master)
     warn_references(master, LEDGER_TABLES, args.lang)
     out = args.out or args.master.with_name(f"analysis-{args.year}.xlsx")
-    sheets = analysis_sheets(master, year=args.year, lang=args.lang, drop_pct=args.drop_pct,
-                             overdue_days=args.overdue_days, silent_days=args.silent_days,
-                             code_prefix=args.code_prefix)
-    write_analysis(out, sheets, title=tr(args.lang, "Customer analysis {year}", year=args.year),
-                   lang=args.lang)
+    sheets = analysis_sheets(
+        master,
+        year=args.year,
+        lang=args.lang,
+        drop_pct=args.drop_pct,
+        overdue_days=args.overdue_days,
+        silent_days=args.silent_days,
+        code_prefix=args.code_prefix,
+    )
+    write_analysis(out, sheets, title=tr(args.lang, "Customer analysis {year}", year=args.year), lang=args.lang)
     for sheet in sheets:
         print(f"  {sheet.title}: {len(sheet.frame):,}")
     print(tr(args.lang, "written: {path}", path=out))

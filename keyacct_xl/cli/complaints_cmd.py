@@ -17,16 +17,23 @@ from keyacct_xl.performance.register import run_complaint_register
 
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
 HELP: dict[str, tuple[str, str]] = {
-    "complaints": ("投诉与售后台账：24 小时围堵、10 个工作日结案、保修期，逾期标记",
-                   "complaint and service register: 24 h containment, ten working days to close, warranty, "
-                   "overdue flags"),
+    "complaints": (
+        "投诉与售后台账：24 小时围堵、10 个工作日结案、保修期，逾期标记",
+        "complaint and service register: 24 h containment, ten working days to close, warranty, overdue flags",
+    ),
     "master": ("客户档案总表", "master workbook"),
-    "--as-of": ("截至时间：日期（当天结束时）或 日期 时:分（默认：投诉、售后或拜访的最近日期）",
-                "cut-off: a date (its end) or date hh:mm (default: the latest complaint, request or visit date)"),
-    "--policy": ("期限政策文件或随程序提供的名称（默认：complaints）",
-                 "deadline policy file or shipped name (default: complaints)"),
-    "--out": ("输出 .xlsx 或 .csv 文件（默认：总表旁的 complaints_<日期>.xlsx）",
-              "FILE.xlsx or FILE.csv (default: complaints_<date>.xlsx beside MASTER)"),
+    "--as-of": (
+        "截至时间：日期（当天结束时）或 日期 时:分（默认：投诉、售后或拜访的最近日期）",
+        "cut-off: a date (its end) or date hh:mm (default: the latest complaint, request or visit date)",
+    ),
+    "--policy": (
+        "期限政策文件或随程序提供的名称（默认：complaints）",
+        "deadline policy file or shipped name (default: complaints)",
+    ),
+    "--out": (
+        "输出 .xlsx 或 .csv 文件（默认：总表旁的 complaints_<日期>.xlsx）",
+        "FILE.xlsx or FILE.csv (default: complaints_<date>.xlsx beside MASTER)",
+    ),
 }
 
 
@@ -50,21 +57,38 @@ def option_moment(text: str | None, option: str) -> pd.Timestamp | None:
     try:
         return pd.Timestamp(text.strip())
     except ValueError:
-        raise InputError(msg("{option}: {value!r} is no date and time (2026-11-25 10:30)", option=option,
-                             value=text)) from None
+        raise InputError(
+            msg("{option}: {value!r} is no date and time (2026-11-25 10:30)", option=option, value=text)
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the master's consolidation tables, write the register (default: beside the master), print a line
     per open complaint past a deadline."""
     store = load_store(args.master)
-    register = run_complaint_register(store.frames, as_of=option_moment(args.as_of, "--as-of"), policy=args.policy,
-                                      out=args.out, out_dir=args.master.parent, lang=args.lang)
+    register = run_complaint_register(
+        store.frames,
+        as_of=option_moment(args.as_of, "--as-of"),
+        policy=args.policy,
+        out=args.out,
+        out_dir=args.master.parent,
+        lang=args.lang,
+    )
     print(register.report_line(args.lang))
-    late = register.complaints[(register.complaints["containment"] == "overdue")
-                               | (register.complaints["closure"] == "overdue")]
+    late = register.complaints[
+        (register.complaints["containment"] == "overdue") | (register.complaints["closure"] == "overdue")
+    ]
     for row in late.itertuples(index=False):
-        print("  " + tr(args.lang, "{no} {customer} ({rep}): received {received}, {days} days", no=row.complaint_no,
-                        customer=row.customer_name or row.customer_id, rep=row.rep or "-",
-                        received=row.received_date.strftime("%Y-%m-%d"), days=row.age_days))
+        print(
+            "  "
+            + tr(
+                args.lang,
+                "{no} {customer} ({rep}): received {received}, {days} days",
+                no=row.complaint_no,
+                customer=row.customer_name or row.customer_id,
+                rep=row.rep or "-",
+                received=row.received_date.strftime("%Y-%m-%d"),
+                days=row.age_days,
+            )
+        )
     return 0

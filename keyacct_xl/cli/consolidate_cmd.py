@@ -20,8 +20,10 @@ HELP: dict[str, Message] = {
     "consolidate": msg("merge submitted forms into the master workbook"),
     "source": msg("folder (searched recursively) or .zip of forms (not with --undo)"),
     "--into": msg("the master workbook to update"),
-    "--report": msg("write the report workbook here, creating its folder (default: beside MASTER, named "
-                    "MASTER-consolidation-DATE-TIME.xlsx, or MASTER-汇总报告-... in zh; never overwritten)"),
+    "--report": msg(
+        "write the report workbook here, creating its folder (default: beside MASTER, named "
+        "MASTER-consolidation-DATE-TIME.xlsx, or MASTER-汇总报告-... in zh; never overwritten)"
+    ),
     "--quarantine": msg("copy rejected files here, each with a .reason.txt (SOURCE is never changed)"),
     "--dry-run": msg("check everything, write only the report"),
     "--jobs": msg("worker processes for reading files"),
@@ -29,8 +31,9 @@ HELP: dict[str, Message] = {
     "--strict": msg("reject a whole file when any row has an error"),
     "--accept": msg("merge this file that waits for review (name, path or sha256 start); repeatable"),
     "--reject": msg("refuse this file that waits for review for good; repeatable"),
-    "--without-sensitive": msg("mask the values of personal fields (phones, birthdays, profile answers) in the report; "
-                               "the master keeps them"),
+    "--without-sensitive": msg(
+        "mask the values of personal fields (phones, birthdays, profile answers) in the report; the master keeps them"
+    ),
     "--undo": msg("take one consolidated file back out of the master (name or sha256 start), newest first"),
 }
 
@@ -38,25 +41,24 @@ HELP: dict[str, Message] = {
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``consolidate``."""
     parser = sub.add_parser("consolidate", parents=[common], help=HELP["consolidate"].render(lang))
-    parser.add_argument("source", type=Path, metavar="SOURCE", nargs="?",
-                        help=HELP["source"].render(lang))
+    parser.add_argument("source", type=Path, metavar="SOURCE", nargs="?", help=HELP["source"].render(lang))
     parser.add_argument("--into", type=Path, required=True, metavar="MASTER", help=HELP["--into"].render(lang))
-    parser.add_argument("--report", type=Path, metavar="FILE.xlsx",
-                        help=HELP["--report"].render(lang))
-    parser.add_argument("--quarantine", type=Path, metavar="DIR",
-                        help=HELP["--quarantine"].render(lang))
+    parser.add_argument("--report", type=Path, metavar="FILE.xlsx", help=HELP["--report"].render(lang))
+    parser.add_argument("--quarantine", type=Path, metavar="DIR", help=HELP["--quarantine"].render(lang))
     parser.add_argument("--dry-run", action="store_true", help=HELP["--dry-run"].render(lang))
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help=HELP["--jobs"].render(lang))
-    parser.add_argument("--forms", type=lambda s: [f.strip() for f in s.split(",") if f.strip()], default=None,
-                        metavar="ID,...", help=HELP["--forms"].render(lang))
+    parser.add_argument(
+        "--forms",
+        type=lambda s: [f.strip() for f in s.split(",") if f.strip()],
+        default=None,
+        metavar="ID,...",
+        help=HELP["--forms"].render(lang),
+    )
     parser.add_argument("--strict", action="store_true", help=HELP["--strict"].render(lang))
-    parser.add_argument("--accept", action="append", default=[], metavar="FILE",
-                        help=HELP["--accept"].render(lang))
-    parser.add_argument("--reject", action="append", default=[], metavar="FILE",
-                        help=HELP["--reject"].render(lang))
+    parser.add_argument("--accept", action="append", default=[], metavar="FILE", help=HELP["--accept"].render(lang))
+    parser.add_argument("--reject", action="append", default=[], metavar="FILE", help=HELP["--reject"].render(lang))
     parser.add_argument("--without-sensitive", action="store_true", help=HELP["--without-sensitive"].render(lang))
-    parser.add_argument("--undo", metavar="FILE",
-                        help=HELP["--undo"].render(lang))
+    parser.add_argument("--undo", metavar="FILE", help=HELP["--undo"].render(lang))
     parser.set_defaults(func=run)
 
 
@@ -72,13 +74,30 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(msg("SOURCE is missing: the folder or .zip of submitted forms"))
 
     def progress(items: Iterable, total: int) -> Iterable:
-        return tqdm(items, total=total, desc=tr(args.lang, "consolidating"),
-                    unit=tr(args.lang, " files"), file=sys.stderr, disable=None)
+        return tqdm(
+            items,
+            total=total,
+            desc=tr(args.lang, "consolidating"),
+            unit=tr(args.lang, " files"),
+            file=sys.stderr,
+            disable=None,
+        )
 
-    run = run_consolidation(args.source, args.into, lang=args.lang, report=args.report,
-                            without_sensitive=args.without_sensitive, dry_run=args.dry_run, progress=progress,
-                            quarantine_dir=args.quarantine, jobs=max(1, args.jobs), forms=args.forms,
-                            strict=args.strict, accept=args.accept, reject=args.reject)
+    run = run_consolidation(
+        args.source,
+        args.into,
+        lang=args.lang,
+        report=args.report,
+        without_sensitive=args.without_sensitive,
+        dry_run=args.dry_run,
+        progress=progress,
+        quarantine_dir=args.quarantine,
+        jobs=max(1, args.jobs),
+        forms=args.forms,
+        strict=args.strict,
+        accept=args.accept,
+        reject=args.reject,
+    )
     print(run.summary(args.lang))
     print(tr(args.lang, "report: {report}", report=run.report))
     return 0

@@ -40,8 +40,12 @@ HELP: dict[str, Message] = {
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``credit``."""
-    parser = sub.add_parser("credit", parents=[common], help=HELP["credit"].render(lang),
-                            usage="keyacct-xl credit [apply | check] MASTER [options]")
+    parser = sub.add_parser(
+        "credit",
+        parents=[common],
+        help=HELP["credit"].render(lang),
+        usage="keyacct-xl credit [apply | check] MASTER [options]",
+    )
     parser.add_argument("target", nargs="+", metavar="[apply | check] MASTER", help=HELP["master"].render(lang))
     parser.add_argument("--as-of", help=HELP["--as-of"].render(lang))
     parser.add_argument("--policy", default="credit", help=HELP["--policy"].render(lang))
@@ -65,8 +69,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _apply(path: Path, args: argparse.Namespace) -> int:
     when = option_date(args.date, "--date") or pd.Timestamp.today().normalize()
-    applied = run_credit_apply(path, policy=load_credit_policy(args.policy), approved_by=args.approved_by,
-                               applied_at=when)
+    applied = run_credit_apply(
+        path, policy=load_credit_policy(args.policy), approved_by=args.approved_by, applied_at=when
+    )
     print(applied.summary(args.lang))
     return 0
 
@@ -78,8 +83,14 @@ def _check(path: Path, args: argparse.Namespace) -> int:
         amount = parse_money(args.amount)
     except ParseError:
         raise InputError(msg("credit check: --amount {amount} is not an amount", amount=args.amount)) from None
-    check = run_credit_check(load_master(path), args.customer, amount, as_of=option_date(args.as_of, "--as-of"),
-                             policy=load_credit_policy(args.policy), lang=args.lang)
+    check = run_credit_check(
+        load_master(path),
+        args.customer,
+        amount,
+        as_of=option_date(args.as_of, "--as-of"),
+        policy=load_credit_policy(args.policy),
+        lang=args.lang,
+    )
     print(check.summary(args.lang))
     return 0
 
@@ -88,21 +99,28 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
     """Grade, print the grade counts and changes, write the table when asked."""
     master = load_master(path)
     warn_references(master, LEDGER_TABLES, args.lang)
-    ledger = build_ledger(master.transactions, master.payments, master.customers,
-                          as_of=option_date(args.as_of, "--as-of"))
-    table = credit_grades(master.customers, ledger, policy=load_credit_policy(args.policy),
-                          settings=master.settings, lang=args.lang)
-    counts = table.groupby("credit_grade").agg(customers=("customer_id", "size"),
-                                               overdue_amount=("overdue_amount", "sum")).reset_index()
+    ledger = build_ledger(
+        master.transactions, master.payments, master.customers, as_of=option_date(args.as_of, "--as-of")
+    )
+    table = credit_grades(
+        master.customers, ledger, policy=load_credit_policy(args.policy), settings=master.settings, lang=args.lang
+    )
+    counts = (
+        table.groupby("credit_grade")
+        .agg(customers=("customer_id", "size"), overdue_amount=("overdue_amount", "sum"))
+        .reset_index()
+    )
     print(tr(args.lang, "credit grades as of {date}", date=ledger.as_of.date()))
     for row in counts.itertuples():
         print(f"  {row.credit_grade}: {row.customers:,}\t{row.overdue_amount:,.2f}")
     print("  " + change_counts(table["credit_change"], args.lang))
     if args.out:
-        chart = Chart("column", tr(args.lang, "Customers per credit grade"), "credit_grade",
-                      ("customers",))
-        write_table(args.out, [Sheet(tr(args.lang, "Credit grades"), table),
-                               Sheet(tr(args.lang, "By credit grade"), counts, (chart,))],
-                    title=tr(args.lang, "Credit grades"), lang=args.lang)
+        chart = Chart("column", tr(args.lang, "Customers per credit grade"), "credit_grade", ("customers",))
+        write_table(
+            args.out,
+            [Sheet(tr(args.lang, "Credit grades"), table), Sheet(tr(args.lang, "By credit grade"), counts, (chart,))],
+            title=tr(args.lang, "Credit grades"),
+            lang=args.lang,
+        )
         print(tr(args.lang, "written: {path}", path=args.out))
     return 0

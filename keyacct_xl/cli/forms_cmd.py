@@ -27,8 +27,10 @@ HELP: dict[str, Message] = {
     "forms": msg("list or generate the standard forms (标准表单)"),
     "list": msg("one line per form: id, version, title, and the master tables it feeds or that it is an output"),
     "generate": msg("write DIR/<form_id>.xlsx for each form"),
-    "prefill": msg("pre-fill for the chosen reps (default: all) the forms each needs this period (Settings rep_forms), "
-                   "into DIR/<rep>/"),
+    "prefill": msg(
+        "pre-fill for the chosen reps (default: all) the forms each needs this period (Settings rep_forms), "
+        "into DIR/<rep>/"
+    ),
     "--master-prefill": msg("master workbook"),
     "--reps": msg("a rep (repeat for several; default: every rep in the master)"),
     "--period-prefill": msg("week 2026-W48 or month 2026-11 (default: next week)"),
@@ -69,22 +71,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     gen.add_argument("--customer", help=HELP["--customer"].render(lang))
     gen.add_argument("--period", help=HELP["--period"].render(lang))
     gen.add_argument("--password", default="", help=HELP["--password"].render(lang))
-    gen.add_argument("--stamp-time", action="store_true",
-                     help=HELP["--stamp-time"].render(lang))
+    gen.add_argument("--stamp-time", action="store_true", help=HELP["--stamp-time"].render(lang))
     gen.set_defaults(func=run_generate)
     rep_forms = actions.add_parser("prefill", help=HELP["prefill"].render(lang))
-    rep_forms.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                           help=HELP["--debug"].render(lang))
+    rep_forms.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=HELP["--debug"].render(lang))
     rep_forms.add_argument("--master", type=Path, required=True, help=HELP["--master-prefill"].render(lang))
     rep_forms.add_argument("--rep", action="append", default=[], help=HELP["--reps"].render(lang))
     rep_forms.add_argument("--period", help=HELP["--period-prefill"].render(lang))
     rep_forms.add_argument("--out", type=Path, default=Path("forms"), help=HELP["--out"].render(lang))
-    rep_forms.add_argument("--lang", choices=FORM_LANGS, default=argparse.SUPPRESS,
-                           help=HELP["--lang-prefill"].render(lang))
+    rep_forms.add_argument(
+        "--lang", choices=FORM_LANGS, default=argparse.SUPPRESS, help=HELP["--lang-prefill"].render(lang)
+    )
     rep_forms.set_defaults(func=run_prefill)
     examples = actions.add_parser("examples", help=HELP["examples"].render(lang))
-    examples.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                          help=HELP["--debug"].render(lang))
+    examples.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=HELP["--debug"].render(lang))
     examples.add_argument("--out", type=Path, default=Path("examples"), help=HELP["--out-examples"].render(lang))
     examples.add_argument("--lang", choices=FORM_LANGS, default=argparse.SUPPRESS, help=HELP["--lang"].render(lang))
     examples.set_defaults(func=run_examples)
@@ -108,8 +108,15 @@ def run_prefill(args: argparse.Namespace) -> int:
     for path in written:
         print(tr(args.lang, "written: {path}", path=path))
     reps = len({p.parent for p in written})
-    print(tr(args.lang, "{written_count} pre-filled forms for {reps} reps ({period})", written_count=len(written),
-             reps=reps, period=period))
+    print(
+        tr(
+            args.lang,
+            "{written_count} pre-filled forms for {reps} reps ({period})",
+            written_count=len(written),
+            reps=reps,
+            period=period,
+        )
+    )
     return 0
 
 

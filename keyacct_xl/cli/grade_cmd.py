@@ -34,8 +34,9 @@ HELP: dict[str, Message] = {
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``grade [apply] MASTER``."""
-    parser = sub.add_parser("grade", parents=[common], help=HELP["grade"].render(lang),
-                            usage="keyacct-xl grade [apply] MASTER [options]")
+    parser = sub.add_parser(
+        "grade", parents=[common], help=HELP["grade"].render(lang), usage="keyacct-xl grade [apply] MASTER [options]"
+    )
     parser.add_argument("target", nargs="+", metavar="[apply] MASTER", help=HELP["target"].render(lang))
     parser.add_argument("--year", type=int, help=HELP["--year"].render(lang))
     parser.add_argument("--policy", help=HELP["--policy"].render(lang))
@@ -63,25 +64,39 @@ def _review(path: Path, args: argparse.Namespace) -> int:
     master = load_master(path)
     warn_references(master, LEDGER_TABLES, args.lang)
     policy = load_grading_policy(args.policy) if args.policy else None
-    run = run_grading_review(master, year=args.year, lang=args.lang, policy=policy, out=args.out,
-                             master_path=None if args.out else path)
+    run = run_grading_review(
+        master, year=args.year, lang=args.lang, policy=policy, out=args.out, master_path=None if args.out else path
+    )
     _print_summary(run.review, args.lang)
     if args.out:
         print(tr(args.lang, "written: {path}", path=args.out))
     else:
         if run.kept:
-            print(tr(args.lang, "kept the meeting's entries from the previous review on {kept:,} row(s)",
-                     kept=run.kept))
-        print(tr(args.lang, "review sheet written into {path}; fill final_grade, then run keyacct-xl grade apply",
-                 path=path))
+            print(
+                tr(args.lang, "kept the meeting's entries from the previous review on {kept:,} row(s)", kept=run.kept)
+            )
+        print(
+            tr(
+                args.lang,
+                "review sheet written into {path}; fill final_grade, then run keyacct-xl grade apply",
+                path=path,
+            )
+        )
     return 0
 
 
 def _print_summary(review: Review, lang: Lang) -> None:
     table = review.table
     policy = Pair(review.policy.title_en, review.policy.title_zh)
-    print(tr(lang, "{year} grading ({policy}), evaluated {date}", year=review.year, policy=policy,
-             date=review.evaluation.date()))
+    print(
+        tr(
+            lang,
+            "{year} grading ({policy}), evaluated {date}",
+            year=review.year,
+            policy=policy,
+            date=review.evaluation.date(),
+        )
+    )
     mix = table["proposed_grade"].value_counts()
     print("  " + "  ".join(f"{g}: {int(mix.get(g, 0)):,}" for g in review.policy.grades))
     print("  " + change_counts(table["change"], lang))

@@ -15,21 +15,29 @@ from keyacct_xl.i18n import Lang, pick
 
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
 HELP: dict[str, tuple[str, str]] = {
-    "history": ("历史库：把较早的销售明细和收款记录移到总表旁的 .kx 文件夹（Parquet），各项分析照常读取",
-                "history store: older sales and payment lines in a .kx folder (Parquet) beside the master, still "
-                "read by every analysis"),
-    "archive": ("把某日期之前的销售明细和收款记录移入历史库（先写入并核对，再保存总表，保留备份）",
-                "move the sales and payment lines dated before a day into the history store (written and verified "
-                "first, then the master saved with a backup)"),
+    "history": (
+        "历史库：把较早的销售明细和收款记录移到总表旁的 .kx 文件夹（Parquet），各项分析照常读取",
+        "history store: older sales and payment lines in a .kx folder (Parquet) beside the master, still "
+        "read by every analysis",
+    ),
+    "archive": (
+        "把某日期之前的销售明细和收款记录移入历史库（先写入并核对，再保存总表，保留备份）",
+        "move the sales and payment lines dated before a day into the history store (written and verified "
+        "first, then the master saved with a backup)",
+    ),
     "restore": ("把历史库中的全部行移回总表", "put every line of the history store back into the master"),
     "status": ("总表和历史库各有多少行", "how many lines the master and its history store hold"),
     "master": ("客户档案总表", "master workbook"),
-    "import": ("把 ERP 导出的销售明细或收款记录（.csv、.parquet、.xlsx，表头与总表相同或为其别名）直接导入历史库",
-               "load an ERP export of sales or payment lines (.csv, .parquet, .xlsx, the master's headers or their "
-               "aliases) straight into the history store"),
+    "import": (
+        "把 ERP 导出的销售明细或收款记录（.csv、.parquet、.xlsx，表头与总表相同或为其别名）直接导入历史库",
+        "load an ERP export of sales or payment lines (.csv, .parquet, .xlsx, the master's headers or their "
+        "aliases) straight into the history store",
+    ),
     "file": ("要导入的文件", "the file to import"),
-    "--table": ("导入到哪个表：销售明细或收款记录（按可选值填写）",
-                "the table the lines belong to: transactions or payments"),
+    "--table": (
+        "导入到哪个表：销售明细或收款记录（按可选值填写）",
+        "the table the lines belong to: transactions or payments",
+    ),
     "--before": ("移入此日期之前的行（例如 2024-01-01）", "move the lines dated before this day (e.g. 2024-01-01)"),
 }
 

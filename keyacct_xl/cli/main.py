@@ -35,16 +35,38 @@ from keyacct_xl.i18n import LANGS, Lang
 from keyacct_xl.messages import tr
 
 # Each module has register(subparsers, common, lang); later commands add themselves here.
-COMMAND_MODULES = [demo_cmd, master_cmd, ageing_cmd, forms_cmd, reconcile_cmd, rfm_cmd, abc_cmd, grade_cmd,
-                   credit_cmd, analyze_cmd, statement_cmd, run_cmd, consolidate_cmd, addin_cmd, visits_cmd,
-                   routes_cmd, complaints_cmd, submissions_cmd, reps_cmd, history_cmd]
+COMMAND_MODULES = [
+    demo_cmd,
+    master_cmd,
+    ageing_cmd,
+    forms_cmd,
+    reconcile_cmd,
+    rfm_cmd,
+    abc_cmd,
+    grade_cmd,
+    credit_cmd,
+    analyze_cmd,
+    statement_cmd,
+    run_cmd,
+    consolidate_cmd,
+    addin_cmd,
+    visits_cmd,
+    routes_cmd,
+    complaints_cmd,
+    submissions_cmd,
+    reps_cmd,
+    history_cmd,
+]
 
 
 def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> Lang:
     """The language of ``--help``: ``--lang`` on the command line, else the system locale, else zh (the default)."""
     for i, word in enumerate(argv):
-        value = word.partition("=")[2] if word.startswith("--lang=") else (
-            argv[i + 1] if word == "--lang" and i + 1 < len(argv) else None)
+        value = (
+            word.partition("=")[2]
+            if word.startswith("--lang=")
+            else (argv[i + 1] if word == "--lang" and i + 1 < len(argv) else None)
+        )
         if value in LANGS:
             return value  # type: ignore[return-value]
     # POSIX order: LC_ALL overrides LC_MESSAGES, which overrides LANG; the first one set decides.
@@ -55,22 +77,34 @@ def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) 
 def common_options(*, suppress: bool, lang: Lang) -> argparse.ArgumentParser:
     """--lang and --debug, accepted before or after the command name."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lang", choices=["zh", "en"],
-                        help=tr(lang, "output and message language (default zh)"),
-                        default=argparse.SUPPRESS if suppress else "zh")
-    common.add_argument("--debug", action="store_true",
-                        help=tr(lang, "show tracebacks for errors"),
-                        default=argparse.SUPPRESS if suppress else False)
+    common.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        help=tr(lang, "output and message language (default zh)"),
+        default=argparse.SUPPRESS if suppress else "zh",
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        help=tr(lang, "show tracebacks for errors"),
+        default=argparse.SUPPRESS if suppress else False,
+    )
     return common
 
 
 def build_parser(lang: Lang = "zh") -> argparse.ArgumentParser:
     """The full parser with every registered command, its help texts in ``lang``."""
     parser = argparse.ArgumentParser(
-        prog="keyacct-xl", parents=[common_options(suppress=False, lang=lang)],
-        description=tr(lang, "Excel-native key-account management (重点客户管理)."))
-    parser.add_argument("--version", action="version", version=f"keyacct-xl {__version__}",
-                        help=tr(lang, "show program's version number and exit"))
+        prog="keyacct-xl",
+        parents=[common_options(suppress=False, lang=lang)],
+        description=tr(lang, "Excel-native key-account management (重点客户管理)."),
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"keyacct-xl {__version__}",
+        help=tr(lang, "show program's version number and exit"),
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     common = common_options(suppress=True, lang=lang)
     for module in COMMAND_MODULES:

@@ -22,21 +22,31 @@ HELP: dict[str, Message] = {
     "new": msg("write an empty master workbook"),
     "--company": msg("company name for the Settings sheet"),
     "check": msg("read a master, count its rows and check its references"),
-    "check (description)": msg("Read every table (a bad cell is named by sheet and cell), count the rows, then list "
-                               "rows whose customer id is not in Customers, duplicate customer ids and contacts "
-                               "without a customer. Exit status: 0 when the references are consistent, 1 when such "
-                               "problems were found, 2 when the master cannot be read."),
+    "check (description)": msg(
+        "Read every table (a bad cell is named by sheet and cell), count the rows, then list "
+        "rows whose customer id is not in Customers, duplicate customer ids and contacts "
+        "without a customer. Exit status: 0 when the references are consistent, 1 when such "
+        "problems were found, 2 when the master cannot be read."
+    ),
     "export": msg("copy a master, or export its tables without personal data"),
-    "export (description)": msg("Without options the master is copied as it is. --without-sensitive and --pseudonymize "
-                                "write a new workbook of the master's tables only (other sheets are left out and "
-                                "named); nothing is written to --out unless the export is complete. See "
-                                "docs/privacy.md."),
-    "--without-sensitive": msg("leave out personal data: contact details, profiles, id numbers, bank accounts "
-                               "(declared columns, columns whose header names them, keys in the history's JSON)"),
-    "--pseudonymize": msg("also replace customer ids, customer and people's names and file names by stable pseudonyms "
-                          "(keyed hash); implies --without-sensitive"),
-    "--key": msg("the pseudonym key file (default: MASTER.pseudonym-key beside the master, created on first use; keep "
-                 "it, never share it)"),
+    "export (description)": msg(
+        "Without options the master is copied as it is. --without-sensitive and --pseudonymize "
+        "write a new workbook of the master's tables only (other sheets are left out and "
+        "named); nothing is written to --out unless the export is complete. See "
+        "docs/privacy.md."
+    ),
+    "--without-sensitive": msg(
+        "leave out personal data: contact details, profiles, id numbers, bank accounts "
+        "(declared columns, columns whose header names them, keys in the history's JSON)"
+    ),
+    "--pseudonymize": msg(
+        "also replace customer ids, customer and people's names and file names by stable pseudonyms "
+        "(keyed hash); implies --without-sensitive"
+    ),
+    "--key": msg(
+        "the pseudonym key file (default: MASTER.pseudonym-key beside the master, created on first use; keep "
+        "it, never share it)"
+    ),
 }
 
 
@@ -49,12 +59,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     new.add_argument("--company", default=None, help=HELP["--company"].render(lang))
     new.set_defaults(func=_new)
     check = actions.add_parser(
-        "check", parents=[common], help=HELP["check"].render(lang),
-        description=HELP["check (description)"].render(lang))
+        "check", parents=[common], help=HELP["check"].render(lang), description=HELP["check (description)"].render(lang)
+    )
     check.add_argument("path", type=Path)
     check.set_defaults(func=_check)
-    export = actions.add_parser("export", parents=[common], help=HELP["export"].render(lang),
-                                description=HELP["export (description)"].render(lang))
+    export = actions.add_parser(
+        "export",
+        parents=[common],
+        help=HELP["export"].render(lang),
+        description=HELP["export (description)"].render(lang),
+    )
     export.add_argument("path", type=Path)
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--without-sensitive", action="store_true", help=HELP["--without-sensitive"].render(lang))

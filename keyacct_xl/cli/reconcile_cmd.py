@@ -37,8 +37,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     parser.add_argument("ours", type=Path, help=HELP["ours"].render(lang))
     parser.add_argument("theirs", type=Path, help=HELP["theirs"].render(lang))
     parser.add_argument("--customer", help=HELP["--customer"].render(lang))
-    parser.add_argument("--perspective", choices=["customer", "ours"], default="customer",
-                        help=HELP["--perspective"].render(lang))
+    parser.add_argument(
+        "--perspective", choices=["customer", "ours"], default="customer", help=HELP["--perspective"].render(lang)
+    )
     parser.add_argument("--date-window", type=int, default=7, help=HELP["--date-window"].render(lang))
     parser.add_argument("--tolerance", type=float, default=0.01, help=HELP["--tolerance"].render(lang))
     parser.add_argument("--from", dest="start", help=HELP["--from"].render(lang))
@@ -56,8 +57,12 @@ def run(args: argparse.Namespace) -> int:
         if not args.customer:
             raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=args.ours))
         start, end = statement_period(theirs)
-        ours = master_lines(load_master(args.ours), args.customer,
-                            start=option_date(args.start, "--from") or start, end=option_date(args.end, "--to") or end)
+        ours = master_lines(
+            load_master(args.ours),
+            args.customer,
+            start=option_date(args.start, "--from") or start,
+            end=option_date(args.end, "--to") or end,
+        )
     else:
         ours = read_statement(args.ours, perspective="ours")
     options = MatchOptions(date_window=args.date_window, tolerance=args.tolerance)
@@ -65,10 +70,19 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or args.theirs.with_name(f"reconcile_{args.theirs.stem}.xlsx")
     write_reconciliation(result, out, lang=args.lang)
     shown = status_counts(result.table, args.lang)
-    print(tr(args.lang, "reconciliation: {out} ({shown}; ours ¥{ours_closing:,.2f}, theirs ¥{theirs_closing:,.2f}, "
-             "unexplained ¥{remainder:,.2f}, {problems_count} unreadable values)", out=out, shown=shown,
-             ours_closing=result.ours_closing, theirs_closing=result.theirs_closing, remainder=result.remainder,
-             problems_count=len(result.problems)))
+    print(
+        tr(
+            args.lang,
+            "reconciliation: {out} ({shown}; ours ¥{ours_closing:,.2f}, theirs ¥{theirs_closing:,.2f}, "
+            "unexplained ¥{remainder:,.2f}, {problems_count} unreadable values)",
+            out=out,
+            shown=shown,
+            ours_closing=result.ours_closing,
+            theirs_closing=result.theirs_closing,
+            remainder=result.remainder,
+            problems_count=len(result.problems),
+        )
+    )
     for note in result.notes:
         print(f"  {note}")
     return 0

@@ -15,18 +15,28 @@ from keyacct_xl.performance.evaluation import NO_TARGET, run_rep_evaluation
 
 # The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
 HELP: dict[str, tuple[str, str]] = {
-    "reps": ("业务员考核（按数据）：销售与任务、回款、新客户、拜访、投诉、按时交表、主管评分",
-             "rep evaluation from the data: sales against target, collection, new customers, visits, complaints, "
-             "reports on time, the supervisor's score"),
+    "reps": (
+        "业务员考核（按数据）：销售与任务、回款、新客户、拜访、投诉、按时交表、主管评分",
+        "rep evaluation from the data: sales against target, collection, new customers, visits, complaints, "
+        "reports on time, the supervisor's score",
+    ),
     "master": ("客户档案总表", "master workbook"),
-    "--period": ("期间：月（2026-10）、季（2026-Q4）或年（2026）",
-                 "period: a month (2026-10), quarter (2026-Q4) or year (2026)"),
-    "--scoring": ("考核评分政策文件或随程序提供的名称（默认：rep_evaluation）",
-                  "scoring policy file or shipped name (default: rep_evaluation)"),
-    "--forms": ("为每个业务员预填考核表，写入此文件夹（仅按月）",
-                "write a pre-filled evaluation form per rep into this folder (a month only)"),
-    "--out": ("输出 .xlsx 或 .csv 文件（默认：总表旁的 reps_<期间>.xlsx）",
-              "FILE.xlsx or FILE.csv (default: reps_<period>.xlsx beside MASTER)"),
+    "--period": (
+        "期间：月（2026-10）、季（2026-Q4）或年（2026）",
+        "period: a month (2026-10), quarter (2026-Q4) or year (2026)",
+    ),
+    "--scoring": (
+        "考核评分政策文件或随程序提供的名称（默认：rep_evaluation）",
+        "scoring policy file or shipped name (default: rep_evaluation)",
+    ),
+    "--forms": (
+        "为每个业务员预填考核表，写入此文件夹（仅按月）",
+        "write a pre-filled evaluation form per rep into this folder (a month only)",
+    ),
+    "--out": (
+        "输出 .xlsx 或 .csv 文件（默认：总表旁的 reps_<期间>.xlsx）",
+        "FILE.xlsx or FILE.csv (default: reps_<period>.xlsx beside MASTER)",
+    ),
 }
 
 
@@ -43,21 +53,38 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 def run(args: argparse.Namespace) -> int:
     """Load the master and its consolidation tables, write the KPIs (default: beside the master), a line per rep."""
-    evaluation = run_rep_evaluation(load_master(args.master), load_store(args.master).frames, period=args.period,
-                                    scoring=args.scoring, out=args.out, out_dir=args.master.parent,
-                                    forms_dir=args.forms, lang=args.lang)
+    evaluation = run_rep_evaluation(
+        load_master(args.master),
+        load_store(args.master).frames,
+        period=args.period,
+        scoring=args.scoring,
+        out=args.out,
+        out_dir=args.master.parent,
+        forms_dir=args.forms,
+        lang=args.lang,
+    )
     print(evaluation.report_line(args.lang))
     kpis = evaluation.kpis
     for i in range(len(kpis)):
         row = kpis.iloc[i]
         rate = row["sales_achievement"]
         achieved = NO_TARGET.render(args.lang) if pd.isna(rate) else f"{float(rate):.1%}"
-        print("  " + tr(args.lang, "{rep}: sales ¥{sales:,.2f}, achievement {achieved}, {visits} visits, {new} new "
-                                   "customers, {complaints} complaints; score {score}, {rating}", rep=row["rep"],
-                        sales=float(row["sales"]), achieved=achieved, visits=int(row["visits"]),
-                        new=int(row["new_customers"]), complaints=int(row["complaints"]),
-                        score="-" if pd.isna(row["total_score"]) else f"{float(row['total_score']):.1f}",
-                        rating=row["rating"] or "-"))
+        print(
+            "  "
+            + tr(
+                args.lang,
+                "{rep}: sales ¥{sales:,.2f}, achievement {achieved}, {visits} visits, {new} new "
+                "customers, {complaints} complaints; score {score}, {rating}",
+                rep=row["rep"],
+                sales=float(row["sales"]),
+                achieved=achieved,
+                visits=int(row["visits"]),
+                new=int(row["new_customers"]),
+                complaints=int(row["complaints"]),
+                score="-" if pd.isna(row["total_score"]) else f"{float(row['total_score']):.1f}",
+                rating=row["rating"] or "-",
+            )
+        )
     if evaluation.forms:
         print(tr(args.lang, "evaluation forms: {count} → {folder}", count=len(evaluation.forms), folder=args.forms))
     return 0

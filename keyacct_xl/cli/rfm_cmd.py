@@ -30,10 +30,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     parser = sub.add_parser("rfm", parents=[common], help=HELP["rfm"].render(lang))
     parser.add_argument("input", type=Path, help=HELP["input"].render(lang))
     parser.add_argument("--as-of", help=HELP["--as-of"].render(lang))
-    parser.add_argument("--period-months", type=int, default=None,
-                        help=HELP["--period-months"].render(lang))
-    parser.add_argument("--monetary", choices=["total", "average"], default=None,
-                        help=HELP["--monetary"].render(lang))
+    parser.add_argument("--period-months", type=int, default=None, help=HELP["--period-months"].render(lang))
+    parser.add_argument("--monetary", choices=["total", "average"], default=None, help=HELP["--monetary"].render(lang))
     parser.add_argument("--out", type=Path, help=HELP["--out"].render(lang))
     parser.set_defaults(func=run)
 
@@ -47,12 +45,15 @@ def run(args: argparse.Namespace) -> int:
         transactions, settings = master.transactions, master.settings
     else:
         transactions = load_transactions(args.input)
-    options = rfm_options(settings, as_of=option_date(args.as_of, "--as-of"), period_months=args.period_months,
-                          monetary=args.monetary)
+    options = rfm_options(
+        settings, as_of=option_date(args.as_of, "--as-of"), period_months=args.period_months, monetary=args.monetary
+    )
     result = run_rfm(transactions, options, out=args.out, lang=args.lang)
     for row in result.classes.itertuples():
-        print(f"{row.rfm_class_label}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"
-              f"\t{row.revenue_share:6.1%}")
+        print(
+            f"{row.rfm_class_label}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"
+            f"\t{row.revenue_share:6.1%}"
+        )
     if result.path:
         print(tr(args.lang, "written: {path}", path=result.path))
     return 0

@@ -51,8 +51,16 @@ def run_assign(args: argparse.Namespace) -> int:
     path = write_route_review(routes, args.out or review_name(args.master), lang=args.lang)
     moved = int((routes["route_seq"].astype("Float64") != routes["proposed_seq"]).fillna(True).sum())
     count = routes.groupby(["rep", "city"], dropna=False).ngroups
-    print(tr(args.lang, "route proposal: {routes_count:,} customers, {count:,} routes, {moved:,} route_seq changed; "
-             "review: {path}", routes_count=len(routes), count=count, moved=moved, path=path))
+    print(
+        tr(
+            args.lang,
+            "route proposal: {routes_count:,} customers, {count:,} routes, {moved:,} route_seq changed; review: {path}",
+            routes_count=len(routes),
+            count=count,
+            moved=moved,
+            path=path,
+        )
+    )
     return 0
 
 

@@ -54,9 +54,22 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.action:
         raise InputError(msg("give an action name or --list"))
-    options = ActionOptions(as_of=args.as_of, year=args.year, out_dir=args.out, input=args.input,
-                            approved_by=args.approved_by,
-                            extra={k: v for k, v in (("customer", args.customer), ("period", args.period),
-                                                    ("rep", args.rep), ("amount", args.amount)) if v})
+    options = ActionOptions(
+        as_of=args.as_of,
+        year=args.year,
+        out_dir=args.out,
+        input=args.input,
+        approved_by=args.approved_by,
+        extra={
+            k: v
+            for k, v in (
+                ("customer", args.customer),
+                ("period", args.period),
+                ("rep", args.rep),
+                ("amount", args.amount),
+            )
+            if v
+        },
+    )
     run_action(args.action, FileBridge(args.book, lang=args.lang), options)
     return 0

@@ -39,7 +39,14 @@ def run(args: argparse.Namespace) -> int:
     start, end = parse_period(args.period)
     master = load_master(args.master)
     out = args.out or args.master.with_name(f"statements_{end:%Y-%m}")
-    paths = write_statements(master, [args.customer] if args.customer else None, start=start, end=end, out=out,
-                             lang=args.lang, progress=bool(args.all))
+    paths = write_statements(
+        master,
+        [args.customer] if args.customer else None,
+        start=start,
+        end=end,
+        out=out,
+        lang=args.lang,
+        progress=bool(args.all),
+    )
     print(tr(args.lang, "statements: {paths_count} written to {out}", paths_count=len(paths), out=out))
     return 0

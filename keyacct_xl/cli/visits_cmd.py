@@ -42,13 +42,30 @@ def run(args: argparse.Namespace) -> int:
     """Load the master, check it into ``--out`` (default: beside the master), print the summary per rep."""
     master = load_master(args.master)
     warn_references(master, (CUSTOMERS, VISITS, CONTACTS), args.lang)
-    check = run_visits_check(master, as_of=option_date(args.as_of, "--as-of"), rep=args.rep, policy=args.policy,
-                             out=args.out, out_dir=args.master.parent, lang=args.lang)
+    check = run_visits_check(
+        master,
+        as_of=option_date(args.as_of, "--as-of"),
+        rep=args.rep,
+        policy=args.policy,
+        out=args.out,
+        out_dir=args.master.parent,
+        lang=args.lang,
+    )
     print(check.report_line(args.lang))
     grades = "/".join(check.policy.quarterly_face_to_face)
     for row in check.reps.itertuples(index=False):
-        print(tr(args.lang, "  {rep}: {key_overdue} {grades} overdue, {key_visited_quarter}/{key_customers} covered "
-                 "this quarter, {overdue} overdue, {next_steps_overdue} next steps overdue", rep=row.rep,
-                 key_overdue=row.key_overdue, grades=grades, key_visited_quarter=row.key_visited_quarter,
-                 key_customers=row.key_customers, overdue=row.overdue, next_steps_overdue=row.next_steps_overdue))
+        print(
+            tr(
+                args.lang,
+                "  {rep}: {key_overdue} {grades} overdue, {key_visited_quarter}/{key_customers} covered "
+                "this quarter, {overdue} overdue, {next_steps_overdue} next steps overdue",
+                rep=row.rep,
+                key_overdue=row.key_overdue,
+                grades=grades,
+                key_visited_quarter=row.key_visited_quarter,
+                key_customers=row.key_customers,
+                overdue=row.overdue,
+                next_steps_overdue=row.next_steps_overdue,
+            )
+        )
     return 0

@@ -50,8 +50,18 @@ def plan_year(outcome: FileOutcome, now: str) -> int:
     else:
         year, en, zh = int(now[:4]), "the consolidation date", "汇总日期"
     outcome.header["year"] = year
-    outcome.issues.append(Issue(outcome.name, "", "", "year", str(year), f"no plan year given: {year}, from {en}",
-                                f"未填写计划年度：按{zh}取 {year} 年", "warning"))
+    outcome.issues.append(
+        Issue(
+            outcome.name,
+            "",
+            "",
+            "year",
+            str(year),
+            f"no plan year given: {year}, from {en}",
+            f"未填写计划年度：按{zh}取 {year} 年",
+            "warning",
+        )
+    )
     return year
 
 
@@ -64,26 +74,35 @@ def _active(value: object) -> bool:
     return is_blank(value) or choice_key(str(value)) not in {choice_key(n) for n in _NO.names}
 
 
-def replaced_buyers(contacts: MergeTable, named: set[Location], outcome: FileOutcome, now: str,
-                    lang: Lang) -> list[tuple[Location, dict[str, object]]]:
+def replaced_buyers(
+    contacts: MergeTable, named: set[Location], outcome: FileOutcome, now: str, lang: Lang
+) -> list[tuple[Location, dict[str, object]]]:
     """The active buyers of the customers whose new buyer this file names, with the values that retire them.
 
     ``named`` are the Contacts rows the file added or updated; a buyer it names again stays. The leaving date
     is the form's fill date, else the consolidation's.
     """
-    customers = {str(contacts.record(w).get("customer_id")) for w in named
-                 if is_buyer(contacts.record(w).get("decision_role"))}
+    customers = {
+        str(contacts.record(w).get("customer_id")) for w in named if is_buyer(contacts.record(w).get("decision_role"))
+    }
     if not customers:
         return []
     filled = outcome.header.get("fill_date")
     left = (filled if isinstance(filled, pd.Timestamp) else pd.Timestamp(now)).normalize()
     retire = {"active": _NO.zh if lang == "zh" else _NO.en, "left_date": left}
-    return [(where, retire) for where in _rows_of(contacts, customers) if where not in named
-            and is_buyer(contacts.get(where, "decision_role")) and _active(contacts.get(where, "active"))]
+    return [
+        (where, retire)
+        for where in _rows_of(contacts, customers)
+        if where not in named
+        and is_buyer(contacts.get(where, "decision_role"))
+        and _active(contacts.get(where, "active"))
+    ]
 
 
 def _rows_of(contacts: MergeTable, customers: set[str]) -> list[Location]:
     """The Contacts rows (loaded and added by this run) of ``customers``, found without a loop over the table."""
     ids = contacts.frame["customer_id"].astype("string").isin(customers).to_numpy(dtype=bool, na_value=False)
-    return [*(("frame", int(i)) for i in ids.nonzero()[0]),
-            *(("added", i) for i, row in enumerate(contacts.added) if str(row.get("customer_id")) in customers)]
+    return [
+        *(("frame", int(i)) for i in ids.nonzero()[0]),
+        *(("added", i) for i, row in enumerate(contacts.added) if str(row.get("customer_id")) in customers),
+    ]

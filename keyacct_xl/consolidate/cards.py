@@ -58,8 +58,15 @@ def _owners(customers: pd.DataFrame) -> dict[str, str]:
 class CardMerger:
     """Applies customer cards to the Customers and Contacts frames of a Store."""
 
-    def __init__(self, store: Store, *, now: str, conflicts: list[Conflict], new_grade: str,
-                 changes: list[RowChange] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        now: str,
+        conflicts: list[Conflict],
+        new_grade: str,
+        changes: list[RowChange] | None = None,
+    ) -> None:
         self.store, self.now, self.conflicts, self.new_grade = store, now, conflicts, new_grade
         self.changes = changes if changes is not None else []  # where a new customer's assigned id is reported
         self.changed: set[str] = set()
@@ -87,8 +94,9 @@ class CardMerger:
 
     @staticmethod
     def _values(outcome: FileOutcome, spec: FormSpec) -> dict[str, object]:
-        fields = {f.maps_to.split(".", 1)[1]: f.key for f in spec.header_fields
-                  if (f.maps_to or "").startswith("Customers.")}
+        fields = {
+            f.maps_to.split(".", 1)[1]: f.key for f in spec.header_fields if (f.maps_to or "").startswith("Customers.")
+        }
         values = {col: outcome.header.get(key) for col, key in fields.items()}
         return {k: v for k, v in values.items() if not is_blank(v)}
 
@@ -109,12 +117,16 @@ class CardMerger:
         frame = self.customers()
         ours = frame["customer_id"].astype(str) == cid
         current = frame[ours].iloc[0]
-        changed = {k: v for k, v in values.items() if k in _IDENTIFYING and k in current.index
-                   and (is_blank(current[k]) or not same_value(current[k], v))}
+        changed = {
+            k: v
+            for k, v in values.items()
+            if k in _IDENTIFYING and k in current.index and (is_blank(current[k]) or not same_value(current[k], v))
+        }
         return bool(changed) and self._duplicate(outcome, changed, CustomerIndex(frame[~ours]))
 
-    def apply(self, outcome: FileOutcome, spec: FormSpec, provenance: Provenance, *,
-              corrects: frozenset[str]) -> tuple[dict[str, object], dict[str, object]] | None:
+    def apply(
+        self, outcome: FileOutcome, spec: FormSpec, provenance: Provenance, *, corrects: frozenset[str]
+    ) -> tuple[dict[str, object], dict[str, object]] | None:
         """Create or update the card's customer (a card ``refuse`` let through).
 
         ``corrects`` are the sha256 of the same rep's earlier cards for this customer. Returns the row before
@@ -129,19 +141,35 @@ class CardMerger:
     def _foreign(self, outcome: FileOutcome, cid: str, owner: str) -> bool:
         if not owner or owner == outcome.rep:
             return False
-        self.conflicts.append(Conflict(
-            "owner", outcome.name, cid, "rep", owner, outcome.rep,
-            f"card for {cid}, a customer {owner} looks after: not applied",
-            f"客户 {cid} 由 {owner} 负责，此资料卡未应用"))
-        outcome.reject("owner", f"customer {cid} is looked after by {owner}: card listed in Conflicts",
-                       f"客户 {cid} 由 {owner} 负责：资料卡已列入冲突")
+        self.conflicts.append(
+            Conflict(
+                "owner",
+                outcome.name,
+                cid,
+                "rep",
+                owner,
+                outcome.rep,
+                f"card for {cid}, a customer {owner} looks after: not applied",
+                f"客户 {cid} 由 {owner} 负责，此资料卡未应用",
+            )
+        )
+        outcome.reject(
+            "owner",
+            f"customer {cid} is looked after by {owner}: card listed in Conflicts",
+            f"客户 {cid} 由 {owner} 负责：资料卡已列入冲突",
+        )
         return True
 
-    def _new_customer(self, outcome: FileOutcome, spec: FormSpec, values: dict[str, object],
-                      keys: Collection[tuple[str, str, str]]) -> bool:
+    def _new_customer(
+        self, outcome: FileOutcome, spec: FormSpec, values: dict[str, object], keys: Collection[tuple[str, str, str]]
+    ) -> bool:
         """Identify a card without an id: this rep's earlier copy of the same form, else a new id (after 查重)."""
-        match = self.index.find(name=values.get("name"), phone=values.get("phone"), tax_id=values.get("tax_id"),
-                                address=values.get("address"))
+        match = self.index.find(
+            name=values.get("name"),
+            phone=values.get("phone"),
+            tax_id=values.get("tax_id"),
+            address=values.get("address"),
+        )
         if match is not None and (outcome.form_id, outcome.rep, match.customer_id) in keys:
             self._identify(outcome, match.customer_id)  # the same registration sent again, corrected
             return self.refuse(outcome, spec, keys)
@@ -153,9 +181,17 @@ class CardMerger:
         name = shown(values.get("name"))
         self.changes.append(RowChange("assigned", outcome.name, CUSTOMERS.name, cid, "customer_id", typed, cid))
         label = CUSTOMERS.column("customer_id")
-        outcome.issues.append(Issue(outcome.name, *outcome.header_cells.get("customer_id", ("", "")),
-                                    label.header(self.store.lang), typed, f"new customer {name}: given the id {cid}",
-                                    f"新客户 {name}：编号为 {cid}", "warning"))
+        outcome.issues.append(
+            Issue(
+                outcome.name,
+                *outcome.header_cells.get("customer_id", ("", "")),
+                label.header(self.store.lang),
+                typed,
+                f"new customer {name}: given the id {cid}",
+                f"新客户 {name}：编号为 {cid}",
+                "warning",
+            )
+        )
         return False
 
     @staticmethod
@@ -163,22 +199,39 @@ class CardMerger:
         outcome.key = outcome.header["customer_id"] = cid
 
     def _duplicate(self, outcome: FileOutcome, values: dict[str, object], index: CustomerIndex) -> bool:
-        match = index.find(name=values.get("name"), phone=values.get("phone"), tax_id=values.get("tax_id"),
-                           address=values.get("address"))
+        match = index.find(
+            name=values.get("name"),
+            phone=values.get("phone"),
+            tax_id=values.get("tax_id"),
+            address=values.get("address"),
+        )
         if match is None:
             return False
         found = f"{match.customer_id} {match.name}"
         basis = CUSTOMERS.column(match.basis)  # the field named as the master's header names it
-        self.conflicts.append(Conflict(
-            "duplicate", outcome.name, match.customer_id, match.basis, match.name, str(values.get("name", "")),
-            f"probable duplicate of {found} ({basis.en}, score {match.score:g}): not created",
-            f"疑似与 {found} 重复（{basis.zh}，相似度 {match.score:g}），未新建", match.score))
-        outcome.reject("duplicate_customer", f"probable duplicate of customer {match.customer_id} {match.name}",
-                       f"疑似与已有客户 {match.customer_id} {match.name} 重复")
+        self.conflicts.append(
+            Conflict(
+                "duplicate",
+                outcome.name,
+                match.customer_id,
+                match.basis,
+                match.name,
+                str(values.get("name", "")),
+                f"probable duplicate of {found} ({basis.en}, score {match.score:g}): not created",
+                f"疑似与 {found} 重复（{basis.zh}，相似度 {match.score:g}），未新建",
+                match.score,
+            )
+        )
+        outcome.reject(
+            "duplicate_customer",
+            f"probable duplicate of customer {match.customer_id} {match.name}",
+            f"疑似与已有客户 {match.customer_id} {match.name} 重复",
+        )
         return True
 
-    def _update(self, outcome: FileOutcome, cid: str, values: dict[str, object],
-                corrects: frozenset[str]) -> tuple[dict[str, object], dict[str, object]] | None:
+    def _update(
+        self, outcome: FileOutcome, cid: str, values: dict[str, object], corrects: frozenset[str]
+    ) -> tuple[dict[str, object], dict[str, object]] | None:
         frame = self.customers()
         index = frame.index[frame["customer_id"].astype(str) == cid][0]
         before = frame.loc[index].to_dict()
@@ -191,9 +244,18 @@ class CardMerger:
             if is_blank(current) or current is pd.NA or own_card:
                 changed[column] = value
             else:
-                self.conflicts.append(Conflict(
-                    "value", outcome.name, cid, column, shown(current), shown(value),
-                    "the archive keeps its value until someone decides", "档案保留原值，待人工确认"))
+                self.conflicts.append(
+                    Conflict(
+                        "value",
+                        outcome.name,
+                        cid,
+                        column,
+                        shown(current),
+                        shown(value),
+                        "the archive keeps its value until someone decides",
+                        "档案保留原值，待人工确认",
+                    )
+                )
         if not changed:
             return None
         for column, value in changed.items():
@@ -205,8 +267,13 @@ class CardMerger:
         return before, changed
 
     def _create(self, outcome: FileOutcome, cid: str, values: dict[str, object], provenance: Provenance) -> None:
-        row = {**values, "customer_id": cid, "rep": values.get("rep") or outcome.rep, "grade": self.new_grade,
-               **provenance(outcome, "", None)}
+        row = {
+            **values,
+            "customer_id": cid,
+            "rep": values.get("rep") or outcome.rep,
+            "grade": self.new_grade,
+            **provenance(outcome, "", None),
+        }
         self.created.append(row)
         self.changed.add(CUSTOMERS.name)
         outcome.rows_added += 1

@@ -12,9 +12,11 @@ import pandas as pd
 from keyacct_xl.parsing import is_blank
 
 ChangeKind = Literal["updated", "removed", "assigned"]
-CHANGE_LABELS = {"updated": ("已更新", "updated"), "assigned": ("新客户编号", "new customer id"),
-                 "removed": ("更正后缺少此行（已保留，请决定保留或删除）",
-                             "missing from the correction (kept: keep or delete it)")}
+CHANGE_LABELS = {
+    "updated": ("已更新", "updated"),
+    "assigned": ("新客户编号", "new customer id"),
+    "removed": ("更正后缺少此行（已保留，请决定保留或删除）", "missing from the correction (kept: keep or delete it)"),
+}
 
 
 def shown(value: object) -> str:

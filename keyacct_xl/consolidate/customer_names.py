@@ -36,8 +36,9 @@ def customers_named(customers: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     return {key: tuple(sorted(ids)) for key, ids in found.items()}
 
 
-def identify_by_name(outcome: FileOutcome, customers: Callable[[], pd.DataFrame], owners: Mapping[str, str], *,
-                     id_label: str) -> None:
+def identify_by_name(
+    outcome: FileOutcome, customers: Callable[[], pd.DataFrame], owners: Mapping[str, str], *, id_label: str
+) -> None:
     """Replace each customer the file gives by a unique name with its id; refuse names several customers carry.
 
     ``owners`` holds the known ids; ``customers`` gives the archive, read only when a name must be looked up. A
@@ -46,8 +47,9 @@ def identify_by_name(outcome: FileOutcome, customers: Callable[[], pd.DataFrame]
     """
     header = outcome.header.get("customer_id")
     header_named = bool(header) and str(header) not in owners
-    rows = [r for r in outcome.rows if r.ok and r.values.get("customer_id")
-            and str(r.values["customer_id"]) not in owners]
+    rows = [
+        r for r in outcome.rows if r.ok and r.values.get("customer_id") and str(r.values["customer_id"]) not in owners
+    ]
     if not header_named and not rows:
         return  # the usual case: every customer given by id, and the archive's names are never indexed
     names = customers_named(customers())
@@ -58,8 +60,9 @@ def identify_by_name(outcome: FileOutcome, customers: Callable[[], pd.DataFrame]
             return
         if ids:
             outcome.header["customer_id"] = ids[0]
-            outcome.issues.append(Issue(outcome.name, "", "", id_label, str(header), *_identified(str(header), ids[0]),
-                                        "warning"))
+            outcome.issues.append(
+                Issue(outcome.name, "", "", id_label, str(header), *_identified(str(header), ids[0]), "warning")
+            )
     for row in rows:
         typed = str(row.values["customer_id"])
         ids = names.get(_name_key(typed), ())
@@ -77,5 +80,7 @@ def _identified(typed: str, customer_id: str) -> tuple[str, str]:
 
 
 def _ambiguous(typed: str, ids: tuple[str, ...]) -> tuple[str, str]:
-    return (f"the customer name {typed} fits {len(ids)} customers ({', '.join(ids)}): give the customer id",
-            f"客户名称 {typed} 对应 {len(ids)} 个客户（{'、'.join(ids)}），请填写客户编号")
+    return (
+        f"the customer name {typed} fits {len(ids)} customers ({', '.join(ids)}): give the customer id",
+        f"客户名称 {typed} 对应 {len(ids)} 个客户（{'、'.join(ids)}），请填写客户编号",
+    )

@@ -18,9 +18,33 @@ NAME_THRESHOLD = 90.0
 ADDRESS_THRESHOLD = 92.0
 ADDRESS_NAME_FLOOR = 60.0  # a shared address alone is a shop-in-a-mall coincidence; with a similar name it is not
 # Longest first so 股份有限公司 is removed whole, not as 有限公司 leaving 股份.
-LEGAL_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司", "公司",
-                  "集团", "经营部", "门市部", "商行", "厂", "店", "co.,ltd", "co.ltd", "coltd", "ltd", "limited",
-                  "inc", "corp", "corporation", "llc", "company", "co")
+LEGAL_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "集团有限公司",
+    "有限公司",
+    "集团公司",
+    "总公司",
+    "分公司",
+    "公司",
+    "集团",
+    "经营部",
+    "门市部",
+    "商行",
+    "厂",
+    "店",
+    "co.,ltd",
+    "co.ltd",
+    "coltd",
+    "ltd",
+    "limited",
+    "inc",
+    "corp",
+    "corporation",
+    "llc",
+    "company",
+    "co",
+)
 _CITY_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2}省)?(?:[\u4e00-\u9fff]{2}(?<!超)市)?")
 _NOISE = re.compile(r"[\s\W_]+")
 
@@ -109,8 +133,9 @@ class CustomerIndex:
     def _match(self, i: int, score: float, basis: str) -> DuplicateMatch:
         return DuplicateMatch(self.ids[i], self.names[i], self.reps[i], round(score, 1), basis)
 
-    def find(self, *, name: object, phone: object = None, tax_id: object = None,
-             address: object = None) -> DuplicateMatch | None:
+    def find(
+        self, *, name: object, phone: object = None, tax_id: object = None, address: object = None
+    ) -> DuplicateMatch | None:
         """The most likely existing customer for these details, or None."""
         tax = normalize_tax_id(tax_id)
         if tax and tax in self.tax_ids:
@@ -125,8 +150,9 @@ class CustomerIndex:
                 return self._match(best[2], best[1], "name")
         place = normalize_name(address) if isinstance(address, str) else ""
         if place and wanted:
-            for _, score, i in process.extract(place, self.norm_addresses, scorer=fuzz.ratio,
-                                               score_cutoff=ADDRESS_THRESHOLD, limit=5):
+            for _, score, i in process.extract(
+                place, self.norm_addresses, scorer=fuzz.ratio, score_cutoff=ADDRESS_THRESHOLD, limit=5
+            ):
                 if name_score(wanted, self.norm_names[i]) >= ADDRESS_NAME_FLOOR:
                     return self._match(i, score, "address")
         return None

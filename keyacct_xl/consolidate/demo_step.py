@@ -50,15 +50,31 @@ def _week(visits: pd.DataFrame) -> pd.Timestamp:
 def _visits(rng: random.Random, customers: list[str], monday: pd.Timestamp) -> list[dict]:
     picks = rng.sample(customers, min(len(customers), rng.randint(5, 8)))
     methods, ratings, topics = ["面谈", "电话", "微信/QQ"], ["优秀", "良好", "一般"], ["库存", "回款", "新品"]
-    return [{"date": (monday + pd.Timedelta(days=i % 5)).to_pydatetime(), "customer_id": cid,
-             "method": rng.choice(methods), "purpose": "回访", "content": f"了解{rng.choice(topics)}情况",
-             "rating": rng.choice(ratings)} for i, cid in enumerate(picks)]
+    return [
+        {
+            "date": (monday + pd.Timedelta(days=i % 5)).to_pydatetime(),
+            "customer_id": cid,
+            "method": rng.choice(methods),
+            "purpose": "回访",
+            "content": f"了解{rng.choice(topics)}情况",
+            "rating": rng.choice(ratings),
+        }
+        for i, cid in enumerate(picks)
+    ]
 
 
 def _plan(customers: list[str], monday: pd.Timestamp) -> list[dict]:
     days = ["周一", "周二", "周三", "周四", "周五"]
-    return [{"day": days[i % 5], "date": (monday + pd.Timedelta(days=i % 5)).to_pydatetime(), "activity": "拜访",
-             "customer_id": cid, "goal": "维护关系，了解需求"} for i, cid in enumerate(customers[:5])]
+    return [
+        {
+            "day": days[i % 5],
+            "date": (monday + pd.Timedelta(days=i % 5)).to_pydatetime(),
+            "activity": "拜访",
+            "customer_id": cid,
+            "goal": "维护关系，了解需求",
+        }
+        for i, cid in enumerate(customers[:5])
+    ]
 
 
 def _submissions(master_path: Path, inbox: Path, seed: int) -> pd.Timestamp:
@@ -74,37 +90,96 @@ def _submissions(master_path: Path, inbox: Path, seed: int) -> pd.Timestamp:
         visits = _visits(rng, own[rep], monday)
         if i == 1:  # a typo'd date: that line is rejected and reported, the others are taken
             visits.append({**visits[0], "date": "11月31日"})
-        _write(inbox / rep / f"回访记录_{period}.xlsx", fill_form(blank_form("visit_record"), header=header,
-                                                                 rows={"visits": visits}))
-        _write(inbox / rep / f"周计划_{period}.xlsx", fill_form(blank_form("weekly_plan"), header=header,
-                                                              rows={"plan": _plan(own[rep], monday)}))
+        _write(
+            inbox / rep / f"回访记录_{period}.xlsx",
+            fill_form(blank_form("visit_record"), header=header, rows={"visits": visits}),
+        )
+        _write(
+            inbox / rep / f"周计划_{period}.xlsx",
+            fill_form(blank_form("weekly_plan"), header=header, rows={"plan": _plan(own[rep], monday)}),
+        )
         if i == 0:  # a corrected visit record sent on Saturday, and the first one again under another name
             later = {**header, "fill_date": (monday + pd.Timedelta(days=5)).to_pydatetime()}
             fixed = [{**visits[0], "content": f"{visits[0]['content']}；补记：客户要求下周送样"}, *visits[1:]]
-            _write(inbox / rep / f"回访记录_{period}_更正.xlsx", fill_form(blank_form("visit_record"), header=later,
-                                                                       rows={"visits": fixed}))
+            _write(
+                inbox / rep / f"回访记录_{period}_更正.xlsx",
+                fill_form(blank_form("visit_record"), header=later, rows={"visits": fixed}),
+            )
             _write(inbox / rep / "副本 回访记录.xlsx", (inbox / rep / f"回访记录_{period}.xlsx").read_bytes())
     colleague = {"rep": reps[1], "period": period}  # filled in on the form made for reps[0]
-    _write(inbox / reps[1] / "同事的回访记录.xlsx", fill_form(
-        blank_form("visit_record", context=FormContext(rep=reps[0], period=period)), header=colleague,
-        rows={"visits": _visits(rng, own[reps[1]], monday)[:2]}))
+    _write(
+        inbox / reps[1] / "同事的回访记录.xlsx",
+        fill_form(
+            blank_form("visit_record", context=FormContext(rep=reps[0], period=period)),
+            header=colleague,
+            rows={"visits": _visits(rng, own[reps[1]], monday)[:2]},
+        ),
+    )
     rep, first = reps[0], own[reps[0]][0]
     base = {"rep": rep, "fill_date": monday.to_pydatetime()}
-    _write(inbox / rep / "竞品月报.xlsx", fill_form(blank_form("competitor_report"), header={
-        **base, "period": f"{monday.year}-{monday.month:02d}", "city": "广州", "product_category": "润滑油"},
-        rows={"competitors": [{"competitor": "长城润滑油", "product": "46# 抗磨液压油", "price": "¥1,780",
-                               "promotion": "买十送一"}]}))
-    _write(inbox / rep / "报价单.xlsx", fill_form(blank_form("quotation"), header={
-        **base, "quote_no": f"Q{year}{week:02d}-01", "quote_date": monday.to_pydatetime(), "customer_id": first,
-        "quoted_by": rep}, rows={"items": [{"product": "46# 抗磨液压油", "pack": "200L", "qty": 4,
-                                            "unit_price": 1850}]}))
-    _write(inbox / rep / "新客户资料卡.xlsx", fill_form(blank_form("customer_card"), header={
-        **base, "customer_id": f"N{year}{week:02d}01", "name": "中山市美佳日用品有限公司", "city": "中山",
-        "phone": "0760-88881111"}, rows={"contacts": [{"name": "陈经理", "title": "采购经理"}]}))
+    _write(
+        inbox / rep / "竞品月报.xlsx",
+        fill_form(
+            blank_form("competitor_report"),
+            header={
+                **base,
+                "period": f"{monday.year}-{monday.month:02d}",
+                "city": "广州",
+                "product_category": "润滑油",
+            },
+            rows={
+                "competitors": [
+                    {
+                        "competitor": "长城润滑油",
+                        "product": "46# 抗磨液压油",
+                        "price": "¥1,780",
+                        "promotion": "买十送一",
+                    }
+                ]
+            },
+        ),
+    )
+    _write(
+        inbox / rep / "报价单.xlsx",
+        fill_form(
+            blank_form("quotation"),
+            header={
+                **base,
+                "quote_no": f"Q{year}{week:02d}-01",
+                "quote_date": monday.to_pydatetime(),
+                "customer_id": first,
+                "quoted_by": rep,
+            },
+            rows={"items": [{"product": "46# 抗磨液压油", "pack": "200L", "qty": 4, "unit_price": 1850}]},
+        ),
+    )
+    _write(
+        inbox / rep / "新客户资料卡.xlsx",
+        fill_form(
+            blank_form("customer_card"),
+            header={
+                **base,
+                "customer_id": f"N{year}{week:02d}01",
+                "name": "中山市美佳日用品有限公司",
+                "city": "中山",
+                "phone": "0760-88881111",
+            },
+            rows={"contacts": [{"name": "陈经理", "title": "采购经理"}]},
+        ),
+    )
     known = customers.iloc[0]
-    _write(inbox / reps[1] / "客户资料卡_疑似重复.xlsx", fill_form(blank_form("customer_card"), header={
-        "rep": reps[1], "customer_id": f"N{year}{week:02d}02",
-        "name": str(known["name"]).replace("有限责任公司", "有限公司"), "city": "广州"}))
+    _write(
+        inbox / reps[1] / "客户资料卡_疑似重复.xlsx",
+        fill_form(
+            blank_form("customer_card"),
+            header={
+                "rep": reps[1],
+                "customer_id": f"N{year}{week:02d}02",
+                "name": str(known["name"]).replace("有限责任公司", "有限公司"),
+                "city": "广州",
+            },
+        ),
+    )
     locked = io.BytesIO()
     OOXMLFile(io.BytesIO((inbox / rep / "竞品月报.xlsx").read_bytes())).encrypt("123456", locked)
     _write(inbox / reps[2] / "加密的回访记录.xlsx", locked.getvalue())
@@ -126,8 +201,9 @@ def _every_form(inbox: Path, reps: list[str], own: dict[str, list[str]], names: 
         rep = others[i % len(others)]
         mine = own[rep][EXAMPLE_CUSTOMERS:] or own[rep]
         customers = [(c, names[c]) for c in (mine[(3 * i + k) % len(mine)] for k in range(4))]
-        example = varied(example, i + 1, rep=rep, customers=customers,
-                         new_customer=ROUTES[form_id].header_table == "Customers")
+        example = varied(
+            example, i + 1, rep=rep, customers=customers, new_customer=ROUTES[form_id].header_table == "Customers"
+        )
         _write(inbox / rep / f"示例_{form_id}.xlsx", example.workbook())
 
 
@@ -136,7 +212,19 @@ def consolidation_demo(master_path: Path, out_dir: Path, args: argparse.Namespac
     inbox = out_dir / "submissions"
     monday = _submissions(master_path, inbox, args.seed)
     now = (monday + pd.Timedelta(days=5, hours=18)).isoformat(sep=" ")
-    run = run_consolidation(inbox, master_path, lang=args.lang, report_dir=out_dir, replace_same_run=True,
-                            quarantine_dir=out_dir / "quarantine", now=now)
-    return [pick(args.lang, f"汇总：{run.summary(args.lang)} → {run.report}",
-                 f"consolidation: {run.summary(args.lang)} → {run.report}")]
+    run = run_consolidation(
+        inbox,
+        master_path,
+        lang=args.lang,
+        report_dir=out_dir,
+        replace_same_run=True,
+        quarantine_dir=out_dir / "quarantine",
+        now=now,
+    )
+    return [
+        pick(
+            args.lang,
+            f"汇总：{run.summary(args.lang)} → {run.report}",
+            f"consolidation: {run.summary(args.lang)} → {run.report}",
+        )
+    ]

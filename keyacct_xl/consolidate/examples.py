@@ -42,9 +42,11 @@ class FormExample:
 
     def corrected_workbook(self, lang: FormLang = "zh") -> bytes:
         """The same form sent again with the correction typed over it."""
-        rows = {section: [{**line, **(overrides[i] if i < len(overrides) else {})} for i, line in enumerate(lines)]
-                for section, lines in self.rows.items()
-                for overrides in [self.correction_rows.get(section, [])]}
+        rows = {
+            section: [{**line, **(overrides[i] if i < len(overrides) else {})} for i, line in enumerate(lines)]
+            for section, lines in self.rows.items()
+            for overrides in [self.correction_rows.get(section, [])]
+        }
         return self._filled({**self.header, **self.correction_header}, rows, lang)
 
     def _filled(self, header: dict[str, object], rows: Lines, lang: FormLang) -> bytes:
@@ -80,10 +82,14 @@ def load_example(form_id: str) -> FormExample:
     if raw.get("form") != form_id:
         raise InputError(f"{path}: 'form' must be {form_id}", f"{path}：form 应为 {form_id}")
     correction = _mapping(raw.get("correction"), "correction", path)
-    return FormExample(form_id, _mapping(raw.get("header"), "header", path), _mapping(raw.get("rows"), "rows", path),
-                       {str(k): int(v) for k, v in _mapping(raw.get("expect"), "expect", path).items()},
-                       _mapping(correction.get("header"), "correction.header", path),
-                       _mapping(correction.get("rows"), "correction.rows", path))
+    return FormExample(
+        form_id,
+        _mapping(raw.get("header"), "header", path),
+        _mapping(raw.get("rows"), "rows", path),
+        {str(k): int(v) for k, v in _mapping(raw.get("expect"), "expect", path).items()},
+        _mapping(correction.get("header"), "correction.header", path),
+        _mapping(correction.get("rows"), "correction.rows", path),
+    )
 
 
 def write_examples(folder: Path, lang: FormLang = "zh") -> list[Path]:

@@ -31,8 +31,21 @@ _PHONE = re.compile(r"^[+]?[\d\s\-()（）/转,，;；ext.]+$", re.IGNORECASE)
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：]\d{2})?$")
 _MULTI_SEP = re.compile(r"[,，、;；/\n]+")
 # How people tick a yes/no cell by hand, besides the dropdown's 是/否 and Yes/No.
-_YES_NO_MARKS = {"y": "yes", "true": "yes", "1": "yes", "√": "yes", "✓": "yes", "有": "yes", "对": "yes",
-                 "n": "no", "false": "no", "0": "no", "×": "no", "✗": "no", "无": "no"}
+_YES_NO_MARKS = {
+    "y": "yes",
+    "true": "yes",
+    "1": "yes",
+    "√": "yes",
+    "✓": "yes",
+    "有": "yes",
+    "对": "yes",
+    "n": "no",
+    "false": "no",
+    "0": "no",
+    "×": "no",
+    "✗": "no",
+    "无": "no",
+}
 # What people write where a field does not apply (customer_card's notes ask for 无), compared by choice_key.
 NOT_APPLICABLE = frozenset({"无", "暂无", "不适用", "n/a", "na", "none", "-", "--", "—", "——", "–", "/"})
 _KEPT_AS_TYPED = ("text", "signature")  # free text: 无 is what the rep had to say
@@ -104,8 +117,10 @@ def _not_applicable(field: FieldSpec, raw: object) -> bool:
 def _check_cell_length(raw: object) -> None:
     """Refuse text an Excel cell cannot hold: the master could not store it, and would cut it silently."""
     if isinstance(raw, str) and len(raw) > EXCEL_MAX_TEXT:
-        raise FieldProblem(f"{len(raw):,} characters, more than the {EXCEL_MAX_TEXT:,} an Excel cell holds",
-                           f"长度 {len(raw):,} 个字符，超过 Excel 单元格上限 {EXCEL_MAX_TEXT:,} 个")
+        raise FieldProblem(
+            f"{len(raw):,} characters, more than the {EXCEL_MAX_TEXT:,} an Excel cell holds",
+            f"长度 {len(raw):,} 个字符，超过 Excel 单元格上限 {EXCEL_MAX_TEXT:,} 个",
+        )
 
 
 def _text(raw: object) -> str:
@@ -133,11 +148,13 @@ def _check_range(field: FieldSpec, value: float) -> None:
     c = field.constraints
     shown = _percent if field.type == "percent" else (lambda v: f"{v:g}")
     if c.minimum is not None and value < c.minimum:
-        raise FieldProblem(f"{shown(value)} is below the minimum {shown(c.minimum)}",
-                           f"{shown(value)} 小于下限 {shown(c.minimum)}")
+        raise FieldProblem(
+            f"{shown(value)} is below the minimum {shown(c.minimum)}", f"{shown(value)} 小于下限 {shown(c.minimum)}"
+        )
     if c.maximum is not None and value > c.maximum:
-        raise FieldProblem(f"{shown(value)} is above the maximum {shown(c.maximum)}",
-                           f"{shown(value)} 大于上限 {shown(c.maximum)}")
+        raise FieldProblem(
+            f"{shown(value)} is above the maximum {shown(c.maximum)}", f"{shown(value)} 大于上限 {shown(c.maximum)}"
+        )
 
 
 def _percent(value: float) -> str:
@@ -148,11 +165,15 @@ def _percent(value: float) -> str:
 def _check_text(field: FieldSpec, text: str) -> None:
     c = field.constraints
     if c.max_length is not None and len(text) > c.max_length:
-        raise FieldProblem(f"{len(text)} characters, at most {c.max_length} allowed",
-                           f"长度 {len(text)} 个字符，最多 {c.max_length} 个")
+        raise FieldProblem(
+            f"{len(text)} characters, at most {c.max_length} allowed",
+            f"长度 {len(text)} 个字符，最多 {c.max_length} 个",
+        )
     if c.min_length is not None and len(text) < c.min_length:
-        raise FieldProblem(f"{len(text)} characters, at least {c.min_length} needed",
-                           f"长度 {len(text)} 个字符，至少 {c.min_length} 个")
+        raise FieldProblem(
+            f"{len(text)} characters, at least {c.min_length} needed",
+            f"长度 {len(text)} 个字符，至少 {c.min_length} 个",
+        )
     if c.pattern is not None and not re.fullmatch(c.pattern, text):
         raise FieldProblem(f"does not match the expected format {c.pattern}", f"格式不符合要求 {c.pattern}")
 
@@ -179,8 +200,13 @@ def _choices(field: FieldSpec, text: str, lang: Lang) -> Checked:
     read = [(part.strip(), c) for part, (c, synonym) in zip(parts, found) if synonym]
     if not read:
         return Checked(value)
-    return Checked(value, ("; ".join(f"'{word}' read as {c.en}" for word, c in read),
-                           "；".join(f"{word} 按 {c.zh} 读取" for word, c in read)))
+    return Checked(
+        value,
+        (
+            "; ".join(f"'{word}' read as {c.en}" for word, c in read),
+            "；".join(f"{word} 按 {c.zh} 读取" for word, c in read),
+        ),
+    )
 
 
 def _choice(field: FieldSpec, text: str) -> tuple[Choice, bool]:
@@ -192,8 +218,10 @@ def _choice(field: FieldSpec, text: str) -> tuple[Choice, bool]:
     found = _choice_lookup(choices).get(wanted)
     if found is not None:
         return found
-    raise FieldProblem(f"{text!r} is not one of the allowed values: {' / '.join(c.en for c in choices)}",
-                       f"{text!r} 不在可选值中：{'、'.join(c.zh for c in choices)}")
+    raise FieldProblem(
+        f"{text!r} is not one of the allowed values: {' / '.join(c.en for c in choices)}",
+        f"{text!r} 不在可选值中：{'、'.join(c.zh for c in choices)}",
+    )
 
 
 @functools.lru_cache(maxsize=1024)

@@ -56,6 +56,7 @@ def _day(value: object) -> str:
 
 # -- checks on each file as read ----------------------------------------------------------------------------------
 
+
 def check_followthrough(outcome: FileOutcome, extracted: Extracted, *, lang: Lang) -> None:
     """Apply the rules of the follow-through forms to a checked file (other forms pass through)."""
     for section, table in extracted.tables.items():
@@ -72,18 +73,29 @@ def _check_complaint(outcome: FileOutcome, lang: Lang) -> None:
     header = outcome.header
     if header.get("closed_date") is not None and _none(header.get("d3_containment")):
         empty = _where(outcome, "d3_containment")
-        _refuse_header_date(outcome, "closed_date", lang,
-                            f"closed without D3 containment ({empty} is empty): an 8D report is closed only after "
-                            "containment; recorded as open",
-                            f"未填写 D3 临时围堵措施（{empty} 为空）即结案：8D 报告须先围堵再结案；按未结案记录")
-    for later, earlier in (("closed_date", "contained_date"), ("closed_date", "received_date"),
-                           ("contained_date", "received_date")):
+        _refuse_header_date(
+            outcome,
+            "closed_date",
+            lang,
+            f"closed without D3 containment ({empty} is empty): an 8D report is closed only after "
+            "containment; recorded as open",
+            f"未填写 D3 临时围堵措施（{empty} 为空）即结案：8D 报告须先围堵再结案；按未结案记录",
+        )
+    for later, earlier in (
+        ("closed_date", "contained_date"),
+        ("closed_date", "received_date"),
+        ("contained_date", "received_date"),
+    ):
         before, after = header.get(earlier), header.get(later)
         if before is not None and after is not None and after < before:  # type: ignore[operator]
             label = _header("Complaints", earlier, lang)
-            _refuse_header_date(outcome, later, lang,
-                                f"{_day(after)} is before {label} {_day(before)} ({_where(outcome, earlier)})",
-                                f"{_day(after)} 早于{label} {_day(before)}（{_where(outcome, earlier)}）")
+            _refuse_header_date(
+                outcome,
+                later,
+                lang,
+                f"{_day(after)} is before {label} {_day(before)} ({_where(outcome, earlier)})",
+                f"{_day(after)} 早于{label} {_day(before)}（{_where(outcome, earlier)}）",
+            )
 
 
 def _none(text: object) -> bool:
@@ -112,10 +124,17 @@ def _check_service(outcome: FileOutcome, lang: Lang) -> None:
         if row.ok and opened is not None and closed is not None and closed < opened:  # type: ignore[operator]
             row.ok = False
             label = _header("ServiceRequests", "closed_date", lang)
-            outcome.issues.append(Issue(
-                outcome.name, row.sheet, row.refs.get("closed_date", ""), label, _day(closed),
-                f"closed on {_day(closed)}, before it was received on {_day(opened)}: the line is not merged",
-                f"完成日期 {_day(closed)} 早于受理日期 {_day(opened)}：本行未导入"))
+            outcome.issues.append(
+                Issue(
+                    outcome.name,
+                    row.sheet,
+                    row.refs.get("closed_date", ""),
+                    label,
+                    _day(closed),
+                    f"closed on {_day(closed)}, before it was received on {_day(opened)}: the line is not merged",
+                    f"完成日期 {_day(closed)} 早于受理日期 {_day(opened)}：本行未导入",
+                )
+            )
 
 
 def _check_funnel(outcome: FileOutcome, lang: Lang) -> None:
@@ -123,11 +142,17 @@ def _check_funnel(outcome: FileOutcome, lang: Lang) -> None:
     for row in outcome.rows:
         if row.ok and is_blank(row.values.get("opportunity_id")) and is_blank(row.values.get("product")):
             row.ok = False
-            outcome.issues.append(Issue(
-                outcome.name, row.sheet, row.refs.get("opportunity_id", ""),
-                _header("Opportunities", "opportunity_id", lang), "",
-                "no opportunity id and no product: the line cannot be told from the customer's other opportunities",
-                "未填写机会编号和产品：无法与该客户的其他销售机会区分"))
+            outcome.issues.append(
+                Issue(
+                    outcome.name,
+                    row.sheet,
+                    row.refs.get("opportunity_id", ""),
+                    _header("Opportunities", "opportunity_id", lang),
+                    "",
+                    "no opportunity id and no product: the line cannot be told from the customer's other opportunities",
+                    "未填写机会编号和产品：无法与该客户的其他销售机会区分",
+                )
+            )
 
 
 def evaluation_year(outcome: FileOutcome) -> int | None:
@@ -143,19 +168,25 @@ def _check_credit(outcome: FileOutcome, lang: Lang) -> None:
     """A credit evaluation is one customer's for one year: that is what identifies the file."""
     year, customer = evaluation_year(outcome), outcome.header.get("customer_id")
     if year is None:
-        outcome.reject("no_year", "the credit evaluation names no year: fill in the period or the fill date",
-                       "资信评估表未写明年度：请填写期间或填表日期")
+        outcome.reject(
+            "no_year",
+            "the credit evaluation names no year: fill in the period or the fill date",
+            "资信评估表未写明年度：请填写期间或填表日期",
+        )
     elif customer:
         outcome.key = f"{customer} {year}"
 
 
 _CHECKS: dict[str, Callable[[FileOutcome, Lang], None]] = {
-    "complaint_8d": _check_complaint, "after_sales": _check_service, "sales_funnel": _check_funnel,
+    "complaint_8d": _check_complaint,
+    "after_sales": _check_service,
+    "sales_funnel": _check_funnel,
     "credit_evaluation": _check_credit,
 }
 
 
 # -- merge steps ----------------------------------------------------------------------------------------------------
+
 
 def _opportunity_id(values: Mapping[str, object]) -> str:
     """The id of a funnel line typed without one: its customer and its product, spaces folded."""
@@ -205,8 +236,9 @@ class FollowThrough:
             outcome.reject("number_taken", en, zh)
             return
         line.ok = False
-        outcome.issues.append(Issue(outcome.name, line.sheet, line.refs.get(column, ""),
-                                    _header(name, column, self.lang), value, en, zh))
+        outcome.issues.append(
+            Issue(outcome.name, line.sheet, line.refs.get(column, ""), _header(name, column, self.lang), value, en, zh)
+        )
         if not any(r.ok for r in outcome.rows):
             outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
         elif outcome.status == "accepted":
@@ -214,8 +246,9 @@ class FollowThrough:
 
     @staticmethod
     def _line(row: Mapping[str, object], outcome: FileOutcome) -> CheckedRow | None:
-        return next((r for r in outcome.rows if r.sheet == row.get("source_sheet") and r.row == row.get("source_row")),
-                    None)
+        return next(
+            (r for r in outcome.rows if r.sheet == row.get("source_sheet") and r.row == row.get("source_row")), None
+        )
 
     def _identified(self, rows: list[dict[str, object]], outcome: FileOutcome) -> list[dict[str, object]]:
         """Each line with its opportunity id (derived when blank); a second line for one opportunity refused."""
@@ -227,15 +260,27 @@ class FollowThrough:
                 line = self._line(row, outcome)
                 sheet, ref = (line.sheet, line.refs.get("opportunity_id", "")) if line else ("", "")
                 derived = str(row["opportunity_id"])
-                outcome.issues.append(Issue(
-                    outcome.name, sheet, ref, _header("Opportunities", "opportunity_id", self.lang), "",
-                    f"no opportunity id: recorded as {derived} (customer and product); keep it on the next funnel",
-                    f"未填写机会编号：按客户和产品记为 {derived}；下次填写漏斗表时请沿用", "warning"))
+                outcome.issues.append(
+                    Issue(
+                        outcome.name,
+                        sheet,
+                        ref,
+                        _header("Opportunities", "opportunity_id", self.lang),
+                        "",
+                        f"no opportunity id: recorded as {derived} (customer and product); keep it on the next funnel",
+                        f"未填写机会编号：按客户和产品记为 {derived}；下次填写漏斗表时请沿用",
+                        "warning",
+                    )
+                )
             key = str(row["opportunity_id"]).strip().casefold()
             if key in seen:
-                self._refuse("Opportunities", row, outcome,
-                             f"opportunity {row['opportunity_id']} is already on row {seen[key]} of this file",
-                             f"销售机会 {row['opportunity_id']} 已填写在本文件第 {seen[key]} 行")
+                self._refuse(
+                    "Opportunities",
+                    row,
+                    outcome,
+                    f"opportunity {row['opportunity_id']} is already on row {seen[key]} of this file",
+                    f"销售机会 {row['opportunity_id']} 已填写在本文件第 {seen[key]} 行",
+                )
                 continue
             seen[key] = row.get("source_row")
             kept.append(row)
@@ -250,13 +295,21 @@ class FollowThrough:
             held = table.get(where, "customer_id") if where is not None else None
             holder = table.get(where, "rep") if where is not None else None
             # The same rep naming another customer corrects their own row (the old values go to history).
-            if not is_blank(held) and not is_blank(row.get("customer_id")) and str(held) != str(row["customer_id"]) \
-                    and (is_blank(holder) or str(holder) != outcome.rep):
+            if (
+                not is_blank(held)
+                and not is_blank(row.get("customer_id"))
+                and str(held) != str(row["customer_id"])
+                and (is_blank(holder) or str(holder) != outcome.rep)
+            ):
                 label, by = _header(name, column, self.lang), "" if is_blank(holder) else f" ({holder})"
-                self._refuse(name, row, outcome,
-                             f"{label} {row.get(column)} is already recorded for customer {held}{by}: not changed; "
-                             "give this one its own number",
-                             f"{label} {row.get(column)} 已用于客户 {held}{by}：未修改；请另编号")
+                self._refuse(
+                    name,
+                    row,
+                    outcome,
+                    f"{label} {row.get(column)} is already recorded for customer {held}{by}: not changed; "
+                    "give this one its own number",
+                    f"{label} {row.get(column)} 已用于客户 {held}{by}：未修改；请另编号",
+                )
                 continue
             kept.append(row)
         return kept
@@ -282,9 +335,26 @@ class FollowThrough:
             if is_blank(stage) or (not is_blank(before) and str(before).strip() == str(stage).strip()):
                 continue
             amount = row.get("expected_amount")
-            history.add({"date": date, "opportunity_id": row["opportunity_id"], "customer_id": row.get("customer_id"),
-                         "from_stage": None if is_blank(before) else before, "to_stage": stage,
-                         "amount": table.get(where, "expected_amount") if is_blank(amount) and where else amount,
-                         **{k: row.get(k) for k in ("source_file", "source_sheet", "source_row", "rep", "period",
-                                                     "file_sha256", "consolidated_at")}})
+            history.add(
+                {
+                    "date": date,
+                    "opportunity_id": row["opportunity_id"],
+                    "customer_id": row.get("customer_id"),
+                    "from_stage": None if is_blank(before) else before,
+                    "to_stage": stage,
+                    "amount": table.get(where, "expected_amount") if is_blank(amount) and where else amount,
+                    **{
+                        k: row.get(k)
+                        for k in (
+                            "source_file",
+                            "source_sheet",
+                            "source_row",
+                            "rep",
+                            "period",
+                            "file_sha256",
+                            "consolidated_at",
+                        )
+                    },
+                }
+            )
             self.changed.add(OPPORTUNITY_HISTORY.name)

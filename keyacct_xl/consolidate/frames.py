@@ -28,8 +28,7 @@ def typed_frame(rows: Sequence[dict[str, object]], schema: TableSchema, columns:
         elif kind == "text":
             data[label] = pd.Series(values, dtype="object")
         else:
-            data[label] = pd.Series([None if v is None else v for v in values], dtype="object").astype(
-                dtype_for(kind))
+            data[label] = pd.Series([None if v is None else v for v in values], dtype="object").astype(dtype_for(kind))
     return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
 
 
@@ -61,5 +60,9 @@ def _plain(value: object) -> object:
 def row_json(row: dict[str, object]) -> str:
     """A row's non-empty values as compact JSON (keys sorted), for the history table and the ledger."""
     plain = {str(k): _plain(v) for k, v in row.items()}
-    return json.dumps({k: v for k, v in sorted(plain.items()) if v is not None}, ensure_ascii=False,
-                      separators=(",", ":"), default=str)
+    return json.dumps(
+        {k: v for k, v in sorted(plain.items()) if v is not None},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )

@@ -64,8 +64,11 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
                 if complete and enough and (best is None or share > best[0]):
                     best = (share, spec.id, sheet, r, found, rows)
     if best is None:
-        raise Rejection("not_form", "not a form: no _meta sheet and no sheet whose headers match a form",
-                        "不是表单：没有 _meta 工作表，也没有与任何表单表头相符的工作表")
+        raise Rejection(
+            "not_form",
+            "not a form: no _meta sheet and no sheet whose headers match a form",
+            "不是表单：没有 _meta 工作表，也没有与任何表单表头相符的工作表",
+        )
     share, form_id, sheet, header_row, columns, rows = best
     spec = specs[form_id]
 
@@ -79,15 +82,23 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
     end = next((r for r in range(header_row + 1, len(rows)) if not filled(r)), len(rows))
     lines = [(r + 1, rows[r]) for r in range(header_row + 1, end)]
     header = _header_fields(rows, spec, sheet, skip=range(header_row, end))  # above and below the table
-    warnings = [(f"no _meta sheet: recognized by its headers as {form_id} ({share:.0%} of the columns)",
-                 f"没有 _meta 工作表：按表头识别为 {form_id}（{share:.0%} 的列相符）")]
+    warnings = [
+        (
+            f"no _meta sheet: recognized by its headers as {form_id} ({share:.0%} of the columns)",
+            f"没有 _meta 工作表：按表头识别为 {form_id}（{share:.0%} 的列相符）",
+        )
+    ]
     # The lines end at the first blank row; rows below that look like lines (not a notes or totals row) are
     # reported rather than dropped unseen.
     below = [r + 1 for r in range(end, len(rows)) if filled(r) >= MIN_COLUMNS]
     if below:
-        warnings.append((f"{len(below)} filled row(s) below the blank row {end + 1} were not read (first: row "
-                         f"{below[0]}); remove the blank row to have them read",
-                         f"空行 {end + 1} 以下的 {len(below)} 行未读取（第一行：第 {below[0]} 行）；删除空行后可读取"))
+        warnings.append(
+            (
+                f"{len(below)} filled row(s) below the blank row {end + 1} were not read (first: row "
+                f"{below[0]}); remove the blank row to have them read",
+                f"空行 {end + 1} 以下的 {len(below)} 行未读取（第一行：第 {below[0]} 行）；删除空行后可读取",
+            )
+        )
     return Extracted(form_id, 0, {}, header, {spec.tables[0].id: TableRows(sheet, columns, lines)}, warnings)
 
 

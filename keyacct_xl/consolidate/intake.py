@@ -75,12 +75,16 @@ def collect(source: str | Path, *, exclude: Iterable[Path] = ()) -> list[Submiss
     if source.is_dir():
         skipped = [p.resolve() for p in exclude]
         # A link is placed by its folder, not by its target (which is never looked at).
-        files = [p for p in _entries(source)
-                 if not _under(p.parent.resolve() / p.name if p.is_symlink() else p.resolve(), skipped)]
+        files = [
+            p
+            for p in _entries(source)
+            if not _under(p.parent.resolve() / p.name if p.is_symlink() else p.resolve(), skipped)
+        ]
         return sorted((Submission(p.relative_to(source).as_posix(), p) for p in files), key=lambda s: s.name)
     if source.suffix.lower() != ".zip":
-        raise InputError(f"{source}: SOURCE must be a folder or a .zip file",
-                         f"{source}：SOURCE 应为文件夹或 .zip 文件")
+        raise InputError(
+            f"{source}: SOURCE must be a folder or a .zip file", f"{source}：SOURCE 应为文件夹或 .zip 文件"
+        )
     return _zip_members(source)
 
 
@@ -104,20 +108,25 @@ def _zip_members(source: Path) -> list[Submission]:
         raise InputError(f"{source}: not a readable .zip file", f"{source}：不是可读取的 .zip 文件") from None
     unpacked = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
-    if len(infos) > MAX_ZIP_MEMBERS or unpacked > MAX_ZIP_UNPACKED or (
-            unpacked > _RATIO_FLOOR and unpacked / packed > MAX_ZIP_RATIO):
+    if (
+        len(infos) > MAX_ZIP_MEMBERS
+        or unpacked > MAX_ZIP_UNPACKED
+        or (unpacked > _RATIO_FLOOR and unpacked / packed > MAX_ZIP_RATIO)
+    ):
         raise InputError(
             f"{source}: refused, {len(infos):,} files inflating to {unpacked:,} bytes (limits {MAX_ZIP_MEMBERS:,} "
             f"files, {MAX_ZIP_UNPACKED:,} bytes, ratio {MAX_ZIP_RATIO})",
             f"{source}：拒绝读取，{len(infos):,} 个文件解压后达 {unpacked:,} 字节（上限 {MAX_ZIP_MEMBERS:,} 个、"
-            f"{MAX_ZIP_UNPACKED:,} 字节、压缩比 {MAX_ZIP_RATIO}）")
+            f"{MAX_ZIP_UNPACKED:,} 字节、压缩比 {MAX_ZIP_RATIO}）",
+        )
     members = []
     for info in infos:
         name = PurePosixPath(info.filename)
         # zipfile turns backslashes into / on Windows; a drive ("C:/...") would escape the quarantine folder there.
         if name.is_absolute() or ".." in name.parts or ":" in name.parts[0]:
-            raise InputError(f"{source}: unsafe member name {info.filename!r}",
-                             f"{source}：压缩包内文件名不安全 {info.filename!r}")
+            raise InputError(
+                f"{source}: unsafe member name {info.filename!r}", f"{source}：压缩包内文件名不安全 {info.filename!r}"
+            )
         members.append(Submission(name.as_posix(), source, info.filename))
     return sorted(members, key=lambda s: s.name)
 

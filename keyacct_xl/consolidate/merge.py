@@ -52,9 +52,17 @@ def _consumed(field: FieldSpec, route: Route) -> bool:
 class Merger:
     """Applies outcomes one by one to a Store's frames; ``flush`` appends the added rows."""
 
-    def __init__(self, store: Store, specs: Mapping[str, FormSpec], *, now: str, strict: bool,
-                 decisions: Mapping[str, str] | None = None, new_customer_grade: str = "C",
-                 rep_folders: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        specs: Mapping[str, FormSpec],
+        *,
+        now: str,
+        strict: bool,
+        decisions: Mapping[str, str] | None = None,
+        new_customer_grade: str = "C",
+        rep_folders: Mapping[str, str] | None = None,
+    ) -> None:
         self.store, self.specs, self.now, self.strict = store, specs, now, strict
         self.decisions = dict(decisions or {})  # file sha256 -> "accept" or "reject"
         self.lang: Lang = store.lang
@@ -62,8 +70,9 @@ class Merger:
         self.edited: set[str] = set()  # tables whose existing rows changed: rewritten, not appended to
         self.conflicts: list[Conflict] = []
         self.changes: list[RowChange] = []
-        self.cards = CardMerger(store, now=now, conflicts=self.conflicts, new_grade=new_customer_grade,
-                                changes=self.changes)
+        self.cards = CardMerger(
+            store, now=now, conflicts=self.conflicts, new_grade=new_customer_grade, changes=self.changes
+        )
         self.rep_folders = dict(rep_folders or {})
         self.reps = frozenset(r for r in self.cards.owners.values() if r)
         self.tables: dict[str, MergeTable] = {}
@@ -76,10 +85,12 @@ class Merger:
         # Live submissions by form instance (form, rep, key): (sha256, file name) in the order they came.
         self.instances: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
         live = ledger[ledger["status"].isin(LIVE)]
-        for form, rep, key, sha, name in zip(live["form"], live["rep"], live["key"], live["file_sha256"],
-                                             live["file_name"]):
+        for form, rep, key, sha, name in zip(
+            live["form"], live["rep"], live["key"], live["file_sha256"], live["file_name"]
+        ):
             self.instances.setdefault((str(form), str(rep), key if isinstance(key, str) else ""), []).append(
-                (str(sha), str(name)))
+                (str(sha), str(name))
+            )
 
     def apply(self, outcome: FileOutcome) -> None:
         """Merge one checked file (duplicates and rejected files only pass through)."""
@@ -92,8 +103,9 @@ class Merger:
         if not self._decided(outcome):
             return
         route, spec = ROUTES[outcome.form_id], self.specs[outcome.form_id]
-        check_references(outcome, route, spec, self.cards.owners, self.cards.customers, lang=self.lang,
-                         strict=self.strict)
+        check_references(
+            outcome, route, spec, self.cards.owners, self.cards.customers, lang=self.lang, strict=self.strict
+        )
         if outcome.status not in LIVE:
             return
         if route.registers_customers and self.cards.refuse(outcome, spec, self.instances):
@@ -123,25 +135,50 @@ class Merger:
         named = {r for r in (outcome.rep, outcome.meta_rep) if r}
         if owner and named - {owner}:
             other = "、".join(sorted(named - {owner}))
-            outcome.hold_for_review(f"the file came from {owner}'s folder but names {other}",
-                                    f"文件来自 {owner} 的文件夹，但表单中的业务员为 {other}")
+            outcome.hold_for_review(
+                f"the file came from {owner}'s folder but names {other}",
+                f"文件来自 {owner} 的文件夹，但表单中的业务员为 {other}",
+            )
 
     def _decided(self, outcome: FileOutcome) -> bool:
         """Apply a person's decision to a file waiting for review; whether it may now be merged."""
         decision = self.decisions.get(outcome.sha256)
         if outcome.status != "needs_review":
             if decision:
-                outcome.issues.append(Issue(outcome.name, "", "", "", "", f"--{decision}: the file needed no review",
-                                            f"--{decision}：此文件无需审核", "warning"))
+                outcome.issues.append(
+                    Issue(
+                        outcome.name,
+                        "",
+                        "",
+                        "",
+                        "",
+                        f"--{decision}: the file needed no review",
+                        f"--{decision}：此文件无需审核",
+                        "warning",
+                    )
+                )
             return True
         if decision == "accept":
             outcome.status, outcome.code = outcome.settled_status(), "accepted_after_review"
-            outcome.issues.append(Issue(outcome.name, "", "", "", "", "accepted after review: " + outcome.reason_en,
-                                        "审核后接收：" + outcome.reason_zh, "warning"))
+            outcome.issues.append(
+                Issue(
+                    outcome.name,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "accepted after review: " + outcome.reason_en,
+                    "审核后接收：" + outcome.reason_zh,
+                    "warning",
+                )
+            )
             return True
         if decision == "reject":
-            outcome.reject("rejected_after_review", "rejected after review: " + outcome.reason_en,
-                           "审核后拒收：" + outcome.reason_zh)
+            outcome.reject(
+                "rejected_after_review",
+                "rejected after review: " + outcome.reason_en,
+                "审核后拒收：" + outcome.reason_zh,
+            )
         self._ledger_waiting(outcome)
         return False
 
@@ -163,11 +200,19 @@ class Merger:
     # -- rows ----------------------------------------------------------------------------------------------
 
     def _provenance(self, outcome: FileOutcome, sheet: str, row: int | None) -> dict[str, object]:
-        return {"source_file": outcome.name, "source_sheet": sheet, "source_row": row, "rep": outcome.rep,
-                "period": outcome.period or None, "file_sha256": outcome.sha256, "consolidated_at": self.now}
+        return {
+            "source_file": outcome.name,
+            "source_sheet": sheet,
+            "source_row": row,
+            "rep": outcome.rep,
+            "period": outcome.period or None,
+            "file_sha256": outcome.sha256,
+            "consolidated_at": self.now,
+        }
 
-    def _targets(self, fields: tuple[FieldSpec, ...], table: str,
-                 fed: tuple[str, ...] = ()) -> list[tuple[str, str, bool]]:
+    def _targets(
+        self, fields: tuple[FieldSpec, ...], table: str, fed: tuple[str, ...] = ()
+    ) -> list[tuple[str, str, bool]]:
         """(field key, column, is an extra column) for each field: maps_to first, then same key, else label.
 
         A field mapped to another of the ``fed`` tables lands there (a quote line's date is its quotation's).
@@ -188,8 +233,11 @@ class Merger:
 
     @staticmethod
     def _columns_for(targets: list[tuple[str, str, bool]], values: dict[str, object]) -> dict[str, object]:
-        return {column: values[key] for key, column, extra in targets
-                if key in values and (not extra or values[key] is not None)}
+        return {
+            column: values[key]
+            for key, column, extra in targets
+            if key in values and (not extra or values[key] is not None)
+        }
 
     def _lines(self, outcome: FileOutcome, spec: FormSpec, table: str, section_id: str) -> list[dict[str, object]]:
         """The master rows of one table section: header values and provenance shared, then each line's own."""
@@ -216,8 +264,10 @@ class Merger:
 
     def _header_row(self, outcome: FileOutcome, spec: FormSpec, table: str) -> dict[str, object]:
         values = self._columns_for(self._targets(spec.header_fields, table), outcome.header)
-        return {**{k: v for k, v in values.items() if k in ALL_CONSOLIDATION_TABLES[table].keys},
-                **self._provenance(outcome, "", None)}
+        return {
+            **{k: v for k, v in values.items() if k in ALL_CONSOLIDATION_TABLES[table].keys},
+            **self._provenance(outcome, "", None),
+        }
 
     def _table(self, name: str) -> MergeTable:
         if name not in self.tables:
@@ -249,16 +299,22 @@ class Merger:
 
     def _update(self, table: MergeTable, where: Location, values: Mapping[str, object], outcome: FileOutcome) -> bool:
         """Write the submitted values that differ into an existing row; blanks never erase. Whether it changed."""
-        differ = {c: v for c, v in values.items()
-                  if c not in PROVENANCE_KEYS and c != "rep" and not is_blank(v)
-                  and (is_blank(table.get(where, c)) or not same_value(table.get(where, c), v))}
+        differ = {
+            c: v
+            for c, v in values.items()
+            if c not in PROVENANCE_KEYS
+            and c != "rep"
+            and not is_blank(v)
+            and (is_blank(table.get(where, c)) or not same_value(table.get(where, c), v))
+        }
         if not differ:
             return False
         before = table.record(where)
         key = key_text(before, ROW_KEYS[table.name])
         for column, value in differ.items():
-            self.changes.append(RowChange("updated", outcome.name, table.name, key, column,
-                                          shown(before.get(column)), shown(value)))
+            self.changes.append(
+                RowChange("updated", outcome.name, table.name, key, column, shown(before.get(column)), shown(value))
+            )
         table.put(where, {**differ, **{c: values[c] for c in PROVENANCE_KEYS if c in values}})
         self._history(table.name, before, outcome, "updated")
         self.changed.add(table.name)
@@ -267,10 +323,20 @@ class Merger:
         return True
 
     def _history(self, table: str, before: Mapping[str, object], outcome: FileOutcome, change: str) -> None:
-        self.history.append({"table": table, "change": change, "file_sha256": before.get("file_sha256"),
-                             "source_file": before.get("source_file"), "source_row": before.get("source_row"),
-                             "rep": before.get("rep"), "period": before.get("period"), "changed_at": self.now,
-                             "changed_by": outcome.sha256, "data": row_json(dict(before))})
+        self.history.append(
+            {
+                "table": table,
+                "change": change,
+                "file_sha256": before.get("file_sha256"),
+                "source_file": before.get("source_file"),
+                "source_row": before.get("source_row"),
+                "rep": before.get("rep"),
+                "period": before.get("period"),
+                "changed_at": self.now,
+                "changed_by": outcome.sha256,
+                "data": row_json(dict(before)),
+            }
+        )
         self.changed.add(HISTORY.name)
 
     def _apply_card(self, outcome: FileOutcome, spec: FormSpec, earlier: list[tuple[str, str]]) -> None:
@@ -280,15 +346,25 @@ class Merger:
         if update is not None:
             before, after = update
             for column in after:
-                self.changes.append(RowChange("updated", outcome.name, "Customers", str(outcome.key), column,
-                                              shown(before.get(column)), shown(after[column])))
+                self.changes.append(
+                    RowChange(
+                        "updated",
+                        outcome.name,
+                        "Customers",
+                        str(outcome.key),
+                        column,
+                        shown(before.get(column)),
+                        shown(after[column]),
+                    )
+                )
             self._history("Customers", before, outcome, "updated")
             outcome.rows_updated += 1
 
     # -- corrections ---------------------------------------------------------------------------------------
 
-    def _settle_correction(self, outcome: FileOutcome, route: Route, earlier: list[tuple[str, str]],
-                           touched: dict[str, set[Location]]) -> None:
+    def _settle_correction(
+        self, outcome: FileOutcome, route: Route, earlier: list[tuple[str, str]], touched: dict[str, set[Location]]
+    ) -> None:
         """Decide whether this file corrects the earlier ones; if so, list the rows it no longer has."""
         if not earlier:
             return
@@ -322,15 +398,26 @@ class Merger:
         self.known_sha.add(outcome.sha256)
 
     def _ledger_entry(self, outcome: FileOutcome, *, header: str | None) -> None:
-        self.ledger.append({
-            "file_sha256": outcome.sha256, "file_name": outcome.name, "form": outcome.form_id,
-            "version": outcome.version or None, "rep": outcome.rep, "period": outcome.period or None,
-            "key": outcome.key or None, "status": outcome.status, "rows": outcome.rows_added,
-            "rejected_rows": sum(1 for r in outcome.rows if not r.ok), "consolidated_at": self.now,
-            "header": header})
+        self.ledger.append(
+            {
+                "file_sha256": outcome.sha256,
+                "file_name": outcome.name,
+                "form": outcome.form_id,
+                "version": outcome.version or None,
+                "rep": outcome.rep,
+                "period": outcome.period or None,
+                "key": outcome.key or None,
+                "status": outcome.status,
+                "rows": outcome.rows_added,
+                "rejected_rows": sum(1 for r in outcome.rows if not r.ok),
+                "consolidated_at": self.now,
+                "header": header,
+            }
+        )
         if outcome.status in LIVE:
             self.instances.setdefault((outcome.form_id, outcome.rep, outcome.key), []).append(
-                (outcome.sha256, outcome.name))
+                (outcome.sha256, outcome.name)
+            )
         self.changed.add(LEDGER.name)
 
     def flush(self) -> None:

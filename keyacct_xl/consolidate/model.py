@@ -12,9 +12,14 @@ from keyacct_xl.xlsx.ooxml import column_letter
 
 Status = Literal["accepted", "partial", "needs_review", "rejected", "duplicate", "skipped"]
 STATUSES: tuple[Status, ...] = ("accepted", "partial", "needs_review", "rejected", "duplicate", "skipped")
-STATUS_LABELS = {"accepted": ("已接收", "accepted"), "partial": ("部分接收", "partial"),
-                 "needs_review": ("待审核", "needs review"), "rejected": ("拒收", "rejected"),
-                 "duplicate": ("重复提交", "duplicate"), "skipped": ("未选择的表单", "form not selected")}
+STATUS_LABELS = {
+    "accepted": ("已接收", "accepted"),
+    "partial": ("部分接收", "partial"),
+    "needs_review": ("待审核", "needs review"),
+    "rejected": ("拒收", "rejected"),
+    "duplicate": ("重复提交", "duplicate"),
+    "skipped": ("未选择的表单", "form not selected"),
+}
 
 
 @dataclass(frozen=True)

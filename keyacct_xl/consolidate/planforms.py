@@ -21,16 +21,18 @@ from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
 
 # (form, line field) whose date must lie in the form's period; the generic tolerance warning does not apply to them.
-PLAN_DATES: frozenset[tuple[str, str]] = frozenset({("visit_plan", "planned_date"),
-                                                    ("visit_programme", "planned_date")})
+PLAN_DATES: frozenset[tuple[str, str]] = frozenset(
+    {("visit_plan", "planned_date"), ("visit_programme", "planned_date")}
+)
 QUARTERS = ("q1", "q2", "q3", "q4")
 _BREAKDOWN = "breakdown"
 _CENT = 0.005  # amounts compared to the cent
 Severity = Literal["error", "warning"]
 
 
-def check_plan(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, period: Period | None, *,
-               lang: Lang) -> None:
+def check_plan(
+    outcome: FileOutcome, extracted: Extracted, spec: FormSpec, period: Period | None, *, lang: Lang
+) -> None:
     """Apply the plan form's own rules to its checked header and lines (nothing for any other form)."""
     for form_id, key in PLAN_DATES:
         if form_id == spec.id:
@@ -49,17 +51,31 @@ def _day(value: pd.Timestamp) -> str:
     return value.strftime("%Y-%m-%d")
 
 
-def _line_issue(outcome: FileOutcome, extracted: Extracted, row: CheckedRow, field: FieldSpec, lang: Lang,
-                en: str, zh: str, severity: Severity = "error") -> Issue:
+def _line_issue(
+    outcome: FileOutcome,
+    extracted: Extracted,
+    row: CheckedRow,
+    field: FieldSpec,
+    lang: Lang,
+    en: str,
+    zh: str,
+    severity: Severity = "error",
+) -> Issue:
     table = extracted.tables[row.section]
     value = row.values.get(field.key)
     shown = _day(value) if isinstance(value, pd.Timestamp) else "" if value is None else str(value)
-    return Issue(outcome.name, table.sheet, table.ref(field.key, row.row), _label(field, lang), shown, en, zh,
-                 severity)
+    return Issue(outcome.name, table.sheet, table.ref(field.key, row.row), _label(field, lang), shown, en, zh, severity)
 
 
-def _header_issue(outcome: FileOutcome, extracted: Extracted, field: FieldSpec, lang: Lang, en: str, zh: str,
-                  severity: Severity = "error") -> Issue:
+def _header_issue(
+    outcome: FileOutcome,
+    extracted: Extracted,
+    field: FieldSpec,
+    lang: Lang,
+    en: str,
+    zh: str,
+    severity: Severity = "error",
+) -> Issue:
     cell = extracted.header.get(field.key) or CellValue(None, "", "")
     value = outcome.header.get(field.key, cell.value)
     shown = _day(value) if isinstance(value, pd.Timestamp) else "" if value is None else str(value)
@@ -74,8 +90,9 @@ def _section_of(spec: FormSpec, key: str) -> tuple[str, FieldSpec]:
     raise KeyError(key)
 
 
-def _dates_in_period(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, key: str, period: Period | None,
-                     lang: Lang) -> None:
+def _dates_in_period(
+    outcome: FileOutcome, extracted: Extracted, spec: FormSpec, key: str, period: Period | None, lang: Lang
+) -> None:
     """Refuse each line whose date lies outside the plan's period (a plan without a period is not checked)."""
     if period is None:
         return
@@ -87,11 +104,18 @@ def _dates_in_period(outcome: FileOutcome, extracted: Extracted, spec: FormSpec,
             continue
         if not period.first <= value.date() <= period.last:
             row.ok = False
-            outcome.issues.append(_line_issue(
-                outcome, extracted, row, field, lang,
-                f"{_day(value)} lies outside the plan's period {period.text} ({period.first:%Y-%m-%d} to "
-                f"{period.last:%Y-%m-%d}): the line is not imported",
-                f"{_day(value)} 不在计划期间 {span} 内：本行不导入"))
+            outcome.issues.append(
+                _line_issue(
+                    outcome,
+                    extracted,
+                    row,
+                    field,
+                    lang,
+                    f"{_day(value)} lies outside the plan's period {period.text} ({period.first:%Y-%m-%d} to "
+                    f"{period.last:%Y-%m-%d}): the line is not imported",
+                    f"{_day(value)} 不在计划期间 {span} 内：本行不导入",
+                )
+            )
 
 
 def is_month(period: Period | None) -> bool:
@@ -99,33 +123,56 @@ def is_month(period: Period | None) -> bool:
     return period is not None and "W" not in period.text
 
 
-def _breakdown_rules(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, period: Period | None,
-                     lang: Lang) -> None:
+def _breakdown_rules(
+    outcome: FileOutcome, extracted: Extracted, spec: FormSpec, period: Period | None, lang: Lang
+) -> None:
     """A breakdown needs a month period; a line's typed year total and the annual target agree with the quarters."""
     lines = [r for r in outcome.rows if r.section == _BREAKDOWN and r.ok]
     if not is_month(period):
         for row in lines:
             row.ok = False
-        outcome.issues.append(_header_issue(
-            outcome, extracted, TITLE_FIELD_SPECS["period"], lang,
-            "a target breakdown's period is the first month of its year (e.g. 2027-01): no line can be placed",
-            "销售任务分解表的期间应为年度首月（如 2027-01）：各行无法对应月份，不导入"))
+        outcome.issues.append(
+            _header_issue(
+                outcome,
+                extracted,
+                TITLE_FIELD_SPECS["period"],
+                lang,
+                "a target breakdown's period is the first month of its year (e.g. 2027-01): no line can be placed",
+                "销售任务分解表的期间应为年度首月（如 2027-01）：各行无法对应月份，不导入",
+            )
+        )
         return
     _, total_field = _section_of(spec, "year_total")
     for row in lines:
         typed, quarters = row.values.get("year_total"), year_target(row.values)
         if isinstance(typed, (int, float)) and abs(typed - quarters) > _CENT:
-            outcome.issues.append(_line_issue(
-                outcome, extracted, row, total_field, lang,
-                f"the year total {typed:,.2f} is not the sum of the quarters {quarters:,.2f}: the quarters are kept",
-                f"全年合计 {typed:,.2f} 不等于各季度之和 {quarters:,.2f}：按各季度导入", "warning"))
+            outcome.issues.append(
+                _line_issue(
+                    outcome,
+                    extracted,
+                    row,
+                    total_field,
+                    lang,
+                    f"the year total {typed:,.2f} is not the sum of the quarters {quarters:,.2f}: "
+                    "the quarters are kept",
+                    f"全年合计 {typed:,.2f} 不等于各季度之和 {quarters:,.2f}：按各季度导入",
+                    "warning",
+                )
+            )
     annual = outcome.header.get("annual_target")
     summed = sum(year_target(r.values) for r in lines)
     if isinstance(annual, (int, float)) and lines and abs(annual - summed) > _CENT:
-        outcome.issues.append(_header_issue(
-            outcome, extracted, spec_field(spec, "annual_target"), lang,
-            f"the reps' quarters add up to {summed:,.2f}, not the annual target {annual:,.2f}",
-            f"各业务员季度任务合计 {summed:,.2f}，与年度任务 {annual:,.2f} 不符", "warning"))
+        outcome.issues.append(
+            _header_issue(
+                outcome,
+                extracted,
+                spec_field(spec, "annual_target"),
+                lang,
+                f"the reps' quarters add up to {summed:,.2f}, not the annual target {annual:,.2f}",
+                f"各业务员季度任务合计 {summed:,.2f}，与年度任务 {annual:,.2f} 不符",
+                "warning",
+            )
+        )
 
 
 def spec_field(spec: FormSpec, key: str) -> FieldSpec:
@@ -137,17 +184,22 @@ def _promotion_dates(outcome: FileOutcome, extracted: Extracted, spec: FormSpec,
     """An end date before the start date is refused (the cell is left blank, the promotion kept)."""
     start, end = outcome.header.get("start_date"), outcome.header.get("end_date")
     if isinstance(start, pd.Timestamp) and isinstance(end, pd.Timestamp) and end < start:
-        outcome.issues.append(_header_issue(
-            outcome, extracted, spec_field(spec, "end_date"), lang,
-            f"the promotion ends before it starts ({_day(start)}): the end date is left blank",
-            f"结束日期早于开始日期（{_day(start)}）：结束日期留空"))
+        outcome.issues.append(
+            _header_issue(
+                outcome,
+                extracted,
+                spec_field(spec, "end_date"),
+                lang,
+                f"the promotion ends before it starts ({_day(start)}): the end date is left blank",
+                f"结束日期早于开始日期（{_day(start)}）：结束日期留空",
+            )
+        )
         outcome.header["end_date"] = None
 
 
 def year_target(values: Mapping[str, object]) -> float:
     """A breakdown line's year: the sum of its quarters, in cents."""
-    return round(sum(round(float(v) * 100) for q in QUARTERS if isinstance(v := values.get(q), (int, float))) / 100,
-                 2)
+    return round(sum(round(float(v) * 100) for q in QUARTERS if isinstance(v := values.get(q), (int, float))) / 100, 2)
 
 
 def split_quarter(amount: float) -> tuple[float, float, float]:
@@ -166,8 +218,9 @@ def month_targets(values: Mapping[str, object], first: pd.Period) -> list[dict[s
             continue
         for offset, amount in enumerate(split_quarter(float(quarter))):
             month = first + 3 * index + offset
-            targets.append({"month": str(month), "quarter": index + 1, "amount": amount,
-                            "quarter_target": float(quarter)})
+            targets.append(
+                {"month": str(month), "quarter": index + 1, "amount": amount, "quarter_target": float(quarter)}
+            )
     return targets
 
 
@@ -190,9 +243,16 @@ def _sales_targets(outcome: FileOutcome, lines: list[dict[str, object]]) -> list
     rows: list[dict[str, object]] = []
     for line in lines:
         values = checked[(str(line["source_sheet"]), int(line["source_row"]))]  # type: ignore[call-overload]
-        shared = {**{k: line.get(k) for k in _PROVENANCE}, "rep": values.get("rep"), "year": first.year,
-                  "year_target": year_target(values), "region": values.get("region"),
-                  "key_accounts": values.get("key_accounts"), "department": outcome.header.get("department"),
-                  "confirmed_by": values.get("rep_signature"), "filed_by": outcome.rep}
+        shared = {
+            **{k: line.get(k) for k in _PROVENANCE},
+            "rep": values.get("rep"),
+            "year": first.year,
+            "year_target": year_target(values),
+            "region": values.get("region"),
+            "key_accounts": values.get("key_accounts"),
+            "department": outcome.header.get("department"),
+            "confirmed_by": values.get("rep_signature"),
+            "filed_by": outcome.rep,
+        }
         rows.extend({**shared, **month} for month in month_targets(values, first))
     return rows

@@ -50,8 +50,14 @@ def _stated(value: object) -> bool:
     return not is_blank(value) and not (isinstance(value, str) and choice_key(value) in NOT_APPLICABLE)
 
 
-def _unanswered(outcome: FileOutcome, rule: RatingRule, fields: Mapping[str, FieldSpec],
-                values: Mapping[str, object], where: Where, lang: Lang) -> list[Issue]:
+def _unanswered(
+    outcome: FileOutcome,
+    rule: RatingRule,
+    fields: Mapping[str, FieldSpec],
+    values: Mapping[str, object],
+    where: Where,
+    lang: Lang,
+) -> list[Issue]:
     """The errors of one visit: one per missing problem or countermeasure cell when a rating is poor."""
     poor = [(key, choice) for key in rule.ratings if (choice := poor_choice(fields[key], values.get(key)))]
     if not poor:
@@ -64,10 +70,18 @@ def _unanswered(outcome: FileOutcome, rule: RatingRule, fields: Mapping[str, Fie
             continue
         label = fields[key].label
         sheet, cell = where(key)
-        issues.append(Issue(outcome.name, sheet, cell, label.zh if lang == "zh" else label.en, "",
-                            f"{rated_en}: fill in {label.en} (a visit rated Poor or Very poor needs a problem and "
-                            "a countermeasure)",
-                            f"{rated_zh}：须填写{label.zh}（评价为差或很差时必须填写存在问题和改进措施）"))
+        issues.append(
+            Issue(
+                outcome.name,
+                sheet,
+                cell,
+                label.zh if lang == "zh" else label.en,
+                "",
+                f"{rated_en}: fill in {label.en} (a visit rated Poor or Very poor needs a problem and "
+                "a countermeasure)",
+                f"{rated_zh}：须填写{label.zh}（评价为差或很差时必须填写存在问题和改进措施）",
+            )
+        )
     return issues
 
 
@@ -79,15 +93,20 @@ def check_poor_ratings(outcome: FileOutcome, extracted: Extracted, spec: FormSpe
         return None
     fields = {f.key: f for s in spec.sections for f in s.fields}
     if rule.problem in {f.key for f in spec.header_fields}:
+
         def header_cell(key: str) -> tuple[str, str]:
             cell = extracted.header.get(key)
             return (cell.sheet, cell.ref) if cell is not None else ("", "")
+
         issues = _unanswered(outcome, rule, fields, outcome.header, header_cell, lang)
         outcome.issues.extend(issues)
         if not issues:
             return None
-        return ("poor_rating_unanswered", "the visit is rated Poor or Very poor without a problem and a countermeasure",
-                "评价为差或很差，但未填写存在问题和改进措施")
+        return (
+            "poor_rating_unanswered",
+            "the visit is rated Poor or Very poor without a problem and a countermeasure",
+            "评价为差或很差，但未填写存在问题和改进措施",
+        )
     section = next(s for s in spec.tables if rule.problem in {f.key for f in s.fields})
     table = extracted.tables.get(section.id)
     if table is None:

@@ -56,7 +56,7 @@ def read_meta(book: calamine.CalamineWorkbook) -> tuple[dict[str, str], list[lis
     while index < len(rows) and _cell_text(rows[index][0]):
         values[_cell_text(rows[index][0])] = _cell_text(rows[index][1]) if len(rows[index]) > 1 else ""
         index += 1
-    field_map = [[_cell_text(v) for v in r] for r in rows[index + 2:] if r and _cell_text(r[0])]
+    field_map = [[_cell_text(v) for v in r] for r in rows[index + 2 :] if r and _cell_text(r[0])]
     return values, field_map
 
 
@@ -68,8 +68,10 @@ def _cell_text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def package_names(data: bytes, package: zipfile.ZipFile | None = None,
-                  ) -> tuple[dict[str, tuple[str, str]], dict[str, TableLocation]]:
+def package_names(
+    data: bytes,
+    package: zipfile.ZipFile | None = None,
+) -> tuple[dict[str, tuple[str, str]], dict[str, TableLocation]]:
     """Workbook-level defined names -> (sheet, top-left A1 ref), and the Excel tables by name.
 
     Read from the package's XML (which passed the safety checks), so no sheet is parsed to find them; ``package``
@@ -115,8 +117,15 @@ class _Grid:
         return CellValue(value, sheet, ref)
 
 
-def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str,
-            hashes: Mapping[str, str] | None = None, *, package: zipfile.ZipFile | None = None) -> Extracted:
+def extract(
+    data: bytes,
+    kind: str,
+    specs: Mapping[str, FormSpec],
+    name: str,
+    hashes: Mapping[str, str] | None = None,
+    *,
+    package: zipfile.ZipFile | None = None,
+) -> Extracted:
     """Recognize and read one workbook as one of ``specs`` (the consolidated forms); else raise Rejection.
 
     ``hashes`` are the specs' hashes computed once per run (a spec hash serializes the whole spec); ``package``
@@ -130,23 +139,40 @@ def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str,
     form_id = values.get("form_id", "")
     if form_id not in specs:
         if form_id in form_ids():
-            raise Rejection("not_consolidated", f"{form_id} is a form that is not merged into the master",
-                            f"{form_id} 表单不汇总到客户档案总表")
-        raise Rejection("unknown_form", f"_meta names the form {form_id!r}, which is not in the catalog",
-                        f"_meta 中的表单编号 {form_id!r} 不在表单目录中")
+            raise Rejection(
+                "not_consolidated",
+                f"{form_id} is a form that is not merged into the master",
+                f"{form_id} 表单不汇总到客户档案总表",
+            )
+        raise Rejection(
+            "unknown_form",
+            f"_meta names the form {form_id!r}, which is not in the catalog",
+            f"_meta 中的表单编号 {form_id!r} 不在表单目录中",
+        )
     spec = specs[form_id]
     version = _meta_version(values.get("version", ""), form_id)
     warnings: list[tuple[str, str]] = []
     if version > spec.version:
-        raise Rejection("newer_version", f"{form_id} version {version} is newer than this program's {spec.version}",
-                        f"{form_id} 第 {version} 版比本程序的第 {spec.version} 版新")
+        raise Rejection(
+            "newer_version",
+            f"{form_id} version {version} is newer than this program's {spec.version}",
+            f"{form_id} 第 {version} 版比本程序的第 {spec.version} 版新",
+        )
     if version < spec.version:
-        warnings.append((f"{form_id} version {version}, read through that version's field map",
-                         f"{form_id} 第 {version} 版，按该版本的字段对照读取"))
+        warnings.append(
+            (
+                f"{form_id} version {version}, read through that version's field map",
+                f"{form_id} 第 {version} 版，按该版本的字段对照读取",
+            )
+        )
     # ``or``, not a get() default: the default would hash the whole spec for every file.
     elif values.get("spec_hash") and values["spec_hash"] != ((hashes or {}).get(form_id) or spec.hash):
-        warnings.append(("the form's spec changed since this file was generated (same version)",
-                         "生成此文件后表单定义有变动（版本号相同）"))
+        warnings.append(
+            (
+                "the form's spec changed since this file was generated (same version)",
+                "生成此文件后表单定义有变动（版本号相同）",
+            )
+        )
     if kind == "xls":
         # A form saved as legacy .xls keeps _meta but loses its Excel tables and defined names: read by headers.
         found = match_by_headers(book, {form_id: spec}, name)
@@ -161,8 +187,11 @@ def extract(data: bytes, kind: str, specs: Mapping[str, FormSpec], name: str,
 def _meta_version(text: str, form_id: str) -> int:
     """The form version ``_meta`` records: a whole number from 1 up, else the file is refused."""
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise Rejection("bad_meta", f"damaged _meta sheet: {form_id} version {text!r} is not a version number",
-                        f"_meta 工作表已损坏：{form_id} 的版本 {text!r} 不是有效的版本号")
+        raise Rejection(
+            "bad_meta",
+            f"damaged _meta sheet: {form_id} version {text!r} is not a version number",
+            f"_meta 工作表已损坏：{form_id} 的版本 {text!r} 不是有效的版本号",
+        )
     return int(text)
 
 
@@ -175,34 +204,49 @@ def _form_labels(spec: FormSpec) -> frozenset[str]:
 class _FormBook:
     """A workbook with ``_meta`` read through its field map, its defined names and its Excel tables."""
 
-    def __init__(self, grid: _Grid, names: dict[str, tuple[str, str]], located: dict[str, TableLocation],
-                 spec: FormSpec, form_sheet: str) -> None:
+    def __init__(
+        self,
+        grid: _Grid,
+        names: dict[str, tuple[str, str]],
+        located: dict[str, TableLocation],
+        spec: FormSpec,
+        form_sheet: str,
+    ) -> None:
         self.grid, self.names, self.located, self.spec = grid, names, located, spec
         self.hidden = {m.name for m in grid.book.sheets_metadata if m.visible != calamine.SheetVisibleEnum.Visible}
         sheets = set(grid.book.sheet_names)
         field_sheets = [sheet for n, (sheet, _) in names.items() if n.startswith("f_") and sheet in sheets]
         # Where the form put its tables: the sheet _meta names, else (a rep renamed it) the header fields' sheet.
-        self.form_sheet = form_sheet if form_sheet in sheets else \
-            max(set(field_sheets), key=field_sheets.count, default="")
+        self.form_sheet = (
+            form_sheet if form_sheet in sheets else max(set(field_sheets), key=field_sheets.count, default="")
+        )
 
-    def read_fields(self, field_map: list[list[str]],
-                    warnings: list[tuple[str, str]]) -> tuple[dict[str, CellValue], dict[str, TableRows]]:
+    def read_fields(
+        self, field_map: list[list[str]], warnings: list[tuple[str, str]]
+    ) -> tuple[dict[str, CellValue], dict[str, TableRows]]:
         """Header fields by their defined names and table lines by their tables, as ``field_map`` places them."""
         header: dict[str, CellValue] = {}
         columns: dict[str, dict[str, int]] = {}
         for row in field_map:
             _section, key, ref_name, column = [*row, "", "", "", ""][:4]
             if column and not column.isdigit():
-                raise Rejection("corrupt", f"damaged _meta sheet: column {column!r} of field {key} is not a number",
-                                f"_meta 工作表已损坏：字段 {key} 的列号 {column!r} 不是数字")
+                raise Rejection(
+                    "corrupt",
+                    f"damaged _meta sheet: column {column!r} of field {key} is not a number",
+                    f"_meta 工作表已损坏：字段 {key} 的列号 {column!r} 不是数字",
+                )
             if column:
                 columns.setdefault(ref_name, {})[key] = int(column)
             elif ref_name in self.names and self.names[ref_name][0] in self.grid.book.sheet_names:
                 self._refuse_hidden(self.names[ref_name][0], f"the field {key}", f"字段 {key} ")
                 header[key] = self.grid.cell(*self.names[ref_name])
             else:
-                warnings.append((f"header field {key} ({ref_name}) not found in the workbook",
-                                 f"表头字段 {key}（{ref_name}）在工作簿中找不到"))
+                warnings.append(
+                    (
+                        f"header field {key} ({ref_name}) not found in the workbook",
+                        f"表头字段 {key}（{ref_name}）在工作簿中找不到",
+                    )
+                )
         tables = {}
         for section in self.spec.tables:
             wanted = table_name(section.id)
@@ -212,9 +256,11 @@ class _FormBook:
 
     def _refuse_hidden(self, sheet: str, what_en: str, what_zh: str) -> None:
         if sheet in self.hidden:  # only _meta and the dropdown lists are hidden in a form
-            raise Rejection("hidden_sheet",
-                            f"{what_en} is on the hidden sheet {sheet!r}: only the visible form is read",
-                            f"{what_zh}位于隐藏工作表 {sheet!r}：只读取可见的表单")
+            raise Rejection(
+                "hidden_sheet",
+                f"{what_en} is on the hidden sheet {sheet!r}: only the visible form is read",
+                f"{what_zh}位于隐藏工作表 {sheet!r}：只读取可见的表单",
+            )
 
     def _table(self, name: str) -> TableLocation:
         """The form's table ``name``: one, on a visible sheet, where the form put it; else the file is refused."""
@@ -223,26 +269,37 @@ class _FormBook:
             raise Rejection("no_table", f"the form's table {name} is missing", f"缺少表单表格 {name}")
         if len(found) > 1:
             listed = ", ".join(f"{loc.name} ({loc.sheet})" for loc in found)
-            raise Rejection("table_conflict", f"{len(found)} tables are named {name} (case aside): {listed}",
-                            f"有 {len(found)} 个表格名为 {name}（不区分大小写）：{listed}")
+            raise Rejection(
+                "table_conflict",
+                f"{len(found)} tables are named {name} (case aside): {listed}",
+                f"有 {len(found)} 个表格名为 {name}（不区分大小写）：{listed}",
+            )
         loc = found[0]
         self._refuse_hidden(loc.sheet, f"the form's table {loc.name}", f"表单表格 {loc.name} ")
         if self.form_sheet and loc.sheet != self.form_sheet:
-            raise Rejection("moved_table", f"the form's table {loc.name} is on the sheet {loc.sheet!r}, "
-                            f"not on the form's sheet {self.form_sheet!r}",
-                            f"表单表格 {loc.name} 位于工作表 {loc.sheet!r}，而不是表单所在的工作表 {self.form_sheet!r}")
+            raise Rejection(
+                "moved_table",
+                f"the form's table {loc.name} is on the sheet {loc.sheet!r}, "
+                f"not on the form's sheet {self.form_sheet!r}",
+                f"表单表格 {loc.name} 位于工作表 {loc.sheet!r}，而不是表单所在的工作表 {self.form_sheet!r}",
+            )
         return loc
 
-    def _read_table(self, loc: TableLocation, section: SectionSpec, keys: dict[str, int],
-                    warnings: list[tuple[str, str]]) -> TableRows:
+    def _read_table(
+        self, loc: TableLocation, section: SectionSpec, keys: dict[str, int], warnings: list[tuple[str, str]]
+    ) -> TableRows:
         try:
             header_row, first_col, last_row, last_col = parse_range(loc.ref)
         except ValueError:
-            raise Rejection("corrupt", f"damaged table {loc.name}: range {loc.ref!r}",
-                            f"表格 {loc.name} 已损坏：区域 {loc.ref!r}") from None
+            raise Rejection(
+                "corrupt", f"damaged table {loc.name}: range {loc.ref!r}", f"表格 {loc.name} 已损坏：区域 {loc.ref!r}"
+            ) from None
         if last_row - header_row > MAX_ROWS:
-            raise Rejection("oversized", f"table {loc.name} has {last_row - header_row:,} rows (limit {MAX_ROWS:,})",
-                            f"表格 {loc.name} 有 {last_row - header_row:,} 行（上限 {MAX_ROWS:,}）")
+            raise Rejection(
+                "oversized",
+                f"table {loc.name} has {last_row - header_row:,} rows (limit {MAX_ROWS:,})",
+                f"表格 {loc.name} 有 {last_row - header_row:,} 行（上限 {MAX_ROWS:,}）",
+            )
         rows = self.grid.rows(loc.sheet)
         columns = {key: first_col - 1 + col - 1 for key, col in keys.items()}
         body = [(r, rows[r - 1]) for r in range(header_row + 1, min(last_row, len(rows)) + 1)]
@@ -253,8 +310,12 @@ class _FormBook:
             if any(c < len(rows[r - 1]) and not is_blank(rows[r - 1][c]) for c in entered):
                 # WPS and LibreOffice do not grow the table when a rep types under it: the line is still the rep's.
                 body.append((r, rows[r - 1]))
-                warnings.append((f"row {r} of sheet {loc.sheet} is below the table {loc.name}: read as a line",
-                                 f"工作表 {loc.sheet} 第 {r} 行在表格 {loc.name} 下方，已作为一行读取"))
+                warnings.append(
+                    (
+                        f"row {r} of sheet {loc.sheet} is below the table {loc.name}: read as a line",
+                        f"工作表 {loc.sheet} 第 {r} 行在表格 {loc.name} 下方，已作为一行读取",
+                    )
+                )
         return TableRows(loc.sheet, columns, body)
 
     def _content_below(self, loc: TableLocation, last_row: int, span: tuple[int, int]) -> int:
@@ -264,8 +325,11 @@ class _FormBook:
         multi-line fields) over the table's columns, or a label the generator writes (totals, notes).
         """
         starts = [split_ref(ref)[0] for sheet, ref in self.names.values() if sheet == loc.sheet]
-        starts += [parse_range(other.ref)[0] for other in self.located.values()
-                   if other.sheet == loc.sheet and other.name != loc.name and _valid_range(other.ref)]
+        starts += [
+            parse_range(other.ref)[0]
+            for other in self.located.values()
+            if other.sheet == loc.sheet and other.name != loc.name and _valid_range(other.ref)
+        ]
         merged = self.grid.sheet(loc.sheet).merged_cell_ranges or ()
         starts += [r0 + 1 for (r0, c0), (_, c1) in merged if c0 + 1 <= span[1] and c1 + 1 >= span[0]]
         labels = _form_labels(self.spec)
@@ -273,7 +337,7 @@ class _FormBook:
         below = [s for s in starts if s > last_row]
         limit = min(below, default=len(rows) + 1)
         for r in range(last_row + 1, min(limit, len(rows) + 1)):
-            if any(isinstance(v, str) and v.strip() in labels for v in rows[r - 1][span[0] - 1:span[1]]):
+            if any(isinstance(v, str) and v.strip() in labels for v in rows[r - 1][span[0] - 1 : span[1]]):
                 return r
         return limit
 

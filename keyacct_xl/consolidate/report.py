@@ -26,8 +26,11 @@ from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.xlsx.book import xlsx_book
 
-_KIND_LABELS = {"value": ("值不一致", "different value"), "owner": ("他人客户", "another rep's customer"),
-                "duplicate": ("疑似重复客户", "probable duplicate customer")}
+_KIND_LABELS = {
+    "value": ("值不一致", "different value"),
+    "owner": ("他人客户", "another rep's customer"),
+    "duplicate": ("疑似重复客户", "probable duplicate customer"),
+}
 
 
 def _field_label(key: str, lang: Lang) -> str:
@@ -39,8 +42,11 @@ def summary_line(result: RunResult, lang: Lang) -> str:
     """One line: files per status and rows added (what the console prints at the end)."""
     counts = result.counts()
     parts = [f"{pick(lang, *STATUS_LABELS[s])} {counts.get(s, 0)}" for s in STATUSES if counts.get(s, 0)]
-    rows = pick(lang, f"新增 {result.rows_added} 行，更新 {result.rows_updated} 行",
-                f"{result.rows_added} rows added, {result.rows_updated} updated")
+    rows = pick(
+        lang,
+        f"新增 {result.rows_added} 行，更新 {result.rows_updated} 行",
+        f"{result.rows_added} rows added, {result.rows_updated} updated",
+    )
     dry = pick(lang, "（试运行，未写入）", " (dry run, nothing written)") if result.dry_run else ""
     head = pick(lang, f"共 {len(result.outcomes)} 个文件", f"{len(result.outcomes)} files")
     head += pick(lang, "：", ": ") + pick(lang, "，", ", ").join(parts) if parts else ""
@@ -52,8 +58,16 @@ def _status(status: str, lang: Lang) -> str:
     return pick(lang, *STATUS_LABELS[status])
 
 
-def _sheet(book: xlsxwriter.Workbook, name: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
-           widths: Sequence[int], *, counts: bool = False, total: Sequence[object] = ()) -> None:
+def _sheet(
+    book: xlsxwriter.Workbook,
+    name: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    widths: Sequence[int],
+    *,
+    counts: bool = False,
+    total: Sequence[object] = (),
+) -> None:
     """One report sheet; ``counts`` shows its numbers as whole counts (1,234), ``total`` is a bold last row."""
     sheet = book.add_worksheet(name)
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
@@ -65,8 +79,14 @@ def _sheet(book: xlsxwriter.Workbook, name: str, headers: Sequence[str], rows: S
     for r, row in enumerate(rows, 1):
         _row(sheet, r, row, text, number)
     if total:
-        _row(sheet, len(rows) + 1, total, book.add_format({"bold": True, "top": 1, "num_format": "@"}),
-             book.add_format({"bold": True, "top": 1, "num_format": "#,##0"}), blanks=True)
+        _row(
+            sheet,
+            len(rows) + 1,
+            total,
+            book.add_format({"bold": True, "top": 1, "num_format": "@"}),
+            book.add_format({"bold": True, "top": 1, "num_format": "#,##0"}),
+            blanks=True,
+        )
     sheet.freeze_panes(1, 0)
     if rows:
         sheet.autofilter(0, 0, len(rows), len(headers) - 1)
@@ -77,8 +97,9 @@ def _sheet(book: xlsxwriter.Workbook, name: str, headers: Sequence[str], rows: S
     sheet.repeat_rows(0)
 
 
-def _row(sheet: Worksheet, r: int, row: Sequence[object], text: Format, number: Format | None, *,
-         blanks: bool = False) -> None:
+def _row(
+    sheet: Worksheet, r: int, row: Sequence[object], text: Format, number: Format | None, *, blanks: bool = False
+) -> None:
     for c, value in enumerate(row):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             sheet.write_number(r, c, value, number)
@@ -94,19 +115,30 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
     buffer = io.BytesIO()
     book = xlsx_book(buffer, title=pick(lang, "汇总报告", "Consolidation report"))
     counts = result.counts()
-    summary: list[list[object]] = [[pick(lang, "客户档案总表", "Master"), str(result.master)],
-               [pick(lang, "汇总时间", "Run at"), result.now],
-               [pick(lang, "试运行", "Dry run"), pick(lang, "是", "yes") if result.dry_run else pick(lang, "否", "no")],
-               [pick(lang, "文件总数", "Files"), len(result.outcomes)]]
+    summary: list[list[object]] = [
+        [pick(lang, "客户档案总表", "Master"), str(result.master)],
+        [pick(lang, "汇总时间", "Run at"), result.now],
+        [pick(lang, "试运行", "Dry run"), pick(lang, "是", "yes") if result.dry_run else pick(lang, "否", "no")],
+        [pick(lang, "文件总数", "Files"), len(result.outcomes)],
+    ]
     summary += [[_status(s, lang), counts.get(s, 0)] for s in STATUSES]
-    summary += [[pick(lang, "新增行数", "Rows added"), result.rows_added],
-                [pick(lang, "更新行数", "Rows updated"), result.rows_updated],
-                [pick(lang, "错误", "Errors"), sum(len(o.errors) for o in result.outcomes)],
-                [pick(lang, "冲突", "Conflicts"), len(result.conflicts)],
-                [pick(lang, "写入的表格", "Tables written"),
-                 pick(lang, "、", ", ").join(table_label(t, lang) for t in result.written)]]
-    _sheet(book, pick(lang, "汇总", "Summary"), [pick(lang, "项目", "Item"), pick(lang, "数值", "Value")],
-           summary, [18, 60])
+    summary += [
+        [pick(lang, "新增行数", "Rows added"), result.rows_added],
+        [pick(lang, "更新行数", "Rows updated"), result.rows_updated],
+        [pick(lang, "错误", "Errors"), sum(len(o.errors) for o in result.outcomes)],
+        [pick(lang, "冲突", "Conflicts"), len(result.conflicts)],
+        [
+            pick(lang, "写入的表格", "Tables written"),
+            pick(lang, "、", ", ").join(table_label(t, lang) for t in result.written),
+        ],
+    ]
+    _sheet(
+        book,
+        pick(lang, "汇总", "Summary"),
+        [pick(lang, "项目", "Item"), pick(lang, "数值", "Value")],
+        summary,
+        [18, 60],
+    )
     _by_form(book, result, lang)
     _files(book, result, lang)
     _errors(book, result, lang, without_sensitive)
@@ -127,9 +159,16 @@ def _form_titles(ids: set[str], lang: Lang) -> dict[str, str]:
     return {f: pick(lang, t.zh, t.en) for f, t in titles.items()}
 
 
-_BY_FORM_HEADERS = (("表单", "Form"), ("文件数", "Files"), ("新增行数", "Rows added"), ("更新行数", "Rows updated"),
-                    ("拒收行数", "Rows refused"), ("拒收文件", "Files rejected"), ("重复文件", "Duplicate files"),
-                    ("待审核文件", "Files waiting for review"))
+_BY_FORM_HEADERS = (
+    ("表单", "Form"),
+    ("文件数", "Files"),
+    ("新增行数", "Rows added"),
+    ("更新行数", "Rows updated"),
+    ("拒收行数", "Rows refused"),
+    ("拒收文件", "Files rejected"),
+    ("重复文件", "Duplicate files"),
+    ("待审核文件", "Files waiting for review"),
+)
 
 
 def form_counts(outcomes: Sequence[FileOutcome]) -> dict[str, list[int]]:
@@ -143,8 +182,17 @@ def form_counts(outcomes: Sequence[FileOutcome]) -> dict[str, list[int]]:
     for o in sorted(outcomes, key=lambda o: (not o.form_id, o.form_id)):
         row = counts.setdefault(o.form_id, [0] * 7)
         refused = sum(1 for r in o.rows if not r.ok) if o.status in ("accepted", "partial") else 0
-        for i, n in enumerate((1, o.rows_added, o.rows_updated, refused,
-                               o.status == "rejected", o.status == "duplicate", o.status == "needs_review")):
+        for i, n in enumerate(
+            (
+                1,
+                o.rows_added,
+                o.rows_updated,
+                refused,
+                o.status == "rejected",
+                o.status == "duplicate",
+                o.status == "needs_review",
+            )
+        ):
             row[i] += int(n)
     return counts
 
@@ -155,20 +203,53 @@ def _by_form(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
     titles = _form_titles(set(counts), lang)
     rows = [[titles.get(f) or (f or pick(lang, "未识别的文件", "no form recognised")), *n] for f, n in counts.items()]
     total = [pick(lang, "合计", "Total"), *(sum(n[i] for n in counts.values()) for i in range(7))] if rows else []
-    _sheet(book, pick(lang, "按表单汇总", "By form"), [pick(lang, *h) for h in _BY_FORM_HEADERS], rows,
-           [30, 8, 10, 10, 10, 10, 10, 12], counts=True, total=total)
+    _sheet(
+        book,
+        pick(lang, "按表单汇总", "By form"),
+        [pick(lang, *h) for h in _BY_FORM_HEADERS],
+        rows,
+        [30, 8, 10, 10, 10, 10, 10, 12],
+        counts=True,
+        total=total,
+    )
 
 
 def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
-    headers = [pick(lang, *h) for h in (("文件", "File"), ("状态", "Status"), ("原因", "Reason"), ("表单", "Form"),
-                                         ("版本", "Version"), ("业务员", "Rep"), ("期间", "Period"),
-                                         ("新增行数", "Rows added"), ("更新行数", "Rows updated"), ("错误数", "Errors"),
-                                         ("更正了", "Corrects"), ("文件指纹（开头）", "SHA-256 (start)"))]
+    headers = [
+        pick(lang, *h)
+        for h in (
+            ("文件", "File"),
+            ("状态", "Status"),
+            ("原因", "Reason"),
+            ("表单", "Form"),
+            ("版本", "Version"),
+            ("业务员", "Rep"),
+            ("期间", "Period"),
+            ("新增行数", "Rows added"),
+            ("更新行数", "Rows updated"),
+            ("错误数", "Errors"),
+            ("更正了", "Corrects"),
+            ("文件指纹（开头）", "SHA-256 (start)"),
+        )
+    ]
     titles = _form_titles({o.form_id for o in result.outcomes}, lang)
-    rows = [[o.name, _status(o.status, lang), pick(lang, o.reason_zh, o.reason_en), titles.get(o.form_id, ""),
-             o.version or "", o.rep, o.period, o.rows_added, o.rows_updated, len(o.errors), o.corrects,
-             o.sha256[:SHA_SHOWN]]
-            for o in result.outcomes]
+    rows = [
+        [
+            o.name,
+            _status(o.status, lang),
+            pick(lang, o.reason_zh, o.reason_en),
+            titles.get(o.form_id, ""),
+            o.version or "",
+            o.rep,
+            o.period,
+            o.rows_added,
+            o.rows_updated,
+            len(o.errors),
+            o.corrects,
+            o.sha256[:SHA_SHOWN],
+        ]
+        for o in result.outcomes
+    ]
     _sheet(book, pick(lang, "文件", "Files"), headers, rows, [32, 10, 40, 16, 6, 10, 10, 9, 9, 7, 24, 20])
 
 
@@ -181,8 +262,18 @@ def _masked(value: object, message: str, personal: bool) -> tuple[object, str]:
 
 
 def _errors(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
-    headers = [pick(lang, *h) for h in (("文件", "File"), ("工作表", "Sheet"), ("单元格", "Cell"), ("字段", "Field"),
-                                         ("值", "Value"), ("说明", "Message"), ("级别", "Severity"))]
+    headers = [
+        pick(lang, *h)
+        for h in (
+            ("文件", "File"),
+            ("工作表", "Sheet"),
+            ("单元格", "Cell"),
+            ("字段", "Field"),
+            ("值", "Value"),
+            ("说明", "Message"),
+            ("级别", "Severity"),
+        )
+    ]
     severity = {"error": pick(lang, "错误", "error"), "warning": pick(lang, "提示", "warning")}
     rows = []
     for issue in (i for o in result.outcomes for i in o.issues):
@@ -210,12 +301,29 @@ def _row_key(table: str, key: str) -> str:
 
 
 def _changes(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
-    headers = [pick(lang, *h) for h in (("变更", "Change"), ("文件", "File"), ("表格", "Table"), ("行标识", "Row"),
-                                         ("字段", "Field"), ("原值", "Before"), ("新值", "After"))]
+    headers = [
+        pick(lang, *h)
+        for h in (
+            ("变更", "Change"),
+            ("文件", "File"),
+            ("表格", "Table"),
+            ("行标识", "Row"),
+            ("字段", "Field"),
+            ("原值", "Before"),
+            ("新值", "After"),
+        )
+    ]
     rows = []
     for c in result.changes:
-        row = [pick(lang, *CHANGE_LABELS[c.kind]), c.file, table_label(c.table, lang), c.key,
-               _column_label(c.table, c.field, lang), c.before, c.after]
+        row = [
+            pick(lang, *CHANGE_LABELS[c.kind]),
+            c.file,
+            table_label(c.table, lang),
+            c.key,
+            _column_label(c.table, c.field, lang),
+            c.before,
+            c.after,
+        ]
         if without_sensitive:
             row[3] = _row_key(c.table, c.key)
             if c.field and _personal_column(c.table, c.field):
@@ -230,25 +338,46 @@ def _column_label(table: str, key: str, lang: Lang) -> str:
 
 
 def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
-    headers = [pick(lang, *h) for h in (("类型", "Kind"), ("文件", "File"), ("客户编号", "Customer ID"),
-                                         ("字段", "Field"), ("档案中的值", "Master value"), ("提交的值", "Submitted"),
-                                         ("相似度", "Score"), ("说明", "Note"))]
+    headers = [
+        pick(lang, *h)
+        for h in (
+            ("类型", "Kind"),
+            ("文件", "File"),
+            ("客户编号", "Customer ID"),
+            ("字段", "Field"),
+            ("档案中的值", "Master value"),
+            ("提交的值", "Submitted"),
+            ("相似度", "Score"),
+            ("说明", "Note"),
+        )
+    ]
     rows = []
     for c in result.conflicts:
         # Only a value conflict quotes the field's values; a duplicate's field is what matched, its values names.
         personal = without_sensitive and c.kind == "value" and _personal_column(CUSTOMERS.name, c.field)
         master_value, note = _masked(c.master_value, pick(lang, c.zh, c.en), personal)
         submitted, note = _masked(c.submitted_value, note, personal)
-        rows.append([pick(lang, *_KIND_LABELS[c.kind]), c.file, c.customer_id, _field_label(c.field, lang),
-                     master_value, submitted, c.score if c.score is not None else "", note])
+        rows.append(
+            [
+                pick(lang, *_KIND_LABELS[c.kind]),
+                c.file,
+                c.customer_id,
+                _field_label(c.field, lang),
+                master_value,
+                submitted,
+                c.score if c.score is not None else "",
+                note,
+            ]
+        )
     _sheet(book, pick(lang, "冲突", "Conflicts"), headers, rows, [14, 32, 12, 14, 24, 24, 8, 50])
 
 
 _REPORT_NAMES = ("汇总报告", "consolidation")  # the word in a default report's file name, zh and en
 
 
-def default_report_path(result: RunResult, lang: Lang, folder: Path | None = None, *,
-                        replace_same_run: bool = False) -> Path:
+def default_report_path(
+    result: RunResult, lang: Lang, folder: Path | None = None, *, replace_same_run: bool = False
+) -> Path:
     """Where a run's report goes when none is named: beside the master (or in ``folder``), named after the master
     and the run's date and time, e.g. ``master-汇总报告-2026-11-30-0812.xlsx``; a name already taken gets -2, -3 ...
 

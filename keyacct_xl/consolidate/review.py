@@ -38,12 +38,21 @@ def _matches(wanted: str, outcome: FileOutcome, submission: Submission | None) -
     if _SHA_PREFIX.match(wanted.lower()) and outcome.sha256.startswith(wanted.lower()):
         return True
     path = Path(wanted)
-    return submission is not None and submission.member is None and path.exists() and \
-        path.resolve() == submission.path.resolve()
+    return (
+        submission is not None
+        and submission.member is None
+        and path.exists()
+        and path.resolve() == submission.path.resolve()
+    )
 
 
-def resolve_decisions(outcomes: Sequence[FileOutcome], submissions: Sequence[Submission], *,
-                      accept: Iterable[str] = (), reject: Iterable[str] = ()) -> dict[str, str]:
+def resolve_decisions(
+    outcomes: Sequence[FileOutcome],
+    submissions: Sequence[Submission],
+    *,
+    accept: Iterable[str] = (),
+    reject: Iterable[str] = (),
+) -> dict[str, str]:
     """File sha256 -> "accept" or "reject"; a name that fits no file of this run, or several, is an error."""
     by_name = {s.name: s for s in submissions}
     decided: dict[str, str] = {}
@@ -54,7 +63,8 @@ def resolve_decisions(outcomes: Sequence[FileOutcome], submissions: Sequence[Sub
                 raise InputError(
                     f"--{decision} {wanted}: {'no submitted file' if not found else 'several files'} "
                     "of this run has that name or sha256",
-                    f"--{decision} {wanted}：本次汇总中{'没有' if not found else '有多个'}文件符合该名称或指纹")
+                    f"--{decision} {wanted}：本次汇总中{'没有' if not found else '有多个'}文件符合该名称或指纹",
+                )
             if decided.get(found[0].sha256, decision) != decision:
                 raise InputError(f"{wanted}: both accepted and rejected", f"{wanted}：同时被接收和拒收")
             decided[found[0].sha256] = decision

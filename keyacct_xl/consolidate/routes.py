@@ -75,44 +75,61 @@ class Route:
     line_headers: dict[str, str] = field(default_factory=dict)  # table section id -> table each line also heads
 
 
-ROUTES: dict[str, Route] = {r.form_id: r for r in (
-    Route("visit_record", {"visits": "Visits"}),
-    Route("competitor_report", {"competitors": "Competitors"}),
-    Route("weekly_plan", {"plan": "WeeklyPlans"}),
-    Route("quotation", {"items": "QuotationLines"}, "Quotations", "quote_no"),
-    Route("visit_plan", {"plan": "VisitPlans"}),
-    Route("visit_programme", {"schedule": "VisitPlans"}),
-    Route("monthly_plan", {"accounts": "MonthlyPlanAccounts"}, "MonthlyPlans"),
-    Route("target_breakdown", {"breakdown": "SalesTargets"}),
-    Route("promotion_plan", {"activities": "PromotionActivities"}, "Promotions"),
-    Route("customer_card", {"contacts": "Contacts"}, "Customers", "customer_id", registers_customers=True),
-    Route("customer_registration", {"contacts": "Contacts"}, "Customers", "customer_id", registers_customers=True),
-    Route("contact_profile", {}, "Contacts", "name", more_header_tables=("ContactProfiles",)),
-    Route("account_plan", {"scoring": "AccountPlanScores", "action_items": "AccountPlanActions"}, "AccountPlans",
-          "customer_id"),
-    Route("sales_funnel", {"opportunities": "Opportunities"}),
-    Route("complaint_8d", {}, "Complaints", "complaint_no"),
-    Route("after_sales", {"requests": "ServiceRequests"}),
-    # A credit evaluation is one customer's for one year (the key becomes "customer year",
-    # keyacct_xl.consolidate.followthrough); a rep evaluation one rep's for one period.
-    Route("credit_evaluation", {"scores": "CreditEvaluationScores"}, "CreditEvaluations", "customer_id"),
-    Route("rep_evaluation", {"kpis": "RepEvaluationKpis"}, "RepEvaluations"),
-    Route("phone_followup", {"calls": "Visits"}),
-    Route("daily_report", {"visits": "Visits"}, key_field="report_date"),
-    Route("followup_report", {}, "Visits"),
-    Route("key_account_followup", {"visits": "Visits", "quotes": "QuotationLines"},
-          line_headers={"quotes": "Quotations"}),
-)}
+ROUTES: dict[str, Route] = {
+    r.form_id: r
+    for r in (
+        Route("visit_record", {"visits": "Visits"}),
+        Route("competitor_report", {"competitors": "Competitors"}),
+        Route("weekly_plan", {"plan": "WeeklyPlans"}),
+        Route("quotation", {"items": "QuotationLines"}, "Quotations", "quote_no"),
+        Route("visit_plan", {"plan": "VisitPlans"}),
+        Route("visit_programme", {"schedule": "VisitPlans"}),
+        Route("monthly_plan", {"accounts": "MonthlyPlanAccounts"}, "MonthlyPlans"),
+        Route("target_breakdown", {"breakdown": "SalesTargets"}),
+        Route("promotion_plan", {"activities": "PromotionActivities"}, "Promotions"),
+        Route("customer_card", {"contacts": "Contacts"}, "Customers", "customer_id", registers_customers=True),
+        Route("customer_registration", {"contacts": "Contacts"}, "Customers", "customer_id", registers_customers=True),
+        Route("contact_profile", {}, "Contacts", "name", more_header_tables=("ContactProfiles",)),
+        Route(
+            "account_plan",
+            {"scoring": "AccountPlanScores", "action_items": "AccountPlanActions"},
+            "AccountPlans",
+            "customer_id",
+        ),
+        Route("sales_funnel", {"opportunities": "Opportunities"}),
+        Route("complaint_8d", {}, "Complaints", "complaint_no"),
+        Route("after_sales", {"requests": "ServiceRequests"}),
+        # A credit evaluation is one customer's for one year (the key becomes "customer year",
+        # keyacct_xl.consolidate.followthrough); a rep evaluation one rep's for one period.
+        Route("credit_evaluation", {"scores": "CreditEvaluationScores"}, "CreditEvaluations", "customer_id"),
+        Route("rep_evaluation", {"kpis": "RepEvaluationKpis"}, "RepEvaluations"),
+        Route("phone_followup", {"calls": "Visits"}),
+        Route("daily_report", {"visits": "Visits"}, key_field="report_date"),
+        Route("followup_report", {}, "Visits"),
+        Route(
+            "key_account_followup",
+            {"visits": "Visits", "quotes": "QuotationLines"},
+            line_headers={"quotes": "Quotations"},
+        ),
+    )
+}
 
 # Forms we fill and send out (statistics computed from the master, the grade table, the statement): nothing of
 # theirs comes back into the master. Every form of the catalog is either routed or listed here.
-OUTPUT_FORMS: frozenset[str] = frozenset({
-    "account_statement", "grade_table", "ka_sales_stats", "risky_customers", "sku_listing",
-})
+OUTPUT_FORMS: frozenset[str] = frozenset(
+    {
+        "account_statement",
+        "grade_table",
+        "ka_sales_stats",
+        "risky_customers",
+        "sku_listing",
+    }
+)
 
 
 def route_tables(route: Route) -> tuple[str, ...]:
     """The master tables a form feeds, header tables first."""
     header = (route.header_table,) if route.header_table else ()
-    return tuple(dict.fromkeys((*header, *route.more_header_tables, *route.line_headers.values(),
-                                *route.rows.values())))
+    return tuple(
+        dict.fromkeys((*header, *route.more_header_tables, *route.line_headers.values(), *route.rows.values()))
+    )

@@ -41,8 +41,7 @@ def _normed(values: Mapping[str, object], row_key: RowKey) -> dict[str, object]:
 
 
 def _key_columns(row_key: RowKey) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((*row_key.columns, *row_key.fallbacks.values(), *row_key.alternative,
-                                *row_key.loose)))
+    return tuple(dict.fromkeys((*row_key.columns, *row_key.fallbacks.values(), *row_key.alternative, *row_key.loose)))
 
 
 def _columns_key(normed: Normed, row_key: RowKey) -> Key:
@@ -125,8 +124,11 @@ class KeyedRows:
         self._index(_normed(values, self.row_key), where)
 
     def _index(self, normed: Normed, where: Location) -> None:
-        for key in (_columns_key(normed, self.row_key), _alternative_key(normed, self.row_key),
-                    _loose_key(normed, self.row_key)):
+        for key in (
+            _columns_key(normed, self.row_key),
+            _alternative_key(normed, self.row_key),
+            _loose_key(normed, self.row_key),
+        ):
             if key is not None:
                 self.by_key.setdefault(key, []).append(where)
 

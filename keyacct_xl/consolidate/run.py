@@ -140,8 +140,13 @@ def _checked(submissions: Sequence[Submission], job: _Job, jobs: int) -> Iterato
     """Each file checked in a worker process (also with one job: a reader's abort must not end the run)."""
     if not submissions:
         return
-    with Workers(_check_in_worker, jobs=min(jobs, len(submissions)), initializer=_init_worker, initargs=(job,),
-                 limits=Limits(job.seconds)) as workers:
+    with Workers(
+        _check_in_worker,
+        jobs=min(jobs, len(submissions)),
+        initializer=_init_worker,
+        initargs=(job,),
+        limits=Limits(job.seconds),
+    ) as workers:
         for submission, result in zip(submissions, workers.map(submissions), strict=True):
             yield _failed(FileOutcome(submission.name), result, job) if isinstance(result, Failure) else result
 
@@ -152,11 +157,23 @@ def _merge_order(outcome: FileOutcome) -> tuple:
     return (not (route and route.registers_customers), str(fill_date or ""), outcome.name)
 
 
-def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path | None = None,
-                dry_run: bool = False, jobs: int = 1, forms: Iterable[str] | None = None, strict: bool = False,
-                now: str | None = None, progress: Callable[[Iterable, int], Iterable] | None = None,
-                exclude: Iterable[Path] = (), file_seconds: float = MAX_SECONDS,
-                accept: Iterable[str] = (), reject: Iterable[str] = (), forms_folder: Path | None = None) -> RunResult:
+def consolidate(
+    source: str | Path,
+    master: str | Path,
+    *,
+    quarantine_dir: Path | None = None,
+    dry_run: bool = False,
+    jobs: int = 1,
+    forms: Iterable[str] | None = None,
+    strict: bool = False,
+    now: str | None = None,
+    progress: Callable[[Iterable, int], Iterable] | None = None,
+    exclude: Iterable[Path] = (),
+    file_seconds: float = MAX_SECONDS,
+    accept: Iterable[str] = (),
+    reject: Iterable[str] = (),
+    forms_folder: Path | None = None,
+) -> RunResult:
     """Consolidate every file under ``source`` into ``master``; a dry run writes nothing (no quarantine either).
 
     ``file_seconds`` caps the time spent reading and checking one file (its worker is then ended); ``accept`` and
@@ -168,13 +185,17 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
         ensure_not_open(master)
     if quarantine_dir is not None and quarantine_dir.exists() and not quarantine_dir.is_dir():
         # Checked first: the master is written before rejected files are copied there.
-        raise InputError(f"{quarantine_dir}: --quarantine must be a folder, not a file",
-                         f"{quarantine_dir}：--quarantine 应为文件夹，不能是文件")
+        raise InputError(
+            f"{quarantine_dir}: --quarantine must be a folder, not a file",
+            f"{quarantine_dir}：--quarantine 应为文件夹，不能是文件",
+        )
     selected = frozenset(load_form(f, forms_folder).id for f in (forms or ()))
     if selected - set(ROUTES):
         wrong, known = ", ".join(sorted(selected - set(ROUTES))), ", ".join(ROUTES)
-        raise InputError(f"{wrong}: not consolidated into the master; consolidated forms: {known}",
-                         f"{wrong}：不汇总到客户档案总表；可汇总的表单：{known}")
+        raise InputError(
+            f"{wrong}: not consolidated into the master; consolidated forms: {known}",
+            f"{wrong}：不汇总到客户档案总表；可汇总的表单：{known}",
+        )
     # Locked from reading to writing, so a second run waits and then merges into this run's result.
     with nullcontext() if dry_run else master_write_lock(master):
         store = load_store(master)
@@ -182,17 +203,23 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
         specs = {form_id: load_form(form_id, forms_folder) for form_id in ROUTES}
         ledger = store.frame(LEDGER.name)
         known_sha = frozenset(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
-        job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known_sha, store.lang, strict,
-                   file_seconds)
+        job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known_sha, store.lang, strict, file_seconds)
         skipped = [master, backup_path(master), master_lock_path(master), *exclude] + (
-            [quarantine_dir] if quarantine_dir else [])
+            [quarantine_dir] if quarantine_dir else []
+        )
         submissions = collect(source, exclude=skipped)
         checked = _checked(submissions, job, jobs)
         outcomes = list(progress(checked, len(submissions)) if progress else checked)
         decisions = resolve_decisions(outcomes, submissions, accept=accept, reject=reject)
-        merger = Merger(store, specs, now=now, strict=strict, decisions=decisions,
-                        new_customer_grade=_new_customer_grade(store),
-                        rep_folders=folder_reps(store.settings.rep_folders))
+        merger = Merger(
+            store,
+            specs,
+            now=now,
+            strict=strict,
+            decisions=decisions,
+            new_customer_grade=_new_customer_grade(store),
+            rep_folders=folder_reps(store.settings.rep_folders),
+        )
         for outcome in sorted(outcomes, key=_merge_order):
             merger.apply(outcome)
         merger.flush()
@@ -205,8 +232,16 @@ def consolidate(source: str | Path, master: str | Path, *, quarantine_dir: Path 
         for outcome in outcomes:
             if outcome.status == "rejected":
                 _quarantine(quarantine_dir, by_name[outcome.name], outcome)
-    return RunResult(outcomes, merger.conflicts, merger.changes, written, master, dry_run, now,
-                     store.settings.report_personal_data == "mask")
+    return RunResult(
+        outcomes,
+        merger.conflicts,
+        merger.changes,
+        written,
+        master,
+        dry_run,
+        now,
+        store.settings.report_personal_data == "mask",
+    )
 
 
 def _new_customer_grade(store: Store) -> str:

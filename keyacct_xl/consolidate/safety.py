@@ -80,17 +80,24 @@ def check_file(name: str, data: bytes) -> Verdict:
     """Classify ``data`` as a readable workbook or raise Rejection saying why not."""
     base = name.rsplit("/", 1)[-1]
     if base.startswith(("~$", ".~lock.")):
-        raise Rejection("lock_file", "an Excel/WPS lock file (the workbook was open when collected), not a form",
-                        "Excel/WPS 锁定文件（收集时工作簿正被打开），不是表单")
+        raise Rejection(
+            "lock_file",
+            "an Excel/WPS lock file (the workbook was open when collected), not a form",
+            "Excel/WPS 锁定文件（收集时工作簿正被打开），不是表单",
+        )
     if len(data) > MAX_FILE_BYTES:
-        raise Rejection("oversized", f"file is {len(data):,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
-                        f"文件大小 {len(data):,} 字节，超过 {MAX_FILE_BYTES:,} 字节上限")
+        raise Rejection(
+            "oversized",
+            f"file is {len(data):,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
+            f"文件大小 {len(data):,} 字节，超过 {MAX_FILE_BYTES:,} 字节上限",
+        )
     if data.startswith(OLE_MAGIC):
         return _check_ole(data)
     lowered = name.lower()
     if not lowered.endswith(WORKBOOK_SUFFIXES):
-        raise Rejection("not_workbook", "not an Excel workbook (.xlsx, .xlsm or .xls)",
-                        "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）")
+        raise Rejection(
+            "not_workbook", "not an Excel workbook (.xlsx, .xlsm or .xls)", "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）"
+        )
     if not data.startswith(ZIP_MAGIC):
         raise Rejection(*_NOT_A_PACKAGE)
     return _check_zip(data)
@@ -101,14 +108,23 @@ def _check_ole(data: bytes) -> Verdict:
         office = msoffcrypto.OfficeFile(io.BytesIO(data))
         encrypted = office.is_encrypted()
     except Exception:  # msoffcrypto raises bare Exceptions for OLE files it does not know
-        raise Rejection("corrupt", "damaged or unknown OLE file (not an Excel workbook)",
-                        "文件已损坏或不是 Excel 工作簿（未知的 OLE 文件）") from None
+        raise Rejection(
+            "corrupt",
+            "damaged or unknown OLE file (not an Excel workbook)",
+            "文件已损坏或不是 Excel 工作簿（未知的 OLE 文件）",
+        ) from None
     if encrypted:
-        raise Rejection("password", "password-protected workbook: remove the password to open and send it again",
-                        "工作簿设置了打开密码：请取消密码后重新提交")
+        raise Rejection(
+            "password",
+            "password-protected workbook: remove the password to open and send it again",
+            "工作簿设置了打开密码：请取消密码后重新提交",
+        )
     if not str(office.format).startswith("xls"):  # msoffcrypto names BIFF8 workbooks "xls97"
-        raise Rejection("not_workbook", f"an OLE {office.format} document, not an Excel workbook",
-                        f"是 OLE {office.format} 文档，不是 Excel 工作簿")
+        raise Rejection(
+            "not_workbook",
+            f"an OLE {office.format} document, not an Excel workbook",
+            f"是 OLE {office.format} 文档，不是 Excel 工作簿",
+        )
     return Verdict("xls", (("legacy .xls read as values only", "旧版 .xls 仅读取数值"),))
 
 
@@ -122,8 +138,11 @@ def _check_zip(data: bytes) -> Verdict:
         _check_sizes(infos)
         names = {i.filename for i in infos}
         if "xl/workbook.xml" not in names:
-            raise Rejection("not_workbook", "a zip package without xl/workbook.xml (not an Excel workbook)",
-                            "压缩包中没有 xl/workbook.xml（不是 Excel 工作簿）")
+            raise Rejection(
+                "not_workbook",
+                "a zip package without xl/workbook.xml (not an Excel workbook)",
+                "压缩包中没有 xl/workbook.xml（不是 Excel 工作簿）",
+            )
         check_parts(archive, keep=archive.whole)
     except BaseException:
         archive.close()
@@ -136,13 +155,19 @@ def _check_zip(data: bytes) -> Verdict:
 
 def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_MEMBERS:
-        raise Rejection("zip_bomb", f"{len(infos):,} parts in the package (limit {MAX_MEMBERS:,})",
-                        f"包内有 {len(infos):,} 个部件（上限 {MAX_MEMBERS:,}）")
+        raise Rejection(
+            "zip_bomb",
+            f"{len(infos):,} parts in the package (limit {MAX_MEMBERS:,})",
+            f"包内有 {len(infos):,} 个部件（上限 {MAX_MEMBERS:,}）",
+        )
     unpacked = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if unpacked > MAX_UNPACKED_BYTES or (unpacked > _RATIO_FLOOR and unpacked / packed > MAX_RATIO):
-        raise Rejection("zip_bomb", f"would inflate to {unpacked:,} bytes from {packed:,} (compression bomb?)",
-                        f"将从 {packed:,} 字节解压到 {unpacked:,} 字节（疑似压缩炸弹）")
+        raise Rejection(
+            "zip_bomb",
+            f"would inflate to {unpacked:,} bytes from {packed:,} (compression bomb?)",
+            f"将从 {packed:,} 字节解压到 {unpacked:,} 字节（疑似压缩炸弹）",
+        )
 
 
 def check_entry(name: str, mode: int, size: int) -> None:
@@ -152,14 +177,21 @@ def check_entry(name: str, mode: int, size: int) -> None:
     block or never end; the size cap is applied to the stated size, so a huge or sparse file is never read.
     """
     if stat.S_ISLNK(mode):
-        raise Rejection("symlink", "a symbolic link: never followed, its target is not read",
-                        "符号链接：不跟随链接，也不读取其指向的文件")
+        raise Rejection(
+            "symlink",
+            "a symbolic link: never followed, its target is not read",
+            "符号链接：不跟随链接，也不读取其指向的文件",
+        )
     if not stat.S_ISREG(mode):
-        raise Rejection("not_regular_file", "not a regular file (a pipe, device or socket)",
-                        "不是普通文件（管道、设备或套接字）")
+        raise Rejection(
+            "not_regular_file", "not a regular file (a pipe, device or socket)", "不是普通文件（管道、设备或套接字）"
+        )
     if size > MAX_FILE_BYTES:
-        raise Rejection("oversized", f"file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
-                        f"文件大小 {size:,} 字节，超过 {MAX_FILE_BYTES:,} 字节上限")
+        raise Rejection(
+            "oversized",
+            f"file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
+            f"文件大小 {size:,} 字节，超过 {MAX_FILE_BYTES:,} 字节上限",
+        )
 
 
 def check_workbook_file(path: Path, *, max_cells: int) -> None:
@@ -171,8 +203,9 @@ def check_workbook_file(path: Path, *, max_cells: int) -> None:
             raise InputError(f"{path}: {refused.en}", f"{path}：{refused.zh}") from None
 
 
-def check_parts(archive: zipfile.ZipFile, *, max_cells: int = MAX_SHEET_CELLS,
-                keep: dict[str, bytes] | None = None) -> None:
+def check_parts(
+    archive: zipfile.ZipFile, *, max_cells: int = MAX_SHEET_CELLS, keep: dict[str, bytes] | None = None
+) -> None:
     """Refuse what would make a reader fail or allocate without bound, reading each part once as a stream.
 
     Duplicate member names (readers disagree on which one counts), sizes that differ between a member's local
@@ -186,9 +219,11 @@ def check_parts(archive: zipfile.ZipFile, *, max_cells: int = MAX_SHEET_CELLS,
     seen: set[str] = set()
     for info in infos:
         if info.filename in seen:
-            raise Rejection("duplicate_part",
-                            f"two zip members are named {info.filename}: the first of them would never be read",
-                            f"压缩包中有两个同名部件 {info.filename}：其中第一个永远不会被读取")
+            raise Rejection(
+                "duplicate_part",
+                f"two zip members are named {info.filename}: the first of them would never be read",
+                f"压缩包中有两个同名部件 {info.filename}：其中第一个永远不会被读取",
+            )
         seen.add(info.filename)
     _check_local_headers(archive, infos)
     sheet_bytes, counts = 0, []
@@ -215,18 +250,23 @@ def _check_local_headers(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo])
         raw.seek(info.header_offset)
         header = raw.read(_LOCAL_HEADER.size)
         if len(header) < _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
-            raise Rejection("corrupt", f"damaged part {info.filename} (no local header)",
-                            f"部件 {info.filename} 已损坏（缺少本地文件头）")
+            raise Rejection(
+                "corrupt",
+                f"damaged part {info.filename} (no local header)",
+                f"部件 {info.filename} 已损坏（缺少本地文件头）",
+            )
         fields = _LOCAL_HEADER.unpack(header)
         flags, packed, unpacked = fields[3], fields[8], fields[9]
         if flags & 0x08 or 0xFFFFFFFF in (packed, unpacked):  # sizes in a data descriptor or a zip64 extra
             continue
         if (packed, unpacked) != (info.compress_size, info.file_size):
-            raise Rejection("zip_sizes",
-                            f"part {info.filename} states two different sizes ({unpacked:,} and {info.file_size:,} "
-                            "bytes unpacked): a damaged or forged package",
-                            f"部件 {info.filename} 的两处大小记录不一致（解压后 {unpacked:,} 与 {info.file_size:,} "
-                            "字节）：文件已损坏或被篡改")
+            raise Rejection(
+                "zip_sizes",
+                f"part {info.filename} states two different sizes ({unpacked:,} and {info.file_size:,} "
+                "bytes unpacked): a damaged or forged package",
+                f"部件 {info.filename} 的两处大小记录不一致（解压后 {unpacked:,} 与 {info.file_size:,} "
+                "字节）：文件已损坏或被篡改",
+            )
 
 
 _ROOT_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")  # the root element's start tag
@@ -248,8 +288,9 @@ _COUNT_ATTR = re.compile(rb"""(?:^|\s)(count|uniqueCount)\s*=\s*["']\s*(\d+)\s*[
 _CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
-def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, max_cells: int,
-                keep: dict[str, bytes] | None = None) -> tuple[bytes, bytes]:
+def _check_part(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, max_cells: int, keep: dict[str, bytes] | None = None
+) -> tuple[bytes, bytes]:
     """Screen one XML part: DTD in its prolog, and for a worksheet its area; the root's name and attributes.
 
     The prolog is read in chunks up to the root element's start tag (a DTD can only stand there), so a normal
@@ -268,7 +309,7 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, max_cells: int,
             if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: screen a UTF-8 copy (rare; whole part)
                 text = (head + stream.read()).decode("utf-16", errors="replace").encode("utf-8")
                 found = _root_tag(text)
-                stream = io.BytesIO(text[found[2]:]) if found else io.BytesIO()
+                stream = io.BytesIO(text[found[2] :]) if found else io.BytesIO()
             _check_xml(info.filename, text[: found[2]] if found else text)
             if keep is not None and text is head and len(head) == info.file_size:
                 keep[info.filename] = head  # read to its declared end: zipfile has checked its CRC
@@ -277,23 +318,29 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, max_cells: int,
             root, attrs, end = found
             if root == b"worksheet":
                 decoded = text if text is not head else None
-                _check_sheet(info.filename, max_cells, text[end:], stream,
-                             lambda: archive.open(info) if decoded is None else io.BytesIO(decoded))
+                _check_sheet(
+                    info.filename,
+                    max_cells,
+                    text[end:],
+                    stream,
+                    lambda: archive.open(info) if decoded is None else io.BytesIO(decoded),
+                )
             return root, attrs
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as exc:
-        raise Rejection("corrupt", f"damaged part {info.filename} ({exc})",
-                        f"部件 {info.filename} 已损坏（{exc}）") from None
+        raise Rejection(
+            "corrupt", f"damaged part {info.filename} ({exc})", f"部件 {info.filename} 已损坏（{exc}）"
+        ) from None
 
 
 def _root_tag(head: bytes) -> tuple[bytes, bytes, int] | None:
     """The root element's local name, its attributes and where its start tag ends, once the tag is complete."""
     for match in _ROOT_START.finditer(head):
-        if head[match.start() + 1:match.start() + 2] in (b"?", b"!"):
+        if head[match.start() + 1 : match.start() + 2] in (b"?", b"!"):
             continue
         close = head.find(b">", match.end())
         if close < 0:
             return None
-        return match[2], head[match.end():close], close + 1
+        return match[2], head[match.end() : close], close + 1
     return None
 
 
@@ -301,12 +348,14 @@ def _check_xml(name: str, prolog: bytes) -> None:
     """Refuse a DTD or entity declarations in an XML part's prolog (entity expansion, external entities)."""
     upper = prolog.upper()
     if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-        raise Rejection("xml_entity", f"part {name} declares a DTD or XML entities (refused for safety)",
-                        f"部件 {name} 含 DTD 或 XML 实体声明（出于安全原因拒收）")
+        raise Rejection(
+            "xml_entity",
+            f"part {name} declares a DTD or XML entities (refused for safety)",
+            f"部件 {name} 含 DTD 或 XML 实体声明（出于安全原因拒收）",
+        )
 
 
-def _check_sheet(part: str, max_cells: int, start: bytes, stream: IO[bytes],
-                 reopen: Callable[[], IO[bytes]]) -> None:
+def _check_sheet(part: str, max_cells: int, start: bytes, stream: IO[bytes], reopen: Callable[[], IO[bytes]]) -> None:
     """Refuse a worksheet whose declared or actual area is too large. The first pass bounds a chunk whose cells
     all lie within A1:ZZ9999 by that square (a form's sheet: no cell is read one by one); only when the bound
     exceeds the cap (a sheet with cells beyond it) is the part read again, exactly."""
@@ -349,8 +398,11 @@ class _SheetArea:
             else:
                 rest = b""
             if len(rest) > _MAX_TAG_BYTES:
-                raise Rejection("corrupt", f"damaged part {self.part} (an XML tag over {_MAX_TAG_BYTES:,} bytes)",
-                                f"部件 {self.part} 已损坏（XML 标签超过 {_MAX_TAG_BYTES:,} 字节）")
+                raise Rejection(
+                    "corrupt",
+                    f"damaged part {self.part} (an XML tag over {_MAX_TAG_BYTES:,} bytes)",
+                    f"部件 {self.part} 已损坏（XML 标签超过 {_MAX_TAG_BYTES:,} 字节）",
+                )
             if not self._plain(buffer):
                 for tag in _TAG.finditer(buffer):
                     self._tag(tag[1], _attributes(tag[2]))
@@ -363,7 +415,7 @@ class _SheetArea:
         if _ODD_CELL.search(buffer):
             return False
         for dimension in _DIMENSION.finditer(buffer):
-            if buffer[dimension.start() - 1:dimension.start()] in (b"<", b":"):  # a tag, not text
+            if buffer[dimension.start() - 1 : dimension.start()] in (b"<", b":"):  # a tag, not text
                 self._tag(b"dimension", _attributes(dimension[1]))
         if self.quick and not _FAR_REF.search(buffer):  # every cell within A1:ZZ9999
             self.quick_seen = True
@@ -410,11 +462,13 @@ class _SheetArea:
 
     def refuse(self, rows: int, cols: int, what: str) -> None:
         """Raise the rejection for an area of ``rows`` x ``cols``."""
-        raise Rejection("sheet_too_large",
-                        f"sheet part {self.part} {what} {rows:,} rows x {cols:,} columns (limit {self.max_cells:,} "
-                        "cells, and Excel's 1,048,576 x 16,384): refused before reading",
-                        f"工作表部件 {self.part} 的区域为 {rows:,} 行 x {cols:,} 列（上限 {self.max_cells:,} 个单元格，"
-                        "且不超过 Excel 的 1,048,576 行 x 16,384 列）：读取前拒收")
+        raise Rejection(
+            "sheet_too_large",
+            f"sheet part {self.part} {what} {rows:,} rows x {cols:,} columns (limit {self.max_cells:,} "
+            "cells, and Excel's 1,048,576 x 16,384): refused before reading",
+            f"工作表部件 {self.part} 的区域为 {rows:,} 行 x {cols:,} 列（上限 {self.max_cells:,} 个单元格，"
+            "且不超过 Excel 的 1,048,576 行 x 16,384 列）：读取前拒收",
+        )
 
 
 def _attributes(text: bytes) -> dict[bytes, list[bytes]]:
@@ -445,8 +499,10 @@ def _check_shared_strings(info: zipfile.ZipInfo, attrs: bytes, sheet_bytes: int)
     unique = max((int(value) for name, value in counts if name == b"uniqueCount"), default=0)
     total = max((int(value) for name, value in counts if name == b"count"), default=0)
     if unique > info.file_size // 5 + 1 or total > sheet_bytes // 8 + 1:
-        raise Rejection("shared_strings",
-                        f"part {info.filename} claims {unique:,} distinct strings ({total:,} uses) in "
-                        f"{info.file_size:,} bytes: a forged count, refused before reading",
-                        f"部件 {info.filename} 声称在 {info.file_size:,} 字节中有 {unique:,} 个不同字符串"
-                        f"（使用 {total:,} 次）：计数被伪造，读取前拒收")
+        raise Rejection(
+            "shared_strings",
+            f"part {info.filename} claims {unique:,} distinct strings ({total:,} uses) in "
+            f"{info.file_size:,} bytes: a forged count, refused before reading",
+            f"部件 {info.filename} 声称在 {info.file_size:,} 字节中有 {unique:,} 个不同字符串"
+            f"（使用 {total:,} 次）：计数被伪造，读取前拒收",
+        )

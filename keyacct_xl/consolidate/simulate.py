@@ -25,8 +25,9 @@ FIXED_SAVED = b"2026-01-01T00:00:00Z"
 _STAMP = re.compile(rb"(<dcterms:(?:modified|created)[^>]*>)[^<]*(</dcterms:(?:modified|created)>)")
 
 
-def blank_form(form_id: str, *, lang: FormLang = "zh", lines: Mapping[str, int] | None = None,
-               context: FormContext | None = None) -> bytes:
+def blank_form(
+    form_id: str, *, lang: FormLang = "zh", lines: Mapping[str, int] | None = None, context: FormContext | None = None
+) -> bytes:
     """A generated form; ``lines`` asks for at least that many blank lines per table section."""
     spec = load_form(form_id)
     rows: dict[str, list[dict[str, object]]] = {section: [{}] * count for section, count in (lines or {}).items()}
@@ -72,6 +73,7 @@ def _reproducible(data: bytes) -> bytes:
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 content = _STAMP.sub(rb"\g<1>" + FIXED_SAVED + rb"\g<2>", content)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME), content,
-                         compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(
+                zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME), content, compress_type=zipfile.ZIP_DEFLATED
+            )
     return packed.getvalue()

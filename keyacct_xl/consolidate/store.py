@@ -42,8 +42,13 @@ class Store:
 
 
 # Bookkeeping columns holding a code: the master shows the label in its language, the code is what runs use.
-_STATUS = {"accepted": ("已接收", "accepted"), "partial": ("部分接收", "partial"),
-           "needs_review": ("待审核", "needs review"), "rejected": ("拒收", "rejected"), "undone": ("已撤销", "undone")}
+_STATUS = {
+    "accepted": ("已接收", "accepted"),
+    "partial": ("部分接收", "partial"),
+    "needs_review": ("待审核", "needs review"),
+    "rejected": ("拒收", "rejected"),
+    "undone": ("已撤销", "undone"),
+}
 
 
 @functools.cache
@@ -51,10 +56,12 @@ def coded_columns() -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
     """Bookkeeping columns holding a code, with the label of each code (built once, on first use)."""
     titles = {f: load_form(f).title for f in ROUTES}  # a form's spec is read once, not once per language
     return {
-        (LEDGER.name, "status"): _STATUS, (HISTORY.name, "change"): {"updated": ("已更新", "updated")},
+        (LEDGER.name, "status"): _STATUS,
+        (HISTORY.name, "change"): {"updated": ("已更新", "updated")},
         # the history names the table a row came from by its sheet, the ledger a form by its title, as users see them
         (HISTORY.name, "table"): {t.name: (t.sheet_zh, t.sheet_en) for t in ALL_CONSOLIDATION_TABLES.values()},
-        (LEDGER.name, "form"): {f: (title.zh, title.en) for f, title in titles.items()}}
+        (LEDGER.name, "form"): {f: (title.zh, title.en) for f, title in titles.items()},
+    }
 
 
 def _reader(labels: dict[str, tuple[str, str]]) -> Callable[[object], object]:
@@ -69,8 +76,9 @@ def _shown(store: Store, name: str) -> pd.DataFrame:
     for (table, column), labels in coded_columns().items():
         if table == name and column in frame.columns:
             shown = {code: pair[0] if store.lang == "zh" else pair[1] for code, pair in labels.items()}
-            frame = frame.assign(**{column: frame[column].map(lambda v, shown=shown: shown.get(v, v),
-                                                              na_action="ignore")})
+            frame = frame.assign(
+                **{column: frame[column].map(lambda v, shown=shown: shown.get(v, v), na_action="ignore")}
+            )
     return frame
 
 
@@ -80,8 +88,9 @@ def load_store(path: str | Path) -> Store:
     book = open_book(path)
     present = set(book.table_names)
     if CUSTOMERS.name not in present:
-        raise InputError(f"{path}: not a master workbook (no table Customers)",
-                         f"{path}：不是客户档案总表（缺少表格 Customers）")
+        raise InputError(
+            f"{path}: not a master workbook (no table Customers)", f"{path}：不是客户档案总表（缺少表格 Customers）"
+        )
     frames: dict[str, pd.DataFrame] = {}
     headers: dict[str, dict[str, str]] = {}
     lang: Lang = "zh"
@@ -106,5 +115,6 @@ def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = ()
     chosen: Mapping[TableSchema, pd.DataFrame] = {ALL_CONSOLIDATION_TABLES[n]: _shown(store, n) for n in names}
     rewritten = set(edited)
     unchanged = {n: store.loaded_rows.get(n, 0) for n in names if n not in rewritten}
-    return write_tables(store.path, chosen, lang=store.lang, headers=store.headers, backup=backup,
-                        unchanged_rows=unchanged)
+    return write_tables(
+        store.path, chosen, lang=store.lang, headers=store.headers, backup=backup, unchanged_rows=unchanged
+    )

@@ -36,23 +36,36 @@ class UndoResult:
 
     def summary(self, lang: Lang) -> str:
         """One line for the console."""
-        return pick(lang, f"已撤销 {self.file}：删除 {self.removed} 行，恢复 {self.restored} 行",
-                    f"undone {self.file}: {self.removed} rows removed, {self.restored} restored")
+        return pick(
+            lang,
+            f"已撤销 {self.file}：删除 {self.removed} 行，恢复 {self.restored} 行",
+            f"undone {self.file}: {self.removed} rows removed, {self.restored} restored",
+        )
 
 
 def _entry(ledger: pd.DataFrame, wanted: str) -> pd.Series:
     names = ledger["file_name"].astype(str)
     shas = ledger["file_sha256"].astype(str)
-    hit = ledger[((names == wanted) | (names.str.rsplit("/", n=1).str[-1] == wanted)
-                  | ((len(wanted) >= 8) & shas.str.startswith(wanted.lower()))) & ledger["status"].isin(LIVE)]
+    hit = ledger[
+        (
+            (names == wanted)
+            | (names.str.rsplit("/", n=1).str[-1] == wanted)
+            | ((len(wanted) >= 8) & shas.str.startswith(wanted.lower()))
+        )
+        & ledger["status"].isin(LIVE)
+    ]
     if len(hit) == 1:
         return hit.iloc[0]
     if hit.empty:
-        raise InputError(f"{wanted}: no consolidated file of that name or sha256 in the master's ingestion ledger",
-                         f"{wanted}：导入台账中没有该名称或指纹的已汇总文件")
+        raise InputError(
+            f"{wanted}: no consolidated file of that name or sha256 in the master's ingestion ledger",
+            f"{wanted}：导入台账中没有该名称或指纹的已汇总文件",
+        )
     listed = ", ".join(f"{s[:10]} ({t})" for s, t in zip(hit["file_sha256"], hit["consolidated_at"]))
-    raise InputError(f"{wanted}: several consolidated files have that name; give the sha256 start: {listed}",
-                     f"{wanted}：有多个同名的已汇总文件，请给出文件指纹开头：{listed}")
+    raise InputError(
+        f"{wanted}: several consolidated files have that name; give the sha256 start: {listed}",
+        f"{wanted}：有多个同名的已汇总文件，请给出文件指纹开头：{listed}",
+    )
 
 
 def _refuse_if_changed_later(store: Store, sha: str) -> None:
@@ -62,8 +75,10 @@ def _refuse_if_changed_later(store: Store, sha: str) -> None:
         return
     names = ledger.set_index("file_sha256")["file_name"]
     files = ", ".join(sorted({str(names.get(s, s)) for s in later["changed_by"]}))
-    raise InputError(f"rows of this file were changed later by {files}: undo that first",
-                     f"此文件的行后来被 {files} 修改：请先撤销后者")
+    raise InputError(
+        f"rows of this file were changed later by {files}: undo that first",
+        f"此文件的行后来被 {files} 修改：请先撤销后者",
+    )
 
 
 def _restore(store: Store, table: str, data: dict[str, object], sha: str) -> None:
@@ -78,8 +93,9 @@ def _restore(store: Store, table: str, data: dict[str, object], sha: str) -> Non
             for column, value in old.items():
                 frame.iat[position, frame.columns.get_loc(column)] = None if pd.isna(value) else value
             return
-    raise InputError(f"{table}: the row to restore ({data}) is no longer in the master",
-                     f"{table}：要恢复的行已不在总表中（{data}）")
+    raise InputError(
+        f"{table}: the row to restore ({data}) is no longer in the master", f"{table}：要恢复的行已不在总表中（{data}）"
+    )
 
 
 def _refuse_if_referenced(store: Store, sha: str) -> None:
@@ -93,8 +109,10 @@ def _refuse_if_referenced(store: Store, sha: str) -> None:
         used = set(others["customer_id"].dropna().astype(str)) & created
         if used:
             ids = ", ".join(sorted(used))
-            raise InputError(f"customer {ids} created by this file is referred to in {name}: not undone",
-                             f"此文件新建的客户 {ids} 已被 {name} 引用：未撤销")
+            raise InputError(
+                f"customer {ids} created by this file is referred to in {name}: not undone",
+                f"此文件新建的客户 {ids} 已被 {name} 引用：未撤销",
+            )
 
 
 def undo_submission(master: str | Path, wanted: str) -> UndoResult:

@@ -30,11 +30,20 @@ class ConsolidationRun:
         return summary_line(self.result, lang)
 
 
-def run_consolidation(source: str | Path, master: Path, *, lang: Lang, report: Path | None = None,
-                      report_dir: Path | None = None, without_sensitive: bool = False,
-                      replace_same_run: bool = False, dry_run: bool = False,
-                      progress: Callable[[Iterable, int], Iterable] | None = None, exclude: Iterable[Path] = (),
-                      **options: object) -> ConsolidationRun:
+def run_consolidation(
+    source: str | Path,
+    master: Path,
+    *,
+    lang: Lang,
+    report: Path | None = None,
+    report_dir: Path | None = None,
+    without_sensitive: bool = False,
+    replace_same_run: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[Iterable, int], Iterable] | None = None,
+    exclude: Iterable[Path] = (),
+    **options: object,
+) -> ConsolidationRun:
     """Consolidate ``source`` into ``master`` (``options`` as keyacct_xl.consolidate.run.consolidate takes them)
     and write the report; earlier reports and the report itself are never read as submissions.
 
@@ -45,11 +54,13 @@ def run_consolidation(source: str | Path, master: Path, *, lang: Lang, report: P
         ensure_writable(report)  # before the master is written, not after
     # A folder holding the submissions themselves (reports written beside them) is never left out as a whole.
     inside = Path(source).resolve()
-    exclude = [*earlier_reports(master), *([report] if report else []),
-               *(p for p in exclude if not inside.is_relative_to(Path(p).resolve()))]
+    exclude = [
+        *earlier_reports(master),
+        *([report] if report else []),
+        *(p for p in exclude if not inside.is_relative_to(Path(p).resolve())),
+    ]
     with nullcontext() if dry_run else master_write_lock(master):
-        result = consolidate(source, master, dry_run=dry_run, progress=progress, exclude=exclude,
-                             **options)  # type: ignore[arg-type]
+        result = consolidate(source, master, dry_run=dry_run, progress=progress, exclude=exclude, **options)  # type: ignore[arg-type]
         path = report or default_report_path(result, lang, report_dir, replace_same_run=replace_same_run)
         written = write_report(result, path, lang, without_sensitive=without_sensitive or result.mask_personal)
     return ConsolidationRun(result, written)

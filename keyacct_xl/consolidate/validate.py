@@ -39,8 +39,9 @@ def _shown(value: object) -> str:
     return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…"
 
 
-def _issue(outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: FieldProblem, lang: Lang,
-           severity: str = "error") -> Issue:
+def _issue(
+    outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: FieldProblem, lang: Lang, severity: str = "error"
+) -> Issue:
     label = field.label.zh if lang == "zh" else field.label.en
     return Issue(outcome.name, cell.sheet, cell.ref, label, _shown(cell.value), problem.en, problem.zh, severity)
 
@@ -87,8 +88,12 @@ class _Reading:
         clean = parse_customer_ref(normalize_id(str(value)))
         if clean != typed:
             odd = ", ".join(dict.fromkeys(_char_name(ch) for ch in typed if not ch.isascii() or not ch.isprintable()))
-            self.add(cell, field, f"{typed} typed with look-alike or invisible characters ({odd}), read as {clean}",
-                     f"{typed} 含形近字符或不可见字符（{odd}），按 {clean} 读取")
+            self.add(
+                cell,
+                field,
+                f"{typed} typed with look-alike or invisible characters ({odd}), read as {clean}",
+                f"{typed} 含形近字符或不可见字符（{odd}），按 {clean} 读取",
+            )
         return clean
 
     def check_in_period(self, cell: CellValue, field: FieldSpec, value: object) -> None:
@@ -98,8 +103,12 @@ class _Reading:
         if (self.outcome.form_id, field.key) in PLAN_DATES:
             return  # a plan's own dates must lie in its period: an error, checked by check_plan
         if outside(self.period, value.date()):
-            self.add(cell, field, f"date outside the form's period {self.period.text}",
-                     f"日期不在表单期间 {self.period.text} 内")
+            self.add(
+                cell,
+                field,
+                f"date outside the form's period {self.period.text}",
+                f"日期不在表单期间 {self.period.text} 内",
+            )
 
 
 def _char_name(ch: str) -> str:
@@ -145,8 +154,12 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
     outcome.header_cells[field.key] = (cell.sheet, cell.ref)
     if field.manager_only:
         if not is_blank(cell.value):
-            reading.add(cell, field, "set by the key-account manager, not by a rep: ignored",
-                        "由重点客户经理设定，业务员填写的内容不予采用")
+            reading.add(
+                cell,
+                field,
+                "set by the key-account manager, not by a rep: ignored",
+                "由重点客户经理设定，业务员填写的内容不予采用",
+            )
         return
     try:
         checked = read_cell(field, reading.dated(field, cell.value, None), lang=reading.lang)
@@ -154,8 +167,9 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
         if checked.note:
             reading.add(cell, field, *checked.note)
         # A pre-filled dropdown offers "C0001 客户名称"; the id is what the master keeps.
-        outcome.header[field.key] = reading.customer_id(value, cell, field) \
-            if field.key == "customer_id" and value else value
+        outcome.header[field.key] = (
+            reading.customer_id(value, cell, field) if field.key == "customer_id" and value else value
+        )
         outcome.header_cells[field.key] = (cell.sheet, cell.ref)
     except FieldProblem as problem:
         outcome.issues.append(_issue(outcome, cell, field, problem, reading.lang))
@@ -180,16 +194,21 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
             if is_blank(raw) and not field.required:
                 continue
             try:
-                read = _memo_check(memo, field, reading.dated(field, raw, orders.get(field.key)), reading.lang,
-                                   orders.get(field.key))
+                read = _memo_check(
+                    memo, field, reading.dated(field, raw, orders.get(field.key)), reading.lang, orders.get(field.key)
+                )
             except FieldProblem as problem:
                 cell = _cell(table, field, row_number, raw)
                 if field.required or field.key in reading.keys:
                     reading.outcome.issues.append(_issue(reading.outcome, cell, field, problem, reading.lang))
                     row.ok = False
                 else:  # an optional cell that cannot be read does not cost the rep the line
-                    reading.add(cell, field, f"{problem.en}: left blank, the line is kept (typed: {_shown(raw)})",
-                                f"{problem.zh}：此栏留空，本行照常导入（原填写：{_shown(raw)}）")
+                    reading.add(
+                        cell,
+                        field,
+                        f"{problem.en}: left blank, the line is kept (typed: {_shown(raw)})",
+                        f"{problem.zh}：此栏留空，本行照常导入（原填写：{_shown(raw)}）",
+                    )
                 continue
             value = read.value
             if read.note:  # a synonym (面访 for 面谈): stored as the choice, the report keeps what was typed
@@ -206,10 +225,15 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                 row.values[field.key] = _evaluate(field.formula or "", row.values)
                 if row.values[field.key] is not None and not math.isfinite(row.values[field.key]):
                     row.values[field.key] = None
-                    cell = CellValue(None, table.sheet, table.ref(field.key, row_number) if field.key in
-                                     table.columns else "")
-                    reading.add(cell, field, "the computed value is too large for Excel: left blank",
-                                "计算结果超出 Excel 可保存的范围：此栏留空")
+                    cell = CellValue(
+                        None, table.sheet, table.ref(field.key, row_number) if field.key in table.columns else ""
+                    )
+                    reading.add(
+                        cell,
+                        field,
+                        "the computed value is too large for Excel: left blank",
+                        "计算结果超出 Excel 可保存的范围：此栏留空",
+                    )
         checked.append(row)
     return checked
 
@@ -227,8 +251,13 @@ def _day_first(table: TableRows, column: int) -> bool | None:
         return None
 
 
-def _memo_check(memo: dict[tuple[str, object], Checked | FieldProblem], field: FieldSpec, raw: object, lang: Lang,
-                day_first: bool | None) -> Checked:
+def _memo_check(
+    memo: dict[tuple[str, object], Checked | FieldProblem],
+    field: FieldSpec,
+    raw: object,
+    lang: Lang,
+    day_first: bool | None,
+) -> Checked:
     """read_cell, remembered per field and cell value (problems too, so they are raised again)."""
     try:
         key = (field.key, raw)
@@ -260,8 +289,12 @@ def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[
     outcome.meta_rep = extracted.meta.get("rep", "").strip()
     outcome.rep = typed_rep or outcome.meta_rep
     if outcome.meta_rep and typed_rep and outcome.meta_rep != typed_rep:
-        review.append((f"the form was generated for {outcome.meta_rep} but is signed by {typed_rep}",
-                       f"表单为 {outcome.meta_rep} 生成，但填写的业务员为 {typed_rep}"))
+        review.append(
+            (
+                f"the form was generated for {outcome.meta_rep} but is signed by {typed_rep}",
+                f"表单为 {outcome.meta_rep} 生成，但填写的业务员为 {typed_rep}",
+            )
+        )
     typed_period = str(outcome.header.get("period") or "").strip()
     meta_period = extracted.meta.get("period", "").strip()
     outcome.period = typed_period or meta_period
@@ -292,12 +325,16 @@ def _fills_key(field: FieldSpec, route: Route) -> bool:
 def _header_without_key(outcome: FileOutcome, spec: FormSpec, route: Route) -> Refusal | None:
     """A form whose required header field of a row's identity is empty or unreadable (a follow-up report without
     its visit date, a key-account log without its customer) gives no row that could be told apart: refused."""
-    missing = [f.label for f in spec.header_fields
-               if f.required and outcome.header.get(f.key) is None and _fills_key(f, route)]
+    missing = [
+        f.label for f in spec.header_fields if f.required and outcome.header.get(f.key) is None and _fills_key(f, route)
+    ]
     if not missing:
         return None
-    return ("no_key", f"{', '.join(m.en for m in missing)} empty or invalid: the form gives no row to record",
-            f"{'、'.join(m.zh for m in missing)}为空或有误：无法确定本表单对应的记录")
+    return (
+        "no_key",
+        f"{', '.join(m.en for m in missing)} empty or invalid: the form gives no row to record",
+        f"{'、'.join(m.zh for m in missing)}为空或有误：无法确定本表单对应的记录",
+    )
 
 
 def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]:
@@ -308,32 +345,56 @@ def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]
     period = parse_period(outcome.period)
     dates = [r.values["date"].date() for r in outcome.rows if isinstance(r.values.get("date"), pd.Timestamp)]
     if period is not None and all(period.first <= d <= period.last for d in dates):
-        outcome.issues.append(Issue(outcome.name, "", "", "", outcome.period,
-                                    f"the form was generated for {generated}; the typed period {outcome.period} "
-                                    "is used", f"表单为 {generated} 生成，按填写的期间 {outcome.period} 汇总",
-                                    "warning"))
+        outcome.issues.append(
+            Issue(
+                outcome.name,
+                "",
+                "",
+                "",
+                outcome.period,
+                f"the form was generated for {generated}; the typed period {outcome.period} is used",
+                f"表单为 {generated} 生成，按填写的期间 {outcome.period} 汇总",
+                "warning",
+            )
+        )
         return []
-    return [(f"the form was generated for {generated} but the typed period is {outcome.period} "
-             "and its dates do not all fall in it",
-             f"表单为 {generated} 生成，填写的期间为 {outcome.period}，且日期不全在该期间内")]
+    return [
+        (
+            f"the form was generated for {generated} but the typed period is {outcome.period} "
+            "and its dates do not all fall in it",
+            f"表单为 {generated} 生成，填写的期间为 {outcome.period}，且日期不全在该期间内",
+        )
+    ]
 
 
-def _settle(outcome: FileOutcome, spec: FormSpec, route: Route, strict: bool, review: list[tuple[str, str]],
-            refusal: Refusal | None) -> None:
+def _settle(
+    outcome: FileOutcome,
+    spec: FormSpec,
+    route: Route,
+    strict: bool,
+    review: list[tuple[str, str]],
+    refusal: Refusal | None,
+) -> None:
     if outcome.code:  # a form's own rule rejected the file already (keyacct_xl.consolidate.followthrough)
         return
     errors = outcome.errors
     if not outcome.rep:
         outcome.reject("no_rep", "the file names no rep (业务员)", "文件未填写业务员")
     elif strict and errors:
-        outcome.reject("strict", f"{len(errors)} error(s) and --strict: the whole file is rejected",
-                       f"有 {len(errors)} 处错误且使用 --strict：整个文件拒收")
+        outcome.reject(
+            "strict",
+            f"{len(errors)} error(s) and --strict: the whole file is rejected",
+            f"有 {len(errors)} 处错误且使用 --strict：整个文件拒收",
+        )
     elif route.key_field and not outcome.key and not route.registers_customers:  # a new customer's id is given
         # Named by its label, as the rep sees it on the form (报价单号, 日期), never by its key.
         label = next((f.label for f in spec.header_fields if f.key == route.key_field), None)
         en, zh = (label.en, label.zh) if label else (route.key_field, route.key_field)
-        outcome.reject("no_key", f"the field {en} that identifies this form is empty or invalid",
-                       f"标识本表单的字段 {zh} 为空或有误")
+        outcome.reject(
+            "no_key",
+            f"the field {en} that identifies this form is empty or invalid",
+            f"标识本表单的字段 {zh} 为空或有误",
+        )
     elif refusal is not None:
         outcome.reject(*refusal)
     elif not route.header_table and not any(r.ok for r in outcome.rows):

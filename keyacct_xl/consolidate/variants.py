@@ -34,8 +34,15 @@ def new_customer_name(copy: int, city: str = "") -> str:
 class _Copier:
     """Rewrites one example's values for copy number ``copy`` sent by ``rep``."""
 
-    def __init__(self, example: FormExample, copy: int, rep: str, customers: Sequence[tuple[str, str]],
-                 new_customer: bool, years_back: int) -> None:
+    def __init__(
+        self,
+        example: FormExample,
+        copy: int,
+        rep: str,
+        customers: Sequence[tuple[str, str]],
+        new_customer: bool,
+        years_back: int,
+    ) -> None:
         self.copy, self.rep, self.old_rep = copy, rep, str(example.header.get("rep", ""))
         self.years_back = years_back
         self.weeks_back = _weeks_back(str(example.header.get("period", "")), years_back)
@@ -96,8 +103,15 @@ def _values_of(example: FormExample, key: str, *, header: bool) -> list[object]:
     return found + [line[key] for lines in example.rows.values() for line in lines if key in line]
 
 
-def varied(example: FormExample, copy: int, *, rep: str, customers: Sequence[tuple[str, str]],
-           new_customer: bool = False, years_back: int = 0) -> FormExample:
+def varied(
+    example: FormExample,
+    copy: int,
+    *,
+    rep: str,
+    customers: Sequence[tuple[str, str]],
+    new_customer: bool = False,
+    years_back: int = 0,
+) -> FormExample:
     """Copy ``copy`` of ``example`` sent by ``rep`` about ``customers`` ((id, name) pairs of the rep's own).
 
     Each customer the example names is replaced by the next of ``customers``; ``new_customer`` marks a form
@@ -106,6 +120,7 @@ def varied(example: FormExample, copy: int, *, rep: str, customers: Sequence[tup
     same day of the month, so they stay inside the period), for the same rep's next copy of a form.
     """
     copier = _Copier(example, copy, rep, customers, new_customer, years_back)
-    rows: Lines = {section: [copier.values(line, new_customer=False) for line in lines]
-                   for section, lines in example.rows.items()}
+    rows: Lines = {
+        section: [copier.values(line, new_customer=False) for line in lines] for section, lines in example.rows.items()
+    }
     return replace(example, header=copier.values(example.header, new_customer=new_customer), rows=rows)

@@ -33,20 +33,36 @@ class _Upgrade:
     def renamed(self, old: str, new: str, changed: int, sheet: str, cell: str) -> None:
         field = next((f for s in self.spec.sections for f in s.fields if f.key == new), None)
         label = pick(self.lang, field.label.zh, field.label.en) if field else new
-        self.outcome.issues.append(Issue(
-            self.outcome.name, sheet, cell, label, "",
-            f"field {old} of version {self.version} was renamed in version {changed}: read as {label}",
-            f"第 {self.version} 版的字段 {old} 已在第 {changed} 版改名：按「{label}」读取", "warning"))
+        self.outcome.issues.append(
+            Issue(
+                self.outcome.name,
+                sheet,
+                cell,
+                label,
+                "",
+                f"field {old} of version {self.version} was renamed in version {changed}: read as {label}",
+                f"第 {self.version} 版的字段 {old} 已在第 {changed} 版改名：按「{label}」读取",
+                "warning",
+            )
+        )
 
     def keep(self, key: str, value: object, sheet: str, cell: str, dropped_in: int) -> None:
         self.kept[key] = value
         why_en = f"was dropped in version {dropped_in}" if dropped_in else f"is not on version {self.spec.version}"
         why_zh = f"已在第 {dropped_in} 版删除" if dropped_in else f"不在第 {self.spec.version} 版的表单中"
-        self.outcome.issues.append(Issue(
-            self.outcome.name, sheet, cell, key, "",
-            f"field {key} of version {self.version} {why_en}: what was typed is kept in the ingestion ledger's "
-            "header data", f"第 {self.version} 版的字段 {key} {why_zh}：填写的内容保存在导入台账的表头数据中",
-            "warning"))
+        self.outcome.issues.append(
+            Issue(
+                self.outcome.name,
+                sheet,
+                cell,
+                key,
+                "",
+                f"field {key} of version {self.version} {why_en}: what was typed is kept in the ingestion ledger's "
+                "header data",
+                f"第 {self.version} 版的字段 {key} {why_zh}：填写的内容保存在导入台账的表头数据中",
+                "warning",
+            )
+        )
 
     def header(self, header: dict[str, CellValue]) -> dict[str, CellValue]:
         current = self.spec.field_keys()
@@ -67,8 +83,11 @@ class _Upgrade:
         for key, col in table.columns.items():
             now, changed = self.spec.key_now(key, self.version)
             letter = column_letter(col + 1)
-            typed = {f"{letter}{r}": _plain(values[col]) for r, values in table.rows
-                     if col < len(values) and not is_blank(values[col])}
+            typed = {
+                f"{letter}{r}": _plain(values[col])
+                for r, values in table.rows
+                if col < len(values) and not is_blank(values[col])
+            }
             if now is not None and now in current:
                 columns[now] = col
                 if now != key and typed:  # named at its first typed cell; an empty column needs no word

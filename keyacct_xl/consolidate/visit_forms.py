@@ -45,8 +45,9 @@ def derived_quote_no(customer_id: object, quote_date: object, period: str, row: 
     return "-".join(str(p) for p in (QUOTE_PREFIX, customer_id, when, row) if not is_blank(p))
 
 
-def shape_lines(outcome: FileOutcome, route: Route, spec: FormSpec, section_id: str, table: str, lines: list[Line],
-                *, lang: Lang) -> dict[str, list[Line]]:
+def shape_lines(
+    outcome: FileOutcome, route: Route, spec: FormSpec, section_id: str, table: str, lines: list[Line], *, lang: Lang
+) -> dict[str, list[Line]]:
     """The rows one table section gives, by master table: its lines with the implied method, and for a section
     whose lines each head a row of another table (``Route.line_headers``), those rows first."""
     method = IMPLIED_METHOD.get(route.form_id)
@@ -58,20 +59,32 @@ def shape_lines(outcome: FileOutcome, route: Route, spec: FormSpec, section_id: 
     return {header_table: _quotations(outcome, spec, section_id, header_table, lines), table: lines}
 
 
-def _quotations(outcome: FileOutcome, spec: FormSpec, section_id: str, header_table: str,
-                lines: list[Line]) -> list[Line]:
+def _quotations(
+    outcome: FileOutcome, spec: FormSpec, section_id: str, header_table: str, lines: list[Line]
+) -> list[Line]:
     """One quotation per quote line, numbering the lines typed without a quote number (in place)."""
-    checked: dict[tuple[object, object], CheckedRow] = {(r.sheet, r.row): r for r in outcome.rows
-                                                        if r.section == section_id}
-    mapped = {f.key: f.maps_to.partition(".")[2] for f in spec.section(section_id).fields
-              if f.maps_to and f.maps_to.partition(".")[0] == header_table}
+    checked: dict[tuple[object, object], CheckedRow] = {
+        (r.sheet, r.row): r for r in outcome.rows if r.section == section_id
+    }
+    mapped = {
+        f.key: f.maps_to.partition(".")[2]
+        for f in spec.section(section_id).fields
+        if f.maps_to and f.maps_to.partition(".")[0] == header_table
+    }
     quotations = []
     for line in lines:
         row = checked[(line["source_sheet"], line["source_row"])]
         header = {column: row.values.get(key) for key, column in mapped.items()}
         if is_blank(line.get("quote_no")):
-            line["quote_no"] = derived_quote_no(line.get("customer_id"), header.get("quote_date"), outcome.period,
-                                                row.row)
-        quotations.append({"quote_no": line["quote_no"], "customer_id": line.get("customer_id"), **header,
-                           **{k: line[k] for k in _PROVENANCE_KEYS if k in line}})
+            line["quote_no"] = derived_quote_no(
+                line.get("customer_id"), header.get("quote_date"), outcome.period, row.row
+            )
+        quotations.append(
+            {
+                "quote_no": line["quote_no"],
+                "customer_id": line.get("customer_id"),
+                **header,
+                **{k: line[k] for k in _PROVENANCE_KEYS if k in line},
+            }
+        )
     return quotations

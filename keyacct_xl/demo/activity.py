@@ -35,12 +35,16 @@ PURPOSES: dict[str, tuple[str, ...]] = {
     "客情维护": ("节前走访，赠送台历和礼品", "与客户负责人沟通明年生产计划"),
     "需求调研": ("客户新上两条生产线，预计增加{category}用量", "了解到客户正在比较{competitor}的报价"),
 }
-RESULTS = {"good": ("已下订单", "客户满意", "同意试用", "问题已解决"),
-           "fair": ("待客户答复", "需再次跟进", "客户暂无需求"),
-           "poor": ("客户不满意，需经理出面", "客户转向竞品", "回款未落实")}
-NEXT_STEPS = {"good": ("按时送货", "下月例行回访", "跟进试用效果", "寄送对账单"),
-              "fair": ("下周电话跟进", "报价给客户", "安排技术人员上门", "月底前再次拜访"),
-              "poor": ("报经理处理", "申请特价挽回", "暂停发货，跟踪回款", "上门道歉并提出整改方案")}
+RESULTS = {
+    "good": ("已下订单", "客户满意", "同意试用", "问题已解决"),
+    "fair": ("待客户答复", "需再次跟进", "客户暂无需求"),
+    "poor": ("客户不满意，需经理出面", "客户转向竞品", "回款未落实"),
+}
+NEXT_STEPS = {
+    "good": ("按时送货", "下月例行回访", "跟进试用效果", "寄送对账单"),
+    "fair": ("下周电话跟进", "报价给客户", "安排技术人员上门", "月底前再次拜访"),
+    "poor": ("报经理处理", "申请特价挽回", "暂停发货，跟踪回款", "上门道歉并提出整改方案"),
+}
 
 
 def make_contacts(rng: np.random.Generator, profiles: pd.DataFrame, key: np.ndarray) -> pd.DataFrame:
@@ -56,34 +60,50 @@ def make_contacts(rng: np.random.Generator, profiles: pd.DataFrame, key: np.ndar
     spelled = np.where(first, profiles["owner_pinyin"].to_numpy()[cust], np.array(pinyin, dtype=object))
     title = np.where(first, "总经理", np.array(TITLES, dtype=object)[rng.integers(0, len(TITLES), total)])
     mail = rng.random(total) < 0.7
-    email = [f"{s}{n:02d}@{MAIL_DOMAINS[d]}" if m else None
-             for s, n, d, m in zip(spelled, rng.integers(1, 99, total), rng.integers(0, len(MAIL_DOMAINS), total),
-                                   mail)]
-    wechat = np.where(rng.random(total) < 0.75,
-                      [f"wxid_{s}{n:04d}" for s, n in zip(spelled, rng.integers(0, 10_000, total))],
-                      [str(q) for q in rng.integers(10_000_000, 2_999_999_999, total)])
+    email = [
+        f"{s}{n:02d}@{MAIL_DOMAINS[d]}" if m else None
+        for s, n, d, m in zip(spelled, rng.integers(1, 99, total), rng.integers(0, len(MAIL_DOMAINS), total), mail)
+    ]
+    wechat = np.where(
+        rng.random(total) < 0.75,
+        [f"wxid_{s}{n:04d}" for s, n in zip(spelled, rng.integers(0, 10_000, total))],
+        [str(q) for q in rng.integers(10_000_000, 2_999_999_999, total)],
+    )
     profiled = first & key[cust]
-    frame = pd.DataFrame({
-        "contact_id": [f"LX{i + 1:05d}" for i in range(total)],
-        "customer_id": profiles["customer_id"].to_numpy()[cust],
-        "name": name, "title": title, "phone": geo.mobiles(rng, total), "email": email, "wechat": wechat,
-        "nickname": np.where(first, [f"{n[0]}总" for n in name], None),
-        "birthday": _birthdays(rng, total, profiled | (rng.random(total) < 0.25)),
-    })
-    for column, choices in (("birthplace", [geo.short_province(c.province) + c.name for c in geo.CITIES]),
-                            ("education", EDUCATION), ("family", FAMILY), ("health", HEALTH),
-                            ("religion_politics", BELIEFS), ("avoid_topics", AVOID)):
+    frame = pd.DataFrame(
+        {
+            "contact_id": [f"LX{i + 1:05d}" for i in range(total)],
+            "customer_id": profiles["customer_id"].to_numpy()[cust],
+            "name": name,
+            "title": title,
+            "phone": geo.mobiles(rng, total),
+            "email": email,
+            "wechat": wechat,
+            "nickname": np.where(first, [f"{n[0]}总" for n in name], None),
+            "birthday": _birthdays(rng, total, profiled | (rng.random(total) < 0.25)),
+        }
+    )
+    for column, choices in (
+        ("birthplace", [geo.short_province(c.province) + c.name for c in geo.CITIES]),
+        ("education", EDUCATION),
+        ("family", FAMILY),
+        ("health", HEALTH),
+        ("religion_politics", BELIEFS),
+        ("avoid_topics", AVOID),
+    ):
         frame[column] = np.where(profiled, np.array(choices, dtype=object)[rng.integers(0, len(choices), total)], None)
     hobbies = ["、".join(rng.choice(HOBBIES, 2, replace=False)) for _ in range(total)]
     frame["hobbies"] = np.where(profiled, hobbies, None)
-    frame["notes"] = np.where(rng.random(total) < 0.3,
-                              np.array(CONTACT_NOTES, dtype=object)[rng.integers(0, len(CONTACT_NOTES), total)], None)
+    frame["notes"] = np.where(
+        rng.random(total) < 0.3, np.array(CONTACT_NOTES, dtype=object)[rng.integers(0, len(CONTACT_NOTES), total)], None
+    )
     frame["notes"] = frame["notes"].replace("", None)
     # Roles follow the title (no random draw, so the rest of the demo stays as it was): the owner decides, a
     # purchasing title buys. Everyone is still there (在职 blank means active).
     buyer = np.char.find(title.astype(str), "采购") >= 0
     frame["decision_role"] = pd.Series(np.select([first, buyer], ["决策者", "采购"], ""), index=frame.index).replace(
-        "", None)
+        "", None
+    )
     frame["relationship_level"] = None
     frame["active"] = None
     frame["left_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
@@ -95,8 +115,9 @@ def _birthdays(rng: np.random.Generator, count: int, known: np.ndarray) -> pd.Se
     return pd.Series(days).where(known, pd.NaT)
 
 
-def make_visits(rng: np.random.Generator, profiles: pd.DataFrame, grade: np.ndarray, contacts: pd.DataFrame,
-                weights: np.ndarray) -> pd.DataFrame:
+def make_visits(
+    rng: np.random.Generator, profiles: pd.DataFrame, grade: np.ndarray, contacts: pd.DataFrame, weights: np.ndarray
+) -> pd.DataFrame:
     """Visit records: more often for better grades, a few win-back visits after a customer lapsed."""
     first = profiles["first_day"].to_numpy()
     prospect = (profiles["stage"] == "prospect").to_numpy()
@@ -115,17 +136,23 @@ def make_visits(rng: np.random.Generator, profiles: pd.DataFrame, grade: np.ndar
     mood = np.select([rating <= 1, rating == 2], ["good", "fair"], "poor")
     purpose = np.array(list(PURPOSES), dtype=object)[rng.integers(0, len(PURPOSES), total)]
     dates = DAYS[day]
-    visits = pd.DataFrame({
-        "date": dates, "customer_id": profiles["customer_id"].to_numpy()[cust],
-        "rep": profiles["rep"].to_numpy()[cust], "contact": _contact_names(rng, contacts, profiles, cust),
-        "method": rng.choice(np.array(METHODS, dtype=object), total, p=METHOD_P),
-        "purpose": purpose, "content": _contents(rng, purpose),
-        "result": [_choose(rng, RESULTS[m]) for m in mood],
-        "rating": np.array(RATINGS, dtype=object)[rating],
-        "next_step": [_choose(rng, NEXT_STEPS[m]) for m in mood],
-        "next_date": pd.Series(dates + pd.to_timedelta(rng.integers(7, 61, total), unit="D")).where(
-            rng.random(total) < 0.8, pd.NaT),
-    })
+    visits = pd.DataFrame(
+        {
+            "date": dates,
+            "customer_id": profiles["customer_id"].to_numpy()[cust],
+            "rep": profiles["rep"].to_numpy()[cust],
+            "contact": _contact_names(rng, contacts, profiles, cust),
+            "method": rng.choice(np.array(METHODS, dtype=object), total, p=METHOD_P),
+            "purpose": purpose,
+            "content": _contents(rng, purpose),
+            "result": [_choose(rng, RESULTS[m]) for m in mood],
+            "rating": np.array(RATINGS, dtype=object)[rating],
+            "next_step": [_choose(rng, NEXT_STEPS[m]) for m in mood],
+            "next_date": pd.Series(dates + pd.to_timedelta(rng.integers(7, 61, total), unit="D")).where(
+                rng.random(total) < 0.8, pd.NaT
+            ),
+        }
+    )
     # A poor visit states its problem (the forms require it); what the follow-up forms add is left blank, so the
     # random draws above, and with them the whole demo, stay as they were.
     visits["problems"] = visits["result"].where(pd.Series(mood) == "poor", None)
@@ -139,8 +166,9 @@ def _choose(rng: np.random.Generator, options: tuple[str, ...]) -> str:
     return options[int(rng.integers(0, len(options)))]
 
 
-def _contact_names(rng: np.random.Generator, contacts: pd.DataFrame, profiles: pd.DataFrame,
-                   cust: np.ndarray) -> np.ndarray:
+def _contact_names(
+    rng: np.random.Generator, contacts: pd.DataFrame, profiles: pd.DataFrame, cust: np.ndarray
+) -> np.ndarray:
     """A contact of the visited customer, the first (the owner) most often."""
     position = profiles["customer_id"].reset_index(drop=True)
     index = pd.Index(position)
@@ -156,6 +184,7 @@ def _contents(rng: np.random.Generator, purpose: np.ndarray) -> list[str]:
     category = rng.integers(0, len(CATEGORIES), len(purpose))
     competitor = rng.integers(0, len(COMPETITOR_BRANDS), len(purpose))
     variant = rng.integers(0, 2, len(purpose))
-    return [PURPOSES[p][v].format(product=PRODUCTS[i].name, category=CATEGORIES[c].name,
-                                  competitor=COMPETITOR_BRANDS[k])
-            for p, v, i, c, k in zip(purpose, variant, product, category, competitor)]
+    return [
+        PURPOSES[p][v].format(product=PRODUCTS[i].name, category=CATEGORIES[c].name, competitor=COMPETITOR_BRANDS[k])
+        for p, v, i, c, k in zip(purpose, variant, product, category, competitor)
+    ]

@@ -30,7 +30,7 @@ def day_weights() -> np.ndarray:
     holiday[national_day] = 0.1
     holiday[labour_day] = 0.3
     years = (DAYS - START).days.to_numpy() / 365.25
-    return month * weekday * holiday * ANNUAL_GROWTH ** years
+    return month * weekday * holiday * ANNUAL_GROWTH**years
 
 
 def sample_days(rng: np.random.Generator, weights: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:

@@ -22,8 +22,14 @@ class Category:
 
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("液压油", 0.24), Category("发动机油", 0.28), Category("齿轮油", 0.25), Category("润滑脂", 0.33),
-    Category("金属加工液", 0.30), Category("专用油", 0.20), Category("清洗养护", 0.35), Category("滤清器配件", 0.15),
+    Category("液压油", 0.24),
+    Category("发动机油", 0.28),
+    Category("齿轮油", 0.25),
+    Category("润滑脂", 0.33),
+    Category("金属加工液", 0.30),
+    Category("专用油", 0.20),
+    Category("清洗养护", 0.35),
+    Category("滤清器配件", 0.15),
 )
 CATEGORY_INDEX = {c.name: i for i, c in enumerate(CATEGORIES)}
 
@@ -39,23 +45,36 @@ class Product:
 
 
 PRODUCTS: tuple[Product, ...] = (
-    Product("抗磨液压油 46# 200L", "液压油", 1850, 5), Product("抗磨液压油 68# 200L", "液压油", 1880, 3),
-    Product("抗磨液压油 46# 18L", "液压油", 210, 5), Product("低温液压油 32# 18L", "液压油", 235, 1.5),
+    Product("抗磨液压油 46# 200L", "液压油", 1850, 5),
+    Product("抗磨液压油 68# 200L", "液压油", 1880, 3),
+    Product("抗磨液压油 46# 18L", "液压油", 210, 5),
+    Product("低温液压油 32# 18L", "液压油", 235, 1.5),
     Product("高压抗磨液压油 HM46 170kg", "液压油", 1990, 1.5),
-    Product("柴油机油 CI-4 15W-40 18L", "发动机油", 360, 5), Product("柴油机油 CK-4 10W-40 18L", "发动机油", 455, 2),
-    Product("汽油机油 SP 5W-30 4L", "发动机油", 185, 3), Product("汽油机油 SN 10W-40 4L", "发动机油", 128, 3),
+    Product("柴油机油 CI-4 15W-40 18L", "发动机油", 360, 5),
+    Product("柴油机油 CK-4 10W-40 18L", "发动机油", 455, 2),
+    Product("汽油机油 SP 5W-30 4L", "发动机油", 185, 3),
+    Product("汽油机油 SN 10W-40 4L", "发动机油", 128, 3),
     Product("柴油机油 CH-4 20W-50 200L", "发动机油", 3600, 1.5),
-    Product("重负荷工业齿轮油 220# 200L", "齿轮油", 2650, 2), Product("重负荷工业齿轮油 320# 18L", "齿轮油", 295, 2),
+    Product("重负荷工业齿轮油 220# 200L", "齿轮油", 2650, 2),
+    Product("重负荷工业齿轮油 320# 18L", "齿轮油", 295, 2),
     Product("车辆齿轮油 GL-5 85W-90 18L", "齿轮油", 320, 2),
-    Product("锂基润滑脂 2# 15kg", "润滑脂", 245, 5), Product("极压锂基脂 00# 15kg", "润滑脂", 280, 2),
-    Product("高温润滑脂 3# 1kg", "润滑脂", 42, 2), Product("复合磺酸钙基脂 180kg", "润滑脂", 4600, 0.8),
-    Product("全合成切削液 18L", "金属加工液", 460, 3), Product("半合成切削液 200L", "金属加工液", 3900, 1.5),
-    Product("防锈油 200L", "金属加工液", 2300, 1.5), Product("冲压油 18L", "金属加工液", 380, 1.5),
-    Product("导轨油 68# 18L", "专用油", 260, 3), Product("螺杆空压机油 46# 18L", "专用油", 420, 3),
-    Product("汽轮机油 32# 200L", "专用油", 2450, 1), Product("变压器油 25# 200L", "专用油", 2100, 1),
-    Product("工业清洗剂 20L", "清洗养护", 160, 3), Product("化油器清洗剂 450ml", "清洗养护", 12, 2),
+    Product("锂基润滑脂 2# 15kg", "润滑脂", 245, 5),
+    Product("极压锂基脂 00# 15kg", "润滑脂", 280, 2),
+    Product("高温润滑脂 3# 1kg", "润滑脂", 42, 2),
+    Product("复合磺酸钙基脂 180kg", "润滑脂", 4600, 0.8),
+    Product("全合成切削液 18L", "金属加工液", 460, 3),
+    Product("半合成切削液 200L", "金属加工液", 3900, 1.5),
+    Product("防锈油 200L", "金属加工液", 2300, 1.5),
+    Product("冲压油 18L", "金属加工液", 380, 1.5),
+    Product("导轨油 68# 18L", "专用油", 260, 3),
+    Product("螺杆空压机油 46# 18L", "专用油", 420, 3),
+    Product("汽轮机油 32# 200L", "专用油", 2450, 1),
+    Product("变压器油 25# 200L", "专用油", 2100, 1),
+    Product("工业清洗剂 20L", "清洗养护", 160, 3),
+    Product("化油器清洗剂 450ml", "清洗养护", 12, 2),
     Product("防冻液 -35℃ 4L", "清洗养护", 36, 3),
-    Product("机油滤清器", "滤清器配件", 28, 3), Product("液压油滤芯", "滤清器配件", 95, 2),
+    Product("机油滤清器", "滤清器配件", 28, 3),
+    Product("液压油滤芯", "滤清器配件", 95, 2),
     Product("空气滤清器", "滤清器配件", 65, 2),
 )
 
@@ -86,17 +105,47 @@ def products_by_category() -> tuple[np.ndarray, np.ndarray]:
     for k, cat in enumerate(CATEGORIES):
         members = [i for i, p in enumerate(PRODUCTS) if p.category == cat.name]
         weights = np.array([PRODUCTS[i].popularity for i in members])
-        index[k, :len(members)] = members
-        index[k, len(members):] = members[-1]
-        cumulative[k, :len(members)] = np.cumsum(weights) / weights.sum()
+        index[k, : len(members)] = members
+        index[k, len(members) :] = members[-1]
+        cumulative[k, : len(members)] = np.cumsum(weights) / weights.sum()
     return index, cumulative
 
 
 COMPETITOR_BRANDS: tuple[str, ...] = (
-    "美孚", "壳牌", "长城润滑油", "昆仑润滑油", "嘉实多", "道达尔", "福斯", "统一润滑油", "龙蟠", "胜牌")
+    "美孚",
+    "壳牌",
+    "长城润滑油",
+    "昆仑润滑油",
+    "嘉实多",
+    "道达尔",
+    "福斯",
+    "统一润滑油",
+    "龙蟠",
+    "胜牌",
+)
 PROMOTIONS: tuple[str, ...] = (
-    "买十送一", "满5万元返利2%", "季度返利3%", "免费油品检测", "免费换油服务", "赠送加油枪和油桶架", "新客户首单九折",
-    "年度协议价锁定", "账期延长至90天", "经销商进货奖励", "搭赠滤芯", "", "", "")
+    "买十送一",
+    "满5万元返利2%",
+    "季度返利3%",
+    "免费油品检测",
+    "免费换油服务",
+    "赠送加油枪和油桶架",
+    "新客户首单九折",
+    "年度协议价锁定",
+    "账期延长至90天",
+    "经销商进货奖励",
+    "搭赠滤芯",
+    "",
+    "",
+    "",
+)
 RESPONSES: tuple[str, ...] = (
-    "重点客户上门拜访，稳定价格", "申请专项返利，保住份额", "提供免费油液检测服务", "加快送货，次日达",
-    "推出同级别替代产品", "加强客情维护，暂不调价", "组织技术交流会", "报请经理审批特价")
+    "重点客户上门拜访，稳定价格",
+    "申请专项返利，保住份额",
+    "提供免费油液检测服务",
+    "加快送货，次日达",
+    "推出同级别替代产品",
+    "加强客情维护，暂不调价",
+    "组织技术交流会",
+    "报请经理审批特价",
+)

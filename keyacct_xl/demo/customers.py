@@ -87,33 +87,46 @@ def make_profiles(rng: np.random.Generator, count: int, reps: pd.DataFrame) -> p
     trade = np.array([i.trade_customer for i in industries])
     owners, owner_pinyin = names.person_names(rng, count)
     founded = pd.Timestamp("1992-01-01") + pd.to_timedelta(rng.integers(0, 365 * 30, count), unit="D")
-    since = pd.Timestamp("2008-01-01") + pd.to_timedelta(rng.integers(0, (START - pd.Timestamp("2008-01-01")).days,
-                                                                     count), unit="D")
-    frame = pd.DataFrame({
-        "customer_id": [f"C{i + 1:04d}" for i in range(count)],
-        "name": full, "short_name": short,
-        "region": region, "city": [geo.CITIES[i].name for i in city_idx], "city_idx": city_idx,
-        "district": district, "address": address,
-        "industry": [i.name for i in industries], "business_scope": scope,
-        "enterprise_nature": rng.choice(NATURES, count, p=NATURE_P),
-        "outlet_type": np.where(trade, rng.choice(OUTLETS, count, p=OUTLET_P), None),
-        "location_type": np.where(trade, rng.choice(LOCATIONS, count, p=LOCATION_P), "其他"),
-        "rep": _assign_reps(rng, region, reps),
-        "phone": geo.landlines(rng, city_idx),
-        "fax": np.where(rng.random(count) < 0.35, geo.landlines(rng, city_idx), None),
-        "owner": owners, "owner_pinyin": owner_pinyin,
-        "legal_rep": np.where(rng.random(count) < 0.8, owners, names.person_names(rng, count)[0]),
-        "tax_id": geo.tax_ids(rng, city_idx),
-        "staff_count": np.round(np.clip(rng.lognormal(3.3, 1.0, count) * np.sqrt(size), 3, 5000)).astype(int),
-        # 当地影响力 1-5, a manual judgement that mostly follows size.
-        "influence": np.clip(np.round(1 + 4 * rank + rng.normal(0, 0.7, count)), 1, 5).astype(int),
-        "stage": stage, "first_day": first, "last_day": last, "size": size,
-        "terms": terms, "payer": _payers(rng, stage),
-        "discount": np.clip(0.02 * np.log1p(size) + rng.normal(0, 0.01, count), 0, 0.06),
-        # Share of receipts that do not quote the invoice: a fifth of customers seldom do, the rest now and then.
-        "blank_ref": np.where(rng.random(count) < 0.2, 0.75, 0.19),
-        "since": since,
-    })
+    since = pd.Timestamp("2008-01-01") + pd.to_timedelta(
+        rng.integers(0, (START - pd.Timestamp("2008-01-01")).days, count), unit="D"
+    )
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i + 1:04d}" for i in range(count)],
+            "name": full,
+            "short_name": short,
+            "region": region,
+            "city": [geo.CITIES[i].name for i in city_idx],
+            "city_idx": city_idx,
+            "district": district,
+            "address": address,
+            "industry": [i.name for i in industries],
+            "business_scope": scope,
+            "enterprise_nature": rng.choice(NATURES, count, p=NATURE_P),
+            "outlet_type": np.where(trade, rng.choice(OUTLETS, count, p=OUTLET_P), None),
+            "location_type": np.where(trade, rng.choice(LOCATIONS, count, p=LOCATION_P), "其他"),
+            "rep": _assign_reps(rng, region, reps),
+            "phone": geo.landlines(rng, city_idx),
+            "fax": np.where(rng.random(count) < 0.35, geo.landlines(rng, city_idx), None),
+            "owner": owners,
+            "owner_pinyin": owner_pinyin,
+            "legal_rep": np.where(rng.random(count) < 0.8, owners, names.person_names(rng, count)[0]),
+            "tax_id": geo.tax_ids(rng, city_idx),
+            "staff_count": np.round(np.clip(rng.lognormal(3.3, 1.0, count) * np.sqrt(size), 3, 5000)).astype(int),
+            # 当地影响力 1-5, a manual judgement that mostly follows size.
+            "influence": np.clip(np.round(1 + 4 * rank + rng.normal(0, 0.7, count)), 1, 5).astype(int),
+            "stage": stage,
+            "first_day": first,
+            "last_day": last,
+            "size": size,
+            "terms": terms,
+            "payer": _payers(rng, stage),
+            "discount": np.clip(0.02 * np.log1p(size) + rng.normal(0, 0.01, count), 0, 0.06),
+            # Share of receipts that do not quote the invoice: a fifth of customers seldom do, the rest now and then.
+            "blank_ref": np.where(rng.random(count) < 0.2, 0.75, 0.19),
+            "since": since,
+        }
+    )
     # Founded before the first trade; the company existed before it bought from us.
     frame["founded"] = pd.Series(founded).where(pd.Series(founded) < since, since - pd.Timedelta(days=400))
     return frame

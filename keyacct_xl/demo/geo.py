@@ -21,8 +21,9 @@ class City:
     weight: float
 
 
-def _city(name: str, pinyin: str, region: str, province: str, area: str, division: str, districts: str,
-          weight: float) -> City:
+def _city(
+    name: str, pinyin: str, region: str, province: str, area: str, division: str, districts: str, weight: float
+) -> City:
     return City(name, pinyin, region, province, area, division, tuple(districts.split()), weight)
 
 
@@ -69,9 +70,36 @@ CITIES: tuple[City, ...] = (
 REGIONS: tuple[str, ...] = ("华东", "华南", "华北", "华中", "西南", "西北", "东北")
 
 ROADS: tuple[str, ...] = (
-    "人民路", "解放路", "中山路", "建设路", "工业大道", "长江路", "黄河路", "创业路", "科技路", "发展大道",
-    "金山路", "兴业路", "环城东路", "经一路", "纬二路", "开发区大道", "滨江路", "新华路", "友谊路", "和平路",
-    "机场路", "东环路", "西环路", "园区大道", "光华路", "振兴路", "富民路", "工业园路", "高新大道", "秀水路",
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "工业大道",
+    "长江路",
+    "黄河路",
+    "创业路",
+    "科技路",
+    "发展大道",
+    "金山路",
+    "兴业路",
+    "环城东路",
+    "经一路",
+    "纬二路",
+    "开发区大道",
+    "滨江路",
+    "新华路",
+    "友谊路",
+    "和平路",
+    "机场路",
+    "东环路",
+    "西环路",
+    "园区大道",
+    "光华路",
+    "振兴路",
+    "富民路",
+    "工业园路",
+    "高新大道",
+    "秀水路",
 )
 
 # GB 32100-2015: the unified social credit code's alphabet (no I, O, S, V, Z) and check-digit weights.
@@ -115,8 +143,33 @@ def landlines(rng: np.random.Generator, city_idx: np.ndarray) -> list[str]:
 
 def mobiles(rng: np.random.Generator, count: int) -> list[str]:
     """Chinese mobile numbers (11 digits, real 13x-19x prefixes)."""
-    prefixes = np.array([130, 131, 133, 135, 136, 137, 138, 139, 150, 151, 152, 158, 159, 166, 176, 177,
-                         180, 181, 186, 187, 188, 189, 199])
+    prefixes = np.array(
+        [
+            130,
+            131,
+            133,
+            135,
+            136,
+            137,
+            138,
+            139,
+            150,
+            151,
+            152,
+            158,
+            159,
+            166,
+            176,
+            177,
+            180,
+            181,
+            186,
+            187,
+            188,
+            189,
+            199,
+        ]
+    )
     heads = prefixes[rng.integers(0, len(prefixes), count)]
     tails = rng.integers(0, 100_000_000, count)
     return [f"{h}{t:08d}" for h, t in zip(heads, tails)]

@@ -27,16 +27,18 @@ def sales_grades(sales: np.ndarray, settings: Settings) -> np.ndarray:
     return np.searchsorted(np.array(bounds, dtype=float), sales, side="right")
 
 
-def credit_grades(payer: np.ndarray, stop: pd.DatetimeIndex, when: pd.Timestamp,
-                  rng: np.random.Generator) -> np.ndarray:
+def credit_grades(
+    payer: np.ndarray, stop: pd.DatetimeIndex, when: pd.Timestamp, rng: np.random.Generator
+) -> np.ndarray:
     """A pays on time, B is often late but recoverable, C defaults (DOMAIN.md, "Credit")."""
     normal = np.where(rng.random(len(payer)) < 0.08, "B", "A")
     bad_now = (payer == "bad") & (stop <= when)
     return np.select([bad_now, payer != "normal"], ["C", "B"], normal).astype(object)
 
 
-def policy_grades(sales_level: np.ndarray, credit: np.ndarray, influence: np.ndarray,
-                  sales: np.ndarray, a_min: float) -> np.ndarray:
+def policy_grades(
+    sales_level: np.ndarray, credit: np.ndarray, influence: np.ndarray, sales: np.ndarray, a_min: float
+) -> np.ndarray:
     """Sales level adjusted by credit (VIP needs credit A; C credit caps at B) and strong influence (B to A)."""
     level = sales_level.copy()
     level = np.where((level == 3) & (credit != "A"), 2, level)
@@ -45,9 +47,15 @@ def policy_grades(sales_level: np.ndarray, credit: np.ndarray, influence: np.nda
     return level
 
 
-def grade_years(rng: np.random.Generator, profiles: pd.DataFrame, transactions: pd.DataFrame,
-                first_trade: pd.Series, stop: pd.DatetimeIndex, settings: Settings,
-                manager: str) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+def grade_years(
+    rng: np.random.Generator,
+    profiles: pd.DataFrame,
+    transactions: pd.DataFrame,
+    first_trade: pd.Series,
+    stop: pd.DatetimeIndex,
+    settings: Settings,
+    manager: str,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """GradeHistory rows for 2024 and 2025, and the current grade and credit grade of every customer."""
     ids = profiles["customer_id"]
     a_min = settings.grade_a_min_sales
@@ -69,18 +77,36 @@ def grade_years(rng: np.random.Generator, profiles: pd.DataFrame, transactions: 
             grade_prev = np.array(GRADES, dtype=object)[np.clip(level + step, 0, 3)]
             credit_prev = np.where(rng.random(len(level)) < 0.9, credit, "B").astype(object)
         reasons = _reasons(year, sales, after, grade_prev, credit, credit_prev, new, new_months)
-        rows.append(pd.DataFrame({
-            "year": year, "customer_id": ids[graded].to_numpy(), "grade_before": grade_prev[graded],
-            "grade_after": after[graded], "credit_before": credit_prev[graded], "credit_after": credit[graded],
-            "reason": reasons[graded], "approved_by": manager, "applied_at": when + pd.Timedelta(days=4),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "year": year,
+                    "customer_id": ids[graded].to_numpy(),
+                    "grade_before": grade_prev[graded],
+                    "grade_after": after[graded],
+                    "credit_before": credit_prev[graded],
+                    "credit_after": credit[graded],
+                    "reason": reasons[graded],
+                    "approved_by": manager,
+                    "applied_at": when + pd.Timedelta(days=4),
+                }
+            )
+        )
         grade_prev = np.where(graded, after, "C").astype(object)
         credit_prev = np.where(graded, credit, "B").astype(object)
     return pd.concat(rows, ignore_index=True), {"grade": grade_prev, "credit_grade": credit_prev}
 
 
-def _reasons(year: int, sales: np.ndarray, after: np.ndarray, before: np.ndarray, credit: np.ndarray,
-             credit_before: np.ndarray, new: np.ndarray, new_months: int) -> np.ndarray:
+def _reasons(
+    year: int,
+    sales: np.ndarray,
+    after: np.ndarray,
+    before: np.ndarray,
+    credit: np.ndarray,
+    credit_before: np.ndarray,
+    new: np.ndarray,
+    new_months: int,
+) -> np.ndarray:
     """One line per customer saying why the grade is what it is."""
     out = []
     for s, a, b, c, cb, n in zip(sales, after, before, credit, credit_before, new):

@@ -35,9 +35,15 @@ def make_payments(rng: np.random.Generator, invoices: pd.DataFrame, profiles: pd
     split = paid & (rng.random(len(inv)) < PARTIAL_RATE) & (amount > 1000)
     first_part = np.round(amount[split] * rng.uniform(0.3, 0.7, split.sum()), -2)
     rows[0].loc[split[paid], "amount"] = first_part
-    rows.append(pd.DataFrame({"row": np.flatnonzero(split),
-                              "date": pay_date[split] + rng.integers(20, 76, split.sum()).astype("timedelta64[D]"),
-                              "amount": amount[split] - first_part}))
+    rows.append(
+        pd.DataFrame(
+            {
+                "row": np.flatnonzero(split),
+                "date": pay_date[split] + rng.integers(20, 76, split.sum()).astype("timedelta64[D]"),
+                "amount": amount[split] - first_part,
+            }
+        )
+    )
     body = pd.concat(rows, ignore_index=True)
     body["over"] = False
     _overpay(rng, body, payer)
@@ -55,8 +61,11 @@ def _delays(rng: np.random.Generator, payer: np.ndarray, terms: np.ndarray) -> n
 
 def _overpay(rng: np.random.Generator, body: pd.DataFrame, payer: np.ndarray) -> None:
     """A couple of receipts round the amount up (the customer paid more than the invoice it quotes)."""
-    candidates = np.flatnonzero((payer[body["row"].to_numpy()] == "normal") & (body["amount"].to_numpy() > 2000)
-                                & (body["date"] <= END - pd.Timedelta(days=60)).to_numpy())
+    candidates = np.flatnonzero(
+        (payer[body["row"].to_numpy()] == "normal")
+        & (body["amount"].to_numpy() > 2000)
+        & (body["date"] <= END - pd.Timedelta(days=60)).to_numpy()
+    )
     chosen = rng.choice(candidates, min(OVERPAYMENTS, len(candidates)), replace=False)
     body.loc[chosen, "amount"] = np.ceil(body.loc[chosen, "amount"].to_numpy() / 1000) * 1000 + 1000
     body.loc[chosen, "over"] = True
@@ -74,11 +83,13 @@ def _table(rng: np.random.Generator, body: pd.DataFrame, inv: pd.DataFrame, prof
     blank = (rng.random(len(body)) < profiles["blank_ref"].to_numpy()[cust]) & ~body["over"].to_numpy()
     month = pd.DatetimeIndex(body["date"]).strftime("%Y%m")
     seq = pd.Series(month).groupby(month).cumcount().to_numpy() + 1
-    return pd.DataFrame({
-        "receipt_no": [f"SK{m}{s:04d}" for m, s in zip(month, seq)],
-        "date": body["date"].to_numpy(),
-        "customer_id": profiles["customer_id"].to_numpy()[cust],
-        "amount": np.round(amount, 2),
-        "method": method.astype(object),
-        "reference": np.where(blank, None, inv["doc_no"].to_numpy()[body["row"].to_numpy()]),
-    })
+    return pd.DataFrame(
+        {
+            "receipt_no": [f"SK{m}{s:04d}" for m, s in zip(month, seq)],
+            "date": body["date"].to_numpy(),
+            "customer_id": profiles["customer_id"].to_numpy()[cust],
+            "amount": np.round(amount, 2),
+            "method": method.astype(object),
+            "reference": np.where(blank, None, inv["doc_no"].to_numpy()[body["row"].to_numpy()]),
+        }
+    )

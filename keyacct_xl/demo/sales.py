@@ -24,8 +24,9 @@ def _pick(rng: np.random.Generator, cumulative: np.ndarray) -> np.ndarray:
     return np.minimum((cumulative < draws).sum(axis=1), cumulative.shape[1] - 1)
 
 
-def _invoice_counts(rng: np.random.Generator, profiles: pd.DataFrame, activity: np.ndarray,
-                    lines_each: np.ndarray, total_lines: int) -> np.ndarray:
+def _invoice_counts(
+    rng: np.random.Generator, profiles: pd.DataFrame, activity: np.ndarray, lines_each: np.ndarray, total_lines: int
+) -> np.ndarray:
     """Invoices per customer: frequency grows with the square root of size, scaled to the line target."""
     months = (profiles["last_day"] - profiles["first_day"] + 1).to_numpy() / 30.4
     base = np.sqrt(profiles["size"].to_numpy()) * months * (activity > 0)
@@ -84,14 +85,21 @@ def _lines(rng: np.random.Generator, invoices: pd.DataFrame, profiles: pd.DataFr
     amount = np.round(qty * unit_price, 2)
     base_margin = np.array([c.margin for c in CATEGORIES])[category]
     margin = np.clip(base_margin - 0.8 * discount + rng.normal(0, 0.015, len(inv)), 0.10, 0.35)
-    frame = pd.DataFrame({
-        "doc_no": invoices["doc_no"].to_numpy()[inv], "date": dates,
-        "customer_id": profiles["customer_id"].to_numpy()[cust],
-        "product": np.array([p.name for p in PRODUCTS], dtype=object)[product],
-        "category": np.array([c.name for c in CATEGORIES], dtype=object)[category],
-        "qty": qty, "unit_price": unit_price, "amount": amount, "cost": np.round(amount * (1 - margin), 2),
-        "rep": profiles["rep"].to_numpy()[cust], "margin": margin,
-    })
+    frame = pd.DataFrame(
+        {
+            "doc_no": invoices["doc_no"].to_numpy()[inv],
+            "date": dates,
+            "customer_id": profiles["customer_id"].to_numpy()[cust],
+            "product": np.array([p.name for p in PRODUCTS], dtype=object)[product],
+            "category": np.array([c.name for c in CATEGORIES], dtype=object)[category],
+            "qty": qty,
+            "unit_price": unit_price,
+            "amount": amount,
+            "cost": np.round(amount * (1 - margin), 2),
+            "rep": profiles["rep"].to_numpy()[cust],
+            "margin": margin,
+        }
+    )
     # An invoice lists each product once: a repeated draw is dropped, never merged into another line.
     frame = frame.drop_duplicates(["doc_no", "product"], keep="first").reset_index(drop=True)
     frame["origin"] = frame["doc_no"]

@@ -17,5 +17,7 @@ def followup_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) ->
     check = run_visits_check(load_master(master_path), out_dir=folder, lang=args.lang)
     grades = "/".join(check.policy.quarterly_face_to_face)
     shown = joined(args.lang, (f"{rep} {count}" for rep, count in check.key_overdue().items()))
-    return [check.report_line(args.lang),
-            tr(args.lang, "  overdue {grades} customers: {shown}", grades=grades, shown=shown)]
+    return [
+        check.report_line(args.lang),
+        tr(args.lang, "  overdue {grades} customers: {shown}", grades=grades, shown=shown),
+    ]

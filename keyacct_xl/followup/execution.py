@@ -45,8 +45,9 @@ def read_plan_tables(path: Path, sources: tuple[PlanSource, ...] = PLAN_SOURCES)
     """The plan tables the master at ``path`` holds (a table not there yet is simply absent)."""
     book = open_book(path)
     present = set(book.table_names or ())
-    return {s.table: read_table(book, ALL_CONSOLIDATION_TABLES[s.table], path)[0]
-            for s in sources if s.table in present}
+    return {
+        s.table: read_table(book, ALL_CONSOLIDATION_TABLES[s.table], path)[0] for s in sources if s.table in present
+    }
 
 
 def plan_lines(tables: Mapping[str, pd.DataFrame], sources: tuple[PlanSource, ...] = PLAN_SOURCES) -> pd.DataFrame:
@@ -56,26 +57,40 @@ def plan_lines(tables: Mapping[str, pd.DataFrame], sources: tuple[PlanSource, ..
         frame = tables.get(source.table)
         if frame is None or frame.empty:
             continue
-        lines = pd.DataFrame({"source": source.table, "rep": frame["rep"].to_numpy(),
-                              "customer_id": frame["customer_id"].to_numpy(),
-                              "planned_date": pd.to_datetime(frame[source.date]).to_numpy()})
+        lines = pd.DataFrame(
+            {
+                "source": source.table,
+                "rep": frame["rep"].to_numpy(),
+                "customer_id": frame["customer_id"].to_numpy(),
+                "planned_date": pd.to_datetime(frame[source.date]).to_numpy(),
+            }
+        )
         parts.append(lines[lines["customer_id"].notna() & lines["planned_date"].notna()])
     if not parts:
-        return pd.DataFrame({"source": pd.Series(dtype=object), "rep": pd.Series(dtype=object),
-                             "customer_id": pd.Series(dtype=object),
-                             "planned_date": pd.Series(dtype="datetime64[ns]")})
+        return pd.DataFrame(
+            {
+                "source": pd.Series(dtype=object),
+                "rep": pd.Series(dtype=object),
+                "customer_id": pd.Series(dtype=object),
+                "planned_date": pd.Series(dtype="datetime64[ns]"),
+            }
+        )
     lines = pd.concat(parts, ignore_index=True)
     lines["customer_id"] = lines["customer_id"].astype(str).str.strip()
     return lines
 
 
-def plan_execution(lines: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.Timestamp,
-                   match_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def plan_execution(
+    lines: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.Timestamp, match_days: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(plan lines with status and the visit that fulfilled each, unplanned visits in the planned weeks)."""
     seen = visits.loc[known_by(visits, as_of), UNPLANNED_COLUMNS].reset_index(drop=True)
     plan = lines.reset_index(drop=True)
-    pairs = plan[["customer_id", "planned_date"]].reset_index(names="line").merge(
-        seen[["customer_id", "date"]].reset_index(names="visit"), on="customer_id")
+    pairs = (
+        plan[["customer_id", "planned_date"]]
+        .reset_index(names="line")
+        .merge(seen[["customer_id", "date"]].reset_index(names="visit"), on="customer_id")
+    )
     pairs["gap"] = (pairs["date"] - pairs["planned_date"]).abs().dt.days
     pairs = pairs[pairs["gap"] <= match_days].sort_values(["gap", "line", "visit"], kind="stable")
     taken_lines: dict[int, int] = {}
@@ -102,9 +117,9 @@ def _unplanned(plan: pd.DataFrame, seen: pd.DataFrame, taken: set[int]) -> pd.Da
     free = seen[~np.isin(np.arange(len(seen)), np.fromiter(taken, dtype="int64", count=len(taken)))]
     reps, _ = pd.factorize(pd.concat([plan["rep"], free["rep"]], ignore_index=True).astype(object))
     weeks = 10_000 * reps.astype("int64")  # one number per (rep, week): weeks since 1970 stay under 10,000
-    planned = weeks[:len(plan)] + _week(plan["planned_date"])
-    made = weeks[len(plan):] + _week(free["date"])
-    return free[np.isin(made, planned) & (reps[len(plan):] >= 0)][UNPLANNED_COLUMNS].reset_index(drop=True)
+    planned = weeks[: len(plan)] + _week(plan["planned_date"])
+    made = weeks[len(plan) :] + _week(free["date"])
+    return free[np.isin(made, planned) & (reps[len(plan) :] >= 0)][UNPLANNED_COLUMNS].reset_index(drop=True)
 
 
 def execution_counts(plan: pd.DataFrame, unplanned: pd.DataFrame) -> pd.DataFrame:

@@ -19,8 +19,15 @@ from keyacct_xl.parsing import is_blank
 NEXT_STEP_COLUMNS = ["customer_id", "rep", "date", "next_step", "next_date", "days_overdue"]
 POOR_COLUMNS = ["customer_id", "rep", "date", "contact", "rating", "result"]
 GREETING_COLUMNS = ["customer_id", "rep", "occasion", "contact", "occasion_date", "greet_by"]
-WINBACK_COLUMNS = ["customer_id", "rep", "rfm_class", "last_purchase", "last_visit", "days_since_visit",
-                   "call_within_days"]
+WINBACK_COLUMNS = [
+    "customer_id",
+    "rep",
+    "rfm_class",
+    "last_purchase",
+    "last_visit",
+    "days_since_visit",
+    "call_within_days",
+]
 OCCASION_LABELS = {"birthday": ("生日", "birthday"), "anniversary": ("合作纪念日", "trade anniversary")}
 
 
@@ -40,8 +47,11 @@ def overdue_next_steps(visits: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataF
     """Each customer's last visit whose next date has passed: no later visit kept the promise."""
     last = last_visits(visits, as_of=as_of)
     late = last[last["next_date"].notna() & (last["next_date"] < as_of)]
-    return late.assign(days_overdue=(as_of - late["next_date"]).dt.days.astype("int64"))[NEXT_STEP_COLUMNS] \
-        .sort_values(["rep", "days_overdue"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    return (
+        late.assign(days_overdue=(as_of - late["next_date"]).dt.days.astype("int64"))[NEXT_STEP_COLUMNS]
+        .sort_values(["rep", "days_overdue"], ascending=[True, False], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def poor_without_countermeasure(visits: pd.DataFrame, *, as_of: pd.Timestamp, policy: VisitPolicy) -> pd.DataFrame:
@@ -70,30 +80,52 @@ def _month_days(year: int, months: pd.Series) -> pd.Series:
     return pd.Series(pd.to_datetime({"year": year, "month": months, "day": 1})).dt.days_in_month
 
 
-def greetings_due(contacts: pd.DataFrame, customers: pd.DataFrame, *, as_of: pd.Timestamp,
-                  policy: VisitPolicy) -> pd.DataFrame:
+def greetings_due(
+    contacts: pd.DataFrame, customers: pd.DataFrame, *, as_of: pd.Timestamp, policy: VisitPolicy
+) -> pd.DataFrame:
     """Birthdays of contacts and anniversaries of first trade whose greeting (问候) falls due in the list window.
 
     A greeting is due ``greeting_days_before`` days before the occasion; listed are occasions up to that many days
     plus ``greeting_list_days`` ahead, so nothing coming within the window is missed.
     """
     rep = customers.set_index(customers["customer_id"].astype(str))["rep"]
-    birthdays = pd.DataFrame({"customer_id": contacts["customer_id"].astype(str), "occasion": "birthday",
-                              "contact": contacts["name"], "date": contacts["birthday"]})
-    anniversaries = pd.DataFrame({"customer_id": customers["customer_id"].astype(str), "occasion": "anniversary",
-                                  "contact": None, "date": customers["first_trade_date"]})
+    birthdays = pd.DataFrame(
+        {
+            "customer_id": contacts["customer_id"].astype(str),
+            "occasion": "birthday",
+            "contact": contacts["name"],
+            "date": contacts["birthday"],
+        }
+    )
+    anniversaries = pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].astype(str),
+            "occasion": "anniversary",
+            "contact": None,
+            "date": customers["first_trade_date"],
+        }
+    )
     events = pd.concat([birthdays, anniversaries], ignore_index=True).dropna(subset=["date"])
     events["occasion_date"] = next_occurrence(events["date"], as_of)
     horizon = as_of + pd.Timedelta(days=policy.greeting_days_before + policy.greeting_list_days)
     events = events[events["occasion_date"].notna() & (events["occasion_date"] <= horizon)]
-    events = events.assign(rep=events["customer_id"].map(rep),
-                           greet_by=events["occasion_date"] - pd.Timedelta(days=policy.greeting_days_before))
-    return events[GREETING_COLUMNS].sort_values(["rep", "greet_by", "customer_id"], kind="stable") \
-        .reset_index(drop=True)
+    events = events.assign(
+        rep=events["customer_id"].map(rep),
+        greet_by=events["occasion_date"] - pd.Timedelta(days=policy.greeting_days_before),
+    )
+    return (
+        events[GREETING_COLUMNS].sort_values(["rep", "greet_by", "customer_id"], kind="stable").reset_index(drop=True)
+    )
 
 
-def winback_without_contact(transactions: pd.DataFrame, status: pd.DataFrame, *, as_of: pd.Timestamp,
-                            period_months: int | None, policy: VisitPolicy) -> pd.DataFrame:
+def winback_without_contact(
+    transactions: pd.DataFrame,
+    status: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp,
+    period_months: int | None,
+    policy: VisitPolicy,
+) -> pd.DataFrame:
     """Customers in an RFM class of ``rfm_calls`` with no contact of any kind within that class's days."""
     try:
         table = rfm(transactions, as_of=as_of, period_months=period_months)

@@ -48,8 +48,9 @@ def _priority(due: pd.DataFrame, policy: VisitPolicy, week_end: dt.date) -> pd.D
     key = ~due["grade"].isin(policy.quarterly_face_to_face)
     contact_only = _contact_only(due, week_end)
     ordered = due.assign(_key=key.astype(int), _contact=contact_only.astype(int))
-    return ordered.sort_values(["_contact", "_key", "due_date", "customer_id"], kind="stable") \
-        .drop(columns=["_key", "_contact"])
+    return ordered.sort_values(["_contact", "_key", "due_date", "customer_id"], kind="stable").drop(
+        columns=["_key", "_contact"]
+    )
 
 
 def plan_week(due: pd.DataFrame, policy: VisitPolicy, *, week_end: dt.date, days: int = WORKDAYS) -> WeekPlan:
@@ -62,13 +63,19 @@ def plan_week(due: pd.DataFrame, policy: VisitPolicy, *, week_end: dt.date, days
         area = waiting["area"].iloc[0]
         same = waiting["area"].isna() if pd.isna(area) else waiting["area"] == area
         today = waiting[same].head(policy.visits_per_day)
-        placed.append(today.assign(day=day).sort_values(["district", "route_seq", "customer_id"], kind="stable",
-                                                        na_position="last"))
+        placed.append(
+            today.assign(day=day).sort_values(
+                ["district", "route_seq", "customer_id"], kind="stable", na_position="last"
+            )
+        )
         waiting = waiting.drop(today.index)
     visits = pd.concat(placed) if placed else due.head(0).assign(day=pd.Series(dtype="int64"))
     planned_areas = set(visits["area"].dropna())
     calls = waiting[_contact_only(waiting, week_end)]
     deferred = waiting.drop(calls.index)
     reason = deferred["area"].map(lambda a: "capacity" if a in planned_areas else "no_day")
-    return WeekPlan(visits.reset_index(drop=True), calls.reset_index(drop=True),
-                    deferred.assign(reason=reason.astype(object)).reset_index(drop=True))
+    return WeekPlan(
+        visits.reset_index(drop=True),
+        calls.reset_index(drop=True),
+        deferred.assign(reason=reason.astype(object)).reset_index(drop=True),
+    )

@@ -22,8 +22,21 @@ from keyacct_xl.messages import msg
 from keyacct_xl.yamlcheck import Where, read_int, read_key, read_mapping, read_str, read_yaml
 
 DEFAULT_POLICY = "visits"
-_TOP = {"name", "title", "intervals", "ungraded", "quarterly_face_to_face", "due_within_days", "visits_per_day",
-        "methods", "poor_ratings", "greetings", "rfm_calls", "plan_match_days", "lookback_days"}
+_TOP = {
+    "name",
+    "title",
+    "intervals",
+    "ungraded",
+    "quarterly_face_to_face",
+    "due_within_days",
+    "visits_per_day",
+    "methods",
+    "poor_ratings",
+    "greetings",
+    "rfm_calls",
+    "plan_match_days",
+    "lookback_days",
+}
 _DAYS = 3660  # ten years: longer than any sensible interval, short enough to catch a typed date or amount
 
 
@@ -87,36 +100,48 @@ def load_visit_policy(name_or_path: str | Path = DEFAULT_POLICY) -> VisitPolicy:
     data = read_mapping(read_yaml(path, where), where, _TOP, _TOP - {"name"})
     title = read_mapping(data["title"], where.at("title"), {"zh", "en"}, {"zh", "en"})
     intervals = read_mapping(data["intervals"], where.at("intervals"), {"VIP", "A", "B", "C", "D"}, set())
-    by_grade = {grade: _interval(value, where.at("intervals").at(grade), with_setting=True)
-                for grade, value in intervals.items()}
+    by_grade = {
+        grade: _interval(value, where.at("intervals").at(grade), with_setting=True)
+        for grade, value in intervals.items()
+    }
     quarterly = _list(data["quarterly_face_to_face"], where.at("quarterly_face_to_face"))
     for i, grade in enumerate(quarterly):
         if grade not in by_grade:
-            raise where.at("quarterly_face_to_face").at(i).fail(
-                f"{grade!r} is no grade of intervals ({', '.join(by_grade)})",
-                f"{grade!r} 不是 intervals 中的等级（{'、'.join(by_grade)}）")
+            raise (
+                where.at("quarterly_face_to_face")
+                .at(i)
+                .fail(
+                    f"{grade!r} is no grade of intervals ({', '.join(by_grade)})",
+                    f"{grade!r} 不是 intervals 中的等级（{'、'.join(by_grade)}）",
+                )
+            )
     capacity = read_mapping(data["visits_per_day"], where.at("visits_per_day"), {"value", "setting"}, {"value"})
     methods = read_mapping(data["methods"], where.at("methods"), {"face_to_face"}, {"face_to_face"})
-    greetings = read_mapping(data["greetings"], where.at("greetings"), {"days_before", "list_days"},
-                             {"days_before", "list_days"})
+    greetings = read_mapping(
+        data["greetings"], where.at("greetings"), {"days_before", "list_days"}, {"days_before", "list_days"}
+    )
     calls = read_mapping(data["rfm_calls"], where.at("rfm_calls"), set(CLASS_LABELS), set())
     lists = shared_lists()
     return VisitPolicy(
-        source=str(path), title_zh=read_str(title["zh"], where.at("title").at("zh")),
-        title_en=read_str(title["en"], where.at("title").at("en")), intervals=by_grade,
+        source=str(path),
+        title_zh=read_str(title["zh"], where.at("title").at("zh")),
+        title_en=read_str(title["en"], where.at("title").at("en")),
+        intervals=by_grade,
         ungraded=_interval(data["ungraded"], where.at("ungraded"), with_setting=False),
         quarterly_face_to_face=tuple(quarterly),
         due_within_days=read_int(data["due_within_days"], where.at("due_within_days"), 0, 90),
         visits_per_day=read_int(capacity["value"], where.at("visits_per_day").at("value"), 1, 50),
         visits_per_day_setting=_setting(capacity, where.at("visits_per_day")),
-        face_to_face_words=_words(methods["face_to_face"], lists["visit_method"],
-                                  where.at("methods").at("face_to_face")),
+        face_to_face_words=_words(
+            methods["face_to_face"], lists["visit_method"], where.at("methods").at("face_to_face")
+        ),
         poor_rating_words=_words(data["poor_ratings"], lists["rating5"], where.at("poor_ratings")),
         greeting_days_before=read_int(greetings["days_before"], where.at("greetings").at("days_before"), 0, 60),
         greeting_list_days=read_int(greetings["list_days"], where.at("greetings").at("list_days"), 1, 90),
         rfm_calls={k: read_int(v, where.at("rfm_calls").at(k), 1, _DAYS) for k, v in calls.items()},
         plan_match_days=read_int(data["plan_match_days"], where.at("plan_match_days"), 0, 14),
-        lookback_days=read_int(data["lookback_days"], where.at("lookback_days"), 1, _DAYS))
+        lookback_days=read_int(data["lookback_days"], where.at("lookback_days"), 1, _DAYS),
+    )
 
 
 def _interval(value: Any, where: Where, *, with_setting: bool) -> Interval:
@@ -127,7 +152,8 @@ def _interval(value: Any, where: Where, *, with_setting: bool) -> Interval:
     if contact > face:
         raise where.at("contact").fail(
             f"{contact} days is longer than face_to_face ({face}): contacts come in between visits",
-            f"{contact} 天长于 face_to_face（{face} 天）：联系应在两次面访之间")
+            f"{contact} 天长于 face_to_face（{face} 天）：联系应在两次面访之间",
+        )
     return Interval(face, contact, _setting(raw, where))
 
 
@@ -147,8 +173,10 @@ def _words(value: Any, choices: tuple[Choice, ...], where: Where) -> frozenset[s
     words: set[str] = set()
     for i, label in enumerate(_list(value, where)):
         if label not in by_label:
-            raise where.at(i).fail(f"{label!r} is not in the list ({', '.join(by_label)})",
-                                   f"{label!r} 不在列表中（{'、'.join(by_label)}）")
+            raise where.at(i).fail(
+                f"{label!r} is not in the list ({', '.join(by_label)})",
+                f"{label!r} 不在列表中（{'、'.join(by_label)}）",
+            )
         words.update(choice_key(w) for w in (*by_label[label].names, *by_label[label].synonyms))
     return frozenset(words)
 
@@ -157,9 +185,14 @@ def with_settings(policy: VisitPolicy, settings: Settings | None) -> VisitPolicy
     """``policy`` with the face-to-face days and the capacity the master's Settings sheet sets (None: as written)."""
     if settings is None:
         return policy
-    intervals = {grade: replace(i, face_to_face=_days(settings, i.setting, i.face_to_face),
-                                contact=min(i.contact, _days(settings, i.setting, i.face_to_face)))
-                 for grade, i in policy.intervals.items()}
+    intervals = {
+        grade: replace(
+            i,
+            face_to_face=_days(settings, i.setting, i.face_to_face),
+            contact=min(i.contact, _days(settings, i.setting, i.face_to_face)),
+        )
+        for grade, i in policy.intervals.items()
+    }
     capacity = policy.visits_per_day
     if policy.visits_per_day_setting and settings.value(policy.visits_per_day_setting) is not None:
         capacity = setting_int(settings, policy.visits_per_day_setting)

@@ -27,29 +27,48 @@ from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_csv
 
 Pair = tuple[str, str]
 HEADERS: dict[str, Pair] = {
-    "last_visit": ("最近联系", "Last Contact"), "days_since_visit": ("距今天数", "Days Since Contact"),
+    "last_visit": ("最近联系", "Last Contact"),
+    "days_since_visit": ("距今天数", "Days Since Contact"),
     "last_face_to_face": ("最近面访", "Last Face-to-Face"),
-    "days_since_face_to_face": ("面访距今天数", "Days Since Face-to-Face"), "due_date": ("应访日期", "Due Date"),
+    "days_since_face_to_face": ("面访距今天数", "Days Since Face-to-Face"),
+    "due_date": ("应访日期", "Due Date"),
     "due_by": ("到期依据", "Due By"),
-    "face_to_face_due": ("面访应访日期", "Face-to-Face Due"), "status": ("状态", "Status"),
+    "face_to_face_due": ("面访应访日期", "Face-to-Face Due"),
+    "status": ("状态", "Status"),
     "days_overdue": ("逾期天数", "Days Overdue"),
-    "customers": ("客户数", "Customers"), "key_customers": ("VIP/A 客户数", "VIP/A Customers"),
+    "customers": ("客户数", "Customers"),
+    "key_customers": ("VIP/A 客户数", "VIP/A Customers"),
     "key_visited_quarter": ("本季已面访 VIP/A", "VIP/A Visited This Quarter"),
-    "key_coverage_rate": ("VIP/A 覆盖率", "VIP/A Coverage"), "due": ("到期", "Due"), "overdue": ("逾期", "Overdue"),
-    "key_overdue": ("VIP/A 逾期", "VIP/A Overdue"), "visits_quarter": ("本季拜访次数", "Visits This Quarter"),
-    "visits_per_week": ("每周拜访次数", "Visits per Week"), "plan_done": ("计划已完成", "Plan Done"),
-    "plan_missed": ("计划未完成", "Plan Missed"), "plan_pending": ("计划未到期", "Plan Pending"),
-    "unplanned": ("计划外拜访", "Unplanned Visits"), "next_steps_overdue": ("逾期未跟进", "Next Steps Overdue"),
+    "key_coverage_rate": ("VIP/A 覆盖率", "VIP/A Coverage"),
+    "due": ("到期", "Due"),
+    "overdue": ("逾期", "Overdue"),
+    "key_overdue": ("VIP/A 逾期", "VIP/A Overdue"),
+    "visits_quarter": ("本季拜访次数", "Visits This Quarter"),
+    "visits_per_week": ("每周拜访次数", "Visits per Week"),
+    "plan_done": ("计划已完成", "Plan Done"),
+    "plan_missed": ("计划未完成", "Plan Missed"),
+    "plan_pending": ("计划未到期", "Plan Pending"),
+    "unplanned": ("计划外拜访", "Unplanned Visits"),
+    "next_steps_overdue": ("逾期未跟进", "Next Steps Overdue"),
     "poor_without_countermeasure": ("差评未整改", "Poor Visits Without Countermeasure"),
-    "greetings_due": ("待问候", "Greetings Due"), "winback_no_contact": ("待挽回未联系", "Win-Back Not Contacted"),
-    "source": ("计划来源", "Plan Source"), "planned_date": ("计划日期", "Planned Date"),
-    "visit_date": ("实际拜访日期", "Visit Date"), "occasion": ("事由", "Occasion"),
-    "occasion_date": ("日期", "Date"), "greet_by": ("问候日期", "Greet By"), "contact": ("联系人", "Contact"),
-    "rfm_class": ("RFM 分类", "RFM Class"), "last_purchase": ("最近购买日期", "Last Purchase"),
-    "call_within_days": ("应联系天数", "Call Within (days)"), "date": ("拜访日期", "Visit Date"),
+    "greetings_due": ("待问候", "Greetings Due"),
+    "winback_no_contact": ("待挽回未联系", "Win-Back Not Contacted"),
+    "source": ("计划来源", "Plan Source"),
+    "planned_date": ("计划日期", "Planned Date"),
+    "visit_date": ("实际拜访日期", "Visit Date"),
+    "occasion": ("事由", "Occasion"),
+    "occasion_date": ("日期", "Date"),
+    "greet_by": ("问候日期", "Greet By"),
+    "contact": ("联系人", "Contact"),
+    "rfm_class": ("RFM 分类", "RFM Class"),
+    "last_purchase": ("最近购买日期", "Last Purchase"),
+    "call_within_days": ("应联系天数", "Call Within (days)"),
+    "date": ("拜访日期", "Visit Date"),
 }
 VALUES: dict[str, Mapping[str, Pair | Bilingual]] = {
-    "status": {**STATUS_LABELS, **PLAN_STATUS_LABELS}, "due_by": DUE_BY_LABELS, "occasion": OCCASION_LABELS,
+    "status": {**STATUS_LABELS, **PLAN_STATUS_LABELS},
+    "due_by": DUE_BY_LABELS,
+    "occasion": OCCASION_LABELS,
     "rfm_class": {key: (label.zh, label.en) for key, label in CLASS_LABELS.items()},
     "source": {name: (t.sheet_zh, t.sheet_en) for name, t in ALL_CONSOLIDATION_TABLES.items()},
 }
@@ -68,8 +87,11 @@ def shown(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     out = frame.copy()
     for column, labels in VALUES.items():
         if column in out.columns:
-            out[column] = out[column].map(lambda v, labels=labels: _label(labels[v], lang) if v in labels else v,
-                                          na_action="ignore").astype(object)
+            out[column] = (
+                out[column]
+                .map(lambda v, labels=labels: _label(labels[v], lang) if v in labels else v, na_action="ignore")
+                .astype(object)
+            )
     return out
 
 
@@ -127,37 +149,56 @@ def _sheet_name(text: Any, lang: Lang, used: set[str]) -> str:
 
 
 def _formats(book) -> dict:
-    return {"title": book.add_format({"bold": True, "font_size": 14}),
-            "subtitle": book.add_format({"font_color": "#595959"}),
-            "label": book.add_format({"bold": True, "border": 1, "bg_color": "#F2F2F2"}),
-            "value": book.add_format({"border": 1, "num_format": "#,##0"}),
-            "rate": book.add_format({"border": 1, "num_format": "0.0%"}),
-            "decimal": book.add_format({"border": 1, "num_format": "0.0"}),
-            "head": book.add_format({"bold": True, "border": 1, "bg_color": "#DDEBF7", "text_wrap": True}),
-            "cell": book.add_format({"border": 1}),
-            "cell_date": book.add_format({"border": 1, "num_format": DATE_FORMAT}),
-            "sign": book.add_format({"bottom": 1}),
-            "date": book.add_format({"num_format": DATE_FORMAT}), "int": book.add_format({"num_format": "0"}),
-            "pct": book.add_format({"num_format": "0.0%"}), "dec": book.add_format({"num_format": "0.0"})}
+    return {
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "subtitle": book.add_format({"font_color": "#595959"}),
+        "label": book.add_format({"bold": True, "border": 1, "bg_color": "#F2F2F2"}),
+        "value": book.add_format({"border": 1, "num_format": "#,##0"}),
+        "rate": book.add_format({"border": 1, "num_format": "0.0%"}),
+        "decimal": book.add_format({"border": 1, "num_format": "0.0"}),
+        "head": book.add_format({"bold": True, "border": 1, "bg_color": "#DDEBF7", "text_wrap": True}),
+        "cell": book.add_format({"border": 1}),
+        "cell_date": book.add_format({"border": 1, "num_format": DATE_FORMAT}),
+        "sign": book.add_format({"bottom": 1}),
+        "date": book.add_format({"num_format": DATE_FORMAT}),
+        "int": book.add_format({"num_format": "0"}),
+        "pct": book.add_format({"num_format": "0.0%"}),
+        "dec": book.add_format({"num_format": "0.0"}),
+    }
 
 
-_PAGE_FIGURES = ("customers", "key_customers", "key_visited_quarter", "key_coverage_rate", "due", "overdue",
-                 "key_overdue", "visits_quarter", "visits_per_week", "plan_done", "plan_missed", "plan_pending",
-                 "unplanned", "next_steps_overdue", "poor_without_countermeasure", "greetings_due",
-                 "winback_no_contact")
+_PAGE_FIGURES = (
+    "customers",
+    "key_customers",
+    "key_visited_quarter",
+    "key_coverage_rate",
+    "due",
+    "overdue",
+    "key_overdue",
+    "visits_quarter",
+    "visits_per_week",
+    "plan_done",
+    "plan_missed",
+    "plan_pending",
+    "unplanned",
+    "next_steps_overdue",
+    "poor_without_countermeasure",
+    "greetings_due",
+    "winback_no_contact",
+)
 _PAGE_LIST = ("customer_id", "name", "grade", "last_face_to_face", "due_date", "days_overdue")
 _PAGE_ROWS = 12  # overdue key customers listed on the page; the detail sheet has them all
 
 
-def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Series, name: str,
-                   lang: Lang) -> None:
+def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Series, name: str, lang: Lang) -> None:
     """One A4 portrait page per rep: the figures, the most overdue key customers, signature lines."""
     ws = book.add_worksheet(name)
     rep = str(row["rep"]) if pd.notna(row["rep"]) else tr(lang, "No rep")
     ws.write_string(0, 0, tr(lang, "Visits check — {rep}", rep=rep), fmt["title"])
     policy = MessagePair(check.policy.title_en, check.policy.title_zh)
-    ws.write_string(1, 0, tr(lang, "as of {as_of:%Y-%m-%d}; {policy}", as_of=check.as_of, policy=policy),
-                    fmt["subtitle"])
+    ws.write_string(
+        1, 0, tr(lang, "as of {as_of:%Y-%m-%d}; {policy}", as_of=check.as_of, policy=policy), fmt["subtitle"]
+    )
     for i, key in enumerate(_PAGE_FIGURES, start=3):
         ws.write_string(i, 0, header(key, lang), fmt["label"])
         value = row[key]
@@ -167,8 +208,12 @@ def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Se
         else:
             ws.write_number(i, 1, float(value), style)
     top = 4 + len(_PAGE_FIGURES)
-    ws.write_string(top, 0, tr(lang, "Overdue {grades} customers (longest first)",
-                               grades="/".join(check.policy.quarterly_face_to_face)), fmt["label"])
+    ws.write_string(
+        top,
+        0,
+        tr(lang, "Overdue {grades} customers (longest first)", grades="/".join(check.policy.quarterly_face_to_face)),
+        fmt["label"],
+    )
     key = overdue_key[(overdue_key["rep"] == row["rep"]) if pd.notna(row["rep"]) else overdue_key["rep"].isna()]
     key = key.sort_values("days_overdue", ascending=False, kind="stable").head(_PAGE_ROWS)
     for j, column in enumerate(_PAGE_LIST):
@@ -232,8 +277,13 @@ def _detail(book, fmt: dict, name: str, frame: pd.DataFrame, table: str, lang: L
         style = _column_format(key, frame[key].dtype, fmt)
         specs.append({"header": text, **({"format": style} if style else {})})
         ws.set_column(columns.index(key), columns.index(key), _width(key, text), style)
-    ws.add_table(0, 0, max(len(data), 1), max(len(columns) - 1, 0),
-                 {"name": table, "style": "Table Style Light 9", "columns": specs})
+    ws.add_table(
+        0,
+        0,
+        max(len(data), 1),
+        max(len(columns) - 1, 0),
+        {"name": table, "style": "Table Style Light 9", "columns": specs},
+    )
     ws.freeze_panes(1, 0)
     ws.set_paper(9)
     ws.set_landscape()

@@ -25,10 +25,14 @@ from keyacct_xl.tablefile import read_table_file
 
 TABLE = "RouteReview"
 REVIEW_COLUMNS: tuple[Column, ...] = (
-    Column("customer_id", "客户编号", "Customer ID", width=11), Column("name", "客户名称", "Customer Name", width=28),
-    Column("rep", "业务员", "Sales Rep", width=9), Column("region", "区域", "Region", width=8),
-    Column("city", "城市", "City", width=8), Column("district", "区县", "District", width=10),
-    Column("address", "地址", "Address", width=32), Column("route_seq", "现路序", "Current Route Seq", "int", width=8),
+    Column("customer_id", "客户编号", "Customer ID", width=11),
+    Column("name", "客户名称", "Customer Name", width=28),
+    Column("rep", "业务员", "Sales Rep", width=9),
+    Column("region", "区域", "Region", width=8),
+    Column("city", "城市", "City", width=8),
+    Column("district", "区县", "District", width=10),
+    Column("address", "地址", "Address", width=32),
+    Column("route_seq", "现路序", "Current Route Seq", "int", width=8),
     Column("proposed_seq", "建议路序", "Proposed Route Seq", "int", width=8),
     Column("chosen_seq", "确定路序", "Chosen Route Seq", "int", width=8),
     Column("leg_km", "距上一家(公里)", "Leg (km)", "number", width=10),
@@ -48,16 +52,32 @@ def write_route_review(routes: pd.DataFrame, path: Path, *, lang: Lang) -> Path:
     title = tr(lang, "Route order proposal (change Chosen Route Seq, then run routes apply)")
     with workbook(path, title) as book:
         ws = book.add_worksheet(tr(lang, "Routes"))
-        styles = {"int": book.add_format({"num_format": "0"}), "number": book.add_format({"num_format": "0.00"}),
-                  "date": book.add_format({"num_format": DATE_FORMAT})}
+        styles = {
+            "int": book.add_format({"num_format": "0"}),
+            "number": book.add_format({"num_format": "0.00"}),
+            "date": book.add_format({"num_format": DATE_FORMAT}),
+        }
         ws.write_string(0, 0, title, book.add_format({"bold": True, "font_size": 14}))
         keys = [c.key for c in REVIEW_COLUMNS]
-        rows = [[None if _missing(v) else (int(v) if c.kind == "int" else v) for v, c in zip(r, REVIEW_COLUMNS)]
-                for r in frame[keys].itertuples(index=False)]
-        ws.add_table(2, 0, 2 + max(len(rows), 1), len(keys) - 1, {
-            "name": TABLE, "style": "Table Style Light 9", "data": rows,
-            "columns": [{"header": c.header(lang), **({"format": styles[c.kind]} if c.kind in styles else {})}
-                        for c in REVIEW_COLUMNS]})
+        rows = [
+            [None if _missing(v) else (int(v) if c.kind == "int" else v) for v, c in zip(r, REVIEW_COLUMNS)]
+            for r in frame[keys].itertuples(index=False)
+        ]
+        ws.add_table(
+            2,
+            0,
+            2 + max(len(rows), 1),
+            len(keys) - 1,
+            {
+                "name": TABLE,
+                "style": "Table Style Light 9",
+                "data": rows,
+                "columns": [
+                    {"header": c.header(lang), **({"format": styles[c.kind]} if c.kind in styles else {})}
+                    for c in REVIEW_COLUMNS
+                ],
+            },
+        )
         for j, column in enumerate(REVIEW_COLUMNS):
             ws.set_column(j, j, column.width)
         ws.freeze_panes(3, 2)
@@ -81,10 +101,12 @@ def read_route_review(path: Path) -> pd.DataFrame:
     bad = frame.index[chosen.isna() | (chosen < 1) | (chosen % 1 != 0)]
     if len(bad):
         shown = ", ".join(f"{frame.at[i, 'customer_id']!s} ({float(chosen[i]):g})" for i in bad[:5])
-        raise InputError(msg("{path}: Chosen Route Seq must be a whole number of 1 or more: {shown}", path=path,
-                             shown=shown))
-    return pd.DataFrame({"customer_id": frame["customer_id"].astype(str).str.strip(),
-                         "chosen_seq": chosen.astype("int64")})
+        raise InputError(
+            msg("{path}: Chosen Route Seq must be a whole number of 1 or more: {shown}", path=path, shown=shown)
+        )
+    return pd.DataFrame(
+        {"customer_id": frame["customer_id"].astype(str).str.strip(), "chosen_seq": chosen.astype("int64")}
+    )
 
 
 @dataclass(frozen=True)

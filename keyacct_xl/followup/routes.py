@@ -17,8 +17,18 @@ import pandas as pd
 
 from keyacct_xl.headers import normalize_header
 
-ROUTE_COLUMNS = ["customer_id", "name", "rep", "region", "city", "district", "address", "route_seq", "proposed_seq",
-                 "leg_km"]
+ROUTE_COLUMNS = [
+    "customer_id",
+    "name",
+    "rep",
+    "region",
+    "city",
+    "district",
+    "address",
+    "route_seq",
+    "proposed_seq",
+    "leg_km",
+]
 # Headers a coordinate column may carry in a master (an extra column keeps the header typed).
 LATITUDE = ("latitude", "lat", "纬度")
 LONGITUDE = ("longitude", "lng", "lon", "long", "经度")
@@ -39,7 +49,7 @@ def district_from_address(address: object, city: object) -> str | None:
         return None
     text = address.strip()
     if isinstance(city, str) and city and city in text:
-        text = text[text.index(city) + len(city):]
+        text = text[text.index(city) + len(city) :]
         text = text.removeprefix("市")
     match = _DISTRICT.match(text)
     return match.group(1) if match else None
@@ -50,8 +60,11 @@ def customer_areas(customers: pd.DataFrame) -> pd.Series:
     column = _column(customers, DISTRICT)
     if column is not None:
         return customers[column].where(customers[column].notna(), None)
-    return pd.Series([district_from_address(a, c) for a, c in zip(customers["address"], customers["city"],
-                                                                  strict=True)], index=customers.index, dtype=object)
+    return pd.Series(
+        [district_from_address(a, c) for a, c in zip(customers["address"], customers["city"], strict=True)],
+        index=customers.index,
+        dtype=object,
+    )
 
 
 def coordinates(customers: pd.DataFrame) -> np.ndarray | None:
@@ -59,8 +72,9 @@ def coordinates(customers: pd.DataFrame) -> np.ndarray | None:
     lat, lon = _column(customers, LATITUDE), _column(customers, LONGITUDE)
     if lat is None or lon is None:
         return None
-    return np.column_stack([pd.to_numeric(customers[lat], errors="coerce"),
-                            pd.to_numeric(customers[lon], errors="coerce")]).astype("float64")
+    return np.column_stack(
+        [pd.to_numeric(customers[lat], errors="coerce"), pd.to_numeric(customers[lon], errors="coerce")]
+    ).astype("float64")
 
 
 def distance_matrix(points: np.ndarray, *, spherical: bool) -> np.ndarray:
@@ -104,13 +118,13 @@ def two_opt(distances: np.ndarray, order: list[int]) -> list[int]:
         improved = False
         for i in range(n - 2):
             a, b = tour[i], tour[i + 1]
-            c, d = tour[i + 2:], np.roll(tour, -1)[i + 2:]
+            c, d = tour[i + 2 :], np.roll(tour, -1)[i + 2 :]
             if i == 0:  # the leg back to the start shares its point with the first leg
                 c, d = c[:-1], d[:-1]
             gain = distances[a, b] + distances[c, d] - distances[a, c] - distances[b, d]
             if len(gain) and gain.max() > 1e-9:
                 j = i + 2 + int(np.argmax(gain))
-                tour[i + 1:j + 1] = tour[i + 1:j + 1][::-1].copy()
+                tour[i + 1 : j + 1] = tour[i + 1 : j + 1][::-1].copy()
                 improved = True
     return tour.tolist()
 
@@ -131,8 +145,10 @@ def short_tour(distances: np.ndarray) -> list[int]:
 def propose_routes(customers: pd.DataFrame, *, rep: str | None = None) -> pd.DataFrame:
     """ROUTE_COLUMNS for each customer (of ``rep``), with the proposed route_seq numbered 1.. per rep and city."""
     chosen = customers if rep is None else customers[customers["rep"] == rep]
-    frame = pd.DataFrame({k: chosen[k].to_numpy() for k in ("customer_id", "name", "rep", "region", "city",
-                                                            "address", "route_seq")}, index=chosen.index)
+    frame = pd.DataFrame(
+        {k: chosen[k].to_numpy() for k in ("customer_id", "name", "rep", "region", "city", "address", "route_seq")},
+        index=chosen.index,
+    )
     frame["district"] = customer_areas(chosen)
     points = coordinates(chosen)
     frame["proposed_seq"] = 0

@@ -23,12 +23,29 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.followup.policy import VisitPolicy
 from keyacct_xl.messages import msg
 
-STATUS_COLUMNS = ["customer_id", "name", "rep", "region", "city", "grade", "last_visit", "days_since_visit",
-                  "last_face_to_face", "days_since_face_to_face", "due_date", "due_by", "face_to_face_due", "status",
-                  "days_overdue"]
+STATUS_COLUMNS = [
+    "customer_id",
+    "name",
+    "rep",
+    "region",
+    "city",
+    "grade",
+    "last_visit",
+    "days_since_visit",
+    "last_face_to_face",
+    "days_since_face_to_face",
+    "due_date",
+    "due_by",
+    "face_to_face_due",
+    "status",
+    "days_overdue",
+]
 STATUS_LABELS = {"ok": ("正常", "ok"), "due": ("到期", "due"), "overdue": ("逾期", "overdue")}
-DUE_BY_LABELS = {"face_to_face": ("面访周期", "face-to-face interval"), "contact": ("联系周期", "contact interval"),
-                 "quarter": ("本季未面访", "no visit this quarter")}
+DUE_BY_LABELS = {
+    "face_to_face": ("面访周期", "face-to-face interval"),
+    "contact": ("联系周期", "contact interval"),
+    "quarter": ("本季未面访", "no visit this quarter"),
+}
 _NAT = np.iinfo("int64").min
 
 
@@ -50,8 +67,13 @@ def check_as_of(as_of: pd.Timestamp, visits: pd.DataFrame, transactions: pd.Data
     """Refuse an as-of date before every visit and sale: nothing would be known yet, every status would be made up."""
     start = data_start(visits["date"], transactions["date"])
     if start is not None and as_of < start.normalize():
-        raise InputError(msg("--as-of {as_of:%Y-%m-%d} is before any data: Visits and Transactions start on "
-                             "{start:%Y-%m-%d}", as_of=as_of, start=start))
+        raise InputError(
+            msg(
+                "--as-of {as_of:%Y-%m-%d} is before any data: Visits and Transactions start on {start:%Y-%m-%d}",
+                as_of=as_of,
+                start=start,
+            )
+        )
 
 
 def known_by(visits: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
@@ -73,16 +95,20 @@ def _last_per_customer(codes: np.ndarray, days: np.ndarray, n: int) -> np.ndarra
     return last
 
 
-def customer_status(customers: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.Timestamp,
-                    policy: VisitPolicy) -> pd.DataFrame:
+def customer_status(
+    customers: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.Timestamp, policy: VisitPolicy
+) -> pd.DataFrame:
     """One row per customer (STATUS_COLUMNS): last visits, due date by ``policy``, status and days overdue."""
     ids = customers["customer_id"].astype(str).to_numpy()
     n = len(ids)
     dated = known_by(visits, as_of)
     # ids are text as the master's readers give them; a visit of an id not in Customers is the integrity check's
     found, uniques = pd.factorize(visits["customer_id"].to_numpy()[dated])  # each distinct id looked up once
-    codes = np.where(found >= 0, pd.Index(ids).get_indexer(uniques)[np.maximum(found, 0)], -1) if len(uniques) \
+    codes = (
+        np.where(found >= 0, pd.Index(ids).get_indexer(uniques)[np.maximum(found, 0)], -1)
+        if len(uniques)
         else np.full(len(found), -1)
+    )
     ours = codes >= 0
     days = visits["date"].to_numpy(dtype="datetime64[D]")[dated].astype("int64")
     face = face_to_face_mask(visits["method"], policy)[dated]
@@ -95,10 +121,10 @@ def customer_status(customers: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.
     first = customers["first_trade_date"].to_numpy(dtype="datetime64[D]")
     start = np.where(np.isnat(first), today, first.astype("int64"))
     # never visited: counted from the first trade (a customer since then owes a visit), else due now
-    due_face = np.where(last_face == _NAT, np.where(np.isnat(first), today, start + face_days),
-                        last_face + face_days)
-    due_contact = np.where(last_any == _NAT, np.where(np.isnat(first), today, start + contact_days),
-                           last_any + contact_days)
+    due_face = np.where(last_face == _NAT, np.where(np.isnat(first), today, start + face_days), last_face + face_days)
+    due_contact = np.where(
+        last_any == _NAT, np.where(np.isnat(first), today, start + contact_days), last_any + contact_days
+    )
     quarter = as_of.to_period("Q")
     quarter_start = np.datetime64(quarter.start_time.normalize(), "D").astype("int64")
     quarter_end = np.datetime64(quarter.end_time.normalize(), "D").astype("int64")
@@ -108,15 +134,26 @@ def customer_status(customers: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.
     rule = np.argmin(stacked, axis=0)
     due = stacked[rule, np.arange(n)]
     status = np.where(due < today, "overdue", np.where(due <= today + policy.due_within_days, "due", "ok"))
-    return pd.DataFrame({
-        "customer_id": ids, "name": customers["name"].to_numpy(), "rep": customers["rep"].to_numpy(),
-        "region": customers["region"].to_numpy(), "city": customers["city"].to_numpy(), "grade": grades.to_numpy(),
-        "last_visit": _dates(last_any), "days_since_visit": _since(today, last_any),
-        "last_face_to_face": _dates(last_face), "days_since_face_to_face": _since(today, last_face),
-        "due_date": _dates(due), "due_by": np.array(["face_to_face", "contact", "quarter"], dtype=object)[rule],
-        "face_to_face_due": _dates(np.minimum(due_face, due_quarter)),
-        "status": status.astype(object), "days_overdue": np.maximum(today - due, 0).astype("int64"),
-    }, columns=STATUS_COLUMNS)
+    return pd.DataFrame(
+        {
+            "customer_id": ids,
+            "name": customers["name"].to_numpy(),
+            "rep": customers["rep"].to_numpy(),
+            "region": customers["region"].to_numpy(),
+            "city": customers["city"].to_numpy(),
+            "grade": grades.to_numpy(),
+            "last_visit": _dates(last_any),
+            "days_since_visit": _since(today, last_any),
+            "last_face_to_face": _dates(last_face),
+            "days_since_face_to_face": _since(today, last_face),
+            "due_date": _dates(due),
+            "due_by": np.array(["face_to_face", "contact", "quarter"], dtype=object)[rule],
+            "face_to_face_due": _dates(np.minimum(due_face, due_quarter)),
+            "status": status.astype(object),
+            "days_overdue": np.maximum(today - due, 0).astype("int64"),
+        },
+        columns=STATUS_COLUMNS,
+    )
 
 
 def _dates(days: np.ndarray) -> pd.Series:

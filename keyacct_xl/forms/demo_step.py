@@ -48,16 +48,27 @@ def forms_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> li
         folder = out_dir / "forms" / rep
         folder.mkdir(parents=True, exist_ok=True)
         customer = _top_customer(master, rep)
-        jobs = [("weekly_plan", {"rep": rep, "period": week_text}), ("visit_record", {"rep": rep}),
-                ("customer_card", {"customer": customer}),
-                ("account_statement", {"customer": customer, "period": month_text})]
+        jobs = [
+            ("weekly_plan", {"rep": rep, "period": week_text}),
+            ("visit_record", {"rep": rep}),
+            ("customer_card", {"customer": customer}),
+            ("account_statement", {"customer": customer, "period": month_text}),
+        ]
         due = 0
         for form_id, options in jobs:
             spec = load_form(form_id)
             data = prefill(spec, master, **options)
             write_form(folder / _name(form_id, *options.values()), spec, lang=args.lang, company=company, data=data)
             due = len(data.rows["plan"]) if form_id == "weekly_plan" else due
-        lines.append("  " + tr(args.lang, "{rep}: {week} plan lists {due} customers due; visit record, card and "
-                                          "statement for {customer}", rep=rep, week=week_text, due=due,
-                               customer=customer))
+        lines.append(
+            "  "
+            + tr(
+                args.lang,
+                "{rep}: {week} plan lists {due} customers due; visit record, card and statement for {customer}",
+                rep=rep,
+                week=week_text,
+                due=due,
+                customer=customer,
+            )
+        )
     return lines

@@ -17,9 +17,21 @@ INPUT_FILL = "#FFF8E1"
 LABEL_FILL = "#EEF2F7"
 SECTION_FILL = "#DCE6F1"
 BORDER_COLOR = "#8EA9C1"
-NUMBER_FORMATS = {"integer": "0", "number": "#,##0.00", "money": MONEY_FORMAT, "percent": "0%", "date": DATE_FORMAT,
-                  "time": "hh:mm", "text": "@", "phone": "@", "email": "@", "signature": "@", "choice": "@",
-                  "multi_choice": "@", "yes_no": "@"}
+NUMBER_FORMATS = {
+    "integer": "0",
+    "number": "#,##0.00",
+    "money": MONEY_FORMAT,
+    "percent": "0%",
+    "date": DATE_FORMAT,
+    "time": "hh:mm",
+    "text": "@",
+    "phone": "@",
+    "email": "@",
+    "signature": "@",
+    "choice": "@",
+    "multi_choice": "@",
+    "yes_no": "@",
+}
 _BASE = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
 _BOX = {"border": 1, "border_color": BORDER_COLOR}
 
@@ -50,8 +62,10 @@ class FormFormats:
 
     def section(self) -> Format:
         """A section heading bar."""
-        return self._make(("section", "", False), {"bold": True, "font_size": 11, "bg_color": SECTION_FILL,
-                                                   "bottom": 2, "bottom_color": BORDER_COLOR})
+        return self._make(
+            ("section", "", False),
+            {"bold": True, "font_size": 11, "bg_color": SECTION_FILL, "bottom": 2, "bottom_color": BORDER_COLOR},
+        )
 
     def label(self) -> Format:
         """A locked label cell."""
@@ -64,8 +78,13 @@ class FormFormats:
     def input(self, kind: str, *, multiline: bool = False, num_format: str | None = None) -> Format:
         """An unlocked, tinted input cell with the number format of ``kind`` (or the spec's ``format``)."""
         code = num_format or NUMBER_FORMATS[kind]
-        props = {**_BOX, "bg_color": INPUT_FILL, "locked": False, "num_format": code,
-                 "align": "left" if kind in ("text", "phone", "email", "signature", "choice", "multi_choice") else ""}
+        props = {
+            **_BOX,
+            "bg_color": INPUT_FILL,
+            "locked": False,
+            "num_format": code,
+            "align": "left" if kind in ("text", "phone", "email", "signature", "choice", "multi_choice") else "",
+        }
         if multiline:
             props.update(text_wrap=True, valign="top")
         return self._make(("input", f"{kind}|{code}", multiline), {k: v for k, v in props.items() if v != ""})
@@ -73,20 +92,37 @@ class FormFormats:
     def table_cell(self, kind: str, num_format: str | None = None) -> Format:
         """An unlocked, tinted body cell of a repeating table."""
         code = num_format or NUMBER_FORMATS[kind]
-        return self._make(("cell", f"{kind}|{code}", False), {**_BOX, "locked": False, "num_format": code,
-                                                  "bg_color": INPUT_FILL,
-                                                  "text_wrap": kind in ("text", "multi_choice")})
+        return self._make(
+            ("cell", f"{kind}|{code}", False),
+            {
+                **_BOX,
+                "locked": False,
+                "num_format": code,
+                "bg_color": INPUT_FILL,
+                "text_wrap": kind in ("text", "multi_choice"),
+            },
+        )
 
     def computed(self, kind: str, num_format: str | None = None) -> Format:
         """A locked cell holding a formula."""
         code = num_format or NUMBER_FORMATS[kind]
-        return self._make(("computed", f"{kind}|{code}", False), {**_BOX, "locked": True, "bg_color": "#F2F2F2",
-                                                                  "num_format": code})
+        return self._make(
+            ("computed", f"{kind}|{code}", False), {**_BOX, "locked": True, "bg_color": "#F2F2F2", "num_format": code}
+        )
 
     def header(self) -> Format:
         """A table header cell."""
-        return self._make(("header", "", False), {"bold": True, "text_wrap": True, "align": "center",
-                                                  "font_color": "#FFFFFF", "bg_color": "#4F81BD", **_BOX})
+        return self._make(
+            ("header", "", False),
+            {
+                "bold": True,
+                "text_wrap": True,
+                "align": "center",
+                "font_color": "#FFFFFF",
+                "bg_color": "#4F81BD",
+                **_BOX,
+            },
+        )
 
     def total_label(self) -> Format:
         """The 合计 label left of a totals row."""

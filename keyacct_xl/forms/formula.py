@@ -16,7 +16,11 @@ from collections.abc import Callable, Mapping
 
 REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _OPS: dict[type, Callable[[float, float], float]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
 
 
 def formula_refs(formula: str) -> list[str]:

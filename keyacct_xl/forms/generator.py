@@ -97,8 +97,9 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
-def _write_value(sheet: Worksheet, row: int, col: int, spec: FieldSpec, value: object, fmt: Any,
-                 lang: FormLang) -> None:
+def _write_value(
+    sheet: Worksheet, row: int, col: int, spec: FieldSpec, value: object, fmt: Any, lang: FormLang
+) -> None:
     """Write a pre-filled value with the field's type (dates as dates, numbers as numbers)."""
     if _is_blank(value):
         sheet.write_blank(row, col, None, fmt)
@@ -118,8 +119,9 @@ def _write_value(sheet: Worksheet, row: int, col: int, spec: FieldSpec, value: o
 class _FormWriter:
     """Writes one form sheet by its layout."""
 
-    def __init__(self, book: Workbook, spec: FormSpec, lang: FormLang, data: FormData, company: str,
-                 password: str) -> None:
+    def __init__(
+        self, book: Workbook, spec: FormSpec, lang: FormLang, data: FormData, company: str, password: str
+    ) -> None:
         self.book, self.spec, self.lang, self.data, self.company = book, spec, lang, data, company
         self.password = password
         self.formats = FormFormats(book)
@@ -131,8 +133,9 @@ class _FormWriter:
     def write(self) -> None:
         self._title_block()
         for section, row in self.layout.section_rows:
-            self.sheet.merge_range(row, 0, row, self.layout.grid - 1, text_for(section.title, self.lang, " "),
-                                   self.formats.section())
+            self.sheet.merge_range(
+                row, 0, row, self.layout.grid - 1, text_for(section.title, self.lang, " "), self.formats.section()
+            )
         for place in self.layout.fields:
             self._header_field(place)
         for table in self.layout.tables:
@@ -143,15 +146,18 @@ class _FormWriter:
         for row, height in self.layout.row_heights:
             self.sheet.set_row(row, height)
         apply_print_setup(self.sheet, self.spec, self.layout, self.lang, self.company)
-        self.sheet.protect(self.password, {"select_locked_cells": True, "select_unlocked_cells": True,
-                                            "format_columns": True, "format_rows": True})
+        self.sheet.protect(
+            self.password,
+            {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True},
+        )
 
     def _title_block(self) -> None:
         last = self.layout.grid - 1
         self.sheet.merge_range(0, 0, 0, last, self.company, self.formats.company())
         self.sheet.merge_range(1, 0, 1, last, text_for(self.spec.title, self.lang, " "), self.formats.title())
-        number = text_for(msg("Form {form}, version {version}", form=self.spec.id, version=self.spec.version),
-                          self.lang, "　")
+        number = text_for(
+            msg("Form {form}, version {version}", form=self.spec.id, version=self.spec.version), self.lang, "　"
+        )
         self.sheet.merge_range(2, 0, 2, last, number, self.formats.subtitle())
 
     def _label(self, row: int, col: int, spec: FieldSpec, text: str) -> None:
@@ -174,22 +180,33 @@ class _FormWriter:
     def _validate(self, first_row: int, col: int, last_row: int, last_col: int, section: str, spec: FieldSpec) -> None:
         own = self.data.dropdowns.get((section, spec.key))
         labels = list(own) if own is not None else None
-        entries = labels if labels is not None else (
-            choice_labels(spec, self.lang) if spec.type in ("choice", "yes_no") else [])
+        entries = (
+            labels
+            if labels is not None
+            else (choice_labels(spec, self.lang) if spec.type in ("choice", "yes_no") else [])
+        )
         source = None
         if entries and (labels is not None or needs_list_sheet(entries)):
             source = self.lists.add(list_name(section, spec.key), entries)
-        options = field_validation(spec, self.lang, top_left=xl_rowcol_to_cell(first_row, col),
-                                   list_source=source, labels=labels)
+        options = field_validation(
+            spec, self.lang, top_left=xl_rowcol_to_cell(first_row, col), list_source=source, labels=labels
+        )
         if options:
             self.sheet.data_validation(first_row, col, last_row, last_col, options)
 
     def _table(self, place: TablePlace) -> None:
         section = place.section
-        columns = [{"header": text_for(f.label, self.lang, " "), "header_format": self.formats.header()}
-                   for f in section.fields]
-        self.sheet.add_table(place.header_row, 0, place.last_row, len(section.fields) - 1, {
-            "name": table_name(section.id), "style": TABLE_STYLE, "autofilter": False, "columns": columns})
+        columns = [
+            {"header": text_for(f.label, self.lang, " "), "header_format": self.formats.header()}
+            for f in section.fields
+        ]
+        self.sheet.add_table(
+            place.header_row,
+            0,
+            place.last_row,
+            len(section.fields) - 1,
+            {"name": table_name(section.id), "style": TABLE_STYLE, "autofilter": False, "columns": columns},
+        )
         rows = list(self.data.rows.get(section.id, ()))
         for col, spec in enumerate(section.fields):
             if spec.formula:
@@ -209,16 +226,20 @@ class _FormWriter:
         for i, row in enumerate(range(place.first_row, place.last_row + 1)):
             cells = {key: xl_rowcol_to_cell(row, keys.index(key)) for key in keys}
             value = evaluate(spec.formula or "", rows[i]) if i < len(rows) else None
-            self.sheet.write_formula(row, col, excel_formula(spec.formula or "", cells),
-                                     self.formats.computed(spec.type, spec.format), "" if value is None else value)
+            self.sheet.write_formula(
+                row,
+                col,
+                excel_formula(spec.formula or "", cells),
+                self.formats.computed(spec.type, spec.format),
+                "" if value is None else value,
+            )
 
     def _totals(self, place: TablePlace) -> None:
         fields = place.section.fields
         first_total = min(i for i, f in enumerate(fields) if f.total)
         label_col = max(first_total - 1, 0)
         row = place.total_row
-        self.sheet.write_string(row, label_col, text_for(msg("Total"), self.lang, " "),
-                                self.formats.total_label())
+        self.sheet.write_string(row, label_col, text_for(msg("Total"), self.lang, " "), self.formats.total_label())
         rows = list(self.data.rows.get(place.section.id, ()))
         for col, spec in enumerate(fields):
             if spec.total:
@@ -235,8 +256,7 @@ class _FormWriter:
             return
         last = self.layout.grid - 1
         row = self.layout.notes_row
-        self.sheet.merge_range(row, 0, row, last, text_for(msg("Notes:"), self.lang, " "),
-                               self.formats.note())
+        self.sheet.merge_range(row, 0, row, last, text_for(msg("Notes:"), self.lang, " "), self.formats.note())
         total_width = sum(self.layout.widths)
         for i, note in enumerate(self.spec.notes, start=1):
             text = f"{i}. " + text_for(note, self.lang, " / ")
@@ -250,22 +270,35 @@ def check_data(spec: FormSpec, data: FormData) -> None:
     unknown = sorted(set(data.header) - header_keys)
     tables = {s.id: {f.key for f in s.fields} for s in spec.tables}
     unknown += [f"{section}" for section in data.rows if section not in tables]
-    unknown += sorted({f"{section}.{key}" for section, rows in data.rows.items() if section in tables
-                       for row in rows for key in row if key not in tables[section]})
-    unknown += [f"{section}.{key}" for section, key in data.dropdowns
-                if key not in tables.get(section, header_keys)]
+    unknown += sorted(
+        {
+            f"{section}.{key}"
+            for section, rows in data.rows.items()
+            if section in tables
+            for row in rows
+            for key in row
+            if key not in tables[section]
+        }
+    )
+    unknown += [f"{section}.{key}" for section, key in data.dropdowns if key not in tables.get(section, header_keys)]
     if unknown:
         raise ValueError(f"{spec.id}: data for fields the form does not have: {', '.join(unknown)}")
 
 
-def build_form(spec: FormSpec, *, lang: FormLang = "zh", company: str = "", data: FormData | None = None,
-               password: str = "") -> bytes:
+def build_form(
+    spec: FormSpec, *, lang: FormLang = "zh", company: str = "", data: FormData | None = None, password: str = ""
+) -> bytes:
     """The xlsx bytes of ``spec`` in ``lang``, blank or filled with ``data``."""
     data = data or FormData()
     check_data(spec, data)
     buffer = io.BytesIO()
-    book = xlsx_book(buffer, title=text_for(spec.title, lang, " "), subject=f"{spec.id} v{spec.version}",
-                     company=company, keywords=f"keyacct-xl form {spec.id}")
+    book = xlsx_book(
+        buffer,
+        title=text_for(spec.title, lang, " "),
+        subject=f"{spec.id} v{spec.version}",
+        company=company,
+        keywords=f"keyacct-xl form {spec.id}",
+    )
     writer = _FormWriter(book, spec, lang, data, company, password)
     instructions = book.add_worksheet(instructions_sheet_name(lang))
     writer.write()
@@ -276,8 +309,15 @@ def build_form(spec: FormSpec, *, lang: FormLang = "zh", company: str = "", data
     return buffer.getvalue()
 
 
-def write_form(path: Path, spec: FormSpec, *, lang: FormLang = "zh", company: str = "", data: FormData | None = None,
-               password: str = "") -> Path:
+def write_form(
+    path: Path,
+    spec: FormSpec,
+    *,
+    lang: FormLang = "zh",
+    company: str = "",
+    data: FormData | None = None,
+    password: str = "",
+) -> Path:
     """Build the form and write it atomically to ``path``."""
     content = build_form(spec, lang=lang, company=company, data=data, password=password)
     with atomic_write(path, backup=False) as stream:

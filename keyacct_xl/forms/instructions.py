@@ -12,15 +12,28 @@ from keyacct_xl.messages import Bilingual, msg
 
 # Translators: the type of a form field, in the instructions sheet's Type column
 TYPE_NAMES: dict[str, Bilingual] = {
-    "text": msg("Text"), "integer": msg("Whole number"), "number": msg("Number"), "money": msg("Money (CNY)"),
-    "percent": msg("Percent"), "date": msg("Date"), "time": msg("Time"), "choice": msg("Choice"),
-    "multi_choice": msg("Multiple choice"), "yes_no": msg("Yes/No"), "phone": msg("Phone"), "email": msg("E-mail"),
+    "text": msg("Text"),
+    "integer": msg("Whole number"),
+    "number": msg("Number"),
+    "money": msg("Money (CNY)"),
+    "percent": msg("Percent"),
+    "date": msg("Date"),
+    "time": msg("Time"),
+    "choice": msg("Choice"),
+    "multi_choice": msg("Multiple choice"),
+    "yes_no": msg("Yes/No"),
+    "phone": msg("Phone"),
+    "email": msg("E-mail"),
     "signature": msg("Signature"),
 }
 # Translators: the columns of a form's instructions sheet
 COLUMNS: tuple[tuple[Bilingual, float], ...] = (
-    (msg("Section"), 16), (msg("Field"), 18), (msg("Meaning"), 36),
-    (msg("Type"), 10), (msg("Allowed values"), 40), (msg("Required"), 8),
+    (msg("Section"), 16),
+    (msg("Field"), 18),
+    (msg("Meaning"), 36),
+    (msg("Type"), 10),
+    (msg("Allowed values"), 40),
+    (msg("Required"), 8),
 )
 
 
@@ -30,21 +43,39 @@ def _row(section: SectionSpec, field: FieldSpec, lang: FormLang) -> list[str]:
     if field.formula:
         meaning = msg("Computed. {meaning}", meaning=meaning) if meaning.en else msg("Computed.")
     if field.sensitive:
-        meaning = msg("[Sensitive personal data] {meaning}", meaning=meaning) if meaning.en else \
-            msg("[Sensitive personal data]")
-    cells: tuple[Bilingual, ...] = (section.title, field.label, meaning, TYPE_NAMES[field.type], describe_rule(field),
-                                    required)
+        meaning = (
+            msg("[Sensitive personal data] {meaning}", meaning=meaning)
+            if meaning.en
+            else msg("[Sensitive personal data]")
+        )
+    cells: tuple[Bilingual, ...] = (
+        section.title,
+        field.label,
+        meaning,
+        TYPE_NAMES[field.type],
+        describe_rule(field),
+        required,
+    )
     return [text_for(t, lang, " ") for t in cells]
 
 
 def write_instructions(sheet: Worksheet, spec: FormSpec, lang: FormLang, formats: FormFormats) -> None:
     """Title, general notes, then one row per field (title block first); locked and printable."""
-    sheet.merge_range(0, 0, 0, len(COLUMNS) - 1, text_for(spec.title, lang, " ") + " — " +
-                      text_for(msg("Instructions"), lang, " "), formats.title())
+    sheet.merge_range(
+        0,
+        0,
+        0,
+        len(COLUMNS) - 1,
+        text_for(spec.title, lang, " ") + " — " + text_for(msg("Instructions"), lang, " "),
+        formats.title(),
+    )
     sheet.set_row(0, 30)
     row = 2
-    notes: tuple[Bilingual, ...] = (msg("Fill in the tinted cells; other cells are locked."),
-                                    msg("Fields marked * are required."), *spec.notes)
+    notes: tuple[Bilingual, ...] = (
+        msg("Fill in the tinted cells; other cells are locked."),
+        msg("Fields marked * are required."),
+        *spec.notes,
+    )
     total_width = sum(width for _, width in COLUMNS)
     for note in notes:
         text = "• " + text_for(note, lang, " / ")

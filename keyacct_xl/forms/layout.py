@@ -26,11 +26,19 @@ YES_NO = (Choice("yes", "是", "Yes"), Choice("no", "否", "No"))
 
 # The title block's fields (spec ``title_fields`` picks among them); written like any header field.
 TITLE_FIELD_SPECS: dict[str, FieldSpec] = {
-    "rep": FieldSpec("rep", Text("业务员", "Sales rep"), maps_to="Visits.rep", constraints=Constraints(max_length=20),
-                     help=Text("填写业务员姓名", "The rep's name")),
-    "period": FieldSpec("period", Text("期间", "Period"),
-                        constraints=Constraints(max_length=8, pattern=r"^\d{4}-(W\d{2}|\d{2})$"),
-                        help=Text("周：2026-W48；月：2026-11", "Week: 2026-W48; month: 2026-11")),
+    "rep": FieldSpec(
+        "rep",
+        Text("业务员", "Sales rep"),
+        maps_to="Visits.rep",
+        constraints=Constraints(max_length=20),
+        help=Text("填写业务员姓名", "The rep's name"),
+    ),
+    "period": FieldSpec(
+        "period",
+        Text("期间", "Period"),
+        constraints=Constraints(max_length=8, pattern=r"^\d{4}-(W\d{2}|\d{2})$"),
+        help=Text("周：2026-W48；月：2026-11", "Week: 2026-W48; month: 2026-11"),
+    ),
     "fill_date": FieldSpec("fill_date", Text("填表日期", "Date"), type="date"),
 }
 
@@ -211,8 +219,17 @@ def plan_layout(spec: FormSpec, lang: FormLang, filled: Mapping[str, int] | None
         row += 1
     notes_row = row if spec.notes else None
     last = row + len(spec.notes) if spec.notes else row - 1
-    return FormLayout(grid, tuple(widths), tuple(fields), tuple(tables), tuple(sections),
-                      tuple(sorted(heights.items())), notes_row, last, freeze)
+    return FormLayout(
+        grid,
+        tuple(widths),
+        tuple(fields),
+        tuple(tables),
+        tuple(sections),
+        tuple(sorted(heights.items())),
+        notes_row,
+        last,
+        freeze,
+    )
 
 
 @dataclass(frozen=True)
@@ -227,8 +244,9 @@ class _LabelFit:
         return max(20.0, 4.0 + 14.0 * lines)
 
 
-def _place_fields(section: SectionSpec, row: int, grid: int, out: list[FieldPlace], heights: dict[int, float],
-                  fit: _LabelFit) -> int:
+def _place_fields(
+    section: SectionSpec, row: int, grid: int, out: list[FieldPlace], heights: dict[int, float], fit: _LabelFit
+) -> int:
     slots = _pair_columns(section, grid)
     slot = 0
     for f in section.fields:

@@ -17,8 +17,18 @@ from keyacct_xl import __version__
 from keyacct_xl.forms.layout import FormLang, FormLayout, field_cell_name, form_sheet_name, table_name
 from keyacct_xl.forms.spec import FormSpec
 
-META_KEYS: tuple[str, ...] = ("form_id", "version", "spec_hash", "lang", "rep", "period", "customer",
-                              "generated_at", "generator_version", "form_sheet")
+META_KEYS: tuple[str, ...] = (
+    "form_id",
+    "version",
+    "spec_hash",
+    "lang",
+    "rep",
+    "period",
+    "customer",
+    "generated_at",
+    "generator_version",
+    "form_sheet",
+)
 FIELD_COLUMNS: tuple[str, ...] = ("section", "field", "name", "column", "type", "maps_to")
 FIXED_GENERATED_AT = dt.datetime(2026, 1, 1)
 
@@ -35,19 +45,31 @@ class FormContext:
 
 def meta_values(spec: FormSpec, lang: FormLang, context: FormContext) -> dict[str, str]:
     """The key/value rows of ``_meta`` (all text)."""
-    return {"form_id": spec.id, "version": str(spec.version), "spec_hash": spec.hash, "lang": lang,
-            "rep": context.rep, "period": context.period, "customer": context.customer,
-            "generated_at": context.generated_at.isoformat(timespec="seconds"),
-            "generator_version": __version__, "form_sheet": form_sheet_name(spec, lang)}
+    return {
+        "form_id": spec.id,
+        "version": str(spec.version),
+        "spec_hash": spec.hash,
+        "lang": lang,
+        "rep": context.rep,
+        "period": context.period,
+        "customer": context.customer,
+        "generated_at": context.generated_at.isoformat(timespec="seconds"),
+        "generator_version": __version__,
+        "form_sheet": form_sheet_name(spec, lang),
+    }
 
 
 def field_rows(layout: FormLayout) -> list[tuple[str, str, str, str, str, str]]:
     """One row per field: where a reader finds it by name."""
-    rows = [(p.section, p.field.key, field_cell_name(p.field.key), "", p.field.type, p.field.maps_to or "")
-            for p in layout.fields]
+    rows = [
+        (p.section, p.field.key, field_cell_name(p.field.key), "", p.field.type, p.field.maps_to or "")
+        for p in layout.fields
+    ]
     for t in layout.tables:
-        rows += [(t.section.id, f.key, table_name(t.section.id), str(i + 1), f.type, f.maps_to or "")
-                 for i, f in enumerate(t.section.fields)]
+        rows += [
+            (t.section.id, f.key, table_name(t.section.id), str(i + 1), f.type, f.maps_to or "")
+            for i, f in enumerate(t.section.fields)
+        ]
     return rows
 
 

@@ -78,8 +78,9 @@ def customer_record(master: Master, customer_id: str) -> pd.Series:
     """The archive row of ``customer_id``; an unknown id raises InputError."""
     rows = master.customers[master.customers["customer_id"].astype("string").str.strip() == customer_id]
     if rows.empty:
-        raise InputError(msg("unknown customer {customer_id!r}: not in the master's Customers table",
-                             customer_id=customer_id))
+        raise InputError(
+            msg("unknown customer {customer_id!r}: not in the master's Customers table", customer_id=customer_id)
+        )
     return rows.iloc[0]
 
 
@@ -87,10 +88,14 @@ def due_visits(master: Master, rep: str, period: Period) -> pd.DataFrame:
     """The rep's customers due by the period's end under the master's visit policy (keyacct_xl.followup.status),
     as of its first day, with the area (city, else region), district and route_seq a day's route needs."""
     own = rep_customers(master, rep)
-    status = customer_status(own, master.visits, as_of=pd.Timestamp(period.start),
-                             policy=master_policy(master.settings))
-    status = status.assign(area=own["city"].fillna(own["region"]).to_numpy(),
-                           district=customer_areas(own).to_numpy(), route_seq=own["route_seq"].to_numpy())
+    status = customer_status(
+        own, master.visits, as_of=pd.Timestamp(period.start), policy=master_policy(master.settings)
+    )
+    status = status.assign(
+        area=own["city"].fillna(own["region"]).to_numpy(),
+        district=customer_areas(own).to_numpy(),
+        route_seq=own["route_seq"].to_numpy(),
+    )
     return due_in_week(status, period.end)
 
 
@@ -125,17 +130,31 @@ def weekly_plan_rows(plan: WeekPlan, period: Period) -> list[dict[str, object]]:
 
 
 def _plan_line(c: dict[str, Any], period: Period, day: int, slot: str | None, activity: str) -> dict[str, object]:
-    return {"day": WORKDAYS[day], "date": _day_of(period, day), "time_slot": slot, "activity": activity,
-            "customer_id": c["customer_id"], "customer_name": c["name"], "grade": _grade(c),
-            "last_visit": _when(c["last_face_to_face"])}
+    return {
+        "day": WORKDAYS[day],
+        "date": _day_of(period, day),
+        "time_slot": slot,
+        "activity": activity,
+        "customer_id": c["customer_id"],
+        "customer_name": c["name"],
+        "grade": _grade(c),
+        "last_visit": _when(c["last_face_to_face"]),
+    }
 
 
 def deferred_rows(plan: WeekPlan, lang: Lang) -> list[dict[str, object]]:
     """The customers the week could not take, with the reason in the form's language."""
-    return [{"customer_id": c["customer_id"], "customer_name": c["name"], "grade": _grade(c),
-             "due_date": _when(c["due_date"]), "days_overdue": int(c["days_overdue"]),
-             "reason": pick(lang, *DEFERRED_REASONS[str(c["reason"])])}
-            for c in _records(plan.deferred)]
+    return [
+        {
+            "customer_id": c["customer_id"],
+            "customer_name": c["name"],
+            "grade": _grade(c),
+            "due_date": _when(c["due_date"]),
+            "days_overdue": int(c["days_overdue"]),
+            "reason": pick(lang, *DEFERRED_REASONS[str(c["reason"])]),
+        }
+        for c in _records(plan.deferred)
+    ]
 
 
 def plan_weeks(period: Period) -> list[Period]:
@@ -172,15 +191,26 @@ def visit_plan_rows(master: Master, rep: str, period: Period) -> list[dict[str, 
         after = _day_of(weeks[-1], 7)
         for c in _records(week.deferred):
             line = _visit_plan_line(c, after, "Face-to-face", master.lang)
-            rows.append({**line, "remark": tr(master.lang, "deferred: {reason}",
-                                              reason=pick(master.lang, *DEFERRED_REASONS[str(c["reason"])]))})
+            rows.append(
+                {
+                    **line,
+                    "remark": tr(
+                        master.lang, "deferred: {reason}", reason=pick(master.lang, *DEFERRED_REASONS[str(c["reason"])])
+                    ),
+                }
+            )
     return [{"plan_no": i, **r} for i, r in enumerate(rows, start=1)]
 
 
 def _visit_plan_line(c: dict[str, Any], when: dt.datetime, method: str, lang: Lang) -> dict[str, object]:
     status, due_by = STATUS_LABELS[str(c["status"])], DUE_BY_LABELS[str(c["due_by"])]
-    return {"customer_id": c["customer_id"], "customer_name": c["name"], "method": method, "planned_date": when,
-            "purpose": pick(lang, f"{status[0]}（{due_by[0]}）", f"{status[1]} ({due_by[1]})")}
+    return {
+        "customer_id": c["customer_id"],
+        "customer_name": c["name"],
+        "method": method,
+        "planned_date": when,
+        "purpose": pick(lang, f"{status[0]}（{due_by[0]}）", f"{status[1]} ({due_by[1]})"),
+    }
 
 
 def statement_rows(master: Master, customer_id: str, period: Period) -> tuple[float, list[dict[str, object]]]:
@@ -189,16 +219,28 @@ def statement_rows(master: Master, customer_id: str, period: Period) -> tuple[fl
     sales = master.transactions[master.transactions["customer_id"] == customer_id]
     paid = master.payments[master.payments["customer_id"] == customer_id]
     opening = float(sales.loc[sales["date"] < start, "amount"].sum() - paid.loc[paid["date"] < start, "amount"].sum())
-    lines = [(r.date, 0, r.doc_no, str(r.product) if pd.notna(r.product) else "", float(r.amount), 0.0)
-             for r in sales[(sales["date"] >= start) & (sales["date"] < end)].itertuples()]
+    lines = [
+        (r.date, 0, r.doc_no, str(r.product) if pd.notna(r.product) else "", float(r.amount), 0.0)
+        for r in sales[(sales["date"] >= start) & (sales["date"] < end)].itertuples()
+    ]
     word = tr(master.lang, "Payment")  # the line's text in the master's language, then how it was paid
-    lines += [(r.date, 1, r.receipt_no, f"{word} {r.method}" if pd.notna(r.method) else word, 0.0, float(r.amount))
-              for r in paid[(paid["date"] >= start) & (paid["date"] < end)].itertuples()]
+    lines += [
+        (r.date, 1, r.receipt_no, f"{word} {r.method}" if pd.notna(r.method) else word, 0.0, float(r.amount))
+        for r in paid[(paid["date"] >= start) & (paid["date"] < end)].itertuples()
+    ]
     balance, rows = opening, []
     for date, _, doc, text, debit, credit in sorted(lines, key=lambda x: (x[0], x[1], str(x[2]))):
         balance += debit - credit
-        rows.append({"date": date.to_pydatetime(), "doc_no": doc, "description": text, "debit": debit or None,
-                     "credit": credit or None, "balance": round(balance, 2)})
+        rows.append(
+            {
+                "date": date.to_pydatetime(),
+                "doc_no": doc,
+                "description": text,
+                "debit": debit or None,
+                "credit": credit or None,
+                "balance": round(balance, 2),
+            }
+        )
     return opening, rows
 
 
@@ -211,8 +253,15 @@ def _mapped(fields: tuple[FieldSpec, ...], table: str, record: pd.Series) -> dic
     return out
 
 
-def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer: str | None = None,
-            period: str | None = None, generated_at: dt.datetime = FIXED_GENERATED_AT) -> FormData:
+def prefill(
+    spec: FormSpec,
+    master: Master,
+    *,
+    rep: str | None = None,
+    customer: str | None = None,
+    period: str | None = None,
+    generated_at: dt.datetime = FIXED_GENERATED_AT,
+) -> FormData:
     """The FormData of ``spec`` for a rep, a customer and/or a period, read from ``master``."""
     parsed = parse_period(period) if period else None
     header: dict[str, object] = {}
@@ -231,8 +280,14 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
         looked_after_by = "" if pd.isna(record["rep"]) else str(record["rep"]).strip()
         if rep and looked_after_by and looked_after_by != rep:
             # The rep could not hand the form in: consolidation refuses another rep's customer.
-            raise InputError(msg("customer {customer} is looked after by {owner}, not {rep}", customer=customer,
-                                 owner=looked_after_by, rep=rep))
+            raise InputError(
+                msg(
+                    "customer {customer} is looked after by {owner}, not {rep}",
+                    customer=customer,
+                    owner=looked_after_by,
+                    rep=rep,
+                )
+            )
         header.update(_mapped(spec.header_fields, "Customers", record))
         owner = owner or looked_after_by
         _fill_customer_tables(spec, master, customer, rows)
@@ -252,12 +307,17 @@ def prefill(spec: FormSpec, master: Master, *, rep: str | None = None, customer:
         raise InputError(msg("a pre-filled account statement needs --period, e.g. 2026-10"))
     if spec.id == "account_statement" and customer and parsed:
         opening, rows["lines"] = statement_rows(master, customer, parsed)
-        header.update(period_from=_day(parsed.start), period_to=_day(parsed.end), opening_balance=opening,
-                      closing_balance=rows["lines"][-1]["balance"] if rows["lines"] else opening)
+        header.update(
+            period_from=_day(parsed.start),
+            period_to=_day(parsed.end),
+            opening_balance=opening,
+            closing_balance=rows["lines"][-1]["balance"] if rows["lines"] else opening,
+        )
     title = {"rep": owner, "period": parsed.text if parsed else ""}
     header.update({k: v for k, v in title.items() if v and k in spec.title_fields})
-    context = FormContext(rep=rep or "", period=parsed.text if parsed else "", customer=customer or "",
-                          generated_at=generated_at)
+    context = FormContext(
+        rep=rep or "", period=parsed.text if parsed else "", customer=customer or "", generated_at=generated_at
+    )
     return FormData(header=header, rows=rows, dropdowns=dropdowns, context=context)
 
 

@@ -22,7 +22,7 @@ def _escape(text: str) -> str:
 
 def header_footer(spec: FormSpec, lang: FormLang, company: str) -> tuple[str, str]:
     """Header (company left, form id and version right) and footer (page x of y)."""
-    header = f'&L&8{_escape(company)}&R&8{spec.id} v{spec.version}'
+    header = f"&L&8{_escape(company)}&R&8{spec.id} v{spec.version}"
     pages = text_for(msg("Page &P of &N"), lang, " / ")
     return header, f"&C&8{pages}"
 

@@ -54,15 +54,28 @@ def rep_form_specs(names: Sequence[str]) -> list[FormSpec]:
         if spec is None:
             setting = DESCRIPTIONS["rep_forms"]
             ids = ", ".join(s.id for s in catalog)
-            raise InputError(msg("Settings: {setting}: {name!r} is not a form; forms: {ids}",
-                                 setting=Pair(setting.key, setting.name_zh), name=name, ids=ids))
+            raise InputError(
+                msg(
+                    "Settings: {setting}: {name!r} is not a form; forms: {ids}",
+                    setting=Pair(setting.key, setting.name_zh),
+                    name=name,
+                    ids=ids,
+                )
+            )
         specs.setdefault(spec.id, spec)
     return list(specs.values())
 
 
-def prefill_for_reps(master: Master, folder: Path, *, period: str, reps: Sequence[str] = (),
-                     lang: FormLang | None = None, company: str | None = None,
-                     progress: Callable[[int, int, str], None] | None = None) -> list[Path]:
+def prefill_for_reps(
+    master: Master,
+    folder: Path,
+    *,
+    period: str,
+    reps: Sequence[str] = (),
+    lang: FormLang | None = None,
+    company: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[Path]:
     """Write ``folder/<rep>/<form>_<rep>_<period>.xlsx`` for each of ``reps`` (default: every rep of the master)
     and each form of the Settings' ``rep_forms``, pre-filled from ``master``; returns the files written.
 

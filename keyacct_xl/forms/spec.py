@@ -31,8 +31,21 @@ from keyacct_xl.yamlcheck import (
     read_yaml,
 )
 
-FieldType = Literal["text", "integer", "number", "money", "percent", "date", "time", "choice", "multi_choice",
-                    "yes_no", "phone", "email", "signature"]
+FieldType = Literal[
+    "text",
+    "integer",
+    "number",
+    "money",
+    "percent",
+    "date",
+    "time",
+    "choice",
+    "multi_choice",
+    "yes_no",
+    "phone",
+    "email",
+    "signature",
+]
 FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
 SectionKind = Literal["fields", "table"]
 Orientation = Literal["portrait", "landscape"]
@@ -210,8 +223,12 @@ def _choice(value: Any, where: Where) -> Choice:
     if isinstance(value, dict):
         raw = read_mapping(value, where, {"value", "zh", "en", "synonyms"}, {"zh", "en"})
         zh, en = read_str(raw["zh"], where.at("zh")), read_str(raw["en"], where.at("en"))
-        return Choice(read_str(raw.get("value", en), where.at("value")), zh, en,
-                      _synonyms(raw.get("synonyms", []), where.at("synonyms")))
+        return Choice(
+            read_str(raw.get("value", en), where.at("value")),
+            zh,
+            en,
+            _synonyms(raw.get("synonyms", []), where.at("synonyms")),
+        )
     text = read_str(value, where)
     zh, _, en = text.partition("|")
     zh, en = zh.strip(), (en.strip() or zh.strip())
@@ -223,8 +240,9 @@ def _choice(value: Any, where: Where) -> Choice:
 def _choices(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> tuple[Choice, ...]:
     if isinstance(value, str):
         if value not in lists:
-            raise where.fail(msg("unknown shared list {value!r} (known: {known})", value=value,
-                                 known=", ".join(sorted(lists))))
+            raise where.fail(
+                msg("unknown shared list {value!r} (known: {known})", value=value, known=", ".join(sorted(lists)))
+            )
         return lists[value]
     if not isinstance(value, list) or not value:
         raise where.fail(msg("expected a non-empty list of choices or a shared list name"))
@@ -266,10 +284,12 @@ def _constraints(value: Any, where: Where) -> Constraints:
         maximum=read_number(raw["maximum"], where.at("maximum")) if "maximum" in raw else None,
         min_length=read_int(raw["minLength"], where.at("minLength"), 0, 32767) if "minLength" in raw else None,
         max_length=read_int(raw["maxLength"], where.at("maxLength"), 1, 32767) if "maxLength" in raw else None,
-        pattern=read_str(raw["pattern"], where.at("pattern")) if "pattern" in raw else None)
+        pattern=read_str(raw["pattern"], where.at("pattern")) if "pattern" in raw else None,
+    )
     if c.minimum is not None and c.maximum is not None and c.minimum > c.maximum:
-        raise where.at("minimum").fail(msg("minimum {minimum:g} is above maximum {maximum:g}", minimum=c.minimum,
-                                           maximum=c.maximum))
+        raise where.at("minimum").fail(
+            msg("minimum {minimum:g} is above maximum {maximum:g}", minimum=c.minimum, maximum=c.maximum)
+        )
     if c.min_length is not None and c.max_length is not None and c.min_length > c.max_length:
         raise where.at("minLength").fail(msg("minLength is above maxLength"))
     if c.pattern is not None:
@@ -289,8 +309,22 @@ def _maps_to(value: Any, where: Where) -> str:
     return text
 
 
-_FIELD_KEYS = {"key", "label", "type", "constraints", "choices", "help", "width", "sensitive", "maps_to", "lines",
-               "formula", "total", "format", "manager_only"}
+_FIELD_KEYS = {
+    "key",
+    "label",
+    "type",
+    "constraints",
+    "choices",
+    "help",
+    "width",
+    "sensitive",
+    "maps_to",
+    "lines",
+    "formula",
+    "total",
+    "format",
+    "manager_only",
+}
 # Types whose display an Excel number format (the spec's ``format``) can change.
 _FORMATTABLE = {"integer", "number", "money", "percent", "date", "time"}
 
@@ -302,13 +336,17 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         raise where.at("type").fail(msg("{kind!r} is not one of {types}", kind=kind, types=", ".join(FIELD_TYPES)))
     needs_choices = kind in ("choice", "multi_choice")
     if needs_choices != ("choices" in raw):
-        raise where.at("choices").fail(msg("choice fields need choices") if needs_choices else
-                                       msg("choices are only allowed on choice fields, not {kind}", kind=kind))
+        raise where.at("choices").fail(
+            msg("choice fields need choices")
+            if needs_choices
+            else msg("choices are only allowed on choice fields, not {kind}", kind=kind)
+        )
     formula = read_str(raw["formula"], where.at("formula")) if "formula" in raw else None
     number_format = read_str(raw["format"], where.at("format")) if "format" in raw else None
     if number_format and kind not in _FORMATTABLE:
-        raise where.at("format").fail(msg("format applies to {types}, not {kind}",
-                                          types=", ".join(sorted(_FORMATTABLE)), kind=kind))
+        raise where.at("format").fail(
+            msg("format applies to {types}, not {kind}", types=", ".join(sorted(_FORMATTABLE)), kind=kind)
+        )
     return FieldSpec(
         key=read_key(raw["key"], where.at("key")),
         label=_text(raw["label"], where.at("label")),
@@ -323,7 +361,8 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         formula=formula,
         total=read_bool(raw.get("total", False), where.at("total")),
         format=number_format,
-        manager_only=read_bool(raw.get("manager_only", False), where.at("manager_only")))
+        manager_only=read_bool(raw.get("manager_only", False), where.at("manager_only")),
+    )
 
 
 def _section(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> SectionSpec:
@@ -337,9 +376,13 @@ def _section(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> 
         raise where.at("fields").fail(msg("expected a non-empty list of fields"))
     fields = tuple(_field(item, where.at("fields").at(i), lists) for i, item in enumerate(items))
     section = SectionSpec(
-        id=read_key(raw["id"], where.at("id")), kind=kind, title=_text(raw["title"], where.at("title")), fields=fields,
+        id=read_key(raw["id"], where.at("id")),
+        kind=kind,
+        title=_text(raw["title"], where.at("title")),
+        fields=fields,
         columns=read_int(raw.get("columns", 2), where.at("columns"), 1, 4),
-        rows=read_int(raw.get("rows", 10 if kind == "table" else 0), where.at("rows"), int(kind == "table"), 500))
+        rows=read_int(raw.get("rows", 10 if kind == "table" else 0), where.at("rows"), int(kind == "table"), 500),
+    )
     _check_section(section, where)
     return section
 
@@ -365,8 +408,9 @@ def _check_section(section: SectionSpec, where: Where) -> None:
             try:
                 check_formula(f.formula)
             except ValueError as exc:
-                raise at.at("formula").fail(msg("a formula may use only + - * / ( ), {{columns}} and numbers ({exc})",
-                                                exc=exc)) from None
+                raise at.at("formula").fail(
+                    msg("a formula may use only + - * / ( ), {{columns}} and numbers ({exc})", exc=exc)
+                ) from None
 
 
 def load_lists(path: Path) -> dict[str, tuple[Choice, ...]]:
@@ -375,8 +419,9 @@ def load_lists(path: Path) -> dict[str, tuple[Choice, ...]]:
     raw = read_yaml(path, where)
     if not isinstance(raw, dict):
         raise where.fail(msg("expected a mapping of list names to choices"))
-    return {read_key(name, where.at(str(name))): _choices(items, where.at(str(name)), {})
-            for name, items in raw.items()}
+    return {
+        read_key(name, where.at(str(name))): _choices(items, where.at(str(name)), {}) for name, items in raw.items()
+    }
 
 
 def _change(value: Any, where: Where, previous: int, latest: int) -> FormChange:
@@ -384,16 +429,20 @@ def _change(value: Any, where: Where, previous: int, latest: int) -> FormChange:
     raw = read_mapping(value, where, {"version", "renamed", "dropped"}, {"version"})
     version = read_int(raw["version"], where.at("version"), 2, 9999)
     if version > latest:
-        raise where.at("version").fail(msg("version {version} is newer than the form's version {latest}",
-                                           version=version, latest=latest))
+        raise where.at("version").fail(
+            msg("version {version} is newer than the form's version {latest}", version=version, latest=latest)
+        )
     if version <= previous:
-        raise where.at("version").fail(msg("versions must increase: {version} comes after {previous}",
-                                           version=version, previous=previous))
+        raise where.at("version").fail(
+            msg("versions must increase: {version} comes after {previous}", version=version, previous=previous)
+        )
     renamed_raw = raw.get("renamed", {})
     if not isinstance(renamed_raw, dict):
         raise where.at("renamed").fail(msg("expected a mapping of old key to new key"))
-    renamed = tuple((read_key(old, where.at("renamed").at(str(old))),
-                     read_key(new, where.at("renamed").at(str(old)))) for old, new in renamed_raw.items())
+    renamed = tuple(
+        (read_key(old, where.at("renamed").at(str(old))), read_key(new, where.at("renamed").at(str(old))))
+        for old, new in renamed_raw.items()
+    )
     dropped_raw = raw.get("dropped", [])
     if not isinstance(dropped_raw, list):
         raise where.at("dropped").fail(msg("expected a list of field keys"))
@@ -432,14 +481,32 @@ def _check_changes(spec: FormSpec, where: Where) -> None:
         for old, new in change.renamed:
             final, _ = spec.key_now(new, change.version)
             if final is not None and final not in keys:
-                raise at.at("renamed").at(old).fail(
-                    msg("{old!r} is renamed to {new!r}, which is not a field of version {version}", old=old, new=new,
-                        version=spec.version))
+                raise (
+                    at.at("renamed")
+                    .at(old)
+                    .fail(
+                        msg(
+                            "{old!r} is renamed to {new!r}, which is not a field of version {version}",
+                            old=old,
+                            new=new,
+                            version=spec.version,
+                        )
+                    )
+                )
         for j, key in enumerate(change.dropped):
             if key in keys:
-                raise at.at("dropped").at(j).fail(
-                    msg("{key!r} is dropped but version {version} has a field {key!r}: give the new field another key, "
-                        "so old copies' values are not read into it", key=key, version=spec.version))
+                raise (
+                    at.at("dropped")
+                    .at(j)
+                    .fail(
+                        msg(
+                            "{key!r} is dropped but version {version} has a field {key!r}: "
+                            "give the new field another key, so old copies' values are not read into it",
+                            key=key,
+                            version=spec.version,
+                        )
+                    )
+                )
 
 
 def _changes(value: Any, where: Where, latest: int) -> tuple[FormChange, ...]:
@@ -460,8 +527,7 @@ def parse_spec(raw: Any, *, file: str, lists: dict[str, tuple[Choice, ...]] | No
     raw = read_mapping(raw, where, _FORM_KEYS, {"id", "version", "title", "sections"})
     orientation = raw.get("orientation", "portrait")
     if orientation not in ("portrait", "landscape"):
-        raise where.at("orientation").fail(msg("{orientation!r} is not portrait or landscape",
-                                               orientation=orientation))
+        raise where.at("orientation").fail(msg("{orientation!r} is not portrait or landscape", orientation=orientation))
     title_fields = raw.get("title_fields", ["rep", "period", "fill_date"])
     if not isinstance(title_fields, list) or any(t not in TITLE_FIELDS for t in title_fields):
         raise where.at("title_fields").fail(msg("expected a list drawn from {fields}", fields=", ".join(TITLE_FIELDS)))
@@ -473,13 +539,16 @@ def parse_spec(raw: Any, *, file: str, lists: dict[str, tuple[Choice, ...]] | No
         raise where.at("notes").fail(msg("expected a list of {{zh, en}} notes"))
     version = read_int(raw["version"], where.at("version"), 1, 9999)
     spec = FormSpec(
-        id=read_key(raw["id"], where.at("id")), version=version,
+        id=read_key(raw["id"], where.at("id")),
+        version=version,
         title=_text(raw["title"], where.at("title")),
         sections=tuple(_section(s, where.at("sections").at(i), lists or {}) for i, s in enumerate(sections)),
-        orientation=orientation, title_fields=tuple(title_fields),
+        orientation=orientation,
+        title_fields=tuple(title_fields),
         notes=tuple(_text(n, where.at("notes").at(i)) for i, n in enumerate(notes)),
         source=read_str(raw["source"], where.at("source")) if "source" in raw else "",
-        changes=_changes(raw.get("changes", []), where.at("changes"), version))
+        changes=_changes(raw.get("changes", []), where.at("changes"), version),
+    )
     _check_form(spec, where)
     _check_changes(spec, where)
     return spec
@@ -497,8 +566,12 @@ def _check_form(spec: FormSpec, where: Where) -> None:
         # Header fields become workbook-wide names (f_<key>), so keys are unique across the form.
         for j, f in enumerate(section.fields):
             if f.key in seen:
-                raise at.at("fields").at(j).at("key").fail(
-                    msg("{key!r} is already used by the title block or another section", key=f.key))
+                raise (
+                    at.at("fields")
+                    .at(j)
+                    .at("key")
+                    .fail(msg("{key!r} is already used by the title block or another section", key=f.key))
+                )
             seen.add(f.key)
 
 
@@ -507,6 +580,9 @@ def load_spec(path: str | Path, *, lists: dict[str, tuple[Choice, ...]] | None =
     path = Path(path)
     spec = parse_spec(read_yaml(path, Where(path.name)), file=path.name, lists=lists)
     if spec.id != path.stem:
-        raise Where(path.name).at("id").fail(msg("{id!r} differs from the file name {stem!r}", id=spec.id,
-                                                  stem=path.stem))
+        raise (
+            Where(path.name)
+            .at("id")
+            .fail(msg("{id!r} differs from the file name {stem!r}", id=spec.id, stem=path.stem))
+        )
     return spec

@@ -96,21 +96,24 @@ def _length_rule(field: FieldSpec, top_left: str) -> tuple[dict[str, Any], Messa
     if field.type == "email":
         formula = f'=AND(ISNUMBER(FIND("@",{top_left})),LEN({top_left})<={most})'
         return {"validate": "custom", "value": formula}, msg(
-            "Enter an e-mail address (with @, at most {most} characters).", most=most)
+            "Enter an e-mail address (with @, at most {most} characters).", most=most
+        )
     if most is None and c.min_length is None:
         return None
     least = c.min_length or 0
     if most is None:
-        return {"validate": "length", "criteria": ">=", "value": least}, msg("At least {least} characters.",
-                                                                              least=least)
+        return {"validate": "length", "criteria": ">=", "value": least}, msg(
+            "At least {least} characters.", least=least
+        )
     options = {"validate": "length", "criteria": "between", "minimum": least, "maximum": most}
     if field.type == "phone":
         return options, msg("Phone number, at most {most} characters.", most=most)
     return options, msg("At most {most} characters.", most=most)
 
 
-def field_validation(field: FieldSpec, lang: FormLang, *, top_left: str, list_source: str | None = None,
-                     labels: list[str] | None = None) -> dict[str, Any] | None:
+def field_validation(
+    field: FieldSpec, lang: FormLang, *, top_left: str, list_source: str | None = None, labels: list[str] | None = None
+) -> dict[str, Any] | None:
     """XlsxWriter ``data_validation`` options for ``field``; None when nothing is checked or explained.
 
     ``top_left`` is the A1 address of the first validated cell (custom formulas are relative to it);
@@ -119,8 +122,11 @@ def field_validation(field: FieldSpec, lang: FormLang, *, top_left: str, list_so
     """
     rule: Message | None
     options: dict[str, Any] | None
-    entries = labels if labels is not None else (
-        choice_labels(field, lang) if field.type in ("choice", "yes_no", "multi_choice") else [])
+    entries = (
+        labels
+        if labels is not None
+        else (choice_labels(field, lang) if field.type in ("choice", "yes_no", "multi_choice") else [])
+    )
     if field.type in ("choice", "yes_no") or labels is not None:
         options = {"validate": "list", "source": list_source or entries}
         rule = msg("Choose from the list.")
@@ -157,8 +163,9 @@ def describe_rule(field: FieldSpec) -> Bilingual:
         # Choices are listed as each language writes alternatives: 、 between zh labels, / between en labels.
         zh, en = "、".join(choice_labels(field, "zh")), " / ".join(choice_labels(field, "en"))
         if field.type == "multi_choice":
-            return Text(tr("zh", "One or more of: {choices}", choices=zh), tr("en", "One or more of: {choices}",
-                                                                               choices=en))
+            return Text(
+                tr("zh", "One or more of: {choices}", choices=zh), tr("en", "One or more of: {choices}", choices=en)
+            )
         return Text(zh, en)
     if field.type in ("integer", "number", "money", "percent"):
         return _range_rule(field)[1]

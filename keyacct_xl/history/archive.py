@@ -56,13 +56,18 @@ class Moved:
         """One line saying what moved where."""
         if self.batch is None:
             return tr(lang, "nothing to move: the history store and the workbook are as they were")
-        counts = tr(lang, "{transactions:,} sales lines, {payments:,} payments",
-                    transactions=self.lines.get("Transactions", 0), payments=self.lines.get("Payments", 0))
+        counts = tr(
+            lang,
+            "{transactions:,} sales lines, {payments:,} payments",
+            transactions=self.lines.get("Transactions", 0),
+            payments=self.lines.get("Payments", 0),
+        )
         if action == "restore":
             return tr(lang, "back in the workbook from the history store: {counts}", counts=counts)
         if action == "import":
-            return tr(lang, "imported into the history store (batch {batch}): {counts}", batch=self.batch,
-                      counts=counts)
+            return tr(
+                lang, "imported into the history store (batch {batch}): {counts}", batch=self.batch, counts=counts
+            )
         return tr(lang, "moved into the history store (batch {batch}): {counts}", batch=self.batch, counts=counts)
 
 
@@ -129,8 +134,14 @@ def sheet_label(table: TableSchema) -> Pair:
 
 def _refuse_past_last_row(table: TableSchema, rows: int) -> None:
     if rows >= EXCEL_LAST_ROW:
-        raise InputError(msg("{table}: {rows:,} lines do not fit in a worksheet ({limit:,} rows); they stay in the "
-                             "history store", table=sheet_label(table), rows=rows, limit=EXCEL_LAST_ROW - 1))
+        raise InputError(
+            msg(
+                "{table}: {rows:,} lines do not fit in a worksheet ({limit:,} rows); they stay in the history store",
+                table=sheet_label(table),
+                rows=rows,
+                limit=EXCEL_LAST_ROW - 1,
+            )
+        )
 
 
 def _name_batches(master: Master, batches: list[str]) -> None:
@@ -147,16 +158,25 @@ def verify(store: Path, batch: Batch, moving: dict[str, pd.DataFrame]) -> None:
             files = files_of(store, [batch], name)
             found = TableTotals(0, 0.0)
             if files:
-                lines, amount = con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet(?)",
-                                            [files]).fetchone() or (0, 0.0)
+                lines, amount = con.execute(
+                    "SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet(?)", [files]
+                ).fetchone() or (0, 0.0)
                 found = TableTotals(int(lines), float(amount))
             if not found.agrees(expected) or not read_lines(store, batch, name, frame).equals(frame):
-                raise InputError(msg("{store}: the history store's batch {batch} does not read back as written "
-                                     "({table}: {lines:,} lines, {amount:,.2f}; expected {expected_lines:,}, "
-                                     "{expected_amount:,.2f}); the workbook is unchanged", store=store,
-                                     batch=batch.id, table=sheet_label(TABLES_BY_NAME[name]), lines=found.lines,
-                                     amount=found.amount,
-                                     expected_lines=expected.lines, expected_amount=expected.amount))
+                raise InputError(
+                    msg(
+                        "{store}: the history store's batch {batch} does not read back as written "
+                        "({table}: {lines:,} lines, {amount:,.2f}; expected {expected_lines:,}, "
+                        "{expected_amount:,.2f}); the workbook is unchanged",
+                        store=store,
+                        batch=batch.id,
+                        table=sheet_label(TABLES_BY_NAME[name]),
+                        lines=found.lines,
+                        amount=found.amount,
+                        expected_lines=expected.lines,
+                        expected_amount=expected.amount,
+                    )
+                )
 
 
 def sweep(master: Master) -> tuple[str, ...]:
@@ -172,8 +192,9 @@ def sweep(master: Master) -> tuple[str, ...]:
         if ident in named:
             continue
         batch = read_manifest(store, ident)
-        if _removal_begun(store, batch) or all(_all_in(read_lines(store, batch, t.name, master.frame(t)),
-                                                       master.frame(t)) for t in ARCHIVED_TABLES):
+        if _removal_begun(store, batch) or all(
+            _all_in(read_lines(store, batch, t.name, master.frame(t)), master.frame(t)) for t in ARCHIVED_TABLES
+        ):
             remove_batch(store, batch)
             swept.append(ident)
     _remove_unfinished_writes(store, set(stored_batches(store)))
@@ -186,8 +207,10 @@ def _remove_unfinished_writes(store: Path, batches: set[str]) -> None:
     if not store.is_dir():
         return
     for path in store.rglob("*"):
-        if path.is_file() and ((path.suffix == ".parquet" and path.stem not in batches)
-                               or (path.name.startswith(".") and path.suffix == ".tmp")):
+        if path.is_file() and (
+            (path.suffix == ".parquet" and path.stem not in batches)
+            or (path.name.startswith(".") and path.suffix == ".tmp")
+        ):
             path.unlink()
 
 
@@ -225,12 +248,20 @@ class HistoryStatus:
             out.append(tr(lang, "  batch {batch}: lines before {before:%Y-%m-%d}", batch=b.id, before=b.before))
         for t in ARCHIVED_TABLES:
             s = self.stored[t.name]
-            out.append(tr(lang, "  {table}: {workbook:,} lines in the workbook, {stored:,} in the store "
-                                "({amount:,.2f})", table=sheet_label(t), workbook=self.workbook[t.name], stored=s.lines,
-                          amount=s.amount))
+            out.append(
+                tr(
+                    lang,
+                    "  {table}: {workbook:,} lines in the workbook, {stored:,} in the store ({amount:,.2f})",
+                    table=sheet_label(t),
+                    workbook=self.workbook[t.name],
+                    stored=s.lines,
+                    amount=s.amount,
+                )
+            )
         for ident in self.stray:
-            out.append(tr(lang, "  batch {batch} is in the store but not named by the master: not counted",
-                          batch=ident))
+            out.append(
+                tr(lang, "  batch {batch} is in the store but not named by the master: not counted", batch=ident)
+            )
         return out
 
 
@@ -246,10 +277,17 @@ def status(master_path: Path) -> HistoryStatus:
     with duckdb.connect() as con:
         for t in ARCHIVED_TABLES:
             files = files_of(store, batches, t.name)
-            row = con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet(?)",
-                              [files]).fetchone() if files else None
+            row = (
+                con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet(?)", [files]).fetchone()
+                if files
+                else None
+            )
             stored[t.name] = TableTotals(int(row[0]), float(row[1])) if row else TableTotals(0, 0.0)
     named = {b.id for b in batches}
-    return HistoryStatus(store, batches, {t.name: len(master.frame(t)) for t in ARCHIVED_TABLES}, stored,
-                         tuple(b for b in stored_batches(store) if b not in named))
-
+    return HistoryStatus(
+        store,
+        batches,
+        {t.name: len(master.frame(t)) for t in ARCHIVED_TABLES},
+        stored,
+        tuple(b for b in stored_batches(store) if b not in named),
+    )

@@ -46,17 +46,22 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
     master_path = Path(master_path)
     with master_write_lock(master_path):
         master = load_master(master_path, history=False)
-        frame = conform(lines[[c for c in master.frame(schema).columns if c in lines.columns]],
-                        master.frame(schema))
+        frame = conform(lines[[c for c in master.frame(schema).columns if c in lines.columns]], master.frame(schema))
         store = store_path(master_path)
         named = committed_batches(master.settings)
         digest = lines_digest({schema.name: frame})
         for ident in named:
             if read_manifest(store, ident).lines_digest == digest:
-                raise InputError(msg("{source}: these lines are in the history store already (batch {batch}); "
-                                     "nothing was imported", source=source, batch=ident))
-        batch = write_batch(store, frame["date"].max().normalize() + pd.Timedelta(days=1), {schema.name: frame},
-                            after=named)
+                raise InputError(
+                    msg(
+                        "{source}: these lines are in the history store already (batch {batch}); nothing was imported",
+                        source=source,
+                        batch=ident,
+                    )
+                )
+        batch = write_batch(
+            store, frame["date"].max().normalize() + pd.Timedelta(days=1), {schema.name: frame}, after=named
+        )
         try:
             verify(store, batch, {schema.name: month_ordered(frame)})
         except InputError:
@@ -70,6 +75,5 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
 def _schema(table: str) -> TableSchema:
     found = TABLES.get(table.strip().lower())
     if found is None:
-        raise InputError(msg("--table {table}: the history store takes {tables}", table=table,
-                             tables=listing(TABLES)))
+        raise InputError(msg("--table {table}: the history store takes {tables}", table=table, tables=listing(TABLES)))
     return found

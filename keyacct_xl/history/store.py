@@ -67,9 +67,15 @@ class Batch:
 
     def manifest(self) -> bytes:
         """The batch's manifest as written to ``batches/<id>.json``."""
-        doc = {"id": self.id, "before": f"{self.before:%Y-%m-%d}", "lines_digest": self.lines_digest,
-               "tables": {name: {"lines": t.lines, "amount": t.amount, "files": list(self.files[name])}
-                          for name, t in self.totals.items()}}
+        doc = {
+            "id": self.id,
+            "before": f"{self.before:%Y-%m-%d}",
+            "lines_digest": self.lines_digest,
+            "tables": {
+                name: {"lines": t.lines, "amount": t.amount, "files": list(self.files[name])}
+                for name, t in self.totals.items()
+            },
+        }
         return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
@@ -111,8 +117,9 @@ def _write_file(path: Path, data: bytes) -> None:
         out.write(data)
 
 
-def write_batch(store: Path, before: pd.Timestamp, frames: Mapping[str, pd.DataFrame],
-                after: Sequence[str] = ()) -> Batch:
+def write_batch(
+    store: Path, before: pd.Timestamp, frames: Mapping[str, pd.DataFrame], after: Sequence[str] = ()
+) -> Batch:
     """Write the lines of ``frames`` (by table name) into ``store`` as one batch, a file per table and month.
 
     Every file is written atomically and the manifest last; the batch counts only once the master names it.
@@ -138,12 +145,23 @@ def read_manifest(store: Path, ident: str) -> Batch:
     path = store / MANIFESTS / f"{ident}.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return Batch(doc["id"], pd.Timestamp(doc["before"]),
-                     {n: TableTotals(int(t["lines"]), float(t["amount"])) for n, t in doc["tables"].items()},
-                     {n: tuple(t["files"]) for n, t in doc["tables"].items()}, doc.get("lines_digest", ""))
+        return Batch(
+            doc["id"],
+            pd.Timestamp(doc["before"]),
+            {n: TableTotals(int(t["lines"]), float(t["amount"])) for n, t in doc["tables"].items()},
+            {n: tuple(t["files"]) for n, t in doc["tables"].items()},
+            doc.get("lines_digest", ""),
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(msg("{path}: the history store's batch {batch} cannot be read ({error}); the master names "
-                             "it in Settings history_store", path=path, batch=ident, error=exc)) from None
+        raise InputError(
+            msg(
+                "{path}: the history store's batch {batch} cannot be read ({error}); the master names "
+                "it in Settings history_store",
+                path=path,
+                batch=ident,
+                error=exc,
+            )
+        ) from None
 
 
 def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -156,8 +174,9 @@ def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None 
         try:
             parts.append(pq.read_table(store / relative).to_pandas())
         except (OSError, pa.ArrowException) as exc:
-            raise InputError(msg("{path}: the history store's file cannot be read ({error})", path=store / relative,
-                                 error=exc)) from None
+            raise InputError(
+                msg("{path}: the history store's file cannot be read ({error})", path=store / relative, error=exc)
+            ) from None
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return conform(frame, like)
 
@@ -183,8 +202,7 @@ def archived_lines(master_path: Path, batches: Sequence[str], table: str, like: 
     return pd.concat([read_lines(store, read_manifest(store, b), table, like) for b in batches], ignore_index=True)
 
 
-def history_lines(master_path: Path, settings: Settings,
-                  like: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def history_lines(master_path: Path, settings: Settings, like: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Per archived table, the lines of every batch the master's Settings name, oldest batch first."""
     batches = committed_batches(settings)
     if not batches:

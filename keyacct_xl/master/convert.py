@@ -89,15 +89,22 @@ def to_texts(values: Sequence[object], locate: Locate) -> pd.Series:
     out: list[object] = []
     for i, v in enumerate(values):
         if isinstance(v, str) and len(v) > EXCEL_MAX_TEXT:
-            raise InputError(msg("{where}: {length:,} characters, more than the {limit:,} an Excel cell holds",
-                                 where=locate(i), length=len(v), limit=EXCEL_MAX_TEXT))
+            raise InputError(
+                msg(
+                    "{where}: {length:,} characters, more than the {limit:,} an Excel cell holds",
+                    where=locate(i),
+                    length=len(v),
+                    limit=EXCEL_MAX_TEXT,
+                )
+            )
         if v is None or v == "" or (isinstance(v, float) and v != v):
             out.append(None)
         elif isinstance(v, float) and v.is_integer():
             out.append(str(int(v)))
         elif isinstance(v, (dt.datetime, dt.date)):
-            out.append(v.isoformat() if not isinstance(v, dt.datetime) or v.time() != dt.time() else
-                       v.date().isoformat())
+            out.append(
+                v.isoformat() if not isinstance(v, dt.datetime) or v.time() != dt.time() else v.date().isoformat()
+            )
         else:
             out.append(str(v) if not isinstance(v, str) else v)
     return pd.Series(out, dtype="object")

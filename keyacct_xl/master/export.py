@@ -68,8 +68,9 @@ def _schemas() -> dict[str, TableSchema]:
     return {**{s.name: s for s in ALL_TABLES}, **ALL_CONSOLIDATION_TABLES, GRADE_REVIEW.name: GRADE_REVIEW}
 
 
-def export_master(source: str | Path, out: str | Path, *, without_sensitive: bool = False,
-                  key: bytes | None = None) -> ExportResult:
+def export_master(
+    source: str | Path, out: str | Path, *, without_sensitive: bool = False, key: bytes | None = None
+) -> ExportResult:
     """Export the master ``source`` to ``out`` atomically: nothing is at ``out`` unless the export is complete.
 
     Without options the file is copied as it is. ``without_sensitive`` writes a new workbook of the master's
@@ -89,8 +90,13 @@ def export_master(source: str | Path, out: str | Path, *, without_sensitive: boo
     settings = private.get(SETTINGS.name)
     company = _company(settings.frame) if settings else ""
     with _terminated_as_exit():
-        write_new_workbook(out, {t.schema: t.frame for t in private.values()}, lang=lang, company=company,
-                           headers={n: t.headers for n, t in private.items()})
+        write_new_workbook(
+            out,
+            {t.schema: t.frame for t in private.values()},
+            lang=lang,
+            company=company,
+            headers={n: t.headers for n, t in private.items()},
+        )
     kept_sheets = {t.sheet for t in tables.values()}
     return ExportResult(out, tuple(s for s in sheets if s not in kept_sheets), other_tables)
 
@@ -126,8 +132,9 @@ def private_tables(tables: dict[str, _Table], *, key: bytes | None = None) -> di
     for name, table in tables.items():
         frame, gone = drop_sensitive(table.frame, table.schema, table.headers)
         removed |= gone
-        result[name] = _Table(table.schema, frame, {k: v for k, v in table.headers.items() if k in frame.columns},
-                              table.sheet)
+        result[name] = _Table(
+            table.schema, frame, {k: v for k, v in table.headers.items() if k in frame.columns}, table.sheet
+        )
     replacements: dict[str, str] = {}
     replaced: dict[str, set[str]] = {}
     if key is not None:
@@ -168,16 +175,27 @@ def pseudonym_key(path: Path, *, create: bool = True) -> bytes:
         try:
             _create_key(path)
         except OSError as exc:
-            raise InputError(msg("{path}: cannot create the pseudonym key ({reason}); name a key file with --key",
-                                 path=path, reason=exc.strerror)) from None
+            raise InputError(
+                msg(
+                    "{path}: cannot create the pseudonym key ({reason}); name a key file with --key",
+                    path=path,
+                    reason=exc.strerror,
+                )
+            ) from None
     text = path.read_text(encoding="ascii", errors="replace").strip()
     try:
         key = bytes.fromhex(text)
     except ValueError:
         key = b""
     if len(key) < KEY_BYTES:
-        raise InputError(msg("{path}: not a pseudonym key (expected {digits} hex digits); restore the file or name "
-                             "another with --key", path=path, digits=KEY_BYTES * 2))
+        raise InputError(
+            msg(
+                "{path}: not a pseudonym key (expected {digits} hex digits); restore the file or name "
+                "another with --key",
+                path=path,
+                digits=KEY_BYTES * 2,
+            )
+        )
     return key
 
 

@@ -113,18 +113,29 @@ class Integrity:
 
     def appended(self, message: Rendered) -> Rendered:
         """``message`` followed by the warning lines, in either language (the ribbon shows them with its result)."""
-        return Pair("\n".join([message.en, *self.warning_lines("en")]),
-                    "\n".join([message.zh, *self.warning_lines("zh")]))
+        return Pair(
+            "\n".join([message.en, *self.warning_lines("en")]), "\n".join([message.zh, *self.warning_lines("zh")])
+        )
 
 
 def _warning(kind: ProblemKind, headline: str, ids: str, lang: Lang) -> str:
     """The analyses' warning line: what is wrong, the ids, and what the analysis does with those rows."""
     if kind == "unknown_customer":
-        return tr(lang, "warning: {headline}: {ids}; their lines are included, listed under the id with no name, "
-                        "grade or terms; add the customers or correct the ids", headline=headline, ids=ids)
+        return tr(
+            lang,
+            "warning: {headline}: {ids}; their lines are included, listed under the id with no name, "
+            "grade or terms; add the customers or correct the ids",
+            headline=headline,
+            ids=ids,
+        )
     if kind == "duplicate_customer":
-        return tr(lang, "warning: {headline}: {ids}; the analysis takes one row's name, grade and terms per id; "
-                        "make the ids unique", headline=headline, ids=ids)
+        return tr(
+            lang,
+            "warning: {headline}: {ids}; the analysis takes one row's name, grade and terms per id; "
+            "make the ids unique",
+            headline=headline,
+            ids=ids,
+        )
     return tr(lang, "warning: {headline}: {ids}", headline=headline, ids=ids)
 
 
@@ -132,13 +143,17 @@ def _headline(kind: ProblemKind, found: list[Problem], lang: Lang) -> str:
     tables = Counter(p.sheet for p in found)
     per_table = joined(lang, (f"{sheet} {count:,}" for sheet, count in tables.items()))
     if kind == "unknown_customer":
-        return tr(lang, "{count:,} row(s) name a customer id not in Customers ({tables})", count=len(found),
-                  tables=per_table)
+        return tr(
+            lang, "{count:,} row(s) name a customer id not in Customers ({tables})", count=len(found), tables=per_table
+        )
     if kind == "duplicate_customer":
-        return tr(lang, "{ids:,} customer id(s) appear more than once in Customers, on {count:,} rows",
-                  ids=len({p.customer_id for p in found}), count=len(found))
-    return tr(lang, "{count:,} contact(s) without a customer (customer id blank or not in Customers)",
-              count=len(found))
+        return tr(
+            lang,
+            "{ids:,} customer id(s) appear more than once in Customers, on {count:,} rows",
+            ids=len({p.customer_id for p in found}),
+            count=len(found),
+        )
+    return tr(lang, "{count:,} contact(s) without a customer (customer id blank or not in Customers)", count=len(found))
 
 
 def check_integrity(customers: IdColumn, others: Iterable[IdColumn]) -> Integrity:
@@ -146,8 +161,11 @@ def check_integrity(customers: IdColumn, others: Iterable[IdColumn]) -> Integrit
     except in Contacts, where a contact without a customer is a problem of its own)."""
     known = {_text(v) for v in customers.ids if _text(v) is not None}
     counts = Counter(_text(v) for v in customers.ids)
-    problems = [Problem("duplicate_customer", customers.table, customers.sheet, _row(customers, i), str(cid))
-                for i, cid in enumerate(map(_text, customers.ids)) if cid is not None and counts[cid] > 1]
+    problems = [
+        Problem("duplicate_customer", customers.table, customers.sheet, _row(customers, i), str(cid))
+        for i, cid in enumerate(map(_text, customers.ids))
+        if cid is not None and counts[cid] > 1
+    ]
     for column in others:
         contacts = column.table == CONTACTS.name
         for i, cid in enumerate(map(_text, column.ids)):
@@ -176,8 +194,14 @@ def master_integrity(master: Master, tables: Sequence[TableSchema]) -> Integrity
     Customers among ``tables`` asks for duplicate ids too.
     """
     customers = IdColumn(CUSTOMERS.name, CUSTOMERS.sheet(master.lang), master.customers["customer_id"].tolist())
-    found = check_integrity(customers, [IdColumn(t.name, t.sheet(master.lang), master.frame(t)["customer_id"].tolist())
-                                        for t in tables if t.name != CUSTOMERS.name])
+    found = check_integrity(
+        customers,
+        [
+            IdColumn(t.name, t.sheet(master.lang), master.frame(t)["customer_id"].tolist())
+            for t in tables
+            if t.name != CUSTOMERS.name
+        ],
+    )
     if CUSTOMERS not in tables:
         return Integrity(tuple(p for p in found.problems if p.kind != "duplicate_customer"))
     return found
@@ -189,9 +213,15 @@ def require_unique_ids(master: Master, purpose: Rendered) -> None:
     repeated = master_integrity(master, (CUSTOMERS,)).of_kind("duplicate_customer")
     if repeated:
         ids = ", ".join(sorted({p.customer_id for p in repeated}))
-        raise InputError(msg("{sheet}: customer id(s) {ids} appear more than once; {purpose} needs one row per "
-                             "customer: make the ids unique (keyacct-xl master check lists the rows)",
-                             sheet=CUSTOMERS.sheet(master.lang), ids=ids, purpose=purpose))
+        raise InputError(
+            msg(
+                "{sheet}: customer id(s) {ids} appear more than once; {purpose} needs one row per "
+                "customer: make the ids unique (keyacct-xl master check lists the rows)",
+                sheet=CUSTOMERS.sheet(master.lang),
+                ids=ids,
+                purpose=purpose,
+            )
+        )
 
 
 def check_master_file(path: str | Path) -> Integrity:
@@ -202,10 +232,10 @@ def check_master_file(path: str | Path) -> Integrity:
         raise InputError(msg("{path}: not a master workbook (no table Customers)", path=path))
     customers = _id_column(book, CUSTOMERS.name, path)
     if customers is None:
-        raise InputError(msg("{path}: table Customers has no customer id column ({column})", path=path,
-                             column=CUSTOMER_ID))
-    others = [_id_column(book, name, path) for name in book.table_names
-              if name not in (CUSTOMERS.name, SETTINGS.name)]
+        raise InputError(
+            msg("{path}: table Customers has no customer id column ({column})", path=path, column=CUSTOMER_ID)
+        )
+    others = [_id_column(book, name, path) for name in book.table_names if name not in (CUSTOMERS.name, SETTINGS.name)]
     return check_integrity(customers, [c for c in others if c is not None])
 
 
@@ -226,4 +256,3 @@ def _id_column(book: calamine.CalamineWorkbook, name: str, path: Path) -> IdColu
     rows = [table_start(table, path)[0] + 1 + i for i in kept]  # start is the first body row, 0-based
     ids = to_texts([all_rows[i][position] for i in kept], lambda i: Location(path.name, sheet=table.sheet, row=rows[i]))
     return IdColumn(name, table.sheet, ids.tolist(), rows)
-

@@ -70,21 +70,37 @@ def workbook_rows(master: Master, schema: TableSchema, target: Path) -> pd.DataF
     if archived is None:
         return frame
     if target.resolve() != archived.master_path.resolve():  # its Settings would name batches not beside it
-        raise InputError(msg("{target}: the master's older lines are in the history store beside {path}; copy the "
-                             "master with its .kx folder instead of saving it under another name", target=target,
-                             path=archived.master_path))
+        raise InputError(
+            msg(
+                "{target}: the master's older lines are in the history store beside {path}; copy the "
+                "master with its .kx folder instead of saving it under another name",
+                target=target,
+                path=archived.master_path,
+            )
+        )
     stored = archived_lines(archived.master_path, archived.batches, schema.name, frame)
     # The store's lines as the reader put them in front of the workbook's: the same columns, types and order.
     expected = pd.concat([stored, frame.iloc[:0]], ignore_index=True)[list(frame.columns)]
-    if len(frame) < archived.count or not frame.iloc[:archived.count].reset_index(drop=True).equals(expected):
-        raise InputError(msg("{table}: lines from the history store were changed; they are not saved into the "
-                             "workbook. Run {command} first to edit them",
-                             table=Pair(schema.sheet_en, schema.sheet_zh), command="keyacct-xl history restore"))
-    return frame.iloc[archived.count:]
+    if len(frame) < archived.count or not frame.iloc[: archived.count].reset_index(drop=True).equals(expected):
+        raise InputError(
+            msg(
+                "{table}: lines from the history store were changed; they are not saved into the "
+                "workbook. Run {command} first to edit them",
+                table=Pair(schema.sheet_en, schema.sheet_zh),
+                command="keyacct-xl history restore",
+            )
+        )
+    return frame.iloc[archived.count :]
 
 
-_DTYPES = {"text": "object", "int": "Int64", "number": "float64", "money": "float64",
-           "percent": "float64", "date": "datetime64[ns]"}
+_DTYPES = {
+    "text": "object",
+    "int": "Int64",
+    "number": "float64",
+    "money": "float64",
+    "percent": "float64",
+    "date": "datetime64[ns]",
+}
 
 
 def empty_frame(schema: TableSchema) -> pd.DataFrame:

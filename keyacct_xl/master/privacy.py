@@ -17,22 +17,63 @@ from keyacct_xl.headers import normalize_header
 from keyacct_xl.master.schema import ALL_TABLES, TableSchema
 
 # Header words that mark a column as personal, as users name them in zh and en (matched after folding).
-_PERSONAL_ZH = ("身份证", "护照", "证件号", "银行卡", "银行账号", "银行帐号", "手机", "电话", "微信", "邮箱", "生日",
-                "出生", "籍贯", "家庭", "配偶", "子女", "婚姻", "健康", "病史", "宗教", "信仰", "政治面貌")
+_PERSONAL_ZH = (
+    "身份证",
+    "护照",
+    "证件号",
+    "银行卡",
+    "银行账号",
+    "银行帐号",
+    "手机",
+    "电话",
+    "微信",
+    "邮箱",
+    "生日",
+    "出生",
+    "籍贯",
+    "家庭",
+    "配偶",
+    "子女",
+    "婚姻",
+    "健康",
+    "病史",
+    "宗教",
+    "信仰",
+    "政治面貌",
+)
 _PERSONAL_EN = re.compile(
     r"(?<![a-z])(?:id ?(?:number|no|card)|passport|iban|bank ?account|bank ?card|mobile|cell ?phone|phone|tel"
-    r"|telephone|birthday|birth ?date|date ?of ?birth|e ?mail|wechat|qq|spouse|marital|health|religion)(?![a-z])")
+    r"|telephone|birthday|birth ?date|date ?of ?birth|e ?mail|wechat|qq|spouse|marital|health|religion)(?![a-z])"
+)
 _SEPARATORS = re.compile(r"[\s_\-/\\()（）\[\]【】:：.。*＊#№]+")
 
 # Columns whose values name a customer or a person, or identify a file a rep sent, by column key. A key means the
 # same in every table and inside the ledger's and the history's JSON (no table has a "name" that is not a name).
 PSEUDONYM_KINDS: dict[str, str] = {
-    "customer_id": "customer", "contact_id": "contact",
-    "name": "name", "short_name": "name", "customer_name": "name", "company": "name", "contact": "name",
-    "rep": "name", "owner": "name", "legal_rep": "name", "quoted_by": "name", "approved_by": "name",
-    "reviewed_by": "name", "filled_by": "name", "prepared_by": "name", "registered_by": "name", "handler": "name",
-    "manager": "name", "supervisor": "name", "supervisor_name": "name", "participants": "name", "team": "name",
-    "source_file": "file", "file_name": "file",
+    "customer_id": "customer",
+    "contact_id": "contact",
+    "name": "name",
+    "short_name": "name",
+    "customer_name": "name",
+    "company": "name",
+    "contact": "name",
+    "rep": "name",
+    "owner": "name",
+    "legal_rep": "name",
+    "quoted_by": "name",
+    "approved_by": "name",
+    "reviewed_by": "name",
+    "filled_by": "name",
+    "prepared_by": "name",
+    "registered_by": "name",
+    "handler": "name",
+    "manager": "name",
+    "supervisor": "name",
+    "supervisor_name": "name",
+    "participants": "name",
+    "team": "name",
+    "source_file": "file",
+    "file_name": "file",
 }
 # Settings whose value names people (folder of each rep): left out of a pseudonymized export.
 PERSONAL_SETTINGS = ("rep_folders",)
@@ -75,11 +116,21 @@ def _sensitive_labels() -> frozenset[str]:
     from keyacct_xl.forms.catalog import load_catalog
     from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 
-    labels = {normalize_header(n) for t in (*ALL_TABLES, *ALL_CONSOLIDATION_TABLES.values()) for c in t.columns
-              if c.sensitive for n in (c.key, c.zh, c.en, *c.aliases)}
+    labels = {
+        normalize_header(n)
+        for t in (*ALL_TABLES, *ALL_CONSOLIDATION_TABLES.values())
+        for c in t.columns
+        if c.sensitive
+        for n in (c.key, c.zh, c.en, *c.aliases)
+    }
     for spec in load_catalog():
-        labels |= {normalize_header(n) for s in spec.sections for f in s.fields
-                   if f.sensitive or f.type in ("phone", "email") for n in (f.key, f.label.zh, f.label.en)}
+        labels |= {
+            normalize_header(n)
+            for s in spec.sections
+            for f in s.fields
+            if f.sensitive or f.type in ("phone", "email")
+            for n in (f.key, f.label.zh, f.label.en)
+        }
     return frozenset(labels)
 
 

@@ -88,8 +88,9 @@ def open_master_book(path: Path) -> calamine.CalamineWorkbook:
     book = open_book(path)
     missing = [t.name for t in ALL_TABLES if t.required and t.name not in set(book.table_names)]
     if missing:
-        raise InputError(msg("{path}: not a master workbook, missing table(s) {tables}", path=path,
-                             tables=listing(missing)))
+        raise InputError(
+            msg("{path}: not a master workbook, missing table(s) {tables}", path=path, tables=listing(missing))
+        )
     return book
 
 
@@ -113,8 +114,9 @@ def load_master(path: str | Path, *, history: bool = True) -> Master:
     notes = {setting_key(k): v for k, v in zip(named["setting"], named["description"]) if v}
     lang: Lang = "zh" if sheets[0] == DATA_TABLES[0].sheet_zh else "en"
     archived = _with_history(path, frames, settings) if history else {}
-    return Master(**frames, settings=settings, lang=lang, path=path, headers=headers, settings_notes=notes,
-                  archived=archived)
+    return Master(
+        **frames, settings=settings, lang=lang, path=path, headers=headers, settings_notes=notes, archived=archived
+    )
 
 
 def _with_history(path: Path, frames: dict[str, pd.DataFrame], settings: Settings) -> dict[str, ArchivedRows]:
@@ -142,13 +144,20 @@ def setting_cells(book: calamine.CalamineWorkbook, path: Path) -> list[SettingCe
     """The Settings table's rows as written (by key or name), each value with its sheet and cell."""
     table = book.get_table_by_name(SETTINGS.name)
     columns = [unescape_text(str(c)) for c in table.columns]
-    positions = resolve_headers(columns, SETTINGS.columns, where=table_place(path, table.sheet, SETTINGS.name),
-                                required=REQUIRED_COLUMNS[SETTINGS.name])
+    positions = resolve_headers(
+        columns,
+        SETTINGS.columns,
+        where=table_place(path, table.sheet, SETTINGS.name),
+        required=REQUIRED_COLUMNS[SETTINGS.name],
+    )
     at = {key: pos for pos, key in positions.items()}
     first_row, first_col = table_start(table, path)
     letter = column_letter(first_col + at["value"] + 1)
-    return [SettingCell(row[at["setting"]], row[at["value"]], f"{path.name}: {table.sheet}!{letter}{first_row + 1 + i}")
-            for i, row in enumerate(table.to_python()) if row[at["setting"]] not in ("", None)]
+    return [
+        SettingCell(row[at["setting"]], row[at["value"]], f"{path.name}: {table.sheet}!{letter}{first_row + 1 + i}")
+        for i, row in enumerate(table.to_python())
+        if row[at["setting"]] not in ("", None)
+    ]
 
 
 def table_start(table: calamine.CalamineTable, path: Path) -> tuple[int, int]:
@@ -158,8 +167,9 @@ def table_start(table: calamine.CalamineTable, path: Path) -> tuple[int, int]:
     return table.start
 
 
-def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
-               path: Path) -> tuple[pd.DataFrame, dict[str, str], str]:
+def read_table(
+    book: calamine.CalamineWorkbook, schema: TableSchema, path: Path
+) -> tuple[pd.DataFrame, dict[str, str], str]:
     """The table ``schema.name`` of ``book`` as a typed frame, its header text by column key, and its sheet.
 
     Headers resolve by alias; a bad cell raises InputError naming file, sheet, cell and header.
@@ -167,8 +177,7 @@ def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
     table = book.get_table_by_name(schema.name)
     where = table_place(path, table.sheet, schema.name)
     columns = [unescape_text(str(c)) for c in table.columns]  # Excel writes Alt+Enter in a name as _x000a_
-    positions = resolve_headers(columns, schema.columns, where=where,
-                                required=REQUIRED_COLUMNS.get(schema.name, ()))
+    positions = resolve_headers(columns, schema.columns, where=where, required=REQUIRED_COLUMNS.get(schema.name, ()))
     all_rows = table.to_python()
     # Blank rows (the empty body row Excel keeps in a new table) hold no data; the rest keep their place.
     kept = [i for i, r in enumerate(all_rows) if any(v not in ("", None) for v in r)]
@@ -182,8 +191,15 @@ def read_table(book: calamine.CalamineWorkbook, schema: TableSchema,
         if pos not in positions and (label in data or label in positions.values()):
             # An extra column spelled as a column key already read (e.g. "name" beside 客户名称) would
             # silently replace that column's values.
-            raise InputError(msg("{where}: column {letter} ({header}) repeats the column {label}; rename one of them",
-                                 where=where, letter=letter, header=header, label=label))
+            raise InputError(
+                msg(
+                    "{where}: column {letter} ({header}) repeats the column {label}; rename one of them",
+                    where=where,
+                    letter=letter,
+                    header=header,
+                    label=label,
+                )
+            )
         values = [r[pos] for r in rows]
         kind = schema.column(label).kind if pos in positions else "text"
 

@@ -37,8 +37,9 @@ def _texts(values: Iterable[object]) -> set[str]:
     return {str(v).strip() for v in values if isinstance(v, str) and str(v).strip()}
 
 
-def drop_sensitive(frame: pd.DataFrame, schema: TableSchema,
-                   headers: Mapping[str, str]) -> tuple[pd.DataFrame, set[str]]:
+def drop_sensitive(
+    frame: pd.DataFrame, schema: TableSchema, headers: Mapping[str, str]
+) -> tuple[pd.DataFrame, set[str]]:
     """``frame`` without personal data: the schema's sensitive columns blank, personal columns the user added
     removed (header included), sensitive keys taken out of JSON cells. Returns it with the text values removed."""
     result, removed = frame.copy(), set()
@@ -107,8 +108,12 @@ class Pseudonyms:
         digest = hmac.new(self.key, f"{kind}\x1f{text}".encode(), hashlib.sha256).hexdigest()
         pseudonym = f"{_PREFIX[kind]}-{digest[:_HEX_DIGITS]}"
         if self._owner.setdefault(pseudonym, (kind, text)) != (kind, text):
-            raise InputError(msg("two values share the pseudonym {pseudonym}; export again with another key (--key)",
-                                 pseudonym=pseudonym))
+            raise InputError(
+                msg(
+                    "two values share the pseudonym {pseudonym}; export again with another key (--key)",
+                    pseudonym=pseudonym,
+                )
+            )
         if len(text) >= MIN_SCRUBBED["id" if kind in ("customer", "contact") else "name"]:
             self.given[text] = pseudonym
         self._done[(kind, text)] = pseudonym
@@ -133,8 +138,12 @@ def _json_pseudonyms(text: object, pseudonyms: Pseudonyms) -> object:
     data = _load_json(text)
     if data is None:
         return text
-    return _dump_json({k: pseudonyms(kind, v) if (kind := pseudonym_kind(k)) and not isinstance(v, (dict, list))
-                       else v for k, v in data.items()})
+    return _dump_json(
+        {
+            k: pseudonyms(kind, v) if (kind := pseudonym_kind(k)) and not isinstance(v, (dict, list)) else v
+            for k, v in data.items()
+        }
+    )
 
 
 def scrubber(replacements: Mapping[str, str]) -> Callable[[str], str]:

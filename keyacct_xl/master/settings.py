@@ -40,75 +40,251 @@ class Setting:
 
 
 DEFAULT_SETTINGS: tuple[Setting, ...] = (
-    Setting("company_name", "示例贸易有限公司", "公司名称", "Company Name", "公司名称（打印在表单和对账单上）",
-            "Company name printed on forms and statements"),
+    Setting(
+        "company_name",
+        "示例贸易有限公司",
+        "公司名称",
+        "Company Name",
+        "公司名称（打印在表单和对账单上）",
+        "Company name printed on forms and statements",
+    ),
     Setting("currency", "CNY", "记账币种", "Currency", "记账币种（币种代码，如 CNY）", "Book currency"),
-    Setting("grading_policy", "grading_4level", "评级政策", "Grading Policy",
-            "年度评级政策（随程序提供的政策名称，或政策文件的路径）",
-            "Annual grading policy (file name in templates/policies)"),
-    Setting("grade_vip_min_sales", 2_000_000, "VIP 销售额下限", "VIP Minimum Sales", "VIP 客户年度销售额下限（元）",
-            "VIP: minimum annual sales (CNY)", "number"),
-    Setting("grade_a_min_sales", 1_000_000, "A 类销售额下限", "A Minimum Sales", "A 类客户年度销售额下限（元）",
-            "A: minimum annual sales (CNY)", "number"),
-    Setting("grade_b_min_sales", 100_000, "B 类销售额下限", "B Minimum Sales", "B 类客户年度销售额下限（元）",
-            "B: minimum annual sales (CNY)", "number"),
-    Setting("new_customer_months", 6, "新客户观察期", "New Customer Months", "新客户观察期（月），期满后再评级",
-            "Months a new customer stays C before grading", "whole"),
-    Setting("rfm_period_months", 12, "RFM 统计期", "RFM Period Months", "RFM 统计期（月，0 表示全部）",
-            "RFM period in months (0 = all data)", "whole"),
-    Setting("rfm_monetary", "total", "RFM 金额口径", "RFM Monetary", "RFM 金额口径：合计 或 单均",
-            "RFM monetary: total or average", "choice", {"total": ("合计", "total"), "average": ("单均", "average")}),
-    Setting("ageing_buckets", "30,60,90,180", "账龄分段", "Ageing Buckets", "账龄分段（逾期天数）",
-            "Ageing buckets (days past due)", "days"),
-    Setting("credit_limit_a", 500_000, "A 级信用额度", "Credit Limit A", "信用等级 A 建议额度（元）",
-            "Suggested credit limit, grade A (CNY)", "number"),
-    Setting("credit_limit_b", 200_000, "B 级信用额度", "Credit Limit B", "信用等级 B 建议额度（元）",
-            "Suggested credit limit, grade B (CNY)", "number"),
-    Setting("credit_limit_c", 0, "C 级信用额度", "Credit Limit C", "信用等级 C 建议额度（元，0 为现款）",
-            "Suggested credit limit, grade C (0 = cash)", "number"),
-    Setting("payment_terms_a", 60, "A 级账期", "Payment Terms A", "信用等级 A 的账期天数（信用应用时写入客户档案）",
-            "Payment terms in days, credit grade A (written by credit apply)", "whole"),
-    Setting("payment_terms_b", 30, "B 级账期", "Payment Terms B", "信用等级 B 的账期天数（信用应用时写入客户档案）",
-            "Payment terms in days, credit grade B (written by credit apply)", "whole"),
-    Setting("payment_terms_c", 0, "C 级账期", "Payment Terms C", "信用等级 C 的账期天数（0 为现款或预付）",
-            "Payment terms in days, credit grade C (0 = cash or prepayment)", "whole"),
-    Setting("credit_approval_overdue_days", 30, "超期需审批天数", "Approval Overdue Days",
-            "B 级客户有欠款逾期超过此天数时，新订单须经销售经理批准",
-            "Credit grade B: an order needs the sales manager's approval while anything is overdue more than "
-            "these days", "whole"),
-    Setting("rep_folders", "", "业务员收件文件夹", "Rep Folders",
-            "收件文件夹对应的业务员，写作 文件夹=业务员，多个用分号隔开（留空：与业务员同名的文件夹）",
-            "Inbox folder of each rep, written folder=rep, separated by semicolons (empty: a folder named like a rep "
-            "is theirs)"),
-    Setting("report_personal_data", "show", "报告中的个人信息", "Personal Data in Reports",
-            "汇总报告中个人信息字段的值：显示 或 隐去（功能区按钮和命令行都按此设置）",
-            "Values of personal fields in consolidation reports: show or mask (the ribbon and the CLI follow it)",
-            "choice", {"show": ("显示", "show"), "mask": ("隐去", "mask")}),
-    Setting("rep_forms", "weekly_plan,visit_record,phone_followup,daily_report", "业务员每周表单", "Rep Forms",
-            "按业务员预填时每人每周生成的表单：表单编号（印在表单标题栏）或表单名称，用逗号或顿号分隔",
-            "Forms pre-filled for each rep every week: form ids (printed in each form's title block) or titles, "
-            "separated by commas", "names"),
-    Setting("customer_id_pattern", "C{0000}", "客户编号格式", "Customer ID Pattern",
-            "新客户编号格式：{0000} 处为流水号（位数即 0 的个数），汇总时按档案中最大的流水号加一分配",
-            "New customer ids: {0000} stands for the running number (as many digits as zeros); consolidation gives "
-            "the next number after the highest in the archive", "id_pattern"),
-    Setting("visit_policy", "visits", "回访政策", "Visit Policy",
-            "客户回访政策（随程序提供的政策名称，或政策文件的路径）",
-            "Visit policy (file name in templates/policies, or a path)"),
-    Setting("visits_per_day", 6, "每日面访上限", "Visits per Day", "每个业务员每天最多面访的客户数",
-            "Face-to-face visits a rep can make in one day", "whole"),
-    Setting("visit_days_vip", 30, "VIP 面访周期", "VIP Visit Days", "VIP 客户两次面访之间最多相隔的天数",
-            "VIP: most days between face-to-face visits", "whole"),
-    Setting("visit_days_a", 45, "A 类面访周期", "A Visit Days", "A 类客户两次面访之间最多相隔的天数",
-            "A: most days between face-to-face visits", "whole"),
-    Setting("visit_days_b", 90, "B 类面访周期", "B Visit Days", "B 类客户两次面访之间最多相隔的天数",
-            "B: most days between face-to-face visits", "whole"),
-    Setting("visit_days_c", 180, "C 类面访周期", "C Visit Days", "C 类客户两次面访之间最多相隔的天数",
-            "C: most days between face-to-face visits", "whole"),
-    Setting("history_store", "", "历史库批次", "History Store",
-            "已移入历史库（总表旁的 .kx 文件夹）的批次，由历史库的归档和恢复命令填写，请勿修改",
-            "Batches moved into the history store (the .kx folder beside the master), written by keyacct-xl history; "
-            "do not edit"),
+    Setting(
+        "grading_policy",
+        "grading_4level",
+        "评级政策",
+        "Grading Policy",
+        "年度评级政策（随程序提供的政策名称，或政策文件的路径）",
+        "Annual grading policy (file name in templates/policies)",
+    ),
+    Setting(
+        "grade_vip_min_sales",
+        2_000_000,
+        "VIP 销售额下限",
+        "VIP Minimum Sales",
+        "VIP 客户年度销售额下限（元）",
+        "VIP: minimum annual sales (CNY)",
+        "number",
+    ),
+    Setting(
+        "grade_a_min_sales",
+        1_000_000,
+        "A 类销售额下限",
+        "A Minimum Sales",
+        "A 类客户年度销售额下限（元）",
+        "A: minimum annual sales (CNY)",
+        "number",
+    ),
+    Setting(
+        "grade_b_min_sales",
+        100_000,
+        "B 类销售额下限",
+        "B Minimum Sales",
+        "B 类客户年度销售额下限（元）",
+        "B: minimum annual sales (CNY)",
+        "number",
+    ),
+    Setting(
+        "new_customer_months",
+        6,
+        "新客户观察期",
+        "New Customer Months",
+        "新客户观察期（月），期满后再评级",
+        "Months a new customer stays C before grading",
+        "whole",
+    ),
+    Setting(
+        "rfm_period_months",
+        12,
+        "RFM 统计期",
+        "RFM Period Months",
+        "RFM 统计期（月，0 表示全部）",
+        "RFM period in months (0 = all data)",
+        "whole",
+    ),
+    Setting(
+        "rfm_monetary",
+        "total",
+        "RFM 金额口径",
+        "RFM Monetary",
+        "RFM 金额口径：合计 或 单均",
+        "RFM monetary: total or average",
+        "choice",
+        {"total": ("合计", "total"), "average": ("单均", "average")},
+    ),
+    Setting(
+        "ageing_buckets",
+        "30,60,90,180",
+        "账龄分段",
+        "Ageing Buckets",
+        "账龄分段（逾期天数）",
+        "Ageing buckets (days past due)",
+        "days",
+    ),
+    Setting(
+        "credit_limit_a",
+        500_000,
+        "A 级信用额度",
+        "Credit Limit A",
+        "信用等级 A 建议额度（元）",
+        "Suggested credit limit, grade A (CNY)",
+        "number",
+    ),
+    Setting(
+        "credit_limit_b",
+        200_000,
+        "B 级信用额度",
+        "Credit Limit B",
+        "信用等级 B 建议额度（元）",
+        "Suggested credit limit, grade B (CNY)",
+        "number",
+    ),
+    Setting(
+        "credit_limit_c",
+        0,
+        "C 级信用额度",
+        "Credit Limit C",
+        "信用等级 C 建议额度（元，0 为现款）",
+        "Suggested credit limit, grade C (0 = cash)",
+        "number",
+    ),
+    Setting(
+        "payment_terms_a",
+        60,
+        "A 级账期",
+        "Payment Terms A",
+        "信用等级 A 的账期天数（信用应用时写入客户档案）",
+        "Payment terms in days, credit grade A (written by credit apply)",
+        "whole",
+    ),
+    Setting(
+        "payment_terms_b",
+        30,
+        "B 级账期",
+        "Payment Terms B",
+        "信用等级 B 的账期天数（信用应用时写入客户档案）",
+        "Payment terms in days, credit grade B (written by credit apply)",
+        "whole",
+    ),
+    Setting(
+        "payment_terms_c",
+        0,
+        "C 级账期",
+        "Payment Terms C",
+        "信用等级 C 的账期天数（0 为现款或预付）",
+        "Payment terms in days, credit grade C (0 = cash or prepayment)",
+        "whole",
+    ),
+    Setting(
+        "credit_approval_overdue_days",
+        30,
+        "超期需审批天数",
+        "Approval Overdue Days",
+        "B 级客户有欠款逾期超过此天数时，新订单须经销售经理批准",
+        "Credit grade B: an order needs the sales manager's approval while anything is overdue more than these days",
+        "whole",
+    ),
+    Setting(
+        "rep_folders",
+        "",
+        "业务员收件文件夹",
+        "Rep Folders",
+        "收件文件夹对应的业务员，写作 文件夹=业务员，多个用分号隔开（留空：与业务员同名的文件夹）",
+        "Inbox folder of each rep, written folder=rep, separated by semicolons (empty: a folder named like a rep "
+        "is theirs)",
+    ),
+    Setting(
+        "report_personal_data",
+        "show",
+        "报告中的个人信息",
+        "Personal Data in Reports",
+        "汇总报告中个人信息字段的值：显示 或 隐去（功能区按钮和命令行都按此设置）",
+        "Values of personal fields in consolidation reports: show or mask (the ribbon and the CLI follow it)",
+        "choice",
+        {"show": ("显示", "show"), "mask": ("隐去", "mask")},
+    ),
+    Setting(
+        "rep_forms",
+        "weekly_plan,visit_record,phone_followup,daily_report",
+        "业务员每周表单",
+        "Rep Forms",
+        "按业务员预填时每人每周生成的表单：表单编号（印在表单标题栏）或表单名称，用逗号或顿号分隔",
+        "Forms pre-filled for each rep every week: form ids (printed in each form's title block) or titles, "
+        "separated by commas",
+        "names",
+    ),
+    Setting(
+        "customer_id_pattern",
+        "C{0000}",
+        "客户编号格式",
+        "Customer ID Pattern",
+        "新客户编号格式：{0000} 处为流水号（位数即 0 的个数），汇总时按档案中最大的流水号加一分配",
+        "New customer ids: {0000} stands for the running number (as many digits as zeros); consolidation gives "
+        "the next number after the highest in the archive",
+        "id_pattern",
+    ),
+    Setting(
+        "visit_policy",
+        "visits",
+        "回访政策",
+        "Visit Policy",
+        "客户回访政策（随程序提供的政策名称，或政策文件的路径）",
+        "Visit policy (file name in templates/policies, or a path)",
+    ),
+    Setting(
+        "visits_per_day",
+        6,
+        "每日面访上限",
+        "Visits per Day",
+        "每个业务员每天最多面访的客户数",
+        "Face-to-face visits a rep can make in one day",
+        "whole",
+    ),
+    Setting(
+        "visit_days_vip",
+        30,
+        "VIP 面访周期",
+        "VIP Visit Days",
+        "VIP 客户两次面访之间最多相隔的天数",
+        "VIP: most days between face-to-face visits",
+        "whole",
+    ),
+    Setting(
+        "visit_days_a",
+        45,
+        "A 类面访周期",
+        "A Visit Days",
+        "A 类客户两次面访之间最多相隔的天数",
+        "A: most days between face-to-face visits",
+        "whole",
+    ),
+    Setting(
+        "visit_days_b",
+        90,
+        "B 类面访周期",
+        "B Visit Days",
+        "B 类客户两次面访之间最多相隔的天数",
+        "B: most days between face-to-face visits",
+        "whole",
+    ),
+    Setting(
+        "visit_days_c",
+        180,
+        "C 类面访周期",
+        "C Visit Days",
+        "C 类客户两次面访之间最多相隔的天数",
+        "C: most days between face-to-face visits",
+        "whole",
+    ),
+    Setting(
+        "history_store",
+        "",
+        "历史库批次",
+        "History Store",
+        "已移入历史库（总表旁的 .kx 文件夹）的批次，由历史库的归档和恢复命令填写，请勿修改",
+        "Batches moved into the history store (the .kx folder beside the master), written by keyacct-xl history; "
+        "do not edit",
+    ),
 )
 DEFAULTS: dict[str, object] = {s.key: s.default for s in DEFAULT_SETTINGS}
 DESCRIPTIONS: dict[str, Setting] = {s.key: s for s in DEFAULT_SETTINGS}
@@ -162,8 +338,9 @@ def parse_buckets(text: object) -> tuple[int, ...]:
     days = _days(text)
     if days is None:
         example = DEFAULTS["ageing_buckets"]
-        raise InputError(msg("ageing buckets {text!r}: give increasing whole days such as {example}", text=text,
-                             example=example))
+        raise InputError(
+            msg("ageing buckets {text!r}: give increasing whole days such as {example}", text=text, example=example)
+        )
     return days
 
 
@@ -253,8 +430,15 @@ _EXPECTED = {"whole": msg("a whole number of 0 or more"), "number": msg("a numbe
 
 def _bad(cell: SettingCell, known: Setting, expected: Message) -> InputError:
     # The en message names the setting by its key, as an en master shows it; the zh one by its Chinese name.
-    return InputError(msg("{where} ({setting}): {value!r} is not {expected}", where=cell.where,
-                          setting=Pair(known.key, known.name_zh), value=cell.value, expected=expected))
+    return InputError(
+        msg(
+            "{where} ({setting}): {value!r} is not {expected}",
+            where=cell.where,
+            setting=Pair(known.key, known.name_zh),
+            value=cell.value,
+            expected=expected,
+        )
+    )
 
 
 def _parsed(known: Setting, cell: SettingCell) -> object:
@@ -276,8 +460,9 @@ def _parsed(known: Setting, cell: SettingCell) -> object:
     if known.kind == "id_pattern":
         text = str(value).strip()
         if not ID_PATTERN.match(text):
-            raise _bad(cell, known, msg("a pattern with one {{0000}} placeholder such as {example}",
-                                        example=known.default))
+            raise _bad(
+                cell, known, msg("a pattern with one {{0000}} placeholder such as {example}", example=known.default)
+            )
         return text
     if known.kind == "days":
         days = _days(cell.value)
@@ -286,8 +471,13 @@ def _parsed(known: Setting, cell: SettingCell) -> object:
         return days
     if known.kind == "number":  # amounts in CNY, written as the ledgers write them (1,000,000 or 100万)
         value = _amount(cell.value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 \
-            or (known.kind == "whole" and not float(value).is_integer()):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+        or (known.kind == "whole" and not float(value).is_integer())
+    ):
         raise _bad(cell, known, _EXPECTED[known.kind])
     return int(value) if known.kind == "whole" else float(value)
 

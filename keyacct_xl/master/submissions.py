@@ -25,8 +25,16 @@ from keyacct_xl.master.schema import (
 )
 
 
-def _c(key: str, zh: str, en: str, kind: ColumnKind = "text", aliases: str = "", width: int = 12, *,
-       sensitive: bool = False) -> Column:
+def _c(
+    key: str,
+    zh: str,
+    en: str,
+    kind: ColumnKind = "text",
+    aliases: str = "",
+    width: int = 12,
+    *,
+    sensitive: bool = False,
+) -> Column:
     return Column(key, zh, en, kind, tuple(a for a in aliases.split("|") if a), sensitive, width)
 
 
@@ -49,86 +57,116 @@ def with_provenance(schema: TableSchema) -> TableSchema:
 
 
 # Own tables' keys are the form fields' keys, so a form line lands in them column by column.
-WEEKLY_PLANS = TableSchema("WeeklyPlans", "weekly_plans", "周工作计划", "Weekly Plans", (
-    _c("day", "星期", "Day", "text", "周几|Weekday", 6),
-    _c("date", "日期", "Date", "date", "计划日期", 11),
-    _c("time_slot", "时段", "Time Slot", "text", "时间|Time", 8),
-    _c("activity", "工作内容", "Activity", "text", "活动|事项", 12),
-    CUSTOMER_ID,
-    _c("customer_name", "客户名称", "Customer Name", "text", "", 20),
-    _c("grade", "等级", "Grade", "text", "", 6),
-    _c("last_visit", "上次拜访", "Last Visit", "date", "", 11),
-    _c("contact", "联系人", "Contact", "text", "", 9),
-    _c("goal", "目标", "Goal", "text", "目的", 20),
-    _c("result", "结果", "Result", "text", "完成情况", 20),
-    _c("done", "完成", "Done", "text", "", 6),
-    *PROVENANCE,
-))
+WEEKLY_PLANS = TableSchema(
+    "WeeklyPlans",
+    "weekly_plans",
+    "周工作计划",
+    "Weekly Plans",
+    (
+        _c("day", "星期", "Day", "text", "周几|Weekday", 6),
+        _c("date", "日期", "Date", "date", "计划日期", 11),
+        _c("time_slot", "时段", "Time Slot", "text", "时间|Time", 8),
+        _c("activity", "工作内容", "Activity", "text", "活动|事项", 12),
+        CUSTOMER_ID,
+        _c("customer_name", "客户名称", "Customer Name", "text", "", 20),
+        _c("grade", "等级", "Grade", "text", "", 6),
+        _c("last_visit", "上次拜访", "Last Visit", "date", "", 11),
+        _c("contact", "联系人", "Contact", "text", "", 9),
+        _c("goal", "目标", "Goal", "text", "目的", 20),
+        _c("result", "结果", "Result", "text", "完成情况", 20),
+        _c("done", "完成", "Done", "text", "", 6),
+        *PROVENANCE,
+    ),
+)
 
-QUOTATIONS = TableSchema("Quotations", "quotations", "报价单", "Quotations", (
-    _c("quote_no", "报价单号", "Quote No", "text", "报价编号", 14),
-    _c("quote_date", "报价日期", "Quote Date", "date", "", 11),
-    _c("valid_until", "有效期至", "Valid Until", "date", "", 11),
-    CUSTOMER_ID,
-    _c("customer_name", "客户名称", "Customer Name", "text", "", 24),
-    _c("contact", "联系人", "Contact", "text", "", 9),
-    _c("contact_phone", "联系电话", "Phone", "text", "", 14, sensitive=True),
-    _c("payment_terms", "付款方式", "Payment Terms", "text", "", 10),
-    _c("delivery_terms", "交货方式", "Delivery Terms", "text", "", 10),
-    _c("tax_included", "含税", "Tax Included", "text", "", 6),
-    _c("invoice_type", "发票类型", "Invoice Type", "text", "", 12),
-    _c("lead_time_days", "交货期(天)", "Lead Time (days)", "int", "", 8),
-    _c("quoted_by", "报价人", "Quoted By", "text", "", 8),
-    _c("approved_by", "审批人", "Approved By", "text", "", 8),
-    *PROVENANCE,
-))
+QUOTATIONS = TableSchema(
+    "Quotations",
+    "quotations",
+    "报价单",
+    "Quotations",
+    (
+        _c("quote_no", "报价单号", "Quote No", "text", "报价编号", 14),
+        _c("quote_date", "报价日期", "Quote Date", "date", "", 11),
+        _c("valid_until", "有效期至", "Valid Until", "date", "", 11),
+        CUSTOMER_ID,
+        _c("customer_name", "客户名称", "Customer Name", "text", "", 24),
+        _c("contact", "联系人", "Contact", "text", "", 9),
+        _c("contact_phone", "联系电话", "Phone", "text", "", 14, sensitive=True),
+        _c("payment_terms", "付款方式", "Payment Terms", "text", "", 10),
+        _c("delivery_terms", "交货方式", "Delivery Terms", "text", "", 10),
+        _c("tax_included", "含税", "Tax Included", "text", "", 6),
+        _c("invoice_type", "发票类型", "Invoice Type", "text", "", 12),
+        _c("lead_time_days", "交货期(天)", "Lead Time (days)", "int", "", 8),
+        _c("quoted_by", "报价人", "Quoted By", "text", "", 8),
+        _c("approved_by", "审批人", "Approved By", "text", "", 8),
+        *PROVENANCE,
+    ),
+)
 
-QUOTATION_LINES = TableSchema("QuotationLines", "quotation_lines", "报价明细", "Quotation Lines", (
-    _c("quote_no", "报价单号", "Quote No", "text", "报价编号", 14),
-    CUSTOMER_ID,
-    _c("product_code", "产品编码", "Product Code", "text", "", 10),
-    _c("product", "产品名称", "Product", "text", "品名|产品", 22),
-    _c("spec", "规格型号", "Specification", "text", "规格", 14),
-    _c("pack", "包装", "Pack", "text", "", 9),
-    _c("unit", "单位", "Unit", "text", "", 6),
-    _c("qty", "数量", "Qty", "number", "", 8),
-    _c("unit_price", "单价", "Unit Price", "money", "价格", 12),
-    _c("amount", "金额", "Amount", "money", "", 14),
-    _c("tax_rate", "税率", "Tax Rate", "percent", "", 7),
-    _c("remark", "备注", "Remarks", "text", "", 14),
-    _c("competitor_price", "竞品价格", "Competitor Price", "money", "竞品单价", 12),
-    _c("outcome", "结果", "Outcome", "text", "报价结果", 8),
-    *PROVENANCE,
-))
+QUOTATION_LINES = TableSchema(
+    "QuotationLines",
+    "quotation_lines",
+    "报价明细",
+    "Quotation Lines",
+    (
+        _c("quote_no", "报价单号", "Quote No", "text", "报价编号", 14),
+        CUSTOMER_ID,
+        _c("product_code", "产品编码", "Product Code", "text", "", 10),
+        _c("product", "产品名称", "Product", "text", "品名|产品", 22),
+        _c("spec", "规格型号", "Specification", "text", "规格", 14),
+        _c("pack", "包装", "Pack", "text", "", 9),
+        _c("unit", "单位", "Unit", "text", "", 6),
+        _c("qty", "数量", "Qty", "number", "", 8),
+        _c("unit_price", "单价", "Unit Price", "money", "价格", 12),
+        _c("amount", "金额", "Amount", "money", "", 14),
+        _c("tax_rate", "税率", "Tax Rate", "percent", "", 7),
+        _c("remark", "备注", "Remarks", "text", "", 14),
+        _c("competitor_price", "竞品价格", "Competitor Price", "money", "竞品单价", 12),
+        _c("outcome", "结果", "Outcome", "text", "报价结果", 8),
+        *PROVENANCE,
+    ),
+)
 
-LEDGER = TableSchema("IngestionLedger", "ingestion_ledger", "导入台账", "Ingestion Ledger", (
-    SHA256,
-    _c("file_name", "文件名", "File Name", "text", "", 28),
-    _c("form", "表单", "Form", "text", "", 16),
-    _c("version", "版本", "Version", "int", "", 6),
-    REP,
-    PERIOD,
-    _c("key", "提交标识", "Submission Key", "text", "", 12),
-    _c("status", "状态", "Status", "text", "", 10),
-    _c("rows", "导入行数", "Rows", "int", "", 7),
-    _c("rejected_rows", "拒收行数", "Rejected Rows", "int", "", 7),
-    _c("consolidated_at", "汇总时间", "Consolidated At", "text", "", 19),
-    _c("corrected_by", "更正文件指纹", "Corrected By", "text", "被替代于|Superseded By", 20),
-    _c("header", "表头数据", "Header Data", "text", "", 40),
-))
+LEDGER = TableSchema(
+    "IngestionLedger",
+    "ingestion_ledger",
+    "导入台账",
+    "Ingestion Ledger",
+    (
+        SHA256,
+        _c("file_name", "文件名", "File Name", "text", "", 28),
+        _c("form", "表单", "Form", "text", "", 16),
+        _c("version", "版本", "Version", "int", "", 6),
+        REP,
+        PERIOD,
+        _c("key", "提交标识", "Submission Key", "text", "", 12),
+        _c("status", "状态", "Status", "text", "", 10),
+        _c("rows", "导入行数", "Rows", "int", "", 7),
+        _c("rejected_rows", "拒收行数", "Rejected Rows", "int", "", 7),
+        _c("consolidated_at", "汇总时间", "Consolidated At", "text", "", 19),
+        _c("corrected_by", "更正文件指纹", "Corrected By", "text", "被替代于|Superseded By", 20),
+        _c("header", "表头数据", "Header Data", "text", "", 40),
+    ),
+)
 
-HISTORY = TableSchema("SubmissionHistory", "submission_history", "历史版本", "Submission History", (
-    _c("table", "表格", "Table", "text", "", 14),
-    _c("change", "变更", "Change", "text", "", 10),
-    SHA256,
-    _c("source_file", "来源文件", "Source File", "text", "", 28),
-    _c("source_row", "来源行", "Source Row", "int", "", 7),
-    REP,
-    PERIOD,
-    _c("changed_at", "变更时间", "Changed At", "text", "替代时间|Superseded At", 19),
-    _c("changed_by", "变更文件指纹", "Changed By", "text", "替代文件指纹|Superseded By", 20),
-    _c("data", "原数据", "Data", "text", "", 60),
-))
+HISTORY = TableSchema(
+    "SubmissionHistory",
+    "submission_history",
+    "历史版本",
+    "Submission History",
+    (
+        _c("table", "表格", "Table", "text", "", 14),
+        _c("change", "变更", "Change", "text", "", 10),
+        SHA256,
+        _c("source_file", "来源文件", "Source File", "text", "", 28),
+        _c("source_row", "来源行", "Source Row", "int", "", 7),
+        REP,
+        PERIOD,
+        _c("changed_at", "变更时间", "Changed At", "text", "替代时间|Superseded At", 19),
+        _c("changed_by", "变更文件指纹", "Changed By", "text", "替代文件指纹|Superseded By", 20),
+        _c("data", "原数据", "Data", "text", "", 60),
+    ),
+)
 
 # Master data tables that receive submitted rows, extended with provenance.
 MERGED_TABLES: dict[str, TableSchema] = {

@@ -42,8 +42,14 @@ from keyacct_xl.xlsx.xmlpart import PartError, naming_file
 
 DATE_FORMAT = "yyyy-mm-dd"
 MONEY_FORMAT = '"¥"#,##0.00'
-KIND_FORMATS = {"text": "@", "int": "0", "number": "General", "money": MONEY_FORMAT, "percent": "0%",
-                "date": DATE_FORMAT}
+KIND_FORMATS = {
+    "text": "@",
+    "int": "0",
+    "number": "General",
+    "money": MONEY_FORMAT,
+    "percent": "0%",
+    "date": DATE_FORMAT,
+}
 TABLE_STYLE = "Table Style Medium 2"
 TABLE_STYLE_XML = "TableStyleMedium2"  # the same style as named inside a table part
 _CHOICES = {("Customers", "grade"): ["VIP", "A", "B", "C"], ("Customers", "credit_grade"): ["A", "B", "C"]}
@@ -59,9 +65,17 @@ def skeleton_bytes(lang: Lang, company: str) -> bytes:
         for i, col in enumerate(schema.columns):
             sheet.set_column(i, i, col.width, formats[col.kind])
             _mark_column(sheet, schema, i, lang)
-        sheet.add_table(0, 0, 1, len(schema.columns) - 1, {
-            "name": schema.name, "style": TABLE_STYLE,
-            "columns": [{"header": c.header(lang)} for c in schema.columns]})
+        sheet.add_table(
+            0,
+            0,
+            1,
+            len(schema.columns) - 1,
+            {
+                "name": schema.name,
+                "style": TABLE_STYLE,
+                "columns": [{"header": c.header(lang)} for c in schema.columns],
+            },
+        )
         sheet.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue()
@@ -73,13 +87,22 @@ def _mark_column(sheet: xlsxwriter.worksheet.Worksheet, schema: TableSchema, ind
     if choices:
         sheet.data_validation(1, index, 1_048_575, index, {"validate": "list", "source": choices})
     elif col.sensitive:
-        sheet.data_validation(1, index, 1_048_575, index, {
-            "validate": "any", "input_title": tr(lang, "Sensitive personal data"),
-            "input_message": tr(lang, "Authorised staff only; can be left out of exports.")})
+        sheet.data_validation(
+            1,
+            index,
+            1_048_575,
+            index,
+            {
+                "validate": "any",
+                "input_title": tr(lang, "Sensitive personal data"),
+                "input_message": tr(lang, "Authorised staff only; can be left out of exports."),
+            },
+        )
 
 
-def save_master(master: Master, path: str | Path | None = None, *, tables: Iterable[str] | None = None,
-                backup: bool = True) -> Path:
+def save_master(
+    master: Master, path: str | Path | None = None, *, tables: Iterable[str] | None = None, backup: bool = True
+) -> Path:
     """Write ``master`` to ``path`` atomically (backup of the previous file kept as ``name.bak.xlsx``).
 
     ``tables`` limits the rewrite to those table names; by default every table and Settings is written.
@@ -89,21 +112,33 @@ def save_master(master: Master, path: str | Path | None = None, *, tables: Itera
         raise InputError(msg("no path to save the master to"))
     unknown = sorted(set(tables or ()) - set(TABLES_BY_NAME))
     if unknown:
-        raise InputError(msg("unknown table(s) {unknown}; the master's tables are {tables}", unknown=listing(unknown),
-                             tables=listing(TABLES_BY_NAME)))
+        raise InputError(
+            msg(
+                "unknown table(s) {unknown}; the master's tables are {tables}",
+                unknown=listing(unknown),
+                tables=listing(TABLES_BY_NAME),
+            )
+        )
     chosen = [TABLES_BY_NAME[n] for n in tables] if tables is not None else list(ALL_TABLES)
     frames = {s: settings_frame(master) if s is SETTINGS else workbook_rows(master, s, target) for s in chosen}
     company = master.settings.company_name
     skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
-    _write(target, frames, lang=master.lang, headers=master.headers, backup=backup, skeleton=skeleton,
-           add_missing=False)
+    _write(
+        target, frames, lang=master.lang, headers=master.headers, backup=backup, skeleton=skeleton, add_missing=False
+    )
     master.path = target
     return target
 
 
-def write_tables(path: str | Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: Lang,
-                 headers: Mapping[str, Mapping[str, str]] | None = None, backup: bool = True,
-                 unchanged_rows: Mapping[str, int] | None = None) -> Path:
+def write_tables(
+    path: str | Path,
+    frames: Mapping[TableSchema, pd.DataFrame],
+    *,
+    lang: Lang,
+    headers: Mapping[str, Mapping[str, str]] | None = None,
+    backup: bool = True,
+    unchanged_rows: Mapping[str, int] | None = None,
+) -> Path:
     """Write each frame into its schema's table of the existing workbook ``path``, part by part.
 
     A table the workbook lacks is added on a new sheet named for ``lang``; every part that neither holds a
@@ -114,26 +149,55 @@ def write_tables(path: str | Path, frames: Mapping[TableSchema, pd.DataFrame], *
     only the rows after them are rendered and appended.
     """
     target = Path(path)
-    _write(target, frames, lang=lang, headers=headers or {}, backup=backup, skeleton=None, add_missing=True,
-           unchanged_rows=unchanged_rows or {})
+    _write(
+        target,
+        frames,
+        lang=lang,
+        headers=headers or {},
+        backup=backup,
+        skeleton=None,
+        add_missing=True,
+        unchanged_rows=unchanged_rows or {},
+    )
     return target
 
 
-def write_new_workbook(path: str | Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: Lang, company: str,
-                       headers: Mapping[str, Mapping[str, str]] | None = None) -> Path:
+def write_new_workbook(
+    path: str | Path,
+    frames: Mapping[TableSchema, pd.DataFrame],
+    *,
+    lang: Lang,
+    company: str,
+    headers: Mapping[str, Mapping[str, str]] | None = None,
+) -> Path:
     """Write ``frames`` into a new workbook at ``path`` made from the skeleton, atomically and without a backup.
 
     Nothing of a file already at ``path`` is read or kept; tables the skeleton lacks are added on new sheets.
     """
     target = Path(path)
-    _write(target, frames, lang=lang, headers=headers or {}, backup=False, skeleton=skeleton_bytes(lang, company),
-           add_missing=True)
+    _write(
+        target,
+        frames,
+        lang=lang,
+        headers=headers or {},
+        backup=False,
+        skeleton=skeleton_bytes(lang, company),
+        add_missing=True,
+    )
     return target
 
 
-def _write(target: Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: Lang,
-           headers: Mapping[str, Mapping[str, str]], backup: bool, skeleton: bytes | None,
-           add_missing: bool, unchanged_rows: Mapping[str, int] | None = None) -> None:
+def _write(
+    target: Path,
+    frames: Mapping[TableSchema, pd.DataFrame],
+    *,
+    lang: Lang,
+    headers: Mapping[str, Mapping[str, str]],
+    backup: bool,
+    skeleton: bytes | None,
+    add_missing: bool,
+    unchanged_rows: Mapping[str, int] | None = None,
+) -> None:
     # Locked from reading the parts to the rename: the parts not written are copied from the file as it is now.
     # A part that cannot be read or edited is one error naming the file and the part.
     with master_write_lock(target), naming_file(target):
@@ -145,15 +209,22 @@ def _write(target: Path, frames: Mapping[TableSchema, pd.DataFrame], *, lang: La
             rewrite_package(source, out, replacements, drop=drop)
 
 
-def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[TableSchema, pd.DataFrame],
-                  lang: Lang, headers: Mapping[str, Mapping[str, str]],
-                  add_missing: bool, unchanged_rows: Mapping[str, int]) -> tuple[dict, frozenset[str]]:
+def _replacements(
+    source: Path | io.BytesIO,
+    target: Path,
+    frames: Mapping[TableSchema, pd.DataFrame],
+    lang: Lang,
+    headers: Mapping[str, Mapping[str, str]],
+    add_missing: bool,
+    unchanged_rows: Mapping[str, int],
+) -> tuple[dict, frozenset[str]]:
     with open_package(source) as archive:
         located = locate_tables(archive)
         missing = [s.name for s in frames if s.name not in located]
         if missing and not add_missing:
-            raise InputError(msg("{path}: the workbook has no table {tables} to write to", path=target,
-                                 tables=listing(missing)))
+            raise InputError(
+                msg("{path}: the workbook has no table {tables} to write to", path=target, tables=listing(missing))
+            )
         styles_xml = read_part(archive, STYLES_PART)
         styles, indices = ensure_formats(styles_xml, sorted(set(KIND_FORMATS.values())))
         replacements: dict = {}
@@ -167,10 +238,12 @@ def _replacements(source: Path | io.BytesIO, target: Path, frames: Mapping[Table
             if loc is None:
                 sheet_name = _free_sheet_name(schema.sheet(lang), sheet_names)
                 sheet_names.add(sheet_name)
-                loc = _add_table(archive, replacements, schema, columns, sheet_name, frame,
-                                 headers.get(schema.name, {}))
-            if schema.name in unchanged_rows and _plan_append(archive, replacements, loc, columns,
-                                                              unchanged_rows[schema.name]):
+                loc = _add_table(
+                    archive, replacements, schema, columns, sheet_name, frame, headers.get(schema.name, {})
+                )
+            if schema.name in unchanged_rows and _plan_append(
+                archive, replacements, loc, columns, unchanged_rows[schema.name]
+            ):
                 continue
             _plan_rewrite(archive, replacements, loc, columns)
         drop = drop_calc_chain(archive, replacements)
@@ -187,8 +260,7 @@ def _current(archive: zipfile.ZipFile, replacements: dict, part: str) -> bytes:
     return planned
 
 
-def _plan_rewrite(archive: zipfile.ZipFile, replacements: dict, loc: TableLocation,
-                  columns: list[CellColumn]) -> None:
+def _plan_rewrite(archive: zipfile.ZipFile, replacements: dict, loc: TableLocation, columns: list[CellColumn]) -> None:
     """Plan the table's part and its sheet with every row of the table rendered anew."""
     header_row, first_col, _, _ = loc.cells()
     last_row = max(header_row + 1, header_row + len(columns[0].values))
@@ -196,12 +268,14 @@ def _plan_rewrite(archive: zipfile.ZipFile, replacements: dict, loc: TableLocati
     table_xml = _current(archive, replacements, loc.table_part)
     replacements[loc.table_part] = update_table(table_xml, ref, [c.header for c in columns], loc.table_part)
     layout = read_layout(_current(archive, replacements, loc.sheet_part), loc.sheet_part, loc.cells())
-    replacements[loc.sheet_part] = (lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet:
-                                    splice_sheet(layout, out, cols, row, col, sheet_name=sheet))
+    replacements[loc.sheet_part] = lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet: (
+        splice_sheet(layout, out, cols, row, col, sheet_name=sheet)
+    )
 
 
-def _plan_append(archive: zipfile.ZipFile, replacements: dict, loc: TableLocation, columns: list[CellColumn],
-                 kept: int) -> bool:
+def _plan_append(
+    archive: zipfile.ZipFile, replacements: dict, loc: TableLocation, columns: list[CellColumn], kept: int
+) -> bool:
     """Plan an append of the rows after ``kept`` when it is exact (see keyacct_xl.xlsx.appendrows)."""
     if loc.sheet_part in replacements or loc.table_part in replacements:
         return False
@@ -215,8 +289,9 @@ def _plan_append(archive: zipfile.ZipFile, replacements: dict, loc: TableLocatio
     added = [CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style) for c in columns]
     new_ref = range_ref(header_row, first_col, last_row + len(added[0].values), first_col + len(columns) - 1)
     replacements[loc.table_part] = update_table(table_xml, new_ref, headers, loc.table_part)
-    replacements[loc.sheet_part] = (lambda out, cols=added, ref=loc.ref:
-                                    append_rows(sheet_xml, layout, out, cols, ref, widened))
+    replacements[loc.sheet_part] = lambda out, cols=added, ref=loc.ref: append_rows(
+        sheet_xml, layout, out, cols, ref, widened
+    )
     return True
 
 
@@ -230,13 +305,28 @@ def _free_sheet_name(wanted: str, taken: set[str]) -> str:
     return name
 
 
-def _add_table(archive: zipfile.ZipFile, replacements: dict, schema: TableSchema, columns: list[CellColumn],
-               sheet_name: str, frame: pd.DataFrame, found: Mapping[str, str]) -> TableLocation:
+def _add_table(
+    archive: zipfile.ZipFile,
+    replacements: dict,
+    schema: TableSchema,
+    columns: list[CellColumn],
+    sheet_name: str,
+    frame: pd.DataFrame,
+    found: Mapping[str, str],
+) -> TableLocation:
     labels = column_order(frame, schema, found)
     widths = [schema.column(k).width if k in schema.keys else 14 for k in labels]
     ref = range_ref(1, 1, 2, len(columns))
-    planned = plan_new_table(archive, replacements, sheet_name=sheet_name, table_name=schema.name, ref=ref,
-                             headers=[c.header for c in columns], widths=widths, style=TABLE_STYLE_XML)
+    planned = plan_new_table(
+        archive,
+        replacements,
+        sheet_name=sheet_name,
+        table_name=schema.name,
+        ref=ref,
+        headers=[c.header for c in columns],
+        widths=widths,
+        style=TABLE_STYLE_XML,
+    )
     replacements.update(planned.parts)
     return TableLocation(schema.name, sheet_name, planned.sheet_part, planned.table_part, ref)
 
@@ -248,8 +338,9 @@ def column_order(frame: pd.DataFrame, schema: TableSchema, found: Mapping[str, s
     return order + [str(c) for c in frame.columns if c not in order]
 
 
-def cell_columns(frame: pd.DataFrame, schema: TableSchema, found: Mapping[str, str], lang: Lang,
-                 styles: Mapping[str, int]) -> list[CellColumn]:
+def cell_columns(
+    frame: pd.DataFrame, schema: TableSchema, found: Mapping[str, str], lang: Lang, styles: Mapping[str, int]
+) -> list[CellColumn]:
     """The columns to write for ``frame``, in ``column_order``, each with its header, kind and style."""
     known = set(schema.keys)
     columns = []

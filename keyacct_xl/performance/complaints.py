@@ -28,15 +28,48 @@ from keyacct_xl.yamlcheck import Where, read_int, read_mapping, read_str, read_y
 DEFAULT_DEADLINES = "complaints"
 # The status of one deadline, as the register shows it.
 DEADLINE_LABELS: dict[str, Message] = {
-    "on_time": msg("done in time"), "late": msg("done late"), "overdue": msg("overdue, not done"),
+    "on_time": msg("done in time"),
+    "late": msg("done late"),
+    "overdue": msg("overdue, not done"),
     "open": msg("not yet due"),
 }
-COMPLAINT_COLUMNS = ["complaint_no", "received_date", "customer_id", "customer_name", "rep", "severity",
-                     "owner_department", "age_days", "containment_due", "contained_date", "containment",
-                     "closure_due", "closed_date", "closure", "verified", "customer_satisfied"]
-SERVICE_COLUMNS = ["request_no", "request_date", "customer_id", "customer_name", "rep", "product", "model",
-                   "purchase_date", "warranty_until", "in_warranty", "status", "handler", "age_days", "due_date",
-                   "closed_date", "closure", "feedback"]
+COMPLAINT_COLUMNS = [
+    "complaint_no",
+    "received_date",
+    "customer_id",
+    "customer_name",
+    "rep",
+    "severity",
+    "owner_department",
+    "age_days",
+    "containment_due",
+    "contained_date",
+    "containment",
+    "closure_due",
+    "closed_date",
+    "closure",
+    "verified",
+    "customer_satisfied",
+]
+SERVICE_COLUMNS = [
+    "request_no",
+    "request_date",
+    "customer_id",
+    "customer_name",
+    "rep",
+    "product",
+    "model",
+    "purchase_date",
+    "warranty_until",
+    "in_warranty",
+    "status",
+    "handler",
+    "age_days",
+    "due_date",
+    "closed_date",
+    "closure",
+    "feedback",
+]
 
 
 @dataclass(frozen=True)
@@ -63,13 +96,15 @@ def load_deadline_policy(name_or_path: str | Path = DEFAULT_DEADLINES) -> Deadli
     data = read_mapping(read_yaml(path, where), where, keys | {"name", "workdays"}, keys)
     title = read_mapping(data["title"], where.at("title"), {"zh", "en"}, {"zh", "en"})
     return DeadlinePolicy(
-        source=str(path), title_zh=read_str(title["zh"], where.at("title").at("zh")),
+        source=str(path),
+        title_zh=read_str(title["zh"], where.at("title").at("zh")),
         title_en=read_str(title["en"], where.at("title").at("en")),
         workdays=named_workdays(data.get("workdays"), path, where.at("workdays")),
         containment_hours=read_int(data["containment_hours"], where.at("containment_hours"), 1, 24 * 30),
         closure_working_days=read_int(data["closure_working_days"], where.at("closure_working_days"), 1, 250),
         service_working_days=read_int(data["service_working_days"], where.at("service_working_days"), 1, 250),
-        warranty_months=read_int(data["warranty_months"], where.at("warranty_months"), 0, 240))
+        warranty_months=read_int(data["warranty_months"], where.at("warranty_months"), 0, 240),
+    )
 
 
 def deadline_status(done: pd.Series, due: pd.Series, *, as_of: pd.Timestamp, whole_days: bool = False) -> pd.Series:
@@ -82,9 +117,15 @@ def deadline_status(done: pd.Series, due: pd.Series, *, as_of: pd.Timestamp, who
         met = done_at < due_at
     else:
         met = done_at <= due_at
-    status = np.select([done_at.notna() & met, done_at.notna() & due_at.notna(),
-                        done_at.isna() & (due_at <= as_of if whole_days else due_at < as_of)],
-                       ["on_time", "late", "overdue"], "open")
+    status = np.select(
+        [
+            done_at.notna() & met,
+            done_at.notna() & due_at.notna(),
+            done_at.isna() & (due_at <= as_of if whole_days else due_at < as_of),
+        ],
+        ["on_time", "late", "overdue"],
+        "open",
+    )
     return pd.Series(status, index=done.index, dtype=object)
 
 
@@ -110,49 +151,68 @@ def _filled(values: pd.Series) -> pd.Series:
     return values.notna() & values.astype(str).str.strip().ne("")
 
 
-def complaint_register(complaints: pd.DataFrame, customers: pd.DataFrame, *, as_of: pd.Timestamp,
-                       policy: DeadlinePolicy) -> pd.DataFrame:
+def complaint_register(
+    complaints: pd.DataFrame, customers: pd.DataFrame, *, as_of: pd.Timestamp, policy: DeadlinePolicy
+) -> pd.DataFrame:
     """One row per complaint (COMPLAINT_COLUMNS): containment due ``containment_hours`` after receipt, closure due
     by the end of the ``closure_working_days``-th working day after it, each with its status at ``as_of``; the
     customer's rep; verified when D6 is written. Oldest open first."""
     received = pd.to_datetime(complaints["received_date"])
-    out = pd.DataFrame({
-        "complaint_no": complaints["complaint_no"], "received_date": received,
-        "customer_id": complaints["customer_id"],
-        "customer_name": complaints["customer_name"],
-        "rep": complaints["customer_id"].astype(str).str.strip().map(_owners(customers)),
-        "severity": complaints["severity"], "owner_department": complaints["owner_department"],
-        "age_days": _age(received, complaints["closed_date"], as_of),
-        "containment_due": received + pd.Timedelta(hours=policy.containment_hours),
-        "contained_date": pd.to_datetime(complaints["contained_date"]),
-        "closure_due": working_day_due(received, policy.closure_working_days, policy.workdays),
-        "closed_date": pd.to_datetime(complaints["closed_date"]),
-        "verified": _filled(complaints["d6_verification"]),
-        "customer_satisfied": complaints["customer_satisfied"]})
+    out = pd.DataFrame(
+        {
+            "complaint_no": complaints["complaint_no"],
+            "received_date": received,
+            "customer_id": complaints["customer_id"],
+            "customer_name": complaints["customer_name"],
+            "rep": complaints["customer_id"].astype(str).str.strip().map(_owners(customers)),
+            "severity": complaints["severity"],
+            "owner_department": complaints["owner_department"],
+            "age_days": _age(received, complaints["closed_date"], as_of),
+            "containment_due": received + pd.Timedelta(hours=policy.containment_hours),
+            "contained_date": pd.to_datetime(complaints["contained_date"]),
+            "closure_due": working_day_due(received, policy.closure_working_days, policy.workdays),
+            "closed_date": pd.to_datetime(complaints["closed_date"]),
+            "verified": _filled(complaints["d6_verification"]),
+            "customer_satisfied": complaints["customer_satisfied"],
+        }
+    )
     out["containment"] = deadline_status(out["contained_date"], out["containment_due"], as_of=as_of)
     out["closure"] = deadline_status(out["closed_date"], out["closure_due"], as_of=as_of, whole_days=True)
     return _oldest_open_first(out[COMPLAINT_COLUMNS], "closed_date", "received_date")
 
 
-def service_register(requests: pd.DataFrame, customers: pd.DataFrame, *, as_of: pd.Timestamp,
-                     policy: DeadlinePolicy) -> pd.DataFrame:
+def service_register(
+    requests: pd.DataFrame, customers: pd.DataFrame, *, as_of: pd.Timestamp, policy: DeadlinePolicy
+) -> pd.DataFrame:
     """One row per service request (SERVICE_COLUMNS): due by the end of the ``service_working_days``-th working
     day after receipt, its status at ``as_of``; warranty until the purchase date plus ``warranty_months`` and
     whether the request came within it (blank without a purchase date)."""
     received = pd.to_datetime(requests["request_date"])
     purchased = pd.to_datetime(requests["purchase_date"])
     until = purchased + pd.DateOffset(months=policy.warranty_months) - pd.Timedelta(days=1)
-    within = pd.Series(np.where(until.notna() & received.notna(), received <= until, None), index=requests.index,
-                       dtype=object)
-    out = pd.DataFrame({
-        "request_no": requests["request_no"], "request_date": received, "customer_id": requests["customer_id"],
-        "customer_name": requests["customer_name"],
-        "rep": requests["customer_id"].astype(str).str.strip().map(_owners(customers)),
-        "product": requests["product"], "model": requests["model"], "purchase_date": purchased,
-        "warranty_until": until, "in_warranty": within, "status": requests["status"], "handler": requests["handler"],
-        "age_days": _age(received, requests["closed_date"], as_of),
-        "due_date": working_day_due(received, policy.service_working_days, policy.workdays),
-        "closed_date": pd.to_datetime(requests["closed_date"]), "feedback": requests["feedback"]})
+    within = pd.Series(
+        np.where(until.notna() & received.notna(), received <= until, None), index=requests.index, dtype=object
+    )
+    out = pd.DataFrame(
+        {
+            "request_no": requests["request_no"],
+            "request_date": received,
+            "customer_id": requests["customer_id"],
+            "customer_name": requests["customer_name"],
+            "rep": requests["customer_id"].astype(str).str.strip().map(_owners(customers)),
+            "product": requests["product"],
+            "model": requests["model"],
+            "purchase_date": purchased,
+            "warranty_until": until,
+            "in_warranty": within,
+            "status": requests["status"],
+            "handler": requests["handler"],
+            "age_days": _age(received, requests["closed_date"], as_of),
+            "due_date": working_day_due(received, policy.service_working_days, policy.workdays),
+            "closed_date": pd.to_datetime(requests["closed_date"]),
+            "feedback": requests["feedback"],
+        }
+    )
     out["closure"] = deadline_status(out["closed_date"], out["due_date"], as_of=as_of, whole_days=True)
     return _oldest_open_first(out[SERVICE_COLUMNS], "closed_date", "request_date")
 
@@ -166,12 +226,13 @@ def complaints_per_customer(register: pd.DataFrame) -> pd.DataFrame:
     """Per customer: complaints, open ones, and deadlines missed (containment or closure overdue or late)."""
     missed = register["containment"].isin(["overdue", "late"]) | register["closure"].isin(["overdue", "late"])
     groups = register.assign(open=register["closed_date"].isna(), missed=missed).groupby(
-        ["customer_id", "customer_name", "rep"], dropna=False, sort=False)
-    out = pd.DataFrame({"complaints": groups.size(), "open": groups["open"].sum(),
-                        "deadlines_missed": groups["missed"].sum()}).reset_index()
+        ["customer_id", "customer_name", "rep"], dropna=False, sort=False
+    )
+    out = pd.DataFrame(
+        {"complaints": groups.size(), "open": groups["open"].sum(), "deadlines_missed": groups["missed"].sum()}
+    ).reset_index()
     out = out.astype({"complaints": "int64", "open": "int64", "deadlines_missed": "int64"})
-    return out.sort_values(["complaints", "customer_id"], ascending=[False, True], kind="stable").reset_index(
-        drop=True)
+    return out.sort_values(["complaints", "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def end_of_day(day: dt.date | pd.Timestamp) -> pd.Timestamp:

@@ -16,6 +16,12 @@ def performance_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     folder.mkdir(parents=True, exist_ok=True)
     store = load_store(master_path)
     register = run_complaint_register(store.frames, out_dir=folder, lang=args.lang)
-    check = run_submissions_check(store.frames, store.settings, period=f"{register.as_of:%Y-%m}",
-                                  as_of=register.as_of, out_dir=folder, lang=args.lang)
+    check = run_submissions_check(
+        store.frames,
+        store.settings,
+        period=f"{register.as_of:%Y-%m}",
+        as_of=register.as_of,
+        out_dir=folder,
+        lang=args.lang,
+    )
     return [register.report_line(args.lang), check.report_line(args.lang)]

@@ -49,8 +49,9 @@ class Labels:
             series = out[column]
             if column in self.values:
                 labels = self.values[column]
-                out[column] = series.map(lambda v, labels=labels: labels[v].render(lang) if v in labels else v,
-                                         na_action="ignore").astype(object)
+                out[column] = series.map(
+                    lambda v, labels=labels: labels[v].render(lang) if v in labels else v, na_action="ignore"
+                ).astype(object)
             elif pd.api.types.is_bool_dtype(series.dtype) or _is_yes_no(series):
                 out[column] = series.map(lambda v: yes_no(v, lang)).astype(object)
             if column in self.blanks:
@@ -64,19 +65,22 @@ def _is_yes_no(series: pd.Series) -> bool:
     return series.dtype == object and len(present) > 0 and all(isinstance(v, (bool, np.bool_)) for v in present)
 
 
-def write_document(path: Path, title: str, sheets: Sequence[tuple[str, pd.DataFrame]], labels: Labels, *,
-                   lang: Lang) -> Path:
+def write_document(
+    path: Path, title: str, sheets: Sequence[tuple[str, pd.DataFrame]], labels: Labels, *, lang: Lang
+) -> Path:
     """Write ``sheets`` (name, frame) to ``.xlsx`` as tables named Register1.., or the first one to ``.csv``."""
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         first = sheets[0][1]
         return write_csv(labels.shown(first, lang).rename(columns=lambda c: labels.header(c, lang)), path)
     with workbook(path, title) as book:
-        formats = {"date": book.add_format({"num_format": DATE_FORMAT}),
-                   "time": book.add_format({"num_format": DATETIME_FORMAT}),
-                   "int": book.add_format({"num_format": "0"}),
-                   "money": book.add_format({"num_format": MONEY_FORMAT}),
-                   "rate": book.add_format({"num_format": "0.0%"})}
+        formats = {
+            "date": book.add_format({"num_format": DATE_FORMAT}),
+            "time": book.add_format({"num_format": DATETIME_FORMAT}),
+            "int": book.add_format({"num_format": "0"}),
+            "money": book.add_format({"num_format": MONEY_FORMAT}),
+            "rate": book.add_format({"num_format": "0.0%"}),
+        }
         for number, (name, frame) in enumerate(sheets, start=1):
             _sheet(book, formats, name, frame, f"Register{number}", labels, lang, title)
     return path
@@ -113,8 +117,9 @@ def _write(ws, row: int, col: int, value: object, style: object) -> None:
         ws.write_string(row, col, str(value), style)
 
 
-def _sheet(book, formats: dict, name: str, frame: pd.DataFrame, table: str, labels: Labels, lang: Lang,
-           title: str) -> None:
+def _sheet(
+    book, formats: dict, name: str, frame: pd.DataFrame, table: str, labels: Labels, lang: Lang, title: str
+) -> None:
     """One Excel table: headers in ``lang``, formats and widths per column, A4 landscape one page wide."""
     ws = book.add_worksheet(name)
     data = labels.shown(frame, lang)
@@ -128,8 +133,13 @@ def _sheet(book, formats: dict, name: str, frame: pd.DataFrame, table: str, labe
         text = labels.header(key, lang)
         specs.append({"header": text, **({"format": styles[j]} if styles[j] is not None else {})})
         ws.set_column(j, j, _width(key, text, styles[j], formats), styles[j])
-    ws.add_table(0, 0, max(len(data), 1), max(len(columns) - 1, 0),
-                 {"name": table, "style": "Table Style Light 9", "columns": specs})
+    ws.add_table(
+        0,
+        0,
+        max(len(data), 1),
+        max(len(columns) - 1, 0),
+        {"name": table, "style": "Table Style Light 9", "columns": specs},
+    )
     ws.freeze_panes(1, 0)
     ws.set_paper(9)
     ws.set_landscape()

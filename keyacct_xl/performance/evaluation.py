@@ -38,34 +38,55 @@ from keyacct_xl.performance.submissions import (
 )
 
 HEADERS: dict[str, tuple[str, str]] = {
-    "rep": ("业务员", "Sales Rep"), "sales": ("销售额", "Sales"),
-    "sales_last_year": ("去年同期", "Same Period Last Year"), "sales_target": ("销售任务", "Sales Target"),
-    "sales_achievement": ("任务达成率", "Target Achievement"), "gross_margin": ("毛利率", "Gross Margin"),
-    "collection": ("回款", "Collection"), "collection_target": ("回款目标", "Collection Target"),
-    "collection_achievement": ("回款达成率", "Collection Achievement"), "new_customers": ("新客户", "New Customers"),
-    "visits": ("拜访次数", "Visits"), "face_to_face": ("面访次数", "Face-to-Face Visits"),
-    "key_customers": ("VIP/A 客户数", "VIP/A Customers"), "key_visited": ("已面访 VIP/A", "VIP/A Visited"),
-    "key_coverage": ("VIP/A 覆盖率", "VIP/A Coverage"), "complaints": ("投诉数", "Complaints"),
-    "complaints_closed_in_time": ("按期结案", "Closed in Time"), "reports_due": ("应交报表", "Reports Due"),
-    "reports_on_time": ("按时交表", "Reports on Time"), "reports_on_time_rate": ("按时交表率", "Reports on Time Rate"),
-    "supervisor_score": ("主管评分", "Supervisor Score"), "supervisor_rating": ("主管评级", "Supervisor Rating"),
-    "total_score": ("考核得分", "Overall Score"), "rating": ("建议等级", "Suggested Rating"),
-    "kpi": ("考核指标", "KPI"), "target": ("目标值", "Target"), "actual": ("实际值", "Actual"),
-    "value": ("指标值", "Value"), "weight": ("权重", "Weight"), "score": ("评分", "Score"),
+    "rep": ("业务员", "Sales Rep"),
+    "sales": ("销售额", "Sales"),
+    "sales_last_year": ("去年同期", "Same Period Last Year"),
+    "sales_target": ("销售任务", "Sales Target"),
+    "sales_achievement": ("任务达成率", "Target Achievement"),
+    "gross_margin": ("毛利率", "Gross Margin"),
+    "collection": ("回款", "Collection"),
+    "collection_target": ("回款目标", "Collection Target"),
+    "collection_achievement": ("回款达成率", "Collection Achievement"),
+    "new_customers": ("新客户", "New Customers"),
+    "visits": ("拜访次数", "Visits"),
+    "face_to_face": ("面访次数", "Face-to-Face Visits"),
+    "key_customers": ("VIP/A 客户数", "VIP/A Customers"),
+    "key_visited": ("已面访 VIP/A", "VIP/A Visited"),
+    "key_coverage": ("VIP/A 覆盖率", "VIP/A Coverage"),
+    "complaints": ("投诉数", "Complaints"),
+    "complaints_closed_in_time": ("按期结案", "Closed in Time"),
+    "reports_due": ("应交报表", "Reports Due"),
+    "reports_on_time": ("按时交表", "Reports on Time"),
+    "reports_on_time_rate": ("按时交表率", "Reports on Time Rate"),
+    "supervisor_score": ("主管评分", "Supervisor Score"),
+    "supervisor_rating": ("主管评级", "Supervisor Rating"),
+    "total_score": ("考核得分", "Overall Score"),
+    "rating": ("建议等级", "Suggested Rating"),
+    "kpi": ("考核指标", "KPI"),
+    "target": ("目标值", "Target"),
+    "actual": ("实际值", "Actual"),
+    "value": ("指标值", "Value"),
+    "weight": ("权重", "Weight"),
+    "score": ("评分", "Score"),
     "weighted": ("得分", "Weighted"),
 }
 # The KPIs as the evaluation form names them.
 KPI_LABELS: dict[str, Message] = {
-    "sales_achievement": msg("sales target achievement"), "collection_achievement": msg("collection achievement"),
-    "key_coverage": msg("VIP/A customers visited"), "new_customers": msg("new customers"),
+    "sales_achievement": msg("sales target achievement"),
+    "collection_achievement": msg("collection achievement"),
+    "key_coverage": msg("VIP/A customers visited"),
+    "new_customers": msg("new customers"),
     "reports_on_time_rate": msg("reports handed in on time"),
 }
 NO_TARGET = msg("no target")
-LABELS = Labels(HEADERS, money=frozenset({"sales", "sales_last_year", "sales_target", "collection",
-                                          "collection_target"}),
-                rates=frozenset({"sales_achievement", "gross_margin", "collection_achievement", "key_coverage",
-                                 "reports_on_time_rate"}),
-                blanks={"sales_achievement": NO_TARGET, "collection_achievement": NO_TARGET})
+LABELS = Labels(
+    HEADERS,
+    money=frozenset({"sales", "sales_last_year", "sales_target", "collection", "collection_target"}),
+    rates=frozenset(
+        {"sales_achievement", "gross_margin", "collection_achievement", "key_coverage", "reports_on_time_rate"}
+    ),
+    blanks={"sales_achievement": NO_TARGET, "collection_achievement": NO_TARGET},
+)
 SCORE_LABELS = Labels(HEADERS, {"kpi": KPI_LABELS}, rates=frozenset({"weight"}))
 
 
@@ -84,10 +105,17 @@ class RepEvaluation:
         """One line: the period, reps, sales against the targets set, reps without a target."""
         k = self.kpis
         targeted = k["sales_target"].notna()
-        return tr(lang, "rep evaluation {period}: {reps} reps, sales ¥{sales:,.2f}, target ¥{target:,.2f} for "
-                        "{targeted} reps, {untargeted} without a target", period=self.period.text, reps=len(k),
-                  sales=float(k["sales"].sum()), target=float(k["sales_target"].sum()),
-                  targeted=int(targeted.sum()), untargeted=int((~targeted).sum()))
+        return tr(
+            lang,
+            "rep evaluation {period}: {reps} reps, sales ¥{sales:,.2f}, target ¥{target:,.2f} for "
+            "{targeted} reps, {untargeted} without a target",
+            period=self.period.text,
+            reps=len(k),
+            sales=float(k["sales"].sum()),
+            target=float(k["sales_target"].sum()),
+            targeted=int(targeted.sum()),
+            untargeted=int((~targeted).sum()),
+        )
 
     def report_line(self, lang: Lang) -> str:
         """The summary and the report's path, as the CLI and the demo print it."""
@@ -106,9 +134,17 @@ def evaluation_report_name(period: EvaluationPeriod) -> str:
     return f"reps_{period.text}.xlsx"
 
 
-def run_rep_evaluation(master: Master, tables: Mapping[str, pd.DataFrame], *, period: str,
-                       scoring: str | Path | None = None, out: Path | None = None, out_dir: Path | None = None,
-                       forms_dir: Path | None = None, lang: Lang = "zh") -> RepEvaluation:
+def run_rep_evaluation(
+    master: Master,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    period: str,
+    scoring: str | Path | None = None,
+    out: Path | None = None,
+    out_dir: Path | None = None,
+    forms_dir: Path | None = None,
+    lang: Lang = "zh",
+) -> RepEvaluation:
     """Each rep's KPIs for ``period`` (2026-10, 2026-Q4, 2026) from ``master`` and the consolidation ``tables``
     (SalesTargets, MonthlyPlans, Complaints, RepEvaluations, IngestionLedger by name, ledger codes decoded),
     scored by the ``scoring`` policy; with ``forms_dir``, a pre-filled evaluation form per rep (a month only)."""
@@ -116,18 +152,27 @@ def run_rep_evaluation(master: Master, tables: Mapping[str, pd.DataFrame], *, pe
     end = end_of_day(span.last)
     targets = tables[SALES_TARGETS.name]
     reps = evaluated_reps(master, targets, span)
-    complaints = complaint_register(tables[COMPLAINTS.name], master.customers, as_of=end,
-                                    policy=load_deadline_policy())
+    complaints = complaint_register(tables[COMPLAINTS.name], master.customers, as_of=end, policy=load_deadline_policy())
     calendar = load_submission_calendar()
     forms = [spec.id for spec in rep_form_specs(master.settings.rep_forms)]
     expected = expected_submissions(reps, forms, calendar, first=span.first.date(), last=span.last.date())
     submissions = submission_status(expected, handed_in(tables[LEDGER.name], calendar, forms), as_of=end)
     visit_policy = master_policy(master.settings)
-    kpis = rep_kpis(reps, customers=master.customers, transactions=master.transactions, payments=master.payments,
-                    visits=master.visits, targets=targets, monthly_plans=tables[MONTHLY_PLANS.name],
-                    complaints=complaints, submissions=submissions, evaluations=tables[REP_EVALUATIONS.name],
-                    period=span, key_grades=visit_policy.quarterly_face_to_face,
-                    is_face_to_face=visit_policy.is_face_to_face)
+    kpis = rep_kpis(
+        reps,
+        customers=master.customers,
+        transactions=master.transactions,
+        payments=master.payments,
+        visits=master.visits,
+        targets=targets,
+        monthly_plans=tables[MONTHLY_PLANS.name],
+        complaints=complaints,
+        submissions=submissions,
+        evaluations=tables[REP_EVALUATIONS.name],
+        period=span,
+        key_grades=visit_policy.quarterly_face_to_face,
+        is_face_to_face=visit_policy.is_face_to_face,
+    )
     scores, totals = score_kpis(kpis, load_scoring(scoring or DEFAULT_SCORING))
     kpis = kpis.assign(total_score=totals["total_score"].to_numpy(), rating=totals["rating"].to_numpy())
     evaluation = RepEvaluation(span, kpis, scores)
@@ -153,21 +198,39 @@ def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Pa
     rating; the supervisor adds their name, strengths, improvements and signs. A month only (the form's period)."""
     span = evaluation.period
     if len(span.months) != 1:
-        raise InputError(msg("--forms: the evaluation form is monthly; give --period as a month (2026-10), not "
-                             "{period}", period=span.text))
+        raise InputError(
+            msg(
+                "--forms: the evaluation form is monthly; give --period as a month (2026-10), not {period}",
+                period=span.text,
+            )
+        )
     spec = load_form("rep_evaluation")
     form_lang: Lang = master.lang
     written = []
     for rep, rows in evaluation.scores.groupby("rep", sort=False):
         total = evaluation.kpis.loc[evaluation.kpis["rep"] == rep]
-        lines = [{"kpi": KPI_LABELS[str(r["kpi"])].render(form_lang), "target": _number(r["target"]),
-                  "actual": _number(r["actual"]), "weight": _number(r["weight"]), "score": _number(r["score"]),
-                  "comment": None if _number(r["score"]) is not None else NO_TARGET.render(form_lang)}
-                 for r in rows.to_dict("records")]
-        header = {"rep": rep, "period": span.text, "region": _region(master.customers, str(rep)),
-                  "rating": total["rating"].iloc[0] if len(total) else None}
-        data = FormData(header={k: v for k, v in header.items() if v is not None}, rows={"kpis": lines},
-                        context=FormContext(rep=str(rep), period=span.text))
+        lines = [
+            {
+                "kpi": KPI_LABELS[str(r["kpi"])].render(form_lang),
+                "target": _number(r["target"]),
+                "actual": _number(r["actual"]),
+                "weight": _number(r["weight"]),
+                "score": _number(r["score"]),
+                "comment": None if _number(r["score"]) is not None else NO_TARGET.render(form_lang),
+            }
+            for r in rows.to_dict("records")
+        ]
+        header = {
+            "rep": rep,
+            "period": span.text,
+            "region": _region(master.customers, str(rep)),
+            "rating": total["rating"].iloc[0] if len(total) else None,
+        }
+        data = FormData(
+            header={k: v for k, v in header.items() if v is not None},
+            rows={"kpis": lines},
+            context=FormContext(rep=str(rep), period=span.text),
+        )
         path = folder / rep_folder(str(rep)) / output_name(spec.id, rep=str(rep), customer=None, period=span.text)
         path.parent.mkdir(parents=True, exist_ok=True)
         written.append(write_form(path, spec, lang=form_lang, company=master.settings.company_name, data=data))

@@ -31,12 +31,19 @@ from keyacct_xl.performance.complaints import (
 from keyacct_xl.performance.document import Labels, write_document
 
 HEADERS: dict[str, tuple[str, str]] = {
-    "rep": ("业务员", "Sales Rep"), "age_days": ("已历天数", "Age (days)"),
-    "containment_due": ("围堵期限", "Containment Due"), "containment": ("D3 围堵", "D3 Containment"),
-    "closure_due": ("结案期限", "Closure Due"), "closure": ("D8 结案", "D8 Closure"),
-    "verified": ("D6 已验证", "D6 Verified"), "warranty_until": ("保修截止", "Warranty Until"),
-    "in_warranty": ("保修期内", "In Warranty"), "due_date": ("处理期限", "Due"), "status": ("状态", "Status"),
-    "complaints": ("投诉数", "Complaints"), "open": ("未结案", "Open"),
+    "rep": ("业务员", "Sales Rep"),
+    "age_days": ("已历天数", "Age (days)"),
+    "containment_due": ("围堵期限", "Containment Due"),
+    "containment": ("D3 围堵", "D3 Containment"),
+    "closure_due": ("结案期限", "Closure Due"),
+    "closure": ("D8 结案", "D8 Closure"),
+    "verified": ("D6 已验证", "D6 Verified"),
+    "warranty_until": ("保修截止", "Warranty Until"),
+    "in_warranty": ("保修期内", "In Warranty"),
+    "due_date": ("处理期限", "Due"),
+    "status": ("状态", "Status"),
+    "complaints": ("投诉数", "Complaints"),
+    "open": ("未结案", "Open"),
     "deadlines_missed": ("超期次数", "Deadlines Missed"),
 }
 LABELS = Labels(HEADERS, {"containment": DEADLINE_LABELS, "closure": DEADLINE_LABELS})
@@ -56,14 +63,20 @@ class ComplaintRegister:
     def summary(self, lang: Lang) -> str:
         """One line: complaints open and overdue (containment, closure), service requests open and overdue."""
         c, s = self.complaints, self.services
-        return tr(lang, "complaint register as of {as_of}: {complaints} complaints, {open} open, containment "
-                        "overdue {contain}, closure overdue {close}; {requests} service requests, {requests_open} "
-                        "open, {requests_overdue} overdue",
-                  as_of=self.as_of.strftime("%Y-%m-%d %H:%M"), complaints=len(c),
-                  open=int(c["closed_date"].isna().sum()),
-                  contain=int((c["containment"] == "overdue").sum()), close=int((c["closure"] == "overdue").sum()),
-                  requests=len(s), requests_open=int(s["closed_date"].isna().sum()),
-                  requests_overdue=int((s["closure"] == "overdue").sum()))
+        return tr(
+            lang,
+            "complaint register as of {as_of}: {complaints} complaints, {open} open, containment "
+            "overdue {contain}, closure overdue {close}; {requests} service requests, {requests_open} "
+            "open, {requests_overdue} overdue",
+            as_of=self.as_of.strftime("%Y-%m-%d %H:%M"),
+            complaints=len(c),
+            open=int(c["closed_date"].isna().sum()),
+            contain=int((c["containment"] == "overdue").sum()),
+            close=int((c["closure"] == "overdue").sum()),
+            requests=len(s),
+            requests_open=int(s["closed_date"].isna().sum()),
+            requests_overdue=int((s["closure"] == "overdue").sum()),
+        )
 
     def report_line(self, lang: Lang) -> str:
         """The summary and the report's path, as the CLI and the demo print it."""
@@ -77,8 +90,9 @@ def default_register_as_of(tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp:
     dates.append(tables[VISITS.name]["date"] if VISITS.name in tables else pd.Series(dtype="datetime64[ns]"))
     latest = pd.concat([pd.to_datetime(d) for d in dates]).max()
     if pd.isna(latest):
-        raise InputError(msg("the master has no complaint, service request or visit to date the register; give "
-                             "--as-of"))
+        raise InputError(
+            msg("the master has no complaint, service request or visit to date the register; give --as-of")
+        )
     return end_of_day(latest)
 
 
@@ -87,9 +101,15 @@ def register_report_name(as_of: pd.Timestamp) -> str:
     return f"complaints_{as_of:%Y-%m-%d}.xlsx"
 
 
-def run_complaint_register(tables: Mapping[str, pd.DataFrame], *, as_of: pd.Timestamp | None = None,
-                           policy: str | Path | None = None, out: Path | None = None, out_dir: Path | None = None,
-                           lang: Lang = "zh") -> ComplaintRegister:
+def run_complaint_register(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    as_of: pd.Timestamp | None = None,
+    policy: str | Path | None = None,
+    out: Path | None = None,
+    out_dir: Path | None = None,
+    lang: Lang = "zh",
+) -> ComplaintRegister:
     """The register of ``tables`` (Complaints, ServiceRequests, Customers, optionally Visits, by table name) at
     ``as_of`` (default: the end of the latest day they name)."""
     rules = load_deadline_policy(policy or DEFAULT_DEADLINES)
@@ -102,7 +122,11 @@ def run_complaint_register(tables: Mapping[str, pd.DataFrame], *, as_of: pd.Time
     if path is None:
         return register
     title = tr(lang, "Complaint and service register as of {as_of}", as_of=when.strftime("%Y-%m-%d %H:%M"))
-    sheets = [(tr(lang, "Complaints"), complaints), (tr(lang, "Service requests"), services),
-              (tr(lang, "Complaints per customer"), register.per_customer)]
-    return ComplaintRegister(when, rules, complaints, services, register.per_customer,
-                             write_document(path, title, sheets, LABELS, lang=lang))
+    sheets = [
+        (tr(lang, "Complaints"), complaints),
+        (tr(lang, "Service requests"), services),
+        (tr(lang, "Complaints per customer"), register.per_customer),
+    ]
+    return ComplaintRegister(
+        when, rules, complaints, services, register.per_customer, write_document(path, title, sheets, LABELS, lang=lang)
+    )

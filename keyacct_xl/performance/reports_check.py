@@ -36,11 +36,20 @@ from keyacct_xl.performance.submissions import (
 )
 
 HEADERS: dict[str, tuple[str, str]] = {
-    "rep": ("业务员", "Sales Rep"), "form": ("表单", "Form"), "instance": ("期次", "For"),
-    "due_date": ("应交日期", "Due"), "handed_in": ("汇总日期", "Handed In"), "days_late": ("迟交天数", "Days Late"),
-    "file_name": ("文件名", "File Name"), "submission": ("提交情况", "Submission"),
-    "expected": ("应交份数", "Due"), "on_time": ("按时", "On Time"), "late": ("迟交", "Late"),
-    "missing": ("未交", "Missing"), "pending": ("未到期", "Not Yet Due"), "on_time_rate": ("按时率", "On-Time Rate"),
+    "rep": ("业务员", "Sales Rep"),
+    "form": ("表单", "Form"),
+    "instance": ("期次", "For"),
+    "due_date": ("应交日期", "Due"),
+    "handed_in": ("汇总日期", "Handed In"),
+    "days_late": ("迟交天数", "Days Late"),
+    "file_name": ("文件名", "File Name"),
+    "submission": ("提交情况", "Submission"),
+    "expected": ("应交份数", "Due"),
+    "on_time": ("按时", "On Time"),
+    "late": ("迟交", "Late"),
+    "missing": ("未交", "Missing"),
+    "pending": ("未到期", "Not Yet Due"),
+    "on_time_rate": ("按时率", "On-Time Rate"),
 }
 
 
@@ -62,11 +71,18 @@ class SubmissionsCheck:
     def summary(self, lang: Lang) -> str:
         """One line: the period, reps, submissions due, on time, late, missing."""
         r = self.reps
-        return tr(lang, "submissions {period} as of {as_of}: {reps} reps, {due} due, {on_time} on time, {late} "
-                        "late, {missing} missing", period=self.period, as_of=self.as_of.strftime("%Y-%m-%d"),
-                  reps=len(r),
-                  due=int(r["expected"].sum()), on_time=int(r["on_time"].sum()), late=int(r["late"].sum()),
-                  missing=int(r["missing"].sum()))
+        return tr(
+            lang,
+            "submissions {period} as of {as_of}: {reps} reps, {due} due, {on_time} on time, {late} "
+            "late, {missing} missing",
+            period=self.period,
+            as_of=self.as_of.strftime("%Y-%m-%d"),
+            reps=len(r),
+            due=int(r["expected"].sum()),
+            on_time=int(r["on_time"].sum()),
+            late=int(r["late"].sum()),
+            missing=int(r["missing"].sum()),
+        )
 
     def report_line(self, lang: Lang) -> str:
         """The summary and the report's path, as the CLI and the demo print it."""
@@ -83,10 +99,18 @@ def submissions_report_name(period: str) -> str:
     return f"submissions_{period}.xlsx"
 
 
-def run_submissions_check(tables: Mapping[str, pd.DataFrame], settings: Settings, *, period: str,
-                          as_of: pd.Timestamp | None = None, rep: str | None = None,
-                          calendar: str | Path | None = None, out: Path | None = None, out_dir: Path | None = None,
-                          lang: Lang = "zh") -> SubmissionsCheck:
+def run_submissions_check(
+    tables: Mapping[str, pd.DataFrame],
+    settings: Settings,
+    *,
+    period: str,
+    as_of: pd.Timestamp | None = None,
+    rep: str | None = None,
+    calendar: str | Path | None = None,
+    out: Path | None = None,
+    out_dir: Path | None = None,
+    lang: Lang = "zh",
+) -> SubmissionsCheck:
     """Check the submissions due in ``period`` at ``as_of`` (default: the period's last day) against ``tables``'
     IngestionLedger (form ids and status codes) and Customers."""
     span = parse_period(str(period))
@@ -98,8 +122,7 @@ def run_submissions_check(tables: Mapping[str, pd.DataFrame], settings: Settings
     reps = customer_reps(tables[CUSTOMERS.name])
     if rep is not None:
         if rep not in reps:
-            raise InputError(msg("unknown rep {rep!r}; reps of the customers: {reps}", rep=rep,
-                                 reps=", ".join(reps)))
+            raise InputError(msg("unknown rep {rep!r}; reps of the customers: {reps}", rep=rep, reps=", ".join(reps)))
         reps = [rep]
     expected = expected_submissions(reps, forms, rules, first=span.first, last=span.last)
     detail = submission_status(expected, handed_in(tables[LEDGER.name], rules, forms), as_of=when)
@@ -110,6 +133,9 @@ def run_submissions_check(tables: Mapping[str, pd.DataFrame], settings: Settings
     titles = {spec.id: Pair(spec.title.en, spec.title.zh) for spec in rep_form_specs(forms)}
     labels = Labels(HEADERS, {"submission": SUBMISSION_LABELS, "form": titles}, rates=frozenset({"on_time_rate"}))
     title = tr(lang, "Submissions {period} as of {as_of}", period=span.text, as_of=when.strftime("%Y-%m-%d"))
-    sheets = [(tr(lang, "Reps"), check.reps), (tr(lang, "Submissions"), detail),
-              (tr(lang, "Not handed in"), detail[detail["submission"] == "missing"])]
+    sheets = [
+        (tr(lang, "Reps"), check.reps),
+        (tr(lang, "Submissions"), detail),
+        (tr(lang, "Not handed in"), detail[detail["submission"] == "missing"]),
+    ]
     return replace(check, path=write_document(path, title, sheets, labels, lang=lang))

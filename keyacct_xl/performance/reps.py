@@ -23,11 +23,30 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.messages import msg
 
-REP_KPI_COLUMNS = ["rep", "sales", "sales_last_year", "sales_target", "sales_achievement", "gross_margin",
-                   "collection", "collection_target", "collection_achievement", "new_customers", "visits",
-                   "face_to_face", "key_customers", "key_visited", "key_coverage", "complaints",
-                   "complaints_closed_in_time", "reports_due", "reports_on_time", "reports_on_time_rate",
-                   "supervisor_score", "supervisor_rating"]
+REP_KPI_COLUMNS = [
+    "rep",
+    "sales",
+    "sales_last_year",
+    "sales_target",
+    "sales_achievement",
+    "gross_margin",
+    "collection",
+    "collection_target",
+    "collection_achievement",
+    "new_customers",
+    "visits",
+    "face_to_face",
+    "key_customers",
+    "key_visited",
+    "key_coverage",
+    "complaints",
+    "complaints_closed_in_time",
+    "reports_due",
+    "reports_on_time",
+    "reports_on_time_rate",
+    "supervisor_score",
+    "supervisor_rating",
+]
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])))?$")
 
 
@@ -46,16 +65,14 @@ class EvaluationPeriod:
 
     def year_before(self) -> EvaluationPeriod:
         """The same period a year earlier."""
-        return EvaluationPeriod(self.text, self.first - pd.DateOffset(years=1),
-                                self.last - pd.DateOffset(years=1))
+        return EvaluationPeriod(self.text, self.first - pd.DateOffset(years=1), self.last - pd.DateOffset(years=1))
 
 
 def evaluation_period(text: str) -> EvaluationPeriod:
     """``2026-10``, ``2026-Q4`` or ``2026``; anything else is an InputError showing the three forms."""
     m = _PERIOD.match(str(text).strip())
     if m is None or (m[2] is not None and not 1 <= int(m[2]) <= 12):
-        raise InputError(msg("--period: {value!r} is no month (2026-10), quarter (2026-Q4) or year (2026)",
-                             value=text))
+        raise InputError(msg("--period: {value!r} is no month (2026-10), quarter (2026-Q4) or year (2026)", value=text))
     year = int(m[1])
     if m[2]:
         span = pd.Period(f"{year}-{m[2]}", freq="M")
@@ -90,18 +107,35 @@ def sales_by_rep(transactions: pd.DataFrame, owner: pd.Series, period: Evaluatio
     lines = transactions.loc[_within(transactions["date"], period)]
     rep = _sales_rep(lines, owner)
     costed = lines["cost"].notna()
-    frame = pd.DataFrame({"rep": rep.to_numpy(), "sales": lines["amount"].to_numpy(dtype=float),
-                          "costed_sales": lines["amount"].where(costed, 0.0).to_numpy(dtype=float),
-                          "cost": lines["cost"].fillna(0.0).to_numpy(dtype=float)})
+    frame = pd.DataFrame(
+        {
+            "rep": rep.to_numpy(),
+            "sales": lines["amount"].to_numpy(dtype=float),
+            "costed_sales": lines["amount"].where(costed, 0.0).to_numpy(dtype=float),
+            "cost": lines["cost"].fillna(0.0).to_numpy(dtype=float),
+        }
+    )
     sums = frame.groupby("rep", sort=False)[["sales", "costed_sales", "cost"]].sum()
     margin = (sums["costed_sales"] - sums["cost"]) / sums["costed_sales"].where(sums["costed_sales"] > 0)
     return pd.DataFrame({"sales": sums["sales"], "gross_margin": margin})
 
 
-def rep_kpis(reps: Sequence[str], *, customers: pd.DataFrame, transactions: pd.DataFrame, payments: pd.DataFrame,
-             visits: pd.DataFrame, targets: pd.DataFrame, monthly_plans: pd.DataFrame, complaints: pd.DataFrame,
-             submissions: pd.DataFrame, evaluations: pd.DataFrame, period: EvaluationPeriod,
-             key_grades: Sequence[str], is_face_to_face) -> pd.DataFrame:
+def rep_kpis(
+    reps: Sequence[str],
+    *,
+    customers: pd.DataFrame,
+    transactions: pd.DataFrame,
+    payments: pd.DataFrame,
+    visits: pd.DataFrame,
+    targets: pd.DataFrame,
+    monthly_plans: pd.DataFrame,
+    complaints: pd.DataFrame,
+    submissions: pd.DataFrame,
+    evaluations: pd.DataFrame,
+    period: EvaluationPeriod,
+    key_grades: Sequence[str],
+    is_face_to_face,
+) -> pd.DataFrame:
     """One row per rep of ``reps`` (REP_KPI_COLUMNS) for ``period``.
 
     ``complaints`` is the complaint register (complaint_register) and ``submissions`` the missing-reports detail
@@ -113,15 +147,17 @@ def rep_kpis(reps: Sequence[str], *, customers: pd.DataFrame, transactions: pd.D
     now = sales_by_rep(transactions, owner, period)
     out["sales"] = now["sales"].reindex(index, fill_value=0.0)
     out["sales_last_year"] = sales_by_rep(transactions, owner, period.year_before())["sales"].reindex(
-        index, fill_value=0.0)
+        index, fill_value=0.0
+    )
     months = set(period.months)
     planned = targets[targets["month"].astype(str).str.strip().isin(months)]
     out["sales_target"] = planned.groupby("rep")["amount"].sum(min_count=1).reindex(index)
     out["sales_achievement"] = out["sales"] / out["sales_target"].where(out["sales_target"] > 0)
     out["gross_margin"] = now["gross_margin"].reindex(index)
     paid = payments.loc[_within(payments["date"], period)]
-    collected = pd.Series(paid["amount"].to_numpy(dtype=float),
-                          index=paid["customer_id"].astype(str).str.strip().map(owner).to_numpy())
+    collected = pd.Series(
+        paid["amount"].to_numpy(dtype=float), index=paid["customer_id"].astype(str).str.strip().map(owner).to_numpy()
+    )
     out["collection"] = collected.groupby(level=0).sum().reindex(index, fill_value=0.0)
     plans = monthly_plans[monthly_plans["period"].astype(str).str.strip().isin(months)]
     out["collection_target"] = plans.groupby("rep")["collection_target"].sum(min_count=1).reindex(index)
@@ -140,17 +176,28 @@ def rep_kpis(reps: Sequence[str], *, customers: pd.DataFrame, transactions: pd.D
     out["key_coverage"] = out["key_visited"] / out["key_customers"].where(out["key_customers"] > 0)
     received = complaints.loc[_within(complaints["received_date"], period)]
     out["complaints"] = received["rep"].value_counts().reindex(index, fill_value=0)
-    out["complaints_closed_in_time"] = received.loc[(received["closure"] == "on_time").to_numpy(),
-                                                    "rep"].value_counts().reindex(index, fill_value=0)
+    out["complaints_closed_in_time"] = (
+        received.loc[(received["closure"] == "on_time").to_numpy(), "rep"].value_counts().reindex(index, fill_value=0)
+    )
     due = submissions[submissions["submission"].isin(["on_time", "late", "missing"])]
     out["reports_due"] = due["rep"].value_counts().reindex(index, fill_value=0)
-    out["reports_on_time"] = due.loc[(due["submission"] == "on_time").to_numpy(), "rep"].value_counts().reindex(
-        index, fill_value=0)
+    out["reports_on_time"] = (
+        due.loc[(due["submission"] == "on_time").to_numpy(), "rep"].value_counts().reindex(index, fill_value=0)
+    )
     out["reports_on_time_rate"] = out["reports_on_time"] / out["reports_due"].where(out["reports_due"] > 0)
     scored = evaluations[evaluations["period"].astype(str).str.strip().isin(months)]
     latest = scored.sort_values("period", kind="stable").drop_duplicates("rep", keep="last").set_index("rep")
     out["supervisor_score"] = latest["total_score"].reindex(index)
     out["supervisor_rating"] = latest["rating"].reindex(index).astype(object)
-    counts = ["new_customers", "visits", "face_to_face", "key_customers", "key_visited", "complaints",
-              "complaints_closed_in_time", "reports_due", "reports_on_time"]
+    counts = [
+        "new_customers",
+        "visits",
+        "face_to_face",
+        "key_customers",
+        "key_visited",
+        "complaints",
+        "complaints_closed_in_time",
+        "reports_due",
+        "reports_on_time",
+    ]
     return out.astype({c: "int64" for c in counts}).reset_index()[REP_KPI_COLUMNS]

@@ -22,8 +22,10 @@ from keyacct_xl.yamlcheck import Where, read_mapping, read_number, read_str, rea
 DEFAULT_SCORING = "rep_evaluation"
 # What each scorable KPI is measured against on the form: (target column, actual column) of the KPI table.
 MEASURED_BY: Mapping[str, tuple[str | None, str]] = {
-    "sales_achievement": ("sales_target", "sales"), "collection_achievement": ("collection_target", "collection"),
-    "key_coverage": ("key_customers", "key_visited"), "new_customers": (None, "new_customers"),
+    "sales_achievement": ("sales_target", "sales"),
+    "collection_achievement": ("collection_target", "collection"),
+    "key_coverage": ("key_customers", "key_visited"),
+    "new_customers": (None, "new_customers"),
     "reports_on_time_rate": ("reports_due", "reports_on_time"),
 }
 SCORE_COLUMNS = ["rep", "kpi", "target", "actual", "value", "weight", "score", "weighted"]
@@ -66,10 +68,21 @@ def load_scoring(name_or_path: str | Path = DEFAULT_SCORING) -> ScoringPolicy:
     total = sum(k.weight for k in kpis)
     if abs(total - 1.0) > 1e-9:
         raise where.at("kpis").fail(msg("the weights add up to {total:.0%}, not 100%", total=total))
-    ratings = tuple(sorted(((_number(r, "from", where.at("ratings").at(i)),
-                             read_str(read_mapping(r, where.at("ratings").at(i), {"from", "rating"},
-                                                   {"from", "rating"})["rating"], where.at("ratings").at(i)))
-                            for i, r in enumerate(_list(data["ratings"], where.at("ratings")))), reverse=True))
+    ratings = tuple(
+        sorted(
+            (
+                (
+                    _number(r, "from", where.at("ratings").at(i)),
+                    read_str(
+                        read_mapping(r, where.at("ratings").at(i), {"from", "rating"}, {"from", "rating"})["rating"],
+                        where.at("ratings").at(i),
+                    ),
+                )
+                for i, r in enumerate(_list(data["ratings"], where.at("ratings")))
+            ),
+            reverse=True,
+        )
+    )
     return ScoringPolicy(str(path), kpis, ratings)
 
 
@@ -87,13 +100,13 @@ def _kpi(item: Any, where: Where) -> KpiScoring:
     raw = read_mapping(item, where, {"key", "weight", "bands"}, {"key", "weight", "bands"})
     key = read_str(raw["key"], where.at("key"))
     if key not in MEASURED_BY:
-        raise where.at("key").fail(msg("{key!r} is no KPI to score; KPIs: {keys}", key=key,
-                                       keys=", ".join(MEASURED_BY)))
+        raise where.at("key").fail(
+            msg("{key!r} is no KPI to score; KPIs: {keys}", key=key, keys=", ".join(MEASURED_BY))
+        )
     bands = []
     for i, band in enumerate(_list(raw["bands"], where.at("bands"))):
         read_mapping(band, where.at("bands").at(i), {"from", "score"}, {"from", "score"})
-        bands.append((_number(band, "from", where.at("bands").at(i)),
-                      _number(band, "score", where.at("bands").at(i))))
+        bands.append((_number(band, "from", where.at("bands").at(i)), _number(band, "score", where.at("bands").at(i))))
     return KpiScoring(key, read_number(raw["weight"], where.at("weight")), tuple(sorted(bands, reverse=True)))
 
 
@@ -112,13 +125,20 @@ def score_kpis(kpis: pd.DataFrame, policy: ScoringPolicy) -> tuple[pd.DataFrame,
             scored = pd.notna(value) and share > 0
             weight = k.weight / share if scored else None
             score = k.score(float(value)) if scored else None
-            rows.append({"rep": record["rep"], "kpi": k.key,
-                         "target": record[target_column] if target_column else None,
-                         "actual": record[actual_column], "value": value, "weight": weight, "score": score,
-                         "weighted": weight * score if weight is not None and score is not None else None})
+            rows.append(
+                {
+                    "rep": record["rep"],
+                    "kpi": k.key,
+                    "target": record[target_column] if target_column else None,
+                    "actual": record[actual_column],
+                    "value": value,
+                    "weight": weight,
+                    "score": score,
+                    "weighted": weight * score if weight is not None and score is not None else None,
+                }
+            )
     scores = pd.DataFrame(rows, columns=SCORE_COLUMNS)
     totals = scores.groupby("rep", sort=False)["weighted"].sum(min_count=1).reindex(kpis["rep"])
     result = pd.DataFrame({"rep": kpis["rep"].to_numpy(), "total_score": totals.round(1).to_numpy()})
     result["rating"] = result["total_score"].map(lambda t: policy.rating(float(t)) if pd.notna(t) else None)
     return scores, result
-

@@ -28,7 +28,9 @@ from keyacct_xl.yamlcheck import Where, read_int, read_mapping, read_str, read_y
 DEFAULT_CALENDAR = "submissions"
 HANDED_IN = ("accepted", "partial", "needs_review")  # ledger statuses of a file that came in and was read
 SUBMISSION_LABELS: dict[str, Message] = {
-    "on_time": msg("handed in on time"), "late": msg("handed in late"), "missing": msg("not handed in"),
+    "on_time": msg("handed in on time"),
+    "late": msg("handed in late"),
+    "missing": msg("not handed in"),
     "pending": msg("not yet due"),
 }
 DETAIL_COLUMNS = ["rep", "form", "instance", "due_date", "handed_in", "days_late", "file_name", "submission"]
@@ -58,8 +60,13 @@ class SubmissionCalendar:
     def due(self, form: str) -> FormDue:
         """The calendar entry of ``form``; a form the calendar does not list is a SpecError naming the file."""
         if form not in self.forms:
-            raise SpecError(msg("{file}: forms: {form!r} is in Settings rep_forms but has no entry; add when it "
-                                "is due", file=self.source, form=form))
+            raise SpecError(
+                msg(
+                    "{file}: forms: {form!r} is in Settings rep_forms but has no entry; add when it is due",
+                    file=self.source,
+                    form=form,
+                )
+            )
         return self.forms[form]
 
 
@@ -77,12 +84,19 @@ def load_submission_calendar(name_or_path: str | Path = DEFAULT_CALENDAR) -> Sub
     ids = {spec.id for spec in load_catalog()}
     for form in entries:
         if str(form) not in ids:
-            raise where.at("forms").at(str(form)).fail(msg("{form!r} is not a form; forms: {ids}", form=str(form),
-                                                           ids=", ".join(sorted(ids))))
+            raise (
+                where.at("forms")
+                .at(str(form))
+                .fail(msg("{form!r} is not a form; forms: {ids}", form=str(form), ids=", ".join(sorted(ids))))
+            )
     forms = {str(form): _form_due(value, where.at("forms").at(str(form))) for form, value in entries.items()}
-    return SubmissionCalendar(str(path), read_str(title["zh"], where.at("title").at("zh")),
-                              read_str(title["en"], where.at("title").at("en")),
-                              named_workdays(data.get("workdays"), path, where.at("workdays")), forms)
+    return SubmissionCalendar(
+        str(path),
+        read_str(title["zh"], where.at("title").at("zh")),
+        read_str(title["en"], where.at("title").at("en")),
+        named_workdays(data.get("workdays"), path, where.at("workdays")),
+        forms,
+    )
 
 
 def _form_due(value: object, where: Where) -> FormDue:
@@ -95,25 +109,33 @@ def _form_due(value: object, where: Where) -> FormDue:
         read_mapping(raw, where, {"every", "due_day"}, {"every", "due_day"})
         return FormDue("week", read_int(raw["due_day"], where.at("due_day"), 0, 13))
     if every == "month":
-        return FormDue("month", read_int(raw.get("due_day"), where.at("due_day"), 1, 31),
-                       read_int(raw.get("months_before", 0), where.at("months_before"), 0, 2))
+        return FormDue(
+            "month",
+            read_int(raw.get("due_day"), where.at("due_day"), 1, 31),
+            read_int(raw.get("months_before", 0), where.at("months_before"), 0, 2),
+        )
     raise where.at("every").fail(msg("expected day, week or month, got {value!r}", value=every))
 
 
-def expected_submissions(reps: Sequence[str], forms: Sequence[str], calendar: SubmissionCalendar, *,
-                         first: dt.date, last: dt.date) -> pd.DataFrame:
+def expected_submissions(
+    reps: Sequence[str], forms: Sequence[str], calendar: SubmissionCalendar, *, first: dt.date, last: dt.date
+) -> pd.DataFrame:
     """Every (rep, form, instance) due from ``first`` to ``last``: rep, form, instance (the day ``2026-11-25``, the
     week ``2026-W48`` or the month ``2026-12`` the form is for) and its due date."""
-    rows = [(form, instance, due) for form in forms for instance, due in _instances(calendar.due(form), calendar,
-                                                                                    first, last)]
-    frame = pd.DataFrame([(rep, form, instance, due) for rep in reps for form, instance, due in rows],
-                         columns=["rep", "form", "instance", "due_date"])
+    rows = [
+        (form, instance, due)
+        for form in forms
+        for instance, due in _instances(calendar.due(form), calendar, first, last)
+    ]
+    frame = pd.DataFrame(
+        [(rep, form, instance, due) for rep in reps for form, instance, due in rows],
+        columns=["rep", "form", "instance", "due_date"],
+    )
     frame["due_date"] = pd.to_datetime(frame["due_date"])
     return frame
 
 
-def _instances(due: FormDue, calendar: SubmissionCalendar, first: dt.date,
-               last: dt.date) -> list[tuple[str, dt.date]]:
+def _instances(due: FormDue, calendar: SubmissionCalendar, first: dt.date, last: dt.date) -> list[tuple[str, dt.date]]:
     """The instances of one form due from ``first`` to ``last``, each with its due date."""
     if due.every == "day":
         return [(day.isoformat(), day) for day in calendar.workdays.working_days(first, last)]
@@ -145,10 +167,15 @@ def handed_in(ledger: pd.DataFrame, calendar: SubmissionCalendar, forms: Sequenc
     live = ledger[ledger["status"].isin(HANDED_IN) & ledger["form"].isin(list(forms))]
     daily = live["form"].map({f: calendar.due(f).every == "day" for f in forms}).astype(bool)
     instance = live["key"].where(daily, live["period"]).astype(object)
-    out = pd.DataFrame({"rep": live["rep"].astype(str).str.strip(), "form": live["form"],
-                        "instance": instance.where(instance.isna(), instance.astype(str).str.strip()),
-                        "handed_in": pd.to_datetime(live["consolidated_at"], errors="coerce").dt.normalize(),
-                        "file_name": live["file_name"]})
+    out = pd.DataFrame(
+        {
+            "rep": live["rep"].astype(str).str.strip(),
+            "form": live["form"],
+            "instance": instance.where(instance.isna(), instance.astype(str).str.strip()),
+            "handed_in": pd.to_datetime(live["consolidated_at"], errors="coerce").dt.normalize(),
+            "file_name": live["file_name"],
+        }
+    )
     out = out.dropna(subset=["instance"]).sort_values("handed_in", kind="stable")
     return out.drop_duplicates(["rep", "form", "instance"]).reset_index(drop=True)
 
@@ -172,7 +199,8 @@ def rep_submissions(detail: pd.DataFrame, reps: Sequence[str]) -> pd.DataFrame:
     """Per rep (REP_COLUMNS): submissions expected by now, on time, late, missing, not yet due, and the share on
     time of those expected (blank when none was)."""
     counts = pd.crosstab(detail["rep"], detail["submission"]).reindex(
-        index=list(reps), columns=list(SUBMISSION_LABELS), fill_value=0)
+        index=list(reps), columns=list(SUBMISSION_LABELS), fill_value=0
+    )
     out = counts.astype("int64").rename_axis(index="rep", columns=None).reset_index()
     out["expected"] = out["on_time"] + out["late"] + out["missing"]
     out["on_time_rate"] = out["on_time"] / out["expected"].where(out["expected"] > 0)

@@ -57,16 +57,29 @@ def load_workdays(name_or_path: str | Path = DEFAULT_WORKDAYS) -> WorkCalendar:
     where = Where(str(path))
     if not path.exists():
         raise SpecError(msg("{path}: policy file not found", path=path))
-    data = read_mapping(read_yaml(path, where), where, {"name", "title", "holidays", "working_weekends"},
-                        {"holidays", "working_weekends"})
-    holidays = {d for i, item in enumerate(_items(data["holidays"], where.at("holidays")))
-                for d in _days(item, where.at("holidays").at(i))}
-    weekends = {d for i, item in enumerate(_items(data["working_weekends"], where.at("working_weekends")))
-                for d in _days(item, where.at("working_weekends").at(i))}
+    data = read_mapping(
+        read_yaml(path, where),
+        where,
+        {"name", "title", "holidays", "working_weekends"},
+        {"holidays", "working_weekends"},
+    )
+    holidays = {
+        d
+        for i, item in enumerate(_items(data["holidays"], where.at("holidays")))
+        for d in _days(item, where.at("holidays").at(i))
+    }
+    weekends = {
+        d
+        for i, item in enumerate(_items(data["working_weekends"], where.at("working_weekends")))
+        for d in _days(item, where.at("working_weekends").at(i))
+    }
     for i, day in enumerate(sorted(weekends)):
         if day.weekday() < 5:
-            raise where.at("working_weekends").at(i).fail(msg("{day} is a weekday, not a weekend day",
-                                                              day=day.isoformat()))
+            raise (
+                where.at("working_weekends")
+                .at(i)
+                .fail(msg("{day} is a weekday, not a weekend day", day=day.isoformat()))
+            )
     return WorkCalendar(str(path), frozenset(holidays), frozenset(weekends))
 
 
@@ -96,8 +109,9 @@ def _days(item: Any, where: Where) -> list[dt.date]:
         first = dt.date.fromisoformat(first_text.strip())
         last = dt.date.fromisoformat(last_text.strip()) if last_text else first
     except ValueError:
-        raise where.fail(msg("expected a date (2026-10-01) or a range (2026-10-01..2026-10-07), got {value!r}",
-                             value=text)) from None
+        raise where.fail(
+            msg("expected a date (2026-10-01) or a range (2026-10-01..2026-10-07), got {value!r}", value=text)
+        ) from None
     if not 0 <= (last - first).days <= _MAX_DAYS:
         raise where.fail(msg("the range {value} ends before it starts or is longer than ten years", value=text))
     return [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]

@@ -57,15 +57,15 @@ def over_limit(available: np.ndarray) -> np.ndarray:
     return np.nan_to_num(available, nan=0.0) < -0.005
 
 
-def age_ledger(ledger: Ledger, customers: pd.DataFrame, *,
-               buckets: Sequence[int] = DEFAULT_BUCKETS) -> pd.DataFrame:
+def age_ledger(ledger: Ledger, customers: pd.DataFrame, *, buckets: Sequence[int] = DEFAULT_BUCKETS) -> pd.DataFrame:
     """One row per customer with an open item or credit; the buckets plus unapplied_credit equal balance."""
     names = bucket_columns(buckets)
     inv = ledger.invoices
     debit = inv[inv["open_amount"] > 0]
     slot = bucket_slots((ledger.as_of - debit["due_date"]).dt.days.to_numpy(), buckets)
-    frame = pd.DataFrame({"customer_id": debit["customer_id"].to_numpy(), "slot": slot,
-                          "amount": debit["open_amount"].to_numpy()})
+    frame = pd.DataFrame(
+        {"customer_id": debit["customer_id"].to_numpy(), "slot": slot, "amount": debit["open_amount"].to_numpy()}
+    )
     table = frame.pivot_table(index="customer_id", columns="slot", values="amount", aggfunc="sum", fill_value=0.0)
     table = table.reindex(columns=range(len(names)), fill_value=0.0)
     table.columns = names

@@ -14,10 +14,18 @@ from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook,
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, ageing_totals, bucket_columns
 
 # The headers of the ageing columns (the frame keeps stable keys; the report shows these).
-CAPTIONS = {"customer_id": msg("Customer ID"), "name": msg("Customer"), "rep": msg("Rep"),
-            "credit_grade": msg("Credit grade"), "credit_limit": msg("Credit limit"), "not_due": msg("Not due"),
-            "unapplied_credit": msg("Unapplied credit"), "balance": msg("Balance"),
-            "available_credit": msg("Available credit"), "over_limit": msg("Over limit")}
+CAPTIONS = {
+    "customer_id": msg("Customer ID"),
+    "name": msg("Customer"),
+    "rep": msg("Rep"),
+    "credit_grade": msg("Credit grade"),
+    "credit_limit": msg("Credit limit"),
+    "not_due": msg("Not due"),
+    "unapplied_credit": msg("Unapplied credit"),
+    "balance": msg("Balance"),
+    "available_credit": msg("Available credit"),
+    "over_limit": msg("Over limit"),
+}
 TABLE_NAME = "Ageing"
 
 
@@ -31,8 +39,9 @@ def caption(column: str, lang: Lang) -> str:
     return tr(lang, "{low}-{high} days overdue", low=low, high=high)
 
 
-def write_ageing(table: pd.DataFrame, path: Path, *, as_of: pd.Timestamp, lang: Lang,
-                 buckets: Sequence[int] = DEFAULT_BUCKETS) -> Path:
+def write_ageing(
+    table: pd.DataFrame, path: Path, *, as_of: pd.Timestamp, lang: Lang, buckets: Sequence[int] = DEFAULT_BUCKETS
+) -> Path:
     """Write ``.xlsx`` (title, table with totals row, highlights) or ``.csv`` (totals as a last row), in ``lang``."""
     path = Path(path)
     totals = ageing_totals(table, buckets=buckets)
@@ -52,9 +61,18 @@ def write_ageing(table: pd.DataFrame, path: Path, *, as_of: pd.Timestamp, lang: 
             for j, (col, value) in enumerate(zip(columns, record)):
                 _write_cell(sheet, i, j, col, value, fmt, over=over, late=col in overdue and value > 0, lang=lang)
         last = 1 + max(len(table), 1) + 1
-        sheet.add_table(1, 0, last, len(columns) - 1, {
-            "name": TABLE_NAME, "style": "Table Style Light 9", "total_row": True,
-            "columns": [_total_spec(c, j, totals, lang, fmt["money"]) for j, c in enumerate(columns)]})
+        sheet.add_table(
+            1,
+            0,
+            last,
+            len(columns) - 1,
+            {
+                "name": TABLE_NAME,
+                "style": "Table Style Light 9",
+                "total_row": True,
+                "columns": [_total_spec(c, j, totals, lang, fmt["money"]) for j, c in enumerate(columns)],
+            },
+        )
         for j, col in enumerate(columns):
             sheet.set_column(j, j, 30 if col == "name" else 13)
         sheet.freeze_panes(2, 2)
@@ -66,16 +84,19 @@ def write_ageing(table: pd.DataFrame, path: Path, *, as_of: pd.Timestamp, lang: 
 
 
 def _formats(book) -> dict:
-    return {"title": book.add_format({"bold": True, "font_size": 14}),
-            "money": book.add_format({"num_format": MONEY_FORMAT}),
-            "late": book.add_format({"num_format": MONEY_FORMAT, "bg_color": "#FCE4D6", "font_color": "#9C0006"}),
-            "over_money": book.add_format({"num_format": MONEY_FORMAT, "bg_color": "#FFC7CE", "bold": True}),
-            "over": book.add_format({"bg_color": "#FFC7CE", "bold": True}),
-            "date": book.add_format({"num_format": DATE_FORMAT})}
+    return {
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "money": book.add_format({"num_format": MONEY_FORMAT}),
+        "late": book.add_format({"num_format": MONEY_FORMAT, "bg_color": "#FCE4D6", "font_color": "#9C0006"}),
+        "over_money": book.add_format({"num_format": MONEY_FORMAT, "bg_color": "#FFC7CE", "bold": True}),
+        "over": book.add_format({"bg_color": "#FFC7CE", "bold": True}),
+        "date": book.add_format({"num_format": DATE_FORMAT}),
+    }
 
 
-def _write_cell(sheet, row: int, col: int, name: str, value: object, fmt: dict, *, over: bool, late: bool,
-                lang: Lang) -> None:
+def _write_cell(
+    sheet, row: int, col: int, name: str, value: object, fmt: dict, *, over: bool, late: bool, lang: Lang
+) -> None:
     """Overdue amounts in orange-red, the balance and flag (是/否) of an over-limit customer in red."""
     if name == "over_limit":
         sheet.write_string(row, col, yes_no(value, lang), fmt["over"] if over else None)

@@ -54,8 +54,9 @@ def pick_customer(master: Master, *, start: pd.Timestamp, end: pd.Timestamp) -> 
     return best[1]
 
 
-def write_returned_statement(master: Master, customer_id: str, path: Path, *, start: pd.Timestamp,
-                             end: pd.Timestamp) -> Planted:
+def write_returned_statement(
+    master: Master, customer_id: str, path: Path, *, start: pd.Timestamp, end: pd.Timestamp
+) -> Planted:
     """Write the customer's version of the period to ``path`` (.xlsx) and say what was planted."""
     ours = master_lines(master, customer_id, start=start, end=end, locate=False)
     lines = ours.lines.reset_index(drop=True)
@@ -80,8 +81,14 @@ def write_returned_statement(master: Master, customer_id: str, path: Path, *, st
         if i == duplicate:
             rows.append(_row(line, amount))
     _write(path, master, customer_id, rows, ours.opening or 0.0, end)
-    return Planted(customer_id, str(lines.at[split, "ref"]), str(lines.at[in_transit, "ref"]),
-                   str(lines.at[typo, "ref"]), typo_amount, str(lines.at[duplicate, "ref"]))
+    return Planted(
+        customer_id,
+        str(lines.at[split, "ref"]),
+        str(lines.at[in_transit, "ref"]),
+        str(lines.at[typo, "ref"]),
+        typo_amount,
+        str(lines.at[duplicate, "ref"]),
+    )
 
 
 def _transpose(amount: float) -> float:
@@ -103,8 +110,13 @@ def _row(line: pd.Series, amount: float, *, shift: int = 0, note: str | None = N
 
 def _date_text(date: pd.Timestamp, k: int) -> object:
     """Five ways people write a date, in turn."""
-    styles = (f"{date:%Y-%m-%d}", f"{date.year}/{date.month}/{date.day}", f"{date:%Y.%m.%d}",
-              f"{date.year}年{date.month}月{date.day}日", (date - pd.Timestamp("1899-12-30")).days)
+    styles = (
+        f"{date:%Y-%m-%d}",
+        f"{date.year}/{date.month}/{date.day}",
+        f"{date:%Y.%m.%d}",
+        f"{date.year}年{date.month}月{date.day}日",
+        (date - pd.Timestamp("1899-12-30")).days,
+    )
     return styles[k % len(styles)]
 
 
@@ -143,8 +155,9 @@ def _write(path: Path, master: Master, customer_id: str, rows: list[dict], openi
         sheet.write_string(r, 5, "贷" if balance >= 0 else "借")
         sheet.write_string(r, 6, f"{abs(balance):,.2f}")
     r = 6 + len(rows)
-    sheet.write_row(r, 0, [f"{end:%Y-%m-%d}", "", "期末余额", "", "", "贷" if balance >= 0 else "借",
-                           f"{abs(balance):,.2f}"])
+    sheet.write_row(
+        r, 0, [f"{end:%Y-%m-%d}", "", "期末余额", "", "", "贷" if balance >= 0 else "借", f"{abs(balance):,.2f}"]
+    )
     sheet.write_string(r + 2, 0, "财务主管：          制单：")
     sheet.set_column(0, 0, 14)
     sheet.set_column(2, 2, 28)
@@ -152,4 +165,3 @@ def _write(path: Path, master: Master, customer_id: str, rows: list[dict], openi
     book.close()
     with atomic_write(Path(path), backup=False) as out:
         out.write(buffer.getvalue())
-

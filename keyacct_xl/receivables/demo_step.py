@@ -41,8 +41,13 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     paths = write_statements(master, chosen, start=start, end=end, out=folder / "statements", lang=lang)
     return [
         ageing.report_line(lang),
-        tr(lang, "reconciliation: {report} ({counts}, unexplained ¥{remainder:,.2f})", report=report,
-           counts=status_counts(result.table, lang), remainder=result.remainder),
+        tr(
+            lang,
+            "reconciliation: {report} ({counts}, unexplained ¥{remainder:,.2f})",
+            report=report,
+            counts=status_counts(result.table, lang),
+            remainder=result.remainder,
+        ),
         tr(lang, "statements: {count} in {folder}", count=len(paths), folder=folder / "statements"),
     ]
 

@@ -23,7 +23,7 @@ def typo_like(a: float, b: float) -> bool:
         i, j = [*diffs, 0, 0][:2]
         return len(diffs) == 2 and j == i + 1 and x[i] == y[j] and x[j] == y[i]
     longer, shorter = (x, y) if len(x) > len(y) else (y, x)
-    return len(longer) == len(shorter) + 1 and any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+    return len(longer) == len(shorter) + 1 and any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def add_hints(table: pd.DataFrame, *, period_end: pd.Timestamp, window: int, lang: Lang) -> pd.DataFrame:
@@ -69,8 +69,11 @@ class _Context:
         self.leftovers: dict[str, list[tuple[int, float, str]]] = {"ours": [], "theirs": []}
         for rec in leftovers:
             side = rec["status"].removeprefix("only_")
-            if side in self.leftovers and rec[f"{side}_date"] is not None and rec[f"{side}_amount"] == \
-                    rec[f"{side}_amount"]:
+            if (
+                side in self.leftovers
+                and rec[f"{side}_date"] is not None
+                and rec[f"{side}_amount"] == rec[f"{side}_amount"]
+            ):
                 self.leftovers[side].append((rec[f"{side}_date"], rec[f"{side}_amount"], rec[f"{side}_row"]))
         for side in self.leftovers:
             self.leftovers[side].sort(key=lambda item: item[0])
@@ -81,8 +84,12 @@ class _Context:
             amounts = {amount for _, amount, _ in self.leftovers[side]}
             rows = table[is_matched & table[f"{side}_amount"].isin(amounts).to_numpy()]
             for rec in _records(rows):
-                amount, date, ref, row = (rec[f"{side}_amount"], rec[f"{side}_date"], rec[f"{side}_ref"],
-                                          rec[f"{side}_row"])
+                amount, date, ref, row = (
+                    rec[f"{side}_amount"],
+                    rec[f"{side}_date"],
+                    rec[f"{side}_ref"],
+                    rec[f"{side}_row"],
+                )
                 self.matched.setdefault((side, amount, date), row)
                 if ref:
                     self.matched.setdefault((side, amount, ref), row)
@@ -93,7 +100,7 @@ class _Context:
         hi = bisect.bisect_right(items, date + self.window, key=lambda item: item[0])
         # Only the NEAR lines on either side of the date, however crowded the window is.
         middle = bisect.bisect_left(items, date, lo, hi, key=lambda item: item[0])
-        window = items[max(lo, middle - self.NEAR):min(hi, middle + self.NEAR)]
+        window = items[max(lo, middle - self.NEAR) : min(hi, middle + self.NEAR)]
         return sorted(window, key=lambda item: abs(item[0] - date))[: self.NEAR]
 
     def leftover_hint(self, rec: dict, mine: str, lang: Lang) -> str:
@@ -112,8 +119,7 @@ class _Context:
             if mine == "ours":
                 return tr(lang, "in transit at period end: not yet booked by the customer")
             return tr(lang, "in transit at period end: not yet booked by us")
-        return tr(lang, "not in their books") if mine == "ours" else \
-            tr(lang, "not in our books")
+        return tr(lang, "not in their books") if mine == "ours" else tr(lang, "not in our books")
 
 
 def _matched_hint(n_ours: int, n_theirs: int, difference: float, lang: Lang) -> str:

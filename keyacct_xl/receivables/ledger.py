@@ -22,8 +22,17 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
 from keyacct_xl.messages import Pair, msg
 
-INVOICE_COLUMNS = ["customer_id", "doc_no", "date", "due_date", "amount", "paid", "open_amount", "settled_date",
-                   "days_late"]
+INVOICE_COLUMNS = [
+    "customer_id",
+    "doc_no",
+    "date",
+    "due_date",
+    "amount",
+    "paid",
+    "open_amount",
+    "settled_date",
+    "days_late",
+]
 APPLICATION_COLUMNS = ["customer_id", "receipt_no", "payment_date", "doc_no", "applied_amount", "kind"]
 _REF_SPLIT = re.compile(r"[;,，；、\s]+")
 
@@ -61,8 +70,9 @@ class _Item:
     refs: tuple[str, ...] = field(default=())
 
 
-def build_ledger(transactions: pd.DataFrame, payments: pd.DataFrame, customers: pd.DataFrame, *,
-                 as_of: pd.Timestamp | None = None) -> Ledger:
+def build_ledger(
+    transactions: pd.DataFrame, payments: pd.DataFrame, customers: pd.DataFrame, *, as_of: pd.Timestamp | None = None
+) -> Ledger:
     """Replay invoices, credit notes and payments up to ``as_of`` (default: the latest date in either table)."""
     as_of = _resolve_as_of(transactions, payments, as_of)
     docs = _documents(transactions, as_of)
@@ -77,15 +87,24 @@ def build_ledger(transactions: pd.DataFrame, payments: pd.DataFrame, customers: 
         left = _replay(cid, doc_lists.get(cid, []), receipt_lists.get(cid, []), inv_rows, app_rows)
         if left:
             unapplied[cid] = -left / 100
-    invoices = _finish_invoices(pd.DataFrame(inv_rows, columns=[*INVOICE_COLUMNS[:2], "day", "cents", "paid_cents",
-                                                                "open_cents", "settled_day"]),
-                                _terms(customers), as_of)
+    invoices = _finish_invoices(
+        pd.DataFrame(
+            inv_rows, columns=[*INVOICE_COLUMNS[:2], "day", "cents", "paid_cents", "open_cents", "settled_day"]
+        ),
+        _terms(customers),
+        as_of,
+    )
     applications = pd.DataFrame(app_rows, columns=["customer_id", "receipt_no", "day", "doc_no", "cents", "kind"])
-    applications = pd.DataFrame({
-        "customer_id": applications["customer_id"].astype("object"),
-        "receipt_no": applications["receipt_no"].astype("object"),
-        "payment_date": _dates(applications["day"]), "doc_no": applications["doc_no"].astype("object"),
-        "applied_amount": applications["cents"].astype("float64") / 100, "kind": applications["kind"].astype("object")})
+    applications = pd.DataFrame(
+        {
+            "customer_id": applications["customer_id"].astype("object"),
+            "receipt_no": applications["receipt_no"].astype("object"),
+            "payment_date": _dates(applications["day"]),
+            "doc_no": applications["doc_no"].astype("object"),
+            "applied_amount": applications["cents"].astype("float64") / 100,
+            "kind": applications["kind"].astype("object"),
+        }
+    )
     return Ledger(as_of, invoices, applications, pd.Series(unapplied, dtype="float64", name="unapplied"))
 
 
@@ -112,8 +131,14 @@ def check_required(frame: pd.DataFrame, table: TableSchema, columns: tuple[str, 
         bad = np.flatnonzero(_blank(frame[col]))
         if len(bad):
             rows = ", ".join(str(i + 1) for i in bad[:10])
-            raise InputError(msg("{table}: {column} is blank in data row(s) {rows}",
-                                 table=Pair(table.sheet_en, table.sheet_zh), column=table.column(col), rows=rows))
+            raise InputError(
+                msg(
+                    "{table}: {column} is blank in data row(s) {rows}",
+                    table=Pair(table.sheet_en, table.sheet_zh),
+                    column=table.column(col),
+                    rows=rows,
+                )
+            )
 
 
 def _keyed(frame: pd.DataFrame, key: str, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -137,8 +162,7 @@ def _receipts(payments: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     check_required(payments, PAYMENTS, ("customer_id", "date", "amount"))
     pay = _keyed(payments, "receipt_no", as_of)
     refs = payments["reference"].to_numpy(dtype=object)[(payments["date"] <= as_of).to_numpy()]
-    pay["reference"] = [tuple(r for r in _REF_SPLIT.split(v.strip()) if r) if isinstance(v, str) else ()
-                        for v in refs]
+    pay["reference"] = [tuple(r for r in _REF_SPLIT.split(v.strip()) if r) if isinstance(v, str) else () for v in refs]
     return pay.sort_values(["customer_id", "day", "receipt_no"], kind="stable")
 
 
@@ -154,8 +178,7 @@ def _days(dates: pd.Series) -> np.ndarray:
 
 
 def _dates(days: pd.Series) -> pd.Series:
-    return pd.Series(days.to_numpy(dtype="float64").astype("datetime64[D]"), index=days.index).astype(
-        "datetime64[ns]")
+    return pd.Series(days.to_numpy(dtype="float64").astype("datetime64[D]"), index=days.index).astype("datetime64[ns]")
 
 
 def _terms(customers: pd.DataFrame) -> pd.Series:
@@ -170,8 +193,14 @@ def _replay(cid: str, docs: list[tuple], receipts: list[tuple], inv_rows: list[t
         events.append((day, 0 if cents >= 0 else 1, n, _Item(doc, day, cents, cents)))
     for n, (rno, day, cents, refs) in enumerate(receipts):
         if cents < 0:
-            raise InputError(msg("Payments: receipt {rno} of customer {cid} is negative; record refunds as a "
-                                 "credit-note reversal in Transactions", rno=rno, cid=cid))
+            raise InputError(
+                msg(
+                    "Payments: receipt {rno} of customer {cid} is negative; record refunds as a "
+                    "credit-note reversal in Transactions",
+                    rno=rno,
+                    cid=cid,
+                )
+            )
         events.append((day, 2, n, _Item(rno, day, cents, cents, refs=refs)))
     events.sort(key=lambda e: (e[0], e[1], e[2]))
     open_invoices: deque[_Item] = deque()  # in date order: the FIFO queue
@@ -207,8 +236,17 @@ def _replay(cid: str, docs: list[tuple], receipts: list[tuple], inv_rows: list[t
     for item in all_docs:
         # For a credit note, what is open is its unused part, negative.
         open_cents = item.remaining if item.cents >= 0 else -item.remaining
-        inv_rows.append((cid, item.key, item.day, item.cents, item.cents - open_cents, open_cents,
-                         item.settled if item.cents >= 0 else None))
+        inv_rows.append(
+            (
+                cid,
+                item.key,
+                item.day,
+                item.cents,
+                item.cents - open_cents,
+                open_cents,
+                item.settled if item.cents >= 0 else None,
+            )
+        )
     return sum(c.remaining for kind, c in credits if kind == "payment")
 
 
@@ -235,8 +273,16 @@ def _finish_invoices(raw: pd.DataFrame, terms: pd.Series, as_of: pd.Timestamp) -
     end = np.where(np.isnan(settled), as_of_day, settled)
     cents = raw["cents"].to_numpy(dtype="int64")
     late = np.where(cents > 0, np.clip(end - due, 0, None), 0).astype("int64")
-    return pd.DataFrame({
-        "customer_id": customer, "doc_no": raw["doc_no"].astype("object"), "date": _dates(raw["day"]),
-        "due_date": _dates(pd.Series(due)), "amount": cents / 100, "paid": raw["paid_cents"].to_numpy() / 100,
-        "open_amount": raw["open_cents"].to_numpy() / 100, "settled_date": _dates(raw["settled_day"]),
-        "days_late": late})[INVOICE_COLUMNS]
+    return pd.DataFrame(
+        {
+            "customer_id": customer,
+            "doc_no": raw["doc_no"].astype("object"),
+            "date": _dates(raw["day"]),
+            "due_date": _dates(pd.Series(due)),
+            "amount": cents / 100,
+            "paid": raw["paid_cents"].to_numpy() / 100,
+            "open_amount": raw["open_cents"].to_numpy() / 100,
+            "settled_date": _dates(raw["settled_day"]),
+            "days_late": late,
+        }
+    )[INVOICE_COLUMNS]

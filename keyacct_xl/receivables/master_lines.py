@@ -28,8 +28,14 @@ def excel_rows(path: Path, table: str) -> tuple[str, list[int]]:
     return found.sheet, rows
 
 
-def master_lines(master: Master, customer_id: str, *, start: pd.Timestamp | None = None,
-                 end: pd.Timestamp | None = None, locate: bool = True) -> Statement:
+def master_lines(
+    master: Master,
+    customer_id: str,
+    *,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    locate: bool = True,
+) -> Statement:
     """Invoices (Transactions by doc_no) and receipts (Payments, negative) of one customer between start and end.
 
     Lines before ``start`` make up the opening balance; lines after ``end`` belong to a later period.
@@ -41,25 +47,42 @@ def master_lines(master: Master, customer_id: str, *, start: pd.Timestamp | None
     tx_ids, pay_ids = tx["customer_id"].astype(str).str.strip(), pay["customer_id"].astype(str).str.strip()
     if not (tx_ids == cid).any() and not (pay_ids == cid).any():
         known = ", ".join(sorted(set(tx_ids))[:8])
-        raise InputError(msg("{path}: customer {cid} has no transactions or payments (e.g. {known})", path=master.path,
-                             cid=cid, known=known))
+        raise InputError(
+            msg(
+                "{path}: customer {cid} has no transactions or payments (e.g. {known})",
+                path=master.path,
+                cid=cid,
+                known=known,
+            )
+        )
     tx_sheet, tx_rows = _rows(master, "Transactions", len(tx), locate)
     pay_sheet, pay_rows = _rows(master, "Payments", len(pay), locate)
     # Positions, not index labels: a frame built in memory need not have a 0..n-1 index.
     mine = tx[tx_ids == cid].assign(_row=[f"{tx_sheet}!{tx_rows[p]}" for p in np.flatnonzero(tx_ids == cid)])
     _refuse_blanks(mine["_row"], mine)
     # A line without a doc_no is its own document, named by its row, as in the ledger.
-    doc_no = [str(d).strip() if not is_blank(d) else f"({row})" for d, row in zip(mine["doc_no"].tolist(),
-                                                                                 mine["_row"].tolist())]
-    docs = mine.assign(doc_no=doc_no).groupby("doc_no", sort=False).agg(
-        date=("date", "min"), amount=("amount", "sum"), row=("_row", ";".join), description=("product", "first"))
+    doc_no = [
+        str(d).strip() if not is_blank(d) else f"({row})"
+        for d, row in zip(mine["doc_no"].tolist(), mine["_row"].tolist())
+    ]
+    docs = (
+        mine.assign(doc_no=doc_no)
+        .groupby("doc_no", sort=False)
+        .agg(date=("date", "min"), amount=("amount", "sum"), row=("_row", ";".join), description=("product", "first"))
+    )
     docs = docs.reset_index().rename(columns={"doc_no": "ref"}).assign(kind="invoice")
     receipts = pay[pay_ids == cid]
     _refuse_blanks(pd.Series([f"{pay_sheet}!{pay_rows[p]}" for p in np.flatnonzero(pay_ids == cid)]), receipts)
-    paid = pd.DataFrame({"row": [f"{pay_sheet}!{pay_rows[p]}" for p in np.flatnonzero(pay_ids == cid)],
-                         "date": receipts["date"],
-                         "ref": receipts["receipt_no"].fillna("").astype(str), "amount": -receipts["amount"],
-                         "description": receipts["method"].fillna("").astype(str), "kind": "payment"})
+    paid = pd.DataFrame(
+        {
+            "row": [f"{pay_sheet}!{pay_rows[p]}" for p in np.flatnonzero(pay_ids == cid)],
+            "date": receipts["date"],
+            "ref": receipts["receipt_no"].fillna("").astype(str),
+            "amount": -receipts["amount"],
+            "description": receipts["method"].fillna("").astype(str),
+            "kind": "payment",
+        }
+    )
     lines = pd.concat([docs[LINE_COLUMNS], paid[LINE_COLUMNS]], ignore_index=True)
     lines["description"] = lines["description"].fillna("").astype(str)
     lines = lines.sort_values(["date", "ref"], kind="stable").reset_index(drop=True)

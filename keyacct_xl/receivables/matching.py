@@ -22,8 +22,19 @@ import pandas as pd
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import tr
 
-OUTPUT_COLUMNS = ["status", "ours_ref", "theirs_ref", "ours_date", "theirs_date", "ours_amount", "theirs_amount",
-                  "difference", "ours_row", "theirs_row", "hint"]
+OUTPUT_COLUMNS = [
+    "status",
+    "ours_ref",
+    "theirs_ref",
+    "ours_date",
+    "theirs_date",
+    "ours_amount",
+    "theirs_amount",
+    "difference",
+    "ours_row",
+    "theirs_row",
+    "hint",
+]
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 MAX_KEY_LINES = 3  # a reference shared by more lines than this (e.g. a customer code) is not used to match
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/]{3,}")
@@ -78,8 +89,9 @@ def ref_key(text: object) -> str:
 
 def _description_keys(description: str) -> set[str]:
     """Document numbers written into a description (摘要), folded like references."""
-    return {ref_key(t) for t in _TOKEN.findall(unicodedata.normalize("NFKC", description))
-            if any(ch.isdigit() for ch in t)}
+    return {
+        ref_key(t) for t in _TOKEN.findall(unicodedata.normalize("NFKC", description)) if any(ch.isdigit() for ch in t)
+    }
 
 
 @dataclass(frozen=True)
@@ -117,10 +129,10 @@ def _columns(lines: pd.DataFrame) -> _Columns:
 def _unique_ref_pairs(a: _Columns, b: _Columns, tol: int) -> tuple[np.ndarray, np.ndarray]:
     """Pass 1 for the bulk of lines, without a loop over candidates: a reference that is the only key of
     exactly one line on each side, with equal amounts, can only match that way (the loop would pick the same)."""
+
     def single(cols: _Columns) -> dict[str, int]:
         counts = Counter(k for ks in cols.keys for k in ks)
-        return {next(iter(ks)): i for i, ks in enumerate(cols.keys)
-                if len(ks) == 1 and counts[next(iter(ks))] == 1}
+        return {next(iter(ks)): i for i, ks in enumerate(cols.keys) if len(ks) == 1 and counts[next(iter(ks))] == 1}
 
     mine, theirs = single(a), single(b)
     pairs = [(i, theirs[k]) for k, i in mine.items() if k in theirs]
@@ -135,12 +147,24 @@ def _side(cols: _Columns, skip: np.ndarray) -> _Side:
     keep = np.setdiff1d(np.arange(len(cols.rows)), skip)
     days, cents = cols.days[keep].tolist(), cols.cents[keep].tolist()
     rows, refs = cols.rows[keep].tolist(), cols.refs[keep].tolist()
-    return _Side([_Line(int(p), rows[n], None if days[n] != days[n] else int(days[n]), refs[n], cols.keys[p],
-                        None if cents[n] != cents[n] else int(cents[n])) for n, p in enumerate(keep.tolist())])
+    return _Side(
+        [
+            _Line(
+                int(p),
+                rows[n],
+                None if days[n] != days[n] else int(days[n]),
+                refs[n],
+                cols.keys[p],
+                None if cents[n] != cents[n] else int(cents[n]),
+            )
+            for n, p in enumerate(keep.tolist())
+        ]
+    )
 
 
-def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptions = MatchOptions(),
-                lang: Lang = "en") -> MatchResult:
+def match_lines(
+    ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptions = MatchOptions(), lang: Lang = "en"
+) -> MatchResult:
     """Match two frames of lines (row, date, ref, description, amount in our perspective); see the module doc."""
     tol = round(options.tolerance * 100)
     ca, cb = _columns(ours), _columns(theirs)
@@ -154,9 +178,15 @@ def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptio
     pairs += _by_ref(a, b, tol, same_amount=False)
     notes = []
     if capped:
-        notes.append(tr(lang, "group search stopped after {tried:,} combinations (budget {group_budget:,}); "
-                              "lines not searched may still belong to a group", tried=tried,
-                              group_budget=options.group_budget))
+        notes.append(
+            tr(
+                lang,
+                "group search stopped after {tried:,} combinations (budget {group_budget:,}); "
+                "lines not searched may still belong to a group",
+                tried=tried,
+                group_budget=options.group_budget,
+            )
+        )
     rows = [_record(status, xs_, ys_) for status, xs_, ys_ in pairs]
     rows += [_record("only_ours", [x], []) for x in a.unused()]
     rows += [_record("only_theirs", [], [y]) for y in b.unused()]
@@ -174,11 +204,23 @@ def match_lines(ours: pd.DataFrame, theirs: pd.DataFrame, *, options: MatchOptio
 def _bulk_table(a: _Columns, b: _Columns, xs: np.ndarray, ys: np.ndarray) -> pd.DataFrame:
     """The rows of the bulk pass-1 matches, in the same shape ``_record`` gives."""
     o_amt, t_amt = a.cents[xs] / 100, b.cents[ys] / 100
-    return pd.DataFrame({
-        "status": "matched", "ours_ref": a.refs[xs], "theirs_ref": b.refs[ys], "ours_date": a.days[xs],
-        "theirs_date": b.days[ys], "ours_amount": o_amt, "theirs_amount": t_amt,
-        "difference": np.round(o_amt - t_amt, 2), "ours_row": a.rows[xs], "theirs_row": b.rows[ys], "hint": "",
-        "ours_lines": 1, "theirs_lines": 1})
+    return pd.DataFrame(
+        {
+            "status": "matched",
+            "ours_ref": a.refs[xs],
+            "theirs_ref": b.refs[ys],
+            "ours_date": a.days[xs],
+            "theirs_date": b.days[ys],
+            "ours_amount": o_amt,
+            "theirs_amount": t_amt,
+            "difference": np.round(o_amt - t_amt, 2),
+            "ours_row": a.rows[xs],
+            "theirs_row": b.rows[ys],
+            "hint": "",
+            "ours_lines": 1,
+            "theirs_lines": 1,
+        }
+    )
 
 
 def _take(status: str, xs: list[_Line], ys: list[_Line]) -> tuple[str, list[_Line], list[_Line]]:
@@ -256,16 +298,20 @@ def _by_group(a: _Side, b: _Side, tol: int, options: MatchOptions) -> tuple[list
     return out, tried, False
 
 
-def _group_for(x: _Line, pool: list[_Line], dates: list[int], tol: int, options: MatchOptions,
-               budget: int) -> tuple[list[_Line] | None, int]:
+def _group_for(
+    x: _Line, pool: list[_Line], dates: list[int], tol: int, options: MatchOptions, budget: int
+) -> tuple[list[_Line] | None, int]:
     """The smallest group of nearby same-sign lines summing to ``x``; the combinations tried."""
     start = bisect.bisect_left(dates, x.date - options.date_window)
     stop = bisect.bisect_right(dates, x.date + options.date_window)
     # At most group_scan lines around the target's own date, however crowded the window is.
     middle = bisect.bisect_left(dates, x.date, start, stop)
     low = max(start, middle - options.group_scan // 2)
-    near = [y for y in pool[low:min(stop, low + options.group_scan)]
-            if not y.used and (y.cents > 0) == (x.cents > 0) and abs(y.cents) < abs(x.cents) + tol]
+    near = [
+        y
+        for y in pool[low : min(stop, low + options.group_scan)]
+        if not y.used and (y.cents > 0) == (x.cents > 0) and abs(y.cents) < abs(x.cents) + tol
+    ]
     near = sorted(near, key=lambda y: (abs(y.date - x.date), y.index))[: options.group_candidates]
     tried = 0
     for size in range(2, min(options.max_group, len(near)) + 1):
@@ -280,13 +326,18 @@ def _group_for(x: _Line, pool: list[_Line], dates: list[int], tol: int, options:
 
 def _record(status: str, xs: list[_Line], ys: list[_Line]) -> tuple:
     """One output row; dates stay as day numbers here and become dates for the whole column at once."""
+
     def side(lines: list[_Line]) -> tuple[str, float, float | None, str]:
         if not lines:
             return "", float("nan"), None, ""
         if len(lines) == 1:  # the common case, kept cheap
             one = lines[0]
-            return (one.ref, float("nan") if one.date is None else float(one.date),
-                    None if one.cents is None else one.cents / 100, one.row)
+            return (
+                one.ref,
+                float("nan") if one.date is None else float(one.date),
+                None if one.cents is None else one.cents / 100,
+                one.row,
+            )
         refs = ";".join(dict.fromkeys(line.ref for line in lines if line.ref))
         days = [line.date for line in lines if line.date is not None]
         cents = [line.cents for line in lines]

@@ -28,36 +28,44 @@ class Reconciliation:
     notes: list[str] = field(default_factory=list)
 
 
-def reconcile(ours: Statement, theirs: Statement, *, options: MatchOptions | None = None,
-              lang: Lang = "zh") -> Reconciliation:
+def reconcile(
+    ours: Statement, theirs: Statement, *, options: MatchOptions | None = None, lang: Lang = "zh"
+) -> Reconciliation:
     """Match ``ours`` with ``theirs`` (both in our perspective) and explain the difference of closing balances."""
     options = options or MatchOptions()
     result = match_lines(ours.lines, theirs.lines, options=options, lang=lang)
     dates = pd.concat([ours.lines["date"], theirs.lines["date"]]).dropna()
     period_end = dates.max() if len(dates) else pd.Timestamp("1970-01-01")
     table = add_hints(result.table, period_end=period_end, window=options.date_window, lang=lang)
-    table = table.assign(_order=table["status"].map(STATUS_ORDER),
-                         _date=table["ours_date"].fillna(table["theirs_date"]))
+    table = table.assign(
+        _order=table["status"].map(STATUS_ORDER), _date=table["ours_date"].fillna(table["theirs_date"])
+    )
     table = table.sort_values(["_order", "_date"], kind="stable").drop(columns=["_order", "_date"])
     explanation, ours_closing, theirs_closing = _explain(ours, theirs, table, lang)
     # ``or 0.0`` turns a rounded -0.0 into 0.0, so no report prints "¥-0.00".
     difference = round(ours_closing - theirs_closing, 2) or 0.0
     remainder = round(difference - sum(amount for _, _, amount in explanation), 2) or 0.0
-    head = [(tr(lang, "our closing balance"), ours.file, ours_closing),
-            (tr(lang, "their closing balance (our perspective)"), theirs.file,
-             theirs_closing),
-            (tr(lang, "difference (ours − theirs)"), "", difference)]
+    head = [
+        (tr(lang, "our closing balance"), ours.file, ours_closing),
+        (tr(lang, "their closing balance (our perspective)"), theirs.file, theirs_closing),
+        (tr(lang, "difference (ours − theirs)"), "", difference),
+    ]
     tail = [(tr(lang, "unexplained remainder"), "", remainder)]
     summary = pd.DataFrame([*head, *explanation, *tail], columns=["item", "rows", "amount"])
     notes = [*result.notes, *_structure_notes(ours, "ours", lang), *_structure_notes(theirs, "theirs", lang)]
     out = table[OUTPUT_COLUMNS].reset_index(drop=True)
-    return Reconciliation(out, summary, ours_closing, theirs_closing, remainder,
-                          [*ours.problems, *theirs.problems], notes)
+    return Reconciliation(
+        out, summary, ours_closing, theirs_closing, remainder, [*ours.problems, *theirs.problems], notes
+    )
 
 
 # The statuses as the summary line names them: zh by label, en by the status key itself.
-STATUS_LABELS = {"matched": msg("matched"), "amount_mismatch": msg("amount_mismatch"), "only_ours": msg("only_ours"),
-                 "only_theirs": msg("only_theirs")}
+STATUS_LABELS = {
+    "matched": msg("matched"),
+    "amount_mismatch": msg("amount_mismatch"),
+    "only_ours": msg("only_ours"),
+    "only_theirs": msg("only_theirs"),
+}
 
 
 def status_counts(table: pd.DataFrame, lang: Lang) -> str:
@@ -73,25 +81,33 @@ def closing(statement: Statement) -> tuple[float, float]:
     return computed, stated
 
 
-def _explain(ours: Statement, theirs: Statement, table: pd.DataFrame,
-             lang: Lang) -> tuple[list[tuple[str, str, float]], float, float]:
+def _explain(
+    ours: Statement, theirs: Statement, table: pd.DataFrame, lang: Lang
+) -> tuple[list[tuple[str, str, float]], float, float]:
     """One line per cause, each a signed part of (ours − theirs)."""
     lines: list[tuple[str, str, float]] = []
     o_open, t_open = ours.opening or 0.0, theirs.opening or 0.0
     if round(o_open - t_open, 2):
         lines.append((tr(lang, "opening balances differ"), "", round(o_open - t_open, 2)))
-    labels = {"only_ours": tr(lang, "only in our books"),
-              "only_theirs": tr(lang, "only in their books"),
-              "amount_mismatch": tr(lang, "amount differs"),
-              "matched": tr(lang, "rounding")}
+    labels = {
+        "only_ours": tr(lang, "only in our books"),
+        "only_theirs": tr(lang, "only in their books"),
+        "amount_mismatch": tr(lang, "amount differs"),
+        "matched": tr(lang, "rounding"),
+    }
     # An unreadable amount counts as 0, as in the computed balances; the stated-balance line covers it.
     parts = (table["ours_amount"].fillna(0.0) - table["theirs_amount"].fillna(0.0)).round(2)
     ours_word, theirs_word, colon = tr(lang, "ours"), tr(lang, "theirs"), tr(lang, ": ")
     for rec, part in zip(table[parts != 0].itertuples(index=False), parts[parts != 0].tolist()):
-        rows = "; ".join(x for x in (f"{ours_word} {rec.ours_row}" if rec.ours_row else "",
-                                     f"{theirs_word} {rec.theirs_row}" if rec.theirs_row else "") if x)
-        lines.append((f"{labels[rec.status]}{colon}{rec.hint}" if rec.hint else labels[rec.status], rows,
-                      part))
+        rows = "; ".join(
+            x
+            for x in (
+                f"{ours_word} {rec.ours_row}" if rec.ours_row else "",
+                f"{theirs_word} {rec.theirs_row}" if rec.theirs_row else "",
+            )
+            if x
+        )
+        lines.append((f"{labels[rec.status]}{colon}{rec.hint}" if rec.hint else labels[rec.status], rows, part))
     o_computed, o_stated = closing(ours)
     t_computed, t_stated = closing(theirs)
     for who, computed, stated, sign in (("ours", o_computed, o_stated, 1), ("theirs", t_computed, t_stated, -1)):
@@ -99,11 +115,12 @@ def _explain(ours: Statement, theirs: Statement, table: pd.DataFrame,
         if gap:
             statement = ours if who == "ours" else theirs
             unreadable = sorted({p.row for p in statement.problems})
-            text = (tr(lang, "ours: stated balance differs from the sum of the lines (incl. unreadable rows)")
-                    if who == "ours" else
-                    tr(lang, "theirs: stated balance differs from the sum of the lines (incl. unreadable rows)"))
-            lines.append((text,
-                          ", ".join(map(str, unreadable)), sign * gap))
+            text = (
+                tr(lang, "ours: stated balance differs from the sum of the lines (incl. unreadable rows)")
+                if who == "ours"
+                else tr(lang, "theirs: stated balance differs from the sum of the lines (incl. unreadable rows)")
+            )
+            lines.append((text, ", ".join(map(str, unreadable)), sign * gap))
     return lines, o_stated, t_stated
 
 
@@ -112,8 +129,7 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
     notes = []
     if statement.balance_rows:
         rows = ", ".join(map(str, statement.balance_rows))
-        notes.append(tr(lang, "{file}: balance/total rows (not ledger lines): {rows}", file=statement.file,
-                              rows=rows))
+        notes.append(tr(lang, "{file}: balance/total rows (not ledger lines): {rows}", file=statement.file, rows=rows))
     if statement.notes:
         rows = ", ".join(map(str, statement.notes))
         notes.append(tr(lang, "{file}: rows without an amount (notes): {rows}", file=statement.file, rows=rows))

@@ -20,8 +20,10 @@ DATE_COLUMNS = {"ours_date", "theirs_date"}
 
 def problems_frame(result: Reconciliation, lang: Lang) -> pd.DataFrame:
     """Unreadable values, one row each, with file, sheet, row and the reason in ``lang``."""
-    return pd.DataFrame([(p.file, p.sheet, p.row, p.column, p.value, p.reason.render(lang)) for p in result.problems],
-                        columns=PROBLEM_COLUMNS)
+    return pd.DataFrame(
+        [(p.file, p.sheet, p.row, p.column, p.value, p.reason.render(lang)) for p in result.problems],
+        columns=PROBLEM_COLUMNS,
+    )
 
 
 def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang) -> list[Path]:
@@ -30,15 +32,18 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang) -> l
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         # Always all three (problems may be headers only): a problems file left by an earlier run of the same
         # name must not stand beside a result that had none.
-        return [write_csv(document_frame(result.table, lang), path),
-                write_csv(document_frame(result.summary, lang), path.with_name(path.stem + ".summary.csv")),
-                write_csv(document_frame(problems_frame(result, lang), lang),
-                          path.with_name(path.stem + ".problems.csv"))]
+        return [
+            write_csv(document_frame(result.table, lang), path),
+            write_csv(document_frame(result.summary, lang), path.with_name(path.stem + ".summary.csv")),
+            write_csv(document_frame(problems_frame(result, lang), lang), path.with_name(path.stem + ".problems.csv")),
+        ]
     with workbook(path, tr(lang, "Statement reconciliation")) as book:
-        fmt = {"money": book.add_format({"num_format": MONEY_FORMAT}),
-               "date": book.add_format({"num_format": DATE_FORMAT}),
-               "bold": book.add_format({"bold": True, "num_format": MONEY_FORMAT}),
-               **{s: book.add_format({"bg_color": c}) for s, c in STATUS_COLORS.items() if c}}
+        fmt = {
+            "money": book.add_format({"num_format": MONEY_FORMAT}),
+            "date": book.add_format({"num_format": DATE_FORMAT}),
+            "bold": book.add_format({"bold": True, "num_format": MONEY_FORMAT}),
+            **{s: book.add_format({"bg_color": c}) for s, c in STATUS_COLORS.items() if c},
+        }
         _table_sheet(book, tr(lang, "Results"), "Reconciliation", result.table, fmt, lang, status=True)
         _table_sheet(book, tr(lang, "Explanation"), "BalanceExplanation", result.summary, fmt, lang)
         _table_sheet(book, tr(lang, "Problems"), "Problems", problems_frame(result, lang), fmt, lang)
@@ -49,8 +54,9 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang) -> l
     return [path]
 
 
-def _table_sheet(book, name: str, table: str, frame: pd.DataFrame, fmt: dict, lang: Lang, *,
-                 status: bool = False) -> None:
+def _table_sheet(
+    book, name: str, table: str, frame: pd.DataFrame, fmt: dict, lang: Lang, *, status: bool = False
+) -> None:
     sheet = book.add_worksheet(name)
     columns = list(frame.columns)
     shown = document_frame(frame, lang)  # same rows and columns, values as labels; the fill follows the code
@@ -58,8 +64,13 @@ def _table_sheet(book, name: str, table: str, frame: pd.DataFrame, fmt: dict, la
         fill = fmt.get(record[0]) if status else None
         for c, (col, value) in enumerate(zip(columns, labels)):
             _write(sheet, r, c, col, value, fmt, fill)
-    sheet.add_table(0, 0, max(len(frame), 1), len(columns) - 1, {
-        "name": table, "style": "Table Style Light 9", "columns": [{"header": header(c, lang)} for c in columns]})
+    sheet.add_table(
+        0,
+        0,
+        max(len(frame), 1),
+        len(columns) - 1,
+        {"name": table, "style": "Table Style Light 9", "columns": [{"header": header(c, lang)} for c in columns]},
+    )
     for c, col in enumerate(columns):
         width = 48 if col in ("hint", "item", "reason") else 24 if col.endswith("row") or col == "rows" else 14
         sheet.set_column(c, c, width)

@@ -64,12 +64,13 @@ def _formats(book) -> dict:
 
 def _header_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
     pairs = [
-        ((tr(lang, "Customer:"), data.name),
-         (tr(lang, "Customer ID:"), data.customer_id)),
+        ((tr(lang, "Customer:"), data.name), (tr(lang, "Customer ID:"), data.customer_id)),
         ((tr(lang, "Contact:"), data.contact), (tr(lang, "Phone:"), data.phone)),
         ((tr(lang, "Address:"), data.address), (tr(lang, "Sales rep:"), data.rep)),
-        ((tr(lang, "Period:"), f"{data.start:%Y-%m-%d} — {data.end:%Y-%m-%d}"),
-         (tr(lang, "Currency:"), tr(lang, "CNY"))),
+        (
+            (tr(lang, "Period:"), f"{data.start:%Y-%m-%d} — {data.end:%Y-%m-%d}"),
+            (tr(lang, "Currency:"), tr(lang, "CNY")),
+        ),
     ]
     for (l1, v1), (l2, v2) in pairs:
         sheet.write_string(row, 0, l1, f["label"])
@@ -100,8 +101,10 @@ def _lines(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
         sheet.write_number(row, 5, float(rec.balance), f["money"])
         row += 1
     debit, credit = float(data.lines["debit"].sum()), float(data.lines["credit"].sum())
-    for label, values in ((tr(lang, "period total"), (debit, credit, None)),
-                          (tr(lang, "closing balance"), (None, None, data.closing))):
+    for label, values in (
+        (tr(lang, "period total"), (debit, credit, None)),
+        (tr(lang, "closing balance"), (None, None, data.closing)),
+    ):
         sheet.write_datetime(row, 0, data.end.to_pydatetime(), f["date"])
         sheet.write_string(row, 1, "", f["cell"])
         sheet.write_string(row, 2, label, f["bold_cell"])
@@ -121,7 +124,7 @@ def _ageing_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> 
     items = list(data.ageing.items())
     # Two rows of three labels/amounts pairs keep the block inside the six printed columns.
     for start in range(0, len(items), 3):
-        for k, (key, value) in enumerate(items[start:start + 3]):
+        for k, (key, value) in enumerate(items[start : start + 3]):
             sheet.write_string(row, 2 * k, caption(key, lang), f["cell"])
             sheet.write_number(row, 2 * k + 1, round(value, 2), f["money"])
         row += 1
@@ -129,21 +132,23 @@ def _ageing_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> 
 
 
 def _confirmation(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
-    owed = tr(lang, "As of {end:%Y-%m-%d} your balance with us is ¥{closing:,.2f}. ", end=data.end,
-                    closing=data.closing)
-    text = owed + tr(lang, "If it agrees with your books, please sign and stamp under 'Agreed'; if not, list the "
-                           "differences in the box with details, and return this statement within 7 days.")
+    owed = tr(
+        lang, "As of {end:%Y-%m-%d} your balance with us is ¥{closing:,.2f}. ", end=data.end, closing=data.closing
+    )
+    text = owed + tr(
+        lang,
+        "If it agrees with your books, please sign and stamp under 'Agreed'; if not, list the "
+        "differences in the box with details, and return this statement within 7 days.",
+    )
     sheet.merge_range(row, 0, row + 2, LAST_COL, text, f["wrap"])
     row += 4
-    left = [tr(lang, "□ Agreed"), tr(lang, "Customer signature and stamp:"),
-            tr(lang, "Signed by:"), tr(lang, "Date:")]
+    left = [tr(lang, "□ Agreed"), tr(lang, "Customer signature and stamp:"), tr(lang, "Signed by:"), tr(lang, "Date:")]
     for k, label in enumerate(left):
         sheet.merge_range(row + k, 0, row + k, 2, label, f["text"])
     sheet.merge_range(row, 3, row, LAST_COL, tr(lang, "□ Differences found:"), f["label"])
     sheet.merge_range(row + 1, 3, row + 5, LAST_COL, "", f["box"])
     row += 7
-    sheet.merge_range(row, 0, row, LAST_COL, tr(lang, "{company}, Finance (stamp)", company=data.company),
-        f["text"])
+    sheet.merge_range(row, 0, row, LAST_COL, tr(lang, "{company}, Finance (stamp)", company=data.company), f["text"])
     return row
 
 
@@ -158,8 +163,16 @@ def _page_setup(sheet, header_row: int, last_row: int, lang: Lang) -> None:
     sheet.set_footer(tr(lang, "&CPage &P of &N"))
 
 
-def write_statements(master: Master, customers: list[str] | None, *, start: pd.Timestamp, end: pd.Timestamp,
-                     out: Path, lang: Lang, progress: bool = False) -> list[Path]:
+def write_statements(
+    master: Master,
+    customers: list[str] | None,
+    *,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    out: Path,
+    lang: Lang,
+    progress: bool = False,
+) -> list[Path]:
     """Statements for ``customers`` (None: every customer whose balance at ``end`` is not zero) in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     buckets = master.settings.ageing_buckets
@@ -170,8 +183,7 @@ def write_statements(master: Master, customers: list[str] | None, *, start: pd.T
         if not customers:
             raise InputError(msg("no customer has a balance on {end:%Y-%m-%d}", end=end))
     paths = []
-    bar = tqdm(customers, disable=not progress, unit=tr(lang, "customer"),
-               desc=tr(lang, "statements"))
+    bar = tqdm(customers, disable=not progress, unit=tr(lang, "customer"), desc=tr(lang, "statements"))
     for cid in bar:
         data = statement_data(master, cid, start=start, end=end, ageing=ageing, lang=lang)
         paths.append(write_statement(data, out / statement_filename(data, lang), lang=lang))

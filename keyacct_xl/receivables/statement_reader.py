@@ -35,27 +35,103 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 # Header names per role; a header matches exactly, or starts with a name of two or more characters.
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "direction": ("借或贷", "借/贷", "方向", "余额方向", "借贷方向", "dr/cr", "drcr"),
-    "date": ("日期", "记账日期", "单据日期", "凭证日期", "业务日期", "交易日期", "发生日期", "开票日期", "入账日期",
-             "date", "posting date", "doc date", "invoice date", "transaction date", "value date"),
-    "ref": ("单据编号", "凭证号", "凭证编号", "凭证字号", "单号", "单据号", "单据号码", "发票号", "发票号码",
-            "发票编号", "编号", "参考号", "业务单号",
-            "原始单号", "对方单号", "doc no", "document no", "ref", "reference", "voucher", "voucher no",
-            "invoice no", "invoice"),
-    "description": ("摘要", "说明", "备注", "内容", "业务内容", "description", "memo", "particulars", "narrative",
-                    "details"),
-    "debit": ("借方", "借方金额", "借方发生额", "借", "应收", "应收金额", "本期增加", "发货金额", "销售金额", "debit",
-              "dr", "debit amount"),
-    "credit": ("贷方", "贷方金额", "贷", "已收", "已收金额", "收款金额", "回款金额", "付款金额", "本期减少", "credit",
-               "cr", "credit amount"),
+    "date": (
+        "日期",
+        "记账日期",
+        "单据日期",
+        "凭证日期",
+        "业务日期",
+        "交易日期",
+        "发生日期",
+        "开票日期",
+        "入账日期",
+        "date",
+        "posting date",
+        "doc date",
+        "invoice date",
+        "transaction date",
+        "value date",
+    ),
+    "ref": (
+        "单据编号",
+        "凭证号",
+        "凭证编号",
+        "凭证字号",
+        "单号",
+        "单据号",
+        "单据号码",
+        "发票号",
+        "发票号码",
+        "发票编号",
+        "编号",
+        "参考号",
+        "业务单号",
+        "原始单号",
+        "对方单号",
+        "doc no",
+        "document no",
+        "ref",
+        "reference",
+        "voucher",
+        "voucher no",
+        "invoice no",
+        "invoice",
+    ),
+    "description": (
+        "摘要",
+        "说明",
+        "备注",
+        "内容",
+        "业务内容",
+        "description",
+        "memo",
+        "particulars",
+        "narrative",
+        "details",
+    ),
+    "debit": (
+        "借方",
+        "借方金额",
+        "借方发生额",
+        "借",
+        "应收",
+        "应收金额",
+        "本期增加",
+        "发货金额",
+        "销售金额",
+        "debit",
+        "dr",
+        "debit amount",
+    ),
+    "credit": (
+        "贷方",
+        "贷方金额",
+        "贷",
+        "已收",
+        "已收金额",
+        "收款金额",
+        "回款金额",
+        "付款金额",
+        "本期减少",
+        "credit",
+        "cr",
+        "credit amount",
+    ),
     "amount": ("金额", "发生额", "交易金额", "amount", "signed amount"),
     "balance": ("余额", "期末余额", "累计余额", "结余", "balance", "running balance"),
     "currency": ("币种", "币别", "货币", "currency", "ccy"),
 }
 _LOOKUP = {normalize_header(n): role for role, names in ROLE_NAMES.items() for n in names}
 # Prefixes: two Chinese characters are specific enough ("金额（元）"); short English ones are not ("cr").
-_PREFIXES = sorted(((normalize_header(n), role) for role, names in ROLE_NAMES.items() for n in names
-                    if len(normalize_header(n)) >= (4 if normalize_header(n).isascii() else 2)),
-                   key=lambda p: -len(p[0]))
+_PREFIXES = sorted(
+    (
+        (normalize_header(n), role)
+        for role, names in ROLE_NAMES.items()
+        for n in names
+        if len(normalize_header(n)) >= (4 if normalize_header(n).isascii() else 2)
+    ),
+    key=lambda p: -len(p[0]),
+)
 _OPENING = re.compile(r"期初|上期结转|上月结转|承前页|上年结转|opening|brought forward|b/f", re.IGNORECASE)
 # The final balance row ends the ledger: rows below it (signatures, an ageing block) are notes.
 _END = re.compile(r"期末余额|本期余额|closing balance|carried forward|c/f", re.IGNORECASE)
@@ -99,11 +175,20 @@ def read_statement(path: str | Path, *, perspective: Perspective = "customer") -
         if found is not None:
             header_at, roles = found
             return _parse(path, sheet, grid, header_at, roles, perspective)
-    looked = "; ".join(f"{role}: {'/'.join(names[:6])}" for role, names in ROLE_NAMES.items()
-                       if role in ("date", "ref", "debit", "credit", "amount"))
+    looked = "; ".join(
+        f"{role}: {'/'.join(names[:6])}"
+        for role, names in ROLE_NAMES.items()
+        if role in ("date", "ref", "debit", "credit", "amount")
+    )
     raise InputError(
-        msg("{path}: unknown layout: no row in the first {rows} has a date column and an amount (or "
-            "debit/credit) column; looked for {looked}", path=path, rows=HEADER_SCAN_ROWS, looked=looked))
+        msg(
+            "{path}: unknown layout: no row in the first {rows} has a date column and an amount (or "
+            "debit/credit) column; looked for {looked}",
+            path=path,
+            rows=HEADER_SCAN_ROWS,
+            looked=looked,
+        )
+    )
 
 
 def _grids(path: Path) -> list[tuple[str, list[list[object]]]]:
@@ -157,8 +242,9 @@ def _find_header(grid: list[list[object]]) -> tuple[int, dict[str, int]] | None:
     return None
 
 
-def _parse(path: Path, sheet: str, grid: list[list[object]], header_at: int, roles: dict[str, int],
-           perspective: Perspective) -> Statement:
+def _parse(
+    path: Path, sheet: str, grid: list[list[object]], header_at: int, roles: dict[str, int], perspective: Perspective
+) -> Statement:
     name = path.name
     headers = {role: str(grid[header_at][c]) for role, c in roles.items()}
     body = [(r + 1, row) for r, row in enumerate(grid) if r > header_at and any(not is_blank(v) for v in row)]
@@ -208,12 +294,23 @@ def _parse(path: Path, sheet: str, grid: list[list[object]], header_at: int, rol
             problems.append(Problem(name, sheet, excel_row, headers["date"], str(cell(row, "date")), parsed))
         date = pd.NaT if isinstance(parsed, Rendered) else parsed
         ref = cell(row, "ref")
-        lines.append({"row": excel_row, "date": date, "ref": "" if is_blank(ref) else _text(ref),
-                      "description": "" if is_blank(cell(row, "description")) else _text(cell(row, "description")),
-                      "amount": amount})
+        lines.append(
+            {
+                "row": excel_row,
+                "date": date,
+                "ref": "" if is_blank(ref) else _text(ref),
+                "description": "" if is_blank(cell(row, "description")) else _text(cell(row, "description")),
+                "amount": amount,
+            }
+        )
     if not lines:
-        raise InputError(msg("{where}: header found in row {row} but no ledger lines below it",
-                             where=Location(path, sheet=sheet or None), row=header_at + 1))
+        raise InputError(
+            msg(
+                "{where}: header found in row {row} but no ledger lines below it",
+                where=Location(path, sheet=sheet or None),
+                row=header_at + 1,
+            )
+        )
     frame = pd.DataFrame(lines, columns=["row", "date", "ref", "description", "amount"])
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["amount"] = frame["amount"].astype("float64")
@@ -242,8 +339,13 @@ def _check_currency(path: Path, sheet: str, body, roles: dict[str, int], cell) -
             seen.setdefault(mark, []).append(excel_row)
     if seen:
         listed = "; ".join(f"{mark} in row(s) {', '.join(map(str, rows[:8]))}" for mark, rows in sorted(seen.items()))
-        raise InputError(msg("{where}: currencies mixed or not CNY ({listed}); convert to CNY first",
-                             where=Location(path, sheet=sheet or None), listed=listed))
+        raise InputError(
+            msg(
+                "{where}: currencies mixed or not CNY ({listed}); convert to CNY first",
+                where=Location(path, sheet=sheet or None),
+                listed=listed,
+            )
+        )
 
 
 def _day_first(path: Path, values: list[object]) -> bool | None:

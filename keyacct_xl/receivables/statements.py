@@ -49,8 +49,9 @@ def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return period.start_time, period.end_time.normalize()
 
 
-def statement_data(master: Master, customer_id: str, *, start: pd.Timestamp, end: pd.Timestamp,
-                   ageing: pd.DataFrame, lang: Lang = "zh") -> StatementData:
+def statement_data(
+    master: Master, customer_id: str, *, start: pd.Timestamp, end: pd.Timestamp, ageing: pd.DataFrame, lang: Lang = "zh"
+) -> StatementData:
     """Collect one customer's statement; ``ageing`` is the ageing table at ``end`` (one row per customer)."""
     cid = str(customer_id).strip()
     customer = master.customers[master.customers["customer_id"].astype(str).str.strip() == cid]
@@ -62,22 +63,35 @@ def statement_data(master: Master, customer_id: str, *, start: pd.Timestamp, end
     is_payment = lines["kind"] == "payment"
     amount = lines["amount"]
     opening = side.opening or 0.0
-    table = pd.DataFrame({
-        "date": lines["date"], "ref": lines["ref"],
-        "description": [_describe(p, a, d, lang) for p, a, d in zip(is_payment, amount, lines["description"])],
-        "debit": amount.where(amount > 0), "credit": (-amount).where(amount < 0),
-        "balance": (opening + amount.cumsum()).round(2)})
+    table = pd.DataFrame(
+        {
+            "date": lines["date"],
+            "ref": lines["ref"],
+            "description": [_describe(p, a, d, lang) for p, a, d in zip(is_payment, amount, lines["description"])],
+            "debit": amount.where(amount > 0),
+            "credit": (-amount).where(amount < 0),
+            "balance": (opening + amount.cumsum()).round(2),
+        }
+    )
     contact = master.contacts[master.contacts["customer_id"].astype(str).str.strip() == cid]
     who = contact.iloc[0] if len(contact) else None
     aged = ageing[ageing["customer_id"] == cid]
     buckets = [c for c in ageing.columns if c == "not_due" or (c.startswith("d") and c[1].isdigit())]
     return StatementData(
-        company=master.settings.company_name, customer_id=cid, name=_text(info.get("name")),
+        company=master.settings.company_name,
+        customer_id=cid,
+        name=_text(info.get("name")),
         address=_text(info.get("address")),
         contact=" ".join(x for x in (_text(who["name"]), _text(who["phone"])) if x) if who is not None else "",
-        rep=_text(info.get("rep")), phone=_text(info.get("phone")), start=start, end=end, opening=round(opening, 2),
-        lines=table.reset_index(drop=True), closing=round(opening + float(amount.sum()), 2),
-        ageing={c: float(aged[c].iloc[0]) if len(aged) else 0.0 for c in [*buckets, "unapplied_credit"]})
+        rep=_text(info.get("rep")),
+        phone=_text(info.get("phone")),
+        start=start,
+        end=end,
+        opening=round(opening, 2),
+        lines=table.reset_index(drop=True),
+        closing=round(opening + float(amount.sum()), 2),
+        ageing={c: float(aged[c].iloc[0]) if len(aged) else 0.0 for c in [*buckets, "unapplied_credit"]},
+    )
 
 
 def _text(value: object) -> str:

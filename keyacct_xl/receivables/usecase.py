@@ -39,8 +39,14 @@ class AgeingRun:
     def summary(self, lang: Lang) -> str:
         """One line: customers, balance, overdue money and customers over their credit limit."""
         n, balance, over = len(self.table), self.totals["balance"], int(self.totals["over_limit"])
-        return tr(lang, "ageing: {n} customers, balance ¥{balance:,.2f}, overdue ¥{overdue:,.2f}, {over} over "
-                        "limit", n=n, balance=balance, overdue=self.overdue, over=over)
+        return tr(
+            lang,
+            "ageing: {n} customers, balance ¥{balance:,.2f}, overdue ¥{overdue:,.2f}, {over} over limit",
+            n=n,
+            balance=balance,
+            overdue=self.overdue,
+            over=over,
+        )
 
     def report_line(self, lang: Lang) -> str:
         """The summary and the report's path, as the CLI and the demo print it."""
@@ -52,8 +58,15 @@ def ageing_report_name(as_of: pd.Timestamp) -> str:
     return f"ageing_{as_of:%Y-%m-%d}.xlsx"
 
 
-def run_ageing(master: Master, *, as_of: pd.Timestamp | None = None, buckets: Sequence[int] | None = None,
-               out: Path | None = None, out_dir: Path | None = None, lang: Lang = "zh") -> AgeingRun:
+def run_ageing(
+    master: Master,
+    *,
+    as_of: pd.Timestamp | None = None,
+    buckets: Sequence[int] | None = None,
+    out: Path | None = None,
+    out_dir: Path | None = None,
+    lang: Lang = "zh",
+) -> AgeingRun:
     """Age the master's receivables; write the report to ``out``, or into ``out_dir`` under its dated name."""
     days = tuple(buckets) if buckets is not None else master.settings.ageing_buckets
     ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=as_of)

@@ -23,19 +23,31 @@ from keyacct_xl.xlsx.sheetdata import CellColumn, blank_for_writing, header_row_
 from keyacct_xl.xlsx.sheetxml import SheetLayout
 
 
-def can_append(layout: SheetLayout, table_ref: str, kept_rows: int, table_headers: Sequence[str],
-               headers: Sequence[str]) -> bool:
+def can_append(
+    layout: SheetLayout, table_ref: str, kept_rows: int, table_headers: Sequence[str], headers: Sequence[str]
+) -> bool:
     """Whether new rows can go right below the table's last row without touching anything else.
 
     ``layout`` was read with its last row; its rows must have been cut out of the part exactly (``body``).
     """
     header_row, _, last_row, _ = parse_range(table_ref)
-    return (kept_rows > 0 and last_row - header_row == kept_rows and list(table_headers) == list(headers)
-            and layout.last_row == last_row and layout.body is not None)
+    return (
+        kept_rows > 0
+        and last_row - header_row == kept_rows
+        and list(table_headers) == list(headers)
+        and layout.last_row == last_row
+        and layout.body is not None
+    )
 
 
-def widened_header(sheet_xml: bytes, layout: SheetLayout, table_ref: str, kept_rows: int,
-                   table_headers: Sequence[str], columns: Sequence[CellColumn]) -> tuple[bytes, bytes] | None:
+def widened_header(
+    sheet_xml: bytes,
+    layout: SheetLayout,
+    table_ref: str,
+    kept_rows: int,
+    table_headers: Sequence[str],
+    columns: Sequence[CellColumn],
+) -> tuple[bytes, bytes] | None:
     """The header row's bytes as they are and as they become, when the table can gain ``columns``' extra
     columns at its right end without touching its other rows (see the module's note); else None.
 
@@ -44,20 +56,32 @@ def widened_header(sheet_xml: bytes, layout: SheetLayout, table_ref: str, kept_r
     header_row, first_col, _, last_col = parse_range(table_ref)
     headers, old = [c.header for c in columns], list(table_headers)
     used = layout.dimension()
-    if (len(headers) <= len(old) or headers[:len(old)] != old or layout.prefix or used is None
-            or used[3] > last_col or not can_append(layout, table_ref, kept_rows, old, old)):
+    if (
+        len(headers) <= len(old)
+        or headers[: len(old)] != old
+        or layout.prefix
+        or used is None
+        or used[3] > last_col
+        or not can_append(layout, table_ref, kept_rows, old, old)
+    ):
         return None
     before = header_row_xml(old, header_row, first_col)
     if not sheet_xml.startswith(before, layout.body[0]):  # type: ignore[index]
         return None
-    kept = [CellColumn(c.header, c.values.iloc[:kept_rows], c.kind, c.style) for c in columns[len(old):]]
+    kept = [CellColumn(c.header, c.values.iloc[:kept_rows], c.kind, c.style) for c in columns[len(old) :]]
     if not all(blank_for_writing(c) for c in kept):
         return None
     return before, header_row_xml(headers, header_row, first_col)
 
 
-def append_rows(sheet_xml: bytes, layout: SheetLayout, out: IO[bytes], columns: Sequence[CellColumn],
-                table_ref: str, header: tuple[bytes, bytes] | None = None) -> str:
+def append_rows(
+    sheet_xml: bytes,
+    layout: SheetLayout,
+    out: IO[bytes],
+    columns: Sequence[CellColumn],
+    table_ref: str,
+    header: tuple[bytes, bytes] | None = None,
+) -> str:
     """Write the sheet with ``columns``' rows added below the table; return the table's new range.
 
     The existing rows (``layout.body`` of ``sheet_xml``) are copied as they are; with ``header`` (from
@@ -72,7 +96,7 @@ def append_rows(sheet_xml: bytes, layout: SheetLayout, out: IO[bytes], columns: 
     write_rows(rows_writer(rendered, layout), columns, last_row, first_col)
     added = rendered.getvalue()
     row_end = f"</{layout.prefix}:row>".replace("</:", "</").encode()
-    added = added[added.index(row_end) + len(row_end):]
+    added = added[added.index(row_end) + len(row_end) :]
     new_last = last_row + count
     used = layout.dimension()
     dimension = range_ref(used[0], used[1], max(used[2], new_last), max(used[3], last_col)) if used else None
@@ -82,6 +106,6 @@ def append_rows(sheet_xml: bytes, layout: SheetLayout, out: IO[bytes], columns: 
     if header is not None:
         out.write(header[1])
         start += len(header[0])
-    out.write(memoryview(sheet_xml)[start:layout.body[1]])
+    out.write(memoryview(sheet_xml)[start : layout.body[1]])
     out.write(added + tail)
     return range_ref(header_row, first_col, new_last, last_col)

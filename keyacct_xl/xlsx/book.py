@@ -10,8 +10,7 @@ import xlsxwriter
 FIXED_CREATED = dt.datetime(2026, 1, 1)
 # XlsxWriter's write() would make "=..." a formula, "http..." a link and "123" a number: a customer name or a
 # submitted value must stay the text it was (the brief's injection rule), so every writer turns that off.
-SAFE_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                "strings_to_numbers": False}
+SAFE_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
 def xlsx_book(buffer: IO[bytes], *, title: str, **properties: str) -> xlsxwriter.Workbook:

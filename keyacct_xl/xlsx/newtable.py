@@ -55,25 +55,36 @@ def _next_table_id(names: Sequence[str], current: Callable[[str], bytes]) -> int
 def sheet_xml(widths: Sequence[int], *, frozen_header: bool = True) -> bytes:
     """A worksheet with column widths, an empty sheetData and one table part (rId1)."""
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
-    pane = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>') if frozen_header else ""
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><dimension ref="A1"/>'
-            f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
-            f'<sheetFormatPr defaultRowHeight="15"/>' + (f"<cols>{cols}</cols>" if cols else "")
-            + '<sheetData/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-            '<tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>').encode()
+    pane = (
+        (
+            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+        )
+        if frozen_header
+        else ""
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><dimension ref="A1"/>'
+        f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
+        f'<sheetFormatPr defaultRowHeight="15"/>'
+        + (f"<cols>{cols}</cols>" if cols else "")
+        + '<sheetData/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        '<tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>'
+    ).encode()
 
 
 def table_xml(table_id: int, name: str, ref: str, headers: Sequence[str], style: str) -> bytes:
     """A table part with an autofilter, one column per header and a banded style."""
     columns = "".join(f'<tableColumn id="{i}" name="{escape_column_name(h)}"/>' for i, h in enumerate(headers, 1))
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<table xmlns="{NS_MAIN}" id="{table_id}" name="{escape_attr(name)}" '
-            f'displayName="{escape_attr(name)}" ref="{ref}" totalsRowShown="0"><autoFilter ref="{ref}"/>'
-            f'<tableColumns count="{len(headers)}">{columns}</tableColumns>'
-            f'<tableStyleInfo name="{escape_attr(style)}" showFirstColumn="0" showLastColumn="0" '
-            f'showRowStripes="1" showColumnStripes="0"/></table>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<table xmlns="{NS_MAIN}" id="{table_id}" name="{escape_attr(name)}" '
+        f'displayName="{escape_attr(name)}" ref="{ref}" totalsRowShown="0"><autoFilter ref="{ref}"/>'
+        f'<tableColumns count="{len(headers)}">{columns}</tableColumns>'
+        f'<tableStyleInfo name="{escape_attr(style)}" showFirstColumn="0" showLastColumn="0" '
+        f'showRowStripes="1" showColumnStripes="0"/></table>'
+    ).encode()
 
 
 def _add_override(content_types: bytes, part: str, content_type: str) -> bytes:
@@ -104,13 +115,23 @@ def _add_sheet_entry(workbook: bytes, sheet_name: str, rel_id: str) -> bytes:
     sheet_id = max((int_attribute(s, "sheetId", part) for s in sheets.iterchildren(_SHEET)), default=0) + 1
     # The relationships namespace keeps the workbook's own prefix for it; lxml declares "r" where it has none.
     nsmap = None if NS_REL in sheets.nsmap.values() else {"r": NS_REL}
-    etree.SubElement(sheets, _SHEET, {"name": sheet_name, "sheetId": str(sheet_id), f"{{{NS_REL}}}id": rel_id},
-                     nsmap=nsmap)
+    etree.SubElement(
+        sheets, _SHEET, {"name": sheet_name, "sheetId": str(sheet_id), f"{{{NS_REL}}}id": rel_id}, nsmap=nsmap
+    )
     return serialize_part(root)
 
 
-def plan_new_table(archive: zipfile.ZipFile, pending: Mapping[str, object], *, sheet_name: str, table_name: str,
-                   ref: str, headers: Sequence[str], widths: Sequence[int], style: str) -> NewTable:
+def plan_new_table(
+    archive: zipfile.ZipFile,
+    pending: Mapping[str, object],
+    *,
+    sheet_name: str,
+    table_name: str,
+    ref: str,
+    headers: Sequence[str],
+    widths: Sequence[int],
+    style: str,
+) -> NewTable:
     """Parts to add (and package-level parts to change) for a new sheet with one table.
 
     ``pending`` holds the parts already planned in this write (bytes, or writers for streamed sheets), so
@@ -129,10 +150,12 @@ def plan_new_table(archive: zipfile.ZipFile, pending: Mapping[str, object], *, s
     content_types = _add_override(current("[Content_Types].xml"), sheet_part, CT_WORKSHEET)
     content_types = _add_override(content_types, table_part, CT_TABLE)
     rels, rel_id = _add_workbook_rel(current("xl/_rels/workbook.xml.rels"), sheet_part.removeprefix("xl/"))
-    sheet_rels = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                  f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                  f'<Relationship Id="rId1" Type="{REL_TABLE}" Target="../tables/{table_part.rsplit("/", 1)[1]}"/>'
-                  f"</Relationships>").encode()
+    sheet_rels = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL_TABLE}" Target="../tables/{table_part.rsplit("/", 1)[1]}"/>'
+        f"</Relationships>"
+    ).encode()
     parts = {
         "[Content_Types].xml": content_types,
         "xl/_rels/workbook.xml.rels": rels,

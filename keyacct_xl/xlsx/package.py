@@ -51,8 +51,10 @@ class TableLocation:
         try:
             return parse_range(self.ref)
         except ValueError:
-            raise PartError(self.table_part, msg("the table {name} has the range {ref!r}, which is not a cell range",
-                                                 name=self.name, ref=self.ref)) from None
+            raise PartError(
+                self.table_part,
+                msg("the table {name} has the range {ref!r}, which is not a cell range", name=self.name, ref=self.ref),
+            ) from None
 
 
 def open_package(path: Path) -> zipfile.ZipFile:
@@ -117,8 +119,7 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
         target = rel.get("Target", "")
         if rel.get("TargetMode") == "External":
             continue
-        absolute = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join(folder, target))
+        absolute = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
         result[rel.get("Id", "")] = (rel.get("Type", ""), absolute)
     return result
 
@@ -153,10 +154,14 @@ def drop_calc_chain(archive: zipfile.ZipFile, replacements: dict) -> frozenset[s
     to drop. Rewritten sheets no longer match the old calculation chain; Excel rebuilds it when absent."""
     if CALC_CHAIN not in archive.namelist():
         return frozenset()
-    listings = (("[Content_Types].xml", f"{{{NS_CT}}}Override",
-                 lambda e: e.get("PartName", "").lower() == "/" + CALC_CHAIN.lower()),
-                ("xl/_rels/workbook.xml.rels", f"{{{NS_PKG_REL}}}Relationship",
-                 lambda e: e.get("Type") == REL_CALC_CHAIN))
+    listings = (
+        (
+            "[Content_Types].xml",
+            f"{{{NS_CT}}}Override",
+            lambda e: e.get("PartName", "").lower() == "/" + CALC_CHAIN.lower(),
+        ),
+        ("xl/_rels/workbook.xml.rels", f"{{{NS_PKG_REL}}}Relationship", lambda e: e.get("Type") == REL_CALC_CHAIN),
+    )
     for part, tag, lists_it in listings:
         planned = replacements.get(part)
         root = parse_part(planned if isinstance(planned, bytes) else read_part(archive, part), part)
@@ -166,8 +171,13 @@ def drop_calc_chain(archive: zipfile.ZipFile, replacements: dict) -> frozenset[s
     return frozenset({CALC_CHAIN})
 
 
-def rewrite_package(source: Path, target: IO[bytes], replacements: Mapping[str, bytes | PartWriter],
-                    *, drop: frozenset[str] = frozenset()) -> None:
+def rewrite_package(
+    source: Path,
+    target: IO[bytes],
+    replacements: Mapping[str, bytes | PartWriter],
+    *,
+    drop: frozenset[str] = frozenset(),
+) -> None:
     """Copy ``source`` into ``target`` replacing some parts, dropping others; new parts are appended."""
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():

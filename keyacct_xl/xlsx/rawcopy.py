@@ -38,9 +38,9 @@ def _without_zip64(extra: bytes) -> bytes:
     """The extra field without zip64 records; FileHeader adds one itself when the sizes need it."""
     kept, i = b"", 0
     while i + 4 <= len(extra):
-        kind, size = struct.unpack("<HH", extra[i:i + 4])
+        kind, size = struct.unpack("<HH", extra[i : i + 4])
         if kind != _ZIP64_EXTRA:
-            kept += extra[i:i + 4 + size]
+            kept += extra[i : i + 4 + size]
         i += 4 + size
     return kept
 

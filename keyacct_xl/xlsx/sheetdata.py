@@ -76,8 +76,9 @@ def _writes_infinity(col: CellColumn) -> np.ndarray:
         return np.isinf(numbers)
     if col.kind == "date" or pd.api.types.infer_dtype(col.values, skipna=True) in ("string", "empty"):
         return np.zeros(len(col.values), dtype=bool)  # dates and text only: no number in the column
-    return np.fromiter((isinstance(v, float) and math.isinf(v) for v in col.values.tolist()), dtype=bool,
-                       count=len(col.values))
+    return np.fromiter(
+        (isinstance(v, float) and math.isinf(v) for v in col.values.tolist()), dtype=bool, count=len(col.values)
+    )
 
 
 def refuse_non_finite(columns: Sequence[CellColumn], table: str) -> None:
@@ -88,9 +89,16 @@ def refuse_non_finite(columns: Sequence[CellColumn], table: str) -> None:
             row, value = int(bad[0]) + 1, col.values.iloc[bad[0]]
             more = msg(" (and {count:,} more)", count=len(bad) - 1) if len(bad) > 1 else ""
             raise InputError(
-                msg("table {table}, column {header}, data row {row}: {value} is not a number Excel can "
-                    "store{more}; nothing was written", table=table, header=col.header, row=row, value=value,
-                    more=more))
+                msg(
+                    "table {table}, column {header}, data row {row}: {value} is not a number Excel can "
+                    "store{more}; nothing was written",
+                    table=table,
+                    header=col.header,
+                    row=row,
+                    value=value,
+                    more=more,
+                )
+            )
 
 
 def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, stop: int) -> list[str]:
@@ -100,12 +108,15 @@ def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, st
         stamps = pd.to_datetime(chunk, errors="raise")
         ns = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
         missing = stamps.isna().to_numpy()
-        return ["" if miss else f'<c r="{letter}{r}" s="{s}"><v>{_number((v - _EPOCH_NS) / _DAY_NS)}</v></c>'
-                for r, v, miss in zip(rows, ns, missing)]
+        return [
+            "" if miss else f'<c r="{letter}{r}" s="{s}"><v>{_number((v - _EPOCH_NS) / _DAY_NS)}</v></c>'
+            for r, v, miss in zip(rows, ns, missing)
+        ]
     if col.kind in NUMERIC_KINDS:
         values = pd.to_numeric(chunk, errors="raise").to_numpy(dtype=float)
-        return ["" if math.isnan(v) else f'<c r="{letter}{r}" s="{s}"><v>{_number(v)}</v></c>'
-                for r, v in zip(rows, values)]
+        return [
+            "" if math.isnan(v) else f'<c r="{letter}{r}" s="{s}"><v>{_number(v)}</v></c>' for r, v in zip(rows, values)
+        ]
     out = []
     for r, value in zip(rows, chunk.tolist()):
         if _is_missing(value) or value == "":
@@ -128,8 +139,10 @@ def _row(r: str, cells: Sequence[str], extras: Extras, first_col: int) -> str:
 
 
 def _header_cells(headers: Sequence[str], header_row: int, first_col: int) -> list[str]:
-    return [f'<c r="{column_letter(first_col + i)}{header_row}" t="inlineStr"><is>{_inline(header)}</is></c>'
-            for i, header in enumerate(headers)]
+    return [
+        f'<c r="{column_letter(first_col + i)}{header_row}" t="inlineStr"><is>{_inline(header)}</is></c>'
+        for i, header in enumerate(headers)
+    ]
 
 
 def header_row_xml(headers: Sequence[str], header_row: int, first_col: int) -> bytes:
@@ -145,13 +158,17 @@ def blank_for_writing(col: CellColumn) -> bool:
     return bool((missing | col.values.eq("")).all())
 
 
-def write_rows(out: IO[bytes], columns: Sequence[CellColumn], header_row: int, first_col: int,
-               extras: Extras | None = None) -> int:
+def write_rows(
+    out: IO[bytes], columns: Sequence[CellColumn], header_row: int, first_col: int, extras: Extras | None = None
+) -> int:
     """Stream the header row, every data row and the user's cells around them; return the table's last row."""
     extras = extras or {}
     letters = [column_letter(first_col + i) for i in range(len(columns))]
-    out.write(_row(str(header_row), _header_cells([c.header for c in columns], header_row, first_col), extras,
-                   first_col).encode())
+    out.write(
+        _row(
+            str(header_row), _header_cells([c.header for c in columns], header_row, first_col), extras, first_col
+        ).encode()
+    )
     count = len(columns[0].values) if columns else 0
     for start in range(0, count, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, count)
@@ -164,14 +181,17 @@ def write_rows(out: IO[bytes], columns: Sequence[CellColumn], header_row: int, f
     return last
 
 
-def _check_room(extras: Extras, header_row: int, first_col: int, last_row: int, last_col: int,
-                sheet_name: str) -> None:
+def _check_room(extras: Extras, header_row: int, first_col: int, last_row: int, last_col: int, sheet_name: str) -> None:
     for row, cells in extras.items():
         for col, _ in cells:
             if header_row <= row <= last_row and first_col <= col <= last_col:
                 ref = f"{column_letter(col)}{row}"
-                raise InputError(msg("{where}: the table would grow over this cell; move it and save again",
-                                     where=Location(sheet=sheet_name, cell=ref)))
+                raise InputError(
+                    msg(
+                        "{where}: the table would grow over this cell; move it and save again",
+                        where=Location(sheet=sheet_name, cell=ref),
+                    )
+                )
 
 
 class _Qualified:
@@ -189,8 +209,15 @@ def rows_writer(out: IO[bytes], layout: SheetLayout) -> IO[bytes]:
     return _Qualified(out, layout.prefix) if layout.prefix else out  # type: ignore[return-value]
 
 
-def splice_sheet(layout: SheetLayout, out: IO[bytes], columns: Sequence[CellColumn], header_row: int,
-                 first_col: int, *, sheet_name: str = "") -> int:
+def splice_sheet(
+    layout: SheetLayout,
+    out: IO[bytes],
+    columns: Sequence[CellColumn],
+    header_row: int,
+    first_col: int,
+    *,
+    sheet_name: str = "",
+) -> int:
     """Write the sheet of ``layout`` with the table's cells replaced; the user's cells around the table are kept.
 
     ``layout`` was read with the table's range before the write: the rows above the header and the cells outside

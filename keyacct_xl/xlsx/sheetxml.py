@@ -81,8 +81,7 @@ class SheetLayout:
         return b"<" + _WRAPPER + declarations.encode() + b">", b"</" + _WRAPPER + b">"
 
 
-def read_layout(sheet_xml: bytes, part: str, table: TableRange | None = None, *,
-                last_row: bool = False) -> SheetLayout:
+def read_layout(sheet_xml: bytes, part: str, table: TableRange | None = None, *, last_row: bool = False) -> SheetLayout:
     """Read ``sheet_xml``'s frame; with ``table`` (its range before the write) keep the rows above its header and
     the user's cells outside it; with ``last_row`` find the number of the sheet's last row."""
     layout = _cut_layout(sheet_xml, part)
@@ -124,7 +123,7 @@ def _cut_layout(sheet_xml: bytes, part: str) -> SheetLayout | None:
     if not re.compile(rb"</" + name + rb"\s*>").match(sheet_xml, end):
         return None
     try:
-        root = parse_part(sheet_xml[:start.end()] + sheet_xml[end:], part)
+        root = parse_part(sheet_xml[: start.end()] + sheet_xml[end:], part)
     except PartError:
         return None
     layout = _layout(root, part)
@@ -140,7 +139,7 @@ def _sheet_data_prefix(sheet_xml: bytes) -> str | None:
     parser = etree.XMLPullParser(events=("start",), tag=SHEET_DATA, resolve_entities=False, no_network=True)
     try:
         for at in range(0, len(sheet_xml), _HEAD_FEED):
-            parser.feed(sheet_xml[at:at + _HEAD_FEED])
+            parser.feed(sheet_xml[at : at + _HEAD_FEED])
             for _, element in parser.read_events():
                 return element.prefix or ""
     except etree.XMLSyntaxError:
@@ -159,8 +158,10 @@ def _numbered(rows: Iterator[etree._Element], layout: SheetLayout) -> Iterator[t
     for row in rows:
         number = int_attribute(row, "r", part, previous + 1)
         if number <= previous:
-            raise PartError(part, msg("row {number} comes after row {previous}; rows must be in order", number=number,
-                                      previous=previous))
+            raise PartError(
+                part,
+                msg("row {number} comes after row {previous}; rows must be in order", number=number, previous=previous),
+            )
         previous = layout.last_row = number
         yield number, row
         row.getparent().remove(row)
@@ -175,7 +176,7 @@ def _body_rows(sheet_xml: bytes, layout: SheetLayout) -> Iterator[tuple[int, etr
     def rows() -> Iterator[etree._Element]:
         parser.feed(opening)
         for at in range(start, end, _FEED):
-            parser.feed(sheet_xml[at:min(at + _FEED, end)])
+            parser.feed(sheet_xml[at : min(at + _FEED, end)])
             yield from (row for _, row in parser.read_events())
         parser.feed(closing)
         parser.close()
@@ -204,8 +205,7 @@ def _last_row(sheet_xml: bytes, layout: SheetLayout) -> int:
 
 def _streamed_layout(sheet_xml: bytes, part: str, table: TableRange | None) -> SheetLayout:
     """The layout from one ``iterparse`` pass over the whole part, every row looked at and dropped."""
-    context = etree.iterparse(io.BytesIO(sheet_xml), events=("end",), tag=ROW, resolve_entities=False,
-                              no_network=True)
+    context = etree.iterparse(io.BytesIO(sheet_xml), events=("end",), tag=ROW, resolve_entities=False, no_network=True)
     events = (row for _, row in context)
     try:
         first = next(events, None)
@@ -248,8 +248,9 @@ def _cell_column(ref: str, number: int, part: str) -> int:
     except ValueError:
         row, col = 0, 0
     if row != number:
-        raise PartError(part, msg("row {number} holds a cell {ref!r}, which is not a cell of that row", number=number,
-                                  ref=ref))
+        raise PartError(
+            part, msg("row {number} holds a cell {ref!r}, which is not a cell of that row", number=number, ref=ref)
+        )
     return col
 
 

@@ -73,7 +73,8 @@ def _append_num_fmt(root: etree._Element, fmt_id: int, code: str) -> None:
 
 
 def _append_xf(cell_xfs: etree._Element, fmt_id: int) -> etree._Element:
-    xf = etree.SubElement(cell_xfs, _XF, numFmtId=str(fmt_id), fontId="0", fillId="0", borderId="0", xfId="0",
-                          applyNumberFormat="1")
+    xf = etree.SubElement(
+        cell_xfs, _XF, numFmtId=str(fmt_id), fontId="0", fillId="0", borderId="0", xfId="0", applyNumberFormat="1"
+    )
     _bump_count(cell_xfs, _XF)
     return xf

@@ -55,4 +55,3 @@ def _set_columns(columns: etree._Element, old: list[etree._Element], headers: Se
             next_id += 1
         columns.append(element)
     columns.set("count", str(len(headers)))
-

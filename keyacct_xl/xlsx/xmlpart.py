@@ -29,11 +29,18 @@ class PartError(InputError):
         self.part, self.file = part, file
         self.problem = problem if isinstance(problem, Rendered) else Pair(problem, zh or problem)
         if file:
-            super().__init__(msg("{file}: cannot edit the part {part} of the workbook: {problem}", file=file, part=part,
-                                 problem=self.problem))
+            super().__init__(
+                msg(
+                    "{file}: cannot edit the part {part} of the workbook: {problem}",
+                    file=file,
+                    part=part,
+                    problem=self.problem,
+                )
+            )
         else:
-            super().__init__(msg("cannot edit the part {part} of the workbook: {problem}", part=part,
-                                 problem=self.problem))
+            super().__init__(
+                msg("cannot edit the part {part} of the workbook: {problem}", part=part, problem=self.problem)
+            )
 
     def in_file(self, file: str | Path) -> PartError:
         """The same error naming ``file`` (kept when it names one already)."""
@@ -87,5 +94,6 @@ def int_attribute(element: etree._Element, name: str, part: str, default: int = 
         return int(value)
     except ValueError:
         local = etree.QName(element).localname
-        raise PartError(part, msg("<{local} {name}={value!r}> is not a whole number", local=local, name=name,
-                                  value=value)) from None
+        raise PartError(
+            part, msg("<{local} {name}={value!r}> is not a whole number", local=local, name=name, value=value)
+        ) from None
