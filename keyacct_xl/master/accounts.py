@@ -10,19 +10,7 @@ and lines land in them column by column; consolidation adds the provenance colum
 from __future__ import annotations
 
 from keyacct_xl.master.schema import CUSTOMER_ID, Column, ColumnKind, TableSchema
-
-
-def _c(
-    key: str,
-    zh: str,
-    en: str,
-    kind: ColumnKind = "text",
-    aliases: str = "",
-    width: int = 12,
-    *,
-    sensitive: bool = False,
-) -> Column:
-    return Column(key, zh, en, kind, tuple(a for a in aliases.split("|") if a), sensitive, width)
+from keyacct_xl.master.schema import column as _c
 
 
 def _p(key: str, zh: str, en: str, kind: ColumnKind = "text", aliases: str = "", width: int = 14) -> Column:

@@ -11,21 +11,8 @@ DOMAIN.md forms 4, 17, 20, 21 and 22.
 
 from __future__ import annotations
 
-from keyacct_xl.master.schema import CUSTOMER_ID, PERIOD, REP, Column, ColumnKind, TableSchema
-
-
-def _c(
-    key: str,
-    zh: str,
-    en: str,
-    kind: ColumnKind = "text",
-    aliases: str = "",
-    width: int = 12,
-    *,
-    sensitive: bool = False,
-) -> Column:
-    return Column(key, zh, en, kind, tuple(a for a in aliases.split("|") if a), sensitive, width)
-
+from keyacct_xl.master.schema import CUSTOMER_ID, PERIOD, REP, TableSchema
+from keyacct_xl.master.schema import column as _c
 
 CUSTOMER_NAME = _c("customer_name", "客户名称", "Customer Name", "text", "客户", 20)
 

@@ -8,12 +8,8 @@ about, which for every table but SalesTargets is the rep who filed the form.
 
 from __future__ import annotations
 
-from keyacct_xl.master.schema import CUSTOMER_ID, REP, Column, ColumnKind, TableSchema
-
-
-def _c(key: str, zh: str, en: str, kind: ColumnKind = "text", aliases: str = "", width: int = 12) -> Column:
-    return Column(key, zh, en, kind, tuple(a for a in aliases.split("|") if a), False, width)
-
+from keyacct_xl.master.schema import CUSTOMER_ID, REP, TableSchema
+from keyacct_xl.master.schema import column as _c
 
 CUSTOMER_NAME = _c("customer_name", "客户名称", "Customer Name", "text", "重点客户|Key Account", 20)
 

@@ -59,17 +59,21 @@ class TableSchema:
         raise KeyError(key)
 
 
-def _c(
+def column(
     key: str,
     zh: str,
     en: str,
     kind: ColumnKind = "text",
     aliases: str = "",
+    width: int = 12,
     *,
     sensitive: bool = False,
-    width: int = 12,
 ) -> Column:
+    """A column from its key, headers, kind, aliases written ``a|b|c``, width and whether it is personal data."""
     return Column(key, zh, en, kind, tuple(a for a in aliases.split("|") if a), sensitive, width)
+
+
+_c = column
 
 
 CUSTOMER_ID = _c(

@@ -20,23 +20,9 @@ from keyacct_xl.master.schema import (
     REP,
     VISITS,
     Column,
-    ColumnKind,
     TableSchema,
 )
-
-
-def _c(
-    key: str,
-    zh: str,
-    en: str,
-    kind: ColumnKind = "text",
-    aliases: str = "",
-    width: int = 12,
-    *,
-    sensitive: bool = False,
-) -> Column:
-    return Column(key, zh, en, kind, tuple(a for a in aliases.split("|") if a), sensitive, width)
-
+from keyacct_xl.master.schema import column as _c
 
 SHA256 = _c("file_sha256", "文件指纹", "File SHA-256", "text", "sha256", 20)
 PROVENANCE: tuple[Column, ...] = (
