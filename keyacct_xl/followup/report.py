@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.rfm import CLASS_LABELS
+from keyacct_xl.followup.check import REP_COLUMNS
 from keyacct_xl.followup.execution import PLAN_STATUS_LABELS
 from keyacct_xl.followup.lists import OCCASION_LABELS
 from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS
@@ -167,25 +168,7 @@ def _formats(book) -> dict:
     }
 
 
-_PAGE_FIGURES = (
-    "customers",
-    "key_customers",
-    "key_visited_quarter",
-    "key_coverage_rate",
-    "due",
-    "overdue",
-    "key_overdue",
-    "visits_quarter",
-    "visits_per_week",
-    "plan_done",
-    "plan_missed",
-    "plan_pending",
-    "unplanned",
-    "next_steps_overdue",
-    "poor_without_countermeasure",
-    "greetings_due",
-    "winback_no_contact",
-)
+_PAGE_FIGURES = tuple(REP_COLUMNS[1:])  # every figure of the rep, in the per-rep table's order
 _PAGE_LIST = ("customer_id", "name", "grade", "last_face_to_face", "due_date", "days_overdue")
 _PAGE_ROWS = 12  # overdue key customers listed on the page; the detail sheet has them all
 
