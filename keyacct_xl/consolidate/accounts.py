@@ -15,12 +15,13 @@ from __future__ import annotations
 import pandas as pd
 
 from keyacct_xl.consolidate.mergetable import MergeTable
-from keyacct_xl.consolidate.model import FileOutcome, Issue
+from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.rowmatch import Location
 from keyacct_xl.forms.layout import YES_NO
 from keyacct_xl.forms.spec import choice_key
 from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank
 
 BUYER = frozenset({"采购", "buyer"})  # the decision role's choice (zh label, en label folded)
@@ -44,11 +45,11 @@ def plan_year(outcome: FileOutcome, now: str) -> int:
     period = parse_period(outcome.period) if outcome.period else None
     filled = outcome.header.get("fill_date")
     if period is not None:
-        year, en, zh = period.first.year, f"the period {outcome.period}", f"期间 {outcome.period}"
+        year, source = period.first.year, msg("the period {period}", period=outcome.period)
     elif isinstance(filled, pd.Timestamp):
-        year, en, zh = filled.year, "the fill date", "填表日期"
+        year, source = filled.year, msg("the fill date")
     else:
-        year, en, zh = int(now[:4]), "the consolidation date", "汇总日期"
+        year, source = int(now[:4]), msg("the consolidation date")
     outcome.header["year"] = year
     outcome.issues.append(
         Issue(
@@ -57,8 +58,7 @@ def plan_year(outcome: FileOutcome, now: str) -> int:
             "",
             "year",
             str(year),
-            f"no plan year given: {year}, from {en}",
-            f"未填写计划年度：按{zh}取 {year} 年",
+            *texts(msg("no plan year given: {year}, from {source}", year=year, source=source)),
             "warning",
         )
     )

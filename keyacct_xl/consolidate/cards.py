@@ -23,11 +23,12 @@ import pandas as pd
 from keyacct_xl.consolidate.changes import RowChange, same_value, shown
 from keyacct_xl.consolidate.dedupe import CustomerIndex
 from keyacct_xl.consolidate.frames import append_rows
-from keyacct_xl.consolidate.model import FileOutcome, Issue
+from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id
 from keyacct_xl.consolidate.store import Store
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.master.submissions import MERGED_TABLES
+from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank
 
 CUSTOMERS = MERGED_TABLES["Customers"]
@@ -149,14 +150,12 @@ class CardMerger:
                 "rep",
                 owner,
                 outcome.rep,
-                f"card for {cid}, a customer {owner} looks after: not applied",
-                f"客户 {cid} 由 {owner} 负责，此资料卡未应用",
+                *texts(msg("card for {cid}, a customer {owner} looks after: not applied", cid=cid, owner=owner)),
             )
         )
         outcome.reject(
             "owner",
-            f"customer {cid} is looked after by {owner}: card listed in Conflicts",
-            f"客户 {cid} 由 {owner} 负责：资料卡已列入冲突",
+            *texts(msg("customer {cid} is looked after by {owner}: card listed in Conflicts", cid=cid, owner=owner)),
         )
         return True
 
@@ -187,8 +186,7 @@ class CardMerger:
                 *outcome.header_cells.get("customer_id", ("", "")),
                 label.header(self.store.lang),
                 typed,
-                f"new customer {name}: given the id {cid}",
-                f"新客户 {name}：编号为 {cid}",
+                *texts(msg("new customer {name}: given the id {cid}", name=name, cid=cid)),
                 "warning",
             )
         )
@@ -217,15 +215,20 @@ class CardMerger:
                 match.basis,
                 match.name,
                 str(values.get("name", "")),
-                f"probable duplicate of {found} ({basis.en}, score {match.score:g}): not created",
-                f"疑似与 {found} 重复（{basis.zh}，相似度 {match.score:g}），未新建",
+                *texts(
+                    msg(
+                        "probable duplicate of {found} ({basis}, score {score:g}): not created",
+                        found=found,
+                        basis=basis,
+                        score=match.score,
+                    )
+                ),
                 match.score,
             )
         )
         outcome.reject(
             "duplicate_customer",
-            f"probable duplicate of customer {match.customer_id} {match.name}",
-            f"疑似与已有客户 {match.customer_id} {match.name} 重复",
+            *texts(msg("probable duplicate of customer {cid} {name}", cid=match.customer_id, name=match.name)),
         )
         return True
 
@@ -252,8 +255,7 @@ class CardMerger:
                         column,
                         shown(current),
                         shown(value),
-                        "the archive keeps its value until someone decides",
-                        "档案保留原值，待人工确认",
+                        *texts(msg("the archive keeps its value until someone decides")),
                     )
                 )
         if not changed:

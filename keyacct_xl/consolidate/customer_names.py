@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from keyacct_xl.consolidate.model import FileOutcome, Issue
+from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
+from keyacct_xl.messages import listing, msg
 from keyacct_xl.parsing import is_blank
 
 
@@ -76,11 +77,15 @@ def identify_by_name(
 
 
 def _identified(typed: str, customer_id: str) -> tuple[str, str]:
-    return f"customer name {typed} identified as {customer_id}", f"按客户名称 {typed} 识别为 {customer_id}"
+    return texts(msg("customer name {typed} identified as {customer_id}", typed=typed, customer_id=customer_id))
 
 
 def _ambiguous(typed: str, ids: tuple[str, ...]) -> tuple[str, str]:
-    return (
-        f"the customer name {typed} fits {len(ids)} customers ({', '.join(ids)}): give the customer id",
-        f"客户名称 {typed} 对应 {len(ids)} 个客户（{'、'.join(ids)}），请填写客户编号",
+    return texts(
+        msg(
+            "the customer name {typed} fits {count} customers ({ids}): give the customer id",
+            typed=typed,
+            count=len(ids),
+            ids=listing(ids),
+        )
     )

@@ -21,6 +21,7 @@ from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.forms.layout import FormLang
+from keyacct_xl.messages import msg
 
 Lines = dict[str, list[dict[str, object]]]
 
@@ -68,7 +69,7 @@ def _mapping(raw: Any, what: str, path: Path) -> dict:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise InputError(f"{path}: {what} must be a mapping", f"{path}：{what} 应为键值对")
+        raise InputError(msg("{path}: {what} must be a mapping", path=path, what=what))
     return raw
 
 
@@ -77,10 +78,10 @@ def load_example(form_id: str) -> FormExample:
     """The example of ``form_id``; a missing or malformed file is an InputError naming it."""
     path = examples_dir() / f"{form_id}.yaml"
     if not path.is_file():
-        raise InputError(f"{path}: no filled example of form {form_id}", f"{path}：表单 {form_id} 没有填写示例")
+        raise InputError(msg("{path}: no filled example of form {form_id}", path=path, form_id=form_id))
     raw = _mapping(yaml.safe_load(path.read_text(encoding="utf-8")), "the example", path)
     if raw.get("form") != form_id:
-        raise InputError(f"{path}: 'form' must be {form_id}", f"{path}：form 应为 {form_id}")
+        raise InputError(msg("{path}: 'form' must be {form_id}", path=path, form_id=form_id))
     correction = _mapping(raw.get("correction"), "correction", path)
     return FormExample(
         form_id,

@@ -24,6 +24,7 @@ import pandas as pd
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec, choice_key
 from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Pair, Rendered, msg
 from keyacct_xl.parsing import EXCEL_MAX_TEXT, ParseError, is_blank, parse_date, parse_money
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -52,11 +53,11 @@ _KEPT_AS_TYPED = ("text", "signature")  # free text: 无 is what the rep had to 
 
 
 class FieldProblem(ValueError):
-    """A cell value that does not satisfy its field; en and zh reasons."""
+    """A cell value that does not satisfy its field: the reason as a message, read as ``en`` and ``zh``."""
 
-    def __init__(self, en: str, zh: str) -> None:
-        super().__init__(en)
-        self.en, self.zh = en, zh
+    def __init__(self, reason: Rendered) -> None:
+        self.en, self.zh = reason.en, reason.zh
+        super().__init__(self.en)
 
 
 @dataclass(frozen=True)
@@ -75,30 +76,30 @@ def read_cell(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | No
     """
     if is_blank(raw) or _not_applicable(field, raw):
         if field.required:
-            raise FieldProblem("required field is empty", "必填项未填写")
+            raise FieldProblem(msg("required field is empty"))
         return Checked(None)
     _check_cell_length(raw)
     kind = field.type
     if kind in ("integer", "number", "money", "percent"):
         value = _number(raw, percent=kind == "percent")
         if kind == "integer" and not float(value).is_integer():
-            raise FieldProblem(f"{value:g} is not a whole number", f"{value:g} 不是整数")
+            raise FieldProblem(msg("{value:g} is not a whole number", value=value))
         _check_range(field, value)
         return Checked(int(value) if kind == "integer" else value)
     if kind == "date":
         try:
             return Checked(parse_date(raw, day_first=day_first))
         except ParseError as exc:
-            raise FieldProblem(f"not a date ({exc.en})", f"不是有效日期（{exc.zh}）") from None
+            raise FieldProblem(msg("not a date ({problem})", problem=exc)) from None
     if kind == "time":
         return Checked(_time(raw))
     if kind in ("choice", "yes_no", "multi_choice"):
         return _choices(field, _text(raw), lang)
     text = _text(raw)
     if kind == "email" and not _EMAIL.match(text.strip()):
-        raise FieldProblem("not an e-mail address", "不是有效的电子邮箱")
+        raise FieldProblem(msg("not an e-mail address"))
     if kind == "phone" and (not _PHONE.match(text.strip()) or sum(ch.isdigit() for ch in text) < 5):
-        raise FieldProblem("not a phone number", "不是有效的电话号码")
+        raise FieldProblem(msg("not a phone number"))
     _check_text(field, text)
     return Checked(text)
 
@@ -118,8 +119,11 @@ def _check_cell_length(raw: object) -> None:
     """Refuse text an Excel cell cannot hold: the master could not store it, and would cut it silently."""
     if isinstance(raw, str) and len(raw) > EXCEL_MAX_TEXT:
         raise FieldProblem(
-            f"{len(raw):,} characters, more than the {EXCEL_MAX_TEXT:,} an Excel cell holds",
-            f"长度 {len(raw):,} 个字符，超过 Excel 单元格上限 {EXCEL_MAX_TEXT:,} 个",
+            msg(
+                "{length:,} characters, more than the {limit:,} an Excel cell holds",
+                length=len(raw),
+                limit=EXCEL_MAX_TEXT,
+            )
         )
 
 
@@ -141,20 +145,16 @@ def _number(raw: object, *, percent: bool) -> float:
             return parse_money(text)
         return parse_money(raw)
     except ParseError as exc:
-        raise FieldProblem(f"not a number ({exc.en})", f"不是有效数字（{exc.zh}）") from None
+        raise FieldProblem(msg("not a number ({problem})", problem=exc)) from None
 
 
 def _check_range(field: FieldSpec, value: float) -> None:
     c = field.constraints
     shown = _percent if field.type == "percent" else (lambda v: f"{v:g}")
     if c.minimum is not None and value < c.minimum:
-        raise FieldProblem(
-            f"{shown(value)} is below the minimum {shown(c.minimum)}", f"{shown(value)} 小于下限 {shown(c.minimum)}"
-        )
+        raise FieldProblem(msg("{value} is below the minimum {minimum}", value=shown(value), minimum=shown(c.minimum)))
     if c.maximum is not None and value > c.maximum:
-        raise FieldProblem(
-            f"{shown(value)} is above the maximum {shown(c.maximum)}", f"{shown(value)} 大于上限 {shown(c.maximum)}"
-        )
+        raise FieldProblem(msg("{value} is above the maximum {maximum}", value=shown(value), maximum=shown(c.maximum)))
 
 
 def _percent(value: float) -> str:
@@ -165,17 +165,11 @@ def _percent(value: float) -> str:
 def _check_text(field: FieldSpec, text: str) -> None:
     c = field.constraints
     if c.max_length is not None and len(text) > c.max_length:
-        raise FieldProblem(
-            f"{len(text)} characters, at most {c.max_length} allowed",
-            f"长度 {len(text)} 个字符，最多 {c.max_length} 个",
-        )
+        raise FieldProblem(msg("{length} characters, at most {limit} allowed", length=len(text), limit=c.max_length))
     if c.min_length is not None and len(text) < c.min_length:
-        raise FieldProblem(
-            f"{len(text)} characters, at least {c.min_length} needed",
-            f"长度 {len(text)} 个字符，至少 {c.min_length} 个",
-        )
+        raise FieldProblem(msg("{length} characters, at least {limit} needed", length=len(text), limit=c.min_length))
     if c.pattern is not None and not re.fullmatch(c.pattern, text):
-        raise FieldProblem(f"does not match the expected format {c.pattern}", f"格式不符合要求 {c.pattern}")
+        raise FieldProblem(msg("does not match the expected format {pattern}", pattern=c.pattern))
 
 
 def _time(raw: object) -> str:
@@ -188,7 +182,7 @@ def _time(raw: object) -> str:
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
     m = _TIME.match(unicodedata.normalize("NFKC", str(raw)).strip())
     if not m or int(m[1]) > 23 or int(m[2]) > 59:
-        raise FieldProblem(f"{raw!r} is not a time of day (HH:MM)", f"{raw!r} 不是有效时间（时:分）")
+        raise FieldProblem(msg("{raw!r} is not a time of day (HH:MM)", raw=raw))
     return f"{int(m[1]):02d}:{m[2]}"
 
 
@@ -200,13 +194,8 @@ def _choices(field: FieldSpec, text: str, lang: Lang) -> Checked:
     read = [(part.strip(), c) for part, (c, synonym) in zip(parts, found) if synonym]
     if not read:
         return Checked(value)
-    return Checked(
-        value,
-        (
-            "; ".join(f"'{word}' read as {c.en}" for word, c in read),
-            "；".join(f"{word} 按 {c.zh} 读取" for word, c in read),
-        ),
-    )
+    notes = [msg("'{word}' read as {choice}", word=word, choice=c) for word, c in read]
+    return Checked(value, ("; ".join(n.en for n in notes), "；".join(n.zh for n in notes)))
 
 
 def _choice(field: FieldSpec, text: str) -> tuple[Choice, bool]:
@@ -218,10 +207,9 @@ def _choice(field: FieldSpec, text: str) -> tuple[Choice, bool]:
     found = _choice_lookup(choices).get(wanted)
     if found is not None:
         return found
-    raise FieldProblem(
-        f"{text!r} is not one of the allowed values: {' / '.join(c.en for c in choices)}",
-        f"{text!r} 不在可选值中：{'、'.join(c.zh for c in choices)}",
-    )
+    # The allowed values as the form lists them: ' / ' between English labels, '、' between Chinese ones.
+    allowed = Pair(" / ".join(c.en for c in choices), "、".join(c.zh for c in choices))
+    raise FieldProblem(msg("{text!r} is not one of the allowed values: {allowed}", text=text, allowed=allowed))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -31,13 +31,14 @@ import pandas as pd
 
 from keyacct_xl.consolidate.fieldcheck import NOT_APPLICABLE
 from keyacct_xl.consolidate.mergetable import MergeTable
-from keyacct_xl.consolidate.model import CheckedRow, Extracted, FileOutcome, Issue
+from keyacct_xl.consolidate.model import CheckedRow, Extracted, FileOutcome, Issue, texts
 from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.forms.spec import choice_key
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.followthrough import OPPORTUNITY_HISTORY
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank
 
 # Master tables identified by one number a rep types: the number must stay with its customer.
@@ -77,9 +78,13 @@ def _check_complaint(outcome: FileOutcome, lang: Lang) -> None:
             outcome,
             "closed_date",
             lang,
-            f"closed without D3 containment ({empty} is empty): an 8D report is closed only after "
-            "containment; recorded as open",
-            f"未填写 D3 临时围堵措施（{empty} 为空）即结案：8D 报告须先围堵再结案；按未结案记录",
+            *texts(
+                msg(
+                    "closed without D3 containment ({empty} is empty): an 8D report is closed only after "
+                    "containment; recorded as open",
+                    empty=empty,
+                )
+            ),
         )
     for later, earlier in (
         ("closed_date", "contained_date"),
@@ -93,8 +98,15 @@ def _check_complaint(outcome: FileOutcome, lang: Lang) -> None:
                 outcome,
                 later,
                 lang,
-                f"{_day(after)} is before {label} {_day(before)} ({_where(outcome, earlier)})",
-                f"{_day(after)} 早于{label} {_day(before)}（{_where(outcome, earlier)}）",
+                *texts(
+                    msg(
+                        "{after} is before {label} {before} ({where})",
+                        after=_day(after),
+                        label=label,
+                        before=_day(before),
+                        where=_where(outcome, earlier),
+                    )
+                ),
             )
 
 
@@ -131,8 +143,13 @@ def _check_service(outcome: FileOutcome, lang: Lang) -> None:
                     row.refs.get("closed_date", ""),
                     label,
                     _day(closed),
-                    f"closed on {_day(closed)}, before it was received on {_day(opened)}: the line is not merged",
-                    f"完成日期 {_day(closed)} 早于受理日期 {_day(opened)}：本行未导入",
+                    *texts(
+                        msg(
+                            "closed on {closed}, before it was received on {opened}: the line is not merged",
+                            closed=_day(closed),
+                            opened=_day(opened),
+                        )
+                    ),
                 )
             )
 
@@ -149,8 +166,12 @@ def _check_funnel(outcome: FileOutcome, lang: Lang) -> None:
                     row.refs.get("opportunity_id", ""),
                     _header("Opportunities", "opportunity_id", lang),
                     "",
-                    "no opportunity id and no product: the line cannot be told from the customer's other opportunities",
-                    "未填写机会编号和产品：无法与该客户的其他销售机会区分",
+                    *texts(
+                        msg(
+                            "no opportunity id and no product: the line cannot be told from the customer's other "
+                            "opportunities"
+                        )
+                    ),
                 )
             )
 
@@ -170,8 +191,7 @@ def _check_credit(outcome: FileOutcome, lang: Lang) -> None:
     if year is None:
         outcome.reject(
             "no_year",
-            "the credit evaluation names no year: fill in the period or the fill date",
-            "资信评估表未写明年度：请填写期间或填表日期",
+            *texts(msg("the credit evaluation names no year: fill in the period or the fill date")),
         )
     elif customer:
         outcome.key = f"{customer} {year}"
@@ -240,7 +260,7 @@ class FollowThrough:
             Issue(outcome.name, line.sheet, line.refs.get(column, ""), _header(name, column, self.lang), value, en, zh)
         )
         if not any(r.ok for r in outcome.rows):
-            outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
+            outcome.reject("empty", *texts(msg("no valid line in the form")))
         elif outcome.status == "accepted":
             outcome.status = "partial"
 
@@ -267,8 +287,13 @@ class FollowThrough:
                         ref,
                         _header("Opportunities", "opportunity_id", self.lang),
                         "",
-                        f"no opportunity id: recorded as {derived} (customer and product); keep it on the next funnel",
-                        f"未填写机会编号：按客户和产品记为 {derived}；下次填写漏斗表时请沿用",
+                        *texts(
+                            msg(
+                                "no opportunity id: recorded as {derived} (customer and product); keep it on the next "
+                                "funnel",
+                                derived=derived,
+                            )
+                        ),
                         "warning",
                     )
                 )
@@ -278,8 +303,13 @@ class FollowThrough:
                     "Opportunities",
                     row,
                     outcome,
-                    f"opportunity {row['opportunity_id']} is already on row {seen[key]} of this file",
-                    f"销售机会 {row['opportunity_id']} 已填写在本文件第 {seen[key]} 行",
+                    *texts(
+                        msg(
+                            "opportunity {opportunity} is already on row {row} of this file",
+                            opportunity=row["opportunity_id"],
+                            row=seen[key],
+                        )
+                    ),
                 )
                 continue
             seen[key] = row.get("source_row")
@@ -306,9 +336,16 @@ class FollowThrough:
                     name,
                     row,
                     outcome,
-                    f"{label} {row.get(column)} is already recorded for customer {held}{by}: not changed; "
-                    "give this one its own number",
-                    f"{label} {row.get(column)} 已用于客户 {held}{by}：未修改；请另编号",
+                    *texts(
+                        msg(
+                            "{label} {number} is already recorded for customer {held}{by}: not changed; "
+                            "give this one its own number",
+                            label=label,
+                            number=row.get(column),
+                            held=held,
+                            by=by,
+                        )
+                    ),
                 )
                 continue
             kept.append(row)

@@ -12,11 +12,12 @@ from collections.abc import Mapping
 
 import python_calamine as calamine
 
-from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows
+from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.headers import normalize_header
+from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.ooxml import column_letter
 
 # A retyped table keeps the columns that matter: every required one, and at least 40 % (3+) of all.
@@ -66,8 +67,7 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
     if best is None:
         raise Rejection(
             "not_form",
-            "not a form: no _meta sheet and no sheet whose headers match a form",
-            "不是表单：没有 _meta 工作表，也没有与任何表单表头相符的工作表",
+            *texts(msg("not a form: no _meta sheet and no sheet whose headers match a form")),
         )
     share, form_id, sheet, header_row, columns, rows = best
     spec = specs[form_id]
@@ -83,9 +83,12 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
     lines = [(r + 1, rows[r]) for r in range(header_row + 1, end)]
     header = _header_fields(rows, spec, sheet, skip=range(header_row, end))  # above and below the table
     warnings = [
-        (
-            f"no _meta sheet: recognized by its headers as {form_id} ({share:.0%} of the columns)",
-            f"没有 _meta 工作表：按表头识别为 {form_id}（{share:.0%} 的列相符）",
+        texts(
+            msg(
+                "no _meta sheet: recognized by its headers as {form_id} ({share:.0%} of the columns)",
+                form_id=form_id,
+                share=share,
+            )
         )
     ]
     # The lines end at the first blank row; rows below that look like lines (not a notes or totals row) are
@@ -93,10 +96,14 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
     below = [r + 1 for r in range(end, len(rows)) if filled(r) >= MIN_COLUMNS]
     if below:
         warnings.append(
-            (
-                f"{len(below)} filled row(s) below the blank row {end + 1} were not read (first: row "
-                f"{below[0]}); remove the blank row to have them read",
-                f"空行 {end + 1} 以下的 {len(below)} 行未读取（第一行：第 {below[0]} 行）；删除空行后可读取",
+            texts(
+                msg(
+                    "{count} filled row(s) below the blank row {blank} were not read (first: row {first}); "
+                    "remove the blank row to have them read",
+                    count=len(below),
+                    blank=end + 1,
+                    first=below[0],
+                )
             )
         )
     return Extracted(form_id, 0, {}, header, {spec.tables[0].id: TableRows(sheet, columns, lines)}, warnings)

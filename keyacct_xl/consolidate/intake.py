@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from keyacct_xl.consolidate.safety import MAX_FILE_BYTES
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
+from keyacct_xl.messages import msg
 
 # Caps on a .zip SOURCE: a week's submissions, not a compression bomb.
 MAX_ZIP_MEMBERS = 20_000
@@ -71,7 +72,7 @@ def collect(source: str | Path, *, exclude: Iterable[Path] = ()) -> list[Submiss
     """
     source = Path(source)
     if not source.exists():
-        raise InputError(f"{source}: no such folder or .zip", f"{source}：文件夹或 .zip 不存在")
+        raise InputError(msg("{source}: no such folder or .zip", source=source))
     if source.is_dir():
         skipped = [p.resolve() for p in exclude]
         # A link is placed by its folder, not by its target (which is never looked at).
@@ -82,9 +83,7 @@ def collect(source: str | Path, *, exclude: Iterable[Path] = ()) -> list[Submiss
         ]
         return sorted((Submission(p.relative_to(source).as_posix(), p) for p in files), key=lambda s: s.name)
     if source.suffix.lower() != ".zip":
-        raise InputError(
-            f"{source}: SOURCE must be a folder or a .zip file", f"{source}：SOURCE 应为文件夹或 .zip 文件"
-        )
+        raise InputError(msg("{source}: SOURCE must be a folder or a .zip file", source=source))
     return _zip_members(source)
 
 
@@ -105,7 +104,7 @@ def _zip_members(source: Path) -> list[Submission]:
         with zipfile.ZipFile(source) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
     except (zipfile.BadZipFile, OSError):
-        raise InputError(f"{source}: not a readable .zip file", f"{source}：不是可读取的 .zip 文件") from None
+        raise InputError(msg("{source}: not a readable .zip file", source=source)) from None
     unpacked = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if (
@@ -114,19 +113,23 @@ def _zip_members(source: Path) -> list[Submission]:
         or (unpacked > _RATIO_FLOOR and unpacked / packed > MAX_ZIP_RATIO)
     ):
         raise InputError(
-            f"{source}: refused, {len(infos):,} files inflating to {unpacked:,} bytes (limits {MAX_ZIP_MEMBERS:,} "
-            f"files, {MAX_ZIP_UNPACKED:,} bytes, ratio {MAX_ZIP_RATIO})",
-            f"{source}：拒绝读取，{len(infos):,} 个文件解压后达 {unpacked:,} 字节（上限 {MAX_ZIP_MEMBERS:,} 个、"
-            f"{MAX_ZIP_UNPACKED:,} 字节、压缩比 {MAX_ZIP_RATIO}）",
+            msg(
+                "{source}: refused, {files:,} files inflating to {unpacked:,} bytes (limits {max_files:,} files, "
+                "{max_bytes:,} bytes, ratio {max_ratio})",
+                source=source,
+                files=len(infos),
+                unpacked=unpacked,
+                max_files=MAX_ZIP_MEMBERS,
+                max_bytes=MAX_ZIP_UNPACKED,
+                max_ratio=MAX_ZIP_RATIO,
+            )
         )
     members = []
     for info in infos:
         name = PurePosixPath(info.filename)
         # zipfile turns backslashes into / on Windows; a drive ("C:/...") would escape the quarantine folder there.
         if name.is_absolute() or ".." in name.parts or ":" in name.parts[0]:
-            raise InputError(
-                f"{source}: unsafe member name {info.filename!r}", f"{source}：压缩包内文件名不安全 {info.filename!r}"
-            )
+            raise InputError(msg("{source}: unsafe member name {member!r}", source=source, member=info.filename))
         members.append(Submission(name.as_posix(), source, info.filename))
     return sorted(members, key=lambda s: s.name)
 

@@ -20,7 +20,7 @@ from keyacct_xl.consolidate.changes import RowChange, same_value, shown
 from keyacct_xl.consolidate.followthrough import FollowThrough
 from keyacct_xl.consolidate.frames import append_rows, row_json
 from keyacct_xl.consolidate.mergetable import MergeTable
-from keyacct_xl.consolidate.model import FileOutcome, Issue
+from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.planforms import plan_rows
 from keyacct_xl.consolidate.references import check_references
@@ -32,6 +32,7 @@ from keyacct_xl.consolidate.visit_forms import shape_lines
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
+from keyacct_xl.messages import Pair, listing, msg
 from keyacct_xl.parsing import is_blank
 
 LIVE = ("accepted", "partial")
@@ -134,10 +135,9 @@ class Merger:
         owner = folder_rep(outcome.name, self.rep_folders, self.reps)
         named = {r for r in (outcome.rep, outcome.meta_rep) if r}
         if owner and named - {owner}:
-            other = "、".join(sorted(named - {owner}))
+            other = listing(sorted(named - {owner}))
             outcome.hold_for_review(
-                f"the file came from {owner}'s folder but names {other}",
-                f"文件来自 {owner} 的文件夹，但表单中的业务员为 {other}",
+                *texts(msg("the file came from {owner}'s folder but names {other}", owner=owner, other=other))
             )
 
     def _decided(self, outcome: FileOutcome) -> bool:
@@ -152,8 +152,7 @@ class Merger:
                         "",
                         "",
                         "",
-                        f"--{decision}: the file needed no review",
-                        f"--{decision}：此文件无需审核",
+                        *texts(msg("--{decision}: the file needed no review", decision=decision)),
                         "warning",
                     )
                 )
@@ -167,8 +166,7 @@ class Merger:
                     "",
                     "",
                     "",
-                    "accepted after review: " + outcome.reason_en,
-                    "审核后接收：" + outcome.reason_zh,
+                    *texts(msg("accepted after review: {reason}", reason=Pair(outcome.reason_en, outcome.reason_zh))),
                     "warning",
                 )
             )
@@ -176,8 +174,7 @@ class Merger:
         if decision == "reject":
             outcome.reject(
                 "rejected_after_review",
-                "rejected after review: " + outcome.reason_en,
-                "审核后拒收：" + outcome.reason_zh,
+                *texts(msg("rejected after review: {reason}", reason=Pair(outcome.reason_en, outcome.reason_zh))),
             )
         self._ledger_waiting(outcome)
         return False

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from keyacct_xl.messages import Rendered
 from keyacct_xl.xlsx.ooxml import column_letter
 
 Status = Literal["accepted", "partial", "needs_review", "rejected", "duplicate", "skipped"]
@@ -20,6 +21,11 @@ STATUS_LABELS = {
     "duplicate": ("重复提交", "duplicate"),
     "skipped": ("未选择的表单", "form not selected"),
 }
+
+
+def texts(message: Rendered) -> tuple[str, str]:
+    """A catalog message as the (en, zh) texts that an Issue, a rejection or a review reason carries."""
+    return message.en, message.zh
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from keyacct_xl.consolidate.periods import Period
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Rendered, msg
 
 # (form, line field) whose date must lie in the form's period; the generic tolerance warning does not apply to them.
 PLAN_DATES: frozenset[tuple[str, str]] = frozenset(
@@ -57,14 +58,14 @@ def _line_issue(
     row: CheckedRow,
     field: FieldSpec,
     lang: Lang,
-    en: str,
-    zh: str,
+    reason: Rendered,
     severity: Severity = "error",
 ) -> Issue:
     table = extracted.tables[row.section]
     value = row.values.get(field.key)
     shown = _day(value) if isinstance(value, pd.Timestamp) else "" if value is None else str(value)
-    return Issue(outcome.name, table.sheet, table.ref(field.key, row.row), _label(field, lang), shown, en, zh, severity)
+    where = (outcome.name, table.sheet, table.ref(field.key, row.row))
+    return Issue(*where, _label(field, lang), shown, reason.en, reason.zh, severity)
 
 
 def _header_issue(
@@ -72,14 +73,13 @@ def _header_issue(
     extracted: Extracted,
     field: FieldSpec,
     lang: Lang,
-    en: str,
-    zh: str,
+    reason: Rendered,
     severity: Severity = "error",
 ) -> Issue:
     cell = extracted.header.get(field.key) or CellValue(None, "", "")
     value = outcome.header.get(field.key, cell.value)
     shown = _day(value) if isinstance(value, pd.Timestamp) else "" if value is None else str(value)
-    return Issue(outcome.name, cell.sheet, cell.ref, _label(field, lang), shown, en, zh, severity)
+    return Issue(outcome.name, cell.sheet, cell.ref, _label(field, lang), shown, reason.en, reason.zh, severity)
 
 
 def _section_of(spec: FormSpec, key: str) -> tuple[str, FieldSpec]:
@@ -97,7 +97,6 @@ def _dates_in_period(
     if period is None:
         return
     section, field = _section_of(spec, key)
-    span = f"{period.text}（{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}）"
     for row in outcome.rows:
         value = row.values.get(key)
         if row.section != section or not row.ok or not isinstance(value, pd.Timestamp):
@@ -111,9 +110,13 @@ def _dates_in_period(
                     row,
                     field,
                     lang,
-                    f"{_day(value)} lies outside the plan's period {period.text} ({period.first:%Y-%m-%d} to "
-                    f"{period.last:%Y-%m-%d}): the line is not imported",
-                    f"{_day(value)} 不在计划期间 {span} 内：本行不导入",
+                    msg(
+                        "{day} lies outside the plan's period {period} ({first} to {last}): the line is not imported",
+                        day=_day(value),
+                        period=period.text,
+                        first=f"{period.first:%Y-%m-%d}",
+                        last=f"{period.last:%Y-%m-%d}",
+                    ),
                 )
             )
 
@@ -137,8 +140,7 @@ def _breakdown_rules(
                 extracted,
                 TITLE_FIELD_SPECS["period"],
                 lang,
-                "a target breakdown's period is the first month of its year (e.g. 2027-01): no line can be placed",
-                "销售任务分解表的期间应为年度首月（如 2027-01）：各行无法对应月份，不导入",
+                msg("a target breakdown's period is the first month of its year (e.g. 2027-01): no line can be placed"),
             )
         )
         return
@@ -153,9 +155,12 @@ def _breakdown_rules(
                     row,
                     total_field,
                     lang,
-                    f"the year total {typed:,.2f} is not the sum of the quarters {quarters:,.2f}: "
-                    "the quarters are kept",
-                    f"全年合计 {typed:,.2f} 不等于各季度之和 {quarters:,.2f}：按各季度导入",
+                    msg(
+                        "the year total {typed:,.2f} is not the sum of the quarters {quarters:,.2f}: "
+                        "the quarters are kept",
+                        typed=typed,
+                        quarters=quarters,
+                    ),
                     "warning",
                 )
             )
@@ -168,8 +173,11 @@ def _breakdown_rules(
                 extracted,
                 spec_field(spec, "annual_target"),
                 lang,
-                f"the reps' quarters add up to {summed:,.2f}, not the annual target {annual:,.2f}",
-                f"各业务员季度任务合计 {summed:,.2f}，与年度任务 {annual:,.2f} 不符",
+                msg(
+                    "the reps' quarters add up to {summed:,.2f}, not the annual target {annual:,.2f}",
+                    summed=summed,
+                    annual=annual,
+                ),
                 "warning",
             )
         )
@@ -190,8 +198,7 @@ def _promotion_dates(outcome: FileOutcome, extracted: Extracted, spec: FormSpec,
                 extracted,
                 spec_field(spec, "end_date"),
                 lang,
-                f"the promotion ends before it starts ({_day(start)}): the end date is left blank",
-                f"结束日期早于开始日期（{_day(start)}）：结束日期留空",
+                msg("the promotion ends before it starts ({start}): the end date is left blank", start=_day(start)),
             )
         )
         outcome.header["end_date"] = None

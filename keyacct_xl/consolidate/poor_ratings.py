@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from keyacct_xl.consolidate.fieldcheck import NOT_APPLICABLE
-from keyacct_xl.consolidate.model import Extracted, FileOutcome, Issue, TableRows
+from keyacct_xl.consolidate.model import Extracted, FileOutcome, Issue, TableRows, texts
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec, FormSpec, choice_key
 from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Pair, msg
 from keyacct_xl.parsing import is_blank
 
 POOR = ("差", "很差")  # the rating5 choices (by their zh label) that call for a problem and a countermeasure
@@ -62,8 +63,8 @@ def _unanswered(
     poor = [(key, choice) for key in rule.ratings if (choice := poor_choice(fields[key], values.get(key)))]
     if not poor:
         return []
-    rated_en = ", ".join(f"{fields[k].label.en} {c.en} ({where(k)[1]})" for k, c in poor)
-    rated_zh = "，".join(f"{fields[k].label.zh}为{c.zh}（{where(k)[1]}）" for k, c in poor)
+    each = [msg("{field} {rating} ({cell})", field=fields[k].label, rating=c, cell=where(k)[1]) for k, c in poor]
+    rated = Pair(", ".join(r.en for r in each), "，".join(r.zh for r in each))
     issues = []
     for key in (rule.problem, rule.countermeasure):
         if _stated(values.get(key)):
@@ -77,9 +78,14 @@ def _unanswered(
                 cell,
                 label.zh if lang == "zh" else label.en,
                 "",
-                f"{rated_en}: fill in {label.en} (a visit rated Poor or Very poor needs a problem and "
-                "a countermeasure)",
-                f"{rated_zh}：须填写{label.zh}（评价为差或很差时必须填写存在问题和改进措施）",
+                *texts(
+                    msg(
+                        "{rated}: fill in {field} (a visit rated Poor or Very poor needs a problem and "
+                        "a countermeasure)",
+                        rated=rated,
+                        field=label,
+                    )
+                ),
             )
         )
     return issues
@@ -104,8 +110,7 @@ def check_poor_ratings(outcome: FileOutcome, extracted: Extracted, spec: FormSpe
             return None
         return (
             "poor_rating_unanswered",
-            "the visit is rated Poor or Very poor without a problem and a countermeasure",
-            "评价为差或很差，但未填写存在问题和改进措施",
+            *texts(msg("the visit is rated Poor or Very poor without a problem and a countermeasure")),
         )
     section = next(s for s in spec.tables if rule.problem in {f.key for f in s.fields})
     table = extracted.tables.get(section.id)

@@ -22,11 +22,12 @@ from xml.etree import ElementTree as ET
 import python_calamine as calamine
 
 from keyacct_xl.consolidate.headermatch import match_by_headers
-from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows
+from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.layout import FORM_LANGS, META_SHEET, table_name, text_for
 from keyacct_xl.forms.spec import FormSpec, SectionSpec, Text
+from keyacct_xl.messages import Rendered, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import NS_MAIN, parse_range, split_ref
 from keyacct_xl.xlsx.package import TableLocation, locate_tables
@@ -42,8 +43,8 @@ def open_book(data: bytes) -> calamine.CalamineWorkbook:
     except Exception as exc:  # calamine raises its own error types for damaged parts
         text = str(exc)
         if "password" in text.lower() or "encrypt" in text.lower():
-            raise Rejection("password", "password-protected workbook", "工作簿设置了密码") from None
-        raise Rejection("corrupt", f"damaged workbook ({text[:200]})", f"工作簿已损坏（{text[:200]}）") from None
+            raise Rejection("password", *texts(msg("password-protected workbook"))) from None
+        raise Rejection("corrupt", *texts(msg("damaged workbook ({problem})", problem=text[:200]))) from None
 
 
 def read_meta(book: calamine.CalamineWorkbook) -> tuple[dict[str, str], list[list[str]]] | None:
@@ -82,7 +83,7 @@ def package_names(
             root = ET.fromstring(archive.read("xl/workbook.xml"))
             tables = locate_tables(archive)
     except ET.ParseError as exc:
-        raise Rejection("corrupt", f"damaged workbook part ({exc})", f"工作簿部件已损坏（{exc}）") from None
+        raise Rejection("corrupt", *texts(msg("damaged workbook part ({problem})", problem=exc))) from None
     names = {}
     for item in root.iter(f"{{{NS_MAIN}}}definedName"):
         m = _NAME_REF.match((item.text or "").strip())
@@ -141,13 +142,11 @@ def extract(
         if form_id in form_ids():
             raise Rejection(
                 "not_consolidated",
-                f"{form_id} is a form that is not merged into the master",
-                f"{form_id} 表单不汇总到客户档案总表",
+                *texts(msg("{form_id} is a form that is not merged into the master", form_id=form_id)),
             )
         raise Rejection(
             "unknown_form",
-            f"_meta names the form {form_id!r}, which is not in the catalog",
-            f"_meta 中的表单编号 {form_id!r} 不在表单目录中",
+            *texts(msg("_meta names the form {form_id!r}, which is not in the catalog", form_id=form_id)),
         )
     spec = specs[form_id]
     version = _meta_version(values.get("version", ""), form_id)
@@ -155,28 +154,32 @@ def extract(
     if version > spec.version:
         raise Rejection(
             "newer_version",
-            f"{form_id} version {version} is newer than this program's {spec.version}",
-            f"{form_id} 第 {version} 版比本程序的第 {spec.version} 版新",
+            *texts(
+                msg(
+                    "{form_id} version {version} is newer than this program's {current}",
+                    form_id=form_id,
+                    version=version,
+                    current=spec.version,
+                )
+            ),
         )
     if version < spec.version:
         warnings.append(
-            (
-                f"{form_id} version {version}, read through that version's field map",
-                f"{form_id} 第 {version} 版，按该版本的字段对照读取",
+            texts(
+                msg(
+                    "{form_id} version {version}, read through that version's field map",
+                    form_id=form_id,
+                    version=version,
+                )
             )
         )
     # ``or``, not a get() default: the default would hash the whole spec for every file.
     elif values.get("spec_hash") and values["spec_hash"] != ((hashes or {}).get(form_id) or spec.hash):
-        warnings.append(
-            (
-                "the form's spec changed since this file was generated (same version)",
-                "生成此文件后表单定义有变动（版本号相同）",
-            )
-        )
+        warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
     if kind == "xls":
         # A form saved as legacy .xls keeps _meta but loses its Excel tables and defined names: read by headers.
         found = match_by_headers(book, {form_id: spec}, name)
-        legacy = ("legacy .xls: fields read by their labels", "旧版 .xls：按字段标签读取")
+        legacy = texts(msg("legacy .xls: fields read by their labels"))
         return Extracted(form_id, version, values, found.header, found.tables, [*warnings, legacy])
     names, located = package_names(data, package)
     form = _FormBook(_Grid(book), names, located, spec, values.get("form_sheet", ""))
@@ -189,8 +192,13 @@ def _meta_version(text: str, form_id: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise Rejection(
             "bad_meta",
-            f"damaged _meta sheet: {form_id} version {text!r} is not a version number",
-            f"_meta 工作表已损坏：{form_id} 的版本 {text!r} 不是有效的版本号",
+            *texts(
+                msg(
+                    "damaged _meta sheet: {form_id} version {text!r} is not a version number",
+                    form_id=form_id,
+                    text=text,
+                )
+            ),
         )
     return int(text)
 
@@ -232,20 +240,22 @@ class _FormBook:
             if column and not column.isdigit():
                 raise Rejection(
                     "corrupt",
-                    f"damaged _meta sheet: column {column!r} of field {key} is not a number",
-                    f"_meta 工作表已损坏：字段 {key} 的列号 {column!r} 不是数字",
+                    *texts(
+                        msg(
+                            "damaged _meta sheet: column {column!r} of field {key} is not a number",
+                            column=column,
+                            key=key,
+                        )
+                    ),
                 )
             if column:
                 columns.setdefault(ref_name, {})[key] = int(column)
             elif ref_name in self.names and self.names[ref_name][0] in self.grid.book.sheet_names:
-                self._refuse_hidden(self.names[ref_name][0], f"the field {key}", f"字段 {key} ")
+                self._refuse_hidden(self.names[ref_name][0], msg("the field {key}", key=key))
                 header[key] = self.grid.cell(*self.names[ref_name])
             else:
                 warnings.append(
-                    (
-                        f"header field {key} ({ref_name}) not found in the workbook",
-                        f"表头字段 {key}（{ref_name}）在工作簿中找不到",
-                    )
+                    texts(msg("header field {key} ({name}) not found in the workbook", key=key, name=ref_name))
                 )
         tables = {}
         for section in self.spec.tables:
@@ -254,34 +264,48 @@ class _FormBook:
                 tables[section.id] = self._read_table(self._table(wanted), section, columns[wanted], warnings)
         return header, tables
 
-    def _refuse_hidden(self, sheet: str, what_en: str, what_zh: str) -> None:
+    def _refuse_hidden(self, sheet: str, what: Rendered) -> None:
         if sheet in self.hidden:  # only _meta and the dropdown lists are hidden in a form
             raise Rejection(
                 "hidden_sheet",
-                f"{what_en} is on the hidden sheet {sheet!r}: only the visible form is read",
-                f"{what_zh}位于隐藏工作表 {sheet!r}：只读取可见的表单",
+                *texts(
+                    msg(
+                        "{what} is on the hidden sheet {sheet!r}: only the visible form is read", what=what, sheet=sheet
+                    )
+                ),
             )
 
     def _table(self, name: str) -> TableLocation:
         """The form's table ``name``: one, on a visible sheet, where the form put it; else the file is refused."""
         found = [loc for table, loc in self.located.items() if table.casefold() == name.casefold()]
         if not found:
-            raise Rejection("no_table", f"the form's table {name} is missing", f"缺少表单表格 {name}")
+            raise Rejection("no_table", *texts(msg("the form's table {name} is missing", name=name)))
         if len(found) > 1:
             listed = ", ".join(f"{loc.name} ({loc.sheet})" for loc in found)
             raise Rejection(
                 "table_conflict",
-                f"{len(found)} tables are named {name} (case aside): {listed}",
-                f"有 {len(found)} 个表格名为 {name}（不区分大小写）：{listed}",
+                *texts(
+                    msg(
+                        "{count} tables are named {name} (case aside): {listed}",
+                        count=len(found),
+                        name=name,
+                        listed=listed,
+                    )
+                ),
             )
         loc = found[0]
-        self._refuse_hidden(loc.sheet, f"the form's table {loc.name}", f"表单表格 {loc.name} ")
+        self._refuse_hidden(loc.sheet, msg("the form's table {name}", name=loc.name))
         if self.form_sheet and loc.sheet != self.form_sheet:
             raise Rejection(
                 "moved_table",
-                f"the form's table {loc.name} is on the sheet {loc.sheet!r}, "
-                f"not on the form's sheet {self.form_sheet!r}",
-                f"表单表格 {loc.name} 位于工作表 {loc.sheet!r}，而不是表单所在的工作表 {self.form_sheet!r}",
+                *texts(
+                    msg(
+                        "the form's table {name} is on the sheet {sheet!r}, not on the form's sheet {form_sheet!r}",
+                        name=loc.name,
+                        sheet=loc.sheet,
+                        form_sheet=self.form_sheet,
+                    )
+                ),
             )
         return loc
 
@@ -292,13 +316,19 @@ class _FormBook:
             header_row, first_col, last_row, last_col = parse_range(loc.ref)
         except ValueError:
             raise Rejection(
-                "corrupt", f"damaged table {loc.name}: range {loc.ref!r}", f"表格 {loc.name} 已损坏：区域 {loc.ref!r}"
+                "corrupt", *texts(msg("damaged table {name}: range {ref!r}", name=loc.name, ref=loc.ref))
             ) from None
         if last_row - header_row > MAX_ROWS:
             raise Rejection(
                 "oversized",
-                f"table {loc.name} has {last_row - header_row:,} rows (limit {MAX_ROWS:,})",
-                f"表格 {loc.name} 有 {last_row - header_row:,} 行（上限 {MAX_ROWS:,}）",
+                *texts(
+                    msg(
+                        "table {name} has {rows:,} rows (limit {limit:,})",
+                        name=loc.name,
+                        rows=last_row - header_row,
+                        limit=MAX_ROWS,
+                    )
+                ),
             )
         rows = self.grid.rows(loc.sheet)
         columns = {key: first_col - 1 + col - 1 for key, col in keys.items()}
@@ -311,9 +341,13 @@ class _FormBook:
                 # WPS and LibreOffice do not grow the table when a rep types under it: the line is still the rep's.
                 body.append((r, rows[r - 1]))
                 warnings.append(
-                    (
-                        f"row {r} of sheet {loc.sheet} is below the table {loc.name}: read as a line",
-                        f"工作表 {loc.sheet} 第 {r} 行在表格 {loc.name} 下方，已作为一行读取",
+                    texts(
+                        msg(
+                            "row {row} of sheet {sheet} is below the table {name}: read as a line",
+                            row=r,
+                            sheet=loc.sheet,
+                            name=loc.name,
+                        )
                     )
                 )
         return TableRows(loc.sheet, columns, body)

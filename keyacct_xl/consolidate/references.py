@@ -14,11 +14,12 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from keyacct_xl.consolidate.customer_names import identify_by_name
-from keyacct_xl.consolidate.model import FileOutcome, Issue
+from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.routes import Route
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import REP
+from keyacct_xl.messages import msg
 
 
 def check_references(
@@ -47,8 +48,7 @@ def check_references(
                 "",
                 REP.header(lang),
                 outcome.rep,
-                f"{outcome.rep} looks after no customer in the archive",
-                f"{outcome.rep} 在客户档案中没有负责的客户",
+                *texts(msg("{rep} looks after no customer in the archive", rep=outcome.rep)),
                 "warning",
             )
         )
@@ -85,11 +85,10 @@ def _settle(outcome: FileOutcome, route: Route, strict: bool) -> None:
     if errors and strict:
         outcome.reject(
             "strict",
-            f"{len(errors)} error(s) and --strict: the whole file is rejected",
-            f"有 {len(errors)} 处错误且使用 --strict：整个文件拒收",
+            *texts(msg("{count} error(s) and --strict: the whole file is rejected", count=len(errors))),
         )
     elif not route.header_table and not any(r.ok for r in outcome.rows):
-        outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
+        outcome.reject("empty", *texts(msg("no valid line in the form")))
     elif errors:
         outcome.status = "partial"
 
@@ -99,13 +98,22 @@ def _not_the_reps(cid: str, owners: Mapping[str, str], rep: str) -> tuple[str, s
     if cid not in owners:
         return (
             "unknown_customer",
-            f"customer {cid} is not in the archive (a new customer comes in through a card or registration)",
-            f"客户 {cid} 不在客户档案中（新客户须通过客户资料卡或客户档案登记表建立）",
+            *texts(
+                msg(
+                    "customer {cid} is not in the archive (a new customer comes in through a card or registration)",
+                    cid=cid,
+                )
+            ),
         )
     if owners[cid] and owners[cid] != rep:
         return (
             "foreign_customer",
-            f"customer {cid} is looked after by {owners[cid]}: a rep files only their own customers",
-            f"客户 {cid} 由 {owners[cid]} 负责：业务员只能填报本人负责的客户",
+            *texts(
+                msg(
+                    "customer {cid} is looked after by {owner}: a rep files only their own customers",
+                    cid=cid,
+                    owner=owners[cid],
+                )
+            ),
         )
     return None

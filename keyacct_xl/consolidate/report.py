@@ -24,6 +24,7 @@ from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column, i
 from keyacct_xl.master.redact import MASK
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.messages import joined, tr
 from keyacct_xl.xlsx.book import xlsx_book
 
 _KIND_LABELS = {
@@ -41,17 +42,19 @@ def _field_label(key: str, lang: Lang) -> str:
 def summary_line(result: RunResult, lang: Lang) -> str:
     """One line: files per status and rows added (what the console prints at the end)."""
     counts = result.counts()
-    parts = [f"{pick(lang, *STATUS_LABELS[s])} {counts.get(s, 0)}" for s in STATUSES if counts.get(s, 0)]
-    rows = pick(
+    parts = [f"{_status(s, lang)} {counts.get(s, 0)}" for s in STATUSES if counts.get(s, 0)]
+    head = tr(lang, "{count} files", count=len(result.outcomes))
+    if parts:
+        head = tr(lang, "{files}: {statuses}", files=head, statuses=joined(lang, parts))
+    line = tr(
         lang,
-        f"新增 {result.rows_added} 行，更新 {result.rows_updated} 行",
-        f"{result.rows_added} rows added, {result.rows_updated} updated",
+        "{files}; {added} rows added, {updated} updated, {conflicts} conflicts",
+        files=head,
+        added=result.rows_added,
+        updated=result.rows_updated,
+        conflicts=len(result.conflicts),
     )
-    dry = pick(lang, "（试运行，未写入）", " (dry run, nothing written)") if result.dry_run else ""
-    head = pick(lang, f"共 {len(result.outcomes)} 个文件", f"{len(result.outcomes)} files")
-    head += pick(lang, "：", ": ") + pick(lang, "，", ", ").join(parts) if parts else ""
-    conflicts = pick(lang, f"，冲突 {len(result.conflicts)} 项", f", {len(result.conflicts)} conflicts")
-    return head + pick(lang, "；", "; ") + rows + conflicts + dry
+    return tr(lang, "{line} (dry run, nothing written)", line=line) if result.dry_run else line
 
 
 def _status(status: str, lang: Lang) -> str:

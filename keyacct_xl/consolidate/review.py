@@ -13,6 +13,7 @@ from pathlib import Path
 from keyacct_xl.consolidate.intake import Submission
 from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.errors import InputError
+from keyacct_xl.messages import msg
 
 _PAIR = re.compile(r"\s*([^=;；,，]+?)\s*[=＝:：]\s*([^;；,，]+?)\s*(?:[;；,，]|$)")
 _SHA_PREFIX = re.compile(r"^[0-9a-f]{8,64}$")
@@ -61,11 +62,19 @@ def resolve_decisions(
             found = [o for o in outcomes if o.sha256 and _matches(wanted, o, by_name.get(o.name))]
             if len(found) != 1:
                 raise InputError(
-                    f"--{decision} {wanted}: {'no submitted file' if not found else 'several files'} "
-                    "of this run has that name or sha256",
-                    f"--{decision} {wanted}：本次汇总中{'没有' if not found else '有多个'}文件符合该名称或指纹",
+                    msg(
+                        "--{decision} {wanted}: no submitted file of this run has that name or sha256",
+                        decision=decision,
+                        wanted=wanted,
+                    )
+                    if not found
+                    else msg(
+                        "--{decision} {wanted}: several files of this run have that name or sha256",
+                        decision=decision,
+                        wanted=wanted,
+                    )
                 )
             if decided.get(found[0].sha256, decision) != decision:
-                raise InputError(f"{wanted}: both accepted and rejected", f"{wanted}：同时被接收和拒收")
+                raise InputError(msg("{wanted}: both accepted and rejected", wanted=wanted))
             decided[found[0].sha256] = decision
     return decided

@@ -20,7 +20,7 @@ from keyacct_xl.consolidate.cards import Conflict
 from keyacct_xl.consolidate.changes import RowChange
 from keyacct_xl.consolidate.intake import Submission, collect, quarantine, sha256
 from keyacct_xl.consolidate.merge import Merger
-from keyacct_xl.consolidate.model import FileOutcome
+from keyacct_xl.consolidate.model import FileOutcome, texts
 from keyacct_xl.consolidate.recognize import extract
 from keyacct_xl.consolidate.review import folder_reps, resolve_decisions
 from keyacct_xl.consolidate.routes import ROUTES
@@ -34,6 +34,7 @@ from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import MAX_SECONDS, Failure, Limits, Workers, short
 from keyacct_xl.master.submissions import LEDGER
+from keyacct_xl.messages import msg
 
 
 @dataclass
@@ -92,7 +93,7 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
     except Rejection as rejection:
         return outcome.reject(rejection.code, rejection.en, rejection.zh)
     except (OSError, KeyError) as exc:
-        return outcome.reject("unreadable", f"cannot read the file ({exc})", f"无法读取文件（{exc}）")
+        return outcome.reject("unreadable", *texts(msg("cannot read the file ({problem})", problem=exc)))
     outcome.sha256, outcome.size = sha256(data), len(data)
     if outcome.sha256 in job.known_sha:
         outcome.status, outcome.code = "duplicate", "duplicate"
@@ -185,16 +186,12 @@ def consolidate(
         ensure_not_open(master)
     if quarantine_dir is not None and quarantine_dir.exists() and not quarantine_dir.is_dir():
         # Checked first: the master is written before rejected files are copied there.
-        raise InputError(
-            f"{quarantine_dir}: --quarantine must be a folder, not a file",
-            f"{quarantine_dir}：--quarantine 应为文件夹，不能是文件",
-        )
+        raise InputError(msg("{folder}: --quarantine must be a folder, not a file", folder=quarantine_dir))
     selected = frozenset(load_form(f, forms_folder).id for f in (forms or ()))
     if selected - set(ROUTES):
         wrong, known = ", ".join(sorted(selected - set(ROUTES))), ", ".join(ROUTES)
         raise InputError(
-            f"{wrong}: not consolidated into the master; consolidated forms: {known}",
-            f"{wrong}：不汇总到客户档案总表；可汇总的表单：{known}",
+            msg("{wrong}: not consolidated into the master; consolidated forms: {known}", wrong=wrong, known=known)
         )
     # Locked from reading to writing, so a second run waits and then merges into this run's result.
     with nullcontext() if dry_run else master_write_lock(master):
@@ -250,8 +247,9 @@ def _new_customer_grade(store: Store) -> str:
 
 
 def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> None:
-    lines_en = [outcome.reason_en or "errors in the file"]
-    lines_zh = [outcome.reason_zh or "文件中有错误"]
+    fallback = msg("errors in the file")
+    lines_en = [outcome.reason_en or fallback.en]
+    lines_zh = [outcome.reason_zh or fallback.zh]
     for issue in outcome.errors[:20]:
         where = f"{issue.sheet}!{issue.cell}" if issue.sheet else ""
         lines_en.append(f"  {where} {issue.field}: {issue.value!r}: {issue.en}")

@@ -20,7 +20,9 @@ from typing import IO
 
 import msoffcrypto
 
+from keyacct_xl.consolidate.model import texts
 from keyacct_xl.errors import InputError
+from keyacct_xl.messages import Rendered, msg
 from keyacct_xl.xlsx.package import open_package
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -39,7 +41,7 @@ _MAX_TAG_BYTES = 1024**2  # one start tag; a form's longest is a few hundred byt
 MAX_SHEET_CELLS = 8_000_000
 MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384  # Excel's grid
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-_NOT_A_PACKAGE = ("corrupt", "damaged file: not a valid .xlsx package", "文件已损坏：不是有效的 .xlsx 包")
+_NOT_A_PACKAGE = msg("damaged file: not a valid .xlsx package")
 
 
 class Rejection(InputError):
@@ -82,24 +84,20 @@ def check_file(name: str, data: bytes) -> Verdict:
     if base.startswith(("~$", ".~lock.")):
         raise Rejection(
             "lock_file",
-            "an Excel/WPS lock file (the workbook was open when collected), not a form",
-            "Excel/WPS 锁定文件（收集时工作簿正被打开），不是表单",
+            *texts(msg("an Excel/WPS lock file (the workbook was open when collected), not a form")),
         )
     if len(data) > MAX_FILE_BYTES:
         raise Rejection(
             "oversized",
-            f"file is {len(data):,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
-            f"文件大小 {len(data):,} 字节，超过 {MAX_FILE_BYTES:,} 字节上限",
+            *texts(msg("file is {size:,} bytes, above the {limit:,}-byte limit", size=len(data), limit=MAX_FILE_BYTES)),
         )
     if data.startswith(OLE_MAGIC):
         return _check_ole(data)
     lowered = name.lower()
     if not lowered.endswith(WORKBOOK_SUFFIXES):
-        raise Rejection(
-            "not_workbook", "not an Excel workbook (.xlsx, .xlsm or .xls)", "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）"
-        )
+        raise Rejection("not_workbook", *texts(msg("not an Excel workbook (.xlsx, .xlsm or .xls)")))
     if not data.startswith(ZIP_MAGIC):
-        raise Rejection(*_NOT_A_PACKAGE)
+        raise Rejection("corrupt", *texts(_NOT_A_PACKAGE))
     return _check_zip(data)
 
 
@@ -110,22 +108,19 @@ def _check_ole(data: bytes) -> Verdict:
     except Exception:  # msoffcrypto raises bare Exceptions for OLE files it does not know
         raise Rejection(
             "corrupt",
-            "damaged or unknown OLE file (not an Excel workbook)",
-            "文件已损坏或不是 Excel 工作簿（未知的 OLE 文件）",
+            *texts(msg("damaged or unknown OLE file (not an Excel workbook)")),
         ) from None
     if encrypted:
         raise Rejection(
             "password",
-            "password-protected workbook: remove the password to open and send it again",
-            "工作簿设置了打开密码：请取消密码后重新提交",
+            *texts(msg("password-protected workbook: remove the password to open and send it again")),
         )
     if not str(office.format).startswith("xls"):  # msoffcrypto names BIFF8 workbooks "xls97"
         raise Rejection(
             "not_workbook",
-            f"an OLE {office.format} document, not an Excel workbook",
-            f"是 OLE {office.format} 文档，不是 Excel 工作簿",
+            *texts(msg("an OLE {format} document, not an Excel workbook", format=office.format)),
         )
-    return Verdict("xls", (("legacy .xls read as values only", "旧版 .xls 仅读取数值"),))
+    return Verdict("xls", (texts(msg("legacy .xls read as values only")),))
 
 
 def _check_zip(data: bytes) -> Verdict:
@@ -133,15 +128,14 @@ def _check_zip(data: bytes) -> Verdict:
         archive = ScreenedPackage(data)
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise Rejection(*_NOT_A_PACKAGE) from None
+        raise Rejection("corrupt", *texts(_NOT_A_PACKAGE)) from None
     try:
         _check_sizes(infos)
         names = {i.filename for i in infos}
         if "xl/workbook.xml" not in names:
             raise Rejection(
                 "not_workbook",
-                "a zip package without xl/workbook.xml (not an Excel workbook)",
-                "压缩包中没有 xl/workbook.xml（不是 Excel 工作簿）",
+                *texts(msg("a zip package without xl/workbook.xml (not an Excel workbook)")),
             )
         check_parts(archive, keep=archive.whole)
     except BaseException:
@@ -149,7 +143,7 @@ def _check_zip(data: bytes) -> Verdict:
         raise
     notes: tuple[tuple[str, str], ...] = ()
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        notes = (("macros present and ignored (never run)", "含宏，已忽略（从不运行）"),)
+        notes = (texts(msg("macros present and ignored (never run)")),)
     return Verdict("xlsx", notes, archive)
 
 
@@ -157,16 +151,20 @@ def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_MEMBERS:
         raise Rejection(
             "zip_bomb",
-            f"{len(infos):,} parts in the package (limit {MAX_MEMBERS:,})",
-            f"包内有 {len(infos):,} 个部件（上限 {MAX_MEMBERS:,}）",
+            *texts(msg("{parts:,} parts in the package (limit {limit:,})", parts=len(infos), limit=MAX_MEMBERS)),
         )
     unpacked = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if unpacked > MAX_UNPACKED_BYTES or (unpacked > _RATIO_FLOOR and unpacked / packed > MAX_RATIO):
         raise Rejection(
             "zip_bomb",
-            f"would inflate to {unpacked:,} bytes from {packed:,} (compression bomb?)",
-            f"将从 {packed:,} 字节解压到 {unpacked:,} 字节（疑似压缩炸弹）",
+            *texts(
+                msg(
+                    "would inflate to {unpacked:,} bytes from {packed:,} (compression bomb?)",
+                    unpacked=unpacked,
+                    packed=packed,
+                )
+            ),
         )
 
 
@@ -179,18 +177,14 @@ def check_entry(name: str, mode: int, size: int) -> None:
     if stat.S_ISLNK(mode):
         raise Rejection(
             "symlink",
-            "a symbolic link: never followed, its target is not read",
-            "符号链接：不跟随链接，也不读取其指向的文件",
+            *texts(msg("a symbolic link: never followed, its target is not read")),
         )
     if not stat.S_ISREG(mode):
-        raise Rejection(
-            "not_regular_file", "not a regular file (a pipe, device or socket)", "不是普通文件（管道、设备或套接字）"
-        )
+        raise Rejection("not_regular_file", *texts(msg("not a regular file (a pipe, device or socket)")))
     if size > MAX_FILE_BYTES:
         raise Rejection(
             "oversized",
-            f"file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
-            f"文件大小 {size:,} 字节，超过 {MAX_FILE_BYTES:,} 字节上限",
+            *texts(msg("file is {size:,} bytes, above the {limit:,}-byte limit", size=size, limit=MAX_FILE_BYTES)),
         )
 
 
@@ -221,8 +215,9 @@ def check_parts(
         if info.filename in seen:
             raise Rejection(
                 "duplicate_part",
-                f"two zip members are named {info.filename}: the first of them would never be read",
-                f"压缩包中有两个同名部件 {info.filename}：其中第一个永远不会被读取",
+                *texts(
+                    msg("two zip members are named {part}: the first of them would never be read", part=info.filename)
+                ),
             )
         seen.add(info.filename)
     _check_local_headers(archive, infos)
@@ -252,8 +247,7 @@ def _check_local_headers(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo])
         if len(header) < _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
             raise Rejection(
                 "corrupt",
-                f"damaged part {info.filename} (no local header)",
-                f"部件 {info.filename} 已损坏（缺少本地文件头）",
+                *texts(msg("damaged part {part} (no local header)", part=info.filename)),
             )
         fields = _LOCAL_HEADER.unpack(header)
         flags, packed, unpacked = fields[3], fields[8], fields[9]
@@ -262,10 +256,15 @@ def _check_local_headers(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo])
         if (packed, unpacked) != (info.compress_size, info.file_size):
             raise Rejection(
                 "zip_sizes",
-                f"part {info.filename} states two different sizes ({unpacked:,} and {info.file_size:,} "
-                "bytes unpacked): a damaged or forged package",
-                f"部件 {info.filename} 的两处大小记录不一致（解压后 {unpacked:,} 与 {info.file_size:,} "
-                "字节）：文件已损坏或被篡改",
+                *texts(
+                    msg(
+                        "part {part} states two different sizes ({unpacked:,} and {stated:,} bytes unpacked): "
+                        "a damaged or forged package",
+                        part=info.filename,
+                        unpacked=unpacked,
+                        stated=info.file_size,
+                    )
+                ),
             )
 
 
@@ -328,7 +327,7 @@ def _check_part(
             return root, attrs
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as exc:
         raise Rejection(
-            "corrupt", f"damaged part {info.filename} ({exc})", f"部件 {info.filename} 已损坏（{exc}）"
+            "corrupt", *texts(msg("damaged part {part} ({problem})", part=info.filename, problem=exc))
         ) from None
 
 
@@ -350,8 +349,7 @@ def _check_xml(name: str, prolog: bytes) -> None:
     if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
         raise Rejection(
             "xml_entity",
-            f"part {name} declares a DTD or XML entities (refused for safety)",
-            f"部件 {name} 含 DTD 或 XML 实体声明（出于安全原因拒收）",
+            *texts(msg("part {part} declares a DTD or XML entities (refused for safety)", part=name)),
         )
 
 
@@ -366,7 +364,7 @@ def _check_sheet(part: str, max_cells: int, start: bytes, stream: IO[bytes], reo
         with reopen() as again:
             area.scan(b"", again)
     if area.too_large():
-        area.refuse(area.bottom - area.top + 1, area.right - area.left + 1, "holds cells over")
+        area.refuse(area.bottom - area.top + 1, area.right - area.left + 1, msg("holds cells over"))
 
 
 def _over(rows: int, cols: int, max_cells: int) -> bool:
@@ -400,8 +398,13 @@ class _SheetArea:
             if len(rest) > _MAX_TAG_BYTES:
                 raise Rejection(
                     "corrupt",
-                    f"damaged part {self.part} (an XML tag over {_MAX_TAG_BYTES:,} bytes)",
-                    f"部件 {self.part} 已损坏（XML 标签超过 {_MAX_TAG_BYTES:,} 字节）",
+                    *texts(
+                        msg(
+                            "damaged part {part} (an XML tag over {limit:,} bytes)",
+                            part=self.part,
+                            limit=_MAX_TAG_BYTES,
+                        )
+                    ),
                 )
             if not self._plain(buffer):
                 for tag in _TAG.finditer(buffer):
@@ -450,7 +453,7 @@ class _SheetArea:
                 (r1, c1), (r2, c2) = corners  # type: ignore[misc]
                 rows, cols = abs(r2 - r1) + 1, abs(c2 - c1) + 1
                 if _over(rows, cols, self.max_cells):
-                    self.refuse(rows, cols, "declares")
+                    self.refuse(rows, cols, msg("declares"))
             return
         places = [where for where in map(_cell, attrs.get(b"r", [])) if where is not None]
         if not places:  # a cell without a reference follows the previous one
@@ -460,14 +463,21 @@ class _SheetArea:
             self.left, self.right = min(self.left, col), max(self.right, col)
         self.row, self.col = places[-1]
 
-    def refuse(self, rows: int, cols: int, what: str) -> None:
+    def refuse(self, rows: int, cols: int, what: Rendered) -> None:
         """Raise the rejection for an area of ``rows`` x ``cols``."""
         raise Rejection(
             "sheet_too_large",
-            f"sheet part {self.part} {what} {rows:,} rows x {cols:,} columns (limit {self.max_cells:,} "
-            "cells, and Excel's 1,048,576 x 16,384): refused before reading",
-            f"工作表部件 {self.part} 的区域为 {rows:,} 行 x {cols:,} 列（上限 {self.max_cells:,} 个单元格，"
-            "且不超过 Excel 的 1,048,576 行 x 16,384 列）：读取前拒收",
+            *texts(
+                msg(
+                    "sheet part {part} {what} {rows:,} rows x {cols:,} columns (limit {limit:,} "
+                    "cells, and Excel's 1,048,576 x 16,384): refused before reading",
+                    part=self.part,
+                    what=what,
+                    rows=rows,
+                    cols=cols,
+                    limit=self.max_cells,
+                )
+            ),
         )
 
 
@@ -501,8 +511,14 @@ def _check_shared_strings(info: zipfile.ZipInfo, attrs: bytes, sheet_bytes: int)
     if unique > info.file_size // 5 + 1 or total > sheet_bytes // 8 + 1:
         raise Rejection(
             "shared_strings",
-            f"part {info.filename} claims {unique:,} distinct strings ({total:,} uses) in "
-            f"{info.file_size:,} bytes: a forged count, refused before reading",
-            f"部件 {info.filename} 声称在 {info.file_size:,} 字节中有 {unique:,} 个不同字符串"
-            f"（使用 {total:,} 次）：计数被伪造，读取前拒收",
+            *texts(
+                msg(
+                    "part {part} claims {unique:,} distinct strings ({total:,} uses) in "
+                    "{size:,} bytes: a forged count, refused before reading",
+                    part=info.filename,
+                    unique=unique,
+                    total=total,
+                    size=info.file_size,
+                )
+            ),
         )

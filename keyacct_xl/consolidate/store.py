@@ -23,6 +23,7 @@ from keyacct_xl.master.schema import CUSTOMERS, TableSchema
 from keyacct_xl.master.settings import Settings, parse_settings
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.master.writer import write_tables
+from keyacct_xl.messages import msg
 
 
 @dataclass
@@ -88,9 +89,7 @@ def load_store(path: str | Path) -> Store:
     book = open_book(path)
     present = set(book.table_names)
     if CUSTOMERS.name not in present:
-        raise InputError(
-            f"{path}: not a master workbook (no table Customers)", f"{path}：不是客户档案总表（缺少表格 Customers）"
-        )
+        raise InputError(msg("{path}: not a master workbook (no table Customers)", path=path))
     frames: dict[str, pd.DataFrame] = {}
     headers: dict[str, dict[str, str]] = {}
     lang: Lang = "zh"

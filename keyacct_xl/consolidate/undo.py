@@ -19,8 +19,9 @@ from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
+from keyacct_xl.messages import msg, tr
 
 LIVE = ("accepted", "partial")
 
@@ -36,10 +37,12 @@ class UndoResult:
 
     def summary(self, lang: Lang) -> str:
         """One line for the console."""
-        return pick(
+        return tr(
             lang,
-            f"已撤销 {self.file}：删除 {self.removed} 行，恢复 {self.restored} 行",
-            f"undone {self.file}: {self.removed} rows removed, {self.restored} restored",
+            "undone {file}: {removed} rows removed, {restored} restored",
+            file=self.file,
+            removed=self.removed,
+            restored=self.restored,
         )
 
 
@@ -58,13 +61,15 @@ def _entry(ledger: pd.DataFrame, wanted: str) -> pd.Series:
         return hit.iloc[0]
     if hit.empty:
         raise InputError(
-            f"{wanted}: no consolidated file of that name or sha256 in the master's ingestion ledger",
-            f"{wanted}：导入台账中没有该名称或指纹的已汇总文件",
+            msg("{wanted}: no consolidated file of that name or sha256 in the master's ingestion ledger", wanted=wanted)
         )
     listed = ", ".join(f"{s[:10]} ({t})" for s, t in zip(hit["file_sha256"], hit["consolidated_at"]))
     raise InputError(
-        f"{wanted}: several consolidated files have that name; give the sha256 start: {listed}",
-        f"{wanted}：有多个同名的已汇总文件，请给出文件指纹开头：{listed}",
+        msg(
+            "{wanted}: several consolidated files have that name; give the sha256 start: {listed}",
+            wanted=wanted,
+            listed=listed,
+        )
     )
 
 
@@ -75,10 +80,7 @@ def _refuse_if_changed_later(store: Store, sha: str) -> None:
         return
     names = ledger.set_index("file_sha256")["file_name"]
     files = ", ".join(sorted({str(names.get(s, s)) for s in later["changed_by"]}))
-    raise InputError(
-        f"rows of this file were changed later by {files}: undo that first",
-        f"此文件的行后来被 {files} 修改：请先撤销后者",
-    )
+    raise InputError(msg("rows of this file were changed later by {files}: undo that first", files=files))
 
 
 def _restore(store: Store, table: str, data: dict[str, object], sha: str) -> None:
@@ -93,9 +95,7 @@ def _restore(store: Store, table: str, data: dict[str, object], sha: str) -> Non
             for column, value in old.items():
                 frame.iat[position, frame.columns.get_loc(column)] = None if pd.isna(value) else value
             return
-    raise InputError(
-        f"{table}: the row to restore ({data}) is no longer in the master", f"{table}：要恢复的行已不在总表中（{data}）"
-    )
+    raise InputError(msg("{table}: the row to restore ({data}) is no longer in the master", table=table, data=data))
 
 
 def _refuse_if_referenced(store: Store, sha: str) -> None:
@@ -110,8 +110,7 @@ def _refuse_if_referenced(store: Store, sha: str) -> None:
         if used:
             ids = ", ".join(sorted(used))
             raise InputError(
-                f"customer {ids} created by this file is referred to in {name}: not undone",
-                f"此文件新建的客户 {ids} 已被 {name} 引用：未撤销",
+                msg("customer {ids} created by this file is referred to in {name}: not undone", ids=ids, name=name)
             )
 
 

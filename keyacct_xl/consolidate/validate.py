@@ -19,7 +19,7 @@ import pandas as pd
 from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
 from keyacct_xl.consolidate.followthrough import check_followthrough
 from keyacct_xl.consolidate.ids import normalize_id
-from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows
+from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows, texts
 from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
@@ -29,6 +29,7 @@ from keyacct_xl.forms.formula import evaluate
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec
 from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Pair, Rendered, listing, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank
 
 _SHOWN_CHARS = 200  # a cell's text quoted in a message: enough to recognise it, never a whole essay
@@ -72,8 +73,8 @@ class _Reading:
     period: Period | None
     keys: frozenset[str] = frozenset()
 
-    def add(self, cell: CellValue, field: FieldSpec, en: str, zh: str, severity: str = "warning") -> None:
-        self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(en, zh), self.lang, severity))
+    def add(self, cell: CellValue, field: FieldSpec, reason: Rendered, severity: str = "warning") -> None:
+        self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(reason), self.lang, severity))
 
     def dated(self, field: FieldSpec, raw: object, day_first: bool | None) -> object:
         """A year-less date typed on a dated form, as the date it means; any other value unchanged."""
@@ -91,8 +92,12 @@ class _Reading:
             self.add(
                 cell,
                 field,
-                f"{typed} typed with look-alike or invisible characters ({odd}), read as {clean}",
-                f"{typed} 含形近字符或不可见字符（{odd}），按 {clean} 读取",
+                msg(
+                    "{typed} typed with look-alike or invisible characters ({odd}), read as {clean}",
+                    typed=typed,
+                    odd=odd,
+                    clean=clean,
+                ),
             )
         return clean
 
@@ -106,8 +111,7 @@ class _Reading:
             self.add(
                 cell,
                 field,
-                f"date outside the form's period {self.period.text}",
-                f"日期不在表单期间 {self.period.text} 内",
+                msg("date outside the form's period {period}", period=self.period.text),
             )
 
 
@@ -148,7 +152,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
     cell = extracted.header.get(field.key)
     if cell is None:
         if field.required:  # a retyped form without this field's label
-            problem = FieldProblem("required field not found in the workbook", "工作簿中找不到必填项")
+            problem = FieldProblem(msg("required field not found in the workbook"))
             outcome.issues.append(_issue(outcome, CellValue(None, "", ""), field, problem, reading.lang))
         return
     outcome.header_cells[field.key] = (cell.sheet, cell.ref)
@@ -157,15 +161,14 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
             reading.add(
                 cell,
                 field,
-                "set by the key-account manager, not by a rep: ignored",
-                "由重点客户经理设定，业务员填写的内容不予采用",
+                msg("set by the key-account manager, not by a rep: ignored"),
             )
         return
     try:
         checked = read_cell(field, reading.dated(field, cell.value, None), lang=reading.lang)
         value = checked.value
         if checked.note:
-            reading.add(cell, field, *checked.note)
+            reading.add(cell, field, Pair(*checked.note))
         # A pre-filled dropdown offers "C0001 客户名称"; the id is what the master keeps.
         outcome.header[field.key] = (
             reading.customer_id(value, cell, field) if field.key == "customer_id" and value else value
@@ -206,13 +209,16 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                     reading.add(
                         cell,
                         field,
-                        f"{problem.en}: left blank, the line is kept (typed: {_shown(raw)})",
-                        f"{problem.zh}：此栏留空，本行照常导入（原填写：{_shown(raw)}）",
+                        msg(
+                            "{problem}: left blank, the line is kept (typed: {typed})",
+                            problem=Pair(problem.en, problem.zh),
+                            typed=_shown(raw),
+                        ),
                     )
                 continue
             value = read.value
             if read.note:  # a synonym (面访 for 面谈): stored as the choice, the report keeps what was typed
-                reading.add(_cell(table, field, row_number, raw), field, *read.note)
+                reading.add(_cell(table, field, row_number, raw), field, Pair(*read.note))
             if field.key == "customer_id" and value:
                 value = reading.customer_id(value, _cell(table, field, row_number, raw), field)
             if field.type == "date" and field.key in reading.keys:
@@ -231,8 +237,7 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                     reading.add(
                         cell,
                         field,
-                        "the computed value is too large for Excel: left blank",
-                        "计算结果超出 Excel 可保存的范围：此栏留空",
+                        msg("the computed value is too large for Excel: left blank"),
                     )
         checked.append(row)
     return checked
@@ -290,9 +295,12 @@ def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[
     outcome.rep = typed_rep or outcome.meta_rep
     if outcome.meta_rep and typed_rep and outcome.meta_rep != typed_rep:
         review.append(
-            (
-                f"the form was generated for {outcome.meta_rep} but is signed by {typed_rep}",
-                f"表单为 {outcome.meta_rep} 生成，但填写的业务员为 {typed_rep}",
+            texts(
+                msg(
+                    "the form was generated for {generated} but is signed by {typed}",
+                    generated=outcome.meta_rep,
+                    typed=typed_rep,
+                )
             )
         )
     typed_period = str(outcome.header.get("period") or "").strip()
@@ -332,8 +340,7 @@ def _header_without_key(outcome: FileOutcome, spec: FormSpec, route: Route) -> R
         return None
     return (
         "no_key",
-        f"{', '.join(m.en for m in missing)} empty or invalid: the form gives no row to record",
-        f"{'、'.join(m.zh for m in missing)}为空或有误：无法确定本表单对应的记录",
+        *texts(msg("{fields} empty or invalid: the form gives no row to record", fields=listing(missing))),
     )
 
 
@@ -352,17 +359,25 @@ def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]
                 "",
                 "",
                 outcome.period,
-                f"the form was generated for {generated}; the typed period {outcome.period} is used",
-                f"表单为 {generated} 生成，按填写的期间 {outcome.period} 汇总",
+                *texts(
+                    msg(
+                        "the form was generated for {generated}; the typed period {period} is used",
+                        generated=generated,
+                        period=outcome.period,
+                    )
+                ),
                 "warning",
             )
         )
         return []
     return [
-        (
-            f"the form was generated for {generated} but the typed period is {outcome.period} "
-            "and its dates do not all fall in it",
-            f"表单为 {generated} 生成，填写的期间为 {outcome.period}，且日期不全在该期间内",
+        texts(
+            msg(
+                "the form was generated for {generated} but the typed period is {period} "
+                "and its dates do not all fall in it",
+                generated=generated,
+                period=outcome.period,
+            )
         )
     ]
 
@@ -379,26 +394,25 @@ def _settle(
         return
     errors = outcome.errors
     if not outcome.rep:
-        outcome.reject("no_rep", "the file names no rep (业务员)", "文件未填写业务员")
+        outcome.reject("no_rep", *texts(msg("the file names no rep (业务员)")))
     elif strict and errors:
         outcome.reject(
             "strict",
-            f"{len(errors)} error(s) and --strict: the whole file is rejected",
-            f"有 {len(errors)} 处错误且使用 --strict：整个文件拒收",
+            *texts(msg("{count} error(s) and --strict: the whole file is rejected", count=len(errors))),
         )
     elif route.key_field and not outcome.key and not route.registers_customers:  # a new customer's id is given
         # Named by its label, as the rep sees it on the form (报价单号, 日期), never by its key.
         label = next((f.label for f in spec.header_fields if f.key == route.key_field), None)
-        en, zh = (label.en, label.zh) if label else (route.key_field, route.key_field)
         outcome.reject(
             "no_key",
-            f"the field {en} that identifies this form is empty or invalid",
-            f"标识本表单的字段 {zh} 为空或有误",
+            *texts(
+                msg("the field {field} that identifies this form is empty or invalid", field=label or route.key_field)
+            ),
         )
     elif refusal is not None:
         outcome.reject(*refusal)
     elif not route.header_table and not any(r.ok for r in outcome.rows):
-        outcome.reject("empty", "no valid line in the form", "表单中没有有效的行")
+        outcome.reject("empty", *texts(msg("no valid line in the form")))
     else:
         outcome.status = outcome.settled_status()
         for en, zh in review:
