@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
@@ -16,7 +18,16 @@ from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
 from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.book import xlsx_book
 
-__all__ = ["DATE_FORMAT", "MONEY_FORMAT", "check_suffix", "workbook", "write_csv"]
+__all__ = [
+    "DATE_FORMAT",
+    "MONEY_FORMAT",
+    "check_suffix",
+    "display_width",
+    "print_a4_across",
+    "workbook",
+    "write_cell",
+    "write_csv",
+]
 
 
 def check_suffix(path: Path, allowed: tuple[str, ...]) -> str:
@@ -39,6 +50,31 @@ def workbook(path: Path, title: str) -> Iterator[xlsxwriter.Workbook]:
     book.close()
     with atomic_write(Path(path), backup=False) as out:
         out.write(buffer.getvalue())
+
+
+def display_width(text: str) -> int:
+    """Columns a text needs in a cell: a Chinese character is two wide."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def write_cell(sheet: Worksheet, row: int, col: int, value: object, style: object) -> None:
+    """One value by its type: blanks for missing values, dates, numbers (never booleans), else text."""
+    if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        sheet.write_blank(row, col, None, style)
+    elif isinstance(value, pd.Timestamp):
+        sheet.write_datetime(row, col, value.to_pydatetime(), style)
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        sheet.write_number(row, col, float(value), style)
+    else:
+        sheet.write_string(row, col, str(value), style)
+
+
+def print_a4_across(sheet: Worksheet, header_row: int) -> None:
+    """Printed for a meeting: A4 landscape, one page wide, the header row (0-based) on every page."""
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -20,7 +20,7 @@ import xlsxwriter.workbook
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_frame, document_values, header
 from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
-from keyacct_xl.output import check_suffix, workbook, write_csv
+from keyacct_xl.output import check_suffix, display_width, workbook, write_csv
 
 MONEY = {
     "revenue",
@@ -109,11 +109,6 @@ def write_analysis(path: str | Path, sheets: Sequence[Sheet], *, title: str, lan
     return path
 
 
-def _display_width(text: str) -> int:
-    """Columns a header needs: a Chinese character is two wide."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
 def _write_sheet(book: xlsxwriter.workbook.Workbook, sheet: Sheet, table_name: str, lang: Lang) -> None:
     ws = book.add_worksheet(sheet.title[:31])
     frame = document_values(sheet.frame, lang)
@@ -137,7 +132,7 @@ def _write_sheet(book: xlsxwriter.workbook.Workbook, sheet: Sheet, table_name: s
         width = (
             40
             if name in ("reasons", "credit_reason", "action", "reason", "risks")
-            else max(10, min(24, _display_width(header(name, lang)) + 2))
+            else max(10, min(24, display_width(header(name, lang)) + 2))
         )
         ws.set_column(i, i, width)
     ws.freeze_panes(1, 0)

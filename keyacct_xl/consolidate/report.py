@@ -25,6 +25,7 @@ from keyacct_xl.master.redact import MASK
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import joined, tr
+from keyacct_xl.output import print_a4_across
 from keyacct_xl.xlsx.book import xlsx_book
 
 _KIND_LABELS = {
@@ -93,11 +94,7 @@ def _sheet(
     sheet.freeze_panes(1, 0)
     if rows:
         sheet.autofilter(0, 0, len(rows), len(headers) - 1)
-    # Printed for the review meeting: A4 across, as wide as one page, the header row on every page.
-    sheet.set_paper(9)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0)
+    print_a4_across(sheet, 0)
 
 
 def _row(

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.rfm import CLASS_LABELS
@@ -24,7 +23,7 @@ from keyacct_xl.labels import header as schema_header
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import Bilingual, msg, tr
 from keyacct_xl.messages import Pair as MessagePair
-from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_csv
+from keyacct_xl.output import DATE_FORMAT, check_suffix, display_width, print_a4_across, workbook, write_cell, write_csv
 
 Pair = tuple[str, str]
 HEADERS: dict[str, Pair] = {
@@ -203,7 +202,7 @@ def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Se
         ws.write_string(top + 1, j, header(column, lang), fmt["head"])
     for i, record in enumerate(key[list(_PAGE_LIST)].itertuples(index=False), start=top + 2):
         for j, value in enumerate(record):
-            _write(ws, i, j, value, fmt["cell_date"] if isinstance(value, pd.Timestamp) else fmt["cell"])
+            write_cell(ws, i, j, value, fmt["cell_date"] if isinstance(value, pd.Timestamp) else fmt["cell"])
     sign = top + 3 + max(len(key), 1)
     for j, signer in enumerate((msg("Rep:"), msg("Supervisor:"), msg("Date:"))):
         ws.write_string(sign + 1, j * 2, signer.render(lang))
@@ -216,17 +215,6 @@ def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Se
     ws.fit_to_pages(1, 1)
     ws.print_area(0, 0, sign + 1, len(_PAGE_LIST) - 1)
     ws.set_footer(tr(lang, "&LVisits check&RPage &P"))
-
-
-def _write(ws, row: int, col: int, value: object, style) -> None:
-    if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        ws.write_blank(row, col, None, style)
-    elif isinstance(value, pd.Timestamp):
-        ws.write_datetime(row, col, value.to_pydatetime(), style)
-    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        ws.write_number(row, col, float(value), style)
-    else:
-        ws.write_string(row, col, str(value), style)
 
 
 def _column_format(key: str, dtype: Any, fmt: dict):
@@ -242,7 +230,7 @@ def _column_format(key: str, dtype: Any, fmt: dict):
 
 
 def _width(key: str, text: str) -> int:
-    return WIDE.get(key, max(9, min(22, sum(2 if ord(ch) > 0x2E7F else 1 for ch in text) + 2)))
+    return WIDE.get(key, max(9, min(22, display_width(text) + 2)))
 
 
 def _detail(book, fmt: dict, name: str, frame: pd.DataFrame, table: str, lang: Lang, title: str) -> None:
@@ -253,7 +241,7 @@ def _detail(book, fmt: dict, name: str, frame: pd.DataFrame, table: str, lang: L
     styles = [_column_format(key, frame[key].dtype, fmt) for key in columns]
     for i, record in enumerate(data.itertuples(index=False), start=1):
         for j, value in enumerate(record):
-            _write(ws, i, j, value, styles[j])
+            write_cell(ws, i, j, value, styles[j])
     specs = []
     for key in columns:
         text = header(key, lang)
@@ -268,9 +256,6 @@ def _detail(book, fmt: dict, name: str, frame: pd.DataFrame, table: str, lang: L
         {"name": table, "style": "Table Style Light 9", "columns": specs},
     )
     ws.freeze_panes(1, 0)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+    print_a4_across(ws, 0)
     ws.set_header(f"&C{title} — {name}")
     ws.set_footer(tr(lang, "&RPage &P of &N"))

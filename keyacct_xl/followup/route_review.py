@@ -20,7 +20,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import msg, tr
-from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook
+from keyacct_xl.output import DATE_FORMAT, check_suffix, print_a4_across, workbook
 from keyacct_xl.tablefile import read_table_file
 
 TABLE = "RouteReview"
@@ -81,10 +81,7 @@ def write_route_review(routes: pd.DataFrame, path: Path, *, lang: Lang) -> Path:
         for j, column in enumerate(REVIEW_COLUMNS):
             ws.set_column(j, j, column.width)
         ws.freeze_panes(3, 2)
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(2)
+        print_a4_across(ws, 2)
     return path
 
 

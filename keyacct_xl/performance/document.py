@@ -19,7 +19,16 @@ from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.labels import header as schema_header
 from keyacct_xl.labels import yes_no
 from keyacct_xl.messages import Rendered, tr
-from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
+from keyacct_xl.output import (
+    DATE_FORMAT,
+    MONEY_FORMAT,
+    check_suffix,
+    display_width,
+    print_a4_across,
+    workbook,
+    write_cell,
+    write_csv,
+)
 
 Pair = tuple[str, str]
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -103,18 +112,7 @@ def _width(key: str, text: str, kind: object, formats: dict) -> int:
     if key in _WIDE:
         return _WIDE[key]
     least = 17 if kind is formats["time"] else 11 if kind is formats["date"] else 8
-    return max(least, min(24, sum(2 if ord(ch) > 0x2E7F else 1 for ch in text) + 2))
-
-
-def _write(ws, row: int, col: int, value: object, style: object) -> None:
-    if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        ws.write_blank(row, col, None, style)
-    elif isinstance(value, pd.Timestamp):
-        ws.write_datetime(row, col, value.to_pydatetime(), style)
-    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
-        ws.write_number(row, col, float(value), style)
-    else:
-        ws.write_string(row, col, str(value), style)
+    return max(least, min(24, display_width(text) + 2))
 
 
 def _sheet(
@@ -127,7 +125,7 @@ def _sheet(
     styles = [_format_of(key, frame[key], labels, formats) for key in columns]
     for i, record in enumerate(data.itertuples(index=False), start=1):
         for j, value in enumerate(record):
-            _write(ws, i, j, value, styles[j])
+            write_cell(ws, i, j, value, styles[j])
     specs = []
     for j, key in enumerate(columns):
         text = labels.header(key, lang)
@@ -141,9 +139,6 @@ def _sheet(
         {"name": table, "style": "Table Style Light 9", "columns": specs},
     )
     ws.freeze_panes(1, 0)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+    print_a4_across(ws, 0)
     ws.set_header(f"&C{title} — {name}")
     ws.set_footer(tr(lang, "&CPage &P of &N"))

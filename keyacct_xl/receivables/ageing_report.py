@@ -10,7 +10,7 @@ import pandas as pd
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_values, yes_no
 from keyacct_xl.messages import msg, tr
-from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, workbook, write_csv
+from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, print_a4_across, workbook, write_csv
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, ageing_totals, bucket_columns
 
 # The headers of the ageing columns (the frame keeps stable keys; the report shows these).
@@ -76,10 +76,7 @@ def write_ageing(
         for j, col in enumerate(columns):
             sheet.set_column(j, j, 30 if col == "name" else 13)
         sheet.freeze_panes(2, 2)
-        sheet.set_landscape()
-        sheet.set_paper(9)
-        sheet.fit_to_pages(1, 0)
-        sheet.repeat_rows(1)
+        print_a4_across(sheet, 1)
     return path
 
 
