@@ -108,3 +108,5 @@ def read_yaml(path: Path, where: Where) -> Any:
         ) from None
     except UnicodeDecodeError:
         raise where.fail(msg("not UTF-8 text")) from None
+    except ValueError as exc:  # a well-formed scalar YAML cannot turn into a value, such as the date 2026-13-01
+        raise where.fail(msg("not valid YAML ({problem})", problem=str(exc))) from None

@@ -33,6 +33,7 @@ from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.statement_reader import read_statement
 from keyacct_xl.receivables.statements import parse_period
 from keyacct_xl.tablefile import read_table_file
+from keyacct_xl.yamlcheck import Where, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("catalog", ROOT / ".ci" / "catalog.py")
@@ -240,3 +241,12 @@ def test_a_form_spec_error_and_a_field_rule_read_in_zh() -> None:
     field = parse_spec({**raw, "orientation": "portrait"}, file="mini.yaml").sections[0].fields[0]
     assert describe_rule(field).zh == "请输入 0 到 9 之间的整数。"
     assert describe_rule(field).en == "Enter a whole number from 0 to 9."
+
+
+def test_an_impossible_date_in_a_yaml_file_names_the_file(tmp_path: Path) -> None:
+    policy = tmp_path / "workdays.yaml"
+    policy.write_text("holidays: [2026-13-01]\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        read_yaml(policy, Where("workdays.yaml"))
+    assert caught.value.en.startswith("workdays.yaml: (top): not valid YAML (")
+    assert caught.value.zh.startswith("workdays.yaml：")
