@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "keyacct_xl"
 PO = PACKAGE / "locale" / "zh" / "LC_MESSAGES" / "keyacct_xl.po"
 MO = PO.with_suffix(".mo")
-# The functions that take a msgid (keyacct_xl/messages.py): msg(msgid, ...) and tr(lang, msgid, ...).
-KEYWORDS = {"msg": None, "tr": (2,)}
+# The functions that take a msgid (keyacct_xl/messages.py): msg(msgid, ...), tr(lang, msgid, ...) and
+# cmsg(context, msgid, ...).
+KEYWORDS = {"msg": None, "tr": (2,), "cmsg": ((1, "c"), 2)}
 COMMENT_TAG = "Translators:"
 HEADER_COMMENT = (
     "# Chinese (Simplified) messages of keyacct-xl.\n"
@@ -64,12 +65,13 @@ def updated(current: Catalog, used: Catalog) -> Catalog:
     )
     for message in used:
         if message.id:
-            known = current.get(message.id)
+            known = current.get(message.id, message.context)
             catalog.add(
                 message.id,
                 known.string if known else "",
                 locations=message.locations,
                 auto_comments=message.auto_comments,
+                context=message.context,
             )
     return catalog
 

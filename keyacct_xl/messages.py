@@ -81,10 +81,12 @@ class Message(Rendered):
 
     msgid: str
     params: Mapping[str, object] = field(default_factory=dict)
+    context: str | None = None  # gettext's msgctxt: the same English word translated apart (Status: 状态, 核对结果)
 
     def render(self, lang: Lang) -> str:
         """The message in ``lang``, its parameters shown in the same language."""
-        template = catalog(lang).gettext(self.msgid)
+        translations = catalog(lang)
+        template = translations.pgettext(self.context, self.msgid) if self.context else translations.gettext(self.msgid)
         return template.format(**{name: shown(value, lang) for name, value in self.params.items()})
 
 
@@ -99,6 +101,11 @@ def msg(msgid: str, /, **params: object) -> Message:
             for name, value in params.items()
         },
     )
+
+
+def cmsg(context: str, msgid: str, /, **params: object) -> Message:
+    """The message ``msgid`` as used in ``context`` (where its translation differs from the word's usual one)."""
+    return Message(msgid, msg(msgid, **params).params, context)
 
 
 def tr(lang: Lang, msgid: str, /, **params: object) -> str:

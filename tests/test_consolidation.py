@@ -239,7 +239,7 @@ def test_dry_run_writes_only_the_report(master: Path, inbox: Path, tmp_path: Pat
     book = openpyxl.load_workbook(report)
     assert book.sheetnames == ["Summary", "By form", "Files", "Errors", "Changes", "Conflicts"]
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
-    assert (summary["Dry run"], summary["accepted"], summary["Rows added"]) == ("yes", 1, 3)
+    assert (summary["Dry run"], summary["accepted"], summary["Rows added"]) == ("Yes", 1, 3)
 
 
 def test_report_names_file_sheet_cell_field_value_and_reason(master: Path, inbox: Path, tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.messages import LOCALE_DIR, Location, msg
+from keyacct_xl.messages import LOCALE_DIR, Location, cmsg, msg
 from keyacct_xl.parsing import ParseError, parse_date, parse_money
 from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.statement_reader import read_statement
@@ -54,26 +54,26 @@ _KEPT = re.compile(
 
 @pytest.fixture(scope="module")
 def used() -> dict[str, object]:
-    """The messages the code uses (msgid -> Babel message)."""
-    return {m.id: m for m in catalog.extract() if m.id}
+    """The messages the code uses ((msgid, context) -> Babel message)."""
+    return {(m.id, m.context): m for m in catalog.extract() if m.id}
 
 
 @pytest.fixture(scope="module")
 def zh() -> dict[str, str]:
-    """The zh catalog's translations (msgid -> msgstr)."""
-    return {m.id: m.string for m in catalog.read_catalog() if m.id}
+    """The zh catalog's translations ((msgid, context) -> msgstr)."""
+    return {(m.id, m.context): m.string for m in catalog.read_catalog() if m.id}
 
 
 def test_the_catalog_has_every_message_the_code_uses_and_no_other(used: dict, zh: dict) -> None:
-    missing = sorted(m for m in used if not zh.get(m))
-    stale = sorted(set(zh) - set(used))
+    missing = sorted((m for m in used if not zh.get(m)), key=str)
+    stale = sorted(set(zh) - set(used), key=str)
     assert not missing, f"messages without a zh translation (run python .ci/catalog.py): {missing}"
     assert not stale, f"messages no code uses (run python .ci/catalog.py): {stale}"
 
 
 def test_the_shipped_mo_is_the_compiled_po(zh: dict) -> None:
     with catalog.MO.open("rb") as file:
-        compiled = {m.id: m.string for m in read_mo(file) if m.id}
+        compiled = {(m.id, m.context): m.string for m in read_mo(file) if m.id}
     assert compiled == zh, "the .mo differs from the .po: run python .ci/catalog.py"
     # and the runtime reads it where the package looks for it
     assert gettext.translation("keyacct_xl", LOCALE_DIR, languages=["zh"]).gettext("sheet {sheet}") == "工作表 {sheet}"
@@ -88,7 +88,7 @@ def _fields(text: str) -> list[tuple[str, str, str]]:
 
 
 def test_every_translation_keeps_exactly_the_placeholders_of_its_msgid(zh: dict) -> None:
-    wrong = {msgid: text for msgid, text in zh.items() if _fields(msgid) != _fields(text)}
+    wrong = {key: text for key, text in zh.items() if _fields(key[0]) != _fields(text)}
     assert not wrong
 
 
@@ -250,3 +250,10 @@ def test_an_impossible_date_in_a_yaml_file_names_the_file(tmp_path: Path) -> Non
         read_yaml(policy, Where("workdays.yaml"))
     assert caught.value.en.startswith("workdays.yaml: (top): not valid YAML (")
     assert caught.value.zh.startswith("workdays.yaml：")
+
+
+def test_a_word_translated_apart_in_a_context_keeps_its_usual_translation_elsewhere() -> None:
+    # "Status" is a reconciliation line's 核对结果, but a consolidated file's 状态
+    assert msg("Status").zh == "核对结果"
+    assert cmsg("consolidation report", "Status").zh == "状态"
+    assert cmsg("consolidation report", "Status").en == "Status"

@@ -10,40 +10,30 @@ import pandas as pd
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import Lang, pick
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.performance.complaints import end_of_day
 from keyacct_xl.performance.register import run_complaint_register
 
-# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
-HELP: dict[str, tuple[str, str]] = {
-    "complaints": (
-        "投诉与售后台账：24 小时围堵、10 个工作日结案、保修期，逾期标记",
-        "complaint and service register: 24 h containment, ten working days to close, warranty, overdue flags",
+# The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
+HELP: dict[str, Message] = {
+    "complaints": msg(
+        "complaint and service register: 24 h containment, ten working days to close, warranty, overdue flags"
     ),
-    "master": ("客户档案总表", "master workbook"),
-    "--as-of": (
-        "截至时间：日期（当天结束时）或 日期 时:分（默认：投诉、售后或拜访的最近日期）",
-        "cut-off: a date (its end) or date hh:mm (default: the latest complaint, request or visit date)",
-    ),
-    "--policy": (
-        "期限政策文件或随程序提供的名称（默认：complaints）",
-        "deadline policy file or shipped name (default: complaints)",
-    ),
-    "--out": (
-        "输出 .xlsx 或 .csv 文件（默认：总表旁的 complaints_<日期>.xlsx）",
-        "FILE.xlsx or FILE.csv (default: complaints_<date>.xlsx beside MASTER)",
-    ),
+    "master": msg("master workbook"),
+    "--as-of": msg("cut-off: a date (its end) or date hh:mm (default: the latest complaint, request or visit date)"),
+    "--policy": msg("deadline policy file or shipped name (default: complaints)"),
+    "--out": msg("FILE.xlsx or FILE.csv (default: complaints_<date>.xlsx beside MASTER)"),
 }
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``complaints``."""
-    parser = sub.add_parser("complaints", parents=[common], help=pick(lang, *HELP["complaints"]))
-    parser.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
-    parser.add_argument("--as-of", help=pick(lang, *HELP["--as-of"]))
-    parser.add_argument("--policy", help=pick(lang, *HELP["--policy"]))
-    parser.add_argument("--out", type=Path, help=pick(lang, *HELP["--out"]))
+    parser = sub.add_parser("complaints", parents=[common], help=HELP["complaints"].render(lang))
+    parser.add_argument("master", type=Path, help=HELP["master"].render(lang))
+    parser.add_argument("--as-of", help=HELP["--as-of"].render(lang))
+    parser.add_argument("--policy", help=HELP["--policy"].render(lang))
+    parser.add_argument("--out", type=Path, help=HELP["--out"].render(lang))
     parser.set_defaults(func=run)
 
 

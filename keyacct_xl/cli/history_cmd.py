@@ -11,55 +11,50 @@ import pandas as pd
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.history.archive import archive, restore, status
 from keyacct_xl.history.ingest import TABLES, import_lines
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Message, msg
 
-# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
-HELP: dict[str, tuple[str, str]] = {
-    "history": (
-        "历史库：把较早的销售明细和收款记录移到总表旁的 .kx 文件夹（Parquet），各项分析照常读取",
+# The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
+HELP: dict[str, Message] = {
+    "history": msg(
         "history store: older sales and payment lines in a .kx folder (Parquet) beside the master, still "
-        "read by every analysis",
+        "read by every analysis"
     ),
-    "archive": (
-        "把某日期之前的销售明细和收款记录移入历史库（先写入并核对，再保存总表，保留备份）",
+    "archive": msg(
         "move the sales and payment lines dated before a day into the history store (written and verified "
-        "first, then the master saved with a backup)",
+        "first, then the master saved with a backup)"
     ),
-    "restore": ("把历史库中的全部行移回总表", "put every line of the history store back into the master"),
-    "status": ("总表和历史库各有多少行", "how many lines the master and its history store hold"),
-    "master": ("客户档案总表", "master workbook"),
-    "import": (
-        "把 ERP 导出的销售明细或收款记录（.csv、.parquet、.xlsx，表头与总表相同或为其别名）直接导入历史库",
+    "restore": msg("put every line of the history store back into the master"),
+    "status": msg("how many lines the master and its history store hold"),
+    "master": msg("master workbook"),
+    "import": msg(
         "load an ERP export of sales or payment lines (.csv, .parquet, .xlsx, the master's headers or their "
-        "aliases) straight into the history store",
+        "aliases) straight into the history store"
     ),
-    "file": ("要导入的文件", "the file to import"),
-    "--table": (
-        "导入到哪个表：销售明细或收款记录（按可选值填写）",
-        "the table the lines belong to: transactions or payments",
-    ),
-    "--before": ("移入此日期之前的行（例如 2024-01-01）", "move the lines dated before this day (e.g. 2024-01-01)"),
+    "file": msg("the file to import"),
+    "--table": msg("the table the lines belong to: transactions or payments"),
+    "--before": msg("move the lines dated before this day (e.g. 2024-01-01)"),
 }
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``history archive``, ``history restore``, ``history import`` and ``history status``."""
-    parser = sub.add_parser("history", parents=[common], help=pick(lang, *HELP["history"]))
+    parser = sub.add_parser("history", parents=[common], help=HELP["history"].render(lang))
     actions = parser.add_subparsers(dest="history_action", metavar="ACTION", required=True)
-    moving = actions.add_parser("archive", parents=[common], help=pick(lang, *HELP["archive"]))
-    moving.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
-    moving.add_argument("--before", required=True, help=pick(lang, *HELP["--before"]))
+    moving = actions.add_parser("archive", parents=[common], help=HELP["archive"].render(lang))
+    moving.add_argument("master", type=Path, help=HELP["master"].render(lang))
+    moving.add_argument("--before", required=True, help=HELP["--before"].render(lang))
     moving.set_defaults(func=_archive)
-    back = actions.add_parser("restore", parents=[common], help=pick(lang, *HELP["restore"]))
-    back.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
+    back = actions.add_parser("restore", parents=[common], help=HELP["restore"].render(lang))
+    back.add_argument("master", type=Path, help=HELP["master"].render(lang))
     back.set_defaults(func=_restore)
-    loading = actions.add_parser("import", parents=[common], help=pick(lang, *HELP["import"]))
-    loading.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
-    loading.add_argument("file", type=Path, help=pick(lang, *HELP["file"]))
-    loading.add_argument("--table", required=True, choices=sorted(TABLES), help=pick(lang, *HELP["--table"]))
+    loading = actions.add_parser("import", parents=[common], help=HELP["import"].render(lang))
+    loading.add_argument("master", type=Path, help=HELP["master"].render(lang))
+    loading.add_argument("file", type=Path, help=HELP["file"].render(lang))
+    loading.add_argument("--table", required=True, choices=sorted(TABLES), help=HELP["--table"].render(lang))
     loading.set_defaults(func=_import)
-    shown = actions.add_parser("status", parents=[common], help=pick(lang, *HELP["status"]))
-    shown.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
+    shown = actions.add_parser("status", parents=[common], help=HELP["status"].render(lang))
+    shown.add_argument("master", type=Path, help=HELP["master"].render(lang))
     shown.set_defaults(func=_status)
 
 

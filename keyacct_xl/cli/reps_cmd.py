@@ -8,46 +8,33 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.consolidate.store import load_store
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.messages import tr
+from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.performance.evaluation import NO_TARGET, run_rep_evaluation
 
-# The help texts of the command, (zh, en): --help follows --lang, else the system locale (default zh).
-HELP: dict[str, tuple[str, str]] = {
-    "reps": (
-        "业务员考核（按数据）：销售与任务、回款、新客户、拜访、投诉、按时交表、主管评分",
+# The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
+HELP: dict[str, Message] = {
+    "reps": msg(
         "rep evaluation from the data: sales against target, collection, new customers, visits, complaints, "
-        "reports on time, the supervisor's score",
+        "reports on time, the supervisor's score"
     ),
-    "master": ("客户档案总表", "master workbook"),
-    "--period": (
-        "期间：月（2026-10）、季（2026-Q4）或年（2026）",
-        "period: a month (2026-10), quarter (2026-Q4) or year (2026)",
-    ),
-    "--scoring": (
-        "考核评分政策文件或随程序提供的名称（默认：rep_evaluation）",
-        "scoring policy file or shipped name (default: rep_evaluation)",
-    ),
-    "--forms": (
-        "为每个业务员预填考核表，写入此文件夹（仅按月）",
-        "write a pre-filled evaluation form per rep into this folder (a month only)",
-    ),
-    "--out": (
-        "输出 .xlsx 或 .csv 文件（默认：总表旁的 reps_<期间>.xlsx）",
-        "FILE.xlsx or FILE.csv (default: reps_<period>.xlsx beside MASTER)",
-    ),
+    "master": msg("master workbook"),
+    "--period": msg("period: a month (2026-10), quarter (2026-Q4) or year (2026)"),
+    "--scoring": msg("scoring policy file or shipped name (default: rep_evaluation)"),
+    "--forms": msg("write a pre-filled evaluation form per rep into this folder (a month only)"),
+    "--out": msg("FILE.xlsx or FILE.csv (default: reps_<period>.xlsx beside MASTER)"),
 }
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
     """Add ``reps``."""
-    parser = sub.add_parser("reps", parents=[common], help=pick(lang, *HELP["reps"]))
-    parser.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
-    parser.add_argument("--period", required=True, help=pick(lang, *HELP["--period"]))
-    parser.add_argument("--scoring", help=pick(lang, *HELP["--scoring"]))
-    parser.add_argument("--forms", type=Path, help=pick(lang, *HELP["--forms"]))
-    parser.add_argument("--out", type=Path, help=pick(lang, *HELP["--out"]))
+    parser = sub.add_parser("reps", parents=[common], help=HELP["reps"].render(lang))
+    parser.add_argument("master", type=Path, help=HELP["master"].render(lang))
+    parser.add_argument("--period", required=True, help=HELP["--period"].render(lang))
+    parser.add_argument("--scoring", help=HELP["--scoring"].render(lang))
+    parser.add_argument("--forms", type=Path, help=HELP["--forms"].render(lang))
+    parser.add_argument("--out", type=Path, help=HELP["--out"].render(lang))
     parser.set_defaults(func=run)
 
 

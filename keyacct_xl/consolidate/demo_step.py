@@ -27,7 +27,7 @@ from keyacct_xl.consolidate.variants import varied
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.forms.demo_step import demo_reps
 from keyacct_xl.forms.meta import FormContext
-from keyacct_xl.i18n import pick
+from keyacct_xl.messages import tr
 
 REPS = 4
 # The filled examples (templates/examples) use the first customers of each rep; the demo's copies use later ones.
@@ -221,10 +221,4 @@ def consolidation_demo(master_path: Path, out_dir: Path, args: argparse.Namespac
         quarantine_dir=out_dir / "quarantine",
         now=now,
     )
-    return [
-        pick(
-            args.lang,
-            f"汇总：{run.summary(args.lang)} → {run.report}",
-            f"consolidation: {run.summary(args.lang)} → {run.report}",
-        )
-    ]
+    return [tr(args.lang, "consolidation: {summary} → {report}", summary=run.summary(args.lang), report=run.report)]

@@ -11,9 +11,10 @@ from typing import Literal
 from keyacct_xl.consolidate.routes import OUTPUT_FORMS, ROUTES, route_tables
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import TABLES_BY_NAME
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.messages import listing, tr
 
 Role = Literal["input", "output", "none"]
 
@@ -35,11 +36,11 @@ class FormRole:
     def describe(self, lang: Lang) -> str:
         """The role in ``lang``: 填写后汇总到：拜访记录 / input → Visits; 输出 … / output …."""
         if self.role == "input":
-            names = pick(lang, "、", ", ").join(table_label(t, lang) for t in self.tables)
-            return pick(lang, f"填写后汇总到：{names}", f"input → {names}")
+            names = listing(table_label(t, lang) for t in self.tables)
+            return tr(lang, "input → {tables}", tables=names)
         if self.role == "output":
-            return pick(lang, "输出：由程序根据总表生成，不汇总", "output: made from the master, not consolidated")
-        return pick(lang, "尚不汇总", "not consolidated yet")
+            return tr(lang, "output: made from the master, not consolidated")
+        return tr(lang, "not consolidated yet")
 
 
 def form_roles() -> list[FormRole]:

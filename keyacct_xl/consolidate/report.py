@@ -19,19 +19,20 @@ from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.run import RunResult
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.forms.catalog import form_ids, load_form
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
+from keyacct_xl.labels import yes_no
 from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column, is_sensitive_label
 from keyacct_xl.master.redact import MASK
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
-from keyacct_xl.messages import joined, tr
+from keyacct_xl.messages import cmsg, joined, listing, msg, tr
 from keyacct_xl.output import print_a4_across
 from keyacct_xl.xlsx.book import xlsx_book
 
 _KIND_LABELS = {
-    "value": ("值不一致", "different value"),
-    "owner": ("他人客户", "another rep's customer"),
-    "duplicate": ("疑似重复客户", "probable duplicate customer"),
+    "value": msg("different value"),
+    "owner": msg("another rep's customer"),
+    "duplicate": msg("probable duplicate customer"),
 }
 
 
@@ -59,7 +60,7 @@ def summary_line(result: RunResult, lang: Lang) -> str:
 
 
 def _status(status: str, lang: Lang) -> str:
-    return pick(lang, *STATUS_LABELS[status])
+    return STATUS_LABELS[status][0 if lang == "zh" else 1]
 
 
 def _sheet(
@@ -113,29 +114,29 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
     """Write the report workbook atomically to ``path``; ``without_sensitive`` masks the values of personal fields
     (phones, birthdays, profile answers) wherever the report quotes them, messages included."""
     buffer = io.BytesIO()
-    book = xlsx_book(buffer, title=pick(lang, "汇总报告", "Consolidation report"))
+    book = xlsx_book(buffer, title=tr(lang, "Consolidation report"))
     counts = result.counts()
     summary: list[list[object]] = [
-        [pick(lang, "客户档案总表", "Master"), str(result.master)],
-        [pick(lang, "汇总时间", "Run at"), result.now],
-        [pick(lang, "试运行", "Dry run"), pick(lang, "是", "yes") if result.dry_run else pick(lang, "否", "no")],
-        [pick(lang, "文件总数", "Files"), len(result.outcomes)],
+        [tr(lang, "Master workbook"), str(result.master)],
+        [tr(lang, "Run at"), result.now],
+        [tr(lang, "Dry run"), yes_no(result.dry_run, lang)],
+        [tr(lang, "Files in all"), len(result.outcomes)],
     ]
     summary += [[_status(s, lang), counts.get(s, 0)] for s in STATUSES]
     summary += [
-        [pick(lang, "新增行数", "Rows added"), result.rows_added],
-        [pick(lang, "更新行数", "Rows updated"), result.rows_updated],
-        [pick(lang, "错误", "Errors"), sum(len(o.errors) for o in result.outcomes)],
-        [pick(lang, "冲突", "Conflicts"), len(result.conflicts)],
+        [tr(lang, "Rows added"), result.rows_added],
+        [tr(lang, "Rows updated"), result.rows_updated],
+        [cmsg("consolidation report", "Errors").render(lang), sum(len(o.errors) for o in result.outcomes)],
+        [tr(lang, "Conflicts"), len(result.conflicts)],
         [
-            pick(lang, "写入的表格", "Tables written"),
-            pick(lang, "、", ", ").join(table_label(t, lang) for t in result.written),
+            tr(lang, "Tables written"),
+            listing(table_label(t, lang) for t in result.written).render(lang),
         ],
     ]
     _sheet(
         book,
-        pick(lang, "汇总", "Summary"),
-        [pick(lang, "项目", "Item"), pick(lang, "数值", "Value")],
+        cmsg("consolidation report", "Summary").render(lang),
+        [tr(lang, "Item"), cmsg("consolidation report", "Value").render(lang)],
         summary,
         [18, 60],
     )
@@ -156,18 +157,18 @@ SHA_SHOWN = 12  # enough to tell files apart and to name one in --accept/--rejec
 def _form_titles(ids: set[str], lang: Lang) -> dict[str, str]:
     """Each catalog form's name as the rep's copy shows it (a file no form was recognised in has none)."""
     titles = {f: load_form(f).title for f in ids & set(form_ids())}
-    return {f: pick(lang, t.zh, t.en) for f, t in titles.items()}
+    return {f: t.zh if lang == "zh" else t.en for f, t in titles.items()}
 
 
 _BY_FORM_HEADERS = (
-    ("表单", "Form"),
-    ("文件数", "Files"),
-    ("新增行数", "Rows added"),
-    ("更新行数", "Rows updated"),
-    ("拒收行数", "Rows refused"),
-    ("拒收文件", "Files rejected"),
-    ("重复文件", "Duplicate files"),
-    ("待审核文件", "Files waiting for review"),
+    msg("Form"),
+    cmsg("count", "Files"),
+    msg("Rows added"),
+    msg("Rows updated"),
+    msg("Rows refused"),
+    msg("Files rejected"),
+    msg("Duplicate files"),
+    msg("Files waiting for review"),
 )
 
 
@@ -201,12 +202,12 @@ def _by_form(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
     """One row per form: what its files brought, what was refused and what waits, for the review meeting."""
     counts = form_counts(result.outcomes)
     titles = _form_titles(set(counts), lang)
-    rows = [[titles.get(f) or (f or pick(lang, "未识别的文件", "no form recognised")), *n] for f, n in counts.items()]
-    total = [pick(lang, "合计", "Total"), *(sum(n[i] for n in counts.values()) for i in range(7))] if rows else []
+    rows = [[titles.get(f) or (f or tr(lang, "no form recognised")), *n] for f, n in counts.items()]
+    total = [tr(lang, "Total"), *(sum(n[i] for n in counts.values()) for i in range(7))] if rows else []
     _sheet(
         book,
-        pick(lang, "按表单汇总", "By form"),
-        [pick(lang, *h) for h in _BY_FORM_HEADERS],
+        tr(lang, "By form"),
+        [h.render(lang) for h in _BY_FORM_HEADERS],
         rows,
         [30, 8, 10, 10, 10, 10, 10, 12],
         counts=True,
@@ -216,20 +217,20 @@ def _by_form(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
 
 def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
     headers = [
-        pick(lang, *h)
+        h.render(lang)
         for h in (
-            ("文件", "File"),
-            ("状态", "Status"),
-            ("原因", "Reason"),
-            ("表单", "Form"),
-            ("版本", "Version"),
-            ("业务员", "Rep"),
-            ("期间", "Period"),
-            ("新增行数", "Rows added"),
-            ("更新行数", "Rows updated"),
-            ("错误数", "Errors"),
-            ("更正了", "Corrects"),
-            ("文件指纹（开头）", "SHA-256 (start)"),
+            msg("File"),
+            cmsg("consolidation report", "Status"),
+            msg("Reason"),
+            msg("Form"),
+            msg("Version"),
+            msg("Rep"),
+            msg("Period"),
+            msg("Rows added"),
+            msg("Rows updated"),
+            cmsg("count", "Errors"),
+            msg("Corrects"),
+            msg("SHA-256 (start)"),
         )
     ]
     titles = _form_titles({o.form_id for o in result.outcomes}, lang)
@@ -237,7 +238,7 @@ def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
         [
             o.name,
             _status(o.status, lang),
-            pick(lang, o.reason_zh, o.reason_en),
+            o.reason_zh if lang == "zh" else o.reason_en,
             titles.get(o.form_id, ""),
             o.version or "",
             o.rep,
@@ -250,7 +251,7 @@ def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
         ]
         for o in result.outcomes
     ]
-    _sheet(book, pick(lang, "文件", "Files"), headers, rows, [32, 10, 40, 16, 6, 10, 10, 9, 9, 7, 24, 20])
+    _sheet(book, tr(lang, "Files"), headers, rows, [32, 10, 40, 16, 6, 10, 10, 9, 9, 7, 24, 20])
 
 
 def _masked(value: object, message: str, personal: bool) -> tuple[object, str]:
@@ -263,24 +264,24 @@ def _masked(value: object, message: str, personal: bool) -> tuple[object, str]:
 
 def _errors(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
     headers = [
-        pick(lang, *h)
+        h.render(lang)
         for h in (
-            ("文件", "File"),
-            ("工作表", "Sheet"),
-            ("单元格", "Cell"),
-            ("字段", "Field"),
-            ("值", "Value"),
-            ("说明", "Message"),
-            ("级别", "Severity"),
+            msg("File"),
+            msg("Sheet"),
+            msg("Cell"),
+            msg("Field"),
+            msg("Value"),
+            msg("Message"),
+            msg("Severity"),
         )
     ]
-    severity = {"error": pick(lang, "错误", "error"), "warning": pick(lang, "提示", "warning")}
+    severity = {"error": tr(lang, "error"), "warning": tr(lang, "warning")}
     rows = []
     for issue in (i for o in result.outcomes for i in o.issues):
         personal = without_sensitive and is_sensitive_label(issue.field)
-        value, message = _masked(issue.value, pick(lang, issue.zh, issue.en), personal)
+        value, message = _masked(issue.value, (issue.zh if lang == "zh" else issue.en), personal)
         rows.append([issue.file, issue.sheet, issue.cell, issue.field, value, message, severity[issue.severity]])
-    _sheet(book, pick(lang, "错误", "Errors"), headers, rows, [32, 14, 8, 14, 20, 60, 8])
+    _sheet(book, cmsg("consolidation report", "Errors").render(lang), headers, rows, [32, 14, 8, 14, 20, 60, 8])
 
 
 def _personal_column(table: str, key: str) -> bool:
@@ -302,21 +303,21 @@ def _row_key(table: str, key: str) -> str:
 
 def _changes(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
     headers = [
-        pick(lang, *h)
+        h.render(lang)
         for h in (
-            ("变更", "Change"),
-            ("文件", "File"),
-            ("表格", "Table"),
-            ("行标识", "Row"),
-            ("字段", "Field"),
-            ("原值", "Before"),
-            ("新值", "After"),
+            cmsg("consolidation report", "Change"),
+            msg("File"),
+            msg("Table"),
+            cmsg("consolidation report", "Row"),
+            msg("Field"),
+            msg("Before"),
+            msg("After"),
         )
     ]
     rows = []
     for c in result.changes:
         row = [
-            pick(lang, *CHANGE_LABELS[c.kind]),
+            CHANGE_LABELS[c.kind][0 if lang == "zh" else 1],
             c.file,
             table_label(c.table, lang),
             c.key,
@@ -329,7 +330,7 @@ def _changes(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_s
             if c.field and _personal_column(c.table, c.field):
                 row[5:7] = [MASK if c.before else "", MASK if c.after else ""]
         rows.append(row)
-    _sheet(book, pick(lang, "变更", "Changes"), headers, rows, [22, 32, 12, 36, 14, 24, 24])
+    _sheet(book, tr(lang, "Changes"), headers, rows, [22, 32, 12, 36, 14, 24, 24])
 
 
 def _column_label(table: str, key: str, lang: Lang) -> str:
@@ -339,27 +340,27 @@ def _column_label(table: str, key: str, lang: Lang) -> str:
 
 def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
     headers = [
-        pick(lang, *h)
+        h.render(lang)
         for h in (
-            ("类型", "Kind"),
-            ("文件", "File"),
-            ("客户编号", "Customer ID"),
-            ("字段", "Field"),
-            ("档案中的值", "Master value"),
-            ("提交的值", "Submitted"),
-            ("相似度", "Score"),
-            ("说明", "Note"),
+            msg("Kind"),
+            msg("File"),
+            msg("Customer ID"),
+            msg("Field"),
+            msg("Master value"),
+            msg("Submitted"),
+            msg("Score"),
+            msg("Note"),
         )
     ]
     rows = []
     for c in result.conflicts:
         # Only a value conflict quotes the field's values; a duplicate's field is what matched, its values names.
         personal = without_sensitive and c.kind == "value" and _personal_column(CUSTOMERS.name, c.field)
-        master_value, note = _masked(c.master_value, pick(lang, c.zh, c.en), personal)
+        master_value, note = _masked(c.master_value, (c.zh if lang == "zh" else c.en), personal)
         submitted, note = _masked(c.submitted_value, note, personal)
         rows.append(
             [
-                pick(lang, *_KIND_LABELS[c.kind]),
+                _KIND_LABELS[c.kind].render(lang),
                 c.file,
                 c.customer_id,
                 _field_label(c.field, lang),
@@ -369,10 +370,10 @@ def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without
                 note,
             ]
         )
-    _sheet(book, pick(lang, "冲突", "Conflicts"), headers, rows, [14, 32, 12, 14, 24, 24, 8, 50])
+    _sheet(book, tr(lang, "Conflicts"), headers, rows, [14, 32, 12, 14, 24, 24, 8, 50])
 
 
-_REPORT_NAMES = ("汇总报告", "consolidation")  # the word in a default report's file name, zh and en
+_REPORT_NAMES = {"zh": "汇总报告", "en": "consolidation"}  # the word in a default report's file name
 
 
 def default_report_path(
@@ -386,7 +387,7 @@ def default_report_path(
     (``replace_same_run``).
     """
     when = dt.datetime.fromisoformat(result.now)
-    base = f"{result.master.stem}-{pick(lang, *_REPORT_NAMES)}-{when:%Y-%m-%d-%H%M}"
+    base = f"{result.master.stem}-{_REPORT_NAMES[lang]}-{when:%Y-%m-%d-%H%M}"
     folder = folder or result.master.parent
     path, n = folder / f"{base}.xlsx", 1
     while path.exists() and not replace_same_run:
@@ -398,4 +399,4 @@ def default_report_path(
 def earlier_reports(master: Path) -> list[Path]:
     """The reports earlier runs left beside ``master`` under ``default_report_path``'s names, in either language:
     a SOURCE folder that holds the master holds them too, and they are no submissions."""
-    return sorted(p for word in _REPORT_NAMES for p in master.parent.glob(f"{master.stem}-{word}-*.xlsx"))
+    return sorted(p for word in _REPORT_NAMES.values() for p in master.parent.glob(f"{master.stem}-{word}-*.xlsx"))
