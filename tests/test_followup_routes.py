@@ -158,7 +158,7 @@ def test_assign_then_apply_writes_route_seq_with_a_backup(tmp_path: Path, capsys
     assert header[:3] == ["客户编号", "客户名称", "业务员"] and header[7:10] == ["现路序", "建议路序", "确定路序"]
     assert read_route_review(review).values.tolist() == [["C3", 1], ["C2", 1], ["C1", 2]]
     assert main(["routes", "apply", str(path), "--lang", "en"]) == 0
-    assert capsys.readouterr().out.strip() == "route_seq updated for 2 customer(s)"
+    assert capsys.readouterr().out.strip() == "route order updated for 2 customer(s)"
     assert (tmp_path / "master.bak.xlsx").exists()
     after = load_master(path).customers
     assert after["route_seq"].tolist() == [2, 1, 1, 3]  # 李四's C4 untouched

@@ -9,7 +9,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.followup.check import require_rep
 from keyacct_xl.followup.route_review import apply_route_review, review_name, write_route_review
 from keyacct_xl.followup.routes import propose_routes
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg, tr
 
@@ -67,5 +67,5 @@ def run_assign(args: argparse.Namespace) -> int:
 def run_apply(args: argparse.Namespace) -> int:
     """Write the chosen order into Customers."""
     applied = apply_route_review(args.master, args.review or review_name(args.master))
-    print(pick(args.lang, *applied.summary()))
+    print(applied.summary(args.lang))
     return 0

@@ -19,7 +19,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import listing, msg, tr
 from keyacct_xl.output import DATE_FORMAT, check_suffix, print_a4_across, workbook
 from keyacct_xl.tablefile import read_table_file
 
@@ -113,14 +113,18 @@ class RoutesApplied:
     changed: int
     not_in_customers: tuple[str, ...]
 
-    def summary(self) -> tuple[str, str]:
-        """(zh, en) as ``routes apply`` prints it."""
-        zh, en = (f"已更新 {self.changed:,} 个客户的路序", f"route_seq updated for {self.changed:,} customer(s)")
-        if self.not_in_customers:
-            shown = ", ".join(self.not_in_customers[:10])
-            zh += f"；未应用 {len(self.not_in_customers):,} 行（客户档案中没有）：{shown}"
-            en += f"; {len(self.not_in_customers):,} row(s) not applied, not in Customers: {shown}"
-        return zh, en
+    def summary(self, lang: Lang) -> str:
+        """One line in ``lang``, as ``routes apply`` prints it."""
+        line = tr(lang, "route order updated for {count:,} customer(s)", count=self.changed)
+        if not self.not_in_customers:
+            return line
+        return tr(
+            lang,
+            "{line}; {count:,} row(s) not applied, not in Customers: {customers}",
+            line=line,
+            count=len(self.not_in_customers),
+            customers=listing(self.not_in_customers[:10]),
+        )
 
 
 def apply_routes(master: Master, chosen: pd.DataFrame) -> RoutesApplied:
