@@ -111,7 +111,7 @@ def load_master(path: str | Path, *, history: bool = True) -> Master:
         frame, found, sheet = read_table(book, schema, path)
         frames[schema.attr], headers[schema.name] = frame, found
         sheets.append(sheet)
-    if ADJUSTMENTS.name in set(book.table_names):  # optional: the first ``reconcile apply`` adds it
+    if ADJUSTMENTS.name in set(book.table_names or ()):  # optional: the first ``reconcile apply`` adds it
         frames[ADJUSTMENTS.attr], headers[ADJUSTMENTS.name], _ = read_table(book, ADJUSTMENTS, path)
     settings_frame = frames.pop(SETTINGS.attr)
     named = settings_frame.dropna(subset=["setting"])

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import python_calamine as calamine
@@ -51,7 +52,7 @@ DECISION_HEADERS: dict[str, Message] = {
 # The reconciliation's identity, written on its own sheet as label / value rows and read back by label.
 INFO_SHEET = msg("Reconciliation info")
 INFO_LABELS: dict[str, Message] = {"customer_id": msg("Customer ID"), "source": msg("Reconciliation")}
-_READ = ("status", "ours_ref", "theirs_ref", "ours_date", "theirs_date", "ours_amount", "theirs_amount")
+_READ: tuple[str, ...] = ("status", "ours_ref", "theirs_ref", "ours_date", "theirs_date", "ours_amount", "theirs_amount")
 _READ += ("difference", "ours_row", "theirs_row", "hint")
 
 
@@ -114,7 +115,7 @@ def read_decisions(path: Path) -> Decisions:
     return Decisions(path.name, info.get("customer_id", ""), info.get("source", ""), lines, undecided)
 
 
-def _info(path: Path, sheets: dict[str, list[list[object]]]) -> dict[str, str]:
+def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> dict[str, str]:
     wanted = _by_label(INFO_LABELS)
     names = {INFO_SHEET.render("zh"), INFO_SHEET.render("en")}
     grid = next((grid for name, grid in sheets.items() if name in names), None)
@@ -133,7 +134,7 @@ def _info(path: Path, sheets: dict[str, list[list[object]]]) -> dict[str, str]:
     }
 
 
-def _results_sheet(path: Path, sheets: dict[str, list[list[object]]]) -> tuple[str, dict[str, int], list]:
+def _results_sheet(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[str, dict[str, int], list]:
     """The sheet whose first row holds the status and decision headers, those columns, and its rows."""
     headers = {**{k: HEADERS[k] for k in _READ}, **DECISION_HEADERS}
     by_header = _by_label(headers)
@@ -411,9 +412,9 @@ def _keys(frame: pd.DataFrame) -> list[tuple[str, ...]]:
 def _changes(rows: pd.DataFrame, decisions: Decisions, undo: bool) -> list[Change]:
     before = {line.line: line.before for line in decisions.lines}
     out = []
-    for rec in rows.itertuples(index=False):
-        was = before.get(str(rec.line), 0.0)
-        after = round(was + rec.amount, 2)
-        ref = "" if is_blank(rec.ref) else str(rec.ref)
-        out.append(Change(ref, str(rec.line), after if undo else was, was if undo else after, str(rec.decision)))
+    for ref, line, amount, decision in zip(rows["ref"], rows["line"], rows["amount"].tolist(), rows["decision"]):
+        was = before.get(str(line), 0.0)
+        after = round(was + amount, 2)
+        shown = "" if is_blank(ref) else str(ref)
+        out.append(Change(shown, str(line), after if undo else was, was if undo else after, str(decision)))
     return out

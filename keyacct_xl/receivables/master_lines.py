@@ -121,12 +121,12 @@ def _adjusted(lines: pd.DataFrame, master: Master, cid: str, locate: bool) -> pd
         ref = "" if is_blank(rec["ref"]) else str(rec["ref"]).strip()
         if ref in first:
             i = first[ref]
-            lines.at[i, "amount"] = round(float(lines.at[i, "amount"]) + float(rec["amount"]), 2)
-            lines.at[i, "row"] = f"{lines.at[i, 'row']};{label}"
+            lines.loc[i, "amount"] = round(float(lines["amount"].iloc[i]) + float(rec["amount"]), 2)
+            lines.loc[i, "row"] = f"{lines['row'].iloc[i]};{label}"
             adjusted.add(i)
         else:
             own.append((label, rec["date"], ref, "" if is_blank(rec["reason"]) else str(rec["reason"]), rec["amount"]))
-    reversed_docs = [i for i in adjusted if round(float(lines.at[i, "amount"]), 2) == 0]
+    reversed_docs = [i for i in adjusted if round(float(lines["amount"].iloc[i]), 2) == 0]
     lines = lines.drop(index=reversed_docs)
     extra = pd.DataFrame(own, columns=["row", "date", "ref", "description", "amount"]).assign(kind="adjustment")
     return pd.concat([lines, extra[LINE_COLUMNS]], ignore_index=True) if own else lines.reset_index(drop=True)

@@ -35,9 +35,8 @@ _MD_NUM = re.compile(r"^(\d{1,2})\s*([-/.])\s*(\d{1,2})$")
 def title_period(rows: list[list[object]]) -> Period | None:
     """The period the rows above a statement's header name, or None."""
     text = " ".join(unicodedata.normalize("NFKC", v) for row in rows for v in row if isinstance(v, str))
-    days = [_day(int(y), int(m), int(d)) for y, m, d in _FULL.findall(text)]
-    days += _dmy_days(text)
-    days = [d for d in days if d is not None]
+    found = [_day(int(y), int(m), int(d)) for y, m, d in _FULL.findall(text)] + _dmy_days(text)
+    days = [d for d in found if d is not None]
     if len(days) >= 2:
         return min(days), max(days)
     months = [(int(m[0] or m[2]), int(m[1] or m[3])) for m in _MONTH.findall(_FULL.sub(" ", text))]
