@@ -34,6 +34,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import write_tables
 from keyacct_xl.messages import Location, Message, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
+from keyacct_xl.receivables.matching import OUTPUT_COLUMNS
 from keyacct_xl.tablefile import check_input_file
 from keyacct_xl.xlsx.ooxml import column_letter
 
@@ -52,8 +53,8 @@ DECISION_HEADERS: dict[str, Message] = {
 # The reconciliation's identity, written on its own sheet as label / value rows and read back by label.
 INFO_SHEET = msg("Reconciliation info")
 INFO_LABELS: dict[str, Message] = {"customer_id": msg("Customer ID"), "source": msg("Reconciliation")}
-_READ: tuple[str, ...] = ("status", "ours_ref", "theirs_ref", "ours_date", "theirs_date", "ours_amount", "theirs_amount")
-_READ += ("difference", "ours_row", "theirs_row", "hint")
+# The results columns read back (all of OUTPUT_COLUMNS).
+_READ = OUTPUT_COLUMNS
 
 
 def decision_labels(lang: Lang) -> list[str]:
