@@ -191,3 +191,17 @@ def test_credit_check_open_balance_includes_adjustments(setup, capsys):
     # invoiced 10,500 − paid 1,000 − credits 0 ± adjustments (−800, −400)
     assert before == 9500 and after.position["balance"] == 10500 - 1000 - 800 - 400 == 8300
     assert after.available_after == 20000 - 8300 - 100
+
+
+def test_decisions_survive_a_save_in_libreoffice(setup, capsys, libreoffice):
+    """The workbook decided and saved again by LibreOffice keeps its list and applies the same (no macros)."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让")})
+    saved = libreoffice(recon, "xlsx:Calc MS Excel 2007 XML", recon.parent / "lo")
+    sheet = openpyxl.load_workbook(saved).worksheets[0]
+    (validation,) = sheet.data_validations.dataValidation
+    assert validation.type == "list" and "以我方为准" in validation.formula1
+    assert main(["reconcile", "apply", str(saved), "--into", str(master), "--lang", "en"]) == 0
+    assert "1 adjustment(s) added" in capsys.readouterr().out
+    assert load_master(master).adjustments["ref"].tolist() == ["S2"]
