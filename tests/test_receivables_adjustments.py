@@ -205,3 +205,19 @@ def test_decisions_survive_a_save_in_libreoffice(setup, capsys, libreoffice):
     assert main(["reconcile", "apply", str(saved), "--into", str(master), "--lang", "en"]) == 0
     assert "1 adjustment(s) added" in capsys.readouterr().out
     assert load_master(master).adjustments["ref"].tolist() == ["S2"]
+
+
+def test_the_next_statement_shows_the_adjustments(setup, capsys, tmp_path):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让"), "R7": ("以对方为准", "王经理", "漏记收款")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    out = tmp_path / "statements"
+    args = ["statement", str(master), "--customer", "C1", "--period", "2026-10", "--out", str(out)]
+    assert main(args) == 0
+    (path,) = out.iterdir()
+    ours = read_statement(path, perspective="ours")
+    lines = ours.lines.set_index("ref")
+    assert lines.loc["S2", "amount"] == 2950 and lines.loc["R7", "amount"] == -400
+    assert lines.loc["R7", "description"] == "调帐:漏记收款"  # the reader folds the full-width colon (NFKC)
+    assert ours.closing == 1000 + 5000 + 2950 - 1000 + 800 - 400 + 700
