@@ -187,8 +187,23 @@ def test_a_statement_reaching_back_before_its_period_says_so(tmp_path):
         ("2026年度往来对账", ("2026-01-01", "2026-12-31")),
         ("Oct. 2026", ("2026-10-01", "2026-10-31")),
         ("电话：0755-12345678", None),
+        ("打印日期：2026-11-05  截止日期：2026-10-31", None),  # two dates, but no range between them
+        ("期间 01/10/2026 to 31/10/2026", ("2026-10-01", "2026-10-31")),
     ],
 )
 def test_title_period(text, period):
     expected = None if period is None else (D(period[0]), D(period[1]))
     assert title_period([[None, text]]) == expected
+
+
+def test_a_title_date_no_line_falls_in_is_not_the_period(tmp_path):
+    """A statement titled for another year (a copied template) is read as if it named no period."""
+    path = their_statement(
+        tmp_path / "s.xlsx",
+        title="2025年10月 对账单",
+        wording="上月欠款",
+        dates=("2026-10-03", "2026-10-05", "2026-10-12"),
+    )
+    theirs, result = reconciled(path)
+    assert theirs.period is None and theirs.earlier_rows == [] and len(theirs.lines) == 3
+    assert_agrees(theirs, result)

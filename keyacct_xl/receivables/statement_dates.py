@@ -25,6 +25,10 @@ Period = tuple[pd.Timestamp, pd.Timestamp]
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _FULL = re.compile(r"(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?")
 _DMY = re.compile(r"(?<!\d)(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?!\d)")
+# Two dates make a period only when a range word joins them (至, 到, ~, a dash, to), not a print date beside a cut-off.
+_TO = r"\s*(?:至|到|~|～|—|–|-|to)\s*"
+_FULL_RANGE = re.compile(_FULL.pattern + _TO + _FULL.pattern, re.IGNORECASE)
+_DMY_RANGE = re.compile(_DMY.pattern + _TO + _DMY.pattern, re.IGNORECASE)
 _MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月|(\d{4})[-/.](\d{1,2})(?![\d/.\-])")
 _EN_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")[a-z]*\.?,?\s+(\d{4})\b", re.IGNORECASE)
 _YEAR = re.compile(r"(\d{4})\s*年(?!\s*\d)|\b(?:year|fy)\s*(\d{4})\b", re.IGNORECASE)
@@ -35,18 +39,17 @@ _MD_NUM = re.compile(r"^(\d{1,2})\s*([-/.])\s*(\d{1,2})$")
 def title_period(rows: list[list[object]]) -> Period | None:
     """The period the rows above a statement's header name, or None."""
     text = " ".join(unicodedata.normalize("NFKC", v) for row in rows for v in row if isinstance(v, str))
-    found = [_day(int(y), int(m), int(d)) for y, m, d in _FULL.findall(text)] + _dmy_days(text)
+    found = [_day(int(y), int(m), int(d)) for match in _FULL_RANGE.findall(text) for y, m, d in _pairs(match)]
+    found += _dmy_days([f"{a}/{b}/{y}" for match in _DMY_RANGE.findall(text) for a, b, y in _pairs(match)])
     days = [d for d in found if d is not None]
     if len(days) >= 2:
         return min(days), max(days)
-    months = [(int(m[0] or m[2]), int(m[1] or m[3])) for m in _MONTH.findall(_FULL.sub(" ", text))]
+    months = [(int(m[0] or m[2]), int(m[1] or m[3])) for m in _MONTH.findall(_FULL.sub(" ", _DMY.sub(" ", text)))]
     months += [(int(y), _MONTHS.index(name[:3].lower()) + 1) for name, y in _EN_MONTH.findall(text)]
     months = [(y, m) for y, m in months if 1 <= m <= 12 and 1900 <= y <= 2262]
     if months:
-        first, last = min(months), max(months)
-        return pd.Timestamp(first[0], first[1], 1), pd.Period(
-            year=last[0], month=last[1], freq="M"
-        ).end_time.normalize()
+        (y1, m1), (y2, m2) = min(months), max(months)
+        return pd.Timestamp(y1, m1, 1), pd.Period(year=y2, month=m2, freq="M").end_time.normalize()
     years = [y for y in (int(a or b) for a, b in _YEAR.findall(text)) if 1900 <= y <= 2262]
     if years:
         return pd.Timestamp(min(years), 1, 1), pd.Timestamp(max(years), 12, 31)
@@ -60,8 +63,12 @@ def _day(year: int, month: int, day: int) -> pd.Timestamp | None:
         return None
 
 
-def _dmy_days(text: str) -> list[pd.Timestamp | None]:
-    found = [f"{a}/{b}/{y}" for a, b, y in _DMY.findall(text)]
+def _pairs(match: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """The two dates of a range match, each as its three groups."""
+    return [(match[0], match[1], match[2]), (match[3], match[4], match[5])]
+
+
+def _dmy_days(found: list[str]) -> list[pd.Timestamp | None]:
     try:
         order = infer_day_first(found)
         return [parse_date(v, day_first=True if order is None else order) for v in found]

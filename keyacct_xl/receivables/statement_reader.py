@@ -195,9 +195,11 @@ def read_statement(
         found = _find_header(grid)
         if found is not None:
             header_at, roles = found
-            statement = _parse(
-                path, sheet, grid, header_at, roles, perspective, period or title_period(grid[:header_at])
-            )
+            named = period or title_period(grid[:header_at])
+            statement = _parse(path, sheet, grid, header_at, roles, perspective, named)
+            if period is None and named is not None and not _inside(statement, named):
+                # A date in the title that no line falls in (a print date, another year) is not the period.
+                statement = _parse(path, sheet, grid, header_at, roles, perspective, None)
             return _before_period(statement)
     looked = "; ".join(
         f"{role}: {'/'.join(names[:6])}"
@@ -346,6 +348,12 @@ def _parse(
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["amount"] = frame["amount"].astype("float64")
     return Statement(name, sheet, frame, opening, closing, balance_rows, notes, problems, headers, period)
+
+
+def _inside(statement: Statement, period: Period) -> bool:
+    """Whether any line of ``statement`` is dated inside ``period``."""
+    dates = statement.lines["date"]
+    return bool(((dates >= period[0]) & (dates <= period[1])).any())
 
 
 def _before_period(statement: Statement) -> Statement:
