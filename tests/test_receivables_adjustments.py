@@ -221,3 +221,29 @@ def test_the_next_statement_shows_the_adjustments(setup, capsys, tmp_path):
     assert lines.loc["S2", "amount"] == 2950 and lines.loc["R7", "amount"] == -400
     assert lines.loc["R7", "description"] == "调帐:漏记收款"  # the reader folds the full-width colon (NFKC)
     assert ours.closing == 1000 + 5000 + 2950 - 1000 + 800 - 400 + 700
+
+
+def test_open_balance_is_invoiced_minus_paid_minus_credits_plus_or_minus_adjustments():
+    """On the credit check's hand-built ledger: C4 invoiced 1,500, took a 120.50 credit note, paid 300; finance
+    then wrote off 79.50 of S4 and booked 20 the customer owed on a document we had missed."""
+    from tests.test_credit_check import hand_master
+
+    master = hand_master()
+    adjustments = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-01-10", "2026-03-02"]),
+            "customer_id": ["C4", "C4"],
+            "ref": ["S4", "X1"],
+            "amount": [-79.5, 20.0],
+            "decision": ["核销", "以对方为准"],
+            "approved_by": ["王经理", "王经理"],
+        }
+    )
+    master.adjustments = adjustments.reindex(columns=master.adjustments.columns).astype(
+        master.adjustments.dtypes.to_dict()
+    )
+    result = run_credit_check(master, "C4", 100.0, as_of=pd.Timestamp("2026-03-31"), lang="en")
+    assert result.position["balance"] == 1000 + 500 - 300 - 120.5 - 79.5 + 20 == 1020.0
+    assert result.available_after == 2000 - 1020 - 100
+    # S4 (1,000 − 79.50 written off) is settled by the credit note and R2 except 500; X1 is due too.
+    assert result.position["overdue_amount"] == 500 + 500 + 20
