@@ -247,3 +247,16 @@ def test_open_balance_is_invoiced_minus_paid_minus_credits_plus_or_minus_adjustm
     assert result.available_after == 2000 - 1020 - 100
     # S4 (1,000 − 79.50 written off) is settled by the credit note and R2 except 500; X1 is due too.
     assert result.position["overdue_amount"] == 500 + 500 + 20
+
+
+def test_a_deleted_approver_column_is_named_in_the_refusal(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("accept theirs", None, None)})
+    book = openpyxl.load_workbook(recon)
+    sheet = book.worksheets[0]
+    sheet.tables.clear()  # as a user who turned the table into a plain range before deleting the column
+    sheet.delete_cols([c.value for c in sheet[1]].index("审批人") + 1)
+    book.save(recon)
+    with pytest.raises(InputError, match=r"sheet 核对结果, row 2, column Approver: a change to our books needs"):
+        read_decisions(recon)

@@ -170,6 +170,8 @@ def _decided(path: Path, sheet: str, at: dict[str, int], rows: list[list[object]
             return row[at[key]] if key in at and at[key] < len(row) else None
 
         def where(key: str, n: int = n) -> Location:
+            if key not in at:  # a column the user deleted: the row, and the header it should have
+                return Location(path.name, sheet=sheet, row=n, header=cell_header(key))
             return Location(path.name, sheet=sheet, cell=f"{column_letter(at[key] + 1)}{n}", header=cell_header(key))
 
         status = statuses.get(str(cell("status")).strip().casefold())
