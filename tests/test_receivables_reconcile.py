@@ -233,7 +233,9 @@ def test_cli_writes_workbook_that_reads_back(files, tmp_path, capsys):
     book = calamine.CalamineWorkbook.from_path(str(out), load_tables=True)
     table = book.get_table_by_name("Reconciliation")
     # Headers and statuses in the report's language (issue 13): labels, not the frame's keys.
-    assert table.columns == [header(c, "en") for c in OUTPUT_COLUMNS] and len(table.to_python()) == 10
+    # Then a decision, approver and reason per line (keyacct_xl.receivables.adjustments).
+    decided = ["Decision", "Approver", "Reason for the decision"]
+    assert table.columns == [*(header(c, "en") for c in OUTPUT_COLUMNS), *decided] and len(table.to_python()) == 10
     problems = book.get_table_by_name("Problems").to_python()
     assert problems[0][:4] == ["theirs.xlsx", "往来明细", 15.0, "贷方金额"]
     sheet = openpyxl.load_workbook(out)["Results"]

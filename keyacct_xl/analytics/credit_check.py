@@ -1,9 +1,10 @@
 """The order-time credit check (赊销审批): may this customer buy this amount on credit now?
 
 The sales manager enforces the terms of each credit grade in daily order approval (DOMAIN.md, "Credit"). Per
-customer: the open balance from the receivables ledger (invoiced − paid − credit notes), the available credit
-(limit − balance, ``receivables.ageing.available_credit``), what is left after the order, and the overdue amount
-and days. The credit grade's handling rule decides, in this order:
+customer: the open balance from the receivables ledger (invoiced − paid − credit notes ± adjustments, the
+master's Adjustments replayed by ``receivables.master_lines.ledger_transactions``), the available credit (limit −
+balance, ``receivables.ageing.available_credit``), what is left after the order, and the overdue amount and days.
+The credit grade's handling rule decides, in this order:
 
 - over the limit after the order (by one cent or more): **refuse**, whatever the grade;
 - ``prepay`` (C): cash or prepayment only: allowed only when the customer's credit (prepayment, unused credit

@@ -23,6 +23,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import msg
 from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.master_lines import ledger_transactions
 
 
 def run_credit_apply(
@@ -68,7 +69,11 @@ def run_credit_check(
         dates = pd.concat([master.transactions["date"], master.payments["date"]]).dropna()
         as_of = pd.Timestamp(dates.max()) if not dates.empty else None
     ledger = build_ledger(
-        _one_customer(master.transactions, customer_id),
+        ledger_transactions(  # the customer's adjustments replayed with its lines (open balance ± adjustments)
+            _one_customer(master.transactions, customer_id),
+            _one_customer(master.adjustments, customer_id),
+            lang=master.lang,
+        ),
         _one_customer(master.payments, customer_id),
         customers,
         as_of=as_of,

@@ -34,7 +34,7 @@ def reconcile(bridge: Bridge, options: ActionOptions) -> ActionResult:
     start, end = statement_period(theirs)
     ours = master_lines(master, customer, start=start, end=end)
     bridge.progress(3, 3, tr(bridge.lang, "matching lines…"))
-    result = reconcile_lines(ours, theirs, options=MatchOptions(), lang=bridge.lang)
+    result = reconcile_lines(ours, theirs, options=MatchOptions(), lang=bridge.lang, customer_id=customer)
     path = reports_dir(bridge, options) / f"reconcile_{customer}_{theirs_path.stem}.xlsx"
     write_reconciliation(result, path, lang=bridge.lang)
     counts = Summary(lambda lang: status_counts(result.table, lang))

@@ -11,8 +11,16 @@ from typing import Literal
 from keyacct_xl.messages import Rendered
 from keyacct_xl.xlsx.ooxml import column_letter
 
-Status = Literal["accepted", "partial", "needs_review", "rejected", "duplicate", "skipped"]
-STATUSES: tuple[Status, ...] = ("accepted", "partial", "needs_review", "rejected", "duplicate", "skipped")
+Status = Literal["accepted", "partial", "needs_review", "rejected", "duplicate", "skipped", "statement"]
+STATUSES: tuple[Status, ...] = (
+    "accepted",
+    "partial",
+    "needs_review",
+    "rejected",
+    "duplicate",
+    "skipped",
+    "statement",
+)
 STATUS_LABELS = {
     "accepted": ("已接收", "accepted"),
     "partial": ("部分接收", "partial"),
@@ -20,6 +28,8 @@ STATUS_LABELS = {
     "rejected": ("拒收", "rejected"),
     "duplicate": ("重复提交", "duplicate"),
     "skipped": ("未选择的表单", "form not selected"),
+    # a customer's returned account statement: not merged, it starts a reconciliation (consolidate.statements)
+    "statement": ("回传对账单", "returned statement"),
 }
 
 

@@ -25,6 +25,7 @@ from keyacct_xl.consolidate.recognize import extract
 from keyacct_xl.consolidate.review import folder_reps, resolve_decisions
 from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.safety import Rejection, check_entry, check_file
+from keyacct_xl.consolidate.statements import reconciliation_folder, start_reconciliations
 from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.errors import InputError
@@ -201,12 +202,13 @@ def consolidate(
         ledger = store.frame(LEDGER.name)
         known_sha = frozenset(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
         job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known_sha, store.lang, strict, file_seconds)
-        skipped = [master, backup_path(master), master_lock_path(master), *exclude] + (
+        skipped = [master, backup_path(master), master_lock_path(master), reconciliation_folder(master), *exclude] + (
             [quarantine_dir] if quarantine_dir else []
         )
         submissions = collect(source, exclude=skipped)
         checked = _checked(submissions, job, jobs)
         outcomes = list(progress(checked, len(submissions)) if progress else checked)
+        start_reconciliations(outcomes, submissions, Path(master), lang=store.lang, dry_run=dry_run)
         decisions = resolve_decisions(outcomes, submissions, accept=accept, reject=reject)
         merger = Merger(
             store,

@@ -11,6 +11,7 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.history.store import archived_lines
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.schema import DATA_TABLES, TableSchema
 from keyacct_xl.master.settings import Settings, parse_settings
 from keyacct_xl.messages import Pair, msg
@@ -28,6 +29,8 @@ class Master:
     opportunities: pd.DataFrame
     competitors: pd.DataFrame
     grade_history: pd.DataFrame
+    # Optional (keyacct_xl.master.adjustments): empty when the master has no Adjustments table.
+    adjustments: pd.DataFrame = field(default_factory=lambda: empty_frame(ADJUSTMENTS))
     settings: Settings = field(default_factory=lambda: parse_settings(()))
     lang: Lang = "zh"
     path: Path | None = None

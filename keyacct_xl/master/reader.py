@@ -12,6 +12,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.headers import resolve_headers
 from keyacct_xl.history.store import committed_batches, history_lines
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, TableSchema
@@ -30,6 +31,7 @@ REQUIRED_COLUMNS = {
     "Opportunities": ("customer_id",),
     "Competitors": ("competitor",),
     "GradeHistory": ("year", "customer_id"),
+    "Adjustments": ("date", "customer_id", "amount"),
     "Settings": ("setting", "value"),
 }
 
@@ -40,6 +42,7 @@ NOT_BLANK = {
     "Transactions": ("date", "customer_id", "amount"),
     "Payments": ("date", "customer_id", "amount"),
     "Visits": ("date", "customer_id"),
+    "Adjustments": ("date", "customer_id", "amount"),
 }
 
 
@@ -108,6 +111,8 @@ def load_master(path: str | Path, *, history: bool = True) -> Master:
         frame, found, sheet = read_table(book, schema, path)
         frames[schema.attr], headers[schema.name] = frame, found
         sheets.append(sheet)
+    if ADJUSTMENTS.name in set(book.table_names or ()):  # optional: the first ``reconcile apply`` adds it
+        frames[ADJUSTMENTS.attr], headers[ADJUSTMENTS.name], _ = read_table(book, ADJUSTMENTS, path)
     settings_frame = frames.pop(SETTINGS.attr)
     named = settings_frame.dropna(subset=["setting"])
     settings = read_settings(book, path)

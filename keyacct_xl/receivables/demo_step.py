@@ -34,7 +34,7 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     write_returned_statement(master, customer, returned, start=start, end=end)
     theirs = read_statement(returned)
     first, last = statement_period(theirs)
-    result = reconcile(master_lines(master, customer, start=first, end=last), theirs, lang=lang)
+    result = reconcile(master_lines(master, customer, start=first, end=last), theirs, lang=lang, customer_id=customer)
     report = folder / f"reconcile_{customer}.xlsx"
     write_reconciliation(result, report, lang=lang)
     chosen = _statement_customers(ageing.table, customer)

@@ -1,4 +1,9 @@
-"""Our side of a reconciliation from the master: one customer's invoices and receipts as statement lines."""
+"""Our side of a reconciliation from the master: one customer's invoices, receipts and adjustments as statement lines.
+
+Adjustments (调帐, keyacct_xl.master.adjustments) are replayed here, where master frames become the inputs of the
+ledger and of statements: an adjustment naming one of the customer's documents corrects that document (a
+document an adjustment brings to zero is reversed and no longer listed); any other is a line of its own.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import pandas as pd
 import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import table_start
 from keyacct_xl.messages import msg
@@ -84,6 +90,7 @@ def master_lines(
         }
     )
     lines = pd.concat([docs[LINE_COLUMNS], paid[LINE_COLUMNS]], ignore_index=True)
+    lines = _adjusted(lines, master, cid, locate)
     lines["description"] = lines["description"].fillna("").astype(str)
     lines = lines.sort_values(["date", "ref"], kind="stable").reset_index(drop=True)
     opening = None
@@ -96,6 +103,54 @@ def master_lines(
     lines = lines.reset_index(drop=True)
     lines["amount"] = lines["amount"].astype("float64")
     return Statement(Path(master.path or "master").name, "", lines, opening, None)
+
+
+def _adjusted(lines: pd.DataFrame, master: Master, cid: str, locate: bool) -> pd.DataFrame:
+    """``lines`` with the customer's adjustments replayed: on the document they name, else as lines of their own."""
+    adj = master.adjustments
+    ids = adj["customer_id"].astype(str).str.strip()
+    if not (ids == cid).any():
+        return lines
+    sheet, rows = _rows(master, ADJUSTMENTS.name, len(adj), locate)
+    lines = lines.copy()
+    first = {ref: i for i, ref in reversed(list(enumerate(lines["ref"].tolist()))) if ref}
+    adjusted: set[int] = set()
+    own = []
+    for p in np.flatnonzero(ids == cid):
+        rec, label = adj.iloc[p], f"{sheet}!{rows[p]}"
+        ref = "" if is_blank(rec["ref"]) else str(rec["ref"]).strip()
+        if ref in first:
+            i = first[ref]
+            lines.loc[i, "amount"] = round(float(lines["amount"].iloc[i]) + float(rec["amount"]), 2)
+            lines.loc[i, "row"] = f"{lines['row'].iloc[i]};{label}"
+            adjusted.add(i)
+        else:
+            own.append((label, rec["date"], ref, "" if is_blank(rec["reason"]) else str(rec["reason"]), rec["amount"]))
+    reversed_docs = [i for i in adjusted if round(float(lines["amount"].iloc[i]), 2) == 0]
+    lines = lines.drop(index=reversed_docs)
+    extra = pd.DataFrame(own, columns=["row", "date", "ref", "description", "amount"]).assign(kind="adjustment")
+    return pd.concat([lines, extra[LINE_COLUMNS]], ignore_index=True) if own else lines.reset_index(drop=True)
+
+
+def ledger_transactions(transactions: pd.DataFrame, adjustments: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """The Transactions the ledger replays: the master's lines plus one line per adjustment (its ``ref`` as the
+    doc_no, so it corrects that document; one without a ref is its own document, named by its row)."""
+    if adjustments.empty:
+        return transactions
+    named = ADJUSTMENTS.sheet("zh" if lang == "zh" else "en")
+    doc_no = [
+        str(r).strip() if not is_blank(r) else f"({named}!{i + 2})" for i, r in enumerate(adjustments["ref"].tolist())
+    ]
+    extra = pd.DataFrame(
+        {
+            "doc_no": doc_no,
+            "date": adjustments["date"].to_numpy(),
+            "customer_id": adjustments["customer_id"].astype(str).str.strip().to_numpy(),
+            "amount": adjustments["amount"].astype("float64").to_numpy(),
+            "product": adjustments["reason"].to_numpy(dtype=object),
+        }
+    )
+    return pd.concat([transactions, extra.astype({"date": transactions["date"].dtype})], ignore_index=True)
 
 
 def _refuse_blanks(labels: pd.Series, frame: pd.DataFrame) -> None:
@@ -116,10 +171,14 @@ def _rows(master: Master, table: str, count: int, locate: bool) -> tuple[str, li
 
 
 def statement_period(theirs: Statement) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """The period a returned statement covers: whole months from its first to its last line.
+    """The period a returned statement covers: the one its title names, else whole months from its first to its
+    last line.
 
-    Without an opening balance the customer listed everything, so our side starts at the beginning too.
+    Without a named period or an opening balance the customer listed everything, so our side starts at the
+    beginning too.
     """
+    if theirs.period is not None:
+        return theirs.period
     dates = theirs.lines["date"].dropna()
     if dates.empty:
         return None, None

@@ -26,10 +26,26 @@ class Reconciliation:
     remainder: float
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    customer_id: str = ""  # whose books these are, when known (our side from the master)
+    source: str = ""  # the reconciliation's name: their statement and the dates it covers (reconciliation_name)
+
+
+def reconciliation_name(theirs: Statement) -> str:
+    """``对账单_C0001.xlsx 2026-10-03..2026-10-30``: their statement and its first and last line's dates.
+
+    Together with a line's rows it identifies a decided difference, whatever the report file is called.
+    """
+    dates = theirs.lines["date"].dropna()
+    return f"{theirs.file} {dates.min():%Y-%m-%d}..{dates.max():%Y-%m-%d}" if len(dates) else theirs.file
 
 
 def reconcile(
-    ours: Statement, theirs: Statement, *, options: MatchOptions | None = None, lang: Lang = "zh"
+    ours: Statement,
+    theirs: Statement,
+    *,
+    options: MatchOptions | None = None,
+    lang: Lang = "zh",
+    customer_id: str = "",
 ) -> Reconciliation:
     """Match ``ours`` with ``theirs`` (both in our perspective) and explain the difference of closing balances."""
     options = options or MatchOptions()
@@ -54,8 +70,9 @@ def reconcile(
     summary = pd.DataFrame([*head, *explanation, *tail], columns=["item", "rows", "amount"])
     notes = [*result.notes, *_structure_notes(ours, "ours", lang), *_structure_notes(theirs, "theirs", lang)]
     out = table[OUTPUT_COLUMNS].reset_index(drop=True)
+    problems = [*ours.problems, *theirs.problems]
     return Reconciliation(
-        out, summary, ours_closing, theirs_closing, remainder, [*ours.problems, *theirs.problems], notes
+        out, summary, ours_closing, theirs_closing, remainder, problems, notes, customer_id, reconciliation_name(theirs)
     )
 
 
@@ -130,7 +147,31 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
     if statement.balance_rows:
         rows = ", ".join(map(str, statement.balance_rows))
         notes.append(tr(lang, "{file}: balance/total rows (not ledger lines): {rows}", file=statement.file, rows=rows))
+    if statement.earlier_rows:
+        start, end = statement.period or (None, None)
+        notes.append(
+            tr(
+                lang,
+                "{file}: rows {rows} are dated before the period {start:%Y-%m-%d}..{end:%Y-%m-%d}: counted in the "
+                "opening balance, not matched line by line",
+                file=statement.file,
+                rows=_row_ranges(statement.earlier_rows),
+                start=start,
+                end=end,
+            )
+        )
     if statement.notes:
         rows = ", ".join(map(str, statement.notes))
         notes.append(tr(lang, "{file}: rows without an amount (notes): {rows}", file=statement.file, rows=rows))
     return notes
+
+
+def _row_ranges(rows: list[int]) -> str:
+    """``4-120, 125``: consecutive rows as one range, so years of history make one short note."""
+    spans: list[list[int]] = []
+    for row in sorted(rows):
+        if spans and row == spans[-1][1] + 1:
+            spans[-1][1] = row
+        else:
+            spans.append([row, row])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)

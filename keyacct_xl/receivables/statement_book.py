@@ -15,6 +15,7 @@ from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, workbook
 from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.master_lines import ledger_transactions
 from keyacct_xl.receivables.statements import StatementData, statement_data, statement_filename
 
 WIDTHS = (11, 17, 34, 14, 14, 15)
@@ -176,7 +177,8 @@ def write_statements(
     """Statements for ``customers`` (None: every customer whose balance at ``end`` is not zero) in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     buckets = master.settings.ageing_buckets
-    ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=end)
+    transactions = ledger_transactions(master.transactions, master.adjustments, lang=master.lang)
+    ledger = build_ledger(transactions, master.payments, master.customers, as_of=end)
     ageing = age_ledger(ledger, master.customers, buckets=buckets)
     if customers is None:
         customers = ageing.loc[ageing["balance"].round(2) != 0, "customer_id"].tolist()

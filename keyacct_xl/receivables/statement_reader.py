@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +26,7 @@ from keyacct_xl.headers import normalize_header
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.messages import Location, Rendered, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
+from keyacct_xl.receivables.statement_dates import Period, YearlessDates, title_period, yearless_dates
 from keyacct_xl.tablefile import MAX_TABLE_CELLS, check_input_file, read_csv_rows
 
 Perspective = Literal["customer", "ours"]
@@ -132,10 +133,22 @@ _PREFIXES = sorted(
     ),
     key=lambda p: -len(p[0]),
 )
-_OPENING = re.compile(r"期初|上期结转|上月结转|承前页|上年结转|opening|brought forward|b/f", re.IGNORECASE)
+# The opening-balance line as customers word it (docs/receivables.md lists them): 上月欠款, 上期结余, 期初余额,
+# 承前页, 上年结转, Balance b/f, Brought forward, Opening balance ...
+_OPENING = re.compile(
+    r"期初|年初余额|(上月|上期|上年|前期|以前年度)(结转|结余|余额|欠款|结欠|应收|应付|未付)|承前页|承上页|接上页|上页结转|前欠|"
+    r"opening|brought forward|b/f|b/fwd|b/d|balance forward|previous balance|balance from previous",
+    re.IGNORECASE,
+)
 # The final balance row ends the ledger: rows below it (signatures, an ageing block) are notes.
-_END = re.compile(r"期末余额|本期余额|closing balance|carried forward|c/f", re.IGNORECASE)
-_CLOSING = re.compile(r"合计|小计|累计|期末余额|本期余额|过次页|total|closing|carried forward|c/f", re.IGNORECASE)
+_END = re.compile(
+    r"期末余额|本期余额|(本月|本期|月末|年末)(结余|欠款|结欠)|closing balance|carried forward|c/f|c/d", re.IGNORECASE
+)
+_CLOSING = re.compile(
+    r"合计|小计|累计|期末余额|本期余额|(本月|本期|月末|年末)(结余|欠款|结欠)|过次页|转下页|"
+    r"total|closing|carried forward|c/f|c/d",
+    re.IGNORECASE,
+)
 _CNY = {"", "cny", "rmb", "人民币", "¥", "￥", "元"}
 _FOREIGN = re.compile(r"(usd|us\$|hk\$|hkd|eur|€|£|gbp|jpy|\$|美元|港币|欧元|日元)", re.IGNORECASE)
 
@@ -165,16 +178,29 @@ class Statement:
     notes: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)  # role -> header as written
+    period: Period | None = None  # the period its title names (or the caller gave)
+    earlier_rows: list[int] = field(default_factory=list)  # lines dated before the period, in the opening balance
 
 
-def read_statement(path: str | Path, *, perspective: Perspective = "customer") -> Statement:
-    """Find the header row, classify every row, parse dates and amounts (see the module docstring)."""
+def read_statement(
+    path: str | Path, *, perspective: Perspective = "customer", period: Period | None = None
+) -> Statement:
+    """Find the header row, classify every row, parse dates and amounts (see the module docstring).
+
+    ``period`` (default: the one the title names, keyacct_xl.receivables.statement_dates) gives dates without a
+    year their year; lines dated before it are added to the opening balance and named, not matched one by one.
+    """
     path = Path(path)
     for sheet, grid in _grids(path):
         found = _find_header(grid)
         if found is not None:
             header_at, roles = found
-            return _parse(path, sheet, grid, header_at, roles, perspective)
+            named = period or title_period(grid[:header_at])
+            statement = _parse(path, sheet, grid, header_at, roles, perspective, named)
+            if period is None and named is not None and not _inside(statement, named):
+                # A date in the title that no line falls in (a print date, another year) is not the period.
+                statement = _parse(path, sheet, grid, header_at, roles, perspective, None)
+            return _before_period(statement)
     looked = "; ".join(
         f"{role}: {'/'.join(names[:6])}"
         for role, names in ROLE_NAMES.items()
@@ -243,7 +269,13 @@ def _find_header(grid: list[list[object]]) -> tuple[int, dict[str, int]] | None:
 
 
 def _parse(
-    path: Path, sheet: str, grid: list[list[object]], header_at: int, roles: dict[str, int], perspective: Perspective
+    path: Path,
+    sheet: str,
+    grid: list[list[object]],
+    header_at: int,
+    roles: dict[str, int],
+    perspective: Perspective,
+    period: Period | None,
 ) -> Statement:
     name = path.name
     headers = {role: str(grid[header_at][c]) for role, c in roles.items()}
@@ -256,6 +288,7 @@ def _parse(
     _check_currency(path, sheet, body, roles, cell)
     amount_roles = [r for r in ("debit", "credit", "amount") if r in roles]
     day_first = _day_first(path, [cell(row, "date") for _, row in body])
+    no_year = yearless_dates([cell(row, "date") for _, row in body], period, day_first)
     # Their debit (借方) lowers what they owe us; their credit (贷方) raises it.
     flip = -1.0 if perspective == "customer" else 1.0
     problems: list[Problem] = []
@@ -289,7 +322,7 @@ def _parse(
         amount, bad = _amount(row, roles, cell, flip)
         for role, value, reason in bad:
             problems.append(Problem(name, sheet, excel_row, headers[role], str(value), reason))
-        parsed = _date(cell(row, "date"), day_first)
+        parsed = _date(cell(row, "date"), day_first, no_year)
         if isinstance(parsed, Rendered):
             problems.append(Problem(name, sheet, excel_row, headers["date"], str(cell(row, "date")), parsed))
         date = pd.NaT if isinstance(parsed, Rendered) else parsed
@@ -314,7 +347,31 @@ def _parse(
     frame = pd.DataFrame(lines, columns=["row", "date", "ref", "description", "amount"])
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["amount"] = frame["amount"].astype("float64")
-    return Statement(name, sheet, frame, opening, closing, balance_rows, notes, problems, headers)
+    return Statement(name, sheet, frame, opening, closing, balance_rows, notes, problems, headers, period)
+
+
+def _inside(statement: Statement, period: Period) -> bool:
+    """Whether any line of ``statement`` is dated inside ``period``."""
+    dates = statement.lines["date"]
+    return bool(((dates >= period[0]) & (dates <= period[1])).any())
+
+
+def _before_period(statement: Statement) -> Statement:
+    """Lines dated before the statement's period go into its opening balance, their rows named (a customer who
+    sends years of history is reconciled for the period, not line by line since the first sale)."""
+    if statement.period is None:
+        return statement
+    lines = statement.lines
+    earlier = (lines["date"] < statement.period[0]).to_numpy()
+    if not earlier.any():
+        return statement
+    carried = round(float(lines.loc[earlier, "amount"].sum(skipna=True)), 2)
+    return replace(
+        statement,
+        lines=lines[~earlier].reset_index(drop=True),
+        opening=round((statement.opening or 0.0) + carried, 2),
+        earlier_rows=[int(r) for r in lines.loc[earlier, "row"]],
+    )
 
 
 def _text(value: object) -> str:
@@ -355,10 +412,13 @@ def _day_first(path: Path, values: list[object]) -> bool | None:
         raise InputError(msg("{path}: date column: {exc}", path=path, exc=exc)) from None
 
 
-def _date(value: object, day_first: bool | None) -> pd.Timestamp | Rendered:
+def _date(value: object, day_first: bool | None, no_year: YearlessDates) -> pd.Timestamp | Rendered:
     """The date, or the reason it cannot be read."""
     if is_blank(value):
         return msg("date missing")
+    without_year = no_year.read(value)
+    if without_year is not None:
+        return without_year
     try:
         return parse_date(value, day_first=day_first)
     except ParseError as exc:

@@ -67,7 +67,10 @@ def statement_data(
         {
             "date": lines["date"],
             "ref": lines["ref"],
-            "description": [_describe(p, a, d, lang) for p, a, d in zip(is_payment, amount, lines["description"])],
+            "description": [
+                tr(lang, "adjustment: {detail}", detail=d) if k == "adjustment" else _describe(p, a, d, lang)
+                for p, a, d, k in zip(is_payment, amount, lines["description"], lines["kind"])
+            ],
             "debit": amount.where(amount > 0),
             "credit": (-amount).where(amount < 0),
             "balance": (opening + amount.cumsum()).round(2),

@@ -1,0 +1,198 @@
+"""A customer's signed account statement coming back (往来对账单, form ``account_statement``): the start of 对帐.
+
+The statement is a form we fill and send (keyacct_xl.consolidate.routes.OUTPUT_FORMS), so nothing of it merges
+into the master. When a copy comes back through consolidation, its confirmation is read: agreed (核对相符 是) with
+no differences noted ends there; "differences found" (核对相符 否, or any text under 差异说明) starts a
+reconciliation of its lines with our books for its period. The reconciliation workbook is written to
+``reconciliations/reconcile_<file>.xlsx`` beside the master, never over one that exists (finance may be deciding
+in it), and the run's report says where. Decisions taken in it go into the master with ``keyacct-xl reconcile
+apply`` (keyacct_xl.receivables.adjustments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePath
+
+import pandas as pd
+
+from keyacct_xl.consolidate.intake import Submission
+from keyacct_xl.consolidate.model import FileOutcome, texts
+from keyacct_xl.consolidate.recognize import extract, open_book, read_meta
+from keyacct_xl.consolidate.safety import Rejection, check_file
+from keyacct_xl.errors import KeyacctError
+from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.i18n import Lang
+from keyacct_xl.isolation import run_isolated
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.messages import Rendered, msg, tr
+from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
+from keyacct_xl.receivables.master_lines import master_lines
+from keyacct_xl.receivables.reconcile import reconcile
+from keyacct_xl.receivables.reconcile_report import write_reconciliation
+from keyacct_xl.receivables.statement_reader import Problem, Statement
+
+RETURNED_FORM = "account_statement"
+FOLDER = "reconciliations"  # beside the master
+_NO = {"否", "no", "n", "false", "0", "×", "x", "不符", "有差异"}
+
+
+def reconciliation_folder(master: Path) -> Path:
+    """Where reconciliations of returned statements are written: ``reconciliations/`` beside the master."""
+    return Path(master).parent / FOLDER
+
+
+@dataclass(frozen=True)
+class ReturnedStatement:
+    """What a returned statement says: whose, which period, agreed or not, the note, and its lines as read."""
+
+    customer_id: str
+    period: tuple[object, object]
+    agreed: object
+    differences: str
+    opening: object
+    closing: object
+    sheet: str
+    lines: list[tuple[int, dict[str, object]]]  # (sheet row, field key -> raw value)
+
+
+def _read(item: tuple[str, bytes]) -> ReturnedStatement | None:
+    """The returned statement in the file ``name``'s ``data`` (run in a worker), or None when it is another form."""
+    name, data = item
+    verdict = check_file(name, data)
+    try:
+        meta = read_meta(open_book(data))
+        if meta is None or meta[0].get("form_id") != RETURNED_FORM:
+            return None
+        found = extract(data, verdict.kind, {RETURNED_FORM: load_form(RETURNED_FORM)}, name, package=verdict.package)
+    finally:
+        if verdict.package is not None:
+            verdict.package.close()
+
+    def field(key: str) -> object:
+        cell = found.header.get(key)
+        return None if cell is None else cell.value
+
+    table = found.tables.get("lines")
+    lines = [] if table is None else [(row, dict(zip(table.columns, values))) for row, values in table.rows]
+    return ReturnedStatement(
+        customer_id="" if is_blank(field("customer_id")) else str(field("customer_id")).strip(),
+        period=(field("period_from"), field("period_to")),
+        agreed=field("agreed"),
+        differences="" if is_blank(field("differences")) else str(field("differences")).strip(),
+        opening=field("opening_balance"),
+        closing=field("closing_balance"),
+        sheet="" if table is None else table.sheet,
+        lines=lines,
+    )
+
+
+def differences_found(returned: ReturnedStatement) -> bool:
+    """有差异: not ticked as agreed, or a difference written down."""
+    agreed = "" if is_blank(returned.agreed) else str(returned.agreed).strip().casefold()
+    return bool(returned.differences) or agreed in _NO
+
+
+def returned_lines(name: str, returned: ReturnedStatement) -> Statement:
+    """The returned lines as a statement in our layout (debit = sales, credit = receipts), values unreadable named."""
+    rows, problems = [], []
+    for row, values in returned.lines:
+        if all(is_blank(v) for v in values.values()):
+            continue
+        amount, date = 0.0, None
+        for key, sign in (("debit", 1.0), ("credit", -1.0)):
+            try:
+                amount += sign * (0.0 if is_blank(values.get(key)) else parse_money(values.get(key)))
+            except ParseError as exc:
+                problems.append(Problem(name, returned.sheet, row, key, str(values.get(key)), exc.wording))
+                amount = float("nan")
+        try:
+            date = parse_date(values.get("date"))
+        except ParseError as exc:
+            problems.append(Problem(name, returned.sheet, row, "date", str(values.get("date")), exc.wording))
+        ref, text = values.get("doc_no"), values.get("description")
+        rows.append((row, date, "" if is_blank(ref) else str(ref).strip(), "" if is_blank(text) else str(text), amount))
+    frame = pd.DataFrame(rows, columns=["row", "date", "ref", "description", "amount"])
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    frame["amount"] = frame["amount"].astype("float64")
+    start, end = (_day(v) for v in returned.period)
+    known = (start, end) if start is not None and end is not None else None
+    return Statement(
+        name, returned.sheet, frame, _money(returned.opening), _money(returned.closing), [], [], problems, {}, known
+    )
+
+
+def _day(value: object) -> pd.Timestamp | None:
+    try:
+        return None if is_blank(value) else parse_date(value)
+    except ParseError:
+        return None
+
+
+def _money(value: object) -> float | None:
+    try:
+        return None if is_blank(value) else parse_money(value)
+    except ParseError:
+        return None
+
+
+def start_reconciliations(
+    outcomes: Sequence[FileOutcome], submissions: Sequence[Submission], master: Path, *, lang: Lang, dry_run: bool
+) -> None:
+    """Each returned statement among the files refused as "not merged" becomes a ``statement`` outcome whose
+    reason says whether it agreed, or where its reconciliation was written (see the module doc)."""
+    by_name = {s.name: s for s in submissions}
+    for outcome in outcomes:
+        if outcome.code != "not_consolidated" or outcome.name not in by_name:
+            continue
+        try:
+            returned = run_isolated(_read, (outcome.name, by_name[outcome.name].read()), file=Path(outcome.name))
+        except (KeyacctError, Rejection, OSError):
+            continue  # the file stays refused for the reason it already has
+        if returned is None:
+            continue
+        outcome.status, outcome.code, outcome.form_id = "statement", "returned_statement", RETURNED_FORM
+        outcome.reason_en, outcome.reason_zh = texts(_started(outcome.name, returned, master, lang, dry_run))
+
+
+def _started(name: str, returned: ReturnedStatement, master: Path, lang: Lang, dry_run: bool) -> Rendered:
+    """Reconcile a returned statement with differences; the sentence the report shows for it."""
+    if not differences_found(returned):
+        return msg(
+            "returned statement of customer {customer}: agreed, nothing to reconcile", customer=returned.customer_id
+        )
+    out = reconciliation_folder(master) / f"reconcile_{PurePath(name).stem}.xlsx"
+    if out.exists():
+        return msg(
+            "returned statement of customer {customer} with differences: reconciliation already started in {out}",
+            customer=returned.customer_id,
+            out=out,
+        )
+    theirs = returned_lines(PurePath(name).name, returned)
+    if not returned.customer_id or theirs.period is None:
+        return msg(
+            "returned statement with differences, but without a customer ID or period: reconcile it by hand "
+            "(keyacct-xl reconcile)"
+        )
+    try:
+        ours = master_lines(load_master(master), returned.customer_id, start=theirs.period[0], end=theirs.period[1])
+    except KeyacctError as exc:
+        return msg("returned statement with differences: cannot reconcile ({problem})", problem=exc.wording)
+    result = reconcile(ours, theirs, lang=lang, customer_id=returned.customer_id)
+    if returned.differences:
+        result = replace(
+            result, notes=[tr(lang, "the customer's note: {note}", note=returned.differences), *result.notes]
+        )
+    if not dry_run:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_reconciliation(result, out, lang=lang)
+    return msg(
+        "returned statement of customer {customer} with differences: reconciliation {out} ({count} difference "
+        "line(s), unexplained ¥{remainder:,.2f}){dry}",
+        customer=returned.customer_id,
+        out=out,
+        count=int((result.table["difference"].fillna(1) != 0).sum()),
+        remainder=result.remainder,
+        dry=msg(" (dry run: not written)") if dry_run else "",
+    )

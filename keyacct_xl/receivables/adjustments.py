@@ -1,0 +1,423 @@
+"""Adjustments (调帐): the decisions taken on a reconciliation's differences, turned into the master's Adjustments.
+
+Finance decides each difference line of the reconciliation workbook (DOMAIN.md, "Credit": 对帐调帐):
+
+- **accept ours** (以我方为准): our books are right; the customer corrects theirs. Nothing changes here.
+- **accept theirs** (以对方为准): the customer is right; our line is corrected by −difference.
+- **write off** (核销): the difference is written off; our line is corrected by −difference as well.
+- **in transit** (在途): a timing difference that the next period settles. Nothing changes here.
+
+An adjustment names the document it corrects (our reference; theirs for a line only they have) and takes the
+date of the line, so it lands in the same period: the ledger, the next statement and the next reconciliation
+replay it (keyacct_xl.receivables.master_lines) and agree with the customer. Its natural key is the customer, the
+reconciliation (their statement and its dates) and the line (our and their rows): applying the same decisions
+again adds nothing, and ``undo`` takes one reconciliation's adjustments back out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import python_calamine as calamine
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import master_write_lock
+from keyacct_xl.i18n import Lang
+from keyacct_xl.labels import HEADERS, RECONCILE_STATUS
+from keyacct_xl.master.adjustments import ADJUSTMENTS, NATURAL_KEY
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import write_tables
+from keyacct_xl.messages import Location, Message, msg, tr
+from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
+from keyacct_xl.receivables.matching import OUTPUT_COLUMNS
+from keyacct_xl.tablefile import check_input_file
+from keyacct_xl.xlsx.ooxml import column_letter
+
+DECISIONS: dict[str, Message] = {
+    "ours": msg("accept ours"),
+    "theirs": msg("accept theirs"),
+    "write_off": msg("write off"),
+    "in_transit": msg("in transit"),
+}
+ADJUSTING = ("theirs", "write_off")  # the decisions that change our books
+DECISION_HEADERS: dict[str, Message] = {
+    "decision": msg("Decision"),
+    "approver": msg("Approver"),
+    "decision_reason": msg("Reason for the decision"),
+}
+# The reconciliation's identity, written on its own sheet as label / value rows and read back by label.
+INFO_SHEET = msg("Reconciliation info")
+INFO_LABELS: dict[str, Message] = {"customer_id": msg("Customer ID"), "source": msg("Reconciliation")}
+# The results columns read back (all of OUTPUT_COLUMNS).
+_READ = OUTPUT_COLUMNS
+
+
+def decision_labels(lang: Lang) -> list[str]:
+    """The decisions as the workbook's list offers them, in ``lang``."""
+    return [label.render(lang) for label in DECISIONS.values()]
+
+
+def _by_label(labels: Mapping[str, Message]) -> dict[str, str]:
+    """Code per label in either language (English case-insensitive), so a zh workbook read in en still works."""
+    return {label.render(lang).strip().casefold(): code for code, label in labels.items() for lang in ("zh", "en")}
+
+
+def line_key(ours_row: object, theirs_row: object) -> str:
+    """A difference line as our and their rows: ``销售明细!5 / 12`` (``-`` for a side without one)."""
+    shown = [
+        "-" if is_blank(r) else str(int(r)) if isinstance(r, float) and r.is_integer() else str(r).strip()
+        for r in (ours_row, theirs_row)
+    ]
+    return " / ".join(shown)
+
+
+@dataclass(frozen=True)
+class DecidedLine:
+    """One decided row of the workbook's results, as read back."""
+
+    row: int  # the Excel row in the results sheet
+    decision: str  # a DECISIONS code
+    line: str  # line_key of the row
+    ref: str  # the document the adjustment corrects
+    date: pd.Timestamp
+    before: float  # our amount of the line (0 when only they have it)
+    difference: float  # ours − theirs
+    approver: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """What a reconciliation workbook says: whose, which reconciliation, and the decided lines."""
+
+    file: str
+    customer_id: str
+    source: str
+    lines: list[DecidedLine]
+    undecided: int  # difference lines without a decision
+
+
+def read_decisions(path: Path) -> Decisions:
+    """The decisions typed into the reconciliation workbook ``path`` (Excel, WPS or LibreOffice saved)."""
+    check_input_file(path, (".xlsx",))
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+        sheets = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
+    except Exception as exc:  # calamine raises its own types for damaged files
+        raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
+    info = _info(path, sheets)
+    results = _results_sheet(path, sheets)
+    lines, undecided = _decided(path, *results)
+    return Decisions(path.name, info.get("customer_id", ""), info.get("source", ""), lines, undecided)
+
+
+def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> dict[str, str]:
+    wanted = _by_label(INFO_LABELS)
+    names = {INFO_SHEET.render("zh"), INFO_SHEET.render("en")}
+    grid = next((grid for name, grid in sheets.items() if name in names), None)
+    if grid is None:
+        raise InputError(
+            msg(
+                "{path}: no sheet {sheet}: not a reconciliation workbook of keyacct-xl reconcile",
+                path=path,
+                sheet=INFO_SHEET,
+            )
+        )
+    return {
+        wanted[str(row[0]).strip().casefold()]: "" if is_blank(row[1]) else str(row[1]).strip()
+        for row in grid
+        if len(row) > 1 and isinstance(row[0], str) and row[0].strip().casefold() in wanted
+    }
+
+
+def _results_sheet(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[str, dict[str, int], list]:
+    """The sheet whose first row holds the status and decision headers, those columns, and its rows."""
+    headers = {**{k: HEADERS[k] for k in _READ}, **DECISION_HEADERS}
+    by_header = _by_label(headers)
+    for name, grid in sheets.items():
+        if not grid:
+            continue
+        at = {
+            by_header[str(v).strip().casefold()]: c
+            for c, v in enumerate(grid[0])
+            if isinstance(v, str) and str(v).strip().casefold() in by_header
+        }
+        if {"status", "difference", "decision"} <= at.keys():
+            return name, at, grid[1:]
+    raise InputError(
+        msg(
+            "{path}: no sheet has the columns {status}, {difference} and {decision}",
+            path=path,
+            status=HEADERS["status"],
+            difference=HEADERS["difference"],
+            decision=DECISION_HEADERS["decision"],
+        )
+    )
+
+
+def _decided(path: Path, sheet: str, at: dict[str, int], rows: list[list[object]]) -> tuple[list[DecidedLine], int]:
+    codes = _by_label(DECISIONS)
+    statuses = _by_label(RECONCILE_STATUS)
+    lines, undecided = [], 0
+    for n, row in enumerate(rows, start=2):
+
+        def cell(key: str, row: list[object] = row) -> object:
+            return row[at[key]] if key in at and at[key] < len(row) else None
+
+        def where(key: str, n: int = n) -> Location:
+            if key not in at:  # a column the user deleted: the row, and the header it should have
+                return Location(path.name, sheet=sheet, row=n, header=cell_header(key))
+            return Location(path.name, sheet=sheet, cell=f"{column_letter(at[key] + 1)}{n}", header=cell_header(key))
+
+        status = statuses.get(str(cell("status")).strip().casefold())
+        if status is None:
+            continue  # a blank row or a note a user typed below the table
+        difference = _money(cell("difference"), where, "difference")
+        decided = cell("decision")
+        if is_blank(decided):
+            undecided += int(status != "matched" or bool(difference))
+            continue
+        code = codes.get(str(decided).strip().casefold())
+        if code is None:
+            raise InputError(
+                msg(
+                    "{where}: {value} is not a decision; choose one of {choices}",
+                    where=where("decision"),
+                    value=str(decided),
+                    choices=", ".join(decision_labels("en") + decision_labels("zh")),
+                )
+            )
+        if difference is None:
+            raise InputError(
+                msg("{where}: the difference is unreadable; it cannot be decided", where=where("difference"))
+            )
+        approver = "" if is_blank(cell("approver")) else str(cell("approver")).strip()
+        if code in ADJUSTING and not approver:
+            raise InputError(msg("{where}: a change to our books needs an approver", where=where("approver")))
+        only_theirs = status == "only_theirs"
+        ref = cell("theirs_ref") if only_theirs or is_blank(cell("ours_ref")) else cell("ours_ref")
+        date = cell("theirs_date") if only_theirs or is_blank(cell("ours_date")) else cell("ours_date")
+        lines.append(
+            DecidedLine(
+                row=n,
+                decision=code,
+                line=line_key(cell("ours_row"), cell("theirs_row")),
+                ref="" if is_blank(ref) else str(ref).split(";")[0].strip(),
+                date=_date(date, where, "theirs_date" if only_theirs else "ours_date"),
+                before=0.0 if only_theirs else (_money(cell("ours_amount"), where, "ours_amount") or 0.0),
+                difference=difference,
+                approver=approver,
+                reason="" if is_blank(cell("decision_reason")) else str(cell("decision_reason")).strip(),
+            )
+        )
+    return lines, undecided
+
+
+def cell_header(key: str) -> Message:
+    """The header of a results column, for messages."""
+    return DECISION_HEADERS.get(key) or HEADERS[key]
+
+
+def _money(value: object, where, key: str) -> float | None:
+    if is_blank(value):
+        return None
+    try:
+        return round(parse_money(value), 2)
+    except ParseError as exc:
+        raise InputError(msg("{where}: {problem}", where=where(key), problem=exc.wording)) from None
+
+
+def _date(value: object, where, key: str) -> pd.Timestamp:
+    try:
+        return parse_date(value)
+    except ParseError as exc:
+        raise InputError(msg("{where}: {problem}", where=where(key), problem=exc.wording)) from None
+
+
+def adjustment_rows(decisions: Decisions, customer_id: str, *, applied_at: pd.Timestamp, lang: Lang) -> pd.DataFrame:
+    """One Adjustments row per line decided ``accept theirs`` or ``write off`` with a difference."""
+    rows = [
+        {
+            "date": line.date,
+            "customer_id": customer_id,
+            "ref": line.ref or None,
+            "amount": round(-line.difference, 2),
+            "decision": DECISIONS[line.decision].render(lang),
+            "reason": line.reason or None,
+            "approved_by": line.approver,
+            "reconciliation": decisions.source,
+            "line": line.line,
+            "source_file": decisions.file,
+            "source_row": line.row,
+            "applied_at": applied_at,
+        }
+        for line in decisions.lines
+        if line.decision in ADJUSTING and line.difference
+    ]
+    frame = pd.DataFrame(rows, columns=ADJUSTMENTS.keys)
+    return frame.astype({"date": "datetime64[ns]", "applied_at": "datetime64[ns]", "amount": "float64"}).astype(
+        {"source_row": "Int64"}
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One adjustment added or taken out: the document, our amount before and after, the decision."""
+
+    ref: str
+    line: str
+    before: float
+    after: float
+    decision: str
+
+
+@dataclass(frozen=True)
+class ReconcileApplied:
+    """What ``reconcile apply`` did to the master (or would have, when nothing changed)."""
+
+    master: Path
+    customer_id: str
+    source: str
+    added: list[Change] = field(default_factory=list)
+    removed: list[Change] = field(default_factory=list)
+    already: int = 0  # decided lines whose adjustment the master already holds
+    kept: dict[str, int] = field(default_factory=dict)  # decisions that change nothing here, by code
+    undecided: int = 0
+    balance_before: float = 0.0
+    balance_after: float = 0.0
+
+    def summary(self, lang: Lang) -> str:
+        """The changes, one line each, after a line of counts."""
+        head = tr(
+            lang,
+            "reconcile apply {master}: customer {customer}, {added} adjustment(s) added, {removed} taken out, "
+            "{already} already applied, {ours} accepted as ours, {transit} in transit, {undecided} undecided; "
+            "balance ¥{before:,.2f} → ¥{after:,.2f}",
+            master=self.master.name,
+            customer=self.customer_id,
+            added=len(self.added),
+            removed=len(self.removed),
+            already=self.already,
+            ours=self.kept.get("ours", 0),
+            transit=self.kept.get("in_transit", 0),
+            undecided=self.undecided,
+            before=self.balance_before,
+            after=self.balance_after,
+        )
+        changes = [
+            tr(
+                lang,
+                "  {sign} {ref} ({line}): ¥{before:,.2f} → ¥{after:,.2f} ({decision})",
+                sign=sign,
+                ref=c.ref or "-",
+                line=c.line,
+                before=c.before,
+                after=c.after,
+                decision=c.decision,
+            )
+            for sign, group in (("+", self.added), ("−", self.removed))
+            for c in group
+        ]
+        return "\n".join([head, *changes])
+
+
+def customer_balance(master: Master, customer_id: str) -> float:
+    """Invoiced − paid ± adjustments of one customer (what the ledger's balance sums to)."""
+
+    def total(frame: pd.DataFrame) -> float:
+        mine = frame["customer_id"].astype(str).str.strip() == customer_id
+        return float(frame.loc[mine.to_numpy(), "amount"].sum())
+
+    return round(total(master.transactions) - total(master.payments) + total(master.adjustments), 2) or 0.0
+
+
+def run_reconcile_apply(
+    recon: Path,
+    master_path: Path,
+    *,
+    applied_at: pd.Timestamp,
+    customer_id: str | None = None,
+    undo: bool = False,
+) -> ReconcileApplied:
+    """``reconcile apply``: the workbook's adjusting decisions added to the master's Adjustments (or, with
+    ``undo``, taken back out); saved with a backup only when something changed."""
+    decisions = read_decisions(Path(recon))
+    with master_write_lock(Path(master_path)):  # no other run may change the master between reading and saving
+        master = load_master(master_path)
+        customer = _customer(decisions, customer_id, master, Path(recon))
+        new = adjustment_rows(decisions, customer, applied_at=applied_at, lang=master.lang)
+        existing = master.adjustments
+        held = _keys(existing)
+        fresh = [k not in held for k in _keys(new)]
+        before = customer_balance(master, customer)
+        if undo:
+            mine = set(_keys(new))
+            drop = [k in mine for k in held]
+            changed = existing[drop]
+            frame = existing[[not d for d in drop]].reset_index(drop=True)
+        else:
+            changed = new[fresh]
+            frame = pd.concat([existing, changed], ignore_index=True) if len(changed) else existing
+        if len(changed):
+            write_tables(
+                master_path,
+                {ADJUSTMENTS: frame},
+                lang=master.lang,
+                headers={ADJUSTMENTS.name: master.headers.get(ADJUSTMENTS.name, {})},
+            )
+        master.adjustments = frame
+        changes = _changes(changed, decisions, undo)
+        kept = pd.Series([line.decision for line in decisions.lines if line.decision not in ADJUSTING])
+        return ReconcileApplied(
+            Path(master_path),
+            customer,
+            decisions.source,
+            added=[] if undo else changes,
+            removed=changes if undo else [],
+            already=0 if undo else fresh.count(False),
+            kept={str(k): int(v) for k, v in kept.value_counts().items()},
+            undecided=decisions.undecided,
+            balance_before=before,
+            balance_after=customer_balance(master, customer),
+        )
+
+
+def _customer(decisions: Decisions, given: str | None, master: Master, recon: Path) -> str:
+    customer = (given or decisions.customer_id or "").strip()
+    if not customer:
+        raise InputError(msg("{path}: the reconciliation names no customer; give --customer ID", path=recon))
+    if decisions.customer_id and given and given.strip() != decisions.customer_id:
+        raise InputError(
+            msg(
+                "{path}: the reconciliation is customer {theirs}'s, not {given}",
+                path=recon,
+                theirs=decisions.customer_id,
+                given=given,
+            )
+        )
+    if not (master.customers["customer_id"].astype(str).str.strip() == customer).any():
+        raise InputError(msg("{path}: customer {cid} is not in the Customers table", path=master.path, cid=customer))
+    return customer
+
+
+def _keys(frame: pd.DataFrame) -> list[tuple[str, ...]]:
+    return [
+        tuple("" if is_blank(v) else str(v).strip() for v in row)
+        for row in frame[list(NATURAL_KEY)].itertuples(index=False)
+    ]
+
+
+def _changes(rows: pd.DataFrame, decisions: Decisions, undo: bool) -> list[Change]:
+    before = {line.line: line.before for line in decisions.lines}
+    out = []
+    for ref, line, amount, decision in zip(rows["ref"], rows["line"], rows["amount"].tolist(), rows["decision"]):
+        was = before.get(str(line), 0.0)
+        after = round(was + amount, 2)
+        shown = "" if is_blank(ref) else str(ref)
+        out.append(Change(shown, str(line), after if undo else was, was if undo else after, str(decision)))
+    return out

@@ -1,0 +1,84 @@
+"""A customer's signed account statement coming back through consolidation: "differences found" starts a
+reconciliation (its workbook beside the master, a line in the report), "agreed" ends there; decided and applied,
+the next reconciliation of the same statement agrees."""
+
+from __future__ import annotations
+
+import openpyxl
+import python_calamine as calamine
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.master.reader import load_master
+from tests.test_receivables_adjustments import decide, write_master
+
+
+def returned_statement(tmp_path, *, agreed: str, note: str | None, s2_amount: float | None = None):
+    """Our pre-filled statement of C1 for 2026-10, as the customer sends it back (signed)."""
+    master, inbox = tmp_path / "master.xlsx", tmp_path / "inbox"
+    write_master(master)
+    args = ["forms", "generate", "account_statement", "--master", str(master), "--customer", "C1"]
+    assert main([*args, "--period", "2026-10", "--out", str(inbox)]) == 0
+    path = inbox / "account_statement_C1_2026-10.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+
+    def cell(name: str):
+        ((_, ref),) = book.defined_names[name].destinations
+        return sheet[ref.replace("$", "")]
+
+    cell("f_agreed").value = agreed
+    cell("f_differences").value = note
+    cell("f_customer_signature").value = "甲公司 财务章"
+    if s2_amount is not None:
+        row = next(r for r in sheet.iter_rows(min_row=15) if r[1].value == "S2")
+        row[3].value = s2_amount
+    book.save(path)
+    return master, inbox, path
+
+
+def report_rows(report) -> list[list[object]]:
+    book = calamine.CalamineWorkbook.from_path(str(report))
+    return [row for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python()]
+
+
+def test_differences_found_starts_a_reconciliation(tmp_path, capsys):
+    master, inbox, path = returned_statement(tmp_path, agreed="否", note="S2 我方只收到 2,950 元的货", s2_amount=2950)
+    report = tmp_path / "report.xlsx"
+    before = master.read_bytes()
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    printed = capsys.readouterr().out
+    assert "returned statement 1" in printed and master.read_bytes() == before  # nothing merged into the master
+    recon = master.parent / "reconciliations" / "reconcile_account_statement_C1_2026-10.xlsx"
+    line = next(str(v) for row in report_rows(report) for v in row if "reconciliation" in str(v) and "C1" in str(v))
+    assert str(recon) in line and "1 difference line(s)" in line and "unexplained ¥0.00" in line
+    results = calamine.CalamineWorkbook.from_path(str(recon), load_tables=True).get_table_by_name("Reconciliation")
+    rows = [dict(zip(results.columns, r)) for r in results.to_python()]
+    assert [(r["我方单号"], r["差额"]) for r in rows if r["差额"]] == [("S2", 50.0)]
+    notes = calamine.CalamineWorkbook.from_path(str(recon)).get_sheet_by_name("说明").to_python()
+    assert notes[0][0] == "客户说明：S2 我方只收到 2,950 元的货"
+
+    # Finance decides in it and applies; the same statement then reconciles without differences.
+    decide(recon, {"S2": ("以对方为准", "王经理", "少发 50 元货")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    assert load_master(master).adjustments["amount"].tolist() == [-50.0]
+    again = tmp_path / "again.xlsx"
+    assert (
+        main(["reconcile", str(master), str(path), "--customer", "C1", "--perspective", "ours", "--out", str(again)])
+        == 0
+    )
+    results = calamine.CalamineWorkbook.from_path(str(again), load_tables=True).get_table_by_name("Reconciliation")
+    assert not any(dict(zip(results.columns, r))["差额"] for r in results.to_python())
+
+    # The next consolidation of the same inbox leaves the decided workbook as it is.
+    decided = recon.read_bytes()
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    assert recon.read_bytes() == decided
+    assert any("already started" in str(v) for row in report_rows(report) for v in row)
+
+
+def test_an_agreed_statement_ends_there(tmp_path, capsys):
+    master, inbox, _ = returned_statement(tmp_path, agreed="是", note=None)
+    report = tmp_path / "report.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    assert not (master.parent / "reconciliations").exists()
+    assert any("agreed, nothing to reconcile" in str(v) for row in report_rows(report) for v in row)

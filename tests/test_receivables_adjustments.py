@@ -1,0 +1,262 @@
+"""Adjustments (调帐): reconcile → decide in the workbook (as a user does, with openpyxl) → apply → reconcile again.
+
+The customer's statement differs from our books in four planted ways: S2 they booked at 2,950 (we 3,000), S9 only
+we have, their receipt R7 we never booked, and S5 at month end they have not booked yet.
+"""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+import python_calamine as calamine
+
+from keyacct_xl.analytics.credit_run import run_credit_check
+from keyacct_xl.cli.main import main
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+from keyacct_xl.receivables.adjustments import read_decisions
+from keyacct_xl.receivables.master_lines import master_lines
+from keyacct_xl.receivables.reconcile import reconcile
+from keyacct_xl.receivables.statement_reader import read_statement
+from keyacct_xl.receivables.usecase import run_ageing
+from tests.test_receivables_ledger import pay, tx
+
+
+def write_master(path) -> None:
+    master = Master.empty()
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "name": ["甲公司", "乙公司"],
+            "credit_grade": ["A", "A"],
+            "credit_limit": [20000.0, 5000.0],
+            "payment_terms_days": pd.array([30, 30], dtype="Int64"),
+        }
+    )
+    master.customers = customers.reindex(columns=master.customers.columns).astype(master.customers.dtypes.to_dict())
+    master.transactions = tx(
+        ("C1", "S0", "2026-09-20", 1000.0),
+        ("C1", "S1", "2026-10-03", 5000.0),
+        ("C1", "S2", "2026-10-05", 3000.0),
+        ("C1", "S9", "2026-10-12", 800.0),
+        ("C1", "S5", "2026-10-30", 700.0),
+        ("C2", "T1", "2026-10-04", 900.0),
+    ).reindex(columns=master.transactions.columns)
+    master.payments = pay(("C1", "R1", "2026-10-10", 1000.0, "S0")).reindex(columns=master.payments.columns)
+    save_master(master, path)
+
+
+THEIRS = [
+    ["甲公司 供应商往来明细账 2026年10月"],
+    ["日期", "凭证号", "摘要", "借方", "贷方", "余额"],
+    ["2026-10-01", None, "上月欠款", None, None, "1,000.00"],  # row 3 (their books: they owe, credit balance)
+    ["2026-10-03", "S1", "购货", None, "5000"],  # row 4
+    ["2026-10-05", "S2", "购货", None, "2950"],  # row 5: S2 differs
+    ["2026-10-10", "R1", "付款", "1000", None],  # row 6
+    ["2026-10-18", "R7", "付款", "400", None],  # row 7: only theirs
+    [None, None, "期末余额", None, None, "7,550.00"],  # row 8
+]
+
+
+def write_theirs(path, rows=THEIRS):
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def setup(tmp_path):
+    master = tmp_path / "master.xlsx"
+    write_master(master)
+    return master, write_theirs(tmp_path / "对账单_甲公司.xlsx"), tmp_path / "recon.xlsx"
+
+
+def decide(recon, choices: dict[str, tuple[str, str, str]]) -> None:
+    """Type decision, approver and reason into the results rows whose our/their ref is a key of ``choices``."""
+    book = openpyxl.load_workbook(recon)
+    sheet = book.worksheets[0]
+    heads = [c.value for c in sheet[1]]
+    col = {h: i + 1 for i, h in enumerate(heads)}
+    for r in range(2, sheet.max_row + 1):
+        ref = sheet.cell(r, col["我方单号"]).value or sheet.cell(r, col["对方单号"]).value
+        if ref in choices:
+            for head, value in zip(("处理决定", "审批人", "决定原因"), choices[ref]):
+                sheet.cell(r, col[head]).value = value
+    book.save(recon)
+
+
+def run_reconcile(master, theirs, recon, capsys) -> str:
+    capsys.readouterr()
+    assert main(["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(recon)]) == 0
+    return capsys.readouterr().out
+
+
+def results(recon) -> list[dict]:
+    table = calamine.CalamineWorkbook.from_path(str(recon), load_tables=True).get_table_by_name("Reconciliation")
+    return [dict(zip(table.columns, row)) for row in table.to_python()]
+
+
+def test_reconcile_decide_apply_reconcile_again(setup, capsys):
+    master, theirs, recon = setup
+    first = run_reconcile(master, theirs, recon, capsys)
+    assert "未解释差额 ¥0.00" in first or "unexplained ¥0.00" in first
+    differences = [r for r in results(recon) if r["差额"]]
+    assert sorted(r["我方单号"] or r["对方单号"] for r in differences) == ["R7", "S2", "S5", "S9"]
+    decide(
+        recon,
+        {
+            "S2": ("以对方为准", "王经理", "价格折让 50"),
+            "S9": ("核销", "王经理", "重复开票"),
+            "R7": ("以对方为准", "王经理", "漏记收款"),
+            "S5": ("在途", None, None),
+        },
+    )
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
+    report = capsys.readouterr().out
+    assert "3" in report.splitlines()[0] and "S2" in report and "3,000.00 → ¥2,950.00" in report
+    adjustments = load_master(master).adjustments
+    assert adjustments["amount"].tolist() == [-50.0, -800.0, -400.0]
+    assert adjustments["ref"].tolist() == ["S2", "S9", "R7"] and set(adjustments["approved_by"]) == {"王经理"}
+    assert adjustments["decision"].tolist() == ["以对方为准", "核销", "以对方为准"]
+    assert (master.parent / "master.bak.xlsx").exists()
+
+    # Applying the same decisions twice changes nothing, and says so.
+    before = master.read_bytes()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) == 0
+    again = capsys.readouterr().out
+    assert "0 adjustment(s) added" in again and "3 already applied" in again and master.read_bytes() == before
+
+    # The second reconciliation: zero remainder, only the line in transit is still a difference.
+    second = recon.with_name("recon2.xlsx")
+    run_reconcile(master, theirs, second, capsys)
+    left = [r for r in results(second) if r["差额"]]
+    assert [r["我方单号"] for r in left] == ["S5"]
+    ours = master_lines(load_master(master), "C1", start=pd.Timestamp("2026-10-01"), end=pd.Timestamp("2026-10-31"))
+    result = reconcile(ours, read_statement(theirs), lang="en")
+    assert result.remainder == 0 and result.ours_closing == result.theirs_closing + 700
+    # The ledger replays them too: the ageing balance is the customer's statement balance plus what is in transit.
+    ageing = run_ageing(load_master(master), as_of=pd.Timestamp("2026-10-31")).table.set_index("customer_id")
+    assert ageing.loc["C1", "balance"] == 7550 + 700
+
+
+def test_undo_takes_the_reconciliations_adjustments_out(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("accept theirs", "Wang", "discount")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    assert len(load_master(master).adjustments) == 1
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "1 taken out" in out and "S2" in out and load_master(master).adjustments.empty
+
+
+def test_a_change_needs_an_approver_and_a_known_decision(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", None, None)})
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) != 0
+    assert "recon.xlsx: sheet 核对结果, cell M2 (Approver): a change to our books needs an approver" in (
+        capsys.readouterr().err
+    )
+    decide(recon, {"S2": ("maybe", "王", None)})
+    with pytest.raises(InputError, match=r"cell L2.*maybe is not a decision"):
+        read_decisions(recon)
+    assert load_master(master).adjustments.empty
+
+
+def test_decision_list_is_a_plain_list_validation(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    sheet = openpyxl.load_workbook(recon).worksheets[0]
+    (validation,) = sheet.data_validations.dataValidation
+    assert validation.type == "list" and validation.formula1 == '"以我方为准,以对方为准,核销,在途"'
+    assert str(validation.sqref).startswith("L2:L")
+    assert sheet.page_setup.paperSize == 9
+
+
+def test_credit_check_open_balance_includes_adjustments(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S9": ("核销", "王经理", "重复开票"), "R7": ("以对方为准", "王经理", "漏记收款")})
+    as_of = pd.Timestamp("2026-10-31")
+    before = run_credit_check(load_master(master), "C1", 100.0, as_of=as_of, lang="en").position["balance"]
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    after = run_credit_check(load_master(master), "C1", 100.0, as_of=as_of, lang="en")
+    # invoiced 10,500 − paid 1,000 − credits 0 ± adjustments (−800, −400)
+    assert before == 9500 and after.position["balance"] == 10500 - 1000 - 800 - 400 == 8300
+    assert after.available_after == 20000 - 8300 - 100
+
+
+def test_decisions_survive_a_save_in_libreoffice(setup, capsys, libreoffice):
+    """The workbook decided and saved again by LibreOffice keeps its list and applies the same (no macros)."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让")})
+    saved = libreoffice(recon, "xlsx:Calc MS Excel 2007 XML", recon.parent / "lo")
+    sheet = openpyxl.load_workbook(saved).worksheets[0]
+    (validation,) = sheet.data_validations.dataValidation
+    assert validation.type == "list" and "以我方为准" in validation.formula1
+    assert main(["reconcile", "apply", str(saved), "--into", str(master), "--lang", "en"]) == 0
+    assert "1 adjustment(s) added" in capsys.readouterr().out
+    assert load_master(master).adjustments["ref"].tolist() == ["S2"]
+
+
+def test_the_next_statement_shows_the_adjustments(setup, capsys, tmp_path):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让"), "R7": ("以对方为准", "王经理", "漏记收款")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    out = tmp_path / "statements"
+    args = ["statement", str(master), "--customer", "C1", "--period", "2026-10", "--out", str(out)]
+    assert main(args) == 0
+    (path,) = out.iterdir()
+    ours = read_statement(path, perspective="ours")
+    lines = ours.lines.set_index("ref")
+    assert lines.loc["S2", "amount"] == 2950 and lines.loc["R7", "amount"] == -400
+    assert lines.loc["R7", "description"] == "调帐:漏记收款"  # the reader folds the full-width colon (NFKC)
+    assert ours.closing == 1000 + 5000 + 2950 - 1000 + 800 - 400 + 700
+
+
+def test_open_balance_is_invoiced_minus_paid_minus_credits_plus_or_minus_adjustments():
+    """On the credit check's hand-built ledger: C4 invoiced 1,500, took a 120.50 credit note, paid 300; finance
+    then wrote off 79.50 of S4 and booked 20 the customer owed on a document we had missed."""
+    from tests.test_credit_check import hand_master
+
+    master = hand_master()
+    adjustments = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-01-10", "2026-03-02"]),
+            "customer_id": ["C4", "C4"],
+            "ref": ["S4", "X1"],
+            "amount": [-79.5, 20.0],
+            "decision": ["核销", "以对方为准"],
+            "approved_by": ["王经理", "王经理"],
+        }
+    )
+    master.adjustments = adjustments.reindex(columns=master.adjustments.columns).astype(
+        master.adjustments.dtypes.to_dict()
+    )
+    result = run_credit_check(master, "C4", 100.0, as_of=pd.Timestamp("2026-03-31"), lang="en")
+    assert result.position["balance"] == 1000 + 500 - 300 - 120.5 - 79.5 + 20 == 1020.0
+    assert result.available_after == 2000 - 1020 - 100
+    # S4 (1,000 − 79.50 written off) is settled by the credit note and R2 except 500; X1 is due too.
+    assert result.position["overdue_amount"] == 500 + 500 + 20
+
+
+def test_a_deleted_approver_column_is_named_in_the_refusal(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("accept theirs", None, None)})
+    book = openpyxl.load_workbook(recon)
+    sheet = book.worksheets[0]
+    sheet.tables.clear()  # as a user who turned the table into a plain range before deleting the column
+    sheet.delete_cols([c.value for c in sheet[1]].index("审批人") + 1)
+    book.save(recon)
+    with pytest.raises(InputError, match=r"sheet 核对结果, row 2, column Approver: a change to our books needs"):
+        read_decisions(recon)

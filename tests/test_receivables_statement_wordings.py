@@ -1,0 +1,209 @@
+"""Statements as customers write them: every usual opening-balance wording, dates without a year (taking the year
+of the period the title names, in the statement's own day/month convention), and a statement that reaches back
+before its period. Each reconciles with our books to a zero remainder and no difference lines."""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from keyacct_xl.master.model import Master
+from keyacct_xl.receivables.master_lines import master_lines, statement_period
+from keyacct_xl.receivables.reconcile import reconcile
+from keyacct_xl.receivables.statement_dates import title_period
+from keyacct_xl.receivables.statement_reader import read_statement
+from tests.test_receivables_ledger import pay, tx
+
+D = pd.Timestamp
+ZH_HEAD = ["日期", "凭证号", "摘要", "借方", "贷方", "余额"]
+EN_HEAD = ["Date", "Ref", "Description", "Debit", "Credit", "Balance"]
+
+
+def our_books(*extra: tuple[str, str, str, float]) -> Master:
+    """C1 owes 1,000 from September; in October S1 5,000 and S2 3,000 are invoiced and R1 1,000 is received."""
+    master = Master.empty()
+    master.transactions = tx(
+        ("C1", "S0", "2026-09-20", 1000.0),
+        ("C1", "S1", "2026-10-03", 5000.0),
+        ("C1", "S2", "2026-10-05", 3000.0),
+        *extra,
+    ).reindex(columns=master.transactions.columns)
+    master.payments = payments(master, ("C1", "R1", "2026-10-12", 1000.0, "S0"))
+    return master
+
+
+def payments(master: Master, *rows: tuple) -> pd.DataFrame:
+    """Payments rows in the master's own columns and dtypes (as a loaded master holds them)."""
+    return pay(*rows).reindex(columns=master.payments.columns).astype(master.payments.dtypes.to_dict())
+
+
+def their_statement(path, *, title: str, wording: str, dates: tuple[str, str, str], english: bool = False):
+    """The customer's own books (they owe us: a credit balance; their debit is what they paid)."""
+    book = openpyxl.Workbook()
+    for row in [
+        [title],
+        EN_HEAD if english else ZH_HEAD,
+        [None, None, wording, None, None, "1,000.00"],
+        [dates[0], "S1", "purchase" if english else "购货", None, "5000"],
+        [dates[1], "S2", "purchase" if english else "购货", None, "3,000.00"],
+        [dates[2], "R1", "paid" if english else "付款", "1000", None],
+        [None, None, "Closing balance" if english else "期末余额", None, None, "8,000.00"],
+    ]:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def reconciled(path, master: Master | None = None):
+    theirs = read_statement(path)
+    start, end = statement_period(theirs)
+    ours = master_lines(master or our_books(), "C1", start=start, end=end, locate=False)
+    return theirs, reconcile(ours, theirs, lang="en")
+
+
+def assert_agrees(theirs, result) -> None:
+    assert theirs.opening == 1000.0 and theirs.closing == 8000.0
+    assert result.remainder == 0 and result.ours_closing == result.theirs_closing == 8000.0
+    assert set(result.table["status"]) == {"matched"} and not result.table["difference"].any()
+    assert not theirs.problems
+
+
+ZH_WORDINGS = ["上月欠款", "上期结余", "期初余额", "承前页", "上年结转", "上月结欠", "年初余额", "前欠货款", "上期余额"]
+EN_WORDINGS = [
+    "Balance b/f",
+    "Brought forward",
+    "Opening balance",
+    "Balance b/d",
+    "Balance forward",
+    "Previous balance",
+]
+
+
+@pytest.mark.parametrize("wording", ZH_WORDINGS)
+def test_each_chinese_opening_wording_reconciles(tmp_path, wording):
+    path = their_statement(
+        tmp_path / "s.xlsx",
+        title="2026年10月 往来对账单",
+        wording=wording,
+        dates=("2026-10-03", "2026-10-05", "2026-10-12"),
+    )
+    theirs, result = reconciled(path)
+    assert theirs.balance_rows == [3, 7]
+    assert_agrees(theirs, result)
+
+
+@pytest.mark.parametrize("wording", EN_WORDINGS)
+def test_each_english_opening_wording_reconciles(tmp_path, wording):
+    path = their_statement(
+        tmp_path / "s.xlsx",
+        title="Statement of account, October 2026",
+        wording=wording,
+        dates=("2026-10-03", "2026-10-05", "2026-10-12"),
+        english=True,
+    )
+    theirs, result = reconciled(path)
+    assert theirs.balance_rows == [3, 7]
+    assert_agrees(theirs, result)
+
+
+@pytest.mark.parametrize(
+    ("title", "dates"),
+    [
+        ("2026年10月 对账单", ("10-03", "10-05", "10-12")),  # ISO month-day
+        ("对账期间：2026-10-01 至 2026-10-31", ("10月3日", "10月5日", "10月12日")),
+        ("2026.10 往来明细", ("3/10", "5/10", "12/10")),  # day/month: every line then falls in October
+        ("Statement October 2026", ("10/3", "10/5", "10/12")),  # month/day, the same way
+        ("Period: 01/10/2026 - 31/10/2026", ("03.10", "05.10", "12.10")),
+    ],
+)
+def test_dates_without_a_year_take_the_periods_year(tmp_path, title, dates):
+    path = their_statement(tmp_path / "s.xlsx", title=title, wording="上月欠款", dates=dates)
+    theirs, result = reconciled(path)
+    assert theirs.period == (D("2026-10-01"), D("2026-10-31"))
+    assert theirs.lines["date"].tolist() == [D("2026-10-03"), D("2026-10-05"), D("2026-10-12")]
+    assert_agrees(theirs, result)
+
+
+def test_a_period_across_new_year_gives_each_month_its_year(tmp_path):
+    path = their_statement(
+        tmp_path / "s.xlsx",
+        title="期间：2026年12月1日—2027年1月31日",
+        wording="承前页",
+        dates=("12-03", "12-05", "1-12"),
+    )
+    theirs = read_statement(path)
+    assert theirs.lines["date"].tolist() == [D("2026-12-03"), D("2026-12-05"), D("2027-01-12")]
+
+
+def test_without_a_period_the_year_of_the_dated_lines_is_used(tmp_path):
+    path = their_statement(
+        tmp_path / "s.xlsx", title="往来对账单", wording="上期结余", dates=("2026-10-03", "10月5日", "10-12")
+    )
+    assert read_statement(path).lines["date"].tolist() == [D("2026-10-03"), D("2026-10-05"), D("2026-10-12")]
+
+
+def test_a_yearless_date_without_any_year_is_a_problem_naming_the_row(tmp_path):
+    path = their_statement(
+        tmp_path / "s.xlsx", title="往来对账单", wording="上期结余", dates=("10-03", "10-05", "10-12")
+    )
+    problems = read_statement(path).problems
+    assert [(p.file, p.row) for p in problems] == [("s.xlsx", 4), ("s.xlsx", 5), ("s.xlsx", 6)]
+    assert "has no year" in problems[0].reason.render("en")
+
+
+def test_a_statement_reaching_back_before_its_period_says_so(tmp_path):
+    """Their whole ledger since 2019, under a title for October: the years before count as the opening balance,
+    a note names the file and rows, and only October is matched line by line."""
+    book = openpyxl.Workbook()
+    rows = [["2026年10月 往来明细"], ZH_HEAD]
+    history = [("2019-03-01", "H1", 400.0), ("2023-06-30", "H2", 350.0), ("2026-09-20", "S0", 1000.0)]
+    rows += [[d, ref, "购货", None, amount] for d, ref, amount in history]  # rows 3-5
+    rows += [["2024-01-15", "P1", "付款", 750.0, None]]  # row 6
+    rows += [
+        ["10-03", "S1", "购货", None, 5000],
+        ["10-05", "S2", "购货", None, 3000],
+        ["10-12", "R1", "付款", 1000, None],
+    ]
+    for row in rows:
+        book.active.append(row)
+    book.save(tmp_path / "全部明细.xlsx")
+    master = our_books(("C1", "H1", "2019-03-01", 400.0), ("C1", "H2", "2023-06-30", 350.0))
+    master.payments = pd.concat([master.payments, payments(master, ("C1", "P1", "2024-01-15", 750.0, None))])
+    theirs, result = reconciled(tmp_path / "全部明细.xlsx", master)
+    assert theirs.earlier_rows == [3, 4, 5, 6] and theirs.opening == 1000.0
+    assert statement_period(theirs) == (D("2026-10-01"), D("2026-10-31"))
+    assert len(result.table) == 3 and set(result.table["status"]) == {"matched"} and result.remainder == 0
+    assert any(
+        "全部明细.xlsx: rows 3-6 are dated before the period 2026-10-01..2026-10-31" in note for note in result.notes
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("2026年10月", ("2026-10-01", "2026-10-31")),
+        ("对账期间：2026-10-01 至 2026-10-31", ("2026-10-01", "2026-10-31")),
+        ("2026年度往来对账", ("2026-01-01", "2026-12-31")),
+        ("Oct. 2026", ("2026-10-01", "2026-10-31")),
+        ("电话：0755-12345678", None),
+        ("打印日期：2026-11-05  截止日期：2026-10-31", None),  # two dates, but no range between them
+        ("期间 01/10/2026 to 31/10/2026", ("2026-10-01", "2026-10-31")),
+    ],
+)
+def test_title_period(text, period):
+    expected = None if period is None else (D(period[0]), D(period[1]))
+    assert title_period([[None, text]]) == expected
+
+
+def test_a_title_date_no_line_falls_in_is_not_the_period(tmp_path):
+    """A statement titled for another year (a copied template) is read as if it named no period."""
+    path = their_statement(
+        tmp_path / "s.xlsx",
+        title="2025年10月 对账单",
+        wording="上月欠款",
+        dates=("2026-10-03", "2026-10-05", "2026-10-12"),
+    )
+    theirs, result = reconciled(path)
+    assert theirs.period is None and theirs.earlier_rows == [] and len(theirs.lines) == 3
+    assert_agrees(theirs, result)
