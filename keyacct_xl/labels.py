@@ -66,6 +66,7 @@ HEADERS: dict[str, Message] = {
     "prefix": msg("Prefix"),
     "total_spend": msg("Total Spend"),
     "total_class": msg("Total Spend Class"),
+    "years_with_data": msg("Years with Sales Data"),
     "avg_yearly_spend": msg("Average Yearly Spend"),
     "yearly_class": msg("Yearly Spend Class"),
     "years_as_customer": msg("Years as Customer"),

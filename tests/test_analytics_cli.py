@@ -312,3 +312,23 @@ def test_credit_change_counts_are_named_in_the_language(master_path: Path, capsy
     assert "不变:" in out and not any(f"{key}:" in out for key in ("up", "down", "same", "new"))
     assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--lang", "en"]) == 0
     assert "same:" in capsys.readouterr().out
+
+
+def test_reapplying_a_year_adds_rows_only_for_changed_decisions_and_never_rewrites_earlier_rows() -> None:
+    master = small_master()
+    review = build_review(master, year=2025).table
+    grades = ["VIP", "A", "B", "C"]
+    apply_review(master, review, grades=grades, approved_by="x", applied_at=pd.Timestamp("2025-12-28"))
+    first = master.grade_history.copy()
+    assert len(first) == 4
+    # The meeting changes its mind about C3 only: one more row of 2025 for C3, the four earlier rows as they were.
+    review.loc[review["customer_id"] == "C3", "final_grade"] = "A"
+    again = apply_review(master, review, grades=grades, approved_by="y", applied_at=pd.Timestamp("2026-01-05"))
+    assert (again.history_added, again.history_corrected) == (0, 1)
+    pd.testing.assert_frame_equal(master.grade_history.iloc[:4], first)
+    added = master.grade_history.iloc[4]
+    assert (added["year"], added["customer_id"], added["grade_before"], added["grade_after"]) == (2025, "C3", "B", "A")
+    assert added["approved_by"] == "y"
+    # Applying the same decisions once more adds nothing.
+    same = apply_review(master, review, grades=grades, approved_by="y", applied_at=pd.Timestamp("2026-01-06"))
+    assert same.tables == () and len(master.grade_history) == 5

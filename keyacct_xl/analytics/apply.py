@@ -1,8 +1,9 @@
 """Apply a year's reviewed grades to the master: Customers.grade / credit_grade and one GradeHistory row each.
 
 The final grade is the meeting's final_grade when filled, else the proposed grade (the same for credit).
-Idempotent: a customer's (year, customer) history row is written once and corrected in place if the meeting
-changes its mind; running apply twice changes nothing, and tables without changes are not rewritten.
+Idempotent: a customer's decision of the year is one GradeHistory row; when the meeting changes its mind the
+change is one more row (earlier rows are never rewritten); running apply twice changes nothing, and tables
+without changes are not rewritten.
 Review rows for ids that are not in Customers (sales lines under an unknown id) cannot be applied: they are
 left out and listed in ``Applied.not_in_customers`` for the caller to report.
 """
@@ -42,7 +43,8 @@ class Applied:
         """What was applied, then the review rows left out, as ``grade apply`` and the ribbon say it."""
         text = tr(
             lang,
-            "grades updated for {customers:,} customer(s); grade history: {added:,} added, {corrected:,} corrected",
+            "grades updated for {customers:,} customer(s); grade history: {added:,} row(s) added, "
+            "{corrected:,} more for a changed decision",
             customers=self.customers_changed,
             added=self.history_added,
             corrected=self.history_corrected,
