@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from keyacct_xl.analytics.analysis import review_sheets
 from keyacct_xl.analytics.policy import GradingPolicy
 from keyacct_xl.analytics.review import Review, build_review
+from keyacct_xl.analytics.review_book import review_sheets
 from keyacct_xl.analytics.review_sheet import write_review_sheet
 from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.i18n import Lang, pick
@@ -35,15 +35,16 @@ class GradingRun:
         return "  ".join(f"{g} {int(mix.get(g, 0)):,}" for g in self.review.policy.grades)
 
     def summary(self, lang: Lang) -> str:
-        """One line: the year, the policy and the grade mix."""
+        """The year, the policy and the grade mix; then a line per warning (a year that has not ended)."""
         policy = self.review.policy
-        return tr(
+        line = tr(
             lang,
             "{year} grading ({policy}): {mix}",
             year=self.review.year,
             policy=pick(lang, policy.title_zh, policy.title_en),
             mix=self.grade_mix(),
         )
+        return "\n".join([line, *(tr(lang, "warning: {text}", text=w) for w in self.review.warnings)])
 
 
 def run_grading_review(

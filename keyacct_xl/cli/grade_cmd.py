@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ from keyacct_xl.analytics.grading import change_counts
 from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import Review
+from keyacct_xl.analytics.review_lists import list_title
 from keyacct_xl.analytics.review_sheet import apply_review_sheet
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
@@ -100,8 +102,10 @@ def _print_summary(review: Review, lang: Lang) -> None:
     mix = table["proposed_grade"].value_counts()
     print("  " + "  ".join(f"{g}: {int(mix.get(g, 0)):,}" for g in review.policy.grades))
     print("  " + change_counts(table["change"], lang))
-    for title, frame in review.lists.items():
-        print(f"  {title}: {len(frame):,}")
+    for key, frame in review.lists.items():
+        print(f"  {list_title(key, lang)}: {len(frame):,}")
+    for warning in review.warnings:
+        print("keyacct-xl: " + tr(lang, "warning: {text}", text=warning), file=sys.stderr)
 
 
 def _apply(path: Path, args: argparse.Namespace) -> int:
