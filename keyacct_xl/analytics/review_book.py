@@ -15,7 +15,7 @@ import pandas as pd
 
 from keyacct_xl.analytics.review import Review
 from keyacct_xl.analytics.review_lists import list_title
-from keyacct_xl.analytics.workbook import Chart, Sheet
+from keyacct_xl.reports import Chart, Sheet
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.messages import tr
 
