@@ -169,20 +169,26 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
     assert main(["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
     names = openpyxl.load_workbook(out, read_only=True).sheetnames
     assert names == [
+        "About",
+        "Grading summary",
+        "(A) VIP list",
+        "(B) A and B lists",
+        "(C) Special policies",
+        "(D) Credit and settlement",
+        "(E) New customers",
+        "Spot check",
         "Grade review",
-        "VIP continue",
-        "VIP new",
-        "VIP revoke",
-        "A list",
-        "B list",
-        "Credit changes",
-        "New customers",
-        "Credit grades",
     ]
     lists = {name: report_table(out, name) for name in names}
-    assert lists["New customers"]["Customer ID"].tolist() == ["C4"]
-    assert lists["VIP continue"]["Customer ID"].tolist() == ["C1"]
+    assert lists["(E) New customers"]["Customer ID"].tolist() == ["C4"]
+    assert lists["(A) VIP list"][["Customer ID", "VIP Proposal"]].values.tolist() == [["C1", "VIP continue"]]
     assert set(lists["Grade review"]["New Customer"]) == {"Yes", "No"}  # booleans as words, not True/False
+    # The small master's sales end on 2025-11-01: the year has not ended, and the review says so.
+    err = capsys.readouterr().err
+    assert "2025 has not ended: 10 of 12 months are in (sales through 2025-11-01)" in err
+    about = dict(zip(lists["About"]["Item"], lists["About"]["Value"]))
+    assert about["Evaluation cut-off"].startswith("2025-12-25")
+    assert about["Warning"].startswith("2025 has not ended: 10 of 12 months")
     capsys.readouterr()
     assert main(["grade", str(master_path), "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip() == "keyacct-xl: grade: --year is required"

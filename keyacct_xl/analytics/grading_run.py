@@ -12,13 +12,13 @@ from pathlib import Path
 
 from keyacct_xl.analytics.policy import GradingPolicy
 from keyacct_xl.analytics.review import Review, build_review
-from keyacct_xl.analytics.review_book import review_sheets
+from keyacct_xl.analytics.review_book import review_heading, review_sheets
 from keyacct_xl.analytics.review_sheet import write_review_sheet
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
-from keyacct_xl.reports import Heading, write_table
+from keyacct_xl.reports import write_table
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,13 @@ def run_grading_review(
     if out is not None:
         return GradingRun(
             review,
-            write_table(out, review_sheets(review, lang), heading=Heading(tr(lang, "Grading review")), lang=lang),
+            write_table(
+                out,
+                # a CSV holds one table: the review table itself
+                review_sheets(review, lang)[-1:] if out.suffix.lower() == ".csv" else review_sheets(review, lang),
+                heading=review_heading(review, lang, master.settings.company_name),
+                lang=lang,
+            ),
         )
     if master_path is not None:
         return GradingRun(review, master_path, write_review_sheet(master_path, review.table, lang=master.lang))

@@ -143,7 +143,8 @@ def meeting_lists(
     part = table[table["proposed_grade"].isin(ab) & ~table["new_customer"].astype(bool)]
     rank = {g: i for i, g in enumerate(ab)}
     lists["B"] = part.sort_values(
-        ["proposed_grade", "upgrade_candidate"], key=lambda s: s.map(rank) if s.name == "proposed_grade" else ~s,
+        ["proposed_grade", "upgrade_candidate"],
+        key=lambda s: s.map(rank) if s.name == "proposed_grade" else ~s,
         kind="stable",
     )
     special = table[table["special_policy"].map(lambda v: isinstance(v, str) and v.strip() != "")]
