@@ -188,3 +188,55 @@ def test_the_review_workbook_prints_in_pages_a_meeting_can_hold(demo_review, lib
     summary = next(i for i in titled if "— 评级汇总" in pages[i])
     after = next(i for i in titled if "— (A) VIP名单" in pages[i])
     assert after - summary <= 2  # the summary with its chart: at most two pages
+
+
+def test_regional_pre_ratings_go_out_by_region_and_come_back_as_supervisor_columns(tmp_path: Path) -> None:
+    from test_analytics_cli import small_master
+
+    from keyacct_xl.consolidate.run import consolidate
+    from keyacct_xl.consolidate.simulate import fill_form
+    from keyacct_xl.forms.layout import field_cell_name
+
+    path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
+    forms = tmp_path / "pre-rating"
+    grade = ["grade", str(path), "--year", "2025", "--policy", "grading_3level", "--lang", "zh"]
+    assert main([*grade, "--out", str(tmp_path / "first.xlsx"), "--by-region", str(forms)]) == 0
+    written = sorted(p.relative_to(forms).as_posix() for p in forms.rglob("*.xlsx"))
+    # One folder per region, one form per customer the meeting discusses (every one of the small master's four).
+    assert written == [
+        "华东/credit_evaluation_C1_2025.xlsx",
+        "华东/credit_evaluation_C2_2025.xlsx",
+        "华北/credit_evaluation_C3_2025.xlsx",
+        "华南/credit_evaluation_C4_2025.xlsx",
+    ]
+    form = forms / "华南" / "credit_evaluation_C4_2025.xlsx"
+    book = openpyxl.load_workbook(form)
+    sheet, ref = next(iter(book.defined_names[field_cell_name("annual_sales")].destinations))
+    assert book[sheet][ref.replace("$", "")].value == 20_000  # C4's 2025 sales, pre-filled from the review
+    # The regional supervisor rates the new customer C4 and sends the form back; it is consolidated.
+    filled = fill_form(
+        form.read_bytes(),
+        header={"proposed_grade": "B", "proposed_credit_grade": "B", "proposed_limit": 50_000, "supervisor": "周志强"},
+        rows={"scores": [{"criterion": "付款及时性", "weight": 1.0, "score": 4}]},
+    )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "C4.xlsx").write_bytes(filled)
+    outcome = consolidate(inbox, path, now="2025-12-20 18:00:00").outcomes[0]
+    assert outcome.status == "accepted", outcome
+    # The next review shows the supervisor's columns; the three-level policy grades the new customer provisionally.
+    out = tmp_path / "second.xlsx"
+    assert main([*grade, "--out", str(out)]) == 0
+    review = report_table(out, "评级审核").set_index("客户编号")
+    assert review.loc["C4", ["区域主管", "主管建议等级", "主管建议信用等级", "主管建议额度"]].tolist() == [
+        "周志强",
+        "B",
+        "B",
+        50_000,
+    ]
+    assert review.loc["C4", "建议等级"] == "B" and "暂定" in review.loc["C4", "评级依据"]
+    assert review["区域主管"].notna().sum() == 1
+    # Under the four-level policy (no provisional grades) the new customer stays C beside the supervisor's B.
+    assert main([*grade[:4], "--out", str(out)]) == 0
+    review = report_table(out, "评级审核").set_index("客户编号")
+    assert review.loc["C4", ["建议等级", "主管建议等级"]].tolist() == ["C", "B"]

@@ -102,6 +102,13 @@ class Review:
     data_through: pd.Timestamp | None = None  # the last sales line of the master
     warnings: tuple[Message, ...] = ()
 
+    def meeting_figures(self) -> pd.DataFrame:
+        """The customers of the lists (A)–(E) with their annual sales and overdue figures (pre-rating forms)."""
+        subjects = set().union(*(set(frame["customer_id"].astype(str)) for frame in self.lists.values()))
+        overdue = self.credit[["customer_id", "overdue_amount", "max_days_overdue"]]
+        figures = self.table[["customer_id", "annual_sales"]].merge(overdue, on="customer_id", how="left")
+        return figures[figures["customer_id"].astype(str).isin(subjects)].reset_index(drop=True)
+
 
 def months_in(year: int, through: pd.Timestamp) -> int:
     """Full months of ``year`` that data dated up to ``through`` covers (12 once the year has ended)."""
