@@ -213,7 +213,7 @@ def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoff
     assert codes.set_index("Customer ID")["Attribute Code"].to_dict() == {
         "C1": "K11A",
         "C2": "K117",
-        "C3": "K235",
+        "C3": "K225",  # 150,000 in 2025, its one year with sales data: 150,000 a year (class 2)
         "C4": "K330",
     }
     book = openpyxl.load_workbook(out)
@@ -340,3 +340,22 @@ def test_reapplying_a_year_adds_rows_only_for_changed_decisions_and_never_rewrit
     # Applying the same decisions once more adds nothing.
     same = apply_review(master, review, grades=grades, approved_by="y", applied_at=pd.Timestamp("2026-01-06"))
     assert same.tables == () and len(master.grade_history) == 5
+
+
+def test_grade_apply_stores_the_meetings_upgrade_and_support_plans(master_path: Path) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    wb = openpyxl.load_workbook(master_path)
+    ws = wb["评级审核"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == "C2")
+    row[headers.index("升级计划")].value = "明年冲刺VIP：年销量300万"
+    row[headers.index("扶持计划")].value = "季度促销支持"
+    wb.save(master_path)
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
+    customers = load_master(master_path).customers.set_index("customer_id")
+    assert customers.loc["C2", ["upgrade_plan", "support_plan"]].tolist() == ["明年冲刺VIP：年销量300万", "季度促销支持"]
+    assert customers.drop(index="C2")["upgrade_plan"].isna().all()
+    # The next review shows the plans held in Customers on the A and B lists.
+    review = build_review(load_master(master_path), year=2025)
+    plans = review.lists["B"].set_index("customer_id")
+    assert plans.loc["C2", "upgrade_plan"] == "明年冲刺VIP：年销量300万"
