@@ -112,7 +112,7 @@ def about(review: Review, lang: Lang) -> pd.DataFrame:
     items += [(list_title(key, lang), f"{len(frame):,}") for key, frame in review.lists.items()]
     items.append(
         (
-            tr(lang, "Spot check (定期抽查)"),
+            tr(lang, "Spot check"),
             tr(lang, "{count:,} customers drawn with seed {seed}", count=len(review.spot_check), seed=review.seed),
         )
     )
