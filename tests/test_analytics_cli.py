@@ -353,7 +353,8 @@ def test_grade_apply_stores_the_meetings_upgrade_and_support_plans(master_path: 
     wb.save(master_path)
     assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
     customers = load_master(master_path).customers.set_index("customer_id")
-    assert customers.loc["C2", ["upgrade_plan", "support_plan"]].tolist() == ["明年冲刺VIP：年销量300万", "季度促销支持"]
+    plans = customers.loc["C2", ["upgrade_plan", "support_plan"]].tolist()
+    assert plans == ["明年冲刺VIP：年销量300万", "季度促销支持"]
     assert customers.drop(index="C2")["upgrade_plan"].isna().all()
     # The next review shows the plans held in Customers on the A and B lists.
     review = build_review(load_master(master_path), year=2025)

@@ -56,7 +56,8 @@ def credit_evaluations(path: Path | None) -> pd.DataFrame | None:
     """The table CreditEvaluations of the master file at ``path`` (the consolidated pre-ratings), None without one."""
     if path is None or not Path(path).is_file() or Path(path).suffix.lower() != ".xlsx":
         return None
-    if CREDIT_EVALUATIONS.name not in calamine.CalamineWorkbook.from_path(str(path), load_tables=True).table_names:
+    tables = calamine.CalamineWorkbook.from_path(str(path), load_tables=True).table_names or []
+    if CREDIT_EVALUATIONS.name not in tables:
         return None
     return read_table_file(path, CREDIT_EVALUATIONS.columns, table=CREDIT_EVALUATIONS.name)
 

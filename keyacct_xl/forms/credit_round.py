@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.forms.catalog import load_catalog
@@ -31,11 +32,15 @@ def _safe(text: str) -> str:
     return _UNSAFE.sub("_", text.strip()) or "_"
 
 
-def _figure(value: object, field: str) -> object:
-    if value is None or pd.isna(value):
+def _figure(value: float | None, field: str) -> object:
+    if value is None or np.isnan(value):
         return None
     number = max(float(value), 0.0)  # the form asks for amounts and days of 0 or more (a net return is no sale)
     return int(number) if field == "max_overdue_days" else round(number, 2)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float, np.integer, np.floating)) else None
 
 
 def write_credit_evaluations(
@@ -54,7 +59,7 @@ def write_credit_evaluations(
         region = region_of.get(cid)
         region = str(region).strip() if isinstance(region, str) and region.strip() else "未分区"
         data = prefill(spec, master, customer=cid, period=f"{year}-12")
-        header = {**data.header, **{f: _figure(getattr(row, col), f) for f, col in FIGURES.items()}}
+        header = {**data.header, **{f: _figure(_number(getattr(row, col)), f) for f, col in FIGURES.items()}}
         filled = FormData(header=header, rows=data.rows, dropdowns=data.dropdowns, context=data.context)
         path = out_dir / _safe(region) / f"{FORM_ID}_{_safe(cid)}_{year}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
