@@ -372,3 +372,24 @@ def test_a_customer_at_exactly_each_threshold_is_in_the_same_class_in_abc_and_th
     assert {c: {"A": "1", "B": "2", "C": "3"}[k] for c, k in abc.items()} == total_class
     yearly = code["yearly_class"].to_dict()
     assert yearly == {"AT_A": "1", "BELOW_A": "1", "AT_B": "2", "BELOW_B": "3", "AT_Y": "1"}
+
+
+def test_special_policy_proposals_at_the_rules_boundaries() -> None:
+    from keyacct_xl.analytics.review_lists import special_policy_proposal
+
+    policy = load_grading_policy("grading_4level")
+    table = pd.DataFrame(
+        {
+            # keep: every keep rule holds exactly at its minimum; adjust: collection just under 90 %;
+            # revoke: collection at the 60 % maximum, or growth at −30 %; no data: adjust (a missing value passes nothing).
+            "growth": [0.0, 0.1, 0.1, -0.3, np.nan],
+            "collection_rate": [0.9, 0.8999, 0.6, 0.95, np.nan],
+            "on_time_rate": [0.8, 0.9, 0.9, 0.9, np.nan],
+        }
+    )
+    proposal = special_policy_proposal(table, policy, "en")
+    assert proposal["policy_proposal"].tolist() == ["keep", "adjust", "revoke", "revoke", "adjust"]
+    assert (
+        "Collection Rate" in proposal.at[2, "proposal_reason"]
+        or "collection" in proposal.at[2, "proposal_reason"].lower()
+    )
