@@ -66,6 +66,7 @@ HEADERS: dict[str, Message] = {
     "prefix": msg("Prefix"),
     "total_spend": msg("Total Spend"),
     "total_class": msg("Total Spend Class"),
+    "years_with_data": msg("Years with Sales Data"),
     "avg_yearly_spend": msg("Average Yearly Spend"),
     "yearly_class": msg("Yearly Spend Class"),
     "years_as_customer": msg("Years as Customer"),
@@ -94,6 +95,20 @@ HEADERS: dict[str, Message] = {
     "final_grade": msg("Final Grade"),
     "final_credit_grade": msg("Final Credit Grade"),
     "comment": msg("Comment"),
+    "supervisor": msg("Regional Supervisor"),
+    "supervisor_grade": msg("Supervisor's Grade"),
+    "supervisor_credit_grade": msg("Supervisor's Credit Grade"),
+    "supervisor_limit": msg("Supervisor's Credit Limit"),
+    "vip_decision": msg("VIP Proposal"),
+    "policy_proposal": msg("Proposal"),
+    "proposal_reason": msg("Proposal Basis"),
+    "standard_terms_days": msg("Standard Terms (days)"),
+    "special_settlement": msg("Special Settlement"),
+    "check_result": msg("Check Result"),
+    "customers_before": msg("Customers (current grade)"),
+    "customers_after": msg("Customers (proposed grade)"),
+    "sales_before_wan": msg("Sales, current grade (10k yuan)"),
+    "sales_after_wan": msg("Sales, proposed grade (10k yuan)"),
     "invoices": msg("Invoices"),
     "avg_days_late": msg("Average Days Late"),
     "overdue_amount": msg("Overdue Amount"),
@@ -133,8 +148,21 @@ RECONCILE_STATUS: dict[str, Message] = {
     "only_ours": msg("only ours"),
     "only_theirs": msg("only theirs"),
 }
+# The review meeting's proposals: (A) for a VIP, (C) for a special policy.
+VIP_DECISIONS: dict[str, Message] = {
+    "continue": msg("VIP continue"),
+    "new": msg("VIP new"),
+    "revoke": msg("VIP revoke"),
+}
+POLICY_PROPOSALS: dict[str, Message] = {
+    "keep": msg("keep the policy"),
+    "adjust": msg("adjust the policy"),
+    "revoke": msg("revoke the policy"),
+}
 # Columns holding a code: the label shown for each code.
 VALUES: dict[str, Mapping[str, Message]] = {
+    "vip_decision": VIP_DECISIONS,
+    "policy_proposal": POLICY_PROPOSALS,
     "status": RECONCILE_STATUS,
     "change": CHANGE_LABELS,
     "credit_change": CHANGE_LABELS,

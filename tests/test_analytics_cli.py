@@ -11,6 +11,7 @@ import pytest
 import python_calamine as calamine
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reportbook import report_table, table_ref
 from test_analytics_abc import fifty_customers
 
 from keyacct_xl.analytics.apply import apply_review
@@ -78,8 +79,9 @@ def test_rfm_command_writes_table_summary_and_chart(master_path: Path, tmp_path:
     customers, summary = book.worksheets
     # zh headers from the label map; the class code column gives way to its label (issue 13: no keys in zh)
     shown = [header(c, "zh") for c in RFM_COLUMNS if c != "rfm_class"]
-    assert [c.value for c in customers[1]] == shown
-    assert customers["A2"].value == "C1" and customers["B2"].number_format == "yyyy-mm-dd"
+    top = table_ref(out)[1]
+    assert [c.value for c in customers[top]] == shown
+    assert customers[f"A{top + 1}"].value == "C1" and customers[f"B{top + 1}"].number_format == "yyyy-mm-dd"
     assert len(summary._charts) == 1
     table = calamine.CalamineWorkbook.from_path(str(out), load_tables=True).get_table_by_name("Table1")
     assert [r[0] for r in table.to_python()] == ["C1", "C2", "C3", "C4"]
@@ -107,7 +109,7 @@ def test_abc_command_reproduces_the_sources_example(tmp_path: Path, capsys: pyte
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split("\t") == ["A", "       7", " 14.0%", "   15,580,000.00", " 68.8%"]
     assert lines[1].split("\t") == ["B", "      25", " 50.0%", "    6,490,000.00", " 28.7%"]
-    summary = pd.read_excel(out, sheet_name="ABC summary", engine="calamine")
+    summary = report_table(out, "ABC summary")
     assert summary["Customers"].tolist() == [7, 25, 18]
     assert len(openpyxl.load_workbook(out)["Pareto curve"]._charts) == 1
     assert main(["abc", str(path), "--shares", "80,15,5"]) == 2
@@ -167,20 +169,26 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
     assert main(["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
     names = openpyxl.load_workbook(out, read_only=True).sheetnames
     assert names == [
+        "About",
+        "Grading summary",
+        "(A) VIP list",
+        "(B) A and B lists",
+        "(C) Special policies",
+        "(D) Credit and settlement",
+        "(E) New customers",
+        "Spot check",
         "Grade review",
-        "VIP continue",
-        "VIP new",
-        "VIP revoke",
-        "A list",
-        "B list",
-        "Credit changes",
-        "New customers",
-        "Credit grades",
     ]
-    lists = pd.read_excel(out, sheet_name=None, engine="calamine")
-    assert lists["New customers"]["Customer ID"].tolist() == ["C4"]
-    assert lists["VIP continue"]["Customer ID"].tolist() == ["C1"]
+    lists = {name: report_table(out, name) for name in names}
+    assert lists["(E) New customers"]["Customer ID"].tolist() == ["C4"]
+    assert lists["(A) VIP list"][["Customer ID", "VIP Proposal"]].values.tolist() == [["C1", "VIP continue"]]
     assert set(lists["Grade review"]["New Customer"]) == {"Yes", "No"}  # booleans as words, not True/False
+    # The small master's sales end on 2025-11-01: the year has not ended, and the review says so.
+    err = capsys.readouterr().err
+    assert "2025 has not ended: 10 of 12 months are in (sales through 2025-11-01)" in err
+    about = dict(zip(lists["About"]["Item"], lists["About"]["Value"]))
+    assert about["Evaluation cut-off"].startswith("2025-12-25")
+    assert about["Warning"].startswith("2025 has not ended: 10 of 12 months")
     capsys.readouterr()
     assert main(["grade", str(master_path), "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip() == "keyacct-xl: grade: --year is required"
@@ -194,24 +202,24 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
 def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoffice) -> None:
     credit = tmp_path / "credit.xlsx"
     assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--out", str(credit)]) == 0
-    grades = pd.read_excel(credit, sheet_name=0, engine="calamine").set_index("客户编号")["信用等级"].to_dict()
+    grades = report_table(credit, 0).set_index("客户编号")["信用等级"].to_dict()
     assert grades == {"C1": "A", "C2": "C", "C3": "C", "C4": "B"}
     out = tmp_path / "analysis.xlsx"
     assert (
         main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en", "--code-prefix", "K"])
         == 0
     )
-    codes = pd.read_excel(out, sheet_name="Attribute codes", engine="calamine")
+    codes = report_table(out, "Attribute codes")
     assert codes.set_index("Customer ID")["Attribute Code"].to_dict() == {
         "C1": "K11A",
         "C2": "K117",
-        "C3": "K235",
+        "C3": "K225",  # 150,000 in 2025, its one year with sales data: 150,000 a year (class 2)
         "C4": "K330",
     }
     book = openpyxl.load_workbook(out)
     charts = {ws.title: len(ws._charts) for ws in book.worksheets}
     assert charts["Pareto curve"] == charts["Grade mix"] == charts["By product"] == charts["By region"] == 1
-    mix = pd.read_excel(out, sheet_name="Grade mix", engine="calamine").set_index("Grade")["Sales"].to_dict()
+    mix = report_table(out, "Grade mix").set_index("Grade")["Sales"].to_dict()
     assert mix == {"VIP": 2_500_000, "A": 1_200_000, "B": 150_000, "—": 20_000}
     first = out.read_bytes()
     assert (
@@ -312,3 +320,43 @@ def test_credit_change_counts_are_named_in_the_language(master_path: Path, capsy
     assert "不变:" in out and not any(f"{key}:" in out for key in ("up", "down", "same", "new"))
     assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--lang", "en"]) == 0
     assert "same:" in capsys.readouterr().out
+
+
+def test_reapplying_a_year_adds_rows_only_for_changed_decisions_and_never_rewrites_earlier_rows() -> None:
+    master = small_master()
+    review = build_review(master, year=2025).table
+    grades = ["VIP", "A", "B", "C"]
+    apply_review(master, review, grades=grades, approved_by="x", applied_at=pd.Timestamp("2025-12-28"))
+    first = master.grade_history.copy()
+    assert len(first) == 4
+    # The meeting changes its mind about C3 only: one more row of 2025 for C3, the four earlier rows as they were.
+    review.loc[review["customer_id"] == "C3", "final_grade"] = "A"
+    again = apply_review(master, review, grades=grades, approved_by="y", applied_at=pd.Timestamp("2026-01-05"))
+    assert (again.history_added, again.history_corrected) == (0, 1)
+    pd.testing.assert_frame_equal(master.grade_history.iloc[:4], first)
+    added = master.grade_history.iloc[4]
+    assert (added["year"], added["customer_id"], added["grade_before"], added["grade_after"]) == (2025, "C3", "B", "A")
+    assert added["approved_by"] == "y"
+    # Applying the same decisions once more adds nothing.
+    same = apply_review(master, review, grades=grades, approved_by="y", applied_at=pd.Timestamp("2026-01-06"))
+    assert same.tables == () and len(master.grade_history) == 5
+
+
+def test_grade_apply_stores_the_meetings_upgrade_and_support_plans(master_path: Path) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    wb = openpyxl.load_workbook(master_path)
+    ws = wb["评级审核"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == "C2")
+    row[headers.index("升级计划")].value = "明年冲刺VIP：年销量300万"
+    row[headers.index("扶持计划")].value = "季度促销支持"
+    wb.save(master_path)
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
+    customers = load_master(master_path).customers.set_index("customer_id")
+    plans = customers.loc["C2", ["upgrade_plan", "support_plan"]].tolist()
+    assert plans == ["明年冲刺VIP：年销量300万", "季度促销支持"]
+    assert customers.drop(index="C2")["upgrade_plan"].isna().all()
+    # The next review shows the plans held in Customers on the A and B lists.
+    review = build_review(load_master(master_path), year=2025)
+    plans = review.lists["B"].set_index("customer_id")
+    assert plans.loc["C2", "upgrade_plan"] == "明年冲刺VIP：年销量300万"

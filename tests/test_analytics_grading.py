@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from keyacct_xl.analytics.abc import abc_classes, revenue_by_customer
 from keyacct_xl.analytics.attribute_code import attribute_codes
 from keyacct_xl.analytics.composition import margin_ranking, risky_customers, sales_by
 from keyacct_xl.analytics.credit import credit_grades
@@ -239,11 +240,15 @@ def test_attribute_code_hand_example() -> None:
         }
     )
     table = attribute_codes(customers, tx, as_of=pd.Timestamp("2025-12-31")).set_index("customer_id")
-    # X: 13 full years, 2.4M total (class 1), 2.4M / 13.58 years = 176.7k a year (class 2) -> 1 1 2 A.
-    # Y: 35 months (2 full years), 150k total (class 2), 150k / 2.92 years = 51.4k a year (class 3) -> 3 2 3 2.
-    # Z: no category (0), no first trade date: since its first purchase 2024-12-01 (12 months) -> 0 3 3 1.
-    assert table["attribute_code"].to_dict() == {"X": "112A", "Y": "3232", "Z": "0331"}
-    assert table.loc["Y", "avg_yearly_spend"] == pytest.approx(150_000 / (35 / 12))
+    # The yearly average divides by the calendar years with sales data, not by the years since the first trade:
+    # X: 13 full years, 2.4M total (class 1), sales in 2025 only: 2.4M a year (class 1) -> 1 1 1 A.
+    # Y: 35 months (2 full years), 150k total (class 2), sales in 2025 only: 150k a year (class 2) -> 3 2 2 2.
+    # Z: no category (0), no first trade date: since its first purchase 2024-12-01 (12 months); 90k over 2024
+    #    and 2025 = 45k a year -> 0 3 3 1.
+    assert table["attribute_code"].to_dict() == {"X": "111A", "Y": "3222", "Z": "0331"}
+    assert table.loc["Y", "avg_yearly_spend"] == pytest.approx(150_000)
+    assert table.loc["Z", "avg_yearly_spend"] == pytest.approx(45_000)
+    assert table["years_with_data"].to_dict() == {"X": 1, "Y": 1, "Z": 2}
     fixed = attribute_codes(customers, tx, as_of=pd.Timestamp("2025-12-31"), prefix="K")
     assert fixed["attribute_code"].str[0].tolist() == ["K", "K", "K"]
 
@@ -330,13 +335,14 @@ def test_customer_metrics_hand_example() -> None:
     ledger = build_ledger(tx, payments, customers, as_of=evaluation)
     table = customer_metrics(customers, tx, visits, year=2025, evaluation=evaluation, ledger=ledger)
     table = table.set_index("customer_id")
-    # Line 5 (2025-12-30) is after the evaluation date and does not count.
-    assert table["annual_sales"].to_dict() == {"A": 1600.0, "B": 900.0}
+    # Line 5 (2025-12-30) is after the evaluation date and counts: annual sales are the whole calendar year
+    # (metrics.annual_sales, the definition every report shares); the evaluation date cuts the ledger metrics.
+    assert table["annual_sales"].to_dict() == {"A": 1600.0, "B": 950.0}
     assert table.loc["A", "growth"] == pytest.approx(1.0) and np.isnan(table.loc["B", "growth"])
     assert table.loc["A", "gross_margin"] == pytest.approx(300 / 1100)  # only the line with a cost
-    # 2025 oil: 2000 for 20 units, 100 each; A paid 1100 for 10 (1.1), grease only A (1.0): (1100 + 500) / 1500.
-    assert table.loc["A", "price_index"] == pytest.approx(1600 / 1500)
-    assert table.loc["B", "price_index"] == pytest.approx(0.9)
+    # 2025 oil: 2050 for 21 units; A paid 1100 for 10, grease only A (1.0): (1100 + 500) / (10 * 2050 / 21 + 500).
+    assert table.loc["A", "price_index"] == pytest.approx(1600 / (10 * 2050 / 21 + 500))
+    assert table.loc["B", "price_index"] == pytest.approx(950 / (11 * 2050 / 21))
     assert table.loc["A", "visit_rating"] == 4.0 and np.isnan(table.loc["B", "visit_rating"])
     # A since 2020-03-26: 68 full months at 2025-12-25; B from its first 2025 purchase, 2025-04-01: 8.
     assert table["months_as_customer"].to_dict() == {"A": 68.0, "B": 8.0}
@@ -346,3 +352,43 @@ def test_customer_metrics_hand_example() -> None:
     curve = pareto_curve(pd.DataFrame({"cumulative_share": [0.5, 0.8, 0.9, 1.0, 1.0]}), points=4)
     assert curve["customers"].tolist() == [2, 3, 4, 5]
     assert curve["revenue_share"].tolist() == [0.8, 0.9, 1.0, 1.0]
+
+
+def test_a_customer_at_exactly_each_threshold_is_in_the_same_class_in_abc_and_the_attribute_code() -> None:
+    # One boundary rule everywhere: at the minimum is in (ABC A from 1,000,000, B from 100,000; the code's total
+    # spend classes use the same amounts; its yearly classes 200,000 and 100,000).
+    amounts = {"AT_A": 1_000_000.0, "BELOW_A": 999_999.99, "AT_B": 100_000.0, "BELOW_B": 99_999.99, "AT_Y": 200_000.0}
+    customers = pd.DataFrame(
+        {"customer_id": list(amounts), "name": list(amounts), "category": None, "first_trade_date": pd.NaT}
+    )
+    tx = pd.DataFrame(
+        {"customer_id": list(amounts), "amount": list(amounts.values()), "date": pd.Timestamp("2025-06-01")}
+    )
+    abc = abc_classes(revenue_by_customer(tx, year=2025)).set_index("customer_id")["abc_class"].to_dict()
+    code = attribute_codes(customers, tx, as_of=pd.Timestamp("2025-12-31")).set_index("customer_id")
+    assert abc == {"AT_A": "A", "BELOW_A": "B", "AT_B": "B", "BELOW_B": "C", "AT_Y": "B"}
+    total_class = code["total_class"].to_dict()
+    assert total_class == {"AT_A": "1", "BELOW_A": "2", "AT_B": "2", "BELOW_B": "3", "AT_Y": "2"}
+    assert {c: {"A": "1", "B": "2", "C": "3"}[k] for c, k in abc.items()} == total_class
+    yearly = code["yearly_class"].to_dict()
+    assert yearly == {"AT_A": "1", "BELOW_A": "1", "AT_B": "2", "BELOW_B": "3", "AT_Y": "1"}
+
+
+def test_special_policy_proposals_at_the_rules_boundaries() -> None:
+    from keyacct_xl.analytics.review_lists import special_policy_proposal
+
+    policy = load_grading_policy("grading_4level")
+    table = pd.DataFrame(
+        {
+            # keep: every keep rule holds exactly at its minimum; adjust: collection just under 90 %;
+            # revoke: collection at the 60 % maximum, or growth at −30 %;
+            # no data: adjust (a missing value passes no rule).
+            "growth": [0.0, 0.1, 0.1, -0.3, np.nan],
+            "collection_rate": [0.9, 0.8999, 0.6, 0.95, np.nan],
+            "on_time_rate": [0.8, 0.9, 0.9, 0.9, np.nan],
+        }
+    )
+    proposal = special_policy_proposal(table, policy, "en")
+    assert proposal["policy_proposal"].tolist() == ["keep", "adjust", "revoke", "revoke", "adjust"]
+    # The basis names the rules that decided: for a revoke, the revoke rules with their numbers.
+    assert proposal.at[2, "proposal_reason"] == "growth 10.0% > -30.0%; collection rate 60.0% ≤ 60.0%"

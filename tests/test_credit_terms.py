@@ -57,9 +57,11 @@ def test_grade_apply_on_the_demo_writes_the_terms_of_the_final_credit_grade(demo
             assert after.at[cid, "payment_terms_days"] == before.at[cid, "payment_terms_days"], cid
         else:
             assert (after.at[cid, "credit_limit"], after.at[cid, "payment_terms_days"]) == SHIPPED[grade], cid
-    # GradeHistory holds old and new values of the year's row of every graded customer.
+    # GradeHistory holds old and new values in the year's latest row of every graded customer (the demo's own
+    # rows of that year stay as they were; a changed decision is a row after them).
     year = int(review["year"].iloc[0])
-    history = master.grade_history[master.grade_history["year"] == year].set_index("customer_id")
+    history = master.grade_history[master.grade_history["year"] == year]
+    history = history.drop_duplicates("customer_id", keep="last").set_index("customer_id")
     assert set(history.index) == set(graded)
     changed = [
         c
@@ -109,7 +111,7 @@ def test_credit_apply_records_changes_and_keeps_overrides(tmp_path: Path, capsys
     path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
     assert main(["credit", "apply", str(path), "--date", "2026-03-31", "--approved-by", "王经理", "--lang", "en"]) == 0
     assert (
-        "credit terms updated for 3 customer(s), 1 manual override(s) kept; grade history: 3 added"
+        "credit terms updated for 3 customer(s), 1 manual override(s) kept; grade history: 3 row(s) added"
         in capsys.readouterr().out
     )
     master = load_master(path)
@@ -122,14 +124,17 @@ def test_credit_apply_records_changes_and_keeps_overrides(tmp_path: Path, capsys
     assert history.loc["C2", ["limit_before", "limit_after"]].tolist() == [1.0, 200_000.0]
     assert history.loc["C2", ["terms_before", "terms_after"]].tolist() == [15, 45]
     assert history.loc["C2", ["credit_before", "credit_after", "approved_by"]].tolist() == ["B", "B", "王经理"]
-    # The same year, Settings changed: the year's rows are corrected, their before-values and reasons kept.
+    # The same year, Settings changed: one more row for the change; the year's earlier rows are never rewritten.
     master.settings = settings_from({"payment_terms_b": 40})
     save_master(master, path, tables=["Settings"])
-    reason = history.at["C2", "reason"]
+    earlier = load_master(path).grade_history
     assert main(["credit", "apply", str(path), "--date", "2026-04-01", "--lang", "en"]) == 0
-    assert "grade history: 0 added, 1 corrected" in capsys.readouterr().out
-    corrected = load_master(path).grade_history.set_index("customer_id").loc["C2"]
-    assert (corrected["terms_before"], corrected["terms_after"], corrected["reason"]) == (15, 40, reason)
+    assert "grade history: 0 row(s) added, 1 more for a changed decision" in capsys.readouterr().out
+    later = load_master(path).grade_history
+    pd.testing.assert_frame_equal(later.iloc[: len(earlier)], earlier)
+    added = later.iloc[len(earlier) :]
+    assert added["customer_id"].tolist() == ["C2"]
+    assert added[["terms_before", "terms_after", "applied_at"]].iloc[0].tolist() == [45, 40, pd.Timestamp("2026-04-01")]
 
 
 def test_terms_from_settings_and_in_months_of_sales(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 import python_calamine as calamine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.utils import get_column_letter
 
 from keyacct_xl import InputError, Master, MasterLockedError, load_master, save_master
 from keyacct_xl.cli.main import main
@@ -103,10 +104,11 @@ def test_independent_readers_see_values_and_text_never_formulas(tmp_path: Path) 
     book = openpyxl.load_workbook(path)
     sheet = book["客户档案"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.tables["Customers"].ref == "A1:AD4"
+    last = get_column_letter(len(CUSTOMERS.columns))  # the notes column, the table's last
+    assert sheet.tables["Customers"].ref == f"A1:{last}4"
     injected = sheet["B4"]
     assert injected.data_type == "s" and injected.value == '=HYPERLINK("http://x","click")'
-    assert sheet["AD4"].data_type == "s" and sheet["AD4"].value == "@SUM(A1)"
+    assert sheet[f"{last}4"].data_type == "s" and sheet[f"{last}4"].value == "@SUM(A1)"
     limit_col = CUSTOMERS.keys.index("credit_limit") + 1
     assert sheet.cell(2, limit_col).number_format == '"¥"#,##0.00'
     date_col = CUSTOMERS.keys.index("first_trade_date") + 1
@@ -333,7 +335,10 @@ def test_user_cells_beside_and_below_a_table_survive_a_save(tmp_path: Path) -> N
     path = save_master(small_master(), tmp_path / "master.xlsx")
     book = openpyxl.load_workbook(path)
     sheet = book["客户档案"]
-    sheet["AG2"], sheet["A40"], sheet["AF1"] = "核对人：王伟", "=SUM(1,2)", "备注列外"
+    # Beside the table: one blank column after its last, then the user's own cells.
+    width = len(CUSTOMERS.columns)
+    beside, further = get_column_letter(width + 2), get_column_letter(width + 3)
+    sheet[f"{further}2"], sheet["A40"], sheet[f"{beside}1"] = "核对人：王伟", "=SUM(1,2)", "备注列外"
     book.save(path)
     master = load_master(path)
     master.customers = pd.concat(
@@ -341,8 +346,12 @@ def test_user_cells_beside_and_below_a_table_survive_a_save(tmp_path: Path) -> N
     )
     save_master(master, tables=["Customers"])
     sheet = openpyxl.load_workbook(path)["客户档案"]
-    assert (sheet["AG2"].value, sheet["A40"].value, sheet["AF1"].value) == ("核对人：王伟", "=SUM(1,2)", "备注列外")
-    assert sheet.tables["Customers"].ref == "A1:AD7"
+    assert (sheet[f"{further}2"].value, sheet["A40"].value, sheet[f"{beside}1"].value) == (
+        "核对人：王伟",
+        "=SUM(1,2)",
+        "备注列外",
+    )
+    assert sheet.tables["Customers"].ref == f"A1:{get_column_letter(width)}7"
     assert load_master(path).customers["customer_id"].tolist() == ["C001", "C002", "C003", "C004", "C005", "C006"]
 
 

@@ -453,9 +453,9 @@ def test_customer_code_positions(excel) -> None:
         (ComTime(2026, 1, 1), "C2", 50_000.0),
     )
     result = excel.call("CUSTOMER_CODE", column("C1", "C2", "C9"), customers, sales, ComTime(2026, 6, 30), MISSING)
-    # C1: category 1; 1.5M total -> 1; 1.5M / 10.5 years = 143k a year -> 2; 10 full years -> A.
-    # C2: category 4; 50k -> 3; 50k a year -> 3; one full year.
-    assert result[:2] == [["112A"], ["4331"]] and result[2][0].startswith("#N/A C9")
+    # C1: category 1; 1.5M total -> 1; 1.5M over its 2 years with sales data (2020, 2026) = 750k a year -> 1;
+    # 10 full years -> A. C2: category 4; 50k -> 3; 50k a year -> 3; one full year.
+    assert result[:2] == [["111A"], ["4331"]] and result[2][0].startswith("#N/A C9")
     assert one(excel.call("CUSTOMER_CODE", "C2", customers, sales, ComTime(2026, 6, 30), "K")) == "K331"
 
 

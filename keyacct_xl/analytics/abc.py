@@ -1,7 +1,8 @@
 """Pareto / ABC classes of customers by revenue (DOMAIN.md, the 50-customer worked example).
 
 Two ways to cut, never both:
-- thresholds (the sources' way): A = revenue ≥ the first amount (1,000,000), B = ≥ the second (100,000), else C;
+- thresholds (the sources' way): A = revenue ≥ the first amount (1,000,000), B = ≥ the second (100,000), else C
+  (``class_by_minimums``, the boundary rule the attribute code shares);
 - shares (the 80/20 way, e.g. 80,15): customers sorted by revenue, descending; a customer's position is the
   share of total revenue held by customers with strictly more revenue. A while that share is below 80 %, B while
   it is below 80 + 15 = 95 %, else C. Equal revenue therefore always gets the same class.
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.frames import require_columns
+from keyacct_xl.analytics.metrics import annual_sales
 from keyacct_xl.errors import InputError
 from keyacct_xl.messages import msg
 
@@ -25,12 +27,11 @@ DEFAULT_THRESHOLDS = (1_000_000.0, 100_000.0)
 def revenue_by_customer(transactions: pd.DataFrame, *, year: int | None = None) -> pd.Series:
     """Net revenue per customer (returns reduce it), for one calendar year when given."""
     require_columns(transactions, ("customer_id", "date", "amount"), "transactions")
-    frame = transactions
-    if year is not None:
-        frame = frame[frame["date"].dt.year == year]
-        if frame.empty:
-            raise InputError(msg("abc: no transactions in {year}", year=year))
-    return frame.groupby("customer_id", sort=True)["amount"].sum().rename("revenue")
+    if year is None:
+        return transactions.groupby("customer_id", sort=True)["amount"].sum().rename("revenue")
+    if not (transactions["date"].dt.year == year).any():
+        raise InputError(msg("abc: no transactions in {year}", year=year))
+    return annual_sales(transactions, year=year).rename("revenue")
 
 
 def abc_classes(
@@ -66,7 +67,17 @@ def _by_thresholds(values: np.ndarray, thresholds: Sequence[float]) -> np.ndarra
         raise InputError(
             msg("abc: thresholds must be decreasing (A above B), got {a_min:g},{b_min:g}", a_min=a_min, b_min=b_min)
         )
-    return np.where(values >= a_min, "A", np.where(values >= b_min, "B", "C")).astype(object)
+    return class_by_minimums(values, (a_min, b_min), ("A", "B", "C"))
+
+
+def class_by_minimums(values: np.ndarray, minimums: Sequence[float], classes: Sequence[str]) -> np.ndarray:
+    """The one boundary rule for amount thresholds (ABC classes, the attribute code's spend classes): a value at
+    or above a minimum is in its class, so exactly 1,000,000 is in the class whose minimum is 1,000,000.
+    ``minimums`` are decreasing; ``classes`` has one more entry, the class below the last minimum."""
+    out = np.full(len(values), classes[-1], dtype=object)
+    for minimum, klass in reversed(list(zip(minimums, classes))):
+        out[values >= minimum] = klass
+    return out
 
 
 def _by_shares(values: np.ndarray, total: float, shares: Sequence[float]) -> np.ndarray:

@@ -10,12 +10,11 @@ import pandas as pd
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
 from keyacct_xl.analytics.attribute_code import attribute_codes
 from keyacct_xl.analytics.composition import margin_ranking, risky_customers, sales_by
-from keyacct_xl.analytics.review import Review
-from keyacct_xl.analytics.workbook import Chart, Sheet
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import tr
 from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.reports import Chart, Sheet
 
 
 def pareto_curve(abc_table: pd.DataFrame, *, points: int = 20) -> pd.DataFrame:
@@ -93,13 +92,6 @@ def top_share(curve: pd.DataFrame, customer_share: float = 0.2) -> float:
     """Share of revenue held by the top ``customer_share`` of customers, read off the curve."""
     row = curve[np.isclose(curve["customer_share"], customer_share)]
     return float(row["revenue_share"].iloc[0]) if len(row) else float("nan")
-
-
-def review_sheets(review: Review, lang: Lang) -> list[Sheet]:
-    """The review workbook: the review table, the meeting lists, the credit grades."""
-    sheets = [Sheet(tr(lang, "Grade review"), review.table)]
-    sheets += [Sheet(title, frame) for title, frame in review.lists.items()]
-    return [*sheets, Sheet(tr(lang, "Credit grades"), review.credit)]
 
 
 def rfm_sheets(table: pd.DataFrame, summary: pd.DataFrame, lang: Lang) -> list[Sheet]:

@@ -1,8 +1,10 @@
 """Apply a year's reviewed grades to the master: Customers.grade / credit_grade and one GradeHistory row each.
 
-The final grade is the meeting's final_grade when filled, else the proposed grade (the same for credit).
-Idempotent: a customer's (year, customer) history row is written once and corrected in place if the meeting
-changes its mind; running apply twice changes nothing, and tables without changes are not rewritten.
+The final grade is the meeting's final_grade when filled, else the proposed grade (the same for credit). The
+upgrade and support plans the meeting typed for its A and B customers are written into Customers.
+Idempotent: a customer's decision of the year is one GradeHistory row; when the meeting changes its mind the
+change is one more row (earlier rows are never rewritten); running apply twice changes nothing, and tables
+without changes are not rewritten.
 Review rows for ids that are not in Customers (sales lines under an unknown id) cannot be applied: they are
 left out and listed in ``Applied.not_in_customers`` for the caller to report.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.credit_terms import write_terms
@@ -37,12 +40,14 @@ class Applied:
     not_in_customers: tuple[str, ...] = ()
     terms_changed: int = 0  # customers whose credit limit or payment terms changed with their credit grade
     overrides_kept: int = 0  # graded customers whose hand-set limit and terms were kept (credit_override)
+    plans_written: int = 0  # customers whose upgrade or support plan the meeting set or changed
 
     def summary(self, lang: Lang) -> str:
         """What was applied, then the review rows left out, as ``grade apply`` and the ribbon say it."""
         text = tr(
             lang,
-            "grades updated for {customers:,} customer(s); grade history: {added:,} added, {corrected:,} corrected",
+            "grades updated for {customers:,} customer(s); grade history: {added:,} row(s) added, "
+            "{corrected:,} more for a changed decision",
             customers=self.customers_changed,
             added=self.history_added,
             corrected=self.history_corrected,
@@ -54,6 +59,10 @@ class Applied:
                 "customer(s), {kept:,} manual override(s) kept",
                 changed=self.terms_changed,
                 kept=self.overrides_kept,
+            )
+        if self.plans_written:
+            text += "\n" + tr(
+                lang, "upgrade and support plans written for {count:,} customer(s)", count=self.plans_written
             )
         if not self.not_in_customers:
             return text
@@ -150,9 +159,10 @@ def apply_review(
     differs = (target_grade.fillna("") != customers["grade"].astype(object).fillna("")) | (
         target_credit.fillna("") != customers["credit_grade"].astype(object).fillna("")
     )
+    updated, plans = _with_plans(written.customers.assign(grade=target_grade), review, rows)
     tables = []
-    if differs.any() or written.changed:
-        master.customers = written.customers.assign(grade=target_grade)
+    if differs.any() or written.changed or plans:
+        master.customers = updated
         tables.append("Customers")
     if recorded.added or recorded.corrected:
         master.grade_history = recorded.history
@@ -165,4 +175,26 @@ def apply_review(
         unknown,
         terms_changed=written.changed,
         overrides_kept=int(terms["overridden"].sum()),
+        plans_written=plans,
     )
+
+
+PLAN_COLUMNS = ("upgrade_plan", "support_plan")
+
+
+def _with_plans(customers: pd.DataFrame, review: pd.DataFrame, rows: list[int]) -> tuple[pd.DataFrame, int]:
+    """The meeting's upgrade and support plans written into Customers (a blank entry leaves the plan held);
+    how many customers' plans changed."""
+    changed = np.zeros(len(rows), dtype=bool)
+    customers = customers.copy()
+    for column in (c for c in PLAN_COLUMNS if c in review.columns and c in customers.columns):
+        given = review[column].astype(object)
+        held = customers[column].astype(object).iloc[rows].reset_index(drop=True)
+        new = ~given.map(is_blank) & (given.map(lambda v: str(v).strip()) != held.map(lambda v: str(v).strip()))
+        if new.any():
+            values = customers[column].astype(object).to_numpy().copy()
+            positions = np.asarray(rows)[new.to_numpy()]
+            values[positions] = given[new].map(lambda v: str(v).strip()).to_numpy()
+            customers[column] = values
+            changed |= new.to_numpy()
+    return customers, int(changed.sum())

@@ -2,9 +2,11 @@
 
 1. a configurable prefix (the sources leave it open): by default the customer category
    (重要客户 1, 主要客户 2, 普通客户 3, 潜在客户 4, other or blank 0), or one fixed text for everyone;
-2. total spend class over all data up to as_of: 1 above 1,000,000; 2 from 100,000 to 1,000,000; 3 below 100,000;
-3. average yearly spend class: total spend / years as customer (at least one year): 1 above 200,000;
-   2 from 100,000 to 200,000; 3 below 100,000;
+2. total spend class over all data up to as_of: 1 from 1,000,000; 2 from 100,000; 3 below 100,000;
+3. average yearly spend class: total spend / the calendar years with sales data (each year's ``annual_sales``),
+   not the years since the first trade, so a customer whose early years predate the data is not diluted:
+   1 from 200,000; 2 from 100,000; 3 below 100,000;
+   both classes use the boundary rule of the ABC classes (``abc.class_by_minimums``: at the minimum is in);
 4. full years as a customer (first trade date, else first transaction, to as_of); ten or more is ``A``.
 """
 
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.analytics.abc import class_by_minimums
 from keyacct_xl.analytics.metrics import evaluation_months
 
 CATEGORY_CODES = {
@@ -33,6 +36,7 @@ CODE_COLUMNS = [
     "prefix",
     "total_spend",
     "total_class",
+    "years_with_data",
     "avg_yearly_spend",
     "yearly_class",
     "years_as_customer",
@@ -41,8 +45,8 @@ CODE_COLUMNS = [
 
 
 def spend_class(values: np.ndarray, upper: float, lower: float) -> np.ndarray:
-    """1 above ``upper``, 2 from ``lower`` to ``upper`` inclusive, 3 below ``lower``."""
-    return np.where(values > upper, "1", np.where(values >= lower, "2", "3")).astype(object)
+    """1 from ``upper`` (inclusive), 2 from ``lower`` (inclusive), 3 below ``lower``: the ABC boundary rule."""
+    return class_by_minimums(values, (upper, lower), ("1", "2", "3"))
 
 
 def attribute_codes(
@@ -63,7 +67,9 @@ def attribute_codes(
     first = pd.Series(customers["first_trade_date"].to_numpy(), index=ids).fillna(first_tx)
     months = evaluation_months(first, as_of).to_numpy()
     years = np.floor(np.nan_to_num(months, nan=0.0) / 12).astype("int64")
-    yearly = total / np.maximum(np.nan_to_num(months, nan=0.0) / 12, 1.0)
+    sale_years = pd.DataFrame({"customer_id": tx["customer_id"].astype(str), "year": tx["date"].dt.year})
+    with_data = sale_years.drop_duplicates().groupby("customer_id").size().reindex(ids).fillna(0).astype("int64")
+    yearly = total / np.maximum(with_data.to_numpy(dtype="float64"), 1.0)
     if prefix is not None:
         prefixes = np.full(len(ids), prefix, dtype=object)
     else:
@@ -79,6 +85,7 @@ def attribute_codes(
             "prefix": prefixes,
             "total_spend": total,
             "total_class": total_class,
+            "years_with_data": with_data.to_numpy(),
             "avg_yearly_spend": yearly,
             "yearly_class": yearly_class,
             "years_as_customer": years,

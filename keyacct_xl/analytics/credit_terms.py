@@ -177,7 +177,7 @@ class TermsApplied:
         return tr(
             lang,
             "credit terms updated for {customers:,} customer(s), {kept:,} manual override(s) kept; "
-            "grade history: {added:,} added, {corrected:,} corrected",
+            "grade history: {added:,} row(s) added, {corrected:,} more for a changed decision",
             customers=self.customers_changed,
             kept=self.overrides_kept,
             added=self.history_added,
@@ -230,10 +230,8 @@ def apply_credit_terms(
         }
         for c in moved.itertuples()
     ]
-    # A row the year's grade apply wrote keeps its grades and reason: only the terms are corrected.
-    recorded: Recorded = record_history(
-        master.grade_history, rows, correct=("limit_after", "terms_after", "approved_by", "applied_at")
-    )
+    # A row the year's grade apply wrote stays as it is: terms that moved since are one more row.
+    recorded: Recorded = record_history(master.grade_history, rows)
     tables = []
     if written.changed:
         master.customers = written.customers

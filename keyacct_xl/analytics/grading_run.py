@@ -10,15 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from keyacct_xl.analytics.analysis import review_sheets
+import pandas as pd
+import python_calamine as calamine
+
 from keyacct_xl.analytics.policy import GradingPolicy
 from keyacct_xl.analytics.review import Review, build_review
+from keyacct_xl.analytics.review_book import review_heading, review_sheets
 from keyacct_xl.analytics.review_sheet import write_review_sheet
-from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.master.followthrough import CREDIT_EVALUATIONS
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
+from keyacct_xl.reports import write_table
+from keyacct_xl.tablefile import read_table_file
 
 
 @dataclass(frozen=True)
@@ -35,15 +40,26 @@ class GradingRun:
         return "  ".join(f"{g} {int(mix.get(g, 0)):,}" for g in self.review.policy.grades)
 
     def summary(self, lang: Lang) -> str:
-        """One line: the year, the policy and the grade mix."""
+        """The year, the policy and the grade mix; then a line per warning (a year that has not ended)."""
         policy = self.review.policy
-        return tr(
+        line = tr(
             lang,
             "{year} grading ({policy}): {mix}",
             year=self.review.year,
             policy=pick(lang, policy.title_zh, policy.title_en),
             mix=self.grade_mix(),
         )
+        return "\n".join([line, *(tr(lang, "warning: {text}", text=w) for w in self.review.warnings)])
+
+
+def credit_evaluations(path: Path | None) -> pd.DataFrame | None:
+    """The table CreditEvaluations of the master file at ``path`` (the consolidated pre-ratings), None without one."""
+    if path is None or not Path(path).is_file() or Path(path).suffix.lower() != ".xlsx":
+        return None
+    tables = calamine.CalamineWorkbook.from_path(str(path), load_tables=True).table_names or []
+    if CREDIT_EVALUATIONS.name not in tables:
+        return None
+    return read_table_file(path, CREDIT_EVALUATIONS.columns, table=CREDIT_EVALUATIONS.name)
 
 
 def run_grading_review(
@@ -54,14 +70,24 @@ def run_grading_review(
     policy: GradingPolicy | None = None,
     out: Path | None = None,
     master_path: Path | None = None,
+    seed: int | None = None,
 ) -> GradingRun:
     """Grade ``year`` (the master's policy unless ``policy``); write ``out`` (.xlsx or .csv), else the review sheet
-    into ``master_path`` (the master's own file), else nothing."""
+    into ``master_path`` (the master's own file), else nothing. The supervisors' CreditEvaluations in the master's
+    file join the review; ``seed`` (default: the year) draws the spot check."""
     require_unique_ids(master, msg("grading"))
-    review = build_review(master, year=year, policy=policy, lang=lang)
+    evaluations = credit_evaluations(master_path or master.path)
+    review = build_review(master, year=year, policy=policy, lang=lang, evaluations=evaluations, seed=seed)
     if out is not None:
         return GradingRun(
-            review, write_table(out, review_sheets(review, lang), title=tr(lang, "Grading review"), lang=lang)
+            review,
+            write_table(
+                out,
+                # a CSV holds one table: the review table itself
+                review_sheets(review, lang)[-1:] if out.suffix.lower() == ".csv" else review_sheets(review, lang),
+                heading=review_heading(review, lang, master.settings.company_name),
+                lang=lang,
+            ),
         )
     if master_path is not None:
         return GradingRun(review, master_path, write_review_sheet(master_path, review.table, lang=master.lang))

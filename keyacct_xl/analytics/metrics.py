@@ -1,6 +1,7 @@
 """Per-customer metrics for one graded year, from the master's frames (the inputs of the grading rules).
 
-- annual_sales / prior_year_sales: net amount of the calendar year Y / Y−1 (returns reduce them);
+- annual_sales / prior_year_sales: ``annual_sales`` of the calendar year Y / Y−1, the one definition every report
+  uses (net amount, returns reduce it, the whole calendar year whatever the evaluation date);
 - growth: (annual − prior) / prior, blank when there were no prior-year sales;
 - gross_margin: (sales − cost) / sales over the year's lines that carry a cost;
 - price_index: the year's amount over what the same quantities cost at each product's average price of the year
@@ -51,6 +52,13 @@ def evaluation_months(first: pd.Series, evaluation: pd.Timestamp) -> pd.Series:
     return months.astype("Float64").astype("float64").clip(lower=0)
 
 
+def annual_sales(transactions: pd.DataFrame, *, year: int) -> pd.Series:
+    """A customer's annual sales, the one definition the review, the analysis, the attribute code and the UDFs
+    share: the net amount (returns reduce it) of the lines dated in calendar year ``year``, per customer_id."""
+    lines = transactions[transactions["date"].dt.year == year]
+    return lines.groupby("customer_id", sort=True)["amount"].sum()
+
+
 def _rating(value: object) -> float:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return np.nan
@@ -91,13 +99,13 @@ def customer_metrics(
 ) -> pd.DataFrame:
     """One row per customer (Customers first, then ids seen only in Transactions) with the grading metrics."""
     tx = transactions[transactions["date"] <= evaluation]
-    years = tx["date"].dt.year
-    this, prior = tx[years == year], tx[years == year - 1]
+    # The year's lines whatever the evaluation date: the sales figures are whole calendar years (annual_sales).
+    this = transactions[transactions["date"].dt.year == year]
     ids = pd.Index(customers["customer_id"].astype(str))
     ids = ids.append(pd.Index(tx["customer_id"].astype(str).unique()).difference(ids).sort_values())
     out = pd.DataFrame(index=ids)
-    out["annual_sales"] = this.groupby("customer_id")["amount"].sum().reindex(ids).fillna(0.0)
-    out["prior_year_sales"] = prior.groupby("customer_id")["amount"].sum().reindex(ids).fillna(0.0)
+    out["annual_sales"] = _by_id(annual_sales(transactions, year=year)).reindex(ids).fillna(0.0)
+    out["prior_year_sales"] = _by_id(annual_sales(transactions, year=year - 1)).reindex(ids).fillna(0.0)
     prior_pos = out["prior_year_sales"].where(out["prior_year_sales"] > 0)
     out["growth"] = (out["annual_sales"] - prior_pos) / prior_pos
     costed = this.dropna(subset=["cost"])
@@ -122,6 +130,10 @@ def customer_metrics(
     for column in ("name", "region", "rep", "grade"):
         out[column] = info[column].astype(object)
     return out.reset_index(names="customer_id").rename(columns={"grade": "current_grade"})
+
+
+def _by_id(sales: pd.Series) -> pd.Series:
+    return sales.groupby(sales.index.astype(str)).sum()
 
 
 def _collection(ledger: Ledger, year: int) -> pd.Series:

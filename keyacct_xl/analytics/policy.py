@@ -90,6 +90,13 @@ class GradingPolicy:
     vip_level: str | None
     vip_continue: tuple[Rule, ...]
     upgrade_margin: float
+    # (C) special policies: keep while every keep rule holds, revoke when any revoke rule holds, else adjust.
+    special_keep: tuple[Rule, ...] = ()
+    special_revoke: tuple[Rule, ...] = ()
+    # 定期抽查: how many graded customers the manager's spot check draws.
+    spot_check_size: int = 20
+    # A new customer takes the grade its regional supervisor's credit evaluation proposes, provisionally.
+    new_customer_provisional: bool = False
 
     @property
     def grades(self) -> list[str]:
@@ -313,7 +320,32 @@ def load_grading_policy(name_or_path: str | Path) -> GradingPolicy:
             for i, r in enumerate(spec.get(vip, "continue_rules", "vip.", list, []))
         ),
         upgrade_margin=margin,
+        special_keep=_rules(spec, data, "special_policy", "keep"),
+        special_revoke=_rules(spec, data, "special_policy", "revoke"),
+        spot_check_size=_spot_check_size(spec, data),
+        new_customer_provisional=_flag(spec, new, "provisional_from_evaluation", "new_customer."),
     )
+
+
+def _rules(spec: _Spec, data: Mapping, section: str, key: str) -> tuple[Rule, ...]:
+    part = spec.get(data, section, "", dict, {})
+    return tuple(
+        spec.rule(r, f"{section}.{key}[{i}]") for i, r in enumerate(spec.get(part, key, f"{section}.", list, []))
+    )
+
+
+def _flag(spec: _Spec, data: Mapping, key: str, where: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise spec.fail(f"{where}{key}", msg("expected true or false, got {value!r}", value=value))
+    return value
+
+
+def _spot_check_size(spec: _Spec, data: Mapping) -> int:
+    size = int(spec.get(spec.get(data, "spot_check", "", dict, {}), "size", "spot_check.", int, 20))
+    if size < 0:
+        raise spec.fail("spot_check.size", msg("must be 0 or more"))
+    return size
 
 
 def load_credit_policy(name_or_path: str | Path = "credit") -> CreditPolicy:

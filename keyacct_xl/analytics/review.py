@@ -1,18 +1,23 @@
 """The grading review: one table per customer for the meeting, and the meeting's lists (DOMAIN.md, step 2).
 
-(A) VIP continue / new / revoke; (B) A and B lists with upgrade candidates first; (D) credit-grade changes;
-(E) new customers pending review. The table carries empty final_grade, final_credit_grade and comment columns
-for the meeting to fill; ``keyacct_xl.analytics.apply`` reads them back.
+The lists (A)–(E) are ``keyacct_xl.analytics.review_lists``. The table carries empty final_grade,
+final_credit_grade, upgrade and support plan and comment columns for the meeting to fill;
+``keyacct_xl.analytics.apply`` reads them back. When the regional supervisors' credit evaluations of the year
+(table CreditEvaluations) are given, their grades stand beside the proposal in supervisor columns; a policy with
+``new_customer.provisional_from_evaluation`` gives a new customer the grade its supervisor proposed, provisionally.
+Annual sales are whole calendar years (``metrics.annual_sales``); the evaluation date cuts the ledger metrics, and
+a year whose data does not reach 31 December is graded with a warning saying how many months are in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from keyacct_xl.analytics.credit import CREDIT_METRICS, credit_grades
+from keyacct_xl.analytics.credit_terms import grade_terms
 from keyacct_xl.analytics.grading import evaluation_date, grade_customers
 from keyacct_xl.analytics.metrics import customer_metrics
 from keyacct_xl.analytics.policy import (
@@ -23,10 +28,11 @@ from keyacct_xl.analytics.policy import (
     load_grading_policy,
     policy_path,
 )
+from keyacct_xl.analytics.review_lists import meeting_lists, spot_check
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.receivables.ledger import build_ledger
 
 REVIEW_COLUMNS = [
@@ -50,6 +56,10 @@ REVIEW_COLUMNS = [
     "current_credit_grade",
     "credit_grade",
     "credit_limit",
+    "supervisor",
+    "supervisor_grade",
+    "supervisor_credit_grade",
+    "supervisor_limit",
     "current_grade",
     "proposed_grade",
     "change",
@@ -58,15 +68,28 @@ REVIEW_COLUMNS = [
     "reasons",
     "credit_reason",
     "review_due",
+    "upgrade_plan",
+    "support_plan",
     "final_grade",
     "final_credit_grade",
     "comment",
 ]
 
 
+# What the supervisors' credit evaluations (table CreditEvaluations) add to the review: review key <- their key.
+SUPERVISOR_COLUMNS = {
+    "supervisor": "supervisor",
+    "supervisor_grade": "proposed_grade",
+    "supervisor_credit_grade": "proposed_credit_grade",
+    "supervisor_limit": "proposed_limit",
+}
+# Customers columns the lists show beside the metrics (special policy, terms, the plans of last year's meeting).
+CUSTOMER_COLUMNS = ("special_policy", "payment_terms_days", "upgrade_plan", "support_plan")
+
+
 @dataclass(frozen=True)
 class Review:
-    """A year's grading review: the table, the credit grades and the meeting lists (sheet title -> rows)."""
+    """A year's grading review: the table, the credit grades, the lists (A)–(E) by letter and the spot check."""
 
     year: int
     evaluation: pd.Timestamp
@@ -74,6 +97,41 @@ class Review:
     table: pd.DataFrame
     credit: pd.DataFrame
     lists: dict[str, pd.DataFrame]
+    spot_check: pd.DataFrame = field(default_factory=pd.DataFrame)
+    seed: int = 0
+    data_through: pd.Timestamp | None = None  # the last sales line of the master
+    warnings: tuple[Message, ...] = ()
+
+    def meeting_figures(self) -> pd.DataFrame:
+        """The customers of the lists (A)–(E) with their annual sales and overdue figures (pre-rating forms)."""
+        subjects = set().union(*(set(frame["customer_id"].astype(str)) for frame in self.lists.values()))
+        overdue = self.credit[["customer_id", "overdue_amount", "max_days_overdue"]]
+        figures = self.table[["customer_id", "annual_sales"]].merge(overdue, on="customer_id", how="left")
+        return figures[figures["customer_id"].astype(str).isin(subjects)].reset_index(drop=True)
+
+
+def months_in(year: int, through: pd.Timestamp) -> int:
+    """Full months of ``year`` that data dated up to ``through`` covers (12 once the year has ended)."""
+    if through >= pd.Timestamp(year, 12, 31):
+        return 12
+    if through.year < year:
+        return 0
+    return through.month if (through + pd.Timedelta(days=1)).month != through.month else through.month - 1
+
+
+def year_warnings(year: int, through: pd.Timestamp) -> tuple[Message, ...]:
+    """A warning when the graded year has not ended in the data: how many months are in."""
+    months = months_in(year, through)
+    if months == 12:
+        return ()
+    return (
+        msg(
+            "{year} has not ended: {months} of 12 months are in (sales through {through}); annual sales are partial",
+            year=year,
+            months=months,
+            through=through.date().isoformat(),
+        ),
+    )
 
 
 def build_review(
@@ -83,8 +141,12 @@ def build_review(
     policy: GradingPolicy | None = None,
     credit_policy: CreditPolicy | None = None,
     lang: Lang | None = None,
+    evaluations: pd.DataFrame | None = None,
+    seed: int | None = None,
 ) -> Review:
-    """Grade every customer of ``master`` for ``year`` (policy from the Settings sheet unless given)."""
+    """Grade every customer of ``master`` for ``year`` (policy from the Settings sheet unless given); the
+    supervisors' ``evaluations`` (CreditEvaluations rows) add their columns; ``seed`` (default: the year) draws
+    the spot check."""
     lang = lang or master.lang
     if not (master.transactions["date"].dt.year == year).any():
         # Every customer would come out "new" or at the lowest level: almost surely a mistyped --year.
@@ -105,6 +167,8 @@ def build_review(
     for column in (*credit_columns, "current_credit_grade", "credit_grade", "credit_limit", "credit_reason"):
         metrics[column] = metrics["customer_id"].map(by_id[column])
     graded = grade_customers(metrics, policy, settings=master.settings, lang=lang)
+    graded = _with_customer_columns(graded, master.customers)
+    graded = _with_supervisors(graded, evaluations, year, policy, lang)
     # The sheet records how to find the policy again at apply time: a shipped name, else the file's path.
     shipped = policy_path(policy.name).resolve() == Path(policy.source).resolve()
     graded = graded.assign(
@@ -115,29 +179,53 @@ def build_review(
         comment=None,
     )
     table = graded[REVIEW_COLUMNS].reset_index(drop=True)
-    return Review(year, evaluation, policy, table, credit, meeting_lists(table, policy, lang))
-
-
-def meeting_lists(table: pd.DataFrame, policy: GradingPolicy, lang: Lang) -> dict[str, pd.DataFrame]:
-    """The review meeting's lists, each sorted by annual sales (upgrade candidates first in A/B)."""
-    by_sales = table.sort_values(["annual_sales", "customer_id"], ascending=[False, True], kind="stable")
-    lists: dict[str, pd.DataFrame] = {}
-    vip = policy.vip_level
-    if vip is not None:
-        lists[tr(lang, "VIP continue")] = by_sales[
-            (by_sales["current_grade"] == vip) & (by_sales["proposed_grade"] == vip)
-        ]
-        lists[tr(lang, "VIP new")] = by_sales[(by_sales["current_grade"] != vip) & (by_sales["proposed_grade"] == vip)]
-        lists[tr(lang, "VIP revoke")] = by_sales[by_sales["change"] == "revoke"]
-    for grade in ("A", "B"):
-        if grade in policy.grades:
-            part = by_sales[(by_sales["proposed_grade"] == grade) & ~by_sales["new_customer"]]
-            lists[tr(lang, "{grade} list", grade=grade)] = part.sort_values(
-                "upgrade_candidate", ascending=False, kind="stable"
-            )
-    changed = table["credit_grade"].astype(object) != table["current_credit_grade"].astype(object)
-    lists[tr(lang, "Credit changes")] = table[changed]
-    lists[tr(lang, "New customers")] = table[table["new_customer"]].sort_values(
-        ["review_due", "customer_id"], kind="stable"
+    lists = meeting_lists(graded, policy, grade_terms(credit_policy, master.settings), lang)
+    seed = year if seed is None else seed
+    through = master.transactions["date"].max()
+    return Review(
+        year,
+        evaluation,
+        policy,
+        table,
+        credit,
+        lists,
+        spot_check(table, size=policy.spot_check_size, seed=seed),
+        seed,
+        through,
+        year_warnings(year, through),
     )
-    return {title: frame.reset_index(drop=True) for title, frame in lists.items()}
+
+
+def _with_customer_columns(graded: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    info = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id")
+    info = info.set_index("customer_id").reindex(graded["customer_id"].astype(str))
+    out = graded.copy()
+    for column in CUSTOMER_COLUMNS:
+        out[column] = info[column].to_numpy() if column in info else None
+    return out
+
+
+def _with_supervisors(
+    graded: pd.DataFrame, evaluations: pd.DataFrame | None, year: int, policy: GradingPolicy, lang: Lang
+) -> pd.DataFrame:
+    out = graded.copy()
+    if evaluations is None or evaluations.empty:
+        for column in SUPERVISOR_COLUMNS:
+            out[column] = None
+        return out
+    rows = evaluations[pd.to_numeric(evaluations["year"], errors="coerce") == year]
+    # A customer evaluated twice in the year (a corrected form): the latest row counts.
+    rows = rows.assign(customer_id=rows["customer_id"].astype(str)).drop_duplicates("customer_id", keep="last")
+    rows = rows.set_index("customer_id")
+    ids = out["customer_id"].astype(str)
+    for column, source in SUPERVISOR_COLUMNS.items():
+        out[column] = ids.map(rows[source]).to_numpy() if source in rows else None
+    if policy.new_customer_provisional:
+        given = out["supervisor_grade"].map(lambda g: str(g).strip().upper() if isinstance(g, str) else None)
+        provisional = out["new_customer"].astype(bool) & given.isin(policy.grades)
+        out.loc[provisional, "proposed_grade"] = given[provisional]
+        out.loc[provisional, "reasons"] = [
+            tr(lang, "new customer: provisionally {grade} from the regional supervisor's evaluation", grade=g)
+            for g in given[provisional]
+        ]
+    return out

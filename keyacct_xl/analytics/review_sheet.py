@@ -45,6 +45,10 @@ _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
     "current_credit_grade": ("原信用等级", "Current Credit Grade", "text", 7),
     "credit_grade": ("建议信用等级", "Proposed Credit Grade", "text", 7),
     "credit_limit": ("建议信用额度", "Suggested Credit Limit", "money", 14),
+    "supervisor": ("区域主管", "Regional Supervisor", "text", 8),
+    "supervisor_grade": ("主管建议等级", "Supervisor's Grade", "text", 7),
+    "supervisor_credit_grade": ("主管建议信用等级", "Supervisor's Credit Grade", "text", 7),
+    "supervisor_limit": ("主管建议额度", "Supervisor's Credit Limit", "money", 14),
     "current_grade": ("原等级", "Current Grade", "text", 7),
     "proposed_grade": ("建议等级", "Proposed Grade", "text", 7),
     "change": ("变动", "Change", "text", 7),
@@ -53,6 +57,8 @@ _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
     "reasons": ("评级依据", "Reasons", "text", 60),
     "credit_reason": ("信用依据", "Credit Reason", "text", 40),
     "review_due": ("复评日期", "Review Due", "date", 11),
+    "upgrade_plan": ("升级计划", "Upgrade Plan", "text", 20),
+    "support_plan": ("扶持计划", "Support Plan", "text", 20),
     "final_grade": ("最终等级", "Final Grade", "text", 7),
     "final_credit_grade": ("最终信用等级", "Final Credit Grade", "text", 7),
     "comment": ("会议意见", "Comment", "text", 30),
@@ -81,7 +87,7 @@ def write_review_sheet(path: str | Path, table: pd.DataFrame, *, lang: Lang) -> 
     return kept
 
 
-_DECISIONS = ("final_grade", "final_credit_grade", "comment")
+_DECISIONS = ("final_grade", "final_credit_grade", "upgrade_plan", "support_plan", "comment")
 
 
 def _carry_decisions(path: str | Path, frame: pd.DataFrame) -> int:
@@ -95,7 +101,8 @@ def _carry_decisions(path: str | Path, frame: pd.DataFrame) -> int:
     old = old.dropna(how="all", subset=list(_DECISIONS)).drop_duplicates("customer_id").set_index("customer_id")
     ids = frame["customer_id"].astype(str)
     for column in _DECISIONS:
-        frame[column] = ids.map(old[column]).astype(object).where(ids.isin(old.index), None).to_numpy()
+        # A row without an earlier entry keeps what the review proposes (the plans held in Customers, else blank).
+        frame[column] = ids.map(old[column]).astype(object).where(ids.isin(old.index), frame[column]).to_numpy()
     return int(ids.isin(old.index).sum())
 
 

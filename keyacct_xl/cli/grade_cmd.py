@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,10 +12,12 @@ from keyacct_xl.analytics.grading import change_counts
 from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import Review
+from keyacct_xl.analytics.review_lists import list_title
 from keyacct_xl.analytics.review_sheet import apply_review_sheet
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
+from keyacct_xl.forms.credit_round import write_credit_evaluations
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
@@ -29,6 +32,8 @@ HELP: dict[str, Message] = {
     "--out": msg("write the review to .xlsx (with the meeting lists) or .csv instead of a review sheet in the master"),
     "--approved-by": msg("apply: who approved the grades (GradeHistory)"),
     "--date": msg("apply: the date the grades take effect (default: today)"),
+    "--by-region": msg("also write each region's pre-filled credit evaluation forms into this folder"),
+    "--seed": msg("the seed of the spot check's random draw (default: the year)"),
 }
 
 
@@ -43,6 +48,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     parser.add_argument("--out", type=Path, help=HELP["--out"].render(lang))
     parser.add_argument("--approved-by", help=HELP["--approved-by"].render(lang))
     parser.add_argument("--date", help=HELP["--date"].render(lang))
+    parser.add_argument("--by-region", type=Path, metavar="DIR", help=HELP["--by-region"].render(lang))
+    parser.add_argument("--seed", type=int, help=HELP["--seed"].render(lang))
     parser.set_defaults(func=run)
 
 
@@ -65,9 +72,29 @@ def _review(path: Path, args: argparse.Namespace) -> int:
     warn_references(master, LEDGER_TABLES, args.lang)
     policy = load_grading_policy(args.policy) if args.policy else None
     run = run_grading_review(
-        master, year=args.year, lang=args.lang, policy=policy, out=args.out, master_path=None if args.out else path
+        master,
+        year=args.year,
+        lang=args.lang,
+        policy=policy,
+        out=args.out,
+        master_path=None if args.out else path,
+        seed=args.seed,
     )
     _print_summary(run.review, args.lang)
+    if args.by_region:
+        forms = write_credit_evaluations(
+            master, run.review.meeting_figures(), year=args.year, out_dir=args.by_region, lang=args.lang
+        )
+        for region, paths in forms.items():
+            print(
+                tr(
+                    args.lang,
+                    "credit evaluations for {region}: {count:,} form(s) in {folder}",
+                    region=region,
+                    count=len(paths),
+                    folder=paths[0].parent,
+                )
+            )
     if args.out:
         print(tr(args.lang, "written: {path}", path=args.out))
     else:
@@ -100,8 +127,10 @@ def _print_summary(review: Review, lang: Lang) -> None:
     mix = table["proposed_grade"].value_counts()
     print("  " + "  ".join(f"{g}: {int(mix.get(g, 0)):,}" for g in review.policy.grades))
     print("  " + change_counts(table["change"], lang))
-    for title, frame in review.lists.items():
-        print(f"  {title}: {len(frame):,}")
+    for key, frame in review.lists.items():
+        print(f"  {list_title(key, lang)}: {len(frame):,}")
+    for warning in review.warnings:
+        print("keyacct-xl: " + tr(lang, "warning: {text}", text=warning), file=sys.stderr)
 
 
 def _apply(path: Path, args: argparse.Namespace) -> int:

@@ -138,6 +138,9 @@ def _customer_table(
     table["credit_override"] = pd.Series("销售经理特批账期", index=table.index).where(
         table["special_policy"] == "账期特批60天"
     )
+    # No plans yet: the first review meeting the demo runs sets them for its A and B customers.
+    table["upgrade_plan"] = None
+    table["support_plan"] = None
     # The 2024 and 2025 reviews were recorded before limits and terms were: those history cells are blank.
     history = history.assign(limit_before=np.nan, limit_after=np.nan, terms_before=np.nan, terms_after=np.nan)
     return table, history

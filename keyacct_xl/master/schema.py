@@ -137,6 +137,9 @@ CUSTOMERS = TableSchema(
         REP,
         _c("influence", "当地影响力", "Influence", "int", "影响力|Local Influence", width=7),
         _c("special_policy", "特殊政策", "Special Policy", "text", "特殊结算|特殊条款|Policy", width=16),
+        # The annual review meeting's plans for an A or B customer, stored by grade apply (docs/analytics.md).
+        _c("upgrade_plan", "升级计划", "Upgrade Plan", "text", "升级措施|提升计划", width=20),
+        _c("support_plan", "扶持计划", "Support Plan", "text", "支持计划|扶持措施", width=20),
         _c("phone", "电话", "Phone", "text", "联系电话|电话号码|Tel|Telephone", sensitive=True, width=14),
         _c("fax", "传真", "Fax", "text", "传真号码", width=14),
         _c("owner", "负责人", "Owner", "text", "老板|经营者|总经理", width=8),
