@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter.workbook
+from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.labels import document_frame, document_values
@@ -231,8 +232,10 @@ def _add_table(
             if j == 0:
                 spec["total_string"] = tr(value_lang(lang), "Total")
             elif key in sheet.totals:
-                # SUBTOTAL with its value stored, so readers without a calculation engine see the figure too.
-                spec.update(total_function="sum", total_value=sheet.totals[key])
+                # SUBTOTAL over the cells, not the table's [column] reference LibreOffice cannot resolve when the
+                # header has a space (Err:508); its value stored, so readers that do not calculate see the figure.
+                cells = xl_range(header_row + 1, j, header_row + max(len(sheet.frame), 1), j)
+                spec.update(total_function=f"=SUBTOTAL(109,{cells})", total_value=sheet.totals[key])
         columns.append(spec)
     last = header_row + max(len(sheet.frame), 1) + (1 if sheet.totals is not None else 0)
     options: dict[str, object] = {"name": table_name, "style": TABLE_STYLE, "columns": columns}
