@@ -62,7 +62,12 @@ def run_grading_review(
     if out is not None:
         return GradingRun(
             review,
-            write_table(out, review_sheets(review, lang), heading=Heading(tr(lang, "Grading review")), lang=lang),
+            write_table(
+                out,
+                review_sheets(review, lang),
+                heading=Heading(tr(lang, "Grading review"), company=master.settings.company_name, period=str(year)),
+                lang=lang,
+            ),
         )
     if master_path is not None:
         return GradingRun(review, master_path, write_review_sheet(master_path, review.table, lang=master.lang))

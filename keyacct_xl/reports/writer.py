@@ -286,9 +286,9 @@ def _chart(
 def axis_format(kinds: Sequence[Kind], values: pd.Series) -> dict[str, object]:
     """The value axis: shares in %, amounts from 十万 up in 万, smaller figures with thousands separators."""
     if kinds and all(kind == "percent" for kind in kinds):
-        within = values.dropna().between(0, 1).all()
+        within = values.dropna().between(0, 1 + 1e-9).all()  # a cumulative share may end a rounding past 1
         return {"num_format": "0%", **({"min": 0, "max": 1} if within else {})}
     largest = values.abs().max()
-    if pd.notna(largest) and largest >= LARGE_AXIS:
-        return {"num_format": WAN_AXIS_FORMAT}
-    return {"num_format": "#,##0"}
+    code = WAN_AXIS_FORMAT if pd.notna(largest) and largest >= LARGE_AXIS else "#,##0"
+    # Amounts are compared from zero: an axis starting near the smallest bar would exaggerate the differences.
+    return {"num_format": code, **({"min": 0} if (values.dropna() >= 0).all() else {})}
