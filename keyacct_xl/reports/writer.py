@@ -18,7 +18,17 @@ from xlsxwriter.worksheet import Worksheet
 from keyacct_xl.labels import document_frame, document_values
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell, write_csv
-from keyacct_xl.reports.columns import column_kind, column_width, formatted, header_text, number_format, text_width
+from keyacct_xl.reports.columns import (
+    PADDING,
+    TEXT_CAP,
+    WIDTH_FACTOR,
+    column_kind,
+    column_width,
+    formatted,
+    header_text,
+    number_format,
+    text_width,
+)
 from keyacct_xl.reports.model import Chart, Heading, Kind, ReportLang, Sheet, value_lang
 from keyacct_xl.reports.page import ROW_PT, column_px, place_charts, set_print
 
@@ -160,7 +170,7 @@ def _lines(texts: Sequence[str], widths: Sequence[float]) -> int:
 
 
 def _wrapped_lines(text: str, width: float) -> int:
-    room = max(width - 1, 1)
+    room = max((width - PADDING) / WIDTH_FACTOR, 1)  # the characters a column of ``width`` holds in any font
     return sum(max(1, math.ceil(text_width(line) / room)) for line in text.split("\n"))
 
 
@@ -175,24 +185,31 @@ def _write_rows(
 ) -> list[float]:
     """Write the data rows; a row whose long text wraps gets the height of its lines. Returns the rows' heights."""
     marks = _marks(sheet, frame)
-    wrap = [kind == "text" and text_width(str(v)) > w for kind, w, v in zip(kinds, widths, _widest(frame))]
+    wrap = [kind == "text" and text_width(v) > TEXT_CAP for kind, v in zip(kinds, _widest(frame))]
+    base = [_base_props(kind, wrapped) for kind, wrapped in zip(kinds, wrap)]
+    plain = [styles.get(**props) for props in base]
     heights = []
     for i, record in enumerate(frame.itertuples(index=False)):
         lines = 1
         for j, value in enumerate(record):
-            props: dict[str, object] = {}
-            code = number_format(kinds[j])
-            if code:
-                props["num_format"] = code
             if wrap[j]:
-                props.update(text_wrap=True, valign="top")
                 lines = max(lines, _wrapped_lines(formatted(value, kinds[j]), widths[j]))
-            props.update(marks.get((i, j), {}))
-            write_cell(ws, first + i, j, value, styles.get(**props))
+            mark = marks.get((i, j))
+            write_cell(ws, first + i, j, value, styles.get(**base[j], **mark) if mark else plain[j])
         heights.append(lines * ROW_PT)
         if lines > 1:
             ws.set_row(first + i, lines * ROW_PT)
     return heights or [ROW_PT]
+
+
+def _base_props(kind: Kind, wrapped: bool) -> dict[str, object]:
+    props: dict[str, object] = {}
+    code = number_format(kind)
+    if code:
+        props["num_format"] = code
+    if wrapped:
+        props.update(text_wrap=True, valign="top")
+    return props
 
 
 def _widest(frame: pd.DataFrame) -> list[str]:
