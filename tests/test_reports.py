@@ -234,3 +234,13 @@ def test_title_block_names_company_period_and_as_of(tmp_path: Path, lang: str) -
         "en": "Period: 2026-10; As of: 2026-10-31; Prepared by: 张三",
     }
     assert texts[2] == facts[lang]
+
+
+def test_a_sheet_subtitle_replaces_the_period_and_notes_follow_the_table(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"customer_id": ["C1", "C2"], "sales": [1.0, 2.0]})
+    sheet = Sheet("表", frame, subtitle="2026 年 1-10 月", notes=("注：不含退货",), kinds={"sales": "count"})
+    path = write_report(tmp_path / "n.xlsx", [sheet], heading=Heading("报表", period="2026-10"), lang="zh")
+    ws = openpyxl.load_workbook(path).active
+    texts = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "期间：2026 年 1-10 月" in texts and "期间：2026-10" not in texts
+    assert texts[-1] == "注：不含退货" and ws.cell(ws.max_row - 1, 2).number_format == "#,##0"
