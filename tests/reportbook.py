@@ -30,3 +30,14 @@ def report_table(path: Path, sheet: str | int = 0) -> pd.DataFrame:
         usecols=list(range(min_col - 1, max_col)),
         engine="calamine",
     )
+
+
+def printed_across(ws) -> str:
+    """The orientation a report sheet should print in: portrait when its columns fit A4 portrait's printable width
+    (210 mm less 0.7 in margins each side, at 96 px per inch; a column of width w is w * 7 + 5 px), else
+    landscape."""
+    (table,) = ws.tables.values()
+    min_col, _, max_col, _ = range_boundaries(table.ref)
+    letters = [openpyxl.utils.get_column_letter(c) for c in range(min_col, max_col + 1)]
+    width_px = sum(int(ws.column_dimensions[letter].width * 7 + 5) for letter in letters)
+    return "portrait" if width_px <= (210 / 25.4 - 1.4) * 96 else "landscape"

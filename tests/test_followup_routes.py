@@ -9,6 +9,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import range_boundaries
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
@@ -141,8 +142,13 @@ def test_without_coordinates_by_district_and_address_per_rep_and_city() -> None:
 
 
 def _chosen_cells(ws) -> dict[str, object]:
-    """The review's Chosen Route Seq cell of each customer (the table starts on row 3)."""
-    return {ws.cell(r, 1).value: ws.cell(r, 10) for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value}
+    """The review's Chosen Route Seq cell of each customer (the rows of the table under the title block)."""
+    top = _header_row(ws)
+    return {ws.cell(r, 1).value: ws.cell(r, 10) for r in range(top + 1, ws.max_row + 1) if ws.cell(r, 1).value}
+
+
+def _header_row(ws) -> int:
+    return range_boundaries(ws.tables["RouteReview"].ref)[1]
 
 
 def test_assign_then_apply_writes_route_seq_with_a_backup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,7 +160,7 @@ def test_assign_then_apply_writes_route_seq_with_a_backup(tmp_path: Path, capsys
     book = openpyxl.load_workbook(review)
     ws = book.worksheets[0]
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
-    header = [c.value for c in ws[3]]
+    header = [c.value for c in ws[_header_row(ws)]]
     assert header[:3] == ["客户编号", "客户名称", "业务员"] and header[7:10] == ["现路序", "建议路序", "确定路序"]
     assert read_route_review(review).values.tolist() == [["C3", 1], ["C2", 1], ["C1", 2]]
     assert main(["routes", "apply", str(path), "--lang", "en"]) == 0

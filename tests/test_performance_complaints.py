@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from reportbook import printed_across, table_ref
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import SpecError
@@ -223,20 +224,23 @@ def test_cli_writes_the_register_as_a_zh_document(tmp_path: Path, capsys: pytest
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["投诉台账", "售后服务台账", "客户投诉统计"]
     ws = book["投诉台账"]
-    headers = [c.value for c in ws[1]]
+    top = table_ref(out, "投诉台账")[1]
+    headers = [c.value for c in ws[top]]
     assert headers[:5] == ["投诉编号", "接收日期", "客户编号", "客户名称", "业务员"]
-    row = dict(zip(headers, [c.value for c in ws[2]], strict=True))
+    row = dict(zip(headers, [c.value for c in ws[top + 1]], strict=True))
     assert row["D3 围堵"] == "已逾期" and row["D8 结案"] == "已逾期" and row["D6 已验证"] == "是"
-    assert row["结案期限"] == dt.datetime(2026, 12, 8) and ws.cell(2, headers.index("结案期限") + 1).number_format == (
-        "yyyy-mm-dd"
-    )
-    done = dict(zip(headers, [c.value for c in ws[3]], strict=True))
+    assert row["结案期限"] == dt.datetime(2026, 12, 8) and ws.cell(
+        top + 1, headers.index("结案期限") + 1
+    ).number_format == ("yyyy-mm-dd")
+    done = dict(zip(headers, [c.value for c in ws[top + 2]], strict=True))
     assert done["D3 围堵"] == "按期完成" and done["D8 结案"] == "按期完成" and done["D6 已验证"] == "否"
     service = book["售后服务台账"]
-    assert [c.value for c in service[1]][9] == "保修期内" and service.cell(2, 10).value == "是"
+    top = table_ref(out, "售后服务台账")[1]
+    assert [c.value for c in service[top]][9] == "保修期内" and service.cell(top + 1, 10).value == "是"
     for sheet in book:
-        assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "landscape"
-        assert sheet.print_title_rows == "$1:$1" and sheet.column_dimensions["A"].width > 8
+        assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == printed_across(sheet)
+        top = table_ref(out, sheet.title)[1]
+        assert sheet.print_title_rows == f"${top}:${top}" and sheet.column_dimensions["A"].width > 8
         values = [c.value for r in sheet.iter_rows() for c in r]
         assert not any(isinstance(v, bool) or v in ("True", "False", "on_time", "overdue") for v in values)
 

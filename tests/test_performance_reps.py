@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from reportbook import printed_across, table_ref
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
@@ -199,14 +200,15 @@ def test_cli_writes_the_kpis_as_a_zh_document(tmp_path: Path, capsys: pytest.Cap
     assert "张三：销售额 ¥1,500.00，达成率 75.0%，拜访 3 次，新客户 1 个，投诉 1 件；得分 57.0，很差" in printed
     book = openpyxl.load_workbook(out)
     ws = book["考核指标"]
-    headers = [c.value for c in ws[1]]
+    top = table_ref(out, "考核指标")[1]
+    headers = [c.value for c in ws[top]]
     assert headers[:6] == ["业务员", "销售额", "去年同期", "销售任务", "任务达成率", "毛利率"]
-    rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=top + 1)}
     rate = headers.index("任务达成率")
     assert rows["张三"][rate].value == pytest.approx(0.75) and rows["张三"][rate].number_format == "0.0%"
     assert rows["王五"][rate].value == "无任务"
     assert rows["张三"][headers.index("销售额")].number_format != "General"
-    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == printed_across(ws)
 
 
 def test_scores_by_the_bands_and_a_missing_target_is_left_out(tmp_path: Path) -> None:

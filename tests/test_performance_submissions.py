@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from reportbook import printed_across, report_table, table_ref
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
@@ -149,19 +150,21 @@ def test_cli_writes_the_check_as_a_zh_document(tmp_path: Path, capsys: pytest.Ca
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["业务员汇总", "提交明细", "未交报表"]
     reps = book["业务员汇总"]
-    assert [c.value for c in reps[1]] == ["业务员", "应交份数", "按时", "迟交", "未交", "未到期", "按时率"]
-    assert reps.cell(2, 7).number_format == "0.0%"
+    top = table_ref(out, "业务员汇总")[1]
+    assert [c.value for c in reps[top]] == ["业务员", "应交份数", "按时", "迟交", "未交", "未到期", "按时率"]
+    assert reps.cell(top + 1, 7).number_format == "0.0%"
     detail = book["提交明细"]
-    headers = [c.value for c in detail[1]]
+    top = table_ref(out, "提交明细")[1]
+    headers = [c.value for c in detail[top]]
     assert headers == ["业务员", "表单", "期次", "应交日期", "汇总日期", "迟交天数", "文件名", "提交情况"]
-    rows = [[c.value for c in r] for r in detail.iter_rows(min_row=2)]
+    rows = [[c.value for c in r] for r in detail.iter_rows(min_row=top + 1)]
     late = next(r for r in rows if r[2] == "2026-W47" and r[1] == "业务员每周工作计划表")
     assert late[3] == dt.datetime(2026, 11, 16) and late[4] == dt.datetime(2026, 11, 17) and late[5] == 1
-    assert late[7] == "迟交" and detail.cell(2, 4).number_format == "yyyy-mm-dd"
-    missing = [[c.value for c in r] for r in book["未交报表"].iter_rows(min_row=2)]
+    assert late[7] == "迟交" and detail.cell(top + 1, 4).number_format == "yyyy-mm-dd"
+    missing = report_table(out, "未交报表").values.tolist()
     assert len(missing) == 49 and {r[7] for r in missing} == {"未交"}
     for sheet in book:
-        assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == printed_across(sheet)
         values = {c.value for r in sheet.iter_rows() for c in r}
         assert not values & {"weekly_plan", "missing", "on_time", "True", "False"}
 

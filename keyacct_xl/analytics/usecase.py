@@ -89,5 +89,10 @@ def run_rfm(
     if out is None and out_dir is not None:
         out = out_dir / rfm_report_name(options.as_of or table["last_purchase"].max())
     if out is not None:
-        out = write_table(out, rfm_sheets(table, classes, lang), heading=Heading(tr(lang, "RFM analysis")), lang=lang)
+        out = write_table(
+            out,
+            rfm_sheets(table, classes, lang),
+            heading=Heading(tr(lang, "RFM analysis"), as_of=options.as_of),
+            lang=lang,
+        )
     return RfmRun(table, classes, options, out)

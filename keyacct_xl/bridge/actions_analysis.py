@@ -110,7 +110,10 @@ def analysis(bridge: Bridge, options: ActionOptions) -> ActionResult:
     sheets = analysis_sheets(master, year=year, lang=bridge.lang)
     path = reports_dir(bridge, options) / f"analysis-{year}.xlsx"
     write_report(
-        path, sheets, heading=Heading(tr(bridge.lang, "Customer analysis {year}", year=year)), lang=bridge.lang
+        path,
+        sheets,
+        heading=Heading(tr(bridge.lang, "Customer analysis {year}", year=year), company=master.settings.company_name),
+        lang=bridge.lang,
     )
     summary = master_integrity(master, LEDGER_TABLES).appended(
         msg("customer analysis {year}: {count} sheets", year=year, count=len(sheets))

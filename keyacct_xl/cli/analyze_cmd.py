@@ -57,7 +57,12 @@ def run(args: argparse.Namespace) -> int:
         code_prefix=args.code_prefix,
     )
     write_report(
-        out, sheets, heading=Heading(tr(args.lang, "Customer analysis {year}", year=args.year)), lang=args.lang
+        out,
+        sheets,
+        heading=Heading(
+            tr(args.lang, "Customer analysis {year}", year=args.year), company=master.settings.company_name
+        ),
+        lang=args.lang,
     )
     for sheet in sheets:
         print(f"  {sheet.title}: {len(sheet.frame):,}")

@@ -119,7 +119,9 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
         write_table(
             args.out,
             [Sheet(tr(args.lang, "Credit grades"), table), Sheet(tr(args.lang, "By credit grade"), counts, (chart,))],
-            heading=Heading(tr(args.lang, "Credit grades")),
+            heading=Heading(
+                tr(args.lang, "Credit grades"), company=master.settings.company_name, as_of=ledger.as_of.date()
+            ),
             lang=args.lang,
         )
         print(tr(args.lang, "written: {path}", path=args.out))

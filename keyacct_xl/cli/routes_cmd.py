@@ -48,7 +48,9 @@ def run_assign(args: argparse.Namespace) -> int:
     routes = propose_routes(master.customers, rep=args.rep)
     if routes.empty:
         raise InputError(msg("{master}: no customers to order", master=args.master))
-    path = write_route_review(routes, args.out or review_name(args.master), lang=args.lang)
+    path = write_route_review(
+        routes, args.out or review_name(args.master), lang=args.lang, company=master.settings.company_name
+    )
     moved = int((routes["route_seq"].astype("Float64") != routes["proposed_seq"]).fillna(True).sum())
     count = routes.groupby(["rep", "city"], dropna=False).ngroups
     print(

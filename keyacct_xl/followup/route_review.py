@@ -20,7 +20,8 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import listing, msg, tr
-from keyacct_xl.output import DATE_FORMAT, check_suffix, print_a4_across, workbook
+from keyacct_xl.output import check_suffix, workbook
+from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet
 from keyacct_xl.tablefile import read_table_file
 
 TABLE = "RouteReview"
@@ -44,49 +45,24 @@ def review_name(master: Path) -> Path:
     return master.parent / f"routes_review_{master.stem}.xlsx"
 
 
-def write_route_review(routes: pd.DataFrame, path: Path, *, lang: Lang) -> Path:
-    """The review workbook: one table, proposed order, the chosen column pre-filled with the proposal; A4 landscape."""
+def write_route_review(routes: pd.DataFrame, path: Path, *, lang: Lang, company: str | None = None) -> Path:
+    """The review workbook: one report sheet, proposed order, the chosen column pre-filled with the proposal."""
     path = Path(path)
     check_suffix(path, (".xlsx",))
-    frame = routes.assign(chosen_seq=routes["proposed_seq"])
+    frame = routes.assign(chosen_seq=routes["proposed_seq"])[[c.key for c in REVIEW_COLUMNS]]
     title = tr(lang, "Route order proposal (change Chosen Route Seq, then run routes apply)")
+    sheet = Sheet(
+        tr(lang, "Routes"),
+        frame,
+        kinds={c.key: _KINDS[c.kind] for c in REVIEW_COLUMNS if c.kind in _KINDS},
+        headers={c.key: c.header(lang) for c in REVIEW_COLUMNS},
+    )
     with workbook(path, title) as book:
-        ws = book.add_worksheet(tr(lang, "Routes"))
-        styles = {
-            "int": book.add_format({"num_format": "0"}),
-            "number": book.add_format({"num_format": "0.00"}),
-            "date": book.add_format({"num_format": DATE_FORMAT}),
-        }
-        ws.write_string(0, 0, title, book.add_format({"bold": True, "font_size": 14}))
-        keys = [c.key for c in REVIEW_COLUMNS]
-        rows = [
-            [None if _missing(v) else (int(v) if c.kind == "int" else v) for v, c in zip(r, REVIEW_COLUMNS)]
-            for r in frame[keys].itertuples(index=False)
-        ]
-        ws.add_table(
-            2,
-            0,
-            2 + max(len(rows), 1),
-            len(keys) - 1,
-            {
-                "name": TABLE,
-                "style": "Table Style Light 9",
-                "data": rows,
-                "columns": [
-                    {"header": c.header(lang), **({"format": styles[c.kind]} if c.kind in styles else {})}
-                    for c in REVIEW_COLUMNS
-                ],
-            },
-        )
-        for j, column in enumerate(REVIEW_COLUMNS):
-            ws.set_column(j, j, column.width)
-        ws.freeze_panes(3, 2)
-        print_a4_across(ws, 2)
+        add_sheet(book, Styles(book), sheet, heading=Heading(title, company=company), lang=lang, table_name=TABLE)
     return path
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+_KINDS: dict[str, Kind] = {"int": "int", "number": "number"}
 
 
 def read_route_review(path: Path) -> pd.DataFrame:

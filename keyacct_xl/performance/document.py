@@ -1,9 +1,8 @@
 """The registers and checks of this package as documents: one Excel table per sheet, read as a person reads them.
 
-Headers and coded values in the report's language (按期完成/已逾期, 是/否 in zh; never a key or True/False), a
-number format and a width per column (dates, date and time, whole numbers, money, rates), every sheet set up for
-A4 landscape, one page wide, the header row repeated on each page, the title in the page header. CSV holds the
-first sheet only.
+Headers and coded values in the report's language (按期完成/已逾期, 是/否 in zh; never a key or True/False); the
+report layer (``keyacct_xl.reports``) gives each sheet its title block, a number format and a width per column
+(dates, date and time, whole numbers, money, rates) and an A4 print setup. CSV holds the first sheet only.
 """
 
 from __future__ import annotations
@@ -18,21 +17,11 @@ import pandas as pd
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.labels import header as schema_header
 from keyacct_xl.labels import yes_no
-from keyacct_xl.messages import Rendered, tr
-from keyacct_xl.output import (
-    DATE_FORMAT,
-    MONEY_FORMAT,
-    check_suffix,
-    display_width,
-    print_a4_across,
-    workbook,
-    write_cell,
-    write_csv,
-)
+from keyacct_xl.messages import Rendered
+from keyacct_xl.output import check_suffix, workbook, write_csv
+from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet
 
 Pair = tuple[str, str]
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-_WIDE = {"customer_name": 26, "name": 26, "product": 22, "form": 24, "file_name": 30}
 
 
 @dataclass(frozen=True)
@@ -75,70 +64,41 @@ def _is_yes_no(series: pd.Series) -> bool:
 
 
 def write_document(
-    path: Path, title: str, sheets: Sequence[tuple[str, pd.DataFrame]], labels: Labels, *, lang: Lang
+    path: Path,
+    title: str,
+    sheets: Sequence[tuple[str, pd.DataFrame]],
+    labels: Labels,
+    *,
+    lang: Lang,
+    company: str | None = None,
 ) -> Path:
-    """Write ``sheets`` (name, frame) to ``.xlsx`` as tables named Register1.., or the first one to ``.csv``."""
+    """Write ``sheets`` (name, frame) to ``.xlsx`` as report sheets with tables named Register1.., or the first one
+    to ``.csv``."""
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         first = sheets[0][1]
         return write_csv(labels.shown(first, lang).rename(columns=lambda c: labels.header(c, lang)), path)
+    heading = Heading(title, company=company)
     with workbook(path, title) as book:
-        formats = {
-            "date": book.add_format({"num_format": DATE_FORMAT}),
-            "time": book.add_format({"num_format": DATETIME_FORMAT}),
-            "int": book.add_format({"num_format": "0"}),
-            "money": book.add_format({"num_format": MONEY_FORMAT}),
-            "rate": book.add_format({"num_format": "0.0%"}),
-        }
+        styles = Styles(book)
         for number, (name, frame) in enumerate(sheets, start=1):
-            _sheet(book, formats, name, frame, f"Register{number}", labels, lang, title)
+            add_sheet(
+                book,
+                styles,
+                report_sheet(name, frame, labels, lang),
+                heading=heading,
+                lang=lang,
+                table_name=f"Register{number}",
+            )
     return path
 
 
-def _format_of(key: str, values: pd.Series, labels: Labels, formats: dict) -> object:
-    if key in labels.rates:
-        return formats["rate"]
-    if key in labels.money:
-        return formats["money"]
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        present = values.dropna()
-        return formats["time"] if (present != present.dt.normalize()).any() else formats["date"]
-    if pd.api.types.is_integer_dtype(values.dtype):
-        return formats["int"]
-    return None
-
-
-def _width(key: str, text: str, kind: object, formats: dict) -> int:
-    if key in _WIDE:
-        return _WIDE[key]
-    least = 17 if kind is formats["time"] else 11 if kind is formats["date"] else 8
-    return max(least, min(24, display_width(text) + 2))
-
-
-def _sheet(
-    book, formats: dict, name: str, frame: pd.DataFrame, table: str, labels: Labels, lang: Lang, title: str
-) -> None:
-    """One Excel table: headers in ``lang``, formats and widths per column, A4 landscape one page wide."""
-    ws = book.add_worksheet(name)
-    data = labels.shown(frame, lang)
-    columns = [str(c) for c in data.columns]
-    styles = [_format_of(key, frame[key], labels, formats) for key in columns]
-    for i, record in enumerate(data.itertuples(index=False), start=1):
-        for j, value in enumerate(record):
-            write_cell(ws, i, j, value, styles[j])
-    specs = []
-    for j, key in enumerate(columns):
-        text = labels.header(key, lang)
-        specs.append({"header": text, **({"format": styles[j]} if styles[j] is not None else {})})
-        ws.set_column(j, j, _width(key, text, styles[j], formats), styles[j])
-    ws.add_table(
-        0,
-        0,
-        max(len(data), 1),
-        max(len(columns) - 1, 0),
-        {"name": table, "style": "Table Style Light 9", "columns": specs},
+def report_sheet(name: str, frame: pd.DataFrame, labels: Labels, lang: Lang) -> Sheet:
+    """``frame`` as a report sheet: codes as labels, headers in ``lang``, money and rates by the labels' columns."""
+    kinds: dict[str, Kind] = {key: "money" for key in labels.money} | {key: "percent" for key in labels.rates}
+    return Sheet(
+        name,
+        labels.shown(frame, lang),
+        kinds={key: kind for key, kind in kinds.items() if key in frame.columns},
+        headers={str(key): labels.header(str(key), lang) for key in frame.columns},
     )
-    ws.freeze_panes(1, 0)
-    print_a4_across(ws, 0)
-    ws.set_header(f"&C{title} — {name}")
-    ws.set_footer(tr(lang, "&CPage &P of &N"))

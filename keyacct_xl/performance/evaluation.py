@@ -184,7 +184,9 @@ def run_rep_evaluation(
     title = tr(lang, "Rep evaluation {period}", period=span.text)
     sheets = [(tr(lang, "Rep KPIs"), kpis), (tr(lang, "KPI scores"), scores)]
     labels = replace(LABELS, values=SCORE_LABELS.values, rates=LABELS.rates | SCORE_LABELS.rates)
-    return replace(evaluation, path=write_document(path, title, sheets, labels, lang=lang))
+    return replace(
+        evaluation, path=write_document(path, title, sheets, labels, lang=lang, company=master.settings.company_name)
+    )
 
 
 def _region(customers: pd.DataFrame, rep: str) -> str | None:

@@ -138,4 +138,4 @@ def run_submissions_check(
         (tr(lang, "Submissions"), detail),
         (tr(lang, "Not handed in"), detail[detail["submission"] == "missing"]),
     ]
-    return replace(check, path=write_document(path, title, sheets, labels, lang=lang))
+    return replace(check, path=write_document(path, title, sheets, labels, lang=lang, company=settings.company_name))

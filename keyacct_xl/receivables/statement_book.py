@@ -1,4 +1,8 @@
-"""The customer statement workbook: print-ready A4, readable back by the statement reader."""
+"""The customer statement workbook: print-ready A4, readable back by the statement reader.
+
+A document with its own layout; from the report layer it takes the widths measured on the formatted amounts and
+the print setup (A4 by width, one page wide, the header row repeated, page x of y).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.master_lines import ledger_transactions
 from keyacct_xl.receivables.statements import StatementData, statement_data, statement_filename
+from keyacct_xl.reports import Kind, column_px, column_width, set_print
 
 WIDTHS = (11, 17, 34, 14, 14, 15)
 HEADERS = (msg("Date"), msg("Doc No"), msg("Description"), msg("Debit"), msg("Credit"), msg("Balance"))
@@ -29,7 +34,8 @@ def write_statement(data: StatementData, path: Path, *, lang: Lang) -> Path:
     with workbook(path, f"{title} {data.customer_id} {data.end:%Y-%m}") as book:
         f = _formats(book)
         sheet = book.add_worksheet(tr(lang, "Statement"))
-        for c, width in enumerate(WIDTHS):
+        widths = column_widths(data, lang)
+        for c, width in enumerate(widths):
             sheet.set_column(c, c, width)
         sheet.merge_range(0, 0, 0, LAST_COL, data.company, f["company"])
         sheet.merge_range(1, 0, 1, LAST_COL, title, f["title"])
@@ -40,8 +46,25 @@ def write_statement(data: StatementData, path: Path, *, lang: Lang) -> Path:
         row = _lines(sheet, data, f, lang, row + 1)
         row = _ageing_block(sheet, data, f, lang, row + 1)
         last = _confirmation(sheet, data, f, lang, row + 1)
-        _page_setup(sheet, header_row, last, lang)
+        _page_setup(sheet, header_row, last, lang, sum(column_px(w) for w in widths))
     return Path(path)
+
+
+def column_widths(data: StatementData, lang: Lang) -> list[float]:
+    """The document's column widths, widened where a date, reference or amount needs more (never ``###``)."""
+    amounts = [data.opening, data.closing, *data.lines["balance"], *data.ageing.values()]
+    columns: list[tuple[Kind, list[object]]] = [
+        ("date", [data.start, data.end]),
+        ("text", list(data.lines["ref"])),
+        ("text", []),  # the description wraps in its fixed width
+        ("money", [*data.lines["debit"], float(data.lines["debit"].sum()), *amounts]),
+        ("money", [*data.lines["credit"], float(data.lines["credit"].sum()), *amounts]),
+        ("money", amounts),
+    ]
+    return [
+        max(least, column_width(header.render(lang), values, kind))
+        for least, header, (kind, values) in zip(WIDTHS, HEADERS, columns)
+    ]
 
 
 def _formats(book) -> dict:
@@ -153,15 +176,12 @@ def _confirmation(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> 
     return row
 
 
-def _page_setup(sheet, header_row: int, last_row: int, lang: Lang) -> None:
-    sheet.set_paper(9)  # A4
-    sheet.set_portrait()
+def _page_setup(sheet, header_row: int, last_row: int, lang: Lang, width_px: float) -> None:
+    # A statement is a letter: portrait, whatever its width (fitted to the page's width).
+    set_print(sheet, width_px=width_px, header_rows=(header_row, header_row), lang=lang, orientation="portrait")
     sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
     sheet.center_horizontally()
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(header_row)
     sheet.print_area(0, 0, last_row, LAST_COL)
-    sheet.set_footer(tr(lang, "&CPage &P of &N"))
 
 
 def write_statements(

@@ -9,7 +9,7 @@ Writers with a layout of their own (a statement, a sign-off page) use ``add_shee
 
 from keyacct_xl.reports.columns import column_kind, column_width, formatted, header_text, number_format
 from keyacct_xl.reports.model import REPORT_LANGS, Chart, Heading, Highlight, Kind, ReportLang, Sheet, value_lang
-from keyacct_xl.reports.page import orientation_for, set_print
+from keyacct_xl.reports.page import column_px, orientation_for, set_print
 from keyacct_xl.reports.writer import Styles, add_sheet, axis_format, write_report, write_table, write_title
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "add_sheet",
     "axis_format",
     "column_kind",
+    "column_px",
     "column_width",
     "formatted",
     "header_text",

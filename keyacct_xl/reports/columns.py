@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -144,8 +145,11 @@ def formatted(value: object, kind: Kind) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=65536)  # a report repeats its texts (names, labels, 是/否): each is measured once
 def text_width(text: str) -> int:
     """The widest line of ``text`` in character columns (a Chinese character is two)."""
+    if text.isascii() and "\n" not in text:
+        return len(text)
     return max((display_width(line) for line in text.split("\n")), default=0)
 
 

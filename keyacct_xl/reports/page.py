@@ -52,10 +52,18 @@ def orientation_for(width_px: float) -> Orientation:
     return "portrait" if width_px <= printable_px("portrait") else "landscape"
 
 
-def set_print(sheet: Worksheet, *, width_px: float, header_rows: tuple[int, int] | None, lang: ReportLang) -> None:
-    """A4 in the orientation the width asks for, one page wide, ``header_rows`` on every page, page x of y."""
+def set_print(
+    sheet: Worksheet,
+    *,
+    width_px: float,
+    header_rows: tuple[int, int] | None,
+    lang: ReportLang,
+    orientation: Orientation | None = None,
+) -> None:
+    """A4 in the orientation the width asks for (or the one a document is designed in), one page wide,
+    ``header_rows`` on every page, page x of y."""
     sheet.set_paper(A4_PAPER)
-    if orientation_for(width_px) == "portrait":
+    if (orientation or orientation_for(width_px)) == "portrait":
         sheet.set_portrait()
     else:
         sheet.set_landscape()

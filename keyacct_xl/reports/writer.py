@@ -12,12 +12,23 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter.workbook
+from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.labels import document_frame, document_values
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell, write_csv
-from keyacct_xl.reports.columns import column_kind, column_width, formatted, header_text, number_format, text_width
+from keyacct_xl.reports.columns import (
+    PADDING,
+    TEXT_CAP,
+    WIDTH_FACTOR,
+    column_kind,
+    column_width,
+    formatted,
+    header_text,
+    number_format,
+    text_width,
+)
 from keyacct_xl.reports.model import Chart, Heading, Kind, ReportLang, Sheet, value_lang
 from keyacct_xl.reports.page import ROW_PT, column_px, place_charts, set_print
 
@@ -159,7 +170,7 @@ def _lines(texts: Sequence[str], widths: Sequence[float]) -> int:
 
 
 def _wrapped_lines(text: str, width: float) -> int:
-    room = max(width - 1, 1)
+    room = max((width - PADDING) / WIDTH_FACTOR, 1)  # the characters a column of ``width`` holds in any font
     return sum(max(1, math.ceil(text_width(line) / room)) for line in text.split("\n"))
 
 
@@ -174,24 +185,31 @@ def _write_rows(
 ) -> list[float]:
     """Write the data rows; a row whose long text wraps gets the height of its lines. Returns the rows' heights."""
     marks = _marks(sheet, frame)
-    wrap = [kind == "text" and text_width(str(v)) > w for kind, w, v in zip(kinds, widths, _widest(frame))]
+    wrap = [kind == "text" and text_width(v) > TEXT_CAP for kind, v in zip(kinds, _widest(frame))]
+    base = [_base_props(kind, wrapped) for kind, wrapped in zip(kinds, wrap)]
+    plain = [styles.get(**props) for props in base]
     heights = []
     for i, record in enumerate(frame.itertuples(index=False)):
         lines = 1
         for j, value in enumerate(record):
-            props: dict[str, object] = {}
-            code = number_format(kinds[j])
-            if code:
-                props["num_format"] = code
             if wrap[j]:
-                props.update(text_wrap=True, valign="top")
                 lines = max(lines, _wrapped_lines(formatted(value, kinds[j]), widths[j]))
-            props.update(marks.get((i, j), {}))
-            write_cell(ws, first + i, j, value, styles.get(**props))
+            mark = marks.get((i, j))
+            write_cell(ws, first + i, j, value, styles.get(**base[j], **mark) if mark else plain[j])
         heights.append(lines * ROW_PT)
         if lines > 1:
             ws.set_row(first + i, lines * ROW_PT)
     return heights or [ROW_PT]
+
+
+def _base_props(kind: Kind, wrapped: bool) -> dict[str, object]:
+    props: dict[str, object] = {}
+    code = number_format(kind)
+    if code:
+        props["num_format"] = code
+    if wrapped:
+        props.update(text_wrap=True, valign="top")
+    return props
 
 
 def _widest(frame: pd.DataFrame) -> list[str]:
@@ -231,8 +249,10 @@ def _add_table(
             if j == 0:
                 spec["total_string"] = tr(value_lang(lang), "Total")
             elif key in sheet.totals:
-                # SUBTOTAL with its value stored, so readers without a calculation engine see the figure too.
-                spec.update(total_function="sum", total_value=sheet.totals[key])
+                # SUBTOTAL over the cells, not the table's [column] reference LibreOffice cannot resolve when the
+                # header has a space (Err:508); its value stored, so readers that do not calculate see the figure.
+                cells = xl_range(header_row + 1, j, header_row + max(len(sheet.frame), 1), j)
+                spec.update(total_function=f"=SUBTOTAL(109,{cells})", total_value=sheet.totals[key])
         columns.append(spec)
     last = header_row + max(len(sheet.frame), 1) + (1 if sheet.totals is not None else 0)
     options: dict[str, object] = {"name": table_name, "style": TABLE_STYLE, "columns": columns}
@@ -283,9 +303,9 @@ def _chart(
 def axis_format(kinds: Sequence[Kind], values: pd.Series) -> dict[str, object]:
     """The value axis: shares in %, amounts from 十万 up in 万, smaller figures with thousands separators."""
     if kinds and all(kind == "percent" for kind in kinds):
-        within = values.dropna().between(0, 1).all()
+        within = values.dropna().between(0, 1 + 1e-9).all()  # a cumulative share may end a rounding past 1
         return {"num_format": "0%", **({"min": 0, "max": 1} if within else {})}
     largest = values.abs().max()
-    if pd.notna(largest) and largest >= LARGE_AXIS:
-        return {"num_format": WAN_AXIS_FORMAT}
-    return {"num_format": "#,##0"}
+    code = WAN_AXIS_FORMAT if pd.notna(largest) and largest >= LARGE_AXIS else "#,##0"
+    # Amounts are compared from zero: an axis starting near the smallest bar would exaggerate the differences.
+    return {"num_format": code, **({"min": 0} if (values.dropna() >= 0).all() else {})}

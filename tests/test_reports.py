@@ -1,0 +1,246 @@
+"""The report layer (``keyacct_xl.reports``): widths measured on the formatted values, the orientation by width,
+charts clear of page breaks, and every report workbook the demo writes as a printable zh document.
+
+The page checks here recompute the geometry on their own (A4 in inches, the sheet's margins, row heights read back
+with openpyxl) instead of calling the layer's, and LibreOffice renders the workbooks to PDF for the ``###`` check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from keyacct_xl.reports import Chart, Heading, Sheet, axis_format, column_width, formatted, header_text, write_report
+from keyacct_xl.reports.columns import text_width
+from keyacct_xl.reports.page import orientation_for, place_charts, printable_px
+
+SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+A4_IN = (210 / 25.4, 297 / 25.4)
+DEFAULT_ROW_PT = 15.0
+
+# What the demo writes that is no report, each with its reason; everything else it writes is walked.
+NOT_REPORTS = {
+    "master.xlsx": "the master is the store, not a report",
+    "master.bak.xlsx": "the master's backup",
+    "returned_statement_C0330.xlsx": "the demo's stand-in for a statement a customer sent back: a file we receive",
+}
+NOT_REPORT_FOLDERS = {
+    "forms": "the reps' forms, laid out by the form generator (their own print tests)",
+    "submissions": "the reps' filled forms the demo hands in",
+    "quarantine": "files consolidation refused, kept as they came",
+}
+# Report writers that have not adopted the layer yet, each with its reason (remove the entry when it does).
+NOT_YET = {
+    "reconcile_": "receivables/reconcile_report.py is being reworked on its own branch and adopts the layer there",
+}
+
+
+def report_workbooks(out: Path) -> list[Path]:
+    """Every report workbook under the demo's folder."""
+    found = []
+    for path in sorted(out.rglob("*.xlsx")):
+        parts = path.relative_to(out).parts
+        if parts[0] in NOT_REPORT_FOLDERS or path.name in NOT_REPORTS:
+            continue
+        if any(path.name.startswith(prefix) for prefix in NOT_YET):
+            continue
+        found.append(path)
+    return found
+
+
+def row_pt(ws, row: int) -> float:
+    """The height of 0-based ``row`` in points (a row without its own height is Calibri 11's 15 pt)."""
+    return ws.row_dimensions[row + 1].height or DEFAULT_ROW_PT
+
+
+def printable_height_pt(ws) -> float:
+    """A4's height (landscape: its width) less the sheet's top and bottom margins, in points."""
+    down = A4_IN[0] if ws.page_setup.orientation == "landscape" else A4_IN[1]
+    return (down - ws.page_margins.top - ws.page_margins.bottom) * 72
+
+
+def repeated_rows(ws) -> range:
+    """The 0-based rows printed at the top of every page."""
+    if not ws.print_title_rows:
+        return range(0)
+    first, last = (int(part.strip("$")) for part in ws.print_title_rows.split(":"))
+    return range(first - 1, last)
+
+
+def chart_problems(ws) -> list[str]:
+    """Charts a page break would cut: a manual break inside one, or more rows from its page's first row to its
+    bottom than an A4 page holds at full scale (fitting to width only shrinks, so then no automatic break falls
+    inside either)."""
+    breaks = sorted(b.id for b in ws.row_breaks.brk)  # a break's id is the 0-based row starting the next page
+    problems = []
+    for chart in ws._charts:
+        top, bottom = chart.anchor._from.row, chart.anchor.to.row
+        if any(top < b <= bottom for b in breaks):
+            problems.append(f"{ws.title}: a page break inside the chart at rows {top}-{bottom}")
+        start = max((b for b in breaks if b <= top), default=0)
+        repeated = sum(row_pt(ws, r) for r in repeated_rows(ws)) if start else 0.0
+        height = repeated + sum(row_pt(ws, r) for r in range(start, bottom + 1))
+        if height > printable_height_pt(ws):
+            problems.append(f"{ws.title}: rows {start}-{bottom} ({height:.0f} pt) do not fit one page")
+    return problems
+
+
+def sheet_problems(ws) -> list[str]:
+    """What keeps a report sheet from being a printable zh document."""
+    problems = []
+    setup, fit = ws.page_setup, ws.sheet_properties.pageSetUpPr
+    if setup.paperSize != 9 or fit is None or not fit.fitToPage or setup.fitToWidth not in (None, 1):
+        problems.append(f"{ws.title}: no A4 fit-to-width print setup")
+    headers = [column.name for table in ws.tables.values() for column in table.tableColumns]
+    if not ws.tables:  # a document without a table (a statement, a sign-off page): every text is a header
+        headers = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    problems += [f"{ws.title}: header {h!r} is a key" for h in headers if SNAKE.match(h)]
+    return problems + chart_problems(ws)
+
+
+def test_every_demo_report_is_a_printable_zh_document(demo_run: tuple[Path, str]) -> None:
+    out, _ = demo_run
+    books = report_workbooks(out)
+    names = {path.name for path in books}
+    assert {"analysis-2025.xlsx", "rfm-2025.xlsx", "review-2025.xlsx", "ageing.xlsx"} <= names, names
+    problems, charts = [], 0
+    for path in books:
+        for ws in openpyxl.load_workbook(path).worksheets:
+            if ws.sheet_state == "visible":
+                problems += [f"{path.name}: {p}" for p in sheet_problems(ws)]
+                charts += len(ws._charts)
+    assert not problems
+    assert charts >= 6  # the chart check ran on the analysis and RFM workbooks' charts
+
+
+def test_demo_reports_print_without_hashes(demo_run: tuple[Path, str], libreoffice, tmp_path: Path) -> None:
+    out, _ = demo_run
+    pdfs = libreoffice(report_workbooks(out), "pdf", tmp_path)
+    for pdf in pdfs:
+        text = pdf_text(pdf)
+        assert "###" not in text, pdf.name
+
+
+def pdf_text(pdf: Path) -> str:
+    """The text of ``pdf`` as pdftotext reads it."""
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def planted_report(path: Path) -> Path:
+    """A report with amounts wider than any default column, Chinese names, a narrow sheet with a chart beside it
+    and a long sheet with three charts below it."""
+    names = [f"华东区域重点客户第{i:03d}号有限公司" for i in range(120)]
+    long = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:04d}" for i in range(120)],
+            "name": names,
+            "annual_sales": [98_765_432_109.87 - i * 12_345_678.9 for i in range(120)],
+            "overdue_amount": [-12_345_678.90 if i % 7 == 0 else 1_234.5 for i in range(120)],
+            "growth": [(i - 60) / 37 for i in range(120)],
+            "last_purchase": pd.date_range("2026-01-01", periods=120, freq="D"),
+        }
+    )
+    short = pd.DataFrame({"grade": ["VIP", "A", "B", "C"], "sales": [70_000_000.0, 35_500_000.0, 9_000_000.0, 1e6]})
+    sheets = [
+        Sheet("等级", short, (Chart("column", "图一 等级销售额", "grade", ("sales",)),)),
+        Sheet(
+            "客户",
+            long,
+            tuple(Chart("column", f"图{n} 年度销售额", "customer_id", ("annual_sales",)) for n in "二三四"),
+        ),
+    ]
+    heading = Heading("测试报表", company="示例贸易有限公司", period="2026-10", as_of=dt.date(2026, 10, 31))
+    return write_report(path, sheets, heading=heading, lang="zh")
+
+
+def test_hand_built_report_with_wide_amounts_prints_whole(libreoffice, tmp_path: Path) -> None:
+    path = planted_report(tmp_path / "planted.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert not [p for ws in book.worksheets for p in sheet_problems(ws)]
+    long = book["客户"]
+    assert [b.id for b in long.row_breaks.brk]  # the charts below the long table start new pages
+    pdf = libreoffice(path, "pdf")
+    text = pdf_text(pdf)
+    assert "###" not in text and "第 1 页，共 " in text  # and the footer: page x of y in zh
+    assert "¥98,765,432,109.87" in text and "-¥12,345,678.90" in text and "-162.2%" in text
+    assert "7000.0" in text and "万" in text  # the 万 axis: 70,000,000 reads 7000.0万
+    # A chart's whole text is in the PDF on its page; whether it is cut is checked on the geometry above, since
+    # LibreOffice also writes the clipped text of a chart on the page before it (pdftotext cannot see the clip).
+    assert all(title in text for title in ("图一 等级销售额", "图二 年度销售额", "图三 年度销售额", "图四 年度销售额"))
+
+
+def test_width_is_measured_on_the_formatted_value() -> None:
+    assert formatted(12_345_678.9, "money") == "¥12,345,678.90" and formatted(-5, "money") == "-¥5.00"
+    assert formatted(0.1234, "percent") == "12.3%" and formatted(1234567, "count") == "1,234,567"
+    assert formatted(pd.Timestamp("2026-10-31"), "date") == "0000-00-00"
+    # the header is narrow, the money is not: the column takes the money's width and a margin
+    money = column_width("金额", [12_345_678.9, 5.0], "money")
+    assert money >= text_width("¥12,345,678.90") + 2
+    # a Chinese header is two columns a character; a long text is capped (it wraps) while a number never is
+    assert column_width("应收账款余额合计", [1.0], "number") >= 16
+    assert column_width("说明", ["长" * 200], "text") < column_width("金额", [10.0**40], "money")
+
+
+def test_orientation_follows_the_width() -> None:
+    portrait = printable_px("portrait")
+    assert 650 < portrait < 670  # (210 mm - 1.4 in) at 96 px per inch
+    assert orientation_for(portrait) == "portrait" and orientation_for(portrait + 1) == "landscape"
+
+
+def test_charts_beside_a_narrow_table_and_on_their_own_pages_below_a_long_wide_one() -> None:
+    beside, width = place_charts(1, header_row=4, row_heights_pt=[15.0] * 12, table_px=300, table_cols=3)
+    assert [(p.col, p.break_before) for p in beside] == [(4, False)] and beside[0].row == 4 and width > 300
+    below, _ = place_charts(3, header_row=4, row_heights_pt=[15.0] * 300, table_px=1200, table_cols=14)
+    assert [p.col for p in below] == [0, 0, 0] and all(p.break_before for p in below)
+    assert below[0].row > 300 and below[1].row - below[0].row >= 17  # 340 px = 255 pt = 17 rows
+    # a short wide table: the first chart fits under it on page one; the next one starts a page
+    short, _ = place_charts(2, header_row=4, row_heights_pt=[15.0] * 10, table_px=1200, table_cols=14)
+    assert [p.break_before for p in short] == [False, True]
+
+
+def test_axis_format_reads_large_amounts_in_wan() -> None:
+    assert axis_format(["money"], pd.Series([70_000_000.0])) == {"num_format": '0\\.0,"万"', "min": 0}
+    assert axis_format(["count"], pd.Series([1200, -3])) == {"num_format": "#,##0"}
+    assert axis_format(["percent"], pd.Series([0.2, 1.0])) == {"num_format": "0%", "min": 0, "max": 1}
+
+
+def test_bilingual_headers_and_same_bytes(tmp_path: Path) -> None:
+    assert header_text("annual_sales", "bilingual") == "年度销售额\nAnnual Sales"
+    assert header_text("annual_sales", "zh", {"annual_sales": "本年销售"}) == "本年销售"
+    frame = pd.DataFrame({"customer_id": ["C1"], "annual_sales": [1.0], "on_time_rate": [0.5]})
+    first = write_report(tmp_path / "a.xlsx", [Sheet("表", frame)], heading=Heading("报表"), lang="bilingual")
+    again = write_report(tmp_path / "b.xlsx", [Sheet("表", frame)], heading=Heading("报表"), lang="bilingual")
+    assert first.read_bytes() == again.read_bytes()
+    ws = openpyxl.load_workbook(first).active
+    (table,) = ws.tables.values()
+    assert [c.name for c in table.tableColumns][1] == "年度销售额\nAnnual Sales"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_title_block_names_company_period_and_as_of(tmp_path: Path, lang: str) -> None:
+    frame = pd.DataFrame({"customer_id": ["C1"]})
+    heading = Heading("报表", company="示例公司", period="2026-10", as_of=dt.date(2026, 10, 31), preparer="张三")
+    ws = openpyxl.load_workbook(write_report(tmp_path / "t.xlsx", [Sheet("表", frame)], heading=heading, lang=lang))
+    texts = [c.value for row in ws.active.iter_rows(max_row=3) for c in row if c.value]
+    assert texts[:2] == ["示例公司", "报表 — 表"]
+    facts = {
+        "zh": "期间：2026-10，截至：2026-10-31，编制：张三",
+        "en": "Period: 2026-10; As of: 2026-10-31; Prepared by: 张三",
+    }
+    assert texts[2] == facts[lang]
+
+
+def test_a_sheet_subtitle_replaces_the_period_and_notes_follow_the_table(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"customer_id": ["C1", "C2"], "sales": [1.0, 2.0]})
+    sheet = Sheet("表", frame, subtitle="2026 年 1-10 月", notes=("注：不含退货",), kinds={"sales": "count"})
+    path = write_report(tmp_path / "n.xlsx", [sheet], heading=Heading("报表", period="2026-10"), lang="zh")
+    ws = openpyxl.load_workbook(path).active
+    texts = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "期间：2026 年 1-10 月" in texts and "期间：2026-10" not in texts
+    assert texts[-1] == "注：不含退货" and ws.cell(ws.max_row - 1, 2).number_format == "#,##0"
