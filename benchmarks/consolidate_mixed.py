@@ -4,9 +4,10 @@ Each file is a copy of one input form's filled example (templates/examples) as o
 it (keyacct_xl.consolidate.variants: the rep's own customers, own document numbers), the forms in turn. The
 whole consolidation (screening, recognition, validation of every cell, merge, master write) is timed against a
 plain python-calamine loop that only reads every sheet of the same files, in alternating rounds of the same run.
-Run by hand: ``python benchmarks/consolidate_mixed.py [--files 1000] [--rounds 3] [--jobs 1 [2]] [--work DIR]``
-(``--work`` keeps the demo master and the submissions in DIR and reuses them; several ``--jobs`` values are timed
-in the same alternating rounds, each against the same read loop).
+Run by hand: ``python benchmarks/consolidate_mixed.py [--files 1000] [--rounds 3] [--jobs 1 [2]] [--work DIR]
+[--breakdown]`` (``--work`` keeps the demo master and the submissions in DIR and reuses them; several ``--jobs``
+values are timed in the same alternating rounds, each against the same read loop; ``--breakdown`` then runs one
+more consolidation with the files checked in this process and prints each stage's CPU time).
 CPU time is user + system of this process and its ended workers; peak memory is their maximum resident set.
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
+from keyacct_xl.consolidate import run as consolidation
 from keyacct_xl.consolidate.dedupe import CustomerIndex
 from keyacct_xl.consolidate.examples import FormExample, load_example
 from keyacct_xl.consolidate.report import summary_line
@@ -93,6 +95,53 @@ def calamine_loop(folder: Path) -> int:
     return cells
 
 
+# The stages of a run, timed where run.py calls them: (label, module or class, attribute).
+STAGES = (
+    ("reading the master's tables", consolidation, "load_store"),
+    ("loading the form specs", consolidation, "load_form"),
+    ("screening (safety.check_file)", consolidation, "check_file"),
+    ("recognition (recognize.extract, calamine included)", consolidation, "extract"),
+    ("validation (validate.check_form)", consolidation, "check_form"),
+    ("merge (Merger.apply)", consolidation.Merger, "apply"),
+    ("appending the merged rows (Merger.flush)", consolidation.Merger, "flush"),
+    ("writing the master (save_store)", consolidation, "save_store"),
+)
+
+
+def breakdown(inbox: Path, pristine: Path, master: Path) -> None:
+    """One consolidation with every file checked in this process (no worker), each stage's CPU time printed."""
+    spent = Counter[str]()
+
+    def timed(label: str, function: Callable) -> Callable:
+        def run(*args: object, **kwargs: object) -> object:
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] += time.process_time() - started
+
+        return run
+
+    originals = [(owner, name, getattr(owner, name)) for _, owner, name in STAGES]
+    checked = consolidation._checked
+    for (label, owner, name), (_, _, function) in zip(STAGES, originals, strict=True):
+        setattr(owner, name, timed(label, function))
+    consolidation._checked = lambda submissions, job, jobs: (
+        consolidation.check_submission(s, job) for s in submissions
+    )
+    shutil.copyfile(pristine, master)
+    try:
+        wall, cpu, _ = _timed(lambda: consolidate(inbox, master, jobs=1, now="2026-11-30 18:00:00"))
+    finally:
+        for owner, name, function in originals:
+            setattr(owner, name, function)
+        consolidation._checked = checked
+    print(f"in this process: wall {wall:.2f} s, CPU {cpu:.2f} s, of which:")
+    for label, _, _ in STAGES:
+        print(f"  {label}: {spent[label]:.2f} s")
+    print(f"  the rest (collecting, hashing, the ledger, decisions): {cpu - sum(spent.values()):.2f} s")
+
+
 def _cpu_seconds() -> float:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
@@ -112,6 +161,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1])
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--work", type=Path, help="keep (and reuse) the master and submissions here")
+    parser.add_argument("--breakdown", action="store_true", help="then time each stage of an in-process run")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-mixed-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -157,6 +207,8 @@ def main() -> None:
                 print(f"{name} / read loop, {kind}: {ratio:.2f}x")
         peak = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
         print(f"peak RSS {peak:.0f} MB; master after: {master.stat().st_size / 1e6:.1f} MB")
+        if args.breakdown:
+            breakdown(inbox, pristine, master)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

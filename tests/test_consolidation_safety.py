@@ -344,3 +344,41 @@ def test_a_long_sheet_is_not_taken_for_a_bomb(good: bytes) -> None:
     with pytest.raises(safety.Rejection) as caught:
         safety.check_file("wide.xlsx", _sheet_tail(wide)(good))
     assert caught.value.code == "sheet_too_large" and "20,001 rows x 16,384 columns" in caught.value.en
+
+
+def _wrong_crc(data: bytes, part: str) -> bytes:
+    """``data`` with ``part``'s CRC-32 changed in its local header and in the zip directory alike (so the sizes
+    and headers agree, and only inflating the part to its end can tell)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(part)
+    wrong = struct.pack("<L", info.CRC ^ 0x5A5A5A5A)
+    patched = bytearray(data)
+    patched[info.header_offset + 14 : info.header_offset + 18] = wrong
+    entry = data.find(b"PK\x01\x02")  # the zip directory's entries, the part's among them
+    while data[entry + 46 : entry + 46 + struct.unpack_from("<H", data, entry + 28)[0]] != part.encode():
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    patched[entry + 16 : entry + 20] = wrong
+    return bytes(patched)
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("part", ["xl/_rels/workbook.xml.rels", "xl/worksheets/sheet1.xml"])
+def test_the_screen_inflates_the_parts_itself_and_checks_their_crc(good: bytes, part: str, compression: int) -> None:
+    # The screen reads a plain member straight from the file's bytes (not through zipfile's objects): what it reads
+    # is what zipfile reads, and a part whose data does not match its CRC (a small part read whole, a sheet
+    # streamed to its end) is still refused as damaged.
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w", compression) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+    data = out.getvalue()
+    verdict = safety.check_file("form.xlsx", data)
+    assert verdict.package is not None
+    with zipfile.ZipFile(io.BytesIO(data)) as plain, verdict.package as package:
+        assert set(package.starts) == set(plain.namelist())  # every member inflated by the screen itself
+        for info in plain.infolist():
+            with package.open_member(info) as stream:
+                assert b"".join(iter(lambda: stream.read(1000), b"")) == plain.read(info)
+    with pytest.raises(safety.Rejection) as caught:
+        safety.check_file("form.xlsx", _wrong_crc(data, part))
+    assert caught.value.code == "corrupt" and part in caught.value.en

@@ -155,6 +155,19 @@ def test_bad_yaml_and_id_mismatch_name_the_file(tmp_path: Path) -> None:
         load_spec(other)
 
 
+def test_a_spec_is_parsed_once_per_content_of_its_file(tmp_path: Path) -> None:
+    # A run loads the same specs more than once: the second load is the same (immutable) spec, until the file
+    # changes, even to text of the same length.
+    path = tmp_path / "mini.yaml"
+    path.write_text(yaml.safe_dump(_minimal(), allow_unicode=True), encoding="utf-8")
+    first = load_form("mini", tmp_path)
+    assert load_form("mini", tmp_path) is first
+    path.write_text(path.read_text(encoding="utf-8").replace("小表", "大表"), encoding="utf-8")
+    changed = load_form("mini", tmp_path)
+    assert (changed.title.zh, first.title.zh) == ("大表", "小表")
+    assert changed.hash != first.hash
+
+
 def test_unknown_form_id_lists_the_valid_ones() -> None:
     with pytest.raises(InputError) as info:
         load_form("no_such_form")

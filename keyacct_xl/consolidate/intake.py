@@ -75,12 +75,8 @@ def collect(source: str | Path, *, exclude: Iterable[Path] = ()) -> list[Submiss
         raise InputError(msg("{source}: no such folder or .zip", source=source))
     if source.is_dir():
         skipped = [p.resolve() for p in exclude]
-        # A link is placed by its folder, not by its target (which is never looked at).
-        files = [
-            p
-            for p in _entries(source)
-            if not _under(p.parent.resolve() / p.name if p.is_symlink() else p.resolve(), skipped)
-        ]
+        folders: dict[Path, Path] = {}
+        files = [p for p in _entries(source) if not _under(_placed(p, folders), skipped)]
         return sorted((Submission(p.relative_to(source).as_posix(), p) for p in files), key=lambda s: s.name)
     if source.suffix.lower() != ".zip":
         raise InputError(msg("{source}: SOURCE must be a folder or a .zip file", source=source))
@@ -93,6 +89,15 @@ def _entries(folder: Path) -> Iterator[Path]:
     for top, folders, names in os.walk(folder, followlinks=False):
         for name in names + [f for f in folders if os.path.islink(os.path.join(top, f))]:
             yield Path(top, name)
+
+
+def _placed(entry: Path, folders: dict[Path, Path]) -> Path:
+    """Where ``entry`` is: its folder resolved (once per folder, in ``folders``) and its own name. A link is placed
+    by its folder, not by its target (which is never looked at); any other entry resolves to just that."""
+    folder = folders.get(entry.parent)
+    if folder is None:
+        folder = folders[entry.parent] = entry.parent.resolve()
+    return folder / entry.name
 
 
 def _under(path: Path, roots: list[Path]) -> bool:

@@ -12,6 +12,7 @@ LibreOffice do not grow it) are read down to the form's own content below it, ea
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -30,10 +31,15 @@ from keyacct_xl.forms.spec import FormSpec, SectionSpec, Text
 from keyacct_xl.messages import Rendered, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import NS_MAIN, parse_range, split_ref
-from keyacct_xl.xlsx.package import TableLocation, locate_tables
+from keyacct_xl.xlsx.package import TableLocation, locate_tables, read_xml
 
 MAX_ROWS = 20_000  # per table: a form holds a week or a month of lines, not a data dump
+_MAP_COLUMNS = 4
 _NAME_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]{1,3})\$?(\d+)")
+
+
+# Forms of one kind put their fields at the same few hundred references: each is parsed once per worker.
+_place = functools.lru_cache(maxsize=4096)(split_ref)
 
 
 def open_book(data: bytes) -> calamine.CalamineWorkbook:
@@ -57,7 +63,11 @@ def read_meta(book: calamine.CalamineWorkbook) -> tuple[dict[str, str], list[lis
     while index < len(rows) and _cell_text(rows[index][0]):
         values[_cell_text(rows[index][0])] = _cell_text(rows[index][1]) if len(rows[index]) > 1 else ""
         index += 1
-    field_map = [[_cell_text(v) for v in r] for r in rows[index + 2 :] if r and _cell_text(r[0])]
+    # A field-map row is section, key, defined name or table, column: the columns after those are not read.
+    field_map = []
+    for row in rows[index + 2 :]:
+        if row and (section := _cell_text(row[0])):
+            field_map.append([section, *map(_cell_text, row[1:_MAP_COLUMNS])])
     return values, field_map
 
 
@@ -80,9 +90,9 @@ def package_names(
     """
     try:
         with nullcontext(package) if package is not None else zipfile.ZipFile(io.BytesIO(data)) as archive:
-            root = ET.fromstring(archive.read("xl/workbook.xml"))
-            tables = locate_tables(archive)
-    except ET.ParseError as exc:
+            root = read_xml(archive, "xl/workbook.xml")  # parsed once, for the names and for the sheets' parts
+            tables = locate_tables(archive, workbook=root)
+    except ET.ParseError as exc:  # a part that is not well-formed XML (xmlpart.MalformedPartError names it)
         raise Rejection("corrupt", *texts(msg("damaged workbook part ({problem})", problem=exc))) from None
     names = {}
     for item in root.iter(f"{{{NS_MAIN}}}definedName"):
@@ -112,7 +122,7 @@ class _Grid:
         return self.sheets[sheet]
 
     def cell(self, sheet: str, ref: str) -> CellValue:
-        row, col = split_ref(ref)
+        row, col = _place(ref)
         rows = self.rows(sheet)
         value = rows[row - 1][col - 1] if row <= len(rows) and col <= len(rows[row - 1]) else None
         return CellValue(value, sheet, ref)
@@ -222,7 +232,7 @@ class _FormBook:
     ) -> None:
         self.grid, self.names, self.located, self.spec = grid, names, located, spec
         self.hidden = {m.name for m in grid.book.sheets_metadata if m.visible != calamine.SheetVisibleEnum.Visible}
-        sheets = set(grid.book.sheet_names)
+        self.sheets = sheets = set(grid.book.sheet_names)
         field_sheets = [sheet for n, (sheet, _) in names.items() if n.startswith("f_") and sheet in sheets]
         # Where the form put its tables: the sheet _meta names, else (a rep renamed it) the header fields' sheet.
         self.form_sheet = (
@@ -250,8 +260,9 @@ class _FormBook:
                 )
             if column:
                 columns.setdefault(ref_name, {})[key] = int(column)
-            elif ref_name in self.names and self.names[ref_name][0] in self.grid.book.sheet_names:
-                self._refuse_hidden(self.names[ref_name][0], msg("the field {key}", key=key))
+            elif ref_name in self.names and self.names[ref_name][0] in self.sheets:
+                if self.names[ref_name][0] in self.hidden:
+                    self._refuse_hidden(self.names[ref_name][0], msg("the field {key}", key=key))
                 header[key] = self.grid.cell(*self.names[ref_name])
             else:
                 warnings.append(
@@ -358,7 +369,7 @@ class _FormBook:
         That is a header field (a defined name), another table, a merged block (section titles, notes,
         multi-line fields) over the table's columns, or a label the generator writes (totals, notes).
         """
-        starts = [split_ref(ref)[0] for sheet, ref in self.names.values() if sheet == loc.sheet]
+        starts = [_place(ref)[0] for sheet, ref in self.names.values() if sheet == loc.sheet]
         starts += [
             parse_range(other.ref)[0]
             for other in self.located.values()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import msoffcrypto
 
@@ -60,7 +60,15 @@ class ScreenedPackage(zipfile.ZipFile):
 
     def __init__(self, data: bytes) -> None:
         super().__init__(io.BytesIO(data))
+        self.data = data
         self.whole: dict[str, bytes] = {}  # part name -> bytes, each read to its end (so its CRC was checked)
+        # part name -> where its data starts, for the members the screen inflates itself (_MemberReader)
+        self.starts: dict[str, int] = {}
+
+    def open_member(self, info: zipfile.ZipInfo) -> IO[bytes] | _MemberReader:
+        """A stream of the member's bytes: a plain one is inflated straight from ``data``, any other by zipfile."""
+        start = self.starts.get(info.filename)
+        return zipfile.ZipFile.open(self, info) if start is None else _MemberReader(self.data, start, info)
 
     def read(self, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
         """The part's bytes, from what the screening kept when it read the whole part."""
@@ -251,6 +259,8 @@ def _check_local_headers(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo])
             )
         fields = _LOCAL_HEADER.unpack(header)
         flags, packed, unpacked = fields[3], fields[8], fields[9]
+        if isinstance(archive, ScreenedPackage) and _plain_member(info, flags, raw.read(fields[10])):
+            archive.starts[info.filename] = info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11]
         if flags & 0x08 or 0xFFFFFFFF in (packed, unpacked):  # sizes in a data descriptor or a zip64 extra
             continue
         if (packed, unpacked) != (info.compress_size, info.file_size):
@@ -266,6 +276,68 @@ def _check_local_headers(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo])
                     )
                 ),
             )
+
+
+def _plain_member(info: zipfile.ZipInfo, local_flags: int, local_name: bytes) -> bool:
+    """Whether the screen may inflate the member itself: stored or deflated, not encrypted, and named in its
+    local header as in the zip directory (zipfile refuses a name that differs; that refusal is left to it)."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x61:
+        return False  # another method, encrypted, compressed patched data: zipfile says why it cannot read it
+    try:
+        return local_name.decode("utf-8" if local_flags & 0x800 else "cp437") == info.orig_filename
+    except UnicodeDecodeError:
+        return False
+
+
+class _Stream(Protocol):
+    """What the screen reads a part through: zipfile's stream, its own (_MemberReader) or a decoded copy."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes; b"" at the end."""
+        ...
+
+
+class _MemberReader:
+    """A member's unpacked bytes read straight from the package's bytes, with zipfile's checks: never past the
+    declared size, the CRC compared once the data ends, compressed data cut short an EOFError. It spares the
+    screen zipfile's per-member objects and reads (measured: a fifth of the screen's CPU on a dozen-part form)."""
+
+    def __init__(self, data: bytes, start: int, info: zipfile.ZipInfo) -> None:
+        self.packed = memoryview(data)[start : start + info.compress_size]
+        self.short = len(self.packed) < info.compress_size  # the package ends inside this member's data
+        self.name, self.left, self.expected, self.crc = info.filename, info.file_size, info.CRC, 0
+        self.inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        self.pos, self.fed, self.ended = 0, False, False
+
+    def __enter__(self) -> _MemberReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.packed.release()
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (all that is left when negative); b"" once the member has ended."""
+        if self.ended or size == 0:
+            return b""
+        wanted = self.left if size is None or size < 0 else min(size, self.left)
+        out, inflate = b"", self.inflate
+        if wanted > 0 and inflate is None:
+            out = bytes(self.packed[self.pos : self.pos + wanted])
+            self.pos += len(out)
+        elif wanted > 0 and inflate is not None:
+            # All of the compressed data is handed over once; zlib keeps what it did not use as its tail, and
+            # called again without input it gives the output it still holds (the rest of a long match).
+            source, self.fed = (inflate.unconsumed_tail if self.fed else self.packed), True
+            out = inflate.decompress(source, wanted)
+        if not out and self.short and self.left > 0:
+            raise EOFError(f"{self.name}: the package ends inside the part's data")
+        self.left -= len(out)
+        self.crc = zlib.crc32(out, self.crc)
+        if not out or self.left <= 0 or (inflate is not None and inflate.eof):
+            self.ended = True
+            if self.crc != self.expected:
+                raise zipfile.BadZipFile(f"Bad CRC-32 for file {self.name!r}")
+        return out
 
 
 _ROOT_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")  # the root element's start tag
@@ -297,7 +369,8 @@ def _check_part(
     which _check_sizes has capped, and checks the CRC at the end of each stream.
     """
     try:
-        with archive.open(info) as stream:
+        opener = archive.open_member if isinstance(archive, ScreenedPackage) else archive.open
+        with opener(info) as stream:
             head, found = b"", None
             while chunk := stream.read(_PROLOG_CHUNK):
                 head += chunk
@@ -322,7 +395,7 @@ def _check_part(
                     max_cells,
                     text[end:],
                     stream,
-                    lambda: archive.open(info) if decoded is None else io.BytesIO(decoded),
+                    lambda: opener(info) if decoded is None else io.BytesIO(decoded),
                 )
             return root, attrs
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as exc:
@@ -353,7 +426,9 @@ def _check_xml(name: str, prolog: bytes) -> None:
         )
 
 
-def _check_sheet(part: str, max_cells: int, start: bytes, stream: IO[bytes], reopen: Callable[[], IO[bytes]]) -> None:
+def _check_sheet(
+    part: str, max_cells: int, start: bytes, stream: _Stream, reopen: Callable[[], IO[bytes] | _MemberReader]
+) -> None:
     """Refuse a worksheet whose declared or actual area is too large. The first pass bounds a chunk whose cells
     all lie within A1:ZZ9999 by that square (a form's sheet: no cell is read one by one); only when the bound
     exceeds the cap (a sheet with cells beyond it) is the part read again, exactly."""
@@ -385,7 +460,7 @@ class _SheetArea:
         """Whether the box of the cells seen is over the cap or outside Excel's grid."""
         return self.bottom > 0 and _over(self.bottom - self.top + 1, self.right - self.left + 1, self.max_cells)
 
-    def scan(self, start: bytes, stream: IO[bytes]) -> None:
+    def scan(self, start: bytes, stream: _Stream) -> None:
         """Feed every row, cell and dimension tag of the part to the counters (a declared area is refused)."""
         rest, chunk = b"", start
         while True:

@@ -41,7 +41,29 @@ def load_form(form_id: str, folder: Path | None = None) -> FormSpec:
     ids = form_ids(folder)
     if form_id not in ids:
         raise InputError(msg("unknown form id {form_id!r}; valid ids: {ids}", form_id=form_id, ids=", ".join(ids)))
-    return load_spec(folder / f"{form_id}.yaml", lists=shared_lists(folder))
+    return _parsed(folder / f"{form_id}.yaml", shared_lists(folder))
+
+
+# Specs parsed, by file and content: one run loads the same specs more than once (the run's own, the ledger's form
+# titles) and a long-lived process (the Excel add-in) many times; YAML and the model's checks cost ~7 ms a form.
+_PARSED: dict[tuple[Path, bytes], FormSpec] = {}
+_PARSED_MAX = 128
+
+
+def _parsed(path: Path, lists: dict[str, tuple[Choice, ...]]) -> FormSpec:
+    """The spec in ``path``, parsed once for each content the file has had (a spec is immutable)."""
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return load_spec(path, lists=lists)  # which says what is wrong with the file
+    spec = _PARSED.get((path, text))
+    if spec is None:
+        spec = load_spec(path, lists=lists)
+        if path.read_bytes() == text:  # not changed while it was parsed: the spec is that content's
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.pop(next(iter(_PARSED)))
+            _PARSED[(path, text)] = spec
+    return spec
 
 
 def load_catalog(folder: Path | None = None) -> list[FormSpec]:

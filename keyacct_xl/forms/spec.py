@@ -196,7 +196,7 @@ class FormSpec:
                 return s
         raise KeyError(section_id)
 
-    @property
+    @functools.cached_property  # a spec is immutable; its hash serializes all of it (a run asks once per file)
     def hash(self) -> str:
         """sha256 of the canonical spec (sorted-key JSON of the loaded model): changes with any content change.
 

@@ -111,7 +111,7 @@ def rels_part(part: str) -> str:
 def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     """Relationship id -> (type, absolute target part) for ``part``."""
     rels_name = rels_part(part)
-    if rels_name not in archive.namelist():
+    if rels_name not in archive.NameToInfo:  # the zip directory by name (namelist() builds a list each time)
         return {}
     folder = posixpath.dirname(part)
     result = {}
@@ -124,9 +124,9 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return result
 
 
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> worksheet part, in workbook order."""
-    root = read_xml(archive, "xl/workbook.xml")
+def sheet_parts(archive: zipfile.ZipFile, *, workbook: etree._Element | None = None) -> dict[str, str]:
+    """Sheet name -> worksheet part, in workbook order; ``workbook`` is xl/workbook.xml when already parsed."""
+    root = read_xml(archive, "xl/workbook.xml") if workbook is None else workbook
     rels = _rels(archive, "xl/workbook.xml")
     result = {}
     for sheet in root.iter(f"{{{NS_MAIN}}}sheet"):
@@ -136,12 +136,12 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return result
 
 
-def locate_tables(archive: zipfile.ZipFile) -> dict[str, TableLocation]:
-    """Every Excel table in the package by its name."""
+def locate_tables(archive: zipfile.ZipFile, *, workbook: etree._Element | None = None) -> dict[str, TableLocation]:
+    """Every Excel table in the package by its name; ``workbook`` is xl/workbook.xml when already parsed."""
     tables = {}
-    for sheet, part in sheet_parts(archive).items():
+    for sheet, part in sheet_parts(archive, workbook=workbook).items():
         for rel_type, target in _rels(archive, part).values():
-            if rel_type != REL_TABLE or target not in archive.namelist():
+            if rel_type != REL_TABLE or target not in archive.NameToInfo:
                 continue
             root = read_xml(archive, target)
             name = root.get("displayName") or root.get("name") or ""
