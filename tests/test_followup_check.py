@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from reportbook import table_ref
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError, SpecError
@@ -20,6 +21,7 @@ from keyacct_xl.master.schema import CONTACTS, CUSTOMERS, TRANSACTIONS, VISITS, 
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, WEEKLY_PLANS
 from keyacct_xl.master.writer import save_master, write_tables
+from keyacct_xl.output import display_width
 
 d = pd.Timestamp
 AS_OF = d("2026-11-20")  # Q4 2026 started 2026-10-01
@@ -279,21 +281,28 @@ def test_check_workbook_is_a_document(master_file: Path, tmp_path: Path) -> None
     texts = [c.value for row in page.iter_rows() for c in row if c.value is not None]
     assert "VIP/A 逾期" in texts and "主管签字：" in texts and "K2" in texts
     status = book["客户回访状态"]
-    header = [c.value for c in status[1]]
+    top = table_ref(out, "客户回访状态")[1]
+    header = [c.value for c in status[top]]
     assert header[:3] == ["客户编号", "客户名称", "业务员"] and "应访日期" in header and "状态" in header
     due_col = header.index("应访日期") + 1
-    assert status.cell(2, due_col).number_format == "yyyy-mm-dd"
-    assert {status.cell(r, header.index("状态") + 1).value for r in range(2, 7)} == {"到期", "逾期", "正常"}
-    assert status.column_dimensions["B"].width >= 20 and status.print_title_rows == "$1:$1"
+    assert status.cell(top + 1, due_col).number_format == "yyyy-mm-dd"
+    rows = range(top + 1, top + 6)
+    assert {status.cell(r, header.index("状态") + 1).value for r in rows} == {"到期", "逾期", "正常"}
+    names = [str(status.cell(r, 2).value) for r in range(top, status.max_row + 1) if status.cell(r, 2).value]
+    assert status.column_dimensions["B"].width >= max(map(display_width, names))  # wide enough for every name
+    assert status.print_title_rows == f"${top}:${top}"
     plan = book["计划执行"]
-    assert [c.value for c in plan[1]] == ["计划来源", "业务员", "客户编号", "计划日期", "状态", "实际拜访日期"]
-    assert plan.cell(2, 1).value == "周工作计划" and plan.cell(2, 5).value in ("已完成", "未完成", "未到期")
+    top = table_ref(out, "计划执行")[1]
+    assert [c.value for c in plan[top]] == ["计划来源", "业务员", "客户编号", "计划日期", "状态", "实际拜访日期"]
+    assert plan.cell(top + 1, 1).value == "周工作计划"
+    assert plan.cell(top + 1, 5).value in ("已完成", "未完成", "未到期")
 
 
 def test_english_workbook_and_csv(master_file: Path, tmp_path: Path) -> None:
     run_visits_check(load_master(master_file), as_of=AS_OF, out=tmp_path / "c.xlsx", lang="en")
     book = openpyxl.load_workbook(tmp_path / "c.xlsx")
-    assert book.sheetnames[0] == "Reps" and [c.value for c in book["Customer status"][1]][-2:] == [
+    top = table_ref(tmp_path / "c.xlsx", "Customer status")[1]
+    assert book.sheetnames[0] == "Reps" and [c.value for c in book["Customer status"][top]][-2:] == [
         "Status",
         "Days Overdue",
     ]

@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from reportbook import report_table
 
 from keyacct_xl.followup.check import run_visits_check
 from keyacct_xl.followup.planner import plan_week
@@ -190,10 +191,8 @@ def test_demo_last_visit_is_the_hand_count_and_status_follows_the_policy(demo_ma
 def test_demo_check_workbook_lists_every_key_customer(demo_run: tuple[Path, str]) -> None:
     out, printed = demo_run
     [report] = (out / "followup").glob("visits_check_*.xlsx")
-    ws = openpyxl.load_workbook(report, read_only=True)["客户回访状态"]
-    rows = list(ws.iter_rows(values_only=True))
-    grade = rows[0].index("客户等级")
-    shown = {r[0] for r in rows[1:] if r[grade] in ("VIP", "A")}
+    table = report_table(report, "客户回访状态")
+    shown = set(table.loc[table["客户等级"].isin(["VIP", "A"]), "客户编号"])
     master = load_master(out / "master.xlsx")
     assert shown == set(master.customers.loc[master.customers["grade"].isin(["VIP", "A"]), "customer_id"])
     line = next(x for x in printed.splitlines() if x.startswith("  逾期的 VIP/A 客户："))

@@ -8,6 +8,7 @@ import pytest
 import python_calamine as calamine
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reportbook import table_ref
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
@@ -113,17 +114,19 @@ def check_workbook(path):
     book = openpyxl.load_workbook(path)
     sheet = book.active
     assert "Ageing" in sheet.tables
-    # One header row (the zh captions) under the title; the frame's keys are not shown (issue 13).
-    assert sheet.tables["Ageing"].ref == f"A2:{openpyxl.utils.get_column_letter(table.shape[1])}{2 + len(table) + 1}"
-    header = [c.value for c in sheet[2]]
+    # One header row (the zh captions) under the title block; the frame's keys are not shown (issue 13).
+    top = table_ref(path)[1]
+    last = openpyxl.utils.get_column_letter(table.shape[1])
+    assert sheet.tables["Ageing"].ref == f"A{top}:{last}{top + len(table) + 1}"
+    header = [c.value for c in sheet[top]]
     assert header == captions
-    c1 = [c.value for c in sheet[3]]
+    c1 = [c.value for c in sheet[top + 1]]
     assert c1[0] == "C1" and c1[captions.index("余额")] == 1100
     assert c1[captions.index("超额度")] in ("是", "否")
-    late = sheet.cell(3, list(table.columns).index("d180_plus") + 1)
+    late = sheet.cell(top + 1, list(table.columns).index("d180_plus") + 1)
     assert late.fill.fgColor.rgb.endswith("FCE4D6")
-    assert sheet.cell(3, captions.index("余额") + 1).number_format == '"¥"#,##0.00'
-    total = [c.value for c in sheet[3 + len(table)]]
+    assert sheet.cell(top + 1, captions.index("余额") + 1).number_format == '"¥"#,##0.00'
+    total = [c.value for c in sheet[top + 1 + len(table)]]
     assert total[0] == "合计"
     cal = calamine.CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name("Ageing")
     rows = cal.to_python()
@@ -147,8 +150,8 @@ def test_workbook_reads_back(tmp_path):
 def test_workbook_opens_in_libreoffice(tmp_path, libreoffice):
     ledger = sample_ledger()
     path = write_ageing(age_ledger(ledger, CUSTOMERS), tmp_path / "ageing.xlsx", as_of=ledger.as_of, lang="en")
-    csv = libreoffice(path, "csv").read_text(encoding="utf-8")
-    assert "C1" in csv and "1100" in csv
+    csv = libreoffice(path, "csv:Text - txt - csv (StarCalc):44,34,76").read_text(encoding="utf-8")  # 76: UTF-8
+    assert "C1" in csv and "¥1,100.00" in csv and "Err:" not in csv  # shown as formatted; totals calculate
 
 
 def test_cli_writes_csv_with_totals_row(tmp_path, capsys):

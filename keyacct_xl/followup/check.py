@@ -176,7 +176,7 @@ def run_visits_check(
     if path is not None:
         from keyacct_xl.followup.report import write_check  # the writer loads XlsxWriter only when a report is asked
 
-        check = replace(check, path=write_check(check, path, lang=lang))
+        check = replace(check, path=write_check(check, path, lang=lang, company=master.settings.company_name))
     return check
 
 

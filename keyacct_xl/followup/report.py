@@ -1,8 +1,9 @@
 """The visits check as a document: a one-page summary per rep to sign, the rep overview and the detail sheets.
 
 Headers and coded values in the report's language (正常/到期/逾期 in zh), number formats and widths per column,
-every sheet set up for A4 (the sign-off pages portrait on one page, the detail sheets landscape, one page wide,
-the header row repeated). CSV holds the per-customer table only.
+every sheet set up for A4 (the sign-off pages portrait on one page; the detail sheets are report sheets of
+``keyacct_xl.reports``: title block, A4 in the orientation their width asks for, one page wide, the header row
+repeated). CSV holds the per-customer table only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from keyacct_xl.labels import header as schema_header
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import Bilingual, msg, tr
 from keyacct_xl.messages import Pair as MessagePair
-from keyacct_xl.output import DATE_FORMAT, check_suffix, display_width, print_a4_across, workbook, write_cell, write_csv
+from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_cell, write_csv
+from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet
 
 Pair = tuple[str, str]
 HEADERS: dict[str, Pair] = {
@@ -72,7 +74,6 @@ VALUES: dict[str, Mapping[str, Pair | Bilingual]] = {
     "rfm_class": {key: (label.zh, label.en) for key, label in CLASS_LABELS.items()},
     "source": {name: (t.sheet_zh, t.sheet_en) for name, t in ALL_CONSOLIDATION_TABLES.items()},
 }
-WIDE = {"name": 28, "next_step": 24, "result": 24, "customer_id": 11}
 RATES = {"key_coverage_rate"}
 DECIMALS = {"visits_per_week"}
 
@@ -115,25 +116,27 @@ def _sheets(check, lang: Lang) -> list[tuple[str, pd.DataFrame]]:
     ]
 
 
-def write_check(check, path: Path, *, lang: Lang) -> Path:
+def write_check(check, path: Path, *, lang: Lang, company: str | None = None) -> Path:
     """Write the check to ``.xlsx`` (sign-off pages and detail sheets) or ``.csv`` (per-customer status)."""
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         return write_csv(shown(check.status, lang).rename(columns=lambda c: header(c, lang)), path)
     title = tr(lang, "Visits check as of {as_of:%Y-%m-%d}", as_of=check.as_of)
+    heading = Heading(tr(lang, "Visits check"), company=company, as_of=check.as_of)
     with workbook(path, title) as book:
         fmt = _formats(book)
+        styles = Styles(book)
         sheets = _sheets(check, lang)
         used = {name.casefold() for name, _ in sheets}
         pages = [_sheet_name(rep, lang, used) for rep in check.reps["rep"]]
-        _detail(book, fmt, sheets[0][0], sheets[0][1], "Check1", lang, title)  # the overview first
+        _detail(book, styles, sheets[0][0], sheets[0][1], "Check1", lang, heading)  # the overview first
         status = check.status
         key = status["grade"].isin(check.policy.quarterly_face_to_face) & (status["status"] == "overdue")
         overdue_key = status[key]
         for (_, row), name in zip(check.reps.iterrows(), pages, strict=True):
             _sign_off_page(book, fmt, check, overdue_key, row, name, lang)
         for number, (name, frame) in enumerate(sheets[1:], start=2):
-            _detail(book, fmt, name, frame, f"Check{number}", lang, title)
+            _detail(book, styles, name, frame, f"Check{number}", lang, heading)
     return path
 
 
@@ -160,10 +163,6 @@ def _formats(book) -> dict:
         "cell": book.add_format({"border": 1}),
         "cell_date": book.add_format({"border": 1, "num_format": DATE_FORMAT}),
         "sign": book.add_format({"bottom": 1}),
-        "date": book.add_format({"num_format": DATE_FORMAT}),
-        "int": book.add_format({"num_format": "0"}),
-        "pct": book.add_format({"num_format": "0.0%"}),
-        "dec": book.add_format({"num_format": "0.0"}),
     }
 
 
@@ -217,45 +216,10 @@ def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Se
     ws.set_footer(tr(lang, "&LVisits check&RPage &P"))
 
 
-def _column_format(key: str, dtype: Any, fmt: dict):
-    if key in RATES:
-        return fmt["pct"]
-    if key in DECIMALS:
-        return fmt["dec"]
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return fmt["date"]
-    if pd.api.types.is_integer_dtype(dtype):
-        return fmt["int"]
-    return None
-
-
-def _width(key: str, text: str) -> int:
-    return WIDE.get(key, max(9, min(22, display_width(text) + 2)))
-
-
-def _detail(book, fmt: dict, name: str, frame: pd.DataFrame, table: str, lang: Lang, title: str) -> None:
-    """One detail table: an Excel table with headers in ``lang``, formats and widths per column, A4 landscape."""
-    ws = book.add_worksheet(name)
-    data = shown(frame, lang)
-    columns = list(data.columns)
-    styles = [_column_format(key, frame[key].dtype, fmt) for key in columns]
-    for i, record in enumerate(data.itertuples(index=False), start=1):
-        for j, value in enumerate(record):
-            write_cell(ws, i, j, value, styles[j])
-    specs = []
-    for key in columns:
-        text = header(key, lang)
-        style = _column_format(key, frame[key].dtype, fmt)
-        specs.append({"header": text, **({"format": style} if style else {})})
-        ws.set_column(columns.index(key), columns.index(key), _width(key, text), style)
-    ws.add_table(
-        0,
-        0,
-        max(len(data), 1),
-        max(len(columns) - 1, 0),
-        {"name": table, "style": "Table Style Light 9", "columns": specs},
+def _detail(book, styles: Styles, name: str, frame: pd.DataFrame, table: str, lang: Lang, heading: Heading) -> None:
+    """One detail sheet through the report layer: headers and labels in ``lang``, rates and decimals by key."""
+    kinds: dict[str, Kind] = {key: "percent" for key in RATES} | {key: "number" for key in DECIMALS}
+    sheet = Sheet(
+        name, shown(frame, lang), kinds=kinds, headers={str(key): header(str(key), lang) for key in frame.columns}
     )
-    ws.freeze_panes(1, 0)
-    print_a4_across(ws, 0)
-    ws.set_header(f"&C{title} — {name}")
-    ws.set_footer(tr(lang, "&RPage &P of &N"))
+    add_sheet(book, styles, sheet, heading=heading, lang=lang, table_name=table)

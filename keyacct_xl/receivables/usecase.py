@@ -73,5 +73,7 @@ def run_ageing(
     table = age_ledger(ledger, master.customers, buckets=days)
     path = out or (out_dir / ageing_report_name(ledger.as_of) if out_dir is not None else None)
     if path is not None:
-        path = write_ageing(table, path, as_of=ledger.as_of, lang=lang, buckets=days)
+        path = write_ageing(
+            table, path, as_of=ledger.as_of, lang=lang, buckets=days, company=master.settings.company_name
+        )
     return AgeingRun(table, ledger.as_of, days, ageing_totals(table, buckets=days), path)
