@@ -30,3 +30,13 @@ def report_table(path: Path, sheet: str | int = 0) -> pd.DataFrame:
         usecols=list(range(min_col - 1, max_col)),
         engine="calamine",
     )
+
+
+def table_rows(path: Path, sheet: str | int = 0) -> list[tuple]:
+    """The rows of the sheet's Excel table, as a reader sees them: the header row, the data and any total row (its
+    stored values, not its formulas)."""
+    book = openpyxl.load_workbook(path, data_only=True)
+    ws = book.worksheets[sheet] if isinstance(sheet, int) else book[sheet]
+    (table,) = ws.tables.values()
+    min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+    return list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col, values_only=True))
