@@ -41,3 +41,13 @@ def printed_across(ws) -> str:
     letters = [openpyxl.utils.get_column_letter(c) for c in range(min_col, max_col + 1)]
     width_px = sum(int(ws.column_dimensions[letter].width * 7 + 5) for letter in letters)
     return "portrait" if width_px <= (210 / 25.4 - 1.4) * 96 else "landscape"
+
+
+def table_rows(path: Path, sheet: str | int = 0) -> list[tuple]:
+    """The rows of the sheet's Excel table, as a reader sees them: the header row, the data and any total row (its
+    stored values, not its formulas)."""
+    book = openpyxl.load_workbook(path, data_only=True)
+    ws = book.worksheets[sheet] if isinstance(sheet, int) else book[sheet]
+    (table,) = ws.tables.values()
+    min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+    return list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col, values_only=True))

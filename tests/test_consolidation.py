@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from reportbook import table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.report import default_report_path, summary_line, write_report
@@ -238,7 +239,7 @@ def test_dry_run_writes_only_the_report(master: Path, inbox: Path, tmp_path: Pat
     assert master.read_bytes() == before and not (tmp_path / "q").exists()
     book = openpyxl.load_workbook(report)
     assert book.sheetnames == ["Summary", "By form", "Files", "Errors", "Changes", "Conflicts"]
-    summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    summary = {r[0]: r[1] for r in table_rows(report, "Summary")[1:]}
     assert (summary["Dry run"], summary["accepted"], summary["Rows added"]) == ("Yes", 1, 3)
 
 
@@ -247,12 +248,11 @@ def test_report_names_file_sheet_cell_field_value_and_reason(master: Path, inbox
     (inbox / "readme.txt").write_text("not a form", encoding="utf-8")
     result = consolidate(inbox, master, now=NOW)
     path = write_report(result, tmp_path / "汇总报告.xlsx", "zh")
-    book = openpyxl.load_workbook(path)
-    files = list(book["文件"].iter_rows(min_row=1, values_only=True))
+    files = table_rows(path, "文件")
     assert files[0][:3] == ("文件", "状态", "原因")
     assert files[1][:3] == ("readme.txt", "拒收", "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）")
     assert files[2][:2] == ("v.xlsx", "部分接收")
-    errors = list(book["错误"].iter_rows(min_row=2, values_only=True))
+    errors = table_rows(path, "错误")[1:]
     assert errors[0][:5] == ("v.xlsx", "客户回访记录表", "A8", "回访日期", "2026-13-45")
     assert errors[0][5].startswith("不是有效日期") and errors[0][6] == "错误"
 
@@ -341,10 +341,9 @@ def test_every_run_leaves_a_dated_report_beside_the_master(
         reports.append(Path(out[-1].removeprefix("汇总报告：")))
     assert len(set(reports)) == 3 and all(p.parent == master.parent for p in reports)  # none overwritten
     assert all(re.fullmatch(r"master-汇总报告-\d{4}-\d\d-\d\d-\d{4}(-[23])?\.xlsx", p.name) for p in reports)
-    first = openpyxl.load_workbook(reports[0])
-    summary = {r[0]: r[1] for r in first["汇总"].iter_rows(min_row=2, values_only=True)}
+    summary = {r[0]: r[1] for r in table_rows(reports[0], "汇总")[1:]}
     assert summary["试运行"] == "是" and summary["部分接收"] == 1
-    assert any(row[4] == "下周" for row in first["错误"].iter_rows(min_row=2, values_only=True))
+    assert any(row[4] == "下周" for row in table_rows(reports[0], "错误")[1:])
 
 
 def test_earlier_reports_beside_a_master_inside_source_are_not_submissions(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import openpyxl
+from reportbook import table_rows
 
 from keyacct_xl.consolidate.demo_step import consolidation_demo
 from keyacct_xl.consolidate.store import load_store
@@ -25,10 +25,9 @@ def test_demo_week_shows_every_outcome_and_is_reproducible(tmp_path: Path) -> No
     assert "已接收 33，部分接收 1，待审核 1，拒收 4，重复提交 1；新增 177 行，更新 2 行" in lines[0]
     [report] = (tmp_path / "a").glob("master-汇总报告-*.xlsx")
     assert lines[0].endswith(f"→ {report}")
-    book = openpyxl.load_workbook(report)
-    errors = list(book["错误"].iter_rows(min_row=2, values_only=True))
+    errors = table_rows(report, "错误")[1:]
     assert any(row[4] == "11月31日" for row in errors)
-    conflicts = [row[:4] for row in book["冲突"].iter_rows(min_row=2, values_only=True)]
+    conflicts = [row[:4] for row in table_rows(report, "冲突")[1:]]
     assert [(kind, field) for kind, _, _, field in conflicts] == [("疑似重复客户", "客户名称")]
     reasons = sorted(p.name for p in (tmp_path / "a" / "quarantine").rglob("*.reason.txt"))
     assert len(reasons) == 4

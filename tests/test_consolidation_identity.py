@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from reportbook import table_ref, table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.report import summary_line, write_report
@@ -109,9 +110,7 @@ def test_a_row_sent_again_updates_its_row_with_before_and_after(master: Path, in
     assert (monday["content"], monday["source_file"]) == ("谈年度返利，客户同意", "b.xlsx")
     assert "更新 1 行" in summary_line(result, "zh")
     report = write_report(result, tmp_path / "report.xlsx", "zh")
-    book = openpyxl.load_workbook(report)
-    sheet = book["变更"]
-    assert [c.value for c in sheet[2]] == [
+    assert list(table_rows(report, "变更")[1]) == [
         "已更新",
         "b.xlsx",
         "拜访记录",
@@ -120,11 +119,12 @@ def test_a_row_sent_again_updates_its_row_with_before_and_after(master: Path, in
         "谈返利",
         "谈年度返利，客户同意",
     ]
-    assert book["文件"]["D2"].value == load_form("visit_record").title.zh  # the form's name, not its id
-    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
+    assert table_rows(report, "文件")[1][3] == load_form("visit_record").title.zh  # the form's name, not its id
+    summary = {row[0]: row[1] for row in table_rows(report, "汇总")}
     assert summary["写入的表格"] == "导入台账、历史版本、拜访记录"  # the sheets a person finds, not table names
-    for ws in book.worksheets:  # printed for the meeting: A4 across, one page wide, headers on every page
-        assert (ws.page_setup.paperSize, ws.page_setup.orientation, ws.print_title_rows) == (9, "landscape", "$1:$1")
+    for ws in openpyxl.load_workbook(report).worksheets:  # printed for the meeting: A4, one page wide, headers
+        header = table_ref(report, ws.title)[1]  # on every page
+        assert (ws.page_setup.paperSize, ws.print_title_rows) == (9, f"${header}:${header}")
 
 
 def test_a_correction_lists_the_rows_it_no_longer_has_and_keeps_them(master: Path, inbox: Path) -> None:

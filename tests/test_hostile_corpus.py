@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from hostile_corpus import write_corpus
+from reportbook import report_table
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.master.model import Master
@@ -57,7 +58,7 @@ def test_every_hostile_file_ends_with_a_status_and_the_run_goes_on(
     out, err = capfd.readouterr()
     assert code == 0, err
     assert "Traceback" not in err and out.startswith(f"{len(corpus)} files: ")
-    files = pd.read_excel(report, sheet_name="Files", engine="calamine")
+    files = report_table(report, "Files")
     assert sorted(files["File"]) == sorted(p.relative_to(inbox).as_posix() for p in corpus)
     assert set(files["Status"]) <= FINAL
     rejected = files[files["Status"] == "rejected"]

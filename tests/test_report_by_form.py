@@ -7,6 +7,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from reportbook import table_ref, table_rows
 
 from keyacct_xl.consolidate.report import write_report
 from keyacct_xl.consolidate.run import RunResult, consolidate
@@ -52,14 +53,10 @@ def result(tmp_path: Path) -> RunResult:
     return consolidate(inbox, master, now=NOW)
 
 
-def _sheet_rows(path: Path, sheet: str) -> list[tuple]:
-    return list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
-
-
 def test_each_form_has_a_row_of_files_rows_and_refusals(result: RunResult, tmp_path: Path) -> None:
     path = write_report(result, tmp_path / "汇总报告.xlsx", "zh")
     assert openpyxl.load_workbook(path).sheetnames[:3] == ["汇总", "按表单汇总", "文件"]
-    assert _sheet_rows(path, "按表单汇总") == [
+    assert table_rows(path, "按表单汇总") == [
         ("表单", "文件数", "新增行数", "更新行数", "拒收行数", "拒收文件", "重复文件", "待审核文件"),
         ("主要竞争对手月度信息报告", 1, 1, 0, 0, 0, 0, 0),
         ("客户回访记录表", 4, 2, 0, 1, 1, 1, 1),
@@ -67,7 +64,7 @@ def test_each_form_has_a_row_of_files_rows_and_refusals(result: RunResult, tmp_p
         ("合计", 6, 3, 0, 1, 2, 1, 1),
     ]
     en = write_report(result, tmp_path / "consolidation.xlsx", "en")
-    rows = _sheet_rows(en, "By form")
+    rows = table_rows(en, "By form")
     assert rows[0] == (
         "Form",
         "Files",
@@ -87,13 +84,16 @@ def test_each_form_has_a_row_of_files_rows_and_refusals(result: RunResult, tmp_p
 
 
 def test_the_per_form_sheet_is_a_printable_document(result: RunResult, tmp_path: Path) -> None:
-    sheet = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx", "zh"))["按表单汇总"]
-    assert sheet["A1"].font.b and sheet["H1"].font.b
-    assert sheet["B3"].number_format == "#,##0" and sheet["A3"].number_format == "@"
-    assert sheet["A5"].font.b and sheet["E5"].font.b and sheet["E5"].border.top.style == "thin"
-    assert sheet.column_dimensions["A"].width > 25 and sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:H4"  # the data rows; sorting never moves the total
+    path = write_report(result, tmp_path / "r.xlsx", "zh")
+    first_col, header, last_col, last, totals = table_ref(path, "按表单汇总")
+    sheet = openpyxl.load_workbook(path)["按表单汇总"]
+    assert sheet["A1"].value == "汇总报告 — 按表单汇总" and sheet["A2"].value == "截至：2026-11-28"
+    assert (first_col, last_col, last - header, totals) == (1, 8, 3, 1)  # three forms, then the total row
+    assert sheet.cell(header + 1, 2).number_format == "#,##0"  # counts as whole numbers
+    total = sheet.cell(last + 1, 2)
+    assert total.value == "=SUBTOTAL(109,B5:B7)"  # stays right when a user filters the forms
+    assert sheet.column_dimensions["A"].width > 20 and sheet.freeze_panes == f"A{header + 1}"
     setup = sheet.page_setup
     # fitToWidth is left out when it is 1, the OOXML default: one page wide, as many pages down as needed.
-    assert (setup.paperSize, setup.orientation, setup.fitToWidth or 1, setup.fitToHeight) == (9, "landscape", 1, 0)
-    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
+    assert (setup.paperSize, setup.fitToWidth or 1, setup.fitToHeight) == (9, 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == f"${header}:${header}"

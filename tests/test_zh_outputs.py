@@ -107,19 +107,31 @@ def english_words(text: str, folder: Path, names: frozenset[str] = frozenset()) 
 # -- reading every output ---------------------------------------------------------------------------------------
 def _workbook_texts(path: Path) -> Iterator[tuple[str, str, str]]:
     """(sheet, header of the cell's column, text) for every text a person can see in the workbook."""
-    book = calamine.CalamineWorkbook.from_path(str(path))
+    book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    header_rows = _table_header_rows(book)
     for meta in book.sheets_metadata:
         if meta.visible == calamine.SheetVisibleEnum.VeryHidden:
             continue  # _meta: the form's machine description, which no Excel user can unhide from the UI
         if not (meta.visible == calamine.SheetVisibleEnum.Hidden and meta.name.startswith("_")):
             yield meta.name, "", meta.name  # a hidden _lists sheet is named as the dropdowns' formulas name it
         rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-        heads = rows[0] if rows else []
+        at = header_rows.get(meta.name, 0)  # a report's table sits under its title block
+        heads = rows[at] if len(rows) > at else []
         for row in rows:
             for c, value in enumerate(row):
                 if isinstance(value, (str, bool)) and value != "":
                     yield meta.name, str(heads[c]) if c < len(heads) else "", str(value)
     yield from _part_texts(path)
+
+
+def _table_header_rows(book: calamine.CalamineWorkbook) -> dict[str, int]:
+    """The row (0-based) of each sheet's first Excel table's header: the row naming the columns."""
+    rows: dict[str, int] = {}
+    for name in book.table_names:
+        table = book.get_table_by_name(name)
+        header = table.start[0] - 1  # calamine starts a table at its first data row
+        rows[table.sheet] = min(rows.get(table.sheet, header), header)
+    return rows
 
 
 # What a sheet part holds besides cells (after </sheetData>): input prompts and error texts of data validations,

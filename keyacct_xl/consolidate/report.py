@@ -4,20 +4,16 @@ one-line summary."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
+import pandas as pd
 
 from keyacct_xl.consolidate.changes import CHANGE_LABELS
 from keyacct_xl.consolidate.formroles import table_label
 from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES, FileOutcome
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.run import RunResult
-from keyacct_xl.fileio import atomic_write
 from keyacct_xl.forms.catalog import form_ids, load_form
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import yes_no
@@ -25,9 +21,9 @@ from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column, i
 from keyacct_xl.master.redact import MASK
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
-from keyacct_xl.messages import cmsg, joined, listing, msg, tr
-from keyacct_xl.output import print_a4_across
-from keyacct_xl.xlsx.book import xlsx_book
+from keyacct_xl.messages import Rendered, cmsg, joined, listing, msg, tr
+from keyacct_xl.reports import Heading, Sheet
+from keyacct_xl.reports import write_report as write_report_book
 
 _KIND_LABELS = {
     "value": msg("different value"),
@@ -63,58 +59,19 @@ def _status(status: str, lang: Lang) -> str:
     return STATUS_LABELS[status][0 if lang == "zh" else 1]
 
 
-def _sheet(
-    book: xlsxwriter.Workbook,
-    name: str,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[object]],
-    widths: Sequence[int],
-    *,
-    counts: bool = False,
-    total: Sequence[object] = (),
-) -> None:
-    """One report sheet; ``counts`` shows its numbers as whole counts (1,234), ``total`` is a bold last row."""
-    sheet = book.add_worksheet(name)
-    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    text = book.add_format({"num_format": "@"})
-    number = book.add_format({"num_format": "#,##0"}) if counts else None
-    for col, (header, width) in enumerate(zip(headers, widths)):
-        sheet.write_string(0, col, header, bold)
-        sheet.set_column(col, col, width)
-    for r, row in enumerate(rows, 1):
-        _row(sheet, r, row, text, number)
-    if total:
-        _row(
-            sheet,
-            len(rows) + 1,
-            total,
-            book.add_format({"bold": True, "top": 1, "num_format": "@"}),
-            book.add_format({"bold": True, "top": 1, "num_format": "#,##0"}),
-            blanks=True,
-        )
-    sheet.freeze_panes(1, 0)
-    if rows:
-        sheet.autofilter(0, 0, len(rows), len(headers) - 1)
-    print_a4_across(sheet, 0)
+Column = tuple[str, Rendered]  # a sheet's column: its key (never one of the label maps' code keys) and header
 
 
-def _row(
-    sheet: Worksheet, r: int, row: Sequence[object], text: Format, number: Format | None, *, blanks: bool = False
-) -> None:
-    for c, value in enumerate(row):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            sheet.write_number(r, c, value, number)
-        elif value not in (None, ""):
-            sheet.write_string(r, c, str(value), text)  # submitted values stay text, never formulas
-        elif blanks:
-            sheet.write_blank(r, c, None, text)  # a total row's rule runs under every column
+def _sheet(title: str, columns: Sequence[Column], rows: Sequence[Sequence[object]], **options: object) -> Sheet:
+    """One report sheet of ``rows`` under ``columns``; submitted values are text (written as text, never formulas)."""
+    keys = [key for key, _ in columns]
+    frame = pd.DataFrame([list(row) for row in rows], columns=keys, dtype=object)
+    return Sheet(title, frame, headers=dict(columns), **options)  # type: ignore[arg-type]
 
 
 def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive: bool = False) -> Path:
     """Write the report workbook atomically to ``path``; ``without_sensitive`` masks the values of personal fields
     (phones, birthdays, profile answers) wherever the report quotes them, messages included."""
-    buffer = io.BytesIO()
-    book = xlsx_book(buffer, title=tr(lang, "Consolidation report"))
     counts = result.counts()
     summary: list[list[object]] = [
         [tr(lang, "Master workbook"), str(result.master)],
@@ -128,27 +85,19 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
         [tr(lang, "Rows updated"), result.rows_updated],
         [cmsg("consolidation report", "Errors").render(lang), sum(len(o.errors) for o in result.outcomes)],
         [tr(lang, "Conflicts"), len(result.conflicts)],
-        [
-            tr(lang, "Tables written"),
-            listing(table_label(t, lang) for t in result.written).render(lang),
-        ],
+        [tr(lang, "Tables written"), listing(table_label(t, lang) for t in result.written).render(lang)],
     ]
-    _sheet(
-        book,
-        cmsg("consolidation report", "Summary").render(lang),
-        [tr(lang, "Item"), cmsg("consolidation report", "Value").render(lang)],
-        summary,
-        [18, 60],
-    )
-    _by_form(book, result, lang)
-    _files(book, result, lang)
-    _errors(book, result, lang, without_sensitive)
-    _changes(book, result, lang, without_sensitive)
-    _conflicts(book, result, lang, without_sensitive)
-    book.close()
-    with atomic_write(Path(path), backup=False) as out:
-        out.write(buffer.getvalue())
-    return Path(path)
+    item = [("item", msg("Item")), ("item_value", cmsg("consolidation report", "Value"))]
+    sheets = [
+        _sheet(cmsg("consolidation report", "Summary").render(lang), item, summary),
+        _by_form(result, lang),
+        _files(result, lang),
+        _errors(result, lang, without_sensitive),
+        _changes(result, lang, without_sensitive),
+        _conflicts(result, lang, without_sensitive),
+    ]
+    heading = Heading(tr(lang, "Consolidation report"), as_of=dt.datetime.fromisoformat(result.now).date())
+    return write_report_book(path, sheets, heading=heading, lang=lang)
 
 
 SHA_SHOWN = 12  # enough to tell files apart and to name one in --accept/--reject/--undo; the ledger keeps it whole
@@ -160,15 +109,15 @@ def _form_titles(ids: set[str], lang: Lang) -> dict[str, str]:
     return {f: t.zh if lang == "zh" else t.en for f, t in titles.items()}
 
 
-_BY_FORM_HEADERS = (
-    msg("Form"),
-    cmsg("count", "Files"),
-    msg("Rows added"),
-    msg("Rows updated"),
-    msg("Rows refused"),
-    msg("Files rejected"),
-    msg("Duplicate files"),
-    msg("Files waiting for review"),
+_BY_FORM_COLUMNS: tuple[Column, ...] = (
+    ("form", msg("Form")),
+    ("files", cmsg("count", "Files")),
+    ("rows_added", msg("Rows added")),
+    ("rows_updated", msg("Rows updated")),
+    ("rows_refused", msg("Rows refused")),
+    ("files_rejected", msg("Files rejected")),
+    ("duplicate_files", msg("Duplicate files")),
+    ("files_waiting", msg("Files waiting for review")),
 )
 
 
@@ -198,42 +147,39 @@ def form_counts(outcomes: Sequence[FileOutcome]) -> dict[str, list[int]]:
     return counts
 
 
-def _by_form(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
+def _by_form(result: RunResult, lang: Lang) -> Sheet:
     """One row per form: what its files brought, what was refused and what waits, for the review meeting."""
     counts = form_counts(result.outcomes)
     titles = _form_titles(set(counts), lang)
     rows = [[titles.get(f) or (f or tr(lang, "no form recognised")), *n] for f, n in counts.items()]
-    total = [tr(lang, "Total"), *(sum(n[i] for n in counts.values()) for i in range(7))] if rows else []
-    _sheet(
-        book,
+    keys = [key for key, _ in _BY_FORM_COLUMNS]
+    totals = {key: float(sum(n[i] for n in counts.values())) for i, key in enumerate(keys[1:])} if rows else None
+    return _sheet(
         tr(lang, "By form"),
-        [h.render(lang) for h in _BY_FORM_HEADERS],
+        _BY_FORM_COLUMNS,
         rows,
-        [30, 8, 10, 10, 10, 10, 10, 12],
-        counts=True,
-        total=total,
+        kinds=dict.fromkeys(keys[1:], "count"),
+        totals=totals,
     )
 
 
-def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
-    headers = [
-        h.render(lang)
-        for h in (
-            msg("File"),
-            cmsg("consolidation report", "Status"),
-            msg("Reason"),
-            msg("Form"),
-            msg("Version"),
-            msg("Rep"),
-            msg("Period"),
-            msg("Rows added"),
-            msg("Rows updated"),
-            cmsg("count", "Errors"),
-            msg("Corrects"),
-            msg("SHA-256 (start)"),
-        )
-    ]
+def _files(result: RunResult, lang: Lang) -> Sheet:
+    columns: tuple[Column, ...] = (
+        ("file", msg("File")),
+        ("file_status", cmsg("consolidation report", "Status")),
+        ("reason", msg("Reason")),
+        ("form", msg("Form")),
+        ("version", msg("Version")),
+        ("rep", msg("Rep")),
+        ("period", msg("Period")),
+        ("rows_added", msg("Rows added")),
+        ("rows_updated", msg("Rows updated")),
+        ("errors", cmsg("count", "Errors")),
+        ("corrects", msg("Corrects")),
+        ("sha256", msg("SHA-256 (start)")),
+    )
     titles = _form_titles({o.form_id for o in result.outcomes}, lang)
+    counted = dict.fromkeys(("rows_added", "rows_updated", "errors"), "count")
     rows = [
         [
             o.name,
@@ -251,7 +197,7 @@ def _files(book: xlsxwriter.Workbook, result: RunResult, lang: Lang) -> None:
         ]
         for o in result.outcomes
     ]
-    _sheet(book, tr(lang, "Files"), headers, rows, [32, 10, 40, 16, 6, 10, 10, 9, 9, 7, 24, 20])
+    return _sheet(tr(lang, "Files"), columns, rows, kinds=counted)
 
 
 def _masked(value: object, message: str, personal: bool) -> tuple[object, str]:
@@ -262,26 +208,23 @@ def _masked(value: object, message: str, personal: bool) -> tuple[object, str]:
     return MASK, message.replace(text, MASK)
 
 
-def _errors(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
-    headers = [
-        h.render(lang)
-        for h in (
-            msg("File"),
-            msg("Sheet"),
-            msg("Cell"),
-            msg("Field"),
-            msg("Value"),
-            msg("Message"),
-            msg("Severity"),
-        )
-    ]
+def _errors(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
+    columns: tuple[Column, ...] = (
+        ("file", msg("File")),
+        ("sheet", msg("Sheet")),
+        ("cell", msg("Cell")),
+        ("field", msg("Field")),
+        ("submitted_value", msg("Value")),
+        ("message", msg("Message")),
+        ("severity", msg("Severity")),
+    )
     severity = {"error": tr(lang, "error"), "warning": tr(lang, "warning")}
     rows = []
     for issue in (i for o in result.outcomes for i in o.issues):
         personal = without_sensitive and is_sensitive_label(issue.field)
         value, message = _masked(issue.value, (issue.zh if lang == "zh" else issue.en), personal)
         rows.append([issue.file, issue.sheet, issue.cell, issue.field, value, message, severity[issue.severity]])
-    _sheet(book, cmsg("consolidation report", "Errors").render(lang), headers, rows, [32, 14, 8, 14, 20, 60, 8])
+    return _sheet(cmsg("consolidation report", "Errors").render(lang), columns, rows)
 
 
 def _personal_column(table: str, key: str) -> bool:
@@ -301,19 +244,16 @@ def _row_key(table: str, key: str) -> str:
     return " / ".join(MASK if p and part else part for part, p in zip(parts, personal))
 
 
-def _changes(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
-    headers = [
-        h.render(lang)
-        for h in (
-            cmsg("consolidation report", "Change"),
-            msg("File"),
-            msg("Table"),
-            cmsg("consolidation report", "Row"),
-            msg("Field"),
-            msg("Before"),
-            msg("After"),
-        )
-    ]
+def _changes(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
+    columns: tuple[Column, ...] = (
+        ("change_kind", cmsg("consolidation report", "Change")),
+        ("file", msg("File")),
+        ("table", msg("Table")),
+        ("row_key", cmsg("consolidation report", "Row")),
+        ("field", msg("Field")),
+        ("before", msg("Before")),
+        ("after", msg("After")),
+    )
     rows = []
     for c in result.changes:
         row = [
@@ -330,7 +270,7 @@ def _changes(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_s
             if c.field and _personal_column(c.table, c.field):
                 row[5:7] = [MASK if c.before else "", MASK if c.after else ""]
         rows.append(row)
-    _sheet(book, tr(lang, "Changes"), headers, rows, [22, 32, 12, 36, 14, 24, 24])
+    return _sheet(tr(lang, "Changes"), columns, rows)
 
 
 def _column_label(table: str, key: str, lang: Lang) -> str:
@@ -338,20 +278,17 @@ def _column_label(table: str, key: str, lang: Lang) -> str:
     return schema.column(key).header(lang) if schema and key in schema.keys else key
 
 
-def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without_sensitive: bool) -> None:
-    headers = [
-        h.render(lang)
-        for h in (
-            msg("Kind"),
-            msg("File"),
-            msg("Customer ID"),
-            msg("Field"),
-            msg("Master value"),
-            msg("Submitted"),
-            msg("Score"),
-            msg("Note"),
-        )
-    ]
+def _conflicts(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
+    columns: tuple[Column, ...] = (
+        ("conflict_kind", msg("Kind")),
+        ("file", msg("File")),
+        ("customer_id", msg("Customer ID")),
+        ("field", msg("Field")),
+        ("master_value", msg("Master value")),
+        ("submitted", msg("Submitted")),
+        ("score", msg("Score")),
+        ("note", msg("Note")),
+    )
     rows = []
     for c in result.conflicts:
         # Only a value conflict quotes the field's values; a duplicate's field is what matched, its values names.
@@ -370,7 +307,7 @@ def _conflicts(book: xlsxwriter.Workbook, result: RunResult, lang: Lang, without
                 note,
             ]
         )
-    _sheet(book, tr(lang, "Conflicts"), headers, rows, [14, 32, 12, 14, 24, 24, 8, 50])
+    return _sheet(tr(lang, "Conflicts"), columns, rows)
 
 
 _REPORT_NAMES = {"zh": "汇总报告", "en": "consolidation"}  # the word in a default report's file name
