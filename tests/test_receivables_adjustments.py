@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import python_calamine as calamine
+from reportbook import table_ref
 
 from keyacct_xl.analytics.credit_run import run_credit_check
 from keyacct_xl.cli.main import main
@@ -80,9 +81,10 @@ def decide(recon, choices: dict[str, tuple[str, str, str]]) -> None:
     """Type decision, approver and reason into the results rows whose our/their ref is a key of ``choices``."""
     book = openpyxl.load_workbook(recon)
     sheet = book.worksheets[0]
-    heads = [c.value for c in sheet[1]]
+    header = table_ref(recon, 0)[1]  # the table sits under the report's title block
+    heads = [c.value for c in sheet[header]]
     col = {h: i + 1 for i, h in enumerate(heads)}
-    for r in range(2, sheet.max_row + 1):
+    for r in range(header + 1, sheet.max_row + 1):
         ref = sheet.cell(r, col["我方单号"]).value or sheet.cell(r, col["对方单号"]).value
         if ref in choices:
             for head, value in zip(("处理决定", "审批人", "决定原因"), choices[ref]):
@@ -161,11 +163,12 @@ def test_a_change_needs_an_approver_and_a_known_decision(setup, capsys):
     decide(recon, {"S2": ("以对方为准", None, None)})
     capsys.readouterr()
     assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) != 0
-    assert "recon.xlsx: sheet 核对结果, cell M2 (Approver): a change to our books needs an approver" in (
+    cell = f"M{table_ref(recon, 0)[1] + 1}"  # S2 is the first line under the header
+    assert f"recon.xlsx: sheet 核对结果, cell {cell} (Approver): a change to our books needs an approver" in (
         capsys.readouterr().err
     )
     decide(recon, {"S2": ("maybe", "王", None)})
-    with pytest.raises(InputError, match=r"cell L2.*maybe is not a decision"):
+    with pytest.raises(InputError, match=rf"cell L{table_ref(recon, 0)[1] + 1}.*maybe is not a decision"):
         read_decisions(recon)
     assert load_master(master).adjustments.empty
 
@@ -176,7 +179,8 @@ def test_decision_list_is_a_plain_list_validation(setup, capsys):
     sheet = openpyxl.load_workbook(recon).worksheets[0]
     (validation,) = sheet.data_validations.dataValidation
     assert validation.type == "list" and validation.formula1 == '"以我方为准,以对方为准,核销,在途"'
-    assert str(validation.sqref).startswith("L2:L")
+    header = table_ref(recon, 0)[1]
+    assert str(validation.sqref) == f"L{header + 1}:L{header + len(results(recon))}"  # every line, under the title
     assert sheet.page_setup.paperSize == 9
 
 
@@ -255,8 +259,10 @@ def test_a_deleted_approver_column_is_named_in_the_refusal(setup, capsys):
     decide(recon, {"S2": ("accept theirs", None, None)})
     book = openpyxl.load_workbook(recon)
     sheet = book.worksheets[0]
+    header = table_ref(recon, 0)[1]
     sheet.tables.clear()  # as a user who turned the table into a plain range before deleting the column
-    sheet.delete_cols([c.value for c in sheet[1]].index("审批人") + 1)
+    sheet.delete_cols([c.value for c in sheet[header]].index("审批人") + 1)
     book.save(recon)
-    with pytest.raises(InputError, match=r"sheet 核对结果, row 2, column Approver: a change to our books needs"):
+    row = rf"row {header + 1}"
+    with pytest.raises(InputError, match=rf"sheet 核对结果, {row}, column Approver: a change to our books needs"):
         read_decisions(recon)

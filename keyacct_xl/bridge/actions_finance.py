@@ -36,7 +36,7 @@ def reconcile(bridge: Bridge, options: ActionOptions) -> ActionResult:
     bridge.progress(3, 3, tr(bridge.lang, "matching lines…"))
     result = reconcile_lines(ours, theirs, options=MatchOptions(), lang=bridge.lang, customer_id=customer)
     path = reports_dir(bridge, options) / f"reconcile_{customer}_{theirs_path.stem}.xlsx"
-    write_reconciliation(result, path, lang=bridge.lang)
+    write_reconciliation(result, path, lang=bridge.lang, company=master.settings.company_name)
     counts = Summary(lambda lang: status_counts(result.table, lang))
     return ActionResult(
         msg(

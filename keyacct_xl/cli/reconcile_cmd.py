@@ -84,12 +84,15 @@ def _reconcile(args: argparse.Namespace) -> int:
     given = option_date(args.start, "--from"), option_date(args.end, "--to")
     period = (given[0], given[1]) if given[0] is not None and given[1] is not None else None
     theirs = read_statement(args.theirs, perspective=args.perspective, period=period)
+    company = None
     if is_master_workbook(args.ours):
         if not args.customer:
             raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=args.ours))
         start, end = statement_period(theirs)
+        master = load_master(args.ours)
+        company = master.settings.company_name
         ours = master_lines(
-            load_master(args.ours),
+            master,
             args.customer,
             start=given[0] or start,
             end=given[1] or end,
@@ -99,7 +102,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     options = MatchOptions(date_window=args.date_window, tolerance=args.tolerance)
     result = reconcile(ours, theirs, options=options, lang=args.lang, customer_id=args.customer or "")
     out = args.out or args.theirs.with_name(f"reconcile_{args.theirs.stem}.xlsx")
-    write_reconciliation(result, out, lang=args.lang)
+    write_reconciliation(result, out, lang=args.lang, company=company)
     shown = status_counts(result.table, args.lang)
     print(
         tr(

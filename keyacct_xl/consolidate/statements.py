@@ -176,7 +176,8 @@ def _started(name: str, returned: ReturnedStatement, master: Path, lang: Lang, d
             "(keyacct-xl reconcile)"
         )
     try:
-        ours = master_lines(load_master(master), returned.customer_id, start=theirs.period[0], end=theirs.period[1])
+        book = load_master(master)
+        ours = master_lines(book, returned.customer_id, start=theirs.period[0], end=theirs.period[1])
     except KeyacctError as exc:
         return msg("returned statement with differences: cannot reconcile ({problem})", problem=exc.wording)
     result = reconcile(ours, theirs, lang=lang, customer_id=returned.customer_id)
@@ -186,7 +187,7 @@ def _started(name: str, returned: ReturnedStatement, master: Path, lang: Lang, d
         )
     if not dry_run:
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_reconciliation(result, out, lang=lang)
+        write_reconciliation(result, out, lang=lang, company=book.settings.company_name)
     return msg(
         "returned statement of customer {customer} with differences: reconciliation {out} ({count} difference "
         "line(s), unexplained ¥{remainder:,.2f}){dry}",

@@ -55,6 +55,7 @@ INFO_SHEET = msg("Reconciliation info")
 INFO_LABELS: dict[str, Message] = {"customer_id": msg("Customer ID"), "source": msg("Reconciliation")}
 # The results columns read back (all of OUTPUT_COLUMNS).
 _READ = OUTPUT_COLUMNS
+TITLE_ROWS_AT_MOST = 8  # the report's title block (company, title, period, blank) and rows a user inserted above
 
 
 def decision_labels(lang: Lang) -> list[str]:
@@ -135,20 +136,20 @@ def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> dict[str, str]:
     }
 
 
-def _results_sheet(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[str, dict[str, int], list]:
-    """The sheet whose first row holds the status and decision headers, those columns, and its rows."""
+def _results_sheet(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[str, dict[str, int], int, list]:
+    """The sheet whose header row (under the report's title block) holds the status and decision headers, those
+    columns, the 1-based row number of its first line, and its rows."""
     headers = {**{k: HEADERS[k] for k in _READ}, **DECISION_HEADERS}
     by_header = _by_label(headers)
     for name, grid in sheets.items():
-        if not grid:
-            continue
-        at = {
-            by_header[str(v).strip().casefold()]: c
-            for c, v in enumerate(grid[0])
-            if isinstance(v, str) and str(v).strip().casefold() in by_header
-        }
-        if {"status", "difference", "decision"} <= at.keys():
-            return name, at, grid[1:]
+        for r, row in enumerate(grid[: TITLE_ROWS_AT_MOST + 1]):
+            at = {
+                by_header[str(v).strip().casefold()]: c
+                for c, v in enumerate(row)
+                if isinstance(v, str) and str(v).strip().casefold() in by_header
+            }
+            if {"status", "difference", "decision"} <= at.keys():
+                return name, at, r + 2, grid[r + 1 :]
     raise InputError(
         msg(
             "{path}: no sheet has the columns {status}, {difference} and {decision}",
@@ -160,11 +161,13 @@ def _results_sheet(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[s
     )
 
 
-def _decided(path: Path, sheet: str, at: dict[str, int], rows: list[list[object]]) -> tuple[list[DecidedLine], int]:
+def _decided(
+    path: Path, sheet: str, at: dict[str, int], first: int, rows: list[list[object]]
+) -> tuple[list[DecidedLine], int]:
     codes = _by_label(DECISIONS)
     statuses = _by_label(RECONCILE_STATUS)
     lines, undecided = [], 0
-    for n, row in enumerate(rows, start=2):
+    for n, row in enumerate(rows, start=first):
 
         def cell(key: str, row: list[object] = row) -> object:
             return row[at[key]] if key in at and at[key] < len(row) else None

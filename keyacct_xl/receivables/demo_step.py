@@ -36,7 +36,7 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     first, last = statement_period(theirs)
     result = reconcile(master_lines(master, customer, start=first, end=last), theirs, lang=lang, customer_id=customer)
     report = folder / f"reconcile_{customer}.xlsx"
-    write_reconciliation(result, report, lang=lang)
+    write_reconciliation(result, report, lang=lang, company=master.settings.company_name)
     chosen = _statement_customers(ageing.table, customer)
     paths = write_statements(master, chosen, start=start, end=end, out=folder / "statements", lang=lang)
     return [

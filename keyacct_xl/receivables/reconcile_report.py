@@ -11,18 +11,28 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.i18n import Lang
-from keyacct_xl.labels import document_frame, header
+from keyacct_xl.labels import document_frame
 from keyacct_xl.messages import tr
-from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, check_suffix, print_a4_across, workbook, write_csv
+from keyacct_xl.output import check_suffix, workbook, write_csv
 from keyacct_xl.receivables.adjustments import DECISION_HEADERS, INFO_LABELS, INFO_SHEET, decision_labels
 from keyacct_xl.receivables.reconcile import Reconciliation
+from keyacct_xl.reports import (
+    Heading,
+    Highlight,
+    Sheet,
+    Styles,
+    add_sheet,
+    column_width,
+    set_print,
+    table_header_row,
+    write_title,
+)
 
-STATUS_COLORS = {"matched": None, "amount_mismatch": "#FFEB9C", "only_ours": "#FCE4D6", "only_theirs": "#DDEBF7"}
 PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
-MONEY_COLUMNS = {"ours_amount", "theirs_amount", "difference", "amount"}
-DATE_COLUMNS = {"ours_date", "theirs_date"}
+MONEY_COLUMNS = ("ours_amount", "theirs_amount", "difference")
 
 
 def problems_frame(result: Reconciliation, lang: Lang) -> pd.DataFrame:
@@ -33,7 +43,7 @@ def problems_frame(result: Reconciliation, lang: Lang) -> pd.DataFrame:
     )
 
 
-def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang) -> list[Path]:
+def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, company: str | None = None) -> list[Path]:
     """``.xlsx``: one workbook; ``.csv``: the table, plus ``.summary.csv`` and ``.problems.csv`` beside it (in lang)."""
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
@@ -44,41 +54,44 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang) -> l
             write_csv(document_frame(result.summary, lang), path.with_name(path.stem + ".summary.csv")),
             write_csv(document_frame(problems_frame(result, lang), lang), path.with_name(path.stem + ".problems.csv")),
         ]
-    with workbook(path, tr(lang, "Statement reconciliation")) as book:
-        fmt = {
-            "money": book.add_format({"num_format": MONEY_FORMAT}),
-            "date": book.add_format({"num_format": DATE_FORMAT}),
-            "bold": book.add_format({"bold": True, "num_format": MONEY_FORMAT}),
-            "label": book.add_format({"bold": True}),
-            **{s: book.add_format({"bg_color": c}) for s, c in STATUS_COLORS.items() if c},
-        }
-        results = result.table.assign(**{key: None for key in DECISION_HEADERS})
-        sheet = _table_sheet(book, tr(lang, "Results"), "Reconciliation", results, fmt, lang, status=True)
-        _decision_list(sheet, results, lang)
-        _table_sheet(book, tr(lang, "Explanation"), "BalanceExplanation", result.summary, fmt, lang)
-        _table_sheet(book, tr(lang, "Problems"), "Problems", problems_frame(result, lang), fmt, lang)
-        notes = book.add_worksheet(tr(lang, "Notes"))
-        notes.set_column(0, 0, 110)
-        for i, note in enumerate(result.notes or [tr(lang, "none")]):
-            notes.write_string(i, 0, note)
-        _a4_portrait(notes)
-        _info_sheet(book, result, fmt, lang)
+    heading = Heading(tr(lang, "Statement reconciliation"), company=company, period=result.source or None)
+    results = Sheet(
+        tr(lang, "Results"),
+        result.table.assign(**{key: None for key in DECISION_HEADERS}),
+        headers=DECISION_HEADERS,
+        kinds={**dict.fromkeys(MONEY_COLUMNS, "money"), **dict.fromkeys(DECISION_HEADERS, "text")},
+        highlights=_status_marks(result.table),
+    )
+    explanation = Sheet(tr(lang, "Explanation"), result.summary, kinds={"amount": "money"})
+    problems = Sheet(tr(lang, "Problems"), problems_frame(result, lang))
+    with workbook(path, heading.report) as book:
+        styles = Styles(book)
+        sheet = add_sheet(book, styles, results, heading=heading, lang=lang, table_name="Reconciliation")
+        _decision_list(sheet, table_header_row(heading, results, lang), len(results.frame), results.frame, lang)
+        add_sheet(book, styles, explanation, heading=heading, lang=lang, table_name="BalanceExplanation")
+        add_sheet(book, styles, problems, heading=heading, lang=lang, table_name="Problems")
+        _text_sheet(book, styles, heading, tr(lang, "Notes"), result.notes or [tr(lang, "none")], lang)
+        _info_sheet(book, styles, heading, result, lang)
     return [path]
 
 
-def _a4_portrait(sheet) -> None:
-    """A sheet without a header row: A4, one page wide."""
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+def _status_marks(table: pd.DataFrame) -> tuple[Highlight, ...]:
+    """Amount differences in amber, lines only one side has in red: the rows the meeting decides."""
+    status = table["status"].astype(str) if "status" in table.columns else pd.Series([], dtype=str)
+    columns = tuple(str(c) for c in table.columns)
+    return (
+        Highlight(columns, tuple(status == "amount_mismatch"), "warn"),
+        Highlight(columns, tuple(status.isin(["only_ours", "only_theirs"])), "alert"),
+    )
 
 
-def _decision_list(sheet, results: pd.DataFrame, lang: Lang) -> None:
+def _decision_list(sheet: Worksheet, header: int, rows: int, results: pd.DataFrame, lang: Lang) -> None:
     """The decision column offers the four decisions as a plain list; the column is wide enough to read them."""
     col = list(results.columns).index("decision")
     sheet.data_validation(
-        1,
+        header + 1,
         col,
-        max(len(results), 1),
+        header + max(rows, 1),
         col,
         {
             "validate": "list",
@@ -88,57 +101,28 @@ def _decision_list(sheet, results: pd.DataFrame, lang: Lang) -> None:
             "error_message": tr(lang, "Choose one of the listed decisions"),
         },
     )
+    sheet.set_column(col, col, max(column_width(label, [], "text") for label in decision_labels(lang)) + 2)
 
 
-def _info_sheet(book, result: Reconciliation, fmt: dict, lang: Lang) -> None:
+def _text_sheet(book, styles: Styles, heading: Heading, title: str, lines: list[str], lang: Lang) -> None:
+    """A sheet of notes under the title block, one line a row, printed A4 one page wide."""
+    sheet = book.add_worksheet(title)
+    first = len(write_title(sheet, styles, heading, title, lang))
+    sheet.set_column(0, 0, 110)
+    for i, line in enumerate(lines):
+        sheet.write_string(first + i, 0, line)
+    set_print(sheet, width_px=110 * 7 + 5, header_rows=None, lang=lang)
+
+
+def _info_sheet(book, styles: Styles, heading: Heading, result: Reconciliation, lang: Lang) -> None:
     """Label / value rows naming whose reconciliation this is; ``reconcile apply`` reads them back by label."""
-    sheet = book.add_worksheet(INFO_SHEET.render(lang))
+    title = INFO_SHEET.render(lang)
+    sheet = book.add_worksheet(title)
+    first = len(write_title(sheet, styles, heading, title, lang))
     sheet.set_column(0, 0, 16)
     sheet.set_column(1, 1, 60)
     values = {"customer_id": result.customer_id, "source": result.source}
-    for r, (key, label) in enumerate(INFO_LABELS.items()):
-        sheet.write_string(r, 0, label.render(lang), fmt["label"])
+    for r, (key, label) in enumerate(INFO_LABELS.items(), start=first):
+        sheet.write_string(r, 0, label.render(lang), styles.get(bold=True))
         sheet.write_string(r, 1, values[key])
-    _a4_portrait(sheet)
-
-
-def _table_sheet(book, name: str, table: str, frame: pd.DataFrame, fmt: dict, lang: Lang, *, status: bool = False):
-    sheet = book.add_worksheet(name)
-    columns = list(frame.columns)
-    shown = document_frame(frame, lang)  # same rows and columns, values as labels; the fill follows the code
-    for r, (record, labels) in enumerate(zip(frame.itertuples(index=False), shown.itertuples(index=False)), start=1):
-        fill = fmt.get(record[0]) if status else None
-        for c, (col, value) in enumerate(zip(columns, labels)):
-            _write(sheet, r, c, col, value, fmt, fill)
-    sheet.add_table(
-        0,
-        0,
-        max(len(frame), 1),
-        len(columns) - 1,
-        {"name": table, "style": "Table Style Light 9", "columns": [{"header": _header(c, lang)} for c in columns]},
-    )
-    for c, col in enumerate(columns):
-        width = 48 if col in ("hint", "item", "reason") else 24 if col.endswith("row") or col == "rows" else 14
-        sheet.set_column(c, c, 30 if col == "decision_reason" else width)
-    sheet.freeze_panes(1, 0)
-    print_a4_across(sheet, 0)
-    return sheet
-
-
-def _header(key: str, lang: Lang) -> str:
-    return DECISION_HEADERS[key].render(lang) if key in DECISION_HEADERS else header(key, lang)
-
-
-def _write(sheet, r: int, c: int, col: str, value: object, fmt: dict, fill) -> None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        if fill is not None:
-            sheet.write_blank(r, c, None, fill)
-        return
-    if col in MONEY_COLUMNS:
-        sheet.write_number(r, c, float(value), fmt["money"])
-    elif col in DATE_COLUMNS:
-        sheet.write_datetime(r, c, pd.Timestamp(value).to_pydatetime(), fmt["date"])
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        sheet.write_number(r, c, value)
-    else:
-        sheet.write_string(r, c, str(value), fill)
+    set_print(sheet, width_px=76 * 7 + 10, header_rows=None, lang=lang)

@@ -10,7 +10,15 @@ Writers with a layout of their own (a statement, a sign-off page) use ``add_shee
 from keyacct_xl.reports.columns import column_kind, column_width, formatted, header_text, number_format
 from keyacct_xl.reports.model import REPORT_LANGS, Chart, Heading, Highlight, Kind, ReportLang, Sheet, value_lang
 from keyacct_xl.reports.page import column_px, orientation_for, set_print
-from keyacct_xl.reports.writer import Styles, add_sheet, axis_format, write_report, write_table, write_title
+from keyacct_xl.reports.writer import (
+    Styles,
+    add_sheet,
+    axis_format,
+    table_header_row,
+    write_report,
+    write_table,
+    write_title,
+)
 
 __all__ = [
     "REPORT_LANGS",
@@ -31,6 +39,7 @@ __all__ = [
     "number_format",
     "orientation_for",
     "set_print",
+    "table_header_row",
     "value_lang",
     "write_report",
     "write_table",

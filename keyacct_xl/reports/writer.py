@@ -136,12 +136,29 @@ def write_title(
 ) -> list[float]:
     """The title block at the top of ``ws`` (company, report and sheet name, period, as-of date, preparer) and a
     blank row; returns the heights of the rows written, in points."""
+    lines = _title_lines(heading, title, lang, subtitle)
+    for row, (text, props, height) in enumerate(lines):
+        ws.write_string(row, 0, text, styles.get(**props))
+        if height != ROW_PT:
+            ws.set_row(row, height)
+    return [height for _, _, height in lines] + [ROW_PT]
+
+
+def table_header_row(heading: Heading, sheet: Sheet, lang: ReportLang) -> int:
+    """The 0-based row of ``sheet``'s table header under its title block (for a writer that adds to the table,
+    e.g. a list validation on a column)."""
+    return len(_title_lines(heading, sheet.title, lang, sheet.subtitle)) + 1
+
+
+def _title_lines(
+    heading: Heading, title: str, lang: ReportLang, subtitle: str | None
+) -> list[tuple[str, dict[str, object], float]]:
     values = value_lang(lang)
-    lines: list[tuple[str, object, float]] = []
+    lines: list[tuple[str, dict[str, object], float]] = []
     if heading.company:
-        lines.append((heading.company, styles.get(bold=True), ROW_PT))
+        lines.append((heading.company, {"bold": True}, ROW_PT))
     name = heading.report if title in ("", heading.report) else f"{heading.report} — {title}"
-    lines.append((name, styles.get(bold=True, font_size=14), TITLE_PT))
+    lines.append((name, {"bold": True, "font_size": 14}, TITLE_PT))
     facts = []
     period = subtitle if subtitle is not None else heading.period
     if period:
@@ -152,12 +169,8 @@ def write_title(
         facts.append(msg("Prepared by: {preparer}", preparer=heading.preparer))
     if facts:
         text = tr(values, "; ").join(fact.render(values) for fact in facts)
-        lines.append((text, styles.get(font_color="#595959"), ROW_PT))
-    for row, (text, style, height) in enumerate(lines):
-        ws.write_string(row, 0, text, style)
-        if height != ROW_PT:
-            ws.set_row(row, height)
-    return [height for _, _, height in lines] + [ROW_PT]
+        lines.append((text, {"font_color": "#595959"}, ROW_PT))
+    return lines
 
 
 def _total_values(sheet: Sheet, key: str) -> list[object]:
