@@ -15,14 +15,18 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.briefing import gm_pack as gm
+from keyacct_xl.briefing.fact_sheet import FactSheet, fact_sheet
 from keyacct_xl.briefing.months import LOST_MONTHS, month_end, monthly_trend, receivables_at
 from keyacct_xl.errors import InputError
+from keyacct_xl.followup.check import require_rep
 from keyacct_xl.followup.policy import master_policy
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.accounts import ACCOUNT_PLAN_ACTIONS
 from keyacct_xl.master.followthrough import COMPLAINTS
 from keyacct_xl.master.model import Master, empty_frame
 from keyacct_xl.master.plans import SALES_TARGETS
 from keyacct_xl.master.settings import Settings, setting_int
+from keyacct_xl.master.submissions import QUOTATIONS
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.performance.complaints import complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.reps import evaluation_period
@@ -92,6 +96,17 @@ class GmPack:
     def report_line(self, lang: Lang) -> str:
         """The summary and the report's path, as the CLI and the demo print it."""
         return tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
+
+
+def last_full_month(master: Master) -> pd.Period:
+    """The latest month whose sales are complete: the latest sale's month when it falls on the month's last day,
+    else the month before (the ribbon's and the demo's default)."""
+    dates = master.transactions["date"].dropna()
+    if dates.empty:
+        raise InputError(msg("Transactions: no dated sales for a monthly pack; give --period"))
+    latest = pd.Timestamp(dates.max()).normalize()
+    month = latest.to_period("M")
+    return month if latest == month.end_time.normalize() else month - 1
 
 
 def gm_report_name(month: pd.Period) -> str:
@@ -216,3 +231,102 @@ def run_gm_pack(
     from keyacct_xl.briefing.gm_book import write_gm_pack
 
     return replace(pack, path=write_gm_pack(pack, path, lang=lang))
+
+
+@dataclass(frozen=True)
+class FactSheets:
+    """The fact sheets of one run (one customer, or every customer of a rep) at one day, and the workbook written."""
+
+    sheets: tuple[FactSheet, ...]
+    as_of: pd.Timestamp
+    path: Path | None = None
+
+    def summary(self, lang: Lang) -> str:
+        """One line: the day and the customers."""
+        names = tr(lang, ", ").join(f"{s.customer_id} {s.name}" for s in self.sheets[:5])
+        more = "" if len(self.sheets) <= 5 else " …"
+        return tr(
+            lang,
+            "customer fact sheets as of {as_of:%Y-%m-%d}: {n} customer(s) ({names}{more})",
+            as_of=self.as_of,
+            n=len(self.sheets),
+            names=names,
+            more=more,
+        )
+
+    def report_line(self, lang: Lang) -> str:
+        """The summary and the report's path, as the CLI prints it."""
+        return tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
+
+
+def fact_sheet_as_of(master: Master) -> pd.Timestamp:
+    """The data's today: the latest sale, payment or visit (never the wall clock)."""
+    dates = pd.concat([master.transactions["date"], master.payments["date"], master.visits["date"]]).dropna()
+    if dates.empty:
+        raise InputError(msg("the master has no sale, payment or visit to date the fact sheet; give --as-of"))
+    return pd.Timestamp(dates.max()).normalize()
+
+
+def fact_sheet_name(ids: Sequence[str], rep: str | None, as_of: pd.Timestamp) -> str:
+    """The workbook's file name when the caller names only a folder."""
+    who = f"rep_{rep}" if rep is not None else ids[0]
+    return f"account_{who}_{as_of:%Y-%m-%d}.xlsx"
+
+
+def _chosen(master: Master, customer_ids: Sequence[str], rep: str | None) -> list[str]:
+    ids = master.customers["customer_id"].astype(str).str.strip()
+    if rep is not None:
+        require_rep(master, rep)
+        mine = ids[(master.customers["rep"].astype(str).str.strip() == rep).to_numpy()]
+        if mine.empty:
+            raise InputError(msg("rep {rep!r} has no customers in the master", rep=rep))
+        return sorted(mine.unique())
+    known = set(ids)
+    for cid in customer_ids:
+        if cid not in known:
+            raise InputError(msg("{path}: no customer {cid} in Customers", path=master.path or "master", cid=cid))
+    return list(dict.fromkeys(customer_ids))
+
+
+def run_fact_sheet(
+    master: Master,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    customer_ids: Sequence[str] = (),
+    rep: str | None = None,
+    as_of: pd.Timestamp | None = None,
+    out: Path | None = None,
+    out_dir: Path | None = None,
+    lang: Lang = "zh",
+) -> FactSheets:
+    """The fact sheet of each of ``customer_ids``, or of every customer of ``rep``, at ``as_of`` (default: the latest
+    sale, payment or visit) from ``master`` and its consolidation ``tables`` (Quotations, AccountPlanActions,
+    Complaints by name); written as one workbook, one sheet per customer."""
+    ids = _chosen(master, customer_ids, rep)
+    when = pd.Timestamp(as_of).normalize() if as_of is not None else fact_sheet_as_of(master)
+    register = complaint_register(
+        _table(tables, COMPLAINTS), master.customers, as_of=end_of_day(when), policy=load_deadline_policy()
+    )
+    extra = {s.name: _table(tables, s) for s in (QUOTATIONS, ACCOUNT_PLAN_ACTIONS)}
+    sheets = tuple(
+        fact_sheet(
+            cid,
+            customers=master.customers,
+            contacts=master.contacts,
+            transactions=master.transactions,
+            payments=master.payments,
+            visits=master.visits,
+            opportunities=master.opportunities,
+            grade_history=master.grade_history,
+            tables=extra,
+            complaints=register,
+            as_of=when,
+            buckets=master.settings.ageing_buckets,
+        )
+        for cid in ids
+    )
+    result = FactSheets(sheets, when)
+    path = out or (out_dir / fact_sheet_name(ids, rep, when) if out_dir is not None else None)
+    if path is None:
+        return result
+    return replace(result, path=write_fact_sheets(result, path, company=master.settings.company_name, lang=lang))  # noqa: F821
