@@ -11,6 +11,7 @@ import pytest
 import python_calamine as calamine
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reportbook import report_table, table_ref
 from test_analytics_abc import fifty_customers
 
 from keyacct_xl.analytics.apply import apply_review
@@ -78,8 +79,9 @@ def test_rfm_command_writes_table_summary_and_chart(master_path: Path, tmp_path:
     customers, summary = book.worksheets
     # zh headers from the label map; the class code column gives way to its label (issue 13: no keys in zh)
     shown = [header(c, "zh") for c in RFM_COLUMNS if c != "rfm_class"]
-    assert [c.value for c in customers[1]] == shown
-    assert customers["A2"].value == "C1" and customers["B2"].number_format == "yyyy-mm-dd"
+    top = table_ref(out)[1]
+    assert [c.value for c in customers[top]] == shown
+    assert customers[f"A{top + 1}"].value == "C1" and customers[f"B{top + 1}"].number_format == "yyyy-mm-dd"
     assert len(summary._charts) == 1
     table = calamine.CalamineWorkbook.from_path(str(out), load_tables=True).get_table_by_name("Table1")
     assert [r[0] for r in table.to_python()] == ["C1", "C2", "C3", "C4"]
@@ -107,7 +109,7 @@ def test_abc_command_reproduces_the_sources_example(tmp_path: Path, capsys: pyte
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split("\t") == ["A", "       7", " 14.0%", "   15,580,000.00", " 68.8%"]
     assert lines[1].split("\t") == ["B", "      25", " 50.0%", "    6,490,000.00", " 28.7%"]
-    summary = pd.read_excel(out, sheet_name="ABC summary", engine="calamine")
+    summary = report_table(out, "ABC summary")
     assert summary["Customers"].tolist() == [7, 25, 18]
     assert len(openpyxl.load_workbook(out)["Pareto curve"]._charts) == 1
     assert main(["abc", str(path), "--shares", "80,15,5"]) == 2
@@ -177,7 +179,7 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
         "New customers",
         "Credit grades",
     ]
-    lists = pd.read_excel(out, sheet_name=None, engine="calamine")
+    lists = {name: report_table(out, name) for name in names}
     assert lists["New customers"]["Customer ID"].tolist() == ["C4"]
     assert lists["VIP continue"]["Customer ID"].tolist() == ["C1"]
     assert set(lists["Grade review"]["New Customer"]) == {"Yes", "No"}  # booleans as words, not True/False
@@ -194,14 +196,14 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
 def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoffice) -> None:
     credit = tmp_path / "credit.xlsx"
     assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--out", str(credit)]) == 0
-    grades = pd.read_excel(credit, sheet_name=0, engine="calamine").set_index("客户编号")["信用等级"].to_dict()
+    grades = report_table(credit, 0).set_index("客户编号")["信用等级"].to_dict()
     assert grades == {"C1": "A", "C2": "C", "C3": "C", "C4": "B"}
     out = tmp_path / "analysis.xlsx"
     assert (
         main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en", "--code-prefix", "K"])
         == 0
     )
-    codes = pd.read_excel(out, sheet_name="Attribute codes", engine="calamine")
+    codes = report_table(out, "Attribute codes")
     assert codes.set_index("Customer ID")["Attribute Code"].to_dict() == {
         "C1": "K11A",
         "C2": "K117",
@@ -211,7 +213,7 @@ def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoff
     book = openpyxl.load_workbook(out)
     charts = {ws.title: len(ws._charts) for ws in book.worksheets}
     assert charts["Pareto curve"] == charts["Grade mix"] == charts["By product"] == charts["By region"] == 1
-    mix = pd.read_excel(out, sheet_name="Grade mix", engine="calamine").set_index("Grade")["Sales"].to_dict()
+    mix = report_table(out, "Grade mix").set_index("Grade")["Sales"].to_dict()
     assert mix == {"VIP": 2_500_000, "A": 1_200_000, "B": 150_000, "—": 20_000}
     first = out.read_bytes()
     assert (

@@ -11,11 +11,11 @@ from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_custom
 from keyacct_xl.analytics.attribute_code import attribute_codes
 from keyacct_xl.analytics.composition import margin_ranking, risky_customers, sales_by
 from keyacct_xl.analytics.review import Review
-from keyacct_xl.analytics.workbook import Chart, Sheet
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import tr
 from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.reports import Chart, Sheet
 
 
 def pareto_curve(abc_table: pd.DataFrame, *, points: int = 20) -> pd.DataFrame:

@@ -11,9 +11,9 @@ from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_custom
 from keyacct_xl.analytics.analysis import analysis_sheets
 from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.usecase import rfm_options, run_rfm
-from keyacct_xl.analytics.workbook import write_analysis
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import tr
+from keyacct_xl.reports import Heading, write_report
 
 
 def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:
@@ -30,10 +30,10 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
     abc = abc_summary(abc_classes(revenue_by_customer(master.transactions, year=year)))
     review = run_grading_review(master, year=year, lang=lang, out=out_dir / f"review-{year}.xlsx")
     analysis = out_dir / f"analysis-{year}.xlsx"
-    write_analysis(
+    write_report(
         analysis,
         analysis_sheets(master, year=year, lang=lang),
-        title=tr(lang, "Customer analysis {year}", year=year),
+        heading=Heading(tr(lang, "Customer analysis {year}", year=year)),
         lang=lang,
     )
     a = abc.set_index("abc_class").loc["A"]

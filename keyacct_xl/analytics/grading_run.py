@@ -14,11 +14,11 @@ from keyacct_xl.analytics.analysis import review_sheets
 from keyacct_xl.analytics.policy import GradingPolicy
 from keyacct_xl.analytics.review import Review, build_review
 from keyacct_xl.analytics.review_sheet import write_review_sheet
-from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
+from keyacct_xl.reports import Heading, write_table
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ def run_grading_review(
     review = build_review(master, year=year, policy=policy, lang=lang)
     if out is not None:
         return GradingRun(
-            review, write_table(out, review_sheets(review, lang), title=tr(lang, "Grading review"), lang=lang)
+            review,
+            write_table(out, review_sheets(review, lang), heading=Heading(tr(lang, "Grading review")), lang=lang),
         )
     if master_path is not None:
         return GradingRun(review, master_path, write_review_sheet(master_path, review.table, lang=master.lang))

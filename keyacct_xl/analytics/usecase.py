@@ -15,10 +15,10 @@ import pandas as pd
 
 from keyacct_xl.analytics.analysis import rfm_sheets
 from keyacct_xl.analytics.rfm import Monetary, class_summary, rfm
-from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.settings import DEFAULTS, Settings
 from keyacct_xl.messages import tr
+from keyacct_xl.reports import Heading, write_table
 
 
 @dataclass(frozen=True)
@@ -89,5 +89,5 @@ def run_rfm(
     if out is None and out_dir is not None:
         out = out_dir / rfm_report_name(options.as_of or table["last_purchase"].max())
     if out is not None:
-        out = write_table(out, rfm_sheets(table, classes, lang), title=tr(lang, "RFM analysis"), lang=lang)
+        out = write_table(out, rfm_sheets(table, classes, lang), heading=Heading(tr(lang, "RFM analysis")), lang=lang)
     return RfmRun(table, classes, options, out)

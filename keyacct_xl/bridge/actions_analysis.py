@@ -14,11 +14,11 @@ from keyacct_xl.analytics.credit_run import run_credit_apply
 from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.review_sheet import apply_review_sheet
 from keyacct_xl.analytics.usecase import rfm_options, run_rfm
-from keyacct_xl.analytics.workbook import write_analysis, write_table
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, as_of_date, latest_year, load, reports_dir
 from keyacct_xl.master.integrity import LEDGER_TABLES, SALES_TABLES, master_integrity
 from keyacct_xl.messages import Pair, msg, tr
+from keyacct_xl.reports import Heading, write_report, write_table
 
 
 @action("annual_grading", "年度评级", "Annual grading")
@@ -90,7 +90,10 @@ def abc(bridge: Bridge, options: ActionOptions) -> ActionResult:
     summary, curve = abc_summary(table), pareto_curve(table)
     path = reports_dir(bridge, options) / f"abc_{year}.xlsx"
     write_table(
-        path, abc_sheets(table, summary, curve, bridge.lang), title=tr(bridge.lang, "ABC analysis"), lang=bridge.lang
+        path,
+        abc_sheets(table, summary, curve, bridge.lang),
+        heading=Heading(tr(bridge.lang, "ABC analysis")),
+        lang=bridge.lang,
     )
     message = master_integrity(master, SALES_TABLES).appended(
         msg("{year}: the top 20 % of customers bring {share:.1%} of revenue", year=year, share=top_share(curve))
@@ -106,7 +109,9 @@ def analysis(bridge: Bridge, options: ActionOptions) -> ActionResult:
     bridge.progress(2, 2, tr(bridge.lang, "writing the {year} analysis…", year=year))
     sheets = analysis_sheets(master, year=year, lang=bridge.lang)
     path = reports_dir(bridge, options) / f"analysis-{year}.xlsx"
-    write_analysis(path, sheets, title=tr(bridge.lang, "Customer analysis {year}", year=year), lang=bridge.lang)
+    write_report(
+        path, sheets, heading=Heading(tr(bridge.lang, "Customer analysis {year}", year=year)), lang=bridge.lang
+    )
     summary = master_integrity(master, LEDGER_TABLES).appended(
         msg("customer analysis {year}: {count} sheets", year=year, count=len(sheets))
     )

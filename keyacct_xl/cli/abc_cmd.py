@@ -8,13 +8,13 @@ from pathlib import Path
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
 from keyacct_xl.analytics.analysis import abc_sheets, pareto_curve, top_share
 from keyacct_xl.analytics.inputs import load_transactions
-from keyacct_xl.analytics.workbook import write_table
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import SALES_TABLES
 from keyacct_xl.master.reader import is_master_workbook, load_master
 from keyacct_xl.messages import Message, msg, tr
+from keyacct_xl.reports import Heading, write_table
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
@@ -78,7 +78,10 @@ def run(args: argparse.Namespace) -> int:
     print(tr(args.lang, "the top 20 % of customers bring {share:.1%} of revenue", share=top_share(curve)))
     if args.out:
         write_table(
-            args.out, abc_sheets(table, summary, curve, args.lang), title=tr(args.lang, "ABC analysis"), lang=args.lang
+            args.out,
+            abc_sheets(table, summary, curve, args.lang),
+            heading=Heading(tr(args.lang, "ABC analysis")),
+            lang=args.lang,
         )
         print(tr(args.lang, "written: {path}", path=args.out))
     return 0

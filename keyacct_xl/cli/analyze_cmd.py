@@ -6,13 +6,13 @@ import argparse
 from pathlib import Path
 
 from keyacct_xl.analytics.analysis import analysis_sheets
-from keyacct_xl.analytics.workbook import write_analysis
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg, tr
+from keyacct_xl.reports import Heading, write_report
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
@@ -56,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         silent_days=args.silent_days,
         code_prefix=args.code_prefix,
     )
-    write_analysis(out, sheets, title=tr(args.lang, "Customer analysis {year}", year=args.year), lang=args.lang)
+    write_report(
+        out, sheets, heading=Heading(tr(args.lang, "Customer analysis {year}", year=args.year)), lang=args.lang
+    )
     for sheet in sheets:
         print(f"  {sheet.title}: {len(sheet.frame):,}")
     print(tr(args.lang, "written: {path}", path=out))

@@ -13,7 +13,6 @@ from keyacct_xl.analytics.credit import credit_grades
 from keyacct_xl.analytics.credit_run import run_credit_apply, run_credit_check
 from keyacct_xl.analytics.grading import change_counts
 from keyacct_xl.analytics.policy import load_credit_policy
-from keyacct_xl.analytics.workbook import Chart, Sheet, write_table
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
@@ -23,6 +22,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.parsing import ParseError, parse_money
 from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.reports import Chart, Heading, Sheet, write_table
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
@@ -119,7 +119,7 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
         write_table(
             args.out,
             [Sheet(tr(args.lang, "Credit grades"), table), Sheet(tr(args.lang, "By credit grade"), counts, (chart,))],
-            title=tr(args.lang, "Credit grades"),
+            heading=Heading(tr(args.lang, "Credit grades")),
             lang=args.lang,
         )
         print(tr(args.lang, "written: {path}", path=args.out))

@@ -1,0 +1,175 @@
+"""A report column: its kind (money, percent, date, count ...), its number format, its header and its width.
+
+The width is measured on the values as the number format shows them (``¥12,345,678.90``, ``12.5%``), a Chinese
+character counting two, so no figure prints as ``###`` in Excel, WPS or LibreOffice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.labels import header as label_header
+from keyacct_xl.master.schema import ALL_TABLES
+from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
+from keyacct_xl.messages import Rendered
+from keyacct_xl.output import display_width
+from keyacct_xl.reports.model import Kind, ReportLang
+
+# Report columns holding money that are no money column of the master.
+MONEY = frozenset(
+    {
+        "revenue",
+        "monetary",
+        "avg_order_value",
+        "annual_sales",
+        "prior_year_sales",
+        "credit_limit",
+        "overdue_amount",
+        "bad_debt_amount",
+        "sales",
+        "gross_profit",
+        "total_spend",
+        "avg_yearly_spend",
+        "sales_prior",
+        "outstanding",
+        "cost",
+        "balance",
+        "not_due",
+        "unapplied_credit",
+        "available_credit",
+        "amount",
+        "difference",
+    }
+)
+PERCENT_SUFFIXES = ("_share", "_rate", "growth", "gross_margin", "_change")
+PERCENT = frozenset({"share"})
+FORMATS: dict[Kind, str | None] = {
+    "text": None,
+    "int": "0",
+    "count": "#,##0",
+    "number": "#,##0.00",
+    "money": MONEY_FORMAT,
+    "percent": "0.0%",
+    "date": DATE_FORMAT,
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+_SCHEMA_KINDS: dict[str, Kind] = {
+    "int": "int",
+    "number": "number",
+    "money": "money",
+    "date": "date",
+    "percent": "percent",
+}
+# Column widths are in characters of the default font's digits; the fonts a reader substitutes for Calibri
+# (LibreOffice without Carlito) are up to a fifth wider, hence the factor, and the padding keeps a margin.
+WIDTH_FACTOR = 1.2
+PADDING = 2
+TEXT_CAP = 40  # a longer text wraps in its column instead of widening the page
+MIN_WIDTH = 6
+
+
+def _schema_kinds() -> dict[str, Kind]:
+    found: dict[str, Kind] = {}
+    for table in ALL_TABLES:
+        for column in table.columns:
+            if column.kind in _SCHEMA_KINDS:
+                found.setdefault(column.key, _SCHEMA_KINDS[column.kind])
+    return found
+
+
+SCHEMA_KINDS = _schema_kinds()
+
+
+def column_kind(key: object, values: pd.Series, overrides: Mapping[str, Kind] | None = None) -> Kind:
+    """The kind of a column: the override, the report's money and rate keys, the master's kind, else its dtype."""
+    name = str(key)
+    if overrides and name in overrides:
+        return overrides[name]
+    if name in MONEY:
+        return "money"
+    if name in PERCENT or name.endswith(PERCENT_SUFFIXES):
+        return "percent"
+    if name in SCHEMA_KINDS and _fits(SCHEMA_KINDS[name], values):
+        return SCHEMA_KINDS[name]
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        present = values.dropna()
+        return "datetime" if len(present) and (present != present.dt.normalize()).any() else "date"
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "text"
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return "int"
+    if pd.api.types.is_float_dtype(values.dtype):
+        return "number"
+    return "text"
+
+
+def _fits(kind: Kind, values: pd.Series) -> bool:
+    """A master kind applies when the report's values have that type (a report may show a label instead)."""
+    if kind == "date":
+        return pd.api.types.is_datetime64_any_dtype(values.dtype)
+    return pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+
+
+def number_format(kind: Kind) -> str | None:
+    """The Excel number format of ``kind`` (None: General)."""
+    return FORMATS[kind]
+
+
+def formatted(value: object, kind: Kind) -> str:
+    """``value`` as its column's number format shows it, to measure it: ``¥12,345,678.90``, ``12.5%``, a date."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, (dt.date, pd.Timestamp)) and kind in ("date", "datetime"):
+        return "0000-00-00 00:00" if kind == "datetime" else "0000-00-00"
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        number = float(value)
+        if not math.isfinite(number):
+            return ""
+        if kind == "money":
+            return f"{'-' if number < 0 else ''}¥{abs(number):,.2f}"
+        if kind == "percent":
+            return f"{number * 100:.1f}%"
+        if kind == "count":
+            return f"{number:,.0f}"
+        if kind == "int":
+            return f"{number:.0f}"
+        if kind == "number":
+            return f"{number:,.2f}"
+        return repr(number) if number != int(number) else str(int(number))
+    return str(value)
+
+
+def text_width(text: str) -> int:
+    """The widest line of ``text`` in character columns (a Chinese character is two)."""
+    return max((display_width(line) for line in text.split("\n")), default=0)
+
+
+def column_width(header_text: str, values: Iterable[object], kind: Kind) -> float:
+    """The width a column needs to show its header and every value as formatted; long texts are capped (they wrap)."""
+    widest = max((text_width(formatted(v, kind)) for v in values), default=0)
+    if kind == "text":
+        widest = min(widest, TEXT_CAP)
+    needed = max(widest, text_width(header_text), MIN_WIDTH)
+    return round(needed * WIDTH_FACTOR + PADDING, 1)
+
+
+def header_text(key: object, lang: ReportLang, overrides: Mapping[str, str | Rendered] | None = None) -> str:
+    """The header of ``key``: the sheet's override, else labels' and the master's; bilingual is zh above en."""
+    own = overrides.get(str(key)) if overrides else None
+    if isinstance(own, str):
+        return own
+    if lang == "bilingual":
+        zh, en = _header_in(key, "zh", own), _header_in(key, "en", own)
+        return zh if zh == en else f"{zh}\n{en}"
+    return _header_in(key, lang, own)
+
+
+def _header_in(key: object, lang: str, own: Rendered | None) -> str:
+    if own is not None:
+        return own.render("zh" if lang == "zh" else "en")
+    return label_header(key, "zh" if lang == "zh" else "en")

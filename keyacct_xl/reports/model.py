@@ -1,0 +1,81 @@
+"""What a report is made of: a heading, sheets (a table each) and the native charts drawn from those tables.
+
+Feature packages build the frames (stable English column keys) and describe the report with these values; the
+writer of this package turns them into a document (``reports.writer``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Rendered
+
+ReportLang = Literal["zh", "en", "bilingual"]
+REPORT_LANGS: tuple[ReportLang, ...] = ("zh", "en", "bilingual")
+# How a column's values are shown: the number format and the width follow from it (reports.columns).
+Kind = Literal["text", "int", "count", "number", "money", "percent", "date", "datetime"]
+ChartKind = Literal["column", "bar", "line", "pie"]
+Level = Literal["warn", "alert"]
+
+
+def value_lang(lang: ReportLang) -> Lang:
+    """The language of the values (labels, 是/否) of a report in ``lang``: a bilingual report shows zh values."""
+    return "en" if lang == "en" else "zh"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart of one sheet's table: categories from one column, one series per value column."""
+
+    kind: ChartKind
+    title: str
+    categories: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Cells to mark: ``columns`` of the rows where ``rows`` is true, in amber (warn) or red (alert)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[bool, ...]
+    level: Level = "warn"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet: its title, its table and the charts placed beside or below it.
+
+    ``subtitle`` replaces the heading's period line for this sheet; ``kinds`` overrides the kind inferred for a
+    column; ``headers`` overrides the header of a column (text in the report's language or a bilingual value);
+    ``notes`` are lines printed under the table; ``totals`` adds a total row (column key -> the summed value);
+    ``highlights`` marks cells.
+    """
+
+    title: str
+    frame: pd.DataFrame
+    charts: tuple[Chart, ...] = field(default=())
+    subtitle: str | None = None
+    kinds: Mapping[str, Kind] = field(default_factory=dict)
+    headers: Mapping[str, str | Rendered] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    totals: Mapping[str, float] | None = None
+    highlights: tuple[Highlight, ...] = ()
+
+
+@dataclass(frozen=True)
+class Heading:
+    """The title block of every sheet: company, report name, period, as-of date and preparer (each optional but
+    the name)."""
+
+    report: str
+    company: str | None = None
+    period: str | None = None
+    as_of: dt.date | None = None
+    preparer: str | None = None

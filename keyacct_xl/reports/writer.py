@@ -1,0 +1,291 @@
+"""The one way to write a report sheet: title block, localized headers, formats and widths per column kind, an
+Excel table (frozen header, autofilter), native charts that never cross a page break, and an A4 print setup.
+
+Same inputs give the same bytes (``output.workbook``: fixed document times, fixed zip times).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter.workbook
+from xlsxwriter.worksheet import Worksheet
+
+from keyacct_xl.labels import document_frame, document_values
+from keyacct_xl.messages import msg, tr
+from keyacct_xl.output import check_suffix, workbook, write_cell, write_csv
+from keyacct_xl.reports.columns import column_kind, column_width, formatted, header_text, number_format, text_width
+from keyacct_xl.reports.model import Chart, Heading, Kind, ReportLang, Sheet, value_lang
+from keyacct_xl.reports.page import ROW_PT, column_px, place_charts, set_print
+
+TABLE_STYLE = "Table Style Medium 2"
+TITLE_PT = 21.0
+WAN = 10_000
+# An axis of amounts from 十万 up reads in 万 (10^4): Excel's format divides by 1000 per trailing comma, and the
+# escaped "." put before the last digit left divides by ten more, so 70,000,000 shows as 7000.0万. (LibreOffice
+# reads "!" literally; both read "\\.".)
+WAN_AXIS_FORMAT = '0\\.0,"万"'
+LARGE_AXIS = 100_000
+
+
+class Styles:
+    """The workbook's cell formats, made once per distinct set of properties (XlsxWriter keeps every one made)."""
+
+    def __init__(self, book: xlsxwriter.workbook.Workbook) -> None:
+        self._book = book
+        self._made: dict[tuple, object] = {}
+
+    def get(self, **properties: object) -> object:
+        """The format with ``properties`` (None when there are none: the cell keeps General)."""
+        if not properties:
+            return None
+        key = tuple(sorted(properties.items()))
+        if key not in self._made:
+            self._made[key] = self._book.add_format(dict(properties))
+        return self._made[key]
+
+
+_LEVELS = {
+    "warn": {"bg_color": "#FCE4D6", "font_color": "#9C0006"},
+    "alert": {"bg_color": "#FFC7CE", "bold": True},
+}
+
+
+def write_report(path: str | Path, sheets: Sequence[Sheet], *, heading: Heading, lang: ReportLang) -> Path:
+    """Write ``sheets`` to ``path`` (.xlsx), one report sheet each, in ``lang``; same inputs give the same bytes."""
+    path = Path(path)
+    check_suffix(path, (".xlsx",))
+    with workbook(path, heading.report) as book:
+        styles = Styles(book)
+        for index, sheet in enumerate(sheets):
+            add_sheet(book, styles, sheet, heading=heading, lang=lang, table_name=f"Table{index + 1}")
+    return path
+
+
+def write_table(path: str | Path, sheets: Sequence[Sheet], *, heading: Heading, lang: ReportLang) -> Path:
+    """Write to .xlsx (every sheet) or .csv (the first sheet's table only), chosen by the suffix, in ``lang``."""
+    path = Path(path)
+    if check_suffix(path, (".xlsx", ".csv")) == ".csv":
+        return write_csv(document_frame(sheets[0].frame, value_lang(lang)), path)
+    return write_report(path, sheets, heading=heading, lang=lang)
+
+
+def add_sheet(
+    book: xlsxwriter.workbook.Workbook,
+    styles: Styles,
+    sheet: Sheet,
+    *,
+    heading: Heading,
+    lang: ReportLang,
+    table_name: str,
+) -> Worksheet:
+    """Add ``sheet`` to ``book`` as a report sheet (the worksheet is returned for a writer that adds more)."""
+    ws = book.add_worksheet(sheet.title[:31])
+    frame = document_values(sheet.frame, value_lang(lang))
+    keys = [str(c) for c in frame.columns]
+    kinds = [column_kind(key, frame[key], sheet.kinds) for key in keys]
+    heights = write_title(ws, styles, heading, sheet.title, lang, subtitle=sheet.subtitle)
+    header_row = len(heights)
+    headers = [header_text(key, lang, sheet.headers) for key in keys]
+    widths = [
+        column_width(text, list(frame[key]) + _total_values(sheet, key), kind)
+        for key, text, kind in zip(keys, headers, kinds)
+    ]
+    heights.append(_lines(headers, widths) * ROW_PT)
+    heights.extend(_write_rows(ws, styles, frame, kinds, widths, header_row + 1, sheet))
+    _add_table(ws, styles, sheet, keys, headers, kinds, header_row, table_name, lang)
+    if sheet.totals is not None:
+        heights.append(ROW_PT)
+    for j, width in enumerate(widths):
+        ws.set_column(j, j, width)
+    if heights[header_row] > ROW_PT:
+        ws.set_row(header_row, heights[header_row])
+    for note in sheet.notes:
+        heights.append(ROW_PT)
+        ws.write_string(len(heights) - 1, 0, note, styles.get(italic=True, font_color="#595959"))
+    ws.freeze_panes(header_row + 1, 0)
+    table_px = sum(column_px(w) for w in widths)
+    places, width_px = place_charts(
+        len(sheet.charts), header_row=header_row, row_heights_pt=heights, table_px=table_px, table_cols=len(keys)
+    )
+    for place, chart in zip(places, sheet.charts):
+        ws.insert_chart(place.row, place.col, _chart(book, ws.name, frame, kinds, chart, header_row))
+    breaks = [place.row for place in places if place.break_before]
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+    set_print(ws, width_px=width_px, header_rows=(header_row, header_row), lang=lang)
+    return ws
+
+
+def write_title(
+    ws: Worksheet, styles: Styles, heading: Heading, title: str, lang: ReportLang, *, subtitle: str | None = None
+) -> list[float]:
+    """The title block at the top of ``ws`` (company, report and sheet name, period, as-of date, preparer) and a
+    blank row; returns the heights of the rows written, in points."""
+    values = value_lang(lang)
+    lines: list[tuple[str, object, float]] = []
+    if heading.company:
+        lines.append((heading.company, styles.get(bold=True), ROW_PT))
+    name = heading.report if title in ("", heading.report) else f"{heading.report} — {title}"
+    lines.append((name, styles.get(bold=True, font_size=14), TITLE_PT))
+    facts = []
+    period = subtitle if subtitle is not None else heading.period
+    if period:
+        facts.append(msg("Period: {period}", period=period))
+    if heading.as_of is not None:
+        facts.append(msg("As of: {as_of:%Y-%m-%d}", as_of=heading.as_of))
+    if heading.preparer:
+        facts.append(msg("Prepared by: {preparer}", preparer=heading.preparer))
+    if facts:
+        text = tr(values, "; ").join(fact.render(values) for fact in facts)
+        lines.append((text, styles.get(font_color="#595959"), ROW_PT))
+    for row, (text, style, height) in enumerate(lines):
+        ws.write_string(row, 0, text, style)
+        if height != ROW_PT:
+            ws.set_row(row, height)
+    return [height for _, _, height in lines] + [ROW_PT]
+
+
+def _total_values(sheet: Sheet, key: str) -> list[object]:
+    return [sheet.totals[key]] if sheet.totals and key in sheet.totals else []
+
+
+def _lines(texts: Sequence[str], widths: Sequence[float]) -> int:
+    """How many lines the tallest of ``texts`` takes in its column (wrapped at the column's width)."""
+    return max((_wrapped_lines(text, width) for text, width in zip(texts, widths)), default=1)
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    room = max(width - 1, 1)
+    return sum(max(1, math.ceil(text_width(line) / room)) for line in text.split("\n"))
+
+
+def _write_rows(
+    ws: Worksheet,
+    styles: Styles,
+    frame: pd.DataFrame,
+    kinds: Sequence[Kind],
+    widths: Sequence[float],
+    first: int,
+    sheet: Sheet,
+) -> list[float]:
+    """Write the data rows; a row whose long text wraps gets the height of its lines. Returns the rows' heights."""
+    marks = _marks(sheet, frame)
+    wrap = [kind == "text" and text_width(str(v)) > w for kind, w, v in zip(kinds, widths, _widest(frame))]
+    heights = []
+    for i, record in enumerate(frame.itertuples(index=False)):
+        lines = 1
+        for j, value in enumerate(record):
+            props: dict[str, object] = {}
+            code = number_format(kinds[j])
+            if code:
+                props["num_format"] = code
+            if wrap[j]:
+                props.update(text_wrap=True, valign="top")
+                lines = max(lines, _wrapped_lines(formatted(value, kinds[j]), widths[j]))
+            props.update(marks.get((i, j), {}))
+            write_cell(ws, first + i, j, value, styles.get(**props))
+        heights.append(lines * ROW_PT)
+        if lines > 1:
+            ws.set_row(first + i, lines * ROW_PT)
+    return heights or [ROW_PT]
+
+
+def _widest(frame: pd.DataFrame) -> list[str]:
+    return [max((str(v) for v in frame[c] if v is not None), key=text_width, default="") for c in frame.columns]
+
+
+def _marks(sheet: Sheet, frame: pd.DataFrame) -> dict[tuple[int, int], dict[str, object]]:
+    index = {str(c): j for j, c in enumerate(frame.columns)}
+    marks: dict[tuple[int, int], dict[str, object]] = {}
+    for highlight in sheet.highlights:
+        for i, marked in enumerate(highlight.rows):
+            if marked:
+                for column in highlight.columns:
+                    marks.setdefault((i, index[column]), {}).update(_LEVELS[highlight.level])
+    return marks
+
+
+def _add_table(
+    ws: Worksheet,
+    styles: Styles,
+    sheet: Sheet,
+    keys: Sequence[str],
+    headers: Sequence[str],
+    kinds: Sequence[Kind],
+    header_row: int,
+    table_name: str,
+    lang: ReportLang,
+) -> None:
+    """The Excel table over the written cells: its header row (wrapped when bilingual), autofilter, total row."""
+    columns = []
+    for j, (key, text, kind) in enumerate(zip(keys, headers, kinds)):
+        spec: dict[str, object] = {"header": text, "header_format": styles.get(bold=True, text_wrap=True)}
+        code = number_format(kind)
+        if code:
+            spec["format"] = styles.get(num_format=code)
+        if sheet.totals is not None:
+            if j == 0:
+                spec["total_string"] = tr(value_lang(lang), "Total")
+            elif key in sheet.totals:
+                # SUBTOTAL with its value stored, so readers without a calculation engine see the figure too.
+                spec.update(total_function="sum", total_value=sheet.totals[key])
+        columns.append(spec)
+    last = header_row + max(len(sheet.frame), 1) + (1 if sheet.totals is not None else 0)
+    options: dict[str, object] = {"name": table_name, "style": TABLE_STYLE, "columns": columns}
+    if sheet.totals is not None:
+        options["total_row"] = True
+    ws.add_table(header_row, 0, last, max(len(keys) - 1, 0), options)
+
+
+def _chart(
+    book: xlsxwriter.workbook.Workbook,
+    sheet: str,
+    frame: pd.DataFrame,
+    kinds: Sequence[Kind],
+    spec: Chart,
+    header_row: int,
+):
+    """A native chart reading the sheet's own cells, so it follows when a user edits the table."""
+    first, last = header_row + 1, header_row + max(len(frame), 1)
+    col = {str(name): i for i, name in enumerate(frame.columns)}
+    categories = [sheet, first, col[spec.categories], last, col[spec.categories]]
+    chart = book.add_chart({"type": spec.kind})
+    for value in spec.values:
+        chart.add_series(
+            {
+                "name": [sheet, header_row, col[value]],
+                "categories": categories,
+                "values": [sheet, first, col[value], last, col[value]],
+                **({"data_labels": {"percentage": True}} if spec.kind == "pie" else {}),
+            }
+        )
+    if spec.kind != "pie":
+        value_kinds = [kinds[col[v]] for v in spec.values]
+        amounts = pd.concat([pd.to_numeric(frame[v], errors="coerce") for v in spec.values])
+        value_axis = axis_format(value_kinds, amounts)
+        category_axis = {"num_format": "0%"} if kinds[col[spec.categories]] == "percent" else {}
+        if spec.kind == "bar":
+            chart.set_x_axis(value_axis)
+            chart.set_y_axis(category_axis)
+        else:
+            chart.set_y_axis(value_axis)
+            chart.set_x_axis(category_axis)
+        chart.set_legend({"position": "bottom"})
+    chart.set_title({"name": spec.title})
+    chart.set_size({"width": 640, "height": 340})
+    return chart
+
+
+def axis_format(kinds: Sequence[Kind], values: pd.Series) -> dict[str, object]:
+    """The value axis: shares in %, amounts from 十万 up in 万, smaller figures with thousands separators."""
+    if kinds and all(kind == "percent" for kind in kinds):
+        within = values.dropna().between(0, 1).all()
+        return {"num_format": "0%", **({"min": 0, "max": 1} if within else {})}
+    largest = values.abs().max()
+    if pd.notna(largest) and largest >= LARGE_AXIS:
+        return {"num_format": WAN_AXIS_FORMAT}
+    return {"num_format": "#,##0"}
