@@ -3,15 +3,21 @@ count, a customer without a sale, every customer of a rep, unknown customers and
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from briefing_master import hand_master
 
+from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.briefing.usecase import run_fact_sheet
+from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
+from keyacct_xl.macros import run_action
 from keyacct_xl.master.reader import load_master
 
 OCTOBER_END = pd.Timestamp("2026-10-31")
@@ -69,3 +75,32 @@ def test_unknown_customer_or_rep_is_refused(master_path: Path) -> None:
         sheets(master_path, customer_ids=["K99"])
     with pytest.raises(InputError, match="赵六"):
         sheets(master_path, rep="赵六")
+
+
+def test_the_sheets_print_on_a4_with_their_figures_and_a_chart(master_path: Path, tmp_path: Path, libreoffice) -> None:
+    out = sheets(master_path, customer_ids=["K1", "K7"], as_of=OCTOBER_END, out=tmp_path / "accounts.xlsx").path
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["K1", "K7"]
+    for ws in book.worksheets:
+        assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert len(ws._charts) == 1  # the monthly sales, also for a customer without a sale
+    cells = {str(c.value) for row in book["K7"].iter_rows() for c in row if c.value is not None}
+    assert "（无）" in cells and "庚新店" in cells  # a customer without a sale: every section, empty ones say so
+    k1 = [[c.value for c in row] for row in book["K1"].iter_rows()]
+    assert any(r[:2] == ["2026-10", 1200.0] or (r[0] == "2026-10" and 1200.0 in r) for r in k1)
+    assert any("季度业务回顾" in r for r in k1)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(libreoffice(out, "pdf")), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "###" not in text and "甲商贸" in text and "¥1,700.00" in text
+
+
+def test_the_command_and_the_ribbon_button(master_path: Path, tmp_path: Path, capsys) -> None:
+    book = tmp_path / "master.xlsx"
+    shutil.copy(master_path, book)
+    assert main(["account", str(book), "--all", "--rep", "李四", "--lang", "en"]) == 0
+    assert "3 customer(s) (K3 丙公司, K4 丁商店, K5 戊批发)" in capsys.readouterr().out
+    assert (tmp_path / "account_rep_李四_2026-11-02.xlsx").exists()
+    assert main(["account", str(book), "--all"]) == 2  # --all needs --rep: a user error
+    result = run_action("fact_sheet", FileBridge(book), ActionOptions(extra={"customer": "K7"}))
+    assert result.outputs == (tmp_path / "reports" / "account_K7_2026-11-02.xlsx",)

@@ -4,16 +4,25 @@ complaints, top customers and their rank change; then the workbook: cover links,
 
 from __future__ import annotations
 
+import re
+import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from briefing_master import hand_master
+from reportbook import report_table
 
+from keyacct_xl.bridge.base import ActionOptions, FileBridge
+from keyacct_xl.briefing.gm_book import KPI_LABELS as PACK_KPIS
 from keyacct_xl.briefing.usecase import GmPack, run_gm_pack
+from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
+from keyacct_xl.macros import run_action
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.receivables.usecase import run_ageing
 
@@ -132,3 +141,61 @@ def test_funnel_coverage_complaints_and_risk(pack: GmPack) -> None:
 def test_a_quarter_is_refused(master_path: Path) -> None:
     with pytest.raises(InputError, match="2026-10"):
         run_gm_pack(load_master(master_path), load_store(master_path).frames, period="2026-Q4")
+
+
+SNAKE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+
+
+def chart_rows(path: Path) -> dict[str, int]:
+    """Each chart's title and how many rows its categories span, read from the chart parts."""
+    found = {}
+    with zipfile.ZipFile(path) as book:
+        for name in sorted(n for n in book.namelist() if n.startswith("xl/charts/chart")):
+            xml = book.read(name).decode("utf-8")
+            title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml.split("</c:title>")[0]))
+            first, last = re.search(r"<c:cat>.*?\$(\d+):\$[A-Z]+\$(\d+)</c:f>", xml, re.S).groups()
+            found[title] = int(last) - int(first) + 1
+    return found
+
+
+def test_the_pack_s_cover_links_each_number_to_its_sheet(master_path: Path, tmp_path: Path) -> None:
+    out = run_gm_pack(
+        load_master(master_path), load_store(master_path).frames, period="2026-10", out=tmp_path / "gm.xlsx"
+    ).path
+    book = openpyxl.load_workbook(out)
+    cover = book.worksheets[0]
+    assert cover.title == "封面" and cover.page_setup.paperSize == 9 and cover.sheet_properties.pageSetUpPr.fitToPage
+    rows = {cover.cell(r, 1).value: r for r in range(1, cover.max_row + 1)}
+    sales = cover.cell(rows["本月销售额"], 2)
+    assert sales.value == 3250.0 and sales.number_format == '"¥"#,##0.00'
+    assert sales.hyperlink.location == "'销售趋势'!A1"
+    assert cover.cell(rows["本月销售额"], 4).value == "▲ +550.0%"  # against September's 500
+    linked = [cover.cell(r, 2).hyperlink for r in range(rows["本月销售额"], rows["本月销售额"] + len(PACK_KPIS))]
+    for link in linked:
+        target = link.location.split("!")[0].strip("'")
+        assert target in book.sheetnames
+    for ws in book.worksheets[1:]:
+        assert ws.page_setup.paperSize == 9, ws.title
+        headers = report_table(out, ws.title).columns
+        assert not [h for h in headers if SNAKE.match(str(h))], ws.title
+    assert report_table(out, "按业务员的销售额").set_index("业务员").loc["张三", "本月任务"] == 2000.0
+
+
+def test_the_pack_s_trend_charts_cover_24_months(master_path: Path, tmp_path: Path) -> None:
+    out = run_gm_pack(
+        load_master(master_path), load_store(master_path).frames, period="2026-10", out=tmp_path / "gm.xlsx"
+    ).path
+    spans = chart_rows(out)
+    assert spans["各月销售额（24 个月）"] == 24
+    assert spans["活跃客户与近 30 天购买客户（24 个月）"] == 24
+    assert spans["应收账款与逾期（12 个月）"] == 12
+
+
+def test_the_ribbon_button_and_the_command_write_the_pack(master_path: Path, tmp_path: Path, capsys) -> None:
+    book = tmp_path / "master.xlsx"
+    shutil.copy(master_path, book)
+    result = run_action("gm_pack", FileBridge(book), ActionOptions())  # the last full month: the latest sale is 11-02
+    assert result.outputs == (tmp_path / "reports" / "gm_pack_2026-10.xlsx",) and result.outputs[0].exists()
+    assert main(["report", "gm", str(book), "--period", "2026-09", "--lang", "en"]) == 0
+    assert "monthly pack 2026-09: sales ¥500.00" in capsys.readouterr().out
+    assert (tmp_path / "gm_pack_2026-09.xlsx").exists()

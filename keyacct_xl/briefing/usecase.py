@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.briefing import gm_pack as gm
+from keyacct_xl.briefing.fact_book import write_fact_sheets
 from keyacct_xl.briefing.fact_sheet import FactSheet, fact_sheet
+from keyacct_xl.briefing.gm_book import write_gm_pack
 from keyacct_xl.briefing.months import LOST_MONTHS, month_end, monthly_trend, receivables_at
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.check import require_rep
@@ -228,8 +230,6 @@ def run_gm_pack(
     path = out or (out_dir / gm_report_name(month) if out_dir is not None else None)
     if path is None:
         return pack
-    from keyacct_xl.briefing.gm_book import write_gm_pack
-
     return replace(pack, path=write_gm_pack(pack, path, lang=lang))
 
 
@@ -329,4 +329,4 @@ def run_fact_sheet(
     path = out or (out_dir / fact_sheet_name(ids, rep, when) if out_dir is not None else None)
     if path is None:
         return result
-    return replace(result, path=write_fact_sheets(result, path, company=master.settings.company_name, lang=lang))  # noqa: F821
+    return replace(result, path=write_fact_sheets(result, path, company=master.settings.company_name, lang=lang))
