@@ -129,7 +129,7 @@ def arrow(now: float, before: float, kind: str, lang: Lang) -> str:
     sign = "▲" if now > before else "▼" if now < before else "＝"
     if kind == "percent":
         return tr(lang, "{arrow} {points:+.1f} pts", arrow=sign, points=(now - before) * 100)
-    if before == 0:
+    if before == 0 or now == before:
         return sign
     return f"{sign} {now / before - 1:+.1%}"
 
@@ -273,6 +273,8 @@ def _write_cover(
                 ws.write_url(i, j, f"internal:'{titles[str(row.sheet)]}'!A1", link, string="—")
                 if isinstance(value, float) and math.isfinite(value):
                     write_cell(ws, i, j, value, link)  # the link stays on the cell; the cell holds the number
+            elif j in (3, 5):  # the arrows, centred between the figures they compare
+                write_cell(ws, i, j, value, styles.get(align="center"))
             else:
                 write_cell(ws, i, j, value, styles.get(**number) if cell_kind != "text" else None)
     last = top + len(pack.kpis) + 2

@@ -16,7 +16,7 @@ import pandas as pd
 
 from keyacct_xl.briefing import gm_pack as gm
 from keyacct_xl.briefing.fact_book import write_fact_sheets
-from keyacct_xl.briefing.fact_sheet import FactSheet, fact_sheet
+from keyacct_xl.briefing.fact_sheet import FactSheet, Records, ageing_of, fact_sheet, twelve_month_sales
 from keyacct_xl.briefing.gm_book import write_gm_pack
 from keyacct_xl.briefing.months import LOST_MONTHS, month_end, monthly_trend, receivables_at
 from keyacct_xl.errors import InputError
@@ -307,22 +307,25 @@ def run_fact_sheet(
     register = complaint_register(
         _table(tables, COMPLAINTS), master.customers, as_of=end_of_day(when), policy=load_deadline_policy()
     )
-    extra = {s.name: _table(tables, s) for s in (QUOTATIONS, ACCOUNT_PLAN_ACTIONS)}
+    records = Records(
+        {
+            "Customers": master.customers,
+            "Contacts": master.contacts,
+            "Transactions": master.transactions,
+            "Visits": master.visits,
+            "Opportunities": master.opportunities,
+            "GradeHistory": master.grade_history,
+            "Quotations": _table(tables, QUOTATIONS),
+            "AccountPlanActions": _table(tables, ACCOUNT_PLAN_ACTIONS),
+            "Complaints": register,
+        }
+    )
+    recent = twelve_month_sales(master.transactions, as_of=when)
+    aged = ageing_of(
+        master.transactions, master.payments, master.customers, ids, as_of=when, buckets=master.settings.ageing_buckets
+    )
     sheets = tuple(
-        fact_sheet(
-            cid,
-            customers=master.customers,
-            contacts=master.contacts,
-            transactions=master.transactions,
-            payments=master.payments,
-            visits=master.visits,
-            opportunities=master.opportunities,
-            grade_history=master.grade_history,
-            tables=extra,
-            complaints=register,
-            as_of=when,
-            buckets=master.settings.ageing_buckets,
-        )
+        fact_sheet(cid, records=records, customers=master.customers, recent_sales=recent, aged=aged, as_of=when)
         for cid in ids
     )
     result = FactSheets(sheets, when)
