@@ -18,12 +18,14 @@ from reportbook import report_table
 
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.briefing.gm_book import KPI_LABELS as PACK_KPIS
-from keyacct_xl.briefing.usecase import GmPack, run_gm_pack
+from keyacct_xl.briefing.months import monthly_trend
+from keyacct_xl.briefing.usecase import GmPack, lost_months, run_gm_pack
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.macros import run_action
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.settings import settings_from
 from keyacct_xl.receivables.usecase import run_ageing
 
 
@@ -199,3 +201,14 @@ def test_the_ribbon_button_and_the_command_write_the_pack(master_path: Path, tmp
     assert main(["report", "gm", str(book), "--period", "2026-09", "--lang", "en"]) == 0
     assert "monthly pack 2026-09: sales ¥500.00" in capsys.readouterr().out
     assert (tmp_path / "gm_pack_2026-09.xlsx").exists()
+
+
+def test_a_shorter_lost_window_from_settings(master_path: Path) -> None:
+    master = load_master(master_path)
+    assert lost_months(master.settings) == 12
+    assert lost_months(settings_from({"lost_customer_months": 6})) == 6
+    trend = monthly_trend(master.transactions, last=pd.Period("2026-10", freq="M"), lost_months=6)
+    october = trend.set_index("month").loc["2026-10"]
+    # six months: K3 (last purchase 2026-02) was lost in 2026-08 and comes back on 10-31, with K2 and K6
+    assert october["reactivated"] == 3 and october["active_customers"] == 5
+    assert trend.set_index("month").loc["2026-08", "lost"] == 1

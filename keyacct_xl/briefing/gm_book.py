@@ -293,8 +293,8 @@ def _cover_notes(pack: GmPack, lang: Lang) -> list[str]:
         tr(lang, "Each figure of this month links to its sheet. ▲ higher, ▼ lower, ＝ equal, — nothing to compare."),
         tr(
             lang,
-            "Lost: no purchase for {months} months (Settings lost_customer_months); the funnel and the risky "
-            "customers are as of today only.",
+            "Lost: no purchase for {months} months. The funnel shows the opportunities as they stand now, the risky "
+            "customers those of the month's end; neither has an earlier figure to compare.",
             months=pack.lost_months,
         ),
     ]
