@@ -24,6 +24,7 @@ from keyacct_xl.messages import Message, Pair, Rendered, msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell
 from keyacct_xl.performance.complaints import DEADLINE_LABELS
 from keyacct_xl.performance.register import HEADERS as REGISTER_HEADERS
+from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.reports import Heading, Kind, Styles, axis_format, set_print, write_title
 from keyacct_xl.reports.columns import column_kind, column_width, formatted, header_text, number_format
 from keyacct_xl.reports.page import ROW_PT, column_px, printable_pt_high
@@ -81,6 +82,7 @@ def _table(
     frame: pd.DataFrame,
     lang: Lang,
     overrides: Mapping[str, Kind] = KINDS,
+    headers: Mapping[str, str | Rendered] = HEADERS,
 ) -> tuple[int, int]:
     """A section's title and table; returns the table's header row and its last row."""
     _title(ws, styles, layout, title, lang)
@@ -93,7 +95,7 @@ def _table(
     kinds = [column_kind(k, shown[k], overrides) for k in keys]
     header_row = layout.row
     for j, key in enumerate(keys):
-        text = header_text(key, lang, HEADERS)
+        text = header_text(key, lang, headers)
         ws.write_string(header_row, j, text, styles.get(bold=True, bottom=1))
         layout.fit(j, text, "text")
     for i, record in enumerate(shown.itertuples(index=False), start=header_row + 1):
@@ -185,14 +187,18 @@ def write_customer(
         (msg("Open opportunities"), sheet.opportunities),
         (msg("Last visits"), sheet.visits),
         (msg("Open complaints"), complaints),
-        (msg("Receivables ageing"), sheet.ageing),
         (msg("Open account-plan actions"), sheet.actions),
     ]
+    # the archive above holds the customer's name, rep and credit grade: the ageing row keeps its money
+    ageing = sheet.ageing.drop(columns=["customer_id", "name", "rep", "credit_grade"])
+    captions = {str(c): caption(str(c), lang) for c in ageing.columns}
     # The orientation is known only once every block is written: count on the shorter (landscape) page.
     page_rows = min(printable_pt_high("portrait"), printable_pt_high("landscape")) / ROW_PT
     ws.insert_chart(_place_chart(layout, page_rows), 0, _chart(book, ws, sheet, monthly, lang))
-    for title, frame in later:
+    for title, frame in later[:-1]:
         _table(ws, styles, layout, title, frame, lang)
+    _table(ws, styles, layout, msg("Receivables ageing"), ageing, lang, headers=captions)
+    _table(ws, styles, layout, *later[-1], lang)
     widths = _widths(layout)
     for j, width in enumerate(widths):
         ws.set_column(j, j, width)

@@ -111,43 +111,38 @@ def receivables_at(
 ) -> pd.DataFrame:
     """Balance, overdue money and customers over their limit at each day of ``month_ends`` (RECEIVABLE_COLUMNS),
     read off ``ledger``, which must be built at the latest of them or later."""
-    inv = ledger.invoices
-    apps = ledger.applications
-    # An application takes effect when both its source and the invoice exist: credit held earlier settles an
-    # invoice on the invoice's own date.
-    doc_date = inv.set_index(["customer_id", "doc_no"])["date"]
-    keyed = pd.MultiIndex.from_arrays([apps["customer_id"], apps["doc_no"]])
-    effective = np.maximum(apps["payment_date"].to_numpy(), doc_date.reindex(keyed).to_numpy())
-    debit = inv[inv["amount"] > 0]
-    debit_key = pd.MultiIndex.from_arrays([debit["customer_id"], debit["doc_no"]])
-    pay_ids = payments["customer_id"].astype(str).str.strip()
+    inv, apps = ledger.invoices, ledger.applications
+    paid_by = payments["customer_id"].astype(str).str.strip().to_numpy(dtype=object)
+    codes, ids = pd.factorize(np.concatenate([inv["customer_id"].to_numpy(dtype=object), paid_by]))
+    invoice_of, payer_of = codes[: len(inv)], codes[len(inv) :]
     limits = customers.assign(_id=customers["customer_id"].astype(str).str.strip()).drop_duplicates("_id")
-    limit = pd.to_numeric(limits.set_index("_id")["credit_limit"], errors="coerce")
+    limit = pd.to_numeric(limits.set_index("_id")["credit_limit"], errors="coerce").reindex(ids).to_numpy()
+    # Each application's invoice, found once; it takes effect when both its source and the invoice exist (credit
+    # held earlier settles an invoice on the invoice's own date).
+    keys = pd.MultiIndex.from_arrays([inv["customer_id"], inv["doc_no"]])
+    slot = keys.get_indexer(pd.MultiIndex.from_arrays([apps["customer_id"], apps["doc_no"]]))
+    issued, due = inv["date"].to_numpy(), inv["due_date"].to_numpy()
+    effective = np.maximum(apps["payment_date"].to_numpy(), issued[slot])
+    applied = apps["applied_amount"].to_numpy(dtype="float64")
+    amount = inv["amount"].to_numpy(dtype="float64")
+    received, received_on = payments["amount"].to_numpy(dtype="float64"), payments["date"].to_numpy()
     rows = []
     for end in month_ends:
-        invoiced = inv.loc[inv["date"] <= end].groupby("customer_id")["amount"].sum()
-        paid = payments["amount"][(payments["date"] <= end).to_numpy()].groupby(pay_ids).sum()
-        balance = invoiced.sub(paid, fill_value=0.0).round(2)
-        settled = (
-            pd.Series(
-                apps["applied_amount"].to_numpy()[effective <= end.to_datetime64()],
-                index=keyed[effective <= end.to_datetime64()],
-            )
-            .groupby(level=[0, 1])
-            .sum()
-        )
-        due = (debit["date"] <= end) & (debit["due_date"] < end)
-        open_amount = debit["amount"].to_numpy() - settled.reindex(debit_key, fill_value=0.0).to_numpy()
-        overdue = round(float(open_amount[due.to_numpy()].sum()), 2) or 0.0
+        day = end.to_datetime64()
+        invoiced = np.bincount(invoice_of, weights=np.where(issued <= day, amount, 0.0), minlength=len(ids))
+        paid = np.bincount(payer_of, weights=np.where(received_on <= day, received, 0.0), minlength=len(ids))
+        balance = np.round(invoiced - paid, 2)
+        settled = np.bincount(slot, weights=np.where(effective <= day, applied, 0.0), minlength=len(inv))
+        past_due = (amount > 0) & (issued <= day) & (due < day)
+        overdue = round(float((amount - settled)[past_due].sum()), 2) or 0.0
         total = round(float(balance.sum()), 2) or 0.0
-        over = over_limit(available_credit(limit.reindex(balance.index).to_numpy(), balance.to_numpy()))
         rows.append(
             {
                 "month": end.strftime("%Y-%m"),
                 "balance": total,
                 "overdue": overdue,
                 "overdue_share": overdue / total if total > 0 else np.nan,
-                "over_limit": int(over.sum()),
+                "over_limit": int(over_limit(available_credit(limit, balance)).sum()),
             }
         )
     return pd.DataFrame(rows, columns=RECEIVABLE_COLUMNS)
