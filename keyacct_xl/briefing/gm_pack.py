@@ -76,15 +76,19 @@ def _owner(customers: pd.DataFrame) -> pd.Series:
 
 
 def _customer_value(transactions: pd.DataFrame, customers: pd.DataFrame, column: str) -> pd.Series:
-    """A Customers column for each sales line, by its customer."""
+    """A Customers column for each sales line, by its customer (each distinct id looked up once)."""
     ids = customers["customer_id"].astype(str).str.strip()
     lookup = pd.Series(customers[column].to_numpy(), index=ids.to_numpy())[~ids.duplicated().to_numpy()]
-    return transactions["customer_id"].astype(str).str.strip().map(lookup)
+    codes, uniques = pd.factorize(transactions["customer_id"].to_numpy(dtype=object))
+    found = pd.Series([str(u).strip() for u in uniques], dtype=object).map(lookup).to_numpy(dtype=object)
+    return pd.Series(np.append(found, None)[codes], index=transactions.index, dtype=object)
 
 
 def _labelled(keys: pd.Series) -> pd.Series:
-    text = keys.astype(object)
-    return text.where(text.notna() & text.astype(str).str.strip().ne(""), BLANK).astype(str).str.strip()
+    """Each key as the text a report shows, a blank one as "—" (each distinct key worked out once)."""
+    codes, uniques = pd.factorize(keys.to_numpy(dtype=object))
+    shown = [BLANK if pd.isna(u) or not str(u).strip() else str(u).strip() for u in uniques]
+    return pd.Series(np.array([*shown, BLANK], dtype=object)[codes], index=keys.index, dtype=object)
 
 
 def _sales_in(transactions: pd.DataFrame, keys: pd.Series) -> Callable[[EvaluationPeriod], pd.Series]:
