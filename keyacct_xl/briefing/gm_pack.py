@@ -81,7 +81,7 @@ def _customer_value(transactions: pd.DataFrame, customers: pd.DataFrame, column:
     lookup = pd.Series(customers[column].to_numpy(), index=ids.to_numpy())[~ids.duplicated().to_numpy()]
     codes, uniques = pd.factorize(transactions["customer_id"].to_numpy(dtype=object))
     found = pd.Series([str(u).strip() for u in uniques], dtype=object).map(lookup).to_numpy(dtype=object)
-    return pd.Series(np.append(found, None)[codes], index=transactions.index, dtype=object)
+    return pd.Series(np.array([*found, None], dtype=object)[codes], index=transactions.index, dtype=object)
 
 
 def _labelled(keys: pd.Series) -> pd.Series:

@@ -113,7 +113,7 @@ def _positions(invoices: pd.DataFrame, applications: pd.DataFrame) -> np.ndarray
     customer = pd.factorize(np.concatenate([invoices["customer_id"], applications["customer_id"]]))[0]
     doc, docs = pd.factorize(np.concatenate([invoices["doc_no"], applications["doc_no"]]))
     pair = customer.astype("int64") * (len(docs) + 1) + doc
-    return pd.Index(pair[:n]).get_indexer(pair[n:])
+    return pd.Index(pair[:n]).get_indexer(pd.Index(pair[n:]))
 
 
 def receivables_at(
