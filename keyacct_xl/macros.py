@@ -10,6 +10,7 @@ from __future__ import annotations
 # Imported for their registrations.
 from keyacct_xl.bridge import (  # noqa: F401
     actions_analysis,
+    actions_briefing,
     actions_consolidate,
     actions_finance,
     actions_followup,

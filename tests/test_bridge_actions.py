@@ -46,6 +46,8 @@ ISSUE_ACTIONS = {
     "visits_check",
     "apply_credit_terms",
     "credit_check",
+    "gm_pack",
+    "fact_sheet",
 }
 
 
@@ -336,7 +338,7 @@ def test_demo_step_builds_the_addin_and_runs_actions(demo_master: Path, tmp_path
 
     lines = bridge_demo(demo_master, tmp_path, argparse.Namespace(lang="en"))
     assert (tmp_path / "addin" / "keyacct_xl.xlam").exists()
-    assert "16 worksheet functions, 17 ribbon actions" in lines[0]
+    assert "16 worksheet functions, 19 ribbon actions" in lines[0]
     assert lines[1].startswith("ribbon action rfm_refresh: RFM:") and len(list((tmp_path / "reports").iterdir())) == 2
 
 

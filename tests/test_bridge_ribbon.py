@@ -33,7 +33,7 @@ def test_ribbon_tab_groups_and_buttons() -> None:
     tabs = root.findall(".//c:tab", NS)
     assert [t.get("label") for t in tabs] == ["重点客户 Key Accounts"]
     groups = [g.get("label") for g in tabs[0].findall("c:group", NS)]
-    assert [g.split()[-1] for g in groups] == ["Forms", "Consolidate", "Analysis", "Finance", "Help"]
+    assert [g.split()[-1] for g in groups] == ["Forms", "Consolidate", "Analysis", "Finance", "Meeting", "Help"]
     buttons = root.findall(".//c:button", NS)
     assert len({b.get("tag") for b in buttons}) == len(buttons)
     for button in buttons:

@@ -51,26 +51,25 @@ def risky_customers(
     ledger: Ledger | None,
     *,
     year: int,
+    as_of: pd.Timestamp | None = None,
     drop_pct: float = 30.0,
     overdue_days: int = 90,
     silent_days: int = 90,
     lang: Lang = "zh",
 ) -> pd.DataFrame:
-    """Customers with at least one risk flag, each flag a column and a sentence listing them."""
-    end = pd.Timestamp(year, 12, 31)
+    """Customers with at least one risk flag, each flag a column and a sentence listing them.
+
+    The year is the calendar ``year``; with ``as_of``, the twelve months up to that day and the prior year the twelve
+    months before them (a monthly report's rolling year), silence counted to ``as_of``."""
+    end = pd.Timestamp(year, 12, 31) if as_of is None else pd.Timestamp(as_of).normalize()
+    start = end - pd.DateOffset(years=1) + pd.Timedelta(days=1)  # 1 January of ``year`` for a calendar year
+    prior_start = start - pd.DateOffset(years=1)
     tx = transactions[transactions["date"] <= end]
     ids = customers["customer_id"].astype(str)
-    by_year = tx.groupby([tx["customer_id"].astype(str), tx["date"].dt.year])["amount"].sum()
-    sales = (
-        by_year.xs(year, level=1).reindex(ids).fillna(0.0)
-        if year in by_year.index.levels[1]
-        else pd.Series(0.0, index=ids)
-    )
-    prior = (
-        by_year.xs(year - 1, level=1).reindex(ids).fillna(0.0)
-        if year - 1 in by_year.index.levels[1]
-        else pd.Series(0.0, index=ids)
-    )
+    owner = tx["customer_id"].astype(str)
+    sales = tx["amount"][tx["date"] >= start].groupby(owner).sum().reindex(ids).fillna(0.0)
+    before = (tx["date"] >= prior_start) & (tx["date"] < start)
+    prior = tx["amount"][before].groupby(owner).sum().reindex(ids).fillna(0.0)
     last = tx[tx["amount"] > 0].groupby(tx["customer_id"].astype(str))["date"].max().reindex(ids)
     table = pd.DataFrame(
         {

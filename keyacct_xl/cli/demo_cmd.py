@@ -11,6 +11,7 @@ import python_calamine as calamine
 
 from keyacct_xl.analytics.demo_step import analytics_demo
 from keyacct_xl.bridge.demo_step import bridge_demo
+from keyacct_xl.briefing.demo_step import briefing_demo
 from keyacct_xl.consolidate.demo_step import consolidation_demo
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.demo_step import followup_demo
@@ -32,6 +33,7 @@ DEMO_STEPS.append(consolidation_demo)
 DEMO_STEPS.append(analytics_demo)
 DEMO_STEPS.append(followup_demo)
 DEMO_STEPS.append(performance_demo)
+DEMO_STEPS.append(briefing_demo)
 DEMO_STEPS.append(bridge_demo)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from keyacct_xl import __version__
 from keyacct_xl.cli import (
     abc_cmd,
+    account_cmd,
     addin_cmd,
     ageing_cmd,
     analyze_cmd,
@@ -22,6 +23,7 @@ from keyacct_xl.cli import (
     history_cmd,
     master_cmd,
     reconcile_cmd,
+    report_cmd,
     reps_cmd,
     rfm_cmd,
     routes_cmd,
@@ -56,6 +58,8 @@ COMMAND_MODULES = [
     submissions_cmd,
     reps_cmd,
     history_cmd,
+    report_cmd,
+    account_cmd,
 ]
 
 

@@ -1,0 +1,320 @@
+"""The general manager's monthly pack as a document: a cover of KPIs with arrows, then one report sheet per section.
+
+Every number on the cover links to the sheet it comes from (a hyperlink inside the workbook: the number stays a
+number, formatted as money, count or percent). Arrows compare with last month and with the same month a year ago:
+▲ higher, ▼ lower, ＝ equal, — nothing to compare with. The sections are written through the report layer
+(``keyacct_xl.reports``): title block, headers in the user's language, formats, A4, native charts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from xlsxwriter.worksheet import Worksheet
+
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Message, Pair, Rendered, msg, tr
+from keyacct_xl.output import check_suffix, workbook, write_cell
+from keyacct_xl.performance.complaints import DEADLINE_LABELS
+from keyacct_xl.performance.evaluation import HEADERS as EVALUATION_HEADERS
+from keyacct_xl.performance.register import HEADERS as REGISTER_HEADERS
+from keyacct_xl.reports import Chart, Heading, Highlight, Kind, Sheet, Styles, add_sheet, set_print, write_title
+from keyacct_xl.reports.columns import column_width, number_format
+from keyacct_xl.reports.page import ROW_PT, column_px
+
+if TYPE_CHECKING:  # the use case writes the pack through this module
+    from keyacct_xl.briefing.usecase import GmPack
+
+# Headers of the pack's columns that no other report names (the rest come from labels and the master's schema).
+HEADERS: dict[str, Rendered] = {
+    "month": msg("Month"),
+    "sales_last_year": msg("Same Month Last Year"),
+    "sales_target": msg("Month Target"),
+    "sales_achievement": msg("Month Achievement"),
+    "ytd_sales": msg("Year to Date"),
+    "ytd_last_year": msg("Year to Date Last Year"),
+    "ytd_target": msg("Target to Date"),
+    "ytd_achievement": msg("Achievement to Date"),
+    "ytd_growth": msg("Growth on Last Year"),
+    "buyers": msg("Buyers in the Month"),
+    "recent_buyers": msg("Bought in Last 30 Days"),
+    "active_customers": msg("Active Customers"),
+    "new_customers": msg("New Customers"),
+    "reactivated": msg("Reactivated"),
+    "lost": msg("Lost"),
+    "overdue": msg("Overdue Amount"),
+    "overdue_share": msg("Overdue Share"),
+    "over_limit": msg("Customers over Limit"),
+    "opportunities": msg("Opportunities"),
+    "probability": msg("Average Probability"),
+    "prior_rank": msg("Rank a Year Ago"),
+    "rank_change": msg("Places Gained"),
+    "key_overdue": msg("VIP/A Overdue for a Visit"),
+    **{k: Pair(en, zh) for k, (zh, en) in EVALUATION_HEADERS.items() if k.startswith("key_")},
+    **{k: Pair(en, zh) for k, (zh, en) in REGISTER_HEADERS.items() if k in ("age_days", "containment", "closure")},
+    "closure_due": Pair(REGISTER_HEADERS["closure_due"][1], REGISTER_HEADERS["closure_due"][0]),
+}
+MONEY_KEYS = ("sales_last_year", "sales_target", "ytd_sales", "ytd_last_year", "ytd_target", "overdue")
+KINDS: dict[str, Kind] = {
+    **{k: "money" for k in MONEY_KEYS},
+    "sales_achievement": "percent",
+    "ytd_achievement": "percent",
+    "key_coverage": "percent",
+    "probability": "percent",
+    "month": "text",
+    **{k: "count" for k in ("buyers", "recent_buyers", "active_customers", "new_customers", "reactivated", "lost")},
+    **{k: "count" for k in ("over_limit", "opportunities", "key_customers", "key_visited", "key_overdue")},
+}
+KPI_LABELS: dict[str, Message] = {
+    "month_sales": msg("Sales of the month"),
+    "ytd_sales": msg("Sales, year to date"),
+    "sales_achievement": msg("Month target achieved"),
+    "active_customers": msg("Active customers (bought in the last {months} months)"),
+    "recent_buyers": msg("Customers who bought in the last 30 days"),
+    "new_customers": msg("New customers (first purchase)"),
+    "lost": msg("Lost customers (no purchase for {months} months)"),
+    "balance": msg("Receivables"),
+    "overdue": msg("Overdue receivables"),
+    "over_limit": msg("Customers over their credit limit"),
+    "weighted_amount": msg("Funnel, weighted"),
+    "key_coverage": msg("VIP/A customers visited this quarter"),
+    "open_complaints": msg("Open complaints"),
+    "overdue_complaints": msg("Complaints past a deadline"),
+    "risky_customers": msg("Risky customers"),
+}
+COVER_HEADERS = (
+    msg("KPI"),
+    msg("This Month"),
+    msg("Last Month"),
+    msg("On Last Month"),
+    msg("Same Month Last Year"),
+    msg("On Last Year"),
+)
+LINK_STYLE = {"font_color": "#0563C1", "underline": 1}
+RISK_COLUMNS = [
+    "customer_id",
+    "name",
+    "region",
+    "rep",
+    "sales",
+    "sales_prior",
+    "sales_change",
+    "last_purchase",
+    "max_days_overdue",
+    "risks",
+]
+COMPLAINT_COLUMNS = [
+    "complaint_no",
+    "received_date",
+    "customer_id",
+    "customer_name",
+    "rep",
+    "severity",
+    "age_days",
+    "containment",
+    "closure_due",
+    "closure",
+]
+
+
+def arrow(now: float, before: float, kind: str, lang: Lang) -> str:
+    """▲/▼/＝ and the change: relative for amounts and counts, in percentage points for rates."""
+    if not (math.isfinite(now) and math.isfinite(before)):
+        return "—"
+    sign = "▲" if now > before else "▼" if now < before else "＝"
+    if kind == "percent":
+        return tr(lang, "{arrow} {points:+.1f} pts", arrow=sign, points=(now - before) * 100)
+    if before == 0 or now == before:
+        return sign
+    return f"{sign} {now / before - 1:+.1%}"
+
+
+def _sheet(title: Message, frame: pd.DataFrame, lang: Lang, **more: object) -> Sheet:
+    return Sheet(title.render(lang), frame, headers=HEADERS, kinds=KINDS, **more)  # type: ignore[arg-type]
+
+
+def _money_totals(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[str, float]:
+    return {k: float(frame[k].sum()) for k in keys if k in frame.columns}
+
+
+def _cut_sheet(pack: GmPack, by: str, title: Message, lang: Lang) -> Sheet:
+    frame = pack.cuts[by]
+    if by != "rep":  # targets are set per rep
+        frame = frame.drop(columns=["sales_target", "sales_achievement", "ytd_target", "ytd_achievement"])
+    chart = Chart("column", title.render(lang), by, ("sales", "sales_last_year"))
+    sums = _money_totals(
+        frame, ("sales", "sales_last_year", "sales_target", "ytd_sales", "ytd_last_year", "ytd_target")
+    )
+    return _sheet(title, frame, lang, charts=(chart,), totals=sums)
+
+
+def _complaints(register: pd.DataFrame, lang: Lang) -> Sheet:
+    frame = register[COMPLAINT_COLUMNS].copy()
+    late = ((frame["containment"] == "overdue") | (frame["closure"] == "overdue")).tolist()
+    for column in ("containment", "closure"):
+        frame[column] = frame[column].map(lambda code: DEADLINE_LABELS[code].render(lang), na_action="ignore")
+    mark = Highlight(("containment", "closure"), tuple(late), "alert")
+    return _sheet(msg("Open complaints"), frame, lang, highlights=(mark,))
+
+
+def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
+    """Every sheet after the cover, by the key the cover's KPIs link to."""
+    trend = pack.trend
+    months = msg("{months} months", months=len(trend)).render(lang)
+    found: dict[str, Sheet] = {
+        "sales": _sheet(
+            msg("Sales trend"),
+            trend[["month", "sales", "sales_last_year"]],
+            lang,
+            charts=(
+                Chart("line", tr(lang, "Sales by month, {span}", span=months), "month", ("sales", "sales_last_year")),
+            ),
+        ),
+        "by_region": _cut_sheet(pack, "region", msg("Sales by region"), lang),
+        "by_grade": _cut_sheet(pack, "grade", msg("Sales by customer grade"), lang),
+        "by_category": _cut_sheet(pack, "category", msg("Sales by product category"), lang),
+        "by_rep": _cut_sheet(pack, "rep", msg("Sales by rep"), lang),
+        "customers": _sheet(
+            msg("Customers by month"),
+            trend[["month", "active_customers", "recent_buyers", "buyers", "new_customers", "reactivated", "lost"]],
+            lang,
+            charts=(
+                Chart(
+                    "line",
+                    tr(lang, "Active customers and recent buyers, {span}", span=months),
+                    "month",
+                    ("active_customers", "recent_buyers"),
+                ),
+                Chart(
+                    "column",
+                    tr(lang, "New, reactivated and lost customers"),
+                    "month",
+                    ("new_customers", "reactivated", "lost"),
+                ),
+            ),
+            notes=(
+                tr(
+                    lang,
+                    "Active: bought in the month or the {before} months before it; lost: no purchase for {months} "
+                    "months; reactivated: bought again after being lost; recent: bought in the 30 days to the month's "
+                    "end.",
+                    before=pack.lost_months - 1,
+                    months=pack.lost_months,
+                ),
+            ),
+        ),
+        "top": _sheet(msg("Top 20 customers"), pack.top, lang),
+        "receivables": _sheet(
+            msg("Receivables by month"),
+            pack.receivables,
+            lang,
+            charts=(Chart("column", tr(lang, "Receivables and overdue, 12 months"), "month", ("balance", "overdue")),),
+        ),
+        "funnel": _sheet(
+            msg("Sales funnel"),
+            pack.funnel,
+            lang,
+            charts=(Chart("bar", tr(lang, "Weighted amount by stage"), "stage", ("weighted_amount",)),),
+            totals=_money_totals(pack.funnel, ("expected_amount", "weighted_amount")),
+        ),
+        "visits": _sheet(msg("VIP and A visit coverage"), pack.coverage, lang),
+        "complaints": _complaints(pack.complaints, lang),
+        "risky": _sheet(msg("Risky customers"), pack.risky[RISK_COLUMNS], lang),
+    }
+    if pack.pareto is not None:
+        found["abc"] = _sheet(
+            msg("ABC classes, 12 months"),
+            pack.pareto.classes,
+            lang,
+            charts=(Chart("column", tr(lang, "Revenue by ABC class"), "abc_class", ("revenue",)),),
+        )
+        found["pareto"] = _sheet(
+            msg("Pareto curve, 12 months"),
+            pack.pareto.curve,
+            lang,
+            charts=(Chart("line", tr(lang, "Cumulative share of revenue"), "customer_share", ("revenue_share",)),),
+        )
+    return found
+
+
+def _write_cover(
+    ws: Worksheet, styles: Styles, pack: GmPack, titles: Mapping[str, str], heading: Heading, lang: Lang
+) -> None:
+    """The KPI table: label, this month (a link to its sheet), last month and its arrow, a year ago and its arrow."""
+    top = len(write_title(ws, styles, heading, tr(lang, "Cover"), lang))
+    headers = [h.render(lang) for h in COVER_HEADERS]
+    bold = styles.get(bold=True, bottom=1, text_wrap=True)
+    for j, text in enumerate(headers):
+        ws.write_string(top, j, text, bold)
+    columns: list[list[tuple[object, str]]] = [[(h, "text")] for h in headers]
+    for i, row in enumerate(pack.kpis.itertuples(index=False), start=top + 1):
+        kind = str(row.kind)
+        code = number_format(kind)  # type: ignore[arg-type]
+        number = {"num_format": code} if code else {}
+        label = replace(KPI_LABELS[str(row.kpi)], params={"months": pack.lost_months}).render(lang)
+        now, last_month, last_year = (float(v) for v in (row.value, row.last_month, row.last_year))  # type: ignore[arg-type]
+        cells: list[tuple[object, str]] = [
+            (label, "text"),
+            (now, kind),
+            (last_month, kind),
+            (arrow(now, last_month, kind, lang), "text"),
+            (last_year, kind),
+            (arrow(now, last_year, kind, lang), "text"),
+        ]
+        for j, (value, cell_kind) in enumerate(cells):
+            columns[j].append((value, cell_kind))
+            if j == 1 and str(row.sheet) in titles:
+                link = styles.get(**number, **LINK_STYLE)
+                ws.write_url(i, j, f"internal:'{titles[str(row.sheet)]}'!A1", link, string="—")
+                if isinstance(value, float) and math.isfinite(value):
+                    write_cell(ws, i, j, value, link)  # the link stays on the cell; the cell holds the number
+            elif j in (3, 5):  # the arrows, centred between the figures they compare
+                write_cell(ws, i, j, value, styles.get(align="center"))
+            else:
+                write_cell(ws, i, j, value, styles.get(**number) if cell_kind != "text" else None)
+    last = top + len(pack.kpis) + 2
+    for note in _cover_notes(pack, lang):
+        ws.write_string(last, 0, note, styles.get(italic=True, font_color="#595959"))
+        last += 1
+    widths = [column_width(str(c[0][0]), [v for v, _ in c[1:]], c[1][1] if len(c) > 1 else "text") for c in columns]  # type: ignore[arg-type]
+    for j, width in enumerate(widths):
+        ws.set_column(j, j, width)
+    ws.set_row(top, ROW_PT * 2)
+    set_print(ws, width_px=sum(column_px(w) for w in widths), header_rows=None, lang=lang)
+
+
+def _cover_notes(pack: GmPack, lang: Lang) -> list[str]:
+    return [
+        tr(lang, "Each figure of this month links to its sheet. ▲ higher, ▼ lower, ＝ equal, — nothing to compare."),
+        tr(
+            lang,
+            "Lost: no purchase for {months} months. The funnel shows the opportunities as they stand now, the risky "
+            "customers those of the month's end; neither has an earlier figure to compare.",
+            months=pack.lost_months,
+        ),
+    ]
+
+
+def write_gm_pack(pack: GmPack, path: Path, *, lang: Lang) -> Path:
+    """Write the pack to ``path`` (.xlsx): the cover, then every section; same inputs give the same bytes."""
+    path = Path(path)
+    check_suffix(path, (".xlsx",))
+    heading = Heading(
+        report=tr(lang, "General manager's monthly pack"),
+        company=pack.company,
+        period=str(pack.month),
+        as_of=pack.month.end_time.date(),
+    )
+    found = sections(pack, lang)
+    with workbook(path, heading.report) as book:
+        styles = Styles(book)
+        cover = book.add_worksheet(tr(lang, "Cover"))
+        for number, sheet in enumerate(found.values(), start=1):
+            add_sheet(book, styles, sheet, heading=heading, lang=lang, table_name=f"Table{number}")
+        _write_cover(cover, styles, pack, {k: s.title[:31] for k, s in found.items()}, heading, lang)
+    return path

@@ -1,0 +1,298 @@
+"""The general manager's monthly pack (总经理月报): every figure, as plain frames, from the master and its plans.
+
+The seeds' report system asks for growth month by month in sales and in customers, and for the hidden problems:
+what is overdue, over its limit, at risk, not visited, not closed. Each section reuses the rule that already
+answers it: sales by rep (performance.reps), targets (SalesTargets), the ledger (receivables), visit status
+(followup.status), the complaint register (performance.complaints), risky customers (analytics.composition) and
+Pareto/ABC (analytics.abc). Sales are net; month-to-month customer definitions are in ``briefing.months``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
+from keyacct_xl.analytics.analysis import pareto_curve
+from keyacct_xl.analytics.composition import risky_customers
+from keyacct_xl.briefing.months import month_number
+from keyacct_xl.followup.policy import VisitPolicy
+from keyacct_xl.followup.status import customer_status
+from keyacct_xl.i18n import Lang
+from keyacct_xl.performance.reps import EvaluationPeriod, sales_by_rep
+from keyacct_xl.receivables.ledger import Ledger
+
+CUT_COLUMNS = [
+    "sales",
+    "sales_last_year",
+    "sales_target",
+    "sales_achievement",
+    "ytd_sales",
+    "ytd_last_year",
+    "ytd_target",
+    "ytd_achievement",
+    "ytd_growth",
+]
+CUTS = ("region", "grade", "category", "rep")
+TOP_COLUMNS = [
+    "rank",
+    "customer_id",
+    "name",
+    "rep",
+    "grade",
+    "ytd_sales",
+    "ytd_last_year",
+    "ytd_growth",
+    "prior_rank",
+    "rank_change",
+]
+FUNNEL_COLUMNS = ["stage", "opportunities", "expected_amount", "probability", "weighted_amount"]
+COVERAGE_COLUMNS = ["rep", "key_customers", "key_visited", "key_coverage", "key_overdue"]
+BLANK = "—"  # a group without a value (a line without a category, a customer without a region)
+
+
+@dataclass(frozen=True)
+class Spans:
+    """The report's month, the year to date, and both a year earlier."""
+
+    month: EvaluationPeriod
+    ytd: EvaluationPeriod
+
+    @classmethod
+    def of(cls, month: pd.Period) -> Spans:
+        """The spans of the month ``month`` (a monthly period)."""
+        first, last = month.start_time.normalize(), month.end_time.normalize()
+        return cls(
+            EvaluationPeriod(str(month), first, last), EvaluationPeriod(str(month), first.replace(month=1), last)
+        )
+
+
+def _owner(customers: pd.DataFrame) -> pd.Series:
+    ids = customers["customer_id"].astype(str).str.strip()
+    return pd.Series(customers["rep"].to_numpy(), index=ids.to_numpy())[~ids.duplicated().to_numpy()]
+
+
+def _customer_value(transactions: pd.DataFrame, customers: pd.DataFrame, column: str) -> pd.Series:
+    """A Customers column for each sales line, by its customer (each distinct id looked up once)."""
+    ids = customers["customer_id"].astype(str).str.strip()
+    lookup = pd.Series(customers[column].to_numpy(), index=ids.to_numpy())[~ids.duplicated().to_numpy()]
+    codes, uniques = pd.factorize(transactions["customer_id"].to_numpy(dtype=object))
+    found = pd.Series([str(u).strip() for u in uniques], dtype=object).map(lookup).to_numpy(dtype=object)
+    return pd.Series(np.array([*found, None], dtype=object)[codes], index=transactions.index, dtype=object)
+
+
+def _labelled(keys: pd.Series) -> pd.Series:
+    """Each key as the text a report shows, a blank one as "—" (each distinct key worked out once)."""
+    codes, uniques = pd.factorize(keys.to_numpy(dtype=object))
+    shown = [BLANK if pd.isna(u) or not str(u).strip() else str(u).strip() for u in uniques]
+    return pd.Series(np.array([*shown, BLANK], dtype=object)[codes], index=keys.index, dtype=object)
+
+
+def _sales_in(transactions: pd.DataFrame, keys: pd.Series) -> Callable[[EvaluationPeriod], pd.Series]:
+    """Sales per key in a period, for keys given per line."""
+    labels = _labelled(keys)
+
+    def sales(period: EvaluationPeriod) -> pd.Series:
+        dates = transactions["date"]
+        inside = ((dates >= period.first) & (dates < period.last + pd.Timedelta(days=1))).to_numpy()
+        return transactions["amount"][inside].groupby(labels[inside]).sum()
+
+    return sales
+
+
+def _targets(targets: pd.DataFrame, period: EvaluationPeriod) -> pd.Series:
+    """SalesTargets' monthly amounts per rep over the period's months (none set: no entry)."""
+    planned = targets[targets["month"].astype(str).str.strip().isin(set(period.months))]
+    return planned.groupby(planned["rep"].astype(str).str.strip())["amount"].sum(min_count=1).dropna()
+
+
+def _cut(sales: Callable[[EvaluationPeriod], pd.Series], spans: Spans, targets: pd.DataFrame | None) -> pd.DataFrame:
+    parts = {
+        "sales": sales(spans.month),
+        "sales_last_year": sales(spans.month.year_before()),
+        "ytd_sales": sales(spans.ytd),
+        "ytd_last_year": sales(spans.ytd.year_before()),
+    }
+    if targets is not None:
+        parts["sales_target"] = _targets(targets, spans.month)
+        parts["ytd_target"] = _targets(targets, spans.ytd)
+    frame = pd.DataFrame(parts)
+    for money in ("sales", "sales_last_year", "ytd_sales", "ytd_last_year"):
+        frame[money] = frame[money].fillna(0.0)
+    frame = frame.reindex(columns=CUT_COLUMNS)
+    frame["sales_achievement"] = frame["sales"] / frame["sales_target"].where(frame["sales_target"] > 0)
+    frame["ytd_achievement"] = frame["ytd_sales"] / frame["ytd_target"].where(frame["ytd_target"] > 0)
+    frame["ytd_growth"] = frame["ytd_sales"] / frame["ytd_last_year"].where(frame["ytd_last_year"] > 0) - 1
+    return frame.astype("float64")
+
+
+def sales_cut(
+    transactions: pd.DataFrame, customers: pd.DataFrame, targets: pd.DataFrame, *, month: pd.Period, by: str
+) -> pd.DataFrame:
+    """Sales of the month and the year to date against target (reps) and the same spans last year, per ``by``:
+    region, grade (the customer's), category (the line's) or rep (the line's, else the customer's)."""
+    spans = Spans.of(month)
+    if by == "rep":
+        owner = _owner(customers)
+        frame = _cut(lambda p: sales_by_rep(transactions, owner, p)["sales"], spans, targets)
+    else:
+        keys = transactions[by] if by in transactions.columns else _customer_value(transactions, customers, by)
+        frame = _cut(_sales_in(transactions, keys), spans, None)
+    frame = frame.rename_axis(by).reset_index()
+    frame[by] = _labelled(frame[by])
+    return frame.sort_values(["ytd_sales", by], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def sales_total(transactions: pd.DataFrame, targets: pd.DataFrame, *, month: pd.Period) -> pd.Series:
+    """The company's line of ``sales_cut``: every sale, against every rep's target."""
+    everything = pd.Series("", index=transactions.index)
+    total = _cut(_sales_in(transactions, everything), Spans.of(month), None).iloc[0]
+    spans = Spans.of(month)
+    for column, period in (("sales_target", spans.month), ("ytd_target", spans.ytd)):
+        found = _targets(targets, period)
+        total[column] = float(found.sum()) if len(found) else np.nan
+    total["sales_achievement"] = total["sales"] / total["sales_target"] if total["sales_target"] > 0 else np.nan
+    total["ytd_achievement"] = total["ytd_sales"] / total["ytd_target"] if total["ytd_target"] > 0 else np.nan
+    return total
+
+
+def _ytd_revenue(transactions: pd.DataFrame, period: EvaluationPeriod) -> pd.Series:
+    dates = transactions["date"]
+    inside = (dates >= period.first) & (dates < period.last + pd.Timedelta(days=1))
+    lines = transactions[inside.to_numpy()]
+    return lines.groupby(lines["customer_id"].astype(str).str.strip())["amount"].sum()
+
+
+def top_customers(
+    transactions: pd.DataFrame, customers: pd.DataFrame, *, month: pd.Period, n: int = 20
+) -> pd.DataFrame:
+    """The ``n`` largest customers by sales of the year to date, with their rank a year earlier (same span) and the
+    places gained (positive) or lost; a customer without sales then has no earlier rank."""
+    spans = Spans.of(month)
+    now = _ytd_revenue(transactions, spans.ytd)
+    if now.empty:
+        return pd.DataFrame(columns=TOP_COLUMNS)
+    ranked = abc_classes(now).head(n)
+    before = _ytd_revenue(transactions, spans.ytd.year_before())
+    prior_rank = abc_classes(before).set_index("customer_id")["rank"] if len(before) else pd.Series(dtype="int64")
+    ids = ranked["customer_id"].astype(str)
+    table = pd.DataFrame(
+        {
+            "rank": ranked["rank"].to_numpy(),
+            "customer_id": ids.to_numpy(),
+            "name": _lookup(customers, "name", ids),
+            "rep": _lookup(customers, "rep", ids),
+            "grade": _lookup(customers, "grade", ids),
+            "ytd_sales": ranked["revenue"].to_numpy(),
+            "ytd_last_year": before.reindex(ids).fillna(0.0).to_numpy(),
+        }
+    )
+    table["ytd_growth"] = table["ytd_sales"] / table["ytd_last_year"].where(table["ytd_last_year"] > 0) - 1
+    table["prior_rank"] = prior_rank.reindex(ids).astype("Int64").to_numpy()
+    table["rank_change"] = (table["prior_rank"] - table["rank"]).astype("Int64")
+    return table[TOP_COLUMNS]
+
+
+def _lookup(customers: pd.DataFrame, column: str, ids: pd.Series) -> np.ndarray:
+    keys = customers["customer_id"].astype(str).str.strip()
+    values = pd.Series(customers[column].to_numpy(), index=keys.to_numpy())[~keys.duplicated().to_numpy()]
+    return ids.map(values).to_numpy(dtype=object)
+
+
+def funnel(opportunities: pd.DataFrame) -> pd.DataFrame:
+    """Opportunities per stage: count, expected amount, mean probability and the weighted amount (the row's own,
+    else expected × probability), stages in the order of their probability."""
+    if opportunities.empty:
+        return pd.DataFrame(columns=FUNNEL_COLUMNS)
+    expected = pd.to_numeric(opportunities["expected_amount"], errors="coerce")
+    chance = pd.to_numeric(opportunities["probability"], errors="coerce")
+    weighted = pd.to_numeric(opportunities["weighted_amount"], errors="coerce").fillna(expected * chance)
+    frame = pd.DataFrame(
+        {
+            "stage": _labelled(opportunities["stage"]).to_numpy(),
+            "expected_amount": expected.to_numpy(),
+            "probability": chance.to_numpy(),
+            "weighted_amount": weighted.to_numpy(),
+        }
+    )
+    grouped = frame.groupby("stage", sort=True).agg(
+        opportunities=("stage", "size"),
+        expected_amount=("expected_amount", "sum"),
+        probability=("probability", "mean"),
+        weighted_amount=("weighted_amount", "sum"),
+    )
+    ordered = grouped.reset_index().sort_values(["probability", "stage"], kind="stable", na_position="first")
+    return ordered[FUNNEL_COLUMNS].reset_index(drop=True)
+
+
+def key_visit_coverage(
+    customers: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.Timestamp, policy: VisitPolicy
+) -> pd.DataFrame:
+    """Per rep, the customers of the policy's quarterly grades (VIP, A): how many, how many were visited face to
+    face this quarter (to ``as_of``), that share, and how many are overdue for a visit by the policy."""
+    status = customer_status(customers, visits, as_of=as_of, policy=policy)
+    key = status[status["grade"].isin(policy.quarterly_face_to_face)]
+    quarter_start = as_of.to_period("Q").start_time
+    frame = pd.DataFrame(
+        {
+            "rep": _labelled(key["rep"]).to_numpy(),
+            "visited": (key["last_face_to_face"] >= quarter_start).to_numpy(),
+            "overdue": (key["status"] == "overdue").to_numpy(),
+        }
+    )
+    grouped = frame.groupby("rep", sort=True).agg(
+        key_customers=("rep", "size"), key_visited=("visited", "sum"), key_overdue=("overdue", "sum")
+    )
+    grouped = grouped.astype("int64")
+    grouped["key_coverage"] = grouped["key_visited"] / grouped["key_customers"]
+    return grouped.reset_index()[COVERAGE_COLUMNS]
+
+
+def open_complaints(register: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The register's complaints received by ``as_of`` and not closed by then (oldest first, as the register)."""
+    received = register["received_date"] <= as_of
+    still_open = register["closed_date"].isna() | (register["closed_date"] > as_of)
+    return register[(received & still_open).to_numpy()].reset_index(drop=True)
+
+
+def overdue_complaints(register: pd.DataFrame) -> pd.Series:
+    """Which complaints missed a deadline still open (containment or closure overdue)."""
+    return (register["containment"] == "overdue") | (register["closure"] == "overdue")
+
+
+@dataclass(frozen=True)
+class Pareto:
+    """The ABC check of the twelve months to the report's month: per customer, per class and the Pareto curve."""
+
+    customers: pd.DataFrame
+    classes: pd.DataFrame
+    curve: pd.DataFrame
+
+
+def rolling_year_pareto(transactions: pd.DataFrame, *, month: pd.Period) -> Pareto | None:
+    """ABC classes (the Settings' thresholds, as ``abc``) of the twelve months ending with ``month``; None
+    without a sale in them."""
+    number = month_number(transactions["date"])
+    last = month.year * 12 + month.month - 1
+    lines = transactions[((number > last - 12) & (number <= last))]
+    revenue = revenue_by_customer(lines) if len(lines) else pd.Series(dtype="float64")
+    if revenue.empty:
+        return None
+    table = abc_classes(revenue)
+    return Pareto(table, abc_summary(table), pareto_curve(table))
+
+
+def risky(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame,
+    ledger: Ledger,
+    *,
+    month: pd.Period,
+    lang: Lang,
+) -> pd.DataFrame:
+    """Risky customers at the month's end over the rolling year (analytics.composition's flags and reasons)."""
+    end = month.end_time.normalize()
+    return risky_customers(transactions, customers, ledger, year=month.year, as_of=end, lang=lang)

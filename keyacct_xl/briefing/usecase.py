@@ -1,0 +1,335 @@
+"""The general manager's monthly pack and the customer fact sheet as every front end runs them (CLI, ribbon, demo).
+
+``run_gm_pack`` computes every figure of a month (briefing.gm_pack) and, when asked, writes the pack;
+``run_fact_sheet`` does the same for one customer or every customer of a rep (briefing.fact_sheet). Both read
+their defaults from the master's Settings here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.briefing import gm_pack as gm
+from keyacct_xl.briefing.fact_book import write_fact_sheets
+from keyacct_xl.briefing.fact_sheet import FactSheet, Records, ageing_of, fact_sheet, twelve_month_sales
+from keyacct_xl.briefing.gm_book import write_gm_pack
+from keyacct_xl.briefing.months import LOST_MONTHS, month_end, monthly_trend, receivables_at
+from keyacct_xl.errors import InputError
+from keyacct_xl.followup.check import require_rep
+from keyacct_xl.followup.policy import master_policy
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.accounts import ACCOUNT_PLAN_ACTIONS
+from keyacct_xl.master.followthrough import COMPLAINTS
+from keyacct_xl.master.model import Master, empty_frame
+from keyacct_xl.master.plans import SALES_TARGETS
+from keyacct_xl.master.settings import Settings, setting_int
+from keyacct_xl.master.submissions import QUOTATIONS
+from keyacct_xl.messages import msg, tr
+from keyacct_xl.performance.complaints import complaint_register, end_of_day, load_deadline_policy
+from keyacct_xl.performance.reps import evaluation_period
+from keyacct_xl.receivables.ledger import build_ledger
+
+LOST_SETTING = "lost_customer_months"
+KPI_COLUMNS = ["kpi", "value", "last_month", "last_year", "kind", "sheet"]
+
+
+def lost_months(settings: Settings) -> int:
+    """Months without a purchase after which a customer counts as lost: Settings ``lost_customer_months`` when a
+    user added it, else twelve."""
+    return setting_int(settings, LOST_SETTING) if settings.value(LOST_SETTING) is not None else LOST_MONTHS
+
+
+def report_month(text: str) -> pd.Period:
+    """The pack's month from ``2026-10``; a quarter or a year is refused (the pack compares months)."""
+    span = evaluation_period(text)
+    if len(span.months) != 1:
+        raise InputError(msg("--period: the monthly pack needs a month such as 2026-10, not {value!r}", value=text))
+    return pd.Period(span.months[0], freq="M")
+
+
+def _table(tables: Mapping[str, pd.DataFrame], schema) -> pd.DataFrame:
+    """A consolidation table by name; a master without it has none of its rows."""
+    return tables[schema.name] if schema.name in tables else empty_frame(schema)
+
+
+@dataclass(frozen=True)
+class GmPack:
+    """One month's pack: the cover's KPIs (this month, last month, a year ago) and every section's table."""
+
+    month: pd.Period
+    kpis: pd.DataFrame
+    trend: pd.DataFrame
+    total: pd.Series
+    cuts: Mapping[str, pd.DataFrame]
+    top: pd.DataFrame
+    receivables: pd.DataFrame
+    funnel: pd.DataFrame
+    coverage: pd.DataFrame
+    complaints: pd.DataFrame
+    risky: pd.DataFrame
+    pareto: gm.Pareto | None
+    lost_months: int
+    company: str
+    path: Path | None = None
+
+    def kpi(self, key: str) -> float:
+        """The value of one cover KPI this month."""
+        return float(self.kpis.set_index("kpi").at[key, "value"])
+
+    def summary(self, lang: Lang) -> str:
+        """One line: the month's sales against last year, the year to date, active customers, overdue money."""
+        return tr(
+            lang,
+            "monthly pack {month}: sales ¥{sales:,.2f} (a year ago ¥{last_year:,.2f}), year to date "
+            "¥{ytd:,.2f}, {active:,} active customers, overdue ¥{overdue:,.2f}",
+            month=str(self.month),
+            sales=self.kpi("month_sales"),
+            last_year=float(self.kpis.set_index("kpi").at["month_sales", "last_year"]),
+            ytd=self.kpi("ytd_sales"),
+            active=int(self.kpi("active_customers")),
+            overdue=self.kpi("overdue"),
+        )
+
+    def report_line(self, lang: Lang) -> str:
+        """The summary and the report's path, as the CLI and the demo print it."""
+        return tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
+
+
+def last_full_month(master: Master) -> pd.Period:
+    """The latest month whose sales are complete: the latest sale's month when it falls on the month's last day,
+    else the month before (the ribbon's and the demo's default)."""
+    dates = master.transactions["date"].dropna()
+    if dates.empty:
+        raise InputError(msg("Transactions: no dated sales for a monthly pack; give --period"))
+    latest = pd.Timestamp(dates.max()).normalize()
+    month = latest.to_period("M")
+    return month if latest == month.end_time.normalize() else month - 1
+
+
+def gm_report_name(month: pd.Period) -> str:
+    """The pack's file name when the caller names only a folder."""
+    return f"gm_pack_{month}.xlsx"
+
+
+def _kpi(key: str, values: Sequence[float], kind: str, sheet: str) -> dict[str, object]:
+    now, last_month, last_year = (*values, np.nan, np.nan)[:3]
+    return {
+        "kpi": key,
+        "value": now,
+        "last_month": last_month,
+        "last_year": last_year,
+        "kind": kind,
+        "sheet": sheet,
+    }
+
+
+def _cover(
+    master: Master,
+    tables: Mapping[str, pd.DataFrame],
+    month: pd.Period,
+    trend: pd.DataFrame,
+    receivables: pd.DataFrame,
+    sections: dict[str, pd.DataFrame],
+) -> pd.DataFrame:
+    """The KPIs of the month, last month and the same month a year ago."""
+    targets = _table(tables, SALES_TARGETS)
+    points = [month, month - 1, month - 12]
+    totals = [gm.sales_total(master.transactions, targets, month=p) for p in points]
+    rows = trend.set_index("month")
+    at = [rows.loc[str(p)] if str(p) in rows.index else None for p in points]
+
+    def monthly(column: str) -> list[float]:
+        return [float(r[column]) if r is not None else np.nan for r in at]
+
+    register = _table(tables, COMPLAINTS)
+    policy = master_policy(master.settings)
+    open_counts, overdue_counts, coverage = [], [], []
+    deadlines = load_deadline_policy()
+    for p in points:
+        end = end_of_day(p.end_time.normalize())
+        dated = complaint_register(register, master.customers, as_of=end, policy=deadlines)
+        still = gm.open_complaints(dated, as_of=end)
+        open_counts.append(float(len(still)))
+        overdue_counts.append(float(gm.overdue_complaints(still).sum()))
+        cover = gm.key_visit_coverage(master.customers, master.visits, as_of=p.end_time.normalize(), policy=policy)
+        keys = cover["key_customers"].sum()
+        coverage.append(float(cover["key_visited"].sum() / keys) if keys else np.nan)
+    owed = receivables.set_index("month")
+    return pd.DataFrame(
+        [
+            _kpi("month_sales", monthly("sales"), "money", "sales"),
+            _kpi("ytd_sales", [float(t["ytd_sales"]) for t in totals], "money", "sales"),
+            _kpi("sales_achievement", [float(t["sales_achievement"]) for t in totals], "percent", "by_rep"),
+            _kpi("active_customers", monthly("active_customers"), "count", "customers"),
+            _kpi("recent_buyers", monthly("recent_buyers"), "count", "customers"),
+            _kpi("new_customers", monthly("new_customers"), "count", "customers"),
+            _kpi("lost", monthly("lost"), "count", "customers"),
+            _kpi("balance", [float(owed.at[str(p), "balance"]) for p in points], "money", "receivables"),
+            _kpi("overdue", [float(owed.at[str(p), "overdue"]) for p in points], "money", "receivables"),
+            _kpi("over_limit", [float(owed.at[str(p), "over_limit"]) for p in points], "count", "receivables"),
+            _kpi("weighted_amount", [float(sections["funnel"]["weighted_amount"].sum())], "money", "funnel"),
+            _kpi("key_coverage", coverage, "percent", "visits"),
+            _kpi("open_complaints", open_counts, "count", "complaints"),
+            _kpi("overdue_complaints", overdue_counts, "count", "complaints"),
+            _kpi("risky_customers", [float(len(sections["risky"]))], "count", "risky"),
+        ],
+        columns=KPI_COLUMNS,
+    )
+
+
+def run_gm_pack(
+    master: Master,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    period: str,
+    out: Path | None = None,
+    out_dir: Path | None = None,
+    lang: Lang = "zh",
+) -> GmPack:
+    """Every figure of the month ``period`` (2026-10) from ``master`` and its consolidation ``tables`` (SalesTargets,
+    Complaints by name); written to ``out``, or into ``out_dir`` as gm_pack_<month>.xlsx."""
+    month = report_month(period)
+    end = month.end_time.normalize()
+    tx = master.transactions
+    targets = _table(tables, SALES_TARGETS)
+    months_lost = lost_months(master.settings)
+    trend = monthly_trend(tx, last=month, months=24, lost_months=months_lost)
+    ledger = build_ledger(tx, master.payments, master.customers, as_of=end)
+    ends = sorted({month_end(month.year * 12 + month.month - 1 - k) for k in (*range(12), 12)})
+    owed = receivables_at(ledger, master.payments, master.customers, ends)
+    register = complaint_register(
+        _table(tables, COMPLAINTS), master.customers, as_of=end_of_day(end), policy=load_deadline_policy()
+    )
+    sections = {
+        "funnel": gm.funnel(master.opportunities),
+        "risky": gm.risky(tx, master.customers, ledger, month=month, lang=lang),
+    }
+    pack = GmPack(
+        month=month,
+        kpis=_cover(master, tables, month, trend, owed, sections),
+        trend=trend,
+        total=gm.sales_total(tx, targets, month=month),
+        cuts={by: gm.sales_cut(tx, master.customers, targets, month=month, by=by) for by in gm.CUTS},
+        top=gm.top_customers(tx, master.customers, month=month),
+        receivables=owed.iloc[-12:].reset_index(drop=True),
+        funnel=sections["funnel"],
+        coverage=gm.key_visit_coverage(
+            master.customers, master.visits, as_of=end, policy=master_policy(master.settings)
+        ),
+        complaints=gm.open_complaints(register, as_of=end_of_day(end)),
+        risky=sections["risky"],
+        pareto=gm.rolling_year_pareto(tx, month=month),
+        lost_months=months_lost,
+        company=master.settings.company_name,
+    )
+    path = out or (out_dir / gm_report_name(month) if out_dir is not None else None)
+    if path is None:
+        return pack
+    return replace(pack, path=write_gm_pack(pack, path, lang=lang))
+
+
+@dataclass(frozen=True)
+class FactSheets:
+    """The fact sheets of one run (one customer, or every customer of a rep) at one day, and the workbook written."""
+
+    sheets: tuple[FactSheet, ...]
+    as_of: pd.Timestamp
+    path: Path | None = None
+
+    def summary(self, lang: Lang) -> str:
+        """One line: the day and the customers."""
+        names = tr(lang, ", ").join(f"{s.customer_id} {s.name}" for s in self.sheets[:5])
+        more = "" if len(self.sheets) <= 5 else " …"
+        return tr(
+            lang,
+            "customer fact sheets as of {as_of:%Y-%m-%d}: {n} customer(s) ({names}{more})",
+            as_of=self.as_of,
+            n=len(self.sheets),
+            names=names,
+            more=more,
+        )
+
+    def report_line(self, lang: Lang) -> str:
+        """The summary and the report's path, as the CLI prints it."""
+        return tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
+
+
+def fact_sheet_as_of(master: Master) -> pd.Timestamp:
+    """The data's today: the latest sale, payment or visit (never the wall clock)."""
+    dates = pd.concat([master.transactions["date"], master.payments["date"], master.visits["date"]]).dropna()
+    if dates.empty:
+        raise InputError(msg("the master has no sale, payment or visit to date the fact sheet; give --as-of"))
+    return pd.Timestamp(dates.max()).normalize()
+
+
+def fact_sheet_name(ids: Sequence[str], rep: str | None, as_of: pd.Timestamp) -> str:
+    """The workbook's file name when the caller names only a folder."""
+    who = f"rep_{rep}" if rep is not None else ids[0]
+    return f"account_{who}_{as_of:%Y-%m-%d}.xlsx"
+
+
+def _chosen(master: Master, customer_ids: Sequence[str], rep: str | None) -> list[str]:
+    ids = master.customers["customer_id"].astype(str).str.strip()
+    if rep is not None:
+        require_rep(master, rep)
+        mine = ids[(master.customers["rep"].astype(str).str.strip() == rep).to_numpy()]
+        if mine.empty:
+            raise InputError(msg("rep {rep!r} has no customers in the master", rep=rep))
+        return sorted(mine.unique())
+    known = set(ids)
+    for cid in customer_ids:
+        if cid not in known:
+            raise InputError(msg("{path}: no customer {cid} in Customers", path=master.path or "master", cid=cid))
+    return list(dict.fromkeys(customer_ids))
+
+
+def run_fact_sheet(
+    master: Master,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    customer_ids: Sequence[str] = (),
+    rep: str | None = None,
+    as_of: pd.Timestamp | None = None,
+    out: Path | None = None,
+    out_dir: Path | None = None,
+    lang: Lang = "zh",
+) -> FactSheets:
+    """The fact sheet of each of ``customer_ids``, or of every customer of ``rep``, at ``as_of`` (default: the latest
+    sale, payment or visit) from ``master`` and its consolidation ``tables`` (Quotations, AccountPlanActions,
+    Complaints by name); written as one workbook, one sheet per customer."""
+    ids = _chosen(master, customer_ids, rep)
+    when = pd.Timestamp(as_of).normalize() if as_of is not None else fact_sheet_as_of(master)
+    register = complaint_register(
+        _table(tables, COMPLAINTS), master.customers, as_of=end_of_day(when), policy=load_deadline_policy()
+    )
+    records = Records(
+        {
+            "Customers": master.customers,
+            "Contacts": master.contacts,
+            "Transactions": master.transactions,
+            "Visits": master.visits,
+            "Opportunities": master.opportunities,
+            "GradeHistory": master.grade_history,
+            "Quotations": _table(tables, QUOTATIONS),
+            "AccountPlanActions": _table(tables, ACCOUNT_PLAN_ACTIONS),
+            "Complaints": register,
+        }
+    )
+    recent = twelve_month_sales(master.transactions, as_of=when)
+    aged = ageing_of(
+        master.transactions, master.payments, master.customers, ids, as_of=when, buckets=master.settings.ageing_buckets
+    )
+    sheets = tuple(
+        fact_sheet(cid, records=records, customers=master.customers, recent_sales=recent, aged=aged, as_of=when)
+        for cid in ids
+    )
+    result = FactSheets(sheets, when)
+    path = out or (out_dir / fact_sheet_name(ids, rep, when) if out_dir is not None else None)
+    if path is None:
+        return result
+    return replace(result, path=write_fact_sheets(result, path, company=master.settings.company_name, lang=lang))

@@ -1,0 +1,106 @@
+"""The customer fact sheet (一户一档) on a hand-built master written to disk: a customer's figures against a hand
+count, a customer without a sale, every customer of a rep, unknown customers and reps; then the printable workbook."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from briefing_master import hand_master
+
+from keyacct_xl.bridge.base import ActionOptions, FileBridge
+from keyacct_xl.briefing.usecase import run_fact_sheet
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.errors import InputError
+from keyacct_xl.macros import run_action
+from keyacct_xl.master.reader import load_master
+
+OCTOBER_END = pd.Timestamp("2026-10-31")
+
+
+@pytest.fixture(scope="module")
+def master_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return hand_master(tmp_path_factory.mktemp("account"))
+
+
+def sheets(path: Path, **options):
+    return run_fact_sheet(load_master(path), load_store(path).frames, **options)
+
+
+def test_a_customers_sheet_shows_the_hand_counted_figures(master_path: Path) -> None:
+    (k1,) = sheets(master_path, customer_ids=["K1"], as_of=OCTOBER_END).sheets
+    archive = k1.archive.set_index("field")["value"]
+    assert archive["name"] == "甲商贸" and archive["grade"] == "VIP" and archive["credit_limit"] == 1000.0
+    assert list(k1.contacts["name"]) == ["赵经理", "钱总"] and list(k1.contacts["active"]) == ["是", "否"]
+    monthly = k1.monthly.set_index("month")
+    assert len(monthly) == 36 and monthly.index[0] == "2023-11" and monthly.index[-1] == "2026-10"
+    assert monthly.loc["2026-10", "饮料"] == 1200.0 and monthly.loc["2026-09", "食品"] == 500.0
+    assert monthly.loc["2025-10", "total"] == 800.0 and monthly["total"].sum() == 3500.0  # November's 5000 is later
+    assert k1.sales_12_months == 2700.0
+    share = k1.category_share.iloc[0]  # 经销商: K1 2700, K3 3400, K5 900 over 2025-11..2026-10
+    assert share["category_sales"] == 7000.0 and share["category_share"] == pytest.approx(2700 / 7000)
+    assert share["category_rank"] == 2 and share["category_customers"] == 3
+    assert list(k1.grades["grade_after"]) == ["VIP"]
+    assert list(k1.quotes["quote_no"]) == ["Q1"]  # Q2 expired in June
+    assert list(k1.opportunities["opportunity_id"]) == ["O1"]
+    assert list(k1.visits["date"]) == [pd.Timestamp("2026-10-06"), pd.Timestamp("2026-07-01")]
+    assert list(k1.complaints["complaint_no"]) == ["T3"]  # T1 closed on 10-15
+    ageing = k1.ageing.iloc[0]  # 1200 of 10-01 due 10-31, 500 of 09-20 due 10-20
+    assert ageing["balance"] == 1700.0 and ageing["not_due"] == 1200.0 and ageing["d1_30"] == 500.0
+    assert bool(ageing["over_limit"])
+    assert list(k1.actions["action"]) == ["季度业务回顾"]  # 新品进店 is done
+
+
+def test_a_customer_without_a_sale_has_every_section(master_path: Path) -> None:
+    (k7,) = sheets(master_path, customer_ids=["K7"], as_of=OCTOBER_END).sheets
+    assert k7.sales_12_months == 0.0 and len(k7.monthly) == 36
+    assert k7.ageing.empty and k7.visits.empty and k7.contacts.empty
+    share = k7.category_share.iloc[0]  # 零售: K2 500, K4 0, K6 250, K7 0
+    assert share["category_sales"] == 750.0 and share["category_share"] == 0.0 and share["category_rank"] == 3
+
+
+def test_every_customer_of_a_rep_and_the_data_s_today(master_path: Path) -> None:
+    run = sheets(master_path, rep="李四")
+    assert [s.customer_id for s in run.sheets] == ["K3", "K4", "K5"]
+    assert run.as_of == pd.Timestamp("2026-11-02")  # the latest sale
+
+
+def test_unknown_customer_or_rep_is_refused(master_path: Path) -> None:
+    with pytest.raises(InputError, match="K99"):
+        sheets(master_path, customer_ids=["K99"])
+    with pytest.raises(InputError, match="赵六"):
+        sheets(master_path, rep="赵六")
+
+
+def test_the_sheets_print_on_a4_with_their_figures_and_a_chart(master_path: Path, tmp_path: Path, libreoffice) -> None:
+    out = sheets(master_path, customer_ids=["K1", "K7"], as_of=OCTOBER_END, out=tmp_path / "accounts.xlsx").path
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["K1", "K7"]
+    for ws in book.worksheets:
+        assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert len(ws._charts) == 1  # the monthly sales, also for a customer without a sale
+    cells = {str(c.value) for row in book["K7"].iter_rows() for c in row if c.value is not None}
+    assert "（无）" in cells and "庚新店" in cells  # a customer without a sale: every section, empty ones say so
+    k1 = [[c.value for c in row] for row in book["K1"].iter_rows()]
+    assert any(r[:2] == ["2026-10", 1200.0] or (r[0] == "2026-10" and 1200.0 in r) for r in k1)
+    assert any("季度业务回顾" in r for r in k1)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(libreoffice(out, "pdf")), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "###" not in text and "甲商贸" in text and "¥1,700.00" in text
+
+
+def test_the_command_and_the_ribbon_button(master_path: Path, tmp_path: Path, capsys) -> None:
+    book = tmp_path / "master.xlsx"
+    shutil.copy(master_path, book)
+    assert main(["account", str(book), "--all", "--rep", "李四", "--lang", "en"]) == 0
+    assert "3 customer(s) (K3 丙公司, K4 丁商店, K5 戊批发)" in capsys.readouterr().out
+    assert (tmp_path / "account_rep_李四_2026-11-02.xlsx").exists()
+    assert main(["account", str(book), "--all"]) == 2  # --all needs --rep: a user error
+    result = run_action("fact_sheet", FileBridge(book), ActionOptions(extra={"customer": "K7"}))
+    assert result.outputs == (tmp_path / "reports" / "account_K7_2026-11-02.xlsx",)

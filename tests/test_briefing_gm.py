@@ -1,0 +1,214 @@
+"""The general manager's monthly pack on a hand-built master written to disk: month sales, year to date, last year,
+targets, active/new/lost/reactivated customers, receivables (equal to the ageing job's), the funnel, VIP/A coverage,
+complaints, top customers and their rank change; then the workbook: cover links, 24-month charts, zh headers."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from briefing_master import hand_master
+from reportbook import report_table
+
+from keyacct_xl.bridge.base import ActionOptions, FileBridge
+from keyacct_xl.briefing.gm_book import KPI_LABELS as PACK_KPIS
+from keyacct_xl.briefing.months import monthly_trend
+from keyacct_xl.briefing.usecase import GmPack, lost_months, run_gm_pack
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.errors import InputError
+from keyacct_xl.macros import run_action
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.settings import settings_from
+from keyacct_xl.receivables.usecase import run_ageing
+
+
+@pytest.fixture(scope="module")
+def master_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return hand_master(tmp_path_factory.mktemp("gm"))
+
+
+@pytest.fixture(scope="module")
+def pack(master_path: Path) -> GmPack:
+    return run_gm_pack(load_master(master_path), load_store(master_path).frames, period="2026-10")
+
+
+def kpi(pack: GmPack, key: str) -> tuple[float, float, float]:
+    row = pack.kpis.set_index("kpi").loc[key]
+    return float(row["value"]), float(row["last_month"]), float(row["last_year"])
+
+
+def test_month_sales_year_to_date_and_last_year_equal_the_hand_count(pack: GmPack) -> None:
+    # October 2026: K1 1200 + K2 600 - 100 (a return) + K3 400 + K5 900 + K6 250; the November sale is not in it.
+    assert kpi(pack, "month_sales") == (3250.0, 500.0, 1500.0)
+    # Jan-Oct 2026: K1 2700, K2 500, K3 3400, K5 900, K6 250; Jan-Sep 2026: 3250 less; Jan-Oct 2025: 800+2000+700.
+    assert kpi(pack, "ytd_sales") == (7750.0, 4500.0, 3500.0)
+    assert pack.total["sales_target"] == 3500.0 and pack.total["ytd_target"] == 4500.0
+    assert pack.total["sales_achievement"] == pytest.approx(3250 / 3500)
+
+
+def test_sales_by_rep_region_grade_and_category(pack: GmPack) -> None:
+    rep = pack.cuts["rep"].set_index("rep")
+    # K2's lines carry no rep: they are 张三's, the customer's.
+    assert rep.loc["张三", "sales"] == 1700.0 and rep.loc["张三", "sales_target"] == 2000.0
+    assert rep.loc["张三", "sales_achievement"] == pytest.approx(0.85)
+    assert rep.loc["张三", "ytd_target"] == 3000.0 and rep.loc["张三", "ytd_sales"] == 3200.0
+    assert rep.loc["李四", "sales"] == 1300.0 and rep.loc["李四", "sales_last_year"] == 700.0
+    assert np.isnan(rep.loc["王五", "sales_target"]) and np.isnan(rep.loc["王五", "sales_achievement"])  # no 0 %
+    region = pack.cuts["region"].set_index("region")["sales"]
+    assert region.to_dict() == {"华北": 1300.0, "华东": 1700.0, "华南": 250.0}
+    assert pack.cuts["grade"].set_index("grade")["sales"].to_dict() == {
+        "VIP": 1200.0,
+        "B": 400.0,
+        "A": 500.0,
+        "C": 1150.0,
+    }
+    category = pack.cuts["category"].set_index("category")
+    assert category.loc["饮料", "sales"] == 2500.0 and category.loc["食品", "sales"] == 750.0
+    assert category.loc["食品", "ytd_growth"] == pytest.approx(4250 / 2000 - 1)
+    for cut in pack.cuts.values():
+        assert cut["sales"].sum() == 3250.0 and cut["ytd_sales"].sum() == 7750.0
+
+
+def test_customers_active_new_lost_and_reactivated(pack: GmPack) -> None:
+    assert pack.lost_months == 12
+    october = pack.trend.set_index("month").loc["2026-10"]
+    assert october["active_customers"] == 5  # K1, K2, K3, K5, K6 bought since 2025-11
+    assert october["new_customers"] == 1  # K5
+    assert october["reactivated"] == 2  # K2 (lost in 2026-03) and K6
+    assert october["lost"] == 1  # K4, last purchase 2025-10
+    assert october["buyers"] == 5
+    assert october["recent_buyers"] == 4  # K1 bought on 10-01, 30 days before 10-31: not within the last 30 days
+    assert kpi(pack, "active_customers") == (5.0, 3.0, 3.0)
+    march = pack.trend.set_index("month").loc["2026-03"]
+    assert march["lost"] == 1 and march["active_customers"] == 3  # K2's 2025-03 purchase leaves the window
+    trend = pack.trend
+    flow = trend["active_customers"].shift(1) + trend["new_customers"] + trend["reactivated"] - trend["lost"]
+    assert (flow.iloc[1:] == trend["active_customers"].iloc[1:]).all()
+
+
+def test_the_trend_covers_24_months_with_last_year_beside_each(pack: GmPack) -> None:
+    assert list(pack.trend["month"]) == [str(p) for p in pd.period_range("2024-11", "2026-10", freq="M")]
+    row = pack.trend.set_index("month").loc["2025-10"]
+    assert row["sales"] == 1500.0 and row["sales_last_year"] == 0.0
+    assert pack.trend.set_index("month").loc["2026-10", "sales_last_year"] == 1500.0
+
+
+def test_receivables_equal_the_hand_count_and_the_ageing_job(master_path: Path, pack: GmPack) -> None:
+    # K1 1700 (500 overdue, 1200 not yet due, over its 1000 limit), K2 500, K3 3400 (3000 overdue), K4 700 (over
+    # its 500 limit), K5 900, K6 250.
+    assert kpi(pack, "balance") == (7450.0, 5200.0, 1500.0)  # a year ago: K1 800 not yet due, K4 700
+    assert kpi(pack, "overdue") == (5850.0, 4700.0, 700.0)
+    assert kpi(pack, "over_limit") == (2.0, 2.0, 1.0)
+    assert list(pack.receivables["month"]) == [str(p) for p in pd.period_range("2025-11", "2026-10", freq="M")]
+    master = load_master(master_path)
+    for month in ("2026-10", "2026-09", "2026-03"):
+        aged = run_ageing(master, as_of=pd.Period(month, freq="M").end_time.normalize())
+        row = pack.receivables.set_index("month").loc[month]
+        assert row["balance"] == aged.totals["balance"] and row["overdue"] == aged.overdue
+        assert row["over_limit"] == aged.totals["over_limit"]
+
+
+def test_top_customers_and_their_change_in_rank(pack: GmPack) -> None:
+    top = pack.top.set_index("customer_id")
+    assert list(top.index) == ["K3", "K1", "K5", "K2", "K6"]
+    assert top.loc["K1", "prior_rank"] == 2 and top.loc["K1", "rank_change"] == 0
+    assert top.loc["K2", "prior_rank"] == 1 and top.loc["K2", "rank_change"] == -3
+    assert pd.isna(top.loc["K3", "prior_rank"]) and pd.isna(top.loc["K3", "rank_change"])
+
+
+def test_funnel_coverage_complaints_and_risk(pack: GmPack) -> None:
+    funnel = pack.funnel.set_index("stage")
+    assert list(funnel.index) == ["初步接触", "洽谈"]
+    assert funnel.loc["洽谈", "weighted_amount"] == 1400.0  # 1000 x 0.5 and O2's own 900
+    assert funnel.loc["初步接触", "weighted_amount"] == pytest.approx(300.0)
+    coverage = pack.coverage.set_index("rep")
+    assert coverage.loc["张三", "key_customers"] == 2 and coverage.loc["张三", "key_visited"] == 1  # K2 only called
+    assert coverage.loc["李四", "key_visited"] == 0  # K4's visit was last quarter
+    assert kpi(pack, "key_coverage")[0] == pytest.approx(1 / 3)
+    assert list(pack.complaints["complaint_no"]) == ["T3", "T2"]  # T1 closed, T4 after the month
+    assert kpi(pack, "open_complaints")[0] == 2 and kpi(pack, "overdue_complaints")[0] == 1
+    risky = pack.risky.set_index("customer_id")
+    assert "K4" in risky.index and risky.loc["K4", "silent"] and risky.loc["K4", "sales_drop"]
+    assert risky.loc["K3", "overdue"]  # 3000 due since 2026-02-10
+    assert pack.pareto is not None and pack.pareto.classes.set_index("abc_class").loc["C", "customers"] == 5
+
+
+def test_a_quarter_is_refused(master_path: Path) -> None:
+    with pytest.raises(InputError, match="2026-10"):
+        run_gm_pack(load_master(master_path), load_store(master_path).frames, period="2026-Q4")
+
+
+SNAKE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+
+
+def chart_rows(path: Path) -> dict[str, int]:
+    """Each chart's title and how many rows its categories span, read from the chart parts."""
+    found = {}
+    with zipfile.ZipFile(path) as book:
+        for name in sorted(n for n in book.namelist() if n.startswith("xl/charts/chart")):
+            xml = book.read(name).decode("utf-8")
+            title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml.split("</c:title>")[0]))
+            first, last = re.search(r"<c:cat>.*?\$(\d+):\$[A-Z]+\$(\d+)</c:f>", xml, re.S).groups()
+            found[title] = int(last) - int(first) + 1
+    return found
+
+
+def test_the_pack_s_cover_links_each_number_to_its_sheet(master_path: Path, tmp_path: Path) -> None:
+    out = run_gm_pack(
+        load_master(master_path), load_store(master_path).frames, period="2026-10", out=tmp_path / "gm.xlsx"
+    ).path
+    book = openpyxl.load_workbook(out)
+    cover = book.worksheets[0]
+    assert cover.title == "封面" and cover.page_setup.paperSize == 9 and cover.sheet_properties.pageSetUpPr.fitToPage
+    rows = {cover.cell(r, 1).value: r for r in range(1, cover.max_row + 1)}
+    sales = cover.cell(rows["本月销售额"], 2)
+    assert sales.value == 3250.0 and sales.number_format == '"¥"#,##0.00'
+    assert sales.hyperlink.location == "'销售趋势'!A1"
+    assert cover.cell(rows["本月销售额"], 4).value == "▲ +550.0%"  # against September's 500
+    linked = [cover.cell(r, 2).hyperlink for r in range(rows["本月销售额"], rows["本月销售额"] + len(PACK_KPIS))]
+    for link in linked:
+        target = link.location.split("!")[0].strip("'")
+        assert target in book.sheetnames
+    for ws in book.worksheets[1:]:
+        assert ws.page_setup.paperSize == 9, ws.title
+        headers = report_table(out, ws.title).columns
+        assert not [h for h in headers if SNAKE.match(str(h))], ws.title
+    assert report_table(out, "按业务员的销售额").set_index("业务员").loc["张三", "本月任务"] == 2000.0
+
+
+def test_the_pack_s_trend_charts_cover_24_months(master_path: Path, tmp_path: Path) -> None:
+    out = run_gm_pack(
+        load_master(master_path), load_store(master_path).frames, period="2026-10", out=tmp_path / "gm.xlsx"
+    ).path
+    spans = chart_rows(out)
+    assert spans["各月销售额（24 个月）"] == 24
+    assert spans["活跃客户与近 30 天购买客户（24 个月）"] == 24
+    assert spans["应收账款与逾期（12 个月）"] == 12
+
+
+def test_the_ribbon_button_and_the_command_write_the_pack(master_path: Path, tmp_path: Path, capsys) -> None:
+    book = tmp_path / "master.xlsx"
+    shutil.copy(master_path, book)
+    result = run_action("gm_pack", FileBridge(book), ActionOptions())  # the last full month: the latest sale is 11-02
+    assert result.outputs == (tmp_path / "reports" / "gm_pack_2026-10.xlsx",) and result.outputs[0].exists()
+    assert main(["report", "gm", str(book), "--period", "2026-09", "--lang", "en"]) == 0
+    assert "monthly pack 2026-09: sales ¥500.00" in capsys.readouterr().out
+    assert (tmp_path / "gm_pack_2026-09.xlsx").exists()
+
+
+def test_a_shorter_lost_window_from_settings(master_path: Path) -> None:
+    master = load_master(master_path)
+    assert lost_months(master.settings) == 12
+    assert lost_months(settings_from({"lost_customer_months": 6})) == 6
+    trend = monthly_trend(master.transactions, last=pd.Period("2026-10", freq="M"), lost_months=6)
+    october = trend.set_index("month").loc["2026-10"]
+    # six months: K3 (last purchase 2026-02) was lost in 2026-08 and comes back on 10-31, with K2 and K6
+    assert october["reactivated"] == 3 and october["active_customers"] == 5
+    assert trend.set_index("month").loc["2026-08", "lost"] == 1
