@@ -55,22 +55,23 @@ def risky_customers(
     overdue_days: int = 90,
     silent_days: int = 90,
     lang: Lang = "zh",
+    as_of: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Customers with at least one risk flag, each flag a column and a sentence listing them."""
-    end = pd.Timestamp(year, 12, 31)
+    """Customers with at least one risk flag, each flag a column and a sentence listing them.
+
+    The flags are measured at the end of ``year``: its sales against the year before's; with ``as_of``, at that
+    day instead: the twelve months ending then against the twelve months before (a year's end gives the same).
+    """
+    end = pd.Timestamp(year, 12, 31) if as_of is None else pd.Timestamp(as_of)
     tx = transactions[transactions["date"] <= end]
     ids = customers["customer_id"].astype(str)
-    by_year = tx.groupby([tx["customer_id"].astype(str), tx["date"].dt.year])["amount"].sum()
-    sales = (
-        by_year.xs(year, level=1).reindex(ids).fillna(0.0)
-        if year in by_year.index.levels[1]
-        else pd.Series(0.0, index=ids)
-    )
-    prior = (
-        by_year.xs(year - 1, level=1).reindex(ids).fillna(0.0)
-        if year - 1 in by_year.index.levels[1]
-        else pd.Series(0.0, index=ids)
-    )
+    year_ago, two_years_ago = end - pd.DateOffset(years=1), end - pd.DateOffset(years=2)
+
+    def sales_between(after: pd.Timestamp, until: pd.Timestamp) -> pd.Series:
+        lines = tx[(tx["date"] > after) & (tx["date"] <= until)]
+        return lines.groupby(lines["customer_id"].astype(str))["amount"].sum().reindex(ids).fillna(0.0)
+
+    sales, prior = sales_between(year_ago, end), sales_between(two_years_ago, year_ago)
     last = tx[tx["amount"] > 0].groupby(tx["customer_id"].astype(str))["date"].max().reindex(ids)
     table = pd.DataFrame(
         {
