@@ -47,6 +47,7 @@ HELP: dict[str, Message] = {
     "--rep": msg("pre-fill for this rep (needs --master)"),
     "--customer": msg("pre-fill for this customer id (needs --master)"),
     "--period": msg("week 2026-W48 or month 2026-11"),
+    "--city": msg("statistics forms: only the customers of this city"),
     "--password": msg("sheet protection password (default: none)"),
     "--stamp-time": msg("record the current time as generated_at (default: a fixed time, for identical files)"),
 }
@@ -70,6 +71,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     gen.add_argument("--rep", help=HELP["--rep"].render(lang))
     gen.add_argument("--customer", help=HELP["--customer"].render(lang))
     gen.add_argument("--period", help=HELP["--period"].render(lang))
+    gen.add_argument("--city", help=HELP["--city"].render(lang))
     gen.add_argument("--password", default="", help=HELP["--password"].render(lang))
     gen.add_argument("--stamp-time", action="store_true", help=HELP["--stamp-time"].render(lang))
     gen.set_defaults(func=run_generate)
@@ -133,7 +135,7 @@ def _form_data(spec: FormSpec, master: Master | None, args: argparse.Namespace, 
     """Pre-filled data from the master, or a blank form that only carries the period."""
     when = {"generated_at": stamp} if stamp else {}
     if master is not None:
-        return prefill(spec, master, rep=args.rep, customer=args.customer, period=args.period, **when)
+        return prefill(spec, master, rep=args.rep, customer=args.customer, period=args.period, city=args.city, **when)
     period = parse_period(args.period).text if args.period else ""
     header = {"period": period} if period and "period" in spec.title_fields else {}
     return FormData(header=header, context=FormContext(period=period, **when))
