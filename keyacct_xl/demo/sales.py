@@ -85,7 +85,6 @@ def make_sales(rng: np.random.Generator, profiles: pd.DataFrame) -> tuple[pd.Dat
         "doc_no",
         "date",
         "customer_id",
-        "product_code",
         "product",
         "category",
         "qty",
@@ -93,6 +92,7 @@ def make_sales(rng: np.random.Generator, profiles: pd.DataFrame) -> tuple[pd.Dat
         "amount",
         "cost",
         "rep",
+        "product_code",
     ]
     return table[columns].reset_index(drop=True), invoices[["doc_no", "cust", "date", "amount"]]
 

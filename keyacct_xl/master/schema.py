@@ -199,7 +199,15 @@ TRANSACTIONS = TableSchema(
         ),
         _c("date", "日期", "Date", "date", "销售日期|单据日期|开单日期|交易日期|Order Date|Invoice Date", width=11),
         CUSTOMER_ID,
+        _c("product", "产品", "Product", "text", "品名|商品名称|产品名称|物料|Item", width=22),
+        _c("category", "产品类别", "Product Category", "text", "品类|类别|Category", width=10),
+        _c("qty", "数量", "Qty", "number", "销售数量|Quantity", width=8),
+        _c("unit_price", "单价", "Unit Price", "money", "销售单价|价格|Price", width=11),
+        _c("amount", "金额", "Amount", "money", "销售额|销售金额|含税金额|价税合计|Sales|Revenue|Total", width=14),
+        _c("cost", "成本", "Cost", "money", "成本金额|销售成本|COGS", width=14),
+        REP,
         # The line's product in the Products table; a line without one is matched by its product name.
+        # Last, so a master written before it existed keeps its columns where they were.
         _c(
             "product_code",
             "产品编码",
@@ -208,13 +216,6 @@ TRANSACTIONS = TableSchema(
             "商品编码|物料编码|物料代码|存货编码|SKU|Item Code",
             width=11,
         ),
-        _c("product", "产品", "Product", "text", "品名|商品名称|产品名称|物料|Item", width=22),
-        _c("category", "产品类别", "Product Category", "text", "品类|类别|Category", width=10),
-        _c("qty", "数量", "Qty", "number", "销售数量|Quantity", width=8),
-        _c("unit_price", "单价", "Unit Price", "money", "销售单价|价格|Price", width=11),
-        _c("amount", "金额", "Amount", "money", "销售额|销售金额|含税金额|价税合计|Sales|Revenue|Total", width=14),
-        _c("cost", "成本", "Cost", "money", "成本金额|销售成本|COGS", width=14),
-        REP,
     ),
 )
 
