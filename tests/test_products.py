@@ -350,3 +350,26 @@ def test_cli_generates_the_city_form(master_file: Path, tmp_path: Path) -> None:
     assert main([*argv, "--city", "上海", "--out", str(out)]) == 0
     rows = _rows(out / "ka_sales_stats_2026-10.xlsx", "customers")
     assert [r["客户编号"] for r in rows] == ["C1", "C2"]
+
+
+def test_master_listings_appends_what_the_sales_imply_once(
+    master_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = product_tables(master_file)[LISTINGS.name]
+    assert main(["master", "listings", str(master_file), "--lang", "en"]) == 0
+    assert "3 rows, 6 added from the sales" in capsys.readouterr().out
+    after = product_tables(master_file)[LISTINGS.name]
+    pd.testing.assert_frame_equal(after.iloc[:3], before)  # the check's rows stay as they were
+    assert after.iloc[3:][["customer_id", "product_code"]].values.tolist() == [
+        ["C5", "P1"],
+        ["C1", "P1"],
+        ["C2", "P2"],
+        ["C4", "P1"],
+        ["C1", "P2"],
+        ["C3", "P3"],
+    ]
+    assert set(after.iloc[3:]["source"]) == {"首次销售"}  # the master's language
+    written = master_file.read_bytes()
+    assert main(["master", "listings", str(master_file)]) == 0
+    assert "按销售新增 0 行" in capsys.readouterr().out
+    assert master_file.read_bytes() == written  # nothing left to add: the file is not rewritten

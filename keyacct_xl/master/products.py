@@ -9,6 +9,7 @@ keep their own dates; sales only add what no listing covers.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,9 @@ import pandas as pd
 
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import empty_frame
-from keyacct_xl.master.reader import open_book, read_table
+from keyacct_xl.master.reader import load_master, open_book, read_table
 from keyacct_xl.master.schema import LISTINGS, PRODUCTS, TableSchema
+from keyacct_xl.master.writer import write_tables
 
 SOURCE_SALES = ("首次销售", "first sale")  # the Listings source of a listing a sale implies, (zh, en)
 _OFF_SALE = frozenset({"否", "no", "n", "false", "停售"})
@@ -135,3 +137,36 @@ def stocked(listings: pd.DataFrame, on: pd.Timestamp) -> pd.DataFrame:
         }
     )
     return pairs.dropna().drop_duplicates().reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ListingsUpdate:
+    """What recording the sales' listings did: the Listings rows before and the rows added."""
+
+    path: Path
+    before: int
+    added: int
+
+
+def record_sales_listings(path: str | Path) -> ListingsUpdate:
+    """Append to the master's Listings table the listings its sales imply (``listings_from_sales``); the rows
+    already there are kept as they are, so running it again adds nothing."""
+    path = Path(path)
+    master = load_master(path)
+    book = open_book(path)
+    present = set(book.table_names or ())
+    products = read_table(book, PRODUCTS, path)[0] if PRODUCTS.name in present else empty_frame(PRODUCTS)
+    listings, headers = empty_frame(LISTINGS), {}
+    if LISTINGS.name in present:
+        listings, headers, _ = read_table(book, LISTINGS, path)
+    implied = listings_from_sales(master.transactions, products, listings, lang=master.lang)
+    if not implied.empty:
+        combined = pd.concat([listings, implied], ignore_index=True) if len(listings) else implied
+        write_tables(
+            path,
+            {LISTINGS: combined},
+            lang=master.lang,
+            headers={LISTINGS.name: headers},
+            unchanged_rows={LISTINGS.name: len(listings)},
+        )
+    return ListingsUpdate(path, len(listings), len(implied))
