@@ -373,3 +373,17 @@ def test_master_listings_appends_what_the_sales_imply_once(
     assert main(["master", "listings", str(master_file)]) == 0
     assert "按销售新增 0 行" in capsys.readouterr().out
     assert master_file.read_bytes() == written  # nothing left to add: the file is not rewritten
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_reads_the_statistics_forms(master_file: Path, tmp_path: Path, libreoffice) -> None:
+    master = load_master(master_file)
+    forms = [_write(tmp_path, f, master, period="2026-10") for f in ("ka_sales_stats", "region_sku_listing")]
+    stats, matrix = (
+        p.read_text(encoding="utf-8") for p in libreoffice(forms, "csv:Text - txt - csv (StarCalc):44,34,76")
+    )
+    assert "C2,客户C2,零售商,,,¥50.00,无目标,¥0.00,¥50.00" in stats.splitlines()
+    # LibreOffice computes the coverage itself: 上海 P1, one of the city's two key customers.
+    assert "上海,P1,液压油 46# 200L,200L,2,1,50%,¥300.00" in matrix.splitlines()
+    for pdf in libreoffice(forms, "pdf"):
+        assert pdf.read_bytes().startswith(b"%PDF")
