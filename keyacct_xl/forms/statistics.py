@@ -64,11 +64,11 @@ def statistics_tables(master: Master) -> dict[str, pd.DataFrame]:
     return load_optional_tables(master.path, STATISTICS_TABLES)
 
 
-def _cell(value: object) -> object:
+def _cell(value: Any) -> object:
     """A frame's cell as the generator writes it: blanks as None, timestamps as datetimes."""
     if isinstance(value, str):
         return value
-    if value is None or pd.isna(value):  # type: ignore[call-overload]
+    if value is None or pd.isna(value):
         return None
     return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
 
@@ -180,10 +180,6 @@ def _overdue(ledger: Ledger) -> pd.DataFrame:
     )
 
 
-def _risk_type(row: Mapping[str, Any]) -> str:
-    return "Arrears" if row["overdue"] else "Churn"
-
-
 def _risky(spec: FormSpec, master: Master, tables: Mapping[str, pd.DataFrame], scope: Scope) -> tuple[dict, dict]:
     own = _own(master, scope)
     ledger = _ledger(master, scope.last)
@@ -199,7 +195,7 @@ def _risky(spec: FormSpec, master: Master, tables: Mapping[str, pd.DataFrame], s
                 "customer_name": r["name"],
                 "grade": _blank(info.at[cid, "grade"]),
                 "credit_grade": _blank(info.at[cid, "credit_grade"]),
-                "risk_type": _risk_type(r),
+                "risk_type": "Arrears" if r["overdue"] else "Churn",
                 "receivable": _number(money["receivable"].get(cid)),
                 "overdue": _number(money["overdue"].get(cid)),
                 "days_since_order": None if pd.isna(r["days_since_purchase"]) else int(r["days_since_purchase"]),
@@ -211,12 +207,12 @@ def _risky(spec: FormSpec, master: Master, tables: Mapping[str, pd.DataFrame], s
     return {}, {"customers": rows}
 
 
-def _blank(value: object) -> object:
+def _blank(value: Any) -> object:
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
-def _number(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else round(float(value), 2)  # type: ignore[arg-type]
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 2)
 
 
 def _closed_stages(spec: FormSpec) -> set[str]:
