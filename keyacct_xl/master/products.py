@@ -156,7 +156,7 @@ def record_sales_listings(path: str | Path) -> ListingsUpdate:
     book = open_book(path)
     present = set(book.table_names or ())
     products = read_table(book, PRODUCTS, path)[0] if PRODUCTS.name in present else empty_frame(PRODUCTS)
-    listings, headers = empty_frame(LISTINGS), {}
+    listings, headers = empty_frame(LISTINGS), dict[str, str]()
     if LISTINGS.name in present:
         listings, headers, _ = read_table(book, LISTINGS, path)
     implied = listings_from_sales(master.transactions, products, listings, lang=master.lang)
