@@ -12,6 +12,8 @@ import pytest
 from keyacct_xl.cli import demo_cmd
 from keyacct_xl.cli.main import main
 from keyacct_xl.demo.catalog import CATEGORIES, PRODUCTS
+from keyacct_xl.demo.products import products_table
+from keyacct_xl.demo.sales import SKUS
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.generator import write_form
 from keyacct_xl.forms.prefill import prefill
@@ -128,3 +130,10 @@ def test_statistics_forms_on_the_demo_total_octobers_sales(
     assert len({r["城市"] for r in matrix}) >= 10 and all(0 <= r["进店数"] <= r["重点客户数"] for r in matrix)
     assert sum(r["销售额"] for r in matrix) == pytest.approx(key_month, abs=0.005)
     assert _month_sales(tmp_path / "region_sku_listing.xlsx") == pytest.approx(key_month, abs=0.005)
+
+
+def test_an_english_catalogue_translates_categories_and_units_only() -> None:
+    zh, en = products_table(SKUS, "zh"), products_table(SKUS, "en")
+    assert set(en["unit"]) == {"drum", "bottle", "tin", "piece"} and set(zh["unit"]) == {"桶", "瓶", "罐", "个"}
+    assert en["category"].str.fullmatch(r"[A-Za-z ,&\-]+").all()
+    assert (en["name"] == zh["name"]).all() and (en["factory_price"] == zh["factory_price"]).all()

@@ -19,17 +19,19 @@ from keyacct_xl.master.schema import LISTINGS, PRODUCTS, TableSchema
 
 DELIST_AFTER_DAYS = 365
 SOURCE_CHECK = ("进店检查", "listing check")  # a listing whose delisting a rep's check recorded, (zh, en)
+UNITS_EN = {"桶": "drum", "瓶": "bottle", "罐": "tin", "个": "piece"}
 
 
 def products_table(skus: tuple[Sku, ...], lang: Lang) -> pd.DataFrame:
-    """The Products table of the catalogue (every SKU on sale; categories in English for an English master)."""
+    """The Products table of the catalogue (every SKU on sale; categories and units in English for an English
+    master, names in Chinese as on the sales lines)."""
     category = [s.category if lang == "zh" else PRODUCT_CATEGORIES.get(s.category, s.category) for s in skus]
     return pd.DataFrame(
         {
             "product_code": [s.code for s in skus],
             "name": [s.name for s in skus],
             "spec": [s.spec for s in skus],
-            "unit": [s.unit for s in skus],
+            "unit": [s.unit if lang == "zh" else UNITS_EN.get(s.unit, s.unit) for s in skus],
             "barcode": [s.barcode for s in skus],
             "category": category,
             "factory_price": [s.factory_price for s in skus],
