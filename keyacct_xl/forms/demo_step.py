@@ -60,7 +60,9 @@ def forms_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> li
         due = 0
         for form_id, options in jobs:
             spec = load_form(form_id)
-            data = prefill(spec, master, **options)  # type: ignore[arg-type]  # rep, customer and period: text
+            data = prefill(
+                spec, master, rep=options.get("rep"), customer=options.get("customer"), period=options.get("period")
+            )
             write_form(folder / _name(form_id, *options.values()), spec, lang=args.lang, company=company, data=data)
             due = len(data.rows["plan"]) if form_id == "weekly_plan" else due
         lines.append(
