@@ -19,7 +19,7 @@ from keyacct_xl.forms.demo_step import forms_demo
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.settings import setting_key
-from keyacct_xl.master.writer import save_master
+from keyacct_xl.master.writer import save_master, write_tables
 from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.performance.demo_step import performance_demo
 from keyacct_xl.receivables.demo_step import receivables_demo
@@ -57,7 +57,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 def run(args: argparse.Namespace) -> int:
     """Generate, save, run the steps, print a summary."""
-    from keyacct_xl.demo.company import generate_demo  # the generator loads its vocabularies only when used
+    # the generator loads its vocabularies only when used
+    from keyacct_xl.demo.company import generate_demo
+    from keyacct_xl.demo.products import catalogue_tables
+    from keyacct_xl.demo.sales import SKUS
 
     started = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -65,9 +68,13 @@ def run(args: argparse.Namespace) -> int:
     path = args.out / "master.xlsx"
     _remove_previous_demo(path)
     save_master(master, path, backup=False)
+    catalogue = catalogue_tables(SKUS, master.transactions, args.lang)
+    write_tables(path, catalogue, lang=args.lang, backup=False)
     print(tr(args.lang, "master workbook: {path}", path=path))
     for schema in DATA_TABLES:
         print(f"  {schema.sheet(args.lang)}: {len(master.frame(schema)):,}")
+    for schema, frame in catalogue.items():
+        print(f"  {schema.sheet(args.lang)}: {len(frame):,}")
     for step in DEMO_STEPS:
         for line in step(path, args.out, args):
             print(line)

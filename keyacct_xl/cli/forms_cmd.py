@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
+
+import pandas as pd
 
 from keyacct_xl.consolidate.examples import write_examples
 from keyacct_xl.consolidate.formroles import form_roles
@@ -13,10 +16,11 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import form_ids, load_catalog, load_form
 from keyacct_xl.forms.generator import FormData, write_form
 from keyacct_xl.forms.layout import FORM_LANGS, FormLang, message_lang
-from keyacct_xl.forms.meta import FormContext
+from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
 from keyacct_xl.forms.prefill import parse_period, prefill
 from keyacct_xl.forms.repforms import next_week, output_name, prefill_for_reps
 from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.forms.statistics import STATISTICS_FORMS, statistics_tables
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -47,6 +51,7 @@ HELP: dict[str, Message] = {
     "--rep": msg("pre-fill for this rep (needs --master)"),
     "--customer": msg("pre-fill for this customer id (needs --master)"),
     "--period": msg("week 2026-W48 or month 2026-11"),
+    "--city": msg("statistics forms: only the customers of this city"),
     "--password": msg("sheet protection password (default: none)"),
     "--stamp-time": msg("record the current time as generated_at (default: a fixed time, for identical files)"),
 }
@@ -70,6 +75,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     gen.add_argument("--rep", help=HELP["--rep"].render(lang))
     gen.add_argument("--customer", help=HELP["--customer"].render(lang))
     gen.add_argument("--period", help=HELP["--period"].render(lang))
+    gen.add_argument("--city", help=HELP["--city"].render(lang))
     gen.add_argument("--password", default="", help=HELP["--password"].render(lang))
     gen.add_argument("--stamp-time", action="store_true", help=HELP["--stamp-time"].render(lang))
     gen.set_defaults(func=run_generate)
@@ -129,11 +135,26 @@ def run_examples(args: argparse.Namespace) -> int:
     return 0
 
 
-def _form_data(spec: FormSpec, master: Master | None, args: argparse.Namespace, stamp: dt.datetime | None) -> FormData:
+def _form_data(
+    spec: FormSpec,
+    master: Master | None,
+    args: argparse.Namespace,
+    stamp: dt.datetime | None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> FormData:
     """Pre-filled data from the master, or a blank form that only carries the period."""
     when = {"generated_at": stamp} if stamp else {}
     if master is not None:
-        return prefill(spec, master, rep=args.rep, customer=args.customer, period=args.period, **when)
+        return prefill(
+            spec,
+            master,
+            rep=args.rep,
+            customer=args.customer,
+            period=args.period,
+            city=args.city,
+            tables=tables,
+            generated_at=stamp or FIXED_GENERATED_AT,
+        )
     period = parse_period(args.period).text if args.period else ""
     header = {"period": period} if period and "period" in spec.title_fields else {}
     return FormData(header=header, context=FormContext(period=period, **when))
@@ -155,7 +176,10 @@ def run_generate(args: argparse.Namespace) -> int:
     stamp = dt.datetime.now().replace(microsecond=0) if args.stamp_time else None
     args.out.mkdir(parents=True, exist_ok=True)
     # Every form's data first: a form that cannot be filled stops the run before any file is written.
-    filled = [(spec, _form_data(spec, master, args, stamp)) for spec in specs]
+    # The statistics forms' tables (Products, Listings, monthly plans) are read once for all of them.
+    counted = any(spec.id in STATISTICS_FORMS for spec in specs)
+    tables = statistics_tables(master) if master is not None and counted else None
+    filled = [(spec, _form_data(spec, master, args, stamp, tables)) for spec in specs]
     for spec, data in filled:
         name = output_name(spec.id, rep=args.rep, customer=args.customer, period=args.period)
         path = write_form(args.out / name, spec, lang=form_lang, company=company, data=data, password=args.password)

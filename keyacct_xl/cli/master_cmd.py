@@ -1,4 +1,5 @@
-"""``keyacct-xl master``: create an empty master, check one (rows and references), export without sensitive data."""
+"""``keyacct-xl master``: create an empty master, check one (rows and references), export without sensitive data,
+record the listings the sales imply."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.export import export_master, key_path, pseudonym_key
 from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.products import record_sales_listings
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.writer import save_master
@@ -43,6 +45,7 @@ HELP: dict[str, Message] = {
         "also replace customer ids, customer and people's names and file names by stable pseudonyms "
         "(keyed hash); implies --without-sensitive"
     ),
+    "listings": msg("add to the Listings table the listings the sales imply (a first sale lists a product)"),
     "--key": msg(
         "the pseudonym key file (default: MASTER.pseudonym-key beside the master, created on first use; keep "
         "it, never share it)"
@@ -51,7 +54,7 @@ HELP: dict[str, Message] = {
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, lang: Lang) -> None:
-    """Add ``master new|check|export``."""
+    """Add ``master new|check|export|listings``."""
     parser = sub.add_parser("master", parents=[common], help=HELP["master"].render(lang))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     new = actions.add_parser("new", parents=[common], help=HELP["new"].render(lang))
@@ -75,6 +78,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     export.add_argument("--pseudonymize", action="store_true", help=HELP["--pseudonymize"].render(lang))
     export.add_argument("--key", type=Path, metavar="FILE", help=HELP["--key"].render(lang))
     export.set_defaults(func=_export)
+    listings = actions.add_parser("listings", parents=[common], help=HELP["listings"].render(lang))
+    listings.add_argument("path", type=Path)
+    listings.set_defaults(func=_listings)
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -109,4 +115,18 @@ def _export(args: argparse.Namespace) -> int:
     left_out = [*result.left_out_sheets, *result.left_out_tables]
     if left_out:
         print(tr(args.lang, "left out (not master tables): {tables}", tables=listing(left_out)))
+    return 0
+
+
+def _listings(args: argparse.Namespace) -> int:
+    update = record_sales_listings(args.path)
+    print(
+        tr(
+            args.lang,
+            "Listings: {before:,} rows, {added:,} added from the sales → {path}",
+            before=update.before,
+            added=update.added,
+            path=update.path,
+        )
+    )
     return 0

@@ -121,6 +121,7 @@ OUTPUT_FORMS: frozenset[str] = frozenset(
         "account_statement",
         "grade_table",
         "ka_sales_stats",
+        "region_sku_listing",
         "risky_customers",
         "sku_listing",
     }

@@ -10,18 +10,37 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.demo.calendar import DAYS, day_weights, sample_days
-from keyacct_xl.demo.catalog import CATEGORIES, PRODUCTS, category_mix, products_by_category
+from keyacct_xl.demo.catalog import CATEGORIES, PRODUCTS, catalogue, category_mix, line_skus, products_by_category
 
 REVENUE_PER_CUSTOMER = 560_000.0  # three years; 600 customers make about 110 M CNY a year
 LINES_PER_CUSTOMER = 105
 PRICE_LEVEL = {2023: 0.97, 2024: 1.00, 2025: 1.03, 2026: 1.05}  # list prices rise each January
 RETURN_RATE = 0.006
+SKUS = catalogue(PRICE_LEVEL[2026])  # the catalogue at this year's prices
 
 
 def _pick(rng: np.random.Generator, cumulative: np.ndarray) -> np.ndarray:
     """Index of the first cumulative probability above a uniform draw, row by row."""
+    return _pick_with_draws(rng, cumulative)[0]
+
+
+def _pick_with_draws(rng: np.random.Generator, cumulative: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_pick``'s indices and where each draw fell within its pick's slice (0 to 1)."""
     draws = rng.random(len(cumulative))[:, None]
-    return np.minimum((cumulative < draws).sum(axis=1), cumulative.shape[1] - 1)
+    index = np.minimum((cumulative < draws).sum(axis=1), cumulative.shape[1] - 1)
+    rows = np.arange(len(cumulative))
+    low = np.where(index > 0, cumulative[rows, np.maximum(index - 1, 0)], 0.0)
+    high = cumulative[rows, index]
+    within = np.clip((draws[:, 0] - low) / np.where(high > low, high - low, 1.0), 0.0, np.nextafter(1.0, 0.0))
+    return index, within
+
+
+def _sku_of(line: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """The SKU of each line's price line: the same draw that chose the line, placed among its grades' shares (no
+    further draw, so the sales stay as they were before the catalogue had grades)."""
+    members, cumulative = line_skus(SKUS)
+    slot = np.minimum((cumulative[line] <= within[:, None]).sum(axis=1), cumulative.shape[1] - 1)
+    return members[line, slot]
 
 
 def _invoice_counts(
@@ -62,7 +81,19 @@ def make_sales(rng: np.random.Generator, profiles: pd.DataFrame) -> tuple[pd.Dat
     table = pd.concat([lines, returns], ignore_index=True).sort_values(["date", "doc_no"], kind="stable")
     net = table.groupby("origin", sort=False)["amount"].sum()
     invoices["amount"] = invoices["doc_no"].map(net).round(2)
-    columns = ["doc_no", "date", "customer_id", "product", "category", "qty", "unit_price", "amount", "cost", "rep"]
+    columns = [
+        "doc_no",
+        "date",
+        "customer_id",
+        "product",
+        "category",
+        "qty",
+        "unit_price",
+        "amount",
+        "cost",
+        "rep",
+        "product_code",
+    ]
     return table[columns].reset_index(drop=True), invoices[["doc_no", "cust", "date", "amount"]]
 
 
@@ -75,7 +106,9 @@ def _lines(rng: np.random.Generator, invoices: pd.DataFrame, profiles: pd.DataFr
     mix = np.cumsum(category_mix(profiles["industry"].tolist()), axis=1)
     category = _pick(rng, mix[cust])
     members, member_cum = products_by_category()
-    product = members[category, _pick(rng, member_cum[category])]
+    slot, within = _pick_with_draws(rng, member_cum[category])
+    product = members[category, slot]
+    sku = _sku_of(product, within)
     dates = invoices["date"].to_numpy()[inv]
     level = pd.Series(pd.DatetimeIndex(dates).year).map(PRICE_LEVEL).to_numpy()
     discount = profiles["discount"].to_numpy()[cust]
@@ -90,7 +123,9 @@ def _lines(rng: np.random.Generator, invoices: pd.DataFrame, profiles: pd.DataFr
             "doc_no": invoices["doc_no"].to_numpy()[inv],
             "date": dates,
             "customer_id": profiles["customer_id"].to_numpy()[cust],
-            "product": np.array([p.name for p in PRODUCTS], dtype=object)[product],
+            "product_code": np.array([k.code for k in SKUS], dtype=object)[sku],
+            "product": np.array([k.name for k in SKUS], dtype=object)[sku],
+            "line": product,
             "category": np.array([c.name for c in CATEGORIES], dtype=object)[category],
             "qty": qty,
             "unit_price": unit_price,
@@ -100,8 +135,8 @@ def _lines(rng: np.random.Generator, invoices: pd.DataFrame, profiles: pd.DataFr
             "margin": margin,
         }
     )
-    # An invoice lists each product once: a repeated draw is dropped, never merged into another line.
-    frame = frame.drop_duplicates(["doc_no", "product"], keep="first").reset_index(drop=True)
+    # An invoice lists each price line once: a repeated draw is dropped, never merged into another line.
+    frame = frame.drop_duplicates(["doc_no", "line"], keep="first").reset_index(drop=True)
     frame["origin"] = frame["doc_no"]
     return frame
 

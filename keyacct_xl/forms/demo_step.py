@@ -1,4 +1,5 @@
-"""The forms step of ``keyacct-xl demo``: every blank form, and a pre-filled set for two reps."""
+"""The forms step of ``keyacct-xl demo``: every blank form, a pre-filled set for two reps, and the last month's
+statistics forms."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pandas as pd
 from keyacct_xl.forms.catalog import load_catalog, load_form
 from keyacct_xl.forms.generator import write_form
 from keyacct_xl.forms.prefill import prefill, rep_customers
+from keyacct_xl.forms.statistics import statistics_tables
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import tr
@@ -48,7 +51,7 @@ def forms_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> li
         folder = out_dir / "forms" / rep
         folder.mkdir(parents=True, exist_ok=True)
         customer = _top_customer(master, rep)
-        jobs = [
+        jobs: list[tuple[str, dict[str, str]]] = [
             ("weekly_plan", {"rep": rep, "period": week_text}),
             ("visit_record", {"rep": rep}),
             ("customer_card", {"customer": customer}),
@@ -57,7 +60,9 @@ def forms_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> li
         due = 0
         for form_id, options in jobs:
             spec = load_form(form_id)
-            data = prefill(spec, master, **options)
+            data = prefill(
+                spec, master, rep=options.get("rep"), customer=options.get("customer"), period=options.get("period")
+            )
             write_form(folder / _name(form_id, *options.values()), spec, lang=args.lang, company=company, data=data)
             due = len(data.rows["plan"]) if form_id == "weekly_plan" else due
         lines.append(
@@ -71,4 +76,36 @@ def forms_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> li
                 customer=customer,
             )
         )
+    lines.append(statistics_demo(master, out_dir / "forms" / "statistics", month_text, args.lang))
     return lines
+
+
+def statistics_demo(master: Master, folder: Path, month: str, lang: Lang) -> str:
+    """The month's key-account sales, SKU listing and city × SKU forms of the whole company, and a line saying
+    what they total at factory price."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = statistics_tables(master)
+    filled = {}
+    for form_id in ("ka_sales_stats", "sku_listing", "region_sku_listing"):
+        spec = load_form(form_id)
+        filled[form_id] = data = prefill(spec, master, period=month, tables=tables)
+        write_form(folder / _name(form_id, month), spec, lang=lang, company=master.settings.company_name, data=data)
+    key = filled["ka_sales_stats"].rows["customers"]
+    skus = filled["sku_listing"].rows["skus"]
+    return tr(
+        lang,
+        "statistics {month} at factory price: {customers} key customers ¥{key:,.2f}, {skus} SKUs ¥{total:,.2f}, "
+        "{cities:,} city × SKU lines → {folder}",
+        month=month,
+        customers=len(key),
+        key=sum(_money(r["actual"]) for r in key),
+        skus=len(skus),
+        total=_money(filled["sku_listing"].header["month_sales"]),
+        cities=len(filled["region_sku_listing"].rows["matrix"]),
+        folder=folder,
+    )
+
+
+def _money(value: object) -> float:
+    """A filled money cell as a number (a blank is 0)."""
+    return float(value) if isinstance(value, (int, float)) else 0.0

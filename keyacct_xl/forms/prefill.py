@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from keyacct_xl.forms.generator import FormData
 from keyacct_xl.forms.layout import customer_ref
 from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.forms.statistics import STATISTICS_FORMS, Scope, statistics_rows, statistics_tables
 from keyacct_xl.i18n import Lang, pick
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
@@ -260,9 +262,15 @@ def prefill(
     rep: str | None = None,
     customer: str | None = None,
     period: str | None = None,
+    city: str | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
     generated_at: dt.datetime = FIXED_GENERATED_AT,
 ) -> FormData:
-    """The FormData of ``spec`` for a rep, a customer and/or a period, read from ``master``."""
+    """The FormData of ``spec`` for a rep, a customer, a city and/or a period, read from ``master``.
+
+    The statistics forms (``keyacct_xl.forms.statistics``) also read ``tables`` (Products, Listings,
+    MonthlyPlanAccounts by name), by default from the master's file.
+    """
     parsed = parse_period(period) if period else None
     header: dict[str, object] = {}
     rows: dict[str, list[dict[str, object]]] = {}
@@ -313,12 +321,42 @@ def prefill(
             opening_balance=opening,
             closing_balance=rows["lines"][-1]["balance"] if rows["lines"] else opening,
         )
+    if spec.id in STATISTICS_FORMS:
+        parsed = parsed or latest_month(master)
+        header.update(_statistics(spec, master, tables, parsed, rep=rep, customer=customer, city=city, rows=rows))
     title = {"rep": owner, "period": parsed.text if parsed else ""}
     header.update({k: v for k, v in title.items() if v and k in spec.title_fields})
     context = FormContext(
         rep=rep or "", period=parsed.text if parsed else "", customer=customer or "", generated_at=generated_at
     )
     return FormData(header=header, rows=rows, dropdowns=dropdowns, context=context)
+
+
+def latest_month(master: Master) -> Period | None:
+    """The month of the master's latest sale: what a statistics form counts when no period is given."""
+    last = master.transactions["date"].max()
+    return None if pd.isna(last) else parse_period(f"{last:%Y-%m}")
+
+
+def _statistics(
+    spec: FormSpec,
+    master: Master,
+    tables: Mapping[str, pd.DataFrame] | None,
+    parsed: Period | None,
+    *,
+    rep: str | None,
+    customer: str | None,
+    city: str | None,
+    rows: dict[str, list[dict[str, object]]],
+) -> dict[str, object]:
+    """A statistics form's header values (its rows go into ``rows``) for a month or week, a rep, city or customer."""
+    if parsed is None:
+        return {}  # a master without sales has nothing to count
+    start, end = pd.Timestamp(parsed.start), pd.Timestamp(parsed.end)
+    scope = Scope(start, end, parsed.kind == "month", rep=rep, city=city, customer=customer)
+    header, computed = statistics_rows(spec, master, statistics_tables(master) if tables is None else tables, scope)
+    rows.update(computed)
+    return header
 
 
 def _day(day: dt.date) -> dt.datetime:

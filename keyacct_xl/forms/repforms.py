@@ -17,6 +17,7 @@ from keyacct_xl.forms.generator import write_form
 from keyacct_xl.forms.layout import FormLang
 from keyacct_xl.forms.prefill import known_reps, parse_period, prefill
 from keyacct_xl.forms.spec import FormSpec, choice_key
+from keyacct_xl.forms.statistics import STATISTICS_FORMS, statistics_tables
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.settings import DESCRIPTIONS
 from keyacct_xl.messages import Pair, msg
@@ -86,8 +87,12 @@ def prefill_for_reps(
     specs = rep_form_specs(master.settings.rep_forms)
     period = parse_period(period).text
     chosen = list(dict.fromkeys(reps)) or known_reps(master)
-    # prefill refuses an unknown rep, naming the master's reps
-    filled = [(rep, [(spec, prefill(spec, master, rep=rep, period=period)) for spec in specs]) for rep in chosen]
+    # The statistics forms' tables are read once for every rep; prefill refuses an unknown rep, naming the reps.
+    tables = statistics_tables(master) if any(spec.id in STATISTICS_FORMS for spec in specs) else None
+    filled = [
+        (rep, [(spec, prefill(spec, master, rep=rep, period=period, tables=tables)) for spec in specs])
+        for rep in chosen
+    ]
     company = master.settings.company_name if company is None else company
     written = []
     for i, (rep, forms) in enumerate(filled, start=1):

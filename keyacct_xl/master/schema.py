@@ -209,6 +209,16 @@ TRANSACTIONS = TableSchema(
         _c("amount", "金额", "Amount", "money", "销售额|销售金额|含税金额|价税合计|Sales|Revenue|Total", width=14),
         _c("cost", "成本", "Cost", "money", "成本金额|销售成本|COGS", width=14),
         REP,
+        # The line's product in the Products table; a line without one is matched by its product name.
+        # Last, so a master written before it existed keeps its columns where they were.
+        _c(
+            "product_code",
+            "产品编码",
+            "Product Code",
+            "text",
+            "商品编码|物料编码|物料代码|存货编码|SKU|Item Code",
+            width=11,
+        ),
     ),
 )
 
@@ -314,6 +324,46 @@ GRADE_HISTORY = TableSchema(
         _c("approved_by", "批准人", "Approved By", "text", "审批人|核准", width=8),
         _c("applied_at", "生效日期", "Applied At", "date", "执行日期", width=11),
     ),
+)
+
+PRODUCT_CODE = _c(
+    "product_code", "产品编码", "Product Code", "text", "单品编码|商品编码|物料编码|SKU|SKU Code", width=11
+)
+
+# The catalogue and where each product is on the shelf. Optional tables: a master without them reads as before.
+PRODUCTS = TableSchema(
+    "Products",
+    "products",
+    "产品目录",
+    "Products",
+    (
+        PRODUCT_CODE,
+        _c("name", "品名", "Name", "text", "产品名称|商品名称|产品|Product|Product Name", width=24),
+        _c("spec", "规格", "Spec", "text", "规格型号|型号|包装规格|Specification", width=12),
+        _c("unit", "单位", "Unit", "text", "计量单位|UOM", width=6),
+        _c("barcode", "条形码", "Barcode", "text", "条码|商品条码|EAN|EAN-13", width=15),
+        _c("category", "产品类别", "Product Category", "text", "品类|类别|Category", width=10),
+        _c("factory_price", "出厂价", "Factory Price", "money", "出厂单价|Ex-works Price", width=11),
+        _c("list_price", "零售指导价", "List Price", "money", "建议零售价|指导价|零售价|Retail Price", width=11),
+        # Blank means on sale; 否 marks a product taken out of the range.
+        _c("active", "在售", "Active", "text", "是否在售|有效|On Sale", width=6),
+    ),
+    required=False,
+)
+
+LISTINGS = TableSchema(
+    "Listings",
+    "listings",
+    "单品进店",
+    "Listings",
+    (
+        CUSTOMER_ID,
+        PRODUCT_CODE,
+        _c("listed_date", "进店日期", "Listed On", "date", "上架日期|Listed Date", width=11),
+        _c("delisted_date", "下架日期", "Delisted On", "date", "撤柜日期|Delisted Date", width=11),
+        _c("source", "来源", "Source", "text", "依据|Source of Listing", width=10),
+    ),
+    required=False,
 )
 
 SETTINGS = TableSchema(
