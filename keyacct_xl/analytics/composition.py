@@ -56,7 +56,6 @@ def risky_customers(
     overdue_days: int = 90,
     silent_days: int = 90,
     lang: Lang = "zh",
-    as_of: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Customers with at least one risk flag, each flag a column and a sentence listing them.
 
