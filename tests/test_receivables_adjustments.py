@@ -13,6 +13,7 @@ import python_calamine as calamine
 from reportbook import table_ref
 
 from keyacct_xl.analytics.credit_run import run_credit_check
+from keyacct_xl.briefing.usecase import run_gm_pack
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
@@ -266,3 +267,16 @@ def test_a_deleted_approver_column_is_named_in_the_refusal(setup, capsys):
     row = rf"row {header + 1}"
     with pytest.raises(InputError, match=rf"sheet 核对结果, {row}, column Approver: a change to our books needs"):
         read_decisions(recon)
+
+
+def test_an_adjusted_balance_is_one_figure_in_ageing_credit_check_and_the_gm_pack(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S9": ("核销", "王经理", "重复开票"), "R7": ("以对方为准", "王经理", "漏记收款")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    book, as_of = load_master(master), pd.Timestamp("2026-10-31")
+    ageing = run_ageing(book, as_of=as_of, lang="en").table.set_index("customer_id")
+    check = run_credit_check(book, "C1", 0.0, as_of=as_of, lang="en").position["balance"]
+    pack = run_gm_pack(book, {}, period="2026-10", lang="en")  # also: no sale a year before (a first year)
+    assert ageing.at["C1", "balance"] == check == 8300  # the adjustments (−800, −400) in each
+    assert pack.kpi("balance") == ageing["balance"].sum()

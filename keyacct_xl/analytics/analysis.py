@@ -13,7 +13,7 @@ from keyacct_xl.analytics.composition import margin_ranking, risky_customers, sa
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import tr
-from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.master_lines import master_ledger
 from keyacct_xl.reports import Chart, Sheet
 
 
@@ -42,7 +42,7 @@ def analysis_sheets(
     tx, customers = master.transactions, master.customers
     table = abc_classes(revenue_by_customer(tx, year=year))
     curve = pareto_curve(table)
-    ledger = build_ledger(tx, master.payments, customers, as_of=pd.Timestamp(year, 12, 31))
+    ledger = master_ledger(master, as_of=pd.Timestamp(year, 12, 31))
     by_grade = sales_by(tx, customers, year=year, by="grade")
     by_category = sales_by(tx, customers, year=year, by="category")
     by_region = sales_by(tx, customers, year=year, by="region")

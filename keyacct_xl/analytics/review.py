@@ -33,7 +33,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import Message, msg, tr
-from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.master_lines import master_ledger
 
 REVIEW_COLUMNS = [
     "year",
@@ -156,7 +156,7 @@ def build_review(
     policy = policy or load_grading_policy(master.settings.grading_policy)
     credit_policy = credit_policy or load_credit_policy()
     evaluation = evaluation_date(policy, year)
-    ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=evaluation)
+    ledger = master_ledger(master, as_of=evaluation)
     credit = credit_grades(master.customers, ledger, policy=credit_policy, settings=master.settings, lang=lang)
     metrics = customer_metrics(
         master.customers, master.transactions, master.visits, year=year, evaluation=evaluation, ledger=ledger

@@ -149,7 +149,10 @@ def sales_cut(
 def sales_total(transactions: pd.DataFrame, targets: pd.DataFrame, *, month: pd.Period) -> pd.Series:
     """The company's line of ``sales_cut``: every sale, against every rep's target."""
     everything = pd.Series("", index=transactions.index)
-    total = _cut(_sales_in(transactions, everything), Spans.of(month), None).iloc[0]
+    # one row even when no period has a sale (a company's first year: the same month last year)
+    total = _cut(_sales_in(transactions, everything), Spans.of(month), None).reindex([""]).iloc[0]
+    for money in ("sales", "sales_last_year", "ytd_sales", "ytd_last_year"):
+        total[money] = 0.0 if pd.isna(total[money]) else total[money]
     spans = Spans.of(month)
     for column, period in (("sales_target", spans.month), ("ytd_target", spans.ytd)):
         found = _targets(targets, period)

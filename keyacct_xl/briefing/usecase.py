@@ -32,7 +32,7 @@ from keyacct_xl.master.submissions import QUOTATIONS
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.performance.complaints import complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.reps import evaluation_period
-from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.master_lines import ledger_transactions, master_ledger
 
 LOST_SETTING = "lost_customer_months"
 KPI_COLUMNS = ["kpi", "value", "last_month", "last_year", "kind", "sheet"]
@@ -199,7 +199,7 @@ def run_gm_pack(
     targets = _table(tables, SALES_TARGETS)
     months_lost = lost_months(master.settings)
     trend = monthly_trend(tx, last=month, months=24, lost_months=months_lost)
-    ledger = build_ledger(tx, master.payments, master.customers, as_of=end)
+    ledger = master_ledger(master, as_of=end)
     ends = sorted({month_end(month.year * 12 + month.month - 1 - k) for k in (*range(12), 12)})
     owed = receivables_at(ledger, master.payments, master.customers, ends)
     register = complaint_register(
@@ -321,9 +321,8 @@ def run_fact_sheet(
         }
     )
     recent = twelve_month_sales(master.transactions, as_of=when)
-    aged = ageing_of(
-        master.transactions, master.payments, master.customers, ids, as_of=when, buckets=master.settings.ageing_buckets
-    )
+    lines = ledger_transactions(master.transactions, master.adjustments, lang=master.lang)  # the master's balances
+    aged = ageing_of(lines, master.payments, master.customers, ids, as_of=when, buckets=master.settings.ageing_buckets)
     sheets = tuple(
         fact_sheet(cid, records=records, customers=master.customers, recent_sales=recent, aged=aged, as_of=when)
         for cid in ids

@@ -21,7 +21,7 @@ from keyacct_xl.master.integrity import LEDGER_TABLES
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.parsing import ParseError, parse_money
-from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.master_lines import master_ledger
 from keyacct_xl.reports import Chart, Heading, Sheet, write_table
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
@@ -99,9 +99,7 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
     """Grade, print the grade counts and changes, write the table when asked."""
     master = load_master(path)
     warn_references(master, LEDGER_TABLES, args.lang)
-    ledger = build_ledger(
-        master.transactions, master.payments, master.customers, as_of=option_date(args.as_of, "--as-of")
-    )
+    ledger = master_ledger(master, as_of=option_date(args.as_of, "--as-of"))
     table = credit_grades(
         master.customers, ledger, policy=load_credit_policy(args.policy), settings=master.settings, lang=args.lang
     )

@@ -25,7 +25,8 @@ from keyacct_xl.master.products import listings_with_sales, load_optional_tables
 from keyacct_xl.master.schema import LISTINGS, PRODUCTS
 from keyacct_xl.master.submissions import OWN_TABLES
 from keyacct_xl.messages import msg
-from keyacct_xl.receivables.ledger import Ledger, build_ledger
+from keyacct_xl.receivables.ledger import Ledger
+from keyacct_xl.receivables.master_lines import master_ledger
 
 PLAN_ACCOUNTS = OWN_TABLES["MonthlyPlanAccounts"]
 STATISTICS_TABLES = (PRODUCTS, LISTINGS, PLAN_ACCOUNTS)
@@ -163,7 +164,7 @@ def _own(master: Master, scope: Scope) -> pd.DataFrame:
 
 
 def _ledger(master: Master, as_of: pd.Timestamp) -> Ledger:
-    return build_ledger(master.transactions, master.payments, master.customers, as_of=as_of)
+    return master_ledger(master, as_of=as_of)
 
 
 def _overdue(ledger: Ledger) -> pd.DataFrame:

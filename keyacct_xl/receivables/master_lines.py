@@ -19,6 +19,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import table_start
 from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank
+from keyacct_xl.receivables.ledger import Ledger, build_ledger
 from keyacct_xl.receivables.statement_reader import Statement
 
 LINE_COLUMNS = ["row", "date", "ref", "description", "amount", "kind"]
@@ -130,6 +131,13 @@ def _adjusted(lines: pd.DataFrame, master: Master, cid: str, locate: bool) -> pd
     lines = lines.drop(index=reversed_docs)
     extra = pd.DataFrame(own, columns=["row", "date", "ref", "description", "amount"]).assign(kind="adjustment")
     return pd.concat([lines, extra[LINE_COLUMNS]], ignore_index=True) if own else lines.reset_index(drop=True)
+
+
+def master_ledger(master: Master, *, as_of: pd.Timestamp | None) -> Ledger:
+    """The master's receivables ledger at ``as_of``: its sales lines and adjustments against its payments. Every
+    figure of a customer's balance (ageing, statements, credit, the review, the reports) comes from this one."""
+    transactions = ledger_transactions(master.transactions, master.adjustments, lang=master.lang)
+    return build_ledger(transactions, master.payments, master.customers, as_of=as_of)
 
 
 def ledger_transactions(transactions: pd.DataFrame, adjustments: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:

@@ -18,8 +18,7 @@ from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, workbook
 from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.ageing_report import caption
-from keyacct_xl.receivables.ledger import build_ledger
-from keyacct_xl.receivables.master_lines import ledger_transactions
+from keyacct_xl.receivables.master_lines import master_ledger
 from keyacct_xl.receivables.statements import StatementData, statement_data, statement_filename
 from keyacct_xl.reports import Kind, column_px, column_width, set_print
 
@@ -197,8 +196,7 @@ def write_statements(
     """Statements for ``customers`` (None: every customer whose balance at ``end`` is not zero) in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     buckets = master.settings.ageing_buckets
-    transactions = ledger_transactions(master.transactions, master.adjustments, lang=master.lang)
-    ledger = build_ledger(transactions, master.payments, master.customers, as_of=end)
+    ledger = master_ledger(master, as_of=end)
     ageing = age_ledger(ledger, master.customers, buckets=buckets)
     if customers is None:
         customers = ageing.loc[ageing["balance"].round(2) != 0, "customer_id"].tolist()

@@ -18,8 +18,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.messages import tr
 from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total
 from keyacct_xl.receivables.ageing_report import write_ageing
-from keyacct_xl.receivables.ledger import build_ledger
-from keyacct_xl.receivables.master_lines import ledger_transactions
+from keyacct_xl.receivables.master_lines import master_ledger
 
 
 @dataclass(frozen=True)
@@ -70,8 +69,7 @@ def run_ageing(
 ) -> AgeingRun:
     """Age the master's receivables; write the report to ``out``, or into ``out_dir`` under its dated name."""
     days = tuple(buckets) if buckets is not None else master.settings.ageing_buckets
-    transactions = ledger_transactions(master.transactions, master.adjustments, lang=master.lang)
-    ledger = build_ledger(transactions, master.payments, master.customers, as_of=as_of)
+    ledger = master_ledger(master, as_of=as_of)
     table = age_ledger(ledger, master.customers, buckets=days)
     path = out or (out_dir / ageing_report_name(ledger.as_of) if out_dir is not None else None)
     if path is not None:
