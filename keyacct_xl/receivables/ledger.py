@@ -16,6 +16,7 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
@@ -83,9 +84,10 @@ def build_ledger(
 ) -> Ledger:
     """Replay invoices, credit notes and payments up to ``as_of`` (default: the latest date in either table)."""
     as_of = _resolve_as_of(transactions, payments, as_of)
-    check_required(transactions, TRANSACTIONS, ("customer_id", "date", "amount"))
-    check_required(payments, PAYMENTS, ("customer_id", "date", "amount"))
-    given_input = ledger_input(documents(transactions, as_of), receipts(payments, as_of))
+    tx_customer, pay_customer = text(transactions["customer_id"]), text(payments["customer_id"])
+    check_required(transactions, TRANSACTIONS, ("date", "amount"), customer=tx_customer)
+    check_required(payments, PAYMENTS, ("date", "amount"), customer=pay_customer)
+    given_input = ledger_input(documents(transactions, tx_customer, as_of), receipts(payments, pay_customer, as_of))
     ids, events, keys = given_input.ids, given_input.events, given_input.keys
     refs = given_input.refs
     given = fifo.reserved(events, refs)
@@ -218,10 +220,14 @@ def _blank(series: pd.Series) -> np.ndarray:
     return blank
 
 
-def check_required(frame: pd.DataFrame, table: TableSchema, columns: tuple[str, ...]) -> None:
-    """Blank keys or amounts would make money vanish from the ledger: refuse them, naming sheet, column and rows."""
-    for col in columns:
-        bad = np.flatnonzero(_blank(frame[col]))
+def check_required(
+    frame: pd.DataFrame, table: TableSchema, columns: tuple[str, ...], *, customer: pa.Array | None = None
+) -> None:
+    """Blank keys or amounts would make money vanish from the ledger: refuse them, naming sheet, column and rows
+    (the customer id first, from ``customer``, its column as ``text`` gives it, when given)."""
+    blanks = [("customer_id", blank_text(customer))] if customer is not None else []
+    for col, bad_rows in [*blanks, *((col, _blank(frame[col])) for col in columns)]:
+        bad = np.flatnonzero(bad_rows)
         if len(bad):
             rows = ", ".join(str(i + 1) for i in bad[:10])
             raise InputError(
