@@ -52,7 +52,7 @@ class MatchOptions:
     group_candidates: int = 12  # nearest lines by date tried per target for groups of three or more
     pair_candidates: int = 48  # nearest lines by date among which two-line groups are looked up by amount
     group_scan: int = 200  # lines looked at around the target date to find those candidates
-    group_budget: int = 20_000  # combinations tried per customer and date window before its search stops
+    group_budget: int = 200_000  # combinations tried per customer and date window before its search stops
 
 
 @dataclass(slots=True)
@@ -329,35 +329,31 @@ def _group_for(
         if not y.used and (y.cents > 0) == (x.cents > 0) and abs(y.cents) < abs(x.cents) + tol
     ]
     near.sort(key=lambda y: (abs(y.date - x.date), y.index))
-    pair, tried = _pair_for(x, near[: options.pair_candidates], tol, budget)
-    if pair or options.max_group < 3:
-        return pair, tried
-    near = near[: options.group_candidates]
-    for size in range(3, min(options.max_group, len(near)) + 1):
-        for combo in itertools.combinations(near, size):
-            if tried >= budget:
-                return None, tried
-            tried += 1
-            if abs(sum(y.cents for y in combo) - x.cents) <= tol:
-                return list(combo), tried
+    tried = 0
+    for size in range(2, options.max_group + 1):
+        pool = near[: options.pair_candidates if size == 2 else options.group_candidates]
+        found, tried = _completed(x, pool, size, tol, budget, tried)
+        if found or tried >= budget:
+            return found, tried
     return None, tried
 
 
-def _pair_for(x: _Line, near: list[_Line], tol: int, budget: int) -> tuple[list[_Line] | None, int]:
-    """Two lines of ``near`` summing to ``x``: the first line as near as possible, then the second; each first line
-    looked at counts as one combination (its partner is found by amount, not by trying)."""
+def _completed(
+    x: _Line, near: list[_Line], size: int, tol: int, budget: int, tried: int
+) -> tuple[list[_Line] | None, int]:
+    """The first group of ``size`` lines of ``near`` (in combination order) summing to ``x``: each combination of
+    all but the last line counts as one try, and the last line is looked up by the amount still missing."""
     at: dict[int, list[int]] = defaultdict(list)
     for j, y in enumerate(near):
         at[y.cents].append(j)
-    tried = 0
-    for i, y in enumerate(near):
+    for combo in itertools.combinations(range(len(near) - 1), size - 1):
         if tried >= budget:
             return None, tried
         tried += 1
-        partners = [j for need in range(x.cents - y.cents - tol, x.cents - y.cents + tol + 1) for j in at.get(need, ())]
-        later = [j for j in partners if j > i]
-        if later:
-            return [y, near[min(later)]], tried
+        missing = x.cents - sum(near[k].cents for k in combo)
+        last = [j for c in range(missing - tol, missing + tol + 1) for j in at.get(c, ()) if j > combo[-1]]
+        if last:
+            return [*(near[k] for k in combo), near[min(last)]], tried
     return None, tried
 
 
