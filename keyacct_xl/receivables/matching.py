@@ -300,9 +300,9 @@ def _by_group(a: _Side, b: _Side, tol: int, options: MatchOptions) -> tuple[list
         pools: dict[str, list[_Line]] = defaultdict(list)
         for y in sorted((y for y in many.unused() if y.cents and y.date is not None), key=lambda y: (y.date, y.index)):
             pools[y.customer].append(y)
-        dates = {customer: [y.date for y in pool] for customer, pool in pools.items()}
+        dates = {customer: [y.date or 0 for y in pool] for customer, pool in pools.items()}  # all dated
         for x in [t for t in one.unused() if t.cents and t.date is not None]:
-            window = (x.customer, x.date // span)
+            window = (x.customer, (x.date or 0) // span)
             budget = options.group_budget - tried[window]
             if x.used or budget <= 0 or x.customer not in pools:
                 continue
@@ -345,12 +345,12 @@ def _completed(
     all but the last line counts as one try, and the last line is looked up by the amount still missing."""
     at: dict[int, list[int]] = defaultdict(list)
     for j, y in enumerate(near):
-        at[y.cents].append(j)
+        at[y.cents or 0].append(j)  # lines without an amount never reach the group search
     for combo in itertools.combinations(range(len(near) - 1), size - 1):
         if tried >= budget:
             return None, tried
         tried += 1
-        missing = x.cents - sum(near[k].cents for k in combo)
+        missing = (x.cents or 0) - sum(near[k].cents or 0 for k in combo)
         last = [j for c in range(missing - tol, missing + tol + 1) for j in at.get(c, ()) if j > combo[-1]]
         if last:
             return [*(near[k] for k in combo), near[min(last)]], tried
