@@ -7,9 +7,10 @@ names, then the oldest open invoices; what a credit source does not use settles 
 Without references this is a merge of two queues: the k-th cent invoiced is paid by the k-th cent credited,
 whenever each arrives (a customer never has open invoices and unused credit at the same time), so every
 application is the overlap of an invoice's and a credit's interval on the customer's running totals.
-A reference takes its invoice out of the queue before the merge. That gives the replay's result exactly when the
-queue did not reach the referenced invoice before the payment came, and the invoice is referenced by one payment
-only; ``replay_customers`` marks the customers where this does not hold, and the ledger replays those one by one.
+A reference takes its invoice's share out of the queue before the merge. That gives the replay's result exactly
+when the queue did not reach the named invoice before the payment came, and no payment naming several invoices
+names one that other payments name too; ``replay_customers`` marks the customers where this does not hold, and the
+ledger replays those one by one.
 """
 
 from __future__ import annotations
@@ -72,26 +73,42 @@ def _running(values: np.ndarray, cust: np.ndarray) -> np.ndarray:
     return total - total[_group_starts(cust)]
 
 
+def _in_turn(amount: np.ndarray, limit: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Each element's share of its group's ``limit`` when the group's elements take their ``amount`` in turn."""
+    return np.clip(limit - _running(amount, group), 0, amount)
+
+
+def _both_named_more(events: Events, refs: References) -> np.ndarray:
+    """Per pair: its payment names more than one invoice and its invoice is named more than once."""
+    n = len(events.cust)
+    names = np.bincount(refs.payment, minlength=n)[refs.payment]
+    named = np.bincount(refs.invoice, minlength=n)[refs.invoice]
+    return (names > 1) & (named > 1)
+
+
 def reserved(events: Events, refs: References) -> np.ndarray:
-    """Per reference pair, the cents the payment gives the named invoice: in the order of the names, as much of what
-    is left of the payment as the invoice's amount (each invoice is named by one payment where this is used)."""
-    order = np.lexsort((refs.position, refs.payment))
-    pay, inv = refs.payment[order], refs.invoice[order]
-    amount = events.cents[inv]
-    before = _running(amount, pay)
-    out = np.clip(events.cents[pay] - before, 0, amount)
-    result = np.empty_like(out)
-    result[order] = out
-    return result
+    """Per reference pair, the cents the payment gives the named invoice. A payment naming several invoices pays
+    them in the order of the names, each as far as its money goes; an invoice named by several payments takes them
+    in the order they come, each as far as the invoice still owes (a pair where both happen at once is left to the
+    replay, ``replay_customers``)."""
+    named = np.bincount(refs.invoice, minlength=len(events.cust))[refs.invoice]
+    by_payment = np.lexsort((refs.position, refs.payment))
+    pay, inv = refs.payment[by_payment], refs.invoice[by_payment]
+    result = np.empty(len(pay), dtype="int64")
+    result[by_payment] = _in_turn(events.cents[inv], events.cents[pay], pay)
+    by_invoice = np.lexsort((refs.payment, refs.invoice))
+    pay, inv = refs.payment[by_invoice], refs.invoice[by_invoice]
+    several = np.empty(len(pay), dtype="int64")
+    several[by_invoice] = _in_turn(events.cents[pay], events.cents[inv], inv)
+    return np.where(named > 1, several, result)
 
 
 def replay_customers(events: Events, refs: References, given: np.ndarray) -> np.ndarray:
-    """Customer codes whose result depends on timing the queue merge cannot see: an invoice named by more than one
-    reference, or one the queue would have reached (credit arriving beyond the open invoices before it) before the
-    naming payment came."""
+    """Customer codes whose result depends on timing the queue merge cannot see: a payment naming several invoices
+    one of which other payments name too, or an invoice the queue would have reached (credit arriving beyond the
+    open invoices before it) before a payment naming it came."""
     n = len(events.cust)
-    named = np.bincount(refs.invoice, minlength=n)
-    twice = np.unique(events.cust[np.flatnonzero(named > 1)])
+    twice = np.unique(events.cust[refs.payment[_both_named_more(events, refs)]])
     residual = events.cents.copy()
     residual[events.kind == KIND_CREDIT_NOTE] *= -1
     np.subtract.at(residual, refs.invoice, given)

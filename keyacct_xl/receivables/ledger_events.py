@@ -8,6 +8,7 @@ and references are compared with surrounding white space removed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,8 @@ from keyacct_xl.receivables import fifo
 
 # The separators people put between document numbers in a reference: ; , ，；、 and any white space (Unicode
 # separators and the ASCII controls Python's str.split counts as white space included).
-REF_SEPARATORS = r"[;,，；、\s\pZ\x{1c}-\x{1f}\x{85}]+"
+REF_SEPARATORS = r"[;,，；、\s\pZ\x{0b}\x{1c}-\x{1f}\x{85}]+"
+_REF_SPLIT = re.compile(r"[;,，；、\s]+")  # the same separators in Python's syntax, for one reference at a time
 
 
 @dataclass(frozen=True)
@@ -196,8 +198,7 @@ def split_reference(value: object) -> tuple[str, ...]:
     """The document numbers a reference names, in order (the replay's form of what ``_references`` computes)."""
     if not isinstance(value, str):
         return ()
-    parts = pc.split_pattern_regex(pa.array([value.strip()], type=pa.large_string()), REF_SEPARATORS)[0].as_py()
-    return tuple(p for p in parts if p)
+    return tuple(p for p in _REF_SPLIT.split(value.strip()) if p)
 
 
 def _references(
