@@ -208,13 +208,23 @@ def _references(
     empty = np.zeros(0, dtype="int64")
     if not len(named.line) or not len(doc_event):
         return fifo.References(empty, empty, empty)
-    # A document is found by (customer, doc_no code); (customer, doc_no) is unique among documents.
-    doc_key = events.cust[doc_event] * width + doc_code
-    by_key = np.argsort(doc_key)
-    wanted = events.cust[named.line] * width + named.doc
-    at = np.minimum(np.searchsorted(doc_key[by_key], wanted), len(by_key) - 1)
-    invoice = doc_event[by_key[at]]
-    ok = (doc_key[by_key[at]] == wanted) & (events.kind[invoice] == fifo.KIND_INVOICE)
+    if np.bincount(doc_code, minlength=width).max() <= 1:
+        # Every doc_no belongs to one customer's document (the usual case): look it up by its code directly.
+        by_code = np.full(width, -1, dtype="int64")
+        by_code[doc_code] = doc_event
+        invoice = by_code[named.doc]
+        found = invoice >= 0
+        invoice = np.where(found, invoice, 0)
+        ok = found & (events.cust[invoice] == events.cust[named.line])
+    else:
+        # A document is found by (customer, doc_no code); (customer, doc_no) is unique among documents.
+        doc_key = events.cust[doc_event] * width + doc_code
+        by_key = np.argsort(doc_key)
+        wanted = events.cust[named.line] * width + named.doc
+        at = np.minimum(np.searchsorted(doc_key[by_key], wanted), len(by_key) - 1)
+        invoice = doc_event[by_key[at]]
+        ok = doc_key[by_key[at]] == wanted
+    ok &= events.kind[invoice] == fifo.KIND_INVOICE
     ok &= (invoice < named.line) & (events.cents[invoice] > 0)
     order = np.lexsort((named.position[ok], named.line[ok]))
     return fifo.References(named.line[ok][order], invoice[ok][order], named.position[ok][order])
