@@ -148,12 +148,14 @@ def found(table: pd.DataFrame, truth: dict[str, list[tuple[str, ...]]]) -> dict[
     }
     # A miss whose planted line was paired with other lines (amounts within the tolerance inside the window) is an
     # equally good match under the rules: a coincidence of the synthetic amounts, not a line left unsearched.
-    paired = set(table.loc[table["status"] == "matched", "ours_row"].str.split(";").explode())
-    paired |= set(table.loc[table["status"] == "matched", "theirs_row"].str.split(";").explode())
+    matched = table[table["status"] == "matched"]
+    ours_paired = set(matched["ours_row"].str.split(";").explode())
+    theirs_paired = set(matched["theirs_row"].str.split(";").explode())
     out = {}
     for kind, items in truth.items():
         missed = [t for t in items if not checks[kind](t)]
-        taken = sum(1 for t in missed if set(t) & paired)
+        # Row labels of the two sides overlap (both are data-row numbers): each side is looked up in its own set.
+        taken = sum(1 for t in missed if t[0] in ours_paired or set(t[1:]) & theirs_paired)
         out[kind] = (
             f"{len(items) - len(missed):,}/{len(items):,} (missed {len(missed)}, of which {taken} paired otherwise)"
         )
