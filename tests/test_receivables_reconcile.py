@@ -196,6 +196,42 @@ def test_group_search_budget_is_reported():
     assert len(result.table) == 2 * n  # nothing matched, nothing lost
 
 
+def test_group_budget_is_per_customer_and_date_window():
+    # Customer K1 has 40 lines a side that never combine (a blow-up that uses up its budget); K2's split payment
+    # and a split in a later week of K1 are still found, whatever K1's first week cost.
+    day = pd.Timestamp("2026-03-02")
+    n = 40
+    blow_ours = [("K1", day, 1000.0 + i) for i in range(n)]
+    blow_theirs = [("K1", day, 7.0 + i * 0.01) for i in range(n)]
+    ours = pd.DataFrame(
+        [*blow_ours, ("K2", day, 300.0), ("K1", day + pd.Timedelta(days=21), 500.0)],
+        columns=["customer_id", "date", "amount"],
+    )
+    theirs = pd.DataFrame(
+        [
+            *blow_theirs,
+            ("K2", day, 120.0),
+            ("K2", day + pd.Timedelta(days=1), 180.0),
+            ("K1", day + pd.Timedelta(days=21), 200.0),
+            ("K1", day + pd.Timedelta(days=22), 300.0),
+        ],
+        columns=["customer_id", "date", "amount"],
+    )
+    for frame in (ours, theirs):
+        frame.insert(0, "row", [str(i + 2) for i in range(len(frame))])
+        frame["ref"] = ""
+        frame["description"] = ""
+    result = match_lines(ours, theirs, options=MatchOptions(group_budget=500))
+    matched = result.table[result.table["status"] == "matched"]
+    assert set(matched["ours_row"]) == {str(n + 2), str(n + 3)}
+    assert set(matched["theirs_row"]) == {f"{n + 2};{n + 3}", f"{n + 4};{n + 5}"}
+    assert "reached in 1)" in result.notes[0]  # only K1's first week ran out
+    # The same lines under one customer id in one week would share one budget: K2's lines are not K1's.
+    assert not (
+        (result.table["status"] == "matched") & result.table["ours_row"].isin([str(i + 2) for i in range(n)])
+    ).any()
+
+
 def test_unknown_layout_names_the_columns(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("名称,数量\n甲,1\n", encoding="utf-8")

@@ -10,17 +10,27 @@ Amounts are replayed in whole cents so balances are exact.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
 from keyacct_xl.messages import Pair, msg
+from keyacct_xl.receivables import fifo
+from keyacct_xl.receivables.ledger_events import (
+    LedgerInput,
+    blank_text,
+    documents,
+    ledger_input,
+    receipts,
+    split_reference,
+    text,
+)
 
 INVOICE_COLUMNS = [
     "customer_id",
@@ -34,7 +44,6 @@ INVOICE_COLUMNS = [
     "days_late",
 ]
 APPLICATION_COLUMNS = ["customer_id", "receipt_no", "payment_date", "doc_no", "applied_amount", "kind"]
-_REF_SPLIT = re.compile(r"[;,，；、\s]+")
 
 
 @dataclass(frozen=True)
@@ -75,37 +84,123 @@ def build_ledger(
 ) -> Ledger:
     """Replay invoices, credit notes and payments up to ``as_of`` (default: the latest date in either table)."""
     as_of = _resolve_as_of(transactions, payments, as_of)
-    docs = _documents(transactions, as_of)
-    receipts = _receipts(payments, as_of)
-    # Plain lists per customer: the replay is a Python loop, and pandas indexing per item would dominate it.
-    doc_lists = _by_customer(docs, ["doc_no", "day", "cents"])
-    receipt_lists = _by_customer(receipts, ["receipt_no", "day", "cents", "reference"])
-    inv_rows: list[tuple] = []
+    tx_customer, pay_customer = text(transactions["customer_id"]), text(payments["customer_id"])
+    check_required(transactions, TRANSACTIONS, ("date", "amount"), customer=tx_customer)
+    check_required(payments, PAYMENTS, ("date", "amount"), customer=pay_customer)
+    given_input = ledger_input(documents(transactions, tx_customer, as_of), receipts(payments, pay_customer, as_of))
+    ids, events, keys = given_input.ids, given_input.events, given_input.keys
+    refs = given_input.refs
+    given = fifo.reserved(events, refs)
+    slow = fifo.replay_customers(events, refs, given)
+    applied = fifo.apply_fifo(events, refs, given, slow)
+    paid, open_cents, settled = _document_state(events, applied)
+    unapplied = _unapplied(events, applied, ids, slow)
     app_rows: list[tuple] = []
-    unapplied: dict[str, float] = {}
-    for cid in sorted(doc_lists.keys() | receipt_lists.keys()):
-        left = _replay(cid, doc_lists.get(cid, []), receipt_lists.get(cid, []), inv_rows, app_rows)
-        if left:
-            unapplied[cid] = -left / 100
-    invoices = _finish_invoices(
-        pd.DataFrame(
-            inv_rows, columns=[*INVOICE_COLUMNS[:2], "day", "cents", "paid_cents", "open_cents", "settled_day"]
-        ),
-        _terms(customers),
+    if len(slow):
+        # The rare customers the queue merge cannot decide are replayed one by one with the same rule.
+        inv_rows: list[tuple] = []
+        for cid, (docs, paid_lines) in _replay_lists(given_input, slow).items():
+            unapplied[cid] = -_replay(cid, docs, paid_lines, inv_rows, app_rows) / 100
+        at = np.flatnonzero((events.kind != fifo.KIND_PAYMENT) & np.isin(events.cust, slow))
+        replayed = list(zip(*inv_rows))
+        paid[at] = np.asarray(replayed[4], dtype="int64")
+        open_cents[at] = np.asarray(replayed[5], dtype="int64")
+        settled[at] = np.array([np.nan if d is None else d for d in replayed[6]], dtype="float64")
+    doc_events = np.flatnonzero(events.kind != fifo.KIND_PAYMENT)
+    terms = _terms(customers).reindex(ids).fillna(0).to_numpy(dtype="int64")
+    invoices = _invoice_frame(
+        _objects(ids[events.cust[doc_events]]),
+        _objects(keys[doc_events]),
+        events.day[doc_events],
+        events.cents[doc_events],
+        paid[doc_events],
+        open_cents[doc_events],
+        settled[doc_events],
+        terms[events.cust[doc_events]],
         as_of,
     )
-    applications = pd.DataFrame(app_rows, columns=["customer_id", "receipt_no", "day", "doc_no", "cents", "kind"])
-    applications = pd.DataFrame(
+    applications = _application_frame(events, keys, applied, ids, slow, app_rows)
+    left = {cid: v for cid, v in sorted(unapplied.items()) if v}
+    return Ledger(as_of, invoices, applications, pd.Series(left, dtype="float64", name="unapplied"))
+
+
+def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[tuple], list[tuple]]]:
+    """Per customer of ``slow``: its documents (doc_no, day, cents) and receipts (receipt_no, day, cents, refs), each
+    in the order of its sorted table, as ``_replay`` takes them."""
+    events = given.events
+    out: dict[str, tuple[list[tuple], list[tuple]]] = {}
+    for code in slow.tolist():
+        mine = np.flatnonzero(events.cust == code)
+        is_pay = events.kind[mine] == fifo.KIND_PAYMENT
+        docs = mine[~is_pay][np.argsort(events.source[mine[~is_pay]])]
+        paid = mine[is_pay][np.argsort(events.source[mine[is_pay]])]
+        out[given.ids[code]] = (
+            [(given.keys[e], int(events.day[e]), int(events.cents[e])) for e in docs],
+            [
+                (
+                    given.keys[e],
+                    int(events.day[e]),
+                    int(events.cents[e]),
+                    split_reference(given.references[int(events.source[e])].as_py()),
+                )
+                for e in paid
+            ],
+        )
+    return out
+
+
+def _document_state(events: fifo.Events, applied: fifo.Applied) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per event: paid and open cents as the invoices table shows them, and the settlement day (NaN: open)."""
+    credit_note = events.kind == fifo.KIND_CREDIT_NOTE
+    # For a credit note, what is open is its unused part, negative.
+    open_cents = np.where(credit_note, -applied.remaining, applied.remaining)
+    settled = np.where(applied.settled_at >= 0, events.day[np.maximum(applied.settled_at, 0)], np.nan)
+    return events.cents - open_cents, open_cents, settled.astype("float64")
+
+
+def _unapplied(events: fifo.Events, applied: fifo.Applied, ids: np.ndarray, slow: np.ndarray) -> dict[str, float]:
+    """Per customer the merge decided, payment money no invoice used (negative yuan; 0 when all was used)."""
+    is_pay = events.kind == fifo.KIND_PAYMENT
+    if len(slow):
+        is_pay &= ~np.isin(events.cust, slow)
+    left = np.bincount(events.cust[is_pay], weights=applied.remaining[is_pay], minlength=len(ids))
+    return {ids[c]: -left[c] / 100 for c in np.flatnonzero(left)}
+
+
+def _application_frame(
+    events: fifo.Events,
+    keys: np.ndarray,
+    applied: fifo.Applied,
+    ids: np.ndarray,
+    slow: np.ndarray,
+    replayed: list[tuple],
+) -> pd.DataFrame:
+    """What each receipt or credit note settled: the merge's rows and the replayed customers', by customer."""
+    keep = ~np.isin(events.cust[applied.credit], slow) if len(slow) else np.ones(len(applied.credit), dtype=bool)
+    credit, invoice = applied.credit[keep], applied.invoice[keep]
+    customer, source, day = ids[events.cust[credit]], keys[credit], events.day[credit]
+    doc_no, cents = keys[invoice], applied.cents[keep]
+    kind = np.where(events.kind[credit] == fifo.KIND_CREDIT_NOTE, "credit_note", "payment").astype(object)
+    if replayed:
+        more = list(zip(*replayed))
+        customer = np.r_[customer, np.array(more[0], dtype=object)]
+        source = np.r_[source, np.array(more[1], dtype=object)]
+        day = np.r_[day, np.asarray(more[2], dtype="int64")]
+        doc_no = np.r_[doc_no, np.array(more[3], dtype=object)]
+        cents = np.r_[cents, np.asarray(more[4], dtype="int64")]
+        kind = np.r_[kind, np.array(more[5], dtype=object)]
+        order = np.argsort(pd.Index(ids).get_indexer(customer), kind="stable")
+        customer, source, day, doc_no, cents, kind = (a[order] for a in (customer, source, day, doc_no, cents, kind))
+    return pd.DataFrame(
         {
-            "customer_id": applications["customer_id"].astype("object"),
-            "receipt_no": applications["receipt_no"].astype("object"),
-            "payment_date": _dates(applications["day"]),
-            "doc_no": applications["doc_no"].astype("object"),
-            "applied_amount": applications["cents"].astype("float64") / 100,
-            "kind": applications["kind"].astype("object"),
+            "customer_id": _objects(customer),
+            "receipt_no": _objects(source),
+            "payment_date": _dates(pd.Series(day)),
+            "doc_no": _objects(doc_no),
+            "applied_amount": cents.astype("float64") / 100,
+            "kind": _objects(kind),
         }
     )
-    return Ledger(as_of, invoices, applications, pd.Series(unapplied, dtype="float64", name="unapplied"))
 
 
 def _resolve_as_of(transactions: pd.DataFrame, payments: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.Timestamp:
@@ -119,16 +214,20 @@ def _resolve_as_of(transactions: pd.DataFrame, payments: pd.DataFrame, as_of: pd
 
 def _blank(series: pd.Series) -> np.ndarray:
     """Missing values, and text of white space only."""
-    blank = series.isna().to_numpy().copy()
+    blank = series.isna().to_numpy(dtype=bool).copy()
     if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
-        blank |= np.array([isinstance(v, str) and not v.strip() for v in series], dtype=bool)
+        blank |= blank_text(text(series))
     return blank
 
 
-def check_required(frame: pd.DataFrame, table: TableSchema, columns: tuple[str, ...]) -> None:
-    """Blank keys or amounts would make money vanish from the ledger: refuse them, naming sheet, column and rows."""
-    for col in columns:
-        bad = np.flatnonzero(_blank(frame[col]))
+def check_required(
+    frame: pd.DataFrame, table: TableSchema, columns: tuple[str, ...], *, customer: pa.Array | None = None
+) -> None:
+    """Blank keys or amounts would make money vanish from the ledger: refuse them, naming sheet, column and rows
+    (the customer id first, from ``customer``, its column as ``text`` gives it, when given)."""
+    blanks = [("customer_id", blank_text(customer))] if customer is not None else []
+    for col, bad_rows in [*blanks, *((col, _blank(frame[col])) for col in columns)]:
+        bad = np.flatnonzero(bad_rows)
         if len(bad):
             rows = ", ".join(str(i + 1) for i in bad[:10])
             raise InputError(
@@ -139,38 +238,6 @@ def check_required(frame: pd.DataFrame, table: TableSchema, columns: tuple[str, 
                     rows=rows,
                 )
             )
-
-
-def _keyed(frame: pd.DataFrame, key: str, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Stripped customer ids, a key for rows without one (so their money still counts), days and cents."""
-    out = pd.DataFrame({"customer_id": [str(v).strip() for v in frame["customer_id"]]})
-    blank = _blank(frame[key])
-    out[key] = [f"(row {i + 1})" if b else str(v).strip() for i, (v, b) in enumerate(zip(frame[key], blank))]
-    out["day"] = _days(frame["date"])
-    out["cents"] = np.round(frame["amount"].to_numpy(dtype="float64") * 100).astype("int64")
-    return out[(frame["date"] <= as_of).to_numpy()]
-
-
-def _documents(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    check_required(transactions, TRANSACTIONS, ("customer_id", "date", "amount"))
-    tx = _keyed(transactions, "doc_no", as_of)
-    grouped = tx.groupby(["customer_id", "doc_no"], sort=False).agg(day=("day", "min"), cents=("cents", "sum"))
-    return grouped.reset_index().sort_values(["customer_id", "day", "doc_no"], kind="stable")
-
-
-def _receipts(payments: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    check_required(payments, PAYMENTS, ("customer_id", "date", "amount"))
-    pay = _keyed(payments, "receipt_no", as_of)
-    refs = payments["reference"].to_numpy(dtype=object)[(payments["date"] <= as_of).to_numpy()]
-    pay["reference"] = [tuple(r for r in _REF_SPLIT.split(v.strip()) if r) if isinstance(v, str) else () for v in refs]
-    return pay.sort_values(["customer_id", "day", "receipt_no"], kind="stable")
-
-
-def _by_customer(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[tuple]]:
-    out: dict[str, list[tuple]] = {}
-    for row in zip(frame["customer_id"], *(frame[c].tolist() for c in columns)):
-        out.setdefault(row[0], []).append(row[1:])
-    return out
 
 
 def _days(dates: pd.Series) -> np.ndarray:
@@ -262,27 +329,37 @@ def _apply(cid: str, source: _Item, invoice: _Item, kind: str, day: int, app_row
     app_rows.append((cid, source.key, source.day, invoice.key, amount, kind))
 
 
-def _finish_invoices(raw: pd.DataFrame, terms: pd.Series, as_of: pd.Timestamp) -> pd.DataFrame:
+def _objects(values: np.ndarray) -> pd.Series:
+    """Text as an object column (the ledger's frames keep ids and numbers as Python strings)."""
+    return pd.Series(values, dtype=object)
+
+
+def _invoice_frame(
+    customer: pd.Series,
+    doc_no: pd.Series,
+    day: np.ndarray,
+    cents: np.ndarray,
+    paid: np.ndarray,
+    open_cents: np.ndarray,
+    settled: np.ndarray,
+    terms_days: np.ndarray,
+    as_of: pd.Timestamp,
+) -> pd.DataFrame:
     """Due dates from payment terms; days late measured to settlement, or to ``as_of`` while open."""
-    customer = raw["customer_id"].astype("object")
-    terms_days = customer.map(terms).fillna(0).to_numpy(dtype="int64")
-    day = raw["day"].to_numpy(dtype="int64")
     due = day + terms_days
     as_of_day = int(np.datetime64(as_of.date(), "D").astype("int64"))
-    settled = raw["settled_day"].to_numpy(dtype="float64")
     end = np.where(np.isnan(settled), as_of_day, settled)
-    cents = raw["cents"].to_numpy(dtype="int64")
     late = np.where(cents > 0, np.clip(end - due, 0, None), 0).astype("int64")
     return pd.DataFrame(
         {
             "customer_id": customer,
-            "doc_no": raw["doc_no"].astype("object"),
-            "date": _dates(raw["day"]),
+            "doc_no": doc_no,
+            "date": _dates(pd.Series(day)),
             "due_date": _dates(pd.Series(due)),
             "amount": cents / 100,
-            "paid": raw["paid_cents"].to_numpy() / 100,
-            "open_amount": raw["open_cents"].to_numpy() / 100,
-            "settled_date": _dates(raw["settled_day"]),
+            "paid": paid / 100,
+            "open_amount": open_cents / 100,
+            "settled_date": _dates(pd.Series(settled)),
             "days_late": late,
         }
     )[INVOICE_COLUMNS]

@@ -1,10 +1,12 @@
 """Match our ledger lines with the customer's, in four passes, each line used once.
 
 Passes (in order): 1. same reference and amount; 2. same amount, dates within the window, one to one (closest
-date first); 3. one-to-many and many-to-one groups summing to the same amount within the window (bounded: the
-nearest few lines, groups of a few, and a total budget of combinations, with a note when the budget runs out);
-4. same reference with a different amount (``amount_mismatch``). What is left is ``only_ours``/``only_theirs``.
-Amounts are compared in whole cents; the tolerance is in yuan.
+date first); 3. one-to-many and many-to-one groups summing to the same amount within the window (bounded: two-line
+groups are looked up by amount among the nearest lines, larger groups tried among the nearest few, and a budget of
+combinations for each customer and date window, with a note when a budget runs out, so a crowded week or customer
+cannot use up the search of the others); 4. same reference with a different amount (``amount_mismatch``). What is
+left is ``only_ours``/``only_theirs``. When both sides carry a ``customer_id`` column, lines match only within one
+customer. Amounts are compared in whole cents; the tolerance is in yuan.
 """
 
 from __future__ import annotations
@@ -47,9 +49,10 @@ class MatchOptions:
     date_window: int = 7
     tolerance: float = 0.01
     max_group: int = 4  # lines on the "many" side of a group
-    group_candidates: int = 12  # nearest lines by date tried per target
+    group_candidates: int = 12  # nearest lines by date tried per target for groups of three or more
+    pair_candidates: int = 48  # nearest lines by date among which two-line groups are looked up by amount
     group_scan: int = 200  # lines looked at around the target date to find those candidates
-    group_budget: int = 200_000  # combinations tried in total before the search stops
+    group_budget: int = 200_000  # combinations tried per customer and date window before its search stops
 
 
 @dataclass(slots=True)
@@ -62,6 +65,7 @@ class _Line:
     ref: str
     keys: frozenset[str]
     cents: int | None
+    customer: str = ""
     used: bool = False
 
 
@@ -103,6 +107,7 @@ class _Columns:
     days: np.ndarray
     cents: np.ndarray
     keys: list[frozenset[str]]
+    customers: list[str]
 
 
 def _columns(lines: pd.DataFrame) -> _Columns:
@@ -122,8 +127,13 @@ def _columns(lines: pd.DataFrame) -> _Columns:
     common = {k for k, n in counts.items() if n > MAX_KEY_LINES}
     if common:
         keys = [ks - common for ks in keys]
+    customers = [""] * len(lines)
+    if "customer_id" in lines.columns:
+        customers = lines["customer_id"].fillna("").astype(str).str.strip().tolist()
+        # A reference matches only within its customer: the key carries the customer.
+        keys = [frozenset(f"{c}\x1f{k}" for k in ks) if ks else ks for c, ks in zip(customers, keys)]
     rows = np.array([str(r) for r in lines["row"].tolist()], dtype=object)
-    return _Columns(rows, np.array(text.tolist(), dtype=object), days, cents, keys)
+    return _Columns(rows, np.array(text.tolist(), dtype=object), days, cents, keys, customers)
 
 
 def _unique_ref_pairs(a: _Columns, b: _Columns, tol: int) -> tuple[np.ndarray, np.ndarray]:
@@ -156,6 +166,7 @@ def _side(cols: _Columns, skip: np.ndarray) -> _Side:
                 refs[n],
                 cols.keys[p],
                 None if cents[n] != cents[n] else int(cents[n]),
+                cols.customers[p],
             )
             for n, p in enumerate(keep.tolist())
         ]
@@ -181,10 +192,11 @@ def match_lines(
         notes.append(
             tr(
                 lang,
-                "group search stopped after {tried:,} combinations (budget {group_budget:,}); "
-                "lines not searched may still belong to a group",
+                "group search stopped after {tried:,} combinations (budget {group_budget:,} for each customer and "
+                "date window, reached in {capped:,}); lines not searched may still belong to a group",
                 tried=tried,
                 group_budget=options.group_budget,
+                capped=capped,
             )
         )
     rows = [_record(status, xs_, ys_) for status, xs_, ys_ in pairs]
@@ -260,17 +272,17 @@ def _gap(x: _Line, y: _Line) -> int:
 
 def _by_amount(a: _Side, b: _Side, tol: int, window: int) -> list:
     """Pass 2: equal amounts with dates within the window, one to one, closest date first."""
-    by_cents: dict[int, list[_Line]] = defaultdict(list)
+    by_cents: dict[tuple[str, int], list[_Line]] = defaultdict(list)
     for y in b.unused():
         if y.cents is not None and y.date is not None:
-            by_cents[y.cents].append(y)
+            by_cents[(y.customer, y.cents)].append(y)
     out = []
     for x in sorted(a.unused(), key=lambda line: (line.date or 0, line.index)):
         if x.cents is None or x.date is None:
             continue
         best = None
         for cents in range(x.cents - tol, x.cents + tol + 1):
-            for y in by_cents.get(cents, ()):
+            for y in by_cents.get((x.customer, cents), ()):
                 if not y.used and abs(y.date - x.date) <= window and (best is None or _gap(x, y) < _gap(x, best)):
                     best = y
         if best is not None:
@@ -278,24 +290,28 @@ def _by_amount(a: _Side, b: _Side, tol: int, window: int) -> list:
     return out
 
 
-def _by_group(a: _Side, b: _Side, tol: int, options: MatchOptions) -> tuple[list, int, bool]:
-    """Pass 3: one line on one side equal to the sum of 2..max_group nearby lines on the other."""
+def _by_group(a: _Side, b: _Side, tol: int, options: MatchOptions) -> tuple[list, int, int]:
+    """Pass 3: one line on one side equal to the sum of 2..max_group nearby lines on the other; the combinations
+    tried, and in how many customer-and-date windows the budget ran out."""
     out: list = []
-    tried = 0
+    tried: Counter[tuple[str, int]] = Counter()
+    span = max(options.date_window, 1)
     for one, many, flipped in ((a, b, False), (b, a, True)):
-        pool = sorted((y for y in many.unused() if y.cents and y.date is not None), key=lambda y: (y.date, y.index))
-        dates = [y.date for y in pool]
+        pools: dict[str, list[_Line]] = defaultdict(list)
+        for y in sorted((y for y in many.unused() if y.cents and y.date is not None), key=lambda y: (y.date, y.index)):
+            pools[y.customer].append(y)
+        dates = {customer: [y.date or 0 for y in pool] for customer, pool in pools.items()}  # all dated
         for x in [t for t in one.unused() if t.cents and t.date is not None]:
-            if x.used:
+            window = (x.customer, (x.date or 0) // span)
+            budget = options.group_budget - tried[window]
+            if x.used or budget <= 0 or x.customer not in pools:
                 continue
-            found, count = _group_for(x, pool, dates, tol, options, options.group_budget - tried)
-            tried += count
+            found, count = _group_for(x, pools[x.customer], dates[x.customer], tol, options, budget)
+            tried[window] += count
             if found:
                 xs, ys = ([x], found) if not flipped else (found, [x])
                 out.append(_take("matched", xs, ys))
-            if tried >= options.group_budget:
-                return out, tried, True
-    return out, tried, False
+    return out, sum(tried.values()), sum(1 for n in tried.values() if n >= options.group_budget)
 
 
 def _group_for(
@@ -312,15 +328,32 @@ def _group_for(
         for y in pool[low : min(stop, low + options.group_scan)]
         if not y.used and (y.cents > 0) == (x.cents > 0) and abs(y.cents) < abs(x.cents) + tol
     ]
-    near = sorted(near, key=lambda y: (abs(y.date - x.date), y.index))[: options.group_candidates]
+    near.sort(key=lambda y: (abs(y.date - x.date), y.index))
     tried = 0
-    for size in range(2, min(options.max_group, len(near)) + 1):
-        for combo in itertools.combinations(near, size):
-            tried += 1
-            if abs(sum(y.cents for y in combo) - x.cents) <= tol:
-                return list(combo), tried
-            if tried >= budget:
-                return None, tried
+    for size in range(2, options.max_group + 1):
+        pool = near[: options.pair_candidates if size == 2 else options.group_candidates]
+        found, tried = _completed(x, pool, size, tol, budget, tried)
+        if found or tried >= budget:
+            return found, tried
+    return None, tried
+
+
+def _completed(
+    x: _Line, near: list[_Line], size: int, tol: int, budget: int, tried: int
+) -> tuple[list[_Line] | None, int]:
+    """The first group of ``size`` lines of ``near`` (in combination order) summing to ``x``: each combination of
+    all but the last line counts as one try, and the last line is looked up by the amount still missing."""
+    at: dict[int, list[int]] = defaultdict(list)
+    for j, y in enumerate(near):
+        at[y.cents or 0].append(j)  # lines without an amount never reach the group search
+    for combo in itertools.combinations(range(len(near) - 1), size - 1):
+        if tried >= budget:
+            return None, tried
+        tried += 1
+        missing = (x.cents or 0) - sum(near[k].cents or 0 for k in combo)
+        last = [j for c in range(missing - tol, missing + tol + 1) for j in at.get(c, ()) if j > combo[-1]]
+        if last:
+            return [*(near[k] for k in combo), near[min(last)]], tried
     return None, tried
 
 

@@ -1,0 +1,207 @@
+"""Benchmark: the ledger and the matcher at 1,000,000 lines, each against the code it replaced, in the same run.
+
+Run by hand: ``python benchmarks/ledger_scale.py [--lines 1000000] [--baseline REV] [--skip-reconcile]``. Figures go
+into docs/scale.md ("Ledger and matching") and docs/receivables.md.
+
+1. The grading review (``build_review``) on a master built in memory (benchmarks/credit_check.py's builder: 20,000
+   customers, ``--lines`` sales lines each its own document, receipts naming their document for about 60 %),
+   nothing loaded from disk: today's ledger, then the ledger of ``--baseline`` (a git revision, loaded from the
+   repository's history) in its place; CPU and wall seconds of each, and of ``build_ledger`` alone.
+2. Reconciling ``--lines`` against about as many statement lines with planted differences (split payments,
+   left-out lines in transit, typos, duplicates), today's matcher and the baseline's, at 10,000 lines and at
+   ``--lines``: how many of each planted difference each finds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import keyacct_xl.analytics.review as review_module
+import keyacct_xl.receivables.reconcile as reconcile_module
+from keyacct_xl.analytics.review import build_review
+from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.matching import MatchOptions
+from keyacct_xl.receivables.reconcile import reconcile
+from keyacct_xl.receivables.statement_reader import Statement
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from credit_check import demo_sized_master
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def baseline_module(rev: str, path: str, name: str):
+    """The module at ``path`` as it was at git revision ``rev``, imported under ``name``."""
+    source = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, text=True, check=True)
+    folder = Path(tempfile.mkdtemp(prefix="baseline-"))
+    file = folder / f"{name}.py"
+    file.write_text(source.stdout, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, file)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def timed(function: Callable[[], object]) -> tuple[object, float, float]:
+    """The result, CPU seconds and wall seconds of one call."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = function()
+    return result, time.process_time() - cpu, time.perf_counter() - wall
+
+
+def bench_review(lines: int, rev: str) -> None:
+    """The grading review and build_ledger, today's and the baseline's, on the same frames in memory."""
+    master, _, built = timed(lambda: demo_sized_master(lines))
+    print(f"{lines:,} sales lines, {len(master.payments):,} receipts: master built in memory in {built:.1f} s")
+    old = baseline_module(rev, "keyacct_xl/receivables/ledger.py", "baseline_ledger")
+    tx, pay, people = master.transactions, master.payments, master.customers
+    new_ledger, cpu, wall = timed(lambda: build_ledger(tx, pay, people))
+    old_ledger, old_cpu, old_wall = timed(lambda: old.build_ledger(tx, pay, people))
+    same = new_ledger.invoices.equals(old_ledger.invoices) and new_ledger.applications.equals(old_ledger.applications)
+    print(
+        f"build_ledger: {cpu:.2f} s CPU / {wall:.2f} s wall; baseline {old_cpu:.2f} s CPU / {old_wall:.2f} s wall "
+        f"({old_cpu / cpu:.1f}x CPU); identical invoices and applications: {same}"
+    )
+    review, cpu, wall = timed(lambda: build_review(master, year=2025, lang="en"))
+    review_module.build_ledger = old.build_ledger
+    try:
+        old_review, old_cpu, old_wall = timed(lambda: build_review(master, year=2025, lang="en"))
+    finally:
+        review_module.build_ledger = build_ledger
+    same = review.table.equals(old_review.table)  # type: ignore[attr-defined]
+    print(
+        f"grading review (build_review, load excluded): {cpu:.2f} s CPU / {wall:.2f} s wall; baseline "
+        f"{old_cpu:.2f} s CPU / {old_wall:.2f} s wall ({old_cpu / cpu:.1f}x CPU); identical review table: {same}"
+    )
+
+
+def planted(n: int, seed: int = 1) -> tuple[Statement, Statement, dict[str, list[tuple[str, ...]]]]:
+    """Our n lines and the customer's (benchmarks/receivables.py's mix) and what was planted, by kind: the rows a
+    reconciliation must pair (split: ours row and both parts; typo: ours and theirs row; missing: ours row;
+    duplicate: ours row and both copies)."""
+    rng = np.random.default_rng(seed)
+    days = np.sort(rng.integers(0, 365, n))
+    dates = pd.Timestamp("2026-01-01") + pd.to_timedelta(days, unit="D")
+    amounts = np.where(rng.random(n) < 0.35, -1, 1) * rng.integers(1_000, 5_000_000, n) / 100
+    refs = np.array([f"XS{i:07d}" for i in range(n)], dtype=object)
+    ours = pd.DataFrame({"row": [str(i + 2) for i in range(n)], "date": dates, "ref": refs, "amount": amounts})
+    kind = rng.random(n)
+    rows: list[tuple] = []
+    truth: dict[str, list[tuple[str, ...]]] = {"split": [], "typo": [], "missing": [], "duplicate": []}
+
+    def add(date: pd.Timestamp, ref: str, amount: float) -> str:
+        rows.append((date, ref, amount))
+        return str(len(rows) + 7)
+
+    for i in range(n):
+        ref, amount, mine = refs[i] if kind[i] < 0.70 else "", amounts[i], str(i + 2)
+        if kind[i] > 0.999:
+            truth["missing"].append((mine,))
+        elif 0.995 < kind[i] <= 0.997:
+            truth["typo"].append((mine, add(dates[i], refs[i], round(amount * 1.09, 2))))
+        elif 0.990 < kind[i] <= 0.995 and abs(amount) > 100:
+            part = round(amount * 0.4, 2)
+            first = add(dates[i], "", part)
+            truth["split"].append((mine, first, add(dates[i] + pd.Timedelta(days=1), "", round(amount - part, 2))))
+        elif 0.997 < kind[i] <= 0.998:
+            truth["duplicate"].append((mine, add(dates[i], ref, amount), add(dates[i], ref, amount)))
+        else:
+            add(dates[i], ref, amount)
+    theirs = pd.DataFrame(rows, columns=["date", "ref", "amount"])
+    theirs.insert(0, "row", [str(i + 8) for i in range(len(theirs))])
+    for frame in (ours, theirs):
+        frame["date"] = frame["date"].astype("datetime64[ns]")
+        frame["description"] = ""
+    columns = ["row", "date", "ref", "description", "amount"]
+    return (
+        Statement("ours.xlsx", "", ours[columns], 0.0, None),
+        Statement("theirs.xlsx", "", theirs[columns], 0.0, None),
+        truth,
+    )
+
+
+def found(table: pd.DataFrame, truth: dict[str, list[tuple[str, ...]]]) -> dict[str, str]:
+    """Per kind, how many planted differences the reconciliation shows as planted."""
+    pairs = set(zip(table["status"], table["ours_row"], table["theirs_row"]))
+    only_theirs = set(table.loc[table["status"] == "only_theirs", "theirs_row"])
+    checks = {
+        "split": lambda t: ("matched", t[0], f"{t[1]};{t[2]}") in pairs,
+        "typo": lambda t: ("amount_mismatch", t[0], t[1]) in pairs,
+        "missing": lambda t: ("only_ours", t[0], "") in pairs,
+        "duplicate": lambda t: (
+            (("matched", t[0], t[1]) in pairs and t[2] in only_theirs)
+            or (("matched", t[0], t[2]) in pairs and t[1] in only_theirs)
+        ),
+    }
+    # A miss whose planted line was paired with other lines (amounts within the tolerance inside the window) is an
+    # equally good match under the rules: a coincidence of the synthetic amounts, not a line left unsearched.
+    matched = table[table["status"] == "matched"]
+    ours_paired = set(matched["ours_row"].str.split(";").explode())
+    theirs_paired = set(matched["theirs_row"].str.split(";").explode())
+    out = {}
+    for kind, items in truth.items():
+        missed = [t for t in items if not checks[kind](t)]
+        # Row labels of the two sides overlap (both are data-row numbers): each side is looked up in its own set.
+        taken = sum(1 for t in missed if t[0] in ours_paired or set(t[1:]) & theirs_paired)
+        out[kind] = (
+            f"{len(items) - len(missed):,}/{len(items):,} (missed {len(missed)}, of which {taken} paired otherwise)"
+        )
+    return out
+
+
+def bench_reconcile(n: int, rev: str) -> None:
+    """Today's matcher and the baseline's on the same planted statements."""
+    ours, theirs, truth = planted(n)
+    old = baseline_module(rev, "keyacct_xl/receivables/matching.py", "baseline_matching")
+    result, cpu, wall = timed(lambda: reconcile(ours, theirs, options=MatchOptions(), lang="en"))
+    table = result.table  # type: ignore[attr-defined]
+    print(
+        f"reconcile {len(ours.lines):,} vs {len(theirs.lines):,}: {cpu:.1f} s CPU / {wall:.1f} s wall; found "
+        f"{found(table, truth)}; remainder {result.remainder}; notes {result.notes}"  # type: ignore[attr-defined]
+    )
+    current, reconcile_module.match_lines = reconcile_module.match_lines, old.match_lines
+    try:
+        result, cpu, wall = timed(lambda: reconcile(ours, theirs, options=old.MatchOptions(), lang="en"))
+    finally:
+        reconcile_module.match_lines = current
+    table = result.table  # type: ignore[attr-defined]
+    print(
+        f"  baseline matcher: {cpu:.1f} s CPU / {wall:.1f} s wall; found {found(table, truth)}; notes {result.notes}"  # type: ignore[attr-defined]
+    )
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--baseline", default="0d87185", help="git revision of the code to compare with")
+    parser.add_argument("--skip-reconcile", action="store_true")
+    parser.add_argument("--skip-review", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_review:
+        bench_review(args.lines, args.baseline)
+    if not args.skip_reconcile:
+        for n in (10_000, args.lines):
+            bench_reconcile(n, args.baseline)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"peak RSS: {peak:,.0f} MB; Python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""FIFO application of payments and credit notes to invoices, for every customer at once, with array operations.
+
+The rule is the ledger's (``keyacct_xl.receivables.ledger``): events in (customer, day, kind, number) order,
+invoices before credit notes before payments on the same day; a payment first settles the invoices its reference
+names, then the oldest open invoices; what a credit source does not use settles the next invoices.
+
+Without references this is a merge of two queues: the k-th cent invoiced is paid by the k-th cent credited,
+whenever each arrives (a customer never has open invoices and unused credit at the same time), so every
+application is the overlap of an invoice's and a credit's interval on the customer's running totals.
+A reference takes its invoice's share out of the queue before the merge. That gives the replay's result exactly
+when the queue did not reach the named invoice before the payment came, and no payment naming several invoices
+names one that other payments name too; ``replay_customers`` marks the customers where this does not hold, and the
+ledger replays those one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+KIND_INVOICE, KIND_CREDIT_NOTE, KIND_PAYMENT = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Events:
+    """A customer's documents and receipts as one sequence per customer, sorted by ``rank`` (cents as int64).
+
+    ``cust`` is the customer's code (its position in sorted order); ``kind`` one of the KIND_* values; ``cents`` the
+    document's amount (negative for a credit note) or the receipt's; ``source`` the row in the documents or receipts
+    frame the event came from.
+    """
+
+    cust: np.ndarray
+    day: np.ndarray
+    kind: np.ndarray
+    cents: np.ndarray
+    source: np.ndarray
+
+
+@dataclass(frozen=True)
+class References:
+    """Payment → invoice pairs the payment's reference names: event positions, and the name's position in it."""
+
+    payment: np.ndarray
+    invoice: np.ndarray
+    position: np.ndarray
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What FIFO application gives, by event position: applications (credit event → invoice event, cents), each
+    in the replay's order, what is left of each event, and each invoice's settlement event (-1: open)."""
+
+    credit: np.ndarray
+    invoice: np.ndarray
+    cents: np.ndarray
+    remaining: np.ndarray
+    settled_at: np.ndarray
+
+
+def _group_starts(cust: np.ndarray) -> np.ndarray:
+    """For each element of a customer-sorted array, the position of its customer's first element."""
+    if not len(cust):
+        return np.zeros(0, dtype="int64")
+    first = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]])
+    return np.repeat(first, np.diff(np.r_[first, len(cust)]))
+
+
+def _running(values: np.ndarray, cust: np.ndarray) -> np.ndarray:
+    """Per customer, the running total before each element (the start of its interval)."""
+    total = np.cumsum(values) - values
+    return total - total[_group_starts(cust)]
+
+
+def _in_turn(amount: np.ndarray, limit: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Each element's share of its group's ``limit`` when the group's elements take their ``amount`` in turn."""
+    return np.clip(limit - _running(amount, group), 0, amount)
+
+
+def _both_named_more(events: Events, refs: References) -> np.ndarray:
+    """Per pair: its payment names more than one invoice and its invoice is named more than once."""
+    n = len(events.cust)
+    names = np.bincount(refs.payment, minlength=n)[refs.payment]
+    named = np.bincount(refs.invoice, minlength=n)[refs.invoice]
+    return (names > 1) & (named > 1)
+
+
+def reserved(events: Events, refs: References) -> np.ndarray:
+    """Per reference pair, the cents the payment gives the named invoice. A payment naming several invoices pays
+    them in the order of the names, each as far as its money goes; an invoice named by several payments takes them
+    in the order they come, each as far as the invoice still owes (a pair where both happen at once is left to the
+    replay, ``replay_customers``)."""
+    named = np.bincount(refs.invoice, minlength=len(events.cust))[refs.invoice]
+    by_payment = np.lexsort((refs.position, refs.payment))
+    pay, inv = refs.payment[by_payment], refs.invoice[by_payment]
+    result = np.empty(len(pay), dtype="int64")
+    result[by_payment] = _in_turn(events.cents[inv], events.cents[pay], pay)
+    by_invoice = np.lexsort((refs.payment, refs.invoice))
+    pay, inv = refs.payment[by_invoice], refs.invoice[by_invoice]
+    several = np.empty(len(pay), dtype="int64")
+    several[by_invoice] = _in_turn(events.cents[pay], events.cents[inv], inv)
+    return np.where(named > 1, several, result)
+
+
+def replay_customers(events: Events, refs: References, given: np.ndarray) -> np.ndarray:
+    """Customer codes whose result depends on timing the queue merge cannot see: a payment naming several invoices
+    one of which other payments name too, or an invoice the queue would have reached (credit arriving beyond the
+    open invoices before it) before a payment naming it came."""
+    n = len(events.cust)
+    twice = np.unique(events.cust[refs.payment[_both_named_more(events, refs)]])
+    residual = events.cents.copy()
+    residual[events.kind == KIND_CREDIT_NOTE] *= -1
+    np.subtract.at(residual, refs.invoice, given)
+    np.subtract.at(residual, refs.payment, given)
+    is_inv = events.kind == KIND_INVOICE
+    inv_pos, cred_pos = np.flatnonzero(is_inv), np.flatnonzero(~is_inv)
+    # Residual invoiced before each invoice, and credit arrived before each event, per customer.
+    inv_before = np.zeros(n, dtype="int64")
+    inv_before[inv_pos] = _running(residual[inv_pos], events.cust[inv_pos])
+    cred_total = np.cumsum(residual[cred_pos])
+    first_of_customer = _group_starts(events.cust)
+    upto = np.searchsorted(cred_pos, refs.payment)  # credits strictly before the payment
+    base = np.searchsorted(cred_pos, first_of_customer[refs.payment])
+    arrived = np.where(upto > 0, cred_total[np.maximum(upto - 1, 0)], 0) - np.where(
+        base > 0, cred_total[np.maximum(base - 1, 0)], 0
+    )
+    reached = arrived > inv_before[refs.invoice]
+    late = np.unique(events.cust[refs.payment[reached]])
+    return np.union1d(twice, late)
+
+
+def apply_fifo(events: Events, refs: References, given: np.ndarray, skip: np.ndarray) -> Applied:
+    """Reference applications first, then the queue merge on what is left (see the module doc), for every customer
+    but the codes in ``skip`` (whose events are left untouched)."""
+    n = len(events.cust)
+    remaining = events.cents.copy()
+    remaining[events.kind == KIND_CREDIT_NOTE] *= -1
+    active = ~np.isin(events.cust, skip) if len(skip) else np.ones(n, dtype=bool)
+    keep = (given > 0) & active[refs.payment]
+    r_pay, r_inv, r_cents = refs.payment[keep], refs.invoice[keep], given[keep]
+    np.subtract.at(remaining, r_inv, r_cents)
+    np.subtract.at(remaining, r_pay, r_cents)
+    is_inv = events.kind == KIND_INVOICE
+    inv_pos, cred_pos = np.flatnonzero(is_inv & active), np.flatnonzero(~is_inv & active)
+    credit, invoice, cents = _merge(events.cust, remaining, inv_pos, cred_pos)
+    np.subtract.at(remaining, invoice, cents)
+    np.subtract.at(remaining, credit, cents)
+    all_credit = np.r_[r_pay, credit]
+    all_invoice = np.r_[r_inv, invoice]
+    # Each application happens at the later of its two events (a reference: at its payment), and within one
+    # event references come first, in the order they are named, then the queue: oldest invoice, oldest credit.
+    at = np.r_[r_pay, np.maximum(credit, invoice)]
+    step = np.r_[np.zeros(len(r_pay), dtype="int64"), np.ones(len(credit), dtype="int64")]
+    within = np.r_[refs.position[keep], invoice]
+    order = np.lexsort((all_credit, within, step, at))
+    settled_at = np.full(n, -1, dtype="int64")
+    np.maximum.at(settled_at, all_invoice, at)
+    zero = is_inv & (events.cents == 0)
+    settled_at[zero] = np.flatnonzero(zero)
+    settled_at[~is_inv | (remaining != 0)] = -1
+    cents_all = np.r_[r_cents, cents]
+    return Applied(all_credit[order], all_invoice[order], cents_all[order], remaining, settled_at)
+
+
+def _merge(
+    cust: np.ndarray, remaining: np.ndarray, inv_pos: np.ndarray, cred_pos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The overlaps of invoice and credit intervals on each customer's running totals: (credit, invoice, cents)."""
+    inv_amt, cred_amt = remaining[inv_pos], remaining[cred_pos]
+    inv_cust, cred_cust = cust[inv_pos], cust[cred_pos]
+    customers = int(cust.max()) + 1 if len(cust) else 0
+    # Each customer gets its own stretch of one axis, as long as the larger of its two totals.
+    span = np.maximum(
+        np.bincount(inv_cust, weights=inv_amt, minlength=customers),
+        np.bincount(cred_cust, weights=cred_amt, minlength=customers),
+    ).astype("int64")
+    offset = np.cumsum(span) - span
+    inv_start = offset[inv_cust] + _running(inv_amt, inv_cust)
+    cred_start = offset[cred_cust] + _running(cred_amt, cred_cust)
+    inv_end, cred_end = inv_start + inv_amt, cred_start + cred_amt
+    # Four sorted runs: a stable (merge) sort joins them in linear time, where np.unique would hash.
+    points = np.sort(np.r_[inv_start, inv_end, cred_start, cred_end], kind="stable")
+    points = points[np.r_[True, points[1:] != points[:-1]]] if len(points) else points
+    lo, hi = points[:-1], points[1:]
+    i = np.searchsorted(inv_end, lo, side="right")
+    j = np.searchsorted(cred_end, lo, side="right")
+    ok = (i < len(inv_pos)) & (j < len(cred_pos))
+    i, j, lo, hi = i[ok], j[ok], lo[ok], hi[ok]
+    ok = (inv_start[i] <= lo) & (cred_start[j] <= lo)
+    return cred_pos[j[ok]], inv_pos[i[ok]], (hi - lo)[ok]
