@@ -287,7 +287,7 @@ def _credit(spec: FormSpec, master: Master, tables: Mapping[str, pd.DataFrame], 
         {
             "annual_sales": round(float(mine.loc[window, "amount"].sum()), 2),
             "overdue_amount": _number(money["overdue"].get(scope.customer)) or 0.0,
-            "max_overdue_days": int(money["max_days_overdue"].get(scope.customer, 0) or 0),
+            "max_overdue_days": int(_number(money["max_days_overdue"].get(scope.customer)) or 0),
         },
         {},
     )
