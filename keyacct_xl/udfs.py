@@ -39,6 +39,7 @@ from keyacct_xl.followup.policy import master_policy
 from keyacct_xl.followup.status import STATUS_LABELS, customer_status
 from keyacct_xl.headers import resolve_headers
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, SETTINGS, TRANSACTIONS, VISITS
 from keyacct_xl.master.settings import DEFAULTS, SettingCell, Settings, parse_settings
@@ -46,6 +47,7 @@ from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, bucket_columns, bucket_slots, parse_buckets
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.ledger import build_ledger
+from keyacct_xl.receivables.master_lines import ledger_transactions
 from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import reconcile
 from keyacct_xl.receivables.statement_reader import read_statement
@@ -306,11 +308,23 @@ def AGEING_BUCKET(due_date, as_of=None, buckets=None, lang=None):
     return shape.rebuild(cells.assemble(len(values), [i for i, _ in present], labels, bad))
 
 
-def _ledger(transactions: object, payments: object, as_of: object, customers: pd.DataFrame | None = None):
+_ADJUSTMENTS_DOC = "可选：调帐记录表（含表头），如 Adjustments[#All] / optional Adjustments[#All]"
+
+
+def _ledger(
+    transactions: object,
+    payments: object,
+    as_of: object,
+    customers: pd.DataFrame | None = None,
+    adjustments: object = None,
+):
     tx = _transactions(transactions)
     pay = cells.table(payments, PAYMENTS, required=("date", "customer_id", "amount"), what="Payments")
     for frame in (tx, pay):
         frame["customer_id"] = frame["customer_id"].astype(str)
+    if adjustments is not None:  # the master's Adjustments (调帐): the same balance as ageing and credit check
+        adjusted = cells.table(adjustments, ADJUSTMENTS, required=("date", "customer_id", "amount"), what="Adjustments")
+        tx = ledger_transactions(tx, adjusted)
     return build_ledger(
         tx, pay, customers if customers is not None else empty_frame(CUSTOMERS), as_of=_optional_date(as_of, "as_of")
     )
@@ -321,14 +335,16 @@ def _ledger(transactions: object, payments: object, as_of: object, customers: pd
 @xw.arg("transactions", doc="销售明细表（含表头）/ Transactions[#All]", **_VEC)
 @xw.arg("payments", doc="收款记录表（含表头）/ Payments[#All]", **_VEC)
 @xw.arg("as_of", doc="可选：截止日（默认数据中的最新日期）/ optional as-of date", **_VEC)
+@xw.arg("adjustments", doc=_ADJUSTMENTS_DOC, **_VEC)
 @cells.excel_safe
-def AR_BALANCE(customer_id, transactions, payments, as_of=None):
-    """应收余额（销售减收款）。Receivable balance per customer: invoiced minus paid up to as_of."""
+def AR_BALANCE(customer_id, transactions, payments, as_of=None, adjustments=None):
+    """应收余额（销售减收款，含调帐）。Receivable balance per customer: invoiced - paid +/- adjustments to as_of."""
 
     def compute() -> dict[str, float]:
-        return {str(k): float(v) for k, v in _ledger(transactions, payments, as_of).balance().items()}
+        ledger = _ledger(transactions, payments, as_of, adjustments=adjustments)
+        return {str(k): float(v) for k, v in ledger.balance().items()}
 
-    balances = cache.get_or_compute("AR_BALANCE", (transactions, payments, as_of), compute)
+    balances = cache.get_or_compute("AR_BALANCE", (transactions, payments, as_of, adjustments), compute)
     ids, shape = _ids(customer_id)
     # A customer without sales or receipts owes nothing: zero, not an error.
     return _lookup(ids, shape, balances, "Transactions", absent=0.0)
@@ -409,7 +425,7 @@ def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None):
 
 
 def _credit_positions(
-    customers: object, transactions: object, payments: object, as_of: object, settings: object
+    customers: object, transactions: object, payments: object, as_of: object, settings: object, adjustments: object
 ) -> tuple[pd.DataFrame, int]:
     """The credit check's positions per customer (indexed by id) and the approval days, as credit check has them."""
 
@@ -418,7 +434,7 @@ def _credit_positions(
         active = _settings(settings)
         policy = load_credit_policy()
         positions = credit_positions(
-            people, _ledger(transactions, payments, as_of, people), grade_terms(policy, active)
+            people, _ledger(transactions, payments, as_of, people, adjustments), grade_terms(policy, active)
         )
         return (
             positions.drop_duplicates("customer_id").set_index("customer_id", drop=False),
@@ -427,7 +443,9 @@ def _credit_positions(
 
     return cast(
         tuple[pd.DataFrame, int],
-        cache.get_or_compute("CREDIT_POSITIONS", (customers, transactions, payments, as_of, settings), compute),
+        cache.get_or_compute(
+            "CREDIT_POSITIONS", (customers, transactions, payments, as_of, settings, adjustments), compute
+        ),
     )
 
 
@@ -437,10 +455,11 @@ def _credit_positions(
 @xw.arg("transactions", doc="销售明细表（含表头）/ Transactions[#All]", **_VEC)
 @xw.arg("payments", doc="收款记录表（含表头）/ Payments[#All]", **_VEC)
 @xw.arg("as_of", doc="可选：截止日（默认数据中的最新日期）/ optional as-of date", **_VEC)
+@xw.arg("adjustments", doc=_ADJUSTMENTS_DOC, **_VEC)
 @cells.excel_safe
-def CREDIT_AVAILABLE(customer_id, customers, transactions, payments, as_of=None):
+def CREDIT_AVAILABLE(customer_id, customers, transactions, payments, as_of=None, adjustments=None):
     """可用信用额度（额度减应收余额）。Available credit: credit limit minus open balance, as credit check and ageing."""
-    positions, _ = _credit_positions(customers, transactions, payments, as_of, None)
+    positions, _ = _credit_positions(customers, transactions, payments, as_of, None, adjustments)
     available = {
         cid: (f"#N/A {cid}: no credit limit in Customers" if pd.isna(v) else float(v))
         for cid, v in zip(positions.index, positions["available_credit"], strict=True)
@@ -458,11 +477,14 @@ def CREDIT_AVAILABLE(customer_id, customers, transactions, payments, as_of=None)
 @xw.arg("as_of", doc="可选：截止日（默认数据中的最新日期）/ optional as-of date", **_VEC)
 @xw.arg("lang", doc="zh 或 en（默认 zh）/ language of the decision", **_VEC)
 @xw.arg("settings", doc=_SETTINGS_DOC, **_VEC)
+@xw.arg("adjustments", doc=_ADJUSTMENTS_DOC, **_VEC)
 @cells.excel_safe
-def CREDIT_CHECK(customer_id, amount, customers, transactions, payments, as_of=None, lang=None, settings=None):
+def CREDIT_CHECK(
+    customer_id, amount, customers, transactions, payments, as_of=None, lang=None, settings=None, adjustments=None
+):
     """赊销审批：允许 / 需审批 / 拒绝及原因。Order credit check: allow / needs approval / refuse, with the reason."""
     language = _lang(lang)
-    positions, approval_days = _credit_positions(customers, transactions, payments, as_of, settings)
+    positions, approval_days = _credit_positions(customers, transactions, payments, as_of, settings, adjustments)
     columns, shape = cells.vectors(customer_id=customer_id, amount=amount)
 
     def parse(row: dict[str, object], _: int) -> tuple[str, float] | None:

@@ -359,6 +359,18 @@ def test_ar_balance_hand_ledger(excel) -> None:
     assert one(excel.call("AR_BALANCE", "C1", SALES, RECEIPTS, ComTime(2026, 2, 15))) == 1500.0
 
 
+ADJUSTED = (("日期", "客户编号", "单据编号", "调整金额", "原因"), (ComTime(2026, 2, 5), "C1", "S2", -50.0, "价格折让"))
+
+
+def test_ar_balance_and_available_credit_replay_the_adjustments(excel) -> None:
+    """With Adjustments[#All] the worksheet functions give the balance ageing and credit check give (issue 15)."""
+    assert one(excel.call("AR_BALANCE", "C1", SALES, RECEIPTS, MISSING, ADJUSTED)) == 700.0 - 50.0
+    available = excel.call(
+        "CREDIT_AVAILABLE", "C1", CREDIT_CUSTOMERS, CREDIT_SALES, CREDIT_RECEIPTS, ComTime(2026, 3, 31), ADJUSTED
+    )
+    assert one(available) == 600.0 + 50.0  # C1 owes 400 − 50 of its 1,000 limit
+
+
 # Credit check ledger (payment terms blank: due on the invoice date): C1 owes 700 − 100 credit note − 200 paid = 400
 # of a 1,000 limit; C2 owes 400 due 2026-02-28 (31 days overdue on 03-31, 30 on 03-30); C3 prepaid 50 (grade C);
 # C4 has no credit grade; C5 no limit.
