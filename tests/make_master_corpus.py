@@ -67,14 +67,14 @@ def base_master() -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = save_master(master, Path(tmp) / "master.xlsx", backup=False)
         parts = read_parts(path.read_bytes())
-    # A note typed beside the table (column AF, the table ends at AD): it must survive every save.
+    # A note typed beside the table, in AZ2 (the table ends well before it, with room for the columns later
+    # versions add): it must survive every save.
     sheet = parts["xl/worksheets/sheet1.xml"]
-    note = b'<c r="AF2" t="inlineStr"><is><t>\xe9\x87\x8d\xe7\x82\xb9\xe8\xb7\x9f\xe8\xbf\x9b</t></is></c></row>'
+    note = b'<c r="AZ2" t="inlineStr"><is><t>\xe9\x87\x8d\xe7\x82\xb9\xe8\xb7\x9f\xe8\xbf\x9b</t></is></c></row>'
     row2 = sheet.index(b'<row r="2"')
     end = sheet.index(b"</row>", row2)
-    parts["xl/worksheets/sheet1.xml"] = (sheet[:end] + note + sheet[end + len(b"</row>") :]).replace(
-        b'<dimension ref="A1:AD4"/>', b'<dimension ref="A1:AF4"/>'
-    )
+    sheet = sheet[:end] + note + sheet[end + len(b"</row>") :]
+    parts["xl/worksheets/sheet1.xml"] = re.sub(rb'<dimension ref="A1:[A-Z]+4"/>', b'<dimension ref="A1:AZ4"/>', sheet)
     return write_parts(parts)
 
 
@@ -295,7 +295,7 @@ def main() -> None:
         "",
         "Built by `python tests/make_master_corpus.py` (LibreOffice headless needed); used by",
         "`tests/test_master_parts.py`. Each starts from a small master written by keyacct-xl (3 customers,",
-        "2 visits, a note typed in AE2 beside the Customers table).",
+        "2 visits, a note typed in AZ2 beside the Customers table).",
         "",
     ]
     for name, build in built.items():

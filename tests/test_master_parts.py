@@ -36,7 +36,8 @@ from keyacct_xl.xlsx.sheetxml import read_layout
 
 CORPUS = Path(__file__).parent / "data" / "masters"
 MASTERS = sorted(p.name for p in CORPUS.glob("*.xlsx"))
-NOTE = "重点跟进"  # typed in AE2 beside the Customers table of every corpus master
+NOTE = "重点跟进"  # typed in AZ2 beside the Customers table of every corpus master
+NOTE_COLUMN = 51  # AZ, 0-based
 CALC_CHAIN = "xl/calcChain.xml"
 LISTINGS = {"[Content_Types].xml", "xl/_rels/workbook.xml.rels", "xl/workbook.xml"}
 
@@ -138,7 +139,7 @@ def test_a_customer_added_to_a_master_another_program_wrote(saved: dict, name: s
     assert master.customers["customer_id"].tolist() == ["C001", "C002", "C003", "C004"]
     assert master.customers["city"].tolist() == ["广州", None, "东莞", "中山"]
     assert master.visits["customer_id"].tolist() == ["C001", "C003"]
-    assert _cell(path, "客户档案", 1, 30) == NOTE
+    assert _cell(path, "客户档案", 1, NOTE_COLUMN) == NOTE
     assert _comments(path) == _comments(CORPUS / name)  # rich.xlsx's comment on the rewritten sheet's A1
 
 
@@ -198,7 +199,7 @@ def test_consolidation_into_a_master_another_program_wrote(consolidated: dict, n
     visits = load_master(path).visits
     assert visits["customer_id"].tolist() == ["C001", "C003", "C001", "C002"]
     assert visits["content"].tolist()[-2:] == ["谈年度返利", "催收货款"]
-    assert _cell(path, "客户档案", 1, 30) == NOTE
+    assert _cell(path, "客户档案", 1, NOTE_COLUMN) == NOTE
     assert _comments(path) == _comments(CORPUS / name)
 
 
@@ -275,6 +276,11 @@ def test_splice_reads_implicit_rows_and_cells_in_a_prefixed_sheet(sheet: bytes) 
     assert root.find(f"{{{NS_MAIN}}}dimension").get("ref") == "A1:E5"
 
 
+def _past_the_table(sheet: bytes) -> bytes:
+    """The sheet with its used range reaching past the Customers table (whatever its width), so every row is read."""
+    return re.sub(rb'<dimension ref="A1:[A-Z]+[0-9]+"/>', b'<dimension ref="A1:AZ9"/>', sheet)
+
+
 def _broken_copy(tmp_path: Path, part: str, edit) -> Path:
     master = Master.empty()
     master.customers = pd.DataFrame({"customer_id": ["C001", "C002"], "name": ["甲", "乙"]})
@@ -300,17 +306,13 @@ def _broken_copy(tmp_path: Path, part: str, edit) -> Path:
         # a cell that names another row.
         (
             "xl/worksheets/sheet1.xml",
-            lambda b: re.sub(rb'r="([A-Z]*)2"', rb'r="\g<1>9"', b).replace(
-                b'<dimension ref="A1:AD3"/>', b'<dimension ref="A1:AF9"/>'
-            ),
+            lambda b: _past_the_table(re.sub(rb'r="([A-Z]*)2"', rb'r="\g<1>9"', b)),
             "row 3 comes after row 9",
             "第 3 行位于第 9 行之后",
         ),
         (
             "xl/worksheets/sheet1.xml",
-            lambda b: b.replace(b'<row r="2"', b'<row r="9"', 1).replace(
-                b'<dimension ref="A1:AD3"/>', b'<dimension ref="A1:AF9"/>'
-            ),
+            lambda b: _past_the_table(b.replace(b'<row r="2"', b'<row r="9"', 1)),
             "row 9 holds a cell 'A2'",
             "第 9 行包含单元格 'A2'",
         ),

@@ -83,7 +83,8 @@ def chart_problems(ws) -> list[str]:
             problems.append(f"{ws.title}: a page break inside the chart at rows {top}-{bottom}")
         start = max((b for b in breaks if b <= top), default=0)
         repeated = sum(row_pt(ws, r) for r in repeated_rows(ws)) if start else 0.0
-        height = repeated + sum(row_pt(ws, r) for r in range(start, bottom + 1))
+        # the chart ends inside row ``bottom`` at its offset (EMU, 12,700 a point); at offset 0 it ends on its top
+        height = repeated + sum(row_pt(ws, r) for r in range(start, bottom)) + chart.anchor.to.rowOff / 12_700
         if height > printable_height_pt(ws):
             problems.append(f"{ws.title}: rows {start}-{bottom} ({height:.0f} pt) do not fit one page")
     return problems
