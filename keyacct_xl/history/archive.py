@@ -20,6 +20,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.history.store import (
     ARCHIVED_TABLES,
+    CACHE_FOLDER,
     Batch,
     TableTotals,
     committed_batches,
@@ -207,6 +208,8 @@ def _remove_unfinished_writes(store: Path, batches: set[str]) -> None:
     if not store.is_dir():
         return
     for path in store.rglob("*"):
+        if path.is_relative_to(store / CACHE_FOLDER):
+            continue  # the load cache's tables, not lines of a batch
         if path.is_file() and (
             (path.suffix == ".parquet" and path.stem not in batches)
             or (path.name.startswith(".") and path.suffix == ".tmp")
