@@ -216,11 +216,15 @@ def _with_history(path: Path, frames: dict[str, pd.DataFrame], settings: Setting
     archived = {}
     for name, lines in stored.items():
         attr = by_name[name]
-        workbook = frames[attr]
-        union = pd.concat([lines, workbook], ignore_index=True)
-        frames[attr] = union[[*workbook.columns, *(c for c in lines.columns if c not in workbook.columns)]]
+        frames[attr] = with_stored_lines(lines, frames[attr])
         archived[name] = ArchivedRows(len(lines), path, committed_batches(settings))
     return archived
+
+
+def with_stored_lines(lines: pd.DataFrame, workbook: pd.DataFrame) -> pd.DataFrame:
+    """The history store's ``lines`` in front of the ``workbook``'s, in the workbook's columns (then the store's)."""
+    union = pd.concat([lines, workbook], ignore_index=True)
+    return union[[*workbook.columns, *(c for c in lines.columns if c not in workbook.columns)]]
 
 
 def read_settings(book: calamine.CalamineWorkbook, path: Path) -> Settings:
