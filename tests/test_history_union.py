@@ -18,6 +18,7 @@ import pytest
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.demo.company import generate_demo
+from keyacct_xl.errors import InputError
 from keyacct_xl.history.archive import archive
 from keyacct_xl.history.ingest import import_lines
 from keyacct_xl.history.store import store_path
@@ -121,3 +122,27 @@ def test_the_store_is_a_hive_partitioned_dataset_with_its_partition_columns(demo
     # A filter on the partition columns reads only those folders (what Spark or Dask prune by).
     one = dataset.to_table(filter=(ds.field("year") == 2024) & (ds.field("month") == 3))
     assert len(one) == int(((frame["year"] == 2024) & (frame["month"] == 3)).sum()) > 0
+
+
+def test_a_parquet_export_is_typed_by_column_and_a_bad_value_named_by_its_row(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    """Typed amounts as text are parsed as the master parses them; a value that is no amount names its row."""
+    path = _copy(demo_master, tmp_path / "m")
+    erp = pd.DataFrame(
+        {
+            "单据编号": ["XS-1", "XS-2", "XS-3"],
+            "日期": pd.to_datetime(["2019-03-05", "2019-03-18", "2019-04-02"]),
+            "客户编号": ["C0001", "C0005", "C0012"],
+            "金额": ["¥3,700.00", "2100", "1,462"],
+        }
+    )
+    erp.to_parquet(tmp_path / "erp.parquet")
+    import_lines(path, tmp_path / "erp.parquet", "transactions")
+    stored = load_master(path).transactions.iloc[:3]
+    assert stored["amount"].tolist() == [3700.0, 2100.0, 1462.0]
+    assert stored["doc_no"].tolist() == ["XS-1", "XS-2", "XS-3"]
+    erp.loc[1, "金额"] = "两千"
+    erp.to_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match=r"bad.parquet.*row 2"):
+        import_lines(path, tmp_path / "bad.parquet", "transactions")
