@@ -8,6 +8,7 @@ dataset any engine reads with the partition columns.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -146,3 +147,19 @@ def test_a_parquet_export_is_typed_by_column_and_a_bad_value_named_by_its_row(
     erp.to_parquet(tmp_path / "bad.parquet")
     with pytest.raises(InputError, match=r"bad.parquet.*row 2"):
         import_lines(path, tmp_path / "bad.parquet", "transactions")
+
+
+def test_archive_without_a_day_keeps_the_years_the_settings_name(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _copy(demo_master, tmp_path / "m")
+    assert main(["history", "archive", str(path), "--lang", "en"]) == 2
+    assert "Workbook Years" in capsys.readouterr().err
+    master = load_master(path)
+    master.settings = dataclasses.replace(master.settings, workbook_years=2)
+    save_master(master, path, tables=["Settings"])
+    assert main(["history", "archive", str(path), "--lang", "en"]) == 0
+    assert "batch 20250101-" in capsys.readouterr().out  # lines up to 2026-10: 2025 and 2026 stay
+    workbook = load_master(path, history=False)
+    assert workbook.transactions["date"].min() >= pd.Timestamp("2025-01-01")
+    assert load_master(path).settings.workbook_years == 2

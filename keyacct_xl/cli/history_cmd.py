@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import cast
-
-import pandas as pd
 
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.history.archive import archive, restore, status
@@ -38,7 +35,10 @@ HELP: dict[str, tuple[str, str]] = {
         "导入到哪个表：销售明细或收款记录（按可选值填写）",
         "the table the lines belong to: transactions or payments",
     ),
-    "--before": ("移入此日期之前的行（例如 2024-01-01）", "move the lines dated before this day (e.g. 2024-01-01)"),
+    "--before": (
+        "移入此日期之前的行（例如 2024-01-01）；不指定时按参数设置中的“总表保留年数”",
+        "move the lines dated before this day (e.g. 2024-01-01); without it, by the Settings' Workbook Years",
+    ),
 }
 
 
@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     actions = parser.add_subparsers(dest="history_action", metavar="ACTION", required=True)
     moving = actions.add_parser("archive", parents=[common], help=pick(lang, *HELP["archive"]))
     moving.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
-    moving.add_argument("--before", required=True, help=pick(lang, *HELP["--before"]))
+    moving.add_argument("--before", help=pick(lang, *HELP["--before"]))
     moving.set_defaults(func=_archive)
     back = actions.add_parser("restore", parents=[common], help=pick(lang, *HELP["restore"]))
     back.add_argument("master", type=Path, help=pick(lang, *HELP["master"]))
@@ -64,8 +64,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 
 def _archive(args: argparse.Namespace) -> int:
-    before = cast(pd.Timestamp, option_date(args.before, "--before"))  # a required option: never None
-    print(archive(args.master, before).summary(args.lang))
+    print(archive(args.master, option_date(args.before, "--before")).summary(args.lang))
     return 0
 
 
