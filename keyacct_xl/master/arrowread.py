@@ -66,13 +66,13 @@ def blank_rows(columns: list[object]) -> np.ndarray:
 
     if not columns:
         return np.zeros(0, dtype=bool)
-    blank = np.ones(len(columns[0]), dtype=bool)  # type: ignore[arg-type]
+    blank = np.ones(len(columns[0]), dtype=np.bool_)  # type: ignore[arg-type]
     for column in columns:
         assert isinstance(column, pa.Array)
         empty = column.is_null()
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             empty = pc.or_(empty, pc.fill_null(pc.equal(column, ""), False))
-        blank &= empty.to_numpy(zero_copy_only=False)
+        blank = blank & empty.to_numpy(zero_copy_only=False)
     return blank
 
 

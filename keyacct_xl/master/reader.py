@@ -6,7 +6,9 @@ import io
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
@@ -120,7 +122,7 @@ def load_master(path: str | Path, *, history: bool = True) -> Master:
     """
     path = Path(path)
     tables = read_master_tables(path)
-    frames = {t.attr: tables[t.name].frame for t in ALL_TABLES}
+    frames: dict[str, Any] = {t.attr: tables[t.name].frame for t in ALL_TABLES}
     headers = {t.name: tables[t.name].headers for t in ALL_TABLES}
     settings_frame = frames.pop(SETTINGS.attr)
     named = settings_frame.dropna(subset=["setting"])
@@ -288,7 +290,7 @@ def typed_frame(
     sheet: str,
     columns: list[str],
     start: tuple[int, int],
-    kept: Sequence[int],
+    kept: Sequence[int] | np.ndarray,
     cells: Callable[[int, ColumnKind, Callable[[int], Location]], pd.Series],
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """A table's typed frame and header text by column key, from its headers and ``cells(position, kind, locate)``
