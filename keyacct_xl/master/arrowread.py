@@ -124,6 +124,10 @@ def _vectorised(column: object, kind: ColumnKind) -> pd.Series | None:
 
 def _texts(column: object) -> pd.Series:
     """Text as objects with None for blank (an empty string is blank too), as the per-cell reader gives it."""
+    import pyarrow.compute as pc
+
     values = column.to_numpy(zero_copy_only=False).astype(object, copy=False)  # type: ignore[attr-defined]
-    values[values == ""] = None
+    empty = pc.fill_null(pc.equal(column, ""), False).to_numpy(zero_copy_only=False)  # in Arrow: no Python compare
+    if empty.any():
+        values[empty] = None
     return pd.Series(values, dtype="object")

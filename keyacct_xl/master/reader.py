@@ -148,8 +148,9 @@ def read_master_tables(path: Path) -> dict[str, ReadTable]:
     data = path.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         locations = master_tables(archive, path)
-        keys = table_keys(archive, locations)
-    found = _cached(folder, keys)
+        checked, keys = keys, table_keys(archive, locations)
+    found = {name: read for name, read in found.items() if keys[name] == checked[name]}  # not read twice
+    found.update(_cached(folder, {name: key for name, key in keys.items() if name not in found}))
     stale = [t for t in ALL_TABLES if t.name not in found]
     for schema, read in zip(stale, read_workbook_tables(data, path, locations, stale)):
         found[schema.name] = read
@@ -172,7 +173,7 @@ def master_tables(archive: zipfile.ZipFile, path: Path) -> dict[str, TableLocati
 def _cached(folder: Path | None, keys: dict[str, str]) -> dict[str, ReadTable]:
     if folder is None or not folder.is_dir():
         return {}
-    found = {t.name: cached_table(folder, t, keys[t.name]) for t in ALL_TABLES}
+    found = {t.name: cached_table(folder, t, keys[t.name]) for t in ALL_TABLES if t.name in keys}
     return {name: read for name, read in found.items() if read is not None}
 
 
@@ -202,7 +203,8 @@ def _arrow_table(
 ) -> ReadTable:
     first_row, first_col = location.cells()[:2]  # 1-based header row: 0-based, the first body row
     kept = (~blank_rows(columns)).nonzero()[0]
-    columns = [c.take(kept) for c in columns]  # type: ignore[attr-defined]
+    if len(columns) and len(kept) < len(columns[0]):  # type: ignore[arg-type]
+        columns = [c.take(kept) for c in columns]  # type: ignore[attr-defined]
 
     def cells(pos: int, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
         return typed_column(columns[pos], kind, locate)
