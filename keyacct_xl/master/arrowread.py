@@ -78,7 +78,7 @@ def blank_rows(columns: list[object]) -> np.ndarray:
 
 def typed_column(column: object, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
     """One Arrow column as the dtype its kind is held in: vectorised when its cells allow, else cell by cell."""
-    fast = _vectorised(column, kind)
+    fast = vectorised(column, kind)
     if fast is not None:
         return fast
     import pyarrow as pa
@@ -87,7 +87,25 @@ def typed_column(column: object, kind: ColumnKind, locate: Callable[[int], Locat
     return convert(column.to_pylist(), kind, locate)
 
 
-def _vectorised(column: object, kind: ColumnKind) -> pd.Series | None:
+def cache_array(column: object, kind: ColumnKind) -> object:
+    """The Arrow array the load cache keeps for a column ``vectorised`` typed: what the frame holds, in Arrow (blank
+    text as null), so the cache is written without converting the frame's objects back."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    assert isinstance(column, pa.Array)
+    if pa.types.is_null(column.type):
+        return column
+    if kind == "text":
+        return pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+    if kind == "date":
+        return column.cast(pa.timestamp("ns"))
+    return column.cast(pa.float64()) if kind != "int" else column.cast(pa.float64()).cast(pa.int64())
+
+
+def vectorised(column: object, kind: ColumnKind) -> pd.Series | None:
+    """The column typed at once when its cells all hold what ``kind`` expects and pass the bulk checks; else None
+    (the caller converts it cell by cell)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -16,7 +16,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.headers import resolve_headers
 from keyacct_xl.history.store import committed_batches, history_lines
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.arrowread import ArrowBook, blank_rows, typed_column
+from keyacct_xl.master.arrowread import ArrowBook, blank_rows, cache_array, typed_column, vectorised
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, ColumnKind, TableSchema
@@ -206,11 +206,29 @@ def _arrow_table(
     if len(columns) and len(kept) < len(columns[0]):  # type: ignore[arg-type]
         columns = [c.take(kept) for c in columns]  # type: ignore[attr-defined]
 
+    stored: dict[int, object] = {}  # per position, the Arrow array the cache keeps of a column typed at once
+
     def cells(pos: int, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
-        return typed_column(columns[pos], kind, locate)
+        fast = vectorised(columns[pos], kind)
+        if fast is None:
+            return typed_column(columns[pos], kind, locate)
+        stored[pos] = cache_array(columns[pos], kind)
+        return fast
 
     frame, found = typed_frame(schema, path, location.sheet, headers, (first_row, first_col - 1), kept, cells)
-    return ReadTable(frame, found, location.sheet)
+    return ReadTable(frame, found, location.sheet, arrow=_arrow_of(frame, stored))
+
+
+def _arrow_of(frame: pd.DataFrame, stored: dict[int, object]) -> object:
+    """The frame as an Arrow table for the cache: the arrays typed at once as they are, the other columns
+    converted (the frame's columns are the table's in order, then the schema's absent ones)."""
+    import pyarrow as pa
+
+    arrays = [stored.get(i) for i in range(len(frame.columns))]
+    return pa.table(
+        [a if a is not None else pa.array(frame[label], from_pandas=True) for a, label in zip(arrays, frame.columns)],
+        names=[str(label) for label in frame.columns],
+    )
 
 
 def _with_history(path: Path, frames: dict[str, pd.DataFrame], settings: Settings) -> dict[str, ArchivedRows]:

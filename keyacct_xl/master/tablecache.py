@@ -46,6 +46,7 @@ class ReadTable:
     headers: dict[str, str]
     sheet: str
     cells: tuple[SettingCell, ...] = ()
+    arrow: object = None  # the frame as a pyarrow Table when the reader has it (the cache is written from it)
 
 
 def cache_folder(master_path: Path) -> Path | None:
@@ -116,7 +117,9 @@ def keep_table(folder: Path, schema: TableSchema, key: str, read: ReadTable) -> 
         "cells": [[_encode(c.name), _encode(c.value), c.where] for c in read.cells],
     }
     try:
-        table = pa.Table.from_pandas(read.frame, preserve_index=False)
+        table = read.arrow
+        if not isinstance(table, pa.Table):
+            table = pa.Table.from_pandas(read.frame, preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META: json.dumps(meta).encode()})
         buffer = io.BytesIO()
         pq.write_table(table, buffer, compression="lz4")  # faster to write and to read back than zstd
