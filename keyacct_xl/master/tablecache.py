@@ -87,7 +87,9 @@ def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | Non
     if not path.is_file():
         return None
     try:
-        table = pq.read_table(path)
+        names = pq.read_schema(path).names
+        # Text read as Parquet stored it, a dictionary of distinct values: one Python string per value, not per cell.
+        table = pq.read_table(path, read_dictionary=[n for n in names if _kind(schema, n) == "text"])
         meta = json.loads((table.schema.metadata or {})[_META])
     except (OSError, pa.ArrowException, KeyError, ValueError):
         return None  # read from the workbook instead, and cached anew
@@ -99,11 +101,27 @@ def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | Non
     return ReadTable(frame, dict(meta["headers"]), str(meta["sheet"]), cells)
 
 
+def _kind(schema: TableSchema, label: str) -> str:
+    return schema.column(label).kind if label in schema.keys else "text"
+
+
 def _typed(column: object, schema: TableSchema, label: str) -> pd.Series:
-    kind = schema.column(label).kind if label in schema.keys else "text"
-    if kind == "text":
-        return pd.Series(column.to_numpy().astype(object, copy=False), dtype="object")  # type: ignore[attr-defined]
-    return pd.Series(column.to_pandas(), dtype=dtype_for(kind))  # type: ignore[attr-defined]
+    import numpy as np
+    import pyarrow as pa
+
+    kind = _kind(schema, label)
+    assert isinstance(column, pa.ChunkedArray)
+    if kind != "text":
+        return pd.Series(column.to_pandas(), dtype=dtype_for(kind))
+    parts = []
+    for chunk in column.chunks:
+        if isinstance(chunk, pa.DictionaryArray):
+            words = np.append(chunk.dictionary.to_numpy(zero_copy_only=False).astype(object), None)
+            parts.append(words[chunk.indices.fill_null(len(chunk.dictionary)).to_numpy()])
+        else:
+            parts.append(chunk.to_numpy(zero_copy_only=False).astype(object))
+    values = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    return pd.Series(values, dtype="object")
 
 
 def keep_table(folder: Path, schema: TableSchema, key: str, read: ReadTable) -> None:
