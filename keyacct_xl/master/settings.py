@@ -290,7 +290,7 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
         0,
         "总表保留年数",
         "Workbook Years",
-        "总表中保留最近几年的销售和收款明细（0 表示全部保留）；history archive 不指定日期时，把更早的明细移入历史库",
+        "总表中保留最近几年的销售和收款明细（0 表示全部保留）；归档时不指定日期，则把更早的明细移入历史库",
         "Years of sales and payment lines the workbook keeps (0 keeps every year); history archive without --before "
         "moves the older lines into the history store",
         "whole",
