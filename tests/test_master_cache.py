@@ -21,8 +21,11 @@ from keyacct_xl import InputError, load_master, save_master
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
 from keyacct_xl.master import reader
+from keyacct_xl.master.arrowread import typed_column
+from keyacct_xl.master.convert import convert
 from keyacct_xl.master.schema import ALL_TABLES, TRANSACTIONS
 from keyacct_xl.master.tablecache import table_keys
+from keyacct_xl.messages import Location
 
 MASTERS = Path(__file__).parent / "data" / "masters"
 
@@ -153,3 +156,11 @@ def test_the_arrow_reader_types_every_table_as_the_cell_reader_does(name: str) -
         frame, headers, sheet = reader.read_table(book, schema, path)
         pd.testing.assert_frame_equal(read.frame, frame)
         assert (read.headers, read.sheet) == (headers, sheet)
+
+
+@pytest.mark.parametrize("distinct", [3, 60_000])
+def test_a_long_text_column_is_typed_as_the_cell_converter_types_it(distinct: int) -> None:
+    """Repetitive text (products, reps) goes through Arrow's dictionary, other text value by value: the same objects."""
+    values = [None if i % 97 == 0 else "" if i % 89 == 0 else f"产品 {i % distinct}" for i in range(60_000)]
+    typed = typed_column(pa.array(values, type=pa.string()), "text", lambda i: Location("x.xlsx", row=i))
+    pd.testing.assert_series_equal(typed, convert(values, "text", lambda i: Location("x.xlsx", row=i)))

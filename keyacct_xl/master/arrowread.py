@@ -144,8 +144,24 @@ def _texts(column: object) -> pd.Series:
     """Text as objects with None for blank (an empty string is blank too), as the per-cell reader gives it."""
     import pyarrow.compute as pc
 
+    if _repetitive(column):  # products, categories, reps, customers: one Python string per distinct value
+        encoded = pc.dictionary_encode(column)
+        words = np.append(encoded.dictionary.to_numpy(zero_copy_only=False).astype(object), None)
+        words[words == ""] = None
+        values = words[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
+        return pd.Series(values, dtype="object")
     values = column.to_numpy(zero_copy_only=False).astype(object, copy=False)  # type: ignore[attr-defined]
     empty = pc.fill_null(pc.equal(column, ""), False).to_numpy(zero_copy_only=False)  # in Arrow: no Python compare
     if empty.any():
         values[empty] = None
     return pd.Series(values, dtype="object")
+
+
+def _repetitive(column: object, sample: int = 10_000) -> bool:
+    """True for a long text column whose first ``sample`` values hold fewer than one distinct value in ten."""
+    import pyarrow.compute as pc
+
+    if len(column) < 5 * sample:  # type: ignore[arg-type]
+        return False
+    head = column.slice(0, sample)  # type: ignore[attr-defined]
+    return pc.count_distinct(head, mode="all").as_py() * 10 < sample
