@@ -146,7 +146,7 @@ def _texts(column: object) -> pd.Series:
 
     if _repetitive(column):  # products, categories, reps, customers: one Python string per distinct value
         encoded = pc.dictionary_encode(column)
-        words = np.append(encoded.dictionary.to_numpy(zero_copy_only=False).astype(object), None)
+        words = np.append(encoded.dictionary.to_numpy(zero_copy_only=False).astype(object), [None])
         words[words == ""] = None
         values = words[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
         return pd.Series(values, dtype="object")

@@ -116,7 +116,7 @@ def _typed(column: object, schema: TableSchema, label: str) -> pd.Series:
     parts = []
     for chunk in column.chunks:
         if isinstance(chunk, pa.DictionaryArray):
-            words = np.append(chunk.dictionary.to_numpy(zero_copy_only=False).astype(object), None)
+            words = np.append(chunk.dictionary.to_numpy(zero_copy_only=False).astype(object), [None])
             parts.append(words[chunk.indices.fill_null(len(chunk.dictionary)).to_numpy()])
         else:
             parts.append(chunk.to_numpy(zero_copy_only=False).astype(object))
