@@ -18,6 +18,7 @@ from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import resolve_headers
 from keyacct_xl.isolation import run_isolated
+from keyacct_xl.master.arrowread import blank_rows, typed_column
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.reader import table_start
@@ -63,6 +64,8 @@ def read_table_file(
     path = Path(path)
     required = tuple(required)
     suffix = check_input_file(path, SUFFIXES)
+    if suffix == ".parquet":
+        return _parquet_frame(path, columns, required)
     # Read in a worker with memory and time limits: a damaged or hostile file fails with one line, never a crash.
     headers, rows, place = run_isolated(_cells, (path, suffix, table), file=path)
     return _frame(path, headers, rows, _locator(path, place), columns, required)
@@ -76,8 +79,6 @@ def _cells(request: tuple[Path, str, str | None]) -> tuple[list[object], list[li
     path, suffix, table = request
     if suffix == ".csv":
         return _csv_cells(path)
-    if suffix == ".parquet":
-        return _parquet_cells(path)
     return _xlsx_cells(path, table)
 
 
@@ -163,13 +164,44 @@ def _csv_cells(path: Path) -> tuple[list[object], list[list[object]], Place]:
     return values[top], _with_line(values[top + 1 :], top + 2), ("line", "", 0)
 
 
-def _parquet_cells(path: Path) -> tuple[list[object], list[list[object]], Place]:
+def _parquet_frame(path: Path, columns: Sequence[Column], required: tuple[str, ...]) -> pd.DataFrame:
+    """A Parquet file's columns typed one column at a time (keyacct_xl/master/arrowread.py): an ERP export of
+    millions of lines is never turned into Python rows; a column whose values its kind does not take (typed
+    amounts, dates as text) is converted cell by cell, a bad value named by its row. Parquet is a typed format
+    pyarrow validates as it reads, so it is read here rather than in a worker: a worker would pickle every line."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        raw = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several types for damaged files
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
         raise InputError(msg("{path}: cannot read the parquet file ({exc})", path=path, exc=exc)) from None
-    values = raw.astype(object).where(raw.notna(), None).to_numpy().tolist()
-    return list(raw.columns), _with_line(values, 1), ("row", "", 0)
+    headers: list[object] = list(table.column_names)
+    positions = resolve_headers(headers, columns, where=str(path), required=required)
+    arrays = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+    kept = (~blank_rows(arrays)).nonzero()[0]
+    if not len(kept):
+        raise InputError(msg("{path}: the table has headers but no data rows", path=path))
+    by_key = {c.key: c for c in columns}
+    data: dict[str, pd.Series] = {}
+    for pos, key in positions.items():
+
+        def locate(i: int, header: object = headers[pos]) -> Location:
+            return Location(path.name, row=int(kept[i]) + 1, header=header)
+
+        data[key] = typed_column(arrays[pos].take(kept), by_key[key].kind, locate)
+        blanks = data[key].isna().to_numpy().nonzero()[0]
+        if key in required and len(blanks):
+            shown = listing(locate(int(i)) for i in blanks[:5])
+            more = msg(" (+{count} more)", count=len(blanks) - 5) if len(blanks) > 5 else ""
+            raise InputError(
+                msg("{where}{more}: {column} is required but blank", where=shown, more=more, column=by_key[key])
+            )
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(kept)))
+    for col in columns:
+        if col.key not in frame.columns:
+            frame[col.key] = pd.Series([None] * len(frame), dtype=dtype_for(col.kind))
+    return frame[[c.key for c in columns]]
 
 
 def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[object]], Place]:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import cast
-
-import pandas as pd
 
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.history.archive import archive, restore, status
@@ -33,7 +30,9 @@ HELP: dict[str, Message] = {
     ),
     "file": msg("the file to import"),
     "--table": msg("the table the lines belong to: transactions or payments"),
-    "--before": msg("move the lines dated before this day (e.g. 2024-01-01)"),
+    "--before": msg(
+        "move the lines dated before this day (e.g. 2024-01-01); without it, by the Settings' Workbook Years"
+    ),
 }
 
 
@@ -43,7 +42,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     actions = parser.add_subparsers(dest="history_action", metavar="ACTION", required=True)
     moving = actions.add_parser("archive", parents=[common], help=HELP["archive"].render(lang))
     moving.add_argument("master", type=Path, help=HELP["master"].render(lang))
-    moving.add_argument("--before", required=True, help=HELP["--before"].render(lang))
+    moving.add_argument("--before", help=HELP["--before"].render(lang))
     moving.set_defaults(func=_archive)
     back = actions.add_parser("restore", parents=[common], help=HELP["restore"].render(lang))
     back.add_argument("master", type=Path, help=HELP["master"].render(lang))
@@ -59,8 +58,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 
 def _archive(args: argparse.Namespace) -> int:
-    before = cast(pd.Timestamp, option_date(args.before, "--before"))  # a required option: never None
-    print(archive(args.master, before).summary(args.lang))
+    print(archive(args.master, option_date(args.before, "--before")).summary(args.lang))
     return 0
 
 

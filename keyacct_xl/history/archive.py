@@ -20,6 +20,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.history.store import (
     ARCHIVED_TABLES,
+    CACHE_FOLDER,
     Batch,
     TableTotals,
     committed_batches,
@@ -71,16 +72,17 @@ class Moved:
         return tr(lang, "moved into the history store (batch {batch}): {counts}", batch=self.batch, counts=counts)
 
 
-def archive(master_path: Path, before: pd.Timestamp) -> Moved:
-    """Move the Transactions and Payments lines dated before ``before`` into the master's history store.
+def archive(master_path: Path, before: pd.Timestamp | None = None) -> Moved:
+    """Move the Transactions and Payments lines dated before ``before`` into the master's history store; without
+    ``before``, the lines older than the years the master's Settings keep in the workbook (``window_start``).
 
     Written and verified (counts, sums, every value read back) before the master is saved without them; a second
     run with the same date finds nothing to move and writes nothing.
     """
     master_path = Path(master_path)
-    before = pd.Timestamp(before).normalize()
     with master_write_lock(master_path):
         master = load_master(master_path, history=False)
+        before = pd.Timestamp(before).normalize() if before is not None else window_start(master)
         swept = sweep(master)
         moving = {t.name: month_ordered(master.frame(t)[master.frame(t)["date"] < before]) for t in ARCHIVED_TABLES}
         if not any(len(f) for f in moving.values()):
@@ -99,6 +101,23 @@ def archive(master_path: Path, before: pd.Timestamp) -> Moved:
         _name_batches(master, [*named, batch.id])
         save_master(master, master_path, tables=SAVED_TABLES)
     return Moved(batch.id, {name: len(f) for name, f in moving.items()}, swept)
+
+
+def window_start(master: Master) -> pd.Timestamp:
+    """The first day the workbook keeps by Settings ``workbook_years``: 1 January of the year that many years back
+    from the latest line's (3 with lines up to 2026: 2024-01-01); from the lines, not today, so a run is
+    reproducible."""
+    years = master.settings.workbook_years
+    if years <= 0:
+        raise InputError(
+            msg(
+                "give the day to archive before (--before), or the years the workbook keeps in Settings {setting}",
+                setting=Pair("Workbook Years", "总表保留年数"),
+            )
+        )
+    dates = pd.concat([master.frame(t)["date"] for t in ARCHIVED_TABLES]).dropna()
+    latest = dates.max() if len(dates) else pd.Timestamp("1900-01-01")
+    return pd.Timestamp(year=latest.year - years + 1, month=1, day=1)
 
 
 def restore(master_path: Path) -> Moved:
@@ -207,6 +226,8 @@ def _remove_unfinished_writes(store: Path, batches: set[str]) -> None:
     if not store.is_dir():
         return
     for path in store.rglob("*"):
+        if path.is_relative_to(store / CACHE_FOLDER):
+            continue  # the load cache's tables, not lines of a batch
         if path.is_file() and (
             (path.suffix == ".parquet" and path.stem not in batches)
             or (path.name.startswith(".") and path.suffix == ".tmp")

@@ -29,6 +29,7 @@ from keyacct_xl.messages import msg
 ARCHIVED_TABLES: tuple[TableSchema, ...] = (TRANSACTIONS, PAYMENTS)
 STORE_SUFFIX = ".kx"
 MANIFESTS = "batches"
+CACHE_FOLDER = "cache"  # the workbook's tables as last loaded (keyacct_xl/master/tablecache.py): no batch's lines
 # Parquet written the same way every time (no timestamps are written), so the same lines give the same bytes.
 _PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
 

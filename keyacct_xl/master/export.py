@@ -22,9 +22,10 @@ import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
+from keyacct_xl.history.store import MANIFESTS, committed_batches, history_lines, read_manifest, store_path
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.privacy import IDENTIFYING, PERSONAL_SETTINGS
-from keyacct_xl.master.reader import open_master_book, read_table
+from keyacct_xl.master.reader import open_master_book, read_settings, read_table, with_stored_lines
 from keyacct_xl.master.redact import (
     MASK,
     MIN_SCRUBBED,
@@ -82,8 +83,10 @@ def export_master(
         raise InputError(msg("{path}: the export must go to another file than the master", path=out))
     if not without_sensitive and key is None:
         open_package(source).close()  # a clear error for a missing or non-xlsx master
-        with master_write_lock(out), _terminated_as_exit(), atomic_write(out, backup=False) as stream:
-            stream.write(source.read_bytes())
+        with master_write_lock(out), _terminated_as_exit():
+            _copy_history(source, out)  # before the workbook that names its batches
+            with atomic_write(out, backup=False) as stream:
+                stream.write(source.read_bytes())
         return ExportResult(out)
     tables, lang, sheets, other_tables = read_tables(source)
     private = private_tables(tables, key=key)
@@ -101,6 +104,19 @@ def export_master(
     return ExportResult(out, tuple(s for s in sheets if s not in kept_sheets), other_tables)
 
 
+def _copy_history(source: Path, out: Path) -> None:
+    """The batches the master names, copied into a history store beside ``out``: the copy has every line."""
+    with open_master_book(source) as book:
+        batches = committed_batches(read_settings(book, source))
+    store, target = store_path(source), store_path(out)
+    for ident in batches:
+        batch = read_manifest(store, ident)
+        for relative in [*(r for files in batch.files.values() for r in files), f"{MANIFESTS}/{ident}.json"]:
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            with atomic_write(target / relative, backup=False) as stream:
+                stream.write((store / relative).read_bytes())
+
+
 def read_tables(path: Path) -> tuple[dict[str, _Table], Lang, list[str], tuple[str, ...]]:
     """The master's tables by name (typed by their schemas), its language, its sheets and the tables no schema
     describes."""
@@ -112,6 +128,10 @@ def read_tables(path: Path) -> tuple[dict[str, _Table], Lang, list[str], tuple[s
         if name in present:
             tables[name] = _without_absent_provenance(_Table(schema, *read_table(book, schema, path)))
     lang: Lang = "zh" if tables[CUSTOMERS.name].sheet == CUSTOMERS.sheet_zh else "en"
+    stored = history_lines(path, read_settings(book, path), {n: t.frame for n, t in tables.items()})
+    for name, lines in stored.items():  # the lines in the history store are the master's lines too
+        table = tables[name]
+        tables[name] = _Table(table.schema, with_stored_lines(lines, table.frame), table.headers, table.sheet)
     others = tuple(sorted(n for n in present if n not in schemas))
     return tables, lang, list(book.sheet_names), others
 

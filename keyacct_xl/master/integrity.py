@@ -17,10 +17,11 @@ import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header, resolve_headers
+from keyacct_xl.history.store import history_lines, store_path
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import to_texts
 from keyacct_xl.master.model import Master
-from keyacct_xl.master.reader import open_book, table_place, table_start
+from keyacct_xl.master.reader import open_book, read_settings, table_place, table_start
 from keyacct_xl.master.schema import (
     CONTACTS,
     CUSTOMER_ID,
@@ -236,7 +237,17 @@ def check_master_file(path: str | Path) -> Integrity:
             msg("{path}: table Customers has no customer id column ({column})", path=path, column=CUSTOMER_ID)
         )
     others = [_id_column(book, name, path) for name in book.table_names if name not in (CUSTOMERS.name, SETTINGS.name)]
-    return check_integrity(customers, [c for c in others if c is not None])
+    return check_integrity(customers, [*(c for c in others if c is not None), *_stored_id_columns(book, path)])
+
+
+def _stored_id_columns(book: calamine.CalamineWorkbook, path: Path) -> list[IdColumn]:
+    """The customer ids of the lines in the master's history store, per table; their place is the store (no row)."""
+    stored = history_lines(path, read_settings(book, path), {})
+    return [
+        IdColumn(name, store_path(path).name, lines["customer_id"].tolist())
+        for name, lines in stored.items()
+        if len(lines)
+    ]
 
 
 def _id_column(book: calamine.CalamineWorkbook, name: str, path: Path) -> IdColumn | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -15,6 +15,9 @@ from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.schema import DATA_TABLES, TableSchema
 from keyacct_xl.master.settings import Settings, parse_settings
 from keyacct_xl.messages import Pair, msg
+
+if TYPE_CHECKING:
+    from keyacct_xl.history.spill import Spilled
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Master:
     settings_notes: dict[str, str] = field(default_factory=dict)
     # Per table name, the leading rows that live in the history store (master.kx), not in the workbook.
     archived: dict[str, ArchivedRows] = field(default_factory=dict)
+    # What the last save put into the history store because a worksheet could not hold it (history/spill.py).
+    spilled: tuple[Spilled, ...] = ()
 
     def frame(self, schema: TableSchema) -> pd.DataFrame:
         """The DataFrame that holds ``schema``'s table."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
@@ -13,13 +17,15 @@ from keyacct_xl.headers import resolve_headers
 from keyacct_xl.history.store import committed_batches, history_lines
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.adjustments import ADJUSTMENTS
+from keyacct_xl.master.arrowread import ArrowBook, blank_rows, cache_array, typed_column, vectorised
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, dtype_for
-from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, TableSchema
+from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, ColumnKind, TableSchema
 from keyacct_xl.master.settings import SettingCell, Settings, parse_settings, setting_key
+from keyacct_xl.master.tablecache import ReadTable, cache_folder, cached_table, keep_table, table_keys
 from keyacct_xl.messages import Location, Message, listing, msg
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
-from keyacct_xl.xlsx.package import locate_tables, open_package
+from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package
 
 # The columns without which a table means nothing; the others may be absent and load empty.
 REQUIRED_COLUMNS = {
@@ -31,8 +37,8 @@ REQUIRED_COLUMNS = {
     "Opportunities": ("customer_id",),
     "Competitors": ("competitor",),
     "GradeHistory": ("year", "customer_id"),
-    "Adjustments": ("date", "customer_id", "amount"),
     "Settings": ("setting", "value"),
+    "Adjustments": ("date", "customer_id", "amount"),
 }
 
 
@@ -86,6 +92,16 @@ def open_book(path: Path) -> calamine.CalamineWorkbook:
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
 
 
+def open_book_bytes(data: bytes, path: Path) -> calamine.CalamineWorkbook:
+    """``open_book`` of the workbook's bytes read from ``path`` (already checked as a package)."""
+    try:
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # see open_book
+        raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
+
+
 def open_master_book(path: Path) -> calamine.CalamineWorkbook:
     """``open_book``, refusing a workbook without the master's required tables."""
     book = open_book(path)
@@ -100,27 +116,133 @@ def open_master_book(path: Path) -> calamine.CalamineWorkbook:
 def load_master(path: str | Path, *, history: bool = True) -> Master:
     """Load every master table into canonical DataFrames; errors name file, sheet and cell.
 
-    With ``history`` (the default) Transactions and Payments also hold the lines the master moved into its history
-    store (keyacct_xl.history), first, so every reader sees all lines wherever they live; a save writes back only
-    the workbook's. ``history=False`` reads the workbook alone (what the archive moves from).
+    A table whose parts are unchanged since the last load comes from the load cache in the history store
+    (keyacct_xl/master/tablecache.py) without opening the workbook; the others are read through Arrow
+    (keyacct_xl/master/arrowread.py) and cached. With ``history`` (the default) Transactions and Payments also hold
+    the lines the master moved into its history store (keyacct_xl.history), first, so every reader sees all lines
+    wherever they live; a save writes back only the workbook's. ``history=False`` reads the workbook alone (what the
+    archive moves from).
     """
     path = Path(path)
-    book = open_master_book(path)
-    frames, headers, sheets = {}, {}, []
-    for schema in ALL_TABLES:
-        frame, found, sheet = read_table(book, schema, path)
-        frames[schema.attr], headers[schema.name] = frame, found
-        sheets.append(sheet)
-    if ADJUSTMENTS.name in set(book.table_names or ()):  # optional: the first ``reconcile apply`` adds it
-        frames[ADJUSTMENTS.attr], headers[ADJUSTMENTS.name], _ = read_table(book, ADJUSTMENTS, path)
+    tables = read_master_tables(path)
+    frames: dict[str, Any] = {t.attr: tables[t.name].frame for t in ALL_TABLES}
+    headers = {t.name: tables[t.name].headers for t in ALL_TABLES}
+    adjusted = _adjustments(path)
+    if adjusted is not None:
+        frames[ADJUSTMENTS.attr], headers[ADJUSTMENTS.name] = adjusted
     settings_frame = frames.pop(SETTINGS.attr)
     named = settings_frame.dropna(subset=["setting"])
-    settings = read_settings(book, path)
+    settings = parse_settings(tables[SETTINGS.name].cells)
     notes = {setting_key(k): v for k, v in zip(named["setting"], named["description"]) if v}
-    lang: Lang = "zh" if sheets[0] == DATA_TABLES[0].sheet_zh else "en"
+    lang: Lang = "zh" if tables[DATA_TABLES[0].name].sheet == DATA_TABLES[0].sheet_zh else "en"
     archived = _with_history(path, frames, settings) if history else {}
     return Master(
         **frames, settings=settings, lang=lang, path=path, headers=headers, settings_notes=notes, archived=archived
+    )
+
+
+def _adjustments(path: Path) -> tuple[pd.DataFrame, dict[str, str]] | None:
+    """The optional Adjustments table (the first ``reconcile apply`` adds it), read cell by cell: it stays small."""
+    with open_package(path) as archive:
+        if ADJUSTMENTS.name not in locate_tables(archive):
+            return None
+    frame, found, _ = read_table(open_master_book(path), ADJUSTMENTS, path)
+    return frame, found
+
+
+def read_master_tables(path: Path) -> dict[str, ReadTable]:
+    """Every table of the master workbook at ``path``, from the load cache where its parts are unchanged."""
+    with open_package(path) as archive:
+        keys = table_keys(archive, master_tables(archive, path))
+    folder = cache_folder(path)
+    found = _cached(folder, keys)
+    if len(found) == len(ALL_TABLES):
+        return found
+    # Read the file once and key the tables from these bytes: a save that replaces the file meanwhile must not
+    # have its tables cached under the keys of the file before it.
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        locations = master_tables(archive, path)
+        checked, keys = keys, table_keys(archive, locations)
+    found = {name: read for name, read in found.items() if keys[name] == checked[name]}  # not read twice
+    found.update(_cached(folder, {name: key for name, key in keys.items() if name not in found}))
+    stale = [t for t in ALL_TABLES if t.name not in found]
+    for schema, read in zip(stale, read_workbook_tables(data, path, locations, stale)):
+        found[schema.name] = read
+        if folder is not None:
+            keep_table(folder, schema, keys[schema.name], read)
+    return found
+
+
+def master_tables(archive: zipfile.ZipFile, path: Path) -> dict[str, TableLocation]:
+    """Where the master's tables are in the package; a workbook without the master's tables is refused."""
+    locations = locate_tables(archive)
+    missing = [t.name for t in ALL_TABLES if t.required and t.name not in locations]
+    if missing:
+        raise InputError(
+            msg("{path}: not a master workbook, missing table(s) {tables}", path=path, tables=listing(missing))
+        )
+    return {t.name: locations[t.name] for t in ALL_TABLES}
+
+
+def _cached(folder: Path | None, keys: dict[str, str]) -> dict[str, ReadTable]:
+    if folder is None or not folder.is_dir():
+        return {}
+    found = {t.name: cached_table(folder, t, keys[t.name]) for t in ALL_TABLES if t.name in keys}
+    return {name: read for name, read in found.items() if read is not None}
+
+
+def read_workbook_tables(
+    data: bytes, path: Path, locations: dict[str, TableLocation], schemas: list[TableSchema]
+) -> list[ReadTable]:
+    """The tables ``schemas`` of the workbook ``data`` (the file at ``path``): Arrow columns typed per column;
+    Settings, and a table whose columns mix kinds, cell by cell through calamine."""
+    arrow = ArrowBook(data, path.name) if any(s is not SETTINGS for s in schemas) else None
+    book: calamine.CalamineWorkbook | None = None
+    out = []
+    for schema in schemas:
+        headers, columns = arrow.columns(schema.name) if arrow is not None and schema is not SETTINGS else ([], None)
+        if columns is not None:
+            out.append(_arrow_table(schema, path, locations[schema.name], headers, columns))
+            continue
+        if book is None:
+            book = open_book_bytes(data, path)
+        frame, found, sheet = read_table(book, schema, path)
+        cells = tuple(setting_cells(book, path)) if schema is SETTINGS else ()
+        out.append(ReadTable(frame, found, sheet, cells))
+    return out
+
+
+def _arrow_table(
+    schema: TableSchema, path: Path, location: TableLocation, headers: list[str], columns: list[object]
+) -> ReadTable:
+    first_row, first_col = location.cells()[:2]  # 1-based header row: 0-based, the first body row
+    kept = (~blank_rows(columns)).nonzero()[0]
+    if len(columns) and len(kept) < len(columns[0]):  # type: ignore[arg-type]
+        columns = [c.take(kept) for c in columns]  # type: ignore[attr-defined]
+
+    stored: dict[int, object] = {}  # per position, the Arrow array the cache keeps of a column typed at once
+
+    def cells(pos: int, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
+        fast = vectorised(columns[pos], kind)
+        if fast is None:
+            return typed_column(columns[pos], kind, locate)
+        stored[pos] = cache_array(columns[pos], kind)
+        return fast
+
+    frame, found = typed_frame(schema, path, location.sheet, headers, (first_row, first_col - 1), kept, cells)
+    return ReadTable(frame, found, location.sheet, arrow=_arrow_of(frame, stored))
+
+
+def _arrow_of(frame: pd.DataFrame, stored: dict[int, object]) -> object:
+    """The frame as an Arrow table for the cache: the arrays typed at once as they are, the other columns
+    converted (the frame's columns are the table's in order, then the schema's absent ones)."""
+    import pyarrow as pa
+
+    arrays = [stored.get(i) for i in range(len(frame.columns))]
+    return pa.table(
+        [a if a is not None else pa.array(frame[label], from_pandas=True) for a, label in zip(arrays, frame.columns)],
+        names=[str(label) for label in frame.columns],
     )
 
 
@@ -131,11 +253,15 @@ def _with_history(path: Path, frames: dict[str, pd.DataFrame], settings: Setting
     archived = {}
     for name, lines in stored.items():
         attr = by_name[name]
-        workbook = frames[attr]
-        union = pd.concat([lines, workbook], ignore_index=True)
-        frames[attr] = union[[*workbook.columns, *(c for c in lines.columns if c not in workbook.columns)]]
+        frames[attr] = with_stored_lines(lines, frames[attr])
         archived[name] = ArchivedRows(len(lines), path, committed_batches(settings))
     return archived
+
+
+def with_stored_lines(lines: pd.DataFrame, workbook: pd.DataFrame) -> pd.DataFrame:
+    """The history store's ``lines`` in front of the ``workbook``'s, in the workbook's columns (then the store's)."""
+    union = pd.concat([lines, workbook], ignore_index=True)
+    return union[[*workbook.columns, *(c for c in lines.columns if c not in workbook.columns)]]
 
 
 def read_settings(book: calamine.CalamineWorkbook, path: Path) -> Settings:
@@ -180,14 +306,33 @@ def read_table(
     Headers resolve by alias; a bad cell raises InputError naming file, sheet, cell and header.
     """
     table = book.get_table_by_name(schema.name)
-    where = table_place(path, table.sheet, schema.name)
     columns = [unescape_text(str(c)) for c in table.columns]  # Excel writes Alt+Enter in a name as _x000a_
-    positions = resolve_headers(columns, schema.columns, where=where, required=REQUIRED_COLUMNS.get(schema.name, ()))
     all_rows = table.to_python()
     # Blank rows (the empty body row Excel keeps in a new table) hold no data; the rest keep their place.
     kept = [i for i, r in enumerate(all_rows) if any(v not in ("", None) for v in r)]
     rows = [all_rows[i] for i in kept]
-    first_row, first_col = table_start(table, path)
+
+    def cells(pos: int, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
+        return convert([r[pos] for r in rows], kind, locate)
+
+    frame, found = typed_frame(schema, path, table.sheet, columns, table_start(table, path), kept, cells)
+    return frame, found, table.sheet
+
+
+def typed_frame(
+    schema: TableSchema,
+    path: Path,
+    sheet: str,
+    columns: list[str],
+    start: tuple[int, int],
+    kept: Sequence[int] | np.ndarray,
+    cells: Callable[[int, ColumnKind, Callable[[int], Location]], pd.Series],
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A table's typed frame and header text by column key, from its headers and ``cells(position, kind, locate)``
+    typing one column; ``start`` is the first body cell (0-based), ``kept`` the body rows that are not blank."""
+    where = table_place(path, sheet, schema.name)
+    positions = resolve_headers(columns, schema.columns, where=where, required=REQUIRED_COLUMNS.get(schema.name, ()))
+    first_row, first_col = start
     data: dict[str, pd.Series] = {}
     header_text: dict[str, str] = {}
     for pos, header in enumerate(columns):
@@ -205,18 +350,17 @@ def read_table(
                     label=label,
                 )
             )
-        values = [r[pos] for r in rows]
         kind = schema.column(label).kind if pos in positions else "text"
 
         def locate(i: int, letter: str = letter, header: str = str(header)) -> Location:
-            return Location(path.name, sheet=table.sheet, cell=f"{letter}{first_row + 1 + kept[i]}", header=header)
+            return Location(path.name, sheet=sheet, cell=f"{letter}{first_row + 1 + kept[i]}", header=header)
 
-        data[label] = convert(values, kind, locate)
+        data[label] = cells(pos, kind, locate)
         if label in NOT_BLANK.get(schema.name, ()):
             _refuse_blanks(data[label], locate)
         header_text[label] = str(header)
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(kept)))
     for col in schema.columns:
         if col.key not in frame.columns:
             frame[col.key] = pd.Series([None] * len(frame), dtype=dtype_for(col.kind))
-    return frame, header_text, table.sheet
+    return frame, header_text

@@ -285,6 +285,16 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
         "Batches moved into the history store (the .kx folder beside the master), written by keyacct-xl history; "
         "do not edit",
     ),
+    Setting(
+        "workbook_years",
+        0,
+        "总表保留年数",
+        "Workbook Years",
+        "总表中保留最近几年的销售和收款明细（0 表示全部保留）；归档时不指定日期，则把更早的明细移入历史库",
+        "Years of sales and payment lines the workbook keeps (0 keeps every year); history archive without --before "
+        "moves the older lines into the history store",
+        "whole",
+    ),
 )
 DEFAULTS: dict[str, object] = {s.key: s.default for s in DEFAULT_SETTINGS}
 DESCRIPTIONS: dict[str, Setting] = {s.key: s for s in DEFAULT_SETTINGS}
@@ -397,6 +407,7 @@ class Settings:
     visit_days_b: int
     visit_days_c: int
     history_store: str
+    workbook_years: int
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def value(self, key: str) -> object | None:

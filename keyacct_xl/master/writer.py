@@ -16,11 +16,12 @@ import xlsxwriter
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
+from keyacct_xl.history.spill import rows_below, spill_past_last_row
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master, workbook_rows
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
-from keyacct_xl.messages import listing, msg, shown, tr
+from keyacct_xl.messages import Pair, listing, msg, shown, tr
 from keyacct_xl.xlsx.appendrows import append_rows, can_append, widened_header
 from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.newtable import plan_new_table
@@ -120,7 +121,11 @@ def save_master(
             )
         )
     chosen = [TABLES_BY_NAME[n] for n in tables] if tables is not None else list(ALL_TABLES)
-    frames = {s: settings_frame(master) if s is SETTINGS else workbook_rows(master, s, target) for s in chosen}
+    rows = {s.name: workbook_rows(master, s, target) for s in chosen if s is not SETTINGS}
+    master.spilled = tuple(spill_past_last_row(master, target, rows, _header_rows(target)))
+    if master.spilled and SETTINGS not in chosen:  # the save that names the new batch is the one that moves it
+        chosen.append(SETTINGS)
+    frames = {s: settings_frame(master) if s is SETTINGS else rows[s.name] for s in chosen}
     company = master.settings.company_name
     skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
     _write(
@@ -128,6 +133,14 @@ def save_master(
     )
     master.path = target
     return target
+
+
+def _header_rows(target: Path) -> dict[str, int]:
+    """The header row (1-based) of each table of the workbook at ``target``; none for a new workbook."""
+    if not target.exists():
+        return {}
+    with open_package(target) as archive:
+        return {name: loc.cells()[0] for name, loc in locate_tables(archive).items()}
 
 
 def write_tables(
@@ -241,6 +254,7 @@ def _replacements(
                 loc = _add_table(
                     archive, replacements, schema, columns, sheet_name, frame, headers.get(schema.name, {})
                 )
+            _refuse_past_last_row(schema, loc, len(frame))
             if schema.name in unchanged_rows and _plan_append(
                 archive, replacements, loc, columns, unchanged_rows[schema.name]
             ):
@@ -248,6 +262,23 @@ def _replacements(
             _plan_rewrite(archive, replacements, loc, columns)
         drop = drop_calc_chain(archive, replacements)
     return replacements, drop
+
+
+def _refuse_past_last_row(schema: TableSchema, loc: TableLocation, rows: int) -> None:
+    """A table that would run past the worksheet's last row is refused, never cut (Transactions and Payments
+    reach here only after save_master put what does not fit into the history store)."""
+    header_row = loc.cells()[0]
+    if rows > rows_below(header_row):
+        raise InputError(
+            msg(
+                "{table}: {rows:,} rows do not fit in the worksheet below its header on row {header_row} (at most "
+                "{limit:,}); nothing was written",
+                table=Pair(schema.sheet_en, schema.sheet_zh),
+                rows=rows,
+                header_row=header_row,
+                limit=rows_below(header_row),
+            )
+        )
 
 
 def _current(archive: zipfile.ZipFile, replacements: dict, part: str) -> bytes:

@@ -124,6 +124,17 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return result
 
 
+def workbook_parts(archive: zipfile.ZipFile) -> list[str]:
+    """The workbook part, its relationships and the parts it relates besides sheets and the calc chain (shared
+    strings, styles, theme...): what every sheet's values depend on."""
+    related = [
+        target
+        for rel_type, target in _rels(archive, "xl/workbook.xml").values()
+        if not rel_type.endswith(("/worksheet", "/chartsheet", "/calcChain"))
+    ]
+    return ["xl/workbook.xml", rels_part("xl/workbook.xml"), *sorted(related)]
+
+
 def sheet_parts(archive: zipfile.ZipFile, *, workbook: etree._Element | None = None) -> dict[str, str]:
     """Sheet name -> worksheet part, in workbook order; ``workbook`` is xl/workbook.xml when already parsed."""
     root = read_xml(archive, "xl/workbook.xml") if workbook is None else workbook

@@ -1,0 +1,167 @@
+"""Read the master's tables as Arrow columns (fastexcel) and type them column by column, not cell by cell.
+
+A column whose cells all hold what its kind expects (numbers in a money column, dates in a date column, text in a
+text column) is typed in one vectorised step and checked in bulk (range, length, whole numbers). Any other column,
+and any column a bulk check refuses, goes through the per-cell converters of ``convert.py`` with its cells' places,
+so a cell that cannot be read is still named by sheet and cell, exactly as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.convert import convert
+from keyacct_xl.master.model import dtype_for
+from keyacct_xl.master.schema import ColumnKind
+from keyacct_xl.messages import Location, msg
+from keyacct_xl.parsing import EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE
+from keyacct_xl.xlsx.ooxml import unescape_text
+
+
+class ArrowBook:
+    """A master workbook's bytes opened with fastexcel, read table by table into Arrow record batches."""
+
+    def __init__(self, data: bytes, path_name: str) -> None:
+        import fastexcel  # here, not at the top: a load whose tables are all cached never opens the workbook
+
+        # fastexcel logs a warning for each column without a value (an empty table's); its typing here handles them
+        logging.getLogger("fastexcel").setLevel(logging.ERROR)
+        self._name = path_name
+        try:
+            self._reader = fastexcel.read_excel(data)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # fastexcel's own errors, and a Rust panic is no Exception
+            raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path_name, exc=exc)) from None
+
+    def columns(self, table: str) -> tuple[list[str], list[object] | None]:
+        """The table's headers and its columns as Arrow arrays; None for the columns when their cells mix kinds
+        fastexcel cannot hold in one Arrow column (text beside numbers): the caller reads that table per cell."""
+        import fastexcel
+
+        try:
+            # Every row decides a column's type (no sample), and a column mixing kinds is an error, not coerced:
+            # coercion would turn a stray text in a money column into a blank.
+            batch = self._reader.load_table(table, schema_sample_rows=None, dtype_coercion="strict").to_arrow()
+        except fastexcel.UnsupportedColumnTypeCombinationError:
+            return [], None
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            raise InputError(
+                msg("{path}: cannot read the table {table} ({exc})", path=self._name, table=table, exc=exc)
+            ) from None
+        return [unescape_text(str(n)) for n in batch.schema.names], list(batch.columns)
+
+
+def blank_rows(columns: list[object]) -> np.ndarray:
+    """True for each row whose every cell is blank (the empty body row Excel keeps in a new table)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not columns:
+        return np.zeros(0, dtype=bool)
+    blank = np.ones(len(columns[0]), dtype=np.bool_)  # type: ignore[arg-type]
+    for column in columns:
+        assert isinstance(column, pa.Array)
+        empty = column.is_null()
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            empty = pc.or_(empty, pc.fill_null(pc.equal(column, ""), False))
+        blank = blank & empty.to_numpy(zero_copy_only=False)
+    return blank
+
+
+def typed_column(column: object, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
+    """One Arrow column as the dtype its kind is held in: vectorised when its cells allow, else cell by cell."""
+    fast = vectorised(column, kind)
+    if fast is not None:
+        return fast
+    import pyarrow as pa
+
+    assert isinstance(column, pa.Array)
+    return convert(column.to_pylist(), kind, locate)
+
+
+def cache_array(column: object, kind: ColumnKind) -> object:
+    """The Arrow array the load cache keeps for a column ``vectorised`` typed: what the frame holds, in Arrow (blank
+    text as null), so the cache is written without converting the frame's objects back."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    assert isinstance(column, pa.Array)
+    if pa.types.is_null(column.type):
+        return column
+    if kind == "text":
+        return pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+    if kind == "date":
+        return column.cast(pa.timestamp("ns"))
+    return column.cast(pa.float64()) if kind != "int" else column.cast(pa.float64()).cast(pa.int64())
+
+
+def vectorised(column: object, kind: ColumnKind) -> pd.Series | None:
+    """The column typed at once when its cells all hold what ``kind`` expects and pass the bulk checks; else None
+    (the caller converts it cell by cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    assert isinstance(column, pa.Array)
+    kind_type = column.type
+    if pa.types.is_null(kind_type):
+        return pd.Series([None] * len(column), dtype=dtype_for(kind)) if kind != "text" else _texts(column)
+    if kind == "text":
+        if not (pa.types.is_string(kind_type) or pa.types.is_large_string(kind_type)):
+            return None  # numbers or dates typed in a text column keep their digits by the per-cell rule
+        longest = pc.max(pc.utf8_length(column)).as_py()
+        return _texts(column) if longest is None or longest <= EXCEL_MAX_TEXT else None
+    if kind == "date":
+        if not (pa.types.is_timestamp(kind_type) or pa.types.is_date(kind_type)):
+            return None
+        bounds = pc.min_max(column).as_py()  # checked before the cast, which fails outside datetime64[ns]'s range
+        if bounds["min"] is not None and not (
+            pd.Timestamp(bounds["min"]) >= FIRST_DATE and pd.Timestamp(bounds["max"]) <= LAST_DATE
+        ):
+            return None  # the per-cell rule names the first cell outside the range
+        return pd.Series(column.cast(pa.timestamp("ns")).to_pandas(), dtype="datetime64[ns]")
+    if not (pa.types.is_floating(kind_type) or pa.types.is_integer(kind_type)):
+        return None  # typed amounts (¥3,700, 30%) are parsed cell by cell
+    numbers = pd.Series(column.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
+    present = numbers.dropna()
+    if np.isinf(present.to_numpy()).any():
+        return None
+    if kind == "int":
+        if not (present == present.round()).all():
+            return None
+        return numbers.round().astype("Int64")
+    return numbers.astype(dtype_for(kind))
+
+
+def _texts(column: object) -> pd.Series:
+    """Text as objects with None for blank (an empty string is blank too), as the per-cell reader gives it."""
+    import pyarrow.compute as pc
+
+    if _repetitive(column):  # products, categories, reps, customers: one Python string per distinct value
+        encoded = pc.dictionary_encode(column)
+        words = np.append(encoded.dictionary.to_numpy(zero_copy_only=False).astype(object), [None])
+        words[words == ""] = None
+        values = words[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
+        return pd.Series(values, dtype="object")
+    values = column.to_numpy(zero_copy_only=False).astype(object, copy=False)  # type: ignore[attr-defined]
+    empty = pc.fill_null(pc.equal(column, ""), False).to_numpy(zero_copy_only=False)  # in Arrow: no Python compare
+    if empty.any():
+        values[empty] = None
+    return pd.Series(values, dtype="object")
+
+
+def _repetitive(column: object, sample: int = 10_000) -> bool:
+    """True for a long text column whose first ``sample`` values hold fewer than one distinct value in ten."""
+    import pyarrow.compute as pc
+
+    if len(column) < 5 * sample:  # type: ignore[arg-type]
+        return False
+    head = column.slice(0, sample)  # type: ignore[attr-defined]
+    return pc.count_distinct(head, mode="all").as_py() * 10 < sample

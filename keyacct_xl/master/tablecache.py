@@ -1,0 +1,180 @@
+"""The load cache: each table read from the master workbook kept as Parquet in its history store (``master.kx/cache``).
+
+A cached table is keyed by the CRC-32 and size, from the zip directory (nothing is decompressed to check), of every
+part its values come from: its sheet part, its table part, and the workbook's own parts (the workbook with its sheet
+names and date system, its relationships, shared strings, styles with the number formats that make a number a
+date). Any edit of the table, by Excel, WPS, LibreOffice, openpyxl or our own save, changes one of them; a table
+whose parts are unchanged loads from its Parquet file without opening the workbook. ``CACHE_FORMAT`` is in the key
+too, so a reader that types cells differently never reads an older cache.
+
+The cache only saves time: a folder that cannot be written or a damaged cache file means the table is read from
+the workbook, never that a load fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.fileio import atomic_write
+from keyacct_xl.history.store import CACHE_FOLDER, store_path
+from keyacct_xl.master.model import dtype_for
+from keyacct_xl.master.schema import TableSchema
+from keyacct_xl.master.settings import SettingCell
+from keyacct_xl.xlsx.package import TableLocation, workbook_parts
+
+CACHE_FORMAT = "1"  # raise it whenever the reader or the converters type a cell differently
+# A master this large is cached even before it has a store: a load of a few seconds is worth a folder beside it.
+CACHE_FROM_BYTES = 8 * 1024**2
+_META = b"keyacct_xl"
+
+
+@dataclass(frozen=True)
+class ReadTable:
+    """One table as the reader gives it: typed frame, header text by column key, its sheet, and for Settings the
+    rows as written (values with their cells)."""
+
+    frame: pd.DataFrame
+    headers: dict[str, str]
+    sheet: str
+    cells: tuple[SettingCell, ...] = ()
+    arrow: object = None  # the frame as a pyarrow Table when the reader has it (the cache is written from it)
+
+
+def cache_folder(master_path: Path) -> Path | None:
+    """Where the master's tables are cached: in its history store, once it has one or is large; else None."""
+    store = store_path(master_path)
+    if store.is_dir() or master_path.stat().st_size >= CACHE_FROM_BYTES:
+        return store / CACHE_FOLDER
+    return None
+
+
+def table_keys(archive: zipfile.ZipFile, locations: Mapping[str, TableLocation]) -> dict[str, str]:
+    """Per table, a key from the CRC-32 and size of the parts its values come from (the zip directory only)."""
+    infos = {i.filename: i for i in archive.infolist()}
+
+    def stamp(part: str) -> str:
+        info = infos.get(part)
+        return f"{part}:{info.CRC:08x}:{info.file_size}" if info else f"{part}:-"
+
+    common = [stamp(p) for p in workbook_parts(archive)]
+    return {
+        name: hashlib.sha256(
+            "|".join([CACHE_FORMAT, name, loc.sheet, stamp(loc.sheet_part), stamp(loc.table_part), *common]).encode()
+        ).hexdigest()[:24]
+        for name, loc in locations.items()
+    }
+
+
+def _file(folder: Path, table: str, key: str) -> Path:
+    return folder / f"{table.lower()}-{key}.parquet"
+
+
+def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | None:
+    """The table as cached under ``key``, typed as the reader types it; None when it is not cached (or damaged)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = _file(folder, schema.name, key)
+    if not path.is_file():
+        return None
+    try:
+        names = pq.read_schema(path).names
+        # Text read as Parquet stored it, a dictionary of distinct values: one Python string per value, not per cell.
+        table = pq.read_table(path, read_dictionary=[n for n in names if _kind(schema, n) == "text"])
+        meta = json.loads((table.schema.metadata or {})[_META])
+    except (OSError, pa.ArrowException, KeyError, ValueError):
+        return None  # read from the workbook instead, and cached anew
+    frame = pd.DataFrame(
+        {label: _typed(table.column(label), schema, label) for label in table.column_names},
+        index=pd.RangeIndex(table.num_rows),
+    )
+    cells = tuple(SettingCell(_decode(n), _decode(v), w) for n, v, w in meta.get("cells", ()))
+    return ReadTable(frame, dict(meta["headers"]), str(meta["sheet"]), cells)
+
+
+def _kind(schema: TableSchema, label: str) -> str:
+    return schema.column(label).kind if label in schema.keys else "text"
+
+
+def _typed(column: object, schema: TableSchema, label: str) -> pd.Series:
+    import numpy as np
+    import pyarrow as pa
+
+    kind = _kind(schema, label)
+    assert isinstance(column, pa.ChunkedArray)
+    if kind != "text":
+        return pd.Series(column.to_pandas(), dtype=dtype_for(kind))
+    parts = []
+    for chunk in column.chunks:
+        if isinstance(chunk, pa.DictionaryArray):
+            words = np.append(chunk.dictionary.to_numpy(zero_copy_only=False).astype(object), [None])
+            parts.append(words[chunk.indices.fill_null(len(chunk.dictionary)).to_numpy()])
+        else:
+            parts.append(chunk.to_numpy(zero_copy_only=False).astype(object))
+    values = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    return pd.Series(values, dtype="object")
+
+
+def keep_table(folder: Path, schema: TableSchema, key: str, read: ReadTable) -> None:
+    """Cache ``read`` under ``key`` and remove the table's older cache files."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = {
+        "headers": read.headers,
+        "sheet": read.sheet,
+        "cells": [[_encode(c.name), _encode(c.value), c.where] for c in read.cells],
+    }
+    try:
+        table = read.arrow
+        if not isinstance(table, pa.Table):
+            table = pa.Table.from_pandas(read.frame, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META: json.dumps(meta).encode()})
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer, compression="lz4")  # faster to write and to read back than zstd
+        folder.mkdir(parents=True, exist_ok=True)
+        path = _file(folder, schema.name, key)
+        with atomic_write(path, backup=False) as out:
+            out.write(buffer.getvalue())
+        for older in folder.glob(f"{schema.name.lower()}-*.parquet"):
+            if older != path:
+                older.unlink(missing_ok=True)
+    except (OSError, pa.ArrowException, TypeError, ValueError):
+        return  # not cached (a read-only folder, a value Arrow cannot hold): the next load reads the workbook
+
+
+# A Settings value as calamine gives it, tagged so it comes back as the same Python type.
+_DECODERS = {
+    "d": lambda v: dt.date.fromisoformat(v),
+    "t": lambda v: dt.datetime.fromisoformat(v),
+    "h": lambda v: dt.time.fromisoformat(v),
+    "p": lambda v: dt.timedelta(days=v[0], seconds=v[1], microseconds=v[2]),
+}
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return ["t", value.isoformat()]
+    if isinstance(value, dt.date):
+        return ["d", value.isoformat()]
+    if isinstance(value, dt.time):
+        return ["h", value.isoformat()]
+    if isinstance(value, dt.timedelta):
+        return ["p", [value.days, value.seconds, value.microseconds]]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return ["v", value]
+    raise TypeError(f"a setting value of type {type(value).__name__} is not cached")
+
+
+def _decode(tagged: Sequence[object]) -> object:
+    tag, value = tagged
+    return value if tag == "v" else _DECODERS[str(tag)](value)

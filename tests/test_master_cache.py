@@ -1,0 +1,166 @@
+"""The load cache and the Arrow reader: a table whose parts are unchanged loads from its Parquet file in the history
+store; any edit (openpyxl, our own save, a Settings value, the language of the sheets) is read anew; the Arrow
+reader types every table as the per-cell reader does and still names a bad cell by sheet and cell.
+
+Every test writes a real master, edits it with a real writer and loads it back.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from keyacct_xl import InputError, load_master, save_master
+from keyacct_xl.demo.company import generate_demo
+from keyacct_xl.history.store import CACHE_FOLDER, store_path
+from keyacct_xl.master import reader
+from keyacct_xl.master.arrowread import typed_column
+from keyacct_xl.master.convert import convert
+from keyacct_xl.master.schema import ALL_TABLES, TRANSACTIONS
+from keyacct_xl.master.tablecache import table_keys
+from keyacct_xl.messages import Location
+
+MASTERS = Path(__file__).parent / "data" / "masters"
+
+
+@pytest.fixture(scope="module")
+def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo master, never changed by a test: copy it."""
+    return save_master(generate_demo(seed=7, customers=20), tmp_path_factory.mktemp("cache") / "m.xlsx", backup=False)
+
+
+def _cached_master(demo_master: Path, folder: Path) -> Path:
+    """A copy of the demo master with a history store (so its tables are cached), loaded once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(shutil.copy2(demo_master, folder / "master.xlsx"))
+    store_path(path).mkdir()
+    load_master(path)
+    return path
+
+
+def _cache_files(path: Path) -> dict[str, str]:
+    """Per table, the key its cache file is named by."""
+    folder = store_path(path) / CACHE_FOLDER
+    return dict(p.stem.rsplit("-", 1) for p in folder.glob("*.parquet"))
+
+
+def _keys(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as archive:
+        return table_keys(archive, reader.master_tables(archive, path))
+
+
+def _assert_same(a: object, b: object) -> None:
+    for t in ALL_TABLES[:-1]:
+        pd.testing.assert_frame_equal(getattr(a, t.attr), getattr(b, t.attr))
+    assert a.settings == b.settings and a.lang == b.lang and a.headers == b.headers  # type: ignore[attr-defined]
+
+
+def test_every_table_is_cached_under_its_parts_key_and_read_back_the_same(demo_master: Path, tmp_path: Path) -> None:
+    path = _cached_master(demo_master, tmp_path)
+    assert _cache_files(path) == {t.name.lower(): _keys(path)[t.name] for t in ALL_TABLES}
+    _assert_same(load_master(path), load_master(demo_master))  # from the cache / from the workbook
+
+
+def test_an_unchanged_table_loads_from_its_cache_file(demo_master: Path, tmp_path: Path) -> None:
+    """The load gives what the cache file holds: the workbook is not read again while its parts are unchanged."""
+    path = _cached_master(demo_master, tmp_path)
+    cache = store_path(path) / CACHE_FOLDER / f"transactions-{_keys(path)['Transactions']}.parquet"
+    table = pq.read_table(cache)
+    amounts = pa.array([a * 2 for a in table.column("amount").to_pylist()])
+    pq.write_table(table.set_column(table.schema.get_field_index("amount"), "amount", amounts), cache)
+    doubled = load_master(path).transactions["amount"]
+    assert doubled.tolist() == [a * 2 for a in load_master(demo_master).transactions["amount"]]
+
+
+def test_a_cell_edited_with_openpyxl_is_read_anew(demo_master: Path, tmp_path: Path) -> None:
+    path = _cached_master(demo_master, tmp_path)
+    book = openpyxl.load_workbook(path)
+    book[TRANSACTIONS.sheet_zh]["H2"] = 123456.78  # the first line's amount
+    book.save(path)
+    master = load_master(path)
+    assert master.transactions["amount"].iloc[0] == 123456.78
+    assert _cache_files(path)["transactions"] == _keys(path)["Transactions"]
+
+
+def test_our_save_of_one_table_keeps_the_others_cached(demo_master: Path, tmp_path: Path) -> None:
+    path = _cached_master(demo_master, tmp_path)
+    before = _cache_files(path)
+    master = load_master(path)
+    master.visits.loc[0, "notes"] = "再访"
+    save_master(master, path, tables=["Visits"])
+    after = _keys(path)
+    assert after["Transactions"] == before["transactions"] and after["Visits"] != before["visits"]
+    again = load_master(path)
+    assert again.visits.loc[0, "notes"] == "再访"
+    pd.testing.assert_frame_equal(again.transactions, master.transactions)
+
+
+def test_a_settings_value_changed_in_excel_is_read_anew(demo_master: Path, tmp_path: Path) -> None:
+    path = _cached_master(demo_master, tmp_path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["参数设置"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "RFM 统计期")
+    row[1].value = 6
+    book.save(path)
+    assert load_master(path).settings.rfm_period_months == 6
+
+
+def test_the_same_tables_in_the_other_language_are_read_as_that_language(demo_master: Path, tmp_path: Path) -> None:
+    """A master written anew in English over the cached Chinese one: the sheet names are in the key."""
+    path = _cached_master(demo_master, tmp_path)
+    english = load_master(path)
+    english.lang = "en"
+    path.unlink()
+    save_master(english, path, backup=False)
+    master = load_master(path)
+    assert master.lang == "en"
+    pd.testing.assert_frame_equal(master.transactions, english.transactions)
+
+
+def test_a_bad_cell_in_a_cached_table_is_named_by_sheet_and_cell(demo_master: Path, tmp_path: Path) -> None:
+    path = _cached_master(demo_master, tmp_path)
+    book = openpyxl.load_workbook(path)
+    book[TRANSACTIONS.sheet_zh]["B5"] = "2026年13月1日"
+    book.save(path)
+    with pytest.raises(InputError, match="sheet 销售明细, cell B5"):
+        load_master(path)
+
+
+def test_a_stray_text_past_the_first_thousand_lines_is_named_not_blanked(tmp_path: Path) -> None:
+    """fastexcel guesses a column's type from its first 1,000 rows by default; every row decides it here."""
+    path = save_master(generate_demo(seed=7, customers=20), tmp_path / "m.xlsx", backup=False)
+    book = openpyxl.load_workbook(path)
+    rows = book[TRANSACTIONS.sheet_zh].max_row
+    assert rows > 1_100
+    book[TRANSACTIONS.sheet_zh][f"H{rows}"] = "three thousand"
+    book.save(path)
+    with pytest.raises(InputError, match=f"cell H{rows}"):
+        load_master(path)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in MASTERS.glob("*.xlsx")))
+def test_the_arrow_reader_types_every_table_as_the_cell_reader_does(name: str) -> None:
+    """Masters written by LibreOffice, by hand with prefixes, without row numbers, with rich text."""
+    path = MASTERS / name
+    book = reader.open_book(path)
+    with zipfile.ZipFile(path) as archive:
+        locations = reader.master_tables(archive, path)
+    for schema, read in zip(ALL_TABLES, reader.read_workbook_tables(path.read_bytes(), path, locations, ALL_TABLES)):
+        frame, headers, sheet = reader.read_table(book, schema, path)
+        pd.testing.assert_frame_equal(read.frame, frame)
+        assert (read.headers, read.sheet) == (headers, sheet)
+
+
+@pytest.mark.parametrize("distinct", [3, 60_000])
+def test_a_long_text_column_is_typed_as_the_cell_converter_types_it(distinct: int) -> None:
+    """Repetitive text (products, reps) goes through Arrow's dictionary, other text value by value: the same objects."""
+    values = [None if i % 97 == 0 else "" if i % 89 == 0 else f"产品 {i % distinct}" for i in range(60_000)]
+    typed = typed_column(pa.array(values, type=pa.string()), "text", lambda i: Location("x.xlsx", row=i))
+    pd.testing.assert_series_equal(typed, convert(values, "text", lambda i: Location("x.xlsx", row=i)))
