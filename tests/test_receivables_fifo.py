@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -131,3 +132,23 @@ def test_ledger_matches_a_plain_replay(lines, receipts):
 
 def _day(date: pd.Timestamp) -> int | None:
     return None if pd.isna(date) else (date - START).days
+
+
+def test_text_columns_of_any_arrow_type_give_the_same_ledger():
+    """Columns the Arrow reader typed (string, large_string, a dictionary) replay as plain text."""
+    lines = tx(("C1", "S1", "2026-10-01", 100.0), ("C2", "S2", "2026-10-02", 80.0))
+    receipts = pay(("C1", "R1", "2026-10-05", 60.0, "S1"), ("C2", "R2", "2026-10-06", 80.0, None))
+    plain = build_ledger(lines, receipts, cust(("C1", None), ("C2", None)))
+    arrow = lines.assign(
+        customer_id=lines["customer_id"].astype(pd.ArrowDtype(pa.string())),
+        doc_no=lines["doc_no"].astype("category"),
+    )
+    paid = receipts.assign(
+        customer_id=receipts["customer_id"].astype(pd.ArrowDtype(pa.large_string())),
+        reference=receipts["reference"].astype(pd.ArrowDtype(pa.string())),
+    )
+    typed = build_ledger(arrow, paid, cust(("C1", None), ("C2", None)))
+    assert typed.balance().to_dict() == plain.balance().to_dict() == {"C1": 40.0, "C2": 0.0}
+    # a reference column left blank throughout, which the reader types as numbers (all NaN)
+    blank = build_ledger(lines, receipts.assign(reference=[float("nan")] * 2), cust(("C1", None), ("C2", None)))
+    assert blank.balance().to_dict() == {"C1": 40.0, "C2": 0.0}

@@ -149,8 +149,9 @@ def sales_cut(
 def sales_total(transactions: pd.DataFrame, targets: pd.DataFrame, *, month: pd.Period) -> pd.Series:
     """The company's line of ``sales_cut``: every sale, against every rep's target."""
     everything = pd.Series("", index=transactions.index)
+    cut = _cut(_sales_in(transactions, everything), Spans.of(month), None)
     # one row even when no period has a sale (a company's first year: the same month last year)
-    total = _cut(_sales_in(transactions, everything), Spans.of(month), None).reindex([""]).iloc[0]
+    total = cut.iloc[0] if len(cut) else pd.Series(np.nan, index=cut.columns)
     for money in ("sales", "sales_last_year", "ytd_sales", "ytd_last_year"):
         total[money] = 0.0 if pd.isna(total[money]) else total[money]
     spans = Spans.of(month)

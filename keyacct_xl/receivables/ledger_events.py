@@ -44,7 +44,16 @@ def text(series: pd.Series) -> pa.Array:
         values = pa.array(series, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: numbers become their str()
         values = pa.array(series.astype("str"), type=pa.large_string(), from_pandas=True)
-    return pc.utf8_trim_whitespace(values)
+    return pc.utf8_trim_whitespace(_large_text(values))
+
+
+def _large_text(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One type for every text column: a column the reader typed through Arrow (``string``, or a dictionary of
+    repeated names) keeps its own type in ``pa.array``, and arrays of two text types do not concatenate."""
+    if isinstance(values, pa.ChunkedArray):  # its chunks may differ in type too
+        chunks = [chunk.cast(pa.large_string()) for chunk in values.chunks]
+        return pa.chunked_array(chunks, type=pa.large_string()).combine_chunks()
+    return values if values.type == pa.large_string() else values.cast(pa.large_string())
 
 
 def blank_text(values: pa.Array) -> np.ndarray:
@@ -94,7 +103,7 @@ def receipts(payments: pd.DataFrame, customer: pa.Array, as_of: pd.Timestamp) ->
         values = pa.array(refs, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # a reference that is not text names no document
         values = pa.array(refs.where(refs.map(lambda v: isinstance(v, str))), type=pa.large_string(), from_pandas=True)
-    return lines.append_column("reference", pc.utf8_trim_whitespace(values))
+    return lines.append_column("reference", pc.utf8_trim_whitespace(_large_text(values)))
 
 
 def _group_documents(
