@@ -27,6 +27,8 @@ from keyacct_xl.messages import Location, Message, listing, msg
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package
 
+# Tables a master holds once a command has added them; read (and cached) like the others when present.
+OPTIONAL_TABLES = (ADJUSTMENTS,)
 # The columns without which a table means nothing; the others may be absent and load empty.
 REQUIRED_COLUMNS = {
     "Customers": ("customer_id", "name"),
@@ -127,9 +129,8 @@ def load_master(path: str | Path, *, history: bool = True) -> Master:
     tables = read_master_tables(path)
     frames: dict[str, Any] = {t.attr: tables[t.name].frame for t in ALL_TABLES}
     headers = {t.name: tables[t.name].headers for t in ALL_TABLES}
-    adjusted = _adjustments(path)
-    if adjusted is not None:
-        frames[ADJUSTMENTS.attr], headers[ADJUSTMENTS.name] = adjusted
+    for table in (t for t in OPTIONAL_TABLES if t.name in tables):
+        frames[table.attr], headers[table.name] = tables[table.name].frame, tables[table.name].headers
     settings_frame = frames.pop(SETTINGS.attr)
     named = settings_frame.dropna(subset=["setting"])
     settings = parse_settings(tables[SETTINGS.name].cells)
@@ -141,22 +142,14 @@ def load_master(path: str | Path, *, history: bool = True) -> Master:
     )
 
 
-def _adjustments(path: Path) -> tuple[pd.DataFrame, dict[str, str]] | None:
-    """The optional Adjustments table (the first ``reconcile apply`` adds it), read cell by cell: it stays small."""
-    with open_package(path) as archive:
-        if ADJUSTMENTS.name not in locate_tables(archive):
-            return None
-    frame, found, _ = read_table(open_master_book(path), ADJUSTMENTS, path)
-    return frame, found
-
-
 def read_master_tables(path: Path) -> dict[str, ReadTable]:
-    """Every table of the master workbook at ``path``, from the load cache where its parts are unchanged."""
+    """Every table of the master workbook at ``path`` (the optional ones it holds too), from the load cache where
+    its parts are unchanged."""
     with open_package(path) as archive:
         keys = table_keys(archive, master_tables(archive, path))
     folder = cache_folder(path)
     found = _cached(folder, keys)
-    if len(found) == len(ALL_TABLES):
+    if len(found) == len(keys):
         return found
     # Read the file once and key the tables from these bytes: a save that replaces the file meanwhile must not
     # have its tables cached under the keys of the file before it.
@@ -166,7 +159,7 @@ def read_master_tables(path: Path) -> dict[str, ReadTable]:
         checked, keys = keys, table_keys(archive, locations)
     found = {name: read for name, read in found.items() if keys[name] == checked[name]}  # not read twice
     found.update(_cached(folder, {name: key for name, key in keys.items() if name not in found}))
-    stale = [t for t in ALL_TABLES if t.name not in found]
+    stale = [t for t in (*ALL_TABLES, *OPTIONAL_TABLES) if t.name in locations and t.name not in found]
     for schema, read in zip(stale, read_workbook_tables(data, path, locations, stale)):
         found[schema.name] = read
         if folder is not None:
@@ -182,13 +175,14 @@ def master_tables(archive: zipfile.ZipFile, path: Path) -> dict[str, TableLocati
         raise InputError(
             msg("{path}: not a master workbook, missing table(s) {tables}", path=path, tables=listing(missing))
         )
-    return {t.name: locations[t.name] for t in ALL_TABLES}
+    present = {t.name: locations[t.name] for t in OPTIONAL_TABLES if t.name in locations}
+    return {**{t.name: locations[t.name] for t in ALL_TABLES}, **present}
 
 
 def _cached(folder: Path | None, keys: dict[str, str]) -> dict[str, ReadTable]:
     if folder is None or not folder.is_dir():
         return {}
-    found = {t.name: cached_table(folder, t, keys[t.name]) for t in ALL_TABLES if t.name in keys}
+    found = {t.name: cached_table(folder, t, keys[t.name]) for t in (*ALL_TABLES, *OPTIONAL_TABLES) if t.name in keys}
     return {name: read for name, read in found.items() if read is not None}
 
 
