@@ -158,6 +158,31 @@ def test_undo_takes_the_reconciliations_adjustments_out(setup, capsys):
     assert "1 taken out" in out and "S2" in out and load_master(master).adjustments.empty
 
 
+def test_decisions_that_change_nothing_apply_as_nothing(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以我方为准", "王经理", None), "S5": ("在途", "王经理", None)})
+    before = master.read_bytes()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) == 0
+    assert "0 adjustment(s) added" in capsys.readouterr().out and master.read_bytes() == before
+
+
+def test_a_decision_changed_after_it_was_applied_is_refused_until_undone(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    for second in (("以我方为准", "王经理", None), ("核销", "王经理", "核销差额")):
+        decide(recon, {"S2": second})
+        capsys.readouterr()
+        assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) != 0
+        assert "were applied before with another decision or amount" in capsys.readouterr().err
+        assert load_master(master).adjustments["decision"].tolist() == ["以对方为准"]  # kept, not silently
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo"]) == 0
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    assert load_master(master).adjustments["decision"].tolist() == ["核销"]
+
+
 def test_a_change_needs_an_approver_and_a_known_decision(setup, capsys):
     master, theirs, recon = setup
     run_reconcile(master, theirs, recon, capsys)

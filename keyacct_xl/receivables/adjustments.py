@@ -32,7 +32,7 @@ from keyacct_xl.master.adjustments import ADJUSTMENTS, NATURAL_KEY
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import write_tables
-from keyacct_xl.messages import Location, Message, msg, tr
+from keyacct_xl.messages import Location, Message, listing, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS
 from keyacct_xl.tablefile import check_input_file
@@ -356,13 +356,15 @@ def run_reconcile_apply(
         new = adjustment_rows(decisions, customer, applied_at=applied_at, lang=master.lang)
         existing = master.adjustments
         held = _keys(existing)
-        fresh = [k not in held for k in _keys(new)]
+        if not undo:
+            _refuse_changed_decisions(existing, new, decisions, customer)
+        fresh = pd.Series([k not in held for k in _keys(new)], index=new.index, dtype=bool)
         before = customer_balance(master, customer)
         if undo:
             mine = set(_keys(new))
-            drop = [k in mine for k in held]
+            drop = pd.Series([k in mine for k in held], index=existing.index, dtype=bool)
             changed = existing[drop]
-            frame = existing[[not d for d in drop]].reset_index(drop=True)
+            frame = existing[~drop].reset_index(drop=True)
         else:
             changed = new[fresh]
             frame = pd.concat([existing, changed], ignore_index=True) if len(changed) else existing
@@ -382,7 +384,7 @@ def run_reconcile_apply(
             decisions.source,
             added=[] if undo else changes,
             removed=changes if undo else [],
-            already=0 if undo else fresh.count(False),
+            already=0 if undo else int((~fresh).sum()),
             kept={str(k): int(v) for k, v in kept.value_counts().items()},
             undecided=decisions.undecided,
             balance_before=before,
@@ -406,6 +408,35 @@ def _customer(decisions: Decisions, given: str | None, master: Master, recon: Pa
     if not (master.customers["customer_id"].astype(str).str.strip() == customer).any():
         raise InputError(msg("{path}: customer {cid} is not in the Customers table", path=master.path, cid=customer))
     return customer
+
+
+def _refuse_changed_decisions(existing: pd.DataFrame, new: pd.DataFrame, decisions: Decisions, customer: str) -> None:
+    """A line applied before must come again with the same amount and decision: one changed (or now decided not to
+    change our books) is refused (undo the reconciliation's adjustments first), never kept at its old value or added
+    twice."""
+    applied = {
+        key: (round(float(amount), 2), str(decision))
+        for key, amount, decision in zip(_keys(existing), existing["amount"], existing["decision"])
+    }
+    changed = [
+        line
+        for key, amount, decision, line in zip(_keys(new), new["amount"], new["decision"], new["line"])
+        if key in applied and applied[key] != (round(float(amount), 2), str(decision))
+    ]
+    changed += [
+        line.line
+        for line in decisions.lines
+        if line.decision not in ADJUSTING and (customer.strip(), decisions.source.strip(), line.line.strip()) in applied
+    ]
+    if changed:
+        raise InputError(
+            msg(
+                "{path}: line(s) {lines} were applied before with another decision or amount; take this "
+                "reconciliation's adjustments back out (reconcile apply --undo) and apply it again",
+                path=decisions.file,
+                lines=listing(changed),
+            )
+        )
 
 
 def _keys(frame: pd.DataFrame) -> list[tuple[str, ...]]:
