@@ -23,7 +23,6 @@ __all__ = [
     "MONEY_FORMAT",
     "check_suffix",
     "display_width",
-    "print_a4_across",
     "workbook",
     "write_cell",
     "write_csv",
@@ -67,14 +66,6 @@ def write_cell(sheet: Worksheet, row: int, col: int, value: object, style: objec
         sheet.write_number(row, col, float(value), style)
     else:
         sheet.write_string(row, col, str(value), style)
-
-
-def print_a4_across(sheet: Worksheet, header_row: int) -> None:
-    """Printed for a meeting: A4 landscape, one page wide, the header row (0-based) on every page."""
-    sheet.set_paper(9)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(header_row)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -327,6 +327,9 @@ def test_risky_customers_as_of_a_years_end_is_the_years_rule(master_file: Path) 
     by_year = risky_customers(master.transactions, master.customers, None, year=2025)
     at_end = risky_customers(master.transactions, master.customers, None, year=2025, as_of=D("2025-12-31"))
     pd.testing.assert_frame_equal(by_year, at_end)
+    # and the day counts: a rolling year that ends in June measures other flags than the calendar year
+    mid_year = risky_customers(master.transactions, master.customers, None, year=2025, as_of=D("2025-06-30"))
+    assert not mid_year.equals(by_year)
 
 
 def test_a_week_has_its_figures_without_a_monthly_target(master_file: Path, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from keyacct_xl.analytics.composition import risky_customers
+from keyacct_xl.analytics.metrics import annual_sales
 from keyacct_xl.analytics.products import city_sku_matrix, ka_sales_stats, key_customers, sku_listing_stats
 from keyacct_xl.followup.policy import master_policy
 from keyacct_xl.forms.layout import field_choices
@@ -163,10 +164,6 @@ def _own(master: Master, scope: Scope) -> pd.DataFrame:
     return customers
 
 
-def _ledger(master: Master, as_of: pd.Timestamp) -> Ledger:
-    return master_ledger(master, as_of=as_of)
-
-
 def _overdue(ledger: Ledger) -> pd.DataFrame:
     """Per customer at the ledger's date: receivable balance, the open amount past its due date and the longest
     days late of an invoice still open."""
@@ -183,7 +180,7 @@ def _overdue(ledger: Ledger) -> pd.DataFrame:
 
 def _risky(spec: FormSpec, master: Master, tables: Mapping[str, pd.DataFrame], scope: Scope) -> tuple[dict, dict]:
     own = _own(master, scope)
-    ledger = _ledger(master, scope.last)
+    ledger = master_ledger(master, as_of=scope.last)
     risky = risky_customers(master.transactions, own, ledger, year=scope.last.year, lang=master.lang, as_of=scope.last)
     money = _overdue(ledger)
     info = master.customers.set_index(master.customers["customer_id"].astype(str))
@@ -260,7 +257,8 @@ def _grades(spec: FormSpec, master: Master, tables: Mapping[str, pd.DataFrame], 
     own = set(_own(master, scope)["customer_id"].astype(str))
     history = history[history["customer_id"].astype(str).isin(own)]
     tx = master.transactions
-    sales = tx[tx["date"].dt.year == year].groupby(tx["customer_id"].astype(str))["amount"].sum()
+    sales = annual_sales(tx, year=year)  # the review's figure
+    sales = sales.groupby(sales.index.astype(str)).sum()
     names = dict(zip(master.customers["customer_id"].astype(str), master.customers["name"]))
     rows = []
     for r in _records(history.sort_values("customer_id", kind="stable")):
@@ -282,7 +280,7 @@ def _credit(spec: FormSpec, master: Master, tables: Mapping[str, pd.DataFrame], 
     tx = master.transactions
     mine = tx[tx["customer_id"].astype(str) == scope.customer]
     window = (mine["date"] > scope.last - TRAILING_YEAR) & (mine["date"] < scope.last + pd.Timedelta(days=1))
-    money = _overdue(_ledger(master, scope.last))
+    money = _overdue(master_ledger(master, as_of=scope.last))
     return (
         {
             "annual_sales": round(float(mine.loc[window, "amount"].sum()), 2),

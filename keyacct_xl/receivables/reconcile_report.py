@@ -30,6 +30,7 @@ from keyacct_xl.reports import (
     table_header_row,
     write_title,
 )
+from keyacct_xl.reports.page import column_px
 
 PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
 MONEY_COLUMNS = ("ours_amount", "theirs_amount", "difference")
@@ -67,7 +68,7 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, comp
     with workbook(path, heading.report) as book:
         styles = Styles(book)
         sheet = add_sheet(book, styles, results, heading=heading, lang=lang, table_name="Reconciliation")
-        _decision_list(sheet, table_header_row(heading, results, lang), len(results.frame), results.frame, lang)
+        _decision_list(sheet, table_header_row(heading, results, lang), results.frame, lang)
         add_sheet(book, styles, explanation, heading=heading, lang=lang, table_name="BalanceExplanation")
         add_sheet(book, styles, problems, heading=heading, lang=lang, table_name="Problems")
         _text_sheet(book, styles, heading, tr(lang, "Notes"), result.notes or [tr(lang, "none")], lang)
@@ -85,13 +86,13 @@ def _status_marks(table: pd.DataFrame) -> tuple[Highlight, ...]:
     )
 
 
-def _decision_list(sheet: Worksheet, header: int, rows: int, results: pd.DataFrame, lang: Lang) -> None:
+def _decision_list(sheet: Worksheet, header: int, results: pd.DataFrame, lang: Lang) -> None:
     """The decision column offers the four decisions as a plain list; the column is wide enough to read them."""
     col = list(results.columns).index("decision")
     sheet.data_validation(
         header + 1,
         col,
-        header + max(rows, 1),
+        header + max(len(results), 1),
         col,
         {
             "validate": "list",
@@ -111,7 +112,7 @@ def _text_sheet(book, styles: Styles, heading: Heading, title: str, lines: list[
     sheet.set_column(0, 0, 110)
     for i, line in enumerate(lines):
         sheet.write_string(first + i, 0, line)
-    set_print(sheet, width_px=110 * 7 + 5, header_rows=None, lang=lang)
+    set_print(sheet, width_px=column_px(110), header_rows=None, lang=lang)
 
 
 def _info_sheet(book, styles: Styles, heading: Heading, result: Reconciliation, lang: Lang) -> None:
@@ -125,4 +126,4 @@ def _info_sheet(book, styles: Styles, heading: Heading, result: Reconciliation, 
     for r, (key, label) in enumerate(INFO_LABELS.items(), start=first):
         sheet.write_string(r, 0, label.render(lang), styles.get(bold=True))
         sheet.write_string(r, 1, values[key])
-    set_print(sheet, width_px=76 * 7 + 10, header_rows=None, lang=lang)
+    set_print(sheet, width_px=column_px(16) + column_px(60), header_rows=None, lang=lang)
