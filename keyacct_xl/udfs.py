@@ -409,17 +409,19 @@ def CUSTOMER_CODE(customer_id, customers, transactions, as_of=None, prefix=None)
 @xw.arg("transactions", doc="销售明细表（含表头）/ Transactions[#All]", **_VEC)
 @xw.arg("payments", doc="收款记录表（含表头）/ Payments[#All]", **_VEC)
 @xw.arg("as_of", doc="可选：截止日 / optional as-of date", **_VEC)
+@xw.arg("adjustments", doc=_ADJUSTMENTS_DOC, **_VEC)
 @cells.excel_safe
-def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None):
+def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None, adjustments=None):
     """信用等级 A/B/C（按信用政策）。Credit grade A/B/C under the credit policy, from the payment record."""
 
     def compute() -> dict[str, str]:
         people = _customers(customers)
         # Settings only move the policy's credit limits, which this function does not return: defaults suffice.
-        table = credit_grades(people, _ledger(transactions, payments, as_of, people), policy=load_credit_policy())
+        ledger = _ledger(transactions, payments, as_of, people, adjustments)
+        table = credit_grades(people, ledger, policy=load_credit_policy())
         return dict(zip(table["customer_id"].astype(str), table["credit_grade"], strict=True))
 
-    grades = cache.get_or_compute("CREDIT_GRADE", (customers, transactions, payments, as_of), compute)
+    grades = cache.get_or_compute("CREDIT_GRADE", (customers, transactions, payments, as_of, adjustments), compute)
     ids, shape = _ids(customer_id)
     return _lookup(ids, shape, grades, "Customers")
 
