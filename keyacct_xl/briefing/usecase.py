@@ -21,7 +21,7 @@ from keyacct_xl.briefing.gm_book import write_gm_pack
 from keyacct_xl.briefing.months import LOST_MONTHS, month_end, monthly_trend, receivables_at
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.check import require_rep
-from keyacct_xl.followup.policy import master_policy
+from keyacct_xl.followup.policy import VisitPolicy, master_policy
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.accounts import ACCOUNT_PLAN_ACTIONS
 from keyacct_xl.master.followthrough import COMPLAINTS
@@ -30,7 +30,7 @@ from keyacct_xl.master.plans import SALES_TARGETS
 from keyacct_xl.master.settings import Settings, setting_int
 from keyacct_xl.master.submissions import QUOTATIONS
 from keyacct_xl.messages import msg, tr
-from keyacct_xl.performance.complaints import complaint_register, end_of_day, load_deadline_policy
+from keyacct_xl.performance.complaints import DeadlinePolicy, complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.reps import evaluation_period
 from keyacct_xl.receivables.master_lines import ledger_transactions, master_ledger
 
@@ -128,43 +128,59 @@ def _kpi(key: str, values: Sequence[float], kind: str, sheet: str) -> dict[str, 
     }
 
 
-def _cover(
+@dataclass(frozen=True)
+class MonthFigures:
+    """What the cover compares month by month and the detail sheets show for the report's month: the company's
+    line of sales, the complaints open at the month's end and the VIP/A visit coverage then."""
+
+    total: pd.Series
+    complaints: pd.DataFrame
+    coverage: pd.DataFrame
+
+
+def _month_figures(
     master: Master,
-    tables: Mapping[str, pd.DataFrame],
+    targets: pd.DataFrame,
+    complaints: pd.DataFrame,
     month: pd.Period,
+    *,
+    deadlines: DeadlinePolicy,
+    visits: VisitPolicy,
+) -> MonthFigures:
+    end = month.end_time.normalize()
+    register = complaint_register(complaints, master.customers, as_of=end_of_day(end), policy=deadlines)
+    return MonthFigures(
+        total=gm.sales_total(master.transactions, targets, month=month),
+        complaints=gm.open_complaints(register, as_of=end_of_day(end)),
+        coverage=gm.key_visit_coverage(master.customers, master.visits, as_of=end, policy=visits),
+    )
+
+
+def _cover(
+    points: Sequence[pd.Period],
+    figures: Sequence[MonthFigures],
     trend: pd.DataFrame,
     receivables: pd.DataFrame,
     sections: dict[str, pd.DataFrame],
 ) -> pd.DataFrame:
-    """The KPIs of the month, last month and the same month a year ago."""
-    targets = _table(tables, SALES_TARGETS)
-    points = [month, month - 1, month - 12]
-    totals = [gm.sales_total(master.transactions, targets, month=p) for p in points]
+    """The KPIs of the months ``points`` (the report's month, last month and the same month a year ago), from
+    ``figures``, each of those months' figures."""
     rows = trend.set_index("month")
     at = [rows.loc[str(p)] if str(p) in rows.index else None for p in points]
 
     def monthly(column: str) -> list[float]:
         return [float(r[column]) if r is not None else np.nan for r in at]
 
-    register = _table(tables, COMPLAINTS)
-    policy = master_policy(master.settings)
-    open_counts, overdue_counts, coverage = [], [], []
-    deadlines = load_deadline_policy()
-    for p in points:
-        end = end_of_day(p.end_time.normalize())
-        dated = complaint_register(register, master.customers, as_of=end, policy=deadlines)
-        still = gm.open_complaints(dated, as_of=end)
-        open_counts.append(float(len(still)))
-        overdue_counts.append(float(gm.overdue_complaints(still).sum()))
-        cover = gm.key_visit_coverage(master.customers, master.visits, as_of=p.end_time.normalize(), policy=policy)
+    def coverage(cover: pd.DataFrame) -> float:
         keys = cover["key_customers"].sum()
-        coverage.append(float(cover["key_visited"].sum() / keys) if keys else np.nan)
+        return float(cover["key_visited"].sum() / keys) if keys else np.nan
+
     owed = receivables.set_index("month")
     return pd.DataFrame(
         [
             _kpi("month_sales", monthly("sales"), "money", "sales"),
-            _kpi("ytd_sales", [float(t["ytd_sales"]) for t in totals], "money", "sales"),
-            _kpi("sales_achievement", [float(t["sales_achievement"]) for t in totals], "percent", "by_rep"),
+            _kpi("ytd_sales", [float(e.total["ytd_sales"]) for e in figures], "money", "sales"),
+            _kpi("sales_achievement", [float(e.total["sales_achievement"]) for e in figures], "percent", "by_rep"),
             _kpi("active_customers", monthly("active_customers"), "count", "customers"),
             _kpi("recent_buyers", monthly("recent_buyers"), "count", "customers"),
             _kpi("new_customers", monthly("new_customers"), "count", "customers"),
@@ -173,9 +189,14 @@ def _cover(
             _kpi("overdue", [float(owed.at[str(p), "overdue"]) for p in points], "money", "receivables"),
             _kpi("over_limit", [float(owed.at[str(p), "over_limit"]) for p in points], "count", "receivables"),
             _kpi("weighted_amount", [float(sections["funnel"]["weighted_amount"].sum())], "money", "funnel"),
-            _kpi("key_coverage", coverage, "percent", "visits"),
-            _kpi("open_complaints", open_counts, "count", "complaints"),
-            _kpi("overdue_complaints", overdue_counts, "count", "complaints"),
+            _kpi("key_coverage", [coverage(e.coverage) for e in figures], "percent", "visits"),
+            _kpi("open_complaints", [float(len(e.complaints)) for e in figures], "count", "complaints"),
+            _kpi(
+                "overdue_complaints",
+                [float(gm.overdue_complaints(e.complaints).sum()) for e in figures],
+                "count",
+                "complaints",
+            ),
             _kpi("risky_customers", [float(len(sections["risky"]))], "count", "risky"),
         ],
         columns=KPI_COLUMNS,
@@ -202,26 +223,25 @@ def run_gm_pack(
     ledger = master_ledger(master, as_of=end)
     ends = sorted({month_end(month.year * 12 + month.month - 1 - k) for k in (*range(12), 12)})
     owed = receivables_at(ledger, master.payments, master.customers, ends)
-    register = complaint_register(
-        _table(tables, COMPLAINTS), master.customers, as_of=end_of_day(end), policy=load_deadline_policy()
-    )
+    points = (month, month - 1, month - 12)
+    deadlines, visits = load_deadline_policy(), master_policy(master.settings)
+    complaints = _table(tables, COMPLAINTS)
+    figures = [_month_figures(master, targets, complaints, p, deadlines=deadlines, visits=visits) for p in points]
     sections = {
         "funnel": gm.funnel(master.opportunities),
         "risky": gm.risky(tx, master.customers, ledger, month=month, lang=lang),
     }
     pack = GmPack(
         month=month,
-        kpis=_cover(master, tables, month, trend, owed, sections),
+        kpis=_cover(points, figures, trend, owed, sections),
         trend=trend,
-        total=gm.sales_total(tx, targets, month=month),
+        total=figures[0].total,
         cuts={by: gm.sales_cut(tx, master.customers, targets, month=month, by=by) for by in gm.CUTS},
         top=gm.top_customers(tx, master.customers, month=month),
         receivables=owed.iloc[-12:].reset_index(drop=True),
         funnel=sections["funnel"],
-        coverage=gm.key_visit_coverage(
-            master.customers, master.visits, as_of=end, policy=master_policy(master.settings)
-        ),
-        complaints=gm.open_complaints(register, as_of=end_of_day(end)),
+        coverage=figures[0].coverage,
+        complaints=figures[0].complaints,
         risky=sections["risky"],
         pareto=gm.rolling_year_pareto(tx, month=month),
         lost_months=months_lost,
