@@ -153,13 +153,23 @@ def text_width(text: str) -> int:
     return max((display_width(line) for line in text.split("\n")), default=0)
 
 
-def column_width(header_text: str, values: Iterable[object], kind: Kind) -> float:
-    """The width a column needs to show its header and every value as formatted; long texts are capped (they wrap)."""
-    widest = max((text_width(formatted(v, kind)) for v in values), default=0)
+def widest_value(values: Iterable[object], kind: Kind) -> int:
+    """The widest of ``values`` as its column's format shows them, in character columns (no cap)."""
+    return max((text_width(formatted(v, kind)) for v in values), default=0)
+
+
+def fitted_width(header_text: str, widest: int, kind: Kind) -> float:
+    """The width a column needs to show its header and values whose widest is ``widest`` character columns; a long
+    text is capped (it wraps)."""
     if kind == "text":
         widest = min(widest, TEXT_CAP)
     needed = max(widest, text_width(header_text), MIN_WIDTH)
     return round(needed * WIDTH_FACTOR + PADDING, 1)
+
+
+def column_width(header_text: str, values: Iterable[object], kind: Kind) -> float:
+    """The width a column needs to show its header and every value as formatted; long texts are capped (they wrap)."""
+    return fitted_width(header_text, widest_value(values, kind), kind)
 
 
 def header_text(key: object, lang: ReportLang, overrides: Mapping[str, str | Rendered] | None = None) -> str:

@@ -23,11 +23,12 @@ from keyacct_xl.reports.columns import (
     TEXT_CAP,
     WIDTH_FACTOR,
     column_kind,
-    column_width,
+    fitted_width,
     formatted,
     header_text,
     number_format,
     text_width,
+    widest_value,
 )
 from keyacct_xl.reports.model import Chart, Heading, Kind, ReportLang, Sheet, value_lang
 from keyacct_xl.reports.page import ROW_PT, column_px, place_charts, set_print
@@ -101,12 +102,12 @@ def add_sheet(
     heights = write_title(ws, styles, heading, sheet.title, lang, subtitle=sheet.subtitle)
     header_row = len(heights)
     headers = [header_text(key, lang, sheet.headers) for key in keys]
-    widths = [
-        column_width(text, list(frame[key]) + _total_values(sheet, key), kind)
-        for key, text, kind in zip(keys, headers, kinds)
-    ]
+    # Each column measured once: its width, and whether its text is long enough to wrap.
+    widest = [widest_value([*frame[key], *_total_values(sheet, key)], kind) for key, kind in zip(keys, kinds)]
+    widths = [fitted_width(text, most, kind) for text, most, kind in zip(headers, widest, kinds)]
+    wrap = [kind == "text" and most > TEXT_CAP for kind, most in zip(kinds, widest)]
     heights.append(_lines(headers, widths) * ROW_PT)
-    heights.extend(_write_rows(ws, styles, frame, kinds, widths, header_row + 1, sheet))
+    heights.extend(_write_rows(ws, styles, frame, kinds, widths, wrap, header_row + 1, sheet))
     _add_table(ws, styles, sheet, keys, headers, kinds, header_row, table_name, lang)
     if sheet.totals is not None:
         heights.append(ROW_PT)
@@ -193,22 +194,21 @@ def _write_rows(
     frame: pd.DataFrame,
     kinds: Sequence[Kind],
     widths: Sequence[float],
+    wrap: Sequence[bool],
     first: int,
     sheet: Sheet,
 ) -> list[float]:
     """Write the data rows; a row whose long text wraps gets the height of its lines. Returns the rows' heights."""
-    marks = _marks(sheet, frame)
-    wrap = [kind == "text" and text_width(v) > TEXT_CAP for kind, v in zip(kinds, _widest(frame))]
     base = [_base_props(kind, wrapped) for kind, wrapped in zip(kinds, wrap)]
     plain = [styles.get(**props) for props in base]
+    marks = _marked(styles, sheet, frame, base)
     heights = []
     for i, record in enumerate(frame.itertuples(index=False)):
         lines = 1
         for j, value in enumerate(record):
             if wrap[j]:
                 lines = max(lines, _wrapped_lines(formatted(value, kinds[j]), widths[j]))
-            mark = marks.get((i, j))
-            write_cell(ws, first + i, j, value, styles.get(**base[j], **mark) if mark else plain[j])
+            write_cell(ws, first + i, j, value, marks.get((i, j), plain[j]))
         heights.append(lines * ROW_PT)
         if lines > 1:
             ws.set_row(first + i, lines * ROW_PT)
@@ -225,19 +225,27 @@ def _base_props(kind: Kind, wrapped: bool) -> dict[str, object]:
     return props
 
 
-def _widest(frame: pd.DataFrame) -> list[str]:
-    return [max((str(v) for v in frame[c] if v is not None), key=text_width, default="") for c in frame.columns]
-
-
-def _marks(sheet: Sheet, frame: pd.DataFrame) -> dict[tuple[int, int], dict[str, object]]:
+def _marked(
+    styles: Styles, sheet: Sheet, frame: pd.DataFrame, base: Sequence[dict[str, object]]
+) -> dict[tuple[int, int], object]:
+    """The format of each highlighted cell (row, column): its column's format in the highlights' colours, one format
+    per column and levels, made in the order the cells are written."""
     index = {str(c): j for j, c in enumerate(frame.columns)}
-    marks: dict[tuple[int, int], dict[str, object]] = {}
+    levels: dict[tuple[int, int], tuple[str, ...]] = {}
     for highlight in sheet.highlights:
         for i, marked in enumerate(highlight.rows):
             if marked:
                 for column in highlight.columns:
-                    marks.setdefault((i, index[column]), {}).update(_LEVELS[highlight.level])
-    return marks
+                    cell = (i, index[column])
+                    levels[cell] = (*levels.get(cell, ()), highlight.level)
+    made: dict[tuple[int, tuple[str, ...]], object] = {}
+    for (_, j), named in sorted(levels.items()):
+        if (j, named) not in made:
+            props = dict(base[j])
+            for level in named:
+                props.update(_LEVELS[level])
+            made[j, named] = styles.get(**props)
+    return {cell: made[cell[1], named] for cell, named in levels.items()}
 
 
 def _add_table(
