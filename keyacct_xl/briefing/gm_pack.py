@@ -70,15 +70,15 @@ class Spans:
         )
 
 
-def _owner(customers: pd.DataFrame) -> pd.Series:
+def _by_customer(customers: pd.DataFrame, column: str) -> pd.Series:
+    """A Customers column by customer id (the id stripped; of an id listed twice, its first row)."""
     ids = customers["customer_id"].astype(str).str.strip()
-    return pd.Series(customers["rep"].to_numpy(), index=ids.to_numpy())[~ids.duplicated().to_numpy()]
+    return pd.Series(customers[column].to_numpy(), index=ids.to_numpy())[~ids.duplicated().to_numpy()]
 
 
 def _customer_value(transactions: pd.DataFrame, customers: pd.DataFrame, column: str) -> pd.Series:
     """A Customers column for each sales line, by its customer (each distinct id looked up once)."""
-    ids = customers["customer_id"].astype(str).str.strip()
-    lookup = pd.Series(customers[column].to_numpy(), index=ids.to_numpy())[~ids.duplicated().to_numpy()]
+    lookup = _by_customer(customers, column)
     codes, uniques = pd.factorize(transactions["customer_id"].to_numpy(dtype=object))
     found = pd.Series([str(u).strip() for u in uniques], dtype=object).map(lookup).to_numpy(dtype=object)
     return pd.Series(np.array([*found, None], dtype=object)[codes], index=transactions.index, dtype=object)
@@ -136,7 +136,7 @@ def sales_cut(
     region, grade (the customer's), category (the line's) or rep (the line's, else the customer's)."""
     spans = Spans.of(month)
     if by == "rep":
-        owner = _owner(customers)
+        owner = _by_customer(customers, "rep")
         frame = _cut(lambda p: sales_by_rep(transactions, owner, p)["sales"], spans, targets)
     else:
         keys = transactions[by] if by in transactions.columns else _customer_value(transactions, customers, by)
@@ -187,9 +187,7 @@ def top_customers(
         {
             "rank": ranked["rank"].to_numpy(),
             "customer_id": ids.to_numpy(),
-            "name": _lookup(customers, "name", ids),
-            "rep": _lookup(customers, "rep", ids),
-            "grade": _lookup(customers, "grade", ids),
+            **{c: ids.map(_by_customer(customers, c)).to_numpy(dtype=object) for c in ("name", "rep", "grade")},
             "ytd_sales": ranked["revenue"].to_numpy(),
             "ytd_last_year": before.reindex(ids).fillna(0.0).to_numpy(),
         }
@@ -198,12 +196,6 @@ def top_customers(
     table["prior_rank"] = prior_rank.reindex(ids).astype("Int64").to_numpy()
     table["rank_change"] = (table["prior_rank"] - table["rank"]).astype("Int64")
     return table[TOP_COLUMNS]
-
-
-def _lookup(customers: pd.DataFrame, column: str, ids: pd.Series) -> np.ndarray:
-    keys = customers["customer_id"].astype(str).str.strip()
-    values = pd.Series(customers[column].to_numpy(), index=keys.to_numpy())[~keys.duplicated().to_numpy()]
-    return ids.map(values).to_numpy(dtype=object)
 
 
 def funnel(opportunities: pd.DataFrame) -> pd.DataFrame:
