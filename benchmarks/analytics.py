@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,9 @@ import pandas as pd
 from keyacct_xl.analytics.grading import grade_customers
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.rfm import rfm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine_line  # (the closing line every benchmark prints)
 
 LINES, CUSTOMERS, SEED = 1_000_000, 100_000, 2026
 AS_OF = pd.Timestamp("2025-12-31")
@@ -136,11 +138,7 @@ def main() -> None:
     for name in ("grading_4level", "grading_3level"):
         seconds = best_of(functools.partial(grade_customers, frame, load_grading_policy(name)))
         print(f"grading {CUSTOMERS:,} customers with {name}: {seconds:.3f} s")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"peak RSS of this process: {peak:,.0f} MiB; python {sys.version.split()[0]}, pandas {pd.__version__}, "
-        f"numpy {np.__version__}"
-    )
+    print(machine_line())
 
 
 if __name__ == "__main__":

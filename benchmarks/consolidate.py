@@ -34,9 +34,10 @@ from keyacct_xl.consolidate.report import summary_line
 from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.run import _checked, _Job, check_submission, consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
-from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.forms.catalog import load_form
-from keyacct_xl.master.writer import save_master
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import demo_master  # (the master the other benchmarks build alike)
 
 
 def _peak_mb(who: int) -> float:
@@ -193,8 +194,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     try:
         pristine, inbox = work / "demo-master.xlsx", work / f"inbox-{args.files}x{args.rows}"
-        if not pristine.exists():
-            save_master(generate_demo(seed=args.seed, customers=600), pristine, backup=False)
+        demo_master(pristine, args.seed)
         if not inbox.exists():
             inbox.mkdir(parents=True)
             started = time.perf_counter()

@@ -17,6 +17,7 @@ import argparse
 import resource
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -34,8 +35,9 @@ from keyacct_xl.consolidate.report import summary_line
 from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.variants import varied
-from keyacct_xl.demo.company import generate_demo
-from keyacct_xl.master.writer import save_master
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import demo_master  # (the master the other benchmarks build alike)
 
 # The examples use the first customers of each rep; the copies rotate over the others.
 EXAMPLE_CUSTOMERS = 8
@@ -167,8 +169,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     try:
         pristine, inbox = work / "demo-master.xlsx", work / f"mixed-{args.files}"
-        if not pristine.exists():
-            save_master(generate_demo(seed=args.seed, customers=600), pristine, backup=False)
+        demo_master(pristine, args.seed)
         if not inbox.exists():
             inbox.mkdir(parents=True)
             started = time.perf_counter()

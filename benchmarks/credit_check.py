@@ -17,8 +17,6 @@ docs/receivables.md.
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import statistics
 import sys
 import tempfile
@@ -36,6 +34,9 @@ from keyacct_xl.receivables.ledger import build_ledger
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from test_udfs_xlwings import MISSING, ComTime, windows_xlwings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine_line  # (the closing line every benchmark prints)
 
 CUSTOMERS, SEED = 20_000, 2026
 START = pd.Timestamp("2024-11-01")
@@ -174,11 +175,7 @@ def main() -> None:
             print(f"load_master: {loaded:.1f} s")
     bench_check(master)
     bench_udf(master)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"peak RSS: {peak:,.0f} MB; Python {sys.version.split()[0]}, pandas {pd.__version__}; load average "
-        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
-    )
+    print(machine_line())
 
 
 if __name__ == "__main__":

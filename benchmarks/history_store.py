@@ -15,8 +15,8 @@ peak RSS (VmHWM, imports included) are its own; the masters are built in a proce
 
 from __future__ import annotations
 
+import functools
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import peak_mib, run_step, timed_part  # (what the other benchmarks measure alike)
 from master_write import transactions  # (the synthetic sales lines of the other master benchmarks)
 
 SPLIT = pd.Timestamp("2025-07-01")
@@ -77,11 +78,7 @@ def step(name: str, path: Path) -> dict[str, object]:
 
     out: dict[str, object] = {}
 
-    def timed(part: str, fn):  # type: ignore[no-untyped-def]
-        cpu, wall = time.process_time(), time.perf_counter()
-        result = fn()
-        out[part] = {"cpu": round(time.process_time() - cpu, 3), "wall": round(time.perf_counter() - wall, 3)}
-        return result
+    timed = functools.partial(timed_part, out)
 
     if name == "load":
         master = timed("load_master", lambda: load_master(path))
@@ -120,24 +117,6 @@ def step(name: str, path: Path) -> dict[str, object]:
     return out
 
 
-def peak_mib() -> int:
-    """This process's peak resident memory in MiB: VmHWM, which starts afresh at exec (Linux's ru_maxrss keeps the
-    parent's peak across fork and exec), else ru_maxrss."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-
-
-def run_step(name: str, path: Path) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--step", name, str(path)], capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     if sys.argv[1:2] == ["--step"]:
         print(json.dumps(step(sys.argv[2], Path(sys.argv[3]))))
@@ -154,12 +133,12 @@ def main() -> None:
             f"{lines:,} sales lines and {lines // 4:,} payments; masters built in {time.perf_counter() - started:.0f} s"
         )
         for name, path in paths.items():
-            print(f"load {name:<9}", json.dumps(run_step("load", path)))
+            print(f"load {name:<9}", json.dumps(run_step(__file__, "load", path)))
         copy = Path(tmp) / "archive" / "master.xlsx"
         copy.parent.mkdir()
         shutil.copy2(paths["workbook"], copy)
-        print("archive       ", json.dumps(run_step("archive", copy)))
-        print("rfm (store)   ", json.dumps(run_step("rfm", paths["store"])))
+        print("archive       ", json.dumps(run_step(__file__, "archive", copy)))
+        print("rfm (store)   ", json.dumps(run_step(__file__, "rfm", paths["store"])))
 
 
 if __name__ == "__main__":

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -37,6 +35,7 @@ from keyacct_xl.receivables.reconcile import reconcile
 from keyacct_xl.receivables.statement_reader import Statement
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine_line  # (the closing line every benchmark prints)
 from credit_check import demo_sized_master
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,11 +195,7 @@ def main() -> None:
     if not args.skip_reconcile:
         for n in (10_000, args.lines):
             bench_reconcile(n, args.baseline)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"peak RSS: {peak:,.0f} MB; Python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}; "
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
-    )
+    print(machine_line())
 
 
 if __name__ == "__main__":

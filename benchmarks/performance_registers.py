@@ -17,38 +17,33 @@ per rep. The script asserts the two agree where their rules agree.
 from __future__ import annotations
 
 import resource
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from keyacct_xl.master.followthrough import COMPLAINTS, SERVICE_REQUESTS
-from keyacct_xl.master.model import dtype_for
-from keyacct_xl.master.schema import CUSTOMERS, TableSchema
+from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.settings import parse_settings
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.performance.complaints import complaint_register, load_deadline_policy, service_register
 from keyacct_xl.performance.reports_check import run_submissions_check
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import customer_ids, rep_names, typed  # (the frames the other benchmarks build alike)
+
 CUSTOMER_COUNT, COMPLAINT_COUNT, REQUEST_COUNT, REPS, LEDGER_ROWS = 20_000, 100_000, 100_000, 200, 200_000
 AS_OF, SEED = pd.Timestamp("2026-11-30 23:59:59"), 2026
-
-
-def _typed(schema: TableSchema, frame: pd.DataFrame) -> pd.DataFrame:
-    for column in schema.columns:
-        if column.key not in frame.columns:
-            frame[column.key] = pd.Series([None] * len(frame), dtype=dtype_for(column.kind))
-        else:
-            frame[column.key] = frame[column.key].astype(dtype_for(column.kind))
-    return frame[schema.keys]
 
 
 def frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
     """Customers, complaints, service requests and a ledger, as the master reader gives them."""
     rng = np.random.default_rng(seed)
-    ids = np.array([f"K{i:06d}" for i in range(CUSTOMER_COUNT)], dtype=object)
-    reps = np.array([f"业务员{i:03d}" for i in range(REPS)], dtype=object)
-    customers = _typed(
+    ids = customer_ids(CUSTOMER_COUNT)
+    reps = rep_names(REPS)
+    customers = typed(
         CUSTOMERS,
         pd.DataFrame(
             {"customer_id": ids, "name": [f"客户{i}" for i in ids], "rep": reps[rng.integers(0, REPS, CUSTOMER_COUNT)]}
@@ -57,7 +52,7 @@ def frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
     received = AS_OF.normalize() - pd.to_timedelta(rng.integers(0, 3 * 365 * 24, COMPLAINT_COUNT), unit="h")
     contained = pd.Series(received + pd.to_timedelta(rng.integers(1, 60, COMPLAINT_COUNT), unit="h"))
     closed = pd.Series(received + pd.to_timedelta(rng.integers(1, 25, COMPLAINT_COUNT), unit="D"))
-    complaints = _typed(
+    complaints = typed(
         COMPLAINTS,
         pd.DataFrame(
             {
@@ -73,7 +68,7 @@ def frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
     )
     asked = AS_OF.normalize() - pd.to_timedelta(rng.integers(0, 3 * 365, REQUEST_COUNT), unit="D")
     done = pd.Series(asked + pd.to_timedelta(rng.integers(0, 20, REQUEST_COUNT), unit="D"))
-    requests = _typed(
+    requests = typed(
         SERVICE_REQUESTS,
         pd.DataFrame(
             {
@@ -91,7 +86,7 @@ def frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
     day = pd.Series(when - pd.to_timedelta(rng.integers(0, 3, LEDGER_ROWS), unit="D")).dt.normalize()
     iso = day.dt.isocalendar()
     week = iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
-    ledger = _typed(
+    ledger = typed(
         LEDGER,
         pd.DataFrame(
             {

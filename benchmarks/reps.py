@@ -15,15 +15,20 @@ two agree on each rep's sales.
 from __future__ import annotations
 
 import resource
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.master.model import Master, dtype_for
-from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS, VISITS, TableSchema
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS, VISITS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES as TABLES
 from keyacct_xl.performance.evaluation import run_rep_evaluation
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import customer_ids, rep_names, typed  # (the frames the other benchmarks build alike)
 
 CUSTOMERS_N, SALES_N, PAYMENTS_N, VISITS_N, COMPLAINTS_N, LEDGER_N, REPS = (
     20_000,
@@ -37,15 +42,6 @@ CUSTOMERS_N, SALES_N, PAYMENTS_N, VISITS_N, COMPLAINTS_N, LEDGER_N, REPS = (
 START, SEED = pd.Timestamp("2025-01-01"), 2026
 
 
-def _typed(schema: TableSchema, frame: pd.DataFrame) -> pd.DataFrame:
-    for column in schema.columns:
-        if column.key not in frame.columns:
-            frame[column.key] = pd.Series([None] * len(frame), dtype=dtype_for(column.kind))
-        else:
-            frame[column.key] = frame[column.key].astype(dtype_for(column.kind))
-    return frame[schema.keys]
-
-
 def _days(rng: np.random.Generator, n: int, span: int = 730) -> pd.DatetimeIndex:
     return START + pd.to_timedelta(rng.integers(0, span, n), unit="D")
 
@@ -53,11 +49,11 @@ def _days(rng: np.random.Generator, n: int, span: int = 730) -> pd.DatetimeIndex
 def build(seed: int = SEED) -> tuple[Master, dict[str, pd.DataFrame]]:
     """A master of two years and its consolidation tables."""
     rng = np.random.default_rng(seed)
-    ids = np.array([f"K{i:06d}" for i in range(CUSTOMERS_N)], dtype=object)
-    reps = np.array([f"业务员{i:03d}" for i in range(REPS)], dtype=object)
+    ids = customer_ids(CUSTOMERS_N)
+    reps = rep_names(REPS)
     owner = reps[rng.integers(0, REPS, CUSTOMERS_N)]
     master = Master.empty()
-    master.customers = _typed(
+    master.customers = typed(
         CUSTOMERS,
         pd.DataFrame(
             {
@@ -73,7 +69,7 @@ def build(seed: int = SEED) -> tuple[Master, dict[str, pd.DataFrame]]:
     )
     sold = rng.integers(0, CUSTOMERS_N, SALES_N)
     amount = np.round(rng.lognormal(7, 1.2, SALES_N), 2)
-    master.transactions = _typed(
+    master.transactions = typed(
         TRANSACTIONS,
         pd.DataFrame(
             {
@@ -87,7 +83,7 @@ def build(seed: int = SEED) -> tuple[Master, dict[str, pd.DataFrame]]:
         ),
     )
     paid = rng.integers(0, CUSTOMERS_N, PAYMENTS_N)
-    master.payments = _typed(
+    master.payments = typed(
         PAYMENTS,
         pd.DataFrame(
             {
@@ -99,7 +95,7 @@ def build(seed: int = SEED) -> tuple[Master, dict[str, pd.DataFrame]]:
         ),
     )
     seen = rng.integers(0, CUSTOMERS_N, VISITS_N)
-    master.visits = _typed(
+    master.visits = typed(
         VISITS,
         pd.DataFrame(
             {
@@ -111,17 +107,17 @@ def build(seed: int = SEED) -> tuple[Master, dict[str, pd.DataFrame]]:
         ),
     )
     months = [str(m) for m in pd.period_range("2026-01", "2026-12", freq="M")]
-    tables = {name: _typed(TABLES[name], pd.DataFrame(columns=TABLES[name].keys)) for name in TABLES}
-    tables["SalesTargets"] = _typed(
+    tables = {name: typed(TABLES[name], pd.DataFrame(columns=TABLES[name].keys)) for name in TABLES}
+    tables["SalesTargets"] = typed(
         TABLES["SalesTargets"],
         pd.DataFrame([{"rep": r, "year": 2026, "month": m, "amount": 400_000.0} for r in reps for m in months]),
     )
-    tables["MonthlyPlans"] = _typed(
+    tables["MonthlyPlans"] = typed(
         TABLES["MonthlyPlans"],
         pd.DataFrame([{"rep": r, "period": m, "collection_target": 300_000.0} for r in reps for m in months]),
     )
     received = pd.Series(_days(rng, COMPLAINTS_N))
-    tables["Complaints"] = _typed(
+    tables["Complaints"] = typed(
         TABLES["Complaints"],
         pd.DataFrame(
             {
@@ -132,7 +128,7 @@ def build(seed: int = SEED) -> tuple[Master, dict[str, pd.DataFrame]]:
             }
         ),
     )
-    tables["RepEvaluations"] = _typed(
+    tables["RepEvaluations"] = typed(
         TABLES["RepEvaluations"],
         pd.DataFrame([{"rep": r, "period": "2026-06", "total_score": 80.0, "rating": "良好"} for r in reps]),
     )
@@ -142,7 +138,7 @@ def build(seed: int = SEED) -> tuple[Master, dict[str, pd.DataFrame]]:
     form = rng.choice(
         np.array(["weekly_plan", "visit_record", "phone_followup", "daily_report"], dtype=object), LEDGER_N
     )
-    tables["IngestionLedger"] = _typed(
+    tables["IngestionLedger"] = typed(
         TABLES["IngestionLedger"],
         pd.DataFrame(
             {

@@ -29,6 +29,7 @@ machine), wall seconds and peak RSS (VmHWM, imports included):
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import subprocess
@@ -41,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from history_store import peak_mib  # (the same VmHWM reading as the history store benchmark)
+from common import peak_mib, run_step, timed_part  # (what the other benchmarks measure alike)
 
 CUSTOMERS = 2_000
 SPLIT = pd.Timestamp("2026-09-01")
@@ -148,11 +149,7 @@ def step(name: str, path: Path) -> dict[str, object]:
     """One measured step, in this process."""
     out: dict[str, object] = {}
 
-    def timed(part: str, fn):  # type: ignore[no-untyped-def]
-        cpu, wall = time.process_time(), time.perf_counter()
-        result = fn()
-        out[part] = {"cpu": round(time.process_time() - cpu, 3), "wall": round(time.perf_counter() - wall, 3)}
-        return result
+    timed = functools.partial(timed_part, out)
 
     from keyacct_xl.master.reader import load_master
 
@@ -187,13 +184,6 @@ def _digest(table: pd.DataFrame) -> str:
     """A digest of a result table, customer by customer, numbers rounded to the cent."""
     rounded = table.sort_values("customer_id").round(2).reset_index(drop=True)
     return str(pd.util.hash_pandas_object(rounded, index=False).sum())
-
-
-def run_step(name: str, path: Path) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--step", name, str(path)], capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def change_one_amount(path: Path) -> None:
@@ -243,14 +233,14 @@ def main() -> None:
         if args.workbook:
             path = work / "workbook" / "master.xlsx"
             for name in ("cells", "cold", "warm"):
-                print(f"{name:<15}", json.dumps(run_step(name, path)))
+                print(f"{name:<15}", json.dumps(run_step(__file__, name, path)))
             subprocess.run([sys.executable, __file__, "--change", str(path)], check=True)
             # Alternating rounds on a busy machine: the ratios are taken within a round.
             for _ in range(args.rounds):
                 for name in ("changed", "fastexcel", "cells", "warm"):
-                    print(f"{name:<15}", json.dumps(run_step(name, path)))
+                    print(f"{name:<15}", json.dumps(run_step(__file__, name, path)))
         for master in ("store", *(["split"] if args.split else [])):
-            print(f"analyses {master:<6}", json.dumps(run_step("analyses", work / master / "master.xlsx")))
+            print(f"analyses {master:<6}", json.dumps(run_step(__file__, "analyses", work / master / "master.xlsx")))
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,8 +23,11 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.followup.check import run_visits_check
-from keyacct_xl.master.model import Master, dtype_for
-from keyacct_xl.master.schema import CONTACTS, CUSTOMERS, TRANSACTIONS, VISITS, TableSchema
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.schema import CONTACTS, CUSTOMERS, TRANSACTIONS, VISITS
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import customer_ids, rep_names, typed  # (the frames the other benchmarks build alike)
 
 CUSTOMER_COUNT, VISIT_COUNT, SALES_COUNT, CONTACT_COUNT, PLAN_LINES, REPS = (
     100_000,
@@ -39,25 +43,15 @@ RATINGS = np.array(["很好", "好", "一般", "差", "很差"], dtype=object)
 CITIES = np.array(["上海", "苏州", "无锡", "南京", "杭州", "宁波", "合肥", "济南", "广州", "深圳"], dtype=object)
 
 
-def _typed(schema: TableSchema, frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with the master reader's dtypes (text as object, as load_master gives it)."""
-    for column in schema.columns:
-        if column.key not in frame.columns:
-            frame[column.key] = pd.Series([None] * len(frame), dtype=dtype_for(column.kind))
-        else:
-            frame[column.key] = frame[column.key].astype(dtype_for(column.kind))
-    return frame[schema.keys]
-
-
 def big_master(seed: int = SEED) -> tuple[Master, pd.DataFrame]:
     """The master's frames and a WeeklyPlans frame: three years of visits, skewed to the better grades."""
     rng = np.random.default_rng(seed)
-    ids = np.array([f"K{i:06d}" for i in range(CUSTOMER_COUNT)], dtype=object)
-    reps = np.array([f"业务员{i:03d}" for i in range(REPS)], dtype=object)
+    ids = customer_ids(CUSTOMER_COUNT)
+    reps = rep_names(REPS)
     grade = rng.choice(np.array(["VIP", "A", "B", "C"], dtype=object), CUSTOMER_COUNT, p=(0.02, 0.08, 0.3, 0.6))
     owner = reps[rng.integers(0, REPS, CUSTOMER_COUNT)]
     start = pd.Timestamp("2020-01-01")
-    customers = _typed(
+    customers = typed(
         CUSTOMERS,
         pd.DataFrame(
             {
@@ -75,7 +69,7 @@ def big_master(seed: int = SEED) -> tuple[Master, pd.DataFrame]:
     who = rng.choice(CUSTOMER_COUNT, VISIT_COUNT, p=weights / weights.sum())
     dates = AS_OF - pd.to_timedelta(rng.integers(0, 3 * 365, VISIT_COUNT), unit="D")
     rating = RATINGS[rng.integers(0, len(RATINGS), VISIT_COUNT)]
-    visits = _typed(
+    visits = typed(
         VISITS,
         pd.DataFrame(
             {
@@ -92,7 +86,7 @@ def big_master(seed: int = SEED) -> tuple[Master, pd.DataFrame]:
         ),
     )
     sold = rng.integers(0, CUSTOMER_COUNT, SALES_COUNT)
-    transactions = _typed(
+    transactions = typed(
         TRANSACTIONS,
         pd.DataFrame(
             {
@@ -105,7 +99,7 @@ def big_master(seed: int = SEED) -> tuple[Master, pd.DataFrame]:
         ),
     )
     person = rng.integers(0, CUSTOMER_COUNT, CONTACT_COUNT)
-    contacts = _typed(
+    contacts = typed(
         CONTACTS,
         pd.DataFrame(
             {
