@@ -17,7 +17,6 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Rendered
 
 ReportLang = Literal["zh", "en", "bilingual"]
-REPORT_LANGS: tuple[ReportLang, ...] = ("zh", "en", "bilingual")
 # How a column's values are shown: the number format and the width follow from it (reports.columns).
 Kind = Literal["text", "int", "count", "number", "money", "percent", "date", "datetime"]
 ChartKind = Literal["column", "bar", "line", "pie"]
