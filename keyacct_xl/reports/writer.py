@@ -16,6 +16,7 @@ from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.labels import document_frame, document_values
+from keyacct_xl.master.writer import TABLE_STYLE  # the master's tables and the reports' look alike
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell, write_csv
 from keyacct_xl.reports.columns import (
@@ -33,7 +34,6 @@ from keyacct_xl.reports.columns import (
 from keyacct_xl.reports.model import Chart, Heading, Kind, ReportLang, Sheet, value_lang
 from keyacct_xl.reports.page import ROW_PT, column_px, place_charts, set_print
 
-TABLE_STYLE = "Table Style Medium 2"
 TITLE_PT = 21.0
 WAN = 10_000
 # An axis of amounts from 十万 up reads in 万 (10^4): Excel's format divides by 1000 per trailing comma, and the
