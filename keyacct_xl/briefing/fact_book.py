@@ -22,7 +22,7 @@ from keyacct_xl.labels import document_values
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.messages import Message, Pair, Rendered, msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell
-from keyacct_xl.performance.complaints import DEADLINE_LABELS
+from keyacct_xl.performance.complaints import deadline_labels
 from keyacct_xl.performance.register import HEADERS as REGISTER_HEADERS
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.reports import Heading, Kind, Styles, axis_format, set_print, write_title
@@ -175,12 +175,7 @@ def write_customer(
     _table(ws, styles, layout, msg("Share of its customer category, last 12 months"), sheet.category_share, lang)
     amounts: dict[str, Kind] = {**KINDS, **{str(c): "money" for c in sheet.monthly.columns if c != "month"}}
     monthly = _table(ws, styles, layout, msg("Sales by month and product category"), sheet.monthly, lang, amounts)
-    complaints = sheet.complaints.assign(
-        **{
-            c: sheet.complaints[c].map(lambda code: DEADLINE_LABELS[code].render(lang), na_action="ignore")
-            for c in ("containment", "closure")
-        }
-    )
+    complaints = deadline_labels(sheet.complaints, lang)
     later = [
         (msg("Grade and credit history"), sheet.grades),
         (msg("Open quotations"), sheet.quotes),

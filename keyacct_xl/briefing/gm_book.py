@@ -20,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, Pair, Rendered, msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell
-from keyacct_xl.performance.complaints import DEADLINE_LABELS
+from keyacct_xl.performance.complaints import deadline_labels
 from keyacct_xl.performance.evaluation import HEADERS as EVALUATION_HEADERS
 from keyacct_xl.performance.register import HEADERS as REGISTER_HEADERS
 from keyacct_xl.reports import Chart, Heading, Highlight, Kind, Sheet, Styles, add_sheet, set_print, write_title
@@ -154,10 +154,9 @@ def _cut_sheet(pack: GmPack, by: str, title: Message, lang: Lang) -> Sheet:
 
 
 def _complaints(register: pd.DataFrame, lang: Lang) -> Sheet:
-    frame = register[COMPLAINT_COLUMNS].copy()
+    frame = register[COMPLAINT_COLUMNS]
     late = ((frame["containment"] == "overdue") | (frame["closure"] == "overdue")).tolist()
-    for column in ("containment", "closure"):
-        frame[column] = frame[column].map(lambda code: DEADLINE_LABELS[code].render(lang), na_action="ignore")
+    frame = deadline_labels(frame, lang)
     mark = Highlight(("containment", "closure"), tuple(late), "alert")
     return _sheet(msg("Open complaints"), frame, lang, highlights=(mark,))
 

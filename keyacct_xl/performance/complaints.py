@@ -21,6 +21,7 @@ import pandas as pd
 
 from keyacct_xl.errors import SpecError
 from keyacct_xl.followup.policy import policy_path
+from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, msg
 from keyacct_xl.performance.workdays import WorkCalendar, named_workdays
 from keyacct_xl.yamlcheck import Where, read_int, read_mapping, read_str, read_yaml
@@ -179,6 +180,17 @@ def complaint_register(
     out["containment"] = deadline_status(out["contained_date"], out["containment_due"], as_of=as_of)
     out["closure"] = deadline_status(out["closed_date"], out["closure_due"], as_of=as_of, whole_days=True)
     return _oldest_open_first(out[COMPLAINT_COLUMNS], "closed_date", "received_date")
+
+
+def deadline_labels(register: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """The register with its containment and closure statuses as a document shows them in ``lang`` (a blank stays
+    blank)."""
+    return register.assign(
+        **{
+            column: register[column].map(lambda code: DEADLINE_LABELS[code].render(lang), na_action="ignore")
+            for column in ("containment", "closure")
+        }
+    )
 
 
 def service_register(
