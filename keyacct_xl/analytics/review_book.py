@@ -68,30 +68,10 @@ def _summary_sheet(review: Review, lang: Lang) -> Sheet:
     )
 
 
-def _cut_offs(review: Review, lang: Lang) -> tuple[str, ...]:
-    """What the figures cover, said on the sheet itself: the year's sales, the evaluation cut-off, the warnings."""
+def _definitions(review: Review, lang: Lang) -> list[tuple[str, str]]:
+    """What the figures cover, as label and text: the year's sales and the evaluation cut-off of the ledger metrics."""
     year = review.year
-    lines = [
-        tr(lang, "Annual sales")
-        + tr(lang, ": ")
-        + tr(lang, "net sales (returns deducted) of {start} to {end}", start=f"{year}-01-01", end=f"{year}-12-31"),
-        tr(lang, "Evaluation cut-off")
-        + tr(lang, ": ")
-        + tr(
-            lang,
-            "{date}: on-time and collection rates, overdue amounts, credit grades",
-            date=review.evaluation.date().isoformat(),
-        ),
-    ]
-    return (*lines, *(tr(lang, "warning: {text}", text=w) for w in review.warnings))
-
-
-def about(review: Review, lang: Lang) -> pd.DataFrame:
-    """What the document covers, as item / value rows: the figures' definitions and cut-offs, and the list counts."""
-    year, policy = review.year, review.policy
-    items: list[tuple[str, object]] = [
-        (tr(lang, "Graded year"), str(year)),
-        (tr(lang, "Policy"), pick(lang, policy.title_zh, policy.title_en) or policy.name),
+    return [
         (
             tr(lang, "Annual sales"),
             tr(lang, "net sales (returns deducted) of {start} to {end}", start=f"{year}-01-01", end=f"{year}-12-31"),
@@ -104,6 +84,22 @@ def about(review: Review, lang: Lang) -> pd.DataFrame:
                 date=review.evaluation.date().isoformat(),
             ),
         ),
+    ]
+
+
+def _cut_offs(review: Review, lang: Lang) -> tuple[str, ...]:
+    """What the figures cover, said on the sheet itself: the year's sales, the evaluation cut-off, the warnings."""
+    lines = [label + tr(lang, ": ") + text for label, text in _definitions(review, lang)]
+    return (*lines, *(tr(lang, "warning: {text}", text=w) for w in review.warnings))
+
+
+def about(review: Review, lang: Lang) -> pd.DataFrame:
+    """What the document covers, as item / value rows: the figures' definitions and cut-offs, and the list counts."""
+    year, policy = review.year, review.policy
+    items: list[tuple[str, object]] = [
+        (tr(lang, "Graded year"), str(year)),
+        (tr(lang, "Policy"), pick(lang, policy.title_zh, policy.title_en) or policy.name),
+        *_definitions(review, lang),
     ]
     if review.data_through is not None:
         items.append((tr(lang, "Sales data through"), review.data_through.date().isoformat()))
