@@ -1,5 +1,6 @@
 """The same lines split differently between the workbook and the history store give the same results: RFM, the
-grading review, credit and ageing (their CLI reports byte for byte), `master check` and `master export`.
+grading review, credit and ageing (their CLI reports byte for byte), the general manager's monthly pack (`report gm`,
+its figures read back), `master check` and `master export`.
 
 Each split is made with the real commands on a copy of one demo master: archives at different days, and every line
 imported into the store of a master whose workbook holds none. The store's layout is a hive-partitioned Parquet
@@ -32,6 +33,7 @@ COMMANDS = {
     "ageing.csv": ["ageing", "--as-of", "2026-06-30"],
     "credit.csv": ["credit", "--as-of", "2026-06-30"],
 }
+GM_PERIOD = "2026-10"  # the demo's last month: its year, the year before and the 24-month trend reach the store
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +70,9 @@ def _reports(path: Path, folder: Path, capsys: pytest.CaptureFixture[str]) -> di
     for name, command in COMMANDS.items():
         assert main([command[0], str(path), *command[1:], "--out", str(folder / name), "--lang", "en"]) == 0
         out[name] = (folder / name).read_bytes()
+    gm = ["report", "gm", str(path), "--period", GM_PERIOD, "--out", str(folder / "gm.xlsx"), "--lang", "en"]
+    assert main(gm) == 0
+    out["report gm"] = pack_figures(folder / "gm.xlsx")
     capsys.readouterr()
     main(["master", "check", str(path), "--lang", "en"])
     out["check"] = capsys.readouterr().out
@@ -84,6 +89,18 @@ def _reports(path: Path, folder: Path, capsys: pytest.CaptureFixture[str]) -> di
         rows = [tuple(r) for r in book[sheet].iter_rows(values_only=True)]
         out[sheet] = (rows[0], sorted(rows[1:], key=repr))
     return out
+
+
+def pack_figures(path: Path) -> dict[str, list[tuple]]:
+    """Every sheet of the monthly pack as a reader sees it (openpyxl, the values stored): the cover's KPIs and each
+    section's table. Numbers to a millionth: the same lines summed in another order may differ in their last bits."""
+    book = openpyxl.load_workbook(path, data_only=True)
+    return {
+        ws.title: [
+            tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in ws.iter_rows(values_only=True)
+        ]
+        for ws in book.worksheets
+    }
 
 
 @pytest.mark.parametrize("how", ["before 2024-07-01", "before 2025-10-01", "imported"])
