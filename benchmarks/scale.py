@@ -1,5 +1,5 @@
-"""The cost curve of the master at 10^5, 10^6 and 10^7 sales lines: load, RFM, the grading review, and the load
-cache against today's per-cell load.
+"""The cost curve of the master at 10^5, 10^6 and 10^7 sales lines: load, RFM, the grading review, the general
+manager's monthly pack, and the load cache against today's per-cell load.
 
 Run: python benchmarks/scale.py LINES [--workbook] [--split] [--rounds 3] [--work DIR]
 
@@ -10,7 +10,7 @@ those customers (2023-11-01..2026-10-31) and a quarter as many receipts, built i
   export comes), the workbook holding none of them;
 - "workbook" (``--workbook``, up to the 1,048,575 lines a sheet holds): every line in the workbook;
 - "split" (``--split``): the lines from 2026-09-01 on in the workbook, the older ones imported into the store, so
-  RFM and the grading review can be checked equal to the "store" master's.
+  RFM, the grading review and the monthly pack can be checked equal to the "store" master's.
 
 Each step runs in a process of its own and reports CPU seconds (all threads: the figure that holds on a busy
 machine), wall seconds and peak RSS (VmHWM, imports included):
@@ -23,7 +23,8 @@ machine), wall seconds and peak RSS (VmHWM, imports included):
   Arrow, the others from the cache), repeated in ``--rounds`` alternating rounds with ``fastexcel``, ``cells`` and
   ``warm`` (each round's changed load starts without the table's cache file, as the first load after a change);
 - ``fastexcel``: fastexcel's Arrow read of the same Transactions table, nothing else;
-- ``analyses``: ``load_master``, then ``run_rfm`` (all periods) and ``run_grading_review`` for 2025, each timed.
+- ``analyses``: ``load_master``, then ``run_rfm`` (all periods), ``run_grading_review`` for 2025 and ``run_gm_pack``
+  for 2026-10 (``load_store`` of the plans and the workbook written, as ``report gm`` does), each timed.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from common import peak_mib, run_step, timed_part  # (what the other benchmarks 
 CUSTOMERS = 2_000
 SPLIT = pd.Timestamp("2026-09-01")
 YEAR = 2025
+GM_MONTH = "2026-10"  # the last month of the synthetic lines
 
 
 def sales(rows: int, customers: list[str], reps: dict[str, str]) -> pd.DataFrame:
@@ -168,21 +170,28 @@ def step(name: str, path: Path) -> dict[str, object]:
     elif name == "analyses":
         from keyacct_xl.analytics.grading_run import run_grading_review
         from keyacct_xl.analytics.usecase import rfm_options, run_rfm
+        from keyacct_xl.briefing.usecase import run_gm_pack
+        from keyacct_xl.consolidate.store import load_store
 
         master = timed("load", lambda: load_master(path))
         options = rfm_options(master.settings, period_months=0)
         rfm = timed("rfm", lambda: run_rfm(master.transactions, options).table)
         review = timed("grade", lambda: run_grading_review(master, year=YEAR, lang="en").review.table)
+        pack = timed(
+            "gm",
+            lambda: run_gm_pack(master, load_store(path).frames, period=GM_MONTH, out=path.parent / "gm.xlsx"),
+        )
         out["lines"] = len(master.transactions)
         # Equal to the cent: sums taken over the same lines in another order differ in their last bits.
-        out["digest"] = {"rfm": _digest(rfm), "grade": _digest(review)}
+        gm = _digest(pack.kpis.drop(columns=["kind", "sheet"]), by="kpi") + " " + _digest(pack.top)
+        out["digest"] = {"rfm": _digest(rfm), "grade": _digest(review), "gm": gm}
     out["peak_mib"] = peak_mib()
     return out
 
 
-def _digest(table: pd.DataFrame) -> str:
-    """A digest of a result table, customer by customer, numbers rounded to the cent."""
-    rounded = table.sort_values("customer_id").round(2).reset_index(drop=True)
+def _digest(table: pd.DataFrame, by: str = "customer_id") -> str:
+    """A digest of a result table, row by row in the order of ``by``, numbers rounded to the cent."""
+    rounded = table.sort_values(by).round(2).reset_index(drop=True)
     return str(pd.util.hash_pandas_object(rounded, index=False).sum())
 
 
