@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, Pair, Rendered, msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell
+from keyacct_xl.performance.complaints import COMPLAINT_COLUMNS as REGISTER_COLUMNS
 from keyacct_xl.performance.complaints import deadline_labels
 from keyacct_xl.performance.evaluation import HEADERS as EVALUATION_HEADERS
 from keyacct_xl.performance.register import HEADERS as REGISTER_HEADERS
@@ -108,18 +109,12 @@ RISK_COLUMNS = [
     "max_days_overdue",
     "risks",
 ]
-COMPLAINT_COLUMNS = [
-    "complaint_no",
-    "received_date",
-    "customer_id",
-    "customer_name",
-    "rep",
-    "severity",
-    "age_days",
-    "containment",
-    "closure_due",
-    "closure",
-]
+# The register's columns the pack shows: an open complaint has no closing date, verification or satisfaction yet,
+# and its department and containment dates stay in the register (performance's document).
+REGISTER_ONLY = frozenset(
+    {"owner_department", "containment_due", "contained_date", "closed_date", "verified", "customer_satisfied"}
+)
+COMPLAINT_COLUMNS = [c for c in REGISTER_COLUMNS if c not in REGISTER_ONLY]
 
 
 def arrow(now: float, before: float, kind: str, lang: Lang) -> str:
