@@ -60,7 +60,7 @@ class Styles:
         return self._made[key]
 
 
-_LEVELS = {
+_LEVELS: dict[str, dict[str, object]] = {
     "warn": {"bg_color": "#FCE4D6", "font_color": "#9C0006"},
     "alert": {"bg_color": "#FFC7CE", "bold": True},
 }
