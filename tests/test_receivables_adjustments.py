@@ -305,3 +305,26 @@ def test_an_adjusted_balance_is_one_figure_in_ageing_credit_check_and_the_gm_pac
     pack = run_gm_pack(book, {}, period="2026-10", lang="en")  # also: no sale a year before (a first year)
     assert ageing.at["C1", "balance"] == check == 8300  # the adjustments (−800, −400) in each
     assert pack.kpi("balance") == ageing["balance"].sum()
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_our_lines_name_the_rows_the_master_was_loaded_from(tmp_path, cached):
+    # Rows cleared inside the Transactions table shift every later line's Excel row: the labels must come from
+    # the load (first read or the load cache), not from reading the file again, which may have changed or gone.
+    master = tmp_path / "master.xlsx"
+    write_master(master)
+    book = openpyxl.load_workbook(master)
+    sheet = book["销售明细"]
+    doc_no = [c.value for c in sheet[1]].index("单据编号") + 1
+    rows = {sheet.cell(r, doc_no).value: r for r in range(2, sheet.max_row + 1)}
+    for cleared in ("S1", "S2", "S9", "S5"):
+        for cell in sheet[rows[cleared]]:
+            cell.value = None
+    book.save(master)
+    if cached:
+        (tmp_path / "master.kx").mkdir()  # a master with a history store caches its tables
+        load_master(master)
+    loaded = load_master(master)
+    master.rename(tmp_path / "elsewhere.xlsx")
+    assert master_lines(loaded, "C2").lines["row"].tolist() == [f"销售明细!{rows['T1']}"]
+    assert master_lines(loaded, "C1").lines["row"].tolist() == [f"销售明细!{rows['S0']}", "收款记录!2"]
