@@ -11,7 +11,8 @@ apply`` (keyacct_xl.receivables.adjustments).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 
@@ -25,6 +26,7 @@ from keyacct_xl.errors import KeyacctError
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import run_isolated
+from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Rendered, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
@@ -143,6 +145,9 @@ def start_reconciliations(
     """Each returned statement among the files refused as "not merged" becomes a ``statement`` outcome whose
     reason says whether it agreed, or where its reconciliation was written (see the module doc)."""
     by_name = {s.name: s for s in submissions}
+    # Our books are read once for the run, when the first statement with differences needs them (a failed read is
+    # tried again by the next one, which reports the same problem).
+    books = functools.cache(functools.partial(load_master, master))
     for outcome in outcomes:
         if outcome.code != "not_consolidated" or outcome.name not in by_name:
             continue
@@ -153,10 +158,12 @@ def start_reconciliations(
         if returned is None:
             continue
         outcome.status, outcome.code, outcome.form_id = "statement", "returned_statement", RETURNED_FORM
-        outcome.reason_en, outcome.reason_zh = texts(_started(outcome.name, returned, master, lang, dry_run))
+        outcome.reason_en, outcome.reason_zh = texts(_started(outcome.name, returned, master, books, lang, dry_run))
 
 
-def _started(name: str, returned: ReturnedStatement, master: Path, lang: Lang, dry_run: bool) -> Rendered:
+def _started(
+    name: str, returned: ReturnedStatement, master: Path, books: Callable[[], Master], lang: Lang, dry_run: bool
+) -> Rendered:
     """Reconcile a returned statement with differences; the sentence the report shows for it."""
     if not differences_found(returned):
         return msg(
@@ -176,7 +183,7 @@ def _started(name: str, returned: ReturnedStatement, master: Path, lang: Lang, d
             "(keyacct-xl reconcile)"
         )
     try:
-        book = load_master(master)
+        book = books()
         ours = master_lines(book, returned.customer_id, start=theirs.period[0], end=theirs.period[1])
     except KeyacctError as exc:
         return msg("returned statement with differences: cannot reconcile ({problem})", problem=exc.wording)
