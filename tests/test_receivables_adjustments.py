@@ -6,6 +6,8 @@ we have, their receipt R7 we never booked, and S5 at month end they have not boo
 
 from __future__ import annotations
 
+import zipfile
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -328,3 +330,37 @@ def test_our_lines_name_the_rows_the_master_was_loaded_from(tmp_path, cached):
     master.rename(tmp_path / "elsewhere.xlsx")
     assert master_lines(loaded, "C2").lines["row"].tolist() == [f"销售明细!{rows['T1']}"]
     assert master_lines(loaded, "C1").lines["row"].tolist() == [f"销售明细!{rows['S0']}", "收款记录!2"]
+
+
+def test_a_decided_workbook_is_read_like_any_submitted_file(setup, capsys):
+    # Finance sends the workbook back: it is screened and read in the isolated, capped reader, so a compression bomb
+    # is refused by name, and a decision that is a formula (its value computed, or not even stored) is refused by cell.
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    bomb = recon.with_name("bomb.xlsx")
+    with zipfile.ZipFile(recon) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+        dst.writestr("xl/media/padding.bin", b"\0" * (65 * 1024**2))
+    with pytest.raises(InputError, match="compression bomb") as refused:
+        read_decisions(bomb)
+    assert str(bomb) in refused.value.en and "压缩炸弹" in refused.value.zh
+
+    decide(recon, {"S2": ('=IF(TRUE,"以对方为准","")', "王经理", None)})
+    book = openpyxl.load_workbook(recon)
+    sheet = book.worksheets[0]
+    header = table_ref(recon, 0)[1]
+    col = {c.value: c.column_letter for c in sheet[header]}
+    row = next(c.row for c in sheet[col["我方单号"]] if c.value == "S2")
+    with pytest.raises(InputError) as formula:
+        read_decisions(recon)
+    assert formula.value.zh.startswith(f"recon.xlsx：工作表 {sheet.title}，单元格 {col['处理决定']}{row}（处理决定）：")
+    assert formula.value.en.startswith(f"recon.xlsx: sheet {sheet.title}, cell {col['处理决定']}{row} (Decision): ")
+
+    # The decision itself applies; a reason typed like a formula is kept as the text it is.
+    sheet[f"{col['处理决定']}{row}"].value = "以对方为准"
+    reason = sheet[f"{col['决定原因']}{row}"]
+    reason.value, reason.data_type = "=价格折让", "s"
+    book.save(recon)
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    assert load_master(master).adjustments["reason"].tolist() == ["=价格折让"]

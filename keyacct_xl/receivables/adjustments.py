@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
@@ -35,7 +34,7 @@ from keyacct_xl.master.writer import write_tables
 from keyacct_xl.messages import Location, Message, listing, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS
-from keyacct_xl.tablefile import check_input_file
+from keyacct_xl.receivables.statement_reader import SheetCells, read_sheets
 from keyacct_xl.xlsx.ooxml import column_letter
 
 DECISIONS: dict[str, Message] = {
@@ -105,13 +104,9 @@ class Decisions:
 
 def read_decisions(path: Path) -> Decisions:
     """The decisions typed into the reconciliation workbook ``path`` (Excel, WPS or LibreOffice saved)."""
-    check_input_file(path, (".xlsx",))
-    try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
-        sheets = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
-    except Exception as exc:  # calamine raises its own types for damaged files
-        raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
-    info = _info(path, sheets)
+    # Through the isolated, capped reader every submitted workbook goes through: it comes back from finance.
+    sheets = {sheet.name: sheet for sheet in read_sheets(path, (".xlsx",), formulas=True)}
+    info = _info(path, {name: sheet.cells for name, sheet in sheets.items()})
     results = _results_sheet(path, sheets)
     lines, undecided = _decided(path, *results)
     return Decisions(path.name, info.get("customer_id", ""), info.get("source", ""), lines, undecided)
@@ -136,20 +131,20 @@ def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> dict[str, str]:
     }
 
 
-def _results_sheet(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[str, dict[str, int], int, list]:
+def _results_sheet(path: Path, sheets: Mapping[str, SheetCells]) -> tuple[SheetCells, dict[str, int], int]:
     """The sheet whose header row (under the report's title block) holds the status and decision headers, those
-    columns, the 1-based row number of its first line, and its rows."""
+    columns, and the 1-based row number of its first line."""
     headers = {**{k: HEADERS[k] for k in _READ}, **DECISION_HEADERS}
     by_header = _by_label(headers)
-    for name, grid in sheets.items():
-        for r, row in enumerate(grid[: TITLE_ROWS_AT_MOST + 1]):
+    for sheet in sheets.values():
+        for r, row in enumerate(sheet.cells[: TITLE_ROWS_AT_MOST + 1]):
             at = {
                 by_header[str(v).strip().casefold()]: c
                 for c, v in enumerate(row)
                 if isinstance(v, str) and str(v).strip().casefold() in by_header
             }
             if {"status", "difference", "decision"} <= at.keys():
-                return name, at, r + 2, grid[r + 1 :]
+                return sheet, at, r + 2
     raise InputError(
         msg(
             "{path}: no sheet has the columns {status}, {difference} and {decision}",
@@ -161,13 +156,12 @@ def _results_sheet(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[s
     )
 
 
-def _decided(
-    path: Path, sheet: str, at: dict[str, int], first: int, rows: list[list[object]]
-) -> tuple[list[DecidedLine], int]:
+def _decided(path: Path, results: SheetCells, at: dict[str, int], first: int) -> tuple[list[DecidedLine], int]:
     codes = _by_label(DECISIONS)
     statuses = _by_label(RECONCILE_STATUS)
+    sheet = results.name
     lines, undecided = [], 0
-    for n, row in enumerate(rows, start=first):
+    for n, row in enumerate(results.cells[first - 1 :], start=first):
 
         def cell(key: str, row: list[object] = row) -> object:
             return row[at[key]] if key in at and at[key] < len(row) else None
@@ -177,6 +171,13 @@ def _decided(
                 return Location(path.name, sheet=sheet, row=n, header=cell_header(key))
             return Location(path.name, sheet=sheet, cell=f"{column_letter(at[key] + 1)}{n}", header=cell_header(key))
 
+        if (n - 1, at["decision"]) in results.formulas:  # a formula's value is computed, and may not even be stored
+            raise InputError(
+                msg(
+                    "{where}: a decision is chosen, not computed: replace the formula by a decision",
+                    where=where("decision"),
+                )
+            )
         status = statuses.get(str(cell("status")).strip().casefold())
         if status is None:
             continue  # a blank row or a note a user typed below the table
