@@ -364,3 +364,24 @@ def test_a_decided_workbook_is_read_like_any_submitted_file(setup, capsys):
     book.save(recon)
     assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
     assert load_master(master).adjustments["reason"].tolist() == ["=价格折让"]
+
+
+def test_a_decision_beside_a_cleared_status_is_refused_naming_the_cell(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    book = openpyxl.load_workbook(recon)
+    sheet = book.worksheets[0]
+    col = {c.value: c.column_letter for c in sheet[table_ref(recon, 0)[1]]}
+    row = next(c.row for c in sheet[col["我方单号"]] if c.value == "S2")
+    sheet[f"{col['核对结果']}{row}"].value = None
+    book.save(recon)
+    with pytest.raises(InputError) as refused:
+        read_decisions(recon)
+    decision, status = f"{col['处理决定']}{row}", f"{col['核对结果']}{row}"
+    assert refused.value.en == (
+        f"recon.xlsx: sheet {sheet.title}, cell {decision} (Decision): a decision beside a status cell ({status}) "
+        "that is blank or not a status; restore the status or clear the decision"
+    )
+    assert refused.value.zh.startswith(f"recon.xlsx：工作表 {sheet.title}，单元格 {decision}（处理决定）：")
+    assert status in refused.value.zh

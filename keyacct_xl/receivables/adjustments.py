@@ -179,6 +179,15 @@ def _decided(path: Path, results: SheetCells, at: dict[str, int], first: int) ->
                 )
             )
         status = statuses.get(str(cell("status")).strip().casefold())
+        if status is None and not is_blank(cell("decision")):  # a decision on a line it can no longer be told of
+            raise InputError(
+                msg(
+                    "{where}: a decision beside a status cell ({status}) that is blank or not a status; restore the "
+                    "status or clear the decision",
+                    where=where("decision"),
+                    status=f"{column_letter(at['status'] + 1)}{n}",
+                )
+            )
         if status is None:
             continue  # a blank row or a note a user typed below the table
         difference = _money(cell("difference"), where, "difference")
