@@ -385,3 +385,21 @@ def test_a_decision_beside_a_cleared_status_is_refused_naming_the_cell(setup, ca
     )
     assert refused.value.zh.startswith(f"recon.xlsx：工作表 {sheet.title}，单元格 {decision}（处理决定）：")
     assert status in refused.value.zh
+
+
+def test_a_blank_reconciliation_name_is_refused_naming_the_cell(setup, capsys):
+    # The name keeps one reconciliation's adjustments apart from another's: blank, two would share their keys.
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    book = openpyxl.load_workbook(recon)
+    info = book["对帐信息"]
+    label = next(c for c in info["A"] if c.value == "对帐来源")
+    info.cell(label.row, 2).value = None
+    book.save(recon)
+    with pytest.raises(InputError) as refused:
+        read_decisions(recon)
+    assert refused.value.en.startswith(f"recon.xlsx: sheet 对帐信息, cell B{label.row} (Reconciliation): ")
+    assert refused.value.zh.startswith(f"recon.xlsx：工作表 对帐信息，单元格 B{label.row}（对帐来源）：对帐没有名称")
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) != 0
+    assert load_master(master).adjustments.empty

@@ -113,10 +113,12 @@ def read_decisions(path: Path) -> Decisions:
 
 
 def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> dict[str, str]:
+    """The label / value rows of the info sheet by key; the reconciliation's name must be there, since it keeps the
+    adjustments of one reconciliation apart from another's (their natural key)."""
     wanted = _by_label(INFO_LABELS)
     names = {INFO_SHEET.render("zh"), INFO_SHEET.render("en")}
-    grid = next((grid for name, grid in sheets.items() if name in names), None)
-    if grid is None:
+    sheet = next((name for name in sheets if name in names), None)
+    if sheet is None:
         raise InputError(
             msg(
                 "{path}: no sheet {sheet}: not a reconciliation workbook of keyacct-xl reconcile",
@@ -124,11 +126,26 @@ def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> dict[str, str]:
                 sheet=INFO_SHEET,
             )
         )
-    return {
-        wanted[str(row[0]).strip().casefold()]: "" if is_blank(row[1]) else str(row[1]).strip()
-        for row in grid
-        if len(row) > 1 and isinstance(row[0], str) and row[0].strip().casefold() in wanted
-    }
+    info, cells = {}, {}
+    for r, row in enumerate(sheets[sheet], start=1):
+        if row and isinstance(row[0], str) and row[0].strip().casefold() in wanted:
+            key = wanted[row[0].strip().casefold()]
+            info[key] = "" if len(row) < 2 or is_blank(row[1]) else str(row[1]).strip()
+            cells[key] = f"B{r}"
+    if not info.get("source"):
+        where = (
+            Location(path.name, sheet=sheet, cell=cells["source"], header=INFO_LABELS["source"])
+            if "source" in cells
+            else Location(path.name, sheet=sheet)  # its label row deleted too
+        )
+        raise InputError(
+            msg(
+                "{where}: the reconciliation is not named; write back the name the reconciliation gave it (its "
+                "statement and dates), which keeps its adjustments apart from other reconciliations'",
+                where=where,
+            )
+        )
+    return info
 
 
 def _results_sheet(path: Path, sheets: Mapping[str, SheetCells]) -> tuple[SheetCells, dict[str, int], int]:
