@@ -125,3 +125,26 @@ def test_a_run_with_several_returned_statements_reads_the_master_once(tmp_path):
     rows = report_rows(report)
     assert sum("with differences: reconciliation" in str(v) for row in rows for v in row) == 3
     assert three == one
+
+
+def test_statements_of_the_same_name_in_two_folders_get_a_reconciliation_each(tmp_path):
+    master, inbox, path = returned_statement(tmp_path, agreed="否", note="S2 只收到 2,950 元", s2_amount=2950)
+    for folder, amount in (("north", 2900), ("south", 2800)):
+        (inbox / folder).mkdir()
+        copy = shutil.copy(path, inbox / folder / path.name)
+        book = openpyxl.load_workbook(copy)
+        next(r for r in book.worksheets[0].iter_rows(min_row=15) if r[1].value == "S2")[3].value = amount
+        book.save(copy)
+    path.unlink()
+    report = tmp_path / "report.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    written = sorted((master.parent / "reconciliations").glob("*.xlsx"))
+    assert len(written) == 2 and len({p.read_bytes() for p in written}) == 2
+    differences = []
+    for recon in written:
+        table = calamine.CalamineWorkbook.from_path(str(recon), load_tables=True).get_table_by_name("Reconciliation")
+        rows = [dict(zip(table.columns, r)) for r in table.to_python()]
+        differences.append([r["差额"] for r in rows if r["差额"]])
+    assert sorted(differences) == [[100.0], [200.0]]
+    lines = [str(v) for row in report_rows(report) for v in row if "with differences: reconciliation" in str(v)]
+    assert sorted(line.split("reconciliation ")[1].split(" (")[0] for line in lines) == [str(p) for p in written]

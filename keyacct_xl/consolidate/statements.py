@@ -4,17 +4,18 @@ The statement is a form we fill and send (keyacct_xl.consolidate.routes.OUTPUT_F
 into the master. When a copy comes back through consolidation, its confirmation is read: agreed (核对相符 是) with
 no differences noted ends there; "differences found" (核对相符 否, or any text under 差异说明) starts a
 reconciliation of its lines with our books for its period. The reconciliation workbook is written to
-``reconciliations/reconcile_<file>.xlsx`` beside the master, never over one that exists (finance may be deciding
-in it), and the run's report says where. Decisions taken in it go into the master with ``keyacct-xl reconcile
-apply`` (keyacct_xl.receivables.adjustments).
+``reconciliations/reconcile_<file>.xlsx`` beside the master (a statement in a folder adds the folder and a short
+hash of its path), never over one that exists (finance may be deciding in it), and the run's report says where.
+Decisions taken in it go into the master with ``keyacct-xl reconcile apply`` (keyacct_xl.receivables.adjustments).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePath
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -161,6 +162,17 @@ def start_reconciliations(
         outcome.reason_en, outcome.reason_zh = texts(_started(outcome.name, returned, master, books, lang, dry_run))
 
 
+def reconciliation_file(name: str) -> str:
+    """The reconciliation workbook's file name for the returned statement ``name`` (its path under SOURCE):
+    ``reconcile_<file>.xlsx``; one in a folder adds the folder and a short hash of its path, so statements of the
+    same name in different folders never share (or overwrite) a workbook, and a run finds its own again."""
+    path = PurePosixPath(name)
+    if len(path.parts) == 1:
+        return f"reconcile_{path.stem}.xlsx"
+    digest = hashlib.sha256(path.parent.as_posix().encode()).hexdigest()[:6]
+    return f"reconcile_{path.stem}_{path.parent.name}-{digest}.xlsx"
+
+
 def _started(
     name: str, returned: ReturnedStatement, master: Path, books: Callable[[], Master], lang: Lang, dry_run: bool
 ) -> Rendered:
@@ -169,14 +181,14 @@ def _started(
         return msg(
             "returned statement of customer {customer}: agreed, nothing to reconcile", customer=returned.customer_id
         )
-    out = reconciliation_folder(master) / f"reconcile_{PurePath(name).stem}.xlsx"
+    out = reconciliation_folder(master) / reconciliation_file(name)
     if out.exists():
         return msg(
             "returned statement of customer {customer} with differences: reconciliation already started in {out}",
             customer=returned.customer_id,
             out=out,
         )
-    theirs = returned_lines(PurePath(name).name, returned)
+    theirs = returned_lines(name, returned)  # its path under SOURCE: the reconciliation's name tells same names apart
     if not returned.customer_id or theirs.period is None:
         return msg(
             "returned statement with differences, but without a customer ID or period: reconcile it by hand "
