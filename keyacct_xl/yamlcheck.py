@@ -119,7 +119,7 @@ def read_yaml(path: Path, where: Where) -> Any:
 def _impossible_date(text: str, where: Where) -> SpecError | None:
     """The first date in the YAML ``text`` that does not exist (2026-02-30), named by its key path and line, in our
     words rather than Python's (the loader's error names neither the value nor its place)."""
-    nodes: list[tuple[yaml.Node, Where]] = [(yaml.compose(text, Loader=SAFE_LOADER), where)]
+    nodes: list[tuple[yaml.Node | None, Where]] = [(yaml.compose(text, Loader=SAFE_LOADER), where)]
     while nodes:
         node, at = nodes.pop(0)
         if isinstance(node, yaml.MappingNode):

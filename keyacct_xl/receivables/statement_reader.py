@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import python_calamine as calamine
@@ -226,7 +226,7 @@ class SheetCells:
     0-based (row, column) when they were asked for."""
 
     name: str
-    cells: list[list[object]]
+    cells: list[list[Any]]  # as calamine gives them
     formulas: frozenset[tuple[int, int]] = frozenset()
 
 
