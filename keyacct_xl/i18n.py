@@ -6,8 +6,3 @@ from typing import Literal
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
-
-
-def pick(lang: Lang, zh: str, en: str) -> str:
-    """Return the text for ``lang``."""
-    return zh if lang == "zh" else en

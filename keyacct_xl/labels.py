@@ -15,12 +15,10 @@ import pandas as pd
 
 from keyacct_xl.analytics.grading import CHANGE_LABELS
 from keyacct_xl.analytics.rfm import CLASS_LABELS
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import ALL_TABLES
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
-from keyacct_xl.messages import Message, msg
-
-Pair = tuple[str, str]
+from keyacct_xl.messages import Message, Pair, msg
 
 # Report columns that are no master column (or mean something else in a report than in the master).
 HEADERS: dict[str, Message] = {
@@ -178,7 +176,7 @@ def _schema_headers() -> dict[str, Pair]:
     found: dict[str, Pair] = {}
     for table in (*ALL_TABLES, *ALL_CONSOLIDATION_TABLES.values()):
         for column in table.columns:
-            found.setdefault(column.key, (column.zh, column.en))
+            found.setdefault(column.key, Pair(column.en, column.zh))
     return found
 
 
@@ -190,7 +188,7 @@ def header(key: object, lang: Lang) -> str:
     if str(key) in HEADERS:
         return HEADERS[str(key)].render(lang)
     pair = _SCHEMA_HEADERS.get(str(key))
-    return pick(lang, *pair) if pair else str(key)
+    return pair.render(lang) if pair else str(key)
 
 
 def yes_no(value: object, lang: Lang) -> str | None:

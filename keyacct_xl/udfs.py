@@ -579,8 +579,7 @@ def VISIT_STATUS(customer_id, customers, visits, as_of=None, lang=None, settings
     language = _lang(lang)
     status = _visit_status(customers, visits, as_of, settings)
     labels = {
-        cid: STATUS_LABELS[s][0 if language == "zh" else 1]
-        for cid, s in zip(status["customer_id"], status["status"], strict=True)
+        cid: STATUS_LABELS[s].render(language) for cid, s in zip(status["customer_id"], status["status"], strict=True)
     }
     ids, shape = _ids(customer_id)
     return _lookup(ids, shape, labels, "Customers")

@@ -15,10 +15,13 @@ import yaml
 
 from keyacct_xl.errors import SpecError
 from keyacct_xl.messages import Pair, Rendered, msg
+from keyacct_xl.parsing import ParseError, parse_date
 
 # libyaml's safe loader when PyYAML was built with it: same documents, about ten times faster.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_YMD = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")  # the date of a YAML timestamp, before any time of day
 
 
 class Where:
@@ -95,9 +98,10 @@ def read_key(value: Any, where: Where) -> str:
 
 
 def read_yaml(path: Path, where: Where) -> Any:
-    """The parsed YAML document of ``path``; syntax errors name the line."""
+    """The parsed YAML document of ``path``; syntax errors and dates that do not exist name the line."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        text = path.read_text(encoding="utf-8")
+        return yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", exc)
@@ -109,4 +113,23 @@ def read_yaml(path: Path, where: Where) -> Any:
     except UnicodeDecodeError:
         raise where.fail(msg("not UTF-8 text")) from None
     except ValueError as exc:  # a well-formed scalar YAML cannot turn into a value, such as the date 2026-13-01
-        raise where.fail(msg("not valid YAML ({problem})", problem=str(exc))) from None
+        raise _impossible_date(text, where) or where.fail(msg("not valid YAML ({problem})", problem=str(exc))) from None
+
+
+def _impossible_date(text: str, where: Where) -> SpecError | None:
+    """The first date in the YAML ``text`` that does not exist (2026-02-30), named by its key path and line, in our
+    words rather than Python's (the loader's error names neither the value nor its place)."""
+    nodes: list[tuple[yaml.Node | None, Where]] = [(yaml.compose(text, Loader=SAFE_LOADER), where)]
+    while nodes:
+        node, at = nodes.pop(0)
+        if isinstance(node, yaml.MappingNode):
+            nodes[:0] = [pair for key, value in node.value for pair in ((key, at), (value, at.at(str(key.value))))]
+        elif isinstance(node, yaml.SequenceNode):
+            nodes[:0] = [(item, at.at(i)) for i, item in enumerate(node.value)]
+        elif isinstance(node, yaml.ScalarNode) and node.tag == _TIMESTAMP:
+            day = _YMD.match(node.value)
+            try:
+                parse_date(day[0] if day else node.value)
+            except ParseError as exc:
+                return at.fail(msg("line {line}: {problem}", line=node.start_mark.line + 1, problem=exc.wording))
+    return None

@@ -4,6 +4,10 @@ the next reconciliation of the same statement agrees."""
 
 from __future__ import annotations
 
+import shutil
+import sys
+from pathlib import Path
+
 import openpyxl
 import python_calamine as calamine
 
@@ -82,3 +86,65 @@ def test_an_agreed_statement_ends_there(tmp_path, capsys):
     assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
     assert not (master.parent / "reconciliations").exists()
     assert any("agreed, nothing to reconcile" in str(v) for row in report_rows(report) for v in row)
+
+
+# The files this process opens while a test records them (Python's audit event "open", which every open of a file
+# by path raises): what a run reads, observed rather than assumed. A hook cannot be removed, so it is added once.
+_OPENED: list[list[str]] = []
+
+
+def _record_open(event: str, args: tuple) -> None:
+    if event == "open" and _OPENED and isinstance(args[0], (str, Path)):
+        _OPENED[-1].append(str(args[0]))
+
+
+sys.addaudithook(_record_open)
+
+
+def master_opens(master, inbox, report) -> int:
+    """How often a consolidation of ``inbox`` opens the master file."""
+    _OPENED.append([])
+    try:
+        args = ["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--dry-run"]
+        assert main([*args, "--lang", "en"]) == 0
+    finally:
+        opened = _OPENED.pop()
+    return sum(Path(p).resolve() == master.resolve() for p in opened)
+
+
+def test_a_run_with_several_returned_statements_reads_the_master_once(tmp_path):
+    master, inbox, path = returned_statement(tmp_path, agreed="否", note="S2 只收到 2,950 元", s2_amount=2950)
+    report = tmp_path / "report.xlsx"
+    one = master_opens(master, inbox, report)
+    for amount in (2900, 2800):  # two more customers' copies, each with its own difference
+        copy = shutil.copy(path, inbox / f"copy_{amount}.xlsx")
+        book = openpyxl.load_workbook(copy)
+        next(r for r in book.worksheets[0].iter_rows(min_row=15) if r[1].value == "S2")[3].value = amount
+        book.save(copy)
+    three = master_opens(master, inbox, report)
+    rows = report_rows(report)
+    assert sum("with differences: reconciliation" in str(v) for row in rows for v in row) == 3
+    assert three == one
+
+
+def test_statements_of_the_same_name_in_two_folders_get_a_reconciliation_each(tmp_path):
+    master, inbox, path = returned_statement(tmp_path, agreed="否", note="S2 只收到 2,950 元", s2_amount=2950)
+    for folder, amount in (("north", 2900), ("south", 2800)):
+        (inbox / folder).mkdir()
+        copy = shutil.copy(path, inbox / folder / path.name)
+        book = openpyxl.load_workbook(copy)
+        next(r for r in book.worksheets[0].iter_rows(min_row=15) if r[1].value == "S2")[3].value = amount
+        book.save(copy)
+    path.unlink()
+    report = tmp_path / "report.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    written = sorted((master.parent / "reconciliations").glob("*.xlsx"))
+    assert len(written) == 2 and len({p.read_bytes() for p in written}) == 2
+    differences = []
+    for recon in written:
+        table = calamine.CalamineWorkbook.from_path(str(recon), load_tables=True).get_table_by_name("Reconciliation")
+        rows = [dict(zip(table.columns, r)) for r in table.to_python()]
+        differences.append([r["差额"] for r in rows if r["差额"]])
+    assert sorted(differences) == [[100.0], [200.0]]
+    lines = [str(v) for row in report_rows(report) for v in row if "with differences: reconciliation" in str(v)]
+    assert sorted(line.split("reconciliation ")[1].split(" (")[0] for line in lines) == [str(p) for p in written]

@@ -107,6 +107,9 @@ def test_a_copy_of_the_previous_version_lands_in_the_renamed_column(
     assert mood == "愉快" and cell.endswith("8")  # the first line of the table, under its header on row 7
     warnings = {(i.field, i.zh): (i.sheet, i.cell) for i in outcome.issues if i.severity == "warning"}
     assert warnings[("目的", "第 1 版的字段 visit_purpose 已在第 2 版改名：按「目的」读取")] == ("客户回访记录表", "H8")
+    # The English text names the field in English, whatever the master's language.
+    renamed = next(i for i in outcome.issues if i.field == "目的")
+    assert renamed.en == "field visit_purpose of version 1 was renamed in version 2: read as Purpose"
     kept_in_ledger = "已在第 2 版删除：填写的内容保存在导入台账的表头数据中"
     assert warnings[("weather", f"第 1 版的字段 weather {kept_in_ledger}")][0] == "客户回访记录表"
     assert warnings[("visits.mood", f"第 1 版的字段 visits.mood {kept_in_ledger}")] == ("客户回访记录表", cell)

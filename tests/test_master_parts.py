@@ -32,7 +32,7 @@ from keyacct_xl.master.writer import save_master
 from keyacct_xl.xlsx.ooxml import NS_CT, NS_MAIN, NS_PKG_REL
 from keyacct_xl.xlsx.package import locate_tables, open_package
 from keyacct_xl.xlsx.sheetdata import CellColumn, splice_sheet
-from keyacct_xl.xlsx.sheetxml import read_layout
+from keyacct_xl.xlsx.sheetxml import formula_cells, read_layout
 
 CORPUS = Path(__file__).parent / "data" / "masters"
 MASTERS = sorted(p.name for p in CORPUS.glob("*.xlsx"))
@@ -245,6 +245,14 @@ PREFIXED_SHEET = (
     "<x:row><x:c><x:v>2</x:v></x:c><x:c><x:v>3</x:v></x:c><x:c t='inlineStr'><x:is><x:t>C5</x:t></x:is></x:c>"
     "</x:row></x:sheetData><x:tableParts count='1'><x:tablePart r:id='rId1'/></x:tableParts></x:worksheet>"
 ).encode()
+
+
+def test_formula_cells_are_found_in_a_prefixed_sheet_with_implicit_rows_and_cells() -> None:
+    sheet = PREFIXED_SHEET.replace(b"<x:c><x:v>2</x:v></x:c>", b"<x:c><x:f>1+1</x:f><x:v>2</x:v></x:c>").replace(
+        b"<x:c r='E4' t='s'>", b"<x:c r='E4' t='s'><x:f t='shared' si='0'/>"
+    )
+    assert formula_cells(sheet, "xl/worksheets/sheet1.xml") == {(4, 0), (3, 4)}  # A5 and E4
+    assert formula_cells(PREFIXED_SHEET, "xl/worksheets/sheet1.xml") == frozenset()
 
 
 @pytest.mark.parametrize(

@@ -243,13 +243,21 @@ def test_a_form_spec_error_and_a_field_rule_read_in_zh() -> None:
     assert describe_rule(field).en == "Enter a whole number from 0 to 9."
 
 
-def test_an_impossible_date_in_a_yaml_file_names_the_file(tmp_path: Path) -> None:
+def test_an_impossible_date_in_a_yaml_file_names_the_file_key_and_line_in_zh(tmp_path: Path) -> None:
     policy = tmp_path / "workdays.yaml"
-    policy.write_text("holidays: [2026-13-01]\n", encoding="utf-8")
+    policy.write_text("name: 2026\nholidays:\n  - 2026-10-01\n  - 2026-02-30\n", encoding="utf-8")
     with pytest.raises(SpecError) as caught:
         read_yaml(policy, Where("workdays.yaml"))
-    assert caught.value.en.startswith("workdays.yaml: (top): not valid YAML (")
-    assert caught.value.zh.startswith("workdays.yaml：")
+    where = "workdays.yaml：holidays[1]：第 4 行："
+    assert caught.value.zh == where + "'2026-02-30' 不是有效日期（2026 年 02 月没有 30 日）"
+    assert caught.value.en == (
+        "workdays.yaml: holidays[1]: line 4: '2026-02-30' is not a valid date (2026-02 has no day 30)"
+    )
+    policy.write_text("holidays: [2026-13-01]\n", encoding="utf-8")
+    with pytest.raises(SpecError) as month:
+        read_yaml(policy, Where("workdays.yaml"))
+    bad_month = "'2026-13-01' 不是有效日期（月份 13 不在 1 至 12 之间）"
+    assert month.value.zh == "workdays.yaml：holidays[0]：第 1 行：" + bad_month
 
 
 def test_a_word_translated_apart_in_a_context_keeps_its_usual_translation_elsewhere() -> None:

@@ -6,6 +6,8 @@ we have, their receipt R7 we never booked, and S5 at month end they have not boo
 
 from __future__ import annotations
 
+import zipfile
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -305,3 +307,99 @@ def test_an_adjusted_balance_is_one_figure_in_ageing_credit_check_and_the_gm_pac
     pack = run_gm_pack(book, {}, period="2026-10", lang="en")  # also: no sale a year before (a first year)
     assert ageing.at["C1", "balance"] == check == 8300  # the adjustments (−800, −400) in each
     assert pack.kpi("balance") == ageing["balance"].sum()
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_our_lines_name_the_rows_the_master_was_loaded_from(tmp_path, cached):
+    # Rows cleared inside the Transactions table shift every later line's Excel row: the labels must come from
+    # the load (first read or the load cache), not from reading the file again, which may have changed or gone.
+    master = tmp_path / "master.xlsx"
+    write_master(master)
+    book = openpyxl.load_workbook(master)
+    sheet = book["销售明细"]
+    doc_no = [c.value for c in sheet[1]].index("单据编号") + 1
+    rows = {sheet.cell(r, doc_no).value: r for r in range(2, sheet.max_row + 1)}
+    for cleared in ("S1", "S2", "S9", "S5"):
+        for cell in sheet[rows[cleared]]:
+            cell.value = None
+    book.save(master)
+    if cached:
+        (tmp_path / "master.kx").mkdir()  # a master with a history store caches its tables
+        load_master(master)
+    loaded = load_master(master)
+    master.rename(tmp_path / "elsewhere.xlsx")
+    assert master_lines(loaded, "C2").lines["row"].tolist() == [f"销售明细!{rows['T1']}"]
+    assert master_lines(loaded, "C1").lines["row"].tolist() == [f"销售明细!{rows['S0']}", "收款记录!2"]
+
+
+def test_a_decided_workbook_is_read_like_any_submitted_file(setup, capsys):
+    # Finance sends the workbook back: it is screened and read in the isolated, capped reader, so a compression bomb
+    # is refused by name, and a decision that is a formula (its value computed, or not even stored) is refused by cell.
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    bomb = recon.with_name("bomb.xlsx")
+    with zipfile.ZipFile(recon) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+        dst.writestr("xl/media/padding.bin", b"\0" * (65 * 1024**2))
+    with pytest.raises(InputError, match="compression bomb") as refused:
+        read_decisions(bomb)
+    assert str(bomb) in refused.value.en and "压缩炸弹" in refused.value.zh
+
+    decide(recon, {"S2": ('=IF(TRUE,"以对方为准","")', "王经理", None)})
+    book = openpyxl.load_workbook(recon)
+    sheet = book.worksheets[0]
+    header = table_ref(recon, 0)[1]
+    col = {c.value: c.column_letter for c in sheet[header]}
+    row = next(c.row for c in sheet[col["我方单号"]] if c.value == "S2")
+    with pytest.raises(InputError) as formula:
+        read_decisions(recon)
+    assert formula.value.zh.startswith(f"recon.xlsx：工作表 {sheet.title}，单元格 {col['处理决定']}{row}（处理决定）：")
+    assert formula.value.en.startswith(f"recon.xlsx: sheet {sheet.title}, cell {col['处理决定']}{row} (Decision): ")
+
+    # The decision itself applies; a reason typed like a formula is kept as the text it is.
+    sheet[f"{col['处理决定']}{row}"].value = "以对方为准"
+    reason = sheet[f"{col['决定原因']}{row}"]
+    reason.value, reason.data_type = "=价格折让", "s"
+    book.save(recon)
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    assert load_master(master).adjustments["reason"].tolist() == ["=价格折让"]
+
+
+def test_a_decision_beside_a_cleared_status_is_refused_naming_the_cell(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    book = openpyxl.load_workbook(recon)
+    sheet = book.worksheets[0]
+    col = {c.value: c.column_letter for c in sheet[table_ref(recon, 0)[1]]}
+    row = next(c.row for c in sheet[col["我方单号"]] if c.value == "S2")
+    sheet[f"{col['核对结果']}{row}"].value = None
+    book.save(recon)
+    with pytest.raises(InputError) as refused:
+        read_decisions(recon)
+    decision, status = f"{col['处理决定']}{row}", f"{col['核对结果']}{row}"
+    assert refused.value.en == (
+        f"recon.xlsx: sheet {sheet.title}, cell {decision} (Decision): a decision beside a status cell ({status}) "
+        "that is blank or not a status; restore the status or clear the decision"
+    )
+    assert refused.value.zh.startswith(f"recon.xlsx：工作表 {sheet.title}，单元格 {decision}（处理决定）：")
+    assert status in refused.value.zh
+
+
+def test_a_blank_reconciliation_name_is_refused_naming_the_cell(setup, capsys):
+    # The name keeps one reconciliation's adjustments apart from another's: blank, two would share their keys.
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    book = openpyxl.load_workbook(recon)
+    info = book["对帐信息"]
+    label = next(c for c in info["A"] if c.value == "对帐来源")
+    info.cell(label.row, 2).value = None
+    book.save(recon)
+    with pytest.raises(InputError) as refused:
+        read_decisions(recon)
+    assert refused.value.en.startswith(f"recon.xlsx: sheet 对帐信息, cell B{label.row} (Reconciliation): ")
+    assert refused.value.zh.startswith(f"recon.xlsx：工作表 对帐信息，单元格 B{label.row}（对帐来源）：对帐没有名称")
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) != 0
+    assert load_master(master).adjustments.empty

@@ -58,7 +58,7 @@ def their_statement(path, *, title: str, wording: str, dates: tuple[str, str, st
 def reconciled(path, master: Master | None = None):
     theirs = read_statement(path)
     start, end = statement_period(theirs)
-    ours = master_lines(master or our_books(), "C1", start=start, end=end, locate=False)
+    ours = master_lines(master or our_books(), "C1", start=start, end=end)
     return theirs, reconcile(ours, theirs, lang="en")
 
 

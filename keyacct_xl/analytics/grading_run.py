@@ -17,11 +17,11 @@ from keyacct_xl.analytics.policy import GradingPolicy
 from keyacct_xl.analytics.review import Review, build_review
 from keyacct_xl.analytics.review_book import review_heading, review_sheets
 from keyacct_xl.analytics.review_sheet import write_review_sheet
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.followthrough import CREDIT_EVALUATIONS
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import Pair, msg, tr
 from keyacct_xl.reports import write_table
 from keyacct_xl.tablefile import read_table_file
 
@@ -46,7 +46,7 @@ class GradingRun:
             lang,
             "{year} grading ({policy}): {mix}",
             year=self.review.year,
-            policy=pick(lang, policy.title_zh, policy.title_en),
+            policy=Pair(policy.title_en, policy.title_zh),
             mix=self.grade_mix(),
         )
         return "\n".join([line, *(tr(lang, "warning: {text}", text=w) for w in self.review.warnings)])

@@ -15,8 +15,8 @@ import pandas as pd
 
 from keyacct_xl.analytics.review import Review
 from keyacct_xl.analytics.review_lists import list_title
-from keyacct_xl.i18n import Lang, pick
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Pair, msg, tr
 from keyacct_xl.reports import Chart, Heading, Sheet
 
 WAN = 10_000.0  # the summary shows sales in 万元 (ten thousand yuan), as a meeting reads them
@@ -98,7 +98,7 @@ def about(review: Review, lang: Lang) -> pd.DataFrame:
     year, policy = review.year, review.policy
     items: list[tuple[str, object]] = [
         (tr(lang, "Graded year"), str(year)),
-        (tr(lang, "Policy"), pick(lang, policy.title_zh, policy.title_en) or policy.name),
+        (tr(lang, "Policy"), Pair(policy.title_en, policy.title_zh).render(lang) or policy.name),
         *_definitions(review, lang),
     ]
     if review.data_through is not None:

@@ -43,7 +43,7 @@ HEADERS: dict[str, Rendered] = {
     "category_share": msg("Share of Category"),
     "category_rank": msg("Rank in Category"),
     "category_customers": msg("Customers in Category"),
-    **{k: Pair(en, zh) for k, (zh, en) in REGISTER_HEADERS.items() if k in ("age_days", "containment", "closure")},
+    **{k: h for k, h in REGISTER_HEADERS.items() if k in ("age_days", "containment", "closure")},
 }
 KINDS: dict[str, Kind] = {
     "category_rank": "int",

@@ -18,7 +18,7 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.i18n import Lang
-from keyacct_xl.messages import Message, Pair, Rendered, msg, tr
+from keyacct_xl.messages import Message, Rendered, msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell
 from keyacct_xl.performance.complaints import COMPLAINT_COLUMNS as REGISTER_COLUMNS
 from keyacct_xl.performance.complaints import deadline_labels
@@ -56,9 +56,9 @@ HEADERS: dict[str, Rendered] = {
     "prior_rank": msg("Rank a Year Ago"),
     "rank_change": msg("Places Gained"),
     "key_overdue": msg("VIP/A Overdue for a Visit"),
-    **{k: Pair(en, zh) for k, (zh, en) in EVALUATION_HEADERS.items() if k.startswith("key_")},
-    **{k: Pair(en, zh) for k, (zh, en) in REGISTER_HEADERS.items() if k in ("age_days", "containment", "closure")},
-    "closure_due": Pair(REGISTER_HEADERS["closure_due"][1], REGISTER_HEADERS["closure_due"][0]),
+    **{k: h for k, h in EVALUATION_HEADERS.items() if k.startswith("key_")},
+    **{k: h for k, h in REGISTER_HEADERS.items() if k in ("age_days", "containment", "closure")},
+    "closure_due": REGISTER_HEADERS["closure_due"],
 }
 MONEY_KEYS = ("sales_last_year", "sales_target", "ytd_sales", "ytd_last_year", "ytd_target", "overdue")
 KINDS: dict[str, Kind] = {

@@ -4,16 +4,18 @@ The statement is a form we fill and send (keyacct_xl.consolidate.routes.OUTPUT_F
 into the master. When a copy comes back through consolidation, its confirmation is read: agreed (核对相符 是) with
 no differences noted ends there; "differences found" (核对相符 否, or any text under 差异说明) starts a
 reconciliation of its lines with our books for its period. The reconciliation workbook is written to
-``reconciliations/reconcile_<file>.xlsx`` beside the master, never over one that exists (finance may be deciding
-in it), and the run's report says where. Decisions taken in it go into the master with ``keyacct-xl reconcile
-apply`` (keyacct_xl.receivables.adjustments).
+``reconciliations/reconcile_<file>.xlsx`` beside the master (a statement in a folder adds the folder and a short
+hash of its path), never over one that exists (finance may be deciding in it), and the run's report says where.
+Decisions taken in it go into the master with ``keyacct-xl reconcile apply`` (keyacct_xl.receivables.adjustments).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePath
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -25,6 +27,7 @@ from keyacct_xl.errors import KeyacctError
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import run_isolated
+from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Rendered, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
@@ -143,6 +146,9 @@ def start_reconciliations(
     """Each returned statement among the files refused as "not merged" becomes a ``statement`` outcome whose
     reason says whether it agreed, or where its reconciliation was written (see the module doc)."""
     by_name = {s.name: s for s in submissions}
+    # Our books are read once for the run, when the first statement with differences needs them (a failed read is
+    # tried again by the next one, which reports the same problem).
+    books = functools.cache(functools.partial(load_master, master))
     for outcome in outcomes:
         if outcome.code != "not_consolidated" or outcome.name not in by_name:
             continue
@@ -153,30 +159,43 @@ def start_reconciliations(
         if returned is None:
             continue
         outcome.status, outcome.code, outcome.form_id = "statement", "returned_statement", RETURNED_FORM
-        outcome.reason_en, outcome.reason_zh = texts(_started(outcome.name, returned, master, lang, dry_run))
+        outcome.reason_en, outcome.reason_zh = texts(_started(outcome.name, returned, master, books, lang, dry_run))
 
 
-def _started(name: str, returned: ReturnedStatement, master: Path, lang: Lang, dry_run: bool) -> Rendered:
+def reconciliation_file(name: str) -> str:
+    """The reconciliation workbook's file name for the returned statement ``name`` (its path under SOURCE):
+    ``reconcile_<file>.xlsx``; one in a folder adds the folder and a short hash of its path, so statements of the
+    same name in different folders never share (or overwrite) a workbook, and a run finds its own again."""
+    path = PurePosixPath(name)
+    if len(path.parts) == 1:
+        return f"reconcile_{path.stem}.xlsx"
+    digest = hashlib.sha256(path.parent.as_posix().encode()).hexdigest()[:6]
+    return f"reconcile_{path.stem}_{path.parent.name}-{digest}.xlsx"
+
+
+def _started(
+    name: str, returned: ReturnedStatement, master: Path, books: Callable[[], Master], lang: Lang, dry_run: bool
+) -> Rendered:
     """Reconcile a returned statement with differences; the sentence the report shows for it."""
     if not differences_found(returned):
         return msg(
             "returned statement of customer {customer}: agreed, nothing to reconcile", customer=returned.customer_id
         )
-    out = reconciliation_folder(master) / f"reconcile_{PurePath(name).stem}.xlsx"
+    out = reconciliation_folder(master) / reconciliation_file(name)
     if out.exists():
         return msg(
             "returned statement of customer {customer} with differences: reconciliation already started in {out}",
             customer=returned.customer_id,
             out=out,
         )
-    theirs = returned_lines(PurePath(name).name, returned)
+    theirs = returned_lines(name, returned)  # its path under SOURCE: the reconciliation's name tells same names apart
     if not returned.customer_id or theirs.period is None:
         return msg(
             "returned statement with differences, but without a customer ID or period: reconcile it by hand "
             "(keyacct-xl reconcile)"
         )
     try:
-        book = load_master(master)
+        book = books()
         ours = master_lines(book, returned.customer_id, start=theirs.period[0], end=theirs.period[1])
     except KeyacctError as exc:
         return msg("returned statement with differences: cannot reconcile ({problem})", problem=exc.wording)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from keyacct_xl.consolidate.model import CellValue, Extracted, FileOutcome, Issue, TableRows
+from keyacct_xl.consolidate.model import CellValue, Extracted, FileOutcome, Issue, TableRows, texts
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import msg, shown
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
 
@@ -32,19 +33,16 @@ class _Upgrade:
 
     def renamed(self, old: str, new: str, changed: int, sheet: str, cell: str) -> None:
         field = next((f for s in self.spec.sections for f in s.fields if f.key == new), None)
-        label = pick(self.lang, field.label.zh, field.label.en) if field else new
-        self.outcome.issues.append(
-            Issue(
-                self.outcome.name,
-                sheet,
-                cell,
-                label,
-                "",
-                f"field {old} of version {self.version} was renamed in version {changed}: read as {label}",
-                f"第 {self.version} 版的字段 {old} 已在第 {changed} 版改名：按「{label}」读取",
-                "warning",
-            )
+        label = field.label if field else new
+        read_as = msg(
+            "field {old} of version {version} was renamed in version {changed}: read as {label}",
+            old=old,
+            version=self.version,
+            changed=changed,
+            label=label,
         )
+        field_name = str(shown(label, self.lang))
+        self.outcome.issues.append(Issue(self.outcome.name, sheet, cell, field_name, "", *texts(read_as), "warning"))
 
     def keep(self, key: str, value: object, sheet: str, cell: str, dropped_in: int) -> None:
         self.kept[key] = value

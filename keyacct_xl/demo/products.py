@@ -13,12 +13,13 @@ import pandas as pd
 from keyacct_xl.demo.calendar import END
 from keyacct_xl.demo.catalog import Sku
 from keyacct_xl.demo.labels import PRODUCT_CATEGORIES
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.products import SOURCE_SALES
 from keyacct_xl.master.schema import LISTINGS, PRODUCTS, TableSchema
+from keyacct_xl.messages import msg
 
 DELIST_AFTER_DAYS = 365
-SOURCE_CHECK = ("进店检查", "listing check")  # a listing whose delisting a rep's check recorded, (zh, en)
+SOURCE_CHECK = msg("listing check")  # a listing whose delisting a rep's check recorded
 UNITS_EN = {"桶": "drum", "瓶": "bottle", "罐": "tin", "个": "piece"}
 
 
@@ -36,7 +37,7 @@ def products_table(skus: tuple[Sku, ...], lang: Lang) -> pd.DataFrame:
             "category": category,
             "factory_price": [s.factory_price for s in skus],
             "list_price": [s.list_price for s in skus],
-            "active": [pick(lang, "是", "yes")] * len(skus),
+            "active": [msg("Yes").render(lang)] * len(skus),
         }
     )
 
@@ -65,7 +66,7 @@ def listing_history(transactions: pd.DataFrame, lang: Lang) -> pd.DataFrame:
             "product_code": spans["product_code"].to_numpy(dtype=object),
             "listed_date": spans["listed_date"].to_numpy(),
             "delisted_date": delisted.to_numpy(),
-            "source": np.where(delisted.notna(), pick(lang, *SOURCE_CHECK), pick(lang, *SOURCE_SALES)).astype(object),
+            "source": np.where(delisted.notna(), SOURCE_CHECK.render(lang), SOURCE_SALES.render(lang)).astype(object),
         }
     ).sort_values(["listed_date", "customer_id", "product_code"], kind="stable", ignore_index=True)
 

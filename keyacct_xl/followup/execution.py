@@ -21,10 +21,15 @@ import pandas as pd
 from keyacct_xl.followup.status import known_by
 from keyacct_xl.master.reader import open_book, read_table
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.messages import Message, cmsg
 
 PLAN_COLUMNS = ["source", "rep", "customer_id", "planned_date", "status", "visit_date"]
 UNPLANNED_COLUMNS = ["rep", "customer_id", "date", "method"]
-PLAN_STATUS_LABELS = {"done": ("已完成", "done"), "missed": ("未完成", "missed"), "pending": ("未到期", "pending")}
+PLAN_STATUS_LABELS: dict[str, Message] = {
+    "done": cmsg("visits check", "done"),
+    "missed": cmsg("visits check", "missed"),
+    "pending": cmsg("visits check", "pending"),
+}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from keyacct_xl.analytics.rfm import rfm
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.policy import VisitPolicy
 from keyacct_xl.followup.status import known_by
+from keyacct_xl.messages import Message, cmsg
 from keyacct_xl.parsing import is_blank
 
 NEXT_STEP_COLUMNS = ["customer_id", "rep", "date", "next_step", "next_date", "days_overdue"]
@@ -28,7 +29,10 @@ WINBACK_COLUMNS = [
     "days_since_visit",
     "call_within_days",
 ]
-OCCASION_LABELS = {"birthday": ("生日", "birthday"), "anniversary": ("合作纪念日", "trade anniversary")}
+OCCASION_LABELS: dict[str, Message] = {
+    "birthday": cmsg("visits check", "birthday"),
+    "anniversary": cmsg("visits check", "trade anniversary"),
+}
 
 
 def last_visits(visits: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from keyacct_xl.followup.policy import VisitPolicy
+from keyacct_xl.messages import Message, cmsg
 
 WORKDAYS = 5
-DEFERRED_REASONS = {
-    "capacity": ("所在区域当天已排满（每日面访上限）", "its area's day is full (visits per day)"),
-    "no_day": ("本周拜访日已排满，顺延下周", "every day of the week is taken; next week"),
+DEFERRED_REASONS: dict[str, Message] = {
+    "capacity": cmsg("weekly plan", "its area's day is full (visits per day)"),
+    "no_day": cmsg("weekly plan", "every day of the week is taken; next week"),
 }
 
 

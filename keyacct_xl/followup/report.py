@@ -19,60 +19,58 @@ from keyacct_xl.followup.check import REP_COLUMNS
 from keyacct_xl.followup.execution import PLAN_STATUS_LABELS
 from keyacct_xl.followup.lists import OCCASION_LABELS
 from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import header as schema_header
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
-from keyacct_xl.messages import Bilingual, msg, tr
-from keyacct_xl.messages import Pair as MessagePair
+from keyacct_xl.messages import Message, Pair, Rendered, cmsg, msg, tr
 from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_cell, write_csv
 from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet
 
-Pair = tuple[str, str]
-HEADERS: dict[str, Pair] = {
-    "last_visit": ("最近联系", "Last Contact"),
-    "days_since_visit": ("距今天数", "Days Since Contact"),
-    "last_face_to_face": ("最近面访", "Last Face-to-Face"),
-    "days_since_face_to_face": ("面访距今天数", "Days Since Face-to-Face"),
-    "due_date": ("应访日期", "Due Date"),
-    "due_by": ("到期依据", "Due By"),
-    "face_to_face_due": ("面访应访日期", "Face-to-Face Due"),
-    "status": ("状态", "Status"),
-    "days_overdue": ("逾期天数", "Days Overdue"),
-    "customers": ("客户数", "Customers"),
-    "key_customers": ("VIP/A 客户数", "VIP/A Customers"),
-    "key_visited_quarter": ("本季已面访 VIP/A", "VIP/A Visited This Quarter"),
-    "key_coverage_rate": ("VIP/A 覆盖率", "VIP/A Coverage"),
-    "due": ("到期", "Due"),
-    "overdue": ("逾期", "Overdue"),
-    "key_overdue": ("VIP/A 逾期", "VIP/A Overdue"),
-    "visits_quarter": ("本季拜访次数", "Visits This Quarter"),
-    "visits_per_week": ("每周拜访次数", "Visits per Week"),
-    "plan_done": ("计划已完成", "Plan Done"),
-    "plan_missed": ("计划未完成", "Plan Missed"),
-    "plan_pending": ("计划未到期", "Plan Pending"),
-    "unplanned": ("计划外拜访", "Unplanned Visits"),
-    "next_steps_overdue": ("逾期未跟进", "Next Steps Overdue"),
-    "poor_without_countermeasure": ("差评未整改", "Poor Visits Without Countermeasure"),
-    "greetings_due": ("待问候", "Greetings Due"),
-    "winback_no_contact": ("待挽回未联系", "Win-Back Not Contacted"),
-    "source": ("计划来源", "Plan Source"),
-    "planned_date": ("计划日期", "Planned Date"),
-    "visit_date": ("实际拜访日期", "Visit Date"),
-    "occasion": ("事由", "Occasion"),
-    "occasion_date": ("日期", "Date"),
-    "greet_by": ("问候日期", "Greet By"),
-    "contact": ("联系人", "Contact"),
-    "rfm_class": ("RFM 分类", "RFM Class"),
-    "last_purchase": ("最近购买日期", "Last Purchase"),
-    "call_within_days": ("应联系天数", "Call Within (days)"),
-    "date": ("拜访日期", "Visit Date"),
+HEADERS: dict[str, Message] = {
+    "last_visit": cmsg("visits check", "Last Contact"),
+    "days_since_visit": cmsg("visits check", "Days Since Contact"),
+    "last_face_to_face": cmsg("visits check", "Last Face-to-Face"),
+    "days_since_face_to_face": cmsg("visits check", "Days Since Face-to-Face"),
+    "due_date": cmsg("visits check", "Due Date"),
+    "due_by": cmsg("visits check", "Due By"),
+    "face_to_face_due": cmsg("visits check", "Face-to-Face Due"),
+    "status": cmsg("visits check", "Status"),
+    "days_overdue": cmsg("visits check", "Days Overdue"),
+    "customers": cmsg("visits check", "Customers"),
+    "key_customers": cmsg("visits check", "VIP/A Customers"),
+    "key_visited_quarter": cmsg("visits check", "VIP/A Visited This Quarter"),
+    "key_coverage_rate": cmsg("visits check", "VIP/A Coverage"),
+    "due": cmsg("visits check", "Due"),
+    "overdue": cmsg("visits check", "Overdue"),
+    "key_overdue": cmsg("visits check", "VIP/A Overdue"),
+    "visits_quarter": cmsg("visits check", "Visits This Quarter"),
+    "visits_per_week": cmsg("visits check", "Visits per Week"),
+    "plan_done": cmsg("visits check", "Plan Done"),
+    "plan_missed": cmsg("visits check", "Plan Missed"),
+    "plan_pending": cmsg("visits check", "Plan Pending"),
+    "unplanned": cmsg("visits check", "Unplanned Visits"),
+    "next_steps_overdue": cmsg("visits check", "Next Steps Overdue"),
+    "poor_without_countermeasure": cmsg("visits check", "Poor Visits Without Countermeasure"),
+    "greetings_due": cmsg("visits check", "Greetings Due"),
+    "winback_no_contact": cmsg("visits check", "Win-Back Not Contacted"),
+    "source": cmsg("visits check", "Plan Source"),
+    "planned_date": cmsg("visits check", "Planned Date"),
+    "visit_date": cmsg("visits check", "Actual Visit Date"),
+    "occasion": cmsg("visits check", "Occasion"),
+    "occasion_date": cmsg("visits check", "Date"),
+    "greet_by": cmsg("visits check", "Greet By"),
+    "contact": cmsg("visits check", "Contact"),
+    "rfm_class": cmsg("visits check", "RFM Class"),
+    "last_purchase": cmsg("visits check", "Last Purchase"),
+    "call_within_days": cmsg("visits check", "Call Within (days)"),
+    "date": cmsg("visits check", "Visit Date"),
 }
-VALUES: dict[str, Mapping[str, Pair | Bilingual]] = {
+VALUES: dict[str, Mapping[str, Rendered]] = {
     "status": {**STATUS_LABELS, **PLAN_STATUS_LABELS},
     "due_by": DUE_BY_LABELS,
     "occasion": OCCASION_LABELS,
-    "rfm_class": {key: (label.zh, label.en) for key, label in CLASS_LABELS.items()},
-    "source": {name: (t.sheet_zh, t.sheet_en) for name, t in ALL_CONSOLIDATION_TABLES.items()},
+    "rfm_class": CLASS_LABELS,
+    "source": {name: Pair(t.sheet_en, t.sheet_zh) for name, t in ALL_CONSOLIDATION_TABLES.items()},
 }
 RATES = {"key_coverage_rate"}
 DECIMALS = {"visits_per_week"}
@@ -80,7 +78,7 @@ DECIMALS = {"visits_per_week"}
 
 def header(key: str, lang: Lang) -> str:
     """The column header of ``key`` in ``lang``."""
-    return pick(lang, *HEADERS[key]) if key in HEADERS else schema_header(key, lang)
+    return HEADERS[key].render(lang) if key in HEADERS else schema_header(key, lang)
 
 
 def shown(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
@@ -90,17 +88,10 @@ def shown(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
         if column in out.columns:
             out[column] = (
                 out[column]
-                .map(lambda v, labels=labels: _label(labels[v], lang) if v in labels else v, na_action="ignore")
+                .map(lambda v, labels=labels: labels[v].render(lang) if v in labels else v, na_action="ignore")
                 .astype(object)
             )
     return out
-
-
-def _label(label: Pair | Bilingual, lang: Lang) -> str:
-    """A code's label in ``lang``: a (zh, en) pair of the follow-up's own, or a catalog message (the RFM classes)."""
-    if isinstance(label, Bilingual):
-        return label.zh if lang == "zh" else label.en
-    return pick(lang, *label)
 
 
 def _sheets(check, lang: Lang) -> list[tuple[str, pd.DataFrame]]:
@@ -176,7 +167,7 @@ def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Se
     ws = book.add_worksheet(name)
     rep = str(row["rep"]) if pd.notna(row["rep"]) else tr(lang, "No rep")
     ws.write_string(0, 0, tr(lang, "Visits check — {rep}", rep=rep), fmt["title"])
-    policy = MessagePair(check.policy.title_en, check.policy.title_zh)
+    policy = Pair(check.policy.title_en, check.policy.title_zh)
     ws.write_string(
         1, 0, tr(lang, "as of {as_of:%Y-%m-%d}; {policy}", as_of=check.as_of, policy=policy), fmt["subtitle"]
     )

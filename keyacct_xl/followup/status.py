@@ -21,7 +21,7 @@ import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.policy import VisitPolicy
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Message, cmsg, msg
 
 STATUS_COLUMNS = [
     "customer_id",
@@ -40,11 +40,15 @@ STATUS_COLUMNS = [
     "status",
     "days_overdue",
 ]
-STATUS_LABELS = {"ok": ("正常", "ok"), "due": ("到期", "due"), "overdue": ("逾期", "overdue")}
-DUE_BY_LABELS = {
-    "face_to_face": ("面访周期", "face-to-face interval"),
-    "contact": ("联系周期", "contact interval"),
-    "quarter": ("本季未面访", "no visit this quarter"),
+STATUS_LABELS: dict[str, Message] = {
+    "ok": cmsg("visits check", "ok"),
+    "due": cmsg("visits check", "due"),
+    "overdue": cmsg("visits check", "overdue"),
+}
+DUE_BY_LABELS: dict[str, Message] = {
+    "face_to_face": cmsg("visits check", "face-to-face interval"),
+    "contact": cmsg("visits check", "contact interval"),
+    "quarter": cmsg("visits check", "no visit this quarter"),
 }
 _NAT = np.iinfo("int64").min
 

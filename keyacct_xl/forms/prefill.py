@@ -24,7 +24,7 @@ from keyacct_xl.forms.layout import customer_ref
 from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.forms.statistics import STATISTICS_FORMS, Scope, statistics_rows, statistics_tables
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
 
@@ -153,7 +153,7 @@ def deferred_rows(plan: WeekPlan, lang: Lang) -> list[dict[str, object]]:
             "grade": _grade(c),
             "due_date": _when(c["due_date"]),
             "days_overdue": int(c["days_overdue"]),
-            "reason": pick(lang, *DEFERRED_REASONS[str(c["reason"])]),
+            "reason": DEFERRED_REASONS[str(c["reason"])].render(lang),
         }
         for c in _records(plan.deferred)
     ]
@@ -196,22 +196,21 @@ def visit_plan_rows(master: Master, rep: str, period: Period) -> list[dict[str, 
             rows.append(
                 {
                     **line,
-                    "remark": tr(
-                        master.lang, "deferred: {reason}", reason=pick(master.lang, *DEFERRED_REASONS[str(c["reason"])])
-                    ),
+                    "remark": tr(master.lang, "deferred: {reason}", reason=DEFERRED_REASONS[str(c["reason"])]),
                 }
             )
     return [{"plan_no": i, **r} for i, r in enumerate(rows, start=1)]
 
 
 def _visit_plan_line(c: dict[str, Any], when: dt.datetime, method: str, lang: Lang) -> dict[str, object]:
-    status, due_by = STATUS_LABELS[str(c["status"])], DUE_BY_LABELS[str(c["due_by"])]
     return {
         "customer_id": c["customer_id"],
         "customer_name": c["name"],
         "method": method,
         "planned_date": when,
-        "purpose": pick(lang, f"{status[0]}（{due_by[0]}）", f"{status[1]} ({due_by[1]})"),
+        "purpose": tr(
+            lang, "{status} ({due_by})", status=STATUS_LABELS[str(c["status"])], due_by=DUE_BY_LABELS[str(c["due_by"])]
+        ),
     }
 
 

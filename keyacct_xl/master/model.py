@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
@@ -45,6 +46,8 @@ class Master:
     archived: dict[str, ArchivedRows] = field(default_factory=dict)
     # What the last save put into the history store because a worksheet could not hold it (history/spill.py).
     spilled: tuple[Spilled, ...] = ()
+    # Per table name, where the workbook's rows of the table are in its sheet, as loaded (messages name them).
+    rows: dict[str, SheetRows] = field(default_factory=dict)
 
     def frame(self, schema: TableSchema) -> pd.DataFrame:
         """The DataFrame that holds ``schema``'s table."""
@@ -55,6 +58,21 @@ class Master:
         """A master with every table present and no rows (and the default Settings unless given)."""
         frames: dict[str, Any] = {t.attr: empty_frame(t) for t in DATA_TABLES}  # one per frame field
         return cls(**frames, settings=settings or parse_settings(()), lang=lang)
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """Where a table's rows are in its sheet: the Excel row of its first body row, and the body positions the
+    reader left out as blank (the empty row Excel keeps in a new table, a row a user cleared)."""
+
+    sheet: str
+    first: int
+    count: int  # the rows read (the blank ones not counted)
+    blank: tuple[int, ...] = ()
+
+    def excel_rows(self) -> np.ndarray:
+        """The Excel row of each row read, in order."""
+        return self.first + np.delete(np.arange(self.count + len(self.blank)), list(self.blank))
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.reader import load_master, open_book, read_table
 from keyacct_xl.master.schema import LISTINGS, PRODUCTS, TableSchema
 from keyacct_xl.master.writer import write_tables
+from keyacct_xl.messages import msg
 
-SOURCE_SALES = ("首次销售", "first sale")  # the Listings source of a listing a sale implies, (zh, en)
+SOURCE_SALES = msg("first sale")  # the Listings source of a listing a sale implies
 _OFF_SALE = frozenset({"否", "no", "n", "false", "停售"})
 
 
@@ -106,7 +107,7 @@ def listings_from_sales(
                     "product_code": first["product_code"].astype(object).to_numpy(),
                     "listed_date": first["date"].to_numpy(),
                     "delisted_date": np.full(len(first), np.datetime64("NaT"), dtype="datetime64[ns]"),
-                    "source": pick(lang, *SOURCE_SALES),
+                    "source": SOURCE_SALES.render(lang),
                 }
             ),
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.arrowread import ArrowBook, blank_rows, cache_array, typed_column, vectorised
 from keyacct_xl.master.convert import convert
-from keyacct_xl.master.model import ArchivedRows, Master, dtype_for
+from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, ColumnKind, TableSchema
 from keyacct_xl.master.settings import SettingCell, Settings, parse_settings, setting_key
 from keyacct_xl.master.tablecache import ReadTable, cache_folder, cached_table, keep_table, table_keys
@@ -137,8 +138,16 @@ def load_master(path: str | Path, *, history: bool = True) -> Master:
     notes = {setting_key(k): v for k, v in zip(named["setting"], named["description"]) if v}
     lang: Lang = "zh" if tables[DATA_TABLES[0].name].sheet == DATA_TABLES[0].sheet_zh else "en"
     archived = _with_history(path, frames, settings) if history else {}
+    rows = {name: read.rows for name, read in tables.items() if read.rows is not None}
     return Master(
-        **frames, settings=settings, lang=lang, path=path, headers=headers, settings_notes=notes, archived=archived
+        **frames,
+        settings=settings,
+        lang=lang,
+        path=path,
+        headers=headers,
+        settings_notes=notes,
+        archived=archived,
+        rows=rows,
     )
 
 
@@ -201,9 +210,8 @@ def read_workbook_tables(
             continue
         if book is None:
             book = open_book_bytes(data, path)
-        frame, found, sheet = read_table(book, schema, path)
-        cells = tuple(setting_cells(book, path)) if schema is SETTINGS else ()
-        out.append(ReadTable(frame, found, sheet, cells))
+        read = read_book_table(book, schema, path)
+        out.append(replace(read, cells=tuple(setting_cells(book, path))) if schema is SETTINGS else read)
     return out
 
 
@@ -212,6 +220,7 @@ def _arrow_table(
 ) -> ReadTable:
     first_row, first_col = location.cells()[:2]  # 1-based header row: 0-based, the first body row
     kept = (~blank_rows(columns)).nonzero()[0]
+    rows = sheet_rows(location.sheet, first_row, kept, len(columns[0]) if len(columns) else 0)  # type: ignore[arg-type]
     if len(columns) and len(kept) < len(columns[0]):  # type: ignore[arg-type]
         columns = [c.take(kept) for c in columns]  # type: ignore[attr-defined]
 
@@ -225,7 +234,13 @@ def _arrow_table(
         return fast
 
     frame, found = typed_frame(schema, path, location.sheet, headers, (first_row, first_col - 1), kept, cells)
-    return ReadTable(frame, found, location.sheet, arrow=_arrow_of(frame, stored))
+    return ReadTable(frame, found, location.sheet, arrow=_arrow_of(frame, stored), rows=rows)
+
+
+def sheet_rows(sheet: str, first: int, kept: Sequence[int] | np.ndarray, total: int) -> SheetRows:
+    """Where the ``kept`` of a table's ``total`` body rows are, its first body row being ``first`` (0-based)."""
+    blank = np.setdiff1d(np.arange(total), np.asarray(kept, dtype=np.int64))
+    return SheetRows(sheet, first + 1, len(kept), tuple(int(b) for b in blank))
 
 
 def _arrow_of(frame: pd.DataFrame, stored: dict[int, object]) -> object:
@@ -299,6 +314,12 @@ def read_table(
 
     Headers resolve by alias; a bad cell raises InputError naming file, sheet, cell and header.
     """
+    read = read_book_table(book, schema, path)
+    return read.frame, read.headers, read.sheet
+
+
+def read_book_table(book: calamine.CalamineWorkbook, schema: TableSchema, path: Path) -> ReadTable:
+    """``read_table`` with where each row is in the sheet."""
     table = book.get_table_by_name(schema.name)
     columns = [unescape_text(str(c)) for c in table.columns]  # Excel writes Alt+Enter in a name as _x000a_
     all_rows = table.to_python()
@@ -309,8 +330,9 @@ def read_table(
     def cells(pos: int, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
         return convert([r[pos] for r in rows], kind, locate)
 
-    frame, found = typed_frame(schema, path, table.sheet, columns, table_start(table, path), kept, cells)
-    return frame, found, table.sheet
+    start = table_start(table, path)
+    frame, found = typed_frame(schema, path, table.sheet, columns, start, kept, cells)
+    return ReadTable(frame, found, table.sheet, rows=sheet_rows(table.sheet, start[0], kept, len(all_rows)))
 
 
 def typed_frame(

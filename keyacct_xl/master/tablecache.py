@@ -21,17 +21,18 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
-from keyacct_xl.master.model import dtype_for
+from keyacct_xl.master.model import SheetRows, dtype_for
 from keyacct_xl.master.schema import TableSchema
 from keyacct_xl.master.settings import SettingCell
 from keyacct_xl.xlsx.package import TableLocation, workbook_parts
 
-CACHE_FORMAT = "1"  # raise it whenever the reader or the converters type a cell differently
+CACHE_FORMAT = "2"  # raise it whenever the reader or the converters type a cell differently
 # A master this large is cached even before it has a store: a load of a few seconds is worth a folder beside it.
 CACHE_FROM_BYTES = 8 * 1024**2
 _META = b"keyacct_xl"
@@ -47,6 +48,7 @@ class ReadTable:
     sheet: str
     cells: tuple[SettingCell, ...] = ()
     arrow: object = None  # the frame as a pyarrow Table when the reader has it (the cache is written from it)
+    rows: SheetRows | None = None  # where its rows are in the sheet
 
 
 def cache_folder(master_path: Path) -> Path | None:
@@ -98,7 +100,13 @@ def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | Non
         index=pd.RangeIndex(table.num_rows),
     )
     cells = tuple(SettingCell(_decode(n), _decode(v), w) for n, v, w in meta.get("cells", ()))
-    return ReadTable(frame, dict(meta["headers"]), str(meta["sheet"]), cells)
+    rows = None if meta.get("rows") is None else _rows(str(meta["sheet"]), meta["rows"], len(frame))
+    return ReadTable(frame, dict(meta["headers"]), str(meta["sheet"]), cells, rows=rows)
+
+
+def _rows(sheet: str, stored: list[Any], count: int) -> SheetRows:
+    first, blank = stored
+    return SheetRows(sheet, int(first), count, tuple(int(b) for b in blank))
 
 
 def _kind(schema: TableSchema, label: str) -> str:
@@ -133,6 +141,7 @@ def keep_table(folder: Path, schema: TableSchema, key: str, read: ReadTable) -> 
         "headers": read.headers,
         "sheet": read.sheet,
         "cells": [[_encode(c.name), _encode(c.value), c.where] for c in read.cells],
+        "rows": None if read.rows is None else [read.rows.first, list(read.rows.blank)],
     }
     try:
         table = read.arrow

@@ -14,14 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.i18n import Lang, pick
+from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import header as schema_header
 from keyacct_xl.labels import yes_no
 from keyacct_xl.messages import Rendered
 from keyacct_xl.output import check_suffix, workbook, write_csv
 from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet
-
-Pair = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,7 @@ class Labels:
     columns holding money and rates, the text shown for a blank where a blank means something ("no target").
     A date column shows its times where any value has one."""
 
-    headers: Mapping[str, Pair]
+    headers: Mapping[str, Rendered]
     values: Mapping[str, Mapping[str, Rendered]] = field(default_factory=dict)
     money: frozenset[str] = frozenset()
     rates: frozenset[str] = frozenset()
@@ -38,7 +36,7 @@ class Labels:
 
     def header(self, key: str, lang: Lang) -> str:
         """The column header of ``key`` in ``lang`` (a master column's own header when not listed)."""
-        return pick(lang, *self.headers[key]) if key in self.headers else schema_header(key, lang)
+        return self.headers[key].render(lang) if key in self.headers else schema_header(key, lang)
 
     def shown(self, frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
         """``frame`` with codes as their labels and yes/no columns as 是/否 (Yes/No) in ``lang``."""

@@ -25,7 +25,7 @@ from keyacct_xl.master.followthrough import COMPLAINTS, REP_EVALUATIONS
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.plans import MONTHLY_PLANS, SALES_TARGETS
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.messages import Message, msg, tr
+from keyacct_xl.messages import Message, cmsg, msg, tr
 from keyacct_xl.performance.complaints import complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.document import Labels, write_document
 from keyacct_xl.performance.reps import EvaluationPeriod, evaluation_period, rep_kpis
@@ -37,38 +37,38 @@ from keyacct_xl.performance.submissions import (
     submission_status,
 )
 
-HEADERS: dict[str, tuple[str, str]] = {
-    "rep": ("业务员", "Sales Rep"),
-    "sales": ("销售额", "Sales"),
-    "sales_last_year": ("去年同期", "Same Period Last Year"),
-    "sales_target": ("销售任务", "Sales Target"),
-    "sales_achievement": ("任务达成率", "Target Achievement"),
-    "gross_margin": ("毛利率", "Gross Margin"),
-    "collection": ("回款", "Collection"),
-    "collection_target": ("回款目标", "Collection Target"),
-    "collection_achievement": ("回款达成率", "Collection Achievement"),
-    "new_customers": ("新客户", "New Customers"),
-    "visits": ("拜访次数", "Visits"),
-    "face_to_face": ("面访次数", "Face-to-Face Visits"),
-    "key_customers": ("VIP/A 客户数", "VIP/A Customers"),
-    "key_visited": ("已面访 VIP/A", "VIP/A Visited"),
-    "key_coverage": ("VIP/A 覆盖率", "VIP/A Coverage"),
-    "complaints": ("投诉数", "Complaints"),
-    "complaints_closed_in_time": ("按期结案", "Closed in Time"),
-    "reports_due": ("应交报表", "Reports Due"),
-    "reports_on_time": ("按时交表", "Reports on Time"),
-    "reports_on_time_rate": ("按时交表率", "Reports on Time Rate"),
-    "supervisor_score": ("主管评分", "Supervisor Score"),
-    "supervisor_rating": ("主管评级", "Supervisor Rating"),
-    "total_score": ("考核得分", "Overall Score"),
-    "rating": ("建议等级", "Suggested Rating"),
-    "kpi": ("考核指标", "KPI"),
-    "target": ("目标值", "Target"),
-    "actual": ("实际值", "Actual"),
-    "value": ("指标值", "Value"),
-    "weight": ("权重", "Weight"),
-    "score": ("评分", "Score"),
-    "weighted": ("得分", "Weighted"),
+HEADERS: dict[str, Message] = {
+    "rep": cmsg("rep evaluation", "Sales Rep"),
+    "sales": cmsg("rep evaluation", "Sales"),
+    "sales_last_year": cmsg("rep evaluation", "Same Period Last Year"),
+    "sales_target": cmsg("rep evaluation", "Sales Target"),
+    "sales_achievement": cmsg("rep evaluation", "Target Achievement"),
+    "gross_margin": cmsg("rep evaluation", "Gross Margin"),
+    "collection": cmsg("rep evaluation", "Collection"),
+    "collection_target": cmsg("rep evaluation", "Collection Target"),
+    "collection_achievement": cmsg("rep evaluation", "Collection Achievement"),
+    "new_customers": cmsg("rep evaluation", "New Customers"),
+    "visits": cmsg("rep evaluation", "Visits"),
+    "face_to_face": cmsg("rep evaluation", "Face-to-Face Visits"),
+    "key_customers": cmsg("rep evaluation", "VIP/A Customers"),
+    "key_visited": cmsg("rep evaluation", "VIP/A Visited"),
+    "key_coverage": cmsg("rep evaluation", "VIP/A Coverage"),
+    "complaints": cmsg("rep evaluation", "Complaints"),
+    "complaints_closed_in_time": cmsg("rep evaluation", "Closed in Time"),
+    "reports_due": cmsg("rep evaluation", "Reports Due"),
+    "reports_on_time": cmsg("rep evaluation", "Reports on Time"),
+    "reports_on_time_rate": cmsg("rep evaluation", "Reports on Time Rate"),
+    "supervisor_score": cmsg("rep evaluation", "Supervisor Score"),
+    "supervisor_rating": cmsg("rep evaluation", "Supervisor Rating"),
+    "total_score": cmsg("rep evaluation", "Overall Score"),
+    "rating": cmsg("rep evaluation", "Suggested Rating"),
+    "kpi": cmsg("rep evaluation", "KPI"),
+    "target": cmsg("rep evaluation", "Target"),
+    "actual": cmsg("rep evaluation", "Actual"),
+    "value": cmsg("rep evaluation", "Value"),
+    "weight": cmsg("rep evaluation", "Weight"),
+    "score": cmsg("rep evaluation", "Score"),
+    "weighted": cmsg("rep evaluation", "Weighted"),
 }
 # The KPIs as the evaluation form names them.
 KPI_LABELS: dict[str, Message] = {

@@ -17,7 +17,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.followthrough import COMPLAINTS, SERVICE_REQUESTS
 from keyacct_xl.master.schema import CUSTOMERS, VISITS
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import Message, cmsg, msg, tr
 from keyacct_xl.performance.complaints import (
     DEADLINE_LABELS,
     DEFAULT_DEADLINES,
@@ -30,21 +30,21 @@ from keyacct_xl.performance.complaints import (
 )
 from keyacct_xl.performance.document import Labels, write_document
 
-HEADERS: dict[str, tuple[str, str]] = {
-    "rep": ("业务员", "Sales Rep"),
-    "age_days": ("已历天数", "Age (days)"),
-    "containment_due": ("围堵期限", "Containment Due"),
-    "containment": ("D3 围堵", "D3 Containment"),
-    "closure_due": ("结案期限", "Closure Due"),
-    "closure": ("D8 结案", "D8 Closure"),
-    "verified": ("D6 已验证", "D6 Verified"),
-    "warranty_until": ("保修截止", "Warranty Until"),
-    "in_warranty": ("保修期内", "In Warranty"),
-    "due_date": ("处理期限", "Due"),
-    "status": ("状态", "Status"),
-    "complaints": ("投诉数", "Complaints"),
-    "open": ("未结案", "Open"),
-    "deadlines_missed": ("超期次数", "Deadlines Missed"),
+HEADERS: dict[str, Message] = {
+    "rep": cmsg("complaints register", "Sales Rep"),
+    "age_days": cmsg("complaints register", "Age (days)"),
+    "containment_due": cmsg("complaints register", "Containment Due"),
+    "containment": cmsg("complaints register", "D3 Containment"),
+    "closure_due": cmsg("complaints register", "Closure Due"),
+    "closure": cmsg("complaints register", "D8 Closure"),
+    "verified": cmsg("complaints register", "D6 Verified"),
+    "warranty_until": cmsg("complaints register", "Warranty Until"),
+    "in_warranty": cmsg("complaints register", "In Warranty"),
+    "due_date": cmsg("complaints register", "Due"),
+    "status": cmsg("complaints register", "Status"),
+    "complaints": cmsg("complaints register", "Complaints"),
+    "open": cmsg("complaints register", "Open"),
+    "deadlines_missed": cmsg("complaints register", "Deadlines Missed"),
 }
 LABELS = Labels(HEADERS, {"containment": DEADLINE_LABELS, "closure": DEADLINE_LABELS})
 

@@ -21,7 +21,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.settings import Settings
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.messages import Pair, msg, tr
+from keyacct_xl.messages import Message, Pair, cmsg, msg, tr
 from keyacct_xl.performance.complaints import end_of_day
 from keyacct_xl.performance.document import Labels, write_document
 from keyacct_xl.performance.submissions import (
@@ -35,21 +35,21 @@ from keyacct_xl.performance.submissions import (
     submission_status,
 )
 
-HEADERS: dict[str, tuple[str, str]] = {
-    "rep": ("业务员", "Sales Rep"),
-    "form": ("表单", "Form"),
-    "instance": ("期次", "For"),
-    "due_date": ("应交日期", "Due"),
-    "handed_in": ("汇总日期", "Handed In"),
-    "days_late": ("迟交天数", "Days Late"),
-    "file_name": ("文件名", "File Name"),
-    "submission": ("提交情况", "Submission"),
-    "expected": ("应交份数", "Due"),
-    "on_time": ("按时", "On Time"),
-    "late": ("迟交", "Late"),
-    "missing": ("未交", "Missing"),
-    "pending": ("未到期", "Not Yet Due"),
-    "on_time_rate": ("按时率", "On-Time Rate"),
+HEADERS: dict[str, Message] = {
+    "rep": cmsg("submissions check", "Sales Rep"),
+    "form": cmsg("submissions check", "Form"),
+    "instance": cmsg("submissions check", "For"),
+    "due_date": cmsg("submissions check", "Due"),
+    "handed_in": cmsg("submissions check", "Handed In"),
+    "days_late": cmsg("submissions check", "Days Late"),
+    "file_name": cmsg("submissions check", "File Name"),
+    "submission": cmsg("submissions check", "Submission"),
+    "expected": cmsg("submissions check", "Reports Due"),
+    "on_time": cmsg("submissions check", "On Time"),
+    "late": cmsg("submissions check", "Late"),
+    "missing": cmsg("submissions check", "Missing"),
+    "pending": cmsg("submissions check", "Not Yet Due"),
+    "on_time_rate": cmsg("submissions check", "On-Time Rate"),
 }
 
 

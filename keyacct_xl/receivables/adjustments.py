@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
@@ -35,7 +34,7 @@ from keyacct_xl.master.writer import write_tables
 from keyacct_xl.messages import Location, Message, listing, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS
-from keyacct_xl.tablefile import check_input_file
+from keyacct_xl.receivables.statement_reader import SheetCells, read_sheets
 from keyacct_xl.xlsx.ooxml import column_letter
 
 DECISIONS: dict[str, Message] = {
@@ -105,23 +104,21 @@ class Decisions:
 
 def read_decisions(path: Path) -> Decisions:
     """The decisions typed into the reconciliation workbook ``path`` (Excel, WPS or LibreOffice saved)."""
-    check_input_file(path, (".xlsx",))
-    try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
-        sheets = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
-    except Exception as exc:  # calamine raises its own types for damaged files
-        raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
-    info = _info(path, sheets)
+    # Through the isolated, capped reader every submitted workbook goes through: it comes back from finance.
+    sheets = {sheet.name: sheet for sheet in read_sheets(path, (".xlsx",), formulas=True)}
+    info = _info(path, {name: sheet.cells for name, sheet in sheets.items()})
     results = _results_sheet(path, sheets)
     lines, undecided = _decided(path, *results)
     return Decisions(path.name, info.get("customer_id", ""), info.get("source", ""), lines, undecided)
 
 
 def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> dict[str, str]:
+    """The label / value rows of the info sheet by key; the reconciliation's name must be there, since it keeps the
+    adjustments of one reconciliation apart from another's (their natural key)."""
     wanted = _by_label(INFO_LABELS)
     names = {INFO_SHEET.render("zh"), INFO_SHEET.render("en")}
-    grid = next((grid for name, grid in sheets.items() if name in names), None)
-    if grid is None:
+    sheet = next((name for name in sheets if name in names), None)
+    if sheet is None:
         raise InputError(
             msg(
                 "{path}: no sheet {sheet}: not a reconciliation workbook of keyacct-xl reconcile",
@@ -129,27 +126,42 @@ def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> dict[str, str]:
                 sheet=INFO_SHEET,
             )
         )
-    return {
-        wanted[str(row[0]).strip().casefold()]: "" if is_blank(row[1]) else str(row[1]).strip()
-        for row in grid
-        if len(row) > 1 and isinstance(row[0], str) and row[0].strip().casefold() in wanted
-    }
+    info, cells = {}, {}
+    for r, row in enumerate(sheets[sheet], start=1):
+        if row and isinstance(row[0], str) and row[0].strip().casefold() in wanted:
+            key = wanted[row[0].strip().casefold()]
+            info[key] = "" if len(row) < 2 or is_blank(row[1]) else str(row[1]).strip()
+            cells[key] = f"B{r}"
+    if not info.get("source"):
+        where = (
+            Location(path.name, sheet=sheet, cell=cells["source"], header=INFO_LABELS["source"])
+            if "source" in cells
+            else Location(path.name, sheet=sheet)  # its label row deleted too
+        )
+        raise InputError(
+            msg(
+                "{where}: the reconciliation is not named; write back the name the reconciliation gave it (its "
+                "statement and dates), which keeps its adjustments apart from other reconciliations'",
+                where=where,
+            )
+        )
+    return info
 
 
-def _results_sheet(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[str, dict[str, int], int, list]:
+def _results_sheet(path: Path, sheets: Mapping[str, SheetCells]) -> tuple[SheetCells, dict[str, int], int]:
     """The sheet whose header row (under the report's title block) holds the status and decision headers, those
-    columns, the 1-based row number of its first line, and its rows."""
+    columns, and the 1-based row number of its first line."""
     headers = {**{k: HEADERS[k] for k in _READ}, **DECISION_HEADERS}
     by_header = _by_label(headers)
-    for name, grid in sheets.items():
-        for r, row in enumerate(grid[: TITLE_ROWS_AT_MOST + 1]):
+    for sheet in sheets.values():
+        for r, row in enumerate(sheet.cells[: TITLE_ROWS_AT_MOST + 1]):
             at = {
                 by_header[str(v).strip().casefold()]: c
                 for c, v in enumerate(row)
                 if isinstance(v, str) and str(v).strip().casefold() in by_header
             }
             if {"status", "difference", "decision"} <= at.keys():
-                return name, at, r + 2, grid[r + 1 :]
+                return sheet, at, r + 2
     raise InputError(
         msg(
             "{path}: no sheet has the columns {status}, {difference} and {decision}",
@@ -161,13 +173,12 @@ def _results_sheet(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[s
     )
 
 
-def _decided(
-    path: Path, sheet: str, at: dict[str, int], first: int, rows: list[list[object]]
-) -> tuple[list[DecidedLine], int]:
+def _decided(path: Path, results: SheetCells, at: dict[str, int], first: int) -> tuple[list[DecidedLine], int]:
     codes = _by_label(DECISIONS)
     statuses = _by_label(RECONCILE_STATUS)
+    sheet = results.name
     lines, undecided = [], 0
-    for n, row in enumerate(rows, start=first):
+    for n, row in enumerate(results.cells[first - 1 :], start=first):
 
         def cell(key: str, row: list[object] = row) -> object:
             return row[at[key]] if key in at and at[key] < len(row) else None
@@ -177,7 +188,23 @@ def _decided(
                 return Location(path.name, sheet=sheet, row=n, header=cell_header(key))
             return Location(path.name, sheet=sheet, cell=f"{column_letter(at[key] + 1)}{n}", header=cell_header(key))
 
+        if (n - 1, at["decision"]) in results.formulas:  # a formula's value is computed, and may not even be stored
+            raise InputError(
+                msg(
+                    "{where}: a decision is chosen, not computed: replace the formula by a decision",
+                    where=where("decision"),
+                )
+            )
         status = statuses.get(str(cell("status")).strip().casefold())
+        if status is None and not is_blank(cell("decision")):  # a decision on a line it can no longer be told of
+            raise InputError(
+                msg(
+                    "{where}: a decision beside a status cell ({status}) that is blank or not a status; restore the "
+                    "status or clear the decision",
+                    where=where("decision"),
+                    status=f"{column_letter(at['status'] + 1)}{n}",
+                )
+            )
         if status is None:
             continue  # a blank row or a note a user typed below the table
         difference = _money(cell("difference"), where, "difference")

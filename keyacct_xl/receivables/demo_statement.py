@@ -58,7 +58,7 @@ def write_returned_statement(
     master: Master, customer_id: str, path: Path, *, start: pd.Timestamp, end: pd.Timestamp
 ) -> Planted:
     """Write the customer's version of the period to ``path`` (.xlsx) and say what was planted."""
-    ours = master_lines(master, customer_id, start=start, end=end, locate=False)
+    ours = master_lines(master, customer_id, start=start, end=end)
     lines = ours.lines.reset_index(drop=True)
     invoices = lines[lines["kind"] == "invoice"]
     payments = lines[lines["kind"] == "payment"]

@@ -11,12 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import Master
-from keyacct_xl.master.reader import table_start
 from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.ledger import Ledger, build_ledger
@@ -25,29 +23,17 @@ from keyacct_xl.receivables.statement_reader import Statement
 LINE_COLUMNS = ["row", "date", "ref", "description", "amount", "kind"]
 
 
-def excel_rows(path: Path, table: str) -> tuple[str, list[int]]:
-    """The sheet of ``table`` and the Excel row number of each of its non-blank body rows, as the reader keeps them."""
-    book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
-    found = book.get_table_by_name(table)
-    # calamine's start is the first data row, 0-based: Excel row start + 1 (as the master reader counts).
-    first_row = table_start(found, path)[0]
-    rows = [first_row + 1 + i for i, r in enumerate(found.to_python()) if any(not is_blank(v) for v in r)]
-    return found.sheet, rows
-
-
 def master_lines(
     master: Master,
     customer_id: str,
     *,
     start: pd.Timestamp | None = None,
     end: pd.Timestamp | None = None,
-    locate: bool = True,
 ) -> Statement:
     """Invoices (Transactions by doc_no) and receipts (Payments, negative) of one customer between start and end.
 
     Lines before ``start`` make up the opening balance; lines after ``end`` belong to a later period.
-    Row labels are ``sheet!row`` in the master, several joined by ``;`` for a multi-line document
-    (``locate=False`` skips re-reading the file for them and labels data rows instead).
+    Row labels are ``sheet!row`` in the master as it was loaded, several joined by ``;`` for a multi-line document.
     """
     cid = str(customer_id).strip()
     tx, pay = master.transactions, master.payments
@@ -62,8 +48,8 @@ def master_lines(
                 known=known,
             )
         )
-    tx_sheet, tx_rows = _rows(master, "Transactions", len(tx), locate)
-    pay_sheet, pay_rows = _rows(master, "Payments", len(pay), locate)
+    tx_sheet, tx_rows = _rows(master, "Transactions", len(tx))
+    pay_sheet, pay_rows = _rows(master, "Payments", len(pay))
     # Positions, not index labels: a frame built in memory need not have a 0..n-1 index.
     mine = tx[tx_ids == cid].assign(_row=[f"{tx_sheet}!{tx_rows[p]}" for p in np.flatnonzero(tx_ids == cid)])
     _refuse_blanks(mine["_row"], mine)
@@ -91,7 +77,7 @@ def master_lines(
         }
     )
     lines = pd.concat([docs[LINE_COLUMNS], paid[LINE_COLUMNS]], ignore_index=True)
-    lines = _adjusted(lines, master, cid, locate)
+    lines = _adjusted(lines, master, cid)
     lines["description"] = lines["description"].fillna("").astype(str)
     lines = lines.sort_values(["date", "ref"], kind="stable").reset_index(drop=True)
     opening = None
@@ -106,13 +92,13 @@ def master_lines(
     return Statement(Path(master.path or "master").name, "", lines, opening, None)
 
 
-def _adjusted(lines: pd.DataFrame, master: Master, cid: str, locate: bool) -> pd.DataFrame:
+def _adjusted(lines: pd.DataFrame, master: Master, cid: str) -> pd.DataFrame:
     """``lines`` with the customer's adjustments replayed: on the document they name, else as lines of their own."""
     adj = master.adjustments
     ids = adj["customer_id"].astype(str).str.strip()
     if not (ids == cid).any():
         return lines
-    sheet, rows = _rows(master, ADJUSTMENTS.name, len(adj), locate)
+    sheet, rows = _rows(master, ADJUSTMENTS.name, len(adj))
     lines = lines.copy()
     first = {ref: i for i, ref in reversed(list(enumerate(lines["ref"].tolist()))) if ref}
     adjusted: set[int] = set()
@@ -169,12 +155,12 @@ def _refuse_blanks(labels: pd.Series, frame: pd.DataFrame) -> None:
         raise InputError(msg("date or amount blank in {where}", where=where))
 
 
-def _rows(master: Master, table: str, count: int, locate: bool) -> tuple[str, list[int]]:
-    """Excel rows when the master came from a file; data-row numbers otherwise."""
-    if locate and master.path is not None and Path(master.path).exists():
-        sheet, rows = excel_rows(Path(master.path), table)
-        if len(rows) == count:
-            return sheet, rows
+def _rows(master: Master, table: str, count: int) -> tuple[str, list[int]]:
+    """The Excel rows the table's lines were loaded from; data-row numbers for a master built in memory or whose
+    table has gained or lost lines since (or holds lines from the history store)."""
+    where = master.rows.get(table)
+    if where is not None and where.count == count:
+        return where.sheet, where.excel_rows().tolist()
     return table, [i + 2 for i in range(count)]
 
 

@@ -11,11 +11,12 @@ Amounts come out in *our* perspective: positive raises what the customer owes us
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import python_calamine as calamine
@@ -28,6 +29,8 @@ from keyacct_xl.messages import Location, Rendered, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.statement_dates import Period, YearlessDates, title_period, yearless_dates
 from keyacct_xl.tablefile import MAX_TABLE_CELLS, check_input_file, read_csv_rows
+from keyacct_xl.xlsx.package import open_package, read_part, sheet_parts
+from keyacct_xl.xlsx.sheetxml import formula_cells
 
 Perspective = Literal["customer", "ours"]
 HEADER_SCAN_ROWS = 30
@@ -217,29 +220,53 @@ def read_statement(
     )
 
 
+@dataclass(frozen=True)
+class SheetCells:
+    """One sheet of a workbook a user gave us: its name, its cells from A1, and the cells holding a formula as
+    0-based (row, column) when they were asked for."""
+
+    name: str
+    cells: list[list[Any]]  # as calamine gives them
+    formulas: frozenset[tuple[int, int]] = frozenset()
+
+
 def _grids(path: Path) -> list[tuple[str, list[list[object]]]]:
-    check_input_file(path, SUFFIXES)
+    return [(sheet.name, sheet.cells) for sheet in read_sheets(path, SUFFIXES)]
+
+
+def read_sheets(path: Path, suffixes: tuple[str, ...], *, formulas: bool = False) -> list[SheetCells]:
+    """Every sheet of the workbook at ``path`` (one of ``suffixes``), read in a worker with memory and time limits
+    after the package pre-check (zip bombs, forged sizes, a sheet over MAX_TABLE_CELLS): a damaged or hostile file
+    fails with one line naming it, never a crash. ``formulas`` also says where the formulas are (.xlsx, .xlsm)."""
+    check_input_file(path, suffixes)
     if path.stat().st_size == 0:
         raise InputError(msg("{path}: the file is empty", path=path))
-    # Read in a worker with memory and time limits: a damaged or hostile file fails with one line, never a crash.
-    grids = run_isolated(_read_grids, path, file=path)
-    if not any(any(not is_blank(v) for v in row) for _, grid in grids for row in grid):
+    sheets = run_isolated(functools.partial(_read_sheets, formulas=formulas), path, file=path)
+    if not any(any(not is_blank(v) for v in row) for sheet in sheets for row in sheet.cells):
         raise InputError(msg("{path}: the workbook has no data", path=path))
-    return grids
+    return sheets
 
 
-def _read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
+def _read_sheets(path: Path, *, formulas: bool) -> list[SheetCells]:
     """Every sheet's cells (the part run in a worker); a package is pre-checked before calamine opens it."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return [("", _csv_grid(path))]
+        return [SheetCells("", _csv_grid(path))]
     if suffix != ".xls":
         safety.check_workbook_file(path, max_cells=MAX_TABLE_CELLS)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
-        return [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
+        grids = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
     except Exception as exc:  # calamine raises its own types for damaged files
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
+    found = _formulas(path) if formulas and suffix in (".xlsx", ".xlsm") else {}
+    return [SheetCells(name, grid, found.get(name, frozenset())) for name, grid in grids]
+
+
+def _formulas(path: Path) -> dict[str, frozenset[tuple[int, int]]]:
+    """Per sheet name, the cells holding a formula (calamine gives only their last computed values)."""
+    with open_package(path) as archive:
+        return {name: formula_cells(read_part(archive, part), part) for name, part in sheet_parts(archive).items()}
 
 
 def _csv_grid(path: Path) -> list[list[object]]:

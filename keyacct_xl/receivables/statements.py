@@ -58,7 +58,7 @@ def statement_data(
     if customer.empty:
         raise InputError(msg("{path}: customer {cid} is not in the Customers table", path=master.path, cid=cid))
     info = customer.iloc[0]
-    side = master_lines(master, cid, start=start, end=end, locate=False)
+    side = master_lines(master, cid, start=start, end=end)
     lines = side.lines
     is_payment = lines["kind"] == "payment"
     amount = lines["amount"]

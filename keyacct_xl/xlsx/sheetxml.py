@@ -29,6 +29,7 @@ SHEET_DATA = f"{{{NS_MAIN}}}sheetData"
 ROW = f"{{{NS_MAIN}}}row"
 CELL = f"{{{NS_MAIN}}}c"
 DIMENSION = f"{{{NS_MAIN}}}dimension"
+FORMULA = f"{{{NS_MAIN}}}f"
 # Stands in for the rows while the frame is serialised; the text cannot occur in a sheet (checked).
 _ROWS_MARK = "\ue000keyacct-xl rows\ue000"
 
@@ -260,3 +261,23 @@ def _beyond(used: TableRange | None, old: TableRange) -> bool:
         return True
     _, first, last_row, last_col = used
     return first < old[1] or last_row > old[2] or last_col > old[3]
+
+
+def formula_cells(sheet_xml: bytes, part: str) -> frozenset[tuple[int, int]]:
+    """The cells of a worksheet part that hold a formula (a shared formula's every cell too), as 0-based (row,
+    column); streamed row by row, rows and cells without ``r=`` following the previous one."""
+    context = etree.iterparse(io.BytesIO(sheet_xml), events=("end",), tag=ROW, resolve_entities=False, no_network=True)
+    found, previous = set(), 0
+    try:
+        for _, row in context:
+            previous = int_attribute(row, "r", part, previous + 1)
+            col = 0
+            for cell in row.iterchildren(CELL):
+                ref = cell.get("r")
+                col = col + 1 if ref is None else _cell_column(ref, previous, part)
+                if cell.find(FORMULA) is not None:
+                    found.add((previous - 1, col - 1))
+            row.getparent().remove(row)
+    except etree.XMLSyntaxError as exc:
+        raise malformed(part, exc) from None
+    return frozenset(found)
