@@ -10,9 +10,11 @@ Amounts are compared in whole cents; the tolerance is in yuan.
 
 Passes 2 and 3 take the most likely match first, as a clerk would: exact amounts before amounts a cent or so apart,
 and within each, lines of the same or the next day (``near_days``: one to one, then in groups) before lines further
-apart in the window; one to one, the nearest dates are paired first across all lines, not line after line. A line
-whose reference names an open line of the same sign on the other side is that document with another amount: it is
-kept for pass 4 (or a group of lines carrying its reference), not paired with an unrelated line of equal amount.
+apart in the window; one to one, the nearest dates are paired first across all lines, not line after line; groups of
+two before groups of three, and so on. A line whose reference names an open line of the same sign on the other side
+is that document with another amount: it is kept for pass 4 (or a group of lines carrying its reference), not paired
+with an unrelated line of equal amount. A likely duplicate (the twin of a line matched one to one) joins no group but
+two lines on the same or the next day.
 """
 
 from __future__ import annotations
@@ -75,14 +77,26 @@ class _Line:
     customer: str = ""
     used: bool = False
     reserved: bool = False  # its reference names an open same-sign line on the other side (see _reserve_by_reference)
+    single: bool = False  # matched one to one
 
 
 @dataclass
 class _Side:
     lines: list[_Line]
+    _alike: dict[tuple, list[_Line]] | None = field(default=None, repr=False)
 
     def unused(self) -> list[_Line]:
         return [line for line in self.lines if not line.used]
+
+    def likely_duplicate(self, line: _Line) -> bool:
+        """Whether another line of this side, matched one to one, has the same customer, date, amount and
+        references (the hint calls the line a likely duplicate)."""
+        if self._alike is None:
+            self._alike = defaultdict(list)
+            for other in self.lines:
+                self._alike[(other.customer, other.date, other.cents)].append(other)
+        same = self._alike.get((line.customer, line.date, line.cents), ())
+        return any(o.single and o is not line and o.keys == line.keys for o in same)
 
 
 @dataclass
@@ -249,8 +263,10 @@ def _bulk_table(a: _Columns, b: _Columns, xs: np.ndarray, ys: np.ndarray) -> pd.
 
 
 def _take(status: str, xs: list[_Line], ys: list[_Line]) -> tuple[str, list[_Line], list[_Line]]:
+    single = status == "matched" and len(xs) == len(ys) == 1
     for line in (*xs, *ys):
         line.used = True
+        line.single = single
     return status, xs, ys
 
 
@@ -363,24 +379,30 @@ def _first_come_by_rank(i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def _by_group(a: _Side, b: _Side, tol: int, reach: int, options: MatchOptions, tried: Counter[tuple[str, int]]) -> list:
     """Pass 3: one line on one side equal (within ``tol`` cents) to the sum of 2..max_group lines on the other
-    within ``reach`` days; ``tried`` counts the combinations per customer and date window, across calls."""
-    out: list = []
+    within ``reach`` days; ``tried`` counts the combinations per customer and date window, across calls.
+
+    Every target's two-line groups are looked for before any three-line group, and so on: a payment in two parts
+    is likelier than more lines adding up by chance, which must not take the parts first. A likely duplicate (the
+    twin of a line matched one to one) joins only the strongest kind of group, two lines on the same or the next
+    day (it may be a second, real line of that amount); in any other group it stays a leftover with its hint.
+    """
+    searches = [
+        _GroupSearch(one, many, flipped, tol, reach, options) for one, many, flipped in ((a, b, False), (b, a, True))
+    ]
     span = max(options.date_window, 1)
-    for one, many, flipped in ((a, b, False), (b, a, True)):
-        pools: dict[str, list[_Line]] = defaultdict(list)
-        for y in sorted((y for y in many.unused() if y.cents and y.date is not None), key=lambda y: (y.date, y.index)):
-            pools[y.customer].append(y)
-        dates = {customer: [y.date or 0 for y in pool] for customer, pool in pools.items()}  # all dated
-        for x in [t for t in one.unused() if t.cents and t.date is not None]:
-            window = (x.customer, (x.date or 0) // span)
-            budget = options.group_budget - tried[window]
-            if x.used or budget <= 0 or x.customer not in pools:
-                continue
-            found, count = _group_for(x, pools[x.customer], dates[x.customer], tol, reach, options, budget)
-            tried[window] += count
-            if found:
-                xs, ys = ([x], found) if not flipped else (found, [x])
-                out.append(_take("matched", xs, ys))
+    out: list = []
+    for size in range(2, options.max_group + 1):
+        for search in searches:
+            for x in search.targets:
+                window = (x.customer, (x.date or 0) // span)
+                budget = options.group_budget - tried[window]
+                if x.used or budget <= 0 or not search.admits(x, size):
+                    continue
+                found, count = _completed(x, search.candidates(x, size), size, tol, budget)
+                tried[window] += count
+                if found:
+                    xs, ys = ([x], found) if not search.flipped else (found, [x])
+                    out.append(_take("matched", xs, ys))
     return out
 
 
@@ -389,35 +411,62 @@ def _may_join(x: _Line, y: _Line) -> bool:
     return bool(x.keys & y.keys) if x.reserved or y.reserved else True
 
 
-def _group_for(
-    x: _Line, pool: list[_Line], dates: list[int], tol: int, reach: int, options: MatchOptions, budget: int
-) -> tuple[list[_Line] | None, int]:
-    """The smallest group of same-sign lines within ``reach`` days summing to ``x``; the combinations tried."""
-    start = bisect.bisect_left(dates, x.date - reach)
-    stop = bisect.bisect_right(dates, x.date + reach)
-    # At most group_scan lines around the target's own date, however crowded the window is.
-    middle = bisect.bisect_left(dates, x.date, start, stop)
-    low = max(start, middle - options.group_scan // 2)
-    near = [
-        y
-        for y in pool[low : min(stop, low + options.group_scan)]
-        if not y.used and (y.cents > 0) == (x.cents > 0) and abs(y.cents) < abs(x.cents) + tol and _may_join(x, y)
-    ]
-    near.sort(key=lambda y: (abs(y.date - x.date), y.index))
+class _GroupSearch:
+    """One direction of pass 3 (one line on ``one``'s side, the group on ``many``'s): the targets, and for each the
+    nearest open lines that may join its group, found once and reused for every group size."""
+
+    def __init__(self, one: _Side, many: _Side, flipped: bool, tol: int, reach: int, options: MatchOptions) -> None:
+        self.one, self.many, self.flipped, self.tol, self.reach, self.options = one, many, flipped, tol, reach, options
+        self.pools: dict[str, list[_Line]] = defaultdict(list)
+        for y in sorted((y for y in many.unused() if y.cents and y.date is not None), key=lambda y: (y.date, y.index)):
+            self.pools[y.customer].append(y)
+        self.dates = {customer: [y.date or 0 for y in pool] for customer, pool in self.pools.items()}  # all dated
+        self.targets = [t for t in one.unused() if t.cents and t.date is not None and t.customer in self.pools]
+        self._near: dict[int, list[_Line]] = {}
+
+    def _strongest(self, size: int) -> bool:
+        """Whether groups of ``size`` in this search are of the strongest kind: two lines, the same or the next day."""
+        return size == 2 and self.reach <= min(self.options.near_days, self.options.date_window)
+
+    def admits(self, x: _Line, size: int) -> bool:
+        """Whether ``x`` may be the one line of a group of ``size``."""
+        return self._strongest(size) or not self.one.likely_duplicate(x)
+
+    def candidates(self, x: _Line, size: int) -> list[_Line]:
+        """The open lines tried for a group of ``size`` for ``x``, nearest date first."""
+        if x.index not in self._near:
+            self._near[x.index] = self._nearest(x)
+        limit = self.options.pair_candidates if size == 2 else self.options.group_candidates
+        lines = [y for y in self._near[x.index] if not y.used]
+        if not self._strongest(size):
+            lines = [y for y in lines if not self.many.likely_duplicate(y)]
+        return lines[:limit]
+
+    def _nearest(self, x: _Line) -> list[_Line]:
+        """Same-sign lines within ``reach`` days, each smaller than ``x``, nearest date first (at most
+        ``pair_candidates``, looked for among ``group_scan`` lines around the target's own date)."""
+        pool, dates, options = self.pools[x.customer], self.dates[x.customer], self.options
+        start = bisect.bisect_left(dates, x.date - self.reach)
+        stop = bisect.bisect_right(dates, x.date + self.reach)
+        # At most group_scan lines around the target's own date, however crowded the window is.
+        middle = bisect.bisect_left(dates, x.date, start, stop)
+        low = max(start, middle - options.group_scan // 2)
+        near = [
+            y
+            for y in pool[low : min(stop, low + options.group_scan)]
+            if not y.used
+            and (y.cents > 0) == (x.cents > 0)
+            and abs(y.cents) < abs(x.cents) + self.tol
+            and _may_join(x, y)
+        ]
+        near.sort(key=lambda y: (abs(y.date - x.date), y.index))
+        return near[: max(options.pair_candidates, options.group_candidates)]
+
+
+def _completed(x: _Line, near: list[_Line], size: int, tol: int, budget: int) -> tuple[list[_Line] | None, int]:
+    """The first group of ``size`` lines of ``near`` (in combination order) summing to ``x``, and the tries: each
+    combination of all but the last line counts as one, and the last line is looked up by the amount still missing."""
     tried = 0
-    for size in range(2, options.max_group + 1):
-        pool = near[: options.pair_candidates if size == 2 else options.group_candidates]
-        found, tried = _completed(x, pool, size, tol, budget, tried)
-        if found or tried >= budget:
-            return found, tried
-    return None, tried
-
-
-def _completed(
-    x: _Line, near: list[_Line], size: int, tol: int, budget: int, tried: int
-) -> tuple[list[_Line] | None, int]:
-    """The first group of ``size`` lines of ``near`` (in combination order) summing to ``x``: each combination of
-    all but the last line counts as one try, and the last line is looked up by the amount still missing."""
     at: dict[int, list[int]] = defaultdict(list)
     for j, y in enumerate(near):
         at[y.cents or 0].append(j)  # lines without an amount never reach the group search
