@@ -135,10 +135,14 @@ def planted(n: int, seed: int = 1) -> tuple[Statement, Statement, dict[str, list
     )
 
 
-def twin_rows(lines: pd.DataFrame, rows: set[str]) -> dict[str, list[str]]:
-    """For each of ``rows``, the rows of the same statement with the same date, reference and amount (its own
-    included): lines nothing on the statement tells apart."""
-    key = lines.assign(cents=(lines["amount"] * 100).round().astype("int64"))[["row", "date", "ref", "cents"]]
+def twin_rows(lines: pd.DataFrame, rows: set[str], other: pd.DataFrame) -> dict[str, list[str]]:
+    """For each of ``rows``, the rows of the same statement with the same date and amount and the same reference as
+    far as the ``other`` statement shows (a reference it does not carry tells nothing), its own included: lines
+    nothing on the two statements tells apart."""
+    shown = lines["ref"].where(lines["ref"].isin(set(other["ref"]) - {""}), "")
+    key = pd.DataFrame(
+        {"row": lines["row"], "date": lines["date"], "ref": shown, "cents": (lines["amount"] * 100).round()}
+    )
     wanted = key[key["row"].isin(rows)]
     same = key.merge(wanted[["date", "ref", "cents"]].drop_duplicates(), on=["date", "ref", "cents"])
     groups = same.groupby(["date", "ref", "cents"])["row"].agg(list)
@@ -150,8 +154,8 @@ def found(
 ) -> dict[str, str]:
     """Per kind, how many planted differences the reconciliation shows as planted; of those missed, how many are
     indistinguishable: the reconciliation shows the planted difference once a planted line is swapped with a twin,
-    another line of the same statement with the same date, reference and amount (so no rule could have told which
-    of the two is the planted one)."""
+    another line of the same statement with the same date and amount and the same reference as far as the other
+    statement shows (``twin_rows``), so no rule could have told which of the two is the planted one."""
     pairs = set(zip(table["status"], table["ours_row"], table["theirs_row"]))
     only_theirs = set(table.loc[table["status"] == "only_theirs", "theirs_row"])
     checks = {
@@ -165,8 +169,8 @@ def found(
     }
     missed = {kind: [t for t in items if not checks[kind](t)] for kind, items in truth.items()}
     # Row labels of the two sides overlap (both are data-row numbers): each side is looked up in its own frame.
-    ours_twins = twin_rows(ours, {t[0] for ts in missed.values() for t in ts})
-    theirs_twins = twin_rows(theirs, {r for ts in missed.values() for t in ts for r in t[1:]})
+    ours_twins = twin_rows(ours, {t[0] for ts in missed.values() for t in ts}, theirs)
+    theirs_twins = twin_rows(theirs, {r for ts in missed.values() for t in ts for r in t[1:]}, ours)
     out = {}
     for kind, items in truth.items():
         swapped = [
