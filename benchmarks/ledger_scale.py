@@ -188,9 +188,9 @@ def found(
     return out
 
 
-def bench_reconcile(n: int, rev: str) -> None:
+def bench_reconcile(n: int, rev: str, seed: int = 1) -> None:
     """Today's matcher and the baseline's on the same planted statements."""
-    ours, theirs, truth = planted(n)
+    ours, theirs, truth = planted(n, seed)
     days = ours.lines["date"].dt.normalize().nunique()
     print(
         f"{n:,} lines: one customer, {n / days:,.0f} lines a day on average over {days} days, "
@@ -219,12 +219,13 @@ def main() -> None:
     parser.add_argument("--baseline", default="0d87185", help="git revision of the code to compare with")
     parser.add_argument("--skip-reconcile", action="store_true")
     parser.add_argument("--skip-review", action="store_true")
+    parser.add_argument("--seed", type=int, default=1, help="of the planted statements (reconciliation)")
     args = parser.parse_args()
     if not args.skip_review:
         bench_review(args.lines, args.baseline)
     if not args.skip_reconcile:
         for n in (10_000, args.lines):
-            bench_reconcile(n, args.baseline)
+            bench_reconcile(n, args.baseline, args.seed)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"peak RSS: {peak:,.0f} MB; Python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}; "
