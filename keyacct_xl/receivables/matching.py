@@ -1,12 +1,20 @@
 """Match our ledger lines with the customer's, in four passes, each line used once.
 
-Passes (in order): 1. same reference and amount; 2. same amount, dates within the window, one to one (closest
-date first); 3. one-to-many and many-to-one groups summing to the same amount within the window (bounded: two-line
-groups are looked up by amount among the nearest lines, larger groups tried among the nearest few, and a budget of
-combinations for each customer and date window, with a note when a budget runs out, so a crowded week or customer
-cannot use up the search of the others); 4. same reference with a different amount (``amount_mismatch``). What is
-left is ``only_ours``/``only_theirs``. When both sides carry a ``customer_id`` column, lines match only within one
-customer. Amounts are compared in whole cents; the tolerance is in yuan.
+Passes (in order): 1. same reference and amount; 2. same amount, dates within the window, one to one; 3. one-to-many
+and many-to-one groups summing to the same amount within the window (bounded: two-line groups are looked up by amount
+among the nearest lines, larger groups tried among the nearest few, and a budget of combinations for each customer and
+date window, with a note when a budget runs out, so a crowded week or customer cannot use up the search of the
+others); 4. same reference with a different amount (``amount_mismatch``). What is left is
+``only_ours``/``only_theirs``. When both sides carry a ``customer_id`` column, lines match only within one customer.
+Amounts are compared in whole cents; the tolerance is in yuan.
+
+Passes 2 and 3 take the most likely match first, as a clerk would: exact amounts before amounts a cent or so apart,
+and within each, lines of the same or the next day (``near_days``: one to one, then in groups) before lines further
+apart in the window; one to one, the nearest dates are paired first across all lines, not line after line; groups of
+two before groups of three, and so on. A line whose reference names an open line of the same sign on the other side
+is that document with another amount: it is kept for pass 4 (or a group of lines carrying its reference), not paired
+with an unrelated line of equal amount. A likely duplicate (the twin of a line matched one to one) joins no group but
+two lines on the same or the next day.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ class MatchOptions:
 
     date_window: int = 7
     tolerance: float = 0.01
+    near_days: int = 1  # lines this close are matched (one to one, then in groups) before lines further apart
     max_group: int = 4  # lines on the "many" side of a group
     group_candidates: int = 12  # nearest lines by date tried per target for groups of three or more
     pair_candidates: int = 48  # nearest lines by date among which two-line groups are looked up by amount
@@ -67,14 +76,27 @@ class _Line:
     cents: int | None
     customer: str = ""
     used: bool = False
+    reserved: bool = False  # its reference names an open same-sign line on the other side (see _reserve_by_reference)
+    single: bool = False  # matched one to one
 
 
 @dataclass
 class _Side:
     lines: list[_Line]
+    _alike: dict[tuple, list[_Line]] | None = field(default=None, repr=False)
 
     def unused(self) -> list[_Line]:
         return [line for line in self.lines if not line.used]
+
+    def likely_duplicate(self, line: _Line) -> bool:
+        """Whether another line of this side, matched one to one, has the same customer, date, amount and
+        references (the hint calls the line a likely duplicate)."""
+        if self._alike is None:
+            self._alike = defaultdict(list)
+            for other in self.lines:
+                self._alike[(other.customer, other.date, other.cents)].append(other)
+        same = self._alike.get((line.customer, line.date, line.cents), ())
+        return any(o.single and o is not line and o.keys == line.keys for o in same)
 
 
 @dataclass
@@ -183,9 +205,14 @@ def match_lines(
     a, b = _side(ca, xs), _side(cb, ys)
     pairs: list[tuple[str, list[_Line], list[_Line]]] = []
     pairs += _by_ref(a, b, tol, same_amount=True)
-    pairs += _by_amount(a, b, tol, options.date_window)
-    groups, tried, capped = _by_group(a, b, tol, options)
-    pairs += groups
+    _reserve_by_reference(a, b)
+    tries: Counter[tuple[str, int]] = Counter()
+    near = min(options.near_days, options.date_window)
+    for amount_tol in dict.fromkeys((0, tol)):
+        for reach in dict.fromkeys((near, options.date_window)):
+            pairs += _by_amount(a, b, amount_tol, reach)
+            pairs += _by_group(a, b, amount_tol, reach, options, tries)
+    tried, capped = sum(tries.values()), sum(1 for n in tries.values() if n >= options.group_budget)
     pairs += _by_ref(a, b, tol, same_amount=False)
     notes = []
     if capped:
@@ -236,8 +263,10 @@ def _bulk_table(a: _Columns, b: _Columns, xs: np.ndarray, ys: np.ndarray) -> pd.
 
 
 def _take(status: str, xs: list[_Line], ys: list[_Line]) -> tuple[str, list[_Line], list[_Line]]:
+    single = status == "matched" and len(xs) == len(ys) == 1
     for line in (*xs, *ys):
         line.used = True
+        line.single = single
     return status, xs, ys
 
 
@@ -270,79 +299,174 @@ def _gap(x: _Line, y: _Line) -> int:
     return abs(x.date - y.date) if x.date is not None and y.date is not None else 10**9
 
 
-def _by_amount(a: _Side, b: _Side, tol: int, window: int) -> list:
-    """Pass 2: equal amounts with dates within the window, one to one, closest date first."""
-    by_cents: dict[tuple[str, int], list[_Line]] = defaultdict(list)
-    for y in b.unused():
-        if y.cents is not None and y.date is not None:
-            by_cents[(y.customer, y.cents)].append(y)
-    out = []
-    for x in sorted(a.unused(), key=lambda line: (line.date or 0, line.index)):
-        if x.cents is None or x.date is None:
-            continue
-        best = None
-        for cents in range(x.cents - tol, x.cents + tol + 1):
-            for y in by_cents.get((x.customer, cents), ()):
-                if not y.used and abs(y.date - x.date) <= window and (best is None or _gap(x, y) < _gap(x, best)):
-                    best = y
-        if best is not None:
-            out.append(_take("matched", [x], [best]))
+def _reserve_by_reference(a: _Side, b: _Side) -> None:
+    """Mark the open lines whose reference names an open line of the same sign on the other side.
+
+    After pass 1 such a pair is one document entered with two amounts (a typo, a changed price): pass 4 shows it as
+    ``amount_mismatch``. Paired by amount alone with an unrelated line, it would hide that difference and take the
+    other line's own match.
+    """
+    marks = []
+    for mine, other in ((a, b), (b, a)):
+        signs: dict[str, set[bool]] = defaultdict(set)
+        for y in other.unused():
+            if y.cents:
+                for key in y.keys:
+                    signs[key].add(y.cents > 0)
+        marks += [x for x in mine.unused() if x.cents and any((x.cents > 0) in signs.get(k, ()) for k in x.keys)]
+    for x in marks:
+        x.reserved = True
+
+
+def _open_for_amount(side: _Side) -> list[_Line]:
+    """The lines passes 2 and 3 may pair by amount: unused, dated, with an amount and not kept for pass 4."""
+    return [x for x in side.unused() if x.cents is not None and x.date is not None and not x.reserved]
+
+
+def _by_amount(a: _Side, b: _Side, tol: int, reach: int) -> list:
+    """Pass 2: one to one, amounts within ``tol`` cents and dates within ``reach`` days; the closest amount, then
+    the nearest date, is paired first across all lines (then our earlier line, then the earlier row)."""
+    xs, ys = _open_for_amount(a), _open_for_amount(b)
+    if not xs or not ys:
+        return []
+    i, j = _candidate_pairs(xs, ys, tol, reach)
+    keep = _first_come_by_rank(i, j)
+    return [_take("matched", [xs[p]], [ys[q]]) for p, q in zip(i[keep].tolist(), j[keep].tolist())]
+
+
+def _candidate_pairs(xs: list[_Line], ys: list[_Line], tol: int, reach: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every (x, y) of one customer with amounts within ``tol`` cents and dates within ``reach`` days, as positions
+    in ``xs`` and ``ys``, best first: amount difference, date gap, x's date, x's position, y's position."""
+    customers = pd.factorize(pd.Index([x.customer for x in xs] + [y.customer for y in ys]))[0]
+
+    def frame(lines: list[_Line], customer: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "customer": customer,
+                "cents": np.array([line.cents for line in lines], dtype="int64"),
+                "day": np.array([line.date for line in lines], dtype="int64"),
+                "pos": np.arange(len(lines)),
+            }
+        )
+
+    left, right = frame(xs, customers[: len(xs)]), frame(ys, customers[len(xs) :])
+    found = []
+    for off in range(-tol, tol + 1):
+        pairs = left.assign(cents=left["cents"] + off).merge(right, on=["customer", "cents"], suffixes=("_x", "_y"))
+        gap = (pairs["day_x"] - pairs["day_y"]).abs()
+        found.append(pairs.assign(off=abs(off), gap=gap)[gap <= reach])
+    edges = pd.concat(found).sort_values(["off", "gap", "day_x", "pos_x", "pos_y"], kind="stable")
+    return edges["pos_x"].to_numpy(), edges["pos_y"].to_numpy()
+
+
+def _first_come_by_rank(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Which of the ranked pairs (i[k], j[k]) are taken when each is taken unless one of its lines already was.
+
+    A pair whose two lines appear in no other pair is taken without looking further; only the rest, where lines
+    compete (a few at most in a customer's week), are walked in rank order.
+    """
+    alone = (np.bincount(i)[i] == 1) & (np.bincount(j)[j] == 1)
+    keep = alone.copy()
+    used_x: set[int] = set()
+    used_y: set[int] = set()
+    for k, p, q in zip(np.flatnonzero(~alone).tolist(), i[~alone].tolist(), j[~alone].tolist()):
+        if p not in used_x and q not in used_y:
+            used_x.add(p)
+            used_y.add(q)
+            keep[k] = True
+    return keep
+
+
+def _by_group(a: _Side, b: _Side, tol: int, reach: int, options: MatchOptions, tried: Counter[tuple[str, int]]) -> list:
+    """Pass 3: one line on one side equal (within ``tol`` cents) to the sum of 2..max_group lines on the other
+    within ``reach`` days; ``tried`` counts the combinations per customer and date window, across calls.
+
+    Every target's two-line groups are looked for before any three-line group, and so on: a payment in two parts
+    is likelier than more lines adding up by chance, which must not take the parts first. A likely duplicate (the
+    twin of a line matched one to one) joins only the strongest kind of group, two lines on the same or the next
+    day (it may be a second, real line of that amount); in any other group it stays a leftover with its hint.
+    """
+    searches = [
+        _GroupSearch(one, many, flipped, tol, reach, options) for one, many, flipped in ((a, b, False), (b, a, True))
+    ]
+    span = max(options.date_window, 1)
+    out: list = []
+    for size in range(2, options.max_group + 1):
+        for search in searches:
+            for x in search.targets:
+                window = (x.customer, (x.date or 0) // span)
+                budget = options.group_budget - tried[window]
+                if x.used or budget <= 0 or not search.admits(x, size):
+                    continue
+                found, count = _completed(x, search.candidates(x, size), size, tol, budget)
+                tried[window] += count
+                if found:
+                    xs, ys = ([x], found) if not search.flipped else (found, [x])
+                    out.append(_take("matched", xs, ys))
     return out
 
 
-def _by_group(a: _Side, b: _Side, tol: int, options: MatchOptions) -> tuple[list, int, int]:
-    """Pass 3: one line on one side equal to the sum of 2..max_group nearby lines on the other; the combinations
-    tried, and in how many customer-and-date windows the budget ran out."""
-    out: list = []
-    tried: Counter[tuple[str, int]] = Counter()
-    span = max(options.date_window, 1)
-    for one, many, flipped in ((a, b, False), (b, a, True)):
-        pools: dict[str, list[_Line]] = defaultdict(list)
+def _may_join(x: _Line, y: _Line) -> bool:
+    """Whether ``y`` may be part of a group for ``x``: a line kept for pass 4 only with lines of its reference."""
+    return bool(x.keys & y.keys) if x.reserved or y.reserved else True
+
+
+class _GroupSearch:
+    """One direction of pass 3 (one line on ``one``'s side, the group on ``many``'s): the targets, and for each the
+    nearest open lines that may join its group, found once and reused for every group size."""
+
+    def __init__(self, one: _Side, many: _Side, flipped: bool, tol: int, reach: int, options: MatchOptions) -> None:
+        self.one, self.many, self.flipped, self.tol, self.reach, self.options = one, many, flipped, tol, reach, options
+        self.pools: dict[str, list[_Line]] = defaultdict(list)
         for y in sorted((y for y in many.unused() if y.cents and y.date is not None), key=lambda y: (y.date, y.index)):
-            pools[y.customer].append(y)
-        dates = {customer: [y.date or 0 for y in pool] for customer, pool in pools.items()}  # all dated
-        for x in [t for t in one.unused() if t.cents and t.date is not None]:
-            window = (x.customer, (x.date or 0) // span)
-            budget = options.group_budget - tried[window]
-            if x.used or budget <= 0 or x.customer not in pools:
-                continue
-            found, count = _group_for(x, pools[x.customer], dates[x.customer], tol, options, budget)
-            tried[window] += count
-            if found:
-                xs, ys = ([x], found) if not flipped else (found, [x])
-                out.append(_take("matched", xs, ys))
-    return out, sum(tried.values()), sum(1 for n in tried.values() if n >= options.group_budget)
+            self.pools[y.customer].append(y)
+        self.dates = {customer: [y.date or 0 for y in pool] for customer, pool in self.pools.items()}  # all dated
+        self.targets = [t for t in one.unused() if t.cents and t.date is not None and t.customer in self.pools]
+        self._near: dict[int, list[_Line]] = {}
+
+    def _strongest(self, size: int) -> bool:
+        """Whether groups of ``size`` in this search are of the strongest kind: two lines, the same or the next day."""
+        return size == 2 and self.reach <= min(self.options.near_days, self.options.date_window)
+
+    def admits(self, x: _Line, size: int) -> bool:
+        """Whether ``x`` may be the one line of a group of ``size``."""
+        return self._strongest(size) or not self.one.likely_duplicate(x)
+
+    def candidates(self, x: _Line, size: int) -> list[_Line]:
+        """The open lines tried for a group of ``size`` for ``x``, nearest date first."""
+        if x.index not in self._near:
+            self._near[x.index] = self._nearest(x)
+        limit = self.options.pair_candidates if size == 2 else self.options.group_candidates
+        lines = [y for y in self._near[x.index] if not y.used]
+        if not self._strongest(size):
+            lines = [y for y in lines if not self.many.likely_duplicate(y)]
+        return lines[:limit]
+
+    def _nearest(self, x: _Line) -> list[_Line]:
+        """Same-sign lines within ``reach`` days, each smaller than ``x``, nearest date first (at most
+        ``pair_candidates``, looked for among ``group_scan`` lines around the target's own date)."""
+        pool, dates, options = self.pools[x.customer], self.dates[x.customer], self.options
+        start = bisect.bisect_left(dates, x.date - self.reach)
+        stop = bisect.bisect_right(dates, x.date + self.reach)
+        # At most group_scan lines around the target's own date, however crowded the window is.
+        middle = bisect.bisect_left(dates, x.date, start, stop)
+        low = max(start, middle - options.group_scan // 2)
+        near = [
+            y
+            for y in pool[low : min(stop, low + options.group_scan)]
+            if not y.used
+            and (y.cents > 0) == (x.cents > 0)
+            and abs(y.cents) < abs(x.cents) + self.tol
+            and _may_join(x, y)
+        ]
+        near.sort(key=lambda y: (abs(y.date - x.date), y.index))
+        return near[: max(options.pair_candidates, options.group_candidates)]
 
 
-def _group_for(
-    x: _Line, pool: list[_Line], dates: list[int], tol: int, options: MatchOptions, budget: int
-) -> tuple[list[_Line] | None, int]:
-    """The smallest group of nearby same-sign lines summing to ``x``; the combinations tried."""
-    start = bisect.bisect_left(dates, x.date - options.date_window)
-    stop = bisect.bisect_right(dates, x.date + options.date_window)
-    # At most group_scan lines around the target's own date, however crowded the window is.
-    middle = bisect.bisect_left(dates, x.date, start, stop)
-    low = max(start, middle - options.group_scan // 2)
-    near = [
-        y
-        for y in pool[low : min(stop, low + options.group_scan)]
-        if not y.used and (y.cents > 0) == (x.cents > 0) and abs(y.cents) < abs(x.cents) + tol
-    ]
-    near.sort(key=lambda y: (abs(y.date - x.date), y.index))
+def _completed(x: _Line, near: list[_Line], size: int, tol: int, budget: int) -> tuple[list[_Line] | None, int]:
+    """The first group of ``size`` lines of ``near`` (in combination order) summing to ``x``, and the tries: each
+    combination of all but the last line counts as one, and the last line is looked up by the amount still missing."""
     tried = 0
-    for size in range(2, options.max_group + 1):
-        pool = near[: options.pair_candidates if size == 2 else options.group_candidates]
-        found, tried = _completed(x, pool, size, tol, budget, tried)
-        if found or tried >= budget:
-            return found, tried
-    return None, tried
-
-
-def _completed(
-    x: _Line, near: list[_Line], size: int, tol: int, budget: int, tried: int
-) -> tuple[list[_Line] | None, int]:
-    """The first group of ``size`` lines of ``near`` (in combination order) summing to ``x``: each combination of
-    all but the last line counts as one try, and the last line is looked up by the amount still missing."""
     at: dict[int, list[int]] = defaultdict(list)
     for j, y in enumerate(near):
         at[y.cents or 0].append(j)  # lines without an amount never reach the group search
