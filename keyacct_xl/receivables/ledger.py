@@ -16,15 +16,16 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
 from keyacct_xl.messages import Pair, msg
 from keyacct_xl.receivables import fifo
 from keyacct_xl.receivables.ledger_events import (
+    Coded,
     LedgerInput,
     blank_text,
+    coded,
     documents,
     ledger_input,
     receipts,
@@ -84,7 +85,7 @@ def build_ledger(
 ) -> Ledger:
     """Replay invoices, credit notes and payments up to ``as_of`` (default: the latest date in either table)."""
     as_of = _resolve_as_of(transactions, payments, as_of)
-    tx_customer, pay_customer = text(transactions["customer_id"]), text(payments["customer_id"])
+    tx_customer, pay_customer = coded(transactions["customer_id"]), coded(payments["customer_id"])
     check_required(transactions, TRANSACTIONS, ("date", "amount"), customer=tx_customer)
     check_required(payments, PAYMENTS, ("date", "amount"), customer=pay_customer)
     given_input = ledger_input(documents(transactions, tx_customer, as_of), receipts(payments, pay_customer, as_of))
@@ -221,11 +222,11 @@ def _blank(series: pd.Series) -> np.ndarray:
 
 
 def check_required(
-    frame: pd.DataFrame, table: TableSchema, columns: tuple[str, ...], *, customer: pa.Array | None = None
+    frame: pd.DataFrame, table: TableSchema, columns: tuple[str, ...], *, customer: Coded | None = None
 ) -> None:
     """Blank keys or amounts would make money vanish from the ledger: refuse them, naming sheet, column and rows
-    (the customer id first, from ``customer``, its column as ``text`` gives it, when given)."""
-    blanks = [("customer_id", blank_text(customer))] if customer is not None else []
+    (the customer id first, from ``customer``, its column as ``coded`` gives it, when given)."""
+    blanks = [("customer_id", customer.blank())] if customer is not None else []
     for col, bad_rows in [*blanks, *((col, _blank(frame[col])) for col in columns)]:
         bad = np.flatnonzero(bad_rows)
         if len(bad):
