@@ -40,7 +40,7 @@ def credit_metrics(ledger: Ledger, *, window_months: int, grace_days: int, bad_d
     inv = ledger.invoices
     # The customer ids factorized once and only the columns each figure sums cut out: every grouping below is by
     # these integers, over the rows of its mask, in the frame's order (the same sums as grouping the ids).
-    codes, ids = pd.factorize(inv["customer_id"])
+    codes, ids = ledger.invoice_customers
     amount = inv["amount"].to_numpy(dtype="float64")
     days_late = inv["days_late"].to_numpy()
     due_date = inv["due_date"]

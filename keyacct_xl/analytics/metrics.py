@@ -101,7 +101,7 @@ def text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     codes, uniques = pd.factorize(column)
     values = pd.Series(uniques)
     # Values of two types can be one value to factorize and two texts (1 and 1.0): then every line is converted.
-    if not values.map(lambda v: isinstance(v, str)).all():
+    if pd.api.types.infer_dtype(uniques, skipna=True) != "string":
         codes, uniques = pd.factorize(column.astype(str), use_na_sentinel=False)
         return codes, pd.Index(uniques)
     names = pd.Index(values.astype(str))
@@ -177,6 +177,9 @@ def _by_id(sales: pd.Series) -> pd.Series:
 
 def _collection(ledger: Ledger, year: int) -> pd.Series:
     inv = ledger.invoices
-    inv = inv[(inv["amount"] > 0) & (inv["date"].dt.year == year)]
-    sums = inv.groupby("customer_id")[["paid", "amount"]].sum()
-    return sums["paid"] / sums["amount"]
+    codes, ids = ledger.invoice_customers
+    amount = inv["amount"].to_numpy(dtype="float64")
+    mine = (amount > 0) & (inv["date"].dt.year == year).to_numpy(dtype=bool)
+    sums = pd.DataFrame({"paid": inv["paid"].to_numpy(dtype="float64")[mine], "amount": amount[mine]})
+    sums = sums.groupby(codes[mine]).sum()
+    return (sums["paid"] / sums["amount"]).set_axis(pd.Index(ids[sums.index]))

@@ -11,7 +11,9 @@ Amounts are replayed in whole cents so balances are exact.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 
 import numpy as np
@@ -62,6 +64,13 @@ class Ledger:
     applications: pd.DataFrame
     unapplied: pd.Series
 
+    @cached_property
+    def invoice_customers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each invoice row's customer as a code, and the customer ids the codes index (factorized once for every
+        figure grouped by customer)."""
+        codes, ids = pd.factorize(self.invoices["customer_id"])
+        return codes, np.asarray(ids, dtype=object)
+
     def balance(self) -> pd.Series:
         """Per customer: invoiced minus paid (open items plus unapplied credit)."""
         open_items = self.invoices.groupby("customer_id", sort=True)["open_amount"].sum()
@@ -89,7 +98,7 @@ def build_ledger(
     check_required(transactions, TRANSACTIONS, ("date", "amount"), customer=tx_customer)
     check_required(payments, PAYMENTS, ("date", "amount"), customer=pay_customer)
     given_input = ledger_input(documents(transactions, tx_customer, as_of), receipts(payments, pay_customer, as_of))
-    ids, events, keys = given_input.ids, given_input.events, given_input.keys
+    ids, events = given_input.ids, given_input.events
     refs = given_input.refs
     given = fifo.reserved(events, refs)
     slow = fifo.replay_customers(events, refs, given)
@@ -111,7 +120,7 @@ def build_ledger(
     terms = _terms(customers).reindex(ids).fillna(0).to_numpy(dtype="int64")
     invoices = _invoice_frame(
         _objects(ids[events.cust[doc_events]]),
-        _objects(keys[doc_events]),
+        _objects(given_input.keys(doc_events)),
         events.day[doc_events],
         events.cents[doc_events],
         paid[doc_events],
@@ -120,7 +129,7 @@ def build_ledger(
         terms[events.cust[doc_events]],
         as_of,
     )
-    applications = _application_frame(events, keys, applied, ids, slow, app_rows)
+    applications = _application_frame(events, given_input.keys, applied, ids, slow, app_rows)
     left = {cid: v for cid, v in sorted(unapplied.items()) if v}
     return Ledger(as_of, invoices, applications, pd.Series(left, dtype="float64", name="unapplied"))
 
@@ -136,15 +145,15 @@ def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[
         docs = mine[~is_pay][np.argsort(events.source[mine[~is_pay]])]
         paid = mine[is_pay][np.argsort(events.source[mine[is_pay]])]
         out[given.ids[code]] = (
-            [(given.keys[e], int(events.day[e]), int(events.cents[e])) for e in docs],
+            [(k, int(events.day[e]), int(events.cents[e])) for k, e in zip(given.keys(docs), docs)],
             [
                 (
-                    given.keys[e],
+                    k,
                     int(events.day[e]),
                     int(events.cents[e]),
                     split_reference(given.references[int(events.source[e])].as_py()),
                 )
-                for e in paid
+                for k, e in zip(given.keys(paid), paid)
             ],
         )
     return out
@@ -170,7 +179,7 @@ def _unapplied(events: fifo.Events, applied: fifo.Applied, ids: np.ndarray, slow
 
 def _application_frame(
     events: fifo.Events,
-    keys: np.ndarray,
+    keys: Callable[[np.ndarray], np.ndarray],
     applied: fifo.Applied,
     ids: np.ndarray,
     slow: np.ndarray,
@@ -179,9 +188,11 @@ def _application_frame(
     """What each receipt or credit note settled: the merge's rows and the replayed customers', by customer."""
     keep = ~np.isin(events.cust[applied.credit], slow) if len(slow) else np.ones(len(applied.credit), dtype=bool)
     credit, invoice = applied.credit[keep], applied.invoice[keep]
-    customer, source, day = ids[events.cust[credit]], keys[credit], events.day[credit]
-    doc_no, cents = keys[invoice], applied.cents[keep]
-    kind = np.where(events.kind[credit] == fifo.KIND_CREDIT_NOTE, "credit_note", "payment").astype(object)
+    customer, source, day = ids[events.cust[credit]], keys(credit), events.day[credit]
+    doc_no, cents = keys(invoice), applied.cents[keep]
+    kind = np.array(["payment", "credit_note"], dtype=object)[
+        (events.kind[credit] == fifo.KIND_CREDIT_NOTE).view("int8")
+    ]
     if replayed:
         more = list(zip(*replayed))
         customer = np.r_[customer, np.array(more[0], dtype=object)]

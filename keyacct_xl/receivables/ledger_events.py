@@ -28,14 +28,20 @@ _REF_SPLIT = re.compile(r"[;,，；、\s]+")  # the same separators in Python's 
 
 @dataclass(frozen=True)
 class LedgerInput:
-    """The events, the sorted customer ids their codes index, each event's doc_no or receipt_no, the reference text
-    of each receipt (by a payment event's ``source``), and the reference pairs."""
+    """The events, the sorted customer ids their codes index, each event's doc_no or receipt_no (``keys``), the
+    reference text of each receipt (by a payment event's ``source``), and the reference pairs."""
 
     ids: np.ndarray
     events: fifo.Events
-    keys: np.ndarray
+    key_pool: np.ndarray  # the lines' keys as Python strings, Transactions' then Payments'
+    key_at: np.ndarray  # per event, its key's place in key_pool
     references: np.ndarray
     refs: fifo.References
+
+    def keys(self, at: np.ndarray) -> np.ndarray:
+        """The doc_no or receipt_no of the events at ``at`` (Python strings: gathered once, where a frame needs
+        them, since every object gathered is touched)."""
+        return self.key_pool[self.key_at[at]]
 
 
 def text(series: pd.Series) -> pa.Array:
@@ -267,8 +273,15 @@ def ledger_input(lines: Lines, paid: Lines) -> LedgerInput:
     number = np.r_[np.arange(len(d_cust)), np.arange(len(paid.row))]
     cents = np.r_[d_cents, paid.cents[p_sort]].astype("int64")
     events = fifo.Events(cust[order], day[order], kind[order], cents[order], number[order])
-    keys = np.r_[lines.key_objects[d_line], paid.key_objects[p_sort]][order]
-    _refuse_negative(events, keys, ids)
+    given = LedgerInput(
+        ids,
+        events,
+        np.r_[lines.key_objects, paid.key_objects],
+        np.r_[d_line, n_lines + p_sort][order],
+        reference.take(pa.array(p_sort)),
+        fifo.References(*(np.zeros(0, dtype="int64"),) * 3),
+    )
+    _refuse_negative(given)
     where = np.empty(len(order), dtype="int64")  # each document's and sorted receipt's event
     where[order] = np.arange(len(order))
     # Where each Payments line (in its table's order) went among the events.
@@ -277,19 +290,19 @@ def ledger_input(lines: Lines, paid: Lines) -> LedgerInput:
     named_docs = _Named(
         line_event[parent], np.arange(len(parent)) - np.searchsorted(parent, parent), all_codes[n_lines:]
     )
-    refs = _references(events, where[: len(d_cust)], d_doc, len(dictionary), named_docs)
-    return LedgerInput(ids, events, keys, reference.take(pa.array(p_sort)), refs)
+    return replace(given, refs=_references(events, where[: len(d_cust)], d_doc, len(dictionary), named_docs))
 
 
-def _refuse_negative(events: fifo.Events, keys: np.ndarray, ids: np.ndarray) -> None:
+def _refuse_negative(given: LedgerInput) -> None:
+    events = given.events
     negative = np.flatnonzero((events.kind == fifo.KIND_PAYMENT) & (events.cents < 0))
     if len(negative):
         raise InputError(
             msg(
                 "Payments: receipt {rno} of customer {cid} is negative; record refunds as a "
                 "credit-note reversal in Transactions",
-                rno=keys[negative[0]],
-                cid=ids[events.cust[negative[0]]],
+                rno=given.keys(negative[:1])[0],
+                cid=given.ids[events.cust[negative[0]]],
             )
         )
 
