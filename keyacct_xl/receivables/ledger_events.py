@@ -171,8 +171,9 @@ def receipts(payments: pd.DataFrame, customer: Coded, as_of: pd.Timestamp) -> Li
 
 def _in_order(key: np.ndarray, *then: pa.Array | np.ndarray) -> np.ndarray:
     """The order that sorts by the integer ``key``, then by ``then`` (text compared as Arrow compares it, by code
-    point) where keys are equal: integers sort fast, and only the tied part is sorted on text."""
-    order = np.argsort(key, kind="stable")
+    point) where keys are equal, which must tell every two tied elements apart: integers sort fast, and only the
+    tied part is sorted on text."""
+    order = np.argsort(key)  # not stable: ``then`` decides every tie
     ordered = key[order]
     same = ordered[1:] == ordered[:-1]
     tied = np.r_[same, False] | np.r_[False, same]
