@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import chain
 
 import numpy as np
@@ -55,14 +55,20 @@ class Ledger:
 
     ``invoices``: one row per (customer_id, doc_no); ``paid`` is what payments and credit notes settled up to
     ``as_of``; for a credit note ``open_amount`` is its unused part (<= 0). ``applications``: what each receipt
-    (kind ``payment``) or credit note (kind ``credit_note``) settled. ``unapplied``: per customer, payment money
+    (kind ``payment``) or credit note (kind ``credit_note``) settled, built from ``application_rows`` when first
+    read (the review, the ageing and the credit grades never read it). ``unapplied``: per customer, payment money
     not used by any invoice (<= 0). Always: open_amount.sum() + unapplied.sum() == amount.sum() - payments.
     """
 
     as_of: pd.Timestamp
     invoices: pd.DataFrame
-    applications: pd.DataFrame
+    application_rows: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
     unapplied: pd.Series
+
+    @cached_property
+    def applications(self) -> pd.DataFrame:
+        """What each receipt or credit note settled, one row per application."""
+        return self.application_rows()
 
     @cached_property
     def invoice_customers(self) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +135,7 @@ def build_ledger(
         terms[events.cust[doc_events]],
         as_of,
     )
-    applications = _application_frame(events, given_input.keys, applied, ids, slow, app_rows)
+    applications = partial(_application_frame, events, given_input.keys, applied, ids, slow, app_rows)
     left = {cid: v for cid, v in sorted(unapplied.items()) if v}
     return Ledger(as_of, invoices, applications, pd.Series(left, dtype="float64", name="unapplied"))
 
