@@ -134,8 +134,10 @@ def customer_metrics(
     position = ids.unique().get_indexer(names)[codes]
     this = years == year
     out = pd.DataFrame(index=ids)
-    out["annual_sales"] = _annual(transactions, codes, names, this).reindex(ids).fillna(0.0)
-    out["prior_year_sales"] = _annual(transactions, codes, names, years == year - 1).reindex(ids).fillna(0.0)
+    # A line without a customer id is in no customer's annual sales (groupby leaves it out).
+    named = ~np.asarray(names.isna())[codes]
+    out["annual_sales"] = _annual(transactions, codes, names, this & named).reindex(ids).fillna(0.0)
+    out["prior_year_sales"] = _annual(transactions, codes, names, (years == year - 1) & named).reindex(ids).fillna(0.0)
     prior_pos = out["prior_year_sales"].where(out["prior_year_sales"] > 0)
     out["growth"] = (out["annual_sales"] - prior_pos) / prior_pos
     year_lines = transactions.loc[this, ["product", "qty", "amount", "cost"]].assign(_customer=position[this])
@@ -143,8 +145,10 @@ def customer_metrics(
     sums = _by_customer(costed.groupby("_customer")[["amount", "cost"]].sum(), ids)
     out["gross_margin"] = (sums["amount"] - sums["cost"]) / sums["amount"].where(sums["amount"] > 0)
     out["price_index"] = _by_customer(_price_index(year_lines), ids)
+    shown = ["influence", "first_trade_date", "name", "region", "rep", "grade"]
     info = (
-        customers.assign(customer_id=customers["customer_id"].astype(str))
+        customers[["customer_id", *shown]]
+        .assign(customer_id=customers["customer_id"].astype(str))
         .drop_duplicates("customer_id")
         .set_index("customer_id")
         .reindex(ids)
@@ -164,10 +168,9 @@ def customer_metrics(
 
 
 def _annual(transactions: pd.DataFrame, codes: np.ndarray, names: pd.Index, lines: np.ndarray) -> pd.Series:
-    """``annual_sales`` of the ``lines`` (a calendar year's), by customer id as text: grouped by the raw ids' codes
-    as it groups by the ids (a blank id's lines left out), then by text as ``_by_id`` does."""
-    keep = lines & ~np.asarray(names.isna())[codes]
-    sums = pd.Series(transactions["amount"].to_numpy(dtype="float64")[keep]).groupby(codes[keep]).sum()
+    """``annual_sales`` of the ``lines`` (a calendar year's, with a customer id), by customer id as text: grouped by
+    the ids' codes as it groups by the ids, then by text as ``_by_id`` does."""
+    sums = pd.Series(transactions["amount"].to_numpy(dtype="float64")[lines]).groupby(codes[lines]).sum()
     return _by_id(sums.set_axis(names[sums.index]))
 
 
