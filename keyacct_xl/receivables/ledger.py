@@ -105,10 +105,8 @@ def build_ledger(
     check_required(payments, PAYMENTS, ("date", "amount"), customer=pay_customer)
     given_input = ledger_input(documents(transactions, tx_customer, as_of), receipts(payments, pay_customer, as_of))
     ids, events = given_input.ids, given_input.events
-    refs = given_input.refs
-    given = fifo.reserved(events, refs)
-    slow = fifo.replay_customers(events, refs, given)
-    applied = fifo.apply_fifo(events, refs, given, slow)
+    # A customer left to the replay may have the merge's figures too: the replay below overwrites them.
+    applied, slow = fifo.settle(events, given_input.refs)
     paid, open_cents, settled = _document_state(events, applied)
     unapplied = _unapplied(events, applied, ids, slow)
     app_rows: list[tuple] = []
