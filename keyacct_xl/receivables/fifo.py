@@ -152,6 +152,8 @@ def settle(events: Events, refs: References) -> tuple[Applied, np.ndarray]:
         twice = _both_named_more(events, active)
         slow = np.unique(events.cust[active.payment[twice | late]])
         applied = apply_fifo(events, active, given, slow)
+        if not aside.any():
+            return applied, slow
         wrong = _wrongly_set_aside(events, applied, _subset(refs, aside), active, given)
         wrong &= ~np.isin(events.cust[refs.payment[aside]], slow)
         if not wrong.any():
