@@ -261,7 +261,12 @@ def _days(dates: pd.Series) -> np.ndarray:
 
 
 def _dates(days: pd.Series) -> pd.Series:
-    return pd.Series(days.to_numpy(dtype="float64").astype("datetime64[D]"), index=days.index).astype("datetime64[ns]")
+    """Day numbers as dates (NaN as NaT); whole numbers without a detour through floats."""
+    values = days.to_numpy()
+    as_days = (
+        values.astype("datetime64[D]") if values.dtype.kind == "i" else values.astype("float64").astype("datetime64[D]")
+    )
+    return pd.Series(as_days.astype("datetime64[ns]"), index=days.index)
 
 
 def _terms(customers: pd.DataFrame) -> pd.Series:
@@ -377,5 +382,7 @@ def _invoice_frame(
             "open_amount": open_cents / 100,
             "settled_date": _dates(pd.Series(settled)),
             "days_late": late,
-        }
-    )[INVOICE_COLUMNS]
+        },
+        columns=INVOICE_COLUMNS,
+        copy=False,
+    )
