@@ -64,6 +64,9 @@ class Ledger:
     invoices: pd.DataFrame
     application_rows: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
     unapplied: pd.Series
+    # Each invoice row's customer as a code into ``customers``, when the ledger was built knowing them.
+    invoice_codes: np.ndarray | None = field(default=None, repr=False, compare=False)
+    customers: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def applications(self) -> pd.DataFrame:
@@ -72,8 +75,10 @@ class Ledger:
 
     @cached_property
     def invoice_customers(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each invoice row's customer as a code, and the customer ids the codes index (factorized once for every
-        figure grouped by customer)."""
+        """Each invoice row's customer as a code, and the customer ids the codes index (found once for every figure
+        grouped by customer)."""
+        if self.invoice_codes is not None and self.customers is not None:
+            return self.invoice_codes, self.customers
         codes, ids = pd.factorize(self.invoices["customer_id"])
         return codes, np.asarray(ids, dtype=object)
 
@@ -135,7 +140,8 @@ def build_ledger(
     )
     applications = partial(_application_frame, events, given_input.keys, applied, ids, slow, app_rows)
     left = {cid: v for cid, v in sorted(unapplied.items()) if v}
-    return Ledger(as_of, invoices, applications, pd.Series(left, dtype="float64", name="unapplied"))
+    unapplied_series = pd.Series(left, dtype="float64", name="unapplied")
+    return Ledger(as_of, invoices, applications, unapplied_series, events.cust[doc_events], ids)
 
 
 def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[tuple], list[tuple]]]:
