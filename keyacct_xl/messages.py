@@ -38,6 +38,9 @@ class Bilingual(Protocol):
     def en(self) -> str: ...
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 @cache
 def catalog(lang: Lang) -> gettext.NullTranslations:
     """The translations for ``lang``; English is the msgid itself, so it has none to load."""
@@ -49,6 +52,10 @@ def catalog(lang: Lang) -> gettext.NullTranslations:
 
 def shown(value: object, lang: Lang) -> object:
     """A parameter as ``lang`` shows it: a bilingual value in that language, anything else unchanged."""
+    # A runtime Protocol's isinstance inspects the class's attributes on every call; text and numbers, most
+    # parameters, are never bilingual, and a grading renders thousands of them.
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Bilingual):
         return value.zh if lang == "zh" else value.en
     return value

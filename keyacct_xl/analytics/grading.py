@@ -70,16 +70,18 @@ def grade_customers(
     proposed = np.where(is_new, policy.new_customer_grade, proposed)
     reasons = reasons.copy()
     known = ["—" if np.isnan(m) else format(m, ".0f") for m in months[is_new].tolist()]
-    reasons[is_new] = [
-        tr(
+    # One sentence per distinct number of months, not per customer: thousands of new customers share a few.
+    sentences = {
+        m: tr(
             lang,
             "new customer ({months} months < {minimum}): {grade} until reviewed after {minimum} months",
             months=m,
             minimum=new_months,
             grade=policy.new_customer_grade,
         )
-        for m in known
-    ]
+        for m in dict.fromkeys(known)
+    }
+    reasons[is_new] = [sentences[m] for m in known]
     table["proposed_grade"] = proposed
     table["change"] = _change(table["current_grade"], proposed, grades, is_new, policy.vip_level)
     table["upgrade_candidate"] = _upgrade_candidates(table, levels, chosen, policy.upgrade_margin) & ~is_new

@@ -95,6 +95,23 @@ def _by_customer(values: pd.Series | pd.DataFrame, ids: pd.Index) -> pd.Series |
     return values.reindex(range(len(unique))).set_axis(unique).reindex(ids)
 
 
+def text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``column.astype(str)`` factorized: each line's code and the texts, with one conversion per distinct value
+    instead of one per line (a missing value is one of the texts, as ``astype`` gives it)."""
+    codes, uniques = pd.factorize(column)
+    values = pd.Series(uniques)
+    # Values of two types can be one value to factorize and two texts (1 and 1.0): then every line is converted.
+    if pd.api.types.infer_dtype(uniques, skipna=True) != "string":
+        codes, uniques = pd.factorize(column.astype(str), use_na_sentinel=False)
+        return codes, pd.Index(uniques)
+    names = pd.Index(values.astype(str))
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):
+        codes = np.where(codes < 0, len(names), codes)
+        names = names.append(pd.Index(column.iloc[missing[:1]].astype(str)))
+    return codes, names
+
+
 def customer_metrics(
     customers: pd.DataFrame,
     transactions: pd.DataFrame,
@@ -105,26 +122,33 @@ def customer_metrics(
     ledger: Ledger | None = None,
 ) -> pd.DataFrame:
     """One row per customer (Customers first, then ids seen only in Transactions) with the grading metrics."""
-    tx = transactions[transactions["date"] <= evaluation]
+    dates = transactions["date"]
+    until = (dates <= evaluation).to_numpy(dtype=bool, na_value=False)
+    years = dates.dt.year.to_numpy(dtype="float64", na_value=np.nan)
     # Each line's customer as a position in ``ids``: grouping by these integers is the same grouping as by the ids,
-    # without hashing a million strings once per figure.
+    # without hashing a million strings once per figure; only the narrow columns each figure needs are cut.
+    codes, names = text_codes(transactions["customer_id"])
     ids = pd.Index(customers["customer_id"].astype(str))
-    ids = ids.append(pd.Index(tx["customer_id"].astype(str).unique()).difference(ids).sort_values())
-    lines = transactions.assign(_customer=ids.unique().get_indexer(transactions["customer_id"].astype(str)))
-    tx = lines[lines["date"] <= evaluation]
-    # The year's lines whatever the evaluation date: the sales figures are whole calendar years (annual_sales).
-    this = lines[lines["date"].dt.year == year]
+    seen = np.flatnonzero(np.bincount(codes[until], minlength=len(names)))
+    ids = ids.append(pd.Index(names[seen]).difference(ids).sort_values())
+    position = ids.unique().get_indexer(names)[codes]
+    this = years == year
     out = pd.DataFrame(index=ids)
-    out["annual_sales"] = _by_id(annual_sales(transactions, year=year)).reindex(ids).fillna(0.0)
-    out["prior_year_sales"] = _by_id(annual_sales(transactions, year=year - 1)).reindex(ids).fillna(0.0)
+    # A line without a customer id is in no customer's annual sales (groupby leaves it out).
+    named = ~np.asarray(names.isna())[codes]
+    out["annual_sales"] = _annual(transactions, codes, names, this & named).reindex(ids).fillna(0.0)
+    out["prior_year_sales"] = _annual(transactions, codes, names, (years == year - 1) & named).reindex(ids).fillna(0.0)
     prior_pos = out["prior_year_sales"].where(out["prior_year_sales"] > 0)
     out["growth"] = (out["annual_sales"] - prior_pos) / prior_pos
-    costed = this.dropna(subset=["cost"])
+    year_lines = transactions.loc[this, ["product", "qty", "amount", "cost"]].assign(_customer=position[this])
+    costed = year_lines.dropna(subset=["cost"])
     sums = _by_customer(costed.groupby("_customer")[["amount", "cost"]].sum(), ids)
     out["gross_margin"] = (sums["amount"] - sums["cost"]) / sums["amount"].where(sums["amount"] > 0)
-    out["price_index"] = _by_customer(_price_index(this), ids)
+    out["price_index"] = _by_customer(_price_index(year_lines), ids)
+    shown = ["influence", "first_trade_date", "name", "region", "rep", "grade"]
     info = (
-        customers.assign(customer_id=customers["customer_id"].astype(str))
+        customers[["customer_id", *shown]]
+        .assign(customer_id=customers["customer_id"].astype(str))
         .drop_duplicates("customer_id")
         .set_index("customer_id")
         .reindex(ids)
@@ -133,7 +157,7 @@ def customer_metrics(
     year_visits = visits[visits["date"].dt.year == year]
     ratings = year_visits["rating"].map(_rating)
     out["visit_rating"] = ratings.groupby(year_visits["customer_id"].astype(str)).mean().reindex(ids)
-    first_tx = _by_customer(tx.groupby("_customer")["date"].min(), ids)
+    first_tx = _by_customer(dates[until].groupby(position[until]).min(), ids)
     first = info["first_trade_date"].fillna(first_tx)
     out["first_trade_date"] = first
     out["months_as_customer"] = evaluation_months(first, evaluation)
@@ -143,12 +167,22 @@ def customer_metrics(
     return out.reset_index(names="customer_id").rename(columns={"grade": "current_grade"})
 
 
+def _annual(transactions: pd.DataFrame, codes: np.ndarray, names: pd.Index, lines: np.ndarray) -> pd.Series:
+    """``annual_sales`` of the ``lines`` (a calendar year's, with a customer id), by customer id as text: grouped by
+    the ids' codes as it groups by the ids, then by text as ``_by_id`` does."""
+    sums = pd.Series(transactions["amount"].to_numpy(dtype="float64")[lines]).groupby(codes[lines]).sum()
+    return _by_id(sums.set_axis(names[sums.index]))
+
+
 def _by_id(sales: pd.Series) -> pd.Series:
     return sales.groupby(sales.index.astype(str)).sum()
 
 
 def _collection(ledger: Ledger, year: int) -> pd.Series:
     inv = ledger.invoices
-    inv = inv[(inv["amount"] > 0) & (inv["date"].dt.year == year)]
-    sums = inv.groupby("customer_id")[["paid", "amount"]].sum()
-    return sums["paid"] / sums["amount"]
+    codes, ids = ledger.invoice_customers
+    amount = inv["amount"].to_numpy(dtype="float64")
+    mine = (amount > 0) & (inv["date"].dt.year == year).to_numpy(dtype=bool)
+    sums = pd.DataFrame({"paid": inv["paid"].to_numpy(dtype="float64")[mine], "amount": amount[mine]})
+    sums = sums.groupby(codes[mine]).sum()
+    return (sums["paid"] / sums["amount"]).set_axis(pd.Index(ids[sums.index]))

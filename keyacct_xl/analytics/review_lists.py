@@ -147,7 +147,7 @@ def meeting_lists(
         key=lambda s: s.map(rank) if s.name == "proposed_grade" else ~s,
         kind="stable",
     )
-    special = table[table["special_policy"].map(lambda v: isinstance(v, str) and v.strip() != "")]
+    special = table[np.array([isinstance(v, str) and v.strip() != "" for v in table["special_policy"].tolist()], bool)]
     lists["C"] = special.join(special_policy_proposal(special, policy, lang))
     own_grade = table["current_credit_grade"].where(table["current_credit_grade"].notna(), table["credit_grade"])
     credit = table.assign(standard_terms_days=standard_terms(own_grade, terms))

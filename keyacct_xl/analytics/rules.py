@@ -88,13 +88,16 @@ def format_column(metric: str, values: pd.Series) -> np.ndarray:
     if METRICS[metric] is None:
         return np.array(["—" if v is None or v is pd.NA or v != v else str(v) for v in values.tolist()], dtype=object)
     numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+    # Each distinct value formatted once: customers share whole days, grades and round amounts.
+    distinct, where = np.unique(numbers, return_inverse=True)
     if metric in _RATES:
-        text = [f"{v:.1%}" for v in numbers.tolist()]
+        text = [f"{v:.1%}" for v in distinct.tolist()]
     elif metric in _MONEY:
-        text = [f"{v:,.0f}" for v in numbers.tolist()]
+        text = [f"{v:,.0f}" for v in distinct.tolist()]
     else:
-        text = [f"{v:,.2f}".rstrip("0").rstrip(".") for v in numbers.tolist()]
-    return np.where(np.isnan(numbers), "—", np.array(text, dtype=object)).astype(object)
+        text = [f"{v:,.2f}".rstrip("0").rstrip(".") for v in distinct.tolist()]
+    shown = np.array(text, dtype=object)[where.reshape(-1)] if len(numbers) else np.array([], dtype=object)
+    return np.where(np.isnan(numbers), "—", shown).astype(object)
 
 
 def describe_column(rule: Rule, metrics: pd.DataFrame, lang: Lang) -> np.ndarray:

@@ -9,8 +9,10 @@ whenever each arrives (a customer never has open invoices and unused credit at t
 application is the overlap of an invoice's and a credit's interval on the customer's running totals.
 A reference takes its invoice's share out of the queue before the merge. That gives the replay's result exactly
 when the queue did not reach the named invoice before the payment came, and no payment naming several invoices
-names one that other payments name too; ``replay_customers`` marks the customers where this does not hold, and the
-ledger replays those one by one.
+names one that other payments name too. A reference the queue reaches first is set aside and the merge run again
+without it (``settle``): when the queue had paid that invoice before the payment came, the replay skips the
+reference too, and the result is exact; the ledger replays one by one the customers where this is not shown to
+hold, and those with a payment naming several invoices that other payments name.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def reserved(events: Events, refs: References) -> np.ndarray:
     """Per reference pair, the cents the payment gives the named invoice. A payment naming several invoices pays
     them in the order of the names, each as far as its money goes; an invoice named by several payments takes them
     in the order they come, each as far as the invoice still owes (a pair where both happen at once is left to the
-    replay, ``replay_customers``)."""
+    replay, ``settle``)."""
     named = np.bincount(refs.invoice, minlength=len(events.cust))[refs.invoice]
     by_payment = np.lexsort((refs.position, refs.payment))
     pay, inv = refs.payment[by_payment], refs.invoice[by_payment]
@@ -103,12 +105,10 @@ def reserved(events: Events, refs: References) -> np.ndarray:
     return np.where(named > 1, several, result)
 
 
-def replay_customers(events: Events, refs: References, given: np.ndarray) -> np.ndarray:
-    """Customer codes whose result depends on timing the queue merge cannot see: a payment naming several invoices
-    one of which other payments name too, or an invoice the queue would have reached (credit arriving beyond the
-    open invoices before it) before a payment naming it came."""
+def reached(events: Events, refs: References, given: np.ndarray) -> np.ndarray:
+    """Per reference pair: the queue would have reached its invoice (credit arriving beyond the open invoices before
+    it) before the payment naming it came."""
     n = len(events.cust)
-    twice = np.unique(events.cust[refs.payment[_both_named_more(events, refs)]])
     residual = events.cents.copy()
     residual[events.kind == KIND_CREDIT_NOTE] *= -1
     np.subtract.at(residual, refs.invoice, given)
@@ -125,9 +125,78 @@ def replay_customers(events: Events, refs: References, given: np.ndarray) -> np.
     arrived = np.where(upto > 0, cred_total[np.maximum(upto - 1, 0)], 0) - np.where(
         base > 0, cred_total[np.maximum(base - 1, 0)], 0
     )
-    reached = arrived > inv_before[refs.invoice]
-    late = np.unique(events.cust[refs.payment[reached]])
-    return np.union1d(twice, late)
+    return arrived > inv_before[refs.invoice]
+
+
+def _subset(refs: References, keep: np.ndarray) -> References:
+    return References(refs.payment[keep], refs.invoice[keep], refs.position[keep])
+
+
+# Rounds of setting references aside before the customers still undecided are left to the replay.
+ROUNDS = 10
+
+
+def settle(events: Events, refs: References) -> tuple[Applied, np.ndarray]:
+    """FIFO application by the queue merge, and the customer codes the merge cannot decide (left to the replay).
+
+    A customer who pays some invoices without a reference (FIFO) and later names one the queue has already paid
+    has a reference the queue reaches before its payment comes; the replay skips a reference to a paid invoice.
+    Such references are set aside and the merge run without them until the queue reaches none of those left; then
+    each one set aside is checked on the merge's result (``_wrongly_set_aside``). One that the replay would have
+    applied is kept next round (never set aside again); after ``ROUNDS`` rounds, or where a kept reference is
+    reached, or a payment naming several invoices names one other payments name too, the customer is replayed.
+    """
+    may = np.ones(len(refs.payment), dtype=bool)  # references that may be set aside
+    for _ in range(ROUNDS):
+        aside, active, given, late = _set_aside(events, refs, may)
+        twice = _both_named_more(events, active)
+        slow = np.unique(events.cust[active.payment[twice | late]])
+        applied = apply_fifo(events, active, given, slow)
+        if not aside.any():
+            return applied, slow
+        wrong = _wrongly_set_aside(events, applied, _subset(refs, aside), active, given)
+        wrong &= ~np.isin(events.cust[refs.payment[aside]], slow)
+        if not wrong.any():
+            return applied, slow
+        may[np.flatnonzero(aside)[wrong]] = False
+    return applied, np.union1d(slow, events.cust[refs.payment[aside][wrong]])
+
+
+def _set_aside(
+    events: Events, refs: References, may: np.ndarray
+) -> tuple[np.ndarray, References, np.ndarray, np.ndarray]:
+    """Set aside every reference of ``may`` the queue reaches before its payment, again until none is: which are set
+    aside, the references left, the cents each gives, and which of those the queue still reaches."""
+    aside = np.zeros(len(refs.payment), dtype=bool)
+    while True:
+        active = _subset(refs, ~aside)
+        given = reserved(events, active)
+        late = reached(events, active, given)
+        movable = late & may[~aside]
+        if not movable.any():
+            return aside, active, given, late
+        aside[np.flatnonzero(~aside)[movable]] = True
+
+
+def _wrongly_set_aside(
+    events: Events, applied: Applied, aside: References, active: References, given: np.ndarray
+) -> np.ndarray:
+    """Per reference set aside: the merge may differ from the replay, which would have applied it.
+
+    The replay skips a reference whose invoice was settled before the payment came. If the invoice was still open,
+    the result is the same only when the payment's money went to it first anyway (the queue had reached it, so it
+    was the oldest open invoice) and the payment pays no other invoice it names first.
+    """
+    n = len(events.cust)
+    settled = applied.settled_at[aside.invoice]
+    open_then = ~((settled >= 0) & (settled < aside.payment))
+    # The invoice each payment's money went to first (the applications are in the replay's order).
+    credits, first = np.unique(applied.credit, return_index=True)
+    first_invoice = np.full(n, -1, dtype="int64")
+    first_invoice[credits] = applied.invoice[first]
+    pays_named = np.bincount(active.payment[given > 0], minlength=n)[aside.payment] > 0
+    several = np.bincount(aside.payment[open_then], minlength=n)[aside.payment] > 1
+    return open_then & (pays_named | several | (first_invoice[aside.payment] != aside.invoice))
 
 
 def apply_fifo(events: Events, refs: References, given: np.ndarray, skip: np.ndarray) -> Applied:

@@ -11,20 +11,23 @@ Amounts are replayed in whole cents so balances are exact.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from itertools import chain
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
 from keyacct_xl.messages import Pair, msg
 from keyacct_xl.receivables import fifo
 from keyacct_xl.receivables.ledger_events import (
+    Coded,
     LedgerInput,
     blank_text,
+    coded,
     documents,
     ledger_input,
     receipts,
@@ -52,14 +55,32 @@ class Ledger:
 
     ``invoices``: one row per (customer_id, doc_no); ``paid`` is what payments and credit notes settled up to
     ``as_of``; for a credit note ``open_amount`` is its unused part (<= 0). ``applications``: what each receipt
-    (kind ``payment``) or credit note (kind ``credit_note``) settled. ``unapplied``: per customer, payment money
+    (kind ``payment``) or credit note (kind ``credit_note``) settled, built from ``application_rows`` when first
+    read (the review, the ageing and the credit grades never read it). ``unapplied``: per customer, payment money
     not used by any invoice (<= 0). Always: open_amount.sum() + unapplied.sum() == amount.sum() - payments.
     """
 
     as_of: pd.Timestamp
     invoices: pd.DataFrame
-    applications: pd.DataFrame
+    application_rows: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
     unapplied: pd.Series
+    # Each invoice row's customer as a code into ``customers``, when the ledger was built knowing them.
+    invoice_codes: np.ndarray | None = field(default=None, repr=False, compare=False)
+    customers: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def applications(self) -> pd.DataFrame:
+        """What each receipt or credit note settled, one row per application."""
+        return self.application_rows()
+
+    @cached_property
+    def invoice_customers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each invoice row's customer as a code, and the customer ids the codes index (found once for every figure
+        grouped by customer)."""
+        if self.invoice_codes is not None and self.customers is not None:
+            return self.invoice_codes, self.customers
+        codes, ids = pd.factorize(self.invoices["customer_id"])
+        return codes, np.asarray(ids, dtype=object)
 
     def balance(self) -> pd.Series:
         """Per customer: invoiced minus paid (open items plus unapplied credit)."""
@@ -84,15 +105,13 @@ def build_ledger(
 ) -> Ledger:
     """Replay invoices, credit notes and payments up to ``as_of`` (default: the latest date in either table)."""
     as_of = _resolve_as_of(transactions, payments, as_of)
-    tx_customer, pay_customer = text(transactions["customer_id"]), text(payments["customer_id"])
+    tx_customer, pay_customer = coded(transactions["customer_id"]), coded(payments["customer_id"])
     check_required(transactions, TRANSACTIONS, ("date", "amount"), customer=tx_customer)
     check_required(payments, PAYMENTS, ("date", "amount"), customer=pay_customer)
     given_input = ledger_input(documents(transactions, tx_customer, as_of), receipts(payments, pay_customer, as_of))
-    ids, events, keys = given_input.ids, given_input.events, given_input.keys
-    refs = given_input.refs
-    given = fifo.reserved(events, refs)
-    slow = fifo.replay_customers(events, refs, given)
-    applied = fifo.apply_fifo(events, refs, given, slow)
+    ids, events = given_input.ids, given_input.events
+    # A customer left to the replay may have the merge's figures too: the replay below overwrites them.
+    applied, slow = fifo.settle(events, given_input.refs)
     paid, open_cents, settled = _document_state(events, applied)
     unapplied = _unapplied(events, applied, ids, slow)
     app_rows: list[tuple] = []
@@ -110,7 +129,7 @@ def build_ledger(
     terms = _terms(customers).reindex(ids).fillna(0).to_numpy(dtype="int64")
     invoices = _invoice_frame(
         _objects(ids[events.cust[doc_events]]),
-        _objects(keys[doc_events]),
+        _objects(given_input.keys(doc_events)),
         events.day[doc_events],
         events.cents[doc_events],
         paid[doc_events],
@@ -119,9 +138,10 @@ def build_ledger(
         terms[events.cust[doc_events]],
         as_of,
     )
-    applications = _application_frame(events, keys, applied, ids, slow, app_rows)
+    applications = partial(_application_frame, events, given_input.keys, applied, ids, slow, app_rows)
     left = {cid: v for cid, v in sorted(unapplied.items()) if v}
-    return Ledger(as_of, invoices, applications, pd.Series(left, dtype="float64", name="unapplied"))
+    unapplied_series = pd.Series(left, dtype="float64", name="unapplied")
+    return Ledger(as_of, invoices, applications, unapplied_series, events.cust[doc_events], ids)
 
 
 def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[tuple], list[tuple]]]:
@@ -135,15 +155,15 @@ def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[
         docs = mine[~is_pay][np.argsort(events.source[mine[~is_pay]])]
         paid = mine[is_pay][np.argsort(events.source[mine[is_pay]])]
         out[given.ids[code]] = (
-            [(given.keys[e], int(events.day[e]), int(events.cents[e])) for e in docs],
+            [(k, int(events.day[e]), int(events.cents[e])) for k, e in zip(given.keys(docs), docs)],
             [
                 (
-                    given.keys[e],
+                    k,
                     int(events.day[e]),
                     int(events.cents[e]),
                     split_reference(given.references[int(events.source[e])].as_py()),
                 )
-                for e in paid
+                for k, e in zip(given.keys(paid), paid)
             ],
         )
     return out
@@ -169,7 +189,7 @@ def _unapplied(events: fifo.Events, applied: fifo.Applied, ids: np.ndarray, slow
 
 def _application_frame(
     events: fifo.Events,
-    keys: np.ndarray,
+    keys: Callable[[np.ndarray], np.ndarray],
     applied: fifo.Applied,
     ids: np.ndarray,
     slow: np.ndarray,
@@ -178,9 +198,11 @@ def _application_frame(
     """What each receipt or credit note settled: the merge's rows and the replayed customers', by customer."""
     keep = ~np.isin(events.cust[applied.credit], slow) if len(slow) else np.ones(len(applied.credit), dtype=bool)
     credit, invoice = applied.credit[keep], applied.invoice[keep]
-    customer, source, day = ids[events.cust[credit]], keys[credit], events.day[credit]
-    doc_no, cents = keys[invoice], applied.cents[keep]
-    kind = np.where(events.kind[credit] == fifo.KIND_CREDIT_NOTE, "credit_note", "payment").astype(object)
+    customer, source, day = ids[events.cust[credit]], keys(credit), events.day[credit]
+    doc_no, cents = keys(invoice), applied.cents[keep]
+    kind = np.array(["payment", "credit_note"], dtype=object)[
+        (events.kind[credit] == fifo.KIND_CREDIT_NOTE).view("int8")
+    ]
     if replayed:
         more = list(zip(*replayed))
         customer = np.r_[customer, np.array(more[0], dtype=object)]
@@ -221,11 +243,11 @@ def _blank(series: pd.Series) -> np.ndarray:
 
 
 def check_required(
-    frame: pd.DataFrame, table: TableSchema, columns: tuple[str, ...], *, customer: pa.Array | None = None
+    frame: pd.DataFrame, table: TableSchema, columns: tuple[str, ...], *, customer: Coded | None = None
 ) -> None:
     """Blank keys or amounts would make money vanish from the ledger: refuse them, naming sheet, column and rows
-    (the customer id first, from ``customer``, its column as ``text`` gives it, when given)."""
-    blanks = [("customer_id", blank_text(customer))] if customer is not None else []
+    (the customer id first, from ``customer``, its column as ``coded`` gives it, when given)."""
+    blanks = [("customer_id", customer.blank())] if customer is not None else []
     for col, bad_rows in [*blanks, *((col, _blank(frame[col])) for col in columns)]:
         bad = np.flatnonzero(bad_rows)
         if len(bad):
@@ -245,7 +267,12 @@ def _days(dates: pd.Series) -> np.ndarray:
 
 
 def _dates(days: pd.Series) -> pd.Series:
-    return pd.Series(days.to_numpy(dtype="float64").astype("datetime64[D]"), index=days.index).astype("datetime64[ns]")
+    """Day numbers as dates (NaN as NaT); whole numbers without a detour through floats."""
+    values = days.to_numpy()
+    as_days = (
+        values.astype("datetime64[D]") if values.dtype.kind == "i" else values.astype("float64").astype("datetime64[D]")
+    )
+    return pd.Series(as_days.astype("datetime64[ns]"), index=days.index)
 
 
 def _terms(customers: pd.DataFrame) -> pd.Series:
@@ -361,5 +388,7 @@ def _invoice_frame(
             "open_amount": open_cents / 100,
             "settled_date": _dates(pd.Series(settled)),
             "days_late": late,
-        }
-    )[INVOICE_COLUMNS]
+        },
+        columns=INVOICE_COLUMNS,
+        copy=False,
+    )

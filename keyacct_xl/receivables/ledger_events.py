@@ -9,7 +9,7 @@ and references are compared with surrounding white space removed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -28,14 +28,20 @@ _REF_SPLIT = re.compile(r"[;,，；、\s]+")  # the same separators in Python's 
 
 @dataclass(frozen=True)
 class LedgerInput:
-    """The events, the sorted customer ids their codes index, each event's doc_no or receipt_no, the reference text
-    of each receipt (by a payment event's ``source``), and the reference pairs."""
+    """The events, the sorted customer ids their codes index, each event's doc_no or receipt_no (``keys``), the
+    reference text of each receipt (by a payment event's ``source``), and the reference pairs."""
 
     ids: np.ndarray
     events: fifo.Events
-    keys: np.ndarray
+    key_pool: np.ndarray  # the lines' keys as Python strings, Transactions' then Payments'
+    key_at: np.ndarray  # per event, its key's place in key_pool
     references: np.ndarray
     refs: fifo.References
+
+    def keys(self, at: np.ndarray) -> np.ndarray:
+        """The doc_no or receipt_no of the events at ``at`` (Python strings: gathered once, where a frame needs
+        them, since every object gathered is touched)."""
+        return self.key_pool[self.key_at[at]]
 
 
 def text(series: pd.Series) -> pa.Array:
@@ -61,6 +67,30 @@ def blank_text(values: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(pc.equal(values, ""), True), dtype=bool)
 
 
+@dataclass(frozen=True)
+class Coded:
+    """A text column as ``text`` gives it, factorized: each line's code into ``names`` (-1 where missing) and the
+    distinct values as stripped text (two of them may be equal once stripped)."""
+
+    codes: np.ndarray
+    names: pa.Array
+
+    def blank(self) -> np.ndarray:
+        """Per line: missing, or empty once stripped."""
+        return np.r_[blank_text(self.names), True][self.codes]
+
+
+def coded(series: pd.Series) -> Coded:
+    """``text(series)`` with one conversion per distinct value instead of one per line (a column of ids repeats a
+    few thousand values a million times)."""
+    codes, uniques = pd.factorize(series)
+    # Values of two types can be one value to factorize and two texts (1 and 1.0): those columns go line by line.
+    if pd.api.types.infer_dtype(uniques, skipna=True) != "string":
+        encoded = pc.dictionary_encode(text(series))
+        return Coded(np.asarray(pc.fill_null(encoded.indices, -1), dtype="int64"), encoded.dictionary)
+    return Coded(codes.astype("int64", copy=False), text(pd.Series(uniques, dtype=object)))
+
+
 def _numbered(values: pa.Array, rows: np.ndarray) -> pa.Array:
     """Stripped keys, ``(row N)`` where blank (N the data row), so a line without a number keeps its money."""
     blank = blank_text(values)
@@ -71,60 +101,118 @@ def _numbered(values: pa.Array, rows: np.ndarray) -> pa.Array:
     return pa.array(names, type=pa.large_string())
 
 
-def _lines(frame: pd.DataFrame, customer: pa.Array, key: str, as_of: pd.Timestamp) -> pa.Table:
-    """Customer (``customer``: the frame's ids as ``text`` gives them), key, day and cents of the lines dated up to
-    ``as_of``; ``row`` is the line's data-row index."""
+@dataclass(frozen=True)
+class Lines:
+    """The lines of Transactions or Payments dated up to the ledger's date: each line's customer as a code into
+    ``names`` (its table's ids as ``coded`` gives them), its key (doc_no or receipt_no) as text and as Python
+    strings, day, cents, data-row index and, for Payments, the reference text."""
+
+    customer: np.ndarray
+    names: pa.Array
+    key: pa.Array
+    key_objects: np.ndarray
+    day: np.ndarray
+    cents: np.ndarray
+    row: np.ndarray
+    reference: pa.Array | None = None
+
+
+def _key_objects(raw: pd.Series, given: pa.Array, key: pa.Array) -> np.ndarray:
+    """The keys as Python strings: where stripping and numbering changed nothing, the column's own objects (no new
+    string per line), the computed text elsewhere."""
+    if raw.dtype != object or pd.api.types.infer_dtype(raw, skipna=True) != "string":
+        return np.asarray(key.to_numpy(zero_copy_only=False), dtype=object)
+    out = raw.to_numpy(dtype=object, copy=True)
+    changed = np.flatnonzero(~np.asarray(pc.fill_null(pc.equal(given, key), False), dtype=bool))
+    if len(changed):
+        out[changed] = np.asarray(key.take(pa.array(changed)).to_numpy(zero_copy_only=False), dtype=object)
+    return out
+
+
+def _lines(frame: pd.DataFrame, customer: Coded, key: str, as_of: pd.Timestamp) -> Lines:
+    """Customer (``customer``: the frame's ids as ``coded`` gives them), key, day and cents of the lines dated up to
+    ``as_of``."""
     keep = (frame["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
     rows = np.flatnonzero(keep)
     dates = frame["date"].to_numpy(dtype="datetime64[D]")[keep].astype("int64")
     cents = np.round(frame["amount"].to_numpy(dtype="float64")[keep] * 100).astype("int64")
     every = len(rows) == len(frame)
-    return pa.table(
-        {
-            "customer_id": customer if every else customer.filter(pa.array(keep)),
-            "key": _numbered(text(frame[key] if every else frame[key].iloc[rows]), rows),
-            "day": dates,
-            "cents": cents,
-            "row": rows,
-        }
-    )
+    raw = frame[key] if every else frame[key].iloc[rows]
+    given = _untrimmed(raw)
+    keys = _numbered(pc.utf8_trim_whitespace(given), rows)
+    codes = customer.codes if every else customer.codes[keep]
+    return Lines(codes, customer.names, keys, _key_objects(raw, given, keys), dates, cents, rows)
 
 
-def documents(transactions: pd.DataFrame, customer: pa.Array, as_of: pd.Timestamp) -> pa.Table:
+def _untrimmed(series: pd.Series) -> pa.Array:
+    """``text`` before the white space is stripped."""
+    try:
+        values = pa.array(series, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: numbers become their str()
+        values = pa.array(series.astype("str"), type=pa.large_string(), from_pandas=True)
+    return _large_text(values)
+
+
+def documents(transactions: pd.DataFrame, customer: Coded, as_of: pd.Timestamp) -> Lines:
     """Transactions lines dated up to ``as_of`` (``documents`` of ``ledger_input`` groups them by doc_no)."""
     return _lines(transactions, customer, "doc_no", as_of)
 
 
-def receipts(payments: pd.DataFrame, customer: pa.Array, as_of: pd.Timestamp) -> pa.Table:
+def receipts(payments: pd.DataFrame, customer: Coded, as_of: pd.Timestamp) -> Lines:
     """Payments lines dated up to ``as_of``, with their reference text (None where it is not text)."""
     lines = _lines(payments, customer, "receipt_no", as_of)
-    refs = payments["reference"].iloc[lines["row"].to_numpy()]
+    refs = payments["reference"].iloc[lines.row]
     try:
         values = pa.array(refs, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # a reference that is not text names no document
         values = pa.array(refs.where(refs.map(lambda v: isinstance(v, str))), type=pa.large_string(), from_pandas=True)
-    return lines.append_column("reference", pc.utf8_trim_whitespace(_large_text(values)))
+    return replace(lines, reference=pc.utf8_trim_whitespace(_large_text(values)))
+
+
+def _in_order(key: np.ndarray, *then: pa.Array | np.ndarray) -> np.ndarray:
+    """The order that sorts by the integer ``key``, then by ``then`` (text compared as Arrow compares it, by code
+    point) where keys are equal, which must tell every two tied elements apart: integers sort fast, and only the
+    tied part is sorted on text."""
+    order = np.argsort(key)  # not stable: ``then`` decides every tie
+    ordered = key[order]
+    same = ordered[1:] == ordered[:-1]
+    tied = np.r_[same, False] | np.r_[False, same]
+    if tied.any():
+        at = order[tied]
+        taken = pa.array(at)
+        columns = {
+            "k": ordered[tied],
+            **{f"t{i}": v.take(taken) if isinstance(v, pa.Array) else v[at] for i, v in enumerate(then)},
+        }
+        by = [(name, "ascending") for name in columns]
+        order[tied] = at[np.asarray(pc.sort_indices(pa.table(columns), sort_keys=by))]
+    return order
 
 
 def _group_documents(
-    lines: pa.Table, cust: np.ndarray, doc: np.ndarray, dictionary: pa.Array
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    lines: Lines, cust: np.ndarray, doc: np.ndarray, dictionary: pa.Array
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One document per (customer, doc_no), dated by its first line, lines summed, in (customer, day, doc_no)
-    order: (customer codes, doc_no codes into ``dictionary``, days, cents)."""
-    group = cust * max(len(dictionary), 1) + doc
-    day, cents = lines["day"].to_numpy(), lines["cents"].to_numpy()
-    low = day.min() if len(day) else 0
-    if len(day) and int(group.max()) < 2 ** (62 - max(int(day.max() - low), 1).bit_length()):
-        order = np.argsort((group << max(int(day.max() - low), 1).bit_length()) | (day - low))  # one key: faster
+    order: (customer codes, doc_no codes into ``dictionary``, days, cents, one line of each)."""
+    day, cents = lines.day, lines.cents
+    if len(doc) and np.bincount(doc).max() <= 1:
+        # Every line is a document of its own (the usual export): nothing to group.
+        g_cust, g_doc, g_day, g_cents, g_line = cust, doc, day, cents, np.arange(len(doc))
     else:
-        order = np.lexsort((day, group))
-    group = group[order]
-    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, dtype="int64")
-    g_cust, g_day, g_doc = cust[order][first], day[order][first], doc[order][first]
-    g_cents = np.add.reduceat(cents[order], first) if len(first) else cents[:0]
-    by = pa.table({"c": g_cust, "d": g_day, "k": dictionary.take(pa.array(g_doc))})
-    sort = np.asarray(pc.sort_indices(by, sort_keys=[("c", "ascending"), ("d", "ascending"), ("k", "ascending")]))
-    return g_cust[sort], g_doc[sort], g_day[sort], g_cents[sort]
+        group = cust * max(len(dictionary), 1) + doc
+        low = day.min() if len(day) else 0
+        if len(day) and int(group.max()) < 2 ** (62 - max(int(day.max() - low), 1).bit_length()):
+            order = np.argsort((group << max(int(day.max() - low), 1).bit_length()) | (day - low))  # one key: faster
+        else:
+            order = np.lexsort((day, group))
+        group = group[order]
+        first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, dtype="int64")
+        g_line = order[first]
+        g_cust, g_day, g_doc = cust[g_line], day[g_line], doc[g_line]
+        g_cents = np.add.reduceat(cents[order], first) if len(first) else cents[:0]
+    span = int(g_day.max() - g_day.min()) + 1 if len(g_day) else 1
+    sort = _in_order(g_cust * span + (g_day - (g_day.min() if len(g_day) else 0)), lines.key.take(pa.array(g_line)))
+    return g_cust[sort], g_doc[sort], g_day[sort], g_cents[sort], g_line[sort]
 
 
 @dataclass(frozen=True)
@@ -145,60 +233,77 @@ def _split_names(reference: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return parent[kept], named.filter(pa.array(kept))
 
 
-def ledger_input(lines: pa.Table, paid: pa.Table) -> LedgerInput:
-    """Every customer's documents and receipts in replay order (day; invoices, credit notes, payments; number)."""
-    both = pa.concat_arrays([lines["customer_id"].combine_chunks(), paid["customer_id"].combine_chunks()])
-    ids_arrow = pc.unique(both).sort()
+def _customer_codes(lines: Lines, paid: Lines) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sorted customer ids of both tables' lines, and each line's position among them."""
+    used = [
+        np.flatnonzero(np.bincount(part.customer[part.customer >= 0], minlength=len(part.names)))
+        for part in (lines, paid)
+    ]
+    names = pa.concat_arrays([lines.names.take(pa.array(used[0])), paid.names.take(pa.array(used[1]))])
+    ids_arrow = pc.unique(names).sort()
     ids = np.asarray(ids_arrow.to_numpy(zero_copy_only=False), dtype=object)
-    codes = np.asarray(pc.index_in(both, value_set=ids_arrow), dtype="int64")
-    line_cust, paid_cust = codes[: len(lines)], codes[len(lines) :]
-    reference = paid["reference"].combine_chunks()
+    at = [
+        np.r_[np.asarray(pc.fill_null(pc.index_in(part.names, value_set=ids_arrow), -1), dtype="int64"), -1]
+        for part in (lines, paid)
+    ]
+    return ids, at[0][lines.customer], at[1][paid.customer]
+
+
+def ledger_input(lines: Lines, paid: Lines) -> LedgerInput:
+    """Every customer's documents and receipts in replay order (day; invoices, credit notes, payments; number)."""
+    ids, line_cust, paid_cust = _customer_codes(lines, paid)
+    reference = paid.reference if paid.reference is not None else pa.nulls(len(paid.row), pa.large_string())
     parent, named = _split_names(reference)
     # One dictionary for doc numbers and the names in references, so a name finds its document by code.
-    encoded = pc.dictionary_encode(pa.concat_arrays([lines["key"].combine_chunks(), named]))
+    encoded = pc.dictionary_encode(pa.concat_arrays([lines.key, named]))
     dictionary, all_codes = encoded.dictionary, np.asarray(encoded.indices, dtype="int64")
-    d_cust, d_doc, d_day, d_cents = _group_documents(lines, line_cust, all_codes[: len(lines)], dictionary)
-    by = pa.table({"c": paid_cust, "d": paid["day"], "k": paid["key"], "r": paid["row"]})
-    p_sort = np.asarray(
-        pc.sort_indices(by, sort_keys=[("c", "ascending"), ("d", "ascending"), ("k", "ascending"), ("r", "ascending")])
-    )
+    n_lines = len(lines.row)
+    d_cust, d_doc, d_day, d_cents, d_line = _group_documents(lines, line_cust, all_codes[:n_lines], dictionary)
+    p_day = paid.day - (paid.day.min() if len(paid.day) else 0)
+    p_span = int(p_day.max()) + 1 if len(p_day) else 1
+    p_sort = _in_order(paid_cust * p_span + p_day, paid.key, paid.row)
     cust = np.r_[d_cust, paid_cust[p_sort]]
     kind = np.r_[
         np.where(d_cents >= 0, fifo.KIND_INVOICE, fifo.KIND_CREDIT_NOTE),
-        np.full(len(paid), fifo.KIND_PAYMENT),
+        np.full(len(paid.row), fifo.KIND_PAYMENT),
     ].astype("int64")
-    day = np.r_[d_day, paid["day"].to_numpy()[p_sort]].astype("int64")
+    day = np.r_[d_day, paid.day[p_sort]].astype("int64")
     # Both parts are sorted by customer, day and number, so for equal (customer, day, kind) their own order holds.
     key = (cust << 40) | ((day - (day.min() if len(day) else 0)) << 2) | kind
     order = np.argsort(key, kind="stable")
-    number = np.r_[np.arange(len(d_cust)), np.arange(len(paid))]
-    cents = np.r_[d_cents, paid["cents"].to_numpy()[p_sort]].astype("int64")
+    number = np.r_[np.arange(len(d_cust)), np.arange(len(paid.row))]
+    cents = np.r_[d_cents, paid.cents[p_sort]].astype("int64")
     events = fifo.Events(cust[order], day[order], kind[order], cents[order], number[order])
-    doc_names = np.asarray(dictionary.take(pa.array(d_doc)).to_numpy(zero_copy_only=False), dtype=object)
-    receipt_nos = np.asarray(paid["key"].to_numpy(), dtype=object)[p_sort]
-    keys = np.r_[doc_names, receipt_nos][order]
-    _refuse_negative(events, keys, ids)
+    given = LedgerInput(
+        ids,
+        events,
+        np.r_[lines.key_objects, paid.key_objects],
+        np.r_[d_line, n_lines + p_sort][order],
+        reference.take(pa.array(p_sort)),
+        fifo.References(*(np.zeros(0, dtype="int64"),) * 3),
+    )
+    _refuse_negative(given)
     where = np.empty(len(order), dtype="int64")  # each document's and sorted receipt's event
     where[order] = np.arange(len(order))
     # Where each Payments line (in its table's order) went among the events.
-    line_event = np.empty(len(paid), dtype="int64")
+    line_event = np.empty(len(paid.row), dtype="int64")
     line_event[p_sort] = where[len(d_cust) :]
     named_docs = _Named(
-        line_event[parent], np.arange(len(parent)) - np.searchsorted(parent, parent), all_codes[len(lines) :]
+        line_event[parent], np.arange(len(parent)) - np.searchsorted(parent, parent), all_codes[n_lines:]
     )
-    refs = _references(events, where[: len(d_cust)], d_doc, len(dictionary), named_docs)
-    return LedgerInput(ids, events, keys, reference.take(pa.array(p_sort)), refs)
+    return replace(given, refs=_references(events, where[: len(d_cust)], d_doc, len(dictionary), named_docs))
 
 
-def _refuse_negative(events: fifo.Events, keys: np.ndarray, ids: np.ndarray) -> None:
+def _refuse_negative(given: LedgerInput) -> None:
+    events = given.events
     negative = np.flatnonzero((events.kind == fifo.KIND_PAYMENT) & (events.cents < 0))
     if len(negative):
         raise InputError(
             msg(
                 "Payments: receipt {rno} of customer {cid} is negative; record refunds as a "
                 "credit-note reversal in Transactions",
-                rno=keys[negative[0]],
-                cid=ids[events.cust[negative[0]]],
+                rno=given.keys(negative[:1])[0],
+                cid=given.ids[events.cust[negative[0]]],
             )
         )
 
