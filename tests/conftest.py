@@ -4,30 +4,48 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
+import select
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 SHARED_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which reads the groups set here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that starts LibreOffice (it uses the fixture), so ``-m "not libreoffice"`` runs the rest.
 
     Under pytest-xdist (``--dist loadgroup``) every test of the full demo run goes to one worker, so the demo is
-    built once per test run; that group is the longest, so it comes first and ends while the other worker runs the
-    rest.
+    built once per test run, and the tests of a module that share a module-scoped fixture go to one worker, so
+    what the fixture builds (a demo master, a graded master) is built once, not once per worker. xdist hands the
+    groups out largest first; the tests that share nothing follow one by one and even out the two workers' ends.
     """
     for item in items:
         if "libreoffice" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.libreoffice)
-        if "demo_run" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("demo_run"))
+        group = _shared_work(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=lambda item: "demo_run" not in getattr(item, "fixturenames", ()))
+
+
+def _shared_work(item: pytest.Item) -> str | None:
+    """The group of tests ``item`` shares a built fixture with: the demo run, else its module's fixtures."""
+    if "demo_run" in getattr(item, "fixturenames", ()):
+        return "demo_run"
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.values() if info is not None else ()
+    if any(d.scope in ("module", "class", "package") for defs in definitions for d in defs):
+        return item.nodeid.split("::")[0]
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -74,11 +92,84 @@ def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-@pytest.fixture(scope="session")
-def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path | list[Path]]:
-    """Convert a workbook (or a list of them, in one run) with LibreOffice headless (``pdf``, ``csv``...).
+SYSTEM_PYTHON = "/usr/bin/python3"  # LibreOffice's python3-uno is installed for the system python only
+SERVER = Path(__file__).with_name("libreoffice_server.py")
+# The export filter ``soffice --convert-to EXT`` picks for each extension the tests ask for.
+FILTERS = {
+    "pdf": "calc_pdf_Export",
+    "csv": "Text - txt - csv (StarCalc)",
+    "xlsx": "Calc MS Excel 2007 XML",
+    "xls": "MS Excel 97",
+}
 
-    In CI (CI=true) a missing LibreOffice is an error, because .ci/run installs it; elsewhere the test skips.
+
+class OfficeServer:
+    """One LibreOffice per test process, started on first use and driven over UNO by ``libreoffice_server.py``."""
+
+    def __init__(self, profile: Path) -> None:
+        self.profile = profile
+        self.process: subprocess.Popen[str] | None = None
+
+    def _start(self) -> subprocess.Popen[str]:
+        pipe = f"keyacct-tests-{os.getpid()}-{time.monotonic_ns()}"
+        process = subprocess.Popen(
+            [SYSTEM_PYTHON, str(SERVER), str(self.profile), pipe],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._answer(process)  # {"ready": true} once LibreOffice listens
+        return process
+
+    @staticmethod
+    def _answer(process: subprocess.Popen[str]) -> dict[str, Any]:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 600)
+        line = process.stdout.readline() if ready else ""
+        if not line:
+            process.kill()
+            raise AssertionError("LibreOffice (over UNO) stopped answering")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def convert(self, sources: list[Path], targets: list[Path], filter_name: str, options: str) -> dict[str, str]:
+        """Convert each source to its target; the sources it could not convert, with LibreOffice's reason."""
+        if self.process is None or self.process.poll() is not None:
+            self.close()  # a server that died: its pipes, before a new one starts
+            self.process = self._start()
+        request = {"sources": list(map(str, sources)), "targets": list(map(str, targets))}
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({**request, "filter": filter_name, "options": options}) + "\n")
+        self.process.stdin.flush()
+        failed: dict[str, str] = self._answer(self.process)["failed"]
+        return failed
+
+    def close(self) -> None:
+        """End of input: the server closes LibreOffice and ends."""
+        if self.process is None:
+            return
+        with self.process as process:  # closes the pipes and waits
+            assert process.stdin is not None
+            process.stdin.close()
+            try:
+                process.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _uno_usable() -> bool:
+    if not Path(SYSTEM_PYTHON).exists():
+        return False
+    return subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True, check=False).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Path | list[Path]]]:
+    """Convert a workbook (or a list of them) with LibreOffice headless (``pdf``, ``csv``..., as ``--convert-to``).
+
+    One LibreOffice serves the whole session (per pytest-xdist worker) over UNO where the system python has
+    python3-uno; elsewhere each call runs ``soffice --convert-to``. In CI (CI=true) a missing LibreOffice is an
+    error, because .ci/run installs it (and python3-uno); elsewhere the test skips.
     """
     binary = _soffice()
     if binary is None:
@@ -86,36 +177,53 @@ def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path 
             pytest.fail("LibreOffice (soffice) is not installed; .ci/run should have installed it")
         pytest.skip("LibreOffice (soffice) is not installed")
     profile = tmp_path_factory.mktemp("lo-profile")
+    server = OfficeServer(profile) if _uno_usable() else None
 
     def convert(path: Path | list[Path], fmt: str, out_dir: Path | None = None) -> Path | list[Path]:
-        # A list is converted in one LibreOffice run: starting soffice costs seconds, each file far less.
         paths = path if isinstance(path, list) else [path]
-        out_dir = out_dir or paths[0].parent / f"lo-{fmt.split(':')[0]}"
+        ext, _, spec = fmt.partition(":")
+        out_dir = out_dir or paths[0].parent / f"lo-{ext}"
         out_dir.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(
-            [
-                binary,
-                f"-env:UserInstallation=file://{profile}",
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                fmt,
-                "--outdir",
-                str(out_dir),
-                *map(str, paths),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        produced = [out_dir / (p.stem + "." + fmt.split(":")[0]) for p in paths]
+        produced = [out_dir / (p.stem + "." + ext) for p in paths]
+        if server is not None:
+            filter_name, _, options = spec.partition(":")
+            failed = server.convert(paths, produced, filter_name or FILTERS[ext], options)
+            if failed:
+                raise AssertionError(f"LibreOffice could not convert: {failed}")
+        else:
+            _convert_once(binary, profile, paths, fmt, out_dir)
         missing = [p.name for p in produced if not p.exists()]
-        if result.returncode != 0 or missing:
-            raise AssertionError(f"LibreOffice could not convert {missing}: {result.stdout} {result.stderr}")
+        if missing:
+            raise AssertionError(f"LibreOffice did not write {missing}")
         return produced if isinstance(path, list) else produced[0]
 
-    return convert
+    yield convert
+    if server is not None:
+        server.close()
+
+
+def _convert_once(binary: str, profile: Path, paths: list[Path], fmt: str, out_dir: Path) -> None:
+    """``soffice --convert-to`` on every path in one run (starting soffice costs seconds, each file far less)."""
+    result = subprocess.run(
+        [
+            binary,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(out_dir),
+            *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        names = [p.name for p in paths]
+        raise AssertionError(f"LibreOffice could not convert {names}: {result.stdout} {result.stderr}")
 
 
 @pytest.fixture

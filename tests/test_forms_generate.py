@@ -134,10 +134,22 @@ def test_catalog_covers_the_domain_forms() -> None:
         assert len(fields) >= 6, f"{spec.id} is a toy form"
 
 
+@pytest.fixture(scope="module")
+def catalog_books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[Path, FormSpec]]]:
+    """The whole catalogue written once in each language; the tests only read and print it."""
+    root, books = tmp_path_factory.mktemp("catalog"), {}
+    for lang in FORM_LANGS:
+        (root / lang).mkdir()
+        books[lang] = [
+            (write_form(root / lang / f"{spec.id}.xlsx", spec, lang=lang, company="示例贸易有限公司"), spec)
+            for spec in CATALOG
+        ]
+    return books
+
+
 @pytest.mark.parametrize("lang", FORM_LANGS)
-def test_whole_catalog_reads_back(tmp_path: Path, lang: str) -> None:
-    for spec in CATALOG:
-        path = write_form(tmp_path / f"{spec.id}.xlsx", spec, lang=lang, company="示例贸易有限公司")
+def test_whole_catalog_reads_back(catalog_books: dict[str, list[tuple[Path, FormSpec]]], lang: str) -> None:
+    for path, spec in catalog_books[lang]:
         check_form_workbook(path, spec, lang)
 
 
@@ -234,12 +246,9 @@ def test_formula_and_totals_in_the_quotation(tmp_path: Path) -> None:
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_prints_the_whole_catalog(tmp_path: Path, libreoffice: Callable[..., Path]) -> None:
-    for lang in FORM_LANGS:
-        (tmp_path / lang).mkdir()
-        paths = [
-            write_form(tmp_path / lang / f"{spec.id}.xlsx", spec, lang=lang, company="示例贸易有限公司")
-            for spec in CATALOG
-        ]
-        for pdf in libreoffice(paths, "pdf"):
+def test_libreoffice_prints_the_whole_catalog(
+    catalog_books: dict[str, list[tuple[Path, FormSpec]]], tmp_path: Path, libreoffice: Callable[..., Path]
+) -> None:
+    for lang, books in catalog_books.items():
+        for pdf in libreoffice([path for path, _ in books], "pdf", tmp_path / lang):
             assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000, pdf.name

@@ -291,8 +291,14 @@ def _prefilled_catalog(folder: Path) -> list[tuple[Path, FormSpec, str]]:
     return out
 
 
-def test_whole_catalog_prefilled_reads_back(tmp_path: Path) -> None:
-    for path, spec, lang in _prefilled_catalog(tmp_path):
+@pytest.fixture(scope="module")
+def prefilled_catalog(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, FormSpec, str]]:
+    """The pre-filled catalogue written once; the tests only read and print it."""
+    return _prefilled_catalog(tmp_path_factory.mktemp("prefilled"))
+
+
+def test_whole_catalog_prefilled_reads_back(prefilled_catalog: list[tuple[Path, FormSpec, str]]) -> None:
+    for path, spec, lang in prefilled_catalog:
         check_form_workbook(path, spec, lang, meta={"rep": "张三", "customer": "C001", "period": W48})
         if spec.id == "customer_card":  # the customer cell holds the dropdown's own entry
             book = openpyxl.load_workbook(path)
@@ -301,12 +307,14 @@ def test_whole_catalog_prefilled_reads_back(tmp_path: Path) -> None:
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_prints_the_prefilled_catalog(tmp_path: Path, libreoffice: Callable[..., Path]) -> None:
+def test_libreoffice_prints_the_prefilled_catalog(
+    prefilled_catalog: list[tuple[Path, FormSpec, str]], tmp_path: Path, libreoffice: Callable[..., Path]
+) -> None:
     by_lang: dict[str, list[Path]] = {}
-    for path, _, lang in _prefilled_catalog(tmp_path):
+    for path, _, lang in prefilled_catalog:
         by_lang.setdefault(lang, []).append(path)
-    for paths in by_lang.values():
-        for pdf in libreoffice(paths, "pdf"):
+    for lang, paths in by_lang.items():
+        for pdf in libreoffice(paths, "pdf", tmp_path / lang):
             assert pdf.read_bytes().startswith(b"%PDF"), pdf.name
 
 
