@@ -2,10 +2,12 @@
 
 A reader is native code (calamine, pyarrow): a hostile or damaged file can make it abort the whole process
 (a Rust allocation failure is SIGABRT, not an exception), exhaust memory or hang. Here each task runs in a
-long-lived worker fed one item at a time over a pipe: a worker that dies is attributed to the one item it held,
-reported as a ``Failure``, and replaced before the next item. Limits: the parent kills a worker whose item
-takes longer than ``Limits.seconds`` (so the cap holds on Windows too); on POSIX the worker's address space may
-grow by at most ``Limits.memory_bytes`` beyond what it holds when it starts (RLIMIT_AS).
+long-lived worker fed a batch of items at a time over a pipe, answering once per batch; before each item it
+records in memory shared with the parent which item it is on and since when. A worker that dies is attributed
+to that one item, reported as a ``Failure``, and replaced; the other items of its batches, whose answers died
+with it, are run again. Limits: the parent kills a worker whose item takes longer than ``Limits.seconds`` (so
+the cap holds on Windows too); on POSIX the worker's address space may grow by at most ``Limits.memory_bytes``
+beyond what it holds when it starts (RLIMIT_AS).
 
 Workers are forked on Linux (they inherit the imported modules: pandas is imported once, not per worker or
 file) and spawned elsewhere (once per worker; a spawned worker imports what the task needs once).
@@ -36,9 +38,17 @@ from keyacct_xl.messages import Message, msg
 MAX_SECONDS = 30.0
 MAX_MEMORY_BYTES = 2 * 1024**3
 _DETAIL_CHARS = 200
-# Items sent to a worker ahead of its answers: it goes on to the next one without waiting for the parent to
-# read the last answer (on a busy machine, waiting to be scheduled costs more than the work on one form).
+# Items go to a worker in batches of at most BATCH, answered together: the parent wakes up once per batch, not
+# once per item (on a busy machine each wake-up costs more than unpickling an answer; a form takes 2-3 ms).
+BATCH = 16
+_BATCHES_PER_WORKER = 4  # smaller batches for fewer items, so that the workers finish about together
+# Batches sent to a worker ahead of its answers: it goes on to the next one without waiting for the parent to
+# read the last answer.
 _QUEUED = 2
+# The worker's record of its current item, in memory it shares with the parent: the item's index, when it
+# started (time.monotonic: one system-wide clock on Linux, Windows and macOS) and where its messages start in
+# the worker's log.
+_ITEM, _SINCE, _LOG = 0, 1, 2
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -122,12 +132,16 @@ def _serve(
     memory: int,
     parent_end: Connection | None,
     log: int | str,
+    current: Any,
 ) -> None:
-    """A worker's loop: receive an item, run ``task`` on it, send ("ok", result) or ("error", exception).
+    """A worker's loop: receive a batch of (index, item), run ``task`` on each, send one answer for the batch: a
+    list of ("ok", result) or ("error", exception), and where the log ends.
 
-    It ends when the parent sends None or closes the pipe, and when the parent itself is gone. Its standard
-    error goes to ``log``: a native reader's last words (a Rust allocation failure, its backtrace) become the
-    reason of the item that killed it, not noise on the user's console.
+    Before each item it writes the item's index, the time and the log's size into ``current`` (shared with the
+    parent), so a crash or a timeout is blamed on that item. A MemoryError ends the batch there (the parent
+    replaces the worker and runs the rest elsewhere). It ends when the parent sends None or closes the pipe, and
+    when the parent itself is gone. Its standard error goes to ``log``: a native reader's last words (a Rust
+    allocation failure, its backtrace) become the reason of the item that killed it, not noise on the console.
     """
     if parent_end is not None:  # forked: the parent's end must live only in the parent, or no EOF ever comes
         parent_end.close()
@@ -145,21 +159,37 @@ def _serve(
         if conn not in wait(watched):  # the parent is gone
             return
         try:
-            item = conn.recv()
+            batch = conn.recv()
         except EOFError:
             return
-        if item is None:
+        if batch is None:
             return
-        try:
-            status, value = "ok", task(item)
-        except BaseException as exc:  # the worker's job is to report anything the task raised
-            status, value = "error", _portable(exc)
+        answers: list[tuple[str, object]] = []
+        for index, item in batch:
+            sys.stderr.flush()
+            current[_LOG], current[_SINCE] = os.fstat(2).st_size, time.monotonic()
+            current[_ITEM] = index  # last: the parent reads the index first
+            try:
+                answers.append(("ok", task(item)))
+            except BaseException as exc:  # the worker's job is to report anything the task raised
+                answers.append(("error", _portable(exc)))
+                if isinstance(exc, MemoryError):
+                    break
         sys.stderr.flush()
         logged = os.fstat(2).st_size  # where the next item's messages start
         try:
-            conn.send((status, value, logged))
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a result that cannot cross the pipe
-            conn.send(("error", _portable(exc), logged))
+            conn.send((answers, logged))
+        except (pickle.PicklingError, TypeError, AttributeError):  # a result that cannot cross the pipe
+            conn.send(([_sendable(answer) for answer in answers], logged))
+
+
+def _sendable(answer: tuple[str, object]) -> tuple[str, object]:
+    """``answer`` when it pickles, else the error saying why it cannot cross the pipe."""
+    try:
+        pickle.dumps(answer)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        return "error", _portable(exc)
+    return answer
 
 
 def _portable(error: BaseException) -> BaseException | str:
@@ -181,15 +211,18 @@ def _death(exitcode: int | None) -> str:
 
 
 class _Worker:
-    """One worker process, its pipe, and the items it was handed whose answers have not been read yet.
+    """One worker process, its pipe, and the batches it was handed whose answers have not been read yet.
 
-    ``held[0]`` is the item it works on; the next one waits in the pipe. When the worker dies, ``held[0]`` is the
-    item that killed it and the others were never started.
+    ``held[0]`` is the batch it works on; the next one waits in the pipe. When the worker dies, the item it
+    recorded as its current one (in ``current``) is the item that killed it; the others of its batches have
+    no answer.
     """
 
     def __init__(self, pool: Workers) -> None:
         ctx = _context()
         self.conn, child = ctx.Pipe()
+        self.current = ctx.RawArray("d", 3)  # _ITEM, _SINCE, _LOG, written by the worker before each item
+        self.current[_ITEM] = -1
         forked = ctx.get_start_method() == "fork"
         # The log: forked, the worker inherits an open descriptor of a file already unlinked, so nothing is left
         # behind even when this process is killed; spawned (Windows), it opens the file by its name.
@@ -207,6 +240,7 @@ class _Worker:
                 pool.limits.memory_bytes,
                 self.conn if forked else None,
                 self.log if forked else self.path,
+                self.current,
             ),
         )
         # Frozen at the fork, the objects the worker inherits are never traversed by its collector: no collection
@@ -221,30 +255,44 @@ class _Worker:
             if freeze:
                 gc.unfreeze()
         child.close()
-        self.held: deque[int] = deque()  # items sent and not answered; the first is the one being worked on
-        self.started = 0.0  # when the first held item started (about: when the one before was answered)
-        self.log_start = 0  # where the first held item's messages start in the log
+        self.held: deque[list[int]] = deque()  # batches sent and not answered; the first is the one in work
+        self.started = 0.0  # when the first held batch could start (about: when the one before was answered)
+        self.log_start = 0  # where the log ended with the last answer
 
-    def give(self, index: int, item: object) -> None:
-        """Send one item; a worker that already died is seen by the next wait (the crash is then this item's)."""
-        self.held.append(index)
-        if len(self.held) == 1:
+    def give(self, batch: list[int], items: Sequence[object]) -> None:
+        """Send a batch of items; a worker that already died is seen by the next wait (the crash is then the
+        batch's first item's)."""
+        if not self.held:  # idle, so not writing: an index left from an earlier map() must not name an item now
+            self.current[_ITEM] = -1
             self.started = time.monotonic()
+        self.held.append(batch)
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.conn.send(item)
+            self.conn.send([(index, items[index]) for index in batch])
 
-    def done(self, logged: int | None = None) -> int:
-        """The first held item, now answered (its messages ended at ``logged``) or failed; the next one starts."""
-        index = self.held.popleft()
-        self.started = time.monotonic()
-        if logged is not None:
-            self.log_start = logged
-        return index
+    def _on(self) -> int | None:
+        """The index of the item the worker recorded as its current one, when it belongs to the batch in work."""
+        index = int(self.current[_ITEM])
+        return index if index in self.held[0] else None
+
+    def on(self) -> int:
+        """The item the worker is on: the one it recorded, else (it has not started the batch) the batch's first."""
+        index = self._on()
+        return self.held[0][0] if index is None else index
+
+    def since(self) -> float:
+        """When the worker started the item it is on (time.monotonic)."""
+        return self.started if self._on() is None else max(self.started, self.current[_SINCE])
+
+    def done(self, logged: int) -> list[int]:
+        """The first held batch, now answered (its messages ended at ``logged``); the next one starts."""
+        self.started, self.log_start = time.monotonic(), logged
+        return self.held.popleft()
 
     def last_words(self) -> str:
         """The first line the worker wrote to standard error while on its current item (e.g. why it aborted)."""
+        start = self.log_start if self._on() is None else int(self.current[_LOG])
         with contextlib.suppress(OSError):
-            os.lseek(self.log, self.log_start, os.SEEK_SET)  # only once the worker is dead: it shares the offset
+            os.lseek(self.log, start, os.SEEK_SET)  # only once the worker is dead: it shares the offset
             for line in os.read(self.log, 65536).decode("utf-8", errors="replace").splitlines():
                 if line.strip():
                     return " ".join(line.split())[:_DETAIL_CHARS]
@@ -261,8 +309,15 @@ class _Worker:
             os.unlink(self.path)
 
 
+def batch_size(items: int, jobs: int, most: int = BATCH) -> int:
+    """How many items a request carries: at most ``most``, and small enough that each of ``jobs`` workers gets
+    several batches."""
+    return max(1, min(most, items // (max(1, jobs) * _BATCHES_PER_WORKER)))
+
+
 class Workers:
-    """Long-lived worker processes that run ``task`` on one item at a time, each item within ``limits``."""
+    """Long-lived worker processes that run ``task`` on one item at a time, each item within ``limits``; items
+    travel in batches of at most ``batch``."""
 
     def __init__(
         self,
@@ -272,9 +327,10 @@ class Workers:
         initializer: Callable | None = None,
         initargs: tuple = (),
         limits: Limits = Limits(),
+        batch: int = BATCH,
     ) -> None:
         self.task, self.initializer, self.initargs, self.limits = task, initializer, initargs, limits
-        self.jobs = max(1, jobs)
+        self.jobs, self.batch = max(1, jobs), max(1, batch)
         self._workers: list[_Worker] = []
 
     def __enter__(self) -> Workers:
@@ -295,15 +351,15 @@ class Workers:
 
     def map(self, items: Sequence[T]) -> Iterator[R | Failure]:
         """Each item's result, or a Failure for it, in the order of ``items``."""
+        size = batch_size(len(items), self.jobs, self.batch)
         waiting, done, emitted = deque(range(len(items))), {}, 0
         while emitted < len(items):
             busy = sum(bool(w.held) for w in self._workers)
-            while len(self._workers) < min(self.jobs, len(waiting) + busy):
+            while len(self._workers) < min(self.jobs, -(-len(waiting) // size) + busy):
                 self._workers.append(_Worker(self))
             for worker in self._workers:
                 while len(worker.held) < _QUEUED and waiting:
-                    index = waiting.popleft()
-                    worker.give(index, items[index])
+                    worker.give([waiting.popleft() for _ in range(min(size, len(waiting)))], items)
             done.update(self._collect(waiting))
             while emitted in done:
                 yield done.pop(emitted)
@@ -312,47 +368,54 @@ class Workers:
     def _collect(self, waiting: deque[int]) -> dict[int, R | Failure]:
         """Wait for at least one busy worker to answer, die or run out of time; their items' results.
 
-        Items a dead worker held beyond the one it died on go back to the front of ``waiting``.
+        The items a dead worker held besides the one it died on go back to the front of ``waiting``.
         """
         busy = [w for w in self._workers if w.held]
-        timeout = max(0.0, min(w.started for w in busy) + self.limits.seconds - time.monotonic())
+        timeout = max(0.0, min(w.since() for w in busy) + self.limits.seconds - time.monotonic())
         ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
         results: dict[int, R | Failure] = {}
         for worker in busy:
             if worker.conn in ready or worker.process.sentinel in ready:
-                index, result = self._answer(worker, waiting)
-            elif time.monotonic() >= worker.started + self.limits.seconds:
-                index, result = worker.done(), Failure("timeout", f"over {self.limits.seconds:g} s")
-                self._replace(worker, waiting)
-            else:
-                continue
-            results[index] = result
+                results.update(self._answer(worker, waiting))
+            elif time.monotonic() >= worker.since() + self.limits.seconds:
+                index = worker.on()
+                results[index] = Failure("timeout", f"over {self.limits.seconds:g} s")
+                self._replace(worker, waiting, index)
         return results
 
-    def _answer(self, worker: _Worker, waiting: deque[int]) -> tuple[int, R | Failure]:
+    def _answer(self, worker: _Worker, waiting: deque[int]) -> dict[int, R | Failure]:
         try:
             if worker.conn.poll():
-                status, value, logged = worker.conn.recv()
-                index = worker.done(logged)
-                if status == "ok":
-                    return index, value
-                if isinstance(value, MemoryError):  # the worker may be left in a bad state: replace it
+                answers, logged = worker.conn.recv()
+                batch = worker.done(logged)
+                results = {index: self._result(*answer) for index, answer in zip(batch, answers)}
+                if len(answers) < len(batch) or (answers and isinstance(answers[-1][1], MemoryError)):
+                    # The worker stopped its batch on a MemoryError and may be left in a bad state: replaced,
+                    # the rest of the batch waits again (first, before the batches queued after it).
                     self._replace(worker, waiting)
-                    return index, Failure("crashed", "MemoryError")
-                detail = value if isinstance(value, str) else short(value)
-                return index, Failure("error", detail, None if isinstance(value, str) else value)
+                    waiting.extendleft(reversed(batch[len(answers) :]))
+                return results
         except (EOFError, OSError):  # the pipe closed mid-answer: the worker died
             pass
         worker.process.join(timeout=5)
-        words = worker.last_words()
-        index = worker.done()
+        words, index = worker.last_words(), worker.on()
         failure = Failure("crashed", _death(worker.process.exitcode) + (f": {words}" if words else ""))
-        self._replace(worker, waiting)
-        return index, failure
+        self._replace(worker, waiting, index)
+        return {index: failure}
 
-    def _replace(self, worker: _Worker, waiting: deque[int]) -> None:
-        """End ``worker``; the items it still holds (sent after the one that failed) wait again."""
-        waiting.extendleft(reversed(worker.held))
+    @staticmethod
+    def _result(status: str, value: Any) -> Any:
+        """An item's answer as its result or its Failure."""
+        if status == "ok":
+            return value
+        if isinstance(value, MemoryError):
+            return Failure("crashed", "MemoryError")
+        detail = value if isinstance(value, str) else short(value)
+        return Failure("error", detail, None if isinstance(value, str) else value)
+
+    def _replace(self, worker: _Worker, waiting: deque[int], failed: int | None = None) -> None:
+        """End ``worker``; the items it still holds but ``failed`` wait again (their answers died with it)."""
+        waiting.extendleft(reversed([index for batch in worker.held for index in batch if index != failed]))
         worker.held.clear()
         worker.stop()
         self._workers.remove(worker)

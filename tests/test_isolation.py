@@ -10,6 +10,7 @@ import re
 import signal
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from keyacct_xl.consolidate import safety
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.errors import InputError
-from keyacct_xl.isolation import Failure, Limits, Workers, run_isolated
+from keyacct_xl.isolation import Failure, Limits, Workers, batch_size, run_isolated
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.master.writer import save_master
@@ -86,6 +87,31 @@ def test_an_exception_is_reported_short_and_our_errors_come_back_as_raised(tmp_p
     assert (caught.value.en, caught.value.zh) == ("a.xlsx: broken", "a.xlsx：已损坏")
     with pytest.raises(InputError, match=r"a\.xlsx: the reader stopped on this file \(killed by SIGABRT"):
         run_isolated(_task, "abort", file=tmp_path / "a.xlsx")
+
+
+def _noted_task(item: tuple[str, object]) -> object:
+    """``_task`` on the item's value, each run noted first in the item's file (one line per run)."""
+    path, value = item
+    with open(path, "a", encoding="utf-8") as runs:
+        runs.write(f"{value}\n")
+    return _task(value)
+
+
+@pytest.mark.parametrize(("bad", "kind"), [("abort", "crashed"), ("sleep", "timeout")])
+def test_a_failure_in_the_middle_of_a_batch_is_that_item_s_and_the_batch_s_others_come_back(
+    bad: str, kind: str, tmp_path: Path
+) -> None:
+    runs = tmp_path / "runs.txt"
+    values: list[object] = list(range(16))
+    values[5] = bad  # batches of 4: the second is 4, bad, 6, 7
+    with Workers(_noted_task, batch=4, limits=Limits(seconds=1)) as workers:
+        results = list(workers.map([(str(runs), value) for value in values]))
+    failure = results[5]
+    assert isinstance(failure, Failure) and failure.kind == kind
+    assert results[:5] + results[6:] == values[:5] + values[6:]
+    counts = Counter(runs.read_text(encoding="utf-8").split())
+    # 4 was answered with its batch, which died: run again; 6 and 7 had not started; no other batch was lost.
+    assert counts == Counter({**{str(v): 1 for v in values}, "4": 2})
 
 
 def test_no_worker_outlives_its_pool() -> None:
@@ -169,6 +195,37 @@ def test_a_reader_abort_rejects_that_file_and_the_others_merge(
         assert "内存上限" in (tmp_path / "q" / f"{name}.reason.txt").read_text(encoding="utf-8")
 
 
+def _visit_weeks(weeks: range) -> dict[str, bytes]:
+    """One visit record a week (one rep, one visit each), by file name."""
+    forms = {}
+    for week in weeks:
+        monday = dt.date.fromisocalendar(2026, week, 1).isoformat()
+        forms[f"W{week}.xlsx"] = fill_form(
+            blank_form("visit_record"),
+            header={"rep": "张三", "period": f"2026-W{week}"},
+            rows={"visits": [{"date": monday, "customer_id": "C001", "content": f"W{week}"}]},
+        )
+    return forms
+
+
+def test_a_reader_abort_in_the_middle_of_a_batch_rejects_that_file_only(
+    good: bytes, master: Path, tmp_path: Path, no_precheck: None
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    forms = _visit_weeks(range(30, 41))
+    for name, data in forms.items():
+        (inbox / name).write_bytes(data)
+    (inbox / "W33x-dimension.xlsx").write_bytes(dimension_bomb(good))  # fifth of twelve by name
+    assert batch_size(12, jobs=1) == 3  # so with one worker it is the middle of the second batch
+    result = consolidate(inbox, master, jobs=1, now=NOW)
+    found = {o.name: o for o in result.outcomes}
+    bomb = found.pop("W33x-dimension.xlsx")
+    assert (bomb.status, bomb.code) == ("rejected", "reader_crashed")
+    assert "SIGABRT" in bomb.reason_en and "549755289600" in bomb.reason_en
+    assert {name: (o.status, o.rows_added) for name, o in found.items()} == {n: ("accepted", 1) for n in forms}
+
+
 def test_the_bombs_are_refused_by_the_precheck_before_any_reader(good: bytes, master: Path, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -184,14 +241,8 @@ def test_a_killed_worker_rejects_the_file_it_held_and_the_run_goes_on(
 ) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    for week in range(40, 46):  # six weeks of one rep: six files that each add a visit
-        monday = dt.date.fromisocalendar(2026, week, 1).isoformat()
-        form = fill_form(
-            blank_form("visit_record"),
-            header={"rep": "张三", "period": f"2026-W{week}"},
-            rows={"visits": [{"date": monday, "customer_id": "C001", "content": f"W{week}"}]},
-        )
-        (inbox / f"W{week}.xlsx").write_bytes(form)
+    for name, data in _visit_weeks(range(40, 46)).items():  # six files that each add a visit
+        (inbox / name).write_bytes(data)
 
     pids: list[int] = []
 

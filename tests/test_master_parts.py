@@ -30,7 +30,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.xlsx.ooxml import NS_CT, NS_MAIN, NS_PKG_REL
-from keyacct_xl.xlsx.package import locate_tables, open_package
+from keyacct_xl.xlsx.package import locate_tables, open_package, read_parsed
 from keyacct_xl.xlsx.sheetdata import CellColumn, splice_sheet
 from keyacct_xl.xlsx.sheetxml import formula_cells, read_layout
 
@@ -366,3 +366,31 @@ def test_a_damaged_part_that_is_only_copied_is_a_user_error_naming_it(tmp_path: 
         f"{path}: cannot edit the part docProps/app.xml of the workbook: it cannot be copied, the file is damaged"
     )
     assert "无法复制，文件已损坏" in caught.value.message("zh")
+
+
+def _table_name(root: etree._Element, part: str) -> tuple[str, str]:
+    return part, root.get("name", "")
+
+
+def test_a_structure_part_is_read_once_per_content_and_a_damaged_one_every_time(tmp_path: Path) -> None:
+    # The copies of a form share their table parts byte for byte: the second copy's reading is the first's value;
+    # a part with other bytes is read again, and a damaged one is refused each time, naming its own file.
+    part = "xl/tables/table1.xml"
+
+    def package(name: str, xml: bytes) -> zipfile.ZipFile:
+        with zipfile.ZipFile(tmp_path / name, "w") as archive:
+            archive.writestr(part, xml)
+        return zipfile.ZipFile(tmp_path / name)
+
+    table = b'<table xmlns="%s" id="1" name="%s" ref="A1:B2"/>'
+    with (
+        package("a.xlsx", table % (NS_MAIN.encode(), b"t_visits")) as a,
+        package("b.xlsx", table % (NS_MAIN.encode(), b"t_visits")) as b,
+        package("c.xlsx", table % (NS_MAIN.encode(), b"t_lines")) as c,
+    ):
+        first = read_parsed(a, part, _table_name)
+        assert first == (part, "t_visits") and read_parsed(b, part, _table_name) is first
+        assert read_parsed(c, part, _table_name) == (part, "t_lines")
+    for name in ("d.xlsx", "e.xlsx"):
+        with package(name, b"<table") as damaged, pytest.raises(InputError, match=re.escape(name) + ".*table1.xml"):
+            read_parsed(damaged, part, _table_name)

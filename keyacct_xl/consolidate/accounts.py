@@ -82,9 +82,7 @@ def replaced_buyers(
     ``named`` are the Contacts rows the file added or updated; a buyer it names again stays. The leaving date
     is the form's fill date, else the consolidation's.
     """
-    customers = {
-        str(contacts.record(w).get("customer_id")) for w in named if is_buyer(contacts.record(w).get("decision_role"))
-    }
+    customers = {str(contacts.get(w, "customer_id")) for w in named if is_buyer(contacts.get(w, "decision_role"))}
     if not customers:
         return []
     filled = outcome.header.get("fill_date")

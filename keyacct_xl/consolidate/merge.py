@@ -10,6 +10,7 @@ never deleted. Files waiting for a person's decision (needs review) merge nothin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import pandas as pd
@@ -39,6 +40,12 @@ LIVE = ("accepted", "partial")
 PROVENANCE_KEYS = ("source_file", "source_sheet", "source_row", "period", "file_sha256", "consolidated_at")
 # A period file repeating at least this share of an earlier file's rows corrects it rather than adding to it.
 CORRECTION_OVERLAP = 0.5
+
+
+@functools.cache
+def _keys(table: str) -> frozenset[str]:
+    """The canonical column keys of a consolidation table."""
+    return frozenset(ALL_CONSOLIDATION_TABLES[table].keys)
 
 
 def _consumed(field: FieldSpec, route: Route) -> bool:
@@ -80,6 +87,9 @@ class Merger:
         self.follow = FollowThrough(self._table, self.changed, now=now, lang=self.lang)  # the forms' own steps
         self.history: list[dict[str, object]] = []
         self.ledger: list[dict[str, object]] = []  # entries added by this run
+        # Where each form's fields land, worked out once per form (and table, section), not once per file.
+        self._targets_of: dict[tuple[str, str, str], list[tuple[str, str, bool]]] = {}
+        self._used: dict[str, frozenset[str]] = {}  # form -> the header fields its tables take
         ledger = store.frame(LEDGER.name)
         self.known_sha = set(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
         self.held = set(ledger.loc[ledger["status"] == "needs_review", "file_sha256"].dropna().astype(str))
@@ -236,13 +246,29 @@ class Merger:
             if key in values and (not extra or values[key] is not None)
         }
 
+    def _header_targets(self, spec: FormSpec, table: str, *, mapped_only: bool) -> list[tuple[str, str, bool]]:
+        """``_targets`` of the form's header fields (only those mapped to ``table`` when ``mapped_only``)."""
+        key = (spec.id, table, "mapped header" if mapped_only else "header")
+        if key not in self._targets_of:
+            fields = spec.header_fields
+            if mapped_only:
+                fields = tuple(f for f in fields if (f.maps_to or "").partition(".")[0] == table)
+            self._targets_of[key] = self._targets(fields, table)
+        return self._targets_of[key]
+
+    def _line_targets(self, spec: FormSpec, table: str, section_id: str) -> list[tuple[str, str, bool]]:
+        """``_targets`` of a table section's fields."""
+        key = (spec.id, table, f"section {section_id}")
+        if key not in self._targets_of:
+            fields = spec.section(section_id).fields
+            self._targets_of[key] = self._targets(fields, table, route_tables(ROUTES[spec.id]))
+        return self._targets_of[key]
+
     def _lines(self, outcome: FileOutcome, spec: FormSpec, table: str, section_id: str) -> list[dict[str, object]]:
         """The master rows of one table section: header values and provenance shared, then each line's own."""
-        section = spec.section(section_id)
-        header_fields = tuple(f for f in spec.header_fields if (f.maps_to or "").partition(".")[0] == table)
-        keys = ALL_CONSOLIDATION_TABLES[table].keys
-        base = self._columns_for(self._targets(header_fields, table), outcome.header)
-        targets = self._targets(section.fields, table, route_tables(ROUTES[spec.id]))
+        keys = _keys(table)
+        base = self._columns_for(self._header_targets(spec, table, mapped_only=True), outcome.header)
+        targets = self._line_targets(spec, table, section_id)
         for key in ("customer_id", "quote_no", "year"):  # a line inherits its form's customer, quote, year
             if key in keys and base.get(key) is None and outcome.header.get(key) is not None:
                 base[key] = outcome.header[key]
@@ -260,9 +286,10 @@ class Merger:
         return lines
 
     def _header_row(self, outcome: FileOutcome, spec: FormSpec, table: str) -> dict[str, object]:
-        values = self._columns_for(self._targets(spec.header_fields, table), outcome.header)
+        values = self._columns_for(self._header_targets(spec, table, mapped_only=False), outcome.header)
+        keys = _keys(table)
         return {
-            **{k: v for k, v in values.items() if k in ALL_CONSOLIDATION_TABLES[table].keys},
+            **{k: v for k, v in values.items() if k in keys},
             **self._provenance(outcome, "", None),
         }
 
@@ -389,7 +416,11 @@ class Merger:
 
     def _ledger(self, outcome: FileOutcome, spec: FormSpec, route: Route) -> None:
         # Header fields no table took are kept in the ledger, so nothing a rep typed is lost.
-        used = {"rep", "period"} | {f.key for f in spec.header_fields if _consumed(f, route)}
+        used = self._used.get(spec.id)
+        if used is None:
+            used = self._used[spec.id] = frozenset(
+                {"rep", "period"} | {f.key for f in spec.header_fields if _consumed(f, route)}
+            )
         rest = {k: v for k, v in outcome.header.items() if k not in used and v is not None}
         self._ledger_entry(outcome, header=row_json(rest) if rest else None)
         self.known_sha.add(outcome.sha256)

@@ -19,6 +19,8 @@ class MergeTable:
     frame: pd.DataFrame
     keyed: KeyedRows
     added: list[dict[str, object]] = field(default_factory=list)
+    # Column label -> position in the frame, looked up once per label (put may add columns at the right end).
+    _positions: dict[str, int] = field(default_factory=dict, repr=False)
 
     def get(self, where: Location, column: str) -> object:
         """A row's current value."""
@@ -47,7 +49,12 @@ class MergeTable:
 
     def _column(self, column: str) -> int:
         """The position of a column (labels are unique in a master table)."""
-        return int(self.frame.columns.get_indexer([column])[0])
+        position = self._positions.get(column)
+        if position is None:
+            position = int(self.frame.columns.get_indexer([column])[0])
+            if position >= 0:  # only a column the frame has: one added later gets its own position then
+                self._positions[column] = position
+        return position
 
     def add(self, values: dict[str, object]) -> Location:
         """Add a new row (appended to the frame at flush)."""

@@ -21,6 +21,7 @@ from contextlib import nullcontext
 from xml.etree import ElementTree as ET
 
 import python_calamine as calamine
+from lxml import etree
 
 from keyacct_xl.consolidate.headermatch import match_by_headers
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
@@ -31,7 +32,7 @@ from keyacct_xl.forms.spec import FormSpec, SectionSpec, Text
 from keyacct_xl.messages import Rendered, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import NS_MAIN, parse_range, split_ref
-from keyacct_xl.xlsx.package import TableLocation, locate_tables, read_xml
+from keyacct_xl.xlsx.package import TableLocation, locate_tables, read_parsed
 
 MAX_ROWS = 20_000  # per table: a form holds a week or a month of lines, not a data dump
 _MAP_COLUMNS = 4
@@ -86,21 +87,27 @@ def package_names(
     """Workbook-level defined names -> (sheet, top-left A1 ref), and the Excel tables by name.
 
     Read from the package's XML (which passed the safety checks), so no sheet is parsed to find them; ``package``
-    is ``data`` already opened by the screening (left open).
+    is ``data`` already opened by the screening (left open). The copies of a form share these parts byte for
+    byte: each distinct part is parsed once (xlsx.package.read_parsed).
     """
     try:
         with nullcontext(package) if package is not None else zipfile.ZipFile(io.BytesIO(data)) as archive:
-            root = read_xml(archive, "xl/workbook.xml")  # parsed once, for the names and for the sheets' parts
-            tables = locate_tables(archive, workbook=root)
+            names = read_parsed(archive, "xl/workbook.xml", _defined_names)
+            tables = locate_tables(archive)
     except ET.ParseError as exc:  # a part that is not well-formed XML (xmlpart.MalformedPartError names it)
         raise Rejection("corrupt", *texts(msg("damaged workbook part ({problem})", problem=exc))) from None
+    return dict(names), tables
+
+
+def _defined_names(root: etree._Element, part: str) -> tuple[tuple[str, tuple[str, str]], ...]:
+    """(name, (sheet, top-left A1 ref)) of each workbook-level defined name of a single cell or range."""
     names = {}
     for item in root.iter(f"{{{NS_MAIN}}}definedName"):
         m = _NAME_REF.match((item.text or "").strip())
         if m and item.get("localSheetId") is None:
             sheet = (m[1] or "").replace("''", "'") or m[2]
             names[item.get("name", "")] = (sheet, f"{m[3]}{m[4]}")
-    return names, tables
+    return tuple(names.items())
 
 
 class _Grid:

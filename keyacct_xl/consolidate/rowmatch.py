@@ -36,8 +36,8 @@ def _norm(value: object) -> object:
 Normed = Mapping[str, object]  # a row's key columns, normalised (None for a blank cell)
 
 
-def _normed(values: Mapping[str, object], row_key: RowKey) -> dict[str, object]:
-    return {column: _norm(values.get(column)) for column in _key_columns(row_key)}
+def _normed(values: Mapping[str, object], columns: tuple[str, ...]) -> dict[str, object]:
+    return {column: _norm(values.get(column)) for column in columns}
 
 
 def _key_columns(row_key: RowKey) -> tuple[str, ...]:
@@ -107,12 +107,16 @@ class KeyedRows:
 
     row_key: RowKey
     by_key: dict[Key, list[Location]] = field(default_factory=dict)
+    columns: tuple[str, ...] = field(init=False)  # the key's columns, worked out once, not for every row
+
+    def __post_init__(self) -> None:
+        self.columns = _key_columns(self.row_key)
 
     @classmethod
     def of_frame(cls, frame: pd.DataFrame, row_key: RowKey) -> KeyedRows:
         """Index every row of ``frame``."""
         keyed = cls(row_key)
-        columns = _key_columns(row_key)
+        columns = keyed.columns
         # Column by column, each distinct value normalised once (a table repeats its reps, dates, customers).
         normed = [_normed_column(frame[c]) if c in frame.columns else [None] * len(frame) for c in columns]
         for position, row in enumerate(zip(*normed) if columns else [() for _ in range(len(frame))]):
@@ -121,7 +125,7 @@ class KeyedRows:
 
     def add(self, values: Mapping[str, object], where: Location) -> None:
         """Index one row under each of its keys."""
-        self._index(_normed(values, self.row_key), where)
+        self._index(_normed(values, self.columns), where)
 
     def _index(self, normed: Normed, where: Location) -> None:
         for key in (
@@ -141,7 +145,7 @@ class KeyedRows:
         """
         taken: set[Location] = set()
         found: list[Location | None] = []
-        for values in (_normed(row, self.row_key) for row in rows):
+        for values in (_normed(row, self.columns) for row in rows):
             place = None
             for key in (_alternative_key(values, self.row_key), _columns_key(values, self.row_key)):
                 free = [p for p in self.by_key.get(key, []) if p not in taken] if key is not None else []

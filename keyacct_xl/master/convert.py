@@ -88,6 +88,9 @@ def to_texts(values: Sequence[object], locate: Locate) -> pd.Series:
     """
     out: list[object] = []
     for i, v in enumerate(values):
+        if type(v) is str and 0 < len(v) <= EXCEL_MAX_TEXT:  # nearly every cell of a text column: kept as it is
+            out.append(v)
+            continue
         if isinstance(v, str) and len(v) > EXCEL_MAX_TEXT:
             raise InputError(
                 msg(

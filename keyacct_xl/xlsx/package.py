@@ -6,6 +6,7 @@ keeps in them (charts, pivot tables, images, formulas, other sheets) survives a 
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import shutil
 import tempfile
@@ -14,7 +15,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from lxml import etree
 
@@ -34,6 +35,10 @@ _SPOOL_IN_MEMORY = 64 * 1024**2
 _ZIP64_LIMIT = zipfile.ZIP64_LIMIT
 _COPY_CHUNK = 1024**2
 CALC_CHAIN = "xl/calcChain.xml"
+# Distinct structure parts whose reading is remembered (by their bytes): the copies of one form share their
+# relationships, table parts and workbook part, so a run of a thousand forms parses a few dozen of them.
+_PARSED_PARTS = 512
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,41 @@ def read_xml(archive: zipfile.ZipFile, part: str) -> etree._Element:
         raise
 
 
+@functools.lru_cache(maxsize=_PARSED_PARTS)
+def _parsed(data: bytes, part: str, read: Callable[[etree._Element, str], T]) -> T:
+    return read(parse_part(data, part), part)
+
+
+def read_parsed(archive: zipfile.ZipFile, part: str, read: Callable[[etree._Element, str], T]) -> T:
+    """What ``read`` takes from a part's root element (an immutable value), worked out once per content of the
+    part and ``read``; errors name the file and the part, as read_xml's do."""
+    data = read_part(archive, part)
+    try:
+        return _parsed(data, part, read)
+    except PartError as exc:
+        if archive.filename:
+            raise exc.in_file(archive.filename) from None
+        raise
+
+
+@functools.lru_cache(maxsize=_PARSED_PARTS)
 def rels_part(part: str) -> str:
     """The relationships part of ``part``: xl/worksheets/sheet1.xml -> xl/worksheets/_rels/sheet1.xml.rels."""
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _relationships(root: etree._Element, rels_name: str) -> tuple[tuple[str, tuple[str, str]], ...]:
+    """(id, (type, absolute target part)) of each internal relationship in the relationships part ``rels_name``."""
+    folder = posixpath.dirname(posixpath.dirname(rels_name))  # xl/worksheets/_rels/x.rels -> xl/worksheets
+    result = {}
+    for rel in root.iter(f"{{{NS_PKG_REL}}}Relationship"):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        absolute = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        result[rel.get("Id", "")] = (rel.get("Type", ""), absolute)
+    return tuple(result.items())
 
 
 def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
@@ -113,15 +149,7 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     rels_name = rels_part(part)
     if rels_name not in archive.NameToInfo:  # the zip directory by name (namelist() builds a list each time)
         return {}
-    folder = posixpath.dirname(part)
-    result = {}
-    for rel in read_xml(archive, rels_name).iter(f"{{{NS_PKG_REL}}}Relationship"):
-        target = rel.get("Target", "")
-        if rel.get("TargetMode") == "External":
-            continue
-        absolute = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        result[rel.get("Id", "")] = (rel.get("Type", ""), absolute)
-    return result
+    return dict(read_parsed(archive, rels_name, _relationships))
 
 
 def workbook_parts(archive: zipfile.ZipFile) -> list[str]:
@@ -135,16 +163,27 @@ def workbook_parts(archive: zipfile.ZipFile) -> list[str]:
     return ["xl/workbook.xml", rels_part("xl/workbook.xml"), *sorted(related)]
 
 
+def _sheets(root: etree._Element, part: str = "xl/workbook.xml") -> tuple[tuple[str, str], ...]:
+    """(sheet name, relationship id) of each sheet the workbook part lists, in order."""
+    return tuple(
+        (sheet.get("name", ""), sheet.get(f"{{{NS_REL}}}id", "")) for sheet in root.iter(f"{{{NS_MAIN}}}sheet")
+    )
+
+
 def sheet_parts(archive: zipfile.ZipFile, *, workbook: etree._Element | None = None) -> dict[str, str]:
     """Sheet name -> worksheet part, in workbook order; ``workbook`` is xl/workbook.xml when already parsed."""
-    root = read_xml(archive, "xl/workbook.xml") if workbook is None else workbook
+    sheets = read_parsed(archive, "xl/workbook.xml", _sheets) if workbook is None else _sheets(workbook)
     rels = _rels(archive, "xl/workbook.xml")
     result = {}
-    for sheet in root.iter(f"{{{NS_MAIN}}}sheet"):
-        rel_id = sheet.get(f"{{{NS_REL}}}id", "")
+    for name, rel_id in sheets:
         if rel_id in rels:
-            result[sheet.get("name", "")] = rels[rel_id][1]
+            result[name] = rels[rel_id][1]
     return result
+
+
+def _table_range(root: etree._Element, part: str) -> tuple[str, str]:
+    """A table part's name (its display name, else its name) and range."""
+    return root.get("displayName") or root.get("name") or "", root.get("ref", "A1")
 
 
 def locate_tables(archive: zipfile.ZipFile, *, workbook: etree._Element | None = None) -> dict[str, TableLocation]:
@@ -154,9 +193,8 @@ def locate_tables(archive: zipfile.ZipFile, *, workbook: etree._Element | None =
         for rel_type, target in _rels(archive, part).values():
             if rel_type != REL_TABLE or target not in archive.NameToInfo:
                 continue
-            root = read_xml(archive, target)
-            name = root.get("displayName") or root.get("name") or ""
-            tables[name] = TableLocation(name, sheet, part, target, root.get("ref", "A1"))
+            name, ref = read_parsed(archive, target, _table_range)
+            tables[name] = TableLocation(name, sheet, part, target, ref)
     return tables
 
 

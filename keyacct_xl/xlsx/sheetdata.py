@@ -108,17 +108,31 @@ def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, st
         stamps = pd.to_datetime(chunk, errors="raise")
         ns = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
         missing = stamps.isna().to_numpy()
-        return [
-            "" if miss else f'<c r="{letter}{r}" s="{s}"><v>{_number((v - _EPOCH_NS) / _DAY_NS)}</v></c>'
-            for r, v, miss in zip(rows, ns, missing)
-        ]
+        serials: dict[np.int64, str] = {}  # each distinct date's serial number, once (a column repeats its dates)
+        cells = []
+        for r, v, miss in zip(rows, ns, missing):
+            if miss:
+                cells.append("")
+                continue
+            serial = serials.get(v)
+            if serial is None:
+                serial = serials[v] = _number((v - _EPOCH_NS) / _DAY_NS)
+            cells.append(f'<c r="{letter}{r}" s="{s}"><v>{serial}</v></c>')
+        return cells
     if col.kind in NUMERIC_KINDS:
         values = pd.to_numeric(chunk, errors="raise").to_numpy(dtype=float)
         return [
             "" if math.isnan(v) else f'<c r="{letter}{r}" s="{s}"><v>{_number(v)}</v></c>' for r, v in zip(rows, values)
         ]
     out = []
+    texts: dict[str, str] = {}  # a text's <t> element, escaped once per distinct text (a column repeats its values)
     for r, value in zip(rows, chunk.tolist()):
+        if type(value) is str and value:  # most cells of a text column: straight to their element
+            inline = texts.get(value)
+            if inline is None:
+                inline = texts[value] = _inline(value)
+            out.append(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is>{inline}</is></c>')
+            continue
         if _is_missing(value) or value == "":
             out.append("")
             continue
