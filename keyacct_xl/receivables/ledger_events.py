@@ -80,10 +80,10 @@ class Coded:
         return np.r_[blank_text(self.names), True][self.codes]
 
 
-def coded(series: pd.Series) -> Coded:
+def coded(series: pd.Series, factorized: tuple[np.ndarray, pd.Index] | None = None) -> Coded:
     """``text(series)`` with one conversion per distinct value instead of one per line (a column of ids repeats a
-    few thousand values a million times)."""
-    codes, uniques = pd.factorize(series)
+    few thousand values a million times); ``factorized``: ``pd.factorize(series)`` when the caller has it."""
+    codes, uniques = factorized if factorized is not None else pd.factorize(series)
     # Values of two types can be one value to factorize and two texts (1 and 1.0): those columns go line by line.
     if pd.api.types.infer_dtype(uniques, skipna=True) != "string":
         encoded = pc.dictionary_encode(text(series))
@@ -169,11 +169,24 @@ def receipts(payments: pd.DataFrame, customer: Coded, as_of: pd.Timestamp) -> Li
     return replace(lines, reference=pc.utf8_trim_whitespace(_large_text(values)))
 
 
+def stable_order(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` for non-negative integers, sorted 16 bits at a time from the lowest: numpy
+    sorts 16-bit integers by radix, in linear time (a few passes beat one comparison sort of a million keys)."""
+    top = int(key.max()) if len(key) else 0
+    if top >= 2**48 or (len(key) and key.min() < 0):
+        return np.argsort(key, kind="stable")
+    order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+    for shift in range(16, top.bit_length(), 16):
+        digit = ((key[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+    return order
+
+
 def _in_order(key: np.ndarray, *then: pa.Array | np.ndarray) -> np.ndarray:
-    """The order that sorts by the integer ``key``, then by ``then`` (text compared as Arrow compares it, by code
-    point) where keys are equal, which must tell every two tied elements apart: integers sort fast, and only the
-    tied part is sorted on text."""
-    order = np.argsort(key)  # not stable: ``then`` decides every tie
+    """The order that sorts by the non-negative integer ``key``, then by ``then`` (text compared as Arrow compares
+    it, by code point) where keys are equal, which must tell every two tied elements apart: integers sort fast,
+    and only the tied part is sorted on text."""
+    order = stable_order(key)
     ordered = key[order]
     same = ordered[1:] == ordered[:-1]
     tied = np.r_[same, False] | np.r_[False, same]
@@ -195,6 +208,7 @@ def _group_documents(
     """One document per (customer, doc_no), dated by its first line, lines summed, in (customer, day, doc_no)
     order: (customer codes, doc_no codes into ``dictionary``, days, cents, one line of each)."""
     day, cents = lines.day, lines.cents
+    named = lines.key
     if len(doc) and np.bincount(doc).max() <= 1:
         # Every line is a document of its own (the usual export): nothing to group.
         g_cust, g_doc, g_day, g_cents, g_line = cust, doc, day, cents, np.arange(len(doc))
@@ -210,8 +224,9 @@ def _group_documents(
         g_line = order[first]
         g_cust, g_day, g_doc = cust[g_line], day[g_line], doc[g_line]
         g_cents = np.add.reduceat(cents[order], first) if len(first) else cents[:0]
+        named = named.take(pa.array(g_line))
     span = int(g_day.max() - g_day.min()) + 1 if len(g_day) else 1
-    sort = _in_order(g_cust * span + (g_day - (g_day.min() if len(g_day) else 0)), lines.key.take(pa.array(g_line)))
+    sort = _in_order(g_cust * span + (g_day - (g_day.min() if len(g_day) else 0)), named)
     return g_cust[sort], g_doc[sort], g_day[sort], g_cents[sort], g_line[sort]
 
 
