@@ -95,10 +95,13 @@ def _by_customer(values: pd.Series | pd.DataFrame, ids: pd.Index) -> pd.Series |
     return values.reindex(range(len(unique))).set_axis(unique).reindex(ids)
 
 
-def text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+def text_codes(
+    column: pd.Series, factorized: tuple[np.ndarray, pd.Index] | None = None
+) -> tuple[np.ndarray, pd.Index]:
     """``column.astype(str)`` factorized: each line's code and the texts, with one conversion per distinct value
-    instead of one per line (a missing value is one of the texts, as ``astype`` gives it)."""
-    codes, uniques = pd.factorize(column)
+    instead of one per line (a missing value is one of the texts, as ``astype`` gives it); ``factorized``:
+    ``pd.factorize(column)`` when the caller has it."""
+    codes, uniques = factorized if factorized is not None else pd.factorize(column)
     values = pd.Series(uniques)
     # Values of two types can be one value to factorize and two texts (1 and 1.0): then every line is converted.
     if pd.api.types.infer_dtype(uniques, skipna=True) != "string":
@@ -120,14 +123,16 @@ def customer_metrics(
     year: int,
     evaluation: pd.Timestamp,
     ledger: Ledger | None = None,
+    customer_ids: tuple[np.ndarray, pd.Index] | None = None,
 ) -> pd.DataFrame:
-    """One row per customer (Customers first, then ids seen only in Transactions) with the grading metrics."""
+    """One row per customer (Customers first, then ids seen only in Transactions) with the grading metrics;
+    ``customer_ids``: ``pd.factorize(transactions["customer_id"])`` when the caller has it."""
     dates = transactions["date"]
     until = (dates <= evaluation).to_numpy(dtype=bool, na_value=False)
     years = dates.dt.year.to_numpy(dtype="float64", na_value=np.nan)
     # Each line's customer as a position in ``ids``: grouping by these integers is the same grouping as by the ids,
     # without hashing a million strings once per figure; only the narrow columns each figure needs are cut.
-    codes, names = text_codes(transactions["customer_id"])
+    codes, names = text_codes(transactions["customer_id"], customer_ids)
     ids = pd.Index(customers["customer_id"].astype(str))
     seen = np.flatnonzero(np.bincount(codes[until], minlength=len(names)))
     ids = ids.append(pd.Index(names[seen]).difference(ids).sort_values())

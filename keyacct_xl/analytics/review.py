@@ -156,10 +156,18 @@ def build_review(
     policy = policy or load_grading_policy(master.settings.grading_policy)
     credit_policy = credit_policy or load_credit_policy()
     evaluation = evaluation_date(policy, year)
-    ledger = master_ledger(master, as_of=evaluation)
+    # The million lines' customer ids factorized once, for the ledger and the metrics both.
+    customer_ids = pd.factorize(master.transactions["customer_id"])
+    ledger = master_ledger(master, as_of=evaluation, customer_ids=customer_ids)
     credit = credit_grades(master.customers, ledger, policy=credit_policy, settings=master.settings, lang=lang)
     metrics = customer_metrics(
-        master.customers, master.transactions, master.visits, year=year, evaluation=evaluation, ledger=ledger
+        master.customers,
+        master.transactions,
+        master.visits,
+        year=year,
+        evaluation=evaluation,
+        ledger=ledger,
+        customer_ids=customer_ids,
     )
     by_id = credit.set_index("customer_id")
     # Every ledger metric a policy rule may name (max_days_overdue, overdue_amount ...), not only on_time_rate.

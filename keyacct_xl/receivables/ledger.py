@@ -101,11 +101,18 @@ class _Item:
 
 
 def build_ledger(
-    transactions: pd.DataFrame, payments: pd.DataFrame, customers: pd.DataFrame, *, as_of: pd.Timestamp | None = None
+    transactions: pd.DataFrame,
+    payments: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp | None = None,
+    customer_ids: tuple[np.ndarray, pd.Index] | None = None,
 ) -> Ledger:
-    """Replay invoices, credit notes and payments up to ``as_of`` (default: the latest date in either table)."""
+    """Replay invoices, credit notes and payments up to ``as_of`` (default: the latest date in either table);
+    ``customer_ids``: ``pd.factorize(transactions["customer_id"])`` when the caller has it for its own figures."""
     as_of = _resolve_as_of(transactions, payments, as_of)
-    tx_customer, pay_customer = coded(transactions["customer_id"]), coded(payments["customer_id"])
+    tx_customer = coded(transactions["customer_id"], customer_ids)
+    pay_customer = coded(payments["customer_id"])
     check_required(transactions, TRANSACTIONS, ("date", "amount"), customer=tx_customer)
     check_required(payments, PAYMENTS, ("date", "amount"), customer=pay_customer)
     given_input = ledger_input(documents(transactions, tx_customer, as_of), receipts(payments, pay_customer, as_of))
