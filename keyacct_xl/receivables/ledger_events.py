@@ -355,5 +355,7 @@ def _references(
         ok = doc_key[by_key[at]] == wanted
     ok &= events.kind[invoice] == fifo.KIND_INVOICE
     ok &= (invoice < named.line) & (events.cents[invoice] > 0)
-    order = np.lexsort((named.position[ok], named.line[ok]))
-    return fifo.References(named.line[ok][order], invoice[ok][order], named.position[ok][order])
+    line, position = named.line[ok], named.position[ok]
+    # By payment, then the name's place in its reference: one integer key (positions are small).
+    order = stable_order(line * (int(position.max()) + 1 if len(position) else 1) + position)
+    return fifo.References(line[order], invoice[ok][order], position[order])
