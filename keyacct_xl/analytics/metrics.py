@@ -59,6 +59,17 @@ def annual_sales(transactions: pd.DataFrame, *, year: int) -> pd.Series:
     return lines.groupby("customer_id", sort=True)["amount"].sum()
 
 
+def code_groups(codes: np.ndarray, size: int) -> pd.Categorical:
+    """Integer codes (0 <= code < ``size``) as a key pandas groups by without hashing them: the same groups, in
+    the same order, and the same sums to the last bit as grouping by the integers (use ``observed=True``)."""
+    return pd.Categorical.from_codes(codes, categories=pd.RangeIndex(size))
+
+
+def code_index(grouped: pd.Series | pd.DataFrame) -> np.ndarray:
+    """The integer codes a ``code_groups`` result is indexed by."""
+    return np.asarray(grouped.index.codes, dtype="int64")
+
+
 def _rating(value: object) -> float:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return np.nan
@@ -72,7 +83,7 @@ def _rating(value: object) -> float:
     return number if 1 <= number <= 5 else np.nan
 
 
-def _price_index(year_tx: pd.DataFrame) -> pd.Series:
+def _price_index(year_tx: pd.DataFrame, customers: int) -> pd.Series:
     lines = year_tx.dropna(subset=["product", "qty"])
     lines = lines[(lines["qty"] > 0) & (lines["amount"] > 0)]
     if lines.empty:
@@ -81,11 +92,11 @@ def _price_index(year_tx: pd.DataFrame) -> pd.Series:
     mean_price = per_product["amount"] / per_product["qty"]
     expected = lines["qty"] * lines["product"].map(mean_price)
     sums = (
-        pd.DataFrame({"customer_id": lines["_customer"], "amount": lines["amount"], "expected": expected})
-        .groupby("customer_id")[["amount", "expected"]]
+        pd.DataFrame({"amount": lines["amount"], "expected": expected})
+        .groupby(code_groups(lines["_customer"].to_numpy(), customers), observed=True)
         .sum()
     )
-    return sums["amount"] / sums["expected"]
+    return (sums["amount"] / sums["expected"]).set_axis(code_index(sums))
 
 
 def _by_customer(values: pd.Series | pd.DataFrame, ids: pd.Index) -> pd.Series | pd.DataFrame:
@@ -95,9 +106,7 @@ def _by_customer(values: pd.Series | pd.DataFrame, ids: pd.Index) -> pd.Series |
     return values.reindex(range(len(unique))).set_axis(unique).reindex(ids)
 
 
-def text_codes(
-    column: pd.Series, factorized: tuple[np.ndarray, pd.Index] | None = None
-) -> tuple[np.ndarray, pd.Index]:
+def text_codes(column: pd.Series, factorized: tuple[np.ndarray, pd.Index] | None = None) -> tuple[np.ndarray, pd.Index]:
     """``column.astype(str)`` factorized: each line's code and the texts, with one conversion per distinct value
     instead of one per line (a missing value is one of the texts, as ``astype`` gives it); ``factorized``:
     ``pd.factorize(column)`` when the caller has it."""
@@ -147,9 +156,11 @@ def customer_metrics(
     out["growth"] = (out["annual_sales"] - prior_pos) / prior_pos
     year_lines = transactions.loc[this, ["product", "qty", "amount", "cost"]].assign(_customer=position[this])
     costed = year_lines.dropna(subset=["cost"])
-    sums = _by_customer(costed.groupby("_customer")[["amount", "cost"]].sum(), ids)
+    customers_n = len(ids.unique())
+    sums = costed[["amount", "cost"]].groupby(code_groups(costed["_customer"].to_numpy(), customers_n), observed=True)
+    sums = _by_customer(sums.sum().set_axis(code_index(sums.sum())), ids)
     out["gross_margin"] = (sums["amount"] - sums["cost"]) / sums["amount"].where(sums["amount"] > 0)
-    out["price_index"] = _by_customer(_price_index(year_lines), ids)
+    out["price_index"] = _by_customer(_price_index(year_lines, customers_n), ids)
     shown = ["influence", "first_trade_date", "name", "region", "rep", "grade"]
     info = (
         customers[["customer_id", *shown]]
@@ -162,7 +173,7 @@ def customer_metrics(
     year_visits = visits[visits["date"].dt.year == year]
     ratings = year_visits["rating"].map(_rating)
     out["visit_rating"] = ratings.groupby(year_visits["customer_id"].astype(str)).mean().reindex(ids)
-    first_tx = _by_customer(dates[until].groupby(position[until]).min(), ids)
+    first_tx = _by_customer(_first_dates(dates, position, until, customers_n), ids)
     first = info["first_trade_date"].fillna(first_tx)
     out["first_trade_date"] = first
     out["months_as_customer"] = evaluation_months(first, evaluation)
@@ -175,8 +186,20 @@ def customer_metrics(
 def _annual(transactions: pd.DataFrame, codes: np.ndarray, names: pd.Index, lines: np.ndarray) -> pd.Series:
     """``annual_sales`` of the ``lines`` (a calendar year's, with a customer id), by customer id as text: grouped by
     the ids' codes as it groups by the ids, then by text as ``_by_id`` does."""
-    sums = pd.Series(transactions["amount"].to_numpy(dtype="float64")[lines]).groupby(codes[lines]).sum()
-    return _by_id(sums.set_axis(names[sums.index]))
+    amounts = pd.Series(transactions["amount"].to_numpy(dtype="float64")[lines])
+    sums = amounts.groupby(code_groups(codes[lines], len(names)), observed=True).sum()
+    return _by_id(sums.set_axis(names[code_index(sums)]))
+
+
+def _first_dates(dates: pd.Series, position: np.ndarray, lines: np.ndarray, size: int) -> pd.Series:
+    """The first date of the ``lines`` per customer position (those with a line), by position."""
+    values = dates.to_numpy()
+    if values.dtype.kind != "M":  # dates with a time zone: pandas' own minimum
+        return dates[lines].groupby(position[lines]).min()
+    first = np.full(size, np.iinfo(np.int64).max)
+    np.minimum.at(first, position[lines], values[lines].view("int64"))
+    has = np.flatnonzero(np.bincount(position[lines], minlength=size))
+    return pd.Series(first[has].view(values.dtype), index=has)
 
 
 def _by_id(sales: pd.Series) -> pd.Series:
@@ -189,5 +212,5 @@ def _collection(ledger: Ledger, year: int) -> pd.Series:
     amount = inv["amount"].to_numpy(dtype="float64")
     mine = (amount > 0) & (inv["date"].dt.year == year).to_numpy(dtype=bool)
     sums = pd.DataFrame({"paid": inv["paid"].to_numpy(dtype="float64")[mine], "amount": amount[mine]})
-    sums = sums.groupby(codes[mine]).sum()
-    return (sums["paid"] / sums["amount"]).set_axis(pd.Index(ids[sums.index]))
+    sums = sums.groupby(code_groups(codes[mine], len(ids)), observed=True).sum()
+    return (sums["paid"] / sums["amount"]).set_axis(pd.Index(ids[code_index(sums)]))
