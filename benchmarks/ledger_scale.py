@@ -95,7 +95,7 @@ def bench_review(lines: int, rev: str) -> None:
 
 def as_today(ledger) -> Ledger:
     """A baseline revision's ledger as today's ``Ledger``, the same frames."""
-    return Ledger(ledger.as_of, ledger.invoices, lambda: ledger.applications, ledger.unapplied)
+    return Ledger(ledger.as_of, lambda: ledger.invoices, lambda: ledger.applications, ledger.unapplied)
 
 
 def with_applications(ledger):

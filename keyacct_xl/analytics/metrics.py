@@ -207,7 +207,7 @@ def _by_id(sales: pd.Series) -> pd.Series:
 
 
 def _collection(ledger: Ledger, year: int) -> pd.Series:
-    inv = ledger.invoices
+    inv = ledger.invoice_figures
     codes, ids = ledger.invoice_customers
     amount = inv["amount"].to_numpy(dtype="float64")
     mine = (amount > 0) & (inv["date"].dt.year == year).to_numpy(dtype=bool)

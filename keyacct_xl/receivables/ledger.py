@@ -54,19 +54,33 @@ class Ledger:
     """Open items as of ``as_of``.
 
     ``invoices``: one row per (customer_id, doc_no); ``paid`` is what payments and credit notes settled up to
-    ``as_of``; for a credit note ``open_amount`` is its unused part (<= 0). ``applications``: what each receipt
+    ``as_of``; for a credit note ``open_amount`` is its unused part (<= 0); built from ``invoice_rows`` when first
+    read (``invoice_figures`` has its other columns, row for row, without the text). ``applications``: what each receipt
     (kind ``payment``) or credit note (kind ``credit_note``) settled, built from ``application_rows`` when first
     read (the review, the ageing and the credit grades never read it). ``unapplied``: per customer, payment money
     not used by any invoice (<= 0). Always: open_amount.sum() + unapplied.sum() == amount.sum() - payments.
     """
 
     as_of: pd.Timestamp
-    invoices: pd.DataFrame
+    invoice_rows: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
     application_rows: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
     unapplied: pd.Series
     # Each invoice row's customer as a code into ``customers``, when the ledger was built knowing them.
     invoice_codes: np.ndarray | None = field(default=None, repr=False, compare=False)
     customers: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # The invoices' columns but customer_id and doc_no, when the ledger was built with them apart.
+    figures: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def invoices(self) -> pd.DataFrame:
+        """One row per (customer_id, doc_no): dates, amounts, what was paid and what is open."""
+        return self.invoice_rows()
+
+    @property
+    def invoice_figures(self) -> pd.DataFrame:
+        """The invoices' dates and amounts, row for row, with or without the text columns: what the figures grouped
+        by ``invoice_customers`` read (a million doc numbers are gathered only for whoever reads ``invoices``)."""
+        return self.figures if self.figures is not None else self.invoices
 
     @cached_property
     def applications(self) -> pd.DataFrame:
@@ -134,9 +148,7 @@ def build_ledger(
         settled[at] = np.array([np.nan if d is None else d for d in replayed[6]], dtype="float64")
     doc_events = np.flatnonzero(events.kind != fifo.KIND_PAYMENT)
     terms = _terms(customers).reindex(ids).fillna(0).to_numpy(dtype="int64")
-    invoices = _invoice_frame(
-        _objects(ids[events.cust[doc_events]]),
-        _objects(given_input.keys(doc_events)),
+    figures = _invoice_figures(
         events.day[doc_events],
         events.cents[doc_events],
         paid[doc_events],
@@ -145,10 +157,11 @@ def build_ledger(
         terms[events.cust[doc_events]],
         as_of,
     )
+    invoices = partial(_invoice_frame, figures, ids, events.cust[doc_events], given_input.keys, doc_events)
     applications = partial(_application_frame, events, given_input.keys, applied, ids, slow, app_rows)
     left = {cid: v for cid, v in sorted(unapplied.items()) if v}
     unapplied_series = pd.Series(left, dtype="float64", name="unapplied")
-    return Ledger(as_of, invoices, applications, unapplied_series, events.cust[doc_events], ids)
+    return Ledger(as_of, invoices, applications, unapplied_series, events.cust[doc_events], ids, figures)
 
 
 def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[tuple], list[tuple]]]:
@@ -369,8 +382,19 @@ def _objects(values: np.ndarray) -> pd.Series:
 
 
 def _invoice_frame(
-    customer: pd.Series,
-    doc_no: pd.Series,
+    figures: pd.DataFrame,
+    ids: np.ndarray,
+    customer: np.ndarray,
+    keys: Callable[[np.ndarray], np.ndarray],
+    doc_events: np.ndarray,
+) -> pd.DataFrame:
+    """The invoices: each row's customer_id (a code into ``ids``) and doc_no (the key of its event) before
+    ``figures``."""
+    named = {"customer_id": _objects(ids[customer]), "doc_no": _objects(keys(doc_events))}
+    return pd.DataFrame({**named, **{c: figures[c] for c in figures.columns}}, columns=INVOICE_COLUMNS, copy=False)
+
+
+def _invoice_figures(
     day: np.ndarray,
     cents: np.ndarray,
     paid: np.ndarray,
@@ -379,15 +403,14 @@ def _invoice_frame(
     terms_days: np.ndarray,
     as_of: pd.Timestamp,
 ) -> pd.DataFrame:
-    """Due dates from payment terms; days late measured to settlement, or to ``as_of`` while open."""
+    """The invoices but their text columns: due dates from payment terms; days late measured to settlement, or to
+    ``as_of`` while open."""
     due = day + terms_days
     as_of_day = int(np.datetime64(as_of.date(), "D").astype("int64"))
     end = np.where(np.isnan(settled), as_of_day, settled)
     late = np.where(cents > 0, np.clip(end - due, 0, None), 0).astype("int64")
     return pd.DataFrame(
         {
-            "customer_id": customer,
-            "doc_no": doc_no,
             "date": _dates(pd.Series(day)),
             "due_date": _dates(pd.Series(due)),
             "amount": cents / 100,
@@ -396,6 +419,6 @@ def _invoice_frame(
             "settled_date": _dates(pd.Series(settled)),
             "days_late": late,
         },
-        columns=INVOICE_COLUMNS,
+        columns=INVOICE_COLUMNS[2:],
         copy=False,
     )
