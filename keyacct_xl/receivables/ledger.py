@@ -181,7 +181,7 @@ def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[
                     k,
                     int(events.day[e]),
                     int(events.cents[e]),
-                    split_reference(given.references[int(events.source[e])].as_py()),
+                    split_reference(given.reference(int(events.source[e]))),
                 )
                 for k, e in zip(given.keys(paid), paid)
             ],

@@ -29,19 +29,33 @@ _REF_SPLIT = re.compile(r"[;,，；、\s]+")  # the same separators in Python's 
 @dataclass(frozen=True)
 class LedgerInput:
     """The events, the sorted customer ids their codes index, each event's doc_no or receipt_no (``keys``), the
-    reference text of each receipt (by a payment event's ``source``), and the reference pairs."""
+    reference text of each receipt (``reference``, by a payment event's ``source``), and the reference pairs."""
 
     ids: np.ndarray
     events: fifo.Events
-    key_pool: np.ndarray  # the lines' keys as Python strings, Transactions' then Payments'
-    key_at: np.ndarray  # per event, its key's place in key_pool
-    references: np.ndarray
+    doc_keys: np.ndarray  # the Transactions lines' doc_no as Python strings
+    receipt_keys: np.ndarray  # the Payments lines' receipt_no as Python strings
+    key_at: np.ndarray  # per event, its key's place in doc_keys, or len(doc_keys) + its place in receipt_keys
+    references: pa.Array  # per Payments line
+    reference_at: np.ndarray  # per receipt in sorted order (a payment event's source), its Payments line
     refs: fifo.References
 
     def keys(self, at: np.ndarray) -> np.ndarray:
         """The doc_no or receipt_no of the events at ``at`` (Python strings: gathered once, where a frame needs
         them, since every object gathered is touched)."""
-        return self.key_pool[self.key_at[at]]
+        where = self.key_at[at]
+        docs = len(self.doc_keys)
+        is_doc = where < docs
+        if is_doc.all():
+            return self.doc_keys[where]
+        out = np.empty(len(where), dtype=object)
+        out[is_doc] = self.doc_keys[where[is_doc]]
+        out[~is_doc] = self.receipt_keys[where[~is_doc] - docs]
+        return out
+
+    def reference(self, source: int) -> object:
+        """The reference of the receipt a payment event's ``source`` numbers (None where it is blank)."""
+        return self.references[int(self.reference_at[source])].as_py()
 
 
 def text(series: pd.Series) -> pa.Array:
@@ -134,7 +148,7 @@ def _lines(frame: pd.DataFrame, customer: Coded, key: str, as_of: pd.Timestamp) 
     ``as_of``."""
     keep = (frame["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
     rows = np.flatnonzero(keep)
-    dates = frame["date"].to_numpy(dtype="datetime64[D]")[keep].astype("int64")
+    dates = _days(frame["date"], keep)
     cents = np.round(frame["amount"].to_numpy(dtype="float64")[keep] * 100).astype("int64")
     every = len(rows) == len(frame)
     raw = frame[key] if every else frame[key].iloc[rows]
@@ -142,6 +156,14 @@ def _lines(frame: pd.DataFrame, customer: Coded, key: str, as_of: pd.Timestamp) 
     keys = _numbered(pc.utf8_trim_whitespace(given), rows)
     codes = customer.codes if every else customer.codes[keep]
     return Lines(codes, customer.names, keys, _key_objects(raw, given, keys), dates, cents, rows)
+
+
+def _days(dates: pd.Series, keep: np.ndarray) -> np.ndarray:
+    """The ``keep`` lines' dates as day numbers (the lines cut first: fewer dates converted)."""
+    values = dates.to_numpy()
+    if values.dtype.kind != "M":
+        values = dates.to_numpy(dtype="datetime64[D]")
+    return values[keep].astype("datetime64[D]").astype("int64")
 
 
 def _untrimmed(series: pd.Series) -> pa.Array:
@@ -292,9 +314,11 @@ def ledger_input(lines: Lines, paid: Lines) -> LedgerInput:
     given = LedgerInput(
         ids,
         events,
-        np.r_[lines.key_objects, paid.key_objects],
+        lines.key_objects,
+        paid.key_objects,
         np.r_[d_line, n_lines + p_sort][order],
-        reference.take(pa.array(p_sort)),
+        reference,
+        p_sort,
         fifo.References(*(np.zeros(0, dtype="int64"),) * 3),
     )
     _refuse_negative(given)
