@@ -52,6 +52,13 @@ def evaluation_months(first: pd.Series, evaluation: pd.Timestamp) -> pd.Series:
     return months.astype("Float64").astype("float64").clip(lower=0)
 
 
+def in_year(dates: pd.Series, year: int) -> np.ndarray:
+    """Per date: whether it falls in calendar year ``year`` (a blank date does not); two comparisons, no years
+    computed for a million dates."""
+    inside = (dates >= pd.Timestamp(year, 1, 1)) & (dates < pd.Timestamp(year + 1, 1, 1))
+    return inside.to_numpy(dtype=bool, na_value=False)
+
+
 def annual_sales(transactions: pd.DataFrame, *, year: int) -> pd.Series:
     """A customer's annual sales, the one definition the review, the analysis, the attribute code and the UDFs
     share: the net amount (returns reduce it) of the lines dated in calendar year ``year``, per customer_id."""
@@ -138,7 +145,6 @@ def customer_metrics(
     ``customer_ids``: ``pd.factorize(transactions["customer_id"])`` when the caller has it."""
     dates = transactions["date"]
     until = (dates <= evaluation).to_numpy(dtype=bool, na_value=False)
-    years = dates.dt.year.to_numpy(dtype="float64", na_value=np.nan)
     # Each line's customer as a position in ``ids``: grouping by these integers is the same grouping as by the ids,
     # without hashing a million strings once per figure; only the narrow columns each figure needs are cut.
     codes, names = text_codes(transactions["customer_id"], customer_ids)
@@ -146,12 +152,14 @@ def customer_metrics(
     seen = np.flatnonzero(np.bincount(codes[until], minlength=len(names)))
     ids = ids.append(pd.Index(names[seen]).difference(ids).sort_values())
     position = ids.unique().get_indexer(names)[codes]
-    this = years == year
+    this = in_year(dates, year)
     out = pd.DataFrame(index=ids)
     # A line without a customer id is in no customer's annual sales (groupby leaves it out).
     named = ~np.asarray(names.isna())[codes]
     out["annual_sales"] = _annual(transactions, codes, names, this & named).reindex(ids).fillna(0.0)
-    out["prior_year_sales"] = _annual(transactions, codes, names, (years == year - 1) & named).reindex(ids).fillna(0.0)
+    out["prior_year_sales"] = (
+        _annual(transactions, codes, names, in_year(dates, year - 1) & named).reindex(ids).fillna(0.0)
+    )
     prior_pos = out["prior_year_sales"].where(out["prior_year_sales"] > 0)
     out["growth"] = (out["annual_sales"] - prior_pos) / prior_pos
     year_lines = transactions.loc[this, ["product", "qty", "amount", "cost"]].assign(_customer=position[this])
