@@ -106,11 +106,10 @@ def _price_index(year_tx: pd.DataFrame, customers: int) -> pd.Series:
     return (sums["amount"] / sums["expected"]).set_axis(code_index(sums))
 
 
-def _by_customer(values: pd.Series | pd.DataFrame, ids: pd.Index) -> pd.Series | pd.DataFrame:
-    """Figures indexed by customer position (in ``ids`` without repeats), indexed by ``ids`` instead (blank where a
-    customer has none)."""
-    unique = ids.unique()
-    return values.reindex(range(len(unique))).set_axis(unique).reindex(ids)
+def _by_customer(values: pd.Series | pd.DataFrame, back: np.ndarray, ids: pd.Index) -> pd.Series | pd.DataFrame:
+    """Figures indexed by customer position (in ``ids`` without repeats; ``back``: each row's position), indexed by
+    ``ids`` instead (blank where a customer has none)."""
+    return values.reindex(range(int(back.max()) + 1 if len(back) else 0)).iloc[back].set_axis(ids)
 
 
 def text_codes(column: pd.Series, factorized: tuple[np.ndarray, pd.Index] | None = None) -> tuple[np.ndarray, pd.Index]:
@@ -151,24 +150,28 @@ def customer_metrics(
     ids = pd.Index(customers["customer_id"].astype(str))
     seen = np.flatnonzero(np.bincount(codes[until], minlength=len(names)))
     ids = ids.append(pd.Index(names[seen]).difference(ids).sort_values())
-    position = ids.unique().get_indexer(names)[codes]
+    # Each row of ``ids`` as a position among its distinct values: figures by position go back to rows by a take.
+    back, unique = pd.factorize(ids, use_na_sentinel=False)
+    position = unique.get_indexer(names)[codes]
     this = in_year(dates, year)
     out = pd.DataFrame(index=ids)
     # A line without a customer id is in no customer's annual sales (groupby leaves it out).
     named = ~np.asarray(names.isna())[codes]
-    out["annual_sales"] = _annual(transactions, codes, names, this & named).reindex(ids).fillna(0.0)
-    out["prior_year_sales"] = (
-        _annual(transactions, codes, names, in_year(dates, year - 1) & named).reindex(ids).fillna(0.0)
-    )
+    for column, lines in (("annual_sales", this & named), ("prior_year_sales", in_year(dates, year - 1) & named)):
+        if names.is_unique:  # one code per id text: the sums by position are the sums by id
+            sales = _by_customer(_annual_by_position(transactions, position, lines, len(unique)), back, ids)
+        else:
+            sales = _annual(transactions, codes, names, lines).reindex(ids)
+        out[column] = sales.fillna(0.0)
     prior_pos = out["prior_year_sales"].where(out["prior_year_sales"] > 0)
     out["growth"] = (out["annual_sales"] - prior_pos) / prior_pos
     year_lines = transactions.loc[this, ["product", "qty", "amount", "cost"]].assign(_customer=position[this])
     costed = year_lines.dropna(subset=["cost"])
-    customers_n = len(ids.unique())
+    customers_n = len(unique)
     sums = costed[["amount", "cost"]].groupby(code_groups(costed["_customer"].to_numpy(), customers_n), observed=True)
-    sums = _by_customer(sums.sum().set_axis(code_index(sums.sum())), ids)
+    sums = _by_customer(sums.sum().set_axis(code_index(sums.sum())), back, ids)
     out["gross_margin"] = (sums["amount"] - sums["cost"]) / sums["amount"].where(sums["amount"] > 0)
-    out["price_index"] = _by_customer(_price_index(year_lines, customers_n), ids)
+    out["price_index"] = _by_customer(_price_index(year_lines, customers_n), back, ids)
     shown = ["influence", "first_trade_date", "name", "region", "rep", "grade"]
     info = (
         customers[["customer_id", *shown]]
@@ -181,7 +184,7 @@ def customer_metrics(
     year_visits = visits[visits["date"].dt.year == year]
     ratings = year_visits["rating"].map(_rating)
     out["visit_rating"] = ratings.groupby(year_visits["customer_id"].astype(str)).mean().reindex(ids)
-    first_tx = _by_customer(_first_dates(dates, position, until, customers_n), ids)
+    first_tx = _by_customer(_first_dates(dates, position, until, customers_n), back, ids)
     first = info["first_trade_date"].fillna(first_tx)
     out["first_trade_date"] = first
     out["months_as_customer"] = evaluation_months(first, evaluation)
@@ -197,6 +200,14 @@ def _annual(transactions: pd.DataFrame, codes: np.ndarray, names: pd.Index, line
     amounts = pd.Series(transactions["amount"].to_numpy(dtype="float64")[lines])
     sums = amounts.groupby(code_groups(codes[lines], len(names)), observed=True).sum()
     return _by_id(sums.set_axis(names[code_index(sums)]))
+
+
+def _annual_by_position(transactions: pd.DataFrame, position: np.ndarray, lines: np.ndarray, size: int) -> pd.Series:
+    """``annual_sales`` of the ``lines`` by customer position (lines of customers outside the review left out)."""
+    lines = lines & (position >= 0)
+    amounts = pd.Series(transactions["amount"].to_numpy(dtype="float64")[lines])
+    sums = amounts.groupby(code_groups(position[lines], size), observed=True).sum()
+    return sums.set_axis(code_index(sums))
 
 
 def _first_dates(dates: pd.Series, position: np.ndarray, lines: np.ndarray, size: int) -> pd.Series:
