@@ -191,24 +191,11 @@ def receipts(payments: pd.DataFrame, customer: Coded, as_of: pd.Timestamp) -> Li
     return replace(lines, reference=pc.utf8_trim_whitespace(_large_text(values)))
 
 
-def stable_order(key: np.ndarray) -> np.ndarray:
-    """``np.argsort(key, kind="stable")`` for non-negative integers, sorted 16 bits at a time from the lowest: numpy
-    sorts 16-bit integers by radix, in linear time (a few passes beat one comparison sort of a million keys)."""
-    top = int(key.max()) if len(key) else 0
-    if top >= 2**48 or (len(key) and key.min() < 0):
-        return np.argsort(key, kind="stable")
-    order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
-    for shift in range(16, top.bit_length(), 16):
-        digit = ((key[order] >> shift) & 0xFFFF).astype(np.uint16)
-        order = order[np.argsort(digit, kind="stable")]
-    return order
-
-
 def _in_order(key: np.ndarray, *then: pa.Array | np.ndarray) -> np.ndarray:
     """The order that sorts by the non-negative integer ``key``, then by ``then`` (text compared as Arrow compares
     it, by code point) where keys are equal, which must tell every two tied elements apart: integers sort fast,
     and only the tied part is sorted on text."""
-    order = stable_order(key)
+    order = fifo.stable_order(key)
     ordered = key[order]
     same = ordered[1:] == ordered[:-1]
     tied = np.r_[same, False] | np.r_[False, same]
@@ -381,5 +368,5 @@ def _references(
     ok &= (invoice < named.line) & (events.cents[invoice] > 0)
     line, position = named.line[ok], named.position[ok]
     # By payment, then the name's place in its reference: one integer key (positions are small).
-    order = stable_order(line * (int(position.max()) + 1 if len(position) else 1) + position)
+    order = fifo.stable_order(line * (int(position.max()) + 1 if len(position) else 1) + position)
     return fifo.References(line[order], invoice[ok][order], position[order])
