@@ -134,13 +134,13 @@ def build_ledger(
     # A customer left to the replay may have the merge's figures too: the replay below overwrites them.
     applied, slow = fifo.settle(events, given_input.refs)
     paid, open_cents, settled = _document_state(events, applied)
-    unapplied = _unapplied(events, applied, ids, slow)
+    unapplied = _unapplied(events, applied, len(ids), slow)
     app_rows: list[tuple] = []
     if len(slow):
         # The rare customers the queue merge cannot decide are replayed one by one with the same rule.
         inv_rows: list[tuple] = []
-        for cid, (docs, paid_lines) in _replay_lists(given_input, slow).items():
-            unapplied[cid] = -_replay(cid, docs, paid_lines, inv_rows, app_rows) / 100
+        for code, (cid, (docs, paid_lines)) in zip(slow.tolist(), _replay_lists(given_input, slow).items()):
+            unapplied[code] = -_replay(cid, docs, paid_lines, inv_rows, app_rows) / 100
         at = np.flatnonzero((events.kind != fifo.KIND_PAYMENT) & np.isin(events.cust, slow))
         replayed = list(zip(*inv_rows))
         paid[at] = np.asarray(replayed[4], dtype="int64")
@@ -159,7 +159,8 @@ def build_ledger(
     )
     invoices = partial(_invoice_frame, figures, ids, events.cust[doc_events], given_input.keys, doc_events)
     applications = partial(_application_frame, events, given_input.keys, applied, ids, slow, app_rows)
-    left = {cid: v for cid, v in sorted(unapplied.items()) if v}
+    held = np.flatnonzero(unapplied)  # ids are sorted: the customers holding money in the order of their ids
+    left = dict(zip(ids[held].tolist(), unapplied[held].tolist()))
     unapplied_series = pd.Series(left, dtype="float64", name="unapplied")
     return Ledger(as_of, invoices, applications, unapplied_series, events.cust[doc_events], ids, figures)
 
@@ -198,13 +199,12 @@ def _document_state(events: fifo.Events, applied: fifo.Applied) -> tuple[np.ndar
     return events.cents - open_cents, open_cents, settled.astype("float64")
 
 
-def _unapplied(events: fifo.Events, applied: fifo.Applied, ids: np.ndarray, slow: np.ndarray) -> dict[str, float]:
-    """Per customer the merge decided, payment money no invoice used (negative yuan; 0 when all was used)."""
+def _unapplied(events: fifo.Events, applied: fifo.Applied, customers: int, slow: np.ndarray) -> np.ndarray:
+    """Per customer code the merge decided, payment money no invoice used (negative yuan; 0 when all was used)."""
     is_pay = events.kind == fifo.KIND_PAYMENT
     if len(slow):
         is_pay &= ~np.isin(events.cust, slow)
-    left = np.bincount(events.cust[is_pay], weights=applied.remaining[is_pay], minlength=len(ids))
-    return {ids[c]: -left[c] / 100 for c in np.flatnonzero(left)}
+    return -np.bincount(events.cust[is_pay], weights=applied.remaining[is_pay], minlength=customers) / 100
 
 
 def _application_frame(

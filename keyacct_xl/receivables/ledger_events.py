@@ -136,9 +136,10 @@ def _key_objects(raw: pd.Series, given: pa.Array, key: pa.Array) -> np.ndarray:
     string per line), the computed text elsewhere."""
     if raw.dtype != object or pd.api.types.infer_dtype(raw, skipna=True) != "string":
         return np.asarray(key.to_numpy(zero_copy_only=False), dtype=object)
-    out = raw.to_numpy(dtype=object, copy=True)
+    out = raw.to_numpy(dtype=object)
     changed = np.flatnonzero(~np.asarray(pc.fill_null(pc.equal(given, key), False), dtype=bool))
     if len(changed):
+        out = out.copy()  # the column's own array is only read
         out[changed] = np.asarray(key.take(pa.array(changed)).to_numpy(zero_copy_only=False), dtype=object)
     return out
 
