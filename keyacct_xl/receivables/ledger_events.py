@@ -9,7 +9,8 @@ and references are compared with surrounding white space removed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,9 @@ class LedgerInput:
 
     ids: np.ndarray
     events: fifo.Events
-    doc_keys: np.ndarray  # the Transactions lines' doc_no as Python strings
-    receipt_keys: np.ndarray  # the Payments lines' receipt_no as Python strings
-    key_at: np.ndarray  # per event, its key's place in doc_keys, or len(doc_keys) + its place in receipt_keys
+    lines: Lines  # the Transactions lines (their doc_no)
+    paid: Lines  # the Payments lines (their receipt_no)
+    key_at: np.ndarray  # per event, its key's place among the Transactions lines, or their count + among Payments
     references: pa.Array  # per Payments line
     reference_at: np.ndarray  # per receipt in sorted order (a payment event's source), its Payments line
     refs: fifo.References
@@ -44,13 +45,13 @@ class LedgerInput:
         """The doc_no or receipt_no of the events at ``at`` (Python strings: gathered once, where a frame needs
         them, since every object gathered is touched)."""
         where = self.key_at[at]
-        docs = len(self.doc_keys)
+        docs = len(self.lines.row)
         is_doc = where < docs
         if is_doc.all():
-            return self.doc_keys[where]
+            return self.lines.key_objects[where]
         out = np.empty(len(where), dtype=object)
-        out[is_doc] = self.doc_keys[where[is_doc]]
-        out[~is_doc] = self.receipt_keys[where[~is_doc] - docs]
+        out[is_doc] = self.lines.key_objects[where[is_doc]]
+        out[~is_doc] = self.paid.key_objects[where[~is_doc] - docs]
         return out
 
     def reference(self, source: int) -> object:
@@ -118,17 +119,24 @@ def _numbered(values: pa.Array, rows: np.ndarray) -> pa.Array:
 @dataclass(frozen=True)
 class Lines:
     """The lines of Transactions or Payments dated up to the ledger's date: each line's customer as a code into
-    ``names`` (its table's ids as ``coded`` gives them), its key (doc_no or receipt_no) as text and as Python
-    strings, day, cents, data-row index and, for Payments, the reference text."""
+    ``names`` (its table's ids as ``coded`` gives them), its key (doc_no or receipt_no) as text (``raw``: the
+    column's own values, ``given``: their text before stripping) and as Python strings when first read, day, cents,
+    data-row index and, for Payments, the reference text."""
 
     customer: np.ndarray
     names: pa.Array
     key: pa.Array
-    key_objects: np.ndarray
+    raw: pd.Series = field(repr=False)
+    given: pa.Array = field(repr=False)
     day: np.ndarray
     cents: np.ndarray
     row: np.ndarray
     reference: pa.Array | None = None
+
+    @cached_property
+    def key_objects(self) -> np.ndarray:
+        """The keys as Python strings (only the invoices and applications frames and the messages read them)."""
+        return _key_objects(self.raw, self.given, self.key)
 
 
 def _key_objects(raw: pd.Series, given: pa.Array, key: pa.Array) -> np.ndarray:
@@ -156,7 +164,7 @@ def _lines(frame: pd.DataFrame, customer: Coded, key: str, as_of: pd.Timestamp) 
     given = _untrimmed(raw)
     keys = _numbered(pc.utf8_trim_whitespace(given), rows)
     codes = customer.codes if every else customer.codes[keep]
-    return Lines(codes, customer.names, keys, _key_objects(raw, given, keys), dates, cents, rows)
+    return Lines(codes, customer.names, keys, raw, given, dates, cents, rows)
 
 
 def _days(dates: pd.Series, keep: np.ndarray) -> np.ndarray:
@@ -302,8 +310,8 @@ def ledger_input(lines: Lines, paid: Lines) -> LedgerInput:
     given = LedgerInput(
         ids,
         events,
-        lines.key_objects,
-        paid.key_objects,
+        lines,
+        paid,
         np.r_[d_line, n_lines + p_sort][order],
         reference,
         p_sort,
