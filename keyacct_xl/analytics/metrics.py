@@ -74,7 +74,9 @@ def code_groups(codes: np.ndarray, size: int) -> pd.Categorical:
 
 def code_index(grouped: pd.Series | pd.DataFrame) -> np.ndarray:
     """The integer codes a ``code_groups`` result is indexed by."""
-    return np.asarray(grouped.index.codes, dtype="int64")
+    index = grouped.index
+    assert isinstance(index, pd.CategoricalIndex)  # grouped by ``code_groups``
+    return np.asarray(index.codes, dtype="int64")
 
 
 def _rating(value: object) -> float:
