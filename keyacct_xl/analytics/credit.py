@@ -37,7 +37,7 @@ CREDIT_COLUMNS = [
 
 def credit_metrics(ledger: Ledger, *, window_months: int, grace_days: int, bad_debt_days: int) -> pd.DataFrame:
     """Per customer_id (index): the payment-behaviour metrics the credit rules read."""
-    inv = ledger.invoices
+    inv = ledger.invoice_figures
     # The customer ids factorized once and only the columns each figure sums cut out: every grouping below is by
     # these integers, over the rows of its mask, in the frame's order (the same sums as grouping the ids).
     codes, ids = ledger.invoice_customers

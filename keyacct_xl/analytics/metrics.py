@@ -52,11 +52,31 @@ def evaluation_months(first: pd.Series, evaluation: pd.Timestamp) -> pd.Series:
     return months.astype("Float64").astype("float64").clip(lower=0)
 
 
+def in_year(dates: pd.Series, year: int) -> np.ndarray:
+    """Per date: whether it falls in calendar year ``year`` (a blank date does not); two comparisons, no years
+    computed for a million dates."""
+    inside = (dates >= pd.Timestamp(year, 1, 1)) & (dates < pd.Timestamp(year + 1, 1, 1))
+    return inside.to_numpy(dtype=bool, na_value=False)
+
+
 def annual_sales(transactions: pd.DataFrame, *, year: int) -> pd.Series:
     """A customer's annual sales, the one definition the review, the analysis, the attribute code and the UDFs
     share: the net amount (returns reduce it) of the lines dated in calendar year ``year``, per customer_id."""
     lines = transactions[transactions["date"].dt.year == year]
     return lines.groupby("customer_id", sort=True)["amount"].sum()
+
+
+def code_groups(codes: np.ndarray, size: int) -> pd.Categorical:
+    """Integer codes (0 <= code < ``size``) as a key pandas groups by without hashing them: the same groups, in
+    the same order, and the same sums to the last bit as grouping by the integers (use ``observed=True``)."""
+    return pd.Categorical.from_codes(codes, categories=pd.RangeIndex(size))
+
+
+def code_index(grouped: pd.Series | pd.DataFrame) -> np.ndarray:
+    """The integer codes a ``code_groups`` result is indexed by."""
+    index = grouped.index
+    assert isinstance(index, pd.CategoricalIndex)  # grouped by ``code_groups``
+    return np.asarray(index.codes, dtype="int64")
 
 
 def _rating(value: object) -> float:
@@ -72,7 +92,7 @@ def _rating(value: object) -> float:
     return number if 1 <= number <= 5 else np.nan
 
 
-def _price_index(year_tx: pd.DataFrame) -> pd.Series:
+def _price_index(year_tx: pd.DataFrame, customers: int) -> pd.Series:
     lines = year_tx.dropna(subset=["product", "qty"])
     lines = lines[(lines["qty"] > 0) & (lines["amount"] > 0)]
     if lines.empty:
@@ -81,24 +101,24 @@ def _price_index(year_tx: pd.DataFrame) -> pd.Series:
     mean_price = per_product["amount"] / per_product["qty"]
     expected = lines["qty"] * lines["product"].map(mean_price)
     sums = (
-        pd.DataFrame({"customer_id": lines["_customer"], "amount": lines["amount"], "expected": expected})
-        .groupby("customer_id")[["amount", "expected"]]
+        pd.DataFrame({"amount": lines["amount"], "expected": expected})
+        .groupby(code_groups(lines["_customer"].to_numpy(), customers), observed=True)
         .sum()
     )
-    return sums["amount"] / sums["expected"]
+    return (sums["amount"] / sums["expected"]).set_axis(code_index(sums))
 
 
-def _by_customer(values: pd.Series | pd.DataFrame, ids: pd.Index) -> pd.Series | pd.DataFrame:
-    """Figures indexed by customer position (in ``ids`` without repeats), indexed by ``ids`` instead (blank where a
-    customer has none)."""
-    unique = ids.unique()
-    return values.reindex(range(len(unique))).set_axis(unique).reindex(ids)
+def _by_customer(values: pd.Series | pd.DataFrame, back: np.ndarray, ids: pd.Index) -> pd.Series | pd.DataFrame:
+    """Figures indexed by customer position (in ``ids`` without repeats; ``back``: each row's position), indexed by
+    ``ids`` instead (blank where a customer has none)."""
+    return values.reindex(range(int(back.max()) + 1 if len(back) else 0)).iloc[back].set_axis(ids)
 
 
-def text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+def text_codes(column: pd.Series, factorized: tuple[np.ndarray, pd.Index] | None = None) -> tuple[np.ndarray, pd.Index]:
     """``column.astype(str)`` factorized: each line's code and the texts, with one conversion per distinct value
-    instead of one per line (a missing value is one of the texts, as ``astype`` gives it)."""
-    codes, uniques = pd.factorize(column)
+    instead of one per line (a missing value is one of the texts, as ``astype`` gives it); ``factorized``:
+    ``pd.factorize(column)`` when the caller has it."""
+    codes, uniques = factorized if factorized is not None else pd.factorize(column)
     values = pd.Series(uniques)
     # Values of two types can be one value to factorize and two texts (1 and 1.0): then every line is converted.
     if pd.api.types.infer_dtype(uniques, skipna=True) != "string":
@@ -120,31 +140,40 @@ def customer_metrics(
     year: int,
     evaluation: pd.Timestamp,
     ledger: Ledger | None = None,
+    customer_ids: tuple[np.ndarray, pd.Index] | None = None,
 ) -> pd.DataFrame:
-    """One row per customer (Customers first, then ids seen only in Transactions) with the grading metrics."""
+    """One row per customer (Customers first, then ids seen only in Transactions) with the grading metrics;
+    ``customer_ids``: ``pd.factorize(transactions["customer_id"])`` when the caller has it."""
     dates = transactions["date"]
     until = (dates <= evaluation).to_numpy(dtype=bool, na_value=False)
-    years = dates.dt.year.to_numpy(dtype="float64", na_value=np.nan)
     # Each line's customer as a position in ``ids``: grouping by these integers is the same grouping as by the ids,
     # without hashing a million strings once per figure; only the narrow columns each figure needs are cut.
-    codes, names = text_codes(transactions["customer_id"])
+    codes, names = text_codes(transactions["customer_id"], customer_ids)
     ids = pd.Index(customers["customer_id"].astype(str))
     seen = np.flatnonzero(np.bincount(codes[until], minlength=len(names)))
     ids = ids.append(pd.Index(names[seen]).difference(ids).sort_values())
-    position = ids.unique().get_indexer(names)[codes]
-    this = years == year
+    # Each row of ``ids`` as a position among its distinct values: figures by position go back to rows by a take.
+    back, unique = pd.factorize(ids, use_na_sentinel=False)
+    position = unique.get_indexer(names)[codes]
+    this = in_year(dates, year)
     out = pd.DataFrame(index=ids)
     # A line without a customer id is in no customer's annual sales (groupby leaves it out).
     named = ~np.asarray(names.isna())[codes]
-    out["annual_sales"] = _annual(transactions, codes, names, this & named).reindex(ids).fillna(0.0)
-    out["prior_year_sales"] = _annual(transactions, codes, names, (years == year - 1) & named).reindex(ids).fillna(0.0)
+    for column, lines in (("annual_sales", this & named), ("prior_year_sales", in_year(dates, year - 1) & named)):
+        if names.is_unique:  # one code per id text: the sums by position are the sums by id
+            sales = _by_customer(_annual_by_position(transactions, position, lines, len(unique)), back, ids)
+        else:
+            sales = _annual(transactions, codes, names, lines).reindex(ids)
+        out[column] = sales.fillna(0.0)
     prior_pos = out["prior_year_sales"].where(out["prior_year_sales"] > 0)
     out["growth"] = (out["annual_sales"] - prior_pos) / prior_pos
     year_lines = transactions.loc[this, ["product", "qty", "amount", "cost"]].assign(_customer=position[this])
     costed = year_lines.dropna(subset=["cost"])
-    sums = _by_customer(costed.groupby("_customer")[["amount", "cost"]].sum(), ids)
+    customers_n = len(unique)
+    sums = costed[["amount", "cost"]].groupby(code_groups(costed["_customer"].to_numpy(), customers_n), observed=True)
+    sums = _by_customer(sums.sum().set_axis(code_index(sums.sum())), back, ids)
     out["gross_margin"] = (sums["amount"] - sums["cost"]) / sums["amount"].where(sums["amount"] > 0)
-    out["price_index"] = _by_customer(_price_index(year_lines), ids)
+    out["price_index"] = _by_customer(_price_index(year_lines, customers_n), back, ids)
     shown = ["influence", "first_trade_date", "name", "region", "rep", "grade"]
     info = (
         customers[["customer_id", *shown]]
@@ -157,7 +186,7 @@ def customer_metrics(
     year_visits = visits[visits["date"].dt.year == year]
     ratings = year_visits["rating"].map(_rating)
     out["visit_rating"] = ratings.groupby(year_visits["customer_id"].astype(str)).mean().reindex(ids)
-    first_tx = _by_customer(dates[until].groupby(position[until]).min(), ids)
+    first_tx = _by_customer(_first_dates(dates, position, until, customers_n), back, ids)
     first = info["first_trade_date"].fillna(first_tx)
     out["first_trade_date"] = first
     out["months_as_customer"] = evaluation_months(first, evaluation)
@@ -170,8 +199,28 @@ def customer_metrics(
 def _annual(transactions: pd.DataFrame, codes: np.ndarray, names: pd.Index, lines: np.ndarray) -> pd.Series:
     """``annual_sales`` of the ``lines`` (a calendar year's, with a customer id), by customer id as text: grouped by
     the ids' codes as it groups by the ids, then by text as ``_by_id`` does."""
-    sums = pd.Series(transactions["amount"].to_numpy(dtype="float64")[lines]).groupby(codes[lines]).sum()
-    return _by_id(sums.set_axis(names[sums.index]))
+    amounts = pd.Series(transactions["amount"].to_numpy(dtype="float64")[lines])
+    sums = amounts.groupby(code_groups(codes[lines], len(names)), observed=True).sum()
+    return _by_id(sums.set_axis(names[code_index(sums)]))
+
+
+def _annual_by_position(transactions: pd.DataFrame, position: np.ndarray, lines: np.ndarray, size: int) -> pd.Series:
+    """``annual_sales`` of the ``lines`` by customer position (lines of customers outside the review left out)."""
+    lines = lines & (position >= 0)
+    amounts = pd.Series(transactions["amount"].to_numpy(dtype="float64")[lines])
+    sums = amounts.groupby(code_groups(position[lines], size), observed=True).sum()
+    return sums.set_axis(code_index(sums))
+
+
+def _first_dates(dates: pd.Series, position: np.ndarray, lines: np.ndarray, size: int) -> pd.Series:
+    """The first date of the ``lines`` per customer position (those with a line), by position."""
+    values = dates.to_numpy()
+    if values.dtype.kind != "M":  # dates with a time zone: pandas' own minimum
+        return dates[lines].groupby(position[lines]).min()
+    first = np.full(size, np.iinfo(np.int64).max)
+    np.minimum.at(first, position[lines], values[lines].view("int64"))
+    has = np.flatnonzero(np.bincount(position[lines], minlength=size))
+    return pd.Series(first[has].view(values.dtype), index=has)
 
 
 def _by_id(sales: pd.Series) -> pd.Series:
@@ -179,10 +228,10 @@ def _by_id(sales: pd.Series) -> pd.Series:
 
 
 def _collection(ledger: Ledger, year: int) -> pd.Series:
-    inv = ledger.invoices
+    inv = ledger.invoice_figures
     codes, ids = ledger.invoice_customers
     amount = inv["amount"].to_numpy(dtype="float64")
     mine = (amount > 0) & (inv["date"].dt.year == year).to_numpy(dtype=bool)
     sums = pd.DataFrame({"paid": inv["paid"].to_numpy(dtype="float64")[mine], "amount": amount[mine]})
-    sums = sums.groupby(codes[mine]).sum()
-    return (sums["paid"] / sums["amount"]).set_axis(pd.Index(ids[sums.index]))
+    sums = sums.groupby(code_groups(codes[mine], len(ids)), observed=True).sum()
+    return (sums["paid"] / sums["amount"]).set_axis(pd.Index(ids[code_index(sums)]))

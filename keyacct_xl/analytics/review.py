@@ -19,7 +19,7 @@ import pandas as pd
 from keyacct_xl.analytics.credit import CREDIT_METRICS, credit_grades
 from keyacct_xl.analytics.credit_terms import grade_terms
 from keyacct_xl.analytics.grading import evaluation_date, grade_customers
-from keyacct_xl.analytics.metrics import customer_metrics
+from keyacct_xl.analytics.metrics import customer_metrics, in_year
 from keyacct_xl.analytics.policy import (
     METRICS,
     CreditPolicy,
@@ -148,7 +148,7 @@ def build_review(
     supervisors' ``evaluations`` (CreditEvaluations rows) add their columns; ``seed`` (default: the year) draws
     the spot check."""
     lang = lang or master.lang
-    if not (master.transactions["date"].dt.year == year).any():
+    if not in_year(master.transactions["date"], year).any():
         # Every customer would come out "new" or at the lowest level: almost surely a mistyped --year.
         raise InputError(
             msg("grading: no transactions in {year} in {master}", year=year, master=master.path or msg("the master"))
@@ -156,16 +156,26 @@ def build_review(
     policy = policy or load_grading_policy(master.settings.grading_policy)
     credit_policy = credit_policy or load_credit_policy()
     evaluation = evaluation_date(policy, year)
-    ledger = master_ledger(master, as_of=evaluation)
+    # The million lines' customer ids factorized once, for the ledger and the metrics both.
+    customer_ids = pd.factorize(master.transactions["customer_id"])
+    ledger = master_ledger(master, as_of=evaluation, customer_ids=customer_ids)
     credit = credit_grades(master.customers, ledger, policy=credit_policy, settings=master.settings, lang=lang)
     metrics = customer_metrics(
-        master.customers, master.transactions, master.visits, year=year, evaluation=evaluation, ledger=ledger
+        master.customers,
+        master.transactions,
+        master.visits,
+        year=year,
+        evaluation=evaluation,
+        ledger=ledger,
+        customer_ids=customer_ids,
     )
-    by_id = credit.set_index("customer_id")
     # Every ledger metric a policy rule may name (max_days_overdue, overdue_amount ...), not only on_time_rate.
     credit_columns = [c for c in CREDIT_METRICS if c in METRICS]
-    for column in (*credit_columns, "current_credit_grade", "credit_grade", "credit_limit", "credit_reason"):
-        metrics[column] = metrics["customer_id"].map(by_id[column])
+    columns = [*credit_columns, "current_credit_grade", "credit_grade", "credit_limit", "credit_reason"]
+    # One lookup of the customers for every column (as ``map`` on each would, blank where a customer has none).
+    by_id = credit.set_index("customer_id")[columns].reindex(metrics["customer_id"])
+    for column in columns:
+        metrics[column] = by_id[column].to_numpy()
     graded = grade_customers(metrics, policy, settings=master.settings, lang=lang)
     graded = _with_customer_columns(graded, master.customers)
     graded = _with_supervisors(graded, evaluations, year, policy, lang)

@@ -130,6 +130,8 @@ def explain(levels: Sequence[Level], metrics: pd.DataFrame, chosen: np.ndarray, 
     """Per customer: the rules that gave the chosen level, and the first rule of the level above it that failed."""
     out = np.empty(len(metrics), dtype=object)
     colon = tr(lang, ": ")
+    # Only the columns the rules read are cut per level (the graded table is wide).
+    metrics = metrics[list(dict.fromkeys(rule.metric for level in levels for rule in level.rules))]
     for index, level in enumerate(levels):
         mask = chosen == index
         if not mask.any():
@@ -142,8 +144,12 @@ def explain(levels: Sequence[Level], metrics: pd.DataFrame, chosen: np.ndarray, 
         if index > 0 and levels[index - 1].rules:
             above = levels[index - 1]
             failed = np.full(len(sub), "", dtype=object)
-            for rule in reversed(above.rules):  # reversed, so the first failing rule is written last and wins
-                failed = np.where(passes(rule, sub), failed, describe_column(rule, sub, lang))
+            left = np.ones(len(sub), dtype=bool)
+            for rule in above.rules:  # the first failing rule is written, described only where it decides
+                fails = left & ~passes(rule, sub)
+                if fails.any():
+                    failed[fails] = describe_column(rule, sub[fails], lang)
+                    left &= ~fails
             lead = tr(lang, ". not {grade}: ", grade=above.grade)
             text = np.where(failed != "", text + lead + failed, text)
         out[mask] = text

@@ -54,19 +54,33 @@ class Ledger:
     """Open items as of ``as_of``.
 
     ``invoices``: one row per (customer_id, doc_no); ``paid`` is what payments and credit notes settled up to
-    ``as_of``; for a credit note ``open_amount`` is its unused part (<= 0). ``applications``: what each receipt
+    ``as_of``; for a credit note ``open_amount`` is its unused part (<= 0); built from ``invoice_rows`` when first
+    read (``invoice_figures`` has its other columns, row for row, without the text). ``applications``: what each receipt
     (kind ``payment``) or credit note (kind ``credit_note``) settled, built from ``application_rows`` when first
     read (the review, the ageing and the credit grades never read it). ``unapplied``: per customer, payment money
     not used by any invoice (<= 0). Always: open_amount.sum() + unapplied.sum() == amount.sum() - payments.
     """
 
     as_of: pd.Timestamp
-    invoices: pd.DataFrame
+    invoice_rows: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
     application_rows: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
     unapplied: pd.Series
     # Each invoice row's customer as a code into ``customers``, when the ledger was built knowing them.
     invoice_codes: np.ndarray | None = field(default=None, repr=False, compare=False)
     customers: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # The invoices' columns but customer_id and doc_no, when the ledger was built with them apart.
+    figures: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def invoices(self) -> pd.DataFrame:
+        """One row per (customer_id, doc_no): dates, amounts, what was paid and what is open."""
+        return self.invoice_rows()
+
+    @property
+    def invoice_figures(self) -> pd.DataFrame:
+        """The invoices' dates and amounts, row for row, with or without the text columns: what the figures grouped
+        by ``invoice_customers`` read (a million doc numbers are gathered only for whoever reads ``invoices``)."""
+        return self.figures if self.figures is not None else self.invoices
 
     @cached_property
     def applications(self) -> pd.DataFrame:
@@ -101,11 +115,18 @@ class _Item:
 
 
 def build_ledger(
-    transactions: pd.DataFrame, payments: pd.DataFrame, customers: pd.DataFrame, *, as_of: pd.Timestamp | None = None
+    transactions: pd.DataFrame,
+    payments: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp | None = None,
+    customer_ids: tuple[np.ndarray, pd.Index] | None = None,
 ) -> Ledger:
-    """Replay invoices, credit notes and payments up to ``as_of`` (default: the latest date in either table)."""
+    """Replay invoices, credit notes and payments up to ``as_of`` (default: the latest date in either table);
+    ``customer_ids``: ``pd.factorize(transactions["customer_id"])`` when the caller has it for its own figures."""
     as_of = _resolve_as_of(transactions, payments, as_of)
-    tx_customer, pay_customer = coded(transactions["customer_id"]), coded(payments["customer_id"])
+    tx_customer = coded(transactions["customer_id"], customer_ids)
+    pay_customer = coded(payments["customer_id"])
     check_required(transactions, TRANSACTIONS, ("date", "amount"), customer=tx_customer)
     check_required(payments, PAYMENTS, ("date", "amount"), customer=pay_customer)
     given_input = ledger_input(documents(transactions, tx_customer, as_of), receipts(payments, pay_customer, as_of))
@@ -113,13 +134,13 @@ def build_ledger(
     # A customer left to the replay may have the merge's figures too: the replay below overwrites them.
     applied, slow = fifo.settle(events, given_input.refs)
     paid, open_cents, settled = _document_state(events, applied)
-    unapplied = _unapplied(events, applied, ids, slow)
+    unapplied = _unapplied(events, applied, len(ids), slow)
     app_rows: list[tuple] = []
     if len(slow):
         # The rare customers the queue merge cannot decide are replayed one by one with the same rule.
         inv_rows: list[tuple] = []
-        for cid, (docs, paid_lines) in _replay_lists(given_input, slow).items():
-            unapplied[cid] = -_replay(cid, docs, paid_lines, inv_rows, app_rows) / 100
+        for code, (cid, (docs, paid_lines)) in zip(slow.tolist(), _replay_lists(given_input, slow).items()):
+            unapplied[code] = -_replay(cid, docs, paid_lines, inv_rows, app_rows) / 100
         at = np.flatnonzero((events.kind != fifo.KIND_PAYMENT) & np.isin(events.cust, slow))
         replayed = list(zip(*inv_rows))
         paid[at] = np.asarray(replayed[4], dtype="int64")
@@ -127,9 +148,7 @@ def build_ledger(
         settled[at] = np.array([np.nan if d is None else d for d in replayed[6]], dtype="float64")
     doc_events = np.flatnonzero(events.kind != fifo.KIND_PAYMENT)
     terms = _terms(customers).reindex(ids).fillna(0).to_numpy(dtype="int64")
-    invoices = _invoice_frame(
-        _objects(ids[events.cust[doc_events]]),
-        _objects(given_input.keys(doc_events)),
+    figures = _invoice_figures(
         events.day[doc_events],
         events.cents[doc_events],
         paid[doc_events],
@@ -138,10 +157,12 @@ def build_ledger(
         terms[events.cust[doc_events]],
         as_of,
     )
+    invoices = partial(_invoice_frame, figures, ids, events.cust[doc_events], given_input.keys, doc_events)
     applications = partial(_application_frame, events, given_input.keys, applied, ids, slow, app_rows)
-    left = {cid: v for cid, v in sorted(unapplied.items()) if v}
+    held = np.flatnonzero(unapplied)  # ids are sorted: the customers holding money in the order of their ids
+    left = dict(zip(ids[held].tolist(), unapplied[held].tolist()))
     unapplied_series = pd.Series(left, dtype="float64", name="unapplied")
-    return Ledger(as_of, invoices, applications, unapplied_series, events.cust[doc_events], ids)
+    return Ledger(as_of, invoices, applications, unapplied_series, events.cust[doc_events], ids, figures)
 
 
 def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[tuple], list[tuple]]]:
@@ -161,7 +182,7 @@ def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[
                     k,
                     int(events.day[e]),
                     int(events.cents[e]),
-                    split_reference(given.references[int(events.source[e])].as_py()),
+                    split_reference(given.reference(int(events.source[e]))),
                 )
                 for k, e in zip(given.keys(paid), paid)
             ],
@@ -178,13 +199,12 @@ def _document_state(events: fifo.Events, applied: fifo.Applied) -> tuple[np.ndar
     return events.cents - open_cents, open_cents, settled.astype("float64")
 
 
-def _unapplied(events: fifo.Events, applied: fifo.Applied, ids: np.ndarray, slow: np.ndarray) -> dict[str, float]:
-    """Per customer the merge decided, payment money no invoice used (negative yuan; 0 when all was used)."""
+def _unapplied(events: fifo.Events, applied: fifo.Applied, customers: int, slow: np.ndarray) -> np.ndarray:
+    """Per customer code the merge decided, payment money no invoice used (negative yuan; 0 when all was used)."""
     is_pay = events.kind == fifo.KIND_PAYMENT
     if len(slow):
         is_pay &= ~np.isin(events.cust, slow)
-    left = np.bincount(events.cust[is_pay], weights=applied.remaining[is_pay], minlength=len(ids))
-    return {ids[c]: -left[c] / 100 for c in np.flatnonzero(left)}
+    return -np.bincount(events.cust[is_pay], weights=applied.remaining[is_pay], minlength=customers) / 100
 
 
 def _application_frame(
@@ -266,12 +286,15 @@ def _days(dates: pd.Series) -> np.ndarray:
     return dates.to_numpy(dtype="datetime64[D]").astype("int64")
 
 
+_NS_PER_DAY = 86_400_000_000_000
+
+
 def _dates(days: pd.Series) -> pd.Series:
     """Day numbers as dates (NaN as NaT); whole numbers without a detour through floats."""
     values = days.to_numpy()
-    as_days = (
-        values.astype("datetime64[D]") if values.dtype.kind == "i" else values.astype("float64").astype("datetime64[D]")
-    )
+    if values.dtype.kind == "i":  # one multiplication, where two conversions would pass over the days twice
+        return pd.Series((values.astype("int64") * _NS_PER_DAY).view("datetime64[ns]"), index=days.index)
+    as_days = values.astype("float64").astype("datetime64[D]")
     return pd.Series(as_days.astype("datetime64[ns]"), index=days.index)
 
 
@@ -362,8 +385,19 @@ def _objects(values: np.ndarray) -> pd.Series:
 
 
 def _invoice_frame(
-    customer: pd.Series,
-    doc_no: pd.Series,
+    figures: pd.DataFrame,
+    ids: np.ndarray,
+    customer: np.ndarray,
+    keys: Callable[[np.ndarray], np.ndarray],
+    doc_events: np.ndarray,
+) -> pd.DataFrame:
+    """The invoices: each row's customer_id (a code into ``ids``) and doc_no (the key of its event) before
+    ``figures``."""
+    named = {"customer_id": _objects(ids[customer]), "doc_no": _objects(keys(doc_events))}
+    return pd.DataFrame({**named, **{c: figures[c] for c in figures.columns}}, columns=INVOICE_COLUMNS, copy=False)
+
+
+def _invoice_figures(
     day: np.ndarray,
     cents: np.ndarray,
     paid: np.ndarray,
@@ -372,15 +406,14 @@ def _invoice_frame(
     terms_days: np.ndarray,
     as_of: pd.Timestamp,
 ) -> pd.DataFrame:
-    """Due dates from payment terms; days late measured to settlement, or to ``as_of`` while open."""
+    """The invoices but their text columns: due dates from payment terms; days late measured to settlement, or to
+    ``as_of`` while open."""
     due = day + terms_days
     as_of_day = int(np.datetime64(as_of.date(), "D").astype("int64"))
     end = np.where(np.isnan(settled), as_of_day, settled)
     late = np.where(cents > 0, np.clip(end - due, 0, None), 0).astype("int64")
     return pd.DataFrame(
         {
-            "customer_id": customer,
-            "doc_no": doc_no,
             "date": _dates(pd.Series(day)),
             "due_date": _dates(pd.Series(due)),
             "amount": cents / 100,
@@ -389,6 +422,6 @@ def _invoice_frame(
             "settled_date": _dates(pd.Series(settled)),
             "days_late": late,
         },
-        columns=INVOICE_COLUMNS,
+        columns=INVOICE_COLUMNS[2:],
         copy=False,
     )

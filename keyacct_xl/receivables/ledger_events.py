@@ -9,7 +9,8 @@ and references are compared with surrounding white space removed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -29,19 +30,33 @@ _REF_SPLIT = re.compile(r"[;,，；、\s]+")  # the same separators in Python's 
 @dataclass(frozen=True)
 class LedgerInput:
     """The events, the sorted customer ids their codes index, each event's doc_no or receipt_no (``keys``), the
-    reference text of each receipt (by a payment event's ``source``), and the reference pairs."""
+    reference text of each receipt (``reference``, by a payment event's ``source``), and the reference pairs."""
 
     ids: np.ndarray
     events: fifo.Events
-    key_pool: np.ndarray  # the lines' keys as Python strings, Transactions' then Payments'
-    key_at: np.ndarray  # per event, its key's place in key_pool
-    references: np.ndarray
+    lines: Lines  # the Transactions lines (their doc_no)
+    paid: Lines  # the Payments lines (their receipt_no)
+    key_at: np.ndarray  # per event, its key's place among the Transactions lines, or their count + among Payments
+    references: pa.Array  # per Payments line
+    reference_at: np.ndarray  # per receipt in sorted order (a payment event's source), its Payments line
     refs: fifo.References
 
     def keys(self, at: np.ndarray) -> np.ndarray:
         """The doc_no or receipt_no of the events at ``at`` (Python strings: gathered once, where a frame needs
         them, since every object gathered is touched)."""
-        return self.key_pool[self.key_at[at]]
+        where = self.key_at[at]
+        docs = len(self.lines.row)
+        is_doc = where < docs
+        if is_doc.all():
+            return self.lines.key_objects[where]
+        out = np.empty(len(where), dtype=object)
+        out[is_doc] = self.lines.key_objects[where[is_doc]]
+        out[~is_doc] = self.paid.key_objects[where[~is_doc] - docs]
+        return out
+
+    def reference(self, source: int) -> object:
+        """The reference of the receipt a payment event's ``source`` numbers (None where it is blank)."""
+        return self.references[int(self.reference_at[source])].as_py()
 
 
 def text(series: pd.Series) -> pa.Array:
@@ -80,10 +95,10 @@ class Coded:
         return np.r_[blank_text(self.names), True][self.codes]
 
 
-def coded(series: pd.Series) -> Coded:
+def coded(series: pd.Series, factorized: tuple[np.ndarray, pd.Index] | None = None) -> Coded:
     """``text(series)`` with one conversion per distinct value instead of one per line (a column of ids repeats a
-    few thousand values a million times)."""
-    codes, uniques = pd.factorize(series)
+    few thousand values a million times); ``factorized``: ``pd.factorize(series)`` when the caller has it."""
+    codes, uniques = factorized if factorized is not None else pd.factorize(series)
     # Values of two types can be one value to factorize and two texts (1 and 1.0): those columns go line by line.
     if pd.api.types.infer_dtype(uniques, skipna=True) != "string":
         encoded = pc.dictionary_encode(text(series))
@@ -104,17 +119,24 @@ def _numbered(values: pa.Array, rows: np.ndarray) -> pa.Array:
 @dataclass(frozen=True)
 class Lines:
     """The lines of Transactions or Payments dated up to the ledger's date: each line's customer as a code into
-    ``names`` (its table's ids as ``coded`` gives them), its key (doc_no or receipt_no) as text and as Python
-    strings, day, cents, data-row index and, for Payments, the reference text."""
+    ``names`` (its table's ids as ``coded`` gives them), its key (doc_no or receipt_no) as text (``raw``: the
+    column's own values, ``given``: their text before stripping) and as Python strings when first read, day, cents,
+    data-row index and, for Payments, the reference text."""
 
     customer: np.ndarray
     names: pa.Array
     key: pa.Array
-    key_objects: np.ndarray
+    raw: pd.Series = field(repr=False)
+    given: pa.Array = field(repr=False)
     day: np.ndarray
     cents: np.ndarray
     row: np.ndarray
     reference: pa.Array | None = None
+
+    @cached_property
+    def key_objects(self) -> np.ndarray:
+        """The keys as Python strings (only the invoices and applications frames and the messages read them)."""
+        return _key_objects(self.raw, self.given, self.key)
 
 
 def _key_objects(raw: pd.Series, given: pa.Array, key: pa.Array) -> np.ndarray:
@@ -122,9 +144,10 @@ def _key_objects(raw: pd.Series, given: pa.Array, key: pa.Array) -> np.ndarray:
     string per line), the computed text elsewhere."""
     if raw.dtype != object or pd.api.types.infer_dtype(raw, skipna=True) != "string":
         return np.asarray(key.to_numpy(zero_copy_only=False), dtype=object)
-    out = raw.to_numpy(dtype=object, copy=True)
+    out = raw.to_numpy(dtype=object)
     changed = np.flatnonzero(~np.asarray(pc.fill_null(pc.equal(given, key), False), dtype=bool))
     if len(changed):
+        out = out.copy()  # the column's own array is only read
         out[changed] = np.asarray(key.take(pa.array(changed)).to_numpy(zero_copy_only=False), dtype=object)
     return out
 
@@ -134,14 +157,22 @@ def _lines(frame: pd.DataFrame, customer: Coded, key: str, as_of: pd.Timestamp) 
     ``as_of``."""
     keep = (frame["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
     rows = np.flatnonzero(keep)
-    dates = frame["date"].to_numpy(dtype="datetime64[D]")[keep].astype("int64")
+    dates = _days(frame["date"], keep)
     cents = np.round(frame["amount"].to_numpy(dtype="float64")[keep] * 100).astype("int64")
     every = len(rows) == len(frame)
     raw = frame[key] if every else frame[key].iloc[rows]
     given = _untrimmed(raw)
     keys = _numbered(pc.utf8_trim_whitespace(given), rows)
     codes = customer.codes if every else customer.codes[keep]
-    return Lines(codes, customer.names, keys, _key_objects(raw, given, keys), dates, cents, rows)
+    return Lines(codes, customer.names, keys, raw, given, dates, cents, rows)
+
+
+def _days(dates: pd.Series, keep: np.ndarray) -> np.ndarray:
+    """The ``keep`` lines' dates as day numbers (the lines cut first: fewer dates converted)."""
+    values = dates.to_numpy()
+    if values.dtype.kind != "M":
+        values = dates.to_numpy(dtype="datetime64[D]")
+    return values[keep].astype("datetime64[D]").astype("int64")
 
 
 def _untrimmed(series: pd.Series) -> pa.Array:
@@ -170,10 +201,10 @@ def receipts(payments: pd.DataFrame, customer: Coded, as_of: pd.Timestamp) -> Li
 
 
 def _in_order(key: np.ndarray, *then: pa.Array | np.ndarray) -> np.ndarray:
-    """The order that sorts by the integer ``key``, then by ``then`` (text compared as Arrow compares it, by code
-    point) where keys are equal, which must tell every two tied elements apart: integers sort fast, and only the
-    tied part is sorted on text."""
-    order = np.argsort(key)  # not stable: ``then`` decides every tie
+    """The order that sorts by the non-negative integer ``key``, then by ``then`` (text compared as Arrow compares
+    it, by code point) where keys are equal, which must tell every two tied elements apart: integers sort fast,
+    and only the tied part is sorted on text."""
+    order = fifo.stable_order(key)
     ordered = key[order]
     same = ordered[1:] == ordered[:-1]
     tied = np.r_[same, False] | np.r_[False, same]
@@ -195,6 +226,7 @@ def _group_documents(
     """One document per (customer, doc_no), dated by its first line, lines summed, in (customer, day, doc_no)
     order: (customer codes, doc_no codes into ``dictionary``, days, cents, one line of each)."""
     day, cents = lines.day, lines.cents
+    named = lines.key
     if len(doc) and np.bincount(doc).max() <= 1:
         # Every line is a document of its own (the usual export): nothing to group.
         g_cust, g_doc, g_day, g_cents, g_line = cust, doc, day, cents, np.arange(len(doc))
@@ -210,8 +242,9 @@ def _group_documents(
         g_line = order[first]
         g_cust, g_day, g_doc = cust[g_line], day[g_line], doc[g_line]
         g_cents = np.add.reduceat(cents[order], first) if len(first) else cents[:0]
+        named = named.take(pa.array(g_line))
     span = int(g_day.max() - g_day.min()) + 1 if len(g_day) else 1
-    sort = _in_order(g_cust * span + (g_day - (g_day.min() if len(g_day) else 0)), lines.key.take(pa.array(g_line)))
+    sort = _in_order(g_cust * span + (g_day - (g_day.min() if len(g_day) else 0)), named)
     return g_cust[sort], g_doc[sort], g_day[sort], g_cents[sort], g_line[sort]
 
 
@@ -277,9 +310,11 @@ def ledger_input(lines: Lines, paid: Lines) -> LedgerInput:
     given = LedgerInput(
         ids,
         events,
-        np.r_[lines.key_objects, paid.key_objects],
+        lines,
+        paid,
         np.r_[d_line, n_lines + p_sort][order],
-        reference.take(pa.array(p_sort)),
+        reference,
+        p_sort,
         fifo.References(*(np.zeros(0, dtype="int64"),) * 3),
     )
     _refuse_negative(given)
@@ -340,5 +375,7 @@ def _references(
         ok = doc_key[by_key[at]] == wanted
     ok &= events.kind[invoice] == fifo.KIND_INVOICE
     ok &= (invoice < named.line) & (events.cents[invoice] > 0)
-    order = np.lexsort((named.position[ok], named.line[ok]))
-    return fifo.References(named.line[ok][order], invoice[ok][order], named.position[ok][order])
+    line, position = named.line[ok], named.position[ok]
+    # By payment, then the name's place in its reference: one integer key (positions are small).
+    order = fifo.stable_order(line * (int(position.max()) + 1 if len(position) else 1) + position)
+    return fifo.References(line[order], invoice[ok][order], position[order])

@@ -119,11 +119,16 @@ def _adjusted(lines: pd.DataFrame, master: Master, cid: str) -> pd.DataFrame:
     return pd.concat([lines, extra[LINE_COLUMNS]], ignore_index=True) if own else lines.reset_index(drop=True)
 
 
-def master_ledger(master: Master, *, as_of: pd.Timestamp | None) -> Ledger:
+def master_ledger(
+    master: Master, *, as_of: pd.Timestamp | None, customer_ids: tuple[np.ndarray, pd.Index] | None = None
+) -> Ledger:
     """The master's receivables ledger at ``as_of``: its sales lines and adjustments against its payments. Every
-    figure of a customer's balance (ageing, statements, credit, the review, the reports) comes from this one."""
+    figure of a customer's balance (ageing, statements, credit, the review, the reports) comes from this one.
+    ``customer_ids``: ``pd.factorize(master.transactions["customer_id"])`` when the caller has it."""
     transactions = ledger_transactions(master.transactions, master.adjustments, lang=master.lang)
-    return build_ledger(transactions, master.payments, master.customers, as_of=as_of)
+    # With adjustments the ledger's lines are more than the master's: it factorizes its own.
+    shared = customer_ids if transactions is master.transactions else None
+    return build_ledger(transactions, master.payments, master.customers, as_of=as_of, customer_ids=shared)
 
 
 def ledger_transactions(transactions: pd.DataFrame, adjustments: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
