@@ -9,13 +9,14 @@ from typing import Literal
 
 import pandas as pd
 
+from keyacct_xl.messages import Message, cmsg
 from keyacct_xl.parsing import is_blank
 
 ChangeKind = Literal["updated", "removed", "assigned"]
-CHANGE_LABELS = {
-    "updated": ("已更新", "updated"),
-    "assigned": ("新客户编号", "new customer id"),
-    "removed": ("更正后缺少此行（已保留，请决定保留或删除）", "missing from the correction (kept: keep or delete it)"),
+CHANGE_LABELS: dict[str, Message] = {
+    "updated": cmsg("consolidation change", "updated"),
+    "assigned": cmsg("consolidation change", "new customer id"),
+    "removed": cmsg("consolidation change", "missing from the correction (kept: keep or delete it)"),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from keyacct_xl.messages import Rendered
+from keyacct_xl.messages import Message, Rendered, cmsg
 from keyacct_xl.xlsx.ooxml import column_letter
 
 Status = Literal["accepted", "partial", "needs_review", "rejected", "duplicate", "skipped", "statement"]
@@ -21,15 +21,15 @@ STATUSES: tuple[Status, ...] = (
     "skipped",
     "statement",
 )
-STATUS_LABELS = {
-    "accepted": ("已接收", "accepted"),
-    "partial": ("部分接收", "partial"),
-    "needs_review": ("待审核", "needs review"),
-    "rejected": ("拒收", "rejected"),
-    "duplicate": ("重复提交", "duplicate"),
-    "skipped": ("未选择的表单", "form not selected"),
+STATUS_LABELS: dict[str, Message] = {
+    "accepted": cmsg("consolidation status", "accepted"),
+    "partial": cmsg("consolidation status", "partial"),
+    "needs_review": cmsg("consolidation status", "needs review"),
+    "rejected": cmsg("consolidation status", "rejected"),
+    "duplicate": cmsg("consolidation status", "duplicate"),
+    "skipped": cmsg("consolidation status", "form not selected"),
     # a customer's returned account statement: not merged, it starts a reconciliation (consolidate.statements)
-    "statement": ("回传对账单", "returned statement"),
+    "statement": cmsg("consolidation status", "returned statement"),
 }
 
 

@@ -56,7 +56,7 @@ def summary_line(result: RunResult, lang: Lang) -> str:
 
 
 def _status(status: str, lang: Lang) -> str:
-    return STATUS_LABELS[status][0 if lang == "zh" else 1]
+    return STATUS_LABELS[status].render(lang)
 
 
 Column = tuple[str, Rendered]  # a sheet's column: its key (never one of the label maps' code keys) and header
@@ -257,7 +257,7 @@ def _changes(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
     rows = []
     for c in result.changes:
         row = [
-            CHANGE_LABELS[c.kind][0 if lang == "zh" else 1],
+            CHANGE_LABELS[c.kind].render(lang),
             c.file,
             table_label(c.table, lang),
             c.key,

@@ -46,21 +46,23 @@ class _Upgrade:
 
     def keep(self, key: str, value: object, sheet: str, cell: str, dropped_in: int) -> None:
         self.kept[key] = value
-        why_en = f"was dropped in version {dropped_in}" if dropped_in else f"is not on version {self.spec.version}"
-        why_zh = f"已在第 {dropped_in} 版删除" if dropped_in else f"不在第 {self.spec.version} 版的表单中"
-        self.outcome.issues.append(
-            Issue(
-                self.outcome.name,
-                sheet,
-                cell,
-                key,
-                "",
-                f"field {key} of version {self.version} {why_en}: what was typed is kept in the ingestion ledger's "
-                "header data",
-                f"第 {self.version} 版的字段 {key} {why_zh}：填写的内容保存在导入台账的表头数据中",
-                "warning",
+        if dropped_in:
+            why = msg(
+                "field {key} of version {version} was dropped in version {dropped}: what was typed is kept in the "
+                "ingestion ledger's header data",
+                key=key,
+                version=self.version,
+                dropped=dropped_in,
             )
-        )
+        else:
+            why = msg(
+                "field {key} of version {version} is not on version {current}: what was typed is kept in the "
+                "ingestion ledger's header data",
+                key=key,
+                version=self.version,
+                current=self.spec.version,
+            )
+        self.outcome.issues.append(Issue(self.outcome.name, sheet, cell, key, "", *texts(why), "warning"))
 
     def header(self, header: dict[str, CellValue]) -> dict[str, CellValue]:
         current = self.spec.field_keys()
