@@ -109,6 +109,18 @@ def test_documents_and_payments_after_as_of_are_left_out():
     assert row(ledger, "S1")["open_amount"] == 100 and row(ledger, "S1")["days_late"] == 58
 
 
+def test_a_date_past_what_a_timestamp_holds_is_refused_not_turned_into_another_date():
+    # 2320 for 2026 (a slip of the keyboard): day numbers past 2262 overflow nanoseconds; the ledger must not
+    # show the line as a date in 1735 with nothing said.
+    lines = tx(("C1", "S1", "2026-01-02", 5.0), ("C1", "S2", "2026-01-03", 6.0))
+    lines["date"] = lines["date"].astype("datetime64[us]")
+    lines.loc[1, "date"] = pd.Timestamp("2320-01-02")
+    receipts = pay(("C1", "R1", "2026-01-03", 1.0, None))
+    receipts["date"] = receipts["date"].astype("datetime64[us]")  # as pandas 3 reads dates from a workbook
+    with pytest.raises(pd.errors.OutOfBoundsDatetime):
+        build_ledger(lines, receipts, cust(("C1", 5)))
+
+
 def test_default_as_of_is_latest_date_and_unknown_customer_has_zero_terms():
     ledger = build_ledger(
         tx(("C9", "S1", "2026-01-01", 100.0)), pay(("C9", "R1", "2026-01-04", 40.0, None)), cust(("C1", 30))

@@ -153,3 +153,13 @@ def test_a_likely_duplicate_makes_up_only_a_two_line_group_on_consecutive_days(t
         ("matched", "7", "5;6"),
     }
     assert "duplicate" in table.loc[table["theirs_row"] == "3", "hint"].iloc[0]
+
+
+def test_a_same_day_copy_may_be_a_part_of_two_deliveries_invoiced_together(tmp_path):
+    # Three deliveries of 500.00 on one day: their statement records one alone and two together two days later.
+    # The identical lines are likely duplicates, but a two-line group of them is an ordinary statement.
+    ours = [("2026-03-04", "", "", 500.00), ("2026-03-04", "", "", 500.00), ("2026-03-04", "", "", 500.00)]
+    theirs = [("2026-03-04", "", "", 500.00), ("2026-03-06", "", "", 1000.00)]
+    table = reconciled(tmp_path, ours, theirs)
+    assert set(table["status"]) == {"matched"}
+    assert sorted(table["theirs_row"]) == ["2", "3"]

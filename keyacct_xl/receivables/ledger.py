@@ -287,15 +287,18 @@ def _days(dates: pd.Series) -> np.ndarray:
 
 
 _NS_PER_DAY = 86_400_000_000_000
+_FIRST_DAY, _LAST_DAY = -106_751, 106_750  # the whole days datetime64[ns] holds (1677-09-22 .. 2262-04-10)
 
 
 def _dates(days: pd.Series) -> pd.Series:
     """Day numbers as dates (NaN as NaT); whole numbers without a detour through floats."""
     values = days.to_numpy()
-    if values.dtype.kind == "i":  # one multiplication, where two conversions would pass over the days twice
+    # One multiplication, where two conversions would pass over the days twice; only inside datetime64[ns]'s range,
+    # so a day past 2262 (a year typed 3026) still raises as the conversion does instead of wrapping around.
+    if values.dtype.kind == "i" and (values.size == 0 or (values.min() >= _FIRST_DAY and values.max() <= _LAST_DAY)):
         return pd.Series((values.astype("int64", copy=False) * _NS_PER_DAY).view("datetime64[ns]"), index=days.index)
     as_days = values.astype("float64").astype("datetime64[D]")
-    return pd.Series(as_days.astype("datetime64[ns]"), index=days.index)
+    return pd.Series(as_days, index=days.index).astype("datetime64[ns]")  # pandas, not numpy: it raises out of range
 
 
 def _terms(customers: pd.DataFrame) -> pd.Series:

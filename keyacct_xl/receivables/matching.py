@@ -425,8 +425,9 @@ class _GroupSearch:
         self._near: dict[int, list[_Line]] = {}
 
     def _strongest(self, size: int) -> bool:
-        """Whether groups of ``size`` in this search are of the strongest kind: two lines, the same or the next day."""
-        return size == 2 and self.reach <= min(self.options.near_days, self.options.date_window)
+        """Whether a likely duplicate may take part in groups of ``size``: two lines only (three identical
+        deliveries, two of them invoiced together, are an ordinary statement; chance sums of three or more are not)."""
+        return size == 2
 
     def admits(self, x: _Line, size: int) -> bool:
         """Whether ``x`` may be the one line of a group of ``size``."""
