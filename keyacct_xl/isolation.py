@@ -377,6 +377,8 @@ class Workers:
         for worker in busy:
             if worker.conn in ready or worker.process.sentinel in ready:
                 results.update(self._answer(worker, waiting))
+            elif worker.conn.poll(0):  # answered after wait() returned: its batch is done, not out of time
+                results.update(self._answer(worker, waiting))
             elif time.monotonic() >= worker.since() + self.limits.seconds:
                 index = worker.on()
                 results[index] = Failure("timeout", f"over {self.limits.seconds:g} s")

@@ -114,6 +114,32 @@ def test_a_failure_in_the_middle_of_a_batch_is_that_item_s_and_the_batch_s_other
     assert counts == Counter({**{str(v): 1 for v in values}, "4": 2})
 
 
+def _slow(value: int) -> int:
+    time.sleep(0.3)
+    return value
+
+
+def test_a_batch_answered_just_after_the_wait_returned_is_not_taken_for_a_timeout(monkeypatch) -> None:
+    # A batch of four items of 0.3 s takes longer than the 1 s limit of one item. When the parent's wait returns
+    # without this worker (another worker's answer woke it) and the batch's answer arrives just after, the worker
+    # is on the next batch: its first item was neither late nor failed.
+    from keyacct_xl import isolation
+
+    parent, real, woken = os.getpid(), isolation.wait, []
+
+    def woken_by_another(objects, timeout=None):
+        if os.getpid() != parent or woken:
+            return real(objects, timeout)
+        woken.append(True)
+        time.sleep(1.35)  # the first batch answered at 1.2 s; the worker is on item 4 since then
+        return []
+
+    monkeypatch.setattr(isolation, "wait", woken_by_another)
+    with Workers(_slow, jobs=1, batch=4, limits=Limits(seconds=1)) as workers:
+        results = list(workers.map(list(range(8))))
+    assert woken and results == list(range(8))
+
+
 def test_no_worker_outlives_its_pool() -> None:
     with Workers(_task, jobs=2) as workers:
         assert list(workers.map([1, 2, 3])) == [1, 2, 3]

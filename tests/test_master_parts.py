@@ -391,6 +391,12 @@ def test_a_structure_part_is_read_once_per_content_and_a_damaged_one_every_time(
         first = read_parsed(a, part, _table_name)
         assert first == (part, "t_visits") and read_parsed(b, part, _table_name) is first
         assert read_parsed(c, part, _table_name) == (part, "t_lines")
+    # A large part (a hostile file's, padded) is read but not remembered: a worker that reads many such files
+    # must not keep their bytes and run out of memory on an innocent file after them.
+    padded = table % (NS_MAIN.encode(), b"t_big") + b"<!--" + b"x" * 300_000 + b"-->"
+    with package("f.xlsx", padded) as f, package("g.xlsx", padded) as g:
+        big = read_parsed(f, part, _table_name)
+        assert big == (part, "t_big") and read_parsed(g, part, _table_name) is not big
     for name in ("d.xlsx", "e.xlsx"):
         with package(name, b"<table") as damaged, pytest.raises(InputError, match=re.escape(name) + ".*table1.xml"):
             read_parsed(damaged, part, _table_name)

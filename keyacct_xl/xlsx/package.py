@@ -38,6 +38,7 @@ CALC_CHAIN = "xl/calcChain.xml"
 # Distinct structure parts whose reading is remembered (by their bytes): the copies of one form share their
 # relationships, table parts and workbook part, so a run of a thousand forms parses a few dozen of them.
 _PARSED_PARTS = 512
+_CACHED_PART_BYTES = 256 * 1024  # a form's workbook, relationships and table parts are a few kB each
 T = TypeVar("T")
 
 
@@ -117,6 +118,8 @@ def read_parsed(archive: zipfile.ZipFile, part: str, read: Callable[[etree._Elem
     part and ``read``; errors name the file and the part, as read_xml's do."""
     data = read_part(archive, part)
     try:
+        if len(data) > _CACHED_PART_BYTES:  # kept out of the cache: a worker must not hold a hostile file's parts
+            return read(parse_part(data, part), part)
         return _parsed(data, part, read)
     except PartError as exc:
         if archive.filename:
