@@ -375,9 +375,8 @@ class Workers:
         ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
         results: dict[int, R | Failure] = {}
         for worker in busy:
-            if worker.conn in ready or worker.process.sentinel in ready:
-                results.update(self._answer(worker, waiting))
-            elif worker.conn.poll(0):  # answered after wait() returned: its batch is done, not out of time
+            # An answer that came after wait() returned (another worker woke the parent) is an answer, not a timeout.
+            if worker.conn in ready or worker.process.sentinel in ready or worker.conn.poll(0):
                 results.update(self._answer(worker, waiting))
             elif time.monotonic() >= worker.since() + self.limits.seconds:
                 index = worker.on()

@@ -14,7 +14,7 @@ apart in the window; one to one, the nearest dates are paired first across all l
 two before groups of three, and so on. A line whose reference names an open line of the same sign on the other side
 is that document with another amount: it is kept for pass 4 (or a group of lines carrying its reference), not paired
 with an unrelated line of equal amount. A likely duplicate (the twin of a line matched one to one) joins no group but
-two lines on the same or the next day.
+one of two lines.
 """
 
 from __future__ import annotations
@@ -383,8 +383,8 @@ def _by_group(a: _Side, b: _Side, tol: int, reach: int, options: MatchOptions, t
 
     Every target's two-line groups are looked for before any three-line group, and so on: a payment in two parts
     is likelier than more lines adding up by chance, which must not take the parts first. A likely duplicate (the
-    twin of a line matched one to one) joins only the strongest kind of group, two lines on the same or the next
-    day (it may be a second, real line of that amount); in any other group it stays a leftover with its hint.
+    twin of a line matched one to one) joins only a group of two lines (it may be a second, real
+    line of that amount: three deliveries, two invoiced together); in a larger group it stays a leftover with its hint.
     """
     searches = [
         _GroupSearch(one, many, flipped, tol, reach, options) for one, many, flipped in ((a, b, False), (b, a, True))
@@ -424,14 +424,9 @@ class _GroupSearch:
         self.targets = [t for t in one.unused() if t.cents and t.date is not None and t.customer in self.pools]
         self._near: dict[int, list[_Line]] = {}
 
-    def _strongest(self, size: int) -> bool:
-        """Whether a likely duplicate may take part in groups of ``size``: two lines only (three identical
-        deliveries, two of them invoiced together, are an ordinary statement; chance sums of three or more are not)."""
-        return size == 2
-
     def admits(self, x: _Line, size: int) -> bool:
         """Whether ``x`` may be the one line of a group of ``size``."""
-        return self._strongest(size) or not self.one.likely_duplicate(x)
+        return size == 2 or not self.one.likely_duplicate(x)  # a pair may hold a second, real line of an amount
 
     def candidates(self, x: _Line, size: int) -> list[_Line]:
         """The open lines tried for a group of ``size`` for ``x``, nearest date first."""
@@ -439,7 +434,7 @@ class _GroupSearch:
             self._near[x.index] = self._nearest(x)
         limit = self.options.pair_candidates if size == 2 else self.options.group_candidates
         lines = [y for y in self._near[x.index] if not y.used]
-        if not self._strongest(size):
+        if size > 2:
             lines = [y for y in lines if not self.many.likely_duplicate(y)]
         return lines[:limit]
 
