@@ -171,16 +171,34 @@ def _serve(
             current[_ITEM] = index  # last: the parent reads the index first
             try:
                 answers.append(("ok", task(item)))
+            except MemoryError as exc:
+                # With earlier answers held, they may be what filled the memory: the item is not answered, so the
+                # parent runs it again in a fresh worker; alone in its batch so far, the failure is its own.
+                if not answers:
+                    answers.append(("error", _portable(exc)))
+                break
             except BaseException as exc:  # the worker's job is to report anything the task raised
                 answers.append(("error", _portable(exc)))
-                if isinstance(exc, MemoryError):
-                    break
         sys.stderr.flush()
-        logged = os.fstat(2).st_size  # where the next item's messages start
+        _send(conn, answers, os.fstat(2).st_size)  # the log's size: where the next item's messages start
+
+
+def _send(conn: Connection, answers: list[tuple[str, object]], logged: int) -> None:
+    """Send a batch's answers; the first half of them while pickling them all runs out of memory (the parent runs
+    the items left unanswered again), a first answer that cannot be pickled alone in memory as its MemoryError."""
+    while True:
         try:
             conn.send((answers, logged))
+            return
         except (pickle.PicklingError, TypeError, AttributeError):  # a result that cannot cross the pipe
-            conn.send(([_sendable(answer) for answer in answers], logged))
+            answers = [_sendable(answer) for answer in answers]
+        except MemoryError as exc:
+            if len(answers) > 1:
+                answers = answers[: len(answers) // 2]
+            elif answers and answers[0][0] == "ok":
+                answers = [("error", _portable(exc))]
+            else:
+                raise  # not even the error crosses: the worker dies and the parent blames the item it is on
 
 
 def _sendable(answer: tuple[str, object]) -> tuple[str, object]:

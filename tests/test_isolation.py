@@ -140,6 +140,18 @@ def test_a_batch_answered_just_after_the_wait_returned_is_not_taken_for_a_timeou
     assert woken and results == list(range(8))
 
 
+def _eight_mib(value: int) -> bytes:
+    return bytes(8 * 1024**2)
+
+
+def test_answers_that_fill_a_worker_s_memory_together_are_not_any_item_s_failure() -> None:
+    # Each result alone fits the 30 MiB a worker may add (8 MiB, and as much again to pickle it); four of a batch
+    # held together, or three pickled at once, do not. No item did anything wrong, so none may fail.
+    with Workers(_eight_mib, jobs=1, batch=4, limits=Limits(seconds=30, memory_bytes=30 * 1024**2)) as workers:
+        results = list(workers.map(list(range(16))))  # batches of 4
+    assert [type(r) for r in results] == [bytes] * 16 and {len(r) for r in results} == {8 * 1024**2}
+
+
 def test_no_worker_outlives_its_pool() -> None:
     with Workers(_task, jobs=2) as workers:
         assert list(workers.map([1, 2, 3])) == [1, 2, 3]
