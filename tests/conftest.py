@@ -39,8 +39,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def _shared_work(item: pytest.Item) -> str | None:
     """The group of tests ``item`` shares a built fixture with: the demo run, else its module's fixtures."""
-    if "demo_run" in getattr(item, "fixturenames", ()):
-        return "demo_run"
+    names = getattr(item, "fixturenames", ())
+    for shared in ("demo_run", "stepless_demo"):
+        if shared in names:
+            return shared
     info = getattr(item, "_fixtureinfo", None)
     definitions = info.name2fixturedefs.values() if info is not None else ()
     if any(d.scope in ("module", "class", "package") for defs in definitions for d in defs):
@@ -68,6 +70,20 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     with contextlib.redirect_stdout(printed):
         assert main(["demo", "--out", str(out)]) == 0
     return out, printed.getvalue()
+
+
+@pytest.fixture(scope="session")
+def stepless_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The master exactly as ``keyacct-xl demo`` writes it, before the features' demo steps add to it
+    (consolidation, for one, merges returned forms into it); built once per test session, read only."""
+    from keyacct_xl.cli import demo_cmd
+    from keyacct_xl.cli.main import main
+
+    out = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo_cmd, "DEMO_STEPS", [])
+        assert main(["demo", "--out", str(out)]) == 0
+    return out / "master.xlsx"
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import pytest
 
 import keyacct_xl.demo
 from keyacct_xl import load_master
-from keyacct_xl.cli import demo_cmd
 from keyacct_xl.cli.main import main
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.errors import InputError
@@ -58,14 +57,8 @@ HANZI = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The master exactly as `keyacct-xl demo` writes it, before the features' demo steps add to it
-    (consolidation, for one, merges returned forms into it)."""
-    out = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(demo_cmd, "DEMO_STEPS", [])
-        assert main(["demo", "--out", str(out)]) == 0
-    return out / "master.xlsx"
+def demo_path(stepless_demo: Path) -> Path:
+    return stepless_demo
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from keyacct_xl.cli import demo_cmd
-from keyacct_xl.cli.main import main
 from keyacct_xl.demo.catalog import CATEGORIES, PRODUCTS
 from keyacct_xl.demo.products import products_table
 from keyacct_xl.demo.sales import SKUS
@@ -27,13 +25,8 @@ OCTOBER = pd.Timestamp("2026-10-01"), pd.Timestamp("2026-10-31")
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The master as `keyacct-xl demo` writes it, before the features' steps add to it."""
-    out = tmp_path_factory.mktemp("demo-products")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(demo_cmd, "DEMO_STEPS", [])
-        assert main(["demo", "--out", str(out)]) == 0
-    return out / "master.xlsx"
+def demo_path(stepless_demo: Path) -> Path:
+    return stepless_demo
 
 
 @pytest.fixture(scope="module")
