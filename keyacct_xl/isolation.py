@@ -301,6 +301,10 @@ class _Worker:
         """When the worker started the item it is on (time.monotonic)."""
         return self.started if self._on() is None else max(self.started, self.current[_SINCE])
 
+    def late(self, limit: float, now: float) -> int | None:
+        """The item the worker has been on for ``limit`` seconds at ``now``, if any (one read of its record)."""
+        return late_item(self.current, self.held[0], self.started, limit, now)
+
     def done(self, logged: int) -> list[int]:
         """The first held batch, now answered (its messages ended at ``logged``); the next one starts."""
         self.started, self.log_start = time.monotonic(), logged
@@ -316,15 +320,31 @@ class _Worker:
                     return " ".join(line.split())[:_DETAIL_CHARS]
         return ""
 
-    def stop(self) -> None:
-        """End the process now (it may hold a runaway item) and release its pipe and log."""
+    def halt(self) -> None:
+        """End the process now (it may hold a runaway item); its pipe keeps what it sent before."""
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
+
+    def stop(self) -> None:
+        """End the process now and release its pipe and log."""
+        self.halt()
         self.conn.close()
         os.close(self.log)
         with contextlib.suppress(OSError):  # already unlinked when forked
             os.unlink(self.path)
+
+
+def late_item(record: Sequence[float], batch: list[int], started: float, limit: float, now: float) -> int | None:
+    """The item of ``batch`` a worker has been on for ``limit`` seconds at ``now``, from one read of its ``record``.
+
+    The index is read once, before the time: the worker writes the time first, so a worker that moves on between
+    the two reads shows its new item's time (not late yet), never the item it left with the time it started it.
+    """
+    index = int(record[_ITEM])
+    if index not in batch:  # it has not started this batch: the wait is its first item's
+        return batch[0] if now >= started + limit else None
+    return index if now >= max(started, record[_SINCE]) + limit else None
 
 
 def batch_size(items: int, jobs: int, most: int = BATCH) -> int:
@@ -396,24 +416,26 @@ class Workers:
             # An answer that came after wait() returned (another worker woke the parent) is an answer, not a timeout.
             if worker.conn in ready or worker.process.sentinel in ready or worker.conn.poll(0):
                 results.update(self._answer(worker, waiting))
-            elif time.monotonic() >= worker.since() + self.limits.seconds:
-                index = worker.on()
-                results[index] = Failure("timeout", f"over {self.limits.seconds:g} s")
-                self._replace(worker, waiting, index)
+            elif (late := worker.late(self.limits.seconds, time.monotonic())) is not None:
+                results.update(self._timed_out(worker, waiting, late))
         return results
+
+    def _timed_out(self, worker: _Worker, waiting: deque[int], late: int) -> dict[int, R | Failure]:
+        """Stop a worker whose item ``late`` ran out of time; a batch it answered meanwhile is answered."""
+        worker.halt()
+        with contextlib.suppress(EOFError, OSError):  # a dead worker's pipe polls ready: at its end, nothing came
+            if worker.conn.poll(0):
+                results = self._answered(worker, waiting, worker.conn.recv())
+                if worker in self._workers:
+                    self._replace(worker, waiting)
+                return results
+        self._replace(worker, waiting, late)
+        return {late: Failure("timeout", f"over {self.limits.seconds:g} s")}
 
     def _answer(self, worker: _Worker, waiting: deque[int]) -> dict[int, R | Failure]:
         try:
             if worker.conn.poll():
-                answers, logged = worker.conn.recv()
-                batch = worker.done(logged)
-                results = {index: self._result(*answer) for index, answer in zip(batch, answers)}
-                if len(answers) < len(batch) or (answers and isinstance(answers[-1][1], MemoryError)):
-                    # The worker stopped its batch on a MemoryError and may be left in a bad state: replaced,
-                    # the rest of the batch waits again (first, before the batches queued after it).
-                    self._replace(worker, waiting)
-                    waiting.extendleft(reversed(batch[len(answers) :]))
-                return results
+                return self._answered(worker, waiting, worker.conn.recv())
         except (EOFError, OSError):  # the pipe closed mid-answer: the worker died
             pass
         worker.process.join(timeout=5)
@@ -421,6 +443,18 @@ class Workers:
         failure = Failure("crashed", _death(worker.process.exitcode) + (f": {words}" if words else ""))
         self._replace(worker, waiting, index)
         return {index: failure}
+
+    def _answered(self, worker: _Worker, waiting: deque[int], message: Any) -> dict[int, R | Failure]:
+        """The results of the batch ``worker`` answered with ``message`` (its answers and where its log ended)."""
+        answers, logged = message
+        batch = worker.done(logged)
+        results = {index: self._result(*answer) for index, answer in zip(batch, answers)}
+        if len(answers) < len(batch) or (answers and isinstance(answers[-1][1], MemoryError)):
+            # The worker stopped its batch on a MemoryError and may be left in a bad state: replaced, the rest of
+            # the batch waits again (first, before the batches queued after it).
+            self._replace(worker, waiting)
+            waiting.extendleft(reversed(batch[len(answers) :]))
+        return results
 
     @staticmethod
     def _result(status: str, value: Any) -> Any:

@@ -22,7 +22,7 @@ from keyacct_xl.consolidate import safety
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.errors import InputError
-from keyacct_xl.isolation import Failure, Limits, Workers, batch_size, run_isolated
+from keyacct_xl.isolation import Failure, Limits, Workers, batch_size, late_item, run_isolated
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.master.writer import save_master
@@ -138,6 +138,26 @@ def test_a_batch_answered_just_after_the_wait_returned_is_not_taken_for_a_timeou
     with Workers(_slow, jobs=1, batch=4, limits=Limits(seconds=1)) as workers:
         results = list(workers.map(list(range(8))))
     assert woken and results == list(range(8))
+
+
+class _MovingRecord:
+    """A worker's shared record (item, since, log) as the parent sees it while the worker moves on: each field
+    reads as item 5 (started at 0 s) the first time and as item 6 (started at 1.2 s) after that."""
+
+    def __init__(self) -> None:
+        self.reads: Counter[int] = Counter()
+
+    def __getitem__(self, field: int) -> float:
+        self.reads[field] += 1
+        return ((5.0, 0.0, 0.0) if self.reads[field] == 1 else (6.0, 1.2, 0.0))[field]
+
+
+def test_a_worker_moving_on_while_the_parent_checks_its_time_is_not_blamed_for_its_next_item() -> None:
+    # Item 5 ran past the 1 s limit; the worker moves to item 6 just as the parent looks. The late item is read in
+    # one pass of the record: item 5, or nothing yet, never item 6 (whose answer would then be lost as a timeout).
+    assert late_item(_MovingRecord(), [4, 5, 6, 7], started=0.0, limit=1.0, now=1.2) == 5
+    assert late_item([6.0, 1.2, 0.0], [4, 5, 6, 7], started=0.0, limit=1.0, now=1.2) is None
+    assert late_item([-1.0, 0.0, 0.0], [4, 5, 6, 7], started=0.0, limit=1.0, now=1.2) == 4
 
 
 def _eight_mib(value: int) -> bytes:
