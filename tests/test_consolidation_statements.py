@@ -148,3 +148,19 @@ def test_statements_of_the_same_name_in_two_folders_get_a_reconciliation_each(tm
     assert sorted(differences) == [[100.0], [200.0]]
     lines = [str(v) for row in report_rows(report) for v in row if "with differences: reconciliation" in str(v)]
     assert sorted(line.split("reconciliation ")[1].split(" (")[0] for line in lines) == [str(p) for p in written]
+
+
+def test_a_statement_in_a_folder_started_before_folder_names_is_not_started_twice(tmp_path):
+    # Before folder names, inbox/north/<file> started reconciliations/reconcile_<file>.xlsx, its reconciliation
+    # named by the file name alone (as a statement outside any folder still is). A second workbook for it under
+    # the folder name would let finance apply the same adjustments twice.
+    master, inbox, path = returned_statement(tmp_path, agreed="否", note="S2 只收到 2,950 元", s2_amount=2950)
+    report = tmp_path / "report.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    (inbox / "north").mkdir()
+    path.rename(inbox / "north" / path.name)
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    earlier = master.parent / "reconciliations" / f"reconcile_{path.stem}.xlsx"
+    assert sorted((master.parent / "reconciliations").glob("*.xlsx")) == [earlier]
+    lines = [str(v) for row in report_rows(report) for v in row if "with differences: reconciliation" in str(v)]
+    assert lines == [f"returned statement of customer C1 with differences: reconciliation already started in {earlier}"]

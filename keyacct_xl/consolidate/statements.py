@@ -31,8 +31,9 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Rendered, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
+from keyacct_xl.receivables.adjustments import read_decisions
 from keyacct_xl.receivables.master_lines import master_lines
-from keyacct_xl.receivables.reconcile import reconcile
+from keyacct_xl.receivables.reconcile import reconcile, reconciliation_name
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_reader import Problem, Statement
 
@@ -173,6 +174,22 @@ def reconciliation_file(name: str) -> str:
     return f"reconcile_{path.stem}_{path.parent.name}-{digest}.xlsx"
 
 
+def _started_by_file_name(name: str, returned: ReturnedStatement, master: Path) -> Path | None:
+    """The workbook a version before folder names started for this statement in a folder, if any: named
+    ``reconcile_<file>.xlsx``, its reconciliation named by the file name alone. Found, no second one is started
+    whose decisions, applied too, would adjust the same differences twice."""
+    path = PurePosixPath(name)
+    earlier = reconciliation_folder(master) / f"reconcile_{path.stem}.xlsx"
+    if len(path.parts) == 1 or not earlier.exists():
+        return None
+    try:
+        decisions = read_decisions(earlier)
+    except (KeyacctError, OSError):  # not readable as a reconciliation: nothing could be applied from it
+        return None
+    same = decisions.source == reconciliation_name(returned_lines(path.name, returned))
+    return earlier if same and decisions.customer_id == returned.customer_id else None
+
+
 def _started(
     name: str, returned: ReturnedStatement, master: Path, books: Callable[[], Master], lang: Lang, dry_run: bool
 ) -> Rendered:
@@ -182,11 +199,12 @@ def _started(
             "returned statement of customer {customer}: agreed, nothing to reconcile", customer=returned.customer_id
         )
     out = reconciliation_folder(master) / reconciliation_file(name)
-    if out.exists():
+    started = out if out.exists() else _started_by_file_name(name, returned, master)
+    if started is not None:
         return msg(
             "returned statement of customer {customer} with differences: reconciliation already started in {out}",
             customer=returned.customer_id,
-            out=out,
+            out=started,
         )
     theirs = returned_lines(name, returned)  # its path under SOURCE: the reconciliation's name tells same names apart
     if not returned.customer_id or theirs.period is None:
