@@ -641,3 +641,14 @@ def test_visit_due_and_status_as_the_visits_check(excel) -> None:
     assert one(excel.call("VISIT_DUE", "C1", VISIT_CUSTOMERS, bad_date, as_of, MISSING)).startswith(
         "#VALUE! Visits: row 2 (日期)"
     )
+
+
+def test_a_date_cell_past_the_master_s_dates_is_a_value_error_naming_it(excel) -> None:
+    # A year typed 3026 in a date cell: the master refuses it when read; a worksheet function must not take it.
+    header = ("customer_id", "months_as_customer", "first_trade_date", "annual_sales", "credit_grade")
+    metrics = (header, ("C1", 60.0, ComTime(3026, 1, 1), 2_500_000.0, "A"))
+    assert one(excel.call("CUSTOMER_GRADE", metrics, MISSING, "en")).startswith(
+        "#VALUE! first_trade_date row 2: 3026-01-01 is outside the accepted dates 1900-01-01..2262-04-11"
+    )
+    assert one(excel.call("AGEING_BUCKET", ComTime(3026, 1, 1), ComTime(2026, 1, 1))).startswith("#VALUE!")
+    assert one(excel.call("AGEING_BUCKET", ComTime(2026, 1, 1), ComTime(2026, 3, 1, 15, 30))) == "逾期31-60天"

@@ -168,10 +168,8 @@ def date(value: object, what: str) -> pd.Timestamp | None:
         raise CellError(code, f"({what})")
     if is_blank(value):
         return None
-    if isinstance(value, dt.datetime):
-        return pd.Timestamp(value.replace(tzinfo=None)).normalize()
-    try:
-        return parse_date(value)
+    try:  # a date cell too: one typed in year 3026 is refused as the master refuses it, not taken as it is
+        return parse_date(value.replace(tzinfo=None) if isinstance(value, dt.datetime) else value)
     except ParseError as exc:
         raise CellError("#VALUE!", f"{what}: {exc}") from None
 
