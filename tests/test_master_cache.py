@@ -26,6 +26,7 @@ from keyacct_xl.master.convert import convert
 from keyacct_xl.master.schema import ALL_TABLES, TRANSACTIONS
 from keyacct_xl.master.tablecache import table_keys
 from keyacct_xl.messages import Location
+from keyacct_xl.xlsx.package import locate_tables
 
 MASTERS = Path(__file__).parent / "data" / "masters"
 
@@ -53,7 +54,7 @@ def _cache_files(path: Path) -> dict[str, str]:
 
 def _keys(path: Path) -> dict[str, str]:
     with zipfile.ZipFile(path) as archive:
-        return table_keys(archive, reader.master_tables(archive, path))
+        return table_keys(archive, locate_tables(archive))
 
 
 def _assert_same(a: object, b: object) -> None:
@@ -151,7 +152,7 @@ def test_the_arrow_reader_types_every_table_as_the_cell_reader_does(name: str) -
     path = MASTERS / name
     book = reader.open_book(path)
     with zipfile.ZipFile(path) as archive:
-        locations = reader.master_tables(archive, path)
+        locations = locate_tables(archive)
     for schema, read in zip(ALL_TABLES, reader.read_workbook_tables(path.read_bytes(), path, locations, ALL_TABLES)):
         frame, headers, sheet = reader.read_table(book, schema, path)
         pd.testing.assert_frame_equal(read.frame, frame)
