@@ -23,14 +23,20 @@ from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, ColumnKind, TableSchema
 from keyacct_xl.master.settings import SettingCell, Settings, parse_settings, setting_key
-from keyacct_xl.master.tablecache import ReadTable, cache_folder, cached_table, keep_table, table_keys
+from keyacct_xl.master.tablecache import (
+    MASTER_TABLES,
+    ReadTable,
+    cache_folder,
+    cached_table,
+    keep_table,
+    table_keys,
+)
 from keyacct_xl.messages import Location, Message, listing, msg
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package
 
 # Tables a master holds once a command has added them; read (and cached) like the others when present.
 OPTIONAL_TABLES = (ADJUSTMENTS,)
-MASTER_SCHEMAS = frozenset((*ALL_TABLES, *OPTIONAL_TABLES))
 # The columns without which a table means nothing; the others may be absent and load empty.
 REQUIRED_COLUMNS = {
     "Customers": ("customer_id", "name"),
@@ -143,7 +149,8 @@ def master_of(path: Path, tables: Mapping[TableSchema, ReadTable], *, history: b
     notes = {setting_key(k): v for k, v in zip(named["setting"], named["description"]) if v}
     lang: Lang = "zh" if tables[DATA_TABLES[0]].sheet == DATA_TABLES[0].sheet_zh else "en"
     archived = _with_history(path, frames, settings) if history else {}
-    rows = {t.name: read.rows for t, read in tables.items() if t in MASTER_SCHEMAS and read.rows is not None}
+    own = {t: read for t, read in tables.items() if MASTER_TABLES.get(t.name) == t}  # not consolidation's Customers
+    rows = {t.name: read.rows for t, read in own.items() if read.rows is not None}
     return Master(
         **frames,
         settings=settings,

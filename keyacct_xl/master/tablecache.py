@@ -37,7 +37,7 @@ CACHE_FORMAT = "2"  # raise it whenever the reader or the converters type a cell
 # A master this large is cached even before it has a store: a load of a few seconds is worth a folder beside it.
 CACHE_FROM_BYTES = 8 * 1024**2
 _META = b"keyacct_xl"
-# The tables load_master reads, by name: their cache files keep the plain table name.
+# The tables load_master reads (the optional Adjustments too), by name: their cache files keep the plain table name.
 MASTER_TABLES = {t.name: t for t in (*ALL_TABLES, ADJUSTMENTS)}
 
 
