@@ -14,6 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from briefing_master import hand_master
+from fileopens import opens_of
 from reportbook import report_table
 
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
@@ -23,6 +24,7 @@ from keyacct_xl.briefing.usecase import GmPack, lost_months, run_gm_pack
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
+from keyacct_xl.history.store import store_path
 from keyacct_xl.macros import run_action
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import settings_from
@@ -212,3 +214,33 @@ def test_a_shorter_lost_window_from_settings(master_path: Path) -> None:
     # six months: K3 (last purchase 2026-02) was lost in 2026-08 and comes back on 10-31, with K2 and K6
     assert october["reactivated"] == 3 and october["active_customers"] == 5
     assert trend.set_index("month").loc["2026-08", "lost"] == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        (["report", "gm"], ["--period", "2026-10"]),
+        (["account"], ["--customer", "K1"]),
+        (["reps"], ["--period", "2026-10"]),
+    ],
+    ids=["report gm", "account", "reps"],
+)
+def test_a_command_reads_the_master_once_for_its_tables_and_its_plans(
+    master_path: Path, tmp_path: Path, command: list[str], options: list[str], capsys
+) -> None:
+    """The consolidation tables (plans, targets, complaints) come from the read of the master load_master makes, and
+    from its load cache once the master has a store: the workbook is not opened a second time for them."""
+    book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
+    codes: list[int] = []
+
+    def run() -> None:
+        codes.append(main([*command, str(book), *options, "--lang", "en"]))
+
+    alone = opens_of(book, lambda: load_master(book))
+    assert alone == 2  # its zip directory (the cache keys), then its bytes, once
+    assert opens_of(book, run) == alone
+    store_path(book).mkdir()  # a history store beside it: what a load reads is cached there
+    run()
+    assert opens_of(book, run) == 1  # the zip directory alone: every table, the master's and the plans', cached
+    assert codes == [0, 0, 0]
+    capsys.readouterr()

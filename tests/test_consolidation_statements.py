@@ -5,11 +5,10 @@ the next reconciliation of the same statement agrees."""
 from __future__ import annotations
 
 import shutil
-import sys
-from pathlib import Path
 
 import openpyxl
 import python_calamine as calamine
+from fileopens import opens_of
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.master.reader import load_master
@@ -88,28 +87,13 @@ def test_an_agreed_statement_ends_there(tmp_path, capsys):
     assert any("agreed, nothing to reconcile" in str(v) for row in report_rows(report) for v in row)
 
 
-# The files this process opens while a test records them (Python's audit event "open", which every open of a file
-# by path raises): what a run reads, observed rather than assumed. A hook cannot be removed, so it is added once.
-_OPENED: list[list[str]] = []
-
-
-def _record_open(event: str, args: tuple) -> None:
-    if event == "open" and _OPENED and isinstance(args[0], (str, Path)):
-        _OPENED[-1].append(str(args[0]))
-
-
-sys.addaudithook(_record_open)
-
-
 def master_opens(master, inbox, report) -> int:
     """How often a consolidation of ``inbox`` opens the master file."""
-    _OPENED.append([])
-    try:
-        args = ["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--dry-run"]
-        assert main([*args, "--lang", "en"]) == 0
-    finally:
-        opened = _OPENED.pop()
-    return sum(Path(p).resolve() == master.resolve() for p in opened)
+    args = ["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--dry-run"]
+    codes: list[int] = []
+    opens = opens_of(master, lambda: codes.append(main([*args, "--lang", "en"])))
+    assert codes == [0]
+    return opens
 
 
 def test_a_run_with_several_returned_statements_reads_the_master_once(tmp_path):

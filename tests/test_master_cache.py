@@ -18,14 +18,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from keyacct_xl import InputError, load_master, save_master
+from keyacct_xl.consolidate.store import load_master_store, load_store, store_schemas
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
-from keyacct_xl.master import reader
+from keyacct_xl.master import reader, tablecache
 from keyacct_xl.master.arrowread import typed_column
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.schema import ALL_TABLES, TRANSACTIONS
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, MERGED_TABLES
 from keyacct_xl.master.tablecache import table_keys
 from keyacct_xl.messages import Location
+from keyacct_xl.xlsx.package import locate_tables
 
 MASTERS = Path(__file__).parent / "data" / "masters"
 
@@ -53,7 +56,7 @@ def _cache_files(path: Path) -> dict[str, str]:
 
 def _keys(path: Path) -> dict[str, str]:
     with zipfile.ZipFile(path) as archive:
-        return table_keys(archive, reader.master_tables(archive, path))
+        return table_keys(archive, locate_tables(archive))
 
 
 def _assert_same(a: object, b: object) -> None:
@@ -151,7 +154,7 @@ def test_the_arrow_reader_types_every_table_as_the_cell_reader_does(name: str) -
     path = MASTERS / name
     book = reader.open_book(path)
     with zipfile.ZipFile(path) as archive:
-        locations = reader.master_tables(archive, path)
+        locations = locate_tables(archive)
     for schema, read in zip(ALL_TABLES, reader.read_workbook_tables(path.read_bytes(), path, locations, ALL_TABLES)):
         frame, headers, sheet = reader.read_table(book, schema, path)
         pd.testing.assert_frame_equal(read.frame, frame)
@@ -164,3 +167,45 @@ def test_a_long_text_column_is_typed_as_the_cell_converter_types_it(distinct: in
     values = [None if i % 97 == 0 else "" if i % 89 == 0 else f"产品 {i % distinct}" for i in range(60_000)]
     typed = typed_column(pa.array(values, type=pa.string()), "text", lambda i: Location("x.xlsx", row=i))
     pd.testing.assert_series_equal(typed, convert(values, "text", lambda i: Location("x.xlsx", row=i)))
+
+
+def test_the_consolidation_tables_read_with_the_master_are_typed_as_the_cell_reader_types_them(
+    demo_run: tuple[Path, str], tmp_path: Path
+) -> None:
+    """The demo's master after its consolidation (provenance columns, plans, ledger, history): its consolidation
+    tables read with the master's, from the workbook and then from the cache, are those the cell reader reads."""
+    path = Path(shutil.copy2(demo_run[0] / "master.xlsx", tmp_path / "master.xlsx"))
+    book = reader.open_book(path)
+    by_cells = {
+        s: reader.read_table(book, s, path) for s in ALL_CONSOLIDATION_TABLES.values() if s.name in book.table_names
+    }
+    assert {"Customers", "WeeklyPlans", "IngestionLedger"} <= {s.name for s in by_cells}
+
+    def both() -> dict:
+        return reader.read_tables(
+            path, lambda found: [*reader.master_schemas(found, path), *store_schemas(found, path)]
+        )
+
+    for cached in (False, True):  # then with a store beside the master: every table from its cache file
+        tables = both()
+        for schema, (frame, headers, sheet) in by_cells.items():
+            pd.testing.assert_frame_equal(tables[schema].frame, frame, obj=schema.name)
+            assert (tables[schema].headers, tables[schema].sheet) == (headers, sheet)
+        if not cached:
+            store_path(path).mkdir()
+            both()
+    master, store = load_master_store(path)
+    expected = load_master(demo_run[0] / "master.xlsx")
+    _assert_same(master, expected)
+    assert (master.rows, master.settings_notes) == (expected.rows, expected.settings_notes)
+    alone = load_store(demo_run[0] / "master.xlsx")
+    for name, frame in alone.frames.items():
+        pd.testing.assert_frame_equal(store.frames[name], frame, obj=name)
+    assert (store.headers, store.lang, store.settings, store.loaded_rows) == (
+        alone.headers,
+        alone.lang,
+        alone.settings,
+        alone.loaded_rows,
+    )
+    customers = {name for name, _ in _cache_files(path).items() if name.startswith("customers")}
+    assert customers == {"customers", tablecache.cache_name(MERGED_TABLES["Customers"])}  # the same table, both ways

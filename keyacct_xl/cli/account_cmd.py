@@ -7,10 +7,9 @@ from pathlib import Path
 
 from keyacct_xl.briefing.usecase import run_fact_sheet
 from keyacct_xl.cli.options import option_date
-from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.store import load_master_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
@@ -41,9 +40,10 @@ def run(args: argparse.Namespace) -> int:
     """Load the master and its plans, write the fact sheets (default: beside the master), print the summary."""
     if args.all != (args.rep is not None) or args.all == bool(args.customer):
         raise InputError(msg("account: give --customer ID, or --all with --rep NAME"))
+    master, store = load_master_store(args.master)
     sheets = run_fact_sheet(
-        load_master(args.master),
-        load_store(args.master).frames,
+        master,
+        store.frames,
         customer_ids=[c.strip() for c in args.customer],
         rep=args.rep.strip() if args.rep else None,
         as_of=option_date(args.as_of, "--as-of"),

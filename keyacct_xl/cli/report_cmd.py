@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 
 from keyacct_xl.briefing.usecase import run_gm_pack
-from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.store import load_master_store
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
@@ -34,9 +33,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 def run_gm(args: argparse.Namespace) -> int:
     """Load the master and its plans, write the month's pack (default: beside the master), print its summary."""
+    master, store = load_master_store(args.master)
     pack = run_gm_pack(
-        load_master(args.master),
-        load_store(args.master).frames,
+        master,
+        store.frames,
         period=args.period,
         out=args.out,
         out_dir=args.master.parent,

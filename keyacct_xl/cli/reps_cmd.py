@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.store import load_master_store
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.performance.evaluation import NO_TARGET, run_rep_evaluation
 
@@ -40,9 +39,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 def run(args: argparse.Namespace) -> int:
     """Load the master and its consolidation tables, write the KPIs (default: beside the master), a line per rep."""
+    master, store = load_master_store(args.master)
     evaluation = run_rep_evaluation(
-        load_master(args.master),
-        load_store(args.master).frames,
+        master,
+        store.frames,
         period=args.period,
         scoring=args.scoring,
         out=args.out,

@@ -17,13 +17,15 @@ from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.model import empty_frame
-from keyacct_xl.master.reader import open_book, read_settings, read_table
-from keyacct_xl.master.schema import CUSTOMERS, TableSchema
+from keyacct_xl.master.model import Master, empty_frame
+from keyacct_xl.master.reader import master_of, master_schemas, read_tables
+from keyacct_xl.master.schema import CUSTOMERS, SETTINGS, TableSchema
 from keyacct_xl.master.settings import Settings, parse_settings
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
+from keyacct_xl.master.tablecache import ReadTable
 from keyacct_xl.master.writer import write_tables
 from keyacct_xl.messages import msg
+from keyacct_xl.xlsx.package import TableLocation
 
 
 @dataclass
@@ -86,23 +88,37 @@ def _shown(store: Store, name: str) -> pd.DataFrame:
 def load_store(path: str | Path) -> Store:
     """Read the master's consolidation tables (absent bookkeeping tables load empty)."""
     path = Path(path)
-    book = open_book(path)
-    present = set(book.table_names)
-    if CUSTOMERS.name not in present:
+    return store_of(path, read_tables(path, lambda found: store_schemas(found, path)))
+
+
+def load_master_store(path: str | Path) -> tuple[Master, Store]:
+    """``load_master`` and ``load_store`` of the same master from one read of it (or none: the load cache)."""
+    path = Path(path)
+    # The master's tables first: a workbook that is no master, or a bad cell in them, is reported as load_master does.
+    tables = read_tables(path, lambda found: [*master_schemas(found, path), *store_schemas(found, path)])
+    return master_of(path, tables), store_of(path, tables)
+
+
+def store_schemas(locations: Mapping[str, TableLocation], path: Path) -> list[TableSchema]:
+    """The consolidation tables and Settings among the workbook's ``locations``; one without Customers is refused."""
+    if CUSTOMERS.name not in locations:
         raise InputError(msg("{path}: not a master workbook (no table Customers)", path=path))
+    return [s for s in (*ALL_CONSOLIDATION_TABLES.values(), SETTINGS) if s.name in locations]
+
+
+def store_of(path: Path, tables: Mapping[TableSchema, ReadTable]) -> Store:
+    """The ``Store`` of the master's tables as ``read_tables`` gives them (``store_schemas``' among them)."""
     frames: dict[str, pd.DataFrame] = {}
     headers: dict[str, dict[str, str]] = {}
-    lang: Lang = "zh"
     for name, schema in ALL_CONSOLIDATION_TABLES.items():
-        if name not in present:
-            frames[name], headers[name] = empty_frame(schema), {}
-            continue
-        frames[name], headers[name], sheet = read_table(book, schema, path)
-        if schema.name == CUSTOMERS.name:
-            lang = "zh" if sheet == CUSTOMERS.sheet_zh else "en"
+        read = tables.get(schema)
+        frames[name], headers[name] = (empty_frame(schema), {}) if read is None else (read.frame, read.headers)
+    customers = ALL_CONSOLIDATION_TABLES[CUSTOMERS.name]
+    lang: Lang = "zh" if tables[customers].sheet == CUSTOMERS.sheet_zh else "en"
     for (table, column), labels in coded_columns().items():
         frames[table][column] = frames[table][column].map(_reader(labels), na_action="ignore")
-    return Store(path, lang, frames, headers, read_settings(book, path), {n: len(f) for n, f in frames.items()})
+    settings = parse_settings(tables[SETTINGS].cells if SETTINGS in tables else ())
+    return Store(path, lang, frames, headers, settings, {n: len(f) for n, f in frames.items()})
 
 
 def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = (), backup: bool = True) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,14 @@ from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, ColumnKind, TableSchema
 from keyacct_xl.master.settings import SettingCell, Settings, parse_settings, setting_key
-from keyacct_xl.master.tablecache import ReadTable, cache_folder, cached_table, keep_table, table_keys
+from keyacct_xl.master.tablecache import (
+    MASTER_TABLES,
+    ReadTable,
+    cache_folder,
+    cached_table,
+    keep_table,
+    table_keys,
+)
 from keyacct_xl.messages import Location, Message, listing, msg
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package
@@ -127,18 +134,23 @@ def load_master(path: str | Path, *, history: bool = True) -> Master:
     archive moves from).
     """
     path = Path(path)
-    tables = read_master_tables(path)
-    frames: dict[str, Any] = {t.attr: tables[t.name].frame for t in ALL_TABLES}
-    headers = {t.name: tables[t.name].headers for t in ALL_TABLES}
-    for table in (t for t in OPTIONAL_TABLES if t.name in tables):
-        frames[table.attr], headers[table.name] = tables[table.name].frame, tables[table.name].headers
+    return master_of(path, read_tables(path, lambda found: master_schemas(found, path)), history=history)
+
+
+def master_of(path: Path, tables: Mapping[TableSchema, ReadTable], *, history: bool = True) -> Master:
+    """The ``Master`` of the master's ``tables`` as ``read_tables`` gives them (``master_schemas``' among them)."""
+    frames: dict[str, Any] = {t.attr: tables[t].frame for t in ALL_TABLES}
+    headers = {t.name: tables[t].headers for t in ALL_TABLES}
+    for table in (t for t in OPTIONAL_TABLES if t in tables):
+        frames[table.attr], headers[table.name] = tables[table].frame, tables[table].headers
     settings_frame = frames.pop(SETTINGS.attr)
     named = settings_frame.dropna(subset=["setting"])
-    settings = parse_settings(tables[SETTINGS.name].cells)
+    settings = parse_settings(tables[SETTINGS].cells)
     notes = {setting_key(k): v for k, v in zip(named["setting"], named["description"]) if v}
-    lang: Lang = "zh" if tables[DATA_TABLES[0].name].sheet == DATA_TABLES[0].sheet_zh else "en"
+    lang: Lang = "zh" if tables[DATA_TABLES[0]].sheet == DATA_TABLES[0].sheet_zh else "en"
     archived = _with_history(path, frames, settings) if history else {}
-    rows = {name: read.rows for name, read in tables.items() if read.rows is not None}
+    own = {t: read for t, read in tables.items() if MASTER_TABLES.get(t.name) == t}  # not consolidation's Customers
+    rows = {t.name: read.rows for t, read in own.items() if read.rows is not None}
     return Master(
         **frames,
         settings=settings,
@@ -151,48 +163,62 @@ def load_master(path: str | Path, *, history: bool = True) -> Master:
     )
 
 
-def read_master_tables(path: Path) -> dict[str, ReadTable]:
-    """Every table of the master workbook at ``path`` (the optional ones it holds too), from the load cache where
-    its parts are unchanged."""
+def read_tables(
+    path: Path, choose: Callable[[dict[str, TableLocation]], Sequence[TableSchema]]
+) -> dict[TableSchema, ReadTable]:
+    """The tables ``choose`` picks from where the workbook at ``path`` has its tables (refusing a workbook that
+    lacks one it needs), each typed by its schema, from the load cache where its parts are unchanged.
+
+    The workbook is read at most once, whatever the tables: a table asked for under two schemas (the master's
+    Customers and consolidation's, with provenance) is parsed once and typed once per schema.
+    """
     with open_package(path) as archive:
-        keys = table_keys(archive, master_tables(archive, path))
+        checked = _keyed(archive, choose)[1]
     folder = cache_folder(path)
-    found = _cached(folder, keys)
-    if len(found) == len(keys):
+    found = _cached(folder, checked)
+    if len(found) == len(checked):
         return found
     # Read the file once and key the tables from these bytes: a save that replaces the file meanwhile must not
     # have its tables cached under the keys of the file before it.
     data = path.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        locations = master_tables(archive, path)
-        checked, keys = keys, table_keys(archive, locations)
-    found = {name: read for name, read in found.items() if keys[name] == checked[name]}  # not read twice
-    found.update(_cached(folder, {name: key for name, key in keys.items() if name not in found}))
-    stale = [t for t in (*ALL_TABLES, *OPTIONAL_TABLES) if t.name in locations and t.name not in found]
+        locations, keys = _keyed(archive, choose)
+    found = {schema: read for schema, read in found.items() if keys.get(schema) == checked[schema]}  # not read twice
+    found.update(_cached(folder, {schema: key for schema, key in keys.items() if schema not in found}))
+    stale = [schema for schema in keys if schema not in found]
     for schema, read in zip(stale, read_workbook_tables(data, path, locations, stale)):
-        found[schema.name] = read
+        found[schema] = read
         if folder is not None:
-            keep_table(folder, schema, keys[schema.name], read)
-    return found
+            keep_table(folder, schema, keys[schema], read)
+    return {schema: found[schema] for schema in keys}
 
 
-def master_tables(archive: zipfile.ZipFile, path: Path) -> dict[str, TableLocation]:
-    """Where the master's tables are in the package; a workbook without the master's tables is refused."""
+def _keyed(
+    archive: zipfile.ZipFile, choose: Callable[[dict[str, TableLocation]], Sequence[TableSchema]]
+) -> tuple[dict[str, TableLocation], dict[TableSchema, str]]:
+    """Where the package's tables are, and the chosen tables' cache keys (the same for the same table)."""
     locations = locate_tables(archive)
+    chosen = list(dict.fromkeys(choose(locations)))
+    keys = table_keys(archive, {schema.name: locations[schema.name] for schema in chosen})
+    return locations, {schema: keys[schema.name] for schema in chosen}
+
+
+def master_schemas(locations: Mapping[str, TableLocation], path: Path) -> list[TableSchema]:
+    """The master's tables (the optional ones it holds too) among the workbook's ``locations``; a workbook without
+    the master's tables is refused."""
     missing = [t.name for t in ALL_TABLES if t.required and t.name not in locations]
     if missing:
         raise InputError(
             msg("{path}: not a master workbook, missing table(s) {tables}", path=path, tables=listing(missing))
         )
-    present = {t.name: locations[t.name] for t in OPTIONAL_TABLES if t.name in locations}
-    return {**{t.name: locations[t.name] for t in ALL_TABLES}, **present}
+    return [*ALL_TABLES, *(t for t in OPTIONAL_TABLES if t.name in locations)]
 
 
-def _cached(folder: Path | None, keys: dict[str, str]) -> dict[str, ReadTable]:
+def _cached(folder: Path | None, keys: Mapping[TableSchema, str]) -> dict[TableSchema, ReadTable]:
     if folder is None or not folder.is_dir():
         return {}
-    found = {t.name: cached_table(folder, t, keys[t.name]) for t in (*ALL_TABLES, *OPTIONAL_TABLES) if t.name in keys}
-    return {name: read for name, read in found.items() if read is not None}
+    found = {schema: cached_table(folder, schema, key) for schema, key in keys.items()}
+    return {schema: read for schema, read in found.items() if read is not None}
 
 
 def read_workbook_tables(
@@ -202,9 +228,12 @@ def read_workbook_tables(
     Settings, and a table whose columns mix kinds, cell by cell through calamine."""
     arrow = ArrowBook(data, path.name) if any(s is not SETTINGS for s in schemas) else None
     book: calamine.CalamineWorkbook | None = None
+    parsed: dict[str, tuple[list[str], list[object] | None]] = {}  # a table asked for under two schemas: parsed once
     out = []
     for schema in schemas:
-        headers, columns = arrow.columns(schema.name) if arrow is not None and schema is not SETTINGS else ([], None)
+        if arrow is not None and schema is not SETTINGS and schema.name not in parsed:
+            parsed[schema.name] = arrow.columns(schema.name)
+        headers, columns = parsed.get(schema.name, ([], None))
         if columns is not None:
             out.append(_arrow_table(schema, path, locations[schema.name], headers, columns))
             continue

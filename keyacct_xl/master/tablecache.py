@@ -27,8 +27,9 @@ import pandas as pd
 
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
+from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import SheetRows, dtype_for
-from keyacct_xl.master.schema import TableSchema
+from keyacct_xl.master.schema import ALL_TABLES, TableSchema
 from keyacct_xl.master.settings import SettingCell
 from keyacct_xl.xlsx.package import TableLocation, workbook_parts
 
@@ -36,6 +37,8 @@ CACHE_FORMAT = "2"  # raise it whenever the reader or the converters type a cell
 # A master this large is cached even before it has a store: a load of a few seconds is worth a folder beside it.
 CACHE_FROM_BYTES = 8 * 1024**2
 _META = b"keyacct_xl"
+# The tables load_master reads (the optional Adjustments too), by name: their cache files keep the plain table name.
+MASTER_TABLES = {t.name: t for t in (*ALL_TABLES, ADJUSTMENTS)}
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,18 @@ def table_keys(archive: zipfile.ZipFile, locations: Mapping[str, TableLocation])
     }
 
 
-def _file(folder: Path, table: str, key: str) -> Path:
-    return folder / f"{table.lower()}-{key}.parquet"
+def cache_name(schema: TableSchema) -> str:
+    """What a table's cache files are named by: the table's name when read with the master's columns; with a digest
+    of its columns when read with others (consolidation's tables with their provenance columns), so the same table
+    read both ways keeps a file for each, and a change of those columns is never answered from an older file."""
+    if MASTER_TABLES.get(schema.name) == schema:
+        return schema.name.lower()
+    digest = hashlib.sha256(repr(schema.columns).encode()).hexdigest()[:8]
+    return f"{schema.name.lower()}.{digest}"
+
+
+def _file(folder: Path, schema: TableSchema, key: str) -> Path:
+    return folder / f"{cache_name(schema)}-{key}.parquet"
 
 
 def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | None:
@@ -85,7 +98,7 @@ def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | Non
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = _file(folder, schema.name, key)
+    path = _file(folder, schema, key)
     if not path.is_file():
         return None
     try:
@@ -151,12 +164,15 @@ def keep_table(folder: Path, schema: TableSchema, key: str, read: ReadTable) -> 
         buffer = io.BytesIO()
         pq.write_table(table, buffer, compression="lz4")  # faster to write and to read back than zstd
         folder.mkdir(parents=True, exist_ok=True)
-        path = _file(folder, schema.name, key)
+        path = _file(folder, schema, key)
         with atomic_write(path, backup=False) as out:
             out.write(buffer.getvalue())
-        for older in folder.glob(f"{schema.name.lower()}-*.parquet"):
-            if older != path:
-                older.unlink(missing_ok=True)
+        name = cache_name(schema)
+        # the same name's older files; for other columns than the master's, also those of earlier columns' digests
+        older = f"{name}-*.parquet" if name == schema.name.lower() else f"{schema.name.lower()}.*-*.parquet"
+        for stale in folder.glob(older):
+            if stale != path:
+                stale.unlink(missing_ok=True)
     except (OSError, pa.ArrowException, TypeError, ValueError):
         return  # not cached (a read-only folder, a value Arrow cannot hold): the next load reads the workbook
 
