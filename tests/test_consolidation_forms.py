@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.worksheet.cell_range import CellRange
 
 from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.recognize import extract
@@ -351,3 +353,47 @@ def test_prefilled_form_signed_by_another_rep_waits_for_review(master: Path, inb
     # The typed rep is the truth; the form was made for someone else, so a person decides before anything merges.
     assert (outcome.rep, outcome.period, outcome.status, outcome.rows_added) == ("李四", "2026-W48", "needs_review", 0)
     assert outcome.reason_zh == "表单为 张三 生成，但填写的业务员为 李四"
+
+
+def _below_table(form: bytes, table: str, line: dict[str, object]) -> bytes:
+    """``form`` with ``line`` (column letter -> value) typed on the row just under table ``table``."""
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    sheet = next(ws for ws in book.worksheets if table in ws.tables)
+    row = CellRange(sheet.tables[table].ref).max_row + 1
+    for column, value in line.items():
+        sheet[f"{column}{row}"] = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_legacy_xls_loses_no_line_of_any_table(master: Path, inbox: Path, tmp_path: Path, libreoffice) -> None:
+    """A form saved as .xls (WPS, LibreOffice) has no Excel tables left: a line after blank lines, a line typed under
+    the table and the lines of a second table are all read, not only the first table's lines up to a blank one."""
+    visit = {"date": "2026-11-23", "customer_id": "C001", "method": "面谈"}
+    visits = fill_form(
+        blank_form("visit_record"),
+        header={"rep": "张三", "period": "2026-W48"},
+        rows={"visits": [{**visit, "content": "第一行"}, {}, {}, {**visit, "method": "电话", "content": "空行之后"}]},
+    )
+    visits = _below_table(visits, "t_visits", {"A": "2026-11-24", "B": "C002", "E": "面谈", "I": "表格下方"})
+    followup = fill_form(
+        blank_form("key_account_followup"),
+        header={"rep": "张三", "period": "2026-W48", "customer_id": "C001"},
+        rows={
+            "visits": [{"date": "2026-11-25", "method": "面谈", "findings": "跟进"}],
+            "quotes": [{"quote_no": "KQ-1", "date": "2026-11-25", "product": "齿轮油", "unit_price": 12}],
+        },
+    )
+    sources = [tmp_path / "visits.xlsx", tmp_path / "followup.xlsx"]
+    for path, data in zip(sources, (visits, followup)):
+        path.write_bytes(data)
+    libreoffice(sources, "xls", inbox)
+    outcomes = consolidate(inbox, master, now=NOW).outcomes
+    assert [(o.name, o.status, o.reason_en) for o in outcomes] == [
+        ("followup.xls", "accepted", ""),
+        ("visits.xls", "accepted", ""),
+    ]
+    store = load_store(master)
+    assert set(store.frame("Visits")["content"]) == {"第一行", "空行之后", "表格下方", "跟进"}
+    assert store.frame("QuotationLines")["product"].tolist() == ["齿轮油"]

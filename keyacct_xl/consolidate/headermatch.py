@@ -3,19 +3,20 @@
 A row of a visible sheet holding most of a form table's column labels (zh, en or bilingual) identifies the form;
 the rows below it, up to the first blank row, are its lines; header fields are read from the cell right of their
 label. The table must show every required column and at least 40 % of all its columns; the best share wins.
-Hidden sheets are never read.
+Hidden sheets are never read. A form that kept ``_meta`` but lost its Excel tables (saved as legacy .xls) is laid
+out as generated: every table is read by its header row, down to the form's own content below it (``laid_out``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 
 import python_calamine as calamine
 
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
-from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
-from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, text_for
+from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.ooxml import column_letter
@@ -25,6 +26,12 @@ MIN_SHARE = 0.4
 MIN_COLUMNS = 3
 MAX_SCAN_ROWS = 20_000
 _LABEL_REACH = 6  # how far right of a label its value may sit (merged input cells)
+
+
+def form_labels(spec: FormSpec) -> frozenset[str]:
+    """Texts the generator writes below a table (section titles, the totals and notes labels), in every language."""
+    texts = [s.title for s in spec.sections] + [Text("合计", "Total"), Text("说明：", "Notes:")]
+    return frozenset(text_for(t, lang, " ").strip() for t in texts for lang in FORM_LANGS)
 
 
 def _names(field: FieldSpec) -> set[str]:
@@ -50,8 +57,14 @@ def _header_row(rows: list[list[object]], fields: tuple[FieldSpec, ...]) -> tupl
     return best
 
 
-def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str) -> Extracted:
-    """The best-matching form over every sheet, or Rejection("not_form")."""
+def match_by_headers(
+    book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str, *, laid_out: bool = False
+) -> Extracted:
+    """The best-matching form over every sheet, or Rejection("not_form").
+
+    ``laid_out``: the workbook is a generated form (it kept ``_meta``), so blank lines inside a table are the form's
+    empty lines, not the end of a retyped list: each table is read down to the form's content below it.
+    """
     best: tuple[float, str, str, int, dict[str, int], list[list[object]]] | None = None
     # A hidden sheet is never read as the form: what the rep (and the manager opening the file) sees is the truth.
     visible = [m.name for m in book.sheets_metadata if m.visible == calamine.SheetVisibleEnum.Visible]
@@ -71,6 +84,11 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
         )
     share, form_id, sheet, header_row, columns, rows = best
     spec = specs[form_id]
+    if laid_out:
+        merged = book.get_sheet_by_name(sheet).merged_cell_ranges or ()
+        tables = _laid_out_tables(rows, spec, sheet, merged)
+        table_rows = {r - 1 for t in tables.values() for r, _ in t.rows} | _header_rows(rows, spec)
+        return Extracted(form_id, 0, {}, _header_fields(rows, spec, sheet, skip=table_rows), tables, [])
 
     # Computed columns do not make a line: a legacy .xls keeps 0 where the form showed "" (as _check_table).
     computed = {f.key for f in spec.tables[0].fields if f.formula}
@@ -109,7 +127,45 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
     return Extracted(form_id, 0, {}, header, {spec.tables[0].id: TableRows(sheet, columns, lines)}, warnings)
 
 
-def _header_fields(rows: list[list[object]], spec: FormSpec, sheet: str, *, skip: range) -> dict[str, CellValue]:
+def _header_rows(rows: list[list[object]], spec: FormSpec) -> set[int]:
+    """The row index of each table's header row."""
+    return {_header_row(rows, section.fields)[0] for section in spec.tables}
+
+
+def _laid_out_tables(
+    rows: list[list[object]], spec: FormSpec, sheet: str, merged: list[tuple[tuple[int, int], tuple[int, int]]]
+) -> dict[str, TableRows]:
+    """Every table of a generated form by its header row: each row with an entered cell is a line, blank rows
+    skipped, down to the form's own content (a merged block over the table's columns, a section title, the totals
+    or notes label), so lines after a blank line, on rows inserted in the table or typed under it are all read."""
+    labels = form_labels(spec)
+    tables: dict[str, TableRows] = {}
+    for section in spec.tables:
+        header_row, columns, _ = _header_row(rows, section.fields)
+        if header_row < 0 or not columns:
+            continue
+        entered = [c for key, c in columns.items() if key not in _computed(section)]
+        first, last = min(columns.values()), max(columns.values())
+        blocks = {r0 for (r0, c0), (_, c1) in merged if c0 <= last and c1 >= first}
+        lines = []
+        for r in range(header_row + 1, len(rows)):
+            row = rows[r]
+            if r in blocks or any(isinstance(v, str) and v.strip() in labels for v in row[first : last + 1]):
+                break
+            if any(c < len(row) and row[c] not in ("", None) for c in entered):
+                lines.append((r + 1, row))
+        tables[section.id] = TableRows(sheet, columns, lines)
+    return tables
+
+
+def _computed(section: SectionSpec) -> set[str]:
+    """Keys of the section's computed columns (a legacy .xls keeps 0 where the form showed "")."""
+    return {f.key for f in section.fields if f.formula}
+
+
+def _header_fields(
+    rows: list[list[object]], spec: FormSpec, sheet: str, *, skip: Container[int]
+) -> dict[str, CellValue]:
     """Header fields by their labels anywhere on the sheet but in the ``skip`` rows (the table's)."""
     fields = [TITLE_FIELD_SPECS[k] for k in spec.title_fields] + list(spec.header_fields)
     labels = {n for f in fields for n in _names(f)}
