@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 from pathlib import Path
 
 import openpyxl
@@ -397,3 +398,23 @@ def test_legacy_xls_loses_no_line_of_any_table(master: Path, inbox: Path, tmp_pa
     store = load_store(master)
     assert set(store.frame("Visits")["content"]) == {"第一行", "空行之后", "表格下方", "跟进"}
     assert store.frame("QuotationLines")["product"].tolist() == ["齿轮油"]
+
+
+def test_lines_of_a_table_no_master_table_takes_are_kept_in_the_ledger(master: Path, inbox: Path) -> None:
+    """The weekly plan's deferred customers feed no table: what the rep typed there (a reason) is kept by cell."""
+    (inbox / "plan.xlsx").write_bytes(
+        fill_form(
+            blank_form("weekly_plan"),
+            header={"rep": "张三", "period": "2026-W48"},
+            rows={
+                "plan": [{"day": "周一", "date": "2026-11-23", "activity": "拜访", "customer_id": "C001"}],
+                "deferred": [{"customer_id": "C002", "due_date": "2026-11-20", "reason": "客户出差"}],
+            },
+        )
+    )
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status == "accepted"
+    kept = json.loads(load_store(master).frame("IngestionLedger")["header"].iloc[0])
+    assert kept["deferred.reason"] == {"F52": "客户出差"}
+    assert kept["deferred.customer_id"] == {"A52": "C002"}
+    assert kept["deferred.due_date"] == {"D52": "2026-11-20T00:00:00"}  # as header dates are kept
