@@ -9,7 +9,7 @@ out as generated: every table is read by its header row, down to the form's own 
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping
+from collections.abc import Container, Mapping, Sequence
 
 import python_calamine as calamine
 
@@ -39,7 +39,7 @@ def _names(field: FieldSpec) -> set[str]:
     return {normalize_header(n) for n in (field.key, label.zh, label.en, label.zh + label.en)}
 
 
-def _header_row(rows: list[list[object]], fields: tuple[FieldSpec, ...]) -> tuple[int, dict[str, int], float]:
+def _header_row(rows: Sequence[Sequence[object]], fields: tuple[FieldSpec, ...]) -> tuple[int, dict[str, int], float]:
     """Best row index, field key -> column index, and the share of fields found."""
     names = [(f.key, _names(f)) for f in fields]
     best = (-1, {}, 0.0)
@@ -127,13 +127,16 @@ def match_by_headers(
     return Extracted(form_id, 0, {}, header, {spec.tables[0].id: TableRows(sheet, columns, lines)}, warnings)
 
 
-def _header_rows(rows: list[list[object]], spec: FormSpec) -> set[int]:
+def _header_rows(rows: Sequence[Sequence[object]], spec: FormSpec) -> set[int]:
     """The row index of each table's header row."""
     return {_header_row(rows, section.fields)[0] for section in spec.tables}
 
 
 def _laid_out_tables(
-    rows: list[list[object]], spec: FormSpec, sheet: str, merged: list[tuple[tuple[int, int], tuple[int, int]]]
+    rows: Sequence[Sequence[object]],
+    spec: FormSpec,
+    sheet: str,
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
 ) -> dict[str, TableRows]:
     """Every table of a generated form by its header row: each row with an entered cell is a line, blank rows
     skipped, down to the form's own content (a merged block over the table's columns, a section title, the totals
@@ -164,7 +167,7 @@ def _computed(section: SectionSpec) -> set[str]:
 
 
 def _header_fields(
-    rows: list[list[object]], spec: FormSpec, sheet: str, *, skip: Container[int]
+    rows: Sequence[Sequence[object]], spec: FormSpec, sheet: str, *, skip: Container[int]
 ) -> dict[str, CellValue]:
     """Header fields by their labels anywhere on the sheet but in the ``skip`` rows (the table's)."""
     fields = [TITLE_FIELD_SPECS[k] for k in spec.title_fields] + list(spec.header_fields)
@@ -181,7 +184,7 @@ def _header_fields(
     return found
 
 
-def _value_right_of(row: list[object], r: int, c: int, sheet: str, labels: set[str]) -> CellValue:
+def _value_right_of(row: Sequence[object], r: int, c: int, sheet: str, labels: set[str]) -> CellValue:
     for k in range(c + 1, min(c + 1 + _LABEL_REACH, len(row))):
         value = row[k]
         if value in ("", None):
