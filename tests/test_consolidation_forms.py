@@ -368,9 +368,10 @@ def _below_table(form: bytes, table: str, line: dict[str, object]) -> bytes:
     return out.getvalue()
 
 
-def test_legacy_xls_loses_no_line_of_any_table(master: Path, inbox: Path, tmp_path: Path, libreoffice) -> None:
+def test_legacy_xls_loses_no_line_and_no_form(master: Path, inbox: Path, tmp_path: Path, libreoffice) -> None:
     """A form saved as .xls (WPS, LibreOffice) has no Excel tables left: a line after blank lines, a line typed under
-    the table and the lines of a second table are all read, not only the first table's lines up to a blank one."""
+    the table and the lines of a second table are all read, not only the first table's lines up to a blank one, and
+    a form of header fields alone is read, not refused."""
     visit = {"date": "2026-11-23", "customer_id": "C001", "method": "面谈"}
     visits = fill_form(
         blank_form("visit_record"),
@@ -386,17 +387,23 @@ def test_legacy_xls_loses_no_line_of_any_table(master: Path, inbox: Path, tmp_pa
             "quotes": [{"quote_no": "KQ-1", "date": "2026-11-25", "product": "齿轮油", "unit_price": 12}],
         },
     )
-    sources = [tmp_path / "visits.xlsx", tmp_path / "followup.xlsx"]
-    for path, data in zip(sources, (visits, followup)):
+    # A form without tables (its fields alone) was refused as "not a form" though it kept _meta.
+    report = fill_form(
+        blank_form("followup_report"),
+        header={"rep": "张三", "customer_id": "C002", "visit_date": "2026-11-26", "content": "回访报告"},
+    )
+    sources = [tmp_path / "visits.xlsx", tmp_path / "followup.xlsx", tmp_path / "report.xlsx"]
+    for path, data in zip(sources, (visits, followup, report)):
         path.write_bytes(data)
     libreoffice(sources, "xls", inbox)
     outcomes = consolidate(inbox, master, now=NOW).outcomes
     assert [(o.name, o.status, o.reason_en) for o in outcomes] == [
         ("followup.xls", "accepted", ""),
+        ("report.xls", "accepted", ""),
         ("visits.xls", "accepted", ""),
     ]
     store = load_store(master)
-    assert set(store.frame("Visits")["content"]) == {"第一行", "空行之后", "表格下方", "跟进"}
+    assert set(store.frame("Visits")["content"]) == {"第一行", "空行之后", "表格下方", "跟进", "回访报告"}
     assert store.frame("QuotationLines")["product"].tolist() == ["齿轮油"]
 
 

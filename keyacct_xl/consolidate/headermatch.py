@@ -4,7 +4,7 @@ A row of a visible sheet holding most of a form table's column labels (zh, en or
 the rows below it, up to the first blank row, are its lines; header fields are read from the cell right of their
 label. The table must show every required column and at least 40 % of all its columns; the best share wins.
 Hidden sheets are never read. A form that kept ``_meta`` but lost its Excel tables (saved as legacy .xls) is laid
-out as generated: every table is read by its header row, down to the form's own content below it (``laid_out``).
+out as generated: every table is read by its header row, down to the form's own content below it (``read_laid_out``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import python_calamine as calamine
 
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
-from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, text_for
+from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, instructions_sheet_name, text_for
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.messages import msg
@@ -26,6 +26,7 @@ MIN_SHARE = 0.4
 MIN_COLUMNS = 3
 MAX_SCAN_ROWS = 20_000
 _LABEL_REACH = 6  # how far right of a label its value may sit (merged input cells)
+_INSTRUCTIONS = frozenset(instructions_sheet_name(lang) for lang in FORM_LANGS)
 
 
 def form_labels(spec: FormSpec) -> frozenset[str]:
@@ -57,18 +58,10 @@ def _header_row(rows: Sequence[Sequence[object]], fields: tuple[FieldSpec, ...])
     return best
 
 
-def match_by_headers(
-    book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str, *, laid_out: bool = False
-) -> Extracted:
-    """The best-matching form over every sheet, or Rejection("not_form").
-
-    ``laid_out``: the workbook is a generated form (it kept ``_meta``), so blank lines inside a table are the form's
-    empty lines, not the end of a retyped list: each table is read down to the form's content below it.
-    """
+def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str) -> Extracted:
+    """The best-matching form over every sheet, or Rejection("not_form")."""
     best: tuple[float, str, str, int, dict[str, int], list[list[object]]] | None = None
-    # A hidden sheet is never read as the form: what the rep (and the manager opening the file) sees is the truth.
-    visible = [m.name for m in book.sheets_metadata if m.visible == calamine.SheetVisibleEnum.Visible]
-    for sheet in visible:
+    for sheet in _visible(book):
         rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_SCAN_ROWS)
         for spec in specs.values():
             for section in spec.tables[:1]:
@@ -84,12 +77,6 @@ def match_by_headers(
         )
     share, form_id, sheet, header_row, columns, rows = best
     spec = specs[form_id]
-    if laid_out:
-        merged = book.get_sheet_by_name(sheet).merged_cell_ranges or ()
-        tables = _laid_out_tables(rows, spec, sheet, merged)
-        table_rows = {r - 1 for t in tables.values() for r, _ in t.rows} | _header_rows(rows, spec)
-        return Extracted(form_id, 0, {}, _header_fields(rows, spec, sheet, skip=table_rows), tables, [])
-
     # Computed columns do not make a line: a legacy .xls keeps 0 where the form showed "" (as _check_table).
     computed = {f.key for f in spec.tables[0].fields if f.formula}
     entered = [c for key, c in columns.items() if key not in computed]
@@ -125,6 +112,44 @@ def match_by_headers(
             )
         )
     return Extracted(form_id, 0, {}, header, {spec.tables[0].id: TableRows(sheet, columns, lines)}, warnings)
+
+
+def read_laid_out(book: calamine.CalamineWorkbook, spec: FormSpec, form_sheet: str) -> Extracted:
+    """A generated form that lost its Excel tables and defined names (saved as legacy .xls) but kept ``_meta``.
+
+    Its sheet is ``form_sheet`` (``_meta``'s), else, renamed, the visible sheet showing most of the form's labels
+    (the instructions sheet, which lists them all, aside); blank lines inside a table are the form's empty lines,
+    not the end of a retyped list, so each table is read down to the form's content below it; a form without
+    tables (a visit report, an 8D report) is its header fields alone.
+    """
+    visible = _visible(book)
+    candidates = [form_sheet] if form_sheet in visible else [s for s in visible if s not in _INSTRUCTIONS]
+    fields = (*_title_fields(spec), *spec.header_fields, *(f for t in spec.tables for f in t.fields))
+    labels = {n for f in fields for n in _names(f)}
+    best: tuple[int, str, list[list[object]]] | None = None
+    for sheet in candidates:
+        rows: list[list[object]] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_SCAN_ROWS)
+        shown = sum(isinstance(v, str) and normalize_header(v) in labels for row in rows for v in row)
+        if shown and (best is None or shown > best[0]):
+            best = (shown, sheet, rows)
+    if best is None:
+        raise Rejection(
+            "not_form",
+            *texts(msg("{form_id}: no visible sheet shows the form's labels", form_id=spec.id)),
+        )
+    _, sheet, rows = best
+    tables = _laid_out_tables(rows, spec, sheet, book.get_sheet_by_name(sheet).merged_cell_ranges or ())
+    table_rows = {r - 1 for t in tables.values() for r, _ in t.rows} | _header_rows(rows, spec)
+    return Extracted(spec.id, 0, {}, _header_fields(rows, spec, sheet, skip=table_rows), tables, [])
+
+
+def _visible(book: calamine.CalamineWorkbook) -> list[str]:
+    """The visible sheets: a hidden one is never read as the form (what the rep and the manager see is the truth)."""
+    return [m.name for m in book.sheets_metadata if m.visible == calamine.SheetVisibleEnum.Visible]
+
+
+def _title_fields(spec: FormSpec) -> list[FieldSpec]:
+    return [TITLE_FIELD_SPECS[k] for k in spec.title_fields]
 
 
 def _header_rows(rows: Sequence[Sequence[object]], spec: FormSpec) -> set[int]:
@@ -170,7 +195,7 @@ def _header_fields(
     rows: Sequence[Sequence[object]], spec: FormSpec, sheet: str, *, skip: Container[int]
 ) -> dict[str, CellValue]:
     """Header fields by their labels anywhere on the sheet but in the ``skip`` rows (the table's)."""
-    fields = [TITLE_FIELD_SPECS[k] for k in spec.title_fields] + list(spec.header_fields)
+    fields = _title_fields(spec) + list(spec.header_fields)
     labels = {n for f in fields for n in _names(f)}
     found: dict[str, CellValue] = {}
     for f in fields:

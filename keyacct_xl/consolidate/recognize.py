@@ -23,7 +23,7 @@ from xml.etree import ElementTree as ET
 import python_calamine as calamine
 from lxml import etree
 
-from keyacct_xl.consolidate.headermatch import form_labels, match_by_headers
+from keyacct_xl.consolidate.headermatch import form_labels, match_by_headers, read_laid_out
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.forms.catalog import form_ids
@@ -195,7 +195,7 @@ def extract(
         warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
     if kind == "xls":
         # A form saved as legacy .xls keeps _meta but loses its Excel tables and defined names: read by headers.
-        found = match_by_headers(book, {form_id: spec}, name, laid_out=True)
+        found = read_laid_out(book, spec, values.get("form_sheet", ""))
         legacy = texts(msg("legacy .xls: fields read by their labels"))
         return Extracted(form_id, version, values, found.header, found.tables, [*warnings, legacy])
     names, located = package_names(data, package)
