@@ -10,11 +10,14 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import python_calamine
 from openpyxl.worksheet.cell_range import CellRange
 
+from keyacct_xl.consolidate.headermatch import read_laid_out
 from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.recognize import extract
 from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.consolidate.validate import check_form
@@ -425,3 +428,18 @@ def test_lines_of_a_table_no_master_table_takes_are_kept_in_the_ledger(master: P
     assert kept["deferred.reason"] == {"F52": "客户出差"}
     assert kept["deferred.customer_id"] == {"A52": "C002"}
     assert kept["deferred.due_date"] == {"D52": "2026-11-20T00:00:00"}  # as header dates are kept
+
+
+def test_a_laid_out_form_whose_table_header_was_deleted_is_refused_naming_the_table() -> None:
+    """Read by its labels (as a legacy .xls is), a form whose table lost its header row is refused, naming the table,
+    rather than read without that table's lines."""
+    book = openpyxl.load_workbook(io.BytesIO(fill_form(blank_form("weekly_plan"), header={"rep": "张三"})))
+    sheet = next(ws for ws in book.worksheets if "t_deferred" in ws.tables)
+    header = CellRange(sheet.tables["t_deferred"].ref).min_row
+    for cell in sheet[header]:
+        cell.value = None
+    out = io.BytesIO()
+    book.save(out)
+    calamine_book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
+    with pytest.raises(Rejection, match="t_deferred"):
+        read_laid_out(calamine_book, load_form("weekly_plan"), "业务员每周工作计划表")

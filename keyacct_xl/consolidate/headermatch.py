@@ -15,7 +15,7 @@ import python_calamine as calamine
 
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
-from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, instructions_sheet_name, text_for
+from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, instructions_sheet_name, table_name, text_for
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.messages import msg
@@ -40,11 +40,15 @@ def _names(field: FieldSpec) -> set[str]:
     return {normalize_header(n) for n in (field.key, label.zh, label.en, label.zh + label.en)}
 
 
-def _header_row(rows: Sequence[Sequence[object]], fields: tuple[FieldSpec, ...]) -> tuple[int, dict[str, int], float]:
-    """Best row index, field key -> column index, and the share of fields found."""
+def _header_row(
+    rows: Sequence[Sequence[object]], fields: tuple[FieldSpec, ...], taken: Container[int] = ()
+) -> tuple[int, dict[str, int], float]:
+    """Best row index (not one of ``taken``, another table's), field key -> column index, and the share found."""
     names = [(f.key, _names(f)) for f in fields]
     best = (-1, {}, 0.0)
     for r, row in enumerate(rows[:200]):  # headers sit near the top of a form
+        if r in taken:
+            continue
         texts = [normalize_header(v) if isinstance(v, str) else "" for v in row]
         found = {}
         for key, variants in names:
@@ -126,9 +130,9 @@ def read_laid_out(book: calamine.CalamineWorkbook, spec: FormSpec, form_sheet: s
     candidates = [form_sheet] if form_sheet in visible else [s for s in visible if s not in _INSTRUCTIONS]
     fields = (*_title_fields(spec), *spec.header_fields, *(f for t in spec.tables for f in t.fields))
     labels = {n for f in fields for n in _names(f)}
-    best: tuple[int, str, list[list[object]]] | None = None
+    best: tuple[int, str, Sequence[Sequence[object]]] | None = None
     for sheet in candidates:
-        rows: list[list[object]] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_SCAN_ROWS)
+        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_SCAN_ROWS)
         shown = sum(isinstance(v, str) and normalize_header(v) in labels for row in rows for v in row)
         if shown and (best is None or shown > best[0]):
             best = (shown, sheet, rows)
@@ -138,8 +142,8 @@ def read_laid_out(book: calamine.CalamineWorkbook, spec: FormSpec, form_sheet: s
             *texts(msg("{form_id}: no visible sheet shows the form's labels", form_id=spec.id)),
         )
     _, sheet, rows = best
-    tables = _laid_out_tables(rows, spec, sheet, book.get_sheet_by_name(sheet).merged_cell_ranges or ())
-    table_rows = {r - 1 for t in tables.values() for r, _ in t.rows} | _header_rows(rows, spec)
+    tables, header_rows = _laid_out_tables(rows, spec, sheet, book.get_sheet_by_name(sheet).merged_cell_ranges or ())
+    table_rows = {r - 1 for t in tables.values() for r, _ in t.rows} | header_rows
     return Extracted(spec.id, 0, {}, _header_fields(rows, spec, sheet, skip=table_rows), tables, [])
 
 
@@ -152,27 +156,36 @@ def _title_fields(spec: FormSpec) -> list[FieldSpec]:
     return [TITLE_FIELD_SPECS[k] for k in spec.title_fields]
 
 
-def _header_rows(rows: Sequence[Sequence[object]], spec: FormSpec) -> set[int]:
-    """The row index of each table's header row."""
-    return {_header_row(rows, section.fields)[0] for section in spec.tables}
-
-
 def _laid_out_tables(
     rows: Sequence[Sequence[object]],
     spec: FormSpec,
     sheet: str,
     merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
-) -> dict[str, TableRows]:
+) -> tuple[dict[str, TableRows], set[int]]:
     """Every table of a generated form by its header row: each row with an entered cell is a line, blank rows
     skipped, down to the form's own content (a merged block over the table's columns, a section title, the totals
-    or notes label), so lines after a blank line, on rows inserted in the table or typed under it are all read."""
+    or notes label), so lines after a blank line, on rows inserted in the table or typed under it are all read; with
+    the tables' header rows."""
     labels = form_labels(spec)
     tables: dict[str, TableRows] = {}
+    taken: set[int] = set()
     for section in spec.tables:
-        header_row, columns, _ = _header_row(rows, section.fields)
-        if header_row < 0 or not columns:
-            continue
-        entered = [c for key, c in columns.items() if key not in _computed(section)]
+        header_row, columns, share = _header_row(rows, section.fields, taken)
+        complete = all(f.key in columns for f in section.fields if f.required)
+        if share < MIN_SHARE or not complete:  # the header row was deleted or retyped: said, not skipped unseen
+            raise Rejection(
+                "not_form",
+                *texts(
+                    msg(
+                        "{form_id}: the header row of the table {table} was not found",
+                        form_id=spec.id,
+                        table=table_name(section.id),
+                    )
+                ),
+            )
+        taken.add(header_row)
+        computed = _computed(section)
+        entered = [c for key, c in columns.items() if key not in computed]
         first, last = min(columns.values()), max(columns.values())
         blocks = {r0 for (r0, c0), (_, c1) in merged if c0 <= last and c1 >= first}
         lines = []
@@ -181,9 +194,9 @@ def _laid_out_tables(
             if r in blocks or any(isinstance(v, str) and v.strip() in labels for v in row[first : last + 1]):
                 break
             if any(c < len(row) and row[c] not in ("", None) for c in entered):
-                lines.append((r + 1, row))
+                lines.append((r + 1, list(row)))
         tables[section.id] = TableRows(sheet, columns, lines)
-    return tables
+    return tables, taken
 
 
 def _computed(section: SectionSpec) -> set[str]:
