@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import json
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+import python_calamine
+from openpyxl.worksheet.cell_range import CellRange
 
+from keyacct_xl.consolidate.headermatch import read_laid_out
 from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.recognize import extract
 from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.consolidate.validate import check_form
@@ -351,3 +357,89 @@ def test_prefilled_form_signed_by_another_rep_waits_for_review(master: Path, inb
     # The typed rep is the truth; the form was made for someone else, so a person decides before anything merges.
     assert (outcome.rep, outcome.period, outcome.status, outcome.rows_added) == ("李四", "2026-W48", "needs_review", 0)
     assert outcome.reason_zh == "表单为 张三 生成，但填写的业务员为 李四"
+
+
+def _below_table(form: bytes, table: str, line: dict[str, object]) -> bytes:
+    """``form`` with ``line`` (column letter -> value) typed on the row just under table ``table``."""
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    sheet = next(ws for ws in book.worksheets if table in ws.tables)
+    row = CellRange(sheet.tables[table].ref).max_row + 1
+    for column, value in line.items():
+        sheet[f"{column}{row}"] = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_legacy_xls_loses_no_line_and_no_form(master: Path, inbox: Path, tmp_path: Path, libreoffice) -> None:
+    """A form saved as .xls (WPS, LibreOffice) has no Excel tables left: a line after blank lines, a line typed under
+    the table and the lines of a second table are all read, not only the first table's lines up to a blank one, and
+    a form of header fields alone is read, not refused."""
+    visit = {"date": "2026-11-23", "customer_id": "C001", "method": "面谈"}
+    visits = fill_form(
+        blank_form("visit_record"),
+        header={"rep": "张三", "period": "2026-W48"},
+        rows={"visits": [{**visit, "content": "第一行"}, {}, {}, {**visit, "method": "电话", "content": "空行之后"}]},
+    )
+    visits = _below_table(visits, "t_visits", {"A": "2026-11-24", "B": "C002", "E": "面谈", "I": "表格下方"})
+    followup = fill_form(
+        blank_form("key_account_followup"),
+        header={"rep": "张三", "period": "2026-W48", "customer_id": "C001"},
+        rows={
+            "visits": [{"date": "2026-11-25", "method": "面谈", "findings": "跟进"}],
+            "quotes": [{"quote_no": "KQ-1", "date": "2026-11-25", "product": "齿轮油", "unit_price": 12}],
+        },
+    )
+    # A form without tables (its fields alone) was refused as "not a form" though it kept _meta.
+    report = fill_form(
+        blank_form("followup_report"),
+        header={"rep": "张三", "customer_id": "C002", "visit_date": "2026-11-26", "content": "回访报告"},
+    )
+    sources = [tmp_path / "visits.xlsx", tmp_path / "followup.xlsx", tmp_path / "report.xlsx"]
+    for path, data in zip(sources, (visits, followup, report)):
+        path.write_bytes(data)
+    libreoffice(sources, "xls", inbox)
+    outcomes = consolidate(inbox, master, now=NOW).outcomes
+    assert [(o.name, o.status, o.reason_en) for o in outcomes] == [
+        ("followup.xls", "accepted", ""),
+        ("report.xls", "accepted", ""),
+        ("visits.xls", "accepted", ""),
+    ]
+    store = load_store(master)
+    assert set(store.frame("Visits")["content"]) == {"第一行", "空行之后", "表格下方", "跟进", "回访报告"}
+    assert store.frame("QuotationLines")["product"].tolist() == ["齿轮油"]
+
+
+def test_lines_of_a_table_no_master_table_takes_are_kept_in_the_ledger(master: Path, inbox: Path) -> None:
+    """The weekly plan's deferred customers feed no table: what the rep typed there (a reason) is kept by cell."""
+    (inbox / "plan.xlsx").write_bytes(
+        fill_form(
+            blank_form("weekly_plan"),
+            header={"rep": "张三", "period": "2026-W48"},
+            rows={
+                "plan": [{"day": "周一", "date": "2026-11-23", "activity": "拜访", "customer_id": "C001"}],
+                "deferred": [{"customer_id": "C002", "due_date": "2026-11-20", "reason": "客户出差"}],
+            },
+        )
+    )
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status == "accepted"
+    kept = json.loads(load_store(master).frame("IngestionLedger")["header"].iloc[0])
+    assert kept["deferred.reason"] == {"F52": "客户出差"}
+    assert kept["deferred.customer_id"] == {"A52": "C002"}
+    assert kept["deferred.due_date"] == {"D52": "2026-11-20T00:00:00"}  # as header dates are kept
+
+
+def test_a_laid_out_form_whose_table_header_was_deleted_is_refused_naming_the_table() -> None:
+    """Read by its labels (as a legacy .xls is), a form whose table lost its header row is refused, naming the table,
+    rather than read without that table's lines."""
+    book = openpyxl.load_workbook(io.BytesIO(fill_form(blank_form("weekly_plan"), header={"rep": "张三"})))
+    sheet = next(ws for ws in book.worksheets if "t_deferred" in ws.tables)
+    header = CellRange(sheet.tables["t_deferred"].ref).min_row
+    for cell in sheet[header]:
+        cell.value = None
+    out = io.BytesIO()
+    book.save(out)
+    calamine_book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
+    with pytest.raises(Rejection, match="t_deferred"):
+        read_laid_out(calamine_book, load_form("weekly_plan"), "业务员每周工作计划表")

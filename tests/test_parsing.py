@@ -44,6 +44,15 @@ def test_wan_multiplies(n):
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [("3千", 3000.0), ("3千元", 3000.0), ("1.5千", 1500.0), ("¥2千", 2000.0), ("1,200千", 1_200_000.0), ("2千万", 2e7)],
+)
+def test_qian_multiplies(text: str, value: float) -> None:
+    """3千 is three thousand as people write it on a quotation (a price typed 3千 was refused as no amount)."""
+    assert parse_money(text) == value
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "USD 100",
@@ -62,6 +71,9 @@ def test_wan_multiplies(n):
         "1,85",
         "12,3456",
         ",850",
+        "千",
+        "3千千",
+        "3万千",
     ],
 )
 def test_money_rejects(text):

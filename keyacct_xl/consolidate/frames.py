@@ -45,7 +45,8 @@ def append_rows(frame: pd.DataFrame, rows: Sequence[dict[str, object]], schema: 
     return pd.concat([frame, added[list(frame.columns)]], ignore_index=True)
 
 
-def _plain(value: object) -> object:
+def plain_value(value: object) -> object:
+    """A cell value as JSON holds it: dates in ISO form, numpy scalars as Python numbers, blanks as None."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -59,7 +60,7 @@ def _plain(value: object) -> object:
 
 def row_json(row: dict[str, object]) -> str:
     """A row's non-empty values as compact JSON (keys sorted), for the history table and the ledger."""
-    plain = {str(k): _plain(v) for k, v in row.items()}
+    plain = {str(k): plain_value(v) for k, v in row.items()}
     return json.dumps(
         {k: v for k, v in sorted(plain.items()) if v is not None},
         ensure_ascii=False,

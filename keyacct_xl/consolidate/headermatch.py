@@ -3,19 +3,20 @@
 A row of a visible sheet holding most of a form table's column labels (zh, en or bilingual) identifies the form;
 the rows below it, up to the first blank row, are its lines; header fields are read from the cell right of their
 label. The table must show every required column and at least 40 % of all its columns; the best share wins.
-Hidden sheets are never read.
+Hidden sheets are never read. A form that kept ``_meta`` but lost its Excel tables (saved as legacy .xls) is laid
+out as generated: every table is read by its header row, down to the form's own content below it (``read_laid_out``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping, Sequence
 
 import python_calamine as calamine
 
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
-from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
-from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, instructions_sheet_name, table_name, text_for
+from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.ooxml import column_letter
@@ -25,6 +26,13 @@ MIN_SHARE = 0.4
 MIN_COLUMNS = 3
 MAX_SCAN_ROWS = 20_000
 _LABEL_REACH = 6  # how far right of a label its value may sit (merged input cells)
+_INSTRUCTIONS = frozenset(instructions_sheet_name(lang) for lang in FORM_LANGS)
+
+
+def form_labels(spec: FormSpec) -> frozenset[str]:
+    """Texts the generator writes below a table (section titles, the totals and notes labels), in every language."""
+    texts = [s.title for s in spec.sections] + [Text("合计", "Total"), Text("说明：", "Notes:")]
+    return frozenset(text_for(t, lang, " ").strip() for t in texts for lang in FORM_LANGS)
 
 
 def _names(field: FieldSpec) -> set[str]:
@@ -32,11 +40,15 @@ def _names(field: FieldSpec) -> set[str]:
     return {normalize_header(n) for n in (field.key, label.zh, label.en, label.zh + label.en)}
 
 
-def _header_row(rows: list[list[object]], fields: tuple[FieldSpec, ...]) -> tuple[int, dict[str, int], float]:
-    """Best row index, field key -> column index, and the share of fields found."""
+def _header_row(
+    rows: Sequence[Sequence[object]], fields: tuple[FieldSpec, ...], taken: Container[int] = ()
+) -> tuple[int, dict[str, int], float]:
+    """Best row index (not one of ``taken``, another table's), field key -> column index, and the share found."""
     names = [(f.key, _names(f)) for f in fields]
     best = (-1, {}, 0.0)
     for r, row in enumerate(rows[:200]):  # headers sit near the top of a form
+        if r in taken:
+            continue
         texts = [normalize_header(v) if isinstance(v, str) else "" for v in row]
         found = {}
         for key, variants in names:
@@ -53,9 +65,7 @@ def _header_row(rows: list[list[object]], fields: tuple[FieldSpec, ...]) -> tupl
 def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str) -> Extracted:
     """The best-matching form over every sheet, or Rejection("not_form")."""
     best: tuple[float, str, str, int, dict[str, int], list[list[object]]] | None = None
-    # A hidden sheet is never read as the form: what the rep (and the manager opening the file) sees is the truth.
-    visible = [m.name for m in book.sheets_metadata if m.visible == calamine.SheetVisibleEnum.Visible]
-    for sheet in visible:
+    for sheet in _visible(book):
         rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_SCAN_ROWS)
         for spec in specs.values():
             for section in spec.tables[:1]:
@@ -71,7 +81,6 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
         )
     share, form_id, sheet, header_row, columns, rows = best
     spec = specs[form_id]
-
     # Computed columns do not make a line: a legacy .xls keeps 0 where the form showed "" (as _check_table).
     computed = {f.key for f in spec.tables[0].fields if f.formula}
     entered = [c for key, c in columns.items() if key not in computed]
@@ -109,9 +118,97 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
     return Extracted(form_id, 0, {}, header, {spec.tables[0].id: TableRows(sheet, columns, lines)}, warnings)
 
 
-def _header_fields(rows: list[list[object]], spec: FormSpec, sheet: str, *, skip: range) -> dict[str, CellValue]:
+def read_laid_out(book: calamine.CalamineWorkbook, spec: FormSpec, form_sheet: str) -> Extracted:
+    """A generated form that lost its Excel tables and defined names (saved as legacy .xls) but kept ``_meta``.
+
+    Its sheet is ``form_sheet`` (``_meta``'s), else, renamed, the visible sheet showing most of the form's labels
+    (the instructions sheet, which lists them all, aside); blank lines inside a table are the form's empty lines,
+    not the end of a retyped list, so each table is read down to the form's content below it; a form without
+    tables (a visit report, an 8D report) is its header fields alone.
+    """
+    visible = _visible(book)
+    candidates = [form_sheet] if form_sheet in visible else [s for s in visible if s not in _INSTRUCTIONS]
+    fields = (*_title_fields(spec), *spec.header_fields, *(f for t in spec.tables for f in t.fields))
+    labels = {n for f in fields for n in _names(f)}
+    best: tuple[int, str, Sequence[Sequence[object]]] | None = None
+    for sheet in candidates:
+        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_SCAN_ROWS)
+        shown = sum(isinstance(v, str) and normalize_header(v) in labels for row in rows for v in row)
+        if shown and (best is None or shown > best[0]):
+            best = (shown, sheet, rows)
+    if best is None:
+        raise Rejection(
+            "not_form",
+            *texts(msg("{form_id}: no visible sheet shows the form's labels", form_id=spec.id)),
+        )
+    _, sheet, rows = best
+    tables, header_rows = _laid_out_tables(rows, spec, sheet, book.get_sheet_by_name(sheet).merged_cell_ranges or ())
+    table_rows = {r - 1 for t in tables.values() for r, _ in t.rows} | header_rows
+    return Extracted(spec.id, 0, {}, _header_fields(rows, spec, sheet, skip=table_rows), tables, [])
+
+
+def _visible(book: calamine.CalamineWorkbook) -> list[str]:
+    """The visible sheets: a hidden one is never read as the form (what the rep and the manager see is the truth)."""
+    return [m.name for m in book.sheets_metadata if m.visible == calamine.SheetVisibleEnum.Visible]
+
+
+def _title_fields(spec: FormSpec) -> list[FieldSpec]:
+    return [TITLE_FIELD_SPECS[k] for k in spec.title_fields]
+
+
+def _laid_out_tables(
+    rows: Sequence[Sequence[object]],
+    spec: FormSpec,
+    sheet: str,
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+) -> tuple[dict[str, TableRows], set[int]]:
+    """Every table of a generated form by its header row: each row with an entered cell is a line, blank rows
+    skipped, down to the form's own content (a merged block over the table's columns, a section title, the totals
+    or notes label), so lines after a blank line, on rows inserted in the table or typed under it are all read; with
+    the tables' header rows."""
+    labels = form_labels(spec)
+    tables: dict[str, TableRows] = {}
+    taken: set[int] = set()
+    for section in spec.tables:
+        header_row, columns, share = _header_row(rows, section.fields, taken)
+        complete = all(f.key in columns for f in section.fields if f.required)
+        if share < MIN_SHARE or not complete:  # the header row was deleted or retyped: said, not skipped unseen
+            raise Rejection(
+                "not_form",
+                *texts(
+                    msg(
+                        "{form_id}: the header row of the table {table} was not found",
+                        form_id=spec.id,
+                        table=table_name(section.id),
+                    )
+                ),
+            )
+        taken.add(header_row)
+        computed = _computed(section)
+        entered = [c for key, c in columns.items() if key not in computed]
+        first, last = min(columns.values()), max(columns.values())
+        blocks = {r0 for (r0, c0), (_, c1) in merged if c0 <= last and c1 >= first}
+        lines = []
+        for r in range(header_row + 1, len(rows)):
+            row = rows[r]
+            if r in blocks or any(isinstance(v, str) and v.strip() in labels for v in row[first : last + 1]):
+                break
+            if any(c < len(row) and row[c] not in ("", None) for c in entered):
+                lines.append((r + 1, list(row)))
+        tables[section.id] = TableRows(sheet, columns, lines)
+    return tables, taken
+
+
+def _computed(section: SectionSpec) -> set[str]:
+    """Keys of the section's computed columns (a legacy .xls keeps 0 where the form showed "")."""
+    return {f.key for f in section.fields if f.formula}
+
+
+def _header_fields(
+    rows: Sequence[Sequence[object]], spec: FormSpec, sheet: str, *, skip: Container[int]
+) -> dict[str, CellValue]:
     """Header fields by their labels anywhere on the sheet but in the ``skip`` rows (the table's)."""
-    fields = [TITLE_FIELD_SPECS[k] for k in spec.title_fields] + list(spec.header_fields)
+    fields = _title_fields(spec) + list(spec.header_fields)
     labels = {n for f in fields for n in _names(f)}
     found: dict[str, CellValue] = {}
     for f in fields:
@@ -125,7 +222,7 @@ def _header_fields(rows: list[list[object]], spec: FormSpec, sheet: str, *, skip
     return found
 
 
-def _value_right_of(row: list[object], r: int, c: int, sheet: str, labels: set[str]) -> CellValue:
+def _value_right_of(row: Sequence[object], r: int, c: int, sheet: str, labels: set[str]) -> CellValue:
     for k in range(c + 1, min(c + 1 + _LABEL_REACH, len(row))):
         value = row[k]
         if value in ("", None):

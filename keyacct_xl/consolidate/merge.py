@@ -19,7 +19,7 @@ from keyacct_xl.consolidate.accounts import replaced_buyers, settle_key
 from keyacct_xl.consolidate.cards import CardMerger, Conflict
 from keyacct_xl.consolidate.changes import RowChange, same_value, shown
 from keyacct_xl.consolidate.followthrough import FollowThrough
-from keyacct_xl.consolidate.frames import append_rows, row_json
+from keyacct_xl.consolidate.frames import append_rows, plain_value, row_json
 from keyacct_xl.consolidate.mergetable import MergeTable
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.periods import parse_period
@@ -421,7 +421,8 @@ class Merger:
             used = self._used[spec.id] = frozenset(
                 {"rep", "period"} | {f.key for f in spec.header_fields if _consumed(f, route)}
             )
-        rest = {k: v for k, v in outcome.header.items() if k not in used and v is not None}
+        rest: dict[str, object] = {k: v for k, v in outcome.header.items() if k not in used and v is not None}
+        rest.update(_unrouted_lines(outcome, route))
         self._ledger_entry(outcome, header=row_json(rest) if rest else None)
         self.known_sha.add(outcome.sha256)
 
@@ -460,3 +461,17 @@ class Merger:
         for table in self.tables.values():
             table.added = []
         self.history, self.ledger = [], []
+
+
+def _unrouted_lines(outcome: FileOutcome, route: Route) -> dict[str, dict[str, object]]:
+    """The cells of lines in a table section no master table takes (the weekly plan's deferred customers), as
+    ``{"section.key": {cell: value}}``, so what a rep typed there is kept in the ledger, not dropped."""
+    routed = {*route.rows, *route.line_headers}
+    kept: dict[str, dict[str, object]] = {}
+    for row in outcome.rows:
+        if row.section in routed:
+            continue
+        for key, value in row.values.items():
+            if not is_blank(value):
+                kept.setdefault(f"{row.section}.{key}", {})[row.refs[key]] = plain_value(value)
+    return kept

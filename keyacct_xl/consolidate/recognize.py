@@ -23,12 +23,12 @@ from xml.etree import ElementTree as ET
 import python_calamine as calamine
 from lxml import etree
 
-from keyacct_xl.consolidate.headermatch import match_by_headers
+from keyacct_xl.consolidate.headermatch import form_labels, match_by_headers, read_laid_out
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.forms.catalog import form_ids
-from keyacct_xl.forms.layout import FORM_LANGS, META_SHEET, table_name, text_for
-from keyacct_xl.forms.spec import FormSpec, SectionSpec, Text
+from keyacct_xl.forms.layout import META_SHEET, table_name
+from keyacct_xl.forms.spec import FormSpec, SectionSpec
 from keyacct_xl.messages import Rendered, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import NS_MAIN, parse_range, split_ref
@@ -195,7 +195,7 @@ def extract(
         warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
     if kind == "xls":
         # A form saved as legacy .xls keeps _meta but loses its Excel tables and defined names: read by headers.
-        found = match_by_headers(book, {form_id: spec}, name)
+        found = read_laid_out(book, spec, values.get("form_sheet", ""))
         legacy = texts(msg("legacy .xls: fields read by their labels"))
         return Extracted(form_id, version, values, found.header, found.tables, [*warnings, legacy])
     names, located = package_names(data, package)
@@ -218,12 +218,6 @@ def _meta_version(text: str, form_id: str) -> int:
             ),
         )
     return int(text)
-
-
-def _form_labels(spec: FormSpec) -> frozenset[str]:
-    """Texts the generator writes below a table (section titles, the totals and notes labels), in every language."""
-    texts = [s.title for s in spec.sections] + [Text("合计", "Total"), Text("说明：", "Notes:")]
-    return frozenset(text_for(t, lang, " ").strip() for t in texts for lang in FORM_LANGS)
 
 
 class _FormBook:
@@ -384,7 +378,7 @@ class _FormBook:
         ]
         merged = self.grid.sheet(loc.sheet).merged_cell_ranges or ()
         starts += [r0 + 1 for (r0, c0), (_, c1) in merged if c0 + 1 <= span[1] and c1 + 1 >= span[0]]
-        labels = _form_labels(self.spec)
+        labels = form_labels(self.spec)
         rows = self.grid.rows(loc.sheet)
         below = [s for s in starts if s > last_row]
         limit = min(below, default=len(rows) + 1)

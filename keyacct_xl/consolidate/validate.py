@@ -224,8 +224,7 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
             if field.type == "date" and field.key in reading.keys:
                 reading.check_in_period(_cell(table, field, row_number, raw), field, value)
             row.values[field.key] = value
-        if "customer_id" in table.columns:
-            row.refs["customer_id"] = table.ref("customer_id", row_number)
+        row.refs.update({f.key: table.ref(f.key, row_number) for f, _ in present})  # each cell's place, for messages
         for field in computed:
             if row.values.get(field.key) is None:
                 row.values[field.key] = _evaluate(field.formula or "", row.values)
