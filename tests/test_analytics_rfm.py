@@ -105,14 +105,18 @@ def test_scores_hand_computed_breaks_and_small_populations() -> None:
 
 
 def test_bad_input() -> None:
-    with pytest.raises(InputError, match=r"transactions: missing column\(s\) amount"):
+    # The table and its columns are named as the user's master names them, not by the program's keys.
+    with pytest.raises(InputError, match=r"Transactions: missing column\(s\) Amount; columns seen: Customer ID") as exc:
         rfm(HAND.drop(columns="amount"))
+    assert exc.value.message("zh").startswith("销售明细：缺少列 金额；")
     bad = HAND.copy()
     bad.loc[3, "date"] = pd.NaT
-    with pytest.raises(InputError, match=r"date is blank in data row\(s\) 4"):  # the 4th line, HAND.loc[3]
+    with pytest.raises(InputError, match=r"Date is blank in data row\(s\) 4") as exc:  # the 4th line, HAND.loc[3]
         rfm(bad)
-    with pytest.raises(InputError, match="no rows"):
+    assert exc.value.message("zh") == "销售明细：第 4 行数据的 日期 为空"
+    with pytest.raises(InputError, match="no rows") as exc:
         rfm(HAND.iloc[0:0])
+    assert exc.value.message("zh") == "销售明细：没有数据行"
     with pytest.raises(InputError, match="no purchases"):
         rfm(HAND, as_of="2020-01-01")
     with pytest.raises(InputError, match="monetary must be total or average"):

@@ -18,6 +18,7 @@ import pandas as pd
 from keyacct_xl.analytics.frames import require_columns
 from keyacct_xl.analytics.metrics import annual_sales
 from keyacct_xl.errors import InputError
+from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.messages import msg
 
 ABC_COLUMNS = ["customer_id", "rank", "revenue", "share", "cumulative_share", "abc_class"]
@@ -26,7 +27,7 @@ DEFAULT_THRESHOLDS = (1_000_000.0, 100_000.0)
 
 def revenue_by_customer(transactions: pd.DataFrame, *, year: int | None = None) -> pd.Series:
     """Net revenue per customer (returns reduce it), for one calendar year when given."""
-    require_columns(transactions, ("customer_id", "date", "amount"), "transactions")
+    require_columns(transactions, ("customer_id", "date", "amount"), TRANSACTIONS)
     if year is None:
         return transactions.groupby("customer_id", sort=True)["amount"].sum().rename("revenue")
     if not (transactions["date"].dt.year == year).any():

@@ -8,21 +8,23 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.messages import msg
+from keyacct_xl.master.schema import TableSchema
+from keyacct_xl.messages import Listing, Pair, Rendered, msg
 
 
-def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    """Raise naming the missing columns (and those present), then any row with a blank required value."""
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], table: TableSchema) -> None:
+    """Raise naming the missing columns (and those present), then any row with a blank required value; the table
+    and its columns named by their headers in the user's language."""
     columns = tuple(columns)
+    what = Pair(table.sheet_en, table.sheet_zh)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        seen = ", ".join(map(str, frame.columns)) or "none"
         raise InputError(
             msg(
                 "{what}: missing column(s) {missing}; columns seen: {seen}",
                 what=what,
-                missing=", ".join(missing),
-                seen=seen,
+                missing=Listing(tuple(_header(table, c) for c in missing)),
+                seen=Listing(tuple(_header(table, c) for c in frame.columns)) if len(frame.columns) else msg("none"),
             )
         )
     if frame.empty:
@@ -37,8 +39,14 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
                 msg(
                     "{what}: {column} is blank in data row(s) {rows}{more}",
                     what=what,
-                    column=column,
+                    column=_header(table, column),
                     rows=", ".join(rows),
                     more=more,
                 )
             )
+
+
+def _header(table: TableSchema, key: object) -> Rendered | str:
+    """A column of ``table`` by its header (a column the schema does not know, as it came)."""
+    known = next((c for c in table.columns if c.key == key), None)
+    return Pair(known.en, known.zh) if known is not None else str(key)

@@ -22,6 +22,7 @@ from keyacct_xl.analytics.frames import require_columns
 from keyacct_xl.analytics.scoring import quintile_scores
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.messages import msg
 
 Monetary = Literal["total", "average"]
@@ -91,7 +92,7 @@ def rfm(
     """One row per customer with RFM values, 1–5 scores, the code ("545") and the eight-class label."""
     if monetary not in ("total", "average"):
         raise InputError(msg("rfm: monetary must be total or average, not {monetary!r}", monetary=monetary))
-    require_columns(transactions, ("customer_id", "date", "amount"), "transactions")
+    require_columns(transactions, ("customer_id", "date", "amount"), TRANSACTIONS)
     window, end = _window(transactions, as_of, period_months, order_column)
     if window.empty:
         raise InputError(msg("rfm: no purchases on or before {end} in the period", end=end.date()))
