@@ -360,3 +360,38 @@ def test_grade_apply_stores_the_meetings_upgrade_and_support_plans(master_path: 
     review = build_review(load_master(master_path), year=2025)
     plans = review.lists["B"].set_index("customer_id")
     assert plans.loc["C2", "upgrade_plan"] == "明年冲刺VIP：年销量300万"
+
+
+def _type_final_grade(master_path: Path, customer: str, grade: str) -> None:
+    """The meeting types a final grade into the master's review sheet, as a manager would in Excel."""
+    wb = openpyxl.load_workbook(master_path)
+    ws = wb["评级审核"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == customer)
+    row[headers.index("最终等级")].value = grade
+    wb.save(master_path)
+
+
+def test_a_review_of_another_year_never_replaces_decisions_not_yet_applied(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", "A")
+    typed = master_path.read_bytes()
+    capsys.readouterr()
+    # Grading 2024 (to compare) would replace the sheet holding 2025's meeting decisions: refused, nothing written.
+    assert main(["grade", str(master_path), "--year", "2024", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "review of 2025 holds the meeting's decisions for 1 customer(s) not yet applied (C3)" in err
+    assert "grade apply" in err and "--out" in err
+    assert master_path.read_bytes() == typed
+    # Once applied, the decisions are in GradeHistory and Customers: the 2024 review may take the sheet.
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
+    assert main(["grade", str(master_path), "--year", "2024"]) == 0
+    review = calamine.CalamineWorkbook.from_path(str(master_path), load_tables=True).get_table_by_name("GradeReview")
+    assert {row[0] for row in review.to_python()[1:]} == {2024}
+    # A decision changed after apply and not applied again is pending too.
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", "B")
+    assert main(["grade", str(master_path), "--year", "2024"]) == 2
+    assert "尚未应用" in capsys.readouterr().err

@@ -7,11 +7,12 @@ written in zh can be applied by a colleague running in en.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.analytics.apply import Applied, apply_review
+from keyacct_xl.analytics.apply import PLAN_COLUMNS, Applied, apply_review
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import REVIEW_COLUMNS
 from keyacct_xl.errors import InputError
@@ -22,6 +23,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column, ColumnKind, TableSchema
 from keyacct_xl.master.writer import save_master, write_tables
 from keyacct_xl.messages import msg
+from keyacct_xl.parsing import is_blank
 from keyacct_xl.tablefile import read_table_file
 
 _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
@@ -97,13 +99,65 @@ def _carry_decisions(path: str | Path, frame: pd.DataFrame) -> int:
         old = read_table_file(path, GRADE_REVIEW.columns, table=GRADE_REVIEW.name)
     except InputError:
         return 0  # an empty or damaged old review holds no decisions worth keeping; it is replaced
-    old = old[old["year"].astype("Float64").astype("float64") == float(frame["year"].iloc[0])]
+    years = old["year"].astype("Float64").astype("float64")
+    _refuse_pending_decisions(path, old[years != float(frame["year"].iloc[0])], int(frame["year"].iloc[0]))
+    old = old[years == float(frame["year"].iloc[0])]
     old = old.dropna(how="all", subset=list(_DECISIONS)).drop_duplicates("customer_id").set_index("customer_id")
     ids = frame["customer_id"].astype(str)
     for column in _DECISIONS:
         # A row without an earlier entry keeps what the review proposes (the plans held in Customers, else blank).
         frame[column] = ids.map(old[column]).astype(object).where(ids.isin(old.index), frame[column]).to_numpy()
     return int(ids.isin(old.index).sum())
+
+
+def _refuse_pending_decisions(path: str | Path, other: pd.DataFrame, year: int) -> None:
+    """Refuse to replace a review of another year while it holds meeting decisions not yet applied: a final grade
+    or credit grade that GradeHistory does not hold for that year, a comment on a customer without that year's
+    GradeHistory row, a plan Customers does not hold. Those entries exist nowhere else; replacing the sheet would
+    drop them silently."""
+    other = other.dropna(how="all", subset=list(_DECISIONS))
+    if other.empty:
+        return
+    master = load_master(path)
+    history = master.grade_history.dropna(subset=["year"]).drop_duplicates(["year", "customer_id"], keep="last")
+    recorded = history.set_index([history["year"].astype(int), history["customer_id"].astype(str)])
+    plans = master.customers.set_index(master.customers["customer_id"].astype(str))
+    pending = sorted({str(row.customer_id) for row in other.itertuples() if _pending(row, recorded, plans)})
+    if pending:
+        old_year = int(float(other["year"].dropna().iloc[0]))
+        raise InputError(
+            msg(
+                "{path}: the grading review of {old_year} holds the meeting's decisions for {count:,} customer(s) "
+                "not yet applied ({shown}); run keyacct-xl grade apply first, or write the {year} review to a file "
+                "with --out",
+                path=path,
+                old_year=old_year,
+                count=len(pending),
+                shown=", ".join(pending[:10]),
+                year=year,
+            )
+        )
+
+
+def _entry(value: object) -> str | None:
+    return None if is_blank(value) else str(value).strip()
+
+
+def _pending(row: Any, recorded: pd.DataFrame, plans: pd.DataFrame) -> bool:
+    """Whether the review row's decisions are held nowhere but the sheet."""
+    key = (int(float(row.year)), str(row.customer_id))
+    decided = recorded.loc[key] if key in recorded.index else None
+    for final, after in (("final_grade", "grade_after"), ("final_credit_grade", "credit_after")):
+        typed = _entry(getattr(row, final))
+        if typed is not None and (decided is None or typed.upper() != _entry(decided[after])):
+            return True
+    if _entry(row.comment) is not None and decided is None:
+        return True
+    held = plans.loc[key[1]] if key[1] in plans.index else None
+    return any(
+        _entry(getattr(row, column)) not in (None, None if held is None else _entry(held[column]))
+        for column in PLAN_COLUMNS
+    )
 
 
 def read_review_sheet(path: str | Path) -> pd.DataFrame:
