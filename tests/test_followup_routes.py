@@ -157,6 +157,10 @@ def test_assign_then_apply_writes_route_seq_with_a_backup(tmp_path: Path, capsys
     assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
     review = review_name(path)
     assert "客户路序建议：3 个客户，2 条路线，2 个路序有变" in capsys.readouterr().out
+    en = tmp_path / "routes_en.xlsx"
+    assert main(["routes", "assign", str(path), "--rep", "张三", "--lang", "en", "--out", str(en)]) == 0
+    # the en line names the change in words, not by the column's key
+    assert "route proposal: 3 customers, 2 routes, 2 with a new route order;" in capsys.readouterr().out
     book = openpyxl.load_workbook(review)
     ws = book.worksheets[0]
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"

@@ -56,7 +56,8 @@ def run_assign(args: argparse.Namespace) -> int:
     print(
         tr(
             args.lang,
-            "route proposal: {routes_count:,} customers, {count:,} routes, {moved:,} route_seq changed; review: {path}",
+            "route proposal: {routes_count:,} customers, {count:,} routes, {moved:,} with a new route order; "
+            "review: {path}",
             routes_count=len(routes),
             count=count,
             moved=moved,
