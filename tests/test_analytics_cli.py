@@ -395,3 +395,18 @@ def test_a_review_of_another_year_never_replaces_decisions_not_yet_applied(
     _type_final_grade(master_path, "C3", "B")
     assert main(["grade", str(master_path), "--year", "2024"]) == 2
     assert "尚未应用" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("lang", "sheet", "column", "title"),
+    [
+        ("zh", "评级审核", "评级政策", "四级客户分级（VIP/A/B/C）"),
+        ("en", "Grade review", "Policy", "Four-level grading (VIP/A/B/C)"),
+    ],
+)
+def test_the_review_document_names_the_policy_by_its_title(
+    master_path: Path, tmp_path: Path, lang: str, sheet: str, column: str, title: str
+) -> None:
+    out = tmp_path / f"review_{lang}.xlsx"
+    assert main(["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", lang]) == 0
+    assert set(report_table(out, sheet)[column]) == {title}  # not the policy file's name grading_4level
