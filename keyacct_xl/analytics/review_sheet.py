@@ -120,8 +120,12 @@ def _refuse_pending_decisions(path: str | Path, other: pd.DataFrame, year: int) 
         return
     master = load_master(path)
     history = master.grade_history.dropna(subset=["year"]).drop_duplicates(["year", "customer_id"], keep="last")
-    recorded = history.set_index([history["year"].astype(int), history["customer_id"].astype(str)])
-    plans = master.customers.set_index(master.customers["customer_id"].astype(str))
+    recorded = {
+        (int(h.year), str(h.customer_id)): {"grade_after": h.grade_after, "credit_after": h.credit_after}
+        for h in history.itertuples()
+    }
+    columns = [c for c in PLAN_COLUMNS if c in master.customers.columns]
+    plans = {str(c["customer_id"]): c for c in master.customers[["customer_id", *columns]].to_dict("records")}
     pending = sorted({str(row.customer_id) for row in other.itertuples() if _pending(row, recorded, plans)})
     if pending:
         old_year = int(float(other["year"].dropna().iloc[0]))
@@ -143,21 +147,18 @@ def _entry(value: object) -> str | None:
     return None if is_blank(value) else str(value).strip()
 
 
-def _pending(row: Any, recorded: pd.DataFrame, plans: pd.DataFrame) -> bool:
+def _pending(row: Any, recorded: dict[tuple[int, str], dict[str, Any]], plans: dict[str, dict[str, Any]]) -> bool:
     """Whether the review row's decisions are held nowhere but the sheet."""
     key = (int(float(row.year)), str(row.customer_id))
-    decided = recorded.loc[key] if key in recorded.index else None
+    decided = recorded.get(key)
     for final, after in (("final_grade", "grade_after"), ("final_credit_grade", "credit_after")):
         typed = _entry(getattr(row, final))
         if typed is not None and (decided is None or typed.upper() != _entry(decided[after])):
             return True
     if _entry(row.comment) is not None and decided is None:
         return True
-    held = plans.loc[key[1]] if key[1] in plans.index else None
-    return any(
-        _entry(getattr(row, column)) not in (None, None if held is None else _entry(held[column]))
-        for column in PLAN_COLUMNS
-    )
+    held = plans.get(key[1], {})
+    return any(_entry(getattr(row, column)) not in (None, _entry(held.get(column))) for column in PLAN_COLUMNS)
 
 
 def read_review_sheet(path: str | Path) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.plans import MONTHLY_PLANS, SALES_TARGETS
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.messages import Message, Pair, Rendered, cmsg, msg, tr
+from keyacct_xl.parsing import is_blank
 from keyacct_xl.performance.complaints import complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.document import Labels, write_document
 from keyacct_xl.performance.reps import EvaluationPeriod, evaluation_period, rep_kpis
@@ -99,7 +100,7 @@ def rating_labels() -> dict[str, Rendered]:
 
 def rating_text(rating: object, lang: Lang) -> str | None:
     """``rating`` as a reader in ``lang`` reads it (None for no rating)."""
-    if rating is None or pd.isna(rating):
+    if rating is pd.NA or is_blank(rating):
         return None
     label = rating_labels().get(str(rating).strip())
     return label.render(lang) if label is not None else str(rating)
