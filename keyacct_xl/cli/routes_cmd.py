@@ -22,6 +22,7 @@ HELP: dict[str, Message] = {
     "--rep": msg("assign: only this sales rep's customers"),
     "--out": msg("assign: the review .xlsx (default: routes_review_<master>.xlsx beside MASTER)"),
     "--review": msg("apply: the review to read (default: as assign writes it)"),
+    "--undo": msg("apply: put back the order the review found, where the master still holds the chosen one"),
 }
 
 
@@ -37,6 +38,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     apply = actions.add_parser("apply", parents=[common], help=HELP["apply"].render(lang))
     apply.add_argument("master", type=Path, help=HELP["master"].render(lang))
     apply.add_argument("--review", type=Path, help=HELP["--review"].render(lang))
+    apply.add_argument("--undo", action="store_true", help=HELP["--undo"].render(lang))
     apply.set_defaults(func=run_apply)
 
 
@@ -69,6 +71,6 @@ def run_assign(args: argparse.Namespace) -> int:
 
 def run_apply(args: argparse.Namespace) -> int:
     """Write the chosen order into Customers."""
-    applied = apply_route_review(args.master, args.review or review_name(args.master))
+    applied = apply_route_review(args.master, args.review or review_name(args.master), undo=args.undo)
     print(applied.summary(args.lang))
     return 0
