@@ -410,3 +410,41 @@ def test_the_review_document_names_the_policy_by_its_title(
     out = tmp_path / f"review_{lang}.xlsx"
     assert main(["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", lang]) == 0
     assert set(report_table(out, sheet)[column]) == {title}  # not the policy file's name grading_4level
+
+
+def test_grade_apply_undo_puts_the_years_grades_and_terms_back(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = load_master(master_path).customers.set_index("customer_id")
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", "A")
+    assert main(["grade", "apply", str(master_path), "--approved-by", "王经理", "--date", "2025-12-28"]) == 0
+    applied = load_master(master_path).customers.set_index("customer_id")
+    assert applied.loc["C3", "grade"] == "A" and applied.loc["C4", "grade"] == "C"
+    # Finance sets C1's limit by hand after the apply: the undo leaves C1 as it is and says so.
+    master = load_master(master_path)
+    master.customers.loc[master.customers["customer_id"] == "C1", "credit_limit"] = 123_456.0
+    save_master(master, master_path, tables=["Customers"])
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-29", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "2025 grades undone for 3 customer(s)" in out
+    assert "C3 丙超市: grade A → B" in out  # each customer's values before and after the undo
+    assert "1 customer(s) left as they are, changed since the grades were applied: C1" in out
+    undone = load_master(master_path)
+    now = undone.customers.set_index("customer_id")
+    for cid in ("C2", "C3", "C4"):
+        for column in ("grade", "credit_grade", "credit_limit", "payment_terms_days"):
+            assert str(now.loc[cid, column]) == str(before.loc[cid, column]), (cid, column)
+    assert now.loc["C1", "credit_limit"] == 123_456.0
+    # The undo is recorded, never rewriting a row: one more row of 2025 for each customer put back.
+    history = undone.grade_history
+    assert len(history) == 4 + 3 and (history["year"] == 2025).all()
+    last = history.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+    assert last.loc["C3", ["grade_before", "grade_after"]].tolist() == ["A", "B"]
+    saved = master_path.read_bytes()
+    assert main(["grade", "apply", str(master_path), "--undo"]) == 0  # again: nothing to put back
+    assert "已撤销 2025 年 0 个客户的评级" in capsys.readouterr().out and master_path.read_bytes() == saved
+    # Applying the review again puts its decisions back in, as one more row each.
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-30"]) == 0
+    assert load_master(master_path).customers.set_index("customer_id").loc["C3", "grade"] == "A"

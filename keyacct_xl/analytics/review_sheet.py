@@ -15,6 +15,7 @@ import python_calamine as calamine
 from keyacct_xl.analytics.apply import PLAN_COLUMNS, Applied, apply_review
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import REVIEW_COLUMNS
+from keyacct_xl.analytics.undo_grades import GradesUndone, undo_year
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang
@@ -184,3 +185,17 @@ def apply_review_sheet(path: str | Path, *, approved_by: str | None, applied_at:
         if applied.tables:
             save_master(master, path, tables=list(applied.tables))
     return applied
+
+
+def undo_review_sheet(path: str | Path, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
+    """``grade apply --undo``: the review year's applied grades, credit grades, limits and terms taken back out of
+    the master at ``path`` where they still hold (saved only when something changed, with a backup)."""
+    with master_write_lock(Path(path)):  # no other run may change Customers between reading and saving
+        years = read_review_sheet(path)["year"].dropna().unique()
+        if len(years) != 1:
+            raise InputError(msg("GradeReview: expected one year, found {years}", years=sorted(map(int, years))))
+        master = load_master(path)
+        undone = undo_year(master, int(years[0]), approved_by=approved_by, applied_at=applied_at)
+        if undone.tables:
+            save_master(master, path, tables=list(undone.tables))
+    return undone
