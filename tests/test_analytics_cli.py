@@ -342,7 +342,9 @@ def test_reapplying_a_year_adds_rows_only_for_changed_decisions_and_never_rewrit
     assert same.tables == () and len(master.grade_history) == 5
 
 
-def test_grade_apply_stores_the_meetings_upgrade_and_support_plans(master_path: Path) -> None:
+def test_grade_apply_stores_the_meetings_upgrade_and_support_plans(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["grade", str(master_path), "--year", "2025"]) == 0
     wb = openpyxl.load_workbook(master_path)
     ws = wb["评级审核"]
@@ -360,6 +362,17 @@ def test_grade_apply_stores_the_meetings_upgrade_and_support_plans(master_path: 
     review = build_review(load_master(master_path), year=2025)
     plans = review.lists["B"].set_index("customer_id")
     assert plans.loc["C2", "upgrade_plan"] == "明年冲刺VIP：年销量300万"
+    # The meeting rewrites C2's upgrade plan: apply replaces the text held and shows the one it replaced.
+    wb = openpyxl.load_workbook(master_path)
+    ws = wb["评级审核"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == "C2")
+    row[headers.index("升级计划")].value = "两年内冲刺VIP"
+    wb.save(master_path)
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-29", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "upgrade and support plans written for 1 customer(s)" in out
+    assert "  C2 乙商行: Upgrade Plan 明年冲刺VIP：年销量300万 → 两年内冲刺VIP" in out
 
 
 def _type_final_grade(master_path: Path, customer: str, grade: str) -> None:
