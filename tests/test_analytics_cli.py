@@ -385,6 +385,20 @@ def _type_final_grade(master_path: Path, customer: str, grade: str) -> None:
     wb.save(master_path)
 
 
+def test_the_review_sheet_line_names_the_sheet_and_column_as_the_reader_sees_them(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(master_path), "--year", "2025", "--lang", "en"]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    # the master is a zh one: its sheet and column are named as they are written in it
+    assert line == (
+        f"review sheet written into {master_path} (sheet 评级审核); fill in 最终等级, then run keyacct-xl grade apply"
+    )
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line == f"评级审核表已写入 {master_path}（工作表 评级审核）；填写最终等级后运行 keyacct-xl grade apply"
+
+
 def test_a_review_of_another_year_never_replaces_decisions_not_yet_applied(
     master_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -13,7 +13,7 @@ from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import Review
 from keyacct_xl.analytics.review_lists import list_title
-from keyacct_xl.analytics.review_sheet import apply_review_sheet, undo_review_sheet
+from keyacct_xl.analytics.review_sheet import GRADE_REVIEW, apply_review_sheet, undo_review_sheet
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
@@ -109,8 +109,10 @@ def _review(path: Path, args: argparse.Namespace) -> int:
         print(
             tr(
                 args.lang,
-                "review sheet written into {path}; fill final_grade, then run keyacct-xl grade apply",
+                "review sheet written into {path} (sheet {sheet}); fill in {column}, then run keyacct-xl grade apply",
                 path=path,
+                sheet=GRADE_REVIEW.sheet(master.lang),
+                column=GRADE_REVIEW.column("final_grade").header(master.lang),
             )
         )
     return 0
