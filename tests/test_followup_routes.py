@@ -240,3 +240,30 @@ def test_apply_names_each_change_and_undo_puts_the_reviews_current_order_back(
     assert main(["routes", "apply", str(path), "--undo"]) == 0  # again: nothing to put back, nothing written
     assert "已恢复 0 个客户的路序" in capsys.readouterr().out
     assert path.read_bytes() == saved
+
+
+def test_apply_leaves_a_row_a_form_reordered_since_the_review(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Customers' provenance as consolidation writes it (汇总时间): C2's card came in on 11-01.
+    master = _master()
+    master.customers["汇总时间"] = [None, "2026-11-01 10:00:00", None, None]
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
+    # A week later a new card of C2 is consolidated with the rep's own order: 5.
+    master = load_master(path)
+    master.customers.loc[master.customers["customer_id"] == "C2", ["route_seq", "汇总时间"]] = [
+        5,
+        "2026-11-08 18:00:00",
+    ]
+    save_master(master, path, tables=["Customers"])
+    capsys.readouterr()
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[:2] == ["route order updated for 1 customer(s)", "  C1 甲: 1 → 2"]
+    assert "1 row(s) not applied, given a new order by a form consolidated since the review" in out
+    assert "C2 (now 5, in the review 2)" in out
+    assert load_master(path).customers["route_seq"].tolist() == [2, 5, 1, 3]  # the rep's 5 kept
+    # Applying the same review again (after a change of mind in it) is no conflict: apply changes no provenance.
+    assert main(["routes", "apply", str(path)]) == 0
+    assert load_master(path).customers["route_seq"].tolist() == [2, 5, 1, 3]

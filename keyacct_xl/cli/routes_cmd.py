@@ -7,7 +7,7 @@ from pathlib import Path
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.check import require_rep
-from keyacct_xl.followup.route_review import apply_route_review, review_name, write_route_review
+from keyacct_xl.followup.route_review import apply_route_review, review_name, with_consolidated, write_route_review
 from keyacct_xl.followup.routes import propose_routes
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
@@ -51,7 +51,10 @@ def run_assign(args: argparse.Namespace) -> int:
     if routes.empty:
         raise InputError(msg("{master}: no customers to order", master=args.master))
     path = write_route_review(
-        routes, args.out or review_name(args.master), lang=args.lang, company=master.settings.company_name
+        with_consolidated(routes, master.customers),
+        args.out or review_name(args.master),
+        lang=args.lang,
+        company=master.settings.company_name,
     )
     moved = int((routes["route_seq"].astype("Float64") != routes["proposed_seq"]).fillna(True).sum())
     count = routes.groupby(["rep", "city"], dropna=False).ngroups
