@@ -213,7 +213,7 @@ def apply_routes(master: Master, chosen: pd.DataFrame, *, undo: bool = False) ->
     current = master.customers["route_seq"].astype("Float64")
     listed = ids.isin(by_id.index).to_numpy()
     applied = ids.map(by_id["chosen_seq"]).astype("Float64")
-    changed_since: tuple[tuple[str, int | None, int], ...] = ()
+    changed_since: tuple[tuple[str, int | None, int | None], ...] = ()
     if undo:
         wanted = ids.map(by_id["current_seq"]).astype("Float64")
         holds = listed & (current == applied).fillna(False).to_numpy(dtype=bool)
