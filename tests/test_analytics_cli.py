@@ -475,3 +475,13 @@ def test_grade_apply_undo_puts_the_years_grades_and_terms_back(
     # Applying the review again puts its decisions back in, as one more row each.
     assert main(["grade", "apply", str(master_path), "--date", "2025-12-30"]) == 0
     assert load_master(master_path).customers.set_index("customer_id").loc["C3", "grade"] == "A"
+
+
+def test_the_review_sheet_in_the_master_shows_months_as_whole_numbers(master_path: Path) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    ws = openpyxl.load_workbook(master_path)["评级审核"]
+    headers = [c.value for c in ws[1]]
+    column = headers.index("合作月数") + 1
+    cells = [ws.cell(r, column) for r in range(2, ws.max_row + 1) if ws.cell(r, column).value is not None]
+    assert cells and all(c.number_format == "0" for c in cells), {c.number_format for c in cells}
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0  # read back as before

@@ -43,7 +43,7 @@ _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
     "price_index": ("价格指数", "Price Index", "number", 8),
     "influence": ("当地影响力", "Influence", "number", 7),
     "visit_rating": ("回访评价", "Visit Rating", "number", 7),
-    "months_as_customer": ("合作月数", "Months as Customer", "number", 7),
+    "months_as_customer": ("合作月数", "Months as Customer", "int", 7),
     "composite_score": ("综合得分", "Composite Score", "number", 8),
     "current_credit_grade": ("原信用等级", "Current Credit Grade", "text", 7),
     "credit_grade": ("建议信用等级", "Proposed Credit Grade", "text", 7),
