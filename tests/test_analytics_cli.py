@@ -342,7 +342,9 @@ def test_reapplying_a_year_adds_rows_only_for_changed_decisions_and_never_rewrit
     assert same.tables == () and len(master.grade_history) == 5
 
 
-def test_grade_apply_stores_the_meetings_upgrade_and_support_plans(master_path: Path) -> None:
+def test_grade_apply_stores_the_meetings_upgrade_and_support_plans(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["grade", str(master_path), "--year", "2025"]) == 0
     wb = openpyxl.load_workbook(master_path)
     ws = wb["评级审核"]
@@ -360,3 +362,126 @@ def test_grade_apply_stores_the_meetings_upgrade_and_support_plans(master_path: 
     review = build_review(load_master(master_path), year=2025)
     plans = review.lists["B"].set_index("customer_id")
     assert plans.loc["C2", "upgrade_plan"] == "明年冲刺VIP：年销量300万"
+    # The meeting rewrites C2's upgrade plan: apply replaces the text held and shows the one it replaced.
+    wb = openpyxl.load_workbook(master_path)
+    ws = wb["评级审核"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == "C2")
+    row[headers.index("升级计划")].value = "两年内冲刺VIP"
+    wb.save(master_path)
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-29", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "upgrade and support plans written for 1 customer(s)" in out
+    assert "  C2 乙商行: Upgrade Plan 明年冲刺VIP：年销量300万 → 两年内冲刺VIP" in out
+
+
+def _type_final_grade(master_path: Path, customer: str, grade: str) -> None:
+    """The meeting types a final grade into the master's review sheet, as a manager would in Excel."""
+    wb = openpyxl.load_workbook(master_path)
+    ws = wb["评级审核"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == customer)
+    row[headers.index("最终等级")].value = grade
+    wb.save(master_path)
+
+
+def test_the_review_sheet_line_names_the_sheet_and_column_as_the_reader_sees_them(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(master_path), "--year", "2025", "--lang", "en"]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    # the master is a zh one: its sheet and column are named as they are written in it
+    assert line == (
+        f"review sheet written into {master_path} (sheet 评级审核); fill in 最终等级, then run keyacct-xl grade apply"
+    )
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line == f"评级审核表已写入 {master_path}（工作表 评级审核）；填写最终等级后运行 keyacct-xl grade apply"
+
+
+def test_a_review_of_another_year_never_replaces_decisions_not_yet_applied(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", "A")
+    typed = master_path.read_bytes()
+    capsys.readouterr()
+    # Grading 2024 (to compare) would replace the sheet holding 2025's meeting decisions: refused, nothing written.
+    assert main(["grade", str(master_path), "--year", "2024", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "review of 2025 holds the meeting's decisions for 1 customer(s) not yet applied (C3)" in err
+    assert "grade apply" in err and "--out" in err
+    assert master_path.read_bytes() == typed
+    # Once applied, the decisions are in GradeHistory and Customers: the 2024 review may take the sheet.
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
+    assert main(["grade", str(master_path), "--year", "2024"]) == 0
+    review = calamine.CalamineWorkbook.from_path(str(master_path), load_tables=True).get_table_by_name("GradeReview")
+    assert {row[0] for row in review.to_python()[1:]} == {2024}
+    # A decision changed after apply and not applied again is pending too.
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", "B")
+    assert main(["grade", str(master_path), "--year", "2024"]) == 2
+    assert "尚未应用" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("lang", "sheet", "column", "title"),
+    [
+        ("zh", "评级审核", "评级政策", "四级客户分级（VIP/A/B/C）"),
+        ("en", "Grade review", "Policy", "Four-level grading (VIP/A/B/C)"),
+    ],
+)
+def test_the_review_document_names_the_policy_by_its_title(
+    master_path: Path, tmp_path: Path, lang: str, sheet: str, column: str, title: str
+) -> None:
+    out = tmp_path / f"review_{lang}.xlsx"
+    assert main(["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", lang]) == 0
+    assert set(report_table(out, sheet)[column]) == {title}  # not the policy file's name grading_4level
+
+
+def test_grade_apply_undo_puts_the_years_grades_and_terms_back(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = load_master(master_path).customers.set_index("customer_id")
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", "A")
+    assert main(["grade", "apply", str(master_path), "--approved-by", "王经理", "--date", "2025-12-28"]) == 0
+    applied = load_master(master_path).customers.set_index("customer_id")
+    assert applied.loc["C3", "grade"] == "A" and applied.loc["C4", "grade"] == "C"
+    # Finance sets C1's limit by hand after the apply: the undo leaves C1 as it is and says so.
+    master = load_master(master_path)
+    master.customers.loc[master.customers["customer_id"] == "C1", "credit_limit"] = 123_456.0
+    save_master(master, master_path, tables=["Customers"])
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-29", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "2025 grades undone for 3 customer(s)" in out
+    assert "C3 丙超市: grade A → B" in out  # each customer's values before and after the undo
+    assert "1 customer(s) left as they are, changed since the grades were applied: C1" in out
+    undone = load_master(master_path)
+    now = undone.customers.set_index("customer_id")
+    for cid in ("C2", "C3", "C4"):
+        for column in ("grade", "credit_grade", "credit_limit", "payment_terms_days"):
+            assert str(now.loc[cid, column]) == str(before.loc[cid, column]), (cid, column)
+    assert now.loc["C1", "credit_limit"] == 123_456.0
+    # The undo is recorded, never rewriting a row: one more row of 2025 for each customer put back.
+    history = undone.grade_history
+    assert len(history) == 4 + 3 and (history["year"] == 2025).all()
+    last = history.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+    assert last.loc["C3", ["grade_before", "grade_after"]].tolist() == ["A", "B"]
+    saved = master_path.read_bytes()
+    assert main(["grade", "apply", str(master_path), "--undo"]) == 0  # again: nothing to put back
+    assert "已撤销 2025 年 0 个客户的评级" in capsys.readouterr().out and master_path.read_bytes() == saved
+    # Applying the review again puts its decisions back in, as one more row each.
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-30"]) == 0
+    assert load_master(master_path).customers.set_index("customer_id").loc["C3", "grade"] == "A"
+
+
+def test_the_review_sheet_in_the_master_shows_months_as_whole_numbers(master_path: Path) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    ws = openpyxl.load_workbook(master_path)["评级审核"]
+    headers = [c.value for c in ws[1]]
+    column = headers.index("合作月数") + 1
+    cells = [ws.cell(r, column) for r in range(2, ws.max_row + 1) if ws.cell(r, column).value is not None]
+    assert cells and all(c.number_format == "0" for c in cells), {c.number_format for c in cells}
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0  # read back as before

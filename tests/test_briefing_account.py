@@ -104,3 +104,41 @@ def test_the_command_and_the_ribbon_button(master_path: Path, tmp_path: Path, ca
     assert main(["account", str(book), "--all"]) == 2  # --all needs --rep: a user error
     result = run_action("fact_sheet", FileBridge(book), ActionOptions(extra={"customer": "K7"}))
     assert result.outputs == (tmp_path / "reports" / "account_K7_2026-11-02.xlsx",)
+
+
+@pytest.mark.parametrize(
+    ("lang", "contacts", "visits"),
+    [
+        ("zh", ["姓名", "职务"], ["日期", "业务员", "方式"]),
+        ("en", ["Name", "Title"], ["Date", "Sales Rep", "Method"]),
+    ],
+)
+def test_each_section_is_headed_by_its_own_tables_headers(
+    master_path: Path, tmp_path: Path, lang: str, contacts: list[str], visits: list[str]
+) -> None:
+    # A contact's name is no customer name, a visit's method no payment method (Payments has a method too).
+    out = tmp_path / f"k1_{lang}.xlsx"
+    assert (
+        main(
+            [
+                "account",
+                str(master_path),
+                "--customer",
+                "K1",
+                "--as-of",
+                "2026-10-31",
+                "--out",
+                str(out),
+                "--lang",
+                lang,
+            ]
+        )
+        == 0
+    )
+    rows = [
+        [v for v in r if v is not None] for r in openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True)
+    ]
+    titles = {"zh": ("联系人", "最近拜访"), "en": ("Contacts", "Last visits")}[lang]
+    below = {title: rows[next(i for i, r in enumerate(rows) if r == [title]) + 1] for title in titles}
+    assert below[titles[0]][: len(contacts)] == contacts
+    assert below[titles[1]][: len(visits)] == visits

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from reportbook import table_ref
+from reportbook import table_ref, table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError, SpecError
@@ -209,6 +209,11 @@ def test_unplanned_visits_in_a_planned_week(tmp_path: Path) -> None:
     write_tables(path, {WEEKLY_PLANS: lines}, lang="zh")
     check = run_visits_check(load_master(path), as_of=AS_OF)
     assert check.unplanned[["customer_id", "date"]].values.tolist() == [["K2", d("2026-11-13")]]
+    # the visit's method is headed as the Visits sheet heads it, not as the payments' method (收款方式)
+    for lang, sheet, method in (("zh", "计划外拜访", "方式"), ("en", "Unplanned visits", "Method")):
+        out = run_visits_check(load_master(path), as_of=AS_OF, out=tmp_path / f"check_{lang}.xlsx", lang=lang).path
+        rows = table_rows(out, sheet)
+        assert method in rows[0] and rows[1][rows[0].index(method)] == "面访", rows[0]
 
 
 def test_rep_summary_and_follow_up_lists(master_file: Path) -> None:

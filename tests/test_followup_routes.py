@@ -157,6 +157,10 @@ def test_assign_then_apply_writes_route_seq_with_a_backup(tmp_path: Path, capsys
     assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
     review = review_name(path)
     assert "客户路序建议：3 个客户，2 条路线，2 个路序有变" in capsys.readouterr().out
+    en = tmp_path / "routes_en.xlsx"
+    assert main(["routes", "assign", str(path), "--rep", "张三", "--lang", "en", "--out", str(en)]) == 0
+    # the en line names the change in words, not by the column's key
+    assert "route proposal: 3 customers, 2 routes, 2 with a new route order;" in capsys.readouterr().out
     book = openpyxl.load_workbook(review)
     ws = book.worksheets[0]
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
@@ -164,7 +168,12 @@ def test_assign_then_apply_writes_route_seq_with_a_backup(tmp_path: Path, capsys
     assert header[:3] == ["客户编号", "客户名称", "业务员"] and header[7:10] == ["现路序", "建议路序", "确定路序"]
     assert read_route_review(review).values.tolist() == [["C3", 1], ["C2", 1], ["C1", 2]]
     assert main(["routes", "apply", str(path), "--lang", "en"]) == 0
-    assert capsys.readouterr().out.strip() == "route order updated for 2 customer(s)"
+    # each change follows the count, with the order before and after
+    assert capsys.readouterr().out.splitlines() == [
+        "route order updated for 2 customer(s)",
+        "  C1 甲: 1 → 2",
+        "  C2 乙: 2 → 1",
+    ]
     assert (tmp_path / "master.bak.xlsx").exists()
     after = load_master(path).customers
     assert after["route_seq"].tolist() == [2, 1, 1, 3]  # 李四's C4 untouched
@@ -174,7 +183,7 @@ def test_assign_then_apply_writes_route_seq_with_a_backup(tmp_path: Path, capsys
     cells["C1"].value, cells["C2"].value = 1, 2
     book.save(review)
     assert main(["routes", "apply", str(path)]) == 0
-    assert capsys.readouterr().out.strip() == "已更新 2 个客户的路序"
+    assert capsys.readouterr().out.splitlines()[0] == "已更新 2 个客户的路序"
     assert load_master(path).customers["route_seq"].tolist() == [1, 2, 1, 3]
     assert main(["routes", "apply", str(path)]) == 0  # again: nothing changes
     assert capsys.readouterr().out.strip() == "已更新 0 个客户的路序"
@@ -207,3 +216,54 @@ def test_apply_refuses_a_bad_chosen_cell_and_reports_unknown_ids(
     assert main(["routes", "assign", str(path), "--rep", "王五"]) == 2
     assert main(["routes", "apply", str(path), "--review", str(tmp_path / "none.xlsx")]) == 2
     assert "请先运行 keyacct-xl routes assign" in capsys.readouterr().err
+
+
+def test_apply_names_each_change_and_undo_puts_the_reviews_current_order_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "route order updated for 2 customer(s)" in out and "C1 甲: 1 → 2" in out and "C2 乙: 2 → 1" in out
+    assert load_master(path).customers["route_seq"].tolist() == [2, 1, 1, 3]
+    # The rep moves C2 after the apply (a customer card, say): the undo leaves that alone and says so.
+    master = load_master(path)
+    master.customers.loc[master.customers["customer_id"] == "C2", "route_seq"] = 5
+    save_master(master, path, tables=["Customers"])
+    assert main(["routes", "apply", str(path), "--undo", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "route order put back for 1 customer(s)" in out and "C1 甲: 2 → 1" in out
+    assert "1 row(s) left as they are, changed since the review was applied: C2 (now 5, applied 1)" in out
+    assert load_master(path).customers["route_seq"].tolist() == [1, 5, 1, 3]
+    saved = path.read_bytes()
+    assert main(["routes", "apply", str(path), "--undo"]) == 0  # again: nothing to put back, nothing written
+    assert "已恢复 0 个客户的路序" in capsys.readouterr().out
+    assert path.read_bytes() == saved
+
+
+def test_apply_leaves_a_row_a_form_reordered_since_the_review(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Customers' provenance as consolidation writes it (汇总时间): C2's card came in on 11-01.
+    master = _master()
+    master.customers["汇总时间"] = [None, "2026-11-01 10:00:00", None, None]
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
+    # A week later a new card of C2 is consolidated with the rep's own order: 5.
+    master = load_master(path)
+    master.customers.loc[master.customers["customer_id"] == "C2", ["route_seq", "汇总时间"]] = [
+        5,
+        "2026-11-08 18:00:00",
+    ]
+    save_master(master, path, tables=["Customers"])
+    capsys.readouterr()
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[:2] == ["route order updated for 1 customer(s)", "  C1 甲: 1 → 2"]
+    assert "1 row(s) not applied, given a new order by a form consolidated since the review" in out
+    assert "C2 (now 5, in the review 2)" in out
+    assert load_master(path).customers["route_seq"].tolist() == [2, 5, 1, 3]  # the rep's 5 kept
+    # Applying the same review again (after a change of mind in it) is no conflict: apply changes no provenance.
+    assert main(["routes", "apply", str(path)]) == 0
+    assert load_master(path).customers["route_seq"].tolist() == [2, 5, 1, 3]

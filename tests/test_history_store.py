@@ -384,3 +384,38 @@ def test_an_import_with_a_blank_date_is_refused_naming_the_line(demo_master: Pat
         import_lines(path, export, "transactions")
     assert refused.value.en == "erp.csv: line 4, column 日期: Date is required but blank"
     assert path.read_bytes() == saved and not store_path(path).exists()
+
+
+def test_an_overlapping_erp_export_adds_only_the_lines_the_master_does_not_hold(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    first = tmp_path / "erp-03-04.csv"
+    first.write_text(ERP_EXPORT, encoding="utf-8-sig")
+    assert main(["history", "import", str(path), str(first), "--table", "transactions"]) == 0
+    before = load_master(path).transactions
+    # The next export starts a day before the last one ended: XS-2019-003 again, and two new lines that are the
+    # same delivery twice (two lines of one invoice, both imported); one line of the workbook's own is in it too.
+    own = before.iloc[-1]
+    header, *lines = ERP_EXPORT.splitlines()
+    new = "XS-2019-004,2019-04-09,C0012,齿轮油 18L,4,365.5,1462,沈勇芳"
+    mine = f"{own['doc_no']},{own['date']:%Y-%m-%d},{own['customer_id']},{own['product']},{own['qty']:g},"
+    mine += f"{own['unit_price']:g},{own['amount']:.2f},{own['rep']}"
+    second = tmp_path / "erp-04-05.csv"
+    second.write_text("\n".join([header, lines[2], new, new, mine]) + "\n", encoding="utf-8-sig")
+    capsys.readouterr()
+    assert main(["history", "import", str(path), str(second), "--table", "transactions", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert ": 2 sales lines, 0 payments" in out
+    assert "2 line(s) of the file the master already holds (in the workbook or the history store) not imported" in out
+    after = load_master(path).transactions
+    assert len(after) == len(before) + 2
+    assert after["doc_no"].tolist().count("XS-2019-003") == 1 and after["doc_no"].tolist().count("XS-2019-004") == 2
+    assert round(after["amount"].sum() - before["amount"].sum(), 2) == 2 * 1462
+    # A file whose every line is held already: refused, nothing written.
+    saved, batches = path.read_bytes(), stored_batches(store_path(path))
+    third = tmp_path / "erp-04.csv"
+    third.write_text("\n".join([header, lines[2], new]) + "\n", encoding="utf-8-sig")
+    assert main(["history", "import", str(path), str(third), "--table", "transactions"]) == 2
+    assert "这些行已在客户档案总表或历史库中" in capsys.readouterr().err
+    assert path.read_bytes() == saved and stored_batches(store_path(path)) == batches

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from reportbook import printed_across, table_ref
+from reportbook import printed_across, table_ref, table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
@@ -262,3 +262,22 @@ def test_pre_filled_evaluation_forms_come_back_into_the_master(
     assert len(mine) == 5
     with pytest.raises(InputError, match="the evaluation form is monthly"):
         run_rep_evaluation(load_master(path), load_store(path).frames, period="2026-Q4", forms_dir=forms)
+
+
+def test_en_report_shows_the_ratings_in_english(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The shipped scoring policy names its bands by the rating choices (很差, 良好 ...) and the supervisor's rating
+    # came from a zh form: an en reader sees the choices' English labels, in the workbook and on screen.
+    path = hand_master(tmp_path)
+    out = tmp_path / "reps_en.xlsx"
+    assert main(["reps", str(path), "--period", "2026-10", "--out", str(out), "--lang", "en"]) == 0
+    assert "张三: sales ¥1,500.00, achievement 75.0%" in (printed := capsys.readouterr().out)
+    assert "score 57.0, Very poor" in printed and "很差" not in printed
+    rows = {r[0]: r for r in table_rows(out, "Rep KPIs")}
+    headers = rows.pop("Sales Rep")
+    assert rows["张三"][headers.index("Suggested Rating")] == "Very poor"
+    assert rows["张三"][headers.index("Supervisor Rating")] == "Good"
+    zh = tmp_path / "reps_zh.xlsx"
+    assert main(["reps", str(path), "--period", "2026-10", "--out", str(zh)]) == 0
+    rows = {r[0]: r for r in table_rows(zh, "考核指标")}
+    headers = rows.pop("业务员")
+    assert (rows["张三"][headers.index("建议等级")], rows["张三"][headers.index("主管评级")]) == ("很差", "良好")

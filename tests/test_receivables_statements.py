@@ -164,7 +164,8 @@ def test_cli_reconcile_against_master_needs_customer(master_path, master, tmp_pa
         )
         == 0
     )
-    assert "amount_mismatch 1, only_ours 1, only_theirs 1" in capsys.readouterr().out
+    # the statuses in words, as the report's status column shows them, not by their keys
+    assert "amount mismatch 1, only ours 1, only theirs 1" in capsys.readouterr().out
     assert (
         main(["reconcile", str(master_path), str(tmp_path / "returned.xlsx"), "--customer", cid, "--out", str(out)])
         == 0

@@ -244,3 +244,53 @@ def test_a_sheet_subtitle_replaces_the_period_and_notes_follow_the_table(tmp_pat
     texts = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
     assert "期间：2026 年 1-10 月" in texts and "期间：2026-10" not in texts
     assert texts[-1] == "注：不含退货" and ws.cell(ws.max_row - 1, 2).number_format == "#,##0"
+
+
+# Report headers that count whole days or months, in zh and en (what the reader sees, not our keys).
+WHOLE_COUNT_HEADER = re.compile(r"^(?!平均|Average).*(天数|月数)$|^(Max )?Days |Months ")
+
+
+def whole_count_problems(path: Path) -> list[str]:
+    """Columns counting whole days or months whose format shows decimals (``14.00`` days)."""
+    problems = []
+    for ws in openpyxl.load_workbook(path).worksheets:
+        for table in ws.tables.values():
+            min_col, header, max_col, last = openpyxl.utils.range_boundaries(table.ref)
+            for col in range(min_col, max_col + 1):
+                title = str(ws.cell(header, col).value)
+                if not WHOLE_COUNT_HEADER.search(title):
+                    continue
+                formats = {
+                    ws.cell(row, col).number_format
+                    for row in range(header + 1, last + 1)
+                    if isinstance(ws.cell(row, col).value, (int, float))
+                }
+                problems += [f"{path.name} {ws.title} {title}: {f}" for f in formats if "." in f]
+    return problems
+
+
+def test_day_and_month_counts_in_the_demo_reports_show_no_decimals(demo_run: tuple[Path, str]) -> None:
+    out, _ = demo_run
+    books = report_workbooks(out)
+    assert {"analysis-2025.xlsx", "review-2025.xlsx"} <= {p.name for p in books}
+    assert [p for path in books for p in whole_count_problems(path)] == []
+
+
+def test_a_count_of_days_with_gaps_reads_whole_and_an_average_keeps_its_decimals(tmp_path: Path) -> None:
+    # float because of the customer without a purchase; the average days late is a true fraction
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3"],
+            "days_since_purchase": [14.0, None, 131.0],
+            "max_days_overdue": [3.0, 0.0, 41.0],
+            "months_as_customer": [192.0, 4.0, 5.0],
+            "avg_days_late": [5.6, 0.0, 2.65],
+        }
+    )
+    for lang in ("zh", "en"):
+        path = write_report(tmp_path / f"d_{lang}.xlsx", [Sheet("表", frame)], heading=Heading("报表"), lang=lang)
+        assert whole_count_problems(path) == []
+        ws = openpyxl.load_workbook(path).active
+        (table,) = ws.tables.values()
+        min_col, header, _, _ = openpyxl.utils.range_boundaries(table.ref)
+        assert ws.cell(header + 1, min_col + 4).number_format == "#,##0.00"  # the average days late

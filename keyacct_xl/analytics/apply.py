@@ -21,6 +21,7 @@ from keyacct_xl.analytics.history import record_history
 from keyacct_xl.analytics.policy import CreditPolicy, load_credit_policy
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
+from keyacct_xl.labels import header
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import listing, msg, tr
 from keyacct_xl.parsing import is_blank
@@ -41,6 +42,8 @@ class Applied:
     terms_changed: int = 0  # customers whose credit limit or payment terms changed with their credit grade
     overrides_kept: int = 0  # graded customers whose hand-set limit and terms were kept (credit_override)
     plans_written: int = 0  # customers whose upgrade or support plan the meeting set or changed
+    # each plan replaced: customer, name, column, the text held before (None: blank) and the meeting's
+    plan_changes: tuple[tuple[str, str, str, str | None, str], ...] = ()
 
     def summary(self, lang: Lang) -> str:
         """What was applied, then the review rows left out, as ``grade apply`` and the ribbon say it."""
@@ -64,6 +67,9 @@ class Applied:
             text += "\n" + tr(
                 lang, "upgrade and support plans written for {count:,} customer(s)", count=self.plans_written
             )
+            # the plan text held before exists nowhere else: it is shown beside the one replacing it
+            for cid, name, column, before, after in self.plan_changes:
+                text += f"\n  {cid} {name}: {header(column, lang)} {before or '-'} → {after}"
         if not self.not_in_customers:
             return text
         return (
@@ -159,7 +165,8 @@ def apply_review(
     differs = (target_grade.fillna("") != customers["grade"].astype(object).fillna("")) | (
         target_credit.fillna("") != customers["credit_grade"].astype(object).fillna("")
     )
-    updated, plans = _with_plans(written.customers.assign(grade=target_grade), review, rows)
+    updated, plan_changes = _with_plans(written.customers.assign(grade=target_grade), review, rows)
+    plans = len({change[0] for change in plan_changes})
     tables = []
     if differs.any() or written.changed or plans:
         master.customers = updated
@@ -176,16 +183,19 @@ def apply_review(
         terms_changed=written.changed,
         overrides_kept=int(terms["overridden"].sum()),
         plans_written=plans,
+        plan_changes=plan_changes,
     )
 
 
 PLAN_COLUMNS = ("upgrade_plan", "support_plan")
 
 
-def _with_plans(customers: pd.DataFrame, review: pd.DataFrame, rows: list[int]) -> tuple[pd.DataFrame, int]:
-    """The meeting's upgrade and support plans written into Customers (a blank entry leaves the plan held);
-    how many customers' plans changed."""
-    changed = np.zeros(len(rows), dtype=bool)
+def _with_plans(
+    customers: pd.DataFrame, review: pd.DataFrame, rows: list[int]
+) -> tuple[pd.DataFrame, tuple[tuple[str, str, str, str | None, str], ...]]:
+    """The meeting's upgrade and support plans written into Customers (a blank entry leaves the plan held); each
+    plan changed, as (customer, name, column, text before, text after)."""
+    changes: list[tuple[str, str, str, str | None, str]] = []
     customers = customers.copy()
     for column in (c for c in PLAN_COLUMNS if c in review.columns and c in customers.columns):
         given = review[column].astype(object)
@@ -195,6 +205,17 @@ def _with_plans(customers: pd.DataFrame, review: pd.DataFrame, rows: list[int]) 
             values = customers[column].astype(object).to_numpy().copy()
             positions = np.asarray(rows)[new.to_numpy()]
             values[positions] = given[new].map(lambda v: str(v).strip()).to_numpy()
+            for k, position in zip(np.flatnonzero(new.to_numpy()), positions):
+                before = held.iloc[k]
+                name = customers["name"].iloc[position] if "name" in customers else None
+                changes.append(
+                    (
+                        str(customers["customer_id"].iloc[position]),
+                        "" if is_blank(name) else str(name),
+                        column,
+                        None if is_blank(before) else str(before).strip(),
+                        str(values[position]),
+                    )
+                )
             customers[column] = values
-            changed |= new.to_numpy()
-    return customers, int(changed.sum())
+    return customers, tuple(sorted(changes))

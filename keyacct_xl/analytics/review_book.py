@@ -125,4 +125,8 @@ def review_sheets(review: Review, lang: Lang) -> list[Sheet]:
     sheets = [Sheet(tr(lang, "About"), about(review, lang)), _summary_sheet(review, lang)]
     sheets += [Sheet(list_title(key, lang), frame, headers=PROPOSED_HEADERS) for key, frame in review.lists.items()]
     sheets.append(Sheet(tr(lang, "Spot check"), review.spot_check, headers=PROPOSED_HEADERS))
-    return [*sheets, Sheet(tr(lang, "Grade review"), review.table, headers=PROPOSED_HEADERS)]
+    # the policy by its title, as the About sheet names it (the master's own review sheet keeps the file's name,
+    # which grade apply reads back)
+    policy = Pair(review.policy.title_en, review.policy.title_zh).render(lang) or review.policy.name
+    table = review.table.assign(policy=policy)
+    return [*sheets, Sheet(tr(lang, "Grade review"), table, headers=PROPOSED_HEADERS)]

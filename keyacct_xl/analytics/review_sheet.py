@@ -7,13 +7,15 @@ written in zh can be applied by a colleague running in en.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.analytics.apply import Applied, apply_review
+from keyacct_xl.analytics.apply import PLAN_COLUMNS, Applied, apply_review
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import REVIEW_COLUMNS
+from keyacct_xl.analytics.undo_grades import GradesUndone, undo_year
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang
@@ -22,6 +24,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column, ColumnKind, TableSchema
 from keyacct_xl.master.writer import save_master, write_tables
 from keyacct_xl.messages import msg
+from keyacct_xl.parsing import is_blank
 from keyacct_xl.tablefile import read_table_file
 
 _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
@@ -40,7 +43,7 @@ _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
     "price_index": ("价格指数", "Price Index", "number", 8),
     "influence": ("当地影响力", "Influence", "number", 7),
     "visit_rating": ("回访评价", "Visit Rating", "number", 7),
-    "months_as_customer": ("合作月数", "Months as Customer", "number", 7),
+    "months_as_customer": ("合作月数", "Months as Customer", "int", 7),
     "composite_score": ("综合得分", "Composite Score", "number", 8),
     "current_credit_grade": ("原信用等级", "Current Credit Grade", "text", 7),
     "credit_grade": ("建议信用等级", "Proposed Credit Grade", "text", 7),
@@ -97,13 +100,66 @@ def _carry_decisions(path: str | Path, frame: pd.DataFrame) -> int:
         old = read_table_file(path, GRADE_REVIEW.columns, table=GRADE_REVIEW.name)
     except InputError:
         return 0  # an empty or damaged old review holds no decisions worth keeping; it is replaced
-    old = old[old["year"].astype("Float64").astype("float64") == float(frame["year"].iloc[0])]
+    years = old["year"].astype("Float64").astype("float64")
+    _refuse_pending_decisions(path, old[years != float(frame["year"].iloc[0])], int(frame["year"].iloc[0]))
+    old = old[years == float(frame["year"].iloc[0])]
     old = old.dropna(how="all", subset=list(_DECISIONS)).drop_duplicates("customer_id").set_index("customer_id")
     ids = frame["customer_id"].astype(str)
     for column in _DECISIONS:
         # A row without an earlier entry keeps what the review proposes (the plans held in Customers, else blank).
         frame[column] = ids.map(old[column]).astype(object).where(ids.isin(old.index), frame[column]).to_numpy()
     return int(ids.isin(old.index).sum())
+
+
+def _refuse_pending_decisions(path: str | Path, other: pd.DataFrame, year: int) -> None:
+    """Refuse to replace a review of another year while it holds meeting decisions not yet applied: a final grade
+    or credit grade that GradeHistory does not hold for that year, a comment on a customer without that year's
+    GradeHistory row, a plan Customers does not hold. Those entries exist nowhere else; replacing the sheet would
+    drop them silently."""
+    other = other.dropna(how="all", subset=list(_DECISIONS))
+    if other.empty:
+        return
+    master = load_master(path)
+    history = master.grade_history.dropna(subset=["year"]).drop_duplicates(["year", "customer_id"], keep="last")
+    recorded = {
+        (int(h.year), str(h.customer_id)): {"grade_after": h.grade_after, "credit_after": h.credit_after}
+        for h in history.itertuples()
+    }
+    columns = [c for c in PLAN_COLUMNS if c in master.customers.columns]
+    plans = {str(c["customer_id"]): c for c in master.customers[["customer_id", *columns]].to_dict("records")}
+    pending = sorted({str(row.customer_id) for row in other.itertuples() if _pending(row, recorded, plans)})
+    if pending:
+        old_year = int(float(other["year"].dropna().iloc[0]))
+        raise InputError(
+            msg(
+                "{path}: the grading review of {old_year} holds the meeting's decisions for {count:,} customer(s) "
+                "not yet applied ({shown}); run keyacct-xl grade apply first, or write the {year} review to a file "
+                "with --out",
+                path=path,
+                old_year=old_year,
+                count=len(pending),
+                shown=", ".join(pending[:10]),
+                year=year,
+            )
+        )
+
+
+def _entry(value: object) -> str | None:
+    return None if is_blank(value) else str(value).strip()
+
+
+def _pending(row: Any, recorded: dict[tuple[int, str], dict[str, Any]], plans: dict[str, dict[str, Any]]) -> bool:
+    """Whether the review row's decisions are held nowhere but the sheet."""
+    key = (int(float(row.year)), str(row.customer_id))
+    decided = recorded.get(key)
+    for final, after in (("final_grade", "grade_after"), ("final_credit_grade", "credit_after")):
+        typed = _entry(getattr(row, final))
+        if typed is not None and (decided is None or typed.upper() != _entry(decided[after])):
+            return True
+    if _entry(row.comment) is not None and decided is None:
+        return True
+    held = plans.get(key[1], {})
+    return any(_entry(getattr(row, column)) not in (None, _entry(held.get(column))) for column in PLAN_COLUMNS)
 
 
 def read_review_sheet(path: str | Path) -> pd.DataFrame:
@@ -129,3 +185,17 @@ def apply_review_sheet(path: str | Path, *, approved_by: str | None, applied_at:
         if applied.tables:
             save_master(master, path, tables=list(applied.tables))
     return applied
+
+
+def undo_review_sheet(path: str | Path, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
+    """``grade apply --undo``: the review year's applied grades, credit grades, limits and terms taken back out of
+    the master at ``path`` where they still hold (saved only when something changed, with a backup)."""
+    with master_write_lock(Path(path)):  # no other run may change Customers between reading and saving
+        years = read_review_sheet(path)["year"].dropna().unique()
+        if len(years) != 1:
+            raise InputError(msg("GradeReview: expected one year, found {years}", years=sorted(map(int, years))))
+        master = load_master(path)
+        undone = undo_year(master, int(years[0]), approved_by=approved_by, applied_at=applied_at)
+        if undone.tables:
+            save_master(master, path, tables=list(undone.tables))
+    return undone

@@ -19,7 +19,8 @@ from xlsxwriter.worksheet import Worksheet
 from keyacct_xl.briefing.fact_sheet import FactSheet
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_values
-from keyacct_xl.master.schema import CUSTOMERS
+from keyacct_xl.master.accounts import ACCOUNT_PLAN_ACTIONS
+from keyacct_xl.master.schema import CONTACTS, CUSTOMERS, GRADE_HISTORY, OPPORTUNITIES, VISITS, TableSchema
 from keyacct_xl.messages import Message, Pair, Rendered, msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell
 from keyacct_xl.performance.complaints import deadline_labels
@@ -83,8 +84,12 @@ def _table(
     lang: Lang,
     overrides: Mapping[str, Kind] = KINDS,
     headers: Mapping[str, str | Rendered] = HEADERS,
+    table: TableSchema | None = None,
 ) -> tuple[int, int]:
-    """A section's title and table; returns the table's header row and its last row."""
+    """A section's title and table, headed by ``table``'s own headers where it has the column (a contact's name is
+    姓名, not the customer's 客户名称); returns the table's header row and its last row."""
+    if table is not None:
+        headers = {**headers, **{c.key: Pair(c.en, c.zh) for c in table.columns}}
     _title(ws, styles, layout, title, lang)
     if frame.empty:
         ws.write_string(layout.row, 0, tr(lang, "(none)"), styles.get(italic=True, font_color="#595959"))
@@ -171,18 +176,18 @@ def write_customer(
     ws = book.add_worksheet(f"{sheet.customer_id}"[:31])
     layout = _Layout(len(write_title(ws, styles, heading, f"{sheet.customer_id} {sheet.name}", lang)))
     _archive(ws, styles, layout, sheet, lang)
-    _table(ws, styles, layout, msg("Contacts"), sheet.contacts, lang)
+    _table(ws, styles, layout, msg("Contacts"), sheet.contacts, lang, table=CONTACTS)
     _table(ws, styles, layout, msg("Share of its customer category, last 12 months"), sheet.category_share, lang)
     amounts: dict[str, Kind] = {**KINDS, **{str(c): "money" for c in sheet.monthly.columns if c != "month"}}
     monthly = _table(ws, styles, layout, msg("Sales by month and product category"), sheet.monthly, lang, amounts)
     complaints = deadline_labels(sheet.complaints, lang)
-    later = [
-        (msg("Grade and credit history"), sheet.grades),
-        (msg("Open quotations"), sheet.quotes),
-        (msg("Open opportunities"), sheet.opportunities),
-        (msg("Last visits"), sheet.visits),
-        (msg("Open complaints"), complaints),
-        (msg("Open account-plan actions"), sheet.actions),
+    later: list[tuple[Message, pd.DataFrame, TableSchema | None]] = [
+        (msg("Grade and credit history"), sheet.grades, GRADE_HISTORY),
+        (msg("Open quotations"), sheet.quotes, None),
+        (msg("Open opportunities"), sheet.opportunities, OPPORTUNITIES),
+        (msg("Last visits"), sheet.visits, VISITS),
+        (msg("Open complaints"), complaints, None),
+        (msg("Open account-plan actions"), sheet.actions, ACCOUNT_PLAN_ACTIONS),
     ]
     # the archive above holds the customer's name, rep and credit grade: the ageing row keeps its money
     ageing = sheet.ageing.drop(columns=["customer_id", "name", "rep", "credit_grade"])
@@ -190,10 +195,11 @@ def write_customer(
     # The orientation is known only once every block is written: count on the shorter (landscape) page.
     page_rows = min(printable_pt_high("portrait"), printable_pt_high("landscape")) / ROW_PT
     ws.insert_chart(_place_chart(layout, page_rows), 0, _chart(book, ws, sheet, monthly, lang))
-    for title, frame in later[:-1]:
-        _table(ws, styles, layout, title, frame, lang)
+    for title, frame, table in later[:-1]:
+        _table(ws, styles, layout, title, frame, lang, table=table)
     _table(ws, styles, layout, msg("Receivables ageing"), ageing, lang, headers=captions)
-    _table(ws, styles, layout, *later[-1], lang)
+    title, frame, table = later[-1]
+    _table(ws, styles, layout, title, frame, lang, table=table)
     widths = _widths(layout)
     for j, width in enumerate(widths):
         ws.set_column(j, j, width)

@@ -13,7 +13,7 @@ from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import Review
 from keyacct_xl.analytics.review_lists import list_title
-from keyacct_xl.analytics.review_sheet import apply_review_sheet
+from keyacct_xl.analytics.review_sheet import GRADE_REVIEW, apply_review_sheet, undo_review_sheet
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.errors import InputError
@@ -32,6 +32,9 @@ HELP: dict[str, Message] = {
     "--out": msg("write the review to .xlsx (with the meeting lists) or .csv instead of a review sheet in the master"),
     "--approved-by": msg("apply: who approved the grades (GradeHistory)"),
     "--date": msg("apply: the date the grades take effect (default: today)"),
+    "--undo": msg(
+        "apply: put back the grades, credit grades, limits and terms the review's year changed, where they still hold"
+    ),
     "--by-region": msg("also write each region's pre-filled credit evaluation forms into this folder"),
     "--seed": msg("the seed of the spot check's random draw (default: the year)"),
 }
@@ -48,6 +51,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     parser.add_argument("--out", type=Path, help=HELP["--out"].render(lang))
     parser.add_argument("--approved-by", help=HELP["--approved-by"].render(lang))
     parser.add_argument("--date", help=HELP["--date"].render(lang))
+    parser.add_argument("--undo", action="store_true", help=HELP["--undo"].render(lang))
     parser.add_argument("--by-region", type=Path, metavar="DIR", help=HELP["--by-region"].render(lang))
     parser.add_argument("--seed", type=int, help=HELP["--seed"].render(lang))
     parser.set_defaults(func=run)
@@ -105,8 +109,10 @@ def _review(path: Path, args: argparse.Namespace) -> int:
         print(
             tr(
                 args.lang,
-                "review sheet written into {path}; fill final_grade, then run keyacct-xl grade apply",
+                "review sheet written into {path} (sheet {sheet}); fill in {column}, then run keyacct-xl grade apply",
                 path=path,
+                sheet=GRADE_REVIEW.sheet(master.lang),
+                column=GRADE_REVIEW.column("final_grade").header(master.lang),
             )
         )
     return 0
@@ -135,6 +141,9 @@ def _print_summary(review: Review, lang: Lang) -> None:
 
 def _apply(path: Path, args: argparse.Namespace) -> int:
     when = option_date(args.date, "--date") or pd.Timestamp.today().normalize()
+    if args.undo:
+        print(undo_review_sheet(path, approved_by=args.approved_by, applied_at=when).summary(args.lang))
+        return 0
     applied = apply_review_sheet(path, approved_by=args.approved_by, applied_at=when)
     print(applied.summary(args.lang))
     if not applied.tables:

@@ -10,7 +10,7 @@ import pandas as pd
 from keyacct_xl.consolidate.store import load_master_store
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, msg, tr
-from keyacct_xl.performance.evaluation import NO_TARGET, run_rep_evaluation
+from keyacct_xl.performance.evaluation import NO_TARGET, rating_text, run_rep_evaluation
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
                 new=int(row["new_customers"]),
                 complaints=int(row["complaints"]),
                 score="-" if pd.isna(row["total_score"]) else f"{float(row['total_score']):.1f}",
-                rating=row["rating"] or "-",
+                rating=rating_text(row["rating"], args.lang) or "-",
             )
         )
     if evaluation.forms:

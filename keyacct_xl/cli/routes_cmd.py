@@ -7,7 +7,7 @@ from pathlib import Path
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.check import require_rep
-from keyacct_xl.followup.route_review import apply_route_review, review_name, write_route_review
+from keyacct_xl.followup.route_review import apply_route_review, review_name, with_consolidated, write_route_review
 from keyacct_xl.followup.routes import propose_routes
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
@@ -22,6 +22,7 @@ HELP: dict[str, Message] = {
     "--rep": msg("assign: only this sales rep's customers"),
     "--out": msg("assign: the review .xlsx (default: routes_review_<master>.xlsx beside MASTER)"),
     "--review": msg("apply: the review to read (default: as assign writes it)"),
+    "--undo": msg("apply: put back the order the review found, where the master still holds the chosen one"),
 }
 
 
@@ -37,6 +38,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     apply = actions.add_parser("apply", parents=[common], help=HELP["apply"].render(lang))
     apply.add_argument("master", type=Path, help=HELP["master"].render(lang))
     apply.add_argument("--review", type=Path, help=HELP["--review"].render(lang))
+    apply.add_argument("--undo", action="store_true", help=HELP["--undo"].render(lang))
     apply.set_defaults(func=run_apply)
 
 
@@ -49,14 +51,18 @@ def run_assign(args: argparse.Namespace) -> int:
     if routes.empty:
         raise InputError(msg("{master}: no customers to order", master=args.master))
     path = write_route_review(
-        routes, args.out or review_name(args.master), lang=args.lang, company=master.settings.company_name
+        with_consolidated(routes, master.customers),
+        args.out or review_name(args.master),
+        lang=args.lang,
+        company=master.settings.company_name,
     )
     moved = int((routes["route_seq"].astype("Float64") != routes["proposed_seq"]).fillna(True).sum())
     count = routes.groupby(["rep", "city"], dropna=False).ngroups
     print(
         tr(
             args.lang,
-            "route proposal: {routes_count:,} customers, {count:,} routes, {moved:,} route_seq changed; review: {path}",
+            "route proposal: {routes_count:,} customers, {count:,} routes, {moved:,} with a new route order; "
+            "review: {path}",
             routes_count=len(routes),
             count=count,
             moved=moved,
@@ -68,6 +74,6 @@ def run_assign(args: argparse.Namespace) -> int:
 
 def run_apply(args: argparse.Namespace) -> int:
     """Write the chosen order into Customers."""
-    applied = apply_route_review(args.master, args.review or review_name(args.master))
+    applied = apply_route_review(args.master, args.review or review_name(args.master), undo=args.undo)
     print(applied.summary(args.lang))
     return 0

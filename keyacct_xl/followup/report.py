@@ -21,6 +21,7 @@ from keyacct_xl.followup.lists import OCCASION_LABELS
 from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import header as schema_header
+from keyacct_xl.master.schema import VISITS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import Message, Pair, Rendered, cmsg, msg, tr
 from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_cell, write_csv
@@ -77,8 +78,13 @@ DECIMALS = {"visits_per_week"}
 
 
 def header(key: str, lang: Lang) -> str:
-    """The column header of ``key`` in ``lang``."""
-    return HEADERS[key].render(lang) if key in HEADERS else schema_header(key, lang)
+    """The column header of ``key`` in ``lang``: this report's own, else the Visits sheet's (a visit's method is no
+    payment's 收款方式), else the master's."""
+    if key in HEADERS:
+        return HEADERS[key].render(lang)
+    if key in VISITS.keys:
+        return VISITS.column(key).header(lang)
+    return schema_header(key, lang)
 
 
 def shown(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:

@@ -52,6 +52,7 @@ class Moved:
     batch: str | None
     lines: dict[str, int]
     swept: tuple[str, ...] = ()
+    already_held: int = 0  # import: lines of the file the master held already, not imported again
 
     def summary(self, lang: Lang, *, action: Literal["archive", "restore", "import"] = "archive") -> str:
         """One line saying what moved where."""
@@ -66,9 +67,17 @@ class Moved:
         if action == "restore":
             return tr(lang, "back in the workbook from the history store: {counts}", counts=counts)
         if action == "import":
-            return tr(
+            line = tr(
                 lang, "imported into the history store (batch {batch}): {counts}", batch=self.batch, counts=counts
             )
+            if self.already_held:
+                line += "\n" + tr(
+                    lang,
+                    "{count:,} line(s) of the file the master already holds (in the workbook or the history store) "
+                    "not imported again",
+                    count=self.already_held,
+                )
+            return line
         return tr(lang, "moved into the history store (batch {batch}): {counts}", batch=self.batch, counts=counts)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
@@ -17,6 +18,7 @@ from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.history.archive import Moved, verify
 from keyacct_xl.history.store import (
     ARCHIVED_TABLES,
+    archived_lines,
     committed_batches,
     conform,
     lines_digest,
@@ -38,7 +40,8 @@ TABLES = {t.attr: t for t in ARCHIVED_TABLES}  # as the command names them: tran
 def import_lines(master_path: Path, source: Path, table: str) -> Moved:
     """Add the lines of ``source`` to ``table`` (transactions or payments) of the master's history store.
 
-    The same lines imported again are refused, naming the batch that holds them.
+    The same lines imported again are refused, naming the batch that holds them; lines of the file the master holds
+    already (an export overlapping the last one, or the workbook's own lines) are not imported again, and counted.
     """
     schema = _schema(table)
     required = tuple(dict.fromkeys((*REQUIRED_COLUMNS[schema.name], *NOT_BLANK[schema.name])))
@@ -59,6 +62,14 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
                         batch=ident,
                     )
                 )
+        frame, held = _without_held_lines(frame, master.frame(schema), master_path, named, schema.name)
+        if frame.empty:
+            raise InputError(
+                msg(
+                    "{source}: these lines are in the master or its history store already; nothing was imported",
+                    source=source,
+                )
+            )
         batch = write_batch(
             store, frame["date"].max().normalize() + pd.Timedelta(days=1), {schema.name: frame}, after=named
         )
@@ -69,7 +80,28 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
             raise
         master.settings = dataclasses.replace(master.settings, history_store=",".join([*named, batch.id]))
         save_master(master, master_path, tables=[SETTINGS.name])
-    return Moved(batch.id, {schema.name: len(frame)})
+    return Moved(batch.id, {schema.name: len(frame)}, already_held=held)
+
+
+def _without_held_lines(
+    frame: pd.DataFrame, workbook: pd.DataFrame, master_path: Path, batches: tuple[str, ...], table: str
+) -> tuple[pd.DataFrame, int]:
+    """``frame`` less the lines the master holds already, in its workbook or its store, compared on the columns
+    the file fills and counted with repeats: a line held twice skips two equal lines of the file, so two equal
+    lines of one invoice still come in once each. Returns the lines to import and how many were held."""
+    held = [workbook]
+    if batches:
+        held.append(archived_lines(master_path, batches, table, workbook))
+    columns = [c for c in frame.columns if frame[c].notna().any()]  # the columns the export has
+    held_keys, held_count = np.unique(
+        pd.util.hash_pandas_object(pd.concat([h[columns] for h in held]), index=False).to_numpy(), return_counts=True
+    )
+    keys = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
+    at = np.minimum(np.searchsorted(held_keys, keys), max(len(held_keys) - 1, 0))
+    have = np.where(held_keys[at] == keys, held_count[at], 0) if len(held_keys) else np.zeros(len(keys), dtype=int)
+    seen = pd.Series(keys).groupby(keys).cumcount().to_numpy()  # this line's repeat among the file's equal lines
+    new = seen >= have
+    return frame[new].reset_index(drop=True), int((~new).sum())
 
 
 def _schema(table: str) -> TableSchema:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.policy import master_policy
-from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.catalog import load_form, shared_lists
 from keyacct_xl.forms.generator import FormData, write_form
 from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.forms.repforms import output_name, rep_folder, rep_form_specs
@@ -25,7 +25,8 @@ from keyacct_xl.master.followthrough import COMPLAINTS, REP_EVALUATIONS
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.plans import MONTHLY_PLANS, SALES_TARGETS
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.messages import Message, cmsg, msg, tr
+from keyacct_xl.messages import Message, Pair, Rendered, cmsg, msg, tr
+from keyacct_xl.parsing import is_blank
 from keyacct_xl.performance.complaints import complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.document import Labels, write_document
 from keyacct_xl.performance.reps import EvaluationPeriod, evaluation_period, rep_kpis
@@ -88,6 +89,21 @@ LABELS = Labels(
     blanks={"sales_achievement": NO_TARGET, "collection_achievement": NO_TARGET},
 )
 SCORE_LABELS = Labels(HEADERS, {"kpi": KPI_LABELS}, rates=frozenset({"weight"}))
+
+
+def rating_labels() -> dict[str, Rendered]:
+    """The rating choices (优秀 … 很差) by each name they go by, as their label in either language: the shipped
+    scoring policy's bands and the supervisors' evaluation forms name a rating by them; a rating a custom policy
+    names otherwise shows as written."""
+    return {name: Pair(c.en, c.zh) for c in shared_lists().get("rating5", ()) for name in c.names}
+
+
+def rating_text(rating: object, lang: Lang) -> str | None:
+    """``rating`` as a reader in ``lang`` reads it (None for no rating)."""
+    if rating is pd.NA or is_blank(rating):
+        return None
+    label = rating_labels().get(str(rating).strip())
+    return label.render(lang) if label is not None else str(rating)
 
 
 @dataclass(frozen=True)
@@ -183,7 +199,9 @@ def run_rep_evaluation(
         return evaluation
     title = tr(lang, "Rep evaluation {period}", period=span.text)
     sheets = [(tr(lang, "Rep KPIs"), kpis), (tr(lang, "KPI scores"), scores)]
-    labels = replace(LABELS, values=SCORE_LABELS.values, rates=LABELS.rates | SCORE_LABELS.rates)
+    ratings = rating_labels()
+    values = {**SCORE_LABELS.values, "rating": ratings, "supervisor_rating": ratings}
+    labels = replace(LABELS, values=values, rates=LABELS.rates | SCORE_LABELS.rates)
     return replace(
         evaluation, path=write_document(path, title, sheets, labels, lang=lang, company=master.settings.company_name)
     )

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from keyacct_xl.i18n import Lang
-from keyacct_xl.messages import joined, msg, tr
+from keyacct_xl.labels import RECONCILE_STATUS
+from keyacct_xl.messages import joined, tr
 from keyacct_xl.receivables.hints import add_hints
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
 from keyacct_xl.receivables.statement_reader import Problem, Statement
@@ -76,19 +77,11 @@ def reconcile(
     )
 
 
-# The statuses as the summary line names them: zh by label, en by the status key itself.
-STATUS_LABELS = {
-    "matched": msg("matched"),
-    "amount_mismatch": msg("amount_mismatch"),
-    "only_ours": msg("only_ours"),
-    "only_theirs": msg("only_theirs"),
-}
-
-
 def status_counts(table: pd.DataFrame, lang: Lang) -> str:
-    """``matched 21, amount_mismatch 1, …`` (en, the status keys) or ``相符 21，金额不符 1，…`` (zh)."""
+    """``matched 21, amount mismatch 1, …`` or ``相符 21，金额不符 1，…``: the statuses named as the report's
+    status column names them."""
     counts = table["status"].value_counts()
-    return joined(lang, [f"{label.render(lang)} {int(counts.get(k, 0))}" for k, label in STATUS_LABELS.items()])
+    return joined(lang, [f"{label.render(lang)} {int(counts.get(k, 0))}" for k, label in RECONCILE_STATUS.items()])
 
 
 def closing(statement: Statement) -> tuple[float, float]:

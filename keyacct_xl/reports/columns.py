@@ -49,6 +49,8 @@ MONEY = frozenset(
 )
 PERCENT_SUFFIXES = ("_share", "_rate", "growth", "gross_margin", "_change")
 PERCENT = frozenset({"share"})
+# Keys counting whole days or months (``max_days_overdue``, ``months_as_customer``); an average of them is a fraction.
+WHOLE_UNITS = ("days", "months")
 FORMATS: dict[Kind, str | None] = {
     "text": None,
     "int": "0",
@@ -95,6 +97,8 @@ def column_kind(key: object, values: pd.Series, overrides: Mapping[str, Kind] | 
         return "money"
     if name in PERCENT or name.endswith(PERCENT_SUFFIXES):
         return "percent"
+    if _counts_whole_units(name, values):
+        return "int"
     if name in SCHEMA_KINDS and _fits(SCHEMA_KINDS[name], values):
         return SCHEMA_KINDS[name]
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
@@ -107,6 +111,18 @@ def column_kind(key: object, values: pd.Series, overrides: Mapping[str, Kind] | 
     if pd.api.types.is_float_dtype(values.dtype):
         return "number"
     return "text"
+
+
+def _counts_whole_units(name: str, values: pd.Series) -> bool:
+    """A count of days or months held as floats (a blank for a customer without one) whose values are all whole:
+    it reads ``14``, not ``14.00``."""
+    words = name.split("_")
+    if not any(unit in words for unit in WHOLE_UNITS) or "avg" in words or "average" in words:
+        return False
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return False
+    present = values.dropna().to_numpy(dtype="float64")
+    return bool(np.all(np.isfinite(present) & (present == np.round(present))))
 
 
 def _fits(kind: Kind, values: pd.Series) -> bool:

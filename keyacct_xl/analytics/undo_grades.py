@@ -1,0 +1,177 @@
+"""``grade apply --undo``: a year's applied grades, credit grades, limits and terms taken back out of Customers.
+
+GradeHistory holds every applied decision with its values before and after (keyacct_xl/analytics/history.py): a
+customer's first row of the year holds what Customers held before the year's first apply, its latest row what the
+last apply wrote. The undo puts the first row's values back where Customers still hold the latest row's, and
+records the undo as one more row of the year (rows are never rewritten), so applying the review again is one more
+row too. A customer changed since (a limit set by hand after the apply) is left as it is and listed; the upgrade and
+support plans are not in GradeHistory and are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.analytics.history import record_history
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.model import Master
+from keyacct_xl.messages import Message, listing, msg, tr
+from keyacct_xl.parsing import is_blank
+
+# (Customers column, GradeHistory before, GradeHistory after, what a person calls it)
+FIELDS: tuple[tuple[str, str, str, Message], ...] = (
+    ("grade", "grade_before", "grade_after", msg("grade")),
+    ("credit_grade", "credit_before", "credit_after", msg("credit grade")),
+    ("credit_limit", "limit_before", "limit_after", msg("credit limit")),
+    ("payment_terms_days", "terms_before", "terms_after", msg("payment terms (days)")),
+)
+TERMS = ("credit_limit", "payment_terms_days")
+PLANS = ("upgrade_plan", "support_plan")
+NUMBERS = (int, float, np.integer, np.floating)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One customer put back: each field with its value before and after the undo."""
+
+    customer_id: str
+    name: str
+    fields: tuple[tuple[Message, Any, Any], ...]
+
+    def text(self, lang: Lang) -> str:
+        """``C3 丙超市: grade A → B; credit limit 500,000 → 200,000``."""
+        parts = [f"{label.render(lang)} {_shown(a)} → {_shown(b)}" for label, a, b in self.fields]
+        return f"{self.customer_id} {self.name}: " + "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class GradesUndone:
+    """What the undo changed: the tables to save, each customer put back, those changed since, plans kept."""
+
+    year: int
+    tables: tuple[str, ...]
+    changes: tuple[Change, ...]
+    changed_since: tuple[str, ...]
+    plans_kept: int
+
+    def summary(self, lang: Lang) -> str:
+        """A line with the count, a line per customer with its values before and after, then what was left."""
+        lines = [tr(lang, "{year} grades undone for {count:,} customer(s)", year=self.year, count=len(self.changes))]
+        lines += [f"  {change.text(lang)}" for change in self.changes]
+        if self.changed_since:
+            lines.append(
+                tr(
+                    lang,
+                    "{count:,} customer(s) left as they are, changed since the grades were applied: {customers}",
+                    count=len(self.changed_since),
+                    customers=listing(self.changed_since[:10]),
+                )
+            )
+        if self.plans_kept:
+            lines.append(
+                tr(
+                    lang,
+                    "upgrade and support plans kept for {count:,} customer(s) (the grade history holds no plans)",
+                    count=self.plans_kept,
+                )
+            )
+        return "\n".join(lines)
+
+
+def _blank(value: Any) -> bool:
+    return value is pd.NA or is_blank(value)
+
+
+def _shown(value: Any) -> str:
+    if _blank(value):
+        return "-"
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if _blank(a) or _blank(b):
+        return _blank(a) and _blank(b)
+    if isinstance(a, NUMBERS) and isinstance(b, NUMBERS):
+        return round(float(a), 2) == round(float(b), 2)
+    return str(a).strip() == str(b).strip()
+
+
+def _records_terms(row: dict[str, Any]) -> bool:
+    return not (_blank(row["limit_after"]) and _blank(row["terms_after"]))
+
+
+def _first_and_latest(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[Any, Any]]:
+    """Per Customers column: the value before the year's first row recording it, the value after its latest."""
+    found = {}
+    for column, before, after, _ in FIELDS:
+        recording = [r for r in rows if column not in TERMS or _records_terms(r)]
+        if recording:
+            found[column] = (recording[0][before], recording[-1][after])
+    return found
+
+
+def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
+    """Put back, in ``master`` (in memory), what Customers held before ``year``'s grades were applied."""
+    history = master.grade_history
+    of_year = history[(history["year"].astype("Float64") == year).fillna(False).to_numpy(dtype=bool)]
+    by_customer: dict[str, list[dict[str, Any]]] = {}
+    for row in of_year.to_dict("records"):
+        by_customer.setdefault(str(row["customer_id"]), []).append(row)
+    customers = master.customers.copy()
+    position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str))}
+    changes, changed_since, history_rows, plans_kept = [], [], [], 0
+    for cid, rows in by_customer.items():
+        if cid not in position:
+            continue
+        i = position[cid]
+        values = _first_and_latest(rows)
+        now = {column: customers[column].iloc[i] for column in values}
+        if not all(_same(now[c], latest) for c, (_, latest) in values.items()):
+            if not all(_same(now[c], first) for c, (first, _) in values.items()):
+                changed_since.append(cid)
+            continue
+        moved = [(c, now[c], first) for c, (first, _) in values.items() if not _same(now[c], first)]
+        if not moved:
+            continue
+        for column, _, first in moved:
+            customers.loc[customers.index[i], column] = None if _blank(first) else first
+        labels = {column: label for column, _, _, label in FIELDS}
+        name = customers["name"].iloc[i] if "name" in customers else None
+        changes.append(Change(cid, "" if _blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
+        plans_kept += any(not _blank(customers[p].iloc[i]) for p in PLANS if p in customers)
+        history_rows.append(_history_row(year, cid, now, {c: b for c, _, b in moved}, approved_by, applied_at, master))
+    tables: list[str] = []
+    if changes:
+        master.customers = customers
+        master.grade_history = record_history(master.grade_history, history_rows).history
+        tables = ["Customers", "GradeHistory"]
+    return GradesUndone(year, tuple(tables), tuple(changes), tuple(changed_since), plans_kept)
+
+
+def _history_row(
+    year: int,
+    cid: str,
+    now: dict[str, Any],
+    put_back: dict[str, Any],
+    approved_by: str | None,
+    applied_at: pd.Timestamp,
+    master: Master,
+) -> dict[str, Any]:
+    """The undo as a GradeHistory row: the values before it and after it, the reason saying it is an undo."""
+    row: dict[str, Any] = {"year": year, "customer_id": cid}
+    for column, before, after, _ in FIELDS:
+        if column in now:
+            row[before] = now[column]
+            row[after] = put_back.get(column, now[column])
+    row.update(
+        reason=tr(master.lang, "undo of the {year} grades", year=year), approved_by=approved_by, applied_at=applied_at
+    )
+    return row
