@@ -7,6 +7,7 @@ test kills a real archive process with SIGKILL at points spread over its run.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -384,3 +385,25 @@ def test_an_import_with_a_blank_date_is_refused_naming_the_line(demo_master: Pat
         import_lines(path, export, "transactions")
     assert refused.value.en == "erp.csv: line 4, column 日期: Date is required but blank"
     assert path.read_bytes() == saved and not store_path(path).exists()
+
+
+@pytest.mark.parametrize("planted", ["../victim.txt", "{abs}"])
+def test_a_manifest_dropped_into_the_store_cannot_make_a_move_delete_files_outside_it(
+    demo_master: Path, tmp_path: Path, planted: str
+) -> None:
+    """A sweep deletes the files of a batch the master does not name; a hand-made manifest naming the master's
+    neighbours (or any absolute path) is refused naming the manifest, and nothing outside the store is touched."""
+    path = _copy(demo_master, tmp_path / "master")
+    victim = tmp_path / "master" / "victim.txt"
+    victim.write_text("the manager's own file", encoding="utf-8")
+    ident = "20200101-0123456789ab"
+    manifests = store_path(path) / "batches"
+    manifests.mkdir(parents=True)
+    files = [planted.format(abs=victim), "transactions/year=2019/month=01/missing.parquet"]
+    doc = {"id": ident, "before": "2020-01-01", "tables": {"Transactions": {"lines": 1, "amount": 0, "files": files}}}
+    (manifests / f"{ident}.json").write_text(json.dumps(doc), encoding="utf-8")
+    saved = path.read_bytes()
+    with pytest.raises(InputError) as refused:
+        archive(path, BEFORE)
+    assert refused.value.en.startswith(f"{manifests / ident}.json: the history store's batch {ident} names a file")
+    assert victim.read_text(encoding="utf-8") == "the manager's own file" and path.read_bytes() == saved

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,19 +142,47 @@ def write_batch(
     return batch
 
 
+_BATCH_ID = re.compile(r"\d{8}-[0-9a-f]{12}")
+
+
+def _file_outside_layout(batch: Batch) -> str | None:
+    """The first file ``batch`` names that is not where write_batch puts its files, or None.
+
+    The store deletes the files a batch names (a sweep, a restore): a manifest dropped into the folder by hand must
+    not make it delete or read ``../master.xlsx`` or an absolute path anywhere else on the disk."""
+    for table, files in batch.files.items():
+        layout = re.compile(rf"{re.escape(table.lower())}/year=\d{{4}}/month=\d{{2}}/{re.escape(batch.id)}\.parquet")
+        for relative in files:
+            if not isinstance(relative, str) or not layout.fullmatch(relative):
+                return str(relative)
+    return None
+
+
 def read_manifest(store: Path, ident: str) -> Batch:
-    """The manifest of batch ``ident``; a missing or damaged one is an InputError naming it."""
+    """The manifest of batch ``ident``; a missing or damaged one, or one naming a file outside the store's layout,
+    is an InputError naming it."""
     path = store / MANIFESTS / f"{ident}.json"
+    if not _BATCH_ID.fullmatch(ident):
+        raise InputError(
+            msg(
+                "{path}: {batch} is not a batch of the history store (yyyymmdd-12 hex digits); check Settings "
+                "history_store",
+                path=store,
+                batch=ident,
+            )
+        )
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return Batch(
+        batch = Batch(
             doc["id"],
             pd.Timestamp(doc["before"]),
             {n: TableTotals(int(t["lines"]), float(t["amount"])) for n, t in doc["tables"].items()},
             {n: tuple(t["files"]) for n, t in doc["tables"].items()},
             doc.get("lines_digest", ""),
         )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if batch.id != ident:
+            raise ValueError(f"its id is {batch.id!r}")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(
             msg(
                 "{path}: the history store's batch {batch} cannot be read ({error}); the master names "
@@ -163,6 +192,18 @@ def read_manifest(store: Path, ident: str) -> Batch:
                 error=exc,
             )
         ) from None
+    outside = _file_outside_layout(batch)
+    if outside is not None:
+        raise InputError(
+            msg(
+                "{path}: the history store's batch {batch} names a file outside the store's layout ({file}); "
+                "nothing was read or deleted",
+                path=path,
+                batch=ident,
+                file=outside,
+            )
+        )
+    return batch
 
 
 def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None = None) -> pd.DataFrame:
