@@ -407,3 +407,56 @@ def test_a_manifest_dropped_into_the_store_cannot_make_a_move_delete_files_outsi
         archive(path, BEFORE)
     assert refused.value.en.startswith(f"{manifests / ident}.json: the history store's batch {ident} names a file")
     assert victim.read_text(encoding="utf-8") == "the manager's own file" and path.read_bytes() == saved
+
+
+def _rle_bomb(path: Path) -> None:
+    """40,000,000 lines of one sale, run-length encoded: a file of a few hundred kB."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines = 1_000_000
+    table = pa.table(
+        {
+            "单据编号": pa.array(["H1"]).take(pa.array([0] * lines)),
+            "日期": pa.array([18000] * lines, pa.int32()).cast(pa.date32()),
+            "客户编号": pa.array(["C0001"]).take(pa.array([0] * lines)),
+            "金额": pa.array([1.0] * lines),
+        }
+    )
+    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
+        for _ in range(40):
+            writer.write_table(table)
+
+
+def _text_bomb(path: Path) -> None:
+    """200,000 lines whose product is one 2,000-character text from the column's dictionary."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines = 200_000
+    table = pa.table(
+        {
+            "单据编号": pa.array([f"H{i}" for i in range(lines)]),
+            "日期": pa.array([18000] * lines, pa.int32()).cast(pa.date32()),
+            "客户编号": pa.array(["C0001"] * lines),
+            "产品": pa.array(["螺" * 2000]).take(pa.array([0] * lines)),
+            "金额": pa.array([1.0] * lines),
+        }
+    )
+    pq.write_table(table, path, compression="zstd")
+
+
+@pytest.mark.parametrize("bomb", [_rle_bomb, _text_bomb])
+def test_a_parquet_compression_bomb_is_refused_before_it_fills_the_memory(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], bomb
+) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.parquet"
+    bomb(export)
+    assert export.stat().st_size < 2 * 1024**2
+    saved = path.read_bytes()
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"keyacct-xl: {export}: the parquet file decodes to more than ") and err.count("\n") == 1
+    assert "times its size: a compression bomb?); it was not read" in err
+    assert path.read_bytes() == saved and not store_path(path).exists()
