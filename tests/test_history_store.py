@@ -460,3 +460,38 @@ def test_a_parquet_compression_bomb_is_refused_before_it_fills_the_memory(
     assert err.startswith(f"keyacct-xl: {export}: the parquet file decodes to more than ") and err.count("\n") == 1
     assert "times its size: a compression bomb?); it was not read" in err
     assert path.read_bytes() == saved and not store_path(path).exists()
+
+
+def test_a_store_file_replaced_by_hand_is_refused_not_read_as_the_masters_lines(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    """A month's file of a named batch swapped for another holding more lines (or a huge one): the load stops naming
+    the batch, from the files' metadata, before a line of them is read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = _copy(demo_master, tmp_path / "master")
+    moved = archive(path, BEFORE)
+    store = store_path(path)
+    month = sorted((store / "transactions").rglob("*.parquet"))[0]
+    lines = pq.read_table(month)
+    pq.write_table(pa.concat_tables([lines, lines]), month)
+    with pytest.raises(InputError) as refused:
+        load_master(path)
+    assert refused.value.en.startswith(
+        f"{store}: the history store's batch {moved.batch} does not hold what its manifest says (Transactions: "
+    )
+    assert refused.value.en.endswith("a file was replaced or damaged; nothing was read")
+
+
+def test_a_damaged_store_file_is_named_in_one_line_by_status_and_load(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    archive(path, BEFORE)
+    month = sorted((store_path(path) / "transactions").rglob("*.parquet"))[0]
+    month.write_bytes(b"not parquet")
+    for command in (["history", "status", str(path)], ["rfm", str(path), "--out", str(tmp_path / "rfm.xlsx")]):
+        assert main([*command, "--lang", "en"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "the history store's file cannot be read" in err and month.name in err, err
