@@ -35,7 +35,7 @@ from keyacct_xl.master.export import key_path
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.privacy import is_personal_header
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.master.redact import scrubber
+from keyacct_xl.master.redact import MASK, scrubber
 from keyacct_xl.master.schema import ALL_TABLES
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
@@ -435,6 +435,27 @@ def test_the_consolidation_report_masks_personal_values(tmp_path: Path) -> None:
     shown = "\n".join(_parts(plain).values())
     assert all(v in shown for v in personal)  # without the option the report quotes them (Changes, Conflicts)
     assert not [v for v in personal if v in "\n".join(_parts(masked).values())]
+
+
+def test_the_masked_report_hides_a_personal_value_quoted_in_a_file_name(tmp_path: Path) -> None:
+    """A rep names the file after the contact and her new mobile: the masked report shows neither the phone in its
+    field nor in the Files, Changes or Errors sheets' file names."""
+    m = Master.empty()
+    m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"]})
+    master = save_master(m, tmp_path / "master.xlsx", backup=False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    customer = pd.Series({"customer_id": "C001", "name": "广州华强贸易有限公司"})
+    (inbox / "card.xlsx").write_bytes(_card("张三", customer, [{"name": "陈美玲", "phone": FIRST_PHONE}]))
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(tmp_path / "r1.xlsx")]) == 0
+    (inbox / "card.xlsx").unlink()
+    named = inbox / f"陈美玲_{SECOND_PHONE}.xlsx"
+    named.write_bytes(_card("张三", customer, [{"name": "陈美玲", "phone": SECOND_PHONE, "email": "meiling@@example"}]))
+    masked = tmp_path / "masked.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(masked), "--without-sensitive"]) == 0
+    text = "\n".join(_parts(masked).values())
+    assert f"陈美玲_{MASK}.xlsx" in text  # the file is still listed, by the rest of its name
+    assert SECOND_PHONE not in text and FIRST_PHONE not in text and "meiling@@example" not in text
 
 
 def test_the_errors_sheet_masks_a_bad_personal_value(tmp_path: Path) -> None:
