@@ -555,3 +555,38 @@ def test_the_settings_ask_the_ribbon_and_the_cli_to_mask_the_report(tmp_path: Pa
     [ribbon] = (tmp_path / "reports").glob("*.xlsx")
     assert "138-0000-ZZZZ" not in "\n".join(_parts(ribbon).values())
     assert load_master(master).settings.report_personal_data == "mask"
+
+
+def test_a_redacted_export_leaves_no_earlier_store_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """share.xlsx was first a plain export (with the master's history store) that someone then opened: share.kx holds
+    its sales lines and, in the load cache, every table with the contacts' phones. A redacted export to the same
+    name must not leave them beside it."""
+    source = save_master(generate_demo(seed=5, customers=30), tmp_path / "master.xlsx", backup=False)
+    assert main(["history", "archive", str(source), "--before", "2025-01-01"]) == 0
+    share = tmp_path / "share.xlsx"
+    assert main(["master", "export", str(source), "--out", str(share)]) == 0
+    phones = load_master(share).contacts["phone"].dropna().tolist()  # opened: the load cache is written
+    cache = tmp_path / "share.kx" / "cache"
+    assert phones and set(phones) <= _parquet_texts(cache)
+    plain = share.read_bytes()
+    assert main(["master", "export", str(source), "--out", str(share), "--without-sensitive", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"keyacct-xl: {tmp_path / 'share.kx'}: the history store of the earlier share.xlsx holds")
+    assert err.count("\n") == 1 and share.read_bytes() == plain
+    for lines in ("batches", "transactions", "payments"):  # what a master of 8 MiB or more without a store leaves
+        shutil.rmtree(tmp_path / "share.kx" / lines)
+    assert main(["master", "export", str(source), "--out", str(share), "--without-sensitive"]) == 0
+    assert not set(phones) & _parquet_texts(tmp_path / "share.kx") and not cache.exists()
+
+
+def _parquet_texts(folder: Path) -> set[str]:
+    """Every text value of every Parquet file under ``folder`` (compressed, so not found in the bytes)."""
+    import pyarrow.parquet as pq
+
+    texts: set[str] = set()
+    for path in folder.rglob("*.parquet"):
+        for column in pq.read_table(path).to_pydict().values():
+            texts.update(v for v in column if isinstance(v, str))
+    return texts
