@@ -159,10 +159,13 @@ def read_csv_rows(path: Path) -> list[list[str]]:
             continue
     else:
         raise InputError(msg("{path}: cannot decode the text (tried UTF-8 and GB18030)", path=path))
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise InputError(msg("{path}: not a readable CSV file ({exc})", path=path, exc=exc)) from None
+        rows = list(reader)
+    except csv.Error as exc:  # a field past the csv module's limit, an unclosed quote running to the end
+        raise InputError(
+            msg("{path}: line {line}: not a readable CSV file ({exc})", path=path, line=reader.line_num, exc=exc)
+        ) from None
     if not any(not is_blank(v) for row in rows for v in row):
         raise InputError(msg("{path}: the file is empty", path=path))
     return rows
