@@ -119,9 +119,9 @@ def _personal_values(result: RunResult) -> set[str]:
         parts = c.key.split(" / ")
         if row_key and len(parts) == len(row_key.columns):
             values.update(p for p, col in zip(parts, row_key.columns) if _personal_column(c.table, col))
-    for c in result.conflicts:
-        if c.kind == "value" and _personal_column(CUSTOMERS.name, c.field):
-            values.update((c.master_value, c.submitted_value))
+    for conflict in result.conflicts:
+        if conflict.kind == "value" and _personal_column(CUSTOMERS.name, conflict.field):
+            values.update((conflict.master_value, conflict.submitted_value))
     return {str(v).removesuffix("…") for v in values if v is not None and str(v).strip()}
 
 
