@@ -21,6 +21,19 @@ from keyacct_xl.messages import msg
 LOCK_WAIT_SECONDS = 30.0
 LOCK_WAIT_VARIABLE = "KEYACCT_XL_LOCK_WAIT"  # seconds a second writer waits for the lock (tests, slow shares)
 _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')  # what Windows refuses in a name, spaces, control characters
+_EDGE_DOTS = re.compile(r"^\.+|\.+$")
+_DEVICE_NAMES = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGNORECASE)
+
+
+def safe_name(text: str) -> str:
+    """``text`` (a rep's, a region's or a customer's name) as one file or folder name on every system.
+
+    Characters Windows refuses, spaces and control characters become ``_``; so do dots at either end (``..`` as a
+    folder would write beside the folder chosen, not in it; Windows drops a trailing dot); a Windows device name
+    (CON, NUL, COM1 ...) gets a ``_`` in front; an empty name is ``_``."""
+    name = _EDGE_DOTS.sub(lambda dots: "_" * len(dots.group()), _UNSAFE_IN_NAMES.sub("_", text))
+    return f"_{name}" if not name or _DEVICE_NAMES.fullmatch(name) else name
 
 
 def excel_lock_file(path: Path) -> Path:

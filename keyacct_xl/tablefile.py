@@ -10,9 +10,13 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import python_calamine as calamine
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
@@ -31,6 +35,12 @@ SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
 # Chinese exports from older tools are often GBK; UTF-8 (with or without BOM) is tried first.
 # A sheet's area (bounding box of its cells) read from a table file: a big ledger, not a sparse bomb.
 MAX_TABLE_CELLS = 20_000_000
+# A Parquet file decodes to a few times its size (an ERP export of sales lines: 5-6 times); a crafted one, a value
+# repeated by run-length encoding for millions of rows or one huge text, to thousands of times. Past the floor, a
+# file decoding to more than MAX_PARQUET_RATIO times its size is refused before it fills the memory.
+MAX_PARQUET_RATIO = 100
+PARQUET_RATIO_FLOOR = 256 * 1024**2
+_PARQUET_BATCH_ROWS = 65_536
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -149,10 +159,13 @@ def read_csv_rows(path: Path) -> list[list[str]]:
             continue
     else:
         raise InputError(msg("{path}: cannot decode the text (tried UTF-8 and GB18030)", path=path))
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise InputError(msg("{path}: not a readable CSV file ({exc})", path=path, exc=exc)) from None
+        rows = list(reader)
+    except csv.Error as exc:  # a field past the csv module's limit, an unclosed quote running to the end
+        raise InputError(
+            msg("{path}: line {line}: not a readable CSV file ({exc})", path=path, line=reader.line_num, exc=exc)
+        ) from None
     if not any(not is_blank(v) for row in rows for v in row):
         raise InputError(msg("{path}: the file is empty", path=path))
     return rows
@@ -168,14 +181,9 @@ def _parquet_frame(path: Path, columns: Sequence[Column], required: tuple[str, .
     """A Parquet file's columns typed one column at a time (keyacct_xl/master/arrowread.py): an ERP export of
     millions of lines is never turned into Python rows; a column whose values its kind does not take (typed
     amounts, dates as text) is converted cell by cell, a bad value named by its row. Parquet is a typed format
-    pyarrow validates as it reads, so it is read here rather than in a worker: a worker would pickle every line."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise InputError(msg("{path}: cannot read the parquet file ({exc})", path=path, exc=exc)) from None
+    pyarrow validates as it reads, so it is read here rather than in a worker (a worker would pickle every line),
+    with its decoded size capped instead (``read_parquet_capped``)."""
+    table = read_parquet_capped(path)
     headers: list[object] = list(table.column_names)
     positions = resolve_headers(headers, columns, where=str(path), required=required)
     arrays = [table.column(i).combine_chunks() for i in range(table.num_columns)]
@@ -202,6 +210,47 @@ def _parquet_frame(path: Path, columns: Sequence[Column], required: tuple[str, .
         if col.key not in frame.columns:
             frame[col.key] = pd.Series([None] * len(frame), dtype=dtype_for(col.kind))
     return frame[[c.key for c in columns]]
+
+
+def read_parquet_capped(path: Path) -> pa.Table:
+    """Every column of the Parquet file at ``path``, read a batch of rows at a time; a damaged file, or one that
+    would decode to more than MAX_PARQUET_RATIO times its size (a compression bomb), is an InputError naming it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    size = max(path.stat().st_size, 1)
+    try:
+        parquet = pq.ParquetFile(path)
+        meta = parquet.metadata
+        # What the file says it holds, before a byte is decoded: 8 bytes a value at least, or the column's pages.
+        stated = sum(
+            max(meta.row_group(g).num_rows * 8, meta.row_group(g).column(c).total_uncompressed_size)
+            for g in range(meta.num_row_groups)
+            for c in range(meta.num_columns)
+        )
+        _refuse_inflation(path, stated, size)
+        batches, decoded = [], 0
+        for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS):
+            decoded += batch.nbytes  # a text repeated from a dictionary decodes to far more than the file says
+            _refuse_inflation(path, decoded, size)
+            batches.append(batch)
+        return pa.Table.from_batches(batches, schema=parquet.schema_arrow)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(msg("{path}: cannot read the parquet file ({exc})", path=path, exc=exc)) from None
+
+
+def _refuse_inflation(path: Path, decoded: int, size: int) -> None:
+    if decoded > PARQUET_RATIO_FLOOR and decoded / size > MAX_PARQUET_RATIO:
+        raise InputError(
+            msg(
+                "{path}: the parquet file decodes to more than {decoded:,} bytes from {size:,} (over {ratio} times "
+                "its size: a compression bomb?); it was not read",
+                path=path,
+                decoded=decoded,
+                size=size,
+                ratio=MAX_PARQUET_RATIO,
+            )
+        )
 
 
 def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[object]], Place]:

@@ -118,3 +118,13 @@ def test_named_table_is_read_and_errors_name_its_cell(tmp_path: Path) -> None:
     book.close()
     with pytest.raises(InputError, match=r"^tx\.xlsx: sheet 销售, cell C5 \(日期\): 'bad' is not a date"):
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED, table="Transactions")
+
+
+def test_a_csv_field_past_the_reader_limit_names_its_line(tmp_path: Path) -> None:
+    """A line of one huge field (an export gone wrong, an unclosed quote running on): refused naming the line."""
+    path = tmp_path / "sales.csv"
+    huge = "9" * 200_000
+    path.write_text(f"日期,客户编号,金额\n2026-10-01,C001,100\n2026-10-02,C002,{huge}\n", encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        read_table_file(path, TRANSACTIONS.columns)
+    assert refused.value.en.startswith(f"{path}: line 3: not a readable CSV file (field larger than field limit")

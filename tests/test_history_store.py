@@ -7,6 +7,7 @@ test kills a real archive process with SIGKILL at points spread over its run.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -419,3 +420,113 @@ def test_an_overlapping_erp_export_adds_only_the_lines_the_master_does_not_hold(
     assert main(["history", "import", str(path), str(third), "--table", "transactions"]) == 2
     assert "这些行已在客户档案总表或历史库中" in capsys.readouterr().err
     assert path.read_bytes() == saved and stored_batches(store_path(path)) == batches
+
+
+@pytest.mark.parametrize("planted", ["../victim.txt", "{abs}"])
+def test_a_manifest_dropped_into_the_store_cannot_make_a_move_delete_files_outside_it(
+    demo_master: Path, tmp_path: Path, planted: str
+) -> None:
+    """A sweep deletes the files of a batch the master does not name; a hand-made manifest naming the master's
+    neighbours (or any absolute path) is refused naming the manifest, and nothing outside the store is touched."""
+    path = _copy(demo_master, tmp_path / "master")
+    victim = tmp_path / "master" / "victim.txt"
+    victim.write_text("the manager's own file", encoding="utf-8")
+    ident = "20200101-0123456789ab"
+    manifests = store_path(path) / "batches"
+    manifests.mkdir(parents=True)
+    files = [planted.format(abs=victim), "transactions/year=2019/month=01/missing.parquet"]
+    doc = {"id": ident, "before": "2020-01-01", "tables": {"Transactions": {"lines": 1, "amount": 0, "files": files}}}
+    (manifests / f"{ident}.json").write_text(json.dumps(doc), encoding="utf-8")
+    saved = path.read_bytes()
+    with pytest.raises(InputError) as refused:
+        archive(path, BEFORE)
+    assert refused.value.en.startswith(f"{manifests / ident}.json: the history store's batch {ident} names a file")
+    assert victim.read_text(encoding="utf-8") == "the manager's own file" and path.read_bytes() == saved
+
+
+def _rle_bomb(path: Path) -> None:
+    """40,000,000 lines of one sale, run-length encoded: a file of a few hundred kB."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines = 1_000_000
+    table = pa.table(
+        {
+            "单据编号": pa.array(["H1"]).take(pa.array([0] * lines)),
+            "日期": pa.array([18000] * lines, pa.int32()).cast(pa.date32()),
+            "客户编号": pa.array(["C0001"]).take(pa.array([0] * lines)),
+            "金额": pa.array([1.0] * lines),
+        }
+    )
+    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
+        for _ in range(40):
+            writer.write_table(table)
+
+
+def _text_bomb(path: Path) -> None:
+    """200,000 lines whose product is one 2,000-character text from the column's dictionary."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines = 200_000
+    table = pa.table(
+        {
+            "单据编号": pa.array([f"H{i}" for i in range(lines)]),
+            "日期": pa.array([18000] * lines, pa.int32()).cast(pa.date32()),
+            "客户编号": pa.array(["C0001"] * lines),
+            "产品": pa.array(["螺" * 2000]).take(pa.array([0] * lines)),
+            "金额": pa.array([1.0] * lines),
+        }
+    )
+    pq.write_table(table, path, compression="zstd")
+
+
+@pytest.mark.parametrize("bomb", [_rle_bomb, _text_bomb])
+def test_a_parquet_compression_bomb_is_refused_before_it_fills_the_memory(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], bomb
+) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.parquet"
+    bomb(export)
+    assert export.stat().st_size < 2 * 1024**2
+    saved = path.read_bytes()
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"keyacct-xl: {export}: the parquet file decodes to more than ") and err.count("\n") == 1
+    assert "times its size: a compression bomb?); it was not read" in err
+    assert path.read_bytes() == saved and not store_path(path).exists()
+
+
+def test_a_store_file_replaced_by_hand_is_refused_not_read_as_the_masters_lines(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    """A month's file of a named batch swapped for another holding more lines (or a huge one): the load stops naming
+    the batch, from the files' metadata, before a line of them is read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = _copy(demo_master, tmp_path / "master")
+    moved = archive(path, BEFORE)
+    store = store_path(path)
+    month = sorted((store / "transactions").rglob("*.parquet"))[0]
+    lines = pq.read_table(month)
+    pq.write_table(pa.concat_tables([lines, lines]), month)
+    with pytest.raises(InputError) as refused:
+        load_master(path)
+    assert refused.value.en.startswith(
+        f"{store}: the history store's batch {moved.batch} does not hold what its manifest says (Transactions: "
+    )
+    assert refused.value.en.endswith("a file was replaced or damaged; nothing was read")
+
+
+def test_a_damaged_store_file_is_named_in_one_line_by_status_and_load(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    archive(path, BEFORE)
+    month = sorted((store_path(path) / "transactions").rglob("*.parquet"))[0]
+    month.write_bytes(b"not parquet")
+    for command in (["history", "status", str(path)], ["rfm", str(path), "--out", str(tmp_path / "rfm.xlsx")]):
+        assert main([*command, "--lang", "en"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "the history store's file cannot be read" in err and month.name in err, err

@@ -35,7 +35,7 @@ from keyacct_xl.master.export import key_path
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.privacy import is_personal_header
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.master.redact import scrubber
+from keyacct_xl.master.redact import MASK, scrubber
 from keyacct_xl.master.schema import ALL_TABLES
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
@@ -437,6 +437,27 @@ def test_the_consolidation_report_masks_personal_values(tmp_path: Path) -> None:
     assert not [v for v in personal if v in "\n".join(_parts(masked).values())]
 
 
+def test_the_masked_report_hides_a_personal_value_quoted_in_a_file_name(tmp_path: Path) -> None:
+    """A rep names the file after the contact and her new mobile: the masked report shows neither the phone in its
+    field nor in the Files, Changes or Errors sheets' file names."""
+    m = Master.empty()
+    m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"]})
+    master = save_master(m, tmp_path / "master.xlsx", backup=False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    customer = pd.Series({"customer_id": "C001", "name": "广州华强贸易有限公司"})
+    (inbox / "card.xlsx").write_bytes(_card("张三", customer, [{"name": "陈美玲", "phone": FIRST_PHONE}]))
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(tmp_path / "r1.xlsx")]) == 0
+    (inbox / "card.xlsx").unlink()
+    named = inbox / f"陈美玲_{SECOND_PHONE}.xlsx"
+    named.write_bytes(_card("张三", customer, [{"name": "陈美玲", "phone": SECOND_PHONE, "email": "meiling@@example"}]))
+    masked = tmp_path / "masked.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(masked), "--without-sensitive"]) == 0
+    text = "\n".join(_parts(masked).values())
+    assert f"陈美玲_{MASK}.xlsx" in text  # the file is still listed, by the rest of its name
+    assert SECOND_PHONE not in text and FIRST_PHONE not in text and "meiling@@example" not in text
+
+
 def test_the_errors_sheet_masks_a_bad_personal_value(tmp_path: Path) -> None:
     m = Master.empty()
     m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"]})
@@ -534,3 +555,38 @@ def test_the_settings_ask_the_ribbon_and_the_cli_to_mask_the_report(tmp_path: Pa
     [ribbon] = (tmp_path / "reports").glob("*.xlsx")
     assert "138-0000-ZZZZ" not in "\n".join(_parts(ribbon).values())
     assert load_master(master).settings.report_personal_data == "mask"
+
+
+def test_a_redacted_export_leaves_no_earlier_store_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """share.xlsx was first a plain export (with the master's history store) that someone then opened: share.kx holds
+    its sales lines and, in the load cache, every table with the contacts' phones. A redacted export to the same
+    name must not leave them beside it."""
+    source = save_master(generate_demo(seed=5, customers=30), tmp_path / "master.xlsx", backup=False)
+    assert main(["history", "archive", str(source), "--before", "2025-01-01"]) == 0
+    share = tmp_path / "share.xlsx"
+    assert main(["master", "export", str(source), "--out", str(share)]) == 0
+    phones = load_master(share).contacts["phone"].dropna().tolist()  # opened: the load cache is written
+    cache = tmp_path / "share.kx" / "cache"
+    assert phones and set(phones) <= _parquet_texts(cache)
+    plain = share.read_bytes()
+    assert main(["master", "export", str(source), "--out", str(share), "--without-sensitive", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"keyacct-xl: {tmp_path / 'share.kx'}: the history store of the earlier share.xlsx holds")
+    assert err.count("\n") == 1 and share.read_bytes() == plain
+    for lines in ("batches", "transactions", "payments"):  # what a master of 8 MiB or more without a store leaves
+        shutil.rmtree(tmp_path / "share.kx" / lines)
+    assert main(["master", "export", str(source), "--out", str(share), "--without-sensitive"]) == 0
+    assert not set(phones) & _parquet_texts(tmp_path / "share.kx") and not cache.exists()
+
+
+def _parquet_texts(folder: Path) -> set[str]:
+    """Every text value of every Parquet file under ``folder`` (compressed, so not found in the bytes)."""
+    import pyarrow.parquet as pq
+
+    texts: set[str] = set()
+    for path in folder.rglob("*.parquet"):
+        for column in pq.read_table(path).to_pydict().values():
+            texts.update(v for v in column if isinstance(v, str))
+    return texts

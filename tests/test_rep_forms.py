@@ -97,3 +97,17 @@ def test_the_list_reads_back_from_the_settings_sheet(tmp_path: Path) -> None:
     assert load_master(master).settings.rep_forms == ("phone_followup", "daily_report")
     with pytest.raises(InputError, match="rep_forms"):
         settings_from({"业务员每周表单": "、，"})  # separators and nothing else: no list
+
+
+def test_a_rep_named_like_a_path_gets_a_folder_inside_the_output(tmp_path: Path) -> None:
+    """Rep names come from the master (typed, imported from an ERP, consolidated): ``..`` must not write a rep's
+    forms beside the folder chosen, nor ``CON`` name a folder Windows cannot make."""
+    master = small_master()
+    reps = master.customers["rep"].astype(str)
+    master.customers["rep"] = reps.replace({"张三": "..", "李四": "CON"})
+    master.transactions["rep"] = master.transactions["rep"].replace({"张三": "..", "李四": "CON"})
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    out = tmp_path / "out" / "forms"
+    assert main(["forms", "prefill", "--master", str(path), "--period", W48, "--out", str(out)]) == 0
+    assert not list((tmp_path / "out").glob("*.xlsx")) and [p.name for p in tmp_path.glob("*.xlsx")] == ["master.xlsx"]
+    assert sorted({p.relative_to(out).parts[0] for p in out.rglob("*.xlsx")}) == ["_CON", "__"]

@@ -3,6 +3,7 @@ one-line summary."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from keyacct_xl.forms.catalog import form_ids, load_form
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import yes_no
 from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column, is_sensitive_label
-from keyacct_xl.master.redact import MASK
+from keyacct_xl.master.redact import MASK, MIN_SCRUBBED, scrubber
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import Rendered, cmsg, joined, listing, msg, tr
@@ -96,8 +97,32 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
         _changes(result, lang, without_sensitive),
         _conflicts(result, lang, without_sensitive),
     ]
+    if without_sensitive:
+        # A personal value masked in its field may be quoted elsewhere too: a file named 王经理_13911112222.xlsx, a
+        # note or message naming the contact's new phone. Every text cell is searched for it, as an export's are.
+        scrub = scrubber({v: MASK for v in _personal_values(result) if len(v) >= MIN_SCRUBBED["removed"]})
+        sheets = [
+            dataclasses.replace(s, frame=s.frame.map(lambda v: scrub(v) if isinstance(v, str) else v)) for s in sheets
+        ]
     heading = Heading(tr(lang, "Consolidation report"), as_of=dt.datetime.fromisoformat(result.now).date())
     return write_report_book(path, sheets, heading=heading, lang=lang)
+
+
+def _personal_values(result: RunResult) -> set[str]:
+    """Every value the masked report hides in its own field: bad personal values, personal columns' before and
+    after, the personal parts of row keys, the values of conflicts on a personal Customers field."""
+    values = {i.value for o in result.outcomes for i in o.issues if is_sensitive_label(i.field)}
+    for c in result.changes:
+        if c.field and _personal_column(c.table, c.field):
+            values.update((c.before, c.after))
+        row_key = ROW_KEYS.get(c.table)
+        parts = c.key.split(" / ")
+        if row_key and len(parts) == len(row_key.columns):
+            values.update(p for p, col in zip(parts, row_key.columns) if _personal_column(c.table, col))
+    for conflict in result.conflicts:
+        if conflict.kind == "value" and _personal_column(CUSTOMERS.name, conflict.field):
+            values.update((conflict.master_value, conflict.submitted_value))
+    return {str(v).removesuffix("…") for v in values if v is not None and str(v).strip()}
 
 
 SHA_SHOWN = 12  # enough to tell files apart and to name one in --accept/--reject/--undo; the ledger keeps it whole

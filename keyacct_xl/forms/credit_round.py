@@ -10,12 +10,12 @@ one customer's, and consolidation identifies it by customer and year.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.fileio import safe_name
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.forms.generator import FormData, write_form
 from keyacct_xl.forms.layout import FormLang
@@ -25,11 +25,10 @@ from keyacct_xl.master.model import Master
 FORM_ID = "credit_evaluation"
 # The review's figures that pre-fill the form: form field <- review column.
 FIGURES = {"annual_sales": "annual_sales", "overdue_amount": "overdue_amount", "max_overdue_days": "max_days_overdue"}
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')  # characters a file or folder name cannot hold on Windows, and spaces
 
 
 def _safe(text: str) -> str:
-    return _UNSAFE.sub("_", text.strip()) or "_"
+    return safe_name(text.strip())
 
 
 def _figure(value: float | None, field: str) -> object:

@@ -7,11 +7,11 @@ both write for the chosen reps the forms a rep needs this period, not every form
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import safe_name
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.forms.generator import write_form
 from keyacct_xl.forms.layout import FormLang
@@ -22,18 +22,16 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.settings import DESCRIPTIONS
 from keyacct_xl.messages import Pair, msg
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')  # characters a file or folder name cannot hold on Windows, and spaces
-
 
 def output_name(form_id: str, *, rep: str | None, customer: str | None, period: str | None) -> str:
     """``<form_id>[_<rep>][_<customer>][_<period>].xlsx`` with characters unsafe in file names replaced."""
     parts = [form_id, *(p for p in (rep, customer, period) if p)]
-    return _UNSAFE.sub("_", "_".join(parts)) + ".xlsx"
+    return safe_name("_".join(parts)) + ".xlsx"
 
 
 def rep_folder(rep: str) -> str:
     """The folder a rep's forms go to (and come back from): the rep's name made safe for a file system."""
-    return _UNSAFE.sub("_", rep)
+    return safe_name(rep)
 
 
 def next_week(today: dt.date | None = None) -> str:

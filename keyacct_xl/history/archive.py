@@ -12,7 +12,7 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
@@ -40,6 +40,9 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import Pair, msg, tr
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 EXCEL_LAST_ROW = 1_048_576  # the header takes one row of the sheet
 SAVED_TABLES = [*(t.name for t in ARCHIVED_TABLES), SETTINGS.name]
@@ -184,12 +187,7 @@ def verify(store: Path, batch: Batch, moving: dict[str, pd.DataFrame]) -> None:
         for name, frame in moving.items():
             expected = totals_of(frame)
             files = files_of(store, [batch], name)
-            found = TableTotals(0, 0.0)
-            if files:
-                lines, amount = con.execute(
-                    "SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet(?)", [files]
-                ).fetchone() or (0, 0.0)
-                found = TableTotals(int(lines), float(amount))
+            found = _counted(con, store, files)
             if not found.agrees(expected) or not read_lines(store, batch, name, frame).equals(frame):
                 raise InputError(
                     msg(
@@ -295,6 +293,23 @@ class HistoryStatus:
         return out
 
 
+def _counted(con: DuckDBPyConnection, store: Path, files: list[str]) -> TableTotals:
+    """The lines of ``files`` and the sum of their amounts, counted by DuckDB; a damaged file is an InputError."""
+    import duckdb
+
+    if not files:
+        return TableTotals(0, 0.0)
+    try:
+        row = con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet(?)", [files]).fetchone()
+    except duckdb.Error as exc:  # its message names the file, then quotes the query on further lines
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(
+            msg("{path}: the history store's file cannot be read ({error})", path=store, error=detail)
+        ) from None
+    lines, amount = row or (0, 0.0)
+    return TableTotals(int(lines), float(amount))
+
+
 def status(master_path: Path) -> HistoryStatus:
     """What the workbook and the store hold, the store counted by DuckDB over its Parquet files."""
     import duckdb  # see verify
@@ -306,13 +321,7 @@ def status(master_path: Path) -> HistoryStatus:
     stored = {}
     with duckdb.connect() as con:
         for t in ARCHIVED_TABLES:
-            files = files_of(store, batches, t.name)
-            row = (
-                con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet(?)", [files]).fetchone()
-                if files
-                else None
-            )
-            stored[t.name] = TableTotals(int(row[0]), float(row[1])) if row else TableTotals(0, 0.0)
+            stored[t.name] = _counted(con, store, files_of(store, batches, t.name))
     named = {b.id for b in batches}
     return HistoryStatus(
         store,

@@ -13,9 +13,11 @@ import hashlib
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -31,6 +33,7 @@ STORE_SUFFIX = ".kx"
 MANIFESTS = "batches"
 CACHE_FOLDER = "cache"  # the workbook's tables as last loaded (keyacct_xl/master/tablecache.py): no batch's lines
 # Parquet written the same way every time (no timestamps are written), so the same lines give the same bytes.
+T = TypeVar("T")
 _PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
 
 
@@ -141,19 +144,47 @@ def write_batch(
     return batch
 
 
+_BATCH_ID = re.compile(r"\d{8}-[0-9a-f]{12}")
+
+
+def _file_outside_layout(batch: Batch) -> str | None:
+    """The first file ``batch`` names that is not where write_batch puts its files, or None.
+
+    The store deletes the files a batch names (a sweep, a restore): a manifest dropped into the folder by hand must
+    not make it delete or read ``../master.xlsx`` or an absolute path anywhere else on the disk."""
+    for table, files in batch.files.items():
+        layout = re.compile(rf"{re.escape(table.lower())}/year=\d{{4}}/month=\d{{2}}/{re.escape(batch.id)}\.parquet")
+        for relative in files:
+            if not isinstance(relative, str) or not layout.fullmatch(relative):
+                return str(relative)
+    return None
+
+
 def read_manifest(store: Path, ident: str) -> Batch:
-    """The manifest of batch ``ident``; a missing or damaged one is an InputError naming it."""
+    """The manifest of batch ``ident``; a missing or damaged one, or one naming a file outside the store's layout,
+    is an InputError naming it."""
     path = store / MANIFESTS / f"{ident}.json"
+    if not _BATCH_ID.fullmatch(ident):
+        raise InputError(
+            msg(
+                "{path}: {batch} is not a batch of the history store (yyyymmdd-12 hex digits); check Settings "
+                "history_store",
+                path=store,
+                batch=ident,
+            )
+        )
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return Batch(
+        batch = Batch(
             doc["id"],
             pd.Timestamp(doc["before"]),
             {n: TableTotals(int(t["lines"]), float(t["amount"])) for n, t in doc["tables"].items()},
             {n: tuple(t["files"]) for n, t in doc["tables"].items()},
             doc.get("lines_digest", ""),
         )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if batch.id != ident:
+            raise ValueError(f"its id is {batch.id!r}")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(
             msg(
                 "{path}: the history store's batch {batch} cannot be read ({error}); the master names "
@@ -163,23 +194,65 @@ def read_manifest(store: Path, ident: str) -> Batch:
                 error=exc,
             )
         ) from None
+    outside = _file_outside_layout(batch)
+    if outside is not None:
+        raise InputError(
+            msg(
+                "{path}: the history store's batch {batch} names a file outside the store's layout ({file}); "
+                "nothing was read or deleted",
+                path=path,
+                batch=ident,
+                file=outside,
+            )
+        )
+    return batch
 
 
 def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None = None) -> pd.DataFrame:
     """The lines batch ``batch`` holds of ``table``, month by month, with the column types of ``like``."""
-    import pyarrow as pa  # only a master with archived lines needs Arrow (see _parquet_bytes)
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # only a master with archived lines needs Arrow (see _parquet_bytes)
 
-    parts = []
-    for relative in batch.files.get(table, ()):
-        try:
-            parts.append(pq.read_table(store / relative).to_pandas())
-        except (OSError, pa.ArrowException) as exc:
-            raise InputError(
-                msg("{path}: the history store's file cannot be read ({error})", path=store / relative, error=exc)
-            ) from None
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    files = [store / relative for relative in batch.files.get(table, ())]
+    if not files:
+        return conform(pd.DataFrame(), like)
+    # The lines the files say they hold, before any is read: a file replaced by hand (more lines, a huge one) would
+    # otherwise be read, whole, as the master's.
+    stated = sum(_from_store(path, lambda p: pq.read_metadata(p).num_rows) for path in files)
+    _check_totals(store, batch, table, TableTotals(stated, batch.totals[table].amount))
+    frame = pd.concat([_from_store(path, lambda p: pq.read_table(p).to_pandas()) for path in files], ignore_index=True)
+    _check_totals(store, batch, table, totals_of(frame))
     return conform(frame, like)
+
+
+def _from_store(path: Path, read: Callable[[Path], T]) -> T:
+    """``read(path)`` of a store's Parquet file; a damaged one is an InputError naming it."""
+    import pyarrow as pa
+
+    try:
+        return read(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(
+            msg("{path}: the history store's file cannot be read ({error})", path=path, error=exc)
+        ) from None
+
+
+def _check_totals(store: Path, batch: Batch, table: str, found: TableTotals) -> None:
+    expected = batch.totals[table]
+    if not found.agrees(expected):
+        raise InputError(
+            msg(
+                "{store}: the history store's batch {batch} does not hold what its manifest says ({table}: {lines:,} "
+                "lines, {amount:,.2f}; the manifest {expected_lines:,}, {expected_amount:,.2f}): a file was replaced "
+                "or damaged; nothing was read",
+                store=store,
+                batch=batch.id,
+                table=table,
+                lines=found.lines,
+                amount=found.amount,
+                expected_lines=expected.lines,
+                expected_amount=expected.amount,
+            )
+        )
 
 
 def conform(frame: pd.DataFrame, like: pd.DataFrame | None) -> pd.DataFrame:

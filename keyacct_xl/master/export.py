@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import threading
 from collections.abc import Iterator
@@ -22,7 +23,15 @@ import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
-from keyacct_xl.history.store import MANIFESTS, committed_batches, history_lines, read_manifest, store_path
+from keyacct_xl.history.store import (
+    CACHE_FOLDER,
+    MANIFESTS,
+    committed_batches,
+    history_lines,
+    read_manifest,
+    store_path,
+    stored_batches,
+)
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.privacy import IDENTIFYING, PERSONAL_SETTINGS
 from keyacct_xl.master.reader import open_master_book, read_settings, read_table, with_stored_lines
@@ -88,6 +97,7 @@ def export_master(
             with atomic_write(out, backup=False) as stream:
                 stream.write(source.read_bytes())
         return ExportResult(out)
+    _refuse_lines_beside(out)
     tables, lang, sheets, other_tables = read_tables(source)
     private = private_tables(tables, key=key)
     settings = private.get(SETTINGS.name)
@@ -100,8 +110,26 @@ def export_master(
             company=company,
             headers={n: t.headers for n, t in private.items()},
         )
+    # The load cache of the file just replaced holds every table as it was last loaded, contacts included; the
+    # export names no batch, so nothing of that folder is its own.
+    shutil.rmtree(store_path(out) / CACHE_FOLDER, ignore_errors=True)
     kept_sheets = {t.sheet for t in tables.values()}
     return ExportResult(out, tuple(s for s in sheets if s not in kept_sheets), other_tables)
+
+
+def _refuse_lines_beside(out: Path) -> None:
+    """Refuse a redacted export to a name whose history store holds lines (an earlier plain export's, a master's):
+    they would stay beside the export with every id and name, and removing them could lose a master's history."""
+    store = store_path(out)
+    if stored_batches(store):
+        raise InputError(
+            msg(
+                "{store}: the history store of the earlier {path} holds its sales lines and payments with every id and "
+                "name; a redacted export would leave them beside it: remove the folder or export to another name",
+                store=store,
+                path=out.name,
+            )
+        )
 
 
 def _copy_history(source: Path, out: Path) -> None:

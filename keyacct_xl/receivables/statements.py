@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import safe_name
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
@@ -112,5 +113,4 @@ def _describe(is_payment: bool, amount: float, detail: str, lang: Lang) -> str:
 def statement_filename(data: StatementData, lang: Lang) -> str:
     """``对账单_C0001_2026-10.xlsx`` / ``statement_C0001_2026-10.xlsx``."""
     # A customer id such as "KA/001" must not become a sub-folder (or an invalid name on Windows).
-    cid = re.sub(r'[\\/:*?"<>|\s]+', "_", data.customer_id)
-    return tr(lang, "statement") + f"_{cid}_{data.end:%Y-%m}.xlsx"
+    return safe_name(tr(lang, "statement") + f"_{data.customer_id}_{data.end:%Y-%m}") + ".xlsx"
