@@ -93,9 +93,10 @@ def _without_held_lines(
     if batches:
         held.append(archived_lines(master_path, batches, table, workbook))
     columns = [c for c in frame.columns if frame[c].notna().any()]  # the columns the export has
-    held_keys, held_count = np.unique(
-        pd.util.hash_pandas_object(pd.concat([h[columns] for h in held]), index=False).to_numpy(), return_counts=True
-    )
+    # A store whose batches hold none of this table's lines gives a frame without its columns: nothing held there.
+    held = [h[columns] for h in held if not h.empty]
+    lines = pd.concat(held) if held else frame[columns].iloc[:0]
+    held_keys, held_count = np.unique(pd.util.hash_pandas_object(lines, index=False).to_numpy(), return_counts=True)
     keys = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
     at = np.minimum(np.searchsorted(held_keys, keys), max(len(held_keys) - 1, 0))
     have = np.where(held_keys[at] == keys, held_count[at], 0) if len(held_keys) else np.zeros(len(keys), dtype=int)
