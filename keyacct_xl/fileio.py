@@ -223,3 +223,20 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_replacing(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; a different file it replaces is kept as its backup (``name.bak.xlsx``).
+
+    A report, form or review someone opened and typed into is then never lost to a second run; a file equal to
+    ``data`` (the same run again) is replaced without a backup, so an edited file's backup outlives reruns.
+    """
+    path = Path(path)
+    with atomic_write(path, backup=path.exists() and not _holds(path, data)) as out:
+        out.write(data)
+    return path
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``data``."""
+    return path.stat().st_size == len(data) and path.read_bytes() == data

@@ -1,4 +1,5 @@
-"""Writing reports: deterministic XlsxWriter workbooks and Excel-friendly CSV, both atomic."""
+"""Writing reports: deterministic XlsxWriter workbooks and Excel-friendly CSV, both atomic, a different file they
+replace kept as its backup."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import atomic_write
+from keyacct_xl.fileio import write_replacing
 from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
 from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.book import xlsx_book
@@ -47,8 +48,7 @@ def workbook(path: Path, title: str) -> Iterator[xlsxwriter.Workbook]:
     book = xlsx_book(buffer, title=title)
     yield book
     book.close()
-    with atomic_write(Path(path), backup=False) as out:
-        out.write(buffer.getvalue())
+    write_replacing(Path(path), buffer.getvalue())
 
 
 def display_width(text: str) -> int:
@@ -85,6 +85,4 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     for column in text_columns:
         frame[column] = frame[column].map(csv_safe)
     text = frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n")
-    with atomic_write(Path(path), backup=False) as out:
-        out.write(text.encode("utf-8-sig"))
-    return Path(path)
+    return write_replacing(Path(path), text.encode("utf-8-sig"))

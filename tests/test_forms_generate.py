@@ -252,3 +252,15 @@ def test_libreoffice_prints_the_whole_catalog(
     for lang, books in catalog_books.items():
         for pdf in libreoffice([path for path, _ in books], "pdf", tmp_path / lang):
             assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000, pdf.name
+
+
+def test_a_form_filled_in_where_a_new_one_is_written_is_kept_as_the_backup(tmp_path: Path) -> None:
+    from keyacct_xl.consolidate.simulate import fill_form
+
+    spec = load_form("customer_card")
+    path = write_form(tmp_path / "customer_card.xlsx", spec)
+    blank = path.read_bytes()
+    filled = fill_form(blank, header={"rep": "张三", "customer_id": "C00001", "name": "客户1有限公司"})
+    path.write_bytes(filled)  # a rep filled the form in the folder the manager writes forms into
+    write_form(path, spec)
+    assert path.read_bytes() == blank and (tmp_path / "customer_card.bak.xlsx").read_bytes() == filled

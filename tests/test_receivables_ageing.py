@@ -174,3 +174,27 @@ def test_cli_writes_csv_with_totals_row(tmp_path, capsys):
     frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"客户编号": str})  # the csv in the default language, zh
     assert frame.loc[0, "逾期1-30天"] == 400 and frame.loc[0, "余额"] == 400
     assert main(["ageing", str(path), "--as-of", "someday", "--out", str(out)]) == 2
+
+
+def test_a_report_someone_typed_into_is_kept_as_the_backup_when_a_run_replaces_it(tmp_path, capsys):
+    # Finance writes notes beside the ageing report, then runs the command again: the notes are in the backup, and
+    # further runs on the same books (the same report again) keep that backup as it is.
+    master = Master.empty(lang="zh")
+    master.customers = CUSTOMERS.reindex(columns=master.customers.columns)
+    master.transactions = tx(("C1", "S1", "2026-10-01", 400.0)).reindex(columns=master.transactions.columns)
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    out, backup = tmp_path / "ageing.xlsx", tmp_path / "ageing.bak.xlsx"
+    assert main(["ageing", str(path), "--as-of", "2026-11-30", "--out", str(out)]) == 0
+    written = out.read_bytes()
+    assert main(["ageing", str(path), "--as-of", "2026-11-30", "--out", str(out)]) == 0
+    assert not backup.exists() and out.read_bytes() == written  # the same report: nothing to keep
+    book = openpyxl.load_workbook(out)
+    book.worksheets[0]["K2"] = "已电话催款，月底付清"
+    book.save(out)
+    for _ in range(2):
+        assert main(["ageing", str(path), "--as-of", "2026-11-30", "--out", str(out)]) == 0
+        assert out.read_bytes() == written
+        assert openpyxl.load_workbook(backup).worksheets[0]["K2"].value == "已电话催款，月底付清"
+    out.write_text("客户编号,备注\nC1,已催款\n", encoding="utf-8")  # the same name saved as CSV text by hand
+    assert main(["ageing", str(path), "--as-of", "2026-11-30", "--out", str(out)]) == 0
+    assert backup.read_text(encoding="utf-8") == "客户编号,备注\nC1,已催款\n"

@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from keyacct_xl.fileio import atomic_write
+from keyacct_xl.fileio import write_replacing
 from keyacct_xl.forms.formats import FormFormats
 from keyacct_xl.forms.formula import evaluate, excel_formula
 from keyacct_xl.forms.instructions import write_instructions
@@ -318,8 +318,6 @@ def write_form(
     data: FormData | None = None,
     password: str = "",
 ) -> Path:
-    """Build the form and write it atomically to ``path``."""
-    content = build_form(spec, lang=lang, company=company, data=data, password=password)
-    with atomic_write(path, backup=False) as stream:
-        stream.write(content)
-    return path
+    """Build the form and write it atomically to ``path`` (a different form there, perhaps filled in, kept as its
+    backup)."""
+    return write_replacing(path, build_form(spec, lang=lang, company=company, data=data, password=password))
