@@ -382,3 +382,16 @@ def test_the_screen_inflates_the_parts_itself_and_checks_their_crc(good: bytes, 
     with pytest.raises(safety.Rejection) as caught:
         safety.check_file("form.xlsx", _wrong_crc(data, part))
     assert caught.value.code == "corrupt" and part in caught.value.en
+
+
+def test_a_file_refused_again_keeps_the_earlier_refused_copy_as_its_backup(good: bytes, master: Path, tmp_path: Path):
+    # Monday's refused 回访.docx is in quarantine, the inbox emptied; Tuesday the rep sends another file of that name,
+    # refused too: Monday's copy may be the only one left of that work, so it stays beside Tuesday's.
+    inbox, quarantine = tmp_path / "inbox", tmp_path / "q"
+    inbox.mkdir()
+    (inbox / "回访.docx").write_bytes(b"monday's notes")
+    consolidate(inbox, master, quarantine_dir=quarantine, now=NOW)
+    (inbox / "回访.docx").write_bytes(b"tuesday's notes")
+    consolidate(inbox, master, quarantine_dir=quarantine, now=NOW)
+    assert (quarantine / "回访.docx").read_bytes() == b"tuesday's notes"
+    assert (quarantine / "回访.bak.docx").read_bytes() == b"monday's notes"

@@ -19,7 +19,7 @@ import yaml
 
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import atomic_write
+from keyacct_xl.fileio import write_replacing
 from keyacct_xl.forms.layout import FormLang
 from keyacct_xl.messages import msg
 
@@ -102,7 +102,5 @@ def write_examples(folder: Path, lang: FormLang = "zh") -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for form_id, content in books:
-        with atomic_write(folder / f"{form_id}.xlsx", backup=False) as stream:
-            stream.write(content)
-        written.append(folder / f"{form_id}.xlsx")
+        written.append(write_replacing(folder / f"{form_id}.xlsx", content))
     return written

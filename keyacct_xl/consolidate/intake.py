@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from keyacct_xl.consolidate.safety import MAX_FILE_BYTES
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import atomic_write
+from keyacct_xl.fileio import write_replacing
 from keyacct_xl.messages import msg
 
 # Caps on a .zip SOURCE: a week's submissions, not a compression bomb.
@@ -146,12 +146,11 @@ def quarantine(folder: Path, submission: Submission, data: bytes, reason_en: str
     """
     target = folder / submission.name
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A file of the same name refused by an earlier run may be the only copy of that week's work: kept as a backup.
     if data or _empty_file(submission):
-        with atomic_write(target, backup=False) as out:
-            out.write(data)
+        write_replacing(target, data)
     note = target.with_name(target.name + ".reason.txt")
-    with atomic_write(note, backup=False) as out:
-        out.write(f"{submission.name}\n拒收原因：{reason_zh}\nReason: {reason_en}\n".encode())
+    write_replacing(note, f"{submission.name}\n拒收原因：{reason_zh}\nReason: {reason_en}\n".encode())
     return target
 
 
