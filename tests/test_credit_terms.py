@@ -281,7 +281,7 @@ def test_credit_apply_undo_finds_the_rows_of_a_master_in_english(tmp_path: Path,
     ("lang", "line"),
     [
         ("en", "nothing to undo: the grade history holds no credit apply"),
-        ("zh", "没有可撤销的内容：等级历史中没有 credit apply 的记录"),
+        ("zh", "没有可撤销的内容：等级历史中没有应用信用条件的记录"),
     ],
 )
 def test_credit_apply_undo_without_a_credit_apply_says_so_in_one_line(

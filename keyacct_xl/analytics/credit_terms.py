@@ -198,7 +198,7 @@ def _changed_terms(moved: pd.DataFrame, current: pd.DataFrame) -> tuple[Change, 
         name = current.at[c.customer_id, "name"]
         out.append(
             Change(
-                c.customer_id,
+                str(c.customer_id),
                 "" if is_blank(name) or name is pd.NA else str(name),
                 tuple((labels[column], a, b) for column, a, b in pairs if not same_value(a, b)),
             )

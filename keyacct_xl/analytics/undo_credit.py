@@ -129,7 +129,7 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
 
 
 def _history_row(
-    applied: dict[str, Any],
+    applied: dict[Any, Any],
     customer: pd.Series,
     now: dict[str, Any],
     approved_by: str | None,
