@@ -22,6 +22,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.labels import header
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.writer import save_master
 
 
@@ -475,6 +476,35 @@ def test_grade_apply_undo_puts_the_years_grades_and_terms_back(
     # Applying the review again puts its decisions back in, as one more row each.
     assert main(["grade", "apply", str(master_path), "--date", "2025-12-30"]) == 0
     assert load_master(master_path).customers.set_index("customer_id").loc["C3", "grade"] == "A"
+
+
+def test_grade_apply_undo_leaves_a_later_credit_apply_to_its_own_undo(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = load_master(master_path).customers.set_index("customer_id")
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", "A")
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
+    # Settings shorten grade A's terms the same year; credit apply writes them (rows of 2025 too).
+    master = load_master(master_path)
+    master.settings = settings_from({"payment_terms_a": 45})
+    save_master(master, master_path, tables=["Settings"])
+    assert main(["credit", "apply", str(master_path), "--date", "2025-12-29"]) == 0
+    capsys.readouterr()
+    # The grading's undo does not take back credit apply's terms: C1 holds them, so C1 is left and listed.
+    assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-30", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "2025 grades undone for 3 customer(s)" in out
+    assert "1 customer(s) left as they are, changed since the grades were applied: C1" in out
+    assert load_master(master_path).customers.set_index("customer_id").loc["C1", "payment_terms_days"] == 45
+    # Undone in the reverse order, credit apply first, then the grading, every customer is as before.
+    assert main(["credit", "apply", str(master_path), "--undo", "--date", "2025-12-30", "--lang", "en"]) == 0
+    assert "  C1 甲公司: payment terms (days) 45 → 60" in capsys.readouterr().out
+    assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-30", "--lang", "en"]) == 0
+    assert "2025 grades undone for 1 customer(s)\n  C1 甲公司: credit limit 500,000 → -" in capsys.readouterr().out
+    now = load_master(master_path).customers.set_index("customer_id")
+    for column in ("grade", "credit_grade", "credit_limit", "payment_terms_days"):
+        assert now[column].astype(str).tolist() == before[column].astype(str).tolist(), column
 
 
 def test_the_review_sheet_in_the_master_shows_months_as_whole_numbers(master_path: Path) -> None:

@@ -191,3 +191,104 @@ def test_credit_policy_terms_are_checked_on_load(tmp_path: Path, replace: str, k
 def test_override_marker_words() -> None:
     values = [None, "", "  ", "无", "否", "No", "0", "总经理特批", "特批：账期90天", np.nan]
     assert [is_override(v) for v in values] == [False, False, False, False, False, False, False, True, True, False]
+
+
+def _set_limit(path: Path, customer: str, limit: float) -> None:
+    """Finance types a limit into Customers after the apply, as a person would."""
+    master = load_master(path)
+    master.customers.loc[master.customers["customer_id"] == customer, "credit_limit"] = limit
+    save_master(master, path, tables=["Customers"])
+
+
+def test_credit_apply_undo_puts_the_last_applys_limits_and_terms_back(tmp_path: Path, capsys) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
+    before = _terms(load_master(path))
+    assert main(["credit", "apply", str(path), "--date", "2026-03-31", "--approved-by", "王经理", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    # each customer the apply changed, with its limit and terms before and after
+    assert "  C2 乙: credit limit 1 → 200,000; payment terms (days) 15 → 45" in out
+    assert "  C3 丙: credit limit 5,000 → 0; payment terms (days) 15 → 0" in out
+    assert "C4" not in out and "C5" not in out  # the override and the customer without a credit grade kept theirs
+    _set_limit(path, "C1", 123_456.0)  # C1 changed by hand since the apply
+    applied = load_master(path)
+    assert main(["credit", "apply", str(path), "--undo", "--date", "2026-04-02", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[:3] == [
+        "credit terms applied on 2026-03-31 undone for 2 customer(s)",
+        "  C2 乙: credit limit 200,000 → 1; payment terms (days) 45 → 15",
+        "  C3 丙: credit limit 0 → 5,000; payment terms (days) 0 → 15",
+    ]
+    assert "1 customer(s) left as they are, changed since the credit terms were applied: C1" in out
+    assert (tmp_path / "master.bak.xlsx").exists()  # the file before the undo kept, as by every writer
+    undone = load_master(path)
+    terms = _terms(undone)
+    pd.testing.assert_frame_equal(terms.loc[["C2", "C3", "C4", "C5"]], before.loc[["C2", "C3", "C4", "C5"]])
+    assert terms.loc["C1", ["credit_limit", "payment_terms_days"]].tolist() == [123_456.0, 60]
+    # recorded as one more row per customer put back; the apply's rows are never rewritten
+    history = undone.grade_history
+    pd.testing.assert_frame_equal(history.iloc[:3], applied.grade_history)
+    added = history.iloc[3:].set_index("customer_id")
+    assert list(added.index) == ["C2", "C3"] and set(added["year"]) == {2026}
+    assert added.loc["C2", ["limit_before", "limit_after", "terms_before", "terms_after"]].tolist() == [
+        200_000.0,
+        1.0,
+        45,
+        15,
+    ]
+    assert added.loc["C2", ["credit_before", "credit_after", "reason"]].tolist() == [
+        "B",
+        "B",
+        "撤销信用等级 B 的信用条件",
+    ]
+    assert set(added["applied_at"]) == {pd.Timestamp("2026-04-02")}
+    saved = path.read_bytes()
+    assert main(["credit", "apply", str(path), "--undo", "--date", "2026-04-03"]) == 0  # again: nothing to put back
+    assert capsys.readouterr().out.splitlines()[0] == "已撤销 2026-03-31 应用的 0 个客户的信用条件"
+    assert path.read_bytes() == saved
+
+
+def test_credit_apply_undo_takes_back_only_the_last_apply(tmp_path: Path, capsys) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["credit", "apply", str(path), "--date", "2026-03-31"]) == 0
+    master = load_master(path)
+    master.settings = settings_from({"payment_terms_b": 40})
+    save_master(master, path, tables=["Settings"])
+    first = _terms(load_master(path))
+    assert main(["credit", "apply", str(path), "--date", "2026-03-31"]) == 0  # the same date: still a run of its own
+    assert main(["credit", "apply", str(path), "--undo", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "credit terms applied on 2026-03-31 undone for 1 customer(s)\n  C2 乙: payment terms (days) 40 → 45\n" in out
+    pd.testing.assert_frame_equal(_terms(load_master(path)), first)
+
+
+def test_credit_apply_undo_finds_the_rows_of_a_master_in_english(tmp_path: Path, capsys) -> None:
+    master = small_master()
+    master.lang = "en"
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    before = _terms(load_master(path))
+    assert main(["credit", "apply", str(path), "--date", "2026-03-31"]) == 0
+    assert set(load_master(path).grade_history["reason"]) == {
+        "credit terms of grade A",
+        "credit terms of grade B",
+        "credit terms of grade C",
+    }
+    assert main(["credit", "apply", str(path), "--undo"]) == 0
+    assert capsys.readouterr().out.splitlines()[-4] == "已撤销 2026-03-31 应用的 3 个客户的信用条件"
+    pd.testing.assert_frame_equal(_terms(load_master(path)), before)
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("en", "nothing to undo: the grade history holds no credit apply"),
+        ("zh", "没有可撤销的内容：等级历史中没有应用信用条件的记录"),
+    ],
+)
+def test_credit_apply_undo_without_a_credit_apply_says_so_in_one_line(
+    tmp_path: Path, capsys, lang: str, line: str
+) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
+    saved = path.read_bytes()
+    assert main(["credit", "apply", str(path), "--undo", "--lang", lang]) == 0
+    assert capsys.readouterr().out == line + "\n"
+    assert path.read_bytes() == saved

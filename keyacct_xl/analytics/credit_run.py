@@ -1,4 +1,5 @@
-"""The credit jobs as every front end runs them: ``credit apply`` (the CLI and the ribbon) and ``credit check`` (the
+"""The credit jobs as every front end runs them: ``credit apply`` (the CLI and the ribbon), ``credit apply --undo``
+(the CLI) and ``credit check`` (the
 CLI; the worksheet functions CREDIT_AVAILABLE and CREDIT_CHECK call the same positions and decision).
 
 ``run_credit_check`` replays only the checked customer's lines, so one check on a large ledger costs a filter of
@@ -15,6 +16,7 @@ import pandas as pd
 from keyacct_xl.analytics.credit_check import CreditCheck, credit_positions, decide
 from keyacct_xl.analytics.credit_terms import TermsApplied, apply_credit_terms, approval_overdue_days, grade_terms
 from keyacct_xl.analytics.policy import CreditPolicy, load_credit_policy
+from keyacct_xl.analytics.undo_credit import TermsUndone, undo_credit_apply
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang
@@ -39,6 +41,17 @@ def run_credit_apply(
         if applied.tables:
             save_master(master, path, tables=list(applied.tables))
     return applied
+
+
+def run_credit_undo(path: Path, *, approved_by: str | None, applied_at: pd.Timestamp) -> TermsUndone:
+    """``credit apply --undo``: the limits and terms the last credit apply changed put back in the master at
+    ``path`` where Customers still hold them, saved (with a backup) only when something changed."""
+    with master_write_lock(Path(path)):  # no other run may change Customers between reading and saving
+        master = load_master(path)
+        undone = undo_credit_apply(master, approved_by=approved_by, applied_at=applied_at)
+        if undone.tables:
+            save_master(master, path, tables=list(undone.tables))
+    return undone
 
 
 def _one_customer(frame: pd.DataFrame, customer_id: str) -> pd.DataFrame:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.history import Recorded, record_history
+from keyacct_xl.analytics.history import Recorded, credit_apply_reason, record_history
 from keyacct_xl.analytics.policy import CreditPolicy, with_settings
+from keyacct_xl.analytics.undo_grades import FIELDS, Change, same_value
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
@@ -164,17 +165,19 @@ def write_terms(
 
 @dataclass(frozen=True)
 class TermsApplied:
-    """What ``credit apply`` changed: the tables to save and counts for the summary."""
+    """What ``credit apply`` changed: the tables to save, counts for the summary, each customer before and after."""
 
     tables: tuple[str, ...]
     customers_changed: int
     overrides_kept: int
     history_added: int
     history_corrected: int
+    changes: tuple[Change, ...]
 
     def summary(self, lang: Lang) -> str:
-        """One line, as ``credit apply`` and the ribbon say it."""
-        return tr(
+        """The counts, then a line per customer with its limit and terms before and after, as ``credit apply`` and
+        the ribbon say it."""
+        counts = tr(
             lang,
             "credit terms updated for {customers:,} customer(s), {kept:,} manual override(s) kept; "
             "grade history: {added:,} row(s) added, {corrected:,} more for a changed decision",
@@ -183,6 +186,24 @@ class TermsApplied:
             added=self.history_added,
             corrected=self.history_corrected,
         )
+        return "\n".join([counts] + [f"  {change.text(lang)}" for change in self.changes])
+
+
+def _changed_terms(moved: pd.DataFrame, current: pd.DataFrame) -> tuple[Change, ...]:
+    """Each customer whose limit or terms moved, with the values before and after (those that moved)."""
+    labels = {column: label for column, _, _, label in FIELDS}
+    out = []
+    for c in moved.itertuples():
+        pairs = (("credit_limit", c.limit_before, c.limit_after), ("payment_terms_days", c.terms_before, c.terms_after))
+        name = current.at[c.customer_id, "name"]
+        out.append(
+            Change(
+                str(c.customer_id),
+                "" if is_blank(name) or name is pd.NA else str(name),
+                tuple((labels[column], a, b) for column, a, b in pairs if not same_value(a, b)),
+            )
+        )
+    return tuple(out)
 
 
 def apply_credit_terms(
@@ -224,7 +245,7 @@ def apply_credit_terms(
             "limit_after": c.limit_after,
             "terms_before": c.terms_before,
             "terms_after": c.terms_after,
-            "reason": tr(master.lang, "credit terms of grade {grade}", grade=current.at[c.customer_id, "credit_grade"]),
+            "reason": credit_apply_reason(current.at[c.customer_id, "credit_grade"]).render(master.lang),
             "approved_by": approved_by,
             "applied_at": applied_at,
         }
@@ -240,5 +261,10 @@ def apply_credit_terms(
         master.grade_history = recorded.history
         tables.append("GradeHistory")
     return TermsApplied(
-        tuple(tables), written.changed, int(changes["overridden"].sum()), recorded.added, recorded.corrected
+        tuple(tables),
+        written.changed,
+        int(changes["overridden"].sum()),
+        recorded.added,
+        recorded.corrected,
+        _changed_terms(moved, current),
     )

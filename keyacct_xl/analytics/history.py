@@ -3,14 +3,25 @@
 ``grade apply`` and ``credit apply`` both record through ``record_history``. A row already written is never
 rewritten: re-running either adds nothing when nothing changed, and when the meeting changes its mind (or the
 credit terms move) the change is one more row of the same year, so the history shows every decision in order.
+
+The rows carry no column naming the command that wrote them: the reason does. ``credit apply`` writes the catalog
+message "credit terms of grade {grade}" and its undo "undo of the credit terms of grade {grade}", the grade being
+the row's own ``credit_after``; a row whose reason is one of them in any language of the catalog is that command's
+(``written_by``), whatever language the master had when it was written. Their wording is therefore part of the
+GradeHistory format: changing it would leave the rows already written unrecognised.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from keyacct_xl.i18n import LANGS
+from keyacct_xl.messages import Message, msg
 
 # What a row's decision is: when one of these differs from the latest row of the same year and customer, the
 # change is recorded as a new row.
@@ -55,3 +66,29 @@ def record_history(history: pd.DataFrame, rows: list[dict[str, Any]]) -> Recorde
         extra = pd.DataFrame(new_rows).reindex(columns=history.columns).astype(history.dtypes.to_dict())
         history = pd.concat([history, extra], ignore_index=True)
     return Recorded(history, len(new_rows) - corrected, corrected)
+
+
+def credit_apply_reason(credit_grade: object) -> Message:
+    """The reason of a row ``credit apply`` writes: the terms of the customer's credit grade."""
+    return msg("credit terms of grade {grade}", grade=_grade(credit_grade))
+
+
+def credit_undo_reason(credit_grade: object) -> Message:
+    """The reason of a row ``credit apply --undo`` writes: the terms put back as they were before the apply."""
+    return msg("undo of the credit terms of grade {grade}", grade=_grade(credit_grade))
+
+
+def _grade(value: object) -> object:
+    return "-" if value is pd.NA or value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+
+def written_by(history: pd.DataFrame, reason: Callable[[object], Message]) -> np.ndarray:
+    """Per row, True when its reason is ``reason(credit_after)`` in one of the catalog's languages."""
+    texts: dict[object, set[str]] = {}
+    marked = np.zeros(len(history), dtype=bool)
+    for i, (text, grade) in enumerate(zip(history["reason"], history["credit_after"])):
+        key = _grade(grade)
+        if key not in texts:
+            texts[key] = {reason(key).render(lang) for lang in LANGS}
+        marked[i] = isinstance(text, str) and text.strip() in texts[key]
+    return marked

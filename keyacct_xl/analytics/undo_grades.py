@@ -4,8 +4,9 @@ GradeHistory holds every applied decision with its values before and after (keya
 customer's first row of the year holds what Customers held before the year's first apply, its latest row what the
 last apply wrote. The undo puts the first row's values back where Customers still hold the latest row's, and
 records the undo as one more row of the year (rows are never rewritten), so applying the review again is one more
-row too. A customer changed since (a limit set by hand after the apply) is left as it is and listed; the upgrade and
-support plans are not in GradeHistory and are kept.
+row too. A customer changed since (a limit set by hand, a later credit apply) is left as it is and listed; the
+upgrade and support plans are not in GradeHistory and are kept. The rows ``credit apply`` and its undo wrote are
+not the grading's: they are left to ``credit apply --undo`` (undo_credit.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.history import record_history
+from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, record_history, written_by
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import Message, listing, msg, tr
@@ -96,7 +97,8 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
+    """The same Customers value: both blank, equal amounts to the cent, or the same text."""
     if _blank(a) or _blank(b):
         return _blank(a) and _blank(b)
     if isinstance(a, NUMBERS) and isinstance(b, NUMBERS):
@@ -121,7 +123,9 @@ def _first_and_latest(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[Any, An
 def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
     """Put back, in ``master`` (in memory), what Customers held before ``year``'s grades were applied."""
     history = master.grade_history
-    of_year = history[(history["year"].astype("Float64") == year).fillna(False).to_numpy(dtype=bool)]
+    # credit apply's rows and its undo's are taken back by credit apply --undo, not here (history.py, written_by)
+    credit = written_by(history, credit_apply_reason) | written_by(history, credit_undo_reason)
+    of_year = history[(history["year"].astype("Float64") == year).fillna(False).to_numpy(dtype=bool) & ~credit]
     by_customer: dict[str, list[dict[str, Any]]] = {}
     for row in of_year.to_dict("records"):
         by_customer.setdefault(str(row["customer_id"]), []).append(row)
@@ -134,11 +138,11 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
         i = position[cid]
         values = _first_and_latest(rows)
         now = {column: customers[column].iloc[i] for column in values}
-        if not all(_same(now[c], latest) for c, (_, latest) in values.items()):
-            if not all(_same(now[c], first) for c, (first, _) in values.items()):
+        if not all(same_value(now[c], latest) for c, (_, latest) in values.items()):
+            if not all(same_value(now[c], first) for c, (first, _) in values.items()):
                 changed_since.append(cid)
             continue
-        moved = [(c, now[c], first) for c, (first, _) in values.items() if not _same(now[c], first)]
+        moved = [(c, now[c], first) for c, (first, _) in values.items() if not same_value(now[c], first)]
         if not moved:
             continue
         for column, _, first in moved:

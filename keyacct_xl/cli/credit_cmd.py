@@ -1,6 +1,6 @@
 """``keyacct-xl credit MASTER``: credit grades A/B/C from the receivables ledger, with suggested limits;
-``credit apply MASTER``: the terms of each customer's credit grade into Customers; ``credit check MASTER --customer C
---amount X``: the order-time decision."""
+``credit apply MASTER [--undo]``: the terms of each customer's credit grade into Customers (or the last apply's
+taken back); ``credit check MASTER --customer C --amount X``: the order-time decision."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.analytics.credit import credit_grades
-from keyacct_xl.analytics.credit_run import run_credit_apply, run_credit_check
+from keyacct_xl.analytics.credit_run import run_credit_apply, run_credit_check, run_credit_undo
 from keyacct_xl.analytics.grading import change_counts
 from keyacct_xl.analytics.policy import load_credit_policy
 from keyacct_xl.cli.checks import warn_references
@@ -35,6 +35,7 @@ HELP: dict[str, Message] = {
     "--amount": msg("check: the order amount"),
     "--approved-by": msg("apply: who approved the terms (GradeHistory)"),
     "--date": msg("apply: the date the terms take effect (default: today)"),
+    "--undo": msg("apply: put back the limits and terms the last credit apply changed, where they still hold"),
 }
 
 
@@ -54,6 +55,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     parser.add_argument("--amount", help=HELP["--amount"].render(lang))
     parser.add_argument("--approved-by", help=HELP["--approved-by"].render(lang))
     parser.add_argument("--date", help=HELP["--date"].render(lang))
+    parser.add_argument("--undo", action="store_true", help=HELP["--undo"].render(lang))
     parser.set_defaults(func=run)
 
 
@@ -69,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _apply(path: Path, args: argparse.Namespace) -> int:
     when = option_date(args.date, "--date") or pd.Timestamp.today().normalize()
+    if args.undo:
+        print(run_credit_undo(path, approved_by=args.approved_by, applied_at=when).summary(args.lang))
+        return 0
     applied = run_credit_apply(
         path, policy=load_credit_policy(args.policy), approved_by=args.approved_by, applied_at=when
     )

@@ -1,0 +1,156 @@
+"""``credit apply --undo``: the credit limits and payment terms the last ``credit apply`` changed, put back.
+
+The last credit apply's rows are found by their reason (history.py, ``written_by``): the latest row credit apply
+wrote and the rows of the same date written with it (one run appends its rows together, each customer once and in
+the order of Customers; two runs of one date whose rows follow on in that order cannot be told apart and are taken
+back together). Each row holds a customer's limit and terms before and after the apply. The undo puts the values
+before back where Customers still hold the values after, and records the undo as one more GradeHistory row per
+customer under the apply's year (rows are never rewritten); a customer changed since (a limit set by hand, a later
+grade apply) is left as it is and listed, and one already put back is not touched, so a second undo changes nothing.
+The grade and credit grade are not credit apply's and are never changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, record_history, written_by
+from keyacct_xl.analytics.undo_grades import FIELDS, Change, same_value
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.model import Master
+from keyacct_xl.messages import listing, tr
+from keyacct_xl.parsing import is_blank
+
+# (Customers column, GradeHistory before, GradeHistory after): what credit apply writes
+TERMS = (("credit_limit", "limit_before", "limit_after"), ("payment_terms_days", "terms_before", "terms_after"))
+
+
+@dataclass(frozen=True)
+class TermsUndone:
+    """What the undo changed: the tables to save, each customer put back, those changed since."""
+
+    applied_on: pd.Timestamp | None  # the date of the credit apply taken back; None: GradeHistory holds none
+    tables: tuple[str, ...]
+    changes: tuple[Change, ...]
+    changed_since: tuple[str, ...]
+
+    def summary(self, lang: Lang) -> str:
+        """A line with the count, a line per customer with its values before and after, then what was left."""
+        if self.applied_on is None:
+            return tr(lang, "nothing to undo: the grade history holds no credit apply")
+        lines = [
+            tr(
+                lang,
+                "credit terms applied on {date} undone for {count:,} customer(s)",
+                date=self.applied_on.date(),
+                count=len(self.changes),
+            )
+        ]
+        lines += [f"  {change.text(lang)}" for change in self.changes]
+        if self.changed_since:
+            lines.append(
+                tr(
+                    lang,
+                    "{count:,} customer(s) left as they are, changed since the credit terms were applied: {customers}",
+                    count=len(self.changed_since),
+                    customers=listing(self.changed_since[:10]),
+                )
+            )
+        return "\n".join(lines)
+
+
+def _blank(value: Any) -> bool:
+    return value is pd.NA or is_blank(value)
+
+
+def last_credit_apply(history: pd.DataFrame, order: dict[str, int]) -> pd.DataFrame:
+    """The GradeHistory rows of the last credit apply: its latest row and the rows of the same date just before it
+    that the same run wrote. A run writes each customer once, in the order of Customers (``order``: id -> row), so
+    a customer met again, or one that comes later in Customers, belongs to an earlier run."""
+    marked = written_by(history, credit_apply_reason)
+    found = np.flatnonzero(marked)
+    if not len(found):
+        return history.iloc[:0]
+    last = int(found[-1])
+    dates, ids = history["applied_at"].to_numpy(), history["customer_id"].astype(str).str.strip().to_numpy()
+    first, seen = last, {ids[last]}
+    while first > 0 and marked[first - 1] and _same_date(dates[first - 1], dates[last]):
+        earlier, later = ids[first - 1], ids[first]
+        if earlier in seen or order.get(earlier, -1) > order.get(later, len(order)):
+            break
+        first -= 1
+        seen.add(earlier)
+    return history.iloc[first : last + 1]
+
+
+def _same_date(a: Any, b: Any) -> bool:
+    return bool(pd.isna(a) and pd.isna(b)) or bool(a == b)
+
+
+def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd.Timestamp) -> TermsUndone:
+    """Put back, in ``master`` (in memory), the limits and terms Customers held before the last credit apply."""
+    customers = master.customers.copy()
+    position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str).str.strip())}
+    rows = last_credit_apply(master.grade_history, position)
+    if rows.empty:
+        return TermsUndone(None, (), (), ())
+    labels = {column: label for column, _, _, label in FIELDS}
+    changes, changed_since, history_rows = [], [], []
+    for row in rows.to_dict("records"):
+        cid = str(row["customer_id"]).strip()
+        if cid not in position:
+            continue  # no longer in Customers: nothing to put back
+        i = position[cid]
+        now = {column: customers[column].iloc[i] for column, _, _ in TERMS}
+        if not all(same_value(now[column], row[after]) for column, _, after in TERMS):
+            if not all(same_value(now[column], row[before]) for column, before, _ in TERMS):
+                changed_since.append(cid)
+            continue
+        moved = [
+            (column, now[column], row[before])
+            for column, before, _ in TERMS
+            if not same_value(now[column], row[before])
+        ]
+        for column, _, value in moved:
+            customers.loc[customers.index[i], column] = None if _blank(value) else value
+        name = customers["name"].iloc[i]
+        changes.append(Change(cid, "" if _blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
+        history_rows.append(_history_row(row, customers.iloc[i], now, approved_by, applied_at, master.lang))
+    tables: tuple[str, ...] = ()
+    if changes:
+        master.customers = customers
+        master.grade_history = record_history(master.grade_history, history_rows).history
+        tables = ("Customers", "GradeHistory")
+    return TermsUndone(pd.Timestamp(rows["applied_at"].iloc[-1]), tables, tuple(changes), tuple(changed_since))
+
+
+def _history_row(
+    applied: dict[Any, Any],
+    customer: pd.Series,
+    now: dict[str, Any],
+    approved_by: str | None,
+    applied_at: pd.Timestamp,
+    lang: Lang,
+) -> dict[str, Any]:
+    """The undo as a GradeHistory row of the apply's year: the values before it and after it, the reason saying
+    it is credit apply's undo (the grades are Customers' own, unchanged)."""
+    grade, credit = customer["grade"], customer["credit_grade"]
+    return {
+        "year": applied["year"],
+        "customer_id": str(applied["customer_id"]).strip(),
+        "grade_before": grade,
+        "grade_after": grade,
+        "credit_before": credit,
+        "credit_after": credit,
+        "limit_before": now["credit_limit"],
+        "limit_after": applied["limit_before"],
+        "terms_before": now["payment_terms_days"],
+        "terms_after": applied["terms_before"],
+        "reason": credit_undo_reason(credit).render(lang),
+        "approved_by": approved_by,
+        "applied_at": applied_at,
+    }
