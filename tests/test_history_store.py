@@ -7,6 +7,7 @@ test kills a real archive process with SIGKILL at points spread over its run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.errors import InputError
 from keyacct_xl.history.archive import archive, restore, status
-from keyacct_xl.history.ingest import import_lines
+from keyacct_xl.history.ingest import import_lines, undo_import
 from keyacct_xl.history.store import CACHE_FOLDER, store_path, stored_batches, write_batch
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -530,3 +531,105 @@ def test_a_damaged_store_file_is_named_in_one_line_by_status_and_load(
         assert main([*command, "--lang", "en"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "the history store's file cannot be read" in err and month.name in err, err
+
+
+def _store_totals(path: Path) -> dict[str, tuple[int, float]]:
+    return {name: (t.lines, round(t.amount, 2)) for name, t in status(path).stored.items()}
+
+
+def test_an_import_undone_leaves_the_master_and_its_store_as_before_and_never_an_archive(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    archived = archive(path, BEFORE).batch
+    before, stored = load_master(path), _store_totals(path)
+    options = rfm_options(before.settings, period_months=0)
+    export = tmp_path / "erp-2019.csv"
+    export.write_text(ERP_EXPORT, encoding="utf-8-sig")
+    assert main(["history", "import", str(path), str(export), "--table", "transactions"]) == 0
+    imported = status(path).batches[-1]
+    manifest = json.loads((store_path(path) / "batches" / f"{imported.id}.json").read_text(encoding="utf-8"))
+    assert (manifest["kind"], manifest["source"]) == ("import", "erp-2019.csv")
+    assert "kind" not in json.loads((store_path(path) / "batches" / f"{archived}.json").read_text(encoding="utf-8"))
+    lines, amount = _totals(before)["transactions"]
+    assert _totals(load_master(path))["transactions"] == (lines + 3, round(amount + 7262, 2))
+    capsys.readouterr()
+    assert main(["history", "import", str(path), "--undo", "--lang", "en"]) == 0
+    (sales, sales_amount), (payments, payments_amount) = stored["Transactions"], stored["Payments"]
+    assert capsys.readouterr().out.splitlines() == [
+        f"taken out of the history store: batch {imported.id}, imported from erp-2019.csv",
+        f"  Transactions: 3 lines (7,262.00) taken out; the store held {sales + 3:,} lines "
+        f"({sales_amount + 7262:,.2f}), now {sales:,} ({sales_amount:,.2f})",
+        f"  Payments: 0 lines (0.00) taken out; the store held {payments:,} lines ({payments_amount:,.2f}), "
+        f"now {payments:,} ({payments_amount:,.2f})",
+    ]
+    after = load_master(path)
+    assert _totals(after) == _totals(before) and _store_totals(path) == stored
+    for attr in ARCHIVED:
+        pd.testing.assert_frame_equal(_lines(after, attr), _lines(before, attr))
+    pd.testing.assert_frame_equal(
+        run_rfm(after.transactions, options).table, run_rfm(before.transactions, options).table
+    )
+    assert [b.id for b in status(path).batches] == [archived] and not status(path).stray
+    assert stored_batches(store_path(path)) == [archived]
+    assert not any(imported.id in name for name in _store_files(path))
+    # Undo again: the batch before is the archive's, whose lines left the workbook: refused, nothing changed.
+    saved, files = path.read_bytes(), _store_files(path)
+    assert main(["history", "import", str(path), "--undo", "--lang", "zh"]) == 2
+    refused = capsys.readouterr().err
+    assert len(refused.splitlines()) == 1 and archived in refused and "不是由历史导入写入的" in refused
+    assert path.read_bytes() == saved and _store_files(path) == files
+
+
+def test_an_undo_with_no_batch_says_so_in_one_line(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _copy(demo_master, tmp_path)
+    saved = path.read_bytes()
+    assert main(["history", "import", str(path), "--undo", "--lang", "en"]) == 0
+    assert capsys.readouterr().out == "nothing to undo: the history store holds no batch\n"
+    assert main(["history", "import", str(path), "--undo", "--lang", "zh"]) == 0
+    assert capsys.readouterr().out == "没有可撤销的内容：历史库中没有批次\n"
+    assert path.read_bytes() == saved and not store_path(path).exists()
+
+
+def test_a_batch_stored_before_imports_were_marked_is_read_as_before_and_not_undone(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.csv"
+    export.write_text(ERP_EXPORT, encoding="utf-8-sig")
+    batch = import_lines(path, export, "transactions").batch
+    with_import = load_master(path)
+    manifest = store_path(path) / "batches" / f"{batch}.json"
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    del doc["kind"], doc["source"]  # as the store's manifests were written before
+    manifest.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    assert _totals(load_master(path)) == _totals(with_import)
+    pd.testing.assert_frame_equal(load_master(path).transactions, with_import.transactions)
+    assert status(path).stored["Transactions"].lines == 3
+    saved, files = path.read_bytes(), _store_files(path)
+    with pytest.raises(InputError) as refused:
+        undo_import(path)
+    assert refused.value.en == (
+        f"{store_path(path)}: the history store's last batch {batch} was not written by history import (an archive's "
+        "lines, moved out of the workbook, or a batch stored before imports were marked): it is not taken out; "
+        "history restore puts archived lines back into the workbook"
+    )
+    assert path.read_bytes() == saved and _store_files(path) == files
+
+
+def test_an_undo_killed_after_its_save_leaves_a_batch_no_reader_counts_and_the_next_move_sweeps(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    before = load_master(path)
+    export = tmp_path / "erp.csv"
+    export.write_text(ERP_EXPORT, encoding="utf-8-sig")
+    batch = import_lines(path, export, "transactions").batch
+    master = load_master(path, history=False)
+    master.settings = dataclasses.replace(master.settings, history_store="")  # the undo's save, and no more
+    save_master(master, path, tables=["Settings"])
+    assert _totals(load_master(path)) == _totals(before) and status(path).stray == (batch,)
+    assert archive(path, BEFORE).swept == (batch,)
+    assert batch not in stored_batches(store_path(path))

@@ -1,4 +1,5 @@
-"""``keyacct-xl history archive|restore|import|status MASTER``: lines in the history store beside the master."""
+"""``keyacct-xl history archive|restore|import|status MASTER``: lines in the history store beside the master
+(``history import MASTER --undo``: the last import taken back out)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import argparse
 from pathlib import Path
 
 from keyacct_xl.cli.options import option_date
+from keyacct_xl.errors import InputError
 from keyacct_xl.history.archive import archive, restore, status
-from keyacct_xl.history.ingest import TABLES, import_lines
+from keyacct_xl.history.ingest import TABLES, import_lines, undo_import
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, msg
 
@@ -28,8 +30,12 @@ HELP: dict[str, Message] = {
         "load an ERP export of sales or payment lines (.csv, .parquet, .xlsx, the master's headers or their "
         "aliases) straight into the history store"
     ),
-    "file": msg("the file to import"),
-    "--table": msg("the table the lines belong to: transactions or payments"),
+    "file": msg("the file to import (not with --undo)"),
+    "--table": msg("the table the lines belong to: transactions or payments (not with --undo)"),
+    "--undo": msg(
+        "take the history store's last batch back out, when an import wrote it (never an archive's lines); "
+        "again: the batch before it"
+    ),
     "--before": msg(
         "move the lines dated before this day (e.g. 2024-01-01); without it, by the Settings' Workbook Years"
     ),
@@ -49,8 +55,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     back.set_defaults(func=_restore)
     loading = actions.add_parser("import", parents=[common], help=HELP["import"].render(lang))
     loading.add_argument("master", type=Path, help=HELP["master"].render(lang))
-    loading.add_argument("file", type=Path, help=HELP["file"].render(lang))
-    loading.add_argument("--table", required=True, choices=sorted(TABLES), help=HELP["--table"].render(lang))
+    loading.add_argument("file", type=Path, nargs="?", help=HELP["file"].render(lang))
+    loading.add_argument("--table", choices=sorted(TABLES), help=HELP["--table"].render(lang))
+    loading.add_argument("--undo", action="store_true", help=HELP["--undo"].render(lang))
     loading.set_defaults(func=_import)
     shown = actions.add_parser("status", parents=[common], help=HELP["status"].render(lang))
     shown.add_argument("master", type=Path, help=HELP["master"].render(lang))
@@ -68,6 +75,13 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    if args.undo:
+        if args.file is not None or args.table is not None:
+            raise InputError(msg("--undo takes the last import back out: give no file and no --table"))
+        print(undo_import(args.master).summary(args.lang))
+        return 0
+    if args.file is None or args.table is None:
+        raise InputError(msg("give the file to import and its --table (transactions or payments), or --undo"))
     print(import_lines(args.master, args.file, args.table).summary(args.lang, action="import"))
     return 0
 

@@ -207,8 +207,9 @@ def verify(store: Path, batch: Batch, moving: dict[str, pd.DataFrame]) -> None:
 
 def sweep(master: Master) -> tuple[str, ...]:
     """Delete the store's batches the master does not name whose lines are all still in the workbook (what a run
-    killed before its save leaves, or a restore after its save) or whose removal a killed run began; others are kept
-    for a person to look at."""
+    killed before its save leaves, or a restore after its save), whose removal a killed run began, or that an import
+    wrote (an import killed before its save, an undo after it: lines the master never held or no longer holds, still
+    in the file they came from); others are kept for a person to look at."""
     if master.path is None:
         return ()
     store = store_path(master.path)
@@ -218,8 +219,10 @@ def sweep(master: Master) -> tuple[str, ...]:
         if ident in named:
             continue
         batch = read_manifest(store, ident)
-        if _removal_begun(store, batch) or all(
-            _all_in(read_lines(store, batch, t.name, master.frame(t)), master.frame(t)) for t in ARCHIVED_TABLES
+        if (
+            batch.imported
+            or _removal_begun(store, batch)
+            or all(_all_in(read_lines(store, batch, t.name, master.frame(t)), master.frame(t)) for t in ARCHIVED_TABLES)
         ):
             remove_batch(store, batch)
             swept.append(ident)

@@ -2,12 +2,15 @@
 
 The file is read as ``rfm`` and ``abc`` read theirs (keyacct_xl/tablefile.py): the master's header aliases and the
 master's parsing of dates and amounts, a bad cell named by its row. The lines become one batch, written and verified
-as an archive's are; the master's save of its Settings, naming the batch, is the one step that adds them.
+as an archive's are; the master's save of its Settings, naming the batch, is the one step that adds them. The
+manifest records the file (``"kind": "import"``, ``"source"``), so ``--undo`` can take the last import back out.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +18,11 @@ import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
-from keyacct_xl.history.archive import Moved, verify
+from keyacct_xl.history.archive import Moved, sheet_label, sweep, verify
 from keyacct_xl.history.store import (
     ARCHIVED_TABLES,
+    Batch,
+    TableTotals,
     archived_lines,
     committed_batches,
     conform,
@@ -28,10 +33,11 @@ from keyacct_xl.history.store import (
     store_path,
     write_batch,
 )
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import NOT_BLANK, REQUIRED_COLUMNS, load_master
 from keyacct_xl.master.schema import SETTINGS, TableSchema
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.messages import listing, msg
+from keyacct_xl.messages import listing, msg, tr
 from keyacct_xl.tablefile import read_table_file
 
 TABLES = {t.attr: t for t in ARCHIVED_TABLES}  # as the command names them: transactions, payments
@@ -71,7 +77,11 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
                 )
             )
         batch = write_batch(
-            store, frame["date"].max().normalize() + pd.Timedelta(days=1), {schema.name: frame}, after=named
+            store,
+            frame["date"].max().normalize() + pd.Timedelta(days=1),
+            {schema.name: frame},
+            after=named,
+            source=Path(source).name,
         )
         try:
             verify(store, batch, {schema.name: month_ordered(frame)})
@@ -81,6 +91,89 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
         master.settings = dataclasses.replace(master.settings, history_store=",".join([*named, batch.id]))
         save_master(master, master_path, tables=[SETTINGS.name])
     return Moved(batch.id, {schema.name: len(frame)}, already_held=held)
+
+
+@dataclass(frozen=True)
+class ImportUndone:
+    """What ``history import --undo`` took out: the batch (None: the store held none), the file it came from, and per
+    table the batch's lines and the store's before and after."""
+
+    batch: Batch | None
+    store_before: dict[str, TableTotals]
+    store_after: dict[str, TableTotals]
+
+    def summary(self, lang: Lang) -> str:
+        """A line with the batch and its file, then a line per table: lines taken out, the store before and after."""
+        if self.batch is None:
+            return tr(lang, "nothing to undo: the history store holds no batch")
+        lines = [
+            tr(
+                lang,
+                "taken out of the history store: batch {batch}, imported from {source}",
+                batch=self.batch.id,
+                source=self.batch.source,
+            )
+        ]
+        for t in ARCHIVED_TABLES:
+            taken = self.batch.totals.get(t.name, TableTotals(0, 0.0))
+            lines.append(
+                tr(
+                    lang,
+                    "  {table}: {lines:,} lines ({amount:,.2f}) taken out; the store held {before:,} lines "
+                    "({before_amount:,.2f}), now {after:,} ({after_amount:,.2f})",
+                    table=sheet_label(t),
+                    lines=taken.lines,
+                    amount=taken.amount,
+                    before=self.store_before[t.name].lines,
+                    before_amount=self.store_before[t.name].amount,
+                    after=self.store_after[t.name].lines,
+                    after_amount=self.store_after[t.name].amount,
+                )
+            )
+        return "\n".join(lines)
+
+
+def undo_import(master_path: Path) -> ImportUndone:
+    """Take the last batch of the master's history store back out, when ``history import`` wrote it.
+
+    Only the last: a batch's id chains over the batches before it. Never an archive's batch: its lines left the
+    workbook and would be lost. As restore does, the master's save (Settings without the batch, with a backup) is
+    the one step that takes the lines out; the batch's files are deleted after it, and a run killed between the two
+    leaves an unnamed import batch, counted by no reader, that the next archive or restore sweeps.
+    """
+    master_path = Path(master_path)
+    with master_write_lock(master_path):
+        master = load_master(master_path, history=False)
+        sweep(master)
+        named = committed_batches(master.settings)
+        if not named:
+            return ImportUndone(None, {}, {})
+        store = store_path(master_path)
+        batches = [read_manifest(store, b) for b in named]
+        last = batches[-1]
+        if not last.imported:
+            raise InputError(
+                msg(
+                    "{store}: the history store's last batch {batch} was not written by history import (an archive's "
+                    "lines, moved out of the workbook, or a batch stored before imports were marked): it is not "
+                    "taken out; history restore puts archived lines back into the workbook",
+                    store=store,
+                    batch=last.id,
+                )
+            )
+        master.settings = dataclasses.replace(master.settings, history_store=",".join(named[:-1]))
+        save_master(master, master_path, tables=[SETTINGS.name])
+        remove_batch(store, last)
+    return ImportUndone(last, _store_totals(batches), _store_totals(batches[:-1]))
+
+
+def _store_totals(batches: list[Batch]) -> dict[str, TableTotals]:
+    """Per archived table, the lines and amount the ``batches`` hold together, by their manifests."""
+    totals = {}
+    for t in ARCHIVED_TABLES:
+        held = [b.totals[t.name] for b in batches if t.name in b.totals]
+        totals[t.name] = TableTotals(sum(h.lines for h in held), math.fsum(h.amount for h in held))
+    return totals
 
 
 def _without_held_lines(

@@ -68,6 +68,12 @@ class Batch:
     totals: Mapping[str, TableTotals]
     files: Mapping[str, tuple[str, ...]]  # per table, paths relative to the store
     lines_digest: str = ""  # of the lines alone (batch_id also covers the batches before): finds a repeated import
+    source: str | None = None  # the file an import read (its name); None: an archive's batch, or a store before it
+
+    @property
+    def imported(self) -> bool:
+        """True for a batch ``history import`` wrote: only such a batch can be taken back out (``--undo``)."""
+        return self.source is not None
 
     def manifest(self) -> bytes:
         """The batch's manifest as written to ``batches/<id>.json``."""
@@ -80,6 +86,8 @@ class Batch:
                 for name, t in self.totals.items()
             },
         }
+        if self.source is not None:  # an archive's manifest stays as before: its lines left the workbook
+            doc |= {"kind": "import", "source": self.source}
         return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
@@ -122,9 +130,14 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def write_batch(
-    store: Path, before: pd.Timestamp, frames: Mapping[str, pd.DataFrame], after: Sequence[str] = ()
+    store: Path,
+    before: pd.Timestamp,
+    frames: Mapping[str, pd.DataFrame],
+    after: Sequence[str] = (),
+    source: str | None = None,
 ) -> Batch:
-    """Write the lines of ``frames`` (by table name) into ``store`` as one batch, a file per table and month.
+    """Write the lines of ``frames`` (by table name) into ``store`` as one batch, a file per table and month;
+    ``source``: the name of the file an import read them from (None for an archive).
 
     Every file is written atomically and the manifest last; the batch counts only once the master names it.
     """
@@ -139,7 +152,7 @@ def write_batch(
             _write_file(store / relative, _parquet_bytes(frame[month == period]))
             written.append(relative)
         totals[name], files[name] = totals_of(frame), tuple(written)
-    batch = Batch(ident, before, totals, files, digest)
+    batch = Batch(ident, before, totals, files, digest, source)
     _write_file(store / MANIFESTS / f"{ident}.json", batch.manifest())
     return batch
 
@@ -181,6 +194,7 @@ def read_manifest(store: Path, ident: str) -> Batch:
             {n: TableTotals(int(t["lines"]), float(t["amount"])) for n, t in doc["tables"].items()},
             {n: tuple(t["files"]) for n, t in doc["tables"].items()},
             doc.get("lines_digest", ""),
+            _import_source(doc),
         )
         if batch.id != ident:
             raise ValueError(f"its id is {batch.id!r}")
@@ -206,6 +220,17 @@ def read_manifest(store: Path, ident: str) -> Batch:
             )
         )
     return batch
+
+
+def _import_source(doc: Mapping[str, object]) -> str | None:
+    """The file an import read the batch from; None for a manifest without ``"kind": "import"`` (an archive's, or
+    one written before imports were marked)."""
+    if doc.get("kind") != "import":
+        return None
+    source = doc.get("source")
+    if not isinstance(source, str):
+        raise TypeError(f"its source is {source!r}")
+    return source
 
 
 def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None = None) -> pd.DataFrame:
