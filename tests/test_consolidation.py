@@ -375,3 +375,15 @@ def test_master_open_in_excel_is_refused_before_any_work(master: Path, inbox: Pa
     before = master.read_bytes()
     assert main(["consolidate", str(inbox), "--into", str(master)]) == 2
     assert master.read_bytes() == before
+
+
+def test_the_backup_of_a_report_named_inside_source_is_no_submission(
+    master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))
+    report = inbox / "r.xlsx"
+    for _ in range(3):
+        assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    assert backup_path(report).exists()  # the second run kept the first run's report
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "1 files: duplicate 1; 0 rows added, 0 updated, 0 conflicts"  # the backup is not read

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from keyacct_xl.consolidate.report import default_report_path, earlier_reports, summary_line, write_report
 from keyacct_xl.consolidate.run import RunResult, consolidate
-from keyacct_xl.fileio import ensure_writable, master_write_lock
+from keyacct_xl.fileio import backup_path, ensure_writable, master_write_lock
 from keyacct_xl.i18n import Lang
 
 
@@ -56,7 +56,7 @@ def run_consolidation(
     inside = Path(source).resolve()
     exclude = [
         *earlier_reports(master),
-        *([report] if report else []),
+        *([report, backup_path(report)] if report else []),  # a second run keeps the first's report as its backup
         *(p for p in exclude if not inside.is_relative_to(Path(p).resolve())),
     ]
     with nullcontext() if dry_run else master_write_lock(master):
