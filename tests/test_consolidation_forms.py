@@ -443,3 +443,19 @@ def test_a_laid_out_form_whose_table_header_was_deleted_is_refused_naming_the_ta
     calamine_book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
     with pytest.raises(Rejection, match="t_deferred"):
         read_laid_out(calamine_book, load_form("weekly_plan"), "业务员每周工作计划表")
+
+
+def test_a_laid_out_form_finds_a_second_table_below_a_long_first_one() -> None:
+    """Read by its labels (as a legacy .xls is), a weekly plan pre-filled with 250 lines (a rep's visits and calls)
+    still has its deferred customers' table found below them, not refused as a form without that header row."""
+    plan = [{"day": "周一", "date": "2026-11-23", "activity": "电话", "customer_id": f"C{i:03d}"} for i in range(250)]
+    data = fill_form(
+        blank_form("weekly_plan", lines={"plan": 250}),
+        header={"rep": "张三"},
+        rows={"plan": plan, "deferred": [{"customer_id": "C900", "due_date": "2026-11-20", "reason": "客户出差"}]},
+    )
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    found = read_laid_out(book, load_form("weekly_plan"), "业务员每周工作计划表")
+    assert len(found.tables["plan"].rows) == 250
+    [(_, line)] = found.tables["deferred"].rows
+    assert "C900" in line and "客户出差" in line

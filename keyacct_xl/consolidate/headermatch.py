@@ -41,12 +41,14 @@ def _names(field: FieldSpec) -> set[str]:
 
 
 def _header_row(
-    rows: Sequence[Sequence[object]], fields: tuple[FieldSpec, ...], taken: Container[int] = ()
+    rows: Sequence[Sequence[object]], fields: tuple[FieldSpec, ...], taken: Container[int] = (), start: int = 0
 ) -> tuple[int, dict[str, int], float]:
-    """Best row index (not one of ``taken``, another table's), field key -> column index, and the share found."""
+    """Best row index (not one of ``taken``, another table's) from row ``start`` on, field key -> column index, and
+    the share found."""
     names = [(f.key, _names(f)) for f in fields]
     best = (-1, {}, 0.0)
-    for r, row in enumerate(rows[:200]):  # headers sit near the top of a form
+    # headers sit near the top of a form, or of what is left of it below the table above (``start``)
+    for r, row in enumerate(rows[start : start + 200], start=start):
         if r in taken:
             continue
         texts = [normalize_header(v) if isinstance(v, str) else "" for v in row]
@@ -169,8 +171,9 @@ def _laid_out_tables(
     labels = form_labels(spec)
     tables: dict[str, TableRows] = {}
     taken: set[int] = set()
+    below = 0  # where the table above ended: a long one (a pre-filled plan) pushes the next header past row 200
     for section in spec.tables:
-        header_row, columns, share = _header_row(rows, section.fields, taken)
+        header_row, columns, share = _header_row(rows, section.fields, taken, below)
         complete = all(f.key in columns for f in section.fields if f.required)
         if share < MIN_SHARE or not complete:  # the header row was deleted or retyped: said, not skipped unseen
             raise Rejection(
@@ -189,9 +192,11 @@ def _laid_out_tables(
         first, last = min(columns.values()), max(columns.values())
         blocks = {r0 for (r0, c0), (_, c1) in merged if c0 <= last and c1 >= first}
         lines = []
+        below = len(rows)
         for r in range(header_row + 1, len(rows)):
             row = rows[r]
             if r in blocks or any(isinstance(v, str) and v.strip() in labels for v in row[first : last + 1]):
+                below = r
                 break
             if any(c < len(row) and row[c] not in ("", None) for c in entered):
                 lines.append((r + 1, list(row)))
