@@ -441,8 +441,9 @@ def test_a_laid_out_form_whose_table_header_was_deleted_is_refused_naming_the_ta
     out = io.BytesIO()
     book.save(out)
     calamine_book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
-    with pytest.raises(Rejection, match="t_deferred"):
+    with pytest.raises(Rejection, match="Deferred customers") as refused:
         read_laid_out(calamine_book, load_form("weekly_plan"), "业务员每周工作计划表")
+    assert "顺延客户" in refused.value.zh and "t_deferred" not in refused.value.zh  # the title the sheet shows
 
 
 def test_a_laid_out_form_finds_a_second_table_below_a_long_first_one() -> None:

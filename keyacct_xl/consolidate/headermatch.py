@@ -15,10 +15,10 @@ import python_calamine as calamine
 
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
-from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, instructions_sheet_name, table_name, text_for
+from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, instructions_sheet_name, text_for
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.headers import normalize_header
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Pair, msg
 from keyacct_xl.xlsx.ooxml import column_letter
 
 # A retyped table keeps the columns that matter: every required one, and at least 40 % (3+) of all.
@@ -182,7 +182,7 @@ def _laid_out_tables(
                     msg(
                         "{form_id}: the header row of the table {table} was not found",
                         form_id=spec.id,
-                        table=table_name(section.id),
+                        table=Pair(section.title.en, section.title.zh),  # as the sheet shows it: an .xls has no t_ name
                     )
                 ),
             )
