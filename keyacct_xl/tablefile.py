@@ -132,11 +132,7 @@ def _frame(
             raise InputError(
                 msg("{where}{more}: {column} is required but blank", where=shown, more=more, column=by_key[key])
             )
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
-    for col in columns:
-        if col.key not in frame.columns:
-            frame[col.key] = pd.Series([None] * len(frame), dtype=dtype_for(col.kind))
-    return frame[[c.key for c in columns]]
+    return _with_absent(pd.DataFrame(data, index=pd.RangeIndex(len(rows))), columns)
 
 
 def _with_line(rows: list[list[object]], first_line: int) -> list[list[object]]:
@@ -205,11 +201,19 @@ def _parquet_frame(path: Path, columns: Sequence[Column], required: tuple[str, .
             raise InputError(
                 msg("{where}{more}: {column} is required but blank", where=shown, more=more, column=by_key[key])
             )
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(kept)))
+    return _with_absent(pd.DataFrame(data, index=pd.RangeIndex(len(kept))), columns)
+
+
+def _with_absent(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
+    """``frame`` with the absent optional ``columns`` empty, in ``columns``' order; the keys the file had are kept
+    in ``attrs["columns_found"]`` (a reader telling a column left out from one left blank)."""
+    found = tuple(c.key for c in columns if c.key in frame.columns)
     for col in columns:
         if col.key not in frame.columns:
             frame[col.key] = pd.Series([None] * len(frame), dtype=dtype_for(col.kind))
-    return frame[[c.key for c in columns]]
+    frame = frame[[c.key for c in columns]]
+    frame.attrs["columns_found"] = found
+    return frame
 
 
 def read_parquet_capped(path: Path) -> pa.Table:

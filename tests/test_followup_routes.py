@@ -267,3 +267,23 @@ def test_apply_leaves_a_row_a_form_reordered_since_the_review(
     # Applying the same review again (after a change of mind in it) is no conflict: apply changes no provenance.
     assert main(["routes", "apply", str(path)]) == 0
     assert load_master(path).customers["route_seq"].tolist() == [2, 5, 1, 3]
+
+
+def test_apply_reads_a_review_whose_rows_were_copied_to_a_plain_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The review's rows copied into a new workbook (no Excel table RouteReview) are applied as read_route_review
+    reads them, not refused with a traceback (calamine's TableNotFound)."""
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
+    review = review_name(path)
+    ws = openpyxl.load_workbook(review).worksheets[0]
+    left, top, right, bottom = range_boundaries(ws.tables["RouteReview"].ref)
+    copy = openpyxl.Workbook()
+    for r in range(top, bottom + 1):
+        copy.active.append([ws.cell(r, c).value for c in range(left, right + 1)])
+    copy.save(review)
+    capsys.readouterr()
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "route order updated for 2 customer(s)"
+    assert load_master(path).customers["route_seq"].tolist() == [2, 1, 1, 3]

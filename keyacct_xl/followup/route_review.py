@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
@@ -108,14 +107,12 @@ def read_route_review(path: Path, *, with_current: bool = False) -> pd.DataFrame
         {"customer_id": frame["customer_id"].astype(str).str.strip(), "chosen_seq": chosen.astype("int64")}
     )
     if with_current:
-        headers = {
-            str(h).strip()
-            for h in calamine.CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name(TABLE).columns
-        }
-        if not headers & _names(REVIEW_COLUMNS[7]):
+        # the columns the review has, wherever its rows are (its table, a plain sheet they were copied to, a CSV)
+        found = frame.attrs["columns_found"]
+        if REVIEW_COLUMNS[7].key not in found:
             raise InputError(msg("{path}: the review has no column {column}", path=path, column=REVIEW_COLUMNS[7].zh))
         out["current_seq"] = pd.to_numeric(frame["route_seq"], errors="coerce").astype("Float64").to_numpy()
-        if headers & _names(CONSOLIDATED_AT):  # a review written before it had the column cannot tell
+        if CONSOLIDATED_AT.key in found:  # a review written before it had the column cannot tell
             out[CONSOLIDATED_AT.key] = last_consolidated(frame).to_numpy()
     return out
 
