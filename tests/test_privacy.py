@@ -590,3 +590,45 @@ def _parquet_texts(folder: Path) -> set[str]:
         for column in pq.read_table(path).to_pydict().values():
             texts.update(v for v in column if isinstance(v, str))
     return texts
+
+
+def test_a_pseudonymized_export_replaces_the_ids_and_names_of_lines_kept_by_cell(tmp_path: Path) -> None:
+    """The weekly plan's deferred customers are kept in the ledger by field and cell ({"deferred.customer_id":
+    {"A52": "C002"}}): a pseudonymized export replaces the ids and names inside, as it does for the ledger's other
+    values, and a reason quoting a contact's phone loses it; so does the summary, a plain value of the same JSON
+    cell (the pseudonymized column came back as pandas' str dtype and was left out of the free-text pass)."""
+    m = Master.empty()
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"], "rep": ["张三", "张三"]}
+    )
+    m.contacts = pd.DataFrame(
+        {"contact_id": ["K1"], "customer_id": ["C002"], "name": ["陈经理"], "phone": ["13800138000"]}
+    )
+    source = save_master(m, tmp_path / "master.xlsx", backup=False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "plan.xlsx").write_bytes(
+        fill_form(
+            blank_form("weekly_plan"),
+            header={"rep": "张三", "period": "2026-W48", "summary": "周三约了陈经理"},
+            rows={
+                "plan": [{"day": "周一", "date": "2026-11-23", "activity": "拜访", "customer_id": "C001"}],
+                "deferred": [
+                    {
+                        "customer_id": "C002",
+                        "customer_name": "佛山永利五金厂",
+                        "due_date": "2026-11-20",
+                        "reason": "陈经理出差，13800138000",
+                    }
+                ],
+            },
+        )
+    )
+    assert main(["consolidate", str(inbox), "--into", str(source)]) == 0
+    assert "C002" in load_store(source).frame("IngestionLedger")["header"].iloc[0]
+    out = tmp_path / "share.xlsx"
+    assert main(["master", "export", str(source), "--out", str(out), "--pseudonymize"]) == 0
+    header = load_store(out).frame("IngestionLedger")["header"].iloc[0]
+    assert "deferred.reason" in header and "周三约了" in header  # still kept, their values replaced
+    for value in ("C002", "佛山永利五金厂", "陈经理", "13800138000"):
+        assert value not in header, header

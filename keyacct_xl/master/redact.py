@@ -87,6 +87,12 @@ def _without_keys(text: object, removed: set[str]) -> object:
     return _dump_json({k: v for k, v in data.items() if not is_sensitive_key(k)})
 
 
+def _map_values(value: object, change: Callable[[object], object]) -> object:
+    """``change`` applied to a JSON row's value, or to each cell's value of a line the ledger keeps by cell
+    (``{"deferred.customer_id": {"A52": "C002"}}``, consolidate.merge)."""
+    return {cell: change(v) for cell, v in value.items()} if isinstance(value, dict) else change(value)
+
+
 @dataclass
 class Pseudonyms:
     """Stable pseudonyms from a keyed hash (HMAC-SHA256): the same value and key give the same pseudonym, so
@@ -140,7 +146,10 @@ def _json_pseudonyms(text: object, pseudonyms: Pseudonyms) -> object:
         return text
     return _dump_json(
         {
-            k: pseudonyms(kind, v) if (kind := pseudonym_kind(k)) and not isinstance(v, (dict, list)) else v
+            # a line kept by cell is keyed section.field: judged by its field, as is_sensitive_key does
+            k: _map_values(v, lambda x, kind=kind: pseudonyms(kind, x))
+            if (kind := pseudonym_kind(k) or pseudonym_kind(k.rpartition(".")[2])) and not isinstance(v, list)
+            else v
             for k, v in data.items()
         }
     )
@@ -197,7 +206,8 @@ def scrub_frame(frame: pd.DataFrame, scrub: Callable[[str], str], *, skip: Itera
     """``frame`` with ``scrub`` applied to every text cell (JSON cells value by value), except columns ``skip``."""
     result, skipped = frame.copy(), set(skip)
     for label in result.columns:
-        if label in skipped or result[label].dtype != object:
+        # a JSON column pseudonymized by map() comes back as pandas' str dtype, not object: its text is text too
+        if label in skipped or not (result[label].dtype == object or pd.api.types.is_string_dtype(result[label])):
             continue
         values = result[label]
         unique = {v: _scrub_cell(v, scrub) for v in pd.unique(values) if isinstance(v, str)}
@@ -209,4 +219,4 @@ def _scrub_cell(text: str, scrub: Callable[[str], str]) -> str:
     data = _load_json(text) if text.startswith("{") else None
     if data is None:
         return scrub(text)
-    return _dump_json({k: scrub(v) if isinstance(v, str) else v for k, v in data.items()})
+    return _dump_json({k: _map_values(v, lambda x: scrub(x) if isinstance(x, str) else x) for k, v in data.items()})
