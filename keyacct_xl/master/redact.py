@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 import pandas as pd
 
@@ -147,7 +148,7 @@ def _json_pseudonyms(text: object, pseudonyms: Pseudonyms) -> object:
     return _dump_json(
         {
             # a line kept by cell is keyed section.field: judged by its field, as is_sensitive_key does
-            k: _map_values(v, lambda x, kind=kind: pseudonyms(kind, x))
+            k: _map_values(v, partial(pseudonyms, kind))
             if (kind := pseudonym_kind(k) or pseudonym_kind(k.rpartition(".")[2])) and not isinstance(v, list)
             else v
             for k, v in data.items()
