@@ -633,3 +633,20 @@ def test_an_undo_killed_after_its_save_leaves_a_batch_no_reader_counts_and_the_n
     assert _totals(load_master(path)) == _totals(before) and status(path).stray == (batch,)
     assert archive(path, BEFORE).swept == (batch,)
     assert batch not in stored_batches(store_path(path))
+
+
+def test_a_copy_of_a_manifest_made_by_hand_is_no_batch_and_stops_nothing(demo_master: Path, tmp_path: Path) -> None:
+    # A manager copies a batch's manifest in Explorer ("… - Copy.json"): archive, status and restore go on, and the
+    # copy stays where the person put it.
+    path = _copy(demo_master, tmp_path)
+    moved = archive(path, BEFORE)
+    manifests = store_path(path) / "batches"
+    copy = manifests / f"{moved.batch} - Copy.json"
+    shutil.copy(manifests / f"{moved.batch}.json", copy)
+    assert stored_batches(store_path(path)) == [moved.batch]
+    assert status(path).stray == ()
+    assert archive(path, pd.Timestamp("2025-06-01")).batch != moved.batch
+    restore(path)
+    assert copy.exists() and len(load_master(path, history=False).transactions) == len(
+        load_master(demo_master).transactions
+    )

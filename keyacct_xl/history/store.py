@@ -316,9 +316,10 @@ def month_ordered(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def stored_batches(store: Path) -> list[str]:
-    """Every batch with a manifest in ``store``, named or not by the master, sorted."""
+    """Every batch with a manifest in ``store``, named or not by the master, sorted; another file there (a copy
+    Windows named "… - Copy.json") is no batch, left as it is for a person to look at."""
     folder = store / MANIFESTS
-    return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+    return sorted(p.stem for p in folder.glob("*.json") if _BATCH_ID.fullmatch(p.stem)) if folder.is_dir() else []
 
 
 def remove_batch(store: Path, batch: Batch) -> None:
