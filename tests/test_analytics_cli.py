@@ -425,6 +425,26 @@ def test_a_review_of_another_year_never_replaces_decisions_not_yet_applied(
     assert "尚未应用" in capsys.readouterr().err
 
 
+def test_a_comment_beside_a_credit_apply_of_the_review_year_is_still_pending(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # credit apply files its terms under the year of its date; those rows hold no meeting decision, so a comment
+    # typed into that year's review and not applied must keep the sheet from being replaced.
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    assert main(["credit", "apply", str(master_path), "--date", "2025-12-29"]) == 0
+    history = load_master(master_path).grade_history
+    customer = str(history.loc[history["year"] == 2025, "customer_id"].iloc[-1])
+    wb = openpyxl.load_workbook(master_path)
+    ws = wb["评级审核"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == customer)
+    row[headers.index("会议意见")].value = "明年重点跟进回款"
+    wb.save(master_path)
+    capsys.readouterr()
+    assert main(["grade", str(master_path), "--year", "2024", "--lang", "en"]) == 2
+    assert f"not yet applied ({customer})" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("lang", "sheet", "column", "title"),
     [

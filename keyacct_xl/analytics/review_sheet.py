@@ -13,6 +13,7 @@ import pandas as pd
 import python_calamine as calamine
 
 from keyacct_xl.analytics.apply import PLAN_COLUMNS, Applied, apply_review
+from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, written_by
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import REVIEW_COLUMNS
 from keyacct_xl.analytics.undo_grades import GradesUndone, undo_year
@@ -120,7 +121,10 @@ def _refuse_pending_decisions(path: str | Path, other: pd.DataFrame, year: int) 
     if other.empty:
         return
     master = load_master(path)
-    history = master.grade_history.dropna(subset=["year"]).drop_duplicates(["year", "customer_id"], keep="last")
+    history = master.grade_history.dropna(subset=["year"])
+    # Rows credit apply (or its undo) wrote hold no meeting decision: a comment beside them is still pending.
+    by_credit = written_by(history, credit_apply_reason) | written_by(history, credit_undo_reason)
+    history = history[~by_credit].drop_duplicates(["year", "customer_id"], keep="last")
     recorded = {
         (int(h.year), str(h.customer_id)): {"grade_after": h.grade_after, "credit_after": h.credit_after}
         for h in history.itertuples()
