@@ -55,8 +55,8 @@ class ParseError(TranslatedError, ValueError):
 
 
 def is_blank(value: object) -> bool:
-    """True for None, NaN/NaT and strings of white space only."""
-    if value is None:
+    """True for None, NaN/NaT/NA and strings of white space only."""
+    if value is None or value is pd.NA:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True

@@ -243,5 +243,5 @@ def test_infer_day_first_settles_a_column_or_refuses_it():
 
 
 def test_is_blank():
-    assert all(is_blank(v) for v in (None, float("nan"), pd.NaT, "  ", "\t"))
+    assert all(is_blank(v) for v in (None, float("nan"), pd.NaT, pd.NA, "  ", "\t"))
     assert not any(is_blank(v) for v in (0, "0", "x"))

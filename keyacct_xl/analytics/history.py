@@ -22,6 +22,7 @@ import pandas as pd
 
 from keyacct_xl.i18n import LANGS
 from keyacct_xl.messages import Message, msg
+from keyacct_xl.parsing import is_blank
 
 # What a row's decision is: when one of these differs from the latest row of the same year and customer, the
 # change is recorded as a new row.
@@ -79,7 +80,7 @@ def credit_undo_reason(credit_grade: object) -> Message:
 
 
 def _grade(value: object) -> object:
-    return "-" if value is pd.NA or value is None or (isinstance(value, float) and np.isnan(value)) else value
+    return "-" if is_blank(value) else value
 
 
 def written_by(history: pd.DataFrame, reason: Callable[[object], Message]) -> np.ndarray:

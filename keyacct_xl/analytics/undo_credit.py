@@ -63,10 +63,6 @@ class TermsUndone:
         return "\n".join(lines)
 
 
-def _blank(value: Any) -> bool:
-    return value is pd.NA or is_blank(value)
-
-
 def last_credit_apply(history: pd.DataFrame, order: dict[str, int]) -> pd.DataFrame:
     """The GradeHistory rows of the last credit apply: its latest row and the rows of the same date just before it
     that the same run wrote. A run writes each customer once, in the order of Customers (``order``: id -> row), so
@@ -116,9 +112,9 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
             if not same_value(now[column], row[before])
         ]
         for column, _, value in moved:
-            customers.loc[customers.index[i], column] = None if _blank(value) else value
+            customers.loc[customers.index[i], column] = None if is_blank(value) else value
         name = customers["name"].iloc[i]
-        changes.append(Change(cid, "" if _blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
+        changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
         history_rows.append(_history_row(row, customers.iloc[i], now, approved_by, applied_at, master.lang))
     tables: tuple[str, ...] = ()
     if changes:

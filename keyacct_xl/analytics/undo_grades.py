@@ -84,12 +84,8 @@ class GradesUndone:
         return "\n".join(lines)
 
 
-def _blank(value: Any) -> bool:
-    return value is pd.NA or is_blank(value)
-
-
 def _shown(value: Any) -> str:
-    if _blank(value):
+    if is_blank(value):
         return "-"
     if isinstance(value, (float, np.floating)):
         value = float(value)
@@ -99,15 +95,15 @@ def _shown(value: Any) -> str:
 
 def same_value(a: Any, b: Any) -> bool:
     """The same Customers value: both blank, equal amounts to the cent, or the same text."""
-    if _blank(a) or _blank(b):
-        return _blank(a) and _blank(b)
+    if is_blank(a) or is_blank(b):
+        return is_blank(a) and is_blank(b)
     if isinstance(a, NUMBERS) and isinstance(b, NUMBERS):
         return round(float(a), 2) == round(float(b), 2)
     return str(a).strip() == str(b).strip()
 
 
 def _records_terms(row: dict[str, Any]) -> bool:
-    return not (_blank(row["limit_after"]) and _blank(row["terms_after"]))
+    return not (is_blank(row["limit_after"]) and is_blank(row["terms_after"]))
 
 
 def _first_and_latest(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[Any, Any]]:
@@ -146,11 +142,11 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
         if not moved:
             continue
         for column, _, first in moved:
-            customers.loc[customers.index[i], column] = None if _blank(first) else first
+            customers.loc[customers.index[i], column] = None if is_blank(first) else first
         labels = {column: label for column, _, _, label in FIELDS}
         name = customers["name"].iloc[i] if "name" in customers else None
-        changes.append(Change(cid, "" if _blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
-        plans_kept += any(not _blank(customers[p].iloc[i]) for p in PLANS if p in customers)
+        changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
+        plans_kept += any(not is_blank(customers[p].iloc[i]) for p in PLANS if p in customers)
         history_rows.append(_history_row(year, cid, now, {c: b for c, _, b in moved}, approved_by, applied_at, master))
     tables: list[str] = []
     if changes:

@@ -100,7 +100,7 @@ def rating_labels() -> dict[str, Rendered]:
 
 def rating_text(rating: object, lang: Lang) -> str | None:
     """``rating`` as a reader in ``lang`` reads it (None for no rating)."""
-    if rating is pd.NA or is_blank(rating):
+    if is_blank(rating):
         return None
     label = rating_labels().get(str(rating).strip())
     return label.render(lang) if label is not None else str(rating)
