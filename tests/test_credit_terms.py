@@ -292,3 +292,20 @@ def test_credit_apply_undo_without_a_credit_apply_says_so_in_one_line(
     assert main(["credit", "apply", str(path), "--undo", "--lang", lang]) == 0
     assert capsys.readouterr().out == line + "\n"
     assert path.read_bytes() == saved
+
+
+def test_credit_apply_undo_names_a_customer_removed_since_and_refuses_repeated_ids(tmp_path: Path, capsys) -> None:
+    path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["credit", "apply", str(path), "--date", "2026-03-31"]) == 0
+    master = load_master(path)
+    master.customers = master.customers[master.customers["customer_id"] != "C3"].reset_index(drop=True)
+    save_master(master, path, tables=["Customers"])  # C3 taken out of Customers after the apply
+    capsys.readouterr()
+    assert main(["credit", "apply", str(path), "--undo", "--date", "2026-04-02", "--lang", "en"]) == 0
+    assert "changed since the credit terms were applied: C3" in capsys.readouterr().out  # not passed over in silence
+    master = load_master(path)
+    master.customers = pd.concat([master.customers, master.customers.iloc[[0]]], ignore_index=True)
+    save_master(master, path, tables=["Customers"])  # C1 twice: which row's terms would go back?
+    saved = path.read_bytes()
+    assert main(["credit", "apply", str(path), "--undo", "--lang", "en"]) == 2
+    assert "appear more than once" in capsys.readouterr().err and path.read_bytes() == saved

@@ -21,8 +21,9 @@ import pandas as pd
 from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, record_history, written_by
 from keyacct_xl.analytics.undo_grades import FIELDS, Change, same_value
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import listing, tr
+from keyacct_xl.messages import listing, msg, tr
 from keyacct_xl.parsing import is_blank
 
 # (Customers column, GradeHistory before, GradeHistory after): what credit apply writes
@@ -89,6 +90,7 @@ def _same_date(a: Any, b: Any) -> bool:
 
 def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd.Timestamp) -> TermsUndone:
     """Put back, in ``master`` (in memory), the limits and terms Customers held before the last credit apply."""
+    require_unique_ids(master, msg("credit apply --undo"))  # which of two rows of an id would be put back?
     customers = master.customers.copy()
     position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str).str.strip())}
     rows = last_credit_apply(master.grade_history, position)
@@ -98,8 +100,9 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
     changes, changed_since, history_rows = [], [], []
     for row in rows.to_dict("records"):
         cid = str(row["customer_id"]).strip()
-        if cid not in position:
-            continue  # no longer in Customers: nothing to put back
+        if cid not in position:  # removed from Customers since: nothing to put back, and said so
+            changed_since.append(cid)
+            continue
         i = position[cid]
         now = {column: customers[column].iloc[i] for column, _, _ in TERMS}
         if not all(same_value(now[column], row[after]) for column, _, after in TERMS):

@@ -20,6 +20,7 @@ import pandas as pd
 
 from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, record_history, written_by
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import Message, listing, msg, tr
 from keyacct_xl.parsing import is_blank
@@ -118,6 +119,7 @@ def _first_and_latest(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[Any, An
 
 def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
     """Put back, in ``master`` (in memory), what Customers held before ``year``'s grades were applied."""
+    require_unique_ids(master, msg("grade apply --undo"))  # which of two rows of an id would be put back?
     history = master.grade_history
     # credit apply's rows and its undo's are taken back by credit apply --undo, not here (history.py, written_by)
     credit = written_by(history, credit_apply_reason) | written_by(history, credit_undo_reason)
@@ -129,7 +131,8 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
     position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str))}
     changes, changed_since, history_rows, plans_kept = [], [], [], 0
     for cid, rows in by_customer.items():
-        if cid not in position:
+        if cid not in position:  # removed from Customers since: nothing to put back, and said so
+            changed_since.append(cid)
             continue
         i = position[cid]
         values = _first_and_latest(rows)
