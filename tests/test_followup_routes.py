@@ -287,3 +287,22 @@ def test_apply_reads_a_review_whose_rows_were_copied_to_a_plain_sheet(
     assert main(["routes", "apply", str(path), "--lang", "en"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "route order updated for 2 customer(s)"
     assert load_master(path).customers["route_seq"].tolist() == [2, 1, 1, 3]
+
+
+def test_a_review_without_its_current_order_column_is_refused_naming_it_in_the_user_s_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
+    review = review_name(path)
+    ws = openpyxl.load_workbook(review).worksheets[0]
+    left, top, right, bottom = range_boundaries(ws.tables["RouteReview"].ref)
+    rows = [[ws.cell(r, c).value for c in range(left, right + 1)] for r in range(top, bottom + 1)]
+    current = rows[0].index("现路序")
+    copy = openpyxl.Workbook()
+    for row in rows:  # copied into a plain sheet without the column of the current order
+        copy.active.append(row[:current] + row[current + 1 :])
+    copy.save(review)
+    capsys.readouterr()
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip().endswith("the review has no column Current Route Seq")

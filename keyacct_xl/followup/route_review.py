@@ -21,7 +21,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column
 from keyacct_xl.master.submissions import PROVENANCE
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.messages import listing, msg, tr
+from keyacct_xl.messages import Pair, listing, msg, tr
 from keyacct_xl.output import check_suffix, workbook
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet
@@ -109,8 +109,11 @@ def read_route_review(path: Path, *, with_current: bool = False) -> pd.DataFrame
     if with_current:
         # the columns the review has, wherever its rows are (its table, a plain sheet they were copied to, a CSV)
         found = frame.attrs["columns_found"]
-        if REVIEW_COLUMNS[7].key not in found:
-            raise InputError(msg("{path}: the review has no column {column}", path=path, column=REVIEW_COLUMNS[7].zh))
+        route = REVIEW_COLUMNS[7]
+        if route.key not in found:
+            raise InputError(
+                msg("{path}: the review has no column {column}", path=path, column=Pair(route.en, route.zh))
+            )
         out["current_seq"] = pd.to_numeric(frame["route_seq"], errors="coerce").astype("Float64").to_numpy()
         if CONSOLIDATED_AT.key in found:  # a review written before it had the column cannot tell
             out[CONSOLIDATED_AT.key] = last_consolidated(frame).to_numpy()
