@@ -120,7 +120,7 @@ def _refuse_pending_decisions(path: str | Path, other: pd.DataFrame, year: int) 
     other = other.dropna(how="all", subset=list(_DECISIONS))
     if other.empty:
         return
-    master = load_master(path)
+    master = load_master(path, history=False)  # GradeHistory and Customers: no archived lines needed
     history = master.grade_history.dropna(subset=["year"])
     # Rows credit apply (or its undo) wrote hold no meeting decision: a comment beside them is still pending.
     by_credit = written_by(history, credit_apply_reason) | written_by(history, credit_undo_reason)

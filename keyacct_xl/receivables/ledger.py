@@ -282,10 +282,6 @@ def check_required(
             )
 
 
-def _days(dates: pd.Series) -> np.ndarray:
-    return dates.to_numpy(dtype="datetime64[D]").astype("int64")
-
-
 _NS_PER_DAY = 86_400_000_000_000
 _FIRST_DAY, _LAST_DAY = -106_751, 106_750  # the whole days datetime64[ns] holds (1677-09-22 .. 2262-04-10)
 
