@@ -376,14 +376,18 @@ def test_grade_apply_stores_the_meetings_upgrade_and_support_plans(
     assert "  C2 乙商行: Upgrade Plan 明年冲刺VIP：年销量300万 → 两年内冲刺VIP" in out
 
 
-def _type_final_grade(master_path: Path, customer: str, grade: str) -> None:
-    """The meeting types a final grade into the master's review sheet, as a manager would in Excel."""
+def _type_into_review(master_path: Path, customer: str, header: str, value: str) -> None:
+    """The meeting types a decision into the master's review sheet, as a manager would in Excel."""
     wb = openpyxl.load_workbook(master_path)
     ws = wb["评级审核"]
     headers = [c.value for c in ws[1]]
     row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == customer)
-    row[headers.index("最终等级")].value = grade
+    row[headers.index(header)].value = value
     wb.save(master_path)
+
+
+def _type_final_grade(master_path: Path, customer: str, grade: str) -> None:
+    _type_into_review(master_path, customer, "最终等级", grade)
 
 
 def test_the_review_sheet_line_names_the_sheet_and_column_as_the_reader_sees_them(
@@ -434,12 +438,7 @@ def test_a_comment_beside_a_credit_apply_of_the_review_year_is_still_pending(
     assert main(["credit", "apply", str(master_path), "--date", "2025-12-29"]) == 0
     history = load_master(master_path).grade_history
     customer = str(history.loc[history["year"] == 2025, "customer_id"].iloc[-1])
-    wb = openpyxl.load_workbook(master_path)
-    ws = wb["评级审核"]
-    headers = [c.value for c in ws[1]]
-    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == customer)
-    row[headers.index("会议意见")].value = "明年重点跟进回款"
-    wb.save(master_path)
+    _type_into_review(master_path, customer, "会议意见", "明年重点跟进回款")
     capsys.readouterr()
     assert main(["grade", str(master_path), "--year", "2024", "--lang", "en"]) == 2
     assert f"not yet applied ({customer})" in capsys.readouterr().err
