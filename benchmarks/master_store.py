@@ -9,7 +9,8 @@ docs/scale.md.
 The master is benchmarks/briefing.py's large one (20,000 customers, ``--lines`` sales lines, receipts for about
 60 %), saved with ``save_master`` (a master of 8 MiB or more is cached without a store). Each way runs in a process of
 its own, its cache removed first: "cold" is the first load (every table read from the workbook, then cached), "warm"
-the second (nothing changed); the two reads are timed apart ("load_master", "store again"), and after the one read
+the second (nothing changed; the tables under the memory bound of keyacct_xl/master/tablememo.py come from
+memory); the two reads are timed apart ("load_master", "store again"), and after the one read
 ``load_store`` alone (the consolidation tables from the cache). The two ways alternate in ``--rounds`` rounds on a
 busy machine; CPU seconds (all threads) are the figure to read, wall seconds and the process's peak RSS (imports
 included) beside them.

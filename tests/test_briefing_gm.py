@@ -26,6 +26,7 @@ from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.history.store import store_path
 from keyacct_xl.macros import run_action
+from keyacct_xl.master import tablememo
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.receivables.usecase import run_ageing
@@ -234,8 +235,10 @@ def test_a_command_reads_the_master_once_for_its_tables_and_its_plans(
     codes: list[int] = []
 
     def run() -> None:
+        tablememo.forget_tables()  # each run as a new process starts it
         codes.append(main([*command, str(book), *options, "--lang", "en"]))
 
+    tablememo.forget_tables()
     alone = opens_of(book, lambda: load_master(book))
     assert alone == 2  # its zip directory (the cache keys), then its bytes, once
     assert opens_of(book, run) == alone

@@ -11,6 +11,7 @@ import python_calamine as calamine
 from fileopens import opens_of
 
 from keyacct_xl.cli.main import main
+from keyacct_xl.master import tablememo
 from keyacct_xl.master.reader import load_master
 from tests.test_receivables_adjustments import decide, write_master
 
@@ -91,6 +92,7 @@ def master_opens(master, inbox, report) -> int:
     """How often a consolidation of ``inbox`` opens the master file."""
     args = ["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--dry-run"]
     codes: list[int] = []
+    tablememo.forget_tables()  # each run as a new process starts it
     opens = opens_of(master, lambda: codes.append(main([*args, "--lang", "en"])))
     assert codes == [0]
     return opens

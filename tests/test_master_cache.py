@@ -16,12 +16,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from fileopens import opens_of
 
 from keyacct_xl import InputError, load_master, save_master
 from keyacct_xl.consolidate.store import load_master_store, load_store, store_schemas
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
-from keyacct_xl.master import reader, tablecache
+from keyacct_xl.master import reader, tablecache, tablememo
 from keyacct_xl.master.arrowread import typed_column
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.schema import ALL_TABLES, TRANSACTIONS
@@ -72,14 +73,47 @@ def test_every_table_is_cached_under_its_parts_key_and_read_back_the_same(demo_m
 
 
 def test_an_unchanged_table_loads_from_its_cache_file(demo_master: Path, tmp_path: Path) -> None:
-    """The load gives what the cache file holds: the workbook is not read again while its parts are unchanged."""
+    """A new process's load gives what the cache file holds: the workbook is not read again while its parts are
+    unchanged."""
     path = _cached_master(demo_master, tmp_path)
+    amounts_read = load_master(demo_master).transactions["amount"].tolist()
+    tablememo.forget_tables()  # what a new process starts from
     cache = store_path(path) / CACHE_FOLDER / f"transactions-{_keys(path)['Transactions']}.parquet"
     table = pq.read_table(cache)
     amounts = pa.array([a * 2 for a in table.column("amount").to_pylist()])
     pq.write_table(table.set_column(table.schema.get_field_index("amount"), "amount", amounts), cache)
     doubled = load_master(path).transactions["amount"]
-    assert doubled.tolist() == [a * 2 for a in load_master(demo_master).transactions["amount"]]
+    assert doubled.tolist() == [a * 2 for a in amounts_read]
+
+
+def test_a_second_load_in_the_same_process_parses_no_table_again_and_hands_out_its_own_frames(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    """Without a store too: the tables of unchanged parts come from this process's memory, copied, so a caller
+    that changes a frame changes no other caller's; an edit of the file is read anew."""
+    path = Path(shutil.copy2(demo_master, tmp_path / "master.xlsx"))
+    tablememo.forget_tables()
+    first = load_master(path)
+    assert opens_of(path, lambda: load_master(path)) == 1  # the zip directory for the keys, not the tables
+    first.transactions.loc[0, "amount"] = -1.0
+    first.headers["Customers"]["name"] = "changed"
+    again = load_master(path)
+    assert again.transactions["amount"].iloc[0] != -1.0 and again.headers["Customers"]["name"] != "changed"
+    _assert_same(again, load_master(demo_master))
+    book = openpyxl.load_workbook(path)
+    book[TRANSACTIONS.sheet_zh]["H2"] = 123456.78
+    book.save(path)
+    assert load_master(path).transactions["amount"].iloc[0] == 123456.78
+
+
+def test_a_table_past_the_memory_bound_is_read_from_the_workbook_each_time(
+    demo_master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = Path(shutil.copy2(demo_master, tmp_path / "master.xlsx"))
+    monkeypatch.setattr(tablememo, "MEMO_CELLS", load_master(demo_master).transactions.size - 1)
+    tablememo.forget_tables()
+    load_master(path)
+    assert opens_of(path, lambda: load_master(path)) == 2  # the zip directory, then the bytes for Transactions
 
 
 def test_a_cell_edited_with_openpyxl_is_read_anew(demo_master: Path, tmp_path: Path) -> None:
@@ -187,6 +221,8 @@ def test_the_consolidation_tables_read_with_the_master_are_typed_as_the_cell_rea
         )
 
     for cached in (False, True):  # then with a store beside the master: every table from its cache file
+        if cached:
+            tablememo.forget_tables()  # as a new process reads them
         tables = both()
         for schema, (frame, headers, sheet) in by_cells.items():
             pd.testing.assert_frame_equal(tables[schema].frame, frame, obj=schema.name)

@@ -28,9 +28,11 @@ from keyacct_xl.master.tablecache import (
     ReadTable,
     cache_folder,
     cached_table,
+    is_cached,
     keep_table,
     table_keys,
 )
+from keyacct_xl.master.tablememo import recalled, remember
 from keyacct_xl.messages import Location, Message, listing, msg
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package
@@ -188,6 +190,7 @@ def read_tables(
     stale = [schema for schema in keys if schema not in found]
     for schema, read in zip(stale, read_workbook_tables(data, path, locations, stale)):
         found[schema] = read
+        remember(schema, keys[schema], read)
         if folder is not None:
             keep_table(folder, schema, keys[schema], read)
     return {schema: found[schema] for schema in keys}
@@ -215,9 +218,18 @@ def master_schemas(locations: Mapping[str, TableLocation], path: Path) -> list[T
 
 
 def _cached(folder: Path | None, keys: Mapping[TableSchema, str]) -> dict[TableSchema, ReadTable]:
-    if folder is None or not folder.is_dir():
-        return {}
-    found = {schema: cached_table(folder, schema, key) for schema, key in keys.items()}
+    """The tables read before under ``keys``: from this process's memory, else from the load cache's files."""
+    found = {schema: recalled(schema, key) for schema, key in keys.items()}
+    for schema, key in keys.items():
+        read = found[schema]
+        if folder is None:
+            continue
+        if read is None:
+            found[schema] = read = cached_table(folder, schema, key)
+            if read is not None:
+                remember(schema, key, read)
+        elif not is_cached(folder, schema, key):  # kept in memory from before the store existed: the next process
+            keep_table(folder, schema, key, read)  # reads it from the file
     return {schema: read for schema, read in found.items() if read is not None}
 
 

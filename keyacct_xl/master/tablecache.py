@@ -93,6 +93,11 @@ def _file(folder: Path, schema: TableSchema, key: str) -> Path:
     return folder / f"{cache_name(schema)}-{key}.parquet"
 
 
+def is_cached(folder: Path, schema: TableSchema, key: str) -> bool:
+    """True when the table is cached under ``key``."""
+    return _file(folder, schema, key).is_file()
+
+
 def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | None:
     """The table as cached under ``key``, typed as the reader types it; None when it is not cached (or damaged)."""
     import pyarrow as pa
