@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import secrets
@@ -34,6 +35,13 @@ def safe_name(text: str) -> str:
     (CON, NUL, COM1 ...) gets a ``_`` in front; an empty name is ``_``."""
     name = _EDGE_DOTS.sub(lambda dots: "_" * len(dots.group()), _UNSAFE_IN_NAMES.sub("_", text))
     return f"_{name}" if not name or _DEVICE_NAMES.fullmatch(name) else name
+
+
+def id_in_name(text: str) -> str:
+    """A customer's id as part of a file name: ``safe_name``, with a digest of the id when that changed it, so two ids
+    that differ only in characters a name cannot hold (``KA/001``, ``KA:001``) never share a file."""
+    name = safe_name(text)
+    return name if name == text else f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
 
 
 def excel_lock_file(path: Path) -> Path:

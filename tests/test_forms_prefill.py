@@ -344,3 +344,19 @@ def test_a_form_that_cannot_be_filled_stops_before_any_file_is_written(tmp_path:
     out = tmp_path / "forms"
     assert main(["forms", "generate", "--all", "--master", str(master_path), "--rep", "张三", "--out", str(out)]) == 2
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_form_and_fact_sheet_names_keep_customers_apart_that_differ_only_in_unsafe_characters() -> None:
+    from keyacct_xl.briefing.usecase import fact_sheet_name
+    from keyacct_xl.forms.repforms import output_name
+
+    day = pd.Timestamp("2026-11-30")
+    forms = {c: output_name("customer_card", rep="张 三", customer=c, period="2026-11") for c in ("KA/1", "KA:1")}
+    sheets = {c: fact_sheet_name([c], None, day) for c in ("KA/1", "KA:1")}
+    for names in (forms, sheets):
+        assert len(set(names.values())) == 2 and not any(ch in n for n in names.values() for ch in "/:\\ ")
+    assert output_name("customer_card", rep="张 三", customer="C001", period="2026-11") == (
+        "customer_card_张_三_C001_2026-11.xlsx"  # an id a name can hold is kept as it is
+    )
+    assert fact_sheet_name(["C001"], None, day) == "account_C001_2026-11-30.xlsx"
+    assert fact_sheet_name(["C001"], "李/四", day) == "account_rep_李_四_2026-11-30.xlsx"

@@ -178,4 +178,26 @@ def test_statement_file_name_keeps_an_id_with_a_slash_in_the_folder():
 
     start, end = parse_period(PERIOD)
     data = StatementData("", "KA/001", "", "", "", "", "", start, end, 0.0, pd.DataFrame(), 0.0, {})
-    assert statement_filename(data, "zh") == f"对账单_KA_001_{PERIOD}.xlsx"
+    assert statement_filename(data, "zh").startswith("对账单_KA_001-") and "/" not in statement_filename(data, "zh")
+
+
+def _cells_of(path) -> set[object]:
+    return {c.value for row in openpyxl.load_workbook(path).worksheets[0].iter_rows() for c in row}
+
+
+def test_two_ids_that_differ_only_in_unsafe_characters_get_a_statement_each(master_path, tmp_path):
+    """KA/001 and KA:001 both become KA_001 in a file name: each statement keeps its own file."""
+    master = load_master(master_path)  # changed here: not the module's
+    end = parse_period(PERIOD)[1]
+    ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=end)
+    first, second = sorted(c for c, b in ledger.balance().items() if round(b, 2) != 0)[:2]
+    renamed = {first: "KA/001", second: "KA:001"}
+    for frame in (master.customers, master.transactions, master.payments, master.contacts, master.visits):
+        frame["customer_id"] = frame["customer_id"].replace(renamed)
+    path = save_master(master, tmp_path / "renamed.xlsx", backup=False)
+    out = tmp_path / "out"
+    args = ["statement", str(path), "--all", "--period", PERIOD, "--out", str(out), "--lang", "en"]
+    assert main(args) == 0
+    written = sorted(out.glob("statement_KA_001*.xlsx"))
+    assert len(written) == 2 and not list(out.glob("*.bak.xlsx"))  # neither put aside as the other's backup
+    assert sorted(str({"KA/001", "KA:001"} & _cells_of(p)) for p in written) == ["{'KA/001'}", "{'KA:001'}"]

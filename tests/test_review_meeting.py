@@ -240,3 +240,20 @@ def test_regional_pre_ratings_go_out_by_region_and_come_back_as_supervisor_colum
     assert main([*grade[:4], "--out", str(out)]) == 0
     review = report_table(out, "评级审核").set_index("客户编号")
     assert review.loc["C4", ["建议等级", "主管建议等级"]].tolist() == ["C", "B"]
+
+
+def test_regional_pre_ratings_of_ids_that_differ_only_in_unsafe_characters_get_a_form_each(tmp_path: Path) -> None:
+    from test_analytics_cli import small_master
+
+    master = small_master()
+    renamed = {"C1": "KA/1", "C2": "KA:1"}  # both in 华东; both would be credit_evaluation_KA_1_2025.xlsx
+    for frame in (master.customers, master.transactions, master.payments, master.visits, master.contacts):
+        frame["customer_id"] = frame["customer_id"].replace(renamed)
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    forms = tmp_path / "pre-rating"
+    grade = ["grade", str(path), "--year", "2025", "--policy", "grading_3level", "--lang", "zh"]
+    assert main([*grade, "--out", str(tmp_path / "review.xlsx"), "--by-region", str(forms)]) == 0
+    written = sorted((forms / "华东").glob("*.xlsx"))
+    assert len(written) == 2 and all(".bak." not in p.name for p in written)
+    cells = [{c.value for row in openpyxl.load_workbook(p).worksheets[0].iter_rows() for c in row} for p in written]
+    assert sorted(str({"KA/1", "KA:1"} & found) for found in cells) == ["{'KA/1'}", "{'KA:1'}"]

@@ -20,7 +20,7 @@ from keyacct_xl.briefing.fact_sheet import FactSheet, Records, ageing_of, fact_s
 from keyacct_xl.briefing.gm_book import write_gm_pack
 from keyacct_xl.briefing.months import LOST_MONTHS, month_end, monthly_trend, receivables_at
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import safe_name
+from keyacct_xl.fileio import id_in_name, safe_name
 from keyacct_xl.followup.check import require_rep
 from keyacct_xl.followup.policy import VisitPolicy, master_policy
 from keyacct_xl.i18n import Lang
@@ -290,8 +290,8 @@ def fact_sheet_as_of(master: Master) -> pd.Timestamp:
 
 def fact_sheet_name(ids: Sequence[str], rep: str | None, as_of: pd.Timestamp) -> str:
     """The workbook's file name when the caller names only a folder."""
-    who = f"rep_{rep}" if rep is not None else ids[0]
-    return safe_name(f"account_{who}_{as_of:%Y-%m-%d}") + ".xlsx"
+    who = f"rep_{safe_name(rep)}" if rep is not None else id_in_name(ids[0])
+    return f"account_{who}_{as_of:%Y-%m-%d}.xlsx"
 
 
 def _chosen(master: Master, customer_ids: Sequence[str], rep: str | None) -> list[str]:

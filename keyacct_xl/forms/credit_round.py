@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.fileio import safe_name
+from keyacct_xl.fileio import id_in_name, safe_name
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.forms.generator import FormData, write_form
 from keyacct_xl.forms.layout import FormLang
@@ -60,7 +60,7 @@ def write_credit_evaluations(
         data = prefill(spec, master, customer=cid, period=f"{year}-12")
         header = {**data.header, **{f: _figure(_number(getattr(row, col)), f) for f, col in FIGURES.items()}}
         filled = FormData(header=header, rows=data.rows, dropdowns=data.dropdowns, context=data.context)
-        path = out_dir / _safe(region) / f"{FORM_ID}_{_safe(cid)}_{year}.xlsx"
+        path = out_dir / _safe(region) / f"{FORM_ID}_{id_in_name(cid.strip())}_{year}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
         written.setdefault(region, []).append(
             write_form(path, spec, lang=lang, company=master.settings.company_name, data=filled)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import safe_name
+from keyacct_xl.fileio import id_in_name, safe_name
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.forms.generator import write_form
 from keyacct_xl.forms.layout import FormLang
@@ -24,9 +24,12 @@ from keyacct_xl.messages import Pair, msg
 
 
 def output_name(form_id: str, *, rep: str | None, customer: str | None, period: str | None) -> str:
-    """``<form_id>[_<rep>][_<customer>][_<period>].xlsx`` with characters unsafe in file names replaced."""
-    parts = [form_id, *(p for p in (rep, customer, period) if p)]
-    return safe_name("_".join(parts)) + ".xlsx"
+    """``<form_id>[_<rep>][_<customer>][_<period>].xlsx`` with characters unsafe in file names replaced (a customer
+    id so changed followed by its digest: two customers' forms never share a name)."""
+    parts = [safe_name(form_id), *(safe_name(p) for p in (rep, period) if p)]
+    if customer:
+        parts.insert(2 if rep else 1, id_in_name(customer))
+    return "_".join(parts) + ".xlsx"
 
 
 def rep_folder(rep: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import safe_name
+from keyacct_xl.fileio import id_in_name
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
@@ -112,5 +112,5 @@ def _describe(is_payment: bool, amount: float, detail: str, lang: Lang) -> str:
 
 def statement_filename(data: StatementData, lang: Lang) -> str:
     """``对账单_C0001_2026-10.xlsx`` / ``statement_C0001_2026-10.xlsx``."""
-    # A customer id such as "KA/001" must not become a sub-folder (or an invalid name on Windows).
-    return safe_name(tr(lang, "statement") + f"_{data.customer_id}_{data.end:%Y-%m}") + ".xlsx"
+    # A customer id such as "KA/001" must not become a sub-folder (or an invalid name on Windows), nor share a name.
+    return f"{tr(lang, 'statement')}_{id_in_name(data.customer_id)}_{data.end:%Y-%m}.xlsx"
