@@ -472,6 +472,6 @@ def _unrouted_lines(outcome: FileOutcome, route: Route) -> dict[str, dict[str, o
         if row.section in routed:
             continue
         for key, value in row.values.items():
-            if not is_blank(value):
+            if not is_blank(value) and key in row.refs:  # a computed value has no cell: it follows from those kept
                 kept.setdefault(f"{row.section}.{key}", {})[row.refs[key]] = plain_value(value)
     return kept

@@ -34,7 +34,13 @@ from keyacct_xl.history.store import (
 )
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.privacy import IDENTIFYING, PERSONAL_SETTINGS
-from keyacct_xl.master.reader import open_master_book, read_settings, read_table, with_stored_lines
+from keyacct_xl.master.reader import (
+    master_schemas,
+    open_master_book,
+    read_settings,
+    read_tables,
+    with_stored_lines,
+)
 from keyacct_xl.master.redact import (
     MASK,
     MIN_SCRUBBED,
@@ -46,10 +52,11 @@ from keyacct_xl.master.redact import (
     scrubber,
 )
 from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, SETTINGS, TABLES_BY_NAME, TableSchema
+from keyacct_xl.master.settings import parse_settings
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.master.writer import write_new_workbook
 from keyacct_xl.messages import msg
-from keyacct_xl.xlsx.package import open_package
+from keyacct_xl.xlsx.package import TableLocation, open_package, sheet_parts
 
 KEY_BYTES = 32
 
@@ -98,7 +105,7 @@ def export_master(
                 stream.write(source.read_bytes())
         return ExportResult(out)
     _refuse_lines_beside(out)
-    tables, lang, sheets, other_tables = read_tables(source)
+    tables, lang, sheets, other_tables = tables_to_export(source)
     private = private_tables(tables, key=key)
     settings = private.get(SETTINGS.name)
     company = _company(settings.frame) if settings else ""
@@ -145,23 +152,28 @@ def _copy_history(source: Path, out: Path) -> None:
                 stream.write((store / relative).read_bytes())
 
 
-def read_tables(path: Path) -> tuple[dict[str, _Table], Lang, list[str], tuple[str, ...]]:
-    """The master's tables by name (typed by their schemas), its language, its sheets and the tables no schema
-    describes."""
-    book = open_master_book(path)
-    present = set(book.table_names)
+def tables_to_export(path: Path) -> tuple[dict[str, _Table], Lang, list[str], tuple[str, ...]]:
+    """The master's tables by name (typed by their schemas, read as ``load_master`` reads them), its language, its
+    sheets and the tables no schema describes."""
     schemas = _schemas()
-    tables = {}
-    for name, schema in schemas.items():
-        if name in present:
-            tables[name] = _without_absent_provenance(_Table(schema, *read_table(book, schema, path)))
+    located: dict[str, TableLocation] = {}
+
+    def present(found: dict[str, TableLocation]) -> list[TableSchema]:
+        located.update(found)
+        master_schemas(found, path)  # refuses a workbook that is no master
+        return [schema for name, schema in schemas.items() if name in found]
+
+    read = read_tables(path, present)
+    tables = {s.name: _without_absent_provenance(_Table(s, r.frame, r.headers, r.sheet)) for s, r in read.items()}
     lang: Lang = "zh" if tables[CUSTOMERS.name].sheet == CUSTOMERS.sheet_zh else "en"
-    stored = history_lines(path, read_settings(book, path), {n: t.frame for n, t in tables.items()})
+    settings = parse_settings(read[SETTINGS].cells)
+    stored = history_lines(path, settings, {n: t.frame for n, t in tables.items()})
     for name, lines in stored.items():  # the lines in the history store are the master's lines too
         table = tables[name]
         tables[name] = _Table(table.schema, with_stored_lines(lines, table.frame), table.headers, table.sheet)
-    others = tuple(sorted(n for n in present if n not in schemas))
-    return tables, lang, list(book.sheet_names), others
+    with open_package(path) as archive:
+        sheets = list(sheet_parts(archive))
+    return tables, lang, sheets, tuple(sorted(n for n in located if n not in schemas))
 
 
 def _without_absent_provenance(table: _Table) -> _Table:
