@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.followup.status import known_by
-from keyacct_xl.master.reader import open_book, read_table
+from keyacct_xl.master.reader import read_present_tables
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import Message, cmsg
 
@@ -48,11 +48,8 @@ PLAN_SOURCES: tuple[PlanSource, ...] = (
 
 def read_plan_tables(path: Path, sources: tuple[PlanSource, ...] = PLAN_SOURCES) -> dict[str, pd.DataFrame]:
     """The plan tables the master at ``path`` holds (a table not there yet is simply absent)."""
-    book = open_book(path)
-    present = set(book.table_names or ())
-    return {
-        s.table: read_table(book, ALL_CONSOLIDATION_TABLES[s.table], path)[0] for s in sources if s.table in present
-    }
+    read = read_present_tables(path, [ALL_CONSOLIDATION_TABLES[s.table] for s in sources])
+    return {schema.name: table.frame for schema, table in read.items()}
 
 
 def plan_lines(tables: Mapping[str, pd.DataFrame], sources: tuple[PlanSource, ...] = PLAN_SOURCES) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import empty_frame
-from keyacct_xl.master.reader import load_master, open_book, read_table
+from keyacct_xl.master.reader import load_master, read_present_tables
 from keyacct_xl.master.schema import LISTINGS, PRODUCTS, TableSchema
 from keyacct_xl.master.writer import write_tables
 from keyacct_xl.messages import msg
@@ -28,10 +28,9 @@ _OFF_SALE = frozenset({"否", "no", "n", "false", "停售"})
 
 def load_optional_tables(path: str | Path, schemas: Iterable[TableSchema]) -> dict[str, pd.DataFrame]:
     """The named tables of the master at ``path`` by table name; a table the workbook lacks is empty."""
-    path = Path(path)
-    book = open_book(path)
-    present = set(book.table_names or ())
-    return {s.name: read_table(book, s, path)[0] if s.name in present else empty_frame(s) for s in schemas}
+    schemas = tuple(schemas)
+    read = read_present_tables(Path(path), schemas)
+    return {s.name: read[s].frame if s in read else empty_frame(s) for s in schemas}
 
 
 def product_tables(path: str | Path) -> dict[str, pd.DataFrame]:
@@ -154,12 +153,11 @@ def record_sales_listings(path: str | Path) -> ListingsUpdate:
     already there are kept as they are, so running it again adds nothing."""
     path = Path(path)
     master = load_master(path)
-    book = open_book(path)
-    present = set(book.table_names or ())
-    products = read_table(book, PRODUCTS, path)[0] if PRODUCTS.name in present else empty_frame(PRODUCTS)
+    read = read_present_tables(path, (PRODUCTS, LISTINGS))
+    products = read[PRODUCTS].frame if PRODUCTS in read else empty_frame(PRODUCTS)
     listings, headers = empty_frame(LISTINGS), dict[str, str]()
-    if LISTINGS.name in present:
-        listings, headers, _ = read_table(book, LISTINGS, path)
+    if LISTINGS in read:
+        listings, headers = read[LISTINGS].frame, read[LISTINGS].headers
     implied = listings_from_sales(master.transactions, products, listings, lang=master.lang)
     if not implied.empty:
         combined = pd.concat([listings, implied], ignore_index=True) if len(listings) else implied

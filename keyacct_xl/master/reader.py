@@ -196,6 +196,12 @@ def read_tables(
     return {schema: found[schema] for schema in keys}
 
 
+def read_present_tables(path: Path, schemas: Sequence[TableSchema]) -> dict[TableSchema, ReadTable]:
+    """The tables among ``schemas`` the workbook at ``path`` holds (one not there yet is left out), read as
+    ``load_master`` reads its own."""
+    return read_tables(path, lambda found: [s for s in schemas if s.name in found])
+
+
 def _keyed(
     archive: zipfile.ZipFile, choose: Callable[[dict[str, TableLocation]], Sequence[TableSchema]]
 ) -> tuple[dict[str, TableLocation], dict[TableSchema, str]]:
