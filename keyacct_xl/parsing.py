@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import re
 import unicodedata
 
@@ -63,6 +64,21 @@ def is_blank(value: object) -> bool:
     if value is pd.NaT:
         return True
     return isinstance(value, str) and value.strip() == ""
+
+
+def same_value(a: object, b: object) -> bool:
+    """Whether two cell values say the same: both blank, numbers within half a cent, dates to the instant, text
+    trimmed."""
+    if is_blank(a) or is_blank(b):
+        return is_blank(a) and is_blank(b)
+    if isinstance(a, numbers.Real) and isinstance(b, numbers.Real):
+        return abs(float(a) - float(b)) < 0.005
+    if isinstance(a, (pd.Timestamp, dt.date)) or isinstance(b, (pd.Timestamp, dt.date)):
+        try:
+            return bool(pd.Timestamp(a) == pd.Timestamp(b))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+    return str(a).strip() == str(b).strip()
 
 
 def parse_money(value: object) -> float:

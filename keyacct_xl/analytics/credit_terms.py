@@ -16,13 +16,13 @@ import pandas as pd
 
 from keyacct_xl.analytics.history import Recorded, credit_apply_reason, record_history
 from keyacct_xl.analytics.policy import CreditPolicy, with_settings
-from keyacct_xl.analytics.undo_grades import FIELDS, Change, same_value
+from keyacct_xl.analytics.undo_grades import FIELDS, Change
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.settings import Settings, setting_int
 from keyacct_xl.messages import msg, tr
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.parsing import is_blank, same_value
 
 # Entries that say "no override" in a column people fill by hand (the forms' convention: write 无 where nothing).
 _NOT_AN_OVERRIDE = {"无", "否", "没有", "no", "n", "none", "false", "0", "-", "—", "/"}

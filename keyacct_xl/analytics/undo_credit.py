@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, record_history, written_by
-from keyacct_xl.analytics.undo_grades import FIELDS, Change, same_value
+from keyacct_xl.analytics.undo_grades import FIELDS, Change
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import listing, msg, tr
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.parsing import is_blank, same_value
 
 # (Customers column, GradeHistory before, GradeHistory after): what credit apply writes
 TERMS = (("credit_limit", "limit_before", "limit_after"), ("payment_terms_days", "terms_before", "terms_after"))

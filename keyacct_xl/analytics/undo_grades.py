@@ -23,7 +23,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import Message, listing, msg, tr
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.parsing import is_blank, same_value
 
 # (Customers column, GradeHistory before, GradeHistory after, what a person calls it)
 FIELDS: tuple[tuple[str, str, str, Message], ...] = (
@@ -34,7 +34,6 @@ FIELDS: tuple[tuple[str, str, str, Message], ...] = (
 )
 TERMS = ("credit_limit", "payment_terms_days")
 PLANS = ("upgrade_plan", "support_plan")
-NUMBERS = (int, float, np.integer, np.floating)
 
 
 @dataclass(frozen=True)
@@ -92,15 +91,6 @@ def _shown(value: Any) -> str:
         value = float(value)
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
     return str(value)
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """The same Customers value: both blank, equal amounts to the cent, or the same text."""
-    if is_blank(a) or is_blank(b):
-        return is_blank(a) and is_blank(b)
-    if isinstance(a, NUMBERS) and isinstance(b, NUMBERS):
-        return round(float(a), 2) == round(float(b), 2)
-    return str(a).strip() == str(b).strip()
 
 
 def _records_terms(row: dict[str, Any]) -> bool:

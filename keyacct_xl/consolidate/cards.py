@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from keyacct_xl.consolidate.changes import RowChange, same_value, shown
+from keyacct_xl.consolidate.changes import RowChange, shown
 from keyacct_xl.consolidate.dedupe import CustomerIndex
 from keyacct_xl.consolidate.frames import append_rows
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
@@ -29,7 +29,7 @@ from keyacct_xl.consolidate.store import Store
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.master.submissions import MERGED_TABLES
 from keyacct_xl.messages import msg
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.parsing import is_blank, same_value
 
 CUSTOMERS = MERGED_TABLES["Customers"]
 _IDENTIFYING = ("name", "phone", "tax_id", "address")  # what the duplicate finder compares

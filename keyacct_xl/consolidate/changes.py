@@ -43,15 +43,3 @@ class RowChange:
     field: str = ""
     before: str = ""
     after: str = ""
-
-
-def same_value(a: object, b: object) -> bool:
-    """Whether two cell values say the same: numbers within half a cent, dates to the instant, text trimmed."""
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return abs(float(a) - float(b)) < 0.005
-    if isinstance(a, (pd.Timestamp, dt.date)) or isinstance(b, (pd.Timestamp, dt.date)):
-        try:
-            return pd.Timestamp(a) == pd.Timestamp(b)
-        except (TypeError, ValueError):
-            return False
-    return str(a).strip() == str(b).strip()

@@ -17,7 +17,7 @@ import pandas as pd
 
 from keyacct_xl.consolidate.accounts import replaced_buyers, settle_key
 from keyacct_xl.consolidate.cards import CardMerger, Conflict
-from keyacct_xl.consolidate.changes import RowChange, same_value, shown
+from keyacct_xl.consolidate.changes import RowChange, shown
 from keyacct_xl.consolidate.followthrough import FollowThrough
 from keyacct_xl.consolidate.frames import append_rows, plain_value, row_json
 from keyacct_xl.consolidate.mergetable import MergeTable
@@ -34,7 +34,7 @@ from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.messages import Pair, listing, msg
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.parsing import is_blank, same_value
 
 LIVE = ("accepted", "partial")
 PROVENANCE_KEYS = ("source_file", "source_sheet", "source_row", "period", "file_sha256", "consolidated_at")
