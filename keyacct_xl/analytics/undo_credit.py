@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, record_history, written_by
-from keyacct_xl.analytics.undo_grades import FIELDS, Change
+from keyacct_xl.analytics.undo_grades import FIELDS, Change, put_back
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import listing, msg, tr
-from keyacct_xl.parsing import is_blank, same_value
+from keyacct_xl.parsing import is_blank
 
 # (Customers column, GradeHistory before, GradeHistory after): what credit apply writes
 TERMS = (("credit_limit", "limit_before", "limit_after"), ("payment_terms_days", "terms_before", "terms_after"))
@@ -105,17 +105,13 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
             continue
         i = position[cid]
         now = {column: customers[column].iloc[i] for column, _, _ in TERMS}
-        if not all(same_value(now[column], row[after]) for column, _, after in TERMS):
-            if not all(same_value(now[column], row[before]) for column, before, _ in TERMS):
-                changed_since.append(cid)
+        moved = put_back(
+            customers, i, {c: row[before] for c, before, _ in TERMS}, {c: row[after] for c, _, after in TERMS}
+        )
+        if moved is None:
+            changed_since.append(cid)
+        if not moved:
             continue
-        moved = [
-            (column, now[column], row[before])
-            for column, before, _ in TERMS
-            if not same_value(now[column], row[before])
-        ]
-        for column, _, value in moved:
-            customers.loc[customers.index[i], column] = None if is_blank(value) else value
         name = customers["name"].iloc[i]
         changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
         history_rows.append(_history_row(row, customers.iloc[i], now, approved_by, applied_at, master.lang))

@@ -36,6 +36,9 @@ TERMS = ("credit_limit", "payment_terms_days")
 PLANS = ("upgrade_plan", "support_plan")
 
 
+Moved = tuple[str, Any, Any]  # a Customers column, its value before the undo, the value put back
+
+
 @dataclass(frozen=True)
 class Change:
     """One customer put back: each field with its value before and after the undo."""
@@ -93,6 +96,18 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def put_back(customers: pd.DataFrame, i: int, before: dict[str, Any], applied: dict[str, Any]) -> list[Moved] | None:
+    """Put ``before`` back into row ``i`` of ``customers`` where the row still holds what was ``applied``: each
+    (column, value now, value put back) moved; None when the row holds something else since (left as it is)."""
+    now = {column: customers[column].iloc[i] for column in before}
+    if not all(same_value(now[c], applied[c]) for c in applied):
+        return [] if all(same_value(now[c], before[c]) for c in before) else None
+    moved = [(c, now[c], before[c]) for c in before if not same_value(now[c], before[c])]
+    for column, _, value in moved:
+        customers.loc[customers.index[i], column] = None if is_blank(value) else value
+    return moved
+
+
 def _records_terms(row: dict[str, Any]) -> bool:
     return not (is_blank(row["limit_after"]) and is_blank(row["terms_after"]))
 
@@ -127,15 +142,13 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
         i = position[cid]
         values = _first_and_latest(rows)
         now = {column: customers[column].iloc[i] for column in values}
-        if not all(same_value(now[c], latest) for c, (_, latest) in values.items()):
-            if not all(same_value(now[c], first) for c, (first, _) in values.items()):
-                changed_since.append(cid)
-            continue
-        moved = [(c, now[c], first) for c, (first, _) in values.items() if not same_value(now[c], first)]
+        moved = put_back(
+            customers, i, {c: first for c, (first, _) in values.items()}, {c: v for c, (_, v) in values.items()}
+        )
+        if moved is None:
+            changed_since.append(cid)
         if not moved:
             continue
-        for column, _, first in moved:
-            customers.loc[customers.index[i], column] = None if is_blank(first) else first
         labels = {column: label for column, _, _, label in FIELDS}
         name = customers["name"].iloc[i] if "name" in customers else None
         changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
