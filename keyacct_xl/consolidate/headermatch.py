@@ -84,7 +84,7 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
     share, form_id, sheet, header_row, columns, rows = best
     spec = specs[form_id]
     # Computed columns do not make a line: a legacy .xls keeps 0 where the form showed "" (as _check_table).
-    computed = {f.key for f in spec.tables[0].fields if f.formula}
+    computed = computed_keys(spec.tables[0])
     entered = [c for key, c in columns.items() if key not in computed]
 
     def filled(r: int) -> int:
@@ -187,25 +187,41 @@ def _laid_out_tables(
                 ),
             )
         taken.add(header_row)
-        computed = _computed(section)
+        computed = computed_keys(section)
         entered = [c for key, c in columns.items() if key not in computed]
-        first, last = min(columns.values()), max(columns.values())
-        blocks = {r0 for (r0, c0), (_, c1) in merged if c0 <= last and c1 >= first}
-        lines = []
-        below = len(rows)
-        for r in range(header_row + 1, len(rows)):
-            row = rows[r]
-            if r in blocks or any(isinstance(v, str) and v.strip() in labels for v in row[first : last + 1]):
-                below = r
-                break
-            if any(c < len(row) and row[c] not in ("", None) for c in entered):
-                lines.append((r + 1, list(row)))
+        span = (min(columns.values()), max(columns.values()))
+        below = form_content_row(rows, header_row + 1, len(rows), span, merged, labels)
+        lines = [
+            (r + 1, list(rows[r]))
+            for r in range(header_row + 1, below)
+            if any(c < len(rows[r]) and rows[r][c] not in ("", None) for c in entered)
+        ]
         tables[section.id] = TableRows(sheet, columns, lines)
     return tables, taken
 
 
-def _computed(section: SectionSpec) -> set[str]:
-    """Keys of the section's computed columns (a legacy .xls keeps 0 where the form showed "")."""
+def form_content_row(
+    rows: Sequence[Sequence[object]],
+    start: int,
+    stop: int,
+    span: tuple[int, int],
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+    labels: frozenset[str],
+) -> int:
+    """The first row from ``start`` (0-based, before ``stop``) holding the form's own content over the table's
+    columns ``span`` (0-based, inclusive): a merged block (a section title, notes, a multi-line field) or a label the
+    generator writes (totals, notes); ``stop`` when there is none. A table's lines end there."""
+    first, last = span
+    blocks = {r0 for (r0, c0), (_, c1) in merged if c0 <= last and c1 >= first}
+    for r in range(start, min(stop, len(rows))):
+        if r in blocks or any(isinstance(v, str) and v.strip() in labels for v in rows[r][first : last + 1]):
+            return r
+    return stop
+
+
+def computed_keys(section: SectionSpec) -> set[str]:
+    """Keys of the section's computed columns: they do not make a line (a legacy .xls keeps 0 where the form
+    showed "")."""
     return {f.key for f in section.fields if f.formula}
 
 

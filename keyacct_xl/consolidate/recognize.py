@@ -23,7 +23,13 @@ from xml.etree import ElementTree as ET
 import python_calamine as calamine
 from lxml import etree
 
-from keyacct_xl.consolidate.headermatch import form_labels, match_by_headers, read_laid_out
+from keyacct_xl.consolidate.headermatch import (
+    computed_keys,
+    form_content_row,
+    form_labels,
+    match_by_headers,
+    read_laid_out,
+)
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.forms.catalog import form_ids
@@ -345,7 +351,7 @@ class _FormBook:
         rows = self.grid.rows(loc.sheet)
         columns = {key: first_col - 1 + col - 1 for key, col in keys.items()}
         body = [(r, rows[r - 1]) for r in range(header_row + 1, min(last_row, len(rows)) + 1)]
-        computed = {f.key for f in section.fields if f.formula}
+        computed = computed_keys(section)
         entered = [c for key, c in columns.items() if key not in computed]
         end = min(self._content_below(loc, last_row, (first_col, last_col)), header_row + MAX_ROWS + 1)
         for r in range(last_row + 1, min(end, len(rows) + 1)):
@@ -376,16 +382,12 @@ class _FormBook:
             for other in self.located.values()
             if other.sheet == loc.sheet and other.name != loc.name and _valid_range(other.ref)
         ]
-        merged = self.grid.sheet(loc.sheet).merged_cell_ranges or ()
-        starts += [r0 + 1 for (r0, c0), (_, c1) in merged if c0 + 1 <= span[1] and c1 + 1 >= span[0]]
-        labels = form_labels(self.spec)
         rows = self.grid.rows(loc.sheet)
-        below = [s for s in starts if s > last_row]
-        limit = min(below, default=len(rows) + 1)
-        for r in range(last_row + 1, min(limit, len(rows) + 1)):
-            if any(isinstance(v, str) and v.strip() in labels for v in rows[r - 1][span[0] - 1 : span[1]]):
-                return r
-        return limit
+        limit = min((s for s in starts if s > last_row), default=len(rows) + 1)
+        merged = self.grid.sheet(loc.sheet).merged_cell_ranges or ()
+        # form_content_row counts from 0 where sheet rows and columns here count from 1
+        labels = form_labels(self.spec)
+        return 1 + form_content_row(rows, last_row, limit - 1, (span[0] - 1, span[1] - 1), merged, labels)
 
 
 def _valid_range(ref: str) -> bool:
