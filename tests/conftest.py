@@ -116,6 +116,7 @@ FILTERS = {
     "csv": "Text - txt - csv (StarCalc)",
     "xlsx": "Calc MS Excel 2007 XML",
     "xls": "MS Excel 97",
+    "ods": "calc8",
 }
 
 

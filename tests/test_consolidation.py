@@ -250,7 +250,7 @@ def test_report_names_file_sheet_cell_field_value_and_reason(master: Path, inbox
     path = write_report(result, tmp_path / "汇总报告.xlsx", "zh")
     files = table_rows(path, "文件")
     assert files[0][:3] == ("文件", "状态", "原因")
-    assert files[1][:3] == ("readme.txt", "拒收", "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）")
+    assert files[1][:3] == ("readme.txt", "拒收", "不是电子表格（.xlsx、.xlsm、.xls 或 .ods）")
     assert files[2][:2] == ("v.xlsx", "部分接收")
     errors = table_rows(path, "错误")[1:]
     assert errors[0][:5] == ("v.xlsx", "客户回访记录表", "A8", "回访日期", "2026-13-45")

@@ -371,10 +371,13 @@ def _below_table(form: bytes, table: str, line: dict[str, object]) -> bytes:
     return out.getvalue()
 
 
-def test_legacy_xls_loses_no_line_and_no_form(master: Path, inbox: Path, tmp_path: Path, libreoffice) -> None:
-    """A form saved as .xls (WPS, LibreOffice) has no Excel tables left: a line after blank lines, a line typed under
-    the table and the lines of a second table are all read, not only the first table's lines up to a blank one, and
-    a form of header fields alone is read, not refused."""
+@pytest.mark.parametrize("saved_as", ["xls", "ods"])
+def test_a_form_saved_as_xls_or_ods_loses_no_line_and_no_form(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice, saved_as: str
+) -> None:
+    """A form saved as .xls (WPS, LibreOffice) or as .ods (LibreOffice's own format) has no Excel tables left: a
+    line after blank lines, a line typed under the table and the lines of a second table are all read, not only the
+    first table's lines up to a blank one, and a form of header fields alone is read, not refused."""
     visit = {"date": "2026-11-23", "customer_id": "C001", "method": "面谈"}
     visits = fill_form(
         blank_form("visit_record"),
@@ -398,12 +401,12 @@ def test_legacy_xls_loses_no_line_and_no_form(master: Path, inbox: Path, tmp_pat
     sources = [tmp_path / "visits.xlsx", tmp_path / "followup.xlsx", tmp_path / "report.xlsx"]
     for path, data in zip(sources, (visits, followup, report)):
         path.write_bytes(data)
-    libreoffice(sources, "xls", inbox)
+    libreoffice(sources, saved_as, inbox)
     outcomes = consolidate(inbox, master, now=NOW).outcomes
     assert [(o.name, o.status, o.reason_en) for o in outcomes] == [
-        ("followup.xls", "accepted", ""),
-        ("report.xls", "accepted", ""),
-        ("visits.xls", "accepted", ""),
+        (f"followup.{saved_as}", "accepted", ""),
+        (f"report.{saved_as}", "accepted", ""),
+        (f"visits.{saved_as}", "accepted", ""),
     ]
     store = load_store(master)
     assert set(store.frame("Visits")["content"]) == {"第一行", "空行之后", "表格下方", "跟进", "回访报告"}

@@ -159,6 +159,36 @@ def _bad_boolean(data: bytes) -> bytes:
     return _rezip(data, lambda n, c: c.replace(b"</sheetData>", cell) if n == "xl/worksheets/sheet1.xml" else c)
 
 
+def _ods(rows: bytes, mimetype: bytes = safety.ODS_MIMETYPE) -> Callable[[bytes], bytes]:
+    """An .ods package by hand: its mimetype and one sheet of ``rows`` (ODF table rows)."""
+    content = (
+        b'<?xml version="1.0" encoding="UTF-8"?><office:document-content'
+        b' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        b' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        b' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+        b'<table:table table:name="S">' + rows + b"</table:table></office:spreadsheet></office:body>"
+        b"</office:document-content>"
+    )
+
+    def make(_: bytes) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
+            z.writestr("content.xml", content)
+        return out.getvalue()
+
+    return make
+
+
+_ODS_CELL = b'<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
+# A few bytes asking a reader for 1,000,000 x 16,384 cells with content.
+_ODS_REPEATS = (
+    b'<table:table-row table:number-rows-repeated="1000000">'
+    b'<table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p>'
+    b"</table:table-cell></table:table-row>"
+)
+
+
 BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "password.xlsx": (_encrypted, "password", "密码"),
     "truncated.xlsx": (lambda d: d[: len(d) // 2], "corrupt", "损坏"),
@@ -181,7 +211,13 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "shared-strings.xlsx": (_forged_shared_strings, "shared_strings", "计数被伪造"),
     "duplicate-meta.xlsx": (_duplicate_meta, "duplicate_part", "永远不会被读取"),
     "lying-size.xlsx": (_lying_size, "zip_sizes", "大小记录不一致"),
-    "report.docx": (lambda d: d, "not_workbook", "不是 Excel 工作簿"),
+    "report.docx": (lambda d: d, "not_workbook", "不是电子表格"),
+    "repeated-cells.ods": (_ods(_ODS_REPEATS), "sheet_too_large", "读取前拒收"),
+    "text-document.ods": (
+        _ods(b"<table:table-row>" + _ODS_CELL + b"</table:table-row>", b"application/vnd.oasis.opendocument.text"),
+        "not_workbook",
+        "不是 Excel 工作簿",
+    ),
 }
 
 

@@ -61,7 +61,7 @@ TOKENS: dict[str, re.Pattern[str]] = {
     # a file name with its extension (a relative path included), or an extension alone (.xlsx、.xlsm 或 .xls)
     "file name": re.compile(
         r"[^\s\\：:（）()，,;；、“”\"']*"
-        r"\.(?:xlsx|xlsm|xls|xlam|csv|jpg|txt|yaml|parquet|pdf|zip)\b"
+        r"\.(?:xlsx|xlsm|xls|ods|xlam|csv|jpg|txt|yaml|parquet|pdf|zip)\b"
     ),
     # SHA-256 of a submitted file (文件指纹)
     "file fingerprint": re.compile(r"\b[0-9a-f]{12}(?:[0-9a-f]{52})?\b"),  # whole, or its start as reports show it
@@ -237,7 +237,7 @@ def test_the_walk_sees_keys_and_english_values() -> None:
         "weifeiyong45@qq.com",
         "wxid_weifeiyong2295",
         "/x/demo/master.xlsx",
-        "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）",
+        "不是电子表格（.xlsx、.xlsm、.xls 或 .ods）",
         "RFM 金额口径",
         "grading_4level",
         "记账币种 CNY",

@@ -141,6 +141,13 @@ class _Grid:
         return CellValue(value, sheet, ref)
 
 
+# The formats that keep no Excel table: what the report says of a form read from one.
+_LAID_OUT = {
+    "xls": msg("legacy .xls: fields read by their labels"),
+    "ods": msg("OpenDocument .ods: fields read by their labels"),
+}
+
+
 def extract(
     data: bytes,
     kind: str,
@@ -199,11 +206,11 @@ def extract(
     # ``or``, not a get() default: the default would hash the whole spec for every file.
     elif values.get("spec_hash") and values["spec_hash"] != ((hashes or {}).get(form_id) or spec.hash):
         warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
-    if kind == "xls":
-        # A form saved as legacy .xls keeps _meta but loses its Excel tables and defined names: read by headers.
+    if kind in _LAID_OUT:
+        # A form saved as legacy .xls or as .ods keeps _meta but loses its Excel tables and defined names: read by
+        # its labels.
         found = read_laid_out(book, spec, values.get("form_sheet", ""))
-        legacy = texts(msg("legacy .xls: fields read by their labels"))
-        return Extracted(form_id, version, values, found.header, found.tables, [*warnings, legacy])
+        return Extracted(form_id, version, values, found.header, found.tables, [*warnings, texts(_LAID_OUT[kind])])
     names, located = package_names(data, package)
     form = _FormBook(_Grid(book), names, located, spec, values.get("form_sheet", ""))
     header, tables = form.read_fields(field_map, warnings)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 import msoffcrypto
+from lxml import etree
 
 from keyacct_xl.consolidate.model import texts
 from keyacct_xl.errors import InputError
@@ -40,7 +41,9 @@ _MAX_TAG_BYTES = 1024**2  # one start tag; a form's longest is a few hundred byt
 # A form sheet's area (the bounding box of its cells): calamine allocates 32 bytes a cell for it (256 MB here).
 MAX_SHEET_CELLS = 8_000_000
 MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384  # Excel's grid
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _NOT_A_PACKAGE = msg("damaged file: not a valid .xlsx package")
 
 
@@ -81,7 +84,7 @@ class Verdict:
     """A file that may be read: its format, notes worth reporting (e.g. macros ignored) and, for a zip package,
     the screened package, open for reading (the caller closes it)."""
 
-    kind: str  # "xlsx" (also .xlsm) or "xls"
+    kind: str  # "xlsx" (also .xlsm), "xls" or "ods"
     notes: tuple[tuple[str, str], ...] = ()
     package: ScreenedPackage | None = field(default=None, compare=False, repr=False)
 
@@ -103,7 +106,7 @@ def check_file(name: str, data: bytes) -> Verdict:
         return _check_ole(data)
     lowered = name.lower()
     if not lowered.endswith(WORKBOOK_SUFFIXES):
-        raise Rejection("not_workbook", *texts(msg("not an Excel workbook (.xlsx, .xlsm or .xls)")))
+        raise Rejection("not_workbook", *texts(msg("not a spreadsheet (.xlsx, .xlsm, .xls or .ods)")))
     if not data.startswith(ZIP_MAGIC):
         raise Rejection("corrupt", *texts(_NOT_A_PACKAGE))
     return _check_zip(data)
@@ -140,12 +143,15 @@ def _check_zip(data: bytes) -> Verdict:
     try:
         _check_sizes(infos)
         names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names:
+        if "xl/workbook.xml" not in names and not _is_ods(archive, names):
             raise Rejection(
                 "not_workbook",
                 *texts(msg("a zip package without xl/workbook.xml (not an Excel workbook)")),
             )
         check_parts(archive, keep=archive.whole)
+        if "xl/workbook.xml" not in names:
+            _check_ods_cells(archive)
+            return Verdict("ods", (texts(msg("OpenDocument .ods read as values only")),), archive)
     except BaseException:
         archive.close()
         raise
@@ -153,6 +159,64 @@ def _check_zip(data: bytes) -> Verdict:
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         notes = (texts(msg("macros present and ignored (never run)")),)
     return Verdict("xlsx", notes, archive)
+
+
+def _is_ods(archive: zipfile.ZipFile, names: set[str]) -> bool:
+    """An OpenDocument spreadsheet (LibreOffice's own format): its ``mimetype`` member says so."""
+    return {"mimetype", "content.xml"} <= names and archive.read("mimetype").strip() == ODS_MIMETYPE
+
+
+def _check_ods_cells(archive: zipfile.ZipFile, max_cells: int = MAX_SHEET_CELLS) -> None:
+    """Refuse an .ods sheet whose cells with content span more than ``max_cells``: ODF repeats a cell or a row by
+    a count (``number-columns-repeated``), so a few bytes can ask a reader for billions of cells. Empty repeats,
+    which LibreOffice writes to the end of every sheet, count for nothing."""
+    rows = right = row_at = 0
+    try:
+        with archive.open("content.xml") as stream:
+            for _, element in etree.iterparse(stream, events=("end",), resolve_entities=False, no_network=True):
+                if element.tag == f"{_ODS_TABLE}table-row":
+                    repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+                    filled = _filled_width(element)
+                    if filled:
+                        rows, right = row_at + repeat, max(right, filled)
+                    row_at += repeat
+                    element.clear()
+                elif element.tag == f"{_ODS_TABLE}table":
+                    _refuse_ods_area(rows, right, max_cells)
+                    rows = right = row_at = 0
+    except (etree.XMLSyntaxError, ValueError, zipfile.BadZipFile, OSError, zlib.error) as exc:
+        raise Rejection(
+            "corrupt", *texts(msg("damaged part {part} ({problem})", part="content.xml", problem=exc))
+        ) from None
+
+
+def _filled_width(row: etree._Element) -> int:
+    """How far right the row's cells with content reach, counting repeated cells."""
+    col = width = 0
+    for cell in row:
+        repeat = int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+        col += repeat
+        if len(cell) or any(name.endswith("value-type") for name in cell.attrib):
+            width = col
+    return width
+
+
+def _refuse_ods_area(rows: int, cols: int, max_cells: int) -> None:
+    if rows * cols > max_cells or rows > MAX_SHEET_ROWS or cols > MAX_SHEET_COLUMNS:
+        raise Rejection(
+            "sheet_too_large",
+            *texts(
+                msg(
+                    "sheet part {part} {what} {rows:,} rows x {cols:,} columns (limit {limit:,} "
+                    "cells, and Excel's 1,048,576 x 16,384): refused before reading",
+                    part="content.xml",
+                    what=msg("holds cells over"),
+                    rows=rows,
+                    cols=cols,
+                    limit=max_cells,
+                )
+            ),
+        )
 
 
 def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
