@@ -48,6 +48,8 @@ ISSUE_ACTIONS = {
     "credit_check",
     "gm_pack",
     "fact_sheet",
+    "undo_grades",
+    "undo_credit_terms",
 }
 
 
@@ -227,6 +229,24 @@ def test_grading_then_apply_updates_the_master(bridge) -> None:
         assert kinds.count("close") == 2 and kinds.count("open") == 2 and not bridge.book.closed
 
 
+def test_the_undo_buttons_put_back_what_the_apply_buttons_wrote(bridge) -> None:
+    """Apply credit terms, then undo them; apply approved grades, then undo them: Customers' grades, limits and
+    terms are as before each time, and each undo is a GradeHistory row of its own."""
+    columns = ["customer_id", "grade", "credit_grade", "credit_limit", "payment_terms_days"]
+    options = ActionOptions(approved_by="Manager Wang", as_of="2026-01-05")
+    for apply, undo in (("apply_credit_terms", "undo_credit_terms"), ("apply_grades", "undo_grades")):
+        before = load_master(bridge.book_path()).customers[columns]
+        if apply == "apply_grades":
+            run_action("annual_grading", bridge)
+        run_action(apply, bridge, options)
+        assert not load_master(bridge.book_path()).customers[columns].equals(before), apply
+        undone = run_action(undo, bridge, options)
+        assert "→" in undone.en and "→" in undone.zh, undone.en  # each customer with before and after
+        pd.testing.assert_frame_equal(load_master(bridge.book_path()).customers[columns], before, obj=undo)
+    reasons = load_master(bridge.book_path()).grade_history["reason"].astype(str)
+    assert reasons.str.contains("撤销").sum() >= 2  # the master is zh: each undo says so in its rows
+
+
 def test_apply_credit_terms_writes_each_credit_grades_terms(bridge) -> None:
     result = run_action("apply_credit_terms", bridge, ActionOptions(approved_by="Manager Wang", as_of="2026-01-05"))
     assert result.en.startswith("credit terms updated for") and "信用条件" in result.zh
@@ -338,7 +358,7 @@ def test_demo_step_builds_the_addin_and_runs_actions(demo_master: Path, tmp_path
 
     lines = bridge_demo(demo_master, tmp_path, argparse.Namespace(lang="en"))
     assert (tmp_path / "addin" / "keyacct_xl.xlam").exists()
-    assert "16 worksheet functions, 19 ribbon actions" in lines[0]
+    assert "16 worksheet functions, 21 ribbon actions" in lines[0]
     assert lines[1].startswith("ribbon action rfm_refresh: RFM:") and len(list((tmp_path / "reports").iterdir())) == 2
 
 

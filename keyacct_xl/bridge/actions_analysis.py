@@ -1,4 +1,5 @@
-"""Analysis ribbon actions: annual grading, apply approved grades, RFM refresh, Pareto/ABC, analysis workbook.
+"""Analysis ribbon actions: annual grading, apply approved grades and credit terms (and their undos), RFM refresh,
+Pareto/ABC, analysis workbook.
 
 Each does what its CLI command does (keyacct-xl grade / grade apply / rfm / abc / analyze) on the master; the
 message carries the same warnings about rows naming customer ids not in Customers (master/integrity.py).
@@ -10,9 +11,9 @@ import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
 from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, pareto_curve, top_share
-from keyacct_xl.analytics.credit_run import run_credit_apply
+from keyacct_xl.analytics.credit_run import run_credit_apply, run_credit_undo
 from keyacct_xl.analytics.grading_run import run_grading_review
-from keyacct_xl.analytics.review_sheet import apply_review_sheet
+from keyacct_xl.analytics.review_sheet import apply_review_sheet, undo_review_sheet
 from keyacct_xl.analytics.usecase import rfm_options, run_rfm
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, as_of_date, latest_year, load, reports_dir
@@ -63,6 +64,30 @@ def apply_credit_terms(bridge: Bridge, options: ActionOptions) -> ActionResult:
             path, approved_by=options.approved_by, applied_at=as_of_date(options) or pd.Timestamp.today().normalize()
         )
     return ActionResult(Summary(applied.summary), (path,))
+
+
+@action("undo_grades", "撤销评级应用", "Undo grade apply")
+def undo_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """Put back what Customers held before the review year's grades were applied, where they still hold what was
+    applied (as ``keyacct-xl grade apply --undo``); each customer put back is listed with before and after."""
+    bridge.progress(1, 1, tr(bridge.lang, "putting back the grades before the apply…"))
+    with bridge.editing() as path:
+        undone = undo_review_sheet(
+            path, approved_by=options.approved_by, applied_at=as_of_date(options) or pd.Timestamp.today().normalize()
+        )
+    return ActionResult(Summary(undone.summary), (path,))
+
+
+@action("undo_credit_terms", "撤销信用条件", "Undo credit terms")
+def undo_credit_terms(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """Put back the limits and terms the last credit apply changed, where Customers still hold them (as
+    ``keyacct-xl credit apply --undo``)."""
+    bridge.progress(1, 1, tr(bridge.lang, "putting back the limits and terms before the last credit apply…"))
+    with bridge.editing() as path:
+        undone = run_credit_undo(
+            path, approved_by=options.approved_by, applied_at=as_of_date(options) or pd.Timestamp.today().normalize()
+        )
+    return ActionResult(Summary(undone.summary), (path,))
 
 
 @action("rfm_refresh", "刷新 RFM", "RFM refresh")
