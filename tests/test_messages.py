@@ -6,6 +6,7 @@ is ``keyacct_xl/locale/zh/LC_MESSAGES/keyacct_xl.po``, compiled to the ``.mo`` n
 
 from __future__ import annotations
 
+import ast
 import gettext
 import importlib.util
 import pickle
@@ -69,6 +70,20 @@ def test_the_catalog_has_every_message_the_code_uses_and_no_other(used: dict, zh
     stale = sorted(set(zh) - set(used), key=str)
     assert not missing, f"messages without a zh translation (run python .ci/catalog.py): {missing}"
     assert not stale, f"messages no code uses (run python .ci/catalog.py): {stale}"
+
+
+def test_no_message_is_built_inside_an_f_string() -> None:
+    """The extractor does not look inside an f-string's fields: ``f"{tr(lang, 'statement')}_..."`` leaves "statement"
+    out of the catalog, and zh users get the English word (a statement file named statement_C1_2026-10.xlsx)."""
+    found = []
+    for path in sorted((ROOT / "keyacct_xl").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+                    name = getattr(call.func, "id", getattr(call.func, "attr", ""))
+                    if name in ("tr", "msg", "cmsg") and call.args and isinstance(call.args[-1], ast.Constant):
+                        found.append(f"{path.relative_to(ROOT)}:{call.lineno}")
+    assert not found, f"messages built inside f-strings (move the call out): {found}"
 
 
 def test_the_shipped_mo_is_the_compiled_po(zh: dict) -> None:

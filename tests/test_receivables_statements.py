@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 
 import openpyxl
 import pandas as pd
@@ -120,6 +121,29 @@ def test_demo_returned_statement_planted_differences(master_path, master, tmp_pa
     ours_rows = sorted(r for cell in table["ours_row"] for r in cell.split(";") if r)
     assert ours_rows == sorted(r for cell in ours.lines["row"] for r in cell.split(";"))
     assert all(r.startswith(("销售明细!", "收款记录!")) for r in ours_rows)
+
+
+def test_a_statement_returned_as_ods_reconciles_as_the_xlsx_does(master_path, master, tmp_path, libreoffice):
+    """A customer's finance in LibreOffice sends the statement back in its own format (.ods): read after the same
+    screening as a form, it reconciles line for line as the .xlsx; a hostile .ods is one line naming it."""
+    start, end = parse_period(PERIOD)
+    cid = busiest(master)
+    write_returned_statement(master, cid, tmp_path / "returned.xlsx", start=start, end=end)
+    ods = libreoffice(tmp_path / "returned.xlsx", "ods", tmp_path / "ods")
+    ours = master_lines(master, cid, start=start, end=end)
+    by_format = [reconcile(ours, read_statement(p), lang="en").table for p in (tmp_path / "returned.xlsx", ods)]
+    columns = ["status", "ours_ref", "ours_amount", "theirs_amount", "hint"]
+    pd.testing.assert_frame_equal(by_format[0][columns], by_format[1][columns])
+    with zipfile.ZipFile(ods) as src, zipfile.ZipFile(tmp_path / "bomb.ods", "w") as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "content.xml":
+                content = content.replace(
+                    b"<table:table-row ", b'<table:table-row table:number-rows-repeated="9000000" ', 1
+                )
+            dst.writestr(info, content)
+    with pytest.raises(InputError, match=r"bomb\.ods: .*refused before reading"):
+        read_statement(tmp_path / "bomb.ods")
 
 
 def test_master_rows_are_the_excel_rows(master_path, master):

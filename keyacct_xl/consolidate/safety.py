@@ -261,12 +261,33 @@ def check_entry(name: str, mode: int, size: int) -> None:
 
 
 def check_workbook_file(path: Path, *, max_cells: int) -> None:
-    """The package pre-check for a workbook a command reads (a table, a statement): an InputError naming it."""
-    with open_package(path) as archive:
-        try:
+    """The package pre-check for a workbook a command reads (a table, a statement; an .xlsx, or an .ods where the
+    command takes one): an InputError naming it."""
+    try:
+        if path.suffix.lower() == ".ods":
+            _check_ods_file(path, max_cells)
+            return
+        with open_package(path) as archive:
             check_parts(archive, max_cells=max_cells)
-        except Rejection as refused:
-            raise InputError(f"{path}: {refused.en}", f"{path}：{refused.zh}") from None
+    except Rejection as refused:
+        raise InputError(f"{path}: {refused.en}", f"{path}：{refused.zh}") from None
+
+
+def _check_ods_file(path: Path, max_cells: int) -> None:
+    """The screening of an .ods a command reads: the zip caps, its mimetype, its XML parts and its cells."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise Rejection("corrupt", *texts(msg("damaged file: not a valid .ods package"))) from None
+    with archive:
+        infos = archive.infolist()
+        _check_sizes(infos)
+        if not _is_ods(archive, {i.filename for i in infos}):
+            raise Rejection(
+                "not_workbook", *texts(msg("not an OpenDocument spreadsheet (its mimetype says otherwise)"))
+            )
+        check_parts(archive, max_cells=max_cells)
+        _check_ods_cells(archive, max_cells)
 
 
 def check_parts(

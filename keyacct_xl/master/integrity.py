@@ -92,11 +92,12 @@ class Integrity:
         if self.ok:
             return [tr(lang, "references OK: every row's customer id is in Customers, and no id repeats")]
         lines = []
+        blank = tr(lang, "(blank)")
         for kind in KINDS:
             found = self.of_kind(kind)
             if found:
                 lines.append(_headline(kind, found, lang))
-                lines += [f"  {p.place(lang)}: {p.customer_id or tr(lang, '(blank)')}" for p in found[:shown]]
+                lines += [f"  {p.place(lang)}: {p.customer_id or blank}" for p in found[:shown]]
                 if len(found) > shown:
                     lines.append("  " + tr(lang, "… {count:,} more", count=len(found) - shown))
         return lines

@@ -34,7 +34,7 @@ from keyacct_xl.xlsx.sheetxml import formula_cells
 
 Perspective = Literal["customer", "ours"]
 HEADER_SCAN_ROWS = 30
-SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 # Header names per role; a header matches exactly, or starts with a name of two or more characters.
 ROLE_NAMES: dict[str, tuple[str, ...]] = {

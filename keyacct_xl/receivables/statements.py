@@ -113,4 +113,5 @@ def _describe(is_payment: bool, amount: float, detail: str, lang: Lang) -> str:
 def statement_filename(data: StatementData, lang: Lang) -> str:
     """``对账单_C0001_2026-10.xlsx`` / ``statement_C0001_2026-10.xlsx``."""
     # A customer id such as "KA/001" must not become a sub-folder (or an invalid name on Windows), nor share a name.
-    return f"{tr(lang, 'statement')}_{id_in_name(data.customer_id)}_{data.end:%Y-%m}.xlsx"
+    word = tr(lang, "statement")
+    return f"{word}_{id_in_name(data.customer_id)}_{data.end:%Y-%m}.xlsx"
