@@ -31,7 +31,7 @@ from keyacct_xl.messages import Location, listing, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
 
-SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
+SUFFIXES = (".xlsx", ".xlsm", ".ods", ".csv", ".parquet")
 # Chinese exports from older tools are often GBK; UTF-8 (with or without BOM) is tried first.
 # A sheet's area (bounding box of its cells) read from a table file: a big ledger, not a sparse bomb.
 MAX_TABLE_CELLS = 20_000_000
@@ -259,9 +259,10 @@ def _refuse_inflation(path: Path, decoded: int, size: int) -> None:
 
 def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[object]], Place]:
     safety.check_workbook_file(path, max_cells=MAX_TABLE_CELLS)  # clear errors for damaged or bomb files first
+    excel = path.suffix.lower() != ".ods"  # an .ods keeps no Excel table: its first sheet is read
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
-        if table and table in book.table_names:
+        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=excel)
+        if table and excel and table in book.table_names:
             found = book.get_table_by_name(table)
             # calamine's start is the first data row (0-based): Excel row start + 1.
             sheet, (first, left) = found.sheet, table_start(found, path)

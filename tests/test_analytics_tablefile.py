@@ -52,6 +52,21 @@ def test_xlsx_first_sheet_with_offset_headers_and_blank_rows(tmp_path: Path) -> 
     assert list(frame["amount"]) == [10.0, 20.0]
 
 
+def test_an_ods_saved_by_libreoffice_reads_as_its_xlsx(tmp_path: Path, libreoffice) -> None:
+    """A sales export saved in LibreOffice's own format: the same lines, line numbers included, as the .xlsx."""
+    rows = [
+        ["客户编号", "销售日期", "销售额", "单号"],
+        ["C1", "2026-01-05", 10, "D1"],
+        [None] * 4,
+        ["C2", "2026-01-06", 20.5, "D2"],
+    ]
+    path = _write_xlsx(tmp_path / "tx.xlsx", rows, top=1)
+    ods = libreoffice(path, "ods", tmp_path / "ods")
+    frames = [read_table_file(p, TRANSACTIONS.columns, required=REQUIRED) for p in (path, ods)]
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+    assert list(frames[1]["amount"]) == [10.0, 20.5]
+
+
 def test_parquet(tmp_path: Path) -> None:
     path = tmp_path / "tx.parquet"
     pd.DataFrame({"customer_id": ["C1"], "date": [pd.Timestamp("2026-01-01")], "amount": [5.0]}).to_parquet(path)
