@@ -159,8 +159,18 @@ def _bad_boolean(data: bytes) -> bytes:
     return _rezip(data, lambda n, c: c.replace(b"</sheetData>", cell) if n == "xl/worksheets/sheet1.xml" else c)
 
 
+_ODS_MANIFEST = (
+    b'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest'
+    b' xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+    b'<manifest:file-entry manifest:full-path="/"'
+    b' manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    b'<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+
+
 def _ods(rows: bytes, mimetype: bytes = safety.ODS_MIMETYPE) -> Callable[[bytes], bytes]:
-    """An .ods package by hand: its mimetype and one sheet of ``rows`` (ODF table rows)."""
+    """An .ods package by hand, as calamine opens it: its mimetype, manifest and one sheet of ``rows`` (ODF table
+    rows)."""
     content = (
         b'<?xml version="1.0" encoding="UTF-8"?><office:document-content'
         b' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
@@ -175,6 +185,7 @@ def _ods(rows: bytes, mimetype: bytes = safety.ODS_MIMETYPE) -> Callable[[bytes]
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
             z.writestr("content.xml", content)
+            z.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
         return out.getvalue()
 
     return make
@@ -213,6 +224,12 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "lying-size.xlsx": (_lying_size, "zip_sizes", "大小记录不一致"),
     "report.docx": (lambda d: d, "not_workbook", "不是电子表格"),
     "repeated-cells.ods": (_ods(_ODS_REPEATS), "sheet_too_large", "读取前拒收"),
+    # A comment among a row's cells: no cell, and no crash of the screen (calamine refuses the row).
+    "comment-in-row.ods": (
+        _ods(b"<table:table-row><!-- a note -->" + _ODS_CELL + b"</table:table-row>"),
+        "corrupt",
+        "损坏",
+    ),
     "text-document.ods": (
         _ods(b"<table:table-row>" + _ODS_CELL + b"</table:table-row>", b"application/vnd.oasis.opendocument.text"),
         "not_workbook",

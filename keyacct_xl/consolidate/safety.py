@@ -193,7 +193,7 @@ def _check_ods_cells(archive: zipfile.ZipFile, max_cells: int = MAX_SHEET_CELLS)
 def _filled_width(row: etree._Element) -> int:
     """How far right the row's cells with content reach, counting repeated cells."""
     col = width = 0
-    for cell in row:
+    for cell in row.iterchildren(etree.Element):  # a comment or processing instruction is no cell
         repeat = int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
         col += repeat
         if len(cell) or any(name.endswith("value-type") for name in cell.attrib):
