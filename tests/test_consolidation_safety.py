@@ -199,6 +199,42 @@ _ODS_REPEATS = (
     b"</table:table-cell></table:table-row>"
 )
 
+# Cells calamine keeps though they have no value-type: a formula alone, a value alone (2,000 x 16,384 of them).
+_ODS_FORMULAS = (
+    b'<table:table-row table:number-rows-repeated="2000">'
+    b'<table:table-cell table:number-columns-repeated="16384" table:formula="of:=1"/></table:table-row>'
+)
+_ODS_VALUES = (
+    b'<table:table-row table:number-rows-repeated="2000">'
+    b'<table:table-cell table:number-columns-repeated="16384" office:value="1"/></table:table-row>'
+)
+# 400 x 16,384 cells, under the cap, again after each table inside a cell: calamine reads one sheet of them all.
+_ODS_BLOCK = (
+    b'<table:table-row table:number-rows-repeated="400"><table:table-cell table:number-columns-repeated="16384"'
+    b' office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
+)
+_ODS_INNER_TABLE = (
+    b'<table:table-row><table:table-cell><table:table table:name="in"><table:table-row>'
+    + _ODS_CELL
+    + b"</table:table-row></table:table></table:table-cell></table:table-row>"
+)
+
+
+def _ods_prefix_elsewhere(data: bytes) -> bytes:
+    """The repeated cells with the prefix ``table`` bound to another namespace: calamine reads the names as written."""
+    content = b'<table:table table:name="S">' + _ODS_REPEATS + b"</table:table>"
+    ods = _ods(b"")(data)
+    return _rezip(
+        ods,
+        lambda n, c: (
+            c.replace(b"urn:oasis:names:tc:opendocument:xmlns:table:1.0", b"urn:example:other").replace(
+                b'<table:table table:name="S"></table:table>', content
+            )
+            if n == "content.xml"
+            else c
+        ),
+    )
+
 
 BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "password.xlsx": (_encrypted, "password", "密码"),
@@ -230,6 +266,10 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
         "corrupt",
         "损坏",
     ),
+    "formula-cells.ods": (_ods(_ODS_FORMULAS), "sheet_too_large", "读取前拒收"),
+    "value-cells.ods": (_ods(_ODS_VALUES), "sheet_too_large", "读取前拒收"),
+    "tables-in-cells.ods": (_ods((_ODS_BLOCK + _ODS_INNER_TABLE) * 3), "sheet_too_large", "读取前拒收"),
+    "other-prefix.ods": (_ods_prefix_elsewhere, "sheet_too_large", "读取前拒收"),
     "text-document.ods": (
         _ods(b"<table:table-row>" + _ODS_CELL + b"</table:table-row>", b"application/vnd.oasis.opendocument.text"),
         "not_workbook",

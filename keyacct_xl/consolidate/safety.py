@@ -43,7 +43,6 @@ MAX_SHEET_CELLS = 8_000_000
 MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384  # Excel's grid
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _NOT_A_PACKAGE = msg("damaged file: not a valid .xlsx package")
 
 
@@ -169,34 +168,62 @@ def _is_ods(archive: zipfile.ZipFile, names: set[str]) -> bool:
 def _check_ods_cells(archive: zipfile.ZipFile, max_cells: int = MAX_SHEET_CELLS) -> None:
     """Refuse an .ods sheet whose cells with content span more than ``max_cells``: ODF repeats a cell or a row by
     a count (``number-columns-repeated``), so a few bytes can ask a reader for billions of cells. Empty repeats,
-    which LibreOffice writes to the end of every sheet, count for nothing."""
-    rows = right = row_at = 0
+    which LibreOffice writes to the end of every sheet, count for nothing.
+
+    The cells are counted as calamine reads them, or more: it matches names as written (``table:table-row``),
+    whatever namespace a prefix stands for, so names are matched here by their local part in any namespace; it
+    keeps a cell with a formula or a value and no value-type; and it reads a table inside a cell into the sheet
+    around it, so a sheet is counted whole, from its outermost table's start to its end."""
+    depth = rows = right = row_at = 0
     try:
         with archive.open("content.xml") as stream:
-            for _, element in etree.iterparse(stream, events=("end",), resolve_entities=False, no_network=True):
-                if element.tag == f"{_ODS_TABLE}table-row":
-                    repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+            parsed = etree.iterparse(stream, events=("start", "end"), resolve_entities=False, no_network=True)
+            for event, element in parsed:
+                name = _local(element.tag)
+                if name == "table":
+                    depth += 1 if event == "start" else -1
+                    if event == "end" and depth == 0:
+                        _refuse_ods_area(rows, right, max_cells)
+                        rows = right = row_at = 0
+                elif name == "table-row" and event == "end":
+                    repeat = _repeat(element, "number-rows-repeated")
                     filled = _filled_width(element)
                     if filled:
                         rows, right = row_at + repeat, max(right, filled)
                     row_at += repeat
                     element.clear()
-                elif element.tag == f"{_ODS_TABLE}table":
-                    _refuse_ods_area(rows, right, max_cells)
-                    rows = right = row_at = 0
     except (etree.XMLSyntaxError, ValueError, zipfile.BadZipFile, OSError, zlib.error) as exc:
         raise Rejection(
             "corrupt", *texts(msg("damaged part {part} ({problem})", part="content.xml", problem=exc))
         ) from None
 
 
+# The attributes that give an ODF cell a value or a formula in calamine (ODF 1.2, 19.385-19.389 and table:formula).
+_ODS_CONTENT = frozenset(
+    {"value-type", "value", "string-value", "date-value", "time-value", "boolean-value", "formula"}
+)
+
+
+def _local(name: str) -> str:
+    """An element's or attribute's name without its namespace."""
+    return name.rpartition("}")[2]
+
+
+def _repeat(element: etree._Element, name: str) -> int:
+    """The element's repeat count ``name`` in any namespace (the largest, if several); 1 without one."""
+    counts = [value for key, value in element.attrib.items() if _local(key) == name]
+    for value in counts:
+        if not (value.isascii() and value.isdigit()):  # calamine refuses it too; int() would take "1_000" or "-5"
+            raise ValueError(f"{name}={value!r}")
+    return max((int(value) for value in counts), default=1)
+
+
 def _filled_width(row: etree._Element) -> int:
     """How far right the row's cells with content reach, counting repeated cells."""
     col = width = 0
     for cell in row.iterchildren(etree.Element):  # a comment or processing instruction is no cell
-        repeat = int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
-        col += repeat
-        if len(cell) or any(name.endswith("value-type") for name in cell.attrib):
+        col += _repeat(cell, "number-columns-repeated")
+        if len(cell) or any(_local(key) in _ODS_CONTENT for key in cell.attrib):
             width = col
     return width
 
