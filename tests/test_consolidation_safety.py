@@ -168,16 +168,17 @@ _ODS_MANIFEST = (
 )
 
 
-def _ods(rows: bytes, mimetype: bytes = safety.ODS_MIMETYPE) -> Callable[[bytes], bytes]:
-    """An .ods package by hand, as calamine opens it: its mimetype, manifest and one sheet of ``rows`` (ODF table
-    rows)."""
+def _ods(rows: bytes, mimetype: bytes = safety.ODS_MIMETYPE, sheets: int = 1) -> Callable[[bytes], bytes]:
+    """An .ods package by hand, as calamine opens it: its mimetype, manifest and ``sheets`` sheets of ``rows`` (ODF
+    table rows)."""
+    tables = b"".join(b'<table:table table:name="S%d">' % i + rows + b"</table:table>" for i in range(sheets))
     content = (
         b'<?xml version="1.0" encoding="UTF-8"?><office:document-content'
         b' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
         b' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
         b' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
-        b'<table:table table:name="S">' + rows + b"</table:table></office:spreadsheet></office:body>"
-        b"</office:document-content>"
+        + tables
+        + b"</office:spreadsheet></office:body></office:document-content>"
     )
 
     def make(_: bytes) -> bytes:
@@ -219,16 +220,26 @@ _ODS_INNER_TABLE = (
     + b"</table:table-row></table:table></table:table-cell></table:table-row>"
 )
 
+# Text calamine copies into every cell a repeat makes (10 GB here), or spaces it writes out (text:s, 2 GB).
+_ODS_LONG_TEXT = (
+    b'<table:table-row table:number-rows-repeated="100"><table:table-cell table:number-columns-repeated="1000"'
+    b' office:value-type="string"><text:p>' + b"y" * 100_000 + b"</text:p></table:table-cell></table:table-row>"
+)
+_ODS_SPACES = (
+    b'<table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="2000000000"/>'
+    b"</text:p></table:table-cell></table:table-row>"
+)
+
 
 def _ods_prefix_elsewhere(data: bytes) -> bytes:
     """The repeated cells with the prefix ``table`` bound to another namespace: calamine reads the names as written."""
-    content = b'<table:table table:name="S">' + _ODS_REPEATS + b"</table:table>"
+    content = b'<table:table table:name="S0">' + _ODS_REPEATS + b"</table:table>"
     ods = _ods(b"")(data)
     return _rezip(
         ods,
         lambda n, c: (
             c.replace(b"urn:oasis:names:tc:opendocument:xmlns:table:1.0", b"urn:example:other").replace(
-                b'<table:table table:name="S"></table:table>', content
+                b'<table:table table:name="S0"></table:table>', content
             )
             if n == "content.xml"
             else c
@@ -270,6 +281,10 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "value-cells.ods": (_ods(_ODS_VALUES), "sheet_too_large", "读取前拒收"),
     "tables-in-cells.ods": (_ods((_ODS_BLOCK + _ODS_INNER_TABLE) * 3), "sheet_too_large", "读取前拒收"),
     "other-prefix.ods": (_ods_prefix_elsewhere, "sheet_too_large", "读取前拒收"),
+    # Each sheet under the cap; calamine holds them all at once.
+    "many-sheets.ods": (_ods(_ODS_BLOCK, sheets=3), "sheet_too_large", "读取前拒收"),
+    "repeated-text.ods": (_ods(_ODS_LONG_TEXT), "sheet_too_large", "读取前拒收"),
+    "spaces.ods": (_ods(_ODS_SPACES), "sheet_too_large", "读取前拒收"),
     "text-document.ods": (
         _ods(b"<table:table-row>" + _ODS_CELL + b"</table:table-row>", b"application/vnd.oasis.opendocument.text"),
         "not_workbook",
