@@ -285,6 +285,12 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "many-sheets.ods": (_ods(_ODS_BLOCK, sheets=3), "sheet_too_large", "读取前拒收"),
     "repeated-text.ods": (_ods(_ODS_LONG_TEXT), "sheet_too_large", "读取前拒收"),
     "spaces.ods": (_ods(_ODS_SPACES), "sheet_too_large", "读取前拒收"),
+    # An .xlsx that calamine cannot open as one: it tries the package as an .ods next, content.xml and all.
+    "ods-inside.xlsx": (
+        lambda d: _rezip(_ods(_ODS_REPEATS)(d), lambda n, c: c, {"xl/workbook.xml": b"<workbook/>"}),
+        "sheet_too_large",
+        "读取前拒收",
+    ),
     "text-document.ods": (
         _ods(b"<table:table-row>" + _ODS_CELL + b"</table:table-row>", b"application/vnd.oasis.opendocument.text"),
         "not_workbook",

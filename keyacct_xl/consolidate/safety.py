@@ -150,8 +150,9 @@ def _check_zip(data: bytes) -> Verdict:
                 *texts(msg("a zip package without xl/workbook.xml (not an Excel workbook)")),
             )
         check_parts(archive, keep=archive.whole)
-        if "xl/workbook.xml" not in names:
+        if "content.xml" in names:  # also beside xl/workbook.xml: calamine reads an .xlsx it cannot open as an .ods
             _check_ods_cells(archive)
+        if "xl/workbook.xml" not in names:
             return Verdict("ods", (texts(msg("OpenDocument .ods read as values only")),), archive)
     except BaseException:
         archive.close()
