@@ -159,15 +159,26 @@ def _bad_boolean(data: bytes) -> bytes:
     return _rezip(data, lambda n, c: c.replace(b"</sheetData>", cell) if n == "xl/worksheets/sheet1.xml" else c)
 
 
-def _ods(rows: bytes, mimetype: bytes = safety.ODS_MIMETYPE) -> Callable[[bytes], bytes]:
-    """An .ods package by hand: its mimetype and one sheet of ``rows`` (ODF table rows)."""
+_ODS_MANIFEST = (
+    b'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest'
+    b' xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+    b'<manifest:file-entry manifest:full-path="/"'
+    b' manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    b'<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+
+
+def _ods(rows: bytes, mimetype: bytes = safety.ODS_MIMETYPE, sheets: int = 1) -> Callable[[bytes], bytes]:
+    """An .ods package by hand, as calamine opens it: its mimetype, manifest and ``sheets`` sheets of ``rows`` (ODF
+    table rows)."""
+    tables = b"".join(b'<table:table table:name="S%d">' % i + rows + b"</table:table>" for i in range(sheets))
     content = (
         b'<?xml version="1.0" encoding="UTF-8"?><office:document-content'
         b' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
         b' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
         b' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
-        b'<table:table table:name="S">' + rows + b"</table:table></office:spreadsheet></office:body>"
-        b"</office:document-content>"
+        + tables
+        + b"</office:spreadsheet></office:body></office:document-content>"
     )
 
     def make(_: bytes) -> bytes:
@@ -175,6 +186,7 @@ def _ods(rows: bytes, mimetype: bytes = safety.ODS_MIMETYPE) -> Callable[[bytes]
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
             z.writestr("content.xml", content)
+            z.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
         return out.getvalue()
 
     return make
@@ -187,6 +199,52 @@ _ODS_REPEATS = (
     b'<table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p>'
     b"</table:table-cell></table:table-row>"
 )
+
+# Cells calamine keeps though they have no value-type: a formula alone, a value alone (2,000 x 16,384 of them).
+_ODS_FORMULAS = (
+    b'<table:table-row table:number-rows-repeated="2000">'
+    b'<table:table-cell table:number-columns-repeated="16384" table:formula="of:=1"/></table:table-row>'
+)
+_ODS_VALUES = (
+    b'<table:table-row table:number-rows-repeated="2000">'
+    b'<table:table-cell table:number-columns-repeated="16384" office:value="1"/></table:table-row>'
+)
+# 400 x 16,384 cells, under the cap, again after each table inside a cell: calamine reads one sheet of them all.
+_ODS_BLOCK = (
+    b'<table:table-row table:number-rows-repeated="400"><table:table-cell table:number-columns-repeated="16384"'
+    b' office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
+)
+_ODS_INNER_TABLE = (
+    b'<table:table-row><table:table-cell><table:table table:name="in"><table:table-row>'
+    + _ODS_CELL
+    + b"</table:table-row></table:table></table:table-cell></table:table-row>"
+)
+
+# Text calamine copies into every cell a repeat makes (10 GB here), or spaces it writes out (text:s, 2 GB).
+_ODS_LONG_TEXT = (
+    b'<table:table-row table:number-rows-repeated="100"><table:table-cell table:number-columns-repeated="1000"'
+    b' office:value-type="string"><text:p>' + b"y" * 100_000 + b"</text:p></table:table-cell></table:table-row>"
+)
+_ODS_SPACES = (
+    b'<table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="2000000000"/>'
+    b"</text:p></table:table-cell></table:table-row>"
+)
+
+
+def _ods_prefix_elsewhere(data: bytes) -> bytes:
+    """The repeated cells with the prefix ``table`` bound to another namespace: calamine reads the names as written."""
+    content = b'<table:table table:name="S0">' + _ODS_REPEATS + b"</table:table>"
+    ods = _ods(b"")(data)
+    return _rezip(
+        ods,
+        lambda n, c: (
+            c.replace(b"urn:oasis:names:tc:opendocument:xmlns:table:1.0", b"urn:example:other").replace(
+                b'<table:table table:name="S0"></table:table>', content
+            )
+            if n == "content.xml"
+            else c
+        ),
+    )
 
 
 BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
@@ -213,6 +271,26 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "lying-size.xlsx": (_lying_size, "zip_sizes", "大小记录不一致"),
     "report.docx": (lambda d: d, "not_workbook", "不是电子表格"),
     "repeated-cells.ods": (_ods(_ODS_REPEATS), "sheet_too_large", "读取前拒收"),
+    # A comment among a row's cells: no cell, and no crash of the screen (calamine refuses the row).
+    "comment-in-row.ods": (
+        _ods(b"<table:table-row><!-- a note -->" + _ODS_CELL + b"</table:table-row>"),
+        "corrupt",
+        "损坏",
+    ),
+    "formula-cells.ods": (_ods(_ODS_FORMULAS), "sheet_too_large", "读取前拒收"),
+    "value-cells.ods": (_ods(_ODS_VALUES), "sheet_too_large", "读取前拒收"),
+    "tables-in-cells.ods": (_ods((_ODS_BLOCK + _ODS_INNER_TABLE) * 3), "sheet_too_large", "读取前拒收"),
+    "other-prefix.ods": (_ods_prefix_elsewhere, "sheet_too_large", "读取前拒收"),
+    # Each sheet under the cap; calamine holds them all at once.
+    "many-sheets.ods": (_ods(_ODS_BLOCK, sheets=3), "sheet_too_large", "读取前拒收"),
+    "repeated-text.ods": (_ods(_ODS_LONG_TEXT), "sheet_too_large", "读取前拒收"),
+    "spaces.ods": (_ods(_ODS_SPACES), "sheet_too_large", "读取前拒收"),
+    # An .xlsx that calamine cannot open as one: it tries the package as an .ods next, content.xml and all.
+    "ods-inside.xlsx": (
+        lambda d: _rezip(_ods(_ODS_REPEATS)(d), lambda n, c: c, {"xl/workbook.xml": b"<workbook/>"}),
+        "sheet_too_large",
+        "读取前拒收",
+    ),
     "text-document.ods": (
         _ods(b"<table:table-row>" + _ODS_CELL + b"</table:table-row>", b"application/vnd.oasis.opendocument.text"),
         "not_workbook",

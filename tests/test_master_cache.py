@@ -116,6 +116,22 @@ def test_a_table_past_the_memory_bound_is_read_from_the_workbook_each_time(
     assert opens_of(path, lambda: load_master(path)) == 2  # the zip directory, then the bytes for Transactions
 
 
+def test_a_copy_of_a_master_read_in_the_same_process_names_its_own_file(demo_master: Path, tmp_path: Path) -> None:
+    """The tables kept in memory are the file's: a copy with the same parts, whose Settings value is bad, is named by
+    its own name, not by the name of the file first read."""
+    first = Path(shutil.copy2(demo_master, tmp_path / "first.xlsx"))
+    book = openpyxl.load_workbook(first)
+    row = next(r for r in book["参数设置"].iter_rows(min_row=2) if r[0].value == "RFM 统计期")
+    row[1].value = "many"
+    book.save(first)
+    copy = Path(shutil.copy2(first, tmp_path / "copy.xlsx"))
+    tablememo.forget_tables()
+    with pytest.raises(InputError, match=r"first\.xlsx"):
+        load_master(first)
+    with pytest.raises(InputError, match=r"copy\.xlsx"):
+        load_master(copy)
+
+
 def test_a_cell_edited_with_openpyxl_is_read_anew(demo_master: Path, tmp_path: Path) -> None:
     path = _cached_master(demo_master, tmp_path)
     book = openpyxl.load_workbook(path)

@@ -41,9 +41,10 @@ _MAX_TAG_BYTES = 1024**2  # one start tag; a form's longest is a few hundred byt
 # A form sheet's area (the bounding box of its cells): calamine allocates 32 bytes a cell for it (256 MB here).
 MAX_SHEET_CELLS = 8_000_000
 MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384  # Excel's grid
+# The text calamine copies into an .ods's cells, one copy per repeated cell; a form's is a few kB.
+MAX_ODS_TEXT_BYTES = 64 * 1024**2
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _NOT_A_PACKAGE = msg("damaged file: not a valid .xlsx package")
 
 
@@ -149,8 +150,9 @@ def _check_zip(data: bytes) -> Verdict:
                 *texts(msg("a zip package without xl/workbook.xml (not an Excel workbook)")),
             )
         check_parts(archive, keep=archive.whole)
-        if "xl/workbook.xml" not in names:
+        if "content.xml" in names:  # also beside xl/workbook.xml: calamine reads an .xlsx it cannot open as an .ods
             _check_ods_cells(archive)
+        if "xl/workbook.xml" not in names:
             return Verdict("ods", (texts(msg("OpenDocument .ods read as values only")),), archive)
     except BaseException:
         archive.close()
@@ -166,39 +168,79 @@ def _is_ods(archive: zipfile.ZipFile, names: set[str]) -> bool:
     return {"mimetype", "content.xml"} <= names and archive.read("mimetype").strip() == ODS_MIMETYPE
 
 
-def _check_ods_cells(archive: zipfile.ZipFile, max_cells: int = MAX_SHEET_CELLS) -> None:
-    """Refuse an .ods sheet whose cells with content span more than ``max_cells``: ODF repeats a cell or a row by
-    a count (``number-columns-repeated``), so a few bytes can ask a reader for billions of cells. Empty repeats,
-    which LibreOffice writes to the end of every sheet, count for nothing."""
-    rows = right = row_at = 0
+def _check_ods_cells(
+    archive: zipfile.ZipFile, max_cells: int = MAX_SHEET_CELLS, max_text: int = MAX_ODS_TEXT_BYTES
+) -> None:
+    """Refuse an .ods whose cells with content span more than ``max_cells``, or whose text calamine would copy
+    into them comes to more than ``max_text`` bytes: ODF repeats a cell or a row by a count
+    (``number-columns-repeated``), so a few bytes can ask a reader for billions of cells, each with its own copy of
+    the cell's text. Empty repeats, which LibreOffice writes to the end of every sheet, count for nothing. The cells
+    count over the whole workbook: calamine reads every sheet of an .ods when it opens it.
+
+    The cells are counted as calamine reads them, or more: it matches names as written (``table:table-row``),
+    whatever namespace a prefix stands for, so names are matched here by their local part in any namespace; it
+    keeps a cell with a formula or a value and no value-type; and it reads a table inside a cell into the sheet
+    around it, so a sheet is counted whole, from its outermost table's start to its end."""
+    depth = rows = right = row_at = cells = text = 0
     try:
         with archive.open("content.xml") as stream:
-            for _, element in etree.iterparse(stream, events=("end",), resolve_entities=False, no_network=True):
-                if element.tag == f"{_ODS_TABLE}table-row":
-                    repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
-                    filled = _filled_width(element)
+            parsed = etree.iterparse(stream, events=("start", "end"), resolve_entities=False, no_network=True)
+            for event, element in parsed:
+                name = _local(element.tag)
+                if name == "table":
+                    depth += 1 if event == "start" else -1
+                    if event == "end" and depth == 0:
+                        _refuse_ods_area(rows, right, max_cells)
+                        cells += rows * right
+                        rows = right = row_at = 0
+                elif name == "table-row" and event == "end":
+                    repeat = _repeat(element, "number-rows-repeated")
+                    filled, copied = _row_content(element)
                     if filled:
                         rows, right = row_at + repeat, max(right, filled)
                     row_at += repeat
+                    text += copied * repeat
                     element.clear()
-                elif element.tag == f"{_ODS_TABLE}table":
-                    _refuse_ods_area(rows, right, max_cells)
-                    rows = right = row_at = 0
     except (etree.XMLSyntaxError, ValueError, zipfile.BadZipFile, OSError, zlib.error) as exc:
         raise Rejection(
             "corrupt", *texts(msg("damaged part {part} ({problem})", part="content.xml", problem=exc))
         ) from None
+    _refuse_ods_total(cells + rows * right, text, max_cells, max_text)
 
 
-def _filled_width(row: etree._Element) -> int:
-    """How far right the row's cells with content reach, counting repeated cells."""
-    col = width = 0
-    for cell in row:
-        repeat = int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+# The attributes that give an ODF cell a value or a formula in calamine (ODF 1.2, 19.385-19.389 and table:formula).
+_ODS_CONTENT = frozenset(
+    {"value-type", "value", "string-value", "date-value", "time-value", "boolean-value", "formula"}
+)
+
+
+def _local(name: str) -> str:
+    """An element's or attribute's name without its namespace."""
+    return name.rpartition("}")[2]
+
+
+def _repeat(element: etree._Element, name: str, default: int = 1) -> int:
+    """The element's count ``name`` in any namespace (the largest, if several); ``default`` without one."""
+    counts = [value for key, value in element.attrib.items() if _local(key) == name]
+    for value in counts:
+        if not (value.isascii() and value.isdigit()):  # calamine refuses it too; int() would take "1_000" or "-5"
+            raise ValueError(f"{name}={value!r}")
+    return max((int(value) for value in counts), default=default)
+
+
+def _row_content(row: etree._Element) -> tuple[int, int]:
+    """How far right the row's cells with content reach, and the bytes of text calamine copies into them (a
+    cell's text, its spaces written as a count, its value and formula, once per repeat), counting repeated cells."""
+    col = width = copied = 0
+    for cell in row.iterchildren(etree.Element):  # a comment or processing instruction is no cell
+        repeat = _repeat(cell, "number-columns-repeated")
         col += repeat
-        if len(cell) or any(name.endswith("value-type") for name in cell.attrib):
+        values = [value for key, value in cell.attrib.items() if _local(key) in _ODS_CONTENT]
+        if len(cell) or values:
             width = col
-    return width
+            spaces = sum(_repeat(s, "c") for s in cell.iter(etree.Element) if _local(s.tag) == "s")
+            copied += repeat * (sum(map(len, cell.itertext())) + spaces + sum(map(len, values)))
+    return width, copied
 
 
 def _refuse_ods_area(rows: int, cols: int, max_cells: int) -> None:
@@ -214,6 +256,35 @@ def _refuse_ods_area(rows: int, cols: int, max_cells: int) -> None:
                     rows=rows,
                     cols=cols,
                     limit=max_cells,
+                )
+            ),
+        )
+
+
+def _refuse_ods_total(cells: int, text: int, max_cells: int, max_text: int) -> None:
+    if cells > max_cells:
+        raise Rejection(
+            "sheet_too_large",
+            *texts(
+                msg(
+                    "the sheets of {part} hold {cells:,} cells together, read all at once (limit {limit:,}): "
+                    "refused before reading",
+                    part="content.xml",
+                    cells=cells,
+                    limit=max_cells,
+                )
+            ),
+        )
+    if text > max_text:
+        raise Rejection(
+            "sheet_too_large",
+            *texts(
+                msg(
+                    "the repeated cells of {part} hold {size:,} bytes of text (limit {limit:,}): refused before "
+                    "reading",
+                    part="content.xml",
+                    size=text,
+                    limit=max_text,
                 )
             ),
         )

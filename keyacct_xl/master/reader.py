@@ -177,7 +177,7 @@ def read_tables(
     with open_package(path) as archive:
         checked = _keyed(archive, choose)[1]
     folder = cache_folder(path)
-    found = _cached(folder, checked)
+    found = _cached(path, folder, checked)
     if len(found) == len(checked):
         return found
     # Read the file once and key the tables from these bytes: a save that replaces the file meanwhile must not
@@ -186,11 +186,11 @@ def read_tables(
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         locations, keys = _keyed(archive, choose)
     found = {schema: read for schema, read in found.items() if keys.get(schema) == checked[schema]}  # not read twice
-    found.update(_cached(folder, {schema: key for schema, key in keys.items() if schema not in found}))
+    found.update(_cached(path, folder, {schema: key for schema, key in keys.items() if schema not in found}))
     stale = [schema for schema in keys if schema not in found]
     for schema, read in zip(stale, read_workbook_tables(data, path, locations, stale)):
         found[schema] = read
-        remember(schema, keys[schema], read)
+        remember(path, schema, keys[schema], read)
         if folder is not None:
             keep_table(folder, schema, keys[schema], read)
     return {schema: found[schema] for schema in keys}
@@ -223,9 +223,10 @@ def master_schemas(locations: Mapping[str, TableLocation], path: Path) -> list[T
     return [*ALL_TABLES, *(t for t in OPTIONAL_TABLES if t.name in locations)]
 
 
-def _cached(folder: Path | None, keys: Mapping[TableSchema, str]) -> dict[TableSchema, ReadTable]:
-    """The tables read before under ``keys``: from this process's memory, else from the load cache's files."""
-    found = {schema: recalled(schema, key) for schema, key in keys.items()}
+def _cached(path: Path, folder: Path | None, keys: Mapping[TableSchema, str]) -> dict[TableSchema, ReadTable]:
+    """The tables of the file at ``path`` read before under ``keys``: from this process's memory, else from the
+    load cache's files."""
+    found = {schema: recalled(path, schema, key) for schema, key in keys.items()}
     for schema, key in keys.items():
         read = found[schema]
         if folder is None:
@@ -233,7 +234,7 @@ def _cached(folder: Path | None, keys: Mapping[TableSchema, str]) -> dict[TableS
         if read is None:
             found[schema] = read = cached_table(folder, schema, key)
             if read is not None:
-                remember(schema, key, read)
+                remember(path, schema, key, read)
         elif not is_cached(folder, schema, key):  # kept in memory from before the store existed: the next process
             keep_table(folder, schema, key, read)  # reads it from the file
     return {schema: read for schema, read in found.items() if read is not None}
