@@ -38,10 +38,11 @@ def safe_name(text: str) -> str:
 
 
 def id_in_name(text: str) -> str:
-    """A customer's id as part of a file name: ``safe_name``, with a digest of the id when that changed it, so two ids
-    that differ only in characters a name cannot hold (``KA/001``, ``KA:001``) never share a file."""
+    """A customer's id as part of a file name: ``safe_name``, with a digest of the id when that changed it or when the
+    id has lower-case letters, so two ids that differ only in characters a name cannot hold (``KA/001``, ``KA:001``)
+    or in case (``KA001``, ``ka001``: one file on Windows and macOS) never share a file."""
     name = safe_name(text)
-    return name if name == text else f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
+    return name if name == text == text.upper() else f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
 
 
 def excel_lock_file(path: Path) -> Path:

@@ -86,6 +86,15 @@ def stepless_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "master.xlsx"
 
 
+@pytest.fixture(autouse=True)
+def _no_tables_kept_from_another_test() -> None:
+    """Each test loads masters as a new process would: no table is kept in memory from an earlier test (one that
+    patched a reader, say), so no test's outcome depends on the order the tests ran in."""
+    from keyacct_xl.master import tablememo
+
+    tablememo.forget_tables()
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 2 MiB tmpfs mounted for the test (root only), so a write can really run out of space."""

@@ -351,10 +351,12 @@ def test_form_and_fact_sheet_names_keep_customers_apart_that_differ_only_in_unsa
     from keyacct_xl.forms.repforms import output_name
 
     day = pd.Timestamp("2026-11-30")
-    forms = {c: output_name("customer_card", rep="张 三", customer=c, period="2026-11") for c in ("KA/1", "KA:1")}
-    sheets = {c: fact_sheet_name([c], None, day) for c in ("KA/1", "KA:1")}
+    ids = ("KA/1", "KA:1", "KA1", "ka1")  # the last two would share a file on Windows and macOS, which ignore case
+    forms = {c: output_name("customer_card", rep="张 三", customer=c, period="2026-11") for c in ids}
+    sheets = {c: fact_sheet_name([c], None, day) for c in ids}
     for names in (forms, sheets):
-        assert len(set(names.values())) == 2 and not any(ch in n for n in names.values() for ch in "/:\\ ")
+        assert len({n.casefold() for n in names.values()}) == 4
+        assert not any(ch in n for n in names.values() for ch in "/:\\ ")
     assert output_name("customer_card", rep="张 三", customer="C001", period="2026-11") == (
         "customer_card_张_三_C001_2026-11.xlsx"  # an id a name can hold is kept as it is
     )

@@ -58,7 +58,7 @@ def remember(path: Path, schema: TableSchema, key: str, read: ReadTable) -> None
     tables beyond ``MEMO_CELLS``."""
     if _cells(read) > MEMO_CELLS:
         return
-    kept = _copy(read)
+    kept = replace(_copy(read), arrow=None)  # the frame alone: a cache file written from it converts it again
     memo_key = _memo_key(path, schema, key)
     with _lock:
         _kept[memo_key] = kept
