@@ -270,6 +270,11 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "duplicate-meta.xlsx": (_duplicate_meta, "duplicate_part", "永远不会被读取"),
     "lying-size.xlsx": (_lying_size, "zip_sizes", "大小记录不一致"),
     "report.docx": (lambda d: d, "not_workbook", "不是电子表格"),
+    "binary-inside.xlsx": (
+        lambda d: _rezip(d, lambda n, c: c, {"xl/workbook.bin": b"\x83\x01\x00"}),
+        "not_workbook",
+        ".xlsb",
+    ),
     "repeated-cells.ods": (_ods(_ODS_REPEATS), "sheet_too_large", "读取前拒收"),
     # A comment among a row's cells: no cell, and no crash of the screen (calamine refuses the row).
     "comment-in-row.ods": (

@@ -384,6 +384,12 @@ def check_parts(
                 ),
             )
         seen.add(info.filename)
+        if info.filename.lower() == "xl/workbook.bin":
+            # calamine reads a package it cannot open as .xlsx as a binary .xlsb, whose parts nothing here screens
+            raise Rejection(
+                "not_workbook",
+                *texts(msg("a binary workbook (.xlsb, xl/workbook.bin) is not read: save it as .xlsx")),
+            )
     _check_local_headers(archive, infos)
     sheet_bytes, counts = 0, []
     for info in infos:
