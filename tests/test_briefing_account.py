@@ -19,6 +19,7 @@ from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.macros import run_action
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
 
 OCTOBER_END = pd.Timestamp("2026-10-31")
 
@@ -142,3 +143,29 @@ def test_each_section_is_headed_by_its_own_tables_headers(
     below = {title: rows[next(i for i, r in enumerate(rows) if r == [title]) + 1] for title in titles}
     assert below[titles[0]][: len(contacts)] == contacts
     assert below[titles[1]][: len(visits)] == visits
+
+
+def test_customers_whose_ids_no_sheet_name_can_hold_get_a_sheet_each(tmp_path: Path) -> None:
+    """Ids with a character Excel refuses in a sheet name (``KA/001``, ``KA:001``), ids one letter-case apart
+    (``KA001``, ``ka001``: one sheet name to Excel) and an id longer than a sheet name each get their own sheet,
+    whose title still names the customer by its full id, instead of the fact sheet failing with a traceback."""
+    ids = {
+        "K1": "KA/001",
+        "K2": "KA:001",
+        "K3": "KA001",
+        "K4": "ka001",
+        "K5": "华东区重点客户-2026-上海浦东新区-第0001号",
+    }
+    book_path = hand_master(tmp_path)
+    master = load_master(book_path)
+    for table in (master.customers, master.transactions, master.payments, master.visits):
+        table["customer_id"] = table["customer_id"].replace(ids)
+    save_master(master, tables=["Customers", "Transactions", "Payments", "Visits"])
+    out = sheets(book_path, customer_ids=list(ids.values()), as_of=OCTOBER_END, out=tmp_path / "accounts.xlsx").path
+    book = openpyxl.load_workbook(out)
+    names = book.sheetnames
+    assert len({n.casefold() for n in names}) == len(ids) == len(names)
+    assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
+    for cid, ws in zip(ids.values(), book.worksheets, strict=True):
+        heading = " ".join(str(c.value) for row in ws.iter_rows(max_row=4) for c in row if c.value is not None)
+        assert cid in heading  # the title names the customer by its full id

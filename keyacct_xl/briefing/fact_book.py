@@ -26,7 +26,7 @@ from keyacct_xl.output import check_suffix, workbook, write_cell
 from keyacct_xl.performance.complaints import deadline_labels
 from keyacct_xl.performance.register import HEADERS as REGISTER_HEADERS
 from keyacct_xl.receivables.ageing_report import caption
-from keyacct_xl.reports import Heading, Kind, Styles, axis_format, set_print, write_title
+from keyacct_xl.reports import Heading, Kind, Styles, axis_format, set_print, sheet_name, write_title
 from keyacct_xl.reports.columns import column_kind, column_width, formatted, header_text, number_format
 from keyacct_xl.reports.page import ROW_PT, column_px, printable_pt_high
 
@@ -170,10 +170,10 @@ def _widths(layout: _Layout) -> list[float]:
 
 
 def write_customer(
-    book: xlsxwriter.workbook.Workbook, styles: Styles, sheet: FactSheet, *, heading: Heading, lang: Lang
+    book: xlsxwriter.workbook.Workbook, styles: Styles, sheet: FactSheet, *, heading: Heading, lang: Lang, name: str
 ) -> Worksheet:
-    """One customer's sheet."""
-    ws = book.add_worksheet(f"{sheet.customer_id}"[:31])
+    """One customer's sheet, named ``name`` (its title names the customer by its full id)."""
+    ws = book.add_worksheet(name)
     layout = _Layout(len(write_title(ws, styles, heading, f"{sheet.customer_id} {sheet.name}", lang)))
     _archive(ws, styles, layout, sheet, lang)
     _table(ws, styles, layout, msg("Contacts"), sheet.contacts, lang, table=CONTACTS)
@@ -216,6 +216,8 @@ def write_fact_sheets(sheets: FactSheets, path: Path, *, company: str, lang: Lan
     heading = Heading(report=tr(lang, "Customer fact sheet"), company=company, as_of=sheets.as_of.date())
     with workbook(path, heading.report) as book:
         styles = Styles(book)
+        taken: set[str] = set()
         for sheet in sheets.sheets:
-            write_customer(book, styles, sheet, heading=heading, lang=lang)
+            name = sheet_name(str(sheet.customer_id), taken)
+            write_customer(book, styles, sheet, heading=heading, lang=lang, name=name)
     return path

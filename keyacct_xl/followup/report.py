@@ -25,7 +25,7 @@ from keyacct_xl.master.schema import VISITS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import Message, Pair, Rendered, cmsg, msg, tr
 from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_cell, write_csv
-from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet
+from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet, sheet_name
 
 HEADERS: dict[str, Message] = {
     "last_visit": cmsg("visits check", "Last Contact"),
@@ -138,14 +138,8 @@ def write_check(check, path: Path, *, lang: Lang, company: str | None = None) ->
 
 
 def _sheet_name(text: Any, lang: Lang, used: set[str]) -> str:
-    """A legal, unique sheet name (Excel: 31 characters, none of []:*?/\\, unique ignoring case)."""
-    base = tr(lang, "No rep") if pd.isna(text) or not str(text).strip() else str(text)
-    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in base)[:28].strip("'") or "_"
-    name, k = base, 2
-    while name.casefold() in used:
-        name, k = f"{base[:27]}({k})", k + 1
-    used.add(name.casefold())
-    return name
+    """A rep's page: a legal sheet name, unique ignoring case (a rep without a name is "No rep")."""
+    return sheet_name(tr(lang, "No rep") if pd.isna(text) or not str(text).strip() else str(text), used)
 
 
 def _formats(book) -> dict:

@@ -85,6 +85,20 @@ def write_table(path: str | Path, sheets: Sequence[Sheet], *, heading: Heading, 
     return write_report(path, sheets, heading=heading, lang=lang)
 
 
+SHEET_NAME_CHARS = frozenset("[]:*?/\\")  # what Excel refuses in a sheet name
+
+
+def sheet_name(text: str, taken: set[str]) -> str:
+    """A legal sheet name for ``text`` not in ``taken`` (Excel: 31 characters, none of []:*?/\\, unique ignoring
+    case), added to ``taken``: a customer id or a rep's name may hold any of these."""
+    base = "".join("_" if ch in SHEET_NAME_CHARS else ch for ch in text)[:28].strip("'") or "_"
+    name, k = base, 2
+    while name.casefold() in taken:
+        name, k = f"{base[:27]}({k})", k + 1
+    taken.add(name.casefold())
+    return name
+
+
 def add_sheet(
     book: xlsxwriter.workbook.Workbook,
     styles: Styles,
