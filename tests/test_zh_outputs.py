@@ -515,6 +515,14 @@ def test_help_language_follows_lang_then_locale() -> None:
     assert help_language(["rfm", "-h"], {"LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}) == "en"
 
 
+def test_every_commands_help_prints_in_both_languages() -> None:
+    """argparse formats each help text with ``%``: a translation with a bare ``%`` (占比（%）) made ``--help`` of
+    its command a traceback, in zh, the default language."""
+    for lang in ("zh", "en"):
+        for prog, parser in _parsers(build_parser(lang)):
+            assert parser.format_help().startswith(("用法：", "usage:")), (lang, prog)
+
+
 def test_every_help_text_is_in_the_chosen_language() -> None:
     """Every command's and option's help reads zh in zh (no English word but names) and has no Chinese in en."""
     # command names and ribbon action names (typed after "run") are typed as they are
