@@ -1,4 +1,4 @@
-"""Read one table from a loose file (.xlsx, .csv, .parquet) whose headers are zh/en names or aliases.
+"""Read one table from a loose file (.xlsx, .xlsm, .ods, .csv, .parquet) whose headers are zh/en names or aliases.
 
 A sales manager often has a ledger export rather than a master workbook; this reader gives it the same
 canonical columns and dtypes as the master, and the same located errors (file, sheet, cell or line).

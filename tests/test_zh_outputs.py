@@ -38,6 +38,8 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import DEFAULTS, settings_from
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.receivables.statement_reader import SUFFIXES as STATEMENT_SUFFIXES
+from keyacct_xl.tablefile import SUFFIXES as TABLE_SUFFIXES
 
 WORD = re.compile(r"[A-Za-z]{3,}")
 CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -549,6 +551,26 @@ def test_help_prints_in_the_chosen_language(capsys: pytest.CaptureFixture[str]) 
         main(["rfm", "--help", "--lang", "en"])
     en = capsys.readouterr().out
     assert en.startswith("usage: keyacct-xl rfm") and "count only the last N months" in en
+
+
+@pytest.mark.parametrize(
+    ("argv", "suffixes"),
+    [
+        (["rfm"], TABLE_SUFFIXES),
+        (["abc"], TABLE_SUFFIXES),
+        (["history", "import"], TABLE_SUFFIXES),
+        (["reconcile"], STATEMENT_SUFFIXES),
+    ],
+)
+def test_help_names_every_file_format_the_command_reads(
+    capsys: pytest.CaptureFixture[str], argv: list[str], suffixes: tuple[str, ...]
+) -> None:
+    """A finance clerk with a LibreOffice .ods (or an .xlsm) learns from ``--help`` that the command reads it."""
+    for lang in ("zh", "en"):
+        with pytest.raises(SystemExit):
+            main([*argv, "--help", "--lang", lang])
+        shown = capsys.readouterr().out
+        assert [s for s in suffixes if s not in shown] == [], (argv, lang)
 
 
 def test_every_zh_csv_and_its_printed_lines_are_chinese(demo_run: tuple[Path, str], tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ REQUIRED = ("customer_id", "date", "amount")
 
 
 def load_transactions(path: str | Path) -> pd.DataFrame:
-    """Transactions with canonical columns from a master workbook or a .xlsx/.csv/.parquet table."""
+    """Transactions with canonical columns from a master workbook or a table file (tablefile.SUFFIXES)."""
     path = Path(path)
     if is_master_workbook(path):
         return load_master(path).transactions

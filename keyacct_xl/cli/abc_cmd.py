@@ -19,7 +19,7 @@ from keyacct_xl.reports import Heading, write_table
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
     "abc": msg("Pareto / ABC classes of customers by revenue"),
-    "input": msg("master workbook, or a .xlsx/.csv/.parquet table of sales lines"),
+    "input": msg("master workbook, or a table of sales lines (.xlsx, .xlsm, .ods, .csv, .parquet)"),
     "--thresholds": msg("A and B minimum revenue, e.g. 1000000,100000 (the default)"),
     "--shares": msg("A and B shares of revenue in percent, e.g. 80,15"),
     "--year": msg("one calendar year (default: all data)"),

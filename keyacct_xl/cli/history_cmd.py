@@ -27,10 +27,10 @@ HELP: dict[str, Message] = {
     "status": msg("how many lines the master and its history store hold"),
     "master": msg("master workbook"),
     "import": msg(
-        "load an ERP export of sales or payment lines (.csv, .parquet, .xlsx, the master's headers or their "
-        "aliases) straight into the history store"
+        "load an ERP export of sales or payment lines (.csv, .parquet, .xlsx, .xlsm, .ods, the master's headers or "
+        "their aliases) straight into the history store"
     ),
-    "file": msg("the file to import (not with --undo)"),
+    "file": msg("the file to import: .csv, .parquet, .xlsx, .xlsm or .ods (not with --undo)"),
     "--table": msg("the table the lines belong to: transactions or payments (not with --undo)"),
     "--undo": msg(
         "take the history store's last batch back out, when an import wrote it (never an archive's lines); "

@@ -24,7 +24,9 @@ from keyacct_xl.receivables.statement_reader import read_statement
 HELP: dict[str, Message] = {
     "reconcile": msg("reconcile our ledger with a customer's statement"),
     "ours": msg("master workbook (with --customer) or our statement file; or apply"),
-    "theirs": msg("the statement the customer returned (.xlsx, .xls, .csv); after apply: the reconciliation .xlsx"),
+    "theirs": msg(
+        "the statement the customer returned (.xlsx, .xlsm, .xls, .ods, .csv); after apply: the reconciliation .xlsx"
+    ),
     "--customer": msg("customer ID, when OURS is the master workbook"),
     "--perspective": msg("THEIRS is the customer's own books (default) or our layout sent back"),
     "--date-window": msg("days two dates may differ (default 7)"),

@@ -17,7 +17,7 @@ from keyacct_xl.messages import Message, msg, tr
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
     "rfm": msg("RFM scores and the eight RFM classes per customer"),
-    "input": msg("master workbook, or a .xlsx/.csv/.parquet table of sales lines"),
+    "input": msg("master workbook, or a table of sales lines (.xlsx, .xlsm, .ods, .csv, .parquet)"),
     "--as-of": msg("reference date (default: the latest date in the data)"),
     "--period-months": msg("count only the last N months (default: Settings rfm_period_months, else all)"),
     "--monetary": msg("money as the total or the average per order (default: Settings, else total)"),
