@@ -299,8 +299,11 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "text-document.ods": (
         _ods(b"<table:table-row>" + _ODS_CELL + b"</table:table-row>", b"application/vnd.oasis.opendocument.text"),
         "not_workbook",
-        "不是 Excel 工作簿",
+        "不是开放文档格式的电子表格",  # an .ods is refused in the words of its own format, not as an Excel workbook
     ),
+    # A note saved as .ods, or a copy cut short: damaged as the .ods it claims to be, not "not a valid .xlsx".
+    "note.ods": (lambda d: "客户说下周再联系".encode(), "corrupt", "不是有效的 .ods 文件包"),
+    "cut-short.ods": (lambda d: _ods(_ODS_BLOCK)(d)[:300], "corrupt", "不是有效的 .ods 文件包"),
 }
 
 

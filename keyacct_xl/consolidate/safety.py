@@ -46,6 +46,8 @@ MAX_ODS_TEXT_BYTES = 64 * 1024**2
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _NOT_A_PACKAGE = msg("damaged file: not a valid .xlsx package")
+_NOT_AN_ODS_PACKAGE = msg("damaged file: not a valid .ods package")
+_NOT_AN_ODS = msg("not an OpenDocument spreadsheet (its mimetype says otherwise)")
 
 
 class Rejection(InputError):
@@ -108,9 +110,10 @@ def check_file(name: str, data: bytes) -> Verdict:
     lowered = name.lower()
     if not lowered.endswith(WORKBOOK_SUFFIXES):
         raise Rejection("not_workbook", *texts(msg("not a spreadsheet (.xlsx, .xlsm, .xls or .ods)")))
+    ods = lowered.endswith(".ods")  # refused in the words of the format it claims to be
     if not data.startswith(ZIP_MAGIC):
-        raise Rejection("corrupt", *texts(_NOT_A_PACKAGE))
-    return _check_zip(data)
+        raise Rejection("corrupt", *texts(_NOT_AN_ODS_PACKAGE if ods else _NOT_A_PACKAGE))
+    return _check_zip(data, ods=ods)
 
 
 def _check_ole(data: bytes) -> Verdict:
@@ -135,20 +138,18 @@ def _check_ole(data: bytes) -> Verdict:
     return Verdict("xls", (texts(msg("legacy .xls read as values only")),))
 
 
-def _check_zip(data: bytes) -> Verdict:
+def _check_zip(data: bytes, *, ods: bool) -> Verdict:
     try:
         archive = ScreenedPackage(data)
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise Rejection("corrupt", *texts(_NOT_A_PACKAGE)) from None
+        raise Rejection("corrupt", *texts(_NOT_AN_ODS_PACKAGE if ods else _NOT_A_PACKAGE)) from None
     try:
         _check_sizes(infos)
         names = {i.filename for i in infos}
         if "xl/workbook.xml" not in names and not _is_ods(archive, names):
-            raise Rejection(
-                "not_workbook",
-                *texts(msg("a zip package without xl/workbook.xml (not an Excel workbook)")),
-            )
+            not_excel = msg("a zip package without xl/workbook.xml (not an Excel workbook)")
+            raise Rejection("not_workbook", *texts(_NOT_AN_ODS if ods else not_excel))
         check_parts(archive, keep=archive.whole)
         if "content.xml" in names:  # also beside xl/workbook.xml: calamine reads an .xlsx it cannot open as an .ods
             _check_ods_cells(archive)
@@ -349,14 +350,12 @@ def _check_ods_file(path: Path, max_cells: int) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise Rejection("corrupt", *texts(msg("damaged file: not a valid .ods package"))) from None
+        raise Rejection("corrupt", *texts(_NOT_AN_ODS_PACKAGE)) from None
     with archive:
         infos = archive.infolist()
         _check_sizes(infos)
         if not _is_ods(archive, {i.filename for i in infos}):
-            raise Rejection(
-                "not_workbook", *texts(msg("not an OpenDocument spreadsheet (its mimetype says otherwise)"))
-            )
+            raise Rejection("not_workbook", *texts(_NOT_AN_ODS))
         check_parts(archive, max_cells=max_cells)
         _check_ods_cells(archive, max_cells)
 
