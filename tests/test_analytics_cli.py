@@ -17,9 +17,11 @@ from test_analytics_abc import fifty_customers
 from keyacct_xl.analytics.apply import apply_review
 from keyacct_xl.analytics.review import build_review
 from keyacct_xl.analytics.rfm import RFM_COLUMNS
+from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
 from keyacct_xl.labels import header
+from keyacct_xl.macros import run_action
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import settings_from
@@ -495,6 +497,25 @@ def test_grade_apply_undo_puts_the_years_grades_and_terms_back(
     # Applying the review again puts its decisions back in, as one more row each.
     assert main(["grade", "apply", str(master_path), "--date", "2025-12-30"]) == 0
     assert load_master(master_path).customers.set_index("customer_id").loc["C3", "grade"] == "A"
+
+
+def test_grade_apply_and_its_undo_refuse_a_year_the_review_is_not_of(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--year 2024`` with a review of 2025 was ignored: the undo took back 2025's grades, not the year named."""
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
+    saved = master_path.read_bytes()
+    capsys.readouterr()
+    for words in (["--undo", "--year", "2024"], ["--year", "2024"]):
+        assert main(["grade", "apply", str(master_path), *words, "--lang", "en"]) == 2
+        assert "the grading review (GradeReview) is of 2025, not 2024" in capsys.readouterr().err
+    with pytest.raises(InputError, match="is of 2025, not 2024") as refused:
+        run_action("undo_grades", FileBridge(master_path), ActionOptions(year=2024))
+    assert "评级审核表（GradeReview）是 2025 年的，不是 2024 年" in refused.value.zh
+    assert master_path.read_bytes() == saved
+    assert main(["grade", "apply", str(master_path), "--undo", "--year", "2025", "--lang", "en"]) == 0
+    assert "2025 grades undone for" in capsys.readouterr().out
 
 
 def test_grade_apply_undo_leaves_a_later_credit_apply_to_its_own_undo(

@@ -24,7 +24,7 @@ from keyacct_xl.labels import document_values
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column, ColumnKind, TableSchema
 from keyacct_xl.master.writer import save_master, write_tables
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import listing, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.tablefile import read_table_file
 
@@ -176,12 +176,31 @@ def read_review_sheet(path: str | Path) -> pd.DataFrame:
     )
 
 
-def apply_review_sheet(path: str | Path, *, approved_by: str | None, applied_at: pd.Timestamp) -> Applied:
+def _check_year(review: pd.DataFrame, path: str | Path, year: int | None) -> None:
+    """Refuse a year the caller named that is not the review's: applying or undoing another year than asked for
+    would change Customers silently."""
+    found = sorted(int(y) for y in review["year"].dropna().unique())
+    if year is not None and found != [year]:
+        raise InputError(
+            msg(
+                "{path}: the grading review (GradeReview) is of {found}, not {year}; run keyacct-xl grade --year "
+                "{year} first",
+                path=path,
+                found=listing(found),
+                year=year,
+            )
+        )
+
+
+def apply_review_sheet(
+    path: str | Path, *, approved_by: str | None, applied_at: pd.Timestamp, year: int | None = None
+) -> Applied:
     """``grade apply`` and the "Apply approved grades" button: the review sheet in the master at ``path``
     applied to that master under the policy the review was made with (else Settings grading_policy), saved
-    only when something changed."""
+    only when something changed; ``year``, when given, must be the review's."""
     with master_write_lock(Path(path)):  # no other run may change Customers between reading and saving
         review = read_review_sheet(path)
+        _check_year(review, path, year)
         master = load_master(path)
         names = review["policy"].dropna().unique()
         policy = load_grading_policy(str(names[0]) if len(names) else master.settings.grading_policy)
@@ -191,11 +210,16 @@ def apply_review_sheet(path: str | Path, *, approved_by: str | None, applied_at:
     return applied
 
 
-def undo_review_sheet(path: str | Path, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
+def undo_review_sheet(
+    path: str | Path, *, approved_by: str | None, applied_at: pd.Timestamp, year: int | None = None
+) -> GradesUndone:
     """``grade apply --undo``: the review year's applied grades, credit grades, limits and terms taken back out of
-    the master at ``path`` where they still hold (saved only when something changed, with a backup)."""
+    the master at ``path`` where they still hold (saved only when something changed, with a backup); ``year``,
+    when given, must be the review's."""
     with master_write_lock(Path(path)):  # no other run may change Customers between reading and saving
-        years = read_review_sheet(path)["year"].dropna().unique()
+        review = read_review_sheet(path)
+        _check_year(review, path, year)
+        years = review["year"].dropna().unique()
         if len(years) != 1:
             raise InputError(msg("GradeReview: expected one year, found {years}", years=sorted(map(int, years))))
         master = load_master(path)

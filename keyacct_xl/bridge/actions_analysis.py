@@ -49,7 +49,10 @@ def apply_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
     bridge.progress(1, 1, tr(bridge.lang, "applying the reviewed grades…"))
     with bridge.editing() as path:
         applied = apply_review_sheet(
-            path, approved_by=options.approved_by, applied_at=as_of_date(options) or pd.Timestamp.today().normalize()
+            path,
+            approved_by=options.approved_by,
+            applied_at=as_of_date(options) or pd.Timestamp.today().normalize(),
+            year=options.year,
         )
     return ActionResult(Summary(applied.summary), (path,))
 
@@ -73,7 +76,10 @@ def undo_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
     bridge.progress(1, 1, tr(bridge.lang, "putting back the grades before the apply…"))
     with bridge.editing() as path:
         undone = undo_review_sheet(
-            path, approved_by=options.approved_by, applied_at=as_of_date(options) or pd.Timestamp.today().normalize()
+            path,
+            approved_by=options.approved_by,
+            applied_at=as_of_date(options) or pd.Timestamp.today().normalize(),
+            year=options.year,
         )
     return ActionResult(Summary(undone.summary), (path,))
 

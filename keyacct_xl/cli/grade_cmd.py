@@ -142,9 +142,10 @@ def _print_summary(review: Review, lang: Lang) -> None:
 def _apply(path: Path, args: argparse.Namespace) -> int:
     when = option_date(args.date, "--date") or pd.Timestamp.today().normalize()
     if args.undo:
-        print(undo_review_sheet(path, approved_by=args.approved_by, applied_at=when).summary(args.lang))
+        undone = undo_review_sheet(path, approved_by=args.approved_by, applied_at=when, year=args.year)
+        print(undone.summary(args.lang))
         return 0
-    applied = apply_review_sheet(path, approved_by=args.approved_by, applied_at=when)
+    applied = apply_review_sheet(path, approved_by=args.approved_by, applied_at=when, year=args.year)
     print(applied.summary(args.lang))
     if not applied.tables:
         print(tr(args.lang, "nothing to change (already applied)"))
