@@ -150,3 +150,23 @@ def test_a_statement_in_a_folder_started_before_folder_names_is_not_started_twic
     assert sorted((master.parent / "reconciliations").glob("*.xlsx")) == [earlier]
     lines = [str(v) for row in report_rows(report) for v in row if "with differences: reconciliation" in str(v)]
     assert lines == [f"returned statement of customer C1 with differences: reconciliation already started in {earlier}"]
+
+
+def test_reconcile_reads_a_returned_statement_by_its_fields(tmp_path, capsys):
+    """Finance runs ``reconcile`` on the signed statement the customer emailed back, without consolidation: its
+    confirmation block (核对相符 否, the signature) is no line of theirs, its opening balance is the form's, and the
+    customer's note is shown, as when consolidation starts the reconciliation."""
+    master, _, path = returned_statement(tmp_path, agreed="否", note="S2 我方只收到 2,950 元的货", s2_amount=2950)
+    out = tmp_path / "recon.xlsx"
+    assert main(["reconcile", str(master), str(path), "--customer", "C1", "--out", str(out), "--lang", "en"]) == 0
+    assert "unexplained ¥0.00, 0 unreadable values" in capsys.readouterr().out
+    results = calamine.CalamineWorkbook.from_path(str(out), load_tables=True).get_table_by_name("Reconciliation")
+    rows = [dict(zip(results.columns, r)) for r in results.to_python()]
+    assert [(r["Our Ref"], r["Their Ref"], r["Difference"]) for r in rows if r["Status"] != "matched"] == [
+        ("S2", "S2", 50.0)
+    ]
+    book = calamine.CalamineWorkbook.from_path(str(out))
+    explanation = [row[0] for row in book.get_sheet_by_name("Explanation").to_python()]
+    assert not any("opening" in str(item) for item in explanation)
+    notes = [row[0] for row in book.get_sheet_by_name("Notes").to_python()]
+    assert "the customer's note: S2 我方只收到 2,950 元的货" in notes

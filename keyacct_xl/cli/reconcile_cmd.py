@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.cli.options import option_date
+from keyacct_xl.consolidate.statements import read_returned, returned_lines, with_customer_note
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import is_master_workbook, load_master
@@ -85,7 +86,12 @@ def _reconcile(args: argparse.Namespace) -> int:
         raise InputError(msg("--date-window and --tolerance must not be negative"))
     given = option_date(args.start, "--from"), option_date(args.end, "--to")
     period = (given[0], given[1]) if given[0] is not None and given[1] is not None else None
-    theirs = read_statement(args.theirs, perspective=args.perspective, period=period)
+    # Our statement form sent back signed is read by its fields: its confirmation block is no line of theirs.
+    returned = read_returned(args.theirs)
+    if returned is not None:
+        theirs = returned_lines(args.theirs.name, returned)
+    else:
+        theirs = read_statement(args.theirs, perspective=args.perspective, period=period)
     company = None
     if is_master_workbook(args.ours):
         if not args.customer:
@@ -103,6 +109,8 @@ def _reconcile(args: argparse.Namespace) -> int:
         ours = read_statement(args.ours, perspective="ours")
     options = MatchOptions(date_window=args.date_window, tolerance=args.tolerance)
     result = reconcile(ours, theirs, options=options, lang=args.lang, customer_id=args.customer or "")
+    if returned is not None:
+        result = with_customer_note(result, returned, args.lang)
     out = args.out or args.theirs.with_name(f"reconcile_{args.theirs.stem}.xlsx")
     write_reconciliation(result, out, lang=args.lang, company=company)
     shown = status_counts(result.table, args.lang)

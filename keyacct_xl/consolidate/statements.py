@@ -22,7 +22,7 @@ import pandas as pd
 from keyacct_xl.consolidate.intake import Submission
 from keyacct_xl.consolidate.model import FileOutcome, texts
 from keyacct_xl.consolidate.recognize import extract, open_book, read_meta
-from keyacct_xl.consolidate.safety import Rejection, check_file
+from keyacct_xl.consolidate.safety import MAX_FILE_BYTES, WORKBOOK_SUFFIXES, Rejection, check_file
 from keyacct_xl.errors import KeyacctError
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
@@ -33,7 +33,7 @@ from keyacct_xl.messages import Rendered, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.adjustments import read_decisions
 from keyacct_xl.receivables.master_lines import master_lines
-from keyacct_xl.receivables.reconcile import reconcile, reconciliation_name
+from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, reconciliation_name
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_reader import Problem, Statement
 
@@ -90,6 +90,24 @@ def _read(item: tuple[str, bytes]) -> ReturnedStatement | None:
         sheet="" if table is None else table.sheet,
         lines=lines,
     )
+
+
+def read_returned(path: Path) -> ReturnedStatement | None:
+    """Our statement form at ``path`` as the customer returned it, read by its fields as consolidation reads it (in
+    a worker, after the same screening); None for any other file, which is read as the customer's own books."""
+    try:
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES or path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        return run_isolated(_read, (path.name, path.read_bytes()), file=path)
+    except (Rejection, OSError):
+        return None  # the statement reader screens it again and says why it cannot be read
+
+
+def with_customer_note(result: Reconciliation, returned: ReturnedStatement, lang: Lang) -> Reconciliation:
+    """The reconciliation with the note the customer wrote under 差异说明 first among its notes."""
+    if not returned.differences:
+        return result
+    return replace(result, notes=[tr(lang, "the customer's note: {note}", note=returned.differences), *result.notes])
 
 
 def differences_found(returned: ReturnedStatement) -> bool:
@@ -217,11 +235,7 @@ def _started(
         ours = master_lines(book, returned.customer_id, start=theirs.period[0], end=theirs.period[1])
     except KeyacctError as exc:
         return msg("returned statement with differences: cannot reconcile ({problem})", problem=exc.wording)
-    result = reconcile(ours, theirs, lang=lang, customer_id=returned.customer_id)
-    if returned.differences:
-        result = replace(
-            result, notes=[tr(lang, "the customer's note: {note}", note=returned.differences), *result.notes]
-        )
+    result = with_customer_note(reconcile(ours, theirs, lang=lang, customer_id=returned.customer_id), returned, lang)
     if not dry_run:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_reconciliation(result, out, lang=lang, company=book.settings.company_name)
