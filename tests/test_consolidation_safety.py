@@ -22,7 +22,9 @@ from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.tablefile import read_table_file
 
 NOW = "2026-11-23 18:00:00"
 ROWS = [{"date": "2026-11-23", "customer_id": "C001", "content": "拜访"}]
@@ -192,6 +194,25 @@ def _ods(rows: bytes, mimetype: bytes = safety.ODS_MIMETYPE, sheets: int = 1) ->
     return make
 
 
+def _password_ods(_: bytes) -> bytes:
+    """An .ods saved with a password as LibreOffice saves one: content.xml encrypted (AES), the manifest declaring
+    how (its encryption-data), the mimetype in the clear."""
+    manifest = _ODS_MANIFEST.replace(
+        b'media-type="text/xml"/>',
+        b'media-type="text/xml" manifest:size="4096"><manifest:encryption-data manifest:checksum-type="SHA256/1K"'
+        b' manifest:checksum="AAAA"><manifest:algorithm'
+        b' manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc"'
+        b' manifest:initialisation-vector="AAAA"/><manifest:key-derivation manifest:key-derivation-name="PBKDF2"'
+        b' manifest:iteration-count="100000" manifest:salt="AAAA"/></manifest:encryption-data></manifest:file-entry>',
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", safety.ODS_MIMETYPE, compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", bytes(range(256)) * 16)  # ciphertext
+        z.writestr("META-INF/manifest.xml", manifest)
+    return out.getvalue()
+
+
 _ODS_CELL = b'<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
 # A few bytes asking a reader for 1,000,000 x 16,384 cells with content.
 _ODS_REPEATS = (
@@ -301,6 +322,8 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
         "not_workbook",
         "不是开放文档格式的电子表格",  # an .ods is refused in the words of its own format, not as an Excel workbook
     ),
+    # Saved with a password (LibreOffice: File > Save As > Save with password): said so, not "damaged content.xml".
+    "password.ods": (_password_ods, "password", "打开密码"),
     # A note saved as .ods, or a copy cut short: damaged as the .ods it claims to be, not "not a valid .xlsx".
     "note.ods": (lambda d: "客户说下周再联系".encode(), "corrupt", "不是有效的 .ods 文件包"),
     "cut-short.ods": (lambda d: _ods(_ODS_BLOCK)(d)[:300], "corrupt", "不是有效的 .ods 文件包"),
@@ -323,6 +346,14 @@ def test_bad_file_is_rejected_with_reason_and_quarantined(name: str, good: bytes
     assert zh in (tmp_path / "q" / f"{name}.reason.txt").read_text(encoding="utf-8")
     assert {p.name: p.read_bytes() for p in inbox.iterdir()} == source_before  # nothing moved or changed
     assert master.read_bytes() == master_before
+
+
+def test_a_command_reading_an_ods_saved_with_a_password_says_so(tmp_path: Path) -> None:
+    """A sales export saved with a password in LibreOffice, given to rfm or history import: one line saying so."""
+    path = tmp_path / "sales.ods"
+    path.write_bytes(_password_ods(b""))
+    with pytest.raises(InputError, match=r"sales\.ods: password-protected workbook$"):
+        read_table_file(path, TRANSACTIONS.columns)
 
 
 def test_oversized_file_is_refused_before_reading(monkeypatch: pytest.MonkeyPatch, good: bytes) -> None:

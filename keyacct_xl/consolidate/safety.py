@@ -48,6 +48,7 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _NOT_A_PACKAGE = msg("damaged file: not a valid .xlsx package")
 _NOT_AN_ODS_PACKAGE = msg("damaged file: not a valid .ods package")
 _NOT_AN_ODS = msg("not an OpenDocument spreadsheet (its mimetype says otherwise)")
+_PASSWORD = msg("password-protected workbook: remove the password to open and send it again")
 
 
 class Rejection(InputError):
@@ -128,7 +129,7 @@ def _check_ole(data: bytes) -> Verdict:
     if encrypted:
         raise Rejection(
             "password",
-            *texts(msg("password-protected workbook: remove the password to open and send it again")),
+            *texts(_PASSWORD),
         )
     if not str(office.format).startswith("xls"):  # msoffcrypto names BIFF8 workbooks "xls97"
         raise Rejection(
@@ -150,6 +151,8 @@ def _check_zip(data: bytes, *, ods: bool) -> Verdict:
         if "xl/workbook.xml" not in names and not _is_ods(archive, names):
             not_excel = msg("a zip package without xl/workbook.xml (not an Excel workbook)")
             raise Rejection("not_workbook", *texts(_NOT_AN_ODS if ods else not_excel))
+        if "xl/workbook.xml" not in names and _encrypted_ods(archive):
+            raise Rejection("password", *texts(_PASSWORD))
         check_parts(archive, keep=archive.whole)
         if "content.xml" in names:  # also beside xl/workbook.xml: calamine reads an .xlsx it cannot open as an .ods
             _check_ods_cells(archive)
@@ -167,6 +170,17 @@ def _check_zip(data: bytes, *, ods: bool) -> Verdict:
 def _is_ods(archive: zipfile.ZipFile, names: set[str]) -> bool:
     """An OpenDocument spreadsheet (LibreOffice's own format): its ``mimetype`` member says so."""
     return {"mimetype", "content.xml"} <= names and archive.read("mimetype").strip() == ODS_MIMETYPE
+
+
+def _encrypted_ods(archive: zipfile.ZipFile) -> bool:
+    """Whether the .ods was saved with a password: its manifest declares how a part is encrypted (ODF 1.2, 4.8,
+    ``<manifest:encryption-data>``), which leaves content.xml ciphertext the XML screen would call damaged."""
+    try:
+        with archive.open("META-INF/manifest.xml") as stream:
+            parsed = etree.iterparse(stream, events=("start",), resolve_entities=False, no_network=True)
+            return any(_local(element.tag) == "encryption-data" for _, element in parsed)
+    except (KeyError, etree.XMLSyntaxError, zipfile.BadZipFile, OSError, zlib.error):
+        return False  # no manifest, or none to read: the part checks say what is wrong with the package
 
 
 def _check_ods_cells(
@@ -356,6 +370,8 @@ def _check_ods_file(path: Path, max_cells: int) -> None:
         _check_sizes(infos)
         if not _is_ods(archive, {i.filename for i in infos}):
             raise Rejection("not_workbook", *texts(_NOT_AN_ODS))
+        if _encrypted_ods(archive):
+            raise Rejection("password", *texts(msg("password-protected workbook")))
         check_parts(archive, max_cells=max_cells)
         _check_ods_cells(archive, max_cells)
 
