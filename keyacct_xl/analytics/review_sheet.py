@@ -213,9 +213,9 @@ def apply_review_sheet(
 def undo_review_sheet(
     path: str | Path, *, approved_by: str | None, applied_at: pd.Timestamp, year: int | None = None
 ) -> GradesUndone:
-    """``grade apply --undo``: the review year's applied grades, credit grades, limits and terms taken back out of
-    the master at ``path`` where they still hold (saved only when something changed, with a backup); ``year``,
-    when given, must be the review's."""
+    """``grade apply --undo``: the grades, credit grades, limits and terms the review year's last apply wrote, taken
+    back out of the master at ``path`` where they still hold (saved only when something changed, with a backup);
+    ``year``, when given, must be the review's."""
     with master_write_lock(Path(path)):  # no other run may change Customers between reading and saving
         review = read_review_sheet(path)
         _check_year(review, path, year)

@@ -1,8 +1,9 @@
 """``grade apply --undo``: a year's applied grades, credit grades, limits and terms taken back out of Customers.
 
-GradeHistory holds every applied decision with its values before and after (keyacct_xl/analytics/history.py): a
-customer's first row of the year holds what Customers held before the year's first apply, its latest row what the
-last apply wrote. The undo puts the first row's values back where Customers still hold the latest row's, and
+GradeHistory holds every applied decision with its values before and after (keyacct_xl/analytics/history.py). The
+undo takes back the year's last apply (its rows of the latest date; an earlier meeting's apply of the same year stays):
+a customer's first row of it holds what Customers held before it, its latest row what it wrote. The undo puts the
+first row's values back where Customers still hold the latest row's, and
 records the undo as one more row of the year (rows are never rewritten), so applying the review again is one more
 row too. A customer changed since (a limit set by hand, a later credit apply) is left as it is and listed; the
 upgrade and support plans are not in GradeHistory and are kept. The rows ``credit apply`` and its undo wrote are
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, record_history, written_by
-from keyacct_xl.i18n import Lang
+from keyacct_xl.i18n import LANGS, Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import Message, listing, msg, tr
@@ -128,9 +129,14 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
     history = master.grade_history
     # credit apply's rows and its undo's are taken back by credit apply --undo, not here (history.py, written_by)
     credit = written_by(history, credit_apply_reason) | written_by(history, credit_undo_reason)
-    of_year = history[(history["year"].astype("Float64") == year).fillna(False).to_numpy(dtype=bool) & ~credit]
+    undos = history["reason"].map(lambda text: isinstance(text, str) and text.strip() in _undo_reasons(year))
+    of_year = history[
+        (history["year"].astype("Float64") == year).fillna(False).to_numpy(dtype=bool)
+        & ~credit
+        & ~undos.to_numpy(dtype=bool)
+    ]
     by_customer: dict[str, list[dict[str, Any]]] = {}
-    for row in of_year.to_dict("records"):
+    for row in _last_apply(of_year).to_dict("records"):
         by_customer.setdefault(str(row["customer_id"]), []).append(row)
     customers = master.customers.copy()
     position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str))}
@@ -162,6 +168,25 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
     return GradesUndone(year, tuple(tables), tuple(changes), tuple(changed_since), plans_kept)
 
 
+def undo_reason(year: int) -> Message:
+    """The reason of the rows an undo of ``year``'s grades writes."""
+    return msg("undo of the {year} grades", year=year)
+
+
+def _undo_reasons(year: int) -> set[str]:
+    """The reason an undo of ``year``'s grades writes, in every catalog language."""
+    return {undo_reason(year).render(lang) for lang in LANGS}
+
+
+def _last_apply(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows the year's last apply wrote: those of its latest date (every row when none is dated). An earlier
+    apply of the same year (an earlier meeting's decisions) is not taken back with it."""
+    dates = pd.to_datetime(rows["applied_at"], errors="coerce")
+    if not dates.notna().any():
+        return rows
+    return rows[(dates == dates.max()).to_numpy(dtype=bool)]
+
+
 def _history_row(
     year: int,
     cid: str,
@@ -177,7 +202,5 @@ def _history_row(
         if column in now:
             row[before] = now[column]
             row[after] = put_back.get(column, now[column])
-    row.update(
-        reason=tr(master.lang, "undo of the {year} grades", year=year), approved_by=approved_by, applied_at=applied_at
-    )
+    row.update(reason=undo_reason(year).render(master.lang), approved_by=approved_by, applied_at=applied_at)
     return row

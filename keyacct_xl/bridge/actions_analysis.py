@@ -71,8 +71,8 @@ def apply_credit_terms(bridge: Bridge, options: ActionOptions) -> ActionResult:
 
 @action("undo_grades", "撤销评级应用", "Undo grade apply")
 def undo_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
-    """Put back what Customers held before the review year's grades were applied, where they still hold what was
-    applied (as ``keyacct-xl grade apply --undo``); each customer put back is listed with before and after."""
+    """Put back what Customers held before the review year's last grade apply, where they still hold what it
+    wrote (as ``keyacct-xl grade apply --undo``); each customer put back is listed with before and after."""
     bridge.progress(1, 1, tr(bridge.lang, "putting back the grades before the apply…"))
     with bridge.editing() as path:
         undone = undo_review_sheet(
