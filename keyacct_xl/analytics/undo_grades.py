@@ -135,7 +135,7 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
         & ~credit
         & ~undos.to_numpy(dtype=bool)
     ]
-    by_customer: dict[str, list[dict[str, Any]]] = {}
+    by_customer: dict[str, list[dict[Any, Any]]] = {}
     for row in _last_apply(of_year).to_dict("records"):
         by_customer.setdefault(str(row["customer_id"]), []).append(row)
     customers = master.customers.copy()
