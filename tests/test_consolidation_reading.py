@@ -446,6 +446,40 @@ def test_a_reps_grade_credit_and_policy_on_a_card_are_ignored_with_a_warning_eac
     assert all(k not in outcome.header for k in ("grade", "credit_grade", "credit_limit", "special_policy"))
 
 
+def test_a_pre_filled_cards_manager_fields_left_as_they_were_are_no_warning(tmp_path: Path, inbox: Path) -> None:
+    """A card pre-filled from the master shows the grade, credit grade, limit, terms and trading terms: a rep who
+    leaves them as they are changed nothing and is warned of nothing; one changed is ignored and warned, as before."""
+    from keyacct_xl.forms.generator import build_form
+    from keyacct_xl.forms.prefill import prefill
+    from keyacct_xl.master.reader import load_master
+
+    m = Master.empty()
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": ["C001"],
+            "name": ["广州华强贸易有限公司"],
+            "rep": ["张三"],
+            "grade": ["A"],
+            "credit_grade": ["B"],
+            "credit_limit": [200_000.0],
+            "payment_terms_days": [30],
+            "special_policy": ["年度返利2%"],
+        }
+    )
+    path = save_master(m, tmp_path / "master.xlsx", backup=False)
+    spec = load_form("customer_card")
+    card = build_form(spec, lang="zh", data=prefill(spec, load_master(path), customer="C001"))
+    untouched = _run(
+        inbox, path, "card.xlsx", fill_form(card, header={"fill_date": "2026-11-20", "phone": "020-12345678"})
+    )
+    assert untouched.status == "accepted"
+    assert [w.field for w in _warnings(untouched) if "key-account manager" in w.en] == []
+    (inbox / "card.xlsx").unlink()
+    changed = _run(inbox, path, "card2.xlsx", fill_form(card, header={"fill_date": "2026-11-21", "grade": "VIP"}))
+    assert [w.field for w in _warnings(changed) if "key-account manager" in w.en] == ["客户等级"]
+    assert load_store(path).frame("Customers").set_index("customer_id").loc["C001", "grade"] == "A"
+
+
 def test_manager_only_is_declared_on_header_fields_and_never_with_required() -> None:
     card = load_form("customer_card")
     assert {f.key for f in card.header_fields if f.manager_only} == {

@@ -90,7 +90,10 @@ def check_form_workbook(path: Path, spec: FormSpec, lang: str, *, meta: dict[str
     assert f"{spec.id} v{spec.version}" in ws.oddHeader.right.text and "&P" in ws.oddFooter.center.text
     assert ws.freeze_panes is not None
     got, fields = read_meta([list(r) for r in book[META_SHEET].iter_rows(values_only=True)])
-    assert list(got) == list(META_KEYS)
+    assert [k for k in got if not k.startswith("prefilled.")] == list(META_KEYS)
+    # after them, the manager-set fields a pre-filled form shows (a rep leaving them is no change)
+    prefilled = {k.removeprefix("prefilled.") for k in got if k.startswith("prefilled.")}
+    assert prefilled <= {f.key for f in spec.header_fields if f.manager_only}
     assert got["form_id"] == spec.id and got["version"] == str(spec.version) and got["spec_hash"] == spec.hash
     assert got["lang"] == lang and got["form_sheet"] == sheet_name
     for key, value in (meta or {}).items():

@@ -34,6 +34,7 @@ from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.layout import META_SHEET, table_name
+from keyacct_xl.forms.meta import meta_text
 from keyacct_xl.forms.spec import FormSpec, SectionSpec
 from keyacct_xl.messages import Rendered, msg
 from keyacct_xl.parsing import is_blank
@@ -67,23 +68,15 @@ def read_meta(book: calamine.CalamineWorkbook) -> tuple[dict[str, str], list[lis
     rows = book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
     values: dict[str, str] = {}
     index = 1
-    while index < len(rows) and _cell_text(rows[index][0]):
-        values[_cell_text(rows[index][0])] = _cell_text(rows[index][1]) if len(rows[index]) > 1 else ""
+    while index < len(rows) and meta_text(rows[index][0]):
+        values[meta_text(rows[index][0])] = meta_text(rows[index][1]) if len(rows[index]) > 1 else ""
         index += 1
     # A field-map row is section, key, defined name or table, column: the columns after those are not read.
     field_map = []
     for row in rows[index + 2 :]:
-        if row and (section := _cell_text(row[0])):
-            field_map.append([section, *map(_cell_text, row[1:_MAP_COLUMNS])])
+        if row and (section := meta_text(row[0])):
+            field_map.append([section, *map(meta_text, row[1:_MAP_COLUMNS])])
     return values, field_map
-
-
-def _cell_text(value: object) -> str:
-    if type(value) is str:  # nearly every _meta cell: checked first, as it is read for every cell of the field map
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value).strip()
 
 
 def package_names(

@@ -27,6 +27,7 @@ from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.versions import read_as_current
 from keyacct_xl.forms.formula import evaluate
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
+from keyacct_xl.forms.meta import meta_text, prefilled_key
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Pair, Rendered, listing, msg
@@ -157,7 +158,8 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
         return
     outcome.header_cells[field.key] = (cell.sheet, cell.ref)
     if field.manager_only:
-        if not is_blank(cell.value):
+        # a value the form was pre-filled with and the rep left as it was is no change to report
+        if not is_blank(cell.value) and meta_text(cell.value) != extracted.meta.get(prefilled_key(field.key)):
             reading.add(
                 cell,
                 field,

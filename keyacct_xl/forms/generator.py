@@ -42,7 +42,7 @@ from keyacct_xl.forms.layout import (
     table_name,
     text_for,
 )
-from keyacct_xl.forms.meta import FormContext, write_meta
+from keyacct_xl.forms.meta import FormContext, meta_text, write_meta
 from keyacct_xl.forms.printsetup import apply_print_setup
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.forms.validation import field_validation, needs_list_sheet
@@ -99,21 +99,26 @@ def _is_number(value: object) -> bool:
 
 def _write_value(
     sheet: Worksheet, row: int, col: int, spec: FieldSpec, value: object, fmt: Any, lang: FormLang
-) -> None:
-    """Write a pre-filled value with the field's type (dates as dates, numbers as numbers)."""
+) -> object:
+    """Write a pre-filled value with the field's type (dates as dates, numbers as numbers); the value written."""
     if _is_blank(value):
         sheet.write_blank(row, col, None, fmt)
-    elif spec.type in ("date", "time") and isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return None
+    if spec.type in ("date", "time") and isinstance(value, (dt.date, dt.datetime, dt.time)):
         if hasattr(value, "to_pydatetime"):
             value = value.to_pydatetime()
         sheet.write_datetime(row, col, value, fmt)
-    elif spec.type in ("integer", "number", "money", "percent") and _is_number(value):
-        sheet.write_number(row, col, float(value), fmt)
-    elif spec.type in ("choice", "yes_no"):
+        return value
+    if spec.type in ("integer", "number", "money", "percent") and _is_number(value):
+        number = float(value)  # type: ignore[arg-type]  # _is_number checked it is a real number
+        sheet.write_number(row, col, number, fmt)
+        return number
+    text = str(value)
+    if spec.type in ("choice", "yes_no"):
         labels = dict(zip([c.value for c in field_choices(spec)], choice_labels(spec, lang), strict=True))
-        sheet.write_string(row, col, labels.get(str(value), str(value)), fmt)
-    else:
-        sheet.write_string(row, col, str(value), fmt)
+        text = labels.get(text, text)
+    sheet.write_string(row, col, text, fmt)
+    return text
 
 
 class _FormWriter:
@@ -128,6 +133,7 @@ class _FormWriter:
         self.layout: FormLayout = plan_layout(spec, lang, {k: len(v) for k, v in data.rows.items()})
         self.sheet_name = form_sheet_name(spec, lang)
         self.sheet = book.add_worksheet(self.sheet_name)
+        self.prefilled: dict[str, str] = {}  # manager-set fields as pre-filled, kept in _meta
         self.lists = _Lists(book)
 
     def write(self) -> None:
@@ -172,7 +178,9 @@ class _FormWriter:
         fmt = self.formats.input(spec.type, multiline=spec.lines > 1, num_format=spec.format)
         if place.last_col > place.first_col:
             self.sheet.merge_range(row, place.first_col, row, place.last_col, "", fmt)
-        _write_value(self.sheet, row, place.first_col, spec, self.data.header.get(spec.key), fmt, self.lang)
+        written = _write_value(self.sheet, row, place.first_col, spec, self.data.header.get(spec.key), fmt, self.lang)
+        if spec.manager_only and written is not None:
+            self.prefilled[spec.key] = meta_text(written)
         cell = xl_rowcol_to_cell(row, place.first_col, row_abs=True, col_abs=True)
         self.book.define_name(field_cell_name(spec.key), f"='{self.sheet_name}'!{cell}")
         self._validate(row, place.first_col, row, place.first_col, place.section, spec)
@@ -304,7 +312,7 @@ def build_form(
     writer.write()
     write_instructions(instructions, spec, lang, writer.formats)
     writer.lists.finish()
-    write_meta(book.add_worksheet(META_SHEET), spec, writer.layout, lang, data.context)
+    write_meta(book.add_worksheet(META_SHEET), spec, writer.layout, lang, data.context, writer.prefilled)
     book.close()
     return buffer.getvalue()
 

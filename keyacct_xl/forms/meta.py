@@ -1,6 +1,7 @@
 """The veryHidden ``_meta`` sheet: which form, which version and spec, for whom, and where each field is.
 
-Layout (docs/forms.md): row 1 ``key | value``; one row per META_KEYS entry; a blank row; then a field
+Layout (docs/forms.md): row 1 ``key | value``; one row per META_KEYS entry, then one ``prefilled.<key>`` row per
+manager-set field a pre-filled form shows; a blank row; then a field
 table ``section | field | name | column | type | maps_to`` where ``name`` is the defined name of a header
 field (``f_<key>``) or the Excel table of a repeating section (``t_<id>``) and ``column`` its 1-based
 column in that table (blank for header fields).
@@ -73,11 +74,34 @@ def field_rows(layout: FormLayout) -> list[tuple[str, str, str, str, str, str]]:
     return rows
 
 
-def write_meta(sheet: Worksheet, spec: FormSpec, layout: FormLayout, lang: FormLang, context: FormContext) -> None:
-    """Fill ``_meta`` and hide it from the Excel UI (veryHidden: not listed under Unhide)."""
+def prefilled_key(field: str) -> str:
+    """The ``_meta`` key under which a manager-set field's pre-filled value is kept (``prefilled.grade``)."""
+    return f"prefilled.{field}"
+
+
+def meta_text(value: object) -> str:
+    """A cell's value as ``_meta`` keeps it and the reader compares it: text trimmed, whole numbers without ``.0``."""
+    if type(value) is str:  # nearly every _meta cell: checked first, as it is read for every cell of the field map
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
+
+
+def write_meta(
+    sheet: Worksheet,
+    spec: FormSpec,
+    layout: FormLayout,
+    lang: FormLang,
+    context: FormContext,
+    prefilled: dict[str, str] | None = None,
+) -> None:
+    """Fill ``_meta`` and hide it from the Excel UI (veryHidden: not listed under Unhide); ``prefilled`` holds the
+    manager-set fields' pre-filled values as their cells show them, so a rep's card that leaves them is no change."""
     sheet.write_row(0, 0, ["key", "value"])
     row = 1
-    for key, value in meta_values(spec, lang, context).items():
+    extra = {prefilled_key(key): text for key, text in (prefilled or {}).items()}
+    for key, value in {**meta_values(spec, lang, context), **extra}.items():
         sheet.write_string(row, 0, key)
         sheet.write_string(row, 1, value)
         row += 1
