@@ -163,3 +163,36 @@ def test_a_same_day_copy_may_be_a_part_of_two_deliveries_invoiced_together(tmp_p
     table = reconciled(tmp_path, ours, theirs)
     assert set(table["status"]) == {"matched"}
     assert sorted(table["theirs_row"]) == ["2", "3"]
+
+
+def test_an_itemised_invoice_with_one_line_changed_is_one_amount_difference(tmp_path):
+    """Ours holds the invoice as one line; their copy lists it a line per product (as our statement form does), one
+    line changed. Both carry the invoice number: one row, our amount against the sum of theirs, not an invoice
+    "only ours" beside five "only theirs" (a number on more than three lines used to count as no number)."""
+    ours = [("2026-10-20", "XS2026100395", "", 9998.15), ("2026-10-22", "XS2026100396", "", 500.00)]
+    theirs = [
+        ("2026-10-20", "XS2026100395", "齿轮油", 4105.92),
+        ("2026-10-20", "XS2026100395", "液压油", 2500.00),
+        ("2026-10-20", "XS2026100395", "润滑脂", 1892.23),
+        ("2026-10-20", "XS2026100395", "防锈油", 1400.00),
+        ("2026-10-22", "XS2026100396", "", 500.00),
+    ]
+    table = reconciled(tmp_path, ours, theirs)
+    assert pairs(table) == {("amount_mismatch", "2", "2;3;4;5"), ("matched", "3", "6")}
+    row = table[table["status"] == "amount_mismatch"].iloc[0]
+    assert (row["ours_amount"], row["theirs_amount"], row["difference"]) == (9998.15, 9898.15, 100.0)
+
+
+def test_an_itemised_invoice_that_agrees_is_matched_whatever_its_number_of_lines(tmp_path):
+    """Six product lines of one invoice (more than a group search takes) agree with our one line: matched."""
+    ours = [("2026-10-20", "XS2026100395", "", 600.00)]
+    theirs = [("2026-10-20", "XS2026100395", f"产品{i}", 100.00) for i in range(6)]
+    assert pairs(reconciled(tmp_path, ours, theirs)) == {("matched", "2", "2;3;4;5;6;7")}
+
+
+def test_a_code_on_every_line_of_months_is_still_no_reference(tmp_path):
+    """The customer's own code in every 摘要 over months identifies nothing: lines pair by amount and date."""
+    ours = [(f"2026-0{m}-10", f"XS00{m}", "", 100.0 * m) for m in range(1, 6)]
+    theirs = [(f"2026-0{m}-10", "", f"KH2026 货款{m}", 100.0 * m) for m in range(1, 6)]
+    table = reconciled(tmp_path, ours, theirs)
+    assert set(table["status"]) == {"matched"} and len(table) == 5

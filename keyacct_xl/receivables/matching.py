@@ -4,7 +4,8 @@ Passes (in order): 1. same reference and amount; 2. same amount, dates within th
 and many-to-one groups summing to the same amount within the window (bounded: two-line groups are looked up by amount
 among the nearest lines, larger groups tried among the nearest few, and a budget of combinations for each customer and
 date window, with a note when a budget runs out, so a crowded week or customer cannot use up the search of the
-others); 4. same reference with a different amount (``amount_mismatch``). What is left is
+others); 4. same reference with a different amount (``amount_mismatch``), all the open lines of a reference on each
+side as one row when a side has more than one (an invoice itemised on one side). What is left is
 ``only_ours``/``only_theirs``. When both sides carry a ``customer_id`` column, lines match only within one customer.
 Amounts are compared in whole cents; the tolerance is in yuan.
 
@@ -132,7 +133,7 @@ class _Columns:
     customers: list[str]
 
 
-def _columns(lines: pd.DataFrame) -> _Columns:
+def _columns(lines: pd.DataFrame, window: int) -> _Columns:
     # Plain arrays and lists: iterating pandas (Arrow-backed) columns element by element is far slower.
     dates = lines["date"].to_numpy(dtype="datetime64[D]")
     days = np.where(np.isnat(dates), np.nan, dates.astype("int64").astype("float64"))
@@ -144,9 +145,10 @@ def _columns(lines: pd.DataFrame) -> _Columns:
     for i, desc in enumerate(lines["description"].tolist()):
         if isinstance(desc, str) and desc:
             keys[i] = keys[i] | frozenset(k for k in _description_keys(desc) if len(k) >= 2)
-    # A key on many lines (the customer's own code in every 摘要) identifies nothing: drop it.
+    # A key on many lines (the customer's own code in every 摘要) identifies nothing: drop it, unless it is those
+    # lines' own reference within one date window (an invoice listed a line per product).
     counts = Counter(k for ks in keys for k in ks)
-    common = {k for k, n in counts.items() if n > MAX_KEY_LINES}
+    common = _common_keys({k for k, n in counts.items() if n > MAX_KEY_LINES}, keys, folded, days, window)
     if common:
         keys = [ks - common for ks in keys]
     customers = [""] * len(lines)
@@ -156,6 +158,25 @@ def _columns(lines: pd.DataFrame) -> _Columns:
         keys = [frozenset(f"{c}\x1f{k}" for k in ks) if ks else ks for c, ks in zip(customers, keys)]
     rows = np.array([str(r) for r in lines["row"].tolist()], dtype=object)
     return _Columns(rows, np.array(text.tolist(), dtype=object), days, cents, keys, customers)
+
+
+def _common_keys(
+    many: set[str], keys: list[frozenset[str]], refs: list[str], days: np.ndarray, window: int
+) -> set[str]:
+    """Of the keys on more than MAX_KEY_LINES lines, those that identify nothing: all but a key that is the own
+    reference of every line carrying it, dated within ``window`` days (one document itemised)."""
+    if not many:
+        return many
+    spans: dict[str, list[float]] = {}
+    other: set[str] = set()
+    for ks, ref, day in zip(keys, refs, days.tolist()):
+        for k in ks & many:
+            if k != ref or day != day:  # from a description, or undated
+                other.add(k)
+            else:
+                lo_hi = spans.setdefault(k, [day, day])
+                lo_hi[0], lo_hi[1] = min(lo_hi[0], day), max(lo_hi[1], day)
+    return {k for k in many if k in other or spans[k][1] - spans[k][0] > window}
 
 
 def _unique_ref_pairs(a: _Columns, b: _Columns, tol: int) -> tuple[np.ndarray, np.ndarray]:
@@ -200,7 +221,7 @@ def match_lines(
 ) -> MatchResult:
     """Match two frames of lines (row, date, ref, description, amount in our perspective); see the module doc."""
     tol = round(options.tolerance * 100)
-    ca, cb = _columns(ours), _columns(theirs)
+    ca, cb = _columns(ours, options.date_window), _columns(theirs, options.date_window)
     xs, ys = _unique_ref_pairs(ca, cb, tol)
     a, b = _side(ca, xs), _side(cb, ys)
     pairs: list[tuple[str, list[_Line], list[_Line]]] = []
@@ -213,6 +234,7 @@ def match_lines(
             pairs += _by_amount(a, b, amount_tol, reach)
             pairs += _by_group(a, b, amount_tol, reach, options, tries)
     tried, capped = sum(tries.values()), sum(1 for n in tries.values() if n >= options.group_budget)
+    pairs += _by_reference_groups(a, b, tol)
     pairs += _by_ref(a, b, tol, same_amount=False)
     notes = []
     if capped:
@@ -292,6 +314,29 @@ def _by_ref(a: _Side, b: _Side, tol: int, *, same_amount: bool) -> list:
         else:
             best = min(candidates, key=lambda y: (abs((y.cents or 0) - (x.cents or 0)), _gap(x, y), y.index))
         out.append(_take("matched" if same_amount else "amount_mismatch", [x], [best]))
+    return out
+
+
+def _by_reference_groups(a: _Side, b: _Side, tol: int) -> list:
+    """Pass 4, for a reference with more than one open line on a side (an invoice listed a line per product on one
+    side, as one line on the other): all its open lines as one row, ``matched`` when their sums agree within
+    ``tol`` cents, else ``amount_mismatch`` with the sums. Lines without an amount are left to the one-to-one pass."""
+    by_key: list[dict[str, list[_Line]]] = []
+    for side in (a, b):
+        index: dict[str, list[_Line]] = defaultdict(list)
+        for line in side.unused():
+            if line.cents is not None:
+                for key in line.keys:
+                    index[key].append(line)
+        by_key.append(index)
+    out = []
+    for key in sorted(by_key[0].keys() & by_key[1].keys()):
+        xs = [x for x in by_key[0][key] if not x.used]
+        ys = [y for y in by_key[1][key] if not y.used]
+        if not xs or not ys or len(xs) == len(ys) == 1:
+            continue
+        agree = abs(sum(x.cents or 0 for x in xs) - sum(y.cents or 0 for y in ys)) <= tol
+        out.append(_take("matched" if agree else "amount_mismatch", xs, ys))
     return out
 
 
