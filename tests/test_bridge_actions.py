@@ -295,11 +295,11 @@ def test_consolidate_merges_returned_forms(bridge) -> None:
     (folder / "forms").rename(folder / "submissions")
     before = _table_rows(bridge.book_path())
     result = run_action("consolidate", bridge)
-    assert result.en.startswith(f"{len(list((folder / 'submissions').rglob('*.xlsx')))} files:")
+    assert result.en.startswith(f"{len(list((folder / 'submissions').rglob('*.xlsx')))} file(s):")
     assert result.outputs[0].exists()
     # The rows the summary reports are in the master, read back independently (the pre-filled weekly plan
     # carries the rep's planned visits; the other forms come back empty or are not merged).
-    added = int(re.search(r"(\d+) rows added", result.en).group(1))
+    added = int(re.search(r"(\d+) row\(s\) added", result.en).group(1))
     after = _table_rows(bridge.book_path())
     assert added > 0 and sum(after.values()) - sum(before.values()) - after.get("IngestionLedger", 0) == added
 

@@ -104,7 +104,7 @@ def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox:
     assert "不在可选值中" in warnings[("J13", "客户评价", "马马虎虎")] and ("J13", "客户评价", "马马虎虎") not in errors
     # The master's other tables are untouched and still load.
     assert load_master(master).transactions["amount"].tolist() == [18_500.0, 3_200.0]
-    assert summary_line(result, "en") == "1 files: partial 1; 4 rows added, 0 updated, 0 conflicts"
+    assert summary_line(result, "en") == "1 file(s): partial 1; 4 row(s) added, 0 updated, 0 conflict(s)"
 
 
 def test_summary_of_an_empty_folder(master: Path, inbox: Path) -> None:
@@ -355,7 +355,8 @@ def test_earlier_reports_beside_a_master_inside_source_are_not_submissions(
     for _ in range(2):
         assert main(["consolidate", str(inbox), "--into", str(inside), "--lang", "en"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[-2] == "1 files: duplicate 1; 0 rows added, 0 updated, 0 conflicts"  # the first run's report is not read
+    # the first run's report is not read
+    assert out[-2] == "1 file(s): duplicate 1; 0 row(s) added, 0 updated, 0 conflict(s)"
     assert len(list(inbox.glob("master-consolidation-*.xlsx"))) == 2
 
 
@@ -386,4 +387,4 @@ def test_the_backup_of_a_report_named_inside_source_is_no_submission(
         assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
     assert backup_path(report).exists()  # the second run kept the first run's report
     out = capsys.readouterr().out.splitlines()
-    assert out[-2] == "1 files: duplicate 1; 0 rows added, 0 updated, 0 conflicts"  # the backup is not read
+    assert out[-2] == "1 file(s): duplicate 1; 0 row(s) added, 0 updated, 0 conflict(s)"  # the backup is not read

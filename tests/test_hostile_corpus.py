@@ -57,7 +57,7 @@ def test_every_hostile_file_ends_with_a_status_and_the_run_goes_on(
     )
     out, err = capfd.readouterr()
     assert code == 0, err
-    assert "Traceback" not in err and out.startswith(f"{len(corpus)} files: ")
+    assert "Traceback" not in err and out.startswith(f"{len(corpus)} file(s): ")
     files = report_table(report, "Files")
     assert sorted(files["File"]) == sorted(p.relative_to(inbox).as_posix() for p in corpus)
     assert set(files["Status"]) <= FINAL

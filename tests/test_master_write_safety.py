@@ -110,7 +110,7 @@ def test_two_consolidations_started_together_both_keep_their_rows(tmp_path: Path
     ]
     outputs = [run.communicate(timeout=600) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
-    assert all("3 files: accepted 3; 24 rows added" in out for out, _ in outputs), outputs
+    assert all("3 file(s): accepted 3; 24 row(s) added" in out for out, _ in outputs), outputs
     visits = load_store(master).frame("Visits")
     assert Counter(visits["rep"]) == {"张三": 24, "李四": 24}  # without the lock one run's 24 rows were lost
     ledger = load_store(master).frame("IngestionLedger")

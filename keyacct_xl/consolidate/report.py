@@ -42,12 +42,12 @@ def summary_line(result: RunResult, lang: Lang) -> str:
     """One line: files per status and rows added (what the console prints at the end)."""
     counts = result.counts()
     parts = [f"{_status(s, lang)} {counts.get(s, 0)}" for s in STATUSES if counts.get(s, 0)]
-    head = tr(lang, "{count} files", count=len(result.outcomes))
+    head = tr(lang, "{count} file(s)", count=len(result.outcomes))
     if parts:
         head = tr(lang, "{files}: {statuses}", files=head, statuses=joined(lang, parts))
     line = tr(
         lang,
-        "{files}; {added} rows added, {updated} updated, {conflicts} conflicts",
+        "{files}; {added} row(s) added, {updated} updated, {conflicts} conflict(s)",
         files=head,
         added=result.rows_added,
         updated=result.rows_updated,
