@@ -152,6 +152,16 @@ def test_a_statement_in_a_folder_started_before_folder_names_is_not_started_twic
     assert lines == [f"returned statement of customer C1 with differences: reconciliation already started in {earlier}"]
 
 
+def test_reconcile_prints_a_customer_note_of_two_lines_as_one_indented_note(tmp_path, capsys):
+    """A note typed with Alt+Enter: its second line is indented under the first, not flush with the summary."""
+    master, _, path = returned_statement(tmp_path, agreed="否", note="S2 只收到 2,950 元\n另：运费未计", s2_amount=2950)
+    out = tmp_path / "recon.xlsx"
+    assert main(["reconcile", str(master), str(path), "--customer", "C1", "--out", str(out), "--lang", "en"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(printed) if "the customer's note: S2" in line)
+    assert printed[at].startswith("  ") and printed[at + 1] == "    另：运费未计"
+
+
 def test_reconcile_reads_a_returned_statement_by_its_fields(tmp_path, capsys):
     """Finance runs ``reconcile`` on the signed statement the customer emailed back, without consolidation: its
     confirmation block (核对相符 否, the signature) is no line of theirs, its opening balance is the form's, and the

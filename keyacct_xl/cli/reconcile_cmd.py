@@ -128,5 +128,5 @@ def _reconcile(args: argparse.Namespace) -> int:
         )
     )
     for note in result.notes:
-        print(f"  {note}")
+        print("  " + note.replace("\n", "\n    "))  # a note's own lines (typed with Alt+Enter) stay under it
     return 0
