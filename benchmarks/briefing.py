@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import resource
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +33,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import work_folder  # (where the other benchmarks keep their files)
 from credit_check import demo_sized_master  # (the synthetic 1,000,000-line master of the credit check)
 
 
@@ -94,9 +94,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, help="keep the masters here and reuse them")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as temporary:
-        work = args.work or Path(temporary)
-        work.mkdir(parents=True, exist_ok=True)
+    with work_folder(args.work) as work:
         bench("demo", lambda: generate_demo(customers=600), work)
         bench(f"{args.lines}_lines", lambda: large_master(args.lines), work)
 

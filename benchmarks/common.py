@@ -4,13 +4,15 @@ line on the machine that closes a run. Imported by the scripts beside it (each p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -68,6 +70,25 @@ def run_step(script: str, name: str, path: Path) -> dict[str, object]:
         [sys.executable, script, "--step", name, str(path)], capture_output=True, text=True, check=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def ran_as_step(step: Callable[[str, Path], dict[str, object]]) -> bool:
+    """When this process is ``script --step name path`` (as ``run_step`` starts it): run that step here, print its
+    figures as JSON, and say so (the script's ``main`` then returns)."""
+    if sys.argv[1:2] != ["--step"]:
+        return False
+    print(json.dumps(step(sys.argv[2], Path(sys.argv[3]))))
+    return True
+
+
+@contextlib.contextmanager
+def work_folder(keep: Path | None) -> Iterator[Path]:
+    """Where a run writes its files: ``keep`` (made when missing, left for the next run to reuse), else a temporary
+    folder removed afterwards."""
+    with tempfile.TemporaryDirectory() as temporary:
+        work = keep or Path(temporary)
+        work.mkdir(parents=True, exist_ok=True)
+        yield work
 
 
 def peak_mib() -> int:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import peak_mib, run_step, timed_part  # (what the other benchmarks measure alike)
+from common import peak_mib, ran_as_step, run_step, timed_part  # (what the other benchmarks measure alike)
 from master_write import transactions  # (the synthetic sales lines of the other master benchmarks)
 
 SPLIT = pd.Timestamp("2025-07-01")
@@ -118,8 +118,7 @@ def step(name: str, path: Path) -> dict[str, object]:
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--step"]:
-        print(json.dumps(step(sys.argv[2], Path(sys.argv[3]))))
+    if ran_as_step(step):
         return
     if sys.argv[1:2] == ["--build"]:
         build(Path(sys.argv[3]), int(sys.argv[2]))

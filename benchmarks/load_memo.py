@@ -18,11 +18,18 @@ import functools
 import io
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import demo_master, machine_line, peak_mib, run_step, timed_part  # (measured as the others)
+from common import (  # (measured as the others)
+    demo_master,
+    machine_line,
+    peak_mib,
+    ran_as_step,
+    run_step,
+    timed_part,
+    work_folder,
+)
 
 WAYS = ("without", "with")
 
@@ -45,16 +52,13 @@ def step(way: str, path: Path) -> dict[str, object]:
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--step"]:
-        print(json.dumps(step(sys.argv[2], Path(sys.argv[3]))))
+    if ran_as_step(step):
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--work", type=Path, help="keep the master here and reuse it")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as temporary:
-        work = args.work or Path(temporary)
-        work.mkdir(parents=True, exist_ok=True)
+    with work_folder(args.work) as work:
         path = demo_master(work / "master.xlsx", seed=20261130)
         for _ in range(args.rounds):
             for way in WAYS:

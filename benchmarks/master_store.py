@@ -23,12 +23,18 @@ import functools
 import json
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_line, peak_mib, run_step, timed_part  # (what the other benchmarks measure alike)
+from common import (  # (what the other benchmarks measure alike)
+    machine_line,
+    peak_mib,
+    ran_as_step,
+    run_step,
+    timed_part,
+    work_folder,
+)
 
 
 def store_read_again(path: Path) -> object:
@@ -78,17 +84,14 @@ def step(way: str, path: Path) -> dict[str, object]:
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--step"]:
-        print(json.dumps(step(sys.argv[2], Path(sys.argv[3]))))
+    if ran_as_step(step):
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--work", type=Path, help="keep the master here and reuse it")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as temporary:
-        work = args.work or Path(temporary)
-        work.mkdir(parents=True, exist_ok=True)
+    with work_folder(args.work) as work:
         path = work / f"master_{args.lines}_lines.xlsx"
         if not path.exists():
             from briefing import large_master
