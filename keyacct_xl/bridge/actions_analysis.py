@@ -7,6 +7,10 @@ message carries the same warnings about rows naming customer ids not in Customer
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
@@ -46,54 +50,44 @@ def annual_grading(bridge: Bridge, options: ActionOptions) -> ActionResult:
 @action("apply_grades", "应用已批准评级", "Apply approved grades")
 def apply_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Write the reviewed grades into Customers and GradeHistory (as ``keyacct-xl grade apply``)."""
-    bridge.progress(1, 1, tr(bridge.lang, "applying the reviewed grades…"))
-    with bridge.editing() as path:
-        applied = apply_review_sheet(
-            path,
-            approved_by=options.approved_by,
-            applied_at=as_of_date(options) or pd.Timestamp.today().normalize(),
-            year=options.year,
-        )
-    return ActionResult(Summary(applied.summary), (path,))
+    job = functools.partial(apply_review_sheet, year=options.year)
+    return _decided(bridge, options, tr(bridge.lang, "applying the reviewed grades…"), job)
 
 
 @action("apply_credit_terms", "应用信用条件", "Apply credit terms")
 def apply_credit_terms(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Write each customer's credit limit and payment terms from its credit grade (as ``keyacct-xl credit apply``);
     limits marked as manual overrides stay."""
-    bridge.progress(1, 1, tr(bridge.lang, "writing the credit terms of each credit grade…"))
-    with bridge.editing() as path:
-        applied = run_credit_apply(
-            path, approved_by=options.approved_by, applied_at=as_of_date(options) or pd.Timestamp.today().normalize()
-        )
-    return ActionResult(Summary(applied.summary), (path,))
+    return _decided(
+        bridge, options, tr(bridge.lang, "writing the credit terms of each credit grade…"), run_credit_apply
+    )
 
 
 @action("undo_grades", "撤销评级应用", "Undo grade apply")
 def undo_grades(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Put back what Customers held before the review year's last grade apply, where they still hold what it
     wrote (as ``keyacct-xl grade apply --undo``); each customer put back is listed with before and after."""
-    bridge.progress(1, 1, tr(bridge.lang, "putting back the grades before the apply…"))
-    with bridge.editing() as path:
-        undone = undo_review_sheet(
-            path,
-            approved_by=options.approved_by,
-            applied_at=as_of_date(options) or pd.Timestamp.today().normalize(),
-            year=options.year,
-        )
-    return ActionResult(Summary(undone.summary), (path,))
+    job = functools.partial(undo_review_sheet, year=options.year)
+    return _decided(bridge, options, tr(bridge.lang, "putting back the grades before the apply…"), job)
 
 
 @action("undo_credit_terms", "撤销信用条件", "Undo credit terms")
 def undo_credit_terms(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Put back the limits and terms the last credit apply changed, where Customers still hold them (as
     ``keyacct-xl credit apply --undo``)."""
-    bridge.progress(1, 1, tr(bridge.lang, "putting back the limits and terms before the last credit apply…"))
+    step = tr(bridge.lang, "putting back the limits and terms before the last credit apply…")
+    return _decided(bridge, options, step, run_credit_undo)
+
+
+def _decided(bridge: Bridge, options: ActionOptions, step: str, job: Callable[..., Any]) -> ActionResult:
+    """Run ``job(master, approved_by=..., applied_at=...)`` (an apply or its undo) on the master Excel releases for
+    it, dated by ``--as-of`` or today; its summary is the action's."""
+    bridge.progress(1, 1, step)
     with bridge.editing() as path:
-        undone = run_credit_undo(
+        done = job(
             path, approved_by=options.approved_by, applied_at=as_of_date(options) or pd.Timestamp.today().normalize()
         )
-    return ActionResult(Summary(undone.summary), (path,))
+    return ActionResult(Summary(done.summary), (path,))
 
 
 @action("rfm_refresh", "刷新 RFM", "RFM refresh")
