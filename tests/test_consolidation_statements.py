@@ -4,16 +4,33 @@ the next reconciliation of the same statement agrees."""
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 
 import openpyxl
 import python_calamine as calamine
 from fileopens import opens_of
 
+from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.cli.main import main
+from keyacct_xl.macros import run_action
 from keyacct_xl.master import tablememo
 from keyacct_xl.master.reader import load_master
 from tests.test_receivables_adjustments import decide, write_master
+
+_FORKS: list[int] = []
+os.register_at_fork(before=lambda: _FORKS.__setitem__(0, _FORKS[0] + 1) if _FORKS else None)
+
+
+def workers_started(job) -> int:
+    """How many processes ``job`` forks (each isolated reader is one)."""
+    _FORKS[:] = [0]
+    try:
+        job()
+    finally:
+        started = _FORKS.pop()
+    return started
 
 
 def returned_statement(tmp_path, *, agreed: str, note: str | None, s2_amount: float | None = None):
@@ -180,3 +197,36 @@ def test_reconcile_reads_a_returned_statement_by_its_fields(tmp_path, capsys):
     assert not any("opening" in str(item) for item in explanation)
     notes = [row[0] for row in book.get_sheet_by_name("Notes").to_python()]
     assert "the customer's note: S2 我方只收到 2,950 元的货" in notes
+
+
+def test_the_ribbon_reads_a_returned_statement_by_its_fields_as_the_cli_does(tmp_path, capsys):
+    """The 对账 button on the signed statement form: the same reconciliation and the same note as ``reconcile``."""
+    master, _, path = returned_statement(tmp_path, agreed="否", note="S2 我方只收到 2,950 元的货", s2_amount=2950)
+    out = tmp_path / "recon.xlsx"
+    capsys.readouterr()
+    assert main(["reconcile", str(master), str(path), "--customer", "C1", "--out", str(out), "--lang", "en"]) == 0
+    printed = capsys.readouterr().out.strip()
+    bridge = FileBridge(master, lang="en", stream=io.StringIO())
+    result = run_action("reconcile", bridge, ActionOptions(input=path, extra={"customer": "C1"}))
+    (written,) = result.outputs
+    assert result.en == printed.replace(str(out), str(written))
+    assert "the customer's note: S2 我方只收到 2,950 元的货" in result.en
+    tables = [
+        calamine.CalamineWorkbook.from_path(str(p), load_tables=True).get_table_by_name("Reconciliation").to_python()
+        for p in (out, written)
+    ]
+    assert tables[0] == tables[1]
+
+
+def test_a_customer_s_own_statement_is_read_in_one_worker(tmp_path, capsys):
+    """Only our statement form is read a second time, by its fields: the customer's own books are read once."""
+    master = tmp_path / "master.xlsx"
+    write_master(master)
+    theirs = tmp_path / "their_books.xlsx"
+    book = openpyxl.Workbook()
+    for line in (["日期", "单号", "借方", "贷方"], ["2026-10-03", "S1", 1000, None], ["2026-10-20", "S2", 3000, None]):
+        book.active.append(line)
+    book.save(theirs)
+    args = ["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(tmp_path / "r.xlsx")]
+    assert workers_started(lambda: main(args)) == 1
+    capsys.readouterr()

@@ -8,46 +8,28 @@ import pandas as pd
 from keyacct_xl.analytics.credit_run import run_credit_check
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, as_of_date, load, reports_dir
+from keyacct_xl.consolidate.reconciling import run_reconciliation
 from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import id_in_name
 from keyacct_xl.master.integrity import LEDGER_TABLES, master_integrity
 from keyacct_xl.messages import Pair, msg, tr
 from keyacct_xl.parsing import ParseError, parse_money
-from keyacct_xl.receivables.master_lines import master_lines, statement_period
-from keyacct_xl.receivables.matching import MatchOptions
-from keyacct_xl.receivables.reconcile import reconcile as reconcile_lines
-from keyacct_xl.receivables.reconcile import status_counts
-from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_book import write_statements
-from keyacct_xl.receivables.statement_reader import read_statement
 from keyacct_xl.receivables.statements import parse_period
 from keyacct_xl.receivables.usecase import run_ageing
 
 
 @action("reconcile", "对账", "Reconcile")
 def reconcile(bridge: Bridge, options: ActionOptions) -> ActionResult:
-    """Match one customer's lines in the master against the statement the customer returned."""
+    """Match one customer's lines in the master against the statement the customer returned (as ``keyacct-xl
+    reconcile MASTER THEIRS --customer ID``)."""
     theirs_path = options.input or bridge.choose_file(msg("Choose the customer's statement"), "--input STATEMENT")
     customer = options.extra.get("customer") or bridge.ask(msg("Customer ID"), "--customer ID")
-    master = load(bridge, 1, 3)
-    bridge.progress(2, 3, tr(bridge.lang, "reading the statement…"))
-    theirs = read_statement(theirs_path, perspective="customer")
-    start, end = statement_period(theirs)
-    ours = master_lines(master, customer, start=start, end=end)
-    bridge.progress(3, 3, tr(bridge.lang, "matching lines…"))
-    result = reconcile_lines(ours, theirs, options=MatchOptions(), lang=bridge.lang, customer_id=customer)
-    path = reports_dir(bridge, options) / f"reconcile_{customer}_{theirs_path.stem}.xlsx"
-    write_reconciliation(result, path, lang=bridge.lang, company=master.settings.company_name)
-    counts = Summary(lambda lang: status_counts(result.table, lang))
-    return ActionResult(
-        msg(
-            "reconciliation ({counts}): ours ¥{ours:,.2f}, theirs ¥{theirs:,.2f}, unexplained ¥{remainder:,.2f}",
-            counts=counts,
-            ours=result.ours_closing,
-            theirs=result.theirs_closing,
-            remainder=result.remainder,
-        ),
-        (path,),
-    )
+    bridge.progress(1, 2, tr(bridge.lang, "reading the statement…"))
+    out = reports_dir(bridge, options) / f"reconcile_{id_in_name(customer)}_{theirs_path.stem}.xlsx"
+    done = run_reconciliation(theirs_path, bridge.book_path(), out, customer_id=customer, lang=bridge.lang)
+    bridge.progress(2, 2, tr(bridge.lang, "matching lines…"))
+    return ActionResult(Summary(done.summary), (done.path,))
 
 
 @action("ageing", "账龄分析", "Ageing")

@@ -9,17 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.cli.options import option_date
-from keyacct_xl.consolidate.statements import read_returned, returned_lines, with_customer_note
+from keyacct_xl.consolidate.reconciling import run_reconciliation
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.reader import is_master_workbook, load_master
-from keyacct_xl.messages import Message, msg, tr
+from keyacct_xl.messages import Message, msg
 from keyacct_xl.receivables.adjustments import run_reconcile_apply
-from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
-from keyacct_xl.receivables.reconcile import reconcile, status_counts
-from keyacct_xl.receivables.reconcile_report import write_reconciliation
-from keyacct_xl.receivables.statement_reader import read_statement
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
@@ -81,52 +76,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    """Read both sides, reconcile, write the report, print the balances and the counts per status."""
+    """Reconcile OURS with THEIRS, write the report, print the balances, the counts per status and the notes."""
     if args.date_window < 0 or args.tolerance < 0:
         raise InputError(msg("--date-window and --tolerance must not be negative"))
-    given = option_date(args.start, "--from"), option_date(args.end, "--to")
-    period = (given[0], given[1]) if given[0] is not None and given[1] is not None else None
-    # Our statement form sent back signed is read by its fields: its confirmation block is no line of theirs.
-    returned = read_returned(args.theirs)
-    if returned is not None:
-        theirs = returned_lines(args.theirs.name, returned)
-    else:
-        theirs = read_statement(args.theirs, perspective=args.perspective, period=period)
-    company = None
-    if is_master_workbook(args.ours):
-        if not args.customer:
-            raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=args.ours))
-        start, end = statement_period(theirs)
-        master = load_master(args.ours)
-        company = master.settings.company_name
-        ours = master_lines(
-            master,
-            args.customer,
-            start=given[0] or start,
-            end=given[1] or end,
-        )
-    else:
-        ours = read_statement(args.ours, perspective="ours")
-    options = MatchOptions(date_window=args.date_window, tolerance=args.tolerance)
-    result = reconcile(ours, theirs, options=options, lang=args.lang, customer_id=args.customer or "")
-    if returned is not None:
-        result = with_customer_note(result, returned, args.lang)
-    out = args.out or args.theirs.with_name(f"reconcile_{args.theirs.stem}.xlsx")
-    write_reconciliation(result, out, lang=args.lang, company=company)
-    shown = status_counts(result.table, args.lang)
-    print(
-        tr(
-            args.lang,
-            "reconciliation: {out} ({shown}; ours ¥{ours_closing:,.2f}, theirs ¥{theirs_closing:,.2f}, "
-            "unexplained ¥{remainder:,.2f}, {problems_count} unreadable values)",
-            out=out,
-            shown=shown,
-            ours_closing=result.ours_closing,
-            theirs_closing=result.theirs_closing,
-            remainder=result.remainder,
-            problems_count=len(result.problems),
-        )
+    done = run_reconciliation(
+        args.theirs,
+        args.ours,
+        args.out or args.theirs.with_name(f"reconcile_{args.theirs.stem}.xlsx"),
+        customer_id=args.customer or "",
+        perspective=args.perspective,
+        start=option_date(args.start, "--from"),
+        end=option_date(args.end, "--to"),
+        options=MatchOptions(date_window=args.date_window, tolerance=args.tolerance),
+        lang=args.lang,
     )
-    for note in result.notes:
-        print("  " + note.replace("\n", "\n    "))  # a note's own lines (typed with Alt+Enter) stay under it
+    print(done.summary(args.lang))
     return 0

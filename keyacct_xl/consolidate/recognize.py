@@ -16,7 +16,7 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from xml.etree import ElementTree as ET
 
@@ -65,7 +65,11 @@ def read_meta(book: calamine.CalamineWorkbook) -> tuple[dict[str, str], list[lis
     """The ``_meta`` key/value pairs and its field-map rows, or None when the sheet is absent."""
     if META_SHEET not in book.sheet_names:
         return None
-    rows = book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
+    return meta_rows(book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False))
+
+
+def meta_rows(rows: Sequence[Sequence[object]]) -> tuple[dict[str, str], list[list[str]]]:
+    """The key/value pairs and the field-map rows of a ``_meta`` sheet's cells."""
     values: dict[str, str] = {}
     index = 1
     while index < len(rows) and meta_text(rows[index][0]):

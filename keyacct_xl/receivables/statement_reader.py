@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -194,7 +195,15 @@ def read_statement(
     year their year; lines dated before it are added to the opening balance and named, not matched one by one.
     """
     path = Path(path)
-    for sheet, grid in _grids(path):
+    return statement_from_sheets(path, read_sheets(path, SUFFIXES), perspective=perspective, period=period)
+
+
+def statement_from_sheets(
+    path: Path, sheets: Sequence[SheetCells], *, perspective: Perspective = "customer", period: Period | None = None
+) -> Statement:
+    """The statement in the ``sheets`` already read from ``path``: the first sheet with a header row (see
+    ``read_statement``)."""
+    for sheet, grid in ((s.name, s.cells) for s in sheets):
         found = _find_header(grid)
         if found is not None:
             header_at, roles = found
@@ -228,10 +237,6 @@ class SheetCells:
     name: str
     cells: list[list[Any]]  # as calamine gives them
     formulas: frozenset[tuple[int, int]] = frozenset()
-
-
-def _grids(path: Path) -> list[tuple[str, list[list[object]]]]:
-    return [(sheet.name, sheet.cells) for sheet in read_sheets(path, SUFFIXES)]
 
 
 def read_sheets(path: Path, suffixes: tuple[str, ...], *, formulas: bool = False) -> list[SheetCells]:

@@ -1,0 +1,118 @@
+"""Reconciling a customer's statement with our books (对帐) as every front end runs it: the CLI and the ribbon.
+
+The customer's side is read once: their own books in any layout the statement reader knows, or our statement form
+sent back signed, which is then read by its fields (its confirmation block is no line of theirs) and its note
+under 差异说明 leads the reconciliation's notes. Our side is the master's ledger for the customer over the
+statement's period, or a statement file of ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.consolidate.recognize import meta_rows
+from keyacct_xl.consolidate.statements import (
+    RETURNED_FORM,
+    ReturnedStatement,
+    read_returned,
+    returned_lines,
+    with_customer_note,
+)
+from keyacct_xl.errors import InputError
+from keyacct_xl.forms.layout import META_SHEET
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.reader import is_master_workbook, load_master
+from keyacct_xl.messages import msg, tr
+from keyacct_xl.receivables.master_lines import master_lines, statement_period
+from keyacct_xl.receivables.matching import MatchOptions
+from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, status_counts
+from keyacct_xl.receivables.reconcile_report import write_reconciliation
+from keyacct_xl.receivables.statement_dates import Period
+from keyacct_xl.receivables.statement_reader import (
+    SUFFIXES,
+    Perspective,
+    SheetCells,
+    Statement,
+    read_sheets,
+    read_statement,
+    statement_from_sheets,
+)
+
+
+@dataclass(frozen=True)
+class ReconcileRun:
+    """One reconciliation: the match and the workbook written."""
+
+    result: Reconciliation
+    path: Path
+
+    def summary(self, lang: Lang) -> str:
+        """The report's path, the count per status and the balances; the notes below, each indented."""
+        line = tr(
+            lang,
+            "reconciliation: {out} ({shown}; ours ¥{ours_closing:,.2f}, theirs ¥{theirs_closing:,.2f}, "
+            "unexplained ¥{remainder:,.2f}, {problems_count} unreadable values)",
+            out=self.path,
+            shown=status_counts(self.result.table, lang),
+            ours_closing=self.result.ours_closing,
+            theirs_closing=self.result.theirs_closing,
+            remainder=self.result.remainder,
+            problems_count=len(self.result.problems),
+        )
+        # a note's own lines (typed with Alt+Enter) stay under it
+        return "\n".join([line, *("  " + note.replace("\n", "\n    ") for note in self.result.notes)])
+
+
+def run_reconciliation(
+    theirs_path: Path,
+    ours_path: Path,
+    out: Path,
+    *,
+    customer_id: str = "",
+    perspective: Perspective = "customer",
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    options: MatchOptions | None = None,
+    lang: Lang,
+) -> ReconcileRun:
+    """Reconcile the statement at ``theirs_path`` with ``ours_path`` (the master, for ``customer_id``, or our own
+    statement file) and write the reconciliation workbook to ``out``. ``start`` and ``end`` bound our side (default:
+    the period of their statement); given both, they are the period their dates without a year fall in."""
+    period = (start, end) if start is not None and end is not None else None
+    theirs, returned = read_theirs(theirs_path, perspective=perspective, period=period)
+    company = None
+    if is_master_workbook(ours_path):
+        if not customer_id:
+            raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=ours_path))
+        named = statement_period(theirs)
+        master = load_master(ours_path)
+        company = master.settings.company_name
+        ours = master_lines(master, customer_id, start=start or named[0], end=end or named[1])
+    else:
+        ours = read_statement(ours_path, perspective="ours")
+    result = reconcile(ours, theirs, options=options or MatchOptions(), lang=lang, customer_id=customer_id)
+    if returned is not None:
+        result = with_customer_note(result, returned, lang)
+    write_reconciliation(result, out, lang=lang, company=company)
+    return ReconcileRun(result, out)
+
+
+def read_theirs(
+    path: Path, *, perspective: Perspective = "customer", period: Period | None = None
+) -> tuple[Statement, ReturnedStatement | None]:
+    """The customer's statement at ``path`` from one read of the file, and the returned form when it is our
+    statement form sent back (read again by its fields: only then)."""
+    sheets = read_sheets(path, SUFFIXES)
+    if _is_returned_form(sheets):
+        returned = read_returned(path)
+        if returned is not None:
+            return returned_lines(path.name, returned), returned
+    return statement_from_sheets(path, sheets, perspective=perspective, period=period), None
+
+
+def _is_returned_form(sheets: list[SheetCells]) -> bool:
+    meta = next((sheet for sheet in sheets if sheet.name == META_SHEET), None)
+    return meta is not None and meta_rows(meta.cells)[0].get("form_id") == RETURNED_FORM
