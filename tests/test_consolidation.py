@@ -97,10 +97,10 @@ def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox:
         "2026-W48",
     )
     assert first["source_row"] == 8 and first["consolidated_at"] == NOW and len(first["file_sha256"]) == 64
-    errors = {(i.cell, i.field, i.value): i.zh for i in outcome.errors}
+    errors = {(i.cell, i.field_label("zh"), i.value): i.zh for i in outcome.errors}
     assert errors[("A11", "回访日期", "下周")].startswith("不是有效日期")
     assert "C999 不在客户档案中" in errors[("B12", "客户编号", "C999")]
-    warnings = {(i.cell, i.field, i.value): i.zh for i in outcome.issues if i.severity == "warning"}
+    warnings = {(i.cell, i.field_label("zh"), i.value): i.zh for i in outcome.issues if i.severity == "warning"}
     assert "不在可选值中" in warnings[("J13", "客户评价", "马马虎虎")] and ("J13", "客户评价", "马马虎虎") not in errors
     # The master's other tables are untouched and still load.
     assert load_master(master).transactions["amount"].tolist() == [18_500.0, 3_200.0]

@@ -324,7 +324,7 @@ def test_retyped_form_missing_a_required_header_field_says_so(master: Path, inbo
     book.save(inbox / "竞品.xlsx")
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "partial"
-    assert [(i.field, i.zh) for i in outcome.errors] == [("城市", "工作簿中找不到必填项")]
+    assert [(i.field_label("zh"), i.zh) for i in outcome.errors] == [("城市", "工作簿中找不到必填项")]
     assert load_store(master).frame("Competitors")["category"].tolist() == ["润滑油"]
 
 

@@ -191,7 +191,7 @@ def test_a_bad_optional_cell_is_blanked_with_a_warning_and_keeps_its_line(master
     visits = load_store(master).frame("Visits")
     assert visits["customer_id"].tolist() == ["C001"] and pd.isna(visits["next_date"].iloc[0])
     [blanked] = [w for w in _warnings(outcome) if w.cell == "M8"]
-    assert (blanked.sheet, blanked.field, blanked.value) == ("客户回访记录表", "下次回访", "下周一")
+    assert (blanked.sheet, blanked.field_label("zh"), blanked.value) == ("客户回访记录表", "下次回访", "下周一")
     assert blanked.zh.startswith("不是有效日期") and blanked.zh.endswith("此栏留空，本行照常导入（原填写：下周一）")
     assert "(typed: 下周一)" in blanked.en
     # The method is part of a visit's identity (rep, customer, date, method): unreadable, it refuses the line.
@@ -209,7 +209,7 @@ def test_a_bad_percent_in_a_competitor_line_keeps_the_line(master: Path, inbox: 
     assert (outcome.status, outcome.errors) == ("accepted", [])
     competitors = load_store(master).frame("Competitors")
     assert competitors["competitor"].tolist() == ["蓝月亮"] and competitors["price"].tolist() == [39.9]
-    [blanked] = [w for w in _warnings(outcome) if w.field == "估计份额"]
+    [blanked] = [w for w in _warnings(outcome) if w.field_label("zh") == "估计份额"]
     assert blanked.value == "约20%" and "约20%" in blanked.zh
 
 
@@ -300,7 +300,7 @@ def test_a_card_with_a_look_alike_id_updates_the_customer_instead_of_creating_on
     outcome = _run(inbox, master, "card.xlsx", card)
     assert outcome.header["customer_id"] == "C002"
     [warning] = _warnings(outcome)
-    assert warning.field == "客户编号" and "read as C002" in warning.en
+    assert warning.field_label("zh") == "客户编号" and "read as C002" in warning.en
     customers = load_store(master).frame("Customers").set_index("customer_id")
     assert customers.index.tolist() == ["C001", "C002", "C0277"]
     assert customers.loc["C002", "address"] == "佛山市禅城区"
@@ -439,7 +439,7 @@ def test_a_reps_grade_credit_and_policy_on_a_card_are_ignored_with_a_warning_eac
     assert new["grade"] == "C"  # a new customer starts as C (DOMAIN.md, annual grading step E)
     assert pd.isna(new["credit_grade"]) and pd.isna(new["credit_limit"]) and pd.isna(new["payment_terms_days"])
     assert pd.isna(new["special_policy"])
-    ignored = {w.field: w for w in _warnings(outcome)}
+    ignored = {w.field_label("zh"): w for w in _warnings(outcome)}
     assert set(ignored) == {"客户等级", "信用等级", "信用额度", "账期天数", "交易条件", "特殊政策"}
     assert ignored["特殊政策"].value == "永久免费供货" and ignored["特殊政策"].cell
     assert ignored["客户等级"].en == "set by the key-account manager, not by a rep: ignored"
@@ -473,10 +473,10 @@ def test_a_pre_filled_cards_manager_fields_left_as_they_were_are_no_warning(tmp_
         inbox, path, "card.xlsx", fill_form(card, header={"fill_date": "2026-11-20", "phone": "020-12345678"})
     )
     assert untouched.status == "accepted"
-    assert [w.field for w in _warnings(untouched) if "key-account manager" in w.en] == []
+    assert [w.field_label("zh") for w in _warnings(untouched) if "key-account manager" in w.en] == []
     (inbox / "card.xlsx").unlink()
     changed = _run(inbox, path, "card2.xlsx", fill_form(card, header={"fill_date": "2026-11-21", "grade": "VIP"}))
-    assert [w.field for w in _warnings(changed) if "key-account manager" in w.en] == ["客户等级"]
+    assert [w.field_label("zh") for w in _warnings(changed) if "key-account manager" in w.en] == ["客户等级"]
     assert load_store(path).frame("Customers").set_index("customer_id").loc["C001", "grade"] == "A"
 
 

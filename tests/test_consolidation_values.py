@@ -94,7 +94,7 @@ def test_a_32768_character_cell_is_refused_with_its_length(master: Path, inbox: 
     (inbox / "long.xlsx").write_bytes(patched(form, b">LONGTEXT<", b">" + b"y" * 32_768 + b"<"))
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     [issue] = [i for i in outcome.issues if i.cell == "I8"]
-    assert (issue.sheet, issue.field, issue.severity) == ("客户回访记录表", "回访记录", "warning")
+    assert (issue.sheet, issue.field_label("zh"), issue.severity) == ("客户回访记录表", "回访记录", "warning")
     assert issue.en.startswith("32,768 characters, more than the 32,767 an Excel cell holds: left blank")
     assert issue.zh.startswith("长度 32,768 个字符，超过 Excel 单元格上限 32,767 个：此栏留空")
     assert len(issue.value) < 300  # the report quotes the start of the text, not all of it

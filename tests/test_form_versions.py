@@ -105,10 +105,10 @@ def test_a_copy_of_the_previous_version_lands_in_the_renamed_column(
     assert kept["weather"] == "小雨"
     [(cell, mood)] = kept["visits.mood"].items()
     assert mood == "愉快" and cell.endswith("8")  # the first line of the table, under its header on row 7
-    warnings = {(i.field, i.zh): (i.sheet, i.cell) for i in outcome.issues if i.severity == "warning"}
+    warnings = {(i.field_label("zh"), i.zh): (i.sheet, i.cell) for i in outcome.issues if i.severity == "warning"}
     assert warnings[("目的", "第 1 版的字段 visit_purpose 已在第 2 版改名：按「目的」读取")] == ("客户回访记录表", "H8")
     # The English text names the field in English, whatever the master's language.
-    renamed = next(i for i in outcome.issues if i.field == "目的")
+    renamed = next(i for i in outcome.issues if i.field_label("zh") == "目的")
     assert renamed.en == "field visit_purpose of version 1 was renamed in version 2: read as Purpose"
     kept_in_ledger = "已在第 2 版删除：填写的内容保存在导入台账的表头数据中"
     assert warnings[("weather", f"第 1 版的字段 weather {kept_in_ledger}")][0] == "客户回访记录表"
@@ -127,7 +127,7 @@ def test_a_field_an_older_copy_has_and_no_change_names_is_kept_too(tmp_path: Pat
     assert load_store(master).frame("Visits")["purpose"].isna().all()
     kept = json.loads(load_store(master).frame(LEDGER.name)["header"].iloc[0])
     assert sorted(kept["visits.visit_purpose"].values()) == ["回款提醒", "新品推介"]
-    assert any(i.field == "visits.visit_purpose" and "不在第 2 版的表单中" in i.zh for i in outcome.issues)
+    assert any(i.field_label("zh") == "visits.visit_purpose" and "不在第 2 版的表单中" in i.zh for i in outcome.issues)
 
 
 def test_a_copy_of_a_newer_version_is_rejected_with_its_reason(tmp_path: Path, master: Path) -> None:

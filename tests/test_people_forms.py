@@ -499,6 +499,8 @@ def test_a_version_1_plan_is_read_and_its_action_text_kept_in_the_plan(master: P
         "account_plan version 1, read through that version's field map",
         "no plan year given: 2026, from the period 2026-11",
     }
+    [year] = [i for i in outcome.issues if i.en.startswith("no plan year")]
+    assert (year.field_label("zh"), year.field_label("en")) == ("年度", "Year")  # the master's column, not its key
     [row] = load_store(master).frame("AccountPlans").to_dict("records")
     assert (row["year"], row["actions"]) == (2026, "一季度上门两次，推新品")
 
@@ -510,7 +512,7 @@ def test_a_bad_due_date_blanks_that_cell_and_keeps_the_plan_and_its_lines(master
     plan = _plan({"year": "明年"}, [{"action": "提交配套方案", "due_date": "2027-02-30"}, {"action": "季度回顾"}])
     outcome = _outcome(_run(inbox, master, {"plan.xlsx": plan}), "plan.xlsx")
     assert outcome.status == "partial"
-    found = {(i.field, i.value): (i.sheet, i.cell, i.severity) for i in outcome.issues if i.cell}
+    found = {(i.field_label("zh"), i.value): (i.sheet, i.cell, i.severity) for i in outcome.issues if i.cell}
     assert found[("计划年度", "明年")] == ("重点客户经营计划书", "B8", "error")
     assert found[("完成期限", "2027-02-30")] == ("重点客户经营计划书", "C39", "warning")
     store = load_store(master)

@@ -130,7 +130,7 @@ def test_visit_plan_bad_lines_are_reported_on_their_cells_and_the_good_lines_lan
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     errors = _issues(outcome)
     assert outcome.status == "partial"
-    assert [(_typed(data, i), i.field) for i in errors] == [
+    assert [(_typed(data, i), i.field_label("zh")) for i in errors] == [
         ("2026-11-31", "计划日期"),
         ("2026-12-02", "计划日期"),
         ("C9999", "客户编号"),
@@ -226,13 +226,13 @@ def test_a_negative_target_refuses_its_line_only(master: Path, inbox: Path) -> N
     )
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "partial"
-    assert [(_typed(data, i), i.field, i.en) for i in _issues(outcome)] == [
+    assert [(_typed(data, i), i.field_label("zh"), i.en) for i in _issues(outcome)] == [
         (-20000, "二季度", "-20000 is below the minimum 0"),
         (None, "三季度", "required field is empty"),
     ]
     targets = _rows(master, "SalesTargets")
     assert targets["rep"].unique().tolist() == ["石刚洋"] and len(targets) == 12
-    [annual] = [i for i in _issues(outcome, "warning") if i.field == "年度任务"]
+    [annual] = [i for i in _issues(outcome, "warning") if i.field_label("zh") == "年度任务"]
     assert _typed(data, annual) == 2000000  # the lines kept add up to 1,000,000, not the annual target
 
 
@@ -246,7 +246,7 @@ def test_a_target_breakdown_dated_by_a_week_is_refused_at_its_period(master: Pat
     )
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     [error] = _issues(outcome)
-    assert (outcome.status, _typed(data, error), error.field) == ("rejected", "2027-W01", "期间")
+    assert (outcome.status, _typed(data, error), error.field_label("zh")) == ("rejected", "2027-W01", "期间")
     assert _rows(master, "SalesTargets").empty
 
 
@@ -273,7 +273,7 @@ def test_a_promotion_ending_before_it_starts_keeps_the_promotion(master: Path, i
     )
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     [error] = _issues(outcome)
-    assert (outcome.status, _typed(data, error), error.field) == ("partial", "2026-11-30", "结束日期")
+    assert (outcome.status, _typed(data, error), error.field_label("zh")) == ("partial", "2026-11-30", "结束日期")
     [promotion] = _rows(master, "Promotions").to_dict("records")
     assert (promotion["customer_id"], promotion["start_date"]) == ("C0002", pd.Timestamp("2026-12-05"))
     assert pd.isna(promotion["end_date"])
@@ -303,7 +303,7 @@ def test_a_monthly_plan_keeps_its_header_and_good_accounts(master: Path, inbox: 
     )
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "partial"
-    assert [(_typed(data, i), i.field) for i in _issues(outcome)] == [
+    assert [(_typed(data, i), i.field_label("zh")) for i in _issues(outcome)] == [
         (-1, "开票目标"),
         ("C7777", "客户编号"),
         ("C0003", "客户编号"),

@@ -270,6 +270,7 @@ def test_an_8d_closed_before_its_containment_is_reported(master: Path, inbox: Pa
     outcome = _send(inbox, master, {"8d.xlsx": form})["8d.xlsx"]
     [closed] = _at(outcome, _cell(form, "closed_date"))
     assert "2026-11-27" in closed.zh
+    assert "围堵完成日期" in closed.zh and "Contained On" in closed.en  # the date it precedes, named in each language
     complaint = load_store(master).frame("Complaints").iloc[0]
     assert pd.isna(complaint["closed_date"]) and complaint["contained_date"] == pd.Timestamp("2026-11-27")
 

@@ -153,7 +153,7 @@ def test_a_negative_order_amount_is_reported_by_cell_and_the_visit_kept(master: 
     ]
     outcome = _send(inbox, master, {"日报.xlsx": _form("daily_report", DAY, {"visits": lines})})["日报.xlsx"]
     assert outcome.status == "partial"
-    [amount] = [i for i in outcome.issues if i.field == "订单金额"]
+    [amount] = [i for i in outcome.issues if i.field_label("zh") == "订单金额"]
     assert (amount.file, amount.sheet, amount.cell, amount.value) == (
         outcome.name,
         "重点客户销售代表工作日报表",
@@ -174,7 +174,7 @@ def test_a_daily_report_with_an_unreadable_date_is_refused_naming_the_cell(maste
     assert (outcome.status, outcome.code) == ("rejected", "no_key")
     assert outcome.reason_zh == "标识本表单的字段 日期 为空或有误"  # the field's label, not its key
     [error] = outcome.errors
-    assert (error.file, error.sheet, error.cell, error.field) == (
+    assert (error.file, error.sheet, error.cell, error.field_label("zh")) == (
         outcome.name,
         "重点客户销售代表工作日报表",
         _cell(data, "report_date"),
@@ -261,7 +261,12 @@ def test_a_follow_up_report_breaking_a_rule_is_refused_naming_the_cell(
     outcome = _send(inbox, master, {"回访报告.xlsx": data})["回访报告.xlsx"]
     assert outcome.status == "rejected"
     [error] = outcome.errors
-    assert (error.file, error.sheet, error.cell, error.field) == (outcome.name, "客户回访报告", _cell(data, key), field)
+    assert (error.file, error.sheet, error.cell, error.field_label("zh")) == (
+        outcome.name,
+        "客户回访报告",
+        _cell(data, key),
+        field,
+    )
     assert error.zh == message.format(rating=_cell(data, "service_rating"))
     assert _visits(master).empty
 
@@ -355,7 +360,7 @@ def test_a_bad_visit_line_of_a_key_account_log_is_refused_and_the_rest_kept(mast
     outcome = _send(inbox, master, {"跟进表.xlsx": _form("key_account_followup", ACCOUNT, log)})["跟进表.xlsx"]
     assert outcome.status == "partial"
     [error] = outcome.errors
-    assert (error.sheet, error.cell, error.field) == ("重点客户业务跟进表", "A13", "日期")
+    assert (error.sheet, error.cell, error.field_label("zh")) == ("重点客户业务跟进表", "A13", "日期")
     store = load_store(master)
     assert (len(store.frame("Visits")), len(store.frame("Quotations")), len(store.frame("QuotationLines"))) == (1, 3, 3)
 

@@ -85,7 +85,7 @@ def test_every_method_and_rating_the_demo_writes_is_stored_as_its_choice(master:
     visits = load_store(master).frame("Visits")
     assert visits["method"].tolist() == ["面谈", "电话", "电子邮件", "其他", "电话"]
     assert visits["rating"].tolist() == ["优秀", "良好", "一般", "差", "很差"]
-    read = {(w.field, w.value): w for w in _warnings(outcome)}
+    read = {(w.field_label("zh"), w.value): w for w in _warnings(outcome)}
     assert read[("方式", "面访")].zh == "面访 按 面谈 读取" and read[("方式", "面访")].cell == "E8"
     assert read[("方式", "邮件")].en == "'邮件' read as E-mail"
     assert read[("客户评价", "很好")].zh == "很好 按 优秀 读取"
@@ -312,5 +312,7 @@ def test_the_demo_visits_consolidate_without_a_refused_choice(tmp_path: Path, in
     assert len(stored) == len(visits)  # every visit of the demo stored
     assert set(stored["method"]) <= {"面谈", "电话", "电子邮件", "其他"}
     assert set(stored["rating"]) == {"优秀", "良好", "一般", "差", "很差"}
-    read = {i.value for o in outcomes for i in o.issues if "读取" in i.zh and i.field in ("方式", "客户评价")}
+    read = {
+        i.value for o in outcomes for i in o.issues if "读取" in i.zh and i.field_label("zh") in ("方式", "客户评价")
+    }
     assert read == {"面访", "邮件", "很好", "好"}

@@ -21,6 +21,7 @@ from keyacct_xl.consolidate.rowmatch import Location
 from keyacct_xl.forms.layout import YES_NO
 from keyacct_xl.forms.spec import choice_key
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank
 
@@ -56,7 +57,7 @@ def plan_year(outcome: FileOutcome, now: str) -> int:
             outcome.name,
             "",
             "",
-            "year",
+            ALL_CONSOLIDATION_TABLES["AccountPlans"].column("year"),
             str(year),
             *texts(msg("no plan year given: {year}, from {source}", year=year, source=source)),
             "warning",

@@ -179,12 +179,11 @@ class CardMerger:
         self._identify(outcome, cid)
         name = shown(values.get("name"))
         self.changes.append(RowChange("assigned", outcome.name, CUSTOMERS.name, cid, "customer_id", typed, cid))
-        label = CUSTOMERS.column("customer_id")
         outcome.issues.append(
             Issue(
                 outcome.name,
                 *outcome.header_cells.get("customer_id", ("", "")),
-                label.header(self.store.lang),
+                CUSTOMERS.column("customer_id"),
                 typed,
                 *texts(msg("new customer {name}: given the id {cid}", name=name, cid=cid)),
                 "warning",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
-from keyacct_xl.messages import listing, msg
+from keyacct_xl.messages import Bilingual, listing, msg
 from keyacct_xl.parsing import is_blank
 
 
@@ -38,7 +38,7 @@ def customers_named(customers: pd.DataFrame) -> dict[str, tuple[str, ...]]:
 
 
 def identify_by_name(
-    outcome: FileOutcome, customers: Callable[[], pd.DataFrame], owners: Mapping[str, str], *, id_label: str
+    outcome: FileOutcome, customers: Callable[[], pd.DataFrame], owners: Mapping[str, str], *, id_label: Bilingual
 ) -> None:
     """Replace each customer the file gives by a unique name with its id; refuse names several customers carry.
 

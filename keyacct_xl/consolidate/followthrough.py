@@ -35,8 +35,8 @@ from keyacct_xl.consolidate.model import CheckedRow, Extracted, FileOutcome, Iss
 from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.forms.spec import choice_key
-from keyacct_xl.i18n import Lang
 from keyacct_xl.master.followthrough import OPPORTUNITY_HISTORY
+from keyacct_xl.master.schema import Column
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank
@@ -47,8 +47,9 @@ _NUMBERED = ("Opportunities", "ServiceRequests", "Complaints")
 _REFS = ("opportunity_id", "request_no", "closed_date")
 
 
-def _header(table: str, column: str, lang: Lang) -> str:
-    return ALL_CONSOLIDATION_TABLES[table].column(column).header(lang)
+def _column(table: str, column: str) -> Column:
+    """A master column, named in an issue or a message in the reader's language."""
+    return ALL_CONSOLIDATION_TABLES[table].column(column)
 
 
 def _day(value: object) -> str:
@@ -58,7 +59,7 @@ def _day(value: object) -> str:
 # -- checks on each file as read ----------------------------------------------------------------------------------
 
 
-def check_followthrough(outcome: FileOutcome, extracted: Extracted, *, lang: Lang) -> None:
+def check_followthrough(outcome: FileOutcome, extracted: Extracted) -> None:
     """Apply the rules of the follow-through forms to a checked file (other forms pass through)."""
     for section, table in extracted.tables.items():
         for row in outcome.rows:
@@ -66,10 +67,10 @@ def check_followthrough(outcome: FileOutcome, extracted: Extracted, *, lang: Lan
                 row.refs.update({k: table.ref(k, row.row) for k in _REFS if k in table.columns})
     check = _CHECKS.get(outcome.form_id)
     if check is not None:
-        check(outcome, lang)
+        check(outcome)
 
 
-def _check_complaint(outcome: FileOutcome, lang: Lang) -> None:
+def _check_complaint(outcome: FileOutcome) -> None:
     """An 8D report closes after containment, and neither containment nor closure precedes receipt."""
     header = outcome.header
     if header.get("closed_date") is not None and _none(header.get("d3_containment")):
@@ -77,7 +78,6 @@ def _check_complaint(outcome: FileOutcome, lang: Lang) -> None:
         _refuse_header_date(
             outcome,
             "closed_date",
-            lang,
             *texts(
                 msg(
                     "closed without D3 containment ({empty} is empty): an 8D report is closed only after "
@@ -93,11 +93,10 @@ def _check_complaint(outcome: FileOutcome, lang: Lang) -> None:
     ):
         before, after = header.get(earlier), header.get(later)
         if before is not None and after is not None and after < before:  # type: ignore[operator]
-            label = _header("Complaints", earlier, lang)
+            label = _column("Complaints", earlier)
             _refuse_header_date(
                 outcome,
                 later,
-                lang,
                 *texts(
                     msg(
                         "{after} is before {label} {before} ({where})",
@@ -115,27 +114,28 @@ def _none(text: object) -> bool:
     return is_blank(text) or choice_key(str(text)) in NOT_APPLICABLE
 
 
-def _where(outcome: FileOutcome, key: str) -> str:
+def _where(outcome: FileOutcome, key: str) -> str | Column:
+    """An 8D report's field as a message names it: its cell, else (a form without it) the master's column."""
     sheet, ref = outcome.header_cells.get(key, ("", ""))
-    return f"{sheet}!{ref}" if sheet else key
+    return f"{sheet}!{ref}" if sheet else _column("Complaints", key)
 
 
-def _refuse_header_date(outcome: FileOutcome, key: str, lang: Lang, en: str, zh: str) -> None:
+def _refuse_header_date(outcome: FileOutcome, key: str, en: str, zh: str) -> None:
     """Leave a header date out of the master with an error at its cell (the rest of the form is kept)."""
     value = outcome.header.pop(key, None)
     if value is None:
         return
     sheet, ref = outcome.header_cells.get(key, ("", ""))
-    outcome.issues.append(Issue(outcome.name, sheet, ref, _header("Complaints", key, lang), _day(value), en, zh))
+    outcome.issues.append(Issue(outcome.name, sheet, ref, _column("Complaints", key), _day(value), en, zh))
 
 
-def _check_service(outcome: FileOutcome, lang: Lang) -> None:
+def _check_service(outcome: FileOutcome) -> None:
     """A service request is not closed before it was received."""
     for row in outcome.rows:
         opened, closed = row.values.get("request_date"), row.values.get("closed_date")
         if row.ok and opened is not None and closed is not None and closed < opened:  # type: ignore[operator]
             row.ok = False
-            label = _header("ServiceRequests", "closed_date", lang)
+            label = _column("ServiceRequests", "closed_date")
             outcome.issues.append(
                 Issue(
                     outcome.name,
@@ -154,7 +154,7 @@ def _check_service(outcome: FileOutcome, lang: Lang) -> None:
             )
 
 
-def _check_funnel(outcome: FileOutcome, lang: Lang) -> None:
+def _check_funnel(outcome: FileOutcome) -> None:
     """A line without an opportunity id is identified by its customer and product; without a product, refused."""
     for row in outcome.rows:
         if row.ok and is_blank(row.values.get("opportunity_id")) and is_blank(row.values.get("product")):
@@ -164,7 +164,7 @@ def _check_funnel(outcome: FileOutcome, lang: Lang) -> None:
                     outcome.name,
                     row.sheet,
                     row.refs.get("opportunity_id", ""),
-                    _header("Opportunities", "opportunity_id", lang),
+                    _column("Opportunities", "opportunity_id"),
                     "",
                     *texts(
                         msg(
@@ -185,7 +185,7 @@ def evaluation_year(outcome: FileOutcome) -> int | None:
     return pd.Timestamp(filled).year if isinstance(filled, pd.Timestamp) else None  # type: ignore[union-attr]
 
 
-def _check_credit(outcome: FileOutcome, lang: Lang) -> None:
+def _check_credit(outcome: FileOutcome) -> None:
     """A credit evaluation is one customer's for one year: that is what identifies the file."""
     year, customer = evaluation_year(outcome), outcome.header.get("customer_id")
     if year is None:
@@ -197,7 +197,7 @@ def _check_credit(outcome: FileOutcome, lang: Lang) -> None:
         outcome.key = f"{customer} {year}"
 
 
-_CHECKS: dict[str, Callable[[FileOutcome, Lang], None]] = {
+_CHECKS: dict[str, Callable[[FileOutcome], None]] = {
     "complaint_8d": _check_complaint,
     "after_sales": _check_service,
     "sales_funnel": _check_funnel,
@@ -225,8 +225,8 @@ def _weighted_average(rows: list[CheckedRow], section: str) -> float | None:
 class FollowThrough:
     """The merge steps of the follow-through forms, applied to a table's rows just before they are upserted."""
 
-    def __init__(self, table: Callable[[str], MergeTable], changed: set[str], *, now: str, lang: Lang) -> None:
-        self.table, self.changed, self.now, self.lang = table, changed, now, lang
+    def __init__(self, table: Callable[[str], MergeTable], changed: set[str], *, now: str) -> None:
+        self.table, self.changed, self.now = table, changed, now
 
     def rows(self, name: str, rows: list[dict[str, object]], outcome: FileOutcome) -> list[dict[str, object]]:
         """``rows`` of table ``name`` completed (derived ids, year, overall score), less the refused ones."""
@@ -252,12 +252,12 @@ class FollowThrough:
         line = self._line(row, outcome)
         if line is None:  # the form's one header row: nothing of it can be merged
             sheet, ref = outcome.header_cells.get(column, ("", ""))
-            outcome.issues.append(Issue(outcome.name, sheet, ref, _header(name, column, self.lang), value, en, zh))
+            outcome.issues.append(Issue(outcome.name, sheet, ref, _column(name, column), value, en, zh))
             outcome.reject("number_taken", en, zh)
             return
         line.ok = False
         outcome.issues.append(
-            Issue(outcome.name, line.sheet, line.refs.get(column, ""), _header(name, column, self.lang), value, en, zh)
+            Issue(outcome.name, line.sheet, line.refs.get(column, ""), _column(name, column), value, en, zh)
         )
         if not any(r.ok for r in outcome.rows):
             outcome.reject("empty", *texts(msg("no valid line in the form")))
@@ -285,7 +285,7 @@ class FollowThrough:
                         outcome.name,
                         sheet,
                         ref,
-                        _header("Opportunities", "opportunity_id", self.lang),
+                        _column("Opportunities", "opportunity_id"),
                         "",
                         *texts(
                             msg(
@@ -331,7 +331,7 @@ class FollowThrough:
                 and str(held) != str(row["customer_id"])
                 and (is_blank(holder) or str(holder) != outcome.rep)
             ):
-                label, by = _header(name, column, self.lang), "" if is_blank(holder) else f" ({holder})"
+                label, by = _column(name, column), "" if is_blank(holder) else f" ({holder})"
                 self._refuse(
                     name,
                     row,

@@ -84,7 +84,7 @@ class Merger:
         self.rep_folders = dict(rep_folders or {})
         self.reps = frozenset(r for r in self.cards.owners.values() if r)
         self.tables: dict[str, MergeTable] = {}
-        self.follow = FollowThrough(self._table, self.changed, now=now, lang=self.lang)  # the forms' own steps
+        self.follow = FollowThrough(self._table, self.changed, now=now)  # the forms' own steps
         self.history: list[dict[str, object]] = []
         self.ledger: list[dict[str, object]] = []  # entries added by this run
         # Where each form's fields land, worked out once per form (and table, section), not once per file.
@@ -114,9 +114,7 @@ class Merger:
         if not self._decided(outcome):
             return
         route, spec = ROUTES[outcome.form_id], self.specs[outcome.form_id]
-        check_references(
-            outcome, route, spec, self.cards.owners, self.cards.customers, lang=self.lang, strict=self.strict
-        )
+        check_references(outcome, route, spec, self.cards.owners, self.cards.customers, strict=self.strict)
         if outcome.status not in LIVE:
             return
         if route.registers_customers and self.cards.refuse(outcome, spec, self.instances):

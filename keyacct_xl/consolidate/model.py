@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from keyacct_xl.messages import Message, Rendered, cmsg
+from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import Bilingual, Message, Rendered, cmsg, shown
 from keyacct_xl.xlsx.ooxml import column_letter
 
 Status = Literal["accepted", "partial", "needs_review", "rejected", "duplicate", "skipped", "statement"]
@@ -79,11 +80,18 @@ class Issue:
     file: str
     sheet: str
     cell: str
-    field: str
+    # The field as the form or the master names it, in both languages (a form label, a master column), so the
+    # report shows it in its own language whatever the form's; a name known in one language only (the key of a
+    # field an older version had) as it was found; "" for a problem of the whole file.
+    field: Bilingual | str
     value: str
     en: str
     zh: str
     severity: Literal["error", "warning"] = "error"
+
+    def field_label(self, lang: Lang) -> str:
+        """The field's name as a reader of ``lang`` knows it."""
+        return str(shown(self.field, lang))
 
 
 @dataclass

@@ -18,7 +18,6 @@ from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileO
 from keyacct_xl.consolidate.periods import Period
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
-from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Rendered, msg
 
 # (form, line field) whose date must lie in the form's period; the generic tolerance warning does not apply to them.
@@ -31,21 +30,15 @@ _CENT = 0.005  # amounts compared to the cent
 Severity = Literal["error", "warning"]
 
 
-def check_plan(
-    outcome: FileOutcome, extracted: Extracted, spec: FormSpec, period: Period | None, *, lang: Lang
-) -> None:
+def check_plan(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, period: Period | None) -> None:
     """Apply the plan form's own rules to its checked header and lines (nothing for any other form)."""
     for form_id, key in PLAN_DATES:
         if form_id == spec.id:
-            _dates_in_period(outcome, extracted, spec, key, period, lang)
+            _dates_in_period(outcome, extracted, spec, key, period)
     if spec.id == "target_breakdown":
-        _breakdown_rules(outcome, extracted, spec, period, lang)
+        _breakdown_rules(outcome, extracted, spec, period)
     elif spec.id == "promotion_plan":
-        _promotion_dates(outcome, extracted, spec, lang)
-
-
-def _label(field: FieldSpec, lang: Lang) -> str:
-    return field.label.zh if lang == "zh" else field.label.en
+        _promotion_dates(outcome, extracted, spec)
 
 
 def _day(value: pd.Timestamp) -> str:
@@ -57,7 +50,6 @@ def _line_issue(
     extracted: Extracted,
     row: CheckedRow,
     field: FieldSpec,
-    lang: Lang,
     reason: Rendered,
     severity: Severity = "error",
 ) -> Issue:
@@ -65,21 +57,20 @@ def _line_issue(
     value = row.values.get(field.key)
     shown = _day(value) if isinstance(value, pd.Timestamp) else "" if value is None else str(value)
     where = (outcome.name, table.sheet, table.ref(field.key, row.row))
-    return Issue(*where, _label(field, lang), shown, reason.en, reason.zh, severity)
+    return Issue(*where, field.label, shown, reason.en, reason.zh, severity)
 
 
 def _header_issue(
     outcome: FileOutcome,
     extracted: Extracted,
     field: FieldSpec,
-    lang: Lang,
     reason: Rendered,
     severity: Severity = "error",
 ) -> Issue:
     cell = extracted.header.get(field.key) or CellValue(None, "", "")
     value = outcome.header.get(field.key, cell.value)
     shown = _day(value) if isinstance(value, pd.Timestamp) else "" if value is None else str(value)
-    return Issue(outcome.name, cell.sheet, cell.ref, _label(field, lang), shown, reason.en, reason.zh, severity)
+    return Issue(outcome.name, cell.sheet, cell.ref, field.label, shown, reason.en, reason.zh, severity)
 
 
 def _section_of(spec: FormSpec, key: str) -> tuple[str, FieldSpec]:
@@ -91,7 +82,7 @@ def _section_of(spec: FormSpec, key: str) -> tuple[str, FieldSpec]:
 
 
 def _dates_in_period(
-    outcome: FileOutcome, extracted: Extracted, spec: FormSpec, key: str, period: Period | None, lang: Lang
+    outcome: FileOutcome, extracted: Extracted, spec: FormSpec, key: str, period: Period | None
 ) -> None:
     """Refuse each line whose date lies outside the plan's period (a plan without a period is not checked)."""
     if period is None:
@@ -109,7 +100,6 @@ def _dates_in_period(
                     extracted,
                     row,
                     field,
-                    lang,
                     msg(
                         "{day} lies outside the plan's period {period} ({first} to {last}): the line is not imported",
                         day=_day(value),
@@ -126,9 +116,7 @@ def is_month(period: Period | None) -> bool:
     return period is not None and "W" not in period.text
 
 
-def _breakdown_rules(
-    outcome: FileOutcome, extracted: Extracted, spec: FormSpec, period: Period | None, lang: Lang
-) -> None:
+def _breakdown_rules(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, period: Period | None) -> None:
     """A breakdown needs a month period; a line's typed year total and the annual target agree with the quarters."""
     lines = [r for r in outcome.rows if r.section == _BREAKDOWN and r.ok]
     if not is_month(period):
@@ -139,7 +127,6 @@ def _breakdown_rules(
                 outcome,
                 extracted,
                 TITLE_FIELD_SPECS["period"],
-                lang,
                 msg("a target breakdown's period is the first month of its year (e.g. 2027-01): no line can be placed"),
             )
         )
@@ -154,7 +141,6 @@ def _breakdown_rules(
                     extracted,
                     row,
                     total_field,
-                    lang,
                     msg(
                         "the year total {typed:,.2f} is not the sum of the quarters {quarters:,.2f}: "
                         "the quarters are kept",
@@ -172,7 +158,6 @@ def _breakdown_rules(
                 outcome,
                 extracted,
                 spec_field(spec, "annual_target"),
-                lang,
                 msg(
                     "the reps' quarters add up to {summed:,.2f}, not the annual target {annual:,.2f}",
                     summed=summed,
@@ -188,7 +173,7 @@ def spec_field(spec: FormSpec, key: str) -> FieldSpec:
     return next(f for f in spec.header_fields if f.key == key)
 
 
-def _promotion_dates(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, lang: Lang) -> None:
+def _promotion_dates(outcome: FileOutcome, extracted: Extracted, spec: FormSpec) -> None:
     """An end date before the start date is refused (the cell is left blank, the promotion kept)."""
     start, end = outcome.header.get("start_date"), outcome.header.get("end_date")
     if isinstance(start, pd.Timestamp) and isinstance(end, pd.Timestamp) and end < start:
@@ -197,7 +182,6 @@ def _promotion_dates(outcome: FileOutcome, extracted: Extracted, spec: FormSpec,
                 outcome,
                 extracted,
                 spec_field(spec, "end_date"),
-                lang,
                 msg("the promotion ends before it starts ({start}): the end date is left blank", start=_day(start)),
             )
         )

@@ -15,7 +15,6 @@ from keyacct_xl.consolidate.fieldcheck import NOT_APPLICABLE
 from keyacct_xl.consolidate.model import Extracted, FileOutcome, Issue, TableRows, texts
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec, FormSpec, choice_key
-from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Pair, msg
 from keyacct_xl.parsing import is_blank
 
@@ -57,7 +56,6 @@ def _unanswered(
     fields: Mapping[str, FieldSpec],
     values: Mapping[str, object],
     where: Where,
-    lang: Lang,
 ) -> list[Issue]:
     """The errors of one visit: one per missing problem or countermeasure cell when a rating is poor."""
     poor = [(key, choice) for key in rule.ratings if (choice := poor_choice(fields[key], values.get(key)))]
@@ -76,7 +74,7 @@ def _unanswered(
                 outcome.name,
                 sheet,
                 cell,
-                label.zh if lang == "zh" else label.en,
+                label,
                 "",
                 *texts(
                     msg(
@@ -91,7 +89,7 @@ def _unanswered(
     return issues
 
 
-def check_poor_ratings(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, lang: Lang) -> Refusal | None:
+def check_poor_ratings(outcome: FileOutcome, extracted: Extracted, spec: FormSpec) -> Refusal | None:
     """Refuse each checked line rated 差/很差 without a problem and a countermeasure; for a one-visit form whose
     header breaks the rule, the refusal of the file (code, en, zh)."""
     rule = RULES.get(spec.id)
@@ -104,7 +102,7 @@ def check_poor_ratings(outcome: FileOutcome, extracted: Extracted, spec: FormSpe
             cell = extracted.header.get(key)
             return (cell.sheet, cell.ref) if cell is not None else ("", "")
 
-        issues = _unanswered(outcome, rule, fields, outcome.header, header_cell, lang)
+        issues = _unanswered(outcome, rule, fields, outcome.header, header_cell)
         outcome.issues.extend(issues)
         if not issues:
             return None
@@ -119,7 +117,7 @@ def check_poor_ratings(outcome: FileOutcome, extracted: Extracted, spec: FormSpe
     for row in outcome.rows:
         if row.section != section.id or not row.ok:
             continue
-        issues = _unanswered(outcome, rule, fields, row.values, _line_cells(table, row.row), lang)
+        issues = _unanswered(outcome, rule, fields, row.values, _line_cells(table, row.row))
         if issues:
             row.ok = False
             outcome.issues.extend(issues)

@@ -17,8 +17,7 @@ from keyacct_xl.consolidate.customer_names import identify_by_name
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.routes import Route
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.i18n import Lang
-from keyacct_xl.master.schema import REP
+from keyacct_xl.master.schema import CUSTOMERS, REP
 from keyacct_xl.messages import msg
 
 
@@ -29,7 +28,6 @@ def check_references(
     owners: Mapping[str, str],
     customers: Callable[[], pd.DataFrame],
     *,
-    lang: Lang,
     strict: bool,
 ) -> None:
     """Refuse lines (or the file, for its header's customer) naming a customer not in the archive or another
@@ -38,15 +36,16 @@ def check_references(
     ``owners`` maps each customer id to its rep; ``customers`` gives the archive, read only for a customer given
     by name.
     """
-    label = next((f.label for s in spec.sections for f in s.fields if f.key == "customer_id"), None)
-    id_label = (label.zh if lang == "zh" else label.en) if label else "customer_id"
+    id_label = next(
+        (f.label for s in spec.sections for f in s.fields if f.key == "customer_id"), CUSTOMERS.column("customer_id")
+    )
     if outcome.rep and owners and outcome.rep not in set(owners.values()):
         outcome.issues.append(
             Issue(
                 outcome.name,
                 "",
                 "",
-                REP.header(lang),
+                REP,
                 outcome.rep,
                 *texts(msg("{rep} looks after no customer in the archive", rep=outcome.rep)),
                 "warning",

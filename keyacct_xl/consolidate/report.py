@@ -12,11 +12,11 @@ import pandas as pd
 
 from keyacct_xl.consolidate.changes import CHANGE_LABELS
 from keyacct_xl.consolidate.formroles import table_label
-from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES, FileOutcome
+from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES, FileOutcome, Issue
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.run import RunResult
 from keyacct_xl.forms.catalog import form_ids, load_form
-from keyacct_xl.i18n import Lang
+from keyacct_xl.i18n import LANGS, Lang
 from keyacct_xl.labels import yes_no
 from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column, is_sensitive_label
 from keyacct_xl.master.redact import MASK, MIN_SCRUBBED, scrubber
@@ -111,7 +111,7 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
 def _personal_values(result: RunResult) -> set[str]:
     """Every value the masked report hides in its own field: bad personal values, personal columns' before and
     after, the personal parts of row keys, the values of conflicts on a personal Customers field."""
-    values = {i.value for o in result.outcomes for i in o.issues if is_sensitive_label(i.field)}
+    values = {i.value for o in result.outcomes for i in o.issues if _personal_field(i)}
     for c in result.changes:
         if c.field and _personal_column(c.table, c.field):
             values.update((c.before, c.after))
@@ -246,10 +246,16 @@ def _errors(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
     severity = {"error": tr(lang, "error"), "warning": tr(lang, "warning")}
     rows = []
     for issue in (i for o in result.outcomes for i in o.issues):
-        personal = without_sensitive and is_sensitive_label(issue.field)
+        personal = without_sensitive and _personal_field(issue)
         value, message = _masked(issue.value, (issue.zh if lang == "zh" else issue.en), personal)
-        rows.append([issue.file, issue.sheet, issue.cell, issue.field, value, message, severity[issue.severity]])
+        field = issue.field_label(lang)
+        rows.append([issue.file, issue.sheet, issue.cell, field, value, message, severity[issue.severity]])
     return _sheet(cmsg("consolidation report", "Errors").render(lang), columns, rows)
+
+
+def _personal_field(issue: Issue) -> bool:
+    """Whether an issue's field is personal data, by its name in either language."""
+    return any(is_sensitive_label(issue.field_label(lang)) for lang in LANGS)
 
 
 def _personal_column(table: str, key: str) -> bool:

@@ -254,8 +254,8 @@ def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> N
     lines_zh = [outcome.reason_zh or fallback.zh]
     for issue in outcome.errors[:20]:
         where = f"{issue.sheet}!{issue.cell}" if issue.sheet else ""
-        lines_en.append(f"  {where} {issue.field}: {issue.value!r}: {issue.en}")
-        lines_zh.append(f"  {where} {issue.field}：{issue.value!r}：{issue.zh}")
+        lines_en.append(f"  {where} {issue.field_label('en')}: {issue.value!r}: {issue.en}")
+        lines_zh.append(f"  {where} {issue.field_label('zh')}：{issue.value!r}：{issue.zh}")
     try:
         data = submission.read()
     except OSError:

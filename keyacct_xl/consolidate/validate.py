@@ -42,10 +42,9 @@ def _shown(value: object) -> str:
 
 
 def _issue(
-    outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: FieldProblem, lang: Lang, severity: str = "error"
+    outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: FieldProblem, severity: str = "error"
 ) -> Issue:
-    label = field.label.zh if lang == "zh" else field.label.en
-    return Issue(outcome.name, cell.sheet, cell.ref, label, _shown(cell.value), problem.en, problem.zh, severity)
+    return Issue(outcome.name, cell.sheet, cell.ref, field.label, _shown(cell.value), problem.en, problem.zh, severity)
 
 
 def form_period(header: Mapping[str, object], meta: Mapping[str, str]) -> str:
@@ -75,7 +74,7 @@ class _Reading:
     keys: frozenset[str] = frozenset()
 
     def add(self, cell: CellValue, field: FieldSpec, reason: Rendered, severity: str = "warning") -> None:
-        self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(reason), self.lang, severity))
+        self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(reason), severity))
 
     def dated(self, field: FieldSpec, raw: object, day_first: bool | None) -> object:
         """A year-less date typed on a dated form, as the date it means; any other value unchanged."""
@@ -126,7 +125,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     for en, zh in extracted.warnings:
         outcome.issues.append(Issue(outcome.name, "", "", "", "", en, zh, "warning"))
     # An older copy: renamed fields take their new keys; what no field of this version takes goes to the ledger.
-    kept = read_as_current(outcome, extracted, spec, lang)
+    kept = read_as_current(outcome, extracted, spec)
     fields = {**{k: TITLE_FIELD_SPECS[k] for k in spec.title_fields}, **{f.key: f for f in spec.header_fields}}
     # The period first: the header's dates typed without a year take the period's.
     if "period" in fields:
@@ -141,10 +140,10 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
         if table is not None:
             lines = _Reading(outcome, lang, reading.period, key_fields(route, section))
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
-    check_plan(outcome, extracted, spec, reading.period, lang=lang)
-    refusal = check_poor_ratings(outcome, extracted, spec, lang=lang) or _header_without_key(outcome, spec, route)
+    check_plan(outcome, extracted, spec, reading.period)
+    refusal = check_poor_ratings(outcome, extracted, spec) or _header_without_key(outcome, spec, route)
     review = _identify(outcome, extracted, route)
-    check_followthrough(outcome, extracted, lang=lang)
+    check_followthrough(outcome, extracted)
     _settle(outcome, spec, route, strict, review, refusal)
 
 
@@ -154,7 +153,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
     if cell is None:
         if field.required:  # a retyped form without this field's label
             problem = FieldProblem(msg("required field not found in the workbook"))
-            outcome.issues.append(_issue(outcome, CellValue(None, "", ""), field, problem, reading.lang))
+            outcome.issues.append(_issue(outcome, CellValue(None, "", ""), field, problem))
         return
     outcome.header_cells[field.key] = (cell.sheet, cell.ref)
     if field.manager_only:
@@ -177,7 +176,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
         )
         outcome.header_cells[field.key] = (cell.sheet, cell.ref)
     except FieldProblem as problem:
-        outcome.issues.append(_issue(outcome, cell, field, problem, reading.lang))
+        outcome.issues.append(_issue(outcome, cell, field, problem))
 
 
 def _check_table(reading: _Reading, section: str, table: TableRows, fields: tuple[FieldSpec, ...]) -> list[CheckedRow]:
@@ -205,7 +204,7 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
             except FieldProblem as problem:
                 cell = _cell(table, field, row_number, raw)
                 if field.required or field.key in reading.keys:
-                    reading.outcome.issues.append(_issue(reading.outcome, cell, field, problem, reading.lang))
+                    reading.outcome.issues.append(_issue(reading.outcome, cell, field, problem))
                     row.ok = False
                 else:  # an optional cell that cannot be read does not cost the rep the line
                     reading.add(

@@ -13,8 +13,7 @@ import datetime as dt
 
 from keyacct_xl.consolidate.model import CellValue, Extracted, FileOutcome, Issue, TableRows, texts
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.i18n import Lang
-from keyacct_xl.messages import msg, shown
+from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
 
@@ -27,8 +26,8 @@ def _plain(value: object) -> object:
 class _Upgrade:
     """The issues and kept values of reading one older copy."""
 
-    def __init__(self, outcome: FileOutcome, spec: FormSpec, version: int, lang: Lang) -> None:
-        self.outcome, self.spec, self.version, self.lang = outcome, spec, version, lang
+    def __init__(self, outcome: FileOutcome, spec: FormSpec, version: int) -> None:
+        self.outcome, self.spec, self.version = outcome, spec, version
         self.kept: dict[str, object] = {}
 
     def renamed(self, old: str, new: str, changed: int, sheet: str, cell: str) -> None:
@@ -41,8 +40,7 @@ class _Upgrade:
             changed=changed,
             label=label,
         )
-        field_name = str(shown(label, self.lang))
-        self.outcome.issues.append(Issue(self.outcome.name, sheet, cell, field_name, "", *texts(read_as), "warning"))
+        self.outcome.issues.append(Issue(self.outcome.name, sheet, cell, label, "", *texts(read_as), "warning"))
 
     def keep(self, key: str, value: object, sheet: str, cell: str, dropped_in: int) -> None:
         self.kept[key] = value
@@ -97,14 +95,14 @@ class _Upgrade:
         return TableRows(table.sheet, columns, table.rows)
 
 
-def read_as_current(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, lang: Lang) -> dict[str, object]:
+def read_as_current(outcome: FileOutcome, extracted: Extracted, spec: FormSpec) -> dict[str, object]:
     """Rekey an older copy's cells to ``spec``'s fields in place; returns the values no current field takes, by key.
 
     A copy of the current version is left as it is (nothing to return).
     """
     if extracted.version >= spec.version:
         return {}
-    upgrade = _Upgrade(outcome, spec, extracted.version, lang)
+    upgrade = _Upgrade(outcome, spec, extracted.version)
     extracted.header = upgrade.header(extracted.header)
     extracted.tables = {section_id: upgrade.table(section_id, table) for section_id, table in extracted.tables.items()}
     return upgrade.kept

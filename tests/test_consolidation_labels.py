@@ -1,0 +1,97 @@
+"""Every field a consolidation names is named in the language of the document that names it, whatever the language
+of the master and of the forms: a zh form in an English report is "Visit date", an English form in a zh report
+回访日期; the quarantine note gives each language its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from reportbook import table_rows
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.forms.layout import FormLang
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.writer import save_master
+
+ERRORS_SHEET = 3  # Summary, By form, Files, Errors, ...
+
+
+def _master(folder: Path, lang: Lang) -> Path:
+    m = Master.empty(lang=lang)
+    m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"]})
+    return save_master(m, folder / "master.xlsx", backup=False)
+
+
+def _visit_record(lang: FormLang) -> bytes:
+    """A week's visits with an unreadable header date, a line without a readable date (refused) and a rating no
+    choice names (left blank, the line kept)."""
+    return fill_form(
+        blank_form("visit_record", lang=lang, lines={"visits": 2}),
+        header={"rep": "张三", "period": "2026-W48", "approval_date": "月底"},
+        rows={
+            "visits": [
+                {"date": "下周", "customer_id": "C001"},
+                {"date": "2026-11-24", "customer_id": "C001", "rating": "马马虎虎"},
+            ]
+        },
+    )
+
+
+def _consolidate(inbox: Path, master: Path, report: Path, lang: Lang, *more: str) -> None:
+    args = ["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", lang, *more]
+    assert main(args) == 0
+
+
+def _fields(report: Path) -> dict[str, tuple[str, str]]:
+    """The report's Errors sheet, read back: the value each issue quotes -> (its Field cell, its Severity cell)."""
+    _, *rows = table_rows(report, ERRORS_SHEET)
+    return {str(value): (field, severity) for _, _, _, field, value, _, severity in rows if value}
+
+
+def test_an_english_report_of_zh_forms_names_their_fields_in_english(tmp_path: Path, inbox: Path) -> None:
+    master, report = _master(tmp_path, "zh"), tmp_path / "report.xlsx"
+    (inbox / "visits.xlsx").write_bytes(_visit_record("zh"))
+    _consolidate(inbox, master, report, "en")
+    assert _fields(report) == {
+        "月底": ("Approval date", "error"),  # a header field
+        "下周": ("Visit date", "error"),  # a table cell: its line is refused
+        "马马虎虎": ("Rating", "warning"),  # left blank, the line kept
+    }
+
+
+def test_a_zh_report_of_english_forms_names_their_fields_in_chinese(tmp_path: Path, inbox: Path) -> None:
+    master, report = _master(tmp_path, "en"), tmp_path / "report.xlsx"
+    (inbox / "visits.xlsx").write_bytes(_visit_record("en"))
+    _consolidate(inbox, master, report, "zh")
+    assert _fields(report) == {
+        "月底": ("审批日期", "错误"),
+        "下周": ("回访日期", "错误"),
+        "马马虎虎": ("客户评价", "提示"),
+    }
+
+
+def test_a_master_column_is_named_in_the_report_language(tmp_path: Path, inbox: Path) -> None:
+    """A field named by the master's column rather than a form's label (a rep filing for no customer of theirs)."""
+    master, report = _master(tmp_path, "zh"), tmp_path / "report.xlsx"
+    (inbox / "visits.xlsx").write_bytes(
+        fill_form(
+            blank_form("visit_record", lines={"visits": 1}),
+            header={"rep": "王五", "period": "2026-W48"},
+            rows={"visits": [{"date": "2026-11-24", "customer_id": "C001"}]},
+        )
+    )
+    _consolidate(inbox, master, report, "en")
+    assert _fields(report)["王五"] == ("Sales Rep", "warning")
+
+
+def test_the_quarantine_note_names_each_field_in_the_language_of_its_line(tmp_path: Path, inbox: Path) -> None:
+    master, quarantine = _master(tmp_path, "zh"), tmp_path / "quarantine"
+    (inbox / "visits.xlsx").write_bytes(_visit_record("zh"))
+    _consolidate(inbox, master, tmp_path / "report.xlsx", "en", "--strict", "--quarantine", str(quarantine))
+    note = (quarantine / "visits.xlsx.reason.txt").read_text(encoding="utf-8")
+    zh, en = note.split("\nReason: ")
+    assert "审批日期" in zh and "回访日期" in zh and "Approval date" not in zh
+    assert "Approval date" in en and "Visit date" in en and "审批日期" not in en and "回访日期" not in en
