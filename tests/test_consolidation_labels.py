@@ -4,14 +4,16 @@ of the master and of the forms: a zh form in an English report is "Visit date", 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 from reportbook import table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
-from keyacct_xl.forms.layout import FormLang
+from keyacct_xl.forms.layout import FormLang, field_cell_name
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
@@ -95,3 +97,18 @@ def test_the_quarantine_note_names_each_field_in_the_language_of_its_line(tmp_pa
     zh, en = note.split("\nReason: ")
     assert "审批日期" in zh and "回访日期" in zh and "Approval date" not in zh
     assert "Approval date" in en and "Visit date" in en and "审批日期" not in en and "回访日期" not in en
+
+
+def test_a_field_whose_cell_name_was_deleted_is_named_by_its_label(tmp_path: Path, inbox: Path) -> None:
+    """A rep deleted the name of the approval date's cell (Formulas > Name Manager): the warning names the field as
+    the form shows it, in the report's language, never by its key."""
+    master, report = _master(tmp_path, "zh"), tmp_path / "report.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(_visit_record("zh")))
+    del book.defined_names[field_cell_name("approval_date")]
+    book.save(inbox / "visits.xlsx")
+    _consolidate(inbox, master, report, "en")
+    _, *rows = table_rows(report, ERRORS_SHEET)
+    warned = [row[-2] for row in rows if "name f_approval_date was deleted" in str(row[-2])]
+    assert warned == [
+        "the form's cell for Approval date is gone (its name f_approval_date was deleted): the field is not read"
+    ]

@@ -33,10 +33,10 @@ from keyacct_xl.consolidate.headermatch import (
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.forms.catalog import form_ids
-from keyacct_xl.forms.layout import META_SHEET, table_name
+from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
 from keyacct_xl.forms.meta import meta_text
 from keyacct_xl.forms.spec import FormSpec, SectionSpec
-from keyacct_xl.messages import Rendered, msg
+from keyacct_xl.messages import Pair, Rendered, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import NS_MAIN, parse_range, split_ref
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, read_parsed
@@ -273,11 +273,17 @@ class _FormBook:
                 columns.setdefault(ref_name, {})[key] = int(column)
             elif ref_name in self.names and self.names[ref_name][0] in self.sheets:
                 if self.names[ref_name][0] in self.hidden:
-                    self._refuse_hidden(self.names[ref_name][0], msg("the field {key}", key=key))
+                    self._refuse_hidden(self.names[ref_name][0], msg("the field {field}", field=self._label(key)))
                 header[key] = self.grid.cell(*self.names[ref_name])
             else:
                 warnings.append(
-                    texts(msg("header field {key} ({name}) not found in the workbook", key=key, name=ref_name))
+                    texts(
+                        msg(
+                            "the form's cell for {field} is gone (its name {name} was deleted): the field is not read",
+                            field=self._label(key),
+                            name=ref_name,
+                        )
+                    )
                 )
         tables = {}
         for section in self.spec.tables:
@@ -285,6 +291,12 @@ class _FormBook:
             if wanted in columns:
                 tables[section.id] = self._read_table(self._table(wanted), section, columns[wanted], warnings)
         return header, tables
+
+    def _label(self, key: str) -> Pair:
+        """A header field's label in both languages (its key, for a field the spec no longer has)."""
+        known = {f.key: f for f in (*TITLE_FIELD_SPECS.values(), *self.spec.header_fields)}
+        label = known[key].label if key in known else None
+        return Pair(key, key) if label is None else Pair(label.en, label.zh)
 
     def _refuse_hidden(self, sheet: str, what: Rendered) -> None:
         if sheet in self.hidden:  # only _meta and the dropdown lists are hidden in a form
