@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import column_index_from_string, get_column_letter
 from test_analytics_cli import _type_final_grade
 from test_analytics_cli import small_master as graded_master
 from test_credit_terms import small_master as credit_master
@@ -98,20 +99,24 @@ def test_two_credit_applies_on_one_day_are_undone_one_at_a_time(tmp_path: Path, 
     pd.testing.assert_frame_equal(_customers(path), original)
 
 
-def _as_written_before_apply_numbers(path: Path) -> None:
-    """Take the 应用序号 column (the table's last) out of GradeHistory: the master as a release before it wrote it."""
+def without_last_column(path: Path, sheet_name: str, table_name: str, header: str) -> None:
+    """Take the column ``header`` (the table's last) out of a table: the master as a release before it wrote it."""
     book = openpyxl.load_workbook(path)
-    sheet = book[HISTORY_SHEET]
-    table = sheet.tables["GradeHistory"]
-    assert table.tableColumns[-1].name == "应用序号"
+    sheet = book[sheet_name]
+    table = sheet.tables[table_name]
+    assert table.tableColumns[-1].name == header
     sheet.delete_cols(sheet.max_column)
     table.tableColumns.pop()
     start, end = table.ref.split(":")
-    last = openpyxl.utils.get_column_letter(openpyxl.utils.column_index_from_string(end.rstrip("0123456789")) - 1)
-    table.ref = f"{start}:{last}{end.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}"
+    letters = end.rstrip("0123456789")
+    table.ref = f"{start}:{get_column_letter(column_index_from_string(letters) - 1)}{end[len(letters) :]}"
     if table.autoFilter is not None:
         table.autoFilter.ref = table.ref
     book.save(path)
+
+
+def _as_written_before_apply_numbers(path: Path) -> None:
+    without_last_column(path, HISTORY_SHEET, "GradeHistory", "应用序号")
 
 
 def test_a_master_written_before_apply_numbers_undoes_by_date(tmp_path: Path, capsys) -> None:

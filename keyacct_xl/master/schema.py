@@ -366,6 +366,9 @@ LISTINGS = TableSchema(
         _c("listed_date", "进店日期", "Listed On", "date", "上架日期|Listed Date", width=11),
         _c("delisted_date", "下架日期", "Delisted On", "date", "撤柜日期|Delisted Date", width=11),
         _c("source", "来源", "Source", "text", "依据|Source of Listing", width=10),
+        # The run of ``master listings`` that added the row (1, 2, ...), so ``--undo`` removes exactly the last run's
+        # rows; blank on a row a person typed or a check reported.
+        _c("run_no", "生成批次", "Run No.", "int", "批次|Run Number", width=8),
     ),
     required=False,
 )
