@@ -60,7 +60,7 @@ def test_master_listings_undo_removes_the_runs_rows_and_keeps_what_a_person_type
     assert (tmp_path / "master.bak.xlsx").exists()  # the file before the undo kept, as by every writer
     saved = path.read_bytes()
     assert main(["master", "listings", str(path), "--undo"]) == 0  # no run left: nothing to take back
-    assert capsys.readouterr().out == "没有可撤销的内容：单品进店表中没有 keyacct-xl master listings 添加的行\n"
+    assert capsys.readouterr().out == "没有可撤销的内容：单品进店表中没有按销售自动生成（带生成批次）的行\n"
     assert path.read_bytes() == saved
 
 
