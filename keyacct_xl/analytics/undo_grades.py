@@ -188,7 +188,8 @@ def _take_back(
     customers = master.customers.copy()
     position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str))}
     labels = {column: label for column, _, _, label in FIELDS}
-    changes, changed_since, history_rows, plans_kept = [], [], [], 0
+    changes, changed_since, plans_kept = [], [], 0
+    history_rows: list[dict[str, Any]] = []
     for cid, customer_rows in by_customer.items():
         if cid not in position:  # removed from Customers since: nothing to put back, and said so
             changed_since.append(cid)
@@ -206,8 +207,8 @@ def _take_back(
         name = customers["name"].iloc[i] if "name" in customers else None
         changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
         plans_kept += any(not is_blank(customers[p].iloc[i]) for p in PLANS if p in customers)
-        row = _history_row(year, cid, now, {c: b for c, _, b in moved}, approved_by, applied_at, master)
-        history_rows.append({**row, APPLY_NO: number})
+        undo = _history_row(year, cid, now, {c: b for c, _, b in moved}, approved_by, applied_at, master)
+        history_rows.append({**undo, APPLY_NO: number})
     return _TakenBack(customers, tuple(changes), tuple(changed_since), tuple(history_rows), plans_kept)
 
 
