@@ -503,7 +503,10 @@ def test_grade_apply_undo_takes_back_the_last_apply_not_an_earlier_meeting_s(
     master_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """2025 applied at the December meeting (C3 B -> A), then again after a later decision (C3 A -> VIP): the undo
-    puts back what Customers held before the last apply, C3 at A, not B, and C2 and C4 as the first meeting set them."""
+    puts back what Customers held before the last apply, C3 at A, not B, and C2 and C4 as the first meeting set them;
+    a second undo takes back the December meeting's apply."""
+    columns = ["grade", "credit_grade", "credit_limit", "payment_terms_days"]
+    before = load_master(master_path).customers.set_index("customer_id")[columns]
     assert main(["grade", str(master_path), "--year", "2025"]) == 0
     _type_final_grade(master_path, "C3", "A")
     assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
@@ -515,9 +518,11 @@ def test_grade_apply_undo_takes_back_the_last_apply_not_an_earlier_meeting_s(
     assert main(["grade", "apply", str(master_path), "--undo", "--date", "2026-01-11", "--lang", "en"]) == 0
     assert "2025 grades undone for 1 customer(s)\n  C3 丙超市: grade VIP → A" in capsys.readouterr().out
     now = load_master(master_path).customers.set_index("customer_id")
-    columns = ["grade", "credit_grade", "credit_limit", "payment_terms_days"]
     pd.testing.assert_frame_equal(now[columns], after_first[columns])
-    assert main(["grade", "apply", str(master_path), "--undo", "--date", "2026-01-12"]) == 0  # again: nothing
+    assert main(["grade", "apply", str(master_path), "--undo", "--date", "2026-01-12", "--lang", "en"]) == 0
+    assert "2025 grades undone for 4 customer(s)\n  C1 甲公司: credit limit 500,000 → -" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(load_master(master_path).customers.set_index("customer_id")[columns], before)
+    assert main(["grade", "apply", str(master_path), "--undo", "--date", "2026-01-13"]) == 0  # again: nothing
     assert "已撤销 2025 年 0 个客户的评级" in capsys.readouterr().out
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.credit_terms import write_terms
-from keyacct_xl.analytics.history import record_history
+from keyacct_xl.analytics.history import APPLY_NO, next_apply_no, record_history
 from keyacct_xl.analytics.policy import CreditPolicy, load_credit_policy
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
@@ -141,6 +141,7 @@ def apply_review(
     )
     terms = written.changes.set_index("customer_id")
     history_rows = []
+    number = next_apply_no(master.grade_history)  # this apply's rows, undone together and apart from any other's
     for k, cid in enumerate(review["customer_id"]):
         reason = review.at[k, "reasons"]
         comment = review.at[k, "comment"]
@@ -159,6 +160,7 @@ def apply_review(
                 "reason": reason,
                 "approved_by": approved_by,
                 "applied_at": applied_at,
+                APPLY_NO: number,
             }
         )
     recorded = record_history(master.grade_history, history_rows)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.history import Recorded, credit_apply_reason, record_history
+from keyacct_xl.analytics.history import APPLY_NO, Recorded, credit_apply_reason, next_apply_no, record_history
 from keyacct_xl.analytics.policy import CreditPolicy, with_settings
 from keyacct_xl.analytics.undo_grades import FIELDS, Change
 from keyacct_xl.i18n import Lang
@@ -233,6 +233,7 @@ def apply_credit_terms(
         .drop_duplicates("customer_id")
         .set_index("customer_id")
     )
+    number = next_apply_no(master.grade_history)  # this apply's rows, undone together and apart from any other's
     rows = [
         {
             "year": applied_at.year,
@@ -248,6 +249,7 @@ def apply_credit_terms(
             "reason": credit_apply_reason(current.at[c.customer_id, "credit_grade"]).render(master.lang),
             "approved_by": approved_by,
             "applied_at": applied_at,
+            APPLY_NO: number,
         }
         for c in moved.itertuples()
     ]

@@ -9,6 +9,10 @@ message "credit terms of grade {grade}" and its undo "undo of the credit terms o
 the row's own ``credit_after``; a row whose reason is one of them in any language of the catalog is that command's
 (``written_by``), whatever language the master had when it was written. Their wording is therefore part of the
 GradeHistory format: changing it would leave the rows already written unrecognised.
+
+Each run of either command numbers its rows (``apply_no``, one more than the highest in the table), and an undo's
+rows carry the number of the apply they take back: two applies of one day are two steps, undone one at a time.
+Rows written before the column existed hold no number; ``applies`` tells them apart as they always were.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import pandas as pd
 from keyacct_xl.i18n import LANGS
 from keyacct_xl.messages import Message, msg
 from keyacct_xl.parsing import is_blank
+
+APPLY_NO = "apply_no"  # the GradeHistory column numbering the applies
 
 # What a row's decision is: when one of these differs from the latest row of the same year and customer, the
 # change is recorded as a new row.
@@ -64,6 +70,8 @@ def record_history(history: pd.DataFrame, rows: list[dict[str, Any]]) -> Recorde
             corrected += 1
         new_rows.append(row)
     if new_rows:
+        if APPLY_NO not in history.columns:  # a frame built before the column (the demo's): numbers kept all the same
+            history = history.assign(**{APPLY_NO: pd.Series(pd.NA, index=history.index, dtype="Int64")})
         extra = pd.DataFrame(new_rows).reindex(columns=history.columns).astype(history.dtypes.to_dict())
         history = pd.concat([history, extra], ignore_index=True)
     return Recorded(history, len(new_rows) - corrected, corrected)
@@ -93,3 +101,27 @@ def written_by(history: pd.DataFrame, reason: Callable[[object], Message]) -> np
             texts[key] = {reason(key).render(lang) for lang in LANGS}
         marked[i] = isinstance(text, str) and text.strip() in texts[key]
     return marked
+
+
+def apply_numbers(history: pd.DataFrame) -> pd.Series:
+    """Each row's apply number as a nullable integer (NA: a row written before applies were numbered)."""
+    if APPLY_NO not in history.columns:
+        return pd.Series(pd.NA, index=history.index, dtype="Int64")
+    return pd.to_numeric(history[APPLY_NO], errors="coerce").round().astype("Int64")
+
+
+def next_apply_no(history: pd.DataFrame) -> int:
+    """The number of the next apply: one more than the highest GradeHistory holds, 1 for the first."""
+    numbers = apply_numbers(history).dropna()
+    return int(numbers.max()) + 1 if len(numbers) else 1
+
+
+def applies(rows: pd.DataFrame, unnumbered: Callable[[pd.DataFrame], list[pd.DataFrame]]) -> list[pd.DataFrame]:
+    """``rows`` (one command's rows of GradeHistory) cut into the applies that wrote them, oldest first: the rows
+    written before applies were numbered, as ``unnumbered`` tells them apart, then one apply per number."""
+    numbers = apply_numbers(rows)
+    older = rows[numbers.isna().to_numpy(dtype=bool)]
+    found = unnumbered(older) if len(older) else []
+    for number in sorted(numbers.dropna().unique()):
+        found.append(rows[(numbers == number).to_numpy(dtype=bool, na_value=False)])
+    return found

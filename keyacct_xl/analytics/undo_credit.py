@@ -1,24 +1,33 @@
 """``credit apply --undo``: the credit limits and payment terms the last ``credit apply`` changed, put back.
 
-The last credit apply's rows are found by their reason (history.py, ``written_by``): the latest row credit apply
-wrote and the rows of the same date written with it (one run appends its rows together, each customer once and in
-the order of Customers; two runs of one date whose rows follow on in that order cannot be told apart and are taken
-back together). Each row holds a customer's limit and terms before and after the apply. The undo puts the values
-before back where Customers still hold the values after, and records the undo as one more GradeHistory row per
-customer under the apply's year (rows are never rewritten); a customer changed since (a limit set by hand, a later
-grade apply) is left as it is and listed, and one already put back is not touched, so a second undo changes nothing.
-The grade and credit grade are not credit apply's and are never changed.
+Each credit apply numbers its rows (``apply_no``, history.py), so the undo takes back the last apply and a second
+undo the one before it, even two applies of one day. Rows written before the numbers are found by their reason
+(history.py, ``written_by``) and cut into runs as they always were: the rows of one date that follow on, each
+customer once and in the order of Customers (two runs of one date whose rows follow on in that order cannot be told
+apart and are taken back together). Each row holds a customer's limit and terms before and after the apply. The
+undo puts the values before back where Customers still hold the values after, and records the undo as one more
+GradeHistory row per customer under the apply's year and number (rows are never rewritten). The last apply is the
+latest one some customer still holds: an apply whose customers all hold again what they held before it (undone, or
+put back by hand) is passed over. A customer changed since (a limit set by hand, a later grade apply) is left as it
+is and listed. The grade and credit grade are not credit apply's and are never changed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, record_history, written_by
+from keyacct_xl.analytics.history import (
+    APPLY_NO,
+    applies,
+    apply_numbers,
+    credit_apply_reason,
+    credit_undo_reason,
+    record_history,
+    written_by,
+)
 from keyacct_xl.analytics.undo_grades import FIELDS, Change, put_back
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
@@ -64,38 +73,73 @@ class TermsUndone:
         return "\n".join(lines)
 
 
-def last_credit_apply(history: pd.DataFrame, order: dict[str, int]) -> pd.DataFrame:
-    """The GradeHistory rows of the last credit apply: its latest row and the rows of the same date just before it
-    that the same run wrote. A run writes each customer once, in the order of Customers (``order``: id -> row), so
-    a customer met again, or one that comes later in Customers, belongs to an earlier run."""
-    marked = written_by(history, credit_apply_reason)
-    found = np.flatnonzero(marked)
-    if not len(found):
-        return history.iloc[:0]
-    last = int(found[-1])
-    dates, ids = history["applied_at"].to_numpy(), history["customer_id"].astype(str).str.strip().to_numpy()
-    first, seen = last, {ids[last]}
-    while first > 0 and marked[first - 1] and _same_date(dates[first - 1], dates[last]):
-        earlier, later = ids[first - 1], ids[first]
-        if earlier in seen or order.get(earlier, -1) > order.get(later, len(order)):
-            break
-        first -= 1
-        seen.add(earlier)
-    return history.iloc[first : last + 1]
+def credit_applies(history: pd.DataFrame, order: dict[str, int]) -> list[pd.DataFrame]:
+    """The GradeHistory rows of each credit apply, oldest first (``order``: Customers' id -> row)."""
+    history = history.reset_index(drop=True)  # positions tell which rows follow on
+    return applies(history[written_by(history, credit_apply_reason)], lambda older: _runs(older, order))
+
+
+def _runs(older: pd.DataFrame, order: dict[str, int]) -> list[pd.DataFrame]:
+    """Rows credit apply wrote before applies were numbered, cut into its runs from the last one back: a run is the
+    rows of one date that follow on in GradeHistory; it writes each customer once, in the order of Customers, so a
+    customer met again, or one that comes later in Customers, belongs to an earlier run."""
+    positions, dates = older.index.to_numpy(), older["applied_at"].to_numpy()
+    ids = older["customer_id"].astype(str).str.strip().to_numpy()
+    runs, last = [], len(older) - 1
+    while last >= 0:
+        first, seen = last, {ids[last]}
+        while first > 0 and positions[first - 1] == positions[first] - 1 and _same_date(dates[first - 1], dates[last]):
+            earlier, later = ids[first - 1], ids[first]
+            if earlier in seen or order.get(earlier, -1) > order.get(later, len(order)):
+                break
+            first -= 1
+            seen.add(earlier)
+        runs.append(older.iloc[first : last + 1])
+        last = first - 1
+    return runs[::-1]
 
 
 def _same_date(a: Any, b: Any) -> bool:
     return bool(pd.isna(a) and pd.isna(b)) or bool(a == b)
 
 
+@dataclass(frozen=True)
+class _TakenBack:
+    """One credit apply taken back from a copy of Customers: the copy, what changed, the undo's GradeHistory rows."""
+
+    customers: pd.DataFrame
+    undone: TermsUndone
+    history_rows: tuple[dict[str, Any], ...]
+
+
 def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd.Timestamp) -> TermsUndone:
     """Put back, in ``master`` (in memory), the limits and terms Customers held before the last credit apply."""
     require_unique_ids(master, msg("credit apply --undo"))  # which of two rows of an id would be put back?
-    customers = master.customers.copy()
-    position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str).str.strip())}
-    rows = last_credit_apply(master.grade_history, position)
-    if rows.empty:
+    position = {cid: i for i, cid in enumerate(master.customers["customer_id"].astype(str).str.strip())}
+    taken: _TakenBack | None = None
+    for rows in reversed(credit_applies(master.grade_history, position)):
+        attempt = _take_back(master, rows, position, approved_by, applied_at)
+        if taken is None or attempt.undone.changes:
+            taken = attempt  # the latest apply, unless an earlier one is the last still held
+        if attempt.undone.changes:
+            break
+    if taken is None:
         return TermsUndone(None, (), (), ())
+    if not taken.undone.changes:
+        return taken.undone
+    master.customers = taken.customers
+    master.grade_history = record_history(master.grade_history, list(taken.history_rows)).history
+    return replace(taken.undone, tables=("Customers", "GradeHistory"))
+
+
+def _take_back(
+    master: Master, rows: pd.DataFrame, position: dict[str, int], approved_by: str | None, applied_at: pd.Timestamp
+) -> _TakenBack:
+    """The credit apply whose GradeHistory rows are ``rows`` taken back from a copy of Customers, where they still
+    hold what it wrote."""
+    customers = master.customers.copy()
+    numbers = apply_numbers(rows)
+    number = None if numbers.isna().all() else int(numbers.dropna().iloc[0])
     labels = {column: label for column, _, _, label in FIELDS}
     changes, changed_since, history_rows = [], [], []
     for row in rows.to_dict("records"):
@@ -114,13 +158,11 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
             continue
         name = customers["name"].iloc[i]
         changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
-        history_rows.append(_history_row(row, customers.iloc[i], now, approved_by, applied_at, master.lang))
-    tables: tuple[str, ...] = ()
-    if changes:
-        master.customers = customers
-        master.grade_history = record_history(master.grade_history, history_rows).history
-        tables = ("Customers", "GradeHistory")
-    return TermsUndone(pd.Timestamp(rows["applied_at"].iloc[-1]), tables, tuple(changes), tuple(changed_since))
+        undo = _history_row(row, customers.iloc[i], now, approved_by, applied_at, master.lang)
+        history_rows.append({**undo, APPLY_NO: number})
+    applied_on = pd.Timestamp(rows["applied_at"].iloc[-1])
+    undone = TermsUndone(applied_on, (), tuple(changes), tuple(changed_since))
+    return _TakenBack(customers, undone, tuple(history_rows))
 
 
 def _history_row(

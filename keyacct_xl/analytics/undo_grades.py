@@ -1,13 +1,16 @@
 """``grade apply --undo``: a year's applied grades, credit grades, limits and terms taken back out of Customers.
 
 GradeHistory holds every applied decision with its values before and after (keyacct_xl/analytics/history.py). The
-undo takes back the year's last apply (its rows of the latest date; an earlier meeting's apply of the same year stays):
-a customer's first row of it holds what Customers held before it, its latest row what it wrote. The undo puts the
-first row's values back where Customers still hold the latest row's, and
-records the undo as one more row of the year (rows are never rewritten), so applying the review again is one more
-row too. A customer changed since (a limit set by hand, a later credit apply) is left as it is and listed; the
-upgrade and support plans are not in GradeHistory and are kept. The rows ``credit apply`` and its undo wrote are
-not the grading's: they are left to ``credit apply --undo`` (undo_credit.py).
+undo takes back the year's last apply, and a second undo the one before it: each apply numbers its rows
+(``apply_no``), so two applies of one day are two steps; rows written before the numbers are told apart by their
+date, as they always were. A customer's first row of the apply holds what Customers held before it, its latest row
+what it wrote. The undo puts the first row's values back where Customers still hold the latest row's, and records
+the undo as one more row of the year under the apply's number (rows are never rewritten), so applying the review
+again is one more row too. The last apply is the latest one some customer still holds: an apply whose customers all
+hold again what they held before it (undone, or put back by hand) is passed over. A customer changed since (a limit
+set by hand, a later credit apply) is left as it is and listed; the upgrade and support plans are not in
+GradeHistory and are kept. The rows ``credit apply`` and its undo wrote are not the grading's: they are left to
+``credit apply --undo`` (undo_credit.py).
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, record_history, written_by
+from keyacct_xl.analytics.history import (
+    APPLY_NO,
+    applies,
+    apply_numbers,
+    credit_apply_reason,
+    credit_undo_reason,
+    record_history,
+    written_by,
+)
 from keyacct_xl.i18n import LANGS, Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
@@ -123,8 +134,20 @@ def _first_and_latest(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[Any, An
     return found
 
 
+@dataclass(frozen=True)
+class _TakenBack:
+    """One apply taken back from a copy of Customers: the copy, each customer put back, those changed since, the
+    undo's GradeHistory rows, the customers whose plans were kept."""
+
+    customers: pd.DataFrame
+    changes: tuple[Change, ...]
+    changed_since: tuple[str, ...]
+    history_rows: tuple[dict[str, Any], ...]
+    plans_kept: int
+
+
 def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
-    """Put back, in ``master`` (in memory), what Customers held before ``year``'s grades were applied."""
+    """Put back, in ``master`` (in memory), what Customers held before ``year``'s last grade apply."""
     require_unique_ids(master, msg("grade apply --undo"))  # which of two rows of an id would be put back?
     history = master.grade_history
     # credit apply's rows and its undo's are taken back by credit apply --undo, not here (history.py, written_by)
@@ -135,18 +158,44 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
         & ~credit
         & ~undos.to_numpy(dtype=bool)
     ]
+    dated = pd.to_datetime(of_year["applied_at"], errors="coerce").notna().to_numpy(dtype=bool)
+    if dated.any():  # rows without a date (a grade table a rep sent in) are no apply's, as they never were
+        of_year = of_year[dated]
+    taken: _TakenBack | None = None
+    for rows in reversed(applies(of_year, _by_date)):
+        attempt = _take_back(master, year, rows, approved_by, applied_at)
+        if taken is None or attempt.changes:
+            taken = attempt  # the latest apply, unless an earlier one is the last still held
+        if attempt.changes:
+            break
+    if taken is None or not taken.changes:
+        return GradesUndone(year, (), (), taken.changed_since if taken else (), 0)
+    master.customers = taken.customers
+    master.grade_history = record_history(master.grade_history, list(taken.history_rows)).history
+    return GradesUndone(year, ("Customers", "GradeHistory"), taken.changes, taken.changed_since, taken.plans_kept)
+
+
+def _take_back(
+    master: Master, year: int, rows: pd.DataFrame, approved_by: str | None, applied_at: pd.Timestamp
+) -> _TakenBack:
+    """The apply whose GradeHistory rows are ``rows`` taken back from a copy of Customers, where they still hold
+    what it wrote."""
     by_customer: dict[str, list[dict[Any, Any]]] = {}
-    for row in _last_apply(of_year).to_dict("records"):
+    numbers = apply_numbers(rows)
+    number = None if numbers.isna().all() else int(numbers.dropna().iloc[0])
+    for row in rows.to_dict("records"):
         by_customer.setdefault(str(row["customer_id"]), []).append(row)
     customers = master.customers.copy()
     position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str))}
-    changes, changed_since, history_rows, plans_kept = [], [], [], 0
-    for cid, rows in by_customer.items():
+    labels = {column: label for column, _, _, label in FIELDS}
+    changes, changed_since, plans_kept = [], [], 0
+    history_rows: list[dict[str, Any]] = []
+    for cid, customer_rows in by_customer.items():
         if cid not in position:  # removed from Customers since: nothing to put back, and said so
             changed_since.append(cid)
             continue
         i = position[cid]
-        values = _first_and_latest(rows)
+        values = _first_and_latest(customer_rows)
         now = {column: customers[column].iloc[i] for column in values}
         moved = put_back(
             customers, i, {c: first for c, (first, _) in values.items()}, {c: v for c, (_, v) in values.items()}
@@ -155,17 +204,12 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
             changed_since.append(cid)
         if not moved:
             continue
-        labels = {column: label for column, _, _, label in FIELDS}
         name = customers["name"].iloc[i] if "name" in customers else None
         changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
         plans_kept += any(not is_blank(customers[p].iloc[i]) for p in PLANS if p in customers)
-        history_rows.append(_history_row(year, cid, now, {c: b for c, _, b in moved}, approved_by, applied_at, master))
-    tables: list[str] = []
-    if changes:
-        master.customers = customers
-        master.grade_history = record_history(master.grade_history, history_rows).history
-        tables = ["Customers", "GradeHistory"]
-    return GradesUndone(year, tuple(tables), tuple(changes), tuple(changed_since), plans_kept)
+        undo = _history_row(year, cid, now, {c: b for c, _, b in moved}, approved_by, applied_at, master)
+        history_rows.append({**undo, APPLY_NO: number})
+    return _TakenBack(customers, tuple(changes), tuple(changed_since), tuple(history_rows), plans_kept)
 
 
 def undo_reason(year: int) -> Message:
@@ -178,13 +222,13 @@ def _undo_reasons(year: int) -> set[str]:
     return {undo_reason(year).render(lang) for lang in LANGS}
 
 
-def _last_apply(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows the year's last apply wrote: those of its latest date (every row when none is dated). An earlier
-    apply of the same year (an earlier meeting's decisions) is not taken back with it."""
+def _by_date(rows: pd.DataFrame) -> list[pd.DataFrame]:
+    """Rows written before applies were numbered, one apply per date, oldest first (all of them one apply when none
+    is dated): two applies of one day written then cannot be told apart."""
     dates = pd.to_datetime(rows["applied_at"], errors="coerce")
     if not dates.notna().any():
-        return rows
-    return rows[(dates == dates.max()).to_numpy(dtype=bool)]
+        return [rows]
+    return [rows[(dates == day).to_numpy(dtype=bool)] for day in sorted(dates.dropna().unique())]
 
 
 def _history_row(

@@ -35,7 +35,10 @@ HELP: dict[str, Message] = {
     "--amount": msg("check: the order amount"),
     "--approved-by": msg("apply: who approved the terms (GradeHistory)"),
     "--date": msg("apply: the date the terms take effect (default: today)"),
-    "--undo": msg("apply: put back the limits and terms the last credit apply changed, where they still hold"),
+    "--undo": msg(
+        "apply: put back the limits and terms the last credit apply changed, where they still hold (again: the "
+        "apply before it)"
+    ),
 }
 
 

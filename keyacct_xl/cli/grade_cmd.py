@@ -33,7 +33,8 @@ HELP: dict[str, Message] = {
     "--approved-by": msg("apply: who approved the grades (GradeHistory)"),
     "--date": msg("apply: the date the grades take effect (default: today)"),
     "--undo": msg(
-        "apply: put back the grades, credit grades, limits and terms the review's year changed, where they still hold"
+        "apply: put back the grades, credit grades, limits and terms the review year's last apply changed, where they "
+        "still hold (again: the apply before it)"
     ),
     "--by-region": msg("also write each region's pre-filled credit evaluation forms into this folder"),
     "--seed": msg("the seed of the spot check's random draw (default: the year)"),

@@ -1,5 +1,5 @@
 """``keyacct-xl master``: create an empty master, check one (rows and references), export without sensitive data,
-record the listings the sales imply."""
+record the listings the sales imply (``master listings MASTER --undo``: the last run's rows taken back out)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.export import export_master, key_path, pseudonym_key
 from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.model import Master
-from keyacct_xl.master.products import record_sales_listings
+from keyacct_xl.master.products import record_sales_listings, undo_sales_listings
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.writer import save_master
@@ -46,6 +46,7 @@ HELP: dict[str, Message] = {
         "(keyed hash); implies --without-sensitive"
     ),
     "listings": msg("add to the Listings table the listings the sales imply (a first sale lists a product)"),
+    "--undo": msg("remove the Listings rows the last run added (a row a person typed or changed is never removed)"),
     "--key": msg(
         "the pseudonym key file (default: MASTER.pseudonym-key beside the master, created on first use; keep "
         "it, never share it)"
@@ -80,6 +81,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     export.set_defaults(func=_export)
     listings = actions.add_parser("listings", parents=[common], help=HELP["listings"].render(lang))
     listings.add_argument("path", type=Path)
+    listings.add_argument("--undo", action="store_true", help=HELP["--undo"].render(lang))
     listings.set_defaults(func=_listings)
 
 
@@ -119,6 +121,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _listings(args: argparse.Namespace) -> int:
+    if args.undo:
+        print(undo_sales_listings(args.path).summary(args.lang))
+        return 0
     update = record_sales_listings(args.path)
     print(
         tr(

@@ -63,7 +63,7 @@ def grade_years(
     influence = profiles["influence"].to_numpy()
     rows = []
     grade_prev = credit_prev = None
-    for year, when in GRADING_DAYS.items():
+    for number, (year, when) in enumerate(GRADING_DAYS.items(), start=1):
         sales = yearly_sales(transactions, ids, year)
         credit = credit_grades(profiles["payer"].to_numpy(), stop, when, rng)
         level = policy_grades(sales_grades(sales, settings), credit, influence, sales, a_min)
@@ -89,6 +89,7 @@ def grade_years(
                     "reason": reasons[graded],
                     "approved_by": manager,
                     "applied_at": when + pd.Timedelta(days=4),
+                    "apply_no": number,  # each year's review one apply
                 }
             )
         )

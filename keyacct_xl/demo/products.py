@@ -67,6 +67,7 @@ def listing_history(transactions: pd.DataFrame, lang: Lang) -> pd.DataFrame:
             "listed_date": spans["listed_date"].to_numpy(),
             "delisted_date": delisted.to_numpy(),
             "source": np.where(delisted.notna(), SOURCE_CHECK.render(lang), SOURCE_SALES.render(lang)).astype(object),
+            "run_no": pd.array([pd.NA] * len(spans), dtype="Int64"),  # kept before any run of master listings
         }
     ).sort_values(["listed_date", "customer_id", "product_code"], kind="stable", ignore_index=True)
 

@@ -4,6 +4,11 @@ factory price, and the listings sales imply.
 A customer's first sale of a product lists it there (DOMAIN.md, form 16: a SKU is "in the store" once the store
 has bought it); a product delisted and bought again is listed again from that sale. Listings reported on a check
 keep their own dates; sales only add what no listing covers.
+
+``master listings`` appends those rows and never changes a row already there; each run numbers the rows it adds
+(``run_no``: one more than the highest in the table), so ``--undo`` removes exactly the last run's rows, and a
+second undo the run's before it. A row a person typed has no number and is never removed; a run's row a person
+changed since (a delisting date, another source, a note beside it) is kept and named.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.i18n import Lang
+from keyacct_xl.fileio import master_write_lock
+from keyacct_xl.i18n import LANGS, Lang
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.reader import load_master, read_present_tables
 from keyacct_xl.master.schema import LISTINGS, PRODUCTS, TableSchema
 from keyacct_xl.master.writer import write_tables
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import listing, msg, tr
+from keyacct_xl.parsing import is_blank
 
 SOURCE_SALES = msg("first sale")  # the Listings source of a listing a sale implies
 _OFF_SALE = frozenset({"否", "no", "n", "false", "停售"})
@@ -141,25 +148,44 @@ def stocked(listings: pd.DataFrame, on: pd.Timestamp) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class ListingsUpdate:
-    """What recording the sales' listings did: the Listings rows before and the rows added."""
+    """What recording the sales' listings did: the Listings rows before, the rows added and the run's number."""
 
     path: Path
     before: int
     added: int
+    run_no: int | None = None  # None: nothing added, no run recorded
+
+
+def run_numbers(listings: pd.DataFrame) -> pd.Series:
+    """Each Listings row's run of ``master listings`` (NA: a row a person typed, or one written before the runs
+    were numbered)."""
+    if "run_no" not in listings.columns:
+        return pd.Series(pd.NA, index=listings.index, dtype="Int64")
+    return pd.to_numeric(listings["run_no"], errors="coerce").round().astype("Int64")
+
+
+def _read_listings(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Products, Listings and Listings' headers as the master at ``path`` holds them (empty tables when absent)."""
+    read = read_present_tables(path, (PRODUCTS, LISTINGS))
+    products = read[PRODUCTS].frame if PRODUCTS in read else empty_frame(PRODUCTS)
+    if LISTINGS in read:
+        return products, read[LISTINGS].frame, dict(read[LISTINGS].headers)
+    return products, empty_frame(LISTINGS), {}
 
 
 def record_sales_listings(path: str | Path) -> ListingsUpdate:
-    """Append to the master's Listings table the listings its sales imply (``listings_from_sales``); the rows
-    already there are kept as they are, so running it again adds nothing."""
+    """Append to the master's Listings table the listings its sales imply (``listings_from_sales``), numbered as
+    one run; the rows already there are kept as they are, so running it again adds nothing."""
     path = Path(path)
-    master = load_master(path)
-    read = read_present_tables(path, (PRODUCTS, LISTINGS))
-    products = read[PRODUCTS].frame if PRODUCTS in read else empty_frame(PRODUCTS)
-    listings, headers = empty_frame(LISTINGS), dict[str, str]()
-    if LISTINGS in read:
-        listings, headers = read[LISTINGS].frame, read[LISTINGS].headers
-    implied = listings_from_sales(master.transactions, products, listings, lang=master.lang)
-    if not implied.empty:
+    with master_write_lock(path):  # no other run may change Listings between reading and saving
+        master = load_master(path)
+        products, listings, headers = _read_listings(path)
+        implied = listings_from_sales(master.transactions, products, listings, lang=master.lang)
+        if implied.empty:
+            return ListingsUpdate(path, len(listings), 0)
+        numbers = run_numbers(listings).dropna()
+        run = int(numbers.max()) + 1 if len(numbers) else 1
+        implied["run_no"] = pd.array([run] * len(implied), dtype="Int64")
         combined = pd.concat([listings, implied], ignore_index=True) if len(listings) else implied
         write_tables(
             path,
@@ -168,4 +194,95 @@ def record_sales_listings(path: str | Path) -> ListingsUpdate:
             headers={LISTINGS.name: headers},
             unchanged_rows={LISTINGS.name: len(listings)},
         )
-    return ListingsUpdate(path, len(listings), len(implied))
+    return ListingsUpdate(path, len(listings), len(implied), run)
+
+
+@dataclass(frozen=True)
+class ListingsUndone:
+    """What ``master listings --undo`` did: the run taken back (None: no row carries a run), each row removed and
+    each row of the run kept because a person changed it since, as (customer, product, listed date)."""
+
+    path: Path
+    run_no: int | None
+    removed: tuple[tuple[str, str, pd.Timestamp | None], ...]
+    kept: tuple[tuple[str, str, pd.Timestamp | None], ...]
+
+    def summary(self, lang: Lang) -> str:
+        """A line with the count, a line per row removed, then the rows kept."""
+        if self.run_no is None:
+            return tr(lang, "nothing to undo: no Listings row was added by keyacct-xl master listings")
+        lines = [
+            tr(
+                lang,
+                "Listings: {count:,} row(s) of run {run} removed → {path}",
+                count=len(self.removed),
+                run=self.run_no,
+                path=self.path,
+            )
+        ]
+        shown = LISTINGS.column("listed_date").header(lang)
+        lines += [f"  {cid} {code}: {shown} {_day(day)}" for cid, code, day in self.removed]
+        if self.kept:
+            lines.append(
+                tr(
+                    lang,
+                    "{count:,} row(s) of the run kept, changed since it added them: {rows}",
+                    count=len(self.kept),
+                    rows=listing([f"{cid} {code}" for cid, code, _ in self.kept[:10]]),
+                )
+            )
+        return "\n".join(lines)
+
+
+def _day(value: pd.Timestamp | None) -> str:
+    return "-" if value is None or pd.isna(value) else str(pd.Timestamp(value).date())
+
+
+def _as_written(rows: pd.DataFrame) -> pd.Series:
+    """Whether each row of a run still holds only what the run wrote: not delisted, its source the sales', nothing
+    typed beside it (a column the table has beyond the schema's)."""
+    sources = {SOURCE_SALES.render(lang) for lang in LANGS}
+    untouched = rows["delisted_date"].isna() & rows["source"].map(lambda v: isinstance(v, str) and v.strip() in sources)
+    extra = [c for c in rows.columns if c not in LISTINGS.keys]
+    for column in extra:
+        untouched &= rows[column].map(is_blank)
+    return untouched.astype(bool)
+
+
+def undo_sales_listings(path: str | Path) -> ListingsUndone:
+    """``master listings --undo``: the rows the last run added, taken back out of the master's Listings where they
+    still hold what the run wrote (a run whose rows were all changed since is passed over for the one before);
+    saved with a backup only when a row is removed."""
+    path = Path(path)
+    with master_write_lock(path):  # no other run may change Listings between reading and saving
+        _, listings, headers = _read_listings(path)
+        numbers = run_numbers(listings)
+        if numbers.isna().all():
+            return ListingsUndone(path, None, (), ())
+        as_written = _as_written(listings).to_numpy()
+        candidates = [(int(run), of_run, of_run & as_written) for run, of_run in _runs(numbers)]
+        run, of_run, removable = next((c for c in candidates if c[2].any()), candidates[0])
+        if removable.any():
+            lang = load_master(path, history=False).lang
+            write_tables(
+                path,
+                {LISTINGS: listings[~removable].reset_index(drop=True)},
+                lang=lang,
+                headers={LISTINGS.name: headers},
+            )
+    return ListingsUndone(path, run, _keys(listings[removable]), _keys(listings[of_run & ~removable]))
+
+
+def _runs(numbers: pd.Series) -> list[tuple[int, np.ndarray]]:
+    """Each run's number and which rows it added, the last run first."""
+    return [
+        (int(run), (numbers == run).to_numpy(dtype=bool, na_value=False))
+        for run in sorted(numbers.dropna().unique(), reverse=True)
+    ]
+
+
+def _keys(rows: pd.DataFrame) -> tuple[tuple[str, str, pd.Timestamp | None], ...]:
+    return tuple(
+        (str(cid), str(code), None if pd.isna(day) else pd.Timestamp(day))
+        for cid, code, day in zip(rows["customer_id"], rows["product_code"], rows["listed_date"])
+    )

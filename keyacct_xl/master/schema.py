@@ -323,6 +323,10 @@ GRADE_HISTORY = TableSchema(
         _c("reason", "原因", "Reason", "text", "理由|说明", width=40),
         _c("approved_by", "批准人", "Approved By", "text", "审批人|核准", width=8),
         _c("applied_at", "生效日期", "Applied At", "date", "执行日期", width=11),
+        # Which apply wrote the row (grade apply and credit apply count on from 1; an undo's rows carry the number
+        # of the apply they take back), so two applies of one day are undone one at a time. Rows written before
+        # the column existed hold none: they are told apart by their date.
+        _c("apply_no", "应用序号", "Apply No.", "int", "应用批次|Apply Number", width=8),
     ),
 )
 
@@ -362,6 +366,9 @@ LISTINGS = TableSchema(
         _c("listed_date", "进店日期", "Listed On", "date", "上架日期|Listed Date", width=11),
         _c("delisted_date", "下架日期", "Delisted On", "date", "撤柜日期|Delisted Date", width=11),
         _c("source", "来源", "Source", "text", "依据|Source of Listing", width=10),
+        # The run of ``master listings`` that added the row (1, 2, ...), so ``--undo`` removes exactly the last run's
+        # rows; blank on a row a person typed or a check reported.
+        _c("run_no", "生成批次", "Run No.", "int", "批次|Run Number", width=8),
     ),
     required=False,
 )

@@ -1,0 +1,165 @@
+"""Each grade apply and credit apply is its own undoable step, even two on one day: an undo takes back the last apply,
+a second undo the one before it, from the command line and the ribbon alike; a master written before applies were
+numbered (GradeHistory without 应用序号) still loads and undoes by date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.utils import column_index_from_string, get_column_letter
+from test_analytics_cli import _type_final_grade
+from test_analytics_cli import small_master as graded_master
+from test_credit_terms import small_master as credit_master
+
+from keyacct_xl.bridge.base import ActionOptions, FileBridge
+from keyacct_xl.cli.main import main
+from keyacct_xl.macros import run_action
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.settings import settings_from
+from keyacct_xl.master.writer import save_master
+
+COLUMNS = ["grade", "credit_grade", "credit_limit", "payment_terms_days"]
+HISTORY_SHEET = "等级历史"
+
+
+def _customers(path: Path) -> pd.DataFrame:
+    return load_master(path).customers.set_index("customer_id")[COLUMNS]
+
+
+def _run(path: Path, via: str, command: str, *, undo: bool, date: str) -> str:
+    """``grade apply`` or ``credit apply`` (with ``--undo``) as the command line or the ribbon's button runs it;
+    its summary in English."""
+    if via == "cli":
+        words = [command, "apply", str(path), "--date", date, "--lang", "en", *(["--undo"] if undo else [])]
+        assert main(words) == 0
+        return ""
+    action = {
+        ("grade", False): "apply_grades",
+        ("grade", True): "undo_grades",
+        ("credit", False): "apply_credit_terms",
+        ("credit", True): "undo_credit_terms",
+    }[command, undo]
+    return run_action(action, FileBridge(path), ActionOptions(as_of=date)).en
+
+
+def _set_terms_b(path: Path, days: int) -> None:
+    """Finance changes the payment terms of credit grade B in Settings, as a person would."""
+    master = load_master(path)
+    master.settings = settings_from({"payment_terms_b": days})
+    save_master(master, path, tables=["Settings"])
+
+
+@pytest.mark.parametrize("via", ["cli", "ribbon"])
+def test_two_grade_applies_on_one_day_are_undone_one_at_a_time(tmp_path: Path, via: str, capsys) -> None:
+    path = save_master(graded_master(), tmp_path / "master.xlsx", backup=False)
+    original = _customers(path)
+    assert main(["grade", str(path), "--year", "2025"]) == 0
+    _type_final_grade(path, "C3", "A")
+    _run(path, via, "grade", undo=False, date="2025-12-28")
+    after_first = _customers(path)
+    # The manager corrects the review the same day and applies again.
+    _type_final_grade(path, "C3", "VIP")
+    _run(path, via, "grade", undo=False, date="2025-12-28")
+    assert _customers(path).loc["C3", "grade"] == "VIP"
+    capsys.readouterr()
+    shown = _run(path, via, "grade", undo=True, date="2025-12-28") or capsys.readouterr().out
+    assert "2025 grades undone for 1 customer(s)\n  C3 丙超市: grade VIP → A" in shown
+    pd.testing.assert_frame_equal(_customers(path), after_first)
+    shown = _run(path, via, "grade", undo=True, date="2025-12-28") or capsys.readouterr().out
+    assert "2025 grades undone for 4 customer(s)" in shown and "C3 丙超市: grade A → B" in shown
+    pd.testing.assert_frame_equal(_customers(path), original)
+    # Each apply's rows carry its number, each undo's the number of the apply it took back, under a zh header.
+    history = load_master(path).grade_history
+    assert history["apply_no"].tolist() == [1, 1, 1, 1, 2, 2, 1, 1, 1, 1]
+    assert history["reason"].iloc[5:].str.startswith("撤销").all()
+    assert "应用序号" in [cell.value for cell in openpyxl.load_workbook(path)[HISTORY_SHEET][1]]
+
+
+@pytest.mark.parametrize("via", ["cli", "ribbon"])
+def test_two_credit_applies_on_one_day_are_undone_one_at_a_time(tmp_path: Path, via: str, capsys) -> None:
+    path = save_master(credit_master(), tmp_path / "master.xlsx", backup=False)
+    original = _customers(path)
+    _run(path, via, "credit", undo=False, date="2026-03-31")
+    after_first = _customers(path)
+    _set_terms_b(path, 40)
+    _run(path, via, "credit", undo=False, date="2026-03-31")  # the same day: C2's terms 45 -> 40
+    capsys.readouterr()
+    shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
+    assert "credit terms applied on 2026-03-31 undone for 1 customer(s)\n  C2 乙: payment terms (days) 40 → 45" in shown
+    pd.testing.assert_frame_equal(_customers(path), after_first)
+    shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
+    assert "credit terms applied on 2026-03-31 undone for 3 customer(s)" in shown
+    assert "  C2 乙: credit limit 200,000 → 1; payment terms (days) 45 → 15" in shown
+    pd.testing.assert_frame_equal(_customers(path), original)
+    shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
+    assert "undone for 0 customer(s)" in shown  # nothing left to take back
+    pd.testing.assert_frame_equal(_customers(path), original)
+
+
+def without_last_column(path: Path, sheet_name: str, table_name: str, header: str) -> None:
+    """Take the column ``header`` (the table's last) out of a table: the master as a release before it wrote it."""
+    book = openpyxl.load_workbook(path)
+    sheet = book[sheet_name]
+    table = sheet.tables[table_name]
+    assert table.tableColumns[-1].name == header
+    sheet.delete_cols(sheet.max_column)
+    table.tableColumns.pop()
+    start, end = table.ref.split(":")
+    letters = end.rstrip("0123456789")
+    table.ref = f"{start}:{get_column_letter(column_index_from_string(letters) - 1)}{end[len(letters) :]}"
+    if table.autoFilter is not None:
+        table.autoFilter.ref = table.ref
+    book.save(path)
+
+
+def _as_written_before_apply_numbers(path: Path) -> None:
+    without_last_column(path, HISTORY_SHEET, "GradeHistory", "应用序号")
+
+
+def test_a_master_written_before_apply_numbers_undoes_by_date(tmp_path: Path, capsys) -> None:
+    """GradeHistory rows without a number are told apart by their date, as before: the undo takes back the latest
+    date's apply, then the one before it; the undo's save gives the table its 应用序号 column."""
+    path = save_master(graded_master(), tmp_path / "master.xlsx", backup=False)
+    original = _customers(path)
+    assert main(["grade", str(path), "--year", "2025"]) == 0
+    _type_final_grade(path, "C3", "A")
+    assert main(["grade", "apply", str(path), "--date", "2025-12-28"]) == 0
+    after_first = _customers(path)
+    _type_final_grade(path, "C3", "VIP")
+    assert main(["grade", "apply", str(path), "--date", "2026-01-10"]) == 0
+    _as_written_before_apply_numbers(path)
+    old = load_master(path).grade_history
+    assert len(old) == 5 and old["apply_no"].isna().all()
+    capsys.readouterr()
+    assert main(["grade", "apply", str(path), "--undo", "--date", "2026-01-11", "--lang", "en"]) == 0
+    assert "2025 grades undone for 1 customer(s)\n  C3 丙超市: grade VIP → A" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(_customers(path), after_first)
+    history = load_master(path).grade_history
+    assert len(history) == 6 and history["apply_no"].isna().all()  # the apply it took back has no number either
+    assert "应用序号" in [cell.value for cell in openpyxl.load_workbook(path)[HISTORY_SHEET][1]]
+    assert main(["grade", "apply", str(path), "--undo", "--date", "2026-01-12", "--lang", "en"]) == 0
+    assert "2025 grades undone for 4 customer(s)" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(_customers(path), original)
+
+
+def test_a_master_written_before_apply_numbers_undoes_its_last_credit_apply(tmp_path: Path, capsys) -> None:
+    path = save_master(credit_master(), tmp_path / "master.xlsx", backup=False)
+    original = _customers(path)
+    assert main(["credit", "apply", str(path), "--date", "2026-03-31"]) == 0
+    after_first = _customers(path)
+    _set_terms_b(path, 40)
+    assert main(["credit", "apply", str(path), "--date", "2026-04-30"]) == 0
+    _as_written_before_apply_numbers(path)
+    capsys.readouterr()
+    assert main(["credit", "apply", str(path), "--undo", "--lang", "en"]) == 0
+    assert "credit terms applied on 2026-04-30 undone for 1 customer(s)" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(_customers(path), after_first)
+    assert main(["credit", "apply", str(path), "--undo", "--lang", "en"]) == 0
+    assert "credit terms applied on 2026-03-31 undone for 3 customer(s)" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(_customers(path), original)
+    # A new apply after the upgrade is numbered on from the table's highest number (none yet: 1).
+    assert main(["credit", "apply", str(path), "--date", "2026-05-01"]) == 0
+    assert load_master(path).grade_history["apply_no"].dropna().tolist() == [1, 1, 1]
