@@ -76,7 +76,7 @@ def _append(dst: zipfile.ZipFile, member: zipfile.ZipInfo, header: bytes, write:
     with dst._lock:  # the same lock ZipFile.writestr takes
         dst._writecheck(member)
         dst._didModify = True
-        if dst._seekable:
+        if getattr(dst, "_seekable", False):  # as writestr: where the last member ended
             dst.fp.seek(dst.start_dir)
         member.header_offset = dst.fp.tell()
         dst.fp.write(header)
