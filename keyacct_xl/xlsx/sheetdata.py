@@ -119,14 +119,16 @@ def _number_texts(values: np.ndarray) -> np.ndarray:
 
 
 def _numbers(chunk: pd.Series) -> np.ndarray:
-    if chunk.dtype == np.float64:  # what to_numeric would give back for it
+    """The chunk as floats, as to_numeric reads it (a column of floats as it is)."""
+    if chunk.dtype == np.float64:
         return chunk.to_numpy()
     return pd.to_numeric(chunk, errors="raise").to_numpy(dtype=float)
 
 
 def _date_texts(chunk: pd.Series) -> np.ndarray:
     """Each date's serial number (days since 1899-12-30) as ``_number`` writes it, None for a missing date."""
-    stamps = chunk if chunk.dtype.kind == "M" else pd.to_datetime(chunk, errors="raise")  # naive dates as they are
+    # A column of datetimes is taken as it is (to_datetime would give it back); others are read as dates first.
+    stamps = chunk if chunk.dtype.kind == "M" else pd.to_datetime(chunk, errors="raise")
     ns = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
     missing = stamps.isna().to_numpy()
     serials = np.full(len(ns), np.nan)
