@@ -373,14 +373,16 @@ def cell_columns(
     frame: pd.DataFrame, schema: TableSchema, found: Mapping[str, str], lang: Lang, styles: Mapping[str, int]
 ) -> list[CellColumn]:
     """The columns to write for ``frame``, in ``column_order``, each with its header, kind and style."""
-    known = set(schema.keys)
+    known, present = set(schema.keys), set(frame.columns)
+    blank = pd.Series([None] * len(frame), dtype=object)  # a schema column the frame lacks
     columns = []
     for label in column_order(frame, schema, found):
         col = schema.column(label) if label in known else None
         kind = col.kind if col else "text"
         header = found.get(label) or (col.header(lang) if col else label)
-        values = frame[label] if label in frame.columns else frame.index.to_series().map(lambda _: None)
-        columns.append(CellColumn(header, values.reset_index(drop=True), kind, styles[KIND_FORMATS[kind]]))
+        # The writers take values by position, so the frame's index is left as it is (no copy per column).
+        values = frame[label] if label in present else blank
+        columns.append(CellColumn(header, values, kind, styles[KIND_FORMATS[kind]]))
     return columns
 
 

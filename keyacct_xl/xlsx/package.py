@@ -21,8 +21,9 @@ from lxml import etree
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.messages import msg
+from keyacct_xl.xlsx.deflate import deflate_rendered
 from keyacct_xl.xlsx.ooxml import NS_CT, NS_MAIN, NS_PKG_REL, NS_REL, REL_CALC_CHAIN, REL_TABLE, parse_range
-from keyacct_xl.xlsx.rawcopy import SUPPORTED, copy_raw
+from keyacct_xl.xlsx.rawcopy import SUPPORTED, append_deflated, copy_raw
 from keyacct_xl.xlsx.xmlpart import PartError, parse_part, serialize_part
 
 # Caps against zip bombs: a master may be large, but not absurd, and not absurdly compressed.
@@ -262,9 +263,17 @@ def _write_part(dst: zipfile.ZipFile, name: str, content: bytes | PartWriter, da
     if isinstance(content, bytes):
         dst.writestr(info, content)
         return
-    # The part is rendered first (in memory up to a bound, then on disk) so its size is known: a ZIP64 extra
-    # field is written only when the part needs one, as Excel's strict zip reader expects (XlsxWriter does too).
+    # The part is spooled (in memory up to a bound, then on disk) before its header is written, so its size is
+    # known: a ZIP64 extra field is written only when the part needs one, as Excel's strict zip reader expects
+    # (XlsxWriter does too). What is spooled is the part deflated while it is rendered (keyacct_xl.xlsx.deflate),
+    # the bytes ZipFile.open would write for it; without the zipfile internals rawcopy relies on, the part itself.
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+        if SUPPORTED and getattr(dst, "_seekable", False):
+            deflated = deflate_rendered(content, spool)
+            info.CRC, info.file_size, info.compress_size = deflated.crc, deflated.size, deflated.compressed
+            spool.seek(0)
+            append_deflated(dst, info, spool, zip64=deflated.size > _ZIP64_LIMIT)
+            return
         content(spool)
         size = spool.tell()
         spool.seek(0)

@@ -9,13 +9,17 @@ way ZipFile.writestr writes one (local header, data, then its central-directory 
 from __future__ import annotations
 
 import copy
+import shutil
 import struct
 import zipfile
+from collections.abc import Callable
+from typing import IO
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _LOCAL_MAGIC = b"PK\x03\x04"
 _DATA_DESCRIPTOR = 0x08
 _ZIP64_EXTRA = 0x0001
+_COPY_CHUNK = 1024**2
 # The private zipfile pieces copy_raw relies on (CPython 3.10-3.13); without them parts are recompressed instead.
 SUPPORTED = hasattr(zipfile.ZipFile, "_writecheck") and hasattr(zipfile.ZipInfo, "FileHeader")
 
@@ -53,13 +57,30 @@ def copy_raw(src: zipfile.ZipFile, dst: zipfile.ZipFile, info: zipfile.ZipInfo) 
     member.extra = _without_zip64(info.extra)
     # A member once written with ZIP64 records says version 4.5 is needed; FileHeader raises it again if needed.
     member.create_version = member.extract_version = zipfile.DEFAULT_VERSION
+    _append(dst, member, member.FileHeader(), lambda fp: fp.write(data))
+
+
+def append_deflated(dst: zipfile.ZipFile, member: zipfile.ZipInfo, data: IO[bytes], zip64: bool) -> None:
+    """Append ``member`` (a new ZIP_DEFLATED entry with its CRC and sizes set) to ``dst`` with its compressed bytes
+    read from ``data``: the entry ``dst.open(member, "w", force_zip64=zip64)`` leaves in a seekable file when those
+    bytes are written through it (its attributes, flags and header as ZipFile sets them)."""
+    member.flag_bits = 0
+    if not member.external_attr:
+        member.external_attr = 0o600 << 16
+    _append(dst, member, member.FileHeader(zip64), lambda fp: shutil.copyfileobj(data, fp, _COPY_CHUNK))
+
+
+def _append(dst: zipfile.ZipFile, member: zipfile.ZipInfo, header: bytes, write: Callable[[IO[bytes]], object]) -> None:
+    """Write a member's local header and data at the end of ``dst`` and list it, as ZipFile.writestr does."""
     assert dst.fp is not None  # an archive open for writing
     with dst._lock:  # the same lock ZipFile.writestr takes
         dst._writecheck(member)
         dst._didModify = True
+        if getattr(dst, "_seekable", False):  # as writestr: where the last member ended
+            dst.fp.seek(dst.start_dir)
         member.header_offset = dst.fp.tell()
-        dst.fp.write(member.FileHeader())
-        dst.fp.write(data)
+        dst.fp.write(header)
+        write(dst.fp)
         dst.filelist.append(member)
         dst.NameToInfo[member.filename] = member
         dst.start_dir = dst.fp.tell()

@@ -6,6 +6,7 @@ Strings are always written as inline strings, never as formulas: a value such as
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -72,6 +73,10 @@ def _writes_infinity(col: CellColumn) -> np.ndarray:
     """Which of the column's values would be written as a number but are infinite: ``<v>inf</v>`` is no number
     to Excel, which then reports the whole file as damaged. (NaN is written as a blank cell.)"""
     if col.kind in NUMERIC_KINDS:
+        if col.values.dtype == np.float64:
+            return np.isinf(col.values.to_numpy())
+        if pd.api.types.is_integer_dtype(col.values.dtype):  # no integer is infinite
+            return np.zeros(len(col.values), dtype=bool)
         numbers = pd.to_numeric(col.values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         return np.isinf(numbers)
     if col.kind == "date" or pd.api.types.infer_dtype(col.values, skipna=True) in ("string", "empty"):
@@ -101,46 +106,61 @@ def refuse_non_finite(columns: Sequence[CellColumn], table: str) -> None:
             )
 
 
+def _number_texts(values: np.ndarray) -> np.ndarray:
+    """Each number as ``_number`` writes it, None for NaN, worked out for the whole array at once: whole numbers
+    below 1e15 as integers, the others by ``repr``."""
+    texts = np.full(len(values), None, dtype=object)
+    present = ~np.isnan(values)
+    whole = present & (np.abs(values) < 1e15) & (np.trunc(values) == values)
+    texts[whole] = [str(v) for v in values[whole].astype(np.int64).tolist()]
+    rest = present & ~whole
+    texts[rest] = [repr(v) for v in values[rest].tolist()]
+    return texts
+
+
+def _numbers(chunk: pd.Series) -> np.ndarray:
+    """The chunk as floats, as to_numeric reads it (a column of floats as it is)."""
+    if chunk.dtype == np.float64:
+        return chunk.to_numpy()
+    return pd.to_numeric(chunk, errors="raise").to_numpy(dtype=float)
+
+
+def _date_texts(chunk: pd.Series) -> np.ndarray:
+    """Each date's serial number (days since 1899-12-30) as ``_number`` writes it, None for a missing date."""
+    # A column of datetimes is taken as it is (to_datetime would give it back); others are read as dates first.
+    stamps = chunk if chunk.dtype.kind == "M" else pd.to_datetime(chunk, errors="raise")
+    ns = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    missing = stamps.isna().to_numpy()
+    serials = np.full(len(ns), np.nan)
+    serials[~missing] = (ns[~missing] - _EPOCH_NS) / _DAY_NS
+    return _number_texts(serials)
+
+
 def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, stop: int) -> list[str]:
     s = col.style
-    chunk = col.values.iloc[start:stop]
-    if col.kind == "date":
-        stamps = pd.to_datetime(chunk, errors="raise")
-        ns = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        missing = stamps.isna().to_numpy()
-        serials: dict[np.int64, str] = {}  # each distinct date's serial number, once (a column repeats its dates)
-        cells = []
-        for r, v, miss in zip(rows, ns, missing):
-            if miss:
-                cells.append("")
-                continue
-            serial = serials.get(v)
-            if serial is None:
-                serial = serials[v] = _number((v - _EPOCH_NS) / _DAY_NS)
-            cells.append(f'<c r="{letter}{r}" s="{s}"><v>{serial}</v></c>')
-        return cells
-    if col.kind in NUMERIC_KINDS:
-        values = pd.to_numeric(chunk, errors="raise").to_numpy(dtype=float)
-        return [
-            "" if math.isnan(v) else f'<c r="{letter}{r}" s="{s}"><v>{_number(v)}</v></c>' for r, v in zip(rows, values)
-        ]
-    out = []
-    texts: dict[str, str] = {}  # a text's <t> element, escaped once per distinct text (a column repeats its values)
-    for r, value in zip(rows, chunk.tolist()):
-        if type(value) is str and value:  # most cells of a text column: straight to their element
-            inline = texts.get(value)
-            if inline is None:
-                inline = texts[value] = _inline(value)
-            out.append(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is>{inline}</is></c>')
-            continue
-        if _is_missing(value) or value == "":
-            out.append("")
-            continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            out.append(f'<c r="{letter}{r}"><v>{_number(float(value))}</v></c>')
-            continue
-        out.append(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>')
-    return out
+    whole = start == 0 and stop == len(col.values)
+    chunk = col.values if whole else col.values.iloc[start:stop]
+    if col.kind == "date" or col.kind in NUMERIC_KINDS:
+        texts = _date_texts(chunk) if col.kind == "date" else _number_texts(_numbers(chunk))
+        head, middle = f'<c r="{letter}', f'" s="{s}"><v>'
+        return ["" if t is None else f"{head}{r}{middle}{t}</v></c>" for r, t in zip(rows, texts.tolist())]
+    values = chunk.tolist()
+    head, styled = f'<c r="{letter}', f'" s="{s}" t="inlineStr"><is>'
+    # Each distinct text's cell after its reference, escaped once (a column repeats its values).
+    tails = {v: f"{styled}{_inline(v)}</is></c>" for v in {v for v in values if type(v) is str}}
+    return [
+        f"{head}{r}{tails[v]}" if type(v) is str and v else "" if v is None else _other_cell(v, letter, r, s)
+        for r, v in zip(rows, values)
+    ]
+
+
+def _other_cell(value: object, letter: str, r: str, s: int) -> str:
+    """The cell of a value in a text column that is no text: blank, a number, or the text of a date or other."""
+    if _is_missing(value) or value == "":
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f'<c r="{letter}{r}"><v>{_number(float(value))}</v></c>'
+    return f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
 
 
 def _row(r: str, cells: Sequence[str], extras: Extras, first_col: int) -> str:
@@ -150,6 +170,15 @@ def _row(r: str, cells: Sequence[str], extras: Extras, first_col: int) -> str:
         return f'<row r="{r}">{"".join(cells)}</row>'
     ours = [(first_col + i, cell) for i, cell in enumerate(cells) if cell]
     return f'<row r="{r}">{"".join(cell for _, cell in sorted(ours + beside))}</row>'
+
+
+def _rows(rows: list[str], rendered: list[list[str]], extras: Extras, first_col: int) -> str:
+    """The row elements of a chunk: joined in one go when none of its rows has a cell of the user's beside it."""
+    first, last = int(rows[0]), int(rows[-1])
+    if any(first <= r <= last for r in extras):
+        return "".join(_row(r, cells, extras, first_col) for r, *cells in zip(rows, *rendered))
+    starts = [f'<row r="{r}">' for r in rows]
+    return "".join(itertools.chain.from_iterable(zip(starts, *rendered, itertools.repeat("</row>"))))
 
 
 def _header_cells(headers: Sequence[str], header_row: int, first_col: int) -> list[str]:
@@ -186,9 +215,9 @@ def write_rows(
     count = len(columns[0].values) if columns else 0
     for start in range(0, count, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, count)
-        rows = [str(header_row + 1 + i) for i in range(start, stop)]
+        rows = list(map(str, range(header_row + 1 + start, header_row + 1 + stop)))
         rendered = [_render_column(c, letter, rows, start, stop) for c, letter in zip(columns, letters)]
-        out.write("".join(_row(r, cells, extras, first_col) for r, *cells in zip(rows, *rendered)).encode())
+        out.write(_rows(rows, rendered, extras, first_col).encode())
     last = header_row + count
     below = sorted(r for r in extras if r > last)
     out.write("".join(_row(str(r), [], extras, first_col) for r in below).encode())
