@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.table import TableColumn
 from reportbook import table_rows
 
 from keyacct_xl.consolidate.examples import load_example
@@ -140,6 +141,28 @@ def test_a_line_typed_right_of_the_table_is_reported_and_the_table_line_is_read(
     ]
     assert outside[1][5].endswith("：" + long[:60] + "…")  # the message quotes the text shortened
     assert load_store(master).frame("Visits")["content"].tolist() == ["了解库存", "了解库存"]
+
+
+def test_a_column_excel_added_to_the_table_is_reported(master: Path, inbox: Path, tmp_path: Path) -> None:
+    """Excel grows a table by a column when a rep types right of it: that column is no field of the form."""
+    form = _visits(1)
+    table = _table_range(form, "t_visits")
+    added = get_column_letter(table.max_col + 1)
+
+    def grow(book: openpyxl.Workbook) -> None:
+        sheet = book[SHEET]
+        grown = sheet.tables["t_visits"]
+        grown.ref = f"{get_column_letter(table.min_col)}{table.min_row}:{added}{table.max_row}"
+        grown.tableColumns.append(TableColumn(id=len(grown.tableColumns) + 1, name="列1"))
+        sheet[f"{added}{table.min_row}"] = "列1"
+        sheet[f"{added}{table.min_row + 1}"] = "客户要求下周送样"
+
+    run, outside = _run(inbox, master, tmp_path, {"v.xlsx": _edit(form, grow)})
+    assert [(r[2], r[4]) for r in outside] == [
+        (f"{added}{table.min_row}", "列1"),
+        (f"{added}{table.min_row + 1}", "客户要求下周送样"),
+    ]
+    assert run.result.rows_added == 1
 
 
 def test_text_below_the_last_section_and_a_label_typed_over_are_reported(

@@ -23,7 +23,7 @@ from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter, split_ref
 
 MAX_QUOTED = 60  # characters of the text a warning's message quotes
-MAX_SHOWN = 200  # characters of it in the report's value column, as of any value an issue quotes
+MAX_SHOWN = 200  # characters of it in the report's value column, as validate quotes a cell's value
 MAX_LISTED = 100  # cells named one by one per file; the rest are counted in one warning (a pasted sheet of data)
 ReadCells = Collection[tuple[str, int, int]]  # (sheet, row, column), 0-based: the cells consolidation reads
 

@@ -204,9 +204,10 @@ def extract(
             )
         )
     # ``or``, not a get() default: the default would hash the whole spec for every file.
-    elif values.get("spec_hash") and values["spec_hash"] != ((hashes or {}).get(form_id) or spec.hash):
+    current_hash = (hashes or {}).get(form_id) or spec.hash
+    if version == spec.version and values.get("spec_hash") and values["spec_hash"] != current_hash:
         warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
-    content = comparable_content(spec, values, (hashes or {}).get(form_id) or spec.hash)
+    content = comparable_content(spec, values, current_hash)
     grid = _Grid(book)
     if kind in _LAID_OUT:
         # A form saved as legacy .xls or as .ods keeps _meta but loses its Excel tables and defined names: read by
