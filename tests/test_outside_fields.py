@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.table import TableColumn
@@ -28,11 +30,12 @@ from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.consolidate.usecase import ConsolidationRun, run_consolidation
 from keyacct_xl.consolidate.validate import check_form
-from keyacct_xl.forms.catalog import form_ids, load_form
+from keyacct_xl.forms.catalog import form_ids, forms_dir, load_form, shared_lists
 from keyacct_xl.forms.content import form_content
 from keyacct_xl.forms.generator import FormData, build_form
 from keyacct_xl.forms.layout import FORM_LANGS, FormLang, form_sheet_name, instructions_sheet_name
 from keyacct_xl.forms.meta import FormContext
+from keyacct_xl.forms.spec import load_spec
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 
@@ -216,6 +219,37 @@ def test_a_sheet_the_rep_added_is_reported_cell_by_cell_up_to_a_limit(
     assert any(
         i.zh == "另有 20 个单元格填有表单字段以外的内容（工作表 我的备注），未逐一列出" for i in outcome.warnings
     )
+
+
+def test_an_older_versions_copy_reports_text_right_of_and_below_the_form(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    """The labels of an earlier version are kept nowhere: its copy is looked at right of and below the form (its
+    own labels, 客户情绪 and 天气 here, are not reported), not cell by cell within it."""
+    raw = yaml.safe_load((forms_dir() / "visit_record.yaml").read_text(encoding="utf-8"))
+    catalog = tmp_path / "forms"
+    shutil.copytree(forms_dir(), catalog)
+    current = {**raw, "version": 2, "changes": [{"version": 2, "dropped": ["mood", "weather"]}]}
+    (catalog / "visit_record.yaml").write_text(yaml.safe_dump(current, allow_unicode=True), encoding="utf-8")
+    visits, approval = raw["sections"]
+    visits["fields"].append({"key": "mood", "label": {"zh": "客户情绪", "en": "Mood"}})
+    approval["fields"].append({"key": "weather", "label": {"zh": "天气", "en": "Weather"}})
+    old = tmp_path / "v1" / "visit_record.yaml"
+    old.parent.mkdir()
+    old.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    form = fill_form(
+        build_form(load_spec(old, lists=shared_lists())),
+        header={**HEADER, "weather": "小雨"},
+        rows={"visits": [{**VISIT, "mood": "愉快"}]},
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(form))[SHEET]
+    below, right = f"A{sheet.max_row + 2}", f"{get_column_letter(sheet.max_column + 2)}8"
+    (inbox / "v1.xlsx").write_bytes(_typed(form, {below: "主管意见：同意", right: "附：送样"}))
+    run = run_consolidation(inbox, master, lang="zh", report=tmp_path / "report.xlsx", now=NOW, forms_folder=catalog)
+    [outcome] = run.result.outcomes
+    assert (outcome.status, outcome.version, outcome.rows_added) == ("accepted", 1, 1)
+    outside = [r for r in table_rows(run.report, "错误")[1:] if OUTSIDE_ZH in r[5]]
+    assert sorted((r[2], r[4]) for r in outside) == sorted([(below, "主管意见：同意"), (right, "附：送样")])
 
 
 def _outcome(data: bytes) -> FileOutcome:

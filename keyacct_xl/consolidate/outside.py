@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from keyacct_xl.consolidate.model import CellValue, Extracted, Issue, texts
 from keyacct_xl.forms.content import HELPER_SHEETS, FormContent, form_content
-from keyacct_xl.forms.layout import FORM_LANGS
+from keyacct_xl.forms.layout import FORM_LANGS, instructions_sheet_name
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.messages import listing, msg
 from keyacct_xl.parsing import is_blank
@@ -26,6 +26,18 @@ MAX_QUOTED = 60  # characters of the text a warning's message quotes
 MAX_SHOWN = 200  # characters of it in the report's value column, as validate quotes a cell's value
 MAX_LISTED = 100  # cells named one by one per file; the rest are counted in one warning (a pasted sheet of data)
 ReadCells = Collection[tuple[str, int, int]]  # (sheet, row, column), 0-based: the cells consolidation reads
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a copy is compared with: the form's own content, the form sheet, the cells read, the sheets not looked
+    at and, for a copy not compared cell by cell, the form's extent on its sheet (last row, last column)."""
+
+    content: FormContent
+    form_sheet: str
+    read: ReadCells
+    skipped: frozenset[str]
+    extent: tuple[int, int] | None = None
 
 
 @dataclass
@@ -51,10 +63,11 @@ def _total_columns(row: list[object], content: FormContent) -> frozenset[int]:
     )
 
 
-def _typed(
-    sheet: str, rows: list[list[object]], content: FormContent, read: ReadCells, form: bool
-) -> Iterator[CellValue]:
+def _typed(sheet: str, rows: list[list[object]], scope: Scope) -> Iterator[CellValue]:
     """Each cell of ``sheet`` whose content is not the form's own and that consolidation does not read."""
+    content, read = scope.content, scope.read
+    form = sheet == scope.form_sheet
+    last_row, last_col = scope.extent if form and scope.extent is not None else (-1, -1)
     for r, row in enumerate(rows):
         totals: frozenset[int] | None = None
         for c, value in enumerate(row):
@@ -62,6 +75,8 @@ def _typed(
                 continue
             if is_blank(value) or (sheet, r, c) in read or (form and (r, c) == content.company):
                 continue
+            if r <= last_row and c <= last_col:
+                continue  # an older copy: anything within the form's extent may be its own
             if totals is None:
                 totals = _total_columns(row, content)
             if c in totals and (not isinstance(value, str) or _excel_error(value)):
@@ -70,24 +85,20 @@ def _typed(
 
 
 def cells_outside_fields(
-    sheets: Iterable[str],
-    rows_of: Callable[[str], tuple[list[list[object]], int | None]],
-    content: FormContent,
-    form_sheet: str,
-    read: ReadCells,
+    sheets: Iterable[str], rows_of: Callable[[str], tuple[list[list[object]], int | None]], scope: Scope
 ) -> Outside:
-    """The cells of ``sheets`` (but the form's helper sheets) holding something the form does not and that are not
-    ``read``; ``rows_of(sheet)`` gives a sheet's rows from A1 and, when the sheet goes on below them, the first row
-    (1-based) left unexamined."""
+    """The cells of ``sheets`` (but those ``scope`` skips) holding something the form does not and that are not read;
+    ``rows_of(sheet)`` gives a sheet's rows from A1 and, when the sheet goes on below them, the first row (1-based)
+    left unexamined."""
     found = Outside([])
     more: dict[str, None] = {}
     for sheet in sheets:
-        if sheet in HELPER_SHEETS:
+        if sheet in scope.skipped:
             continue
         rows, cut = rows_of(sheet)
         if cut is not None:
             found.unexamined += ((sheet, cut),)
-        for cell in _typed(sheet, rows, content, read, sheet == form_sheet):
+        for cell in _typed(sheet, rows, scope):
             if len(found.cells) < MAX_LISTED:
                 found.cells.append(cell)
             else:
@@ -97,16 +108,48 @@ def cells_outside_fields(
     return found
 
 
-def comparable_content(spec: FormSpec, meta: Mapping[str, str], spec_hash: str) -> FormContent | None:
-    """What a copy holds by itself, when it can be known: a copy of the current version of ``spec`` (the same spec
-    hash) in one of the form languages. An older version's labels are not kept anywhere, so its copy is not looked
-    at for text outside its fields (docs/consolidation.md)."""
+Merged = Iterable[tuple[tuple[int, int], tuple[int, int]]]  # ((first row, column), (last row, column)), 0-based
+
+
+def copy_scope(
+    spec: FormSpec,
+    meta: Mapping[str, str],
+    spec_hash: str,
+    read: ReadCells,
+    form_sheet: tuple[str, list[list[object]], Merged],
+) -> Scope | None:
+    """How a copy is looked at: cell by cell against what ``spec`` holds by itself when the copy is of its current
+    version and spec (the same hash); else (an older version, whose labels are kept nowhere) only right of and
+    below the form's extent on its sheet, its instructions sheet aside. ``form_sheet`` is the form sheet's name,
+    rows and merged ranges. None: ``_meta`` names no form language."""
     lang = meta.get("lang", "")
-    if meta.get("version") != str(spec.version) or lang not in FORM_LANGS:
+    if lang not in FORM_LANGS:
         return None
-    if meta.get("spec_hash") and meta["spec_hash"] != spec_hash:
-        return None
-    return form_content(spec, lang)  # type: ignore[arg-type]  # one of FORM_LANGS, checked above
+    content = form_content(spec, lang)  # type: ignore[arg-type]  # one of FORM_LANGS, checked above
+    sheet, rows, merged = form_sheet
+    if meta.get("version") == str(spec.version) and meta.get("spec_hash", "") in ("", spec_hash):
+        return Scope(content, sheet, read, HELPER_SHEETS)
+    skipped = HELPER_SHEETS | {instructions_sheet_name(lang)}  # type: ignore[arg-type]
+    return Scope(content, sheet, read, skipped, _extent(content, sheet, read, rows, merged))
+
+
+def _extent(
+    content: FormContent, sheet: str, read: ReadCells, rows: list[list[object]], merged: Merged
+) -> tuple[int, int]:
+    """The last row and column of the form on its sheet: of a merged block (the title block spans the form's width,
+    the notes close it), of a cell read, or of a text the current version shows too (the totals label, the labels
+    kept)."""
+    last_row, last_col = 0, 0
+    for _, (r1, c1) in merged:
+        last_row, last_col = max(last_row, r1), max(last_col, c1)
+    for name, r, c in read:
+        if name == sheet:
+            last_row, last_col = max(last_row, r), max(last_col, c)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.strip() in content.texts:
+                last_row, last_col = max(last_row, r), max(last_col, c)
+    return last_row, last_col
 
 
 def read_cells(extracted: Extracted) -> set[tuple[str, int, int]]:

@@ -31,7 +31,7 @@ from keyacct_xl.consolidate.headermatch import (
     read_laid_out,
 )
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
-from keyacct_xl.consolidate.outside import cells_outside_fields, comparable_content, note_outside, read_cells
+from keyacct_xl.consolidate.outside import cells_outside_fields, copy_scope, note_outside, read_cells
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.layout import META_SHEET, table_name
@@ -134,6 +134,12 @@ class _Grid:
         end = self.sheet(sheet).end
         return rows, (len(rows) + 1 if end is not None and end[0] >= len(rows) else None)
 
+    def form_sheet(self, sheet: str) -> tuple[list[list[object]], list[tuple[tuple[int, int], tuple[int, int]]]]:
+        """The rows and merged ranges of the form's sheet (none when the workbook has no such sheet)."""
+        if sheet not in self.book.sheet_names:
+            return [], []
+        return self.rows(sheet), list(self.sheet(sheet).merged_cell_ranges or ())
+
     def cell(self, sheet: str, ref: str) -> CellValue:
         row, col = _place(ref)
         rows = self.rows(sheet)
@@ -207,7 +213,6 @@ def extract(
     current_hash = (hashes or {}).get(form_id) or spec.hash
     if version == spec.version and values.get("spec_hash") and values["spec_hash"] != current_hash:
         warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
-    content = comparable_content(spec, values, current_hash)
     grid = _Grid(book)
     if kind in _LAID_OUT:
         # A form saved as legacy .xls or as .ods keeps _meta but loses its Excel tables and defined names: read by
@@ -221,11 +226,9 @@ def extract(
         header, tables = form.read_fields(field_map, warnings)
         extracted = Extracted(form_id, version, values, header, tables, warnings)
         form_sheet = form.form_sheet
-    if content is not None:
-        found_outside = cells_outside_fields(
-            book.sheet_names, grid.rows_to_look_at, content, form_sheet, read_cells(extracted)
-        )
-        note_outside(extracted, found_outside)
+    shown = (form_sheet, *grid.form_sheet(form_sheet))
+    if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
+        note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
     return extracted
 
 
