@@ -104,7 +104,7 @@ def test_visit_records_merge_with_provenance_and_row_errors(master: Path, inbox:
     assert "不在可选值中" in warnings[("J13", "客户评价", "马马虎虎")] and ("J13", "客户评价", "马马虎虎") not in errors
     # The master's other tables are untouched and still load.
     assert load_master(master).transactions["amount"].tolist() == [18_500.0, 3_200.0]
-    assert summary_line(result, "en") == "1 file(s): partial 1; 4 row(s) added, 0 updated, 0 conflict(s)"
+    assert summary_line(result, "en") == "1 file(s): partial 1; 4 row(s) added, 0 updated, 0 conflict(s), 1 warning(s)"
 
 
 def test_summary_of_an_empty_folder(master: Path, inbox: Path) -> None:

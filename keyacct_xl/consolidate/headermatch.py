@@ -196,7 +196,7 @@ def _laid_out_tables(
             for r in range(header_row + 1, below)
             if any(c < len(rows[r]) and rows[r][c] not in ("", None) for c in entered)
         ]
-        tables[section.id] = TableRows(sheet, columns, lines)
+        tables[section.id] = TableRows(sheet, columns, lines, range(header_row + 2, below + 1))
     return tables, taken
 
 

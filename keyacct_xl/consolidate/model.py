@@ -55,6 +55,7 @@ class TableRows:
     sheet: str
     columns: dict[str, int]
     rows: list[tuple[int, list[object]]]
+    area: range = range(0)  # the sheet rows (1-based) of its body, blank lines included: all read as its lines
 
     def ref(self, key: str, row: int) -> str:
         """The A1 reference of field ``key`` on sheet row ``row``."""
@@ -71,6 +72,7 @@ class Extracted:
     header: dict[str, CellValue]
     tables: dict[str, TableRows]  # by section id
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    outside: list[CellValue] = field(default_factory=list)  # cells with text outside the fields (consolidate.outside)
 
 
 @dataclass(frozen=True)
@@ -153,3 +155,8 @@ class FileOutcome:
     def errors(self) -> list[Issue]:
         """The issues that reject a row or the file."""
         return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        """The issues that keep the file's data: a value read another way, text outside the fields, ..."""
+        return [i for i in self.issues if i.severity == "warning"]

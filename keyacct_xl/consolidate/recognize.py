@@ -31,6 +31,7 @@ from keyacct_xl.consolidate.headermatch import (
     read_laid_out,
 )
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
+from keyacct_xl.consolidate.outside import cells_outside_fields, copy_scope, note_outside, read_cells
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
@@ -131,6 +132,18 @@ class _Grid:
             self.sheets[sheet] = self.sheet(sheet).to_python(skip_empty_area=False, nrows=MAX_ROWS + 200)
         return self.sheets[sheet]
 
+    def rows_to_look_at(self, sheet: str) -> tuple[list[list[object]], int | None]:
+        """The sheet's rows as loaded and, when it goes on below them, the first row (1-based) not loaded."""
+        rows = self.rows(sheet)
+        end = self.sheet(sheet).end
+        return rows, (len(rows) + 1 if end is not None and end[0] >= len(rows) else None)
+
+    def form_sheet(self, sheet: str) -> tuple[list[list[object]], list[tuple[tuple[int, int], tuple[int, int]]]]:
+        """The rows and merged ranges of the form's sheet (none when the workbook has no such sheet)."""
+        if sheet not in self.book.sheet_names:
+            return [], []
+        return self.rows(sheet), list(self.sheet(sheet).merged_cell_ranges or ())
+
     def cell(self, sheet: str, ref: str) -> CellValue:
         row, col = _place(ref)
         rows = self.rows(sheet)
@@ -201,17 +214,26 @@ def extract(
             )
         )
     # ``or``, not a get() default: the default would hash the whole spec for every file.
-    elif values.get("spec_hash") and values["spec_hash"] != ((hashes or {}).get(form_id) or spec.hash):
+    current_hash = (hashes or {}).get(form_id) or spec.hash
+    if version == spec.version and values.get("spec_hash") and values["spec_hash"] != current_hash:
         warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
+    grid = _Grid(book)
     if kind in _LAID_OUT:
         # A form saved as legacy .xls or as .ods keeps _meta but loses its Excel tables and defined names: read by
         # its labels.
         found = read_laid_out(book, spec, values.get("form_sheet", ""))
-        return Extracted(form_id, version, values, found.header, found.tables, [*warnings, texts(_LAID_OUT[kind])])
-    names, located = package_names(data, package)
-    form = _FormBook(_Grid(book), names, located, spec, values.get("form_sheet", ""))
-    header, tables = form.read_fields(field_map, warnings)
-    return Extracted(form_id, version, values, header, tables, warnings)
+        extracted = Extracted(form_id, version, values, found.header, found.tables, [*warnings, texts(_LAID_OUT[kind])])
+        form_sheet = next((c.sheet for c in found.header.values() if c.sheet), values.get("form_sheet", ""))
+    else:
+        names, located = package_names(data, package)
+        form = _FormBook(grid, names, located, spec, values.get("form_sheet", ""))
+        header, tables = form.read_fields(field_map, warnings)
+        extracted = Extracted(form_id, version, values, header, tables, warnings)
+        form_sheet = form.form_sheet
+    shown = (form_sheet, *grid.form_sheet(form_sheet))
+    if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
+        note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
+    return extracted
 
 
 def _meta_version(text: str, form_id: str) -> int:
@@ -384,7 +406,7 @@ class _FormBook:
                         )
                     )
                 )
-        return TableRows(loc.sheet, columns, body)
+        return TableRows(loc.sheet, columns, body, range(header_row + 1, last_row + 1))
 
     def _content_below(self, loc: TableLocation, last_row: int, span: tuple[int, int]) -> int:
         """The first sheet row under the table that holds the form's own content (never read as a line).

@@ -53,6 +53,9 @@ def summary_line(result: RunResult, lang: Lang) -> str:
         updated=result.rows_updated,
         conflicts=len(result.conflicts),
     )
+    warnings = sum(len(o.warnings) for o in result.outcomes)
+    if warnings:  # a run that read everything as it stands says nothing of them
+        line = tr(lang, "{line}, {warnings} warning(s)", line=line, warnings=warnings)
     return tr(lang, "{line} (dry run, nothing written)", line=line) if result.dry_run else line
 
 
@@ -85,6 +88,7 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
         [tr(lang, "Rows added"), result.rows_added],
         [tr(lang, "Rows updated"), result.rows_updated],
         [cmsg("consolidation report", "Errors").render(lang), sum(len(o.errors) for o in result.outcomes)],
+        [cmsg("consolidation report", "Warnings").render(lang), sum(len(o.warnings) for o in result.outcomes)],
         [tr(lang, "Conflicts"), len(result.conflicts)],
         [tr(lang, "Tables written"), listing(table_label(t, lang) for t in result.written).render(lang)],
     ]
@@ -200,11 +204,12 @@ def _files(result: RunResult, lang: Lang) -> Sheet:
         ("rows_added", msg("Rows added")),
         ("rows_updated", msg("Rows updated")),
         ("errors", cmsg("count", "Errors")),
+        ("warnings", cmsg("count", "Warnings")),
         ("corrects", msg("Corrects")),
         ("sha256", msg("SHA-256 (start)")),
     )
     titles = _form_titles({o.form_id for o in result.outcomes}, lang)
-    counted = dict.fromkeys(("rows_added", "rows_updated", "errors"), "count")
+    counted = dict.fromkeys(("rows_added", "rows_updated", "errors", "warnings"), "count")
     rows = [
         [
             o.name,
@@ -217,6 +222,7 @@ def _files(result: RunResult, lang: Lang) -> Sheet:
             o.rows_added,
             o.rows_updated,
             len(o.errors),
+            len(o.warnings),
             o.corrects,
             o.sha256[:SHA_SHOWN],
         ]

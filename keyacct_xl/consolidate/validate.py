@@ -20,6 +20,7 @@ from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
 from keyacct_xl.consolidate.followthrough import check_followthrough
 from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows, texts
+from keyacct_xl.consolidate.outside import outside_issues
 from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
@@ -124,6 +125,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     outcome.form_id, outcome.version = spec.id, extracted.version
     for en, zh in extracted.warnings:
         outcome.issues.append(Issue(outcome.name, "", "", "", "", en, zh, "warning"))
+    outcome.issues.extend(outside_issues(outcome.name, extracted.outside))
     # An older copy: renamed fields take their new keys; what no field of this version takes goes to the ledger.
     kept = read_as_current(outcome, extracted, spec)
     fields = {**{k: TITLE_FIELD_SPECS[k] for k in spec.title_fields}, **{f.key: f for f in spec.header_fields}}

@@ -21,6 +21,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.fileio import write_replacing
+from keyacct_xl.forms.content import COMPANY_CELL, REQUIRED_MARK, form_number, notes_lines, total_label
 from keyacct_xl.forms.formats import FormFormats
 from keyacct_xl.forms.formula import evaluate, excel_formula
 from keyacct_xl.forms.instructions import write_instructions
@@ -46,7 +47,6 @@ from keyacct_xl.forms.meta import FormContext, meta_text, write_meta
 from keyacct_xl.forms.printsetup import apply_print_setup
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.forms.validation import field_validation, needs_list_sheet
-from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.book import xlsx_book
 
 TABLE_STYLE = "Table Style Light 9"
@@ -159,16 +159,16 @@ class _FormWriter:
 
     def _title_block(self) -> None:
         last = self.layout.grid - 1
-        self.sheet.merge_range(0, 0, 0, last, self.company, self.formats.company())
+        row, col = COMPANY_CELL
+        self.sheet.merge_range(row, col, row, last, self.company, self.formats.company())
         self.sheet.merge_range(1, 0, 1, last, text_for(self.spec.title, self.lang, " "), self.formats.title())
-        number = text_for(
-            msg("Form {form}, version {version}", form=self.spec.id, version=self.spec.version), self.lang, "　"
-        )
-        self.sheet.merge_range(2, 0, 2, last, number, self.formats.subtitle())
+        self.sheet.merge_range(2, 0, 2, last, form_number(self.spec, self.lang), self.formats.subtitle())
 
     def _label(self, row: int, col: int, spec: FieldSpec, text: str) -> None:
         if spec.required:
-            self.sheet.write_rich_string(row, col, self.formats.required_mark(), "*", text, self.formats.label())
+            self.sheet.write_rich_string(
+                row, col, self.formats.required_mark(), REQUIRED_MARK, text, self.formats.label()
+            )
         else:
             self.sheet.write_string(row, col, text, self.formats.label())
 
@@ -247,7 +247,7 @@ class _FormWriter:
         first_total = min(i for i, f in enumerate(fields) if f.total)
         label_col = max(first_total - 1, 0)
         row = place.total_row
-        self.sheet.write_string(row, label_col, text_for(msg("Total"), self.lang, " "), self.formats.total_label())
+        self.sheet.write_string(row, label_col, total_label(self.lang), self.formats.total_label())
         rows = list(self.data.rows.get(place.section.id, ()))
         for col, spec in enumerate(fields):
             if spec.total:
@@ -264,10 +264,10 @@ class _FormWriter:
             return
         last = self.layout.grid - 1
         row = self.layout.notes_row
-        self.sheet.merge_range(row, 0, row, last, text_for(msg("Notes:"), self.lang, " "), self.formats.note())
+        heading, *notes = notes_lines(self.spec, self.lang)
+        self.sheet.merge_range(row, 0, row, last, heading, self.formats.note())
         total_width = sum(self.layout.widths)
-        for i, note in enumerate(self.spec.notes, start=1):
-            text = f"{i}. " + text_for(note, self.lang, " / ")
+        for i, text in enumerate(notes, start=1):
             self.sheet.merge_range(row + i, 0, row + i, last, text, self.formats.note())
             self.sheet.set_row(row + i, 13.0 * estimate_lines(text, total_width))
 

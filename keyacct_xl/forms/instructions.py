@@ -59,26 +59,44 @@ def _row(section: SectionSpec, field: FieldSpec, lang: FormLang) -> list[str]:
     return [text_for(t, lang, " ") for t in cells]
 
 
-def write_instructions(sheet: Worksheet, spec: FormSpec, lang: FormLang, formats: FormFormats) -> None:
-    """Title, general notes, then one row per field (title block first); locked and printable."""
-    sheet.merge_range(
-        0,
-        0,
-        0,
-        len(COLUMNS) - 1,
-        text_for(spec.title, lang, " ") + " — " + text_for(msg("Instructions"), lang, " "),
-        formats.title(),
-    )
-    sheet.set_row(0, 30)
-    row = 2
+def sheet_title(spec: FormSpec, lang: FormLang) -> str:
+    """The instructions sheet's title line: the form's title and the word for instructions."""
+    return text_for(spec.title, lang, " ") + " — " + text_for(msg("Instructions"), lang, " ")
+
+
+def general_notes(spec: FormSpec, lang: FormLang) -> list[str]:
+    """The notes above the field list: how to fill the form, then the spec's own notes, each after a bullet."""
     notes: tuple[Bilingual, ...] = (
         msg("Fill in the tinted cells; other cells are locked."),
         msg("Fields marked * are required."),
         *spec.notes,
     )
+    return ["• " + text_for(note, lang, " / ") for note in notes]
+
+
+def instruction_rows(spec: FormSpec, lang: FormLang) -> list[list[str]]:
+    """One row of texts per field (title block first), under the column titles."""
+    return [_row(section, field, lang) for section in (title_section(spec), *spec.sections) for field in section.fields]
+
+
+def instruction_texts(spec: FormSpec, lang: FormLang) -> list[str]:
+    """Every text the instructions sheet shows (what a returned form holds by itself, keyacct_xl.forms.content)."""
+    titles = [text_for(title, lang, " ") for title, _ in COLUMNS]
+    return [
+        sheet_title(spec, lang),
+        *general_notes(spec, lang),
+        *titles,
+        *(t for r in instruction_rows(spec, lang) for t in r),
+    ]
+
+
+def write_instructions(sheet: Worksheet, spec: FormSpec, lang: FormLang, formats: FormFormats) -> None:
+    """Title, general notes, then one row per field (title block first); locked and printable."""
+    sheet.merge_range(0, 0, 0, len(COLUMNS) - 1, sheet_title(spec, lang), formats.title())
+    sheet.set_row(0, 30)
+    row = 2
     total_width = sum(width for _, width in COLUMNS)
-    for note in notes:
-        text = "• " + text_for(note, lang, " / ")
+    for text in general_notes(spec, lang):
         sheet.merge_range(row, 0, row, len(COLUMNS) - 1, text, formats.note())
         sheet.set_row(row, 14.0 * estimate_lines(text, total_width))
         row += 1
@@ -88,13 +106,11 @@ def write_instructions(sheet: Worksheet, spec: FormSpec, lang: FormLang, formats
         sheet.set_column(col, col, width)
         sheet.write_string(row, col, text_for(title, lang, " "), formats.header())
     sheet.set_row(row, 20)
-    for section in (title_section(spec), *spec.sections):
-        for field in section.fields:
-            row += 1
-            cells = _row(section, field, lang)
-            sheet.write_row(row, 0, cells, formats.plain())
-            lines = max(estimate_lines(text, width) for text, (_, width) in zip(cells, COLUMNS, strict=True))
-            sheet.set_row(row, 14.0 * lines)
+    for cells in instruction_rows(spec, lang):
+        row += 1
+        sheet.write_row(row, 0, cells, formats.plain())
+        lines = max(estimate_lines(text, width) for text, (_, width) in zip(cells, COLUMNS, strict=True))
+        sheet.set_row(row, 14.0 * lines)
     sheet.set_paper(9)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)

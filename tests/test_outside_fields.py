@@ -1,0 +1,346 @@
+"""Text a rep typed outside a returned form's fields is reported, never lost unseen (consolidate.outside).
+
+Forms are generated, filled as a rep does (fill_form, openpyxl), consolidated into a master and the report read back
+with openpyxl; the form's own content (forms.content) is held to what the generator writes for every catalog form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.table import TableColumn
+from reportbook import table_rows
+
+from keyacct_xl.consolidate.examples import load_example
+from keyacct_xl.consolidate.model import FileOutcome
+from keyacct_xl.consolidate.recognize import extract
+from keyacct_xl.consolidate.routes import ROUTES
+from keyacct_xl.consolidate.safety import check_file
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.usecase import ConsolidationRun, run_consolidation
+from keyacct_xl.consolidate.validate import check_form
+from keyacct_xl.forms.catalog import form_ids, forms_dir, load_form, shared_lists
+from keyacct_xl.forms.content import form_content
+from keyacct_xl.forms.generator import FormData, build_form
+from keyacct_xl.forms.layout import FORM_LANGS, FormLang, form_sheet_name, instructions_sheet_name
+from keyacct_xl.forms.meta import FormContext
+from keyacct_xl.forms.spec import load_spec
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.writer import save_master
+
+NOW = "2026-11-30 18:00:00"
+OUTSIDE_ZH = "填有表单字段以外的内容"
+VISIT = {"date": "2026-11-23", "customer_id": "C001", "method": "面谈", "content": "了解库存"}
+HEADER = {"rep": "张三", "period": "2026-W48"}
+SHEET = form_sheet_name(load_form("visit_record"), "zh")
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    m = Master.empty()
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"], "rep": ["张三", "张三"]}
+    )
+    return save_master(m, tmp_path / "master.xlsx", backup=False)
+
+
+def _edit(content: bytes, change: Callable[[openpyxl.Workbook], None]) -> bytes:
+    """``content`` opened, changed and saved with openpyxl, as a rep's spreadsheet program would save it."""
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    change(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _typed(content: bytes, cells: dict[str, object], sheet: str = SHEET) -> bytes:
+    def change(book: openpyxl.Workbook) -> None:
+        for ref, value in cells.items():
+            book[sheet][ref] = value
+
+    return _edit(content, change)
+
+
+def _visits(lines: int = 1) -> bytes:
+    return fill_form(blank_form("visit_record"), header=HEADER, rows={"visits": [VISIT] * lines})
+
+
+def _run(inbox: Path, master: Path, tmp_path: Path, files: dict[str, bytes]) -> tuple[ConsolidationRun, list[tuple]]:
+    """Consolidate ``files``; the run and the report's rows of text outside the fields, as openpyxl reads them."""
+    for name, data in files.items():
+        (inbox / name).write_bytes(data)
+    run = run_consolidation(inbox, master, lang="zh", report=tmp_path / "report.xlsx", now=NOW)
+    rows = table_rows(run.report, "错误")[1:]
+    return run, [r for r in rows if OUTSIDE_ZH in r[5] and r[2]]
+
+
+def _field_cell(content: bytes, key: str) -> tuple[str, CellRange]:
+    """The sheet and the (merged) input range of header field ``key``."""
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    sheet, ref = next(iter(book.defined_names[f"f_{key}"].destinations))
+    cell = ref.replace("$", "")
+    merged = next((m for m in book[sheet].merged_cells.ranges if cell in m), CellRange(f"{cell}:{cell}"))
+    return sheet, merged
+
+
+def _table_range(content: bytes, name: str) -> CellRange:
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    return CellRange(next(ws.tables[name].ref for ws in book.worksheets if name in ws.tables))
+
+
+def test_a_note_beside_a_header_field_is_reported_and_the_form_still_lands(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    form = _visits()
+    _, field = _field_cell(form, "fill_date")
+    beside = f"{get_column_letter(field.max_col + 1)}{field.min_row}"
+    run, outside = _run(
+        inbox, master, tmp_path, {"v.xlsx": _typed(form, {beside: "张三下周休假，周五的回访改到下周一"})}
+    )
+    assert outside == [
+        (
+            "v.xlsx",
+            SHEET,
+            beside,
+            "",
+            "张三下周休假，周五的回访改到下周一",
+            f"工作表 {SHEET} 的单元格 {beside} 填有表单字段以外的内容，未读入总表：张三下周休假，周五的回访改到下周一",
+            "提示",
+        )
+    ]
+    [outcome] = run.result.outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 1)  # a warning, not a rejection
+    assert run.summary("zh").endswith("冲突 0 项，提示 1 条")
+    assert run.summary("en").endswith("0 conflict(s), 1 warning(s)")
+    summary = {r[0]: r[1] for r in table_rows(run.report, "汇总")}
+    assert summary["提示"] == 1
+    files = table_rows(run.report, "文件")
+    assert files[1][files[0].index("提示数")] == 1
+
+
+def test_a_line_typed_right_of_the_table_is_reported_and_the_table_line_is_read(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    form = _visits(2)
+    table = _table_range(form, "t_visits")
+    right = get_column_letter(table.max_col + 1)
+    long = "客户说下个月起改由采购部王经理对接，" * 15
+    typed = _typed(form, {f"{right}{table.min_row + 1}": "附：客户要求送样", f"{right}{table.min_row + 2}": long})
+    _, outside = _run(inbox, master, tmp_path, {"v.xlsx": typed})
+    assert [(r[2], r[4]) for r in outside] == [
+        (f"{right}{table.min_row + 1}", "附：客户要求送样"),
+        (f"{right}{table.min_row + 2}", long[:200] + "…"),
+    ]
+    assert outside[1][5].endswith("：" + long[:60] + "…")  # the message quotes the text shortened
+    assert load_store(master).frame("Visits")["content"].tolist() == ["了解库存", "了解库存"]
+
+
+def test_a_column_excel_added_to_the_table_is_reported(master: Path, inbox: Path, tmp_path: Path) -> None:
+    """Excel grows a table by a column when a rep types right of it: that column is no field of the form."""
+    form = _visits(1)
+    table = _table_range(form, "t_visits")
+    added = get_column_letter(table.max_col + 1)
+
+    def grow(book: openpyxl.Workbook) -> None:
+        sheet = book[SHEET]
+        grown = sheet.tables["t_visits"]
+        grown.ref = f"{get_column_letter(table.min_col)}{table.min_row}:{added}{table.max_row}"
+        grown.tableColumns.append(TableColumn(id=len(grown.tableColumns) + 1, name="列1"))
+        sheet[f"{added}{table.min_row}"] = "列1"
+        sheet[f"{added}{table.min_row + 1}"] = "客户要求下周送样"
+
+    run, outside = _run(inbox, master, tmp_path, {"v.xlsx": _edit(form, grow)})
+    assert [(r[2], r[4]) for r in outside] == [
+        (f"{added}{table.min_row}", "列1"),
+        (f"{added}{table.min_row + 1}", "客户要求下周送样"),
+    ]
+    assert run.result.rows_added == 1
+
+
+def test_text_below_the_last_section_and_a_label_typed_over_are_reported(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    form = _visits()
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    below = book[SHEET].max_row + 2
+    title = load_form("visit_record").sections[0].title.zh  # the first section's title, a merged row of its own
+    title_cell = next(c.coordinate for row in book[SHEET].iter_rows() for c in row if c.value == title)
+    typed = _typed(form, {f"A{below}": "以上情况属实。主管意见：同意", title_cell: "本周回访（补记两家）"})
+    _, outside = _run(inbox, master, tmp_path, {"v.xlsx": typed})
+    assert sorted((r[2], r[4]) for r in outside) == sorted(
+        [(f"A{below}", "以上情况属实。主管意见：同意"), (title_cell, "本周回访（补记两家）")]
+    )
+
+
+def test_a_prefilled_form_with_a_grown_table_gives_no_false_warning(master: Path, inbox: Path, tmp_path: Path) -> None:
+    """A pre-filled form holds its company's name, its values in the fields, more lines than the blank (everything
+    under the table moves down) and its own dropdown list on the hidden lists sheet: none of it is typed text."""
+    spec = load_form("visit_record")
+    lines = [{"date": dt.datetime(2026, 11, 23), "customer_id": "C001", "method": "面谈"}] * (spec.tables[0].rows + 5)
+    data = FormData(
+        header={**HEADER, "fill_date": dt.datetime(2026, 11, 27)},
+        rows={"visits": lines},
+        dropdowns={("visits", "customer_id"): ["C001 广州华强贸易有限公司", "C002 佛山永利五金厂"]},
+        context=FormContext(rep="张三", period="2026-W48"),
+    )
+    form = build_form(spec, lang="zh", company="广州某某润滑油有限公司", data=data)
+    assert "_lists" in openpyxl.load_workbook(io.BytesIO(form)).sheetnames
+    filled = fill_form(form, rows={"visits": [VISIT]})
+    below = openpyxl.load_workbook(io.BytesIO(filled))[SHEET].max_row + 1
+    run, outside = _run(
+        inbox, master, tmp_path, {"clean.xlsx": filled, "noted.xlsx": _typed(filled, {f"B{below}": "请补发样品"})}
+    )
+    assert [(r[0], r[2], r[4]) for r in outside] == [("noted.xlsx", f"B{below}", "请补发样品")]
+    assert all(o.status == "accepted" for o in run.result.outcomes)
+
+
+def test_a_sheet_the_rep_added_is_reported_cell_by_cell_up_to_a_limit(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    def add_sheet(book: openpyxl.Workbook) -> None:
+        notes = book.create_sheet("我的备注")
+        for i in range(1, 121):
+            notes[f"A{i}"] = f"第{i}条备注"
+
+    run, outside = _run(inbox, master, tmp_path, {"v.xlsx": _edit(_visits(), add_sheet)})
+    assert [(r[1], r[2]) for r in outside] == [("我的备注", f"A{i}") for i in range(1, 101)]
+    [outcome] = run.result.outcomes
+    assert any(
+        i.zh == "另有 20 个单元格填有表单字段以外的内容（工作表 我的备注），未逐一列出" for i in outcome.warnings
+    )
+
+
+def test_an_older_versions_copy_reports_text_right_of_and_below_the_form(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    """The labels of an earlier version are kept nowhere: its copy is looked at right of and below the form (its
+    own labels, 客户情绪 and 天气 here, are not reported), not cell by cell within it."""
+    raw = yaml.safe_load((forms_dir() / "visit_record.yaml").read_text(encoding="utf-8"))
+    catalog = tmp_path / "forms"
+    shutil.copytree(forms_dir(), catalog)
+    current = {**raw, "version": 2, "changes": [{"version": 2, "dropped": ["mood", "weather"]}]}
+    (catalog / "visit_record.yaml").write_text(yaml.safe_dump(current, allow_unicode=True), encoding="utf-8")
+    visits, approval = raw["sections"]
+    visits["fields"].append({"key": "mood", "label": {"zh": "客户情绪", "en": "Mood"}})
+    approval["fields"].append({"key": "weather", "label": {"zh": "天气", "en": "Weather"}})
+    old = tmp_path / "v1" / "visit_record.yaml"
+    old.parent.mkdir()
+    old.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    form = fill_form(
+        build_form(load_spec(old, lists=shared_lists())),
+        header={**HEADER, "weather": "小雨"},
+        rows={"visits": [{**VISIT, "mood": "愉快"}]},
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(form))[SHEET]
+    below, right = f"A{sheet.max_row + 2}", f"{get_column_letter(sheet.max_column + 2)}8"
+    (inbox / "v1.xlsx").write_bytes(_typed(form, {below: "主管意见：同意", right: "附：送样"}))
+    run = run_consolidation(inbox, master, lang="zh", report=tmp_path / "report.xlsx", now=NOW, forms_folder=catalog)
+    [outcome] = run.result.outcomes
+    assert (outcome.status, outcome.version, outcome.rows_added) == ("accepted", 1, 1)
+    outside = [r for r in table_rows(run.report, "错误")[1:] if OUTSIDE_ZH in r[5]]
+    assert sorted((r[2], r[4]) for r in outside) == sorted([(below, "主管意见：同意"), (right, "附：送样")])
+
+
+def _outcome(data: bytes) -> FileOutcome:
+    """One file read and checked as a consolidation worker does, in this process."""
+    specs = {form_id: load_form(form_id) for form_id in ROUTES}
+    verdict = check_file("form.xlsx", data)
+    extracted = extract(data, verdict.kind, specs, "form.xlsx", package=verdict.package)
+    outcome = FileOutcome("form.xlsx")
+    check_form(outcome, extracted, specs[extracted.form_id], lang="zh", strict=False)
+    return outcome
+
+
+def _outside(outcome: FileOutcome) -> list[tuple[str, str]]:
+    return [(i.sheet, i.cell) for i in outcome.warnings if OUTSIDE_ZH in i.zh]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("form_id", sorted(ROUTES))
+def test_every_form_unchanged_gives_no_warning_and_one_typed_cell_gives_one(form_id: str, lang: FormLang) -> None:
+    spec = load_form(form_id)
+    sheet = form_sheet_name(spec, lang)
+    filled = load_example(form_id).workbook(lang)
+    for unchanged in (blank_form(form_id, lang=lang), filled):
+        assert _outside(_outcome(unchanged)) == []
+    book = openpyxl.load_workbook(io.BytesIO(filled))
+    # right of everything the form holds (a value typed under a table, in its columns, is read as one of its lines)
+    below = f"{get_column_letter(book[sheet].max_column + 1)}{book[sheet].max_row + 3}"
+    right = f"{get_column_letter(book[sheet].max_column + 2)}5"
+    guide = f"A{book[instructions_sheet_name(lang)].max_row + 2}"  # under the instructions
+    guide_sheet = instructions_sheet_name(lang)
+    typed = _typed(_typed(filled, {below: "（补记）张三 11/30", right: 42}, sheet), {guide: "?"}, guide_sheet)
+    assert sorted(_outside(_outcome(typed))) == sorted([(sheet, below), (sheet, right), (guide_sheet, guide)])
+
+
+def _texts(sheet: openpyxl.worksheet.worksheet.Worksheet, skip: set[str]) -> set[str]:
+    return {
+        c.value.strip()
+        for row in sheet.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.strip() and not c.value.startswith("=") and c.coordinate not in skip
+    }
+
+
+@pytest.mark.parametrize("lang", FORM_LANGS)
+@pytest.mark.parametrize("form_id", form_ids())
+def test_the_forms_own_content_is_what_the_generator_writes(form_id: str, lang: FormLang) -> None:
+    """Every text of the form and instructions sheets, every total computed under a table and the company's cell,
+    read from the generated workbook, are in the record consolidation compares returned forms with, and no more."""
+    spec = load_form(form_id)
+    content = form_content(spec, lang)
+    book = openpyxl.load_workbook(io.BytesIO(build_form(spec, lang=lang, company="某某公司")))
+    form = book[form_sheet_name(spec, lang)]
+    company = f"{get_column_letter(content.company[1] + 1)}{content.company[0] + 1}"
+    assert form[company].value == "某某公司"
+    shown = _texts(form, {company}) | _texts(book[instructions_sheet_name(lang)], set())
+    assert shown == content.texts
+    tables = [range_boundaries(t.ref) for t in form.tables.values()]
+    for row in form.iter_rows():
+        for c in row:
+            inside = any(c1 <= c.column <= c2 and r1 <= c.row <= r2 for c1, r1, c2, r2 in tables)
+            if isinstance(c.value, str) and c.value.startswith("=") and not inside:
+                label_cols = [lc for lc, col in content.totals if col == c.column - 1]
+                assert any(form.cell(c.row, lc + 1).value == content.total_label for lc in label_cols), c.coordinate
+
+
+@pytest.mark.libreoffice
+def test_a_form_saved_as_xls_or_ods_reports_text_outside_its_fields(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., list[Path]]
+) -> None:
+    """A form saved by LibreOffice (or WPS) as .xls or .ods is read by its labels: text beside its fields, right of
+    its table and under it is reported there too, and its own labels, totals and instructions are not. (A field
+    left empty there takes the text right of its label as its value: read and checked, not lost.)"""
+    form = fill_form(blank_form("visit_record"), header={**HEADER, "fill_date": "2026-11-27"}, rows={"visits": [VISIT]})
+    table = _table_range(form, "t_visits")
+    _, field = _field_cell(form, "fill_date")
+    below = openpyxl.load_workbook(io.BytesIO(form))[SHEET].max_row + 2
+    cells = {
+        f"{get_column_letter(field.max_col + 1)}{field.min_row}": "下周休假",
+        f"{get_column_letter(table.max_col + 1)}{table.min_row + 1}": "附：送样",
+        f"A{below}": "主管意见：同意",
+    }
+    sources = []
+    for suffix in ("xls", "ods"):
+        path = tmp_path / suffix / "v.xlsx"
+        path.parent.mkdir()
+        path.write_bytes(_typed(form, cells))
+        sources.append(path)
+    for path, suffix in zip(sources, ("xls", "ods")):
+        libreoffice([path], suffix, inbox / suffix)
+    run, outside = _run(inbox, master, tmp_path, {})
+    assert [o.status for o in run.result.outcomes] == ["accepted", "accepted"]
+    assert sorted((r[0], r[2], r[4]) for r in outside) == sorted(
+        (f"{suffix}/v.{suffix}", ref, text) for suffix in ("xls", "ods") for ref, text in cells.items()
+    )
