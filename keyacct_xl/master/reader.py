@@ -18,7 +18,14 @@ from keyacct_xl.headers import resolve_headers
 from keyacct_xl.history.store import committed_batches, history_lines
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.adjustments import ADJUSTMENTS
-from keyacct_xl.master.arrowread import ArrowBook, blank_rows, cache_array, typed_column, vectorised
+from keyacct_xl.master.arrowread import (
+    ArrowBook,
+    cache_array,
+    empty_text_as_null,
+    null_rows,
+    typed_column,
+    vectorised,
+)
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, ColumnKind, TableSchema
@@ -188,7 +195,7 @@ def read_tables(
     found = {schema: read for schema, read in found.items() if keys.get(schema) == checked[schema]}  # not read twice
     found.update(_cached(path, folder, {schema: key for schema, key in keys.items() if schema not in found}))
     stale = [schema for schema in keys if schema not in found]
-    for schema, read in zip(stale, read_workbook_tables(data, path, locations, stale)):
+    for schema, read in zip(stale, read_workbook_tables(data, path, locations, stale, cached=folder is not None)):
         found[schema] = read
         remember(path, schema, keys[schema], read)
         if folder is not None:
@@ -241,20 +248,22 @@ def _cached(path: Path, folder: Path | None, keys: Mapping[TableSchema, str]) ->
 
 
 def read_workbook_tables(
-    data: bytes, path: Path, locations: dict[str, TableLocation], schemas: list[TableSchema]
+    data: bytes, path: Path, locations: dict[str, TableLocation], schemas: list[TableSchema], *, cached: bool = False
 ) -> list[ReadTable]:
     """The tables ``schemas`` of the workbook ``data`` (the file at ``path``): Arrow columns typed per column;
-    Settings, and a table whose columns mix kinds, cell by cell through calamine."""
+    Settings, and a table whose columns mix kinds, cell by cell through calamine. With ``cached`` each Arrow table
+    also carries its frame as Arrow, what the load cache writes."""
     arrow = ArrowBook(data, path.name) if any(s is not SETTINGS for s in schemas) else None
     book: calamine.CalamineWorkbook | None = None
     parsed: dict[str, tuple[list[str], list[object] | None]] = {}  # a table asked for under two schemas: parsed once
     out = []
     for schema in schemas:
         if arrow is not None and schema is not SETTINGS and schema.name not in parsed:
-            parsed[schema.name] = arrow.columns(schema.name)
+            headers, columns = arrow.columns(schema.name)
+            parsed[schema.name] = headers, None if columns is None else [empty_text_as_null(c) for c in columns]
         headers, columns = parsed.get(schema.name, ([], None))
         if columns is not None:
-            out.append(_arrow_table(schema, path, locations[schema.name], headers, columns))
+            out.append(_arrow_table(schema, path, locations[schema.name], headers, columns, cached=cached))
             continue
         if book is None:
             book = open_book_bytes(data, path)
@@ -264,12 +273,20 @@ def read_workbook_tables(
 
 
 def _arrow_table(
-    schema: TableSchema, path: Path, location: TableLocation, headers: list[str], columns: list[object]
+    schema: TableSchema,
+    path: Path,
+    location: TableLocation,
+    headers: list[str],
+    columns: list[object],
+    *,
+    cached: bool,
 ) -> ReadTable:
+    """One table from its Arrow ``columns`` (their empty texts null); with ``cached`` its frame as Arrow too."""
     first_row, first_col = location.cells()[:2]  # 1-based header row: 0-based, the first body row
-    kept = (~blank_rows(columns)).nonzero()[0]
-    rows = sheet_rows(location.sheet, first_row, kept, len(columns[0]) if len(columns) else 0)  # type: ignore[arg-type]
-    if len(columns) and len(kept) < len(columns[0]):  # type: ignore[arg-type]
+    blank = null_rows(columns)
+    kept = (~blank).nonzero()[0]
+    rows = sheet_rows(location.sheet, first_row, kept, len(blank))
+    if len(kept) < len(blank):
         columns = [c.take(kept) for c in columns]  # type: ignore[attr-defined]
 
     stored: dict[int, object] = {}  # per position, the Arrow array the cache keeps of a column typed at once
@@ -278,17 +295,19 @@ def _arrow_table(
         fast = vectorised(columns[pos], kind)
         if fast is None:
             return typed_column(columns[pos], kind, locate)
-        stored[pos] = cache_array(columns[pos], kind)
+        if cached:
+            stored[pos] = cache_array(columns[pos], kind)
         return fast
 
     frame, found = typed_frame(schema, path, location.sheet, headers, (first_row, first_col - 1), kept, cells)
-    return ReadTable(frame, found, location.sheet, arrow=_arrow_of(frame, stored), rows=rows)
+    return ReadTable(frame, found, location.sheet, arrow=_arrow_of(frame, stored) if cached else None, rows=rows)
 
 
 def sheet_rows(sheet: str, first: int, kept: Sequence[int] | np.ndarray, total: int) -> SheetRows:
     """Where the ``kept`` of a table's ``total`` body rows are, its first body row being ``first`` (0-based)."""
-    blank = np.setdiff1d(np.arange(total), np.asarray(kept, dtype=np.int64))
-    return SheetRows(sheet, first + 1, len(kept), tuple(int(b) for b in blank))
+    blank = np.ones(total, dtype=np.bool_)
+    blank[np.asarray(kept, dtype=np.int64)] = False  # a mask, not a set difference: no sort of every row
+    return SheetRows(sheet, first + 1, len(kept), tuple(int(b) for b in blank.nonzero()[0]))
 
 
 def _arrow_of(frame: pd.DataFrame, stored: dict[int, object]) -> object:
