@@ -159,7 +159,12 @@ def vectorised(column: object, kind: ColumnKind) -> pd.Series | None:
         whole = np.round(numbers)
         if not np.array_equal(numbers, whole, equal_nan=True):
             return None
-        return pd.Series(whole, dtype=_DTYPES["number"]).astype(_DTYPES["int"])
+        blank = np.isnan(whole)
+        values = np.where(blank, 0, whole)
+        if np.abs(values).max(initial=0) >= 2**53:  # beyond the whole numbers a float holds exactly: pandas' checks
+            return pd.Series(whole, dtype=_DTYPES["number"]).astype(_DTYPES["int"])
+        # the nullable integers built from their values and blanks: what astype("Int64") gives, in one step
+        return pd.Series(pd.arrays.IntegerArray(values.astype(np.int64), blank))
     return pd.Series(numbers, dtype=_DTYPES[kind])
 
 
