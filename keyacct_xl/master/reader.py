@@ -416,6 +416,7 @@ def typed_frame(
     where = table_place(path, sheet, schema.name)
     positions = resolve_headers(columns, schema.columns, where=where, required=REQUIRED_COLUMNS.get(schema.name, ()))
     first_row, first_col = start
+    index = pd.RangeIndex(len(kept))  # every column on this one index: the frame then takes them without aligning
     data: dict[str, pd.Series] = {}
     header_text: dict[str, str] = {}
     for pos, header in enumerate(columns):
@@ -439,11 +440,11 @@ def typed_frame(
             return Location(path.name, sheet=sheet, cell=f"{letter}{first_row + 1 + kept[i]}", header=header)
 
         data[label] = cells(pos, kind, locate)
+        data[label].index = index
         if label in NOT_BLANK.get(schema.name, ()):
             _refuse_blanks(data[label], locate)
         header_text[label] = str(header)
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(kept)))
     for col in schema.columns:
-        if col.key not in frame.columns:
-            frame[col.key] = pd.Series([None] * len(frame), dtype=dtype_for(col.kind))
-    return frame, header_text
+        if col.key not in data:
+            data[col.key] = pd.Series([None] * len(kept), index=index, dtype=dtype_for(col.kind))
+    return pd.DataFrame(data, index=index), header_text
