@@ -139,8 +139,11 @@ def vectorised(column: object, kind: ColumnKind) -> pd.Series | None:
     if kind == "text":
         if not (pa.types.is_string(kind_type) or pa.types.is_large_string(kind_type)):
             return None  # numbers or dates typed in a text column keep their digits by the per-cell rule
-        longest = pc.max(pc.utf8_length(column)).as_py()
-        return _texts(column) if longest is None or longest <= EXCEL_MAX_TEXT else None
+        if column.nbytes > EXCEL_MAX_TEXT:  # else no text in it can be longer: a character takes at least a byte
+            longest = pc.max(pc.utf8_length(column)).as_py()
+            if longest is not None and longest > EXCEL_MAX_TEXT:
+                return None
+        return _texts(column)
     if kind == "date":
         if not (pa.types.is_timestamp(kind_type) or pa.types.is_date(kind_type)):
             return None
