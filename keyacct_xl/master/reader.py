@@ -153,9 +153,10 @@ def master_of(path: Path, tables: Mapping[TableSchema, ReadTable], *, history: b
     for table in (t for t in OPTIONAL_TABLES if t in tables):
         frames[table.attr], headers[table.name] = tables[table].frame, tables[table].headers
     settings_frame = frames.pop(SETTINGS.attr)
-    named = settings_frame.dropna(subset=["setting"])
     settings = parse_settings(tables[SETTINGS].cells)
-    notes = {setting_key(k): v for k, v in zip(named["setting"], named["description"]) if v}
+    # the rows that name a setting, picked as they are zipped: dropna would build a frame of a few rows for it
+    described = zip(settings_frame["setting"], settings_frame["description"])
+    notes = {setting_key(k): v for k, v in described if not pd.isna(k) and v}
     lang: Lang = "zh" if tables[DATA_TABLES[0]].sheet == DATA_TABLES[0].sheet_zh else "en"
     archived = _with_history(path, frames, settings) if history else {}
     own = {t: read for t, read in tables.items() if MASTER_TABLES.get(t.name) == t}  # not consolidation's Customers
