@@ -86,6 +86,26 @@ def test_an_unchanged_table_loads_from_its_cache_file(demo_master: Path, tmp_pat
     assert doubled.tolist() == [a * 2 for a in amounts_read]
 
 
+def test_a_table_is_copied_into_arrow_only_when_the_load_cache_keeps_it(demo_master: Path, tmp_path: Path) -> None:
+    """Without a store nothing is cached, so no table is converted to Arrow for it; with one, the copy of each table
+    read through Arrow is what its cache file holds."""
+    path = Path(shutil.copy2(demo_master, tmp_path / "master.xlsx"))
+    assert tablecache.cache_folder(path) is None
+    tablememo.forget_tables()
+    plain = reader.read_tables(path, lambda found: reader.master_schemas(found, path))
+    assert [s.name for s, read in plain.items() if read.arrow is not None] == []
+
+    stored = _cached_master(demo_master, tmp_path / "stored")  # loaded once: every table read and cached
+    tablememo.forget_tables()
+    shutil.rmtree(store_path(stored) / CACHE_FOLDER)
+    read = reader.read_tables(stored, lambda found: reader.master_schemas(found, stored))
+    keys = _keys(stored)
+    for schema in ALL_TABLES[:-1]:  # Settings is read cell by cell, cached from its frame
+        assert isinstance(read[schema].arrow, pa.Table), schema.name
+        cached = pq.read_table(store_path(stored) / CACHE_FOLDER / f"{schema.name.lower()}-{keys[schema.name]}.parquet")
+        assert cached.replace_schema_metadata(None).equals(read[schema].arrow), schema.name  # type: ignore[union-attr]
+
+
 def test_a_second_load_in_the_same_process_parses_no_table_again_and_hands_out_its_own_frames(
     demo_master: Path, tmp_path: Path
 ) -> None:
