@@ -206,6 +206,23 @@ def test_a_bad_cell_in_a_cached_table_is_named_by_sheet_and_cell(demo_master: Pa
         load_master(path)
 
 
+@pytest.mark.parametrize("value", [1.7e308, -1.0e308])
+def test_a_number_past_the_largest_a_cell_holds_is_named_by_its_cell(
+    demo_master: Path, tmp_path: Path, value: float
+) -> None:
+    """A column of numbers is typed at once only when every number is one Excel holds; the per-cell rule names the
+    one that is not, as the cell reader does (another program can write 1.7E+308)."""
+    path = Path(shutil.copy2(demo_master, tmp_path / "master.xlsx"))
+    book = openpyxl.load_workbook(path)
+    book[TRANSACTIONS.sheet_zh]["H2"] = value
+    book.save(path)
+    with pytest.raises(InputError, match=r"cell H2 .*too large for Excel") as by_cells:
+        reader.read_table(reader.open_book(path), TRANSACTIONS, path)
+    with pytest.raises(InputError) as loaded:
+        load_master(path)
+    assert str(loaded.value) == str(by_cells.value)
+
+
 def test_a_stray_text_past_the_first_thousand_lines_is_named_not_blanked(tmp_path: Path) -> None:
     """fastexcel guesses a column's type from its first 1,000 rows by default; every row decides it here."""
     path = save_master(generate_demo(seed=7, customers=20), tmp_path / "m.xlsx", backup=False)

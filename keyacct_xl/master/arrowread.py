@@ -20,7 +20,7 @@ from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import ColumnKind
 from keyacct_xl.messages import Location, msg
-from keyacct_xl.parsing import EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE
+from keyacct_xl.parsing import EXCEL_MAX_NUMBER, EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE
 from keyacct_xl.xlsx.ooxml import unescape_text
 
 
@@ -156,7 +156,7 @@ def vectorised(column: object, kind: ColumnKind) -> pd.Series | None:
     if not (pa.types.is_floating(kind_type) or pa.types.is_integer(kind_type)):
         return None  # typed amounts (¥3,700, 30%) are parsed cell by cell
     numbers = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
-    if np.isinf(numbers).any():
+    if (np.abs(numbers) > EXCEL_MAX_NUMBER).any():  # infinite, or more than a cell holds: named by the per-cell rule
         return None
     if kind == "int":
         whole = np.round(numbers)
