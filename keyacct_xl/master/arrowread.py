@@ -8,8 +8,9 @@ so a cell that cannot be read is still named by sheet and cell, exactly as befor
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -99,6 +100,40 @@ def null_rows(columns: list[object]) -> np.ndarray:
         if column.null_count < rows:
             blank &= column.is_null().to_numpy(zero_copy_only=False)
     return blank
+
+
+def typed_cells(values: Sequence[object], kind: ColumnKind) -> pd.Series | None:
+    """A column of cells as calamine gives them (blank as ""), typed at once through Arrow when, blanks aside, every
+    value is of the one Python type its kind takes as it is (text: str; numbers: float; dates: datetime, or date) and
+    the column passes ``vectorised``'s checks; else None (the caller converts it cell by cell, naming a bad cell).
+
+    A table fastexcel cannot read through Arrow (one column mixing text and numbers) is read through calamine: its
+    other columns are then typed here, not cell by cell.
+    """
+    import pyarrow as pa
+
+    cells = [None if v == "" else v for v in values]
+    found = {type(v) for v in cells}
+    found.discard(type(None))
+    arrow_type = _whole_type(kind, found)
+    return None if arrow_type is None else vectorised(pa.array(cells, type=arrow_type), kind)
+
+
+def _whole_type(kind: ColumnKind, found: set[type]) -> object:
+    """The Arrow type of a column of ``kind`` whose values are of the Python types ``found``; None when the per-cell
+    rule must see them (any other type, or two: Arrow would coerce a date beside a datetime, or True beside 1.0)."""
+    import pyarrow as pa
+
+    if not found:
+        return pa.null()
+    if len(found) > 1:
+        return None
+    (value_type,) = found
+    if kind == "text":
+        return pa.string() if value_type is str else None
+    if kind == "date":
+        return pa.timestamp("us") if value_type is dt.datetime else pa.date32() if value_type is dt.date else None
+    return pa.float64() if value_type is float else None
 
 
 def typed_column(column: object, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:

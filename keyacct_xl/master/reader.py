@@ -23,6 +23,7 @@ from keyacct_xl.master.arrowread import (
     cache_array,
     empty_text_as_null,
     null_rows,
+    typed_cells,
     typed_column,
     vectorised,
 )
@@ -252,8 +253,9 @@ def read_workbook_tables(
     data: bytes, path: Path, locations: dict[str, TableLocation], schemas: list[TableSchema], *, cached: bool = False
 ) -> list[ReadTable]:
     """The tables ``schemas`` of the workbook ``data`` (the file at ``path``): Arrow columns typed per column;
-    Settings, and a table whose columns mix kinds, cell by cell through calamine. With ``cached`` each Arrow table
-    also carries its frame as Arrow, what the load cache writes."""
+    Settings, and a table with a column that mixes kinds, through calamine (each column typed at once when its cells
+    allow, else cell by cell). With ``cached`` each Arrow table also carries its frame as Arrow, what the load cache
+    writes."""
     arrow = ArrowBook(data, path.name) if any(s is not SETTINGS for s in schemas) else None
     book: calamine.CalamineWorkbook | None = None
     parsed: dict[str, tuple[list[str], list[object] | None]] = {}  # a table asked for under two schemas: parsed once
@@ -268,7 +270,7 @@ def read_workbook_tables(
             continue
         if book is None:
             book = open_book_bytes(data, path)
-        read = read_book_table(book, schema, path)
+        read = read_book_table(book, schema, path, at_once=True)
         out.append(replace(read, cells=tuple(setting_cells(book, path))) if schema is SETTINGS else read)
     return out
 
@@ -386,8 +388,11 @@ def read_table(
     return read.frame, read.headers, read.sheet
 
 
-def read_book_table(book: calamine.CalamineWorkbook, schema: TableSchema, path: Path) -> ReadTable:
-    """``read_table`` with where each row is in the sheet."""
+def read_book_table(
+    book: calamine.CalamineWorkbook, schema: TableSchema, path: Path, *, at_once: bool = False
+) -> ReadTable:
+    """``read_table`` with where each row is in the sheet; with ``at_once`` a column whose cells are all of the type
+    its kind takes is typed at once (``typed_cells``), the others cell by cell."""
     table = book.get_table_by_name(schema.name)
     columns = [unescape_text(str(c)) for c in table.columns]  # Excel writes Alt+Enter in a name as _x000a_
     all_rows = table.to_python()
@@ -396,7 +401,9 @@ def read_book_table(book: calamine.CalamineWorkbook, schema: TableSchema, path: 
     rows = [all_rows[i] for i in kept]
 
     def cells(pos: int, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
-        return convert([r[pos] for r in rows], kind, locate)
+        values = [r[pos] for r in rows]
+        typed = typed_cells(values, kind) if at_once else None
+        return typed if typed is not None else convert(values, kind, locate)
 
     start = table_start(table, path)
     frame, found = typed_frame(schema, path, table.sheet, columns, start, kept, cells)
