@@ -46,13 +46,15 @@ def rep_names(count: int) -> np.ndarray:
     return np.array([f"业务员{i:03d}" for i in range(count)], dtype=object)
 
 
-def demo_master(path: Path, seed: int) -> Path:
-    """The demo company's master (600 customers) at ``path``: written by the first run, reused by the next."""
+def demo_master(path: Path, seed: int, customers: int = 600) -> Path:
+    """The demo company's master (600 customers unless told) at ``path``: written by the first run, reused by the
+    next."""
     if not path.exists():
         from keyacct_xl.demo.company import generate_demo
         from keyacct_xl.master.writer import save_master
 
-        save_master(generate_demo(seed=seed, customers=600), path, backup=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_master(generate_demo(seed=seed, customers=customers), path, backup=False)
     return path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -32,6 +33,12 @@ def alias_map(columns: Iterable[Column]) -> dict[str, str]:
     return mapping
 
 
+@functools.lru_cache(maxsize=256)
+def _known_aliases(columns: tuple[Column, ...]) -> dict[str, str]:
+    """``alias_map`` once per set of columns (a table's schema is resolved on every read); not to be changed."""
+    return alias_map(columns)
+
+
 def resolve_headers(
     headers: Sequence[object], columns: Sequence[Column], *, where: str | Rendered, required: Iterable[str] = ()
 ) -> dict[int, str]:
@@ -40,7 +47,7 @@ def resolve_headers(
     A header that matches no column is ignored (the caller keeps it as an extra column if it wants);
     a key claimed by two headers keeps the first.
     """
-    lookup = alias_map(columns)
+    lookup = _known_aliases(tuple(columns))
     found: dict[int, str] = {}
     for pos, header in enumerate(headers):
         if header is None or str(header).strip() == "":

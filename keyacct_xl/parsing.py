@@ -34,7 +34,7 @@ _MAX_SERIAL = 2958465  # 9999-12-31, Excel's last day
 FIRST_DATE = pd.Timestamp("1900-01-01")  # Excel's first day (serial 1)
 LAST_DATE = pd.Timestamp.max.normalize()  # 2262-04-11: datetime64[ns] columns end there
 DATE_RANGE = f"{FIRST_DATE:%Y-%m-%d}..{LAST_DATE:%Y-%m-%d}"
-_EXCEL_MAX_NUMBER = 9.99999999999999e307  # the largest number a cell holds
+EXCEL_MAX_NUMBER = 9.99999999999999e307  # the largest number a cell holds
 EXCEL_MAX_TEXT = 32_767  # the most characters a cell holds (text is checked by its readers, not parsed here)
 
 _CNY_MARKS = re.compile(r"(人民币|rmb|cny|元整|元|¥|￥)", re.IGNORECASE)
@@ -148,7 +148,7 @@ def _finite(number: float, shown: object) -> float:
         number = math.inf if number > 0 else -math.inf
     if math.isnan(number) or (math.isinf(number) and isinstance(shown, float)):
         raise ParseError(msg("{value} is not a finite number", value=_short(shown)))
-    if not abs(number) <= _EXCEL_MAX_NUMBER:
+    if not abs(number) <= EXCEL_MAX_NUMBER:
         raise ParseError(msg("{value} is too large for Excel (at most 9.99999999999999E+307)", value=_short(shown)))
     return number
 

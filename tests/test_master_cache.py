@@ -7,6 +7,7 @@ Every test writes a real master, edits it with a real writer and loads it back.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import zipfile
 from pathlib import Path
@@ -23,7 +24,7 @@ from keyacct_xl.consolidate.store import load_master_store, load_store, store_sc
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
 from keyacct_xl.master import reader, tablecache, tablememo
-from keyacct_xl.master.arrowread import typed_column
+from keyacct_xl.master.arrowread import ArrowBook, typed_column
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.schema import ALL_TABLES, TRANSACTIONS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, MERGED_TABLES
@@ -84,6 +85,26 @@ def test_an_unchanged_table_loads_from_its_cache_file(demo_master: Path, tmp_pat
     pq.write_table(table.set_column(table.schema.get_field_index("amount"), "amount", amounts), cache)
     doubled = load_master(path).transactions["amount"]
     assert doubled.tolist() == [a * 2 for a in amounts_read]
+
+
+def test_a_table_is_copied_into_arrow_only_when_the_load_cache_keeps_it(demo_master: Path, tmp_path: Path) -> None:
+    """Without a store nothing is cached, so no table is converted to Arrow for it; with one, the copy of each table
+    read through Arrow is what its cache file holds."""
+    path = Path(shutil.copy2(demo_master, tmp_path / "master.xlsx"))
+    assert tablecache.cache_folder(path) is None
+    tablememo.forget_tables()
+    plain = reader.read_tables(path, lambda found: reader.master_schemas(found, path))
+    assert [s.name for s, read in plain.items() if read.arrow is not None] == []
+
+    stored = _cached_master(demo_master, tmp_path / "stored")  # loaded once: every table read and cached
+    tablememo.forget_tables()
+    shutil.rmtree(store_path(stored) / CACHE_FOLDER)
+    read = reader.read_tables(stored, lambda found: reader.master_schemas(found, stored))
+    keys = _keys(stored)
+    for schema in ALL_TABLES[:-1]:  # Settings is read cell by cell, cached from its frame
+        assert isinstance(read[schema].arrow, pa.Table), schema.name
+        cached = pq.read_table(store_path(stored) / CACHE_FOLDER / f"{schema.name.lower()}-{keys[schema.name]}.parquet")
+        assert cached.replace_schema_metadata(None).equals(read[schema].arrow), schema.name  # type: ignore[union-attr]
 
 
 def test_a_second_load_in_the_same_process_parses_no_table_again_and_hands_out_its_own_frames(
@@ -186,6 +207,23 @@ def test_a_bad_cell_in_a_cached_table_is_named_by_sheet_and_cell(demo_master: Pa
         load_master(path)
 
 
+@pytest.mark.parametrize("value", [1.7e308, -1.0e308])
+def test_a_number_past_the_largest_a_cell_holds_is_named_by_its_cell(
+    demo_master: Path, tmp_path: Path, value: float
+) -> None:
+    """A column of numbers is typed at once only when every number is one Excel holds; the per-cell rule names the
+    one that is not, as the cell reader does (another program can write 1.7E+308)."""
+    path = Path(shutil.copy2(demo_master, tmp_path / "master.xlsx"))
+    book = openpyxl.load_workbook(path)
+    book[TRANSACTIONS.sheet_zh]["H2"] = value
+    book.save(path)
+    with pytest.raises(InputError, match=r"cell H2 .*too large for Excel") as by_cells:
+        reader.read_table(reader.open_book(path), TRANSACTIONS, path)
+    with pytest.raises(InputError) as loaded:
+        load_master(path)
+    assert str(loaded.value) == str(by_cells.value)
+
+
 def test_a_stray_text_past_the_first_thousand_lines_is_named_not_blanked(tmp_path: Path) -> None:
     """fastexcel guesses a column's type from its first 1,000 rows by default; every row decides it here."""
     path = save_master(generate_demo(seed=7, customers=20), tmp_path / "m.xlsx", backup=False)
@@ -209,6 +247,38 @@ def test_the_arrow_reader_types_every_table_as_the_cell_reader_does(name: str) -
         frame, headers, sheet = reader.read_table(book, schema, path)
         pd.testing.assert_frame_equal(read.frame, frame)
         assert (read.headers, read.sheet) == (headers, sheet)
+
+
+def test_a_table_that_mixes_kinds_in_a_column_is_typed_as_the_cell_reader_types_it(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    """A document number typed as a number makes fastexcel refuse the whole table, so it is read through calamine:
+    its other columns are typed at once, the mixed one and any column of odd cells (a date with a time beside dates,
+    a blank of spaces in a money column, a percent typed as text) cell by cell, all as the cell reader types them."""
+    path = Path(shutil.copy2(demo_master, tmp_path / "master.xlsx"))
+    book = openpyxl.load_workbook(path)
+    sheet = book[TRANSACTIONS.sheet_zh]
+    sheet["A2"] = 20231101  # doc_no: a number among texts
+    sheet["B3"] = dt.datetime(2024, 5, 6, 7, 8, 9)  # date: a time of day among whole days
+    sheet["I4"] = None  # cost: a blank among numbers
+    sheet["G5"] = "   "  # unit_price: a blank of spaces
+    sheet["D6"] = "  润滑脂  "  # product: spaces kept
+    for row in range(2, sheet.max_row + 1):
+        sheet[f"K{row}"] = None  # product_code: a column of blanks
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        locations = locate_tables(archive)
+    assert ArrowBook(path.read_bytes(), path.name).columns(TRANSACTIONS.name)[1] is None  # the calamine path
+    by_cells = reader.open_book(path)
+    read = reader.read_workbook_tables(path.read_bytes(), path, locations, list(ALL_TABLES))
+    for schema, table in zip(ALL_TABLES, read):
+        frame = reader.read_table(by_cells, schema, path)[0]
+        pd.testing.assert_frame_equal(table.frame, frame, check_exact=True)
+        for label in frame.columns:  # the same Python types too (a whole day stays a Timestamp, text stays str)
+            assert [type(v) for v in table.frame[label]] == [type(v) for v in frame[label]], (schema.name, label)
+    transactions = read[ALL_TABLES.index(TRANSACTIONS)].frame
+    assert transactions.loc[0, "doc_no"] == "20231101" and transactions.loc[4, "product"] == "  润滑脂  "
+    assert transactions["product_code"].isna().all() and pd.isna(transactions.loc[2, "cost"])
 
 
 @pytest.mark.parametrize("distinct", [3, 60_000])

@@ -8,18 +8,20 @@ so a cell that cannot be read is still named by sheet and cell, exactly as befor
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import ColumnKind
 from keyacct_xl.messages import Location, msg
-from keyacct_xl.parsing import EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE
+from keyacct_xl.parsing import EXCEL_MAX_NUMBER, EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE
 from keyacct_xl.xlsx.ooxml import unescape_text
 
 
@@ -59,30 +61,89 @@ class ArrowBook:
         return [unescape_text(str(n)) for n in batch.schema.names], list(batch.columns)
 
 
-def blank_rows(columns: list[object]) -> np.ndarray:
-    """True for each row whose every cell is blank (the empty body row Excel keeps in a new table)."""
+# The pandas dtype of each kind, resolved once: naming it by its string looks it up among every registered dtype.
+_DTYPES = {kind: pandas_dtype(dtype_for(kind)) for kind in ("text", "int", "number", "money", "percent", "date")}
+
+
+def empty_text_as_null(column: object) -> object:
+    """The column with its empty texts as null: a blank cell either way, so blank rows, text typing and the cache
+    need only Arrow's null mask (done once per column, not by each of them)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    assert isinstance(column, pa.Array)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) or column.null_count == len(
+        column
+    ):
+        return column
+    empty = pc.equal(column, "")
+    return pc.if_else(empty, pa.scalar(None, column.type), column) if empty.true_count else column
+
+
+def blank_rows(columns: list[object]) -> np.ndarray:
+    """True for each row whose every cell is blank (the empty body row Excel keeps in a new table)."""
+    return null_rows([empty_text_as_null(c) for c in columns])
+
+
+def null_rows(columns: list[object]) -> np.ndarray:
+    """True for each row whose every cell is null, of columns whose empty texts are null (``empty_text_as_null``)."""
+    import pyarrow as pa
+
     if not columns:
         return np.zeros(0, dtype=bool)
-    blank = np.ones(len(columns[0]), dtype=np.bool_)  # type: ignore[arg-type]
+    rows = len(columns[0])  # type: ignore[arg-type]
+    if any(column.null_count == 0 for column in columns):  # type: ignore[attr-defined]
+        return np.zeros(rows, dtype=np.bool_)  # a full column: no row is blank (a table's key column, nearly always)
+    blank = np.ones(rows, dtype=np.bool_)
     for column in columns:
         assert isinstance(column, pa.Array)
-        empty = column.is_null()
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            empty = pc.or_(empty, pc.fill_null(pc.equal(column, ""), False))
-        blank = blank & empty.to_numpy(zero_copy_only=False)
+        if column.null_count < rows:
+            blank &= column.is_null().to_numpy(zero_copy_only=False)
     return blank
+
+
+def typed_cells(values: Sequence[object], kind: ColumnKind) -> pd.Series | None:
+    """A column of cells as calamine gives them (blank as ""), typed at once through Arrow when, blanks aside, every
+    value is of the one Python type its kind takes as it is (text: str; numbers: float; dates: datetime, or date) and
+    the column passes ``vectorised``'s checks; else None (the caller converts it cell by cell, naming a bad cell).
+
+    A table fastexcel cannot read through Arrow (one column mixing text and numbers) is read through calamine: its
+    other columns are then typed here, not cell by cell.
+    """
+    import pyarrow as pa
+
+    cells = [None if v == "" else v for v in values]
+    found = {type(v) for v in cells}
+    found.discard(type(None))
+    arrow_type = _whole_type(kind, found)
+    return None if arrow_type is None else vectorised(pa.array(cells, type=arrow_type), kind)
+
+
+def _whole_type(kind: ColumnKind, found: set[type]) -> object:
+    """The Arrow type of a column of ``kind`` whose values are of the Python types ``found``; None when the per-cell
+    rule must see them (any other type, or two: Arrow would coerce a date beside a datetime, or True beside 1.0)."""
+    import pyarrow as pa
+
+    if not found:
+        return pa.null()
+    if len(found) > 1:
+        return None
+    (value_type,) = found
+    if kind == "text":
+        return pa.string() if value_type is str else None
+    if kind == "date":
+        return pa.timestamp("us") if value_type is dt.datetime else pa.date32() if value_type is dt.date else None
+    return pa.float64() if value_type is float else None
 
 
 def typed_column(column: object, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
     """One Arrow column as the dtype its kind is held in: vectorised when its cells allow, else cell by cell."""
+    import pyarrow as pa
+
+    column = empty_text_as_null(column)
     fast = vectorised(column, kind)
     if fast is not None:
         return fast
-    import pyarrow as pa
-
     assert isinstance(column, pa.Array)
     return convert(column.to_pylist(), kind, locate)
 
@@ -91,33 +152,33 @@ def cache_array(column: object, kind: ColumnKind) -> object:
     """The Arrow array the load cache keeps for a column ``vectorised`` typed: what the frame holds, in Arrow (blank
     text as null), so the cache is written without converting the frame's objects back."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     assert isinstance(column, pa.Array)
-    if pa.types.is_null(column.type):
-        return column
-    if kind == "text":
-        return pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+    if pa.types.is_null(column.type) or kind == "text":
+        return column  # its empty texts already null
     if kind == "date":
         return column.cast(pa.timestamp("ns"))
     return column.cast(pa.float64()) if kind != "int" else column.cast(pa.float64()).cast(pa.int64())
 
 
 def vectorised(column: object, kind: ColumnKind) -> pd.Series | None:
-    """The column typed at once when its cells all hold what ``kind`` expects and pass the bulk checks; else None
-    (the caller converts it cell by cell)."""
+    """The column (its empty texts null: ``empty_text_as_null``) typed at once when its cells all hold what ``kind``
+    expects and pass the bulk checks; else None (the caller converts it cell by cell)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     assert isinstance(column, pa.Array)
     kind_type = column.type
-    if pa.types.is_null(kind_type):
-        return pd.Series([None] * len(column), dtype=dtype_for(kind)) if kind != "text" else _texts(column)
+    if pa.types.is_null(kind_type) or column.null_count == len(column):  # no value: typed as its kind's blanks
+        return pd.Series([None] * len(column), dtype=_DTYPES[kind]) if kind != "text" else _texts(column)
     if kind == "text":
         if not (pa.types.is_string(kind_type) or pa.types.is_large_string(kind_type)):
             return None  # numbers or dates typed in a text column keep their digits by the per-cell rule
-        longest = pc.max(pc.utf8_length(column)).as_py()
-        return _texts(column) if longest is None or longest <= EXCEL_MAX_TEXT else None
+        if column.nbytes > EXCEL_MAX_TEXT:  # else no text in it can be longer: a character takes at least a byte
+            longest = pc.max(pc.utf8_length(column)).as_py()
+            if longest is not None and longest > EXCEL_MAX_TEXT:
+                return None
+        return _texts(column)
     if kind == "date":
         if not (pa.types.is_timestamp(kind_type) or pa.types.is_date(kind_type)):
             return None
@@ -126,42 +187,46 @@ def vectorised(column: object, kind: ColumnKind) -> pd.Series | None:
             pd.Timestamp(bounds["min"]) >= FIRST_DATE and pd.Timestamp(bounds["max"]) <= LAST_DATE
         ):
             return None  # the per-cell rule names the first cell outside the range
-        return pd.Series(column.cast(pa.timestamp("ns")).to_pandas(), dtype="datetime64[ns]")
+        return pd.Series(column.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False), dtype=_DTYPES["date"])
     if not (pa.types.is_floating(kind_type) or pa.types.is_integer(kind_type)):
         return None  # typed amounts (¥3,700, 30%) are parsed cell by cell
-    numbers = pd.Series(column.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
-    present = numbers.dropna()
-    if np.isinf(present.to_numpy()).any():
+    numbers = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    if (np.abs(numbers) > EXCEL_MAX_NUMBER).any():  # infinite, or more than a cell holds: named by the per-cell rule
         return None
     if kind == "int":
-        if not (present == present.round()).all():
+        whole = np.round(numbers)
+        if not np.array_equal(numbers, whole, equal_nan=True):
             return None
-        return numbers.round().astype("Int64")
-    return numbers.astype(dtype_for(kind))
+        blank = np.isnan(whole)
+        values = np.where(blank, 0, whole)
+        if np.abs(values).max(initial=0) >= 2**53:  # beyond the whole numbers a float holds exactly: pandas' checks
+            return pd.Series(whole, dtype=_DTYPES["number"]).astype(_DTYPES["int"])
+        # the nullable integers built from their values and blanks: what astype("Int64") gives, in one step
+        return pd.Series(pd.arrays.IntegerArray(values.astype(np.int64), blank))
+    return pd.Series(numbers, dtype=_DTYPES[kind])
 
 
 def _texts(column: object) -> pd.Series:
-    """Text as objects with None for blank (an empty string is blank too), as the per-cell reader gives it."""
+    """Text (its empty texts null) as objects with None for blank, as the per-cell reader gives it."""
     import pyarrow.compute as pc
 
     if _repetitive(column):  # products, categories, reps, customers: one Python string per distinct value
         encoded = pc.dictionary_encode(column)
         words = np.append(encoded.dictionary.to_numpy(zero_copy_only=False).astype(object), [None])
-        words[words == ""] = None
         values = words[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
-        return pd.Series(values, dtype="object")
-    values = column.to_numpy(zero_copy_only=False).astype(object, copy=False)  # type: ignore[attr-defined]
-    empty = pc.fill_null(pc.equal(column, ""), False).to_numpy(zero_copy_only=False)  # in Arrow: no Python compare
-    if empty.any():
-        values[empty] = None
-    return pd.Series(values, dtype="object")
+        return pd.Series(values, dtype=_DTYPES["text"])
+    values = column.to_numpy(zero_copy_only=False)  # type: ignore[attr-defined]
+    return pd.Series(values.astype(object, copy=False), dtype=_DTYPES["text"])
 
 
 def _repetitive(column: object, sample: int = 10_000) -> bool:
-    """True for a long text column whose first ``sample`` values hold fewer than one distinct value in ten."""
+    """True for a text column of at least ``sample`` values whose first ``sample`` hold fewer than one distinct value
+    in ten."""
     import pyarrow.compute as pc
 
-    if len(column) < 5 * sample:  # type: ignore[arg-type]
+    # From 10,000 values on, a string per distinct value is about three times faster than one per value (a payments
+    # table's customers, reps and methods), and its values take less memory; below it the check is not worth it.
+    if len(column) < sample:  # type: ignore[arg-type]
         return False
     head = column.slice(0, sample)  # type: ignore[attr-defined]
     return pc.count_distinct(head, mode="all").as_py() * 10 < sample

@@ -18,7 +18,15 @@ from keyacct_xl.headers import resolve_headers
 from keyacct_xl.history.store import committed_batches, history_lines
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.adjustments import ADJUSTMENTS
-from keyacct_xl.master.arrowread import ArrowBook, blank_rows, cache_array, typed_column, vectorised
+from keyacct_xl.master.arrowread import (
+    ArrowBook,
+    cache_array,
+    empty_text_as_null,
+    null_rows,
+    typed_cells,
+    typed_column,
+    vectorised,
+)
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, ColumnKind, TableSchema
@@ -146,9 +154,10 @@ def master_of(path: Path, tables: Mapping[TableSchema, ReadTable], *, history: b
     for table in (t for t in OPTIONAL_TABLES if t in tables):
         frames[table.attr], headers[table.name] = tables[table].frame, tables[table].headers
     settings_frame = frames.pop(SETTINGS.attr)
-    named = settings_frame.dropna(subset=["setting"])
     settings = parse_settings(tables[SETTINGS].cells)
-    notes = {setting_key(k): v for k, v in zip(named["setting"], named["description"]) if v}
+    # the rows that name a setting, picked as they are zipped: dropna would build a frame of a few rows for it
+    described = zip(settings_frame["setting"], settings_frame["description"])
+    notes = {setting_key(k): v for k, v in described if not pd.isna(k) and v}
     lang: Lang = "zh" if tables[DATA_TABLES[0]].sheet == DATA_TABLES[0].sheet_zh else "en"
     archived = _with_history(path, frames, settings) if history else {}
     own = {t: read for t, read in tables.items() if MASTER_TABLES.get(t.name) == t}  # not consolidation's Customers
@@ -188,7 +197,7 @@ def read_tables(
     found = {schema: read for schema, read in found.items() if keys.get(schema) == checked[schema]}  # not read twice
     found.update(_cached(path, folder, {schema: key for schema, key in keys.items() if schema not in found}))
     stale = [schema for schema in keys if schema not in found]
-    for schema, read in zip(stale, read_workbook_tables(data, path, locations, stale)):
+    for schema, read in zip(stale, read_workbook_tables(data, path, locations, stale, cached=folder is not None)):
         found[schema] = read
         remember(path, schema, keys[schema], read)
         if folder is not None:
@@ -241,35 +250,46 @@ def _cached(path: Path, folder: Path | None, keys: Mapping[TableSchema, str]) ->
 
 
 def read_workbook_tables(
-    data: bytes, path: Path, locations: dict[str, TableLocation], schemas: list[TableSchema]
+    data: bytes, path: Path, locations: dict[str, TableLocation], schemas: list[TableSchema], *, cached: bool = False
 ) -> list[ReadTable]:
     """The tables ``schemas`` of the workbook ``data`` (the file at ``path``): Arrow columns typed per column;
-    Settings, and a table whose columns mix kinds, cell by cell through calamine."""
+    Settings, and a table with a column that mixes kinds, through calamine (each column typed at once when its cells
+    allow, else cell by cell). With ``cached`` each Arrow table also carries its frame as Arrow, what the load cache
+    writes."""
     arrow = ArrowBook(data, path.name) if any(s is not SETTINGS for s in schemas) else None
     book: calamine.CalamineWorkbook | None = None
     parsed: dict[str, tuple[list[str], list[object] | None]] = {}  # a table asked for under two schemas: parsed once
     out = []
     for schema in schemas:
         if arrow is not None and schema is not SETTINGS and schema.name not in parsed:
-            parsed[schema.name] = arrow.columns(schema.name)
+            headers, columns = arrow.columns(schema.name)
+            parsed[schema.name] = headers, None if columns is None else [empty_text_as_null(c) for c in columns]
         headers, columns = parsed.get(schema.name, ([], None))
         if columns is not None:
-            out.append(_arrow_table(schema, path, locations[schema.name], headers, columns))
+            out.append(_arrow_table(schema, path, locations[schema.name], headers, columns, cached=cached))
             continue
         if book is None:
             book = open_book_bytes(data, path)
-        read = read_book_table(book, schema, path)
+        read = read_book_table(book, schema, path, at_once=True)
         out.append(replace(read, cells=tuple(setting_cells(book, path))) if schema is SETTINGS else read)
     return out
 
 
 def _arrow_table(
-    schema: TableSchema, path: Path, location: TableLocation, headers: list[str], columns: list[object]
+    schema: TableSchema,
+    path: Path,
+    location: TableLocation,
+    headers: list[str],
+    columns: list[object],
+    *,
+    cached: bool,
 ) -> ReadTable:
+    """One table from its Arrow ``columns`` (their empty texts null); with ``cached`` its frame as Arrow too."""
     first_row, first_col = location.cells()[:2]  # 1-based header row: 0-based, the first body row
-    kept = (~blank_rows(columns)).nonzero()[0]
-    rows = sheet_rows(location.sheet, first_row, kept, len(columns[0]) if len(columns) else 0)  # type: ignore[arg-type]
-    if len(columns) and len(kept) < len(columns[0]):  # type: ignore[arg-type]
+    blank = null_rows(columns)
+    kept = (~blank).nonzero()[0]
+    rows = sheet_rows(location.sheet, first_row, kept, len(blank))
+    if len(kept) < len(blank):
         columns = [c.take(kept) for c in columns]  # type: ignore[attr-defined]
 
     stored: dict[int, object] = {}  # per position, the Arrow array the cache keeps of a column typed at once
@@ -278,17 +298,19 @@ def _arrow_table(
         fast = vectorised(columns[pos], kind)
         if fast is None:
             return typed_column(columns[pos], kind, locate)
-        stored[pos] = cache_array(columns[pos], kind)
+        if cached:
+            stored[pos] = cache_array(columns[pos], kind)
         return fast
 
     frame, found = typed_frame(schema, path, location.sheet, headers, (first_row, first_col - 1), kept, cells)
-    return ReadTable(frame, found, location.sheet, arrow=_arrow_of(frame, stored), rows=rows)
+    return ReadTable(frame, found, location.sheet, arrow=_arrow_of(frame, stored) if cached else None, rows=rows)
 
 
 def sheet_rows(sheet: str, first: int, kept: Sequence[int] | np.ndarray, total: int) -> SheetRows:
     """Where the ``kept`` of a table's ``total`` body rows are, its first body row being ``first`` (0-based)."""
-    blank = np.setdiff1d(np.arange(total), np.asarray(kept, dtype=np.int64))
-    return SheetRows(sheet, first + 1, len(kept), tuple(int(b) for b in blank))
+    blank = np.ones(total, dtype=np.bool_)
+    blank[np.asarray(kept, dtype=np.int64)] = False  # a mask, not a set difference: no sort of every row
+    return SheetRows(sheet, first + 1, len(kept), tuple(int(b) for b in blank.nonzero()[0]))
 
 
 def _arrow_of(frame: pd.DataFrame, stored: dict[int, object]) -> object:
@@ -366,8 +388,11 @@ def read_table(
     return read.frame, read.headers, read.sheet
 
 
-def read_book_table(book: calamine.CalamineWorkbook, schema: TableSchema, path: Path) -> ReadTable:
-    """``read_table`` with where each row is in the sheet."""
+def read_book_table(
+    book: calamine.CalamineWorkbook, schema: TableSchema, path: Path, *, at_once: bool = False
+) -> ReadTable:
+    """``read_table`` with where each row is in the sheet; with ``at_once`` a column whose cells are all of the type
+    its kind takes is typed at once (``typed_cells``), the others cell by cell."""
     table = book.get_table_by_name(schema.name)
     columns = [unescape_text(str(c)) for c in table.columns]  # Excel writes Alt+Enter in a name as _x000a_
     all_rows = table.to_python()
@@ -376,7 +401,9 @@ def read_book_table(book: calamine.CalamineWorkbook, schema: TableSchema, path: 
     rows = [all_rows[i] for i in kept]
 
     def cells(pos: int, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
-        return convert([r[pos] for r in rows], kind, locate)
+        values = [r[pos] for r in rows]
+        typed = typed_cells(values, kind) if at_once else None
+        return typed if typed is not None else convert(values, kind, locate)
 
     start = table_start(table, path)
     frame, found = typed_frame(schema, path, table.sheet, columns, start, kept, cells)
@@ -397,6 +424,7 @@ def typed_frame(
     where = table_place(path, sheet, schema.name)
     positions = resolve_headers(columns, schema.columns, where=where, required=REQUIRED_COLUMNS.get(schema.name, ()))
     first_row, first_col = start
+    index = pd.RangeIndex(len(kept))  # every column on this one index: the frame then takes them without aligning
     data: dict[str, pd.Series] = {}
     header_text: dict[str, str] = {}
     for pos, header in enumerate(columns):
@@ -420,11 +448,11 @@ def typed_frame(
             return Location(path.name, sheet=sheet, cell=f"{letter}{first_row + 1 + kept[i]}", header=header)
 
         data[label] = cells(pos, kind, locate)
+        data[label].index = index
         if label in NOT_BLANK.get(schema.name, ()):
             _refuse_blanks(data[label], locate)
         header_text[label] = str(header)
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(kept)))
     for col in schema.columns:
-        if col.key not in frame.columns:
-            frame[col.key] = pd.Series([None] * len(frame), dtype=dtype_for(col.kind))
-    return frame, header_text
+        if col.key not in data:
+            data[col.key] = pd.Series([None] * len(kept), index=index, dtype=dtype_for(col.kind))
+    return pd.DataFrame(data, index=index), header_text
