@@ -361,7 +361,7 @@ def test_a_header_field_on_a_hidden_sheet_refuses_the_file(master: Path, inbox: 
 
     outcome = _run(inbox, master, "v.xlsx", _edit(visit_form([FIRST]), point_rep_at_hidden_sheet))
     assert (outcome.status, outcome.code) == ("rejected", "hidden_sheet")
-    assert outcome.reason_zh == "字段 rep 位于隐藏工作表 '备用'：只读取可见的表单"
+    assert outcome.reason_zh == "字段 业务员 位于隐藏工作表 '备用'：只读取可见的表单"
 
 
 def test_a_form_table_moved_off_the_forms_sheet_refuses_the_file_a_renamed_sheet_does_not(
