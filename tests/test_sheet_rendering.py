@@ -54,6 +54,13 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _as_number(value: object) -> float:
+    """A numeric cell's value as pandas reads it (``to_numeric``); a plain number is already one."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        return float(value)
+    return float(pd.to_numeric(pd.Series([value], dtype=object)).iloc[0])
+
+
 def _cell(col: CellColumn, ref: str, value: object) -> str:
     """One cell of ``col`` at ``ref`` by the writer's rules, "" for none."""
     if col.kind == "date":
@@ -62,7 +69,7 @@ def _cell(col: CellColumn, ref: str, value: object) -> str:
         ns = np.int64(pd.Timestamp(value).as_unit("ns").value)
         return f'<c r="{ref}" s="{col.style}"><v>{_number((ns - _EPOCH_NS) / _DAY_NS)}</v></c>'
     if col.kind in ("int", "number", "money", "percent"):
-        number = float(pd.to_numeric(pd.Series([value], dtype=object)).iloc[0])
+        number = _as_number(value)
         return "" if math.isnan(number) else f'<c r="{ref}" s="{col.style}"><v>{_number(number)}</v></c>'
     if _missing(value) or value == "":
         return ""
@@ -87,12 +94,13 @@ def reference_rows(
     ]
     rows = [_row(header_row, header, extras)]
     count = len(columns[0].values)
+    values = [c.values.to_numpy(dtype=object) for c in columns]  # each cell's own scalar, as iloc gives it
     for i in range(count):
         r = header_row + 1 + i
         rows.append(
             _row(
                 r,
-                [(first_col + j, _cell(c, f"{letters[j]}{r}", c.values.iloc[i])) for j, c in enumerate(columns)],
+                [(first_col + j, _cell(c, f"{letters[j]}{r}", values[j][i])) for j, c in enumerate(columns)],
                 extras,
             )
         )
