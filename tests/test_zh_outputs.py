@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import functools
 import html
 import io
 import re
@@ -199,10 +200,13 @@ def _translation_line(where: str, text: str, lang: str) -> bool:
 def english_findings(folder: Path, printed: str) -> dict[tuple[str, str], list[str]]:
     """Where English words appear in a zh demo's outputs: (place, column) -> the texts holding them."""
     found: dict[tuple[str, str], list[str]] = {}
+    english: dict[str, bool] = {}  # a text is judged once: the master repeats its names, codes and statuses
     for where, head, text in output_texts(folder, printed):
         if head in JSON_COLUMNS or _translation_line(where, text, "zh"):
             continue
-        if english_words(text, folder):
+        if text not in english:
+            english[text] = bool(english_words(text, folder))
+        if english[text]:
             found.setdefault((where, head), []).append(text[:80])
     return found
 
@@ -386,10 +390,21 @@ def chinese_findings_in(where: str, head: str, text: str, folder: Path, runs: se
         return False
     if (where.rpartition("!")[2], head) in EN_DATA_SHEET_COLUMNS:
         return False
-    if any(p.match(where) for p in EN_INPUT_FILES):
+    if _input_file(where):
         return False
-    rest = QUOTED.sub(" ", TOKENS["file name"].sub(" ", text.replace(str(folder), " ")))
-    return any(run not in runs for run in CJK_RUN.findall(rest))
+    return any(run not in runs for run in _chinese_runs(text, str(folder)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _input_file(where: str) -> bool:
+    return any(p.match(where) for p in EN_INPUT_FILES)
+
+
+@functools.lru_cache(maxsize=200_000)  # the master repeats its names, codes and statuses: each text is cut once
+def _chinese_runs(text: str, folder: str) -> tuple[str, ...]:
+    """The runs of Chinese in ``text`` outside file names and quoted values."""
+    rest = QUOTED.sub(" ", TOKENS["file name"].sub(" ", text.replace(folder, " ")))
+    return tuple(CJK_RUN.findall(rest))
 
 
 def chinese_findings(folder: Path, printed: str, runs: set[str]) -> dict[tuple[str, str], list[str]]:
