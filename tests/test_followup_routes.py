@@ -231,13 +231,13 @@ def test_apply_names_each_change_and_undo_puts_the_reviews_current_order_back(
     master = load_master(path)
     master.customers.loc[master.customers["customer_id"] == "C2", "route_seq"] = 5
     save_master(master, path, tables=["Customers"])
-    assert main(["routes", "apply", str(path), "--undo", "--lang", "en"]) == 0
+    assert main(["routes", "apply", str(path), "--undo", "--lang", "en"]) == 1  # 1: a customer was left as it is
     out = capsys.readouterr().out
     assert "route order put back for 1 customer(s)" in out and "C1 甲: 2 → 1" in out
     assert "1 row(s) left as they are, changed since the review was applied: C2 (now 5, applied 1)" in out
     assert load_master(path).customers["route_seq"].tolist() == [1, 5, 1, 3]
     saved = path.read_bytes()
-    assert main(["routes", "apply", str(path), "--undo"]) == 0  # again: nothing to put back, nothing written
+    assert main(["routes", "apply", str(path), "--undo"]) == 1  # again: nothing to put back, nothing written
     assert "已恢复 0 个客户的路序" in capsys.readouterr().out
     assert path.read_bytes() == saved
 
@@ -258,14 +258,16 @@ def test_apply_leaves_a_row_a_form_reordered_since_the_review(
     ]
     save_master(master, path, tables=["Customers"])
     capsys.readouterr()
-    assert main(["routes", "apply", str(path), "--lang", "en"]) == 0
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 1  # 1: a customer was kept
     out = capsys.readouterr().out
     assert out.splitlines()[:2] == ["route order updated for 1 customer(s)", "  C1 甲: 1 → 2"]
-    assert "1 row(s) not applied, given a new order by a form consolidated since the review" in out
-    assert "C2 (now 5, in the review 2)" in out
+    assert (
+        out.splitlines()[3] == "  C2 乙: now 5 (from a form consolidated since the review), in the review 2, chosen 1"
+    )
     assert load_master(path).customers["route_seq"].tolist() == [2, 5, 1, 3]  # the rep's 5 kept
-    # Applying the same review again (after a change of mind in it) is no conflict: apply changes no provenance.
-    assert main(["routes", "apply", str(path)]) == 0
+    # Applying the same review again changes nothing more: apply changes no provenance, C1 holds its chosen order.
+    assert main(["routes", "apply", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == "已更新 0 个客户的路序"
     assert load_master(path).customers["route_seq"].tolist() == [2, 5, 1, 3]
 
 
@@ -306,3 +308,164 @@ def test_a_review_without_its_current_order_column_is_refused_naming_it_in_the_u
     capsys.readouterr()
     assert main(["routes", "apply", str(path), "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip().endswith("the review has no column Current Route Seq")
+
+
+def _type_route_seq(path: Path, orders: dict[str, int]) -> None:
+    """A person types new orders into the master's Customers table (路序) in Excel and saves."""
+    book = openpyxl.load_workbook(path)
+    ws = next(ws for ws in book.worksheets if "Customers" in ws.tables)
+    left, top, right, bottom = range_boundaries(ws.tables["Customers"].ref)
+    header = {ws.cell(top, c).value: c for c in range(left, right + 1)}
+    for r in range(top + 1, bottom + 1):
+        customer = ws.cell(r, header["客户编号"]).value
+        if customer in orders:
+            ws.cell(r, header["路序"]).value = orders[customer]
+    book.save(path)
+
+
+def _choose(review: Path, orders: dict[str, int]) -> None:
+    """A person changes Chosen Route Seq cells in the review and saves."""
+    book = openpyxl.load_workbook(review)
+    cells = _chosen_cells(book.worksheets[0])
+    for customer, order in orders.items():
+        cells[customer].value = order
+    book.save(review)
+
+
+def test_apply_keeps_an_order_typed_into_the_master_after_the_review_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
+    _type_route_seq(path, {"C2": 7})  # after the review, by hand: the review proposed 1 over its 2
+    capsys.readouterr()
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "route order updated for 1 customer(s)",
+        "  C1 甲: 1 → 2",
+        "1 customer(s) kept, their route order changed since the review (routes apply --force writes the chosen "
+        "order over it, or run routes assign again):",
+        "  C2 乙: now 7, in the review 2, chosen 1",
+    ]
+    assert load_master(path).customers["route_seq"].tolist() == [2, 7, 1, 3]
+    assert main(["routes", "apply", str(path)]) == 1  # again: still kept, said in zh
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "1 个客户保留原路序：审核后路序已改（routes apply --force 可用确定路序覆盖，或重新运行 routes assign）：",
+        "  C2 乙：现为 7，审核表中为 2，确定为 1",
+    ]
+    assert main(["routes", "apply", str(path), "--force", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["route order updated for 1 customer(s)", "  C2 乙: 7 → 1"]
+    assert load_master(path).customers["route_seq"].tolist() == [2, 1, 1, 3]
+    # the undo puts back what apply replaced: the person's 7 that --force wrote over, the review's 1 for C1
+    assert main(["routes", "apply", str(path), "--undo", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "route order put back for 2 customer(s)",
+        "  C1 甲: 2 → 1",
+        "  C2 乙: 1 → 7",
+    ]
+    assert load_master(path).customers["route_seq"].tolist() == [1, 7, 1, 3]
+
+
+def test_a_chosen_order_changed_in_the_review_after_its_apply_is_applied_while_a_hand_typed_one_is_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
+    review = review_name(path)
+    _choose(review, {"C1": 3, "C2": 4})  # chosen before the first apply, away from the proposal
+    assert main(["routes", "apply", str(path)]) == 0
+    assert load_master(path).customers["route_seq"].tolist() == [3, 4, 1, 3]
+    # A change of mind in the review (C1, C2), and a hand-typed order in the master for C3 meanwhile.
+    _choose(review, {"C1": 2, "C2": 1, "C3": 2})
+    _type_route_seq(path, {"C3": 6})
+    capsys.readouterr()
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 1
+    # the master still held what this review's earlier apply wrote (3, 4): no conflict, applied; C3 is kept
+    assert capsys.readouterr().out.splitlines() == [
+        "route order updated for 2 customer(s)",
+        "  C1 甲: 3 → 2",
+        "  C2 乙: 4 → 1",
+        "1 customer(s) kept, their route order changed since the review (routes apply --force writes the chosen "
+        "order over it, or run routes assign again):",
+        "  C3 丙: now 6, in the review 1, chosen 2",
+    ]
+    assert load_master(path).customers["route_seq"].tolist() == [2, 1, 6, 3]
+    # C2 typed by hand after that apply: the undo puts C1 back to the review's order and leaves C2 and C3
+    _type_route_seq(path, {"C2": 9})
+    assert main(["routes", "apply", str(path), "--undo", "--lang", "en"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["route order put back for 1 customer(s)", "  C1 甲: 2 → 1"]
+    assert out[2] == (
+        "2 row(s) left as they are, changed since the review was applied: C2 (now 9, applied 1), C3 (now 6, applied 2)"
+    )
+    assert load_master(path).customers["route_seq"].tolist() == [1, 9, 6, 3]
+
+
+def test_a_review_written_before_it_had_the_consolidation_time_applies_and_keeps_a_hand_typed_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
+    review = review_name(path)
+    book = openpyxl.load_workbook(review)
+    ws = book.worksheets[0]
+    left, top, right, bottom = range_boundaries(ws.tables["RouteReview"].ref)
+    header = [ws.cell(top, c).value for c in range(left, right + 1)]
+    assert header[-1] == "汇总时间"  # the column an earlier version's review did not have
+    ws.delete_cols(right)
+    ws.tables["RouteReview"].ref = f"{ws.cell(top, left).coordinate}:{ws.cell(bottom, right - 1).coordinate}"
+    book.save(review)
+    capsys.readouterr()
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "route order updated for 2 customer(s)"
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 0  # again: nothing changes, nothing kept
+    assert capsys.readouterr().out.strip() == "route order updated for 0 customer(s)"
+    _type_route_seq(path, {"C1": 5})
+    _choose(review, {"C1": 1})
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "  C1 甲: now 5, in the review 1, chosen 1"
+    assert load_master(path).customers["route_seq"].tolist() == [5, 1, 1, 3]
+
+
+def test_many_kept_customers_are_listed_one_a_line_up_to_twenty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    customers, ids = _circle_customers(24, 1)
+    master = Master.empty()
+    master.customers = customers.assign(route_seq=range(1, 25)).reindex(columns=CUSTOMERS.keys)
+    master.customers = master.customers.astype({c.key: dtype_for(c.kind) for c in CUSTOMERS.columns})
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path)]) == 0
+    chosen = {c: s for c, s in read_route_review(review_name(path)).values.tolist()}
+    _type_route_seq(path, {c: 100 + i for i, c in enumerate(ids)})  # every order retyped after the review
+    capsys.readouterr()
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "route order updated for 0 customer(s)"
+    assert lines[1].startswith("24 customer(s) kept")
+    kept = [line for line in lines if ": now " in line]
+    assert len(kept) == 20 and lines[-1] == "  … and 4 more"
+    found = dict(zip(customers["customer_id"], range(1, 25)))
+    first = kept[0].split()[0]
+    assert kept[0] == (
+        f"  {first} 客户{int(first[1:])}: now {100 + ids.index(first)}, in the review {found[first]}, "
+        f"chosen {chosen[first]}"
+    )
+
+
+def test_without_the_record_of_its_apply_a_changed_chosen_order_is_kept_not_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The master's .kx folder is where apply records what it wrote; without it (the master copied alone) the
+    master's order can no longer be told from one a person typed: it is kept and listed, never replaced."""
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
+    assert main(["routes", "apply", str(path)]) == 0
+    record = tmp_path / "master.kx" / "routes" / "applied.json"
+    assert record.exists()
+    record.unlink()
+    _choose(review_name(path), {"C1": 3})
+    capsys.readouterr()
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "  C1 甲: now 2, in the review 1, chosen 3"
+    assert load_master(path).customers["route_seq"].tolist() == [2, 1, 1, 3]

@@ -22,7 +22,8 @@ HELP: dict[str, Message] = {
     "--rep": msg("assign: only this sales rep's customers"),
     "--out": msg("assign: the review .xlsx (default: routes_review_<master>.xlsx beside MASTER)"),
     "--review": msg("apply: the review to read (default: as assign writes it)"),
-    "--undo": msg("apply: put back the order the review found, where the master still holds the chosen one"),
+    "--undo": msg("apply: put back the order apply replaced, where the master still holds the one it wrote"),
+    "--force": msg("apply: write the chosen order also over an order changed since the review"),
 }
 
 
@@ -39,6 +40,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     apply.add_argument("master", type=Path, help=HELP["master"].render(lang))
     apply.add_argument("--review", type=Path, help=HELP["--review"].render(lang))
     apply.add_argument("--undo", action="store_true", help=HELP["--undo"].render(lang))
+    apply.add_argument("--force", action="store_true", help=HELP["--force"].render(lang))
     apply.set_defaults(func=run_apply)
 
 
@@ -73,7 +75,8 @@ def run_assign(args: argparse.Namespace) -> int:
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    """Write the chosen order into Customers."""
-    applied = apply_route_review(args.master, args.review or review_name(args.master), undo=args.undo)
+    """Write the chosen order into Customers; exit 1 when a customer's order changed since was left as it is."""
+    review = args.review or review_name(args.master)
+    applied = apply_route_review(args.master, review, undo=args.undo, force=args.force)
     print(applied.summary(args.lang))
-    return 0
+    return 1 if applied.left else 0

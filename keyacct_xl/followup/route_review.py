@@ -7,6 +7,8 @@ Customers.route_seq through the master's save path (part-level rewrite, backup k
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import master_write_lock
+from keyacct_xl.fileio import atomic_write, master_write_lock
+from keyacct_xl.history.store import store_path
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -140,20 +143,58 @@ class RouteChange:
 
 
 @dataclass(frozen=True)
+class KeptRoute:
+    """A customer whose route_seq changed since the review and was kept: the master's order, the one the review
+    found (现路序) and the chosen one; ``by_form`` when a form consolidated since the review brought it."""
+
+    customer_id: str
+    name: str
+    now: int | None
+    found: int | None
+    chosen: int
+    by_form: bool = False
+
+    def text(self, lang: Lang) -> str:
+        """``C2 乙: now 5, in the review 2, chosen 1``."""
+        shown = {"now": _shown(self.now), "found": _shown(self.found), "chosen": self.chosen}
+        who = f"{self.customer_id} {self.name}"
+        if self.by_form:
+            return tr(
+                lang,
+                "{customer}: now {now} (from a form consolidated since the review), in the review {found}, "
+                "chosen {chosen}",
+                customer=who,
+                **shown,
+            )
+        return tr(lang, "{customer}: now {now}, in the review {found}, chosen {chosen}", customer=who, **shown)
+
+
+# At most this many kept customers are named one a line; the rest are counted.
+KEPT_SHOWN = 20
+
+
+@dataclass(frozen=True)
 class RoutesApplied:
     """What apply (or its undo) changed, each customer with its route_seq before and after; review rows naming no
-    customer of the master; for an undo, the customers changed since the review was applied, left as they are."""
+    customer of the master; for apply, the customers changed since the review, kept; for an undo, the customers
+    changed since the review was applied, left as they are."""
 
     changes: tuple[RouteChange, ...]
     not_in_customers: tuple[str, ...]
     undo: bool = False
-    # undo: (customer, master's route_seq, what apply wrote); apply: (customer, master's, the review's current one)
+    # undo: (customer, master's route_seq, what apply wrote)
     changed_since: tuple[tuple[str, int | None, int | None], ...] = ()
+    kept: tuple[KeptRoute, ...] = ()
 
     @property
     def changed(self) -> int:
         """How many customers' route_seq changed."""
         return len(self.changes)
+
+    @property
+    def left(self) -> int:
+        """How many customers were left with an order changed since the review (or since its apply, for an undo)."""
+        return len(self.changed_since) + len(self.kept)
 
     def summary(self, lang: Lang) -> str:
         """What changed, a line per customer with its order before and after, as ``routes apply`` prints it."""
@@ -170,7 +211,7 @@ class RoutesApplied:
                 customers=listing(self.not_in_customers[:10]),
             )
         lines = [line, *(f"  {change.text()}" for change in self.changes)]
-        if self.changed_since and self.undo:
+        if self.changed_since:
             lines.append(
                 tr(
                     lang,
@@ -179,32 +220,52 @@ class RoutesApplied:
                     customers=listing([self._moved(lang, *moved) for moved in self.changed_since[:10]]),
                 )
             )
-        elif self.changed_since:
+        if self.kept:
             lines.append(
                 tr(
                     lang,
-                    "{count:,} row(s) not applied, given a new order by a form consolidated since the review (run "
-                    "keyacct-xl routes assign again for them): {customers}",
-                    count=len(self.changed_since),
-                    customers=listing([self._found(lang, *moved) for moved in self.changed_since[:10]]),
+                    "{count:,} customer(s) kept, their route order changed since the review (routes apply --force "
+                    "writes the chosen order over it, or run routes assign again):",
+                    count=len(self.kept),
                 )
             )
+            lines.extend(f"  {kept.text(lang)}" for kept in self.kept[:KEPT_SHOWN])
+            if len(self.kept) > KEPT_SHOWN:
+                lines.append("  " + tr(lang, "… and {count:,} more", count=len(self.kept) - KEPT_SHOWN))
         return "\n".join(lines)
 
     @staticmethod
     def _moved(lang: Lang, customer: str, now: int | None, wrote: int | None) -> str:
         return tr(lang, "{customer} (now {now}, applied {wrote})", customer=customer, now=now or "", wrote=wrote or "")
 
-    @staticmethod
-    def _found(lang: Lang, customer: str, now: int | None, was: int | None) -> str:
-        return tr(lang, "{customer} (now {now}, in the review {was})", customer=customer, now=now or "", was=was or "")
+
+@dataclass(frozen=True)
+class AppliedOrder:
+    """What ``routes apply`` last wrote into a customer's route_seq (``wrote``) for a review that found ``found`` there
+    (its 现路序), and the order it replaced (``replaced``: the one found, or one a person gave, written over with
+    --force): the master holding ``wrote`` is no change by a person since that review, and --undo puts back
+    ``replaced``."""
+
+    found: int | None
+    wrote: int
+    replaced: int | None
 
 
-def apply_routes(master: Master, chosen: pd.DataFrame, *, undo: bool = False) -> RoutesApplied:
+def apply_routes(
+    master: Master,
+    chosen: pd.DataFrame,
+    *,
+    undo: bool = False,
+    force: bool = False,
+    earlier: Mapping[str, AppliedOrder] | None = None,
+) -> RoutesApplied:
     """Set Customers.route_seq in ``master`` (in memory) from the chosen order; other columns are untouched.
 
-    ``undo`` puts back the order the review found (its current route_seq, ``current_seq``) where the master still
-    holds the chosen one; a customer whose order changed since is left as it is and listed."""
+    A customer whose order is neither the one the review found (现路序) nor what an earlier apply of a review that
+    found the same order wrote (``earlier``) has changed since the review: it is kept and listed, unless ``force``.
+    ``undo`` puts back what apply replaced (the order the review found, or a person's order --force wrote over) where
+    the master still holds the chosen one or what apply wrote; a customer whose order changed since is left as it is
+    and listed."""
     duplicated = chosen["customer_id"][chosen["customer_id"].duplicated()].unique()
     if len(duplicated):
         raise InputError(msg("route review: customer(s) listed twice: {ids}", ids=", ".join(duplicated[:10])))
@@ -213,27 +274,37 @@ def apply_routes(master: Master, chosen: pd.DataFrame, *, undo: bool = False) ->
     current = master.customers["route_seq"].astype("Float64")
     listed = ids.isin(by_id.index).to_numpy()
     applied = ids.map(by_id["chosen_seq"]).astype("Float64")
+    found = ids.map(by_id["current_seq"]).astype("Float64")
+    # what an earlier apply of a review that found the same order wrote, where the master still holds it
+    before = _earlier(ids, found, earlier or {})
+    ours = before["wrote"].notna().to_numpy(dtype=bool) & _same(current, before["wrote"])
     changed_since: tuple[tuple[str, int | None, int | None], ...] = ()
+    kept: tuple[KeptRoute, ...] = ()
     if undo:
-        wanted = ids.map(by_id["current_seq"]).astype("Float64")
-        holds = listed & (current == applied).fillna(False).to_numpy(dtype=bool)
-        moved = listed & ~holds & ~_same(current, wanted)
+        holds = listed & (_same(current, applied) | ours)
+        moved = listed & ~holds & ~_same(current, found)
+        by_apply = before["wrote"].fillna(applied)
         changed_since = tuple(
-            (ids.iloc[i], _whole(current.iloc[i]), int(applied.iloc[i])) for i in np.flatnonzero(moved)
+            (ids.iloc[i], _whole(current.iloc[i]), _whole(by_apply.iloc[i])) for i in np.flatnonzero(moved)
         )
-        target = holds
+        # the order apply replaced: the one the review found, or a person's that --force wrote over
+        wanted, target = found.where(~pd.Series(ours, index=found.index), before["replaced"]), holds
     else:
-        wanted, target = applied, listed
-        if CONSOLIDATED_AT.key in by_id:
-            # a form consolidated since the review brought the row a new order: the review's is out of date there
-            found = ids.map(by_id["current_seq"]).astype("Float64")
-            reviewed = ids.map(by_id[CONSOLIDATED_AT.key]).astype(object)
-            latest = last_consolidated(master.customers).reset_index(drop=True).astype(object)
-            since = (latest.fillna("") != reviewed.fillna("")).to_numpy(dtype=bool)
-            out_of_date = listed & since & ~_same(current, found)
-            target = listed & ~out_of_date
-            changed_since = tuple(
-                (ids.iloc[i], _whole(current.iloc[i]), _whole(found.iloc[i])) for i in np.flatnonzero(out_of_date)
+        by_form = listed & _consolidated_since(master.customers, ids, by_id) & ~_same(current, found)
+        unchanged = (_same(current, found) | ours) & ~by_form
+        conflict = listed & ~_same(current, applied) & ~unchanged
+        wanted, target = applied, listed if force else listed & ~conflict
+        if not force:
+            kept = tuple(
+                KeptRoute(
+                    ids.iloc[i],
+                    _text(master.customers["name"].iloc[i]),
+                    _whole(current.iloc[i]),
+                    _whole(found.iloc[i]),
+                    int(applied.iloc[i]),
+                    bool(by_form[i]),
+                )
+                for i in np.flatnonzero(conflict)
             )
     differs = target & ~_same(current, wanted)
     changes = tuple(
@@ -247,12 +318,38 @@ def apply_routes(master: Master, chosen: pd.DataFrame, *, undo: bool = False) ->
         route[differs] = wanted[differs].astype("Int64").to_numpy()
         master.customers = master.customers.assign(route_seq=route)
     unknown = tuple(sorted(set(chosen["customer_id"]) - set(ids)))
-    return RoutesApplied(changes, unknown, undo, changed_since)
+    return RoutesApplied(changes, unknown, undo, changed_since, kept)
+
+
+def _earlier(ids: pd.Series, found: pd.Series, earlier: Mapping[str, AppliedOrder]) -> pd.DataFrame:
+    """Per customer, what an earlier apply wrote over the order this review found and the order it replaced (NA: no
+    apply of a review that found this order wrote there)."""
+    records = pd.DataFrame(
+        [(customer, r.found, r.wrote, r.replaced) for customer, r in earlier.items()],
+        columns=["customer_id", "found", "wrote", "replaced"],
+    ).set_index("customer_id")
+    valid = ids.isin(records.index).to_numpy() & _same(ids.map(records["found"]).astype("Float64"), found)
+    return pd.DataFrame(
+        {column: ids.map(records[column]).astype("Float64").where(valid) for column in ("wrote", "replaced")}
+    )
+
+
+def _consolidated_since(customers: pd.DataFrame, ids: pd.Series, by_id: pd.DataFrame) -> np.ndarray:
+    """Customers whose row a form consolidated since the review (a review without the column cannot tell: none)."""
+    if CONSOLIDATED_AT.key not in by_id:
+        return np.zeros(len(ids), dtype=bool)
+    reviewed = ids.map(by_id[CONSOLIDATED_AT.key]).astype(object)
+    latest = last_consolidated(customers).reset_index(drop=True).astype(object)
+    return (latest.fillna("") != reviewed.fillna("").reset_index(drop=True)).to_numpy(dtype=bool)
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Equal route_seq values, two blanks included."""
     return ((a == b).fillna(False) | (a.isna() & b.isna())).to_numpy(dtype=bool)
+
+
+def _shown(value: int | None) -> object:
+    return "" if value is None else value
 
 
 def _whole(value: object) -> int | None:
@@ -263,13 +360,63 @@ def _text(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
 
 
-def apply_route_review(master_path: Path, review: Path, *, undo: bool = False) -> RoutesApplied:
-    """``routes apply``: the review's chosen order written into the master's Customers; with ``undo``, the order the
-    review found put back where the chosen one still holds (saved only on a change, with a backup)."""
-    with master_write_lock(Path(master_path)):  # no other run may change Customers between reading and saving
+def apply_route_review(master_path: Path, review: Path, *, undo: bool = False, force: bool = False) -> RoutesApplied:
+    """``routes apply``: the review's chosen order written into the master's Customers, a customer whose order changed
+    since the review kept unless ``force``; with ``undo``, the order the review found put back where the chosen one
+    (or what its apply wrote) still holds. Saved only on a change, with a backup; what apply wrote is recorded
+    beside the master (``applied_record``) so that applying the review again after a change of mind is no conflict."""
+    master_path = Path(master_path)
+    with master_write_lock(master_path):  # no other run may change Customers between reading and saving
         chosen = read_route_review(review, with_current=True)
         master = load_master(master_path)
-        applied = apply_routes(master, chosen, undo=undo)
+        record = applied_record(master_path)
+        earlier = read_applied(record)
+        applied = apply_routes(master, chosen, undo=undo, force=force, earlier=earlier)
         if applied.changed:
             save_master(master, master_path, tables=["Customers"])
+            write_applied(record, _recorded(earlier, applied, chosen))
     return applied
+
+
+def applied_record(master_path: Path) -> Path:
+    """Where ``routes apply`` records what it wrote: ``routes/applied.json`` in the master's ``.kx`` folder (the
+    master's layout and the review, a document a person edits and may hold open, stay as they are)."""
+    return store_path(Path(master_path)) / "routes" / "applied.json"
+
+
+def read_applied(path: Path) -> dict[str, AppliedOrder]:
+    """The recorded orders by customer id; none when there is no record (or one this version cannot read: apply then
+    lists more customers as changed since their review, it never replaces more)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {str(c): AppliedOrder(r["found"], int(r["wrote"]), r["replaced"]) for c, r in data["customers"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def write_applied(path: Path, earlier: Mapping[str, AppliedOrder]) -> None:
+    """Record ``earlier`` (atomically; the folder made when missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    customers = {c: {"found": r.found, "wrote": r.wrote, "replaced": r.replaced} for c, r in sorted(earlier.items())}
+    with atomic_write(path, backup=False) as out:
+        out.write(json.dumps({"version": 1, "customers": customers}, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def _recorded(
+    earlier: Mapping[str, AppliedOrder], applied: RoutesApplied, chosen: pd.DataFrame
+) -> dict[str, AppliedOrder]:
+    """The record after ``applied``: what apply wrote over the order the review found, with the order it replaced
+    (over its own earlier write, the one that write replaced); an undo's customers need no record any more."""
+    record = dict(earlier)
+    found = chosen.set_index("customer_id")["current_seq"]
+    for change in applied.changes:
+        customer = change.customer_id
+        if applied.undo:
+            record.pop(customer, None)
+            continue
+        was, prior = _whole(found[customer]), record.get(customer)
+        own = prior is not None and prior.found == was and prior.wrote == change.before
+        replaced = prior.replaced if own and prior is not None else change.before
+        if change.after is not None:  # apply writes a chosen order, never a blank
+            record[customer] = AppliedOrder(was, change.after, replaced)
+    return record
