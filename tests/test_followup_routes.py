@@ -344,13 +344,13 @@ def test_apply_keeps_an_order_typed_into_the_master_after_the_review_unless_forc
         "route order updated for 1 customer(s)",
         "  C1 甲: 1 → 2",
         "1 customer(s) kept, their route order changed since the review (routes apply --force writes the chosen "
-        "order over it, or run routes assign again):",
+        "order over it, or run keyacct-xl routes assign again):",
         "  C2 乙: now 7, in the review 2, chosen 1",
     ]
     assert load_master(path).customers["route_seq"].tolist() == [2, 7, 1, 3]
     assert main(["routes", "apply", str(path)]) == 1  # again: still kept, said in zh
     assert capsys.readouterr().out.splitlines()[1:] == [
-        "1 个客户保留原路序：审核后路序已改（routes apply --force 可用确定路序覆盖，或重新运行 routes assign）：",
+        "1 个客户保留原路序：审核后路序已改（routes apply --force 可用确定路序覆盖，或重新运行 keyacct-xl routes assign）：",
         "  C2 乙：现为 7，审核表中为 2，确定为 1",
     ]
     assert main(["routes", "apply", str(path), "--force", "--lang", "en"]) == 0
@@ -386,7 +386,7 @@ def test_a_chosen_order_changed_in_the_review_after_its_apply_is_applied_while_a
         "  C1 甲: 3 → 2",
         "  C2 乙: 4 → 1",
         "1 customer(s) kept, their route order changed since the review (routes apply --force writes the chosen "
-        "order over it, or run routes assign again):",
+        "order over it, or run keyacct-xl routes assign again):",
         "  C3 丙: now 6, in the review 1, chosen 2",
     ]
     assert load_master(path).customers["route_seq"].tolist() == [2, 1, 6, 3]

@@ -225,7 +225,7 @@ class RoutesApplied:
                 tr(
                     lang,
                     "{count:,} customer(s) kept, their route order changed since the review (routes apply --force "
-                    "writes the chosen order over it, or run routes assign again):",
+                    "writes the chosen order over it, or run keyacct-xl routes assign again):",
                     count=len(self.kept),
                 )
             )
