@@ -350,7 +350,8 @@ def test_apply_keeps_an_order_typed_into_the_master_after_the_review_unless_forc
     assert load_master(path).customers["route_seq"].tolist() == [2, 7, 1, 3]
     assert main(["routes", "apply", str(path)]) == 1  # again: still kept, said in zh
     assert capsys.readouterr().out.splitlines()[1:] == [
-        "1 个客户保留原路序：审核后路序已改（routes apply --force 可用确定路序覆盖，或重新运行 keyacct-xl routes assign）：",
+        "1 个客户保留原路序：审核后路序已改（routes apply --force 可用确定路序覆盖，"
+        "或重新运行 keyacct-xl routes assign）：",
         "  C2 乙：现为 7，审核表中为 2，确定为 1",
     ]
     assert main(["routes", "apply", str(path), "--force", "--lang", "en"]) == 0
