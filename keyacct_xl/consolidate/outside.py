@@ -18,13 +18,17 @@ from keyacct_xl.consolidate.model import CellValue, Extracted, Issue, texts
 from keyacct_xl.forms.content import HELPER_SHEETS, FormContent, form_content
 from keyacct_xl.forms.layout import FORM_LANGS, instructions_sheet_name
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.messages import listing, msg
+from keyacct_xl.messages import Message, listing, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter, split_ref
 
 MAX_QUOTED = 60  # characters of the text a warning's message quotes
 MAX_SHOWN = 200  # characters of it in the report's value column, as validate quotes a cell's value
 MAX_LISTED = 100  # cells named one by one per file; the rest are counted in one warning (a pasted sheet of data)
+# Cells looked at per file, over all its sheets: the screening caps each sheet's area, not their sum, and a sheet's
+# area costs its memory and time whether its cells are filled or not (two cells, A1 and ZZ9999, are 7 million).
+MAX_LOOKED = 8_000_000
+MAX_SHEETS_NAMED = 10  # sheets a warning names; the rest are counted
 ReadCells = Collection[tuple[str, int, int]]  # (sheet, row, column), 0-based: the cells consolidation reads
 
 
@@ -48,6 +52,7 @@ class Outside:
     more: int = 0
     more_sheets: tuple[str, ...] = ()
     unexamined: tuple[tuple[str, int], ...] = ()  # (sheet, first row not examined) of sheets longer than the limit
+    unlooked: tuple[str, ...] = ()  # sheets not looked at once MAX_LOOKED cells were
 
 
 def _excel_error(value: object) -> bool:
@@ -92,10 +97,15 @@ def cells_outside_fields(
     left unexamined."""
     found = Outside([])
     more: dict[str, None] = {}
+    looked = 0
     for sheet in sheets:
         if sheet in scope.skipped:
             continue
+        if looked >= MAX_LOOKED:
+            found.unlooked += (sheet,)
+            continue
         rows, cut = rows_of(sheet)
+        looked += sum(map(len, rows))
         if cut is not None:
             found.unexamined += ((sheet, cut),)
         for cell in _typed(sheet, rows, scope):
@@ -173,9 +183,23 @@ def note_outside(extracted: Extracted, found: Outside) -> None:
         extracted.warnings.append(
             texts(
                 msg(
-                    "{count} more cell(s) hold text outside the form's fields (sheets {sheets}): not listed one by one",
+                    "{count} more cell(s) hold text outside the form's fields (sheets {sheets}{more}): not listed one "
+                    "by one",
                     count=found.more,
-                    sheets=listing(found.more_sheets),
+                    sheets=listing(found.more_sheets[:MAX_SHEETS_NAMED]),
+                    more=_more(found.more_sheets),
+                )
+            )
+        )
+    if found.unlooked:
+        extracted.warnings.append(
+            texts(
+                msg(
+                    "sheets {sheets}{more} were not looked at for text outside the form's fields: the sheets before "
+                    "them hold {limit:,} cells or more",
+                    sheets=listing(found.unlooked[:MAX_SHEETS_NAMED]),
+                    more=_more(found.unlooked),
+                    limit=MAX_LOOKED,
                 )
             )
         )
@@ -190,6 +214,15 @@ def note_outside(extracted: Extracted, found: Outside) -> None:
                 )
             )
         )
+
+
+def _more(sheets: tuple[str, ...]) -> Message | str:
+    """How many sheets a warning does not name (a workbook may have two thousand)."""
+    return (
+        msg(" and {count} more sheet(s)", count=len(sheets) - MAX_SHEETS_NAMED)
+        if len(sheets) > MAX_SHEETS_NAMED
+        else ""
+    )
 
 
 def outside_issues(file: str, cells: Iterable[CellValue]) -> list[Issue]:
