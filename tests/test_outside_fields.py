@@ -384,5 +384,24 @@ def test_the_sheets_of_cells_not_listed_are_named_up_to_ten(master: Path, inbox:
     [outcome] = run.result.outcomes
     named = ", ".join(f"S{i}" for i in range(100, 110))
     assert [i.en for i in outcome.warnings if "not listed" in i.en] == [
-        f"25 more cell(s) hold text outside the form's fields (sheets {named} and 15 more sheet(s)): not listed one by one"
+        f"25 more cell(s) hold text outside the form's fields (sheets {named} and 15 more sheet(s)): not listed one "
+        "by one"
     ]
+
+
+@pytest.mark.parametrize("lang", FORM_LANGS)
+@pytest.mark.parametrize("named", [None, "fr"])
+def test_a_copy_whose_meta_names_no_form_language_is_still_looked_at(lang: FormLang, named: str | None) -> None:
+    """The language row of the hidden _meta cleared or changed: the copy is compared with the form in the language
+    its sheet shows (it was not looked at at all, so a note typed beside a field went unreported)."""
+    sheet = form_sheet_name(load_form("visit_record"), lang)
+    filled = fill_form(blank_form("visit_record", lang=lang), header=HEADER, rows={"visits": [VISIT]})
+    right = f"{get_column_letter(openpyxl.load_workbook(io.BytesIO(filled))[sheet].max_column + 2)}5"
+
+    def forge(book: openpyxl.Workbook) -> None:
+        meta = book["_meta"]
+        row = next(r for r in meta.iter_rows() if r[0].value == "lang")
+        row[1].value = named
+
+    forged = _edit(_typed(filled, {right: "下周休假"}, sheet), forge)
+    assert _outside(_outcome(forged)) == [(sheet, right)]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from keyacct_xl.consolidate.model import CellValue, Extracted, Issue, texts
 from keyacct_xl.forms.content import HELPER_SHEETS, FormContent, form_content
-from keyacct_xl.forms.layout import FORM_LANGS, instructions_sheet_name
+from keyacct_xl.forms.layout import FORM_LANGS, FormLang, instructions_sheet_name
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.messages import Message, listing, msg
 from keyacct_xl.parsing import is_blank
@@ -131,16 +131,27 @@ def copy_scope(
     """How a copy is looked at: cell by cell against what ``spec`` holds by itself when the copy is of its current
     version and spec (the same hash); else (an older version, whose labels are kept nowhere) only right of and
     below the form's extent on its sheet, its instructions sheet aside. ``form_sheet`` is the form sheet's name,
-    rows and merged ranges. None: ``_meta`` names no form language."""
-    lang = meta.get("lang", "")
-    if lang not in FORM_LANGS:
-        return None
-    content = form_content(spec, lang)  # type: ignore[arg-type]  # one of FORM_LANGS, checked above
+    rows and merged ranges. None: the form sheet shows no text of the form in any language."""
     sheet, rows, merged = form_sheet
+    lang = _form_lang(spec, meta.get("lang", ""), rows)
+    if lang is None:
+        return None
+    content = form_content(spec, lang)
     if meta.get("version") == str(spec.version) and meta.get("spec_hash", "") in ("", spec_hash):
         return Scope(content, sheet, read, HELPER_SHEETS)
-    skipped = HELPER_SHEETS | {instructions_sheet_name(lang)}  # type: ignore[arg-type]
+    skipped = HELPER_SHEETS | {instructions_sheet_name(lang)}
     return Scope(content, sheet, read, skipped, _extent(content, sheet, read, rows, merged))
+
+
+def _form_lang(spec: FormSpec, named: str, rows: list[list[object]]) -> FormLang | None:
+    """The language ``_meta`` names; when it names none (the row deleted or changed in the hidden sheet), the one
+    whose texts the form sheet shows most, so that the copy is still looked at."""
+    if named in FORM_LANGS:
+        return named  # type: ignore[return-value]  # one of FORM_LANGS, checked
+    shown = {value.strip() for row in rows for value in row if isinstance(value, str)}
+    found = {lang: len(shown & form_content(spec, lang).texts) for lang in FORM_LANGS}
+    best = max(FORM_LANGS, key=found.__getitem__)
+    return best if found[best] else None
 
 
 def _extent(
