@@ -405,3 +405,29 @@ def test_a_copy_whose_meta_names_no_form_language_is_still_looked_at(lang: FormL
 
     forged = _edit(_typed(filled, {right: "下周休假"}, sheet), forge)
     assert _outside(_outcome(forged)) == [(sheet, right)]
+
+
+def test_numbers_and_booleans_typed_outside_are_quoted_as_the_sheet_shows_them(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    """The report is a document: 42 typed beside the form is quoted as 42, not 42.0, and TRUE as TRUE, not Python's
+    True; a formula-looking text stays text."""
+    sheet = openpyxl.load_workbook(io.BytesIO(_visits()))[SHEET]
+    column = get_column_letter(sheet.max_column + 2)
+
+    def typed(book: openpyxl.Workbook) -> None:
+        cells = book[SHEET]
+        cells[f"{column}5"], cells[f"{column}6"], cells[f"{column}7"] = 42, True, dt.datetime(2026, 11, 30)
+        cells[f"{column}8"] = "=cmd|' /C calc'!A0"
+        cells[f"{column}8"].data_type = "s"  # typed as text (a leading apostrophe in Excel)
+
+    _, outside = _run(inbox, master, tmp_path, {"v.xlsx": _edit(_visits(), typed)})
+    assert [(r[2], r[4]) for r in outside] == [
+        (f"{column}5", "42"),
+        (f"{column}6", "TRUE"),
+        (f"{column}7", "2026-11-30"),
+        (f"{column}8", "=cmd|' /C calc'!A0"),
+    ]
+    report = openpyxl.load_workbook(tmp_path / "report.xlsx")["错误"]
+    assert all(c.data_type == "s" for row in report.iter_rows(min_row=2) for c in row if c.value is not None)
+    assert f"单元格 {column}5 填有表单字段以外的内容，未读入总表：42" in outside[0][5]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from keyacct_xl.consolidate.changes import shown
 from keyacct_xl.consolidate.model import CellValue, Extracted, Issue, texts
 from keyacct_xl.forms.content import HELPER_SHEETS, FormContent, form_content
 from keyacct_xl.forms.layout import FORM_LANGS, FormLang, instructions_sheet_name
@@ -236,11 +237,20 @@ def _more(sheets: tuple[str, ...]) -> Message | str:
     )
 
 
+def _as_shown(value: object) -> str:
+    """A cell's value as a spreadsheet shows it: 42 not 42.0, TRUE not True, a day without its time."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):  # whole below 1e15 as digits, else as Python writes it (1e+20), not 20 zeros
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return shown(value)
+
+
 def outside_issues(file: str, cells: Iterable[CellValue]) -> list[Issue]:
     """One warning per cell holding text outside the form's fields, naming its sheet and cell and quoting it."""
     issues = []
     for cell in cells:
-        text = str(cell.value)
+        text = _as_shown(cell.value)
         quoted = text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
         why = msg(
             "{sheet}!{cell} holds text outside the form's fields, not read into the master: {text}",
