@@ -151,7 +151,7 @@ def _one_apply(rows: pd.DataFrame, number: int, where: Callable[[int], Location]
             msg(
                 "{where}: apply number {number} is on rows of two dates ({first} and {second}), and an apply "
                 "writes one: correct the number before an undo",
-                where=where(rows.index[other.argmax()]),
+                where=where(rows.index[int(other.argmax())]),
                 number=number,
                 first=_day(days.iloc[0]),
                 second=_day(days[other].iloc[0]),
@@ -160,8 +160,8 @@ def _one_apply(rows: pd.DataFrame, number: int, where: Callable[[int], Location]
     return rows
 
 
-def _day(value: object) -> str:
-    return "-" if pd.isna(value) else str(pd.Timestamp(value).date())
+def _day(value: pd.Timestamp) -> str:
+    return "-" if value is pd.NaT else str(value.date())
 
 
 def history_cells(master: Master) -> Callable[[int], Location]:

@@ -135,11 +135,10 @@ class _Grid:
     def rows_to_look_at(self, sheet: str) -> tuple[list[list[object]], int | None]:
         """The sheet's rows and, when it goes on below them, the first row (1-based) not loaded. A sheet no field
         was read from is not kept: a rep's added sheets are looked at one at a time, not all held at once."""
-        if sheet in self.sheets:
-            rows, end = self.sheets[sheet], self.loaded[sheet].end
-        else:
-            loaded = self.book.get_sheet_by_name(sheet)
-            rows, end = loaded.to_python(skip_empty_area=False, nrows=MAX_ROWS + 200), loaded.end
+        kept = sheet in self.sheets
+        rows, end = self.rows(sheet), self.loaded[sheet].end
+        if not kept:
+            del self.sheets[sheet], self.loaded[sheet]
         return rows, (len(rows) + 1 if end is not None and end[0] >= len(rows) else None)
 
     def form_sheet(self, sheet: str) -> tuple[list[list[object]], list[tuple[tuple[int, int], tuple[int, int]]]]:
