@@ -144,8 +144,9 @@ def _one_apply(rows: pd.DataFrame, number: int, where: Callable[[int], Location]
                 number=number,
             )
         )
-    days = pd.to_datetime(rows["applied_at"], errors="coerce").dt.normalize()
-    other = days.ne(days.iloc[0]).to_numpy(dtype=bool)
+    # each row's day as text, "-" for none: a row whose date was cleared is on another day than its apply's too
+    days = pd.to_datetime(rows["applied_at"], errors="coerce").dt.strftime("%Y-%m-%d").fillna("-").to_numpy()
+    other = days != days[0]
     if other.any():
         raise InputError(
             msg(
@@ -153,15 +154,11 @@ def _one_apply(rows: pd.DataFrame, number: int, where: Callable[[int], Location]
                 "writes one: correct the number before an undo",
                 where=where(rows.index[int(other.argmax())]),
                 number=number,
-                first=_day(days.iloc[0]),
-                second=_day(days[other].iloc[0]),
+                first=days[0],
+                second=days[other][0],
             )
         )
     return rows
-
-
-def _day(value: pd.Timestamp) -> str:
-    return "-" if value is pd.NaT else str(value.date())
 
 
 def history_cells(master: Master) -> Callable[[int], Location]:
