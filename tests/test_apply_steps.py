@@ -163,3 +163,44 @@ def test_a_master_written_before_apply_numbers_undoes_its_last_credit_apply(tmp_
     # A new apply after the upgrade is numbered on from the table's highest number (none yet: 1).
     assert main(["credit", "apply", str(path), "--date", "2026-05-01"]) == 0
     assert load_master(path).grade_history["apply_no"].dropna().tolist() == [1, 1, 1]
+
+
+def _type_apply_no(path: Path, row: int, value: object) -> None:
+    """A person types ``value`` into GradeHistory's 应用序号 cell of Excel row ``row``."""
+    book = openpyxl.load_workbook(path)
+    sheet = book[HISTORY_SHEET]
+    column = [cell.value for cell in sheet[1]].index("应用序号") + 1
+    sheet.cell(row, column).value = value
+    book.save(path)
+
+
+@pytest.mark.parametrize(
+    ("second_day", "typed", "refusal"),
+    [
+        ("2025-12-28", -1, "apply number -1 was written by no apply (they count from 1): correct it before an undo"),
+        (
+            "2025-12-29",
+            1,
+            "apply number 1 is on rows of two dates (2025-12-28 and 2025-12-29), and an apply writes one: correct the "
+            "number before an undo",
+        ),
+    ],
+)
+def test_an_apply_number_no_apply_writes_is_named_and_nothing_is_undone(
+    tmp_path: Path, capsys, second_day: str, typed: int, refusal: str
+) -> None:
+    """A second apply's number typed over as -1 made the undo take back the first apply in its place (C1, C2 and C4
+    put back, C3 kept as the second apply left it); typed as the first's number, both applies together."""
+    path = save_master(graded_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["grade", str(path), "--year", "2025"]) == 0
+    _type_final_grade(path, "C3", "A")
+    _run(path, "cli", "grade", undo=False, date="2025-12-28")
+    _type_final_grade(path, "C3", "VIP")
+    _run(path, "cli", "grade", undo=False, date=second_day)
+    assert load_master(path).grade_history["apply_no"].tolist() == [1, 1, 1, 1, 2]
+    _type_apply_no(path, 6, typed)
+    before = _customers(path)
+    capsys.readouterr()
+    assert main(["grade", "apply", str(path), "--undo", "--date", "2025-12-30", "--lang", "en"]) == 2
+    assert capsys.readouterr().err == f"keyacct-xl: master.xlsx: sheet 等级历史, row 6, column 应用序号: {refusal}\n"
+    pd.testing.assert_frame_equal(_customers(path), before)

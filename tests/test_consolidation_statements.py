@@ -230,3 +230,27 @@ def test_a_customer_s_own_statement_is_read_in_one_worker(tmp_path, capsys):
     args = ["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(tmp_path / "r.xlsx")]
     assert workers_started(lambda: main(args)) == 1
     capsys.readouterr()
+
+
+def test_a_customer_s_own_books_with_a_meta_sheet_naming_our_form_are_read_as_their_books(tmp_path, capsys):
+    """A workbook whose hidden _meta names our statement form (copied from our form with the sheet, or forged) but
+    that holds no table of its lines is the customer's own books: its lines are read, not taken as none at all (the
+    reconciliation showed their side as ¥0.00 and each of our lines as ours only)."""
+    master = tmp_path / "master.xlsx"
+    write_master(master)
+    theirs = tmp_path / "their_books.xlsx"
+    book = openpyxl.Workbook()
+    for line in (["日期", "单号", "借方", "贷方"], ["2026-10-03", "S1", 1000, None], ["2026-10-20", "S2", 3000, None]):
+        book.active.append(line)
+    meta = book.create_sheet("_meta")
+    for row in (["key", "value"], ["form_id", "account_statement"], ["version", "1"], ["lang", "zh"]):
+        meta.append(row)
+    meta.sheet_state = "hidden"
+    book.save(theirs)
+    out = tmp_path / "r.xlsx"
+    args = ["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(out), "--lang", "en"]
+    assert main(args) == 0
+    assert "theirs ¥-4,000.00" in capsys.readouterr().out
+    results = calamine.CalamineWorkbook.from_path(str(out), load_tables=True).get_table_by_name("Reconciliation")
+    rows = [dict(zip(results.columns, r)) for r in results.to_python()]
+    assert sorted(r["Their Ref"] for r in rows if r["Their Ref"]) == ["S1", "S2"]

@@ -26,7 +26,7 @@ from keyacct_xl.history.store import CACHE_FOLDER, store_path
 from keyacct_xl.master import reader, tablecache, tablememo
 from keyacct_xl.master.arrowread import ArrowBook, typed_column
 from keyacct_xl.master.convert import convert
-from keyacct_xl.master.schema import ALL_TABLES, TRANSACTIONS
+from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, TRANSACTIONS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, MERGED_TABLES
 from keyacct_xl.master.tablecache import table_keys
 from keyacct_xl.messages import Location
@@ -219,6 +219,24 @@ def test_a_number_past_the_largest_a_cell_holds_is_named_by_its_cell(
     book.save(path)
     with pytest.raises(InputError, match=r"cell H2 .*too large for Excel") as by_cells:
         reader.read_table(reader.open_book(path), TRANSACTIONS, path)
+    with pytest.raises(InputError) as loaded:
+        load_master(path)
+    assert str(loaded.value) == str(by_cells.value)
+
+
+@pytest.mark.parametrize("value", [1e300, 2.0**63, -1e19])
+def test_a_whole_number_past_what_an_integer_column_holds_is_named_by_its_cell(
+    demo_master: Path, tmp_path: Path, value: float
+) -> None:
+    """Payment terms of 1E+300 days is a number Excel holds but no 64-bit integer: both readers name its cell (the
+    master failed to load with pandas' TypeError, through Arrow and cell by cell alike)."""
+    path = Path(shutil.copy2(demo_master, tmp_path / "master.xlsx"))
+    book = openpyxl.load_workbook(path)
+    assert book[CUSTOMERS.sheet_zh]["P1"].value == "账期天数"
+    book[CUSTOMERS.sheet_zh]["P3"] = value
+    book.save(path)
+    with pytest.raises(InputError, match=r"sheet 客户档案, cell P3 .*too large for a whole number") as by_cells:
+        reader.read_table(reader.open_book(path), CUSTOMERS, path)
     with pytest.raises(InputError) as loaded:
         load_master(path)
     assert str(loaded.value) == str(by_cells.value)

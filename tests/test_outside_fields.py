@@ -344,3 +344,90 @@ def test_a_form_saved_as_xls_or_ods_reports_text_outside_its_fields(
     assert sorted((r[0], r[2], r[4]) for r in outside) == sorted(
         (f"{suffix}/v.{suffix}", ref, text) for suffix in ("xls", "ods") for ref, text in cells.items()
     )
+
+
+def test_sheets_of_seven_million_cells_each_are_looked_at_up_to_a_limit_and_the_form_lands(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    """Two cells, A1 and ZZ9999, make a sheet of 7 million cells for a reader, in a file of a few kilobytes; the
+    screening caps one sheet's area, not the sum over ten such sheets (they ran a worker out of memory and refused
+    the form). Sheets past 8 million cells looked at are named in one warning; those before are reported."""
+
+    def add_sheets(book: openpyxl.Workbook) -> None:
+        for i in range(10):
+            sheet = book.create_sheet(f"数据{i}")
+            sheet["A1"], sheet["ZZ9999"] = f"粘贴{i}", "末"
+
+    run, outside = _run(inbox, master, tmp_path, {"v.xlsx": _edit(_visits(), add_sheets)})
+    [outcome] = run.result.outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 1)
+    assert [(r[1], r[2], r[4]) for r in outside] == [
+        ("数据0", "A1", "粘贴0"),
+        ("数据0", "ZZ9999", "末"),
+        ("数据1", "A1", "粘贴1"),
+        ("数据1", "ZZ9999", "末"),
+    ]
+    assert [i.en for i in outcome.warnings if "not looked at" in i.en] == [
+        "sheets 数据2, 数据3, 数据4, 数据5, 数据6, 数据7, 数据8, 数据9 were not looked at for text outside the form's "
+        "fields: the sheets before them hold 8,000,000 cells or more"
+    ]
+
+
+def test_the_sheets_of_cells_not_listed_are_named_up_to_ten(master: Path, inbox: Path, tmp_path: Path) -> None:
+    """A workbook may hold two thousand sheets: the warning counting the cells not listed names ten of them."""
+
+    def add_sheets(book: openpyxl.Workbook) -> None:
+        for i in range(125):
+            book.create_sheet(f"S{i}")["A1"] = "备注"
+
+    run, _ = _run(inbox, master, tmp_path, {"v.xlsx": _edit(_visits(), add_sheets)})
+    [outcome] = run.result.outcomes
+    named = ", ".join(f"S{i}" for i in range(100, 110))
+    assert [i.en for i in outcome.warnings if "not listed" in i.en] == [
+        f"25 more cell(s) hold text outside the form's fields (sheets {named} and 15 more sheet(s)): not listed one "
+        "by one"
+    ]
+
+
+@pytest.mark.parametrize("lang", FORM_LANGS)
+@pytest.mark.parametrize("named", [None, "fr"])
+def test_a_copy_whose_meta_names_no_form_language_is_still_looked_at(lang: FormLang, named: str | None) -> None:
+    """The language row of the hidden _meta cleared or changed: the copy is compared with the form in the language
+    its sheet shows (it was not looked at at all, so a note typed beside a field went unreported)."""
+    sheet = form_sheet_name(load_form("visit_record"), lang)
+    filled = fill_form(blank_form("visit_record", lang=lang), header=HEADER, rows={"visits": [VISIT]})
+    right = f"{get_column_letter(openpyxl.load_workbook(io.BytesIO(filled))[sheet].max_column + 2)}5"
+
+    def forge(book: openpyxl.Workbook) -> None:
+        meta = book["_meta"]
+        row = next(r for r in meta.iter_rows() if r[0].value == "lang")
+        row[1].value = named
+
+    forged = _edit(_typed(filled, {right: "下周休假"}, sheet), forge)
+    assert _outside(_outcome(forged)) == [(sheet, right)]
+
+
+def test_numbers_and_booleans_typed_outside_are_quoted_as_the_sheet_shows_them(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    """The report is a document: 42 typed beside the form is quoted as 42, not 42.0, and TRUE as TRUE, not Python's
+    True; a formula-looking text stays text."""
+    sheet = openpyxl.load_workbook(io.BytesIO(_visits()))[SHEET]
+    column = get_column_letter(sheet.max_column + 2)
+
+    def typed(book: openpyxl.Workbook) -> None:
+        cells = book[SHEET]
+        cells[f"{column}5"], cells[f"{column}6"], cells[f"{column}7"] = 42, True, dt.datetime(2026, 11, 30)
+        cells[f"{column}8"] = "=cmd|' /C calc'!A0"
+        cells[f"{column}8"].data_type = "s"  # typed as text (a leading apostrophe in Excel)
+
+    _, outside = _run(inbox, master, tmp_path, {"v.xlsx": _edit(_visits(), typed)})
+    assert [(r[2], r[4]) for r in outside] == [
+        (f"{column}5", "42"),
+        (f"{column}6", "TRUE"),
+        (f"{column}7", "2026-11-30"),
+        (f"{column}8", "=cmd|' /C calc'!A0"),
+    ]
+    report = openpyxl.load_workbook(tmp_path / "report.xlsx")["错误"]
+    assert all(c.data_type == "s" for row in report.iter_rows(min_row=2) for c in row if c.value is not None)
+    assert f"单元格 {column}5 填有表单字段以外的内容，未读入总表：42" in outside[0][5]

@@ -24,8 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import LANGS
-from keyacct_xl.messages import Message, msg
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.schema import GRADE_HISTORY
+from keyacct_xl.messages import Location, Message, msg
 from keyacct_xl.parsing import is_blank
 
 APPLY_NO = "apply_no"  # the GradeHistory column numbering the applies
@@ -116,12 +119,54 @@ def next_apply_no(history: pd.DataFrame) -> int:
     return int(numbers.max()) + 1 if len(numbers) else 1
 
 
-def applies(rows: pd.DataFrame, unnumbered: Callable[[pd.DataFrame], list[pd.DataFrame]]) -> list[pd.DataFrame]:
-    """``rows`` (one command's rows of GradeHistory) cut into the applies that wrote them, oldest first: the rows
-    written before applies were numbered, as ``unnumbered`` tells them apart, then one apply per number."""
+def applies(
+    rows: pd.DataFrame, unnumbered: Callable[[pd.DataFrame], list[pd.DataFrame]], where: Callable[[int], Location]
+) -> list[pd.DataFrame]:
+    """``rows`` (one command's rows of GradeHistory, not its undos') cut into the applies that wrote them, oldest
+    first: the rows written before applies were numbered, as ``unnumbered`` tells them apart, then one apply per
+    number. A number no apply writes is refused, its cell named by ``where`` (a row's index -> its place)."""
     numbers = apply_numbers(rows)
     older = rows[numbers.isna().to_numpy(dtype=bool)]
     found = unnumbered(older) if len(older) else []
     for number in sorted(numbers.dropna().unique()):
-        found.append(rows[(numbers == number).to_numpy(dtype=bool, na_value=False)])
+        found.append(_one_apply(rows[(numbers == number).to_numpy(dtype=bool, na_value=False)], int(number), where))
     return found
+
+
+def _one_apply(rows: pd.DataFrame, number: int, where: Callable[[int], Location]) -> pd.DataFrame:
+    """The rows of apply ``number``, refused when a person typed the number: below 1, or on rows of two dates (an
+    apply writes one date on all its rows). Taken as an apply, they would be undone in another's place."""
+    if number < 1:
+        raise InputError(
+            msg(
+                "{where}: apply number {number} was written by no apply (they count from 1): correct it before an undo",
+                where=where(rows.index[0]),
+                number=number,
+            )
+        )
+    # each row's day as text, "-" for none: a row whose date was cleared is on another day than its apply's too
+    days = pd.to_datetime(rows["applied_at"], errors="coerce").dt.strftime("%Y-%m-%d").fillna("-").to_numpy()
+    other = days != days[0]
+    if other.any():
+        raise InputError(
+            msg(
+                "{where}: apply number {number} is on rows of two dates ({first} and {second}), and an apply "
+                "writes one: correct the number before an undo",
+                where=where(rows.index[int(other.argmax())]),
+                number=number,
+                first=days[0],
+                second=days[other][0],
+            )
+        )
+    return rows
+
+
+def history_cells(master: Master) -> Callable[[int], Location]:
+    """Where a GradeHistory row's apply number is (the row's position in the table -> its sheet, row and column), as
+    the master was loaded; a table built in memory is named by its data rows from 2."""
+    sheet = GRADE_HISTORY.sheet(master.lang)
+    header = GRADE_HISTORY.column(APPLY_NO).header(master.lang)
+    loaded = master.rows.get(GRADE_HISTORY.name)
+    rows = loaded.excel_rows() if loaded is not None and loaded.count == len(master.grade_history) else None
+    file = master.path.name if master.path is not None else None
+    return lambda i: Location(file, sheet, row=int(rows[i]) if rows is not None else i + 2, header=header)

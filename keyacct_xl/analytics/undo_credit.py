@@ -25,6 +25,7 @@ from keyacct_xl.analytics.history import (
     apply_numbers,
     credit_apply_reason,
     credit_undo_reason,
+    history_cells,
     record_history,
     written_by,
 )
@@ -73,10 +74,11 @@ class TermsUndone:
         return "\n".join(lines)
 
 
-def credit_applies(history: pd.DataFrame, order: dict[str, int]) -> list[pd.DataFrame]:
+def credit_applies(master: Master, order: dict[str, int]) -> list[pd.DataFrame]:
     """The GradeHistory rows of each credit apply, oldest first (``order``: Customers' id -> row)."""
-    history = history.reset_index(drop=True)  # positions tell which rows follow on
-    return applies(history[written_by(history, credit_apply_reason)], lambda older: _runs(older, order))
+    history = master.grade_history.reset_index(drop=True)  # positions tell which rows follow on
+    rows = history[written_by(history, credit_apply_reason)]
+    return applies(rows, lambda older: _runs(older, order), history_cells(master))
 
 
 def _runs(older: pd.DataFrame, order: dict[str, int]) -> list[pd.DataFrame]:
@@ -117,7 +119,7 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
     require_unique_ids(master, msg("credit apply --undo"))  # which of two rows of an id would be put back?
     position = {cid: i for i, cid in enumerate(master.customers["customer_id"].astype(str).str.strip())}
     taken: _TakenBack | None = None
-    for rows in reversed(credit_applies(master.grade_history, position)):
+    for rows in reversed(credit_applies(master, position)):
         attempt = _take_back(master, rows, position, approved_by, applied_at)
         if taken is None or attempt.undone.changes:
             taken = attempt  # the latest apply, unless an earlier one is the last still held

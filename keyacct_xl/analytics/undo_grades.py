@@ -28,6 +28,7 @@ from keyacct_xl.analytics.history import (
     apply_numbers,
     credit_apply_reason,
     credit_undo_reason,
+    history_cells,
     record_history,
     written_by,
 )
@@ -149,7 +150,7 @@ class _TakenBack:
 def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
     """Put back, in ``master`` (in memory), what Customers held before ``year``'s last grade apply."""
     require_unique_ids(master, msg("grade apply --undo"))  # which of two rows of an id would be put back?
-    history = master.grade_history
+    history = master.grade_history.reset_index(drop=True)  # positions name a row's cell (history_cells)
     # credit apply's rows and its undo's are taken back by credit apply --undo, not here (history.py, written_by)
     credit = written_by(history, credit_apply_reason) | written_by(history, credit_undo_reason)
     undos = history["reason"].map(lambda text: isinstance(text, str) and text.strip() in _undo_reasons(year))
@@ -162,7 +163,7 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
     if dated.any():  # rows without a date (a grade table a rep sent in) are no apply's, as they never were
         of_year = of_year[dated]
     taken: _TakenBack | None = None
-    for rows in reversed(applies(of_year, _by_date)):
+    for rows in reversed(applies(of_year, _by_date, history_cells(master))):
         attempt = _take_back(master, year, rows, approved_by, applied_at)
         if taken is None or attempt.changes:
             taken = attempt  # the latest apply, unless an earlier one is the last still held

@@ -14,17 +14,22 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from keyacct_xl.consolidate.changes import shown
 from keyacct_xl.consolidate.model import CellValue, Extracted, Issue, texts
 from keyacct_xl.forms.content import HELPER_SHEETS, FormContent, form_content
-from keyacct_xl.forms.layout import FORM_LANGS, instructions_sheet_name
+from keyacct_xl.forms.layout import FORM_LANGS, FormLang, instructions_sheet_name
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.messages import listing, msg
+from keyacct_xl.messages import Message, listing, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter, split_ref
 
 MAX_QUOTED = 60  # characters of the text a warning's message quotes
 MAX_SHOWN = 200  # characters of it in the report's value column, as validate quotes a cell's value
 MAX_LISTED = 100  # cells named one by one per file; the rest are counted in one warning (a pasted sheet of data)
+# Cells looked at per file, over all its sheets: the screening caps each sheet's area, not their sum, and a sheet's
+# area costs its memory and time whether its cells are filled or not (two cells, A1 and ZZ9999, are 7 million).
+MAX_LOOKED = 8_000_000
+MAX_SHEETS_NAMED = 10  # sheets a warning names; the rest are counted
 ReadCells = Collection[tuple[str, int, int]]  # (sheet, row, column), 0-based: the cells consolidation reads
 
 
@@ -48,6 +53,7 @@ class Outside:
     more: int = 0
     more_sheets: tuple[str, ...] = ()
     unexamined: tuple[tuple[str, int], ...] = ()  # (sheet, first row not examined) of sheets longer than the limit
+    unlooked: tuple[str, ...] = ()  # sheets not looked at once MAX_LOOKED cells were
 
 
 def _excel_error(value: object) -> bool:
@@ -92,10 +98,15 @@ def cells_outside_fields(
     left unexamined."""
     found = Outside([])
     more: dict[str, None] = {}
+    looked = 0
     for sheet in sheets:
         if sheet in scope.skipped:
             continue
+        if looked >= MAX_LOOKED:
+            found.unlooked += (sheet,)
+            continue
         rows, cut = rows_of(sheet)
+        looked += sum(map(len, rows))
         if cut is not None:
             found.unexamined += ((sheet, cut),)
         for cell in _typed(sheet, rows, scope):
@@ -121,16 +132,27 @@ def copy_scope(
     """How a copy is looked at: cell by cell against what ``spec`` holds by itself when the copy is of its current
     version and spec (the same hash); else (an older version, whose labels are kept nowhere) only right of and
     below the form's extent on its sheet, its instructions sheet aside. ``form_sheet`` is the form sheet's name,
-    rows and merged ranges. None: ``_meta`` names no form language."""
-    lang = meta.get("lang", "")
-    if lang not in FORM_LANGS:
-        return None
-    content = form_content(spec, lang)  # type: ignore[arg-type]  # one of FORM_LANGS, checked above
+    rows and merged ranges. None: the form sheet shows no text of the form in any language."""
     sheet, rows, merged = form_sheet
+    lang = _form_lang(spec, meta.get("lang", ""), rows)
+    if lang is None:
+        return None
+    content = form_content(spec, lang)
     if meta.get("version") == str(spec.version) and meta.get("spec_hash", "") in ("", spec_hash):
         return Scope(content, sheet, read, HELPER_SHEETS)
-    skipped = HELPER_SHEETS | {instructions_sheet_name(lang)}  # type: ignore[arg-type]
+    skipped = HELPER_SHEETS | {instructions_sheet_name(lang)}
     return Scope(content, sheet, read, skipped, _extent(content, sheet, read, rows, merged))
+
+
+def _form_lang(spec: FormSpec, named: str, rows: list[list[object]]) -> FormLang | None:
+    """The language ``_meta`` names; when it names none (the row deleted or changed in the hidden sheet), the one
+    whose texts the form sheet shows most, so that the copy is still looked at."""
+    if named in FORM_LANGS:
+        return named  # type: ignore[return-value]  # one of FORM_LANGS, checked
+    shown = {value.strip() for row in rows for value in row if isinstance(value, str)}
+    found = {lang: len(shown & form_content(spec, lang).texts) for lang in FORM_LANGS}
+    best = max(FORM_LANGS, key=found.__getitem__)
+    return best if found[best] else None
 
 
 def _extent(
@@ -173,9 +195,23 @@ def note_outside(extracted: Extracted, found: Outside) -> None:
         extracted.warnings.append(
             texts(
                 msg(
-                    "{count} more cell(s) hold text outside the form's fields (sheets {sheets}): not listed one by one",
+                    "{count} more cell(s) hold text outside the form's fields (sheets {sheets}{more}): not listed one "
+                    "by one",
                     count=found.more,
-                    sheets=listing(found.more_sheets),
+                    sheets=listing(found.more_sheets[:MAX_SHEETS_NAMED]),
+                    more=_more(found.more_sheets),
+                )
+            )
+        )
+    if found.unlooked:
+        extracted.warnings.append(
+            texts(
+                msg(
+                    "sheets {sheets}{more} were not looked at for text outside the form's fields: the sheets before "
+                    "them hold {limit:,} cells or more",
+                    sheets=listing(found.unlooked[:MAX_SHEETS_NAMED]),
+                    more=_more(found.unlooked),
+                    limit=MAX_LOOKED,
                 )
             )
         )
@@ -192,11 +228,29 @@ def note_outside(extracted: Extracted, found: Outside) -> None:
         )
 
 
+def _more(sheets: tuple[str, ...]) -> Message | str:
+    """How many sheets a warning does not name (a workbook may have two thousand)."""
+    return (
+        msg(" and {count} more sheet(s)", count=len(sheets) - MAX_SHEETS_NAMED)
+        if len(sheets) > MAX_SHEETS_NAMED
+        else ""
+    )
+
+
+def _as_shown(value: object) -> str:
+    """A cell's value as a spreadsheet shows it: 42 not 42.0, TRUE not True, a day without its time."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):  # whole below 1e15 as digits, else as Python writes it (1e+20), not 20 zeros
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return shown(value)
+
+
 def outside_issues(file: str, cells: Iterable[CellValue]) -> list[Issue]:
     """One warning per cell holding text outside the form's fields, naming its sheet and cell and quoting it."""
     issues = []
     for cell in cells:
-        text = str(cell.value)
+        text = _as_shown(cell.value)
         quoted = text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
         why = msg(
             "{sheet}!{cell} holds text outside the form's fields, not read into the master: {text}",

@@ -133,9 +133,12 @@ class _Grid:
         return self.sheets[sheet]
 
     def rows_to_look_at(self, sheet: str) -> tuple[list[list[object]], int | None]:
-        """The sheet's rows as loaded and, when it goes on below them, the first row (1-based) not loaded."""
-        rows = self.rows(sheet)
-        end = self.sheet(sheet).end
+        """The sheet's rows and, when it goes on below them, the first row (1-based) not loaded. A sheet no field
+        was read from is not kept: a rep's added sheets are looked at one at a time, not all held at once."""
+        kept = sheet in self.sheets
+        rows, end = self.rows(sheet), self.loaded[sheet].end
+        if not kept:
+            del self.sheets[sheet], self.loaded[sheet]
         return rows, (len(rows) + 1 if end is not None and end[0] >= len(rows) else None)
 
     def form_sheet(self, sheet: str) -> tuple[list[list[object]], list[tuple[tuple[int, int], tuple[int, int]]]]:

@@ -79,7 +79,9 @@ def _read(item: tuple[str, bytes]) -> ReturnedStatement | None:
         return None if cell is None else cell.value
 
     table = found.tables.get("lines")
-    lines = [] if table is None else [(row, dict(zip(table.columns, values))) for row, values in table.rows]
+    if table is None:  # _meta names our form, but no table of its lines is there: read as the customer's own books
+        return None
+    lines = [(row, dict(zip(table.columns, values))) for row, values in table.rows]
     return ReturnedStatement(
         customer_id="" if is_blank(field("customer_id")) else str(field("customer_id")).strip(),
         period=(field("period_from"), field("period_to")),
@@ -87,7 +89,7 @@ def _read(item: tuple[str, bytes]) -> ReturnedStatement | None:
         differences="" if is_blank(field("differences")) else str(field("differences")).strip(),
         opening=field("opening_balance"),
         closing=field("closing_balance"),
-        sheet="" if table is None else table.sheet,
+        sheet=table.sheet,
         lines=lines,
     )
 

@@ -17,7 +17,7 @@ import pandas as pd
 from pandas.api.types import pandas_dtype
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.master.convert import convert
+from keyacct_xl.master.convert import MAX_WHOLE, convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import ColumnKind
 from keyacct_xl.messages import Location, msg
@@ -199,6 +199,8 @@ def vectorised(column: object, kind: ColumnKind) -> pd.Series | None:
             return None
         blank = np.isnan(whole)
         values = np.where(blank, 0, whole)
+        if np.abs(values).max(initial=0) >= MAX_WHOLE:
+            return None  # the per-cell rule names the first cell too large for an integer
         if np.abs(values).max(initial=0) >= 2**53:  # beyond the whole numbers a float holds exactly: pandas' checks
             return pd.Series(whole, dtype=_DTYPES["number"]).astype(_DTYPES["int"])
         # the nullable integers built from their values and blanks: what astype("Int64") gives, in one step

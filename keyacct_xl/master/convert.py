@@ -20,6 +20,7 @@ from keyacct_xl.parsing import EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE, ParseError
 
 # Where the i-th value is: a Location (file, sheet, cell, header), or a text a caller that shows English only gives.
 Locate = Callable[[int], "Rendered | str"]
+MAX_WHOLE = 2**63  # whole numbers from this on do not fit the 64-bit integers of an "int" column
 
 
 def _fail(where: Rendered | str, exc: ParseError) -> InputError:
@@ -78,6 +79,8 @@ def to_ints(values: Sequence[object], locate: Locate) -> pd.Series:
     for i, n in enumerate(numbers):
         if n == n and not float(n).is_integer():
             raise InputError(msg("{where}: {value!r} is not a whole number", where=locate(i), value=n))
+        if abs(n) >= MAX_WHOLE:  # a whole number a table's integers cannot hold (Int64 refuses it with a TypeError)
+            raise InputError(msg("{where}: {value:g} is too large for a whole number here", where=locate(i), value=n))
     return numbers.round().astype("Int64")
 
 
