@@ -344,3 +344,18 @@ def test_a_form_saved_as_xls_or_ods_reports_text_outside_its_fields(
     assert sorted((r[0], r[2], r[4]) for r in outside) == sorted(
         (f"{suffix}/v.{suffix}", ref, text) for suffix in ("xls", "ods") for ref, text in cells.items()
     )
+
+
+def test_a_number_or_a_date_typed_outside_is_quoted_as_the_rep_sees_it(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    """A whole number is quoted without ``.0`` and a date as its day, in the value column and the message alike."""
+    form = _visits()
+    right = get_column_letter(_table_range(form, "t_visits").max_col + 1)
+    typed = _typed(form, {f"{right}8": 123, f"{right}9": dt.datetime(2026, 11, 28), f"{right}10": 2.5})
+    _, outside = _run(inbox, master, tmp_path, {"v.xlsx": typed})
+    assert [(r[2], r[4], r[5].rpartition("：")[2]) for r in outside] == [
+        (f"{right}8", "123", "123"),
+        (f"{right}9", "2026-11-28", "2026-11-28"),
+        (f"{right}10", "2.5", "2.5"),
+    ]

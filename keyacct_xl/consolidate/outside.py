@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from keyacct_xl.consolidate.changes import shown as shown_value
 from keyacct_xl.consolidate.model import CellValue, Extracted, Issue, texts
 from keyacct_xl.forms.content import HELPER_SHEETS, FormContent, form_content
 from keyacct_xl.forms.layout import FORM_LANGS, instructions_sheet_name
@@ -196,7 +197,7 @@ def outside_issues(file: str, cells: Iterable[CellValue]) -> list[Issue]:
     """One warning per cell holding text outside the form's fields, naming its sheet and cell and quoting it."""
     issues = []
     for cell in cells:
-        text = str(cell.value)
+        text = shown_value(cell.value)  # 123 and 2026-11-28 as typed, not 123.0 or a midnight timestamp
         quoted = text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
         why = msg(
             "{sheet}!{cell} holds text outside the form's fields, not read into the master: {text}",
