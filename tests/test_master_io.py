@@ -401,3 +401,24 @@ def test_unknown_table_and_odd_settings(tmp_path: Path) -> None:
     master.settings = replace(master.settings, company_name="NaN")
     save_master(master, tables=["Settings"])
     assert load_master(path).settings.company_name == "NaN"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_header_of_a_new_master_shows_whole_beside_its_filter_button(tmp_path: Path, lang: str) -> None:
+    """A column was as wide as its values, not its header: 应用序号 and Credit Before were cut under the filter
+    button (the next header is never empty). Each column is at least as wide as its header, a Chinese character two
+    columns, a fifth more for the fonts a reader substitutes, and two for the button."""
+    path = save_master(Master.empty(lang=lang), tmp_path / "master.xlsx", backup=False)
+    book = openpyxl.load_workbook(path)
+    narrow = []
+    for sheet in book.worksheets:
+        # a run of columns of one width is one <col min max> element, kept under its first letter
+        widths = {i: d.width for d in sheet.column_dimensions.values() for i in range(d.min, d.max + 1)}
+        for cell in sheet[1]:
+            if not isinstance(cell.value, str):
+                continue
+            needed = sum(2 if ord(ch) > 0x2E7F else 1 for ch in cell.value) * 1.2 + 2
+            width = widths.get(cell.column, 0)
+            if width < needed:
+                narrow.append((sheet.title, cell.value, width))
+    assert narrow == []
