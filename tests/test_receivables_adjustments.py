@@ -437,3 +437,17 @@ def test_reconciling_again_never_overwrites_a_workbook_finance_decided_in(setup,
     else:
         run_action("reconcile", FileBridge(master), ActionOptions(input=theirs, extra={"customer": "C1"}))
     assert read_decisions(recon).lines == []
+
+
+def test_a_note_row_of_the_customers_statement_is_quoted_in_the_summary_and_the_notes(setup, capsys):
+    """A row of their statement without an amount (a remark of their finance, a footer) was named by its number
+    only: finance had to open the customer's file to read it. Its text is quoted, in the summary and the notes."""
+    master, _, recon = setup
+    rows = [*THEIRS[:7], [None, None, "10月30日已付20,000元，请贵司查收"], THEIRS[7], ["财务主管：张三"]]
+    theirs = write_theirs(master.parent / "对账单_带说明.xlsx", rows)
+    out = run_reconcile(master, theirs, recon, capsys)
+    assert "对账单_带说明.xlsx：无金额的说明行：8, 10" in out
+    assert "  对账单_带说明.xlsx 第 8 行：10月30日已付20,000元，请贵司查收" in out
+    assert "  对账单_带说明.xlsx 第 10 行：财务主管：张三" in out
+    notes = [row[0] for row in openpyxl.load_workbook(recon)["说明"].iter_rows(values_only=True)]
+    assert "对账单_带说明.xlsx 第 8 行：10月30日已付20,000元，请贵司查收" in notes
