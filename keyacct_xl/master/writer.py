@@ -64,16 +64,43 @@ def header_fit(width: float, header: str) -> float:
     return max(float(width), round(needed, 1))
 
 
+A4_PAPER = 9
+# An A4 page's printable width in pixels (0.7 in side margins, 96 px per inch) and how wide a column of ``w``
+# characters is drawn (Calibri's digit is 7 px), as the report layer lays out a page (reports/page.py).
+PORTRAIT_PX = (210 / 25.4 - 1.4) * 96
+LANDSCAPE_PX = (297 / 25.4 - 1.4) * 96
+FIT_WIDTH_UP_TO = 2  # a table at most twice a landscape page wide is printed one page wide, a wider one in strips
+
+
+def set_table_print(sheet: xlsxwriter.worksheet.Worksheet, widths: list[float], lang: Lang) -> None:
+    """A table's sheet printed on A4: portrait when it fits a portrait page, else landscape and one page wide (a
+    very wide table, such as Customers, across pages instead of shrunk past reading); the header row on every page,
+    page x of y."""
+    width_px = sum(int(w * 7 + 5) for w in widths)
+    sheet.set_paper(A4_PAPER)
+    if width_px <= PORTRAIT_PX:
+        sheet.set_portrait()
+    else:
+        sheet.set_landscape()
+    if width_px <= FIT_WIDTH_UP_TO * LANDSCAPE_PX:
+        sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_footer("&C" + tr(lang, "Page &P of &N"))
+
+
 def skeleton_bytes(lang: Lang, company: str) -> bytes:
-    """A new master with every table (header and one empty body row), formats, widths and frozen headers."""
+    """A new master with every table (header and one empty body row), formats, widths, frozen headers and an A4
+    print setup."""
     buffer = io.BytesIO()
     book = xlsx_book(buffer, title=tr(lang, "Key Account Master"), company=company)
     formats = {kind: book.add_format({"num_format": code}) for kind, code in KIND_FORMATS.items()}
     for schema in ALL_TABLES:
         sheet = book.add_worksheet(schema.sheet(lang))
+        widths = [header_fit(col.width, col.header(lang)) for col in schema.columns]
         for i, col in enumerate(schema.columns):
-            sheet.set_column(i, i, header_fit(col.width, col.header(lang)), formats[col.kind])
+            sheet.set_column(i, i, widths[i], formats[col.kind])
             _mark_column(sheet, schema, i, lang)
+        set_table_print(sheet, widths, lang)
         sheet.add_table(
             0,
             0,
