@@ -184,8 +184,9 @@ def test_undoing_every_grade_apply_stops_and_names_each_apply_it_took_back(tmp_p
     _type_final_grade(path, "C3", "A")
     _run(path, via, "grade", undo=False, date="2025-12-28")
     _type_final_grade(path, "C3", "B")  # the meeting goes back on its decision the same day
-    _run(path, via, "grade", undo=False, date="2025-12-28")
     capsys.readouterr()
+    shown = _run(path, via, "grade", undo=False, date="2025-12-28") or capsys.readouterr().out
+    assert "recorded as apply No. 3 in the grade history; grade apply --undo takes it back" in shown
     shown = _run(path, via, "grade", undo=True, date="2025-12-29") or capsys.readouterr().out
     assert "apply No. 3 of the 2025 grades (2025-12-28) undone for 1 customer(s)\n  C3 丙超市: grade B → A" in shown
     shown = _run(path, via, "grade", undo=True, date="2025-12-29") or capsys.readouterr().out
@@ -212,8 +213,9 @@ def test_terms_changed_and_changed_back_are_undone_once_each(tmp_path: Path, via
     _set_terms_b(path, 40)
     _run(path, via, "credit", undo=False, date="2026-03-31")
     _set_terms_b(path, 45)
-    _run(path, via, "credit", undo=False, date="2026-03-31")
     capsys.readouterr()
+    shown = _run(path, via, "credit", undo=False, date="2026-03-31") or capsys.readouterr().out
+    assert "recorded as credit apply No. 3 in the grade history; credit apply --undo takes it back" in shown
     shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
     assert "credit apply No. 3 (2026-03-31) undone for 1 customer(s)\n  C2 乙: payment terms (days) 45 → 40" in shown
     shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
