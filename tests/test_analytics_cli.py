@@ -477,7 +477,7 @@ def test_grade_apply_undo_puts_the_years_grades_and_terms_back(
     capsys.readouterr()
     assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-29", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "2025 grades undone for 3 customer(s)" in out
+    assert "apply No. 1 of the 2025 grades (2025-12-28) undone for 3 customer(s)" in out
     assert "C3 丙超市: grade A → B" in out  # each customer's values before and after the undo
     assert "1 customer(s) left as they are, changed since the grades were applied: C1" in out
     undone = load_master(master_path)
@@ -493,7 +493,8 @@ def test_grade_apply_undo_puts_the_years_grades_and_terms_back(
     assert last.loc["C3", ["grade_before", "grade_after"]].tolist() == ["A", "B"]
     saved = master_path.read_bytes()
     assert main(["grade", "apply", str(master_path), "--undo"]) == 0  # again: nothing to put back
-    assert "已撤销 2025 年 0 个客户的评级" in capsys.readouterr().out and master_path.read_bytes() == saved
+    assert "已撤销 2025 年评级的应用序号 1（2025-12-28 应用），涉及 0 个客户" in capsys.readouterr().out
+    assert master_path.read_bytes() == saved
     # Applying the review again puts its decisions back in, as one more row each.
     assert main(["grade", "apply", str(master_path), "--date", "2025-12-30"]) == 0
     assert load_master(master_path).customers.set_index("customer_id").loc["C3", "grade"] == "A"
@@ -516,14 +517,19 @@ def test_grade_apply_undo_takes_back_the_last_apply_not_an_earlier_meeting_s(
     assert load_master(master_path).customers.set_index("customer_id").loc["C3", "grade"] == "VIP"
     capsys.readouterr()
     assert main(["grade", "apply", str(master_path), "--undo", "--date", "2026-01-11", "--lang", "en"]) == 0
-    assert "2025 grades undone for 1 customer(s)\n  C3 丙超市: grade VIP → A" in capsys.readouterr().out
+    assert "apply No. 2 of the 2025 grades (2026-01-10) undone for 1 customer(s)\n  C3 丙超市: grade VIP → A" in (
+        capsys.readouterr().out
+    )
     now = load_master(master_path).customers.set_index("customer_id")
     pd.testing.assert_frame_equal(now[columns], after_first[columns])
     assert main(["grade", "apply", str(master_path), "--undo", "--date", "2026-01-12", "--lang", "en"]) == 0
-    assert "2025 grades undone for 4 customer(s)\n  C1 甲公司: credit limit 500,000 → -" in capsys.readouterr().out
+    assert (
+        "apply No. 1 of the 2025 grades (2025-12-28) undone for 4 customer(s)\n  C1 甲公司: credit limit 500,000 → -"
+        in (capsys.readouterr().out)
+    )
     pd.testing.assert_frame_equal(load_master(master_path).customers.set_index("customer_id")[columns], before)
     assert main(["grade", "apply", str(master_path), "--undo", "--date", "2026-01-13"]) == 0  # again: nothing
-    assert "已撤销 2025 年 0 个客户的评级" in capsys.readouterr().out
+    assert "没有可撤销的内容：2025 年评级的每次应用都已撤销" in capsys.readouterr().out
 
 
 def test_grade_apply_and_its_undo_refuse_a_year_the_review_is_not_of(
@@ -542,7 +548,7 @@ def test_grade_apply_and_its_undo_refuse_a_year_the_review_is_not_of(
     assert "评级审核表（GradeReview）是 2025 年的，不是 2024 年" in refused.value.zh
     assert master_path.read_bytes() == saved
     assert main(["grade", "apply", str(master_path), "--undo", "--year", "2025", "--lang", "en"]) == 0
-    assert "2025 grades undone for" in capsys.readouterr().out
+    assert "apply No. 1 of the 2025 grades (2025-12-28) undone for" in capsys.readouterr().out
 
 
 def test_grade_apply_undo_leaves_a_later_credit_apply_to_its_own_undo(
@@ -561,14 +567,17 @@ def test_grade_apply_undo_leaves_a_later_credit_apply_to_its_own_undo(
     # The grading's undo does not take back credit apply's terms: C1 holds them, so C1 is left and listed.
     assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-30", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "2025 grades undone for 3 customer(s)" in out
+    assert "apply No. 1 of the 2025 grades (2025-12-28) undone for 3 customer(s)" in out
     assert "1 customer(s) left as they are, changed since the grades were applied: C1" in out
     assert load_master(master_path).customers.set_index("customer_id").loc["C1", "payment_terms_days"] == 45
     # Undone in the reverse order, credit apply first, then the grading, every customer is as before.
     assert main(["credit", "apply", str(master_path), "--undo", "--date", "2025-12-30", "--lang", "en"]) == 0
     assert "  C1 甲公司: payment terms (days) 45 → 60" in capsys.readouterr().out
     assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-30", "--lang", "en"]) == 0
-    assert "2025 grades undone for 1 customer(s)\n  C1 甲公司: credit limit 500,000 → -" in capsys.readouterr().out
+    assert (
+        "apply No. 1 of the 2025 grades (2025-12-28) undone for 1 customer(s)\n  C1 甲公司: credit limit 500,000 → -"
+        in (capsys.readouterr().out)
+    )
     now = load_master(master_path).customers.set_index("customer_id")
     for column in ("grade", "credit_grade", "credit_limit", "payment_terms_days"):
         assert now[column].astype(str).tolist() == before[column].astype(str).tolist(), column

@@ -66,10 +66,13 @@ def test_two_grade_applies_on_one_day_are_undone_one_at_a_time(tmp_path: Path, v
     assert _customers(path).loc["C3", "grade"] == "VIP"
     capsys.readouterr()
     shown = _run(path, via, "grade", undo=True, date="2025-12-28") or capsys.readouterr().out
-    assert "2025 grades undone for 1 customer(s)\n  C3 丙超市: grade VIP → A" in shown
+    assert "apply No. 2 of the 2025 grades (2025-12-28) undone for 1 customer(s)\n  C3 丙超市: grade VIP → A" in shown
     pd.testing.assert_frame_equal(_customers(path), after_first)
     shown = _run(path, via, "grade", undo=True, date="2025-12-28") or capsys.readouterr().out
-    assert "2025 grades undone for 4 customer(s)" in shown and "C3 丙超市: grade A → B" in shown
+    assert (
+        "apply No. 1 of the 2025 grades (2025-12-28) undone for 4 customer(s)" in shown
+        and "C3 丙超市: grade A → B" in shown
+    )
     pd.testing.assert_frame_equal(_customers(path), original)
     # Each apply's rows carry its number, each undo's the number of the apply it took back, under a zh header.
     history = load_master(path).grade_history
@@ -88,14 +91,14 @@ def test_two_credit_applies_on_one_day_are_undone_one_at_a_time(tmp_path: Path, 
     _run(path, via, "credit", undo=False, date="2026-03-31")  # the same day: C2's terms 45 -> 40
     capsys.readouterr()
     shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
-    assert "credit terms applied on 2026-03-31 undone for 1 customer(s)\n  C2 乙: payment terms (days) 40 → 45" in shown
+    assert "credit apply No. 2 (2026-03-31) undone for 1 customer(s)\n  C2 乙: payment terms (days) 40 → 45" in shown
     pd.testing.assert_frame_equal(_customers(path), after_first)
     shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
-    assert "credit terms applied on 2026-03-31 undone for 3 customer(s)" in shown
+    assert "credit apply No. 1 (2026-03-31) undone for 3 customer(s)" in shown
     assert "  C2 乙: credit limit 200,000 → 1; payment terms (days) 45 → 15" in shown
     pd.testing.assert_frame_equal(_customers(path), original)
     shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
-    assert "undone for 0 customer(s)" in shown  # nothing left to take back
+    assert "nothing to undo: every credit apply has been undone" in shown
     pd.testing.assert_frame_equal(_customers(path), original)
 
 
@@ -135,13 +138,16 @@ def test_a_master_written_before_apply_numbers_undoes_by_date(tmp_path: Path, ca
     assert len(old) == 5 and old["apply_no"].isna().all()
     capsys.readouterr()
     assert main(["grade", "apply", str(path), "--undo", "--date", "2026-01-11", "--lang", "en"]) == 0
-    assert "2025 grades undone for 1 customer(s)\n  C3 丙超市: grade VIP → A" in capsys.readouterr().out
+    assert (
+        "2025 grades applied on 2026-01-10 undone for 1 customer(s)\n  C3 丙超市: grade VIP → A"
+        in capsys.readouterr().out
+    )
     pd.testing.assert_frame_equal(_customers(path), after_first)
     history = load_master(path).grade_history
     assert len(history) == 6 and history["apply_no"].isna().all()  # the apply it took back has no number either
     assert "应用序号" in [cell.value for cell in openpyxl.load_workbook(path)[HISTORY_SHEET][1]]
     assert main(["grade", "apply", str(path), "--undo", "--date", "2026-01-12", "--lang", "en"]) == 0
-    assert "2025 grades undone for 4 customer(s)" in capsys.readouterr().out
+    assert "2025 grades applied on 2025-12-28 undone for 4 customer(s)" in capsys.readouterr().out
     pd.testing.assert_frame_equal(_customers(path), original)
 
 
@@ -204,3 +210,58 @@ def test_an_apply_number_no_apply_writes_is_named_and_nothing_is_undone(
     assert main(["grade", "apply", str(path), "--undo", "--date", "2025-12-30", "--lang", "en"]) == 2
     assert capsys.readouterr().err == f"keyacct-xl: master.xlsx: sheet 等级历史, row 6, column 应用序号: {refusal}\n"
     pd.testing.assert_frame_equal(_customers(path), before)
+
+
+@pytest.mark.parametrize("via", ["cli", "ribbon"])
+def test_undoing_every_grade_apply_stops_and_names_each_apply_it_took_back(tmp_path: Path, via: str, capsys) -> None:
+    """A correction that puts a grade back as it was (B → A, then A → B, the terms unchanged) made two applies'
+    values meet: once both were undone, the next undo took the correction back again, and every further undo
+    flipped the grade. An apply an undo took back is passed over; each undo names the apply by number and date."""
+    path = save_master(graded_master(), tmp_path / "master.xlsx", backup=False)
+    original = _customers(path)
+    assert main(["grade", str(path), "--year", "2025"]) == 0
+    _run(path, via, "grade", undo=False, date="2025-12-28")
+    after_first = _customers(path)
+    _type_final_grade(path, "C3", "A")
+    _run(path, via, "grade", undo=False, date="2025-12-28")
+    _type_final_grade(path, "C3", "B")  # the meeting goes back on its decision the same day
+    capsys.readouterr()
+    shown = _run(path, via, "grade", undo=False, date="2025-12-28") or capsys.readouterr().out
+    assert "recorded as apply No. 3 in the grade history; grade apply --undo takes it back" in shown
+    shown = _run(path, via, "grade", undo=True, date="2025-12-29") or capsys.readouterr().out
+    assert "apply No. 3 of the 2025 grades (2025-12-28) undone for 1 customer(s)\n  C3 丙超市: grade B → A" in shown
+    shown = _run(path, via, "grade", undo=True, date="2025-12-29") or capsys.readouterr().out
+    assert "apply No. 2 of the 2025 grades (2025-12-28) undone for 1 customer(s)\n  C3 丙超市: grade A → B" in shown
+    pd.testing.assert_frame_equal(_customers(path), after_first)
+    shown = _run(path, via, "grade", undo=True, date="2025-12-29") or capsys.readouterr().out
+    assert "apply No. 1 of the 2025 grades (2025-12-28) undone for " in shown
+    pd.testing.assert_frame_equal(_customers(path), original)
+    rows = len(load_master(path).grade_history)
+    shown = _run(path, via, "grade", undo=True, date="2025-12-29") or capsys.readouterr().out
+    assert "nothing to undo: every 2025 grade apply has been undone" in shown
+    pd.testing.assert_frame_equal(_customers(path), original)
+    assert len(load_master(path).grade_history) == rows
+
+
+@pytest.mark.parametrize("via", ["cli", "ribbon"])
+def test_terms_changed_and_changed_back_are_undone_once_each(tmp_path: Path, via: str, capsys) -> None:
+    """Finance sets grade B's terms to 40 days, applies, sets them back to 45 and applies again: once both applies
+    are undone, the next undo takes back the first apply, not the correction a second time."""
+    path = save_master(credit_master(), tmp_path / "master.xlsx", backup=False)
+    original = _customers(path)
+    _run(path, via, "credit", undo=False, date="2026-03-31")
+    after_first = _customers(path)
+    _set_terms_b(path, 40)
+    _run(path, via, "credit", undo=False, date="2026-03-31")
+    _set_terms_b(path, 45)
+    capsys.readouterr()
+    shown = _run(path, via, "credit", undo=False, date="2026-03-31") or capsys.readouterr().out
+    assert "recorded as credit apply No. 3 in the grade history; credit apply --undo takes it back" in shown
+    shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
+    assert "credit apply No. 3 (2026-03-31) undone for 1 customer(s)\n  C2 乙: payment terms (days) 45 → 40" in shown
+    shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
+    assert "credit apply No. 2 (2026-03-31) undone for 1 customer(s)\n  C2 乙: payment terms (days) 40 → 45" in shown
+    pd.testing.assert_frame_equal(_customers(path), after_first)
+    shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
+    assert "credit apply No. 1 (2026-03-31) undone for 3 customer(s)" in shown
+    pd.testing.assert_frame_equal(_customers(path), original)

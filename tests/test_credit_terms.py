@@ -214,7 +214,7 @@ def test_credit_apply_undo_puts_the_last_applys_limits_and_terms_back(tmp_path: 
     assert main(["credit", "apply", str(path), "--undo", "--date", "2026-04-02", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[:3] == [
-        "credit terms applied on 2026-03-31 undone for 2 customer(s)",
+        "credit apply No. 1 (2026-03-31) undone for 2 customer(s)",
         "  C2 乙: credit limit 200,000 → 1; payment terms (days) 45 → 15",
         "  C3 丙: credit limit 0 → 5,000; payment terms (days) 0 → 15",
     ]
@@ -243,7 +243,10 @@ def test_credit_apply_undo_puts_the_last_applys_limits_and_terms_back(tmp_path: 
     assert set(added["applied_at"]) == {pd.Timestamp("2026-04-02")}
     saved = path.read_bytes()
     assert main(["credit", "apply", str(path), "--undo", "--date", "2026-04-03"]) == 0  # again: nothing to put back
-    assert capsys.readouterr().out.splitlines()[0] == "已撤销 2026-03-31 应用的 0 个客户的信用条件"
+    assert capsys.readouterr().out.splitlines() == [  # C1, changed by hand since, is still left as it is
+        "已撤销信用条件应用序号 1（2026-03-31 应用），涉及 0 个客户",
+        "1 个客户在应用信用条件之后已被改动，保持不变：C1",
+    ]
     assert path.read_bytes() == saved
 
 
@@ -257,7 +260,7 @@ def test_credit_apply_undo_takes_back_only_the_last_apply(tmp_path: Path, capsys
     assert main(["credit", "apply", str(path), "--date", "2026-03-31"]) == 0  # the same date: still a run of its own
     assert main(["credit", "apply", str(path), "--undo", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "credit terms applied on 2026-03-31 undone for 1 customer(s)\n  C2 乙: payment terms (days) 40 → 45\n" in out
+    assert "credit apply No. 2 (2026-03-31) undone for 1 customer(s)\n  C2 乙: payment terms (days) 40 → 45\n" in out
     pd.testing.assert_frame_equal(_terms(load_master(path)), first)
 
 
@@ -273,7 +276,7 @@ def test_credit_apply_undo_finds_the_rows_of_a_master_in_english(tmp_path: Path,
         "credit terms of grade C",
     }
     assert main(["credit", "apply", str(path), "--undo"]) == 0
-    assert capsys.readouterr().out.splitlines()[-4] == "已撤销 2026-03-31 应用的 3 个客户的信用条件"
+    assert capsys.readouterr().out.splitlines()[-4] == "已撤销信用条件应用序号 1（2026-03-31 应用），涉及 3 个客户"
     pd.testing.assert_frame_equal(_terms(load_master(path)), before)
 
 

@@ -401,3 +401,44 @@ def test_unknown_table_and_odd_settings(tmp_path: Path) -> None:
     master.settings = replace(master.settings, company_name="NaN")
     save_master(master, tables=["Settings"])
     assert load_master(path).settings.company_name == "NaN"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_header_of_a_new_master_shows_whole_beside_its_filter_button(tmp_path: Path, lang: str) -> None:
+    """A column was as wide as its values, not its header: 应用序号 and Credit Before were cut under the filter
+    button (the next header is never empty). Each column is at least as wide as its header, a Chinese character two
+    columns, a fifth more for the fonts a reader substitutes, and two for the button."""
+    path = save_master(Master.empty(lang=lang), tmp_path / "master.xlsx", backup=False)
+    book = openpyxl.load_workbook(path)
+    narrow = []
+    for sheet in book.worksheets:
+        # a run of columns of one width is one <col min max> element, kept under its first letter
+        widths = {i: d.width for d in sheet.column_dimensions.values() for i in range(d.min, d.max + 1)}
+        for cell in sheet[1]:
+            if not isinstance(cell.value, str):
+                continue
+            needed = sum(2 if ord(ch) > 0x2E7F else 1 for ch in cell.value) * 1.2 + 2
+            width = widths.get(cell.column, 0)
+            if width < needed:
+                narrow.append((sheet.title, cell.value, width))
+    assert narrow == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_new_masters_tables_print_on_a4_with_their_header_on_every_page(tmp_path: Path, lang: str) -> None:
+    """The master's sheets had no page setup: GradeHistory printed in four strips of columns, 应用序号 alone on the
+    last, and no page repeated the header. Each table's sheet is A4, landscape when wider than a portrait page, one
+    page wide unless wider than two landscape pages (Customers prints across pages rather than shrunk), the header
+    row on every page and page x of y."""
+    path = save_master(Master.empty(lang=lang), tmp_path / "master.xlsx", backup=False)
+    book = openpyxl.load_workbook(path)
+    names = {"zh": ("等级历史", "收款记录", "客户档案"), "en": ("Grade History", "Payments", "Customers")}[lang]
+    history, payments, customers = (book[name] for name in names)
+    for sheet in (history, payments, customers):
+        assert sheet.page_setup.paperSize == 9 and sheet.print_title_rows == "$1:$1", sheet.title
+        assert sheet.oddFooter.center.text == {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N"}[lang]
+    assert history.page_setup.orientation == "landscape" and history.sheet_properties.pageSetUpPr.fitToPage
+    # fitToWidth="1" is the attribute's default: XlsxWriter leaves it out and openpyxl reads None
+    assert (history.page_setup.fitToWidth or 1, history.page_setup.fitToHeight) == (1, 0)
+    assert payments.page_setup.orientation == "portrait" and payments.sheet_properties.pageSetUpPr.fitToPage
+    assert customers.page_setup.orientation == "landscape" and not customers.sheet_properties.pageSetUpPr.fitToPage

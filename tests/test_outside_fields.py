@@ -431,3 +431,48 @@ def test_numbers_and_booleans_typed_outside_are_quoted_as_the_sheet_shows_them(
     report = openpyxl.load_workbook(tmp_path / "report.xlsx")["错误"]
     assert all(c.data_type == "s" for row in report.iter_rows(min_row=2) for c in row if c.value is not None)
     assert f"单元格 {column}5 填有表单字段以外的内容，未读入总表：42" in outside[0][5]
+
+
+def test_a_number_or_a_date_typed_outside_is_quoted_as_the_rep_sees_it(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    """A whole number is quoted without ``.0`` and a date as its day, in the value column and the message alike."""
+    form = _visits()
+    right = get_column_letter(_table_range(form, "t_visits").max_col + 1)
+    typed = _typed(form, {f"{right}8": 123, f"{right}9": dt.datetime(2026, 11, 28), f"{right}10": 2.5})
+    _, outside = _run(inbox, master, tmp_path, {"v.xlsx": typed})
+    assert [(r[2], r[4], r[5].rpartition("：")[2]) for r in outside] == [
+        (f"{right}8", "123", "123"),
+        (f"{right}9", "2026-11-28", "2026-11-28"),
+        (f"{right}10", "2.5", "2.5"),
+    ]
+
+
+@pytest.mark.libreoffice
+def test_a_note_right_of_an_empty_field_on_an_xls_or_ods_is_no_value_of_the_field(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., list[Path]]
+) -> None:
+    """Read by its labels, an empty field took the first text up to six cells right of its label, past the form's
+    last column: a note typed right of the form beside an empty free-text field (所需产品) became the field's value,
+    neither read as typed nor reported. Only the form's own columns hold a field's value; the note is reported."""
+    form = fill_form(
+        blank_form("customer_card"), header={"rep": "张三", "customer_id": "C001", "name": "广州华强贸易有限公司"}
+    )
+    _, field = _field_cell(form, "products_needed")
+    beside = f"{get_column_letter(field.max_col + 1)}{field.min_row}"
+    assert (
+        field.max_col
+        == openpyxl.load_workbook(io.BytesIO(form))[form_sheet_name(load_form("customer_card"), "zh")].max_column
+    )
+    sheet = form_sheet_name(load_form("customer_card"), "zh")
+    path = tmp_path / "src" / "card.xlsx"
+    path.parent.mkdir()
+    path.write_bytes(_typed(form, {beside: "所需产品见附件"}, sheet))
+    for suffix in ("xls", "ods"):
+        libreoffice([path], suffix, inbox / suffix)
+    run, outside = _run(inbox, master, tmp_path, {})
+    assert sorted((r[0], r[2], r[4]) for r in outside) == [
+        ("ods/card.ods", beside, "所需产品见附件"),
+        ("xls/card.xls", beside, "所需产品见附件"),
+    ]
+    assert all(o.status == "accepted" for o in run.result.outcomes)

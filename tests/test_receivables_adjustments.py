@@ -403,3 +403,51 @@ def test_a_blank_reconciliation_name_is_refused_naming_the_cell(setup, capsys):
     assert refused.value.zh.startswith(f"recon.xlsx：工作表 对帐信息，单元格 B{label.row}（对帐来源）：对帐没有名称")
     assert main(["reconcile", "apply", str(recon), "--into", str(master)]) != 0
     assert load_master(master).adjustments.empty
+
+
+@pytest.mark.parametrize("via", ["cli", "ribbon"])
+def test_reconciling_again_never_overwrites_a_workbook_finance_decided_in(setup, capsys, via):
+    """Finance types decisions into the reconciliation, then the statement is reconciled again (the 对账 button
+    pressed twice, the command rerun): the workbook of that name was written over, the decisions with it."""
+    from keyacct_xl.bridge.base import ActionOptions, FileBridge
+    from keyacct_xl.macros import run_action
+
+    master, theirs, _ = setup
+    recon = master.parent / "reports" / f"reconcile_C1_{theirs.stem}.xlsx"
+    if via == "cli":
+        recon.parent.mkdir()
+        run_reconcile(master, theirs, recon, capsys)
+    else:
+        run_action("reconcile", FileBridge(master), ActionOptions(input=theirs, extra={"customer": "C1"}))
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    decided = recon.read_bytes()
+    if via == "cli":
+        assert main(["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(recon)]) == 2
+        refusal = capsys.readouterr().err
+    else:
+        with pytest.raises(InputError) as refused:
+            run_action("reconcile", FileBridge(master), ActionOptions(input=theirs, extra={"customer": "C1"}))
+        refusal = refused.value.zh
+    assert f"{recon.name} 已填有 1 项处理决定" in refusal and "keyacct-xl reconcile apply" in refusal
+    assert recon.read_bytes() == decided
+    # A workbook nobody decided in yet is written again, as before.
+    recon.unlink()
+    if via == "cli":
+        run_reconcile(master, theirs, recon, capsys)
+    else:
+        run_action("reconcile", FileBridge(master), ActionOptions(input=theirs, extra={"customer": "C1"}))
+    assert read_decisions(recon).lines == []
+
+
+def test_a_note_row_of_the_customers_statement_is_quoted_in_the_summary_and_the_notes(setup, capsys):
+    """A row of their statement without an amount (a remark of their finance, a footer) was named by its number
+    only: finance had to open the customer's file to read it. Its text is quoted, in the summary and the notes."""
+    master, _, recon = setup
+    rows = [*THEIRS[:7], [None, None, "10月30日已付20,000元，请贵司查收"], THEIRS[7], ["财务主管：张三"]]
+    theirs = write_theirs(master.parent / "对账单_带说明.xlsx", rows)
+    out = run_reconcile(master, theirs, recon, capsys)
+    assert "对账单_带说明.xlsx：无金额的说明行：8, 10" in out
+    assert "  对账单_带说明.xlsx 第 8 行：10月30日已付20,000元，请贵司查收" in out
+    assert "  对账单_带说明.xlsx 第 10 行：财务主管：张三" in out
+    notes = [row[0] for row in openpyxl.load_workbook(recon)["说明"].iter_rows(values_only=True)]
+    assert "对账单_带说明.xlsx 第 8 行：10月30日已付20,000元，请贵司查收" in notes

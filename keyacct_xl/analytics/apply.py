@@ -44,6 +44,7 @@ class Applied:
     plans_written: int = 0  # customers whose upgrade or support plan the meeting set or changed
     # each plan replaced: customer, name, column, the text held before (None: blank) and the meeting's
     plan_changes: tuple[tuple[str, str, str, str | None, str], ...] = ()
+    apply_no: int | None = None  # the number its GradeHistory rows carry (应用序号); None: it wrote none
 
     def summary(self, lang: Lang) -> str:
         """What was applied, then the review rows left out, as ``grade apply`` and the ribbon say it."""
@@ -55,6 +56,12 @@ class Applied:
             added=self.history_added,
             corrected=self.history_corrected,
         )
+        if self.apply_no is not None:
+            text += "\n" + tr(
+                lang,
+                "recorded as apply No. {number} in the grade history; grade apply --undo takes it back",
+                number=self.apply_no,
+            )
         if self.terms_changed or self.overrides_kept:
             text += "\n" + tr(
                 lang,
@@ -186,6 +193,7 @@ def apply_review(
         overrides_kept=int(terms["overridden"].sum()),
         plans_written=plans,
         plan_changes=plan_changes,
+        apply_no=number if "GradeHistory" in tables else None,
     )
 
 

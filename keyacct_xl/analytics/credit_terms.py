@@ -173,10 +173,11 @@ class TermsApplied:
     history_added: int
     history_corrected: int
     changes: tuple[Change, ...]
+    apply_no: int | None = None  # the number its GradeHistory rows carry (应用序号); None: it wrote none
 
     def summary(self, lang: Lang) -> str:
-        """The counts, then a line per customer with its limit and terms before and after, as ``credit apply`` and
-        the ribbon say it."""
+        """The counts, the apply's number, then a line per customer with its limit and terms before and after, as
+        ``credit apply`` and the ribbon say it."""
         counts = tr(
             lang,
             "credit terms updated for {customers:,} customer(s), {kept:,} manual override(s) kept; "
@@ -186,6 +187,12 @@ class TermsApplied:
             added=self.history_added,
             corrected=self.history_corrected,
         )
+        if self.apply_no is not None:
+            counts += "\n" + tr(
+                lang,
+                "recorded as credit apply No. {number} in the grade history; credit apply --undo takes it back",
+                number=self.apply_no,
+            )
         return "\n".join([counts] + [f"  {change.text(lang)}" for change in self.changes])
 
 
@@ -269,4 +276,5 @@ def apply_credit_terms(
         recorded.added,
         recorded.corrected,
         _changed_terms(moved, current),
+        number if "GradeHistory" in tables else None,
     )

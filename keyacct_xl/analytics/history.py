@@ -113,6 +113,16 @@ def apply_numbers(history: pd.DataFrame) -> pd.Series:
     return pd.to_numeric(history[APPLY_NO], errors="coerce").round().astype("Int64")
 
 
+def undone_customers(undo_rows: pd.DataFrame) -> dict[int, set[str]]:
+    """Per apply number, the customers an undo already put back (an undo's rows carry the number of the apply it
+    took back): they are passed over by a later undo even where their values meet that apply's again."""
+    found: dict[int, set[str]] = {}
+    for number, cid in zip(apply_numbers(undo_rows), undo_rows["customer_id"]):
+        if not pd.isna(number):
+            found.setdefault(int(number), set()).add(str(cid).strip())
+    return found
+
+
 def next_apply_no(history: pd.DataFrame) -> int:
     """The number of the next apply: one more than the highest GradeHistory holds, 1 for the first."""
     numbers = apply_numbers(history).dropna()

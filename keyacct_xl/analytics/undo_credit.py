@@ -27,6 +27,7 @@ from keyacct_xl.analytics.history import (
     credit_undo_reason,
     history_cells,
     record_history,
+    undone_customers,
     written_by,
 )
 from keyacct_xl.analytics.undo_grades import FIELDS, Change, put_back
@@ -44,23 +45,32 @@ TERMS = (("credit_limit", "limit_before", "limit_after"), ("payment_terms_days",
 class TermsUndone:
     """What the undo changed: the tables to save, each customer put back, those changed since."""
 
-    applied_on: pd.Timestamp | None  # the date of the credit apply taken back; None: GradeHistory holds none
+    applied_on: pd.Timestamp | None  # the date of the credit apply taken back; None: none is left to take back
     tables: tuple[str, ...]
     changes: tuple[Change, ...]
     changed_since: tuple[str, ...]
+    number: int | None = None  # its apply number (应用序号); None for rows written before applies were numbered
+    applies_seen: int = 0  # the credit applies looked at when none was left to take back
 
     def summary(self, lang: Lang) -> str:
-        """A line with the count, a line per customer with its values before and after, then what was left."""
+        """A line naming the apply and the count, a line per customer with its values before and after, then what
+        was left."""
+        if self.applied_on is None and self.applies_seen:
+            return tr(lang, "nothing to undo: every credit apply has been undone")
         if self.applied_on is None:
             return tr(lang, "nothing to undo: the grade history holds no credit apply")
-        lines = [
-            tr(
+        count, day = len(self.changes), self.applied_on.date()
+        if self.number is None:
+            line = tr(lang, "credit terms applied on {date} undone for {count:,} customer(s)", date=day, count=count)
+        else:
+            line = tr(
                 lang,
-                "credit terms applied on {date} undone for {count:,} customer(s)",
-                date=self.applied_on.date(),
-                count=len(self.changes),
+                "credit apply No. {number} ({date}) undone for {count:,} customer(s)",
+                number=self.number,
+                date=day,
+                count=count,
             )
-        ]
+        lines = [line]
         lines += [f"  {change.text(lang)}" for change in self.changes]
         if self.changed_since:
             lines.append(
@@ -118,15 +128,21 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
     """Put back, in ``master`` (in memory), the limits and terms Customers held before the last credit apply."""
     require_unique_ids(master, msg("credit apply --undo"))  # which of two rows of an id would be put back?
     position = {cid: i for i, cid in enumerate(master.customers["customer_id"].astype(str).str.strip())}
+    history = master.grade_history
+    # An undo's rows carry the number of the apply it took back: the customers it put back are passed over even
+    # where their values meet that apply's again (terms changed and changed back would otherwise be taken back
+    # twice); a customer it left (changed since) can still be.
+    undone = undone_customers(history[written_by(history, credit_undo_reason)])
     taken: _TakenBack | None = None
-    for rows in reversed(credit_applies(master, position)):
-        attempt = _take_back(master, rows, position, approved_by, applied_at)
-        if taken is None or attempt.undone.changes:
+    found = credit_applies(master, position)
+    for rows in reversed(found):
+        attempt = _take_back(master, rows, position, approved_by, applied_at, undone.get(_number(rows) or 0, set()))
+        if taken is None or attempt.undone.changes or (attempt.undone.changed_since and not taken.undone.changed_since):
             taken = attempt  # the latest apply, unless an earlier one is the last still held
         if attempt.undone.changes:
             break
-    if taken is None:
-        return TermsUndone(None, (), (), ())
+    if taken is None or not (taken.undone.changes or taken.undone.changed_since):
+        return TermsUndone(None, (), (), (), applies_seen=len(found))
     if not taken.undone.changes:
         return taken.undone
     master.customers = taken.customers
@@ -135,17 +151,23 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
 
 
 def _take_back(
-    master: Master, rows: pd.DataFrame, position: dict[str, int], approved_by: str | None, applied_at: pd.Timestamp
+    master: Master,
+    rows: pd.DataFrame,
+    position: dict[str, int],
+    approved_by: str | None,
+    applied_at: pd.Timestamp,
+    put_back_before: set[str],
 ) -> _TakenBack:
     """The credit apply whose GradeHistory rows are ``rows`` taken back from a copy of Customers, where they still
-    hold what it wrote."""
+    hold what it wrote, but for the customers an earlier undo of it put back."""
     customers = master.customers.copy()
-    numbers = apply_numbers(rows)
-    number = None if numbers.isna().all() else int(numbers.dropna().iloc[0])
+    number = _number(rows)
     labels = {column: label for column, _, _, label in FIELDS}
     changes, changed_since, history_rows = [], [], []
     for row in rows.to_dict("records"):
         cid = str(row["customer_id"]).strip()
+        if cid in put_back_before:
+            continue
         if cid not in position:  # removed from Customers since: nothing to put back, and said so
             changed_since.append(cid)
             continue
@@ -163,8 +185,14 @@ def _take_back(
         undo = _history_row(row, customers.iloc[i], now, approved_by, applied_at, master.lang)
         history_rows.append({**undo, APPLY_NO: number})
     applied_on = pd.Timestamp(rows["applied_at"].iloc[-1])
-    undone = TermsUndone(applied_on, (), tuple(changes), tuple(changed_since))
+    undone = TermsUndone(applied_on, (), tuple(changes), tuple(changed_since), number)
     return _TakenBack(customers, undone, tuple(history_rows))
+
+
+def _number(rows: pd.DataFrame) -> int | None:
+    """The apply number of one credit apply's rows; None for rows written before applies were numbered."""
+    numbers = apply_numbers(rows).dropna()
+    return int(numbers.iloc[0]) if len(numbers) else None
 
 
 def _history_row(

@@ -30,6 +30,7 @@ from keyacct_xl.analytics.history import (
     credit_undo_reason,
     history_cells,
     record_history,
+    undone_customers,
     written_by,
 )
 from keyacct_xl.i18n import LANGS, Lang
@@ -47,6 +48,35 @@ FIELDS: tuple[tuple[str, str, str, Message], ...] = (
 )
 TERMS = ("credit_limit", "payment_terms_days")
 PLANS = ("upgrade_plan", "support_plan")
+
+
+@dataclass(frozen=True)
+class TakenApply:
+    """Which apply an undo took back: its number (应用序号; None for rows written before applies were numbered) and
+    the date it was applied."""
+
+    number: int | None
+    applied_on: pd.Timestamp | None
+
+    def undone_line(self, lang: Lang, year: int, count: int) -> str:
+        """``apply No. 3 of the 2025 grades (2025-12-28) undone for 4 customer(s)``."""
+        day = "-" if self.applied_on is None else self.applied_on.date()
+        if self.number is None:
+            return tr(
+                lang,
+                "{year} grades applied on {date} undone for {count:,} customer(s)",
+                year=year,
+                date=day,
+                count=count,
+            )
+        return tr(
+            lang,
+            "apply No. {number} of the {year} grades ({date}) undone for {count:,} customer(s)",
+            number=self.number,
+            year=year,
+            date=day,
+            count=count,
+        )
 
 
 Moved = tuple[str, Any, Any]  # a Customers column, its value before the undo, the value put back
@@ -75,10 +105,17 @@ class GradesUndone:
     changes: tuple[Change, ...]
     changed_since: tuple[str, ...]
     plans_kept: int
+    apply: TakenApply | None = None  # the apply taken back; None: none is left to take back
+    applies_seen: int = 0  # the year's applies looked at when none was left to take back
 
     def summary(self, lang: Lang) -> str:
-        """A line with the count, a line per customer with its values before and after, then what was left."""
-        lines = [tr(lang, "{year} grades undone for {count:,} customer(s)", year=self.year, count=len(self.changes))]
+        """A line naming the apply and the count, a line per customer with its values before and after, then what
+        was left."""
+        if self.apply is None and self.applies_seen:
+            return tr(lang, "nothing to undo: every {year} grade apply has been undone", year=self.year)
+        if self.apply is None:
+            return tr(lang, "nothing to undo: the grade history holds no {year} grade apply", year=self.year)
+        lines = [self.apply.undone_line(lang, self.year, len(self.changes))]
         lines += [f"  {change.text(lang)}" for change in self.changes]
         if self.changed_since:
             lines.append(
@@ -145,6 +182,7 @@ class _TakenBack:
     changed_since: tuple[str, ...]
     history_rows: tuple[dict[str, Any], ...]
     plans_kept: int
+    apply: TakenApply
 
 
 def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
@@ -162,28 +200,51 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
     dated = pd.to_datetime(of_year["applied_at"], errors="coerce").notna().to_numpy(dtype=bool)
     if dated.any():  # rows without a date (a grade table a rep sent in) are no apply's, as they never were
         of_year = of_year[dated]
+    # An undo's rows carry the number of the apply it took back: the customers it put back are passed over even
+    # where their values meet that apply's again (a correction that put a grade back as it was would otherwise be
+    # taken back twice, and the grade flip at every undo); a customer it left (changed since) can still be.
+    year_undos = (history["year"].astype("Float64") == year).fillna(False).to_numpy(dtype=bool) & undos.to_numpy(
+        dtype=bool
+    )
+    undone = undone_customers(history[year_undos])
     taken: _TakenBack | None = None
-    for rows in reversed(applies(of_year, _by_date, history_cells(master))):
-        attempt = _take_back(master, year, rows, approved_by, applied_at)
-        if taken is None or attempt.changes:
+    found = applies(of_year, _by_date, history_cells(master))
+    for rows in reversed(found):
+        attempt = _take_back(master, year, rows, approved_by, applied_at, undone.get(_number(rows) or 0, set()))
+        if taken is None or attempt.changes or (attempt.changed_since and not taken.changed_since):
             taken = attempt  # the latest apply, unless an earlier one is the last still held
         if attempt.changes:
             break
-    if taken is None or not taken.changes:
-        return GradesUndone(year, (), (), taken.changed_since if taken else (), 0)
+    if taken is None or not (taken.changes or taken.changed_since):
+        return GradesUndone(year, (), (), (), 0, applies_seen=len(found))
+    if not taken.changes:
+        return GradesUndone(year, (), (), taken.changed_since, 0, taken.apply)
     master.customers = taken.customers
     master.grade_history = record_history(master.grade_history, list(taken.history_rows)).history
-    return GradesUndone(year, ("Customers", "GradeHistory"), taken.changes, taken.changed_since, taken.plans_kept)
+    tables = ("Customers", "GradeHistory")
+    return GradesUndone(year, tables, taken.changes, taken.changed_since, taken.plans_kept, taken.apply)
+
+
+def _number(rows: pd.DataFrame) -> int | None:
+    """The apply number of one apply's rows; None for rows written before applies were numbered."""
+    numbers = apply_numbers(rows).dropna()
+    return int(numbers.iloc[0]) if len(numbers) else None
 
 
 def _take_back(
-    master: Master, year: int, rows: pd.DataFrame, approved_by: str | None, applied_at: pd.Timestamp
+    master: Master,
+    year: int,
+    rows: pd.DataFrame,
+    approved_by: str | None,
+    applied_at: pd.Timestamp,
+    put_back_before: set[str],
 ) -> _TakenBack:
     """The apply whose GradeHistory rows are ``rows`` taken back from a copy of Customers, where they still hold
-    what it wrote."""
+    what it wrote, but for the customers an earlier undo of it put back."""
     by_customer: dict[str, list[dict[Any, Any]]] = {}
-    numbers = apply_numbers(rows)
-    number = None if numbers.isna().all() else int(numbers.dropna().iloc[0])
+    number = _number(rows)
+    dates = pd.to_datetime(rows["applied_at"], errors="coerce").dropna()
+    apply = TakenApply(number, pd.Timestamp(dates.max()) if len(dates) else None)
     for row in rows.to_dict("records"):
         by_customer.setdefault(str(row["customer_id"]), []).append(row)
     customers = master.customers.copy()
@@ -192,6 +253,8 @@ def _take_back(
     changes, changed_since, plans_kept = [], [], 0
     history_rows: list[dict[str, Any]] = []
     for cid, customer_rows in by_customer.items():
+        if cid in put_back_before:
+            continue
         if cid not in position:  # removed from Customers since: nothing to put back, and said so
             changed_since.append(cid)
             continue
@@ -210,7 +273,7 @@ def _take_back(
         plans_kept += any(not is_blank(customers[p].iloc[i]) for p in PLANS if p in customers)
         undo = _history_row(year, cid, now, {c: b for c, _, b in moved}, approved_by, applied_at, master)
         history_rows.append({**undo, APPLY_NO: number})
-    return _TakenBack(customers, tuple(changes), tuple(changed_since), tuple(history_rows), plans_kept)
+    return _TakenBack(customers, tuple(changes), tuple(changed_since), tuple(history_rows), plans_kept, apply)
 
 
 def undo_reason(year: int) -> Message:

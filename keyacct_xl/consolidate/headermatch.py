@@ -15,7 +15,7 @@ import python_calamine as calamine
 
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
-from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, instructions_sheet_name, text_for
+from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, form_columns, instructions_sheet_name, text_for
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.messages import Pair, msg
@@ -144,9 +144,14 @@ def read_laid_out(book: calamine.CalamineWorkbook, spec: FormSpec, form_sheet: s
             *texts(msg("{form_id}: no visible sheet shows the form's labels", form_id=spec.id)),
         )
     _, sheet, rows = best
-    tables, header_rows = _laid_out_tables(rows, spec, sheet, book.get_sheet_by_name(sheet).merged_cell_ranges or ())
+    merged = book.get_sheet_by_name(sheet).merged_cell_ranges or ()
+    tables, header_rows = _laid_out_tables(rows, spec, sheet, merged)
     table_rows = {r - 1 for t in tables.values() for r, _ in t.rows} | header_rows
-    return Extracted(spec.id, 0, {}, _header_fields(rows, spec, sheet, skip=table_rows), tables, [])
+    # A field's value lies within the form's columns (its title block spans them, where the file keeps merges):
+    # a note typed right of the form beside an empty field is no value of it, and is reported as typed outside.
+    width = max([form_columns(spec), *(c1 + 1 for _, (_, c1) in merged)])
+    header = _header_fields(rows, spec, sheet, skip=table_rows, width=width)
+    return Extracted(spec.id, 0, {}, header, tables, [])
 
 
 def _visible(book: calamine.CalamineWorkbook) -> list[str]:
@@ -226,9 +231,10 @@ def computed_keys(section: SectionSpec) -> set[str]:
 
 
 def _header_fields(
-    rows: Sequence[Sequence[object]], spec: FormSpec, sheet: str, *, skip: Container[int]
+    rows: Sequence[Sequence[object]], spec: FormSpec, sheet: str, *, skip: Container[int], width: int | None = None
 ) -> dict[str, CellValue]:
-    """Header fields by their labels anywhere on the sheet but in the ``skip`` rows (the table's)."""
+    """Header fields by their labels anywhere on the sheet but in the ``skip`` rows (the table's); with ``width``,
+    a value only in the form's first ``width`` columns."""
     fields = _title_fields(spec) + list(spec.header_fields)
     labels = {n for f in fields for n in _names(f)}
     found: dict[str, CellValue] = {}
@@ -239,7 +245,7 @@ def _header_fields(
                 continue
             for c, value in enumerate(row):
                 if isinstance(value, str) and normalize_header(value) in variants and f.key not in found:
-                    found[f.key] = _value_right_of(row, r, c, sheet, labels)
+                    found[f.key] = _value_right_of(row[:width], r, c, sheet, labels)
     return found
 
 

@@ -3,7 +3,8 @@
 The customer's side is read once: their own books in any layout the statement reader knows, or our statement form
 sent back signed, which is then read by its fields (its confirmation block is no line of theirs) and its note
 under 差异说明 leads the reconciliation's notes. Our side is the master's ledger for the customer over the
-statement's period, or a statement file of ours.
+statement's period, or a statement file of ours. A reconciliation workbook finance has typed decisions into is
+never written over by reconciling again: its decisions go into the master with ``reconcile apply``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from keyacct_xl.consolidate.statements import (
     returned_lines,
     with_customer_note,
 )
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.forms.layout import META_SHEET
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import is_master_workbook, load_master
 from keyacct_xl.messages import msg, tr
+from keyacct_xl.receivables.adjustments import read_decisions
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, status_counts
@@ -81,6 +83,7 @@ def run_reconciliation(
     """Reconcile the statement at ``theirs_path`` with ``ours_path`` (the master, for ``customer_id``, or our own
     statement file) and write the reconciliation workbook to ``out``. ``start`` and ``end`` bound our side (default:
     the period of their statement); given both, they are the period their dates without a year fall in."""
+    refuse_decided(out)
     period = (start, end) if start is not None and end is not None else None
     theirs, returned = read_theirs(theirs_path, perspective=perspective, period=period)
     company = None
@@ -98,6 +101,33 @@ def run_reconciliation(
         result = with_customer_note(result, returned, lang)
     write_reconciliation(result, out, lang=lang, company=company)
     return ReconcileRun(result, out)
+
+
+def refuse_decided(out: Path) -> None:
+    """Refuse to write a reconciliation over ``out`` when finance has typed decisions into it (or it cannot be read
+    as a reconciliation): rerunning the 对账 button or the command would lose them."""
+    if out.suffix.lower() != ".xlsx" or not out.exists():
+        return
+    try:
+        decided = read_decisions(out)
+    except KeyacctError as error:
+        raise InputError(
+            msg(
+                "{out} exists and cannot be read as a reconciliation ({problem}): it is not written over; move it "
+                "away to reconcile again",
+                out=out,
+                problem=error,
+            )
+        ) from error
+    if decided.lines:
+        raise InputError(
+            msg(
+                "{out} already holds {count:,} decision(s): it is not written over; put them into the master with "
+                "keyacct-xl reconcile apply {out} --into MASTER, or move the file away to reconcile again",
+                out=out,
+                count=len(decided.lines),
+            )
+        )
 
 
 def read_theirs(

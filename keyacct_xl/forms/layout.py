@@ -157,7 +157,8 @@ class FormLayout:
     freeze_row: int
 
 
-def _grid(spec: FormSpec) -> int:
+def form_columns(spec: FormSpec) -> int:
+    """How many columns the form spans: its widest table, its widest row of field pairs, at least four."""
     widest_table = max((len(s.fields) for s in spec.tables), default=0)
     widest_pairs = max([s.columns * 2 for s in spec.sections if s.kind == "fields"] + [len(spec.title_fields) * 2])
     return max(widest_table, widest_pairs, 4)
@@ -191,7 +192,7 @@ def plan_layout(spec: FormSpec, lang: FormLang, filled: Mapping[str, int] | None
 
     ``filled`` gives pre-filled row counts by table; a table grows to hold them all, never drops any.
     """
-    grid = _grid(spec)
+    grid = form_columns(spec)
     widths = _widths(spec, grid, lang)
     fields: list[FieldPlace] = []
     tables: list[TablePlace] = []

@@ -56,16 +56,51 @@ TABLE_STYLE_XML = "TableStyleMedium2"  # the same style as named inside a table 
 _CHOICES = {("Customers", "grade"): ["VIP", "A", "B", "C"], ("Customers", "credit_grade"): ["A", "B", "C"]}
 
 
+def header_fit(width: float, header: str) -> float:
+    """A column's width, widened to show its whole header beside the table's filter button: a Chinese character is
+    two columns, a fifth more for the fonts a reader substitutes for Calibri (as the report layer measures), and two
+    for the button, since the next header is never empty to spill into."""
+    needed = sum(2 if ord(ch) > 0x2E7F else 1 for ch in header) * 1.2 + 2
+    return max(float(width), round(needed, 1))
+
+
+A4_PAPER = 9
+# An A4 page's printable width in pixels (0.7 in side margins, 96 px per inch) and how wide a column of ``w``
+# characters is drawn (Calibri's digit is 7 px), as the report layer lays out a page (reports/page.py).
+PORTRAIT_PX = (210 / 25.4 - 1.4) * 96
+LANDSCAPE_PX = (297 / 25.4 - 1.4) * 96
+FIT_WIDTH_UP_TO = 2  # a table at most twice a landscape page wide is printed one page wide, a wider one in strips
+
+
+def set_table_print(sheet: xlsxwriter.worksheet.Worksheet, widths: list[float], lang: Lang) -> None:
+    """A table's sheet printed on A4: portrait when it fits a portrait page, else landscape and one page wide (a
+    very wide table, such as Customers, across pages instead of shrunk past reading); the header row on every page,
+    page x of y."""
+    width_px = sum(int(w * 7 + 5) for w in widths)
+    sheet.set_paper(A4_PAPER)
+    if width_px <= PORTRAIT_PX:
+        sheet.set_portrait()
+    else:
+        sheet.set_landscape()
+    if width_px <= FIT_WIDTH_UP_TO * LANDSCAPE_PX:
+        sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_footer("&C" + tr(lang, "Page &P of &N"))
+
+
 def skeleton_bytes(lang: Lang, company: str) -> bytes:
-    """A new master with every table (header and one empty body row), formats, widths and frozen headers."""
+    """A new master with every table (header and one empty body row), formats, widths, frozen headers and an A4
+    print setup."""
     buffer = io.BytesIO()
     book = xlsx_book(buffer, title=tr(lang, "Key Account Master"), company=company)
     formats = {kind: book.add_format({"num_format": code}) for kind, code in KIND_FORMATS.items()}
     for schema in ALL_TABLES:
         sheet = book.add_worksheet(schema.sheet(lang))
+        widths = [header_fit(col.width, col.header(lang)) for col in schema.columns]
         for i, col in enumerate(schema.columns):
-            sheet.set_column(i, i, col.width, formats[col.kind])
+            sheet.set_column(i, i, widths[i], formats[col.kind])
             _mark_column(sheet, schema, i, lang)
+        set_table_print(sheet, widths, lang)
         sheet.add_table(
             0,
             0,
@@ -346,7 +381,10 @@ def _add_table(
     found: Mapping[str, str],
 ) -> TableLocation:
     labels = column_order(frame, schema, found)
-    widths = [schema.column(k).width if k in schema.keys else 14 for k in labels]
+    widths = [
+        header_fit(schema.column(k).width if k in schema.keys else 14, column.header)
+        for k, column in zip(labels, columns)
+    ]
     ref = range_ref(1, 1, 2, len(columns))
     planned = plan_new_table(
         archive,

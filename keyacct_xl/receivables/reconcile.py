@@ -156,7 +156,37 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
     if statement.notes:
         rows = ", ".join(map(str, statement.notes))
         notes.append(tr(lang, "{file}: rows without an amount (notes): {rows}", file=statement.file, rows=rows))
+        notes += _quoted_notes(statement, lang)
     return notes
+
+
+QUOTED_NOTES = 10  # note rows quoted one by one; a long footer is counted, not printed
+QUOTED_CHARS = 200
+
+
+def _quoted_notes(statement: Statement, lang: Lang) -> list[str]:
+    """Each note row's text (their finance's remark may explain a difference), the first ``QUOTED_NOTES`` of them."""
+    texts = [(row, text) for row in statement.notes if (text := statement.note_texts.get(row, ""))]
+    quoted = [
+        tr(
+            lang,
+            "{file} row {row}: {text}",
+            file=statement.file,
+            row=row,
+            text=text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + "…",
+        )
+        for row, text in texts[:QUOTED_NOTES]
+    ]
+    if len(texts) > QUOTED_NOTES:
+        quoted.append(
+            tr(
+                lang,
+                "{file}: {count:,} more note row(s), not quoted",
+                file=statement.file,
+                count=len(texts) - QUOTED_NOTES,
+            )
+        )
+    return quoted
 
 
 def _row_ranges(rows: list[int]) -> str:

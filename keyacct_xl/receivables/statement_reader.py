@@ -11,6 +11,7 @@ Amounts come out in *our* perspective: positive raises what the customer owes us
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import unicodedata
@@ -184,6 +185,7 @@ class Statement:
     roles: dict[str, str] = field(default_factory=dict)  # role -> header as written
     period: Period | None = None  # the period its title names (or the caller gave)
     earlier_rows: list[int] = field(default_factory=list)  # lines dated before the period, in the opening balance
+    note_texts: dict[int, str] = field(default_factory=dict)  # each note row's text as typed, for finance to read
 
 
 def read_statement(
@@ -325,12 +327,14 @@ def _parse(
     flip = -1.0 if perspective == "customer" else 1.0
     problems: list[Problem] = []
     lines, balance_rows, notes = [], [], []
+    note_texts: dict[int, str] = {}
     opening: float | None = None
     closing: float | None = None
     ended = False
     for excel_row, row in body:
         if ended:
             notes.append(excel_row)
+            note_texts[excel_row] = _row_text(row)
             continue
         # Balance and total rows carry no document number; a line that has one is a ledger line whatever its 摘要.
         text = "" if not is_blank(cell(row, "ref")) else " ".join(str(v) for v in row if isinstance(v, str))
@@ -349,7 +353,11 @@ def _parse(
                 opening = balance if balance is not None else _signed(row, roles, cell, flip)
             continue
         if _CLOSING.search(text) or not has_amount:
-            (balance_rows if _CLOSING.search(text) else notes).append(excel_row)
+            if _CLOSING.search(text):
+                balance_rows.append(excel_row)
+            else:
+                notes.append(excel_row)
+                note_texts[excel_row] = _row_text(row)
             continue
         amount, bad = _amount(row, roles, cell, flip)
         for role, value, reason in bad:
@@ -379,7 +387,9 @@ def _parse(
     frame = pd.DataFrame(lines, columns=["row", "date", "ref", "description", "amount"])
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["amount"] = frame["amount"].astype("float64")
-    return Statement(name, sheet, frame, opening, closing, balance_rows, notes, problems, headers, period)
+    return Statement(
+        name, sheet, frame, opening, closing, balance_rows, notes, problems, headers, period, note_texts=note_texts
+    )
 
 
 def _inside(statement: Statement, period: Period) -> bool:
@@ -404,6 +414,21 @@ def _before_period(statement: Statement) -> Statement:
         opening=round((statement.opening or 0.0) + carried, 2),
         earlier_rows=[int(r) for r in lines.loc[earlier, "row"]],
     )
+
+
+def _row_text(row: list[object]) -> str:
+    """A note row's cells as the customer typed them, one space apart (a remark, a footer, a signature line)."""
+    shown = []
+    for value in row:
+        if is_blank(value):
+            continue
+        if isinstance(value, (dt.datetime, dt.date)):
+            shown.append(f"{value:%Y-%m-%d}")
+        elif isinstance(value, float) and value.is_integer():
+            shown.append(str(int(value)))
+        else:
+            shown.append(" ".join(str(value).split()))
+    return " ".join(shown)
 
 
 def _text(value: object) -> str:

@@ -52,7 +52,7 @@ def _next_table_id(names: Sequence[str], current: Callable[[str], bytes]) -> int
     return max(ids) + 1
 
 
-def sheet_xml(widths: Sequence[int], *, frozen_header: bool = True) -> bytes:
+def sheet_xml(widths: Sequence[float], *, frozen_header: bool = True) -> bytes:
     """A worksheet with column widths, an empty sheetData and one table part (rId1)."""
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
     pane = (
@@ -129,7 +129,7 @@ def plan_new_table(
     table_name: str,
     ref: str,
     headers: Sequence[str],
-    widths: Sequence[int],
+    widths: Sequence[float],
     style: str,
 ) -> NewTable:
     """Parts to add (and package-level parts to change) for a new sheet with one table.
