@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 
@@ -18,12 +19,13 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.history.spill import rows_below, spill_past_last_row
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.model import Master, workbook_rows
+from keyacct_xl.master.model import Master, SheetRows, workbook_rows
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.messages import Pair, listing, msg, shown, tr
 from keyacct_xl.xlsx.appendrows import append_rows, can_append, widened_header
 from keyacct_xl.xlsx.book import xlsx_book
+from keyacct_xl.xlsx.keptcells import formula_table_cells, kept_cells, may_hold_formulas, origins_of
 from keyacct_xl.xlsx.newtable import plan_new_table
 from keyacct_xl.xlsx.ooxml import range_ref
 from keyacct_xl.xlsx.package import (
@@ -128,11 +130,48 @@ def save_master(
     frames = {s: settings_frame(master) if s is SETTINGS else rows[s.name] for s in chosen}
     company = master.settings.company_name
     skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
+    origins = _origins(master, rows, target) if skeleton is None else {}
     _write(
-        target, frames, lang=master.lang, headers=master.headers, backup=backup, skeleton=skeleton, add_missing=False
+        target,
+        frames,
+        lang=master.lang,
+        headers=master.headers,
+        backup=backup,
+        skeleton=skeleton,
+        add_missing=False,
+        origins=origins,
     )
+    _rows_written(master, rows)
     master.path = target
     return target
+
+
+def _origins(master: Master, rows: Mapping[str, pd.DataFrame], target: Path) -> dict[str, np.ndarray]:
+    """Per table, the sheet row each row to write was loaded from (0 for a row added since): what lets a rewrite
+    keep the formulas and errors of the rows it writes again. Only for the file the master was loaded from."""
+    if master.path is None or Path(master.path).resolve() != target.resolve():
+        return {}
+    out = {}
+    for name, frame in rows.items():
+        where = master.rows.get(name)
+        if where is not None:
+            stored = master.archived[name].count if name in master.archived else 0
+            out[name] = origins_of(frame.index - stored, where.excel_rows())
+    return out
+
+
+def _rows_written(master: Master, rows: Mapping[str, pd.DataFrame]) -> None:
+    """Where the written tables' rows now are, for the next save (rows are written one after the other)."""
+    for name, frame in rows.items():
+        where = master.rows.get(name)
+        if where is None:
+            continue
+        stored = master.archived[name].count if name in master.archived else 0
+        in_order = frame.index.equals(pd.RangeIndex(stored, stored + len(frame)))
+        if in_order:
+            master.rows[name] = SheetRows(where.sheet, where.first, len(frame))
+        else:  # labels no longer say where a row was written: the next save keeps no formula rather than misplace
+            del master.rows[name]
 
 
 def _header_rows(target: Path) -> dict[str, int]:
@@ -210,12 +249,15 @@ def _write(
     skeleton: bytes | None,
     add_missing: bool,
     unchanged_rows: Mapping[str, int] | None = None,
+    origins: Mapping[str, np.ndarray] | None = None,
 ) -> None:
     # Locked from reading the parts to the rename: the parts not written are copied from the file as it is now.
     # A part that cannot be read or edited is one error naming the file and the part.
     with master_write_lock(target), naming_file(target):
         source: Path | io.BytesIO = io.BytesIO(skeleton) if skeleton is not None else target
-        replacements, drop = _replacements(source, target, frames, lang, headers, add_missing, unchanged_rows or {})
+        replacements, drop = _replacements(
+            source, target, frames, lang, headers, add_missing, unchanged_rows or {}, origins or {}
+        )
         if isinstance(source, io.BytesIO):
             source.seek(0)
         with atomic_write(target, backup=backup) as out:
@@ -230,6 +272,7 @@ def _replacements(
     headers: Mapping[str, Mapping[str, str]],
     add_missing: bool,
     unchanged_rows: Mapping[str, int],
+    origins: Mapping[str, np.ndarray],
 ) -> tuple[dict, frozenset[str]]:
     with open_package(source) as archive:
         located = locate_tables(archive)
@@ -259,7 +302,7 @@ def _replacements(
                 archive, replacements, loc, columns, unchanged_rows[schema.name]
             ):
                 continue
-            _plan_rewrite(archive, replacements, loc, columns)
+            _plan_rewrite(archive, replacements, loc, columns, origins.get(schema.name))
         drop = drop_calc_chain(archive, replacements)
     return replacements, drop
 
@@ -291,16 +334,30 @@ def _current(archive: zipfile.ZipFile, replacements: dict, part: str) -> bytes:
     return planned
 
 
-def _plan_rewrite(archive: zipfile.ZipFile, replacements: dict, loc: TableLocation, columns: list[CellColumn]) -> None:
-    """Plan the table's part and its sheet with every row of the table rendered anew."""
+def _plan_rewrite(
+    archive: zipfile.ZipFile,
+    replacements: dict,
+    loc: TableLocation,
+    columns: list[CellColumn],
+    origins: np.ndarray | None = None,
+) -> None:
+    """Plan the table's part and its sheet with every row of the table rendered anew; with ``origins`` (the sheet
+    row each row was loaded from) the formulas and errors of the rows written again are kept."""
     header_row, first_col, _, _ = loc.cells()
     last_row = max(header_row + 1, header_row + len(columns[0].values))
     ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
     table_xml = _current(archive, replacements, loc.table_part)
     replacements[loc.table_part] = update_table(table_xml, ref, [c.header for c in columns], loc.table_part)
-    layout = read_layout(_current(archive, replacements, loc.sheet_part), loc.sheet_part, loc.cells())
+    sheet_xml = _current(archive, replacements, loc.sheet_part)
+    layout = read_layout(sheet_xml, loc.sheet_part, loc.cells())
+    kept = None
+    if origins is not None and may_hold_formulas(sheet_xml):
+        found = formula_table_cells(sheet_xml, loc.sheet_part, loc.cells())
+        old = {h: first_col + i for i, h in enumerate(table_headers(table_xml, loc.table_part))}
+        placed = [(old.get(c.header), c.values, c.kind, c.style) for c in columns]
+        kept = kept_cells(found, origins, placed, header_row, first_col)
     replacements[loc.sheet_part] = lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet: (
-        splice_sheet(layout, out, cols, row, col, sheet_name=sheet)
+        splice_sheet(layout, out, cols, row, col, sheet_name=sheet, kept=kept)
     )
 
 

@@ -1,0 +1,204 @@
+"""The formulas and error values in a table's cells, read from its sheet before a rewrite so the rewrite keeps them.
+
+A table is written anew from its frame, which holds values only: a cell the user gave a formula (``=O2*2``) or that
+shows an error (``#N/A`` of a VLOOKUP) is read here with its cached value and written back in the row the frame's row
+now has (docs/master.md, "Writing"). Shared formulas are expanded to each cell's own formula, so a row kept without
+its neighbours needs none of them.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+import numpy as np
+import pandas as pd
+from lxml import etree
+from openpyxl.formula.translate import Translator, TranslatorError
+
+from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter
+from keyacct_xl.xlsx.sheetxml import CELL, FORMULA, ROW, TableRange, _cell_column
+from keyacct_xl.xlsx.xmlpart import int_attribute, malformed
+
+VALUE = f"{{{NS_MAIN}}}v"
+# What a sheet holding a formula or an error cell contains somewhere, whatever the namespace prefix and quotes: a
+# sheet with none of these is not parsed at all (the common master, so its save costs a few byte searches).
+_MARKS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"', b"t='e'")
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """A table cell holding a formula or an error: its formula (a shared one expanded), cached value and type (what
+    the reader read, which the frame's value is compared with)."""
+
+    formula: str | None
+    array: bool  # a one-cell array formula (``{=...}``), written back as one
+    kind: str  # the cell's t= ("n" when absent): "e" for an error, "str", "b"
+    value: str | None  # the cached value as written, None when the cell has none
+    style: str | None
+
+    def moved(self, rows: int) -> FormulaCell:
+        """The cell as it reads ``rows`` rows further down (its relative references following), or itself."""
+        if rows == 0 or self.formula is None:
+            return self
+        try:
+            text = Translator("=" + self.formula, origin="A1000000").translate_formula(f"A{1_000_000 + rows}")
+        except TranslatorError:
+            return self
+        return FormulaCell(text[1:], self.array, self.kind, self.value, self.style)
+
+    def xml(self, ref: str, style: int) -> str:
+        """The cell element at ``ref``; the cell's own style when it had one, else ``style``.
+
+        A formula is written without its cached value: the save cannot vouch for it (the row's values may have
+        changed), and a spreadsheet program computes a formula without one on opening (LibreOffice by default does
+        not recalculate a value it is given). An error without a formula keeps its value.
+        """
+        s = self.style if self.style is not None else str(style)
+        if self.formula is not None:
+            array = f' t="array" ref="{ref}"' if self.array else ""
+            return f'<c r="{ref}" s="{s}"><f{array}>{escape(self.formula)}</f></c>'
+        t = "" if self.kind == "n" else f' t="{self.kind}"'
+        v = "" if self.value is None else f"<v>{escape(self.value)}</v>"
+        return f'<c r="{ref}" s="{s}"{t}>{v}</c>'
+
+
+TableCells = dict[int, dict[int, FormulaCell]]  # sheet row -> column -> cell, of a table's body
+
+
+def may_hold_formulas(sheet_xml: bytes) -> bool:
+    """Whether the sheet may hold a formula or an error cell (False means it holds none)."""
+    return any(mark in sheet_xml for mark in _MARKS)
+
+
+def formula_table_cells(sheet_xml: bytes, part: str, table: TableRange) -> TableCells:
+    """The body cells of the table at ``table`` (its range in the sheet) holding a formula or an error."""
+    header_row, first_col, last_row, last_col = table
+    found: TableCells = {}
+    shared: dict[str, tuple[str, int, int]] = {}  # si -> the shared formula's text and its first cell
+    for number, col, cell in _cells(sheet_xml, part, last_row):
+        formula = cell.find(FORMULA)
+        kind = cell.get("t", "n")
+        if formula is None and kind != "e":
+            continue
+        text, array = _formula(formula, number, col, shared)
+        if formula is not None and text is None:
+            continue  # a data table or a many-cell array: no formula of one cell to keep
+        if number > header_row and first_col <= col <= last_col:
+            value = cell.find(VALUE)
+            cached = None if value is None else (value.text or "")
+            found.setdefault(number, {})[col] = FormulaCell(text, array, kind, cached, cell.get("s"))
+    return found
+
+
+def _cells(sheet_xml: bytes, part: str, last_row: int) -> Iterator[tuple[int, int, etree._Element]]:
+    """Each cell of the rows down to ``last_row`` with its row and column (rows and cells without r= following)."""
+    context = etree.iterparse(io.BytesIO(sheet_xml), events=("end",), tag=ROW, resolve_entities=False, no_network=True)
+    previous = 0
+    try:
+        for _, row in context:
+            previous = int_attribute(row, "r", part, previous + 1)
+            if previous > last_row:
+                return
+            col = 0
+            for cell in row.iterchildren(CELL):
+                ref = cell.get("r")
+                col = col + 1 if ref is None else _cell_column(ref, previous, part)
+                yield previous, col, cell
+            row.clear()
+    except etree.XMLSyntaxError as exc:
+        raise malformed(part, exc) from None
+
+
+def _formula(
+    formula: etree._Element | None, row: int, col: int, shared: dict[str, tuple[str, int, int]]
+) -> tuple[str | None, bool]:
+    """The cell's own formula text and whether it is a one-cell array; (None, False) when it has none to keep."""
+    if formula is None:
+        return None, False
+    kind, text = formula.get("t", "normal"), formula.text or ""
+    if kind == "shared":
+        si = formula.get("si", "")
+        if text:
+            shared[si] = (text, row, col)
+            return text, False
+        if si not in shared:
+            return None, False
+        source, at_row, at_col = shared[si]
+        origin, here = f"{column_letter(at_col)}{at_row}", f"{column_letter(col)}{row}"
+        try:
+            return Translator("=" + source, origin=origin).translate_formula(here)[1:], False
+        except TranslatorError:
+            return None, False
+    if kind == "array":
+        ref = formula.get("ref", "")
+        return (text, True) if ":" not in ref or len(set(ref.split(":"))) == 1 else (None, False)
+    if kind == "dataTable":
+        return None, False
+    return text, False
+
+
+def same_value(value: object, kind: str, cell: FormulaCell) -> bool:
+    """Whether ``value`` (a frame's, of a column of ``kind``) is the value read from ``cell``: an error reads as
+    blank, a cached number as that number (or its text in a text column), a date as its serial number."""
+    missing = value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    if cell.kind == "e" or not cell.value:
+        return missing or value == ""
+    if missing:
+        return False
+    if kind == "date" and isinstance(value, pd.Timestamp):
+        value = (value - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
+    if cell.kind == "n":
+        try:
+            return math.isclose(float(value), float(cell.value), rel_tol=1e-12, abs_tol=0.0)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+    return str(value) == cell.value
+
+
+def kept_cells(
+    found: TableCells,
+    origins: np.ndarray,
+    columns: Sequence[tuple[int | None, pd.Series, str, int]],
+    header_row: int,
+    first_col: int,
+) -> dict[int, dict[int, str]]:
+    """The cells to write in place of the frame's values: new sheet row -> column -> cell XML.
+
+    ``origins[i]`` is the sheet row the frame's row ``i`` was read from (0 for a new row); ``columns`` gives, per
+    written column, the sheet column it was read from (None for a new column), its values, kind and style. A cell is
+    kept when its row is still in the frame and the frame's value is the value read from it (the code changed
+    neither); a row that moved takes its formulas along, their relative references following it.
+    """
+    if not found:
+        return {}
+    by_old = {old: pos for pos, (old, *_) in enumerate(columns) if old is not None}
+    out: dict[int, dict[int, str]] = {}
+    for i in np.flatnonzero(np.isin(origins, list(found))).tolist():
+        origin, row = int(origins[i]), header_row + 1 + i
+        for old_col, cell in found[origin].items():
+            pos = by_old.get(old_col)
+            if pos is None:
+                continue
+            _, values, kind, style = columns[pos]
+            if not same_value(values.iloc[i], kind, cell):
+                continue
+            col = first_col + pos
+            out.setdefault(row, {})[col] = cell.moved(row - origin).xml(f"{column_letter(col)}{row}", style)
+    return out
+
+
+def origins_of(labels: pd.Index, excel_rows: np.ndarray) -> np.ndarray:
+    """The sheet row each frame row was read from, by its index label (the position it was read at); 0 for a row
+    added since (a label past the rows read). Labels that are not unique integers say nothing: positions are used."""
+    if pd.api.types.is_integer_dtype(labels.dtype) and labels.is_unique:
+        at = labels.to_numpy(dtype=np.int64)
+    else:
+        at = np.arange(len(labels), dtype=np.int64)
+    origins = np.zeros(len(at), dtype=np.int64)
+    known = (at >= 0) & (at < len(excel_rows))
+    origins[known] = excel_rows[at[known]]
+    return origins

@@ -1,0 +1,176 @@
+"""Formulas and error cells a manager puts in a master table survive a save of that table (docs/master.md, "Writing").
+
+Each master is built on disk: saved by keyacct-xl, given formulas with openpyxl, recalculated and saved by
+LibreOffice (so its cells carry cached values as Excel leaves them), then loaded, changed and saved again. What
+was written is read back with openpyxl (formulas), with LibreOffice (the values it computes on opening) and
+against the SpreadsheetML schema.
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import xmlschema
+from openpyxl.worksheet.table import TableColumn
+
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+from keyacct_xl.xlsx.package import locate_tables, open_package
+
+# Customers' credit limit is column O, its payment terms P; the table ends at AF.
+DOUBLE, LOOKUP = "AG", "AH"
+
+
+def _master(folder: Path, libreoffice, *, cleared_row: int | None = None) -> Path:
+    """A master of three customers whose Customers table gained 双倍额度 (=O*2) and 查找 (a VLOOKUP giving #N/A),
+    with =40+5 typed into C2's payment terms, as LibreOffice saves it; ``cleared_row`` is a row left blank."""
+    master = Master.empty(lang="zh")
+    master.customers = pd.concat(
+        [
+            master.customers,
+            pd.DataFrame(
+                {
+                    "customer_id": ["C1", "C2", "C3"],
+                    "name": ["甲", "乙", "丙"],
+                    "credit_limit": [100.0, 250.5, 300.0],
+                    "payment_terms_days": pd.array([30, 45, 60], dtype="Int64"),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    saved = save_master(master, folder / "built.xlsx")
+    book = openpyxl.load_workbook(saved)
+    sheet = book["客户档案"]
+    last = 4
+    if cleared_row is not None:  # the rows below it move down one, leaving it blank
+        sheet.move_range(f"A{cleared_row}:AF{last}", rows=1)
+        last += 1
+    sheet[f"{DOUBLE}1"], sheet[f"{LOOKUP}1"] = "双倍额度", "查找"
+    for row in range(2, last + 1):
+        if row != cleared_row:
+            sheet[f"{DOUBLE}{row}"] = f"=O{row}*2"
+            sheet[f"{LOOKUP}{row}"] = f'=VLOOKUP("zz",A{row}:A{row},1,FALSE)'
+    sheet["P3" if cleared_row is None else "P4"] = "=40+5"  # C2's payment terms
+    table = sheet.tables["Customers"]
+    table.ref = table.autoFilter.ref = f"A1:{LOOKUP}{last}"
+    table.tableColumns.append(TableColumn(id=33, name="双倍额度"))
+    table.tableColumns.append(TableColumn(id=34, name="查找"))
+    book.save(folder / "edited.xlsx")
+    resaved = libreoffice(folder / "edited.xlsx", "xlsx:Calc MS Excel 2007 XML", folder / "lo")
+    target = folder / "master.xlsx"
+    target.write_bytes(resaved.read_bytes())
+    return target
+
+
+def _values(path: Path, libreoffice) -> list[list[str]]:
+    """The Customers sheet (the first) as LibreOffice computes it on opening the file."""
+    exported = libreoffice(path, "csv:Text - txt - csv (StarCalc):44,34,76")
+    with open(exported, encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def _formulas(path: Path) -> dict[str, object]:
+    sheet = openpyxl.load_workbook(path)["客户档案"]
+    return {c.coordinate: c.value for row in sheet.iter_rows(min_col=15, max_col=34) for c in row}
+
+
+def test_a_users_formula_column_keeps_its_formulas_and_computes_numbers(tmp_path: Path, libreoffice) -> None:
+    path = _master(tmp_path, libreoffice)
+    master = load_master(path)
+    master.customers.loc[1, "name"] = "乙二"
+    master.customers.loc[2, "credit_limit"] = 1000.0
+    save_master(master, path)
+    cells = _formulas(path)
+    assert [cells[f"{DOUBLE}{r}"] for r in (2, 3, 4)] == ["=O2*2", "=O3*2", "=O4*2"]
+    # LibreOffice computes them from the saved values: numbers, C3's from its new credit limit.
+    rows = _values(path, libreoffice)
+    assert [r[32] for r in rows[1:4]] == ["200", "501", "2000"]
+    recalculated = libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "again")
+    computed = openpyxl.load_workbook(recalculated, data_only=True)
+    assert [computed["客户档案"][f"{DOUBLE}{r}"].value for r in (2, 3, 4)] == [200, 501, 2000]
+    assert load_master(path).customers["name"].tolist() == ["甲", "乙二", "丙"]
+
+
+def test_an_error_cell_in_a_table_is_kept(tmp_path: Path, libreoffice) -> None:
+    path = _master(tmp_path, libreoffice)
+    master = load_master(path)
+    master.customers.loc[0, "name"] = "甲一"
+    save_master(master, path)
+    assert [_formulas(path)[f"{LOOKUP}{r}"] for r in (2, 3, 4)] == [
+        f'=VLOOKUP("zz",A{r}:A{r},1,FALSE())' for r in (2, 3, 4)
+    ]
+    assert [r[33] for r in _values(path, libreoffice)[1:4]] == ["#N/A"] * 3
+
+
+def test_rows_that_move_up_take_their_formulas_along(tmp_path: Path, libreoffice) -> None:
+    # Row 3 was cleared, so the reader skips it and the save writes C2 and C3 one row higher, plus a new C4.
+    path = _master(tmp_path, libreoffice, cleared_row=3)
+    master = load_master(path)
+    new = pd.DataFrame({"customer_id": ["C4"], "name": ["丁"], "credit_limit": [7.0]})
+    master.customers = pd.concat([master.customers, new], ignore_index=True)
+    save_master(master, path)
+    cells = _formulas(path)
+    assert [cells[f"{DOUBLE}{r}"] for r in (2, 3, 4, 5)] == ["=O2*2", "=O3*2", "=O4*2", None]
+    assert cells["P3"] == "=40+5"  # C2's payment terms, moved up from P4
+    rows = _values(path, libreoffice)
+    assert [(r[0], r[32]) for r in rows[1:5]] == [("C1", "200"), ("C2", "501"), ("C3", "600"), ("C4", "")]
+
+
+def test_a_formula_in_our_column_stays_until_the_value_changes(tmp_path: Path, libreoffice) -> None:
+    path = _master(tmp_path, libreoffice)
+    master = load_master(path)
+    assert master.customers["payment_terms_days"].tolist() == [30, 45, 60]
+    master.customers.loc[0, "name"] = "甲一"
+    save_master(master, path)
+    assert _formulas(path)["P3"] == "=40+5"  # the value read is the value written: the formula stays
+    master = load_master(path)
+    master.customers.loc[1, "payment_terms_days"] = 50
+    save_master(master, path)
+    assert _formulas(path)["P3"] == 50  # the code wrote a new value there: it replaces the formula (documented)
+
+
+def test_a_save_keeping_formulas_is_deterministic_and_valid(tmp_path: Path, libreoffice, shared_schemas: Path) -> None:
+    path = _master(tmp_path, libreoffice)
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(path.read_bytes())
+    for target in (path, copy):
+        master = load_master(target)
+        master.customers.loc[1, "name"] = "乙二"
+        save_master(master, target, backup=False)
+    assert path.read_bytes() == copy.read_bytes()
+    with open_package(path) as archive:
+        sheet_part = locate_tables(archive)["Customers"].sheet_part
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read(sheet_part)
+    assert b"<f>O3*2</f>" in sheet
+    schema = xmlschema.XMLSchema(str(shared_schemas / "ooxml" / "ISO-IEC29500-4_2016" / "sml.xsd"))
+    assert [str(e).splitlines()[0] for e in schema.iter_errors(sheet.decode("utf-8"))] == []
+
+
+def test_a_shared_formula_is_expanded_for_each_row(tmp_path: Path, libreoffice) -> None:
+    # Excel writes a column filled down as one shared formula; each row keeps its own when written again.
+    path = _master(tmp_path, libreoffice)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    with open_package(path) as archive:
+        sheet_part = locate_tables(archive)["Customers"].sheet_part
+    text = parts[sheet_part].decode()
+    for row in (2, 3, 4):
+        start = text.index(f'<c r="{DOUBLE}{row}"')
+        end = text.index("</c>", start) + 4
+        formula = '<f t="shared" ref="AG2:AG4" si="0">O2*2</f>' if row == 2 else '<f t="shared" si="0"/>'
+        text = text[:start] + f'<c r="{DOUBLE}{row}" s="0">{formula}<v>{row}</v></c>' + text[end:]
+    parts[sheet_part] = text.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    master = load_master(path)
+    master.customers.loc[0, "name"] = "甲一"
+    save_master(master, path)
+    assert [_formulas(path)[f"{DOUBLE}{r}"] for r in (2, 3, 4)] == ["=O2*2", "=O3*2", "=O4*2"]
