@@ -17,6 +17,7 @@ import pandas as pd
 import xmlschema
 from openpyxl.worksheet.table import TableColumn
 
+from keyacct_xl.history.archive import archive
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
@@ -174,3 +175,53 @@ def test_a_shared_formula_is_expanded_for_each_row(tmp_path: Path, libreoffice) 
     master.customers.loc[0, "name"] = "甲一"
     save_master(master, path)
     assert [_formulas(path)[f"{DOUBLE}{r}"] for r in (2, 3, 4)] == ["=O2*2", "=O3*2", "=O4*2"]
+
+
+def test_archived_lines_leave_and_the_rows_kept_take_their_formulas_up(tmp_path: Path, libreoffice) -> None:
+    # Sales lines of 2020 move to the history store; the 2025 lines move up two rows with their 含税 formulas.
+    master = Master.empty(lang="zh")
+    master.customers = pd.concat(
+        [master.customers, pd.DataFrame({"customer_id": ["C1"], "name": ["甲"]})], ignore_index=True
+    )
+    master.transactions = pd.concat(
+        [
+            master.transactions,
+            pd.DataFrame(
+                {
+                    "date": pd.to_datetime(["2020-01-05", "2020-02-05", "2025-01-05", "2025-02-05"]),
+                    "customer_id": ["C1"] * 4,
+                    "amount": [10.0, 20.0, 30.0, 40.0],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    master.payments = pd.concat(
+        [
+            master.payments,
+            pd.DataFrame(
+                {"date": pd.to_datetime(["2020-03-01", "2025-03-01"]), "customer_id": ["C1"] * 2, "amount": [30.0] * 2}
+            ),
+        ],
+        ignore_index=True,
+    )
+    save_master(master, tmp_path / "built.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "built.xlsx")
+    sheet = book["销售明细"]
+    sheet["L1"] = "含税"
+    for row in range(2, 6):
+        sheet[f"L{row}"] = f"=H{row}*2"
+    table = sheet.tables["Transactions"]
+    table.ref = table.autoFilter.ref = "A1:L5"
+    table.tableColumns.append(TableColumn(id=12, name="含税"))
+    book.save(tmp_path / "edited.xlsx")
+    path = tmp_path / "master.xlsx"
+    path.write_bytes(libreoffice(tmp_path / "edited.xlsx", "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo").read_bytes())
+    archive(path, pd.Timestamp("2024-01-01"))
+    sheet = openpyxl.load_workbook(path)["销售明细"]
+    assert [(sheet[f"H{r}"].value, sheet[f"L{r}"].value) for r in (2, 3)] == [(30, "=H2*2"), (40, "=H3*2")]
+    assert sheet["L4"].value is None
+    recalculated = openpyxl.load_workbook(
+        libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "again"), data_only=True
+    )
+    assert [recalculated["销售明细"][f"L{r}"].value for r in (2, 3)] == [60, 80]

@@ -124,13 +124,14 @@ def save_master(
         )
     chosen = [TABLES_BY_NAME[n] for n in tables] if tables is not None else list(ALL_TABLES)
     rows = {s.name: workbook_rows(master, s, target) for s in chosen if s is not SETTINGS}
+    stored = {name: held.count for name, held in master.archived.items()}  # as loaded, before a spill adds lines
     master.spilled = tuple(spill_past_last_row(master, target, rows, _header_rows(target)))
     if master.spilled and SETTINGS not in chosen:  # the save that names the new batch is the one that moves it
         chosen.append(SETTINGS)
     frames = {s: settings_frame(master) if s is SETTINGS else rows[s.name] for s in chosen}
     company = master.settings.company_name
     skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
-    origins = _origins(master, rows, target) if skeleton is None else {}
+    origins = _origins(master, rows, target, stored) if skeleton is None else {}
     _write(
         target,
         frames,
@@ -146,31 +147,35 @@ def save_master(
     return target
 
 
-def _origins(master: Master, rows: Mapping[str, pd.DataFrame], target: Path) -> dict[str, np.ndarray]:
-    """Per table, the sheet row each row to write was loaded from (0 for a row added since): what lets a rewrite
-    keep the formulas and errors of the rows it writes again. Only for the file the master was loaded from."""
+def _origins(
+    master: Master, rows: Mapping[str, pd.DataFrame], target: Path, stored: Mapping[str, int]
+) -> dict[str, np.ndarray]:
+    """Per table, the sheet row each row to write was loaded from (0 for a row added since), by its label less the
+    ``stored`` lines from the history store in front of it: what lets a rewrite keep the formulas and errors of the
+    rows it writes again. Only for the file the master was loaded from."""
     if master.path is None or Path(master.path).resolve() != target.resolve():
         return {}
     out = {}
     for name, frame in rows.items():
         where = master.rows.get(name)
         if where is not None:
-            stored = master.archived[name].count if name in master.archived else 0
-            out[name] = origins_of(frame.index - stored, where.excel_rows())
+            out[name] = origins_of(frame.index - stored.get(name, 0), where.excel_rows())
     return out
 
 
 def _rows_written(master: Master, rows: Mapping[str, pd.DataFrame]) -> None:
-    """Where the written tables' rows now are, for the next save (rows are written one after the other)."""
-    for name, frame in rows.items():
+    """Where the written tables' rows now are, for the next save: one after the other, each under the label its row
+    has in the master after the save (a spill to the history store relabels them); else the next save keeps no
+    formula rather than misplace one."""
+    for name, written in rows.items():
         where = master.rows.get(name)
         if where is None:
             continue
+        frame = master.frame(TABLES_BY_NAME[name])
         stored = master.archived[name].count if name in master.archived else 0
-        in_order = frame.index.equals(pd.RangeIndex(stored, stored + len(frame)))
-        if in_order:
-            master.rows[name] = SheetRows(where.sheet, where.first, len(frame))
-        else:  # labels no longer say where a row was written: the next save keeps no formula rather than misplace
+        if len(frame) - stored == len(written) and frame.index.equals(pd.RangeIndex(len(frame))):
+            master.rows[name] = SheetRows(where.sheet, where.first, len(written))
+        else:
             del master.rows[name]
 
 
