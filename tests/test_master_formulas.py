@@ -17,6 +17,7 @@ import pandas as pd
 import xmlschema
 from openpyxl.worksheet.table import TableColumn
 
+from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.history.archive import archive
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -225,3 +226,18 @@ def test_archived_lines_leave_and_the_rows_kept_take_their_formulas_up(tmp_path:
         libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "again"), data_only=True
     )
     assert [recalculated["销售明细"][f"L{r}"].value for r in (2, 3)] == [60, 80]
+
+
+def test_a_consolidation_rewriting_customers_keeps_their_formulas(tmp_path: Path, libreoffice) -> None:
+    path = _master(tmp_path, libreoffice)
+    store = load_store(path)
+    customers = store.frames["Customers"]
+    customers.loc[1, "name"] = "乙二"
+    store.frames["Customers"] = pd.concat(
+        [customers, pd.DataFrame({"customer_id": ["C4"], "name": ["丁"], "credit_limit": [5.0]})], ignore_index=True
+    )
+    save_store(store, ["Customers"], edited=["Customers"])
+    cells = _formulas(path)
+    assert [cells[f"{DOUBLE}{r}"] for r in (2, 3, 4, 5)] == ["=O2*2", "=O3*2", "=O4*2", None]
+    assert cells["P3"] == "=40+5"
+    assert [r[32] for r in _values(path, libreoffice)[1:5]] == ["200", "501", "600", ""]

@@ -195,6 +195,7 @@ def write_tables(
     headers: Mapping[str, Mapping[str, str]] | None = None,
     backup: bool = True,
     unchanged_rows: Mapping[str, int] | None = None,
+    rows: Mapping[str, SheetRows] | None = None,
 ) -> Path:
     """Write each frame into its schema's table of the existing workbook ``path``, part by part.
 
@@ -203,9 +204,13 @@ def write_tables(
     Columns are written in the order found in the file, then the schema's, then the frame's extra columns.
     ``unchanged_rows[name] = n`` says the frame's first n rows are the table's rows as read: when the table
     ends its sheet with the same headers (or gains columns at its right end that the first n rows leave blank),
-    only the rows after them are rendered and appended.
+    only the rows after them are rendered and appended. ``rows[name]`` says where the table's rows were when the
+    frame was read from ``path`` (its index labels the positions read): a rewrite then keeps the formulas and errors
+    of those rows (see ``save_master``).
     """
     target = Path(path)
+    found = rows or {}
+    origins = {s.name: origins_of(f.index, found[s.name].excel_rows()) for s, f in frames.items() if s.name in found}
     _write(
         target,
         frames,
@@ -215,6 +220,7 @@ def write_tables(
         skeleton=None,
         add_missing=True,
         unchanged_rows=unchanged_rows or {},
+        origins=origins,
     )
     return target
 
