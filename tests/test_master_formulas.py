@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import xmlschema
+from lxml import etree
 from openpyxl.worksheet.table import TableColumn
 
 from keyacct_xl.consolidate.store import load_store, save_store
@@ -22,6 +23,8 @@ from keyacct_xl.history.archive import archive
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.xlsx.keptcells import calculated_on_load
+from keyacct_xl.xlsx.ooxml import NS_MAIN
 from keyacct_xl.xlsx.package import locate_tables, open_package
 
 # Customers' credit limit is column O, its payment terms P; the table ends at AF.
@@ -150,9 +153,12 @@ def test_a_save_keeping_formulas_is_deterministic_and_valid(tmp_path: Path, libr
         sheet_part = locate_tables(archive)["Customers"].sheet_part
     with zipfile.ZipFile(path) as z:
         sheet = z.read(sheet_part)
+        workbook = z.read("xl/workbook.xml")
     assert b"<f>O3*2</f>" in sheet
+    assert b'fullCalcOnLoad="1"' in workbook  # Excel computes the formulas written without a cached value
     schema = xmlschema.XMLSchema(str(shared_schemas / "ooxml" / "ISO-IEC29500-4_2016" / "sml.xsd"))
-    assert [str(e).splitlines()[0] for e in schema.iter_errors(sheet.decode("utf-8"))] == []
+    for part in (sheet, workbook):
+        assert [str(e).splitlines()[0] for e in schema.iter_errors(part.decode("utf-8"))] == []
 
 
 def test_a_shared_formula_is_expanded_for_each_row(tmp_path: Path, libreoffice) -> None:
@@ -241,3 +247,22 @@ def test_a_consolidation_rewriting_customers_keeps_their_formulas(tmp_path: Path
     assert [cells[f"{DOUBLE}{r}"] for r in (2, 3, 4, 5)] == ["=O2*2", "=O3*2", "=O4*2", None]
     assert cells["P3"] == "=40+5"
     assert [r[32] for r in _values(path, libreoffice)[1:5]] == ["200", "501", "600", ""]
+
+
+def test_a_workbook_without_calculation_properties_gets_them_where_the_schema_puts_them(shared_schemas: Path) -> None:
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    workbook = (
+        f'<workbook xmlns="{NS_MAIN}" xmlns:r="{rel}"><sheets><sheet name="a" sheetId="1" r:id="rId1"/></sheets>'
+        '<definedNames><definedName name="x">a!$A$1</definedName></definedNames>'
+        '<pivotCaches><pivotCache cacheId="1" r:id="rId2"/></pivotCaches></workbook>'
+    ).encode()
+    written = calculated_on_load(workbook)
+    schema = xmlschema.XMLSchema(str(shared_schemas / "ooxml" / "ISO-IEC29500-4_2016" / "sml.xsd"))
+    assert [str(e).splitlines()[0] for e in schema.iter_errors(written.decode("utf-8"))] == []
+    assert [etree.QName(e).localname for e in etree.fromstring(written)] == [
+        "sheets",
+        "definedNames",
+        "calcPr",
+        "pivotCaches",
+    ]
+    assert calculated_on_load(written) == written

@@ -25,7 +25,14 @@ from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.messages import Pair, listing, msg, shown, tr
 from keyacct_xl.xlsx.appendrows import append_rows, can_append, widened_header
 from keyacct_xl.xlsx.book import xlsx_book
-from keyacct_xl.xlsx.keptcells import formula_table_cells, kept_cells, may_hold_formulas, origins_of
+from keyacct_xl.xlsx.keptcells import (
+    WORKBOOK,
+    calculated_on_load,
+    formula_table_cells,
+    kept_cells,
+    may_hold_formulas,
+    origins_of,
+)
 from keyacct_xl.xlsx.newtable import plan_new_table
 from keyacct_xl.xlsx.ooxml import range_ref
 from keyacct_xl.xlsx.package import (
@@ -298,6 +305,7 @@ def _replacements(
         if styles != styles_xml:
             replacements[STYLES_PART] = styles
         sheet_names = set(sheet_parts(archive))
+        kept = False  # whether a rewrite keeps a formula or an error
         for schema, frame in frames.items():
             columns = cell_columns(frame, schema, headers.get(schema.name, {}), lang, indices)
             refuse_non_finite(columns, schema.name)
@@ -313,7 +321,9 @@ def _replacements(
                 archive, replacements, loc, columns, unchanged_rows[schema.name]
             ):
                 continue
-            _plan_rewrite(archive, replacements, loc, columns, origins.get(schema.name))
+            kept |= _plan_rewrite(archive, replacements, loc, columns, origins.get(schema.name))
+        if kept:
+            replacements[WORKBOOK] = calculated_on_load(_current(archive, replacements, WORKBOOK))
         drop = drop_calc_chain(archive, replacements)
     return replacements, drop
 
@@ -351,9 +361,9 @@ def _plan_rewrite(
     loc: TableLocation,
     columns: list[CellColumn],
     origins: np.ndarray | None = None,
-) -> None:
+) -> bool:
     """Plan the table's part and its sheet with every row of the table rendered anew; with ``origins`` (the sheet
-    row each row was loaded from) the formulas and errors of the rows written again are kept."""
+    row each row was loaded from) the formulas and errors of the rows written again are kept. Whether any is."""
     header_row, first_col, _, _ = loc.cells()
     last_row = max(header_row + 1, header_row + len(columns[0].values))
     ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
@@ -370,6 +380,7 @@ def _plan_rewrite(
     replacements[loc.sheet_part] = lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet: (
         splice_sheet(layout, out, cols, row, col, sheet_name=sheet, kept=kept)
     )
+    return bool(kept)
 
 
 def _plan_append(

@@ -20,9 +20,26 @@ from lxml import etree
 
 from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter
 from keyacct_xl.xlsx.sheetxml import CELL, FORMULA, ROW, TableRange, _cell_column
-from keyacct_xl.xlsx.xmlpart import int_attribute, malformed
+from keyacct_xl.xlsx.xmlpart import int_attribute, malformed, parse_part, serialize_part
 
 VALUE = f"{{{NS_MAIN}}}v"
+WORKBOOK = "xl/workbook.xml"
+CALC_PR = f"{{{NS_MAIN}}}calcPr"
+# The workbook's elements after calcPr, in the schema's order: a calcPr added goes before the first of them.
+_AFTER_CALC_PR = {
+    f"{{{NS_MAIN}}}{name}"
+    for name in (
+        "oleSize",
+        "customWorkbookViews",
+        "pivotCaches",
+        "smartTagPr",
+        "smartTagTypes",
+        "webPublishing",
+        "fileRecoveryPr",
+        "webPublishObjects",
+        "extLst",
+    )
+}
 # What a sheet holding a formula or an error cell contains: a formula element's end (</f>, </x:f>, <f>; a shared
 # formula's cells without text follow one with text), an error cell's t="e". A sheet with neither is not parsed at
 # all (the common master, so its save costs two byte searches, some 30 ms each for a 35 MB sheet).
@@ -209,3 +226,19 @@ def origins_of(labels: pd.Index, excel_rows: np.ndarray) -> np.ndarray:
     known = (at >= 0) & (at < len(excel_rows))
     origins[known] = excel_rows[at[known]]
     return origins
+
+
+def calculated_on_load(workbook_xml: bytes) -> bytes:
+    """``xl/workbook.xml`` asking the program that opens it to calculate every formula (``fullCalcOnLoad``): a kept
+    formula is written without a cached value, and Excel computes it on opening only when asked (LibreOffice
+    computes a formula without a value anyway). Unchanged when it asks already."""
+    root = parse_part(workbook_xml, WORKBOOK)
+    calc = root.find(CALC_PR)
+    if calc is not None and calc.get("fullCalcOnLoad") in ("1", "true"):
+        return workbook_xml
+    if calc is None:
+        calc = etree.Element(CALC_PR)
+        after = next((i for i, child in enumerate(root) if child.tag in _AFTER_CALC_PR), len(root))
+        root.insert(after, calc)
+    calc.set("fullCalcOnLoad", "1")
+    return serialize_part(root)
