@@ -9,9 +9,11 @@ against the SpreadsheetML schema.
 from __future__ import annotations
 
 import csv
+import io
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import xmlschema
@@ -23,9 +25,11 @@ from keyacct_xl.history.archive import archive
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.xlsx.keptcells import calculated_on_load
+from keyacct_xl.xlsx.keptcells import calculated_on_load, formula_table_cells, kept_cells
 from keyacct_xl.xlsx.ooxml import NS_MAIN
 from keyacct_xl.xlsx.package import locate_tables, open_package
+from keyacct_xl.xlsx.sheetdata import CellColumn, splice_sheet
+from keyacct_xl.xlsx.sheetxml import read_layout
 
 # Customers' credit limit is column O, its payment terms P; the table ends at AF.
 DOUBLE, LOOKUP = "AG", "AH"
@@ -266,3 +270,29 @@ def test_a_workbook_without_calculation_properties_gets_them_where_the_schema_pu
         "pivotCaches",
     ]
     assert calculated_on_load(written) == written
+
+
+def test_a_kept_formula_is_written_in_the_namespace_prefix_of_the_sheet() -> None:
+    # A table in A3:B5 of a sheet whose main namespace is bound to x:; B4 holds =A4*2, B5 =A5*2 shared from it.
+    part = "xl/worksheets/sheet1.xml"
+    sheet = (
+        f"<x:worksheet xmlns:x='{NS_MAIN}'><x:dimension ref='A3:B5'/><x:sheetData>"
+        "<x:row r='3'><x:c r='A3' t='inlineStr'><x:is><x:t>id</x:t></x:is></x:c>"
+        "<x:c r='B3' t='inlineStr'><x:is><x:t>n</x:t></x:is></x:c></x:row>"
+        "<x:row r='4'><x:c r='A4'><x:v>1</x:v></x:c><x:c r='B4'><x:f t='shared' si='0' ref='B4:B5'>A4*2</x:f>"
+        "<x:v>2</x:v></x:c></x:row>"
+        "<x:row r='5'><x:c r='A5'><x:v>2</x:v></x:c><x:c r='B5'><x:f t='shared' si='0'/><x:v>4</x:v></x:c></x:row>"
+        "</x:sheetData></x:worksheet>"
+    ).encode()
+    columns = [
+        CellColumn("id", pd.Series([1.0, 2.0]), "number", 0),
+        CellColumn("n", pd.Series([2.0, 4.0]), "number", 0),
+    ]
+    found = formula_table_cells(sheet, part, (3, 1, 5, 2))
+    placed = [(1 + i, c.values, c.kind, c.style) for i, c in enumerate(columns)]
+    kept = kept_cells(found, np.array([4, 5]), placed, 3, 1)
+    out = io.BytesIO()
+    splice_sheet(read_layout(sheet, part, (3, 1, 5, 2)), out, columns, 3, 1, kept=kept)
+    root = etree.fromstring(out.getvalue())
+    formulas = {c.get("r"): c.findtext(f"{{{NS_MAIN}}}f") for c in root.iter(f"{{{NS_MAIN}}}c")}
+    assert formulas == {"A3": None, "B3": None, "A4": None, "B4": "A4*2", "A5": None, "B5": "A5*2"}

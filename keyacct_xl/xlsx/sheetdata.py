@@ -26,7 +26,7 @@ CHUNK_ROWS = 20_000
 _EPOCH_NS = pd.Timestamp("1899-12-30").value
 _DAY_NS = 86_400 * 10**9
 # The elements write_rows renders; text and attribute values are escaped, so a raw "<" always starts a tag.
-_RENDERED_TAG = re.compile(rb"<(/?)(row|c|v|is|t)(?=[\s>/])")
+_RENDERED_TAG = re.compile(rb"<(/?)(row|c|v|is|t|f)(?=[\s>/])")  # f: a kept formula
 _NEEDS_ESCAPE = re.compile(r"[&<>_\x00-\x1f\ufffe\uffff]")
 
 NUMERIC_KINDS = {"int", "number", "money", "percent"}
