@@ -296,3 +296,25 @@ def test_a_kept_formula_is_written_in_the_namespace_prefix_of_the_sheet() -> Non
     root = etree.fromstring(out.getvalue())
     formulas = {c.get("r"): c.findtext(f"{{{NS_MAIN}}}f") for c in root.iter(f"{{{NS_MAIN}}}c")}
     assert formulas == {"A3": None, "B3": None, "A4": None, "B4": "A4*2", "A5": None, "B5": "A5*2"}
+
+
+def test_an_error_value_without_a_formula_is_kept(tmp_path: Path) -> None:
+    # A #N/A pasted as a value: the sheet holds no formula at all, only the error cell.
+    master = Master.empty(lang="zh")
+    master.customers = pd.concat(
+        [master.customers, pd.DataFrame({"customer_id": ["C1", "C2"], "name": ["甲", "乙"]})], ignore_index=True
+    )
+    path = save_master(master, tmp_path / "master.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["客户档案"]
+    sheet[f"{DOUBLE}1"], sheet[f"{DOUBLE}3"] = "核对", "#N/A"
+    table = sheet.tables["Customers"]
+    table.ref = table.autoFilter.ref = f"A1:{DOUBLE}3"
+    table.tableColumns.append(TableColumn(id=33, name="核对"))
+    book.save(path)
+    master = load_master(path)
+    master.customers.loc[0, "name"] = "甲一"
+    save_master(master, path)
+    sheet = openpyxl.load_workbook(path)["客户档案"]
+    assert (sheet[f"{DOUBLE}3"].value, sheet[f"{DOUBLE}3"].data_type) == ("#N/A", "e")
+    assert sheet["B2"].value == "甲一"
