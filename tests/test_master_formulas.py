@@ -25,7 +25,7 @@ from keyacct_xl.history.archive import archive
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.xlsx.keptcells import calculated_on_load, formula_table_cells, kept_cells
+from keyacct_xl.xlsx.keptcells import PlacedColumn, calculated_on_load, formula_table_cells, kept_cells
 from keyacct_xl.xlsx.ooxml import NS_MAIN
 from keyacct_xl.xlsx.package import locate_tables, open_package
 from keyacct_xl.xlsx.sheetdata import CellColumn, splice_sheet
@@ -138,6 +138,8 @@ def test_a_formula_in_our_column_stays_until_the_value_changes(tmp_path: Path, l
     master.customers.loc[0, "name"] = "甲一"
     save_master(master, path)
     assert _formulas(path)["P3"] == "=40+5"  # the value read is the value written: the formula stays
+    # with its value, which the commands read (the user's columns' formulas are written without one)
+    assert load_master(path).customers["payment_terms_days"].tolist() == [30, 45, 60]
     master = load_master(path)
     master.customers.loc[1, "payment_terms_days"] = 50
     save_master(master, path)
@@ -289,7 +291,7 @@ def test_a_kept_formula_is_written_in_the_namespace_prefix_of_the_sheet() -> Non
         CellColumn("n", pd.Series([2.0, 4.0]), "number", 0),
     ]
     found = formula_table_cells(sheet, part, (3, 1, 5, 2))
-    placed = [(1 + i, c.values, c.kind, c.style) for i, c in enumerate(columns)]
+    placed = [PlacedColumn(1 + i, c.values, c.kind, c.style, False) for i, c in enumerate(columns)]
     kept = kept_cells(found, np.array([4, 5]), placed, 3, 1)
     out = io.BytesIO()
     splice_sheet(read_layout(sheet, part, (3, 1, 5, 2)), out, columns, 3, 1, kept=kept)

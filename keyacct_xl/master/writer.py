@@ -27,6 +27,7 @@ from keyacct_xl.xlsx.appendrows import append_rows, can_append, widened_header
 from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.keptcells import (
     WORKBOOK,
+    PlacedColumn,
     calculated_on_load,
     formula_table_cells,
     kept_cells,
@@ -321,7 +322,8 @@ def _replacements(
                 archive, replacements, loc, columns, unchanged_rows[schema.name]
             ):
                 continue
-            kept |= _plan_rewrite(archive, replacements, loc, columns, origins.get(schema.name))
+            ours = [label in schema.keys for label in column_order(frame, schema, headers.get(schema.name, {}))]
+            kept |= _plan_rewrite(archive, replacements, loc, columns, origins.get(schema.name), ours)
         if kept:
             replacements[WORKBOOK] = calculated_on_load(_current(archive, replacements, WORKBOOK))
         drop = drop_calc_chain(archive, replacements)
@@ -361,9 +363,11 @@ def _plan_rewrite(
     loc: TableLocation,
     columns: list[CellColumn],
     origins: np.ndarray | None = None,
+    ours: list[bool] | None = None,
 ) -> bool:
     """Plan the table's part and its sheet with every row of the table rendered anew; with ``origins`` (the sheet
-    row each row was loaded from) the formulas and errors of the rows written again are kept. Whether any is."""
+    row each row was loaded from) the formulas and errors of the rows written again are kept (``ours`` tells the
+    master's own columns from the user's). Whether any is."""
     header_row, first_col, _, _ = loc.cells()
     last_row = max(header_row + 1, header_row + len(columns[0].values))
     ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
@@ -375,7 +379,8 @@ def _plan_rewrite(
     if origins is not None and may_hold_formulas(sheet_xml):
         found = formula_table_cells(sheet_xml, loc.sheet_part, loc.cells())
         old = {h: first_col + i for i, h in enumerate(table_headers(table_xml, loc.table_part))}
-        placed = [(old.get(c.header), c.values, c.kind, c.style) for c in columns]
+        own = ours or [False] * len(columns)
+        placed = [PlacedColumn(old.get(c.header), c.values, c.kind, c.style, o) for c, o in zip(columns, own)]
         kept = kept_cells(found, origins, placed, header_row, first_col)
     replacements[loc.sheet_part] = lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet: (
         splice_sheet(layout, out, cols, row, col, sheet_name=sheet, kept=kept)

@@ -12,6 +12,7 @@ import io
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -68,20 +69,34 @@ class FormulaCell:
         text = translated(self.formula, "A1000000", f"A{1_000_000 + rows}")
         return self if text is None else FormulaCell(text, self.array, self.kind, self.value, self.style)
 
-    def xml(self, ref: str, style: int) -> str:
+    def xml(self, ref: str, style: int, *, cached: bool) -> str:
         """The cell element at ``ref``; the cell's own style when it had one, else ``style``.
 
-        A formula is written without its cached value: the save cannot vouch for it (the row's values may have
-        changed), and a spreadsheet program computes a formula without one on opening (LibreOffice by default does
-        not recalculate a value it is given). An error without a formula keeps its value.
+        With ``cached`` a formula keeps its cached value (the master's own columns: the commands read that value,
+        and the frame's value equals it). Without, a formula is written without one (the user's columns): the save
+        cannot vouch for it (the row's values may have changed), and a spreadsheet program computes a formula without
+        one on opening (LibreOffice by default does not recalculate a value it is given). An error without a formula
+        keeps its value.
         """
         s = self.style if self.style is not None else str(style)
-        if self.formula is not None:
-            array = f' t="array" ref="{ref}"' if self.array else ""
-            return f'<c r="{ref}" s="{s}"><f{array}>{escape(self.formula)}</f></c>'
         t = "" if self.kind == "n" else f' t="{self.kind}"'
         v = "" if self.value is None else f"<v>{escape(self.value)}</v>"
-        return f'<c r="{ref}" s="{s}"{t}>{v}</c>'
+        if self.formula is None:
+            return f'<c r="{ref}" s="{s}"{t}>{v}</c>'
+        array = f' t="array" ref="{ref}"' if self.array else ""
+        f = f"<f{array}>{escape(self.formula)}</f>"
+        return f'<c r="{ref}" s="{s}"{t}>{f}{v}</c>' if cached and v else f'<c r="{ref}" s="{s}">{f}</c>'
+
+
+class PlacedColumn(NamedTuple):
+    """A column to write as ``kept_cells`` needs it: where it was read from, its values, kind and style, and whether
+    it is one of the master's own columns (not one the user added)."""
+
+    old: int | None  # the sheet column it was read from; None for a new column
+    values: pd.Series
+    kind: str
+    style: int
+    ours: bool
 
 
 TableCells = dict[int, dict[int, FormulaCell]]  # sheet row -> column -> cell, of a table's body
@@ -209,20 +224,20 @@ def same_value(value: object, kind: str, cell: FormulaCell) -> bool:
 def kept_cells(
     found: TableCells,
     origins: np.ndarray,
-    columns: Sequence[tuple[int | None, pd.Series, str, int]],
+    columns: Sequence[PlacedColumn],
     header_row: int,
     first_col: int,
 ) -> dict[int, dict[int, str]]:
     """The cells to write in place of the frame's values: new sheet row -> column -> cell XML.
 
-    ``origins[i]`` is the sheet row the frame's row ``i`` was read from (0 for a new row); ``columns`` gives, per
-    written column, the sheet column it was read from (None for a new column), its values, kind and style. A cell is
+    ``origins[i]`` is the sheet row the frame's row ``i`` was read from (0 for a new row); ``columns`` are the
+    written columns in order. A cell is
     kept when its row is still in the frame and the frame's value is the value read from it (the code changed
     neither); a row that moved takes its formulas along, their relative references following it.
     """
     if not found:
         return {}
-    by_old = {old: pos for pos, (old, *_) in enumerate(columns) if old is not None}
+    by_old = {c.old: pos for pos, c in enumerate(columns) if c.old is not None}
     out: dict[int, dict[int, str]] = {}
     for i in np.flatnonzero(np.isin(origins, list(found))).tolist():
         origin, row = int(origins[i]), header_row + 1 + i
@@ -230,11 +245,12 @@ def kept_cells(
             pos = by_old.get(old_col)
             if pos is None:
                 continue
-            _, values, kind, style = columns[pos]
-            if not same_value(values.iloc[i], kind, cell):
+            placed = columns[pos]
+            if not same_value(placed.values.iloc[i], placed.kind, cell):
                 continue
             col = first_col + pos
-            out.setdefault(row, {})[col] = cell.moved(row - origin).xml(f"{column_letter(col)}{row}", style)
+            ref = f"{column_letter(col)}{row}"
+            out.setdefault(row, {})[col] = cell.moved(row - origin).xml(ref, placed.style, cached=placed.ours)
     return out
 
 
