@@ -129,6 +129,10 @@ def test_rows_that_move_up_take_their_formulas_along(tmp_path: Path, libreoffice
     assert cells["P3"] == "=40+5"  # C2's payment terms, moved up from P4
     rows = _values(path, libreoffice)
     assert [(r[0], r[32]) for r in rows[1:5]] == [("C1", "200"), ("C2", "501"), ("C3", "600"), ("C4", "")]
+    # A second save of the same master, not loaded again: its rows are where the first save put them.
+    master.customers.loc[2, "name"] = "丙二"
+    save_master(master, path)
+    assert [_formulas(path)[f"{DOUBLE}{r}"] for r in (2, 3, 4, 5)] == ["=O2*2", "=O3*2", "=O4*2", None]
 
 
 def test_a_formula_in_our_column_stays_until_the_value_changes(tmp_path: Path, libreoffice) -> None:

@@ -233,7 +233,8 @@ def kept_cells(
     ``origins[i]`` is the sheet row the frame's row ``i`` was read from (0 for a new row); ``columns`` are the
     written columns in order. A cell is
     kept when its row is still in the frame and the frame's value is the value read from it (the code changed
-    neither); a row that moved takes its formulas along, their relative references following it.
+    neither), or it is a formula in the user's column without a cached value; a row that moved takes its formulas
+    along, their relative references following it.
     """
     if not found:
         return {}
@@ -246,12 +247,18 @@ def kept_cells(
             if pos is None:
                 continue
             placed = columns[pos]
-            if not same_value(placed.values.iloc[i], placed.kind, cell):
+            if not (same_value(placed.values.iloc[i], placed.kind, cell) or _uncached(cell, placed)):
                 continue
             col = first_col + pos
             ref = f"{column_letter(col)}{row}"
             out.setdefault(row, {})[col] = cell.moved(row - origin).xml(ref, placed.style, cached=placed.ours)
     return out
+
+
+def _uncached(cell: FormulaCell, placed: PlacedColumn) -> bool:
+    """A formula of the user's written without a cached value (as a save writes it): nothing to compare the frame's
+    value with, and the value the frame holds is the one read before that save."""
+    return not placed.ours and cell.formula is not None and cell.value is None
 
 
 def origins_of(labels: pd.Index, excel_rows: np.ndarray) -> np.ndarray:
