@@ -17,7 +17,7 @@ from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.model import Master, empty_frame
+from keyacct_xl.master.model import Master, SheetRows, empty_frame
 from keyacct_xl.master.reader import master_of, master_schemas, read_tables
 from keyacct_xl.master.schema import CUSTOMERS, SETTINGS, TableSchema
 from keyacct_xl.master.settings import Settings, parse_settings
@@ -38,6 +38,7 @@ class Store:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     settings: Settings = field(default_factory=lambda: parse_settings(()))
     loaded_rows: dict[str, int] = field(default_factory=dict)  # rows each table had when read
+    rows: dict[str, SheetRows] = field(default_factory=dict)  # where each table's rows are in its sheet
 
     def frame(self, name: str) -> pd.DataFrame:
         """The frame of table ``name``."""
@@ -110,15 +111,18 @@ def store_of(path: Path, tables: Mapping[TableSchema, ReadTable]) -> Store:
     """The ``Store`` of the master's tables as ``read_tables`` gives them (``store_schemas``' among them)."""
     frames: dict[str, pd.DataFrame] = {}
     headers: dict[str, dict[str, str]] = {}
+    rows: dict[str, SheetRows] = {}
     for name, schema in ALL_CONSOLIDATION_TABLES.items():
         read = tables.get(schema)
         frames[name], headers[name] = (empty_frame(schema), {}) if read is None else (read.frame, read.headers)
+        if read is not None and read.rows is not None:
+            rows[name] = read.rows
     customers = ALL_CONSOLIDATION_TABLES[CUSTOMERS.name]
     lang: Lang = "zh" if tables[customers].sheet == CUSTOMERS.sheet_zh else "en"
     for (table, column), labels in coded_columns().items():
         frames[table][column] = frames[table][column].map(_reader(labels), na_action="ignore")
     settings = parse_settings(tables[SETTINGS].cells if SETTINGS in tables else ())
-    return Store(path, lang, frames, headers, settings, {n: len(f) for n, f in frames.items()})
+    return Store(path, lang, frames, headers, settings, {n: len(f) for n, f in frames.items()}, rows)
 
 
 def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = (), backup: bool = True) -> Path:
@@ -130,6 +134,17 @@ def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = ()
     chosen: Mapping[TableSchema, pd.DataFrame] = {ALL_CONSOLIDATION_TABLES[n]: _shown(store, n) for n in names}
     rewritten = set(edited)
     unchanged = {n: store.loaded_rows.get(n, 0) for n in names if n not in rewritten}
-    return write_tables(
-        store.path, chosen, lang=store.lang, headers=store.headers, backup=backup, unchanged_rows=unchanged
+    written = write_tables(
+        store.path,
+        chosen,
+        lang=store.lang,
+        headers=store.headers,
+        backup=backup,
+        unchanged_rows=unchanged,
+        rows={n: store.rows[n] for n in names if n in store.rows},
     )
+    for n in names:  # the rows are now one after the other; a table relabelled since says no more where they are
+        where, frame = store.rows.pop(n, None), store.frames[n]
+        if where is not None and frame.index.equals(pd.RangeIndex(len(frame))):
+            store.rows[n] = SheetRows(where.sheet, where.first, len(frame))
+    return written

@@ -109,7 +109,8 @@ def archive(master_path: Path, before: pd.Timestamp | None = None) -> Moved:
             raise
         for t in ARCHIVED_TABLES:
             frame = master.frame(t)
-            setattr(master, t.attr, frame[~(frame["date"] < before)].reset_index(drop=True))
+            # The rows kept keep their labels: the save finds by them where each was, and so keeps their formulas.
+            setattr(master, t.attr, frame[~(frame["date"] < before)])
         _name_batches(master, [*named, batch.id])
         save_master(master, master_path, tables=SAVED_TABLES)
     return Moved(batch.id, {name: len(f) for name, f in moving.items()}, swept)

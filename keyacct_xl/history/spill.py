@@ -83,7 +83,7 @@ def spill_past_last_row(
         except InputError:
             remove_batch(store, batch)
             raise
-        kept = rows[~moving_mask.to_numpy()].reset_index(drop=True)
+        kept = rows[~moving_mask.to_numpy()]  # with their labels: the save finds by them where each row was
         workbook[schema.name] = kept
         _hold_as_stored(master, schema, target, moving, kept, batch.id)
         spilled.append(Spilled(schema, len(moving), batch.id))

@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 
@@ -18,12 +19,21 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.history.spill import rows_below, spill_past_last_row
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.model import Master, workbook_rows
+from keyacct_xl.master.model import Master, SheetRows, workbook_rows
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.messages import Pair, listing, msg, shown, tr
 from keyacct_xl.xlsx.appendrows import append_rows, can_append, widened_header
 from keyacct_xl.xlsx.book import xlsx_book
+from keyacct_xl.xlsx.keptcells import (
+    WORKBOOK,
+    PlacedColumn,
+    calculated_on_load,
+    formula_table_cells,
+    kept_cells,
+    may_hold_formulas,
+    origins_of,
+)
 from keyacct_xl.xlsx.newtable import plan_new_table
 from keyacct_xl.xlsx.ooxml import range_ref
 from keyacct_xl.xlsx.package import (
@@ -157,17 +167,59 @@ def save_master(
         )
     chosen = [TABLES_BY_NAME[n] for n in tables] if tables is not None else list(ALL_TABLES)
     rows = {s.name: workbook_rows(master, s, target) for s in chosen if s is not SETTINGS}
+    stored = {name: held.count for name, held in master.archived.items()}  # as loaded, before a spill adds lines
     master.spilled = tuple(spill_past_last_row(master, target, rows, _header_rows(target)))
     if master.spilled and SETTINGS not in chosen:  # the save that names the new batch is the one that moves it
         chosen.append(SETTINGS)
     frames = {s: settings_frame(master) if s is SETTINGS else rows[s.name] for s in chosen}
     company = master.settings.company_name
     skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
+    origins = _origins(master, rows, target, stored) if skeleton is None else {}
     _write(
-        target, frames, lang=master.lang, headers=master.headers, backup=backup, skeleton=skeleton, add_missing=False
+        target,
+        frames,
+        lang=master.lang,
+        headers=master.headers,
+        backup=backup,
+        skeleton=skeleton,
+        add_missing=False,
+        origins=origins,
     )
+    _rows_written(master, rows)
     master.path = target
     return target
+
+
+def _origins(
+    master: Master, rows: Mapping[str, pd.DataFrame], target: Path, stored: Mapping[str, int]
+) -> dict[str, np.ndarray]:
+    """Per table, the sheet row each row to write was loaded from (0 for a row added since), by its label less the
+    ``stored`` lines from the history store in front of it: what lets a rewrite keep the formulas and errors of the
+    rows it writes again. Only for the file the master was loaded from."""
+    if master.path is None or Path(master.path).resolve() != target.resolve():
+        return {}
+    out = {}
+    for name, frame in rows.items():
+        where = master.rows.get(name)
+        if where is not None:
+            out[name] = origins_of(frame.index - stored.get(name, 0), where.excel_rows())
+    return out
+
+
+def _rows_written(master: Master, rows: Mapping[str, pd.DataFrame]) -> None:
+    """Where the written tables' rows now are, for the next save: one after the other, each under the label its row
+    has in the master after the save (a spill to the history store relabels them); else the next save keeps no
+    formula rather than misplace one."""
+    for name, written in rows.items():
+        where = master.rows.get(name)
+        if where is None:
+            continue
+        frame = master.frame(TABLES_BY_NAME[name])
+        stored = master.archived[name].count if name in master.archived else 0
+        if len(frame) - stored == len(written) and frame.index.equals(pd.RangeIndex(len(frame))):
+            master.rows[name] = SheetRows(where.sheet, where.first, len(written))
+        else:
+            del master.rows[name]
 
 
 def _header_rows(target: Path) -> dict[str, int]:
@@ -186,6 +238,7 @@ def write_tables(
     headers: Mapping[str, Mapping[str, str]] | None = None,
     backup: bool = True,
     unchanged_rows: Mapping[str, int] | None = None,
+    rows: Mapping[str, SheetRows] | None = None,
 ) -> Path:
     """Write each frame into its schema's table of the existing workbook ``path``, part by part.
 
@@ -194,9 +247,13 @@ def write_tables(
     Columns are written in the order found in the file, then the schema's, then the frame's extra columns.
     ``unchanged_rows[name] = n`` says the frame's first n rows are the table's rows as read: when the table
     ends its sheet with the same headers (or gains columns at its right end that the first n rows leave blank),
-    only the rows after them are rendered and appended.
+    only the rows after them are rendered and appended. ``rows[name]`` says where the table's rows were when the
+    frame was read from ``path`` (its index labels the positions read): a rewrite then keeps the formulas and errors
+    of those rows (see ``save_master``).
     """
     target = Path(path)
+    found = rows or {}
+    origins = {s.name: origins_of(f.index, found[s.name].excel_rows()) for s, f in frames.items() if s.name in found}
     _write(
         target,
         frames,
@@ -206,6 +263,7 @@ def write_tables(
         skeleton=None,
         add_missing=True,
         unchanged_rows=unchanged_rows or {},
+        origins=origins,
     )
     return target
 
@@ -245,12 +303,15 @@ def _write(
     skeleton: bytes | None,
     add_missing: bool,
     unchanged_rows: Mapping[str, int] | None = None,
+    origins: Mapping[str, np.ndarray] | None = None,
 ) -> None:
     # Locked from reading the parts to the rename: the parts not written are copied from the file as it is now.
     # A part that cannot be read or edited is one error naming the file and the part.
     with master_write_lock(target), naming_file(target):
         source: Path | io.BytesIO = io.BytesIO(skeleton) if skeleton is not None else target
-        replacements, drop = _replacements(source, target, frames, lang, headers, add_missing, unchanged_rows or {})
+        replacements, drop = _replacements(
+            source, target, frames, lang, headers, add_missing, unchanged_rows or {}, origins or {}
+        )
         if isinstance(source, io.BytesIO):
             source.seek(0)
         with atomic_write(target, backup=backup) as out:
@@ -265,6 +326,7 @@ def _replacements(
     headers: Mapping[str, Mapping[str, str]],
     add_missing: bool,
     unchanged_rows: Mapping[str, int],
+    origins: Mapping[str, np.ndarray],
 ) -> tuple[dict, frozenset[str]]:
     with open_package(source) as archive:
         located = locate_tables(archive)
@@ -279,6 +341,7 @@ def _replacements(
         if styles != styles_xml:
             replacements[STYLES_PART] = styles
         sheet_names = set(sheet_parts(archive))
+        kept = False  # whether a rewrite keeps a formula or an error
         for schema, frame in frames.items():
             columns = cell_columns(frame, schema, headers.get(schema.name, {}), lang, indices)
             refuse_non_finite(columns, schema.name)
@@ -294,7 +357,10 @@ def _replacements(
                 archive, replacements, loc, columns, unchanged_rows[schema.name]
             ):
                 continue
-            _plan_rewrite(archive, replacements, loc, columns)
+            ours = [label in schema.keys for label in column_order(frame, schema, headers.get(schema.name, {}))]
+            kept |= _plan_rewrite(archive, replacements, loc, columns, origins.get(schema.name), ours)
+        if kept:
+            replacements[WORKBOOK] = calculated_on_load(_current(archive, replacements, WORKBOOK))
         drop = drop_calc_chain(archive, replacements)
     return replacements, drop
 
@@ -326,17 +392,35 @@ def _current(archive: zipfile.ZipFile, replacements: dict, part: str) -> bytes:
     return planned
 
 
-def _plan_rewrite(archive: zipfile.ZipFile, replacements: dict, loc: TableLocation, columns: list[CellColumn]) -> None:
-    """Plan the table's part and its sheet with every row of the table rendered anew."""
+def _plan_rewrite(
+    archive: zipfile.ZipFile,
+    replacements: dict,
+    loc: TableLocation,
+    columns: list[CellColumn],
+    origins: np.ndarray | None = None,
+    ours: list[bool] | None = None,
+) -> bool:
+    """Plan the table's part and its sheet with every row of the table rendered anew; with ``origins`` (the sheet
+    row each row was loaded from) the formulas and errors of the rows written again are kept (``ours`` tells the
+    master's own columns from the user's). Whether any is."""
     header_row, first_col, _, _ = loc.cells()
     last_row = max(header_row + 1, header_row + len(columns[0].values))
     ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
     table_xml = _current(archive, replacements, loc.table_part)
     replacements[loc.table_part] = update_table(table_xml, ref, [c.header for c in columns], loc.table_part)
-    layout = read_layout(_current(archive, replacements, loc.sheet_part), loc.sheet_part, loc.cells())
+    sheet_xml = _current(archive, replacements, loc.sheet_part)
+    layout = read_layout(sheet_xml, loc.sheet_part, loc.cells())
+    kept = None
+    if origins is not None and may_hold_formulas(sheet_xml):
+        found = formula_table_cells(sheet_xml, loc.sheet_part, loc.cells())
+        old = {h: first_col + i for i, h in enumerate(table_headers(table_xml, loc.table_part))}
+        own = ours or [False] * len(columns)
+        placed = [PlacedColumn(old.get(c.header), c.values, c.kind, c.style, o) for c, o in zip(columns, own)]
+        kept = kept_cells(found, origins, placed, header_row, first_col)
     replacements[loc.sheet_part] = lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet: (
-        splice_sheet(layout, out, cols, row, col, sheet_name=sheet)
+        splice_sheet(layout, out, cols, row, col, sheet_name=sheet, kept=kept)
     )
+    return bool(kept)
 
 
 def _plan_append(

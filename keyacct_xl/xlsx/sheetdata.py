@@ -26,7 +26,7 @@ CHUNK_ROWS = 20_000
 _EPOCH_NS = pd.Timestamp("1899-12-30").value
 _DAY_NS = 86_400 * 10**9
 # The elements write_rows renders; text and attribute values are escaped, so a raw "<" always starts a tag.
-_RENDERED_TAG = re.compile(rb"<(/?)(row|c|v|is|t)(?=[\s>/])")
+_RENDERED_TAG = re.compile(rb"<(/?)(row|c|v|is|t|f)(?=[\s>/])")  # f: a kept formula
 _NEEDS_ESCAPE = re.compile(r"[&<>_\x00-\x1f\ufffe\uffff]")
 
 NUMERIC_KINDS = {"int", "number", "money", "percent"}
@@ -201,10 +201,29 @@ def blank_for_writing(col: CellColumn) -> bool:
     return bool((missing | col.values.eq("")).all())
 
 
+Kept = dict[int, dict[int, str]]  # sheet row -> column -> cell XML written instead of the frame's value
+
+
+def _keep(rendered: list[list[str]], rows: list[str], kept: Kept, first_col: int) -> None:
+    """Put the kept cells (formulas, errors) of the chunk's rows in place of the cells rendered from values."""
+    first = int(rows[0])
+    for row in (r for r in kept if first <= r <= int(rows[-1])):
+        for col, cell in kept[row].items():
+            rendered[col - first_col][row - first] = cell
+
+
 def write_rows(
-    out: IO[bytes], columns: Sequence[CellColumn], header_row: int, first_col: int, extras: Extras | None = None
+    out: IO[bytes],
+    columns: Sequence[CellColumn],
+    header_row: int,
+    first_col: int,
+    extras: Extras | None = None,
+    kept: Kept | None = None,
 ) -> int:
-    """Stream the header row, every data row and the user's cells around them; return the table's last row."""
+    """Stream the header row, every data row and the user's cells around them; return the table's last row.
+
+    ``kept`` holds cells written as they are instead of the values' cells (a formula with its cached value).
+    """
     extras = extras or {}
     letters = [column_letter(first_col + i) for i in range(len(columns))]
     out.write(
@@ -217,6 +236,8 @@ def write_rows(
         stop = min(start + CHUNK_ROWS, count)
         rows = list(map(str, range(header_row + 1 + start, header_row + 1 + stop)))
         rendered = [_render_column(c, letter, rows, start, stop) for c, letter in zip(columns, letters)]
+        if kept:
+            _keep(rendered, rows, kept, first_col)
         out.write(_rows(rows, rendered, extras, first_col).encode())
     last = header_row + count
     below = sorted(r for r in extras if r > last)
@@ -260,11 +281,13 @@ def splice_sheet(
     first_col: int,
     *,
     sheet_name: str = "",
+    kept: Kept | None = None,
 ) -> int:
     """Write the sheet of ``layout`` with the table's cells replaced; the user's cells around the table are kept.
 
     ``layout`` was read with the table's range before the write: the rows above the header and the cells outside
     that range (notes beside or below the table) keep their place; a table that would grow over one is refused.
+    ``kept`` cells (formulas and errors of the table's rows, see keyacct_xl.xlsx.keptcells) replace the values' cells.
     Returns the table's last row (at least one row below the header: Excel tables need a body row).
     """
     last_col = first_col + max(len(columns), 1) - 1
@@ -275,6 +298,6 @@ def splice_sheet(
     used_col = max([last_col, *(c for cells in extras.values() for c, _ in cells)])
     head, tail = layout.frame(range_ref(1, 1, used_row, used_col))
     out.write(head + b"".join(layout.rows_before))
-    write_rows(rows_writer(out, layout), columns, header_row, first_col, extras)
+    write_rows(rows_writer(out, layout), columns, header_row, first_col, extras, kept)
     out.write(tail)
     return last_row
