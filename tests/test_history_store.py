@@ -638,3 +638,17 @@ def test_a_copy_of_a_manifest_made_by_hand_is_no_batch_and_stops_nothing(demo_ma
     assert copy.exists() and len(load_master(path, history=False).transactions) == len(
         load_master(demo_master).transactions
     )
+
+
+def test_a_master_without_payments_archives_its_sales_and_restores_them(demo_master: Path, tmp_path: Path) -> None:
+    """A company that keeps its sales in the master but not yet its receipts: the archive moves the old sales and
+    the empty Payments table is no reason to refuse it (its batch read back as a table without columns)."""
+    master = load_master(demo_master)
+    master.payments = master.payments.iloc[0:0]
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    before = load_master(path)
+    moved = archive(path, BEFORE)
+    assert moved.lines["Payments"] == 0 and moved.lines["Transactions"] > 0
+    assert _totals(load_master(path)) == _totals(before)
+    restore(path)
+    assert len(load_master(path, history=False).transactions) == len(before.transactions)

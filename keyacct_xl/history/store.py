@@ -238,8 +238,8 @@ def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None 
     import pyarrow.parquet as pq  # only a master with archived lines needs Arrow (see _parquet_bytes)
 
     files = [store / relative for relative in batch.files.get(table, ())]
-    if not files:
-        return conform(pd.DataFrame(), like)
+    if not files:  # none of the table's lines moved: its columns as ``like`` has them, no line
+        return conform(pd.DataFrame(columns=[] if like is None else like.columns), like)
     # The lines the files say they hold, before any is read: a file replaced by hand (more lines, a huge one) would
     # otherwise be read, whole, as the master's.
     stated = sum(_from_store(path, lambda p: pq.read_metadata(p).num_rows) for path in files)
