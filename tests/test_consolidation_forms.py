@@ -159,7 +159,7 @@ def test_competitor_report_lines_take_header_city_and_period(master: Path, inbox
         ["美孚", "东莞", "润滑油", 1850.0, "李四"],
     ]
     assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-01"] * 2
-    assert frame["估计份额"].tolist()[0] == "0.15"  # a form column without a master column is kept, as text
+    assert frame["估计份额"].tolist()[0] == 0.15  # a form column without a master column is kept, a number as typed
 
 
 def test_quotation_header_and_lines(master: Path, inbox: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +14,7 @@ import python_calamine as calamine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import TableColumn
 
 from keyacct_xl import InputError, Master, MasterLockedError, load_master, save_master
 from keyacct_xl.cli.main import main
@@ -442,3 +444,40 @@ def test_a_new_masters_tables_print_on_a4_with_their_header_on_every_page(tmp_pa
     assert (history.page_setup.fitToWidth or 1, history.page_setup.fitToHeight) == (1, 0)
     assert payments.page_setup.orientation == "portrait" and payments.sheet_properties.pageSetUpPr.fitToPage
     assert customers.page_setup.orientation == "landscape" and not customers.sheet_properties.pageSetUpPr.fitToPage
+
+
+@pytest.mark.parametrize("store", [False, True], ids=["workbook", "with a load cache"])
+def test_numbers_and_dates_in_a_column_the_user_added_stay_numbers_and_dates(tmp_path: Path, store: bool) -> None:
+    """A manager adds 年目标 (numbers) and 签约日 (dates) to the Customers table in Excel: the next save writes them
+    back as numbers and dates, not as text a SUM skips; a column mixing text and numbers stays as it was read."""
+    master = Master.empty(lang="zh")
+    master.customers = pd.DataFrame({"customer_id": ["C1", "C2"], "name": ["甲", "乙"], "rep": ["张三", "李四"]})
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    if store:
+        (tmp_path / "master.kx").mkdir()
+    book = openpyxl.load_workbook(path)
+    sheet = book["客户档案"]
+    table = sheet.tables["Customers"]
+    last = sheet.max_column
+    for offset, (header, first, second) in enumerate(
+        [("年目标", 1200, 2500.5), ("签约日", dt.datetime(2026, 3, 1), None), ("备注二", "见合同", None)], start=1
+    ):
+        sheet.cell(1, last + offset, header)
+        sheet.cell(2, last + offset, first)
+        sheet.cell(3, last + offset, second)
+        table.tableColumns.append(TableColumn(id=len(table.tableColumns) + 1, name=header))
+    sheet.cell(2, last + 2).number_format = "yyyy-mm-dd"
+    table.ref = f"A1:{get_column_letter(last + 3)}3"
+    book.save(path)
+    for _ in range(2):  # the second load reads what the first save wrote (and the cache it left)
+        loaded = load_master(path)
+        loaded.customers.loc[0, "name"] = "甲公司"
+        save_master(loaded, path)
+    cells = [[c for c in row[last:]] for row in openpyxl.load_workbook(path)["客户档案"].iter_rows(min_row=2)]
+    assert [(c.value, c.data_type) for c in cells[0]] == [
+        (1200, "n"),
+        (dt.datetime(2026, 3, 1), "d"),
+        ("见合同", "s"),
+    ]
+    assert (cells[1][0].value, cells[1][0].data_type) == (2500.5, "n")
+    assert cells[0][1].number_format == "yyyy-mm-dd"

@@ -232,3 +232,32 @@ def _repetitive(column: object, sample: int = 10_000) -> bool:
         return False
     head = column.slice(0, sample)  # type: ignore[attr-defined]
     return pc.count_distinct(head, mode="all").as_py() * 10 < sample
+
+
+def arrow_kind(column: object) -> ColumnKind:
+    """The kind a column the user added takes from its Arrow type: numbers, dates, else text."""
+    import pyarrow as pa
+
+    assert isinstance(column, (pa.Array, pa.ChunkedArray))
+    return type_kind(column.type)
+
+
+def type_kind(kind_type: object) -> ColumnKind:
+    """The kind of a column the user added whose values have the Arrow type ``kind_type``."""
+    import pyarrow as pa
+
+    assert isinstance(kind_type, pa.DataType)
+    if pa.types.is_floating(kind_type) or pa.types.is_integer(kind_type):
+        return "number"
+    return "date" if pa.types.is_timestamp(kind_type) or pa.types.is_date(kind_type) else "text"
+
+
+def cells_kind(values: Sequence[object]) -> ColumnKind:
+    """The kind a column the user added takes from its cells as calamine gives them: "number" when every value is a
+    number, "date" when every value is a date, else text (a column mixing them stays text, as before)."""
+    present = [v for v in values if v not in ("", None)]
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "number"
+    if present and all(isinstance(v, (dt.datetime, dt.date)) for v in present):
+        return "date"
+    return "text"

@@ -20,7 +20,9 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.arrowread import (
     ArrowBook,
+    arrow_kind,
     cache_array,
+    cells_kind,
     empty_text_as_null,
     null_rows,
     typed_cells,
@@ -302,7 +304,10 @@ def _arrow_table(
             stored[pos] = cache_array(columns[pos], kind)
         return fast
 
-    frame, found = typed_frame(schema, path, location.sheet, headers, (first_row, first_col - 1), kept, cells)
+    start = (first_row, first_col - 1)
+    frame, found = typed_frame(
+        schema, path, location.sheet, headers, start, kept, cells, lambda pos: arrow_kind(columns[pos])
+    )
     return ReadTable(frame, found, location.sheet, arrow=_arrow_of(frame, stored) if cached else None, rows=rows)
 
 
@@ -406,7 +411,9 @@ def read_book_table(
         return typed if typed is not None else convert(values, kind, locate)
 
     start = table_start(table, path)
-    frame, found = typed_frame(schema, path, table.sheet, columns, start, kept, cells)
+    frame, found = typed_frame(
+        schema, path, table.sheet, columns, start, kept, cells, lambda pos: cells_kind([r[pos] for r in rows])
+    )
     return ReadTable(frame, found, table.sheet, rows=sheet_rows(table.sheet, start[0], kept, len(all_rows)))
 
 
@@ -418,9 +425,13 @@ def typed_frame(
     start: tuple[int, int],
     kept: Sequence[int] | np.ndarray,
     cells: Callable[[int, ColumnKind, Callable[[int], Location]], pd.Series],
+    own_kind: Callable[[int], ColumnKind],
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """A table's typed frame and header text by column key, from its headers and ``cells(position, kind, locate)``
-    typing one column; ``start`` is the first body cell (0-based), ``kept`` the body rows that are not blank."""
+    typing one column; ``start`` is the first body cell (0-based), ``kept`` the body rows that are not blank.
+
+    A column the user added to the table takes the kind its own cells have (``own_kind``): numbers stay numbers
+    and dates dates, so the next save writes them back as they were, not as text."""
     where = table_place(path, sheet, schema.name)
     positions = resolve_headers(columns, schema.columns, where=where, required=REQUIRED_COLUMNS.get(schema.name, ()))
     first_row, first_col = start
@@ -442,7 +453,7 @@ def typed_frame(
                     label=label,
                 )
             )
-        kind = schema.column(label).kind if pos in positions else "text"
+        kind = schema.column(label).kind if pos in positions else own_kind(pos)
 
         def locate(i: int, letter: str = letter, header: str = str(header)) -> Location:
             return Location(path.name, sheet=sheet, cell=f"{letter}{first_row + 1 + kept[i]}", header=header)

@@ -28,6 +28,7 @@ import pandas as pd
 from keyacct_xl.fileio import atomic_write
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
 from keyacct_xl.master.adjustments import ADJUSTMENTS
+from keyacct_xl.master.arrowread import type_kind
 from keyacct_xl.master.model import SheetRows, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, TableSchema
 from keyacct_xl.master.settings import SettingCell
@@ -107,9 +108,10 @@ def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | Non
     if not path.is_file():
         return None
     try:
-        names = pq.read_schema(path).names
+        stored = pq.read_schema(path)
         # Text read as Parquet stored it, a dictionary of distinct values: one Python string per value, not per cell.
-        table = pq.read_table(path, read_dictionary=[n for n in names if _kind(schema, n) == "text"])
+        texts = [f.name for f in stored if _kind(schema, f.name, f.type) == "text"]
+        table = pq.read_table(path, read_dictionary=texts)
         meta = json.loads((table.schema.metadata or {})[_META])
     except (OSError, pa.ArrowException, KeyError, ValueError):
         return None  # read from the workbook instead, and cached anew
@@ -127,16 +129,17 @@ def _rows(sheet: str, stored: list[Any], count: int) -> SheetRows:
     return SheetRows(sheet, int(first), count, tuple(int(b) for b in blank))
 
 
-def _kind(schema: TableSchema, label: str) -> str:
-    return schema.column(label).kind if label in schema.keys else "text"
+def _kind(schema: TableSchema, label: str, kind_type: object) -> str:
+    """A column's kind: the schema's, else (a column the user added) the one its stored values have."""
+    return schema.column(label).kind if label in schema.keys else type_kind(kind_type)
 
 
 def _typed(column: object, schema: TableSchema, label: str) -> pd.Series:
     import numpy as np
     import pyarrow as pa
 
-    kind = _kind(schema, label)
     assert isinstance(column, pa.ChunkedArray)
+    kind = _kind(schema, label, column.type)
     if kind != "text":
         return pd.Series(column.to_pandas(), dtype=dtype_for(kind))
     parts = []

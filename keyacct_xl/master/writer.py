@@ -20,7 +20,7 @@ from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.history.spill import rows_below, spill_past_last_row
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master, SheetRows, workbook_rows
-from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
+from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, ColumnKind, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.messages import Pair, listing, msg, shown, tr
 from keyacct_xl.xlsx.appendrows import append_rows, can_append, widened_header
@@ -500,12 +500,20 @@ def cell_columns(
     columns = []
     for label in column_order(frame, schema, found):
         col = schema.column(label) if label in known else None
-        kind = col.kind if col else "text"
         header = found.get(label) or (col.header(lang) if col else label)
         # The writers take values by position, so the frame's index is left as it is (no copy per column).
         values = frame[label] if label in present else blank
+        kind = col.kind if col else own_kind(values)
         columns.append(CellColumn(header, values, kind, styles[KIND_FORMATS[kind]]))
     return columns
+
+
+def own_kind(values: pd.Series) -> ColumnKind:
+    """The kind of a column the user added, as the reader typed it: numbers and dates stay numbers and dates."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "date"
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    return "number" if numeric else "text"
 
 
 def settings_frame(master: Master) -> pd.DataFrame:
