@@ -57,7 +57,7 @@ def _warnings(outcome: FileOutcome) -> list[Issue]:
     return [i for i in outcome.issues if i.severity == "warning"]
 
 
-def _edit(content: bytes, change: Callable[[openpyxl.Workbook], None]) -> bytes:
+def edit_workbook(content: bytes, change: Callable[[openpyxl.Workbook], None]) -> bytes:
     """``content`` opened, changed and saved with openpyxl, as a rep's spreadsheet program would."""
     book = openpyxl.load_workbook(io.BytesIO(content))
     change(book)
@@ -105,7 +105,7 @@ def _below(book: openpyxl.Workbook) -> None:
 
 def test_a_line_typed_just_below_the_table_is_read_with_a_warning(master: Path, inbox: Path) -> None:
     form = visit_form([FIRST], header={"supervisor_opinion": "同意", "approval_date": "2026-11-28"})
-    outcome = _run(inbox, master, "below.xlsx", _edit(form, _below))
+    outcome = _run(inbox, master, "below.xlsx", edit_workbook(form, _below))
     assert (outcome.status, outcome.rows_added, outcome.errors) == ("accepted", 2, [])
     visits = load_store(master).frame("Visits")
     assert visits["customer_id"].tolist() == ["C001", "C002"]
@@ -126,7 +126,7 @@ def test_rows_further_below_after_a_blank_row_are_read_up_to_the_forms_own_conte
         _type_line(sheet, 23, "visit_record", "visits", {"date": "2026-11-25", "customer_id": "C001", "method": "面谈"})
 
     form = visit_form([FIRST], header={"supervisor_opinion": "同意"})
-    outcome = _run(inbox, master, "shrunk.xlsx", _edit(form, shrink_and_type))
+    outcome = _run(inbox, master, "shrunk.xlsx", edit_workbook(form, shrink_and_type))
     assert (outcome.rows_added, outcome.errors) == (3, [])
     assert load_store(master).frame("Visits")["source_row"].tolist() == [8, 21, 23]
     assert sorted(w.en.split()[1] for w in _warnings(outcome) if "below the table" in w.en) == ["21", "23"]
@@ -152,7 +152,7 @@ def test_a_quotations_totals_row_is_the_end_of_its_lines(master: Path, inbox: Pa
         sheet.tables["t_items"].ref = f"{area.coord.split(':')[0]}:{get_column_letter(area.max_col)}{area.max_row - 1}"
         _type_line(sheet, area.max_row, "quotation", "items", {"product": "柔顺剂 1L", "qty": 5, "unit_price": 18})
 
-    outcome = _run(inbox, master, "quote.xlsx", _edit(form, shrink_and_type))
+    outcome = _run(inbox, master, "quote.xlsx", edit_workbook(form, shrink_and_type))
     assert outcome.errors == []
     lines = load_store(master).frame("QuotationLines")
     assert lines["product"].tolist() == ["洗衣液 2kg", "柔顺剂 1L"]  # the totals row under it is not a line
@@ -164,7 +164,7 @@ def test_a_line_below_the_table_survives_a_libreoffice_save(
 ) -> None:
     typed = tmp_path / "typed" / "张三 W48.xlsx"
     typed.parent.mkdir()
-    typed.write_bytes(_edit(visit_form([FIRST]), _below))
+    typed.write_bytes(edit_workbook(visit_form([FIRST]), _below))
     saved = libreoffice(typed, "xlsx", inbox)  # LibreOffice keeps the table's range: the line stays under it
     assert saved.parent == inbox
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
@@ -316,7 +316,7 @@ def test_a_meta_version_that_is_not_a_version_number_refuses_the_file(master: Pa
         row = next(r for r in meta.iter_rows() if r[0].value == "version")
         row[1].value = version
 
-    outcome = _run(inbox, master, "v.xlsx", _edit(visit_form([FIRST]), set_version))
+    outcome = _run(inbox, master, "v.xlsx", edit_workbook(visit_form([FIRST]), set_version))
     assert (outcome.status, outcome.code) == ("rejected", "bad_meta")
     assert outcome.reason_en == f"damaged _meta sheet: visit_record version {version!r} is not a version number"
     assert load_store(master).frame("Visits").empty
@@ -343,7 +343,7 @@ def _second_table(book: openpyxl.Workbook, *, name: str, state: str, rename_form
 
 @pytest.mark.parametrize("state", ["hidden", "veryHidden"])
 def test_a_form_table_on_a_hidden_sheet_refuses_the_file(master: Path, inbox: Path, state: str) -> None:
-    content = _edit(
+    content = edit_workbook(
         visit_form([FIRST]), lambda b: _second_table(b, name="t_visits", state=state, rename_form_table="t_old")
     )
     outcome = _run(inbox, master, "v.xlsx", content)
@@ -359,7 +359,7 @@ def test_a_header_field_on_a_hidden_sheet_refuses_the_file(master: Path, inbox: 
         other.sheet_state = "hidden"
         book.defined_names["f_rep"].attr_text = "'备用'!$B$4"
 
-    outcome = _run(inbox, master, "v.xlsx", _edit(visit_form([FIRST]), point_rep_at_hidden_sheet))
+    outcome = _run(inbox, master, "v.xlsx", edit_workbook(visit_form([FIRST]), point_rep_at_hidden_sheet))
     assert (outcome.status, outcome.code) == ("rejected", "hidden_sheet")
     assert outcome.reason_zh == "字段 业务员 位于隐藏工作表 '备用'：只读取可见的表单"
 
@@ -367,7 +367,7 @@ def test_a_header_field_on_a_hidden_sheet_refuses_the_file(master: Path, inbox: 
 def test_a_form_table_moved_off_the_forms_sheet_refuses_the_file_a_renamed_sheet_does_not(
     master: Path, inbox: Path
 ) -> None:
-    content = _edit(
+    content = edit_workbook(
         visit_form([FIRST]), lambda b: _second_table(b, name="t_visits", state="visible", rename_form_table="t_old")
     )
     outcome = _run(inbox, master, "moved.xlsx", content)
@@ -383,12 +383,12 @@ def test_a_form_table_moved_off_the_forms_sheet_refuses_the_file_a_renamed_sheet
             name.attr_text = name.attr_text.replace(f"'{old}'!", "'第48周'!")
 
     (inbox / "moved.xlsx").unlink()
-    renamed = _run(inbox, master, "renamed.xlsx", _edit(visit_form([FIRST]), rename))
+    renamed = _run(inbox, master, "renamed.xlsx", edit_workbook(visit_form([FIRST]), rename))
     assert (renamed.status, renamed.rows_added) == ("accepted", 1)
 
 
 def test_two_form_tables_whose_names_differ_only_in_case_refuse_the_file(master: Path, inbox: Path) -> None:
-    content = _edit(visit_form([FIRST]), lambda b: _second_table(b, name="T_VISITS", state="hidden"))
+    content = edit_workbook(visit_form([FIRST]), lambda b: _second_table(b, name="T_VISITS", state="hidden"))
     outcome = _run(inbox, master, "v.xlsx", content)
     assert (outcome.status, outcome.code) == ("rejected", "table_conflict")
     assert outcome.reason_en.startswith("2 tables are named t_visits (case aside): ")

@@ -218,15 +218,20 @@ def test_the_ribbon_reads_a_returned_statement_by_its_fields_as_the_cli_does(tmp
     assert tables[0] == tables[1]
 
 
+def their_books() -> openpyxl.Workbook:
+    """C1's statement as the customer's own finance keeps it: date, number, debit, credit."""
+    book = openpyxl.Workbook()
+    for line in (["日期", "单号", "借方", "贷方"], ["2026-10-03", "S1", 1000, None], ["2026-10-20", "S2", 3000, None]):
+        book.active.append(line)
+    return book
+
+
 def test_a_customer_s_own_statement_is_read_in_one_worker(tmp_path, capsys):
     """Only our statement form is read a second time, by its fields: the customer's own books are read once."""
     master = tmp_path / "master.xlsx"
     write_master(master)
     theirs = tmp_path / "their_books.xlsx"
-    book = openpyxl.Workbook()
-    for line in (["日期", "单号", "借方", "贷方"], ["2026-10-03", "S1", 1000, None], ["2026-10-20", "S2", 3000, None]):
-        book.active.append(line)
-    book.save(theirs)
+    their_books().save(theirs)
     args = ["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(tmp_path / "r.xlsx")]
     assert workers_started(lambda: main(args)) == 1
     capsys.readouterr()
@@ -239,9 +244,7 @@ def test_a_customer_s_own_books_with_a_meta_sheet_naming_our_form_are_read_as_th
     master = tmp_path / "master.xlsx"
     write_master(master)
     theirs = tmp_path / "their_books.xlsx"
-    book = openpyxl.Workbook()
-    for line in (["日期", "单号", "借方", "贷方"], ["2026-10-03", "S1", 1000, None], ["2026-10-20", "S2", 3000, None]):
-        book.active.append(line)
+    book = their_books()
     meta = book.create_sheet("_meta")
     for row in (["key", "value"], ["form_id", "account_statement"], ["version", "1"], ["lang", "zh"]):
         meta.append(row)

@@ -38,6 +38,7 @@ from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.forms.spec import load_spec
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
+from tests.test_consolidation_reading import edit_workbook
 
 NOW = "2026-11-30 18:00:00"
 OUTSIDE_ZH = "填有表单字段以外的内容"
@@ -55,21 +56,12 @@ def master(tmp_path: Path) -> Path:
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
-def _edit(content: bytes, change: Callable[[openpyxl.Workbook], None]) -> bytes:
-    """``content`` opened, changed and saved with openpyxl, as a rep's spreadsheet program would save it."""
-    book = openpyxl.load_workbook(io.BytesIO(content))
-    change(book)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def _typed(content: bytes, cells: dict[str, object], sheet: str = SHEET) -> bytes:
     def change(book: openpyxl.Workbook) -> None:
         for ref, value in cells.items():
             book[sheet][ref] = value
 
-    return _edit(content, change)
+    return edit_workbook(content, change)
 
 
 def _visits(lines: int = 1) -> bytes:
@@ -160,7 +152,7 @@ def test_a_column_excel_added_to_the_table_is_reported(master: Path, inbox: Path
         sheet[f"{added}{table.min_row}"] = "列1"
         sheet[f"{added}{table.min_row + 1}"] = "客户要求下周送样"
 
-    run, outside = _run(inbox, master, tmp_path, {"v.xlsx": _edit(form, grow)})
+    run, outside = _run(inbox, master, tmp_path, {"v.xlsx": edit_workbook(form, grow)})
     assert [(r[2], r[4]) for r in outside] == [
         (f"{added}{table.min_row}", "列1"),
         (f"{added}{table.min_row + 1}", "客户要求下周送样"),
@@ -213,7 +205,7 @@ def test_a_sheet_the_rep_added_is_reported_cell_by_cell_up_to_a_limit(
         for i in range(1, 121):
             notes[f"A{i}"] = f"第{i}条备注"
 
-    run, outside = _run(inbox, master, tmp_path, {"v.xlsx": _edit(_visits(), add_sheet)})
+    run, outside = _run(inbox, master, tmp_path, {"v.xlsx": edit_workbook(_visits(), add_sheet)})
     assert [(r[1], r[2]) for r in outside] == [("我的备注", f"A{i}") for i in range(1, 101)]
     [outcome] = run.result.outcomes
     assert any(
@@ -358,7 +350,7 @@ def test_sheets_of_seven_million_cells_each_are_looked_at_up_to_a_limit_and_the_
             sheet = book.create_sheet(f"数据{i}")
             sheet["A1"], sheet["ZZ9999"] = f"粘贴{i}", "末"
 
-    run, outside = _run(inbox, master, tmp_path, {"v.xlsx": _edit(_visits(), add_sheets)})
+    run, outside = _run(inbox, master, tmp_path, {"v.xlsx": edit_workbook(_visits(), add_sheets)})
     [outcome] = run.result.outcomes
     assert (outcome.status, outcome.rows_added) == ("accepted", 1)
     assert [(r[1], r[2], r[4]) for r in outside] == [
@@ -380,7 +372,7 @@ def test_the_sheets_of_cells_not_listed_are_named_up_to_ten(master: Path, inbox:
         for i in range(125):
             book.create_sheet(f"S{i}")["A1"] = "备注"
 
-    run, _ = _run(inbox, master, tmp_path, {"v.xlsx": _edit(_visits(), add_sheets)})
+    run, _ = _run(inbox, master, tmp_path, {"v.xlsx": edit_workbook(_visits(), add_sheets)})
     [outcome] = run.result.outcomes
     named = ", ".join(f"S{i}" for i in range(100, 110))
     assert [i.en for i in outcome.warnings if "not listed" in i.en] == [
@@ -403,7 +395,7 @@ def test_a_copy_whose_meta_names_no_form_language_is_still_looked_at(lang: FormL
         row = next(r for r in meta.iter_rows() if r[0].value == "lang")
         row[1].value = named
 
-    forged = _edit(_typed(filled, {right: "下周休假"}, sheet), forge)
+    forged = edit_workbook(_typed(filled, {right: "下周休假"}, sheet), forge)
     assert _outside(_outcome(forged)) == [(sheet, right)]
 
 
@@ -421,7 +413,7 @@ def test_numbers_and_booleans_typed_outside_are_quoted_as_the_sheet_shows_them(
         cells[f"{column}8"] = "=cmd|' /C calc'!A0"
         cells[f"{column}8"].data_type = "s"  # typed as text (a leading apostrophe in Excel)
 
-    _, outside = _run(inbox, master, tmp_path, {"v.xlsx": _edit(_visits(), typed)})
+    _, outside = _run(inbox, master, tmp_path, {"v.xlsx": edit_workbook(_visits(), typed)})
     assert [(r[2], r[4]) for r in outside] == [
         (f"{column}5", "42"),
         (f"{column}6", "TRUE"),
