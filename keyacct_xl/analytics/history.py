@@ -123,6 +123,12 @@ def undone_customers(undo_rows: pd.DataFrame) -> dict[int, set[str]]:
     return found
 
 
+def apply_number(rows: pd.DataFrame) -> int | None:
+    """The apply number of one apply's rows; None for rows written before applies were numbered."""
+    numbers = apply_numbers(rows).dropna()
+    return int(numbers.iloc[0]) if len(numbers) else None
+
+
 def next_apply_no(history: pd.DataFrame) -> int:
     """The number of the next apply: one more than the highest GradeHistory holds, 1 for the first."""
     numbers = apply_numbers(history).dropna()

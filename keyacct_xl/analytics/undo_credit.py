@@ -22,7 +22,7 @@ import pandas as pd
 from keyacct_xl.analytics.history import (
     APPLY_NO,
     applies,
-    apply_numbers,
+    apply_number,
     credit_apply_reason,
     credit_undo_reason,
     history_cells,
@@ -136,7 +136,9 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
     taken: _TakenBack | None = None
     found = credit_applies(master, position)
     for rows in reversed(found):
-        attempt = _take_back(master, rows, position, approved_by, applied_at, undone.get(_number(rows) or 0, set()))
+        attempt = _take_back(
+            master, rows, position, approved_by, applied_at, undone.get(apply_number(rows) or 0, set())
+        )
         if taken is None or attempt.undone.changes or (attempt.undone.changed_since and not taken.undone.changed_since):
             taken = attempt  # the latest apply, unless an earlier one is the last still held
         if attempt.undone.changes:
@@ -161,7 +163,7 @@ def _take_back(
     """The credit apply whose GradeHistory rows are ``rows`` taken back from a copy of Customers, where they still
     hold what it wrote, but for the customers an earlier undo of it put back."""
     customers = master.customers.copy()
-    number = _number(rows)
+    number = apply_number(rows)
     labels = {column: label for column, _, _, label in FIELDS}
     changes, changed_since, history_rows = [], [], []
     for row in rows.to_dict("records"):
@@ -187,12 +189,6 @@ def _take_back(
     applied_on = pd.Timestamp(rows["applied_at"].iloc[-1])
     undone = TermsUndone(applied_on, (), tuple(changes), tuple(changed_since), number)
     return _TakenBack(customers, undone, tuple(history_rows))
-
-
-def _number(rows: pd.DataFrame) -> int | None:
-    """The apply number of one credit apply's rows; None for rows written before applies were numbered."""
-    numbers = apply_numbers(rows).dropna()
-    return int(numbers.iloc[0]) if len(numbers) else None
 
 
 def _history_row(

@@ -25,7 +25,7 @@ import pandas as pd
 from keyacct_xl.analytics.history import (
     APPLY_NO,
     applies,
-    apply_numbers,
+    apply_number,
     credit_apply_reason,
     credit_undo_reason,
     history_cells,
@@ -210,7 +210,7 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
     taken: _TakenBack | None = None
     found = applies(of_year, _by_date, history_cells(master))
     for rows in reversed(found):
-        attempt = _take_back(master, year, rows, approved_by, applied_at, undone.get(_number(rows) or 0, set()))
+        attempt = _take_back(master, year, rows, approved_by, applied_at, undone.get(apply_number(rows) or 0, set()))
         if taken is None or attempt.changes or (attempt.changed_since and not taken.changed_since):
             taken = attempt  # the latest apply, unless an earlier one is the last still held
         if attempt.changes:
@@ -225,12 +225,6 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
     return GradesUndone(year, tables, taken.changes, taken.changed_since, taken.plans_kept, taken.apply)
 
 
-def _number(rows: pd.DataFrame) -> int | None:
-    """The apply number of one apply's rows; None for rows written before applies were numbered."""
-    numbers = apply_numbers(rows).dropna()
-    return int(numbers.iloc[0]) if len(numbers) else None
-
-
 def _take_back(
     master: Master,
     year: int,
@@ -242,7 +236,7 @@ def _take_back(
     """The apply whose GradeHistory rows are ``rows`` taken back from a copy of Customers, where they still hold
     what it wrote, but for the customers an earlier undo of it put back."""
     by_customer: dict[str, list[dict[Any, Any]]] = {}
-    number = _number(rows)
+    number = apply_number(rows)
     dates = pd.to_datetime(rows["applied_at"], errors="coerce").dropna()
     apply = TakenApply(number, pd.Timestamp(dates.max()) if len(dates) else None)
     for row in rows.to_dict("records"):
