@@ -8,9 +8,8 @@ its neighbours needs none of them.
 
 from __future__ import annotations
 
-import io
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 from xml.sax.saxutils import escape
@@ -20,8 +19,8 @@ import pandas as pd
 from lxml import etree
 
 from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter
-from keyacct_xl.xlsx.sheetxml import CELL, FORMULA, ROW, TableRange, _cell_column
-from keyacct_xl.xlsx.xmlpart import int_attribute, malformed, parse_part, serialize_part
+from keyacct_xl.xlsx.sheetxml import FORMULA, TableRange, sheet_cells
+from keyacct_xl.xlsx.xmlpart import parse_part, serialize_part
 
 VALUE = f"{{{NS_MAIN}}}v"
 WORKBOOK = "xl/workbook.xml"
@@ -134,7 +133,7 @@ def formula_table_cells(sheet_xml: bytes, part: str, table: TableRange) -> Table
     header_row, first_col, last_row, last_col = table
     found: TableCells = {}
     shared: dict[str, tuple[str, int, int]] = {}  # si -> the shared formula's text and its first cell
-    for number, col, cell in _cells(sheet_xml, part, last_row):
+    for number, col, cell in sheet_cells(sheet_xml, part, last_row):
         formula = cell.find(FORMULA)
         kind = cell.get("t", "n")
         if formula is None and kind != "e":
@@ -158,25 +157,6 @@ def translated(formula: str, origin: str, target: str) -> str | None:
         return Translator("=" + formula, origin=origin).translate_formula(target)[1:]
     except TranslatorError:
         return None
-
-
-def _cells(sheet_xml: bytes, part: str, last_row: int) -> Iterator[tuple[int, int, etree._Element]]:
-    """Each cell of the rows down to ``last_row`` with its row and column (rows and cells without r= following)."""
-    context = etree.iterparse(io.BytesIO(sheet_xml), events=("end",), tag=ROW, resolve_entities=False, no_network=True)
-    previous = 0
-    try:
-        for _, row in context:
-            previous = int_attribute(row, "r", part, previous + 1)
-            if previous > last_row:
-                return
-            col = 0
-            for cell in row.iterchildren(CELL):
-                ref = cell.get("r")
-                col = col + 1 if ref is None else _cell_column(ref, previous, part)
-                yield previous, col, cell
-            row.clear()
-    except etree.XMLSyntaxError as exc:
-        raise malformed(part, exc) from None
 
 
 def _formula(

@@ -267,19 +267,27 @@ def _beyond(used: TableRange | None, old: TableRange) -> bool:
 
 def formula_cells(sheet_xml: bytes, part: str) -> frozenset[tuple[int, int]]:
     """The cells of a worksheet part that hold a formula (a shared formula's every cell too), as 0-based (row,
-    column); streamed row by row, rows and cells without ``r=`` following the previous one."""
+    column)."""
+    return frozenset(
+        (row - 1, col - 1) for row, col, cell in sheet_cells(sheet_xml, part) if cell.find(FORMULA) is not None
+    )
+
+
+def sheet_cells(sheet_xml: bytes, part: str, last_row: int | None = None) -> Iterator[tuple[int, int, etree._Element]]:
+    """Each cell of a worksheet part (down to ``last_row``) with its 1-based row and column, streamed row by row:
+    rows and cells without ``r=`` follow the previous one; a row is dropped once its cells were handed out."""
     context = etree.iterparse(io.BytesIO(sheet_xml), events=("end",), tag=ROW, resolve_entities=False, no_network=True)
-    found, previous = set(), 0
+    previous = 0
     try:
         for _, row in context:
             previous = int_attribute(row, "r", part, previous + 1)
+            if last_row is not None and previous > last_row:
+                return
             col = 0
             for cell in row.iterchildren(CELL):
                 ref = cell.get("r")
                 col = col + 1 if ref is None else _cell_column(ref, previous, part)
-                if cell.find(FORMULA) is not None:
-                    found.add((previous - 1, col - 1))
-            row.getparent().remove(row)
+                yield previous, col, cell
+            row.getparent().remove(row)  # a million rows of a large table are not kept as empty elements
     except etree.XMLSyntaxError as exc:
         raise malformed(part, exc) from None
-    return frozenset(found)
