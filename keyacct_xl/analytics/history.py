@@ -17,9 +17,9 @@ Rows written before the column existed hold no number; ``applies`` tells them ap
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -175,6 +175,35 @@ def _one_apply(rows: pd.DataFrame, number: int, where: Callable[[int], Location]
             )
         )
     return rows
+
+
+class TakenBack(Protocol):
+    """One apply taken back from a copy of Customers, as both undos try it."""
+
+    @property
+    def changes(self) -> Sequence[object]:
+        """The customers it puts back."""
+
+    @property
+    def changed_since(self) -> Sequence[str]:
+        """The customers it leaves, changed since the apply."""
+
+
+Taken = TypeVar("Taken", bound=TakenBack)
+
+
+def last_apply_held(found: Sequence[pd.DataFrame], take_back: Callable[[pd.DataFrame], Taken]) -> Taken | None:
+    """The latest of the applies ``found`` (oldest first) taken back, unless an earlier one is the last some customer
+    still holds: an apply whose customers all hold again what they held before it (undone, or put back by hand) is
+    passed over, but one whose customers were all changed since is named when no earlier apply is still held."""
+    taken = None
+    for rows in reversed(found):
+        attempt = take_back(rows)
+        if taken is None or attempt.changes or (attempt.changed_since and not taken.changed_since):
+            taken = attempt
+        if attempt.changes:
+            break
+    return taken
 
 
 def history_cells(master: Master) -> Callable[[int], Location]:

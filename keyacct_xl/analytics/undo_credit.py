@@ -26,6 +26,7 @@ from keyacct_xl.analytics.history import (
     credit_apply_reason,
     credit_undo_reason,
     history_cells,
+    last_apply_held,
     record_history,
     undone_customers,
     written_by,
@@ -123,6 +124,16 @@ class _TakenBack:
     undone: TermsUndone
     history_rows: tuple[dict[str, Any], ...]
 
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        """The customers it puts back."""
+        return self.undone.changes
+
+    @property
+    def changed_since(self) -> tuple[str, ...]:
+        """The customers it leaves, changed since the apply."""
+        return self.undone.changed_since
+
 
 def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd.Timestamp) -> TermsUndone:
     """Put back, in ``master`` (in memory), the limits and terms Customers held before the last credit apply."""
@@ -133,16 +144,13 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
     # where their values meet that apply's again (terms changed and changed back would otherwise be taken back
     # twice); a customer it left (changed since) can still be.
     undone = undone_customers(history[written_by(history, credit_undo_reason)])
-    taken: _TakenBack | None = None
     found = credit_applies(master, position)
-    for rows in reversed(found):
-        attempt = _take_back(
+    taken = last_apply_held(
+        found,
+        lambda rows: _take_back(
             master, rows, position, approved_by, applied_at, undone.get(apply_number(rows) or 0, set())
-        )
-        if taken is None or attempt.undone.changes or (attempt.undone.changed_since and not taken.undone.changed_since):
-            taken = attempt  # the latest apply, unless an earlier one is the last still held
-        if attempt.undone.changes:
-            break
+        ),
+    )
     if taken is None or not (taken.undone.changes or taken.undone.changed_since):
         return TermsUndone(None, (), (), (), applies_seen=len(found))
     if not taken.undone.changes:

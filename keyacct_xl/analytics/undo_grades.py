@@ -29,6 +29,7 @@ from keyacct_xl.analytics.history import (
     credit_apply_reason,
     credit_undo_reason,
     history_cells,
+    last_apply_held,
     record_history,
     undone_customers,
     written_by,
@@ -207,14 +208,13 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
         dtype=bool
     )
     undone = undone_customers(history[year_undos])
-    taken: _TakenBack | None = None
     found = applies(of_year, _by_date, history_cells(master))
-    for rows in reversed(found):
-        attempt = _take_back(master, year, rows, approved_by, applied_at, undone.get(apply_number(rows) or 0, set()))
-        if taken is None or attempt.changes or (attempt.changed_since and not taken.changed_since):
-            taken = attempt  # the latest apply, unless an earlier one is the last still held
-        if attempt.changes:
-            break
+    taken = last_apply_held(
+        found,
+        lambda rows: _take_back(
+            master, year, rows, approved_by, applied_at, undone.get(apply_number(rows) or 0, set())
+        ),
+    )
     if taken is None or not (taken.changes or taken.changed_since):
         return GradesUndone(year, (), (), (), 0, applies_seen=len(found))
     if not taken.changes:
