@@ -25,7 +25,7 @@ from keyacct_xl.xlsx.package import locate_tables, open_package
 
 FOOTER = {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N"}
 PRINT_SETUP = ("sheetPr", "pageSetup", "headerFooter")  # what an earlier version's master lacked
-LISTINGS_ROWS = 150  # three portrait pages
+LISTINGS_ROWS = 150  # four portrait pages (47 rows a page in LibreOffice)
 
 
 def _parts(path: Path) -> dict[str, bytes]:
