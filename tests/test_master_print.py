@@ -22,6 +22,7 @@ from keyacct_xl.master.schema import ALL_TABLES, LISTINGS, PRODUCTS, VISITS
 from keyacct_xl.master.writer import save_master, write_tables
 from keyacct_xl.xlsx.ooxml import NS_MAIN
 from keyacct_xl.xlsx.package import locate_tables, open_package
+from keyacct_xl.xlsx.printsetup import table_px
 
 FOOTER = {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N"}
 PRINT_SETUP = ("sheetPr", "pageSetup", "headerFooter")  # what an earlier version's master lacked
@@ -204,3 +205,14 @@ def test_a_page_setup_a_person_chose_is_kept_as_it_is(tmp_path: Path) -> None:
     assert after["xl/workbook.xml"] == before["xl/workbook.xml"]
     saved = openpyxl.load_workbook(path)["客户档案"]
     assert (saved.page_setup.paperSize, saved.page_setup.orientation, saved.print_title_rows) == (8, "landscape", None)
+
+
+def test_a_sheets_width_counts_its_columns_as_excel_draws_them() -> None:
+    # B is hidden, C has a width that is no number, D none: C and D are the sheet's default, 10.7109375 (75 px).
+    sheet = etree.fromstring(
+        f'<worksheet xmlns="{NS_MAIN}"><sheetFormatPr defaultColWidth="10.7109375" defaultRowHeight="15"/><cols>'
+        '<col min="1" max="1" width="12.28515625" customWidth="1"/><col min="2" max="2" width="30" hidden="1"/>'
+        '<col min="3" max="3" width="x"/><col min="5" max="9" width="9.140625"/></cols><sheetData/></worksheet>'
+    )
+    assert table_px(sheet, 1, 6, "xl/worksheets/sheet1.xml") == 86 + 0 + 75 + 75 + 2 * 64
+    assert table_px(etree.fromstring(f'<worksheet xmlns="{NS_MAIN}"><sheetData/></worksheet>'), 1, 3, "s") == 3 * 64

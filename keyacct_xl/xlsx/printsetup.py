@@ -98,24 +98,29 @@ def page_setup_xml(sheet_xml: bytes, part: str, setup: PageSetup) -> bytes:
     return serialize_part(root)
 
 
-def _column_px(width: float) -> int:
+def _column_px(width: str | None) -> int | None:
     """A stored column width (characters and the 5 px padding) in pixels as Excel draws it (ISO/IEC 29500-1
-    §18.3.1.13)."""
-    return int((256 * width + 128 // 7) / 256 * 7)
+    §18.3.1.13); None when there is none or it is no number (the column then counts as a default one)."""
+    try:
+        return int((256 * float(width or "") + 128 // 7) / 256 * 7)
+    except (ValueError, OverflowError):  # "x", "nan", "inf"
+        return None
 
 
 def table_px(sheet: etree._Element, first_col: int, last_col: int, part: str) -> int:
     """How wide columns ``first_col`` to ``last_col`` (1-based) of a worksheet are, in pixels: each ``<col>``'s
     width, 0 for a hidden one, the sheet's default width for a column without one."""
-    default = sheet.find(_q("sheetFormatPr"))
-    stored = default.get("defaultColWidth") if default is not None else None
-    widths = dict.fromkeys(range(first_col, last_col + 1), _column_px(float(stored)) if stored else None)
+    format_pr = sheet.find(_q("sheetFormatPr"))
+    stored = format_pr.get("defaultColWidth") if format_pr is not None else None
+    default = _column_px(stored) or _EXCEL_DEFAULT_COLUMN_PX
+    widths = dict.fromkeys(range(first_col, last_col + 1), default)
     for col in sheet.iterfind(f"{_q('cols')}/{_q('col')}"):
         low, high = int_attribute(col, "min", part), int_attribute(col, "max", part)
-        px = 0 if col.get("hidden") in ("1", "true") else _column_px(float(col.get("width", "0") or 0))
+        drawn = _column_px(col.get("width"))
+        px = 0 if col.get("hidden") in ("1", "true") else default if drawn is None else drawn
         for index in range(max(low, first_col), min(high, last_col) + 1):
             widths[index] = px
-    return sum(_EXCEL_DEFAULT_COLUMN_PX if px is None else px for px in widths.values())
+    return sum(widths.values())
 
 
 def _sheet_index(workbook: etree._Element, sheet_name: str) -> int:
