@@ -52,7 +52,7 @@ def _q(local: str) -> str:
     return f"{{{NS_MAIN}}}{local}"
 
 
-def child_in_order(parent: etree._Element, local: str, order: Sequence[str]) -> etree._Element:
+def _child_in_order(parent: etree._Element, local: str, order: Sequence[str]) -> etree._Element:
     """``parent``'s child ``local`` of the main namespace, made where the schema's ``order`` puts it when absent:
     after the last child that comes before it (children of other namespaces, such as mc:AlternateContent, are
     stepped over)."""
@@ -77,17 +77,17 @@ def has_page_setup(sheet: etree._Element) -> bool:
 
 def add_page_setup(sheet: etree._Element, setup: PageSetup) -> None:
     """Give a worksheet without a ``<pageSetup>`` the A4 setup; margins and a header or footer it has stay."""
-    page = child_in_order(sheet, "pageSetup", _WORKSHEET_ORDER)
+    page = _child_in_order(sheet, "pageSetup", _WORKSHEET_ORDER)
     page.set("paperSize", str(A4_PAPER))
     if setup.fit_width:
         page.set("fitToHeight", "0")  # fitToWidth's default is 1: one page wide, as many pages down as it takes
-        fit = child_in_order(child_in_order(sheet, "sheetPr", _WORKSHEET_ORDER), "pageSetUpPr", _SHEET_PR_ORDER)
+        fit = _child_in_order(_child_in_order(sheet, "sheetPr", _WORKSHEET_ORDER), "pageSetUpPr", _SHEET_PR_ORDER)
         fit.set("fitToPage", "1")
     page.set("orientation", "landscape" if setup.landscape else "portrait")
     if sheet.find(_q("pageMargins")) is None:
-        child_in_order(sheet, "pageMargins", _WORKSHEET_ORDER).attrib.update(MARGINS)
+        _child_in_order(sheet, "pageMargins", _WORKSHEET_ORDER).attrib.update(MARGINS)
     if sheet.find(_q("headerFooter")) is None:
-        footer = child_in_order(sheet, "headerFooter", _WORKSHEET_ORDER)
+        footer = _child_in_order(sheet, "headerFooter", _WORKSHEET_ORDER)
         etree.SubElement(footer, _q("oddFooter")).text = setup.footer
 
 
@@ -139,7 +139,7 @@ def add_print_titles(workbook_xml: bytes, sheet_name: str, header_row: int) -> b
         for n in names.iterchildren(_q("definedName"))
     ):
         return workbook_xml
-    names = child_in_order(root, "definedNames", _WORKBOOK_ORDER)
+    names = _child_in_order(root, "definedNames", _WORKBOOK_ORDER)
     quoted = "'" + sheet_name.replace("'", "''") + "'"
     titles = etree.SubElement(names, _q("definedName"), name=PRINT_TITLES, localSheetId=index)
     titles.text = f"{quoted}!${header_row}:${header_row}"
