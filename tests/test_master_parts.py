@@ -4,7 +4,8 @@ changes only the written tables' parts, keeps every other zip member byte for by
 Declared relaxations, each checked for what it may change: styles.xml may gain number formats and cell formats
 appended after the existing ones; xl/calcChain.xml is dropped (Excel rebuilds it), with its content type and
 workbook relationship; tables added by a consolidation add their parts and list them in workbook.xml, its rels
-and [Content_Types].xml.
+and [Content_Types].xml; a written sheet that had no page setup (prefixed.xlsx, from a version before the master's
+print setup) gains one, and workbook.xml gains its print titles and nothing else.
 """
 
 from __future__ import annotations
@@ -75,6 +76,19 @@ def _check_relaxations(before: dict[str, bytes], after: dict[str, bytes]) -> Non
             assert old - {calc} <= new  # nothing else dropped (a consolidation may list new tables)
 
 
+def _without_added_print_titles(before: bytes, after: bytes) -> bytes:
+    """``after``'s workbook.xml (canonical) less the print titles it gained over ``before``."""
+    old = {etree.tostring(e, method="c14n") for e in etree.fromstring(before).iter(f"{{{NS_MAIN}}}definedName")}
+    root = etree.fromstring(after)
+    for name in list(root.iter(f"{{{NS_MAIN}}}definedName")):
+        if name.get("name") == "_xlnm.Print_Titles" and etree.tostring(name, method="c14n") not in old:
+            name.getparent().remove(name)
+    names = root.find(f"{{{NS_MAIN}}}definedNames")
+    if names is not None and not len(names) and etree.fromstring(before).find(names.tag) is None:
+        root.remove(names)
+    return etree.tostring(root, method="c14n")
+
+
 def _untouched_check(
     before: dict[str, bytes], after: dict[str, bytes], written: set[str], listings: set[str] = frozenset()
 ) -> None:
@@ -87,6 +101,10 @@ def _untouched_check(
         | ({"[Content_Types].xml", "xl/_rels/workbook.xml.rels"} if dropped else set())
     )
     changed = {n for n in before if n not in dropped and before[n] != after[n]}
+    if "xl/workbook.xml" in changed - allowed:  # print titles of a written sheet that had no page setup
+        workbook = before["xl/workbook.xml"], after["xl/workbook.xml"]
+        assert _without_added_print_titles(*workbook) == etree.tostring(etree.fromstring(workbook[0]), method="c14n")
+        changed.discard("xl/workbook.xml")
     assert changed <= allowed, changed - allowed
     _check_relaxations(before, after)
 
@@ -152,6 +170,21 @@ def test_the_saved_sheet_keeps_the_masters_namespace_prefix(saved: dict, name: s
     rows = list(new_root.iter(f"{{{NS_MAIN}}}row"))
     assert [r.get("r") for r in rows] == ["1", "2", "3", "4", "5"]
     assert len(rows) == len([e for e in new_root.iter() if etree.QName(e).localname == "row"])
+
+
+@pytest.mark.parametrize("name", MASTERS)
+def test_the_saved_sheet_keeps_its_page_setup_or_gains_the_masters(saved: dict, name: str) -> None:
+    # LibreOffice's copies have a page setup of their own, which stays; prefixed.xlsx's sheets had none.
+    before, path = saved[name]
+    [sheet] = [p for p in _table_parts(path, ["Customers"]) if "worksheets" in p]
+    old, new = (etree.fromstring(part).find(f"{{{NS_MAIN}}}pageSetup") for part in (before[sheet], _parts(path)[sheet]))
+    customers = openpyxl.load_workbook(path)["客户档案"]
+    if old is not None:
+        assert etree.tostring(new, method="c14n") == etree.tostring(old, method="c14n")
+        assert customers.print_title_rows is None
+    else:
+        assert (customers.page_setup.paperSize, customers.page_setup.orientation) == (9, "landscape")
+        assert customers.print_title_rows == "$1:$1" and customers.oddFooter.center.text == "第 &P 页，共 &N 页"
 
 
 def test_libreoffice_reopens_every_saved_master(saved: dict, libreoffice) -> None:

@@ -45,8 +45,9 @@ from keyacct_xl.xlsx.package import (
     rewrite_package,
     sheet_parts,
 )
+from keyacct_xl.xlsx.printsetup import A4_PAPER, PageSetup, add_page_setup, add_print_titles, has_page_setup, table_px
 from keyacct_xl.xlsx.sheetdata import CellColumn, refuse_non_finite, splice_sheet
-from keyacct_xl.xlsx.sheetxml import read_layout
+from keyacct_xl.xlsx.sheetxml import SheetLayout, read_layout
 from keyacct_xl.xlsx.styles import STYLES_PART, ensure_formats
 from keyacct_xl.xlsx.tablepart import table_headers, update_table
 from keyacct_xl.xlsx.xmlpart import PartError, naming_file
@@ -74,7 +75,6 @@ def header_fit(width: float, header: str) -> float:
     return max(float(width), round(needed, 1))
 
 
-A4_PAPER = 9
 # An A4 page's printable width in pixels (0.7 in side margins, 96 px per inch) and how wide a column of ``w``
 # characters is drawn (Calibri's digit is 7 px), as the report layer lays out a page (reports/page.py).
 PORTRAIT_PX = (210 / 25.4 - 1.4) * 96
@@ -82,20 +82,34 @@ LANDSCAPE_PX = (297 / 25.4 - 1.4) * 96
 FIT_WIDTH_UP_TO = 2  # a table at most twice a landscape page wide is printed one page wide, a wider one in strips
 
 
+def widths_px(widths: Iterable[float]) -> int:
+    """How wide columns of ``widths`` characters (as set_column takes them) are drawn, in pixels."""
+    return sum(int(w * 7 + 5) for w in widths)
+
+
+def table_print(width_px: float, lang: Lang) -> PageSetup:
+    """How a table's sheet ``width_px`` wide prints on A4: portrait when it fits a portrait page, else landscape;
+    one page wide unless wider than FIT_WIDTH_UP_TO landscape pages (a very wide table, such as Customers, across
+    pages instead of shrunk past reading); page x of y in ``lang``."""
+    return PageSetup(
+        landscape=width_px > PORTRAIT_PX,
+        fit_width=width_px <= FIT_WIDTH_UP_TO * LANDSCAPE_PX,
+        footer="&C" + tr(lang, "Page &P of &N"),
+    )
+
+
 def set_table_print(sheet: xlsxwriter.worksheet.Worksheet, widths: list[float], lang: Lang) -> None:
-    """A table's sheet printed on A4: portrait when it fits a portrait page, else landscape and one page wide (a
-    very wide table, such as Customers, across pages instead of shrunk past reading); the header row on every page,
-    page x of y."""
-    width_px = sum(int(w * 7 + 5) for w in widths)
+    """A new master's table sheet printed on A4 as ``table_print`` says, the header row on every page."""
+    setup = table_print(widths_px(widths), lang)
     sheet.set_paper(A4_PAPER)
-    if width_px <= PORTRAIT_PX:
-        sheet.set_portrait()
-    else:
+    if setup.landscape:
         sheet.set_landscape()
-    if width_px <= FIT_WIDTH_UP_TO * LANDSCAPE_PX:
+    else:
+        sheet.set_portrait()
+    if setup.fit_width:
         sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
-    sheet.set_footer("&C" + tr(lang, "Page &P of &N"))
+    sheet.set_footer(setup.footer)
 
 
 def skeleton_bytes(lang: Lang, company: str) -> bytes:
@@ -350,15 +364,15 @@ def _replacements(
                 sheet_name = _free_sheet_name(schema.sheet(lang), sheet_names)
                 sheet_names.add(sheet_name)
                 loc = _add_table(
-                    archive, replacements, schema, columns, sheet_name, frame, headers.get(schema.name, {})
+                    archive, replacements, schema, columns, sheet_name, frame, headers.get(schema.name, {}), lang
                 )
             _refuse_past_last_row(schema, loc, len(frame))
             if schema.name in unchanged_rows and _plan_append(
-                archive, replacements, loc, columns, unchanged_rows[schema.name]
+                archive, replacements, loc, columns, unchanged_rows[schema.name], lang
             ):
                 continue
             ours = [label in schema.keys for label in column_order(frame, schema, headers.get(schema.name, {}))]
-            kept |= _plan_rewrite(archive, replacements, loc, columns, origins.get(schema.name), ours)
+            kept |= _plan_rewrite(archive, replacements, loc, columns, lang, origins.get(schema.name), ours)
         if kept:
             replacements[WORKBOOK] = calculated_on_load(_current(archive, replacements, WORKBOOK))
         drop = drop_calc_chain(archive, replacements)
@@ -397,12 +411,13 @@ def _plan_rewrite(
     replacements: dict,
     loc: TableLocation,
     columns: list[CellColumn],
+    lang: Lang,
     origins: np.ndarray | None = None,
     ours: list[bool] | None = None,
 ) -> bool:
     """Plan the table's part and its sheet with every row of the table rendered anew; with ``origins`` (the sheet
     row each row was loaded from) the formulas and errors of the rows written again are kept (``ours`` tells the
-    master's own columns from the user's). Whether any is."""
+    master's own columns from the user's); a sheet without a page setup gets one (``_plan_print``). Whether any is."""
     header_row, first_col, _, _ = loc.cells()
     last_row = max(header_row + 1, header_row + len(columns[0].values))
     ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
@@ -417,6 +432,7 @@ def _plan_rewrite(
         own = ours or [False] * len(columns)
         placed = [PlacedColumn(old.get(c.header), c.values, c.kind, c.style, o) for c, o in zip(columns, own)]
         kept = kept_cells(found, origins, placed, header_row, first_col)
+    _plan_print(archive, replacements, loc, layout, len(columns), lang)
     replacements[loc.sheet_part] = lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet: (
         splice_sheet(layout, out, cols, row, col, sheet_name=sheet, kept=kept)
     )
@@ -424,9 +440,10 @@ def _plan_rewrite(
 
 
 def _plan_append(
-    archive: zipfile.ZipFile, replacements: dict, loc: TableLocation, columns: list[CellColumn], kept: int
+    archive: zipfile.ZipFile, replacements: dict, loc: TableLocation, columns: list[CellColumn], kept: int, lang: Lang
 ) -> bool:
-    """Plan an append of the rows after ``kept`` when it is exact (see keyacct_xl.xlsx.appendrows)."""
+    """Plan an append of the rows after ``kept`` when it is exact (see keyacct_xl.xlsx.appendrows); a sheet without
+    a page setup gets one (``_plan_print``)."""
     if loc.sheet_part in replacements or loc.table_part in replacements:
         return False
     header_row, first_col, last_row, _ = loc.cells()
@@ -439,10 +456,25 @@ def _plan_append(
     added = [CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style) for c in columns]
     new_ref = range_ref(header_row, first_col, last_row + len(added[0].values), first_col + len(columns) - 1)
     replacements[loc.table_part] = update_table(table_xml, new_ref, headers, loc.table_part)
+    _plan_print(archive, replacements, loc, layout, len(columns), lang)
     replacements[loc.sheet_part] = lambda out, cols=added, ref=loc.ref: append_rows(
         sheet_xml, layout, out, cols, ref, widened
     )
     return True
+
+
+def _plan_print(
+    archive: zipfile.ZipFile, replacements: dict, loc: TableLocation, layout: SheetLayout, width: int, lang: Lang
+) -> None:
+    """A sheet being written that has no page setup at all (a master an earlier version or another program wrote)
+    prints as a new master's: A4 by its table's ``width`` columns, the header row on every page. A page setup a
+    person chose, and print titles the sheet has, are kept as they are."""
+    if has_page_setup(layout.root):
+        return
+    header_row, first_col, _, _ = loc.cells()
+    px = table_px(layout.root, first_col, first_col + width - 1, loc.sheet_part)
+    add_page_setup(layout.root, table_print(px, lang))
+    replacements[WORKBOOK] = add_print_titles(_current(archive, replacements, WORKBOOK), loc.sheet, header_row)
 
 
 def _free_sheet_name(wanted: str, taken: set[str]) -> str:
@@ -463,6 +495,7 @@ def _add_table(
     sheet_name: str,
     frame: pd.DataFrame,
     found: Mapping[str, str],
+    lang: Lang,
 ) -> TableLocation:
     labels = column_order(frame, schema, found)
     widths = [
@@ -479,6 +512,7 @@ def _add_table(
         headers=[c.header for c in columns],
         widths=widths,
         style=TABLE_STYLE_XML,
+        page=table_print(widths_px(widths), lang),
     )
     replacements.update(planned.parts)
     return TableLocation(schema.name, sheet_name, planned.sheet_part, planned.table_part, ref)

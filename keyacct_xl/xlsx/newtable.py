@@ -1,7 +1,8 @@
 """Add a worksheet holding one Excel table to an existing package, touching only the parts that list it.
 
 A new table needs a worksheet part, its rels part, a table part, two content-type overrides, a workbook
-relationship and a ``<sheet>`` entry in xl/workbook.xml. Every other part keeps its bytes.
+relationship and a ``<sheet>`` entry in xl/workbook.xml, and prints on A4 with its header row on every page (the
+sheet's page setup and a print-titles name in xl/workbook.xml). Every other part keeps its bytes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ from dataclasses import dataclass
 from lxml import etree
 
 from keyacct_xl.messages import msg
-from keyacct_xl.xlsx.ooxml import NS_CT, NS_MAIN, NS_PKG_REL, NS_REL, REL_TABLE, escape_attr, escape_column_name
+from keyacct_xl.xlsx.ooxml import (
+    NS_CT,
+    NS_MAIN,
+    NS_PKG_REL,
+    NS_REL,
+    REL_TABLE,
+    escape_attr,
+    escape_column_name,
+    parse_range,
+)
+from keyacct_xl.xlsx.printsetup import PageSetup, add_print_titles, page_setup_xml
 from keyacct_xl.xlsx.xmlpart import PartError, expect_root, int_attribute, parse_part, serialize_part
 
 REL_WORKSHEET = NS_REL + "/worksheet"
@@ -131,8 +142,10 @@ def plan_new_table(
     headers: Sequence[str],
     widths: Sequence[float],
     style: str,
+    page: PageSetup,
 ) -> NewTable:
-    """Parts to add (and package-level parts to change) for a new sheet with one table.
+    """Parts to add (and package-level parts to change) for a new sheet with one table, printed as ``page`` says
+    with the table's header row on every page.
 
     ``pending`` holds the parts already planned in this write (bytes, or writers for streamed sheets), so
     several tables can be added in one pass; the returned ``parts`` include updated package-level parts.
@@ -159,8 +172,10 @@ def plan_new_table(
     parts = {
         "[Content_Types].xml": content_types,
         "xl/_rels/workbook.xml.rels": rels,
-        "xl/workbook.xml": _add_sheet_entry(current("xl/workbook.xml"), sheet_name, rel_id),
-        sheet_part: sheet_xml(widths),
+        "xl/workbook.xml": add_print_titles(
+            _add_sheet_entry(current("xl/workbook.xml"), sheet_name, rel_id), sheet_name, parse_range(ref)[0]
+        ),
+        sheet_part: page_setup_xml(sheet_xml(widths), sheet_part, page),
         sheet_part.replace("worksheets/", "worksheets/_rels/") + ".rels": sheet_rels,
         table_part: table_xml(table_id, table_name, ref, headers, style),
     }
