@@ -18,7 +18,7 @@ from keyacct_xl.analytics.rfm import CLASS_LABELS
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import ALL_TABLES
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
-from keyacct_xl.messages import Message, Pair, msg
+from keyacct_xl.messages import Message, Pair, cmsg, msg
 
 # Report columns that are no master column (or mean something else in a report than in the master).
 HEADERS: dict[str, Message] = {
@@ -59,6 +59,9 @@ HEADERS: dict[str, Message] = {
     "sales_drop": msg("Sales Drop"),
     "overdue": msg("Overdue"),
     "silent": msg("Silent"),
+    "open_complaints": msg("Open Complaints"),
+    "recent_complaints": msg("Recent Complaints"),
+    "complaints": cmsg("risk flag", "Complaints"),
     "risks": msg("Risks"),
     # attribute codes
     "prefix": msg("Prefix"),

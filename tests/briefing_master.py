@@ -3,6 +3,9 @@
 The report month is 2026-10. K1 (VIP) and K2 (A) are 张三's, K3 (B), K4 (A) and K5 (C) 李四's, K6 王五's.
 K2 was lost in 2026-03 (last purchase 2025-03) and buys again in October, as does K6 (last purchase 2024-05);
 K4 last bought in 2025-10 and is lost in 2026-10; K5 buys for the first time in October; K7 never bought.
+Each rep hands in a weekly plan every Monday and the next month's plan by the 25th (Settings rep_forms): in October
+张三 hands in all five on time, 李四 the first weekly plan on time and the second two days late, 王五 nothing that
+was accepted.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.schema import (
     CONTACTS,
@@ -22,7 +26,9 @@ from keyacct_xl.master.schema import (
     VISITS,
     TableSchema,
 )
+from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES as TABLES
+from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.master.writer import save_master, write_tables
 
 d = pd.Timestamp
@@ -70,9 +76,37 @@ SALES_ROWS = [
 ]
 
 
+REP_FORMS = "weekly_plan,monthly_plan"
+
+
+def handed(form: str, period: str, at: str, rep: str, status: str = "已接收") -> dict:
+    """A consolidation ledger row as the zh master shows it: the form by its title, the status by its label."""
+    return {
+        "file_sha256": f"{rep}{form}{period}{at}",
+        "file_name": f"{rep}/{form}_{period}.xlsx",
+        "form": load_form(form).title.zh,
+        "rep": rep,
+        "period": period,
+        "key": period,
+        "status": status,
+        "consolidated_at": at,
+    }
+
+
+LEDGER_ROWS = [
+    # 张三: the weekly plans of W41..W44 on their Mondays, November's monthly plan before 10-25
+    *(handed("weekly_plan", f"2026-W{41 + k}", f"2026-10-{5 + 7 * k:02d} 09:00:00", "张三") for k in range(4)),
+    handed("monthly_plan", "2026-11", "2026-10-23 17:00:00", "张三"),
+    handed("weekly_plan", "2026-W41", "2026-10-05 10:00:00", "李四"),
+    handed("weekly_plan", "2026-W42", "2026-10-14 10:00:00", "李四"),  # due Monday 10-12: two days late
+    handed("weekly_plan", "2026-W41", "2026-10-05 11:00:00", "王五", status="拒收"),  # rejected: not handed in
+]
+
+
 def hand_master(tmp_path: Path) -> Path:
-    """The master on disk, with SalesTargets, Complaints, Quotations and AccountPlanActions."""
-    master = Master.empty()
+    """The master on disk, with SalesTargets, Complaints, Quotations, AccountPlanActions and the consolidation
+    ledger."""
+    master = Master.empty(settings=settings_from({"rep_forms": REP_FORMS}))
     master.customers = frame(CUSTOMERS, CUSTOMER_ROWS)
     master.transactions = frame(TRANSACTIONS, SALES_ROWS)
     master.payments = frame(
@@ -175,6 +209,7 @@ def hand_master(tmp_path: Path) -> Path:
                 {"customer_id": "K1", "year": 2026, "action": "新品进店", "status": "已完成"},
             ],
         ),
+        LEDGER: frame(LEDGER, LEDGER_ROWS),
     }
     write_tables(path, tables, lang="zh", backup=False)
     return path

@@ -282,7 +282,7 @@ def test_composition_and_risk_hand_example() -> None:
     margins = margin_ranking(tx, customers, year=2025)
     assert margins["customer_id"].tolist() == ["B", "A", "C"]
     assert margins["gross_margin"].tolist() == pytest.approx([0.5, 1 / 3, 0.125])
-    risky = risky_customers(tx, customers, None, year=2025, drop_pct=30, silent_days=90, lang="en")
+    risky = risky_customers(tx, customers, None, year=2025, complaints=None, drop_pct=30, silent_days=90, lang="en")
     # A: 60 vs 100 (-40 %) and silent since May; C: silent since January; B bought in November, up 20 %.
     assert risky["customer_id"].tolist() == ["A", "C"]
     assert risky.loc[0, "risks"] == "sales down more than 30%; no purchase for over 90 days"

@@ -4,6 +4,7 @@ complaints, top customers and their rank change; then the workbook: cover links,
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import zipfile
@@ -13,9 +14,9 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from briefing_master import hand_master
+from briefing_master import frame, hand_master, handed
 from fileopens import opens_of
-from reportbook import report_table
+from reportbook import report_table, table_ref, table_rows
 
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.briefing.gm_book import KPI_LABELS as PACK_KPIS
@@ -29,6 +30,8 @@ from keyacct_xl.macros import run_action
 from keyacct_xl.master import tablememo
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import settings_from
+from keyacct_xl.master.submissions import LEDGER
+from keyacct_xl.master.writer import write_tables
 from keyacct_xl.receivables.usecase import run_ageing
 
 
@@ -247,3 +250,75 @@ def test_a_command_reads_the_master_once_for_its_tables_and_its_plans(
     assert opens_of(book, run) == 1  # the zip directory alone: every table, the master's and the plans', cached
     assert codes == [0, 0, 0]
     capsys.readouterr()
+
+
+def test_the_month_s_reports_per_rep_equal_the_hand_count(pack: GmPack) -> None:
+    # October 2026: the weekly plans of W41..W44 (due Mondays 10-05..10-26) and November's monthly plan (due 10-25)
+    reps = pack.submissions.reps.set_index("rep")
+    counts = ["expected", "on_time", "late", "missing"]
+    assert reps.loc["张三", counts].tolist() == [5, 5, 0, 0]
+    assert reps.loc["李四", counts].tolist() == [5, 1, 1, 3]
+    assert reps.loc["王五", counts].tolist() == [5, 0, 0, 5]  # its rejected W41 plan was not handed in
+    # September and October 2025: five reports due per rep, none handed in
+    assert kpi(pack, "missing_reports") == (8.0, 15.0, 15.0)
+
+
+def test_the_pack_lists_the_missing_and_late_reports_linked_from_the_cover(master_path: Path, tmp_path: Path) -> None:
+    out = run_gm_pack(
+        load_master(master_path), load_store(master_path).frames, period="2026-10", out=tmp_path / "gm.xlsx"
+    ).path
+    book = openpyxl.load_workbook(out)
+    cover = book["封面"]
+    rows = {cover.cell(r, 1).value: r for r in range(1, cover.max_row + 1)}
+    missing = cover.cell(rows["未交报表"], 2)
+    assert missing.value == 8 and missing.number_format == "#,##0"
+    assert missing.hyperlink.location == "'报表提交'!A1"
+    assert cover.cell(rows["未交报表"], 4).value == "▼ -46.7%"  # against September's 15
+    reps = report_table(out, "报表提交").set_index("业务员")
+    assert list(reps.columns) == ["应交份数", "按时", "迟交", "未交", "按时率"]
+    assert reps.loc["李四"].tolist() == [5, 1, 1, 3, 0.2]
+    ws = book["报表提交"]
+    header_row = table_ref(out, "报表提交")[1]
+    assert ws.cell(header_row + 1, 6).number_format == "0.0%" and ws.cell(header_row + 1, 5).number_format == "#,##0"
+    assert ws.page_setup.paperSize == 9
+    assert table_rows(out, "报表提交")[-1] == ("合计", 15, 6, 1, 8, None)
+    notes = [ws.cell(r, 1).value for r in range(header_row + 5, ws.max_row + 1)]
+    assert "2026-10 应交报表 15 份，未交 8 份，迟交 1 份（见工作表“未交与迟交报表”）。" in notes
+    late = report_table(out, "未交与迟交报表")
+    assert list(late.columns) == ["业务员", "表单", "期次", "应交日期", "汇总日期", "迟交天数", "提交情况"]
+    assert late["业务员"].tolist() == ["李四"] * 4 + ["王五"] * 5
+    first = late.iloc[0]
+    assert (first["表单"], first["期次"], first["迟交天数"], first["提交情况"]) == (
+        "业务员每周工作计划表",
+        "2026-W42",
+        2,
+        "迟交",
+    )
+    assert set(late["提交情况"].iloc[1:]) == {"未交"} and late["汇总日期"].iloc[1:].isna().all()
+    due = book["未交与迟交报表"].cell(table_ref(out, "未交与迟交报表")[1] + 1, 4)
+    assert due.number_format == "yyyy-mm-dd" and due.value == dt.datetime(2026, 10, 12)
+
+
+def test_a_month_with_every_report_handed_in_says_so(master_path: Path, tmp_path: Path) -> None:
+    """No missing report: a line says all were handed in, and no sheet lists none."""
+    book_path = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
+    on_time = [
+        handed("weekly_plan", f"2026-W{41 + k}", f"2026-10-{5 + 7 * k:02d} 09:00:00", rep)
+        for rep in ("张三", "李四", "王五")
+        for k in range(4)
+    ]
+    on_time += [handed("monthly_plan", "2026-11", "2026-10-23 17:00:00", rep) for rep in ("张三", "李四", "王五")]
+    write_tables(book_path, {LEDGER: frame(LEDGER, on_time)}, lang="zh", backup=False)
+    assert main(["report", "gm", str(book_path), "--period", "2026-10", "--lang", "en"]) == 0
+    out = tmp_path / "gm_pack_2026-10.xlsx"
+    book = openpyxl.load_workbook(out)
+    assert "Reports missing or late" not in book.sheetnames
+    cover = book["Cover"]
+    rows = {cover.cell(r, 1).value: r for r in range(1, cover.max_row + 1)}
+    assert cover.cell(rows["Reports not handed in"], 2).value == 0
+    assert cover.cell(rows["Reports not handed in"], 2).hyperlink.location == "'Reports handed in'!A1"
+    ws = book["Reports handed in"]
+    texts = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
+    assert "All 15 reports due in 2026-10 were handed in on time." in texts
+    reps = report_table(out, "Reports handed in").set_index("Sales Rep")
+    assert reps["Missing"].tolist() == [0, 0, 0] and reps["On-Time Rate"].tolist() == [1.0, 1.0, 1.0]

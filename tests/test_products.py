@@ -324,11 +324,15 @@ def test_risky_customers_at_the_months_end(master_file: Path, tmp_path: Path) ->
 
 def test_risky_customers_as_of_a_years_end_is_the_years_rule(master_file: Path) -> None:
     master = load_master(master_file)
-    by_year = risky_customers(master.transactions, master.customers, None, year=2025)
-    at_end = risky_customers(master.transactions, master.customers, None, year=2025, as_of=D("2025-12-31"))
+    by_year = risky_customers(master.transactions, master.customers, None, year=2025, complaints=None)
+    at_end = risky_customers(
+        master.transactions, master.customers, None, year=2025, complaints=None, as_of=D("2025-12-31")
+    )
     pd.testing.assert_frame_equal(by_year, at_end)
     # and the day counts: a rolling year that ends in June measures other flags than the calendar year
-    mid_year = risky_customers(master.transactions, master.customers, None, year=2025, as_of=D("2025-06-30"))
+    mid_year = risky_customers(
+        master.transactions, master.customers, None, year=2025, complaints=None, as_of=D("2025-06-30")
+    )
     assert not mid_year.equals(by_year)
 
 

@@ -9,9 +9,11 @@ import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
 from keyacct_xl.analytics.attribute_code import attribute_codes
-from keyacct_xl.analytics.composition import margin_ranking, risky_customers, sales_by
+from keyacct_xl.analytics.composition import complaint_months, margin_ranking, risky_customers, sales_by
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.model import Master
+from keyacct_xl.master.followthrough import COMPLAINTS
+from keyacct_xl.master.model import Master, empty_frame
+from keyacct_xl.master.products import load_optional_tables
 from keyacct_xl.messages import tr
 from keyacct_xl.receivables.master_lines import master_ledger
 from keyacct_xl.reports import Chart, Sheet
@@ -28,17 +30,26 @@ def pareto_curve(abc_table: pd.DataFrame, *, points: int = 20) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def master_complaints(master: Master) -> pd.DataFrame:
+    """The Complaints table of ``master``'s file (consolidated 8D reports); empty without a file or the table."""
+    if master.path is None or not master.path.exists():
+        return empty_frame(COMPLAINTS)
+    return load_optional_tables(master.path, (COMPLAINTS,))[COMPLAINTS.name]
+
+
 def analysis_sheets(
     master: Master,
     *,
     year: int,
     lang: Lang,
+    complaints: pd.DataFrame,
     drop_pct: float = 30.0,
     overdue_days: int = 90,
     silent_days: int = 90,
     code_prefix: str | None = None,
 ) -> list[Sheet]:
-    """Every sheet of the analysis workbook for ``year``, with its charts."""
+    """Every sheet of the analysis workbook for ``year``, with its charts; ``complaints`` (the Complaints table,
+    ``master_complaints``) feeds the risky customers' complaint flag."""
     tx, customers = master.transactions, master.customers
     table = abc_classes(revenue_by_customer(tx, year=year))
     curve = pareto_curve(table)
@@ -75,9 +86,11 @@ def analysis_sheets(
                 customers,
                 ledger,
                 year=year,
+                complaints=complaints,
                 drop_pct=drop_pct,
                 overdue_days=overdue_days,
                 silent_days=silent_days,
+                complaint_months=complaint_months(master.settings),
                 lang=lang,
             ),
         ),

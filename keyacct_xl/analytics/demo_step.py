@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
-from keyacct_xl.analytics.analysis import analysis_sheets
+from keyacct_xl.analytics.analysis import analysis_sheets, master_complaints
 from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.usecase import rfm_options, run_rfm
 from keyacct_xl.master.reader import load_master
@@ -32,7 +32,7 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
     analysis = out_dir / f"analysis-{year}.xlsx"
     write_report(
         analysis,
-        analysis_sheets(master, year=year, lang=lang),
+        analysis_sheets(master, year=year, lang=lang, complaints=master_complaints(master)),
         heading=Heading(tr(lang, "Customer analysis {year}", year=year), company=master.settings.company_name),
         lang=lang,
     )

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
-from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, pareto_curve, top_share
+from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, master_complaints, pareto_curve, top_share
 from keyacct_xl.analytics.credit_run import run_credit_apply, run_credit_undo
 from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.review_sheet import apply_review_sheet, undo_review_sheet
@@ -132,7 +132,7 @@ def analysis(bridge: Bridge, options: ActionOptions) -> ActionResult:
     master = load(bridge, 1, 2)
     year = options.year or latest_year(master)
     bridge.progress(2, 2, tr(bridge.lang, "writing the {year} analysis…", year=year))
-    sheets = analysis_sheets(master, year=year, lang=bridge.lang)
+    sheets = analysis_sheets(master, year=year, lang=bridge.lang, complaints=master_complaints(master))
     path = reports_dir(bridge, options) / f"analysis-{year}.xlsx"
     write_report(
         path,

@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
+from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
-from keyacct_xl.messages import Message, Rendered, msg, tr
+from keyacct_xl.messages import Message, Pair, Rendered, msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell
 from keyacct_xl.performance.complaints import COMPLAINT_COLUMNS as REGISTER_COLUMNS
 from keyacct_xl.performance.complaints import deadline_labels
 from keyacct_xl.performance.evaluation import HEADERS as EVALUATION_HEADERS
 from keyacct_xl.performance.register import HEADERS as REGISTER_HEADERS
+from keyacct_xl.performance.reports_check import HEADERS as SUBMISSION_HEADERS
+from keyacct_xl.performance.submissions import SUBMISSION_LABELS
 from keyacct_xl.reports import Chart, Heading, Highlight, Kind, Sheet, Styles, add_sheet, set_print, write_title
 from keyacct_xl.reports.columns import column_width, number_format
 from keyacct_xl.reports.page import ROW_PT, column_px
@@ -59,6 +62,7 @@ HEADERS: dict[str, Rendered] = {
     **{k: h for k, h in EVALUATION_HEADERS.items() if k.startswith("key_")},
     **{k: h for k, h in REGISTER_HEADERS.items() if k in ("age_days", "containment", "closure")},
     "closure_due": REGISTER_HEADERS["closure_due"],
+    **{k: h for k, h in SUBMISSION_HEADERS.items() if k != "rep"},
 }
 MONEY_KEYS = ("sales_last_year", "sales_target", "ytd_sales", "ytd_last_year", "ytd_target", "overdue")
 KINDS: dict[str, Kind] = {
@@ -70,6 +74,8 @@ KINDS: dict[str, Kind] = {
     "month": "text",
     **{k: "count" for k in ("buyers", "recent_buyers", "active_customers", "new_customers", "reactivated", "lost")},
     **{k: "count" for k in ("over_limit", "opportunities", "key_customers", "key_visited", "key_overdue")},
+    **{k: "count" for k in ("expected", "on_time", "late", "missing", "days_late")},
+    **{k: "count" for k in ("open_complaints", "recent_complaints")},
 }
 KPI_LABELS: dict[str, Message] = {
     "month_sales": msg("Sales of the month"),
@@ -86,6 +92,7 @@ KPI_LABELS: dict[str, Message] = {
     "key_coverage": msg("VIP/A customers visited this quarter"),
     "open_complaints": msg("Open complaints"),
     "overdue_complaints": msg("Complaints past a deadline"),
+    "missing_reports": msg("Reports not handed in"),
     "risky_customers": msg("Risky customers"),
 }
 COVER_HEADERS = (
@@ -96,6 +103,7 @@ COVER_HEADERS = (
     msg("Same Month Last Year"),
     msg("On Last Year"),
 )
+LATE_REPORTS = msg("Reports missing or late")
 LINK_STYLE = {"font_color": "#0563C1", "underline": 1}
 RISK_COLUMNS = [
     "customer_id",
@@ -107,8 +115,13 @@ RISK_COLUMNS = [
     "sales_change",
     "last_purchase",
     "max_days_overdue",
+    "open_complaints",
+    "recent_complaints",
     "risks",
 ]
+# The reps' reports of the month: each rep's counts, then the reports not handed in or handed in late.
+SUBMISSION_COLUMNS = ["rep", "expected", "on_time", "late", "missing", "on_time_rate"]
+LATE_COLUMNS = ["rep", "form", "instance", "due_date", "handed_in", "days_late", "submission"]
 # The register's columns the pack shows: an open complaint has no closing date, verification or satisfaction yet,
 # and its department and containment dates stay in the register (performance's document).
 REGISTER_ONLY = frozenset(
@@ -154,6 +167,58 @@ def _complaints(register: pd.DataFrame, lang: Lang) -> Sheet:
     frame = deadline_labels(frame, lang)
     mark = Highlight(("containment", "closure"), tuple(late), "alert")
     return _sheet(msg("Open complaints"), frame, lang, highlights=(mark,))
+
+
+def _submissions(pack: GmPack, late_sheet: Message, lang: Lang) -> Sheet:
+    """Each rep's reports due in the month: on time, late, missing; a line under the table says what is missing,
+    or that every report due was handed in."""
+    reps = pack.submissions.reps
+    due, late, missing = (int(reps[k].sum()) for k in ("expected", "late", "missing"))
+    month = str(pack.month)
+    if due == 0:
+        line = tr(lang, "No report was due in {month}.", month=month)
+    elif missing == 0 and late == 0:
+        line = tr(lang, "All {due} reports due in {month} were handed in on time.", due=due, month=month)
+    elif missing == 0:
+        line = tr(
+            lang,
+            "All {due} reports due in {month} were handed in, {late} of them late (listed on the sheet {sheet}).",
+            due=due,
+            month=month,
+            late=late,
+            sheet=late_sheet.render(lang),
+        )
+    else:
+        line = tr(
+            lang,
+            "{missing} of the {due} reports due in {month} were not handed in and {late} came late (listed on the "
+            "sheet {sheet}).",
+            missing=missing,
+            due=due,
+            month=month,
+            late=late,
+            sheet=late_sheet.render(lang),
+        )
+    totals = _money_totals(reps, ("expected", "on_time", "late", "missing"))
+    return _sheet(msg("Reports handed in"), reps[SUBMISSION_COLUMNS], lang, totals=totals, notes=(line,))
+
+
+def _late_reports(pack: GmPack, title: Message, lang: Lang) -> Sheet | None:
+    """The month's reports not handed in or handed in late, by rep and due date (None when there is none)."""
+    detail = pack.submissions.detail
+    shown = detail[detail["submission"].isin(["missing", "late"])]
+    if shown.empty:
+        return None
+    shown = shown.sort_values(["rep", "due_date", "form"], kind="stable")[LATE_COLUMNS]
+    titles = {
+        form: Pair(load_form(form).title.en, load_form(form).title.zh).render(lang) for form in set(shown["form"])
+    }
+    frame = shown.assign(
+        form=shown["form"].map(titles),
+        submission=shown["submission"].map(lambda code: SUBMISSION_LABELS[code].render(lang)),
+    ).reset_index(drop=True)
+    missing = (shown["submission"] == "missing").tolist()
+    return _sheet(title, frame, lang, highlights=(Highlight(("submission",), tuple(missing), "alert"),))
 
 
 def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
@@ -218,8 +283,12 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
         ),
         "visits": _sheet(msg("VIP and A visit coverage"), pack.coverage, lang),
         "complaints": _complaints(pack.complaints, lang),
-        "risky": _sheet(msg("Risky customers"), pack.risky[RISK_COLUMNS], lang),
+        "submissions": _submissions(pack, LATE_REPORTS, lang),
     }
+    late = _late_reports(pack, LATE_REPORTS, lang)
+    if late is not None:
+        found["late_reports"] = late
+    found["risky"] = _sheet(msg("Risky customers"), pack.risky[RISK_COLUMNS], lang)
     if pack.pareto is not None:
         found["abc"] = _sheet(
             msg("ABC classes, 12 months"),

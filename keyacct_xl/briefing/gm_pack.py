@@ -17,7 +17,7 @@ import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
 from keyacct_xl.analytics.analysis import pareto_curve
-from keyacct_xl.analytics.composition import risky_customers
+from keyacct_xl.analytics.composition import open_at, risky_customers
 from keyacct_xl.briefing.months import month_number
 from keyacct_xl.followup.policy import VisitPolicy
 from keyacct_xl.followup.status import customer_status
@@ -248,10 +248,9 @@ def key_visit_coverage(
 
 
 def open_complaints(register: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
-    """The register's complaints received by ``as_of`` and not closed by then (oldest first, as the register)."""
-    received = register["received_date"] <= as_of
-    still_open = register["closed_date"].isna() | (register["closed_date"] > as_of)
-    return register[(received & still_open).to_numpy()].reset_index(drop=True)
+    """The register's complaints received by ``as_of`` and not closed by then (oldest first, as the register); the
+    risky customers' complaint flag counts them by the same rule."""
+    return register[open_at(register, as_of).to_numpy()].reset_index(drop=True)
 
 
 def overdue_complaints(register: pd.DataFrame) -> pd.Series:
@@ -285,10 +284,22 @@ def risky(
     transactions: pd.DataFrame,
     customers: pd.DataFrame,
     ledger: Ledger,
+    complaints: pd.DataFrame,
     *,
     month: pd.Period,
+    complaint_months: int,
     lang: Lang,
 ) -> pd.DataFrame:
-    """Risky customers at the month's end over the rolling year (analytics.composition's flags and reasons)."""
+    """Risky customers at the month's end over the rolling year (analytics.composition's flags and reasons), the
+    Complaints table's open and recent complaints among them."""
     end = month.end_time.normalize()
-    return risky_customers(transactions, customers, ledger, year=month.year, as_of=end, lang=lang)
+    return risky_customers(
+        transactions,
+        customers,
+        ledger,
+        year=month.year,
+        complaints=complaints,
+        as_of=end,
+        complaint_months=complaint_months,
+        lang=lang,
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.analytics.composition import complaint_months
 from keyacct_xl.briefing import gm_pack as gm
 from keyacct_xl.briefing.fact_book import write_fact_sheets
 from keyacct_xl.briefing.fact_sheet import FactSheet, Records, ageing_of, fact_sheet, twelve_month_sales
@@ -28,10 +29,12 @@ from keyacct_xl.master.accounts import ACCOUNT_PLAN_ACTIONS
 from keyacct_xl.master.followthrough import COMPLAINTS
 from keyacct_xl.master.model import Master, empty_frame
 from keyacct_xl.master.plans import SALES_TARGETS
+from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.settings import Settings, setting_int
-from keyacct_xl.master.submissions import QUOTATIONS
+from keyacct_xl.master.submissions import LEDGER, QUOTATIONS
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.performance.complaints import DeadlinePolicy, complaint_register, end_of_day, load_deadline_policy
+from keyacct_xl.performance.reports_check import SubmissionsCheck, run_submissions_check
 from keyacct_xl.performance.reps import evaluation_period
 from keyacct_xl.receivables.master_lines import ledger_transactions, master_ledger
 
@@ -72,6 +75,7 @@ class GmPack:
     funnel: pd.DataFrame
     coverage: pd.DataFrame
     complaints: pd.DataFrame
+    submissions: SubmissionsCheck
     risky: pd.DataFrame
     pareto: gm.Pareto | None
     lost_months: int
@@ -132,28 +136,32 @@ def _kpi(key: str, values: Sequence[float], kind: str, sheet: str) -> dict[str, 
 @dataclass(frozen=True)
 class MonthFigures:
     """What the cover compares month by month and the detail sheets show for the report's month: the company's
-    line of sales, the complaints open at the month's end and the VIP/A visit coverage then."""
+    line of sales, the complaints open at the month's end, the VIP/A visit coverage then and the reports due in the
+    month (the missing-reports check)."""
 
     total: pd.Series
     complaints: pd.DataFrame
     coverage: pd.DataFrame
+    submissions: SubmissionsCheck
 
 
 def _month_figures(
     master: Master,
-    targets: pd.DataFrame,
-    complaints: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
     month: pd.Period,
     *,
     deadlines: DeadlinePolicy,
     visits: VisitPolicy,
 ) -> MonthFigures:
     end = month.end_time.normalize()
-    register = complaint_register(complaints, master.customers, as_of=end_of_day(end), policy=deadlines)
+    register = complaint_register(_table(tables, COMPLAINTS), master.customers, as_of=end_of_day(end), policy=deadlines)
+    # the reps' reports by the submissions command's own check: the same rule, the month as its period
+    reports = {CUSTOMERS.name: master.customers, LEDGER.name: _table(tables, LEDGER)}
     return MonthFigures(
-        total=gm.sales_total(master.transactions, targets, month=month),
+        total=gm.sales_total(master.transactions, _table(tables, SALES_TARGETS), month=month),
         complaints=gm.open_complaints(register, as_of=end_of_day(end)),
         coverage=gm.key_visit_coverage(master.customers, master.visits, as_of=end, policy=visits),
+        submissions=run_submissions_check(reports, master.settings, period=str(month)),
     )
 
 
@@ -198,6 +206,12 @@ def _cover(
                 "count",
                 "complaints",
             ),
+            _kpi(
+                "missing_reports",
+                [float(e.submissions.reps["missing"].sum()) for e in figures],
+                "count",
+                "submissions",
+            ),
             _kpi("risky_customers", [float(len(sections["risky"]))], "count", "risky"),
         ],
         columns=KPI_COLUMNS,
@@ -226,12 +240,17 @@ def run_gm_pack(
     owed = receivables_at(ledger, master.payments, master.customers, ends)
     points = (month, month - 1, month - 12)
     deadlines, visits = load_deadline_policy(), master_policy(master.settings)
-    complaints = _table(tables, COMPLAINTS)
-    figures = [_month_figures(master, targets, complaints, p, deadlines=deadlines, visits=visits) for p in points]
-    sections = {
-        "funnel": gm.funnel(master.opportunities),
-        "risky": gm.risky(tx, master.customers, ledger, month=month, lang=lang),
-    }
+    figures = [_month_figures(master, tables, p, deadlines=deadlines, visits=visits) for p in points]
+    risky = gm.risky(
+        tx,
+        master.customers,
+        ledger,
+        _table(tables, COMPLAINTS),
+        month=month,
+        complaint_months=complaint_months(master.settings),
+        lang=lang,
+    )
+    sections = {"funnel": gm.funnel(master.opportunities), "risky": risky}
     pack = GmPack(
         month=month,
         kpis=_cover(points, figures, trend, owed, sections),
@@ -243,6 +262,7 @@ def run_gm_pack(
         funnel=sections["funnel"],
         coverage=figures[0].coverage,
         complaints=figures[0].complaints,
+        submissions=figures[0].submissions,
         risky=sections["risky"],
         pareto=gm.rolling_year_pareto(tx, month=month),
         lost_months=months_lost,

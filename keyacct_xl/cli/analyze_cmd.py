@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from keyacct_xl.analytics.analysis import analysis_sheets
+from keyacct_xl.analytics.analysis import analysis_sheets, master_complaints
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         master,
         year=args.year,
         lang=args.lang,
+        complaints=master_complaints(master),
         drop_pct=args.drop_pct,
         overdue_days=args.overdue_days,
         silent_days=args.silent_days,

@@ -3,8 +3,8 @@ funnel, the grade table and the credit evaluation, each computed from the master
 city, customer).
 
 ``statistics_rows`` gives a form's header values and table rows; ``keyacct_xl.forms.prefill.prefill`` calls it for
-the forms in ``STATISTICS_FORMS``. The catalogue, the listings and the monthly plans' customer lines are tables a
-master may lack (``statistics_tables`` reads them, empty when absent).
+the forms in ``STATISTICS_FORMS``. The catalogue, the listings, the monthly plans' customer lines and the complaints
+are tables a master may lack (``statistics_tables`` reads them, empty when absent).
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from keyacct_xl.analytics.composition import risky_customers
+from keyacct_xl.analytics.composition import complaint_months, risky_customers
 from keyacct_xl.analytics.metrics import annual_sales
 from keyacct_xl.analytics.products import city_sku_matrix, ka_sales_stats, key_customers, sku_listing_stats
 from keyacct_xl.followup.policy import master_policy
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import FormSpec, choice_key
+from keyacct_xl.master.followthrough import COMPLAINTS
 from keyacct_xl.master.model import Master, empty_frame
 from keyacct_xl.master.products import listings_with_sales, load_optional_tables
 from keyacct_xl.master.schema import LISTINGS, PRODUCTS
@@ -30,7 +31,7 @@ from keyacct_xl.receivables.ledger import Ledger
 from keyacct_xl.receivables.master_lines import master_ledger
 
 PLAN_ACCOUNTS = OWN_TABLES["MonthlyPlanAccounts"]
-STATISTICS_TABLES = (PRODUCTS, LISTINGS, PLAN_ACCOUNTS)
+STATISTICS_TABLES = (PRODUCTS, LISTINGS, PLAN_ACCOUNTS, COMPLAINTS)
 STATISTICS_FORMS = frozenset(
     {
         "ka_sales_stats",
@@ -43,6 +44,7 @@ STATISTICS_FORMS = frozenset(
     }
 )
 NO_TARGET = msg("no monthly target")
+RISK_FLAGS = ("sales_drop", "overdue", "silent", "complaints")  # two or more make a customer's risk high
 TRAILING_YEAR = pd.DateOffset(years=1)
 
 
@@ -60,7 +62,8 @@ class Scope:
 
 
 def statistics_tables(master: Master) -> dict[str, pd.DataFrame]:
-    """Products, Listings and MonthlyPlanAccounts of ``master``'s file by table name; empty without a file."""
+    """Products, Listings, MonthlyPlanAccounts and Complaints of ``master``'s file by table name; empty without a
+    file."""
     if master.path is None or not master.path.exists():
         return {s.name: empty_frame(s) for s in STATISTICS_TABLES}
     return load_optional_tables(master.path, STATISTICS_TABLES)
@@ -181,7 +184,16 @@ def _overdue(ledger: Ledger) -> pd.DataFrame:
 def _risky(spec: FormSpec, master: Master, tables: Mapping[str, pd.DataFrame], scope: Scope) -> tuple[dict, dict]:
     own = _own(master, scope)
     ledger = master_ledger(master, as_of=scope.last)
-    risky = risky_customers(master.transactions, own, ledger, year=scope.last.year, lang=master.lang, as_of=scope.last)
+    risky = risky_customers(
+        master.transactions,
+        own,
+        ledger,
+        year=scope.last.year,
+        complaints=tables[COMPLAINTS.name],
+        complaint_months=complaint_months(master.settings),
+        lang=master.lang,
+        as_of=scope.last,
+    )
     money = _overdue(ledger)
     info = master.customers.set_index(master.customers["customer_id"].astype(str))
     rows = []
@@ -197,7 +209,7 @@ def _risky(spec: FormSpec, master: Master, tables: Mapping[str, pd.DataFrame], s
                 "receivable": _number(money["receivable"].get(cid)),
                 "overdue": _number(money["overdue"].get(cid)),
                 "days_since_order": None if pd.isna(r["days_since_purchase"]) else int(r["days_since_purchase"]),
-                "risk_level": "High" if sum(bool(r[k]) for k in ("sales_drop", "overdue", "silent")) > 1 else "Medium",
+                "risk_level": "High" if sum(bool(r[k]) for k in RISK_FLAGS) > 1 else "Medium",
                 "signs": r["risks"],
                 "owner": _blank(r["rep"]),
             }
