@@ -3,13 +3,14 @@
 A table is written anew from its frame, which holds values only: a cell the user gave a formula (``=O2*2``) or that
 shows an error (``#N/A`` of a VLOOKUP) is read here with its cached value and written back in the row the frame's row
 now has (docs/master.md, "Writing"). Shared formulas are expanded to each cell's own formula, so a row kept without
-its neighbours needs none of them.
+its neighbours needs none of them. A row the save adds gets the formula of each calculated column of the table (the
+table part's ``calculatedColumnFormula``), as Excel fills it into a row it adds.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 from xml.sax.saxutils import escape
@@ -20,6 +21,7 @@ from lxml import etree
 
 from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter
 from keyacct_xl.xlsx.sheetxml import FORMULA, TableRange, sheet_cells
+from keyacct_xl.xlsx.tablepart import ColumnFormula
 from keyacct_xl.xlsx.xmlpart import parse_part, serialize_part
 
 VALUE = f"{{{NS_MAIN}}}v"
@@ -183,10 +185,14 @@ def _formula(
     return text, False
 
 
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def same_value(value: object, kind: str, cell: FormulaCell) -> bool:
     """Whether ``value`` (a frame's, of a column of ``kind``) is the value read from ``cell``: an error reads as
     blank, a cached number as that number (or its text in a text column), a date as its serial number."""
-    missing = value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    missing = _missing(value)
     if cell.kind == "e" or not cell.value:
         return missing or value == ""
     if missing:
@@ -233,6 +239,55 @@ def kept_cells(
             ref = f"{column_letter(col)}{row}"
             out.setdefault(row, {})[col] = cell.moved(row - origin).xml(ref, placed.style, cached=placed.ours)
     return out
+
+
+def calculated_cells(
+    formulas: Mapping[int, ColumnFormula],
+    columns: Sequence[PlacedColumn],
+    new: np.ndarray,
+    first_row: int,
+    first_col: int,
+    data_row: int,
+) -> dict[int, dict[int, str]]:
+    """The cells of new rows in the table's calculated columns: new sheet row -> column -> cell XML.
+
+    ``formulas`` are the calculated columns' formulas by the sheet column they were read from, their A1 references
+    those of ``data_row`` (the table's first data row, as Excel stores them); ``new`` are the positions of the new
+    rows among ``columns``' values, written from sheet row ``first_row`` on. A new row gets the formula, moved to its
+    row as Excel fills it in, without a cached value, where it holds no value in that column: a value the code writes
+    there is data (docs/master.md, "Writing").
+    """
+    out: dict[int, dict[int, str]] = {}
+    for pos, placed in enumerate(columns):
+        if placed.old is None or placed.old not in formulas:
+            continue
+        formula, col = formulas[placed.old], first_col + pos
+        values = placed.values.iloc[new].tolist()
+        rows = [first_row + i for i, value in zip(new.tolist(), values) if _missing(value) or value == ""]
+        texts = _filled(formula.text, f"{column_letter(placed.old)}{data_row}", column_letter(col), rows)
+        for row, text in zip(rows, texts):
+            ref = f"{column_letter(col)}{row}"
+            cell = FormulaCell(text, formula.array, "n", None, None)
+            out.setdefault(row, {})[col] = cell.xml(ref, placed.style, cached=False)
+    return out
+
+
+def _filled(formula: str, origin: str, letter: str, rows: list[int]) -> list[str]:
+    """``formula`` of the cell ``origin`` as filled into column ``letter``'s ``rows``; none when it cannot be read.
+
+    A formula without a relative row reference (structured references such as ``Table[[#This Row],[金额]]``, or
+    absolute ones) reads the same in every row, which one move by a row shows: it is translated once, not per row.
+    """
+    if not rows:
+        return []
+    at = f"{letter}{rows[0]}"
+    first = translated(formula, origin, at)
+    if first is None:
+        return []
+    if translated(first, at, f"{letter}{rows[0] + 1}") == first:
+        return [first] * len(rows)
+    moved = [text for text in (translated(first, at, f"{letter}{row}") for row in rows) if text is not None]
+    return moved if len(moved) == len(rows) else []
 
 
 def _uncached(cell: FormulaCell, placed: PlacedColumn) -> bool:
