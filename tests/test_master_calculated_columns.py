@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -129,11 +130,13 @@ def _parts(path: Path, table: str) -> tuple[bytes, bytes, bytes]:
         return z.read(loc.sheet_part), z.read(loc.table_part), z.read("xl/workbook.xml")
 
 
-def _cells(path: Path, sheet: str, refs: str, rows: range, *, computed: bool = False) -> list[tuple[object, ...]]:
-    """The cells of columns ``refs`` in ``rows``: formulas as openpyxl reads them, or the values LibreOffice
-    computes on opening the file."""
+def _cells(
+    path: Path, sheet: str, columns: Sequence[str], rows: range, *, computed: bool = False
+) -> list[tuple[object, ...]]:
+    """The cells of ``columns`` ("YZ" is Y and Z) in ``rows``: formulas as openpyxl reads them, or the values
+    LibreOffice computes on opening the file."""
     book = openpyxl.load_workbook(path, data_only=computed)[sheet]
-    return [tuple(book[f"{c}{r}"].value for c in refs) for r in rows]
+    return [tuple(book[f"{c}{r}"].value for c in columns) for r in rows]
 
 
 def _schema_errors(shared_schemas: Path, *parts: bytes) -> list[str]:
@@ -197,3 +200,21 @@ def test_sales_lines_a_rewrite_adds_get_the_calculated_columns_formulas(
     master.transactions.loc[1, "product"] = "乙产品"
     save_master(master, path)
     assert _cells(path, SALES, "ILM", range(5, 6)) == [("=H5*0.5", "=H5*2", f"={STRUCTURED}")]
+
+
+def test_a_customer_a_consolidation_adds_to_a_rewritten_customers_table_gets_its_formula(
+    tmp_path: Path, libreoffice
+) -> None:
+    master = _one_customer()
+    master.customers.loc[0, "credit_limit"] = 100.0
+    built = save_master(master, tmp_path / "built.xlsx")
+    path = _calculated(built, tmp_path, libreoffice, "客户档案", "Customers", {"双倍额度": "O{r}*2"})
+    store = load_store(path)
+    customers = store.frames["Customers"]
+    customers.loc[0, "name"] = "甲一"  # a changed customer: the table is written anew
+    new = pd.DataFrame({"customer_id": ["C2"], "name": ["乙"], "credit_limit": [5.0]})
+    store.frames["Customers"] = pd.concat([customers, new], ignore_index=True)
+    save_store(store, ["Customers"], edited=["Customers"])
+    assert _cells(path, "客户档案", ["AG"], range(2, 4)) == [("=O2*2",), ("=O3*2",)]
+    recalculated = libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "again")
+    assert _cells(recalculated, "客户档案", ["AG"], range(2, 4), computed=True) == [(200,), (10,)]
