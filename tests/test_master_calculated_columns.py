@@ -30,6 +30,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.xlsx.ooxml import NS_MAIN
 from keyacct_xl.xlsx.package import locate_tables, open_package
+from keyacct_xl.xlsx.tablepart import ColumnFormula, column_formulas, update_table
 
 SALES = "销售明细"  # Transactions: 金额 (amount) is column H, 成本 (cost) I; the table ends at K
 # The calculated columns as Excel stores them: A1 references those of the first data row (row 2), a reference to the
@@ -218,3 +219,16 @@ def test_a_customer_a_consolidation_adds_to_a_rewritten_customers_table_gets_its
     assert _cells(path, "客户档案", ["AG"], range(2, 4)) == [("=O2*2",), ("=O3*2",)]
     recalculated = libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "again")
     assert _cells(recalculated, "客户档案", ["AG"], range(2, 4), computed=True) == [(200,), (10,)]
+
+
+def test_a_table_part_given_a_new_column_keeps_its_calculated_columns(shared_schemas: Path) -> None:
+    # A save that adds a column to the table (one of the master's the file lacked) rebuilds the column list.
+    table = (
+        f'<table xmlns="{NS_MAIN}" id="1" name="T" displayName="T" ref="A1:B2"><autoFilter ref="A1:B2"/>'
+        '<tableColumns count="2"><tableColumn id="1" name="金额"/><tableColumn id="2" name="两倍">'
+        "<calculatedColumnFormula>T[[#This Row],[金额]]*2</calculatedColumnFormula></tableColumn></tableColumns>"
+        "</table>"
+    ).encode()
+    written = update_table(table, "A1:C3", ["金额", "两倍", "成本"])
+    assert column_formulas(written) == {"两倍": ColumnFormula("T[[#This Row],[金额]]*2", False)}
+    assert _schema_errors(shared_schemas, written) == []

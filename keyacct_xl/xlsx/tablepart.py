@@ -1,4 +1,4 @@
-"""Update an Excel table part (xl/tables/tableN.xml) to a new range and header list."""
+"""Read and update an Excel table part (xl/tables/tableN.xml): its range, header list and calculated columns."""
 
 from __future__ import annotations
 
