@@ -28,6 +28,7 @@ from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.xlsx.keptcells import PlacedColumn, calculated_cells
 from keyacct_xl.xlsx.ooxml import NS_MAIN
 from keyacct_xl.xlsx.package import locate_tables, open_package
 from keyacct_xl.xlsx.tablepart import ColumnFormula, column_formulas, update_table
@@ -232,3 +233,20 @@ def test_a_table_part_given_a_new_column_keeps_its_calculated_columns(shared_sch
     written = update_table(table, "A1:C3", ["金额", "两倍", "成本"])
     assert column_formulas(written) == {"两倍": ColumnFormula("T[[#This Row],[金额]]*2", False)}
     assert _schema_errors(shared_schemas, written) == []
+
+
+def test_a_calculated_column_of_a_table_below_its_sheets_first_rows_is_filled_from_its_first_data_row() -> None:
+    # A table whose header is row 3: Excel stores the column's A1 references as those of row 4; rows 6 and 7 are new,
+    # and the column is filled as one-cell array formulas when Excel marks it an array formula.
+    values = pd.Series([1.0, 2.0, np.nan, np.nan])
+    columns = [
+        PlacedColumn(1, values, "number", 0, True),
+        PlacedColumn(2, pd.Series([np.nan] * 4), "number", 5, False),
+        PlacedColumn(3, pd.Series([np.nan] * 4), "number", 5, False),
+    ]
+    formulas = {2: ColumnFormula("A4*2+$A$4", False), 3: ColumnFormula("SUM(A4:A4*3)", True)}
+    cells = calculated_cells(formulas, columns, np.array([2, 3]), 4, 1, 4)
+    assert cells == {
+        6: {2: '<c r="B6" s="5"><f>A6*2+$A$4</f></c>', 3: '<c r="C6" s="5"><f t="array" ref="C6">SUM(A6:A6*3)</f></c>'},
+        7: {2: '<c r="B7" s="5"><f>A7*2+$A$4</f></c>', 3: '<c r="C7" s="5"><f t="array" ref="C7">SUM(A7:A7*3)</f></c>'},
+    }

@@ -295,9 +295,9 @@ def calculated_cells(
 
     ``formulas`` are the calculated columns' formulas by the sheet column they were read from, their A1 references
     those of ``data_row`` (the table's first data row, as Excel stores them); ``new`` are the positions of the new
-    rows among ``columns``' values, written from sheet row ``first_row`` on. A new row gets the formula, moved to its
-    row as Excel fills it in, without a cached value, where it holds no value in that column: a value the code writes
-    there is data (docs/master.md, "Writing").
+    rows among ``columns``' values, written from sheet row ``first_row`` on. A new row gets the formula, moved down
+    to its row as Excel fills it in (its column references left as they are, as a kept formula's), without a cached
+    value, where it holds no value in that column: a value the code writes there is data (docs/master.md, "Writing").
     """
     out: dict[int, dict[int, str]] = {}
     for pos, placed in enumerate(columns):
@@ -306,29 +306,27 @@ def calculated_cells(
         formula, col = formulas[placed.old], first_col + pos
         values = placed.values.iloc[new].tolist()
         rows = [first_row + i for i, value in zip(new.tolist(), values) if _missing(value) or value == ""]
-        texts = _filled(formula.text, f"{column_letter(placed.old)}{data_row}", column_letter(col), rows)
-        for row, text in zip(rows, texts):
+        for row, text in zip(rows, _filled(formula.text, data_row, rows)):
             ref = f"{column_letter(col)}{row}"
             cell = FormulaCell(text, (1, 1) if formula.array else None, "n", None, None)
             out.setdefault(row, {})[col] = cell.xml(ref, placed.style, cached=False)
     return out
 
 
-def _filled(formula: str, origin: str, letter: str, rows: list[int]) -> list[str]:
-    """``formula`` of the cell ``origin`` as filled into column ``letter``'s ``rows``; none when it cannot be read.
+def _filled(formula: str, data_row: int, rows: list[int]) -> list[str]:
+    """``formula`` of a cell of ``data_row`` as filled down into ``rows``; none when it cannot be read.
 
     A formula without a relative row reference (structured references such as ``Table[[#This Row],[金额]]``, or
     absolute ones) reads the same in every row, which one move by a row shows: it is translated once, not per row.
     """
     if not rows:
         return []
-    at = f"{letter}{rows[0]}"
-    first = translated(formula, origin, at)
+    first = translated(formula, f"A{data_row}", f"A{rows[0]}")
     if first is None:
         return []
-    if translated(first, at, f"{letter}{rows[0] + 1}") == first:
+    if translated(first, f"A{rows[0]}", f"A{rows[0] + 1}") == first:
         return [first] * len(rows)
-    moved = [text for text in (translated(first, at, f"{letter}{row}") for row in rows) if text is not None]
+    moved = [text for text in (translated(first, f"A{rows[0]}", f"A{row}") for row in rows) if text is not None]
     return moved if len(moved) == len(rows) else []
 
 
