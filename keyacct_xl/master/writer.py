@@ -28,6 +28,7 @@ from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.keptcells import (
     WORKBOOK,
     PlacedColumn,
+    calculated_cells,
     calculated_on_load,
     formula_table_cells,
     kept_cells,
@@ -46,10 +47,10 @@ from keyacct_xl.xlsx.package import (
     sheet_parts,
 )
 from keyacct_xl.xlsx.printsetup import A4_PAPER, PageSetup, add_page_setup, add_print_titles, has_page_setup, table_px
-from keyacct_xl.xlsx.sheetdata import CellColumn, refuse_non_finite, splice_sheet
+from keyacct_xl.xlsx.sheetdata import CellColumn, Kept, refuse_non_finite, splice_sheet
 from keyacct_xl.xlsx.sheetxml import SheetLayout, read_layout
 from keyacct_xl.xlsx.styles import STYLES_PART, ensure_formats
-from keyacct_xl.xlsx.tablepart import table_headers, update_table
+from keyacct_xl.xlsx.tablepart import ColumnFormula, column_formulas, table_headers, update_table
 from keyacct_xl.xlsx.xmlpart import PartError, naming_file
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -367,10 +368,11 @@ def _replacements(
                     archive, replacements, schema, columns, sheet_name, frame, headers.get(schema.name, {}), lang
                 )
             _refuse_past_last_row(schema, loc, len(frame))
-            if schema.name in unchanged_rows and _plan_append(
-                archive, replacements, loc, columns, unchanged_rows[schema.name], lang
-            ):
-                continue
+            if schema.name in unchanged_rows:
+                appended, filled = _plan_append(archive, replacements, loc, columns, unchanged_rows[schema.name], lang)
+                kept |= filled
+                if appended:
+                    continue
             ours = [label in schema.keys for label in column_order(frame, schema, headers.get(schema.name, {}))]
             kept |= _plan_rewrite(archive, replacements, loc, columns, lang, origins.get(schema.name), ours)
         if kept:
@@ -417,7 +419,8 @@ def _plan_rewrite(
 ) -> bool:
     """Plan the table's part and its sheet with every row of the table rendered anew; with ``origins`` (the sheet
     row each row was loaded from) the formulas and errors of the rows written again are kept (``ours`` tells the
-    master's own columns from the user's); a sheet without a page setup gets one (``_plan_print``). Whether any is."""
+    master's own columns from the user's) and the rows added since get the calculated columns' formulas; a sheet
+    without a page setup gets one (``_plan_print``). Whether any formula or error is written."""
     header_row, first_col, _, _ = loc.cells()
     last_row = max(header_row + 1, header_row + len(columns[0].values))
     ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
@@ -425,13 +428,7 @@ def _plan_rewrite(
     replacements[loc.table_part] = update_table(table_xml, ref, [c.header for c in columns], loc.table_part)
     sheet_xml = _current(archive, replacements, loc.sheet_part)
     layout = read_layout(sheet_xml, loc.sheet_part, loc.cells())
-    kept = None
-    if origins is not None and may_hold_formulas(sheet_xml):
-        found = formula_table_cells(sheet_xml, loc.sheet_part, loc.cells())
-        old = {h: first_col + i for i, h in enumerate(table_headers(table_xml, loc.table_part))}
-        own = ours or [False] * len(columns)
-        placed = [PlacedColumn(old.get(c.header), c.values, c.kind, c.style, o) for c, o in zip(columns, own)]
-        kept = kept_cells(found, origins, placed, header_row, first_col)
+    kept = None if origins is None else _kept(table_xml, sheet_xml, loc, columns, origins, ours)
     _plan_print(archive, replacements, loc, layout, len(columns), lang)
     replacements[loc.sheet_part] = lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet: (
         splice_sheet(layout, out, cols, row, col, sheet_name=sheet, kept=kept)
@@ -439,28 +436,64 @@ def _plan_rewrite(
     return bool(kept)
 
 
+def _kept(
+    table_xml: bytes,
+    sheet_xml: bytes,
+    loc: TableLocation,
+    columns: list[CellColumn],
+    origins: np.ndarray,
+    ours: list[bool] | None,
+) -> Kept:
+    """The cells a rewrite writes instead of the frame's values: the formulas and errors of the rows written again,
+    and the calculated columns' formulas in the rows added since the load (origin 0), as Excel fills them in."""
+    header_row, first_col, _, _ = loc.cells()
+    old = {h: first_col + i for i, h in enumerate(table_headers(table_xml, loc.table_part))}
+    own = ours or [False] * len(columns)
+    placed = [PlacedColumn(old.get(c.header), c.values, c.kind, c.style, o) for c, o in zip(columns, own)]
+    kept: Kept = {}
+    if may_hold_formulas(sheet_xml):
+        found = formula_table_cells(sheet_xml, loc.sheet_part, loc.cells())
+        kept = kept_cells(found, origins, placed, header_row, first_col)
+    formulas = _by_column(column_formulas(table_xml, loc.table_part), old)
+    new = np.flatnonzero(origins == 0)
+    for row, cells in calculated_cells(formulas, placed, new, header_row + 1, first_col, header_row + 1).items():
+        kept.setdefault(row, {}).update(cells)
+    return kept
+
+
+def _by_column(formulas: Mapping[str, ColumnFormula], columns: Mapping[str, int]) -> dict[int, ColumnFormula]:
+    """The calculated columns' formulas by the sheet column their table column was read from."""
+    return {columns[name]: formula for name, formula in formulas.items() if name in columns}
+
+
 def _plan_append(
     archive: zipfile.ZipFile, replacements: dict, loc: TableLocation, columns: list[CellColumn], kept: int, lang: Lang
-) -> bool:
-    """Plan an append of the rows after ``kept`` when it is exact (see keyacct_xl.xlsx.appendrows); a sheet without
-    a page setup gets one (``_plan_print``)."""
+) -> tuple[bool, bool]:
+    """Plan an append of the rows after ``kept`` when it is exact (see keyacct_xl.xlsx.appendrows): the new rows
+    get the calculated columns' formulas, and a sheet without a page setup gets one (``_plan_print``). Whether it is
+    planned, and whether a formula is written."""
     if loc.sheet_part in replacements or loc.table_part in replacements:
-        return False
+        return False, False
     header_row, first_col, last_row, _ = loc.cells()
     table_xml, sheet_xml = read_part(archive, loc.table_part), read_part(archive, loc.sheet_part)
     headers, found = [c.header for c in columns], table_headers(table_xml, loc.table_part)
     layout = read_layout(sheet_xml, loc.sheet_part, last_row=True)
     widened = widened_header(sheet_xml, layout, loc.ref, kept, found, columns)
     if widened is None and not can_append(layout, loc.ref, kept, found, headers):
-        return False
+        return False, False
     added = [CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style) for c in columns]
-    new_ref = range_ref(header_row, first_col, last_row + len(added[0].values), first_col + len(columns) - 1)
+    count = len(added[0].values)
+    old = {h: first_col + i for i, h in enumerate(found)}
+    placed = [PlacedColumn(old.get(c.header), c.values, c.kind, c.style, False) for c in added]
+    formulas = _by_column(column_formulas(table_xml, loc.table_part), old)
+    filled = calculated_cells(formulas, placed, np.arange(count), last_row + 1, first_col, header_row + 1)
+    new_ref = range_ref(header_row, first_col, last_row + count, first_col + len(columns) - 1)
     replacements[loc.table_part] = update_table(table_xml, new_ref, headers, loc.table_part)
     _plan_print(archive, replacements, loc, layout, len(columns), lang)
     replacements[loc.sheet_part] = lambda out, cols=added, ref=loc.ref: append_rows(
-        sheet_xml, layout, out, cols, ref, widened
+        sheet_xml, layout, out, cols, ref, widened, filled
     )
-    return True
+    return True, bool(filled)
 
 
 def _plan_print(

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from keyacct_xl.xlsx.ooxml import parse_range, range_ref
-from keyacct_xl.xlsx.sheetdata import CellColumn, blank_for_writing, header_row_xml, rows_writer, write_rows
+from keyacct_xl.xlsx.sheetdata import CellColumn, Kept, blank_for_writing, header_row_xml, rows_writer, write_rows
 from keyacct_xl.xlsx.sheetxml import SheetLayout
 
 
@@ -81,11 +81,13 @@ def append_rows(
     columns: Sequence[CellColumn],
     table_ref: str,
     header: tuple[bytes, bytes] | None = None,
+    kept: Kept | None = None,
 ) -> str:
     """Write the sheet with ``columns``' rows added below the table; return the table's new range.
 
     The existing rows (``layout.body`` of ``sheet_xml``) are copied as they are; with ``header`` (from
-    ``widened_header``) the header row at their start is replaced and the table gains the extra columns.
+    ``widened_header``) the header row at their start is replaced and the table gains the extra columns. ``kept``
+    cells (by sheet row: the calculated columns' formulas, keyacct_xl.xlsx.keptcells) replace the new rows' cells.
     """
     assert layout.body is not None  # can_append said so
     header_row, first_col, last_row, last_col = parse_range(table_ref)
@@ -93,7 +95,7 @@ def append_rows(
     count = len(columns[0].values) if columns else 0
     rendered = io.BytesIO()
     # write_rows always starts with a header row; render from the table's last row and drop that one row.
-    write_rows(rows_writer(rendered, layout), columns, last_row, first_col)
+    write_rows(rows_writer(rendered, layout), columns, last_row, first_col, kept=kept)
     added = rendered.getvalue()
     row_end = f"</{layout.prefix}:row>".replace("</:", "</").encode()
     added = added[added.index(row_end) + len(row_end) :]

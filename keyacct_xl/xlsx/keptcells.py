@@ -3,13 +3,14 @@
 A table is written anew from its frame, which holds values only: a cell the user gave a formula (``=O2*2``) or that
 shows an error (``#N/A`` of a VLOOKUP) is read here with its cached value and written back in the row the frame's row
 now has (docs/master.md, "Writing"). Shared formulas are expanded to each cell's own formula, so a row kept without
-its neighbours needs none of them.
+its neighbours needs none of them. A row the save adds gets the formula of each calculated column of the table (the
+table part's ``calculatedColumnFormula``), as Excel fills it into a row it adds.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 from xml.sax.saxutils import escape
@@ -18,8 +19,9 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
-from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter
+from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter, parse_range, split_ref
 from keyacct_xl.xlsx.sheetxml import FORMULA, TableRange, sheet_cells
+from keyacct_xl.xlsx.tablepart import ColumnFormula
 from keyacct_xl.xlsx.xmlpart import parse_part, serialize_part
 
 VALUE = f"{{{NS_MAIN}}}v"
@@ -56,17 +58,18 @@ class FormulaCell:
     the reader read, which the frame's value is compared with)."""
 
     formula: str | None
-    array: bool  # a one-cell array formula (``{=...}``), written back as one
+    array: tuple[int, int] | None  # an array formula's rows and columns, (1, 1) for one cell ({=...}); else None
     kind: str  # the cell's t= ("n" when absent): "e" for an error, "str", "b"
     value: str | None  # the cached value as written, None when the cell has none
     style: str | None
+    metadata: str | None = None  # cm=: Excel 365 marks a dynamic array formula so (metadata.xml is kept as it is)
 
     def moved(self, rows: int) -> FormulaCell:
         """The cell as it reads ``rows`` rows further down (its relative references following), or itself."""
         if rows == 0 or self.formula is None:
             return self
         text = translated(self.formula, "A1000000", f"A{1_000_000 + rows}")
-        return self if text is None else FormulaCell(text, self.array, self.kind, self.value, self.style)
+        return self if text is None else FormulaCell(text, self.array, self.kind, self.value, self.style, self.metadata)
 
     def xml(self, ref: str, style: int, *, cached: bool) -> str:
         """The cell element at ``ref``; the cell's own style when it had one, else ``style``.
@@ -82,9 +85,18 @@ class FormulaCell:
         v = "" if self.value is None else f"<v>{escape(self.value)}</v>"
         if self.formula is None:
             return f'<c r="{ref}" s="{s}"{t}>{v}</c>'
-        array = f' t="array" ref="{ref}"' if self.array else ""
+        array = f' t="array" ref="{_array_range(ref, self.array)}"' if self.array else ""
         f = f"<f{array}>{escape(self.formula)}</f>"
-        return f'<c r="{ref}" s="{s}"{t}>{f}{v}</c>' if cached and v else f'<c r="{ref}" s="{s}">{f}</c>'
+        cm = "" if self.metadata is None else f' cm="{escape(self.metadata)}"'
+        return f'<c r="{ref}" s="{s}"{t}{cm}>{f}{v}</c>' if cached and v else f'<c r="{ref}" s="{s}"{cm}>{f}</c>'
+
+
+def _array_range(ref: str, span: tuple[int, int]) -> str:
+    """The range of an array formula of ``span`` (rows, columns) whose first cell is ``ref``."""
+    if span == (1, 1):
+        return ref
+    row, col = split_ref(ref)
+    return f"{ref}:{column_letter(col + span[1] - 1)}{row + span[0] - 1}"
 
 
 class PlacedColumn(NamedTuple):
@@ -140,11 +152,14 @@ def formula_table_cells(sheet_xml: bytes, part: str, table: TableRange) -> Table
             continue
         text, array = _formula(formula, number, col, shared)
         if formula is not None and text is None:
-            continue  # a data table or a many-cell array: no formula of one cell to keep
+            continue  # a data table: no formula of one cell to keep
+        if array is not None and (number + array[0] - 1 > last_row or col + array[1] - 1 > last_col):
+            continue  # an array reaching out of the table: the table's rows cannot take it along
         if number > header_row and first_col <= col <= last_col:
             value = cell.find(VALUE)
             cached = None if value is None else (value.text or "")
-            found.setdefault(number, {})[col] = FormulaCell(text, array, kind, cached, cell.get("s"))
+            metadata = cell.get("cm") if formula is not None else None
+            found.setdefault(number, {})[col] = FormulaCell(text, array, kind, cached, cell.get("s"), metadata)
     return found
 
 
@@ -161,32 +176,43 @@ def translated(formula: str, origin: str, target: str) -> str | None:
 
 def _formula(
     formula: etree._Element | None, row: int, col: int, shared: dict[str, tuple[str, int, int]]
-) -> tuple[str | None, bool]:
-    """The cell's own formula text and whether it is a one-cell array; (None, False) when it has none to keep."""
+) -> tuple[str | None, tuple[int, int] | None]:
+    """The cell's own formula text and, for an array formula, its rows and columns; (None, None) when it has none to
+    keep."""
     if formula is None:
-        return None, False
+        return None, None
     kind, text = formula.get("t", "normal"), formula.text or ""
     if kind == "shared":
         si = formula.get("si", "")
         if text:
             shared[si] = (text, row, col)
-            return text, False
+            return text, None
         if si not in shared:
-            return None, False
+            return None, None
         source, at_row, at_col = shared[si]
-        return translated(source, f"{column_letter(at_col)}{at_row}", f"{column_letter(col)}{row}"), False
+        return translated(source, f"{column_letter(at_col)}{at_row}", f"{column_letter(col)}{row}"), None
     if kind == "array":
         ref = formula.get("ref", "")
-        return (text, True) if ":" not in ref or len(set(ref.split(":"))) == 1 else (None, False)
+        try:
+            first_row, first_col, last_row, last_col = parse_range(ref)
+        except ValueError:
+            return None, None
+        if (first_row, first_col) != (row, col) or last_row < row or last_col < col:
+            return None, None  # not the array's first cell: a range the file gets wrong
+        return text, (last_row - row + 1, last_col - col + 1)
     if kind == "dataTable":
-        return None, False
-    return text, False
+        return None, None
+    return text, None
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def same_value(value: object, kind: str, cell: FormulaCell) -> bool:
     """Whether ``value`` (a frame's, of a column of ``kind``) is the value read from ``cell``: an error reads as
     blank, a cached number as that number (or its text in a text column), a date as its serial number."""
-    missing = value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    missing = _missing(value)
     if cell.kind == "e" or not cell.value:
         return missing or value == ""
     if missing:
@@ -229,10 +255,79 @@ def kept_cells(
             placed = columns[pos]
             if not (same_value(placed.values.iloc[i], placed.kind, cell) or _uncached(cell, placed)):
                 continue
+            if cell.array not in (None, (1, 1)) and not _moves_whole(cell.array, i, origins, old_col, by_old, columns):
+                continue
             col = first_col + pos
             ref = f"{column_letter(col)}{row}"
             out.setdefault(row, {})[col] = cell.moved(row - origin).xml(ref, placed.style, cached=placed.ours)
     return out
+
+
+def _moves_whole(
+    span: tuple[int, int],
+    i: int,
+    origins: np.ndarray,
+    old_col: int,
+    by_old: Mapping[int, int],
+    columns: Sequence[PlacedColumn],
+) -> bool:
+    """Whether an array formula over several cells (``span`` rows and columns from the frame's row ``i`` and the
+    sheet column ``old_col``) is written whole as it was: its rows written again one under the other, its columns
+    side by side, all of them the user's columns. Else it is left to the values read: a row of it removed or moved
+    apart would cut the array, and a value the code writes in one of the master's own columns would be overwritten
+    by the array's."""
+    rows, cols = span
+    if i + rows > len(origins) or (origins[i : i + rows] != origins[i] + np.arange(rows)).any():
+        return False
+    pos = by_old[old_col]
+    return all(by_old.get(old_col + k) == pos + k and not columns[pos + k].ours for k in range(cols))
+
+
+def calculated_cells(
+    formulas: Mapping[int, ColumnFormula],
+    columns: Sequence[PlacedColumn],
+    new: np.ndarray,
+    first_row: int,
+    first_col: int,
+    data_row: int,
+) -> dict[int, dict[int, str]]:
+    """The cells of new rows in the table's calculated columns: new sheet row -> column -> cell XML.
+
+    ``formulas`` are the calculated columns' formulas by the sheet column they were read from, their A1 references
+    those of ``data_row`` (the table's first data row, as Excel stores them); ``new`` are the positions of the new
+    rows among ``columns``' values, written from sheet row ``first_row`` on. A new row gets the formula, moved down
+    to its row as Excel fills it in (its column references left as they are, as a kept formula's), without a cached
+    value, where it holds no value in that column: a value the code writes there is data (docs/master.md, "Writing").
+    """
+    out: dict[int, dict[int, str]] = {}
+    for pos, placed in enumerate(columns):
+        if placed.old is None or placed.old not in formulas:
+            continue
+        formula, col = formulas[placed.old], first_col + pos
+        values = placed.values.iloc[new].tolist()
+        rows = [first_row + i for i, value in zip(new.tolist(), values) if _missing(value) or value == ""]
+        for row, text in zip(rows, _filled(formula.text, data_row, rows)):
+            ref = f"{column_letter(col)}{row}"
+            cell = FormulaCell(text, (1, 1) if formula.array else None, "n", None, None)
+            out.setdefault(row, {})[col] = cell.xml(ref, placed.style, cached=False)
+    return out
+
+
+def _filled(formula: str, data_row: int, rows: list[int]) -> list[str]:
+    """``formula`` of a cell of ``data_row`` as filled down into ``rows``; none when it cannot be read.
+
+    A formula without a relative row reference (structured references such as ``Table[[#This Row],[金额]]``, or
+    absolute ones) reads the same in every row, which one move by a row shows: it is translated once, not per row.
+    """
+    if not rows:
+        return []
+    first = translated(formula, f"A{data_row}", f"A{rows[0]}")
+    if first is None:
+        return []
+    if translated(first, f"A{rows[0]}", f"A{rows[0] + 1}") == first:
+        return [first] * len(rows)
+    moved = [text for text in (translated(first, f"A{rows[0]}", f"A{row}") for row in rows) if text is not None]
+    return moved if len(moved) == len(rows) else []
 
 
 def _uncached(cell: FormulaCell, placed: PlacedColumn) -> bool:

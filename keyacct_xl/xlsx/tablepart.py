@@ -1,8 +1,9 @@
-"""Update an Excel table part (xl/tables/tableN.xml) to a new range and header list."""
+"""Read and update an Excel table part (xl/tables/tableN.xml): its range, header list and calculated columns."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -14,12 +15,33 @@ TABLE = f"{{{NS_MAIN}}}table"
 _AUTO_FILTER = f"{{{NS_MAIN}}}autoFilter"
 _TABLE_COLUMNS = f"{{{NS_MAIN}}}tableColumns"
 _TABLE_COLUMN = f"{{{NS_MAIN}}}tableColumn"
+_CALCULATED = f"{{{NS_MAIN}}}calculatedColumnFormula"
+
+
+class ColumnFormula(NamedTuple):
+    """A calculated column's formula as the table part holds it (``calculatedColumnFormula``): Excel fills it into
+    each row it adds to the table; its A1 references are those of the table's first data row."""
+
+    text: str
+    array: bool
 
 
 def table_headers(table_xml: bytes, part: str = "table part") -> list[str]:
     """The column names a table part declares, in order."""
     root = parse_part(table_xml, part)
     return [unescape_text(c.get("name", "")) for c in root.iter(_TABLE_COLUMN)]
+
+
+def column_formulas(table_xml: bytes, part: str = "table part") -> dict[str, ColumnFormula]:
+    """The calculated columns' formulas of a table part, by column name."""
+    root = parse_part(table_xml, part)
+    found = {}
+    for column in root.iter(_TABLE_COLUMN):
+        formula = column.find(_CALCULATED)
+        if formula is not None and (formula.text or "").strip():
+            array = formula.get("array") in ("1", "true")
+            found[unescape_text(column.get("name", ""))] = ColumnFormula(formula.text.strip(), array)
+    return found
 
 
 def update_table(table_xml: bytes, ref: str, headers: Sequence[str], part: str = "table part") -> bytes:
