@@ -20,6 +20,8 @@ from keyacct_xl.bridge import (  # noqa: F401
 from keyacct_xl.bridge.registry import ACTIONS, Action, get_action, run_action
 from keyacct_xl.errors import KeyacctError
 from keyacct_xl.i18n import Lang
+from keyacct_xl.messages import tr
+from keyacct_xl.notices import collecting
 
 __all__ = ["ACTIONS", "Action", "get_action", "run_action", "run_from_excel"]
 
@@ -39,11 +41,12 @@ def run_from_excel(name: str) -> None:
     # The master's sheet names tell its language (zh 客户档案, en Customers).
     lang: Lang = "en" if "Customers" in [s.name for s in book.sheets] else "zh"
     bridge = XlwingsBridge(book, lang=lang)
-    try:
-        run_action(name, bridge)
-    except KeyacctError as exc:
-        bridge.fail(exc.message(lang))
-    except Exception:
-        # A bug: xlwings shows its traceback; the status bar must not keep showing the step it died in.
-        bridge.app.status_bar = False
-        raise
+    with collecting() as notices:
+        try:
+            run_action(name, bridge)
+        except KeyacctError as exc:
+            bridge.fail("\n".join([exc.message(lang), *(tr(lang, "note: {notice}", notice=n) for n in notices)]))
+        except Exception:
+            # A bug: xlwings shows its traceback; the status bar must not keep showing the step it died in.
+            bridge.app.status_bar = False
+            raise

@@ -431,3 +431,30 @@ def test_run_from_excel_clears_the_status_bar_when_an_action_breaks(
     with pytest.raises(ZeroDivisionError):  # xlwings shows the traceback of a bug
         run_from_excel("ageing")
     assert ("status", "[2/2] 计算账龄…") in master.app.events and master.app.status_bar is False
+
+
+def test_run_from_excel_alerts_a_failure_with_the_notes_of_what_was_saved_before_it(
+    demo_master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xlwings
+
+    from keyacct_xl.bridge import actions_finance
+    from keyacct_xl.errors import InputError
+    from keyacct_xl.macros import run_from_excel
+    from keyacct_xl.messages import msg
+    from keyacct_xl.notices import notify
+
+    book = tmp_path / "master.xlsx"
+    shutil.copy2(demo_master, book)
+    master = ExcelStandIn(book)
+    master.app.books.active = master
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: master))
+
+    def saved_then_refused(*args: object, **kwargs: object) -> None:
+        notify(msg("{count:,} more", count=3))  # as a save tells what it did
+        raise InputError(msg("no path to save the master to"))
+
+    monkeypatch.setattr(actions_finance, "run_ageing", saved_then_refused)
+    run_from_excel("ageing")
+    kind, text, *_ = master.app.events[-1]
+    assert kind == "alert" and text.splitlines()[-1] == "注意：另 3 个"

@@ -41,6 +41,8 @@ class ActionResult:
     show: Path | None = None
     # A sheet of the master to bring to the front in Excel (settings).
     sheet: str | None = None
+    # What the action did beside its result that the user must hear of (keyacct_xl.notices).
+    notices: tuple[Rendered, ...] = ()
 
     @property
     def zh(self) -> str:
@@ -54,7 +56,8 @@ class ActionResult:
 
     def message(self, lang: Lang) -> str:
         """The summary in ``lang`` followed by the files written."""
-        lines = [self.summary.render(lang), *(str(p) for p in self.outputs)]
+        lines = [self.summary.render(lang), *(tr(lang, "note: {notice}", notice=n) for n in self.notices)]
+        lines += [str(p) for p in self.outputs]
         return "\n".join(lines)
 
 

@@ -6,7 +6,7 @@ Reports go to a ``reports`` folder beside the master unless ``--out`` says other
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +16,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import msg, tr
+from keyacct_xl.notices import collecting, notify
 from keyacct_xl.parsing import ParseError, parse_date
 
 REPORTS_FOLDER = "reports"
@@ -53,7 +54,15 @@ def get_action(name: str) -> Action:
 
 def run_action(name: str, bridge: Bridge, options: ActionOptions | None = None) -> ActionResult:
     """Run one action on ``bridge`` and tell the user the result."""
-    result = get_action(name).run(bridge, options or ActionOptions())
+    try:
+        with collecting() as notices:
+            result = get_action(name).run(bridge, options or ActionOptions())
+    except BaseException:
+        for notice in notices:  # told by whoever runs the action, with its failure
+            notify(notice)
+        raise
+    if notices:
+        result = replace(result, notices=(*result.notices, *notices))
     bridge.finish(result)
     return result
 

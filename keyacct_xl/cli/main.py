@@ -35,6 +35,7 @@ from keyacct_xl.cli import (
 from keyacct_xl.errors import KeyacctError
 from keyacct_xl.i18n import LANGS, Lang
 from keyacct_xl.messages import tr
+from keyacct_xl.notices import collecting
 
 # Each module has register(subparsers, common, lang); later commands add themselves here.
 COMMAND_MODULES = [
@@ -147,7 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(help_language(argv)).parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with collecting() as notices:
+            try:
+                return int(args.func(args) or 0)
+            finally:  # what a save did is told even when a later step failed
+                for notice in notices:
+                    print(tr(args.lang, "note: {notice}", notice=notice), file=sys.stderr)
     except KeyacctError as exc:
         if args.debug:
             raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,18 +17,20 @@ import pandas as pd
 import xlsxwriter
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import atomic_write, master_write_lock
+from keyacct_xl.fileio import atomic_write, backup_path, master_write_lock
 from keyacct_xl.history.spill import rows_below, spill_past_last_row
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master, SheetRows, workbook_rows
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, ColumnKind, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
-from keyacct_xl.messages import Pair, listing, msg, shown, tr
+from keyacct_xl.messages import Message, Pair, listing, msg, shown, tr
+from keyacct_xl.notices import notify
 from keyacct_xl.xlsx.appendrows import append_rows, can_append, widened_header
 from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.keptcells import (
     WORKBOOK,
     PlacedColumn,
+    ReplacedFormula,
     calculated_cells,
     calculated_on_load,
     formula_table_cells,
@@ -201,6 +204,8 @@ def save_master(
         origins=origins,
     )
     _rows_written(master, rows)
+    for spilled in master.spilled:
+        notify(spilled.message())
     master.path = target
     return target
 
@@ -322,15 +327,18 @@ def _write(
 ) -> None:
     # Locked from reading the parts to the rename: the parts not written are copied from the file as it is now.
     # A part that cannot be read or edited is one error naming the file and the part.
+    replaced: list[Replaced] = []
     with master_write_lock(target), naming_file(target):
         source: Path | io.BytesIO = io.BytesIO(skeleton) if skeleton is not None else target
         replacements, drop = _replacements(
-            source, target, frames, lang, headers, add_missing, unchanged_rows or {}, origins or {}
+            source, target, frames, lang, headers, add_missing, unchanged_rows or {}, origins or {}, replaced
         )
         if isinstance(source, io.BytesIO):
             source.seek(0)
         with atomic_write(target, backup=backup) as out:
             rewrite_package(source, out, replacements, drop=drop)
+    for each in replaced:  # told once the save is done: a save that failed replaced nothing
+        notify(each.message(backup_path(target) if backup else None))
 
 
 def _replacements(
@@ -342,6 +350,7 @@ def _replacements(
     add_missing: bool,
     unchanged_rows: Mapping[str, int],
     origins: Mapping[str, np.ndarray],
+    replaced: list[Replaced],
 ) -> tuple[dict, frozenset[str]]:
     with open_package(source) as archive:
         located = locate_tables(archive)
@@ -374,7 +383,7 @@ def _replacements(
                 if appended:
                     continue
             ours = [label in schema.keys for label in column_order(frame, schema, headers.get(schema.name, {}))]
-            kept |= _plan_rewrite(archive, replacements, loc, columns, lang, origins.get(schema.name), ours)
+            kept |= _plan_rewrite(archive, replacements, loc, columns, lang, origins.get(schema.name), ours, replaced)
         if kept:
             replacements[WORKBOOK] = calculated_on_load(_current(archive, replacements, WORKBOOK))
         drop = drop_calc_chain(archive, replacements)
@@ -416,11 +425,13 @@ def _plan_rewrite(
     lang: Lang,
     origins: np.ndarray | None = None,
     ours: list[bool] | None = None,
+    replaced: list[Replaced] | None = None,
 ) -> bool:
     """Plan the table's part and its sheet with every row of the table rendered anew; with ``origins`` (the sheet
     row each row was loaded from) the formulas and errors of the rows written again are kept (``ours`` tells the
-    master's own columns from the user's) and the rows added since get the calculated columns' formulas; a sheet
-    without a page setup gets one (``_plan_print``). Whether any formula or error is written."""
+    master's own columns from the user's; the formulas not kept are added to ``replaced``) and the rows added since
+    get the calculated columns' formulas; a sheet without a page setup gets one (``_plan_print``). Whether any
+    formula or error is written."""
     header_row, first_col, _, _ = loc.cells()
     last_row = max(header_row + 1, header_row + len(columns[0].values))
     ref = range_ref(header_row, first_col, last_row, first_col + len(columns) - 1)
@@ -428,12 +439,59 @@ def _plan_rewrite(
     replacements[loc.table_part] = update_table(table_xml, ref, [c.header for c in columns], loc.table_part)
     sheet_xml = _current(archive, replacements, loc.sheet_part)
     layout = read_layout(sheet_xml, loc.sheet_part, loc.cells())
-    kept = None if origins is None else _kept(table_xml, sheet_xml, loc, columns, origins, ours)
+    kept = None
+    if origins is not None:
+        kept, lost = _kept(table_xml, sheet_xml, loc, columns, origins, ours)
+        if lost and replaced is not None:
+            replaced.append(Replaced(loc.sheet, tuple(lost), tuple(c.header for c in columns)))
     _plan_print(archive, replacements, loc, layout, len(columns), lang)
     replacements[loc.sheet_part] = lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet: (
         splice_sheet(layout, out, cols, row, col, sheet_name=sheet, kept=kept)
     )
     return bool(kept)
+
+
+MAX_NAMED_FORMULAS = 5  # cells a notice names with their formula; the rest are counted
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """The formulas one save did not keep in a table's sheet: the sheet, the cells and the written columns' headers
+    (a cell's column is its position among them)."""
+
+    sheet: str
+    cells: tuple[ReplacedFormula, ...]
+    headers: tuple[str, ...]
+
+    def message(self, backup: Path | None) -> Message:
+        """The notice naming the sheet, the columns and the first cells with their formulas; with ``backup``, the
+        file that still holds them."""
+        columns = listing(dict.fromkeys(self.headers[c.column] for c in self.cells))
+        named = [f"{c.ref} ={_quoted_formula(c.formula)}" for c in self.cells[:MAX_NAMED_FORMULAS]]
+        more = len(self.cells) - len(named)
+        cells = listing(named + ([_more(more)] if more else []))
+        params = {"sheet": self.sheet, "count": len(self.cells), "columns": columns, "cells": cells}
+        if backup is None:
+            return msg(
+                "{sheet}: {count:,} cell(s) of {columns} held a formula and now hold the value the save wrote: {cells}",
+                **params,
+            )
+        return msg(
+            "{sheet}: {count:,} cell(s) of {columns} held a formula and now hold the value the save wrote: {cells}; "
+            "the backup {backup} still holds the formulas",
+            backup=backup.name,
+            **params,
+        )
+
+
+def _quoted_formula(formula: str, most: int = 40) -> str:
+    """A formula as a notice quotes it: cut to ``most`` characters."""
+    return formula if len(formula) <= most else formula[: most - 1] + "…"
+
+
+def _more(count: int) -> Message:
+    """The count of cells a notice does not name."""
+    return msg("{count:,} more", count=count)
 
 
 def _kept(
@@ -443,22 +501,24 @@ def _kept(
     columns: list[CellColumn],
     origins: np.ndarray,
     ours: list[bool] | None,
-) -> Kept:
+) -> tuple[Kept, list[ReplacedFormula]]:
     """The cells a rewrite writes instead of the frame's values: the formulas and errors of the rows written again,
-    and the calculated columns' formulas in the rows added since the load (origin 0), as Excel fills them in."""
+    and the calculated columns' formulas in the rows added since the load (origin 0), as Excel fills them in; and
+    the formulas of the rows written again that it does not keep."""
     header_row, first_col, _, _ = loc.cells()
     old = {h: first_col + i for i, h in enumerate(table_headers(table_xml, loc.table_part))}
     own = ours or [False] * len(columns)
     placed = [PlacedColumn(old.get(c.header), c.values, c.kind, c.style, o) for c, o in zip(columns, own)]
     kept: Kept = {}
+    lost: list[ReplacedFormula] = []
     if may_hold_formulas(sheet_xml):
         found = formula_table_cells(sheet_xml, loc.sheet_part, loc.cells())
-        kept = kept_cells(found, origins, placed, header_row, first_col)
+        kept = kept_cells(found, origins, placed, header_row, first_col, lost)
     formulas = _by_column(column_formulas(table_xml, loc.table_part), old)
     new = np.flatnonzero(origins == 0)
     for row, cells in calculated_cells(formulas, placed, new, header_row + 1, first_col, header_row + 1).items():
         kept.setdefault(row, {}).update(cells)
-    return kept
+    return kept, lost
 
 
 def _by_column(formulas: Mapping[str, ColumnFormula], columns: Mapping[str, int]) -> dict[int, ColumnFormula]:

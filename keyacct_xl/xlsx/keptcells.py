@@ -227,12 +227,21 @@ def same_value(value: object, kind: str, cell: FormulaCell) -> bool:
     return str(value) == cell.value
 
 
+class ReplacedFormula(NamedTuple):
+    """A formula a rewrite does not keep: the written column's position, the cell it is now and the formula."""
+
+    column: int
+    ref: str
+    formula: str
+
+
 def kept_cells(
     found: TableCells,
     origins: np.ndarray,
     columns: Sequence[PlacedColumn],
     header_row: int,
     first_col: int,
+    replaced: list[ReplacedFormula] | None = None,
 ) -> dict[int, dict[int, str]]:
     """The cells to write in place of the frame's values: new sheet row -> column -> cell XML.
 
@@ -240,7 +249,8 @@ def kept_cells(
     written columns in order. A cell is
     kept when its row is still in the frame and the frame's value is the value read from it (the code changed
     neither), or it is a formula in the user's column without a cached value; a row that moved takes its formulas
-    along, their relative references following it.
+    along, their relative references following it. A formula of a row and column written again that is not kept
+    (the frame holds another value, or its array range no longer moves whole) is added to ``replaced``.
     """
     if not found:
         return {}
@@ -252,14 +262,15 @@ def kept_cells(
             pos = by_old.get(old_col)
             if pos is None:
                 continue
-            placed = columns[pos]
-            if not (same_value(placed.values.iloc[i], placed.kind, cell) or _uncached(cell, placed)):
-                continue
-            if cell.array not in (None, (1, 1)) and not _moves_whole(cell.array, i, origins, old_col, by_old, columns):
-                continue
-            col = first_col + pos
+            placed, col = columns[pos], first_col + pos
             ref = f"{column_letter(col)}{row}"
-            out.setdefault(row, {})[col] = cell.moved(row - origin).xml(ref, placed.style, cached=placed.ours)
+            keep = same_value(placed.values.iloc[i], placed.kind, cell) or _uncached(cell, placed)
+            if keep and cell.array not in (None, (1, 1)):
+                keep = _moves_whole(cell.array, i, origins, old_col, by_old, columns)
+            if keep:
+                out.setdefault(row, {})[col] = cell.moved(row - origin).xml(ref, placed.style, cached=placed.ours)
+            elif cell.formula is not None and replaced is not None:
+                replaced.append(ReplacedFormula(pos, ref, cell.formula))
     return out
 
 

@@ -1,0 +1,36 @@
+"""Notices: what a run did beside its result that the person running it must hear of.
+
+A save that moved lines past the worksheet's last row into the history store, or that wrote a value where a cell
+held a formula, did what it had to, but a person must learn of it: nothing is to change in the master unseen. The
+core calls ``notify`` where it happens; the front end running the command (the CLI, a ribbon action) collects the
+notices with ``collecting`` and shows them in its language. A library caller without a collector reads the same
+facts from the result it gets (``Master.spilled``, ``Master.replaced_formulas``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from keyacct_xl.messages import Rendered
+
+_COLLECTED: ContextVar[list[Rendered] | None] = ContextVar("keyacct_notices", default=None)
+
+
+def notify(notice: Rendered) -> None:
+    """Tell the person running the command ``notice``, through the innermost ``collecting``."""
+    collected = _COLLECTED.get()
+    if collected is not None:
+        collected.append(notice)
+
+
+@contextmanager
+def collecting() -> Iterator[list[Rendered]]:
+    """The notices given while the block runs, in order; a notice of an inner block is not also the outer's."""
+    collected: list[Rendered] = []
+    token = _COLLECTED.set(collected)
+    try:
+        yield collected
+    finally:
+        _COLLECTED.reset(token)
