@@ -3,8 +3,8 @@
 A save that moved lines past the worksheet's last row into the history store, or that wrote a value where a cell
 held a formula, did what it had to, but a person must learn of it: nothing is to change in the master unseen. The
 core calls ``notify`` where it happens; the front end running the command (the CLI, a ribbon action) collects the
-notices with ``collecting`` and shows them in its language. A library caller without a collector reads the same
-facts from the result it gets (``Master.spilled``, ``Master.replaced_formulas``).
+notices with ``collecting`` and shows them in its language. Without a collector a notice goes nowhere: a library
+caller finds a spill in ``Master.spilled``, and a replaced formula in the backup the save keeps.
 """
 
 from __future__ import annotations
