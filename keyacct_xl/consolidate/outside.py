@@ -237,7 +237,7 @@ def _more(sheets: tuple[str, ...]) -> Message | str:
     )
 
 
-def _as_shown(value: object) -> str:
+def as_shown(value: object) -> str:
     """A cell's value as a spreadsheet shows it: 42 not 42.0, TRUE not True, a day without its time."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -250,7 +250,7 @@ def outside_issues(file: str, cells: Iterable[CellValue]) -> list[Issue]:
     """One warning per cell holding text outside the form's fields, naming its sheet and cell and quoting it."""
     issues = []
     for cell in cells:
-        text = _as_shown(cell.value)
+        text = as_shown(cell.value)
         quoted = text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
         why = msg(
             "{sheet}!{cell} holds text outside the form's fields, not read into the master: {text}",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
@@ -271,6 +271,20 @@ def formula_cells(sheet_xml: bytes, part: str) -> frozenset[tuple[int, int]]:
     return frozenset(
         (row - 1, col - 1) for row, col, cell in sheet_cells(sheet_xml, part) if cell.find(FORMULA) is not None
     )
+
+
+def cell_formulas(sheet_xml: bytes, part: str, cells: Collection[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The formulas of those of ``cells`` (0-based row, column) that hold one, as written (no ``=``); "" for a cell of
+    a shared formula that only names its group. The part is read down to the last of ``cells``."""
+    if not cells:
+        return {}
+    last = max(row for row, _ in cells) + 1
+    found = {}
+    for row, col, cell in sheet_cells(sheet_xml, part, last):
+        formula = cell.find(FORMULA)
+        if formula is not None and (row - 1, col - 1) in cells:
+            found[(row - 1, col - 1)] = formula.text or ""
+    return found
 
 
 def sheet_cells(sheet_xml: bytes, part: str, last_row: int | None = None) -> Iterator[tuple[int, int, etree._Element]]:
