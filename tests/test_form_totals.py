@@ -131,3 +131,55 @@ def test_a_total_libreoffice_saved_keeps_its_formula_and_one_typed_over_is_repor
     kept, typed = libreoffice([sources / "kept.xlsx", sources / "typed.xlsx"], "xlsx", tmp_path / "lo")
     assert _total_warnings(kept.read_bytes()) == []
     assert [(c, v) for _, c, v, _ in _total_warnings(typed.read_bytes())] == [(total, "5000")]
+
+
+@pytest.mark.libreoffice
+def test_totals_of_forms_saved_as_xls_or_ods_are_read_from_their_formulas(
+    tmp_path: Path, libreoffice: Callable[..., list[Path]]
+) -> None:
+    """A form saved by LibreOffice (or WPS) as .xls or .ods keeps its totals' formulas (a BIFF8 FORMULA record, an
+    ODF table:formula): every consolidated form with totals gives no warning; a number typed over a total and
+    formulas changed before the save (an amount added and scaled, a range cut short) are reported, as the saved file
+    writes them."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    for form_id in TOTALLED:
+        (sources / f"{form_id}.xlsx").write_bytes(load_example(form_id).workbook("zh"))
+    form = _daily()
+    [(total, formula)] = _totals(form, DAILY).items()
+    column = total.rstrip("0123456789")
+    edits = {
+        "typed": 5000,
+        "changed": f"=({formula[1:]}+500)*1.5",
+        "narrowed": f"=SUM({column}12:{column}13,{column}{int(total[len(column) :]) - 1})",
+    }
+    for name, typed in edits.items():
+        (sources / f"{name}.xlsx").write_bytes(_typed(form, {total: typed}, DAILY))
+    lines = "the lines add up to 4,200"
+    expected = {
+        "typed": [
+            (
+                DAILY,
+                total,
+                "5000",
+                f"{DAILY}!{total}: the total was overwritten with the number 5000 ({lines}): not read, the master "
+                "records the lines",
+            )
+        ],
+        **{
+            name: [
+                (
+                    DAILY,
+                    total,
+                    edits[name],
+                    f"{DAILY}!{total}: the total's formula was changed to {edits[name]} (the form's is {formula}; "
+                    f"{lines}): not read, the master records the lines",
+                )
+            ]
+            for name in ("changed", "narrowed")
+        },
+    }
+    for suffix in ("xls", "ods"):
+        saved = libreoffice(sorted(sources.iterdir()), suffix, tmp_path / suffix)
+        found = {path.stem: _total_warnings(path.read_bytes()) for path in saved}
+        assert {name: warnings for name, warnings in found.items() if warnings} == expected, suffix

@@ -16,13 +16,14 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from xml.etree import ElementTree as ET
 
 import python_calamine as calamine
 from lxml import etree
 
+from keyacct_xl.consolidate.cellformulas import formula_reader
 from keyacct_xl.consolidate.headermatch import (
     computed_keys,
     form_content_row,
@@ -39,7 +40,7 @@ from keyacct_xl.consolidate.outside import (
     retyped_scope,
 )
 from keyacct_xl.consolidate.safety import Rejection
-from keyacct_xl.consolidate.totals import Formulas, changed_totals, total_places
+from keyacct_xl.consolidate.totals import changed_totals, total_places
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
 from keyacct_xl.forms.meta import meta_text
@@ -47,8 +48,7 @@ from keyacct_xl.forms.spec import FormSpec, SectionSpec
 from keyacct_xl.messages import Pair, Rendered, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import NS_MAIN, parse_range, split_ref
-from keyacct_xl.xlsx.package import TableLocation, locate_tables, read_parsed, read_part, sheet_parts
-from keyacct_xl.xlsx.sheetxml import cell_formulas
+from keyacct_xl.xlsx.package import TableLocation, locate_tables, read_parsed
 
 MAX_ROWS = 20_000  # per table: a form holds a week or a month of lines, not a data dump
 _MAP_COLUMNS = 4
@@ -243,7 +243,7 @@ def extract(
         form_sheet = form.form_sheet
     shown = (form_sheet, *grid.form_sheet(form_sheet))
     places = total_places(spec, extracted.tables, *shown)
-    extracted.totals = changed_totals(places, form_sheet, shown[1], _formulas(kind, data, package, form_sheet))
+    extracted.totals = changed_totals(places, form_sheet, shown[1], formula_reader(kind, data, package, form_sheet))
     if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
         note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
     return extracted
@@ -257,19 +257,6 @@ def _retyped(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], nam
     scope = retyped_scope(specs[extracted.form_id], extracted, grid.rows(table.sheet))
     note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
     return extracted
-
-
-def _formulas(kind: str, data: bytes, package: zipfile.ZipFile | None, sheet: str) -> Formulas:
-    """How the formulas of some of ``sheet``'s cells are read, for the file's format (calamine gives values only)."""
-    if kind in _LAID_OUT:
-        return None
-
-    def read(cells: Collection[tuple[int, int]]) -> Mapping[tuple[int, int], str]:
-        with nullcontext(package) if package is not None else zipfile.ZipFile(io.BytesIO(data)) as archive:
-            part = sheet_parts(archive).get(sheet)
-            return {} if part is None else cell_formulas(read_part(archive, part), part, cells)
-
-    return read
 
 
 def _meta_version(text: str, form_id: str) -> int:

@@ -10,9 +10,10 @@ land as read. A total that kept the form's formula is the form's, whichever prog
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from keyacct_xl.consolidate.cellformulas import Cell, Formulas
 from keyacct_xl.consolidate.headermatch import form_content_row, form_labels
 from keyacct_xl.consolidate.model import CellValue, ChangedTotal, CheckedRow, Issue, TableRows, texts
 from keyacct_xl.consolidate.outside import as_shown
@@ -24,11 +25,7 @@ from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
 
 TOTAL_LABELS = frozenset(total_label(lang).strip() for lang in FORM_LANGS)
-Cell = tuple[int, int]  # (row, column), 0-based
 Merged = Sequence[tuple[Cell, Cell]]
-# The formulas of those of some cells that hold one (a shared formula's cell that only names its group: ""); None
-# where the file keeps no formulas that can be read.
-Formulas = Callable[[Collection[Cell]], Mapping[Cell, str]] | None
 
 
 @dataclass(frozen=True)
@@ -71,11 +68,11 @@ def changed_totals(
     places: Iterable[TotalPlace], sheet: str, rows: Sequence[Sequence[object]], formulas: Formulas
 ) -> list[ChangedTotal]:
     """The totals of ``places`` that a value was typed over (a text typed there is text outside the fields,
-    consolidate.outside) or whose formula is not the form's; none when the file keeps no formulas."""
+    consolidate.outside) or whose formula is not the form's; none when the file's formulas cannot be read."""
     places = list(places)
-    if formulas is None or not places:
+    held = formulas([p.cell for p in places]) if places else None
+    if held is None:
         return []
-    held = formulas([p.cell for p in places])
     changed = []
     for place in places:
         r, c = place.cell
