@@ -213,7 +213,7 @@ def _computed_under_lines(
     computed = computed_keys(section)
     entered = [c for key, c in table.columns.items() if key not in computed]
     shown = [c for key, c in table.columns.items() if key in computed]
-    cells = set()
+    cells: set[tuple[str, int, int]] = set()
     r = table.rows[-1][0]  # the 0-based index of the row under the last line
     while r < len(rows) and all(c >= len(rows[r]) or is_blank(rows[r][c]) for c in entered):
         cells.update((table.sheet, r, c) for c in shown)
