@@ -23,6 +23,7 @@ from lxml import etree
 from keyacct_xl.xlsx.ooxml import column_letter
 from keyacct_xl.xlsx.package import read_part, sheet_parts
 from keyacct_xl.xlsx.sheetxml import cell_formulas
+from keyacct_xl.xlsx.xmlpart import PartError
 
 Cell = tuple[int, int]  # (row, column), 0-based
 Formulas = Callable[[Collection[Cell]], Mapping[Cell, str] | None]
@@ -46,7 +47,10 @@ def formula_reader(kind: str, data: bytes, package: zipfile.ZipFile | None, shee
                 except (ValueError, etree.XMLSyntaxError):  # a repeat count that is no number: nothing concluded
                     return None
             part = sheet_parts(archive).get(sheet)
-            return None if part is None else cell_formulas(read_part(archive, part), part, cells)
+            try:
+                return None if part is None else cell_formulas(read_part(archive, part), part, cells)
+            except PartError:  # rows out of order, a cell not of its row: calamine read values, nothing concluded
+                return None
 
     return read
 
