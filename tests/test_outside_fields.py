@@ -35,7 +35,7 @@ from keyacct_xl.forms.content import form_content
 from keyacct_xl.forms.generator import FormData, build_form
 from keyacct_xl.forms.layout import FORM_LANGS, FormLang, form_sheet_name, instructions_sheet_name
 from keyacct_xl.forms.meta import FormContext
-from keyacct_xl.forms.spec import load_spec
+from keyacct_xl.forms.spec import FormSpec, load_spec
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 from tests.test_consolidation_reading import edit_workbook
@@ -468,3 +468,94 @@ def test_a_note_right_of_an_empty_field_on_an_xls_or_ods_is_no_value_of_the_fiel
         ("xls/card.xls", beside, "所需产品见附件"),
     ]
     assert all(o.status == "accepted" for o in run.result.outcomes)
+
+
+def _retyped(form: bytes, spec: FormSpec, lang: FormLang) -> bytes:
+    """A workbook without _meta holding what the form and instructions sheets show, as a rep retypes (or pastes the
+    values of) a form into a workbook of their own: no tables, no defined names, no hidden sheets."""
+    source = openpyxl.load_workbook(io.BytesIO(form))
+    book = openpyxl.Workbook()
+    book.active.title = form_sheet_name(spec, lang)
+    for name in (form_sheet_name(spec, lang), instructions_sheet_name(lang)):
+        sheet = book[name] if name in book.sheetnames else book.create_sheet(name)
+        for row in source[name].iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    sheet[cell.coordinate] = cell.value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_retyped_workbook_reports_a_note_beside_its_table_and_its_lines_land(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    """A form retyped by hand (no _meta, recognised by its headers): its title, labels typed with or without their *
+    and colon, headers and notes are the form's; a note beside the table and a remark under it are reported, the
+    supervisor's opinion right of its label is read."""
+    spec = load_form("visit_record")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "十一月第四周"
+    sheet.append(["广州某某润滑油有限公司"])
+    sheet.append([spec.title.zh])
+    sheet.append(["*业务员：", "张三", "期间:", "2026-W48"])
+    sheet.append([])
+    sheet.append(
+        ["回访日期", "*客户编号", "客户名称", "拜访对象", "方式", "回访记录", "客户评价", None, "张三下周休假"]
+    )
+    sheet.append(["2026-11-23", "C001", "华强", "刘总", "电话", "确认订单", "良好"])
+    sheet.append(["2026-11-24", "C002", "永利", "", "面谈", "看新厂房", "一般"])
+    sheet.append([])
+    sheet.append(["说明："])
+    sheet.append([f"1、{spec.notes[0].zh}"])
+    sheet.append(["主管意见", None, "同意"])  # a field's value: right of its label
+    sheet.append([])
+    sheet.append(["以上两家上周漏报，今天补录"])
+    book.save(inbox / "自己做的表.xlsx")
+    run = run_consolidation(inbox, master, lang="zh", report=tmp_path / "report.xlsx", now=NOW)
+    [outcome] = run.result.outcomes
+    assert (outcome.status, outcome.form_id, outcome.rows_added) == ("accepted", "visit_record", 2)
+    assert load_store(master).frame("Visits")["content"].tolist() == ["确认订单", "看新厂房"]
+    assert outcome.header["supervisor_opinion"] == "同意"
+    outside = [r for r in table_rows(run.report, "错误")[1:] if OUTSIDE_ZH in r[5]]
+    assert [(r[0], r[1], r[2], r[4]) for r in outside] == [
+        ("自己做的表.xlsx", "十一月第四周", "I5", "张三下周休假"),
+        ("自己做的表.xlsx", "十一月第四周", "A13", "以上两家上周漏报，今天补录"),
+    ]
+
+
+def test_a_retyped_quotation_in_english_keeps_its_total_and_reports_a_remark() -> None:
+    """The rep's own Total row and the 0 a dragged-down amount formula shows on blank lines are the form's; a remark
+    typed under the form is reported, and the quotation and its line are read."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Quotation"])
+    sheet.append(["Quote no.", "Q9", "Quote date", "2026-11-20", "Customer ID", "C002"])
+    sheet.append(["Product", "Qty", "Unit price", "Amount"])
+    sheet.append(["Gear oil", 2, 100, 200])
+    sheet.append([None, None, None, 0])
+    sheet.append([None, None, "Total", 200])
+    sheet.append([])
+    sheet.append(["Quoted by", "Zhang San"])
+    sheet.append([])
+    sheet.append(["Price valid while stock lasts"])
+    out = io.BytesIO()
+    book.save(out)
+    outcome = _outcome(out.getvalue())
+    assert _outside(outcome) == [("Sheet", "A10")]
+    assert outcome.header["quoted_by"] == "Zhang San"
+    assert [r.values["product"] for r in outcome.rows] == ["Gear oil"]
+
+
+@pytest.mark.parametrize("lang", FORM_LANGS)
+@pytest.mark.parametrize("form_id", sorted(f for f in ROUTES if load_form(f).tables))
+def test_every_form_retyped_gives_no_warning_for_its_own_texts_and_one_for_a_note(form_id: str, lang: FormLang) -> None:
+    """Every consolidated form with a table, in every language, retyped blank (title, labels, headers, totals,
+    notes, the instructions): none of it is typed text; a note typed right of it is."""
+    spec = load_form(form_id)
+    retyped = _retyped(blank_form(form_id, lang=lang), spec, lang)
+    assert _outside(_outcome(retyped)) == []
+    sheet = form_sheet_name(spec, lang)
+    right = f"{get_column_letter(openpyxl.load_workbook(io.BytesIO(retyped))[sheet].max_column + 2)}5"
+    assert _outside(_outcome(_typed(retyped, {right: "附：送样清单"}, sheet))) == [(sheet, right)]

@@ -35,6 +35,12 @@ def form_labels(spec: FormSpec) -> frozenset[str]:
     return frozenset(text_for(t, lang, " ").strip() for t in texts for lang in FORM_LANGS)
 
 
+def form_names(spec: FormSpec) -> frozenset[str]:
+    """Every name a retyped copy may give the form's fields (title, header and table fields), folded as headers are."""
+    fields = (*_title_fields(spec), *spec.header_fields, *(f for t in spec.tables for f in t.fields))
+    return frozenset(n for f in fields for n in _names(f))
+
+
 def _names(field: FieldSpec) -> set[str]:
     label = field.label
     return {normalize_header(n) for n in (field.key, label.zh, label.en, label.zh + label.en)}

@@ -73,6 +73,19 @@ class Extracted:
     tables: dict[str, TableRows]  # by section id
     warnings: list[tuple[str, str]] = field(default_factory=list)
     outside: list[CellValue] = field(default_factory=list)  # cells with text outside the fields (consolidate.outside)
+    totals: list[ChangedTotal] = field(default_factory=list)  # totals typed over or changed (consolidate.totals)
+
+
+@dataclass(frozen=True)
+class ChangedTotal:
+    """A table's total that no longer sums the table's column as the form wrote it: a value typed over the formula
+    (``formula`` ""), or another formula; ``ours`` is the form's formula for the lines as they now stand."""
+
+    section: str
+    key: str
+    cell: CellValue
+    formula: str
+    ours: str
 
 
 @dataclass(frozen=True)

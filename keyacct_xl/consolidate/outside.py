@@ -11,14 +11,16 @@ total counts as the form's where its row shows the totals label.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from keyacct_xl.consolidate.changes import shown
-from keyacct_xl.consolidate.model import CellValue, Extracted, Issue, texts
-from keyacct_xl.forms.content import HELPER_SHEETS, FormContent, form_content
+from keyacct_xl.consolidate.headermatch import computed_keys, form_names
+from keyacct_xl.consolidate.model import CellValue, Extracted, Issue, TableRows, texts
+from keyacct_xl.forms.content import COMPANY_CELL, HELPER_SHEETS, FormContent, form_content, total_label
 from keyacct_xl.forms.layout import FORM_LANGS, FormLang, instructions_sheet_name
-from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.forms.spec import FormSpec, SectionSpec
 from keyacct_xl.messages import Message, listing, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter, split_ref
@@ -43,6 +45,10 @@ class Scope:
     read: ReadCells
     skipped: frozenset[str]
     extent: tuple[int, int] | None = None
+    # How a cell's text is compared with the content's texts and totals labels: as written, or (a retyped copy)
+    # folded, the content's texts folded alike.
+    fold: Callable[[str], str] = str.strip
+    total_labels: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -61,12 +67,10 @@ def _excel_error(value: object) -> bool:
     return isinstance(value, str) and value.startswith("#") and (value.endswith(("!", "?")) or value == "#N/A")
 
 
-def _total_columns(row: list[object], content: FormContent) -> frozenset[int]:
+def _total_columns(row: list[object], scope: Scope) -> frozenset[int]:
     """The columns of ``row`` that hold a table's totals: those the form computes right of its totals label."""
-    labels = [str(v).strip() if isinstance(v, str) else None for v in row]
-    return frozenset(
-        col for label_col, col in content.totals if label_col < len(row) and labels[label_col] == content.total_label
-    )
+    labels = {c for c, v in enumerate(row) if isinstance(v, str) and scope.fold(v) in scope.total_labels}
+    return frozenset(col for label_col, col in scope.content.totals if label_col in labels)
 
 
 def _typed(sheet: str, rows: list[list[object]], scope: Scope) -> Iterator[CellValue]:
@@ -77,14 +81,14 @@ def _typed(sheet: str, rows: list[list[object]], scope: Scope) -> Iterator[CellV
     for r, row in enumerate(rows):
         totals: frozenset[int] | None = None
         for c, value in enumerate(row):
-            if value is None or value == "" or (isinstance(value, str) and value.strip() in content.texts):
+            if value is None or value == "" or (isinstance(value, str) and scope.fold(value) in content.texts):
                 continue
             if is_blank(value) or (sheet, r, c) in read or (form and (r, c) == content.company):
                 continue
             if r <= last_row and c <= last_col:
                 continue  # an older copy: anything within the form's extent may be its own
             if totals is None:
-                totals = _total_columns(row, content)
+                totals = _total_columns(row, scope)
             if c in totals and (not isinstance(value, str) or _excel_error(value)):
                 continue
             yield CellValue(value, sheet, f"{column_letter(c + 1)}{r + 1}")
@@ -138,10 +142,11 @@ def copy_scope(
     if lang is None:
         return None
     content = form_content(spec, lang)
+    labels = frozenset({content.total_label})
     if meta.get("version") == str(spec.version) and meta.get("spec_hash", "") in ("", spec_hash):
-        return Scope(content, sheet, read, HELPER_SHEETS)
+        return Scope(content, sheet, read, HELPER_SHEETS, total_labels=labels)
     skipped = HELPER_SHEETS | {instructions_sheet_name(lang)}
-    return Scope(content, sheet, read, skipped, _extent(content, sheet, read, rows, merged))
+    return Scope(content, sheet, read, skipped, _extent(content, sheet, read, rows, merged), total_labels=labels)
 
 
 def _form_lang(spec: FormSpec, named: str, rows: list[list[object]]) -> FormLang | None:
@@ -172,6 +177,48 @@ def _extent(
             if isinstance(value, str) and value.strip() in content.texts:
                 last_row, last_col = max(last_row, r), max(last_col, c)
     return last_row, last_col
+
+
+def retyped_scope(spec: FormSpec, extracted: Extracted, rows: list[list[object]]) -> Scope:
+    """How a workbook without ``_meta`` (retyped by a rep, recognised by its headers: consolidate.headermatch) is
+    looked at: cell by cell on every sheet, its texts folded as headers are and compared with the form's texts in every
+    language and every name of its fields (a retyped label keeps its words, not its spaces, punctuation or full-width
+    forms); ``rows`` are its table's sheet's. The numbers the rep's own totals row shows under the total
+    columns, and the computed cells of the blank lines under the lines (a formula dragged down shows 0), are the
+    form's too."""
+    [(section_id, table)] = extracted.tables.items()
+    section = spec.section(section_id)
+    shown = [*(t for lang in FORM_LANGS for t in form_content(spec, lang).texts), *form_names(spec)]
+    texts = set(map(_folded, shown))
+    summed = [table.columns[f.key] for f in section.fields if f.total and f.key in table.columns]
+    totals = frozenset((label_col, col) for col in summed for label_col in range(col))
+    content = FormContent(frozenset(texts - {""}), totals, "", COMPANY_CELL)
+    labels = frozenset(_folded(total_label(lang)) for lang in FORM_LANGS)
+    read = read_cells(extracted) | _computed_under_lines(section, table, rows)
+    return Scope(content, table.sheet, read, HELPER_SHEETS, fold=_folded, total_labels=labels)
+
+
+def _folded(text: str) -> str:
+    """A text as a retyped copy's is compared with the form's: full-width forms and case aside, without spaces or
+    punctuation (``1、`` for ``1.``, ``*业务员：`` for ``*业务员``)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if unicodedata.category(ch)[0] not in "PZ")
+
+
+def _computed_under_lines(
+    section: SectionSpec, table: TableRows, rows: list[list[object]]
+) -> set[tuple[str, int, int]]:
+    """The computed cells of the rows right under a retyped table's lines that hold nothing in its entered columns."""
+    if not table.rows:
+        return set()
+    computed = computed_keys(section)
+    entered = [c for key, c in table.columns.items() if key not in computed]
+    shown = [c for key, c in table.columns.items() if key in computed]
+    cells: set[tuple[str, int, int]] = set()
+    r = table.rows[-1][0]  # the 0-based index of the row under the last line
+    while r < len(rows) and all(c >= len(rows[r]) or is_blank(rows[r][c]) for c in entered):
+        cells.update((table.sheet, r, c) for c in shown)
+        r += 1
+    return cells
 
 
 def read_cells(extracted: Extracted) -> set[tuple[str, int, int]]:
@@ -237,7 +284,7 @@ def _more(sheets: tuple[str, ...]) -> Message | str:
     )
 
 
-def _as_shown(value: object) -> str:
+def as_shown(value: object) -> str:
     """A cell's value as a spreadsheet shows it: 42 not 42.0, TRUE not True, a day without its time."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -250,7 +297,7 @@ def outside_issues(file: str, cells: Iterable[CellValue]) -> list[Issue]:
     """One warning per cell holding text outside the form's fields, naming its sheet and cell and quoting it."""
     issues = []
     for cell in cells:
-        text = _as_shown(cell.value)
+        text = as_shown(cell.value)
         quoted = text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
         why = msg(
             "{sheet}!{cell} holds text outside the form's fields, not read into the master: {text}",

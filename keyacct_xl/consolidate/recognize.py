@@ -23,6 +23,7 @@ from xml.etree import ElementTree as ET
 import python_calamine as calamine
 from lxml import etree
 
+from keyacct_xl.consolidate.cellformulas import formula_reader
 from keyacct_xl.consolidate.headermatch import (
     computed_keys,
     form_content_row,
@@ -31,8 +32,15 @@ from keyacct_xl.consolidate.headermatch import (
     read_laid_out,
 )
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
-from keyacct_xl.consolidate.outside import cells_outside_fields, copy_scope, note_outside, read_cells
+from keyacct_xl.consolidate.outside import (
+    cells_outside_fields,
+    copy_scope,
+    note_outside,
+    read_cells,
+    retyped_scope,
+)
 from keyacct_xl.consolidate.safety import Rejection
+from keyacct_xl.consolidate.totals import changed_totals, total_places
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
 from keyacct_xl.forms.meta import meta_text
@@ -178,7 +186,7 @@ def extract(
     book = open_book(data)
     meta = read_meta(book)
     if meta is None:
-        return match_by_headers(book, specs, name)
+        return _retyped(book, specs, name)
     values, field_map = meta
     form_id = values.get("form_id", "")
     if form_id not in specs:
@@ -234,8 +242,20 @@ def extract(
         extracted = Extracted(form_id, version, values, header, tables, warnings)
         form_sheet = form.form_sheet
     shown = (form_sheet, *grid.form_sheet(form_sheet))
+    places = total_places(spec, extracted.tables, *shown)
+    extracted.totals = changed_totals(places, form_sheet, shown[1], formula_reader(kind, data, package, form_sheet))
     if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
         note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
+    return extracted
+
+
+def _retyped(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str) -> Extracted:
+    """A workbook without ``_meta`` read by its headers, with the text typed outside its fields noted."""
+    extracted = match_by_headers(book, specs, name)
+    grid = _Grid(book)
+    [table] = extracted.tables.values()
+    scope = retyped_scope(specs[extracted.form_id], extracted, grid.rows(table.sheet))
+    note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
     return extracted
 
 

@@ -25,6 +25,7 @@ from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearle
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
+from keyacct_xl.consolidate.totals import total_issues
 from keyacct_xl.consolidate.versions import read_as_current
 from keyacct_xl.forms.formula import evaluate
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
@@ -142,6 +143,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
         if table is not None:
             lines = _Reading(outcome, lang, reading.period, key_fields(route, section))
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
+    outcome.issues.extend(total_issues(outcome.name, spec, extracted.totals, outcome.rows))
     check_plan(outcome, extracted, spec, reading.period)
     refusal = check_poor_ratings(outcome, extracted, spec) or _header_without_key(outcome, spec, route)
     review = _identify(outcome, extracted, route)

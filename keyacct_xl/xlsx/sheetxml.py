@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Container, Iterator
 from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
@@ -273,9 +273,26 @@ def formula_cells(sheet_xml: bytes, part: str) -> frozenset[tuple[int, int]]:
     )
 
 
-def sheet_cells(sheet_xml: bytes, part: str, last_row: int | None = None) -> Iterator[tuple[int, int, etree._Element]]:
-    """Each cell of a worksheet part (down to ``last_row``) with its 1-based row and column, streamed row by row:
-    rows and cells without ``r=`` follow the previous one; a row is dropped once its cells were handed out."""
+def cell_formulas(sheet_xml: bytes, part: str, cells: Collection[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The formulas of those of ``cells`` (0-based row, column) that hold one, as written (no ``=``); "" for a cell of
+    a shared formula that only names its group. The part is read down to the last of ``cells``."""
+    if not cells:
+        return {}
+    rows = {row + 1 for row, _ in cells}
+    found = {}
+    for row, col, cell in sheet_cells(sheet_xml, part, max(rows), rows):
+        formula = cell.find(FORMULA)
+        if formula is not None and (row - 1, col - 1) in cells:
+            found[(row - 1, col - 1)] = formula.text or ""
+    return found
+
+
+def sheet_cells(
+    sheet_xml: bytes, part: str, last_row: int | None = None, rows: Container[int] | None = None
+) -> Iterator[tuple[int, int, etree._Element]]:
+    """Each cell of a worksheet part (down to ``last_row``; of the ``rows`` only, when given) with its 1-based row
+    and column, streamed row by row: rows and cells without ``r=`` follow the previous one; a row is dropped once
+    its cells were handed out."""
     context = etree.iterparse(io.BytesIO(sheet_xml), events=("end",), tag=ROW, resolve_entities=False, no_network=True)
     previous = 0
     try:
@@ -284,7 +301,7 @@ def sheet_cells(sheet_xml: bytes, part: str, last_row: int | None = None) -> Ite
             if last_row is not None and previous > last_row:
                 return
             col = 0
-            for cell in row.iterchildren(CELL):
+            for cell in row.iterchildren(CELL) if rows is None or previous in rows else ():
                 ref = cell.get("r")
                 col = col + 1 if ref is None else _cell_column(ref, previous, part)
                 yield previous, col, cell

@@ -1,0 +1,208 @@
+"""The formulas a returned form keeps in a few of its cells, read from the file itself: calamine gives values only.
+
+An ``.xlsx`` keeps a cell's formula as ``<f>`` in its sheet part; an ``.ods`` as the cell's ``table:formula``
+attribute in ``content.xml`` (``of:=SUM([.G12:.G23])``); a legacy ``.xls`` as a FORMULA record of the sheet's BIFF8
+substream, its formula parsed into tokens ([MS-XLS] 2.5.198), which are turned back into text for references, areas,
+numbers, + - * /, parentheses and SUM (what the form's totals and a rep's edit of them are made of); any other
+token leaves the formula's text unknown (""), as a cell of a shared formula in an ``.xlsx`` is. Each reader returns
+None when the file cannot be read this way, so that nothing is concluded from it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import nullcontext
+
+import olefile
+from lxml import etree
+
+from keyacct_xl.xlsx.ooxml import column_letter
+from keyacct_xl.xlsx.package import read_part, sheet_parts
+from keyacct_xl.xlsx.sheetxml import cell_formulas
+from keyacct_xl.xlsx.xmlpart import PartError
+
+Cell = tuple[int, int]  # (row, column), 0-based
+Formulas = Callable[[Collection[Cell]], Mapping[Cell, str] | None]
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_TABLE, _ODS_ROW = f"{{{_TABLE}}}table", f"{{{_TABLE}}}table-row"
+_ODS_CELLS = (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell")
+_ODS_REFERENCE = re.compile(r"\[([^\]]*)\]")  # [.G12:.G23], [$Sheet1.A1]
+
+
+def formula_reader(kind: str, data: bytes, package: zipfile.ZipFile | None, sheet: str) -> Formulas:
+    """How the formulas of some of ``sheet``'s cells are read, for the file's format (``kind`` as screened)."""
+
+    def read(cells: Collection[Cell]) -> Mapping[Cell, str] | None:
+        if kind == "xls":
+            return xls_formulas(data, sheet, cells)
+        with nullcontext(package) if package is not None else zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if kind == "ods":
+                try:
+                    return ods_formulas(archive, sheet, cells)
+                except (ValueError, etree.XMLSyntaxError):  # a repeat count that is no number: nothing concluded
+                    return None
+            part = sheet_parts(archive).get(sheet)
+            try:
+                return None if part is None else cell_formulas(read_part(archive, part), part, cells)
+            except PartError:  # rows out of order, a cell not of its row: calamine read values, nothing concluded
+                return None
+
+    return read
+
+
+def ods_formulas(archive: zipfile.ZipFile, sheet: str, cells: Collection[Cell]) -> dict[Cell, str] | None:
+    """The formulas of those of ``cells`` that hold one on the .ods sheet ``sheet``, in A1 form (``SUM(G12:G23)``);
+    rows and cells repeated (``number-rows-repeated``, ``number-columns-repeated``) count as often as they repeat."""
+    wanted = set(cells)
+    last = max((r for r, _ in wanted), default=-1)
+    found: dict[Cell, str] = {}
+    row, inside, seen = 0, False, False
+    with archive.open("content.xml") as stream:
+        events = etree.iterparse(
+            stream, events=("start", "end"), tag=(_ODS_TABLE, _ODS_ROW), resolve_entities=False, no_network=True
+        )
+        for event, element in events:
+            if element.tag == _ODS_TABLE:
+                if event == "start" and not seen:
+                    inside = seen = element.get(f"{{{_TABLE}}}name") == sheet
+                elif event == "end" and inside:
+                    break
+            elif event == "end" and inside:
+                repeat = int(element.get(f"{{{_TABLE}}}number-rows-repeated", "1"))
+                _ods_row(element, range(row, row + repeat), wanted, found)
+                row += repeat
+                element.clear()
+                if row > last:
+                    break
+    return found if seen else None
+
+
+def _ods_row(element: etree._Element, rows: range, wanted: set[Cell], found: dict[Cell, str]) -> None:
+    """The formulas of the wanted cells of one (repeated) table row."""
+    col = 0
+    for cell in element.iterchildren(*_ODS_CELLS):
+        span = int(cell.get(f"{{{_TABLE}}}number-columns-repeated", "1"))
+        formula = cell.get(f"{{{_TABLE}}}formula")
+        if formula is not None:
+            for r, c in wanted:
+                if r in rows and col <= c < col + span:
+                    found[(r, c)] = _a1(formula)
+        col += span
+
+
+def _a1(formula: str) -> str:
+    """An OpenFormula as a sheet part writes it: ``of:=SUM([.G12:.G13];[.G23])`` as ``SUM(G12:G13,G23)``."""
+    text = formula.partition(":=")[2] if ":=" in formula[:8] else formula.lstrip("=")
+    text = _ODS_REFERENCE.sub(lambda m: ":".join(p.rpartition(".")[2] for p in m[1].split(":")), text)
+    return text.replace(";", ",")  # OpenFormula separates arguments with ; where a sheet part has ,
+
+
+# BIFF8 record types ([MS-XLS] 2.3)
+_BOUNDSHEET, _EOF, _FORMULA = 0x0085, 0x000A, 0x0006
+
+
+def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell, str] | None:
+    """The formulas of those of ``cells`` that hold one on the .xls sheet ``sheet``: each FORMULA record's tokens
+    as text, "" when a token is not one the totals are made of."""
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            stream = ole.openstream("Workbook").read()
+        start = dict(_sheet_offsets(stream)).get(sheet)
+        if start is None:
+            return None
+        wanted, found = set(cells), {}
+        for kind, body in _records(stream, start):
+            if kind == _FORMULA:
+                row, col = struct.unpack_from("<HH", body)
+                if (row, col) in wanted:
+                    (size,) = struct.unpack_from("<H", body, 20)
+                    found[(row, col)] = _biff_formula(body[22 : 22 + size])
+            elif kind == _EOF:
+                break
+        return found
+    # olefile refuses a damaged compound file with OSError or ValueError; a cut record fails to unpack
+    except (OSError, ValueError, IndexError, struct.error):
+        return None
+
+
+def _records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:
+    """The records of a BIFF8 stream from offset ``at``, each as (type, body)."""
+    while at + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, at)
+        yield kind, stream[at + 4 : at + 4 + size]
+        at += 4 + size
+
+
+def _sheet_offsets(stream: bytes) -> list[tuple[str, int]]:
+    """Each sheet's name and the offset of its substream, from the workbook globals' BoundSheet8 records."""
+    sheets = []
+    for kind, body in _records(stream, 0):
+        if kind == _BOUNDSHEET:
+            (offset,) = struct.unpack_from("<I", body)
+            count, wide = body[6], body[7] & 1
+            name = body[8 : 8 + count * (2 if wide else 1)].decode("utf-16-le" if wide else "latin-1")
+            sheets.append((name, offset))
+        elif kind == _EOF:
+            break
+    return sheets
+
+
+_OPERATORS = {0x03: "+", 0x04: "-", 0x05: "*", 0x06: "/"}
+_SUM = 4  # the function number of SUM ([MS-XLS] 2.5.198.17, Ftab)
+
+
+def _biff_formula(tokens: bytes) -> str:
+    """A parsed formula's tokens (reverse Polish) as text, or "" when one is not of the kinds read here."""
+    stack: list[str] = []
+    at = 0
+    try:
+        while at < len(tokens):
+            token, at = tokens[at], at + 1
+            base = token & 0x1F if token >= 0x20 else -1  # a reference's or function's token, whatever its class
+            if token in _OPERATORS:
+                right, left = stack.pop(), stack.pop()
+                stack.append(left + _OPERATORS[token] + right)
+            elif token == 0x15:  # parentheses
+                stack.append(f"({stack.pop()})")
+            elif token == 0x1E:  # integer
+                stack.append(str(struct.unpack_from("<H", tokens, at)[0]))
+                at += 2
+            elif token == 0x1F:  # number
+                value = struct.unpack_from("<d", tokens, at)[0]
+                stack.append(str(int(value)) if value.is_integer() else repr(value))
+                at += 8
+            elif token == 0x19:  # attribute: a sum of one argument, or spacing
+                flags = tokens[at]
+                if flags & 0x10:
+                    stack.append(f"SUM({stack.pop()})")
+                elif not flags & 0x41:
+                    return ""
+                at += 3
+            elif base == 0x04:  # a cell
+                row, col = struct.unpack_from("<HH", tokens, at)
+                stack.append(_ref(row, col))
+                at += 4
+            elif base == 0x05:  # an area
+                first, last, left_col, right_col = struct.unpack_from("<HHHH", tokens, at)
+                stack.append(f"{_ref(first, left_col)}:{_ref(last, right_col)}")
+                at += 8
+            elif base == 0x02 and struct.unpack_from("<H", tokens, at + 1)[0] & 0x7FFF == _SUM:  # SUM(...)
+                count = tokens[at] & 0x7F
+                arguments = [stack.pop() for _ in range(count)][::-1]
+                stack.append(f"SUM({','.join(arguments)})")
+                at += 3
+            else:
+                return ""
+    except (IndexError, struct.error):
+        return ""
+    return stack[0] if len(stack) == 1 else ""
+
+
+def _ref(row: int, col: int) -> str:
+    """A BIFF8 reference's row and column field (its low 14 bits; the high two say relative) as A1."""
+    return f"{column_letter((col & 0x3FFF) + 1)}{row + 1}"

@@ -1,0 +1,139 @@
+"""A table's totals as a returned form holds them: a number typed over a 合计 formula, or a formula not the form's.
+
+The form writes each total as ``=SUM`` over its table's column (keyacct_xl.forms.generator) and consolidation reads
+the lines, never the total. A rep who lifts the protection and types a number over a total (in Excel, WPS or
+LibreOffice) leaves a sheet whose total is not the sum of the lines that land; so does one who edits the formula
+(``=SUM(F12:F15)``, ``=SUM(F12:F18)+500``) or inserts a line between the table and its totals row, which the
+formula does not reach. Each such total is a warning quoting what the sheet holds and the lines' own sum; the lines
+land as read. A total that kept the form's formula is the form's, whichever program saved the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from keyacct_xl.consolidate.cellformulas import Cell, Formulas
+from keyacct_xl.consolidate.headermatch import form_content_row, form_labels
+from keyacct_xl.consolidate.model import CellValue, ChangedTotal, CheckedRow, Issue, TableRows, texts
+from keyacct_xl.consolidate.outside import as_shown
+from keyacct_xl.forms.content import total_label
+from keyacct_xl.forms.layout import FORM_LANGS
+from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.messages import msg
+from keyacct_xl.parsing import is_blank
+from keyacct_xl.xlsx.ooxml import column_letter
+
+TOTAL_LABELS = frozenset(total_label(lang).strip() for lang in FORM_LANGS)
+Merged = Sequence[tuple[Cell, Cell]]
+
+
+@dataclass(frozen=True)
+class TotalPlace:
+    """Where a table's total stands on the form sheet and the formula the form gives it there."""
+
+    section: str
+    key: str
+    cell: Cell
+    ours: str  # without "=", as a sheet part writes it: SUM(F12:F18)
+
+
+def total_places(
+    spec: FormSpec, tables: Mapping[str, TableRows], sheet: str, rows: Sequence[Sequence[object]], merged: Merged
+) -> list[TotalPlace]:
+    """Each total of the form's tables on ``sheet`` (its rows and merged ranges) as read: on the totals row, the first
+    row of the form's own content under the table (lines inserted above it are the table's), summing the table's
+    column from its first line down to the row above."""
+    places = []
+    labels = form_labels(spec)
+    for section in spec.tables:
+        table = tables.get(section.id)
+        summed = [f.key for f in section.fields if f.total and table is not None and f.key in table.columns]
+        if table is None or not summed or not table.area or table.sheet != sheet:
+            continue
+        span = (min(table.columns.values()), max(table.columns.values()))
+        row = form_content_row(rows, table.area.stop - 1, len(rows), span, merged, labels)
+        shown = rows[row][span[0] : span[1] + 1] if row < len(rows) else ()
+        if not any(isinstance(v, str) and v.strip() in TOTAL_LABELS for v in shown):
+            continue  # the totals row was deleted: nothing to compare
+        for key in summed:
+            letter = column_letter(table.columns[key] + 1)
+            places.append(
+                TotalPlace(section.id, key, (row, table.columns[key]), f"SUM({letter}{table.area.start}:{letter}{row})")
+            )
+    return places
+
+
+def changed_totals(
+    places: Iterable[TotalPlace], sheet: str, rows: Sequence[Sequence[object]], formulas: Formulas
+) -> list[ChangedTotal]:
+    """The totals of ``places`` that a value was typed over (a text typed there is text outside the fields,
+    consolidate.outside) or whose formula is not the form's; none when the file's formulas cannot be read."""
+    places = list(places)
+    held = formulas([p.cell for p in places]) if places else None
+    if held is None:
+        return []
+    changed = []
+    for place in places:
+        r, c = place.cell
+        value = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+        ref = f"{column_letter(c + 1)}{r + 1}"
+        if place.cell in held:
+            formula = held[place.cell]
+            if formula and _plain(formula) != place.ours:
+                changed.append(
+                    ChangedTotal(place.section, place.key, CellValue(value, sheet, ref), formula, place.ours)
+                )
+        elif not isinstance(value, str) and not is_blank(value):
+            changed.append(ChangedTotal(place.section, place.key, CellValue(value, sheet, ref), "", place.ours))
+    return changed
+
+
+def _plain(formula: str) -> str:
+    """A formula as compared with the form's: no ``=``, no ``$``, no spaces, upper case."""
+    return formula.strip().lstrip("=").replace("$", "").replace(" ", "").upper()
+
+
+def total_issues(
+    file: str, spec: FormSpec, changed: Iterable[ChangedTotal], lines: Iterable[CheckedRow]
+) -> list[Issue]:
+    """One warning per changed total, naming its cell, quoting what it holds and the sum of the lines that land."""
+    lines = [line for line in lines if line.ok]
+    issues = []
+    for total in changed:
+        field = next(f for f in spec.section(total.section).fields if f.key == total.key)
+        amounts = [line.values.get(total.key) for line in lines if line.section == total.section]
+        lines_sum = _amount(
+            sum(v for v in amounts if isinstance(v, (int, float)) and not isinstance(v, bool)), field.type
+        )
+        sheet, cell = total.cell.sheet, total.cell.ref
+        if total.formula:
+            why = msg(
+                "{sheet}!{cell}: the total's formula was changed to ={formula} (the form's is ={ours}; the lines add "
+                "up to {lines}): not read, the master records the lines",
+                sheet=sheet,
+                cell=cell,
+                formula=total.formula,
+                ours=total.ours,
+                lines=lines_sum,
+            )
+            shown = "=" + total.formula
+        else:
+            shown = as_shown(total.cell.value)
+            why = msg(
+                "{sheet}!{cell}: the total was overwritten with the number {typed} (the lines add up to {lines}): not "
+                "read, the master records the lines",
+                sheet=sheet,
+                cell=cell,
+                typed=shown,
+                lines=lines_sum,
+            )
+        issues.append(Issue(file, total.cell.sheet, total.cell.ref, field.label, shown, *texts(why), "warning"))
+    return issues
+
+
+def _amount(value: float, kind: str) -> str:
+    """A sum as a report shows it: 4,200 or 4,200.50; a percent column's as 100%."""
+    if kind == "percent":
+        return f"{value * 100:,.2f}".rstrip("0").rstrip(".") + "%"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

@@ -1,0 +1,185 @@
+"""A number typed over a form's 合计, or its formula changed, is reported with the lines' own sum (consolidate.totals).
+
+Forms are generated, filled as a rep does (fill_form, openpyxl), the totals typed over or edited with openpyxl and
+consolidated into a master; the report is read back with openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+from reportbook import table_rows
+
+from keyacct_xl.consolidate.examples import load_example
+from keyacct_xl.consolidate.routes import ROUTES
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.usecase import run_consolidation
+from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.layout import FORM_LANGS, FormLang, form_sheet_name
+from tests.test_outside_fields import NOW, _outcome, _typed, master  # noqa: F401  (master: the fixture)
+
+DAILY = form_sheet_name(load_form("daily_report"), "zh")
+HEADER = {"rep": "张三", "fill_date": "2026-11-25", "report_date": "2026-11-25", "region": "华南"}
+LINES = [
+    {"customer_id": "C001", "content": "确认订单", "order_amount": 1850},
+    {"customer_id": "C002", "content": "看新厂房", "order_amount": "2,350"},
+]
+TOTALLED = sorted(form_id for form_id in ROUTES if any(f.total for s in load_form(form_id).tables for f in s.fields))
+
+
+def _totals(data: bytes, sheet: str) -> dict[str, str]:
+    """The form's total cells and their formulas, as openpyxl reads the file."""
+    cells = openpyxl.load_workbook(io.BytesIO(data))[sheet].iter_rows()
+    return {c.coordinate: c.value for row in cells for c in row if str(c.value).startswith("=SUM(")}
+
+
+def _daily() -> bytes:
+    return fill_form(blank_form("daily_report"), header=HEADER, rows={"visits": LINES})
+
+
+def _total_warnings(data: bytes) -> list[tuple[str, str, str, str]]:
+    return [(i.sheet, i.cell, i.value, i.en) for i in _outcome(data).warnings if "total" in i.en]
+
+
+def test_a_number_typed_over_a_total_is_reported_with_the_lines_sum_and_the_lines_land(
+    master: Path,  # noqa: F811  (the fixture imported above)
+    inbox: Path,
+    tmp_path: Path,
+) -> None:
+    form = _daily()
+    [(total, formula)] = _totals(form, DAILY).items()
+    assert formula.startswith("=SUM(G")  # the form's own: the lines' column summed
+    (inbox / "daily.xlsx").write_bytes(_typed(form, {total: 5000}, DAILY))
+    run = run_consolidation(inbox, master, lang="zh", report=tmp_path / "report.xlsx", now=NOW)
+    [outcome] = run.result.outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 2)
+    assert load_store(master).frame("Visits")["order_amount"].tolist() == [1850, 2350]
+    rows = [r for r in table_rows(run.report, "错误")[1:] if "合计" in r[5]]
+    assert rows == [
+        (
+            "daily.xlsx",
+            DAILY,
+            total,
+            "订单金额",
+            "5000",
+            f"{DAILY}!{total} 的合计被改成了数字 5000（明细合计 4,200），未读入；主表按明细记录",
+            "提示",
+        )
+    ]
+    assert [i.en for i in outcome.warnings if i.cell == total] == [
+        f"{DAILY}!{total}: the total was overwritten with the number 5000 (the lines add up to 4,200): not read, "
+        "the master records the lines"
+    ]
+
+
+def test_a_totals_formula_changed_or_narrowed_is_reported_with_the_forms_own() -> None:
+    form = _daily()
+    [(total, formula)] = _totals(form, DAILY).items()
+    first, last = formula[len("=SUM(") : -1].split(":")
+    narrowed = f"=SUM({first}:{first[0]}{int(first[1:]) + 1})"
+    added = formula + "+500"
+    assert _total_warnings(_typed(form, {total: narrowed}, DAILY)) == [
+        (
+            DAILY,
+            total,
+            narrowed,
+            f"{DAILY}!{total}: the total's formula was changed to {narrowed} (the form's is {formula}; the lines add "
+            "up to 4,200): not read, the master records the lines",
+        )
+    ]
+    [(_, _, shown, _)] = _total_warnings(_typed(form, {total: added}, DAILY))
+    assert shown == added
+    # written with $ or in lower case it is still the form's formula
+    absolute = f"=sum(${first[0]}${first[1:]}:${last[0]}${last[1:]})"
+    assert _total_warnings(_typed(form, {total: absolute}, DAILY)) == []
+
+
+@pytest.mark.parametrize("lang", FORM_LANGS)
+@pytest.mark.parametrize("form_id", TOTALLED)
+def test_every_total_typed_over_is_reported_and_a_kept_formula_is_not(form_id: str, lang: FormLang) -> None:
+    """Every consolidated form with totals, blank and filled as its example: its own totals give no warning; a
+    number typed over each gives one warning per total, naming its cell."""
+    sheet = form_sheet_name(load_form(form_id), lang)
+    filled = load_example(form_id).workbook(lang)
+    for unchanged in (blank_form(form_id, lang=lang), filled):
+        assert _total_warnings(unchanged) == []
+    totals = _totals(filled, sheet)
+    assert totals
+    typed = _typed(filled, dict.fromkeys(totals, 12345), sheet)
+    found = _total_warnings(typed)
+    assert [(s, c, v) for s, c, v, _ in found] == [(sheet, cell, "12345") for cell in totals]
+    assert all("overwritten with the number 12345 (the lines add up to " in en for *_, en in found)
+
+
+@pytest.mark.libreoffice
+def test_a_total_libreoffice_saved_keeps_its_formula_and_one_typed_over_is_reported(
+    tmp_path: Path, libreoffice: Callable[..., list[Path]]
+) -> None:
+    """LibreOffice (as WPS) keeps a total's formula when it saves the form as .xlsx: no warning; the number typed
+    over another copy's total before the save is reported from LibreOffice's file."""
+    form = _daily()
+    [(total, _)] = _totals(form, DAILY).items()
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "kept.xlsx").write_bytes(form)
+    (sources / "typed.xlsx").write_bytes(_typed(form, {total: 5000}, DAILY))
+    kept, typed = libreoffice([sources / "kept.xlsx", sources / "typed.xlsx"], "xlsx", tmp_path / "lo")
+    assert _total_warnings(kept.read_bytes()) == []
+    assert [(c, v) for _, c, v, _ in _total_warnings(typed.read_bytes())] == [(total, "5000")]
+
+
+@pytest.mark.libreoffice
+def test_totals_of_forms_saved_as_xls_or_ods_are_read_from_their_formulas(
+    tmp_path: Path, libreoffice: Callable[..., list[Path]]
+) -> None:
+    """A form saved by LibreOffice (or WPS) as .xls or .ods keeps its totals' formulas (a BIFF8 FORMULA record, an
+    ODF table:formula): every consolidated form with totals gives no warning; a number typed over a total and
+    formulas changed before the save (an amount added and scaled, a range cut short) are reported, as the saved file
+    writes them."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    for form_id in TOTALLED:
+        (sources / f"{form_id}.xlsx").write_bytes(load_example(form_id).workbook("zh"))
+    form = _daily()
+    [(total, formula)] = _totals(form, DAILY).items()
+    column = total.rstrip("0123456789")
+    edits = {
+        "typed": 5000,
+        "changed": f"=({formula[1:]}+500)*1.5",
+        "narrowed": f"=SUM({column}12:{column}13,{column}{int(total[len(column) :]) - 1})",
+    }
+    for name, typed in edits.items():
+        (sources / f"{name}.xlsx").write_bytes(_typed(form, {total: typed}, DAILY))
+    lines = "the lines add up to 4,200"
+    expected = {
+        "typed": [
+            (
+                DAILY,
+                total,
+                "5000",
+                f"{DAILY}!{total}: the total was overwritten with the number 5000 ({lines}): not read, the master "
+                "records the lines",
+            )
+        ],
+        **{
+            name: [
+                (
+                    DAILY,
+                    total,
+                    edits[name],
+                    f"{DAILY}!{total}: the total's formula was changed to {edits[name]} (the form's is {formula}; "
+                    f"{lines}): not read, the master records the lines",
+                )
+            ]
+            for name in ("changed", "narrowed")
+        },
+    }
+    for suffix in ("xls", "ods"):
+        saved = libreoffice(sorted(sources.iterdir()), suffix, tmp_path / suffix)
+        found = {path.stem: _total_warnings(path.read_bytes()) for path in saved}
+        assert {name: warnings for name, warnings in found.items() if warnings} == expected, suffix
