@@ -94,6 +94,8 @@ def handed(form: str, period: str, at: str, rep: str, status: str = "已接收")
 
 
 LEDGER_ROWS = [
+    # the first consolidation, in August 2025: the reports due from then on are looked for
+    handed("monthly_plan", "2025-09", "2025-08-22 17:00:00", "张三"),
     # 张三: the weekly plans of W41..W44 on their Mondays, November's monthly plan before 10-25
     *(handed("weekly_plan", f"2026-W{41 + k}", f"2026-10-{5 + 7 * k:02d} 09:00:00", "张三") for k in range(4)),
     handed("monthly_plan", "2026-11", "2026-10-23 17:00:00", "张三"),

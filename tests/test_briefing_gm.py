@@ -322,3 +322,20 @@ def test_a_month_with_every_report_handed_in_says_so(master_path: Path, tmp_path
     assert "All 15 reports due in 2026-10 were handed in on time." in texts
     reps = report_table(out, "Reports handed in").set_index("Sales Rep")
     assert reps["Missing"].tolist() == [0, 0, 0] and reps["On-Time Rate"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_month_before_the_first_consolidation_has_no_missing_reports_to_show(
+    master_path: Path, tmp_path: Path
+) -> None:
+    # The ledger starts in August 2025: July's pack looks for none of July's reports, and says why, instead of
+    # counting every one missing; August's compares with no July figure.
+    july = run_gm_pack(
+        load_master(master_path), load_store(master_path).frames, period="2025-07", out=tmp_path / "gm.xlsx"
+    )
+    assert np.isnan(kpi(july, "missing_reports")[0]) and july.submissions.untracked > 0
+    sheet = openpyxl.load_workbook(july.path)["报表提交"]
+    notes = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "未纳入检查" in c.value]
+    assert notes == [f"2025-08-01 之前应交的 {july.submissions.untracked} 份报表未纳入检查：首次汇总在该月"]
+    august = run_gm_pack(load_master(master_path), load_store(master_path).frames, period="2025-08")
+    value, last_month, _ = kpi(august, "missing_reports")
+    assert value > 0 and np.isnan(last_month)

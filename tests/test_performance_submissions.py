@@ -204,3 +204,38 @@ def test_the_demo_names_its_late_and_missing_submissions(demo_run: tuple[Path, s
     assert set(plans.index[plans["submission"] == "missing"]) == set(check.reps["rep"]) - senders
     visits = check.detail[(check.detail["form"] == "visit_record")]
     assert set(visits["instance"]) == {"2026-W44"} and set(visits["submission"]) == {"missing"}
+
+
+def test_reports_due_before_the_month_of_the_first_consolidation_are_not_looked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The ledger starts on 2026-11-02: October's reports were never collected through consolidation, so none of
+    # them is missing (before, all 56 were: the count a master never consolidated still gives, below).
+    path = hand_master(tmp_path)
+    check = run_submissions_check(load_store(path).frames, settings_from({"rep_forms": FORMS}), period="2026-10")
+    assert check.tracked_from == pd.Timestamp("2026-11-01") and check.untracked == 56
+    assert check.reps["expected"].sum() == 0 and check.detail.empty
+    assert check.summary("en").endswith(
+        "; 56 report(s) due before 2026-11-01 are not looked for: the first consolidation was in that month"
+    )
+    # W44 (10-26..11-01) has every report due before the start; W45's are all looked for.
+    weeks = {
+        week: run_submissions_check(load_store(path).frames, settings_from({"rep_forms": FORMS}), period=week)
+        for week in ("2026-W44", "2026-W45")
+    }
+    assert (weeks["2026-W44"].untracked, len(weeks["2026-W44"].detail)) == (14, 0)
+    assert (weeks["2026-W45"].untracked, len(weeks["2026-W45"].detail)) == (0, 14)
+    out = tmp_path / "october.xlsx"
+    assert main(["submissions", str(path), "--period", "2026-10", "--out", str(out)]) == 0
+    assert "2026-11-01 之前应交的 56 份报表未纳入检查：首次汇总在该月" in capsys.readouterr().out
+    sheet = openpyxl.load_workbook(out)["业务员汇总"]
+    notes = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "2026-11-01 之前应交的 56 份报表未纳入检查：首次汇总在该月" in notes
+
+
+def test_a_master_never_consolidated_looks_for_every_report_due(tmp_path: Path) -> None:
+    path = hand_master(tmp_path)
+    tables = dict(load_store(path).frames)
+    tables[LEDGER.name] = tables[LEDGER.name].iloc[0:0]
+    check = run_submissions_check(tables, settings_from({"rep_forms": FORMS}), period="2026-10")
+    assert check.tracked_from is None and check.untracked == 0 and check.reps["missing"].sum() == 56

@@ -175,7 +175,10 @@ def _submissions(pack: GmPack, late_sheet: Message, lang: Lang) -> Sheet:
     reps = pack.submissions.reps
     due, late, missing = (int(reps[k].sum()) for k in ("expected", "late", "missing"))
     month = str(pack.month)
-    if due == 0:
+    untracked = pack.submissions.untracked_line(lang)
+    if due == 0 and untracked is not None:
+        line = untracked
+    elif due == 0:
         line = tr(lang, "No report was due in {month}.", month=month)
     elif missing == 0 and late == 0:
         line = tr(lang, "All {due} reports due in {month} were handed in on time.", due=due, month=month)
@@ -199,8 +202,9 @@ def _submissions(pack: GmPack, late_sheet: Message, lang: Lang) -> Sheet:
             late=late,
             sheet=late_sheet.render(lang),
         )
+    notes = (line,) if due == 0 or untracked is None else (line, untracked)
     totals = _money_totals(reps, ("expected", "on_time", "late", "missing"))
-    return _sheet(msg("Reports handed in"), reps[SUBMISSION_COLUMNS], lang, totals=totals, notes=(line,))
+    return _sheet(msg("Reports handed in"), reps[SUBMISSION_COLUMNS], lang, totals=totals, notes=notes)
 
 
 def _late_reports(pack: GmPack, title: Message, lang: Lang) -> Sheet | None:

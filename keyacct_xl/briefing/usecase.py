@@ -121,6 +121,14 @@ def gm_report_name(month: pd.Period) -> str:
     return f"gm_pack_{month}.xlsx"
 
 
+def _missing_reports(check: SubmissionsCheck) -> float:
+    """The reports not handed in; NaN for a month before the first consolidation (none was looked for), so the
+    cover compares with no figure rather than with none missing."""
+    if check.untracked and not int(check.reps["expected"].sum()):
+        return np.nan
+    return float(check.reps["missing"].sum())
+
+
 def _kpi(key: str, values: Sequence[float], kind: str, sheet: str) -> dict[str, object]:
     now, last_month, last_year = (*values, np.nan, np.nan)[:3]
     return {
@@ -208,7 +216,7 @@ def _cover(
             ),
             _kpi(
                 "missing_reports",
-                [float(e.submissions.reps["missing"].sum()) for e in figures],
+                [_missing_reports(e.submissions) for e in figures],
                 "count",
                 "submissions",
             ),

@@ -8,7 +8,7 @@ report layer (``keyacct_xl.reports``) gives each sheet its title block, a number
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -69,9 +69,10 @@ def write_document(
     *,
     lang: Lang,
     company: str | None = None,
+    notes: Sequence[str] = (),
 ) -> Path:
-    """Write ``sheets`` (name, frame) to ``.xlsx`` as report sheets with tables named Register1.., or the first one
-    to ``.csv``."""
+    """Write ``sheets`` (name, frame) to ``.xlsx`` as report sheets with tables named Register1.. (``notes``: lines
+    under the first sheet's table), or the first one to ``.csv``."""
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         first = sheets[0][1]
@@ -80,10 +81,11 @@ def write_document(
     with workbook(path, title) as book:
         styles = Styles(book)
         for number, (name, frame) in enumerate(sheets, start=1):
+            sheet = report_sheet(name, frame, labels, lang)
             add_sheet(
                 book,
                 styles,
-                report_sheet(name, frame, labels, lang),
+                replace(sheet, notes=tuple(notes)) if number == 1 else sheet,
                 heading=heading,
                 lang=lang,
                 table_name=f"Register{number}",

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.consolidate.periods import parse_period
@@ -33,6 +34,7 @@ from keyacct_xl.performance.submissions import (
     load_submission_calendar,
     rep_submissions,
     submission_status,
+    tracked_from,
 )
 
 HEADERS: dict[str, Message] = {
@@ -63,15 +65,28 @@ class SubmissionsCheck:
     detail: pd.DataFrame
     reps: pd.DataFrame
     path: Path | None = None
+    tracked_from: pd.Timestamp | None = None  # the first day of the month of the first consolidation (tracked_from)
+    untracked: int = 0  # the period's reports due before it: not looked for
+
+    def untracked_line(self, lang: Lang) -> str | None:
+        """What the check did not look for, and why; None when it looked for every report due."""
+        if not self.untracked or self.tracked_from is None:
+            return None
+        return tr(
+            lang,
+            "{count:,} report(s) due before {first} are not looked for: the first consolidation was in that month",
+            count=self.untracked,
+            first=self.tracked_from.strftime("%Y-%m-%d"),
+        )
 
     def missing(self) -> dict[str, int]:
         """Missing submissions per rep, every rep listed."""
         return {str(r): int(n) for r, n in zip(self.reps["rep"], self.reps["missing"], strict=True)}
 
     def summary(self, lang: Lang) -> str:
-        """One line: the period, reps, submissions due, on time, late, missing."""
+        """One line: the period, reps, submissions due, on time, late, missing; and what was not looked for."""
         r = self.reps
-        return tr(
+        line = tr(
             lang,
             "submissions {period} as of {as_of}: {reps} reps, {due} due, {on_time} on time, {late} "
             "late, {missing} missing",
@@ -83,6 +98,8 @@ class SubmissionsCheck:
             late=int(r["late"].sum()),
             missing=int(r["missing"].sum()),
         )
+        untracked = self.untracked_line(lang)
+        return line if untracked is None else tr(lang, "{summary}; {untracked}", summary=line, untracked=untracked)
 
     def report_line(self, lang: Lang) -> str:
         """The summary and the report's path, as the CLI and the demo print it."""
@@ -125,8 +142,12 @@ def run_submissions_check(
             raise InputError(msg("unknown rep {rep!r}; reps of the customers: {reps}", rep=rep, reps=", ".join(reps)))
         reps = [rep]
     expected = expected_submissions(reps, forms, rules, first=span.first, last=span.last)
-    detail = submission_status(expected, handed_in(tables[LEDGER.name], rules, forms), as_of=when)
-    check = SubmissionsCheck(span.text, when, rules, detail, rep_submissions(detail, reps))
+    start = tracked_from(tables[LEDGER.name])
+    before = (expected["due_date"] < start).to_numpy(dtype=bool) if start is not None else np.zeros(len(expected), bool)
+    detail = submission_status(expected[~before], handed_in(tables[LEDGER.name], rules, forms), as_of=when)
+    check = SubmissionsCheck(
+        span.text, when, rules, detail, rep_submissions(detail, reps), tracked_from=start, untracked=int(before.sum())
+    )
     path = out or (out_dir / submissions_report_name(span.text) if out_dir is not None else None)
     if path is None:
         return check
@@ -138,4 +159,8 @@ def run_submissions_check(
         (tr(lang, "Submissions"), detail),
         (tr(lang, "Not handed in"), detail[detail["submission"] == "missing"]),
     ]
-    return replace(check, path=write_document(path, title, sheets, labels, lang=lang, company=settings.company_name))
+    untracked = check.untracked_line(lang)
+    written = write_document(
+        path, title, sheets, labels, lang=lang, company=settings.company_name, notes=(untracked,) if untracked else ()
+    )
+    return replace(check, path=written)

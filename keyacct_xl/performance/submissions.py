@@ -180,6 +180,14 @@ def handed_in(ledger: pd.DataFrame, calendar: SubmissionCalendar, forms: Sequenc
     return out.drop_duplicates(["rep", "form", "instance"]).reset_index(drop=True)
 
 
+def tracked_from(ledger: pd.DataFrame) -> pd.Timestamp | None:
+    """The first day of the month of the first consolidation the ledger records: reports are collected through
+    consolidation from that month on, so one due before it is not looked for (a company that starts using the
+    product in November has no October reports to miss). None before any consolidation."""
+    first = pd.to_datetime(ledger["consolidated_at"], errors="coerce").min()
+    return None if pd.isna(first) else pd.Timestamp(first.year, first.month, 1)
+
+
 def submission_status(expected: pd.DataFrame, came: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
     """Each expected submission (DETAIL_COLUMNS) with what came: on_time (by the due day), late (after it, with
     the days), missing (nothing, and the due day is over at ``as_of``) or pending (nothing yet, not yet due)."""
