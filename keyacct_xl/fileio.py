@@ -10,14 +10,17 @@ import os
 import re
 import secrets
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from filelock import FileLock, Timeout
+from lxml import etree
 
 from keyacct_xl.errors import InputError, MasterLockedError
 from keyacct_xl.messages import msg
+from keyacct_xl.xlsx.book import FIXED_CREATED, OUTPUT_AUTHOR
 
 LOCK_WAIT_SECONDS = 30.0
 LOCK_WAIT_VARIABLE = "KEYACCT_XL_LOCK_WAIT"  # seconds a second writer waits for the lock (tests, slow shares)
@@ -237,13 +240,36 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
 def write_replacing(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically; a different file it replaces is kept as its backup (``name.bak.xlsx``).
 
-    A report, form or review someone opened and typed into is then never lost to a second run; a file equal to
-    ``data`` (the same run again) is replaced without a backup, so an edited file's backup outlives reruns.
+    A report, form or review someone opened and typed into is then never lost to a second run. A file equal to
+    ``data`` (the same run again), and a workbook as an earlier run wrote it (``untouched_output``: nobody saved it
+    since), are replaced without a backup, so the backup of an edited file outlives any number of reruns.
     """
     path = Path(path)
-    with atomic_write(path, backup=path.exists() and not _holds(path, data)) as out:
+    with atomic_write(path, backup=path.exists() and not _holds(path, data) and not untouched_output(path)) as out:
         out.write(data)
     return path
+
+
+_CORE = "docProps/core.xml"
+_MAX_CORE_BYTES = 64 * 1024  # a document's properties part; a larger one is no workbook of ours
+_DC = "http://purl.org/dc/elements/1.1/"
+_DCTERMS = "http://purl.org/dc/terms/"
+
+
+def untouched_output(path: Path) -> bool:
+    """Whether ``path`` is a workbook keyacct-xl wrote that no program saved since: its document properties still
+    name keyacct-xl as author and carry the fixed time every output is written with (``xlsx.book``). Excel, WPS,
+    LibreOffice and openpyxl set the time of the save, so a workbook someone typed into and saved is not one."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if archive.getinfo(_CORE).file_size > _MAX_CORE_BYTES:
+                return False
+            root = etree.fromstring(archive.read(_CORE), etree.XMLParser(resolve_entities=False, no_network=True))
+    except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, ValueError):
+        return False
+    creator = root.findtext(f"{{{_DC}}}creator")
+    modified = root.findtext(f"{{{_DCTERMS}}}modified")
+    return creator == OUTPUT_AUTHOR and modified == FIXED_CREATED.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _holds(path: Path, data: bytes) -> bool:
