@@ -7,8 +7,10 @@ Both sides start from frames in memory with the master reader's dtypes (reading 
 reader's cost, measured elsewhere) and are timed in the same run, best of three. The baseline sums the year's sales
 per rep (``transactions.groupby("rep")["amount"].sum()``); ``run_rep_evaluation`` computes every KPI of the year
 2026: sales and the year before (two years of lines), targets (200 reps × 12 months), margin, collection (300,000
-payments), new customers, visits (500,000), VIP/A coverage, the complaint register (10,000 complaints), the reports
-due (the default rep_forms against a 50,000-file ledger) and the supervisor's scores. The script asserts that the
+payments), new customers, visits (500,000), VIP/A coverage, the complaint register (10,000 complaints) and the
+complaints due closed in time, the reports due (the default rep_forms against a 50,000-file ledger), the
+receivables' ageing at the year's end and the year before's end (two ledgers of the two years' lines), the planned
+visits done (100,000 weekly plan lines against the visits) and the supervisor's scores. The script asserts that the
 two agree on each rep's sales.
 """
 
@@ -30,13 +32,14 @@ from keyacct_xl.performance.evaluation import run_rep_evaluation
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import customer_ids, rep_names, typed  # (the frames the other benchmarks build alike)
 
-CUSTOMERS_N, SALES_N, PAYMENTS_N, VISITS_N, COMPLAINTS_N, LEDGER_N, REPS = (
+CUSTOMERS_N, SALES_N, PAYMENTS_N, VISITS_N, COMPLAINTS_N, LEDGER_N, PLANS_N, REPS = (
     20_000,
     1_000_000,
     300_000,
     500_000,
     10_000,
     50_000,
+    100_000,
     200,
 )
 START, SEED = pd.Timestamp("2025-01-01"), 2026
@@ -61,6 +64,7 @@ def build(seed: int = SEED) -> tuple[Master, dict[str, pd.DataFrame]]:
                 "name": ids,
                 "rep": owner,
                 "first_trade_date": _days(rng, CUSTOMERS_N, 2000) - pd.Timedelta(days=1200),
+                "payment_terms_days": rng.choice(np.array([0, 30, 60]), CUSTOMERS_N),
                 "grade": rng.choice(
                     np.array(["VIP", "A", "B", "C"], dtype=object), CUSTOMERS_N, p=(0.02, 0.08, 0.3, 0.6)
                 ),
@@ -131,6 +135,17 @@ def build(seed: int = SEED) -> tuple[Master, dict[str, pd.DataFrame]]:
     tables["RepEvaluations"] = typed(
         TABLES["RepEvaluations"],
         pd.DataFrame([{"rep": r, "period": "2026-06", "total_score": 80.0, "rating": "良好"} for r in reps]),
+    )
+    planned = rng.integers(0, CUSTOMERS_N, PLANS_N)
+    tables["WeeklyPlans"] = typed(
+        TABLES["WeeklyPlans"],
+        pd.DataFrame(
+            {
+                "date": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 365, PLANS_N), unit="D"),
+                "customer_id": ids[planned],
+                "rep": owner[planned],
+            }
+        ),
     )
     day = pd.Series(_days(rng, LEDGER_N))
     iso = day.dt.isocalendar()

@@ -1,6 +1,7 @@
 """Rep evaluation from the data on a hand-built master written to disk: every KPI of a month, a quarter and a year
-against a hand computation, a rep without a target shown as "no target" (never 0 %), the KPIs as a zh document,
-and a bad period."""
+against a hand computation (the overdue money and its change, complaints due closed in time and planned visits done
+among them), a rep without a target shown as "no target" (never 0 %), a rep without a complaint left out of that
+KPI, lower-is-better bands, the KPIs as a zh document, and a bad period."""
 
 from __future__ import annotations
 
@@ -35,14 +36,34 @@ def _frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
 
 
 def hand_master(tmp_path: Path) -> Path:
-    """张三 and 李四 have targets for October 2026, 王五 has none; every figure below is counted from these rows."""
+    """张三 and 李四 have targets for October 2026, 王五 has none; every figure below is counted from these rows.
+
+    Receivables at 2026-10-31 (K1 pays 30 days after the invoice, K3 10 days, the others on the day): K1 owes S4's
+    100 left after P1 (due 2025-11-09: overdue) and S1's 1,000 (due 11-02: not yet); K2's S2 was paid by P3's
+    credit; K3 owes 1,000 of S3 (due 10-25: overdue); K4 owes S6's 400, due that very day (not yet overdue). At
+    2026-09-30: K1 owed S4's 800, overdue, and nobody else anything.
+    """
     master = Master.empty(settings=settings_from({"rep_forms": "weekly_plan"}))
     master.customers = _frame(
         CUSTOMERS,
         [
-            {"customer_id": "K1", "name": "甲", "rep": "张三", "grade": "VIP", "first_trade_date": d("2026-10-05")},
+            {
+                "customer_id": "K1",
+                "name": "甲",
+                "rep": "张三",
+                "grade": "VIP",
+                "first_trade_date": d("2026-10-05"),
+                "payment_terms_days": 30,
+            },
             {"customer_id": "K2", "name": "乙", "rep": "张三", "grade": "B", "first_trade_date": d("2025-01-01")},
-            {"customer_id": "K3", "name": "丙", "rep": "李四", "grade": "A", "first_trade_date": d("2024-03-01")},
+            {
+                "customer_id": "K3",
+                "name": "丙",
+                "rep": "李四",
+                "grade": "A",
+                "first_trade_date": d("2024-03-01"),
+                "payment_terms_days": 10,
+            },
             {"customer_id": "K4", "name": "丁", "rep": "王五", "grade": "C", "first_trade_date": d("2024-03-01")},
         ],
     )
@@ -115,6 +136,40 @@ def hand_master(tmp_path: Path) -> Path:
                     },
                     {"complaint_no": "T2", "received_date": d("2026-10-28"), "customer_id": "K3"},
                     {"complaint_no": "T3", "received_date": d("2026-09-01"), "customer_id": "K1"},
+                    # received before the National Day holiday, due 10-20 (docs/performance.md), closed two days late
+                    {
+                        "complaint_no": "T4",
+                        "received_date": d("2026-09-30"),
+                        "customer_id": "K2",
+                        "closed_date": d("2026-10-22"),
+                    },
+                ],
+            ),
+            # plan_match_days 2: W1 done by the visit of 10-06, W2 missed, W3 done by 10-09 (two days before),
+            # W4 still pending at 10-31 (its window runs to 11-01), W5 in September; V1 done by 李四's call of 10-12
+            TABLES["WeeklyPlans"]: _frame(
+                TABLES["WeeklyPlans"],
+                [
+                    {"date": d(day), "customer_id": k, "rep": "张三", "period": period}
+                    for day, k, period in (
+                        ("2026-10-05", "K1", "2026-W41"),
+                        ("2026-10-20", "K1", "2026-W43"),
+                        ("2026-10-11", "K2", "2026-W41"),
+                        ("2026-10-30", "K2", "2026-W44"),
+                        ("2026-09-28", "K2", "2026-W40"),
+                    )
+                ],
+            ),
+            TABLES["VisitPlans"]: _frame(
+                TABLES["VisitPlans"],
+                [
+                    {
+                        "plan_no": 1,
+                        "planned_date": d("2026-10-13"),
+                        "customer_id": "K3",
+                        "rep": "李四",
+                        "period": "2026-10",
+                    }
                 ],
             ),
             TABLES["RepEvaluations"]: _frame(
@@ -180,7 +235,7 @@ def test_a_quarter_and_a_year_add_their_months(tmp_path: Path) -> None:
     for period in ("2026-Q4", "2026"):
         z = evaluate(path, period).loc["张三"]
         assert (z["sales"], z["sales_target"]) == (1800.0, 4000.0) and z["sales_achievement"] == pytest.approx(0.45)
-    assert evaluate(path, "2026").loc["张三", "complaints"] == 2  # T3 of September counts in the year
+    assert evaluate(path, "2026").loc["张三", "complaints"] == 3  # T3 and T4 of September count in the year
     assert evaluate(path, "2026-Q3").loc["张三", "sales"] == 0.0
 
 
@@ -197,7 +252,7 @@ def test_cli_writes_the_kpis_as_a_zh_document(tmp_path: Path, capsys: pytest.Cap
     printed = capsys.readouterr().out
     assert "业务员考核 2026-10：业务员 3 人，销售额 ¥3,900.00，2 人的任务合计 ¥4,500.00，1 人无任务" in printed
     assert "王五：销售额 ¥400.00，达成率 无任务" in printed and "张三：销售额 ¥1,500.00，达成率 75.0%" in printed
-    assert "张三：销售额 ¥1,500.00，达成率 75.0%，拜访 3 次，新客户 1 个，投诉 1 件；得分 57.0，很差" in printed
+    assert "张三：销售额 ¥1,500.00，达成率 75.0%，拜访 3 次，新客户 1 个，投诉 1 件；得分 60.0，差" in printed
     book = openpyxl.load_workbook(out)
     ws = book["考核指标"]
     top = table_ref(out, "考核指标")[1]
@@ -216,18 +271,31 @@ def test_scores_by_the_bands_and_a_missing_target_is_left_out(tmp_path: Path) ->
         load_master(hand_master(tmp_path)), load_store(tmp_path / "master.xlsx").frames, period="2026-10"
     )
     scores = evaluation.scores.set_index(["rep", "kpi"])
-    # 张三: achievement 0.75 -> 60, collection 0.7 -> 60, coverage 1.0 -> 100, 1 new customer -> 60, reports 0.25 -> 0
+    # 张三: achievement 0.75 -> 60, collection 0.7 -> 60, overdue share 100 / 1,100 (to 10 %) -> 80, coverage 1.0
+    # -> 100, plans 2 / 3 -> 60, 1 new customer -> 60, reports 0.25 -> 0, complaints due 1 / 2 in time -> 60
     zhang = scores.loc["张三"]
-    assert zhang["score"].tolist() == [60.0, 60.0, 100.0, 60.0, 0.0]
-    assert zhang["weight"].tolist() == pytest.approx([0.40, 0.20, 0.15, 0.10, 0.15])
-    # 李四 has no collection target: it is left out, the other weights (0.8 in all) scaled to 100 %
+    assert zhang.index.tolist() == [
+        "sales_achievement",
+        "collection_achievement",
+        "overdue_share",
+        "key_coverage",
+        "plan_execution_rate",
+        "new_customers",
+        "reports_on_time_rate",
+        "complaint_closure_rate",
+    ]
+    assert zhang["score"].tolist() == [60.0, 60.0, 80.0, 100.0, 60.0, 60.0, 0.0, 60.0]
+    assert zhang["weight"].tolist() == pytest.approx([0.35, 0.15, 0.10, 0.10, 0.10, 0.05, 0.10, 0.05])
+    # 李四 has no collection target and no complaint due: both are left out, the other weights (0.8 in all) scaled
     li = scores.loc["李四"]
-    assert pd.isna(li.loc["collection_achievement", "score"]) and pd.isna(li.loc["collection_achievement", "weight"])
-    assert li["weight"].sum() == pytest.approx(1.0) and li.loc["sales_achievement", "weight"] == pytest.approx(0.5)
+    for kpi in ("collection_achievement", "complaint_closure_rate"):
+        assert pd.isna(li.loc[kpi, "score"]) and pd.isna(li.loc[kpi, "weight"])
+    assert li["weight"].sum() == pytest.approx(1.0) and li.loc["sales_achievement", "weight"] == pytest.approx(0.4375)
     totals = evaluation.kpis.set_index("rep")
-    assert totals.loc["张三", "total_score"] == pytest.approx(24 + 12 + 15 + 6 + 0)  # 57.0
-    assert totals.loc["李四", "total_score"] == pytest.approx(0.5 * 75)
-    assert totals.loc["张三", "rating"] == "很差" and totals.loc["李四", "rating"] == "很差"
+    assert totals.loc["张三", "total_score"] == pytest.approx(21 + 9 + 8 + 10 + 6 + 3 + 0 + 3)  # 60.0
+    # sales 0.8 -> 75, overdue share 100 % -> 0, coverage 0 -> 0, plan 1 / 1 -> 100, no new customer, no report
+    assert totals.loc["李四", "total_score"] == pytest.approx(round((0.35 * 75 + 0.10 * 100) / 0.8, 1))  # 45.3
+    assert totals.loc["张三", "rating"] == "差" and totals.loc["李四", "rating"] == "很差"
 
 
 def test_weights_not_adding_up_to_100_percent_are_refused(tmp_path: Path) -> None:
@@ -259,7 +327,19 @@ def test_pre_filled_evaluation_forms_come_back_into_the_master(
     kpis = load_store(path).frames["RepEvaluationKpis"]
     mine = kpis[(kpis["rep"] == "张三") & (kpis["period"] == "2026-10")].set_index("kpi")
     assert mine.loc["销售任务达成率", ["target", "actual", "score"]].tolist() == [2000.0, 1500.0, 60.0]
-    assert len(mine) == 5
+    assert len(mine) == 8
+    # the overdue share's line: receivables and overdue at 10-31, scored 80, the change since 09-30 in the comment
+    overdue = mine.loc["应收逾期占比"]
+    assert overdue[["target", "actual", "weight", "score"]].tolist() == [1100.0, 100.0, 0.10, 80.0]
+    assert overdue["comment"] == "上期末逾期 ¥800.00，变化 -700.00"
+    assert mine.loc["投诉按期结案", ["target", "actual", "score"]].tolist() == [2.0, 1.0, 60.0]
+    assert mine.loc["计划拜访完成", ["target", "actual", "score"]].tolist() == [3.0, 2.0, 60.0]
+    # 王五 has no complaint due and no visit planned: the lines say so and carry no weight
+    run_consolidation(forms / "王五", path, lang="zh", report_dir=tmp_path)
+    kpis = load_store(path).frames["RepEvaluationKpis"]
+    wang = kpis[kpis["rep"] == "王五"].set_index("kpi")
+    assert wang.loc["投诉按期结案", "comment"] == "无到期投诉" and pd.isna(wang.loc["投诉按期结案", "weight"])
+    assert wang.loc["计划拜访完成", "comment"] == "无拜访计划"
     with pytest.raises(InputError, match="the evaluation form is monthly"):
         run_rep_evaluation(load_master(path), load_store(path).frames, period="2026-Q4", forms_dir=forms)
 
@@ -271,13 +351,128 @@ def test_en_report_shows_the_ratings_in_english(tmp_path: Path, capsys: pytest.C
     out = tmp_path / "reps_en.xlsx"
     assert main(["reps", str(path), "--period", "2026-10", "--out", str(out), "--lang", "en"]) == 0
     assert "张三: sales ¥1,500.00, achievement 75.0%" in (printed := capsys.readouterr().out)
-    assert "score 57.0, Very poor" in printed and "很差" not in printed
+    assert "score 60.0, Poor" in printed and "很差" not in printed
     rows = {r[0]: r for r in table_rows(out, "Rep KPIs")}
     headers = rows.pop("Sales Rep")
-    assert rows["张三"][headers.index("Suggested Rating")] == "Very poor"
+    assert rows["张三"][headers.index("Suggested Rating")] == "Poor"
     assert rows["张三"][headers.index("Supervisor Rating")] == "Good"
     zh = tmp_path / "reps_zh.xlsx"
     assert main(["reps", str(path), "--period", "2026-10", "--out", str(zh)]) == 0
     rows = {r[0]: r for r in table_rows(zh, "考核指标")}
     headers = rows.pop("业务员")
-    assert (rows["张三"][headers.index("建议等级")], rows["张三"][headers.index("主管评级")]) == ("很差", "良好")
+    assert (rows["张三"][headers.index("建议等级")], rows["张三"][headers.index("主管评级")]) == ("差", "良好")
+
+
+def test_overdue_complaint_closure_and_plan_execution_equal_the_hand_count(tmp_path: Path) -> None:
+    kpis = evaluate(hand_master(tmp_path), "2026-10")
+    z, li, wang = kpis.loc["张三"], kpis.loc["李四"], kpis.loc["王五"]
+    # receivables at 10-31 and the overdue part, the overdue at 09-30 and the change (hand_master's docstring)
+    assert (z["receivables"], z["overdue"], z["overdue_before"], z["overdue_change"]) == (1100.0, 100.0, 800.0, -700.0)
+    assert z["overdue_share"] == pytest.approx(100 / 1100)
+    assert (li["receivables"], li["overdue"], li["overdue_before"], li["overdue_change"]) == (1000.0, 1000.0, 0, 1000.0)
+    assert li["overdue_share"] == pytest.approx(1.0)
+    assert (wang["receivables"], wang["overdue"]) == (400.0, 0.0) and wang["overdue_share"] == 0.0
+    # due to close in October: T1 (due 10-23, closed 10-15) and T4 (due 10-20, closed 10-22); T2 is due in November
+    assert (z["complaints_due"], z["complaints_due_closed_in_time"]) == (2, 1)
+    assert z["complaint_closure_rate"] == pytest.approx(0.5)
+    # weekly plans: W1 and W3 done, W2 missed, W4 pending (left out), W5 in September; 李四's visit plan done
+    assert (z["planned_visits"], z["planned_visits_done"]) == (3, 2)
+    assert z["plan_execution_rate"] == pytest.approx(2 / 3)
+    assert (li["planned_visits"], li["planned_visits_done"], li["plan_execution_rate"]) == (1, 1, 1.0)
+
+
+def test_a_rep_without_complaints_or_plans_has_no_such_kpi_and_it_weighs_nothing(tmp_path: Path) -> None:
+    evaluation = run_rep_evaluation(
+        load_master(hand_master(tmp_path)), load_store(tmp_path / "master.xlsx").frames, period="2026-10"
+    )
+    wang = evaluation.kpis.set_index("rep").loc["王五"]
+    assert (wang["complaints_due"], wang["planned_visits"]) == (0, 0)
+    assert pd.isna(wang["complaint_closure_rate"]) and pd.isna(wang["plan_execution_rate"])
+    scores = evaluation.scores.set_index(["rep", "kpi"]).loc["王五"]
+    for kpi in ("complaint_closure_rate", "plan_execution_rate", "sales_achievement", "key_coverage"):
+        assert pd.isna(scores.loc[kpi, "weight"]) and pd.isna(scores.loc[kpi, "score"])
+    # left: overdue share 0 % -> 100 (weight 0.10), no new customer -> 0 (0.05), no report on time -> 0 (0.10)
+    assert scores.loc["overdue_share", "score"] == 100.0 and scores["weight"].sum() == pytest.approx(1.0)
+    assert wang["total_score"] == pytest.approx(100 * 0.10 / 0.25)
+
+
+def _policy(tmp_path: Path, bands: str, key: str = "overdue_share") -> Path:
+    policy = tmp_path / "scoring.yaml"
+    policy.write_text(
+        f"kpis:\n  - {{key: {key}, weight: 1.0, bands: {bands}}}\nratings: [{{from: 0, rating: 一般}}]\n",
+        encoding="utf-8",
+    )
+    return policy
+
+
+def test_lower_is_better_bands_score_the_first_band_not_exceeded(tmp_path: Path) -> None:
+    # written out of order on purpose: the bands are read lowest first
+    bands = "[{to: 0.20, score: 60}, {to: 0.05, score: 100}, {to: 0.10, score: 80}]"
+    (kpi,) = load_scoring(_policy(tmp_path, bands)).kpis
+    assert kpi.lower_is_better and kpi.bands == ((0.05, 100.0), (0.10, 80.0), (0.20, 60.0))
+    shares = [0.0, 0.05, 0.0501, 0.10, 0.15, 0.20, 0.21, 1.0]
+    assert [kpi.score(v) for v in shares] == [100.0, 100.0, 80.0, 80.0, 60.0, 60.0, 0.0, 0.0]
+    # and as the evaluation scores it: 张三 9.1 % -> 80, 李四 100 % -> 0, 王五 0 % -> 100
+    path = hand_master(tmp_path)
+    scores = run_rep_evaluation(
+        load_master(path), load_store(path).frames, period="2026-10", scoring=_policy(tmp_path, bands)
+    ).kpis.set_index("rep")
+    assert scores["total_score"].to_dict() == {"张三": 80.0, "李四": 0.0, "王五": 100.0}
+
+
+@pytest.mark.parametrize(
+    ("key", "bands", "problem"),
+    [
+        (
+            "overdue_share",
+            "[{from: 0.05, score: 100}]",
+            r"scoring.yaml: kpis\[0\].bands\[0\].from: overdue_share is better the lower it is: a band gives the "
+            r"highest value that still scores as 'to', not 'from'",
+        ),
+        (
+            "plan_execution_rate",
+            "[{to: 0.9, score: 100}]",
+            r"scoring.yaml: kpis\[0\].bands\[0\].to: plan_execution_rate is better the higher it is",
+        ),
+        ("overdue_share", "[{score: 100}]", r"scoring.yaml: kpis\[0\].bands\[0\].to: is required"),
+    ],
+)
+def test_a_band_on_the_wrong_side_names_its_key(tmp_path: Path, key: str, bands: str, problem: str) -> None:
+    with pytest.raises(SpecError, match=problem):
+        load_scoring(_policy(tmp_path, bands, key))
+
+
+def test_the_new_kpis_in_the_workbook_read_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = hand_master(tmp_path)
+    out = tmp_path / "reps.xlsx"
+    assert main(["reps", str(path), "--period", "2026-10", "--out", str(out)]) == 0
+    capsys.readouterr()
+    book = openpyxl.load_workbook(out)
+    ws = book["考核指标"]
+    top = table_ref(out, "考核指标")[1]
+    headers = [c.value for c in ws[top]]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=top + 1)}
+    for header, zhang, wang in (
+        ("应收余额", 1100, 400),
+        ("逾期应收", 100, 0),
+        ("上期末逾期", 800, 0),
+        ("逾期变化", -700, 0),
+        ("应结案投诉", 2, 0),
+        ("计划拜访", 3, 0),
+        ("计划已拜访", 2, 0),
+    ):
+        column = headers.index(header)
+        assert (rows["张三"][column].value, rows["王五"][column].value) == (zhang, wang), header
+    share = headers.index("逾期占比")
+    assert rows["张三"][share].value == pytest.approx(100 / 1100) and rows["张三"][share].number_format == "0.0%"
+    assert rows["王五"][headers.index("按期结案率")].value == "无到期投诉"
+    assert rows["王五"][headers.index("计划执行率")].value == "无拜访计划"
+    assert rows["张三"][headers.index("逾期变化")].number_format != "General"
+    scored = {(r[0], r[1]): r for r in table_rows(out, "指标评分")}
+    score_headers = scored.pop(("业务员", "考核指标"))
+    at = {h: score_headers.index(h) for h in ("目标值", "实际值", "评分", "权重")}
+    line = scored[("张三", "应收逾期占比")]
+    assert (line[at["目标值"]], line[at["实际值"]], line[at["评分"]]) == (1100, 100, 80)
+    assert scored[("张三", "投诉按期结案")][at["评分"]] == 60
+    assert scored[("张三", "计划拜访完成")][at["评分"]] == 60
+    assert scored[("王五", "投诉按期结案")][at["权重"]] is None

@@ -1,8 +1,9 @@
 """Rep evaluation from the data (``keyacct-xl reps``) as every front end runs it: the CLI and the demo.
 
 ``run_rep_evaluation`` takes the master's data tables and its consolidation tables (SalesTargets, MonthlyPlans,
-Complaints, RepEvaluations, the ledger), dates the complaints and the reports due at the period's end, computes
-each rep's KPIs (performance.reps) and, when asked, writes them as a document for the supervisor.
+Complaints, RepEvaluations, the plan tables, the ledger), dates the complaints, the reports due and the planned
+visits at the period's end, ages the receivables at the period's end and the previous period's end, computes each
+rep's KPIs (performance.reps) and, when asked, writes them as a document for the supervisor.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.followup.execution import plan_execution, plan_lines
 from keyacct_xl.followup.policy import master_policy
 from keyacct_xl.forms.catalog import load_form, shared_lists
 from keyacct_xl.forms.generator import FormData, write_form
@@ -37,6 +39,8 @@ from keyacct_xl.performance.submissions import (
     load_submission_calendar,
     submission_status,
 )
+from keyacct_xl.receivables.ageing import age_ledger
+from keyacct_xl.receivables.master_lines import master_ledger
 
 HEADERS: dict[str, Message] = {
     "rep": cmsg("rep evaluation", "Sales Rep"),
@@ -56,6 +60,17 @@ HEADERS: dict[str, Message] = {
     "key_coverage": cmsg("rep evaluation", "VIP/A Coverage"),
     "complaints": cmsg("rep evaluation", "Complaints"),
     "complaints_closed_in_time": cmsg("rep evaluation", "Closed in Time"),
+    "complaints_due": cmsg("rep evaluation", "Complaints Due to Close"),
+    "complaints_due_closed_in_time": cmsg("rep evaluation", "Due and Closed in Time"),
+    "complaint_closure_rate": cmsg("rep evaluation", "Closure in Time Rate"),
+    "receivables": cmsg("rep evaluation", "Receivables"),
+    "overdue": cmsg("rep evaluation", "Overdue"),
+    "overdue_before": cmsg("rep evaluation", "Overdue at Last Period's End"),
+    "overdue_change": cmsg("rep evaluation", "Overdue Change"),
+    "overdue_share": cmsg("rep evaluation", "Overdue Share"),
+    "planned_visits": cmsg("rep evaluation", "Planned Visits"),
+    "planned_visits_done": cmsg("rep evaluation", "Planned Visits Done"),
+    "plan_execution_rate": cmsg("rep evaluation", "Plan Execution Rate"),
     "reports_due": cmsg("rep evaluation", "Reports Due"),
     "reports_on_time": cmsg("rep evaluation", "Reports on Time"),
     "reports_on_time_rate": cmsg("rep evaluation", "Reports on Time Rate"),
@@ -78,15 +93,49 @@ KPI_LABELS: dict[str, Message] = {
     "key_coverage": msg("VIP/A customers visited"),
     "new_customers": msg("new customers"),
     "reports_on_time_rate": msg("reports handed in on time"),
+    "overdue_share": msg("overdue share of receivables"),
+    "complaint_closure_rate": msg("complaints closed in time"),
+    "plan_execution_rate": msg("planned visits done"),
 }
 NO_TARGET = msg("no target")
+# What a KPI without a value means: the reason it is not scored, in the report and on the form.
+NO_VALUE: dict[str, Message] = {
+    "sales_achievement": NO_TARGET,
+    "collection_achievement": NO_TARGET,
+    "key_coverage": msg("no VIP/A customer"),
+    "reports_on_time_rate": msg("no report due"),
+    "overdue_share": msg("no receivables"),
+    "complaint_closure_rate": msg("no complaint due"),
+    "plan_execution_rate": msg("no visit planned"),
+}
 LABELS = Labels(
     HEADERS,
-    money=frozenset({"sales", "sales_last_year", "sales_target", "collection", "collection_target"}),
-    rates=frozenset(
-        {"sales_achievement", "gross_margin", "collection_achievement", "key_coverage", "reports_on_time_rate"}
+    money=frozenset(
+        {
+            "sales",
+            "sales_last_year",
+            "sales_target",
+            "collection",
+            "collection_target",
+            "receivables",
+            "overdue",
+            "overdue_before",
+            "overdue_change",
+        }
     ),
-    blanks={"sales_achievement": NO_TARGET, "collection_achievement": NO_TARGET},
+    rates=frozenset(
+        {
+            "sales_achievement",
+            "gross_margin",
+            "collection_achievement",
+            "key_coverage",
+            "reports_on_time_rate",
+            "overdue_share",
+            "complaint_closure_rate",
+            "plan_execution_rate",
+        }
+    ),
+    blanks=NO_VALUE,
 )
 SCORE_LABELS = Labels(HEADERS, {"kpi": KPI_LABELS}, rates=frozenset({"weight"}))
 
@@ -174,6 +223,10 @@ def run_rep_evaluation(
     expected = expected_submissions(reps, forms, calendar, first=span.first.date(), last=span.last.date())
     submissions = submission_status(expected, handed_in(tables[LEDGER.name], calendar, forms), as_of=end)
     visit_policy = master_policy(master.settings)
+    # The visits check's statuses at the period's last day (its --as-of): the same lines done, missed and pending.
+    plan, _ = plan_execution(
+        plan_lines(tables), master.visits, as_of=span.last, match_days=visit_policy.plan_match_days
+    )
     kpis = rep_kpis(
         reps,
         customers=master.customers,
@@ -185,6 +238,9 @@ def run_rep_evaluation(
         complaints=complaints,
         submissions=submissions,
         evaluations=tables[REP_EVALUATIONS.name],
+        ageing=age_ledger(master_ledger(master, as_of=span.last), master.customers),
+        ageing_before=age_ledger(master_ledger(master, as_of=span.first - pd.Timedelta(days=1)), master.customers),
+        plan=plan,
         period=span,
         key_grades=visit_policy.quarterly_face_to_face,
         is_face_to_face=visit_policy.is_face_to_face,
@@ -236,7 +292,7 @@ def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Pa
                 "actual": _number(r["actual"]),
                 "weight": _number(r["weight"]),
                 "score": _number(r["score"]),
-                "comment": None if _number(r["score"]) is not None else NO_TARGET.render(form_lang),
+                "comment": _comment(str(r["kpi"]), r["score"], total, form_lang),
             }
             for r in rows.to_dict("records")
         ]
@@ -255,6 +311,22 @@ def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Pa
         path.parent.mkdir(parents=True, exist_ok=True)
         written.append(write_form(path, spec, lang=form_lang, company=master.settings.company_name, data=data))
     return tuple(written)
+
+
+def _comment(kpi: str, score: Any, kpis: pd.DataFrame, lang: Lang) -> str | None:
+    """A form line's comment: why a KPI is not scored; for the overdue share, the overdue money at the previous
+    period's end and the change since (the target and actual columns hold the receivables and the overdue)."""
+    if _number(score) is None:
+        return NO_VALUE[kpi].render(lang)
+    if kpi == "overdue_share" and len(kpis):
+        row = kpis.iloc[0]
+        return tr(
+            lang,
+            "overdue at the last period's end ¥{before:,.2f}, change {change:+,.2f}",
+            before=float(row["overdue_before"]),
+            change=float(row["overdue_change"]),
+        )
+    return None
 
 
 def _number(value: Any) -> float | None:

@@ -9,6 +9,12 @@ period), visits and face-to-face visits, VIP/A customers visited face to face, c
 those closed in time, reports handed in on time (the missing-reports check), and the supervisor's RepEvaluations
 score and rating where one was filed. A rep without a target has no achievement (blank, shown as "no target"),
 never 0 %.
+
+Three KPIs follow what the rep left behind rather than what the rep did: the overdue money of the rep's customers
+at the period's end and its change since the previous period's end (``overdue_by_rep``, the ageing's rule), the
+complaints due to close in the period closed in time (``complaint_closure``, the register's rule) and the planned
+visits done (``plan_execution_by_rep``, the follow-up check's matching). Each is blank where the rep has nothing
+to measure (no receivables, no complaint due, no visit planned), never 0 % or 100 %.
 """
 
 from __future__ import annotations
@@ -33,14 +39,25 @@ REP_KPI_COLUMNS = [
     "collection",
     "collection_target",
     "collection_achievement",
+    "receivables",
+    "overdue",
+    "overdue_before",
+    "overdue_change",
+    "overdue_share",
     "new_customers",
     "visits",
     "face_to_face",
     "key_customers",
     "key_visited",
     "key_coverage",
+    "planned_visits",
+    "planned_visits_done",
+    "plan_execution_rate",
     "complaints",
     "complaints_closed_in_time",
+    "complaints_due",
+    "complaints_due_closed_in_time",
+    "complaint_closure_rate",
     "reports_due",
     "reports_on_time",
     "reports_on_time_rate",
@@ -120,6 +137,76 @@ def sales_by_rep(transactions: pd.DataFrame, owner: pd.Series, period: Evaluatio
     return pd.DataFrame({"sales": sums["sales"], "gross_margin": margin})
 
 
+def overdue_by_rep(ageing: pd.DataFrame, ageing_before: pd.DataFrame, reps: pd.Index) -> pd.DataFrame:
+    """Per rep of ``reps``: the receivables and the overdue money of the rep's customers at the period's end
+    (``ageing``: receivables.ageing.age_ledger of the ledger at that day), the overdue money at the previous
+    period's end (``ageing_before``, the same at that day), its change, and the overdue share.
+
+    Receivables are the open invoices, not yet due and overdue alike (the ageing's buckets); overdue is the part
+    past its due date (every bucket but "not yet due"). Credit a customer holds is not netted: it pays none of
+    another customer's invoices. The share is overdue / receivables (0 % to 100 %), blank when the rep's customers
+    owe nothing.
+    """
+    now, before = _owed(ageing), _owed(ageing_before)
+    out = pd.DataFrame(index=reps)
+    out["receivables"] = now["receivables"].reindex(reps, fill_value=0.0)
+    out["overdue"] = now["overdue"].reindex(reps, fill_value=0.0)
+    out["overdue_before"] = before["overdue"].reindex(reps, fill_value=0.0)
+    out["overdue_change"] = (out["overdue"] - out["overdue_before"]).round(2)
+    out["overdue_share"] = out["overdue"] / out["receivables"].where(out["receivables"] > 0)
+    return out
+
+
+def _owed(ageing: pd.DataFrame) -> pd.DataFrame:
+    """Per rep: the open invoices of the rep's customers and their overdue part, to the cent."""
+    receivables = ageing["balance"] - ageing["unapplied_credit"]
+    frame = pd.DataFrame(
+        {
+            "rep": ageing["rep"].to_numpy(dtype=object),
+            "receivables": receivables.to_numpy(dtype=float),
+            "overdue": (receivables - ageing["not_due"]).to_numpy(dtype=float),
+        }
+    )
+    return frame.groupby("rep", sort=False)[["receivables", "overdue"]].sum().round(2)
+
+
+def complaint_closure(register: pd.DataFrame, period: EvaluationPeriod, reps: pd.Index) -> pd.DataFrame:
+    """Per rep of ``reps``: the complaints of the rep's customers due to close in ``period`` (their closure due
+    date in it, whenever received), those closed in time, and that share; blank without a complaint due.
+
+    ``register`` is the complaint register (complaint_register) at the period's end: a complaint due in the period
+    is by then closed in time, closed late or overdue (DOMAIN.md form 21: the 8D closed within ten working days).
+    """
+    due = register.loc[_within(register["closure_due"], period)]
+    out = pd.DataFrame(index=reps)
+    out["complaints_due"] = due["rep"].value_counts().reindex(reps, fill_value=0)
+    in_time = due.loc[(due["closure"] == "on_time").to_numpy(), "rep"]
+    out["complaints_due_closed_in_time"] = in_time.value_counts().reindex(reps, fill_value=0)
+    out["complaint_closure_rate"] = out["complaints_due_closed_in_time"] / out["complaints_due"].where(
+        out["complaints_due"] > 0
+    )
+    return out
+
+
+def plan_execution_by_rep(plan: pd.DataFrame, period: EvaluationPeriod, reps: pd.Index) -> pd.DataFrame:
+    """Per rep of ``reps``: the visits the rep planned in ``period`` whose time has come, those done, and that
+    share; blank without one.
+
+    ``plan`` is followup.execution.plan_execution's plan lines (weekly plans' and visit plans' customer lines) with
+    their status at the period's end: done (a visit of the customer within the visit policy's ``plan_match_days``
+    of the planned day), missed (none, and that window is over), pending (the window is still open at the period's
+    end: neither done nor missed yet, so left out).
+    """
+    lines = plan.loc[_within(plan["planned_date"], period)]
+    decided = lines[lines["status"].isin(["done", "missed"]).to_numpy()]
+    out = pd.DataFrame(index=reps)
+    out["planned_visits"] = decided["rep"].value_counts().reindex(reps, fill_value=0)
+    done = decided.loc[(decided["status"] == "done").to_numpy(), "rep"]
+    out["planned_visits_done"] = done.value_counts().reindex(reps, fill_value=0)
+    out["plan_execution_rate"] = out["planned_visits_done"] / out["planned_visits"].where(out["planned_visits"] > 0)
+    return out
+
+
 def rep_kpis(
     reps: Sequence[str],
     *,
@@ -132,6 +219,9 @@ def rep_kpis(
     complaints: pd.DataFrame,
     submissions: pd.DataFrame,
     evaluations: pd.DataFrame,
+    ageing: pd.DataFrame,
+    ageing_before: pd.DataFrame,
+    plan: pd.DataFrame,
     period: EvaluationPeriod,
     key_grades: Sequence[str],
     is_face_to_face,
@@ -139,7 +229,9 @@ def rep_kpis(
     """One row per rep of ``reps`` (REP_KPI_COLUMNS) for ``period``.
 
     ``complaints`` is the complaint register (complaint_register) and ``submissions`` the missing-reports detail
-    (submission_status), both at the period's end; ``is_face_to_face(method)`` tells a visit from a call.
+    (submission_status), both at the period's end; ``ageing`` and ``ageing_before`` the receivables' ageing
+    (age_ledger) at the period's end and at the previous period's end; ``plan`` the plan lines with their status at
+    the period's end (plan_execution); ``is_face_to_face(method)`` tells a visit from a call.
     """
     index = pd.Index(list(reps), name="rep")
     owner = _owners(customers)
@@ -162,6 +254,7 @@ def rep_kpis(
     plans = monthly_plans[monthly_plans["period"].astype(str).str.strip().isin(months)]
     out["collection_target"] = plans.groupby("rep")["collection_target"].sum(min_count=1).reindex(index)
     out["collection_achievement"] = out["collection"] / out["collection_target"].where(out["collection_target"] > 0)
+    out = out.join(overdue_by_rep(ageing, ageing_before, index))
     first = pd.to_datetime(customers["first_trade_date"])
     out["new_customers"] = customers.loc[_within(first, period), "rep"].value_counts().reindex(index, fill_value=0)
     seen = visits.loc[_within(visits["date"], period)]
@@ -174,11 +267,13 @@ def rep_kpis(
     out["key_customers"] = key["rep"].value_counts().reindex(index, fill_value=0)
     out["key_visited"] = key.loc[key_ids.isin(visited).to_numpy(), "rep"].value_counts().reindex(index, fill_value=0)
     out["key_coverage"] = out["key_visited"] / out["key_customers"].where(out["key_customers"] > 0)
+    out = out.join(plan_execution_by_rep(plan, period, index))
     received = complaints.loc[_within(complaints["received_date"], period)]
     out["complaints"] = received["rep"].value_counts().reindex(index, fill_value=0)
     out["complaints_closed_in_time"] = (
         received.loc[(received["closure"] == "on_time").to_numpy(), "rep"].value_counts().reindex(index, fill_value=0)
     )
+    out = out.join(complaint_closure(complaints, period, index))
     due = submissions[submissions["submission"].isin(["on_time", "late", "missing"])]
     out["reports_due"] = due["rep"].value_counts().reindex(index, fill_value=0)
     out["reports_on_time"] = (
@@ -195,8 +290,12 @@ def rep_kpis(
         "face_to_face",
         "key_customers",
         "key_visited",
+        "planned_visits",
+        "planned_visits_done",
         "complaints",
         "complaints_closed_in_time",
+        "complaints_due",
+        "complaints_due_closed_in_time",
         "reports_due",
         "reports_on_time",
     ]

@@ -3,6 +3,10 @@
 DOMAIN.md form 17: each KPI gets a score of 0-100, weighted score = weight × score, the weights add up to 100 %;
 the total decides the rating. A KPI a rep has no value for (no sales or collection target) is left out and the
 other weights are scaled up to 100 %, so a missing target neither scores 0 nor counts as met.
+
+Most KPIs are better the higher they are: a band gives the lowest value (``from``) that earns its score. The overdue
+share is better the lower it is: a band gives the highest value (``to``) that still earns its score. Which of the
+two a KPI takes is fixed here (LOWER_IS_BETTER), so a policy cannot reward overdue money by writing ``from`` bands.
 """
 
 from __future__ import annotations
@@ -27,20 +31,30 @@ MEASURED_BY: Mapping[str, tuple[str | None, str]] = {
     "key_coverage": ("key_customers", "key_visited"),
     "new_customers": (None, "new_customers"),
     "reports_on_time_rate": ("reports_due", "reports_on_time"),
+    "overdue_share": ("receivables", "overdue"),
+    "complaint_closure_rate": ("complaints_due", "complaints_due_closed_in_time"),
+    "plan_execution_rate": ("planned_visits", "planned_visits_done"),
 }
+# The KPIs that are better the lower they are: their bands are ``to`` bands.
+LOWER_IS_BETTER = frozenset({"overdue_share"})
 SCORE_COLUMNS = ["rep", "kpi", "target", "actual", "value", "weight", "score", "weighted"]
 
 
 @dataclass(frozen=True)
 class KpiScoring:
-    """One KPI: its weight and its bands (lowest value reached, score), highest first."""
+    """One KPI: its weight and its bands, (lowest value reached, score) highest first, or for a KPI that is better
+    the lower it is (``lower_is_better``), (highest value allowed, score) lowest first."""
 
     key: str
     weight: float
     bands: tuple[tuple[float, float], ...]
+    lower_is_better: bool = False
 
     def score(self, value: float) -> float:
-        """The score of the first band ``value`` reaches (0 below every band)."""
+        """The score of the first band ``value`` reaches (0 below every band), or, lower being better, of the first
+        band ``value`` does not exceed (0 above every band)."""
+        if self.lower_is_better:
+            return next((score for most, score in self.bands if value <= most), 0.0)
         return next((score for least, score in self.bands if value >= least), 0.0)
 
 
@@ -103,11 +117,36 @@ def _kpi(item: Any, where: Where) -> KpiScoring:
         raise where.at("key").fail(
             msg("{key!r} is no KPI to score; KPIs: {keys}", key=key, keys=", ".join(MEASURED_BY))
         )
+    lower = key in LOWER_IS_BETTER
+    bound = "to" if lower else "from"
     bands = []
     for i, band in enumerate(_list(raw["bands"], where.at("bands"))):
-        read_mapping(band, where.at("bands").at(i), {"from", "score"}, {"from", "score"})
-        bands.append((_number(band, "from", where.at("bands").at(i)), _number(band, "score", where.at("bands").at(i))))
-    return KpiScoring(key, read_number(raw["weight"], where.at("weight")), tuple(sorted(bands, reverse=True)))
+        at = where.at("bands").at(i)
+        read_mapping(band, at, {"from", "to", "score"}, {"score"})
+        _one_bound(band, key, lower, at)
+        bands.append((_number(band, bound, at), _number(band, "score", at)))
+    weight = read_number(raw["weight"], where.at("weight"))
+    return KpiScoring(key, weight, tuple(sorted(bands, reverse=not lower)), lower)
+
+
+def _one_bound(band: dict, key: str, lower: bool, where: Where) -> None:
+    """A band of a KPI better the higher it is has ``from``, of one better the lower it is ``to``; never the other."""
+    wrong, right = ("from", "to") if lower else ("to", "from")
+    if wrong in band:
+        problem = (
+            msg(
+                "{key} is better the lower it is: a band gives the highest value that still scores as 'to', not 'from'",
+                key=key,
+            )
+            if lower
+            else msg(
+                "{key} is better the higher it is: a band gives the lowest value that scores as 'from', not 'to'",
+                key=key,
+            )
+        )
+        raise where.at(wrong).fail(problem)
+    if right not in band:
+        raise where.at(right).fail(msg("is required"))
 
 
 def score_kpis(kpis: pd.DataFrame, policy: ScoringPolicy) -> tuple[pd.DataFrame, pd.DataFrame]:
