@@ -23,12 +23,14 @@ import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
+from keyacct_xl.master.cellcolumns import arrow_table, cells_columns, pandas_frame
 from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
 from keyacct_xl.master.settings import Settings
 from keyacct_xl.messages import msg
 
 # The tables whose older lines move to the store: the ones that grow by thousands of lines a month.
 ARCHIVED_TABLES: tuple[TableSchema, ...] = (TRANSACTIONS, PAYMENTS)
+_KEYS = {t.name: t.keys for t in ARCHIVED_TABLES}  # the master's own columns, per table: the others are the user's
 STORE_SUFFIX = ".kx"
 MANIFESTS = "batches"
 CACHE_FOLDER = "cache"  # the workbook's tables as last loaded (keyacct_xl/master/tablecache.py): no batch's lines
@@ -113,11 +115,11 @@ def batch_id(before: pd.Timestamp, lines: str, after: Sequence[str] = ()) -> str
     return f"{before:%Y%m%d}-{digest.hexdigest()[:12]}"
 
 
-def _parquet_bytes(frame: pd.DataFrame) -> bytes:
-    import pyarrow as pa  # here, not at the top: every load of the master imports this module, few need Arrow
-    import pyarrow.parquet as pq
+def _parquet_bytes(frame: pd.DataFrame, cells: Sequence[str] = ()) -> bytes:
+    """The lines as a Parquet file; ``cells`` are the user's columns whose cells keep their own kinds (a struct)."""
+    import pyarrow.parquet as pq  # here, not at the top: every load of the master imports this module, few need Arrow
 
-    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    table = arrow_table(frame.reset_index(drop=True), cells)
     buffer = io.BytesIO()
     pq.write_table(table, buffer, **_PARQUET_OPTIONS)
     return buffer.getvalue()
@@ -146,10 +148,12 @@ def write_batch(
     totals, files = {}, {}
     for name, frame in frames.items():
         month = frame["date"].dt.to_period("M")
+        # decided on all the lines, so that every month's file holds such a column as the same struct
+        cells = cells_columns(frame, _KEYS.get(name, ()))
         written = []
         for period in sorted(month.dropna().unique()):
             relative = f"{name.lower()}/year={period.year}/month={period.month:02d}/{ident}.parquet"
-            _write_file(store / relative, _parquet_bytes(frame[month == period]))
+            _write_file(store / relative, _parquet_bytes(frame[month == period], cells))
             written.append(relative)
         totals[name], files[name] = totals_of(frame), tuple(written)
     batch = Batch(ident, before, totals, files, digest, source)
@@ -244,7 +248,9 @@ def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None 
     # otherwise be read, whole, as the master's.
     stated = sum(_from_store(path, lambda p: pq.read_metadata(p).num_rows) for path in files)
     _check_totals(store, batch, table, TableTotals(stated, batch.totals[table].amount))
-    frame = pd.concat([_from_store(path, lambda p: pq.read_table(p).to_pandas()) for path in files], ignore_index=True)
+    frame = pd.concat(
+        [_from_store(path, lambda p: pandas_frame(pq.read_table(p))) for path in files], ignore_index=True
+    )
     _check_totals(store, batch, table, totals_of(frame))
     return conform(frame, like)
 

@@ -19,8 +19,9 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.history.spill import rows_below, spill_past_last_row
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.cellcolumns import own_kind
 from keyacct_xl.master.model import Master, SheetRows, workbook_rows
-from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, ColumnKind, TableSchema
+from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.messages import Pair, listing, msg, shown, tr
 from keyacct_xl.xlsx.appendrows import append_rows, can_append, widened_header
@@ -60,6 +61,9 @@ KIND_FORMATS = {
     "money": MONEY_FORMAT,
     "percent": "0%",
     "date": DATE_FORMAT,
+    # A column the user added mixing kinds: its text and numbers General, so a 待定 replaced by a number in Excel
+    # is a number; its dates take DATE_FORMAT (CellColumn.date_style).
+    "cells": "General",
 }
 TABLE_STYLE = "Table Style Medium 2"
 TABLE_STYLE_XML = "TableStyleMedium2"  # the same style as named inside a table part
@@ -436,7 +440,10 @@ def _plan_append(
     widened = widened_header(sheet_xml, layout, loc.ref, kept, found, columns)
     if widened is None and not can_append(layout, loc.ref, kept, found, headers):
         return False
-    added = [CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style) for c in columns]
+    added = [
+        CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style, c.date_style)
+        for c in columns
+    ]
     new_ref = range_ref(header_row, first_col, last_row + len(added[0].values), first_col + len(columns) - 1)
     replacements[loc.table_part] = update_table(table_xml, new_ref, headers, loc.table_part)
     replacements[loc.sheet_part] = lambda out, cols=added, ref=loc.ref: append_rows(
@@ -504,16 +511,8 @@ def cell_columns(
         # The writers take values by position, so the frame's index is left as it is (no copy per column).
         values = frame[label] if label in present else blank
         kind = col.kind if col else own_kind(values)
-        columns.append(CellColumn(header, values, kind, styles[KIND_FORMATS[kind]]))
+        columns.append(CellColumn(header, values, kind, styles[KIND_FORMATS[kind]], styles[DATE_FORMAT]))
     return columns
-
-
-def own_kind(values: pd.Series) -> ColumnKind:
-    """The kind of a column the user added, as the reader typed it: numbers and dates stay numbers and dates."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return "date"
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    return "number" if numeric else "text"
 
 
 def settings_frame(master: Master) -> pd.DataFrame:

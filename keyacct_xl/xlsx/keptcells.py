@@ -191,8 +191,10 @@ def same_value(value: object, kind: str, cell: FormulaCell) -> bool:
         return missing or value == ""
     if missing:
         return False
-    if kind == "date" and isinstance(value, pd.Timestamp):
+    if kind in ("date", "cells") and isinstance(value, pd.Timestamp):
         value = (value - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
+    if cell.kind == "b" and isinstance(value, (bool, np.bool_)):  # TRUE/FALSE kept as such in a column of "cells"
+        return cell.value == str(int(value))
     if cell.kind == "n":
         try:
             return math.isclose(float(value), float(cell.value), rel_tol=1e-12, abs_tol=0.0)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ Strings are always written as inline strings, never as formulas: a value such as
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 import re
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.master.schema import ColumnKind
+from keyacct_xl.master.schema import FrameKind
 from keyacct_xl.messages import Location, msg
 from keyacct_xl.xlsx.ooxml import column_letter, escape_text, range_ref
 from keyacct_xl.xlsx.sheetxml import Extras, SheetLayout
@@ -34,12 +35,14 @@ NUMERIC_KINDS = {"int", "number", "money", "percent"}
 
 @dataclass(frozen=True)
 class CellColumn:
-    """One column to write: header text, values, kind and the xf style index for its cells."""
+    """One column to write: header text, values, kind and the xf style index for its cells (in a column of kind
+    "cells", for those that are no date: its dates take ``date_style``)."""
 
     header: str
     values: pd.Series
-    kind: ColumnKind
+    kind: FrameKind
     style: int
+    date_style: int = 0
 
 
 def _number(value: float) -> str:
@@ -145,6 +148,8 @@ def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, st
         head, middle = f'<c r="{letter}', f'" s="{s}"><v>'
         return ["" if t is None else f"{head}{r}{middle}{t}</v></c>" for r, t in zip(rows, texts.tolist())]
     values = chunk.tolist()
+    if col.kind == "cells":
+        return [_own_cell(v, f"{letter}{r}", s, col.date_style) for r, v in zip(rows, values)]
     head, styled = f'<c r="{letter}', f'" s="{s}" t="inlineStr"><is>'
     # Each distinct text's cell after its reference, escaped once (a column repeats its values).
     tails = {v: f"{styled}{_inline(v)}</is></c>" for v in {v for v in values if type(v) is str}}
@@ -161,6 +166,23 @@ def _other_cell(value: object, letter: str, r: str, s: int) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return f'<c r="{letter}{r}"><v>{_number(float(value))}</v></c>'
     return f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
+
+
+def _own_cell(value: object, ref: str, s: int, date_style: int) -> str:
+    """The cell of a value in a column whose cells keep their own kind: a number, a date (``date_style``), TRUE or
+    FALSE, else text, written as an inline string (never a formula, whatever it starts with); blank for None."""
+    if type(value) is str:
+        return f'<c r="{ref}" s="{s}" t="inlineStr"><is>{_inline(value)}</is></c>' if value else ""
+    if _is_missing(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return f'<c r="{ref}" s="{s}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f'<c r="{ref}" s="{s}"><v>{_number(float(value))}</v></c>'
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        serial = (pd.Timestamp(value).value - _EPOCH_NS) / _DAY_NS
+        return f'<c r="{ref}" s="{date_style}"><v>{_number(serial)}</v></c>'
+    return f'<c r="{ref}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
 
 
 def _row(r: str, cells: Sequence[str], extras: Extras, first_col: int) -> str:
