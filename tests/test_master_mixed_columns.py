@@ -190,6 +190,23 @@ def test_a_mixed_column_comes_back_the_same_from_the_load_cache(tmp_path: Path) 
     _assert_written(path, column)
 
 
+def test_a_column_of_true_and_false_stays_booleans_from_the_workbook_and_the_load_cache(tmp_path: Path) -> None:
+    """A column of TRUE/FALSE only (read through Arrow, not cell by cell) is booleans, not the texts True/False."""
+    path, column = _manager_master(tmp_path, [True, False, None, True], store=True)
+    tablememo.forget_tables()
+    read = load_master(path).customers[TARGETS].tolist()
+    tablememo.forget_tables()
+    cached = load_master(path)  # from the cache file
+    assert read == cached.customers[TARGETS].tolist() == [True, False, None, True]
+    save_master(cached, path)
+    assert [(v, t) for v, t, _ in _openpyxl_cells(path, column, 4)] == [
+        (True, "b"),
+        (False, "b"),
+        (None, "n"),
+        (True, "b"),
+    ]
+
+
 def test_libreoffice_sums_the_numbers_of_a_mixed_column_after_a_save(tmp_path: Path, libreoffice) -> None:
     """The manager's SUM and COUNT below the table count the column's numbers (and its date, a number to every
     spreadsheet) once we saved it; they counted nothing when every cell came back as text."""
