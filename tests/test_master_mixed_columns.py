@@ -230,6 +230,38 @@ def test_libreoffice_sums_the_numbers_of_a_mixed_column_after_a_save(tmp_path: P
     assert (logical, text) == ("TRUE", "TRUE")
 
 
+def test_formulas_giving_booleans_and_dates_in_a_users_column_stay_formulas(tmp_path: Path, libreoffice) -> None:
+    """A column of the user's whose formulas give TRUE/FALSE, or a date beside a text, keeps its formulas through a
+    save that changed another column: the values read (booleans, a date) are the formulas' own. Read as text they
+    differed from the cached values and the save put the texts True, False and 2026-03-02 in place of the formulas."""
+    path, column = _manager_master(tmp_path / "built", ["", "", ""])
+    letter, mixed = get_column_letter(column), get_column_letter(column + 1)
+    book = openpyxl.load_workbook(path)
+    sheet = book["客户档案"]
+    sheet[f"{mixed}1"] = "交期"
+    for row in (2, 3, 4):
+        sheet[f"{letter}{row}"] = "=ROW()>2"
+        sheet[f"{mixed}{row}"] = '=IF(ROW()=2,"待定",DATE(2026,3,ROW()))'
+        sheet[f"{mixed}{row}"].number_format = "yyyy-mm-dd"
+    table = sheet.tables["Customers"]
+    table.tableColumns.append(TableColumn(id=len(table.tableColumns) + 1, name="交期"))
+    table.ref = table.autoFilter.ref = f"A1:{mixed}4"
+    book.save(path)
+    resaved = libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")  # the cached values, as Excel's
+    target = tmp_path / "master.xlsx"
+    target.write_bytes(resaved.read_bytes())
+    master = _load_change_save(target)
+    assert master.customers[TARGETS].tolist() == [False, True, True]
+    assert [_kind(v) for v in master.customers["交期"]] == [
+        ("text", "待定"),
+        ("date", pd.Timestamp("2026-03-03")),
+        ("date", pd.Timestamp("2026-03-04")),
+    ]
+    sheet = openpyxl.load_workbook(target)["客户档案"]
+    assert [sheet[f"{letter}{r}"].value for r in (2, 3, 4)] == ["=ROW()>2"] * 3
+    assert [sheet[f"{mixed}{r}"].value for r in (2, 3, 4)] == ['=IF(ROW()=2,"待定",DATE(2026,3,ROW()))'] * 3
+
+
 def test_a_mixed_column_of_sales_lines_moves_to_the_history_store_and_back(tmp_path: Path) -> None:
     """An archive writes such a column into the store's Parquet files (as a struct of the kinds) and the load reads
     the lines back with each cell's kind; the next save does not take them for changed lines."""
