@@ -17,7 +17,8 @@ import pandas as pd
 from pandas.api.types import pandas_dtype
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.master.convert import MAX_WHOLE, cell_kind, convert
+from keyacct_xl.master.cellcolumns import cell_kind
+from keyacct_xl.master.convert import MAX_WHOLE, convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import ColumnKind, FrameKind
 from keyacct_xl.messages import Location, msg
@@ -249,7 +250,8 @@ def arrow_kind(column: object) -> FrameKind:
 
 def type_kind(kind_type: object) -> FrameKind:
     """The kind of a column the user added whose values have the Arrow type ``kind_type``: a column of numbers or
-    dates as such; booleans, and a column of cells of several kinds (``cells_type``), each cell as its own."""
+    dates as such; booleans, and a column of cells of several kinds (a struct: ``cellcolumns.cells_array``), each
+    cell as its own."""
     import pyarrow as pa
 
     assert isinstance(kind_type, pa.DataType)

@@ -118,6 +118,14 @@ def to_texts(values: Sequence[object], locate: Locate) -> pd.Series:
     return pd.Series(out, dtype="object")
 
 
+# The converters of the kinds a cell of a column mixing kinds may be (a boolean is kept as it is).
+_CELL_CONVERTERS: dict[str, Callable[[Sequence[object], Locate], pd.Series]] = {
+    "number": to_numbers,
+    "date": to_dates,
+    "text": to_texts,
+}
+
+
 def to_cells(values: Sequence[object], locate: Locate) -> pd.Series:
     """Each cell as the kind its own value is (a column the user added that mixes kinds), as objects: numbers as
     floats, dates as Timestamps, booleans as booleans, anything else as text; None for blank. Each kind's cells go
@@ -131,20 +139,13 @@ def to_cells(values: Sequence[object], locate: Locate) -> pd.Series:
         if kind == "bool":
             out[places] = [bool(v) for v in cells]
         elif kind != "blank":
-            out[places] = CONVERTERS[kind](cells, _among(locate, places)).to_numpy(dtype=object)
+            out[places] = _CELL_CONVERTERS[kind](cells, _among(locate, places)).to_numpy(dtype=object)
     return pd.Series(out, dtype="object")
 
 
 def _among(locate: Locate, places: list[int]) -> Locate:
     """Where the j-th of the cells at ``places`` is."""
     return lambda j: locate(places[j])
-
-
-CONVERTERS: dict[str, Callable[[Sequence[object], Locate], pd.Series]] = {
-    "number": to_numbers,
-    "date": to_dates,
-    "text": to_texts,
-}
 
 
 def convert(values: Sequence[object], kind: FrameKind, locate: Locate) -> pd.Series:
