@@ -288,6 +288,31 @@ def test_a_mixed_column_of_sales_lines_moves_to_the_history_store_and_back(tmp_p
     save_master(loaded, path)  # the store's lines unchanged: saved without a refusal
 
 
+def test_archived_lines_mixing_kinds_load_beside_a_workbook_column_of_numbers_only(tmp_path: Path) -> None:
+    """The lines left in the workbook hold only numbers in the column (so it reads as numbers) while the archived
+    ones mix 待定 and TRUE in: the master loads, each cell of its kind, and saves (the archived lines taking the
+    workbook column's dtype failed the load converting 待定 to a number, or would have made TRUE a 1)."""
+    master = Master.empty(lang="zh")
+    master.customers = pd.DataFrame({"customer_id": ["C1"], "name": ["甲"]})
+    master.transactions = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-03-05", "2026-01-05"]),
+            "customer_id": ["C1"] * 4,
+            "amount": [100.0, 200.0, 300.0, 400.0],
+            "备注": pd.Series([120000.0, "待定", True, 5.0], dtype=object),
+        }
+    )
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    archive(path, pd.Timestamp("2025-01-01"))
+    tablememo.forget_tables()
+    loaded = load_master(path)
+    expected = [("number", 120000.0), ("text", "待定"), ("bool", True), ("number", 5.0)]
+    assert [_kind(v) for v in loaded.transactions["备注"]] == expected
+    save_master(loaded, path)
+    tablememo.forget_tables()
+    assert [_kind(v) for v in load_master(path).transactions["备注"]] == expected
+
+
 _TEXT = st.text(alphabet=st.sampled_from("待定甲a0123 .=+-@'_TRUEx"), min_size=1, max_size=8)
 _CELL = st.one_of(
     st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_subnormal=False),

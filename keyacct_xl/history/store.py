@@ -14,16 +14,17 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
-from keyacct_xl.master.cellcolumns import arrow_table, cells_columns, pandas_frame
+from keyacct_xl.master.cellcolumns import arrow_table, cells_columns, own_kind, pandas_frame
 from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
 from keyacct_xl.master.settings import Settings
 from keyacct_xl.messages import msg
@@ -243,7 +244,7 @@ def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None 
 
     files = [store / relative for relative in batch.files.get(table, ())]
     if not files:  # none of the table's lines moved: its columns as ``like`` has them, no line
-        return conform(pd.DataFrame(columns=[] if like is None else like.columns), like)
+        return conform(pd.DataFrame(columns=[] if like is None else like.columns), like, _KEYS.get(table, ()))
     # The lines the files say they hold, before any is read: a file replaced by hand (more lines, a huge one) would
     # otherwise be read, whole, as the master's.
     stated = sum(_from_store(path, lambda p: pq.read_metadata(p).num_rows) for path in files)
@@ -252,7 +253,7 @@ def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None 
         [_from_store(path, lambda p: pandas_frame(pq.read_table(p))) for path in files], ignore_index=True
     )
     _check_totals(store, batch, table, totals_of(frame))
-    return conform(frame, like)
+    return conform(frame, like, _KEYS.get(table, ()))
 
 
 def _from_store(path: Path, read: Callable[[Path], T]) -> T:
@@ -286,19 +287,30 @@ def _check_totals(store: Path, batch: Batch, table: str, found: TableTotals) -> 
         )
 
 
-def conform(frame: pd.DataFrame, like: pd.DataFrame | None) -> pd.DataFrame:
-    """``frame`` with each column in the dtype the master reader gives it: text as objects with None for blank."""
+def conform(frame: pd.DataFrame, like: pd.DataFrame | None, ours: Container[str] = ()) -> pd.DataFrame:
+    """``frame`` with each column in the dtype the master reader gives it: text as objects with None for blank.
+
+    The master's own columns (``ours``) take ``like``'s dtype. A column of the user's takes it when its values are of
+    the kind ``like``'s are; else (120000 and 待定 archived, only numbers left in the workbook) each cell keeps its
+    own kind, as objects, never converted by guessing (a text of digits stays text, TRUE never becomes 1)."""
     columns = {}
     for label in frame.columns:
         values = frame[label]
         target = like[label].dtype if like is not None and label in like.columns else None
-        if target is not None and not pd.api.types.is_object_dtype(target):
+        if target is not None and not pd.api.types.is_object_dtype(target) and _fits(values, target, label in ours):
             columns[label] = values.astype(target)
         elif target is None and (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_dtype(values)):
             columns[label] = values
         else:  # text, which Arrow hands back as pandas' string dtype
             columns[label] = values.astype(object).where(values.notna(), None)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+
+
+def _fits(values: pd.Series, target: np.dtype | pd.api.extensions.ExtensionDtype, ours: bool) -> bool:
+    """Whether ``values`` are held as the dtype ``target`` without a cell changing its kind."""
+    if ours or values.isna().all():
+        return True
+    return own_kind(values) == own_kind(pd.Series([], dtype=target))
 
 
 def archived_lines(master_path: Path, batches: Sequence[str], table: str, like: pd.DataFrame | None) -> pd.DataFrame:
