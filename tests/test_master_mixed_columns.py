@@ -313,6 +313,29 @@ def test_archived_lines_mixing_kinds_load_beside_a_workbook_column_of_numbers_on
     assert [_kind(v) for v in load_master(path).transactions["备注"]] == expected
 
 
+def test_a_date_after_2192_is_written_as_that_date(tmp_path: Path) -> None:
+    """In our own date column and in a mixed column of the user's alike: from 2192-04 on, a date's nanoseconds since
+    1899-12-30 pass a signed 64-bit integer, and the date was written as one of 1608 (which the next load refused)."""
+    master = Master.empty(lang="zh")
+    late = pd.Timestamp("2200-01-01")
+    master.customers = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "name": ["甲", "乙"],
+            "founded": [late, pd.Timestamp("2026-03-01")],
+            TARGETS: pd.Series([late, "待定"], dtype=object),
+        }
+    )
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    for _ in range(2):
+        tablememo.forget_tables()
+        loaded = _load_change_save(path)
+        assert loaded.customers["founded"].tolist() == [late, pd.Timestamp("2026-03-01")]
+        assert loaded.customers[TARGETS].tolist() == [late, "待定"]
+    sheet = openpyxl.load_workbook(path)["客户档案"]
+    assert [sheet.cell(2, c).value for c in (1, sheet.max_column)] == ["C1", dt.datetime(2200, 1, 1)]
+
+
 _TEXT = st.text(alphabet=st.sampled_from("待定甲a0123 .=+-@'_TRUEx"), min_size=1, max_size=8)
 _CELL = st.one_of(
     st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_subnormal=False),

@@ -24,8 +24,9 @@ from keyacct_xl.xlsx.ooxml import column_letter, escape_text, range_ref
 from keyacct_xl.xlsx.sheetxml import Extras, SheetLayout
 
 CHUNK_ROWS = 20_000
-_EPOCH_NS = pd.Timestamp("1899-12-30").value
-_DAY_NS = 86_400 * 10**9
+# A date's serial counts days from 1899-12-30 (Excel's 1900 system): its nanoseconds less EPOCH_NS over DAY_NS.
+EPOCH_NS = pd.Timestamp("1899-12-30").value
+DAY_NS = 86_400 * 10**9
 # The elements write_rows renders; text and attribute values are escaped, so a raw "<" always starts a tag.
 _RENDERED_TAG = re.compile(rb"<(/?)(row|c|v|is|t|f)(?=[\s>/])")  # f: a kept formula
 _NEEDS_ESCAPE = re.compile(r"[&<>_\x00-\x1f\ufffe\uffff]")
@@ -135,8 +136,16 @@ def _date_texts(chunk: pd.Series) -> np.ndarray:
     ns = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
     missing = stamps.isna().to_numpy()
     serials = np.full(len(ns), np.nan)
-    serials[~missing] = (ns[~missing] - _EPOCH_NS) / _DAY_NS
+    serials[~missing] = _days_since_epoch(ns[~missing])
     return _number_texts(serials)
+
+
+def _days_since_epoch(ns: np.ndarray) -> np.ndarray:
+    """Each date's serial from its nanoseconds since 1970: from 1899-12-30 on, the nanoseconds since that day counted
+    as unsigned 64-bit integers, since from 2192-04 on they pass the signed ones' range (a date of 2200 was written
+    as one of 1608); before it, as signed ones (no date Excel holds)."""
+    since = ns.view(np.uint64) - np.uint64(EPOCH_NS % 2**64)  # exact, modulo 2**64, for every date from the epoch
+    return np.where(ns >= EPOCH_NS, since / DAY_NS, (ns - EPOCH_NS) / DAY_NS)
 
 
 def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, stop: int) -> list[str]:
@@ -180,7 +189,7 @@ def _own_cell(value: object, ref: str, s: int, date_style: int) -> str:
     if isinstance(value, (int, float, np.integer, np.floating)):
         return f'<c r="{ref}" s="{s}"><v>{_number(float(value))}</v></c>'
     if isinstance(value, (dt.date, pd.Timestamp)):
-        serial = (pd.Timestamp(value).value - _EPOCH_NS) / _DAY_NS
+        serial = (pd.Timestamp(value).value - EPOCH_NS) / DAY_NS
         return f'<c r="{ref}" s="{date_style}"><v>{_number(serial)}</v></c>'
     return f'<c r="{ref}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
 
