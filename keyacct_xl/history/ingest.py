@@ -55,7 +55,9 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
     master_path = Path(master_path)
     with master_write_lock(master_path):
         master = load_master(master_path, history=False)
-        frame = conform(lines[[c for c in master.frame(schema).columns if c in lines.columns]], master.frame(schema))
+        frame = conform(
+            lines[[c for c in master.frame(schema).columns if c in lines.columns]], master.frame(schema), schema.keys
+        )
         store = store_path(master_path)
         named = committed_batches(master.settings)
         digest = lines_digest({schema.name: frame})

@@ -14,21 +14,24 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write
+from keyacct_xl.master.cellcolumns import arrow_table, cells_columns, own_kind, pandas_frame
 from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
 from keyacct_xl.master.settings import Settings
 from keyacct_xl.messages import msg
 
 # The tables whose older lines move to the store: the ones that grow by thousands of lines a month.
 ARCHIVED_TABLES: tuple[TableSchema, ...] = (TRANSACTIONS, PAYMENTS)
+_KEYS = {t.name: t.keys for t in ARCHIVED_TABLES}  # the master's own columns, per table: the others are the user's
 STORE_SUFFIX = ".kx"
 MANIFESTS = "batches"
 CACHE_FOLDER = "cache"  # the workbook's tables as last loaded (keyacct_xl/master/tablecache.py): no batch's lines
@@ -113,11 +116,11 @@ def batch_id(before: pd.Timestamp, lines: str, after: Sequence[str] = ()) -> str
     return f"{before:%Y%m%d}-{digest.hexdigest()[:12]}"
 
 
-def _parquet_bytes(frame: pd.DataFrame) -> bytes:
-    import pyarrow as pa  # here, not at the top: every load of the master imports this module, few need Arrow
-    import pyarrow.parquet as pq
+def _parquet_bytes(frame: pd.DataFrame, cells: Sequence[str] = ()) -> bytes:
+    """The lines as a Parquet file; ``cells`` are the user's columns whose cells keep their own kinds (a struct)."""
+    import pyarrow.parquet as pq  # here, not at the top: every load of the master imports this module, few need Arrow
 
-    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    table = arrow_table(frame.reset_index(drop=True), cells)
     buffer = io.BytesIO()
     pq.write_table(table, buffer, **_PARQUET_OPTIONS)
     return buffer.getvalue()
@@ -146,10 +149,12 @@ def write_batch(
     totals, files = {}, {}
     for name, frame in frames.items():
         month = frame["date"].dt.to_period("M")
+        # decided on all the lines, so that every month's file holds such a column as the same struct
+        cells = cells_columns(frame, _KEYS.get(name, ()))
         written = []
         for period in sorted(month.dropna().unique()):
             relative = f"{name.lower()}/year={period.year}/month={period.month:02d}/{ident}.parquet"
-            _write_file(store / relative, _parquet_bytes(frame[month == period]))
+            _write_file(store / relative, _parquet_bytes(frame[month == period], cells))
             written.append(relative)
         totals[name], files[name] = totals_of(frame), tuple(written)
     batch = Batch(ident, before, totals, files, digest, source)
@@ -239,14 +244,16 @@ def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None 
 
     files = [store / relative for relative in batch.files.get(table, ())]
     if not files:  # none of the table's lines moved: its columns as ``like`` has them, no line
-        return conform(pd.DataFrame(columns=[] if like is None else like.columns), like)
+        return conform(pd.DataFrame(columns=[] if like is None else like.columns), like, _KEYS.get(table, ()))
     # The lines the files say they hold, before any is read: a file replaced by hand (more lines, a huge one) would
     # otherwise be read, whole, as the master's.
     stated = sum(_from_store(path, lambda p: pq.read_metadata(p).num_rows) for path in files)
     _check_totals(store, batch, table, TableTotals(stated, batch.totals[table].amount))
-    frame = pd.concat([_from_store(path, lambda p: pq.read_table(p).to_pandas()) for path in files], ignore_index=True)
+    frame = pd.concat(
+        [_from_store(path, lambda p: pandas_frame(pq.read_table(p))) for path in files], ignore_index=True
+    )
     _check_totals(store, batch, table, totals_of(frame))
-    return conform(frame, like)
+    return conform(frame, like, _KEYS.get(table, ()))
 
 
 def _from_store(path: Path, read: Callable[[Path], T]) -> T:
@@ -280,19 +287,30 @@ def _check_totals(store: Path, batch: Batch, table: str, found: TableTotals) -> 
         )
 
 
-def conform(frame: pd.DataFrame, like: pd.DataFrame | None) -> pd.DataFrame:
-    """``frame`` with each column in the dtype the master reader gives it: text as objects with None for blank."""
+def conform(frame: pd.DataFrame, like: pd.DataFrame | None, ours: Container[str] = ()) -> pd.DataFrame:
+    """``frame`` with each column in the dtype the master reader gives it: text as objects with None for blank.
+
+    The master's own columns (``ours``) take ``like``'s dtype. A column of the user's takes it when its values are of
+    the kind ``like``'s are; else (120000 and 待定 archived, only numbers left in the workbook) each cell keeps its
+    own kind, as objects, never converted by guessing (a text of digits stays text, TRUE never becomes 1)."""
     columns = {}
     for label in frame.columns:
         values = frame[label]
         target = like[label].dtype if like is not None and label in like.columns else None
-        if target is not None and not pd.api.types.is_object_dtype(target):
+        if target is not None and not pd.api.types.is_object_dtype(target) and _fits(values, target, label in ours):
             columns[label] = values.astype(target)
         elif target is None and (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_dtype(values)):
             columns[label] = values
         else:  # text, which Arrow hands back as pandas' string dtype
             columns[label] = values.astype(object).where(values.notna(), None)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+
+
+def _fits(values: pd.Series, target: np.dtype | pd.api.extensions.ExtensionDtype, ours: bool) -> bool:
+    """Whether ``values`` are held as the dtype ``target`` without a cell changing its kind."""
+    if ours or values.isna().all():
+        return True
+    return own_kind(values) == own_kind(pd.Series([], dtype=target))
 
 
 def archived_lines(master_path: Path, batches: Sequence[str], table: str, like: pd.DataFrame | None) -> pd.DataFrame:

@@ -17,9 +17,10 @@ import pandas as pd
 from pandas.api.types import pandas_dtype
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.master.cellcolumns import cell_kind
 from keyacct_xl.master.convert import MAX_WHOLE, convert
 from keyacct_xl.master.model import dtype_for
-from keyacct_xl.master.schema import ColumnKind
+from keyacct_xl.master.schema import ColumnKind, FrameKind
 from keyacct_xl.messages import Location, msg
 from keyacct_xl.parsing import EXCEL_MAX_NUMBER, EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE
 from keyacct_xl.xlsx.ooxml import unescape_text
@@ -102,7 +103,7 @@ def null_rows(columns: list[object]) -> np.ndarray:
     return blank
 
 
-def typed_cells(values: Sequence[object], kind: ColumnKind) -> pd.Series | None:
+def typed_cells(values: Sequence[object], kind: FrameKind) -> pd.Series | None:
     """A column of cells as calamine gives them (blank as ""), typed at once through Arrow when, blanks aside, every
     value is of the one Python type its kind takes as it is (text: str; numbers: float; dates: datetime, or date) and
     the column passes ``vectorised``'s checks; else None (the caller converts it cell by cell, naming a bad cell).
@@ -112,6 +113,8 @@ def typed_cells(values: Sequence[object], kind: ColumnKind) -> pd.Series | None:
     """
     import pyarrow as pa
 
+    if kind == "cells":
+        return None  # each cell is typed as its own kind, one by one
     cells = [None if v == "" else v for v in values]
     found = {type(v) for v in cells}
     found.discard(type(None))
@@ -136,7 +139,7 @@ def _whole_type(kind: ColumnKind, found: set[type]) -> object:
     return pa.float64() if value_type is float else None
 
 
-def typed_column(column: object, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
+def typed_column(column: object, kind: FrameKind, locate: Callable[[int], Location]) -> pd.Series:
     """One Arrow column as the dtype its kind is held in: vectorised when its cells allow, else cell by cell."""
     import pyarrow as pa
 
@@ -148,7 +151,7 @@ def typed_column(column: object, kind: ColumnKind, locate: Callable[[int], Locat
     return convert(column.to_pylist(), kind, locate)
 
 
-def cache_array(column: object, kind: ColumnKind) -> object:
+def cache_array(column: object, kind: FrameKind) -> object:
     """The Arrow array the load cache keeps for a column ``vectorised`` typed: what the frame holds, in Arrow (blank
     text as null), so the cache is written without converting the frame's objects back."""
     import pyarrow as pa
@@ -161,13 +164,15 @@ def cache_array(column: object, kind: ColumnKind) -> object:
     return column.cast(pa.float64()) if kind != "int" else column.cast(pa.float64()).cast(pa.int64())
 
 
-def vectorised(column: object, kind: ColumnKind) -> pd.Series | None:
+def vectorised(column: object, kind: FrameKind) -> pd.Series | None:
     """The column (its empty texts null: ``empty_text_as_null``) typed at once when its cells all hold what ``kind``
     expects and pass the bulk checks; else None (the caller converts it cell by cell)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     assert isinstance(column, pa.Array)
+    if kind == "cells":
+        return None  # TRUE/FALSE: each cell keeps its own kind, cell by cell
     kind_type = column.type
     if pa.types.is_null(kind_type) or column.null_count == len(column):  # no value: typed as its kind's blanks
         return pd.Series([None] * len(column), dtype=_DTYPES[kind]) if kind != "text" else _texts(column)
@@ -234,30 +239,35 @@ def _repetitive(column: object, sample: int = 10_000) -> bool:
     return pc.count_distinct(head, mode="all").as_py() * 10 < sample
 
 
-def arrow_kind(column: object) -> ColumnKind:
-    """The kind a column the user added takes from its Arrow type: numbers, dates, else text."""
+def arrow_kind(column: object) -> FrameKind:
+    """The kind a column the user added takes from its Arrow type: numbers, dates, booleans (each cell its own),
+    else text."""
     import pyarrow as pa
 
     assert isinstance(column, (pa.Array, pa.ChunkedArray))
     return type_kind(column.type)
 
 
-def type_kind(kind_type: object) -> ColumnKind:
-    """The kind of a column the user added whose values have the Arrow type ``kind_type``."""
+def type_kind(kind_type: object) -> FrameKind:
+    """The kind of a column the user added whose values have the Arrow type ``kind_type``: a column of numbers or
+    dates as such; booleans, and a column of cells of several kinds (a struct: ``cellcolumns.cells_array``), each
+    cell as its own."""
     import pyarrow as pa
 
     assert isinstance(kind_type, pa.DataType)
     if pa.types.is_floating(kind_type) or pa.types.is_integer(kind_type):
         return "number"
+    if pa.types.is_boolean(kind_type) or pa.types.is_struct(kind_type):
+        return "cells"
     return "date" if pa.types.is_timestamp(kind_type) or pa.types.is_date(kind_type) else "text"
 
 
-def cells_kind(values: Sequence[object]) -> ColumnKind:
+def cells_kind(values: Sequence[object]) -> FrameKind:
     """The kind a column the user added takes from its cells as calamine gives them: "number" when every value is a
-    number, "date" when every value is a date, else text (a column mixing them stays text, as before)."""
-    present = [v for v in values if v not in ("", None)]
-    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
-        return "number"
-    if present and all(isinstance(v, (dt.datetime, dt.date)) for v in present):
-        return "date"
-    return "text"
+    number, "date" when every value is a date, "text" when every value is text; else "cells", each cell keeping its
+    own kind (text beside numbers, TRUE/FALSE)."""
+    found = {cell_kind(v) for v in values}
+    found.discard("blank")
+    if len(found) == 1 and "bool" not in found:
+        return found.pop()  # type: ignore[return-value]
+    return "cells" if found else "text"

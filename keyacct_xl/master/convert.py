@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.master.cellcolumns import CellKind, cell_kind
 from keyacct_xl.master.model import dtype_for
-from keyacct_xl.master.schema import ColumnKind
+from keyacct_xl.master.schema import FrameKind
 from keyacct_xl.messages import Rendered, msg
 from keyacct_xl.parsing import EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE, ParseError, is_blank, parse_date, parse_money
 
@@ -116,8 +118,40 @@ def to_texts(values: Sequence[object], locate: Locate) -> pd.Series:
     return pd.Series(out, dtype="object")
 
 
-def convert(values: Sequence[object], kind: ColumnKind, locate: Locate) -> pd.Series:
+# The converters of the kinds a cell of a column mixing kinds may be (a boolean is kept as it is).
+_CELL_CONVERTERS: dict[str, Callable[[Sequence[object], Locate], pd.Series]] = {
+    "number": to_numbers,
+    "date": to_dates,
+    "text": to_texts,
+}
+
+
+def to_cells(values: Sequence[object], locate: Locate) -> pd.Series:
+    """Each cell as the kind its own value is (a column the user added that mixes kinds), as objects: numbers as
+    floats, dates as Timestamps, booleans as booleans, anything else as text; None for blank. Each kind's cells go
+    through that kind's converter, so a bad cell (a date out of range, an overlong text) is still named."""
+    out = np.full(len(values), None, dtype=object)
+    at: dict[CellKind, list[int]] = {}
+    for i, value in enumerate(values):
+        at.setdefault(cell_kind(value), []).append(i)
+    for kind, places in at.items():
+        cells = [values[i] for i in places]
+        if kind == "bool":
+            out[places] = [bool(v) for v in cells]
+        elif kind != "blank":
+            out[places] = _CELL_CONVERTERS[kind](cells, _among(locate, places)).to_numpy(dtype=object)
+    return pd.Series(out, dtype="object")
+
+
+def _among(locate: Locate, places: list[int]) -> Locate:
+    """Where the j-th of the cells at ``places`` is."""
+    return lambda j: locate(places[j])
+
+
+def convert(values: Sequence[object], kind: FrameKind, locate: Locate) -> pd.Series:
     """One column of raw cells as the dtype its kind is held in."""
+    if kind == "cells":
+        return to_cells(values, locate)
     if kind == "date":
         series = to_dates(values, locate)
     elif kind == "int":

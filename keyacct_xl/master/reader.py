@@ -31,7 +31,7 @@ from keyacct_xl.master.arrowread import (
 )
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for
-from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, ColumnKind, TableSchema
+from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, FrameKind, TableSchema
 from keyacct_xl.master.settings import SettingCell, Settings, parse_settings, setting_key
 from keyacct_xl.master.tablecache import (
     MASTER_TABLES,
@@ -296,7 +296,7 @@ def _arrow_table(
 
     stored: dict[int, object] = {}  # per position, the Arrow array the cache keeps of a column typed at once
 
-    def cells(pos: int, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
+    def cells(pos: int, kind: FrameKind, locate: Callable[[int], Location]) -> pd.Series:
         fast = vectorised(columns[pos], kind)
         if fast is None:
             return typed_column(columns[pos], kind, locate)
@@ -405,7 +405,7 @@ def read_book_table(
     kept = [i for i, r in enumerate(all_rows) if any(v not in ("", None) for v in r)]
     rows = [all_rows[i] for i in kept]
 
-    def cells(pos: int, kind: ColumnKind, locate: Callable[[int], Location]) -> pd.Series:
+    def cells(pos: int, kind: FrameKind, locate: Callable[[int], Location]) -> pd.Series:
         values = [r[pos] for r in rows]
         typed = typed_cells(values, kind) if at_once else None
         return typed if typed is not None else convert(values, kind, locate)
@@ -424,14 +424,15 @@ def typed_frame(
     columns: list[str],
     start: tuple[int, int],
     kept: Sequence[int] | np.ndarray,
-    cells: Callable[[int, ColumnKind, Callable[[int], Location]], pd.Series],
-    own_kind: Callable[[int], ColumnKind],
+    cells: Callable[[int, FrameKind, Callable[[int], Location]], pd.Series],
+    own_kind: Callable[[int], FrameKind],
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """A table's typed frame and header text by column key, from its headers and ``cells(position, kind, locate)``
     typing one column; ``start`` is the first body cell (0-based), ``kept`` the body rows that are not blank.
 
     A column the user added to the table takes the kind its own cells have (``own_kind``): numbers stay numbers
-    and dates dates, so the next save writes them back as they were, not as text."""
+    and dates dates, so the next save writes them back as they were, not as text; in a column mixing kinds each
+    cell keeps its own ("cells")."""
     where = table_place(path, sheet, schema.name)
     positions = resolve_headers(columns, schema.columns, where=where, required=REQUIRED_COLUMNS.get(schema.name, ()))
     first_row, first_col = start

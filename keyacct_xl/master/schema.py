@@ -12,6 +12,10 @@ from typing import Literal
 from keyacct_xl.i18n import Lang
 
 ColumnKind = Literal["text", "int", "number", "money", "date", "percent"]
+# What a frame's column holds: a kind above, or "cells" for a column the user added whose cells are not all of one
+# kind (text beside numbers, or TRUE/FALSE): each cell keeps the kind its own value is (a number, a date, a boolean,
+# text). None of the master's own columns is of it.
+FrameKind = Literal[ColumnKind, "cells"]
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,13 @@ from keyacct_xl.fileio import atomic_write
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
 from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.arrowread import type_kind
+from keyacct_xl.master.cellcolumns import arrow_table, cells_columns, cells_values
 from keyacct_xl.master.model import SheetRows, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, TableSchema
 from keyacct_xl.master.settings import SettingCell
 from keyacct_xl.xlsx.package import TableLocation, workbook_parts
 
-CACHE_FORMAT = "2"  # raise it whenever the reader or the converters type a cell differently
+CACHE_FORMAT = "3"  # raise it whenever the reader or the converters type a cell differently
 # A master this large is cached even before it has a store: a load of a few seconds is worth a folder beside it.
 CACHE_FROM_BYTES = 8 * 1024**2
 _META = b"keyacct_xl"
@@ -140,6 +141,8 @@ def _typed(column: object, schema: TableSchema, label: str) -> pd.Series:
 
     assert isinstance(column, pa.ChunkedArray)
     kind = _kind(schema, label, column.type)
+    if kind == "cells":
+        return cells_values(column)
     if kind != "text":
         return pd.Series(column.to_pandas(), dtype=dtype_for(kind))
     parts = []
@@ -167,7 +170,8 @@ def keep_table(folder: Path, schema: TableSchema, key: str, read: ReadTable) -> 
     try:
         table = read.arrow
         if not isinstance(table, pa.Table):
-            table = pa.Table.from_pandas(read.frame, preserve_index=False)
+            table = arrow_table(read.frame, cells_columns(read.frame, schema.keys))
+            assert isinstance(table, pa.Table)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META: json.dumps(meta).encode()})
         buffer = io.BytesIO()
         pq.write_table(table, buffer, compression="lz4")  # faster to write and to read back than zstd

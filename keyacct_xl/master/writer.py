@@ -20,8 +20,9 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, backup_path, master_write_lock
 from keyacct_xl.history.spill import rows_below, spill_past_last_row
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.cellcolumns import own_kind
 from keyacct_xl.master.model import Master, SheetRows, workbook_rows
-from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, ColumnKind, TableSchema
+from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.messages import Message, Pair, listing, msg, shown, tr
 from keyacct_xl.notices import notify
@@ -65,6 +66,9 @@ KIND_FORMATS = {
     "money": MONEY_FORMAT,
     "percent": "0%",
     "date": DATE_FORMAT,
+    # A column the user added mixing kinds: its text and numbers General, so a 待定 replaced by a number in Excel
+    # is a number; its dates take DATE_FORMAT (CellColumn.date_style).
+    "cells": "General",
 }
 TABLE_STYLE = "Table Style Medium 2"
 TABLE_STYLE_XML = "TableStyleMedium2"  # the same style as named inside a table part
@@ -541,7 +545,10 @@ def _plan_append(
     widened = widened_header(sheet_xml, layout, loc.ref, kept, found, columns)
     if widened is None and not can_append(layout, loc.ref, kept, found, headers):
         return False, False
-    added = [CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style) for c in columns]
+    added = [
+        CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style, c.date_style)
+        for c in columns
+    ]
     count = len(added[0].values)
     old = {h: first_col + i for i, h in enumerate(found)}
     placed = [PlacedColumn(old.get(c.header), c.values, c.kind, c.style, False) for c in added]
@@ -631,16 +638,8 @@ def cell_columns(
         # The writers take values by position, so the frame's index is left as it is (no copy per column).
         values = frame[label] if label in present else blank
         kind = col.kind if col else own_kind(values)
-        columns.append(CellColumn(header, values, kind, styles[KIND_FORMATS[kind]]))
+        columns.append(CellColumn(header, values, kind, styles[KIND_FORMATS[kind]], styles[DATE_FORMAT]))
     return columns
-
-
-def own_kind(values: pd.Series) -> ColumnKind:
-    """The kind of a column the user added, as the reader typed it: numbers and dates stay numbers and dates."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return "date"
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    return "number" if numeric else "text"
 
 
 def settings_frame(master: Master) -> pd.DataFrame:

@@ -6,6 +6,7 @@ Strings are always written as inline strings, never as formulas: a value such as
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 import re
@@ -17,14 +18,15 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.master.schema import ColumnKind
+from keyacct_xl.master.schema import FrameKind
 from keyacct_xl.messages import Location, msg
 from keyacct_xl.xlsx.ooxml import column_letter, escape_text, range_ref
 from keyacct_xl.xlsx.sheetxml import Extras, SheetLayout
 
 CHUNK_ROWS = 20_000
-_EPOCH_NS = pd.Timestamp("1899-12-30").value
-_DAY_NS = 86_400 * 10**9
+# A date's serial counts days from 1899-12-30 (Excel's 1900 system): its nanoseconds less EPOCH_NS over DAY_NS.
+EPOCH_NS = pd.Timestamp("1899-12-30").value
+DAY_NS = 86_400 * 10**9
 # The elements write_rows renders; text and attribute values are escaped, so a raw "<" always starts a tag.
 _RENDERED_TAG = re.compile(rb"<(/?)(row|c|v|is|t|f)(?=[\s>/])")  # f: a kept formula
 _NEEDS_ESCAPE = re.compile(r"[&<>_\x00-\x1f\ufffe\uffff]")
@@ -34,12 +36,14 @@ NUMERIC_KINDS = {"int", "number", "money", "percent"}
 
 @dataclass(frozen=True)
 class CellColumn:
-    """One column to write: header text, values, kind and the xf style index for its cells."""
+    """One column to write: header text, values, kind and the xf style index for its cells (in a column of kind
+    "cells", for those that are no date: its dates take ``date_style``)."""
 
     header: str
     values: pd.Series
-    kind: ColumnKind
+    kind: FrameKind
     style: int
+    date_style: int = 0
 
 
 def _number(value: float) -> str:
@@ -132,8 +136,16 @@ def _date_texts(chunk: pd.Series) -> np.ndarray:
     ns = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
     missing = stamps.isna().to_numpy()
     serials = np.full(len(ns), np.nan)
-    serials[~missing] = (ns[~missing] - _EPOCH_NS) / _DAY_NS
+    serials[~missing] = _days_since_epoch(ns[~missing])
     return _number_texts(serials)
+
+
+def _days_since_epoch(ns: np.ndarray) -> np.ndarray:
+    """Each date's serial from its nanoseconds since 1970: from 1899-12-30 on, the nanoseconds since that day counted
+    as unsigned 64-bit integers, since from 2192-04 on they pass the signed ones' range (a date of 2200 was written
+    as one of 1608); before it, as signed ones (no date Excel holds)."""
+    since = ns.view(np.uint64) - np.uint64(EPOCH_NS % 2**64)  # exact, modulo 2**64, for every date from the epoch
+    return np.where(ns >= EPOCH_NS, since / DAY_NS, (ns - EPOCH_NS) / DAY_NS)
 
 
 def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, stop: int) -> list[str]:
@@ -145,6 +157,8 @@ def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, st
         head, middle = f'<c r="{letter}', f'" s="{s}"><v>'
         return ["" if t is None else f"{head}{r}{middle}{t}</v></c>" for r, t in zip(rows, texts.tolist())]
     values = chunk.tolist()
+    if col.kind == "cells":
+        return [_own_cell(v, f"{letter}{r}", s, col.date_style) for r, v in zip(rows, values)]
     head, styled = f'<c r="{letter}', f'" s="{s}" t="inlineStr"><is>'
     # Each distinct text's cell after its reference, escaped once (a column repeats its values).
     tails = {v: f"{styled}{_inline(v)}</is></c>" for v in {v for v in values if type(v) is str}}
@@ -161,6 +175,23 @@ def _other_cell(value: object, letter: str, r: str, s: int) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return f'<c r="{letter}{r}"><v>{_number(float(value))}</v></c>'
     return f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
+
+
+def _own_cell(value: object, ref: str, s: int, date_style: int) -> str:
+    """The cell of a value in a column whose cells keep their own kind: a number, a date (``date_style``), TRUE or
+    FALSE, else text, written as an inline string (never a formula, whatever it starts with); blank for None."""
+    if type(value) is str:
+        return f'<c r="{ref}" s="{s}" t="inlineStr"><is>{_inline(value)}</is></c>' if value else ""
+    if _is_missing(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return f'<c r="{ref}" s="{s}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f'<c r="{ref}" s="{s}"><v>{_number(float(value))}</v></c>'
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        serial = (pd.Timestamp(value).value - EPOCH_NS) / DAY_NS
+        return f'<c r="{ref}" s="{date_style}"><v>{_number(serial)}</v></c>'
+    return f'<c r="{ref}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
 
 
 def _row(r: str, cells: Sequence[str], extras: Extras, first_col: int) -> str:

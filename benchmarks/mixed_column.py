@@ -1,0 +1,106 @@
+"""Benchmark: what a column the user added to the sales lines costs a load and a save, all numbers (one kind, read
+at once) or mixing numbers with a text in every tenth line (each cell its own kind), with this tree's reader and
+writer against an earlier commit's (by default where this branch left main), in one run.
+
+The demo company's master (600 customers, 60,281 sales lines) is given the column 目标 by this tree's save, once
+per variant; each way then loads that file with no store (so nothing is cached; not the memo either, a process of
+its own) and saves Transactions after one change. The earlier commit reads a mixed column as text and writes it
+back so: the figures say what keeping each cell's kind costs.
+
+Run by hand: ``python benchmarks/mixed_column.py [--rounds 3] [--baseline REF] [--work DIR]``. Figures go into
+docs/master.md ("Writing", the mixed column's paragraph).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import demo_master, machine_line, ran_as_step, timed_part, work_folder  # (measured alike)
+from master_save import _unpack  # the earlier commit's package, unpacked for PYTHONPATH
+
+VARIANTS = ("numbers", "mixed")
+WAYS = ("before", "after")
+
+
+def _with_column(demo: Path, variant: str, folder: Path) -> Path:
+    """The demo master with the column 目标 on every sales line: numbers, or numbers with 待定 in every tenth."""
+    import pandas as pd
+
+    from keyacct_xl.master.reader import load_master
+    from keyacct_xl.master.writer import save_master
+
+    path = folder / f"{variant}.xlsx"
+    if not path.exists():
+        master = load_master(demo)
+        values = pd.Series((master.transactions.index * 7.5).astype(float), dtype=object)
+        if variant == "mixed":
+            values[values.index % 10 == 0] = "待定"
+        master.transactions["目标"] = values if variant == "mixed" else values.astype(float)
+        save_master(master, path, backup=False)
+    return path
+
+
+def step(name: str, path: Path) -> dict[str, object]:
+    """Load the copy of the master at ``path`` and save its sales lines after one change, in this process."""
+    from keyacct_xl.master.reader import load_master
+    from keyacct_xl.master.writer import save_master
+
+    figures: dict[str, object] = {}
+    master = timed_part(figures, "load", lambda: load_master(path))
+    master.transactions.loc[0, "amount"] = 1.0
+    timed_part(figures, "save", lambda: save_master(master, tables=["Transactions"], backup=False))
+    return figures
+
+
+def _run(root: Path | None, name: str, master: Path, copy: Path) -> dict[str, object]:
+    shutil.copyfile(master, copy)
+    env = {**os.environ, **({"PYTHONPATH": str(root)} if root else {})}
+    done = subprocess.run(
+        [sys.executable, __file__, "--step", name, str(copy)], capture_output=True, text=True, check=True, env=env
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    if ran_as_step(step):
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", default="main", help="the commit to compare with")
+    parser.add_argument("--work", type=Path, help="keep the masters here and reuse them")
+    args = parser.parse_args()
+    with work_folder(args.work) as work, tempfile.TemporaryDirectory() as unpacked:
+        earlier = _unpack(args.baseline, Path(unpacked))
+        demo = demo_master(work / "demo.xlsx", seed=7)
+        masters = {v: _with_column(demo, v, work) for v in VARIANTS}
+        print(f"before: {args.baseline}; after: the working tree at {Path(__file__).resolve().parents[1]}")
+        found: dict[tuple[str, str], list[dict[str, object]]] = {}
+        for _ in range(args.rounds):
+            for variant in VARIANTS:
+                for way in WAYS:
+                    root = earlier if way == "before" else None
+                    figures = _run(root, variant, masters[variant], work / f"copy-{variant}.xlsx")
+                    found.setdefault((variant, way), []).append(figures)
+                    print(f"{variant:8} {way:7} {json.dumps(figures)}")
+        print("median of the rounds (CPU s / wall s):")
+        for (variant, way), runs in found.items():
+            parts = [
+                f"{part} {statistics.median(r[part]['cpu'] for r in runs):.3f} / "  # type: ignore[index]
+                f"{statistics.median(r[part]['wall'] for r in runs):.3f}"  # type: ignore[index]
+                for part in ("load", "save")
+            ]
+            print(f"  {variant:8} {way:7} {'; '.join(parts)}")
+    print(machine_line())
+
+
+if __name__ == "__main__":
+    main()
