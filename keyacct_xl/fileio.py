@@ -241,13 +241,21 @@ def write_replacing(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically; a different file it replaces is kept as its backup (``name.bak.xlsx``).
 
     A report, form or review someone opened and typed into is then never lost to a second run. A file equal to
-    ``data`` (the same run again), and a workbook as an earlier run wrote it (``untouched_output``: nobody saved it
-    since), are replaced without a backup, so the backup of an edited file outlives any number of reruns.
+    ``data`` (the same run again) is replaced without a backup; so is a workbook as an earlier run wrote it
+    (``untouched_output``: nobody saved it since) when the backup holds one a person saved, so that backup outlives
+    any number of reruns.
     """
     path = Path(path)
-    with atomic_write(path, backup=path.exists() and not _holds(path, data) and not untouched_output(path)) as out:
+    with atomic_write(path, backup=path.exists() and not _holds(path, data) and not _guards_edit(path)) as out:
         out.write(data)
     return path
+
+
+def _guards_edit(path: Path) -> bool:
+    """Whether ``path``'s backup holds a file a person saved and ``path`` only what a run wrote since: making
+    ``path`` the backup would lose the person's file for one any rerun can write again."""
+    backup = backup_path(path)
+    return backup.exists() and untouched_output(path) and not untouched_output(backup)
 
 
 _CORE = "docProps/core.xml"

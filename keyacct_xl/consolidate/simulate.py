@@ -21,8 +21,10 @@ from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.xlsx.package import FIXED_ZIP_TIME
 
 Rows = Mapping[str, Sequence[Mapping[str, object]]]
-FIXED_SAVED = b"2026-01-01T00:00:00Z"
-_STAMP = re.compile(rb"(<dcterms:(?:modified|created)[^>]*>)[^<]*(</dcterms:(?:modified|created)>)")
+# When the simulated rep saved the form: fixed, so the demo's files (and their hashes) repeat, and later than the
+# time the form was written (xlsx.book.FIXED_CREATED), as every program's save makes it; the created time stays.
+FIXED_SAVED = b"2026-01-02T09:00:00Z"
+_STAMP = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def blank_form(
@@ -66,7 +68,7 @@ def fill_form(form: bytes, *, header: Mapping[str, object] | None = None, rows: 
 
 
 def _reproducible(data: bytes) -> bytes:
-    """Pin the save time openpyxl stamps on the package, so the demo's files (and their hashes) repeat."""
+    """Pin the save time openpyxl stamps on the package (FIXED_SAVED)."""
     packed = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():

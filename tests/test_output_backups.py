@@ -1,0 +1,63 @@
+"""A form or report someone typed into survives any number of reruns that write over it: the rerun that replaces
+it keeps it as the backup, and a later rerun that replaces only what an earlier run wrote (no program saved it
+since) leaves that backup alone. Before, the second rerun made the blank first rerun the backup, and the typed form
+was in neither file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.fileio import backup_path, untouched_output, write_replacing
+
+FORM = "weekly_plan"
+
+
+def _generate(folder: Path, lang: str) -> Path:
+    assert main(["forms", "generate", FORM, "--out", str(folder), "--lang", lang]) == 0
+    return folder / f"{FORM}.xlsx"
+
+
+def _type_into(path: Path, text: str) -> None:
+    """A rep types into the form's first sheet and saves, as Excel, WPS, LibreOffice and openpyxl all do: the save
+    sets the document's modified time."""
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0]["B8"] = text
+    book.save(path)
+
+
+def _typed(path: Path) -> object:
+    return openpyxl.load_workbook(path).worksheets[0]["B8"].value
+
+
+def test_a_typed_form_stays_the_backup_through_two_reruns_in_other_languages(tmp_path: Path) -> None:
+    form = _generate(tmp_path, "zh")
+    _type_into(form, "本周拜访 12 家")
+    _generate(tmp_path, "bilingual")
+    _generate(tmp_path, "en")
+    assert _typed(backup_path(form)) == "本周拜访 12 家"
+    assert _typed(form) is None and untouched_output(form)
+
+
+def test_a_form_typed_into_after_a_rerun_becomes_the_backup(tmp_path: Path) -> None:
+    form = _generate(tmp_path, "zh")
+    _type_into(form, "第一次")
+    _generate(tmp_path, "en")
+    _type_into(form, "第二次")  # typed into the rerun's form: the latest typed version is the one kept
+    _generate(tmp_path, "bilingual")
+    assert _typed(backup_path(form)) == "第二次"
+
+
+def test_only_a_workbook_we_wrote_and_nobody_saved_is_untouched(tmp_path: Path) -> None:
+    form = _generate(tmp_path, "zh")
+    assert untouched_output(form)
+    _type_into(form, "x")
+    assert not untouched_output(form)
+    for not_a_workbook in (b"", b"PK\x03\x04 cut", "日期,金额\n".encode()):
+        other = tmp_path / "other.xlsx"
+        other.write_bytes(not_a_workbook)
+        assert not untouched_output(other)
+        write_replacing(other, b"new")
+        assert backup_path(other).read_bytes() == not_a_workbook
