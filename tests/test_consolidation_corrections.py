@@ -1,10 +1,13 @@
-"""Corrections judged file by file, through the CLI as the manager runs it."""
+"""Corrections judged file by file, and undo through the CLI: a path to the consolidated file, a dry run that writes
+nothing, options an undo has no use for refused."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from reportbook import table_rows
 
 from keyacct_xl.cli.main import main
@@ -102,3 +105,73 @@ def test_a_correction_of_a_small_second_file_is_seen_beside_a_larger_first(
     assert _corrected_by(master)["张三/visits_B.xlsx"] == "张三/visits_C.xlsx"
     assert _corrected_by(master)["张三/visits_A.xlsx"] == ""
     assert "记错客户" in set(load_store(master).frame("Visits")["content"])  # kept: the manager decides
+
+
+def test_undo_takes_the_path_of_the_consolidated_file(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _send(tmp_path, "A", MON_WED)
+    sent = _send(tmp_path, "B", THU_FRI)
+    for batch in "AB":
+        _consolidate(tmp_path, master, batch)
+    capsys.readouterr()
+    kept = shutil.copy(sent, tmp_path / "收到的拜访记录.xlsx")  # a copy under another name is the same file
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", str(kept)]) == 0
+    assert capsys.readouterr().out.strip() == "undone 张三/visits_B.xlsx: 5 rows removed, 0 restored"
+    assert load_store(master).frame("Visits")["content"].tolist() == [c for *_, c in MON_WED]
+    # A path to a file the master never took (nor took back already) names its sha256 instead of matching a name.
+    assert main(["consolidate", "--into", str(master), "--undo", str(sent)]) == 2
+    err = capsys.readouterr().err
+    assert str(sent) in err and "不是总表导入台账中已汇总的文件" in err
+    # Names and sha256 starts still work.
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    assert load_store(master).frame("Visits").empty
+
+
+def test_undo_dry_run_shows_what_would_be_undone_and_writes_nothing(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _send(tmp_path, "A", MON_WED)
+    _send(tmp_path, "B", [("2026-11-23", "C001", "面谈", "谈年度返利"), *THU_FRI])
+    for batch in "AB":
+        _consolidate(tmp_path, master, batch)
+    capsys.readouterr()
+    before, files = master.read_bytes(), sorted(master.parent.iterdir())
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_B.xlsx", "--dry-run"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "dry run, the master is unchanged: undoing 张三/visits_B.xlsx would remove 5 rows and restore 1"
+    )
+    assert master.read_bytes() == before and sorted(master.parent.iterdir()) == files  # not even a backup
+    # The preview refuses as the undo would: A's Monday visit was changed by B.
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx", "--dry-run"]) == 2
+    assert "被 张三/visits_B.xlsx 修改：请先撤销后者" in capsys.readouterr().err
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_B.xlsx"]) == 0
+    assert capsys.readouterr().out.strip() == "undone 张三/visits_B.xlsx: 5 rows removed, 1 restored"
+    assert master.read_bytes() != before
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [(["SOURCE"], "SOURCE"), (["--report", "REPORT"], "--report"), (["SOURCE", "--strict"], "SOURCE, --strict")],
+)
+def test_undo_refuses_a_source_or_report_it_would_not_use(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    named: str,
+) -> None:
+    _send(tmp_path, "A", MON_WED)
+    _consolidate(tmp_path, master, "A")
+    capsys.readouterr()
+    before = master.read_bytes()
+    report = tmp_path / "undo.xlsx"
+    argv = [{"SOURCE": str(tmp_path / "A"), "REPORT": str(report)}.get(a, a) for a in extra]
+    assert main(["consolidate", *argv, "--into", str(master), "--undo", "visits_A.xlsx"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"keyacct-xl: --undo 只从总表中撤回一个文件，不读取表单也不写报告：不能同时给出 {named}"
+    assert master.read_bytes() == before and not report.exists()

@@ -69,7 +69,7 @@ class MergeTable:
         if "file_sha256" in self.frame.columns:
             column = self.frame["file_sha256"]
             for position in column.isin(list(shas)).to_numpy().nonzero()[0]:
-                found.setdefault(str(column.iat[position]), set()).add(("frame", int(position)))
+                found.setdefault(str(column.iat[int(position)]), set()).add(("frame", int(position)))
         for i, row in enumerate(self.added):
             if row.get("file_sha256") in shas:
                 found.setdefault(str(row["file_sha256"]), set()).add(("added", i))
