@@ -134,7 +134,8 @@ class Merger:
             for name, rows in shape_lines(outcome, route, spec, section_id, table, lines, lang=self.lang).items():
                 touched.setdefault(name, set()).update(self._upsert(name, rows, outcome))
         if "Contacts" in touched:  # a newly named buyer retires the customer's earlier one
-            self._retire(outcome, touched["Contacts"])
+            # A retired buyer is reported as retired (before/after), not also as missing from a correction.
+            touched["Contacts"] |= self._retire(outcome, touched["Contacts"])
         self._settle_correction(outcome, route, earlier, owned, touched)
         self._ledger(outcome, spec, route)
 
@@ -315,11 +316,15 @@ class Merger:
                 outcome.rows_updated += 1
         return touched
 
-    def _retire(self, outcome: FileOutcome, named: set[Location]) -> None:
+    def _retire(self, outcome: FileOutcome, named: set[Location]) -> set[Location]:
+        """Retire the buyers the ``named`` ones replace; the rows retired."""
         contacts = self._table("Contacts")
+        retired: set[Location] = set()
         for where, values in replaced_buyers(contacts, named, outcome, self.now, self.lang):
+            retired.add(where)
             if self._update(contacts, where, values, outcome):
                 outcome.rows_updated += 1
+        return retired
 
     def _update(self, table: MergeTable, where: Location, values: Mapping[str, object], outcome: FileOutcome) -> bool:
         """Write the submitted values that differ into an existing row; blanks never erase. Whether it changed."""
