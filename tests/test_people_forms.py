@@ -323,6 +323,9 @@ def test_a_buyer_named_earlier_in_the_same_run_is_retired_by_a_later_card(master
         ("a.xlsx", "C0001 / 王经理 / 13800000001"),
         ("b.xlsx", "C0001 / 钱主管 / 13900000003"),
     ]
+    # b corrects a: the buyer it retired is reported as retired, not also as missing from the correction.
+    assert [(o.name, o.corrects) for o in result.outcomes] == [("a.xlsx", ""), ("b.xlsx", "a.xlsx")]
+    assert [c for c in result.changes if c.kind == "removed"] == []
 
 
 def test_a_profile_naming_a_new_buyer_retires_the_old_one(master: Path, inbox: Path) -> None:

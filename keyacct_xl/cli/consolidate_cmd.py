@@ -25,7 +25,7 @@ HELP: dict[str, Message] = {
         "MASTER-consolidation-DATE-TIME.xlsx, or MASTER-汇总报告-... in zh; never overwritten)"
     ),
     "--quarantine": msg("copy rejected files here, each with a .reason.txt (SOURCE is never changed)"),
-    "--dry-run": msg("check everything, write only the report"),
+    "--dry-run": msg("check everything, write only the report (with --undo: show what would be undone, write nothing)"),
     "--jobs": msg("worker processes for reading files"),
     "--forms": msg("consolidate only these forms (e.g. visit_record,weekly_plan)"),
     "--strict": msg("reject a whole file when any row has an error"),
@@ -34,7 +34,9 @@ HELP: dict[str, Message] = {
     "--without-sensitive": msg(
         "mask the values of personal fields (phones, birthdays, profile answers) in the report; the master keeps them"
     ),
-    "--undo": msg("take one consolidated file back out of the master (name or sha256 start), newest first"),
+    "--undo": msg(
+        "take one consolidated file back out of the master (the file's path, its name or sha256 start), newest first"
+    ),
 }
 
 
@@ -68,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     Rejected files are reported, not fatal.
     """
     if args.undo:
-        print(undo_submission(args.into, args.undo).summary(args.lang))
+        _refuse_with_undo(args)
+        print(undo_submission(args.into, args.undo, dry_run=args.dry_run).summary(args.lang))
         return 0
     if args.source is None:
         raise InputError(msg("SOURCE is missing: the folder or .zip of submitted forms"))
@@ -101,3 +104,30 @@ def run(args: argparse.Namespace) -> int:
     print(run.summary(args.lang))
     print(tr(args.lang, "report: {report}", report=run.report))
     return 0
+
+
+def _refuse_with_undo(args: argparse.Namespace) -> None:
+    """Refuse what only a consolidation takes, rather than ignore it: an undo reads no SOURCE, writes no report."""
+    given = [
+        name
+        for name, value in (
+            ("SOURCE", args.source),
+            ("--report", args.report),
+            ("--quarantine", args.quarantine),
+            ("--forms", args.forms),
+            ("--strict", args.strict),
+            ("--accept", args.accept),
+            ("--reject", args.reject),
+            ("--without-sensitive", args.without_sensitive),
+            ("--jobs", args.jobs != 1),
+        )
+        if value
+    ]
+    if given:
+        raise InputError(
+            msg(
+                "--undo takes one file back out of the master and reads no forms nor writes a report: "
+                "{options} cannot be given with it",
+                options=", ".join(given),
+            )
+        )

@@ -4,8 +4,9 @@ Idempotency is by file sha256 (the ledger). A submitted row is matched to the ma
 (keyacct_xl.consolidate.routes.ROW_KEYS): a new key adds a row, a known key updates that row; the values it
 replaces go to SubmissionHistory and into the run's list of changes. Several files of one rep and period add
 up. A file that corrects an earlier one of the same form instance (same quote, same card, or a period file
-repeating most of the earlier file's rows) updates its rows, and the rows it no longer lists are reported,
-never deleted. Files waiting for a person's decision (needs review) merge nothing until accepted.
+repeating at least half of that earlier file's rows, each earlier file judged on its own) updates its rows, and
+the rows of each file it corrects that it no longer lists are reported, never deleted. Files waiting for a
+person's decision (needs review) merge nothing until accepted.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ class Merger:
             return
         settle_key(outcome, self.now)
         earlier = self.instances.get((outcome.form_id, outcome.rep, outcome.key), []) if outcome.key else []
+        owned = self._rows_by_file(route, earlier)  # before this file's updates give the rows its provenance
         touched: dict[str, set[Location]] = {}
         if route.registers_customers:
             self._apply_card(outcome, spec, earlier)
@@ -132,8 +134,9 @@ class Merger:
             for name, rows in shape_lines(outcome, route, spec, section_id, table, lines, lang=self.lang).items():
                 touched.setdefault(name, set()).update(self._upsert(name, rows, outcome))
         if "Contacts" in touched:  # a newly named buyer retires the customer's earlier one
-            self._retire(outcome, touched["Contacts"])
-        self._settle_correction(outcome, route, earlier, touched)
+            # A retired buyer is reported as retired (before/after), not also as missing from a correction.
+            touched["Contacts"] |= self._retire(outcome, touched["Contacts"])
+        self._settle_correction(outcome, route, earlier, owned, touched)
         self._ledger(outcome, spec, route)
 
     # -- review --------------------------------------------------------------------------------------------
@@ -313,11 +316,15 @@ class Merger:
                 outcome.rows_updated += 1
         return touched
 
-    def _retire(self, outcome: FileOutcome, named: set[Location]) -> None:
+    def _retire(self, outcome: FileOutcome, named: set[Location]) -> set[Location]:
+        """Retire the buyers the ``named`` ones replace; the rows retired."""
         contacts = self._table("Contacts")
+        retired: set[Location] = set()
         for where, values in replaced_buyers(contacts, named, outcome, self.now, self.lang):
+            retired.add(where)
             if self._update(contacts, where, values, outcome):
                 outcome.rows_updated += 1
+        return retired
 
     def _update(self, table: MergeTable, where: Location, values: Mapping[str, object], outcome: FileOutcome) -> bool:
         """Write the submitted values that differ into an existing row; blanks never erase. Whether it changed."""
@@ -384,24 +391,46 @@ class Merger:
 
     # -- corrections ---------------------------------------------------------------------------------------
 
-    def _settle_correction(
-        self, outcome: FileOutcome, route: Route, earlier: list[tuple[str, str]], touched: dict[str, set[Location]]
-    ) -> None:
-        """Decide whether this file corrects the earlier ones; if so, list the rows it no longer has."""
+    def _rows_by_file(self, route: Route, earlier: list[tuple[str, str]]) -> dict[str, dict[str, set[Location]]]:
+        """Each earlier file's rows in the tables the route matches rows in: file sha256 -> table -> rows."""
+        owned: dict[str, dict[str, set[Location]]] = {}
         if not earlier:
-            return
+            return owned
         shas = frozenset(sha for sha, _ in earlier)
-        before = {name: self._table(name).rows_of(shas) for name in touched}
-        total = sum(len(rows) for rows in before.values())
-        repeated = sum(len(rows & touched[name]) for name, rows in before.items())
-        if not route.key_field and (total == 0 or repeated / total < CORRECTION_OVERLAP):
+        for name in route_tables(route):
+            if route.registers_customers and name == route.header_table:
+                continue  # the card's customer row is the card merger's: a card corrects by its key alone
+            for sha, rows in self._table(name).rows_by_file(shas).items():
+                owned.setdefault(sha, {})[name] = rows
+        return owned
+
+    def _settle_correction(
+        self,
+        outcome: FileOutcome,
+        route: Route,
+        earlier: list[tuple[str, str]],
+        owned: Mapping[str, Mapping[str, set[Location]]],
+        touched: dict[str, set[Location]],
+    ) -> None:
+        """Decide which earlier files this file corrects; list the rows of those files it no longer has.
+
+        A file with a key field (quote, card) corrects every earlier file of its instance. A period file corrects
+        an earlier file when it repeats at least ``CORRECTION_OVERLAP`` of that file's own rows; the earlier files
+        are judged one by one, so Thu–Fri corrected does not make Mon–Wed "corrected" (or its rows "missing").
+        """
+        corrected = [(sha, name) for sha, name in earlier if route.key_field or _repeats(owned.get(sha, {}), touched)]
+        if not corrected:
             return  # another file of the same period: its rows add up
-        outcome.corrects = ", ".join(name for _, name in earlier)
-        for name, rows in before.items():
-            table = self._table(name)
-            for where in sorted(rows - touched[name]):
-                record = table.record(where)
-                self.changes.append(RowChange("removed", outcome.name, name, key_text(record, ROW_KEYS[name])))
+        outcome.corrects = ", ".join(name for _, name in corrected)
+        for sha, _ in corrected:
+            for name, rows in owned.get(sha, {}).items():
+                if name not in touched:
+                    continue
+                table = self._table(name)
+                for where in sorted(rows - touched[name]):
+                    record = table.record(where)
+                    self.changes.append(RowChange("removed", outcome.name, name, key_text(record, ROW_KEYS[name])))
+        shas = {sha for sha, _ in corrected}
         ledger = self.store.frame(LEDGER.name)
         ledger.loc[ledger["file_sha256"].isin(shas), "corrected_by"] = outcome.sha256
         for entry in self.ledger:
@@ -459,6 +488,13 @@ class Merger:
         for table in self.tables.values():
             table.added = []
         self.history, self.ledger = [], []
+
+
+def _repeats(rows: Mapping[str, set[Location]], touched: Mapping[str, set[Location]]) -> bool:
+    """Whether a file's ``touched`` rows are at least ``CORRECTION_OVERLAP`` of an earlier file's own ``rows``."""
+    total = sum(len(found) for name, found in rows.items() if name in touched)
+    repeated = sum(len(found & touched[name]) for name, found in rows.items() if name in touched)
+    return total > 0 and repeated / total >= CORRECTION_OVERLAP
 
 
 def _unrouted_lines(outcome: FileOutcome, route: Route) -> dict[str, dict[str, object]]:

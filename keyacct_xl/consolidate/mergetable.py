@@ -3,7 +3,7 @@ both indexed by natural key, so a later file of the same run finds the rows an e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -63,11 +63,14 @@ class MergeTable:
         self.keyed.add(values, where)
         return where
 
-    def rows_of(self, shas: frozenset[str]) -> set[Location]:
-        """The rows whose provenance is one of the files ``shas``."""
-        found: set[Location] = set()
+    def rows_by_file(self, shas: Collection[str]) -> dict[str, set[Location]]:
+        """The rows whose provenance is one of the files ``shas``, by file sha256 (files without rows left out)."""
+        found: dict[str, set[Location]] = {}
         if "file_sha256" in self.frame.columns:
-            mask = self.frame["file_sha256"].isin(shas).to_numpy()
-            found.update(("frame", int(p)) for p in mask.nonzero()[0])
-        found.update(("added", i) for i, row in enumerate(self.added) if row.get("file_sha256") in shas)
+            column = self.frame["file_sha256"]
+            for position in column.isin(list(shas)).to_numpy().nonzero()[0]:
+                found.setdefault(str(column.iat[int(position)]), set()).add(("frame", int(position)))
+        for i, row in enumerate(self.added):
+            if row.get("file_sha256") in shas:
+                found.setdefault(str(row["file_sha256"]), set()).add(("added", i))
         return found

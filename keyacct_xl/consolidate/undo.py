@@ -2,7 +2,8 @@
 
 Every value a file replaced is in SubmissionHistory (``changed_by`` = the file's sha256), so a file can be taken
 back exactly, newest first: a file whose rows a later file changed again is refused until that later file is
-undone. A customer the file created is removed only when nothing else in the master refers to it.
+undone. A customer the file created is removed only when nothing else in the master refers to it. A dry run does
+all of it in memory and writes nothing: what the undo would remove and restore, or why it would be refused.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.consolidate.frames import typed_frame
+from keyacct_xl.consolidate.intake import sha256
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.store import Store, load_store, save_store
@@ -34,9 +36,18 @@ class UndoResult:
     sha256: str
     removed: int
     restored: int
+    dry_run: bool = False
 
     def summary(self, lang: Lang) -> str:
         """One line for the console."""
+        if self.dry_run:
+            return tr(
+                lang,
+                "dry run, the master is unchanged: undoing {file} would remove {removed} rows and restore {restored}",
+                file=self.file,
+                removed=self.removed,
+                restored=self.restored,
+            )
         return tr(
             lang,
             "undone {file}: {removed} rows removed, {restored} restored",
@@ -46,9 +57,24 @@ class UndoResult:
         )
 
 
+def _file_sha(wanted: str) -> str | None:
+    """The sha256 of the file at path ``wanted``, None when no such file is there."""
+    path = Path(wanted)
+    try:
+        return sha256(path.read_bytes()) if path.is_file() else None
+    except OSError:  # a file that cannot be read is looked for by its name, like any other name
+        return None
+
+
 def _entry(ledger: pd.DataFrame, wanted: str) -> pd.Series:
+    """The live ledger entry of ``wanted``: a path to the file (by its sha256), its name, base name or sha256 start."""
     names = ledger["file_name"].astype(str)
     shas = ledger["file_sha256"].astype(str)
+    content = _file_sha(wanted)
+    if content is not None:  # the file itself: its bytes say which submission it was, whatever its name now
+        same = ledger[(shas == content) & ledger["status"].isin(LIVE)]
+        if len(same) == 1:
+            return same.iloc[0]
     hit = ledger[
         (
             (names == wanted)
@@ -59,6 +85,15 @@ def _entry(ledger: pd.DataFrame, wanted: str) -> pd.Series:
     ]
     if len(hit) == 1:
         return hit.iloc[0]
+    if hit.empty and content is not None:
+        raise InputError(
+            msg(
+                "{wanted}: this file (sha256 {sha}) is not a consolidated file of the master's ingestion ledger "
+                "(never consolidated, or undone already)",
+                wanted=wanted,
+                sha=content[:12],
+            )
+        )
     if hit.empty:
         raise InputError(
             msg("{wanted}: no consolidated file of that name or sha256 in the master's ingestion ledger", wanted=wanted)
@@ -114,13 +149,18 @@ def _refuse_if_referenced(store: Store, sha: str) -> None:
             )
 
 
-def undo_submission(master: str | Path, wanted: str) -> UndoResult:
-    """Take one consolidated file (name, base name or sha256 start) back out of ``master``."""
+def undo_submission(master: str | Path, wanted: str, *, dry_run: bool = False) -> UndoResult:
+    """Take one consolidated file (path, name, base name or sha256 start) back out of ``master``.
+
+    ``dry_run`` works the undo out and refuses as the undo would, but writes nothing.
+    """
+    if dry_run:
+        return _undo(load_store(master), wanted, dry_run=True)
     with master_write_lock(Path(master)):
-        return _undo(load_store(master), wanted)
+        return _undo(load_store(master), wanted, dry_run=False)
 
 
-def _undo(store: Store, wanted: str) -> UndoResult:
+def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     entry = _entry(store.frame(LEDGER.name), wanted)
     sha = str(entry["file_sha256"])
     _refuse_if_changed_later(store, sha)
@@ -143,5 +183,6 @@ def _undo(store: Store, wanted: str) -> UndoResult:
     ledger = store.frame(LEDGER.name)
     ledger.loc[ledger["file_sha256"] == sha, "status"] = "undone"
     ledger.loc[ledger["corrected_by"] == sha, "corrected_by"] = None
-    save_store(store, sorted(changed), edited=changed)
-    return UndoResult(str(entry["file_name"]), sha, removed, len(mine))
+    if not dry_run:
+        save_store(store, sorted(changed), edited=changed)
+    return UndoResult(str(entry["file_name"]), sha, removed, len(mine), dry_run)

@@ -1,0 +1,177 @@
+"""Corrections judged file by file, and undo through the CLI: a path to the consolidated file, a dry run that writes
+nothing, options an undo has no use for refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from reportbook import table_rows
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.store import load_store
+from tests.test_consolidation_identity import master, visits  # noqa: F401  (master: the fixture)
+
+MON_WED = [
+    ("2026-11-23", "C001", "面谈", "谈返利"),
+    ("2026-11-24", "C002", "电话", "催款"),
+    ("2026-11-25", "C001", "电话", "确认订单"),
+]
+THU_FRI = [
+    ("2026-11-26", "C001", "面谈", "送样品"),
+    ("2026-11-26", "C002", "电话", "约下周"),
+    ("2026-11-27", "C001", "电话", "报价"),
+    ("2026-11-27", "C002", "面谈", "签合同"),
+    ("2026-11-27", "C001", "面谈", "看陈列"),
+]
+MISSING = "missing from the correction (kept: keep or delete it)"
+
+
+def _send(tmp_path: Path, batch: str, lines: list[tuple[str, str, str, str]]) -> Path:
+    """A rep's file in its own inbox folder, as the manager receives it: ``<batch>/张三/visits_<batch>.xlsx``."""
+    path = tmp_path / batch / "张三" / f"visits_{batch}.xlsx"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(visits("张三", lines))
+    return path
+
+
+def _consolidate(tmp_path: Path, into: Path, batch: str) -> Path:
+    """``keyacct-xl consolidate <batch> --into <into>``, as the manager runs it; the report's path."""
+    report = tmp_path / f"report_{batch}.xlsx"
+    argv = ["--lang", "en", "consolidate", str(tmp_path / batch), "--into", str(into), "--report", str(report)]
+    assert main(argv) == 0
+    return report
+
+
+def _files(report: Path) -> dict[str, str]:
+    """File -> the files it corrects, from the report's Files sheet."""
+    header, *rows = table_rows(report, "Files")
+    file, corrects = header.index("File"), header.index("Corrects")
+    return {row[file]: row[corrects] or "" for row in rows}
+
+
+def _changes(report: Path) -> list[tuple[str, str, str]]:
+    """(change, row, before -> after) of the report's Changes sheet."""
+    header, *rows = table_rows(report, "Changes")
+    change, key, before, after = (header.index(c) for c in ("Change", "Row", "Before", "After"))
+    return [(row[change], row[key], f"{row[before] or ''} -> {row[after] or ''}") for row in rows]
+
+
+def _corrected_by(into: Path) -> dict[str, str]:
+    """File name -> the file name its ledger entry says corrected it ('' for none)."""
+    ledger = load_store(into).frame("IngestionLedger")
+    names = dict(zip(ledger["file_sha256"], ledger["file_name"]))
+    return {
+        str(name): "" if pd.isna(by) else names[by] for name, by in zip(ledger["file_name"], ledger["corrected_by"])
+    }
+
+
+def test_a_correction_of_thu_fri_leaves_the_mon_wed_file_alone(master: Path, tmp_path: Path) -> None:  # noqa: F811
+    _send(tmp_path, "A", MON_WED)
+    _send(tmp_path, "B", THU_FRI)
+    _send(tmp_path, "C", THU_FRI[:-1])  # Friday's last visit was not made: the rep sends Thu-Fri again without it
+    for batch in "AB":
+        _consolidate(tmp_path, master, batch)
+    report = _consolidate(tmp_path, master, "C")
+    assert _files(report) == {"张三/visits_C.xlsx": "张三/visits_B.xlsx"}
+    # Only the dropped Friday visit is put to the manager, none of Monday to Wednesday's.
+    assert _changes(report) == [(MISSING, "张三 / C001 / 2026-11-27 / 面谈", " -> ")]
+    assert _corrected_by(master) == {
+        "张三/visits_A.xlsx": "",
+        "张三/visits_B.xlsx": "张三/visits_C.xlsx",
+        "张三/visits_C.xlsx": "",
+    }
+    assert len(load_store(master).frame("Visits")) == 8  # the dropped visit is kept until the manager deletes it
+
+
+def test_a_correction_of_a_small_second_file_is_seen_beside_a_larger_first(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    _send(tmp_path, "A", [*MON_WED, *THU_FRI[:2]])
+    wrong = ("2026-11-27", "C002", "面谈", "记错客户")
+    _send(tmp_path, "B", [("2026-11-27", "C001", "电话", "报价"), wrong])
+    _send(tmp_path, "C", [("2026-11-27", "C001", "电话", "报价 5% 折扣")])  # the wrong line deleted, a text fixed
+    for batch in "AB":
+        _consolidate(tmp_path, master, batch)
+    report = _consolidate(tmp_path, master, "C")
+    assert _files(report) == {"张三/visits_C.xlsx": "张三/visits_B.xlsx"}
+    assert _changes(report) == [
+        ("updated", "张三 / C001 / 2026-11-27 / 电话", "报价 -> 报价 5% 折扣"),
+        (MISSING, "张三 / C002 / 2026-11-27 / 面谈", " -> "),
+    ]
+    assert _corrected_by(master)["张三/visits_B.xlsx"] == "张三/visits_C.xlsx"
+    assert _corrected_by(master)["张三/visits_A.xlsx"] == ""
+    assert "记错客户" in set(load_store(master).frame("Visits")["content"])  # kept: the manager decides
+
+
+def test_undo_takes_the_path_of_the_consolidated_file(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _send(tmp_path, "A", MON_WED)
+    sent = _send(tmp_path, "B", THU_FRI)
+    for batch in "AB":
+        _consolidate(tmp_path, master, batch)
+    capsys.readouterr()
+    kept = shutil.copy(sent, tmp_path / "收到的拜访记录.xlsx")  # a copy under another name is the same file
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", str(kept)]) == 0
+    assert capsys.readouterr().out.strip() == "undone 张三/visits_B.xlsx: 5 rows removed, 0 restored"
+    assert load_store(master).frame("Visits")["content"].tolist() == [c for *_, c in MON_WED]
+    # A path to a file the master never took (nor took back already) names its sha256 instead of matching a name.
+    assert main(["consolidate", "--into", str(master), "--undo", str(sent)]) == 2
+    err = capsys.readouterr().err
+    assert str(sent) in err and "不是总表导入台账中已汇总的文件" in err
+    # Names and sha256 starts still work.
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    assert load_store(master).frame("Visits").empty
+
+
+def test_undo_dry_run_shows_what_would_be_undone_and_writes_nothing(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _send(tmp_path, "A", MON_WED)
+    _send(tmp_path, "B", [("2026-11-23", "C001", "面谈", "谈年度返利"), *THU_FRI])
+    for batch in "AB":
+        _consolidate(tmp_path, master, batch)
+    capsys.readouterr()
+    before, files = master.read_bytes(), sorted(master.parent.iterdir())
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_B.xlsx", "--dry-run"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "dry run, the master is unchanged: undoing 张三/visits_B.xlsx would remove 5 rows and restore 1"
+    )
+    assert master.read_bytes() == before and sorted(master.parent.iterdir()) == files  # not even a backup
+    # The preview refuses as the undo would: A's Monday visit was changed by B.
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx", "--dry-run"]) == 2
+    assert "被 张三/visits_B.xlsx 修改：请先撤销后者" in capsys.readouterr().err
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_B.xlsx"]) == 0
+    assert capsys.readouterr().out.strip() == "undone 张三/visits_B.xlsx: 5 rows removed, 1 restored"
+    assert master.read_bytes() != before
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [(["SOURCE"], "SOURCE"), (["--report", "REPORT"], "--report"), (["SOURCE", "--strict"], "SOURCE, --strict")],
+)
+def test_undo_refuses_a_source_or_report_it_would_not_use(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    named: str,
+) -> None:
+    _send(tmp_path, "A", MON_WED)
+    _consolidate(tmp_path, master, "A")
+    capsys.readouterr()
+    before = master.read_bytes()
+    report = tmp_path / "undo.xlsx"
+    argv = [{"SOURCE": str(tmp_path / "A"), "REPORT": str(report)}.get(a, a) for a in extra]
+    assert main(["consolidate", *argv, "--into", str(master), "--undo", "visits_A.xlsx"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"keyacct-xl: --undo 只从总表中撤回一个文件，不读取表单也不写报告：不能同时给出 {named}"
+    assert master.read_bytes() == before and not report.exists()
