@@ -19,9 +19,10 @@ _COLLECTED: ContextVar[list[Rendered] | None] = ContextVar("keyacct_notices", de
 
 
 def notify(notice: Rendered) -> None:
-    """Tell the person running the command ``notice``, through the innermost ``collecting``."""
+    """Tell the person running the command ``notice``, through the innermost ``collecting``; a notice told already
+    in that block is not repeated (a command that reads the master twice tells what it found once)."""
     collected = _COLLECTED.get()
-    if collected is not None:
+    if collected is not None and notice not in collected:
         collected.append(notice)
 
 

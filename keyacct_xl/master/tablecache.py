@@ -32,9 +32,10 @@ from keyacct_xl.master.arrowread import type_kind
 from keyacct_xl.master.model import SheetRows, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, TableSchema
 from keyacct_xl.master.settings import SettingCell
+from keyacct_xl.xlsx.belowtable import NOTHING_BELOW, BelowTable
 from keyacct_xl.xlsx.package import TableLocation, workbook_parts
 
-CACHE_FORMAT = "2"  # raise it whenever the reader or the converters type a cell differently
+CACHE_FORMAT = "3"  # raise it whenever the reader or the converters type a cell differently (3: rows under a table)
 # A master this large is cached even before it has a store: a load of a few seconds is worth a folder beside it.
 CACHE_FROM_BYTES = 8 * 1024**2
 _META = b"keyacct_xl"
@@ -53,6 +54,7 @@ class ReadTable:
     cells: tuple[SettingCell, ...] = ()
     arrow: object = None  # the frame as a pyarrow Table when the reader has it (the cache is written from it)
     rows: SheetRows | None = None  # where its rows are in the sheet
+    below: BelowTable = NOTHING_BELOW  # the rows under the table, outside its range: read as its own, or named
 
 
 def cache_folder(master_path: Path) -> Path | None:
@@ -121,7 +123,8 @@ def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | Non
     )
     cells = tuple(SettingCell(_decode(n), _decode(v), w) for n, v, w in meta.get("cells", ()))
     rows = None if meta.get("rows") is None else _rows(str(meta["sheet"]), meta["rows"], len(frame))
-    return ReadTable(frame, dict(meta["headers"]), str(meta["sheet"]), cells, rows=rows)
+    below = BelowTable(*(tuple(int(r) for r in found) for found in meta.get("below", ((), (), ()))))
+    return ReadTable(frame, dict(meta["headers"]), str(meta["sheet"]), cells, rows=rows, below=below)
 
 
 def _rows(sheet: str, stored: list[Any], count: int) -> SheetRows:
@@ -163,6 +166,7 @@ def keep_table(folder: Path, schema: TableSchema, key: str, read: ReadTable) -> 
         "sheet": read.sheet,
         "cells": [[_encode(c.name), _encode(c.value), c.where] for c in read.cells],
         "rows": None if read.rows is None else [read.rows.first, list(read.rows.blank)],
+        "below": [list(read.below.taken), list(read.below.totals), list(read.below.apart)],
     }
     try:
         table = read.arrow
