@@ -37,7 +37,9 @@ def _rows(rows: Sequence[int]) -> Message:
     named = spans[:MAX_SPANS]
     more = len(rows) - sum(last - first + 1 for first, last in named)
     shown: list[object] = [str(first) if first == last else f"{first}–{last}" for first, last in named]
-    return msg("rows {rows}", rows=listing(shown + ([msg("{count:,} more rows", count=more)] if more else [])))
+    if more:
+        shown.append(msg("{count:,} more rows", count=more))
+    return msg("rows {rows}", rows=listing(shown))
 
 
 def below_notices(file: str, sheet: str, below: BelowTable) -> list[Message]:
