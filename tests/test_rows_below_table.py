@@ -28,6 +28,8 @@ from keyacct_xl.notices import collecting
 from keyacct_xl.xlsx.package import locate_tables
 from keyacct_xl.xlsx.sheetxml import rows_after
 
+UTF8_CSV = "csv:Text - txt - csv (StarCalc):44,34,76"  # 76: UTF-8
+
 
 @pytest.fixture(scope="module")
 def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -83,7 +85,9 @@ def test_a_payment_typed_under_payments_is_read_and_the_credit_check_counts_it(m
         f"master.xlsx: sheet 收款记录, row {row}: under the table, outside its range; read as rows of the table, "
         "and the next save of the table extends it over them"
     ]
-    assert zh == [f"master.xlsx：工作表 收款记录，第 {row} 行：在表格区域之外，已按表格行读入；保存时表格将扩展到这些行"]
+    assert zh == [
+        f"master.xlsx：工作表 收款记录，第 {row} 行：在表格区域之外，已按表格行读入；保存时表格将扩展到这些行"
+    ]
 
 
 def test_a_customer_typed_under_customers_is_found_and_the_cli_says_so(
@@ -125,7 +129,7 @@ def test_a_save_of_the_table_extends_it_over_the_rows_read_and_leaves_other_tabl
     assert list(again.customers["customer_id"][-2:]) == ["C0998", "C0999"]
     assert len(en) == 1 and en[0].startswith("master.xlsx: sheet 收款记录")  # Customers: nothing more to tell
     # LibreOffice opens the saved master and shows the table's rows (Customers is the first sheet)
-    shown = libreoffice(master, "csv")
+    shown = libreoffice(master, UTF8_CSV)
     rows = list(csv.reader(shown.read_text(encoding="utf-8").splitlines()))
     assert [r[0] for r in rows[-2:]] == ["C0998", "C0999"]
 
@@ -144,7 +148,9 @@ def test_rows_past_a_blank_row_are_named_not_read(master: Path) -> None:
         f"master.xlsx: sheet 拜访记录, rows {first + 2}, {far}: under the table but separated from it by a blank "
         "row (or a totals row); not read. To have them read, type them directly under the table"
     )
-    assert zh[1].startswith(f"master.xlsx：工作表 拜访记录，第 {first + 2}、{far} 行：位于表格下方，但与表格之间隔着空行")
+    assert zh[1].startswith(
+        f"master.xlsx：工作表 拜访记录，第 {first + 2}、{far} 行：位于表格下方，但与表格之间隔着空行"
+    )
 
 
 def test_a_totals_row_under_the_table_is_named_not_read(master: Path) -> None:
@@ -192,12 +198,13 @@ def test_the_load_cache_reads_the_changed_sheet_and_keeps_what_it_found(master: 
 
 
 def test_the_same_file_read_and_saved_twice_gives_the_same_bytes(master: Path, tmp_path: Path) -> None:
-    _type_under(master, "Customers", [["C0999", "手工录入客户有限公司", None, "华东"]])
+    row = _type_under(master, "Customers", [["C0999", "手工录入客户有限公司", None, "华东"]])
     digests = []
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         copy = Path(shutil.copy2(master, tmp_path / folder / "master.xlsx"))
         save_master(load_master(copy), tables=["Customers"], backup=False)
+        assert _table_ref(copy, "Customers") == f"A1:AF{row}"
         digests.append(hashlib.sha256(copy.read_bytes()).hexdigest())
     assert digests[0] == digests[1]
 
@@ -229,7 +236,7 @@ def test_a_master_libreoffice_saved_with_rows_under_a_table(master: Path, libreo
     ]
     save_master(loaded, tables=["Customers"], backup=False)
     assert _table_ref(resaved, "Customers") == f"A1:AF{row}"
-    shown = libreoffice(resaved, "csv", tmp_path / "lo-csv")
+    shown = libreoffice(resaved, UTF8_CSV, tmp_path / "lo-csv")
     assert list(csv.reader(shown.read_text(encoding="utf-8").splitlines()))[-1][:2] == ["C0999", "手工录入客户有限公司"]
 
 
