@@ -23,6 +23,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
 from keyacct_xl.master import tablememo
+from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.writer import MONEY_FORMAT
 from keyacct_xl.notices import collecting
 from keyacct_xl.xlsx.package import locate_tables
@@ -132,6 +133,16 @@ def test_a_save_of_the_table_extends_it_over_the_rows_read_and_leaves_other_tabl
     shown = libreoffice(master, UTF8_CSV)
     rows = list(csv.reader(shown.read_text(encoding="utf-8").splitlines()))
     assert [r[0] for r in rows[-2:]] == ["C0998", "C0999"]
+
+
+def test_master_check_sees_a_payment_typed_under_payments(master: Path) -> None:
+    row = _type_under(master, "Payments", [["SK-TYPED-5", dt.datetime(2026, 10, 31), "C0777", 300.0, "现金"]])
+
+    problems = check_master_file(master).problems
+
+    assert [(p.kind, p.sheet, p.row, p.customer_id) for p in problems if p.customer_id == "C0777"] == [
+        ("unknown_customer", "收款记录", row, "C0777")
+    ]
 
 
 def test_rows_past_a_blank_row_are_named_not_read(master: Path) -> None:

@@ -126,6 +126,16 @@ def open_book_bytes(data: bytes, path: Path) -> calamine.CalamineWorkbook:
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
 
 
+def open_book_as_read(path: Path) -> calamine.CalamineWorkbook:
+    """``open_book`` with each table's range extended over the rows typed under it that a load reads as its own
+    (keyacct_xl/xlsx/belowtable.py): a check of the workbook sees the rows the commands see."""
+    open_package(path).close()  # as open_book: a clear error for a missing, non-xlsx or bomb file first
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        below = {loc: below_table(archive, loc) for loc in locate_tables(archive).values()}
+    return open_book_bytes(with_rows_below(data, below), path)
+
+
 def open_master_book(path: Path) -> calamine.CalamineWorkbook:
     """``open_book``, refusing a workbook without the master's required tables."""
     book = open_book(path)
