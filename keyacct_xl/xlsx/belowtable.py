@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from lxml import etree
 
 from keyacct_xl.xlsx.ooxml import NS_MAIN, range_ref, split_ref
 from keyacct_xl.xlsx.package import TableLocation, read_part, rewrite_package, shared_strings_part
-from keyacct_xl.xlsx.sheetxml import rows_after
+from keyacct_xl.xlsx.sheetxml import recorded_used_range, rows_after
 from keyacct_xl.xlsx.tablepart import table_headers, update_table
 from keyacct_xl.xlsx.xmlpart import parse_part
 
@@ -31,6 +32,7 @@ _INLINE = f"{{{NS_MAIN}}}is"
 _TEXT = f"{{{NS_MAIN}}}t"
 _RUN = f"{{{NS_MAIN}}}r"
 _ITEM = f"{{{NS_MAIN}}}si"
+_HEAD = 16 * 1024  # a sheet's <dimension> comes within its first few hundred bytes, after sheetPr
 # A formula that adds up a column: what a person types in a totals row.
 _TOTAL_FORMULA = re.compile(r"\b(SUM|SUBTOTAL|AGGREGATE)\s*\(", re.IGNORECASE)
 # The first column's word in a totals row, without spaces (合 计) and any closing colon, case-blind.
@@ -59,6 +61,9 @@ NOTHING_BELOW = BelowTable()
 def below_table(archive: zipfile.ZipFile, loc: TableLocation) -> BelowTable:
     """What lies under the table ``loc`` of the package ``archive``, in its columns (see the module's note)."""
     _, first_col, last_row, last_col = loc.cells()
+    used = recorded_used_range(_head(archive, loc.sheet_part))
+    if used is not None and used[2] <= last_row:
+        return NOTHING_BELOW  # the sheet says it ends with the table: a large sheet is not inflated to look
     sheet_xml = read_part(archive, loc.sheet_part)
     found = {n: _cells(row, n, first_col, last_col) for n, row in rows_after(sheet_xml, loc.sheet_part, last_row)}
     filled = {n: cells for n, cells in found.items() if cells}
@@ -74,6 +79,15 @@ def below_table(archive: zipfile.ZipFile, loc: TableLocation) -> BelowTable:
         row += 1
     rest = [n for n in filled if n not in taken]
     return BelowTable(tuple(taken), tuple(n for n in rest if n in totals), tuple(n for n in rest if n not in totals))
+
+
+def _head(archive: zipfile.ZipFile, part: str) -> bytes:
+    """The part's first bytes, inflated alone; none when it cannot be read (``read_part`` then names the problem)."""
+    try:
+        with archive.open(part) as stream:
+            return stream.read(_HEAD)
+    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError):
+        return b""
 
 
 def _cells(row: etree._Element, number: int, first_col: int, last_col: int) -> dict[int, etree._Element]:

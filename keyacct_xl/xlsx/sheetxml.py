@@ -355,3 +355,19 @@ def _rows_from_end(sheet_xml: bytes, layout: SheetLayout, after: int) -> list[tu
         found.append((int(number), rows[0]))
         stop = at
     return found[::-1]
+
+
+def recorded_used_range(head: bytes) -> TableRange | None:
+    """The used range a worksheet part records in its ``<dimension>``, read from the part's first bytes ``head``
+    (the element comes before the rows); None when there is none there, or it is no range."""
+    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
+    try:
+        parser.feed(head)
+        for _, element in parser.read_events():
+            if element.tag == SHEET_DATA:
+                return None
+            if element.tag == DIMENSION:
+                return parse_range(element.get("ref", ""))
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    return None
