@@ -15,11 +15,13 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from keyacct_xl import InputError, load_master, save_master
 from keyacct_xl.analytics.credit_run import run_credit_check
 from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
 from keyacct_xl.master import tablememo
@@ -143,6 +145,20 @@ def test_master_check_sees_a_payment_typed_under_payments(master: Path) -> None:
     assert [(p.kind, p.sheet, p.row, p.customer_id) for p in problems if p.customer_id == "C0777"] == [
         ("unknown_customer", "收款记录", row, "C0777")
     ]
+
+
+def test_a_consolidation_appending_visits_takes_a_visit_typed_under_the_table_in(master: Path) -> None:
+    row = _type_under(master, "Visits", [[dt.datetime(2026, 11, 29), "C0004", "手工录入"]])
+    store = load_store(master)
+    visits = store.frame("Visits")
+    added = visits.iloc[[0]].assign(customer_id="C0005", date=pd.Timestamp(2026, 11, 30))
+    store.frames["Visits"] = pd.concat([visits, added], ignore_index=True)
+
+    save_store(store, ["Visits"])  # appends when it can: here the table is rewritten over the typed row
+
+    assert openpyxl.utils.cell.range_boundaries(_table_ref(master, "Visits"))[3] == row + 1
+    saved = load_store(master).frame("Visits")
+    assert list(saved["customer_id"][-2:]) == ["C0004", "C0005"]
 
 
 def test_rows_past_a_blank_row_are_named_not_read(master: Path) -> None:
