@@ -4,8 +4,10 @@ A cached table is keyed by the CRC-32 and size, from the zip directory (nothing 
 part its values come from: its sheet part, its table part, and the workbook's own parts (the workbook with its sheet
 names and date system, its relationships, shared strings, styles with the number formats that make a number a
 date). Any edit of the table, by Excel, WPS, LibreOffice, openpyxl or our own save, changes one of them; a table
-whose parts are unchanged loads from its Parquet file without opening the workbook. ``CACHE_FORMAT`` is in the key
-too, so a reader that types cells differently never reads an older cache.
+whose parts are unchanged loads from its Parquet file without opening the workbook; rows typed under a table are
+in its sheet part too, and what the read found there (rows read as the table's, rows named) is kept with the table,
+so a load from the cache tells it again. ``CACHE_FORMAT`` is in the key too, so a reader that types cells differently
+never reads an older cache.
 
 The cache only saves time: a folder that cannot be written or a damaged cache file means the table is read from
 the workbook, never that a load fails.
