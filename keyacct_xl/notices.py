@@ -1,10 +1,12 @@
 """Notices: what a run did beside its result that the person running it must hear of.
 
 A save that moved lines past the worksheet's last row into the history store, or that wrote a value where a cell
-held a formula, did what it had to, but a person must learn of it: nothing is to change in the master unseen. The
-core calls ``notify`` where it happens; the front end running the command (the CLI, a ribbon action) collects the
-notices with ``collecting`` and shows them in its language. Without a collector a notice goes nowhere: a library
-caller finds a spill in ``Master.spilled``, and a replaced formula in the backup the save keeps.
+held a formula, did what it had to, but a person must learn of it: nothing is to change in the master unseen. So
+must a read that took rows typed under a table as the table's, or left rows under it unread. The core calls
+``notify`` where it happens; the front end running the command (the CLI, a ribbon action) collects the notices with
+``collecting`` and shows them in its language. Without a collector a notice goes nowhere: a library caller finds a
+spill in ``Master.spilled``, a replaced formula in the backup the save keeps, the rows under a table in the
+``below`` of the table ``read_tables`` gives.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ _COLLECTED: ContextVar[list[Rendered] | None] = ContextVar("keyacct_notices", de
 
 
 def notify(notice: Rendered) -> None:
-    """Tell the person running the command ``notice``, through the innermost ``collecting``."""
+    """Tell the person running the command ``notice``, through the innermost ``collecting``; a notice told already
+    in that block is not repeated (a command that reads the master twice tells what it found once)."""
     collected = _COLLECTED.get()
-    if collected is not None:
+    if collected is not None and notice not in collected:
         collected.append(notice)
 
 

@@ -21,7 +21,7 @@ from keyacct_xl.history.store import history_lines, store_path
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import to_texts
 from keyacct_xl.master.model import Master
-from keyacct_xl.master.reader import open_book, read_settings, table_place, table_start
+from keyacct_xl.master.reader import open_book_as_read, read_settings, table_place, table_start
 from keyacct_xl.master.schema import (
     CONTACTS,
     CUSTOMER_ID,
@@ -227,9 +227,10 @@ def require_unique_ids(master: Master, purpose: Rendered) -> None:
 
 
 def check_master_file(path: str | Path) -> Integrity:
-    """Every table of the master workbook that names customers, checked against Customers, with Excel rows."""
+    """Every table of the master workbook that names customers, checked against Customers, with Excel rows (rows
+    typed under a table that a load reads as its own too)."""
     path = Path(path)
-    book = open_book(path)
+    book = open_book_as_read(path)
     if CUSTOMERS.name not in book.table_names:
         raise InputError(msg("{path}: not a master workbook (no table Customers)", path=path))
     customers = _id_column(book, CUSTOMERS.name, path)

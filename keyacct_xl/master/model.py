@@ -71,6 +71,11 @@ class SheetRows:
     count: int  # the rows read (the blank ones not counted)
     blank: tuple[int, ...] = ()
 
+    def last(self) -> int:
+        """The Excel row of the last body row read (a blank one too): the table's last row as the reader saw it,
+        rows typed under its range that it took as the table's included."""
+        return self.first + self.count + len(self.blank) - 1
+
     def excel_rows(self) -> np.ndarray:
         """The Excel row of each row read, in order."""
         return self.first + np.delete(np.arange(self.count + len(self.blank)), list(self.blank))

@@ -29,6 +29,7 @@ from keyacct_xl.master.arrowread import (
     typed_column,
     vectorised,
 )
+from keyacct_xl.master.belowrows import tell_rows_below
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, FrameKind, TableSchema
@@ -44,6 +45,7 @@ from keyacct_xl.master.tablecache import (
 )
 from keyacct_xl.master.tablememo import recalled, remember
 from keyacct_xl.messages import Location, Message, listing, msg
+from keyacct_xl.xlsx.belowtable import below_table, with_rows_below
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package
 
@@ -124,6 +126,16 @@ def open_book_bytes(data: bytes, path: Path) -> calamine.CalamineWorkbook:
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
 
 
+def open_book_as_read(path: Path) -> calamine.CalamineWorkbook:
+    """``open_book`` with each table's range extended over the rows typed under it that a load reads as its own
+    (keyacct_xl/xlsx/belowtable.py): a check of the workbook sees the rows the commands see."""
+    open_package(path).close()  # as open_book: a clear error for a missing, non-xlsx or bomb file first
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        below = {loc: below_table(archive, loc) for loc in locate_tables(archive).values()}
+    return open_book_bytes(with_rows_below(data, below), path)
+
+
 def open_master_book(path: Path) -> calamine.CalamineWorkbook:
     """``open_book``, refusing a workbook without the master's required tables."""
     book = open_book(path)
@@ -183,28 +195,36 @@ def read_tables(
     lacks one it needs), each typed by its schema, from the load cache where its parts are unchanged.
 
     The workbook is read at most once, whatever the tables: a table asked for under two schemas (the master's
-    Customers and consolidation's, with provenance) is parsed once and typed once per schema.
+    Customers and consolidation's, with provenance) is parsed once and typed once per schema. Rows typed right under
+    a table, outside its range, are read as its rows, and rows under it that are not are named: the person running
+    the command is told of both (keyacct_xl/master/belowrows.py), from the cache too.
     """
     with open_package(path) as archive:
         checked = _keyed(archive, choose)[1]
     folder = cache_folder(path)
     found = _cached(path, folder, checked)
     if len(found) == len(checked):
+        tell_rows_below(path, found.values())
         return found
     # Read the file once and key the tables from these bytes: a save that replaces the file meanwhile must not
     # have its tables cached under the keys of the file before it.
     data = path.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         locations, keys = _keyed(archive, choose)
-    found = {schema: read for schema, read in found.items() if keys.get(schema) == checked[schema]}  # not read twice
-    found.update(_cached(path, folder, {schema: key for schema, key in keys.items() if schema not in found}))
-    stale = [schema for schema in keys if schema not in found]
-    for schema, read in zip(stale, read_workbook_tables(data, path, locations, stale, cached=folder is not None)):
-        found[schema] = read
+        found = {schema: read for schema, read in found.items() if keys.get(schema) == checked[schema]}  # once
+        found.update(_cached(path, folder, {schema: key for schema, key in keys.items() if schema not in found}))
+        stale = [schema for schema in keys if schema not in found]
+        below = {name: below_table(archive, locations[name]) for name in dict.fromkeys(s.name for s in stale)}
+    # The rows typed under a table (LibreOffice and WPS do not extend it) are read as its rows: its range extended
+    readable = with_rows_below(data, {locations[name]: rows for name, rows in below.items()})
+    for schema, read in zip(stale, read_workbook_tables(readable, path, locations, stale, cached=folder is not None)):
+        found[schema] = read = replace(read, below=below[schema.name])
         remember(path, schema, keys[schema], read)
         if folder is not None:
             keep_table(folder, schema, keys[schema], read)
-    return {schema: found[schema] for schema in keys}
+    tables = {schema: found[schema] for schema in keys}
+    tell_rows_below(path, tables.values())
+    return tables
 
 
 def read_present_tables(path: Path, schemas: Sequence[TableSchema]) -> dict[TableSchema, ReadTable]:

@@ -4,8 +4,10 @@ A cached table is keyed by the CRC-32 and size, from the zip directory (nothing 
 part its values come from: its sheet part, its table part, and the workbook's own parts (the workbook with its sheet
 names and date system, its relationships, shared strings, styles with the number formats that make a number a
 date). Any edit of the table, by Excel, WPS, LibreOffice, openpyxl or our own save, changes one of them; a table
-whose parts are unchanged loads from its Parquet file without opening the workbook. ``CACHE_FORMAT`` is in the key
-too, so a reader that types cells differently never reads an older cache.
+whose parts are unchanged loads from its Parquet file without opening the workbook; rows typed under a table are
+in its sheet part too, and what the read found there (rows read as the table's, rows named) is kept with the table,
+so a load from the cache tells it again. ``CACHE_FORMAT`` is in the key too, so a reader that types cells differently
+never reads an older cache.
 
 The cache only saves time: a folder that cannot be written or a damaged cache file means the table is read from
 the workbook, never that a load fails.
@@ -33,9 +35,11 @@ from keyacct_xl.master.cellcolumns import arrow_table, cells_columns, cells_valu
 from keyacct_xl.master.model import SheetRows, dtype_for
 from keyacct_xl.master.schema import ALL_TABLES, TableSchema
 from keyacct_xl.master.settings import SettingCell
+from keyacct_xl.xlsx.belowtable import NOTHING_BELOW, BelowTable
 from keyacct_xl.xlsx.package import TableLocation, workbook_parts
 
-CACHE_FORMAT = "3"  # raise it whenever the reader or the converters type a cell differently
+# Raise it whenever the reader or the converters type a cell differently (3: mixed user columns; 4: rows under a table).
+CACHE_FORMAT = "4"
 # A master this large is cached even before it has a store: a load of a few seconds is worth a folder beside it.
 CACHE_FROM_BYTES = 8 * 1024**2
 _META = b"keyacct_xl"
@@ -54,6 +58,7 @@ class ReadTable:
     cells: tuple[SettingCell, ...] = ()
     arrow: object = None  # the frame as a pyarrow Table when the reader has it (the cache is written from it)
     rows: SheetRows | None = None  # where its rows are in the sheet
+    below: BelowTable = NOTHING_BELOW  # the rows under the table, outside its range: read as its own, or named
 
 
 def cache_folder(master_path: Path) -> Path | None:
@@ -122,7 +127,8 @@ def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | Non
     )
     cells = tuple(SettingCell(_decode(n), _decode(v), w) for n, v, w in meta.get("cells", ()))
     rows = None if meta.get("rows") is None else _rows(str(meta["sheet"]), meta["rows"], len(frame))
-    return ReadTable(frame, dict(meta["headers"]), str(meta["sheet"]), cells, rows=rows)
+    below = BelowTable(*(tuple(int(r) for r in found) for found in meta.get("below", ((), (), ()))))
+    return ReadTable(frame, dict(meta["headers"]), str(meta["sheet"]), cells, rows=rows, below=below)
 
 
 def _rows(sheet: str, stored: list[Any], count: int) -> SheetRows:
@@ -166,6 +172,7 @@ def keep_table(folder: Path, schema: TableSchema, key: str, read: ReadTable) -> 
         "sheet": read.sheet,
         "cells": [[_encode(c.name), _encode(c.value), c.where] for c in read.cells],
         "rows": None if read.rows is None else [read.rows.first, list(read.rows.blank)],
+        "below": [list(read.below.taken), list(read.below.totals), list(read.below.apart)],
     }
     try:
         table = read.arrow

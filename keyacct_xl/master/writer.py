@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -197,6 +197,7 @@ def save_master(
     company = master.settings.company_name
     skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
     origins = _origins(master, rows, target, stored) if skeleton is None else {}
+    read_to = {name: where.last() for name, where in master.rows.items() if name in rows} if origins else {}
     _write(
         target,
         frames,
@@ -206,6 +207,7 @@ def save_master(
         skeleton=skeleton,
         add_missing=False,
         origins=origins,
+        read_to=read_to,
     )
     _rows_written(master, rows)
     for spilled in master.spilled:
@@ -273,7 +275,8 @@ def write_tables(
     ends its sheet with the same headers (or gains columns at its right end that the first n rows leave blank),
     only the rows after them are rendered and appended. ``rows[name]`` says where the table's rows were when the
     frame was read from ``path`` (its index labels the positions read): a rewrite then keeps the formulas and errors
-    of those rows (see ``save_master``).
+    of those rows, and writes rows typed under the table that the reader took as its own as table rows (see
+    ``save_master``).
     """
     target = Path(path)
     found = rows or {}
@@ -288,6 +291,7 @@ def write_tables(
         add_missing=True,
         unchanged_rows=unchanged_rows or {},
         origins=origins,
+        read_to={s.name: found[s.name].last() for s in frames if s.name in found},
     )
     return target
 
@@ -328,6 +332,7 @@ def _write(
     add_missing: bool,
     unchanged_rows: Mapping[str, int] | None = None,
     origins: Mapping[str, np.ndarray] | None = None,
+    read_to: Mapping[str, int] | None = None,
 ) -> None:
     # Locked from reading the parts to the rename: the parts not written are copied from the file as it is now.
     # A part that cannot be read or edited is one error naming the file and the part.
@@ -335,7 +340,7 @@ def _write(
     with master_write_lock(target), naming_file(target):
         source: Path | io.BytesIO = io.BytesIO(skeleton) if skeleton is not None else target
         replacements, drop = _replacements(
-            source, target, frames, lang, headers, add_missing, unchanged_rows or {}, origins or {}, replaced
+            source, target, frames, lang, headers, add_missing, unchanged_rows or {}, origins or {}, replaced, read_to
         )
         if isinstance(source, io.BytesIO):
             source.seek(0)
@@ -355,6 +360,7 @@ def _replacements(
     unchanged_rows: Mapping[str, int],
     origins: Mapping[str, np.ndarray],
     replaced: list[Replaced],
+    read_to: Mapping[str, int] | None = None,
 ) -> tuple[dict, frozenset[str]]:
     with open_package(source) as archive:
         located = locate_tables(archive)
@@ -387,11 +393,24 @@ def _replacements(
                 if appended:
                     continue
             ours = [label in schema.keys for label in column_order(frame, schema, headers.get(schema.name, {}))]
-            kept |= _plan_rewrite(archive, replacements, loc, columns, lang, origins.get(schema.name), ours, replaced)
+            loc = _with_rows_read(loc, (read_to or {}).get(schema.name))
+            kept |= _plan_rewrite(
+                archive, replacements, loc, columns, lang, origins.get(schema.name), ours, replaced, target.name
+            )
         if kept:
             replacements[WORKBOOK] = calculated_on_load(_current(archive, replacements, WORKBOOK))
         drop = drop_calc_chain(archive, replacements)
     return replacements, drop
+
+
+def _with_rows_read(loc: TableLocation, last_read: int | None) -> TableLocation:
+    """The table's place with its range down to ``last_read``, the last row its frame was read from, when that is
+    below it: rows typed under the table that the reader took as its own (keyacct_xl/xlsx/belowtable.py) are then
+    rewritten as the table's rows, not kept as cells beside it that the table would grow over."""
+    first_row, first_col, last_row, last_col = loc.cells()
+    if last_read is None or last_read <= last_row:
+        return loc
+    return replace(loc, ref=range_ref(first_row, first_col, last_read, last_col))
 
 
 def _refuse_past_last_row(schema: TableSchema, loc: TableLocation, rows: int) -> None:
@@ -430,6 +449,7 @@ def _plan_rewrite(
     origins: np.ndarray | None = None,
     ours: list[bool] | None = None,
     replaced: list[Replaced] | None = None,
+    file_name: str = "",
 ) -> bool:
     """Plan the table's part and its sheet with every row of the table rendered anew; with ``origins`` (the sheet
     row each row was loaded from) the formulas and errors of the rows written again are kept (``ours`` tells the
@@ -450,7 +470,7 @@ def _plan_rewrite(
             replaced.append(Replaced(loc.sheet, tuple(lost), tuple(c.header for c in columns)))
     _plan_print(archive, replacements, loc, layout, len(columns), lang)
     replacements[loc.sheet_part] = lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet: (
-        splice_sheet(layout, out, cols, row, col, sheet_name=sheet, kept=kept)
+        splice_sheet(layout, out, cols, row, col, sheet_name=sheet, kept=kept, file_name=file_name)
     )
     return bool(kept)
 

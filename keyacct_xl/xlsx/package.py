@@ -167,6 +167,12 @@ def workbook_parts(archive: zipfile.ZipFile) -> list[str]:
     return ["xl/workbook.xml", rels_part("xl/workbook.xml"), *sorted(related)]
 
 
+def shared_strings_part(archive: zipfile.ZipFile) -> str | None:
+    """The workbook's shared strings part, when it has one."""
+    related = _rels(archive, "xl/workbook.xml").values()
+    return next((target for rel_type, target in related if rel_type.endswith("/sharedStrings")), None)
+
+
 def _sheets(root: etree._Element, part: str = "xl/workbook.xml") -> tuple[tuple[str, str], ...]:
     """(sheet name, relationship id) of each sheet the workbook part lists, in order."""
     return tuple(

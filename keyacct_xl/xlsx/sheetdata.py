@@ -276,7 +276,9 @@ def write_rows(
     return last
 
 
-def _check_room(extras: Extras, header_row: int, first_col: int, last_row: int, last_col: int, sheet_name: str) -> None:
+def _check_room(
+    extras: Extras, header_row: int, first_col: int, last_row: int, last_col: int, sheet_name: str, file_name: str
+) -> None:
     for row, cells in extras.items():
         for col, _ in cells:
             if header_row <= row <= last_row and first_col <= col <= last_col:
@@ -284,7 +286,7 @@ def _check_room(extras: Extras, header_row: int, first_col: int, last_row: int, 
                 raise InputError(
                     msg(
                         "{where}: the table would grow over this cell; move it and save again",
-                        where=Location(sheet=sheet_name, cell=ref),
+                        where=Location(file_name or None, sheet=sheet_name, cell=ref),
                     )
                 )
 
@@ -313,6 +315,7 @@ def splice_sheet(
     *,
     sheet_name: str = "",
     kept: Kept | None = None,
+    file_name: str = "",
 ) -> int:
     """Write the sheet of ``layout`` with the table's cells replaced; the user's cells around the table are kept.
 
@@ -324,7 +327,7 @@ def splice_sheet(
     last_col = first_col + max(len(columns), 1) - 1
     last_row = max(header_row + 1, header_row + (len(columns[0].values) if columns else 0))
     extras = layout.extras
-    _check_room(extras, header_row, first_col, last_row, last_col, sheet_name)
+    _check_room(extras, header_row, first_col, last_row, last_col, sheet_name, file_name)
     used_row = max([last_row, *extras])
     used_col = max([last_col, *(c for cells in extras.values() for c, _ in cells)])
     head, tail = layout.frame(range_ref(1, 1, used_row, used_col))

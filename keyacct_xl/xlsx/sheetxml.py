@@ -308,3 +308,66 @@ def sheet_cells(
             row.getparent().remove(row)  # a million rows of a large table are not kept as empty elements
     except etree.XMLSyntaxError as exc:
         raise malformed(part, exc) from None
+
+
+def rows_after(sheet_xml: bytes, part: str, after: int) -> list[tuple[int, etree._Element]]:
+    """The rows of a worksheet part numbered above ``after``, in order, each with its number.
+
+    Rows typed under a table are a few at the end of a sheet that may hold a million: they are read from the part's
+    end backwards, one row at a time, as long as every row looked at carries ``r=``; else every row is streamed."""
+    layout = _cut_layout(sheet_xml, part)
+    found = None if layout is None else _rows_from_end(sheet_xml, layout, after)
+    if found is not None:
+        return found
+    context = etree.iterparse(io.BytesIO(sheet_xml), events=("end",), tag=ROW, resolve_entities=False, no_network=True)
+    rows, previous = [], 0
+    try:
+        for _, row in context:
+            previous = int_attribute(row, "r", part, previous + 1)
+            if previous > after:
+                rows.append((previous, row))
+            else:
+                row.getparent().remove(row)  # a row above is only counted
+    except etree.XMLSyntaxError as exc:
+        raise malformed(part, exc) from None
+    return rows
+
+
+def _rows_from_end(sheet_xml: bytes, layout: SheetLayout, after: int) -> list[tuple[int, etree._Element]] | None:
+    """``rows_after`` from the cut-out body, last row first; None when a row looked at has no ``r=`` (or is not one
+    element, or rows are out of order): the caller then streams them all."""
+    start, stop = layout.body  # type: ignore[misc]
+    opening, closing = layout.wrapper()
+    tag = b"<" + _qualified(layout.prefix, "row")
+    found: list[tuple[int, etree._Element]] = []
+    while (at := sheet_xml.rfind(tag, start, stop)) >= 0:
+        if sheet_xml[at + len(tag) : at + len(tag) + 1] not in (b" ", b"\t", b"\r", b"\n", b">", b"/"):
+            return None  # another element whose name begins with "row": not a row
+        try:
+            rows = list(parse_part(opening + sheet_xml[at:stop] + closing, layout.part).iterchildren(ROW))
+        except PartError:
+            return None
+        number = rows[0].get("r", "") if len(rows) == 1 else ""
+        if not number.isdigit() or (found and int(number) >= found[-1][0]):
+            return None
+        if int(number) <= after:
+            break
+        found.append((int(number), rows[0]))
+        stop = at
+    return found[::-1]
+
+
+def recorded_used_range(head: bytes) -> TableRange | None:
+    """The used range a worksheet part records in its ``<dimension>``, read from the part's first bytes ``head``
+    (the element comes before the rows); None when there is none there, or it is no range."""
+    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
+    try:
+        parser.feed(head)
+        for _, element in parser.read_events():
+            if element.tag == SHEET_DATA:
+                return None
+            if element.tag == DIMENSION:
+                return parse_range(element.get("ref", ""))
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    return None
