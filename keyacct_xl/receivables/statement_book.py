@@ -19,7 +19,13 @@ from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, workbook
 from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.master_lines import master_ledger
-from keyacct_xl.receivables.statements import StatementData, statement_data, statement_filename
+from keyacct_xl.receivables.statements import (
+    MARKER_SHEET,
+    StatementData,
+    marker_rows,
+    statement_data,
+    statement_filename,
+)
 from keyacct_xl.reports import Kind, column_px, column_width, set_print
 
 WIDTHS = (11, 17, 34, 14, 14, 15)
@@ -46,7 +52,18 @@ def write_statement(data: StatementData, path: Path, *, lang: Lang) -> Path:
         row = _ageing_block(sheet, data, f, lang, row + 1)
         last = _confirmation(sheet, data, f, lang, row + 1)
         _page_setup(sheet, header_row, last, lang, sum(column_px(w) for w in widths))
+        _marker(book.add_worksheet(MARKER_SHEET), data)
     return Path(path)
+
+
+def _marker(sheet, data: StatementData) -> None:
+    """The veryHidden marker sheet: a returned copy is known as our statement, for this customer and period."""
+    sheet.write_row(0, 0, ["key", "value"])
+    for row, (key, value) in enumerate(marker_rows(data), start=1):
+        sheet.write_string(row, 0, key)
+        sheet.write_string(row, 1, value)
+    sheet.very_hidden()
+    sheet.protect()
 
 
 def column_widths(data: StatementData, lang: Lang) -> list[float]:

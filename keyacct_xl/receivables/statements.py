@@ -3,12 +3,15 @@
 The layout follows DOMAIN.md form 18 (客户往来明细表: customer, code, contact, period, rep and phone, dated
 lines, balance) plus the confirmation block finance needs back: signature and stamp, date, and a box for
 differences. The sheet prints on A4 portrait, one page wide. It reads back with ``read_statement`` (ours
-perspective), so a returned copy can be reconciled directly.
+perspective), so a returned copy can be reconciled directly: a veryHidden sheet (``MARKER_SHEET``) says whose
+statement it is and for which period, and survives a customer's save in Excel, WPS or LibreOffice (.xlsx, .xls,
+.ods), so a copy sent back is read in our perspective, not as the customer's own books.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,7 +21,12 @@ from keyacct_xl.fileio import id_in_name
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
+from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.master_lines import master_lines
+
+# The statement's marker: a veryHidden sheet of key / value rows under a key / value header.
+MARKER_SHEET = "_statement"
+STATEMENT_DOCUMENT = "customer_statement"
 
 
 @dataclass(frozen=True)
@@ -115,3 +123,27 @@ def statement_filename(data: StatementData, lang: Lang) -> str:
     # A customer id such as "KA/001" must not become a sub-folder (or an invalid name on Windows), nor share a name.
     word = tr(lang, "statement")
     return f"{word}_{id_in_name(data.customer_id)}_{data.end:%Y-%m}.xlsx"
+
+
+def marker_rows(data: StatementData) -> list[tuple[str, str]]:
+    """The key / value rows of a statement's marker sheet: what it is, whose, which period."""
+    return [
+        ("document", STATEMENT_DOCUMENT),
+        ("customer_id", data.customer_id),
+        ("period_start", f"{data.start:%Y-%m-%d}"),
+        ("period_end", f"{data.end:%Y-%m-%d}"),
+    ]
+
+
+def statement_marker(sheets: Sequence[tuple[str, Sequence[Sequence[object]]]]) -> dict[str, str] | None:
+    """The marker of our statement among a workbook's (name, cells) sheets, as key -> value; None when the workbook
+    is no statement of ours (no marker sheet, or one naming something else)."""
+    cells = next((rows for name, rows in sheets if name == MARKER_SHEET), None)
+    if cells is None:
+        return None
+    values = {
+        str(row[0]).strip(): "" if len(row) < 2 or is_blank(row[1]) else str(row[1]).strip()
+        for row in cells[1:]
+        if row and not is_blank(row[0])
+    }
+    return values if values.get("document") == STATEMENT_DOCUMENT else None
