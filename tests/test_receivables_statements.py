@@ -248,9 +248,11 @@ def test_our_statement_returned_unchanged_reconciles_line_for_line(master_path, 
         out = tmp_path / f"recon_{path.suffix[1:]}_{path.parent.name}.csv"
         args = ["reconcile", str(master_path), str(path), "--customer", cid, "--out", str(out), "--lang", "en"]
         assert main(args) == 0, capsys.readouterr().err
-        printed = _counts(capsys.readouterr().out)
-        assert f"matched {lines}, amount mismatch 0, only ours 0, only theirs 0" in printed, (path, printed)
+        printed = capsys.readouterr().out
+        assert f"matched {lines}, amount mismatch 0, only ours 0, only theirs 0" in _counts(printed), (path, printed)
         assert "unexplained ¥0.00" in printed
+        # the ageing and confirmation rows we printed are listed as rows, not quoted as the customer's remarks
+        assert "rows without an amount (notes)" in printed and not re.search(r" row \d+: ", printed), printed
 
 
 def test_our_statement_to_another_customer_is_refused(master_path, master, tmp_path, capsys):
@@ -293,3 +295,21 @@ def test_the_master_is_refused_as_the_customers_statement(master_path, master, t
             "statement: give the master as OURS and the statement the customer sent as THEIRS"
         )
         assert len(err.splitlines()) == 1 and not out.exists()
+
+
+def test_what_the_customer_writes_on_our_statement_is_quoted(master_path, master, tmp_path, capsys):
+    """The customer writes a remark into the differences box of our statement: that row is quoted as theirs."""
+    cid = busiest(master)
+    assert main(["statement", str(master_path), "--customer", cid, "--period", PERIOD, "--out", str(tmp_path)]) == 0
+    sent = tmp_path / f"对账单_{cid}_{PERIOD}.xlsx"
+    book = openpyxl.load_workbook(sent)
+    sheet = book.worksheets[0]
+    box = next(c for row in sheet.iter_rows() for c in row if c.value == "□ 核对不符，差异说明：")
+    sheet.cell(box.row + 1, box.column).value = "10月30日已付 20,000元"
+    book.save(sent)
+    assert book["_statement"].sheet_state == "veryHidden"
+    capsys.readouterr()
+    args = ["reconcile", str(master_path), str(sent), "--customer", cid, "--out", str(tmp_path / "r.csv")]
+    assert main(args) == 0
+    quoted = [line.strip() for line in capsys.readouterr().out.splitlines() if " 行：" in line]
+    assert quoted == [f"对账单_{cid}_{PERIOD}.xlsx 第 {box.row + 1} 行：客户签章（盖章）： 10月30日已付 20,000元"]

@@ -11,7 +11,7 @@ finance has typed decisions into is never written over by reconciling again: its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -153,7 +153,7 @@ def read_theirs(
             return returned_lines(path.name, returned), returned
     marker = statement_marker([(sheet.name, sheet.cells) for sheet in sheets])
     if marker is not None:
-        named = marker.get("customer_id", "")
+        named = marker.customer_id
         if customer_id and named and named != customer_id.strip():
             raise InputError(
                 msg(
@@ -165,7 +165,11 @@ def read_theirs(
                 )
             )
         shown = [sheet for sheet in sheets if sheet.name != MARKER_SHEET]
-        return statement_from_sheets(path, shown, perspective="ours", period=period), None
+        ours = statement_from_sheets(path, shown, perspective="ours", period=period)
+        # The rows we printed under the lines (ageing, confirmation) stay listed as notes; only those the customer
+        # wrote in (the differences box, a remark) are quoted as theirs.
+        theirs = {row: text for row, text in ours.note_texts.items() if text not in marker.printed}
+        return replace(ours, note_texts=theirs), None
     return statement_from_sheets(path, sheets, perspective=perspective, period=period), None
 
 

@@ -344,7 +344,7 @@ def _parse(
     for excel_row, row in body:
         if ended:
             notes.append(excel_row)
-            note_texts[excel_row] = _row_text(row)
+            note_texts[excel_row] = row_text(row)
             continue
         # Balance and total rows carry no document number; a line that has one is a ledger line whatever its 摘要.
         text = "" if not is_blank(cell(row, "ref")) else " ".join(str(v) for v in row if isinstance(v, str))
@@ -372,7 +372,7 @@ def _parse(
                     closing = closing if bad else stated
             else:
                 notes.append(excel_row)
-                note_texts[excel_row] = _row_text(row)
+                note_texts[excel_row] = row_text(row)
             continue
         amount, bad = _amount(row, roles, cell, flip)
         for role, value, reason in bad:
@@ -440,7 +440,7 @@ def _before_period(statement: Statement) -> Statement:
     )
 
 
-def _row_text(row: list[object]) -> str:
+def row_text(row: list[object]) -> str:
     """A note row's cells as the customer typed them, one space apart (a remark, a footer, a signature line)."""
     shown = []
     for value in row:

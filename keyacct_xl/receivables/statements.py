@@ -125,25 +125,47 @@ def statement_filename(data: StatementData, lang: Lang) -> str:
     return f"{word}_{id_in_name(data.customer_id)}_{data.end:%Y-%m}.xlsx"
 
 
-def marker_rows(data: StatementData) -> list[tuple[str, str]]:
-    """The key / value rows of a statement's marker sheet: what it is, whose, which period."""
+PRINTED_NOTE = "printed_note"  # a marker row holding the text of a row we printed below the lines
+
+
+@dataclass(frozen=True)
+class StatementMarker:
+    """What the marker sheet of our statement says: its keys' values, and the texts of the rows printed below the
+    lines (ageing, confirmation), which a returned copy holds unchanged unless the customer wrote there."""
+
+    values: dict[str, str]
+    printed: frozenset[str]
+
+    @property
+    def customer_id(self) -> str:
+        """The customer the statement was written to."""
+        return self.values.get("customer_id", "")
+
+
+def marker_rows(data: StatementData, printed: Sequence[str]) -> list[tuple[str, str]]:
+    """The key / value rows of a statement's marker sheet: what it is, whose, which period, and the ``printed``
+    texts of the rows below its lines."""
     return [
         ("document", STATEMENT_DOCUMENT),
         ("customer_id", data.customer_id),
         ("period_start", f"{data.start:%Y-%m-%d}"),
         ("period_end", f"{data.end:%Y-%m-%d}"),
+        *((PRINTED_NOTE, text) for text in printed),
     ]
 
 
-def statement_marker(sheets: Sequence[tuple[str, Sequence[Sequence[object]]]]) -> dict[str, str] | None:
-    """The marker of our statement among a workbook's (name, cells) sheets, as key -> value; None when the workbook
-    is no statement of ours (no marker sheet, or one naming something else)."""
+def statement_marker(sheets: Sequence[tuple[str, Sequence[Sequence[object]]]]) -> StatementMarker | None:
+    """The marker of our statement among a workbook's (name, cells) sheets; None when the workbook is no statement
+    of ours (no marker sheet, or one naming something else)."""
     cells = next((rows for name, rows in sheets if name == MARKER_SHEET), None)
     if cells is None:
         return None
-    values = {
-        str(row[0]).strip(): "" if len(row) < 2 or is_blank(row[1]) else str(row[1]).strip()
+    pairs = [
+        (str(row[0]).strip(), "" if len(row) < 2 or is_blank(row[1]) else str(row[1]))
         for row in cells[1:]
         if row and not is_blank(row[0])
-    }
-    return values if values.get("document") == STATEMENT_DOCUMENT else None
+    ]
+    values = {key: value.strip() for key, value in pairs if key != PRINTED_NOTE}
+    if values.get("document") != STATEMENT_DOCUMENT:
+        return None
+    return StatementMarker(values, frozenset(value for key, value in pairs if key == PRINTED_NOTE))
