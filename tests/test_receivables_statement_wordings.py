@@ -333,3 +333,23 @@ def test_the_ledger_export_takes_its_year_from_a_title_naming_only_the_year(tmp_
     theirs = read_statement(tmp_path / "明细账.xlsx")
     assert theirs.lines["date"].tolist() == [D("2026-10-03"), D("2026-10-05"), D("2026-10-12")]
     assert theirs.opening == 1000.0 and theirs.closing == 8000.0 and not theirs.problems
+
+
+def test_a_closing_row_with_a_debit_and_a_credit_states_no_balance(tmp_path):
+    """期末余额 beside both a debit and a credit figure (the period's totals) claims no balance: the closing is the
+    opening plus the lines."""
+    book = openpyxl.Workbook()
+    for row in [
+        ["2026年10月"],
+        ["日期", "凭证号", "摘要", "借方", "贷方"],
+        ["2026-10-01", None, "上月欠款", None, "1,000.00"],
+        ["2026-10-03", "S1", "购货", None, "5000"],
+        ["2026-10-05", "S2", "购货", None, "3000"],
+        ["2026-10-12", "R1", "付款", "1000", None],
+        [None, None, "期末余额", "1,000.00", "8,000.00"],
+    ]:
+        book.active.append(row)
+    book.save(tmp_path / "totals.xlsx")
+    theirs, result = reconciled(tmp_path / "totals.xlsx")
+    assert theirs.closing is None and theirs.balance_rows == [3, 7]
+    assert result.theirs_closing == 8000.0 and result.remainder == 0

@@ -365,8 +365,9 @@ def _parse(
         if _CLOSING.search(text) or not has_amount:
             if _CLOSING.search(text):
                 balance_rows.append(excel_row)
-                if ended and balance is None and has_amount:
-                    # No balance column: the closing balance stands in the amount column, as the opening does.
+                if ended and balance is None and sum(not is_blank(cell(row, r)) for r in amount_roles) == 1:
+                    # No balance: the closing balance stands in an amount column, as the opening does (one amount:
+                    # a debit and a credit on the closing row are the period's totals, not a balance).
                     stated, bad = _amount(row, roles, cell, flip)
                     problems += [Problem(name, sheet, excel_row, headers[r], str(v), why) for r, v, why in bad]
                     closing = closing if bad else stated
@@ -521,7 +522,8 @@ def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, objec
         except ParseError as exc:
             bad.append((role, value, exc.wording))
             continue
-        key = side or role
+        # A marked amount is a debit or credit where the layout has no such columns (it would count twice beside them).
+        key = side if side and not ({"debit", "credit"} & roles.keys()) else role
         parts[key] = parts.get(key, 0.0) + amount
     if bad:
         return float("nan"), bad
