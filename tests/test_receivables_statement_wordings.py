@@ -308,8 +308,9 @@ YONYOU = [
 
 
 def test_the_chinese_ledger_export_layout_reconciles(tmp_path):
-    """用友/金蝶 明细账: 月 | 日 | 凭证字号 | 摘要 | 借方 | 贷方 | 借或贷 | 余额, the year in the title, 凭证 字号 over two
-    header rows; 上月结转 is the opening balance, 本月合计 and 本年累计 are total rows, 借或贷 the balance's side."""
+    """用友/金蝶 明细账: 月 | 日 | 凭证字号 | 摘要 | 借方 | 贷方 | 借或贷 | 余额, the year in the title, 凭证 字号
+    over two header rows; 上月结转 is the opening balance, 本月合计 and 本年累计 are total rows, 借或贷 the balance's
+    side."""
     book = openpyxl.Workbook()
     for row in YONYOU:
         book.active.append(row)
