@@ -538,7 +538,8 @@ def _signed(row, roles, cell, flip: float) -> float | None:
 
 
 _SIDE_WORDS = {"dr": "debit", "借": "debit", "cr": "credit", "贷": "credit"}
-_MARK = r"(dr|cr|借|贷)\.?"
+SIDE_LABELS = {"debit": msg("debit"), "credit": msg("credit")}
+_MARK = r"(?P<side>dr|cr|借|贷)\.?"
 _MARK_AFTER = re.compile(r"^(?P<number>.*?\d.*?)\s*[(（]?" + _MARK + r"[)）]?$", re.IGNORECASE)
 _MARK_BEFORE = re.compile(r"^[(（]?" + _MARK + r"[)）]?\s*[:：]?\s*(?P<number>.*\d.*)$", re.IGNORECASE)
 
@@ -552,7 +553,7 @@ def side_mark(value: object) -> tuple[str | None, object]:
     found = _MARK_AFTER.match(text) or _MARK_BEFORE.match(text)
     if found is None:
         return None, value
-    return _SIDE_WORDS[found[2].lower() if found.re is _MARK_AFTER else found[1].lower()], found["number"]
+    return _SIDE_WORDS[found["side"].lower()], found["number"]
 
 
 def _marked_money(value: object, role: str) -> tuple[str | None, float]:
@@ -576,18 +577,13 @@ def _marked_money(value: object, role: str) -> tuple[str | None, float]:
     return side, amount
 
 
-SIDE_LABELS = {"debit": msg("debit"), "credit": msg("credit")}
-
-
 def _both_signs(value: object) -> Rendered:
     return msg("{value}: a minus sign and a debit/credit mark: which side is meant is ambiguous", value=str(value))
 
 
-_DIRECTIONS = {"借": "debit", "dr": "debit", "d": "debit", "debit": "debit"} | {
-    "贷": "credit",
-    "cr": "credit",
-    "c": "credit",
-    "credit": "credit",
+# A 借或贷 (Dr/Cr) cell beside a balance, as the side it names.
+_DIRECTIONS = {side: "debit" for side in ("借", "dr", "d", "debit")} | {
+    side: "credit" for side in ("贷", "cr", "c", "credit")
 }
 
 
