@@ -49,11 +49,16 @@ def check_input_file(path: Path, suffixes: Sequence[str]) -> str:
     suffix = path.suffix.lower()
     if suffix not in suffixes:
         *rest, last = suffixes
+        shown = suffix or msg("(none)")
+        if not rest:  # one type only: no empty list before "or"
+            raise InputError(
+                msg("{path}: unsupported file type {suffix}; use {last}", path=path, suffix=shown, last=last)
+            )
         raise InputError(
             msg(
                 "{path}: unsupported file type {suffix}; use {suffixes} or {last}",
                 path=path,
-                suffix=suffix or msg("(none)"),
+                suffix=shown,
                 suffixes=listing(rest),
                 last=last,
             )

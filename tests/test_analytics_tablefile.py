@@ -10,7 +10,7 @@ import xlsxwriter
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import TRANSACTIONS
-from keyacct_xl.tablefile import read_table_file
+from keyacct_xl.tablefile import check_input_file, read_table_file
 
 REQUIRED = ("customer_id", "date", "amount")
 
@@ -120,6 +120,24 @@ def test_empty_and_unsupported(tmp_path: Path) -> None:
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
     with pytest.raises(InputError, match=r"unsupported file type \.txt"):
         read_table_file(tmp_path / "tx.txt", TRANSACTIONS.columns)
+
+
+@pytest.mark.parametrize(
+    ("suffixes", "zh", "en"),
+    [
+        ((".xlsx",), "不支持的文件类型 .ods，请使用 .xlsx", "unsupported file type .ods; use .xlsx"),
+        (
+            (".xlsx", ".csv"),
+            "不支持的文件类型 .ods，请使用 .xlsx 或 .csv",
+            "unsupported file type .ods; use .xlsx or .csv",
+        ),
+    ],
+)
+def test_an_unsupported_type_names_the_types_to_use(tmp_path: Path, suffixes, zh: str, en: str) -> None:
+    """One accepted type is named alone (it read "use  or .xlsx"), several as a list."""
+    with pytest.raises(InputError) as refused:
+        check_input_file(tmp_path / "decided.ods", suffixes)
+    assert refused.value.en.endswith(en) and refused.value.zh.endswith(zh)
 
 
 def test_named_table_is_read_and_errors_name_its_cell(tmp_path: Path) -> None:

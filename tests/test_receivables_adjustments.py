@@ -451,3 +451,28 @@ def test_a_note_row_of_the_customers_statement_is_quoted_in_the_summary_and_the_
     assert "  对账单_带说明.xlsx 第 10 行：财务主管：张三" in out
     notes = [row[0] for row in openpyxl.load_workbook(recon)["说明"].iter_rows(values_only=True)]
     assert "对账单_带说明.xlsx 第 8 行：10月30日已付20,000元，请贵司查收" in notes
+
+
+@pytest.mark.libreoffice
+def test_a_workbook_decided_in_libreoffice_applies_from_ods_and_xls(setup, capsys, libreoffice):
+    """Finance decides in LibreOffice and keeps its format: the .ods (or .xls) applies as the .xlsx does; a decision
+    typed as a formula there is refused as in an .xlsx, and a file of another type names the types to use."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让")})
+    ods = libreoffice(recon, "ods", recon.parent / "ods")
+    xls = libreoffice(recon, "xls", recon.parent / "xls")
+    assert main(["reconcile", "apply", str(ods), "--into", str(master), "--lang", "en"]) == 0
+    assert "1 adjustment(s) added" in capsys.readouterr().out
+    assert main(["reconcile", "apply", str(xls), "--into", str(master), "--lang", "en"]) == 0
+    assert "0 adjustment(s) added, 0 taken out, 1 already applied" in capsys.readouterr().out
+    assert load_master(master).adjustments["ref"].tolist() == ["S2"]
+
+    decide(recon, {"S9": ('=IF(1,"核销","")', "王经理", "重复开票")})
+    for fmt in ("ods", "xls"):
+        computed = libreoffice(recon, fmt, recon.parent / f"formula-{fmt}")
+        with pytest.raises(InputError, match="a decision is chosen, not computed"):
+            read_decisions(computed)
+    with pytest.raises(InputError) as refused:
+        read_decisions(recon.with_suffix(".csv"))
+    assert refused.value.en.endswith("unsupported file type .csv; use .xlsx, .ods or .xls")

@@ -189,6 +189,7 @@ def test_a_statement_reaching_back_before_its_period_says_so(tmp_path):
         ("电话：0755-12345678", None),
         ("打印日期：2026-11-05  截止日期：2026-10-31", None),  # two dates, but no range between them
         ("期间 01/10/2026 to 31/10/2026", ("2026-10-01", "2026-10-31")),
+        ("科目：应付账款 2026年10月 2026年", ("2026-10-01", "2026-10-31")),  # the year after it is no day of it
     ],
 )
 def test_title_period(text, period):
@@ -207,3 +208,149 @@ def test_a_title_date_no_line_falls_in_is_not_the_period(tmp_path):
     theirs, result = reconciled(path)
     assert theirs.period is None and theirs.earlier_rows == [] and len(theirs.lines) == 3
     assert_agrees(theirs, result)
+
+
+def one_amount_column(path, rows: list[list[object]], *, title: str = "Statement October 2026"):
+    """A statement with one Amount column and no Balance column, as the rows give it under its header."""
+    book = openpyxl.Workbook()
+    for row in [[title], [], ["Date", "Reference", "Details", "Amount"], *rows]:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("wording", ["Closing balance", "期末余额", "Balance c/f", "Carried forward"])
+def test_a_closing_balance_in_the_amount_column_is_the_balance_they_claim(tmp_path, wording):
+    """Without a Balance column the closing balance stands in the Amount column, as the opening does: the customer
+    claims 8,400.00 where the lines add up to 8,000.00, and that claim is their closing balance, explained."""
+    path = one_amount_column(
+        tmp_path / "cf.xlsx",
+        [
+            ["01/10/2026", None, "Balance b/f", "1,000.00"],
+            ["03/10/2026", "S1", "Invoice", "5,000.00"],
+            ["05/10/2026", "S2", "Invoice", "3,000.00"],
+            ["12/10/2026", "R1", "Payment", "(1,000.00)"],
+            ["31/10/2026", None, wording, "8,400.00"],
+        ],
+    )
+    theirs, result = reconciled(path)
+    assert theirs.opening == 1000.0 and theirs.closing == 8400.0 and theirs.balance_rows == [4, 8]
+    assert result.theirs_closing == 8400.0 and result.remainder == 0
+    assert set(result.table["status"]) == {"matched"}
+    assert result.summary["amount"].tolist()[-2] == -400.0  # their stated balance against the sum of their lines
+
+
+@pytest.mark.parametrize(
+    "marked",
+    [
+        ("1,000.00 CR", "5,000.00 CR", "3,000.00 Cr", "1,000.00 DR", "8,000.00 CR"),
+        ("贷 1,000.00", "贷5,000.00", "3,000.00贷", "借 1,000.00", "8,000.00 贷"),
+        ("CR 1000", "CR 5000", "(CR) 3000", "Dr. 1000", "8000 (Cr)"),
+    ],
+)
+def test_amounts_marked_dr_or_cr_take_their_side_from_the_mark(tmp_path, marked):
+    """One amount column whose amounts say DR or CR (借/贷) of the customer's books: CR is what they owe us."""
+    opening, s1, s2, r1, closing = marked
+    path = one_amount_column(
+        tmp_path / "drcr.xlsx",
+        [
+            ["01/10/2026", None, "Balance b/f", opening],
+            ["03/10/2026", "S1", "Invoice", s1],
+            ["05/10/2026", "S2", "Invoice", s2],
+            ["12/10/2026", "R1", "Payment", r1],
+            ["31/10/2026", None, "Balance c/f", closing],
+        ],
+    )
+    theirs, result = reconciled(path)
+    assert theirs.lines["amount"].tolist() == [5000.0, 3000.0, -1000.0]
+    assert_agrees(theirs, result)
+
+
+def test_a_mark_that_leaves_the_side_ambiguous_is_a_reason_naming_it(tmp_path):
+    """A minus sign beside DR, a CR mark in the Debit column, a DR balance the 借或贷 column calls 贷: each an
+    unreadable value whose reason says the side is ambiguous."""
+    book = openpyxl.Workbook()
+    for row in [
+        ["2026年10月"],
+        ["日期", "凭证号", "摘要", "借方", "贷方", "余额", "借或贷"],
+        ["2026-10-01", None, "上月欠款", None, None, "1,000.00", "贷"],
+        ["2026-10-03", "S1", "购货", None, "5000"],
+        ["2026-10-05", "S2", "购货", "3,000.00 CR", None],  # row 5
+        ["2026-10-12", "R1", "付款", "-1,000.00 DR", None],  # row 6
+        [None, None, "期末余额", None, None, "8,000.00 DR", "贷"],  # row 7
+    ]:
+        book.active.append(row)
+    book.save(tmp_path / "ambiguous.xlsx")
+    problems = read_statement(tmp_path / "ambiguous.xlsx").problems
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (5, "借方", "3,000.00 CR"),
+        (6, "借方", "-1,000.00 DR"),
+        (7, "余额", "8,000.00 DR"),
+    ]
+    reasons = [p.reason.render("en") for p in problems]
+    assert all("which side is meant is ambiguous" in reason for reason in reasons)
+    assert "marked credit in the debit column" in reasons[0] and "minus sign" in reasons[1]
+    assert "the direction column says 贷" in reasons[2]
+
+
+YONYOU = [
+    ["应付账款明细账"],
+    ["科目：2202 应付账款—甲公司", None, None, None, "2026年10月"],
+    ["2026年", None, "凭证"],
+    ["月", "日", "字号", "摘要", "借方", "贷方", "借或贷", "余额"],
+    [10, 1, None, "上月结转", None, None, "贷", "1,000.00"],  # row 5
+    [10, 3, "记-1", "购货 S1", None, "5,000.00", "贷", "6,000.00"],
+    [10, 5, "记-2", "购货 S2", None, "3,000.00", "贷", "9,000.00"],
+    [10, 12, "记-3", "付款 R1", "1,000.00", None, "贷", "8,000.00"],
+    [None, None, None, "本月合计", "1,000.00", "8,000.00", "贷", "8,000.00"],  # row 9
+    [None, None, None, "本年累计", "1,000.00", "8,000.00", "贷", "8,000.00"],  # row 10
+]
+
+
+def test_the_chinese_ledger_export_layout_reconciles(tmp_path):
+    """用友/金蝶 明细账: 月 | 日 | 凭证字号 | 摘要 | 借方 | 贷方 | 借或贷 | 余额, the year in the title, 凭证 字号
+    over two header rows; 上月结转 is the opening balance, 本月合计 and 本年累计 are total rows, 借或贷 the balance's
+    side."""
+    book = openpyxl.Workbook()
+    for row in YONYOU:
+        book.active.append(row)
+    book.save(tmp_path / "明细账.xlsx")
+    theirs, result = reconciled(tmp_path / "明细账.xlsx")
+    assert theirs.lines["date"].tolist() == [D("2026-10-03"), D("2026-10-05"), D("2026-10-12")]
+    assert theirs.lines["ref"].tolist() == ["记-1", "记-2", "记-3"] and theirs.balance_rows == [5, 9, 10]
+    assert theirs.period == (D("2026-10-01"), D("2026-10-31"))
+    assert result.remainder == 0 and result.ours_closing == result.theirs_closing == 8000.0
+    # matched by amount and date: their voucher numbers are not our document numbers
+    assert set(result.table["status"]) == {"matched"} and not theirs.problems
+
+
+def test_the_ledger_export_takes_its_year_from_a_title_naming_only_the_year(tmp_path):
+    """Only 2026年 above the header (no month): the month and day columns take that year; 凭证字号 in one cell."""
+    book = openpyxl.Workbook()
+    rows = [["应付账款明细账"], ["2026年"], ["月", "日", "凭证字号", "摘要", "借方", "贷方", "借或贷", "余额"]]
+    for row in [*rows, *(r for r in YONYOU[4:8])]:
+        book.active.append(row)
+    book.save(tmp_path / "明细账.xlsx")
+    theirs = read_statement(tmp_path / "明细账.xlsx")
+    assert theirs.lines["date"].tolist() == [D("2026-10-03"), D("2026-10-05"), D("2026-10-12")]
+    assert theirs.opening == 1000.0 and theirs.closing == 8000.0 and not theirs.problems
+
+
+def test_a_closing_row_with_a_debit_and_a_credit_states_no_balance(tmp_path):
+    """期末余额 beside both a debit and a credit figure (the period's totals) claims no balance: the closing is the
+    opening plus the lines."""
+    book = openpyxl.Workbook()
+    for row in [
+        ["2026年10月"],
+        ["日期", "凭证号", "摘要", "借方", "贷方"],
+        ["2026-10-01", None, "上月欠款", None, "1,000.00"],
+        ["2026-10-03", "S1", "购货", None, "5000"],
+        ["2026-10-05", "S2", "购货", None, "3000"],
+        ["2026-10-12", "R1", "付款", "1000", None],
+        [None, None, "期末余额", "1,000.00", "8,000.00"],
+    ]:
+        book.active.append(row)
+    book.save(tmp_path / "totals.xlsx")
+    theirs, result = reconciled(tmp_path / "totals.xlsx")
+    assert theirs.closing is None and theirs.balance_rows == [3, 7]
+    assert result.theirs_closing == 8000.0 and result.remainder == 0

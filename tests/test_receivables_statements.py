@@ -225,3 +225,91 @@ def test_two_ids_that_differ_only_in_unsafe_characters_get_a_statement_each(mast
     written = sorted(out.glob("statement_KA_001*.xlsx"))
     assert len(written) == 2 and not list(out.glob("*.bak.xlsx"))  # neither put aside as the other's backup
     assert sorted(str({"KA/001", "KA:001"} & _cells_of(p)) for p in written) == ["{'KA/001'}", "{'KA:001'}"]
+
+
+def _counts(out: str) -> str:
+    return out.splitlines()[0]
+
+
+@pytest.mark.libreoffice
+def test_our_statement_returned_unchanged_reconciles_line_for_line(master_path, master, tmp_path, capsys, libreoffice):
+    """The statement `keyacct-xl statement` wrote, sent back as it was (or saved again in LibreOffice as .xlsx, .xls
+    or .ods): known by its hidden marker sheet, it is read in our perspective, so every line matches (it was read
+    as the customer's own books, every line 'sign reversed')."""
+    cid = busiest(master)
+    assert main(["statement", str(master_path), "--customer", cid, "--period", PERIOD, "--out", str(tmp_path)]) == 0
+    sent = tmp_path / f"对账单_{cid}_{PERIOD}.xlsx"
+    assert "veryHidden" in zipfile.ZipFile(sent).read("xl/workbook.xml").decode()
+    returned = [sent, *(libreoffice(sent, fmt, tmp_path / fmt) for fmt in ("xlsx", "xls", "ods"))]
+    start, end = parse_period(PERIOD)
+    lines = len(master_lines(master, cid, start=start, end=end).lines)
+    for path in returned:
+        capsys.readouterr()
+        out = tmp_path / f"recon_{path.suffix[1:]}_{path.parent.name}.csv"
+        args = ["reconcile", str(master_path), str(path), "--customer", cid, "--out", str(out), "--lang", "en"]
+        assert main(args) == 0, capsys.readouterr().err
+        printed = capsys.readouterr().out
+        assert f"matched {lines}, amount mismatch 0, only ours 0, only theirs 0" in _counts(printed), (path, printed)
+        assert "unexplained ¥0.00" in printed
+        # the ageing and confirmation rows we printed are listed as rows, not quoted as the customer's remarks
+        assert "rows without an amount (notes)" in printed and not re.search(r" row \d+: ", printed), printed
+
+
+def test_our_statement_to_another_customer_is_refused(master_path, master, tmp_path, capsys):
+    cid = busiest(master)
+    assert main(["statement", str(master_path), "--customer", cid, "--period", PERIOD, "--out", str(tmp_path)]) == 0
+    other = next(c for c in master.customers["customer_id"] if c != cid)
+    sent = tmp_path / f"对账单_{cid}_{PERIOD}.xlsx"
+    capsys.readouterr()
+    args = ["reconcile", str(master_path), str(sent), "--customer", other, "--out", str(tmp_path / "r.csv")]
+    assert main([*args, "--lang", "en"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        f"is our statement to customer {cid}, not to {other}: reconcile it with --customer {cid}, "
+        f"or give customer {other}'s statement"
+    )
+    assert len(err.splitlines()) == 1 and not (tmp_path / "r.csv").exists()
+    assert main(args) == 2
+    assert f"是我方发给客户 {cid} 的对账单" in capsys.readouterr().err
+
+
+def test_the_master_is_refused_as_the_customers_statement(master_path, master, tmp_path, capsys):
+    """The master given as THEIRS was read as a customer's books: every line of every customer 'only theirs'. A
+    copy without its tables (saved by another program) is known by its sheets."""
+    cid = busiest(master)
+    copy = openpyxl.Workbook()
+    copy.active.title = "客户档案"
+    copy.active.append(["客户编号", "客户名称"])
+    sales = copy.create_sheet("Transactions")
+    for row in (["日期", "单据编号", "客户编号", "金额"], ["2026-10-03", "S1", cid, 100.0]):
+        sales.append(row)
+    copy.save(tmp_path / "master_copy.xlsx")
+    for theirs in (master_path, tmp_path / "master_copy.xlsx"):
+        capsys.readouterr()
+        out = tmp_path / "r.csv"
+        args = ["reconcile", str(master_path), str(theirs), "--customer", cid, "--out", str(out), "--lang", "en"]
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.endswith(
+            "is a keyacct-xl master workbook (it holds the Customers and Transactions tables), not a customer's "
+            "statement: give the master as OURS and the statement the customer sent as THEIRS"
+        )
+        assert len(err.splitlines()) == 1 and not out.exists()
+
+
+def test_what_the_customer_writes_on_our_statement_is_quoted(master_path, master, tmp_path, capsys):
+    """The customer writes a remark into the differences box of our statement: that row is quoted as theirs."""
+    cid = busiest(master)
+    assert main(["statement", str(master_path), "--customer", cid, "--period", PERIOD, "--out", str(tmp_path)]) == 0
+    sent = tmp_path / f"对账单_{cid}_{PERIOD}.xlsx"
+    book = openpyxl.load_workbook(sent)
+    sheet = book.worksheets[0]
+    box = next(c for row in sheet.iter_rows() for c in row if c.value == "□ 核对不符，差异说明：")
+    sheet.cell(box.row + 1, box.column).value = "10月30日已付 20,000元"
+    book.save(sent)
+    assert book["_statement"].sheet_state == "veryHidden"
+    capsys.readouterr()
+    args = ["reconcile", str(master_path), str(sent), "--customer", cid, "--out", str(tmp_path / "r.csv")]
+    assert main(args) == 0
+    quoted = [line.strip() for line in capsys.readouterr().out.splitlines() if " 行：" in line]
+    assert quoted == [f"对账单_{cid}_{PERIOD}.xlsx 第 {box.row + 1} 行：客户签章（盖章）： 10月30日已付 20,000元"]

@@ -21,7 +21,8 @@ HELP: dict[str, Message] = {
     "reconcile": msg("reconcile our ledger with a customer's statement"),
     "ours": msg("master workbook (with --customer) or our statement file; or apply"),
     "theirs": msg(
-        "the statement the customer returned (.xlsx, .xlsm, .xls, .ods, .csv); after apply: the reconciliation .xlsx"
+        "the statement the customer returned (.xlsx, .xlsm, .xls, .ods, .csv); after apply: the reconciliation "
+        "(.xlsx, .ods, .xls)"
     ),
     "--customer": msg("customer ID, when OURS is the master workbook"),
     "--perspective": msg("THEIRS is the customer's own books (default) or our layout sent back"),

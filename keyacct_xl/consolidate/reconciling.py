@@ -1,15 +1,17 @@
 """Reconciling a customer's statement with our books (对帐) as every front end runs it: the CLI and the ribbon.
 
-The customer's side is read once: their own books in any layout the statement reader knows, or our statement form
-sent back signed, which is then read by its fields (its confirmation block is no line of theirs) and its note
-under 差异说明 leads the reconciliation's notes. Our side is the master's ledger for the customer over the
-statement's period, or a statement file of ours. A reconciliation workbook finance has typed decisions into is
-never written over by reconciling again: its decisions go into the master with ``reconcile apply``.
+The customer's side is read once: their own books in any layout the statement reader knows, our customer statement
+returned (known by its marker sheet, read in our perspective), or our statement form sent back signed, which is then
+read by its fields (its confirmation block is no line of theirs) and its note under 差异说明 leads the
+reconciliation's notes. A master workbook is no customer's statement and is refused as theirs. Our side is the
+master's ledger for the customer over the statement's period, or a statement file of ours. A reconciliation workbook
+finance has typed decisions into is never written over by reconciling again: its decisions go into the master with
+``reconcile apply``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +28,7 @@ from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.forms.layout import META_SHEET
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import is_master_workbook, load_master
+from keyacct_xl.master.schema import TABLES_BY_NAME
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.receivables.adjustments import read_decisions
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
@@ -42,6 +45,7 @@ from keyacct_xl.receivables.statement_reader import (
     read_statement,
     statement_from_sheets,
 )
+from keyacct_xl.receivables.statements import MARKER_SHEET, statement_marker
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def run_reconciliation(
     the period of their statement); given both, they are the period their dates without a year fall in."""
     refuse_decided(out)
     period = (start, end) if start is not None and end is not None else None
-    theirs, returned = read_theirs(theirs_path, perspective=perspective, period=period)
+    theirs, returned = read_theirs(theirs_path, perspective=perspective, period=period, customer_id=customer_id)
     company = None
     if is_master_workbook(ours_path):
         if not customer_id:
@@ -131,16 +135,54 @@ def refuse_decided(out: Path) -> None:
 
 
 def read_theirs(
-    path: Path, *, perspective: Perspective = "customer", period: Period | None = None
+    path: Path, *, perspective: Perspective = "customer", period: Period | None = None, customer_id: str = ""
 ) -> tuple[Statement, ReturnedStatement | None]:
     """The customer's statement at ``path`` from one read of the file, and the returned form when it is our
-    statement form sent back (read again by its fields: only then)."""
+    statement form sent back (read again by its fields: only then). Our customer statement returned is read in our
+    perspective whatever ``perspective`` says; one naming another customer than ``customer_id`` is refused, as is a
+    master workbook."""
+    if is_master_workbook(path):  # from its tables, before the whole master is read as a statement
+        _refuse_master(path)
     sheets = read_sheets(path, SUFFIXES)
+    tables = [TABLES_BY_NAME[name] for name in ("Customers", "Transactions")]
+    if all({table.sheet_zh, table.sheet_en} & {sheet.name for sheet in sheets} for table in tables):
+        _refuse_master(path)  # a master saved as .ods or .xls keeps its sheets, not its tables
     if _is_returned_form(sheets):
         returned = read_returned(path)
         if returned is not None:
             return returned_lines(path.name, returned), returned
+    marker = statement_marker([(sheet.name, sheet.cells) for sheet in sheets])
+    if marker is not None:
+        named = marker.customer_id
+        if customer_id and named and named != customer_id.strip():
+            raise InputError(
+                msg(
+                    "{path} is our statement to customer {named}, not to {given}: reconcile it with --customer "
+                    "{named}, or give customer {given}'s statement",
+                    path=path,
+                    named=named,
+                    given=customer_id.strip(),
+                )
+            )
+        shown = [sheet for sheet in sheets if sheet.name != MARKER_SHEET]
+        ours = statement_from_sheets(path, shown, perspective="ours", period=period)
+        # The rows we printed under the lines (ageing, confirmation) stay listed as notes; only those the customer
+        # wrote in (the differences box, a remark) are quoted as theirs.
+        theirs = {row: text for row, text in ours.note_texts.items() if text not in marker.printed}
+        return replace(ours, note_texts=theirs), None
     return statement_from_sheets(path, sheets, perspective=perspective, period=period), None
+
+
+def _refuse_master(path: Path) -> None:
+    """A keyacct-xl master is our own books, never a customer's statement: read as theirs, every line of every
+    customer would be 'only theirs'."""
+    raise InputError(
+        msg(
+            "{path} is a keyacct-xl master workbook (it holds the Customers and Transactions tables), not a "
+            "customer's statement: give the master as OURS and the statement the customer sent as THEIRS",
+            path=path,
+        )
+    )
 
 
 def _is_returned_form(sheets: list[SheetCells]) -> bool:

@@ -17,12 +17,13 @@ again adds nothing, and ``undo`` takes one reconciliation's adjustments back out
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from keyacct_xl.consolidate.cellformulas import formula_reader
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang
@@ -55,6 +56,8 @@ INFO_LABELS: dict[str, Message] = {"customer_id": msg("Customer ID"), "source": 
 # The results columns read back (all of OUTPUT_COLUMNS).
 _READ = OUTPUT_COLUMNS
 TITLE_ROWS_AT_MOST = 8  # the report's title block (company, title, period, blank) and rows a user inserted above
+# The reconciliation workbook as finance saves it: in Excel or WPS (.xlsx), in LibreOffice (.ods, or .xls).
+DECIDED_SUFFIXES = (".xlsx", ".ods", ".xls")
 
 
 def decision_labels(lang: Lang) -> list[str]:
@@ -103,12 +106,13 @@ class Decisions:
 
 
 def read_decisions(path: Path) -> Decisions:
-    """The decisions typed into the reconciliation workbook ``path`` (Excel, WPS or LibreOffice saved)."""
+    """The decisions typed into the reconciliation workbook ``path`` (Excel, WPS or LibreOffice saved, as .xlsx,
+    .ods or .xls)."""
     # Through the isolated, capped reader every submitted workbook goes through: it comes back from finance.
-    sheets = {sheet.name: sheet for sheet in read_sheets(path, (".xlsx",), formulas=True)}
+    sheets = {sheet.name: sheet for sheet in read_sheets(path, DECIDED_SUFFIXES, formulas=True)}
     info = _info(path, {name: sheet.cells for name, sheet in sheets.items()})
-    results = _results_sheet(path, sheets)
-    lines, undecided = _decided(path, *results)
+    results, at, first = _results_sheet(path, sheets)
+    lines, undecided = _decided(path, _with_decision_formulas(path, results, at["decision"], first), at, first)
     return Decisions(path.name, info.get("customer_id", ""), info.get("source", ""), lines, undecided)
 
 
@@ -171,6 +175,17 @@ def _results_sheet(path: Path, sheets: Mapping[str, SheetCells]) -> tuple[SheetC
             decision=DECISION_HEADERS["decision"],
         )
     )
+
+
+def _with_decision_formulas(path: Path, results: SheetCells, column: int, first: int) -> SheetCells:
+    """``results`` knowing which of its decision cells hold a formula when it was saved as .ods or .xls (the reader
+    finds an .xlsx's formulas itself): read from the file, since calamine gives the values only."""
+    kind = path.suffix.lower().lstrip(".")
+    if kind not in ("ods", "xls"):
+        return results
+    cells = [(r, column) for r in range(first - 1, len(results.cells))]
+    found = formula_reader(kind, path.read_bytes(), None, results.name)(cells) or {}
+    return replace(results, formulas=results.formulas | frozenset(found))
 
 
 def _decided(path: Path, results: SheetCells, at: dict[str, int], first: int) -> tuple[list[DecidedLine], int]:

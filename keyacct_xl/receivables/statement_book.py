@@ -19,7 +19,14 @@ from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, workbook
 from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.master_lines import master_ledger
-from keyacct_xl.receivables.statements import StatementData, statement_data, statement_filename
+from keyacct_xl.receivables.statement_reader import row_text
+from keyacct_xl.receivables.statements import (
+    MARKER_SHEET,
+    StatementData,
+    marker_rows,
+    statement_data,
+    statement_filename,
+)
 from keyacct_xl.reports import Kind, column_px, column_width, set_print
 
 WIDTHS = (11, 17, 34, 14, 14, 15)
@@ -43,10 +50,33 @@ def write_statement(data: StatementData, path: Path, *, lang: Lang) -> Path:
         for c, header in enumerate(HEADERS):
             sheet.write_string(row, c, header.render(lang), f["head"])
         row = _lines(sheet, data, f, lang, row + 1)
-        row = _ageing_block(sheet, data, f, lang, row + 1)
-        last = _confirmation(sheet, data, f, lang, row + 1)
+        printed: Printed = {}
+        row = _ageing_block(sheet, data, f, lang, row + 1, printed)
+        last = _confirmation(sheet, data, f, lang, row + 1, printed)
         _page_setup(sheet, header_row, last, lang, sum(column_px(w) for w in widths))
+        texts = [row_text([cells[c] for c in sorted(cells)]) for _, cells in sorted(printed.items())]
+        _marker(book.add_worksheet(MARKER_SHEET), data, texts)
     return Path(path)
+
+
+# The values written below the lines, by row and column: the text of each row as the statement reader quotes a note.
+Printed = dict[int, dict[int, object]]
+
+
+def _put(printed: Printed, row: int, col: int, value: object) -> object:
+    printed.setdefault(row, {})[col] = value
+    return value
+
+
+def _marker(sheet, data: StatementData, printed: list[str]) -> None:
+    """The veryHidden marker sheet: a returned copy is known as our statement, for this customer and period, and
+    the rows we printed below its lines are told from what the customer wrote there."""
+    sheet.write_row(0, 0, ["key", "value"])
+    for row, (key, value) in enumerate(marker_rows(data, printed), start=1):
+        sheet.write_string(row, 0, key)
+        sheet.write_string(row, 1, value)
+    sheet.very_hidden()
+    sheet.protect()
 
 
 def column_widths(data: StatementData, lang: Lang) -> list[float]:
@@ -140,21 +170,21 @@ def _lines(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
     return row
 
 
-def _ageing_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
+def _ageing_block(sheet, data: StatementData, f: dict, lang: Lang, row: int, printed: Printed) -> int:
     """The customer's balance by days past due at the period end, two rows of label and amount."""
-    sheet.write_string(row, 0, tr(lang, "Ageing at period end"), f["label"])
+    sheet.write_string(row, 0, _put(printed, row, 0, tr(lang, "Ageing at period end")), f["label"])
     row += 1
     items = list(data.ageing.items())
     # Two rows of three labels/amounts pairs keep the block inside the six printed columns.
     for start in range(0, len(items), 3):
         for k, (key, value) in enumerate(items[start : start + 3]):
-            sheet.write_string(row, 2 * k, caption(key, lang), f["cell"])
-            sheet.write_number(row, 2 * k + 1, round(value, 2), f["money"])
+            sheet.write_string(row, 2 * k, _put(printed, row, 2 * k, caption(key, lang)), f["cell"])
+            sheet.write_number(row, 2 * k + 1, _put(printed, row, 2 * k + 1, round(value, 2)), f["money"])
         row += 1
     return row
 
 
-def _confirmation(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
+def _confirmation(sheet, data: StatementData, f: dict, lang: Lang, row: int, printed: Printed) -> int:
     owed = tr(
         lang, "As of {end:%Y-%m-%d} your balance with us is ¥{closing:,.2f}. ", end=data.end, closing=data.closing
     )
@@ -163,15 +193,16 @@ def _confirmation(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> 
         "If it agrees with your books, please sign and stamp under 'Agreed'; if not, list the "
         "differences in the box with details, and return this statement within 7 days.",
     )
-    sheet.merge_range(row, 0, row + 2, LAST_COL, text, f["wrap"])
+    sheet.merge_range(row, 0, row + 2, LAST_COL, _put(printed, row, 0, text), f["wrap"])
     row += 4
     left = [tr(lang, "□ Agreed"), tr(lang, "Customer signature and stamp:"), tr(lang, "Signed by:"), tr(lang, "Date:")]
     for k, label in enumerate(left):
-        sheet.merge_range(row + k, 0, row + k, 2, label, f["text"])
-    sheet.merge_range(row, 3, row, LAST_COL, tr(lang, "□ Differences found:"), f["label"])
+        sheet.merge_range(row + k, 0, row + k, 2, _put(printed, row + k, 0, label), f["text"])
+    sheet.merge_range(row, 3, row, LAST_COL, _put(printed, row, 3, tr(lang, "□ Differences found:")), f["label"])
     sheet.merge_range(row + 1, 3, row + 5, LAST_COL, "", f["box"])
     row += 7
-    sheet.merge_range(row, 0, row, LAST_COL, tr(lang, "{company}, Finance (stamp)", company=data.company), f["text"])
+    stamp = tr(lang, "{company}, Finance (stamp)", company=data.company)
+    sheet.merge_range(row, 0, row, LAST_COL, _put(printed, row, 0, stamp), f["text"])
     return row
 
 

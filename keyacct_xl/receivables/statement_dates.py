@@ -23,7 +23,7 @@ from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date
 Period = tuple[pd.Timestamp, pd.Timestamp]
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_FULL = re.compile(r"(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?")
+_FULL = re.compile(r"(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})(?!\d)\s*日?")
 _DMY = re.compile(r"(?<!\d)(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?!\d)")
 # Two dates make a period only when a range word joins them (至, 到, ~, a dash, to), not a print date beside a cut-off.
 _TO = r"\s*(?:至|到|~|～|—|–|-|to)\s*"

@@ -63,6 +63,7 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "凭证号",
         "凭证编号",
         "凭证字号",
+        "字号",
         "单号",
         "单据号",
         "单据号码",
@@ -126,6 +127,9 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "amount": ("金额", "发生额", "交易金额", "amount", "signed amount"),
     "balance": ("余额", "期末余额", "累计余额", "结余", "balance", "running balance"),
     "currency": ("币种", "币别", "货币", "currency", "ccy"),
+    # A 用友/金蝶 ledger export dates its lines by month and day columns under a year in the title (2026年).
+    "month": ("月", "月份"),
+    "day": ("日",),
 }
 _LOOKUP = {normalize_header(n): role for role, names in ROLE_NAMES.items() for n in names}
 # Prefixes: two Chinese characters are specific enough ("金额（元）"); short English ones are not ("cr").
@@ -297,7 +301,8 @@ def _find_header(grid: list[list[object]]) -> tuple[int, dict[str, int]] | None:
             role = header_role(cell)
             if role is not None and role not in roles:
                 roles[role] = c
-        if "date" in roles and ({"amount", "debit", "credit"} & roles.keys()):
+        dated = "date" in roles or {"month", "day"} <= roles.keys()
+        if dated and ({"amount", "debit", "credit"} & roles.keys()):
             return r, roles
     return None
 
@@ -314,8 +319,13 @@ def _parse(
     name = path.name
     headers = {role: str(grid[header_at][c]) for role, c in roles.items()}
     body = [(r + 1, row) for r, row in enumerate(grid) if r > header_at and any(not is_blank(v) for v in row)]
+    by_day = "date" not in roles
+    if by_day:
+        headers["date"] = f"{headers['month']}/{headers['day']}"
 
     def cell(row: list[object], role: str) -> object:
+        if role == "date" and by_day:
+            return _month_day(cell(row, "month"), cell(row, "day"))
         c = roles.get(role)
         return row[c] if c is not None and c < len(row) else None
 
@@ -334,7 +344,7 @@ def _parse(
     for excel_row, row in body:
         if ended:
             notes.append(excel_row)
-            note_texts[excel_row] = _row_text(row)
+            note_texts[excel_row] = row_text(row)
             continue
         # Balance and total rows carry no document number; a line that has one is a ledger line whatever its 摘要.
         text = "" if not is_blank(cell(row, "ref")) else " ".join(str(v) for v in row if isinstance(v, str))
@@ -355,9 +365,15 @@ def _parse(
         if _CLOSING.search(text) or not has_amount:
             if _CLOSING.search(text):
                 balance_rows.append(excel_row)
+                if ended and balance is None and sum(not is_blank(cell(row, r)) for r in amount_roles) == 1:
+                    # No balance: the closing balance stands in an amount column, as the opening does (one amount:
+                    # a debit and a credit on the closing row are the period's totals, not a balance).
+                    stated, bad = _amount(row, roles, cell, flip)
+                    problems += [Problem(name, sheet, excel_row, headers[r], str(v), why) for r, v, why in bad]
+                    closing = closing if bad else stated
             else:
                 notes.append(excel_row)
-                note_texts[excel_row] = _row_text(row)
+                note_texts[excel_row] = row_text(row)
             continue
         amount, bad = _amount(row, roles, cell, flip)
         for role, value, reason in bad:
@@ -392,6 +408,15 @@ def _parse(
     )
 
 
+def _month_day(month: object, day: object) -> object:
+    """A line's date from the month and day columns of a ledger export (``10``, ``1`` → ``10月1日``), its year
+    taken from the statement's period as any date without a year; blank when either is."""
+    if is_blank(month) or is_blank(day):
+        return None
+    parts = [int(v) if isinstance(v, float) and v.is_integer() else v for v in (month, day)]
+    return "{}月{}日".format(*(unicodedata.normalize("NFKC", str(v)).strip() for v in parts))
+
+
 def _inside(statement: Statement, period: Period) -> bool:
     """Whether any line of ``statement`` is dated inside ``period``."""
     dates = statement.lines["date"]
@@ -416,7 +441,7 @@ def _before_period(statement: Statement) -> Statement:
     )
 
 
-def _row_text(row: list[object]) -> str:
+def row_text(row: list[object]) -> str:
     """A note row's cells as the customer typed them, one space apart (a remark, a footer, a signature line)."""
     shown = []
     for value in row:
@@ -483,7 +508,9 @@ def _date(value: object, day_first: bool | None, no_year: YearlessDates) -> pd.T
 
 
 def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, object, Rendered]]]:
-    """Debit minus credit (or the signed amount) in our perspective, and the cells that could not be read."""
+    """Debit minus credit (or the signed amount) in our perspective, and the cells that could not be read.
+
+    An amount marked DR/CR (借/贷) in the one amount column is a debit or credit of the statement's books."""
     bad: list[tuple[str, object, Rendered]] = []
     parts: dict[str, float] = {}
     for role in ("debit", "credit", "amount"):
@@ -491,9 +518,13 @@ def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, objec
         if role not in roles or is_blank(value):
             continue
         try:
-            parts[role] = parse_money(value)
+            side, amount = _marked_money(value, role)
         except ParseError as exc:
             bad.append((role, value, exc.wording))
+            continue
+        # A marked amount is a debit or credit where the layout has no such columns (it would count twice beside them).
+        key = side if side and not ({"debit", "credit"} & roles.keys()) else role
+        parts[key] = parts.get(key, 0.0) + amount
     if bad:
         return float("nan"), bad
     if "amount" in parts and not ({"debit", "credit"} & parts.keys()):
@@ -506,14 +537,81 @@ def _signed(row, roles, cell, flip: float) -> float | None:
     return None if bad or amount != amount else amount
 
 
+_SIDE_WORDS = {"dr": "debit", "借": "debit", "cr": "credit", "贷": "credit"}
+SIDE_LABELS = {"debit": msg("debit"), "credit": msg("credit")}
+_MARK = r"(?P<side>dr|cr|借|贷)\.?"
+_MARK_AFTER = re.compile(r"^(?P<number>.*?\d.*?)\s*[(（]?" + _MARK + r"[)）]?$", re.IGNORECASE)
+_MARK_ENDS = frozenset("dDcCrR.()（）借贷ｄＤｃＣｒＲ．")  # what a marked amount starts or ends with, full width too
+_MARK_BEFORE = re.compile(r"^[(（]?" + _MARK + r"[)）]?\s*[:：]?\s*(?P<number>.*\d.*)$", re.IGNORECASE)
+
+
+def side_mark(value: object) -> tuple[str | None, object]:
+    """``22,789.11 DR``, ``CR 1,000``, ``借 500``, ``500贷`` as (``debit`` / ``credit``, the number's text); a value
+    without such a mark as (None, value)."""
+    stripped = value.strip() if isinstance(value, str) else ""
+    if not stripped or (stripped[0] not in _MARK_ENDS and stripped[-1] not in _MARK_ENDS):
+        return None, value  # most amounts: no letter at either end (a statement of 100,000 lines reads each)
+    text = unicodedata.normalize("NFKC", stripped)
+    found = _MARK_AFTER.match(text) or _MARK_BEFORE.match(text)
+    if found is None:
+        return None, value
+    return _SIDE_WORDS[found["side"].lower()], found["number"]
+
+
+def _marked_money(value: object, role: str) -> tuple[str | None, float]:
+    """The amount of a cell, and the side its DR/CR (借/贷) mark gives; a mark that contradicts its debit or credit
+    column, or a minus sign beside a mark, leaves the side ambiguous: a ParseError naming it."""
+    side, number = side_mark(value)
+    amount = parse_money(number)
+    if side is None:
+        return None, amount
+    if amount < 0:
+        raise ParseError(_both_signs(value))
+    if role in ("debit", "credit") and role != side:
+        raise ParseError(
+            msg(
+                "{value}: marked {side} in the {role} column: which side is meant is ambiguous",
+                value=str(value),
+                side=SIDE_LABELS[side],
+                role=SIDE_LABELS[role],
+            )
+        )
+    return side, amount
+
+
+def _both_signs(value: object) -> Rendered:
+    return msg("{value}: a minus sign and a debit/credit mark: which side is meant is ambiguous", value=str(value))
+
+
+# A 借或贷 (Dr/Cr) cell beside a balance, as the side it names.
+_DIRECTIONS = {side: "debit" for side in ("借", "dr", "d", "debit")} | {
+    side: "credit" for side in ("贷", "cr", "c", "credit")
+}
+
+
 def _balance(value: object, direction: object, perspective: Perspective) -> float | None:
-    """A running balance as what the customer owes us; 借/贷 beside it gives its side."""
+    """A running balance as what the customer owes us; 借/贷 beside it (or DR/CR marking it) gives its side."""
     if is_blank(value):
         return None
-    amount = parse_money(value)
-    side = normalize_header(direction) if not is_blank(direction) else ""
-    if side in ("借", "dr", "d", "debit"):
+    mark, number = side_mark(value)
+    amount = parse_money(number)
+    side = _DIRECTIONS.get(normalize_header(direction)) if not is_blank(direction) else None
+    if mark is not None:
+        if amount < 0:
+            raise ParseError(_both_signs(value))
+        if side not in (None, mark):
+            raise ParseError(
+                msg(
+                    "{value}: marked {side}, but the direction column says {direction}: which side is meant is "
+                    "ambiguous",
+                    value=str(value),
+                    side=SIDE_LABELS[mark],
+                    direction=str(direction),
+                )
+            )
+        side = mark
+    if side == "debit":
         return amount if perspective == "ours" else -amount
-    if side in ("贷", "cr", "c", "credit"):
+    if side == "credit":
         return -amount if perspective == "ours" else amount
     return amount

@@ -3,12 +3,15 @@
 The layout follows DOMAIN.md form 18 (客户往来明细表: customer, code, contact, period, rep and phone, dated
 lines, balance) plus the confirmation block finance needs back: signature and stamp, date, and a box for
 differences. The sheet prints on A4 portrait, one page wide. It reads back with ``read_statement`` (ours
-perspective), so a returned copy can be reconciled directly.
+perspective), so a returned copy can be reconciled directly: a veryHidden sheet (``MARKER_SHEET``) says whose
+statement it is and for which period, and survives a customer's save in Excel, WPS or LibreOffice (.xlsx, .xls,
+.ods), so a copy sent back is read in our perspective, not as the customer's own books.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,7 +21,12 @@ from keyacct_xl.fileio import id_in_name
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
+from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.master_lines import master_lines
+
+# The statement's marker: a veryHidden sheet of key / value rows under a key / value header.
+MARKER_SHEET = "_statement"
+STATEMENT_DOCUMENT = "customer_statement"
 
 
 @dataclass(frozen=True)
@@ -115,3 +123,49 @@ def statement_filename(data: StatementData, lang: Lang) -> str:
     # A customer id such as "KA/001" must not become a sub-folder (or an invalid name on Windows), nor share a name.
     word = tr(lang, "statement")
     return f"{word}_{id_in_name(data.customer_id)}_{data.end:%Y-%m}.xlsx"
+
+
+PRINTED_NOTE = "printed_note"  # a marker row holding the text of a row we printed below the lines
+
+
+@dataclass(frozen=True)
+class StatementMarker:
+    """What the marker sheet of our statement says: its keys' values, and the texts of the rows printed below the
+    lines (ageing, confirmation), which a returned copy holds unchanged unless the customer wrote there."""
+
+    values: dict[str, str]
+    printed: frozenset[str]
+
+    @property
+    def customer_id(self) -> str:
+        """The customer the statement was written to."""
+        return self.values.get("customer_id", "")
+
+
+def marker_rows(data: StatementData, printed: Sequence[str]) -> list[tuple[str, str]]:
+    """The key / value rows of a statement's marker sheet: what it is, whose, which period, and the ``printed``
+    texts of the rows below its lines."""
+    return [
+        ("document", STATEMENT_DOCUMENT),
+        ("customer_id", data.customer_id),
+        ("period_start", f"{data.start:%Y-%m-%d}"),
+        ("period_end", f"{data.end:%Y-%m-%d}"),
+        *((PRINTED_NOTE, text) for text in printed),
+    ]
+
+
+def statement_marker(sheets: Sequence[tuple[str, Sequence[Sequence[object]]]]) -> StatementMarker | None:
+    """The marker of our statement among a workbook's (name, cells) sheets; None when the workbook is no statement
+    of ours (no marker sheet, or one naming something else)."""
+    cells = next((rows for name, rows in sheets if name == MARKER_SHEET), None)
+    if cells is None:
+        return None
+    pairs = [
+        (str(row[0]).strip(), "" if len(row) < 2 or is_blank(row[1]) else str(row[1]))
+        for row in cells[1:]
+        if row and not is_blank(row[0])
+    ]
+    values = {key: value.strip() for key, value in pairs if key != PRINTED_NOTE}
+    if values.get("document") != STATEMENT_DOCUMENT:
+        return None
+    return StatementMarker(values, frozenset(value for key, value in pairs if key == PRINTED_NOTE))
