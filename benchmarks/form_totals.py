@@ -15,7 +15,7 @@ import functools
 import time
 from collections.abc import Callable
 
-from keyacct_xl.consolidate.cellformulas import formula_reader
+from keyacct_xl.cellformulas import formula_reader
 from keyacct_xl.consolidate.examples import load_example
 from keyacct_xl.consolidate.headermatch import MAX_SCAN_ROWS
 from keyacct_xl.consolidate.recognize import extract, open_book

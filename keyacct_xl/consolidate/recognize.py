@@ -23,7 +23,7 @@ from xml.etree import ElementTree as ET
 import python_calamine as calamine
 from lxml import etree
 
-from keyacct_xl.consolidate.cellformulas import formula_reader
+from keyacct_xl.cellformulas import formula_reader
 from keyacct_xl.consolidate.headermatch import (
     computed_keys,
     form_content_row,

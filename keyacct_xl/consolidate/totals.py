@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from keyacct_xl.consolidate.cellformulas import Cell, Formulas
+from keyacct_xl.cellformulas import Cell, Formulas
 from keyacct_xl.consolidate.headermatch import form_content_row, form_labels
 from keyacct_xl.consolidate.model import CellValue, ChangedTotal, CheckedRow, Issue, TableRows, texts
 from keyacct_xl.consolidate.outside import as_shown

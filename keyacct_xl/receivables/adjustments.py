@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from keyacct_xl.consolidate.cellformulas import formula_reader
+from keyacct_xl.cellformulas import formula_reader
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang
