@@ -3,6 +3,7 @@ the follow-up lists, the per-rep summary, the check workbook as a document, and 
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -314,6 +315,21 @@ def test_english_workbook_and_csv(master_file: Path, tmp_path: Path) -> None:
     run_visits_check(load_master(master_file), as_of=AS_OF, out=tmp_path / "c.csv")
     frame = pd.read_csv(tmp_path / "c.csv", encoding="utf-8-sig")
     assert list(frame.columns[:2]) == ["客户编号", "客户名称"] and set(frame["状态"]) == {"到期", "逾期", "正常"}
+
+
+def test_english_sign_off_pages_print_every_label_whole(master_file: Path, tmp_path: Path, libreoffice) -> None:
+    # Each rep's page has its figures' labels in column A and the values right beside them: a column narrower than
+    # a label prints it cut ("Poor Visits Without Counterm"), so the widths come from the labels.
+    out = tmp_path / "check_en.xlsx"
+    run_visits_check(load_master(master_file), as_of=AS_OF, out=out, lang="en")
+    text = subprocess.run(
+        ["pdftotext", str(libreoffice(out, "pdf")), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = [page for page in text.split("\f") if "Visits check — 张三" in page or "Visits check — 李四" in page]
+    assert len(pages) == 2
+    for page in pages:
+        assert "Poor Visits Without Countermeasure" in page and "Win-Back Not Contacted" in page
+        assert "VIP/A Visited This Quarter" in page and "Supervisor:" in page
 
 
 def test_cli_check_prints_a_line_per_rep(master_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
