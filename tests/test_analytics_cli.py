@@ -426,6 +426,29 @@ def test_a_final_grade_not_in_the_policy_is_named_by_sheet_cell_and_header(
     )
 
 
+def test_grade_apply_prints_each_customers_changes_as_its_undo_does(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", "A")
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28", "--lang", "en"]) == 0
+    applied = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    # the values Customers held before (blank limits: -) and what the apply wrote, in the words credit apply uses
+    assert applied == [
+        "  C1 甲公司: credit limit - → 500,000; payment terms (days) 30 → 60",
+        "  C2 乙商行: grade A → B; credit grade A → C; credit limit - → 0; payment terms (days) 30 → 0",
+        "  C3 丙超市: grade B → A; credit grade B → C; credit limit - → 0; payment terms (days) 30 → 0",
+        "  C4 丁店: grade - → C; credit grade - → B; credit limit - → 200,000",
+    ]
+    assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-29", "--lang", "en"]) == 0
+    undone = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert [line.split(": ")[0] for line in undone] == [line.split(": ")[0] for line in applied]
+    assert undone[2] == "  C3 丙超市: grade A → B; credit grade C → B; credit limit 0 → -; payment terms (days) 0 → 30"
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-30"]) == 0
+    assert "  C3 丙超市: 等级 B → A; 信用等级 B → C" in capsys.readouterr().out  # applied again, told in zh
+
+
 def test_a_review_of_another_year_never_replaces_decisions_not_yet_applied(
     master_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

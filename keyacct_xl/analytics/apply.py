@@ -19,12 +19,13 @@ import pandas as pd
 from keyacct_xl.analytics.credit_terms import write_terms
 from keyacct_xl.analytics.history import APPLY_NO, next_apply_no, record_history
 from keyacct_xl.analytics.policy import CreditPolicy, load_credit_policy
+from keyacct_xl.analytics.undo_grades import FIELDS, Change
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import header
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import Location, Pair, listing, msg, tr
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.parsing import is_blank, same_value
 from keyacct_xl.tablefile import Locate
 
 CREDIT_GRADES = ("A", "B", "C")
@@ -46,9 +47,12 @@ class Applied:
     # each plan replaced: customer, name, column, the text held before (None: blank) and the meeting's
     plan_changes: tuple[tuple[str, str, str, str | None, str], ...] = ()
     apply_no: int | None = None  # the number its GradeHistory rows carry (应用序号); None: it wrote none
+    # each customer whose grade, credit grade, credit limit or payment terms changed, before → after
+    changes: tuple[Change, ...] = ()
 
     def summary(self, lang: Lang) -> str:
-        """What was applied, then the review rows left out, as ``grade apply`` and the ribbon say it."""
+        """What was applied, a line per customer changed with its values before and after, then the review rows
+        left out, as ``grade apply`` and the ribbon say it."""
         text = tr(
             lang,
             "grades updated for {customers:,} customer(s); grade history: {added:,} row(s) added, "
@@ -71,6 +75,7 @@ class Applied:
                 changed=self.terms_changed,
                 kept=self.overrides_kept,
             )
+        text += "".join(f"\n  {change.text(lang)}" for change in self.changes)
         if self.plans_written:
             text += "\n" + tr(
                 lang, "upgrade and support plans written for {count:,} customer(s)", count=self.plans_written
@@ -228,7 +233,24 @@ def apply_review(
         plans_written=plans,
         plan_changes=plan_changes,
         apply_no=number if "GradeHistory" in tables else None,
+        changes=_changes(customers, updated, rows),
     )
+
+
+def _changes(before: pd.DataFrame, after: pd.DataFrame, rows: list[int]) -> tuple[Change, ...]:
+    """Each reviewed customer (rows of Customers) whose grade, credit grade, limit or terms ``after`` holds differ
+    from ``before``'s, with the values before and after, as credit apply and the undos show them."""
+    out = []
+    for i in dict.fromkeys(rows):
+        moved = tuple(
+            (label, before[column].iloc[i], after[column].iloc[i])
+            for column, _, _, label in FIELDS
+            if column in before and not same_value(before[column].iloc[i], after[column].iloc[i])
+        )
+        if moved:
+            name = before["name"].iloc[i] if "name" in before else None
+            out.append(Change(str(before["customer_id"].iloc[i]), "" if is_blank(name) else str(name), moved))
+    return tuple(out)
 
 
 PLAN_COLUMNS = ("upgrade_plan", "support_plan")
