@@ -385,8 +385,15 @@ def test_a_bad_settings_cell_names_it(tmp_path: Path) -> None:
     row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "每日面访上限")
     ws.cell(row, 2).value = "六"
     book.save(path)
-    with pytest.raises(InputError, match=rf"参数设置!B{row} \(visits_per_day\): '六' is not a whole number"):
+    with pytest.raises(InputError, match=rf"参数设置!B{row} \(Visits per Day\): '六' is not a whole number"):
         load_master(path)
+
+
+def test_a_visit_interval_of_no_days_names_the_setting_as_the_sheet_does() -> None:
+    with pytest.raises(SpecError) as info:
+        master_policy(settings_from({"visit_days_vip": 0}))
+    assert info.value.en == "Settings: VIP Visit Days must be 1 day or more, not 0"
+    assert info.value.zh.startswith("参数设置：VIP 面访周期")
 
 
 def test_visit_plan_lines_count_in_plan_execution(tmp_path: Path) -> None:

@@ -307,6 +307,12 @@ def setting_key(name: object) -> str:
     return _KEYS.get(text, text)
 
 
+def setting_name(key: str) -> Pair:
+    """A setting named in each language as the Settings sheet names it (one the user added: as they named it)."""
+    known = DESCRIPTIONS.get(key)
+    return Pair(known.name_en, known.name_zh) if known else Pair(key, key)
+
+
 def shown_setting(key: str, value: object, lang: Lang) -> tuple[str, object]:
     """A setting as the sheet shows it in ``lang``: its name and a choice's label in that language (a setting the
     user added by the name it was given)."""
@@ -446,7 +452,7 @@ def _bad(cell: SettingCell, known: Setting, expected: Message) -> InputError:
         msg(
             "{where} ({setting}): {value!r} is not {expected}",
             where=cell.where,
-            setting=Pair(known.name_en, known.name_zh),
+            setting=setting_name(known.key),
             value=cell.value,
             expected=expected,
         )
@@ -532,4 +538,4 @@ def setting_int(settings: Settings, key: str) -> int:
     value = settings.value(key)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
         return int(value)
-    raise InputError(msg("Settings: {key} must be a whole number, not {value!r}", key=key, value=value))
+    raise InputError(msg("Settings: {key} must be a whole number, not {value!r}", key=setting_name(key), value=value))
