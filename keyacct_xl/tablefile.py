@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,13 +77,35 @@ def read_table_file(
     first non-blank row as headers. Required columns must exist and have a value in every row.
     """
     path = Path(path)
-    required = tuple(required)
-    suffix = check_input_file(path, SUFFIXES)
-    if suffix == ".parquet":
-        return _parquet_frame(path, columns, required)
+    if check_input_file(path, SUFFIXES) == ".parquet":
+        return _parquet_frame(path, columns, tuple(required))
+    return read_located_table(path, columns, required=required, table=table)[0]
+
+
+# Where a value of a frame read from a file is: (frame row, key of a column the file has) → the file, sheet and
+# cell, or the CSV line.
+Locate = Callable[[int, str], Location]
+
+
+def read_located_table(
+    path: str | Path, columns: Sequence[Column], *, required: Iterable[str] = (), table: str | None = None
+) -> tuple[pd.DataFrame, Locate]:
+    """``read_table_file`` of an .xlsx, .xlsm, .ods or .csv file, and where each value read is in it: a later check
+    names the cell it refuses by the sheet and the header as the file has them."""
+    path = Path(path)
+    suffix = check_input_file(path, tuple(s for s in SUFFIXES if s != ".parquet"))
     # Read in a worker with memory and time limits: a damaged or hostile file fails with one line, never a crash.
     headers, rows, place = run_isolated(_cells, (path, suffix, table), file=path)
-    return _frame(path, headers, rows, _locator(path, place), columns, required)
+    locate = _locator(path, place)
+    positions = resolve_headers(headers, columns, where=str(path), required=tuple(required))
+    rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
+    frame = _frame(path, headers, rows, positions, locate, columns, tuple(required))
+    found = {key: pos for pos, key in positions.items()}
+
+    def located(i: int, key: str) -> Location:
+        return locate(rows[i], found[key], headers[found[key]])  # a column the file has (else KeyError)
+
+    return frame, located
 
 
 Place = tuple[str, str, int]  # how a row is named in messages: ("line" | "row" | "cell", sheet, first column)
@@ -117,12 +139,12 @@ def _frame(
     path: Path,
     headers: list[object],
     rows: list[list[object]],
+    positions: dict[int, str],
     locate,
     columns: Sequence[Column],
     required: tuple[str, ...],
 ) -> pd.DataFrame:
-    positions = resolve_headers(headers, columns, where=str(path), required=required)
-    rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
+    """The typed frame of the non-blank ``rows`` whose columns are at ``positions``."""
     if not rows:
         raise InputError(msg("{path}: the table has headers but no data rows", path=path))
     by_key = {c.key: c for c in columns}

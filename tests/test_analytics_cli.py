@@ -198,7 +198,7 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
     assert main(["grade", str(master_path), "--year", "2052", "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip() == f"keyacct-xl: grading: no transactions in 2052 in {master_path}"
     assert main(["grade", "apply", str(master_path), "--lang", "en"]) == 2
-    assert "no grading review (table GradeReview); run keyacct-xl grade first" in capsys.readouterr().err
+    assert "no grading review (sheet Grade Review); run keyacct-xl grade first" in capsys.readouterr().err
     assert main(["grade", str(master_path), "--year", "2025", "--policy", str(tmp_path / "x.yaml")]) == 2
 
 
@@ -274,7 +274,7 @@ def test_apply_leaves_out_ids_missing_from_customers() -> None:
     )
     assert applied.not_in_customers == ("X9",) and applied.history_added == 4
     review.loc[0, "final_grade"] = "Z"
-    with pytest.raises(InputError, match=r"final_grade must be one of VIP, A, B, C: C1 \('Z'\)"):
+    with pytest.raises(InputError, match=r"^column Final Grade: 'Z' is not one of VIP, A, B, C \(customer C1\)$"):
         apply_review(
             master, review, grades=["VIP", "A", "B", "C"], approved_by=None, applied_at=pd.Timestamp("2025-12-28")
         )
@@ -404,6 +404,49 @@ def test_the_review_sheet_line_names_the_sheet_and_column_as_the_reader_sees_the
     assert main(["grade", str(master_path), "--year", "2025"]) == 0
     line = capsys.readouterr().out.splitlines()[-1]
     assert line == f"评级审核表已写入 {master_path}（工作表 评级审核）；填写最终等级后运行 keyacct-xl grade apply"
+
+
+def test_a_final_grade_not_in_the_policy_is_named_by_sheet_cell_and_header(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", "X")
+    ws = openpyxl.load_workbook(master_path)["评级审核"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == "C3")
+    cell = row[headers.index("最终等级")].coordinate
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path), "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"keyacct-xl: master.xlsx: sheet 评级审核, cell {cell} (最终等级): 'X' is not one of VIP, A, B, C (customer C3)"
+    )
+    assert main(["grade", "apply", str(master_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"keyacct-xl: master.xlsx：工作表 评级审核，单元格 {cell}（最终等级）：'X' 不是 VIP、A、B、C 之一（客户 C3）"
+    )
+
+
+def test_grade_apply_prints_each_customers_changes_as_its_undo_does(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", "A")
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28", "--lang", "en"]) == 0
+    applied = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    # the values Customers held before (blank limits: -) and what the apply wrote, in the words credit apply uses
+    assert applied == [
+        "  C1 甲公司: credit limit - → 500,000; payment terms (days) 30 → 60",
+        "  C2 乙商行: grade A → B; credit grade A → C; credit limit - → 0; payment terms (days) 30 → 0",
+        "  C3 丙超市: grade B → A; credit grade B → C; credit limit - → 0; payment terms (days) 30 → 0",
+        "  C4 丁店: grade - → C; credit grade - → B; credit limit - → 200,000",
+    ]
+    assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-29", "--lang", "en"]) == 0
+    undone = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert [line.split(": ")[0] for line in undone] == [line.split(": ")[0] for line in applied]
+    assert undone[2] == "  C3 丙超市: grade A → B; credit grade C → B; credit limit 0 → -; payment terms (days) 0 → 30"
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-30"]) == 0
+    assert "  C3 丙超市: 等级 B → A; 信用等级 B → C" in capsys.readouterr().out  # applied again, told in zh
 
 
 def test_a_review_of_another_year_never_replaces_decisions_not_yet_applied(
@@ -542,10 +585,10 @@ def test_grade_apply_and_its_undo_refuse_a_year_the_review_is_not_of(
     capsys.readouterr()
     for words in (["--undo", "--year", "2024"], ["--year", "2024"]):
         assert main(["grade", "apply", str(master_path), *words, "--lang", "en"]) == 2
-        assert "the grading review (GradeReview) is of 2025, not 2024" in capsys.readouterr().err
+        assert "the grading review (sheet Grade Review) is of 2025, not 2024" in capsys.readouterr().err
     with pytest.raises(InputError, match="is of 2025, not 2024") as refused:
         run_action("undo_grades", FileBridge(master_path), ActionOptions(year=2024))
-    assert "评级审核表（GradeReview）是 2025 年的，不是 2024 年" in refused.value.zh
+    assert "评级审核表（工作表 评级审核）是 2025 年的，不是 2024 年" in refused.value.zh
     assert master_path.read_bytes() == saved
     assert main(["grade", "apply", str(master_path), "--undo", "--year", "2025", "--lang", "en"]) == 0
     assert "apply No. 1 of the 2025 grades (2025-12-28) undone for" in capsys.readouterr().out

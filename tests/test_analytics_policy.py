@@ -117,12 +117,12 @@ def test_settings_override_thresholds_and_are_checked() -> None:
     assert levels[1].rules[0].min == 800_000
     with pytest.raises(SpecError, match=r"with the Settings sheet: levels\[2\]\.rules\[0\]\.min"):
         with_settings(policy.levels, settings_from({"grade_b_min_sales": 5_000_000}), policy.source)
-    with pytest.raises(InputError, match="grade_a_min_sales\\): 'lots' is not a number"):
+    with pytest.raises(InputError, match="A Minimum Sales\\): 'lots' is not a number"):
         settings_from({"grade_a_min_sales": "lots"})
     # A policy may name any setting, one users added or a text one: it must hold a number.
     on_text = tuple(
         replace(lv, rules=tuple(replace(r, setting="company_name") if r.setting else r for r in lv.rules))
         for lv in policy.levels
     )
-    with pytest.raises(SpecError, match="company_name must be a number"):
+    with pytest.raises(SpecError, match="Company Name must be a number"):
         with_settings(on_text, settings_from({}), policy.source)

@@ -316,7 +316,7 @@ def test_open_report_settings_about_and_the_end_of_an_action(bridge) -> None:
     result = run_action("open_report", bridge)
     assert result.show == written
     settings = run_action("settings", bridge)
-    assert "ageing_buckets = 30,60,90,180" in settings.en and settings.sheet == "参数设置"
+    assert "Ageing Buckets = 30,60,90,180" in settings.en and settings.sheet == "参数设置"
     assert "xlwings" in run_action("about", bridge).en
     if isinstance(bridge, XlwingsBridge):
         events = bridge.app.events

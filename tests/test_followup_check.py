@@ -3,6 +3,7 @@ the follow-up lists, the per-rep summary, the check workbook as a document, and 
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -316,6 +317,21 @@ def test_english_workbook_and_csv(master_file: Path, tmp_path: Path) -> None:
     assert list(frame.columns[:2]) == ["客户编号", "客户名称"] and set(frame["状态"]) == {"到期", "逾期", "正常"}
 
 
+def test_english_sign_off_pages_print_every_label_whole(master_file: Path, tmp_path: Path, libreoffice) -> None:
+    # Each rep's page has its figures' labels in column A and the values right beside them: a column narrower than
+    # a label prints it cut ("Poor Visits Without Counterm"), so the widths come from the labels.
+    out = tmp_path / "check_en.xlsx"
+    run_visits_check(load_master(master_file), as_of=AS_OF, out=out, lang="en")
+    text = subprocess.run(
+        ["pdftotext", str(libreoffice(out, "pdf")), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = [page for page in text.split("\f") if "Visits check — 张三" in page or "Visits check — 李四" in page]
+    assert len(pages) == 2
+    for page in pages:
+        assert "Poor Visits Without Countermeasure" in page and "Win-Back Not Contacted" in page
+        assert "VIP/A Visited This Quarter" in page and "Supervisor:" in page
+
+
 def test_cli_check_prints_a_line_per_rep(master_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["visits", "check", str(master_file), "--as-of", "2026-11-20", "--lang", "en"]) == 0
     printed = capsys.readouterr().out
@@ -369,8 +385,15 @@ def test_a_bad_settings_cell_names_it(tmp_path: Path) -> None:
     row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "每日面访上限")
     ws.cell(row, 2).value = "六"
     book.save(path)
-    with pytest.raises(InputError, match=rf"参数设置!B{row} \(visits_per_day\): '六' is not a whole number"):
+    with pytest.raises(InputError, match=rf"参数设置!B{row} \(Visits per Day\): '六' is not a whole number"):
         load_master(path)
+
+
+def test_a_visit_interval_of_no_days_names_the_setting_as_the_sheet_does() -> None:
+    with pytest.raises(SpecError) as info:
+        master_policy(settings_from({"visit_days_vip": 0}))
+    assert info.value.en == "Settings: VIP Visit Days must be 1 day or more, not 0"
+    assert info.value.zh.startswith("参数设置：VIP 面访周期")
 
 
 def test_visit_plan_lines_count_in_plan_execution(tmp_path: Path) -> None:

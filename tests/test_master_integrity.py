@@ -13,14 +13,16 @@ import python_calamine as calamine
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.bridge.registry import run_action
 from keyacct_xl.cli.main import main
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.submissions import QUOTATIONS
 from keyacct_xl.master.writer import save_master, write_tables
 
 
-def _master(path: Path, *, phantoms: bool = True, duplicates: bool = True) -> Path:
-    m = Master.empty()
+def _master(path: Path, *, phantoms: bool = True, duplicates: bool = True, lang: Lang = "zh") -> Path:
+    m = Master.empty(lang=lang)
     ids = ["C001", "C002", "C002", "C003"] if duplicates else ["C001", "C002", "C003"]
     m.customers = pd.DataFrame(
         {"customer_id": ids, "name": [f"客户{i}" for i in range(len(ids))], "grade": "B", "payment_terms_days": 30}
@@ -49,7 +51,7 @@ def _master(path: Path, *, phantoms: bool = True, duplicates: bool = True) -> Pa
     path = save_master(m, path, backup=False)
     quoted = ["C003", "C994"] if phantoms else ["C003", "C001"]
     write_tables(
-        path, {QUOTATIONS: pd.DataFrame({"quote_no": ["Q1", "Q2"], "customer_id": quoted})}, lang="zh", backup=False
+        path, {QUOTATIONS: pd.DataFrame({"quote_no": ["Q1", "Q2"], "customer_id": quoted})}, lang=lang, backup=False
     )
     return path
 
@@ -89,11 +91,13 @@ def test_master_check_in_english_and_on_a_consistent_master(
     out = capsys.readouterr().out
     assert "6 row(s) name a customer id not in Customers (销售明细 3, 收款记录 1, 拜访记录 1, 报价单 1)" in out
     assert "  销售明细 row 3: C999" in out and "1 customer id(s) appear more than once in Customers, on 2 rows" in out
-    clean = _master(tmp_path / "clean.xlsx", phantoms=False, duplicates=False)
+    clean = _master(tmp_path / "clean.xlsx", phantoms=False, duplicates=False, lang="en")
     assert main(["master", "check", str(clean), "--lang", "en"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == (
-        "references OK: every row's customer id is in Customers, and no id repeats"
-    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == "references OK: every row's customer id is in Customers, and no id repeats"
+    # each table by its sheet alone, as the workbook names it: no table name (GradeHistory) beside it
+    assert [line.rsplit(" ", 1)[0].rstrip() for line in lines[:-1]] == [t.sheet_en for t in DATA_TABLES]
+    assert "Grade History" in lines[-2] and not [line for line in lines if "GradeHistory" in line]
 
 
 def test_only_the_first_rows_are_listed(master: Path) -> None:

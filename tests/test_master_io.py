@@ -259,7 +259,10 @@ def test_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     book.active["A1"] = "just a sheet"
     book.save(other)
     err = _one_line_error(["master", "check", str(other), "--lang", "en"], capsys)
-    assert "missing table(s) Customers" in err
+    # the sheets a master has, in the user's language: no table name (GradeHistory) a user never sees
+    assert "missing sheet(s) Customers, Contacts, Transactions" in err and "Grade History" in err
+    assert "GradeHistory" not in err
+    assert "缺少工作表 客户档案、联系人" in _one_line_error(["master", "check", str(other)], capsys)
     with pytest.raises(InputError):
         load_master(other)
 

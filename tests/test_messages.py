@@ -218,7 +218,7 @@ def test_a_bad_settings_cell_and_a_missing_master_table_read_in_zh(tmp_path: Pat
         settings_from({"rfm_monetary": "median"}, where="master.xlsx: 参数设置!B10")
     assert choice.value.message("zh") == "master.xlsx: 参数设置!B10（RFM 金额口径）：'median' 无效，应为合计、单均之一"
     assert choice.value.message("en") == (
-        "master.xlsx: 参数设置!B10 (rfm_monetary): 'median' is not one of total, average"
+        "master.xlsx: 参数设置!B10 (RFM Monetary): 'median' is not one of total, average"
     )
     book = openpyxl.Workbook()
     book.save(tmp_path / "other.xlsx")

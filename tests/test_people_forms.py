@@ -113,7 +113,7 @@ def test_next_id_follows_the_pattern_after_the_highest_number() -> None:
 def test_a_pattern_without_a_placeholder_is_refused_naming_its_cell() -> None:
     with pytest.raises(InputError) as caught:
         settings_from({"客户编号格式": "C-0000"}, where="master.xlsx: 参数设置!B17")
-    assert "master.xlsx: 参数设置!B17 (customer_id_pattern): 'C-0000'" in caught.value.en
+    assert "master.xlsx: 参数设置!B17 (Customer ID Pattern): 'C-0000'" in caught.value.en
 
 
 def test_a_registration_without_an_id_gets_the_next_id_and_says_so(master: Path, inbox: Path) -> None:

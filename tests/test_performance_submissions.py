@@ -181,7 +181,7 @@ def test_a_form_without_a_calendar_entry_a_bad_period_or_an_unknown_rep(tmp_path
     )
     with pytest.raises(SpecError) as caught:
         run_submissions_check(store.frames, store.settings, period="2026-11", calendar=calendar)
-    assert str(calendar) in caught.value.en and "'visit_record' is in Settings rep_forms" in caught.value.en
+    assert str(calendar) in caught.value.en and "'visit_record' is in the Settings' Rep Forms" in caught.value.en
     calendar.write_text(
         "title: {zh: 日历, en: Calendar}\nforms:\n  weekly_plan: {every: fortnight}\n", encoding="utf-8"
     )

@@ -19,6 +19,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -31,6 +32,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.demo.company import generate_demo
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.export import key_path
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.privacy import is_personal_header
@@ -528,6 +530,19 @@ def test_a_pseudonymized_export_keeps_each_tables_columns_and_names_nobody_in_a_
     assert len(after) == len(before) and after[:-1] == before[:-1]  # no provenance columns added
     everything = "".join(_parts(out).values())
     assert after[-1].endswith("的备注") and not [v for v in ("张三", "李四", "华强") if v in everything]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_pseudonymized_export_leaves_out_the_rep_folders_setting_by_its_name(lang: Lang, tmp_path: Path) -> None:
+    # The Settings sheet names a setting in the master's language (业务员收件文件夹, Rep Folders), not by its key.
+    m = Master.empty(lang=lang)
+    m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"]})
+    m.settings = replace(m.settings, rep_folders="zhang=张三", company_name="恒泰润滑油")
+    path = save_master(m, tmp_path / "master.xlsx", backup=False)
+    out = tmp_path / "export.xlsx"
+    assert main(["master", "export", str(path), "--out", str(out), "--pseudonymize"]) == 0
+    assert "zhang" in "".join(_parts(path).values()) and "zhang" not in "".join(_parts(out).values())
+    assert "恒泰润滑油" in _parts(out)["docProps/app.xml"]  # the company found among the settings too
 
 
 def test_the_settings_ask_the_ribbon_and_the_cli_to_mask_the_report(tmp_path: Path) -> None:

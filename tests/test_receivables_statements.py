@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import zipfile
 
 import openpyxl
@@ -77,9 +78,16 @@ def test_statement_reads_back_and_agrees_with_the_ledger(master_path, master, tm
 def test_statement_and_ageing_open_in_libreoffice(master_path, master, tmp_path, libreoffice):
     cid = busiest(master)
     main(["statement", str(master_path), "--customer", cid, "--period", PERIOD, "--out", str(tmp_path)])
-    pdf = libreoffice(tmp_path / f"对账单_{cid}_{PERIOD}.xlsx", "pdf")
+    main(["statement", str(master_path), "--customer", cid, "--period", PERIOD, "--out", str(tmp_path), "--lang", "en"])
+    zh, en = (tmp_path / f"{stem}_{cid}_{PERIOD}.xlsx" for stem in ("对账单", "statement"))
+    pdf, en_pdf = libreoffice([zh, en], "pdf")
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 (\d+)\.\d+ (\d+)\.\d+", pdf.read_bytes())
     assert boxes and set(boxes) == {(b"595", b"841")}  # A4 portrait, 210 x 297 mm in points
+    # The ageing captions stand in the date, description and credit columns, an amount right of each: a column
+    # too narrow for its caption prints it cut ("61-90 days overdu"); the English ones are the longest.
+    text = subprocess.run(["pdftotext", str(en_pdf), "-"], capture_output=True, text=True, check=True).stdout
+    captions = ("Not due", "1-30 days overdue", "31-60 days overdue", "61-90 days overdue", "91-180 days overdue")
+    assert [c for c in (*captions, "over 180 days overdue", "Unapplied credit") if c not in text] == []
     main(["ageing", str(master_path), "--out", str(tmp_path / "ageing.xlsx")])
     csv = libreoffice(tmp_path / "ageing.xlsx", UTF8_CSV).read_text(encoding="utf-8")
     assert "客户编号" in csv and "合计" in csv and "customer_id" not in csv  # one zh header row, no key row

@@ -48,7 +48,7 @@ def test_a_name_that_is_no_form_names_the_setting() -> None:
     with pytest.raises(InputError) as caught:
         rep_form_specs(("visit_record", "周报"))
     assert caught.value.zh.startswith("参数设置：业务员每周表单：'周报' 不是表单；可用的表单：account_plan, ")
-    assert caught.value.en.startswith("Settings: rep_forms: '周报' is not a form")
+    assert caught.value.en.startswith("Settings: Rep Forms: '周报' is not a form")
 
 
 def test_cli_and_ribbon_write_the_same_forms_for_each_rep(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_a_form_that_cannot_be_filled_stops_before_any_file(
 def test_the_list_reads_back_from_the_settings_sheet(tmp_path: Path) -> None:
     master = _master(tmp_path, rep_forms="phone_followup、daily_report")
     assert load_master(master).settings.rep_forms == ("phone_followup", "daily_report")
-    with pytest.raises(InputError, match="rep_forms"):
+    with pytest.raises(InputError, match=r"\(Rep Forms\)"):
         settings_from({"业务员每周表单": "、，"})  # separators and nothing else: no list
 
 

@@ -155,13 +155,29 @@ def planted_report(path: Path) -> Path:
     return write_report(path, sheets, heading=heading, lang="zh")
 
 
+def english_axes_report(path: Path) -> Path:
+    """An English report with a chart of tens of millions and one of hundreds of thousands."""
+    grades = ["VIP", "A", "B", "C"]
+    large = pd.DataFrame({"grade": grades, "sales": [70_000_000.0, 35_500_000.0, 9_000_000.0, 1e6]})
+    small = pd.DataFrame({"grade": grades, "sales": [500_000.0, 350_000.0, 90_000.0, 10_000.0]})
+    sheets = [
+        Sheet("Large", large, (Chart("column", "Sales by grade", "grade", ("sales",)),)),
+        Sheet("Small", small, (Chart("column", "Sales by grade", "grade", ("sales",)),)),
+    ]
+    return write_report(path, sheets, heading=Heading("Axis test", company="Example Trading"), lang="en")
+
+
 def test_hand_built_report_with_wide_amounts_prints_whole(libreoffice, tmp_path: Path) -> None:
     path = planted_report(tmp_path / "planted.xlsx")
     book = openpyxl.load_workbook(path)
     assert not [p for ws in book.worksheets for p in sheet_problems(ws)]
     long = book["客户"]
     assert [b.id for b in long.row_breaks.brk]  # the charts below the long table start new pages
-    pdf = libreoffice(path, "pdf")
+    pdf, english = libreoffice([path, english_axes_report(tmp_path / "english.xlsx")], "pdf")
+    # English axes read in millions and thousands (the format's trailing commas divide by 1000 each), never in 万
+    large, small = pdf_text(english).split("\f")[:2]
+    assert "70.0M" in large and "10.0M" in large and "0.0M" in large and "万" not in large
+    assert "500K" in small and "100K" in small and "万" not in small
     text = pdf_text(pdf)
     assert "###" not in text and "第 1 页，共 " in text  # and the footer: page x of y in zh
     assert "¥98,765,432,109.87" in text and "-¥12,345,678.90" in text and "-162.2%" in text
@@ -204,10 +220,14 @@ def test_charts_beside_a_narrow_table_and_on_their_own_pages_below_a_long_wide_o
     assert [p.break_before for p in short] == [False, True]
 
 
-def test_axis_format_reads_large_amounts_in_wan() -> None:
-    assert axis_format(["money"], pd.Series([70_000_000.0])) == {"num_format": '0\\.0,"万"', "min": 0}
-    assert axis_format(["count"], pd.Series([1200, -3])) == {"num_format": "#,##0"}
-    assert axis_format(["percent"], pd.Series([0.2, 1.0])) == {"num_format": "0%", "min": 0, "max": 1}
+def test_axis_format_reads_large_amounts_in_wan_or_in_thousands_and_millions() -> None:
+    assert axis_format(["money"], pd.Series([70_000_000.0]), lang="zh") == {"num_format": '0\\.0,"万"', "min": 0}
+    assert axis_format(["money"], pd.Series([70_000_000.0]), lang="bilingual")["num_format"] == '0\\.0,"万"'
+    assert axis_format(["money"], pd.Series([70_000_000.0]), lang="en")["num_format"] == '#,##0.0,,"M"'
+    assert axis_format(["money"], pd.Series([250_000.0, 999_999.0]), lang="en")["num_format"] == '#,##0,"K"'
+    assert axis_format(["money"], pd.Series([99_999.0]), lang="en")["num_format"] == "#,##0"
+    assert axis_format(["count"], pd.Series([1200, -3]), lang="zh") == {"num_format": "#,##0"}
+    assert axis_format(["percent"], pd.Series([0.2, 1.0]), lang="en") == {"num_format": "0%", "min": 0, "max": 1}
 
 
 def test_bilingual_headers_and_same_bytes(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.master.settings import DEFAULT_SETTINGS, DEFAULTS, Settings, parse_settings
+from keyacct_xl.master.settings import DEFAULT_SETTINGS, DEFAULTS, DESCRIPTIONS, Settings, parse_settings
 from keyacct_xl.master.writer import save_master
 
 PACKAGE = Path(__file__).resolve().parent.parent / "keyacct_xl"
@@ -76,16 +76,38 @@ def test_a_bad_cell_is_one_error_naming_it(
     options = ["--year", "2025"] if command == "grade" else []
     assert main(["--lang", "en", command, str(path), *options]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"master.xlsx: {cell} ({key}): {value!r} is not {expected}" in err, err
+    english = DESCRIPTIONS[key].name_en  # en names the setting as an en master's sheet does
+    assert err.count("\n") == 1 and f"master.xlsx: {cell} ({english}): {value!r} is not {expected}" in err, err
     assert main([command, str(path), *options]) == 2  # zh names the setting as the sheet does
     assert f"master.xlsx: {cell}（{name}）：{value!r} 无效" in capsys.readouterr().err
 
 
 def test_the_consolidation_store_refuses_the_same_cell(tmp_path: Path) -> None:
     path = _master(tmp_path, "en")
-    cell = _set_cell(path, "rfm_monetary", "mean")
-    with pytest.raises(InputError, match=re.escape(f"master.xlsx: {cell} (rfm_monetary): 'mean' is not one of")):
+    cell = _set_cell(path, "RFM Monetary", "mean")  # an en master names its settings in English
+    with pytest.raises(InputError, match=re.escape(f"master.xlsx: {cell} (RFM Monetary): 'mean' is not one of")):
         load_store(path)
+
+
+def test_an_en_master_names_its_settings_in_english_and_a_master_naming_them_by_key_still_loads(
+    tmp_path: Path,
+) -> None:
+    path = _master(tmp_path, "en")
+    sheet = openpyxl.load_workbook(path)["Settings"]
+    shown = [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)]
+    assert shown == [s.name_en for s in DEFAULT_SETTINGS]
+    assert "Company Name" in shown and "VIP Minimum Sales" in shown and "company_name" not in shown
+    # A master written before, naming each setting by its key, and one whose user typed the Chinese name: read alike.
+    book = openpyxl.load_workbook(path)
+    for r, setting in enumerate(DEFAULT_SETTINGS, start=2):
+        book["Settings"].cell(r, 1).value = setting.key if r % 2 else setting.name_zh
+    book.save(path)
+    _set_cell(path, "rfm_period_months", 6)
+    _set_cell(path, "新客户观察期", 9)
+    settings = load_master(path).settings
+    assert settings.rfm_period_months == 6 and settings.new_customer_months == 9
+    again = openpyxl.load_workbook(save_master(load_master(path), backup=False))["Settings"]
+    assert [again.cell(r, 1).value for r in range(2, again.max_row + 1)] == shown  # a save names them in English
 
 
 def test_a_setting_users_added_is_kept(tmp_path: Path) -> None:
@@ -118,7 +140,7 @@ def test_customer_grade_udf_parses_its_settings_range(excel) -> None:  # noqa: F
     assert excel.call("CUSTOMER_GRADE", metrics, MISSING, "en", good)[1][:2] == ["C1", "A"]
     bad = (("参数", "值", "说明"), ("currency", "CNY", None), ("RFM 金额口径", "avg", None))
     assert excel.call("CUSTOMER_GRADE", metrics, MISSING, "en", bad) == [
-        ["#VALUE! Settings, row 3 (rfm_monetary): 'avg' is not one of total, average"]
+        ["#VALUE! Settings, row 3 (RFM Monetary): 'avg' is not one of total, average"]
     ]
 
 

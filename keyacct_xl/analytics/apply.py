@@ -19,12 +19,14 @@ import pandas as pd
 from keyacct_xl.analytics.credit_terms import write_terms
 from keyacct_xl.analytics.history import APPLY_NO, next_apply_no, record_history
 from keyacct_xl.analytics.policy import CreditPolicy, load_credit_policy
+from keyacct_xl.analytics.undo_grades import FIELDS, Change
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import header
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import listing, msg, tr
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.messages import Location, Pair, listing, msg, tr
+from keyacct_xl.parsing import is_blank, same_value
+from keyacct_xl.tablefile import Locate
 
 CREDIT_GRADES = ("A", "B", "C")
 _TERMS = ("limit_before", "limit_after", "terms_before", "terms_after")
@@ -45,9 +47,12 @@ class Applied:
     # each plan replaced: customer, name, column, the text held before (None: blank) and the meeting's
     plan_changes: tuple[tuple[str, str, str, str | None, str], ...] = ()
     apply_no: int | None = None  # the number its GradeHistory rows carry (应用序号); None: it wrote none
+    # each customer whose grade, credit grade, credit limit or payment terms changed, before → after
+    changes: tuple[Change, ...] = ()
 
     def summary(self, lang: Lang) -> str:
-        """What was applied, then the review rows left out, as ``grade apply`` and the ribbon say it."""
+        """What was applied, a line per customer changed with its values before and after, then the review rows
+        left out, as ``grade apply`` and the ribbon say it."""
         text = tr(
             lang,
             "grades updated for {customers:,} customer(s); grade history: {added:,} row(s) added, "
@@ -70,6 +75,7 @@ class Applied:
                 changed=self.terms_changed,
                 kept=self.overrides_kept,
             )
+        text += "".join(f"\n  {change.text(lang)}" for change in self.changes)
         if self.plans_written:
             text += "\n" + tr(
                 lang, "upgrade and support plans written for {count:,} customer(s)", count=self.plans_written
@@ -91,21 +97,49 @@ class Applied:
         )
 
 
-def _final(review: pd.DataFrame, final: str, proposed: str, allowed: tuple[str, ...] | list[str]) -> pd.Series:
-    chosen = review[final].where(~review[final].map(is_blank), review[proposed]).astype(object)
+def _final(
+    review: pd.DataFrame, final: str, proposed: str, allowed: tuple[str, ...] | list[str], locate: Locate
+) -> pd.Series:
+    """The meeting's ``final`` entry, else the ``proposed`` one, upper-cased; a value not ``allowed`` is refused
+    naming its cell."""
+    typed = ~review[final].map(is_blank)
+    chosen = review[final].where(typed, review[proposed]).astype(object)
     chosen = chosen.map(lambda v: v if is_blank(v) else str(v).strip().upper())
     bad = review.index[~chosen.isin(allowed) & ~chosen.map(is_blank)]
     if len(bad):
-        rows = ", ".join(f"{review.at[i, 'customer_id']} ({chosen[i]!r})" for i in bad[:5])
+        first = bad[0]
         raise InputError(
             msg(
-                "GradeReview: {final} must be one of {allowed}: {rows}",
-                final=final,
+                "{where}: {value!r} is not one of {allowed} (customer {customer}){more}",
+                where=locate(first, final if typed[first] else proposed),
+                value=review.at[first, final if typed[first] else proposed],
                 allowed=listing(allowed),
-                rows=rows,
+                customer=review.at[first, "customer_id"],
+                more=msg(" (+{count} more)", count=len(bad) - 1) if len(bad) > 1 else "",
             )
         )
     return chosen
+
+
+def by_column(i: int, key: str) -> Location:
+    """Where a review built in memory (not read from a sheet) names a value: its column, by its header."""
+    return Location(header=Pair(header(key, "en"), header(key, "zh")))
+
+
+def one_year(review: pd.DataFrame, locate: Locate) -> int:
+    """The review's year; a review of several years is refused naming the first cell of a second year."""
+    year = review["year"]
+    years = year.dropna().unique()
+    if len(years) != 1:
+        other = year.index[year.notna() & (year != years[0])][0] if len(years) else year.index[0]
+        raise InputError(
+            msg(
+                "{where}: a grading review is of one year; this one holds {years}",
+                where=locate(other, "year"),
+                years=listing(sorted(map(int, years))),
+            )
+        )
+    return int(years[0])
 
 
 def apply_review(
@@ -116,19 +150,24 @@ def apply_review(
     approved_by: str | None,
     applied_at: pd.Timestamp,
     credit_policy: CreditPolicy | None = None,
+    locate: Locate | None = None,
 ) -> Applied:
     """Update ``master`` in memory from the review rows: grades, and the credit limit and payment terms of each
-    final credit grade under ``credit_policy`` (default: the shipped one); return which tables changed."""
-    years = review["year"].dropna().unique()
-    if len(years) != 1:
-        raise InputError(msg("GradeReview: expected one year, found {years}", years=sorted(map(int, years))))
-    year = int(years[0])
+    final credit grade under ``credit_policy`` (default: the shipped one); return which tables changed.
+    ``locate`` names a refused value's cell in the sheet the review was read from (default: by its column)."""
+    locate = locate or by_column
+    year = one_year(review, locate)
     review = review.assign(customer_id=review["customer_id"].astype(str))
     known = set(master.customers["customer_id"].astype(str))
     unknown = tuple(cid for cid in review["customer_id"] if cid not in known)
-    review = review[review["customer_id"].isin(known)].reset_index(drop=True)
-    grade_after = _final(review, "final_grade", "proposed_grade", [g.upper() for g in grades])
-    credit_after = _final(review, "final_credit_grade", "credit_grade", CREDIT_GRADES)
+    applied_rows = np.flatnonzero(review["customer_id"].isin(known).to_numpy(dtype=bool))
+    review = review.iloc[applied_rows].reset_index(drop=True)
+
+    def at(k: int, key: str) -> Location:
+        return locate(int(applied_rows[k]), key)  # the row as the sheet read holds it
+
+    grade_after = _final(review, "final_grade", "proposed_grade", [g.upper() for g in grades], at)
+    credit_after = _final(review, "final_credit_grade", "credit_grade", CREDIT_GRADES, at)
     customers = master.customers.copy()
     position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str))}
     rows = [position[c] for c in review["customer_id"]]
@@ -194,7 +233,24 @@ def apply_review(
         plans_written=plans,
         plan_changes=plan_changes,
         apply_no=number if "GradeHistory" in tables else None,
+        changes=_changes(customers, updated, rows),
     )
+
+
+def _changes(before: pd.DataFrame, after: pd.DataFrame, rows: list[int]) -> tuple[Change, ...]:
+    """Each reviewed customer (rows of Customers) whose grade, credit grade, limit or terms ``after`` holds differ
+    from ``before``'s, with the values before and after, as credit apply and the undos show them."""
+    out = []
+    for i in dict.fromkeys(rows):
+        moved = tuple(
+            (label, before[column].iloc[i], after[column].iloc[i])
+            for column, _, _, label in FIELDS
+            if column in before and not same_value(before[column].iloc[i], after[column].iloc[i])
+        )
+        if moved:
+            name = before["name"].iloc[i] if "name" in before else None
+            out.append(Change(str(before["customer_id"].iloc[i]), "" if is_blank(name) else str(name), moved))
+    return tuple(out)
 
 
 PLAN_COLUMNS = ("upgrade_plan", "support_plan")

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from keyacct_xl.errors import SpecError
-from keyacct_xl.master.settings import Settings
+from keyacct_xl.master.settings import Settings, setting_name
 from keyacct_xl.messages import Rendered, msg
 from keyacct_xl.yamlcheck import SAFE_LOADER
 
@@ -432,7 +432,7 @@ def with_settings(levels: tuple[Level, ...], settings: Settings | None, source: 
         if raw is None:
             return default
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            raise SpecError(msg("Settings: {key} must be a number, not {raw!r}", key=key, raw=raw))
+            raise SpecError(msg("Settings: {key} must be a number, not {raw!r}", key=setting_name(key), raw=raw))
         return float(raw)
 
     out = []

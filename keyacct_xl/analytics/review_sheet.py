@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.analytics.apply import PLAN_COLUMNS, Applied, apply_review
+from keyacct_xl.analytics.apply import PLAN_COLUMNS, Applied, apply_review, one_year
 from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, written_by
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import REVIEW_COLUMNS
@@ -24,9 +24,9 @@ from keyacct_xl.labels import document_values
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column, ColumnKind, TableSchema
 from keyacct_xl.master.writer import save_master, write_tables
-from keyacct_xl.messages import listing, msg
+from keyacct_xl.messages import Pair, listing, msg
 from keyacct_xl.parsing import is_blank
-from keyacct_xl.tablefile import read_table_file
+from keyacct_xl.tablefile import Locate, read_located_table, read_table_file
 
 _SPEC: dict[str, tuple[str, str, ColumnKind, int]] = {
     "year": ("评级年度", "Year", "int", 6),
@@ -75,6 +75,7 @@ GRADE_REVIEW = TableSchema(
     tuple(Column(k, *_SPEC[k][:3], width=_SPEC[k][3]) for k in REVIEW_COLUMNS),
     required=False,
 )
+_SHEET = Pair(GRADE_REVIEW.sheet_en, GRADE_REVIEW.sheet_zh)  # named in the run's language where it is not found
 
 
 def write_review_sheet(path: str | Path, table: pd.DataFrame, *, lang: Lang) -> int:
@@ -168,10 +169,17 @@ def _pending(row: Any, recorded: dict[tuple[int, str], dict[str, Any]], plans: d
 
 def read_review_sheet(path: str | Path) -> pd.DataFrame:
     """The GradeReview table of the master at ``path``; an error says to run ``grade`` first when absent."""
+    return located_review(path)[0]
+
+
+def located_review(path: str | Path) -> tuple[pd.DataFrame, Locate]:
+    """``read_review_sheet``, and where each of its values is in the sheet (to name a refused entry's cell)."""
     book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
     if GRADE_REVIEW.name not in book.table_names:
-        raise InputError(msg("{path}: no grading review (table GradeReview); run keyacct-xl grade first", path=path))
-    return read_table_file(
+        raise InputError(
+            msg("{path}: no grading review (sheet {sheet}); run keyacct-xl grade first", path=path, sheet=_SHEET)
+        )
+    return read_located_table(
         path, GRADE_REVIEW.columns, table=GRADE_REVIEW.name, required=("year", "customer_id", "proposed_grade")
     )
 
@@ -183,9 +191,10 @@ def _check_year(review: pd.DataFrame, path: str | Path, year: int | None) -> Non
     if year is not None and found != [year]:
         raise InputError(
             msg(
-                "{path}: the grading review (GradeReview) is of {found}, not {year}; run keyacct-xl grade --year "
+                "{path}: the grading review (sheet {sheet}) is of {found}, not {year}; run keyacct-xl grade --year "
                 "{year} first",
                 path=path,
+                sheet=_SHEET,
                 found=listing(found),
                 year=year,
             )
@@ -199,12 +208,14 @@ def apply_review_sheet(
     applied to that master under the policy the review was made with (else Settings grading_policy), saved
     only when something changed; ``year``, when given, must be the review's."""
     with master_write_lock(Path(path)):  # no other run may change Customers between reading and saving
-        review = read_review_sheet(path)
+        review, locate = located_review(path)
         _check_year(review, path, year)
         master = load_master(path)
         names = review["policy"].dropna().unique()
         policy = load_grading_policy(str(names[0]) if len(names) else master.settings.grading_policy)
-        applied = apply_review(master, review, grades=policy.grades, approved_by=approved_by, applied_at=applied_at)
+        applied = apply_review(
+            master, review, grades=policy.grades, approved_by=approved_by, applied_at=applied_at, locate=locate
+        )
         if applied.tables:
             save_master(master, path, tables=list(applied.tables))
     return applied
@@ -217,13 +228,10 @@ def undo_review_sheet(
     back out of the master at ``path`` where they still hold (saved only when something changed, with a backup);
     ``year``, when given, must be the review's."""
     with master_write_lock(Path(path)):  # no other run may change Customers between reading and saving
-        review = read_review_sheet(path)
+        review, locate = located_review(path)
         _check_year(review, path, year)
-        years = review["year"].dropna().unique()
-        if len(years) != 1:
-            raise InputError(msg("GradeReview: expected one year, found {years}", years=sorted(map(int, years))))
         master = load_master(path)
-        undone = undo_year(master, int(years[0]), approved_by=approved_by, applied_at=applied_at)
+        undone = undo_year(master, one_year(review, locate), approved_by=approved_by, applied_at=applied_at)
         if undone.tables:
             save_master(master, path, tables=list(undone.tables))
     return undone

@@ -41,7 +41,7 @@ def settings(bridge: Bridge, options: ActionOptions) -> ActionResult:
 
 
 def _setting_line(key: str, value: object, lang: Lang) -> str:
-    """``公司名称 = …（说明）`` in zh, ``company_name = … (description)`` in en, as the Settings sheet names it."""
+    """``公司名称 = …（说明）`` in zh, ``Company Name = … (description)`` in en, as the Settings sheet names it."""
     known = DESCRIPTIONS.get(key)
     name, cell = shown_setting(key, value, lang)
     note = str(shown(known, lang)) if known else ""

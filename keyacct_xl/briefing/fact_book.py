@@ -147,7 +147,7 @@ def _chart(book: xlsxwriter.workbook.Workbook, ws: Worksheet, sheet: FactSheet, 
     chart.set_title(
         {"name": tr(lang, "Sales by month and product category, {months} months", months=len(sheet.monthly))}
     )
-    chart.set_y_axis(axis_format(["money"], sheet.monthly["total"]))
+    chart.set_y_axis(axis_format(["money"], sheet.monthly["total"], lang=lang))
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 640, "height": 340})
     return chart

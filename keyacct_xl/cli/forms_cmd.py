@@ -32,7 +32,7 @@ HELP: dict[str, Message] = {
     "list": msg("one line per form: id, version, title, and the master tables it feeds or that it is an output"),
     "generate": msg("write DIR/<form_id>.xlsx for each form"),
     "prefill": msg(
-        "pre-fill for the chosen reps (default: all) the forms each needs this period (Settings rep_forms), "
+        "pre-fill for the chosen reps (default: all) the forms each needs this period (the Settings' Rep Forms), "
         "into DIR/<rep>/"
     ),
     "--master-prefill": msg("master workbook"),

@@ -28,7 +28,7 @@ HELP: dict[str, Message] = {
     "grade": msg("annual grading review; 'grade apply' records it"),
     "target": msg("the master workbook"),
     "--year": msg("the graded year (required for the review)"),
-    "--policy": msg("policy file or shipped name (default: Settings grading_policy)"),
+    "--policy": msg("policy file or shipped name (default: the Settings' Grading Policy)"),
     "--out": msg("write the review to .xlsx (with the meeting lists) or .csv instead of a review sheet in the master"),
     "--approved-by": msg("apply: who approved the grades (GradeHistory)"),
     "--date": msg("apply: the date the grades take effect (default: today)"),

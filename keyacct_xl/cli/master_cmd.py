@@ -17,6 +17,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import Message, listing, msg, tr
+from keyacct_xl.output import display_width
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
@@ -97,9 +98,11 @@ def _new(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     master = load_master(args.path)
-    for schema in DATA_TABLES:  # in zh the sheet's name alone; en adds the table's name
-        name = "" if args.lang == "zh" else f"{schema.name:<14}"
-        print(f"{name}{schema.sheet(master.lang):<8}{len(master.frame(schema)):>10,}")
+    # Each table by its sheet as the workbook names it (as the reference problems below name it), aligned by width.
+    sheets = [schema.sheet(master.lang) for schema in DATA_TABLES]
+    wide = max(map(display_width, sheets))
+    for schema, sheet in zip(DATA_TABLES, sheets):
+        print(f"{sheet}{' ' * (wide - display_width(sheet))}{len(master.frame(schema)):>10,}")
     integrity = check_master_file(args.path)
     for line in integrity.summary(args.lang):
         print(line)

@@ -19,7 +19,7 @@ HELP: dict[str, Message] = {
     "rfm": msg("RFM scores and the eight RFM classes per customer"),
     "input": msg("master workbook, or a table of sales lines (.xlsx, .xlsm, .ods, .csv, .parquet)"),
     "--as-of": msg("reference date (default: the latest date in the data)"),
-    "--period-months": msg("count only the last N months (default: Settings rfm_period_months, else all)"),
+    "--period-months": msg("count only the last N months (default: the Settings' RFM Period Months, else all)"),
     "--monetary": msg("money as the total or the average per order (default: Settings, else total)"),
     "--out": msg("write the table to .xlsx (with summary and chart) or .csv"),
 }

@@ -14,7 +14,7 @@ from keyacct_xl.performance.reports_check import run_submissions_check
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
     "submissions": msg(
-        "missing reports: the forms of Settings rep_forms due in the period by the submission calendar, "
+        "missing reports: the forms of the Settings' Rep Forms due in the period by the submission calendar, "
         "against the consolidation ledger"
     ),
     "master": msg("master workbook"),

@@ -20,7 +20,7 @@ HELP: dict[str, Message] = {
     "master": msg("master workbook"),
     "--as-of": msg("check date (default: latest visit or sale)"),
     "--rep": msg("only this sales rep"),
-    "--policy": msg("visit policy file or shipped name (default: Settings visit_policy)"),
+    "--policy": msg("visit policy file or shipped name (default: the Settings' Visit Policy)"),
     "--out": msg("FILE.xlsx or FILE.csv (default: visits_check_<date>.xlsx beside MASTER)"),
 }
 

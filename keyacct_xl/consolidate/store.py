@@ -14,17 +14,15 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.consolidate.routes import ROUTES
-from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master, SheetRows, empty_frame
-from keyacct_xl.master.reader import master_of, master_schemas, read_tables
+from keyacct_xl.master.reader import master_of, master_schemas, not_a_master, read_tables
 from keyacct_xl.master.schema import CUSTOMERS, SETTINGS, TableSchema
 from keyacct_xl.master.settings import Settings, parse_settings
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.master.tablecache import ReadTable
 from keyacct_xl.master.writer import write_tables
-from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.package import TableLocation
 
 
@@ -103,7 +101,7 @@ def load_master_store(path: str | Path) -> tuple[Master, Store]:
 def store_schemas(locations: Mapping[str, TableLocation], path: Path) -> list[TableSchema]:
     """The consolidation tables and Settings among the workbook's ``locations``; one without Customers is refused."""
     if CUSTOMERS.name not in locations:
-        raise InputError(msg("{path}: not a master workbook (no table Customers)", path=path))
+        raise not_a_master(path, [CUSTOMERS])
     return [s for s in (*ALL_CONSOLIDATION_TABLES.values(), SETTINGS) if s.name in locations]
 
 

@@ -17,7 +17,7 @@ from keyacct_xl.analytics.rfm import CLASS_LABELS
 from keyacct_xl.errors import SpecError
 from keyacct_xl.forms.catalog import shared_lists
 from keyacct_xl.forms.spec import Choice, choice_key
-from keyacct_xl.master.settings import Settings, setting_int
+from keyacct_xl.master.settings import Settings, setting_int, setting_name
 from keyacct_xl.messages import msg
 from keyacct_xl.yamlcheck import Where, read_int, read_key, read_mapping, read_str, read_yaml
 
@@ -204,7 +204,7 @@ def _days(settings: Settings, key: str | None, default: int) -> int:
         return default
     days = setting_int(settings, key)
     if days < 1:
-        raise SpecError(msg("Settings: {key} must be 1 day or more, not {days}", key=key, days=days))
+        raise SpecError(msg("Settings: {key} must be 1 day or more, not {days}", key=setting_name(key), days=days))
     return days
 
 

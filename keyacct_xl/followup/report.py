@@ -25,7 +25,8 @@ from keyacct_xl.master.schema import VISITS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import Message, Pair, Rendered, cmsg, msg, tr
 from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_cell, write_csv
-from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet, sheet_name
+from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet, column_width, sheet_name
+from keyacct_xl.reports.columns import text_width
 
 HEADERS: dict[str, Message] = {
     "last_visit": cmsg("visits check", "Last Contact"),
@@ -160,6 +161,7 @@ def _formats(book) -> dict:
 _PAGE_FIGURES = tuple(REP_COLUMNS[1:])  # every figure of the rep, in the per-rep table's order
 _PAGE_LIST = ("customer_id", "name", "grade", "last_face_to_face", "due_date", "days_overdue")
 _PAGE_ROWS = 12  # overdue key customers listed on the page; the detail sheet has them all
+_SIGNERS = (msg("Rep:"), msg("Supervisor:"), msg("Date:"))  # under the list, in columns A, C and E
 
 
 def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Series, name: str, lang: Lang) -> None:
@@ -194,17 +196,37 @@ def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Se
         for j, value in enumerate(record):
             write_cell(ws, i, j, value, fmt["cell_date"] if isinstance(value, pd.Timestamp) else fmt["cell"])
     sign = top + 3 + max(len(key), 1)
-    for j, signer in enumerate((msg("Rep:"), msg("Supervisor:"), msg("Date:"))):
+    for j, signer in enumerate(_SIGNERS):
         ws.write_string(sign + 1, j * 2, signer.render(lang))
         ws.write_blank(sign + 1, j * 2 + 1, None, fmt["sign"])
-    ws.set_column(0, 0, 26)
-    ws.set_column(1, 1, 30)
-    ws.set_column(2, 5, 12)
+    for j, width in enumerate(_page_widths(row, key, lang)):
+        ws.set_column(j, j, width)
     ws.set_paper(9)
     ws.set_portrait()
     ws.fit_to_pages(1, 1)
     ws.print_area(0, 0, sign + 1, len(_PAGE_LIST) - 1)
     ws.set_footer(tr(lang, "&LVisits check&RPage &P"))
+
+
+def _page_widths(row: pd.Series, listed: pd.DataFrame, lang: Lang) -> list[float]:
+    """The sign-off page's column widths from what it shows, measured as the report layer measures: the figures'
+    labels and values in the first two columns, the list's values and signers' words below them. The list's headers
+    wrap, so only their longest word counts."""
+    widths = [
+        column_width(max(header(c, lang).split(), key=text_width, default=""), list(listed[c]), _page_kind(c))
+        for c in _PAGE_LIST
+    ]
+    widths[0] = max(widths[0], column_width("", [header(k, lang) for k in _PAGE_FIGURES], "text"))
+    for key in _PAGE_FIGURES:
+        kind: Kind = "percent" if key in RATES else "number" if key in DECIMALS else "count"
+        widths[1] = max(widths[1], column_width("", [row[key]], kind))
+    for j, signer in enumerate(_SIGNERS):
+        widths[2 * j] = max(widths[2 * j], column_width("", [signer.render(lang)], "text"))
+    return widths
+
+
+def _page_kind(column: str) -> Kind:
+    return "date" if column in ("last_face_to_face", "due_date") else "count" if column == "days_overdue" else "text"
 
 
 def _detail(book, styles: Styles, name: str, frame: pd.DataFrame, table: str, lang: Lang, heading: Heading) -> None:

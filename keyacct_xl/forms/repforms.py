@@ -19,8 +19,8 @@ from keyacct_xl.forms.prefill import known_reps, parse_period, prefill
 from keyacct_xl.forms.spec import FormSpec, choice_key
 from keyacct_xl.forms.statistics import STATISTICS_FORMS, statistics_tables
 from keyacct_xl.master.model import Master
-from keyacct_xl.master.settings import DESCRIPTIONS
-from keyacct_xl.messages import Pair, msg
+from keyacct_xl.master.settings import setting_name
+from keyacct_xl.messages import msg
 
 
 def output_name(form_id: str, *, rep: str | None, customer: str | None, period: str | None) -> str:
@@ -54,12 +54,11 @@ def rep_form_specs(names: Sequence[str]) -> list[FormSpec]:
     for name in names:
         spec = by_name.get(choice_key(name))
         if spec is None:
-            setting = DESCRIPTIONS["rep_forms"]
             ids = ", ".join(s.id for s in catalog)
             raise InputError(
                 msg(
                     "Settings: {setting}: {name!r} is not a form; forms: {ids}",
-                    setting=Pair(setting.key, setting.name_zh),
+                    setting=setting_name("rep_forms"),
                     name=name,
                     ids=ids,
                 )

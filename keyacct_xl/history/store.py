@@ -185,8 +185,8 @@ def read_manifest(store: Path, ident: str) -> Batch:
     if not _BATCH_ID.fullmatch(ident):
         raise InputError(
             msg(
-                "{path}: {batch} is not a batch of the history store (yyyymmdd-12 hex digits); check Settings "
-                "history_store",
+                "{path}: {batch} is not a batch of the history store (yyyymmdd-12 hex digits); check the Settings' "
+                "History Store",
                 path=store,
                 batch=ident,
             )
@@ -207,7 +207,7 @@ def read_manifest(store: Path, ident: str) -> Batch:
         raise InputError(
             msg(
                 "{path}: the history store's batch {batch} cannot be read ({error}); the master names "
-                "it in Settings history_store",
+                "it in the Settings' History Store",
                 path=path,
                 batch=ident,
                 error=exc,

@@ -52,7 +52,7 @@ from keyacct_xl.master.redact import (
     scrubber,
 )
 from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, SETTINGS, TABLES_BY_NAME, TableSchema
-from keyacct_xl.master.settings import parse_settings
+from keyacct_xl.master.settings import parse_settings, setting_key
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.master.writer import write_new_workbook
 from keyacct_xl.messages import msg
@@ -205,7 +205,8 @@ def private_tables(tables: dict[str, _Table], *, key: bytes | None = None) -> di
             table.frame, replaced[name] = pseudonymize(table.frame, table.schema, pseudonyms)
         if SETTINGS.name in result:
             settings = result[SETTINGS.name]
-            settings.frame = settings.frame[~settings.frame["setting"].isin(PERSONAL_SETTINGS)].reset_index(drop=True)
+            personal = settings.frame["setting"].map(setting_key).isin(PERSONAL_SETTINGS)  # by key, zh or en name
+            settings.frame = settings.frame[~personal].reset_index(drop=True)
         replacements.update(pseudonyms.given)
     # A personal value is masked wherever it is quoted; it wins over a pseudonym for the same text.
     replacements.update({v: MASK for v in removed if len(v) >= MIN_SCRUBBED["removed"]})
@@ -217,7 +218,7 @@ def private_tables(tables: dict[str, _Table], *, key: bytes | None = None) -> di
 
 
 def _company(settings: pd.DataFrame) -> str:
-    values = settings.loc[settings["setting"] == "company_name", "value"]
+    values = settings.loc[settings["setting"].map(setting_key) == "company_name", "value"]
     return str(values.iloc[0]) if len(values) and isinstance(values.iloc[0], str) else ""
 
 

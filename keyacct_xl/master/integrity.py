@@ -21,7 +21,7 @@ from keyacct_xl.history.store import history_lines, store_path
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import to_texts
 from keyacct_xl.master.model import Master
-from keyacct_xl.master.reader import open_book_as_read, read_settings, table_place, table_start
+from keyacct_xl.master.reader import not_a_master, open_book_as_read, read_settings, table_place, table_start
 from keyacct_xl.master.schema import (
     CONTACTS,
     CUSTOMER_ID,
@@ -232,11 +232,16 @@ def check_master_file(path: str | Path) -> Integrity:
     path = Path(path)
     book = open_book_as_read(path)
     if CUSTOMERS.name not in book.table_names:
-        raise InputError(msg("{path}: not a master workbook (no table Customers)", path=path))
+        raise not_a_master(path, [CUSTOMERS])
     customers = _id_column(book, CUSTOMERS.name, path)
     if customers is None:
         raise InputError(
-            msg("{path}: table Customers has no customer id column ({column})", path=path, column=CUSTOMER_ID)
+            msg(
+                "{path}: sheet {sheet} has no customer id column ({column})",
+                path=path,
+                sheet=book.get_table_by_name(CUSTOMERS.name).sheet,
+                column=CUSTOMER_ID,
+            )
         )
     others = [_id_column(book, name, path) for name in book.table_names if name not in (CUSTOMERS.name, SETTINGS.name)]
     return check_integrity(customers, [*(c for c in others if c is not None), *_stored_id_columns(book, path)])

@@ -44,7 +44,7 @@ from keyacct_xl.master.tablecache import (
     table_keys,
 )
 from keyacct_xl.master.tablememo import recalled, remember
-from keyacct_xl.messages import Location, Message, listing, msg
+from keyacct_xl.messages import Location, Message, Pair, listing, msg
 from keyacct_xl.xlsx.belowtable import below_table, with_rows_below
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package
@@ -139,12 +139,17 @@ def open_book_as_read(path: Path) -> calamine.CalamineWorkbook:
 def open_master_book(path: Path) -> calamine.CalamineWorkbook:
     """``open_book``, refusing a workbook without the master's required tables."""
     book = open_book(path)
-    missing = [t.name for t in ALL_TABLES if t.required and t.name not in set(book.table_names)]
+    missing = [t for t in ALL_TABLES if t.required and t.name not in set(book.table_names)]
     if missing:
-        raise InputError(
-            msg("{path}: not a master workbook, missing table(s) {tables}", path=path, tables=listing(missing))
-        )
+        raise not_a_master(path, missing)
     return book
+
+
+def not_a_master(path: Path, missing: Sequence[TableSchema]) -> InputError:
+    """The error for a workbook without the master's ``missing`` tables: their sheets named in the user's language
+    (the tables' own names are no word of theirs)."""
+    sheets = listing(Pair(t.sheet_en, t.sheet_zh) for t in missing)
+    return InputError(msg("{path}: not a master workbook, missing sheet(s) {sheets}", path=path, sheets=sheets))
 
 
 def load_master(path: str | Path, *, history: bool = True) -> Master:
@@ -246,11 +251,9 @@ def _keyed(
 def master_schemas(locations: Mapping[str, TableLocation], path: Path) -> list[TableSchema]:
     """The master's tables (the optional ones it holds too) among the workbook's ``locations``; a workbook without
     the master's tables is refused."""
-    missing = [t.name for t in ALL_TABLES if t.required and t.name not in locations]
+    missing = [t for t in ALL_TABLES if t.required and t.name not in locations]
     if missing:
-        raise InputError(
-            msg("{path}: not a master workbook, missing table(s) {tables}", path=path, tables=listing(missing))
-        )
+        raise not_a_master(path, missing)
     return [*ALL_TABLES, *(t for t in OPTIONAL_TABLES if t.name in locations)]
 
 

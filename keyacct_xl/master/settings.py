@@ -307,15 +307,22 @@ def setting_key(name: object) -> str:
     return _KEYS.get(text, text)
 
 
+def setting_name(key: str) -> Pair:
+    """A setting named in each language as the Settings sheet names it (one the user added: as they named it)."""
+    known = DESCRIPTIONS.get(key)
+    return Pair(known.name_en, known.name_zh) if known else Pair(key, key)
+
+
 def shown_setting(key: str, value: object, lang: Lang) -> tuple[str, object]:
-    """A setting as the sheet shows it in ``lang``: zh shows the Chinese name and a choice's label, en the key."""
+    """A setting as the sheet shows it in ``lang``: its name and a choice's label in that language (a setting the
+    user added by the name it was given)."""
     known = DESCRIPTIONS.get(key)
     if known is None:
         return key, value
     label = known.choices.get(str(value))
     if lang == "zh":
         return known.name_zh, label[0] if label else value
-    return key, label[1] if label else value
+    return known.name_en, label[1] if label else value
 
 
 def _code(key: str, value: object) -> object:
@@ -440,12 +447,12 @@ _EXPECTED = {"whole": msg("a whole number of 0 or more"), "number": msg("a numbe
 
 
 def _bad(cell: SettingCell, known: Setting, expected: Message) -> InputError:
-    # The en message names the setting by its key, as an en master shows it; the zh one by its Chinese name.
+    # The setting by its name in the message's language, as a master in that language shows it.
     return InputError(
         msg(
             "{where} ({setting}): {value!r} is not {expected}",
             where=cell.where,
-            setting=Pair(known.key, known.name_zh),
+            setting=setting_name(known.key),
             value=cell.value,
             expected=expected,
         )
@@ -461,7 +468,7 @@ def _parsed(known: Setting, cell: SettingCell) -> object:
         code = _code(known.key, value)
         if code in known.choices:
             return code
-        choices = listing(Pair(code, labels[0]) for code, labels in known.choices.items())
+        choices = listing(Pair(labels[1], labels[0]) for labels in known.choices.values())
         raise _bad(cell, known, msg("one of {choices}", choices=choices))
     if known.kind == "names":
         names = parse_names(cell.value)
@@ -531,4 +538,4 @@ def setting_int(settings: Settings, key: str) -> int:
     value = settings.value(key)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
         return int(value)
-    raise InputError(msg("Settings: {key} must be a whole number, not {value!r}", key=key, value=value))
+    raise InputError(msg("Settings: {key} must be a whole number, not {value!r}", key=setting_name(key), value=value))

@@ -62,7 +62,7 @@ class SubmissionCalendar:
         if form not in self.forms:
             raise SpecError(
                 msg(
-                    "{file}: forms: {form!r} is in Settings rep_forms but has no entry; add when it is due",
+                    "{file}: forms: {form!r} is in the Settings' Rep Forms but has no entry; add when it is due",
                     file=self.source,
                     form=form,
                 )

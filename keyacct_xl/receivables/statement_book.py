@@ -80,7 +80,8 @@ def _marker(sheet, data: StatementData, printed: list[str]) -> None:
 
 
 def column_widths(data: StatementData, lang: Lang) -> list[float]:
-    """The document's column widths, widened where a date, reference or amount needs more (never ``###``)."""
+    """The document's column widths, widened where a date, reference, amount or ageing caption needs more (never
+    ``###``, no caption cut by the amount beside it)."""
     amounts = [data.opening, data.closing, *data.lines["balance"], *data.ageing.values()]
     columns: list[tuple[Kind, list[object]]] = [
         ("date", [data.start, data.end]),
@@ -90,10 +91,14 @@ def column_widths(data: StatementData, lang: Lang) -> list[float]:
         ("money", [*data.lines["credit"], float(data.lines["credit"].sum()), *amounts]),
         ("money", amounts),
     ]
-    return [
+    widths = [
         max(least, column_width(header.render(lang), values, kind))
         for least, header, (kind, values) in zip(WIDTHS, HEADERS, columns)
     ]
+    # The ageing block puts captions and amounts under columns made for other things (a date, a reference).
+    for (_, col), value in _ageing_cells(data, lang).items():
+        widths[col] = max(widths[col], column_width("", [value], "text" if isinstance(value, str) else "money"))
+    return widths
 
 
 def _formats(book) -> dict:
@@ -173,15 +178,24 @@ def _lines(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
 def _ageing_block(sheet, data: StatementData, f: dict, lang: Lang, row: int, printed: Printed) -> int:
     """The customer's balance by days past due at the period end, two rows of label and amount."""
     sheet.write_string(row, 0, _put(printed, row, 0, tr(lang, "Ageing at period end")), f["label"])
-    row += 1
-    items = list(data.ageing.items())
-    # Two rows of three labels/amounts pairs keep the block inside the six printed columns.
-    for start in range(0, len(items), 3):
-        for k, (key, value) in enumerate(items[start : start + 3]):
-            sheet.write_string(row, 2 * k, _put(printed, row, 2 * k, caption(key, lang)), f["cell"])
-            sheet.write_number(row, 2 * k + 1, _put(printed, row, 2 * k + 1, round(value, 2)), f["money"])
-        row += 1
-    return row
+    cells = _ageing_cells(data, lang)
+    for (k, col), value in cells.items():
+        _put(printed, row + 1 + k, col, value)
+        if isinstance(value, str):
+            sheet.write_string(row + 1 + k, col, value, f["cell"])
+        else:
+            sheet.write_number(row + 1 + k, col, value, f["money"])
+    return row + 1 + max((k + 1 for k, _ in cells), default=0)
+
+
+def _ageing_cells(data: StatementData, lang: Lang) -> dict[tuple[int, int], str | float]:
+    """The ageing block's cells by (row within the block, column): each bucket's caption and its amount."""
+    cells: dict[tuple[int, int], str | float] = {}
+    # Two rows of three captions/amounts pairs keep the block inside the six printed columns.
+    for i, (key, value) in enumerate(data.ageing.items()):
+        cells[i // 3, 2 * (i % 3)] = caption(key, lang)
+        cells[i // 3, 2 * (i % 3) + 1] = round(value, 2)
+    return cells
 
 
 def _confirmation(sheet, data: StatementData, f: dict, lang: Lang, row: int, printed: Printed) -> int:

@@ -41,6 +41,10 @@ WAN = 10_000
 # reads "!" literally; both read "\\.".)
 WAN_AXIS_FORMAT = '0\\.0,"万"'
 LARGE_AXIS = 100_000
+# English has no 万: each trailing comma divides by 1000, so 250,000 shows 250K and 70,000,000 70.0M (Excel and
+# LibreOffice alike).
+THOUSAND_AXIS_FORMAT = '#,##0,"K"'
+MILLION_AXIS_FORMAT = '#,##0.0,,"M"'
 
 
 class Styles:
@@ -138,7 +142,7 @@ def add_sheet(
         len(sheet.charts), header_row=header_row, row_heights_pt=heights, table_px=table_px, table_cols=len(keys)
     )
     for place, chart in zip(places, sheet.charts):
-        ws.insert_chart(place.row, place.col, _chart(book, ws.name, frame, kinds, chart, header_row))
+        ws.insert_chart(place.row, place.col, _chart(book, ws.name, frame, kinds, chart, header_row, lang))
     breaks = [place.row for place in places if place.break_before]
     if breaks:
         ws.set_h_pagebreaks(breaks)
@@ -303,6 +307,7 @@ def _chart(
     kinds: Sequence[Kind],
     spec: Chart,
     header_row: int,
+    lang: ReportLang,
 ):
     """A native chart reading the sheet's own cells, so it follows when a user edits the table."""
     first, last = header_row + 1, header_row + max(len(frame), 1)
@@ -321,7 +326,7 @@ def _chart(
     if spec.kind != "pie":
         value_kinds = [kinds[col[v]] for v in spec.values]
         amounts = pd.concat([pd.to_numeric(frame[v], errors="coerce") for v in spec.values])
-        value_axis = axis_format(value_kinds, amounts)
+        value_axis = axis_format(value_kinds, amounts, lang=lang)
         category_axis = {"num_format": "0%"} if kinds[col[spec.categories]] == "percent" else {}
         if spec.kind == "bar":
             chart.set_x_axis(value_axis)
@@ -335,12 +340,16 @@ def _chart(
     return chart
 
 
-def axis_format(kinds: Sequence[Kind], values: pd.Series) -> dict[str, object]:
-    """The value axis: shares in %, amounts from 十万 up in 万, smaller figures with thousands separators."""
+def axis_format(kinds: Sequence[Kind], values: pd.Series, *, lang: ReportLang) -> dict[str, object]:
+    """The value axis: shares in %; amounts from 100,000 up in 万 (zh) or in thousands and from a million up in
+    millions (en); smaller figures with thousands separators."""
     if kinds and all(kind == "percent" for kind in kinds):
         within = values.dropna().between(0, 1 + 1e-9).all()  # a cumulative share may end a rounding past 1
         return {"num_format": "0%", **({"min": 0, "max": 1} if within else {})}
     largest = values.abs().max()
-    code = WAN_AXIS_FORMAT if pd.notna(largest) and largest >= LARGE_AXIS else "#,##0"
+    code = "#,##0"
+    if pd.notna(largest) and largest >= LARGE_AXIS:
+        english = value_lang(lang) == "en"
+        code = WAN_AXIS_FORMAT if not english else MILLION_AXIS_FORMAT if largest >= 1e6 else THOUSAND_AXIS_FORMAT
     # Amounts are compared from zero: an axis starting near the smallest bar would exaggerate the differences.
     return {"num_format": code, **({"min": 0} if (values.dropna() >= 0).all() else {})}
