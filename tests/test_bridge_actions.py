@@ -410,19 +410,26 @@ def test_apply_grades_names_review_rows_it_could_not_apply(bridge) -> None:
     assert "X9" not in set(load_master(bridge.book_path()).grade_history["customer_id"])
 
 
-def test_run_from_excel_clears_the_status_bar_when_an_action_breaks(
-    demo_master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def clicked_master(demo_master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ExcelStandIn:
+    """A copy of the demo master open in the stand-in Excel, the workbook a ribbon button is clicked in."""
     import xlwings
-
-    from keyacct_xl.bridge import actions_finance
-    from keyacct_xl.macros import run_from_excel
 
     book = tmp_path / "master.xlsx"
     shutil.copy2(demo_master, book)
     master = ExcelStandIn(book)
     master.app.books.active = master
     monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: master))
+    return master
+
+
+def test_run_from_excel_clears_the_status_bar_when_an_action_breaks(
+    clicked_master: ExcelStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keyacct_xl.bridge import actions_finance
+    from keyacct_xl.macros import run_from_excel
+
+    master = clicked_master
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("a bug")
@@ -434,21 +441,13 @@ def test_run_from_excel_clears_the_status_bar_when_an_action_breaks(
 
 
 def test_run_from_excel_alerts_a_failure_with_the_notes_of_what_was_saved_before_it(
-    demo_master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    clicked_master: ExcelStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import xlwings
-
     from keyacct_xl.bridge import actions_finance
     from keyacct_xl.errors import InputError
     from keyacct_xl.macros import run_from_excel
     from keyacct_xl.messages import msg
     from keyacct_xl.notices import notify
-
-    book = tmp_path / "master.xlsx"
-    shutil.copy2(demo_master, book)
-    master = ExcelStandIn(book)
-    master.app.books.active = master
-    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: master))
 
     def saved_then_refused(*args: object, **kwargs: object) -> None:
         notify(msg("{count:,} more", count=3))  # as a save tells what it did
@@ -456,5 +455,5 @@ def test_run_from_excel_alerts_a_failure_with_the_notes_of_what_was_saved_before
 
     monkeypatch.setattr(actions_finance, "run_ageing", saved_then_refused)
     run_from_excel("ageing")
-    kind, text, *_ = master.app.events[-1]
+    kind, text, *_ = clicked_master.app.events[-1]
     assert kind == "alert" and text.splitlines()[-1] == "注意：另 3 个"
