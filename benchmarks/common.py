@@ -66,10 +66,12 @@ def timed_part(out: dict[str, object], part: str, job: Callable[[], T]) -> T:
     return result
 
 
-def run_step(script: str, name: str, path: Path) -> dict[str, object]:
-    """``script --step name path`` in a process of its own: the figures it prints last, as JSON."""
+def run_step(script: str, name: str, path: Path, root: Path | None = None) -> dict[str, object]:
+    """``script --step name path`` in a process of its own, with the package of the checkout ``root`` when given
+    (a baseline commit's): the figures it prints last, as JSON."""
+    env = {**os.environ, "PYTHONPATH": str(root)} if root is not None else None
     done = subprocess.run(
-        [sys.executable, script, "--step", name, str(path)], capture_output=True, text=True, check=True
+        [sys.executable, script, "--step", name, str(path)], capture_output=True, text=True, check=True, env=env
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -25,7 +25,6 @@ import argparse
 import hashlib
 import io
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -35,7 +34,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_line, peak_mib, ran_as_step, timed_part, work_folder  # (measured alike)
+from common import machine_line, peak_mib, ran_as_step, run_step, timed_part, work_folder  # (measured alike)
 
 REPO = Path(__file__).resolve().parents[1]
 SAVES = ("consolidation", "grade apply", "sales lines", "whole master")
@@ -137,11 +136,7 @@ def _demo_master(folder: Path) -> Path:
 
 def _run(root: Path, name: str, master: Path, copy: Path) -> dict[str, object]:
     shutil.copyfile(master, copy)
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    done = subprocess.run(
-        [sys.executable, __file__, "--step", name, str(copy)], capture_output=True, text=True, check=True, env=env
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_step(__file__, name, copy, root)
 
 
 def main() -> None:

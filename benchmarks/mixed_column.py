@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import demo_master, machine_line, ran_as_step, timed_part, work_folder  # (measured alike)
+from common import demo_master, machine_line, ran_as_step, run_step, timed_part, work_folder  # (measured alike)
 from master_save import _unpack  # the earlier commit's package, unpacked for PYTHONPATH
 
 VARIANTS = ("numbers", "mixed")
@@ -63,11 +61,7 @@ def step(name: str, path: Path) -> dict[str, object]:
 
 def _run(root: Path | None, name: str, master: Path, copy: Path) -> dict[str, object]:
     shutil.copyfile(master, copy)
-    env = {**os.environ, **({"PYTHONPATH": str(root)} if root else {})}
-    done = subprocess.run(
-        [sys.executable, __file__, "--step", name, str(copy)], capture_output=True, text=True, check=True, env=env
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_step(__file__, name, copy, root)
 
 
 def main() -> None:
