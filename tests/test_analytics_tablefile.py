@@ -77,8 +77,16 @@ def test_parquet(tmp_path: Path) -> None:
 def test_missing_column_names_expected_and_seen(tmp_path: Path) -> None:
     path = tmp_path / "tx.csv"
     path.write_text("客户编号,日期\nC1,2026-01-01\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"missing column\(s\) amount \(金额 / Amount\).*headers seen: 客户编号, 日期"):
+    with pytest.raises(InputError) as refused:
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert refused.value.en.endswith(
+        "missing column(s) Amount (also accepted: 金额, 销售额, 销售金额, 含税金额, 价税合计, Sales, Revenue, Total); "
+        "headers seen: 客户编号, 日期"
+    )
+    assert refused.value.zh.endswith(
+        "缺少列 金额（也可用：Amount、销售额、销售金额、含税金额、价税合计、Sales、Revenue、Total）；"
+        "现有表头：客户编号、日期"
+    )
 
 
 def test_bad_date_names_the_cell(tmp_path: Path) -> None:
