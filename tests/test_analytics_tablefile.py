@@ -216,6 +216,21 @@ def test_a_bad_value_in_a_row_typed_under_the_table_names_its_cell(tmp_path: Pat
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED, table="Transactions")
 
 
+def test_a_sales_export_libreoffice_saved_with_a_row_under_its_table(tmp_path: Path, libreoffice) -> None:
+    """LibreOffice writes the file in its own way and keeps the table's range: the row typed under it is still read
+    as a row of the table, and told of."""
+    path = _sales_with_rows_typed_under(tmp_path / "sales.xlsx", {4: ["C3", "2026-01-03", 7]})
+    resaved = libreoffice(path, "xlsx", tmp_path / "lo")
+    assert openpyxl.load_workbook(resaved)["销售"].tables["Transactions"].ref == "A1:C3"
+    with collecting() as notices:
+        frame = read_table_file(resaved, TRANSACTIONS.columns, required=REQUIRED, table="Transactions")
+    assert list(frame["customer_id"]) == ["C1", "C2", "C3"] and list(frame["amount"]) == [5.0, 6.0, 7.0]
+    assert [n.en for n in notices] == [
+        "sales.xlsx: sheet 销售, row 4: under the table, outside its range; read as rows of the table (the file is "
+        "not changed)"
+    ]
+
+
 @pytest.mark.parametrize("command", ["rfm", "abc"])
 def test_rfm_and_abc_count_the_sales_typed_under_the_table(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
