@@ -6,10 +6,12 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import Column
-from keyacct_xl.messages import Rendered, msg
+from keyacct_xl.messages import Rendered, listing, msg, tr
 
 _NOISE = re.compile(r"[\s_\-/\\()（）\[\]【】:：.。*＊#№]+")
 
@@ -58,9 +60,26 @@ def resolve_headers(
     missing = [k for k in required if k not in found.values()]
     if missing:
         by_key = {c.key: c for c in columns}
-        wanted = "; ".join(f"{k} ({by_key[k].zh} / {by_key[k].en})" for k in missing)
-        seen = ", ".join(str(h) for h in headers if h not in (None, "")) or msg("none")
+        wanted = listing(ExpectedColumn(by_key[k]) for k in missing)
+        given = [h for h in headers if h is not None and str(h).strip() != ""]
+        seen = listing(given) if given else msg("none")
         raise InputError(
             msg("{where}: missing column(s) {wanted}; headers seen: {seen}", where=where, wanted=wanted, seen=seen),
         )
     return found
+
+
+@dataclass(frozen=True)
+class ExpectedColumn(Rendered):
+    """A column a file lacks, by its header in the reader's language and the other headers it is recognised by:
+    ``Amount (also accepted: 金额, 销售额, …)``; a person renames their column, so no key of ours is shown."""
+
+    column: Column
+
+    def render(self, lang: Lang) -> str:
+        """The column's header in ``lang``, and the other names accepted for it."""
+        own = self.column.header(lang)
+        others = [n for n in dict.fromkeys((self.column.zh, self.column.en, *self.column.aliases)) if n != own]
+        if not others:
+            return own
+        return tr(lang, "{column} (also accepted: {names})", column=own, names=listing(others))

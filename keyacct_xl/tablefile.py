@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,13 +24,17 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.headers import resolve_headers
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.master.arrowread import blank_rows, typed_column
+from keyacct_xl.master.belowrows import below_notices
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.reader import table_start
 from keyacct_xl.master.schema import Column
 from keyacct_xl.messages import Location, listing, msg
+from keyacct_xl.notices import notify
 from keyacct_xl.parsing import is_blank
+from keyacct_xl.xlsx.belowtable import NOTHING_BELOW, BelowTable, below_table, with_rows_below
 from keyacct_xl.xlsx.ooxml import column_letter
+from keyacct_xl.xlsx.package import locate_tables
 
 SUFFIXES = (".xlsx", ".xlsm", ".ods", ".csv", ".parquet")
 # Chinese exports from older tools are often GBK; UTF-8 (with or without BOM) is tried first.
@@ -74,7 +79,9 @@ def read_table_file(
     """Read ``path`` into a frame with canonical keys for ``columns`` (absent optional ones come empty).
 
     In an .xlsx the Excel table named ``table`` is read when present, else the first sheet with its
-    first non-blank row as headers. Required columns must exist and have a value in every row.
+    first non-blank row as headers. Required columns must exist and have a value in every row. Rows typed right under
+    the table, outside its range (LibreOffice and WPS do not extend it), are read as its rows, as the master's are
+    (keyacct_xl/xlsx/belowtable.py); the person running the command is told of them and of the rows under it not read.
     """
     path = Path(path)
     if check_input_file(path, SUFFIXES) == ".parquet":
@@ -95,7 +102,9 @@ def read_located_table(
     path = Path(path)
     suffix = check_input_file(path, tuple(s for s in SUFFIXES if s != ".parquet"))
     # Read in a worker with memory and time limits: a damaged or hostile file fails with one line, never a crash.
-    headers, rows, place = run_isolated(_cells, (path, suffix, table), file=path)
+    headers, rows, place, below = run_isolated(_cells, (path, suffix, table), file=path)
+    for notice in below_notices(path.name, place[1], below, saved=False):  # told here: a worker's notes go nowhere
+        notify(notice)
     locate = _locator(path, place)
     positions = resolve_headers(headers, columns, where=str(path), required=tuple(required))
     rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
@@ -111,11 +120,12 @@ def read_located_table(
 Place = tuple[str, str, int]  # how a row is named in messages: ("line" | "row" | "cell", sheet, first column)
 
 
-def _cells(request: tuple[Path, str, str | None]) -> tuple[list[object], list[list[object]], Place]:
-    """Headers, rows (each ending with its line or row number) and where they are: the part run in a worker."""
+def _cells(request: tuple[Path, str, str | None]) -> tuple[list[object], list[list[object]], Place, BelowTable]:
+    """Headers, rows (each ending with its line or row number), where they are and what lies under the table read:
+    the part run in a worker."""
     path, suffix, table = request
     if suffix == ".csv":
-        return _csv_cells(path)
+        return (*_csv_cells(path), NOTHING_BELOW)
     return _xlsx_cells(path, table)
 
 
@@ -284,11 +294,16 @@ def _refuse_inflation(path: Path, decoded: int, size: int) -> None:
         )
 
 
-def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[object]], Place]:
+def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[object]], Place, BelowTable]:
     safety.check_workbook_file(path, max_cells=MAX_TABLE_CELLS)  # clear errors for damaged or bomb files first
     excel = path.suffix.lower() != ".ods"  # an .ods keeps no Excel table: its first sheet is read
+    below = NOTHING_BELOW
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=excel)
+        if table and excel:
+            data, below = _with_rows_below(path, table)
+            book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
+        else:
+            book = calamine.CalamineWorkbook.from_path(str(path), load_tables=excel)
         if table and excel and table in book.table_names:
             found = book.get_table_by_name(table)
             # calamine's start is the first data row (0-based): Excel row start + 1.
@@ -305,4 +320,16 @@ def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[
         raise
     except Exception as exc:  # calamine raises its own types for damaged parts
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
-    return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left)
+    return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left), below
+
+
+def _with_rows_below(path: Path, table: str) -> tuple[bytes, BelowTable]:
+    """The workbook's bytes with the table ``table`` extended over the rows typed right under it, and what lies under
+    it (nothing for a workbook without that table: its first sheet is read)."""
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        where = locate_tables(archive).get(table)
+        if where is None:
+            return data, NOTHING_BELOW
+        below = below_table(archive, where)
+    return with_rows_below(data, {where: below}), below

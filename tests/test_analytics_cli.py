@@ -101,7 +101,32 @@ def test_rfm_command_on_a_csv_with_chinese_headers(tmp_path: Path, capsys: pytes
     assert "Important value" in capsys.readouterr().out
     path.write_text("客户编号,销售日期\nK1,2026-01-01\n", encoding="utf-8")
     assert main(["rfm", str(path), "--lang", "en"]) == 2
-    assert "missing column(s) amount (金额 / Amount); headers seen: 客户编号, 销售日期" in capsys.readouterr().err
+    assert "missing column(s) Amount (also accepted: 金额, 销售额, 销售金额" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["rfm", "abc"])
+def test_a_file_that_is_not_a_master_names_the_columns_it_lacks_by_their_headers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """A workbook of other things (a visit list) given as the sales: the columns it lacks named by their header in the
+    reader's language and the other names accepted for each, never by our keys (customer_id)."""
+    path = tmp_path / "拜访.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["日期", "客户名称", "内容"])
+    book.active.append(["2026-11-02", "甲公司", "送样品"])
+    book.save(path)
+    assert main([command, str(path), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "missing column(s) Customer ID (also accepted: 客户编号, 客户代码, 客户编码, 客户号, 编号, 代码, "
+        "Customer Code, Cust ID, Customer No, Account), Amount (also accepted: 金额, 销售额, 销售金额, 含税金额, "
+        "价税合计, Sales, Revenue, Total); headers seen: 日期, 客户名称, 内容"
+    ) in err
+    assert "customer_id" not in err and "amount" not in err
+    assert main([command, str(path), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "缺少列 客户编号（也可用：Customer ID、客户代码、客户编码" in err and "customer_id" not in err
+    assert "金额（也可用：Amount、销售额" in err and "现有表头：日期、客户名称、内容" in err
 
 
 def test_abc_command_reproduces_the_sources_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
 
+from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import TRANSACTIONS
+from keyacct_xl.notices import collecting
 from keyacct_xl.tablefile import check_input_file, read_table_file
 
 REQUIRED = ("customer_id", "date", "amount")
@@ -77,8 +81,16 @@ def test_parquet(tmp_path: Path) -> None:
 def test_missing_column_names_expected_and_seen(tmp_path: Path) -> None:
     path = tmp_path / "tx.csv"
     path.write_text("客户编号,日期\nC1,2026-01-01\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"missing column\(s\) amount \(金额 / Amount\).*headers seen: 客户编号, 日期"):
+    with pytest.raises(InputError) as refused:
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert refused.value.en.endswith(
+        "missing column(s) Amount (also accepted: 金额, 销售额, 销售金额, 含税金额, 价税合计, Sales, Revenue, Total); "
+        "headers seen: 客户编号, 日期"
+    )
+    assert refused.value.zh.endswith(
+        "缺少列 金额（也可用：Amount、销售额、销售金额、含税金额、价税合计、Sales、Revenue、Total）；"
+        "现有表头：客户编号、日期"
+    )
 
 
 def test_bad_date_names_the_cell(tmp_path: Path) -> None:
@@ -151,6 +163,88 @@ def test_named_table_is_read_and_errors_name_its_cell(tmp_path: Path) -> None:
     book.close()
     with pytest.raises(InputError, match=r"^tx\.xlsx: sheet 销售, cell C5 \(日期\): 'bad' is not a date"):
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED, table="Transactions")
+
+
+def _sales_with_rows_typed_under(path: Path, typed: dict[int, list[object]]) -> Path:
+    """A sales export with the table Transactions on rows 1-3 of sheet 销售, and ``typed`` (sheet row: values) typed
+    under it as LibreOffice and WPS leave them: the table's range unchanged."""
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("销售")
+    columns = [{"header": "客户编号"}, {"header": "日期"}, {"header": "金额"}]
+    data = [["C1", "2026-01-01", 5], ["C2", "2026-01-02", 6]]
+    sheet.add_table(0, 0, 2, 2, {"name": "Transactions", "columns": columns, "data": data})
+    book.close()
+    book = openpyxl.load_workbook(path)
+    for row, values in typed.items():
+        for col, value in enumerate(values, start=1):
+            book["销售"].cell(row, col, value)
+    book.save(path)
+    assert openpyxl.load_workbook(path)["销售"].tables["Transactions"].ref == "A1:C3"  # the range as it was
+    return path
+
+
+def test_rows_typed_under_the_named_table_are_read_as_its_rows_and_told(tmp_path: Path) -> None:
+    """Rows typed right under the table are its rows, as in the master; a totals row and rows past a blank row are
+    named, not read; the file is not changed."""
+    typed = {
+        4: ["C3", "2026-01-03", 7],
+        5: ["C4", "2026-01-04", 8],
+        6: ["合计", None, "=SUM(C2:C5)"],
+        8: ["C9", "2026-01-09", 99],
+    }
+    path = _sales_with_rows_typed_under(tmp_path / "sales.xlsx", typed)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with collecting() as notices:
+        frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED, table="Transactions")
+    assert list(frame["customer_id"]) == ["C1", "C2", "C3", "C4"]
+    assert list(frame["amount"]) == [5.0, 6.0, 7.0, 8.0]
+    assert [n.en for n in notices] == [
+        "sales.xlsx: sheet 销售, rows 4–5: under the table, outside its range; read as rows of the table (the file "
+        "is not changed)",
+        "sales.xlsx: sheet 销售, row 6: under the table, looks like a totals row (合计, Total or a SUM formula); not "
+        "read as data",
+        "sales.xlsx: sheet 销售, row 8: under the table but separated from it by a blank row (or a totals row); not "
+        "read. To have them read, type them directly under the table",
+    ]
+    assert notices[0].zh == "sales.xlsx：工作表 销售，第 4–5 行：在表格区域之外，已按表格行读入（文件未作改动）"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+def test_a_bad_value_in_a_row_typed_under_the_table_names_its_cell(tmp_path: Path) -> None:
+    path = _sales_with_rows_typed_under(tmp_path / "sales.xlsx", {4: ["C3", "下周二", 7]})
+    with pytest.raises(InputError, match=r"^sales\.xlsx: sheet 销售, cell B4 \(日期\): '下周二' is not a date"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED, table="Transactions")
+
+
+def test_a_sales_export_libreoffice_saved_with_a_row_under_its_table(tmp_path: Path, libreoffice) -> None:
+    """LibreOffice writes the file in its own way and keeps the table's range: the row typed under it is still read
+    as a row of the table, and told of."""
+    path = _sales_with_rows_typed_under(tmp_path / "sales.xlsx", {4: ["C3", "2026-01-03", 7]})
+    resaved = libreoffice(path, "xlsx", tmp_path / "lo")
+    assert openpyxl.load_workbook(resaved)["销售"].tables["Transactions"].ref == "A1:C3"
+    with collecting() as notices:
+        frame = read_table_file(resaved, TRANSACTIONS.columns, required=REQUIRED, table="Transactions")
+    assert list(frame["customer_id"]) == ["C1", "C2", "C3"] and list(frame["amount"]) == [5.0, 6.0, 7.0]
+    assert [n.en for n in notices] == [
+        "sales.xlsx: sheet 销售, row 4: under the table, outside its range; read as rows of the table (the file is "
+        "not changed)"
+    ]
+
+
+@pytest.mark.parametrize("command", ["rfm", "abc"])
+def test_rfm_and_abc_count_the_sales_typed_under_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """The command's figures include the rows typed under the table, and its note on stderr names file, sheet and
+    rows."""
+    path = _sales_with_rows_typed_under(tmp_path / "sales.xlsx", {4: ["C3", "2026-01-03", 700]})
+    out = tmp_path / f"{command}.csv"
+    assert main([command, str(path), "--lang", "en", "--out", str(out)]) == 0
+    assert "sales.xlsx: sheet 销售, row 4: under the table, outside its range" in capsys.readouterr().err
+    written = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(written["Customer ID"]) == (["C1", "C2", "C3"] if command == "rfm" else ["C3", "C2", "C1"])
+    if command == "abc":
+        assert list(written["Revenue"]) == [700.0, 6.0, 5.0]
 
 
 def test_a_csv_field_past_the_reader_limit_names_its_line(tmp_path: Path) -> None:

@@ -59,6 +59,13 @@ def _changes(report: Path) -> list[tuple[str, str, str]]:
     return [(row[change], row[key], f"{row[before] or ''} -> {row[after] or ''}") for row in rows]
 
 
+def _missing_from(report: Path) -> dict[str, str]:
+    """Row -> the earlier file it came from, for the rows the Changes sheet says a correction no longer lists."""
+    header, *rows = table_rows(report, "Changes")
+    change, key, earlier = (header.index(c) for c in ("Change", "Row", "Earlier file"))
+    return {row[key]: row[earlier] for row in rows if row[change] == MISSING}
+
+
 def _corrected_by(into: Path) -> dict[str, str]:
     """File name -> the file name its ledger entry says corrected it ('' for none)."""
     ledger = load_store(into).frame("IngestionLedger")
@@ -78,12 +85,35 @@ def test_a_correction_of_thu_fri_leaves_the_mon_wed_file_alone(master: Path, tmp
     assert _files(report) == {"张三/visits_C.xlsx": "张三/visits_B.xlsx"}
     # Only the dropped Friday visit is put to the manager, none of Monday to Wednesday's.
     assert _changes(report) == [(MISSING, "张三 / C001 / 2026-11-27 / 面谈", " -> ")]
+    assert _missing_from(report) == {"张三 / C001 / 2026-11-27 / 面谈": "张三/visits_B.xlsx"}  # where to look for it
     assert _corrected_by(master) == {
         "张三/visits_A.xlsx": "",
         "张三/visits_B.xlsx": "张三/visits_C.xlsx",
         "张三/visits_C.xlsx": "",
     }
     assert len(load_store(master).frame("Visits")) == 8  # the dropped visit is kept until the manager deletes it
+
+
+def test_a_row_missing_from_a_correction_of_two_files_names_the_file_it_came_from(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A week sent again in one file that corrects both earlier files: each row it no longer lists is named with the
+    file it came from, so the manager knows which of the rep's files to look at."""
+    _send(tmp_path, "A", MON_WED)
+    _send(tmp_path, "B", THU_FRI)
+    _send(tmp_path, "C", [*MON_WED[:2], *THU_FRI[:3]])
+    for batch in "AB":
+        _consolidate(tmp_path, master, batch)
+    report = _consolidate(tmp_path, master, "C")
+    assert _files(report) == {"张三/visits_C.xlsx": "张三/visits_A.xlsx, 张三/visits_B.xlsx"}
+    assert _missing_from(report) == {
+        "张三 / C001 / 2026-11-25 / 电话": "张三/visits_A.xlsx",
+        "张三 / C002 / 2026-11-27 / 面谈": "张三/visits_B.xlsx",
+        "张三 / C001 / 2026-11-27 / 面谈": "张三/visits_B.xlsx",
+    }
+    header, *rows = table_rows(report, "Changes")
+    assert all(row[header.index("File")] == "张三/visits_C.xlsx" for row in rows)
 
 
 def test_a_correction_of_a_small_second_file_is_seen_beside_a_larger_first(
@@ -102,6 +132,7 @@ def test_a_correction_of_a_small_second_file_is_seen_beside_a_larger_first(
         ("updated", "张三 / C001 / 2026-11-27 / 电话", "报价 -> 报价 5% 折扣"),
         (MISSING, "张三 / C002 / 2026-11-27 / 面谈", " -> "),
     ]
+    assert _missing_from(report) == {"张三 / C002 / 2026-11-27 / 面谈": "张三/visits_B.xlsx"}
     assert _corrected_by(master)["张三/visits_B.xlsx"] == "张三/visits_C.xlsx"
     assert _corrected_by(master)["张三/visits_A.xlsx"] == ""
     assert "记错客户" in set(load_store(master).frame("Visits")["content"])  # kept: the manager decides

@@ -113,6 +113,7 @@ def test_a_row_sent_again_updates_its_row_with_before_and_after(master: Path, in
     assert list(table_rows(report, "变更")[1]) == [
         "已更新",
         "b.xlsx",
+        "",  # an update names no earlier file: only a row missing from a correction does
         "拜访记录",
         "张三 / C001 / 2026-11-23 / 面谈",
         "内容",

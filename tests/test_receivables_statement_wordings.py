@@ -336,6 +336,60 @@ def test_the_ledger_export_takes_its_year_from_a_title_naming_only_the_year(tmp_
     assert theirs.opening == 1000.0 and theirs.closing == 8000.0 and not theirs.problems
 
 
+def test_the_ledger_export_prints_the_month_once_per_block(tmp_path):
+    """用友/金蝶 print 月 on the first line of each month only: the lines under it, to the month's 本月合计, are of
+    that month; the next month's block starts with its own month."""
+    book = openpyxl.Workbook()
+    rows = [
+        ["应付账款明细账"],
+        ["2026年"],
+        ["月", "日", "凭证字号", "摘要", "借方", "贷方", "借或贷", "余额"],
+        [10, 1, None, "上月结转", None, None, "贷", "1,000.00"],  # row 4
+        [None, 3, "记-1", "购货 S1", None, "5,000.00", "贷", "6,000.00"],
+        [None, 5, "记-2", "购货 S2", None, "3,000.00", "贷", "9,000.00"],
+        [None, 12, "记-3", "付款 R1", "1,000.00", None, "贷", "8,000.00"],
+        [None, None, None, "本月合计", "1,000.00", "8,000.00", "贷", "8,000.00"],  # row 8
+        [11, 2, "记-4", "购货 S3", None, "2,000.00", "贷", "10,000.00"],
+        [None, 20, "记-5", "付款 R2", "4,000.00", None, "贷", "6,000.00"],
+        [None, None, None, "本月合计", "4,000.00", "2,000.00", "贷", "6,000.00"],
+    ]
+    for row in rows:
+        book.active.append(row)
+    book.save(tmp_path / "明细账.xlsx")
+    theirs = read_statement(tmp_path / "明细账.xlsx")
+    assert theirs.lines["date"].tolist() == [
+        D("2026-10-03"),
+        D("2026-10-05"),
+        D("2026-10-12"),
+        D("2026-11-02"),
+        D("2026-11-20"),
+    ]
+    assert theirs.opening == 1000.0 and theirs.closing == 6000.0 and not theirs.problems
+
+
+def test_a_blank_month_with_no_month_above_in_its_block_is_a_date_missing_on_its_row(tmp_path):
+    """The first line without a month, or the first line after a month's 本月合计 without one: no month to carry,
+    so the date is missing there, named by its row (never the month of another block)."""
+    book = openpyxl.Workbook()
+    rows = [
+        ["2026年"],
+        ["月", "日", "凭证字号", "摘要", "借方", "贷方", "借或贷", "余额"],
+        [None, 3, "记-1", "购货 S1", None, "5,000.00", "贷", "5,000.00"],  # row 3
+        [None, 5, "记-2", "购货 S2", None, "3,000.00", "贷", "8,000.00"],
+        [None, None, None, "本月合计", None, "8,000.00", "贷", "8,000.00"],
+        [11, 2, "记-3", "购货 S3", None, "2,000.00", "贷", "10,000.00"],
+        [None, None, None, "本月合计", None, "2,000.00", "贷", "10,000.00"],
+        [None, 4, "记-4", "购货 S4", None, "1,000.00", "贷", "11,000.00"],  # row 8
+    ]
+    for row in rows:
+        book.active.append(row)
+    book.save(tmp_path / "明细账.xlsx")
+    theirs = read_statement(tmp_path / "明细账.xlsx")
+    problems = [(p.row, p.column, p.reason.render("en")) for p in theirs.problems]
+    assert problems == [(3, "月/日", "date missing"), (4, "月/日", "date missing"), (8, "月/日", "date missing")]
+    assert theirs.lines["date"].iloc[2] == D("2026-11-02")
+
+
 def test_a_closing_row_with_a_debit_and_a_credit_states_no_balance(tmp_path):
     """期末余额 beside both a debit and a credit figure (the period's totals) claims no balance: the closing is the
     opening plus the lines."""

@@ -34,7 +34,8 @@ def shown(value: object) -> str:
 
 @dataclass(frozen=True)
 class RowChange:
-    """One change to a row the master already held (``field`` empty for a whole row), or a new customer's id."""
+    """One change to a row the master already held (``field`` empty for a whole row), or a new customer's id; a row
+    missing from a correction names the earlier file it came from (``earlier``, as the ledger names it)."""
 
     kind: ChangeKind
     file: str
@@ -43,3 +44,4 @@ class RowChange:
     field: str = ""
     before: str = ""
     after: str = ""
+    earlier: str = ""

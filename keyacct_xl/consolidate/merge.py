@@ -422,14 +422,14 @@ class Merger:
         if not corrected:
             return  # another file of the same period: its rows add up
         outcome.corrects = ", ".join(name for _, name in corrected)
-        for sha, _ in corrected:
+        for sha, earlier_name in corrected:
             for name, rows in owned.get(sha, {}).items():
                 if name not in touched:
                     continue
                 table = self._table(name)
                 for where in sorted(rows - touched[name]):
-                    record = table.record(where)
-                    self.changes.append(RowChange("removed", outcome.name, name, key_text(record, ROW_KEYS[name])))
+                    key = key_text(table.record(where), ROW_KEYS[name])
+                    self.changes.append(RowChange("removed", outcome.name, name, key, earlier=earlier_name))
         shas = {sha for sha, _ in corrected}
         ledger = self.store.frame(LEDGER.name)
         ledger.loc[ledger["file_sha256"].isin(shas), "corrected_by"] = outcome.sha256

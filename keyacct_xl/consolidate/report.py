@@ -285,6 +285,7 @@ def _changes(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
     columns: tuple[Column, ...] = (
         ("change_kind", cmsg("consolidation report", "Change")),
         ("file", msg("File")),
+        ("earlier_file", msg("Earlier file")),
         ("table", msg("Table")),
         ("row_key", cmsg("consolidation report", "Row")),
         ("field", msg("Field")),
@@ -296,6 +297,7 @@ def _changes(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
         row = [
             CHANGE_LABELS[c.kind].render(lang),
             c.file,
+            c.earlier,
             table_label(c.table, lang),
             c.key,
             _column_label(c.table, c.field, lang),
@@ -303,9 +305,9 @@ def _changes(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
             c.after,
         ]
         if without_sensitive:
-            row[3] = _row_key(c.table, c.key)
+            row[4] = _row_key(c.table, c.key)
             if c.field and _personal_column(c.table, c.field):
-                row[5:7] = [MASK if c.before else "", MASK if c.after else ""]
+                row[6:8] = [MASK if c.before else "", MASK if c.after else ""]
         rows.append(row)
     return _sheet(tr(lang, "Changes"), columns, rows)
 

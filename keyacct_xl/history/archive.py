@@ -38,6 +38,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import SETTINGS, TABLES_BY_NAME, TableSchema
+from keyacct_xl.master.settings import setting_name
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import Pair, msg, tr
 
@@ -122,10 +123,13 @@ def window_start(master: Master) -> pd.Timestamp:
     reproducible."""
     years = master.settings.workbook_years
     if years <= 0:
+        # The sheet and the setting as the master shows them, in its language: what the person looks for there.
         raise InputError(
             msg(
-                "give the day to archive before (--before), or the years the workbook keeps in Settings {setting}",
-                setting=Pair("Workbook Years", "总表保留年数"),
+                "give the day to archive before (--before), or the years the workbook keeps on the sheet {sheet}, "
+                "setting {setting}",
+                sheet=SETTINGS.sheet(master.lang),
+                setting=setting_name("workbook_years").render(master.lang),
             )
         )
     dates = pd.concat([master.frame(t)["date"] for t in ARCHIVED_TABLES]).dropna()

@@ -42,15 +42,25 @@ def _rows(rows: Sequence[int]) -> Message:
     return msg("rows {rows}", rows=listing(shown))
 
 
-def below_notices(file: str, sheet: str, below: BelowTable) -> list[Message]:
-    """The notices for what lies under the table of ``sheet`` in ``file``."""
+def below_notices(file: str, sheet: str, below: BelowTable, *, saved: bool = True) -> list[Message]:
+    """The notices for what lies under the table of ``sheet`` in ``file``; ``saved`` for a master, whose next save of
+    the table extends it (an input file read by a command, ``saved=False``, is never written)."""
     where = Location(file, sheet=sheet)
     notices = []
-    if below.taken:
+    if below.taken and saved:
         notices.append(
             msg(
                 "{where}, {rows}: under the table, outside its range; read as rows of the table, and the next save "
                 "of the table extends it over them",
+                where=where,
+                rows=_rows(below.taken),
+            )
+        )
+    elif below.taken:
+        notices.append(
+            msg(
+                "{where}, {rows}: under the table, outside its range; read as rows of the table (the file is not "
+                "changed)",
                 where=where,
                 rows=_rows(below.taken),
             )

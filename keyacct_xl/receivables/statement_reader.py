@@ -324,15 +324,20 @@ def _parse(
         headers["date"] = f"{headers['month']}/{headers['day']}"
 
     def cell(row: list[object], role: str) -> object:
-        if role == "date" and by_day:
-            return _month_day(cell(row, "month"), cell(row, "day"))
         c = roles.get(role)
         return row[c] if c is not None and c < len(row) else None
 
+    months = _months_carried_down(body, cell) if by_day else {}
+
+    def date_of(excel_row: int, row: list[object]) -> object:
+        if by_day:
+            return _month_day(months.get(excel_row, cell(row, "month")), cell(row, "day"))
+        return cell(row, "date")
+
     _check_currency(path, sheet, body, roles, cell)
     amount_roles = [r for r in ("debit", "credit", "amount") if r in roles]
-    day_first = _day_first(path, [cell(row, "date") for _, row in body])
-    no_year = yearless_dates([cell(row, "date") for _, row in body], period, day_first)
+    day_first = _day_first(path, [date_of(r, row) for r, row in body])
+    no_year = yearless_dates([date_of(r, row) for r, row in body], period, day_first)
     # Their debit (借方) lowers what they owe us; their credit (贷方) raises it.
     flip = -1.0 if perspective == "customer" else 1.0
     problems: list[Problem] = []
@@ -378,9 +383,10 @@ def _parse(
         amount, bad = _amount(row, roles, cell, flip)
         for role, value, reason in bad:
             problems.append(Problem(name, sheet, excel_row, headers[role], str(value), reason))
-        parsed = _date(cell(row, "date"), day_first, no_year)
+        dated = date_of(excel_row, row)
+        parsed = _date(dated, day_first, no_year)
         if isinstance(parsed, Rendered):
-            problems.append(Problem(name, sheet, excel_row, headers["date"], str(cell(row, "date")), parsed))
+            problems.append(Problem(name, sheet, excel_row, headers["date"], str(dated), parsed))
         date = pd.NaT if isinstance(parsed, Rendered) else parsed
         ref = cell(row, "ref")
         lines.append(
@@ -406,6 +412,24 @@ def _parse(
     return Statement(
         name, sheet, frame, opening, closing, balance_rows, notes, problems, headers, period, note_texts=note_texts
     )
+
+
+def _months_carried_down(body: list[tuple[int, list[object]]], cell) -> dict[int, object]:
+    """The month of each line of a ledger export whose 月 cell is blank under a line with one, by Excel row.
+
+    A 用友/金蝶 export prints the month on the first line of each month's block only; a line with a day under it
+    belongs to that month. A row without a day (本月合计, 本年累计, a note) ends the block, so a blank month on the
+    first line of the statement, or of a block, stays a date missing on its row."""
+    carried: dict[int, object] = {}
+    month: object = None
+    for excel_row, row in body:
+        if is_blank(cell(row, "day")):
+            month = None
+        elif not is_blank(cell(row, "month")):
+            month = cell(row, "month")
+        elif month is not None:
+            carried[excel_row] = month
+    return carried
 
 
 def _month_day(month: object, day: object) -> object:
