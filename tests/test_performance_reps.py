@@ -476,3 +476,13 @@ def test_the_new_kpis_in_the_workbook_read_back(tmp_path: Path, capsys: pytest.C
     assert scored[("张三", "投诉按期结案")][at["评分"]] == 60
     assert scored[("张三", "计划拜访完成")][at["评分"]] == 60
     assert scored[("王五", "投诉按期结案")][at["权重"]] is None
+
+
+def test_reports_due_before_the_first_consolidation_do_not_count_against_a_rep(tmp_path: Path) -> None:
+    # The ledger's first file came in October 2026: September's weekly plans were never collected through
+    # consolidation, so no rep is 0 % on time for them (before, every rep was, and rated down for it), as the
+    # submissions check and the general manager's pack leave them out.
+    path = hand_master(tmp_path)
+    kpis = evaluate(path, "2026-09")
+    assert kpis["reports_due"].tolist() == [0, 0, 0] and kpis["reports_on_time_rate"].isna().all()
+    assert evaluate(path, "2026-10").loc["张三", "reports_due"] == 4  # from 2026-10-01 on, every report due counts

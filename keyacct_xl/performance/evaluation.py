@@ -37,6 +37,7 @@ from keyacct_xl.performance.submissions import (
     expected_submissions,
     handed_in,
     load_submission_calendar,
+    looked_for,
     submission_status,
 )
 from keyacct_xl.receivables.ageing import age_ledger
@@ -220,8 +221,10 @@ def run_rep_evaluation(
     complaints = complaint_register(tables[COMPLAINTS.name], master.customers, as_of=end, policy=load_deadline_policy())
     calendar = load_submission_calendar()
     forms = [spec.id for spec in rep_form_specs(master.settings.rep_forms)]
+    # only the reports due since the product was in use count, as the submissions check looks for them
     expected = expected_submissions(reps, forms, calendar, first=span.first.date(), last=span.last.date())
-    submissions = submission_status(expected, handed_in(tables[LEDGER.name], calendar, forms), as_of=end)
+    due = looked_for(expected, tables[LEDGER.name]).expected
+    submissions = submission_status(due, handed_in(tables[LEDGER.name], calendar, forms), as_of=end)
     visit_policy = master_policy(master.settings)
     # The visits check's statuses at the period's last day (its --as-of): the same lines done, missed and pending.
     plan, _ = plan_execution(

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from keyacct_xl.consolidate.periods import parse_period
@@ -32,9 +31,9 @@ from keyacct_xl.performance.submissions import (
     expected_submissions,
     handed_in,
     load_submission_calendar,
+    looked_for,
     rep_submissions,
     submission_status,
-    tracked_from,
 )
 
 HEADERS: dict[str, Message] = {
@@ -141,12 +140,10 @@ def run_submissions_check(
         if rep not in reps:
             raise InputError(msg("unknown rep {rep!r}; reps of the customers: {reps}", rep=rep, reps=", ".join(reps)))
         reps = [rep]
-    expected = expected_submissions(reps, forms, rules, first=span.first, last=span.last)
-    start = tracked_from(tables[LEDGER.name])
-    before = (expected["due_date"] < start).to_numpy(dtype=bool) if start is not None else np.zeros(len(expected), bool)
-    detail = submission_status(expected[~before], handed_in(tables[LEDGER.name], rules, forms), as_of=when)
+    due = looked_for(expected_submissions(reps, forms, rules, first=span.first, last=span.last), tables[LEDGER.name])
+    detail = submission_status(due.expected, handed_in(tables[LEDGER.name], rules, forms), as_of=when)
     check = SubmissionsCheck(
-        span.text, when, rules, detail, rep_submissions(detail, reps), tracked_from=start, untracked=int(before.sum())
+        span.text, when, rules, detail, rep_submissions(detail, reps), tracked_from=due.start, untracked=due.left_out
     )
     path = out or (out_dir / submissions_report_name(span.text) if out_dir is not None else None)
     if path is None:

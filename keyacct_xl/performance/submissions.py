@@ -188,6 +188,25 @@ def tracked_from(ledger: pd.DataFrame) -> pd.Timestamp | None:
     return None if pd.isna(first) else pd.Timestamp(first.year, first.month, 1)
 
 
+@dataclass(frozen=True)
+class LookedFor:
+    """The submissions a check looks for: those due since ``start`` (``tracked_from``), and how many it left out."""
+
+    expected: pd.DataFrame
+    start: pd.Timestamp | None
+    left_out: int
+
+
+def looked_for(expected: pd.DataFrame, ledger: pd.DataFrame) -> LookedFor:
+    """``expected`` (``expected_submissions``) less those due before the ledger's ``tracked_from``: the one rule of
+    the submissions check, the general manager's pack and the reps' on-time KPI."""
+    start = tracked_from(ledger)
+    if start is None:
+        return LookedFor(expected, None, 0)
+    before = (expected["due_date"] < start).to_numpy(dtype=bool)
+    return LookedFor(expected[~before], start, int(before.sum()))
+
+
 def submission_status(expected: pd.DataFrame, came: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
     """Each expected submission (DETAIL_COLUMNS) with what came: on_time (by the due day), late (after it, with
     the days), missing (nothing, and the due day is over at ``as_of``) or pending (nothing yet, not yet due)."""
