@@ -187,6 +187,13 @@ def test_the_pack_s_cover_links_each_number_to_its_sheet(master_path: Path, tmp_
         headers = report_table(out, ws.title).columns
         assert not [h for h in headers if SNAKE.match(str(h))], ws.title
     assert report_table(out, "按业务员的销售额").set_index("业务员").loc["张三", "本月任务"] == 2000.0
+    # places gained are a whole number of places, not a percent (-3 read as -300.0%)
+    top = book["前 20 名客户"]
+    header_row = table_ref(out, "前 20 名客户")[1]
+    column = [c.value for c in top[header_row]].index("名次变化") + 1
+    rows = range(header_row + 1, top.max_row + 1)
+    assert {top.cell(r, column).number_format for r in rows} == {"0"}
+    assert -3 in {top.cell(r, column).value for r in rows}  # K2, down from first to fourth
 
 
 def test_the_pack_s_trend_charts_cover_24_months(master_path: Path, tmp_path: Path) -> None:

@@ -47,8 +47,9 @@ MONEY = frozenset(
         "difference",
     }
 )
-PERCENT_SUFFIXES = ("_share", "_rate", "growth", "gross_margin", "_change")
-PERCENT = frozenset({"share"})
+PERCENT_SUFFIXES = ("_share", "_rate", "growth", "gross_margin")
+# A change is a rate only where it is one: a rank's change counts places, an overdue change is money.
+PERCENT = frozenset({"share", "sales_change"})
 # Keys counting whole days or months (``max_days_overdue``, ``months_as_customer``); an average of them is a fraction.
 WHOLE_UNITS = ("days", "months")
 FORMATS: dict[Kind, str | None] = {
