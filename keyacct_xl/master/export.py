@@ -51,7 +51,7 @@ from keyacct_xl.master.redact import (
     scrub_frame,
     scrubber,
 )
-from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, SETTINGS, TABLES_BY_NAME, TableSchema
+from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, LISTINGS, PRODUCTS, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import parse_settings, setting_key
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.master.writer import write_new_workbook
@@ -82,7 +82,8 @@ def _schemas() -> dict[str, TableSchema]:
     """Every table a master can hold, by name: the consolidation tables with their provenance columns."""
     from keyacct_xl.analytics.review_sheet import GRADE_REVIEW
 
-    return {**{s.name: s for s in ALL_TABLES}, **ALL_CONSOLIDATION_TABLES, GRADE_REVIEW.name: GRADE_REVIEW}
+    optional = (PRODUCTS, LISTINGS, GRADE_REVIEW)  # tables a master gains when a command first writes them
+    return {**{s.name: s for s in ALL_TABLES}, **ALL_CONSOLIDATION_TABLES, **{s.name: s for s in optional}}
 
 
 def export_master(

@@ -127,12 +127,16 @@ class Pseudonyms:
         return pseudonym
 
 
+# Columns whose key names people elsewhere but not in their table: a product's name is the catalogue's.
+NOT_PEOPLE = frozenset({("Products", "name")})
+
+
 def pseudonymize(frame: pd.DataFrame, schema: TableSchema, pseudonyms: Pseudonyms) -> tuple[pd.DataFrame, set[str]]:
     """``frame`` with names and ids replaced (PSEUDONYM_KINDS); JSON cells key by key. Returns it with the labels
     of the columns replaced, which the free-text pass leaves alone."""
     result, replaced = frame.copy(), set()
     for label in result.columns:
-        kind = pseudonym_kind(str(label))
+        kind = None if (schema.name, label) in NOT_PEOPLE else pseudonym_kind(str(label))
         if kind is not None:
             result[label] = result[label].map(lambda v, kind=kind: pseudonyms(kind, v)).astype(object)
             replaced.add(label)
