@@ -234,10 +234,34 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                 reading.check_in_period(_cell(table, field, row_number, raw), field, value)
             row.values[field.key] = value
         row.refs.update({f.key: table.ref(f.key, row_number) for f, _ in present})  # each cell's place, for messages
+        if row_number in table.merged_across:
+            _refuse_merged(reading, table, row, values, {f.key: f for f in fields})
         for field in computed:
             _compute(reading, table, row, field, (values, refused, fields))
         checked.append(row)
     return checked
+
+
+def _refuse_merged(
+    reading: _Reading, table: TableRows, row: CheckedRow, values: list[object], fields: Mapping[str, FieldSpec]
+) -> None:
+    """A line crossed by a range merged across several of its columns: which one the value shown belongs to is not
+    known, so the line is refused (consolidate.tablemerges)."""
+    ref, keys = table.merged_across[row.row]
+    labels = {k: fields[k].label for k in keys if k in fields}
+    first = table.columns[keys[0]]
+    problem = FieldProblem(
+        msg(
+            "the cells {range} are merged across the columns {columns}: the value shown cannot be given to one "
+            "column, the line is not read (unmerge the cells and fill each column)",
+            range=ref,
+            columns=listing(Pair(labels[k].en, labels[k].zh) if k in labels else k for k in keys),
+        )
+    )
+    raw = values[first] if first < len(values) else None
+    field = fields.get(keys[0]) or next(iter(fields.values()))
+    reading.outcome.issues.append(_issue(reading.outcome, CellValue(raw, table.sheet, ref), field, problem))
+    row.ok = False
 
 
 def _compute(
