@@ -109,3 +109,20 @@ def test_a_range_merged_across_columns_refuses_its_line_and_keeps_the_others(
         == "单元格 B12:C12 跨 产品、规格 几列合并：显示的内容无法归入其中一列，本行未读入（请取消合并，逐列填写）"
     )
     assert [r[:2] for r in _lines(master, "温州")] == [["壳牌", "液压油46#"], ["美孚", "润滑脂"], ["嘉实多", "切削液"]]
+
+
+def test_a_retyped_workbook_reads_a_date_merged_down_its_lines(master: Path, inbox: Path) -> None:
+    """A rep's own workbook (no _meta) with one visit date merged over two visits: both visits land on that day
+    (before, the second was refused without its date)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["业务员", "张三", "期间", "2026-W48"])
+    sheet.append(["回访日期", "客户编号", "客户名称", "拜访对象", "方式", "回访记录", "客户评价"])
+    sheet.append(["2026-11-23", "C001", "华强", "刘总", "电话", "确认订单", "良好"])
+    sheet.append([None, "C001", "华强", "王经理", "面谈", "看新厂房", "一般"])
+    sheet.merge_cells("A3:A4")
+    book.save(inbox / "自己做的表.xlsx")
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 2)
+    visits = load_store(master).frame("Visits")
+    assert visits["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-23", "2026-11-23"]

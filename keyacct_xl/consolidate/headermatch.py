@@ -124,7 +124,9 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
                 )
             )
         )
-    return Extracted(form_id, 0, {}, header, {spec.tables[0].id: TableRows(sheet, columns, lines)}, warnings)
+    table = TableRows(sheet, columns, lines)
+    warnings += read_merged_lines(table, book.get_sheet_by_name(sheet).merged_cell_ranges or (), entered)
+    return Extracted(form_id, 0, {}, header, {spec.tables[0].id: table}, warnings)
 
 
 def read_laid_out(
