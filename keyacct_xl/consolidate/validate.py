@@ -314,6 +314,11 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _excel_error(value: object) -> bool:
+    """A formula's error result as readers give it: #DIV/0!, #VALUE!, #N/A."""
+    return isinstance(value, str) and value.startswith("#") and (value.endswith(("!", "?")) or value == "#N/A")
+
+
 def _computed_cell(table: TableRows, field: FieldSpec, row_number: int, shown: object) -> CellValue:
     return CellValue(shown, table.sheet, table.ref(field.key, row_number) if field.key in table.columns else "")
 
@@ -330,10 +335,10 @@ def computed_value(formula: str, values: Mapping[str, object], refused: Collecti
 
 
 def _differs(shown: object, value: float | None) -> bool:
-    """Whether a computed cell shows something else than ``value`` beyond rounding (a blank, or the 0 a legacy
-    .xls keeps for a blank result, is no value shown)."""
-    if is_blank(shown) or (value is None and shown == 0):
-        return False
+    """Whether a computed cell shows something else than ``value`` beyond rounding (a blank, the 0 a legacy .xls
+    keeps for a blank result and an Excel error where nothing is computed are no value shown)."""
+    if is_blank(shown) or (value is None and (shown == 0 or _excel_error(shown))):
+        return False  # a division by zero shows #DIV/0! where nothing is recorded
     if value is None or not _is_number(shown):
         return True
     return not math.isclose(float(shown), value, rel_tol=1e-9, abs_tol=0.005)
@@ -344,8 +349,8 @@ _SIGNS = {"*": " × ", "/": " ÷ ", "+": " + ", "-": " − "}
 
 def _formula_text(formula: str, labels: Mapping[str, Text], lang: str) -> str:
     """A formula as a person reads it, by its columns' labels: 数量 × 单价, Qty × Unit price."""
-    named = REF.sub(lambda m: getattr(labels[m[1]], lang) if m[1] in labels else m[1], formula)
-    return "".join(_SIGNS.get(ch, ch) for ch in named)
+    signs = "".join(_SIGNS.get(ch, ch) for ch in formula)  # a key holds no sign; a label may (评分(1-10))
+    return REF.sub(lambda m: getattr(labels[m[1]], lang) if m[1] in labels else m[1], signs)
 
 
 def _cell(table: TableRows, field: FieldSpec, row_number: int, raw: object) -> CellValue:
