@@ -6,6 +6,10 @@ substream, its formula parsed into tokens ([MS-XLS] 2.5.198), which are turned b
 numbers, + - * /, parentheses and SUM (what the form's totals and a rep's edit of them are made of); any other
 token leaves the formula's text unknown (""), as a cell of a shared formula in an ``.xlsx`` is. Each reader returns
 None when the file cannot be read this way, so that nothing is concluded from it.
+
+An ``.ods`` sheet's merged ranges are read here too (``ods_merged_ranges``): calamine gives them for ``.xlsx`` and
+``.xls`` only, and a form's reading needs them whatever the format (its own blocks end a table's lines; a range a
+rep merged inside the lines shows its value on each of its rows).
 """
 
 from __future__ import annotations
@@ -80,6 +84,46 @@ def ods_formulas(archive: zipfile.ZipFile, sheet: str, cells: Collection[Cell]) 
                 if row > last:
                     break
     return found if seen else None
+
+
+Merged = list[tuple[Cell, Cell]]  # ((first row, first column), (last row, last column)), 0-based, as calamine's
+
+
+def ods_merged_ranges(archive: zipfile.ZipFile, sheet: str) -> Merged | None:
+    """The merged ranges of the .ods sheet ``sheet`` (a cell's ``number-columns-spanned`` and
+    ``number-rows-spanned``), rows and cells repeated counted as often as they repeat; None without such a sheet."""
+    merged: Merged = []
+    row, inside, seen = 0, False, False
+    with archive.open("content.xml") as stream:
+        events = etree.iterparse(
+            stream, events=("start", "end"), tag=(_ODS_TABLE, _ODS_ROW), resolve_entities=False, no_network=True
+        )
+        for event, element in events:
+            if element.tag == _ODS_TABLE:
+                if event == "start" and not seen:
+                    inside = seen = element.get(f"{{{_TABLE}}}name") == sheet
+                elif event == "end" and inside:
+                    break
+            elif event == "end" and inside:
+                repeat = int(element.get(f"{{{_TABLE}}}number-rows-repeated", "1"))
+                merged += _ods_spans(element, range(row, row + repeat))
+                row += repeat
+                element.clear()
+    return merged if seen else None
+
+
+def _ods_spans(element: etree._Element, rows: range) -> Merged:
+    """The merged ranges starting on one (repeated) table row."""
+    found: Merged = []
+    col = 0
+    for cell in element.iterchildren(*_ODS_CELLS):
+        repeat = int(cell.get(f"{{{_TABLE}}}number-columns-repeated", "1"))
+        across = int(cell.get(f"{{{_TABLE}}}number-columns-spanned", "1"))
+        down = int(cell.get(f"{{{_TABLE}}}number-rows-spanned", "1"))
+        if across > 1 or down > 1:
+            found += [((r, c), (r + down - 1, c + across - 1)) for r in rows for c in range(col, col + repeat)]
+        col += repeat
+    return found
 
 
 def _ods_row(element: etree._Element, rows: range, wanted: set[Cell], found: dict[Cell, str]) -> None:

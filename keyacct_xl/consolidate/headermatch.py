@@ -9,12 +9,13 @@ out as generated: every table is read by its header row, down to the form's own 
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 
 import python_calamine as calamine
 
 from keyacct_xl.consolidate.model import CellValue, Extracted, TableRows, texts
 from keyacct_xl.consolidate.safety import Rejection
+from keyacct_xl.consolidate.tablemerges import Merged, form_block, read_merged_lines
 from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, form_columns, instructions_sheet_name, text_for
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.headers import normalize_header
@@ -123,16 +124,21 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
                 )
             )
         )
-    return Extracted(form_id, 0, {}, header, {spec.tables[0].id: TableRows(sheet, columns, lines)}, warnings)
+    table = TableRows(sheet, columns, lines)
+    warnings += read_merged_lines(table, book.get_sheet_by_name(sheet).merged_cell_ranges or (), entered)
+    return Extracted(form_id, 0, {}, header, {spec.tables[0].id: table}, warnings)
 
 
-def read_laid_out(book: calamine.CalamineWorkbook, spec: FormSpec, form_sheet: str) -> Extracted:
+def read_laid_out(
+    book: calamine.CalamineWorkbook, spec: FormSpec, form_sheet: str, merges: Callable[[str], Merged] | None = None
+) -> Extracted:
     """A generated form that lost its Excel tables and defined names (saved as legacy .xls) but kept ``_meta``.
 
     Its sheet is ``form_sheet`` (``_meta``'s), else, renamed, the visible sheet showing most of the form's labels
     (the instructions sheet, which lists them all, aside); blank lines inside a table are the form's empty lines,
     not the end of a retyped list, so each table is read down to the form's content below it; a form without
-    tables (a visit report, an 8D report) is its header fields alone.
+    tables (a visit report, an 8D report) is its header fields alone. ``merges`` gives a sheet's merged ranges where
+    calamine gives none (an .ods).
     """
     visible = _visible(book)
     candidates = [form_sheet] if form_sheet in visible else [s for s in visible if s not in _INSTRUCTIONS]
@@ -150,14 +156,15 @@ def read_laid_out(book: calamine.CalamineWorkbook, spec: FormSpec, form_sheet: s
             *texts(msg("{form_id}: no visible sheet shows the form's labels", form_id=spec.id)),
         )
     _, sheet, rows = best
-    merged = book.get_sheet_by_name(sheet).merged_cell_ranges or ()
-    tables, header_rows = _laid_out_tables(rows, spec, sheet, merged)
+    merged = merges(sheet) if merges is not None else book.get_sheet_by_name(sheet).merged_cell_ranges or ()
+    warnings: list[tuple[str, str]] = []
+    tables, header_rows = _laid_out_tables(rows, spec, sheet, merged, warnings)
     table_rows = {r - 1 for t in tables.values() for r, _ in t.rows} | header_rows
     # A field's value lies within the form's columns (its title block spans them, where the file keeps merges):
     # a note typed right of the form beside an empty field is no value of it, and is reported as typed outside.
     width = max([form_columns(spec), *(c1 + 1 for _, (_, c1) in merged)])
     header = _header_fields(rows, spec, sheet, skip=table_rows, width=width)
-    return Extracted(spec.id, 0, {}, header, tables, [])
+    return Extracted(spec.id, 0, {}, header, tables, warnings)
 
 
 def _visible(book: calamine.CalamineWorkbook) -> list[str]:
@@ -173,12 +180,14 @@ def _laid_out_tables(
     rows: Sequence[Sequence[object]],
     spec: FormSpec,
     sheet: str,
-    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+    merged: Merged,
+    warnings: list[tuple[str, str]],
 ) -> tuple[dict[str, TableRows], set[int]]:
     """Every table of a generated form by its header row: each row with an entered cell is a line, blank rows
     skipped, down to the form's own content (a merged block over the table's columns, a section title, the totals
-    or notes label), so lines after a blank line, on rows inserted in the table or typed under it are all read; with
-    the tables' header rows."""
+    or notes label), so lines after a blank line, on rows inserted in the table or typed under it are all read, a
+    range merged inside them as the rep sees it (into ``warnings``, consolidate.tablemerges); with the tables'
+    header rows."""
     labels = form_labels(spec)
     tables: dict[str, TableRows] = {}
     taken: set[int] = set()
@@ -207,7 +216,9 @@ def _laid_out_tables(
             for r in range(header_row + 1, below)
             if any(c < len(rows[r]) and rows[r][c] not in ("", None) for c in entered)
         ]
-        tables[section.id] = TableRows(sheet, columns, lines, range(header_row + 2, below + 1))
+        table = TableRows(sheet, columns, lines, range(header_row + 2, below + 1))
+        warnings += read_merged_lines(table, merged, entered)
+        tables[section.id] = table
     return tables, taken
 
 
@@ -216,14 +227,15 @@ def form_content_row(
     start: int,
     stop: int,
     span: tuple[int, int],
-    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+    merged: Merged,
     labels: frozenset[str],
 ) -> int:
     """The first row from ``start`` (0-based, before ``stop``) holding the form's own content over the table's
-    columns ``span`` (0-based, inclusive): a merged block (a section title, notes, a multi-line field) or a label the
-    generator writes (totals, notes); ``stop`` when there is none. A table's lines end there."""
+    columns ``span`` (0-based, inclusive): a merged block across them (a section title, the notes;
+    consolidate.tablemerges) or a label the generator writes (totals, notes); ``stop`` when there is none. A table's
+    lines end there."""
     first, last = span
-    blocks = {r0 for (r0, c0), (_, c1) in merged if c0 <= last and c1 >= first}
+    blocks = {block[0][0] for block in merged if form_block(block, span)}  # a range a rep merged is no end
     for r in range(start, min(stop, len(rows))):
         if r in blocks or any(isinstance(v, str) and v.strip() in labels for v in rows[r][first : last + 1]):
             return r

@@ -16,14 +16,14 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from xml.etree import ElementTree as ET
 
 import python_calamine as calamine
 from lxml import etree
 
-from keyacct_xl.cellformulas import formula_reader
+from keyacct_xl.cellformulas import Merged, formula_reader, ods_merged_ranges
 from keyacct_xl.consolidate.headermatch import (
     computed_keys,
     form_content_row,
@@ -40,6 +40,7 @@ from keyacct_xl.consolidate.outside import (
     retyped_scope,
 )
 from keyacct_xl.consolidate.safety import Rejection
+from keyacct_xl.consolidate.tablemerges import read_merged_lines
 from keyacct_xl.consolidate.totals import changed_totals, total_places
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
@@ -125,10 +126,17 @@ def _defined_names(root: etree._Element, part: str) -> tuple[tuple[str, tuple[st
 class _Grid:
     """Sheets loaded once (values from A1, merged ranges), cells by A1 reference."""
 
-    def __init__(self, book: calamine.CalamineWorkbook) -> None:
+    def __init__(self, book: calamine.CalamineWorkbook, merges: Callable[[str], Merged] | None = None) -> None:
         self.book = book
         self.loaded: dict[str, calamine.CalamineSheet] = {}  # calamine parses a sheet whole on each get
         self.sheets: dict[str, list[list[object]]] = {}
+        self.merges = merges  # a sheet's merged ranges where calamine gives none (an .ods)
+
+    def merged(self, sheet: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        """The sheet's merged ranges, 0-based."""
+        if self.merges is not None:
+            return list(self.merges(sheet))
+        return list(self.sheet(sheet).merged_cell_ranges or ())
 
     def sheet(self, sheet: str) -> calamine.CalamineSheet:
         if sheet not in self.loaded:
@@ -153,7 +161,7 @@ class _Grid:
         """The rows and merged ranges of the form's sheet (none when the workbook has no such sheet)."""
         if sheet not in self.book.sheet_names:
             return [], []
-        return self.rows(sheet), list(self.sheet(sheet).merged_cell_ranges or ())
+        return self.rows(sheet), self.merged(sheet)
 
     def cell(self, sheet: str, ref: str) -> CellValue:
         row, col = _place(ref)
@@ -228,12 +236,13 @@ def extract(
     current_hash = (hashes or {}).get(form_id) or spec.hash
     if version == spec.version and values.get("spec_hash") and values["spec_hash"] != current_hash:
         warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
-    grid = _Grid(book)
+    grid = _Grid(book, _ods_merges(data, package) if kind == "ods" else None)
     if kind in _LAID_OUT:
         # A form saved as legacy .xls or as .ods keeps _meta but loses its Excel tables and defined names: read by
         # its labels.
-        found = read_laid_out(book, spec, values.get("form_sheet", ""))
-        extracted = Extracted(form_id, version, values, found.header, found.tables, [*warnings, texts(_LAID_OUT[kind])])
+        found = read_laid_out(book, spec, values.get("form_sheet", ""), grid.merged)
+        laid_out = [*warnings, texts(_LAID_OUT[kind]), *found.warnings]
+        extracted = Extracted(form_id, version, values, found.header, found.tables, laid_out)
         form_sheet = next((c.sheet for c in found.header.values() if c.sheet), values.get("form_sheet", ""))
     else:
         names, located = package_names(data, package)
@@ -247,6 +256,22 @@ def extract(
     if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
         note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
     return extracted
+
+
+def _ods_merges(data: bytes, package: zipfile.ZipFile | None) -> Callable[[str], Merged]:
+    """An .ods sheet's merged ranges, read from its ``content.xml`` once per sheet (calamine gives none)."""
+
+    @functools.cache
+    def merges(sheet: str) -> Merged:
+        with nullcontext(package) if package is not None else zipfile.ZipFile(io.BytesIO(data)) as archive:
+            try:
+                return ods_merged_ranges(archive, sheet) or []
+            except (ValueError, etree.XMLSyntaxError):  # a span that is no number: a damaged part
+                raise Rejection(
+                    "corrupt", *texts(msg("damaged workbook part ({problem})", problem="content.xml"))
+                ) from None
+
+    return merges
 
 
 def _retyped(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str) -> Extracted:
@@ -429,7 +454,9 @@ class _FormBook:
                         )
                     )
                 )
-        return TableRows(loc.sheet, columns, body, range(header_row + 1, last_row + 1))
+        table = TableRows(loc.sheet, columns, body, range(header_row + 1, last_row + 1))
+        warnings += read_merged_lines(table, self.grid.merged(loc.sheet), entered)
+        return table
 
     def _content_below(self, loc: TableLocation, last_row: int, span: tuple[int, int]) -> int:
         """The first sheet row under the table that holds the form's own content (never read as a line).
@@ -445,7 +472,7 @@ class _FormBook:
         ]
         rows = self.grid.rows(loc.sheet)
         limit = min((s for s in starts if s > last_row), default=len(rows) + 1)
-        merged = self.grid.sheet(loc.sheet).merged_cell_ranges or ()
+        merged = self.grid.merged(loc.sheet)
         # form_content_row counts from 0 where sheet rows and columns here count from 1
         labels = form_labels(self.spec)
         return 1 + form_content_row(rows, last_row, limit - 1, (span[0] - 1, span[1] - 1), merged, labels)

@@ -10,8 +10,9 @@ the merge, where the customers created by this run's cards are known too.
 from __future__ import annotations
 
 import math
+import numbers
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,17 +21,17 @@ from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
 from keyacct_xl.consolidate.followthrough import check_followthrough
 from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows, texts
-from keyacct_xl.consolidate.outside import outside_issues
+from keyacct_xl.consolidate.outside import as_shown, outside_issues
 from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.totals import total_issues
 from keyacct_xl.consolidate.versions import read_as_current
-from keyacct_xl.forms.formula import evaluate
+from keyacct_xl.forms.formula import REF, evaluate, formula_refs
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.meta import meta_text, prefilled_key
-from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec
+from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Pair, Rendered, listing, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank
@@ -186,7 +187,8 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
 def _check_table(reading: _Reading, section: str, table: TableRows, fields: tuple[FieldSpec, ...]) -> list[CheckedRow]:
     # An older copy's columns come keyed as this version's fields (consolidate.versions); the rest were kept aside.
     present = [(f, table.columns[f.key]) for f in fields if f.key in table.columns]
-    entered = [c for f, c in present if not f.formula]
+    typed = [(f, c) for f, c in present if not f.formula]  # a computed column is computed, never read (below)
+    entered = [c for _, c in typed]
     computed = [f for f in fields if f.formula]
     checked = []
     # Lines repeat their values (dates, choices, customers): each distinct (field, cell) is checked once.
@@ -195,9 +197,10 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
     for row_number, values in table.rows:
         if all(c >= len(values) or values[c] is None or values[c] == "" or is_blank(values[c]) for c in entered):
             continue  # a blank line of the form (computed columns alone do not make a line); most cells are ""
-        cells = [values[c] if c < len(values) else None for _, c in present]
         row = CheckedRow(section, table.sheet, row_number, {})
-        for (field, _), raw in zip(present, cells):
+        refused: set[str] = set()  # optional cells left blank because what was typed could not be read
+        for field, column in typed:
+            raw = values[column] if column < len(values) else None
             row.values[field.key] = None
             if is_blank(raw) and not field.required:
                 continue
@@ -206,6 +209,7 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                     memo, field, reading.dated(field, raw, orders.get(field.key)), reading.lang, orders.get(field.key)
                 )
             except FieldProblem as problem:
+                refused.add(field.key)
                 cell = _cell(table, field, row_number, raw)
                 if field.required or field.key in reading.keys:
                     reading.outcome.issues.append(_issue(reading.outcome, cell, field, problem))
@@ -230,21 +234,123 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                 reading.check_in_period(_cell(table, field, row_number, raw), field, value)
             row.values[field.key] = value
         row.refs.update({f.key: table.ref(f.key, row_number) for f, _ in present})  # each cell's place, for messages
+        if row_number in table.merged_across:
+            _refuse_merged(reading, table, row, values, {f.key: f for f in fields})
         for field in computed:
-            if row.values.get(field.key) is None:
-                row.values[field.key] = _evaluate(field.formula or "", row.values)
-                if row.values[field.key] is not None and not math.isfinite(row.values[field.key]):
-                    row.values[field.key] = None
-                    cell = CellValue(
-                        None, table.sheet, table.ref(field.key, row_number) if field.key in table.columns else ""
-                    )
-                    reading.add(
-                        cell,
-                        field,
-                        msg("the computed value is too large for Excel: left blank"),
-                    )
+            _compute(reading, table, row, field, (values, refused, fields))
         checked.append(row)
     return checked
+
+
+def _refuse_merged(
+    reading: _Reading, table: TableRows, row: CheckedRow, values: list[object], fields: Mapping[str, FieldSpec]
+) -> None:
+    """A line crossed by a range merged across several of its columns: which one the value shown belongs to is not
+    known, so the line is refused (consolidate.tablemerges)."""
+    ref, keys = table.merged_across[row.row]
+    labels = {k: fields[k].label for k in keys if k in fields}
+    first = table.columns[keys[0]]
+    problem = FieldProblem(
+        msg(
+            "the cells {range} are merged across the columns {columns}: the value shown cannot be given to one "
+            "column, the line is not read (unmerge the cells and fill each column)",
+            range=ref,
+            columns=listing(Pair(labels[k].en, labels[k].zh) if k in labels else k for k in keys),
+        )
+    )
+    raw = values[first] if first < len(values) else None
+    field = fields.get(keys[0]) or next(iter(fields.values()))
+    reading.outcome.issues.append(_issue(reading.outcome, CellValue(raw, table.sheet, ref), field, problem))
+    row.ok = False
+
+
+def _compute(
+    reading: _Reading,
+    table: TableRows,
+    row: CheckedRow,
+    field: FieldSpec,
+    line: tuple[list[object], set[str], tuple[FieldSpec, ...]],
+) -> None:
+    """A computed column's value from the line's stored inputs, as the form's formula computes it; what the file
+    shows there (a spreadsheet's cached result, blank or 0 for inputs typed as text, or a number typed over the
+    formula) is not taken, and is noted when it differs although the sheet could compute (every input a number)."""
+    values, refused, fields = line
+    formula = field.formula or ""
+    refs = formula_refs(formula)
+    value = computed_value(formula, row.values, refused)
+    shown = _raw(table, values, field.key)
+    if value is not None and not math.isfinite(value):
+        value = None
+        reading.add(
+            _computed_cell(table, field, row.row, shown),
+            field,
+            msg("the computed value is too large for Excel: left blank"),
+        )
+    row.values[field.key] = value
+    if refused.intersection(refs) or not _differs(shown, value):
+        return
+    # Inputs typed as text (1.2万) leave a spreadsheet nothing to compute: what it shows then says nothing.
+    if all(is_blank(v) or _is_number(v) for v in (_raw(table, values, k) for k in refs)):
+        labels = {f.key: f.label for f in fields}
+        reading.add(
+            _computed_cell(table, field, row.row, shown),
+            field,
+            msg(
+                "the file shows {shown} here, not {computed} ({formula}): the computed value is recorded",
+                shown=as_shown(shown),
+                computed="—" if value is None else as_shown(value),
+                formula=Pair(*(_formula_text(formula, labels, lang) for lang in ("en", "zh"))),
+            ),
+        )
+
+
+def _raw(table: TableRows, values: list[object], key: str) -> object:
+    """A line's cell as read, None when the table has no such column."""
+    column = table.columns.get(key)
+    return values[column] if column is not None and column < len(values) else None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _excel_error(value: object) -> bool:
+    """A formula's error result as readers give it: #DIV/0!, #VALUE!, #N/A."""
+    return isinstance(value, str) and value.startswith("#") and (value.endswith(("!", "?")) or value == "#N/A")
+
+
+def _computed_cell(table: TableRows, field: FieldSpec, row_number: int, shown: object) -> CellValue:
+    return CellValue(shown, table.sheet, table.ref(field.key, row_number) if field.key in table.columns else "")
+
+
+def computed_value(formula: str, values: Mapping[str, object], refused: Collection[str] = ()) -> float | None:
+    """A computed column's value as the form's formula gives it (``forms.formula.excel_formula``): blank while every
+    input is blank, a blank input counting as 0 beside a number; blank when an input was typed but could not be read
+    (a score of 11 on a 1-10 scale leaves the weighted score blank, not 0.7 × 11), or on a division by zero."""
+    refs = formula_refs(formula)
+    if any(k in refused for k in refs) or all(values.get(k) is None for k in refs):
+        return None
+    value = evaluate(formula, {k: 0.0 if values.get(k) is None else values.get(k) for k in refs})
+    return None if value is None else round(value, 6)
+
+
+def _differs(shown: object, value: float | None) -> bool:
+    """Whether a computed cell shows something else than ``value`` beyond rounding (a blank, the 0 a legacy .xls
+    keeps for a blank result and an Excel error where nothing is computed are no value shown)."""
+    if is_blank(shown) or (value is None and (shown == 0 or _excel_error(shown))):
+        return False  # a division by zero shows #DIV/0! where nothing is recorded
+    if value is None or not _is_number(shown):
+        return True
+    return not math.isclose(float(shown), value, rel_tol=1e-9, abs_tol=0.005)
+
+
+_SIGNS = {"*": " × ", "/": " ÷ ", "+": " + ", "-": " − "}
+
+
+def _formula_text(formula: str, labels: Mapping[str, Text], lang: str) -> str:
+    """A formula as a person reads it, by its columns' labels: 数量 × 单价, Qty × Unit price."""
+    signs = "".join(_SIGNS.get(ch, ch) for ch in formula)  # a key holds no sign; a label may (评分(1-10))
+    return REF.sub(lambda m: getattr(labels[m[1]], lang) if m[1] in labels else m[1], signs)
 
 
 def _cell(table: TableRows, field: FieldSpec, row_number: int, raw: object) -> CellValue:
@@ -282,12 +388,6 @@ def _memo_check(
     if isinstance(result, FieldProblem):
         raise result
     return result
-
-
-def _evaluate(formula: str, values: dict[str, object]) -> float | None:
-    """A column formula such as ``{qty}*{unit_price}``, for files saved without cached results."""
-    value = evaluate(formula, values)
-    return None if value is None else round(value, 6)
 
 
 def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[tuple[str, str]]:

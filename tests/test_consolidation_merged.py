@@ -1,0 +1,128 @@
+"""Cells a rep merged inside a form table's lines (the sheet's protection lifted), saved as .xlsx, .xls and .ods: a
+range down one column is read as shown on each of its lines; a range across several columns refuses its lines; no
+line is ever lost to a merge."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.writer import save_master
+
+NOW = "2026-11-23 18:00:00"
+LINES = [  # sheet rows 11-14 of the competitor report's table (A10:K25)
+    {"competitor": "壳牌", "product": "液压油46#", "price": 2900},
+    {"competitor": "美孚", "product": "齿轮油", "price": 1200, "notes": "跟进"},
+    {"product": "润滑脂", "price": 88},
+    {"competitor": "嘉实多", "product": "切削液", "price": 520},
+]
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    m = Master.empty()
+    m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"]})
+    return save_master(m, tmp_path / "master.xlsx", backup=False)
+
+
+def _report(city: str, merges: list[str], lines: list[dict[str, object]] = LINES) -> bytes:
+    """A competitor report of ``LINES`` for ``city``, with the ranges ``merges`` merged as a rep merges them (the
+    value of the first cell kept, the others cleared)."""
+    form = fill_form(
+        blank_form("competitor_report"),
+        header={"rep": "张三", "period": "2026-11", "city": city, "product_category": "润滑油"},
+        rows={"competitors": lines},
+    )
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    for ref in merges:
+        book.worksheets[0].merge_cells(ref)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _save(data: bytes, name: str, fmt: str, inbox: Path, work: Path, libreoffice) -> None:
+    source = work / f"{name}.xlsx"
+    source.write_bytes(data)
+    if fmt == "xlsx":
+        (inbox / source.name).write_bytes(data)
+    else:
+        libreoffice(source, fmt, inbox)
+
+
+def _lines(master: Path, city: str) -> list[list[object]]:
+    frame = load_store(master).frame("Competitors")
+    rows = frame[frame["city"] == city].sort_values("source_row")
+    return rows[["competitor", "product", "price", "notes"]].astype(object).where(rows.notna(), None).values.tolist()
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_range_merged_down_a_column_is_read_on_each_of_its_lines(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice, fmt: str
+) -> None:
+    """美孚 merged over A12:A13 is the competitor of both lines, 跟进 merged over K12:K13 the note of both; in an .xls
+    or .ods such a merge ended the table (two lines reported as text outside the fields, the file accepted), in an
+    .xlsx the second line was refused without its competitor."""
+    _save(_report("宁波", ["A12:A13", "K12:K13"]), "merged", fmt, inbox, tmp_path, libreoffice)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.rows_added, [i.zh for i in outcome.issues if i.severity == "error"]) == (
+        "accepted",
+        4,
+        [],
+    )
+    assert _lines(master, "宁波") == [
+        ["壳牌", "液压油46#", 2900.0, None],
+        ["美孚", "齿轮油", 1200.0, "跟进"],
+        ["美孚", "润滑脂", 88.0, "跟进"],
+        ["嘉实多", "切削液", 520.0, None],
+    ]
+    sheet = "主要竞争对手月度信息报告"
+    assert [i.zh for i in outcome.issues if "合并" in i.zh] == [
+        f"工作表 {sheet} 的单元格 A12:A13 已合并：其内容 美孚 按它跨越的每一行读取（第 12、13 行）",
+        f"工作表 {sheet} 的单元格 K12:K13 已合并：其内容 跟进 按它跨越的每一行读取（第 12、13 行）",
+    ]
+    assert not [i for i in outcome.issues if "表单字段以外" in i.zh]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_a_range_merged_across_columns_refuses_its_line_and_keeps_the_others(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice, fmt: str
+) -> None:
+    """齿轮油 merged over B12:C12 shows across 产品 and 规格: the line is refused with an error naming the range, the
+    file is partly taken, the lines after it land."""
+    lines = [{**line, "competitor": line.get("competitor", "美孚")} for line in LINES]
+    _save(_report("温州", ["B12:C12"], lines), "across", fmt, inbox, tmp_path, libreoffice)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.rows_added) == ("partial", 3)
+    [error] = [i for i in outcome.issues if i.severity == "error"]
+    assert (error.cell, error.value) == ("B12:C12", "齿轮油")
+    assert (
+        error.zh
+        == "单元格 B12:C12 跨 产品、规格 几列合并：显示的内容无法归入其中一列，本行未读入（请取消合并，逐列填写）"
+    )
+    assert [r[:2] for r in _lines(master, "温州")] == [["壳牌", "液压油46#"], ["美孚", "润滑脂"], ["嘉实多", "切削液"]]
+
+
+def test_a_retyped_workbook_reads_a_date_merged_down_its_lines(master: Path, inbox: Path) -> None:
+    """A rep's own workbook (no _meta) with one visit date merged over two visits: both visits land on that day
+    (before, the second was refused without its date)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["业务员", "张三", "期间", "2026-W48"])
+    sheet.append(["回访日期", "客户编号", "客户名称", "拜访对象", "方式", "回访记录", "客户评价"])
+    sheet.append(["2026-11-23", "C001", "华强", "刘总", "电话", "确认订单", "良好"])
+    sheet.append([None, "C001", "华强", "王经理", "面谈", "看新厂房", "一般"])
+    sheet.merge_cells("A3:A4")
+    book.save(inbox / "自己做的表.xlsx")
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 2)
+    visits = load_store(master).frame("Visits")
+    assert visits["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-23", "2026-11-23"]
