@@ -21,11 +21,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from keyacct_xl.consolidate.periods import Period, month_dot_day, yearless_date
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec, choice_key
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Pair, Rendered, msg
-from keyacct_xl.parsing import EXCEL_MAX_TEXT, ParseError, is_blank, parse_date, parse_money
+from keyacct_xl.parsing import EXCEL_MAX_TEXT, ParseError, is_blank, parse_date, parse_money, typed_number
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[+]?[\d\s\-()（）/转,，;；ext.]+$", re.IGNORECASE)
@@ -68,11 +69,14 @@ class Checked:
     note: tuple[str, str] | None = None
 
 
-def read_cell(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | None = None) -> Checked:
+def read_cell(
+    field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | None = None, period: Period | None = None
+) -> Checked:
     """The typed value of ``raw`` for ``field`` (None when blank and allowed), or raise FieldProblem.
 
     Choice values come back as the label in ``lang`` (the master's language), whatever language was typed.
-    ``day_first`` settles ``05/11/2026``-style dates (the order a column's unambiguous dates show).
+    ``day_first`` settles ``05/11/2026``-style dates (the order a column's unambiguous dates show); a date typed
+    without a year, or as a number (11.3), takes the year of the form's ``period``.
     """
     if is_blank(raw) or _not_applicable(field, raw):
         if field.required:
@@ -87,10 +91,7 @@ def read_cell(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | No
         _check_range(field, value)
         return Checked(int(value) if kind == "integer" else value)
     if kind == "date":
-        try:
-            return Checked(parse_date(raw, day_first=day_first))
-        except ParseError as exc:
-            raise FieldProblem(msg("not a date ({problem})", problem=exc)) from None
+        return _date(raw, day_first, period)
     if kind == "time":
         return Checked(_time(raw))
     if kind in ("choice", "yes_no", "multi_choice"):
@@ -170,6 +171,38 @@ def _check_text(field: FieldSpec, text: str) -> None:
         raise FieldProblem(msg("{length} characters, at least {limit} needed", length=len(text), limit=c.min_length))
     if c.pattern is not None and not re.fullmatch(c.pattern, text):
         raise FieldProblem(msg("does not match the expected format {pattern}", pattern=c.pattern))
+
+
+def _date(raw: object, day_first: bool | None, period: Period | None) -> Checked:
+    """A date cell: a year-less text in the period's year, a number typed there (11.3) as month.day with a note."""
+    found = yearless_date(raw, period, day_first=day_first)
+    if found is None and (number := typed_number(raw)) is not None:
+        return _typed_number(number, day_first, period)
+    try:
+        return Checked(parse_date(raw if found is None else found, day_first=day_first))
+    except ParseError as exc:
+        raise FieldProblem(msg("not a date ({problem})", problem=exc)) from None
+
+
+def _typed_number(number: float, day_first: bool | None, period: Period | None) -> Checked:
+    """A number typed into a date cell, read as the text month.day is (on a form with a period), else refused."""
+    typed = f"{number:.10g}"
+    reading = None if period is None else month_dot_day(number, period, day_first=day_first)
+    if reading is None:
+        raise FieldProblem(msg("{typed} is a number, not a date: type the date in full, as 2026-11-23", typed=typed))
+    found, other = reading
+    date = f"{found:%Y-%m-%d}"
+    note = (
+        msg("{typed} read as {date}", typed=typed, date=date)
+        if other is None
+        else msg(
+            "{typed} read as {date} (a number keeps no trailing zero: for {other}, type the date in full)",
+            typed=typed,
+            date=date,
+            other=f"{other:%Y-%m-%d}",
+        )
+    )
+    return Checked(parse_date(found), (note.en, note.zh))
 
 
 def _time(raw: object) -> str:

@@ -12,6 +12,7 @@ LibreOffice do not grow it) are read down to the form's own content below it, ea
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
 import re
@@ -234,6 +235,8 @@ def extract(
         # its labels.
         found = read_laid_out(book, spec, values.get("form_sheet", ""))
         extracted = Extracted(form_id, version, values, found.header, found.tables, [*warnings, texts(_LAID_OUT[kind])])
+        if kind == "ods":
+            _as_excel_shows(extracted)
         form_sheet = next((c.sheet for c in found.header.values() if c.sheet), values.get("form_sheet", ""))
     else:
         names, located = package_names(data, package)
@@ -247,6 +250,24 @@ def extract(
     if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
         note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
     return extracted
+
+
+_ODS_LEAP = dt.datetime(1900, 3, 1)  # before it, an .ods date is the day before the one Excel shows the number as
+
+
+def _as_excel_shows(extracted: Extracted) -> None:
+    """An .ods counts its days from 1899-12-30 without Excel's 29 February 1900, so a number in a date cell before
+    March 1900 (11.3 typed there) comes as the day before the one Excel shows: its fields' dates are taken as Excel
+    shows them, so a number typed into a date cell is the same number from every format (parsing.typed_number)."""
+
+    def shifted(value: object) -> object:
+        early = isinstance(value, dt.datetime) and value < _ODS_LEAP
+        return value + dt.timedelta(days=1) if early else value  # type: ignore[operator]
+
+    for key, cell in extracted.header.items():
+        extracted.header[key] = CellValue(shifted(cell.value), cell.sheet, cell.ref)
+    for table in extracted.tables.values():
+        table.rows = [(row, [shifted(v) for v in values]) for row, values in table.rows]
 
 
 def _retyped(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str) -> Extracted:

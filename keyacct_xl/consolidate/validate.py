@@ -21,7 +21,7 @@ from keyacct_xl.consolidate.followthrough import check_followthrough
 from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows, texts
 from keyacct_xl.consolidate.outside import outside_issues
-from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
+from keyacct_xl.consolidate.periods import Period, outside, parse_period
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
@@ -77,13 +77,6 @@ class _Reading:
 
     def add(self, cell: CellValue, field: FieldSpec, reason: Rendered, severity: str = "warning") -> None:
         self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(reason), severity))
-
-    def dated(self, field: FieldSpec, raw: object, day_first: bool | None) -> object:
-        """A year-less date typed on a dated form, as the date it means; any other value unchanged."""
-        if field.type != "date":
-            return raw
-        found = yearless_date(raw, self.period, day_first=day_first)
-        return raw if found is None else found
 
     def customer_id(self, value: object, cell: CellValue, field: FieldSpec) -> str:
         """The id from an id or ``id name`` cell, with look-alike and invisible characters made plain."""
@@ -170,7 +163,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
             )
         return
     try:
-        checked = read_cell(field, reading.dated(field, cell.value, None), lang=reading.lang)
+        checked = read_cell(field, cell.value, lang=reading.lang, period=reading.period)
         value = checked.value
         if checked.note:
             reading.add(cell, field, Pair(*checked.note))
@@ -202,9 +195,7 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
             if is_blank(raw) and not field.required:
                 continue
             try:
-                read = _memo_check(
-                    memo, field, reading.dated(field, raw, orders.get(field.key)), reading.lang, orders.get(field.key)
-                )
+                read = _memo_check(memo, field, raw, reading, orders.get(field.key))
             except FieldProblem as problem:
                 cell = _cell(table, field, row_number, raw)
                 if field.required or field.key in reading.keys:
@@ -264,7 +255,7 @@ def _memo_check(
     memo: dict[tuple[str, object], Checked | FieldProblem],
     field: FieldSpec,
     raw: object,
-    lang: Lang,
+    reading: _Reading,
     day_first: bool | None,
 ) -> Checked:
     """read_cell, remembered per field and cell value (problems too, so they are raised again)."""
@@ -272,10 +263,10 @@ def _memo_check(
         key = (field.key, raw)
         hash(key)
     except TypeError:  # an unhashable cell value: check it directly
-        return read_cell(field, raw, lang=lang, day_first=day_first)
+        return read_cell(field, raw, lang=reading.lang, day_first=day_first, period=reading.period)
     if key not in memo:
         try:
-            memo[key] = read_cell(field, raw, lang=lang, day_first=day_first)
+            memo[key] = read_cell(field, raw, lang=reading.lang, day_first=day_first, period=reading.period)
         except FieldProblem as problem:
             memo[key] = problem
     result = memo[key]

@@ -1,0 +1,119 @@
+"""Values typed the way a spreadsheet program keeps them: a number in a date cell, an amount in a 万元 field, a unit
+typed after a count, a formula in a text field. Forms are generated, filled with openpyxl as a rep would (and
+saved again by LibreOffice where the format matters), and consolidated into a small master written to disk.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from keyacct_xl.consolidate.model import FileOutcome, Issue
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.forms.layout import field_cell_name
+from keyacct_xl.forms.meta import FormContext
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.writer import save_master
+
+NOW = "2026-11-23 18:00:00"
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    m = Master.empty()
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C0005", "C0012"], "name": ["厦门振华", "青岛精工"], "rep": ["张三"] * 2}
+    )
+    return save_master(m, tmp_path / "master.xlsx", backup=False)
+
+
+def _run(inbox: Path, master: Path, name: str, content: bytes) -> FileOutcome:
+    (inbox / name).write_bytes(content)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    return outcome
+
+
+def _at(outcome: FileOutcome, cell: str) -> Issue:
+    [issue] = [i for i in outcome.issues if i.cell == cell]
+    return issue
+
+
+def _numbers_in_date_cells(content: bytes, cells: dict[str, float]) -> bytes:
+    """``content`` with numbers typed into header date cells (by field key): the cell keeps the form's date format,
+    as Excel, WPS and LibreOffice keep 11.3 typed there."""
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    for key, number in cells.items():
+        sheet, ref = next(iter(book.defined_names[field_cell_name(key)].destinations))
+        cell = book[sheet][ref.replace("$", "").split(":")[0]]
+        assert "yy" in cell.number_format  # the form's date cell
+        cell.value = number
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+WEEK = FormContext(rep="张三", period="2026-W48")  # a rep's forms of the week (Settings rep_forms)
+
+
+def complaint(**header: object) -> bytes:
+    typed = {"rep": "张三", "complaint_no": "TS-2026-012", "customer_id": "C0005"}
+    return fill_form(blank_form("complaint_8d", context=WEEK), header={**typed, **header})
+
+
+# --- a number typed into a date cell ----------------------------------------------------------------------------
+
+
+def test_a_number_typed_into_a_date_cell_is_read_as_month_day_with_a_note(master: Path, inbox: Path) -> None:
+    form = _numbers_in_date_cells(complaint(d3_containment="更换"), {"received_date": 11.3, "contained_date": 11.4})
+    outcome = _run(inbox, master, "complaint_num_date.xlsx", form)
+    assert (outcome.status, outcome.errors) == ("accepted", [])
+    row = load_store(master).frame("Complaints").iloc[0]
+    assert (f"{row['received_date']:%Y-%m-%d}", f"{row['contained_date']:%Y-%m-%d}") == ("2026-11-03", "2026-11-04")
+    received, contained = _at(outcome, "D7"), _at(outcome, "B17")
+    assert received.severity == contained.severity == "warning"
+    assert contained.zh == "11.4 读作 2026-11-04" and contained.en == "11.4 read as 2026-11-04"
+    # 11.30 typed keeps no trailing zero: the note says how to mean the 30th
+    assert received.zh == "11.3 读作 2026-11-03（数字不保留末尾的 0：如指 2026-11-30，请填写完整日期）"
+
+
+def test_a_number_in_a_date_cell_that_is_no_month_day_is_refused_naming_the_cell(master: Path, inbox: Path) -> None:
+    outcome = _run(inbox, master, "c.xlsx", _numbers_in_date_cells(complaint(), {"received_date": 45.6}))
+    [refused] = outcome.errors
+    assert (refused.cell, refused.field_label("zh")) == ("D7", "接收日期")
+    assert refused.zh == "45.6 是数字，不是日期：请填写完整日期，如 2026-11-23"
+    assert outcome.status == "partial"  # never stored as 1900-02-14
+    assert pd.isna(load_store(master).frame("Complaints").iloc[0]["received_date"])
+
+
+def test_a_daily_reports_date_typed_as_a_number_is_its_day(master: Path, inbox: Path) -> None:
+    form = fill_form(
+        blank_form("daily_report", context=WEEK),
+        header={"rep": "张三", "region": "华东"},
+        rows={"visits": [{"customer_id": "C0012", "purpose": "收款", "content": "收款", "order_amount": 1000}]},
+    )
+    outcome = _run(inbox, master, "daily_num_date.xlsx", _numbers_in_date_cells(form, {"report_date": 11.05}))
+    assert (outcome.status, outcome.key) == ("accepted", "2026-11-05")
+    assert _at(outcome, "B7").zh == "11.05 读作 2026-11-05"
+    assert load_store(master).frame("Visits")["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-05"]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("suffix", ["ods", "xls"])
+def test_a_number_in_a_date_cell_reads_the_same_from_an_ods_or_xls(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], suffix: str
+) -> None:
+    typed = tmp_path / "typed" / "complaint_num_date.xlsx"
+    typed.parent.mkdir()
+    typed.write_bytes(_numbers_in_date_cells(complaint(d3_containment="更换"), {"received_date": 11.3}))
+    libreoffice(typed, suffix, inbox)  # an .ods counts its days from 1899-12-30: 11.3 is its 1900-01-10 07:12
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.errors == []
+    assert f"{load_store(master).frame('Complaints').iloc[0]['received_date']:%Y-%m-%d}" == "2026-11-03"
+    assert any(i.zh.startswith("11.3 读作 2026-11-03") for i in outcome.issues)
