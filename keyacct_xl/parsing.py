@@ -112,6 +112,21 @@ def parse_money(value: object) -> float:
     return -amount if negative else amount
 
 
+def parse_wan_yuan(value: object) -> tuple[float, bool]:
+    """An amount for a field counted in 万元 (10,000 CNY), and whether it was typed in yuan and converted.
+
+    ``500``, ``500万``, ``500万元`` and ``¥500万`` are 500: the 万 is the field's own unit, never multiplied again. An
+    amount marked in yuan without 万 (``¥5,000,000``, ``5000000元``) is converted (500.0, True), so the caller says so.
+    """
+    amount = parse_money(value)
+    if not isinstance(value, str):
+        return amount, False
+    text = unicodedata.normalize("NFKC", value)
+    if "万" in text or _CNY_MARKS.search(text):
+        return round(amount / 10_000, 6), "万" not in text
+    return amount, False
+
+
 def _signs(value: object, text: str) -> tuple[bool, str]:
     """Peel the sign marks off ``text``: (negative, the bare number).
 

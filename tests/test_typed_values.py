@@ -5,6 +5,7 @@ saved again by LibreOffice where the format matters), and consolidated into a sm
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -13,10 +14,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from keyacct_xl.consolidate.fieldcheck import FieldProblem, read_cell
 from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.layout import field_cell_name
 from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.master.model import Master
@@ -117,3 +120,89 @@ def test_a_number_in_a_date_cell_reads_the_same_from_an_ods_or_xls(
     assert outcome.errors == []
     assert f"{load_store(master).frame('Complaints').iloc[0]['received_date']:%Y-%m-%d}" == "2026-11-03"
     assert any(i.zh.startswith("11.3 读作 2026-11-03") for i in outcome.issues)
+
+
+# --- a unit typed with the number ---------------------------------------------------------------------------------
+
+
+def card(capital: object) -> bytes:
+    header = {"rep": "张三", "name": "苏州恒达机电有限公司", "registered_capital": capital}
+    return fill_form(blank_form("customer_card", context=WEEK), header=header)
+
+
+@pytest.mark.parametrize("typed", ["500万", "500万元", "¥500万", 500])
+def test_wan_typed_into_a_field_counted_in_wan_yuan_is_not_multiplied_again(
+    master: Path, inbox: Path, typed: object
+) -> None:
+    outcome = _run(inbox, master, "customer_card_恒达.xlsx", card(typed))
+    assert (outcome.status, outcome.errors) == ("accepted", [])
+    assert outcome.header["registered_capital"] == 500  # 注册资本(万元): 500万 is 500, never 5,000,000
+    assert not [i for i in outcome.issues if i.field_label("zh") == "注册资本(万元)"]
+
+
+def test_an_amount_in_yuan_typed_into_a_wan_yuan_field_is_converted_with_a_note(master: Path, inbox: Path) -> None:
+    outcome = _run(inbox, master, "customer_card_恒达.xlsx", card("¥5,000,000元"))
+    assert outcome.header["registered_capital"] == 500
+    [note] = [i for i in outcome.issues if i.field_label("zh") == "注册资本(万元)"]
+    assert (note.severity, note.value) == ("warning", "¥5,000,000元")
+    assert note.zh == "'¥5,000,000元' 是以元计的金额，按 500 万元读取"
+
+
+def test_a_number_typed_with_its_fields_own_unit_is_read(master: Path, inbox: Path) -> None:
+    form = fill_form(
+        blank_form("monthly_plan"),
+        header={"rep": "张三", "period": "2026-12", "sales_target": 100000, "collection_target": 80000},
+        rows={"accounts": [{"customer_id": "C0005", "visits": "2次"}, {"customer_id": "C0012", "visits": "4 次"}]},
+    )
+    outcome = _run(inbox, master, "monthly_plan.xlsx", form)
+    assert (outcome.status, outcome.errors, [i.zh for i in outcome.issues]) == ("accepted", [], [])
+    assert load_store(master).frame("MonthlyPlanAccounts")["visits"].tolist() == [2, 4]
+
+
+def test_a_count_that_is_not_a_number_is_worded_by_what_the_field_counts(master: Path, inbox: Path) -> None:
+    outcome = _run(inbox, master, "c.xlsx", complaint(quantity="3桶"))
+    quantity = _at(outcome, "D10")
+    assert quantity.zh == "'3桶' 不是数字：请只填数字，不带单位"  # not "'3桶' 不是金额"
+    assert quantity.en == "'3桶' is not a number: type the number alone, without a unit"
+    (inbox / "c.xlsx").unlink()
+    form = fill_form(
+        blank_form("monthly_plan"),
+        header={"rep": "张三", "period": "2026-12", "sales_target": 100000, "collection_target": 80000},
+        rows={"accounts": [{"customer_id": "C0005", "visits": "两次"}]},
+    )
+    visits = _at(_run(inbox, master, "monthly_plan.xlsx", form), "I13")
+    assert visits.zh == "'两次' 不是次数：请只填数字：此栏留空，本行照常导入（原填写：两次）"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "problem"),
+    [
+        ("30天", 30, None),
+        ("45 days", 45, None),
+        ("月结30", None, "'月结30' 不是天数：请只填数字"),  # a settlement scheme, not a number of days: never guessed
+    ],
+)
+def test_a_field_of_days_reads_days_and_words_what_it_cannot_read(
+    typed: str, read: int | None, problem: str | None
+) -> None:
+    [field] = [f for f in load_form("credit_evaluation").section("result").fields if f.key == "proposed_terms_days"]
+    assert field.unit == "days"
+    if problem is None:
+        assert read_cell(field, typed, lang="zh").value == read
+    else:
+        with pytest.raises(FieldProblem) as refused:
+            read_cell(field, typed, lang="zh")
+        assert refused.value.zh == problem
+
+
+def test_a_unit_is_left_out_of_the_spec_hash() -> None:
+    """Forms in circulation keep their hash: the unit changes how a cell is read, not the form a rep holds."""
+    spec = load_form("customer_card")
+    plain = dataclasses.replace(
+        spec,
+        sections=tuple(
+            dataclasses.replace(s, fields=tuple(dataclasses.replace(f, unit=None) for f in s.fields))
+            for s in spec.sections
+        ),
+    )
+    assert spec.hash == plain.hash
