@@ -206,3 +206,51 @@ def test_a_unit_is_left_out_of_the_spec_hash() -> None:
         ),
     )
     assert spec.hash == plain.hash
+
+
+# --- a formula typed into a text field ----------------------------------------------------------------------------
+
+LINK = '=HYPERLINK("http://evil.example","点击")'
+
+
+def _daily_with_formula(tmp_path: Path, formula: str = LINK) -> Path:
+    """A daily report whose 拜访内容 holds a formula (openpyxl writes it without the value it shows)."""
+    form = fill_form(
+        blank_form("daily_report", context=WEEK),
+        header={"rep": "张三", "region": "华东", "report_date": "2026-11-24"},
+        rows={"visits": [{"customer_id": "C0012", "purpose": "收款", "content": "收款", "order_amount": 1000}]},
+    )
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    sheet = next(ws for ws in book.worksheets if "t_visits" in ws.tables)
+    sheet["F12"] = formula
+    typed = tmp_path / "typed" / "daily_formula.xlsx"
+    typed.parent.mkdir(exist_ok=True)
+    book.save(typed)
+    return typed
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("suffix", ["xlsx", "ods", "xls"])
+def test_a_formula_in_a_text_field_is_stored_as_its_text_with_a_warning(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], suffix: str
+) -> None:
+    libreoffice(_daily_with_formula(tmp_path), suffix, inbox)  # LibreOffice works out what it shows
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.errors) == ("accepted", [])
+    assert load_store(master).frame("Visits")["content"].tolist() == [LINK]  # what the rep typed, as text
+    formula = _at(outcome, "F12")
+    assert (formula.severity, formula.field_label("zh"), formula.value) == ("warning", "拜访内容", LINK)
+    # LibreOffice's .xls keeps 0 as the link's value where its .xlsx and .ods keep 点击
+    shown = "0" if suffix == "xls" else "点击"
+    assert formula.zh == f"单元格填的是公式 {LINK}（显示为 {shown}）：按公式原文作为文本保存，不作为公式"
+
+
+@pytest.mark.libreoffice
+def test_a_formula_whose_text_an_xls_does_not_give_back_keeps_what_it_showed_and_says_so(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path]
+) -> None:
+    libreoffice(_daily_with_formula(tmp_path, "=ROUND(2.4,0)"), "xls", inbox)  # ROUND is not read back from an .xls
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert load_store(master).frame("Visits")["content"].tolist() == ["2"]
+    formula = _at(outcome, "F12")
+    assert formula.zh == "单元格填的是公式，此文件无法读出公式原文（显示为 2）：按显示的值保存"

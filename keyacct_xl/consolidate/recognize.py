@@ -42,6 +42,7 @@ from keyacct_xl.consolidate.outside import (
 )
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.consolidate.totals import changed_totals, total_places
+from keyacct_xl.consolidate.typedformulas import take_formulas, text_cells
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
 from keyacct_xl.forms.meta import meta_text
@@ -246,7 +247,12 @@ def extract(
         form_sheet = form.form_sheet
     shown = (form_sheet, *grid.form_sheet(form_sheet))
     places = total_places(spec, extracted.tables, *shown)
-    extracted.totals = changed_totals(places, form_sheet, shown[1], formula_reader(kind, data, package, form_sheet))
+    typed = text_cells(spec, extracted, form_sheet)
+    # The totals' formulas and the text cells' are read in one pass over the sheet.
+    wanted = [*(p.cell for p in places), *typed]
+    held = formula_reader(kind, data, package, form_sheet)(wanted) if wanted else None
+    extracted.totals = changed_totals(places, form_sheet, shown[1], lambda _cells: held)
+    take_formulas(extracted, form_sheet, typed, held or {})
     if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
         note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
     return extracted

@@ -26,6 +26,7 @@ from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.totals import total_issues
+from keyacct_xl.consolidate.typedformulas import formula_issues
 from keyacct_xl.consolidate.versions import read_as_current
 from keyacct_xl.forms.formula import evaluate
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
@@ -120,6 +121,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     for en, zh in extracted.warnings:
         outcome.issues.append(Issue(outcome.name, "", "", "", "", en, zh, "warning"))
     outcome.issues.extend(outside_issues(outcome.name, extracted.outside))
+    outcome.issues.extend(formula_issues(outcome.name, extracted.formulas))
     # An older copy: renamed fields take their new keys; what no field of this version takes goes to the ledger.
     kept = read_as_current(outcome, extracted, spec)
     fields = {**{k: TITLE_FIELD_SPECS[k] for k in spec.title_fields}, **{f.key: f for f in spec.header_fields}}
