@@ -40,11 +40,11 @@ def text_cells(spec: FormSpec, extracted: Extracted, sheet: str) -> dict[Cell, F
         if table is None or table.sheet != sheet:
             continue
         for field in section.fields:
-            col = table.columns.get(field.key)
-            if field.type not in _TEXT_TYPES or col is None:
+            column = table.columns.get(field.key)
+            if field.type not in _TEXT_TYPES or column is None:
                 continue
-            shown = [row for row, values in table.rows if col < len(values) and not is_blank(values[col])]
-            cells.update({(row - 1, col): field for row in shown})
+            shown = [row for row, values in table.rows if column < len(values) and not is_blank(values[column])]
+            cells.update({(row - 1, column): field for row in shown})
     return cells
 
 
