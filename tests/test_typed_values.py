@@ -81,6 +81,7 @@ def test_a_number_typed_into_a_date_cell_is_read_as_month_day_with_a_note(master
     assert (f"{row['received_date']:%Y-%m-%d}", f"{row['contained_date']:%Y-%m-%d}") == ("2026-11-03", "2026-11-04")
     received, contained = _at(outcome, "D7"), _at(outcome, "B17")
     assert received.severity == contained.severity == "warning"
+    assert (received.value, contained.value) == ("11.3", "11.4")  # as typed, not the 1900 day a reader made of it
     assert contained.zh == "11.4 读作 2026-11-04" and contained.en == "11.4 read as 2026-11-04"
     # 11.30 typed keeps no trailing zero: the note says how to mean the 30th
     assert received.zh == "11.3 读作 2026-11-03（数字不保留末尾的 0：如指 2026-11-30，请填写完整日期）"

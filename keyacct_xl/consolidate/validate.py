@@ -9,6 +9,7 @@ the merge, where the customers created by this run's cards are known too.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import unicodedata
 from collections.abc import Mapping
@@ -34,7 +35,7 @@ from keyacct_xl.forms.meta import meta_text, prefilled_key
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Pair, Rendered, listing, msg
-from keyacct_xl.parsing import ParseError, infer_day_first, is_blank
+from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, typed_number
 
 _SHOWN_CHARS = 200  # a cell's text quoted in a message: enough to recognise it, never a whole essay
 
@@ -47,7 +48,14 @@ def _shown(value: object) -> str:
 def _issue(
     outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: FieldProblem, severity: str = "error"
 ) -> Issue:
-    return Issue(outcome.name, cell.sheet, cell.ref, field.label, _shown(cell.value), problem.en, problem.zh, severity)
+    return Issue(outcome.name, cell.sheet, cell.ref, field.label, _typed(cell, field), problem.en, problem.zh, severity)
+
+
+def _typed(cell: CellValue, field: FieldSpec) -> str:
+    """A cell's value as the report quotes it: a number typed into a date cell as that number (11.3), not as the
+    day of 1900 the reader made of it."""
+    number = typed_number(cell.value) if field.type == "date" and isinstance(cell.value, dt.date) else None
+    return _shown(cell.value) if number is None else f"{number:.10g}"
 
 
 def form_period(header: Mapping[str, object], meta: Mapping[str, str]) -> str:
