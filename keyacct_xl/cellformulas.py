@@ -3,9 +3,10 @@
 An ``.xlsx`` keeps a cell's formula as ``<f>`` in its sheet part; an ``.ods`` as the cell's ``table:formula``
 attribute in ``content.xml`` (``of:=SUM([.G12:.G23])``); a legacy ``.xls`` as a FORMULA record of the sheet's BIFF8
 substream, its formula parsed into tokens ([MS-XLS] 2.5.198), which are turned back into text for references, areas,
-numbers, + - * /, parentheses and SUM (what the form's totals and a rep's edit of them are made of); any other
-token leaves the formula's text unknown (""), as a cell of a shared formula in an ``.xlsx`` is. Each reader returns
-None when the file cannot be read this way, so that nothing is concluded from it.
+numbers, strings, + - * / &, parentheses, SUM (what the form's totals and a rep's edit of them are made of) and IF,
+CONCATENATE and HYPERLINK (what a rep types into a text cell); any other token leaves the formula's text unknown
+(""), as a cell of a shared formula in an ``.xlsx`` is. Each reader returns None when the file cannot be read this
+way, so that nothing is concluded from it.
 
 An ``.ods`` sheet's merged ranges are read here too (``ods_merged_ranges``): calamine gives them for ``.xlsx`` and
 ``.xls`` only, and a form's reading needs them whatever the format (its own blocks end a table's lines; a range a
@@ -36,6 +37,7 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_TABLE, _ODS_ROW = f"{{{_TABLE}}}table", f"{{{_TABLE}}}table-row"
 _ODS_CELLS = (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell")
 _ODS_REFERENCE = re.compile(r"\[([^\]]*)\]")  # [.G12:.G23], [$Sheet1.A1]
+_ODS_STRING = re.compile(r'("(?:[^"]|"")*")')  # a string in a formula ("" is a quote inside it), kept by split
 
 
 def formula_reader(kind: str, data: bytes, package: zipfile.ZipFile | None, sheet: str) -> Formulas:
@@ -140,8 +142,13 @@ def _ods_row(element: etree._Element, rows: range, wanted: set[Cell], found: dic
 
 
 def _a1(formula: str) -> str:
-    """An OpenFormula as a sheet part writes it: ``of:=SUM([.G12:.G13];[.G23])`` as ``SUM(G12:G13,G23)``."""
+    """An OpenFormula as a sheet part writes it: ``of:=SUM([.G12:.G13];[.G23])`` as ``SUM(G12:G13,G23)``; the text
+    of a string ("a;b", a link) is left as it is."""
     text = formula.partition(":=")[2] if ":=" in formula[:8] else formula.lstrip("=")
+    return "".join(part if part.startswith('"') else _a1_part(part) for part in _ODS_STRING.split(text))
+
+
+def _a1_part(text: str) -> str:
     text = _ODS_REFERENCE.sub(lambda m: ":".join(p.rpartition(".")[2] for p in m[1].split(":")), text)
     return text.replace(";", ",")  # OpenFormula separates arguments with ; where a sheet part has ,
 
@@ -196,8 +203,10 @@ def _sheet_offsets(stream: bytes) -> list[tuple[str, int]]:
     return sheets
 
 
-_OPERATORS = {0x03: "+", 0x04: "-", 0x05: "*", 0x06: "/"}
-_SUM = 4  # the function number of SUM ([MS-XLS] 2.5.198.17, Ftab)
+_OPERATORS = {0x03: "+", 0x04: "-", 0x05: "*", 0x06: "/", 0x08: "&"}
+# The functions of a variable argument count read back ([MS-XLS] 2.5.198.17, Ftab): the totals' SUM, and those a rep
+# types into a text cell (a link, a joined text), whose text consolidation stores (consolidate.typedformulas).
+_FUNCTIONS = {1: "IF", 4: "SUM", 336: "CONCATENATE", 359: "HYPERLINK"}
 
 
 def _biff_formula(tokens: bytes) -> str:
@@ -235,10 +244,17 @@ def _biff_formula(tokens: bytes) -> str:
                 first, last, left_col, right_col = struct.unpack_from("<HHHH", tokens, at)
                 stack.append(f"{_ref(first, left_col)}:{_ref(last, right_col)}")
                 at += 8
-            elif base == 0x02 and struct.unpack_from("<H", tokens, at + 1)[0] & 0x7FFF == _SUM:  # SUM(...)
+            elif token == 0x17:  # a string: its length, then 1 for UTF-16 (else Latin-1), then the characters
+                count, wide = tokens[at], tokens[at + 1] & 1
+                end = at + 2 + count * (2 if wide else 1)
+                text = tokens[at + 2 : end].decode("utf-16-le" if wide else "latin-1")
+                stack.append('"' + text.replace('"', '""') + '"')
+                at = end
+            elif base == 0x02 and struct.unpack_from("<H", tokens, at + 1)[0] & 0x7FFF in _FUNCTIONS:  # SUM(...)
                 count = tokens[at] & 0x7F
+                name = _FUNCTIONS[struct.unpack_from("<H", tokens, at + 1)[0] & 0x7FFF]
                 arguments = [stack.pop() for _ in range(count)][::-1]
-                stack.append(f"SUM({','.join(arguments)})")
+                stack.append(f"{name}({','.join(arguments)})")
                 at += 3
             else:
                 return ""

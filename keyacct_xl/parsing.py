@@ -36,6 +36,10 @@ LAST_DATE = pd.Timestamp.max.normalize()  # 2262-04-11: datetime64[ns] columns e
 DATE_RANGE = f"{FIRST_DATE:%Y-%m-%d}..{LAST_DATE:%Y-%m-%d}"
 EXCEL_MAX_NUMBER = 9.99999999999999e307  # the largest number a cell holds
 EXCEL_MAX_TEXT = 32_767  # the most characters a cell holds (text is checked by its readers, not parsed here)
+# A date cell shows any number as a date (11.3 as 1900-01-11 07:12). A date typed into a form's date cell is a
+# whole day; one with a time of day before 1990-01-01 (serial 32874) is a number typed there (docs/parsing.md).
+TYPED_NUMBER_BEFORE = 32874
+_DAYS_OF_JANUARY_1900 = 32  # serials 1-31: a day of the month typed alone (3, 25), no date a form's field holds
 
 _CNY_MARKS = re.compile(r"(人民币|rmb|cny|元整|元|¥|￥)", re.IGNORECASE)
 _OTHER_CURRENCY = re.compile(r"(usd|us\$|hk\$|hkd|eur|€|£|gbp|jpy|\$|美元|港币|欧元|日元)", re.IGNORECASE)
@@ -106,6 +110,21 @@ def parse_money(value: object) -> float:
         raise ParseError(msg("{value} is not an amount", value=_short(value)))
     amount = _finite(float(text) * factor, value)
     return -amount if negative else amount
+
+
+def parse_wan_yuan(value: object) -> tuple[float, bool]:
+    """An amount for a field counted in 万元 (10,000 CNY), and whether it was typed in yuan and converted.
+
+    ``500``, ``500万``, ``500万元`` and ``¥500万`` are 500: the 万 is the field's own unit, never multiplied again. An
+    amount marked in yuan without 万 (``¥5,000,000``, ``5000000元``) is converted (500.0, True), so the caller says so.
+    """
+    amount = parse_money(value)
+    if not isinstance(value, str):
+        return amount, False
+    text = unicodedata.normalize("NFKC", value)
+    if "万" in text or _CNY_MARKS.search(text):
+        return round(amount / 10_000, 6), "万" not in text
+    return amount, False
 
 
 def _signs(value: object, text: str) -> tuple[bool, str]:
@@ -250,6 +269,40 @@ def _from_serial(serial: float) -> pd.Timestamp:
     day = (EXCEL_EPOCH + dt.timedelta(days=whole + (1 if whole < 60 else 0))).date()
     _check_range(day, msg("serial {serial:.10g} ({day:%Y-%m-%d})", serial=serial, day=day))
     return pd.Timestamp(day)
+
+
+def excel_serial(moment: dt.date) -> float:
+    """The 1900-system serial of ``moment`` (the time of day as its fraction), as Excel shows it: the inverse of
+    reading a serial, with the 29 February 1900 Excel counts."""
+    if not isinstance(moment, dt.datetime):
+        moment = dt.datetime(moment.year, moment.month, moment.day)
+    days = (moment - EXCEL_EPOCH) / dt.timedelta(days=1)
+    return days - 1 if days < 61 else days
+
+
+def typed_number(value: object) -> float | None:
+    """The number a person typed into a date cell, when ``value`` is no date a form's field holds; else None.
+
+    A date cell shows a number as a date (11.3 as 1900-01-11 07:12), and a reader hands it over as that date. A
+    serial with a time of day before 1990-01-01 (TYPED_NUMBER_BEFORE) or a day of January 1900 is such a number,
+    given as a number, as numeric text or as the date a reader made of it (docs/parsing.md).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, dt.date):
+        number = excel_serial(value)
+    elif isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str) and _NUMBER.match(text := unicodedata.normalize("NFKC", value).strip()):
+        number = float(text)
+    else:
+        return None
+    if not math.isfinite(number):
+        return None
+    number = round(number, 6)  # a reader's date keeps the time to the microsecond: 11.3 comes back 11.2999999...
+    if number < _DAYS_OF_JANUARY_1900 or (not number.is_integer() and number < TYPED_NUMBER_BEFORE):
+        return number
+    return None
 
 
 def _build(text: str, year: int, month: int, day: int) -> pd.Timestamp:

@@ -21,11 +21,20 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from keyacct_xl.consolidate.periods import Period, month_dot_day, yearless_date
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec, choice_key
 from keyacct_xl.i18n import Lang
-from keyacct_xl.messages import Pair, Rendered, msg
-from keyacct_xl.parsing import EXCEL_MAX_TEXT, ParseError, is_blank, parse_date, parse_money
+from keyacct_xl.messages import Pair, Rendered, cmsg, msg
+from keyacct_xl.parsing import (
+    EXCEL_MAX_TEXT,
+    ParseError,
+    is_blank,
+    parse_date,
+    parse_money,
+    parse_wan_yuan,
+    typed_number,
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[+]?[\d\s\-()（）/转,，;；ext.]+$", re.IGNORECASE)
@@ -50,6 +59,23 @@ _YES_NO_MARKS = {
 # What people write where a field does not apply (customer_card's notes ask for 无), compared by choice_key.
 NOT_APPLICABLE = frozenset({"无", "暂无", "不适用", "n/a", "na", "none", "-", "--", "—", "——", "–", "/"})
 _KEPT_AS_TYPED = ("text", "signature")  # free text: 无 is what the rep had to say
+# A number field's unit (FieldSpec.unit): what it counts, and the words typed after a number in it (30天, 2次).
+_UNIT_NOUNS = {
+    "wan_yuan": cmsg("what a field counts", "an amount in 10k CNY"),
+    "days": cmsg("what a field counts", "a number of days"),
+    "times": cmsg("what a field counts", "a number of times"),
+    "km": cmsg("what a field counts", "a distance in km"),
+    "hours": cmsg("what a field counts", "a number of hours"),
+    "people": cmsg("what a field counts", "a number of people"),
+}
+_UNIT_WORDS = {
+    "days": ("天", "日", "days", "day"),
+    "times": ("次", "times", "time"),
+    "km": ("公里", "千米", "km"),
+    "hours": ("个小时", "小时", "hours", "hour", "hrs", "h"),
+    "people": ("人", "名", "people", "persons"),
+}
+_NUMBER_THEN_WORD = re.compile(r"^[+-]?[\d.,]+\s*[^\d\s.,]+$")  # 3桶, 2 boxes: a number with a unit of its own
 
 
 class FieldProblem(ValueError):
@@ -68,11 +94,14 @@ class Checked:
     note: tuple[str, str] | None = None
 
 
-def read_cell(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | None = None) -> Checked:
+def read_cell(
+    field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | None = None, period: Period | None = None
+) -> Checked:
     """The typed value of ``raw`` for ``field`` (None when blank and allowed), or raise FieldProblem.
 
     Choice values come back as the label in ``lang`` (the master's language), whatever language was typed.
-    ``day_first`` settles ``05/11/2026``-style dates (the order a column's unambiguous dates show).
+    ``day_first`` settles ``05/11/2026``-style dates (the order a column's unambiguous dates show); a date typed
+    without a year, or as a number (11.3), takes the year of the form's ``period``.
     """
     if is_blank(raw) or _not_applicable(field, raw):
         if field.required:
@@ -81,16 +110,13 @@ def read_cell(field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | No
     _check_cell_length(raw)
     kind = field.type
     if kind in ("integer", "number", "money", "percent"):
-        value = _number(raw, percent=kind == "percent")
+        value, note = _number(field, raw)
         if kind == "integer" and not float(value).is_integer():
             raise FieldProblem(msg("{value:g} is not a whole number", value=value))
         _check_range(field, value)
-        return Checked(int(value) if kind == "integer" else value)
+        return Checked(int(value) if kind == "integer" else value, None if note is None else (note.en, note.zh))
     if kind == "date":
-        try:
-            return Checked(parse_date(raw, day_first=day_first))
-        except ParseError as exc:
-            raise FieldProblem(msg("not a date ({problem})", problem=exc)) from None
+        return _date(raw, day_first, period)
     if kind == "time":
         return Checked(_time(raw))
     if kind in ("choice", "yes_no", "multi_choice"):
@@ -136,16 +162,39 @@ def _text(raw: object) -> str:
     return raw if isinstance(raw, str) else str(raw)
 
 
-def _number(raw: object, *, percent: bool) -> float:
+def _number(field: FieldSpec, raw: object) -> tuple[float, Rendered | None]:
+    """A number cell's value, and a note when it was converted (an amount in yuan typed into a 万元 field)."""
+    text = unicodedata.normalize("NFKC", raw).strip() if isinstance(raw, str) else None
     try:
-        if isinstance(raw, str):
-            text = unicodedata.normalize("NFKC", raw).strip()
-            if percent and text.endswith("%"):
-                return parse_money(text[:-1]) / 100
-            return parse_money(text)
-        return parse_money(raw)
+        if field.unit == "wan_yuan":
+            value, from_yuan = parse_wan_yuan(raw)
+            converted = msg("{typed!r} is an amount in yuan: read as {value:g} (10k CNY)", typed=raw, value=value)
+            return value, converted if from_yuan else None
+        if text is None:
+            return parse_money(raw), None
+        if field.type == "percent" and text.endswith("%"):
+            return parse_money(text[:-1]) / 100, None
+        return parse_money(_without_unit(field, text)), None
     except ParseError as exc:
-        raise FieldProblem(msg("not a number ({problem})", problem=exc)) from None
+        raise FieldProblem(_not_a_number(field, raw, text, exc)) from None
+
+
+def _without_unit(field: FieldSpec, text: str) -> str:
+    """``text`` without a trailing word of the field's own unit: 30天 in a field of days is 30."""
+    folded = text.casefold()
+    word = next((w for w in _UNIT_WORDS.get(field.unit or "", ()) if folded.endswith(w)), None)
+    return text if word is None or len(word) == len(text) else text[: -len(word)].strip()
+
+
+def _not_a_number(field: FieldSpec, raw: object, text: str | None, problem: ParseError) -> Rendered:
+    """Why a number cell cannot be read, in the words of what the field counts: an amount, days, a count."""
+    if field.type == "money":
+        return msg("not a number ({problem})", problem=problem)
+    if field.unit is not None:
+        return msg("{typed!r} is not {unit}: type the number alone", typed=raw, unit=_UNIT_NOUNS[field.unit])
+    if text is not None and _NUMBER_THEN_WORD.match(text):
+        return msg("{typed!r} is not a number: type the number alone, without a unit", typed=raw)
+    return msg("{typed!r} is not a number", typed=raw)
 
 
 def _check_range(field: FieldSpec, value: float) -> None:
@@ -170,6 +219,38 @@ def _check_text(field: FieldSpec, text: str) -> None:
         raise FieldProblem(msg("{length} characters, at least {limit} needed", length=len(text), limit=c.min_length))
     if c.pattern is not None and not re.fullmatch(c.pattern, text):
         raise FieldProblem(msg("does not match the expected format {pattern}", pattern=c.pattern))
+
+
+def _date(raw: object, day_first: bool | None, period: Period | None) -> Checked:
+    """A date cell: a year-less text in the period's year, a number typed there (11.3) as month.day with a note."""
+    found = yearless_date(raw, period, day_first=day_first)
+    if found is None and (number := typed_number(raw)) is not None:
+        return _typed_number(number, day_first, period)
+    try:
+        return Checked(parse_date(raw if found is None else found, day_first=day_first))
+    except ParseError as exc:
+        raise FieldProblem(msg("not a date ({problem})", problem=exc)) from None
+
+
+def _typed_number(number: float, day_first: bool | None, period: Period | None) -> Checked:
+    """A number typed into a date cell, read as the text month.day is (on a form with a period), else refused."""
+    typed = f"{number:.10g}"
+    reading = None if period is None else month_dot_day(number, period, day_first=day_first)
+    if reading is None:
+        raise FieldProblem(msg("{typed} is a number, not a date: type the date in full, as 2026-11-23", typed=typed))
+    found, other = reading
+    date = f"{found:%Y-%m-%d}"
+    note = (
+        msg("{typed} read as {date}", typed=typed, date=date)
+        if other is None
+        else msg(
+            "{typed} read as {date} (a number keeps no trailing zero: for {other}, type the date in full)",
+            typed=typed,
+            date=date,
+            other=f"{other:%Y-%m-%d}",
+        )
+    )
+    return Checked(parse_date(found), (note.en, note.zh))
 
 
 def _time(raw: object) -> str:

@@ -76,6 +76,17 @@ class Extracted:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     outside: list[CellValue] = field(default_factory=list)  # cells with text outside the fields (consolidate.outside)
     totals: list[ChangedTotal] = field(default_factory=list)  # totals typed over or changed (consolidate.totals)
+    formulas: list[FormulaCell] = field(default_factory=list)  # text cells holding a formula (typedformulas)
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """A text field's cell that held a formula: the field's label, the cell with the value it showed, and the
+    formula's text as the file keeps it ("" when the file's format does not give it back)."""
+
+    label: Bilingual | str
+    cell: CellValue
+    formula: str
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,24 @@ def yearless_date(raw: object, period: Period | None, *, day_first: bool | None 
     return None
 
 
+def month_dot_day(
+    number: float, period: Period, *, day_first: bool | None = None
+) -> tuple[dt.datetime, dt.datetime | None] | None:
+    """The date a number typed as month.day (11.3, 11.05) means on a form of ``period``, as the text "11.3" is read,
+    and the date a trailing zero would have made it (11.30), which a number does not keep; None for no month.day."""
+    whole, _, fraction = f"{number:.6f}".rstrip("0").partition(".")
+    if not 1 <= len(fraction) <= 2 or whole.startswith("-"):
+        return None
+
+    def reading(second: int) -> dt.datetime | None:
+        return _nearest(period, [(second, int(whole)) if day_first else (int(whole), second)])
+
+    found = reading(int(fraction))
+    if found is None:
+        return None
+    return found, reading(int(fraction) * 10) if len(fraction) == 1 else None
+
+
 def _nearest(period: Period, month_days: list[tuple[int, int]]) -> dt.datetime | None:
     candidates = []
     for year in range(period.first.year - 1, period.last.year + 2):

@@ -12,6 +12,7 @@ LibreOffice do not grow it) are read down to the form's own content below it, ea
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
 import re
@@ -42,6 +43,7 @@ from keyacct_xl.consolidate.outside import (
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.consolidate.tablemerges import read_merged_lines
 from keyacct_xl.consolidate.totals import changed_totals, total_places
+from keyacct_xl.consolidate.typedformulas import take_formulas, text_cells
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
 from keyacct_xl.forms.meta import meta_text
@@ -243,6 +245,8 @@ def extract(
         found = read_laid_out(book, spec, values.get("form_sheet", ""), grid.merged)
         laid_out = [*warnings, texts(_LAID_OUT[kind]), *found.warnings]
         extracted = Extracted(form_id, version, values, found.header, found.tables, laid_out)
+        if kind == "ods":
+            _as_excel_shows(extracted)
         form_sheet = next((c.sheet for c in found.header.values() if c.sheet), values.get("form_sheet", ""))
     else:
         names, located = package_names(data, package)
@@ -252,7 +256,12 @@ def extract(
         form_sheet = form.form_sheet
     shown = (form_sheet, *grid.form_sheet(form_sheet))
     places = total_places(spec, extracted.tables, *shown)
-    extracted.totals = changed_totals(places, form_sheet, shown[1], formula_reader(kind, data, package, form_sheet))
+    typed = text_cells(spec, extracted, form_sheet)
+    # The totals' formulas and the text cells' are read in one pass over the sheet.
+    wanted = [*(p.cell for p in places), *typed]
+    held = formula_reader(kind, data, package, form_sheet)(wanted) if wanted else None
+    extracted.totals = changed_totals(places, form_sheet, shown[1], lambda _cells: held)
+    take_formulas(extracted, form_sheet, typed, held or {})
     if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
         note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
     return extracted
@@ -272,6 +281,24 @@ def _ods_merges(data: bytes, package: zipfile.ZipFile | None) -> Callable[[str],
                 ) from None
 
     return merges
+
+
+_ODS_LEAP = dt.datetime(1900, 3, 1)  # before it, an .ods date is the day before the one Excel shows the number as
+
+
+def _as_excel_shows(extracted: Extracted) -> None:
+    """An .ods counts its days from 1899-12-30 without Excel's 29 February 1900, so a number in a date cell before
+    March 1900 (11.3 typed there) comes as the day before the one Excel shows: its fields' dates are taken as Excel
+    shows them, so a number typed into a date cell is the same number from every format (parsing.typed_number)."""
+
+    def shifted(value: object) -> object:
+        early = isinstance(value, dt.datetime) and value < _ODS_LEAP
+        return value + dt.timedelta(days=1) if early else value  # type: ignore[operator]
+
+    for key, cell in extracted.header.items():
+        extracted.header[key] = CellValue(shifted(cell.value), cell.sheet, cell.ref)
+    for table in extracted.tables.values():
+        table.rows = [(row, [shifted(v) for v in values]) for row, values in table.rows]
 
 
 def _retyped(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str) -> Extracted:

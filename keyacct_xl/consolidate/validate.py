@@ -9,6 +9,7 @@ the merge, where the customers created by this run's cards are known too.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import numbers
 import unicodedata
@@ -22,11 +23,12 @@ from keyacct_xl.consolidate.followthrough import check_followthrough
 from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows, texts
 from keyacct_xl.consolidate.outside import as_shown, outside_issues
-from keyacct_xl.consolidate.periods import Period, outside, parse_period, yearless_date
+from keyacct_xl.consolidate.periods import Period, outside, parse_period
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.totals import total_issues
+from keyacct_xl.consolidate.typedformulas import formula_issues
 from keyacct_xl.consolidate.versions import read_as_current
 from keyacct_xl.forms.formula import REF, evaluate, formula_refs
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
@@ -34,7 +36,7 @@ from keyacct_xl.forms.meta import meta_text, prefilled_key
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Pair, Rendered, listing, msg
-from keyacct_xl.parsing import ParseError, infer_day_first, is_blank
+from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, typed_number
 
 _SHOWN_CHARS = 200  # a cell's text quoted in a message: enough to recognise it, never a whole essay
 
@@ -47,7 +49,14 @@ def _shown(value: object) -> str:
 def _issue(
     outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: FieldProblem, severity: str = "error"
 ) -> Issue:
-    return Issue(outcome.name, cell.sheet, cell.ref, field.label, _shown(cell.value), problem.en, problem.zh, severity)
+    return Issue(outcome.name, cell.sheet, cell.ref, field.label, _typed(cell, field), problem.en, problem.zh, severity)
+
+
+def _typed(cell: CellValue, field: FieldSpec) -> str:
+    """A cell's value as the report quotes it: a number typed into a date cell as that number (11.3), not as the
+    day of 1900 the reader made of it."""
+    number = typed_number(cell.value) if field.type == "date" and isinstance(cell.value, dt.date) else None
+    return _shown(cell.value) if number is None else f"{number:.10g}"
 
 
 def form_period(header: Mapping[str, object], meta: Mapping[str, str]) -> str:
@@ -78,13 +87,6 @@ class _Reading:
 
     def add(self, cell: CellValue, field: FieldSpec, reason: Rendered, severity: str = "warning") -> None:
         self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(reason), severity))
-
-    def dated(self, field: FieldSpec, raw: object, day_first: bool | None) -> object:
-        """A year-less date typed on a dated form, as the date it means; any other value unchanged."""
-        if field.type != "date":
-            return raw
-        found = yearless_date(raw, self.period, day_first=day_first)
-        return raw if found is None else found
 
     def customer_id(self, value: object, cell: CellValue, field: FieldSpec) -> str:
         """The id from an id or ``id name`` cell, with look-alike and invisible characters made plain."""
@@ -128,6 +130,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     for en, zh in extracted.warnings:
         outcome.issues.append(Issue(outcome.name, "", "", "", "", en, zh, "warning"))
     outcome.issues.extend(outside_issues(outcome.name, extracted.outside))
+    outcome.issues.extend(formula_issues(outcome.name, extracted.formulas))
     # An older copy: renamed fields take their new keys; what no field of this version takes goes to the ledger.
     kept = read_as_current(outcome, extracted, spec)
     fields = {**{k: TITLE_FIELD_SPECS[k] for k in spec.title_fields}, **{f.key: f for f in spec.header_fields}}
@@ -171,7 +174,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
             )
         return
     try:
-        checked = read_cell(field, reading.dated(field, cell.value, None), lang=reading.lang)
+        checked = read_cell(field, cell.value, lang=reading.lang, period=reading.period)
         value = checked.value
         if checked.note:
             reading.add(cell, field, Pair(*checked.note))
@@ -205,9 +208,7 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
             if is_blank(raw) and not field.required:
                 continue
             try:
-                read = _memo_check(
-                    memo, field, reading.dated(field, raw, orders.get(field.key)), reading.lang, orders.get(field.key)
-                )
+                read = _memo_check(memo, field, raw, reading, orders.get(field.key))
             except FieldProblem as problem:
                 refused.add(field.key)
                 cell = _cell(table, field, row_number, raw)
@@ -370,7 +371,7 @@ def _memo_check(
     memo: dict[tuple[str, object], Checked | FieldProblem],
     field: FieldSpec,
     raw: object,
-    lang: Lang,
+    reading: _Reading,
     day_first: bool | None,
 ) -> Checked:
     """read_cell, remembered per field and cell value (problems too, so they are raised again)."""
@@ -378,10 +379,10 @@ def _memo_check(
         key = (field.key, raw)
         hash(key)
     except TypeError:  # an unhashable cell value: check it directly
-        return read_cell(field, raw, lang=lang, day_first=day_first)
+        return read_cell(field, raw, lang=reading.lang, day_first=day_first, period=reading.period)
     if key not in memo:
         try:
-            memo[key] = read_cell(field, raw, lang=lang, day_first=day_first)
+            memo[key] = read_cell(field, raw, lang=reading.lang, day_first=day_first, period=reading.period)
         except FieldProblem as problem:
             memo[key] = problem
     result = memo[key]

@@ -49,6 +49,9 @@ FieldType = Literal[
 FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
 SectionKind = Literal["fields", "table"]
 Orientation = Literal["portrait", "landscape"]
+# What a number field counts, when its label names a unit (注册资本(万元), 建议账期(天)): a number typed with that
+# unit (30天, 2次, 500万) is read as the number in it (consolidate.fieldcheck).
+UNITS: tuple[str, ...] = ("wan_yuan", "days", "times", "km", "hours", "people")
 # Fields every title block can carry (rep, period, fill date); spec fields may not reuse these keys.
 TITLE_FIELDS: tuple[str, ...] = ("rep", "period", "fill_date")
 
@@ -112,6 +115,7 @@ class FieldSpec:
     total: bool = False
     format: str | None = None
     manager_only: bool = False  # set by the key-account manager; a rep's value is ignored on consolidation
+    unit: str | None = None  # one of UNITS: what a number field counts, so 30天 reads 30 and 500万 reads 500 (万元)
 
     @property
     def required(self) -> bool:
@@ -200,13 +204,14 @@ class FormSpec:
     def hash(self) -> str:
         """sha256 of the canonical spec (sorted-key JSON of the loaded model): changes with any content change.
 
-        Choice synonyms and the version changes are left out: they change how a cell or an older copy is read, not
-        the form a rep holds, so adding one does not make every form in circulation look outdated.
+        Choice synonyms, fields' units and the version changes are left out: they change how a cell or an older
+        copy is read, not the form a rep holds, so adding one does not make every form in circulation look outdated.
         """
         model = asdict(self)
         del model["changes"]
         for section in model["sections"]:
             for field in section["fields"]:
+                del field["unit"]
                 for choice in field["choices"]:
                     del choice["synonyms"]
         canonical = json.dumps(model, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -324,6 +329,7 @@ _FIELD_KEYS = {
     "total",
     "format",
     "manager_only",
+    "unit",
 }
 # Types whose display an Excel number format (the spec's ``format``) can change.
 _FORMATTABLE = {"integer", "number", "money", "percent", "date", "time"}
@@ -362,7 +368,18 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         total=read_bool(raw.get("total", False), where.at("total")),
         format=number_format,
         manager_only=read_bool(raw.get("manager_only", False), where.at("manager_only")),
+        unit=_unit(raw["unit"], where.at("unit"), kind) if "unit" in raw else None,
     )
+
+
+def _unit(value: Any, where: Where, kind: str) -> str:
+    """A number field's unit: one of UNITS, on an integer or number field."""
+    unit = read_str(value, where)
+    if unit not in UNITS:
+        raise where.fail(msg("{unit!r} is not one of {units}", unit=unit, units=", ".join(UNITS)))
+    if kind not in ("integer", "number"):
+        raise where.fail(msg("unit applies to integer and number fields, not {kind}", kind=kind))
+    return unit
 
 
 def _section(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> SectionSpec:

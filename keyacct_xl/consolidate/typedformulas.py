@@ -1,0 +1,103 @@
+"""A formula in a form's text field: stored as the text the rep typed, never run, and reported.
+
+calamine gives a formula cell's value only, so ``=HYPERLINK("http://evil.example","点击")`` typed into 拜访内容 came
+as 点击 and what the rep typed was replaced by what it showed without a word. The formulas of the form's text and
+signature cells that show a value are read from the file itself (keyacct_xl.cellformulas, in the pass that reads
+the totals' formulas), and each such cell is read as its formula's text (``=HYPERLINK(…)``): stored as text like
+any cell starting with = (docs/consolidation.md, "Security of values"), with a warning naming the cell and quoting
+what it showed. A formula whose text the file does not give back (an ``.xls`` formula of other functions than SUM,
+a cell of an ``.xlsx`` shared formula) keeps the value it showed, with a warning saying so. Other fields (amounts,
+dates, choices) keep the value their formula gave: that is the value the field asks for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from keyacct_xl.cellformulas import Cell
+from keyacct_xl.consolidate.model import CellValue, Extracted, FormulaCell, Issue, texts
+from keyacct_xl.consolidate.outside import as_shown
+from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
+from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.messages import msg
+from keyacct_xl.parsing import is_blank
+from keyacct_xl.xlsx.ooxml import column_letter, split_ref
+
+_TEXT_TYPES = ("text", "signature")  # fields whose value is the text typed
+
+
+def text_cells(spec: FormSpec, extracted: Extracted, sheet: str) -> dict[Cell, FieldSpec]:
+    """The cells (0-based) of the form's text fields on ``sheet`` that show a value, each with its field."""
+    fields = {f.key: f for f in (*TITLE_FIELD_SPECS.values(), *spec.header_fields)}
+    cells: dict[Cell, FieldSpec] = {}
+    for key, cell in extracted.header.items():
+        field = fields.get(key)
+        if field is not None and field.type in _TEXT_TYPES and cell.sheet == sheet and not is_blank(cell.value):
+            row, col = split_ref(cell.ref)
+            cells[(row - 1, col - 1)] = field
+    for section in spec.tables:
+        table = extracted.tables.get(section.id)
+        if table is None or table.sheet != sheet:
+            continue
+        for field in section.fields:
+            column = table.columns.get(field.key)
+            if field.type not in _TEXT_TYPES or column is None:
+                continue
+            shown = [row for row, values in table.rows if column < len(values) and not is_blank(values[column])]
+            cells.update({(row - 1, column): field for row in shown})
+    return cells
+
+
+def take_formulas(extracted: Extracted, sheet: str, cells: Mapping[Cell, FieldSpec], held: Mapping[Cell, str]) -> None:
+    """Read each of ``cells`` that holds a formula (``held``, as the file keeps it) as the formula's text, when the
+    file gives it back, and note each for the report (formula_issues)."""
+    found = {cell: formula for cell, formula in held.items() if cell in cells}
+    if not found:
+        return
+    for key, value in list(extracted.header.items()):
+        if value.sheet == sheet and value.ref:
+            row, col = split_ref(value.ref)
+            if (row - 1, col - 1) in found:
+                extracted.header[key] = _typed(extracted, value, found[(row - 1, col - 1)], cells[(row - 1, col - 1)])
+    for table in extracted.tables.values():
+        if table.sheet != sheet:
+            continue
+        rows = []
+        for row, values in table.rows:
+            typed = [c for c in table.columns.values() if (row - 1, c) in found and c < len(values)]
+            if typed:
+                values = list(values)  # the sheet's own row stays as read (the text outside the fields is read from it)
+                for c in typed:
+                    place = CellValue(values[c], table.sheet, f"{column_letter(c + 1)}{row}")
+                    values[c] = _typed(extracted, place, found[(row - 1, c)], cells[(row - 1, c)]).value
+            rows.append((row, values))
+        table.rows = rows
+
+
+def _typed(extracted: Extracted, cell: CellValue, formula: str, field: FieldSpec) -> CellValue:
+    """The cell read as its formula's text ("" when the file does not give the text back: the value shown stays)."""
+    extracted.formulas.append(FormulaCell(field.label, cell, formula))
+    return CellValue("=" + formula, cell.sheet, cell.ref) if formula else cell
+
+
+def formula_issues(file: str, formulas: list[FormulaCell]) -> list[Issue]:
+    """One warning per text cell that held a formula, naming the cell and quoting the formula and what it showed."""
+    issues = []
+    for typed in formulas:
+        shown = "" if typed.cell.value is None else as_shown(typed.cell.value)
+        if typed.formula:
+            why = msg(
+                "the cell holds the formula ={formula} (showing {shown}): stored as its text, never as a formula",
+                formula=typed.formula,
+                shown=shown,
+            )
+            value = "=" + typed.formula
+        else:
+            why = msg(
+                "the cell holds a formula whose text this file does not give back (showing {shown}): "
+                "the value it showed is stored",
+                shown=shown,
+            )
+            value = shown
+        issues.append(Issue(file, typed.cell.sheet, typed.cell.ref, typed.label, value, *texts(why), "warning"))
+    return issues

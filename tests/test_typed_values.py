@@ -1,0 +1,257 @@
+"""Values typed the way a spreadsheet program keeps them: a number in a date cell, an amount in a 万元 field, a unit
+typed after a count, a formula in a text field. Forms are generated, filled with openpyxl as a rep would (and
+saved again by LibreOffice where the format matters), and consolidated into a small master written to disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from keyacct_xl.consolidate.fieldcheck import FieldProblem, read_cell
+from keyacct_xl.consolidate.model import FileOutcome, Issue
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.layout import field_cell_name
+from keyacct_xl.forms.meta import FormContext
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.writer import save_master
+
+NOW = "2026-11-23 18:00:00"
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    m = Master.empty()
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C0005", "C0012"], "name": ["厦门振华", "青岛精工"], "rep": ["张三"] * 2}
+    )
+    return save_master(m, tmp_path / "master.xlsx", backup=False)
+
+
+def _run(inbox: Path, master: Path, name: str, content: bytes) -> FileOutcome:
+    (inbox / name).write_bytes(content)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    return outcome
+
+
+def _at(outcome: FileOutcome, cell: str) -> Issue:
+    [issue] = [i for i in outcome.issues if i.cell == cell]
+    return issue
+
+
+def _numbers_in_date_cells(content: bytes, cells: dict[str, float]) -> bytes:
+    """``content`` with numbers typed into header date cells (by field key): the cell keeps the form's date format,
+    as Excel, WPS and LibreOffice keep 11.3 typed there."""
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    for key, number in cells.items():
+        sheet, ref = next(iter(book.defined_names[field_cell_name(key)].destinations))
+        cell = book[sheet][ref.replace("$", "").split(":")[0]]
+        assert "yy" in cell.number_format  # the form's date cell
+        cell.value = number
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+WEEK = FormContext(rep="张三", period="2026-W48")  # a rep's forms of the week (Settings rep_forms)
+
+
+def complaint(**header: object) -> bytes:
+    typed = {"rep": "张三", "complaint_no": "TS-2026-012", "customer_id": "C0005"}
+    return fill_form(blank_form("complaint_8d", context=WEEK), header={**typed, **header})
+
+
+# --- a number typed into a date cell ----------------------------------------------------------------------------
+
+
+def test_a_number_typed_into_a_date_cell_is_read_as_month_day_with_a_note(master: Path, inbox: Path) -> None:
+    form = _numbers_in_date_cells(complaint(d3_containment="更换"), {"received_date": 11.3, "contained_date": 11.4})
+    outcome = _run(inbox, master, "complaint_num_date.xlsx", form)
+    assert (outcome.status, outcome.errors) == ("accepted", [])
+    row = load_store(master).frame("Complaints").iloc[0]
+    assert (f"{row['received_date']:%Y-%m-%d}", f"{row['contained_date']:%Y-%m-%d}") == ("2026-11-03", "2026-11-04")
+    received, contained = _at(outcome, "D7"), _at(outcome, "B17")
+    assert received.severity == contained.severity == "warning"
+    assert (received.value, contained.value) == ("11.3", "11.4")  # as typed, not the 1900 day a reader made of it
+    assert contained.zh == "11.4 读作 2026-11-04" and contained.en == "11.4 read as 2026-11-04"
+    # 11.30 typed keeps no trailing zero: the note says how to mean the 30th
+    assert received.zh == "11.3 读作 2026-11-03（数字不保留末尾的 0：如指 2026-11-30，请填写完整日期）"
+
+
+def test_a_number_in_a_date_cell_that_is_no_month_day_is_refused_naming_the_cell(master: Path, inbox: Path) -> None:
+    outcome = _run(inbox, master, "c.xlsx", _numbers_in_date_cells(complaint(), {"received_date": 45.6}))
+    [refused] = outcome.errors
+    assert (refused.cell, refused.field_label("zh")) == ("D7", "接收日期")
+    assert refused.zh == "45.6 是数字，不是日期：请填写完整日期，如 2026-11-23"
+    assert outcome.status == "partial"  # never stored as 1900-02-14
+    assert pd.isna(load_store(master).frame("Complaints").iloc[0]["received_date"])
+
+
+def test_a_daily_reports_date_typed_as_a_number_is_its_day(master: Path, inbox: Path) -> None:
+    form = fill_form(
+        blank_form("daily_report", context=WEEK),
+        header={"rep": "张三", "region": "华东"},
+        rows={"visits": [{"customer_id": "C0012", "purpose": "收款", "content": "收款", "order_amount": 1000}]},
+    )
+    outcome = _run(inbox, master, "daily_num_date.xlsx", _numbers_in_date_cells(form, {"report_date": 11.05}))
+    assert (outcome.status, outcome.key) == ("accepted", "2026-11-05")
+    assert _at(outcome, "B7").zh == "11.05 读作 2026-11-05"
+    assert load_store(master).frame("Visits")["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-05"]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("suffix", ["ods", "xls"])
+def test_a_number_in_a_date_cell_reads_the_same_from_an_ods_or_xls(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], suffix: str
+) -> None:
+    typed = tmp_path / "typed" / "complaint_num_date.xlsx"
+    typed.parent.mkdir()
+    typed.write_bytes(_numbers_in_date_cells(complaint(d3_containment="更换"), {"received_date": 11.3}))
+    libreoffice(typed, suffix, inbox)  # an .ods counts its days from 1899-12-30: 11.3 is its 1900-01-10 07:12
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.errors == []
+    assert f"{load_store(master).frame('Complaints').iloc[0]['received_date']:%Y-%m-%d}" == "2026-11-03"
+    assert any(i.zh.startswith("11.3 读作 2026-11-03") for i in outcome.issues)
+
+
+# --- a unit typed with the number ---------------------------------------------------------------------------------
+
+
+def card(capital: object) -> bytes:
+    header = {"rep": "张三", "name": "苏州恒达机电有限公司", "registered_capital": capital}
+    return fill_form(blank_form("customer_card", context=WEEK), header=header)
+
+
+@pytest.mark.parametrize("typed", ["500万", "500万元", "¥500万", "500 万"])
+def test_wan_typed_into_a_field_counted_in_wan_yuan_is_not_multiplied_again(
+    master: Path, inbox: Path, typed: object
+) -> None:
+    outcome = _run(inbox, master, "customer_card_恒达.xlsx", card(typed))
+    assert (outcome.status, outcome.errors) == ("accepted", [])
+    assert outcome.header["registered_capital"] == 500  # 注册资本(万元): 500万 is 500, never 5,000,000
+    assert not [i for i in outcome.issues if i.field_label("zh") == "注册资本(万元)"]
+
+
+def test_an_amount_in_yuan_typed_into_a_wan_yuan_field_is_converted_with_a_note(master: Path, inbox: Path) -> None:
+    outcome = _run(inbox, master, "customer_card_恒达.xlsx", card("¥5,000,000元"))
+    assert outcome.header["registered_capital"] == 500
+    [note] = [i for i in outcome.issues if i.field_label("zh") == "注册资本(万元)"]
+    assert (note.severity, note.value) == ("warning", "¥5,000,000元")
+    assert note.zh == "'¥5,000,000元' 是以元计的金额，按 500 万元读取"
+
+
+def test_a_number_typed_with_its_fields_own_unit_is_read(master: Path, inbox: Path) -> None:
+    form = fill_form(
+        blank_form("monthly_plan"),
+        header={"rep": "张三", "period": "2026-12", "sales_target": 100000, "collection_target": 80000},
+        rows={"accounts": [{"customer_id": "C0005", "visits": "2次"}, {"customer_id": "C0012", "visits": "4 次"}]},
+    )
+    outcome = _run(inbox, master, "monthly_plan.xlsx", form)
+    assert (outcome.status, outcome.errors, [i.zh for i in outcome.issues]) == ("accepted", [], [])
+    assert load_store(master).frame("MonthlyPlanAccounts")["visits"].tolist() == [2, 4]
+
+
+def test_a_count_that_is_not_a_number_is_worded_by_what_the_field_counts(master: Path, inbox: Path) -> None:
+    outcome = _run(inbox, master, "c.xlsx", complaint(quantity="3桶"))
+    quantity = _at(outcome, "D10")
+    assert quantity.zh == "'3桶' 不是数字：请只填数字，不带单位"  # not "'3桶' 不是金额"
+    assert quantity.en == "'3桶' is not a number: type the number alone, without a unit"
+    (inbox / "c.xlsx").unlink()
+    form = fill_form(
+        blank_form("monthly_plan"),
+        header={"rep": "张三", "period": "2026-12", "sales_target": 100000, "collection_target": 80000},
+        rows={"accounts": [{"customer_id": "C0005", "visits": "两次"}]},
+    )
+    visits = _at(_run(inbox, master, "monthly_plan.xlsx", form), "I13")
+    assert visits.zh == "'两次' 不是次数：请只填数字：此栏留空，本行照常导入（原填写：两次）"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "problem"),
+    [
+        ("30天", 30, None),
+        ("45 days", 45, None),
+        ("月结30", None, "'月结30' 不是天数：请只填数字"),  # a settlement scheme, not a number of days: never guessed
+    ],
+)
+def test_a_field_of_days_reads_days_and_words_what_it_cannot_read(
+    typed: str, read: int | None, problem: str | None
+) -> None:
+    [field] = [f for f in load_form("credit_evaluation").section("result").fields if f.key == "proposed_terms_days"]
+    assert field.unit == "days"
+    if problem is None:
+        assert read_cell(field, typed, lang="zh").value == read
+    else:
+        with pytest.raises(FieldProblem) as refused:
+            read_cell(field, typed, lang="zh")
+        assert refused.value.zh == problem
+
+
+def test_a_unit_is_left_out_of_the_spec_hash() -> None:
+    """Forms in circulation keep their hash: the unit changes how a cell is read, not the form a rep holds."""
+    spec = load_form("customer_card")
+    plain = dataclasses.replace(
+        spec,
+        sections=tuple(
+            dataclasses.replace(s, fields=tuple(dataclasses.replace(f, unit=None) for f in s.fields))
+            for s in spec.sections
+        ),
+    )
+    assert spec.hash == plain.hash
+
+
+# --- a formula typed into a text field ----------------------------------------------------------------------------
+
+LINK = '=HYPERLINK("http://evil.example","点击")'
+
+
+def _daily_with_formula(tmp_path: Path, formula: str = LINK) -> Path:
+    """A daily report whose 拜访内容 holds a formula (openpyxl writes it without the value it shows)."""
+    form = fill_form(
+        blank_form("daily_report", context=WEEK),
+        header={"rep": "张三", "region": "华东", "report_date": "2026-11-24"},
+        rows={"visits": [{"customer_id": "C0012", "purpose": "收款", "content": "收款", "order_amount": 1000}]},
+    )
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    sheet = next(ws for ws in book.worksheets if "t_visits" in ws.tables)
+    sheet["F12"] = formula
+    typed = tmp_path / "typed" / "daily_formula.xlsx"
+    typed.parent.mkdir(exist_ok=True)
+    book.save(typed)
+    return typed
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("suffix", ["xlsx", "ods", "xls"])
+def test_a_formula_in_a_text_field_is_stored_as_its_text_with_a_warning(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], suffix: str
+) -> None:
+    libreoffice(_daily_with_formula(tmp_path), suffix, inbox)  # LibreOffice works out what it shows
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.errors) == ("accepted", [])
+    assert load_store(master).frame("Visits")["content"].tolist() == [LINK]  # what the rep typed, as text
+    formula = _at(outcome, "F12")
+    assert (formula.severity, formula.field_label("zh"), formula.value) == ("warning", "拜访内容", LINK)
+    # LibreOffice's .xls keeps 0 as the link's value where its .xlsx and .ods keep 点击
+    shown = "0" if suffix == "xls" else "点击"
+    assert formula.zh == f"单元格填的是公式 {LINK}（显示为 {shown}）：按公式原文作为文本保存，不作为公式"
+
+
+@pytest.mark.libreoffice
+def test_a_formula_whose_text_an_xls_does_not_give_back_keeps_what_it_showed_and_says_so(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path]
+) -> None:
+    libreoffice(_daily_with_formula(tmp_path, "=ROUND(2.4,0)"), "xls", inbox)  # ROUND is not read back from an .xls
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert load_store(master).frame("Visits")["content"].tolist() == ["2"]
+    formula = _at(outcome, "F12")
+    assert formula.zh == "单元格填的是公式，此文件无法读出公式原文（显示为 2）：按显示的值保存"
