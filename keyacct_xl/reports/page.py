@@ -58,7 +58,8 @@ def orientation_for(width_px: float) -> Orientation:
 MIN_SCALE = 0.6
 # What the fitted scale is allowed to shrink a short sheet to so it prints on one page, its charts with its table.
 ONE_PAGE_SCALE = 0.8
-KEY_COLUMNS = 2
+KEY_COLUMNS = 4
+ROW_NAMES = frozenset({"customer_id", "name", "customer_name", "rep"})  # what names a row to its reader
 
 
 def fit_scale(width_px: float, orientation: Orientation) -> float:
@@ -77,16 +78,15 @@ def print_scale(width_px: float, orientation: Orientation) -> float:
     return fit_scale(width_px, orientation) if fits_readably(width_px, orientation) else MIN_SCALE
 
 
-def key_columns(text_columns: Sequence[bool], widths_px: Sequence[float], orientation: Orientation) -> int:
-    """How many leading columns name a row (the rep, the customer's id and name: the text columns it starts with, at
-    most ``KEY_COLUMNS``) and so are printed again on each strip of a sheet too wide for one page; never more than a
-    third of a strip."""
-    room = printable_px(orientation) / MIN_SCALE / 3
-    count, used = 0, 0.0
-    for is_text, width in zip(text_columns[:KEY_COLUMNS], widths_px):
-        if not is_text or used + width > room:
-            break
-        count, used = count + 1, used + width
+def key_columns(keys: Sequence[str], widths_px: Sequence[float], orientation: Orientation) -> int:
+    """How many leading columns are printed again on each strip of a sheet too wide for one page: those through the
+    last that names the row's customer or rep among the first ``KEY_COLUMNS`` (a print title is a range from column
+    A), no wider than half a strip."""
+    named = [j for j, key in enumerate(keys[:KEY_COLUMNS]) if key in ROW_NAMES]
+    count = named[-1] + 1 if named else 0
+    room = printable_px(orientation) / MIN_SCALE / 2
+    while count and sum(widths_px[:count]) > room:
+        count -= 1
     return count
 
 

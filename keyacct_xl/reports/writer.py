@@ -158,7 +158,7 @@ def add_sheet(
     if breaks:
         ws.set_h_pagebreaks(breaks)
     orientation = orientation_for(layout.width_px)
-    key_cols = key_columns([kind == "text" for kind in kinds], [column_px(w) for w in widths], orientation)
+    key_cols = key_columns(keys, [column_px(w) for w in widths], orientation)
     set_print(
         ws,
         width_px=layout.width_px,
