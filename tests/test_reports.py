@@ -35,6 +35,10 @@ NOT_REPORT_FOLDERS = {
     "submissions": "the reps' filled forms the demo hands in",
     "quarantine": "files consolidation refused, kept as they came",
 }
+# Sheets kept fitted to the width however wide (Sheet(strips=False)), each with its reason.
+WORKING_TABLES = {
+    ("review-2025.xlsx", "评级审核"): "the full table the reviewers decide on screen; the meeting prints the lists",
+}
 # Report writers that have not adopted the layer yet, each with its reason (remove the entry when it does).
 
 
@@ -138,7 +142,10 @@ def test_every_demo_report_is_a_printable_zh_document(demo_run: tuple[Path, str]
     for path in books:
         for ws in openpyxl.load_workbook(path).worksheets:
             if ws.sheet_state == "visible":
-                problems += [f"{path.name}: {p}" for p in sheet_problems(ws)]
+                found = sheet_problems(ws)
+                if (path.name, ws.title) in WORKING_TABLES:
+                    found = [p for p in found if "below a readable" not in p]
+                problems += [f"{path.name}: {p}" for p in found]
                 charts += len(ws._charts)
     assert not problems
     assert charts >= 6  # the chart check ran on the analysis and RFM workbooks' charts

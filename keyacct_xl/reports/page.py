@@ -53,8 +53,10 @@ def orientation_for(width_px: float) -> Orientation:
     return "portrait" if width_px <= printable_px("portrait") else "landscape"
 
 
-# A printed figure stays readable: Calibri 11 at 60 % is 6.6 pt. A sheet that fits the page's width only below
-# that prints at this scale in page-wide strips, its key columns repeated on each.
+# A printed figure stays readable: a sheet fitted to the page's width is printed so while that is 55 % or more in
+# every reader (Calibri 11 at 55 % is 6 pt); a wider one prints at 60 % (6.6 pt) in page-wide strips, its key
+# columns repeated on each.
+READABLE_FIT = 0.55
 MIN_SCALE = 0.6
 # What the fitted scale is allowed to shrink a short sheet to so it prints on one page, its charts with its table.
 ONE_PAGE_SCALE = 0.8
@@ -68,9 +70,10 @@ def fit_scale(width_px: float, orientation: Orientation) -> float:
 
 
 def fits_readably(width_px: float, orientation: Orientation) -> bool:
-    """Whether a sheet ``width_px`` wide, fitted to one page's width, prints at ``MIN_SCALE`` or more in every reader:
-    LibreOffice without Carlito draws a column up to a fifth wider (``columns.WIDTH_FACTOR``), so fits it smaller."""
-    return fit_scale(width_px * WIDTH_FACTOR, orientation) >= MIN_SCALE
+    """Whether a sheet ``width_px`` wide, fitted to one page's width, prints at ``READABLE_FIT`` or more in every
+    reader: LibreOffice without Carlito draws a column up to a fifth wider (``columns.WIDTH_FACTOR``), so fits it
+    smaller."""
+    return fit_scale(width_px * WIDTH_FACTOR, orientation) >= READABLE_FIT
 
 
 def print_scale(width_px: float, orientation: Orientation) -> float:
@@ -99,17 +102,19 @@ def set_print(
     orientation: Orientation | None = None,
     key_cols: int = 0,
     one_page: bool = False,
+    strips: bool = True,
 ) -> None:
     """A4 in the orientation the width asks for (or the one a document is designed in), one page wide (and tall
     when ``one_page``), ``header_rows`` on every page, page x of y. A sheet that would print below ``MIN_SCALE`` to
-    fit one page wide prints at that scale across pages instead, its first ``key_cols`` columns on each."""
+    fit one page wide prints at that scale across pages instead, its first ``key_cols`` columns on each (unless not
+    ``strips``: a working table read on screen)."""
     chosen = orientation or orientation_for(width_px)
     sheet.set_paper(A4_PAPER)
     if chosen == "portrait":
         sheet.set_portrait()
     else:
         sheet.set_landscape()
-    if fits_readably(width_px, chosen):
+    if fits_readably(width_px, chosen) or not strips:
         sheet.fit_to_pages(1, 1 if one_page else 0)
     else:
         sheet.set_print_scale(round(MIN_SCALE * 100))

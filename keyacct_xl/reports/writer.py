@@ -166,6 +166,7 @@ def add_sheet(
         lang=lang,
         key_cols=key_cols,
         one_page=layout.one_page,
+        strips=sheet.strips,
     )
     return ws
 
