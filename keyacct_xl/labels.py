@@ -53,6 +53,8 @@ HEADERS: dict[str, Message] = {
     "gross_profit": msg("Gross Profit"),
     "gross_margin": msg("Gross Margin"),
     "sales_prior": msg("Prior-Year Sales"),
+    "sales_12m": msg("Sales, last 12 months"),
+    "sales_prior_12m": msg("Sales, 12 months before"),
     "sales_change": msg("Sales Change"),
     "days_since_purchase": msg("Days Since Purchase"),
     "max_days_overdue": msg("Max Days Overdue"),

@@ -169,3 +169,16 @@ def test_customers_whose_ids_no_sheet_name_can_hold_get_a_sheet_each(tmp_path: P
     for cid, ws in zip(ids.values(), book.worksheets, strict=True):
         heading = " ".join(str(c.value) for row in ws.iter_rows(max_row=4) for c in row if c.value is not None)
         assert cid in heading  # the title names the customer by its full id
+
+
+def test_the_ageing_row_shows_every_amount_in_one_money_format(master_path: Path, tmp_path: Path) -> None:
+    # The overdue buckets are money as much as the balance beside them: ¥ and cents in every amount of the row.
+    out = sheets(master_path, customer_ids=["K1"], as_of=OCTOBER_END, out=tmp_path / "k1.xlsx").path
+    ws = openpyxl.load_workbook(out)["K1"]
+    title = next(c.row for c in ws["A"] if c.value == "应收账款账龄分析表")
+    headers = [c.value for c in ws[title + 1] if c.value is not None]
+    row = dict(zip(headers, ws[title + 2]))
+    amounts = [h for h in headers if h != "超额度"]
+    assert {"未到期", "逾期1-30天", "余额"} <= set(amounts)
+    assert {h: row[h].number_format for h in amounts} == {h: '"¥"#,##0.00' for h in amounts}
+    assert row["逾期1-30天"].value == 500.0

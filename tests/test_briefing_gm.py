@@ -346,3 +346,18 @@ def test_a_month_before_the_first_consolidation_has_no_missing_reports_to_show(
     august = run_gm_pack(load_master(master_path), load_store(master_path).frames, period="2025-08")
     value, last_month, _ = kpi(august, "missing_reports")
     assert value > 0 and np.isnan(last_month)
+
+
+def test_the_pack_s_risky_customers_name_their_rolling_year(master_path: Path, tmp_path: Path) -> None:
+    # The risk table's sales run over the twelve months to the month's end and the twelve before: headed as such in
+    # zh and en, never 上年销售额 / Prior-Year Sales (the calendar year before, as the analysis workbook's table is).
+    master = load_master(master_path)
+    frames = load_store(master_path).frames
+    zh = run_gm_pack(master, frames, period="2026-10", out=tmp_path / "gm.xlsx").path
+    en = run_gm_pack(master, frames, period="2026-10", out=tmp_path / "gm_en.xlsx", lang="en").path
+    risky = report_table(zh, "危险客户").set_index("客户编号")
+    assert {"近 12 个月销售额", "前 12 个月销售额"} <= set(risky.columns) and "上年销售额" not in risky.columns
+    # K4 bought 700 on 2025-10-15: in the twelve months before 2025-11-01, none in the twelve to 2026-10-31
+    assert risky.loc["K4", ["近 12 个月销售额", "前 12 个月销售额"]].tolist() == [0.0, 700.0]
+    headers = set(report_table(en, "Risky customers").columns)
+    assert {"Sales, last 12 months", "Sales, 12 months before"} <= headers and "Prior-Year Sales" not in headers

@@ -264,6 +264,9 @@ def test_cli_writes_the_kpis_as_a_zh_document(tmp_path: Path, capsys: pytest.Cap
     assert rows["王五"][rate].value == "无任务"
     assert rows["张三"][headers.index("销售额")].number_format != "General"
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == printed_across(ws)
+    # 35 columns fitted to one page wide printed at 3 pt: at 60 % in strips instead, each strip naming the rep
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale == 60
+    assert ws.print_title_cols == "$A:$A"
 
 
 def test_scores_by_the_bands_and_a_missing_target_is_left_out(tmp_path: Path) -> None:

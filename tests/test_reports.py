@@ -35,6 +35,10 @@ NOT_REPORT_FOLDERS = {
     "submissions": "the reps' filled forms the demo hands in",
     "quarantine": "files consolidation refused, kept as they came",
 }
+# Sheets kept fitted to the width however wide (Sheet(strips=False)), each with its reason.
+WORKING_TABLES = {
+    ("review-2025.xlsx", "评级审核"): "the full table the reviewers decide on screen; the meeting prints the lists",
+}
 # Report writers that have not adopted the layer yet, each with its reason (remove the entry when it does).
 
 
@@ -68,12 +72,37 @@ def repeated_rows(ws) -> range:
     return range(first - 1, last)
 
 
+def sheet_width_px(ws) -> float:
+    """The width of the sheet's columns, through the last one a table or chart covers, as Excel draws them."""
+
+    def px(col: int) -> int:  # 0-based column
+        return int((ws.column_dimensions[openpyxl.utils.get_column_letter(col + 1)].width or 8.43) * 7 + 5)
+
+    table = sum(px(c) for c in range(ws.max_column))
+    # a chart ends ``colOff`` EMU (9,525 a pixel) into its last column
+    charts = [sum(px(c) for c in range(chart.anchor.to.col)) + chart.anchor.to.colOff / 9525 for chart in ws._charts]
+    return max([table, *charts])
+
+
+def printed_scale(ws) -> float:
+    """The scale the sheet prints at: fitted to the page's width (never enlarged), or its fixed print scale."""
+    if not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage:
+        return (ws.page_setup.scale or 100) / 100
+    across = A4_IN[1] if ws.page_setup.orientation == "landscape" else A4_IN[0]
+    return min(1.0, (across - ws.page_margins.left - ws.page_margins.right) * 96 / sheet_width_px(ws))
+
+
 def chart_problems(ws) -> list[str]:
     """Charts a page break would cut: a manual break inside one, or more rows from its page's first row to its
-    bottom than an A4 page holds at full scale (fitting to width only shrinks, so then no automatic break falls
-    inside either)."""
+    bottom than an A4 page holds at the scale the sheet prints at (the width fitted by LibreOffice's own column
+    widths, which are no narrower, so then no automatic break falls inside either). A sheet fitted to one page
+    tall has no page to cut it."""
+    fit = ws.sheet_properties.pageSetUpPr
+    if fit is not None and fit.fitToPage and ws.page_setup.fitToHeight in (None, 1):  # OOXML's default is 1
+        return []
     breaks = sorted(b.id for b in ws.row_breaks.brk)  # a break's id is the 0-based row starting the next page
     problems = []
+    page = printable_height_pt(ws) / printed_scale(ws)
     for chart in ws._charts:
         top, bottom = chart.anchor._from.row, chart.anchor.to.row
         if any(top < b <= bottom for b in breaks):
@@ -82,7 +111,7 @@ def chart_problems(ws) -> list[str]:
         repeated = sum(row_pt(ws, r) for r in repeated_rows(ws)) if start else 0.0
         # the chart ends inside row ``bottom`` at its offset (EMU, 12,700 a point); at offset 0 it ends on its top
         height = repeated + sum(row_pt(ws, r) for r in range(start, bottom)) + chart.anchor.to.rowOff / 12_700
-        if height > printable_height_pt(ws):
+        if height > page:
             problems.append(f"{ws.title}: rows {start}-{bottom} ({height:.0f} pt) do not fit one page")
     return problems
 
@@ -91,8 +120,12 @@ def sheet_problems(ws) -> list[str]:
     """What keeps a report sheet from being a printable zh document."""
     problems = []
     setup, fit = ws.page_setup, ws.sheet_properties.pageSetUpPr
-    if setup.paperSize != 9 or fit is None or not fit.fitToPage or setup.fitToWidth not in (None, 1):
-        problems.append(f"{ws.title}: no A4 fit-to-width print setup")
+    fitted = fit is not None and fit.fitToPage and setup.fitToWidth in (None, 1)
+    strips = not (fit and fit.fitToPage) and (setup.scale or 100) >= 60
+    if setup.paperSize != 9 or not (fitted or strips):
+        problems.append(f"{ws.title}: neither A4 fitted to the width nor in strips with the key columns repeated")
+    if printed_scale(ws) < 0.6:
+        problems.append(f"{ws.title}: printed at {printed_scale(ws):.0%}, below a readable 60 %")
     headers = [column.name for table in ws.tables.values() for column in table.tableColumns]
     if not ws.tables:  # a document without a table (a statement, a sign-off page): every text is a header
         headers = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
@@ -109,7 +142,10 @@ def test_every_demo_report_is_a_printable_zh_document(demo_run: tuple[Path, str]
     for path in books:
         for ws in openpyxl.load_workbook(path).worksheets:
             if ws.sheet_state == "visible":
-                problems += [f"{path.name}: {p}" for p in sheet_problems(ws)]
+                found = sheet_problems(ws)
+                if (path.name, ws.title) in WORKING_TABLES:
+                    found = [p for p in found if "below a readable" not in p]
+                problems += [f"{path.name}: {p}" for p in found]
                 charts += len(ws._charts)
     assert not problems
     assert charts >= 6  # the chart check ran on the analysis and RFM workbooks' charts
@@ -173,6 +209,9 @@ def test_hand_built_report_with_wide_amounts_prints_whole(libreoffice, tmp_path:
     assert not [p for ws in book.worksheets for p in sheet_problems(ws)]
     long = book["客户"]
     assert [b.id for b in long.row_breaks.brk]  # the charts below the long table start new pages
+    # a chart starting a page sits a little into its row: at its top LibreOffice drew its frame on the page above
+    starting = [c for c in long._charts if c.anchor._from.row in {b.id for b in long.row_breaks.brk}]
+    assert starting and all(c.anchor._from.rowOff > 0 for c in starting)
     pdf, english = libreoffice([path, english_axes_report(tmp_path / "english.xlsx")], "pdf")
     # English axes read in millions and thousands (the format's trailing commas divide by 1000 each), never in 万
     large, small = pdf_text(english).split("\f")[:2]
@@ -206,18 +245,22 @@ def test_orientation_follows_the_width() -> None:
 
 
 def test_charts_beside_a_narrow_table_and_on_their_own_pages_below_a_long_wide_one() -> None:
-    beside, width = place_charts(1, header_row=4, row_heights_pt=[15.0] * 12, table_px=300, table_cols=3)
+    beside, width, _ = place_charts(1, header_row=4, row_heights_pt=[15.0] * 12, table_px=300, table_cols=3)
     assert (
         [(p.col, p.break_before) for p in beside] == [(4, False)]
         and beside[0].row == 4
         and width == 300 + column_px(8.43) + 640
     )
-    below, _ = place_charts(3, header_row=4, row_heights_pt=[15.0] * 300, table_px=1200, table_cols=14)
-    assert [p.col for p in below] == [0, 0, 0] and all(p.break_before for p in below)
+    below, _, _ = place_charts(3, header_row=4, row_heights_pt=[15.0] * 300, table_px=1200, table_cols=14)
+    # the first starts a page; printed at 82 % (1200 px fitted to 988), a page holds two charts, not three
+    assert [p.col for p in below] == [0, 0, 0] and [p.break_before for p in below] == [True, False, True]
     assert below[0].row > 300 and below[1].row - below[0].row >= 17  # 340 px = 255 pt = 17 rows
     # a short wide table: the first chart fits under it on page one; the next one starts a page
-    short, _ = place_charts(2, header_row=4, row_heights_pt=[15.0] * 10, table_px=1200, table_cols=14)
-    assert [p.break_before for p in short] == [False, True]
+    short, _, one_page = place_charts(2, header_row=4, row_heights_pt=[15.0] * 10, table_px=1200, table_cols=14)
+    assert [p.break_before for p in short] == [False, True] and not one_page
+    # a table of 16 rows and a chart a little taller than a landscape page: on one page at 80 % or more, no break
+    fitted, _, one_page = place_charts(1, header_row=4, row_heights_pt=[15.0] * 20, table_px=1200, table_cols=14)
+    assert one_page and not fitted[0].break_before
 
 
 def test_axis_format_reads_large_amounts_in_wan_or_in_thousands_and_millions() -> None:
@@ -314,3 +357,76 @@ def test_a_count_of_days_with_gaps_reads_whole_and_an_average_keeps_its_decimals
         (table,) = ws.tables.values()
         min_col, header, _, _ = openpyxl.utils.range_boundaries(table.ref)
         assert ws.cell(header + 1, min_col + 4).number_format == "#,##0.00"  # the average days late
+
+
+REPS = ["卢浩俊", "潘静刚", "沈勇芳", "唐军明", "宋亮伟", "潘亮欣", "石刚洋", "吕琳春", "徐霞文", "姚慧欣"]
+
+
+def page_layout_report(path: Path) -> Path:
+    """A rep scorecard 35 columns wide (the rep evaluation's first sheet), sales by rep with a chart a little taller
+    than the room left under the table, and twelve month ends with a chart (the monthly pack's pages)."""
+    amounts = {f"k{j:02d}": [1_234_567.89 * (j + 1) + i for i in range(len(REPS))] for j in range(34)}
+    wide = pd.DataFrame({"rep": REPS, **amounts})
+    by_rep = pd.DataFrame({"rep": REPS, **{f"k{j:02d}": amounts[f"k{j:02d}"] for j in range(6)}})
+    months = pd.DataFrame(
+        {
+            "month": [f"2026-{m:02d}" for m in range(1, 13)],
+            "balance": [21_364_141.08 + m for m in range(12)],
+            "overdue": [4_508_554.10 + m for m in range(12)],
+            "overdue_share": [0.211] * 12,
+            "customers": [72] * 12,
+        }
+    )
+    headers = {f"k{j:02d}": f"指标{j:02d}" for j in range(34)}
+    sheets = [
+        Sheet("考核指标", wide, headers=headers, kinds={key: "money" for key in amounts}),
+        Sheet("按业务员", by_rep, (Chart("column", "按业务员的销售额", "rep", ("k00", "k01")),), headers=headers),
+        Sheet(
+            "各月应收",
+            months,
+            (Chart("column", "应收账款与逾期", "month", ("balance", "overdue")),),
+            headers={
+                "month": "月份",
+                "balance": "余额",
+                "overdue": "逾期金额",
+                "overdue_share": "逾期占比",
+                "customers": "超额度客户数",
+            },
+            kinds={"balance": "money", "overdue": "money", "customers": "count"},
+        ),
+    ]
+    heading = Heading("测试报表", company="示例贸易有限公司", period="2026-10", as_of=dt.date(2026, 10, 31))
+    return write_report(path, sheets, heading=heading, lang="zh")
+
+
+def pdf_pages(pdf: Path) -> list[list[tuple[str, float]]]:
+    """Each page's words and their heights in points, as pdftotext's bounding boxes give them."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    word = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
+    return [[(text, float(y1) - float(y0)) for y0, y1, text in word.findall(page)] for page in html.split("<page ")[1:]]
+
+
+def test_a_wide_sheet_prints_readable_in_strips_and_a_short_one_with_its_chart_on_one_page(
+    libreoffice, tmp_path: Path
+) -> None:
+    path = page_layout_report(tmp_path / "pages.xlsx")
+    book = openpyxl.load_workbook(path)
+    wide = book["考核指标"]
+    assert not wide.sheet_properties.pageSetUpPr.fitToPage and wide.page_setup.scale == 60
+    assert wide.print_title_cols == "$A:$A"  # the rep on every strip
+    assert not [p for ws in book.worksheets for p in sheet_problems(ws)]
+    pages = pdf_pages(libreoffice(path, "pdf"))
+    # Calibri 11's words are 14.3 pt high at full scale: 8.6 at 60 %; fitted to one width they were 3 to 4 pt
+    assert min(h for page in pages for _, h in page) >= 8.0
+    sheet_of, current = [], None
+    for page in pages:
+        texts = " ".join(t for t, _ in page)
+        current = next((name for name in ("考核指标", "按业务员", "各月应收") if f"— {name}" in texts), current)
+        sheet_of.append(current)
+    strips = [page for page, sheet in zip(pages, sheet_of) if sheet == "考核指标"]
+    assert len(strips) >= 2 and all("卢浩俊" in {t for t, _ in page} for page in strips)
+    assert {t for page in strips for t, _ in page} >= {"指标00", "指标33"}
+    # each short sheet and its chart on one page: no page of a chart alone under the repeated header row
+    assert sheet_of.count("按业务员") == 1 and sheet_of.count("各月应收") == 1
+    for name, chart in (("按业务员", "按业务员的销售额"), ("各月应收", "应收账款与逾期")):
+        assert chart in "".join(t for t, _ in pages[sheet_of.index(name)])

@@ -101,7 +101,9 @@ def risky_customers(
     """Customers with at least one risk flag, each flag a column and a sentence listing them.
 
     The year is the calendar ``year``; with ``as_of``, the twelve months up to that day and the prior year the twelve
-    months before them (a monthly report's rolling year), silence counted to ``as_of``. ``complaints`` is the
+    months before them (a monthly report's rolling year), silence counted to ``as_of``; their sales are then
+    ``sales_12m`` and ``sales_prior_12m``, not the calendar year's ``sales`` and ``sales_prior``, so no header calls a
+    rolling year last year's. ``complaints`` is the
     master's Complaints table (None: no register kept): a customer with a complaint open at the end of that day, or
     received in the ``complaint_months`` months to it, is flagged."""
     end = pd.Timestamp(year, 12, 31) if as_of is None else pd.Timestamp(as_of).normalize()
@@ -158,9 +160,14 @@ def risky_customers(
         for row in table[[*flags, "open_complaints", "recent_complaints"]].to_dict("records")
     ]
     risky = table[table[[*flags, "complaints"]].any(axis=1)]
-    return risky.sort_values(["sales_prior", "customer_id"], ascending=[False, True], kind="stable").reset_index(
-        drop=True
-    )
+    risky = risky.sort_values(["sales_prior", "customer_id"], ascending=[False, True], kind="stable")
+    if as_of is not None:
+        risky = risky.rename(columns=ROLLING_SALES)
+    return risky.reset_index(drop=True)
+
+
+# A rolling year's sales have keys of their own: ``sales_prior`` is headed 上年销售额 (the calendar year before).
+ROLLING_SALES = {"sales": "sales_12m", "sales_prior": "sales_prior_12m"}
 
 
 def _complaints_by_customer(

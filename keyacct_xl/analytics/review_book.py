@@ -129,4 +129,5 @@ def review_sheets(review: Review, lang: Lang) -> list[Sheet]:
     # which grade apply reads back)
     policy = Pair(review.policy.title_en, review.policy.title_zh).render(lang) or review.policy.name
     table = review.table.assign(policy=policy)
-    return [*sheets, Sheet(tr(lang, "Grade review"), table, headers=PROPOSED_HEADERS)]
+    # the full table (some 37 columns) is where the reviewers decide, on screen; the meeting prints the lists above
+    return [*sheets, Sheet(tr(lang, "Grade review"), table, headers=PROPOSED_HEADERS, strips=False)]

@@ -197,7 +197,9 @@ def write_customer(
     ws.insert_chart(_place_chart(layout, page_rows), 0, _chart(book, ws, sheet, monthly, lang))
     for title, frame, table in later[:-1]:
         _table(ws, styles, layout, title, frame, lang, table=table)
-    _table(ws, styles, layout, msg("Receivables ageing"), ageing, lang, headers=captions)
+    # every figure of the row is an amount, the overdue buckets too (no key of theirs names money by itself)
+    money: dict[str, Kind] = {str(c): "money" for c in ageing.columns if c != "over_limit"}
+    _table(ws, styles, layout, msg("Receivables ageing"), ageing, lang, {**KINDS, **money}, captions)
     title, frame, table = later[-1]
     _table(ws, styles, layout, title, frame, lang, table=table)
     widths = _widths(layout)

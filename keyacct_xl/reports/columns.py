@@ -37,6 +37,8 @@ MONEY = frozenset(
         "total_spend",
         "avg_yearly_spend",
         "sales_prior",
+        "sales_12m",
+        "sales_prior_12m",
         "outstanding",
         "cost",
         "balance",

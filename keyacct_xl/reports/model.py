@@ -54,7 +54,8 @@ class Sheet:
     ``subtitle`` replaces the heading's period line for this sheet; ``kinds`` overrides the kind inferred for a
     column; ``headers`` overrides the header of a column (text in the report's language or a bilingual value);
     ``notes`` are lines printed under the table; ``totals`` adds a total row (column key -> the summed value);
-    ``highlights`` marks cells.
+    ``highlights`` marks cells; ``strips`` False keeps a table too wide to read on one page fitted to the page's
+    width all the same (a working table decided on screen, whose print is other sheets), not in strips at 60 %.
     """
 
     title: str
@@ -66,6 +67,7 @@ class Sheet:
     notes: tuple[str, ...] = ()
     totals: Mapping[str, float] | None = None
     highlights: tuple[Highlight, ...] = ()
+    strips: bool = True
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.messages import tr
+from keyacct_xl.reports.columns import WIDTH_FACTOR
 from keyacct_xl.reports.model import ReportLang, value_lang
 
 Orientation = Literal["portrait", "landscape"]
@@ -52,6 +53,46 @@ def orientation_for(width_px: float) -> Orientation:
     return "portrait" if width_px <= printable_px("portrait") else "landscape"
 
 
+# A printed figure stays readable: a sheet fitted to the page's width is printed so while that is 55 % or more in
+# every reader (Calibri 11 at 55 % is 6 pt); a wider one prints at 60 % (6.6 pt) in page-wide strips, its key
+# columns repeated on each.
+READABLE_FIT = 0.55
+MIN_SCALE = 0.6
+# What the fitted scale is allowed to shrink a short sheet to so it prints on one page, its charts with its table.
+ONE_PAGE_SCALE = 0.8
+KEY_COLUMNS = 4
+ROW_NAMES = frozenset({"customer_id", "name", "customer_name", "rep"})  # what names a row to its reader
+
+
+def fit_scale(width_px: float, orientation: Orientation) -> float:
+    """The scale fitting ``width_px`` to one page's width (1 when it fits unscaled)."""
+    return min(1.0, printable_px(orientation) / width_px) if width_px > 0 else 1.0
+
+
+def fits_readably(width_px: float, orientation: Orientation) -> bool:
+    """Whether a sheet ``width_px`` wide, fitted to one page's width, prints at ``READABLE_FIT`` or more in every
+    reader: LibreOffice without Carlito draws a column up to a fifth wider (``columns.WIDTH_FACTOR``), so fits it
+    smaller."""
+    return fit_scale(width_px * WIDTH_FACTOR, orientation) >= READABLE_FIT
+
+
+def print_scale(width_px: float, orientation: Orientation) -> float:
+    """The scale a sheet ``width_px`` wide prints at: fitted to the width, else ``MIN_SCALE`` (in strips)."""
+    return fit_scale(width_px, orientation) if fits_readably(width_px, orientation) else MIN_SCALE
+
+
+def key_columns(keys: Sequence[str], widths_px: Sequence[float], orientation: Orientation) -> int:
+    """How many leading columns are printed again on each strip of a sheet too wide for one page: those through the
+    last that names the row's customer or rep among the first ``KEY_COLUMNS`` (a print title is a range from column
+    A), no wider than half a strip."""
+    named = [j for j, key in enumerate(keys[:KEY_COLUMNS]) if key in ROW_NAMES]
+    count = named[-1] + 1 if named else 0
+    room = printable_px(orientation) / MIN_SCALE / 2
+    while count and sum(widths_px[:count]) > room:
+        count -= 1
+    return count
+
+
 def set_print(
     sheet: Worksheet,
     *,
@@ -59,15 +100,26 @@ def set_print(
     header_rows: tuple[int, int] | None,
     lang: ReportLang,
     orientation: Orientation | None = None,
+    key_cols: int = 0,
+    one_page: bool = False,
+    strips: bool = True,
 ) -> None:
-    """A4 in the orientation the width asks for (or the one a document is designed in), one page wide,
-    ``header_rows`` on every page, page x of y."""
+    """A4 in the orientation the width asks for (or the one a document is designed in), one page wide (and tall
+    when ``one_page``), ``header_rows`` on every page, page x of y. A sheet that would print below ``MIN_SCALE`` to
+    fit one page wide prints at that scale across pages instead, its first ``key_cols`` columns on each (unless not
+    ``strips``: a working table read on screen)."""
+    chosen = orientation or orientation_for(width_px)
     sheet.set_paper(A4_PAPER)
-    if (orientation or orientation_for(width_px)) == "portrait":
+    if chosen == "portrait":
         sheet.set_portrait()
     else:
         sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+    if fits_readably(width_px, chosen) or not strips:
+        sheet.fit_to_pages(1, 1 if one_page else 0)
+    else:
+        sheet.set_print_scale(round(MIN_SCALE * 100))
+        if key_cols:
+            sheet.repeat_columns(0, key_cols - 1)
     if header_rows is not None:
         sheet.repeat_rows(*header_rows)
     sheet.set_footer("&C" + tr(value_lang(lang), "Page &P of &N"))
@@ -84,36 +136,52 @@ class Placement:
 
 CHART_PT = CHART_PX[1] * PT_PER_IN / PX_PER_IN
 GAP_PT = ROW_PT
+BREAK_OFFSET_PX = 4  # how far into its row a chart that starts a page is set
+
+
+class ChartLayout(NamedTuple):
+    """Where a sheet's charts go, the width of the content in pixels (for the orientation), and whether the sheet,
+    charts and all, prints on one page (fitted to one page tall as well as wide)."""
+
+    places: list[Placement]
+    width_px: float
+    one_page: bool
 
 
 def place_charts(
     count: int, *, header_row: int, row_heights_pt: Sequence[float], table_px: float, table_cols: int
-) -> tuple[list[Placement], float]:
+) -> ChartLayout:
     """Charts beside the table when they all fit on its first page without shrinking it much, else below it.
 
     ``row_heights_pt`` are the heights of the rows written (title block, header, table, notes); the header row is
-    printed again on every page. A page holds what fits at full scale (fit-to-width only ever shrinks, so more
-    fits): a chart that would not fit in what is left of the page starts a new one with a manual break, so no chart
-    is cut. Returns the placements and the width of the content in pixels (for the orientation).
+    printed again on every page. A page holds what fits at the scale the sheet prints at (``print_scale``; LibreOffice
+    fits a wider page to the width at a smaller one, so then more fits): a sheet whose table and charts fit one page
+    at ``ONE_PAGE_SCALE`` or the width's scale is printed on one; else a chart that would not fit in what is left of
+    the page starts a new one with a manual break, so no chart is cut.
     """
     if count == 0:
-        return [], table_px
+        return ChartLayout([], table_px, False)
     beside_px = table_px + column_px(8.43) + CHART_PX[0]
     above = sum(row_heights_pt[:header_row])
     if beside_px <= printable_px("landscape") / 0.8:
         page = printable_pt_high(orientation_for(beside_px))
         if above + count * (CHART_PT + GAP_PT) <= page:
             rows = [row_at(row_heights_pt, header_row, k * (CHART_PT + GAP_PT)) for k in range(count)]
-            return [Placement(row, table_cols + 1, False) for row in rows], beside_px
+            return ChartLayout([Placement(row, table_cols + 1, False) for row in rows], beside_px, False)
     width = max(table_px, CHART_PX[0] + column_px(8.43))
-    page = printable_pt_high(orientation_for(width))
-    repeated = row_heights_pt[header_row] if header_row < len(row_heights_pt) else ROW_PT
+    orientation = orientation_for(width)
+    scale = print_scale(width, orientation)
     used = sum(row_heights_pt) + GAP_PT
-    # Known only while everything so far is on the first page: past it, the row where a page ends depends on the
-    # scale the reader fits the width with, so the first chart below a long table starts a page.
-    on_page: float | None = used if used <= page else None
     row = len(row_heights_pt) + 1
     chart_rows = int(-(-CHART_PT // ROW_PT))
+    whole = used + count * (CHART_PT + GAP_PT)
+    if fits_readably(width, orientation) and whole * min(scale, ONE_PAGE_SCALE) <= printable_pt_high(orientation):
+        return ChartLayout([Placement(row + k * (chart_rows + 1), 0, False) for k in range(count)], width, True)
+    page = printable_pt_high(orientation) / scale
+    repeated = row_heights_pt[header_row] if header_row < len(row_heights_pt) else ROW_PT
+    # Known only while everything so far is on the first page: past it, the row where a page ends depends on how
+    # the reader's program lays the rows out, so the first chart below a long table starts a page.
+    on_page: float | None = used if used <= page else None
     places = []
     for _ in range(count):
         if on_page is not None and on_page + CHART_PT <= page:
@@ -123,7 +191,7 @@ def place_charts(
             places.append(Placement(row, 0, True))
             on_page = repeated + CHART_PT + GAP_PT
         row += chart_rows + 1
-    return places, width
+    return ChartLayout(places, width, False)
 
 
 def row_at(row_heights_pt: Sequence[float], start: int, offset_pt: float) -> int:

@@ -32,7 +32,15 @@ from keyacct_xl.reports.columns import (
     widest_value,
 )
 from keyacct_xl.reports.model import Chart, Heading, Kind, ReportLang, Sheet, value_lang
-from keyacct_xl.reports.page import ROW_PT, column_px, place_charts, set_print
+from keyacct_xl.reports.page import (
+    BREAK_OFFSET_PX,
+    ROW_PT,
+    column_px,
+    key_columns,
+    orientation_for,
+    place_charts,
+    set_print,
+)
 
 TITLE_PT = 21.0
 WAN = 10_000
@@ -138,15 +146,28 @@ def add_sheet(
         ws.write_string(len(heights) - 1, 0, note, styles.get(italic=True, font_color="#595959"))
     ws.freeze_panes(header_row + 1, 0)
     table_px = sum(column_px(w) for w in widths)
-    places, width_px = place_charts(
+    layout = place_charts(
         len(sheet.charts), header_row=header_row, row_heights_pt=heights, table_px=table_px, table_cols=len(keys)
     )
-    for place, chart in zip(places, sheet.charts):
-        ws.insert_chart(place.row, place.col, _chart(book, ws.name, frame, kinds, chart, header_row, lang))
-    breaks = [place.row for place in places if place.break_before]
+    for place, chart in zip(layout.places, sheet.charts):
+        # a chart starting a page is set a few pixels into its row: LibreOffice draws a frame starting on the row
+        # a page break falls before at the foot of the page above too
+        offset = {"y_offset": BREAK_OFFSET_PX} if place.break_before else {}
+        ws.insert_chart(place.row, place.col, _chart(book, ws.name, frame, kinds, chart, header_row, lang), offset)
+    breaks = [place.row for place in layout.places if place.break_before]
     if breaks:
         ws.set_h_pagebreaks(breaks)
-    set_print(ws, width_px=width_px, header_rows=(header_row, header_row), lang=lang)
+    orientation = orientation_for(layout.width_px)
+    key_cols = key_columns(keys, [column_px(w) for w in widths], orientation)
+    set_print(
+        ws,
+        width_px=layout.width_px,
+        header_rows=(header_row, header_row),
+        lang=lang,
+        key_cols=key_cols,
+        one_page=layout.one_page,
+        strips=sheet.strips,
+    )
     return ws
 
 
