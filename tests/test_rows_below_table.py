@@ -208,6 +208,34 @@ def test_a_totals_row_under_the_table_is_named_not_read(master: Path) -> None:
     assert f"master.xlsx：工作表 收款记录，第 {first + 1} 行：位于表格下方，像是合计行" in "\n".join(zh)
 
 
+def test_a_totals_row_labelled_in_another_column_than_the_first_is_named_not_read(master: Path) -> None:
+    # A ledger labels its total under the customer or the name: typed under Payments with the total as a value,
+    # it was read as a payment without a date, and the whole master refused to load.
+    row = _type_under(master, "Payments", [[None, None, "合计", 12345.0]])
+    loaded, en, _ = _loaded(master)
+    assert len(loaded.payments) == len(load_master(master).payments)
+    assert f"master.xlsx: sheet 收款记录, row {row}: under the table, looks like a totals row" in "\n".join(en)
+
+
+def test_a_row_under_a_table_is_read_though_the_sheet_records_a_used_range_out_of_date(master: Path) -> None:
+    # A streaming writer (Apache POI's SXSSF) leaves <dimension ref="A1"/>: the range says nothing of the rows, so
+    # they are looked for; before, the typed payment was neither read nor named.
+    before = len(load_master(master).payments)
+    row = _type_under(master, "Payments", [["SK-TYPED-9", dt.datetime(2026, 10, 31), "C0003", 700.0, "现金"]])
+    stale = master.with_name("stale.xlsx")
+    with zipfile.ZipFile(master) as source, zipfile.ZipFile(stale, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                start = data.find(b"<dimension ref=")
+                end = data.find(b"/>", start) + 2
+                data = data[:start] + b'<dimension ref="A1"/>' + data[end:] if start >= 0 else data
+            out.writestr(info, data)
+    loaded, en, _ = _loaded(stale)
+    assert len(loaded.payments) == before + 1
+    assert f"stale.xlsx: sheet 收款记录, row {row}: under the table, outside its range" in "\n".join(en)
+
+
 def test_the_load_cache_reads_the_changed_sheet_and_keeps_what_it_found(master: Path) -> None:
     store_path(master).mkdir()
     load_master(master)  # cached as it was

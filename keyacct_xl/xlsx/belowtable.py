@@ -35,7 +35,7 @@ _ITEM = f"{{{NS_MAIN}}}si"
 _HEAD = 16 * 1024  # a sheet's <dimension> comes within its first few hundred bytes, after sheetPr
 # A formula that adds up a column: what a person types in a totals row.
 _TOTAL_FORMULA = re.compile(r"\b(SUM|SUBTOTAL|AGGREGATE)\s*\(", re.IGNORECASE)
-# The first column's word in a totals row, without spaces (合 计) and any closing colon, case-blind.
+# A totals row's label, as a whole cell without spaces (合 计) and any closing colon, case-blind.
 TOTAL_WORDS = frozenset({"合计", "总计", "小计", "共计", "总合计", "total", "totals", "grandtotal", "subtotal", "sum"})
 
 
@@ -62,15 +62,17 @@ def below_table(archive: zipfile.ZipFile, loc: TableLocation) -> BelowTable:
     """What lies under the table ``loc`` of the package ``archive``, in its columns (see the module's note)."""
     _, first_col, last_row, last_col = loc.cells()
     used = recorded_used_range(_head(archive, loc.sheet_part))
-    if used is not None and used[2] <= last_row:
-        return NOTHING_BELOW  # the sheet says it ends with the table: a large sheet is not inflated to look
+    # The sheet says it ends with the table: a large sheet is not inflated to look. A recorded range ending above
+    # the table's own last row is out of date (a streaming writer leaves A1) and says nothing.
+    if used is not None and used[2] == last_row:
+        return NOTHING_BELOW
     sheet_xml = read_part(archive, loc.sheet_part)
     found = {n: _cells(row, n, first_col, last_col) for n, row in rows_after(sheet_xml, loc.sheet_part, last_row)}
     filled = {n: cells for n, cells in found.items() if cells}
     if not filled:
         return NOTHING_BELOW
-    strings = _shared_strings(archive, _string_indices(c.get(first_col) for c in filled.values()))
-    totals = {n for n, cells in filled.items() if is_totals_row(cells, first_col, strings)}
+    strings = _shared_strings(archive, _string_indices(c for cells in filled.values() for c in cells.values()))
+    totals = {n for n, cells in filled.items() if is_totals_row(cells, strings)}
     # A table with Excel's own totals row ends with it: nothing under it continues the table's rows.
     taken, row = [], last_row + 1
     continued = not _has_totals_row(archive, loc)
@@ -157,13 +159,13 @@ def _shared_strings(archive: zipfile.ZipFile, wanted: Collection[int]) -> dict[i
     return found
 
 
-def is_totals_row(cells: Mapping[int, etree._Element], first_col: int, strings: Mapping[int, str]) -> bool:
-    """Whether a row's cells (by column) look like a totals row: a formula adding up a column anywhere in the table's
-    columns, or 合计 / Total (``TOTAL_WORDS``) in its first column."""
+def is_totals_row(cells: Mapping[int, etree._Element], strings: Mapping[int, str]) -> bool:
+    """Whether a row's cells (by column) look like a totals row: a formula adding up a column, or 合计 / Total
+    (``TOTAL_WORDS``) as a whole cell, anywhere in the table's columns (a ledger often labels it under the customer
+    or the name, not in the first column)."""
     if any(_TOTAL_FORMULA.search(f.text or "") for c in cells.values() if (f := c.find(_FORMULA)) is not None):
         return True
-    first = cells.get(first_col)
-    return first is not None and total_word(_cell_text(first, strings))
+    return any(total_word(_cell_text(cell, strings)) for cell in cells.values())
 
 
 def total_word(text: str) -> bool:
