@@ -126,3 +126,16 @@ def test_a_retyped_workbook_reads_a_date_merged_down_its_lines(master: Path, inb
     assert (outcome.status, outcome.rows_added) == ("accepted", 2)
     visits = load_store(master).frame("Visits")
     assert visits["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-23", "2026-11-23"]
+
+
+def test_a_range_listed_many_times_and_reaching_the_last_row_is_one_range_over_the_lines() -> None:
+    # A file may list one merge thousands of times (a few bytes each, compressed to nothing) and reach the sheet's
+    # last row: it gives its value to the table's lines it spans, once, and is not walked row by row.
+    from keyacct_xl.consolidate.model import TableRows
+    from keyacct_xl.consolidate.tablemerges import read_merged_lines
+
+    table = TableRows("客户回访记录表", {"customer_id": 0, "note": 1}, [(12, ["C1", "复查"]), (13, ["C2", None])])
+    block = ((11, 1), (1_048_575, 1))  # B12:B1048576
+    warnings = read_merged_lines(table, [block] * 3000, entered=[0])
+    assert [values for _, values in table.rows] == [["C1", "复查"], ["C2", "复查"]]
+    assert len(warnings) == 1 and "B12:B1048576" in warnings[0][0]

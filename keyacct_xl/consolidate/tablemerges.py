@@ -14,6 +14,7 @@ lines were reported as text outside the fields.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 
 from keyacct_xl.consolidate.model import TableRows, texts
@@ -45,8 +46,9 @@ def read_merged_lines(table: TableRows, merged: Merged, entered: Collection[int]
     with one of them filled). Returns a warning (en, zh) for each value read on several lines."""
     where = {row: i for i, (row, _) in enumerate(table.rows)}
     own = {row for row, values in table.rows if any(c < len(values) and not is_blank(values[c]) for c in entered)}
+    ordered = sorted(own)
     warnings = []
-    for block in merged:
+    for block in dict.fromkeys(merged):  # a range listed twice is one range (a file may repeat it many times)
         (r0, c0), (r1, c1) = block
         keys = [key for key, c in table.columns.items() if c0 <= c <= c1]
         top = where.get(r0 + 1)
@@ -54,7 +56,8 @@ def read_merged_lines(table: TableRows, merged: Merged, entered: Collection[int]
             continue
         values = table.rows[top][1]
         value = values[c0] if c0 < len(values) else None
-        lines = [r for r in range(r0 + 1, r1 + 2) if r in own]
+        # the table's lines it spans, found among the lines, not by walking the range (it may reach the last row)
+        lines = ordered[bisect_left(ordered, r0 + 1) : bisect_right(ordered, r1 + 1)]
         if is_blank(value) or not lines:
             continue
         if len(keys) > 1:
