@@ -89,6 +89,9 @@ def ods_formulas(archive: zipfile.ZipFile, sheet: str, cells: Collection[Cell]) 
 
 
 Merged = list[tuple[Cell, Cell]]  # ((first row, first column), (last row, last column)), 0-based, as calamine's
+# Merged ranges an .ods sheet may hold: a form has a few dozen. A repeated row or cell repeats its merge, so a few
+# hundred bytes could otherwise ask for millions of them (a row repeated 1,048,576 times, a cell 16,384 times).
+MAX_ODS_MERGES = 100_000
 
 
 def ods_merged_ranges(archive: zipfile.ZipFile, sheet: str) -> Merged | None:
@@ -108,14 +111,15 @@ def ods_merged_ranges(archive: zipfile.ZipFile, sheet: str) -> Merged | None:
                     break
             elif event == "end" and inside:
                 repeat = int(element.get(f"{{{_TABLE}}}number-rows-repeated", "1"))
-                merged += _ods_spans(element, range(row, row + repeat))
+                merged += _ods_spans(element, range(row, row + repeat), MAX_ODS_MERGES - len(merged))
                 row += repeat
                 element.clear()
     return merged if seen else None
 
 
-def _ods_spans(element: etree._Element, rows: range) -> Merged:
-    """The merged ranges starting on one (repeated) table row."""
+def _ods_spans(element: etree._Element, rows: range, room: int) -> Merged:
+    """The merged ranges starting on one (repeated) table row; more than ``room`` of them is a damaged part
+    (ValueError, as a span that is no number)."""
     found: Merged = []
     col = 0
     for cell in element.iterchildren(*_ODS_CELLS):
@@ -123,6 +127,8 @@ def _ods_spans(element: etree._Element, rows: range) -> Merged:
         across = int(cell.get(f"{{{_TABLE}}}number-columns-spanned", "1"))
         down = int(cell.get(f"{{{_TABLE}}}number-rows-spanned", "1"))
         if across > 1 or down > 1:
+            if len(found) + len(rows) * repeat > room:
+                raise ValueError(f"more than {MAX_ODS_MERGES:,} merged ranges")
             found += [((r, c), (r + down - 1, c + across - 1)) for r in rows for c in range(col, col + repeat)]
         col += repeat
     return found

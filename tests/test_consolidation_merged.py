@@ -5,6 +5,7 @@ line is ever lost to a merge."""
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -139,3 +140,30 @@ def test_a_range_listed_many_times_and_reaching_the_last_row_is_one_range_over_t
     warnings = read_merged_lines(table, [block] * 3000, entered=[0])
     assert [values for _, values in table.rows] == [["C1", "复查"], ["C2", "复查"]]
     assert len(warnings) == 1 and "B12:B1048576" in warnings[0][0]
+
+
+def _ods(rows: int, cols: int) -> bytes:
+    """An .ods of one sheet S whose one row, repeated ``rows`` times, holds a cell spanning two columns repeated
+    ``cols`` times: a few hundred bytes that would ask for rows × cols merged ranges."""
+    table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    content = (
+        '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        f' xmlns:table="{table}"><office:body><office:spreadsheet><table:table table:name="S">'
+        f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell table:number-columns-repeated="{cols}"'
+        ' table:number-columns-spanned="2"/></table:table-row></table:table></office:spreadsheet></office:body>'
+        "</office:document-content>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        package.writestr("content.xml", content)
+    return out.getvalue()
+
+
+def test_an_ods_asking_for_millions_of_merged_ranges_is_a_damaged_part_not_a_run_out_of_memory() -> None:
+    from keyacct_xl.cellformulas import ods_merged_ranges
+
+    with zipfile.ZipFile(io.BytesIO(_ods(3, 2))) as package:
+        assert ods_merged_ranges(package, "S") == [((r, c), (r, c + 1)) for r in range(3) for c in range(2)]
+    with zipfile.ZipFile(io.BytesIO(_ods(1_048_576, 8))) as package, pytest.raises(ValueError, match="merged"):
+        ods_merged_ranges(package, "S")  # 8.4 million ranges, about 2 GB before
