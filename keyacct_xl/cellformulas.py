@@ -67,25 +67,41 @@ def ods_formulas(archive: zipfile.ZipFile, sheet: str, cells: Collection[Cell]) 
     wanted = set(cells)
     last = max((r for r, _ in wanted), default=-1)
     found: dict[Cell, str] = {}
-    row, inside, seen = 0, False, False
+    try:
+        for element, rows in _ods_rows(archive, sheet):
+            _ods_row(element, rows, wanted, found)
+            if rows.stop > last:
+                break
+    except _NoSheet:
+        return None
+    return found
+
+
+class _NoSheet(Exception):
+    """The .ods has no sheet of that name (raised only once the whole file was looked through)."""
+
+
+def _ods_rows(archive: zipfile.ZipFile, sheet: str) -> Iterator[tuple[etree._Element, range]]:
+    """Each table row of the .ods sheet ``sheet`` with the sheet rows (0-based) it stands for, a row repeated
+    (``number-rows-repeated``) standing for as many; ``_NoSheet`` when the file has no such sheet. A row is cleared
+    once handed out, so a large sheet is not kept."""
+    row, inside = 0, False
     with archive.open("content.xml") as stream:
         events = etree.iterparse(
             stream, events=("start", "end"), tag=(_ODS_TABLE, _ODS_ROW), resolve_entities=False, no_network=True
         )
         for event, element in events:
             if element.tag == _ODS_TABLE:
-                if event == "start" and not seen:
-                    inside = seen = element.get(f"{{{_TABLE}}}name") == sheet
+                if event == "start" and element.get(f"{{{_TABLE}}}name") == sheet:
+                    inside = True
                 elif event == "end" and inside:
-                    break
+                    return
             elif event == "end" and inside:
                 repeat = int(element.get(f"{{{_TABLE}}}number-rows-repeated", "1"))
-                _ods_row(element, range(row, row + repeat), wanted, found)
+                yield element, range(row, row + repeat)
                 row += repeat
                 element.clear()
-                if row > last:
-                    break
-    return found if seen else None
+    raise _NoSheet(sheet)
 
 
 Merged = list[tuple[Cell, Cell]]  # ((first row, first column), (last row, last column)), 0-based, as calamine's
@@ -98,23 +114,12 @@ def ods_merged_ranges(archive: zipfile.ZipFile, sheet: str) -> Merged | None:
     """The merged ranges of the .ods sheet ``sheet`` (a cell's ``number-columns-spanned`` and
     ``number-rows-spanned``), rows and cells repeated counted as often as they repeat; None without such a sheet."""
     merged: Merged = []
-    row, inside, seen = 0, False, False
-    with archive.open("content.xml") as stream:
-        events = etree.iterparse(
-            stream, events=("start", "end"), tag=(_ODS_TABLE, _ODS_ROW), resolve_entities=False, no_network=True
-        )
-        for event, element in events:
-            if element.tag == _ODS_TABLE:
-                if event == "start" and not seen:
-                    inside = seen = element.get(f"{{{_TABLE}}}name") == sheet
-                elif event == "end" and inside:
-                    break
-            elif event == "end" and inside:
-                repeat = int(element.get(f"{{{_TABLE}}}number-rows-repeated", "1"))
-                merged += _ods_spans(element, range(row, row + repeat), MAX_ODS_MERGES - len(merged))
-                row += repeat
-                element.clear()
-    return merged if seen else None
+    try:
+        for element, rows in _ods_rows(archive, sheet):
+            merged += _ods_spans(element, rows, MAX_ODS_MERGES - len(merged))
+    except _NoSheet:
+        return None
+    return merged
 
 
 def _ods_spans(element: etree._Element, rows: range, room: int) -> Merged:
