@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,12 @@ def run_step(script: str, name: str, path: Path, root: Path | None = None) -> di
         [sys.executable, script, "--step", name, str(path)], capture_output=True, text=True, check=True, env=env
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_step_on_copy(script: str, name: str, master: Path, copy: Path, root: Path | None = None) -> dict[str, object]:
+    """``run_step`` on a fresh copy of ``master`` at ``copy``: each measured run starts from the same file."""
+    shutil.copyfile(master, copy)
+    return run_step(script, name, copy, root)
 
 
 def ran_as_step(step: Callable[[str, Path], dict[str, object]]) -> bool:

@@ -34,7 +34,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_line, peak_mib, ran_as_step, run_step, timed_part, work_folder  # (measured alike)
+from common import machine_line, peak_mib, ran_as_step, run_step_on_copy, timed_part, work_folder  # (measured alike)
 
 REPO = Path(__file__).resolve().parents[1]
 SAVES = ("consolidation", "grade apply", "sales lines", "whole master")
@@ -134,11 +134,6 @@ def _demo_master(folder: Path) -> Path:
     return folder / "master.xlsx"
 
 
-def _run(root: Path, name: str, master: Path, copy: Path) -> dict[str, object]:
-    shutil.copyfile(master, copy)
-    return run_step(__file__, name, copy, root)
-
-
 def main() -> None:
     if ran_as_step(step):
         return
@@ -162,7 +157,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for name in SAVES:
                 for way in WAYS:
-                    figures = _run(roots[way], name, master, work / f"{way}.xlsx")
+                    figures = run_step_on_copy(__file__, name, master, work / f"{way}.xlsx", roots[way])
                     results.setdefault((name, way), []).append(figures)
                     print(f"{name:<14} {way:<7}", json.dumps(figures))
                 hashes = {results[(name, way)][-1]["sha256"] for way in WAYS}

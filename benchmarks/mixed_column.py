@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import demo_master, machine_line, ran_as_step, run_step, timed_part, work_folder  # (measured alike)
+from common import demo_master, machine_line, ran_as_step, run_step_on_copy, timed_part, work_folder  # (measured alike)
 from master_save import _unpack  # the earlier commit's package, unpacked for PYTHONPATH
 
 VARIANTS = ("numbers", "mixed")
@@ -59,11 +58,6 @@ def step(name: str, path: Path) -> dict[str, object]:
     return figures
 
 
-def _run(root: Path | None, name: str, master: Path, copy: Path) -> dict[str, object]:
-    shutil.copyfile(master, copy)
-    return run_step(__file__, name, copy, root)
-
-
 def main() -> None:
     if ran_as_step(step):
         return
@@ -82,7 +76,7 @@ def main() -> None:
             for variant in VARIANTS:
                 for way in WAYS:
                     root = earlier if way == "before" else None
-                    figures = _run(root, variant, masters[variant], work / f"copy-{variant}.xlsx")
+                    figures = run_step_on_copy(__file__, variant, masters[variant], work / f"copy-{variant}.xlsx", root)
                     found.setdefault((variant, way), []).append(figures)
                     print(f"{variant:8} {way:7} {json.dumps(figures)}")
         print("median of the rounds (CPU s / wall s):")
