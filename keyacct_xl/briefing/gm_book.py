@@ -76,7 +76,6 @@ KINDS: dict[str, Kind] = {
     **{k: "count" for k in ("over_limit", "opportunities", "key_customers", "key_visited", "key_overdue")},
     **{k: "count" for k in ("expected", "on_time", "late", "missing", "days_late")},
     **{k: "count" for k in ("open_complaints", "recent_complaints")},
-    "rank_change": "int",  # places gained (negative: lost), a whole number that may be below zero
 }
 KPI_LABELS: dict[str, Message] = {
     "month_sales": msg("Sales of the month"),
