@@ -22,7 +22,7 @@ from keyacct_xl.consolidate.changes import RowChange, shown
 from keyacct_xl.consolidate.followthrough import FollowThrough
 from keyacct_xl.consolidate.frames import append_rows, plain_value, row_json
 from keyacct_xl.consolidate.mergetable import MergeTable
-from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
+from keyacct_xl.consolidate.model import FileOutcome, texts
 from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.planforms import plan_rows
 from keyacct_xl.consolidate.references import check_references
@@ -156,31 +156,12 @@ class Merger:
         decision = self.decisions.get(outcome.sha256)
         if outcome.status != "needs_review":
             if decision:
-                outcome.issues.append(
-                    Issue(
-                        outcome.name,
-                        "",
-                        "",
-                        "",
-                        "",
-                        *texts(msg("--{decision}: the file needed no review", decision=decision)),
-                        "warning",
-                    )
-                )
+                outcome.warn(*texts(msg("--{decision}: the file needed no review", decision=decision)))
             return True
         if decision == "accept":
             outcome.status, outcome.code = outcome.settled_status(), "accepted_after_review"
-            outcome.issues.append(
-                Issue(
-                    outcome.name,
-                    "",
-                    "",
-                    "",
-                    "",
-                    *texts(msg("accepted after review: {reason}", reason=Pair(outcome.reason_en, outcome.reason_zh))),
-                    "warning",
-                )
-            )
+            reason = Pair(outcome.reason_en, outcome.reason_zh)
+            outcome.warn(*texts(msg("accepted after review: {reason}", reason=reason)))
             return True
         if decision == "reject":
             outcome.reject(

@@ -173,6 +173,10 @@ class FileOutcome:
             self.reason_en = "; ".join(en for en, _ in self.review)
             self.reason_zh = "；".join(zh for _, zh in self.review)
 
+    def warn(self, en: str, zh: str) -> None:
+        """Add a warning about the whole file (no sheet, cell or field): its data is kept."""
+        self.issues.append(Issue(self.name, "", "", "", "", en, zh, "warning"))
+
     def settled_status(self) -> Status:
         """The status the file's own content earns: partial when some cell or line has an error."""
         return "partial" if self.errors else "accepted"

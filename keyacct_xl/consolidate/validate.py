@@ -128,7 +128,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     """Fill ``outcome`` with typed header values, checked rows and issues; set its status."""
     outcome.form_id, outcome.version = spec.id, extracted.version
     for en, zh in extracted.warnings:
-        outcome.issues.append(Issue(outcome.name, "", "", "", "", en, zh, "warning"))
+        outcome.warn(en, zh)
     outcome.issues.extend(outside_issues(outcome.name, extracted.outside))
     outcome.issues.extend(formula_issues(outcome.name, extracted.formulas))
     # An older copy: renamed fields take their new keys; what no field of this version takes goes to the ledger.
