@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from reportbook import table_rows
 
+from keyacct_xl.cellformulas import xls_formulas
 from keyacct_xl.consolidate.examples import load_example
 from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
@@ -183,3 +184,37 @@ def test_totals_of_forms_saved_as_xls_or_ods_are_read_from_their_formulas(
         saved = libreoffice(sorted(sources.iterdir()), suffix, tmp_path / suffix)
         found = {path.stem: _total_warnings(path.read_bytes()) for path in saved}
         assert {name: warnings for name, warnings in found.items() if warnings} == expected, suffix
+
+
+@pytest.mark.libreoffice
+def test_every_formula_a_form_writes_and_a_total_wrapped_in_if_are_read_back_from_an_xls(
+    tmp_path: Path, libreoffice: Callable[..., list[Path]]
+) -> None:
+    """LibreOffice (as Excel and WPS) writes an IF with attributes saying where it jumps: the form's own computed
+    cells (=IF(COUNT(...)=0,"",...)) and totals are read from its .xls as the form writes them, and a total a rep
+    wrapped in IF is reported as changed (its formula was read as unknown and the change went unreported)."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    sheet = form_sheet_name(load_form("quotation"), "zh")
+    quotation = load_example("quotation").workbook("zh")
+    (sources / "quotation.xlsx").write_bytes(quotation)
+    form = _daily()
+    [(total, formula)] = _totals(form, DAILY).items()
+    wrapped = f"=IF({formula[1:]}>0,{formula[1:]},0)"
+    (sources / "wrapped.xlsx").write_bytes(_typed(form, {total: wrapped}, DAILY))
+    saved, changed = libreoffice([sources / "quotation.xlsx", sources / "wrapped.xlsx"], "xls", tmp_path / "xls")
+    cells = openpyxl.load_workbook(io.BytesIO(quotation))[sheet].iter_rows()
+    written = {(c.row - 1, c.column - 1): c.value[1:] for row in cells for c in row if str(c.value).startswith("=")}
+    assert any(f.startswith("IF(COUNT(") for f in written.values()) and any(
+        f.startswith("SUM(") for f in written.values()
+    )
+    assert xls_formulas(saved.read_bytes(), sheet, written) == written
+    assert _total_warnings(changed.read_bytes()) == [
+        (
+            DAILY,
+            total,
+            wrapped,
+            f"{DAILY}!{total}: the total's formula was changed to {wrapped} (the form's is {formula}; the lines add "
+            "up to 4,200): not read, the master records the lines",
+        )
+    ]
