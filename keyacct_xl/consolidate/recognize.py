@@ -24,7 +24,7 @@ from xml.etree import ElementTree as ET
 import python_calamine as calamine
 from lxml import etree
 
-from keyacct_xl.cellformulas import Merged, formula_reader, ods_merged_ranges
+from keyacct_xl.cellformulas import Formulas, Merged, formula_reader, ods_merged_ranges
 from keyacct_xl.consolidate.headermatch import (
     computed_keys,
     form_content_row,
@@ -197,7 +197,7 @@ def extract(
     meta = read_meta(book)
     merges = _ods_merges(data, package) if kind == "ods" else None
     if meta is None:
-        return _retyped(book, specs, name, merges)
+        return _retyped(book, specs, name, merges, functools.partial(formula_reader, kind, data, package))
     values, field_map = meta
     form_id = values.get("form_id", "")
     if form_id not in specs:
@@ -307,12 +307,17 @@ def _retyped(
     specs: Mapping[str, FormSpec],
     name: str,
     merges: Callable[[str], Merged] | None,
+    formulas: Callable[[str], Formulas],
 ) -> Extracted:
-    """A workbook without ``_meta`` read by its headers (``merges`` as for _Grid), with the text typed outside its
-    fields noted."""
+    """A workbook without ``_meta`` read by its headers (``merges`` as for _Grid), a formula typed into a text field
+    read as its text as in a copy of the form (``formulas``: a sheet's formula reader), and the text typed outside
+    its fields noted."""
     extracted = match_by_headers(book, specs, name, merges)
     grid = _Grid(book, merges)
     [table] = extracted.tables.values()
+    typed = text_cells(specs[extracted.form_id], extracted, table.sheet)
+    if typed:
+        take_formulas(extracted, table.sheet, typed, formulas(table.sheet)(typed) or {})
     scope = retyped_scope(specs[extracted.form_id], extracted, grid.rows(table.sheet))
     note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
     return extracted
