@@ -326,7 +326,7 @@ def _biff_formula(tokens: bytes, cell: Cell) -> str:
                 at += 3
             else:
                 return ""
-    except (IndexError, struct.error):
+    except (IndexError, struct.error, UnicodeDecodeError):  # a cut token: this formula's text is unknown
         return ""
     return stack[0] if len(stack) == 1 else ""
 

@@ -10,6 +10,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+import olefile
 import openpyxl
 import pytest
 from reportbook import table_rows
@@ -246,4 +247,32 @@ def test_a_total_whose_formula_an_xls_does_not_give_back_is_reported_as_not_chec
             f"{DAILY}!{total} 的合计是此文件无法读出原文的公式（显示为 1850），未能与明细核对（明细合计 4,200）；"
             "主表按明细记录",
         )
+    ]
+
+
+def _cut_string(xls: Path, text: bytes) -> None:
+    """Damage ``xls`` in place: the formula string token holding ``text`` (Latin-1) claims 255 UTF-16 characters,
+    more than its formula holds, as a cut or garbled record does."""
+    with olefile.OleFileIO(str(xls), write_mode=True) as ole:
+        stream = ole.openstream("Workbook").read()
+        token = b"\x17" + bytes([len(text), 0]) + text
+        assert stream.count(token) == 1
+        ole.write_stream("Workbook", stream.replace(token, b"\x17\xff\x01" + text))
+
+
+@pytest.mark.libreoffice
+def test_a_total_whose_xls_formula_is_cut_is_reported_as_not_checked(
+    tmp_path: Path, libreoffice: Callable[..., list[Path]]
+) -> None:
+    """One formula of an .xls whose string runs past its end (a damaged record) left the whole file's formulas
+    unread (UTF-16 cut in the middle of a character): no total was checked, a changed one went unreported. That
+    total is now reported as not checked."""
+    form = _daily()
+    [(total, formula)] = _totals(form, DAILY).items()
+    source = tmp_path / "cut.xlsx"
+    source.write_bytes(_typed(form, {total: f'=IF({formula[1:]}>0,{formula[1:]},"n/a")'}, DAILY))
+    saved = libreoffice(source, "xls", tmp_path / "xls")
+    _cut_string(saved, b"n/a")
+    assert [(cell, value, "not checked" in en) for _, cell, value, en in _total_warnings(saved.read_bytes())] == [
+        (total, "1850", True)
     ]
