@@ -2,11 +2,13 @@
 
 An ``.xlsx`` keeps a cell's formula as ``<f>`` in its sheet part; an ``.ods`` as the cell's ``table:formula``
 attribute in ``content.xml`` (``of:=SUM([.G12:.G23])``); a legacy ``.xls`` as a FORMULA record of the sheet's BIFF8
-substream, its formula parsed into tokens ([MS-XLS] 2.5.198), which are turned back into text for references, areas,
-numbers, strings, + - * / &, parentheses, SUM (what the form's totals and a rep's edit of them are made of) and IF,
-CONCATENATE and HYPERLINK (what a rep types into a text cell); any other token leaves the formula's text unknown
-(""), as a cell of a shared formula in an ``.xlsx`` is. Each reader returns None when the file cannot be read this
-way, so that nothing is concluded from it.
+substream (a formula filled down a column as one shared formula, a SHRFMLA record), its formula parsed into tokens
+([MS-XLS] 2.5.198), which are turned back into text for references, areas, numbers, strings, booleans, arithmetic,
+comparison and & operators, parentheses, SUM (what the form's totals and a rep's edit of them are made of), IF and
+COUNT (the form's computed columns, a total a rep wrapped in IF) and CONCATENATE, CHOOSE and HYPERLINK (what a rep
+types into a text cell); the attributes saying where an IF or a CHOOSE jumps, and spacing, are read past. Any other
+token leaves the formula's text unknown (""), as a cell of a shared formula in an ``.xlsx`` is. Each reader returns
+None when the file cannot be read this way, so that nothing is concluded from it.
 
 An ``.ods`` sheet's merged ranges are read here too (``ods_merged_ranges``): calamine gives them for ``.xlsx`` and
 ``.xls`` only, and a form's reading needs them whatever the format (its own blocks end a table's lines; a range a
@@ -165,12 +167,16 @@ def _a1_part(text: str) -> str:
 
 
 # BIFF8 record types ([MS-XLS] 2.3)
-_BOUNDSHEET, _EOF, _FORMULA = 0x0085, 0x000A, 0x0006
+_BOUNDSHEET, _EOF, _FORMULA, _SHRFMLA = 0x0085, 0x000A, 0x0006, 0x04BC
 
 
 def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell, str] | None:
     """The formulas of those of ``cells`` that hold one on the .xls sheet ``sheet``: each FORMULA record's tokens
-    as text, "" when a token is not one the totals are made of."""
+    as text, "" when a token is not one the totals are made of.
+
+    A formula filled down a column (the form's computed cells, as LibreOffice writes them) is one shared formula:
+    each cell's FORMULA record only names the group's first cell (tExp), and the group's tokens, relative to the
+    cell, are in the SHRFMLA record after that first cell's FORMULA record."""
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             stream = ole.openstream("Workbook").read()
@@ -178,14 +184,26 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
         if start is None:
             return None
         wanted, found = set(cells), {}
+        grouped: dict[Cell, Cell] = {}  # a wanted cell of a shared formula -> the group's first cell
+        shared: dict[Cell, bytes] = {}  # a group's first cell -> its tokens
         for kind, body in _records(stream, start):
             if kind == _FORMULA:
                 row, col = struct.unpack_from("<HH", body)
                 if (row, col) in wanted:
                     (size,) = struct.unpack_from("<H", body, 20)
-                    found[(row, col)] = _biff_formula(body[22 : 22 + size])
+                    tokens = body[22 : 22 + size]
+                    if tokens[:1] == b"\x01":  # tExp: the first cell of its shared (or array) formula
+                        grouped[(row, col)] = struct.unpack_from("<HH", tokens, 1)
+                    else:
+                        found[(row, col)] = _biff_formula(tokens, (row, col))
+            elif kind == _SHRFMLA:
+                first_row, _, first_col = struct.unpack_from("<HHB", body)
+                (size,) = struct.unpack_from("<H", body, 8)
+                shared[(first_row, first_col)] = body[10 : 10 + size]
             elif kind == _EOF:
                 break
+        # an array formula's group (an ARRAY record) is not read: its text stays unknown
+        found.update({cell: _biff_formula(shared.get(first, b""), cell) for cell, first in grouped.items()})
         return found
     # olefile refuses a damaged compound file with OSError or ValueError; a cut record fails to unpack
     except (OSError, ValueError, IndexError, struct.error):
@@ -214,14 +232,34 @@ def _sheet_offsets(stream: bytes) -> list[tuple[str, int]]:
     return sheets
 
 
-_OPERATORS = {0x03: "+", 0x04: "-", 0x05: "*", 0x06: "/", 0x08: "&"}
-# The functions of a variable argument count read back ([MS-XLS] 2.5.198.17, Ftab): the totals' SUM, and those a rep
-# types into a text cell (a link, a joined text), whose text consolidation stores (consolidate.typedformulas).
-_FUNCTIONS = {1: "IF", 4: "SUM", 336: "CONCATENATE", 359: "HYPERLINK"}
+# Binary operators ([MS-XLS] 2.5.198.25): arithmetic, &, and the comparisons an IF's condition is made of.
+_OPERATORS = {
+    0x03: "+",
+    0x04: "-",
+    0x05: "*",
+    0x06: "/",
+    0x07: "^",
+    0x08: "&",
+    0x09: "<",
+    0x0A: "<=",
+    0x0B: "=",
+    0x0C: ">=",
+    0x0D: ">",
+    0x0E: "<>",
+}
+_PREFIX, _POSTFIX = {0x12: "+", 0x13: "-"}, {0x14: "%"}  # unary plus and minus, percent
+# The functions of a variable argument count read back ([MS-XLS] 2.5.198.17, Ftab): the totals' SUM, the IF and COUNT
+# of the form's computed columns (and of a total a rep wrapped in IF), and those a rep types into a text cell (a
+# link, a joined text, a choice), whose text consolidation stores (consolidate.typedformulas).
+_FUNCTIONS = {0: "COUNT", 1: "IF", 4: "SUM", 100: "CHOOSE", 336: "CONCATENATE", 359: "HYPERLINK"}
+# tAttr's flags ([MS-XLS] 2.5.198.30-37): a sum of one argument; a CHOOSE's jump table; what only says where an IF
+# or a CHOOSE jumps, that the formula is volatile, or spacing, which adds nothing to its text.
+_ATTR_SUM, _ATTR_CHOOSE, _ATTR_PASSED = 0x10, 0x04, 0x01 | 0x02 | 0x08 | 0x20 | 0x40
 
 
-def _biff_formula(tokens: bytes) -> str:
-    """A parsed formula's tokens (reverse Polish) as text, or "" when one is not of the kinds read here."""
+def _biff_formula(tokens: bytes, cell: Cell) -> str:
+    """A parsed formula's tokens (reverse Polish) as text, or "" when one is not of the kinds read here; a shared
+    formula's references relative to ``cell``, the cell it is read for."""
     stack: list[str] = []
     at = 0
     try:
@@ -231,8 +269,17 @@ def _biff_formula(tokens: bytes) -> str:
             if token in _OPERATORS:
                 right, left = stack.pop(), stack.pop()
                 stack.append(left + _OPERATORS[token] + right)
+            elif token in _PREFIX:
+                stack.append(_PREFIX[token] + stack.pop())
+            elif token in _POSTFIX:
+                stack.append(stack.pop() + _POSTFIX[token])
             elif token == 0x15:  # parentheses
                 stack.append(f"({stack.pop()})")
+            elif token == 0x16:  # an argument left out: IF(A1,,0)
+                stack.append("")
+            elif token == 0x1D:  # a boolean
+                stack.append("TRUE" if tokens[at] else "FALSE")
+                at += 1
             elif token == 0x1E:  # integer
                 stack.append(str(struct.unpack_from("<H", tokens, at)[0]))
                 at += 2
@@ -240,11 +287,13 @@ def _biff_formula(tokens: bytes) -> str:
                 value = struct.unpack_from("<d", tokens, at)[0]
                 stack.append(str(int(value)) if value.is_integer() else repr(value))
                 at += 8
-            elif token == 0x19:  # attribute: a sum of one argument, or spacing
+            elif token == 0x19:  # attribute
                 flags = tokens[at]
-                if flags & 0x10:
+                if flags & _ATTR_SUM:
                     stack.append(f"SUM({stack.pop()})")
-                elif not flags & 0x41:
+                elif flags & _ATTR_CHOOSE:  # its count of jumps, then one more offset than that
+                    at += 2 * (struct.unpack_from("<H", tokens, at + 1)[0] + 1)
+                elif not flags & _ATTR_PASSED:
                     return ""
                 at += 3
             elif base == 0x04:  # a cell
@@ -254,6 +303,14 @@ def _biff_formula(tokens: bytes) -> str:
             elif base == 0x05:  # an area
                 first, last, left_col, right_col = struct.unpack_from("<HHHH", tokens, at)
                 stack.append(f"{_ref(first, left_col)}:{_ref(last, right_col)}")
+                at += 8
+            elif base == 0x0C:  # a shared formula's cell
+                row, col = struct.unpack_from("<HH", tokens, at)
+                stack.append(_ref(*_offset(row, col, cell)))
+                at += 4
+            elif base == 0x0D:  # a shared formula's area
+                first, last, left_col, right_col = struct.unpack_from("<HHHH", tokens, at)
+                stack.append(f"{_ref(*_offset(first, left_col, cell))}:{_ref(*_offset(last, right_col, cell))}")
                 at += 8
             elif token == 0x17:  # a string: its length, then 1 for UTF-16 (else Latin-1), then the characters
                 count, wide = tokens[at], tokens[at + 1] & 1
@@ -269,7 +326,7 @@ def _biff_formula(tokens: bytes) -> str:
                 at += 3
             else:
                 return ""
-    except (IndexError, struct.error):
+    except (IndexError, struct.error, UnicodeDecodeError):  # a cut token: this formula's text is unknown
         return ""
     return stack[0] if len(stack) == 1 else ""
 
@@ -277,3 +334,15 @@ def _biff_formula(tokens: bytes) -> str:
 def _ref(row: int, col: int) -> str:
     """A BIFF8 reference's row and column field (its low 14 bits; the high two say relative) as A1."""
     return f"{column_letter((col & 0x3FFF) + 1)}{row + 1}"
+
+
+def _offset(row: int, col: int, cell: Cell) -> tuple[int, int]:
+    """A shared formula's reference ([MS-XLS] 2.5.198.89) as the row and column it names from ``cell``: a relative
+    row is a signed 16-bit offset, a relative column a signed 8-bit one (the high two bits of ``col`` say which are
+    relative); BIFF8's 65,536 rows and 256 columns wrap around."""
+    if col & 0x8000:
+        row = (cell[0] + row - (0x10000 if row & 0x8000 else 0)) & 0xFFFF
+    if col & 0x4000:
+        offset = col & 0xFF
+        col = (cell[1] + offset - (0x100 if offset & 0x80 else 0)) & 0xFF
+    return row, col & 0xFF

@@ -255,3 +255,33 @@ def test_a_formula_whose_text_an_xls_does_not_give_back_keeps_what_it_showed_and
     assert load_store(master).frame("Visits")["content"].tolist() == ["2"]
     formula = _at(outcome, "F12")
     assert formula.zh == "单元格填的是公式，此文件无法读出公式原文（显示为 2）：按显示的值保存"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("suffix", ["xlsx", "ods", "xls"])
+def test_a_formula_in_a_retyped_workbooks_text_field_is_stored_as_its_text_with_a_warning(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], suffix: str
+) -> None:
+    """A rep's own workbook (no _meta, recognised by its headers) with a link typed into 回访记录 and into 主管意见:
+    each is stored as the formula's text with a warning, as in a copy of the form (it was stored as 点击, what the
+    link showed, without a word)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["业务员", "张三", "期间", "2026-W48"])
+    sheet.append(["回访日期", "客户编号", "客户名称", "拜访对象", "方式", "回访记录", "客户评价"])
+    sheet.append(["2026-11-23", "C0012", "青岛精工", "刘总", "面谈", LINK, "良好"])
+    sheet.append([])
+    sheet.append(["主管意见", LINK])
+    source = tmp_path / "retyped" / "自己做的表.xlsx"
+    source.parent.mkdir()
+    book.save(source)
+    libreoffice(source, suffix, inbox)  # LibreOffice works out what the links show
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 1)
+    assert load_store(master).frame("Visits")["content"].tolist() == [LINK]
+    assert outcome.header["supervisor_opinion"] == LINK
+    found = [(i.cell, i.field_label("zh"), i.value, i.severity, i.zh) for i in outcome.issues if "公式" in i.zh]
+    assert found == [
+        (cell, label, LINK, "warning", f"单元格填的是公式 {LINK}（显示为 点击）：按公式原文作为文本保存，不作为公式")
+        for cell, label in (("B5", "主管意见"), ("F3", "回访记录"))
+    ]

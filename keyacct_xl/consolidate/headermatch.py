@@ -71,8 +71,14 @@ def _header_row(
     return best
 
 
-def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str) -> Extracted:
-    """The best-matching form over every sheet, or Rejection("not_form")."""
+def match_by_headers(
+    book: calamine.CalamineWorkbook,
+    specs: Mapping[str, FormSpec],
+    name: str,
+    merges: Callable[[str], Merged] | None = None,
+) -> Extracted:
+    """The best-matching form over every sheet, or Rejection("not_form"); ``merges`` gives a sheet's merged ranges
+    where calamine gives none (an .ods)."""
     best: tuple[float, str, str, int, dict[str, int], list[list[object]]] | None = None
     for sheet in _visible(book):
         rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_SCAN_ROWS)
@@ -125,7 +131,8 @@ def match_by_headers(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSp
             )
         )
     table = TableRows(sheet, columns, lines)
-    warnings += read_merged_lines(table, book.get_sheet_by_name(sheet).merged_cell_ranges or (), entered)
+    merged = merges(sheet) if merges is not None else book.get_sheet_by_name(sheet).merged_cell_ranges or ()
+    warnings += read_merged_lines(table, merged, entered)
     return Extracted(form_id, 0, {}, header, {spec.tables[0].id: table}, warnings)
 
 

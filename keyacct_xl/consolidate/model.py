@@ -92,13 +92,16 @@ class FormulaCell:
 @dataclass(frozen=True)
 class ChangedTotal:
     """A table's total that no longer sums the table's column as the form wrote it: a value typed over the formula
-    (``formula`` ""), or another formula; ``ours`` is the form's formula for the lines as they now stand."""
+    (``formula`` ""), or another formula; ``ours`` is the form's formula for the lines as they now stand. A total
+    holding a formula whose text the file does not give back (``unread``) is not known to be the form's: it is
+    reported as not checked, never taken as unchanged."""
 
     section: str
     key: str
     cell: CellValue
     formula: str
     ours: str
+    unread: bool = False
 
 
 @dataclass(frozen=True)

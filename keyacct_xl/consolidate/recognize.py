@@ -24,7 +24,7 @@ from xml.etree import ElementTree as ET
 import python_calamine as calamine
 from lxml import etree
 
-from keyacct_xl.cellformulas import Merged, formula_reader, ods_merged_ranges
+from keyacct_xl.cellformulas import Formulas, Merged, formula_reader, ods_merged_ranges
 from keyacct_xl.consolidate.headermatch import (
     computed_keys,
     form_content_row,
@@ -195,8 +195,9 @@ def extract(
     """
     book = open_book(data)
     meta = read_meta(book)
+    merges = _ods_merges(data, package) if kind == "ods" else None
     if meta is None:
-        return _retyped(book, specs, name)
+        return _retyped(book, specs, name, merges, functools.partial(formula_reader, kind, data, package))
     values, field_map = meta
     form_id = values.get("form_id", "")
     if form_id not in specs:
@@ -238,7 +239,7 @@ def extract(
     current_hash = (hashes or {}).get(form_id) or spec.hash
     if version == spec.version and values.get("spec_hash") and values["spec_hash"] != current_hash:
         warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
-    grid = _Grid(book, _ods_merges(data, package) if kind == "ods" else None)
+    grid = _Grid(book, merges)
     if kind in _LAID_OUT:
         # A form saved as legacy .xls or as .ods keeps _meta but loses its Excel tables and defined names: read by
         # its labels.
@@ -301,11 +302,22 @@ def _as_excel_shows(extracted: Extracted) -> None:
         table.rows = [(row, [shifted(v) for v in values]) for row, values in table.rows]
 
 
-def _retyped(book: calamine.CalamineWorkbook, specs: Mapping[str, FormSpec], name: str) -> Extracted:
-    """A workbook without ``_meta`` read by its headers, with the text typed outside its fields noted."""
-    extracted = match_by_headers(book, specs, name)
-    grid = _Grid(book)
+def _retyped(
+    book: calamine.CalamineWorkbook,
+    specs: Mapping[str, FormSpec],
+    name: str,
+    merges: Callable[[str], Merged] | None,
+    formulas: Callable[[str], Formulas],
+) -> Extracted:
+    """A workbook without ``_meta`` read by its headers (``merges`` as for _Grid), a formula typed into a text field
+    read as its text as in a copy of the form (``formulas``: a sheet's formula reader), and the text typed outside
+    its fields noted."""
+    extracted = match_by_headers(book, specs, name, merges)
+    grid = _Grid(book, merges)
     [table] = extracted.tables.values()
+    typed = text_cells(specs[extracted.form_id], extracted, table.sheet)
+    if typed:
+        take_formulas(extracted, table.sheet, typed, formulas(table.sheet)(typed) or {})
     scope = retyped_scope(specs[extracted.form_id], extracted, grid.rows(table.sheet))
     note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
     return extracted

@@ -5,7 +5,9 @@ the lines, never the total. A rep who lifts the protection and types a number ov
 LibreOffice) leaves a sheet whose total is not the sum of the lines that land; so does one who edits the formula
 (``=SUM(F12:F15)``, ``=SUM(F12:F18)+500``) or inserts a line between the table and its totals row, which the
 formula does not reach. Each such total is a warning quoting what the sheet holds and the lines' own sum; the lines
-land as read. A total that kept the form's formula is the form's, whichever program saved the file.
+land as read. A total that kept the form's formula is the form's, whichever program saved the file; one whose formula
+the file does not give back (an ``.xls`` formula of functions keyacct_xl.cellformulas does not read, a cell of an
+``.xlsx`` shared formula) cannot be compared, and is a warning saying it was not checked, never taken as the form's.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from keyacct_xl.consolidate.outside import as_shown
 from keyacct_xl.forms.content import total_label
 from keyacct_xl.forms.layout import FORM_LANGS
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Message, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
 
@@ -68,7 +70,8 @@ def changed_totals(
     places: Iterable[TotalPlace], sheet: str, rows: Sequence[Sequence[object]], formulas: Formulas
 ) -> list[ChangedTotal]:
     """The totals of ``places`` that a value was typed over (a text typed there is text outside the fields,
-    consolidate.outside) or whose formula is not the form's; none when the file's formulas cannot be read."""
+    consolidate.outside), whose formula is not the form's or whose formula's text the file does not give back; none
+    when the file's formulas cannot be read."""
     places = list(places)
     held = formulas([p.cell for p in places]) if places else None
     if held is None:
@@ -80,9 +83,11 @@ def changed_totals(
         ref = f"{column_letter(c + 1)}{r + 1}"
         if place.cell in held:
             formula = held[place.cell]
-            if formula and _plain(formula) != place.ours:
+            if not formula or _plain(formula) != place.ours:
                 changed.append(
-                    ChangedTotal(place.section, place.key, CellValue(value, sheet, ref), formula, place.ours)
+                    ChangedTotal(
+                        place.section, place.key, CellValue(value, sheet, ref), formula, place.ours, not formula
+                    )
                 )
         elif not isinstance(value, str) and not is_blank(value):
             changed.append(ChangedTotal(place.section, place.key, CellValue(value, sheet, ref), "", place.ours))
@@ -106,30 +111,46 @@ def total_issues(
         lines_sum = _amount(
             sum(v for v in amounts if isinstance(v, (int, float)) and not isinstance(v, bool)), field.type
         )
-        sheet, cell = total.cell.sheet, total.cell.ref
-        if total.formula:
-            why = msg(
-                "{sheet}!{cell}: the total's formula was changed to ={formula} (the form's is ={ours}; the lines add "
-                "up to {lines}): not read, the master records the lines",
-                sheet=sheet,
-                cell=cell,
-                formula=total.formula,
-                ours=total.ours,
-                lines=lines_sum,
-            )
-            shown = "=" + total.formula
-        else:
-            shown = as_shown(total.cell.value)
-            why = msg(
-                "{sheet}!{cell}: the total was overwritten with the number {typed} (the lines add up to {lines}): not "
-                "read, the master records the lines",
-                sheet=sheet,
-                cell=cell,
-                typed=shown,
-                lines=lines_sum,
-            )
+        shown, why = _told(total, lines_sum)
         issues.append(Issue(file, total.cell.sheet, total.cell.ref, field.label, shown, *texts(why), "warning"))
     return issues
+
+
+def _told(total: ChangedTotal, lines_sum: str) -> tuple[str, Message]:
+    """What a changed total holds, as the report quotes it, and why it is reported."""
+    sheet, cell = total.cell.sheet, total.cell.ref
+    if total.unread:
+        shown = "" if total.cell.value is None else as_shown(total.cell.value)
+        why = msg(
+            "{sheet}!{cell}: the total holds a formula whose text this file does not give back (showing {shown}): "
+            "not checked against the lines (they add up to {lines}), the master records the lines",
+            sheet=sheet,
+            cell=cell,
+            shown=shown,
+            lines=lines_sum,
+        )
+    elif total.formula:
+        why = msg(
+            "{sheet}!{cell}: the total's formula was changed to ={formula} (the form's is ={ours}; the lines add "
+            "up to {lines}): not read, the master records the lines",
+            sheet=sheet,
+            cell=cell,
+            formula=total.formula,
+            ours=total.ours,
+            lines=lines_sum,
+        )
+        shown = "=" + total.formula
+    else:
+        shown = as_shown(total.cell.value)
+        why = msg(
+            "{sheet}!{cell}: the total was overwritten with the number {typed} (the lines add up to {lines}): not "
+            "read, the master records the lines",
+            sheet=sheet,
+            cell=cell,
+            typed=shown,
+            lines=lines_sum,
+        )
+    return shown, why
 
 
 def _amount(value: float, kind: str) -> str:
