@@ -302,6 +302,20 @@ def test_a_named_batch_that_is_missing_stops_the_load_naming_it(demo_master: Pat
     assert str(manifest) in refused.value.en and moved.batch in refused.value.zh
 
 
+def test_a_master_copied_without_its_store_says_which_folder_to_bring_in_one_line(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A workbook mailed without its ``master.kx`` folder: every command names the folder and what to do, not a
+    batch file it cannot find."""
+    path = _copy(demo_master, tmp_path / "office")
+    archive(path, BEFORE)
+    mailed = _copy(path, tmp_path / "home")
+    assert main(["master", "check", str(mailed)]) == 2
+    said = capsys.readouterr().err.strip()
+    assert len(said.splitlines()) == 1
+    assert "master.kx" in said and "历史库" in said and "复制" in said and "batches" not in said
+
+
 def test_the_commands_write_the_same_reports_after_archive(
     demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

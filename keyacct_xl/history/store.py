@@ -324,7 +324,27 @@ def history_lines(master_path: Path, settings: Settings, like: Mapping[str, pd.D
     batches = committed_batches(settings)
     if not batches:
         return {}
+    require_store(master_path, len(batches))
     return {t.name: archived_lines(master_path, batches, t.name, like.get(t.name)) for t in ARCHIVED_TABLES}
+
+
+def require_store(master_path: Path, batches: int) -> None:
+    """Refuse, in one line saying what to do, a master whose Settings name archived batches but whose history store
+    is not beside it (a workbook copied or mailed without its folder): its older lines are there and nowhere else."""
+    store = store_path(master_path)
+    if not store.is_dir():
+        raise InputError(
+            msg(
+                "{master}: its history store {store} is missing; the master's Settings name {batches} archived "
+                "batches of older sales and payment lines kept there and nowhere else. Copy the folder {folder} "
+                "beside {name} (it travels with the workbook), or restore it from a backup",
+                master=master_path,
+                store=store,
+                batches=batches,
+                folder=store.name,
+                name=master_path.name,
+            )
+        )
 
 
 def month_ordered(frame: pd.DataFrame) -> pd.DataFrame:
