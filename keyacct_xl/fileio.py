@@ -93,9 +93,14 @@ def ensure_not_read_only(path: Path) -> None:
 
 
 def ensure_writable(path: Path) -> None:
-    """Raise InputError when ``path`` cannot be written: its folder is missing, it is read-only or open in Excel."""
-    if not path.parent.exists():
-        raise InputError(msg("{folder}: folder does not exist", folder=path.parent))
+    """Raise InputError when ``path`` cannot be written: it is read-only or open in Excel, or its folder is missing
+    and cannot be made (a missing folder is made, as every command that writes a folder of files does)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            msg("{folder}: the folder does not exist and cannot be made ({error})", folder=path.parent, error=exc)
+        ) from None
     ensure_not_open(path)
     ensure_not_read_only(path)
 

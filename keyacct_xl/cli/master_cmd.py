@@ -4,6 +4,7 @@ record the listings the sales imply (``master listings MASTER --undo``: the last
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -93,6 +94,12 @@ def _new(args: argparse.Namespace) -> int:
     if args.company:
         master.settings = replace(master.settings, company_name=args.company)
     print(save_master(master, args.path))
+    if not args.company:
+        unnamed = msg(
+            "no company name is set, so forms, statements and reports print none; type it in the Settings sheet "
+            "or create the master with --company"
+        )
+        print(tr(args.lang, "note: {notice}", notice=unnamed), file=sys.stderr)
     return 0
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from keyacct_xl.consolidate.safety import WORKBOOK_SUFFIXES
+from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg, tr
@@ -37,6 +39,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 def run(args: argparse.Namespace) -> int:
     """Write one workbook per customer; a progress bar for --all."""
     start, end = parse_period(args.period)
+    if args.out is not None and args.out.suffix.lower() in WORKBOOK_SUFFIXES:
+        raise InputError(
+            msg(
+                "--out {out}: names the folder the statements are written into (one workbook per customer, named "
+                "by the customer), not a workbook; pass a folder such as {folder}",
+                out=args.out,
+                folder=args.out.with_suffix(""),
+            )
+        )
     master = load_master(args.master)
     out = args.out or args.master.with_name(f"statements_{end:%Y-%m}")
     paths = write_statements(

@@ -42,7 +42,7 @@ class Setting:
 DEFAULT_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "company_name",
-        "示例贸易有限公司",
+        "",  # a new master names no company until its user does: forms printed with a made-up one would go out
         "公司名称",
         "Company Name",
         "公司名称（打印在表单和对账单上）",
