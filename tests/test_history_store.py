@@ -379,6 +379,22 @@ def test_an_erp_export_is_imported_into_the_store_once(
     assert path.read_bytes() == saved and stored_batches(store_path(path)) == [batch]
 
 
+def test_imported_lines_of_a_customer_the_master_does_not_hold_are_named_by_line(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ERP export's sale to C0099, a customer the master does not hold, was imported without a word and surfaced
+    later as "master.kx: C0099"; the import names its line and the customer."""
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.csv"
+    export.write_text(ERP_EXPORT + "XS-2019-004,2019-04-09,C0099,黄油 15kg,1,210,210,沈勇芳\n", encoding="utf-8-sig")
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "zh"]) == 0
+    said = capsys.readouterr()
+    notes = [line for line in said.err.splitlines() if "C0099" in line]
+    assert len(notes) == 1 and "第 5 行" in notes[0] and "1 行" in notes[0]
+    assert "C0001" not in said.err
+    assert (load_master(path).transactions["customer_id"] == "C0099").sum() == 1  # imported, and told of
+
+
 def test_an_import_with_a_blank_date_is_refused_naming_the_line(demo_master: Path, tmp_path: Path) -> None:
     path = _copy(demo_master, tmp_path / "master")
     export = tmp_path / "erp.csv"

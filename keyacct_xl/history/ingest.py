@@ -37,8 +37,9 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import NOT_BLANK, REQUIRED_COLUMNS, load_master
 from keyacct_xl.master.schema import SETTINGS, TableSchema
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.messages import listing, msg, tr
-from keyacct_xl.tablefile import read_table_file
+from keyacct_xl.messages import Message, listing, msg, tr
+from keyacct_xl.notices import notify
+from keyacct_xl.tablefile import Locate, read_located_table
 
 TABLES = {t.attr: t for t in ARCHIVED_TABLES}  # as the command names them: transactions, payments
 
@@ -51,10 +52,11 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
     """
     schema = _schema(table)
     required = tuple(dict.fromkeys((*REQUIRED_COLUMNS[schema.name], *NOT_BLANK[schema.name])))
-    lines = read_table_file(source, schema.columns, required=required)
+    lines, locate = read_located_table(source, schema.columns, required=required)
     master_path = Path(master_path)
     with master_write_lock(master_path):
         master = load_master(master_path, history=False)
+        strangers = _unknown_customers(lines, master.customers["customer_id"], locate)
         frame = conform(
             lines[[c for c in master.frame(schema).columns if c in lines.columns]], master.frame(schema), schema.keys
         )
@@ -92,7 +94,29 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
             raise
         master.settings = dataclasses.replace(master.settings, history_store=",".join([*named, batch.id]))
         save_master(master, master_path, tables=[SETTINGS.name])
+    if strangers:
+        notify(
+            msg(
+                "{count:,} imported line(s) name a customer the master's Customers do not hold, so they count in no "
+                "customer's grade or ageing until a customer card adds it: {lines}",
+                count=len(strangers),
+                lines=listing(strangers[:MAX_NAMED]),
+            )
+        )
     return Moved(batch.id, {schema.name: len(frame)}, already_held=held)
+
+
+MAX_NAMED = 20  # lines named in the notice of unknown customers; the count says how many there are
+
+
+def _unknown_customers(lines: pd.DataFrame, known: pd.Series, locate: Locate) -> list[Message]:
+    """Where each line naming a customer id not in ``known`` is in the file, with the id."""
+    ids = lines["customer_id"]
+    unknown = ~ids.isin(set(known.dropna())) & ids.notna()
+    return [
+        msg("{where} ({customer})", where=locate(i, "customer_id"), customer=ids.iloc[i])
+        for i in np.flatnonzero(unknown.to_numpy())
+    ]
 
 
 @dataclass(frozen=True)
