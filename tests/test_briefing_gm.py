@@ -33,6 +33,7 @@ from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.master.writer import write_tables
 from keyacct_xl.receivables.usecase import run_ageing
+from tests.test_reports import chart_problems, pdf_text
 
 
 @pytest.fixture(scope="module")
@@ -204,6 +205,23 @@ def test_the_pack_s_trend_charts_cover_24_months(master_path: Path, tmp_path: Pa
     assert spans["各月销售额（24 个月）"] == 24
     assert spans["活跃客户与近 30 天购买客户（24 个月）"] == 24
     assert spans["应收账款与逾期（12 个月）"] == 12
+
+
+def test_the_customers_by_month_charts_share_a_page(master_path: Path, tmp_path: Path, libreoffice) -> None:
+    """各月客户数 holds 24 months and two charts: printed landscape, each chart took a page of its own under the
+    repeated header row (3 pages); portrait pages hold the two charts together (2 pages), none cut by a break."""
+    out = run_gm_pack(
+        load_master(master_path), load_store(master_path).frames, period="2026-10", out=tmp_path / "gm.xlsx"
+    ).path
+    sheet = openpyxl.load_workbook(out)["各月客户数"]
+    assert sheet.page_setup.orientation == "portrait" and not chart_problems(sheet)
+    breaks = {b.id for b in sheet.row_breaks.brk}
+    tops = [chart.anchor._from.row for chart in sheet._charts]
+    assert len(tops) == 2 and not any(tops[0] < b <= tops[1] for b in breaks)  # no break between the two charts
+    pages = pdf_text(libreoffice(out, "pdf")).split("\f")
+    first = next(i for i, page in enumerate(pages) if "— 各月客户数" in page)
+    after = next(i for i, page in enumerate(pages) if "— 前 20 名客户" in page)
+    assert after - first == 2
 
 
 def test_the_ribbon_button_and_the_command_write_the_pack(master_path: Path, tmp_path: Path, capsys) -> None:

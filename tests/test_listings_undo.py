@@ -127,3 +127,60 @@ def test_a_listings_table_written_before_run_numbers_gets_them_and_undoes(tmp_pa
     assert "生成批次" in [cell.value for cell in openpyxl.load_workbook(path)[SHEET][1]]
     assert main(["master", "listings", str(path), "--undo"]) == 0
     pd.testing.assert_frame_equal(_listings(path), original)
+
+
+def _copied(path: Path, customer: str, product: str, **changed: object) -> dict[str, object]:
+    """A person copies the Listings row of ``customer`` and ``product`` onto a new row below the table (生成批次 and
+    all), then changes ``changed`` (by header) in the copy; the copy's values."""
+    sheet = openpyxl.load_workbook(path)[SHEET]
+    headers = [cell.value for cell in sheet[1]]
+    row = next(
+        [cell.value for cell in cells]
+        for cells in sheet.iter_rows(min_row=2)
+        if cells[headers.index("客户编号")].value == customer and cells[headers.index("产品编码")].value == product
+    )
+    copy = {**dict(zip(headers, row)), **changed}
+    _type_row(path, copy)
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("changed", "kept_as"),
+    [({}, "C1 P1 2025-10-05"), ({"客户编号": "C2"}, "C2 P1 2025-10-05")],
+    ids=["copied as it was", "copied for another customer"],
+)
+def test_a_copied_row_of_a_run_is_kept_by_its_undo_and_named(
+    tmp_path: Path, capsys, changed: dict[str, object], kept_as: str
+) -> None:
+    """A person copies a row run 1 added (C1 P1, a first sale on 2025-10-05) to a new row, 生成批次 1 included, as it
+    was or for C2 (who never bought P1): the undo takes back the run's six rows, not the copy, names the copy and
+    clears its number (a person's row now, which no later undo takes back); the copy was taken back with them, a
+    row a person made dropped without a word."""
+    path = hand_master(tmp_path / "master.xlsx")
+    original = _listings(path)
+    assert main(["master", "listings", str(path)]) == 0
+    copy = _copied(path, "C1", "P1", **changed)
+    assert copy["生成批次"] == 1 and (_listings(path)["run_no"] == 1).sum() == 7
+    capsys.readouterr()
+    assert main(["master", "listings", str(path), "--undo", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"Listings: 6 row(s) of run 1 removed → {path}"
+    assert out.splitlines()[-1] == (
+        "1 row(s) numbered 1 kept, not added by the run (a copied row, or a listing no sale shows), their run number "
+        f"cleared: {kept_as}"
+    )
+    left = _listings(path)
+    pd.testing.assert_frame_equal(left.iloc[:3], original)
+    assert left.iloc[3:][["customer_id", "product_code", "listed_date", "source"]].values.tolist() == [
+        [kept_as[:2], "P1", pd.Timestamp("2025-10-05"), "首次销售"]
+    ]
+    assert left["run_no"].isna().all()
+    # a person's row now: a second undo finds no run's row and writes nothing
+    saved = path.read_bytes()
+    assert main(["master", "listings", str(path), "--undo", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.startswith("nothing to undo")
+    assert path.read_bytes() == saved
+    # a new run lists C1 P1 once: the copy covers it, or, given to C2, the run lists C1's first sale again
+    assert main(["master", "listings", str(path)]) == 0
+    again = _listings(path)
+    assert (again[["customer_id", "product_code"]].values.tolist().count(["C1", "P1"])) == 1

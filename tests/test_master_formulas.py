@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -324,3 +325,31 @@ def test_an_error_value_without_a_formula_is_kept(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(path)["客户档案"]
     assert (sheet[f"{DOUBLE}3"].value, sheet[f"{DOUBLE}3"].data_type) == ("#N/A", "e")
     assert sheet["B2"].value == "甲一"
+
+
+def test_a_formula_giving_a_day_before_march_1900_stays(tmp_path: Path) -> None:
+    """=DATE(1900,1,15) in our date column, cached as Excel leaves it (serial 15), is the value read, so a save of the
+    table keeps the formula: the frame's 1900-01-15 was compared as serial 16 and the formula replaced by a value."""
+    master = Master.empty(lang="zh")
+    master.customers = pd.concat(
+        [master.customers, pd.DataFrame({"customer_id": ["C1", "C2"], "name": ["甲", "乙"]})], ignore_index=True
+    )
+    path = save_master(master, tmp_path / "master.xlsx")
+    ref = f"{openpyxl.utils.get_column_letter(master.customers.columns.get_loc('first_trade_date') + 1)}2"
+    book = openpyxl.load_workbook(path)
+    book["客户档案"][ref] = "=DATE(1900,1,15)"
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet_part = "xl/worksheets/sheet1.xml"
+    cell = re.compile(rb"(<c r=\"" + ref.encode() + rb"\"[^>]*><f>DATE\(1900,1,15\)</f>)(?:<v\s*/>|<v></v>)?")
+    parts[sheet_part], found = cell.subn(rb"\1<v>15</v>", parts[sheet_part], count=1)
+    assert found == 1
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    master = load_master(path)
+    assert master.customers["first_trade_date"].tolist()[0] == pd.Timestamp("1900-01-15")
+    master.customers.loc[1, "name"] = "乙一"
+    save_master(master, path)
+    assert openpyxl.load_workbook(path)["客户档案"][ref].value == "=DATE(1900,1,15)"

@@ -29,6 +29,7 @@ from keyacct_xl import Master, load_master, save_master
 from keyacct_xl.history.archive import archive
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
 from keyacct_xl.master import tablememo
+from keyacct_xl.master.schema import CUSTOMERS
 
 TARGETS = "目标"
 # The manager's cells, one per customer: as typed in Excel, and (kind, value) as they must come back.
@@ -336,11 +337,43 @@ def test_a_date_after_2192_is_written_as_that_date(tmp_path: Path) -> None:
     assert [sheet.cell(2, c).value for c in (1, sheet.max_column)] == ["C1", dt.datetime(2200, 1, 1)]
 
 
+def test_a_date_before_march_1900_is_written_as_that_date(tmp_path: Path) -> None:
+    """Every day from 1900-01-01 to 1900-03-02, in our own date column and in a mixed column of the user's alike, is
+    read back as that day by openpyxl, python-calamine and our load, after a new file's save and a rewrite: Excel
+    counts a 29 February 1900 (serial 60), so a day before March is one serial less than the days since 1899-12-30
+    (1900-01-01 was written as serial 2 and read back as 1900-01-02)."""
+    days = list(pd.date_range("1900-01-01", "1900-03-02"))
+    master = Master.empty(lang="zh")
+    master.customers = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(len(days))],
+            "name": ["甲"] * len(days),
+            "first_trade_date": days,
+            TARGETS: pd.Series(days, dtype=object),
+        }
+    )
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    own = CUSTOMERS.keys.index("first_trade_date")
+    for _ in range(2):  # the file as first written, then as rewritten from what was read
+        sheet = openpyxl.load_workbook(path)["客户档案"]
+        assert [sheet.cell(r, own + 1).value for r in range(2, len(days) + 2)] == [d.to_pydatetime() for d in days]
+        assert [sheet.cell(r, sheet.max_column).value for r in range(2, len(days) + 2)] == [
+            d.to_pydatetime() for d in days
+        ]
+        rows = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("客户档案").to_python()[1:]
+        assert [row[own] for row in rows] == [d.date() for d in days]
+        assert [row[-1] for row in rows] == [d.date() for d in days]
+        tablememo.forget_tables()
+        loaded = _load_change_save(path)
+        assert loaded.customers["first_trade_date"].tolist() == days
+        assert loaded.customers[TARGETS].tolist() == days
+
+
 _TEXT = st.text(alphabet=st.sampled_from("待定甲a0123 .=+-@'_TRUEx"), min_size=1, max_size=8)
 _CELL = st.one_of(
     st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_subnormal=False),
     st.integers(min_value=-(2**53), max_value=2**53),
-    st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2262, 4, 10)).map(pd.Timestamp),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2262, 4, 10)).map(pd.Timestamp),
     st.booleans(),
     _TEXT,
     st.none(),

@@ -7,13 +7,23 @@ import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from keyacct_xl.analytics.metrics import text_codes
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.receivables import fifo
 from keyacct_xl.receivables.ledger import APPLICATION_COLUMNS, INVOICE_COLUMNS, build_ledger
-from keyacct_xl.receivables.ledger_events import coded, documents, ledger_input, receipts, split_reference
+from keyacct_xl.receivables.ledger_events import (
+    coded,
+    distinct_texts,
+    documents,
+    ledger_input,
+    receipts,
+    split_reference,
+    text,
+)
 from tests.test_receivables_ledger import D, cust, pay, tx
 
 START = D("2026-01-01")
@@ -304,3 +314,27 @@ def test_demo_company_ledger_is_decided_column_wise():
     ledger = build_ledger(transactions, payments, master.customers)
     terms = dict(zip(master.customers["customer_id"], master.customers["payment_terms_days"].fillna(0).astype(int)))
     assert_replayed(ledger, transactions, payments, terms)
+
+
+@pytest.mark.parametrize(
+    ("values", "line_by_line"),
+    [
+        (["K1", " K1", None, "K2", "K1", float("nan")], False),  # ids as typed: spaces, blanks
+        ([1, 1.0, "1", None, "K1"], True),  # 1 and 1.0 are one value to factorize, two texts
+        (pd.Series(["K1", None, "K2", "K1"], dtype="str"), False),  # a column the reader typed as text
+        ([], True),
+    ],
+    ids=["text", "mixed", "str dtype", "empty"],
+)
+def test_ids_made_text_once_per_distinct_value_are_the_lines_made_text_one_by_one(
+    values: object, line_by_line: bool
+) -> None:
+    """The ledger's ``coded`` (stripped text, blanks null) and the grading's ``text_codes`` (``astype(str)``) share
+    ``distinct_texts``: each line's text through its code is the line's own text, whatever the column holds."""
+    column = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    ledger = coded(column)
+    assert [ledger.names[c].as_py() if c >= 0 else None for c in ledger.codes] == text(column).to_pylist()
+    codes, names = text_codes(column)
+    one_by_one = column.astype(str).tolist()
+    assert [None if pd.isna(names[c]) else names[c] for c in codes] == [None if pd.isna(v) else v for v in one_by_one]
+    assert (distinct_texts(column) is None) == line_by_line

@@ -245,22 +245,34 @@ def test_orientation_follows_the_width() -> None:
 
 
 def test_charts_beside_a_narrow_table_and_on_their_own_pages_below_a_long_wide_one() -> None:
-    beside, width, _ = place_charts(1, header_row=4, row_heights_pt=[15.0] * 12, table_px=300, table_cols=3)
+    beside, width, _, _ = place_charts(1, header_row=4, row_heights_pt=[15.0] * 12, table_px=300, table_cols=3)
     assert (
         [(p.col, p.break_before) for p in beside] == [(4, False)]
         and beside[0].row == 4
         and width == 300 + column_px(8.43) + 640
     )
-    below, _, _ = place_charts(3, header_row=4, row_heights_pt=[15.0] * 300, table_px=1200, table_cols=14)
+    below, _, _, _ = place_charts(3, header_row=4, row_heights_pt=[15.0] * 300, table_px=1200, table_cols=14)
     # the first starts a page; printed at 82 % (1200 px fitted to 988), a page holds two charts, not three
     assert [p.col for p in below] == [0, 0, 0] and [p.break_before for p in below] == [True, False, True]
     assert below[0].row > 300 and below[1].row - below[0].row >= 17  # 340 px = 255 pt = 17 rows
-    # a short wide table: the first chart fits under it on page one; the next one starts a page
-    short, _, one_page = place_charts(2, header_row=4, row_heights_pt=[15.0] * 10, table_px=1200, table_cols=14)
-    assert [p.break_before for p in short] == [False, True] and not one_page
+    # a short wide table: the first chart would fit under it on page one, the second not, and one page holds both:
+    # they start the next page together (two pages as before, the charts read side by side, not one alone)
+    short, _, one_page, across = place_charts(2, header_row=4, row_heights_pt=[15.0] * 10, table_px=1200, table_cols=14)
+    assert [p.break_before for p in short] == [True, False] and not one_page and across == "landscape"
     # a table of 16 rows and a chart a little taller than a landscape page: on one page at 80 % or more, no break
-    fitted, _, one_page = place_charts(1, header_row=4, row_heights_pt=[15.0] * 20, table_px=1200, table_cols=14)
+    fitted, _, one_page, _ = place_charts(1, header_row=4, row_heights_pt=[15.0] * 20, table_px=1200, table_cols=14)
     assert one_page and not fitted[0].break_before
+    # two charts below a table a portrait page holds at 80 % or more (the monthly pack's 各月客户数, 24 months):
+    # landscape held one chart a page under the repeated header row, portrait holds both on the page after the table
+    months, width, one_page, across = place_charts(
+        2, header_row=4, row_heights_pt=[15.0] * 31, table_px=695, table_cols=7
+    )
+    assert across == "portrait" and width == 640 + column_px(8.43) and not one_page
+    assert [p.break_before for p in months] == [True, False]
+    # one chart keeps the orientation its width asks for
+    assert place_charts(1, header_row=4, row_heights_pt=[15.0] * 31, table_px=695, table_cols=7).orientation == (
+        "landscape"
+    )
 
 
 def test_axis_format_reads_large_amounts_in_wan_or_in_thousands_and_millions() -> None:

@@ -15,7 +15,7 @@ import yaml
 from reportbook import report_table
 
 from keyacct_xl import udfs
-from keyacct_xl.analytics.analysis import analysis_sheets, master_complaints
+from keyacct_xl.analytics.analysis import analysis_sheets, load_analysed_master
 from keyacct_xl.analytics.attribute_code import attribute_codes
 from keyacct_xl.analytics.policy import policy_path
 from keyacct_xl.analytics.review import build_review
@@ -127,10 +127,10 @@ def test_the_summary_holds_the_migration_matrix_in_customers_and_sales(demo_revi
 def test_annual_sales_are_one_figure_in_review_analysis_attribute_code_and_udf(demo_review) -> None:
     master, _ = demo_review
     review = build_review(master, year=YEAR, lang="zh").table.set_index("customer_id")
+    assert master.path is not None
+    _, complaints = load_analysed_master(master.path)
     abc = next(
-        s.frame
-        for s in analysis_sheets(master, year=YEAR, lang="zh", complaints=master_complaints(master))
-        if s.title == "ABC明细"
+        s.frame for s in analysis_sheets(master, year=YEAR, lang="zh", complaints=complaints) if s.title == "ABC明细"
     )
     by_abc = abc.set_index("customer_id")["revenue"]
     sold = review["annual_sales"][review["annual_sales"] != 0]

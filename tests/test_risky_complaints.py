@@ -6,14 +6,17 @@ same customers. The hand-built master of tests/briefing_master.py: T1 (K1, recei
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 from briefing_master import hand_master
+from fileopens import opens_of
 from reportbook import report_table
 
+from keyacct_xl.analytics.analysis import load_analysed_master
 from keyacct_xl.analytics.composition import complaint_counts, complaint_months, risky_customers
 from keyacct_xl.briefing.usecase import run_gm_pack
 from keyacct_xl.cli.main import main
@@ -22,6 +25,10 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.generator import write_form
 from keyacct_xl.forms.prefill import prefill
+from keyacct_xl.history.store import store_path
+from keyacct_xl.master import tablememo
+from keyacct_xl.master.followthrough import COMPLAINTS
+from keyacct_xl.master.products import load_optional_tables
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.performance.reports_check import run_submissions_check
@@ -115,6 +122,36 @@ def test_the_analysis_workbook_flags_the_same_way(master_path: Path, tmp_path: P
     assert table.loc["K2", "风险说明"].endswith("未结投诉 1 件，近 3 个月投诉 1 件")
     assert table.loc["K1", ["未结投诉", "近期投诉"]].tolist() == [1, 1]
     assert table.loc["K4", "客户投诉"] == "否"  # at risk by its silence, no complaint
+
+
+def test_analyze_reads_the_master_and_its_complaints_in_one_read(master_path: Path, tmp_path: Path) -> None:
+    """``analyze`` opens the master as often as ``load_master`` alone: the Complaints table comes with the master's
+    own tables (it was a second read of the whole workbook, 4 opens), and from the load cache once there is one."""
+    book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
+
+    def analyze() -> None:
+        tablememo.forget_tables()  # each run as a new process starts it
+        assert main(["analyze", str(book), "--year", "2026", "--out", str(tmp_path / "a.xlsx"), "--lang", "zh"]) == 0
+
+    tablememo.forget_tables()
+    alone = opens_of(book, lambda: load_master(book))
+    assert alone == 2  # its zip directory (the cache keys), then its bytes, once
+    assert opens_of(book, analyze) == alone
+    store_path(book).mkdir()  # a history store beside it: what a load reads is cached there
+    analyze()
+    assert opens_of(book, analyze) == 1  # the zip directory alone: the master's tables and Complaints cached
+
+
+def test_the_master_and_its_complaints_of_one_read_are_those_of_separate_reads(master_path: Path) -> None:
+    tablememo.forget_tables()
+    master, complaints = load_analysed_master(master_path)
+    alone = load_master(master_path)
+    for name in ("customers", "transactions", "payments", "visits"):
+        pd.testing.assert_frame_equal(getattr(master, name), getattr(alone, name))
+    assert master.settings == alone.settings and master.headers == alone.headers
+    expected = load_optional_tables(master_path, (COMPLAINTS,))[COMPLAINTS.name]
+    pd.testing.assert_frame_equal(complaints, expected)
+    assert complaints["complaint_no"].tolist() == ["T1", "T2", "T3", "T4"]
 
 
 def test_the_risky_customers_form_names_the_complaints(master_path: Path, tmp_path: Path) -> None:

@@ -66,8 +66,9 @@ def _cell(col: CellColumn, ref: str, value: object) -> str:
     if col.kind == "date":
         if pd.isna(value):
             return ""
-        ns = np.int64(pd.Timestamp(value).as_unit("ns").value)
-        return f'<c r="{ref}" s="{col.style}"><v>{_number((ns - _EPOCH_NS) / _DAY_NS)}</v></c>'
+        days = (np.int64(pd.Timestamp(value).as_unit("ns").value) - _EPOCH_NS) / _DAY_NS
+        serial = days - 1 if 1 <= days < 61 else days  # Excel's 29 February 1900 (serial 60) comes between
+        return f'<c r="{ref}" s="{col.style}"><v>{_number(serial)}</v></c>'
     if col.kind in ("int", "number", "money", "percent"):
         number = _as_number(value)
         return "" if math.isnan(number) else f'<c r="{ref}" s="{col.style}"><v>{_number(number)}</v></c>'
@@ -154,9 +155,11 @@ def _awkward_columns() -> list[CellColumn]:
     numbers = [0.1, -0.0, 1e15 - 1, 1e15, 1e16, -123456789.0, 1 / 3, float("nan"), 5e-324, -2.5, 42.0, 1e300]
     numbers = (numbers * 2)[:n]
     stamps = pd.Series(
-        pd.to_datetime(["2026-01-01", None, "2026-01-01 12:30:15.5", "1900-03-01", "2099-12-31"] * 4, format="ISO8601")[
-            :n
-        ]
+        pd.to_datetime(
+            ["2026-01-01", None, "2026-01-01 12:30:15.5", "1900-03-01", "2099-12-31", "1900-01-01", "1900-02-28 18:00"]
+            * 3,
+            format="ISO8601",
+        )[:n]
     )
     return [
         CellColumn("客户名称", pd.Series(texts, dtype=object), "text", 3),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,8 +13,8 @@ from keyacct_xl.analytics.attribute_code import attribute_codes
 from keyacct_xl.analytics.composition import complaint_months, margin_ranking, risky_customers, sales_by
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.followthrough import COMPLAINTS
-from keyacct_xl.master.model import Master, empty_frame
-from keyacct_xl.master.products import load_optional_tables
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master_with
 from keyacct_xl.messages import tr
 from keyacct_xl.receivables.master_lines import master_ledger
 from keyacct_xl.reports import Chart, Sheet
@@ -30,11 +31,11 @@ def pareto_curve(abc_table: pd.DataFrame, *, points: int = 20) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def master_complaints(master: Master) -> pd.DataFrame:
-    """The Complaints table of ``master``'s file (consolidated 8D reports); empty without a file or the table."""
-    if master.path is None or not master.path.exists():
-        return empty_frame(COMPLAINTS)
-    return load_optional_tables(master.path, (COMPLAINTS,))[COMPLAINTS.name]
+def load_analysed_master(path: str | Path) -> tuple[Master, pd.DataFrame]:
+    """The master at ``path`` and its Complaints table (consolidated 8D reports; empty when it has none), from one
+    read of the workbook: what the analysis workbook is made of."""
+    master, tables = load_master_with(path, (COMPLAINTS,))
+    return master, tables[COMPLAINTS.name]
 
 
 def analysis_sheets(
@@ -49,7 +50,7 @@ def analysis_sheets(
     code_prefix: str | None = None,
 ) -> list[Sheet]:
     """Every sheet of the analysis workbook for ``year``, with its charts; ``complaints`` (the Complaints table,
-    ``master_complaints``) feeds the risky customers' complaint flag."""
+    ``load_analysed_master``) feeds the risky customers' complaint flag."""
     tx, customers = master.transactions, master.customers
     table = abc_classes(revenue_by_customer(tx, year=year))
     curve = pareto_curve(table)

@@ -8,10 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
-from keyacct_xl.analytics.analysis import analysis_sheets, master_complaints
+from keyacct_xl.analytics.analysis import analysis_sheets, load_analysed_master
 from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.usecase import rfm_options, run_rfm
-from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import tr
 from keyacct_xl.reports import Heading, write_report
 
@@ -19,7 +18,7 @@ from keyacct_xl.reports import Heading, write_report
 def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:
     """RFM, ABC, the grading review and the analysis workbook on the demo company's last full year."""
     lang = args.lang
-    master = load_master(master_path)
+    master, complaints = load_analysed_master(master_path)
     year = int(master.transactions["date"].max().year) - 1
     rfm = run_rfm(
         master.transactions,
@@ -32,7 +31,7 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
     analysis = out_dir / f"analysis-{year}.xlsx"
     write_report(
         analysis,
-        analysis_sheets(master, year=year, lang=lang, complaints=master_complaints(master)),
+        analysis_sheets(master, year=year, lang=lang, complaints=complaints),
         heading=Heading(tr(lang, "Customer analysis {year}", year=year), company=master.settings.company_name),
         lang=lang,
     )

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.receivables.ledger import Ledger
+from keyacct_xl.receivables.ledger_events import distinct_texts
 
 RATING_SCORES = {
     "excellent": 5,
@@ -116,15 +117,14 @@ def _by_customer(values: pd.Series | pd.DataFrame, back: np.ndarray, ids: pd.Ind
 
 
 def text_codes(column: pd.Series, factorized: tuple[np.ndarray, pd.Index] | None = None) -> tuple[np.ndarray, pd.Index]:
-    """``column.astype(str)`` factorized: each line's code and the texts, with one conversion per distinct value
-    instead of one per line (a missing value is one of the texts, as ``astype`` gives it); ``factorized``:
-    ``pd.factorize(column)`` when the caller has it."""
-    codes, uniques = factorized if factorized is not None else pd.factorize(column)
-    values = pd.Series(uniques)
-    # Values of two types can be one value to factorize and two texts (1 and 1.0): then every line is converted.
-    if pd.api.types.infer_dtype(uniques, skipna=True) != "string":
+    """``column.astype(str)`` factorized: each line's code and the texts, one conversion per distinct value where the
+    values allow (``distinct_texts``; a missing value is one of the texts, as ``astype`` gives it). Unlike the
+    ledger's ``coded``, the texts keep their white space: the figures are by the ids as Customers holds them."""
+    distinct = distinct_texts(column, factorized)
+    if distinct is None:
         codes, uniques = pd.factorize(column.astype(str), use_na_sentinel=False)
         return codes, pd.Index(uniques)
+    codes, values = distinct
     names = pd.Index(values.astype(str))
     missing = np.flatnonzero(codes < 0)
     if len(missing):

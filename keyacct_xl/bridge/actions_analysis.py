@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
-from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, master_complaints, pareto_curve, top_share
+from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, load_analysed_master, pareto_curve, top_share
 from keyacct_xl.analytics.credit_run import run_credit_apply, run_credit_undo
 from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.review_sheet import apply_review_sheet, undo_review_sheet
@@ -129,10 +129,11 @@ def abc(bridge: Bridge, options: ActionOptions) -> ActionResult:
 @action("analysis", "分析工作簿", "Analysis workbook")
 def analysis(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """The analysis workbook for one year (Pareto, grade mix, composition, margins, risky customers)."""
-    master = load(bridge, 1, 2)
+    bridge.progress(1, 2, tr(bridge.lang, "reading the master…"))
+    master, complaints = load_analysed_master(bridge.book_path())
     year = options.year or latest_year(master)
     bridge.progress(2, 2, tr(bridge.lang, "writing the {year} analysis…", year=year))
-    sheets = analysis_sheets(master, year=year, lang=bridge.lang, complaints=master_complaints(master))
+    sheets = analysis_sheets(master, year=year, lang=bridge.lang, complaints=complaints)
     path = reports_dir(bridge, options) / f"analysis-{year}.xlsx"
     write_report(
         path,

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from keyacct_xl.analytics.analysis import analysis_sheets, master_complaints
+from keyacct_xl.analytics.analysis import analysis_sheets, load_analysed_master
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import LEDGER_TABLES
-from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.reports import Heading, write_report
 
@@ -44,14 +43,14 @@ def run(args: argparse.Namespace) -> int:
     """Build every sheet and write the workbook."""
     if args.drop_pct < 0 or args.overdue_days < 0 or args.silent_days < 0:
         raise InputError(msg("analyze: thresholds cannot be negative"))
-    master = load_master(args.master)
+    master, complaints = load_analysed_master(args.master)
     warn_references(master, LEDGER_TABLES, args.lang)
     out = args.out or args.master.with_name(f"analysis-{args.year}.xlsx")
     sheets = analysis_sheets(
         master,
         year=args.year,
         lang=args.lang,
-        complaints=master_complaints(master),
+        complaints=complaints,
         drop_pct=args.drop_pct,
         overdue_days=args.overdue_days,
         silent_days=args.silent_days,

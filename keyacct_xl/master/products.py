@@ -8,7 +8,10 @@ keep their own dates; sales only add what no listing covers.
 ``master listings`` appends those rows and never changes a row already there; each run numbers the rows it adds
 (``run_no``: one more than the highest in the table), so ``--undo`` removes exactly the last run's rows, and a
 second undo the run's before it. A row a person typed has no number and is never removed; a run's row a person
-changed since (a delisting date, another source, a note beside it) is kept and named.
+changed since (a delisting date, another source, a note beside it) is kept and named. A row a person copied from
+a run's row carries its number too: a run adds one row per customer and product, each a first sale, so of the rows
+numbered alike for one customer and product only one is taken back, and one no sale shows (a copy given another
+customer) is none of the run's; both are kept, named, and their number cleared (rows of a person's).
 """
 
 from __future__ import annotations
@@ -199,13 +202,15 @@ def record_sales_listings(path: str | Path) -> ListingsUpdate:
 
 @dataclass(frozen=True)
 class ListingsUndone:
-    """What ``master listings --undo`` did: the run taken back (None: no row carries a run), each row removed and
-    each row of the run kept because a person changed it since, as (customer, product, listed date)."""
+    """What ``master listings --undo`` did: the run taken back (None: no row carries a run), each row removed, each
+    row of the run kept because a person changed it since, and each row carrying the run's number that the run did
+    not add (a person's copy of one of its rows), as (customer, product, listed date)."""
 
     path: Path
     run_no: int | None
     removed: tuple[tuple[str, str, pd.Timestamp | None], ...]
     kept: tuple[tuple[str, str, pd.Timestamp | None], ...]
+    copies: tuple[tuple[str, str, pd.Timestamp | None], ...] = ()
 
     def summary(self, lang: Lang) -> str:
         """A line with the count, a line per row removed, then the rows kept."""
@@ -231,6 +236,17 @@ class ListingsUndone:
                     rows=listing([f"{cid} {code}" for cid, code, _ in self.kept[:10]]),
                 )
             )
+        if self.copies:
+            lines.append(
+                tr(
+                    lang,
+                    "{count:,} row(s) numbered {run} kept, not added by the run (a copied row, or a listing no sale "
+                    "shows), their run number cleared: {rows}",
+                    count=len(self.copies),
+                    run=self.run_no,
+                    rows=listing([f"{cid} {code} {_day(day)}" for cid, code, day in self.copies[:10]]),
+                )
+            )
         return "\n".join(lines)
 
 
@@ -252,25 +268,63 @@ def _as_written(rows: pd.DataFrame) -> pd.Series:
 def undo_sales_listings(path: str | Path) -> ListingsUndone:
     """``master listings --undo``: the rows the last run added, taken back out of the master's Listings where they
     still hold what the run wrote (a run whose rows were all changed since is passed over for the one before);
-    saved with a backup only when a row is removed."""
+    saved with a backup only when a row is removed or changed. Rows carrying the run's number it did not add
+    (``_run_rows``) are kept, named, and their number cleared: a person's rows."""
     path = Path(path)
     with master_write_lock(path):  # no other run may change Listings between reading and saving
-        _, listings, headers = _read_listings(path)
+        products, listings, headers = _read_listings(path)
         numbers = run_numbers(listings)
         if numbers.isna().all():
             return ListingsUndone(path, None, (), ())
+        master = load_master(path)  # the sales, those in the history store too: what a run's rows are first sales of
         as_written = _as_written(listings).to_numpy()
-        candidates = [(int(run), of_run, of_run & as_written) for run, of_run in _runs(numbers)]
+        added = _run_rows(listings, numbers, _first_sale_days(master.transactions, products))
+        candidates = [(int(run), of_run, of_run & as_written & added) for run, of_run in _runs(numbers)]
         run, of_run, removable = next((c for c in candidates if c[2].any()), candidates[0])
-        if removable.any():
-            lang = load_master(path, history=False).lang
+        changed = of_run & ~as_written
+        copies = of_run & ~removable & ~changed
+        if removable.any() or copies.any():
+            left = listings.copy()
+            # a copy is a row a person made: no run's number, so no later undo takes it for a run's row
+            left.loc[copies, "run_no"] = pd.NA
             write_tables(
                 path,
-                {LISTINGS: listings[~removable].reset_index(drop=True)},
-                lang=lang,
+                {LISTINGS: left[~removable].reset_index(drop=True)},
+                lang=master.lang,
                 headers={LISTINGS.name: headers},
             )
-    return ListingsUndone(path, run, _keys(listings[removable]), _keys(listings[of_run & ~removable]))
+    return ListingsUndone(path, run, _keys(listings[removable]), _keys(listings[changed]), _keys(listings[copies]))
+
+
+def _first_sale_days(transactions: pd.DataFrame, products: pd.DataFrame) -> pd.MultiIndex:
+    """The (customer, product, day) of every sales line a run could list a product from (a positive quantity of a
+    catalogue product), as ``listings_from_sales`` reads them."""
+    days = pd.DataFrame(
+        {
+            "customer_id": transactions["customer_id"].astype("string").str.strip(),
+            "product_code": line_codes(transactions, products),
+            "date": transactions["date"],
+        }
+    )[transactions["qty"].astype("float64").to_numpy() > 0].dropna()
+    return pd.MultiIndex.from_frame(days)
+
+
+def _run_rows(listings: pd.DataFrame, numbers: pd.Series, sold: pd.MultiIndex) -> np.ndarray:
+    """Which numbered rows can be a row their run added: a run lists a customer's product once, on the day of a
+    sale, so a row no sale shows is none of its rows (a copy given another customer or product), and of the rows of
+    one run for one customer and product only the first by listed date is (the others copies of it)."""
+    keys = pd.DataFrame(
+        {
+            "run": numbers,
+            "customer_id": listings["customer_id"].astype("string").str.strip(),
+            "product_code": listings["product_code"].astype("string").str.strip(),
+            "date": listings["listed_date"],
+        }
+    )
+    shown = pd.MultiIndex.from_frame(keys[["customer_id", "product_code", "date"]]).isin(sold)
+    order = keys.assign(shown=~shown).sort_values(["shown", "date"], kind="stable")  # shown rows first, earliest
+    first = ~order.duplicated(["run", "customer_id", "product_code"]).reindex(keys.index).to_numpy(dtype=bool)
+    return numbers.notna().to_numpy() & shown & first
 
 
 def _runs(numbers: pd.Series) -> list[tuple[int, np.ndarray]]:

@@ -31,7 +31,7 @@ from keyacct_xl.master.arrowread import (
 )
 from keyacct_xl.master.belowrows import tell_rows_below
 from keyacct_xl.master.convert import convert
-from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for
+from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for, empty_frame
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, FrameKind, TableSchema
 from keyacct_xl.master.settings import SettingCell, Settings, parse_settings, setting_key
 from keyacct_xl.master.tablecache import (
@@ -164,6 +164,21 @@ def load_master(path: str | Path, *, history: bool = True) -> Master:
     """
     path = Path(path)
     return master_of(path, read_tables(path, lambda found: master_schemas(found, path)), history=history)
+
+
+def load_master_with(
+    path: str | Path, also: Sequence[TableSchema], *, history: bool = True
+) -> tuple[Master, dict[str, pd.DataFrame]]:
+    """``load_master`` and the tables ``also`` by table name (one the workbook lacks empty), from one read of it.
+
+    A command that needs a table the master does not load (consolidation's Complaints) reads it with the master's
+    own: the workbook is opened and parsed once, and both come from the same file.
+    """
+    path = Path(path)
+    # The master's tables first: a workbook that is no master, or a bad cell in them, is reported as load_master does.
+    tables = read_tables(path, lambda found: [*master_schemas(found, path), *(s for s in also if s.name in found)])
+    extra = {s.name: tables[s].frame if s in tables else empty_frame(s) for s in also}
+    return master_of(path, tables, history=history), extra
 
 
 def master_of(path: Path, tables: Mapping[TableSchema, ReadTable], *, history: bool = True) -> Master:

@@ -95,15 +95,27 @@ class Coded:
         return np.r_[blank_text(self.names), True][self.codes]
 
 
-def coded(series: pd.Series, factorized: tuple[np.ndarray, pd.Index] | None = None) -> Coded:
-    """``text(series)`` with one conversion per distinct value instead of one per line (a column of ids repeats a
-    few thousand values a million times); ``factorized``: ``pd.factorize(series)`` when the caller has it."""
+def distinct_texts(
+    series: pd.Series, factorized: tuple[np.ndarray, pd.Index] | None = None
+) -> tuple[np.ndarray, pd.Series] | None:
+    """Each line's code (-1 where missing) and the distinct values, to be made text once per distinct value instead
+    of once per line (a column of ids repeats a few thousand values a million times); ``factorized``:
+    ``pd.factorize(series)`` when the caller has it. None when the values are not all text: two types can be one
+    value to factorize and two texts (1 and 1.0), so such a column is made text line by line."""
     codes, uniques = factorized if factorized is not None else pd.factorize(series)
-    # Values of two types can be one value to factorize and two texts (1 and 1.0): those columns go line by line.
     if pd.api.types.infer_dtype(uniques, skipna=True) != "string":
+        return None
+    return codes, pd.Series(uniques, dtype=object)
+
+
+def coded(series: pd.Series, factorized: tuple[np.ndarray, pd.Index] | None = None) -> Coded:
+    """``text(series)`` factorized, one conversion per distinct value where the values allow (``distinct_texts``)."""
+    distinct = distinct_texts(series, factorized)
+    if distinct is None:
         encoded = pc.dictionary_encode(text(series))
         return Coded(np.asarray(pc.fill_null(encoded.indices, -1), dtype="int64"), encoded.dictionary)
-    return Coded(codes.astype("int64", copy=False), text(pd.Series(uniques, dtype=object)))
+    codes, uniques = distinct
+    return Coded(codes.astype("int64", copy=False), text(uniques))
 
 
 def _numbered(values: pa.Array, rows: np.ndarray) -> pa.Array:

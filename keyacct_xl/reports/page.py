@@ -140,12 +140,13 @@ BREAK_OFFSET_PX = 4  # how far into its row a chart that starts a page is set
 
 
 class ChartLayout(NamedTuple):
-    """Where a sheet's charts go, the width of the content in pixels (for the orientation), and whether the sheet,
-    charts and all, prints on one page (fitted to one page tall as well as wide)."""
+    """Where a sheet's charts go, the width of the content in pixels, whether the sheet, charts and all, prints on
+    one page (fitted to one page tall as well as wide), and the orientation it prints in."""
 
     places: list[Placement]
     width_px: float
     one_page: bool
+    orientation: Orientation
 
 
 def place_charts(
@@ -157,31 +158,40 @@ def place_charts(
     printed again on every page. A page holds what fits at the scale the sheet prints at (``print_scale``; LibreOffice
     fits a wider page to the width at a smaller one, so then more fits): a sheet whose table and charts fit one page
     at ``ONE_PAGE_SCALE`` or the width's scale is printed on one; else a chart that would not fit in what is left of
-    the page starts a new one with a manual break, so no chart is cut.
+    the page starts a new one with a manual break, so no chart is cut. Two or more charts below a table share pages:
+    in portrait when the sheet fits its width at ``ONE_PAGE_SCALE`` or more (a landscape page holds one chart under
+    the repeated header row, a portrait page two), and starting the next page together when they do not all fit
+    under the table but one page holds them all.
     """
     if count == 0:
-        return ChartLayout([], table_px, False)
+        return ChartLayout([], table_px, False, orientation_for(table_px))
     beside_px = table_px + column_px(8.43) + CHART_PX[0]
     above = sum(row_heights_pt[:header_row])
     if beside_px <= printable_px("landscape") / 0.8:
         page = printable_pt_high(orientation_for(beside_px))
         if above + count * (CHART_PT + GAP_PT) <= page:
             rows = [row_at(row_heights_pt, header_row, k * (CHART_PT + GAP_PT)) for k in range(count)]
-            return ChartLayout([Placement(row, table_cols + 1, False) for row in rows], beside_px, False)
+            places = [Placement(row, table_cols + 1, False) for row in rows]
+            return ChartLayout(places, beside_px, False, orientation_for(beside_px))
     width = max(table_px, CHART_PX[0] + column_px(8.43))
     orientation = orientation_for(width)
+    if count > 1 and fit_scale(width, "portrait") >= ONE_PAGE_SCALE:
+        orientation = "portrait"
     scale = print_scale(width, orientation)
     used = sum(row_heights_pt) + GAP_PT
     row = len(row_heights_pt) + 1
     chart_rows = int(-(-CHART_PT // ROW_PT))
     whole = used + count * (CHART_PT + GAP_PT)
     if fits_readably(width, orientation) and whole * min(scale, ONE_PAGE_SCALE) <= printable_pt_high(orientation):
-        return ChartLayout([Placement(row + k * (chart_rows + 1), 0, False) for k in range(count)], width, True)
+        places = [Placement(row + k * (chart_rows + 1), 0, False) for k in range(count)]
+        return ChartLayout(places, width, True, orientation)
     page = printable_pt_high(orientation) / scale
     repeated = row_heights_pt[header_row] if header_row < len(row_heights_pt) else ROW_PT
     # Known only while everything so far is on the first page: past it, the row where a page ends depends on how
     # the reader's program lays the rows out, so the first chart below a long table starts a page.
     on_page: float | None = used if used <= page else None
+    if on_page is not None and charts_held(page - on_page) < count <= charts_held(page - repeated):
+        on_page = None  # read together: the charts start the next page together, not one under the table
     places = []
     for _ in range(count):
         if on_page is not None and on_page + CHART_PT <= page:
@@ -191,7 +201,12 @@ def place_charts(
             places.append(Placement(row, 0, True))
             on_page = repeated + CHART_PT + GAP_PT
         row += chart_rows + 1
-    return ChartLayout(places, width, False)
+    return ChartLayout(places, width, False, orientation)
+
+
+def charts_held(room_pt: float) -> int:
+    """How many charts fit one under the other, a gap between each, in ``room_pt`` points of a page."""
+    return max(0, int((room_pt + GAP_PT) // (CHART_PT + GAP_PT)))
 
 
 def row_at(row_heights_pt: Sequence[float], start: int, offset_pt: float) -> int:

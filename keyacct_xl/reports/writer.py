@@ -37,7 +37,6 @@ from keyacct_xl.reports.page import (
     ROW_PT,
     column_px,
     key_columns,
-    orientation_for,
     place_charts,
     set_print,
 )
@@ -157,13 +156,13 @@ def add_sheet(
     breaks = [place.row for place in layout.places if place.break_before]
     if breaks:
         ws.set_h_pagebreaks(breaks)
-    orientation = orientation_for(layout.width_px)
-    key_cols = key_columns(keys, [column_px(w) for w in widths], orientation)
+    key_cols = key_columns(keys, [column_px(w) for w in widths], layout.orientation)
     set_print(
         ws,
         width_px=layout.width_px,
         header_rows=(header_row, header_row),
         lang=lang,
+        orientation=layout.orientation,
         key_cols=key_cols,
         one_page=layout.one_page,
         strips=sheet.strips,

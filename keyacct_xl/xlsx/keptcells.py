@@ -20,7 +20,7 @@ import pandas as pd
 from lxml import etree
 
 from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter, parse_range, split_ref
-from keyacct_xl.xlsx.sheetdata import DAY_NS, EPOCH_NS
+from keyacct_xl.xlsx.sheetdata import date_serial
 from keyacct_xl.xlsx.sheetxml import FORMULA, TableRange, sheet_cells
 from keyacct_xl.xlsx.tablepart import ColumnFormula
 from keyacct_xl.xlsx.xmlpart import parse_part, serialize_part
@@ -219,7 +219,7 @@ def same_value(value: object, kind: str, cell: FormulaCell) -> bool:
     if missing:
         return False
     if kind in ("date", "cells") and isinstance(value, pd.Timestamp):
-        value = (value.value - EPOCH_NS) / DAY_NS  # Python integers: a Timedelta past 2192 would overflow
+        value = date_serial(value)
     if cell.kind == "b" and isinstance(value, (bool, np.bool_)):  # TRUE/FALSE kept as such in a column of "cells"
         return cell.value == str(int(value))
     if cell.kind == "n":

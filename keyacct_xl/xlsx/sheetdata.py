@@ -24,9 +24,11 @@ from keyacct_xl.xlsx.ooxml import column_letter, escape_text, range_ref
 from keyacct_xl.xlsx.sheetxml import Extras, SheetLayout
 
 CHUNK_ROWS = 20_000
-# A date's serial counts days from 1899-12-30 (Excel's 1900 system): its nanoseconds less EPOCH_NS over DAY_NS.
+# A date's serial counts days from 1899-12-30 (Excel's 1900 system): its nanoseconds less EPOCH_NS over DAY_NS,
+# less one before 1900-03-01 (serial 61), for Excel counts a 29 February 1900 (serial 60) that never was.
 EPOCH_NS = pd.Timestamp("1899-12-30").value
 DAY_NS = 86_400 * 10**9
+_FIRST_NS, _LEAP_NS = pd.Timestamp("1899-12-31").value, pd.Timestamp("1900-03-01").value
 # The elements write_rows renders; text and attribute values are escaped, so a raw "<" always starts a tag.
 _RENDERED_TAG = re.compile(rb"<(/?)(row|c|v|is|t|f)(?=[\s>/])")  # f: a kept formula
 _NEEDS_ESCAPE = re.compile(r"[&<>_\x00-\x1f\ufffe\uffff]")
@@ -136,16 +138,26 @@ def _date_texts(chunk: pd.Series) -> np.ndarray:
     ns = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
     missing = stamps.isna().to_numpy()
     serials = np.full(len(ns), np.nan)
-    serials[~missing] = _days_since_epoch(ns[~missing])
+    serials[~missing] = date_serials(ns[~missing])
     return _number_texts(serials)
 
 
-def _days_since_epoch(ns: np.ndarray) -> np.ndarray:
-    """Each date's serial from its nanoseconds since 1970: from 1899-12-30 on, the nanoseconds since that day counted
-    as unsigned 64-bit integers, since from 2192-04 on they pass the signed ones' range (a date of 2200 was written
-    as one of 1608); before it, as signed ones (no date Excel holds)."""
+def date_serials(ns: np.ndarray) -> np.ndarray:
+    """Each date's serial as Excel shows it (1 is 1900-01-01, 61 is 1900-03-01) from its nanoseconds since 1970.
+
+    From 1899-12-30 on, the nanoseconds since that day are counted as unsigned 64-bit integers, since from 2192-04
+    on they pass the signed ones' range (a date of 2200 was written as one of 1608); before it, as signed ones (no
+    date Excel holds). A day before 1900-03-01 is one less than the count, as openpyxl and XlsxWriter write it and
+    every reader reads it (1900-01-01 was written as 1900-01-02)."""
+    ns = np.asarray(ns, dtype=np.int64)
     since = ns.view(np.uint64) - np.uint64(EPOCH_NS % 2**64)  # exact, modulo 2**64, for every date from the epoch
-    return np.where(ns >= EPOCH_NS, since / DAY_NS, (ns - EPOCH_NS) / DAY_NS)
+    days = np.where(ns >= EPOCH_NS, since / DAY_NS, (ns - EPOCH_NS) / DAY_NS)
+    return np.where((ns >= _FIRST_NS) & (ns < _LEAP_NS), days - 1, days)
+
+
+def date_serial(value: dt.date | pd.Timestamp) -> float:
+    """One date's serial as Excel shows it (``date_serials``)."""
+    return float(date_serials(np.array([pd.Timestamp(value).value]))[0])
 
 
 def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, stop: int) -> list[str]:
@@ -189,8 +201,7 @@ def _own_cell(value: object, ref: str, s: int, date_style: int) -> str:
     if isinstance(value, (int, float, np.integer, np.floating)):
         return f'<c r="{ref}" s="{s}"><v>{_number(float(value))}</v></c>'
     if isinstance(value, (dt.date, pd.Timestamp)):
-        serial = (pd.Timestamp(value).value - EPOCH_NS) / DAY_NS
-        return f'<c r="{ref}" s="{date_style}"><v>{_number(serial)}</v></c>'
+        return f'<c r="{ref}" s="{date_style}"><v>{_number(date_serial(value))}</v></c>'
     return f'<c r="{ref}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
 
 
