@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
@@ -316,3 +317,36 @@ def test_the_demo_visits_consolidate_without_a_refused_choice(tmp_path: Path, in
         i.value for o in outcomes for i in o.issues if "读取" in i.zh and i.field_label("zh") in ("方式", "客户评价")
     }
     assert read == {"面访", "邮件", "很好", "好"}
+
+
+def test_a_category_the_master_already_uses_comes_back_on_a_prefilled_card_without_an_error(
+    tmp_path: Path, inbox: Path
+) -> None:
+    """A company that keeps its customers as 经销商 and 终端 (not the catalogue's 重要客户 ...) sent out cards
+    pre-filled from its master; every card came back 部分接收 with an error in 客户类别, a field the rep never
+    touched. A word the master holds is accepted; a word neither the catalogue nor the master knows still is not."""
+    m = Master.empty()
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": ["C001", "C002"],
+            "name": ["广州华强贸易有限公司", "佛山永利五金厂"],
+            "rep": ["张三"] * 2,
+            "category": ["经销商", "终端"],
+        }
+    )
+    path = save_master(m, tmp_path / "master.xlsx", backup=False)
+    forms = tmp_path / "forms"
+    for customer in ("C001", "C002"):
+        generate = ["forms", "generate", "customer_card", "--master", str(path), "--customer", customer]
+        assert main([*generate, "--out", str(forms / customer)]) == 0
+    cards = sorted(forms.rglob("*.xlsx"), key=lambda p: p.parent.name)
+    assert len(cards) == 2
+    for card in cards:
+        (inbox / f"{card.parent.name}.xlsx").write_bytes(card.read_bytes())
+    (inbox / "新卡.xlsx").write_bytes(
+        fill_form(blank_form("customer_card"), header={"rep": "张三", "name": "东莞新世纪超市", "category": "批发商"})
+    )
+    result = consolidate(inbox, path, now=NOW)
+    errors = {o.name: [(i.field_label("zh"), i.value) for i in o.errors] for o in result.outcomes}
+    assert errors == {"C001.xlsx": [], "C002.xlsx": [], "新卡.xlsx": [("客户类别", "批发商")]}
+    assert sorted(load_store(path).frame("Customers")["category"].dropna()) == ["终端", "经销商"]

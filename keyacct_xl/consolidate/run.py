@@ -32,6 +32,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.forms.vocabulary import with_master_words
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import MAX_SECONDS, Failure, Limits, Workers, short
 from keyacct_xl.master.submissions import LEDGER
@@ -201,7 +202,10 @@ def consolidate(
         specs = {form_id: load_form(form_id, forms_folder) for form_id in ROUTES}
         ledger = store.frame(LEDGER.name)
         known_sha = frozenset(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
-        job = _Job(specs, {k: s.hash for k, s in specs.items()}, selected, known_sha, store.lang, strict, file_seconds)
+        # Checked with the words the master already uses too; recognized by the catalogue's own hashes.
+        checked_with = {k: with_master_words(s, store.frames) for k, s in specs.items()}
+        hashes = {k: s.hash for k, s in specs.items()}
+        job = _Job(checked_with, hashes, selected, known_sha, store.lang, strict, file_seconds)
         skipped = [master, backup_path(master), master_lock_path(master), reconciliation_folder(master), *exclude] + (
             [quarantine_dir] if quarantine_dir else []
         )
