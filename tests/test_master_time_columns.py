@@ -26,6 +26,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import TableColumn
 
 from keyacct_xl import Master, load_master, save_master
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.errors import InputError
 from keyacct_xl.history.archive import archive
 from keyacct_xl.history.store import CACHE_FOLDER, store_path
@@ -331,6 +333,54 @@ def test_times_and_durations_of_sales_lines_move_to_the_history_store_and_back(t
     sheet = openpyxl.load_workbook(path)["销售明细"]
     last = [c.value for c in sheet[2]]
     assert last[-2:] == [dt.time(17, 0), HOUR_AND_HALF]
+
+
+def test_a_consolidation_into_a_table_with_the_users_times_and_durations_keeps_them(
+    tmp_path: Path, inbox: Path
+) -> None:
+    """The manager added 到店 (times only) and 停留 (durations) to Visits; a rep's visit record consolidated into the
+    master adds its visits and the manager's cells stay times and durations with their formats. The consolidation
+    failed: the master's load refused the column of times."""
+    master = Master.empty(lang="zh")
+    master.customers = pd.DataFrame(
+        {"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"]}
+    )
+    master.visits = pd.DataFrame(
+        {"date": pd.to_datetime(["2026-11-02", "2026-11-03"]), "customer_id": ["C001", "C002"], "content": ["甲", "乙"]}
+    )
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    book = openpyxl.load_workbook(path)
+    sheet = book["拜访记录"]
+    table = sheet.tables["Visits"]
+    for header, cells in {
+        "到店": [(NINE_THIRTY, "h:mm"), (LATE, "h:mm:ss")],
+        "停留": [(HOUR_AND_HALF, "[h]:mm")] * 2,
+    }.items():
+        column = sheet.max_column + 1
+        sheet.cell(1, column, header)
+        for row, (value, number_format) in enumerate(cells, start=2):
+            sheet.cell(row, column, value).number_format = number_format
+        table.tableColumns.append(TableColumn(id=len(table.tableColumns) + 1, name=header))
+    table.ref = table.autoFilter.ref = f"A1:{get_column_letter(sheet.max_column)}3"
+    book.save(path)
+    rows = [{"date": "2026-11-23", "customer_id": "C001", "content": "谈年度返利"}]
+    form = fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"}, rows={"visits": rows})
+    (inbox / "v.xlsx").write_bytes(form)
+    [outcome] = consolidate(inbox, path, now="2026-11-23 18:00:00").outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 1)
+    sheet = openpyxl.load_workbook(path)["拜访记录"]
+    headers = [c.value for c in sheet[1]]
+    cells = [[(c.value, c.number_format) for c in row] for row in sheet.iter_rows(min_row=2, max_row=4)]
+    at, stay = headers.index("到店"), headers.index("停留")
+    assert [(row[at], row[stay]) for row in cells] == [
+        ((NINE_THIRTY, "hh:mm:ss"), (HOUR_AND_HALF, "[h]:mm")),  # a column of times takes one format: with seconds
+        ((LATE, "hh:mm:ss"), (HOUR_AND_HALF, "[h]:mm")),  # when one of its times has them
+        ((None, "General"), (None, "General")),
+    ]
+    tablememo.forget_tables()
+    visits = load_master(path).visits
+    assert visits["到店"].tolist() == [NINE_THIRTY, LATE, None]
+    assert visits["停留"].tolist()[:2] == [HOUR_AND_HALF, HOUR_AND_HALF]
 
 
 def test_libreoffice_shows_the_saved_times_durations_and_date_times(tmp_path: Path, libreoffice) -> None:
