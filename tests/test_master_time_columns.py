@@ -114,22 +114,39 @@ def test_times_of_day_beside_text_are_saved_as_times_with_a_time_format(tmp_path
 
 def test_a_column_of_times_only_loads_and_is_saved_as_times(tmp_path: Path) -> None:
     """A column of times only (read through Arrow, which gives them as 1899-12-31 09:30) loads, where the load was
-    refused (1899-12-31 is outside the accepted dates), and a save keeps the times with a time format."""
-    path = _master_with(tmp_path, {"开门": [(dt.time(8, 0), "h:mm"), (NINE_THIRTY, "h:mm"), (None, None)]})
-    tablememo.forget_tables()
-    loaded = _load_change_save(path)
-    assert loaded.customers["开门"].tolist() == [dt.time(8, 0), NINE_THIRTY, None]
-    assert _written(path, "开门") == [
-        (dt.time(8, 0), "d", "hh:mm"),
-        (NINE_THIRTY, "d", "hh:mm"),
-        (None, "n", "General"),
-    ]
-    assert _calamine(path, "开门") == [dt.time(8, 0), NINE_THIRTY, ""]
+    refused (1899-12-31 is outside the accepted dates), and a save keeps the times with a time format; beside it a
+    column of durations only (Arrow's durations, which the load made the texts '1:30:00'); the same from the cache."""
+    path = _master_with(
+        tmp_path,
+        {
+            "开门": [(dt.time(8, 0), "h:mm"), (NINE_THIRTY, "h:mm"), (None, None)],
+            "工时": [(HOUR_AND_HALF, "[h]:mm"), (None, None), (DAY_AND_HALF, "[h]:mm")],
+        },
+        store=True,
+    )
+    for _ in range(2):  # from the workbook (through Arrow), then from the cache file
+        tablememo.forget_tables()
+        loaded = _load_change_save(path)
+        assert loaded.customers["开门"].tolist() == [dt.time(8, 0), NINE_THIRTY, None]
+        assert str(loaded.customers["工时"].dtype) == "timedelta64[ns]"
+        assert loaded.customers["工时"].tolist()[::2] == [HOUR_AND_HALF, DAY_AND_HALF]
+        assert _written(path, "开门") == [
+            (dt.time(8, 0), "d", "hh:mm"),
+            (NINE_THIRTY, "d", "hh:mm"),
+            (None, "n", "General"),
+        ]
+        assert _written(path, "工时") == [
+            (HOUR_AND_HALF, "d", "[h]:mm"),
+            (None, "n", "General"),
+            (DAY_AND_HALF, "d", "[h]:mm"),
+        ]
+        assert _calamine(path, "开门") == [dt.time(8, 0), NINE_THIRTY, ""]
+        assert _calamine(path, "工时") == [HOUR_AND_HALF, "", DAY_AND_HALF]
 
 
 def test_durations_are_saved_as_durations_with_an_hours_format(tmp_path: Path) -> None:
-    """36:00 and 1:30 typed as ``[h]:mm`` are durations, alone in a column (read through Arrow) and beside a
-    number and a text (read cell by cell); before, both were written back as the texts '1 day, 12:00:00'."""
+    """36:00 and 1:30 typed as ``[h]:mm`` are durations, alone in a column and beside a number and a text (the
+    table then read through calamine, cell by cell); before, both were written back as the texts '1 day, 12:00:00'."""
     path = _master_with(
         tmp_path,
         {
