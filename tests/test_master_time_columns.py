@@ -400,6 +400,31 @@ def test_a_consolidation_into_a_table_with_the_users_times_and_durations_keeps_t
     assert visits["停留"].tolist()[:2] == [HOUR_AND_HALF, HOUR_AND_HALF]
 
 
+def test_formulas_giving_times_and_durations_in_a_users_column_stay_formulas(tmp_path: Path, libreoffice) -> None:
+    """A column of the user's whose formulas give a time of day or a duration beside a text keeps its formulas
+    through a save that changed another column: the values read are the formulas' own. Read as text they differed
+    from the cached values and the save put the texts 09:30:00 and 1 day, 12:00:00 in place of the formulas."""
+    path = _master_with(tmp_path / "built", {"到店": [("", None)] * 3, "工时": [("", None)] * 3})
+    book = openpyxl.load_workbook(path)
+    sheet = book[SHEET]
+    at, stay = (get_column_letter(sheet.max_column - i) for i in (1, 0))
+    for row, (time_formula, duration_formula) in enumerate(
+        [("=TIME(9,30,0)", "=36/24"), ("=TIME(14,0,15)", "=1.5/24"), ('="待定"', '="待定"')], start=2
+    ):
+        sheet[f"{at}{row}"], sheet[f"{stay}{row}"] = time_formula, duration_formula
+        sheet[f"{at}{row}"].number_format, sheet[f"{stay}{row}"].number_format = "h:mm:ss", "[h]:mm"
+    book.save(path)
+    resaved = libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")  # the cached values, as Excel's
+    target = tmp_path / "master.xlsx"
+    target.write_bytes(resaved.read_bytes())
+    master = _load_change_save(target)
+    assert master.customers["到店"].tolist() == [NINE_THIRTY, LATE, "待定"]
+    assert master.customers["工时"].tolist() == [DAY_AND_HALF, HOUR_AND_HALF, "待定"]
+    sheet = openpyxl.load_workbook(target)[SHEET]
+    assert [sheet[f"{at}{r}"].value for r in (2, 3, 4)] == ["=TIME(9,30,0)", "=TIME(14,0,15)", '="待定"']
+    assert [sheet[f"{stay}{r}"].value for r in (2, 3, 4)] == ["=36/24", "=1.5/24", '="待定"']
+
+
 def test_libreoffice_shows_the_saved_times_durations_and_date_times(tmp_path: Path, libreoffice) -> None:
     """LibreOffice opens the saved master and shows 09:30, 36:00 and 2026-11-03 14:30 as the user typed them."""
     path = _master_with(
