@@ -1,11 +1,12 @@
 """Benchmark: what a column the user added to the sales lines costs a load and a save, all numbers (one kind, read
-at once) or mixing numbers with a text in every tenth line (each cell its own kind), with this tree's reader and
-writer against an earlier commit's (by default where this branch left main), in one run.
+at once), mixing numbers with a text in every tenth line (each cell its own kind), or times of day with a text in
+every tenth line, with this tree's reader and writer against an earlier commit's (by default where this branch left
+main), in one run.
 
 The demo company's master (600 customers, 60,281 sales lines) is given the column 目标 by this tree's save, once
 per variant; each way then loads that file with no store (so nothing is cached; not the memo either, a process of
 its own) and saves Transactions after one change. The earlier commit reads a mixed column as text and writes it
-back so: the figures say what keeping each cell's kind costs.
+back so: the figures say what keeping each cell's kind costs (a time of day's too, since the kind ``time``).
 
 Run by hand: ``python benchmarks/mixed_column.py [--rounds 3] [--baseline REF] [--work DIR]``. Figures go into
 docs/master.md ("Writing", the mixed column's paragraph).
@@ -24,12 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import demo_master, machine_line, ran_as_step, run_step_on_copy, timed_part, work_folder  # (measured alike)
 from master_save import _unpack  # the earlier commit's package, unpacked for PYTHONPATH
 
-VARIANTS = ("numbers", "mixed")
+VARIANTS = ("numbers", "mixed", "times")
 WAYS = ("before", "after")
 
 
 def _with_column(demo: Path, variant: str, folder: Path) -> Path:
-    """The demo master with the column 目标 on every sales line: numbers, or numbers with 待定 in every tenth."""
+    """The demo master with the column 目标 on every sales line: numbers, or numbers with 待定 in every tenth, or
+    times of day (08:00 to 17:59) with 待定 in every tenth."""
+    import datetime as dt
+
     import pandas as pd
 
     from keyacct_xl.master.reader import load_master
@@ -39,9 +43,11 @@ def _with_column(demo: Path, variant: str, folder: Path) -> Path:
     if not path.exists():
         master = load_master(demo)
         values = pd.Series((master.transactions.index * 7.5).astype(float), dtype=object)
-        if variant == "mixed":
+        if variant == "times":
+            values = pd.Series([dt.time(8 + i % 10, i * 7 % 60) for i in master.transactions.index], dtype=object)
+        if variant != "numbers":
             values[values.index % 10 == 0] = "待定"
-        master.transactions["目标"] = values if variant == "mixed" else values.astype(float)
+        master.transactions["目标"] = values if variant != "numbers" else values.astype(float)
         save_master(master, path, backup=False)
     return path
 

@@ -299,7 +299,11 @@ def conform(frame: pd.DataFrame, like: pd.DataFrame | None, ours: Container[str]
         target = like[label].dtype if like is not None and label in like.columns else None
         if target is not None and not pd.api.types.is_object_dtype(target) and _fits(values, target, label in ours):
             columns[label] = values.astype(target)
-        elif target is None and (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_dtype(values)):
+        elif target is None and (
+            pd.api.types.is_numeric_dtype(values)
+            or pd.api.types.is_datetime64_dtype(values)
+            or pd.api.types.is_timedelta64_dtype(values)  # durations, as the reader gives them
+        ):
             columns[label] = values
         else:  # text, which Arrow hands back as pandas' string dtype
             columns[label] = values.astype(object).where(values.notna(), None)

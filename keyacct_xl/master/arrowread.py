@@ -17,10 +17,10 @@ import pandas as pd
 from pandas.api.types import pandas_dtype
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.master.cellcolumns import cell_kind
-from keyacct_xl.master.convert import MAX_WHOLE, convert
+from keyacct_xl.master.cellcolumns import EXCEL_DAY_ZERO, cell_kind, is_day_zero
+from keyacct_xl.master.convert import MAX_DURATION_DAYS, MAX_WHOLE, convert
 from keyacct_xl.master.model import dtype_for
-from keyacct_xl.master.schema import ColumnKind, FrameKind
+from keyacct_xl.master.schema import FrameKind
 from keyacct_xl.messages import Location, msg
 from keyacct_xl.parsing import EXCEL_MAX_NUMBER, EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE
 from keyacct_xl.xlsx.ooxml import unescape_text
@@ -63,7 +63,13 @@ class ArrowBook:
 
 
 # The pandas dtype of each kind, resolved once: naming it by its string looks it up among every registered dtype.
-_DTYPES = {kind: pandas_dtype(dtype_for(kind)) for kind in ("text", "int", "number", "money", "percent", "date")}
+_DTYPES = {
+    kind: pandas_dtype(dtype_for(kind))
+    for kind in ("text", "int", "number", "money", "percent", "date", "time", "duration")
+}
+# Excel's day 0 and the day after, as fastexcel's timestamps: a time of day is a timestamp between them.
+_DAY_ZERO = pd.Timestamp(EXCEL_DAY_ZERO)
+_DAY_ONE = _DAY_ZERO + pd.Timedelta(days=1)
 
 
 def empty_text_as_null(column: object) -> object:
@@ -122,7 +128,7 @@ def typed_cells(values: Sequence[object], kind: FrameKind) -> pd.Series | None:
     return None if arrow_type is None else vectorised(pa.array(cells, type=arrow_type), kind)
 
 
-def _whole_type(kind: ColumnKind, found: set[type]) -> object:
+def _whole_type(kind: FrameKind, found: set[type]) -> object:
     """The Arrow type of a column of ``kind`` whose values are of the Python types ``found``; None when the per-cell
     rule must see them (any other type, or two: Arrow would coerce a date beside a datetime, or True beside 1.0)."""
     import pyarrow as pa
@@ -136,6 +142,10 @@ def _whole_type(kind: ColumnKind, found: set[type]) -> object:
         return pa.string() if value_type is str else None
     if kind == "date":
         return pa.timestamp("us") if value_type is dt.datetime else pa.date32() if value_type is dt.date else None
+    if kind == "time":
+        return pa.time64("us") if value_type is dt.time else None
+    if kind == "duration":
+        return pa.duration("us") if value_type is dt.timedelta else None
     return pa.float64() if value_type is float else None
 
 
@@ -148,7 +158,11 @@ def typed_column(column: object, kind: FrameKind, locate: Callable[[int], Locati
     if fast is not None:
         return fast
     assert isinstance(column, pa.Array)
-    return convert(column.to_pylist(), kind, locate)
+    values = column.to_pylist()
+    if kind in ("cells", "time") and pa.types.is_timestamp(column.type):
+        # a column of the user's: its timestamps on Excel's day 0 are times of day (in one of ours, a date refused)
+        values = [v.time() if is_day_zero(v) else v for v in values]
+    return convert(values, kind, locate)
 
 
 def cache_array(column: object, kind: FrameKind) -> object:
@@ -161,6 +175,10 @@ def cache_array(column: object, kind: FrameKind) -> object:
         return column  # its empty texts already null
     if kind == "date":
         return column.cast(pa.timestamp("ns"))
+    if kind == "time":
+        return column.cast(pa.time64("us"))
+    if kind == "duration":
+        return column.cast(pa.duration("ns"))
     return column.cast(pa.float64()) if kind != "int" else column.cast(pa.float64()).cast(pa.int64())
 
 
@@ -193,6 +211,10 @@ def vectorised(column: object, kind: FrameKind) -> pd.Series | None:
         ):
             return None  # the per-cell rule names the first cell outside the range
         return pd.Series(column.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False), dtype=_DTYPES["date"])
+    if kind == "time":
+        return _times(column)
+    if kind == "duration":
+        return _durations(column)
     if not (pa.types.is_floating(kind_type) or pa.types.is_integer(kind_type)):
         return None  # typed amounts (¥3,700, 30%) are parsed cell by cell
     numbers = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
@@ -211,6 +233,37 @@ def vectorised(column: object, kind: FrameKind) -> pd.Series | None:
         # the nullable integers built from their values and blanks: what astype("Int64") gives, in one step
         return pd.Series(pd.arrays.IntegerArray(values.astype(np.int64), blank))
     return pd.Series(numbers, dtype=_DTYPES[kind])
+
+
+def _times(column: object) -> pd.Series | None:
+    """A column of times of day (time64, or fastexcel's timestamps on Excel's day 0) as datetime.time objects; None
+    for any other column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    assert isinstance(column, pa.Array)
+    if pa.types.is_timestamp(column.type):
+        bounds = pc.min_max(column).as_py()
+        if not (pd.Timestamp(bounds["min"]) >= _DAY_ZERO and pd.Timestamp(bounds["max"]) < _DAY_ONE):
+            return None
+        return pd.Series(column.cast(pa.time64("us")).to_pylist(), dtype=_DTYPES["time"])
+    return pd.Series(column.to_pylist(), dtype=_DTYPES["time"]) if pa.types.is_time(column.type) else None
+
+
+def _durations(column: object) -> pd.Series | None:
+    """A column of durations as Timedeltas; None for any other column, or one holding a duration longer than a
+    Timedelta holds (the per-cell rule names its cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    assert isinstance(column, pa.Array)
+    if not pa.types.is_duration(column.type):
+        return None
+    per_day = 86_400 * {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[column.type.unit]
+    longest = pc.max(pc.abs_checked(column.cast(pa.int64()))).as_py()  # min_max has no kernel for durations
+    if longest > (MAX_DURATION_DAYS - 1) * per_day:
+        return None
+    return pd.Series(column.cast(pa.duration("ns")).to_numpy(zero_copy_only=False), dtype=_DTYPES["duration"])
 
 
 def _texts(column: object) -> pd.Series:
@@ -240,12 +293,27 @@ def _repetitive(column: object, sample: int = 10_000) -> bool:
 
 
 def arrow_kind(column: object) -> FrameKind:
-    """The kind a column the user added takes from its Arrow type: numbers, dates, booleans (each cell its own),
-    else text."""
+    """The kind a column the user added takes from its Arrow type: numbers, dates, times of day (fastexcel's
+    timestamps on Excel's day 0), durations, booleans (each cell its own), else text."""
     import pyarrow as pa
 
     assert isinstance(column, (pa.Array, pa.ChunkedArray))
+    if pa.types.is_timestamp(column.type):
+        return _timestamps_kind(column)
     return type_kind(column.type)
+
+
+def _timestamps_kind(column: object) -> FrameKind:
+    """The kind of a column of the user's that fastexcel gives as timestamps: times of day when all are on Excel's
+    day 0, each cell its own when some are, else dates."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    assert isinstance(column, (pa.Array, pa.ChunkedArray))
+    bounds = pc.min_max(column).as_py()
+    if bounds["min"] is None or not _DAY_ZERO <= pd.Timestamp(bounds["min"]) < _DAY_ONE:
+        return "date"
+    return "time" if pd.Timestamp(bounds["max"]) < _DAY_ONE else "cells"
 
 
 def type_kind(kind_type: object) -> FrameKind:
@@ -259,13 +327,17 @@ def type_kind(kind_type: object) -> FrameKind:
         return "number"
     if pa.types.is_boolean(kind_type) or pa.types.is_struct(kind_type):
         return "cells"
+    if pa.types.is_time(kind_type):
+        return "time"
+    if pa.types.is_duration(kind_type):
+        return "duration"
     return "date" if pa.types.is_timestamp(kind_type) or pa.types.is_date(kind_type) else "text"
 
 
 def cells_kind(values: Sequence[object]) -> FrameKind:
     """The kind a column the user added takes from its cells as calamine gives them: "number" when every value is a
-    number, "date" when every value is a date, "text" when every value is text; else "cells", each cell keeping its
-    own kind (text beside numbers, TRUE/FALSE)."""
+    number, "date" when every value is a date, "time" or "duration" when every value is one, "text" when every value
+    is text; else "cells", each cell keeping its own kind (text beside numbers, TRUE/FALSE)."""
     found = {cell_kind(v) for v in values}
     found.discard("blank")
     if len(found) == 1 and "bool" not in found:

@@ -2,8 +2,9 @@
 and in Arrow.
 
 The reader gives such a column as objects, each cell the kind its own value is (a float, a Timestamp, a bool, a
-str; None for blank). No single Arrow type of values holds them, so the load cache and the history store keep the
-column as a struct with one field per kind, of which a cell fills the one its value is (``CELLS_FIELDS``).
+str, a datetime.time for a time of day, a Timedelta for a duration; None for blank). No single Arrow type of values
+holds them, so the load cache and the history store keep the column as a struct with one field per kind, of which a
+cell fills the one its value is (``CELLS_FIELDS``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,18 @@ import pandas as pd
 from keyacct_xl.master.schema import FrameKind
 
 # The struct's fields in order: the kind of cell each holds and the Arrow type it is held as.
-CELLS_FIELDS = (("number", "float64"), ("date", "timestamp[ns]"), ("bool", "bool"), ("text", "string"))
+CELLS_FIELDS = (
+    ("number", "float64"),
+    ("date", "timestamp[ns]"),
+    ("bool", "bool"),
+    ("text", "string"),
+    ("time", "time64[us]"),
+    ("duration", "duration[ns]"),
+)
 
-CellKind = Literal["blank", "number", "date", "bool", "text"]
+CellKind = Literal["blank", "number", "date", "bool", "text", "time", "duration"]
+# Excel's day 0 (its serial 0, "1900-01-00"): fastexcel gives a time of day, a serial below 1, as a datetime on it.
+EXCEL_DAY_ZERO = dt.date(1899, 12, 31)
 
 
 def cell_kind(value: object) -> CellKind:
@@ -33,19 +43,34 @@ def cell_kind(value: object) -> CellKind:
         return "bool"
     if isinstance(value, (int, float, np.integer, np.floating)):
         return "number" if value == value else "blank"  # NaN: a blank cell, as the reader gives it
+    if isinstance(value, dt.time):
+        return "time"
+    if isinstance(value, dt.timedelta):  # a Timedelta too
+        return "duration"
     return "date" if isinstance(value, (dt.date, pd.Timestamp)) else "text"
 
 
+def is_day_zero(value: object) -> bool:
+    """Whether ``value`` is a datetime on Excel's day 0: a time of day as fastexcel gives it."""
+    return isinstance(value, dt.datetime) and value.date() == EXCEL_DAY_ZERO
+
+
+# The kind of a column of objects by what pandas infers its values are; any other mix is "cells".
+_INFERRED_KINDS: dict[str, FrameKind] = {"string": "text", "empty": "text", "time": "time", "timedelta": "duration"}
+
+
 def own_kind(values: pd.Series) -> FrameKind:
-    """The kind of a column the user added, as the reader typed it: numbers and dates stay numbers and dates, text
-    text, and a column of cells of several kinds (or TRUE/FALSE) keeps each cell's own."""
+    """The kind of a column the user added, as the reader typed it: numbers, dates, times of day and durations stay
+    so, text text, and a column of cells of several kinds (or TRUE/FALSE) keeps each cell's own."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return "date"
+    if pd.api.types.is_timedelta64_dtype(values):
+        return "duration"
     if pd.api.types.is_bool_dtype(values):
         return "cells"
     if pd.api.types.is_numeric_dtype(values):
         return "number"
-    return "text" if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty") else "cells"
+    return _INFERRED_KINDS.get(pd.api.types.infer_dtype(values, skipna=True), "cells")
 
 
 def cells_array(values: pd.Series) -> object:
@@ -73,6 +98,10 @@ def _held(value: object, kind: str) -> object:
         return pd.Timestamp(value)  # type: ignore[arg-type]
     if kind == "bool":
         return bool(value)
+    if kind == "duration":
+        return pd.Timedelta(value)  # type: ignore[arg-type]
+    if kind == "time":
+        return value
     return value if isinstance(value, str) else str(value)
 
 
@@ -88,12 +117,14 @@ def cells_values(column: object) -> pd.Series:
         return pd.Series(column.to_pylist(), dtype="object")
     out = np.full(len(column), None, dtype=object)
     valid = column.is_valid().to_numpy(zero_copy_only=False)
-    for name, _ in CELLS_FIELDS:
-        field = column.field(name)
+    # the struct's own fields: one written before times and durations were kept has the first four only
+    for i in range(column.type.num_fields):
+        name, field = column.type.field(i).name, column.field(i)
         held = valid & field.is_valid().to_numpy(zero_copy_only=False)
         if held.any():
             taken = field.filter(pa.array(held))
-            out[held] = taken.to_pandas().to_numpy(dtype=object) if name == "date" else taken.to_pylist()
+            timed = name in ("date", "duration")  # as Timestamps and Timedeltas, as the reader gives them
+            out[held] = taken.to_pandas().to_numpy(dtype=object) if timed else taken.to_pylist()
     return pd.Series(out, dtype="object")
 
 

@@ -2,7 +2,8 @@
 
 Bad values raise InputError naming the place, because a master value that cannot be read must
 never silently become blank. Values Excel cannot hold are bad values too: dates outside the parser's
-DATE_RANGE, infinite or NaN numbers, text longer than 32,767 characters.
+DATE_RANGE, infinite or NaN numbers, text longer than 32,767 characters, durations longer than pandas' Timedelta
+holds (about 292 years).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.master.cellcolumns import CellKind, cell_kind
+from keyacct_xl.master.cellcolumns import CellKind, cell_kind, is_day_zero
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import FrameKind
 from keyacct_xl.messages import Rendered, msg
@@ -23,6 +24,7 @@ from keyacct_xl.parsing import EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE, ParseError
 # Where the i-th value is: a Location (file, sheet, cell, header), or a text a caller that shows English only gives.
 Locate = Callable[[int], "Rendered | str"]
 MAX_WHOLE = 2**63  # whole numbers from this on do not fit the 64-bit integers of an "int" column
+MAX_DURATION_DAYS = pd.Timedelta.max.days  # 106,751: the longest duration a Timedelta holds, in whole days
 
 
 def _fail(where: Rendered | str, exc: ParseError) -> InputError:
@@ -118,11 +120,42 @@ def to_texts(values: Sequence[object], locate: Locate) -> pd.Series:
     return pd.Series(out, dtype="object")
 
 
+def to_times(values: Sequence[object], locate: Locate) -> pd.Series:
+    """Times of day (a column the user added, or its cells, that the reader gave as times): datetime.time objects,
+    None for blank; a datetime on Excel's day 0 is how fastexcel gives a time (a serial below 1), taken as its time."""
+    out = [v.time() if isinstance(v, dt.datetime) and is_day_zero(v) else None if is_blank(v) else v for v in values]
+    return pd.Series(out, dtype="object")
+
+
+def to_durations(values: Sequence[object], locate: Locate) -> pd.Series:
+    """Durations (36:00 typed with ``[h]:mm``, which the reader gives as a timedelta) as Timedeltas; one longer than a
+    Timedelta holds is refused naming its cell, never cut."""
+    out = []
+    for i, v in enumerate(values):
+        if is_blank(v):
+            out.append(pd.NaT)
+            continue
+        assert isinstance(v, dt.timedelta)  # the kind of a column, or of a cell, whose values the reader gave so
+        if abs(v.days) > MAX_DURATION_DAYS - 1:
+            raise InputError(
+                msg(
+                    "{where}: a duration of {days:,} days is longer than the {limit:,} days the master holds",
+                    where=locate(i),
+                    days=v.days,
+                    limit=MAX_DURATION_DAYS - 1,
+                )
+            )
+        out.append(pd.Timedelta(v))
+    return pd.Series(out, dtype="timedelta64[ns]")
+
+
 # The converters of the kinds a cell of a column mixing kinds may be (a boolean is kept as it is).
 _CELL_CONVERTERS: dict[str, Callable[[Sequence[object], Locate], pd.Series]] = {
     "number": to_numbers,
     "date": to_dates,
     "text": to_texts,
+    "time": to_times,
+    "duration": to_durations,
 }
 
 
@@ -152,6 +185,8 @@ def convert(values: Sequence[object], kind: FrameKind, locate: Locate) -> pd.Ser
     """One column of raw cells as the dtype its kind is held in."""
     if kind == "cells":
         return to_cells(values, locate)
+    if kind in ("time", "duration"):
+        return _CELL_CONVERTERS[kind](values, locate)
     if kind == "date":
         series = to_dates(values, locate)
     elif kind == "int":

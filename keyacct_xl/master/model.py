@@ -132,6 +132,8 @@ _DTYPES = {
     "money": "float64",
     "percent": "float64",
     "date": "datetime64[ns]",
+    "time": "object",  # datetime.time, None for blank: pandas has no dtype for a time of day
+    "duration": "timedelta64[ns]",
 }
 
 

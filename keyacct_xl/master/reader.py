@@ -30,6 +30,7 @@ from keyacct_xl.master.arrowread import (
     vectorised,
 )
 from keyacct_xl.master.belowrows import tell_rows_below
+from keyacct_xl.master.cellcolumns import cells_array
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for, empty_frame
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, FrameKind, TableSchema
@@ -337,7 +338,10 @@ def _arrow_table(
     def cells(pos: int, kind: FrameKind, locate: Callable[[int], Location]) -> pd.Series:
         fast = vectorised(columns[pos], kind)
         if fast is None:
-            return typed_column(columns[pos], kind, locate)
+            typed = typed_column(columns[pos], kind, locate)
+            if cached and kind == "cells":  # a struct of its cells' kinds: Arrow holds no column of dates and times
+                stored[pos] = cells_array(typed)
+            return typed
         if cached:
             stored[pos] = cache_array(columns[pos], kind)
         return fast

@@ -14,8 +14,9 @@ from keyacct_xl.i18n import Lang
 ColumnKind = Literal["text", "int", "number", "money", "date", "percent"]
 # What a frame's column holds: a kind above, or "cells" for a column the user added whose cells are not all of one
 # kind (text beside numbers, or TRUE/FALSE): each cell keeps the kind its own value is (a number, a date, a boolean,
-# text). None of the master's own columns is of it.
-FrameKind = Literal[ColumnKind, "cells"]
+# text, a time of day, a duration). None of the master's own columns is of it, nor of "time" (a column the user added
+# of times of day, 09:30) or "duration" (of durations, 36:00 as ``[h]:mm``).
+FrameKind = Literal[ColumnKind, "cells", "time", "duration"]
 
 
 @dataclass(frozen=True)

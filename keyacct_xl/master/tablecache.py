@@ -38,8 +38,9 @@ from keyacct_xl.master.settings import SettingCell
 from keyacct_xl.xlsx.belowtable import NOTHING_BELOW, BelowTable
 from keyacct_xl.xlsx.package import TableLocation, workbook_parts
 
-# Raise it whenever the reader or the converters type a cell differently (3: mixed user columns; 4: rows under a table).
-CACHE_FORMAT = "4"
+# Raise it whenever the reader or the converters type a cell differently (3: mixed user columns; 4: rows under a table;
+# 5: times of day and durations in user columns).
+CACHE_FORMAT = "5"
 # A master this large is cached even before it has a store: a load of a few seconds is worth a folder beside it.
 CACHE_FROM_BYTES = 8 * 1024**2
 _META = b"keyacct_xl"

@@ -55,6 +55,7 @@ from keyacct_xl.xlsx.sheetdata import CellColumn, Kept, refuse_non_finite, splic
 from keyacct_xl.xlsx.sheetxml import SheetLayout, read_layout
 from keyacct_xl.xlsx.styles import STYLES_PART, ensure_formats
 from keyacct_xl.xlsx.tablepart import ColumnFormula, column_formulas, table_headers, update_table
+from keyacct_xl.xlsx.timeformats import column_format, value_format
 from keyacct_xl.xlsx.xmlpart import PartError, naming_file
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -67,7 +68,8 @@ KIND_FORMATS = {
     "percent": "0%",
     "date": DATE_FORMAT,
     # A column the user added mixing kinds: its text and numbers General, so a 待定 replaced by a number in Excel
-    # is a number; its dates take DATE_FORMAT (CellColumn.date_style).
+    # is a number; its dates take DATE_FORMAT (CellColumn.date_style), its times of day, durations and dates with a
+    # time their own (xlsx/timeformats.py). A column of the user's times or durations takes theirs.
     "cells": "General",
 }
 TABLE_STYLE = "Table Style Medium 2"
@@ -370,7 +372,8 @@ def _replacements(
                 msg("{path}: the workbook has no table {tables} to write to", path=target, tables=listing(missing))
             )
         styles_xml = read_part(archive, STYLES_PART)
-        styles, indices = ensure_formats(styles_xml, sorted(set(KIND_FORMATS.values())))
+        codes = set(KIND_FORMATS.values()).union(*(own_formats(frame, schema) for schema, frame in frames.items()))
+        styles, indices = ensure_formats(styles_xml, sorted(codes))
         replacements: dict = {}
         if styles != styles_xml:
             replacements[STYLES_PART] = styles
@@ -565,10 +568,7 @@ def _plan_append(
     widened = widened_header(sheet_xml, layout, loc.ref, kept, found, columns)
     if widened is None and not can_append(layout, loc.ref, kept, found, headers):
         return False, False
-    added = [
-        CellColumn(c.header, c.values.iloc[kept:].reset_index(drop=True), c.kind, c.style, c.date_style)
-        for c in columns
-    ]
+    added = [replace(c, values=c.values.iloc[kept:].reset_index(drop=True)) for c in columns]
     count = len(added[0].values)
     old = {h: first_col + i for i, h in enumerate(found)}
     placed = [PlacedColumn(old.get(c.header), c.values, c.kind, c.style, False) for c in added]
@@ -658,8 +658,26 @@ def cell_columns(
         # The writers take values by position, so the frame's index is left as it is (no copy per column).
         values = frame[label] if label in present else blank
         kind = col.kind if col else own_kind(values)
-        columns.append(CellColumn(header, values, kind, styles[KIND_FORMATS[kind]], styles[DATE_FORMAT]))
+        code = None if col else column_format(values, kind)  # the user's times, durations, dates with a time
+        style = styles[code or KIND_FORMATS[kind]]
+        columns.append(CellColumn(header, values, kind, style, styles[DATE_FORMAT], styles))
     return columns
+
+
+def own_formats(frame: pd.DataFrame, schema: TableSchema) -> set[str]:
+    """The time formats the columns the user added to ``frame`` are written with (``cell_columns``): a column's own
+    (``timeformats.column_format``), and in a column mixing kinds each time, duration and date with a time's."""
+    codes: set[str | None] = set()
+    for label in frame.columns:
+        if label in schema.keys:
+            continue
+        values = frame[label]
+        kind = own_kind(values)
+        if kind == "cells":
+            codes.update(value_format(v) for v in values.tolist())
+        else:
+            codes.add(column_format(values, kind))
+    return {code for code in codes if code}
 
 
 def settings_frame(master: Master) -> pd.DataFrame:

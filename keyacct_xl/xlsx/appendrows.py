@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import IO
 
 from keyacct_xl.xlsx.ooxml import parse_range, range_ref
@@ -68,7 +69,7 @@ def widened_header(
     before = header_row_xml(old, header_row, first_col)
     if not sheet_xml.startswith(before, layout.body[0]):  # type: ignore[index]
         return None
-    kept = [CellColumn(c.header, c.values.iloc[:kept_rows], c.kind, c.style, c.date_style) for c in columns[len(old) :]]
+    kept = [replace(c, values=c.values.iloc[:kept_rows]) for c in columns[len(old) :]]
     if not all(blank_for_writing(c) for c in kept):
         return None
     return before, header_row_xml(headers, header_row, first_col)

@@ -9,6 +9,7 @@ table part's ``calculatedColumnFormula``), as Excel fills it into a row it adds.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter, parse_range, split_ref
 from keyacct_xl.xlsx.sheetdata import date_serial
 from keyacct_xl.xlsx.sheetxml import FORMULA, TableRange, sheet_cells
 from keyacct_xl.xlsx.tablepart import ColumnFormula
+from keyacct_xl.xlsx.timeformats import value_serial
 from keyacct_xl.xlsx.xmlpart import parse_part, serialize_part
 
 VALUE = f"{{{NS_MAIN}}}v"
@@ -220,6 +222,8 @@ def same_value(value: object, kind: str, cell: FormulaCell) -> bool:
         return False
     if kind in ("date", "cells") and isinstance(value, pd.Timestamp):
         value = date_serial(value)
+    elif isinstance(value, (dt.time, dt.timedelta)):  # a time of day or a duration of the user's: its days
+        value = value_serial(value)
     if cell.kind == "b" and isinstance(value, (bool, np.bool_)):  # TRUE/FALSE kept as such in a column of "cells"
         return cell.value == str(int(value))
     if cell.kind == "n":

@@ -10,8 +10,8 @@ import datetime as dt
 import itertools
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import IO
 
 import numpy as np
@@ -22,30 +22,33 @@ from keyacct_xl.master.schema import FrameKind
 from keyacct_xl.messages import Location, msg
 from keyacct_xl.xlsx.ooxml import column_letter, escape_text, range_ref
 from keyacct_xl.xlsx.sheetxml import Extras, SheetLayout
+from keyacct_xl.xlsx.timeformats import DAY_NS, serials, value_format, value_serial
 
 CHUNK_ROWS = 20_000
 # A date's serial counts days from 1899-12-30 (Excel's 1900 system): its nanoseconds less EPOCH_NS over DAY_NS,
 # less one before 1900-03-01 (serial 61), for Excel counts a 29 February 1900 (serial 60) that never was.
 EPOCH_NS = pd.Timestamp("1899-12-30").value
-DAY_NS = 86_400 * 10**9
 _FIRST_NS, _LEAP_NS = pd.Timestamp("1899-12-31").value, pd.Timestamp("1900-03-01").value
 # The elements write_rows renders; text and attribute values are escaped, so a raw "<" always starts a tag.
 _RENDERED_TAG = re.compile(rb"<(/?)(row|c|v|is|t|f)(?=[\s>/])")  # f: a kept formula
 _NEEDS_ESCAPE = re.compile(r"[&<>_\x00-\x1f\ufffe\uffff]")
 
 NUMERIC_KINDS = {"int", "number", "money", "percent"}
+TIMED_KINDS = {"date", "time", "duration"}  # each value written as its number of days
 
 
 @dataclass(frozen=True)
 class CellColumn:
     """One column to write: header text, values, kind and the xf style index for its cells (in a column of kind
-    "cells", for those that are no date: its dates take ``date_style``)."""
+    "cells", for those that are no date, time or duration: its dates take ``date_style``, its times of day,
+    durations and dates with a time the style of their format (``timeformats.value_format``) in ``time_styles``)."""
 
     header: str
     values: pd.Series
     kind: FrameKind
     style: int
     date_style: int = 0
+    time_styles: Mapping[str, int] = field(default_factory=dict)
 
 
 def _number(value: float) -> str:
@@ -85,8 +88,8 @@ def _writes_infinity(col: CellColumn) -> np.ndarray:
             return np.zeros(len(col.values), dtype=bool)
         numbers = pd.to_numeric(col.values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         return np.isinf(numbers)
-    if col.kind == "date" or pd.api.types.infer_dtype(col.values, skipna=True) in ("string", "empty"):
-        return np.zeros(len(col.values), dtype=bool)  # dates and text only: no number in the column
+    if col.kind in TIMED_KINDS or pd.api.types.infer_dtype(col.values, skipna=True) in ("string", "empty"):
+        return np.zeros(len(col.values), dtype=bool)  # dates, times and text only: no number in the column
     return np.fromiter(
         (isinstance(v, float) and math.isinf(v) for v in col.values.tolist()), dtype=bool, count=len(col.values)
     )
@@ -164,13 +167,13 @@ def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, st
     s = col.style
     whole = start == 0 and stop == len(col.values)
     chunk = col.values if whole else col.values.iloc[start:stop]
-    if col.kind == "date" or col.kind in NUMERIC_KINDS:
-        texts = _date_texts(chunk) if col.kind == "date" else _number_texts(_numbers(chunk))
+    if col.kind in TIMED_KINDS or col.kind in NUMERIC_KINDS:
+        texts = _date_texts(chunk) if col.kind == "date" else _number_texts(_numbers_of(chunk, col.kind))
         head, middle = f'<c r="{letter}', f'" s="{s}"><v>'
         return ["" if t is None else f"{head}{r}{middle}{t}</v></c>" for r, t in zip(rows, texts.tolist())]
     values = chunk.tolist()
     if col.kind == "cells":
-        return [_own_cell(v, f"{letter}{r}", s, col.date_style) for r, v in zip(rows, values)]
+        return [_own_cell(v, f"{letter}{r}", s, col) for r, v in zip(rows, values)]
     head, styled = f'<c r="{letter}', f'" s="{s}" t="inlineStr"><is>'
     # Each distinct text's cell after its reference, escaped once (a column repeats its values).
     tails = {v: f"{styled}{_inline(v)}</is></c>" for v in {v for v in values if type(v) is str}}
@@ -178,6 +181,11 @@ def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, st
         f"{head}{r}{tails[v]}" if type(v) is str and v else "" if v is None else _other_cell(v, letter, r, s)
         for r, v in zip(rows, values)
     ]
+
+
+def _numbers_of(chunk: pd.Series, kind: FrameKind) -> np.ndarray:
+    """The numbers a chunk of a numeric column, or of times of day or durations (their days), is written as."""
+    return serials(chunk, kind) if kind in ("time", "duration") else _numbers(chunk)
 
 
 def _other_cell(value: object, letter: str, r: str, s: int) -> str:
@@ -189,9 +197,10 @@ def _other_cell(value: object, letter: str, r: str, s: int) -> str:
     return f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
 
 
-def _own_cell(value: object, ref: str, s: int, date_style: int) -> str:
-    """The cell of a value in a column whose cells keep their own kind: a number, a date (``date_style``), TRUE or
-    FALSE, else text, written as an inline string (never a formula, whatever it starts with); blank for None."""
+def _own_cell(value: object, ref: str, s: int, col: CellColumn) -> str:
+    """The cell of a value in a column whose cells keep their own kind: a number, a date (``date_style``), a time of
+    day, a duration or a date with a time (the style of its format), TRUE or FALSE, else text, written as an inline
+    string (never a formula, whatever it starts with); blank for None."""
     if type(value) is str:
         return f'<c r="{ref}" s="{s}" t="inlineStr"><is>{_inline(value)}</is></c>' if value else ""
     if _is_missing(value):
@@ -200,8 +209,12 @@ def _own_cell(value: object, ref: str, s: int, date_style: int) -> str:
         return f'<c r="{ref}" s="{s}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float, np.integer, np.floating)):
         return f'<c r="{ref}" s="{s}"><v>{_number(float(value))}</v></c>'
+    timed = value_format(value)
+    if isinstance(value, (dt.time, dt.timedelta)) and timed:
+        return f'<c r="{ref}" s="{col.time_styles[timed]}"><v>{_number(value_serial(value))}</v></c>'
     if isinstance(value, (dt.date, pd.Timestamp)):
-        return f'<c r="{ref}" s="{date_style}"><v>{_number(date_serial(value))}</v></c>'
+        style = col.time_styles[timed] if timed else col.date_style
+        return f'<c r="{ref}" s="{style}"><v>{_number(date_serial(value))}</v></c>'
     return f'<c r="{ref}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
 
 
@@ -238,7 +251,7 @@ def header_row_xml(headers: Sequence[str], header_row: int, first_col: int) -> b
 def blank_for_writing(col: CellColumn) -> bool:
     """Whether ``write_rows`` would write no cell for any of the column's values."""
     missing = col.values.isna()
-    if col.kind == "date" or col.kind in NUMERIC_KINDS:
+    if col.kind in TIMED_KINDS or col.kind in NUMERIC_KINDS:
         return bool(missing.all())
     return bool((missing | col.values.eq("")).all())
 
