@@ -350,13 +350,24 @@ def test_undo_restores_updated_rows_and_removes_added_ones(
     (inbox / "b.xlsx").write_bytes(visits("张三", [("2026-11-23", "C001", "面谈", "谈年度返利"), *THU_FRI]))
     consolidate(inbox, master, now=LATER)
     assert main(["consolidate", "--into", str(master), "--undo", "b.xlsx", "--lang", "en"]) == 0
-    assert capsys.readouterr().out.strip() == "undone b.xlsx: 2 rows removed, 1 restored"
+    assert capsys.readouterr().out.strip().splitlines() == [
+        "undone b.xlsx: 2 rows removed, 1 restored",
+        "  Visits: 2 row(s) removed: 张三 · C002 · 2026-11-26 · 面谈, 张三 · C001 · 2026-11-27 · 面谈",
+        "  Visits: 1 row(s) given their earlier values back: 张三 · C001 · 2026-11-23 · 面谈",
+    ]
     after = _visits(master)
     pd.testing.assert_frame_equal(after, before)
     store = load_store(master)
     assert store.frame("SubmissionHistory").empty
     assert store.frame("IngestionLedger")["status"].tolist() == ["accepted", "undone"]
-    # Undone is remembered: the same file in the inbox again is a duplicate, not merged back silently.
+    # Undone is remembered: the same file in the inbox again is not merged back silently, but waits for a person,
+    # saying why and how to take it again (before, a plain "duplicate" gave no hint it had been undone).
+    [outcome] = consolidate(inbox, master, now=LATER).outcomes
+    assert outcome.status == "needs_review" and "--undo" in outcome.reason_en and "--accept" in outcome.reason_zh
+    pd.testing.assert_frame_equal(_visits(master), before)
+    [outcome] = consolidate(inbox, master, now=LATER, accept=["b.xlsx"]).outcomes
+    assert outcome.status == "accepted" and outcome.rows_added == 2
+    assert len(_visits(master)) == len(before) + 2
     [outcome] = consolidate(inbox, master, now=LATER).outcomes
     assert outcome.status == "duplicate"
 

@@ -29,7 +29,7 @@ from keyacct_xl.consolidate.references import check_references
 from keyacct_xl.consolidate.review import folder_rep
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
-from keyacct_xl.consolidate.store import Store
+from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
 from keyacct_xl.consolidate.visit_forms import shape_lines
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
@@ -92,8 +92,9 @@ class Merger:
         self._targets_of: dict[tuple[str, str, str], list[tuple[str, str, bool]]] = {}
         self._used: dict[str, frozenset[str]] = {}  # form -> the header fields its tables take
         ledger = store.frame(LEDGER.name)
-        self.known_sha = set(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
-        self.held = set(ledger.loc[ledger["status"] == "needs_review", "file_sha256"].dropna().astype(str))
+        self.known_sha = set(ledger_files(ledger, *SETTLED))
+        self.held = set(ledger_files(ledger, "needs_review"))
+        self.undone = ledger_files(ledger, "undone") - self.known_sha  # an undone file accepted again is settled
         # Live submissions by form instance (form, rep, key): (sha256, file name) in the order they came.
         self.instances: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
         live = ledger[ledger["status"].isin(LIVE)]
@@ -111,6 +112,15 @@ class Merger:
         if outcome.sha256 in self.known_sha:
             outcome.status, outcome.code = "duplicate", "duplicate"
             return
+        if outcome.sha256 in self.undone:  # taken back out on purpose: an inbox consolidated again keeps it out
+            outcome.hold_for_review(
+                *texts(
+                    msg(
+                        "this file was taken back out of the master with consolidate --undo; --accept consolidates "
+                        "it again, --reject keeps it out"
+                    )
+                )
+            )
         self._check_folder(outcome)
         if not self._decided(outcome):
             return

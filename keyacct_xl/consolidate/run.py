@@ -26,7 +26,7 @@ from keyacct_xl.consolidate.review import folder_reps, resolve_decisions
 from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.safety import Rejection, check_entry, check_file
 from keyacct_xl.consolidate.statements import reconciliation_folder, start_reconciliations
-from keyacct_xl.consolidate.store import Store, load_store, save_store
+from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files, load_store, save_store
 from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock
@@ -201,7 +201,7 @@ def consolidate(
         now = now or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
         specs = {form_id: load_form(form_id, forms_folder) for form_id in ROUTES}
         ledger = store.frame(LEDGER.name)
-        known_sha = frozenset(ledger.loc[ledger["status"] != "needs_review", "file_sha256"].dropna().astype(str))
+        known_sha = ledger_files(ledger, *SETTLED)
         # Checked with the words the master already uses too; recognized by the catalogue's own hashes.
         checked_with = {k: with_master_words(s, store.frames) for k, s in specs.items()}
         hashes = {k: s.hash for k, s in specs.items()}

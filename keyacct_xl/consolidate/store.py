@@ -43,6 +43,14 @@ class Store:
         return self.frames[name]
 
 
+def ledger_files(ledger: pd.DataFrame, *statuses: str) -> frozenset[str]:
+    """The sha256 of the files the ingestion ledger records with one of ``statuses``."""
+    return frozenset(ledger.loc[ledger["status"].isin(statuses), "file_sha256"].dropna().astype(str))
+
+
+# What the ledger says of a file sent again: settled (a duplicate), waiting for a decision, or taken back out.
+SETTLED = ("accepted", "partial", "rejected")
+
 # Bookkeeping columns holding a code: the master shows the label in its language, the code is what runs use.
 _STATUS = {
     "accepted": ("已接收", "accepted"),

@@ -9,11 +9,13 @@ all of it in memory and writes nothing: what the undo would remove and restore, 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.consolidate.changes import shown as shown_value
 from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256
 from keyacct_xl.consolidate.routes import ROW_KEYS
@@ -23,38 +25,79 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import Pair, listing, msg, tr
+from keyacct_xl.parsing import is_blank
 
 LIVE = ("accepted", "partial")
 
 
+# Rows named per table and kind in an undo's summary; the count says how many there are.
+NAMED_ROWS = 20
+
+
+@dataclass(frozen=True)
+class UndoneRows:
+    """The rows of one table an undo removed or gave their earlier values back: by their key values."""
+
+    table: str
+    restored: bool
+    keys: tuple[str, ...]
+
+    def line(self, lang: Lang) -> str:
+        """``  Visits: removed 2 rows: 张三 · C0009 · 2026-11-23 · 面谈, …`` in ``lang``."""
+        schema = ALL_CONSOLIDATION_TABLES[self.table]
+        table = Pair(schema.sheet_en, schema.sheet_zh)
+        named = listing([*self.keys[:NAMED_ROWS], *(["…"] if len(self.keys) > NAMED_ROWS else [])])
+        text = (
+            msg(
+                "{table}: {count} row(s) given their earlier values back: {rows}",
+                table=table,
+                count=len(self.keys),
+                rows=named,
+            )
+            if self.restored
+            else msg("{table}: {count} row(s) removed: {rows}", table=table, count=len(self.keys), rows=named)
+        )
+        return "  " + text.render(lang)
+
+
 @dataclass(frozen=True)
 class UndoResult:
-    """What undoing one file did."""
+    """What undoing one file did, with the rows it removed and restored."""
 
     file: str
     sha256: str
     removed: int
     restored: int
     dry_run: bool = False
+    rows: tuple[UndoneRows, ...] = ()
 
     def summary(self, lang: Lang) -> str:
-        """One line for the console."""
+        """A line for the console, then a line per table naming its rows."""
         if self.dry_run:
-            return tr(
+            head = tr(
                 lang,
                 "dry run, the master is unchanged: undoing {file} would remove {removed} rows and restore {restored}",
                 file=self.file,
                 removed=self.removed,
                 restored=self.restored,
             )
-        return tr(
-            lang,
-            "undone {file}: {removed} rows removed, {restored} restored",
-            file=self.file,
-            removed=self.removed,
-            restored=self.restored,
-        )
+        else:
+            head = tr(
+                lang,
+                "undone {file}: {removed} rows removed, {restored} restored",
+                file=self.file,
+                removed=self.removed,
+                restored=self.restored,
+            )
+        return "\n".join([head, *(r.line(lang) for r in self.rows)])
+
+
+def _row_key(table: str, row: Mapping[str, object]) -> str:
+    """A row as a person finds it again: its key columns' values (an id, a date, a rep), `` · ``-joined."""
+    columns = ROW_KEYS[table].columns if table in ROW_KEYS else tuple(row)[:3]
+    values = [row.get(c) for c in columns]
+    return " · ".join(shown_value(v) for v in values if not is_blank(v))
 
 
 def _file_sha(wanted: str) -> str | None:
@@ -118,8 +161,8 @@ def _refuse_if_changed_later(store: Store, sha: str) -> None:
     raise InputError(msg("rows of this file were changed later by {files}: undo that first", files=files))
 
 
-def _restore(store: Store, table: str, data: dict[str, object], sha: str) -> None:
-    """Put a row's earlier values back: the row with its key, preferring the rows ``sha`` wrote."""
+def _restore(store: Store, table: str, data: dict[str, object], sha: str) -> dict[str, object]:
+    """Put a row's earlier values back: the row with its key, preferring the rows ``sha`` wrote; the row typed."""
     frame, schema = store.frames[table], ALL_CONSOLIDATION_TABLES[table]
     old = typed_frame([data], schema, list(frame.columns)).iloc[0].to_dict()
     own = frame["file_sha256"] == sha if "file_sha256" in frame.columns else pd.Series(False, index=frame.index)
@@ -129,7 +172,7 @@ def _restore(store: Store, table: str, data: dict[str, object], sha: str) -> Non
             position = frame.index.get_loc(candidates[where[1]])
             for column, value in old.items():
                 frame.iat[position, frame.columns.get_loc(column)] = None if pd.isna(value) else value
-            return
+            return old
     raise InputError(msg("{table}: the row to restore ({data}) is no longer in the master", table=table, data=data))
 
 
@@ -167,22 +210,28 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     _refuse_if_referenced(store, sha)
     history = store.frame(HISTORY.name)
     mine = history[history["changed_by"] == sha]
+    restored: dict[str, list[str]] = {}
     for table, data in zip(mine["table"][::-1], mine["data"][::-1]):
-        _restore(store, str(table), json.loads(str(data)), sha)
+        row = _restore(store, str(table), json.loads(str(data)), sha)
+        restored.setdefault(str(table), []).append(_row_key(str(table), row))
     changed = {HISTORY.name, LEDGER.name, *mine["table"].astype(str)}
     removed = 0
+    rows: list[UndoneRows] = []
     for name, frame in store.frames.items():
         if name in (LEDGER.name, HISTORY.name) or "file_sha256" not in frame.columns:
             continue
         added = frame["file_sha256"] == sha
         if added.any():
+            keys = tuple(_row_key(name, r) for r in frame[added].to_dict("records"))
+            rows.append(UndoneRows(name, False, keys))
             store.frames[name] = frame[~added].reset_index(drop=True)
             removed += int(added.sum())
             changed.add(name)
+    rows += [UndoneRows(t, True, tuple(reversed(k))) for t, k in restored.items()]
     store.frames[HISTORY.name] = history[history["changed_by"] != sha].reset_index(drop=True)
     ledger = store.frame(LEDGER.name)
     ledger.loc[ledger["file_sha256"] == sha, "status"] = "undone"
     ledger.loc[ledger["corrected_by"] == sha, "corrected_by"] = None
     if not dry_run:
         save_store(store, sorted(changed), edited=changed)
-    return UndoResult(str(entry["file_name"]), sha, removed, len(mine), dry_run)
+    return UndoResult(str(entry["file_name"]), sha, removed, len(mine), dry_run, tuple(rows))
