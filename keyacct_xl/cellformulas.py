@@ -7,8 +7,9 @@ substream (a formula filled down a column as one shared formula, a SHRFMLA recor
 comparison and & operators, parentheses, SUM (what the form's totals and a rep's edit of them are made of), IF and
 COUNT (the form's computed columns, a total a rep wrapped in IF) and CONCATENATE, CHOOSE and HYPERLINK (what a rep
 types into a text cell); the attributes saying where an IF or a CHOOSE jumps, and spacing, are read past. Any other
-token leaves the formula's text unknown (""), as a cell of a shared formula in an ``.xlsx`` is. Each reader returns
-None when the file cannot be read this way, so that nothing is concluded from it.
+token leaves the formula's text unknown (""). A cell of an ``.xlsx`` shared formula (a totals row copied across)
+gets its group's formula moved to it (keyacct_xl.xlsx.sheetxml.cell_formulas). Each reader returns None when the file
+cannot be read this way, so that nothing is concluded from it.
 
 An ``.ods`` sheet's merged ranges are read here too (``ods_merged_ranges``): calamine gives them for ``.xlsx`` and
 ``.xls`` only, and a form's reading needs them whatever the format (its own blocks end a table's lines; a range a

@@ -7,6 +7,8 @@ consolidated into a master; the report is read back with openpyxl.
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.layout import FORM_LANGS, FormLang, form_sheet_name
+from keyacct_xl.xlsx.package import sheet_parts
 from tests.test_outside_fields import NOW, _outcome, _typed, master  # noqa: F401  (master: the fixture)
 
 DAILY = form_sheet_name(load_form("daily_report"), "zh")
@@ -116,6 +119,49 @@ def test_every_total_typed_over_is_reported_and_a_kept_formula_is_not(form_id: s
     found = _total_warnings(typed)
     assert [(s, c, v) for s, c, v, _ in found] == [(sheet, cell, "12345") for cell in totals]
     assert all("overwritten with the number 12345 (the lines add up to " in en for *_, en in found)
+
+
+def _shared_totals(data: bytes, sheet: str, first: str, typed: dict[str, int]) -> bytes:
+    """The form with its totals row as one shared formula, as Excel writes a formula copied across: ``first`` (no
+    ``=``) on the group's first cell with the group's range, the others naming the group only; a number typed over a
+    cell of ``typed`` leaves it no formula."""
+    totals = list(_totals(data, sheet))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+        part = sheet_parts(archive)[sheet]
+    text = parts[part].decode()
+    for ref in totals:
+        if ref in typed:
+            formula, value = "", typed[ref]
+        elif ref == totals[0]:
+            formula, value = f'<f t="shared" ref="{totals[0]}:{totals[-1]}" si="0">{first}</f>', 0
+        else:
+            formula, value = '<f t="shared" si="0"/>', 0
+        text, count = re.subn(rf'(<c r="{ref}"[^>]*>)<f>[^<]*</f><v>[^<]*</v>', rf"\g<1>{formula}<v>{value}</v>", text)
+        assert count == 1, ref
+    parts[part] = text.encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def test_totals_copied_across_as_one_shared_formula_are_checked_cell_by_cell() -> None:
+    """Excel writes a totals row filled or copied across as one shared formula: only its first cell holds the text.
+    The other totals were reported as not checked; each is now the first's formula moved to its column, so an
+    unchanged row gives no warning, and a number typed over one total or the group's formula changed is reported."""
+    sheet = form_sheet_name(load_form("target_breakdown"), "zh")
+    filled = load_example("target_breakdown").workbook("zh")
+    totals = _totals(filled, sheet)
+    assert len(totals) > 2
+    first, *others = totals
+    assert _total_warnings(_shared_totals(filled, sheet, totals[first][1:], {})) == []
+    typed = _total_warnings(_shared_totals(filled, sheet, totals[first][1:], {others[1]: 12345}))
+    assert [(c, v) for _, c, v, _ in typed] == [(others[1], "12345")]
+    changed = _total_warnings(_shared_totals(filled, sheet, totals[first][1:] + "+500", {}))
+    assert [(c, v) for _, c, v, _ in changed] == [(cell, formula + "+500") for cell, formula in totals.items()]
+    assert all("the total's formula was changed to" in en for *_, en in changed)
 
 
 @pytest.mark.libreoffice

@@ -274,17 +274,42 @@ def formula_cells(sheet_xml: bytes, part: str) -> frozenset[tuple[int, int]]:
 
 
 def cell_formulas(sheet_xml: bytes, part: str, cells: Collection[tuple[int, int]]) -> dict[tuple[int, int], str]:
-    """The formulas of those of ``cells`` (0-based row, column) that hold one, as written (no ``=``); "" for a cell of
-    a shared formula that only names its group. The part is read down to the last of ``cells``."""
+    """The formulas of those of ``cells`` (0-based row, column) that hold one, as written (no ``=``). A cell of a
+    shared formula that only names its group (Excel writes a formula filled or copied across or down so) gets the
+    formula of the group's first cell as copied to it, its relative references moved; "" when that first cell is not
+    above it or its formula cannot be moved. The part is read down to the last of ``cells``."""
     if not cells:
         return {}
-    rows = {row + 1 for row, _ in cells}
+    wanted = set(cells)
+    shared: dict[str, tuple[str, str]] = {}  # si -> the group's formula and its first cell, A1
     found = {}
-    for row, col, cell in sheet_cells(sheet_xml, part, max(rows), rows):
+    # every row down to the last wanted one: a group's first cell may stand on a row not wanted
+    for row, col, cell in sheet_cells(sheet_xml, part, max(r for r, _ in wanted) + 1):
         formula = cell.find(FORMULA)
-        if formula is not None and (row - 1, col - 1) in cells:
-            found[(row - 1, col - 1)] = formula.text or ""
+        if formula is None:
+            continue
+        text = formula.text or ""
+        if formula.get("t") == "shared":
+            si, ref = formula.get("si", ""), f"{column_letter(col)}{row}"
+            if text:
+                shared[si] = (text, ref)
+            elif si in shared:
+                text = translated(*shared[si], ref) or ""
+        if (row - 1, col - 1) in wanted:
+            found[(row - 1, col - 1)] = text
     return found
+
+
+def translated(formula: str, origin: str, target: str) -> str | None:
+    """``formula`` of the cell ``origin`` as copied to ``target`` (relative references moved); None when it cannot
+    be read."""
+    from openpyxl.formula.tokenizer import TokenizerError  # here: only a sheet with formulas needs them
+    from openpyxl.formula.translate import Translator, TranslatorError
+
+    try:
+        return Translator("=" + formula, origin=origin).translate_formula(target)[1:]
+    except (TranslatorError, TokenizerError):  # a reference moved off the sheet; a formula that does not parse
+        return None
 
 
 def sheet_cells(
