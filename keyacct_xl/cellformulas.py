@@ -4,10 +4,11 @@ An ``.xlsx`` keeps a cell's formula as ``<f>`` in its sheet part; an ``.ods`` as
 attribute in ``content.xml`` (``of:=SUM([.G12:.G23])``); a legacy ``.xls`` as a FORMULA record of the sheet's BIFF8
 substream (a formula filled down a column as one shared formula, a SHRFMLA record), its formula parsed into tokens
 ([MS-XLS] 2.5.198), which are turned back into text for references, areas, numbers, strings, booleans, arithmetic,
-comparison and & operators, parentheses, SUM (what the form's totals and a rep's edit of them are made of), IF and
-COUNT (the form's computed columns, a total a rep wrapped in IF) and CONCATENATE, CHOOSE and HYPERLINK (what a rep
-types into a text cell); the attributes saying where an IF or a CHOOSE jumps, and spacing, are read past. Any other
-token leaves the formula's text unknown (""). A cell of an ``.xlsx`` shared formula (a totals row copied across)
+comparison and & operators, parentheses, defined names, and the functions a sales form plausibly holds (``_FUNCTIONS``:
+SUM, what the form's totals are made of, and ROUND, MAX, IF, IFERROR... a rep wraps a total in; IF and COUNT of the
+form's computed columns; CONCATENATE, CHOOSE, HYPERLINK a rep types into a text cell); the attributes saying where an
+IF or a CHOOSE jumps, and spacing, are read past. Any other token or function leaves the formula's text unknown
+(""). A cell of an ``.xlsx`` shared formula (a totals row copied across)
 gets its group's formula moved to it (keyacct_xl.xlsx.sheetxml.cell_formulas). Each reader returns None when the file
 cannot be read this way, so that nothing is concluded from it.
 
@@ -22,7 +23,7 @@ import io
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 
 import olefile
@@ -168,7 +169,7 @@ def _a1_part(text: str) -> str:
 
 
 # BIFF8 record types ([MS-XLS] 2.3)
-_BOUNDSHEET, _EOF, _FORMULA, _SHRFMLA = 0x0085, 0x000A, 0x0006, 0x04BC
+_BOUNDSHEET, _EOF, _FORMULA, _SHRFMLA, _LBL = 0x0085, 0x000A, 0x0006, 0x04BC, 0x0018
 
 
 def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell, str] | None:
@@ -181,7 +182,8 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             stream = ole.openstream("Workbook").read()
-        start = dict(_sheet_offsets(stream)).get(sheet)
+        sheets, names = _workbook_globals(stream)
+        start = dict(sheets).get(sheet)
         if start is None:
             return None
         wanted, found = set(cells), {}
@@ -196,7 +198,7 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
                     if tokens[:1] == b"\x01":  # tExp: the first cell of its shared (or array) formula
                         grouped[(row, col)] = struct.unpack_from("<HH", tokens, 1)
                     else:
-                        found[(row, col)] = _biff_formula(tokens, (row, col))
+                        found[(row, col)] = _biff_formula(tokens, (row, col), names)
             elif kind == _SHRFMLA:
                 first_row, _, first_col = struct.unpack_from("<HHB", body)
                 (size,) = struct.unpack_from("<H", body, 8)
@@ -204,7 +206,7 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
             elif kind == _EOF:
                 break
         # an array formula's group (an ARRAY record) is not read: its text stays unknown
-        found.update({cell: _biff_formula(shared.get(first, b""), cell) for cell, first in grouped.items()})
+        found.update({cell: _biff_formula(shared.get(first, b""), cell, names) for cell, first in grouped.items()})
         return found
     # olefile refuses a damaged compound file with OSError or ValueError; a cut record fails to unpack
     except (OSError, ValueError, IndexError, struct.error):
@@ -219,18 +221,31 @@ def _records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:
         at += 4 + size
 
 
-def _sheet_offsets(stream: bytes) -> list[tuple[str, int]]:
-    """Each sheet's name and the offset of its substream, from the workbook globals' BoundSheet8 records."""
-    sheets = []
+def _workbook_globals(stream: bytes) -> tuple[list[tuple[str, int]], list[str]]:
+    """Each sheet's name and the offset of its substream (the workbook globals' BoundSheet8 records), and the
+    workbook's defined names in order (Lbl records, [MS-XLS] 2.4.150), which a formula's tName counts from 1: a
+    function newer than BIFF8 (IFERROR) is called through one named ``_xlfn.IFERROR``. A built-in name (Print_Area)
+    is stored as a one-character code, not its text: it is "" here, so a formula using it stays unread."""
+    sheets, names = [], []
     for kind, body in _records(stream, 0):
         if kind == _BOUNDSHEET:
             (offset,) = struct.unpack_from("<I", body)
-            count, wide = body[6], body[7] & 1
-            name = body[8 : 8 + count * (2 if wide else 1)].decode("utf-16-le" if wide else "latin-1")
-            sheets.append((name, offset))
+            sheets.append((_biff_string(body, 6), offset))
+        elif kind == _LBL:
+            (flags,) = struct.unpack_from("<H", body)
+            names.append("" if flags & 0x0020 else _biff_string(body, 3, at=14))
         elif kind == _EOF:
             break
-    return sheets
+    return sheets, names
+
+
+def _biff_string(body: bytes, count_at: int, at: int | None = None) -> str:
+    """A BIFF8 string of the character count at ``count_at`` whose flags byte (1 for UTF-16, else Latin-1) and
+    characters follow it, or stand at ``at``."""
+    count = body[count_at]
+    at = count_at + 1 if at is None else at
+    wide = body[at] & 1
+    return body[at + 1 : at + 1 + count * (2 if wide else 1)].decode("utf-16-le" if wide else "latin-1")
 
 
 # Binary operators ([MS-XLS] 2.5.198.25): arithmetic, &, and the comparisons an IF's condition is made of.
@@ -249,18 +264,58 @@ _OPERATORS = {
     0x0E: "<>",
 }
 _PREFIX, _POSTFIX = {0x12: "+", 0x13: "-"}, {0x14: "%"}  # unary plus and minus, percent
-# The functions of a variable argument count read back ([MS-XLS] 2.5.198.17, Ftab): the totals' SUM, the IF and COUNT
-# of the form's computed columns (and of a total a rep wrapped in IF), and those a rep types into a text cell (a
-# link, a joined text, a choice), whose text consolidation stores (consolidate.typedformulas).
-_FUNCTIONS = {0: "COUNT", 1: "IF", 4: "SUM", 100: "CHOOSE", 336: "CONCATENATE", 359: "HYPERLINK"}
+# The functions read back, by their index in [MS-XLS] 2.5.198.17 (Ftab), with their count of arguments when it is
+# fixed (a tFunc token does not carry it) or None when it varies (a tFuncVar token carries it): the totals' SUM and
+# what a rep wraps a total in (rounding, a maximum, a condition), the IF and COUNT of the form's computed columns,
+# dates, lookups, and what a rep types into a text cell (a link, a joined or cut text, a choice), whose text
+# consolidation stores (consolidate.typedformulas). Any other index leaves the formula unread.
+_FUNCTIONS: dict[int, tuple[str, int | None]] = {
+    0: ("COUNT", None),
+    1: ("IF", None),
+    4: ("SUM", None),
+    5: ("AVERAGE", None),
+    6: ("MIN", None),
+    7: ("MAX", None),
+    24: ("ABS", 1),
+    25: ("INT", 1),
+    27: ("ROUND", 2),
+    29: ("INDEX", None),
+    31: ("MID", 3),
+    32: ("LEN", 1),
+    36: ("AND", None),
+    37: ("OR", None),
+    38: ("NOT", 1),
+    48: ("TEXT", 2),
+    64: ("MATCH", None),
+    65: ("DATE", 3),
+    67: ("DAY", 1),
+    68: ("MONTH", 1),
+    69: ("YEAR", 1),
+    100: ("CHOOSE", None),
+    102: ("VLOOKUP", None),
+    115: ("LEFT", None),
+    116: ("RIGHT", None),
+    169: ("COUNTA", None),
+    212: ("ROUNDUP", 2),
+    213: ("ROUNDDOWN", 2),
+    221: ("TODAY", 0),
+    228: ("SUMPRODUCT", None),
+    336: ("CONCATENATE", None),
+    345: ("SUMIF", None),
+    359: ("HYPERLINK", None),
+}
+# A function Ftab has no index for (newer than BIFF8, as IFERROR, or a macro's) is called as this index, its first
+# argument a tName of the workbook's name for it (``_xlfn.IFERROR``, the prefix saying it is newer).
+_NAMED_FUNCTION, _NEWER = 0xFF, "_xlfn."
 # tAttr's flags ([MS-XLS] 2.5.198.30-37): a sum of one argument; a CHOOSE's jump table; what only says where an IF
 # or a CHOOSE jumps, that the formula is volatile, or spacing, which adds nothing to its text.
 _ATTR_SUM, _ATTR_CHOOSE, _ATTR_PASSED = 0x10, 0x04, 0x01 | 0x02 | 0x08 | 0x20 | 0x40
 
 
-def _biff_formula(tokens: bytes, cell: Cell) -> str:
+def _biff_formula(tokens: bytes, cell: Cell, names: Sequence[str] = ()) -> str:
     """A parsed formula's tokens (reverse Polish) as text, or "" when one is not of the kinds read here; a shared
-    formula's references relative to ``cell``, the cell it is read for."""
+    formula's references relative to ``cell``, the cell it is read for; a name (tName) from the workbook's
+    ``names``."""
     stack: list[str] = []
     at = 0
     try:
@@ -319,17 +374,39 @@ def _biff_formula(tokens: bytes, cell: Cell) -> str:
                 text = tokens[at + 2 : end].decode("utf-16-le" if wide else "latin-1")
                 stack.append('"' + text.replace('"', '""') + '"')
                 at = end
-            elif base == 0x02 and struct.unpack_from("<H", tokens, at + 1)[0] & 0x7FFF in _FUNCTIONS:  # SUM(...)
-                count = tokens[at] & 0x7F
-                name = _FUNCTIONS[struct.unpack_from("<H", tokens, at + 1)[0] & 0x7FFF]
+            elif base == 0x03:  # a defined name: its number among the workbook's, from 1
+                (number,) = struct.unpack_from("<I", tokens, at)
+                if not 0 < number <= len(names) or not names[number - 1]:
+                    return ""
+                stack.append(names[number - 1])
+                at += 4
+            elif base == 0x01:  # a function of a fixed count of arguments: ROUND(...)
+                (index,) = struct.unpack_from("<H", tokens, at)
+                name, count = _FUNCTIONS.get(index, ("", None))
+                if count is None:
+                    return ""
+                stack.append(_called(name, [stack.pop() for _ in range(count)][::-1]))
+                at += 2
+            elif base == 0x02:  # a function of a variable count of arguments: SUM(...)
+                count, index = tokens[at] & 0x7F, struct.unpack_from("<H", tokens, at + 1)[0] & 0x7FFF
                 arguments = [stack.pop() for _ in range(count)][::-1]
-                stack.append(f"{name}({','.join(arguments)})")
+                if index == _NAMED_FUNCTION and arguments and arguments[0] in names:
+                    name, arguments = arguments[0].removeprefix(_NEWER), arguments[1:]
+                elif index in _FUNCTIONS:
+                    name = _FUNCTIONS[index][0]
+                else:
+                    return ""
+                stack.append(_called(name, arguments))
                 at += 3
             else:
                 return ""
     except (IndexError, struct.error, UnicodeDecodeError):  # a cut token: this formula's text is unknown
         return ""
     return stack[0] if len(stack) == 1 else ""
+
+
+def _called(name: str, arguments: list[str]) -> str:
+    return f"{name}({','.join(arguments)})"
 
 
 def _ref(row: int, col: int) -> str:
