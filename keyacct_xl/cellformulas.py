@@ -25,6 +25,8 @@ import struct
 import zipfile
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any
 
 import olefile
 from lxml import etree
@@ -316,97 +318,150 @@ def _biff_formula(tokens: bytes, cell: Cell, names: Sequence[str] = ()) -> str:
     """A parsed formula's tokens (reverse Polish) as text, or "" when one is not of the kinds read here; a shared
     formula's references relative to ``cell``, the cell it is read for; a name (tName) from the workbook's
     ``names``."""
-    stack: list[str] = []
-    at = 0
+    parse = _Parse(tokens, cell, names)
     try:
-        while at < len(tokens):
-            token, at = tokens[at], at + 1
-            base = token & 0x1F if token >= 0x20 else -1  # a reference's or function's token, whatever its class
-            if token in _OPERATORS:
-                right, left = stack.pop(), stack.pop()
-                stack.append(left + _OPERATORS[token] + right)
-            elif token in _PREFIX:
-                stack.append(_PREFIX[token] + stack.pop())
-            elif token in _POSTFIX:
-                stack.append(stack.pop() + _POSTFIX[token])
-            elif token == 0x15:  # parentheses
-                stack.append(f"({stack.pop()})")
-            elif token == 0x16:  # an argument left out: IF(A1,,0)
-                stack.append("")
-            elif token == 0x1D:  # a boolean
-                stack.append("TRUE" if tokens[at] else "FALSE")
-                at += 1
-            elif token == 0x1E:  # integer
-                stack.append(str(struct.unpack_from("<H", tokens, at)[0]))
-                at += 2
-            elif token == 0x1F:  # number
-                value = struct.unpack_from("<d", tokens, at)[0]
-                stack.append(str(int(value)) if value.is_integer() else repr(value))
-                at += 8
-            elif token == 0x19:  # attribute
-                flags = tokens[at]
-                if flags & _ATTR_SUM:
-                    stack.append(f"SUM({stack.pop()})")
-                elif flags & _ATTR_CHOOSE:  # its count of jumps, then one more offset than that
-                    at += 2 * (struct.unpack_from("<H", tokens, at + 1)[0] + 1)
-                elif not flags & _ATTR_PASSED:
-                    return ""
-                at += 3
-            elif base == 0x04:  # a cell
-                row, col = struct.unpack_from("<HH", tokens, at)
-                stack.append(_ref(row, col))
-                at += 4
-            elif base == 0x05:  # an area
-                first, last, left_col, right_col = struct.unpack_from("<HHHH", tokens, at)
-                stack.append(f"{_ref(first, left_col)}:{_ref(last, right_col)}")
-                at += 8
-            elif base == 0x0C:  # a shared formula's cell
-                row, col = struct.unpack_from("<HH", tokens, at)
-                stack.append(_ref(*_offset(row, col, cell)))
-                at += 4
-            elif base == 0x0D:  # a shared formula's area
-                first, last, left_col, right_col = struct.unpack_from("<HHHH", tokens, at)
-                stack.append(f"{_ref(*_offset(first, left_col, cell))}:{_ref(*_offset(last, right_col, cell))}")
-                at += 8
-            elif token == 0x17:  # a string: its length, then 1 for UTF-16 (else Latin-1), then the characters
-                count, wide = tokens[at], tokens[at + 1] & 1
-                end = at + 2 + count * (2 if wide else 1)
-                text = tokens[at + 2 : end].decode("utf-16-le" if wide else "latin-1")
-                stack.append('"' + text.replace('"', '""') + '"')
-                at = end
-            elif base == 0x03:  # a defined name: its number among the workbook's, from 1
-                (number,) = struct.unpack_from("<I", tokens, at)
-                if not 0 < number <= len(names) or not names[number - 1]:
-                    return ""
-                stack.append(names[number - 1])
-                at += 4
-            elif base == 0x01:  # a function of a fixed count of arguments: ROUND(...)
-                (index,) = struct.unpack_from("<H", tokens, at)
-                name, count = _FUNCTIONS.get(index, ("", None))
-                if count is None:
-                    return ""
-                stack.append(_called(name, [stack.pop() for _ in range(count)][::-1]))
-                at += 2
-            elif base == 0x02:  # a function of a variable count of arguments: SUM(...)
-                count, index = tokens[at] & 0x7F, struct.unpack_from("<H", tokens, at + 1)[0] & 0x7FFF
-                arguments = [stack.pop() for _ in range(count)][::-1]
-                if index == _NAMED_FUNCTION and arguments and arguments[0] in names:
-                    name, arguments = arguments[0].removeprefix(_NEWER), arguments[1:]
-                elif index in _FUNCTIONS:
-                    name = _FUNCTIONS[index][0]
-                else:
-                    return ""
-                stack.append(_called(name, arguments))
-                at += 3
-            else:
-                return ""
-    except (IndexError, struct.error, UnicodeDecodeError):  # a cut token: this formula's text is unknown
+        while parse.at < len(tokens):
+            (token,) = parse.take("<B")
+            _read_token(token, parse)
+    except (_Unread, IndexError, struct.error, UnicodeDecodeError):  # or a cut token: this formula's text is unknown
         return ""
-    return stack[0] if len(stack) == 1 else ""
+    return parse.stack[0] if len(parse.stack) == 1 else ""
 
 
-def _called(name: str, arguments: list[str]) -> str:
-    return f"{name}({','.join(arguments)})"
+class _Unread(Exception):
+    """A token not of the kinds read here: the formula's text is unknown."""
+
+
+@dataclass
+class _Parse:
+    """A formula's tokens being read: where the next one starts, and the text of each operand read so far."""
+
+    tokens: bytes
+    cell: Cell  # the cell a shared formula's references are relative to
+    names: Sequence[str]
+    at: int = 0
+    stack: list[str] = field(default_factory=list)
+
+    def take(self, layout: str) -> tuple[Any, ...]:
+        """The next token's fields (a ``struct`` layout), read past."""
+        values = struct.unpack_from(layout, self.tokens, self.at)
+        self.at += struct.calcsize(layout)
+        return values
+
+    def pop(self, count: int) -> list[str]:
+        """The last ``count`` operands, in order."""
+        return [self.stack.pop() for _ in range(count)][::-1]
+
+    def a1(self, row: int, col: int, shared: bool) -> str:
+        """A reference's row and column fields as A1; a shared formula's moved to the cell read for."""
+        return _ref(*_offset(row, col, self.cell)) if shared else _ref(row, col)
+
+
+_CONSTANTS = frozenset({0x16, 0x17, 0x1D, 0x1E, 0x1F})  # an argument left out, a string, boolean, integer, number
+_ATTRIBUTE = 0x19
+
+
+def _read_token(token: int, parse: _Parse) -> None:
+    """One token read onto the operands' text, by its kind."""
+    if token >= 0x20:  # a reference's, a name's or a function's token, whatever its class (reference, value, array)
+        base = token & 0x1F
+        (_function if base in (0x01, 0x02) else _reference)(base, parse)
+    elif token == _ATTRIBUTE:
+        _attribute(parse)
+    elif token in _CONSTANTS:
+        _constant(token, parse)
+    else:
+        _operator(token, parse)
+
+
+def _operator(token: int, parse: _Parse) -> None:
+    """A binary operator, a unary sign, a percent or parentheses around the last operands."""
+    stack = parse.stack
+    if token in _OPERATORS:
+        right, left = stack.pop(), stack.pop()
+        stack.append(left + _OPERATORS[token] + right)
+    elif token in _PREFIX:
+        stack.append(_PREFIX[token] + stack.pop())
+    elif token in _POSTFIX:
+        stack.append(stack.pop() + _POSTFIX[token])
+    elif token == 0x15:  # parentheses
+        stack.append(f"({stack.pop()})")
+    else:
+        raise _Unread
+
+
+def _constant(token: int, parse: _Parse) -> None:
+    """An operand written into the formula: an argument left out (IF(A1,,0)), a string, a boolean, a number."""
+    if token == 0x16:
+        text = ""
+    elif token == 0x17:  # its length, then 1 for UTF-16 (else Latin-1), then the characters
+        count, flags = parse.take("<BB")
+        end = parse.at + count * (2 if flags & 1 else 1)
+        text = parse.tokens[parse.at : end].decode("utf-16-le" if flags & 1 else "latin-1")
+        text = '"' + text.replace('"', '""') + '"'
+        parse.at = end
+    elif token == 0x1D:
+        text = "TRUE" if parse.take("<B")[0] else "FALSE"
+    elif token == 0x1E:  # an integer
+        text = str(parse.take("<H")[0])
+    else:  # a number
+        (value,) = parse.take("<d")
+        text = str(int(value)) if value.is_integer() else repr(value)
+    parse.stack.append(text)
+
+
+def _reference(base: int, parse: _Parse) -> None:
+    """A cell or an area (a shared formula's relative to the cell read for), or a defined name."""
+    if base in (0x04, 0x0C):  # a cell; a shared formula's cell
+        row, col = parse.take("<HH")
+        parse.stack.append(parse.a1(row, col, shared=base == 0x0C))
+    elif base in (0x05, 0x0D):  # an area; a shared formula's area
+        first, last, left, right = parse.take("<HHHH")
+        shared = base == 0x0D
+        parse.stack.append(f"{parse.a1(first, left, shared)}:{parse.a1(last, right, shared)}")
+    elif base == 0x03:  # a defined name: its number among the workbook's, from 1
+        (number,) = parse.take("<I")
+        if not 0 < number <= len(parse.names) or not parse.names[number - 1]:
+            raise _Unread
+        parse.stack.append(parse.names[number - 1])
+    else:
+        raise _Unread
+
+
+def _function(base: int, parse: _Parse) -> None:
+    """A function called on the last operands: of a fixed count of arguments (tFunc, ROUND), which the table gives,
+    or of the count the token gives (tFuncVar, SUM), a function newer than BIFF8 named by its first argument."""
+    if base == 0x01:
+        (index,) = parse.take("<H")
+        name, count = _FUNCTIONS.get(index, ("", None))
+        if count is None:
+            raise _Unread
+        arguments = parse.pop(count)
+    else:
+        count, index = parse.take("<BH")
+        arguments = parse.pop(count & 0x7F)
+        index &= 0x7FFF
+        if index == _NAMED_FUNCTION and arguments and arguments[0] in parse.names:
+            name, arguments = arguments[0].removeprefix(_NEWER), arguments[1:]
+        elif index in _FUNCTIONS:
+            name = _FUNCTIONS[index][0]
+        else:
+            raise _Unread
+    parse.stack.append(f"{name}({','.join(arguments)})")
+
+
+def _attribute(parse: _Parse) -> None:
+    """tAttr: a SUM of one argument; else what adds nothing to the text, read past (a CHOOSE's jump table with it)."""
+    (flags,) = parse.take("<B")
+    if flags & _ATTR_SUM:
+        parse.stack.append(f"SUM({parse.stack.pop()})")
+    elif flags & _ATTR_CHOOSE:  # its count of jumps, then one more offset than that
+        (jumps,) = parse.take("<H")
+        parse.at += 2 * (jumps + 1)
+        return
+    elif not flags & _ATTR_PASSED:
+        raise _Unread
+    parse.at += 2
 
 
 def _ref(row: int, col: int) -> str:
