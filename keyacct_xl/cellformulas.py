@@ -4,11 +4,13 @@ An ``.xlsx`` keeps a cell's formula as ``<f>`` in its sheet part; an ``.ods`` as
 attribute in ``content.xml`` (``of:=SUM([.G12:.G23])``); a legacy ``.xls`` as a FORMULA record of the sheet's BIFF8
 substream (a formula filled down a column as one shared formula, a SHRFMLA record), its formula parsed into tokens
 ([MS-XLS] 2.5.198), which are turned back into text for references, areas, numbers, strings, booleans, arithmetic,
-comparison and & operators, parentheses, SUM (what the form's totals and a rep's edit of them are made of), IF and
-COUNT (the form's computed columns, a total a rep wrapped in IF) and CONCATENATE, CHOOSE and HYPERLINK (what a rep
-types into a text cell); the attributes saying where an IF or a CHOOSE jumps, and spacing, are read past. Any other
-token leaves the formula's text unknown (""), as a cell of a shared formula in an ``.xlsx`` is. Each reader returns
-None when the file cannot be read this way, so that nothing is concluded from it.
+comparison and & operators, parentheses, defined names, and the functions a sales form plausibly holds (``_FUNCTIONS``:
+SUM, what the form's totals are made of, and ROUND, MAX, IF, IFERROR... a rep wraps a total in; IF and COUNT of the
+form's computed columns; CONCATENATE, CHOOSE, HYPERLINK a rep types into a text cell); the attributes saying where an
+IF or a CHOOSE jumps, and spacing, are read past. Any other token or function leaves the formula's text unknown
+(""). A cell of an ``.xlsx`` shared formula (a totals row copied across)
+gets its group's formula moved to it (keyacct_xl.xlsx.sheetxml.cell_formulas). Each reader returns None when the file
+cannot be read this way, so that nothing is concluded from it.
 
 An ``.ods`` sheet's merged ranges are read here too (``ods_merged_ranges``): calamine gives them for ``.xlsx`` and
 ``.xls`` only, and a form's reading needs them whatever the format (its own blocks end a table's lines; a range a
@@ -21,8 +23,10 @@ import io
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any
 
 import olefile
 from lxml import etree
@@ -167,7 +171,7 @@ def _a1_part(text: str) -> str:
 
 
 # BIFF8 record types ([MS-XLS] 2.3)
-_BOUNDSHEET, _EOF, _FORMULA, _SHRFMLA = 0x0085, 0x000A, 0x0006, 0x04BC
+_BOUNDSHEET, _EOF, _FORMULA, _SHRFMLA, _LBL = 0x0085, 0x000A, 0x0006, 0x04BC, 0x0018
 
 
 def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell, str] | None:
@@ -180,7 +184,8 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             stream = ole.openstream("Workbook").read()
-        start = dict(_sheet_offsets(stream)).get(sheet)
+        sheets, names = _workbook_globals(stream)
+        start = dict(sheets).get(sheet)
         if start is None:
             return None
         wanted, found = set(cells), {}
@@ -195,7 +200,7 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
                     if tokens[:1] == b"\x01":  # tExp: the first cell of its shared (or array) formula
                         grouped[(row, col)] = struct.unpack_from("<HH", tokens, 1)
                     else:
-                        found[(row, col)] = _biff_formula(tokens, (row, col))
+                        found[(row, col)] = _biff_formula(tokens, (row, col), names)
             elif kind == _SHRFMLA:
                 first_row, _, first_col = struct.unpack_from("<HHB", body)
                 (size,) = struct.unpack_from("<H", body, 8)
@@ -203,7 +208,7 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
             elif kind == _EOF:
                 break
         # an array formula's group (an ARRAY record) is not read: its text stays unknown
-        found.update({cell: _biff_formula(shared.get(first, b""), cell) for cell, first in grouped.items()})
+        found.update({cell: _biff_formula(shared.get(first, b""), cell, names) for cell, first in grouped.items()})
         return found
     # olefile refuses a damaged compound file with OSError or ValueError; a cut record fails to unpack
     except (OSError, ValueError, IndexError, struct.error):
@@ -218,18 +223,31 @@ def _records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:
         at += 4 + size
 
 
-def _sheet_offsets(stream: bytes) -> list[tuple[str, int]]:
-    """Each sheet's name and the offset of its substream, from the workbook globals' BoundSheet8 records."""
-    sheets = []
+def _workbook_globals(stream: bytes) -> tuple[list[tuple[str, int]], list[str]]:
+    """Each sheet's name and the offset of its substream (the workbook globals' BoundSheet8 records), and the
+    workbook's defined names in order (Lbl records, [MS-XLS] 2.4.150), which a formula's tName counts from 1: a
+    function newer than BIFF8 (IFERROR) is called through one named ``_xlfn.IFERROR``. A built-in name (Print_Area)
+    is stored as a one-character code, not its text: it is "" here, so a formula using it stays unread."""
+    sheets, names = [], []
     for kind, body in _records(stream, 0):
         if kind == _BOUNDSHEET:
             (offset,) = struct.unpack_from("<I", body)
-            count, wide = body[6], body[7] & 1
-            name = body[8 : 8 + count * (2 if wide else 1)].decode("utf-16-le" if wide else "latin-1")
-            sheets.append((name, offset))
+            sheets.append((_biff_string(body, 6), offset))
+        elif kind == _LBL:
+            (flags,) = struct.unpack_from("<H", body)
+            names.append("" if flags & 0x0020 else _biff_string(body, 3, at=14))
         elif kind == _EOF:
             break
-    return sheets
+    return sheets, names
+
+
+def _biff_string(body: bytes, count_at: int, at: int | None = None) -> str:
+    """A BIFF8 string of the character count at ``count_at`` whose flags byte (1 for UTF-16, else Latin-1) and
+    characters follow it, or stand at ``at``."""
+    count = body[count_at]
+    at = count_at + 1 if at is None else at
+    wide = body[at] & 1
+    return body[at + 1 : at + 1 + count * (2 if wide else 1)].decode("utf-16-le" if wide else "latin-1")
 
 
 # Binary operators ([MS-XLS] 2.5.198.25): arithmetic, &, and the comparisons an IF's condition is made of.
@@ -248,87 +266,202 @@ _OPERATORS = {
     0x0E: "<>",
 }
 _PREFIX, _POSTFIX = {0x12: "+", 0x13: "-"}, {0x14: "%"}  # unary plus and minus, percent
-# The functions of a variable argument count read back ([MS-XLS] 2.5.198.17, Ftab): the totals' SUM, the IF and COUNT
-# of the form's computed columns (and of a total a rep wrapped in IF), and those a rep types into a text cell (a
-# link, a joined text, a choice), whose text consolidation stores (consolidate.typedformulas).
-_FUNCTIONS = {0: "COUNT", 1: "IF", 4: "SUM", 100: "CHOOSE", 336: "CONCATENATE", 359: "HYPERLINK"}
+# The functions read back, by their index in [MS-XLS] 2.5.198.17 (Ftab), with their count of arguments when it is
+# fixed (a tFunc token does not carry it) or None when it varies (a tFuncVar token carries it): the totals' SUM and
+# what a rep wraps a total in (rounding, a maximum, a condition), the IF and COUNT of the form's computed columns,
+# dates, lookups, and what a rep types into a text cell (a link, a joined or cut text, a choice), whose text
+# consolidation stores (consolidate.typedformulas). Any other index leaves the formula unread.
+_FUNCTIONS: dict[int, tuple[str, int | None]] = {
+    0: ("COUNT", None),
+    1: ("IF", None),
+    4: ("SUM", None),
+    5: ("AVERAGE", None),
+    6: ("MIN", None),
+    7: ("MAX", None),
+    24: ("ABS", 1),
+    25: ("INT", 1),
+    27: ("ROUND", 2),
+    29: ("INDEX", None),
+    31: ("MID", 3),
+    32: ("LEN", 1),
+    36: ("AND", None),
+    37: ("OR", None),
+    38: ("NOT", 1),
+    48: ("TEXT", 2),
+    64: ("MATCH", None),
+    65: ("DATE", 3),
+    67: ("DAY", 1),
+    68: ("MONTH", 1),
+    69: ("YEAR", 1),
+    100: ("CHOOSE", None),
+    102: ("VLOOKUP", None),
+    115: ("LEFT", None),
+    116: ("RIGHT", None),
+    169: ("COUNTA", None),
+    212: ("ROUNDUP", 2),
+    213: ("ROUNDDOWN", 2),
+    221: ("TODAY", 0),
+    228: ("SUMPRODUCT", None),
+    336: ("CONCATENATE", None),
+    345: ("SUMIF", None),
+    359: ("HYPERLINK", None),
+}
+# A function Ftab has no index for (newer than BIFF8, as IFERROR, or a macro's) is called as this index, its first
+# argument a tName of the workbook's name for it (``_xlfn.IFERROR``, the prefix saying it is newer).
+_NAMED_FUNCTION, _NEWER = 0xFF, "_xlfn."
 # tAttr's flags ([MS-XLS] 2.5.198.30-37): a sum of one argument; a CHOOSE's jump table; what only says where an IF
 # or a CHOOSE jumps, that the formula is volatile, or spacing, which adds nothing to its text.
 _ATTR_SUM, _ATTR_CHOOSE, _ATTR_PASSED = 0x10, 0x04, 0x01 | 0x02 | 0x08 | 0x20 | 0x40
 
 
-def _biff_formula(tokens: bytes, cell: Cell) -> str:
+def _biff_formula(tokens: bytes, cell: Cell, names: Sequence[str] = ()) -> str:
     """A parsed formula's tokens (reverse Polish) as text, or "" when one is not of the kinds read here; a shared
-    formula's references relative to ``cell``, the cell it is read for."""
-    stack: list[str] = []
-    at = 0
+    formula's references relative to ``cell``, the cell it is read for; a name (tName) from the workbook's
+    ``names``."""
+    parse = _Parse(tokens, cell, names)
     try:
-        while at < len(tokens):
-            token, at = tokens[at], at + 1
-            base = token & 0x1F if token >= 0x20 else -1  # a reference's or function's token, whatever its class
-            if token in _OPERATORS:
-                right, left = stack.pop(), stack.pop()
-                stack.append(left + _OPERATORS[token] + right)
-            elif token in _PREFIX:
-                stack.append(_PREFIX[token] + stack.pop())
-            elif token in _POSTFIX:
-                stack.append(stack.pop() + _POSTFIX[token])
-            elif token == 0x15:  # parentheses
-                stack.append(f"({stack.pop()})")
-            elif token == 0x16:  # an argument left out: IF(A1,,0)
-                stack.append("")
-            elif token == 0x1D:  # a boolean
-                stack.append("TRUE" if tokens[at] else "FALSE")
-                at += 1
-            elif token == 0x1E:  # integer
-                stack.append(str(struct.unpack_from("<H", tokens, at)[0]))
-                at += 2
-            elif token == 0x1F:  # number
-                value = struct.unpack_from("<d", tokens, at)[0]
-                stack.append(str(int(value)) if value.is_integer() else repr(value))
-                at += 8
-            elif token == 0x19:  # attribute
-                flags = tokens[at]
-                if flags & _ATTR_SUM:
-                    stack.append(f"SUM({stack.pop()})")
-                elif flags & _ATTR_CHOOSE:  # its count of jumps, then one more offset than that
-                    at += 2 * (struct.unpack_from("<H", tokens, at + 1)[0] + 1)
-                elif not flags & _ATTR_PASSED:
-                    return ""
-                at += 3
-            elif base == 0x04:  # a cell
-                row, col = struct.unpack_from("<HH", tokens, at)
-                stack.append(_ref(row, col))
-                at += 4
-            elif base == 0x05:  # an area
-                first, last, left_col, right_col = struct.unpack_from("<HHHH", tokens, at)
-                stack.append(f"{_ref(first, left_col)}:{_ref(last, right_col)}")
-                at += 8
-            elif base == 0x0C:  # a shared formula's cell
-                row, col = struct.unpack_from("<HH", tokens, at)
-                stack.append(_ref(*_offset(row, col, cell)))
-                at += 4
-            elif base == 0x0D:  # a shared formula's area
-                first, last, left_col, right_col = struct.unpack_from("<HHHH", tokens, at)
-                stack.append(f"{_ref(*_offset(first, left_col, cell))}:{_ref(*_offset(last, right_col, cell))}")
-                at += 8
-            elif token == 0x17:  # a string: its length, then 1 for UTF-16 (else Latin-1), then the characters
-                count, wide = tokens[at], tokens[at + 1] & 1
-                end = at + 2 + count * (2 if wide else 1)
-                text = tokens[at + 2 : end].decode("utf-16-le" if wide else "latin-1")
-                stack.append('"' + text.replace('"', '""') + '"')
-                at = end
-            elif base == 0x02 and struct.unpack_from("<H", tokens, at + 1)[0] & 0x7FFF in _FUNCTIONS:  # SUM(...)
-                count = tokens[at] & 0x7F
-                name = _FUNCTIONS[struct.unpack_from("<H", tokens, at + 1)[0] & 0x7FFF]
-                arguments = [stack.pop() for _ in range(count)][::-1]
-                stack.append(f"{name}({','.join(arguments)})")
-                at += 3
-            else:
-                return ""
-    except (IndexError, struct.error, UnicodeDecodeError):  # a cut token: this formula's text is unknown
+        while parse.at < len(tokens):
+            (token,) = parse.take("<B")
+            _read_token(token, parse)
+    except (_Unread, IndexError, struct.error, UnicodeDecodeError):  # or a cut token: this formula's text is unknown
         return ""
-    return stack[0] if len(stack) == 1 else ""
+    return parse.stack[0] if len(parse.stack) == 1 else ""
+
+
+class _Unread(Exception):
+    """A token not of the kinds read here: the formula's text is unknown."""
+
+
+@dataclass
+class _Parse:
+    """A formula's tokens being read: where the next one starts, and the text of each operand read so far."""
+
+    tokens: bytes
+    cell: Cell  # the cell a shared formula's references are relative to
+    names: Sequence[str]
+    at: int = 0
+    stack: list[str] = field(default_factory=list)
+
+    def take(self, layout: str) -> tuple[Any, ...]:
+        """The next token's fields (a ``struct`` layout), read past."""
+        values = struct.unpack_from(layout, self.tokens, self.at)
+        self.at += struct.calcsize(layout)
+        return values
+
+    def pop(self, count: int) -> list[str]:
+        """The last ``count`` operands, in order."""
+        return [self.stack.pop() for _ in range(count)][::-1]
+
+    def a1(self, row: int, col: int, shared: bool) -> str:
+        """A reference's row and column fields as A1; a shared formula's moved to the cell read for."""
+        return _ref(*_offset(row, col, self.cell)) if shared else _ref(row, col)
+
+
+_CONSTANTS = frozenset({0x16, 0x17, 0x1D, 0x1E, 0x1F})  # an argument left out, a string, boolean, integer, number
+_ATTRIBUTE = 0x19
+
+
+def _read_token(token: int, parse: _Parse) -> None:
+    """One token read onto the operands' text, by its kind."""
+    if token >= 0x20:  # a reference's, a name's or a function's token, whatever its class (reference, value, array)
+        base = token & 0x1F
+        (_function if base in (0x01, 0x02) else _reference)(base, parse)
+    elif token == _ATTRIBUTE:
+        _attribute(parse)
+    elif token in _CONSTANTS:
+        _constant(token, parse)
+    else:
+        _operator(token, parse)
+
+
+def _operator(token: int, parse: _Parse) -> None:
+    """A binary operator, a unary sign, a percent or parentheses around the last operands."""
+    stack = parse.stack
+    if token in _OPERATORS:
+        right, left = stack.pop(), stack.pop()
+        stack.append(left + _OPERATORS[token] + right)
+    elif token in _PREFIX:
+        stack.append(_PREFIX[token] + stack.pop())
+    elif token in _POSTFIX:
+        stack.append(stack.pop() + _POSTFIX[token])
+    elif token == 0x15:  # parentheses
+        stack.append(f"({stack.pop()})")
+    else:
+        raise _Unread
+
+
+def _constant(token: int, parse: _Parse) -> None:
+    """An operand written into the formula: an argument left out (IF(A1,,0)), a string, a boolean, a number."""
+    if token == 0x16:
+        text = ""
+    elif token == 0x17:  # its length, then 1 for UTF-16 (else Latin-1), then the characters
+        count, flags = parse.take("<BB")
+        end = parse.at + count * (2 if flags & 1 else 1)
+        text = parse.tokens[parse.at : end].decode("utf-16-le" if flags & 1 else "latin-1")
+        text = '"' + text.replace('"', '""') + '"'
+        parse.at = end
+    elif token == 0x1D:
+        text = "TRUE" if parse.take("<B")[0] else "FALSE"
+    elif token == 0x1E:  # an integer
+        text = str(parse.take("<H")[0])
+    else:  # a number
+        (value,) = parse.take("<d")
+        text = str(int(value)) if value.is_integer() else repr(value)
+    parse.stack.append(text)
+
+
+def _reference(base: int, parse: _Parse) -> None:
+    """A cell or an area (a shared formula's relative to the cell read for), or a defined name."""
+    if base in (0x04, 0x0C):  # a cell; a shared formula's cell
+        row, col = parse.take("<HH")
+        parse.stack.append(parse.a1(row, col, shared=base == 0x0C))
+    elif base in (0x05, 0x0D):  # an area; a shared formula's area
+        first, last, left, right = parse.take("<HHHH")
+        shared = base == 0x0D
+        parse.stack.append(f"{parse.a1(first, left, shared)}:{parse.a1(last, right, shared)}")
+    elif base == 0x03:  # a defined name: its number among the workbook's, from 1
+        (number,) = parse.take("<I")
+        if not 0 < number <= len(parse.names) or not parse.names[number - 1]:
+            raise _Unread
+        parse.stack.append(parse.names[number - 1])
+    else:
+        raise _Unread
+
+
+def _function(base: int, parse: _Parse) -> None:
+    """A function called on the last operands: of a fixed count of arguments (tFunc, ROUND), which the table gives,
+    or of the count the token gives (tFuncVar, SUM), a function newer than BIFF8 named by its first argument."""
+    if base == 0x01:
+        (index,) = parse.take("<H")
+        name, count = _FUNCTIONS.get(index, ("", None))
+        if count is None:
+            raise _Unread
+        arguments = parse.pop(count)
+    else:
+        count, index = parse.take("<BH")
+        arguments = parse.pop(count & 0x7F)
+        index &= 0x7FFF
+        if index == _NAMED_FUNCTION and arguments and arguments[0] in parse.names:
+            name, arguments = arguments[0].removeprefix(_NEWER), arguments[1:]
+        elif index in _FUNCTIONS:
+            name = _FUNCTIONS[index][0]
+        else:
+            raise _Unread
+    parse.stack.append(f"{name}({','.join(arguments)})")
+
+
+def _attribute(parse: _Parse) -> None:
+    """tAttr: a SUM of one argument; else what adds nothing to the text, read past (a CHOOSE's jump table with it)."""
+    (flags,) = parse.take("<B")
+    if flags & _ATTR_SUM:
+        parse.stack.append(f"SUM({parse.stack.pop()})")
+    elif flags & _ATTR_CHOOSE:  # its count of jumps, then one more offset than that
+        (jumps,) = parse.take("<H")
+        parse.at += 2 * (jumps + 1)
+        return
+    elif not flags & _ATTR_PASSED:
+        raise _Unread
+    parse.at += 2
 
 
 def _ref(row: int, col: int) -> str:

@@ -250,7 +250,8 @@ def test_a_formula_in_a_text_field_is_stored_as_its_text_with_a_warning(
 def test_a_formula_whose_text_an_xls_does_not_give_back_keeps_what_it_showed_and_says_so(
     master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path]
 ) -> None:
-    libreoffice(_daily_with_formula(tmp_path, "=ROUND(2.4,0)"), "xls", inbox)  # ROUND is not read back from an .xls
+    # SQRT is left out of the functions read back from an .xls (no sales form needs it)
+    libreoffice(_daily_with_formula(tmp_path, "=SQRT(4)"), "xls", inbox)
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert load_store(master).frame("Visits")["content"].tolist() == ["2"]
     formula = _at(outcome, "F12")

@@ -6,8 +6,8 @@ LibreOffice) leaves a sheet whose total is not the sum of the lines that land; s
 (``=SUM(F12:F15)``, ``=SUM(F12:F18)+500``) or inserts a line between the table and its totals row, which the
 formula does not reach. Each such total is a warning quoting what the sheet holds and the lines' own sum; the lines
 land as read. A total that kept the form's formula is the form's, whichever program saved the file; one whose formula
-the file does not give back (an ``.xls`` formula of functions keyacct_xl.cellformulas does not read, a cell of an
-``.xlsx`` shared formula) cannot be compared, and is a warning saying it was not checked, never taken as the form's.
+the file does not give back (an ``.xls`` formula of functions keyacct_xl.cellformulas does not read) cannot be
+compared, and is a warning saying it was not checked, never taken as the form's.
 """
 
 from __future__ import annotations

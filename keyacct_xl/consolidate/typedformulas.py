@@ -5,8 +5,8 @@ as 点击 and what the rep typed was replaced by what it showed without a word. 
 signature cells that show a value are read from the file itself (keyacct_xl.cellformulas, in the pass that reads
 the totals' formulas), and each such cell is read as its formula's text (``=HYPERLINK(…)``): stored as text like
 any cell starting with = (docs/consolidation.md, "Security of values"), with a warning naming the cell and quoting
-what it showed. A formula whose text the file does not give back (an ``.xls`` formula of functions it does not read,
-a cell of an ``.xlsx`` shared formula) keeps the value it showed, with a warning saying so. Other fields (amounts,
+what it showed. A formula whose text the file does not give back (an ``.xls`` formula of functions it does not read)
+keeps the value it showed, with a warning saying so. Other fields (amounts,
 dates, choices) keep the value their formula gave: that is the value the field asks for.
 """
 

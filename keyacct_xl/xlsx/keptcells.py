@@ -22,7 +22,7 @@ from lxml import etree
 
 from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter, parse_range, split_ref
 from keyacct_xl.xlsx.sheetdata import date_serial
-from keyacct_xl.xlsx.sheetxml import FORMULA, TableRange, sheet_cells
+from keyacct_xl.xlsx.sheetxml import FORMULA, TableRange, sheet_cells, translated
 from keyacct_xl.xlsx.tablepart import ColumnFormula
 from keyacct_xl.xlsx.timeformats import value_serial
 from keyacct_xl.xlsx.xmlpart import parse_part, serialize_part
@@ -164,17 +164,6 @@ def formula_table_cells(sheet_xml: bytes, part: str, table: TableRange) -> Table
             metadata = cell.get("cm") if formula is not None else None
             found.setdefault(number, {})[col] = FormulaCell(text, array, kind, cached, cell.get("s"), metadata)
     return found
-
-
-def translated(formula: str, origin: str, target: str) -> str | None:
-    """``formula`` of the cell ``origin`` as copied to ``target`` (relative references moved); None when it cannot
-    be read."""
-    from openpyxl.formula.translate import Translator, TranslatorError  # here: only a sheet with formulas needs it
-
-    try:
-        return Translator("=" + formula, origin=origin).translate_formula(target)[1:]
-    except TranslatorError:
-        return None
 
 
 def _formula(

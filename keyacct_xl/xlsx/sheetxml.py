@@ -274,17 +274,51 @@ def formula_cells(sheet_xml: bytes, part: str) -> frozenset[tuple[int, int]]:
 
 
 def cell_formulas(sheet_xml: bytes, part: str, cells: Collection[tuple[int, int]]) -> dict[tuple[int, int], str]:
-    """The formulas of those of ``cells`` (0-based row, column) that hold one, as written (no ``=``); "" for a cell of
-    a shared formula that only names its group. The part is read down to the last of ``cells``."""
+    """The formulas of those of ``cells`` (0-based row, column) that hold one, as written (no ``=``). A cell of a
+    shared formula that only names its group (Excel writes a formula filled or copied across or down so) gets the
+    formula of the group's first cell as copied to it, its relative references moved; "" when that first cell is not
+    found down to it or its formula cannot be moved. The part is read down to the last of ``cells``, only the rows of
+    ``cells`` looked at, and read again above them only for such a group."""
     if not cells:
         return {}
     rows = {row + 1 for row, _ in cells}
     found = {}
+    groups: dict[tuple[int, int], tuple[str, str]] = {}  # a cell naming its group -> the group's si, the cell as A1
     for row, col, cell in sheet_cells(sheet_xml, part, max(rows), rows):
         formula = cell.find(FORMULA)
         if formula is not None and (row - 1, col - 1) in cells:
             found[(row - 1, col - 1)] = formula.text or ""
+            if not formula.text and formula.get("t") == "shared":
+                groups[(row - 1, col - 1)] = (formula.get("si", ""), f"{column_letter(col)}{row}")
+    if groups:
+        firsts = _shared_firsts(sheet_xml, part, max(r for r, _ in groups) + 1, {si for si, _ in groups.values()})
+        for at, (si, ref) in groups.items():
+            if si in firsts:
+                found[at] = translated(*firsts[si], ref) or ""
     return found
+
+
+def _shared_firsts(sheet_xml: bytes, part: str, last_row: int, groups: Container[str]) -> dict[str, tuple[str, str]]:
+    """The formula and the cell (A1) of the first cell of each shared formula of ``groups`` (by si) down to
+    ``last_row``: the one holding its text."""
+    firsts: dict[str, tuple[str, str]] = {}
+    for row, col, cell in sheet_cells(sheet_xml, part, last_row):
+        formula = cell.find(FORMULA)
+        if formula is not None and formula.text and formula.get("t") == "shared" and formula.get("si", "") in groups:
+            firsts.setdefault(formula.get("si", ""), (formula.text, f"{column_letter(col)}{row}"))
+    return firsts
+
+
+def translated(formula: str, origin: str, target: str) -> str | None:
+    """``formula`` of the cell ``origin`` as copied to ``target`` (relative references moved); None when it cannot
+    be read."""
+    from openpyxl.formula.tokenizer import TokenizerError  # here: only a sheet with formulas needs them
+    from openpyxl.formula.translate import Translator, TranslatorError
+
+    try:
+        return Translator("=" + formula, origin=origin).translate_formula(target)[1:]
+    except (TranslatorError, TokenizerError):  # a reference moved off the sheet; a formula that does not parse
+        return None
 
 
 def sheet_cells(
