@@ -172,7 +172,7 @@ def _restore(store: Store, table: str, data: dict[str, object], sha: str) -> dic
             position = frame.index.get_loc(candidates[where[1]])
             for column, value in old.items():
                 frame.iat[position, frame.columns.get_loc(column)] = None if pd.isna(value) else value
-            return old
+            return {str(k): v for k, v in old.items()}
     raise InputError(msg("{table}: the row to restore ({data}) is no longer in the master", table=table, data=data))
 
 

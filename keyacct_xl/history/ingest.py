@@ -114,7 +114,7 @@ def _unknown_customers(lines: pd.DataFrame, known: pd.Series, locate: Locate) ->
     ids = lines["customer_id"]
     unknown = ~ids.isin(set(known.dropna())) & ids.notna()
     return [
-        msg("{where} ({customer})", where=locate(i, "customer_id"), customer=ids.iloc[i])
+        msg("{where} ({customer})", where=locate(int(i), "customer_id"), customer=ids.iloc[i])
         for i in np.flatnonzero(unknown.to_numpy())
     ]
 
