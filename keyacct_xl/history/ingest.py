@@ -37,9 +37,9 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import NOT_BLANK, REQUIRED_COLUMNS, load_master
 from keyacct_xl.master.schema import SETTINGS, TableSchema
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.messages import Message, listing, msg, tr
+from keyacct_xl.messages import Location, Message, listing, msg, tr
 from keyacct_xl.notices import notify
-from keyacct_xl.tablefile import Locate, read_located_table
+from keyacct_xl.tablefile import Locate, read_located_table, read_table_file
 
 TABLES = {t.attr: t for t in ARCHIVED_TABLES}  # as the command names them: transactions, payments
 
@@ -52,7 +52,7 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
     """
     schema = _schema(table)
     required = tuple(dict.fromkeys((*REQUIRED_COLUMNS[schema.name], *NOT_BLANK[schema.name])))
-    lines, locate = read_located_table(source, schema.columns, required=required)
+    lines, locate = _read_lines(Path(source), schema, required)
     master_path = Path(master_path)
     with master_write_lock(master_path):
         master = load_master(master_path, history=False)
@@ -104,6 +104,14 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
             )
         )
     return Moved(batch.id, {schema.name: len(frame)}, already_held=held)
+
+
+def _read_lines(source: Path, schema: TableSchema, required: tuple[str, ...]) -> tuple[pd.DataFrame, Locate]:
+    """The export's lines and where each is: a cell or CSV line, or a Parquet file's row (it has no cells)."""
+    if source.suffix.lower() == ".parquet":
+        lines = read_table_file(source, schema.columns, required=required)
+        return lines, lambda i, _key: Location(file=source.name, row=i + 1)
+    return read_located_table(source, schema.columns, required=required)
 
 
 MAX_NAMED = 20  # lines named in the notice of unknown customers; the count says how many there are
