@@ -61,3 +61,14 @@ def test_only_a_workbook_we_wrote_and_nobody_saved_is_untouched(tmp_path: Path) 
         assert not untouched_output(other)
         write_replacing(other, b"new")
         assert backup_path(other).read_bytes() == not_a_workbook
+
+
+def test_an_output_that_is_a_link_is_written_through_it_with_the_backup_beside_its_file(tmp_path: Path) -> None:
+    shared = _generate(tmp_path / "shared", "zh")
+    _type_into(shared, "本周拜访 12 家")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / f"{FORM}.xlsx").symlink_to(shared)
+    linked = _generate(tmp_path / "mine", "en")
+    assert linked.is_symlink() and linked.resolve() == shared.resolve()
+    assert _typed(backup_path(shared)) == "本周拜访 12 家" and untouched_output(shared)
+    assert sorted(p.name for p in linked.parent.iterdir()) == [f"{FORM}.xlsx"]
