@@ -260,9 +260,17 @@ def write_replacing(path: Path, data: bytes) -> Path:
     any number of reruns.
     """
     path = Path(path)
-    with atomic_write(path, backup=path.exists() and not _holds(path, data) and not _guards_edit(path)) as out:
+    with atomic_write(path, backup=keeps_backup(path, data)) as out:
         out.write(data)
     return path
+
+
+def keeps_backup(path: Path, data: bytes | None = None) -> bool:
+    """Whether a write replacing ``path`` keeps it as the backup: it exists, is not ``data`` itself (when the bytes
+    are known beforehand), and making it the backup would not push out a file a person saved for one any rerun can
+    write again (``write_replacing``)."""
+    path = written_path(path)
+    return path.exists() and not (data is not None and _holds(path, data)) and not _guards_edit(path)
 
 
 def _guards_edit(path: Path) -> bool:

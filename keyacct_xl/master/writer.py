@@ -305,10 +305,12 @@ def write_new_workbook(
     lang: Lang,
     company: str,
     headers: Mapping[str, Mapping[str, str]] | None = None,
+    backup: bool = False,
 ) -> Path:
-    """Write ``frames`` into a new workbook at ``path`` made from the skeleton, atomically and without a backup.
+    """Write ``frames`` into a new workbook at ``path`` made from the skeleton, atomically; a file already at
+    ``path`` is kept as its backup when ``backup``.
 
-    Nothing of a file already at ``path`` is read or kept; tables the skeleton lacks are added on new sheets.
+    Nothing of a file already at ``path`` is read into the new one; tables the skeleton lacks are added on new sheets.
     """
     target = Path(path)
     _write(
@@ -316,7 +318,7 @@ def write_new_workbook(
         frames,
         lang=lang,
         headers=headers or {},
-        backup=False,
+        backup=backup,
         skeleton=skeleton_bytes(lang, company),
         add_missing=True,
     )
