@@ -67,6 +67,14 @@ def ensure_not_open(path: Path) -> None:
             )
 
 
+def written_path(path: Path) -> Path:
+    """The file a write to ``path`` replaces: the one a symbolic link at ``path`` leads to (a shortcut to the shared
+    master, an output linked to a shared folder), so the write reaches it and the link stays a link; ``path`` as
+    given otherwise. A rename onto the link itself would replace the link by a private file the others never see."""
+    path = Path(path)
+    return path.resolve() if path.is_symlink() else path
+
+
 def backup_path(path: Path) -> Path:
     """Where the previous version of ``path`` is kept: ``name.bak.xlsx`` beside it."""
     return path.with_name(f"{path.stem}.bak{path.suffix}")
@@ -129,7 +137,7 @@ def master_write_lock(path: Path, *, wait: float | None = None) -> Iterator[Path
     readers never take the lock. The lock is re-entrant within one process, so a command that holds it can call
     the writer, which takes it too. The operating system drops the lock when its process dies, even by kill -9.
     """
-    path = Path(path)
+    path = written_path(path)  # the file the writer will replace: its leftovers lie beside it
     ensure_writable(path)  # before any work, and before a lock file is created in a read-only folder
     wait = lock_wait_seconds() if wait is None else wait
     lock = FileLock(master_lock_path(path.resolve()), is_singleton=True)
@@ -214,9 +222,10 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
     """Yield a temporary file beside ``path``; on success back up the old file and rename into place.
 
     On any failure the temporary file is removed and ``path`` and its backup are untouched; a full disk
-    is reported as one user message naming the file.
+    is reported as one user message naming the file. A ``path`` that is a symbolic link is written through: the file
+    it leads to is replaced and its backup kept beside that file (``written_path``).
     """
-    path = Path(path)
+    path = written_path(path)
     ensure_writable(path)
     tmp, fd = _temporary(path)
     try:
@@ -251,9 +260,17 @@ def write_replacing(path: Path, data: bytes) -> Path:
     any number of reruns.
     """
     path = Path(path)
-    with atomic_write(path, backup=path.exists() and not _holds(path, data) and not _guards_edit(path)) as out:
+    with atomic_write(path, backup=keeps_backup(path, data)) as out:
         out.write(data)
     return path
+
+
+def keeps_backup(path: Path, data: bytes | None = None) -> bool:
+    """Whether a write replacing ``path`` keeps it as the backup: it exists, is not ``data`` itself (when the bytes
+    are known beforehand), and making it the backup would not push out a file a person saved for one any rerun can
+    write again (``write_replacing``)."""
+    path = written_path(path)
+    return path.exists() and not (data is not None and _holds(path, data)) and not _guards_edit(path)
 
 
 def _guards_edit(path: Path) -> bool:

@@ -28,9 +28,11 @@ from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import LOCK_WAIT_VARIABLE, backup_path, master_lock_path, master_write_lock
+from keyacct_xl.history.store import store_path
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.master.writer import save_master
+from keyacct_xl.master.schema import VISITS
+from keyacct_xl.master.writer import save_master, write_tables
 
 CUSTOMERS = 5_000  # enough that reading and rewriting Customers takes a measurable part of a run
 
@@ -115,6 +117,29 @@ def test_two_consolidations_started_together_both_keep_their_rows(tmp_path: Path
     assert Counter(visits["rep"]) == {"张三": 24, "李四": 24}  # without the lock one run's 24 rows were lost
     ledger = load_store(master).frame("IngestionLedger")
     assert sorted(ledger["file_name"]) == sorted(p.name for p in [*first.iterdir(), *second.iterdir()])
+
+
+def test_a_master_reached_through_a_link_is_saved_in_the_shared_file_and_the_link_stays(tmp_path: Path) -> None:
+    # A shortcut on the desk to the shared master: the save must reach the shared file, not turn the link into a
+    # private copy that the others never see.
+    shared = _master(tmp_path / "share" / "master.xlsx", customers=40)
+    before = shared.read_bytes()
+    (tmp_path / "desk").mkdir()
+    link = tmp_path / "desk" / "master.xlsx"
+    link.symlink_to(shared)
+    inbox = _inbox(tmp_path / "inbox", "张三", 1, range(45, 46))
+    assert main(["consolidate", str(inbox), "--into", str(link), "--report", str(tmp_path / "report.xlsx")]) == 0
+    assert link.is_symlink() and link.resolve() == shared.resolve()
+    assert len(load_master(shared).visits) == 8
+    assert backup_path(shared).read_bytes() == before  # the backup beside the shared file, of the shared file
+    assert sorted(p.name for p in link.parent.iterdir()) == ["master.xlsx"]
+    assert store_path(link) == store_path(shared)  # its history store is the shared master's too
+    # write_tables (reconcile apply, credit apply ...) through the link as well.
+    visits = load_master(link).visits
+    write_tables(link, {VISITS: visits.iloc[:4]}, lang="zh")
+    assert (
+        link.is_symlink() and len(load_master(shared).visits) == 4 and len(load_master(backup_path(shared)).visits) == 8
+    )
 
 
 # (b) Kill -9 at 30 points of a consolidation: the master is the old or the new version, the backup loads.

@@ -8,9 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
+import pytest
 
 from keyacct_xl.cli.main import main
+from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.fileio import backup_path, untouched_output, write_replacing
+from keyacct_xl.history.archive import archive
+from keyacct_xl.history.store import store_path, stored_batches
+from keyacct_xl.master.writer import save_master
 
 FORM = "weekly_plan"
 
@@ -61,3 +67,44 @@ def test_only_a_workbook_we_wrote_and_nobody_saved_is_untouched(tmp_path: Path) 
         assert not untouched_output(other)
         write_replacing(other, b"new")
         assert backup_path(other).read_bytes() == not_a_workbook
+
+
+def test_an_output_that_is_a_link_is_written_through_it_with_the_backup_beside_its_file(tmp_path: Path) -> None:
+    shared = _generate(tmp_path / "shared", "zh")
+    _type_into(shared, "本周拜访 12 家")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / f"{FORM}.xlsx").symlink_to(shared)
+    linked = _generate(tmp_path / "mine", "en")
+    assert linked.is_symlink() and linked.resolve() == shared.resolve()
+    assert _typed(backup_path(shared)) == "本周拜访 12 家" and untouched_output(shared)
+    assert sorted(p.name for p in linked.parent.iterdir()) == [f"{FORM}.xlsx"]
+
+
+@pytest.mark.parametrize("option", [[], ["--without-sensitive"]])
+def test_master_export_keeps_the_file_it_replaces_as_the_backup(tmp_path: Path, option: list[str]) -> None:
+    master = save_master(generate_demo(seed=5, customers=20), tmp_path / "master.xlsx", backup=False)
+    other = save_master(generate_demo(seed=9, customers=20), tmp_path / "region.xlsx", backup=False)
+    _type_into(other, "区域经理的批注")  # a workbook a person saved: it must survive the export
+    before = other.read_bytes()
+    assert main(["master", "export", str(master), "--out", str(other), *option]) == 0
+    assert other.read_bytes() != before and backup_path(other).read_bytes() == before
+    # The export again over its own output: the person's file stays the backup.
+    assert main(["master", "export", str(master), "--out", str(other), *option]) == 0
+    assert backup_path(other).read_bytes() == before
+
+
+def test_a_copy_onto_another_master_with_a_history_store_needs_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    master = save_master(generate_demo(seed=5, customers=20), tmp_path / "master.xlsx", backup=False)
+    region = save_master(generate_demo(seed=9, customers=20), tmp_path / "region.xlsx", backup=False)
+    batch = archive(region, pd.Timestamp("2025-01-01")).batch
+    before = region.read_bytes()
+    capsys.readouterr()
+    assert main(["master", "export", str(master), "--out", str(region), "--lang", "en"]) != 0
+    err = capsys.readouterr().err
+    assert f"region.xlsx: another master, whose history store {store_path(region)} holds batch(es) {batch}" in err
+    assert "--force" in err and region.read_bytes() == before
+    # Forced, the replaced master is the backup, which still names the batch it keeps in the store.
+    assert main(["master", "export", str(master), "--out", str(region), "--force"]) == 0
+    assert backup_path(region).read_bytes() == before and stored_batches(store_path(region)) == [batch]

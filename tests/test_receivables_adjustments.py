@@ -476,3 +476,104 @@ def test_a_workbook_decided_in_libreoffice_applies_from_ods_and_xls(setup, capsy
     with pytest.raises(InputError) as refused:
         read_decisions(recon.with_suffix(".csv"))
     assert refused.value.en.endswith("unsupported file type .csv; use .xlsx, .ods or .xls")
+
+
+def retype(recon, ref: str, cells: dict[str, object]) -> dict[str, str]:
+    """Type ``cells`` (by zh header) into the results row of ``ref``; the cells' addresses by header."""
+    book = openpyxl.load_workbook(recon)
+    sheet = book.worksheets[0]
+    col = {c.value: c.column_letter for c in sheet[table_ref(recon, 0)[1]]}
+    row = next(c.row for c in sheet[col["我方单号"]] if c.value == ref)
+    for head, value in cells.items():
+        sheet[f"{col[head]}{row}"].value = value
+    book.save(recon)
+    return {head: f"{col[head]}{row}" for head in col if head}
+
+
+def refused_apply(recon, master, capsys, *extra: str) -> str:
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en", *extra]) != 0
+    assert load_master(master).adjustments.empty
+    return capsys.readouterr().err
+
+
+def test_a_retyped_difference_is_refused_naming_its_cell_never_booked(setup, capsys):
+    # S2: ours 3,000, theirs 2,950, difference 50; a write-off books the line's own difference, not the cell's.
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("核销", "王经理", None)})
+    cell = retype(recon, "S2", {"差额": 450000})["差额"]
+    err = refused_apply(recon, master, capsys)
+    assert f"sheet 核对结果, cell {cell} (Difference): reads 450,000.00, but our amount less theirs is 50.00" in err
+
+
+def test_amounts_and_references_retyped_to_agree_are_refused_against_the_reconciliations_record(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("核销", "王经理", None)})
+    cells = retype(recon, "S2", {"对方金额": -447000, "差额": 450000})
+    err = refused_apply(recon, master, capsys)
+    assert f"cell {cells['对方金额']} (Their Amount): reads -447000.00, but the reconciliation listed 2950.00" in err
+    retype(recon, "S2", {"对方金额": 2950, "差额": 50, "我方日期": "2026-12-31"})
+    assert f"cell {cells['我方日期']} (Our Date): reads 2026-12-31" in refused_apply(recon, master, capsys)
+
+
+def test_the_info_sheets_customer_must_be_the_one_the_reconciliation_recorded(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("核销", "王经理", None)})
+    book = openpyxl.load_workbook(recon)
+    info = book["对帐信息"]
+    label = next(c for c in info["A"] if c.value == "客户编号")
+    info.cell(label.row, 2).value = "C2"
+    book.save(recon)
+    err = refused_apply(recon, master, capsys)
+    cell = f"recon.xlsx: sheet 对帐信息, cell B{label.row} (Customer ID)"
+    assert f"{cell}: reads C2, but this reconciliation was made for C1" in err
+    # The record is out of sight: veryHidden (not listed under Unhide) and protected.
+    assert book["_reconciliation"].sheet_state == "veryHidden" and book["_reconciliation"].protection.sheet
+
+
+def without_record(recon) -> None:
+    """The workbook as an earlier keyacct-xl wrote it: no record sheet."""
+    book = openpyxl.load_workbook(recon)
+    del book["_reconciliation"]
+    book.save(recon)
+
+
+def test_a_workbook_without_a_record_still_applies_with_a_notice(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    without_record(recon)
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) == 0
+    assert "recon.xlsx: written by an earlier keyacct-xl, it has no record of its own lines" in capsys.readouterr().err
+    assert load_master(master).adjustments["amount"].tolist() == [-50.0]
+
+
+def test_a_document_of_another_customer_is_refused_whatever_the_info_sheet_says(setup, capsys):
+    # Without the record only the master can tell: S2 is C1's, so a reconciliation now naming C2 cannot book on it.
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("核销", "王经理", None)})
+    without_record(recon)
+    book = openpyxl.load_workbook(recon)
+    info = book["对帐信息"]
+    next(c for c in info["B"] if c.value == "C1").value = "C2"
+    book.save(recon)
+    cell = retype(recon, "S2", {})["我方单号"]
+    err = refused_apply(recon, master, capsys)
+    assert f"cell {cell} (Our Ref): document S2 is customer C1's in the master, not C2's" in err
+
+
+def test_our_amount_must_be_the_masters_amount_of_the_document_now(setup, capsys):
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("核销", "王经理", None)})
+    cell = retype(recon, "S2", {})["我方金额"]
+    changed = load_master(master)
+    changed.transactions.loc[changed.transactions["doc_no"] == "S2", "amount"] = 3100.0  # corrected since
+    save_master(changed, master)
+    err = refused_apply(recon, master, capsys)
+    assert f"cell {cell} (Our Amount): reads 3,000.00, but the master's amount of S2 is now 3,100.00" in err

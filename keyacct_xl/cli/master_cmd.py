@@ -47,6 +47,10 @@ HELP: dict[str, Message] = {
         "also replace customer ids, customer and people's names and file names by stable pseudonyms "
         "(keyed hash); implies --without-sensitive"
     ),
+    "--force": msg(
+        "copy also onto another master whose history store holds batches of its own (the replaced workbook is "
+        "kept as its backup, still naming them)"
+    ),
     "listings": msg("add to the Listings table the listings the sales imply (a first sale lists a product)"),
     "--undo": msg("remove the Listings rows the last run added (a row a person typed or changed is never removed)"),
     "--key": msg(
@@ -80,6 +84,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     export.add_argument("--without-sensitive", action="store_true", help=HELP["--without-sensitive"].render(lang))
     export.add_argument("--pseudonymize", action="store_true", help=HELP["--pseudonymize"].render(lang))
     export.add_argument("--key", type=Path, metavar="FILE", help=HELP["--key"].render(lang))
+    export.add_argument("--force", action="store_true", help=HELP["--force"].render(lang))
     export.set_defaults(func=_export)
     listings = actions.add_parser("listings", parents=[common], help=HELP["listings"].render(lang))
     listings.add_argument("path", type=Path)
@@ -122,7 +127,7 @@ def _export(args: argparse.Namespace) -> int:
     if args.pseudonymize and not args.path.is_file():  # before a key file is created beside no master
         raise InputError(msg("{path}: no such file", path=args.path))
     key = pseudonym_key(args.key or key_path(args.path), create=args.key is None) if args.pseudonymize else None
-    result = export_master(args.path, args.out, without_sensitive=args.without_sensitive, key=key)
+    result = export_master(args.path, args.out, without_sensitive=args.without_sensitive, key=key, force=args.force)
     print(tr(args.lang, "exported: {path}", path=result.path))
     left_out = [*result.left_out_sheets, *result.left_out_tables]
     if left_out:

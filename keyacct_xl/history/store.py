@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import atomic_write
+from keyacct_xl.fileio import atomic_write, written_path
 from keyacct_xl.master.cellcolumns import arrow_table, cells_columns, own_kind, pandas_frame
 from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
 from keyacct_xl.master.settings import Settings
@@ -41,7 +41,9 @@ _PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "write_statis
 
 
 def store_path(master_path: Path) -> Path:
-    """The history store of the master at ``master_path``: ``master.kx`` beside ``master.xlsx``."""
+    """The history store of the master at ``master_path``: ``master.kx`` beside ``master.xlsx`` (beside the file a
+    link at ``master_path`` leads to: the shared master's store, not a folder beside the link)."""
+    master_path = written_path(Path(master_path))
     return master_path.with_name(master_path.stem + STORE_SUFFIX)
 
 

@@ -22,7 +22,14 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import atomic_write, master_write_lock
+from keyacct_xl.fileio import (
+    atomic_write,
+    backup_path,
+    keeps_backup,
+    master_write_lock,
+    write_replacing,
+    written_path,
+)
 from keyacct_xl.history.store import (
     CACHE_FOLDER,
     MANIFESTS,
@@ -55,7 +62,7 @@ from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, LISTINGS, PRODUCTS, 
 from keyacct_xl.master.settings import parse_settings, setting_key
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.master.writer import write_new_workbook
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import listing, msg
 from keyacct_xl.xlsx.package import TableLocation, open_package, sheet_parts
 
 KEY_BYTES = 32
@@ -87,13 +94,19 @@ def _schemas() -> dict[str, TableSchema]:
 
 
 def export_master(
-    source: str | Path, out: str | Path, *, without_sensitive: bool = False, key: bytes | None = None
+    source: str | Path,
+    out: str | Path,
+    *,
+    without_sensitive: bool = False,
+    key: bytes | None = None,
+    force: bool = False,
 ) -> ExportResult:
-    """Export the master ``source`` to ``out`` atomically: nothing is at ``out`` unless the export is complete.
+    """Export the master ``source`` to ``out`` atomically: nothing is at ``out`` unless the export is complete, and
+    a file it replaces is kept as ``out``'s backup, as every writer keeps one (``fileio.write_replacing``).
 
-    Without options the file is copied as it is. ``without_sensitive`` writes a new workbook of the master's
-    tables without personal data; a ``key`` also replaces names and ids by pseudonyms (and implies
-    ``without_sensitive``).
+    Without options the file is copied as it is; onto another master whose history store holds batches the copy
+    does not bring, only with ``force``. ``without_sensitive`` writes a new workbook of the master's tables without
+    personal data; a ``key`` also replaces names and ids by pseudonyms (and implies ``without_sensitive``).
     """
     source, out = Path(source), Path(out)
     if out.exists() and out.resolve() == source.resolve():
@@ -101,9 +114,9 @@ def export_master(
     if not without_sensitive and key is None:
         open_package(source).close()  # a clear error for a missing or non-xlsx master
         with master_write_lock(out), _terminated_as_exit():
+            _refuse_another_masters_store(source, out, force=force)
             _copy_history(source, out)  # before the workbook that names its batches
-            with atomic_write(out, backup=False) as stream:
-                stream.write(source.read_bytes())
+            write_replacing(out, source.read_bytes())
         return ExportResult(out)
     _refuse_lines_beside(out)
     tables, lang, sheets, other_tables = tables_to_export(source)
@@ -117,6 +130,7 @@ def export_master(
             lang=lang,
             company=company,
             headers={n: t.headers for n, t in private.items()},
+            backup=keeps_backup(out),
         )
     # The load cache of the file just replaced holds every table as it was last loaded, contacts included; the
     # export names no batch, so nothing of that folder is its own.
@@ -138,6 +152,42 @@ def _refuse_lines_beside(out: Path) -> None:
                 path=out.name,
             )
         )
+
+
+def _refuse_another_masters_store(source: Path, out: Path, *, force: bool) -> None:
+    """Refuse a copy onto a master with a history store of its own: the batches the copy does not bring would be
+    named by no workbook but the backup, and no later archive or restore would find them. With ``force`` the copy
+    goes ahead only when the replaced master becomes the backup (not when the backup holds a file a person saved)."""
+    with open_master_book(source) as book:
+        brought = set(committed_batches(read_settings(book, source)))
+    store = store_path(out)
+    orphaned = [batch for batch in stored_batches(store) if batch not in brought]
+    backup = backup_path(written_path(out)).name
+    if not orphaned or (force and keeps_backup(out)):
+        return
+    if force:
+        raise InputError(
+            msg(
+                "{path}: another master, whose history store {store} holds batch(es) {batches}; its backup "
+                "{backup} holds a workbook a person saved, which keeping the replaced master would push out: move "
+                "{backup} away first",
+                path=out,
+                store=store,
+                batches=listing(orphaned),
+                backup=backup,
+            )
+        )
+    raise InputError(
+        msg(
+            "{path}: another master, whose history store {store} holds batch(es) {batches}; the copy would "
+            "replace the workbook that names them, leaving them to no master. Export to another name, or give "
+            "--force to replace it (the replaced workbook is kept as {backup}, still naming them)",
+            path=out,
+            store=store,
+            batches=listing(orphaned),
+            backup=backup,
+        )
+    )
 
 
 def _copy_history(source: Path, out: Path) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 import xlsxwriter
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import atomic_write, backup_path, master_write_lock
+from keyacct_xl.fileio import atomic_write, backup_path, master_write_lock, written_path
 from keyacct_xl.history.spill import rows_below, spill_past_last_row
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.cellcolumns import own_kind
@@ -180,6 +180,8 @@ def save_master(
     target = Path(path or master.path or "")
     if not target.name:
         raise InputError(msg("no path to save the master to"))
+    # Through a link to the shared master: the shared file is saved, its history store and backup beside it.
+    target = written_path(target)
     unknown = sorted(set(tables or ()) - set(TABLES_BY_NAME))
     if unknown:
         raise InputError(
@@ -305,10 +307,12 @@ def write_new_workbook(
     lang: Lang,
     company: str,
     headers: Mapping[str, Mapping[str, str]] | None = None,
+    backup: bool = False,
 ) -> Path:
-    """Write ``frames`` into a new workbook at ``path`` made from the skeleton, atomically and without a backup.
+    """Write ``frames`` into a new workbook at ``path`` made from the skeleton, atomically; a file already at
+    ``path`` is kept as its backup when ``backup``.
 
-    Nothing of a file already at ``path`` is read or kept; tables the skeleton lacks are added on new sheets.
+    Nothing of a file already at ``path`` is read into the new one; tables the skeleton lacks are added on new sheets.
     """
     target = Path(path)
     _write(
@@ -316,7 +320,7 @@ def write_new_workbook(
         frames,
         lang=lang,
         headers=headers or {},
-        backup=False,
+        backup=backup,
         skeleton=skeleton_bytes(lang, company),
         add_missing=True,
     )
@@ -338,6 +342,7 @@ def _write(
 ) -> None:
     # Locked from reading the parts to the rename: the parts not written are copied from the file as it is now.
     # A part that cannot be read or edited is one error naming the file and the part.
+    target = written_path(target)  # a link's file is the one rewritten, its backup the one named
     replaced: list[Replaced] = []
     with master_write_lock(target), naming_file(target):
         source: Path | io.BytesIO = io.BytesIO(skeleton) if skeleton is not None else target

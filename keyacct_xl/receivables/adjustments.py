@@ -33,8 +33,18 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import write_tables
 from keyacct_xl.messages import Location, Message, listing, msg, tr
+from keyacct_xl.notices import notify
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
+from keyacct_xl.receivables.master_lines import master_lines
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS
+from keyacct_xl.receivables.recon_record import (
+    LINE_FACTS,
+    Record,
+    no_record,
+    read_record,
+    refuse_retyped_info,
+    refuse_retyped_line,
+)
 from keyacct_xl.receivables.statement_reader import SheetCells, read_sheets
 from keyacct_xl.xlsx.ooxml import column_letter
 
@@ -92,6 +102,9 @@ class DecidedLine:
     difference: float  # ours − theirs
     approver: str
     reason: str
+    documents: tuple[str, ...] = ()  # our documents the line is (its our references)
+    ours_amount: float | None = None
+    places: Mapping[str, Location] = field(default_factory=dict)  # the cells of its references and our amount
 
 
 @dataclass(frozen=True)
@@ -110,15 +123,22 @@ def read_decisions(path: Path) -> Decisions:
     .ods or .xls)."""
     # Through the isolated, capped reader every submitted workbook goes through: it comes back from finance.
     sheets = {sheet.name: sheet for sheet in read_sheets(path, DECIDED_SUFFIXES, formulas=True)}
-    info = _info(path, {name: sheet.cells for name, sheet in sheets.items()})
+    cells = {name: sheet.cells for name, sheet in sheets.items()}
+    info, places = _info(path, cells)
+    record = read_record(cells)
+    if record is None:
+        notify(no_record(path.name))
+    else:
+        refuse_retyped_info(record, info, places.__getitem__)
     results, at, first = _results_sheet(path, sheets)
-    lines, undecided = _decided(path, _with_decision_formulas(path, results, at["decision"], first), at, first)
+    decided = _with_decision_formulas(path, results, at["decision"], first)
+    lines, undecided = _decided(path, decided, at, first, record)
     return Decisions(path.name, info.get("customer_id", ""), info.get("source", ""), lines, undecided)
 
 
-def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> dict[str, str]:
-    """The label / value rows of the info sheet by key; the reconciliation's name must be there, since it keeps the
-    adjustments of one reconciliation apart from another's (their natural key)."""
+def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[dict[str, str], dict[str, Location]]:
+    """The label / value rows of the info sheet by key, and where each is; the reconciliation's name must be there,
+    since it keeps the adjustments of one reconciliation apart from another's (their natural key)."""
     wanted = _by_label(INFO_LABELS)
     names = {INFO_SHEET.render("zh"), INFO_SHEET.render("en")}
     sheet = next((name for name in sheets if name in names), None)
@@ -136,20 +156,21 @@ def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> dict[str, str]:
             key = wanted[row[0].strip().casefold()]
             info[key] = "" if len(row) < 2 or is_blank(row[1]) else str(row[1]).strip()
             cells[key] = f"B{r}"
+    places = {
+        key: Location(path.name, sheet=sheet, cell=cells[key], header=label)
+        if key in cells
+        else Location(path.name, sheet=sheet)  # its label row deleted
+        for key, label in INFO_LABELS.items()
+    }
     if not info.get("source"):
-        where = (
-            Location(path.name, sheet=sheet, cell=cells["source"], header=INFO_LABELS["source"])
-            if "source" in cells
-            else Location(path.name, sheet=sheet)  # its label row deleted too
-        )
         raise InputError(
             msg(
                 "{where}: the reconciliation is not named; write back the name the reconciliation gave it (its "
                 "statement and dates), which keeps its adjustments apart from other reconciliations'",
-                where=where,
+                where=places["source"],
             )
         )
-    return info
+    return info, places
 
 
 def _results_sheet(path: Path, sheets: Mapping[str, SheetCells]) -> tuple[SheetCells, dict[str, int], int]:
@@ -188,7 +209,11 @@ def _with_decision_formulas(path: Path, results: SheetCells, column: int, first:
     return replace(results, formulas=results.formulas | frozenset(found))
 
 
-def _decided(path: Path, results: SheetCells, at: dict[str, int], first: int) -> tuple[list[DecidedLine], int]:
+def _decided(
+    path: Path, results: SheetCells, at: dict[str, int], first: int, record: Record | None
+) -> tuple[list[DecidedLine], int]:
+    """The decided lines of the results and the count of difference lines left undecided; a decided line's facts
+    must be the ones the reconciliation listed (``record``) and its difference their own."""
     codes = _by_label(DECISIONS)
     statuses = _by_label(RECONCILE_STATUS)
     sheet = results.name
@@ -244,23 +269,53 @@ def _decided(path: Path, results: SheetCells, at: dict[str, int], first: int) ->
         approver = "" if is_blank(cell("approver")) else str(cell("approver")).strip()
         if code in ADJUSTING and not approver:
             raise InputError(msg("{where}: a change to our books needs an approver", where=where("approver")))
+        line = line_key(cell("ours_row"), cell("theirs_row"))
+        if record is not None:
+            shown = {key: status if key == "status" else cell(key) for key in LINE_FACTS}
+            refuse_retyped_line(record, line, shown, where, Location(path.name, sheet, row=n))
+        ours = _money(cell("ours_amount"), where, "ours_amount")
+        _refuse_difference_not_its_own(difference, ours, _money(cell("theirs_amount"), where, "theirs_amount"), where)
         only_theirs = status == "only_theirs"
-        ref = cell("theirs_ref") if only_theirs or is_blank(cell("ours_ref")) else cell("ours_ref")
+        ref_key = "theirs_ref" if only_theirs or is_blank(cell("ours_ref")) else "ours_ref"
+        ref = cell(ref_key)
         date = cell("theirs_date") if only_theirs or is_blank(cell("ours_date")) else cell("ours_date")
         lines.append(
             DecidedLine(
                 row=n,
                 decision=code,
-                line=line_key(cell("ours_row"), cell("theirs_row")),
+                line=line,
                 ref="" if is_blank(ref) else str(ref).split(";")[0].strip(),
                 date=_date(date, where, "theirs_date" if only_theirs else "ours_date"),
-                before=0.0 if only_theirs else (_money(cell("ours_amount"), where, "ours_amount") or 0.0),
+                before=0.0 if only_theirs else (ours or 0.0),
                 difference=difference,
                 approver=approver,
                 reason="" if is_blank(cell("decision_reason")) else str(cell("decision_reason")).strip(),
+                documents=_documents_of(cell("ours_ref")),
+                ours_amount=ours,
+                places={"ref": where(ref_key), "ours_ref": where("ours_ref"), "ours_amount": where("ours_amount")},
             )
         )
     return lines, undecided
+
+
+def _documents_of(refs: object) -> tuple[str, ...]:
+    """Our references of a line (several joined by ``;`` when the line is several of our documents)."""
+    return () if is_blank(refs) else tuple(r.strip() for r in str(refs).split(";") if r.strip())
+
+
+def _refuse_difference_not_its_own(difference: float, ours: float | None, theirs: float | None, where) -> None:
+    """What a decision books is the line's difference, ours − theirs: a Difference cell saying anything else was
+    retyped, and is refused rather than booked."""
+    if round((ours or 0.0) - (theirs or 0.0), 2) != round(difference, 2):
+        raise InputError(
+            msg(
+                "{where}: reads {typed:,.2f}, but our amount less theirs is {computed:,.2f}; the difference is the "
+                "line's own, not typed: restore it",
+                where=where("difference"),
+                typed=difference,
+                computed=round((ours or 0.0) - (theirs or 0.0), 2),
+            )
+        )
 
 
 def cell_header(key: str) -> Message:
@@ -395,6 +450,8 @@ def run_reconcile_apply(
     with master_write_lock(Path(master_path)):  # no other run may change the master between reading and saving
         master = load_master(master_path)
         customer = _customer(decisions, customer_id, master, Path(recon))
+        if not undo:
+            _refuse_lines_not_in_master(master, customer, decisions)
         new = adjustment_rows(decisions, customer, applied_at=applied_at, lang=master.lang)
         existing = master.adjustments
         held = _keys(existing)
@@ -450,6 +507,82 @@ def _customer(decisions: Decisions, given: str | None, master: Master, recon: Pa
     if not (master.customers["customer_id"].astype(str).str.strip() == customer).any():
         raise InputError(msg("{path}: customer {cid} is not in the Customers table", path=master.path, cid=customer))
     return customer
+
+
+def _refuse_lines_not_in_master(master: Master, customer: str, decisions: Decisions) -> None:
+    """Each line that changes our books must be the customer's as the master holds it now: its documents the
+    customer's (an adjustment on another customer's document would move that customer's balance), and our amount
+    the master's amount of those documents, leaving out this reconciliation's own adjustments (applied before, they
+    are this reconciliation's, not a change since)."""
+    documents = _customer_documents(master, customer, decisions.source)
+    for line in decisions.lines:
+        if line.decision not in ADJUSTING or not line.difference:
+            continue
+        for ref in {*line.documents, line.ref} - {""}:
+            if ref not in documents and (ref in line.documents or _owners(master, ref) - {customer}):
+                _refuse_document(master, customer, ref, line.places["ours_ref" if ref in line.documents else "ref"])
+        if line.documents and line.ours_amount is not None:
+            now = round(sum(documents[ref] for ref in line.documents), 2)
+            if now != round(line.ours_amount, 2):
+                raise InputError(
+                    msg(
+                        "{where}: reads {typed:,.2f}, but the master's amount of {refs} is now {now:,.2f}; reconcile "
+                        "again and decide on the new workbook",
+                        where=line.places["ours_amount"],
+                        typed=line.ours_amount,
+                        refs=listing(line.documents),
+                        now=now,
+                    )
+                )
+
+
+def _customer_documents(master: Master, customer: str, source: str) -> dict[str, float]:
+    """The customer's documents in the master now and their amounts, as the reconciliation's our side lists them,
+    without this reconciliation's own adjustments."""
+    held = [master.transactions["customer_id"], master.payments["customer_id"]]
+    if not any((ids.astype(str).str.strip() == customer).any() for ids in held):
+        return {}
+    adj = master.adjustments
+    own = (adj["customer_id"].astype(str).str.strip() == customer) & (
+        adj["reconciliation"].astype(str).str.strip() == source.strip()
+    )
+    lines = master_lines(replace(master, adjustments=adj[~own.to_numpy()].reset_index(drop=True)), customer).lines
+    named = lines[lines["ref"].astype(str).str.strip() != ""]
+    return {str(ref).strip(): round(float(amount), 2) for ref, amount in named.groupby("ref")["amount"].sum().items()}
+
+
+def _owners(master: Master, ref: str) -> set[str]:
+    """The customers whose invoices or receipts carry the document number ``ref``."""
+    owners: set[str] = set()
+    for frame, column in ((master.transactions, "doc_no"), (master.payments, "receipt_no")):
+        mine = frame[column].astype(str).str.strip() == ref
+        owners |= set(frame.loc[mine.to_numpy(), "customer_id"].astype(str).str.strip())
+    return owners
+
+
+def _refuse_document(master: Master, customer: str, ref: str, where: Location) -> None:
+    """A line's document that is not the customer's in the master now: another customer's, or no longer there."""
+    others = sorted(_owners(master, ref) - {customer})
+    if others:
+        raise InputError(
+            msg(
+                "{where}: document {ref} is customer {owners}'s in the master, not {customer}'s; an adjustment on it "
+                "would change the wrong customer's balance",
+                where=where,
+                ref=ref,
+                owners=listing(others),
+                customer=customer,
+            )
+        )
+    raise InputError(
+        msg(
+            "{where}: document {ref} is not among customer {customer}'s lines in the master now; reconcile again "
+            "and decide on the new workbook",
+            where=where,
+            ref=ref,
+            customer=customer,
+        )
+    )
 
 
 def _refuse_changed_decisions(existing: pd.DataFrame, new: pd.DataFrame, decisions: Decisions, customer: str) -> None:

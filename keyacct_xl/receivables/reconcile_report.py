@@ -3,7 +3,8 @@
 The workbook's results carry a decision per line (a plain list validation: accept ours / accept theirs / write
 off / in transit, in the report's language, so Excel, WPS and LibreOffice all offer it without macros), an
 approver and a reason; its info sheet names the customer and the reconciliation, so ``reconcile apply`` turns
-the decisions into the master's Adjustments (keyacct_xl.receivables.adjustments).
+the decisions into the master's Adjustments (keyacct_xl.receivables.adjustments). A protected veryHidden sheet
+records the same and each line's facts (keyacct_xl.receivables.recon_record), which apply holds the visible cells to.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_frame
 from keyacct_xl.messages import tr
 from keyacct_xl.output import check_suffix, workbook, write_csv
-from keyacct_xl.receivables.adjustments import DECISION_HEADERS, INFO_LABELS, INFO_SHEET, decision_labels
+from keyacct_xl.receivables.adjustments import DECISION_HEADERS, INFO_LABELS, INFO_SHEET, decision_labels, line_key
+from keyacct_xl.receivables.recon_record import RECORD_SHEET, record_rows
 from keyacct_xl.receivables.reconcile import Reconciliation
 from keyacct_xl.reports import (
     Heading,
@@ -73,6 +75,7 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, comp
         add_sheet(book, styles, problems, heading=heading, lang=lang, table_name="Problems")
         _text_sheet(book, styles, heading, tr(lang, "Notes"), result.notes or [tr(lang, "none")], lang)
         _info_sheet(book, styles, heading, result, lang)
+        _record_sheet(book, result)
     return [path]
 
 
@@ -127,3 +130,15 @@ def _info_sheet(book, styles: Styles, heading: Heading, result: Reconciliation, 
         sheet.write_string(r, 0, label.render(lang), styles.get(bold=True))
         sheet.write_string(r, 1, values[key])
     set_print(sheet, width_px=column_px(16) + column_px(60), header_rows=None, lang=lang)
+
+
+def _record_sheet(book, result: Reconciliation) -> None:
+    """The reconciliation's record of itself, veryHidden (not listed under Unhide) and protected: what ``reconcile
+    apply`` holds the info sheet and the decided lines to."""
+    sheet = book.add_worksheet(RECORD_SHEET)
+    keys = [line_key(o, t) for o, t in zip(result.table["ours_row"], result.table["theirs_row"])]
+    for r, row in enumerate(record_rows(result.customer_id, result.source, result.table, keys)):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, value)
+    sheet.very_hidden()
+    sheet.protect()
