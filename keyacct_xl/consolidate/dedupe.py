@@ -14,6 +14,10 @@ from dataclasses import dataclass
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.schema import CUSTOMERS
+from keyacct_xl.messages import tr
+
 NAME_THRESHOLD = 90.0
 ADDRESS_THRESHOLD = 92.0
 ADDRESS_NAME_FLOOR = 60.0  # a shared address alone is a shop-in-a-mall coincidence; with a similar name it is not
@@ -156,3 +160,52 @@ class CustomerIndex:
                 if name_score(wanted, self.norm_names[i]) >= ADDRESS_NAME_FLOOR:
                     return self._match(i, score, "address")
         return None
+
+
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    """Two customers of the archive that look like one: the later row's id and name, the customer it resembles."""
+
+    customer_id: str
+    name: str
+    match: DuplicateMatch
+
+    def line(self, lang: Lang) -> str:
+        """``C0002 上海恒达润滑油(有限公司) ~ C0001 上海恒达润滑油有限公司 (phone, score 95)``."""
+        return tr(
+            lang,
+            "{cid} {name} looks like {other} {other_name} ({basis}, score {score:g})",
+            cid=self.customer_id,
+            name=self.name.strip(),
+            other=self.match.customer_id,
+            other_name=self.match.name.strip(),
+            basis=CUSTOMERS.column(self.match.basis),
+            score=self.match.score,
+        )
+
+
+def duplicate_lines(found: list[LikelyDuplicate], lang: Lang) -> list[str]:
+    """For ``master check``: a headline and each likely duplicate, or nothing when there is none."""
+    if not found:
+        return []
+    head = tr(
+        lang, "{count} customer(s) look like another customer of the master: check and merge them", count=len(found)
+    )
+    return [head, *(f"  {d.line(lang)}" for d in found)]
+
+
+def likely_duplicates(customers: pd.DataFrame) -> list[LikelyDuplicate]:
+    """Each customer that resembles one above it in ``customers`` (tax id, phone, normalized name, address), by
+    the same rules a card's new customer is checked with: what ``master check`` reports."""
+    index = CustomerIndex(customers.iloc[:0])
+    found: list[LikelyDuplicate] = []
+    columns = ("customer_id", "name", "rep", "address", "phone", "tax_id")
+    for row in zip(*(customers[c].tolist() for c in columns)):
+        customer = dict(zip(columns, row))
+        match = index.find(
+            name=customer["name"], phone=customer["phone"], tax_id=customer["tax_id"], address=customer["address"]
+        )
+        if match is not None:
+            found.append(LikelyDuplicate(str(customer["customer_id"]), str(customer["name"] or ""), match))
+        index.add(customer)
+    return found
