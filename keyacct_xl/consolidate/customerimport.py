@@ -117,12 +117,12 @@ def _plan_row(
     warnings = tuple(msg("{where}: {problem}", where=w.place, problem=w.reason) for w in typed.warnings)
     given = _given_id(values)
     if not typed.ok:
-        reason = listing(msg("{where}: {problem}", where=p.place, problem=p.reason) for p in typed.refused)
+        refused = listing(msg("{where}: {problem}", where=p.place, problem=p.reason) for p in typed.refused)
         cells = tuple(p.cell for p in typed.refused)
-        return RowOutcome(number, "refused", given or "", name, reason, cells, warnings), {}
+        return RowOutcome(number, "refused", given or "", name, refused, cells, warnings), {}
     if given is not None and given in from_list:
-        reason = msg("the id {cid} is given to row {row} of the list already", cid=given, row=from_list[given])
-        return RowOutcome(number, "refused", given, name, reason, (), warnings), {}
+        twice = msg("the id {cid} is given to row {row} of the list already", cid=given, row=from_list[given])
+        return RowOutcome(number, "refused", given, name, twice, (), warnings), {}
     if given is not None and given in archive:
         from_list[given] = number
         return _existing(typed, customers.iloc[archive[given]], given, update, warnings), values
@@ -229,7 +229,7 @@ def apply_import(
         changed.add(HISTORY.name)
         edited.add(CUSTOMERS.name)
     held = sum(1 for outcome, _ in planned if outcome.status in ("duplicate", "refused", "differs"))
-    entry = {
+    entry: dict[str, object] = {
         "file_sha256": source.sha256,
         "file_name": source.name,
         "form": CUSTOMER_LIST_FORM,
@@ -251,7 +251,7 @@ def _update(
     where = frame.index[frame["customer_id"].astype(str) == outcome.customer_id][0]
     before = frame.loc[where].to_dict()
     for change in outcome.changes:
-        frame.loc[where, change.key] = values[change.key]
+        frame.loc[where, change.key] = values[change.key]  # type: ignore[call-overload]
     return {
         "table": CUSTOMERS.name,
         "change": "updated",

@@ -101,8 +101,8 @@ def _column_values(
     out: list[tuple[int, object]] = []
     for i in kept:
         try:
-            where = customer_list.place(rows[i].row, column)
-            [value] = convert([raw[i]], kind, lambda _, where=where: where).tolist()  # type: ignore[arg-type]
+            where: Location = customer_list.place(rows[i].row, column)
+            [value] = convert([raw[i]], kind, lambda _, where=where: where).tolist()  # type: ignore[arg-type, misc]
         except InputError as exc:  # its message names the cell, as the master's reader names a bad cell
             rows[i].refused.append(_problem(customer_list, rows[i].row, column, raw[i], exc.wording))
             continue

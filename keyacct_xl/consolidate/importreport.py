@@ -68,14 +68,14 @@ def _rows(result: CustomerImport, lang: Lang) -> Sheet:
         ("customer_id", _header("customer_id")),
         ("customer_name", _header("name")),
         ("cells", msg("Cells")),
-        ("reason", msg("Reason")),
+        ("reason", msg("Reason and warnings")),
     ]
     rows = [_row(r, lang) for r in result.rows]
     refused = tuple(r.status == "refused" for r in result.rows)
     held = tuple(r.status in ("duplicate", "differs") for r in result.rows)
     marked = ("outcome", "reason")
     highlights = (Highlight(marked, refused, "alert"), Highlight(marked, held, "warn"))
-    return _sheet(tr(lang, "Rows"), columns, rows, highlights=highlights, kinds={"list_row": "int"})
+    return _sheet(tr(lang, "Row by row"), columns, rows, highlights=highlights, kinds={"list_row": "int"})
 
 
 def _row(row: RowOutcome, lang: Lang) -> list[object]:
