@@ -234,3 +234,22 @@ def test_master_check_reports_likely_duplicates(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "1 个客户疑似与总表中另一客户重复" in out
     assert "C0002 上海恒达润滑油(有限公司) 疑似与 C0001 上海恒达润滑油有限公司 重复（电话，相似度 95）" in out
+
+
+def test_the_ribbon_action_imports_the_list_it_is_given(tmp_path: Path, master: Path, capsys) -> None:
+    source = messy_csv(tmp_path / "客户名单.csv", "gbk")
+    assert main(["run", "import_customers", "--book", str(master), "--input", str(source)]) == 0
+    assert "已导入 6，疑似重复，暂缓 2" in capsys.readouterr().out
+    assert len(load_master(master).customers) == 6
+    report = tmp_path / "reports" / "客户名单-导入报告.xlsx"
+    assert [r[0] for r in _report_rows(report)] == list(range(2, 10))  # CSV lines 2-9, each accounted for
+
+
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_the_list_saved_as_xls_or_ods_imports_as_the_xlsx(tmp_path: Path, master: Path, libreoffice, fmt: str) -> None:
+    saved = libreoffice(messy_xlsx(tmp_path / "客户名单.xlsx"), fmt, tmp_path / fmt)
+    assert main(["customers", "import", str(saved), "--into", str(master)]) == 0
+    customers = load_master(master).customers
+    assert list(customers["customer_id"]) == ["C0001", "C0002", "C0003", "C0004", "C0005", "C0006"]
+    assert customers["phone"].iloc[0] == "13812345678"
+    assert customers["first_trade_date"].iloc[4] == pd.Timestamp("2025-01-08")
