@@ -3,7 +3,7 @@ them (2025.3.5, 2025/03/05, 2025年1月8日), phones as text, numbers and whole 
 
 Every value goes through the master's own converters (keyacct_xl/master/convert.py), so a list cell is taken or
 refused exactly as the same cell in 客户档案 would be; a refused cell refuses its row, named by sheet and cell. A phone
-stored as a number (13812345678.0) becomes its digits; one shown in scientific notation lost its last digits and is
+stored as a number (13812345678.0, also as that text in a CSV) becomes its digits; one shown in scientific notation lost its last digits and is
 refused; a number of 9 to 11 digits that is no mobile number (1xx xxxx xxxx) looks like a landline whose leading 0
 Excel dropped (025 8400 1234 stored as 2584001234) and is kept as typed with a warning to check it.
 """
@@ -22,6 +22,7 @@ from keyacct_xl.messages import Location, Message, Rendered, msg
 from keyacct_xl.parsing import is_blank
 
 PHONE_KEYS = frozenset({"phone", "fax"})
+_WHOLE_AS_TEXT = re.compile(r"^(\d+)\.0+$")  # 13812345678.0: a number cell written out by a script or an export
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -131,6 +132,8 @@ def phone_text(value: object) -> tuple[str | None, Message | None]:
         text = str(int(value))
     else:
         text = unicodedata.normalize("NFKC", str(value)).strip()
+        if whole := _WHOLE_AS_TEXT.match(text):
+            text = whole[1]
     if _SCIENTIFIC.match(text):
         return None, msg(
             "{value} is a number shown in scientific notation: its last digits are lost; type the phone as text",

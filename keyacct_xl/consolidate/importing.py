@@ -33,9 +33,10 @@ from keyacct_xl.consolidate.undo import LIVE, UndoResult, undo_submission
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, ensure_not_open, ensure_writable, master_write_lock
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.schema import CUSTOMERS
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.messages import joined, msg, tr
+from keyacct_xl.messages import joined, listing, msg, tr
 
 
 @dataclass(frozen=True)
@@ -172,9 +173,35 @@ def _refuse_imported_already(ledger: pd.DataFrame, source: Path, sha: str) -> No
 
 def undo_customer_import(source: Path, master: Path, *, dry_run: bool = False) -> UndoResult:
     """Take an imported list back out of ``master``: its customers removed (when nothing else refers to them), the
-    values it updated restored (keyacct_xl/consolidate/undo.py, as for a consolidated file)."""
-    undone = undo_submission(master, str(source), dry_run=dry_run)
-    if not dry_run:
-        with master_write_lock(Path(master)):
-            drop_added_columns(load_store(master), undone.sha256)  # no backup: the undo's own is the import's result
+    values it updated restored (keyacct_xl/consolidate/undo.py, as for a consolidated file); refused while a table
+    consolidation does not write (sales, payments, grade history) names one of its customers."""
+    preview = undo_submission(master, str(source), dry_run=True)  # which import, refused as the undo would be
+    _refuse_if_used(master, preview.sha256)
+    if dry_run:
+        return preview
+    undone = undo_submission(master, str(source))
+    with master_write_lock(Path(master)):
+        drop_added_columns(load_store(master), undone.sha256)  # no backup: the undo's own is the import's result
     return undone
+
+
+def _refuse_if_used(master: Path, sha: str) -> None:
+    """Refuse to take out customers the import created that rows of the master's other tables name (sales imported
+    since, the history store's lines among them): those rows would be left naming no customer."""
+    customers = load_store(master).frame(CUSTOMERS.name)
+    created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
+    if not created:
+        return
+    loaded = load_master(master)
+    for schema in DATA_TABLES:
+        if schema is CUSTOMERS or CUSTOMER_ID.key not in schema.keys:
+            continue
+        used = created & set(loaded.frame(schema)[CUSTOMER_ID.key].dropna().astype(str))
+        if used:
+            raise InputError(
+                msg(
+                    "customer(s) {ids} of this import are named in {sheet}: not undone (take those rows out first)",
+                    ids=listing(sorted(used)),
+                    sheet=schema.sheet(loaded.lang),
+                )
+            )
