@@ -217,6 +217,7 @@ def test_phone_numbers_as_people_type_them() -> None:
     assert text == "2584001234" and warning is not None
     assert phone_text("1.38123E+10")[0] is None  # digits lost: refused
     assert phone_text("021-64001234") == ("021-64001234", None)
+    assert phone_text("13812345678.0") == ("13812345678", None)  # a number cell as a CSV export writes it
 
 
 def test_master_check_reports_likely_duplicates(tmp_path: Path, capsys) -> None:
@@ -253,3 +254,17 @@ def test_the_list_saved_as_xls_or_ods_imports_as_the_xlsx(tmp_path: Path, master
     assert list(customers["customer_id"]) == ["C0001", "C0002", "C0003", "C0004", "C0005", "C0006"]
     assert customers["phone"].iloc[0] == "13812345678"
     assert customers["first_trade_date"].iloc[4] == pd.Timestamp("2025-01-08")
+
+
+def test_undo_is_refused_while_sales_name_an_imported_customer(tmp_path: Path, master: Path, capsys) -> None:
+    source = messy_xlsx(tmp_path / "list.xlsx")
+    assert main(["customers", "import", str(source), "--into", str(master)]) == 0
+    sales = tmp_path / "sales.csv"
+    sales.write_text(
+        "单据编号,日期,客户编号,产品,数量,单价,金额,业务员\nXS1,2025.3.5,C0001,齿轮油 18L,1,350,350,李娜\n"
+    )
+    assert main(["history", "import", str(master), str(sales), "--table", "transactions"]) == 0
+    before = master.read_bytes()
+    capsys.readouterr()
+    assert main(["customers", "import", str(source), "--into", str(master), "--undo"]) == 2
+    assert "C0001" in capsys.readouterr().err and master.read_bytes() == before
