@@ -3,9 +3,9 @@ them (2025.3.5, 2025/03/05, 2025年1月8日), phones as text, numbers and whole 
 
 Every value goes through the master's own converters (keyacct_xl/master/convert.py), so a list cell is taken or
 refused exactly as the same cell in 客户档案 would be; a refused cell refuses its row, named by sheet and cell. A phone
-stored as a number (13812345678.0, also as that text in a CSV) becomes its digits; one shown in scientific notation lost its last digits and is
-refused; a number of 9 to 11 digits that is no mobile number (1xx xxxx xxxx) looks like a landline whose leading 0
-Excel dropped (025 8400 1234 stored as 2584001234) and is kept as typed with a warning to check it.
+stored as a number (13812345678.0, also as that text in a CSV) becomes its digits; one shown in scientific notation
+lost its last digits and is refused; a number of 9 to 11 digits that is no mobile number (1xx xxxx xxxx) looks like a
+landline whose leading 0 Excel dropped (025 8400 1234 stored as 2584001234) and is kept as typed with a warning.
 """
 
 from __future__ import annotations
