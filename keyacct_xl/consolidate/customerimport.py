@@ -132,7 +132,8 @@ def _plan_row(
     if match is not None:
         return RowOutcome(number, "duplicate", "", name, _duplicate_reason(match, from_list), (), warnings), {}
     cid = given or next_customer_id(id_pattern, ids)
-    ids.append(cid)
+    if not given:  # the highest id of the pattern now (the list's own ids were counted first): the next follows it
+        ids[:] = [cid]
     from_list[cid] = number
     index.add({**values, "customer_id": cid})
     reason = None if given else msg("given the id {cid}", cid=cid)
