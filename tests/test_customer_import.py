@@ -13,6 +13,7 @@ import xlsxwriter
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.customerrows import phone_text
+from keyacct_xl.consolidate.dedupe import CustomerIndex
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
@@ -268,3 +269,15 @@ def test_undo_is_refused_while_sales_name_an_imported_customer(tmp_path: Path, m
     capsys.readouterr()
     assert main(["customers", "import", str(source), "--into", str(master), "--undo"]) == 2
     assert "C0001" in capsys.readouterr().err and master.read_bytes() == before
+
+
+def test_a_name_inside_another_is_found_at_the_containment_rules_edge() -> None:
+    # 6 characters inside 10 (0.6, the rule's floor): fuzz.ratio 75, the lowest a contained name scores, so the
+    # names prefiltered by ratio before name_score still include it.
+    index = CustomerIndex(
+        pd.DataFrame(
+            {"customer_id": ["C0001"], "name": ["恒达润滑油品贸易发展"], "rep": [None], "address": [None]}
+        ).assign(phone=None, tax_id=None)
+    )
+    match = index.find(name="恒达润滑油品")
+    assert match is not None and (match.customer_id, match.score, match.basis) == ("C0001", 95.0, "name")
