@@ -139,6 +139,14 @@ def test_messy_xlsx_imports_typed_customers_and_holds_duplicates(tmp_path: Path,
     rows = _report_rows(report)
     assert [r[0] for r in rows] == list(range(4, 12))  # every row of the list accounted for, in order
     assert [r[1] for r in rows].count("已导入") == 6 and [r[1] for r in rows].count("疑似重复，暂缓") == 2
+    # A document: zh sheet names and headers, every sheet printed on A4.
+    book = calamine.CalamineWorkbook.from_path(str(report))
+    assert book.sheet_names == ["汇总", "逐行结果", "不一致的值"]
+    assert ["名单行号", "处理结果", "客户编号", "客户名称", "单元格", "原因及提示"] in book.get_sheet_by_index(
+        1
+    ).to_python()
+    sheets = {n: b for n, b in _parts(report).items() if n.startswith("xl/worksheets/sheet")}
+    assert len(sheets) == 3 and all(b'paperSize="9"' in b for b in sheets.values())
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
