@@ -30,6 +30,7 @@ from keyacct_xl.consolidate.dedupe import CustomerIndex, DuplicateMatch
 from keyacct_xl.consolidate.frames import append_rows, row_json
 from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id
 from keyacct_xl.consolidate.store import CUSTOMER_LIST_FORM, Store
+from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import CUSTOMERS as PLAIN_CUSTOMERS
 from keyacct_xl.master.submissions import HISTORY, LEDGER, MERGED_TABLES
 from keyacct_xl.master.writer import write_tables
@@ -37,7 +38,9 @@ from keyacct_xl.messages import Message, Rendered, cmsg, listing, msg
 from keyacct_xl.parsing import is_blank, same_value
 
 CUSTOMERS = MERGED_TABLES["Customers"]
-ADDED_COLUMNS = "columns_added"  # the ledger entry's note of the Customers columns an import added
+# The ledger entry's note of the Customers columns an import added, by their headers in the master's language (the
+# ledger is read by people): {"新增列": ["来源文件", …]}.
+ADDED_COLUMNS = {"zh": "新增列", "en": "columns added"}
 RowStatus = Literal["imported", "updated", "unchanged", "differs", "duplicate", "refused"]
 ROW_STATUSES: tuple[RowStatus, ...] = ("imported", "updated", "unchanged", "differs", "duplicate", "refused")
 ROW_STATUS_LABELS: dict[RowStatus, Message] = {
@@ -238,7 +241,7 @@ def apply_import(
         "rows": len(created),
         "rejected_rows": held,
         "consolidated_at": now,
-        "header": json.dumps({ADDED_COLUMNS: added}, ensure_ascii=False) if added else None,
+        "header": _added_note(added, store.lang) if added else None,
     }
     frames[LEDGER.name] = append_rows(frames[LEDGER.name], [entry], LEDGER)
     return sorted(changed), edited
@@ -267,13 +270,25 @@ def _update(
     }
 
 
+def _added_note(keys: Sequence[str], lang: Lang) -> str:
+    return json.dumps({ADDED_COLUMNS[lang]: [CUSTOMERS.column(k).header(lang) for k in keys]}, ensure_ascii=False)
+
+
+def _added_columns(note: str) -> list[str]:
+    """The keys of the columns an ``_added_note`` names (in either language)."""
+    parsed = json.loads(note)
+    listed = parsed.get(ADDED_COLUMNS["zh"]) or parsed.get(ADDED_COLUMNS["en"]) or []
+    by_header = {h: c.key for c in CUSTOMERS.columns for h in (c.zh, c.en)}
+    return [by_header[h] for h in listed if h in by_header]
+
+
 def drop_added_columns(store: Store, sha: str) -> bool:
     """After the import of the list with this sha256 was undone, the Customers columns it added to the master (the
     provenance columns), now empty again, taken out so the sheet is as it was; whether the master was written."""
     ledger = store.frame(LEDGER.name)
     entries = ledger[(ledger["file_sha256"] == sha) & (ledger["form"] == CUSTOMER_LIST_FORM)]
     header = entries["header"].iloc[-1] if len(entries) else None
-    added = json.loads(header).get(ADDED_COLUMNS, []) if isinstance(header, str) and header else []
+    added = _added_columns(header) if isinstance(header, str) and header else []
     frame = store.frames[CUSTOMERS.name]
     if not added or not all(c in frame.columns and frame[c].isna().all() for c in added):
         return False  # a card consolidated since gave them values: they stay
