@@ -154,8 +154,9 @@ def run_customer_import(
             new_grade = load_grading_policy(store.settings.grading_policy).new_customer_grade
             names, edited = apply_import(store, planned, import_of(customer_list, sha), new_grade=new_grade, now=now)
             save_store(store, names, edited=edited)
-    result = CustomerImport(source, master, customer_list, tuple(o for o, _ in planned), dry_run, now)
-    return result if report is None else replace(result, report=write_import_report(result, report, lang))
+        result = CustomerImport(source, master, customer_list, tuple(o for o, _ in planned), dry_run, now)
+        # Under the lock, as a consolidation's report: no second run writes the master before this report is out.
+        return result if report is None else replace(result, report=write_import_report(result, report, lang))
 
 
 def _refuse_imported_already(ledger: pd.DataFrame, source: Path, sha: str) -> None:
