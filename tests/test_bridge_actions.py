@@ -32,6 +32,7 @@ ISSUE_ACTIONS = {
     "generate_forms",
     "prefill_forms",
     "consolidate",
+    "import_customers",
     "open_report",
     "annual_grading",
     "apply_grades",
@@ -358,7 +359,7 @@ def test_demo_step_builds_the_addin_and_runs_actions(demo_master: Path, tmp_path
 
     lines = bridge_demo(demo_master, tmp_path, argparse.Namespace(lang="en"))
     assert (tmp_path / "addin" / "keyacct_xl.xlam").exists()
-    assert "16 worksheet functions, 21 ribbon actions" in lines[0]
+    assert "16 worksheet functions, 22 ribbon actions" in lines[0]
     assert lines[1].startswith("ribbon action rfm_refresh: RFM:") and len(list((tmp_path / "reports").iterdir())) == 2
 
 

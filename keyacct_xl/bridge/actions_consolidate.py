@@ -1,4 +1,5 @@
-"""Consolidate ribbon action: merge the forms reps sent back into the master (as ``keyacct-xl consolidate``).
+"""Consolidate ribbon actions: merge the forms reps sent back into the master (as ``keyacct-xl consolidate``), and
+bring an existing customer list in (as ``keyacct-xl customers import``).
 
 Returned forms go in a ``submissions`` folder beside the master (``--input`` names another folder or .zip);
 rejected files are copied to ``quarantine/`` with their reasons, the report goes to ``reports/`` (or ``--out``),
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, reports_dir
+from keyacct_xl.consolidate.importing import run_customer_import
 from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.errors import InputError
 from keyacct_xl.messages import msg, tr
@@ -43,3 +45,15 @@ def consolidate(bridge: Bridge, options: ActionOptions) -> ActionResult:
             quarantine_dir=path.parent / "quarantine",
         )
     return ActionResult(Summary(run.summary), (run.report, master_path))
+
+
+@action("import_customers", "导入客户名单", "Import customer list")
+def import_customers(bridge: Bridge, options: ActionOptions) -> ActionResult:
+    """Import a customer list the user picks (``--input``) into the master; its report goes to ``reports/``."""
+    master_path = bridge.book_path()
+    source = options.input or bridge.choose_file(msg("Choose the customer list"), "--input LIST")
+    report = reports_dir(bridge, options) / tr(bridge.lang, "{name}-import-report.xlsx", name=source.stem)
+    bridge.progress(1, 1, tr(bridge.lang, "importing the customer list…"))
+    with bridge.editing() as path:
+        done = run_customer_import(source, path, lang=bridge.lang, report=report)
+    return ActionResult(Summary(done.summary), (report, master_path))

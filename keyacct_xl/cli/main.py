@@ -17,6 +17,7 @@ from keyacct_xl.cli import (
     complaints_cmd,
     consolidate_cmd,
     credit_cmd,
+    customers_cmd,
     demo_cmd,
     forms_cmd,
     grade_cmd,
@@ -61,6 +62,7 @@ COMMAND_MODULES = [
     history_cmd,
     report_cmd,
     account_cmd,
+    customers_cmd,
 ]
 
 

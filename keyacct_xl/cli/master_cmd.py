@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from keyacct_xl.consolidate.dedupe import duplicate_lines, likely_duplicates
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.export import export_master, key_path, pseudonym_key
@@ -117,6 +118,9 @@ def _check(args: argparse.Namespace) -> int:
         print(f"{sheet}{' ' * (wide - display_width(sheet))}{len(master.frame(schema)):>10,}")
     integrity = check_master_file(args.path)
     for line in integrity.summary(args.lang):
+        print(line)
+    # Likely duplicates are for a person to judge (two branches may share a phone): told, not failed on.
+    for line in duplicate_lines(likely_duplicates(master.customers), args.lang):
         print(line)
     return 0 if integrity.ok else 1
 

@@ -1,5 +1,6 @@
-"""Customer cards and registrations: the only ways a new customer enters the archive, and field updates for known
-ones. A card or registration without an id (blank, 新客户) gets the next id of the Settings pattern once the
+"""Customer cards and registrations: the only forms by which a new customer enters the archive (a list of existing
+customers comes in by keyacct_xl.consolidate.customerimport, with the same duplicate check), and field updates for
+known ones. A card or registration without an id (blank, 新客户) gets the next id of the Settings pattern once the
 duplicate check found nothing (keyacct_xl.consolidate.newcustomers).
 
 The card's contact lines are merged like any form line once the card is applied (keyacct_xl.consolidate.merge).

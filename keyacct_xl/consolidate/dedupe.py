@@ -14,7 +14,12 @@ from dataclasses import dataclass
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.schema import CUSTOMERS
+from keyacct_xl.messages import tr
+
 NAME_THRESHOLD = 90.0
+CONTAINMENT_FLOOR = 74.0  # fuzz.ratio of a name inside one at most 1/0.6 times as long is 75; 74 for rounding
 ADDRESS_THRESHOLD = 92.0
 ADDRESS_NAME_FLOOR = 60.0  # a shared address alone is a shop-in-a-mall coincidence; with a similar name it is not
 # Longest first so 股份有限公司 is removed whole, not as 有限公司 leaving 股份.
@@ -130,6 +135,16 @@ class CustomerIndex:
         if tax:
             self.tax_ids.setdefault(tax, i)
 
+    def _best_name(self, wanted: str) -> tuple[float, int] | None:
+        """The best name_score of ``wanted`` against the index's names (the first of equal ones) when it reaches
+        NAME_THRESHOLD: the names fuzz.ratio puts at CONTAINMENT_FLOOR or more are found in C first, because a name
+        inside another scores at least that (2 × 0.6 / 1.6), and only those are scored by name_score in Python; a
+        master's check of every customer against the others costs seconds instead of minutes."""
+        found = process.extract(wanted, self.norm_names, scorer=fuzz.ratio, score_cutoff=CONTAINMENT_FLOOR, limit=None)
+        scored = [(name_score(wanted, choice), i) for choice, _, i in found]
+        best = max(scored, key=lambda pair: (pair[0], -pair[1]), default=None)
+        return best if best is not None and best[0] >= NAME_THRESHOLD else None
+
     def _match(self, i: int, score: float, basis: str) -> DuplicateMatch:
         return DuplicateMatch(self.ids[i], self.names[i], self.reps[i], round(score, 1), basis)
 
@@ -145,9 +160,9 @@ class CustomerIndex:
             return self._match(self.phones[tel], 95.0, "phone")
         wanted = normalize_name(name)
         if wanted:
-            best = process.extractOne(wanted, self.norm_names, scorer=name_score, score_cutoff=NAME_THRESHOLD)
+            best = self._best_name(wanted)
             if best is not None:
-                return self._match(best[2], best[1], "name")
+                return self._match(best[1], best[0], "name")
         place = normalize_name(address) if isinstance(address, str) else ""
         if place and wanted:
             for _, score, i in process.extract(
@@ -156,3 +171,52 @@ class CustomerIndex:
                 if name_score(wanted, self.norm_names[i]) >= ADDRESS_NAME_FLOOR:
                     return self._match(i, score, "address")
         return None
+
+
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    """Two customers of the archive that look like one: the later row's id and name, the customer it resembles."""
+
+    customer_id: str
+    name: str
+    match: DuplicateMatch
+
+    def line(self, lang: Lang) -> str:
+        """``C0002 上海恒达润滑油(有限公司) ~ C0001 上海恒达润滑油有限公司 (phone, score 95)``."""
+        return tr(
+            lang,
+            "{cid} {name} looks like {other} {other_name} ({basis}, score {score:g})",
+            cid=self.customer_id,
+            name=self.name.strip(),
+            other=self.match.customer_id,
+            other_name=self.match.name.strip(),
+            basis=CUSTOMERS.column(self.match.basis),
+            score=self.match.score,
+        )
+
+
+def duplicate_lines(found: list[LikelyDuplicate], lang: Lang) -> list[str]:
+    """For ``master check``: a headline and each likely duplicate, or nothing when there is none."""
+    if not found:
+        return []
+    head = tr(
+        lang, "{count} customer(s) look like another customer of the master: check and merge them", count=len(found)
+    )
+    return [head, *(f"  {d.line(lang)}" for d in found)]
+
+
+def likely_duplicates(customers: pd.DataFrame) -> list[LikelyDuplicate]:
+    """Each customer that resembles one above it in ``customers`` (tax id, phone, normalized name, address), by
+    the same rules a card's new customer is checked with: what ``master check`` reports."""
+    index = CustomerIndex(customers.iloc[:0])
+    found: list[LikelyDuplicate] = []
+    columns = ("customer_id", "name", "rep", "address", "phone", "tax_id")
+    for row in zip(*(customers[c].tolist() for c in columns)):
+        customer = dict(zip(columns, row))
+        match = index.find(
+            name=customer["name"], phone=customer["phone"], tax_id=customer["tax_id"], address=customer["address"]
+        )
+        if match is not None:
+            found.append(LikelyDuplicate(str(customer["customer_id"]), str(customer["name"] or ""), match))
+        index.add(customer)
+    return found

@@ -59,6 +59,9 @@ _STATUS = {
     "rejected": ("拒收", "rejected"),
     "undone": ("已撤销", "undone"),
 }
+# The ledger's form of an imported customer list (keyacct_xl/consolidate/customerimport.py), no form of the catalog.
+CUSTOMER_LIST_FORM = "customer_list"
+_CUSTOMER_LIST_TITLE = ("客户名单导入", "customer list import")
 
 
 @functools.cache
@@ -70,7 +73,10 @@ def coded_columns() -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
         (HISTORY.name, "change"): {"updated": ("已更新", "updated")},
         # the history names the table a row came from by its sheet, the ledger a form by its title, as users see them
         (HISTORY.name, "table"): {t.name: (t.sheet_zh, t.sheet_en) for t in ALL_CONSOLIDATION_TABLES.values()},
-        (LEDGER.name, "form"): {f: (title.zh, title.en) for f, title in titles.items()},
+        (LEDGER.name, "form"): {
+            **{f: (title.zh, title.en) for f, title in titles.items()},
+            CUSTOMER_LIST_FORM: _CUSTOMER_LIST_TITLE,
+        },
     }
 
 

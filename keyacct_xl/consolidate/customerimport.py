@@ -1,0 +1,310 @@
+"""Bring an existing customer list (客户名单) into the master: each row imported, held or refused, and said so.
+
+A row becomes a new customer the way a customer card's does (keyacct_xl.consolidate.cards): it is compared with the
+archive and with the rows of the list before it (客户查重, keyacct_xl.consolidate.dedupe: tax id, phone, normalized
+name, address), a probable duplicate is held (not imported) naming the customer it resembles, and otherwise it is
+given the next id of the Settings pattern (keyacct_xl.consolidate.newcustomers) unless the list gives its own. It
+starts at the grading policy's new-customer grade unless the list gives a grade (an existing list's grades are the
+manager's own). A row whose id the archive holds is never replaced silently: the values that differ are listed before
+and after, and applied only when asked (``update``); the values they replace go to SubmissionHistory.
+
+An import is recorded as a consolidated file is: the rows it adds carry the file's sha256 (provenance columns), the
+values it replaces are in SubmissionHistory under it, and the ingestion ledger lists it, so ``undo_submission`` takes
+it back exactly (keyacct_xl/consolidate/undo.py) and a second import of the same file is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from keyacct_xl.consolidate.changes import shown
+from keyacct_xl.consolidate.customerlist import CustomerList
+from keyacct_xl.consolidate.customerrows import TypedRow
+from keyacct_xl.consolidate.dedupe import CustomerIndex, DuplicateMatch
+from keyacct_xl.consolidate.frames import append_rows, row_json
+from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id
+from keyacct_xl.consolidate.store import CUSTOMER_LIST_FORM, Store
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.schema import CUSTOMERS as PLAIN_CUSTOMERS
+from keyacct_xl.master.submissions import HISTORY, LEDGER, MERGED_TABLES
+from keyacct_xl.master.writer import write_tables
+from keyacct_xl.messages import Message, Rendered, cmsg, listing, msg
+from keyacct_xl.parsing import is_blank, same_value
+
+CUSTOMERS = MERGED_TABLES["Customers"]
+# The ledger entry's note of the Customers columns an import added, by their headers in the master's language (the
+# ledger is read by people): {"新增列": ["来源文件", …]}.
+ADDED_COLUMNS = {"zh": "新增列", "en": "columns added"}
+RowStatus = Literal["imported", "updated", "unchanged", "differs", "duplicate", "refused"]
+ROW_STATUSES: tuple[RowStatus, ...] = ("imported", "updated", "unchanged", "differs", "duplicate", "refused")
+ROW_STATUS_LABELS: dict[RowStatus, Message] = {
+    "imported": cmsg("customer import", "imported"),
+    "updated": cmsg("customer import", "updated"),
+    "unchanged": cmsg("customer import", "already in the master"),
+    "differs": cmsg("customer import", "differs, not updated"),
+    "duplicate": cmsg("customer import", "held: probable duplicate"),
+    "refused": cmsg("customer import", "refused"),
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A Customers value a row of the list differs in: the column's key, the archive's value and the list's."""
+
+    key: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What became of one row of the list: its number, status, the customer, why, the cells named, the changes."""
+
+    row: int
+    status: RowStatus
+    customer_id: str
+    name: str
+    reason: Rendered | None = None
+    cells: tuple[str, ...] = ()
+    warnings: tuple[Rendered, ...] = ()
+    changes: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Planned:
+    outcome: RowOutcome
+    values: Mapping[str, object]
+
+
+def plan_import(
+    rows: Sequence[TypedRow], customers: pd.DataFrame, *, id_pattern: str, update: bool
+) -> list[tuple[RowOutcome, Mapping[str, object]]]:
+    """Each row's outcome and the values it brings, in list order (nothing is applied here).
+
+    ``customers`` is the archive; ``update`` applies the differing values of rows whose id it holds.
+    """
+    index = CustomerIndex(customers)
+    archive = {str(c): i for i, c in enumerate(customers["customer_id"]) if not is_blank(c)}
+    given = [str(r.values["customer_id"]).strip() for r in rows if _given_id(r.values) is not None]
+    ids: list[str] = [*archive, *given]
+    from_list: dict[str, int] = {}  # id -> the row of the list that holds it
+    planned: list[tuple[RowOutcome, Mapping[str, object]]] = []
+    for typed in rows:
+        planned.append(_plan_row(typed, customers, archive, index, ids, from_list, id_pattern, update))
+    return planned
+
+
+def _given_id(values: Mapping[str, object]) -> str | None:
+    value = values.get("customer_id")
+    return None if is_new_customer(value) else str(value).strip()
+
+
+def _plan_row(
+    typed: TypedRow,
+    customers: pd.DataFrame,
+    archive: Mapping[str, int],
+    index: CustomerIndex,
+    ids: list[str],
+    from_list: dict[str, int],
+    id_pattern: str,
+    update: bool,
+) -> tuple[RowOutcome, Mapping[str, object]]:
+    values, number = typed.values, typed.row.number
+    name = str(values.get("name") or "")
+    warnings = tuple(msg("{where}: {problem}", where=w.place, problem=w.reason) for w in typed.warnings)
+    given = _given_id(values)
+    if not typed.ok:
+        refused = listing(msg("{where}: {problem}", where=p.place, problem=p.reason) for p in typed.refused)
+        cells = tuple(p.cell for p in typed.refused)
+        return RowOutcome(number, "refused", given or "", name, refused, cells, warnings), {}
+    if given is not None and given in from_list:
+        twice = msg("the id {cid} is given to row {row} of the list already", cid=given, row=from_list[given])
+        return RowOutcome(number, "refused", given, name, twice, (), warnings), {}
+    if given is not None and given in archive:
+        from_list[given] = number
+        return _existing(typed, customers.iloc[archive[given]], given, update, warnings), values
+    match = index.find(
+        name=values.get("name"), phone=values.get("phone"), tax_id=values.get("tax_id"), address=values.get("address")
+    )
+    if match is not None:
+        return RowOutcome(number, "duplicate", "", name, _duplicate_reason(match, from_list), (), warnings), {}
+    cid = given or next_customer_id(id_pattern, ids)
+    if not given:  # the highest id of the pattern now (the list's own ids were counted first): the next follows it
+        ids[:] = [cid]
+    from_list[cid] = number
+    index.add({**values, "customer_id": cid})
+    reason = None if given else msg("given the id {cid}", cid=cid)
+    return RowOutcome(number, "imported", cid, name, reason, (), warnings), {**values, "customer_id": cid}
+
+
+def _duplicate_reason(match: DuplicateMatch, from_list: Mapping[str, int]) -> Message:
+    basis = CUSTOMERS.column(match.basis)  # the field named as the master's header names it
+    if match.customer_id in from_list:
+        return msg(
+            "probable duplicate of row {row} of this list ({cid} {name}; {basis}, score {score:g}): not imported",
+            row=from_list[match.customer_id],
+            cid=match.customer_id,
+            name=match.name,
+            basis=basis,
+            score=match.score,
+        )
+    return msg(
+        "probable duplicate of customer {cid} {name} ({basis}, score {score:g}): not imported",
+        cid=match.customer_id,
+        name=match.name,
+        basis=basis,
+        score=match.score,
+    )
+
+
+def _existing(
+    typed: TypedRow, current: pd.Series, cid: str, update: bool, warnings: tuple[Rendered, ...]
+) -> RowOutcome:
+    """A row whose id the archive holds: unchanged, or its differing values listed (and applied with ``update``)."""
+    changes = tuple(
+        FieldChange(key, shown(current.get(key)), shown(value))
+        for key, value in typed.values.items()
+        if key != "customer_id" and (is_blank(current.get(key)) or not same_value(current.get(key), value))
+    )
+    name = str(typed.values.get("name") or current.get("name") or "")
+    number = typed.row.number
+    if not changes:
+        return RowOutcome(number, "unchanged", cid, name, None, (), warnings)
+    fields = listing(CUSTOMERS.column(c.key) for c in changes)
+    if update:
+        reason = msg("customer {cid} updated: {fields}", cid=cid, fields=fields)
+        return RowOutcome(number, "updated", cid, name, reason, (), warnings, changes)
+    reason = msg(
+        "customer {cid} is in the master with other values ({fields}): not changed; --update applies them",
+        cid=cid,
+        fields=fields,
+    )
+    return RowOutcome(number, "differs", cid, name, reason, (), warnings, changes)
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    """The list being imported: the file's name, its sha256 and the sheet its rows are on."""
+
+    name: str
+    sha256: str
+    sheet: str | None
+
+
+def apply_import(
+    store: Store,
+    planned: Sequence[tuple[RowOutcome, Mapping[str, object]]],
+    source: ImportSource,
+    *,
+    new_grade: str,
+    now: str,
+) -> tuple[list[str], set[str]]:
+    """Add the imported rows and the applied updates to ``store``'s frames, with their provenance, history and
+    ledger entry; the tables changed and those with rows changed or removed (``save_store``'s names and edited)."""
+    provenance = {
+        "source_file": source.name,
+        "source_sheet": source.sheet,
+        "period": None,
+        "file_sha256": source.sha256,
+        "consolidated_at": now,
+    }
+    created = [
+        {**values, "grade": values.get("grade") or new_grade, **provenance, "source_row": outcome.row}
+        for outcome, values in planned
+        if outcome.status == "imported"
+    ]
+    frames = store.frames
+    # The provenance columns a master without consolidated cards lacks (read empty): the undo takes them out again.
+    found = store.headers.get(CUSTOMERS.name, {})
+    added = [c for c in CUSTOMERS.keys if c not in found] if found else []
+    frames[CUSTOMERS.name] = append_rows(frames[CUSTOMERS.name], created, CUSTOMERS)
+    history = [
+        _update(store, outcome, values, source, now) for outcome, values in planned if outcome.status == "updated"
+    ]
+    changed, edited = {CUSTOMERS.name, LEDGER.name}, set()
+    if history:
+        frames[HISTORY.name] = append_rows(frames[HISTORY.name], history, HISTORY)
+        changed.add(HISTORY.name)
+        edited.add(CUSTOMERS.name)
+    held = sum(1 for outcome, _ in planned if outcome.status in ("duplicate", "refused", "differs"))
+    entry: dict[str, object] = {
+        "file_sha256": source.sha256,
+        "file_name": source.name,
+        "form": CUSTOMER_LIST_FORM,
+        "status": "partial" if held else "accepted",
+        "rows": len(created),
+        "rejected_rows": held,
+        "consolidated_at": now,
+        "header": _added_note(added, store.lang) if added else None,
+    }
+    frames[LEDGER.name] = append_rows(frames[LEDGER.name], [entry], LEDGER)
+    return sorted(changed), edited
+
+
+def _update(
+    store: Store, outcome: RowOutcome, values: Mapping[str, object], source: ImportSource, now: str
+) -> dict[str, object]:
+    """Write a row's differing values into its customer; the history entry keeping the values they replace."""
+    frame = store.frames[CUSTOMERS.name]
+    where = frame.index[frame["customer_id"].astype(str) == outcome.customer_id][0]
+    before = frame.loc[where].to_dict()
+    for change in outcome.changes:
+        frame.loc[where, change.key] = values[change.key]  # type: ignore[call-overload]
+    return {
+        "table": CUSTOMERS.name,
+        "change": "updated",
+        "file_sha256": before.get("file_sha256"),
+        "source_file": before.get("source_file"),
+        "source_row": before.get("source_row"),
+        "rep": before.get("rep"),
+        "period": before.get("period"),
+        "changed_at": now,
+        "changed_by": source.sha256,
+        "data": row_json(before),
+    }
+
+
+def _added_note(keys: Sequence[str], lang: Lang) -> str:
+    return json.dumps({ADDED_COLUMNS[lang]: [CUSTOMERS.column(k).header(lang) for k in keys]}, ensure_ascii=False)
+
+
+def _added_columns(note: str) -> list[str]:
+    """The keys of the columns an ``_added_note`` names (in either language)."""
+    parsed = json.loads(note)
+    listed = parsed.get(ADDED_COLUMNS["zh"]) or parsed.get(ADDED_COLUMNS["en"]) or []
+    by_header = {h: c.key for c in CUSTOMERS.columns for h in (c.zh, c.en)}
+    return [by_header[h] for h in listed if h in by_header]
+
+
+def drop_added_columns(store: Store, sha: str) -> bool:
+    """After the import of the list with this sha256 was undone, the Customers columns it added to the master (the
+    provenance columns), now empty again, taken out so the sheet is as it was; whether the master was written."""
+    ledger = store.frame(LEDGER.name)
+    entries = ledger[(ledger["file_sha256"] == sha) & (ledger["form"] == CUSTOMER_LIST_FORM)]
+    header = entries["header"].iloc[-1] if len(entries) else None
+    added = _added_columns(header) if isinstance(header, str) and header else []
+    frame = store.frames[CUSTOMERS.name]
+    if not added or not all(c in frame.columns and frame[c].isna().all() for c in added):
+        return False  # a card consolidated since gave them values: they stay
+    kept = [c for c in frame.columns if c not in added]
+    headers = {k: v for k, v in store.headers.get(CUSTOMERS.name, {}).items() if k not in added}
+    write_tables(
+        store.path, {PLAIN_CUSTOMERS: frame[kept]}, lang=store.lang, headers={CUSTOMERS.name: headers}, backup=False
+    )
+    return True
+
+
+def now_text() -> str:
+    """The time an import is recorded at, as the ledger writes a consolidation's."""
+    return dt.datetime.now().isoformat(sep=" ", timespec="seconds")
+
+
+def import_of(customer_list: CustomerList, sha: str) -> ImportSource:
+    """The ``ImportSource`` of a list read from a file with this sha256."""
+    return ImportSource(customer_list.file, sha, customer_list.sheet)

@@ -1,0 +1,152 @@
+"""The rows of a customer list typed as the master's Customers columns are: text trimmed, dates as people type
+them (2025.3.5, 2025/03/05, 2025年1月8日), phones as text, numbers and whole numbers as the master reads them.
+
+Every value goes through the master's own converters (keyacct_xl/master/convert.py), so a list cell is taken or
+refused exactly as the same cell in 客户档案 would be; a refused cell refuses its row, named by sheet and cell. A phone
+stored as a number (13812345678.0, also as that text in a CSV) becomes its digits; one shown in scientific notation
+lost its last digits and is refused; a number of 9 to 11 digits that is no mobile number (1xx xxxx xxxx) looks like a
+landline whose leading 0 Excel dropped (025 8400 1234 stored as 2584001234) and is kept as typed with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from keyacct_xl.consolidate.customerlist import CustomerList, ListColumn, ListRow
+from keyacct_xl.errors import InputError
+from keyacct_xl.master.convert import convert
+from keyacct_xl.master.schema import CUSTOMERS
+from keyacct_xl.messages import Location, Message, Rendered, msg
+from keyacct_xl.parsing import is_blank
+
+PHONE_KEYS = frozenset({"phone", "fax"})
+_WHOLE_AS_TEXT = re.compile(r"^(\d+)\.0+$")  # 13812345678.0: a number cell written out by a script or an export
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """A cell of the list that was refused or warned about: where, its column, the value as typed and why."""
+
+    place: Location
+    cell: str
+    column: ListColumn
+    value: object
+    reason: Rendered
+
+
+@dataclass
+class TypedRow:
+    """One list row as Customers values (keys of the columns the list has), with its refused and warned cells."""
+
+    row: ListRow
+    values: dict[str, object] = field(default_factory=dict)
+    refused: list[CellProblem] = field(default_factory=list)
+    warnings: list[CellProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no cell of the row was refused."""
+        return not self.refused
+
+
+def typed_rows(customer_list: CustomerList) -> list[TypedRow]:
+    """Each row of the list with its values typed column by column; a row without a customer name is refused."""
+    rows = [TypedRow(r) for r in customer_list.rows]
+    for column in customer_list.recognised:
+        assert column.key is not None  # recognised columns have one
+        kind = CUSTOMERS.column(column.key).kind
+        raw = [_trimmed(r.row.cell(column.position)) for r in rows]
+        for i, typed in enumerate(rows):
+            value, problem = raw[i], None
+            if column.key in PHONE_KEYS and not is_blank(value):
+                value, problem = phone_text(value)
+                if problem is not None:
+                    where = _problem(customer_list, typed.row, column, raw[i], problem)
+                    (typed.warnings if value is not None else typed.refused).append(where)
+                if value is None:
+                    continue
+            raw[i] = value
+        for i, value in _column_values(customer_list, rows, column, raw, kind):
+            if not is_blank(value):
+                rows[i].values[column.key] = value
+    name = next((c for c in customer_list.recognised if c.key == "name"), None)
+    for typed in rows:
+        if name is not None and "name" not in typed.values and not any(p.column is name for p in typed.refused):
+            typed.refused.append(_problem(customer_list, typed.row, name, None, msg("the customer name is blank")))
+    return rows
+
+
+def _trimmed(value: object) -> object:
+    """Text without the spaces around it (trailing spaces after a pasted name); blank text is None."""
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    return value
+
+
+def _column_values(
+    customer_list: CustomerList, rows: list[TypedRow], column: ListColumn, raw: list[object], kind: str
+) -> list[tuple[int, object]]:
+    """The column's values typed by the master's converter: all at once, else cell by cell to name the bad ones."""
+    kept = [i for i, r in enumerate(rows) if not any(p.column is column for p in r.refused)]
+    values = [raw[i] for i in kept]
+    try:
+        series = convert(values, kind, lambda j: customer_list.place(rows[kept[j]].row, column))  # type: ignore[arg-type]
+        return [(i, _plain(v)) for i, v in zip(kept, series.tolist())]
+    except InputError:
+        pass  # some cell is bad: each is typed on its own, so the good ones are kept and the bad ones named
+    out: list[tuple[int, object]] = []
+    for i in kept:
+        try:
+            where: Location = customer_list.place(rows[i].row, column)
+            [value] = convert([raw[i]], kind, lambda _, where=where: where).tolist()  # type: ignore[arg-type, misc]
+        except InputError as exc:  # its message names the cell, as the master's reader names a bad cell
+            rows[i].refused.append(_problem(customer_list, rows[i].row, column, raw[i], exc.wording))
+            continue
+        out.append((i, _plain(value)))
+    return out
+
+
+def _plain(value: object) -> object:
+    """A typed value with pandas' missing markers as None."""
+    return None if is_blank(value) or value != value else value
+
+
+def _problem(
+    customer_list: CustomerList, row: ListRow, column: ListColumn, value: object, reason: Rendered
+) -> CellProblem:
+    return CellProblem(customer_list.place(row, column), customer_list.cell_name(row, column), column, value, reason)
+
+
+def phone_text(value: object) -> tuple[str | None, Message | None]:
+    """A phone cell as text and what to say about it: (text, None), (text, warning) or (None, refusal)."""
+    if isinstance(value, bool):
+        return None, msg("{value} is not a phone number", value=value)
+    if isinstance(value, (int, float)):
+        if value != value or not float(value).is_integer():
+            return None, msg("{value} is not a phone number", value=value)
+        text = str(int(value))
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if whole := _WHOLE_AS_TEXT.match(text):
+            text = whole[1]
+    if _SCIENTIFIC.match(text):
+        return None, msg(
+            "{value} is a number shown in scientific notation: its last digits are lost; type the phone as text",
+            value=text,
+        )
+    return text, lost_leading_zero(text)
+
+
+def lost_leading_zero(text: str) -> Message | None:
+    """A warning when ``text`` is all digits, 9 to 11 of them, no mobile number and no leading 0: a landline
+    (area code 0xx or 0xxx, then 7 or 8 digits) whose 0 a number cell dropped."""
+    if not text.isdigit() or not 9 <= len(text) <= 11 or text.startswith("0") or _MOBILE.match(text):
+        return None
+    return msg(
+        "{value} looks like a landline whose leading 0 was lost (0{value}?): kept as typed, check it", value=text
+    )

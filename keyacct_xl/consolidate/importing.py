@@ -1,0 +1,208 @@
+"""Importing a customer list (客户名单导入) as every front end runs it: ``run_customer_import`` and its undo.
+
+The list is read and typed (keyacct_xl.consolidate.customerlist, customerrows), planned against the archive
+(customerimport) and, unless it is a dry run, applied and saved under the master's write lock with the master's
+backup beside it; the report workbook, when asked for, is written in either case (importreport).
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from keyacct_xl.analytics.policy import load_grading_policy
+from keyacct_xl.consolidate.customerimport import (
+    ROW_STATUS_LABELS,
+    ROW_STATUSES,
+    RowOutcome,
+    apply_import,
+    drop_added_columns,
+    import_of,
+    now_text,
+    plan_import,
+)
+from keyacct_xl.consolidate.customerlist import CustomerList, ListColumn, read_customer_list
+from keyacct_xl.consolidate.customerrows import typed_rows
+from keyacct_xl.consolidate.importreport import write_import_report
+from keyacct_xl.consolidate.intake import sha256
+from keyacct_xl.consolidate.store import load_store, save_store
+from keyacct_xl.consolidate.undo import LIVE, UndoResult, undo_submission
+from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import backup_path, ensure_not_open, ensure_writable, master_write_lock
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES
+from keyacct_xl.master.submissions import LEDGER
+from keyacct_xl.messages import joined, listing, msg, tr
+
+
+@dataclass(frozen=True)
+class CustomerImport:
+    """One import: the list as read, each row's outcome, where the master and its backup are, the report."""
+
+    source: Path
+    master: Path
+    customer_list: CustomerList
+    rows: tuple[RowOutcome, ...]
+    dry_run: bool
+    now: str
+    report: Path | None = None
+
+    def count(self, status: str) -> int:
+        """Rows of the list with ``status``."""
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def written(self) -> bool:
+        """Whether the master was saved: not on a dry run, nor when no row was imported or updated."""
+        return not self.dry_run and any(r.status in ("imported", "updated") for r in self.rows)
+
+    @property
+    def backup(self) -> Path | None:
+        """The master as it was before the import (None when it was not written)."""
+        return backup_path(self.master) if self.written else None
+
+    def summary(self, lang: Lang) -> str:
+        """One line: rows of the list by outcome, and what was written."""
+        parts = [f"{ROW_STATUS_LABELS[s].render(lang)} {self.count(s)}" for s in ROW_STATUSES if self.count(s)]
+        line = tr(
+            lang,
+            "{file}: {count} row(s): {outcomes}",
+            file=self.source.name,
+            count=len(self.rows),
+            outcomes=joined(lang, parts),
+        )
+        if self.dry_run:
+            return tr(lang, "{line} (dry run, the master is unchanged)", line=line)
+        if not self.written:
+            return tr(lang, "{line}; nothing to import, the master is unchanged", line=line)
+        return tr(lang, "{line}; master saved, backup {backup}", line=line, backup=self.backup)
+
+    def lines(self, lang: Lang) -> list[str]:
+        """Per row what became of it, the columns not imported, then the summary: what the console prints."""
+        out = [self.row_line(r, lang) for r in self.rows]
+        out += [_unrecognised_line(c, lang) for c in self.customer_list.unrecognised]
+        if self.report is not None:
+            out.append(tr(lang, "report: {path}", path=self.report))
+        out.append(self.summary(lang))
+        return out
+
+    def row_line(self, row: RowOutcome, lang: Lang) -> str:
+        """``row 5: held: probable duplicate (…)``, with the customer, the reason and each warning."""
+        where = (
+            tr(lang, "row {row}", row=row.row) if self.customer_list.sheet else tr(lang, "line {line}", line=row.row)
+        )
+        who = " ".join(p for p in (row.customer_id, row.name) if p)
+        line = f"{where}: {ROW_STATUS_LABELS[row.status].render(lang)} {who}".rstrip()
+        if row.reason is not None:
+            line = f"{line}: {row.reason.render(lang)}"
+        changes = [f"    {_field(c.key, lang)}: {c.before or '∅'} → {c.after}" for c in row.changes]
+        return "\n".join([line, *changes, *(f"    {w.render(lang)}" for w in row.warnings)])
+
+
+def _field(key: str, lang: Lang) -> str:
+    return CUSTOMERS.column(key).header(lang)
+
+
+def _unrecognised_line(column: ListColumn, lang: Lang) -> str:
+    if column.taken_by is not None:
+        return tr(
+            lang,
+            "column {header}: not imported, column {first} gives the same field",
+            header=column.header,
+            first=column.taken_by,
+        )
+    return tr(
+        lang, "column {header}: not imported, no customer field of the master has that name", header=column.header
+    )
+
+
+def run_customer_import(
+    source: Path,
+    master: Path,
+    *,
+    lang: Lang,
+    report: Path | None = None,
+    dry_run: bool = False,
+    update: bool = False,
+    now: str | None = None,
+) -> CustomerImport:
+    """Import the customer list ``source`` into ``master`` (a dry run writes nothing to the master) and write the
+    report workbook to ``report`` when given."""
+    source, master = Path(source), Path(master)
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        ensure_writable(report)  # before the master is written, not after
+    if not dry_run:
+        ensure_not_open(master)
+    customer_list = read_customer_list(source)
+    sha = sha256(source.read_bytes())
+    now = now or now_text()
+    with nullcontext() if dry_run else master_write_lock(master):
+        store = load_store(master)
+        _refuse_imported_already(store.frame(LEDGER.name), source, sha)
+        planned = plan_import(
+            typed_rows(customer_list),
+            store.frame("Customers"),
+            id_pattern=store.settings.customer_id_pattern,
+            update=update,
+        )
+        if not dry_run and any(o.status in ("imported", "updated") for o, _ in planned):
+            new_grade = load_grading_policy(store.settings.grading_policy).new_customer_grade
+            names, edited = apply_import(store, planned, import_of(customer_list, sha), new_grade=new_grade, now=now)
+            save_store(store, names, edited=edited)
+        result = CustomerImport(source, master, customer_list, tuple(o for o, _ in planned), dry_run, now)
+        # Under the lock, as a consolidation's report: no second run writes the master before this report is out.
+        return result if report is None else replace(result, report=write_import_report(result, report, lang))
+
+
+def _refuse_imported_already(ledger: pd.DataFrame, source: Path, sha: str) -> None:
+    done = ledger[(ledger["file_sha256"] == sha) & ledger["status"].isin(LIVE)]
+    if not done.empty:
+        raise InputError(
+            msg(
+                "{file}: this list was imported at {when} (as {name}); undo that import first (--undo)",
+                file=source,
+                when=done["consolidated_at"].iloc[0],
+                name=done["file_name"].iloc[0],
+            )
+        )
+
+
+def undo_customer_import(source: Path, master: Path, *, dry_run: bool = False) -> UndoResult:
+    """Take an imported list back out of ``master``: its customers removed (when nothing else refers to them), the
+    values it updated restored (keyacct_xl/consolidate/undo.py, as for a consolidated file); refused while a table
+    consolidation does not write (sales, payments, grade history) names one of its customers."""
+    preview = undo_submission(master, str(source), dry_run=True)  # which import, refused as the undo would be
+    _refuse_if_used(master, preview.sha256)
+    if dry_run:
+        return preview
+    undone = undo_submission(master, str(source))
+    with master_write_lock(Path(master)):
+        drop_added_columns(load_store(master), undone.sha256)  # no backup: the undo's own is the import's result
+    return undone
+
+
+def _refuse_if_used(master: Path, sha: str) -> None:
+    """Refuse to take out customers the import created that rows of the master's other tables name (sales imported
+    since, the history store's lines among them): those rows would be left naming no customer."""
+    customers = load_store(master).frame(CUSTOMERS.name)
+    created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
+    if not created:
+        return
+    loaded = load_master(master)
+    for schema in DATA_TABLES:
+        if schema is CUSTOMERS or CUSTOMER_ID.key not in schema.keys:
+            continue
+        used = created & set(loaded.frame(schema)[CUSTOMER_ID.key].dropna().astype(str))
+        if used:
+            raise InputError(
+                msg(
+                    "customer(s) {ids} of this import are named in {sheet}: not undone (take those rows out first)",
+                    ids=listing(sorted(used)),
+                    sheet=schema.sheet(loaded.lang),
+                )
+            )

@@ -1,0 +1,291 @@
+"""customers import: a messy customer list (title rows, trailing spaces, 有限公司 / (有限公司) duplicates, phones as
+numbers, dates typed three ways) brought into a new master, every row accounted for, and undone exactly."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import python_calamine as calamine
+import xlsxwriter
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.customerrows import phone_text
+from keyacct_xl.consolidate.dedupe import CustomerIndex
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
+
+HEADERS = ["序号", "客户名称", "联系电话", "地址", "区域", "城市", "首次交易日期", "业务员", "客户类别"]
+ROWS = [
+    [
+        1,
+        "上海恒达润滑油有限公司  ",
+        13812345678,
+        "上海市闵行区莘庄工业区申富路8号",
+        "华东",
+        "上海",
+        "2025.3.5",
+        "李娜",
+        "经销商",
+    ],
+    [
+        2,
+        "上海恒达润滑油(有限公司)",
+        13812345678,
+        "上海市闵行区莘庄工业区申富路8号",
+        "华东",
+        "上海",
+        "2025/03/05",
+        "李娜",
+        "经销商",
+    ],
+    [
+        3,
+        "杭州顺丰机械制造有限公司",
+        57188886666,
+        "杭州市余杭区良渚街道1号",
+        "华东",
+        "杭州",
+        "2024-07-01",
+        "张伟",
+        "终端",
+    ],
+    [4, "南京宏图物流有限公司 ", 2584001234, "南京市江宁区天元路5号", "华东", "南京", "2024/1/15", "李娜", "终端"],
+    [5, "宁波港城贸易有限公司", 13957412345, "宁波市北仑区新碶街道3号", "华东", "宁波", "2022.6.30", "王强", "经销商"],
+    [
+        6,
+        "宁波港城贸易（有限公司）",
+        13957412345,
+        "宁波市北仑区新碶街道3号",
+        "华东",
+        "宁波",
+        "2022.6.30",
+        "王强",
+        "经销商",
+    ],
+    [
+        7,
+        "无锡新纪元化工有限公司",
+        13605101234,
+        "无锡市新吴区长江路20号",
+        "华东",
+        "无锡",
+        "2025年1月8日",
+        "王强",
+        "终端",
+    ],
+    [8, "合肥永盛建材有限公司", None, "合肥市蜀山区黄山路66号", "华东", "合肥", None, "李娜", "经销商"],
+]
+
+
+def messy_xlsx(path: Path, rows: list[list[object]] = ROWS) -> Path:
+    """The list as a manager keeps it: a merged title, a 'made by' line, then the header at row 3."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("客户名单")
+    sheet.merge_range(0, 0, 0, len(HEADERS) - 1, "华东区重点客户名单（2025年整理）")
+    sheet.merge_range(1, 0, 1, len(HEADERS) - 1, "制表：王经理   更新日期：2025.11.20")
+    sheet.write_row(2, 0, HEADERS)
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if value is not None:
+                sheet.write(3 + i, j, value)
+    book.close()
+    return path
+
+
+def messy_csv(path: Path, encoding: str) -> Path:
+    lines = [",".join(HEADERS)] + [",".join("" if v is None else str(v) for v in r) for r in ROWS]
+    path.write_bytes("\n".join(lines).encode(encoding))
+    return path
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    path = tmp_path / "master.xlsx"
+    assert main(["master", "new", str(path)]) == 0
+    return path
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist()}
+
+
+def _report_rows(path: Path) -> list[list[object]]:
+    """The rows sheet of a report: the table under the title block (header row found by 名单行号)."""
+    sheet = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(1).to_python()
+    top = next(i for i, r in enumerate(sheet) if r and r[0] == "名单行号")
+    return [r for r in sheet[top + 1 :] if r and r[0] != ""]
+
+
+def test_messy_xlsx_imports_typed_customers_and_holds_duplicates(tmp_path: Path, master: Path, capsys) -> None:
+    source, report = messy_xlsx(tmp_path / "客户名单.xlsx"), tmp_path / "r.xlsx"
+    assert main(["customers", "import", str(source), "--into", str(master), "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    customers = load_master(master).customers.set_index("customer_id")
+    assert list(customers.index) == ["C0001", "C0002", "C0003", "C0004", "C0005", "C0006"]
+    assert customers.loc["C0001", "name"] == "上海恒达润滑油有限公司"  # trailing spaces trimmed
+    assert customers.loc["C0001", "phone"] == "13812345678"  # a number cell's digits, as text
+    assert customers.loc["C0001", "first_trade_date"] == pd.Timestamp("2025-03-05")
+    assert customers.loc["C0005", "first_trade_date"] == pd.Timestamp("2025-01-08")
+    assert customers.loc["C0003", "first_trade_date"] == pd.Timestamp("2024-01-15")
+    assert customers.loc["C0003", "phone"] == "2584001234"  # kept as typed, warned about
+    assert "2584001234 像是丢了区号开头 0 的座机号" in out and "57188886666 像是丢了区号开头 0 的座机号" in out
+    assert "第 5 行: 疑似重复，暂缓" in out and "疑似与本名单第 4 行重复（C0001 上海恒达润滑油有限公司" in out
+    assert "第 9 行: 疑似重复，暂缓" in out and "列 序号：未导入" in out
+    rows = _report_rows(report)
+    assert [r[0] for r in rows] == list(range(4, 12))  # every row of the list accounted for, in order
+    assert [r[1] for r in rows].count("已导入") == 6 and [r[1] for r in rows].count("疑似重复，暂缓") == 2
+    # A document: zh sheet names and headers, every sheet printed on A4.
+    book = calamine.CalamineWorkbook.from_path(str(report))
+    assert book.sheet_names == ["汇总", "逐行结果", "不一致的值"]
+    assert ["名单行号", "处理结果", "客户编号", "客户名称", "单元格", "原因及提示"] in book.get_sheet_by_index(
+        1
+    ).to_python()
+    sheets = {n: b for n, b in _parts(report).items() if n.startswith("xl/worksheets/sheet")}
+    assert len(sheets) == 3 and all(b'paperSize="9"' in b for b in sheets.values())
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
+def test_csv_in_each_encoding_imports_as_the_workbook_does(tmp_path: Path, master: Path, capsys, encoding: str) -> None:
+    source = messy_csv(tmp_path / "客户名单.csv", encoding)
+    assert main(["customers", "import", str(source), "--into", str(master)]) == 0
+    customers = load_master(master).customers
+    assert list(customers["name"])[:2] == ["上海恒达润滑油有限公司", "杭州顺丰机械制造有限公司"]
+    assert "第 3 行: 疑似重复，暂缓" in capsys.readouterr().out
+
+
+def test_dry_run_writes_nothing_to_the_master(tmp_path: Path, master: Path, capsys) -> None:
+    before = master.read_bytes()
+    source = messy_xlsx(tmp_path / "list.xlsx")
+    assert main(["customers", "import", str(source), "--into", str(master), "--dry-run"]) == 0
+    assert master.read_bytes() == before
+    assert not (tmp_path / "master.bak.xlsx").exists()
+    assert "试运行，总表未改动" in capsys.readouterr().out
+
+
+def test_undo_restores_the_customers_sheet_byte_for_byte(tmp_path: Path, master: Path, capsys) -> None:
+    before = _parts(master)
+    source = messy_xlsx(tmp_path / "list.xlsx")
+    assert main(["customers", "import", str(source), "--into", str(master)]) == 0
+    assert main(["customers", "import", str(source), "--into", str(master)]) == 2  # the same list twice: refused
+    assert main(["customers", "import", str(source), "--into", str(master), "--undo"]) == 0
+    after = _parts(master)
+    # Every part the master had is as it was, but the workbook's list of sheets: the ledger and history sheets the
+    # import added stay as its record (the ledger says 已撤销).
+    listing = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
+    assert {n: b for n, b in after.items() if n in before and n not in listing} == {
+        n: b for n, b in before.items() if n not in listing
+    }
+    assert load_master(master).customers.empty
+
+
+def test_an_existing_customer_is_changed_only_with_update_and_undone(tmp_path: Path, master: Path, capsys) -> None:
+    assert main(["customers", "import", str(messy_xlsx(tmp_path / "a.xlsx")), "--into", str(master)]) == 0
+    changed = [["C0001", "上海恒达润滑油有限公司", "021-64001234", "", "华东", "上海", "2025.3.5", "李娜", "经销商"]]
+    corrected = messy_xlsx(tmp_path / "b.xlsx", changed)
+    headers_with_id = ["客户编号", *HEADERS[1:]]
+    book = xlsxwriter.Workbook(str(corrected))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, headers_with_id)
+    sheet.write_row(1, 0, changed[0])
+    book.close()
+    before = master.read_bytes()
+    capsys.readouterr()
+    assert main(["customers", "import", str(corrected), "--into", str(master)]) == 0
+    out = capsys.readouterr().out
+    assert "有差异，未更新" in out and "13812345678 → 021-64001234" in out
+    assert master.read_bytes() == before  # nothing imported, nothing changed: not even written
+    assert main(["customers", "import", str(corrected), "--into", str(master), "--update"]) == 0
+    customers = load_master(master).customers.set_index("customer_id")
+    assert customers.loc["C0001", "phone"] == "021-64001234" and len(customers) == 6
+    assert main(["customers", "import", str(corrected), "--into", str(master), "--undo"]) == 0
+    assert load_master(master).customers.set_index("customer_id").loc["C0001", "phone"] == "13812345678"
+
+
+def test_a_bad_cell_refuses_its_row_naming_the_cell(tmp_path: Path, master: Path, capsys) -> None:
+    rows = [
+        *ROWS[:1],
+        [2, "苏州金达汽修厂", 13912345678, "苏州工业园区星湖街99号", "华东", "苏州", "2023.13.45", "张伟", "终端"],
+    ]
+    source, report = messy_xlsx(tmp_path / "list.xlsx", rows), tmp_path / "r.xlsx"
+    assert main(["customers", "import", str(source), "--into", str(master), "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "第 5 行: 拒收" in out and "单元格 G5（首次交易日期）" in out
+    refused = [r for r in _report_rows(report) if r[1] == "拒收"]
+    assert refused and refused[0][4] == "G5"
+    assert list(load_master(master).customers["customer_id"]) == ["C0001"]
+
+
+def test_phone_numbers_as_people_type_them() -> None:
+    assert phone_text(13812345678.0) == ("13812345678", None)
+    text, warning = phone_text(2584001234.0)
+    assert text == "2584001234" and warning is not None
+    assert phone_text("1.38123E+10")[0] is None  # digits lost: refused
+    assert phone_text("021-64001234") == ("021-64001234", None)
+    assert phone_text("13812345678.0") == ("13812345678", None)  # a number cell as a CSV export writes it
+
+
+def test_master_check_reports_likely_duplicates(tmp_path: Path, capsys) -> None:
+    master = Master.empty()
+    master.customers = pd.DataFrame(
+        {
+            "customer_id": ["C0001", "C0002", "C0003"],
+            "name": ["上海恒达润滑油有限公司", "上海恒达润滑油(有限公司)", "杭州顺丰机械制造有限公司"],
+            "phone": ["13812345678", "13812345678", "057188886666"],
+        }
+    ).reindex(columns=master.customers.columns)
+    path = tmp_path / "m.xlsx"
+    save_master(master, path)
+    assert main(["master", "check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 个客户疑似与总表中另一客户重复" in out
+    assert "C0002 上海恒达润滑油(有限公司) 疑似与 C0001 上海恒达润滑油有限公司 重复（电话，相似度 95）" in out
+
+
+def test_the_ribbon_action_imports_the_list_it_is_given(tmp_path: Path, master: Path, capsys) -> None:
+    source = messy_csv(tmp_path / "客户名单.csv", "gbk")
+    assert main(["run", "import_customers", "--book", str(master), "--input", str(source)]) == 0
+    assert "已导入 6，疑似重复，暂缓 2" in capsys.readouterr().out
+    assert len(load_master(master).customers) == 6
+    report = tmp_path / "reports" / "客户名单-导入报告.xlsx"
+    assert [r[0] for r in _report_rows(report)] == list(range(2, 10))  # CSV lines 2-9, each accounted for
+
+
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_the_list_saved_as_xls_or_ods_imports_as_the_xlsx(tmp_path: Path, master: Path, libreoffice, fmt: str) -> None:
+    saved = libreoffice(messy_xlsx(tmp_path / "客户名单.xlsx"), fmt, tmp_path / fmt)
+    assert main(["customers", "import", str(saved), "--into", str(master)]) == 0
+    customers = load_master(master).customers
+    assert list(customers["customer_id"]) == ["C0001", "C0002", "C0003", "C0004", "C0005", "C0006"]
+    assert customers["phone"].iloc[0] == "13812345678"
+    assert customers["first_trade_date"].iloc[4] == pd.Timestamp("2025-01-08")
+
+
+def test_undo_is_refused_while_sales_name_an_imported_customer(tmp_path: Path, master: Path, capsys) -> None:
+    source = messy_xlsx(tmp_path / "list.xlsx")
+    assert main(["customers", "import", str(source), "--into", str(master)]) == 0
+    sales = tmp_path / "sales.csv"
+    sales.write_text(
+        "单据编号,日期,客户编号,产品,数量,单价,金额,业务员\nXS1,2025.3.5,C0001,齿轮油 18L,1,350,350,李娜\n"
+    )
+    assert main(["history", "import", str(master), str(sales), "--table", "transactions"]) == 0
+    before = master.read_bytes()
+    capsys.readouterr()
+    assert main(["customers", "import", str(source), "--into", str(master), "--undo"]) == 2
+    assert "C0001" in capsys.readouterr().err and master.read_bytes() == before
+
+
+def test_a_name_inside_another_is_found_at_the_containment_rules_edge() -> None:
+    # 6 characters inside 10 (0.6, the rule's floor): fuzz.ratio 75, the lowest a contained name scores, so the
+    # names prefiltered by ratio before name_score still include it.
+    index = CustomerIndex(
+        pd.DataFrame(
+            {"customer_id": ["C0001"], "name": ["恒达润滑油品贸易发展"], "rep": [None], "address": [None]}
+        ).assign(phone=None, tax_id=None)
+    )
+    match = index.find(name="恒达润滑油品")
+    assert match is not None and (match.customer_id, match.score, match.basis) == ("C0001", 95.0, "name")
