@@ -92,7 +92,12 @@ def match_by_headers(
     if best is None:
         raise Rejection(
             "not_form",
-            *texts(msg("not a form: no _meta sheet and no sheet whose headers match a form")),
+            *texts(
+                msg(
+                    "not a form: no _meta sheet and no sheet whose headers match a form (a list of customers is "
+                    "brought into the master with keyacct-xl customers import)"
+                )
+            ),
         )
     share, form_id, sheet, header_row, columns, rows = best
     spec = specs[form_id]

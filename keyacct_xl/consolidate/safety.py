@@ -110,7 +110,17 @@ def check_file(name: str, data: bytes) -> Verdict:
         return _check_ole(data)
     lowered = name.lower()
     if not lowered.endswith(WORKBOOK_SUFFIXES):
-        raise Rejection("not_workbook", *texts(msg("not a spreadsheet (.xlsx, .xlsm, .xls or .ods)")))
+        raise Rejection(
+            "not_workbook",
+            *texts(
+                msg(
+                    "not a spreadsheet (.xlsx, .xlsm, .xls or .ods); a .csv list of customers is brought into the "
+                    "master with keyacct-xl customers import"
+                )
+                if lowered.endswith(".csv")
+                else msg("not a spreadsheet (.xlsx, .xlsm, .xls or .ods)")
+            ),
+        )
     ods = lowered.endswith(".ods")  # refused in the words of the format it claims to be
     if not data.startswith(ZIP_MAGIC):
         raise Rejection("corrupt", *texts(_NOT_AN_ODS_PACKAGE if ods else _NOT_A_PACKAGE))
