@@ -1,6 +1,7 @@
 """Apply a year's reviewed grades to the master: Customers.grade / credit_grade and one GradeHistory row each.
 
-The final grade is the meeting's final_grade when filled, else the proposed grade (the same for credit). The
+The final grade is the meeting's final_grade when filled, else the proposed grade (the same for credit; a credit
+grade with neither, not judged for want of payments, leaves the customer's credit grade, limit and terms). The
 upgrade and support plans the meeting typed for its A and B customers are written into Customers.
 Idempotent: a customer's decision of the year is one GradeHistory row; when the meeting changes its mind the
 change is one more row (earlier rows are never rewritten); running apply twice changes nothing, and tables
@@ -173,13 +174,17 @@ def apply_review(
     rows = [position[c] for c in review["customer_id"]]
     before_grade = customers["grade"].astype(object).iloc[rows].to_numpy()
     before_credit = customers["credit_grade"].astype(object).iloc[rows].to_numpy()
+    # A credit grade neither proposed nor decided (not judged: the master records no payment) keeps the grade, the
+    # limit and the terms the customer holds: unknown payments are no reason to lower them.
+    judged = ~credit_after.map(is_blank).to_numpy(dtype=bool)
+    credit_after = credit_after.where(judged, pd.Series(before_credit, index=credit_after.index, dtype=object))
     target_grade = customers["grade"].astype(object).copy()
     target_credit = customers["credit_grade"].astype(object).copy()
     target_grade.iloc[rows] = grade_after.to_numpy()
     target_credit.iloc[rows] = credit_after.to_numpy()
     written = write_terms(
         customers.assign(credit_grade=target_credit),
-        pd.Series(credit_after.to_numpy(), index=review["customer_id"]),
+        pd.Series(credit_after.to_numpy()[judged], index=review["customer_id"][judged]),
         policy=credit_policy or load_credit_policy(),
         settings=master.settings,
         transactions=master.transactions,

@@ -6,7 +6,9 @@ final_credit_grade, upgrade and support plan and comment columns for the meeting
 (table CreditEvaluations) are given, their grades stand beside the proposal in supervisor columns; a policy with
 ``new_customer.provisional_from_evaluation`` gives a new customer the grade its supervisor proposed, provisionally.
 Annual sales are whole calendar years (``metrics.annual_sales``); the evaluation date cuts the ledger metrics, and
-a year whose data does not reach 31 December is graded with a warning saying how many months are in.
+a year whose data does not reach 31 December is graded with a warning saying how many months are in. A master
+that records no payment is graded with a warning: what was paid is unknown, so the credit grades are not judged and
+no rule on a payment figure decides a grade (``credit``, ``grading``).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.credit import CREDIT_METRICS, credit_grades
+from keyacct_xl.analytics.credit import CREDIT_METRICS, PAYMENT_METRICS, credit_grades, no_payments_recorded
 from keyacct_xl.analytics.credit_terms import grade_terms
 from keyacct_xl.analytics.grading import evaluation_date, grade_customers
 from keyacct_xl.analytics.metrics import customer_metrics, in_year
@@ -159,7 +162,10 @@ def build_review(
     # The million lines' customer ids factorized once, for the ledger and the metrics both.
     customer_ids = pd.factorize(master.transactions["customer_id"])
     ledger = master_ledger(master, as_of=evaluation, customer_ids=customer_ids)
-    credit = credit_grades(master.customers, ledger, policy=credit_policy, settings=master.settings, lang=lang)
+    receipts = not master.payments.empty
+    credit = credit_grades(
+        master.customers, ledger, policy=credit_policy, settings=master.settings, lang=lang, receipts=receipts
+    )
     metrics = customer_metrics(
         master.customers,
         master.transactions,
@@ -176,7 +182,11 @@ def build_review(
     by_id = credit.set_index("customer_id")[columns].reindex(metrics["customer_id"])
     for column in columns:
         metrics[column] = by_id[column].to_numpy()
-    graded = grade_customers(metrics, policy, settings=master.settings, lang=lang)
+    # Without any payment recorded, what was paid is unknown: rates and grades that read it are not judged.
+    unknown = () if receipts else (*PAYMENT_METRICS, "collection_rate", "credit_grade")
+    if not receipts:
+        metrics["collection_rate"] = np.nan
+    graded = grade_customers(metrics, policy, settings=master.settings, lang=lang, unknown=unknown)
     graded = _with_customer_columns(graded, master.customers)
     graded = _with_supervisors(graded, evaluations, year, policy, lang)
     # The sheet records how to find the policy again at apply time: a shipped name, else the file's path.
@@ -202,7 +212,7 @@ def build_review(
         spot_check(table, size=policy.spot_check_size, seed=seed),
         seed,
         through,
-        year_warnings(year, through),
+        (*year_warnings(year, through), *(() if receipts else (no_payments_recorded(),))),
     )
 
 
