@@ -451,6 +451,50 @@ def test_a_final_grade_not_in_the_policy_is_named_by_sheet_cell_and_header(
     )
 
 
+def _cell(master_path: Path, customer: str, header: str) -> str:
+    ws = openpyxl.load_workbook(master_path)["评级审核"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == customer)
+    return row[headers.index(header)].coordinate
+
+
+def test_grade_apply_names_every_bad_entry_at_once_and_applies_nothing(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C2", "A类")  # an obvious spelling: read as A, not refused
+    _type_final_grade(master_path, "C3", "X")
+    _type_into_review(master_path, "C4", "最终信用等级", "甲")
+    _type_final_grade(master_path, "C1", "特级")
+    before = master_path.read_bytes()
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    c1, c3, c4 = (_cell(master_path, c, h) for c, h in (("C1", "最终等级"), ("C3", "最终等级"), ("C4", "最终信用等级")))
+    assert err == (
+        "keyacct-xl: 未应用任何等级：3 处须改正："
+        f"master.xlsx：工作表 评级审核，单元格 {c1}（最终等级）：'特级' 不是 VIP、A、B、C 之一（客户 C1）；"
+        f"master.xlsx：工作表 评级审核，单元格 {c3}（最终等级）：'X' 不是 VIP、A、B、C 之一（客户 C3）；"
+        f"master.xlsx：工作表 评级审核，单元格 {c4}（最终信用等级）：'甲' 不是 A、B、C 之一（客户 C4）"
+    )
+    assert master_path.read_bytes() == before  # nothing applied, the master untouched
+
+
+@pytest.mark.parametrize(
+    ("typed", "grade"), [("A类", "A"), ("A级", "A"), ("a", "A"), (" A ", "A"), ("vip", "VIP"), ("Ｂ 类客户", "B")]
+)
+def test_grade_apply_reads_obvious_spellings_of_a_grade(master_path: Path, typed: str, grade: str) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", typed)
+    _type_into_review(master_path, "C3", "最终信用等级", typed.replace("vip", "a"))
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
+    customers = load_master(master_path).customers.set_index("customer_id")
+    assert customers.loc["C3", "grade"] == grade
+    assert customers.loc["C3", "credit_grade"] == grade.replace("VIP", "A")
+    # the entry as typed is the decision recorded, not one pending: another year's review may replace the sheet
+    assert main(["grade", str(master_path), "--year", "2024"]) == 0
+
+
 def test_grade_apply_prints_each_customers_changes_as_its_undo_does(
     master_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.analytics.apply import PLAN_COLUMNS, Applied, apply_review, one_year
+from keyacct_xl.analytics.apply import PLAN_COLUMNS, Applied, apply_review, grade_entry, one_year
 from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, written_by
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import REVIEW_COLUMNS
@@ -159,7 +159,9 @@ def _pending(row: Any, recorded: dict[tuple[int, str], dict[str, Any]], plans: d
     decided = recorded.get(key)
     for final, after in (("final_grade", "grade_after"), ("final_credit_grade", "credit_after")):
         typed = _entry(getattr(row, final))
-        if typed is not None and (decided is None or typed.upper() != _entry(decided[after])):
+        held = None if decided is None else _entry(decided[after])
+        # an entry the apply read as the grade it recorded (A类 as A) is that decision, not a pending one
+        if typed is not None and (held is None or grade_entry(typed, (held,)) != held):
             return True
     if _entry(row.comment) is not None and decided is None:
         return True
