@@ -194,7 +194,8 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
     master_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "review.xlsx"
-    assert main(["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
+    argv = ["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]
+    assert main([*argv, "--date", "2025-12-20"]) == 0
     names = openpyxl.load_workbook(out, read_only=True).sheetnames
     assert names == [
         "About",
@@ -211,12 +212,19 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
     assert lists["(E) New customers"]["Customer ID"].tolist() == ["C4"]
     assert lists["(A) VIP list"][["Customer ID", "VIP Proposal"]].values.tolist() == [["C1", "VIP continue"]]
     assert set(lists["Grade review"]["New Customer"]) == {"Yes", "No"}  # booleans as words, not True/False
-    # The small master's sales end on 2025-11-01: the year has not ended, and the review says so.
+    # Reviewed on 2025-12-20: the year has not ended, and the review says so.
     err = capsys.readouterr().err
-    assert "2025 has not ended: 10 of 12 months are in (sales through 2025-11-01)" in err
+    assert "2025 has not ended (2025-12-20): its annual sales are partial (sales through 2025-11-01)" in err
     about = dict(zip(lists["About"]["Item"], lists["About"]["Value"]))
     assert about["Evaluation cut-off"].startswith("2025-12-25")
-    assert about["Warning"].startswith("2025 has not ended: 10 of 12 months")
+    assert about["Warning"].startswith("2025 has not ended (2025-12-20)")
+    # Reviewed after the year: it has ended though the sales stop on 2025-11-01, and nothing says it has not.
+    assert main([*argv, "--date", "2026-12-01"]) == 0
+    assert "has not ended" not in capsys.readouterr().err
+    about = dict(zip(report_table(out, "About")["Item"], report_table(out, "About")["Value"]))
+    assert "Warning" not in about and about["Sales data through"] == "2025-11-01"
+    summary = calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Grading summary").to_python()
+    assert summary[2][0] == "Period: 2025 (rows: current grade; columns: proposed grade); As of: 2025-12-25"
     capsys.readouterr()
     assert main(["grade", str(master_path), "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip() == "keyacct-xl: grade: --year is required"
@@ -257,6 +265,23 @@ def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoff
     assert out.read_bytes() == first  # same inputs, same bytes
     pdf = libreoffice(out, "pdf")
     assert pdf.stat().st_size > 1000
+
+
+def test_a_customer_whose_first_trade_is_after_the_year_is_no_new_customer_of_it(tmp_path: Path) -> None:
+    """New customers of 2025 are those whose first trade falls in 2025 (under six months at the evaluation): one who
+    first traded in November 2026 is not listed in the 2025 review's (E)."""
+    master = small_master()
+    later = master.customers.iloc[[3]].assign(
+        customer_id="C5", name="戊公司", first_trade_date=pd.Timestamp("2026-11-20")
+    )
+    master.customers = pd.concat([master.customers, later], ignore_index=True)
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    out = tmp_path / "review.xlsx"
+    assert main(["grade", str(path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
+    assert report_table(out, "(E) New customers")["Customer ID"].tolist() == ["C4"]
+    review = report_table(out, "Grade review").set_index("Customer ID")
+    assert review.loc["C5", "New Customer"] == "No" and review.loc["C4", "New Customer"] == "Yes"
+    assert review.loc["C5", "Proposed Grade"] == "C"  # no 2025 sales: the lowest level on the year's figures
 
 
 @settings(max_examples=25, deadline=None)
