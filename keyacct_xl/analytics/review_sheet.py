@@ -159,9 +159,9 @@ def _pending(row: Any, recorded: dict[tuple[int, str], dict[str, Any]], plans: d
     decided = recorded.get(key)
     for final, after in (("final_grade", "grade_after"), ("final_credit_grade", "credit_after")):
         typed = _entry(getattr(row, final))
-        held = None if decided is None else _entry(decided[after])
+        applied = None if decided is None else _entry(decided[after])
         # an entry the apply read as the grade it recorded (A类 as A) is that decision, not a pending one
-        if typed is not None and (held is None or grade_entry(typed, (held,)) != held):
+        if typed is not None and (applied is None or grade_entry(typed, (applied,)) != applied):
             return True
     if _entry(row.comment) is not None and decided is None:
         return True
