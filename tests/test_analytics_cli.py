@@ -598,6 +598,19 @@ def test_the_review_document_names_the_policy_by_its_title(
     assert set(report_table(out, sheet)[column]) == {title}  # not the policy file's name grading_4level
 
 
+def test_the_review_sheet_in_the_master_names_the_policy_by_its_title_and_applies_under_it(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    ws = openpyxl.load_workbook(master_path)["评级审核"]
+    headers = [c.value for c in ws[1]]
+    policies = {row[headers.index("评级政策")].value for row in ws.iter_rows(min_row=2)}
+    assert policies == {"四级客户分级（VIP/A/B/C）"}  # a zh sheet, not grading_4level
+    _type_final_grade(master_path, "C3", "VIP")  # VIP: a grade of the four-level policy read back by its title
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
+    assert load_master(master_path).customers.set_index("customer_id").loc["C3", "grade"] == "VIP"
+
+
 def test_grade_apply_undo_puts_the_years_grades_and_terms_back(
     master_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

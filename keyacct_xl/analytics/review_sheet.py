@@ -23,6 +23,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_values
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column, ColumnKind, TableSchema
+from keyacct_xl.master.shipped import shipped_policies, shipped_title
 from keyacct_xl.master.writer import save_master, write_tables
 from keyacct_xl.messages import Pair, listing, msg
 from keyacct_xl.parsing import is_blank
@@ -85,6 +86,10 @@ def write_review_sheet(path: str | Path, table: pd.DataFrame, *, lang: Lang) -> 
     so re-running ``grade`` after a data fix does not erase the meeting's work. Returns how many rows kept one.
     """
     frame = table[REVIEW_COLUMNS].copy()
+    # a shipped policy by its title, as the documents print it (grade apply reads a title back as the policy); the
+    # path of a policy file of one's own as it is
+    shipped = shipped_policies("grading")
+    frame["policy"] = [shipped_title(shipped, p, lang) or p for p in frame["policy"].tolist()]
     with master_write_lock(Path(path)):  # the decisions carried over are the ones in the file replaced
         kept = _carry_decisions(path, frame)
         # flags as 是/否 and the change as 升级/不变/… in the master's language: a sheet read in the meeting
