@@ -194,7 +194,8 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
     master_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "review.xlsx"
-    assert main(["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
+    argv = ["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]
+    assert main([*argv, "--date", "2025-12-20"]) == 0
     names = openpyxl.load_workbook(out, read_only=True).sheetnames
     assert names == [
         "About",
@@ -211,12 +212,19 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
     assert lists["(E) New customers"]["Customer ID"].tolist() == ["C4"]
     assert lists["(A) VIP list"][["Customer ID", "VIP Proposal"]].values.tolist() == [["C1", "VIP continue"]]
     assert set(lists["Grade review"]["New Customer"]) == {"Yes", "No"}  # booleans as words, not True/False
-    # The small master's sales end on 2025-11-01: the year has not ended, and the review says so.
+    # Reviewed on 2025-12-20: the year has not ended, and the review says so.
     err = capsys.readouterr().err
-    assert "2025 has not ended: 10 of 12 months are in (sales through 2025-11-01)" in err
+    assert "2025 has not ended (2025-12-20): its annual sales are partial (sales through 2025-11-01)" in err
     about = dict(zip(lists["About"]["Item"], lists["About"]["Value"]))
     assert about["Evaluation cut-off"].startswith("2025-12-25")
-    assert about["Warning"].startswith("2025 has not ended: 10 of 12 months")
+    assert about["Warning"].startswith("2025 has not ended (2025-12-20)")
+    # Reviewed after the year: it has ended though the sales stop on 2025-11-01, and nothing says it has not.
+    assert main([*argv, "--date", "2026-12-01"]) == 0
+    assert "has not ended" not in capsys.readouterr().err
+    about = dict(zip(report_table(out, "About")["Item"], report_table(out, "About")["Value"]))
+    assert "Warning" not in about and about["Sales data through"] == "2025-11-01"
+    summary = calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Grading summary").to_python()
+    assert summary[2][0] == "Period: 2025 (rows: current grade; columns: proposed grade); As of: 2025-12-25"
     capsys.readouterr()
     assert main(["grade", str(master_path), "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip() == "keyacct-xl: grade: --year is required"
@@ -257,6 +265,23 @@ def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoff
     assert out.read_bytes() == first  # same inputs, same bytes
     pdf = libreoffice(out, "pdf")
     assert pdf.stat().st_size > 1000
+
+
+def test_a_customer_whose_first_trade_is_after_the_year_is_no_new_customer_of_it(tmp_path: Path) -> None:
+    """New customers of 2025 are those whose first trade falls in 2025 (under six months at the evaluation): one who
+    first traded in November 2026 is not listed in the 2025 review's (E)."""
+    master = small_master()
+    later = master.customers.iloc[[3]].assign(
+        customer_id="C5", name="戊公司", first_trade_date=pd.Timestamp("2026-11-20")
+    )
+    master.customers = pd.concat([master.customers, later], ignore_index=True)
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    out = tmp_path / "review.xlsx"
+    assert main(["grade", str(path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
+    assert report_table(out, "(E) New customers")["Customer ID"].tolist() == ["C4"]
+    review = report_table(out, "Grade review").set_index("Customer ID")
+    assert review.loc["C5", "New Customer"] == "No" and review.loc["C4", "New Customer"] == "Yes"
+    assert review.loc["C5", "Proposed Grade"] == "C"  # no 2025 sales: the lowest level on the year's figures
 
 
 @settings(max_examples=25, deadline=None)
@@ -451,6 +476,50 @@ def test_a_final_grade_not_in_the_policy_is_named_by_sheet_cell_and_header(
     )
 
 
+def _cell(master_path: Path, customer: str, header: str) -> str:
+    ws = openpyxl.load_workbook(master_path)["评级审核"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("客户编号")].value == customer)
+    return row[headers.index(header)].coordinate
+
+
+def test_grade_apply_names_every_bad_entry_at_once_and_applies_nothing(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C2", "A类")  # an obvious spelling: read as A, not refused
+    _type_final_grade(master_path, "C3", "X")
+    _type_into_review(master_path, "C4", "最终信用等级", "甲")
+    _type_final_grade(master_path, "C1", "特级")
+    before = master_path.read_bytes()
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    c1, c3, c4 = (_cell(master_path, c, h) for c, h in (("C1", "最终等级"), ("C3", "最终等级"), ("C4", "最终信用等级")))
+    assert err == (
+        "keyacct-xl: 未应用任何等级：3 处须改正："
+        f"master.xlsx：工作表 评级审核，单元格 {c1}（最终等级）：'特级' 不是 VIP、A、B、C 之一（客户 C1）；"
+        f"master.xlsx：工作表 评级审核，单元格 {c3}（最终等级）：'X' 不是 VIP、A、B、C 之一（客户 C3）；"
+        f"master.xlsx：工作表 评级审核，单元格 {c4}（最终信用等级）：'甲' 不是 A、B、C 之一（客户 C4）"
+    )
+    assert master_path.read_bytes() == before  # nothing applied, the master untouched
+
+
+@pytest.mark.parametrize(
+    ("typed", "grade"), [("A类", "A"), ("A级", "A"), ("a", "A"), (" A ", "A"), ("vip", "VIP"), ("Ｂ 类客户", "B")]
+)
+def test_grade_apply_reads_obvious_spellings_of_a_grade(master_path: Path, typed: str, grade: str) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_final_grade(master_path, "C3", typed)
+    _type_into_review(master_path, "C3", "最终信用等级", typed.replace("vip", "a"))
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
+    customers = load_master(master_path).customers.set_index("customer_id")
+    assert customers.loc["C3", "grade"] == grade
+    assert customers.loc["C3", "credit_grade"] == grade.replace("VIP", "A")
+    # the entry as typed is the decision recorded, not one pending: another year's review may replace the sheet
+    assert main(["grade", str(master_path), "--year", "2024"]) == 0
+
+
 def test_grade_apply_prints_each_customers_changes_as_its_undo_does(
     master_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -527,6 +596,19 @@ def test_the_review_document_names_the_policy_by_its_title(
     out = tmp_path / f"review_{lang}.xlsx"
     assert main(["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", lang]) == 0
     assert set(report_table(out, sheet)[column]) == {title}  # not the policy file's name grading_4level
+
+
+def test_the_review_sheet_in_the_master_names_the_policy_by_its_title_and_applies_under_it(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    ws = openpyxl.load_workbook(master_path)["评级审核"]
+    headers = [c.value for c in ws[1]]
+    policies = {row[headers.index("评级政策")].value for row in ws.iter_rows(min_row=2)}
+    assert policies == {"四级客户分级（VIP/A/B/C）"}  # a zh sheet, not grading_4level
+    _type_final_grade(master_path, "C3", "VIP")  # VIP: a grade of the four-level policy read back by its title
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
+    assert load_master(master_path).customers.set_index("customer_id").loc["C3", "grade"] == "VIP"
 
 
 def test_grade_apply_undo_puts_the_years_grades_and_terms_back(

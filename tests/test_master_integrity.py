@@ -144,13 +144,13 @@ def test_analyses_warn_about_phantom_and_duplicate_ids(
 def test_grading_warns_about_phantoms_and_refuses_duplicate_ids(
     master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["grade", str(master), "--year", "2025", "--out", str(tmp_path / "review.xlsx")]
+    argv = ["grade", str(master), "--year", "2025", "--out", str(tmp_path / "review.xlsx"), "--date", "2025-09-15"]
     assert main(argv) == 2
     assert "客户档案：客户编号 C002 重复；评级要求每个客户只有一行" in capsys.readouterr().err
     phantoms = _master(tmp_path / "phantoms.xlsx", duplicates=False)
     assert main([*argv[:1], str(phantoms), *argv[2:]]) == 0
     err = capsys.readouterr().err.splitlines()
-    # the master's lines end in August: grading 2025 also says the year is not complete (issue 15)
+    # reviewed in September: grading 2025 also says the year is not complete (issue 15)
     assert len(err) == 2 and "2025 年尚未结束" in err[1]
     assert err[0].startswith("keyacct-xl: 警告：客户编号不在客户档案中的记录 4 行（销售明细 3，收款记录 1）")
     assert "这些记录照常计入分析" in err[0]
@@ -162,9 +162,10 @@ def test_grading_warns_about_phantoms_and_refuses_duplicate_ids(
 def test_no_warning_on_a_consistent_master(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     clean = _master(tmp_path / "clean.xlsx", phantoms=False, duplicates=False)
     assert main(["rfm", str(clean)]) == 0
-    assert main(["grade", str(clean), "--year", "2025", "--out", str(tmp_path / "r.xlsx")]) == 0
+    argv = ["grade", str(clean), "--year", "2025", "--out", str(tmp_path / "r.xlsx"), "--date", "2025-09-15"]
+    assert main(argv) == 0
     warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("keyacct-xl:")]
-    assert len(warnings) == 1 and "2025 年尚未结束" in warnings[0]  # the lines end in August; nothing else
+    assert len(warnings) == 1 and "2025 年尚未结束" in warnings[0]  # reviewed in September; nothing else
 
 
 @pytest.mark.parametrize("name", ["rfm_refresh", "abc", "analysis", "ageing", "annual_grading"])

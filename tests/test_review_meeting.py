@@ -85,11 +85,12 @@ def test_the_five_lists_are_present_and_hold_the_customers_the_master_says(demo_
     d_list = sheets["(D) 信用等级与特殊结算"].set_index("客户编号")
     assert set(d_list.index) == longer | changed and longer - changed
     assert set(d_list.index[d_list["特殊结算"] == "是"]) == longer
-    # (E): customers under six months at the evaluation date (2025-12-25), or without a known start.
+    # (E): customers under six months at the evaluation date (2025-12-25), or without a known start; not those whose
+    # first trade is after 2025 (the demo has customers who first traded in 2026: no new customers of 2025)
     first = customers["first_trade_date"].fillna(
         master.transactions[master.transactions["date"] <= "2025-12-25"].groupby("customer_id")["date"].min()
     )
-    new = set(customers.index[~(first <= pd.Timestamp("2025-06-25"))])
+    new = set(customers.index[~(first <= pd.Timestamp("2025-06-25")) & ~(first >= pd.Timestamp("2026-01-01"))])
     assert _ids(sheets["(E) 新客户"]) == new and new
     # The spot check draws the policy's 20 customers, the same ones again from the same seed.
     assert len(sheets["定期抽查"]) == 20

@@ -154,3 +154,86 @@ def test_the_ageing_buckets_default_is_written_once() -> None:
         if any(s in line for s in spellings)
     ]
     assert len(found) == 1 and found[0].startswith("master/settings.py:"), found
+
+
+def _value(path: Path, setting: str) -> object:
+    book = openpyxl.load_workbook(path)
+    sheet = book["参数设置"] if "参数设置" in book.sheetnames else book["Settings"]
+    return next(sheet.cell(r, 2).value for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == setting)
+
+
+def test_policies_and_forms_are_shown_by_their_titles_and_read_back_by_code_or_either_title(tmp_path: Path) -> None:
+    """A zh master's Settings show no codes (grading_4level, weekly_plan, visits): the titles the documents print."""
+    path = _master(tmp_path)
+    assert _value(path, "评级政策") == "四级客户分级（VIP/A/B/C）"
+    assert _value(path, "回访政策") == "客户回访政策"
+    assert (
+        _value(path, "业务员每周表单")
+        == "业务员每周工作计划表、客户回访记录表、电话回访记录表、重点客户销售代表工作日报表"
+    )
+    settings = load_master(path).settings
+    assert settings.grading_policy == "grading_4level" and settings.visit_policy == "visits"
+    assert settings.rep_forms == ("weekly_plan", "visit_record", "phone_followup", "daily_report")
+    assert load_master(save_master(load_master(path), backup=False)).settings == settings  # a save changes nothing
+    for typed in (
+        "三级客户分级（A/B/C）",
+        "Three-level grading (A/B/C)",
+        " grading_3level ",
+        "three-level GRADING (a/b/c)",
+    ):
+        _set_cell(path, "评级政策", typed)
+        assert load_master(path).settings.grading_policy == "grading_3level", typed
+    (tmp_path / "en").mkdir()
+    en = _master(tmp_path / "en", "en")
+    assert _value(en, "Grading Policy") == "Four-level grading (VIP/A/B/C)"
+    assert _value(en, "Visit Policy") == "Visit policy"
+
+
+def test_the_grading_policy_typed_as_the_documents_print_it_grades(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_analytics_cli import small_master
+
+    path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
+    _set_cell(path, "评级政策", "四级客户分级（VIP/A/B/C）")
+    assert main(["grade", str(path), "--year", "2025", "--out", str(tmp_path / "review.xlsx")]) == 0
+    assert "四级客户分级（VIP/A/B/C）" in capsys.readouterr().out
+    # --policy takes the title too
+    assert (
+        main(
+            [
+                "grade",
+                str(path),
+                "--year",
+                "2025",
+                "--policy",
+                "三级客户分级（A/B/C）",
+                "--out",
+                str(tmp_path / "r3.xlsx"),
+            ]
+        )
+        == 0
+    )
+    assert "三级客户分级（A/B/C）" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_unknown_policy_names_the_settings_cell_and_the_accepted_names_not_a_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    path = _master(tmp_path)
+    cell = _set_cell(path, "评级政策", "五级客户分级")
+    assert main(["--lang", lang, "grade", str(path), "--year", "2025"]) == 2
+    err = capsys.readouterr().err
+    assert "templates" not in err and ".yaml：" not in err and err.count("\n") == 1
+    if lang == "zh":
+        assert (
+            f"master.xlsx: {cell}（评级政策）：'五级客户分级' 无效，"
+            "应为三级客户分级（A/B/C）、四级客户分级（VIP/A/B/C）之一" in err
+        )
+        assert "或自订政策文件（.yaml）的路径" in err
+    else:
+        assert (
+            f"master.xlsx: {cell} (Grading Policy): '五级客户分级' is not one of Three-level grading (A/B/C), "
+            "Four-level grading (VIP/A/B/C), or the path of a policy file (.yaml)"
+        ) in err

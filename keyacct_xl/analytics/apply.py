@@ -1,6 +1,7 @@
 """Apply a year's reviewed grades to the master: Customers.grade / credit_grade and one GradeHistory row each.
 
-The final grade is the meeting's final_grade when filled, else the proposed grade (the same for credit). The
+The final grade is the meeting's final_grade when filled, else the proposed grade (the same for credit; a credit
+grade with neither, not judged for want of payments, leaves the customer's credit grade, limit and terms). The
 upgrade and support plans the meeting typed for its A and B customers are written into Customers.
 Idempotent: a customer's decision of the year is one GradeHistory row; when the meeting changes its mind the
 change is one more row (earlier rows are never rewritten); running apply twice changes nothing, and tables
@@ -11,6 +12,9 @@ left out and listed in ``Applied.not_in_customers`` for the caller to report.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +28,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import header
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import Location, Pair, listing, msg, tr
+from keyacct_xl.messages import Location, Message, Pair, listing, msg, tr
 from keyacct_xl.parsing import is_blank, same_value
 from keyacct_xl.tablefile import Locate
 
@@ -97,28 +101,52 @@ class Applied:
         )
 
 
+# What people write after a grade (A类, A级, A 类客户): the grade itself.
+_GRADE_SUFFIX = re.compile(r"(类|級|级|等)?(客户)?$")
+
+
+def grade_entry(value: object, allowed: Iterable[str]) -> str:
+    """A typed grade as the grade it obviously means: case, spaces and full-width forms ignored, a trailing 类 or 级
+    dropped (``' a '``, ``'A类'``, ``'A级'`` → A; ``'vip'`` → VIP); anything else upper-cased as typed."""
+    text = "".join(unicodedata.normalize("NFKC", str(value)).split()).upper()
+    bare = _GRADE_SUFFIX.sub("", text)
+    return bare if bare in allowed else text
+
+
 def _final(
     review: pd.DataFrame, final: str, proposed: str, allowed: tuple[str, ...] | list[str], locate: Locate
-) -> pd.Series:
-    """The meeting's ``final`` entry, else the ``proposed`` one, upper-cased; a value not ``allowed`` is refused
-    naming its cell."""
+) -> tuple[pd.Series, list[Message]]:
+    """The meeting's ``final`` entry, else the ``proposed`` one, as its grade (``grade_entry``); and each value not
+    ``allowed``, named by its cell."""
     typed = ~review[final].map(is_blank)
-    chosen = review[final].where(typed, review[proposed]).astype(object)
-    chosen = chosen.map(lambda v: v if is_blank(v) else str(v).strip().upper())
+    given = review[final].where(typed, review[proposed]).astype(object)
+    chosen = given.map(lambda v: v if is_blank(v) else grade_entry(v, allowed))
     bad = review.index[~chosen.isin(allowed) & ~chosen.map(is_blank)]
-    if len(bad):
-        first = bad[0]
-        raise InputError(
-            msg(
-                "{where}: {value!r} is not one of {allowed} (customer {customer}){more}",
-                where=locate(first, final if typed[first] else proposed),
-                value=review.at[first, final if typed[first] else proposed],
-                allowed=listing(allowed),
-                customer=review.at[first, "customer_id"],
-                more=msg(" (+{count} more)", count=len(bad) - 1) if len(bad) > 1 else "",
-            )
+    refused = [
+        msg(
+            "{where}: {value!r} is not one of {allowed} (customer {customer})",
+            where=locate(i, final if typed[i] else proposed),
+            value=given[i],
+            allowed=listing(allowed),
+            customer=review.at[i, "customer_id"],
         )
-    return chosen
+        for i in bad
+    ]
+    return chosen, refused
+
+
+def _refuse(refused: list[Message]) -> None:
+    """Every grade entry refused, in one error: nothing is applied while one is wrong."""
+    if not refused:
+        return
+    if len(refused) == 1:
+        raise InputError(refused[0])
+    entries: object = refused[0]
+    for entry in refused[1:]:
+        entries = msg("{first}; {second}", first=entries, second=entry)
+    raise InputError(
+        msg("nothing applied: {count:,} entry(ies) to correct: {entries}", count=len(refused), entries=entries)
+    )
 
 
 def by_column(i: int, key: str) -> Location:
@@ -166,20 +194,25 @@ def apply_review(
     def at(k: int, key: str) -> Location:
         return locate(int(applied_rows[k]), key)  # the row as the sheet read holds it
 
-    grade_after = _final(review, "final_grade", "proposed_grade", [g.upper() for g in grades], at)
-    credit_after = _final(review, "final_credit_grade", "credit_grade", CREDIT_GRADES, at)
+    grade_after, refused_grades = _final(review, "final_grade", "proposed_grade", [g.upper() for g in grades], at)
+    credit_after, refused_credit = _final(review, "final_credit_grade", "credit_grade", CREDIT_GRADES, at)
+    _refuse(refused_grades + refused_credit)
     customers = master.customers.copy()
     position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str))}
     rows = [position[c] for c in review["customer_id"]]
     before_grade = customers["grade"].astype(object).iloc[rows].to_numpy()
     before_credit = customers["credit_grade"].astype(object).iloc[rows].to_numpy()
+    # A credit grade neither proposed nor decided (not judged: the master records no payment) keeps the grade, the
+    # limit and the terms the customer holds: unknown payments are no reason to lower them.
+    judged = ~credit_after.map(is_blank).to_numpy(dtype=bool)
+    credit_after = credit_after.where(judged, pd.Series(before_credit, index=credit_after.index, dtype=object))
     target_grade = customers["grade"].astype(object).copy()
     target_credit = customers["credit_grade"].astype(object).copy()
     target_grade.iloc[rows] = grade_after.to_numpy()
     target_credit.iloc[rows] = credit_after.to_numpy()
     written = write_terms(
         customers.assign(credit_grade=target_credit),
-        pd.Series(credit_after.to_numpy(), index=review["customer_id"]),
+        pd.Series(credit_after.to_numpy()[judged], index=review["customer_id"][judged]),
         policy=credit_policy or load_credit_policy(),
         settings=master.settings,
         transactions=master.transactions,

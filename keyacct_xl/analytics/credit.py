@@ -8,6 +8,9 @@ Metrics per customer, as of the evaluation date (the ledger's as_of):
 - bad_debt_amount: the open amount of invoices overdue more than ``bad_debt_days``.
 A customer with no invoice due in the window and nothing overdue has no history: it keeps its current credit
 grade, or gets the policy's ``no_history_grade`` when it has none.
+A master that records no payment at all (Payments empty: the receipts were never entered) cannot tell a paid
+invoice from an unpaid one: the payment metrics are unknown, not zero, and no credit grade is judged (blank, with
+the reason, ``credit_change`` unjudged). One customer without receipts in a master that has some is judged.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ import pandas as pd
 from keyacct_xl.analytics.policy import CreditPolicy, with_settings
 from keyacct_xl.analytics.rules import explain, first_level, level_passes
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.schema import PAYMENTS
 from keyacct_xl.master.settings import Settings
-from keyacct_xl.messages import tr
+from keyacct_xl.messages import Message, Pair, msg, tr
 from keyacct_xl.receivables.ledger import Ledger
 
+# The metrics that read what was paid: unknown, not zero, in a master that records no payment.
+PAYMENT_METRICS = ["on_time_rate", "avg_days_late", "max_days_overdue", "overdue_amount", "bad_debt_amount"]
 CREDIT_METRICS = ["invoices", "on_time_rate", "avg_days_late", "max_days_overdue", "overdue_amount", "bad_debt_amount"]
 CREDIT_COLUMNS = [
     "customer_id",
@@ -84,8 +90,11 @@ def credit_grades(
     policy: CreditPolicy,
     settings: Settings | None = None,
     lang: Lang = "zh",
+    receipts: bool = True,
 ) -> pd.DataFrame:
-    """One row per customer: credit metrics, current and proposed credit grade, suggested limit, reason."""
+    """One row per customer: credit metrics, current and proposed credit grade, suggested limit, reason.
+    ``receipts``: whether the master records any payment; without any, nothing paid is known and no grade is judged.
+    """
     levels = with_settings(policy.levels, settings, policy.source)
     metrics = credit_metrics(
         ledger, window_months=policy.window_months, grace_days=policy.grace_days, bad_debt_days=policy.bad_debt_days
@@ -115,7 +124,34 @@ def credit_grades(
     limits = {lv.grade: lv.credit_limit for lv in levels}
     table["credit_limit"] = table["credit_grade"].map(limits).astype("float64")
     table["credit_change"] = _change(table["current_credit_grade"], table["credit_grade"], policy.grades)
+    if not receipts:
+        table = _unjudged(table, lang)
     return table[CREDIT_COLUMNS]
+
+
+def no_payments_recorded() -> Message:
+    """What a run says of a master without payments: its figures of what was paid are unknown, not zero."""
+    return msg(
+        "the master records no payments (sheet {sheet} is empty): on-time rates, overdue figures and credit grades "
+        "are not judged; each customer's credit grade, limit and terms are left as they are",
+        sheet=Pair(PAYMENTS.sheet_en, PAYMENTS.sheet_zh),
+    )
+
+
+def _unjudged(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """Every customer's payment metrics blank and its credit grade not judged: no payment is recorded at all."""
+    table = table.copy()
+    table[PAYMENT_METRICS] = np.nan
+    table["credit_grade"] = None
+    table["credit_limit"] = np.nan
+    table["credit_change"] = "unjudged"
+    table["credit_reason"] = tr(
+        lang,
+        "not judged: no payment is recorded in the master (sheet {sheet}), so paid and unpaid invoices cannot be "
+        "told apart",
+        sheet=Pair(PAYMENTS.sheet_en, PAYMENTS.sheet_zh),
+    )
+    return table
 
 
 def _change(before: pd.Series, after: pd.Series, order: list[str]) -> np.ndarray:

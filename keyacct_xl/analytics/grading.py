@@ -6,18 +6,25 @@ Order of decisions, per customer:
 2. the first level, best first, whose rules all hold (the lowest level takes the rest);
 3. VIP continuation: a current VIP that misses the VIP rules but passes ``vip.continue_rules`` stays VIP;
 4. new customers (under ``new_customer.months`` of cooperation at the evaluation date, or no known start) get
-   ``new_customer.grade`` and a review date when the months are up;
+   ``new_customer.grade`` and a review date when the months are up; a customer whose first trade is after the
+   graded year is no new customer of that year (it had no dealings in it) and is graded on the year's figures;
 5. change: new (new customer, or no current grade), revoke (a VIP losing VIP), up, down or same;
 6. upgrade_candidate: the next level up would pass with every numeric threshold loosened by ``upgrade_margin``.
+A metric no customer has a value for because the master lacks its source (``unknown``: the payment metrics and the
+credit grade of a master that records no payment) is not judged: its rules are left out of every level and of the
+VIP continuation, and each reason says so, so an unknown is never read as a failure (nor as a pass).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.policy import METRICS, GradingPolicy, with_settings
-from keyacct_xl.analytics.rules import explain, first_level, join_rules, level_passes, passes
+from keyacct_xl.analytics.policy import METRICS, GradingPolicy, Rule, with_settings
+from keyacct_xl.analytics.rules import explain, first_level, join_rules, level_passes, metric_label, passes
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.settings import Settings, setting_int
@@ -44,9 +51,17 @@ def composite_score(metrics: pd.DataFrame, weights: tuple[tuple[str, float], ...
 
 
 def grade_customers(
-    metrics: pd.DataFrame, policy: GradingPolicy, *, settings: Settings | None = None, lang: Lang = "zh"
+    metrics: pd.DataFrame,
+    policy: GradingPolicy,
+    *,
+    settings: Settings | None = None,
+    lang: Lang = "zh",
+    unknown: Collection[str] = (),
+    year: int | None = None,
 ) -> pd.DataFrame:
-    """Add composite_score, proposed_grade, change, upgrade_candidate, reasons, new_customer and review_due."""
+    """Add composite_score, proposed_grade, change, upgrade_candidate, reasons, new_customer and review_due;
+    the rules on the ``unknown`` metrics are not judged; ``year``: the graded year, whose new customers are those
+    whose first trade is not after it."""
     missing = [
         m
         for m in ("customer_id", "current_grade", "months_as_customer", "first_trade_date")
@@ -55,18 +70,27 @@ def grade_customers(
     if missing:
         raise InputError(msg("grading: metrics lack column(s) {missing}", missing=", ".join(missing)))
     levels = with_settings(policy.levels, settings, policy.source)
+    skipped = [m for m in dict.fromkeys(r.metric for lv in levels for r in lv.rules) if m in unknown]
+    levels = tuple(replace(lv, rules=tuple(r for r in lv.rules if r.metric not in unknown)) for lv in levels)
     table = metrics.copy()
     table["composite_score"] = composite_score(table, policy.weights)
     grades = policy.grades
     chosen = first_level(level_passes(levels, table))
     reasons = np.asarray(explain(levels, table, chosen, lang), dtype=object)
-    chosen, reasons = _vip_continuation(table, policy, chosen, reasons, lang)
+    if skipped:
+        labels = tr(lang, ", ").join(metric_label(m, lang) for m in skipped)
+        reasons = reasons + tr(lang, "; {metrics} not judged (no payments recorded)", metrics=labels)
+    continue_rules = tuple(r for r in policy.vip_continue if r.metric not in unknown)
+    chosen, reasons = _vip_continuation(table, policy, continue_rules, chosen, reasons, lang)
     proposed = np.array(grades, dtype=object)[chosen]
     named, new_months = policy.new_customer_setting, policy.new_customer_months
     if settings is not None and named and settings.value(named) is not None:
         new_months = setting_int(settings, named)
     months = table["months_as_customer"].to_numpy(dtype="float64", na_value=np.nan)
     is_new = ~(months >= new_months)  # NaN (no known start) counts as new
+    if year is not None:
+        later = table["first_trade_date"] >= pd.Timestamp(year + 1, 1, 1)
+        is_new &= ~later.to_numpy(dtype=bool, na_value=False)
     proposed = np.where(is_new, policy.new_customer_grade, proposed)
     reasons = reasons.copy()
     known = ["—" if np.isnan(m) else format(m, ".0f") for m in months[is_new].tolist()]
@@ -93,19 +117,25 @@ def grade_customers(
 
 
 def _vip_continuation(
-    table: pd.DataFrame, policy: GradingPolicy, chosen: np.ndarray, reasons: np.ndarray, lang: Lang
+    table: pd.DataFrame,
+    policy: GradingPolicy,
+    rules: tuple[Rule, ...],
+    chosen: np.ndarray,
+    reasons: np.ndarray,
+    lang: Lang,
 ) -> tuple[np.ndarray, np.ndarray]:
-    if policy.vip_level is None or not policy.vip_continue:
+    # no rule left to judge (all on unknown metrics): nobody continues on nothing
+    if policy.vip_level is None or not rules:
         return chosen, reasons
     vip = policy.grades.index(policy.vip_level)
     keep = (table["current_grade"] == policy.vip_level).to_numpy(dtype=bool) & (chosen > vip)
-    for rule in policy.vip_continue:
+    for rule in rules:
         keep &= passes(rule, table)
     if not keep.any():
         return chosen, reasons
     head = tr(lang, "{grade} (VIP continued): ", grade=policy.vip_level)
     reasons = reasons.copy()
-    reasons[keep] = head + join_rules(policy.vip_continue, table[keep], lang)
+    reasons[keep] = head + join_rules(rules, table[keep], lang)
     return np.where(keep, vip, chosen), reasons
 
 
@@ -122,7 +152,14 @@ def _change(
 
 
 # The change of a grade as reports name it (en: the change key itself).
-CHANGE_LABELS = {"up": msg("up"), "down": msg("down"), "same": msg("same"), "new": msg("new"), "revoke": msg("revoke")}
+CHANGE_LABELS = {
+    "up": msg("up"),
+    "down": msg("down"),
+    "same": msg("same"),
+    "new": msg("new"),
+    "revoke": msg("revoke"),
+    "unjudged": msg("not judged"),  # a credit grade without the payments to judge it by
+}
 
 
 def change_counts(changes: pd.Series, lang: Lang) -> str:

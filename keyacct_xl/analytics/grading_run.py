@@ -71,13 +71,15 @@ def run_grading_review(
     out: Path | None = None,
     master_path: Path | None = None,
     seed: int | None = None,
+    today: pd.Timestamp | None = None,
 ) -> GradingRun:
     """Grade ``year`` (the master's policy unless ``policy``); write ``out`` (.xlsx or .csv), else the review sheet
     into ``master_path`` (the master's own file), else nothing. The supervisors' CreditEvaluations in the master's
-    file join the review; ``seed`` (default: the year) draws the spot check."""
+    file join the review; ``seed`` (default: the year) draws the spot check; ``today`` (default: the clock's date)
+    says whether the year has ended."""
     require_unique_ids(master, msg("grading"))
     evaluations = credit_evaluations(master_path or master.path)
-    review = build_review(master, year=year, policy=policy, lang=lang, evaluations=evaluations, seed=seed)
+    review = build_review(master, year=year, policy=policy, lang=lang, evaluations=evaluations, seed=seed, today=today)
     if out is not None:
         return GradingRun(
             review,

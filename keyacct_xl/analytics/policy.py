@@ -16,6 +16,7 @@ import yaml
 
 from keyacct_xl.errors import SpecError
 from keyacct_xl.master.settings import Settings, setting_name
+from keyacct_xl.master.shipped import shipped_code, shipped_policies
 from keyacct_xl.messages import Rendered, msg
 from keyacct_xl.yamlcheck import SAFE_LOADER
 
@@ -143,12 +144,13 @@ class CreditPolicy:
 
 
 def policy_path(name_or_path: str | Path) -> Path:
-    """A policy file: a path as given, or a name of a file shipped in templates/policies/."""
+    """A policy file: a path as given, or a file shipped in templates/policies/ named by its name or a title
+    (四级客户分级（VIP/A/B/C）, as the documents print it)."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
         return path
-    shipped = resources.files("keyacct_xl.templates") / "policies" / f"{name_or_path}.yaml"
-    return Path(str(shipped))
+    name = shipped_code(shipped_policies(), name_or_path) or str(name_or_path)
+    return Path(str(resources.files("keyacct_xl.templates") / "policies" / f"{name}.yaml"))
 
 
 def _read(path: Path) -> dict:

@@ -6,7 +6,9 @@ final_credit_grade, upgrade and support plan and comment columns for the meeting
 (table CreditEvaluations) are given, their grades stand beside the proposal in supervisor columns; a policy with
 ``new_customer.provisional_from_evaluation`` gives a new customer the grade its supervisor proposed, provisionally.
 Annual sales are whole calendar years (``metrics.annual_sales``); the evaluation date cuts the ledger metrics, and
-a year whose data does not reach 31 December is graded with a warning saying how many months are in.
+a year that has not ended on the day of the review is graded with a warning that its annual sales are partial. A master
+that records no payment is graded with a warning: what was paid is unknown, so the credit grades are not judged and
+no rule on a payment figure decides a grade (``credit``, ``grading``).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.credit import CREDIT_METRICS, credit_grades
+from keyacct_xl.analytics.credit import CREDIT_METRICS, PAYMENT_METRICS, credit_grades, no_payments_recorded
 from keyacct_xl.analytics.credit_terms import grade_terms
 from keyacct_xl.analytics.grading import evaluation_date, grade_customers
 from keyacct_xl.analytics.metrics import customer_metrics, in_year
@@ -110,25 +113,16 @@ class Review:
         return figures[figures["customer_id"].astype(str).isin(subjects)].reset_index(drop=True)
 
 
-def months_in(year: int, through: pd.Timestamp) -> int:
-    """Full months of ``year`` that data dated up to ``through`` covers (12 once the year has ended)."""
-    if through >= pd.Timestamp(year, 12, 31):
-        return 12
-    if through.year < year:
-        return 0
-    return through.month if (through + pd.Timedelta(days=1)).month != through.month else through.month - 1
-
-
-def year_warnings(year: int, through: pd.Timestamp) -> tuple[Message, ...]:
-    """A warning when the graded year has not ended in the data: how many months are in."""
-    months = months_in(year, through)
-    if months == 12:
+def year_warnings(year: int, through: pd.Timestamp, today: pd.Timestamp) -> tuple[Message, ...]:
+    """A warning when the graded year has not ended on ``today``, the day of the review (not where the data ends:
+    a year long over whose sales stop in November has ended): its annual sales are partial."""
+    if today >= pd.Timestamp(year + 1, 1, 1):
         return ()
     return (
         msg(
-            "{year} has not ended: {months} of 12 months are in (sales through {through}); annual sales are partial",
+            "{year} has not ended ({today}): its annual sales are partial (sales through {through})",
             year=year,
-            months=months,
+            today=today.date().isoformat(),
             through=through.date().isoformat(),
         ),
     )
@@ -143,11 +137,14 @@ def build_review(
     lang: Lang | None = None,
     evaluations: pd.DataFrame | None = None,
     seed: int | None = None,
+    today: pd.Timestamp | None = None,
 ) -> Review:
     """Grade every customer of ``master`` for ``year`` (policy from the Settings sheet unless given); the
     supervisors' ``evaluations`` (CreditEvaluations rows) add their columns; ``seed`` (default: the year) draws
-    the spot check."""
+    the spot check; ``today`` (default: the clock's date) is the day of the review, which says whether the year
+    has ended."""
     lang = lang or master.lang
+    today = (today if today is not None else pd.Timestamp.today()).normalize()
     if not in_year(master.transactions["date"], year).any():
         # Every customer would come out "new" or at the lowest level: almost surely a mistyped --year.
         raise InputError(
@@ -159,7 +156,10 @@ def build_review(
     # The million lines' customer ids factorized once, for the ledger and the metrics both.
     customer_ids = pd.factorize(master.transactions["customer_id"])
     ledger = master_ledger(master, as_of=evaluation, customer_ids=customer_ids)
-    credit = credit_grades(master.customers, ledger, policy=credit_policy, settings=master.settings, lang=lang)
+    receipts = not master.payments.empty
+    credit = credit_grades(
+        master.customers, ledger, policy=credit_policy, settings=master.settings, lang=lang, receipts=receipts
+    )
     metrics = customer_metrics(
         master.customers,
         master.transactions,
@@ -176,7 +176,11 @@ def build_review(
     by_id = credit.set_index("customer_id")[columns].reindex(metrics["customer_id"])
     for column in columns:
         metrics[column] = by_id[column].to_numpy()
-    graded = grade_customers(metrics, policy, settings=master.settings, lang=lang)
+    # Without any payment recorded, what was paid is unknown: rates and grades that read it are not judged.
+    unknown = () if receipts else (*PAYMENT_METRICS, "collection_rate", "credit_grade")
+    if not receipts:
+        metrics["collection_rate"] = np.nan
+    graded = grade_customers(metrics, policy, settings=master.settings, lang=lang, unknown=unknown, year=year)
     graded = _with_customer_columns(graded, master.customers)
     graded = _with_supervisors(graded, evaluations, year, policy, lang)
     # The sheet records how to find the policy again at apply time: a shipped name, else the file's path.
@@ -202,7 +206,7 @@ def build_review(
         spot_check(table, size=policy.spot_check_size, seed=seed),
         seed,
         through,
-        year_warnings(year, through),
+        (*year_warnings(year, through, today), *(() if receipts else (no_payments_recorded(),))),
     )
 
 

@@ -60,7 +60,8 @@ def _summary_sheet(review: Review, lang: Lang) -> Sheet:
         tr(lang, "Grading summary"),
         frame,
         (chart,),
-        subtitle=tr(lang, "rows: current grade; columns: proposed grade"),
+        # the period line names the year too, as every other sheet's does
+        subtitle=tr(lang, "{year} (rows: current grade; columns: proposed grade)", year=review.year),
         kinds={**dict.fromkeys(counts, "count"), **dict.fromkeys(amounts, "number")},
         headers=headers,
         notes=_cut_offs(review, lang),

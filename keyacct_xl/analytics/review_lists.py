@@ -155,8 +155,12 @@ def meeting_lists(
         False
     )
     credit["special_settlement"] = longer.astype(bool)
-    changed = credit["credit_grade"].astype(object) != credit["current_credit_grade"].astype(object)
-    lists["D"] = credit[changed | credit["special_settlement"]].assign(proposed_credit_grade=credit["credit_grade"])
+    # a credit grade not judged (no payments recorded) changes nothing: it is not a change to discuss
+    judged = credit["credit_grade"].notna()
+    changed = judged & (credit["credit_grade"].astype(object) != credit["current_credit_grade"].astype(object))
+    # the column is added before the rows are cut: a Series assigned to no rows would bring its own rows back
+    credit["proposed_credit_grade"] = credit["credit_grade"]
+    lists["D"] = credit[changed | credit["special_settlement"]]
     lists["E"] = table[table["new_customer"].astype(bool)].sort_values(["review_due", "customer_id"], kind="stable")
     return {key: frame.reindex(columns=LIST_COLUMNS[key]).reset_index(drop=True) for key, frame in lists.items()}
 

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.analytics.apply import PLAN_COLUMNS, Applied, apply_review, one_year
+from keyacct_xl.analytics.apply import PLAN_COLUMNS, Applied, apply_review, grade_entry, one_year
 from keyacct_xl.analytics.history import credit_apply_reason, credit_undo_reason, written_by
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.analytics.review import REVIEW_COLUMNS
@@ -23,6 +23,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_values
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column, ColumnKind, TableSchema
+from keyacct_xl.master.shipped import shipped_policies, shipped_title
 from keyacct_xl.master.writer import save_master, write_tables
 from keyacct_xl.messages import Pair, listing, msg
 from keyacct_xl.parsing import is_blank
@@ -85,6 +86,10 @@ def write_review_sheet(path: str | Path, table: pd.DataFrame, *, lang: Lang) -> 
     so re-running ``grade`` after a data fix does not erase the meeting's work. Returns how many rows kept one.
     """
     frame = table[REVIEW_COLUMNS].copy()
+    # a shipped policy by its title, as the documents print it (grade apply reads a title back as the policy); the
+    # path of a policy file of one's own as it is
+    shipped = shipped_policies("grading")
+    frame["policy"] = [shipped_title(shipped, p, lang) or p for p in frame["policy"].tolist()]
     with master_write_lock(Path(path)):  # the decisions carried over are the ones in the file replaced
         kept = _carry_decisions(path, frame)
         # flags as 是/否 and the change as 升级/不变/… in the master's language: a sheet read in the meeting
@@ -159,7 +164,9 @@ def _pending(row: Any, recorded: dict[tuple[int, str], dict[str, Any]], plans: d
     decided = recorded.get(key)
     for final, after in (("final_grade", "grade_after"), ("final_credit_grade", "credit_after")):
         typed = _entry(getattr(row, final))
-        if typed is not None and (decided is None or typed.upper() != _entry(decided[after])):
+        applied = None if decided is None else _entry(decided[after])
+        # an entry the apply read as the grade it recorded (A类 as A) is that decision, not a pending one
+        if typed is not None and (applied is None or grade_entry(typed, (applied,)) != applied):
             return True
     if _entry(row.comment) is not None and decided is None:
         return True

@@ -5,13 +5,14 @@ taken back); ``credit check MASTER --customer C --amount X``: the order-time dec
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.analytics.credit import credit_grades
+from keyacct_xl.analytics.credit import credit_grades, no_payments_recorded
 from keyacct_xl.analytics.credit_run import run_credit_apply, run_credit_check, run_credit_undo
-from keyacct_xl.analytics.grading import change_counts
+from keyacct_xl.analytics.grading import CHANGE_LABELS, change_counts
 from keyacct_xl.analytics.policy import load_credit_policy
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
@@ -108,11 +109,21 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
     master = load_master(path)
     warn_references(master, LEDGER_TABLES, args.lang)
     ledger = master_ledger(master, as_of=option_date(args.as_of, "--as-of"))
+    receipts = not master.payments.empty
     table = credit_grades(
-        master.customers, ledger, policy=load_credit_policy(args.policy), settings=master.settings, lang=args.lang
+        master.customers,
+        ledger,
+        policy=load_credit_policy(args.policy),
+        settings=master.settings,
+        lang=args.lang,
+        receipts=receipts,
     )
+    if not receipts:
+        print("keyacct-xl: " + tr(args.lang, "warning: {text}", text=no_payments_recorded()), file=sys.stderr)
     counts = (
-        table.groupby("credit_grade")
+        # a grade not judged is counted under its own label, not left out of the counts
+        table.assign(credit_grade=table["credit_grade"].fillna(CHANGE_LABELS["unjudged"].render(args.lang)))
+        .groupby("credit_grade")
         .agg(customers=("customer_id", "size"), overdue_amount=("overdue_amount", "sum"))
         .reset_index()
     )

@@ -31,7 +31,10 @@ HELP: dict[str, Message] = {
     "--policy": msg("policy file or shipped name (default: the Settings' Grading Policy)"),
     "--out": msg("write the review to .xlsx (with the meeting lists) or .csv instead of a review sheet in the master"),
     "--approved-by": msg("apply: who approved the grades (GradeHistory)"),
-    "--date": msg("apply: the date the grades take effect (default: today)"),
+    "--date": msg(
+        "the day of the review, which says whether the year has ended; apply: the date the grades take effect "
+        "(default: today)"
+    ),
     "--undo": msg(
         "apply: put back the grades, credit grades, limits and terms the review year's last apply changed, where they "
         "still hold (again: the apply before it)"
@@ -84,6 +87,7 @@ def _review(path: Path, args: argparse.Namespace) -> int:
         out=args.out,
         master_path=None if args.out else path,
         seed=args.seed,
+        today=option_date(args.date, "--date"),
     )
     _print_summary(run.review, args.lang)
     if args.by_region:

@@ -2,6 +2,8 @@
 
 A zh master shows each setting by its Chinese name (公司名称) and a choice by its label (合计); an en master shows
 the key. Reading accepts the key, the zh name or the en name, so a sheet written in either language reads back.
+A value naming a shipped policy or form is shown by its title in the master's language (四级客户分级（VIP/A/B/C）)
+and read back from its code or either title (``keyacct_xl.master.shipped``).
 """
 
 from __future__ import annotations
@@ -10,17 +12,19 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any, Literal, cast
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.shipped import Shipped, shipped_code, shipped_forms, shipped_policies, shipped_title
 from keyacct_xl.messages import Message, Pair, listing, msg
 from keyacct_xl.parsing import ParseError, parse_money
 
 # How a setting's cell is read: free text, a whole number of 0 or more, a number of 0 or more, one of the
 # setting's choices, increasing day counts separated by commas, a list of names (commas or 、 between), or an id
-# pattern with one {0000} placeholder.
-SettingKind = Literal["text", "whole", "number", "choice", "days", "names", "id_pattern"]
+# pattern with one {0000} placeholder, or a shipped policy (code or title) or a policy file's path.
+SettingKind = Literal["text", "whole", "number", "choice", "days", "names", "id_pattern", "policy"]
 # An id pattern: text around one run of zeros in braces, the number's width (C{0000} gives C0001, C0002 ...).
 ID_PATTERN = re.compile(r"^([^{}]*)\{(0+)\}([^{}]*)$")
 
@@ -37,6 +41,8 @@ class Setting:
     en: str
     kind: SettingKind = "text"
     choices: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # The shipped files the value names, shown by their titles: a kind of POLICY_KINDS, or "forms".
+    shipped: str | None = None
 
 
 DEFAULT_SETTINGS: tuple[Setting, ...] = (
@@ -54,8 +60,11 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
         "grading_4level",
         "评级政策",
         "Grading Policy",
-        "年度评级政策（随程序提供的政策名称，或政策文件的路径）",
-        "Annual grading policy (file name in templates/policies)",
+        "年度评级政策：四级客户分级（VIP/A/B/C）或三级客户分级（A/B/C），也可填自订政策文件（.yaml）的路径",
+        "Annual grading policy: Four-level grading (VIP/A/B/C) or Three-level grading (A/B/C), or the path of a "
+        "policy file of your own (.yaml)",
+        "policy",
+        shipped="grading",
     ),
     Setting(
         "grade_vip_min_sales",
@@ -208,10 +217,11 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
         "weekly_plan,visit_record,phone_followup,daily_report",
         "业务员每周表单",
         "Rep Forms",
-        "按业务员预填时每人每周生成的表单：表单编号（印在表单标题栏）或表单名称，用逗号或顿号分隔",
-        "Forms pre-filled for each rep every week: form ids (printed in each form's title block) or titles, "
+        "按业务员预填时每人每周生成的表单：表单名称或表单编号（印在表单标题栏），用逗号或顿号分隔",
+        "Forms pre-filled for each rep every week: titles or form ids (printed in each form's title block), "
         "separated by commas",
         "names",
+        shipped="forms",
     ),
     Setting(
         "customer_id_pattern",
@@ -228,8 +238,10 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
         "visits",
         "回访政策",
         "Visit Policy",
-        "客户回访政策（随程序提供的政策名称，或政策文件的路径）",
-        "Visit policy (file name in templates/policies, or a path)",
+        "客户回访政策：客户回访政策（随程序提供），也可填自订政策文件（.yaml）的路径",
+        "Visit policy: Visit policy (shipped), or the path of a policy file of your own (.yaml)",
+        "policy",
+        shipped="visits",
     ),
     Setting(
         "visits_per_day",
@@ -319,10 +331,26 @@ def shown_setting(key: str, value: object, lang: Lang) -> tuple[str, object]:
     known = DESCRIPTIONS.get(key)
     if known is None:
         return key, value
+    if known.shipped is not None:
+        value = _titles(known, value, lang)
     label = known.choices.get(str(value))
     if lang == "zh":
         return known.name_zh, label[0] if label else value
     return known.name_en, label[1] if label else value
+
+
+def _shipped(known: Setting) -> tuple[Shipped, ...]:
+    return shipped_forms() if known.shipped == "forms" else shipped_policies(str(known.shipped))
+
+
+def _titles(known: Setting, value: object, lang: Lang) -> object:
+    """A value naming shipped files by their titles in ``lang`` (a list of forms joined as ``lang`` writes a list);
+    a name that is none of them (a policy file's path) as it is."""
+    names = _shipped(known)
+    if known.kind != "names":
+        return shipped_title(names, value, lang) or value
+    shown = [shipped_title(names, name, lang) or name for name in parse_names(value)]
+    return ("、" if lang == "zh" else ", ").join(shown)
 
 
 def _code(key: str, value: object) -> object:
@@ -470,11 +498,16 @@ def _parsed(known: Setting, cell: SettingCell) -> object:
             return code
         choices = listing(Pair(labels[1], labels[0]) for labels in known.choices.values())
         raise _bad(cell, known, msg("one of {choices}", choices=choices))
+    if known.kind == "policy":
+        return _policy(known, cell)
     if known.kind == "names":
         names = parse_names(cell.value)
         if not names:
             raise _bad(cell, known, msg("a list of names such as {example}", example=known.default))
-        return names
+        if known.shipped is None:
+            return names
+        # each shipped file by its code, however it was named; a name that is none is left for its user to refuse
+        return tuple(shipped_code(_shipped(known), name) or name for name in names)
     if known.kind == "id_pattern":
         text = str(value).strip()
         if not ID_PATTERN.match(text):
@@ -498,6 +531,20 @@ def _parsed(known: Setting, cell: SettingCell) -> object:
     ):
         raise _bad(cell, known, _EXPECTED[known.kind])
     return int(value) if known.kind == "whole" else float(value)
+
+
+def _policy(known: Setting, cell: SettingCell) -> str:
+    """A shipped policy named by its code or a title, as its code; a path to a .yaml file as written (the policy of
+    one's own, checked when it is loaded); anything else an InputError naming the cell and the names accepted."""
+    text = str(cell.value).strip()
+    names = _shipped(known)
+    code = shipped_code(names, text)
+    if code is not None:
+        return code
+    if PurePath(text).suffix.lower() in (".yaml", ".yml"):
+        return text
+    accepted = listing(s.title() for s in names)
+    raise _bad(cell, known, msg("one of {names}, or the path of a policy file (.yaml)", names=accepted))
 
 
 def _amount(raw: object) -> object:
