@@ -180,13 +180,13 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             stream = ole.openstream("Workbook").read()
-        start = dict(_sheet_offsets(stream)).get(sheet)
+        start = dict(biff_sheets(stream)).get(sheet)
         if start is None:
             return None
         wanted, found = set(cells), {}
         grouped: dict[Cell, Cell] = {}  # a wanted cell of a shared formula -> the group's first cell
         shared: dict[Cell, bytes] = {}  # a group's first cell -> its tokens
-        for kind, body in _records(stream, start):
+        for kind, body in biff_records(stream, start):
             if kind == _FORMULA:
                 row, col = struct.unpack_from("<HH", body)
                 if (row, col) in wanted:
@@ -210,7 +210,7 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
         return None
 
 
-def _records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:
+def biff_records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:
     """The records of a BIFF8 stream from offset ``at``, each as (type, body)."""
     while at + 4 <= len(stream):
         kind, size = struct.unpack_from("<HH", stream, at)
@@ -218,10 +218,10 @@ def _records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:
         at += 4 + size
 
 
-def _sheet_offsets(stream: bytes) -> list[tuple[str, int]]:
+def biff_sheets(stream: bytes) -> list[tuple[str, int]]:
     """Each sheet's name and the offset of its substream, from the workbook globals' BoundSheet8 records."""
     sheets = []
-    for kind, body in _records(stream, 0):
+    for kind, body in biff_records(stream, 0):
         if kind == _BOUNDSHEET:
             (offset,) = struct.unpack_from("<I", body)
             count, wide = body[6], body[7] & 1

@@ -25,6 +25,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.receivables.statement_reader import SUFFIXES, read_sheets
 from keyacct_xl.tablefile import read_table_file
 
 NOW = "2026-11-23 18:00:00"
@@ -602,3 +603,40 @@ def test_a_zip_source_with_a_name_marked_utf8_that_is_not_is_refused_naming_it(t
     with pytest.raises(InputError, match=r"inbox\.zip: refused, a file name in it is marked UTF-8") as caught:
         collect(archive)
     assert "\\xd5\\xc5" in str(caught.value)
+
+
+def _far_xls_cell(xls: Path) -> Path:
+    """The .xls LibreOffice wrote with its first sheet's first value cell moved to IV65536 (row and column changed in
+    place): a sheet of two cells far apart, as a 6 kB file with cells at A1 and IV65536 is."""
+    import olefile
+
+    from keyacct_xl.cellformulas import biff_sheets
+
+    with olefile.OleFileIO(str(xls)) as ole:
+        stream = bytearray(ole.openstream("Workbook").read())
+    at = biff_sheets(bytes(stream))[0][1]
+    while True:
+        kind, size = struct.unpack_from("<HH", stream, at)
+        if kind in (0x00FD, 0x0203, 0x027E):  # LABELSST, NUMBER, RK: row, column first
+            struct.pack_into("<HH", stream, at + 4, 65535, 255)
+            break
+        at += 4 + size
+    with olefile.OleFileIO(str(xls), write_mode=True) as ole:
+        ole.write_stream("Workbook", bytes(stream))
+    return xls
+
+
+def test_an_xls_whose_cells_span_more_than_the_sheet_cap_is_refused_by_consolidation_and_reconcile(
+    good: bytes, master: Path, tmp_path: Path, libreoffice: Callable
+) -> None:
+    """calamine reads an .xls sheet as the dense box of its cells: two cells at the corners of the 65,536 x 256 grid
+    are 16.7 million cells (about 1.2 GB). Refused as an .xlsx's sheet is, by consolidation (the file alone) and by
+    reconcile's statement reader, before calamine opens it."""
+    src = tmp_path / "form.xlsx"
+    src.write_bytes(good)
+    xls = _far_xls_cell(libreoffice(src, "xls", tmp_path / "inbox"))
+    [outcome] = consolidate(xls.parent, master, now=NOW).outcomes
+    assert (outcome.status, outcome.code) == ("rejected", "sheet_too_large")
+    assert "65,536 rows x 256 columns (limit 8,000,000 cells" in outcome.reason_en
+    with pytest.raises(InputError, match=r"form\.xls: sheet part .* holds cells over 65,536 rows x 256 columns"):
+        read_sheets(xls, SUFFIXES)
