@@ -191,7 +191,7 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
         wanted, found = set(cells), {}
         grouped: dict[Cell, Cell] = {}  # a wanted cell of a shared formula -> the group's first cell
         shared: dict[Cell, bytes] = {}  # a group's first cell -> its tokens
-        for kind, body in _records(stream, start):
+        for kind, body in biff_records(stream, start):
             if kind == _FORMULA:
                 row, col = struct.unpack_from("<HH", body)
                 if (row, col) in wanted:
@@ -215,7 +215,7 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
         return None
 
 
-def _records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:
+def biff_records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:
     """The records of a BIFF8 stream from offset ``at``, each as (type, body)."""
     while at + 4 <= len(stream):
         kind, size = struct.unpack_from("<HH", stream, at)
@@ -229,7 +229,7 @@ def _workbook_globals(stream: bytes) -> tuple[list[tuple[str, int]], list[str]]:
     function newer than BIFF8 (IFERROR) is called through one named ``_xlfn.IFERROR``. A built-in name (Print_Area)
     is stored as a one-character code, not its text: it is "" here, so a formula using it stays unread."""
     sheets, names = [], []
-    for kind, body in _records(stream, 0):
+    for kind, body in biff_records(stream, 0):
         if kind == _BOUNDSHEET:
             (offset,) = struct.unpack_from("<I", body)
             sheets.append((_biff_string(body, 6), offset))
@@ -239,6 +239,11 @@ def _workbook_globals(stream: bytes) -> tuple[list[tuple[str, int]], list[str]]:
         elif kind == _EOF:
             break
     return sheets, names
+
+
+def biff_sheets(stream: bytes) -> list[tuple[str, int]]:
+    """Each sheet's name and the offset of its substream, from the workbook globals' BoundSheet8 records."""
+    return _workbook_globals(stream)[0]
 
 
 def _biff_string(body: bytes, count_at: int, at: int | None = None) -> str:

@@ -45,7 +45,28 @@ def id_in_name(text: str) -> str:
     id has lower-case letters, so two ids that differ only in characters a name cannot hold (``KA/001``, ``KA:001``)
     or in case (``KA001``, ``ka001``: one file on Windows and macOS) never share a file."""
     name = safe_name(text)
-    return name if name == text == text.upper() else f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
+    return name if name == text == text.upper() else f"{name}-{name_digest(text)}"
+
+
+# The bytes a person's name (a rep's) takes at most in a file or folder name: a file system holds 255 per name, and a
+# form's file name adds its form id, a customer id and the period around it.
+NAME_BYTES = 120
+
+
+def short_name(text: str, *, tagged: bool = False) -> str:
+    """``safe_name`` of ``text`` in at most ``NAME_BYTES`` bytes (UTF-8): a longer one cut and followed by a digest of
+    the whole text, so two long names that start alike never share a file; with ``tagged`` followed by the digest
+    whatever its length (a name another one would otherwise share). A name it gives comes back unchanged."""
+    name = safe_name(text)
+    if not tagged and len(name.encode()) <= NAME_BYTES:
+        return name
+    digest = name_digest(text)
+    return f"{name.encode()[: NAME_BYTES - len(digest) - 1].decode(errors='ignore')}-{digest}"
+
+
+def name_digest(text: str) -> str:
+    """The digest a name gets to tell it from another that a file system would take for the same."""
+    return hashlib.sha256(text.encode()).hexdigest()[:6]
 
 
 def excel_lock_file(path: Path) -> Path:

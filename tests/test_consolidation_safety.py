@@ -17,6 +17,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 from keyacct_xl.consolidate import safety
 from keyacct_xl.consolidate.intake import collect
+from keyacct_xl.consolidate.report import write_report
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
@@ -24,6 +25,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.receivables.statement_reader import SUFFIXES, read_sheets
 from keyacct_xl.tablefile import read_table_file
 
 NOW = "2026-11-23 18:00:00"
@@ -548,3 +550,93 @@ def test_a_file_refused_again_keeps_the_earlier_refused_copy_as_its_backup(good:
     consolidate(inbox, master, quarantine_dir=quarantine, now=NOW)
     assert (quarantine / "回访.docx").read_bytes() == b"tuesday's notes"
     assert (quarantine / "回访.bak.docx").read_bytes() == b"monday's notes"
+
+
+def test_a_file_whose_name_is_not_utf8_is_consolidated_alone_under_its_escaped_name(
+    good: bytes, master: Path, tmp_path: Path
+) -> None:
+    """A GBK-named file (copied from a Windows share) is read by its own path and shown, recorded and quarantined
+    under its name's bytes as escapes: the master's save, the report and the other files of the run go on."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a_week47.xlsx").write_bytes(
+        fill_form(
+            blank_form("visit_record"),
+            header={"rep": "张三", "period": "2026-W47"},
+            rows={"visits": [{"date": "2026-11-16", "customer_id": "C001", "content": "电话"}]},
+        )
+    )
+    gbk = "张三周报".encode("gbk")
+    with open(os.path.join(os.fsencode(inbox), gbk + b".xlsx"), "wb") as named:
+        named.write(good)
+    with open(os.path.join(os.fsencode(inbox), gbk + b"_bad.xlsx"), "wb") as named:
+        named.write(b"not a workbook")
+    shown = gbk.decode("utf-8", "backslashreplace")
+
+    result = consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW)
+    found = {o.name: o.status for o in result.outcomes}
+    assert found == {"a_week47.xlsx": "accepted", f"{shown}.xlsx": "accepted", f"{shown}_bad.xlsx": "rejected"}
+    assert len(load_store(master).frame("Visits")) == 2
+    assert (tmp_path / "q" / f"{shown}_bad.xlsx").read_bytes() == b"not a workbook"
+    write_report(result, tmp_path / "report.xlsx", "en")
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    assert f"{shown}.xlsx" in {cell for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row}
+
+
+def test_a_zip_source_with_a_name_marked_utf8_that_is_not_is_refused_naming_it(tmp_path: Path) -> None:
+    """zipfile decodes every member's name as it opens the zip: a GBK name with the UTF-8 flag set is one line
+    naming the zip and the name's bytes, not a traceback."""
+    name = "张三周报".encode("gbk") + b".xlsx"
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as z:
+        z.writestr("good.xlsx", b"x")
+        z.writestr("X" * len(name), b"y")
+    data = bytearray(packed.getvalue().replace(b"X" * len(name), name))
+    for signature, flags, header in ((b"PK\x03\x04", 6, 30), (b"PK\x01\x02", 8, 46)):
+        at = data.find(signature)
+        while at != -1:
+            if data[at + header : at + header + len(name)] == name:
+                struct.pack_into("<H", data, at + flags, struct.unpack_from("<H", data, at + flags)[0] | 0x800)
+            at = data.find(signature, at + 4)
+    archive = tmp_path / "inbox.zip"
+    archive.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"inbox\.zip: refused, a file name in it is marked UTF-8") as caught:
+        collect(archive)
+    assert "\\xd5\\xc5" in str(caught.value)
+
+
+def _far_xls_cell(xls: Path) -> Path:
+    """The .xls LibreOffice wrote with its first sheet's first value cell moved to IV65536 (row and column changed in
+    place): a sheet of two cells far apart, as a 6 kB file with cells at A1 and IV65536 is."""
+    import olefile
+
+    from keyacct_xl.cellformulas import biff_sheets
+
+    with olefile.OleFileIO(str(xls)) as ole:
+        stream = bytearray(ole.openstream("Workbook").read())
+    at = biff_sheets(bytes(stream))[0][1]
+    while True:
+        kind, size = struct.unpack_from("<HH", stream, at)
+        if kind in (0x00FD, 0x0203, 0x027E):  # LABELSST, NUMBER, RK: row, column first
+            struct.pack_into("<HH", stream, at + 4, 65535, 255)
+            break
+        at += 4 + size
+    with olefile.OleFileIO(str(xls), write_mode=True) as ole:
+        ole.write_stream("Workbook", bytes(stream))
+    return xls
+
+
+def test_an_xls_whose_cells_span_more_than_the_sheet_cap_is_refused_by_consolidation_and_reconcile(
+    good: bytes, master: Path, tmp_path: Path, libreoffice: Callable
+) -> None:
+    """calamine reads an .xls sheet as the dense box of its cells: two cells at the corners of the 65,536 x 256 grid
+    are 16.7 million cells (about 1.2 GB). Refused as an .xlsx's sheet is, by consolidation (the file alone) and by
+    reconcile's statement reader, before calamine opens it."""
+    src = tmp_path / "form.xlsx"
+    src.write_bytes(good)
+    xls = _far_xls_cell(libreoffice(src, "xls", tmp_path / "inbox"))
+    [outcome] = consolidate(xls.parent, master, now=NOW).outcomes
+    assert (outcome.status, outcome.code) == ("rejected", "sheet_too_large")
+    assert "65,536 rows x 256 columns (limit 8,000,000 cells" in outcome.reason_en
+    with pytest.raises(InputError, match=r"form\.xls: sheet part .* holds cells over 65,536 rows x 256 columns"):
+        read_sheets(xls, SUFFIXES)

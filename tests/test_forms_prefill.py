@@ -362,3 +362,54 @@ def test_form_and_fact_sheet_names_keep_customers_apart_that_differ_only_in_unsa
     )
     assert fact_sheet_name(["C001"], None, day) == "account_C001_2026-11-30.xlsx"
     assert fact_sheet_name(["C001"], "李/四", day) == "account_rep_李_四_2026-11-30.xlsx"
+
+
+# Rep names that are one folder once made safe (or on Windows and macOS, which compare names case-blind), and one
+# too long for a file name (255 bytes).
+CLASHING_REPS = ("Zhang/San", "Zhang:San", "Li Lei", "LI LEI", "长" * 100)
+
+
+def clashing_reps_master(path: Path) -> Path:
+    """The demo master with its first reps renamed to ``CLASHING_REPS`` in every table that names a rep."""
+    import dataclasses
+
+    from keyacct_xl.demo.company import generate_demo
+
+    master = generate_demo(seed=5, customers=40)
+    reps = sorted(set(master.customers["rep"].dropna()))
+    renamed = dict(zip(reps, CLASHING_REPS, strict=False))
+    for field in dataclasses.fields(master):
+        frame = getattr(master, field.name)
+        if isinstance(frame, pd.DataFrame) and "rep" in frame.columns:
+            frame["rep"] = frame["rep"].map(lambda v: renamed.get(v, v))
+    return save_master(master, path, backup=False)
+
+
+def _folders_of_reps(out: Path) -> dict[str, set[str]]:
+    """Per folder under ``out``, the reps its forms are made out to (the files' header cells that name a rep)."""
+    found: dict[str, set[str]] = {}
+    for folder in out.iterdir():
+        assert not any(f.name.endswith(".bak.xlsx") for f in folder.iterdir()), folder  # no form replaced another
+        for form in folder.glob("*.xlsx"):
+            cells = {c.value for ws in openpyxl.load_workbook(form) for r in ws.iter_rows() for c in r}
+            found.setdefault(folder.name, set()).update(cells & set(CLASHING_REPS))
+    return found
+
+
+def test_reps_whose_folders_would_be_one_or_too_long_each_get_their_own_folder(tmp_path: Path) -> None:
+    """Zhang/San and Zhang:San are both Zhang_San once made safe; Li Lei and LI LEI are one folder on Windows and
+    macOS; a name of 300 bytes is no file name. Each rep gets a folder of its own (a digest of its name after the
+    shared or cut name), every rep's forms are written, none replaces another's, and a second run names them alike."""
+    master = clashing_reps_master(tmp_path / "master.xlsx")
+    out = tmp_path / "prefill"
+    assert main(["forms", "prefill", "--master", str(master), "--period", "2026-W45", "--out", str(out)]) == 0
+    folders = _folders_of_reps(out)
+    reps_in = {rep: name for name, reps in folders.items() for rep in reps}
+    assert set(reps_in) == set(CLASHING_REPS)
+    assert all(len(folders[name]) == 1 for name in reps_in.values())  # one rep's forms per folder
+    assert len({name.casefold() for name in (p.name for p in out.iterdir())}) == len(list(out.iterdir()))
+    assert reps_in["Zhang/San"].startswith("Zhang_San-") and reps_in["LI LEI"].startswith("LI_LEI-")
+    assert all(len(p.name.encode()) <= 255 for p in out.rglob("*"))
+    again = tmp_path / "again"
+    assert main(["forms", "prefill", "--master", str(master), "--period", "2026-W45", "--out", str(again)]) == 0
+    assert sorted(p.name for p in again.iterdir()) == sorted(p.name for p in out.iterdir())

@@ -27,6 +27,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.history.archive import archive, restore, status
 from keyacct_xl.history.ingest import import_lines, undo_import
 from keyacct_xl.history.store import CACHE_FOLDER, store_path, stored_batches, write_batch
+from keyacct_xl.master.export import export_master
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
@@ -682,3 +683,60 @@ def test_a_master_without_payments_archives_its_sales_and_restores_them(demo_mas
     assert _totals(load_master(path)) == _totals(before)
     restore(path)
     assert len(load_master(path, history=False).transactions) == len(before.transactions)
+
+
+def _plant_table(path: Path, ident: str, table: str) -> Path:
+    """Add to batch ``ident``'s manifest a table ``table`` with one file laid out as write_batch lays out its own,
+    and that file (under the store, or wherever the table's name leads); the planted file's path."""
+    manifest = store_path(path) / "batches" / f"{ident}.json"
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    relative = f"{table.lower()}/year=2020/month=01/{ident}.parquet"
+    doc["tables"][table] = {"lines": 0, "amount": 0.0, "files": [relative]}
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    planted = store_path(path) / relative
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    planted.write_bytes(b"anything")
+    return planted
+
+
+def test_a_manifest_table_named_out_of_the_store_is_refused_by_an_export_and_a_sweep(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    """A table's name is a folder of the store: ``../../planted`` in a manifest would have a plain export read a file
+    outside the store and write it outside the export's, and a sweep delete it. Both refuse the manifest naming the
+    table, and nothing outside either store is read, written or deleted."""
+    path = _copy(demo_master, tmp_path / "share" / "masters")
+    archive(path, BEFORE)
+    [named] = stored_batches(store_path(path))
+    planted = _plant_table(path, named, "../../planted")
+    assert not planted.resolve().is_relative_to(store_path(path).resolve())
+    out = tmp_path / "exports" / "q3" / "copy.xlsx"
+    with pytest.raises(InputError, match=r"names a table the store does not hold \(\.\./\.\./planted; it holds"):
+        export_master(path, out)
+    assert not (tmp_path / "exports" / "planted").exists() and not out.exists()
+
+    unnamed = "20200101-0123456789ab"  # a batch the master does not name: a sweep would delete its files
+    shutil.copy2(store_path(path) / "batches" / f"{named}.json", store_path(path) / "batches" / f"{unnamed}.json")
+    doc = json.loads((store_path(path) / "batches" / f"{unnamed}.json").read_text(encoding="utf-8"))
+    doc["id"] = unnamed
+    doc["tables"] = {"Transactions": doc["tables"]["Transactions"]}
+    (store_path(path) / "batches" / f"{unnamed}.json").write_text(json.dumps(doc), encoding="utf-8")
+    planted = _plant_table(path, unnamed, "../planted")
+    with pytest.raises(InputError, match="names a table the store does not hold"):
+        archive(path, BEFORE)
+    assert planted.read_bytes() == b"anything"
+
+
+def test_a_store_folder_that_is_a_link_out_of_the_store_is_refused(demo_master: Path, tmp_path: Path) -> None:
+    """A batch's files laid out right but under a folder of the store that is a link elsewhere are outside the
+    store: a read, an export or a sweep would follow it."""
+    path = _copy(demo_master, tmp_path / "master")
+    archive(path, BEFORE)
+    assert len(stored_batches(store_path(path))) == 1
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(store_path(path) / "payments", elsewhere)
+    (store_path(path) / "payments").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(InputError, match=r"names a file outside the store's layout \(payments/year="):
+        load_master(path)
+    with pytest.raises(InputError, match="names a file outside the store's layout"):
+        export_master(path, tmp_path / "copy.xlsx")

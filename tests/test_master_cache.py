@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from fileopens import opens_of
@@ -53,7 +54,13 @@ def _cached_master(demo_master: Path, folder: Path) -> Path:
 def _cache_files(path: Path) -> dict[str, str]:
     """Per table, the key its cache file is named by."""
     folder = store_path(path) / CACHE_FOLDER
-    return dict(p.stem.rsplit("-", 1) for p in folder.glob("*.parquet"))
+    return dict(p.stem.rsplit("-", 2)[:2] for p in folder.glob("*.parquet"))
+
+
+def _cache_file(path: Path, table: str) -> Path:
+    """The cache file of ``table`` (its stable English name) under the master's current key."""
+    (found,) = (store_path(path) / CACHE_FOLDER).glob(f"{table.lower()}-{_keys(path)[table]}-*.parquet")
+    return found
 
 
 def _keys(path: Path) -> dict[str, str]:
@@ -74,17 +81,37 @@ def test_every_table_is_cached_under_its_parts_key_and_read_back_the_same(demo_m
 
 
 def test_an_unchanged_table_loads_from_its_cache_file(demo_master: Path, tmp_path: Path) -> None:
-    """A new process's load gives what the cache file holds: the workbook is not read again while its parts are
-    unchanged."""
+    """A new process's load takes every table from its cache file: the workbook is opened for its zip directory
+    (the keys) and not read again while its parts are unchanged."""
     path = _cached_master(demo_master, tmp_path)
-    amounts_read = load_master(demo_master).transactions["amount"].tolist()
     tablememo.forget_tables()  # what a new process starts from
-    cache = store_path(path) / CACHE_FOLDER / f"transactions-{_keys(path)['Transactions']}.parquet"
+    assert opens_of(path, lambda: load_master(path)) == 1  # the zip directory for the keys, no table read from it
+    tablememo.forget_tables()
+    _assert_same(load_master(path), load_master(demo_master))
+
+
+def test_a_doctored_cache_file_is_read_from_the_workbook_and_a_save_keeps_every_line(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    """An invoice's lines dropped from the cached Transactions (the file's name and key untouched, the workbook
+    unchanged) are not what a load gives: the file's bytes are not the ones its digest names, the table is read
+    from the workbook and cached anew, and a save of Transactions from that load keeps the invoice."""
+    path = _cached_master(demo_master, tmp_path)
+    tablememo.forget_tables()
+    cache = _cache_file(path, "Transactions")
     table = pq.read_table(cache)
-    amounts = pa.array([a * 2 for a in table.column("amount").to_pylist()])
-    pq.write_table(table.set_column(table.schema.get_field_index("amount"), "amount", amounts), cache)
-    doubled = load_master(path).transactions["amount"]
-    assert doubled.tolist() == [a * 2 for a in amounts_read]
+    invoice = table.column("doc_no")[0].as_py()
+    kept = table.filter(pc.not_equal(table.column("doc_no"), invoice))
+    assert kept.num_rows < table.num_rows
+    pq.write_table(kept, cache)
+
+    loaded = load_master(path)
+    assert (loaded.transactions["doc_no"] == invoice).sum() == table.num_rows - kept.num_rows
+    assert pq.read_table(_cache_file(path, "Transactions")).num_rows == table.num_rows  # our bytes again
+    save_master(loaded, path, tables=["Transactions"], backup=False)
+    shutil.rmtree(store_path(path) / CACHE_FOLDER)
+    tablememo.forget_tables()
+    assert len(load_master(path).transactions) == table.num_rows
 
 
 def test_a_table_is_copied_into_arrow_only_when_the_load_cache_keeps_it(demo_master: Path, tmp_path: Path) -> None:
@@ -100,10 +127,9 @@ def test_a_table_is_copied_into_arrow_only_when_the_load_cache_keeps_it(demo_mas
     tablememo.forget_tables()
     shutil.rmtree(store_path(stored) / CACHE_FOLDER)
     read = reader.read_tables(stored, lambda found: reader.master_schemas(found, stored))
-    keys = _keys(stored)
     for schema in ALL_TABLES[:-1]:  # Settings is read cell by cell, cached from its frame
         assert isinstance(read[schema].arrow, pa.Table), schema.name
-        cached = pq.read_table(store_path(stored) / CACHE_FOLDER / f"{schema.name.lower()}-{keys[schema.name]}.parquet")
+        cached = pq.read_table(_cache_file(stored, schema.name))
         assert cached.replace_schema_metadata(None).equals(read[schema].arrow), schema.name  # type: ignore[union-attr]
 
 

@@ -489,3 +489,17 @@ def test_reports_due_before_the_first_consolidation_do_not_count_against_a_rep(t
     kpis = evaluate(path, "2026-09")
     assert kpis["reports_due"].tolist() == [0, 0, 0] and kpis["reports_on_time_rate"].isna().all()
     assert evaluate(path, "2026-10").loc["张三", "reports_due"] == 4  # from 2026-10-01 on, every report due counts
+
+
+def test_evaluation_forms_of_reps_whose_folders_would_be_one_or_too_long_each_get_their_own(tmp_path: Path) -> None:
+    """``reps --forms``: reps named Zhang/San and Zhang:San, Li Lei and LI LEI, and one of 300 bytes each get a
+    folder of their own, and the KPI workbook is written."""
+    from test_forms_prefill import CLASHING_REPS, _folders_of_reps, clashing_reps_master
+
+    master = clashing_reps_master(tmp_path / "master.xlsx")
+    out, forms = tmp_path / "reps.xlsx", tmp_path / "forms"
+    assert main(["reps", str(master), "--period", "2026-10", "--out", str(out), "--forms", str(forms)]) == 0
+    assert out.exists()
+    folders = _folders_of_reps(forms)
+    assert sorted(rep for reps in folders.values() for rep in reps) == sorted(CLASHING_REPS)
+    assert all(len(reps) <= 1 for reps in folders.values())  # one of them per folder, each in one

@@ -77,10 +77,17 @@ def collect(source: str | Path, *, exclude: Iterable[Path] = ()) -> list[Submiss
         skipped = [p.resolve() for p in exclude]
         folders: dict[Path, Path] = {}
         files = [p for p in _entries(source) if not _under(_placed(p, folders), skipped)]
-        return sorted((Submission(p.relative_to(source).as_posix(), p) for p in files), key=lambda s: s.name)
+        return sorted((Submission(shown_name(p.relative_to(source)), p) for p in files), key=lambda s: s.name)
     if source.suffix.lower() != ".zip":
         raise InputError(msg("{source}: SOURCE must be a folder or a .zip file", source=source))
     return _zip_members(source)
+
+
+def shown_name(relative: Path) -> str:
+    """A file's name relative to SOURCE as the run shows and records it: the bytes of a name that is not UTF-8 (a
+    GBK name copied from a Windows share) as backslash escapes, so the report, the master and the quarantine folder
+    can hold it; the file itself is still read by its own path."""
+    return os.fsencode(relative.as_posix()).decode("utf-8", "backslashreplace")
 
 
 def _entries(folder: Path) -> Iterator[Path]:
@@ -110,6 +117,15 @@ def _zip_members(source: Path) -> list[Submission]:
             infos = [i for i in archive.infolist() if not i.is_dir()]
     except (zipfile.BadZipFile, OSError):
         raise InputError(msg("{source}: not a readable .zip file", source=source)) from None
+    except UnicodeDecodeError as error:  # zipfile decodes every name as it opens the zip, so no member can be read
+        raise InputError(
+            msg(
+                "{source}: refused, a file name in it is marked UTF-8 but is not ({name!r}); pack the files again "
+                "with a tool that writes UTF-8 names",
+                source=source,
+                name=error.object,
+            )
+        ) from None
     unpacked = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if (

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import IO, Protocol
 
 import msoffcrypto
+import olefile
 from lxml import etree
 
+from keyacct_xl.cellformulas import biff_records, biff_sheets
 from keyacct_xl.consolidate.model import texts
 from keyacct_xl.errors import InputError
 from keyacct_xl.messages import Rendered, msg
@@ -44,6 +46,11 @@ MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384  # Excel's grid
 # The text calamine copies into an .ods's cells, one copy per repeated cell; a form's is a few kB.
 MAX_ODS_TEXT_BYTES = 64 * 1024**2
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+# The BIFF8 records that place a cell ([MS-XLS] 2.4): each starts with its row and column (FORMULA, RSTRING, LABELSST,
+# BLANK, NUMBER, LABEL, BOOLERR, RK); MULRK and MULBLANK run from their column to the one in their last two bytes.
+_XLS_CELLS = frozenset({0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E})
+_XLS_RUNS = frozenset({0x00BD, 0x00BE})
+_XLS_BOF, _XLS_EOF = 0x0809, 0x000A
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _NOT_A_PACKAGE = msg("damaged file: not a valid .xlsx package")
 _NOT_AN_ODS_PACKAGE = msg("damaged file: not a valid .ods package")
@@ -146,7 +153,46 @@ def _check_ole(data: bytes) -> Verdict:
             "not_workbook",
             *texts(msg("an OLE {format} document, not an Excel workbook", format=office.format)),
         )
+    check_xls_sheets(data)
     return Verdict("xls", (texts(msg("legacy .xls read as values only")),))
+
+
+def check_xls_sheets(data: bytes, max_cells: int = MAX_SHEET_CELLS) -> None:
+    """Refuse an .xls with a sheet whose cells span an area over ``max_cells``, from its BIFF8 cell records alone.
+
+    calamine builds a sheet as the dense box of its cells: one at A1 and one at IV65536 are 16.7 million cells
+    (about 1.2 GB once read) from a file of 6 kB, as an .xlsx's would be; its DIMENSIONS record is not trusted (a
+    writer may leave it out or state less). A stream that cannot be read is left to the reader to name."""
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            stream = ole.openstream("Workbook").read()
+        sheets = biff_sheets(stream)
+    except (OSError, ValueError, IndexError, struct.error):
+        return
+    for name, start in sheets:
+        rows, cols = _xls_area(stream, start)
+        if _over(rows, cols, max_cells):
+            _SheetArea(name, max_cells, quick=False).refuse(rows, cols, msg("holds cells over"))
+
+
+def _xls_area(stream: bytes, start: int) -> tuple[int, int]:
+    """The rows and columns of the box of the cells in the sheet substream at ``start`` (0, 0 without a cell)."""
+    top = left = 1 << 30
+    bottom = right = -1
+    depth = 0
+    for kind, body in biff_records(stream, start):
+        if kind == _XLS_BOF:
+            depth += 1
+        elif kind == _XLS_EOF:
+            depth -= 1
+            if depth <= 0:
+                break
+        elif len(body) >= 6 and (kind in _XLS_CELLS or kind in _XLS_RUNS):
+            row, col = struct.unpack_from("<HH", body)
+            last = struct.unpack_from("<H", body, len(body) - 2)[0] if kind in _XLS_RUNS else col
+            top, bottom = min(top, row), max(bottom, row)
+            left, right = min(left, col, last), max(right, col, last)
+    return (bottom - top + 1, right - left + 1) if bottom >= 0 else (0, 0)
 
 
 def _check_zip(data: bytes, *, ods: bool) -> Verdict:
@@ -357,11 +403,14 @@ def check_entry(name: str, mode: int, size: int) -> None:
 
 
 def check_workbook_file(path: Path, *, max_cells: int) -> None:
-    """The package pre-check for a workbook a command reads (a table, a statement; an .xlsx, or an .ods where the
-    command takes one): an InputError naming it."""
+    """The package pre-check for a workbook a command reads (a table, a statement; an .xlsx, or an .ods or .xls
+    where the command takes one): an InputError naming it."""
     try:
         if path.suffix.lower() == ".ods":
             _check_ods_file(path, max_cells)
+            return
+        if path.suffix.lower() == ".xls":
+            check_xls_sheets(path.read_bytes(), max_cells)
             return
         with open_package(path) as archive:
             check_parts(archive, max_cells=max_cells)

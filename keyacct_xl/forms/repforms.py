@@ -7,11 +7,12 @@ both write for the chosen reps the forms a rep needs this period, not every form
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import id_in_name, safe_name
+from keyacct_xl.fileio import id_in_name, safe_name, short_name
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.forms.generator import write_form
 from keyacct_xl.forms.layout import FormLang
@@ -25,16 +26,23 @@ from keyacct_xl.messages import msg
 
 def output_name(form_id: str, *, rep: str | None, customer: str | None, period: str | None) -> str:
     """``<form_id>[_<rep>][_<customer>][_<period>].xlsx`` with characters unsafe in file names replaced (a customer
-    id so changed followed by its digest: two customers' forms never share a name)."""
-    parts = [safe_name(form_id), *(safe_name(p) for p in (rep, period) if p)]
+    id so changed followed by its digest: two customers' forms never share a name; a rep's name too long for a file
+    name cut and followed by its digest)."""
+    parts = [safe_name(form_id), *(short_name(p) for p in (rep, period) if p)]
     if customer:
         parts.insert(2 if rep else 1, id_in_name(customer))
     return "_".join(parts) + ".xlsx"
 
 
-def rep_folder(rep: str) -> str:
-    """The folder a rep's forms go to (and come back from): the rep's name made safe for a file system."""
-    return safe_name(rep)
+def rep_folders(reps: Iterable[str]) -> dict[str, str]:
+    """The folder each of ``reps`` gets its forms in (and sends them back from): the rep's name made safe for a file
+    system and cut when too long; reps whose folders would be one (``Zhang/San`` and ``Zhang:San``, ``Li Lei`` and
+    ``LI LEI``, one folder on Windows and macOS, which compare names case-blind) each followed by a digest of their
+    own name, so no rep's forms replace another's. Give every rep of the master, so a rep's folder does not depend
+    on which reps a run writes."""
+    names = {rep: short_name(rep) for rep in dict.fromkeys(reps)}
+    shared = Counter(name.casefold() for name in names.values())
+    return {rep: name if shared[name.casefold()] == 1 else short_name(rep, tagged=True) for rep, name in names.items()}
 
 
 def next_week(today: dt.date | None = None) -> str:
@@ -94,13 +102,14 @@ def prefill_for_reps(
         for rep in chosen
     ]
     company = master.settings.company_name if company is None else company
+    folders = rep_folders([*known_reps(master), *chosen])
     written = []
     for i, (rep, forms) in enumerate(filled, start=1):
         if progress is not None:
             progress(i, len(filled), rep)
-        rep_dir = folder / rep_folder(rep)
+        rep_dir = folder / folders[rep]
         rep_dir.mkdir(parents=True, exist_ok=True)
         for spec, data in forms:
-            path = rep_dir / output_name(spec.id, rep=rep, customer=None, period=period)
+            path = rep_dir / output_name(spec.id, rep=folders[rep], customer=None, period=period)
             written.append(write_form(path, spec, lang=lang or master.lang, company=company, data=data))
     return written

@@ -167,16 +167,28 @@ def write_batch(
 _BATCH_ID = re.compile(r"\d{8}-[0-9a-f]{12}")
 
 
-def _file_outside_layout(batch: Batch) -> str | None:
+def _unknown_table(batch: Batch) -> str | None:
+    """The first table ``batch`` names that the store does not hold (only ``ARCHIVED_TABLES`` are archived), or None.
+
+    A table's name is a folder of the store: a manifest naming ``../../elsewhere`` would have its files read, copied
+    by an export and deleted by a sweep outside the store."""
+    return next((table for table in (*batch.files, *batch.totals) if table not in _KEYS), None)
+
+
+def _file_outside_layout(store: Path, batch: Batch) -> str | None:
     """The first file ``batch`` names that is not where write_batch puts its files, or None.
 
     The store deletes the files a batch names (a sweep, a restore): a manifest dropped into the folder by hand must
-    not make it delete or read ``../master.xlsx`` or an absolute path anywhere else on the disk."""
+    not make it delete or read ``../master.xlsx`` or an absolute path anywhere else on the disk, nor, through a folder
+    of the store that is a link, a file elsewhere."""
+    root = store.resolve()
     for table, files in batch.files.items():
         layout = re.compile(rf"{re.escape(table.lower())}/year=\d{{4}}/month=\d{{2}}/{re.escape(batch.id)}\.parquet")
         for relative in files:
             if not isinstance(relative, str) or not layout.fullmatch(relative):
                 return str(relative)
+            if not (store / relative).resolve().is_relative_to(root):
+                return relative
     return None
 
 
@@ -215,7 +227,19 @@ def read_manifest(store: Path, ident: str) -> Batch:
                 error=exc,
             )
         ) from None
-    outside = _file_outside_layout(batch)
+    unknown = _unknown_table(batch)
+    if unknown is not None:
+        raise InputError(
+            msg(
+                "{path}: the history store's batch {batch} names a table the store does not hold ({table}; it holds "
+                "{tables}); nothing was read or deleted",
+                path=path,
+                batch=ident,
+                table=unknown,
+                tables=", ".join(_KEYS),
+            )
+        )
+    outside = _file_outside_layout(store, batch)
     if outside is not None:
         raise InputError(
             msg(

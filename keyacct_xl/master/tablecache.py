@@ -9,6 +9,11 @@ in its sheet part too, and what the read found there (rows read as the table's, 
 so a load from the cache tells it again. ``CACHE_FORMAT`` is in the key too, so a reader that types cells differently
 never reads an older cache.
 
+A cache file is named by its key and by a digest (SHA-256) of its own bytes, written with it in one rename; a load
+takes the file only when its bytes give that digest. The key says the workbook is unchanged, not that the Parquet
+file is what we wrote: a file edited, truncated or replaced by anyone but our writer (lines dropped from a cached
+Transactions, which the next save of that table would make the workbook's) is read from the workbook instead.
+
 The cache only saves time: a folder that cannot be written or a damaged cache file means the table is read from
 the workbook, never that a load fails.
 """
@@ -38,9 +43,10 @@ from keyacct_xl.master.settings import SettingCell
 from keyacct_xl.xlsx.belowtable import NOTHING_BELOW, BelowTable
 from keyacct_xl.xlsx.package import TableLocation, workbook_parts
 
-# Raise it whenever the reader or the converters type a cell differently (3: mixed user columns; 4: rows under a table;
-# 5: times of day and durations in user columns).
-CACHE_FORMAT = "5"
+# Raise it whenever the reader or the converters type a cell differently or the cache files change (3: mixed user
+# columns; 4: rows under a table; 5: times of day and durations in user columns; 6: each file named by the digest
+# of its bytes).
+CACHE_FORMAT = "6"
 # A master this large is cached even before it has a store: a load of a few seconds is worth a folder beside it.
 CACHE_FROM_BYTES = 8 * 1024**2
 _META = b"keyacct_xl"
@@ -97,28 +103,48 @@ def cache_name(schema: TableSchema) -> str:
     return f"{schema.name.lower()}.{digest}"
 
 
-def _file(folder: Path, schema: TableSchema, key: str) -> Path:
-    return folder / f"{cache_name(schema)}-{key}.parquet"
+def _file(folder: Path, schema: TableSchema, key: str, data: bytes) -> Path:
+    """The cache file of ``schema``'s table under ``key`` holding ``data``: named by both."""
+    return folder / f"{cache_name(schema)}-{key}-{_digest(data)}.parquet"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def _files(folder: Path, schema: TableSchema, key: str) -> list[Path]:
+    """The table's cache files under ``key`` (one, unless a file was copied in beside ours)."""
+    return sorted(folder.glob(f"{cache_name(schema)}-{key}-*.parquet"))
 
 
 def is_cached(folder: Path, schema: TableSchema, key: str) -> bool:
     """True when the table is cached under ``key``."""
-    return _file(folder, schema, key).is_file()
+    return bool(_files(folder, schema, key))
+
+
+def _verified(path: Path) -> bytes | None:
+    """The bytes of the cache file at ``path`` when they give the digest its name holds; else None."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if path.stem.rsplit("-", 1)[-1] == _digest(data) else None
 
 
 def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | None:
-    """The table as cached under ``key``, typed as the reader types it; None when it is not cached (or damaged)."""
+    """The table as cached under ``key``, typed as the reader types it; None when it is not cached, damaged, or its
+    bytes are not the ones its name's digest says."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = _file(folder, schema, key)
-    if not path.is_file():
-        return None
+    data = next((d for d in map(_verified, _files(folder, schema, key)) if d is not None), None)
+    if data is None:
+        return None  # not cached, or not the bytes we wrote: read from the workbook, and cached anew
     try:
-        stored = pq.read_schema(path)
+        stored = pq.read_schema(pa.BufferReader(data))
         # Text read as Parquet stored it, a dictionary of distinct values: one Python string per value, not per cell.
         texts = [f.name for f in stored if _kind(schema, f.name, f.type) == "text"]
-        table = pq.read_table(path, read_dictionary=texts)
+        table = pq.read_table(pa.BufferReader(data), read_dictionary=texts)
         meta = json.loads((table.schema.metadata or {})[_META])
     except (OSError, pa.ArrowException, KeyError, ValueError):
         return None  # read from the workbook instead, and cached anew
@@ -184,9 +210,10 @@ def keep_table(folder: Path, schema: TableSchema, key: str, read: ReadTable) -> 
         buffer = io.BytesIO()
         pq.write_table(table, buffer, compression="lz4")  # faster to write and to read back than zstd
         folder.mkdir(parents=True, exist_ok=True)
-        path = _file(folder, schema, key)
+        data = buffer.getvalue()
+        path = _file(folder, schema, key, data)
         with atomic_write(path, backup=False) as out:
-            out.write(buffer.getvalue())
+            out.write(data)
         name = cache_name(schema)
         # the same name's older files; for other columns than the master's, also those of earlier columns' digests
         older = f"{name}-*.parquet" if name == schema.name.lower() else f"{schema.name.lower()}.*-*.parquet"

@@ -21,7 +21,8 @@ from keyacct_xl.followup.policy import master_policy
 from keyacct_xl.forms.catalog import load_form, shared_lists
 from keyacct_xl.forms.generator import FormData, write_form
 from keyacct_xl.forms.meta import FormContext
-from keyacct_xl.forms.repforms import output_name, rep_folder, rep_form_specs
+from keyacct_xl.forms.prefill import known_reps
+from keyacct_xl.forms.repforms import output_name, rep_folders, rep_form_specs
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.followthrough import COMPLAINTS, REP_EVALUATIONS
 from keyacct_xl.master.model import Master
@@ -286,6 +287,7 @@ def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Pa
     spec = load_form("rep_evaluation")
     form_lang: Lang = master.lang
     written = []
+    folders = rep_folders([*known_reps(master), *map(str, evaluation.scores["rep"].unique())])
     for rep, rows in evaluation.scores.groupby("rep", sort=False):
         total = evaluation.kpis.loc[evaluation.kpis["rep"] == rep]
         lines = [
@@ -310,7 +312,8 @@ def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Pa
             rows={"kpis": lines},
             context=FormContext(rep=str(rep), period=span.text),
         )
-        path = folder / rep_folder(str(rep)) / output_name(spec.id, rep=str(rep), customer=None, period=span.text)
+        name = folders[str(rep)]
+        path = folder / name / output_name(spec.id, rep=name, customer=None, period=span.text)
         path.parent.mkdir(parents=True, exist_ok=True)
         written.append(write_form(path, spec, lang=form_lang, company=master.settings.company_name, data=data))
     return tuple(written)

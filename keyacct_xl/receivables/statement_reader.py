@@ -30,13 +30,17 @@ from keyacct_xl.isolation import run_isolated
 from keyacct_xl.messages import Location, Rendered, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.statement_dates import Period, YearlessDates, title_period, yearless_dates
-from keyacct_xl.tablefile import MAX_TABLE_CELLS, check_input_file, read_csv_rows
+from keyacct_xl.tablefile import check_input_file, read_csv_rows
 from keyacct_xl.xlsx.package import open_package, read_part, sheet_parts
 from keyacct_xl.xlsx.sheetxml import formula_cells
 
 Perspective = Literal["customer", "ours"]
 HEADER_SCAN_ROWS = 30
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+# A statement's sheet is read whole, every cell of the box of its cells a Python object (about 75 bytes): the cap of a
+# returned form's sheet (8 million cells, some 600 MB), in every format, an .xls's 65,536 x 256 grid (16.7 million)
+# included. A customer's statement holds a few hundred lines.
+MAX_STATEMENT_CELLS = safety.MAX_SHEET_CELLS
 
 # Header names per role; a header matches exactly, or starts with a name of two or more characters.
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
@@ -247,7 +251,7 @@ class SheetCells:
 
 def read_sheets(path: Path, suffixes: tuple[str, ...], *, formulas: bool = False) -> list[SheetCells]:
     """Every sheet of the workbook at ``path`` (one of ``suffixes``), read in a worker with memory and time limits
-    after the package pre-check (zip bombs, forged sizes, a sheet over MAX_TABLE_CELLS): a damaged or hostile file
+    after the package pre-check (zip bombs, forged sizes, a sheet over MAX_STATEMENT_CELLS): a damaged or hostile file
     fails with one line naming it, never a crash. ``formulas`` also says where the formulas are (.xlsx, .xlsm)."""
     check_input_file(path, suffixes)
     if path.stat().st_size == 0:
@@ -263,8 +267,7 @@ def _read_sheets(path: Path, *, formulas: bool) -> list[SheetCells]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return [SheetCells("", _csv_grid(path))]
-    if suffix != ".xls":
-        safety.check_workbook_file(path, max_cells=MAX_TABLE_CELLS)
+    safety.check_workbook_file(path, max_cells=MAX_STATEMENT_CELLS)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
         grids = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
