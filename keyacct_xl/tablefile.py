@@ -6,6 +6,7 @@ canonical columns and dtypes as the master, and the same located errors (file, s
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -183,15 +184,7 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     UTF-8 (with or without BOM) is tried first, then GB18030. Rows may have different lengths (exports often
     add a trailing column on some lines); an empty file is refused.
     """
-    raw = path.read_bytes()
-    for encoding in CSV_ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError(msg("{path}: cannot decode the text (tried UTF-8 and GB18030)", path=path))
+    text = _csv_text(path, path.read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         rows = list(reader)
@@ -202,6 +195,55 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     if not any(not is_blank(v) for row in rows for v in row):
         raise InputError(msg("{path}: the file is empty", path=path))
     return rows
+
+
+def _csv_text(path: Path, raw: bytes) -> str:
+    """The text of a CSV file in UTF-8, else GB18030; a file whose lines are in both (a GBK line pasted into a
+    UTF-8 export) is refused naming the first line of the second kind: GB18030 reads any UTF-8 text as other
+    Chinese characters, so decoding it all as GB18030 would change every UTF-8 line without a word."""
+    try:
+        return raw.decode(CSV_ENCODINGS[0])
+    except UnicodeDecodeError:
+        pass
+    mixed = _first_line_of_another_encoding(raw)
+    if mixed is not None:
+        raise InputError(
+            msg(
+                "{path}: line {line} is not in the encoding of the lines above it (UTF-8 and GBK lines in one "
+                "file); save the file again as CSV UTF-8",
+                path=path,
+                line=mixed,
+            )
+        )
+    try:
+        return raw.decode(CSV_ENCODINGS[1])
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            msg(
+                "{path}: line {line}: cannot decode the text (tried UTF-8 and GB18030)",
+                path=path,
+                line=raw.count(b"\n", 0, exc.start) + 1,
+            )
+        ) from None
+
+
+def _first_line_of_another_encoding(raw: bytes) -> int | None:
+    """The number of the first line whose encoding differs from the non-ASCII lines before it (UTF-8 or not), or
+    None when every non-ASCII line is of one kind."""
+    first_kind = None
+    for number, line in enumerate(raw.removeprefix(codecs.BOM_UTF8).split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            kind = "utf-8"
+        except UnicodeDecodeError:
+            kind = "other"
+        if first_kind is None:
+            first_kind = kind
+        elif kind != first_kind:
+            return number
+    return None
 
 
 def _csv_cells(path: Path) -> tuple[list[object], list[list[object]], Place]:

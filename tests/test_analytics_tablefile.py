@@ -41,6 +41,24 @@ def test_csv_with_chinese_headers_and_gbk(tmp_path: Path) -> None:
     assert frame["product"].isna().all()
 
 
+@pytest.mark.parametrize("first", ["utf-8", "gbk"])
+def test_a_csv_with_lines_in_two_encodings_is_refused_naming_the_first_line_of_the_other(
+    tmp_path: Path, first: str
+) -> None:
+    """A GBK line pasted into a UTF-8 export (or the reverse) was read as GB18030 throughout, turning every UTF-8
+    name into other characters without a word; it is refused naming the line."""
+    other = "gbk" if first == "utf-8" else "utf-8"
+    path = tmp_path / "tx.csv"
+    path.write_bytes(
+        "客户编号,销售日期,销售额,单号\n".encode(first)
+        + "C1,2026-03-01,1200,D1\n".encode(first)
+        + "C2,2026-03-02,300,北京华联\n".encode(other)
+    )
+    with pytest.raises(InputError) as refused:
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert "line 3" in refused.value.en and "第 3 行" in refused.value.zh
+
+
 def test_xlsx_first_sheet_with_offset_headers_and_blank_rows(tmp_path: Path) -> None:
     path = _write_xlsx(
         tmp_path / "tx.xlsx",
