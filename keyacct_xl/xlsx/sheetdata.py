@@ -158,7 +158,7 @@ def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, st
         return ["" if t is None else f"{head}{r}{middle}{t}</v></c>" for r, t in zip(rows, texts.tolist())]
     values = chunk.tolist()
     if col.kind == "cells":
-        return [_own_cell(v, f"{letter}{r}", s, col.date_style) for r, v in zip(rows, values)]
+        return [own_cell(v, f"{letter}{r}", s, col.date_style) for r, v in zip(rows, values)]
     head, styled = f'<c r="{letter}', f'" s="{s}" t="inlineStr"><is>'
     # Each distinct text's cell after its reference, escaped once (a column repeats its values).
     tails = {v: f"{styled}{_inline(v)}</is></c>" for v in {v for v in values if type(v) is str}}
@@ -177,7 +177,7 @@ def _other_cell(value: object, letter: str, r: str, s: int) -> str:
     return f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
 
 
-def _own_cell(value: object, ref: str, s: int, date_style: int) -> str:
+def own_cell(value: object, ref: str, s: int, date_style: int) -> str:
     """The cell of a value in a column whose cells keep their own kind: a number, a date (``date_style``), TRUE or
     FALSE, else text, written as an inline string (never a formula, whatever it starts with); blank for None."""
     if type(value) is str:
