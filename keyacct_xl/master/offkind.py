@@ -143,7 +143,7 @@ def off_kind_notices(path: Path, sheet: str, off: Mapping[str, OffKindColumn], r
         notices.append(
             msg(
                 "{where}: {count:,} cell(s) not typed as {kind} were read as {kind}: {cells}; they are kept as "
-                "typed (type them again as {kind} for Excel to sort and sum them)",
+                "typed (type them again as {kind} for Excel to sort and calculate with them)",
                 where=Location(path.name, sheet=sheet, header=column.header),
                 count=len(column.cells),
                 kind=_KIND_NAMES["date" if column.kind == "date" else "number"],
