@@ -17,7 +17,6 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import pytest
 import python_calamine as calamine
 
 from keyacct_xl import Master, load_master, save_master
@@ -119,7 +118,21 @@ def _assert_as_pasted(path: Path, before: Path, changed: tuple[str, ...] = (CHAN
     assert _others(_calamine_cells(path), changed) == _others(_calamine_cells(before), changed)
 
 
-def test_a_card_for_one_customer_leaves_the_others_cells_as_typed_and_its_undo_restores_the_table(
+# What a consolidation stores as its column's kind, and reports: the text typed into date and money columns.
+STORED = {
+    ("C001", "首次交易日期"): ("2025.3.5", dt.datetime(2025, 3, 5)),
+    ("C001", "信用额度"): ("1,000", 1000),
+    ("C002", "首次交易日期"): ("2025/03/05", dt.datetime(2025, 3, 5)),
+    ("C003", "首次交易日期"): ("2025年1月8日", dt.datetime(2025, 1, 8)),
+    ("C004", "首次交易日期"): ("2023.12.1", dt.datetime(2023, 12, 1)),
+}
+
+
+def _without_stored(cells: dict[str, dict]) -> dict[str, dict]:
+    return {cid: {h: v for h, v in row.items() if (cid, h) not in STORED} for cid, row in cells.items()}
+
+
+def test_a_card_for_one_customer_keeps_the_others_cells_reports_the_text_it_stores_as_dates_and_its_undo_restores(
     tmp_path: Path,
 ) -> None:
     master = _pasted_master(tmp_path / "m")
@@ -127,18 +140,35 @@ def test_a_card_for_one_customer_leaves_the_others_cells_as_typed_and_its_undo_r
     shutil.copy(master, before)
     card = _card(tmp_path / "in", "0551-62223333")
 
-    result = consolidate(card.parent, master, now=NOW)
+    with collecting() as notices:
+        result = consolidate(card.parent, master, now=NOW)
 
     assert result.rows_updated == 1
-    _assert_as_pasted(master, before)
-    pasted = _openpyxl_cells(before)
-    assert pasted["C001"]["电话"] == (13812345678, "n")  # a number still, the kind the manager pasted
-    assert pasted["C001"]["首次交易日期"] == ("2025.3.5", "s")
-    changed = _openpyxl_cells(master)[CHANGED]
-    assert changed["电话"] == ("0551-62223333", "s")  # the card's change, in the column's kind
-    assert changed["首次交易日期"] == ("2023.12.1", "s")  # the card left it alone: as typed
-    assert changed["负责人"] == ("周永盛", "s")
-    assert sorted((c.key, c.field) for c in result.changes) == [(CHANGED, "owner"), (CHANGED, "phone")]
+    after, pasted = _openpyxl_cells(master), _openpyxl_cells(before)
+    # every other cell as it was, of its kind: the phones pasted as numbers are numbers still
+    assert _others(_without_stored(after), (CHANGED,)) == _others(_without_stored(pasted), (CHANGED,))
+    assert after["C001"]["电话"] == pasted["C001"]["电话"] == (13812345678, "n")
+    calamine_after, calamine_pasted = _calamine_cells(master), _calamine_cells(before)
+    assert _others(_without_stored(calamine_after), (CHANGED,)) == _others(_without_stored(calamine_pasted), (CHANGED,))
+    # the text in the date and money columns stored as dates and numbers, each reported with before and after
+    for (cid, header), (text, value) in STORED.items():
+        assert pasted[cid][header] == (text, "s")
+        assert after[cid][header] == (value, "d" if isinstance(value, dt.datetime) else "n")
+    reported = {(c.key, c.field): (c.before, c.after, c.file) for c in result.changes if c.kind == "normalized"}
+    assert reported == {
+        ("C001", "first_trade_date"): ("2025.3.5", "2025-03-05", card.name),
+        ("C001", "credit_limit"): ("1,000", "1000", card.name),
+        ("C002", "first_trade_date"): ("2025/03/05", "2025-03-05", card.name),
+        ("C003", "first_trade_date"): ("2025年1月8日", "2025-01-08", card.name),
+        ("C004", "first_trade_date"): ("2023.12.1", "2023-12-01", card.name),
+    }
+    told = " ".join(n.render("en") for n in notices)
+    assert "5 cell(s) typed as text in date or number columns stored as dates or numbers" in told
+    assert "R2 首次交易日期 '2025.3.5' → 2025-03-05" in told
+    changed = after[CHANGED]
+    assert changed["电话"] == ("0551-62223333", "s") and changed["负责人"] == ("周永盛", "s")
+    updated = sorted((c.key, c.field) for c in result.changes if c.kind == "updated")
+    assert updated == [(CHANGED, "owner"), (CHANGED, "phone")]
 
     undo_submission(master, card.name)
 
@@ -211,10 +241,15 @@ def test_a_master_libreoffice_saved_keeps_its_pasted_cells_through_a_card_and_it
     before = tmp_path / "before.xlsx"
     shutil.copy(master, before)
     assert _openpyxl_cells(before)["C001"]["电话"] == (13812345678, "n")
+    assert _openpyxl_cells(before)["C001"]["首次交易日期"] == ("2025.3.5", "s")
     card = _card(tmp_path / "in", "0551-62223333")
 
-    consolidate(card.parent, master, now=NOW)
-    _assert_as_pasted(master, before)
+    result = consolidate(card.parent, master, now=NOW)
+    after, pasted = _openpyxl_cells(master), _openpyxl_cells(before)
+    assert _others(_without_stored(after), (CHANGED,)) == _others(_without_stored(pasted), (CHANGED,))
+    assert {(c.key, c.field) for c in result.changes if c.kind == "normalized"} == {
+        (cid, "first_trade_date" if header == "首次交易日期" else "credit_limit") for cid, header in STORED
+    }
     undo_submission(master, card.name)
     assert _openpyxl_cells(master) == _openpyxl_cells(before)
     assert _calamine_cells(master) == _calamine_cells(before)

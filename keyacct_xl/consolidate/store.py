@@ -61,7 +61,10 @@ def coded_columns() -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
     titles = {f: load_form(f).title for f in ROUTES}  # a form's spec is read once, not once per language
     return {
         (LEDGER.name, "status"): _STATUS,
-        (HISTORY.name, "change"): {"updated": ("已更新", "updated")},
+        (HISTORY.name, "change"): {
+            "updated": ("已更新", "updated"),
+            "normalized": ("文本转为本列类型", "text stored as its column's kind"),
+        },
         # the history names the table a row came from by its sheet, the ledger a form by its title, as users see them
         (HISTORY.name, "table"): {t.name: (t.sheet_zh, t.sheet_en) for t in ALL_CONSOLIDATION_TABLES.values()},
         (LEDGER.name, "form"): {f: (title.zh, title.en) for f, title in titles.items()},

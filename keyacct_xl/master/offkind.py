@@ -6,9 +6,10 @@ text, the text as a date), and a save writes the table anew from those values: w
 every such cell of every row into its column's kind, rows the command never touched included, and no change list
 would show it. So the reader records these cells with the value the file holds (``off_kind_cells``), and a save
 writes each back as it was typed while its row's value is still the one read from it (``kept_as_typed``); a value a
-command changed is written as the column's kind, as that command's own change. The text read as a date or number
-is told at each load (``off_kind_notices``): it reads right, but Excel sorts and sums it as text until a person
-types it again.
+command changed is written as the column's kind, as that command's own change (a consolidation also stores text
+read as a date or number as that kind, and reports it: keyacct_xl/consolidate/normalize.py). The text read as a
+date or number is told at each load (``off_kind_notices``): it reads right, but Excel sorts and sums it as text
+until it is typed again.
 """
 
 from __future__ import annotations
@@ -142,8 +143,9 @@ def off_kind_notices(path: Path, sheet: str, off: Mapping[str, OffKindColumn], r
             named.append(msg("{count:,} more", count=more))
         notices.append(
             msg(
-                "{where}: {count:,} cell(s) not typed as {kind} were read as {kind}: {cells}; they are kept as "
-                "typed (type them again as {kind} for Excel to sort and calculate with them)",
+                "{where}: {count:,} cell(s) not typed as {kind} were read as {kind}: {cells}; Excel sorts and "
+                "calculates with them only once they are typed as {kind} (a consolidation rewriting the table stores "
+                "them so, and lists them in its report)",
                 where=Location(path.name, sheet=sheet, header=column.header),
                 count=len(column.cells),
                 kind=_KIND_NAMES["date" if column.kind == "date" else "number"],
