@@ -66,19 +66,34 @@ def read_as(value: object, kind: FrameKind) -> object:
     return convert([value], kind, lambda _i: "").iloc[0]
 
 
-def same_as_read(value: object, kind: FrameKind, raw: object) -> bool:
-    """Whether the frame's ``value`` is still the one read from the cell holding ``raw``."""
+def _read_all(raws: list[object], kind: FrameKind) -> list[object]:
+    """What the reader made of each raw value: all converted in one call, as the reader did (one per cell only if
+    that call refuses one, which is then None: a value the reader refused was never loaded)."""
     try:
-        read = read_as(raw, kind)
-    except Exception:  # a value the reader refused was never loaded: nothing to keep
-        return False
+        return convert(raws, kind, lambda _i: "").astype(object).tolist()
+    except Exception:
+        out = []
+        for raw in raws:
+            try:
+                out.append(read_as(raw, kind))
+            except Exception:
+                out.append(None)
+        return out
+
+
+def _same(value: object, read: object) -> bool:
+    """Whether the frame's ``value`` is the value ``read`` from a cell."""
+    if type(value) is type(read) and type(value) in (str, pd.Timestamp) and value == read:
+        return True  # the text of a number in a text column, a date typed as text: nearly every cell
     if _blank(value) or _blank(read):
         return _blank(value) and _blank(read)
+    if isinstance(value, (bool, np.bool_)) or isinstance(read, (bool, np.bool_)):
+        return False  # no column kind reads a cell as a boolean
     if isinstance(read, (float, np.floating)) and isinstance(value, (int, float, np.integer, np.floating)):
         return math.isclose(float(value), float(read), rel_tol=1e-12, abs_tol=0.0)
     if isinstance(read, (pd.Timestamp, dt.date)) and isinstance(value, (pd.Timestamp, dt.date)):
         return pd.Timestamp(value) == pd.Timestamp(read)
-    return bool(value == read) and type(value) is not bool
+    return type(value) is type(read) and bool(value == read)
 
 
 def _blank(value: object) -> bool:
@@ -91,7 +106,8 @@ def kept_as_typed(
     """Per column label, the cells a save writes as the file held them: write position -> value as typed.
 
     ``read_at[i]`` is the row position the frame's row ``i`` was read at (-1 for a row added since); a cell is kept
-    where its row is written again and the frame's value is still the one read from it."""
+    where its row is written again and the frame's value is still the one read from it (each column's cells read
+    again in one call: a column of 100,000 phones pasted as numbers)."""
     if not off:
         return {}
     position = {int(at): i for i, at in enumerate(read_at.tolist()) if at >= 0}
@@ -99,11 +115,14 @@ def kept_as_typed(
     for label, column in off.items():
         if label not in frame.columns:
             continue
-        values = frame[label]
-        for read, raw in column.cells.items():
-            i = position.get(read)
-            if i is not None and same_as_read(values.iloc[i], column.kind, raw):
-                out.setdefault(label, {})[i] = raw
+        found = [(i, raw) for i, raw in ((position.get(r), raw) for r, raw in column.cells.items()) if i is not None]
+        if not found:
+            continue
+        values = frame[label].astype(object).to_numpy()
+        reads = _read_all([raw for _, raw in found], column.kind)
+        kept = {i: raw for (i, raw), read in zip(found, reads) if _same(values[i], read)}
+        if kept:
+            out[label] = kept
     return out
 
 
