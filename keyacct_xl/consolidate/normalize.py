@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Final
 
 from keyacct_xl.consolidate.changes import RowChange, shown
 from keyacct_xl.consolidate.frames import append_rows, row_json
@@ -24,7 +25,7 @@ from keyacct_xl.master.offkind import OffKindColumn, kept_as_typed, read_positio
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY
 from keyacct_xl.messages import Location, Message, listing, msg
 
-NORMALIZED = "normalized"  # the change a history row and a report row name
+NORMALIZED: Final = "normalized"  # the change a history row and a report row name
 MAX_NAMED = 5  # cells a notice names; the rest are counted
 
 
@@ -63,7 +64,7 @@ def store_typed_text(store: Store, tables: Iterable[str]) -> list[StoredAs]:
             for position, raw in sorted(cells.items()):
                 row = frame.iloc[position]
                 cell = f"{column.letter}{where.first + position}"
-                key = key_text(row.to_dict(), ROW_KEYS[name])
+                key = key_text({str(k): v for k, v in row.items()}, ROW_KEYS[name])
                 found.append(StoredAs(name, label, position, key, cell, column.header, str(raw), row[label]))
                 taken.setdefault(label, set()).add(int(read_at[position]))
         # new records, not the read's: the load keeps the table it read (tablememo) with these very objects
@@ -82,7 +83,7 @@ def record_stored(
     if not stored:
         return set()
     by_name = {o.name: o for o in outcomes if o.sha256}
-    first = {}
+    first: dict[str, FileOutcome] = {}
     for change in changes:
         if change.file in by_name:
             first.setdefault(change.table, by_name[change.file])

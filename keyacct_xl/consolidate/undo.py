@@ -132,6 +132,7 @@ def _restore(store: Store, table: str, data: dict[str, object], sha: str, change
         if where is not None:
             position = frame.index.get_loc(candidates[where[1]])
             if change == NORMALIZED:
+                assert isinstance(position, int)  # a row of the table's own unique labels
                 restore_typed_text(store, table, position, data)
                 return
             for column, value in old.items():

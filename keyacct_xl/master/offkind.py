@@ -153,7 +153,7 @@ def off_kind_notices(path: Path, sheet: str, off: Mapping[str, OffKindColumn], r
     for column in off.values():
         if column.kind == "text" or not column.cells:
             continue
-        named = []
+        named: list[object] = []
         for position, raw in list(column.cells.items())[:MAX_NAMED]:
             ref = f"{column.letter}{int(rows[position])}" if position < len(rows) else column.letter
             named.append(f"{ref} {raw!r} → {_shown(read_as(raw, column.kind))}")
