@@ -20,6 +20,7 @@ import pandas as pd
 import python_calamine as calamine
 
 from keyacct_xl import Master, load_master, save_master
+from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.undo import undo_submission
@@ -40,9 +41,10 @@ PASTED = {
 CHANGED = "C004"
 
 
-def _pasted_master(folder: Path, *, store: bool = False) -> Path:
+def _pasted_master(folder: Path, *, store: bool = False, sales: bool = False) -> Path:
     """A master written by our writer whose Customers cells a manager then typed as ``PASTED`` says (openpyxl, as
-    LibreOffice and Excel store them: a number as a number, text as text)."""
+    LibreOffice and Excel store them: a number as a number, text as text); with ``sales``, a year of sales to grade
+    its customers by."""
     folder.mkdir(parents=True, exist_ok=True)
     master = Master.empty(lang="zh")
     master.customers = pd.DataFrame(
@@ -58,6 +60,16 @@ def _pasted_master(folder: Path, *, store: bool = False) -> Path:
             "city": ["上海", "上海", "杭州", "合肥"],
         }
     )
+    if sales:
+        lines = pd.DataFrame(
+            {
+                "doc_no": [f"D{i}" for i in range(1, 5)],
+                "customer_id": list(PASTED),
+                "date": pd.to_datetime(["2025-02-01", "2025-05-01", "2025-06-01", "2025-11-01"]),
+                "amount": [1_500_000.0, 800_000.0, 150_000.0, 20_000.0],
+            }
+        )
+        master.transactions = lines.reindex(columns=master.transactions.columns)
     path = save_master(master, folder / "master.xlsx", backup=False)
     if store:
         store_path(path).mkdir()
@@ -203,6 +215,28 @@ def test_a_save_after_one_customer_changed_keeps_the_others_cells_as_typed_twice
     assert row["电话"] == (13812345678, "n") and row["首次交易日期"] == ("2025.3.5", "s")
     assert row["信用额度"] == ("1,000", "s")
     assert row["城市"] == ("上海市", "s")
+
+
+def test_grade_apply_and_its_undo_keep_every_cell_they_do_not_grade_as_typed(tmp_path: Path) -> None:
+    master = _pasted_master(tmp_path / "m", sales=True)
+    before = tmp_path / "before.xlsx"
+    shutil.copy(master, before)
+    assert main(["grade", str(master), "--year", "2025"]) == 0
+    assert main(["grade", "apply", str(master), "--approved-by", "王经理", "--date", "2025-12-28"]) == 0
+
+    # what the apply writes, each before and after in GradeHistory
+    graded = ("客户等级", "信用等级", "信用额度", "账期天数")
+    after, pasted = _openpyxl_cells(master), _openpyxl_cells(before)
+    assert all(after[cid].get("客户等级") for cid in PASTED)
+    unrated = {cid: {h: v for h, v in row.items() if h not in graded} for cid, row in pasted.items()}
+    assert {cid: {h: v for h, v in row.items() if h not in graded} for cid, row in after.items()} == unrated
+    assert after["C001"]["电话"] == (13812345678, "n") and after["C001"]["首次交易日期"] == ("2025.3.5", "s")
+
+    assert main(["grade", "apply", str(master), "--undo", "--date", "2025-12-29"]) == 0
+    undone = _openpyxl_cells(master)
+    # The limit the apply replaced comes back as the value GradeHistory holds, a number: not as the text typed.
+    assert undone["C001"].pop("信用额度") == (1000, "n") and pasted["C001"].pop("信用额度") == ("1,000", "s")
+    assert undone == pasted
 
 
 def test_a_value_typed_otherwise_that_the_save_changes_is_written_in_its_columns_kind(tmp_path: Path) -> None:
