@@ -160,6 +160,29 @@ def test_undo_takes_the_reconciliations_adjustments_out(setup, capsys):
     assert "1 taken out" in out and "S2" in out and load_master(master).adjustments.empty
 
 
+def test_applying_more_decisions_keeps_an_earlier_adjustments_cells_as_finance_typed_them(setup, capsys):
+    """A reason finance typed over as a number (the credit note's number) in an adjustment already applied stays a
+    number when the next apply rewrites Adjustments; it was turned into text, unseen."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
+    book = openpyxl.load_workbook(master)
+    sheet = book["调帐记录"]
+    reason = [c.value for c in sheet[1]].index("原因") + 1
+    sheet.cell(2, reason).value = 20261105
+    book.save(master)
+
+    decide(recon, {"S9": ("核销", "王经理", "重复开票")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-06"]) == 0
+
+    sheet = openpyxl.load_workbook(master)["调帐记录"]
+    assert [c.value for c in sheet[1]].index("原因") + 1 == reason
+    assert (sheet.cell(2, reason).value, sheet.cell(2, reason).data_type) == (20261105, "n")
+    assert (sheet.cell(3, reason).value, sheet.cell(3, reason).data_type) == ("重复开票", "s")
+    assert load_master(master).adjustments["reason"].tolist() == ["20261105", "重复开票"]
+
+
 def test_decisions_that_change_nothing_apply_as_nothing(setup, capsys):
     master, theirs, recon = setup
     run_reconcile(master, theirs, recon, capsys)

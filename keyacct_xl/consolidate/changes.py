@@ -12,11 +12,12 @@ import pandas as pd
 from keyacct_xl.messages import Message, cmsg
 from keyacct_xl.parsing import is_blank
 
-ChangeKind = Literal["updated", "removed", "assigned"]
+ChangeKind = Literal["updated", "removed", "assigned", "normalized"]
 CHANGE_LABELS: dict[str, Message] = {
     "updated": cmsg("consolidation change", "updated"),
     "assigned": cmsg("consolidation change", "new customer id"),
     "removed": cmsg("consolidation change", "missing from the correction (kept: keep or delete it)"),
+    "normalized": cmsg("consolidation change", "typed as text, stored as its column's kind"),
 }
 
 

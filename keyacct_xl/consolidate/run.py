@@ -21,6 +21,7 @@ from keyacct_xl.consolidate.changes import RowChange
 from keyacct_xl.consolidate.intake import Submission, collect, quarantine, sha256
 from keyacct_xl.consolidate.merge import Merger
 from keyacct_xl.consolidate.model import FileOutcome, texts
+from keyacct_xl.consolidate.normalize import record_stored, store_typed_text, stored_notices
 from keyacct_xl.consolidate.recognize import extract
 from keyacct_xl.consolidate.review import folder_reps, resolve_decisions
 from keyacct_xl.consolidate.routes import ROUTES
@@ -37,6 +38,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import MAX_SECONDS, Failure, Limits, Workers, short
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.messages import msg
+from keyacct_xl.notices import notify
 
 
 @dataclass
@@ -226,10 +228,15 @@ def consolidate(
         for outcome in sorted(outcomes, key=_merge_order):
             merger.apply(outcome)
         merger.flush()
+        stored = store_typed_text(store, merger.edited)
+        recorded = record_stored(store, stored, merger.changes, outcomes, now)
+        notices = stored_notices(store, stored)
         written: list[str] = []
         if not dry_run and merger.changed:
-            written = sorted(merger.changed | {LEDGER.name})
+            written = sorted(merger.changed | recorded | {LEDGER.name})
             save_store(store, written, edited=merger.edited)
+            for notice in notices:  # told once the save is done: a save that failed stored nothing
+                notify(notice)
     if quarantine_dir is not None and not dry_run:
         by_name = {s.name: s for s in submissions}
         for outcome in outcomes:

@@ -17,12 +17,13 @@ from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master, SheetRows, empty_frame
+from keyacct_xl.master.offkind import OffKind, after_save
 from keyacct_xl.master.reader import master_of, master_schemas, not_a_master, read_tables
 from keyacct_xl.master.schema import CUSTOMERS, SETTINGS, TableSchema
 from keyacct_xl.master.settings import Settings, parse_settings
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.master.tablecache import ReadTable
-from keyacct_xl.master.writer import write_tables
+from keyacct_xl.master.writer import as_typed, write_tables
 from keyacct_xl.xlsx.package import TableLocation
 
 
@@ -37,6 +38,7 @@ class Store:
     settings: Settings = field(default_factory=lambda: parse_settings(()))
     loaded_rows: dict[str, int] = field(default_factory=dict)  # rows each table had when read
     rows: dict[str, SheetRows] = field(default_factory=dict)  # where each table's rows are in its sheet
+    off_kind: dict[str, OffKind] = field(default_factory=dict)  # cells of another kind than their column's, as typed
 
     def frame(self, name: str) -> pd.DataFrame:
         """The frame of table ``name``."""
@@ -70,7 +72,10 @@ def coded_columns() -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
     titles = {f: load_form(f).title for f in ROUTES}  # a form's spec is read once, not once per language
     return {
         (LEDGER.name, "status"): _STATUS,
-        (HISTORY.name, "change"): {"updated": ("已更新", "updated")},
+        (HISTORY.name, "change"): {
+            "updated": ("已更新", "updated"),
+            "normalized": ("文本转为本列类型", "text stored as its column's kind"),
+        },
         # the history names the table a row came from by its sheet, the ledger a form by its title, as users see them
         (HISTORY.name, "table"): {t.name: (t.sheet_zh, t.sheet_en) for t in ALL_CONSOLIDATION_TABLES.values()},
         (LEDGER.name, "form"): {
@@ -124,17 +129,20 @@ def store_of(path: Path, tables: Mapping[TableSchema, ReadTable]) -> Store:
     frames: dict[str, pd.DataFrame] = {}
     headers: dict[str, dict[str, str]] = {}
     rows: dict[str, SheetRows] = {}
+    off_kind: dict[str, OffKind] = {}
     for name, schema in ALL_CONSOLIDATION_TABLES.items():
         read = tables.get(schema)
         frames[name], headers[name] = (empty_frame(schema), {}) if read is None else (read.frame, read.headers)
         if read is not None and read.rows is not None:
             rows[name] = read.rows
+        if read is not None and read.off_kind:
+            off_kind[name] = read.off_kind
     customers = ALL_CONSOLIDATION_TABLES[CUSTOMERS.name]
     lang: Lang = "zh" if tables[customers].sheet == CUSTOMERS.sheet_zh else "en"
     for (table, column), labels in coded_columns().items():
         frames[table][column] = frames[table][column].map(_reader(labels), na_action="ignore")
     settings = parse_settings(tables[SETTINGS].cells if SETTINGS in tables else ())
-    return Store(path, lang, frames, headers, settings, {n: len(f) for n, f in frames.items()}, rows)
+    return Store(path, lang, frames, headers, settings, {n: len(f) for n, f in frames.items()}, rows, off_kind)
 
 
 def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = (), backup: bool = True) -> Path:
@@ -143,7 +151,8 @@ def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = ()
     Tables not ``edited`` (no row changed or removed since loading) only get their new rows appended.
     """
     names = list(names)
-    chosen: Mapping[TableSchema, pd.DataFrame] = {ALL_CONSOLIDATION_TABLES[n]: _shown(store, n) for n in names}
+    chosen_frames = {n: _shown(store, n) for n in names}
+    chosen: Mapping[TableSchema, pd.DataFrame] = {ALL_CONSOLIDATION_TABLES[n]: chosen_frames[n] for n in names}
     rewritten = set(edited)
     unchanged = {n: store.loaded_rows.get(n, 0) for n in names if n not in rewritten}
     written = write_tables(
@@ -154,9 +163,14 @@ def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = ()
         backup=backup,
         unchanged_rows=unchanged,
         rows={n: store.rows[n] for n in names if n in store.rows},
+        off_kind=store.off_kind,
     )
     for n in names:  # the rows are now one after the other; a table relabelled since says no more where they are
-        where, frame = store.rows.pop(n, None), store.frames[n]
+        where, frame, off = store.rows.pop(n, None), store.frames[n], store.off_kind.pop(n, {})
         if where is not None and frame.index.equals(pd.RangeIndex(len(frame))):
             store.rows[n] = SheetRows(where.sheet, where.first, len(frame))
+            if off and n in rewritten:  # the cells the rewrite wrote as typed, at their rows' places now
+                store.off_kind[n] = after_save(off, as_typed(chosen_frames[n], off, where))
+            elif off:  # appended to: the rows read are where they were
+                store.off_kind[n] = off
     return written

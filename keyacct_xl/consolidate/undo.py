@@ -18,6 +18,7 @@ import pandas as pd
 from keyacct_xl.consolidate.changes import shown as shown_value
 from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256
+from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.store import Store, load_store, save_store
@@ -161,15 +162,23 @@ def _refuse_if_changed_later(store: Store, sha: str) -> None:
     raise InputError(msg("rows of this file were changed later by {files}: undo that first", files=files))
 
 
-def _restore(store: Store, table: str, data: dict[str, object], sha: str) -> dict[str, object]:
-    """Put a row's earlier values back: the row with its key, preferring the rows ``sha`` wrote; the row typed."""
+def _restore(store: Store, table: str, data: dict[str, object], sha: str, change: str) -> dict[str, object]:
+    """Put a row's earlier values back: the row with its key, preferring the rows ``sha`` wrote; a cell the
+    consolidation stored as its column's kind (``change`` normalized) as the text it was typed as. The row typed
+    (its key columns only for such a cell)."""
     frame, schema = store.frames[table], ALL_CONSOLIDATION_TABLES[table]
-    old = typed_frame([data], schema, list(frame.columns)).iloc[0].to_dict()
+    # a cell stored as its column's kind holds text that column's typing would refuse: the row found by its key
+    typed = {k: v for k, v in data.items() if k in ROW_KEYS[table].all_columns()} if change == NORMALIZED else data
+    old = typed_frame([typed], schema, list(frame.columns)).iloc[0].to_dict()
     own = frame["file_sha256"] == sha if "file_sha256" in frame.columns else pd.Series(False, index=frame.index)
     for candidates in (frame.index[own], frame.index):
         [where] = KeyedRows.of_frame(frame.loc[candidates], ROW_KEYS[table]).matches([old])
         if where is not None:
             position = frame.index.get_loc(candidates[where[1]])
+            if change == NORMALIZED:
+                assert isinstance(position, int)  # a row of the table's own unique labels
+                restore_typed_text(store, table, position, data)
+                return {str(k): v for k, v in old.items()}
             for column, value in old.items():
                 frame.iat[position, frame.columns.get_loc(column)] = None if pd.isna(value) else value
             return {str(k): v for k, v in old.items()}
@@ -211,8 +220,8 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     history = store.frame(HISTORY.name)
     mine = history[history["changed_by"] == sha]
     restored: dict[str, list[str]] = {}
-    for table, data in zip(mine["table"][::-1], mine["data"][::-1]):
-        row = _restore(store, str(table), json.loads(str(data)), sha)
+    for table, data, change in zip(mine["table"][::-1], mine["data"][::-1], mine["change"][::-1]):
+        row = _restore(store, str(table), json.loads(str(data)), sha, str(change))
         restored.setdefault(str(table), []).append(_row_key(str(table), row))
     changed = {HISTORY.name, LEDGER.name, *mine["table"].astype(str)}
     removed = 0

@@ -20,6 +20,7 @@ from keyacct_xl.messages import Pair, msg
 
 if TYPE_CHECKING:
     from keyacct_xl.history.spill import Spilled
+    from keyacct_xl.master.offkind import OffKind
 
 
 @dataclass
@@ -49,6 +50,9 @@ class Master:
     spilled: tuple[Spilled, ...] = ()
     # Per table name, where the workbook's rows of the table are in its sheet, as loaded (messages name them).
     rows: dict[str, SheetRows] = field(default_factory=dict)
+    # Per table name, its cells of another kind than their column's (a phone typed as a number), as the file holds
+    # them: a save writes them back so while their values are unchanged (keyacct_xl/master/offkind.py).
+    off_kind: dict[str, OffKind] = field(default_factory=dict)
 
     def frame(self, schema: TableSchema) -> pd.DataFrame:
         """The DataFrame that holds ``schema``'s table."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from keyacct_xl.master.belowrows import tell_rows_below
 from keyacct_xl.master.cellcolumns import cells_array
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for, empty_frame
+from keyacct_xl.master.offkind import OffKind, OffKindColumn, off_kind_cells, off_kind_notices
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, FrameKind, TableSchema
 from keyacct_xl.master.settings import SettingCell, Settings, parse_settings, setting_key
 from keyacct_xl.master.tablecache import (
@@ -46,6 +47,7 @@ from keyacct_xl.master.tablecache import (
 )
 from keyacct_xl.master.tablememo import recalled, remember
 from keyacct_xl.messages import Location, Message, Pair, listing, msg
+from keyacct_xl.notices import notify
 from keyacct_xl.xlsx.belowtable import below_table, with_rows_below
 from keyacct_xl.xlsx.ooxml import column_letter, unescape_text
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, open_package
@@ -197,6 +199,7 @@ def master_of(path: Path, tables: Mapping[TableSchema, ReadTable], *, history: b
     archived = _with_history(path, frames, settings) if history else {}
     own = {t: read for t, read in tables.items() if MASTER_TABLES.get(t.name) == t}  # not consolidation's Customers
     rows = {t.name: read.rows for t, read in own.items() if read.rows is not None}
+    off_kind = {t.name: read.off_kind for t, read in own.items() if read.off_kind}
     return Master(
         **frames,
         settings=settings,
@@ -206,6 +209,7 @@ def master_of(path: Path, tables: Mapping[TableSchema, ReadTable], *, history: b
         settings_notes=notes,
         archived=archived,
         rows=rows,
+        off_kind=off_kind,
     )
 
 
@@ -226,6 +230,7 @@ def read_tables(
     found = _cached(path, folder, checked)
     if len(found) == len(checked):
         tell_rows_below(path, found.values())
+        _tell_off_kind(path, found.values())
         return found
     # Read the file once and key the tables from these bytes: a save that replaces the file meanwhile must not
     # have its tables cached under the keys of the file before it.
@@ -245,7 +250,16 @@ def read_tables(
             keep_table(folder, schema, keys[schema], read)
     tables = {schema: found[schema] for schema in keys}
     tell_rows_below(path, tables.values())
+    _tell_off_kind(path, tables.values())
     return tables
+
+
+def _tell_off_kind(path: Path, tables: Iterable[ReadTable]) -> None:
+    """Tell the person running the command of the text each table read as its columns' dates or numbers."""
+    for read in tables:
+        if read.off_kind and read.rows is not None:
+            for notice in off_kind_notices(path, read.sheet, read.off_kind, read.rows.excel_rows()):
+                notify(notice)
 
 
 def read_present_tables(path: Path, schemas: Sequence[TableSchema]) -> dict[TableSchema, ReadTable]:
@@ -334,6 +348,7 @@ def _arrow_table(
         columns = [c.take(kept) for c in columns]  # type: ignore[attr-defined]
 
     stored: dict[int, object] = {}  # per position, the Arrow array the cache keeps of a column typed at once
+    off: dict[int, tuple[FrameKind, dict[int, object]]] = {}  # per position, its cells off its kind
 
     def cells(pos: int, kind: FrameKind, locate: Callable[[int], Location]) -> pd.Series:
         fast = vectorised(columns[pos], kind)
@@ -341,6 +356,7 @@ def _arrow_table(
             typed = typed_column(columns[pos], kind, locate)
             if cached and kind == "cells":  # a struct of its cells' kinds: Arrow holds no column of dates and times
                 stored[pos] = cells_array(typed)
+            off[pos] = kind, off_kind_cells(columns[pos].to_pylist(), kind)  # type: ignore[attr-defined]
             return typed
         if cached:
             stored[pos] = cache_array(columns[pos], kind)
@@ -350,7 +366,21 @@ def _arrow_table(
     frame, found = typed_frame(
         schema, path, location.sheet, headers, start, kept, cells, lambda pos: arrow_kind(columns[pos])
     )
-    return ReadTable(frame, found, location.sheet, arrow=_arrow_of(frame, stored) if cached else None, rows=rows)
+    arrow = _arrow_of(frame, stored) if cached else None
+    return ReadTable(frame, found, location.sheet, arrow=arrow, rows=rows, off_kind=_off_kind(found, off, start[1]))
+
+
+def _off_kind(
+    found: Mapping[str, str], off: Mapping[int, tuple[FrameKind, dict[int, object]]], first_col: int
+) -> OffKind:
+    """The table's cells off their column's kind by column label, from those found per column position (the frame's
+    labels are its columns' in the sheet's order); ``first_col`` is the table's first column, 0-based."""
+    labels = list(found)
+    return {
+        labels[pos]: OffKindColumn(column_letter(first_col + pos + 1), found[labels[pos]], kind, cells)
+        for pos, (kind, cells) in off.items()
+        if cells
+    }
 
 
 def sheet_rows(sheet: str, first: int, kept: Sequence[int] | np.ndarray, total: int) -> SheetRows:
@@ -447,16 +477,22 @@ def read_book_table(
     kept = [i for i, r in enumerate(all_rows) if any(v not in ("", None) for v in r)]
     rows = [all_rows[i] for i in kept]
 
+    off: dict[int, tuple[FrameKind, dict[int, object]]] = {}  # per position, its cells off its kind
+
     def cells(pos: int, kind: FrameKind, locate: Callable[[int], Location]) -> pd.Series:
         values = [r[pos] for r in rows]
         typed = typed_cells(values, kind) if at_once else None
-        return typed if typed is not None else convert(values, kind, locate)
+        if typed is not None:
+            return typed
+        off[pos] = kind, off_kind_cells(values, kind)
+        return convert(values, kind, locate)
 
     start = table_start(table, path)
     frame, found = typed_frame(
         schema, path, table.sheet, columns, start, kept, cells, lambda pos: cells_kind([r[pos] for r in rows])
     )
-    return ReadTable(frame, found, table.sheet, rows=sheet_rows(table.sheet, start[0], kept, len(all_rows)))
+    where = sheet_rows(table.sheet, start[0], kept, len(all_rows))
+    return ReadTable(frame, found, table.sheet, rows=where, off_kind=_off_kind(found, off, start[1]))
 
 
 def typed_frame(

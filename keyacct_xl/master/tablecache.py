@@ -26,7 +26,7 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.arrowread import type_kind
 from keyacct_xl.master.cellcolumns import arrow_table, cells_columns, cells_values
 from keyacct_xl.master.model import SheetRows, dtype_for
+from keyacct_xl.master.offkind import OffKind, OffKindColumn
 from keyacct_xl.master.schema import ALL_TABLES, TableSchema
 from keyacct_xl.master.settings import SettingCell
 from keyacct_xl.xlsx.belowtable import NOTHING_BELOW, BelowTable
@@ -45,8 +46,8 @@ from keyacct_xl.xlsx.package import TableLocation, workbook_parts
 
 # Raise it whenever the reader or the converters type a cell differently or the cache files change (3: mixed user
 # columns; 4: rows under a table; 5: times of day and durations in user columns; 6: each file named by the digest
-# of its bytes).
-CACHE_FORMAT = "6"
+# of its bytes; 7: cells off their column's kind).
+CACHE_FORMAT = "7"
 # A master this large is cached even before it has a store: a load of a few seconds is worth a folder beside it.
 CACHE_FROM_BYTES = 8 * 1024**2
 _META = b"keyacct_xl"
@@ -66,6 +67,7 @@ class ReadTable:
     arrow: object = None  # the frame as a pyarrow Table when the reader has it (the cache is written from it)
     rows: SheetRows | None = None  # where its rows are in the sheet
     below: BelowTable = NOTHING_BELOW  # the rows under the table, outside its range: read as its own, or named
+    off_kind: OffKind = field(default_factory=dict)  # its cells of another kind than their column's, as typed
 
 
 def cache_folder(master_path: Path) -> Path | None:
@@ -155,7 +157,11 @@ def cached_table(folder: Path, schema: TableSchema, key: str) -> ReadTable | Non
     cells = tuple(SettingCell(_decode(n), _decode(v), w) for n, v, w in meta.get("cells", ()))
     rows = None if meta.get("rows") is None else _rows(str(meta["sheet"]), meta["rows"], len(frame))
     below = BelowTable(*(tuple(int(r) for r in found) for found in meta.get("below", ((), (), ()))))
-    return ReadTable(frame, dict(meta["headers"]), str(meta["sheet"]), cells, rows=rows, below=below)
+    off = {
+        label: OffKindColumn(letter, header, kind, {int(p): _decode(v) for p, v in held})
+        for label, (letter, header, kind, held) in meta.get("off_kind", {}).items()
+    }
+    return ReadTable(frame, dict(meta["headers"]), str(meta["sheet"]), cells, rows=rows, below=below, off_kind=off)
 
 
 def _rows(sheet: str, stored: list[Any], count: int) -> SheetRows:
@@ -194,14 +200,18 @@ def keep_table(folder: Path, schema: TableSchema, key: str, read: ReadTable) -> 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    meta = {
-        "headers": read.headers,
-        "sheet": read.sheet,
-        "cells": [[_encode(c.name), _encode(c.value), c.where] for c in read.cells],
-        "rows": None if read.rows is None else [read.rows.first, list(read.rows.blank)],
-        "below": [list(read.below.taken), list(read.below.totals), list(read.below.apart)],
-    }
-    try:
+    try:  # a value the cache cannot hold (a cell of an unknown type) leaves the table uncached
+        meta = {
+            "headers": read.headers,
+            "sheet": read.sheet,
+            "cells": [[_encode(c.name), _encode(c.value), c.where] for c in read.cells],
+            "rows": None if read.rows is None else [read.rows.first, list(read.rows.blank)],
+            "below": [list(read.below.taken), list(read.below.totals), list(read.below.apart)],
+            "off_kind": {
+                label: [c.letter, c.header, c.kind, [[p, _encode(v)] for p, v in c.cells.items()]]
+                for label, c in read.off_kind.items()
+            },
+        }
         table = read.arrow
         if not isinstance(table, pa.Table):
             table = arrow_table(read.frame, cells_columns(read.frame, schema.keys))

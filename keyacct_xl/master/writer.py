@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from keyacct_xl.history.spill import rows_below, spill_past_last_row
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.cellcolumns import own_kind
 from keyacct_xl.master.model import Master, SheetRows, workbook_rows
+from keyacct_xl.master.offkind import OffKind, after_save, kept_as_typed, read_positions
 from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.messages import Message, Pair, listing, msg, shown, tr
@@ -40,7 +41,7 @@ from keyacct_xl.xlsx.keptcells import (
     origins_of,
 )
 from keyacct_xl.xlsx.newtable import plan_new_table
-from keyacct_xl.xlsx.ooxml import range_ref
+from keyacct_xl.xlsx.ooxml import column_letter, range_ref
 from keyacct_xl.xlsx.package import (
     TableLocation,
     drop_calc_chain,
@@ -51,7 +52,7 @@ from keyacct_xl.xlsx.package import (
     sheet_parts,
 )
 from keyacct_xl.xlsx.printsetup import A4_PAPER, PageSetup, add_page_setup, add_print_titles, has_page_setup, table_px
-from keyacct_xl.xlsx.sheetdata import CellColumn, Kept, refuse_non_finite, splice_sheet
+from keyacct_xl.xlsx.sheetdata import CellColumn, Kept, own_cell, refuse_non_finite, splice_sheet
 from keyacct_xl.xlsx.sheetxml import SheetLayout, read_layout
 from keyacct_xl.xlsx.styles import STYLES_PART, ensure_formats
 from keyacct_xl.xlsx.tablepart import ColumnFormula, column_formulas, table_headers, update_table
@@ -202,6 +203,7 @@ def save_master(
     skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
     origins = _origins(master, rows, target, stored) if skeleton is None else {}
     read_to = {name: where.last() for name, where in master.rows.items() if name in rows} if origins else {}
+    as_typed = _as_typed(master, rows, stored) if origins else {}
     _write(
         target,
         frames,
@@ -212,8 +214,9 @@ def save_master(
         add_missing=False,
         origins=origins,
         read_to=read_to,
+        as_typed=as_typed,
     )
-    _rows_written(master, rows)
+    _rows_written(master, rows, as_typed)
     for spilled in master.spilled:
         notify(spilled.message())
     master.path = target
@@ -236,10 +239,25 @@ def _origins(
     return out
 
 
-def _rows_written(master: Master, rows: Mapping[str, pd.DataFrame]) -> None:
+def _as_typed(
+    master: Master, rows: Mapping[str, pd.DataFrame], stored: Mapping[str, int]
+) -> dict[str, dict[str, dict[int, object]]]:
+    """Per table, the cells the save writes as the file holds them (keyacct_xl/master/offkind.py), by column label
+    and write position: a row's label less the ``stored`` lines in front of it is the position it was read at."""
+    out = {}
+    for name, frame in rows.items():
+        off, where = master.off_kind.get(name), master.rows.get(name)
+        if off and where is not None:
+            out[name] = kept_as_typed(frame, off, read_positions(frame.index - stored.get(name, 0), where.count))
+    return out
+
+
+def _rows_written(
+    master: Master, rows: Mapping[str, pd.DataFrame], as_typed: Mapping[str, Mapping[str, Mapping[int, object]]]
+) -> None:
     """Where the written tables' rows now are, for the next save: one after the other, each under the label its row
-    has in the master after the save (a spill to the history store relabels them); else the next save keeps no
-    formula rather than misplace one."""
+    has in the master after the save (a spill to the history store relabels them), with the cells written as typed
+    at their new places; else the next save keeps no formula and no cell as typed rather than misplace one."""
     for name, written in rows.items():
         where = master.rows.get(name)
         if where is None:
@@ -248,8 +266,11 @@ def _rows_written(master: Master, rows: Mapping[str, pd.DataFrame]) -> None:
         stored = master.archived[name].count if name in master.archived else 0
         if len(frame) - stored == len(written) and frame.index.equals(pd.RangeIndex(len(frame))):
             master.rows[name] = SheetRows(where.sheet, where.first, len(written))
+            if name in master.off_kind:
+                master.off_kind[name] = after_save(master.off_kind[name], as_typed.get(name, {}))
         else:
             del master.rows[name]
+            master.off_kind.pop(name, None)
 
 
 def _header_rows(target: Path) -> dict[str, int]:
@@ -269,6 +290,7 @@ def write_tables(
     backup: bool = True,
     unchanged_rows: Mapping[str, int] | None = None,
     rows: Mapping[str, SheetRows] | None = None,
+    off_kind: Mapping[str, OffKind] | None = None,
 ) -> Path:
     """Write each frame into its schema's table of the existing workbook ``path``, part by part.
 
@@ -280,11 +302,13 @@ def write_tables(
     only the rows after them are rendered and appended. ``rows[name]`` says where the table's rows were when the
     frame was read from ``path`` (its index labels the positions read): a rewrite then keeps the formulas and errors
     of those rows, and writes rows typed under the table that the reader took as its own as table rows (see
-    ``save_master``).
+    ``save_master``); with ``off_kind[name]``, the cells read of another kind than their column's are written back as
+    typed while their values are unchanged (``as_typed``).
     """
     target = Path(path)
     found = rows or {}
     origins = {s.name: origins_of(f.index, found[s.name].excel_rows()) for s, f in frames.items() if s.name in found}
+    typed = {s.name: as_typed(f, (off_kind or {}).get(s.name, {}), found.get(s.name)) for s, f in frames.items()}
     _write(
         target,
         frames,
@@ -296,8 +320,17 @@ def write_tables(
         unchanged_rows=unchanged_rows or {},
         origins=origins,
         read_to={s.name: found[s.name].last() for s in frames if s.name in found},
+        as_typed=typed,
     )
     return target
+
+
+def as_typed(frame: pd.DataFrame, off: OffKind, where: SheetRows | None) -> dict[str, dict[int, object]]:
+    """The cells of ``frame``, read from the table's rows ``where`` (its index labelling the positions read), that
+    a rewrite writes as the file holds them: by column label and write position (keyacct_xl/master/offkind.py)."""
+    if not off or where is None:
+        return {}
+    return kept_as_typed(frame, off, read_positions(frame.index, where.count))
 
 
 def write_new_workbook(
@@ -339,6 +372,7 @@ def _write(
     unchanged_rows: Mapping[str, int] | None = None,
     origins: Mapping[str, np.ndarray] | None = None,
     read_to: Mapping[str, int] | None = None,
+    as_typed: Mapping[str, Mapping[str, Mapping[int, object]]] | None = None,
 ) -> None:
     # Locked from reading the parts to the rename: the parts not written are copied from the file as it is now.
     # A part that cannot be read or edited is one error naming the file and the part.
@@ -347,7 +381,17 @@ def _write(
     with master_write_lock(target), naming_file(target):
         source: Path | io.BytesIO = io.BytesIO(skeleton) if skeleton is not None else target
         replacements, drop = _replacements(
-            source, target, frames, lang, headers, add_missing, unchanged_rows or {}, origins or {}, replaced, read_to
+            source,
+            target,
+            frames,
+            lang,
+            headers,
+            add_missing,
+            unchanged_rows or {},
+            origins or {},
+            replaced,
+            read_to,
+            as_typed or {},
         )
         if isinstance(source, io.BytesIO):
             source.seek(0)
@@ -368,6 +412,7 @@ def _replacements(
     origins: Mapping[str, np.ndarray],
     replaced: list[Replaced],
     read_to: Mapping[str, int] | None = None,
+    as_typed: Mapping[str, Mapping[str, Mapping[int, object]]] | None = None,
 ) -> tuple[dict, frozenset[str]]:
     with open_package(source) as archive:
         located = locate_tables(archive)
@@ -400,10 +445,21 @@ def _replacements(
                 kept |= filled
                 if appended:
                     continue
-            ours = [label in schema.keys for label in column_order(frame, schema, headers.get(schema.name, {}))]
+            labels = column_order(frame, schema, headers.get(schema.name, {}))
+            ours = [label in schema.keys for label in labels]
             loc = _with_rows_read(loc, (read_to or {}).get(schema.name))
+            typed = (as_typed or {}).get(schema.name, {})
             kept |= _plan_rewrite(
-                archive, replacements, loc, columns, lang, origins.get(schema.name), ours, replaced, target.name
+                archive,
+                replacements,
+                loc,
+                columns,
+                lang,
+                origins.get(schema.name),
+                ours,
+                replaced,
+                target.name,
+                [typed.get(label, {}) for label in labels],
             )
         if kept:
             replacements[WORKBOOK] = calculated_on_load(_current(archive, replacements, WORKBOOK))
@@ -458,11 +514,13 @@ def _plan_rewrite(
     ours: list[bool] | None = None,
     replaced: list[Replaced] | None = None,
     file_name: str = "",
+    typed: Sequence[Mapping[int, object]] = (),
 ) -> bool:
     """Plan the table's part and its sheet with every row of the table rendered anew; with ``origins`` (the sheet
     row each row was loaded from) the formulas and errors of the rows written again are kept (``ours`` tells the
     master's own columns from the user's; the formulas not kept are added to ``replaced``) and the rows added since
-    get the calculated columns' formulas; a sheet without a page setup gets one (``_plan_print``). Whether any
+    get the calculated columns' formulas; ``typed[j]`` are the cells of the written column ``j`` written as the file
+    held them (write position -> value); a sheet without a page setup gets one (``_plan_print``). Whether any
     formula or error is written."""
     header_row, first_col, _, _ = loc.cells()
     last_row = max(header_row + 1, header_row + len(columns[0].values))
@@ -476,11 +534,28 @@ def _plan_rewrite(
         kept, lost = _kept(table_xml, sheet_xml, loc, columns, origins, ours)
         if lost and replaced is not None:
             replaced.append(Replaced(loc.sheet, tuple(lost), tuple(c.header for c in columns)))
+    formulas = bool(kept)
+    if any(typed):
+        kept = _with_typed(kept or {}, typed, columns, header_row, first_col)
     _plan_print(archive, replacements, loc, layout, len(columns), lang)
     replacements[loc.sheet_part] = lambda out, cols=columns, row=header_row, col=first_col, sheet=loc.sheet: (
         splice_sheet(layout, out, cols, row, col, sheet_name=sheet, kept=kept, file_name=file_name)
     )
-    return bool(kept)
+    return formulas
+
+
+def _with_typed(
+    kept: Kept, typed: Sequence[Mapping[int, object]], columns: list[CellColumn], header_row: int, first_col: int
+) -> Kept:
+    """``kept`` with the cells written as the file held them (a number in a text column as that number, a date typed
+    as text as that text), in the column's style; a formula kept in the same cell stays."""
+    for j, cells in enumerate(typed):
+        column, col = columns[j], first_col + j
+        for i, value in cells.items():
+            row = header_row + 1 + i
+            ref = f"{column_letter(col)}{row}"
+            kept.setdefault(row, {}).setdefault(col, own_cell(value, ref, column.style, column))
+    return kept
 
 
 MAX_NAMED_FORMULAS = 5  # cells a notice names with their formula; the rest are counted

@@ -463,18 +463,21 @@ def run_reconcile_apply(
             mine = set(_keys(new))
             drop = pd.Series([k in mine for k in held], index=existing.index, dtype=bool)
             changed = existing[drop]
-            frame = existing[~drop].reset_index(drop=True)
+            written = existing[~drop]  # each row under the label it was read at: its cells are kept as typed
         else:
             changed = new[fresh]
-            frame = pd.concat([existing, changed], ignore_index=True) if len(changed) else existing
+            written = pd.concat([existing, changed], ignore_index=True) if len(changed) else existing
         if len(changed):
+            where = master.rows.get(ADJUSTMENTS.name)
             write_tables(
                 master_path,
-                {ADJUSTMENTS: frame},
+                {ADJUSTMENTS: written},
                 lang=master.lang,
                 headers={ADJUSTMENTS.name: master.headers.get(ADJUSTMENTS.name, {})},
+                rows={ADJUSTMENTS.name: where} if where is not None else None,
+                off_kind=master.off_kind,
             )
-        master.adjustments = frame
+        master.adjustments = written.reset_index(drop=True)
         changes = _changes(changed, decisions, undo)
         kept = pd.Series([line.decision for line in decisions.lines if line.decision not in ADJUSTING])
         return ReconcileApplied(

@@ -173,7 +173,7 @@ def _render_column(col: CellColumn, letter: str, rows: list[str], start: int, st
         return ["" if t is None else f"{head}{r}{middle}{t}</v></c>" for r, t in zip(rows, texts.tolist())]
     values = chunk.tolist()
     if col.kind == "cells":
-        return [_own_cell(v, f"{letter}{r}", s, col) for r, v in zip(rows, values)]
+        return [own_cell(v, f"{letter}{r}", s, col) for r, v in zip(rows, values)]
     head, styled = f'<c r="{letter}', f'" s="{s}" t="inlineStr"><is>'
     # Each distinct text's cell after its reference, escaped once (a column repeats its values).
     tails = {v: f"{styled}{_inline(v)}</is></c>" for v in {v for v in values if type(v) is str}}
@@ -197,10 +197,10 @@ def _other_cell(value: object, letter: str, r: str, s: int) -> str:
     return f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
 
 
-def _own_cell(value: object, ref: str, s: int, col: CellColumn) -> str:
-    """The cell of a value in a column whose cells keep their own kind: a number, a date (``date_style``), a time of
-    day, a duration or a date with a time (the style of its format), TRUE or FALSE, else text, written as an inline
-    string (never a formula, whatever it starts with); blank for None."""
+def own_cell(value: object, ref: str, s: int, col: CellColumn) -> str:
+    """The cell of a value in a column whose cells keep their own kind (or of a cell kept as typed): a number, a date
+    (``date_style``), a time of day, a duration or a date with a time (the style of its format), TRUE or FALSE, else
+    text, written as an inline string (never a formula, whatever it starts with); blank for None."""
     if type(value) is str:
         return f'<c r="{ref}" s="{s}" t="inlineStr"><is>{_inline(value)}</is></c>' if value else ""
     if _is_missing(value):
@@ -210,10 +210,11 @@ def _own_cell(value: object, ref: str, s: int, col: CellColumn) -> str:
     if isinstance(value, (int, float, np.integer, np.floating)):
         return f'<c r="{ref}" s="{s}"><v>{_number(float(value))}</v></c>'
     timed = value_format(value)
+    # A cell kept as typed in a column of one kind has no time style of its own: its value is kept, shown plainer.
     if isinstance(value, (dt.time, dt.timedelta)) and timed:
-        return f'<c r="{ref}" s="{col.time_styles[timed]}"><v>{_number(value_serial(value))}</v></c>'
+        return f'<c r="{ref}" s="{col.time_styles.get(timed, s)}"><v>{_number(value_serial(value))}</v></c>'
     if isinstance(value, (dt.date, pd.Timestamp)):
-        style = col.time_styles[timed] if timed else col.date_style
+        style = col.time_styles.get(timed, col.date_style) if timed else col.date_style
         return f'<c r="{ref}" s="{style}"><v>{_number(date_serial(value))}</v></c>'
     return f'<c r="{ref}" s="{s}" t="inlineStr"><is>{_inline(_text(value))}</is></c>'
 

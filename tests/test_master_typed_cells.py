@@ -1,0 +1,289 @@
+"""A master table's cells of another kind than their column's, as a manager pastes them (phones as numbers into the
+text column 电话, dates typed as text into 首次交易日期, an amount typed as text into 信用额度), come back as typed
+from every save that leaves their values alone: a consolidation of one customer's card, its undo, a save of the
+master after a change to one customer (what grade and credit apply do), a second save in the same process, a load
+from the cache. A value the operation changes is written in its column's kind, as that operation's change. The text
+read as a date is told at each load, naming the cell.
+
+Each test builds the master with our writer, types the cells with openpyxl as LibreOffice and Excel store them, runs
+the operation on the file, and compares every other row's cells before and after with openpyxl and calamine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import python_calamine as calamine
+
+from keyacct_xl import Master, load_master, save_master
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.undo import undo_submission
+from keyacct_xl.history.store import store_path
+from keyacct_xl.master import tablememo
+from keyacct_xl.notices import collecting
+
+SHEET = "客户档案"
+NOW = "2026-12-01 09:00:00"
+# Per customer, the cells as pasted: 电话 (a text column) as numbers, 首次交易日期 (a date column) as text, one
+# 信用额度 (money) as text; C004's row is the one the card fills in (a card fills blank fields).
+PASTED = {
+    "C001": {"电话": 13812345678, "首次交易日期": "2025.3.5", "信用额度": "1,000"},
+    "C002": {"电话": 13812345678, "首次交易日期": "2025/03/05"},
+    "C003": {"电话": "0571-88886666", "首次交易日期": "2025年1月8日"},
+    "C004": {"首次交易日期": "2023.12.1"},
+}
+CHANGED = "C004"
+
+
+def _pasted_master(folder: Path, *, store: bool = False, sales: bool = False) -> Path:
+    """A master written by our writer whose Customers cells a manager then typed as ``PASTED`` says (openpyxl, as
+    LibreOffice and Excel store them: a number as a number, text as text); with ``sales``, a year of sales to grade
+    its customers by."""
+    folder.mkdir(parents=True, exist_ok=True)
+    master = Master.empty(lang="zh")
+    master.customers = pd.DataFrame(
+        {
+            "customer_id": list(PASTED),
+            "name": [
+                "上海恒达润滑油有限公司",
+                "上海恒达润滑油(有限公司)",
+                "杭州顺丰机械制造有限公司",
+                "合肥永盛建材有限公司",
+            ],
+            "rep": ["李娜"] * 4,
+            "city": ["上海", "上海", "杭州", "合肥"],
+        }
+    )
+    if sales:
+        lines = pd.DataFrame(
+            {
+                "doc_no": [f"D{i}" for i in range(1, 5)],
+                "customer_id": list(PASTED),
+                "date": pd.to_datetime(["2025-02-01", "2025-05-01", "2025-06-01", "2025-11-01"]),
+                "amount": [1_500_000.0, 800_000.0, 150_000.0, 20_000.0],
+            }
+        )
+        master.transactions = lines.reindex(columns=master.transactions.columns)
+    path = save_master(master, folder / "master.xlsx", backup=False)
+    if store:
+        store_path(path).mkdir()
+    book = openpyxl.load_workbook(path)
+    sheet = book[SHEET]
+    columns = {cell.value: cell.column for cell in sheet[1]}
+    for row in range(2, sheet.max_row + 1):
+        for header, value in PASTED.get(sheet.cell(row, 1).value, {}).items():
+            sheet.cell(row, columns[header], value)
+    book.save(path)
+    return path
+
+
+def _openpyxl_cells(path: Path) -> dict[str, dict[str, tuple[object, str]]]:
+    """Per customer id, each cell of its row that holds a value: header -> (value, openpyxl's data type)."""
+    sheet = openpyxl.load_workbook(path)[SHEET]
+    headers = [c.value for c in sheet[1]]
+    out = {}
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value is not None:
+            out[row[0].value] = {h: (c.value, c.data_type) for h, c in zip(headers, row) if c.value is not None}
+    return out
+
+
+def _calamine_cells(path: Path) -> dict[str, dict[str, object]]:
+    """Per customer id, each cell of its row that holds a value as calamine reads it (its Python type is its kind)."""
+    rows = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(SHEET).to_python()
+    headers = rows[0]
+    return {r[0]: {h: v for h, v in zip(headers, r) if v != ""} for r in rows[1:] if r[0] != ""}
+
+
+def _others(cells: dict[str, dict], changed: tuple[str, ...]) -> dict[str, dict]:
+    return {cid: row for cid, row in cells.items() if cid not in changed}
+
+
+def _card(folder: Path, phone: str) -> Path:
+    """Rep 李娜's customer card for C004 giving its phone and owner, in a folder of its own."""
+    folder.mkdir(parents=True, exist_ok=True)
+    card = fill_form(
+        blank_form("customer_card"),
+        header={
+            "rep": "李娜",
+            "fill_date": "2026-11-30",
+            "customer_id": CHANGED,
+            "name": "合肥永盛建材有限公司",
+            "phone": phone,
+            "owner": "周永盛",
+        },
+    )
+    path = folder / f"customer_card_李娜_{CHANGED}.xlsx"
+    path.write_bytes(card)
+    return path
+
+
+def _assert_as_pasted(path: Path, before: Path, changed: tuple[str, ...] = (CHANGED,)) -> None:
+    """Every customer's row but those ``changed`` holds the cells of ``before``, each of its kind, by both readers."""
+    assert _others(_openpyxl_cells(path), changed) == _others(_openpyxl_cells(before), changed)
+    assert _others(_calamine_cells(path), changed) == _others(_calamine_cells(before), changed)
+
+
+# What a consolidation stores as its column's kind, and reports: the text typed into date and money columns.
+STORED = {
+    ("C001", "首次交易日期"): ("2025.3.5", dt.datetime(2025, 3, 5)),
+    ("C001", "信用额度"): ("1,000", 1000),
+    ("C002", "首次交易日期"): ("2025/03/05", dt.datetime(2025, 3, 5)),
+    ("C003", "首次交易日期"): ("2025年1月8日", dt.datetime(2025, 1, 8)),
+    ("C004", "首次交易日期"): ("2023.12.1", dt.datetime(2023, 12, 1)),
+}
+
+
+def _without_stored(cells: dict[str, dict]) -> dict[str, dict]:
+    return {cid: {h: v for h, v in row.items() if (cid, h) not in STORED} for cid, row in cells.items()}
+
+
+def test_a_card_for_one_customer_keeps_the_others_cells_reports_the_text_it_stores_as_dates_and_its_undo_restores(
+    tmp_path: Path,
+) -> None:
+    master = _pasted_master(tmp_path / "m")
+    before = tmp_path / "before.xlsx"
+    shutil.copy(master, before)
+    card = _card(tmp_path / "in", "0551-62223333")
+
+    with collecting() as notices:
+        result = consolidate(card.parent, master, now=NOW)
+
+    assert result.rows_updated == 1
+    after, pasted = _openpyxl_cells(master), _openpyxl_cells(before)
+    # every other cell as it was, of its kind: the phones pasted as numbers are numbers still
+    assert _others(_without_stored(after), (CHANGED,)) == _others(_without_stored(pasted), (CHANGED,))
+    assert after["C001"]["电话"] == pasted["C001"]["电话"] == (13812345678, "n")
+    calamine_after, calamine_pasted = _calamine_cells(master), _calamine_cells(before)
+    assert _others(_without_stored(calamine_after), (CHANGED,)) == _others(_without_stored(calamine_pasted), (CHANGED,))
+    # the text in the date and money columns stored as dates and numbers, each reported with before and after
+    for (cid, header), (text, value) in STORED.items():
+        assert pasted[cid][header] == (text, "s")
+        assert after[cid][header] == (value, "d" if isinstance(value, dt.datetime) else "n")
+    reported = {(c.key, c.field): (c.before, c.after, c.file) for c in result.changes if c.kind == "normalized"}
+    assert reported == {
+        ("C001", "first_trade_date"): ("2025.3.5", "2025-03-05", card.name),
+        ("C001", "credit_limit"): ("1,000", "1000", card.name),
+        ("C002", "first_trade_date"): ("2025/03/05", "2025-03-05", card.name),
+        ("C003", "first_trade_date"): ("2025年1月8日", "2025-01-08", card.name),
+        ("C004", "first_trade_date"): ("2023.12.1", "2023-12-01", card.name),
+    }
+    told = " ".join(n.render("en") for n in notices)
+    assert "5 cell(s) typed as text in date or number columns stored as dates or numbers" in told
+    assert "R2 首次交易日期 '2025.3.5' → 2025-03-05" in told
+    changed = after[CHANGED]
+    assert changed["电话"] == ("0551-62223333", "s") and changed["负责人"] == ("周永盛", "s")
+    updated = sorted((c.key, c.field) for c in result.changes if c.kind == "updated")
+    assert updated == [(CHANGED, "owner"), (CHANGED, "phone")]
+
+    undo_submission(master, card.name)
+
+    assert _openpyxl_cells(master) == _openpyxl_cells(before)
+    assert _calamine_cells(master) == _calamine_cells(before)
+
+
+def test_a_save_after_one_customer_changed_keeps_the_others_cells_as_typed_twice_and_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    master_path = _pasted_master(tmp_path / "m", store=True)  # a history store: the tables are cached
+    before = tmp_path / "before.xlsx"
+    shutil.copy(master_path, before)
+    master = load_master(master_path)
+    assert master.customers.loc[0, "first_trade_date"] == pd.Timestamp("2025-03-05")
+    assert master.customers.loc[0, "credit_limit"] == 1000.0
+    assert master.customers.loc[0, "phone"] == "13812345678"
+
+    master.customers.loc[master.customers["customer_id"] == CHANGED, "grade"] = "A"  # as grade apply sets it
+    save_master(master, tables=["Customers"])
+    _assert_as_pasted(master_path, before)
+
+    master.customers.loc[master.customers["customer_id"] == "C003", "grade"] = "B"  # a second save, same process
+    save_master(master, tables=["Customers"])
+    _assert_as_pasted(master_path, before, changed=(CHANGED, "C003"))
+
+    tablememo.forget_tables()  # the next load from the cache files, as a new process
+    again = load_master(master_path)
+    again.customers.loc[again.customers["customer_id"] == "C001", "city"] = "上海市"
+    save_master(again, tables=["Customers"])
+    row = _openpyxl_cells(master_path)["C001"]
+    assert row["电话"] == (13812345678, "n") and row["首次交易日期"] == ("2025.3.5", "s")
+    assert row["信用额度"] == ("1,000", "s")
+    assert row["城市"] == ("上海市", "s")
+
+
+def test_grade_apply_and_its_undo_keep_every_cell_they_do_not_grade_as_typed(tmp_path: Path) -> None:
+    master = _pasted_master(tmp_path / "m", sales=True)
+    before = tmp_path / "before.xlsx"
+    shutil.copy(master, before)
+    assert main(["grade", str(master), "--year", "2025"]) == 0
+    assert main(["grade", "apply", str(master), "--approved-by", "王经理", "--date", "2025-12-28"]) == 0
+
+    # what the apply writes, each before and after in GradeHistory
+    graded = ("客户等级", "信用等级", "信用额度", "账期天数")
+    after, pasted = _openpyxl_cells(master), _openpyxl_cells(before)
+    assert all(after[cid].get("客户等级") for cid in PASTED)
+    unrated = {cid: {h: v for h, v in row.items() if h not in graded} for cid, row in pasted.items()}
+    assert {cid: {h: v for h, v in row.items() if h not in graded} for cid, row in after.items()} == unrated
+    assert after["C001"]["电话"] == (13812345678, "n") and after["C001"]["首次交易日期"] == ("2025.3.5", "s")
+
+    assert main(["grade", "apply", str(master), "--undo", "--date", "2025-12-29"]) == 0
+    undone = _openpyxl_cells(master)
+    # The limit the apply replaced comes back as the value GradeHistory holds, a number: not as the text typed.
+    assert undone["C001"].pop("信用额度") == (1000, "n") and pasted["C001"].pop("信用额度") == ("1,000", "s")
+    assert undone == pasted
+
+
+def test_a_value_typed_otherwise_that_the_save_changes_is_written_in_its_columns_kind(tmp_path: Path) -> None:
+    master_path = _pasted_master(tmp_path / "m")
+    master = load_master(master_path)
+    first = master.customers["customer_id"] == "C001"
+    master.customers.loc[first, "first_trade_date"] = pd.Timestamp("2025-04-01")
+    master.customers.loc[first, "phone"] = "13800000000"
+    save_master(master, tables=["Customers"])
+    row = _openpyxl_cells(master_path)["C001"]
+    assert row["首次交易日期"] == (dt.datetime(2025, 4, 1), "d")
+    assert row["电话"] == ("13800000000", "s")
+    assert row["信用额度"] == ("1,000", "s")  # not changed: as typed
+
+
+def test_the_load_names_each_cell_of_text_it_reads_as_a_date(tmp_path: Path) -> None:
+    master_path = _pasted_master(tmp_path / "m")
+    with collecting() as notices:
+        load_master(master_path)
+    told = [n.render("en") for n in notices]
+    dates = next(t for t in told if "首次交易日期" in t)
+    assert "4 cell(s) not typed as dates were read as dates" in dates
+    assert "'2025.3.5' → 2025-03-05" in dates and "'2025年1月8日' → 2025-01-08" in dates
+    assert "R2 " in dates  # the cell: 首次交易日期 is column R, C001 the first row
+    money = next(t for t in told if "信用额度" in t)
+    assert "'1,000' → 1000" in money
+    assert not any("电话" in t for t in told)  # digits in a text column read as they are: nothing to tell
+    assert "单元格" in notices[0].render("zh")
+
+
+def test_a_master_libreoffice_saved_keeps_its_pasted_cells_through_a_card_and_its_undo(
+    tmp_path: Path, libreoffice
+) -> None:
+    edited = _pasted_master(tmp_path / "m")
+    master = libreoffice(edited, "xlsx", tmp_path / "lo")  # the manager's save in LibreOffice Calc
+    before = tmp_path / "before.xlsx"
+    shutil.copy(master, before)
+    assert _openpyxl_cells(before)["C001"]["电话"] == (13812345678, "n")
+    assert _openpyxl_cells(before)["C001"]["首次交易日期"] == ("2025.3.5", "s")
+    card = _card(tmp_path / "in", "0551-62223333")
+
+    result = consolidate(card.parent, master, now=NOW)
+    after, pasted = _openpyxl_cells(master), _openpyxl_cells(before)
+    assert _others(_without_stored(after), (CHANGED,)) == _others(_without_stored(pasted), (CHANGED,))
+    assert {(c.key, c.field) for c in result.changes if c.kind == "normalized"} == {
+        (cid, "first_trade_date" if header == "首次交易日期" else "credit_limit") for cid, header in STORED
+    }
+    undo_submission(master, card.name)
+    assert _openpyxl_cells(master) == _openpyxl_cells(before)
+    assert _calamine_cells(master) == _calamine_cells(before)
