@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import python_calamine as calamine
-from reportbook import table_ref
+from reportbook import pdf_pages, table_ref
 
 from keyacct_xl.analytics.credit_run import run_credit_check
 from keyacct_xl.briefing.usecase import run_gm_pack
@@ -476,3 +476,51 @@ def test_a_workbook_decided_in_libreoffice_applies_from_ods_and_xls(setup, capsy
     with pytest.raises(InputError) as refused:
         read_decisions(recon.with_suffix(".csv"))
     assert refused.value.en.endswith("unsupported file type .csv; use .xlsx, .ods or .xls")
+
+
+def write_trading_master(path) -> None:
+    """A customer's month as the books number it: invoices XS… (one in three lines), receipts SK…."""
+    master = Master.empty()
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C1"],
+            "name": ["西安海峰汽车零部件股份有限公司"],
+            "credit_limit": [500_000.0],
+            "payment_terms_days": pd.array([30], dtype="Int64"),
+        }
+    )
+    master.customers = customers.reindex(columns=master.customers.columns).astype(master.customers.dtypes.to_dict())
+    master.transactions = tx(
+        ("C1", "XS2026100025", "2026-10-20", 20_000.00),  # one invoice of three products: three lines
+        ("C1", "XS2026100025", "2026-10-20", 15_000.00),
+        ("C1", "XS2026100025", "2026-10-20", 4_603.68),
+        ("C1", "XS2026100040", "2026-10-26", 13_645.53),
+    ).reindex(columns=master.transactions.columns)
+    master.payments = pay(
+        ("C1", "SK2026100013", "2026-10-11", 10_968.64, None), ("C1", "SK2026100037", "2026-10-21", 422.65, None)
+    ).reindex(columns=master.payments.columns)
+    save_master(master, path)
+
+
+TRADING_THEIRS = [
+    ["西安海峰汽车零部件股份有限公司 供应商往来明细账 2026年10月"],
+    ["日期", "凭证号", "摘要", "借方", "贷方"],
+    ["2026-10-11", "SK2026100013", "付款", "10968.64", None],
+    ["2026-10-20", "XS2026100025", "购货", None, "39603.68"],
+    ["2026-10-26", "XS2026100040", "购货", None, "13000.00"],  # they booked less
+    ["2026-10-30", "FK20261030", "付款", "5000", None],  # only theirs
+]
+
+
+def test_the_decision_sheet_prints_one_landscape_page_wide_with_its_document_numbers(tmp_path, capsys, libreoffice):
+    """Finance signs the results: they print landscape on one page wide, so the decision, approver and reason are
+    on the page with the lines' document numbers (the trial's second strip held them with no number)."""
+    master, recon = tmp_path / "master.xlsx", tmp_path / "recon.xlsx"
+    write_trading_master(master)
+    run_reconcile(master, write_theirs(tmp_path / "对账单_C1.xlsx", TRADING_THEIRS), recon, capsys)
+    sheet = openpyxl.load_workbook(recon).worksheets[0]
+    assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
+    pages = pdf_pages(libreoffice(recon, "pdf"))
+    decided = [page for page in pages if "处理决定" in page]
+    assert decided and all("XS2026100040" in page and "核对结果" in page for page in decided)
+    assert "销售明细!2;销售明细!3;销售明细!4" in "".join(decided[0].split())  # the invoice's three lines

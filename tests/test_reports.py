@@ -124,6 +124,8 @@ def sheet_problems(ws) -> list[str]:
     strips = not (fit and fit.fitToPage) and (setup.scale or 100) >= 60
     if setup.paperSize != 9 or not (fitted or strips):
         problems.append(f"{ws.title}: neither A4 fitted to the width nor in strips with the key columns repeated")
+    if strips and not fitted and not ws.print_title_cols:
+        problems.append(f"{ws.title}: printed in strips, none of them naming its rows (no repeated columns)")
     if printed_scale(ws) < 0.6:
         problems.append(f"{ws.title}: printed at {printed_scale(ws):.0%}, below a readable 60 %")
     headers = [column.name for table in ws.tables.values() for column in table.tableColumns]
