@@ -61,7 +61,7 @@ def test_buckets_hand_computed():
 def test_overdue_total_is_the_overdue_buckets():
     totals = ageing_totals(age_ledger(sample_ledger(), CUSTOMERS))
     assert overdue_total(totals) == 400 + 400  # C1's d1_30 and d180_plus; C2's S4 is settled
-    # Balance − not due − credit would be 0.3 − 0.1 − 0.2 = -2.8e-17, printed "¥-0.00": the buckets give 0.00.
+    # Balance − not due − credit would be 0.3 − 0.1 − 0.2 = -2.8e-17, printed "-¥0.00": the buckets give 0.00.
     noisy = dict.fromkeys(bucket_columns((30, 60, 90, 180)), 0.0) | {
         "not_due": 0.1,
         "unapplied_credit": 0.2,
