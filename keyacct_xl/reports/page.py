@@ -124,6 +124,11 @@ def set_print(
             sheet.repeat_columns(0, key_cols - 1)
     if header_rows is not None:
         sheet.repeat_rows(*header_rows)
+    set_page_footer(sheet, lang)
+
+
+def set_page_footer(sheet: Worksheet, lang: ReportLang) -> None:
+    """Every document's footer: 第 N 页，共 M 页 / Page N of M, centred."""
     sheet.set_footer("&C" + tr(value_lang(lang), "Page &P of &N"))
 
 
