@@ -72,8 +72,8 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, comp
         row_names=ROW_NAMES,
         widths=_results_widths(result.table, lang),
     )
-    explanation = Sheet(tr(lang, "Explanation"), result.summary, kinds={"amount": "money"})
-    problems = Sheet(tr(lang, "Problems"), problems_frame(result, lang))
+    explanation = Sheet(tr(lang, "Explanation"), result.summary, kinds={"amount": "money"}, row_names=("item",))
+    problems = Sheet(tr(lang, "Problems"), problems_frame(result, lang), row_names=("file", "sheet", "row"))
     with workbook(path, heading.report) as book:
         styles = Styles(book)
         sheet = add_sheet(book, styles, results, heading=heading, lang=lang, table_name="Reconciliation")
