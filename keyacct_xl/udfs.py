@@ -308,7 +308,7 @@ def AGEING_BUCKET(due_date, as_of=None, buckets=None, lang=None):
     return shape.rebuild(cells.assemble(len(values), [i for i, _ in present], labels, bad))
 
 
-_ADJUSTMENTS_DOC = "可选：调帐记录表（含表头），如 Adjustments[#All] / optional Adjustments[#All]"
+_ADJUSTMENTS_DOC = "可选：调账记录表（含表头），如 Adjustments[#All] / optional Adjustments[#All]"
 
 
 def _ledger(
@@ -322,7 +322,7 @@ def _ledger(
     pay = cells.table(payments, PAYMENTS, required=("date", "customer_id", "amount"), what="Payments")
     for frame in (tx, pay):
         frame["customer_id"] = frame["customer_id"].astype(str)
-    if adjustments is not None:  # the master's Adjustments (调帐): the same balance as ageing and credit check
+    if adjustments is not None:  # the master's Adjustments (调账): the same balance as ageing and credit check
         adjusted = cells.table(adjustments, ADJUSTMENTS, required=("date", "customer_id", "amount"), what="Adjustments")
         tx = ledger_transactions(tx, adjusted)
     return build_ledger(
@@ -338,7 +338,7 @@ def _ledger(
 @xw.arg("adjustments", doc=_ADJUSTMENTS_DOC, **_VEC)
 @cells.excel_safe
 def AR_BALANCE(customer_id, transactions, payments, as_of=None, adjustments=None):
-    """应收余额（销售减收款，含调帐）。Receivable balance per customer: invoiced - paid +/- adjustments to as_of."""
+    """应收余额（销售减收款，含调账）。Receivable balance per customer: invoiced - paid +/- adjustments to as_of."""
 
     def compute() -> dict[str, float]:
         ledger = _ledger(transactions, payments, as_of, adjustments=adjustments)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -51,3 +53,16 @@ def table_rows(path: Path, sheet: str | int = 0) -> list[tuple]:
     (table,) = ws.tables.values()
     min_col, min_row, max_col, max_row = range_boundaries(table.ref)
     return list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col, values_only=True))
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """The text of each page of ``pdf`` as pdftotext lays it out (a printed workbook, one string a page)."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"^Pages:\s+(\d+)", info, re.M)
+    assert match, info
+    return [
+        subprocess.run(
+            ["pdftotext", "-f", str(i), "-l", str(i), "-layout", str(pdf), "-"], capture_output=True, text=True
+        ).stdout
+        for i in range(1, int(match.group(1)) + 1)
+    ]

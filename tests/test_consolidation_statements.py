@@ -253,7 +253,7 @@ def test_a_customer_s_own_books_with_a_meta_sheet_naming_our_form_are_read_as_th
     out = tmp_path / "r.xlsx"
     args = ["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(out), "--lang", "en"]
     assert main(args) == 0
-    assert "theirs ¥-4,000.00" in capsys.readouterr().out
+    assert "theirs -¥4,000.00" in capsys.readouterr().out
     results = calamine.CalamineWorkbook.from_path(str(out), load_tables=True).get_table_by_name("Reconciliation")
     rows = [dict(zip(results.columns, r)) for r in results.to_python()]
     assert sorted(r["Their Ref"] for r in rows if r["Their Ref"]) == ["S1", "S2"]

@@ -144,7 +144,7 @@ def test_credit_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     )
     out = capsys.readouterr().out
     assert "C2 乙, credit grade B, as of 2026-03-31: refuse" in out
-    assert "limit ¥1,000.00, open balance ¥400.00, available ¥600.00, order ¥600.01, available after ¥-0.01" in out
+    assert "limit ¥1,000.00, open balance ¥400.00, available ¥600.00, order ¥600.01, available after -¥0.01" in out
     assert main(["credit", "check", str(path), "--customer", "C1", "--amount", "600"]) == 0
     assert "截至 2026-03-05：允许" in capsys.readouterr().out  # default as-of: the latest sale or payment
     assert main(["credit", "check", str(path), "--customer", "C1", "--amount", "abc", "--lang", "en"]) == 2

@@ -3,13 +3,14 @@ the follow-up lists, the per-rep summary, the check workbook as a document, and 
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from reportbook import table_ref, table_rows
+from reportbook import pdf_pages, table_ref, table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError, SpecError
@@ -427,3 +428,12 @@ def test_the_win_back_list_shows_rfm_classes_in_the_users_language() -> None:
     frame = pd.DataFrame({"rfm_class": ["important_winback", "important_retention"]})
     assert shown(frame, "zh")["rfm_class"].tolist() == ["重要挽留客户", "重要保持客户"]
     assert shown(frame, "en")["rfm_class"].tolist() == ["Important win-back", "Important retention"]
+
+
+def test_every_printed_page_has_the_documents_footer(master_file: Path, tmp_path: Path, libreoffice) -> None:
+    """The reps' sign-off pages end as every page does, 第 N 页，共 M 页 (the trial's read 客户回访检查 第3 页)."""
+    out = tmp_path / "check.xlsx"
+    run_visits_check(load_master(master_file), as_of=AS_OF, out=out)
+    pages = pdf_pages(libreoffice(out, "pdf"))
+    signed = [page for page in pages if "主管签字：" in page]
+    assert len(signed) == 2 and all(re.search(r"第 \d+ 页，共 \d+ 页", page) for page in pages)

@@ -28,7 +28,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.messages import LOCALE_DIR, Location, cmsg, msg
+from keyacct_xl.messages import LOCALE_DIR, Location, cmsg, msg, tr
 from keyacct_xl.parsing import ParseError, parse_date, parse_money
 from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.statement_reader import read_statement
@@ -280,3 +280,17 @@ def test_a_word_translated_apart_in_a_context_keeps_its_usual_translation_elsewh
     assert msg("Status").zh == "核对结果"
     assert cmsg("consolidation report", "Status").zh == "状态"
     assert cmsg("consolidation report", "Status").en == "Status"
+
+
+def test_an_amount_after_the_yuan_sign_is_signed_as_the_money_cells_show_it() -> None:
+    """One output printed ¥-422.65 in a sentence and -¥422.65 in the cells (``"¥"#,##0.00``): a negative amount
+    after ¥ reads -¥ in every message, as the report layer measures the cells (``formatted``)."""
+    from keyacct_xl.reports import formatted
+
+    balance = "As of {end:%Y-%m-%d} your balance with us is ¥{closing:,.2f}. "
+    end = pd.Timestamp("2026-10-31")
+    assert tr("zh", balance, end=end, closing=-422.65).endswith(" -¥422.65。")
+    assert tr("en", balance, end=end, closing=-422.65).endswith(f"is {formatted(-422.65, 'money')}. ")
+    assert tr("en", balance, end=end, closing=1234.5).endswith("is ¥1,234.50. ")
+    # only an amount right after ¥ moves its sign: other figures and a literal {{ keep theirs
+    assert tr("en", "{{¥}} ¥{a:,.2f}, {n}, ¥ {b}", a=-1.0, n=-2, b=-3) == "{¥} -¥1.00, -2, ¥ -3"

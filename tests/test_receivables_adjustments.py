@@ -1,4 +1,4 @@
-"""Adjustments (调帐): reconcile → decide in the workbook (as a user does, with openpyxl) → apply → reconcile again.
+"""Adjustments (调账): reconcile → decide in the workbook (as a user does, with openpyxl) → apply → reconcile again.
 
 The customer's statement differs from our books in four planted ways: S2 they booked at 2,950 (we 3,000), S9 only
 we have, their receipt R7 we never booked, and S5 at month end they have not booked yet.
@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import python_calamine as calamine
-from reportbook import table_ref
+from reportbook import pdf_pages, table_ref
 
 from keyacct_xl.analytics.credit_run import run_credit_check
 from keyacct_xl.briefing.usecase import run_gm_pack
@@ -274,7 +274,7 @@ def test_the_next_statement_shows_the_adjustments(setup, capsys, tmp_path):
     ours = read_statement(path, perspective="ours")
     lines = ours.lines.set_index("ref")
     assert lines.loc["S2", "amount"] == 2950 and lines.loc["R7", "amount"] == -400
-    assert lines.loc["R7", "description"] == "调帐:漏记收款"  # the reader folds the full-width colon (NFKC)
+    assert lines.loc["R7", "description"] == "调账:漏记收款"  # the reader folds the full-width colon (NFKC)
     assert ours.closing == 1000 + 5000 + 2950 - 1000 + 800 - 400 + 700
 
 
@@ -416,14 +416,14 @@ def test_a_blank_reconciliation_name_is_refused_naming_the_cell(setup, capsys):
     run_reconcile(master, theirs, recon, capsys)
     decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
     book = openpyxl.load_workbook(recon)
-    info = book["对帐信息"]
-    label = next(c for c in info["A"] if c.value == "对帐来源")
+    info = book["对账信息"]
+    label = next(c for c in info["A"] if c.value == "对账来源")
     info.cell(label.row, 2).value = None
     book.save(recon)
     with pytest.raises(InputError) as refused:
         read_decisions(recon)
-    assert refused.value.en.startswith(f"recon.xlsx: sheet 对帐信息, cell B{label.row} (Reconciliation): ")
-    assert refused.value.zh.startswith(f"recon.xlsx：工作表 对帐信息，单元格 B{label.row}（对帐来源）：对帐没有名称")
+    assert refused.value.en.startswith(f"recon.xlsx: sheet 对账信息, cell B{label.row} (Reconciliation): ")
+    assert refused.value.zh.startswith(f"recon.xlsx：工作表 对账信息，单元格 B{label.row}（对账来源）：对账没有名称")
     assert main(["reconcile", "apply", str(recon), "--into", str(master)]) != 0
     assert load_master(master).adjustments.empty
 
@@ -600,3 +600,87 @@ def test_our_amount_must_be_the_masters_amount_of_the_document_now(setup, capsys
     save_master(changed, master)
     err = refused_apply(recon, master, capsys)
     assert f"cell {cell} (Our Amount): reads 3,000.00, but the master's amount of S2 is now 3,100.00" in err
+
+
+def write_trading_master(path) -> None:
+    """A customer's month as the books number it: invoices XS… (one in three lines), receipts SK…."""
+    master = Master.empty()
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C1"],
+            "name": ["西安海峰汽车零部件股份有限公司"],
+            "credit_limit": [500_000.0],
+            "payment_terms_days": pd.array([30], dtype="Int64"),
+        }
+    )
+    master.customers = customers.reindex(columns=master.customers.columns).astype(master.customers.dtypes.to_dict())
+    master.transactions = tx(
+        ("C1", "XS2026100025", "2026-10-20", 20_000.00),  # one invoice of three products: three lines
+        ("C1", "XS2026100025", "2026-10-20", 15_000.00),
+        ("C1", "XS2026100025", "2026-10-20", 4_603.68),
+        ("C1", "XS2026100040", "2026-10-26", 13_645.53),
+    ).reindex(columns=master.transactions.columns)
+    master.payments = pay(
+        ("C1", "SK2026100013", "2026-10-11", 10_968.64, None), ("C1", "SK2026100037", "2026-10-21", 422.65, None)
+    ).reindex(columns=master.payments.columns)
+    save_master(master, path)
+
+
+TRADING_THEIRS = [
+    ["西安海峰汽车零部件股份有限公司 供应商往来明细账 2026年10月"],
+    ["日期", "凭证号", "摘要", "借方", "贷方"],
+    ["2026-10-11", "SK2026100013", "付款", "10968.64", None],
+    ["2026-10-20", "XS2026100025", "购货", None, "39603.68"],
+    ["2026-10-26", "XS2026100040", "购货", None, "13000.00"],  # they booked less
+    ["2026-10-30", "FK20261030", "付款", "5000", None],  # only theirs
+]
+
+
+def test_the_decision_sheet_prints_one_landscape_page_wide_with_its_document_numbers(tmp_path, capsys, libreoffice):
+    """Finance signs the results: they print landscape on one page wide, so the decision, approver and reason are
+    on the page with the lines' document numbers (the trial's second strip held them with no number)."""
+    master, recon = tmp_path / "master.xlsx", tmp_path / "recon.xlsx"
+    write_trading_master(master)
+    run_reconcile(master, write_theirs(tmp_path / "对账单_C1.xlsx", TRADING_THEIRS), recon, capsys)
+    sheet = openpyxl.load_workbook(recon).worksheets[0]
+    assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
+    pages = pdf_pages(libreoffice(recon, "pdf"))
+    decided = [page for page in pages if "处理决定" in page]
+    assert decided and all("XS2026100040" in page and "核对结果" in page for page in decided)
+    assert "销售明细!2;销售明细!3;销售明细!4" in "".join(decided[0].split())  # the invoice's three lines
+
+
+def _renamed(book: openpyxl.Workbook, sheet: str, title: str, headers: dict[str, str]) -> None:
+    """``sheet`` renamed ``title``, its cells and table columns named by a key of ``headers`` renamed to the value."""
+    ws = book[sheet]
+    ws.title = title
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value in headers:
+                cell.value = headers[cell.value]
+    for table in ws.tables.values():
+        for column in table.tableColumns:
+            column.name = headers.get(column.name, column.name)
+
+
+def test_the_outputs_say_对账_and_read_what_earlier_ones_wrote_as_对帐(setup, capsys):
+    """对账 / 调账 throughout (the trial saw 对帐信息 beside 对账单 in one workbook, 对帐调帐 on the console); a
+    reconciliation workbook and a master written with the earlier 对帐 / 调帐 read back as their own."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    book = openpyxl.load_workbook(recon)
+    assert "对账信息" in book.sheetnames and not any("帐" in name for name in book.sheetnames)
+    _renamed(book, "对账信息", "对帐信息", {"对账来源": "对帐来源"})  # as an earlier version wrote it
+    book.save(recon)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("对账调账 ") and "帐" not in printed
+    book = openpyxl.load_workbook(master)
+    header = [c.value for c in book["调账记录"][1]]
+    assert {"对账来源", "对账行"} <= set(header) and not any("帐" in str(h) for h in header)
+    _renamed(book, "调账记录", "调帐记录", {"对账来源": "对帐来源", "对账行": "对帐行"})
+    book.save(master)
+    adjustments = load_master(master).adjustments
+    assert adjustments[["ref", "line"]].values.tolist() == [["S2", "销售明细!4 / 5"]]
+    assert adjustments["reconciliation"].str.startswith("对账单_甲公司.xlsx ").tolist() == [True]

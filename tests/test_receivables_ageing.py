@@ -8,14 +8,14 @@ import pytest
 import python_calamine as calamine
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reportbook import table_ref
+from reportbook import pdf_pages, table_ref
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, bucket_columns, overdue_total, parse_buckets
-from keyacct_xl.receivables.ageing_report import caption, write_ageing
+from keyacct_xl.receivables.ageing_report import caption, document_order, write_ageing
 from keyacct_xl.receivables.ledger import build_ledger
 from tests.test_receivables_ledger import D, pay, tx
 
@@ -61,7 +61,7 @@ def test_buckets_hand_computed():
 def test_overdue_total_is_the_overdue_buckets():
     totals = ageing_totals(age_ledger(sample_ledger(), CUSTOMERS))
     assert overdue_total(totals) == 400 + 400  # C1's d1_30 and d180_plus; C2's S4 is settled
-    # Balance − not due − credit would be 0.3 − 0.1 − 0.2 = -2.8e-17, printed "¥-0.00": the buckets give 0.00.
+    # Balance − not due − credit would be 0.3 − 0.1 − 0.2 = -2.8e-17, printed "-¥0.00": the buckets give 0.00.
     noisy = dict.fromkeys(bucket_columns((30, 60, 90, 180)), 0.0) | {
         "not_due": 0.1,
         "unapplied_credit": 0.2,
@@ -109,7 +109,7 @@ def test_buckets_sum_to_balance(docs, paid):
 
 
 def check_workbook(path):
-    table = age_ledger(sample_ledger(), CUSTOMERS)
+    table = document_order(age_ledger(sample_ledger(), CUSTOMERS))
     captions = [caption(c, "zh") for c in table.columns]
     book = openpyxl.load_workbook(path)
     sheet = book.active
@@ -152,6 +152,47 @@ def test_workbook_opens_in_libreoffice(tmp_path, libreoffice):
     path = write_ageing(age_ledger(ledger, CUSTOMERS), tmp_path / "ageing.xlsx", as_of=ledger.as_of, lang="en")
     csv = libreoffice(path, "csv:Text - txt - csv (StarCalc):44,34,76").read_text(encoding="utf-8")  # 76: UTF-8
     assert "C1" in csv and "¥1,100.00" in csv and "Err:" not in csv  # shown as formatted; totals calculate
+
+
+def test_the_report_shows_the_balance_beside_the_customer_then_its_buckets_then_credit():
+    table = age_ledger(sample_ledger(), CUSTOMERS)
+    assert list(document_order(table).columns) == [
+        "customer_id",
+        "name",
+        "rep",
+        "balance",
+        *bucket_columns((30, 60, 90, 180)),
+        "unapplied_credit",
+        "credit_grade",
+        "credit_limit",
+        "available_credit",
+        "over_limit",
+    ]
+
+
+def test_a_wide_ageing_prints_the_balance_on_the_first_page_with_the_customer(tmp_path, libreoffice):
+    """Long names and amounts in the millions make the report too wide to read on one page: it prints in strips,
+    and the first holds each customer's balance (the trial's 余额 was on the second page)."""
+    customers = CUSTOMERS.assign(
+        name=["西安海峰汽车零部件股份有限公司", "哈尔滨益丰电子科技有限公司", "北京宏远注塑股份有限公司"],
+        credit_limit=[1_090_000.0, 500_000.0, 800_000.0],
+    )
+    transactions = tx(
+        ("C1", "S1", "2026-11-15", 419_687.12),
+        ("C1", "S2", "2026-10-01", 229_433.52),
+        ("C1", "S3", "2026-03-01", 756_066.52),
+        ("C2", "S4", "2026-08-20", 311_084.63),
+        ("C2", "S5", "2026-06-01", 114_154.70),
+        ("C3", "S6", "2026-09-10", 613_365.23),
+    )
+    ledger = build_ledger(transactions, pay(("C1", "R1", "2026-11-20", 100.0, "S3")), customers, as_of=AS_OF)
+    table = age_ledger(ledger, customers)
+    path = write_ageing(table, tmp_path / "ageing.xlsx", as_of=ledger.as_of, lang="zh")
+    assert openpyxl.load_workbook(path).active.print_title_cols == "$A:$C"
+    pages = pdf_pages(libreoffice(path, "pdf"))
+    balances = [f"¥{b:,.2f}" for b in table["balance"]]
+    assert len(pages) >= 2 and "余额" in pages[0] and all(b in pages[0] for b in balances), pages[0]
+    assert all("西安海峰汽车零部件股份有限公司" in page for page in pages)
 
 
 def test_cli_writes_csv_with_totals_row(tmp_path, capsys):

@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from reportbook import table_ref, table_rows
+from reportbook import pdf_pages, table_ref, table_rows
 
 from keyacct_xl.consolidate.report import write_report
 from keyacct_xl.consolidate.run import RunResult, consolidate
@@ -97,3 +97,13 @@ def test_the_per_form_sheet_is_a_printable_document(result: RunResult, tmp_path:
     # fitToWidth is left out when it is 1, the OOXML default: one page wide, as many pages down as needed.
     assert (setup.paperSize, setup.fitToWidth or 1, setup.fitToHeight) == (9, 1, 0)
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == f"${header}:${header}"
+
+
+def test_every_printed_page_of_the_files_sheet_names_its_files(result: RunResult, tmp_path: Path, libreoffice) -> None:
+    """The files sheet is too wide for one readable page: each strip repeats the file name, so the counts and the
+    SHA-256 on the second strip say which file they are (the trial's strip had none)."""
+    path = write_report(result, tmp_path / "汇总报告.xlsx", "zh")
+    assert openpyxl.load_workbook(path)["文件"].print_title_cols == "$A:$A"
+    pages = pdf_pages(libreoffice(path, "pdf"))
+    files = [page for page in pages if "汇总报告 — 文件" in page or "文件指纹（开头）" in page]
+    assert len(files) >= 2 and all("a 回访.xlsx" in page for page in files)

@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from reportbook import table_ref
 
 from keyacct_xl.reports import Chart, Heading, Sheet, axis_format, column_width, formatted, header_text, write_report
 from keyacct_xl.reports.columns import text_width
@@ -124,6 +125,8 @@ def sheet_problems(ws) -> list[str]:
     strips = not (fit and fit.fitToPage) and (setup.scale or 100) >= 60
     if setup.paperSize != 9 or not (fitted or strips):
         problems.append(f"{ws.title}: neither A4 fitted to the width nor in strips with the key columns repeated")
+    if strips and not fitted and not ws.print_title_cols:
+        problems.append(f"{ws.title}: printed in strips, none of them naming its rows (no repeated columns)")
     if printed_scale(ws) < 0.6:
         problems.append(f"{ws.title}: printed at {printed_scale(ws):.0%}, below a readable 60 %")
     headers = [column.name for table in ws.tables.values() for column in table.tableColumns]
@@ -273,6 +276,30 @@ def test_charts_beside_a_narrow_table_and_on_their_own_pages_below_a_long_wide_o
     assert place_charts(1, header_row=4, row_heights_pt=[15.0] * 31, table_px=695, table_cols=7).orientation == (
         "landscape"
     )
+
+
+def test_a_sheet_in_strips_repeats_its_own_row_names_and_a_set_width_wraps(tmp_path: Path) -> None:
+    """A document number or a file names a row as a customer does: a sheet too wide for one page repeats the columns
+    through it on each strip; a column given a width wraps what is longer."""
+    frame = pd.DataFrame(
+        {
+            "status": ["金额不符"],
+            "doc_no": ["XS2026100040"],
+            **{f"m{k:02d}": [1_234_567.89] for k in range(16)},
+            "note": ["对方少记（部分入账或折扣）"],
+        }
+    )
+    sheets = [
+        Sheet("单据", frame, row_names=("doc_no",), widths={"note": 12.0}),
+        Sheet("无名", frame),
+    ]
+    path = write_report(tmp_path / "wide.xlsx", sheets, heading=Heading("测试"), lang="zh")
+    book = openpyxl.load_workbook(path)
+    named, plain = book["单据"], book["无名"]
+    assert named.page_setup.scale == 60 and named.print_title_cols == "$A:$B"
+    assert plain.page_setup.scale == 60 and plain.print_title_cols is None
+    note = named.cell(table_ref(path, "单据")[1] + 1, frame.columns.get_loc("note") + 1)
+    assert named.column_dimensions[note.column_letter].width < 13 and note.alignment.wrap_text
 
 
 def test_axis_format_reads_large_amounts_in_wan_or_in_thousands_and_millions() -> None:

@@ -195,6 +195,9 @@ def test_the_review_workbook_prints_in_pages_a_meeting_can_hold(demo_review, lib
     summary = next(i for i in titled if "— 评级汇总" in pages[i])
     after = next(i for i in titled if "— (A) VIP名单" in pages[i])
     assert after - summary <= 2  # the summary with its chart: at most two pages
+    # The migration matrix prints in strips: each strip names its rows' grades (the trial's second strip had none).
+    matrix = [text for text in pages if re.search(r"调为\S+销售额（万元）", text)]
+    assert matrix and all("客户等级" in text for text in matrix)
 
 
 def test_regional_pre_ratings_go_out_by_region_and_come_back_as_supervisor_columns(tmp_path: Path) -> None:

@@ -66,6 +66,7 @@ def _summary_sheet(review: Review, lang: Lang) -> Sheet:
         headers=headers,
         notes=_cut_offs(review, lang),
         totals={key: float(frame[key].sum()) for key in (*counts, *amounts)},
+        row_names=("grade",),  # the matrix's rows are the current grades: each strip names them
     )
 
 

@@ -207,7 +207,8 @@ def write_customer(
         ws.set_column(j, j, width)
     if layout.breaks:
         ws.set_h_pagebreaks(layout.breaks)
-    set_print(ws, width_px=sum(column_px(w) for w in widths), header_rows=None, lang=lang)
+    # column A names every block's rows (the archive's labels, a contact, a month): each strip repeats it
+    set_print(ws, width_px=sum(column_px(w) for w in widths), header_rows=None, lang=lang, key_cols=1)
     return ws
 
 

@@ -1,5 +1,5 @@
-"""``keyacct-xl reconcile``: match our ledger with the statement a customer returned (对帐); ``reconcile apply``:
-the decisions taken in the reconciliation workbook into the master's Adjustments (调帐)."""
+"""``keyacct-xl reconcile``: match our ledger with the statement a customer returned (对账); ``reconcile apply``:
+the decisions taken in the reconciliation workbook into the master's Adjustments (调账)."""
 
 from __future__ import annotations
 

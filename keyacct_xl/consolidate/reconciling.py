@@ -1,4 +1,4 @@
-"""Reconciling a customer's statement with our books (对帐) as every front end runs it: the CLI and the ribbon.
+"""Reconciling a customer's statement with our books (对账) as every front end runs it: the CLI and the ribbon.
 
 The customer's side is read once: their own books in any layout the statement reader knows, our customer statement
 returned (known by its marker sheet, read in our perspective), or our statement form sent back signed, which is then

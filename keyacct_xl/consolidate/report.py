@@ -67,7 +67,8 @@ Column = tuple[str, Rendered]  # a sheet's column: its key (never one of the lab
 
 
 def _sheet(title: str, columns: Sequence[Column], rows: Sequence[Sequence[object]], **options: object) -> Sheet:
-    """One report sheet of ``rows`` under ``columns``; submitted values are text (written as text, never formulas)."""
+    """One report sheet of ``rows`` under ``columns``; submitted values are text (written as text, never formulas).
+    A sheet printed in strips repeats its ``row_names`` option's columns (the file a row is about) on each."""
     keys = [key for key, _ in columns]
     frame = pd.DataFrame([list(row) for row in rows], columns=keys, dtype=object)
     return Sheet(title, frame, headers=dict(columns), **options)  # type: ignore[arg-type]
@@ -228,7 +229,7 @@ def _files(result: RunResult, lang: Lang) -> Sheet:
         ]
         for o in result.outcomes
     ]
-    return _sheet(tr(lang, "Files"), columns, rows, kinds=counted)
+    return _sheet(tr(lang, "Files"), columns, rows, kinds=counted, row_names=("file",))
 
 
 def _masked(value: object, message: str, personal: bool) -> tuple[object, str]:
@@ -256,7 +257,8 @@ def _errors(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
         value, message = _masked(issue.value, (issue.zh if lang == "zh" else issue.en), personal)
         field = issue.field_label(lang)
         rows.append([issue.file, issue.sheet, issue.cell, field, value, message, severity[issue.severity]])
-    return _sheet(cmsg("consolidation report", "Errors").render(lang), columns, rows)
+    title = cmsg("consolidation report", "Errors").render(lang)
+    return _sheet(title, columns, rows, row_names=("file", "sheet", "cell"))
 
 
 def _personal_field(issue: Issue) -> bool:
@@ -309,7 +311,7 @@ def _changes(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
             if c.field and _personal_column(c.table, c.field):
                 row[6:8] = [MASK if c.before else "", MASK if c.after else ""]
         rows.append(row)
-    return _sheet(tr(lang, "Changes"), columns, rows)
+    return _sheet(tr(lang, "Changes"), columns, rows, row_names=("file",))
 
 
 def _column_label(table: str, key: str, lang: Lang) -> str:

@@ -1,4 +1,4 @@
-"""A customer's signed account statement coming back (往来对账单, form ``account_statement``): the start of 对帐.
+"""A customer's signed account statement coming back (往来对账单, form ``account_statement``): the start of 对账.
 
 The statement is a form we fill and send (keyacct_xl.consolidate.routes.OUTPUT_FORMS), so nothing of it merges
 into the master. When a copy comes back through consolidation, its confirmation is read: agreed (核对相符 是) with

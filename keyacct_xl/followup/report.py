@@ -25,7 +25,7 @@ from keyacct_xl.master.schema import VISITS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import Message, Pair, Rendered, cmsg, msg, tr
 from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_cell, write_csv
-from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet, column_width, sheet_name
+from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet, column_width, set_page_footer, sheet_name
 from keyacct_xl.reports.columns import text_width
 
 HEADERS: dict[str, Message] = {
@@ -205,7 +205,7 @@ def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Se
     ws.set_portrait()
     ws.fit_to_pages(1, 1)
     ws.print_area(0, 0, sign + 1, len(_PAGE_LIST) - 1)
-    ws.set_footer(tr(lang, "&LVisits check&RPage &P"))
+    set_page_footer(ws, lang)
 
 
 def _page_widths(row: pd.Series, listed: pd.DataFrame, lang: Lang) -> list[float]:

@@ -1,1 +1,1 @@
-"""Receivables: the customer ledger, ageing, statement reconciliation (对帐) and customer statements."""
+"""Receivables: the customer ledger, ageing, statement reconciliation (对账) and customer statements."""

@@ -1,6 +1,6 @@
-"""Adjustments (调帐): the decisions taken on a reconciliation's differences, turned into the master's Adjustments.
+"""Adjustments (调账): the decisions taken on a reconciliation's differences, turned into the master's Adjustments.
 
-Finance decides each difference line of the reconciliation workbook (DOMAIN.md, "Credit": 对帐调帐):
+Finance decides each difference line of the reconciliation workbook (DOMAIN.md, "Credit": 对账调账):
 
 - **accept ours** (以我方为准): our books are right; the customer corrects theirs. Nothing changes here.
 - **accept theirs** (以对方为准): the customer is right; our line is corrected by −difference.
@@ -63,6 +63,9 @@ DECISION_HEADERS: dict[str, Message] = {
 # The reconciliation's identity, written on its own sheet as label / value rows and read back by label.
 INFO_SHEET = msg("Reconciliation info")
 INFO_LABELS: dict[str, Message] = {"customer_id": msg("Customer ID"), "source": msg("Reconciliation")}
+# The sheet and label as workbooks reconciled before 对账 replaced 对帐 name them: read back as their own.
+EARLIER_INFO_SHEETS = ("对帐信息",)
+EARLIER_INFO_LABELS = {"对帐来源": "source"}
 # The results columns read back (all of OUTPUT_COLUMNS).
 _READ = OUTPUT_COLUMNS
 TITLE_ROWS_AT_MOST = 8  # the report's title block (company, title, period, blank) and rows a user inserted above
@@ -137,10 +140,11 @@ def read_decisions(path: Path) -> Decisions:
 
 
 def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[dict[str, str], dict[str, Location]]:
-    """The label / value rows of the info sheet by key, and where each is; the reconciliation's name must be there,
-    since it keeps the adjustments of one reconciliation apart from another's (their natural key)."""
-    wanted = _by_label(INFO_LABELS)
-    names = {INFO_SHEET.render("zh"), INFO_SHEET.render("en")}
+    """The label / value rows of the info sheet by key, and where each is (its earlier 对帐 labels read too); the
+    reconciliation's name must be there, since it keeps the adjustments of one reconciliation apart from another's
+    (their natural key)."""
+    wanted = _by_label(INFO_LABELS) | EARLIER_INFO_LABELS
+    names = {INFO_SHEET.render("zh"), INFO_SHEET.render("en"), *EARLIER_INFO_SHEETS}
     sheet = next((name for name in sheets if name in names), None)
     if sheet is None:
         raise InputError(

@@ -28,6 +28,10 @@ CAPTIONS = {
     "over_limit": msg("Over limit"),
 }
 TABLE_NAME = "Ageing"
+# What names a customer's row; the report shows the balance right after it, then how it ages, then the credit
+# figures: too wide for one page at a readable scale, it prints in strips and the first holds the balance.
+CUSTOMER_COLUMNS = ("customer_id", "name", "rep")
+CREDIT_COLUMNS = ("credit_grade", "credit_limit", "available_credit", "over_limit")
 
 
 def caption(column: str, lang: Lang) -> str:
@@ -49,9 +53,11 @@ def write_ageing(
     buckets: Sequence[int] = DEFAULT_BUCKETS,
     company: str | None = None,
 ) -> Path:
-    """Write ``.xlsx`` (title block, table with totals row, highlights) or ``.csv`` (totals as a last row)."""
+    """Write ``.xlsx`` (title block, table with totals row, highlights) or ``.csv`` (totals as a last row), the
+    columns in ``document_order``."""
     path = Path(path)
     totals = ageing_totals(table, buckets=buckets)
+    table = document_order(table)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         total_row = {"customer_id": tr(lang, "Total"), **totals}
         frame = pd.concat([document_values(table, lang), pd.DataFrame([total_row])], ignore_index=True)
@@ -67,6 +73,14 @@ def write_ageing(
             table_name=TABLE_NAME,
         )
     return path
+
+
+def document_order(table: pd.DataFrame) -> pd.DataFrame:
+    """The ageing table's columns in the order the report shows them: the customer, the balance, the buckets and
+    unapplied credit it is made of, the credit figures."""
+    first = [c for c in (*CUSTOMER_COLUMNS, "balance") if c in table.columns]
+    last = [c for c in CREDIT_COLUMNS if c in table.columns]
+    return table[[*first, *(c for c in table.columns if c not in first and c not in last), *last]]
 
 
 def ageing_sheet(table: pd.DataFrame, buckets: Sequence[int], totals: dict, lang: Lang) -> Sheet:

@@ -1,6 +1,6 @@
 """Our side of a reconciliation from the master: one customer's invoices, receipts and adjustments as statement lines.
 
-Adjustments (调帐, keyacct_xl.master.adjustments) are replayed here, where master frames become the inputs of the
+Adjustments (调账, keyacct_xl.master.adjustments) are replayed here, where master frames become the inputs of the
 ledger and of statements: an adjustment naming one of the customer's documents corrects that document (a
 document an adjustment brings to zero is reversed and no longer listed); any other is a line of its own.
 """

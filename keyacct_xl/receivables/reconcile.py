@@ -1,4 +1,4 @@
-"""Statement reconciliation (对帐): match, add hints, and explain the balance difference to a zero remainder."""
+"""Statement reconciliation (对账): match, add hints, and explain the balance difference to a zero remainder."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def reconcile(
     )
     table = table.sort_values(["_order", "_date"], kind="stable").drop(columns=["_order", "_date"])
     explanation, ours_closing, theirs_closing = _explain(ours, theirs, table, lang)
-    # ``or 0.0`` turns a rounded -0.0 into 0.0, so no report prints "¥-0.00".
+    # ``or 0.0`` turns a rounded -0.0 into 0.0, so no report prints "-¥0.00".
     difference = round(ours_closing - theirs_closing, 2) or 0.0
     remainder = round(difference - sum(amount for _, _, amount in explanation), 2) or 0.0
     head = [

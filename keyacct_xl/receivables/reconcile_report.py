@@ -15,7 +15,7 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.i18n import Lang
-from keyacct_xl.labels import document_frame
+from keyacct_xl.labels import document_frame, header
 from keyacct_xl.messages import tr
 from keyacct_xl.output import check_suffix, workbook, write_csv
 from keyacct_xl.receivables.adjustments import DECISION_HEADERS, INFO_LABELS, INFO_SHEET, decision_labels, line_key
@@ -36,6 +36,13 @@ from keyacct_xl.reports.page import column_px
 
 PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
 MONEY_COLUMNS = ("ours_amount", "theirs_amount", "difference")
+# What names a result line to finance: its documents' numbers, printed again on each strip if the sheet needs two.
+ROW_NAMES = ("ours_ref", "theirs_ref")
+# The results are the sheet finance decides and signs, printed landscape one page wide when that is readable (55 %
+# or more): the rows of a group of lines (``销售明细!5;销售明细!6``) wrap about one a line, the hint a few words a
+# line. A document number is never wrapped (nothing may break inside one: LibreOffice breaks ``XS…;XS…`` anywhere).
+LISTED = ("ours_row", "theirs_row")
+HINT_WIDTH = column_width("对方少记（部分", [], "text")
 
 
 def problems_frame(result: Reconciliation, lang: Lang) -> pd.DataFrame:
@@ -64,9 +71,11 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, comp
         headers=DECISION_HEADERS,
         kinds={**dict.fromkeys(MONEY_COLUMNS, "money"), **dict.fromkeys(DECISION_HEADERS, "text")},
         highlights=_status_marks(result.table),
+        row_names=ROW_NAMES,
+        widths=_results_widths(result.table, lang),
     )
-    explanation = Sheet(tr(lang, "Explanation"), result.summary, kinds={"amount": "money"})
-    problems = Sheet(tr(lang, "Problems"), problems_frame(result, lang))
+    explanation = Sheet(tr(lang, "Explanation"), result.summary, kinds={"amount": "money"}, row_names=("item",))
+    problems = Sheet(tr(lang, "Problems"), problems_frame(result, lang), row_names=("file", "sheet", "row"))
     with workbook(path, heading.report) as book:
         styles = Styles(book)
         sheet = add_sheet(book, styles, results, heading=heading, lang=lang, table_name="Reconciliation")
@@ -77,6 +86,19 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, comp
         _info_sheet(book, styles, heading, result, lang)
         _record_sheet(book, result)
     return [path]
+
+
+def _results_widths(table: pd.DataFrame, lang: Lang) -> dict[str, float]:
+    """The results' set widths: a group's rows about one a line, the hint wrapped, and the decision's list as wide
+    as its longest choice (and the list's arrow)."""
+    widths = {key: column_width(header(key, lang), _listed(table[key]), "text") for key in LISTED if key in table}
+    decision = max(column_width(label, [], "text") for label in decision_labels(lang)) + 2
+    return {**widths, "hint": HINT_WIDTH, "decision": decision}
+
+
+def _listed(values: pd.Series) -> list[str]:
+    """Each reference of a column whose cells list them ``a;b``, with the separator that ends its line."""
+    return [part + ";" for value in values.dropna().astype(str) for part in value.split(";")]
 
 
 def _status_marks(table: pd.DataFrame) -> tuple[Highlight, ...]:
@@ -90,7 +112,7 @@ def _status_marks(table: pd.DataFrame) -> tuple[Highlight, ...]:
 
 
 def _decision_list(sheet: Worksheet, header: int, results: pd.DataFrame, lang: Lang) -> None:
-    """The decision column offers the four decisions as a plain list; the column is wide enough to read them."""
+    """The decision column offers the four decisions as a plain list (the sheet makes it wide enough to read them)."""
     col = list(results.columns).index("decision")
     sheet.data_validation(
         header + 1,
@@ -105,7 +127,6 @@ def _decision_list(sheet: Worksheet, header: int, results: pd.DataFrame, lang: L
             "error_message": tr(lang, "Choose one of the listed decisions"),
         },
     )
-    sheet.set_column(col, col, max(column_width(label, [], "text") for label in decision_labels(lang)) + 2)
 
 
 def _text_sheet(book, styles: Styles, heading: Heading, title: str, lines: list[str], lang: Lang) -> None:

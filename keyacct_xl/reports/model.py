@@ -55,7 +55,10 @@ class Sheet:
     column; ``headers`` overrides the header of a column (text in the report's language or a bilingual value);
     ``notes`` are lines printed under the table; ``totals`` adds a total row (column key -> the summed value);
     ``highlights`` marks cells; ``strips`` False keeps a table too wide to read on one page fitted to the page's
-    width all the same (a working table decided on screen, whose print is other sheets), not in strips at 60 %.
+    width all the same (a working table decided on screen, whose print is other sheets), not in strips at 60 %;
+    ``row_names`` are the columns besides the customer and the rep (``page.ROW_NAMES``) that name a row to its
+    reader (a document number, a file, a grade), printed again on each strip; ``widths`` sets a text column's width
+    in characters, its longer texts wrapped (what keeps a sheet someone signs on one page wide).
     """
 
     title: str
@@ -68,6 +71,8 @@ class Sheet:
     totals: Mapping[str, float] | None = None
     highlights: tuple[Highlight, ...] = ()
     strips: bool = True
+    row_names: tuple[str, ...] = ()
+    widths: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

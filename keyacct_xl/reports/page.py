@@ -8,7 +8,7 @@ are XlsxWriter's defaults (0.7 in left and right, 0.75 in top and bottom).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -81,11 +81,13 @@ def print_scale(width_px: float, orientation: Orientation) -> float:
     return fit_scale(width_px, orientation) if fits_readably(width_px, orientation) else MIN_SCALE
 
 
-def key_columns(keys: Sequence[str], widths_px: Sequence[float], orientation: Orientation) -> int:
+def key_columns(
+    keys: Sequence[str], widths_px: Sequence[float], orientation: Orientation, row_names: Collection[str] = ()
+) -> int:
     """How many leading columns are printed again on each strip of a sheet too wide for one page: those through the
-    last that names the row's customer or rep among the first ``KEY_COLUMNS`` (a print title is a range from column
-    A), no wider than half a strip."""
-    named = [j for j, key in enumerate(keys[:KEY_COLUMNS]) if key in ROW_NAMES]
+    last that names the row (its customer or rep, or one of the sheet's own ``row_names``) among the first
+    ``KEY_COLUMNS`` (a print title is a range from column A), no wider than half a strip."""
+    named = [j for j, key in enumerate(keys[:KEY_COLUMNS]) if key in ROW_NAMES or key in row_names]
     count = named[-1] + 1 if named else 0
     room = printable_px(orientation) / MIN_SCALE / 2
     while count and sum(widths_px[:count]) > room:
@@ -122,6 +124,11 @@ def set_print(
             sheet.repeat_columns(0, key_cols - 1)
     if header_rows is not None:
         sheet.repeat_rows(*header_rows)
+    set_page_footer(sheet, lang)
+
+
+def set_page_footer(sheet: Worksheet, lang: ReportLang) -> None:
+    """Every document's footer: 第 N 页，共 M 页 / Page N of M, centred."""
     sheet.set_footer("&C" + tr(value_lang(lang), "Page &P of &N"))
 
 

@@ -129,8 +129,12 @@ def add_sheet(
     headers = [header_text(key, lang, sheet.headers) for key in keys]
     # Each column measured once: its width, and whether its text is long enough to wrap.
     widest = [widest_value([*frame[key], *_total_values(sheet, key)], kind) for key, kind in zip(keys, kinds)]
-    widths = [fitted_width(text, most, kind) for text, most, kind in zip(headers, widest, kinds)]
-    wrap = [kind == "text" and most > TEXT_CAP for kind, most in zip(kinds, widest)]
+    fitted = [fitted_width(text, most, kind) for text, most, kind in zip(headers, widest, kinds)]
+    widths = [sheet.widths.get(key, width) for key, width in zip(keys, fitted)]
+    wrap = [
+        kind == "text" and (most > TEXT_CAP or width < fit)
+        for kind, most, width, fit in zip(kinds, widest, widths, fitted)
+    ]
     heights.append(_lines(headers, widths) * ROW_PT)
     heights.extend(_write_rows(ws, styles, frame, kinds, widths, wrap, header_row + 1, sheet))
     _add_table(ws, styles, sheet, keys, headers, kinds, header_row, table_name, lang)
@@ -156,7 +160,7 @@ def add_sheet(
     breaks = [place.row for place in layout.places if place.break_before]
     if breaks:
         ws.set_h_pagebreaks(breaks)
-    key_cols = key_columns(keys, [column_px(w) for w in widths], layout.orientation)
+    key_cols = key_columns(keys, [column_px(w) for w in widths], layout.orientation, sheet.row_names)
     set_print(
         ws,
         width_px=layout.width_px,
