@@ -110,9 +110,10 @@ def test_card_for_another_reps_customer_is_flagged(master: Path, inbox: Path) ->
 
 
 def test_probable_duplicate_customer_is_not_created(master: Path, inbox: Path, tmp_path: Path) -> None:
-    (inbox / "dup.xlsx").write_bytes(card("王五", {"customer_id": "N001", "name": "广州市华强贸易 有限公司"}))
+    # 李四, a rep of the master (a card from a rep it does not know waits for review before any of this)
+    (inbox / "dup.xlsx").write_bytes(card("李四", {"customer_id": "N001", "name": "广州市华强贸易 有限公司"}))
     (inbox / "dup-phone.xlsx").write_bytes(
-        card("王五", {"customer_id": "N002", "name": "新名字商行", "phone": "(0769) 2222-0000"})
+        card("李四", {"customer_id": "N002", "name": "新名字商行", "phone": "(0769) 2222-0000"})
     )
     result = consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW)
     found = {c.file: (c.customer_id, c.field, c.score) for c in result.conflicts if c.kind == "duplicate"}

@@ -437,6 +437,7 @@ def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[
     review: list[tuple[str, str]] = []
     typed_rep = str(outcome.header.get("rep") or "").strip()
     outcome.meta_rep = extracted.meta.get("rep", "").strip()
+    outcome.company = extracted.company
     outcome.rep = typed_rep or outcome.meta_rep
     if outcome.meta_rep and typed_rep and outcome.meta_rep != typed_rep:
         review.append(
