@@ -154,9 +154,9 @@ class Merger:
 
     def _check_company(self, outcome: FileOutcome) -> None:
         """Hold a form made for another company than the master's, and a card from a rep the master does not
-        know where it has customers (a form naming no company creates no customers unseen; in a master without
-        customers every rep is new)."""
-        card = ROUTES[outcome.form_id].registers_customers and bool(self.cards.owners)
+        know where its customers have reps (a form naming no company creates no customers unseen; in a master
+        whose customers have no rep, an empty one or a pasted list, every rep is new)."""
+        card = ROUTES[outcome.form_id].registers_customers and bool(self.reps)
         known = self.reps | frozenset(self.rep_folders.values())
         for reason in (
             other_company(outcome.company, self.store.settings.company_name),
