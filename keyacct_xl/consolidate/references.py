@@ -17,8 +17,8 @@ import pandas as pd
 from keyacct_xl.consolidate.customer_names import identify_by_name
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.routes import Route
-from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.master.schema import CUSTOMERS, REP
+from keyacct_xl.forms.spec import FormSpec, Text
+from keyacct_xl.master.schema import CUSTOMERS, REP, Column
 from keyacct_xl.messages import msg
 
 
@@ -87,7 +87,7 @@ def _about_one_customer(spec: FormSpec) -> bool:
     return any(f.key == "customer_id" and f.required for f in spec.header_fields)
 
 
-def _refuse_without_customer(outcome: FileOutcome, id_label: str) -> None:
+def _refuse_without_customer(outcome: FileOutcome, id_label: Text | Column) -> None:
     """Refuse a file about one customer whose header names none: every row it holds would be nobody's, like the
     rows of a customer the archive does not hold."""
     _, cell = outcome.header_cells.get("customer_id", ("", ""))
