@@ -110,9 +110,10 @@ def test_card_for_another_reps_customer_is_flagged(master: Path, inbox: Path) ->
 
 
 def test_probable_duplicate_customer_is_not_created(master: Path, inbox: Path, tmp_path: Path) -> None:
-    (inbox / "dup.xlsx").write_bytes(card("王五", {"customer_id": "N001", "name": "广州市华强贸易 有限公司"}))
+    # 李四, a rep of the master (a card from a rep it does not know waits for review before any of this)
+    (inbox / "dup.xlsx").write_bytes(card("李四", {"customer_id": "N001", "name": "广州市华强贸易 有限公司"}))
     (inbox / "dup-phone.xlsx").write_bytes(
-        card("王五", {"customer_id": "N002", "name": "新名字商行", "phone": "(0769) 2222-0000"})
+        card("李四", {"customer_id": "N002", "name": "新名字商行", "phone": "(0769) 2222-0000"})
     )
     result = consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW)
     found = {c.file: (c.customer_id, c.field, c.score) for c in result.conflicts if c.kind == "duplicate"}
@@ -211,6 +212,36 @@ def test_quotation_amount_of_a_negative_zero_quantity_is_computed(master: Path, 
     assert load_store(master).frame("QuotationLines")["amount"].tolist() == [0.0, 3.0]
 
 
+def test_quotation_line_with_a_price_and_no_quantity_is_warned_of_at_the_blank_cell(master: Path, inbox: Path) -> None:
+    # 金额 = 数量 × 单价 counts a blank as 0: a price without a quantity (or the reverse) is recorded as 0, said so.
+    form = fill_form(
+        blank_form("quotation"),
+        header={
+            "rep": "张三",
+            "quote_no": "BJ-X3",
+            "quote_date": "2026-12-01",
+            "customer_id": "C002",
+            "quoted_by": "张三",
+        },
+        rows={
+            "items": [
+                {"product": "齿轮油", "unit_price": 350},
+                {"product": "液压油", "qty": 4},
+                {"product": "机油", "qty": 2, "unit_price": 100},
+            ]
+        },
+    )
+    (inbox / "quotation_noqty.xlsx").write_bytes(form)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 4)  # the quotation and its three lines
+    blank = {i.cell: i for i in outcome.issues if "按 0 记录" in i.zh}
+    assert sorted(blank) == ["F14", "G15"] and all(i.severity == "warning" for i in blank.values())
+    assert blank["F14"].zh == "数量未填写，而单价 350 已填写：金额（数量 × 单价）按 0 记录；请填写数量，或删除这一行"
+    assert blank["G15"].en.startswith("Unit price is empty beside Qty 4: Amount (Qty × Unit price) is recorded as 0")
+    lines = load_store(master).frame("QuotationLines")
+    assert lines["amount"].tolist() == [0.0, 0.0, 200.0]
+
+
 def test_quotation_for_unknown_customer_is_rejected(master: Path, inbox: Path) -> None:
     form = fill_form(
         blank_form("quotation"),
@@ -226,6 +257,23 @@ def test_quotation_for_unknown_customer_is_rejected(master: Path, inbox: Path) -
     (inbox / "q.xlsx").write_bytes(form)
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert (outcome.status, outcome.code) == ("rejected", "unknown_customer")
+
+
+def test_quotation_without_its_customer_is_rejected_whole(master: Path, inbox: Path, tmp_path: Path) -> None:
+    # 客户编号 is the customer the quotation is about: left empty, its header and lines would be nobody's.
+    form = fill_form(
+        blank_form("quotation"),
+        header={"rep": "张三", "quote_no": "BJ-X2", "quote_date": "2026-12-01", "quoted_by": "张三"},
+        rows={"items": [{"product": "齿轮油", "qty": 10, "unit_price": 350}]},
+    )
+    (inbox / "quotation_nocust.xlsx").write_bytes(form)
+    [outcome] = consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW).outcomes
+    assert (outcome.status, outcome.code, outcome.rows_added) == ("rejected", "no_customer", 0)
+    assert outcome.reason_zh.startswith("客户编号（B8）未填写：本表单针对一个客户")
+    assert outcome.reason_en.startswith("Customer ID (B8) is empty: the form is about one customer and names none")
+    assert (tmp_path / "q" / "quotation_nocust.xlsx").exists()
+    store = load_store(master)
+    assert store.frame("Quotations").empty and store.frame("QuotationLines").empty
 
 
 def test_retyped_form_without_meta_is_accepted_with_a_warning(master: Path, inbox: Path) -> None:

@@ -3,6 +3,7 @@ it no longer has, the visible cells win over _meta, and files whose rep or perio
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.forms.catalog import load_form
-from keyacct_xl.forms.generator import build_form
+from keyacct_xl.forms.generator import FormData, build_form
 from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.forms.prefill import prefill
 from keyacct_xl.master.model import Master
@@ -433,3 +434,68 @@ def test_the_ledger_shows_statuses_in_the_masters_language(master: Path, inbox: 
     assert set(load_store(master).frame("IngestionLedger")["form"]) == {"visit_record"}
     [_, held] = consolidate(inbox, master, now=LATER).outcomes
     assert held.status == "needs_review"
+
+
+OUR_COMPANY, OTHER_COMPANY = "上海恒泰润滑油有限公司", "示例贸易有限公司"
+
+
+@pytest.fixture
+def company_master(tmp_path: Path) -> Path:
+    """A master whose Settings name its company, with 张三's customer."""
+    m = Master.empty()
+    m.settings = replace(m.settings, company_name=OUR_COMPANY)
+    m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"]})
+    return save_master(m, tmp_path / "master.xlsx", backup=False)
+
+
+def _visit_made_for(company: str) -> bytes:
+    """张三's visit record as `forms generate` writes it for ``company`` (its _meta and title name it), filled in."""
+    form = build_form(load_form("visit_record"), company=company, data=FormData(context=FormContext(rep="张三")))
+    rows = [{"date": "2026-11-23", "customer_id": "C001", "method": "面谈", "content": "谈年度返利"}]
+    return fill_form(form, header={"rep": "张三", "period": "2026-W48"}, rows={"visits": rows})
+
+
+def test_a_form_made_for_another_company_waits_for_review_naming_both(company_master: Path, inbox: Path) -> None:
+    (inbox / "visit.xlsx").write_bytes(_visit_made_for(OTHER_COMPANY))
+    [held] = consolidate(inbox, company_master, now=NOW).outcomes
+    assert (held.status, held.rows_added) == ("needs_review", 0)
+    assert f"该表单是为“{OTHER_COMPANY}”生成的，而本客户档案总表属于“{OUR_COMPANY}”" in held.reason_zh
+    assert load_store(company_master).frame("Visits").empty
+    [accepted] = consolidate(inbox, company_master, now=LATER, accept=["visit.xlsx"]).outcomes
+    assert (accepted.status, accepted.rows_added) == ("accepted", 1)
+
+
+@pytest.mark.parametrize("company", [OUR_COMPANY, "上海 恒泰润滑油", ""])
+def test_a_form_of_the_masters_company_or_of_none_is_merged(company: str, company_master: Path, inbox: Path) -> None:
+    (inbox / "visit.xlsx").write_bytes(_visit_made_for(company))
+    [outcome] = consolidate(inbox, company_master, now=NOW).outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 1)
+
+
+def test_a_form_from_before_meta_kept_the_company_is_judged_by_its_title(company_master: Path, inbox: Path) -> None:
+    # Forms generated before _meta named the company show it only in the title block's first line (A1).
+    book = openpyxl.load_workbook(io.BytesIO(_visit_made_for(OTHER_COMPANY)))
+    meta = book["_meta"]
+    [row] = [r for r in meta.iter_rows() if r[0].value == "company"]
+    meta.delete_rows(row[0].row)
+    assert book.worksheets[0]["A1"].value == OTHER_COMPANY
+    book.save(inbox / "old.xlsx")
+    [held] = consolidate(inbox, company_master, now=NOW).outcomes
+    assert held.status == "needs_review" and OTHER_COMPANY in held.reason_en and OUR_COMPANY in held.reason_en
+
+
+def test_a_card_from_a_rep_with_no_customer_in_the_master_waits_instead_of_creating_one(
+    company_master: Path, inbox: Path
+) -> None:
+    card = fill_form(
+        blank_form("customer_card"),
+        header={"rep": "王强", "fill_date": "2026-11-20", "customer_id": "C100", "name": "杭州恒信机械有限公司"},
+    )
+    (inbox / "card.xlsx").write_bytes(card)
+    [held] = consolidate(inbox, company_master, now=NOW).outcomes
+    assert (held.status, held.rows_added) == ("needs_review", 0)
+    assert "王强 在本客户档案总表中没有负责的客户，而资料卡会新建客户" in held.reason_zh
+    assert load_store(company_master).frame("Customers")["customer_id"].tolist() == ["C001"]
+    [accepted] = consolidate(inbox, company_master, now=LATER, accept=["card.xlsx"]).outcomes
+    assert accepted.status == "accepted"
+    assert load_store(company_master).frame("Customers")["customer_id"].tolist() == ["C001", "C100"]

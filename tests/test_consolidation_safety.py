@@ -492,13 +492,81 @@ def test_recognition_reads_the_parts_the_screen_read_whole(good: bytes) -> None:
 
 def test_a_long_sheet_is_not_taken_for_a_bomb(good: bytes) -> None:
     # 20,000 rows of one column under the form (20,000 x 14 cells): beyond the quick A1:ZZ9999 bound, so the
-    # sheet is read again exactly and passes; one more cell at XFD20000 makes it 20,000 x 16,384 and refused.
+    # sheet is read again exactly and passes; one more cell at XFD20001 makes it 20,000 x 16,384 and refused (rows 2
+    # to 20,001: the simulated form's row 1 holds only empty styled cells, which calamine does not keep either).
     rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(42, 20_001))
     assert safety.check_file("long.xlsx", _sheet_tail(rows)(good)).kind == "xlsx"
     wide = rows + b'<row r="20001"><c r="XFD20001"><v>1</v></c></row>'
     with pytest.raises(safety.Rejection) as caught:
         safety.check_file("wide.xlsx", _sheet_tail(wide)(good))
-    assert caught.value.code == "sheet_too_large" and "20,001 rows x 16,384 columns" in caught.value.en
+    assert caught.value.code == "sheet_too_large" and "20,000 rows x 16,384 columns" in caught.value.en
+
+
+# The last row as LibreOffice 7.4 writes it into a form's .xlsx after one of its rows was deleted (the form's sheet
+# protection lifted first), with the dimension it then declares: A1 to the form's last column on row 1,048,576.
+_LO_LAST_ROW = (
+    b'<row r="1048576" customFormat="false" ht="12.8" hidden="false" customHeight="false" outlineLevel="0" '
+    b'collapsed="false">%s</row>'
+)
+TWO_VISITS = [*ROWS, {"date": "2026-11-24", "customer_id": "C001", "content": "送样"}]
+
+
+def _as_after_a_deleted_row(cells: bytes = b"") -> Callable[[bytes], bytes]:
+    """The form sheet as LibreOffice saves it once a row was deleted: ``cells`` in its last row (none there)."""
+
+    def change(name: str, content: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return content
+        content = re.sub(rb'(<dimension ref="A1:[A-Z]+)\d+"', rb'\g<1>1048576"', content)
+        return content.replace(b"</sheetData>", _LO_LAST_ROW % cells + b"</sheetData>")
+
+    return lambda data: _rezip(data, change)
+
+
+@pytest.mark.libreoffice
+def test_a_form_libreoffice_saved_after_a_deleted_row_is_read_with_every_line(
+    master: Path, tmp_path: Path, libreoffice: Callable
+) -> None:
+    # calamine keeps only cells with content and reserves room for the dimension only below 100,000 cells
+    # (measured on the trial's file: 16 MB peak, a 40 x 14 range): the file is what the rep sent, read as it is.
+    src = tmp_path / "form.xlsx"
+    src.write_bytes(
+        fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"}, rows={"visits": TWO_VISITS})
+    )
+    saved = libreoffice(src, "xlsx", tmp_path / "saved")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    sent = _as_after_a_deleted_row()(saved.read_bytes())
+    (inbox / "回访记录.xlsx").write_bytes(sent)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 2)
+    assert load_store(master).frame("Visits")["content"].tolist() == ["拜访", "送样"]
+    assert (inbox / "回访记录.xlsx").read_bytes() == sent
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [b"", b'<c r="N1048576" s="1"/>', b'<c r="A1048576" s="1"></c><c r="XFD1048576" s="2"/>'],
+    ids=["empty-row", "styled-empty-cell", "styled-empty-cells-far-apart"],
+)
+def test_a_last_row_without_content_is_no_area(cells: bytes, master: Path, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    data = fill_form(
+        blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"}, rows={"visits": TWO_VISITS}
+    )
+    (inbox / "回访记录.xlsx").write_bytes(_as_after_a_deleted_row(cells)(data))
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 2)
+
+
+def test_a_value_far_below_the_form_is_refused_naming_the_sheet(good: bytes) -> None:
+    far = _as_after_a_deleted_row(b'<c r="N1048576" t="inlineStr"><is><t></t></is></c>')(good)
+    with pytest.raises(safety.Rejection) as caught:
+        safety.check_file("回访记录.xlsx", far)
+    assert caught.value.code == "sheet_too_large"
+    assert "sheet “客户回访记录表” has cells with content over 1,048,575 rows x 14 columns" in caught.value.en
+    assert "工作表“客户回访记录表”中" in caught.value.zh and "Ctrl+End" in caught.value.zh
 
 
 def _wrong_crc(data: bytes, part: str) -> bytes:

@@ -26,7 +26,7 @@ from keyacct_xl.forms.layout import (
     text_for,
     title_section,
 )
-from keyacct_xl.forms.meta import META_KEYS
+from keyacct_xl.forms.meta import COMPANY_KEY, META_KEYS
 from keyacct_xl.forms.printsetup import header_footer
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 
@@ -90,7 +90,9 @@ def check_form_workbook(path: Path, spec: FormSpec, lang: str, *, meta: dict[str
     assert f"{spec.id} v{spec.version}" in ws.oddHeader.right.text and "&P" in ws.oddFooter.center.text
     assert ws.freeze_panes is not None
     got, fields = read_meta([list(r) for r in book[META_SHEET].iter_rows(values_only=True)])
-    assert [k for k in got if not k.startswith("prefilled.")] == list(META_KEYS)
+    # the company row only in a form made for a company, naming the company its title block shows
+    assert [k for k in got if not k.startswith("prefilled.")] in (list(META_KEYS), [*META_KEYS, COMPANY_KEY])
+    assert got.get(COMPANY_KEY, "") == (ws["A1"].value or "")
     # after them, the manager-set fields a pre-filled form shows (a rep leaving them is no change)
     prefilled = {k.removeprefix("prefilled.") for k in got if k.startswith("prefilled.")}
     assert prefilled <= {f.key for f in spec.header_fields if f.manager_only}

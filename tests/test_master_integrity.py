@@ -17,7 +17,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import DATA_TABLES
-from keyacct_xl.master.submissions import QUOTATIONS
+from keyacct_xl.master.submissions import QUOTATION_LINES, QUOTATIONS, WEEKLY_PLANS
 from keyacct_xl.master.writer import save_master, write_tables
 
 
@@ -174,3 +174,31 @@ def test_ribbon_actions_carry_the_warning(tmp_path: Path, name: str) -> None:
     result = run_action(name, bridge, ActionOptions(year=2025))
     assert "\n警告：客户编号不在客户档案中的记录" in result.zh and "这些记录照常计入分析" in result.zh
     assert f"\nwarning: 3 {PHANTOM_EN}" in result.en or f"\nwarning: 4 {PHANTOM_EN}" in result.en
+
+
+def test_master_check_lists_rows_that_name_no_customer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A quotation stored without its customer (as a quotation with 客户编号 left empty once was) is nobody's;
+    # a weekly plan's meeting names no customer by nature, and is no problem.
+    path = _master(tmp_path / "master.xlsx", phantoms=False, duplicates=False)
+    write_tables(
+        path,
+        {
+            QUOTATIONS: pd.DataFrame({"quote_no": ["Q1", "Q2", "BJ-X2"], "customer_id": ["C003", "C001", None]}),
+            QUOTATION_LINES: pd.DataFrame(
+                {"quote_no": ["Q1", "BJ-X2"], "customer_id": ["C003", None], "product": ["齿轮油", "齿轮油"]}
+            ),
+            WEEKLY_PLANS: pd.DataFrame(
+                {"date": pd.to_datetime(["2026-12-04"]), "activity": ["会议"], "customer_id": [None], "rep": ["张三"]}
+            ),
+        },
+        lang="zh",
+        backup=False,
+    )
+    assert main(["master", "check", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[out.index("未填写客户编号的记录 2 行（报价单 1，报价明细 1）") :] == [
+        "未填写客户编号的记录 2 行（报价单 1，报价明细 1）",
+        "  报价单 第 4 行: （空）",
+        "  报价明细 第 3 行: （空）",
+    ]
+    assert "2 row(s) have no customer id" in "\n".join(check_master_file(path).summary("en"))

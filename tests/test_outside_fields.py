@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -47,9 +48,13 @@ HEADER = {"rep": "张三", "period": "2026-W48"}
 SHEET = form_sheet_name(load_form("visit_record"), "zh")
 
 
+COMPANY = "广州某某润滑油有限公司"
+
+
 @pytest.fixture
 def master(tmp_path: Path) -> Path:
     m = Master.empty()
+    m.settings = replace(m.settings, company_name=COMPANY)  # the company its pre-filled forms are made for
     m.customers = pd.DataFrame(
         {"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"], "rep": ["张三", "张三"]}
     )
@@ -186,7 +191,7 @@ def test_a_prefilled_form_with_a_grown_table_gives_no_false_warning(master: Path
         dropdowns={("visits", "customer_id"): ["C001 广州华强贸易有限公司", "C002 佛山永利五金厂"]},
         context=FormContext(rep="张三", period="2026-W48"),
     )
-    form = build_form(spec, lang="zh", company="广州某某润滑油有限公司", data=data)
+    form = build_form(spec, lang="zh", company=COMPANY, data=data)
     assert "_lists" in openpyxl.load_workbook(io.BytesIO(form)).sheetnames
     filled = fill_form(form, rows={"visits": [VISIT]})
     below = openpyxl.load_workbook(io.BytesIO(filled))[SHEET].max_row + 1

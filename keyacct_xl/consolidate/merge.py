@@ -26,7 +26,7 @@ from keyacct_xl.consolidate.model import FileOutcome, texts
 from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.planforms import plan_rows
 from keyacct_xl.consolidate.references import check_references
-from keyacct_xl.consolidate.review import folder_rep
+from keyacct_xl.consolidate.review import folder_rep, other_company, unknown_rep_card
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
@@ -122,6 +122,7 @@ class Merger:
                 )
             )
         self._check_folder(outcome)
+        self._check_company(outcome)
         if not self._decided(outcome):
             return
         route, spec = ROUTES[outcome.form_id], self.specs[outcome.form_id]
@@ -160,6 +161,19 @@ class Merger:
             outcome.hold_for_review(
                 *texts(msg("the file came from {owner}'s folder but names {other}", owner=owner, other=other))
             )
+
+    def _check_company(self, outcome: FileOutcome) -> None:
+        """Hold a form made for another company than the master's, and a card from a rep the master does not
+        know where its customers have reps (a form naming no company creates no customers unseen; in a master
+        whose customers have no rep, an empty one or a pasted list, every rep is new)."""
+        card = ROUTES[outcome.form_id].registers_customers and bool(self.reps)
+        known = self.reps | frozenset(self.rep_folders.values())
+        for reason in (
+            other_company(outcome.company, self.store.settings.company_name),
+            unknown_rep_card(outcome.rep, known) if card else None,
+        ):
+            if reason is not None:
+                outcome.hold_for_review(*reason)
 
     def _decided(self, outcome: FileOutcome) -> bool:
         """Apply a person's decision to a file waiting for review; whether it may now be merged."""

@@ -77,6 +77,7 @@ class Extracted:
     outside: list[CellValue] = field(default_factory=list)  # cells with text outside the fields (consolidate.outside)
     totals: list[ChangedTotal] = field(default_factory=list)  # totals typed over or changed (consolidate.totals)
     formulas: list[FormulaCell] = field(default_factory=list)  # text cells holding a formula (typedformulas)
+    company: str = ""  # the company the form was made for: its _meta's, else its title block's first line
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class FileOutcome:
     version: int = 0
     rep: str = ""
     meta_rep: str = ""  # the rep the form was generated for (hidden _meta), when it names one
+    company: str = ""  # the company the form was made for (Extracted.company), when it names one
     period: str = ""
     key: str = ""
     header: dict[str, object] = field(default_factory=dict)

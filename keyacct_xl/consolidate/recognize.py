@@ -45,8 +45,9 @@ from keyacct_xl.consolidate.tablemerges import read_merged_lines
 from keyacct_xl.consolidate.totals import changed_totals, total_places
 from keyacct_xl.consolidate.typedformulas import take_formulas, text_cells
 from keyacct_xl.forms.catalog import form_ids
+from keyacct_xl.forms.content import COMPANY_CELL
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
-from keyacct_xl.forms.meta import meta_text
+from keyacct_xl.forms.meta import COMPANY_KEY, meta_text
 from keyacct_xl.forms.spec import FormSpec, SectionSpec
 from keyacct_xl.messages import Pair, Rendered, msg
 from keyacct_xl.parsing import is_blank
@@ -172,6 +173,14 @@ class _Grid:
         return CellValue(value, sheet, ref)
 
 
+def _title_company(rows: list[list[object]]) -> str:
+    """The company a form names in its title block's first line (where _meta, written before forms kept the
+    company, names none): the text there, "" when it holds none."""
+    row, col = COMPANY_CELL
+    value = rows[row][col] if row < len(rows) and col < len(rows[row]) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
 # The formats that keep no Excel table: what the report says of a form read from one.
 _LAID_OUT = {
     "xls": msg("legacy .xls: fields read by their labels"),
@@ -256,6 +265,7 @@ def extract(
         extracted = Extracted(form_id, version, values, header, tables, warnings)
         form_sheet = form.form_sheet
     shown = (form_sheet, *grid.form_sheet(form_sheet))
+    extracted.company = values.get(COMPANY_KEY, "") or _title_company(shown[1])
     places = total_places(spec, extracted.tables, *shown)
     typed = text_cells(spec, extracted, form_sheet)
     # The totals' formulas and the text cells' are read in one pass over the sheet.

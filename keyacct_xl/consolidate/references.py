@@ -2,7 +2,8 @@
 
 A rep files only their own customers (a pre-filled form offers no other): a line naming a customer another rep
 looks after is refused like a line naming an unknown one, an error at its cell; a header naming one (a follow-up
-report, a key-account log, a quotation) refuses the file, whose rows are all that customer's. A customer nobody
+report, a key-account log, a quotation) refuses the file, whose rows are all that customer's, and so does such a
+header left empty (its rows would be nobody's). A customer nobody
 looks after is anyone's. Done in the merge, not when the file is read, so the customers created by this run's
 cards count.
 """
@@ -16,8 +17,8 @@ import pandas as pd
 from keyacct_xl.consolidate.customer_names import identify_by_name
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.routes import Route
-from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.master.schema import CUSTOMERS, REP
+from keyacct_xl.forms.spec import FormSpec, Text
+from keyacct_xl.master.schema import CUSTOMERS, REP, Column
 from keyacct_xl.messages import msg
 
 
@@ -58,6 +59,9 @@ def check_references(
     if outcome.status == "rejected":
         return
     header_id = outcome.header.get("customer_id")
+    if not header_id and _about_one_customer(spec):
+        _refuse_without_customer(outcome, id_label)
+        return
     if header_id:  # the customer a form is about (a quotation's, a follow-up report's, a key-account log's)
         problem = _not_the_reps(str(header_id), owners, outcome.rep)
         if problem is not None:
@@ -76,6 +80,28 @@ def check_references(
                 Issue(outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, str(value), *problem[1:])
             )
     _settle(outcome, route, strict)
+
+
+def _about_one_customer(spec: FormSpec) -> bool:
+    """Whether the form is about one customer, named in its header (a quotation, a follow-up report, an 8D)."""
+    return any(f.key == "customer_id" and f.required for f in spec.header_fields)
+
+
+def _refuse_without_customer(outcome: FileOutcome, id_label: Text | Column) -> None:
+    """Refuse a file about one customer whose header names none: every row it holds would be nobody's, like the
+    rows of a customer the archive does not hold."""
+    _, cell = outcome.header_cells.get("customer_id", ("", ""))
+    outcome.reject(
+        "no_customer",
+        *texts(
+            msg(
+                "{field} ({cell}) is empty: the form is about one customer and names none, so none of it is "
+                "stored; fill in the customer and send the form again",
+                field=id_label,
+                cell=cell,
+            )
+        ),
+    )
 
 
 def _settle(outcome: FileOutcome, route: Route, strict: bool) -> None:

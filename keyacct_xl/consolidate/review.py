@@ -1,4 +1,5 @@
-"""A person's decisions on files waiting for review, and the inbox folders that say whose files they are.
+"""A person's decisions on files waiting for review, and what holds a file for one: the inbox folders that say
+whose files they are, the company a form was made for, a card from a rep the master does not know.
 
 ``consolidate --accept FILE`` / ``--reject FILE`` name a file by its path, its name inside SOURCE, its base
 name or the start of its sha256 (at least 8 hex digits), as the report shows them.
@@ -10,8 +11,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from keyacct_xl.consolidate.dedupe import normalize_name
 from keyacct_xl.consolidate.intake import Submission
-from keyacct_xl.consolidate.model import FileOutcome
+from keyacct_xl.consolidate.model import FileOutcome, texts
 from keyacct_xl.errors import InputError
 from keyacct_xl.messages import msg
 
@@ -31,6 +33,37 @@ def folder_rep(name: str, mapping: Mapping[str, str], reps: Iterable[str]) -> st
         return None
     folder = name.split("/", 1)[0]
     return mapping.get(folder) or (folder if folder in set(reps) else None)
+
+
+def other_company(form_company: str, master_company: str) -> tuple[str, str] | None:
+    """Why a form made for another company than the master's must wait for a person (en, zh); None when the two
+    are one company as written (spacing, full-width forms, a city in front or 有限公司 after aside) or either is
+    unknown."""
+    if not form_company or not master_company or normalize_name(form_company) == normalize_name(master_company):
+        return None
+    return texts(
+        msg(
+            "the form was made for {form_company}, and this master is {master_company}'s: check it was sent to the "
+            "right company's master (--accept merges it all the same)",
+            form_company=form_company,
+            master_company=master_company,
+        )
+    )
+
+
+def unknown_rep_card(rep: str, reps: frozenset[str]) -> tuple[str, str] | None:
+    """Why a card (which creates customers) from a rep the master does not know (``reps``: those looking after
+    its customers, those with an inbox folder) must wait for a person (en, zh): a form sent to the wrong master,
+    or a new rep; None for a rep the master knows."""
+    if not rep or rep in reps:
+        return None
+    return texts(
+        msg(
+            "{rep} looks after no customer in this master, and the card would create customers: check it was "
+            "sent to the right master (--accept if {rep} is a new rep)",
+            rep=rep,
+        )
+    )
 
 
 def _matches(wanted: str, outcome: FileOutcome, submission: Submission | None) -> bool:

@@ -25,8 +25,8 @@ from lxml import etree
 from keyacct_xl.cellformulas import biff_records, biff_sheets
 from keyacct_xl.consolidate.model import texts
 from keyacct_xl.errors import InputError
-from keyacct_xl.messages import Rendered, msg
-from keyacct_xl.xlsx.package import open_package
+from keyacct_xl.messages import msg
+from keyacct_xl.xlsx.package import open_package, sheet_parts
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -172,7 +172,7 @@ def check_xls_sheets(data: bytes, max_cells: int = MAX_SHEET_CELLS) -> None:
     for name, start in sheets:
         rows, cols = _xls_area(stream, start)
         if _over(rows, cols, max_cells):
-            _SheetArea(name, max_cells, quick=False).refuse(rows, cols, msg("holds cells over"))
+            raise _too_large(name, rows, cols, max_cells)
 
 
 def _xls_area(stream: bytes, start: int) -> tuple[int, int]:
@@ -253,6 +253,7 @@ def _check_ods_cells(
     keeps a cell with a formula or a value and no value-type; and it reads a table inside a cell into the sheet
     around it, so a sheet is counted whole, from its outermost table's start to its end."""
     depth = rows = right = row_at = cells = text = 0
+    table = "content.xml"
     try:
         with archive.open("content.xml") as stream:
             parsed = etree.iterparse(stream, events=("start", "end"), resolve_entities=False, no_network=True)
@@ -260,8 +261,10 @@ def _check_ods_cells(
                 name = _local(element.tag)
                 if name == "table":
                     depth += 1 if event == "start" else -1
+                    if event == "start" and depth == 1:
+                        table = _ods_table_name(element)
                     if event == "end" and depth == 0:
-                        _refuse_ods_area(rows, right, max_cells)
+                        _refuse_ods_area(table, rows, right, max_cells)
                         cells += rows * right
                         rows = right = row_at = 0
                 elif name == "table-row" and event == "end":
@@ -314,22 +317,14 @@ def _row_content(row: etree._Element) -> tuple[int, int]:
     return width, copied
 
 
-def _refuse_ods_area(rows: int, cols: int, max_cells: int) -> None:
+def _ods_table_name(table: etree._Element) -> str:
+    """The sheet's name as its tab shows it (``table:name``); the part where it has none."""
+    return next((value for key, value in table.attrib.items() if _local(key) == "name" and value), "content.xml")
+
+
+def _refuse_ods_area(sheet: str, rows: int, cols: int, max_cells: int) -> None:
     if rows * cols > max_cells or rows > MAX_SHEET_ROWS or cols > MAX_SHEET_COLUMNS:
-        raise Rejection(
-            "sheet_too_large",
-            *texts(
-                msg(
-                    "sheet part {part} {what} {rows:,} rows x {cols:,} columns (limit {limit:,} "
-                    "cells, and Excel's 1,048,576 x 16,384): refused before reading",
-                    part="content.xml",
-                    what=msg("holds cells over"),
-                    rows=rows,
-                    cols=cols,
-                    limit=max_cells,
-                )
-            ),
-        )
+        raise _too_large(sheet, rows, cols, max_cells)
 
 
 def _refuse_ods_total(cells: int, text: int, max_cells: int, max_text: int) -> None:
@@ -577,19 +572,21 @@ class _MemberReader:
 
 
 _ROOT_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")  # the root element's start tag
-_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(?=[\s/>])([^>]*)>")
+# A row or cell start tag, and for a cell whether it closes at once (``<c r="N9"/>``, ``<c r="N9"></c>``): a cell
+# without content, which calamine does not keep (its range is the box of the cells with content).
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>(\s*</(?:[A-Za-z_][\w.-]*:)?c>)?")
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 # Cells in the shape writers give them (``<c r="B8" ...``) are read with literal-prefix searches and counts; a chunk
 # with a cell of another shape (no reference, or not first; ``<c>``, ``<c/>``) is read tag by tag. What this cheap
 # scan does not look for (a namespace prefix on cell tags, a repeated r attribute) is left to the worker isolation:
 # calamine's abort on such a file is that file's ``reader_crashed``.
-_REF_TEXT = re.compile(rb'<c r="\$?([A-Za-z]{1,3})\$?(\d{1,7})')
+# A cell's reference and whether it is empty (its tag self-closed, or closed right after it).
+_REF_TEXT = re.compile(rb'<c r="\$?([A-Za-z]{1,3})\$?(\d{1,7})"[^>]*?(/?)>(\s*</c>)?')
 _ROW_TEXT = re.compile(rb'<row r="(\d{1,7})"')
 _FAR_REF = re.compile(rb'<c r="\$?(?:[A-Za-z]{3}|[A-Za-z]{1,2}\$?\d{5})')  # a cell beyond ZZ9999
 _NEAR_ROWS, _NEAR_COLUMNS = 9_999, 702  # A1:ZZ9999: 7,019,298 cells, under MAX_SHEET_CELLS
 # A cell tag of another shape (``<c>``, ``<c/>``, a reference missing or not first), found in one pass.
 _ODD_CELL = re.compile(rb'<c(?:/?>| (?!r="))')
-_DIMENSION = re.compile(rb"dimension\s([^>]*)>")  # a literal first: found fast; the caller checks "<" or ":"
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _COUNT_ATTR = re.compile(rb"""(?:^|\s)(count|uniqueCount)\s*=\s*["']\s*(\d+)\s*["']""")
 _CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
@@ -634,6 +631,8 @@ def _check_part(
                     lambda: opener(info) if decoded is None else io.BytesIO(decoded),
                 )
             return root, attrs
+    except _OverArea as area:
+        raise _sheet_too_large(archive, info.filename, area, max_cells) from None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as exc:
         raise Rejection(
             "corrupt", *texts(msg("damaged part {part} ({problem})", part=info.filename, problem=exc))
@@ -665,9 +664,12 @@ def _check_xml(name: str, prolog: bytes) -> None:
 def _check_sheet(
     part: str, max_cells: int, start: bytes, stream: _Stream, reopen: Callable[[], IO[bytes] | _MemberReader]
 ) -> None:
-    """Refuse a worksheet whose declared or actual area is too large. The first pass bounds a chunk whose cells
-    all lie within A1:ZZ9999 by that square (a form's sheet: no cell is read one by one); only when the bound
-    exceeds the cap (a sheet with cells beyond it) is the part read again, exactly."""
+    """Raise _OverArea for a worksheet whose cells with content span too large an area. The first pass bounds a
+    chunk whose cells all lie within A1:ZZ9999 by that square (a form's sheet: no cell is read one by one); only
+    when the bound exceeds the cap (a sheet with cells beyond it) is the part read again, exactly.
+
+    The declared ``<dimension>`` is not the area: calamine reserves room for it only below 100,000 cells, and
+    LibreOffice declares A1:N1048576 for a form after deleting one of its rows (with an empty row 1,048,576)."""
     area = _SheetArea(part, max_cells, quick=True)
     area.scan(start, stream)
     if area.quick_seen and area.too_large():
@@ -675,7 +677,16 @@ def _check_sheet(
         with reopen() as again:
             area.scan(b"", again)
     if area.too_large():
-        area.refuse(area.bottom - area.top + 1, area.right - area.left + 1, msg("holds cells over"))
+        raise _OverArea(area.bottom - area.top + 1, area.right - area.left + 1)
+
+
+class _OverArea(Exception):
+    """A worksheet's cells with content span ``rows`` x ``cols``, over the cap (named by the caller, who knows
+    the sheet's name)."""
+
+    def __init__(self, rows: int, cols: int) -> None:
+        super().__init__(rows, cols)
+        self.rows, self.cols = rows, cols
 
 
 def _over(rows: int, cols: int, max_cells: int) -> bool:
@@ -683,7 +694,8 @@ def _over(rows: int, cols: int, max_cells: int) -> bool:
 
 
 class _SheetArea:
-    """The declared dimension and the bounding box of the cells a worksheet holds, from its tags alone."""
+    """The bounding box of the cells with content a worksheet holds (as calamine keeps them), from its tags alone:
+    a row without cells, or a cell without content (a styled empty cell), counts for nothing."""
 
     def __init__(self, part: str, max_cells: int, *, quick: bool) -> None:
         self.part, self.max_cells, self.quick = part, max_cells, quick
@@ -697,7 +709,7 @@ class _SheetArea:
         return self.bottom > 0 and _over(self.bottom - self.top + 1, self.right - self.left + 1, self.max_cells)
 
     def scan(self, start: bytes, stream: _Stream) -> None:
-        """Feed every row, cell and dimension tag of the part to the counters (a declared area is refused)."""
+        """Feed every row and cell tag of the part to the counters."""
         rest, chunk = b"", start
         while True:
             buffer = rest + chunk
@@ -719,7 +731,7 @@ class _SheetArea:
                 )
             if not self._plain(buffer):
                 for tag in _TAG.finditer(buffer):
-                    self._tag(tag[1], _attributes(tag[2]))
+                    self._tag(tag[1], _attributes(tag[2]), empty=tag[2].endswith(b"/") or tag[3] is not None)
             chunk = stream.read(_SCAN_CHUNK)
             if not chunk:
                 break
@@ -728,68 +740,77 @@ class _SheetArea:
         """Read a chunk whose every cell tag has the usual shape in bulk; False when it has others."""
         if _ODD_CELL.search(buffer):
             return False
-        for dimension in _DIMENSION.finditer(buffer):
-            if buffer[dimension.start() - 1 : dimension.start()] in (b"<", b":"):  # a tag, not text
-                self._tag(b"dimension", _attributes(dimension[1]))
         if self.quick and not _FAR_REF.search(buffer):  # every cell within A1:ZZ9999
             self.quick_seen = True
             self.top, self.left = min(self.top, 1), min(self.left, 1)
             self.bottom, self.right = max(self.bottom, _NEAR_ROWS), max(self.right, _NEAR_COLUMNS)
             self.row, self.col = self.bottom, self.right
             return True
-        refs = _REF_TEXT.findall(buffer)
-        if len(refs) < buffer.count(b"<c "):  # a reference that is not an A1 reference: read tag by tag
+        cells = _REF_TEXT.findall(buffer)
+        if len(cells) < buffer.count(b"<c "):  # a reference that is not an A1 reference: read tag by tag
             return False
+        refs = [(letters, number) for letters, number, closed, ended in cells if not closed and not ended]
         if refs:
             numbers = list(map(int, set(map(_SECOND, refs))))  # a few hundred distinct rows, a dozen columns
             columns = list(map(_column, set(map(_FIRST, refs))))
             self.top, self.bottom = min(self.top, min(numbers)), max(self.bottom, max(numbers))
             self.left, self.right = min(self.left, min(columns)), max(self.right, max(columns))
-            self.col = self.right
+        if cells:  # a later cell without a reference follows the last cell, with content or not
+            self.col = max(self.col, self.right, *map(_column, set(map(_FIRST, cells))))
         # Where a later cell without a reference would go: at most the largest row number seen plus one for
         # each row tag without a number (an overestimate is safe).
         rows = _ROW_TEXT.findall(buffer)
-        self.row = max(self.row, self.bottom, *map(int, set(rows))) + buffer.count(b"<row") - len(rows)
+        numbered = map(int, set(map(_SECOND, cells)))
+        self.row = max(self.row, self.bottom, *numbered, *map(int, set(rows))) + buffer.count(b"<row") - len(rows)
         return True
 
-    def _tag(self, name: bytes, attrs: dict[bytes, list[bytes]]) -> None:
+    def _tag(self, name: bytes, attrs: dict[bytes, list[bytes]], *, empty: bool) -> None:
         if name == b"row":
             numbers = [int(number) for number in attrs.get(b"r", []) if number.isdigit()]
             self.row = max(numbers) if numbers else self.row + 1
             self.col = 0
             return
-        if name == b"dimension":
-            corners = [_cell(c) for c in (attrs.get(b"ref") or [b""])[-1].split(b":")]
-            if len(corners) == 2 and None not in corners:
-                (r1, c1), (r2, c2) = corners  # type: ignore[misc]
-                rows, cols = abs(r2 - r1) + 1, abs(c2 - c1) + 1
-                if _over(rows, cols, self.max_cells):
-                    self.refuse(rows, cols, msg("declares"))
-            return
         places = [where for where in map(_cell, attrs.get(b"r", [])) if where is not None]
         if not places:  # a cell without a reference follows the previous one
             places = [(max(self.row, 1), self.col + 1)]
-        for row, col in places:  # a repeated r: each counts (calamine takes the last)
-            self.top, self.bottom = min(self.top, row), max(self.bottom, row)
-            self.left, self.right = min(self.left, col), max(self.right, col)
+        if not empty:
+            for row, col in places:  # a repeated r: each counts (calamine takes the last)
+                self.top, self.bottom = min(self.top, row), max(self.bottom, row)
+                self.left, self.right = min(self.left, col), max(self.right, col)
         self.row, self.col = places[-1]
 
-    def refuse(self, rows: int, cols: int, what: Rendered) -> None:
-        """Raise the rejection for an area of ``rows`` x ``cols``."""
-        raise Rejection(
-            "sheet_too_large",
-            *texts(
-                msg(
-                    "sheet part {part} {what} {rows:,} rows x {cols:,} columns (limit {limit:,} "
-                    "cells, and Excel's 1,048,576 x 16,384): refused before reading",
-                    part=self.part,
-                    what=what,
-                    rows=rows,
-                    cols=cols,
-                    limit=self.max_cells,
-                )
-            ),
-        )
+
+def _sheet_too_large(archive: zipfile.ZipFile, part: str, area: _OverArea, max_cells: int) -> Rejection:
+    """The refusal of a sheet whose cells span ``area``, naming the sheet as its tab shows it where the workbook
+    part says, and what to do about it."""
+    name = _sheet_name(archive, part)
+    return _too_large(name or part, area.rows, area.cols, max_cells)
+
+
+def _too_large(sheet: str, rows: int, cols: int, max_cells: int) -> Rejection:
+    return Rejection(
+        "sheet_too_large",
+        *texts(
+            msg(
+                "sheet “{sheet}” has cells with content over {rows:,} rows x {cols:,} columns (limit {limit:,} "
+                "cells, and Excel's 1,048,576 x 16,384): refused before reading. Clear what is typed far below or "
+                "to the right of the form (Ctrl+End goes to the last cell), save and send the file again",
+                sheet=sheet,
+                rows=rows,
+                cols=cols,
+                limit=max_cells,
+            )
+        ),
+    )
+
+
+def _sheet_name(archive: zipfile.ZipFile, part: str) -> str | None:
+    """The name of the sheet whose part is ``part``; None where the workbook part does not say (or is damaged)."""
+    try:
+        names = {target: name for name, target in sheet_parts(archive).items()}
+    except InputError:  # a workbook part that cannot be read: the refusal names the part
+        return None
+    return names.get(part)
 
 
 def _attributes(text: bytes) -> dict[bytes, list[bytes]]:

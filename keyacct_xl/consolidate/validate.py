@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -288,7 +289,10 @@ def _compute(
             msg("the computed value is too large for Excel: left blank"),
         )
     row.values[field.key] = value
-    if refused.intersection(refs) or not _differs(shown, value):
+    if refused.intersection(refs):
+        return
+    _factor_missing(reading, table, row, field, fields)
+    if not _differs(shown, value):
         return
     # Inputs typed as text (1.2万) leave a spreadsheet nothing to compute: what it shows then says nothing.
     if all(is_blank(v) or _is_number(v) for v in (_raw(table, values, k) for k in refs)):
@@ -303,6 +307,42 @@ def _compute(
                 formula=Pair(*(_formula_text(formula, labels, lang) for lang in ("en", "zh"))),
             ),
         )
+
+
+def _factor_missing(
+    reading: _Reading, table: TableRows, row: CheckedRow, field: FieldSpec, fields: tuple[FieldSpec, ...]
+) -> None:
+    """Warn at each blank factor of a product (数量 × 单价) whose other factor is filled: the product is recorded as
+    0, which a price without a quantity rarely means. A sum's blank term is 0 by right, and is not warned of."""
+    formula = field.formula or ""
+    if not _PRODUCT.fullmatch(formula):
+        return
+    refs = formula_refs(formula)
+    given = [k for k in refs if row.values.get(k) is not None]
+    if not given or len(given) == len(refs):
+        return
+    by_key = {f.key: f for f in fields}  # a formula names its own section's columns (checked when a spec loads)
+    labels = {f.key: f.label for f in fields}
+    filled = listing(
+        Pair(*(f"{getattr(labels[k], lang)} {as_shown(row.values[k])}" for lang in ("en", "zh"))) for k in given
+    )
+    for key in (k for k in refs if k not in given):
+        reading.add(
+            CellValue(None, table.sheet, table.ref(key, row.row) if key in table.columns else ""),
+            by_key[key],
+            msg(
+                "{missing} is empty beside {given}: {computed} ({formula}) is recorded as 0; fill in {missing} or "
+                "clear the line",
+                missing=Pair(labels[key].en, labels[key].zh),
+                given=filled,
+                computed=Pair(field.label.en, field.label.zh),
+                formula=Pair(*(_formula_text(formula, labels, lang) for lang in ("en", "zh"))),
+            ),
+        )
+
+
+# A formula that multiplies its inputs and nothing else ({qty}*{unit_price}, {weight}*{score}).
+_PRODUCT = re.compile(r"\{\w+\}(?:\*\{\w+\})+")
 
 
 def _raw(table: TableRows, values: list[object], key: str) -> object:
@@ -397,6 +437,7 @@ def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[
     review: list[tuple[str, str]] = []
     typed_rep = str(outcome.header.get("rep") or "").strip()
     outcome.meta_rep = extracted.meta.get("rep", "").strip()
+    outcome.company = extracted.company
     outcome.rep = typed_rep or outcome.meta_rep
     if outcome.meta_rep and typed_rep and outcome.meta_rep != typed_rep:
         review.append(

@@ -312,7 +312,7 @@ def build_form(
     writer.write()
     write_instructions(instructions, spec, lang, writer.formats)
     writer.lists.finish()
-    write_meta(book.add_worksheet(META_SHEET), spec, writer.layout, lang, data.context, writer.prefilled)
+    write_meta(book.add_worksheet(META_SHEET), spec, writer.layout, lang, data.context, writer.prefilled, company)
     book.close()
     return buffer.getvalue()
 

@@ -1,7 +1,8 @@
 """The veryHidden ``_meta`` sheet: which form, which version and spec, for whom, and where each field is.
 
-Layout (docs/forms.md): row 1 ``key | value``; one row per META_KEYS entry, then one ``prefilled.<key>`` row per
-manager-set field a pre-filled form shows; a blank row; then a field
+Layout (docs/forms.md): row 1 ``key | value``; one row per META_KEYS entry, then a ``company`` row for a form
+generated for a company (the name its title block shows; consolidation holds a form of another company for review),
+then one ``prefilled.<key>`` row per manager-set field a pre-filled form shows; a blank row; then a field
 table ``section | field | name | column | type | maps_to`` where ``name`` is the defined name of a header
 field (``f_<key>``) or the Excel table of a repeating section (``t_<id>``) and ``column`` its 1-based
 column in that table (blank for header fields).
@@ -30,6 +31,7 @@ META_KEYS: tuple[str, ...] = (
     "generator_version",
     "form_sheet",
 )
+COMPANY_KEY = "company"  # after META_KEYS, only in a form generated for a company (blank templates keep their bytes)
 FIELD_COLUMNS: tuple[str, ...] = ("section", "field", "name", "column", "type", "maps_to")
 FIXED_GENERATED_AT = dt.datetime(2026, 1, 1)
 
@@ -95,12 +97,15 @@ def write_meta(
     lang: FormLang,
     context: FormContext,
     prefilled: dict[str, str] | None = None,
+    company: str = "",
 ) -> None:
     """Fill ``_meta`` and hide it from the Excel UI (veryHidden: not listed under Unhide); ``prefilled`` holds the
-    manager-set fields' pre-filled values as their cells show them, so a rep's card that leaves them is no change."""
+    manager-set fields' pre-filled values as their cells show them, so a rep's card that leaves them is no change;
+    ``company`` is the company the form was generated for (none for a blank template)."""
     sheet.write_row(0, 0, ["key", "value"])
     row = 1
-    extra = {prefilled_key(key): text for key, text in (prefilled or {}).items()}
+    extra = {COMPANY_KEY: company.strip()} if company.strip() else {}
+    extra |= {prefilled_key(key): text for key, text in (prefilled or {}).items()}
     for key, value in {**meta_values(spec, lang, context), **extra}.items():
         sheet.write_string(row, 0, key)
         sheet.write_string(row, 1, value)

@@ -34,12 +34,20 @@ from keyacct_xl.master.schema import (
 )
 from keyacct_xl.messages import Location, Pair, Rendered, joined, msg, tr
 
-ProblemKind = Literal["unknown_customer", "duplicate_customer", "contact_without_customer"]
-KINDS: tuple[ProblemKind, ...] = ("unknown_customer", "duplicate_customer", "contact_without_customer")
+ProblemKind = Literal["unknown_customer", "blank_customer", "duplicate_customer", "contact_without_customer"]
+KINDS: tuple[ProblemKind, ...] = (
+    "unknown_customer",
+    "blank_customer",
+    "duplicate_customer",
+    "contact_without_customer",
+)
 # Headers that name the customer id in a table the master schema does not describe (Quotations, WeeklyPlans,
 # GradeReview ...): only the exact names our writers use, never an alias such as 编号 that other ids share.
 _ID_HEADERS = {normalize_header(name) for name in (CUSTOMER_ID.key, CUSTOMER_ID.zh, CUSTOMER_ID.en)}
 SHOWN_ROWS = 10  # rows listed per problem kind
+# Tables whose rows may be about no customer: a weekly plan's meeting or office day, a monthly plan's line for a
+# prospect given by name (their forms leave 客户编号 optional). Every other table's row is one customer's.
+MAY_NAME_NO_CUSTOMER = frozenset({"WeeklyPlans", "MonthlyPlanAccounts"})
 # What the analyses read: RFM and ABC only sales lines; grading, credit, ageing and analyze the ledger and Customers.
 SALES_TABLES: tuple[TableSchema, ...] = (TRANSACTIONS,)
 LEDGER_TABLES: tuple[TableSchema, ...] = (CUSTOMERS, TRANSACTIONS, PAYMENTS)
@@ -80,7 +88,8 @@ class Integrity:
 
     @property
     def ok(self) -> bool:
-        """True when no row names an unknown customer, no id repeats and every contact has its customer."""
+        """True when no row names an unknown customer (or, where asked, none), no id repeats and every contact has
+        its customer."""
         return not self.problems
 
     def of_kind(self, kind: ProblemKind) -> list[Problem]:
@@ -155,12 +164,15 @@ def _headline(kind: ProblemKind, found: list[Problem], lang: Lang) -> str:
             ids=len({p.customer_id for p in found}),
             count=len(found),
         )
+    if kind == "blank_customer":
+        return tr(lang, "{count:,} row(s) have no customer id ({tables})", count=len(found), tables=per_table)
     return tr(lang, "{count:,} contact(s) without a customer (customer id blank or not in Customers)", count=len(found))
 
 
-def check_integrity(customers: IdColumn, others: Iterable[IdColumn]) -> Integrity:
-    """Duplicate ids in Customers; rows of ``others`` naming an id Customers lacks (blank ids are not checked,
-    except in Contacts, where a contact without a customer is a problem of its own)."""
+def check_integrity(customers: IdColumn, others: Iterable[IdColumn], *, blank_ids: bool = False) -> Integrity:
+    """Duplicate ids in Customers; rows of ``others`` naming an id Customers lacks; with ``blank_ids``, rows of
+    ``others`` with no id at all where every row is one customer's (a quotation or visit that is nobody's). In
+    Contacts a blank id is a contact without a customer, a problem of its own."""
     known = {_text(v) for v in customers.ids if _text(v) is not None}
     counts = Counter(_text(v) for v in customers.ids)
     problems = [
@@ -171,11 +183,18 @@ def check_integrity(customers: IdColumn, others: Iterable[IdColumn]) -> Integrit
     for column in others:
         contacts = column.table == CONTACTS.name
         for i, cid in enumerate(map(_text, column.ids)):
-            if cid in known or (cid is None and not contacts):
+            if cid in known or (cid is None and not contacts and not (blank_ids and _names_one(column.table))):
                 continue
-            kind: ProblemKind = "contact_without_customer" if contacts else "unknown_customer"
+            kind: ProblemKind = (
+                "contact_without_customer" if contacts else "blank_customer" if cid is None else "unknown_customer"
+            )
             problems.append(Problem(kind, column.table, column.sheet, _row(column, i), cid or ""))
     return Integrity(tuple(problems))
+
+
+def _names_one(table: str) -> bool:
+    """Whether every row of ``table`` is one customer's (a blank id there is a row that is nobody's)."""
+    return table not in MAY_NAME_NO_CUSTOMER
 
 
 def _text(value: object) -> str | None:
@@ -244,7 +263,8 @@ def check_master_file(path: str | Path) -> Integrity:
             )
         )
     others = [_id_column(book, name, path) for name in book.table_names if name not in (CUSTOMERS.name, SETTINGS.name)]
-    return check_integrity(customers, [*(c for c in others if c is not None), *_stored_id_columns(book, path)])
+    stored = _stored_id_columns(book, path)
+    return check_integrity(customers, [*(c for c in others if c is not None), *stored], blank_ids=True)
 
 
 def _stored_id_columns(book: calamine.CalamineWorkbook, path: Path) -> list[IdColumn]:
