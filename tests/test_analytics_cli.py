@@ -224,7 +224,8 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
     about = dict(zip(report_table(out, "About")["Item"], report_table(out, "About")["Value"]))
     assert "Warning" not in about and about["Sales data through"] == "2025-11-01"
     summary = calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Grading summary").to_python()
-    assert summary[2][0] == "Period: 2025 (rows: current grade; columns: proposed grade); As of: 2025-12-25"
+    subtitle = next(row[0] for row in summary if str(row[0]).startswith("Period:"))  # under the title (and company)
+    assert subtitle == "Period: 2025 (rows: current grade; columns: proposed grade); As of: 2025-12-25"
     capsys.readouterr()
     assert main(["grade", str(master_path), "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip() == "keyacct-xl: grade: --year is required"

@@ -706,5 +706,5 @@ def test_an_xls_whose_cells_span_more_than_the_sheet_cap_is_refused_by_consolida
     [outcome] = consolidate(xls.parent, master, now=NOW).outcomes
     assert (outcome.status, outcome.code) == ("rejected", "sheet_too_large")
     assert "65,536 rows x 256 columns (limit 8,000,000 cells" in outcome.reason_en
-    with pytest.raises(InputError, match=r"form\.xls: sheet part .* holds cells over 65,536 rows x 256 columns"):
+    with pytest.raises(InputError, match=r"form\.xls: sheet “客户回访记录表” has cells .* over 65,536 rows x 256"):
         read_sheets(xls, SUFFIXES)

@@ -168,7 +168,7 @@ def test_applying_more_decisions_keeps_an_earlier_adjustments_cells_as_finance_t
     decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
     assert main(["reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
     book = openpyxl.load_workbook(master)
-    sheet = book["调帐记录"]
+    sheet = book["调账记录"]
     reason = [c.value for c in sheet[1]].index("原因") + 1
     sheet.cell(2, reason).value = 20261105
     book.save(master)
@@ -176,7 +176,7 @@ def test_applying_more_decisions_keeps_an_earlier_adjustments_cells_as_finance_t
     decide(recon, {"S9": ("核销", "王经理", "重复开票")})
     assert main(["reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-06"]) == 0
 
-    sheet = openpyxl.load_workbook(master)["调帐记录"]
+    sheet = openpyxl.load_workbook(master)["调账记录"]
     assert [c.value for c in sheet[1]].index("原因") + 1 == reason
     assert (sheet.cell(2, reason).value, sheet.cell(2, reason).data_type) == (20261105, "n")
     assert (sheet.cell(3, reason).value, sheet.cell(3, reason).data_type) == ("重复开票", "s")
@@ -546,12 +546,12 @@ def test_the_info_sheets_customer_must_be_the_one_the_reconciliation_recorded(se
     run_reconcile(master, theirs, recon, capsys)
     decide(recon, {"S2": ("核销", "王经理", None)})
     book = openpyxl.load_workbook(recon)
-    info = book["对帐信息"]
+    info = book["对账信息"]
     label = next(c for c in info["A"] if c.value == "客户编号")
     info.cell(label.row, 2).value = "C2"
     book.save(recon)
     err = refused_apply(recon, master, capsys)
-    cell = f"recon.xlsx: sheet 对帐信息, cell B{label.row} (Customer ID)"
+    cell = f"recon.xlsx: sheet 对账信息, cell B{label.row} (Customer ID)"
     assert f"{cell}: reads C2, but this reconciliation was made for C1" in err
     # The record is out of sight: veryHidden (not listed under Unhide) and protected.
     assert book["_reconciliation"].sheet_state == "veryHidden" and book["_reconciliation"].protection.sheet
@@ -582,7 +582,7 @@ def test_a_document_of_another_customer_is_refused_whatever_the_info_sheet_says(
     decide(recon, {"S2": ("核销", "王经理", None)})
     without_record(recon)
     book = openpyxl.load_workbook(recon)
-    info = book["对帐信息"]
+    info = book["对账信息"]
     next(c for c in info["B"] if c.value == "C1").value = "C2"
     book.save(recon)
     cell = retype(recon, "S2", {})["我方单号"]

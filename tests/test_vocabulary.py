@@ -349,4 +349,6 @@ def test_a_category_the_master_already_uses_comes_back_on_a_prefilled_card_witho
     result = consolidate(inbox, path, now=NOW)
     errors = {o.name: [(i.field_label("zh"), i.value) for i in o.errors] for o in result.outcomes}
     assert errors == {"C001.xlsx": [], "C002.xlsx": [], "新卡.xlsx": [("客户类别", "批发商")]}
+    # The cards' instructions sheet lists the catalogue's choices: read as the form's own, not as text outside it.
+    assert [(o.name, i.sheet) for o in result.outcomes for i in o.warnings if o.name != "新卡.xlsx"] == []
     assert sorted(load_store(path).frame("Customers")["category"].dropna()) == ["终端", "经销商"]

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from keyacct_xl.analytics.policy import load_grading_policy
@@ -78,6 +78,9 @@ class _Job:
     lang: Lang
     strict: bool
     seconds: float = MAX_SECONDS
+    # The specs cells are checked with: the catalogue's, their choices widened by the words the master holds
+    # (forms/vocabulary.py); a file is read (its fields, its instructions sheet) by the catalogue's own.
+    checked_with: dict[str, FormSpec] = field(default_factory=dict)
 
 
 _JOB: _Job | None = None
@@ -132,7 +135,8 @@ def _screen_and_check(outcome: FileOutcome, submission: Submission, data: bytes,
         outcome.status, outcome.code = "skipped", "not_selected"
         return outcome
     extracted.warnings.extend(verdict.notes)
-    check_form(outcome, extracted, job.specs[extracted.form_id], lang=job.lang, strict=job.strict)
+    spec = job.checked_with.get(extracted.form_id, job.specs[extracted.form_id])
+    check_form(outcome, extracted, spec, lang=job.lang, strict=job.strict)
     return outcome
 
 
@@ -207,7 +211,7 @@ def consolidate(
         # Checked with the words the master already uses too; recognized by the catalogue's own hashes.
         checked_with = {k: with_master_words(s, store.frames) for k, s in specs.items()}
         hashes = {k: s.hash for k, s in specs.items()}
-        job = _Job(checked_with, hashes, selected, known_sha, store.lang, strict, file_seconds)
+        job = _Job(specs, hashes, selected, known_sha, store.lang, strict, file_seconds, checked_with)
         skipped = [master, backup_path(master), master_lock_path(master), reconciliation_folder(master), *exclude] + (
             [quarantine_dir] if quarantine_dir else []
         )
