@@ -108,3 +108,17 @@ def test_a_copy_onto_another_master_with_a_history_store_needs_force(
     # Forced, the replaced master is the backup, which still names the batch it keeps in the store.
     assert main(["master", "export", str(master), "--out", str(region), "--force"]) == 0
     assert backup_path(region).read_bytes() == before and stored_batches(store_path(region)) == [batch]
+
+
+@pytest.mark.parametrize("option", [[], ["--without-sensitive"]])
+def test_an_export_onto_the_master_by_a_path_through_a_missing_folder_is_refused(
+    tmp_path: Path, option: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--out nosuch/../master.xlsx`` is the master itself: it was written over with the redacted export and no
+    backup, because the paths were compared only when ``--out`` existed (and the missing folder is now made)."""
+    master = save_master(generate_demo(seed=5, customers=20), tmp_path / "master.xlsx", backup=False)
+    before = master.read_bytes()
+    out = tmp_path / "nosuch" / ".." / "master.xlsx"
+    assert main(["master", "export", str(master), "--out", str(out), *option, "--lang", "en"]) == 2
+    assert "the export must go to another file than the master" in capsys.readouterr().err
+    assert master.read_bytes() == before and not backup_path(master).exists()

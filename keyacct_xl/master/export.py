@@ -109,7 +109,8 @@ def export_master(
     personal data; a ``key`` also replaces names and ids by pseudonyms (and implies ``without_sensitive``).
     """
     source, out = Path(source), Path(out)
-    if out.exists() and out.resolve() == source.resolve():
+    # Compared as the system resolves them, existing or not: "nosuch/../master.xlsx" is the master itself.
+    if os.path.realpath(out) == os.path.realpath(source):
         raise InputError(msg("{path}: the export must go to another file than the master", path=out))
     if not without_sensitive and key is None:
         open_package(source).close()  # a clear error for a missing or non-xlsx master
