@@ -343,6 +343,19 @@ def test_cli_check_prints_a_line_per_rep(master_file: Path, capsys: pytest.Captu
     assert (master_file.parent / "visits_check_2026-11-20.xlsx").exists()
 
 
+def test_a_customer_without_a_rep_is_listed_under_no_rep_never_nan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Customers imported from a list without a rep were printed under a rep called "nan", in zh and en."""
+    master = hand_master()
+    master.customers.loc[master.customers["customer_id"] == "K5", "rep"] = None
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    for lang, label in (("en", "No rep"), ("zh", "未分配业务员")):
+        assert main(["visits", "check", str(path), "--as-of", "2026-11-20", "--lang", lang]) == 0
+        printed = capsys.readouterr().out
+        assert "nan" not in printed and f"  {label}" in printed
+
+
 def test_bad_input_is_one_line(master_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["visits", "check", str(master_file), "--rep", "王五"]) == 2
     assert capsys.readouterr().err.strip() == "keyacct-xl: 客户档案中没有业务员 '王五'；已有的业务员：张三, 李四"

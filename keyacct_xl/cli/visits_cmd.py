@@ -7,7 +7,7 @@ from pathlib import Path
 
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
-from keyacct_xl.followup.check import run_visits_check
+from keyacct_xl.followup.check import rep_shown, run_visits_check
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import CONTACTS, CUSTOMERS, VISITS
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
                 args.lang,
                 "  {rep}: {key_overdue} {grades} overdue, {key_visited_quarter}/{key_customers} covered "
                 "this quarter, {overdue} overdue, {next_steps_overdue} next steps overdue",
-                rep=row.rep,
+                rep=rep_shown(row.rep, args.lang),
                 key_overdue=row.key_overdue,
                 grades=grades,
                 key_visited_quarter=row.key_visited_quarter,

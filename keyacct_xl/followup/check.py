@@ -27,6 +27,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
+from keyacct_xl.parsing import is_blank
 
 REP_COLUMNS = [
     "rep",
@@ -67,9 +68,10 @@ class VisitsCheck:
     winback: pd.DataFrame
     path: Path | None = None
 
-    def key_overdue(self) -> dict[str, int]:
-        """Overdue VIP/A (the quarterly grades) customers per rep, every rep listed."""
-        return {str(r): int(n) for r, n in zip(self.reps["rep"], self.reps["key_overdue"], strict=True)}
+    def key_overdue(self, lang: Lang = "en") -> dict[str, int]:
+        """Overdue VIP/A (the quarterly grades) customers per rep, every rep listed (customers without one as
+        "No rep")."""
+        return {rep_shown(r, lang): int(n) for r, n in zip(self.reps["rep"], self.reps["key_overdue"], strict=True)}
 
     def summary(self, lang: Lang) -> str:
         """One line: customers, due and overdue, overdue key customers, plan lines done and missed."""
@@ -95,6 +97,11 @@ class VisitsCheck:
     def report_line(self, lang: Lang) -> str:
         """The summary and the report's path, as the CLI and the demo print it."""
         return tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
+
+
+def rep_shown(rep: object, lang: Lang) -> str:
+    """A rep as a reader sees it: the name, or "No rep" for customers no rep looks after (never "nan")."""
+    return tr(lang, "No rep") if is_blank(rep) or not str(rep).strip() else str(rep)
 
 
 def known_reps(master: Master) -> list[str]:

@@ -16,7 +16,7 @@ def followup_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) ->
     folder.mkdir(parents=True, exist_ok=True)
     check = run_visits_check(load_master(master_path), out_dir=folder, lang=args.lang)
     grades = "/".join(check.policy.quarterly_face_to_face)
-    shown = joined(args.lang, (f"{rep} {count}" for rep, count in check.key_overdue().items()))
+    shown = joined(args.lang, (f"{rep} {count}" for rep, count in check.key_overdue(args.lang).items()))
     return [
         check.report_line(args.lang),
         tr(args.lang, "  overdue {grades} customers: {shown}", grades=grades, shown=shown),

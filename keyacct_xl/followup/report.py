@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from keyacct_xl.analytics.rfm import CLASS_LABELS
-from keyacct_xl.followup.check import REP_COLUMNS
+from keyacct_xl.followup.check import REP_COLUMNS, rep_shown
 from keyacct_xl.followup.execution import PLAN_STATUS_LABELS
 from keyacct_xl.followup.lists import OCCASION_LABELS
 from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS
@@ -140,7 +140,7 @@ def write_check(check, path: Path, *, lang: Lang, company: str | None = None) ->
 
 def _sheet_name(text: Any, lang: Lang, used: set[str]) -> str:
     """A rep's page: a legal sheet name, unique ignoring case (a rep without a name is "No rep")."""
-    return sheet_name(tr(lang, "No rep") if pd.isna(text) or not str(text).strip() else str(text), used)
+    return sheet_name(rep_shown(text, lang), used)
 
 
 def _formats(book) -> dict:
@@ -167,7 +167,7 @@ _SIGNERS = (msg("Rep:"), msg("Supervisor:"), msg("Date:"))  # under the list, in
 def _sign_off_page(book, fmt: dict, check, overdue_key: pd.DataFrame, row: pd.Series, name: str, lang: Lang) -> None:
     """One A4 portrait page per rep: the figures, the most overdue key customers, signature lines."""
     ws = book.add_worksheet(name)
-    rep = str(row["rep"]) if pd.notna(row["rep"]) else tr(lang, "No rep")
+    rep = rep_shown(row["rep"], lang)
     ws.write_string(0, 0, tr(lang, "Visits check — {rep}", rep=rep), fmt["title"])
     policy = Pair(check.policy.title_en, check.policy.title_zh)
     ws.write_string(
