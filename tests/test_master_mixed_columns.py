@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -20,6 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import python_calamine as calamine
+from cacheonly import cached_customer_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
@@ -162,20 +160,7 @@ def test_a_mixed_column_comes_back_the_same_from_the_load_cache(tmp_path: Path) 
     from_file = load_master(path)
     pd.testing.assert_frame_equal(from_file.customers, first.customers)
 
-    script = (
-        "import json, sys\n"
-        "from keyacct_xl import load_master\n"
-        "from keyacct_xl.master import reader\n"
-        "def refuse(*args, **kwargs):\n"
-        "    raise AssertionError('the workbook was read, not the load cache')\n"
-        "reader.read_workbook_tables = refuse\n"
-        f"values = load_master(sys.argv[1]).customers[{TARGETS!r}]\n"
-        "print(json.dumps([[type(v).__name__, str(v)] for v in values]))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True, cwd=Path.cwd()
-    )
-    assert json.loads(done.stdout) == [
+    assert cached_customer_values(path, [TARGETS]) == [
         ["float", "120000.0"],
         ["str", "待定"],
         ["Timestamp", "2026-03-01 00:00:00"],
