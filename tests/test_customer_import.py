@@ -338,3 +338,10 @@ def test_a_row_like_an_archive_customer_is_held_naming_that_customer(tmp_path: P
     out = capsys.readouterr().out
     assert "第 3 行: 疑似重复，暂缓 上海恒达润滑油有限公司: 疑似与客户 C0001 上海恒达润滑油有限公司 重复" in out
     assert "本名单第" not in out
+
+
+def test_a_list_id_saying_none_gets_the_next_id(tmp_path: Path, master: Path, capsys) -> None:
+    """- or 无 in a list's 客户编号 column is no id: the row gets the next id of the pattern, as a blank one does."""
+    rows = [["-", "苏州金达汽修厂", "13912345678"], ["无", "常州百盛商贸有限公司", "13912345679"]]
+    assert main(["customers", "import", str(_list_with_ids(tmp_path / "b.xlsx", rows)), "--into", str(master)]) == 0
+    assert load_master(master).customers["customer_id"].tolist() == ["C0001", "C0002"]
