@@ -499,3 +499,41 @@ def test_a_card_from_a_rep_with_no_customer_in_the_master_waits_instead_of_creat
     [accepted] = consolidate(inbox, company_master, now=LATER, accept=["card.xlsx"]).outcomes
     assert accepted.status == "accepted"
     assert load_store(company_master).frame("Customers")["customer_id"].tolist() == ["C001", "C100"]
+
+
+@pytest.mark.parametrize("typed", ["c001", "ｃ００１"])
+def test_a_card_with_an_id_in_another_case_or_width_is_that_customers_card(
+    typed: str, master: Path, inbox: Path
+) -> None:
+    """c001 on a card is C001: its contacts stay C001's and another name is a conflict, not a second customer."""
+    card = fill_form(
+        blank_form("customer_card"),
+        header={"rep": "张三", "customer_id": typed, "name": "完全无关的小公司", "phone": "13700000000"},
+        rows={"contacts": [{"name": "王经理", "title": "采购经理", "phone": "13800000001"}]},
+    )
+    (inbox / "card.xlsx").write_bytes(card)
+    result = consolidate(inbox, master, now=NOW)
+    [outcome] = result.outcomes
+    store = load_store(master)
+    customers = store.frame("Customers")
+    assert customers["customer_id"].tolist() == ["C001", "C002", "C003"]
+    assert customers.set_index("customer_id").loc["C001", "name"] == "广州华强贸易有限公司"
+    assert store.frame("Contacts")["customer_id"].tolist() == ["C001", "C001"]
+    assert [(c.kind, c.customer_id, c.field) for c in result.conflicts] == [("value", "C001", "name")]
+    assert outcome.rows_added == 0 and outcome.key == "C001"
+    [read_as] = [i for i in outcome.issues if "another case or width" in i.en]
+    assert (read_as.severity, read_as.cell, read_as.value) == ("warning", "B7", "c001")
+    assert read_as.zh == "c001 是客户 C001 的编号，只是大小写或全角半角不同：按 C001 读取"
+
+
+@pytest.mark.parametrize("mark", ["-", "无", "N/A", "－"])
+def test_a_card_whose_id_says_none_is_a_new_customer(mark: str, master: Path, inbox: Path) -> None:
+    """An id cell holding -, 无 or N/A says the customer has no id yet, as a blank cell does."""
+    card = fill_form(
+        blank_form("customer_card"), header={"rep": "张三", "customer_id": mark, "name": "中山美佳日用品有限公司"}
+    )
+    (inbox / "card.xlsx").write_bytes(card)
+    consolidate(inbox, master, now=NOW)
+    customers = load_store(master).frame("Customers").set_index("name")
+    assert customers.loc["中山美佳日用品有限公司", "customer_id"] == "C0004"
+    assert mark not in customers["customer_id"].tolist()

@@ -18,7 +18,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.table import Table
 
-from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.periods import Period, parse_period, yearless_date
 from keyacct_xl.consolidate.run import consolidate
@@ -28,6 +27,7 @@ from keyacct_xl.consolidate.validate import form_period
 from keyacct_xl.errors import SpecError
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.spec import parse_spec
+from keyacct_xl.master.ids import normalize_id
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 

@@ -289,3 +289,59 @@ def test_a_name_inside_another_is_found_at_the_containment_rules_edge() -> None:
     )
     match = index.find(name="恒达润滑油品")
     assert match is not None and (match.customer_id, match.score, match.basis) == ("C0001", 95.0, "name")
+
+
+def _list_with_ids(path: Path, rows: list[list[object]]) -> Path:
+    """A list with its own 客户编号 column: id, name, phone."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("客户名单")
+    sheet.write_row(0, 0, ["客户编号", "客户名称", "联系电话"])
+    for i, row in enumerate(rows):
+        sheet.write_row(1 + i, 0, row)
+    book.close()
+    return path
+
+
+def test_an_id_in_another_case_or_width_is_the_archive_customer(tmp_path: Path, master: Path, capsys) -> None:
+    """c0001 and Ｃ0002 in a list are C0001 and C0002: customers to update (with --update), never new ids beside."""
+    assert main(["customers", "import", str(messy_xlsx(tmp_path / "a.xlsx")), "--into", str(master)]) == 0
+    rows = [["c0001", "完全不同的公司甲", "13800000006"], ["Ｃ0002", "全角编号公司丙", "13800000008"]]
+    source = _list_with_ids(tmp_path / "b.xlsx", rows)
+    capsys.readouterr()
+    assert main(["customers", "import", str(source), "--into", str(master)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "第 2 行: 有差异，未更新 C0001 完全不同的公司甲" in out
+        and "第 3 行: 有差异，未更新 C0002 全角编号公司丙" in out
+    )
+    assert (
+        "工作表 客户名单，单元格 A2（客户编号）：c0001 是客户 C0001 的编号，只是大小写或全角半角不同：按 C0001 读取"
+        in out
+    )
+    assert (
+        "工作表 客户名单，单元格 A3（客户编号）：Ｃ0002 是客户 C0002 的编号，只是大小写或全角半角不同：按 C0002 读取"
+        in out
+    )
+    assert main(["customers", "import", str(source), "--into", str(master), "--update"]) == 0
+    customers = load_master(master).customers
+    assert customers["customer_id"].tolist() == ["C0001", "C0002", "C0003", "C0004", "C0005", "C0006"]
+    assert customers.set_index("customer_id").loc[["C0001", "C0002"], "name"].tolist() == [r[1] for r in rows]
+    assert main(["master", "check", str(master)]) == 0
+
+
+def test_a_row_like_an_archive_customer_is_held_naming_that_customer(tmp_path: Path, master: Path, capsys) -> None:
+    """A list row giving C0001 with another name does not make C0001 "a row of this list" for the rows below it."""
+    assert main(["customers", "import", str(messy_xlsx(tmp_path / "a.xlsx")), "--into", str(master)]) == 0
+    rows = [["C0001", "另一个名字", "13800000006"], ["", "上海恒达润滑油有限公司", "13812345678"]]
+    capsys.readouterr()
+    assert main(["customers", "import", str(_list_with_ids(tmp_path / "b.xlsx", rows)), "--into", str(master)]) == 0
+    out = capsys.readouterr().out
+    assert "第 3 行: 疑似重复，暂缓 上海恒达润滑油有限公司: 疑似与客户 C0001 上海恒达润滑油有限公司 重复" in out
+    assert "本名单第" not in out
+
+
+def test_a_list_id_saying_none_gets_the_next_id(tmp_path: Path, master: Path, capsys) -> None:
+    """- or 无 in a list's 客户编号 column is no id: the row gets the next id of the pattern, as a blank one does."""
+    rows = [["-", "苏州金达汽修厂", "13912345678"], ["无", "常州百盛商贸有限公司", "13912345679"]]
+    assert main(["customers", "import", str(_list_with_ids(tmp_path / "b.xlsx", rows)), "--into", str(master)]) == 0
+    assert load_master(master).customers["customer_id"].tolist() == ["C0001", "C0002"]

@@ -202,3 +202,19 @@ def test_master_check_lists_rows_that_name_no_customer(tmp_path: Path, capsys: p
         "  报价明细 第 3 行: （空）",
     ]
     assert "2 row(s) have no customer id" in "\n".join(check_master_file(path).summary("en"))
+
+
+def test_ids_differing_only_in_case_or_width_are_duplicate_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """c0001 and Ｃ0001 beside C0001 are C0001 typed again: one customer on three rows, not three customers."""
+    m = Master.empty(lang="zh")
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C0001", "C0002", "c0001", "Ｃ0001"], "name": ["甲", "乙", "丙", "丁"], "grade": "B"}
+    )
+    path = save_master(m, tmp_path / "master.xlsx", backup=False)
+    found = check_master_file(path).of_kind("duplicate_customer")
+    assert [(p.row, p.customer_id) for p in found] == [(2, "C0001"), (4, "c0001"), (5, "Ｃ0001")]
+    assert main(["master", "check", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert "客户档案中重复的客户编号 1 个，共 3 行" in out

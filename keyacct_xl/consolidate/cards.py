@@ -28,6 +28,7 @@ from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id
 from keyacct_xl.consolidate.store import Store
 from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.master.ids import id_key, spellings
 from keyacct_xl.master.submissions import MERGED_TABLES
 from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank, same_value
@@ -77,6 +78,7 @@ class CardMerger:
         # new customer costs a whole typed frame and concat each (the owners and the index know them at once).
         self.created: list[dict[str, object]] = []
         self.owners = _owners(self.store.frame(CUSTOMERS.name))
+        self.spellings = spellings(self.owners)  # an id in any case or width -> the master's spelling of it
         self._index: CustomerIndex | None = None
 
     def customers(self) -> pd.DataFrame:
@@ -112,6 +114,7 @@ class CardMerger:
         cid, values = str(outcome.key), self._values(outcome, spec)
         if is_new_customer(outcome.key):
             return self._new_customer(outcome, spec, values, keys)
+        cid = self._as_the_master_spells(outcome, cid)
         if cid not in self.owners:
             return self._duplicate(outcome, values, self.index)
         if self._foreign(outcome, cid, self.owners[cid]):
@@ -139,6 +142,30 @@ class CardMerger:
             return self._update(outcome, cid, values, corrects)
         self._create(outcome, cid, values, provenance)
         return None
+
+    def _as_the_master_spells(self, outcome: FileOutcome, cid: str) -> str:
+        """The card's id as the master spells it: c0026 or Ｃ0026 typed for C0026 is C0026 (a warning on the cell),
+        so the card updates that customer and its contacts instead of creating a second customer beside it."""
+        master = cid if cid in self.owners else self.spellings.get(id_key(cid), cid)
+        if master != cid:
+            outcome.issues.append(
+                Issue(
+                    outcome.name,
+                    *outcome.header_cells.get("customer_id", ("", "")),
+                    CUSTOMERS.column("customer_id"),
+                    cid,
+                    *texts(
+                        msg(
+                            "{typed} is the id of customer {cid} typed in another case or width: read as {cid}",
+                            typed=cid,
+                            cid=master,
+                        )
+                    ),
+                    "warning",
+                )
+            )
+            self._identify(outcome, master)
+        return master
 
     def _foreign(self, outcome: FileOutcome, cid: str, owner: str) -> bool:
         if not owner or owner == outcome.rep:
@@ -280,5 +307,6 @@ class CardMerger:
         self.changed.add(CUSTOMERS.name)
         outcome.rows_added += 1
         self.owners[cid] = str(row["rep"] or "")
+        self.spellings.setdefault(id_key(cid), cid)
         if self._index is not None:  # the next card of this run is compared with this one too
             self._index.add(row)

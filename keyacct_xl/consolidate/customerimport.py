@@ -31,6 +31,7 @@ from keyacct_xl.consolidate.frames import append_rows, row_json
 from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id
 from keyacct_xl.consolidate.store import CUSTOMER_LIST_FORM, Store
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.ids import id_key
 from keyacct_xl.master.schema import CUSTOMERS as PLAIN_CUSTOMERS
 from keyacct_xl.master.submissions import HISTORY, LEDGER, MERGED_TABLES
 from keyacct_xl.master.writer import write_tables
@@ -90,13 +91,15 @@ def plan_import(
     ``customers`` is the archive; ``update`` applies the differing values of rows whose id it holds.
     """
     index = CustomerIndex(customers)
-    archive = {str(c): i for i, c in enumerate(customers["customer_id"]) if not is_blank(c)}
+    # Ids compared by id_key: c0001 or Ｃ0001 in the list is the archive's C0001, not a new customer beside it.
+    archive = {id_key(c): i for i, c in enumerate(customers["customer_id"]) if not is_blank(c)}
     given = [str(r.values["customer_id"]).strip() for r in rows if _given_id(r.values) is not None]
-    ids: list[str] = [*archive, *given]
-    from_list: dict[str, int] = {}  # id -> the row of the list that holds it
+    ids: list[str] = [*(str(c) for c in customers["customer_id"] if not is_blank(c)), *given]
+    seen: dict[str, int] = {}  # id_key of an id the list gives -> the row that took it (an update or a new customer)
+    from_list: dict[str, int] = {}  # id of a customer the list creates -> its row of the list
     planned: list[tuple[RowOutcome, Mapping[str, object]]] = []
     for typed in rows:
-        planned.append(_plan_row(typed, customers, archive, index, ids, from_list, id_pattern, update))
+        planned.append(_plan_row(typed, customers, archive, index, ids, (seen, from_list), id_pattern, update))
     return planned
 
 
@@ -111,7 +114,7 @@ def _plan_row(
     archive: Mapping[str, int],
     index: CustomerIndex,
     ids: list[str],
-    from_list: dict[str, int],
+    rows_of: tuple[dict[str, int], dict[str, int]],
     id_pattern: str,
     update: bool,
 ) -> tuple[RowOutcome, Mapping[str, object]]:
@@ -119,16 +122,21 @@ def _plan_row(
     name = str(values.get("name") or "")
     warnings = tuple(msg("{where}: {problem}", where=w.place, problem=w.reason) for w in typed.warnings)
     given = _given_id(values)
+    seen, from_list = rows_of
     if not typed.ok:
         refused = listing(msg("{where}: {problem}", where=p.place, problem=p.reason) for p in typed.refused)
         cells = tuple(p.cell for p in typed.refused)
         return RowOutcome(number, "refused", given or "", name, refused, cells, warnings), {}
-    if given is not None and given in from_list:
-        twice = msg("the id {cid} is given to row {row} of the list already", cid=given, row=from_list[given])
+    if given is not None and id_key(given) in seen:
+        twice = msg("the id {cid} is given to row {row} of the list already", cid=given, row=seen[id_key(given)])
         return RowOutcome(number, "refused", given, name, twice, (), warnings), {}
-    if given is not None and given in archive:
-        from_list[given] = number
-        return _existing(typed, customers.iloc[archive[given]], given, update, warnings), values
+    if given is not None and id_key(given) in archive:
+        seen[id_key(given)] = number
+        current = customers.iloc[archive[id_key(given)]]
+        cid = str(current["customer_id"])
+        if cid != given:  # typed in another case or width: the archive's customer, as the master spells its id
+            warnings += (_read_as(typed, given, cid),)
+        return _existing(typed, current, cid, update, warnings), {**values, "customer_id": cid}
     match = index.find(
         name=values.get("name"), phone=values.get("phone"), tax_id=values.get("tax_id"), address=values.get("address")
     )
@@ -138,9 +146,19 @@ def _plan_row(
     if not given:  # the highest id of the pattern now (the list's own ids were counted first): the next follows it
         ids[:] = [cid]
     from_list[cid] = number
+    if given:
+        seen[id_key(given)] = number
     index.add({**values, "customer_id": cid})
     reason = None if given else msg("given the id {cid}", cid=cid)
     return RowOutcome(number, "imported", cid, name, reason, (), warnings), {**values, "customer_id": cid}
+
+
+def _read_as(typed: TypedRow, given: str, cid: str) -> Message:
+    """The warning on a list's id that is an archive customer's typed in another case or width."""
+    problem = msg(
+        "{typed} is the id of customer {cid} typed in another case or width: read as {cid}", typed=given, cid=cid
+    )
+    return msg("{where}: {problem}", where=typed.id_place, problem=problem) if typed.id_place is not None else problem
 
 
 def _duplicate_reason(match: DuplicateMatch, from_list: Mapping[str, int]) -> Message:

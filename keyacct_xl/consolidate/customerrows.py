@@ -46,6 +46,7 @@ class TypedRow:
     values: dict[str, object] = field(default_factory=dict)
     refused: list[CellProblem] = field(default_factory=list)
     warnings: list[CellProblem] = field(default_factory=list)
+    id_place: Location | None = None  # the customer id cell, named when the id is read as the master spells it
 
     @property
     def ok(self) -> bool:
@@ -73,6 +74,8 @@ def typed_rows(customer_list: CustomerList) -> list[TypedRow]:
         for i, value in _column_values(customer_list, rows, column, raw, kind):
             if not is_blank(value):
                 rows[i].values[column.key] = value
+                if column.key == "customer_id":
+                    rows[i].id_place = customer_list.place(rows[i].row, column)
     name = next((c for c in customer_list.recognised if c.key == "name"), None)
     for typed in rows:
         if name is not None and "name" not in typed.values and not any(p.column is name for p in typed.refused):

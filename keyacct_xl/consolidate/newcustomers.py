@@ -14,22 +14,24 @@ the same registration, not a duplicate.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
+from keyacct_xl.consolidate.fieldcheck import NOT_APPLICABLE
+from keyacct_xl.forms.spec import choice_key
 from keyacct_xl.master.settings import ID_PATTERN
 from keyacct_xl.parsing import is_blank
 
 # What reps write for "no id yet", compared after NFKC folding and case folding (New customer reads as New:
-# a customer cell keeps the text before the first space, as for "C0001 name" dropdown entries).
-NEW_CUSTOMER_MARKS = frozenset({"新客户", "新客戶", "新", "新建", "待编号", "new", "tbd"})
+# a customer cell keeps the text before the first space, as for "C0001 name" dropdown entries). A "does not
+# apply" mark (-, 无, N/A) says there is no id, as a blank cell does: it is never an id of its own.
+NEW_CUSTOMER_MARKS = frozenset({"新客户", "新客戶", "新", "新建", "待编号", "new", "tbd"}) | NOT_APPLICABLE
 
 
 def is_new_customer(value: object) -> bool:
-    """Whether a customer id cell asks for a new id: blank, or 新客户 (or one of NEW_CUSTOMER_MARKS)."""
+    """Whether a customer id cell asks for a new id: blank, 新客户 (or one of NEW_CUSTOMER_MARKS) or - (无, N/A)."""
     if is_blank(value):
         return True
-    return unicodedata.normalize("NFKC", str(value)).strip().casefold() in NEW_CUSTOMER_MARKS
+    return choice_key(str(value)) in NEW_CUSTOMER_MARKS
 
 
 def next_customer_id(pattern: str, existing: Iterable[object]) -> str:

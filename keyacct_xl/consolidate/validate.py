@@ -21,7 +21,6 @@ import pandas as pd
 
 from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
 from keyacct_xl.consolidate.followthrough import check_followthrough
-from keyacct_xl.consolidate.ids import normalize_id
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows, texts
 from keyacct_xl.consolidate.outside import as_shown, outside_issues
 from keyacct_xl.consolidate.periods import Period, outside, parse_period
@@ -36,6 +35,7 @@ from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.meta import meta_text, prefilled_key
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.ids import normalize_id
 from keyacct_xl.messages import Pair, Rendered, listing, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, typed_number
 

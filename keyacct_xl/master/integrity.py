@@ -20,6 +20,7 @@ from keyacct_xl.headers import normalize_header, resolve_headers
 from keyacct_xl.history.store import history_lines, store_path
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import to_texts
+from keyacct_xl.master.ids import id_key
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import not_a_master, open_book_as_read, read_settings, table_place, table_start
 from keyacct_xl.master.schema import (
@@ -161,7 +162,7 @@ def _headline(kind: ProblemKind, found: list[Problem], lang: Lang) -> str:
         return tr(
             lang,
             "{ids:,} customer id(s) appear more than once in Customers, on {count:,} rows",
-            ids=len({p.customer_id for p in found}),
+            ids=len({id_key(p.customer_id) for p in found}),
             count=len(found),
         )
     if kind == "blank_customer":
@@ -174,11 +175,13 @@ def check_integrity(customers: IdColumn, others: Iterable[IdColumn], *, blank_id
     ``others`` with no id at all where every row is one customer's (a quotation or visit that is nobody's). In
     Contacts a blank id is a contact without a customer, a problem of its own."""
     known = {_text(v) for v in customers.ids if _text(v) is not None}
-    counts = Counter(_text(v) for v in customers.ids)
+    # C0001, c0001 and Ｃ0001 are one id (id_key): two rows so spelled are one customer twice.
+    keys = [None if cid is None else id_key(cid) for cid in map(_text, customers.ids)]
+    counts = Counter(keys)
     problems = [
-        Problem("duplicate_customer", customers.table, customers.sheet, _row(customers, i), str(cid))
-        for i, cid in enumerate(map(_text, customers.ids))
-        if cid is not None and counts[cid] > 1
+        Problem("duplicate_customer", customers.table, customers.sheet, _row(customers, i), str(_text(value)))
+        for i, (value, key) in enumerate(zip(customers.ids, keys))
+        if key is not None and counts[key] > 1
     ]
     for column in others:
         contacts = column.table == CONTACTS.name

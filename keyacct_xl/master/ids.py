@@ -5,14 +5,21 @@ no customer (or create a new one from a card). Before matching, an id is NFKC-no
 ligatures), stripped of format characters (Unicode category Cf: zero-width spaces and joiners, bidi controls,
 the BOM), and each remaining non-ASCII letter that Unicode's confusables data (UTS #39, through the
 confusable-homoglyphs package) lists as a look-alike of an ASCII letter or digit is replaced by it.
+
+Two ids are one customer's when their ``id_key`` is equal: the cleaned id with its case folded too (c0026 and
+Ｃ0026 are C0026). Card intake, the customer-list import and ``master check`` all compare ids by it, so an id typed
+in another case or width finds its customer instead of creating a second one beside it.
 """
 
 from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Iterable
 
 from confusable_homoglyphs import confusables
+
+from keyacct_xl.parsing import is_blank
 
 
 @functools.lru_cache(maxsize=4096)
@@ -34,3 +41,17 @@ def normalize_id(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text)
     visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
     return "".join(_ascii_twin(ch) for ch in visible).strip()
+
+
+def id_key(value: object) -> str:
+    """What two spellings of one customer id share: ``normalize_id`` with the case folded (c0026 is C0026)."""
+    return normalize_id(str(value)).casefold()
+
+
+def spellings(ids: Iterable[object]) -> dict[str, str]:
+    """Each id's ``id_key`` -> the id as the master spells it (the first row's, when the master repeats one)."""
+    found: dict[str, str] = {}
+    for value in ids:
+        if not is_blank(value):
+            found.setdefault(id_key(value), str(value))
+    return found
