@@ -11,7 +11,7 @@ import re
 import secrets
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -94,6 +94,30 @@ def written_path(path: Path) -> Path:
     given otherwise. A rename onto the link itself would replace the link by a private file the others never see."""
     path = Path(path)
     return path.resolve() if path.is_symlink() else path
+
+
+def refuse_writing_over(out: Path, master: Path, inputs: Iterable[Path] = ()) -> None:
+    """Raise InputError when the output ``out`` leads (by its real path, through any link, whether or not it exists
+    yet) to the master or to one of the ``inputs``: writing it would replace the file the run reads or writes."""
+    real = os.path.realpath(out)
+    if real == os.path.realpath(master):
+        raise InputError(
+            msg(
+                "{out} leads to the master {master}: a report is never written over the master; name another file",
+                out=out,
+                master=master,
+            )
+        )
+    for given in inputs:
+        if real == os.path.realpath(given):
+            raise InputError(
+                msg(
+                    "{out} leads to the input {given}: a report is never written over a file the run reads; name "
+                    "another file",
+                    out=out,
+                    given=given,
+                )
+            )
 
 
 def backup_path(path: Path) -> Path:

@@ -289,3 +289,30 @@ def test_a_name_inside_another_is_found_at_the_containment_rules_edge() -> None:
     )
     match = index.find(name="恒达润滑油品")
     assert match is not None and (match.customer_id, match.score, match.basis) == ("C0001", 95.0, "name")
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_report_leading_to_the_master_or_the_list_is_refused_before_any_work(
+    tmp_path: Path, master: Path, capsys, dry_run: bool
+) -> None:
+    source = messy_csv(tmp_path / "list.csv", "utf-8")
+    link = tmp_path / "shortcut.xlsx"
+    link.symlink_to(master)
+    before, listed = master.read_bytes(), source.read_bytes()
+    for report, named in ((master, "the master"), (link, "the master"), (source, "the input")):
+        args = ["--lang", "en", "customers", "import", str(source), "--into", str(master), "--report", str(report)]
+        assert main([*args, *(["--dry-run"] if dry_run else [])]) == 2
+        assert f"{report} leads to {named} " in capsys.readouterr().err
+        assert master.read_bytes() == before and source.read_bytes() == listed
+        assert not backup_path_of(master).exists()
+    # The ribbon names its report after the list, in reports/ or the folder --out gives: the master may be there.
+    named_so = tmp_path / "list-import-report.xlsx"
+    master.rename(named_so)
+    args = ["--lang", "en", "run", "import_customers", "--book", str(named_so), "--input", str(source)]
+    assert main([*args, "--out", str(tmp_path)]) == 2
+    assert "a report is never written over the master" in capsys.readouterr().err
+    assert named_so.read_bytes() == before
+
+
+def backup_path_of(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.bak{path.suffix}")

@@ -425,3 +425,27 @@ def test_infinite_numbers_are_refused_naming_table_column_and_row(master: Path) 
     )
     save_master(m, tables=["Transactions"])
     assert load_master(master).transactions["cost"].isna().tolist() == [True]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_consolidation_report_named_as_the_master_or_a_link_to_it_is_refused_before_any_work(
+    tmp_path: Path, capsys, dry_run: bool
+) -> None:
+    master = _master(tmp_path / "master.xlsx")
+    before, backup = master.read_bytes(), backup_path(master).read_bytes()
+    link = tmp_path / "desk.xlsx"
+    link.symlink_to(master)
+    inbox = _inbox(tmp_path / "inbox", "张三", 1, range(45, 46))
+    form = next(inbox.iterdir())
+    submitted = form.read_bytes()
+    for report in (master, link, tmp_path / "." / "master.xlsx"):
+        args = ["--lang", "en", "consolidate", str(inbox), "--into", str(master), "--report", str(report)]
+        assert main([*args, *(["--dry-run"] if dry_run else [])]) == 2
+        assert f"{report} leads to the master {master}: a report is never written over the master" in (
+            capsys.readouterr().err
+        )
+        assert master.read_bytes() == before and backup_path(master).read_bytes() == backup
+    # A single form given as SOURCE is an input the report may not replace either.
+    assert main(["consolidate", str(form), "--into", str(master), "--report", str(form)]) == 2
+    assert f"{form} 指向输入文件 {form}" in capsys.readouterr().err
+    assert form.read_bytes() == submitted and master.read_bytes() == before

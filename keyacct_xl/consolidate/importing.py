@@ -31,7 +31,7 @@ from keyacct_xl.consolidate.intake import sha256
 from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.consolidate.undo import LIVE, UndoResult, undo_submission
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import backup_path, ensure_not_open, ensure_writable, master_write_lock
+from keyacct_xl.fileio import backup_path, ensure_not_open, ensure_writable, master_write_lock, refuse_writing_over
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES
@@ -134,6 +134,7 @@ def run_customer_import(
     report workbook to ``report`` when given."""
     source, master = Path(source), Path(master)
     if report is not None:
+        refuse_writing_over(report, master, [source])  # before any work: a dry run too would replace it
         report.parent.mkdir(parents=True, exist_ok=True)
         ensure_writable(report)  # before the master is written, not after
     if not dry_run:
