@@ -152,7 +152,7 @@ def run_customer_import(
             update=update,
         )
         if not dry_run and any(o.status in ("imported", "updated") for o, _ in planned):
-            new_grade = load_grading_policy(store.settings.grading_policy).new_customer_grade
+            new_grade = load_grading_policy(store.settings.policy("grading_policy")).new_customer_grade
             names, edited = apply_import(store, planned, import_of(customer_list, sha), new_grade=new_grade, now=now)
             save_store(store, names, edited=edited)
         result = CustomerImport(source, master, customer_list, tuple(o for o, _ in planned), dry_run, now)
