@@ -31,7 +31,14 @@ from keyacct_xl.consolidate.intake import sha256
 from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.consolidate.undo import LIVE, UndoResult, undo_submission
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import backup_path, ensure_not_open, ensure_writable, master_write_lock, refuse_writing_over
+from keyacct_xl.fileio import (
+    backup_path,
+    ensure_not_open,
+    ensure_writable,
+    master_write_lock,
+    refuse_writing_over,
+    written_path,
+)
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES
@@ -63,7 +70,7 @@ class CustomerImport:
     @property
     def backup(self) -> Path | None:
         """The master as it was before the import (None when it was not written)."""
-        return backup_path(self.master) if self.written else None
+        return backup_path(written_path(self.master)) if self.written else None  # beside a link's file
 
     def summary(self, lang: Lang) -> str:
         """One line: rows of the list by outcome, and what was written."""
