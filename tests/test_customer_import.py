@@ -14,6 +14,7 @@ import xlsxwriter
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.customerrows import phone_text
 from keyacct_xl.consolidate.dedupe import CustomerIndex
+from keyacct_xl.fileio import backup_path
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
@@ -304,7 +305,7 @@ def test_a_report_leading_to_the_master_or_the_list_is_refused_before_any_work(
         assert main([*args, *(["--dry-run"] if dry_run else [])]) == 2
         assert f"{report} leads to {named} " in capsys.readouterr().err
         assert master.read_bytes() == before and source.read_bytes() == listed
-        assert not backup_path_of(master).exists()
+        assert not backup_path(master).exists()
     # The ribbon names its report after the list, in reports/ or the folder --out gives: the master may be there.
     named_so = tmp_path / "list-import-report.xlsx"
     master.rename(named_so)
@@ -312,7 +313,3 @@ def test_a_report_leading_to_the_master_or_the_list_is_refused_before_any_work(
     assert main([*args, "--out", str(tmp_path)]) == 2
     assert "a report is never written over the master" in capsys.readouterr().err
     assert named_so.read_bytes() == before
-
-
-def backup_path_of(path: Path) -> Path:
-    return path.with_name(f"{path.stem}.bak{path.suffix}")
