@@ -11,7 +11,7 @@ import re
 import secrets
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -91,9 +91,54 @@ def ensure_not_open(path: Path) -> None:
 def written_path(path: Path) -> Path:
     """The file a write to ``path`` replaces: the one a symbolic link at ``path`` leads to (a shortcut to the shared
     master, an output linked to a shared folder), so the write reaches it and the link stays a link; ``path`` as
-    given otherwise. A rename onto the link itself would replace the link by a private file the others never see."""
+    given otherwise. A rename onto the link itself would replace the link by a private file the others never see.
+
+    A link that leads nowhere is refused, naming it: one going round in a loop, and one whose file does not exist
+    (written through, it would create that file and its folders wherever it points: in a shared folder a link
+    anyone could have planted)."""
     path = Path(path)
-    return path.resolve() if path.is_symlink() else path
+    if not path.is_symlink():
+        return path
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(
+                msg("{path}: the link leads round in a loop to no file; give the file itself", path=path)
+            ) from None
+        raise InputError(
+            msg(
+                "{path} is a link to {target}, which does not exist: nothing is written through it; remove the link "
+                "or give the file itself",
+                path=path,
+                target=os.readlink(path),
+            )
+        ) from None
+    return Path(os.path.realpath(path))
+
+
+def refuse_writing_over(out: Path, master: Path, inputs: Iterable[Path] = ()) -> None:
+    """Raise InputError when the output ``out`` leads (by its real path, through any link, whether or not it exists
+    yet) to the master or to one of the ``inputs``: writing it would replace the file the run reads or writes."""
+    real = os.path.realpath(out)
+    if real == os.path.realpath(master):
+        raise InputError(
+            msg(
+                "{out} leads to the master {master}: a report is never written over the master; name another file",
+                out=out,
+                master=master,
+            )
+        )
+    for given in inputs:
+        if real == os.path.realpath(given):
+            raise InputError(
+                msg(
+                    "{out} leads to the input {given}: a report is never written over a file the run reads; name "
+                    "another file",
+                    out=out,
+                    given=given,
+                )
+            )
 
 
 def backup_path(path: Path) -> Path:
@@ -123,7 +168,9 @@ def ensure_not_read_only(path: Path) -> None:
 
 def ensure_writable(path: Path) -> None:
     """Raise InputError when ``path`` cannot be written: it is read-only or open in Excel, or its folder is missing
-    and cannot be made (a missing folder is made, as every command that writes a folder of files does)."""
+    and cannot be made (a missing folder is made, as every command that writes a folder of files does), or it is a
+    link that leads to no file (``written_path``)."""
+    path = written_path(path)  # the file written, checked before any work: a link's own folder is not the one
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -14,6 +14,7 @@ import xlsxwriter
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.customerrows import phone_text
 from keyacct_xl.consolidate.dedupe import CustomerIndex
+from keyacct_xl.fileio import backup_path
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
@@ -345,3 +346,26 @@ def test_a_list_id_saying_none_gets_the_next_id(tmp_path: Path, master: Path, ca
     rows = [["-", "苏州金达汽修厂", "13912345678"], ["无", "常州百盛商贸有限公司", "13912345679"]]
     assert main(["customers", "import", str(_list_with_ids(tmp_path / "b.xlsx", rows)), "--into", str(master)]) == 0
     assert load_master(master).customers["customer_id"].tolist() == ["C0001", "C0002"]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_report_leading_to_the_master_or_the_list_is_refused_before_any_work(
+    tmp_path: Path, master: Path, capsys, dry_run: bool
+) -> None:
+    source = messy_csv(tmp_path / "list.csv", "utf-8")
+    link = tmp_path / "shortcut.xlsx"
+    link.symlink_to(master)
+    before, listed = master.read_bytes(), source.read_bytes()
+    for report, named in ((master, "the master"), (link, "the master"), (source, "the input")):
+        args = ["--lang", "en", "customers", "import", str(source), "--into", str(master), "--report", str(report)]
+        assert main([*args, *(["--dry-run"] if dry_run else [])]) == 2
+        assert f"{report} leads to {named} " in capsys.readouterr().err
+        assert master.read_bytes() == before and source.read_bytes() == listed
+        assert not backup_path(master).exists()
+    # The ribbon names its report after the list, in reports/ or the folder --out gives: the master may be there.
+    named_so = tmp_path / "list-import-report.xlsx"
+    master.rename(named_so)
+    args = ["--lang", "en", "run", "import_customers", "--book", str(named_so), "--input", str(source)]
+    assert main([*args, "--out", str(tmp_path)]) == 2
+    assert "a report is never written over the master" in capsys.readouterr().err
+    assert named_so.read_bytes() == before

@@ -430,3 +430,18 @@ def test_libreoffice_shows_the_saved_times_durations_and_date_times(tmp_path: Pa
         "工时": ["36:00", "1:30"],
         "约见": ["2026-11-03 14:30", "2026-11-04 08:05"],
     }
+
+
+def test_a_negative_time_in_a_users_column_is_kept_as_its_number_not_refused_as_a_date(tmp_path: Path) -> None:
+    """12:00 and −0.25 under hh:mm (Arrow gives −0.25 as 1899-12-30 18:00): the load was refused naming the 12:00
+    cell as a date "1899-12-31 outside the accepted dates"; now the time is a time, the negative its number, from the
+    workbook and from the cache, and a save writes both back."""
+    path = _master_with(
+        tmp_path, {"通话时长": [(0.5, "hh:mm"), (-0.25, "hh:mm"), (None, None), (0.75, "hh:mm")]}, store=True
+    )
+    for _ in range(2):  # from the workbook (through Arrow), then from the cache file
+        tablememo.forget_tables()
+        loaded = _load_change_save(path)
+        assert loaded.customers["通话时长"].tolist() == [dt.time(12, 0), -0.25, None, dt.time(18, 0)]
+        written = _written(path, "通话时长")
+        assert [w[0] for w in written] == [dt.time(12, 0), -0.25, None, dt.time(18, 0)]

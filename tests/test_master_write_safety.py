@@ -425,3 +425,63 @@ def test_infinite_numbers_are_refused_naming_table_column_and_row(master: Path) 
     )
     save_master(m, tables=["Transactions"])
     assert load_master(master).transactions["cost"].isna().tolist() == [True]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_consolidation_report_named_as_the_master_or_a_link_to_it_is_refused_before_any_work(
+    tmp_path: Path, capsys, dry_run: bool
+) -> None:
+    master = _master(tmp_path / "master.xlsx")
+    before, backup = master.read_bytes(), backup_path(master).read_bytes()
+    link = tmp_path / "desk.xlsx"
+    link.symlink_to(master)
+    inbox = _inbox(tmp_path / "inbox", "张三", 1, range(45, 46))
+    form = next(inbox.iterdir())
+    submitted = form.read_bytes()
+    for report in (master, link, tmp_path / "." / "master.xlsx"):
+        args = ["--lang", "en", "consolidate", str(inbox), "--into", str(master), "--report", str(report)]
+        assert main([*args, *(["--dry-run"] if dry_run else [])]) == 2
+        assert f"{report} leads to the master {master}: a report is never written over the master" in (
+            capsys.readouterr().err
+        )
+        assert master.read_bytes() == before and backup_path(master).read_bytes() == backup
+    # A single form given as SOURCE is an input the report may not replace either.
+    assert main(["consolidate", str(form), "--into", str(master), "--report", str(form)]) == 2
+    assert f"{form} 指向输入文件 {form}" in capsys.readouterr().err
+    assert form.read_bytes() == submitted and master.read_bytes() == before
+
+
+def test_a_link_leading_nowhere_is_refused_naming_it_and_nothing_is_written_through_it(tmp_path: Path, capsys) -> None:
+    master = _master(tmp_path / "master.xlsx")
+    before = master.read_bytes()
+    inbox = _inbox(tmp_path / "inbox", "张三", 1, range(45, 46))
+    loop = tmp_path / "loop.xlsx"
+    loop.symlink_to(loop)
+    assert main(["--lang", "en", "consolidate", str(inbox), "--into", str(loop)]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"keyacct-xl: {loop}: the link leads round in a loop to no file; give the file itself\n"
+    )
+    # A link planted where the report goes, to a file (and folders) that do not exist: refused before the master is
+    # written, and no far/away/ folder made.
+    planted = tmp_path / "report.xlsx"
+    planted.symlink_to(Path("far") / "away" / "x.xlsx")
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(planted)]) == 2
+    assert f"{planted} 是指向 far/away/x.xlsx 的链接，而该文件不存在" in capsys.readouterr().err
+    assert not (tmp_path / "far").exists() and master.read_bytes() == before
+    assert main(["--lang", "en", "master", "export", str(master), "--out", str(planted)]) == 2
+    assert f"{planted} is a link to far/away/x.xlsx, which does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "far").exists()
+
+
+def test_an_import_through_a_link_names_the_backup_beside_the_linked_file(tmp_path: Path, capsys) -> None:
+    shared = _master(tmp_path / "share" / "master.xlsx")
+    (tmp_path / "desk").mkdir()
+    link = tmp_path / "desk" / "link.xlsx"
+    link.symlink_to(shared)
+    listed = tmp_path / "list.csv"
+    listed.write_text("Customer Name,Phone\n报告测试客户,13900000077\n", encoding="utf-8")
+    assert main(["--lang", "en", "customers", "import", str(listed), "--into", str(link)]) == 0
+    out = capsys.readouterr().out
+    assert f"master saved, backup {backup_path(shared.resolve())}" in out
+    assert backup_path(shared).exists() and not backup_path(link).exists()

@@ -558,36 +558,39 @@ def test_the_info_sheets_customer_must_be_the_one_the_reconciliation_recorded(se
 
 
 def without_record(recon) -> None:
-    """The workbook as an earlier keyacct-xl wrote it: no record sheet."""
+    """The workbook with its record sheet deleted (unhidden by a program and removed, or by hand)."""
     book = openpyxl.load_workbook(recon)
     del book["_reconciliation"]
     book.save(recon)
 
 
-def test_a_workbook_without_a_record_still_applies_with_a_notice(setup, capsys):
+def test_a_workbook_without_its_record_is_refused_even_with_its_difference_retyped_to_match(setup, capsys):
+    # Their amount retyped and the difference made to agree: without the record nothing can tell, so nothing books.
     master, theirs, recon = setup
     run_reconcile(master, theirs, recon, capsys)
     decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    retype(recon, "S2", {"对方金额": 991115.79, "差额": 3000.0 - 991115.79})
     without_record(recon)
+    err = refused_apply(recon, master, capsys)
+    assert "recon.xlsx: the reconciliation's record (its hidden sheet _reconciliation) is missing" in err
+    assert "Run keyacct-xl reconcile again (its new workbook carries the record)" in err
     capsys.readouterr()
-    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) == 0
-    assert "recon.xlsx: written by an earlier keyacct-xl, it has no record of its own lines" in capsys.readouterr().err
-    assert load_master(master).adjustments["amount"].tolist() == [-50.0]
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) != 0
+    assert "recon.xlsx：对账的记录（其隐藏工作表 _reconciliation）已缺失" in capsys.readouterr().err
+    assert load_master(master).adjustments.empty
 
 
-def test_a_document_of_another_customer_is_refused_whatever_the_info_sheet_says(setup, capsys):
-    # Without the record only the master can tell: S2 is C1's, so a reconciliation now naming C2 cannot book on it.
+def test_a_document_moved_to_another_customer_since_the_reconciliation_is_refused(setup, capsys):
+    # The record says C1's S2; the master now books S2 on C2: an adjustment on it would change C2's balance.
     master, theirs, recon = setup
     run_reconcile(master, theirs, recon, capsys)
     decide(recon, {"S2": ("核销", "王经理", None)})
-    without_record(recon)
-    book = openpyxl.load_workbook(recon)
-    info = book["对账信息"]
-    next(c for c in info["B"] if c.value == "C1").value = "C2"
-    book.save(recon)
+    changed = load_master(master)
+    changed.transactions.loc[changed.transactions["doc_no"] == "S2", "customer_id"] = "C2"
+    save_master(changed, master)
     cell = retype(recon, "S2", {})["我方单号"]
     err = refused_apply(recon, master, capsys)
-    assert f"cell {cell} (Our Ref): document S2 is customer C1's in the master, not C2's" in err
+    assert f"cell {cell} (Our Ref): document S2 is customer C2's in the master, not C1's" in err
 
 
 def test_our_amount_must_be_the_masters_amount_of_the_document_now(setup, capsys):

@@ -37,7 +37,7 @@ def _set_cell(path: Path, setting: str, value: object) -> str:
 
 
 def test_settings_has_one_typed_field_per_setting() -> None:
-    assert [f.name for f in fields(Settings)] == [s.key for s in DEFAULT_SETTINGS] + ["extra"]
+    assert [f.name for f in fields(Settings)] == [s.key for s in DEFAULT_SETTINGS] + ["extra", "policy_files"]
 
 
 def test_a_good_master_gives_typed_values(tmp_path: Path) -> None:
@@ -237,3 +237,31 @@ def test_an_unknown_policy_names_the_settings_cell_and_the_accepted_names_not_a_
             f"master.xlsx: {cell} (Grading Policy): '五级客户分级' is not one of Three-level grading (A/B/C), "
             "Four-level grading (VIP/A/B/C), or the path of a policy file (.yaml)"
         ) in err
+
+
+def test_a_policy_file_of_ones_own_is_found_from_the_masters_folder_and_only_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_analytics_cli import small_master
+
+    (tmp_path / "pol" / "policies").mkdir(parents=True)
+    path = save_master(small_master(), tmp_path / "pol" / "mp.xlsx", backup=False)
+    shipped = (Path(__file__).parents[1] / "templates" / "policies" / "grading_3level.yaml").read_text("utf-8")
+    for own in ("pol/mine.yaml", "pol/policies/mine.yaml", "outside.yaml"):
+        (tmp_path / own).write_text(shipped, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # run from the master's parent folder: the policy is still found beside the master
+    for typed in ("mine.yaml", "policies/mine.yaml", str(tmp_path / "pol" / "mine.yaml")):
+        _set_cell(path, "评级政策", typed)
+        assert main(["grade", "pol/mp.xlsx", "--year", "2025", "--out", "review.xlsx"]) == 0, typed
+        assert "三级客户分级（A/B/C）" in capsys.readouterr().out
+    # Outside the master's folder: refused naming the cell, the file never read (a link inside leading out too).
+    (tmp_path / "pol" / "link.yaml").symlink_to(tmp_path / "outside.yaml")
+    for typed in ("../outside.yaml", str(tmp_path / "outside.yaml"), "link.yaml", "../../../../../etc/passwd.yaml"):
+        cell = _set_cell(path, "评级政策", typed)
+        assert main(["--lang", "en", "grade", "pol/mp.xlsx", "--year", "2025", "--out", "review.xlsx"]) == 2
+        err = capsys.readouterr().err
+        assert f"mp.xlsx: {cell} (Grading Policy): {typed!r} is not in the master's folder" in err, err
+        assert "YAML" not in err and "not found" not in err
+    (tmp_path / "pol" / "list.csv").write_text("Customer Name,Phone\n新客户,13900000077\n", encoding="utf-8")
+    assert main(["customers", "import", "pol/list.csv", "--into", "pol/mp.xlsx"]) == 2
+    assert f"mp.xlsx: {cell}（评级政策）：{typed!r} 不在总表所在的文件夹" in capsys.readouterr().err

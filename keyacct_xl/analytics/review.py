@@ -150,7 +150,7 @@ def build_review(
         raise InputError(
             msg("grading: no transactions in {year} in {master}", year=year, master=master.path or msg("the master"))
         )
-    policy = policy or load_grading_policy(master.settings.grading_policy)
+    policy = policy or load_grading_policy(master.settings.policy("grading_policy"))
     credit_policy = credit_policy or load_credit_policy()
     evaluation = evaluation_date(policy, year)
     # The million lines' customer ids factorized once, for the ledger and the metrics both.

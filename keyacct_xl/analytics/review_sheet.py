@@ -219,7 +219,7 @@ def apply_review_sheet(
         _check_year(review, path, year)
         master = load_master(path)
         names = review["policy"].dropna().unique()
-        policy = load_grading_policy(str(names[0]) if len(names) else master.settings.grading_policy)
+        policy = load_grading_policy(str(names[0]) if len(names) else master.settings.policy("grading_policy"))
         applied = apply_review(
             master, review, grades=policy.grades, approved_by=approved_by, applied_at=applied_at, locate=locate
         )

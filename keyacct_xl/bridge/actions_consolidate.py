@@ -15,6 +15,7 @@ from keyacct_xl.bridge.registry import action, reports_dir
 from keyacct_xl.consolidate.importing import run_customer_import
 from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import refuse_writing_over
 from keyacct_xl.messages import msg, tr
 
 SUBMISSIONS_FOLDER = "submissions"
@@ -53,6 +54,7 @@ def import_customers(bridge: Bridge, options: ActionOptions) -> ActionResult:
     master_path = bridge.book_path()
     source = options.input or bridge.choose_file(msg("Choose the customer list"), "--input LIST")
     report = reports_dir(bridge, options) / tr(bridge.lang, "{name}-import-report.xlsx", name=source.stem)
+    refuse_writing_over(report, master_path, [source])  # the workbook itself: Excel may edit a copy of it
     bridge.progress(1, 1, tr(bridge.lang, "importing the customer list…"))
     with bridge.editing() as path:
         done = run_customer_import(source, path, lang=bridge.lang, report=report)

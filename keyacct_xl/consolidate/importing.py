@@ -31,7 +31,14 @@ from keyacct_xl.consolidate.intake import sha256
 from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.consolidate.undo import LIVE, UndoResult, undo_submission
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import backup_path, ensure_not_open, ensure_writable, master_write_lock
+from keyacct_xl.fileio import (
+    backup_path,
+    ensure_not_open,
+    ensure_writable,
+    master_write_lock,
+    refuse_writing_over,
+    written_path,
+)
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES
@@ -63,7 +70,7 @@ class CustomerImport:
     @property
     def backup(self) -> Path | None:
         """The master as it was before the import (None when it was not written)."""
-        return backup_path(self.master) if self.written else None
+        return backup_path(written_path(self.master)) if self.written else None  # beside a link's file
 
     def summary(self, lang: Lang) -> str:
         """One line: rows of the list by outcome, and what was written."""
@@ -134,6 +141,7 @@ def run_customer_import(
     report workbook to ``report`` when given."""
     source, master = Path(source), Path(master)
     if report is not None:
+        refuse_writing_over(report, master, [source])  # before any work: a dry run too would replace it
         report.parent.mkdir(parents=True, exist_ok=True)
         ensure_writable(report)  # before the master is written, not after
     if not dry_run:
@@ -151,7 +159,7 @@ def run_customer_import(
             update=update,
         )
         if not dry_run and any(o.status in ("imported", "updated") for o, _ in planned):
-            new_grade = load_grading_policy(store.settings.grading_policy).new_customer_grade
+            new_grade = load_grading_policy(store.settings.policy("grading_policy")).new_customer_grade
             names, edited = apply_import(store, planned, import_of(customer_list, sha), new_grade=new_grade, now=now)
             save_store(store, names, edited=edited)
         result = CustomerImport(source, master, customer_list, tuple(o for o, _ in planned), dry_run, now)

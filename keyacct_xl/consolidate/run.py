@@ -260,7 +260,7 @@ def consolidate(
 
 def _new_customer_grade(store: Store) -> str:
     """The grade a card's new customer starts at: the active grading policy's new-customer rule."""
-    return load_grading_policy(store.settings.grading_policy).new_customer_grade
+    return load_grading_policy(store.settings.policy("grading_policy")).new_customer_grade
 
 
 def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> None:

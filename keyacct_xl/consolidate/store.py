@@ -20,7 +20,7 @@ from keyacct_xl.master.model import Master, SheetRows, empty_frame
 from keyacct_xl.master.offkind import OffKind, after_save
 from keyacct_xl.master.reader import master_of, master_schemas, not_a_master, read_tables
 from keyacct_xl.master.schema import CUSTOMERS, SETTINGS, TableSchema
-from keyacct_xl.master.settings import Settings, parse_settings
+from keyacct_xl.master.settings import Settings, master_folder, parse_settings
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.master.tablecache import ReadTable
 from keyacct_xl.master.writer import as_typed, write_tables
@@ -141,7 +141,7 @@ def store_of(path: Path, tables: Mapping[TableSchema, ReadTable]) -> Store:
     lang: Lang = "zh" if tables[customers].sheet == CUSTOMERS.sheet_zh else "en"
     for (table, column), labels in coded_columns().items():
         frames[table][column] = frames[table][column].map(_reader(labels), na_action="ignore")
-    settings = parse_settings(tables[SETTINGS].cells if SETTINGS in tables else ())
+    settings = parse_settings(tables[SETTINGS].cells if SETTINGS in tables else (), folder=master_folder(path))
     return Store(path, lang, frames, headers, settings, {n: len(f) for n, f in frames.items()}, rows, off_kind)
 
 

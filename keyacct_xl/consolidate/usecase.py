@@ -14,7 +14,7 @@ from pathlib import Path
 
 from keyacct_xl.consolidate.report import default_report_path, earlier_reports, summary_line, write_report
 from keyacct_xl.consolidate.run import RunResult, consolidate
-from keyacct_xl.fileio import backup_path, ensure_writable, master_write_lock
+from keyacct_xl.fileio import backup_path, ensure_writable, master_write_lock, refuse_writing_over
 from keyacct_xl.i18n import Lang
 
 
@@ -50,6 +50,7 @@ def run_consolidation(
     Personal values are masked when asked or when the master's Settings ask for it.
     """
     if report is not None:
+        refuse_writing_over(report, master, [Path(source)])  # before any work: a dry run too would replace it
         report.parent.mkdir(parents=True, exist_ok=True)
         ensure_writable(report)  # before the master is written, not after
     # A folder holding the submissions themselves (reports written beside them) is never left out as a whole.

@@ -210,4 +210,4 @@ def _days(settings: Settings, key: str | None, default: int) -> int:
 
 def master_policy(settings: Settings, name_or_path: str | Path | None = None) -> VisitPolicy:
     """The policy a master runs under: ``name_or_path``, else its Settings visit_policy, with its overrides."""
-    return with_settings(load_visit_policy(name_or_path or settings.visit_policy), settings)
+    return with_settings(load_visit_policy(name_or_path or settings.policy("visit_policy")), settings)

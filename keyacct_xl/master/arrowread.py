@@ -17,7 +17,7 @@ import pandas as pd
 from pandas.api.types import pandas_dtype
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.master.cellcolumns import EXCEL_DAY_ZERO, cell_kind, is_day_zero
+from keyacct_xl.master.cellcolumns import EXCEL_DAY_ZERO, cell_kind, day_zero_serial, is_before_day_zero, is_day_zero
 from keyacct_xl.master.convert import MAX_DURATION_DAYS, MAX_WHOLE, convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import FrameKind
@@ -160,8 +160,9 @@ def typed_column(column: object, kind: FrameKind, locate: Callable[[int], Locati
     assert isinstance(column, pa.Array)
     values = column.to_pylist()
     if kind in ("cells", "time") and pa.types.is_timestamp(column.type):
-        # a column of the user's: its timestamps on Excel's day 0 are times of day (in one of ours, a date refused)
-        values = [v.time() if is_day_zero(v) else v for v in values]
+        # a column of the user's: its timestamps on Excel's day 0 are times of day (in one of ours, a date refused),
+        # and one before it a negative number under a time format (−0.25 as hh:mm), kept as that number
+        values = [v.time() if is_day_zero(v) else day_zero_serial(v) if is_before_day_zero(v) else v for v in values]
     return convert(values, kind, locate)
 
 
@@ -305,15 +306,16 @@ def arrow_kind(column: object) -> FrameKind:
 
 def _timestamps_kind(column: object) -> FrameKind:
     """The kind of a column of the user's that fastexcel gives as timestamps: times of day when all are on Excel's
-    day 0, each cell its own when some are, else dates."""
+    day 0, each cell its own when some are or when one is before it (a negative number under a time or date
+    format, which no date of Excel's calendar is: kept as its number), else dates."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     assert isinstance(column, (pa.Array, pa.ChunkedArray))
     bounds = pc.min_max(column).as_py()
-    if bounds["min"] is None or not _DAY_ZERO <= pd.Timestamp(bounds["min"]) < _DAY_ONE:
+    if bounds["min"] is None or pd.Timestamp(bounds["min"]) >= _DAY_ONE:
         return "date"
-    return "time" if pd.Timestamp(bounds["max"]) < _DAY_ONE else "cells"
+    return "time" if pd.Timestamp(bounds["min"]) >= _DAY_ZERO and pd.Timestamp(bounds["max"]) < _DAY_ONE else "cells"
 
 
 def type_kind(kind_type: object) -> FrameKind:

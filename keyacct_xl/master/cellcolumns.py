@@ -55,6 +55,18 @@ def is_day_zero(value: object) -> bool:
     return isinstance(value, dt.datetime) and value.date() == EXCEL_DAY_ZERO
 
 
+def is_before_day_zero(value: object) -> bool:
+    """Whether ``value`` is a datetime before Excel's day 0: a negative serial (−0.25 under ``hh:mm``) as fastexcel
+    gives it; no date of Excel's calendar is."""
+    return isinstance(value, dt.datetime) and value.date() < EXCEL_DAY_ZERO
+
+
+def day_zero_serial(value: dt.datetime) -> float:
+    """The serial number a datetime fastexcel gave stands for, counted from Excel's day 0 (−0.25 for 18:00 on the
+    day before it)."""
+    return round((value - dt.datetime.combine(EXCEL_DAY_ZERO, dt.time())) / dt.timedelta(days=1), 10)
+
+
 # The kind of a column of objects by what pandas infers its values are; any other mix is "cells".
 _INFERRED_KINDS: dict[str, FrameKind] = {"string": "text", "empty": "text", "time": "time", "timedelta": "duration"}
 

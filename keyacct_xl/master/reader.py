@@ -35,7 +35,7 @@ from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for, empty_frame
 from keyacct_xl.master.offkind import OffKind, OffKindColumn, off_kind_cells, off_kind_notices
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, FrameKind, TableSchema
-from keyacct_xl.master.settings import SettingCell, Settings, parse_settings, setting_key
+from keyacct_xl.master.settings import SettingCell, Settings, master_folder, parse_settings, setting_key
 from keyacct_xl.master.tablecache import (
     MASTER_TABLES,
     ReadTable,
@@ -191,7 +191,7 @@ def master_of(path: Path, tables: Mapping[TableSchema, ReadTable], *, history: b
     for table in (t for t in OPTIONAL_TABLES if t in tables):
         frames[table.attr], headers[table.name] = tables[table].frame, tables[table].headers
     settings_frame = frames.pop(SETTINGS.attr)
-    settings = parse_settings(tables[SETTINGS].cells)
+    settings = parse_settings(tables[SETTINGS].cells, folder=master_folder(path))
     # the rows that name a setting, picked as they are zipped: dropna would build a frame of a few rows for it
     described = zip(settings_frame["setting"], settings_frame["description"])
     notes = {setting_key(k): v for k, v in described if not pd.isna(k) and v}
@@ -424,7 +424,7 @@ def read_settings(book: calamine.CalamineWorkbook, path: Path) -> Settings:
     """The master's Settings table parsed once; a bad value is an InputError naming its cell (参数设置!B9)."""
     if SETTINGS.name not in (book.table_names or ()):
         return parse_settings(())
-    return parse_settings(setting_cells(book, path))
+    return parse_settings(setting_cells(book, path), folder=master_folder(path))
 
 
 def setting_cells(book: calamine.CalamineWorkbook, path: Path) -> list[SettingCell]:

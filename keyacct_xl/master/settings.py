@@ -9,10 +9,11 @@ and read back from its code or either title (``keyacct_xl.master.shipped``).
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, Literal, cast
 
 from keyacct_xl.errors import InputError
@@ -444,6 +445,13 @@ class Settings:
     history_store: str
     workbook_years: int
     extra: Mapping[str, object] = field(default_factory=dict)
+    # A policy setting naming a file of one's own: the file, resolved against the master's folder (parse_settings).
+    policy_files: Mapping[str, str] = field(default_factory=dict)
+
+    def policy(self, key: str) -> str:
+        """The policy the setting ``key`` names, to load: a shipped policy's code, or its file's path found from the
+        master's folder (not from wherever the command runs)."""
+        return self.policy_files.get(key) or str(getattr(self, key))
 
     def value(self, key: str) -> object | None:
         """The typed value of the setting ``key`` (as a policy names it), or None when there is no such setting."""
@@ -547,6 +555,36 @@ def _policy(known: Setting, cell: SettingCell) -> str:
     raise _bad(cell, known, msg("one of {names}, or the path of a policy file (.yaml)", names=accepted))
 
 
+def _policy_file(known: Setting, cell: SettingCell, value: object, folder: Path) -> str:
+    """The policy file a policy setting names (``""`` for a shipped policy): a relative path from the master's
+    ``folder``. A file outside that folder and the folders inside it is refused naming the cell: a master handed
+    around must not make whoever opens it read a file elsewhere on their disk."""
+    if value in {s.code for s in _shipped(known)}:
+        return ""
+    file = folder / Path(str(value))
+    if not _inside(file, folder):
+        raise InputError(
+            msg(
+                "{where} ({setting}): {value!r} is not in the master's folder {folder}; put the policy file (.yaml) "
+                "in that folder or a folder inside it and name it from there, or choose a shipped policy",
+                where=cell.where,
+                setting=setting_name(known.key),
+                value=cell.value,
+                folder=folder,
+            )
+        )
+    return str(file)
+
+
+def _inside(file: Path, folder: Path) -> bool:
+    """Whether ``file`` (its real path: links followed) lies in ``folder`` or a folder inside it."""
+    inside = os.path.realpath(folder)
+    try:
+        return os.path.commonpath([inside, os.path.realpath(file)]) == inside
+    except ValueError:  # on another drive (Windows)
+        return False
+
+
 def _amount(raw: object) -> object:
     """An amount cell as a number, or as it was when it is none."""
     try:
@@ -555,14 +593,15 @@ def _amount(raw: object) -> object:
         return raw
 
 
-def parse_settings(cells: Iterable[SettingCell]) -> Settings:
+def parse_settings(cells: Iterable[SettingCell], folder: Path | None = None) -> Settings:
     """Settings from a Settings table's rows over the defaults; a blank value keeps the default.
 
     Settings are named by key, zh name or en name; a later row of the same setting wins, as before. One bad cell is
-    one InputError naming that cell.
+    one InputError naming that cell. A policy file is found from ``folder`` (the master's), and must lie in it.
     """
     typed: dict[str, object] = {s.key: _parsed(s, SettingCell(s.key, s.default, "defaults")) for s in DEFAULT_SETTINGS}
     extra: dict[str, object] = {}
+    files: dict[str, str] = {}  # a later row of a setting replaces an earlier one's file too
     for cell in cells:
         if cell.value is None or cell.value == "" or cell.name in (None, ""):
             continue
@@ -572,7 +611,15 @@ def parse_settings(cells: Iterable[SettingCell]) -> Settings:
             extra[key] = typed_value(cell.value)
         else:
             typed[key] = _parsed(known, cell)
-    return Settings(**cast(dict[str, Any], typed), extra=extra)  # each value has its field's type by _parsed
+            if known.kind == "policy" and folder is not None:
+                files[key] = _policy_file(known, cell, typed[key], folder)
+    policy_files = {key: file for key, file in files.items() if file}
+    return Settings(**cast(dict[str, Any], typed), extra=extra, policy_files=policy_files)  # types by _parsed
+
+
+def master_folder(master: Path) -> Path:
+    """The folder a master's own policy files are found in: the real master's, also when a link leads to it."""
+    return Path(os.path.realpath(master)).parent
 
 
 def settings_from(values: Mapping[str, object], where: str = "Settings") -> Settings:

@@ -11,8 +11,11 @@ never reads an older cache.
 
 A cache file is named by its key and by a digest (SHA-256) of its own bytes, written with it in one rename; a load
 takes the file only when its bytes give that digest. The key says the workbook is unchanged, not that the Parquet
-file is what we wrote: a file edited, truncated or replaced by anyone but our writer (lines dropped from a cached
-Transactions, which the next save of that table would make the workbook's) is read from the workbook instead.
+file is what we wrote: a file damaged, truncated or edited in place (lines dropped from a cached Transactions, which
+the next save of that table would make the workbook's) is read from the workbook instead. The digest is no
+signature: a file written anew and renamed to its own new digest is taken as it is, unchecked against the
+workbook's cells. Whoever can write ``master.kx/`` can write the master beside it too; the folder is guarded by the
+permissions of the master's folder, not by the digest.
 
 The cache only saves time: a folder that cannot be written or a damaged cache file means the table is read from
 the workbook, never that a load fails.

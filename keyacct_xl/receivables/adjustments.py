@@ -33,17 +33,16 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import write_tables
 from keyacct_xl.messages import Location, Message, listing, msg, tr
-from keyacct_xl.notices import notify
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.master_lines import master_lines
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS
 from keyacct_xl.receivables.recon_record import (
     LINE_FACTS,
     Record,
-    no_record,
     read_record,
     refuse_retyped_info,
     refuse_retyped_line,
+    refuse_without_record,
 )
 from keyacct_xl.receivables.statement_reader import SheetCells, read_sheets
 from keyacct_xl.xlsx.ooxml import column_letter
@@ -130,9 +129,8 @@ def read_decisions(path: Path) -> Decisions:
     info, places = _info(path, cells)
     record = read_record(cells)
     if record is None:
-        notify(no_record(path.name))
-    else:
-        refuse_retyped_info(record, info, places.__getitem__)
+        refuse_without_record(path.name)
+    refuse_retyped_info(record, info, places.__getitem__)
     results, at, first = _results_sheet(path, sheets)
     decided = _with_decision_formulas(path, results, at["decision"], first)
     lines, undecided = _decided(path, decided, at, first, record)
@@ -214,7 +212,7 @@ def _with_decision_formulas(path: Path, results: SheetCells, column: int, first:
 
 
 def _decided(
-    path: Path, results: SheetCells, at: dict[str, int], first: int, record: Record | None
+    path: Path, results: SheetCells, at: dict[str, int], first: int, record: Record
 ) -> tuple[list[DecidedLine], int]:
     """The decided lines of the results and the count of difference lines left undecided; a decided line's facts
     must be the ones the reconciliation listed (``record``) and its difference their own."""
@@ -274,9 +272,8 @@ def _decided(
         if code in ADJUSTING and not approver:
             raise InputError(msg("{where}: a change to our books needs an approver", where=where("approver")))
         line = line_key(cell("ours_row"), cell("theirs_row"))
-        if record is not None:
-            shown = {key: status if key == "status" else cell(key) for key in LINE_FACTS}
-            refuse_retyped_line(record, line, shown, where, Location(path.name, sheet, row=n))
+        shown = {key: status if key == "status" else cell(key) for key in LINE_FACTS}
+        refuse_retyped_line(record, line, shown, where, Location(path.name, sheet, row=n))
         ours = _money(cell("ours_amount"), where, "ours_amount")
         _refuse_difference_not_its_own(difference, ours, _money(cell("theirs_amount"), where, "theirs_amount"), where)
         only_theirs = status == "only_theirs"

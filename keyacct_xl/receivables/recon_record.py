@@ -4,20 +4,21 @@ The results sheet and the info sheet are for people: finance types its decisions
 person can type into can be retyped, by a slip or on purpose. So the reconciliation also writes, on a protected
 veryHidden sheet (``RECORD_SHEET``, as a statement's ``_statement`` marker), whose reconciliation it is and each
 line's references, dates and amounts. ``reconcile apply`` holds the info sheet and every decided line against it:
-only the decision columns (decision, approver, reason) are a person's input. A workbook written before the record
-existed is still read, with a notice that only the master could check it.
+only the decision columns (decision, approver, reason) are a person's input. A workbook without its record is
+refused: the record sheet is a check against retyping, not a signature (its protection has no password, and a
+program that re-saves the workbook may show it), but a workbook that lost it can no longer be checked at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.messages import Location, Message, msg
+from keyacct_xl.messages import Location, msg
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 
 RECORD_SHEET = "_reconciliation"
@@ -68,7 +69,7 @@ def record_rows(customer_id: str, source: str, table: pd.DataFrame, line_keys: l
 
 
 def read_record(sheets: Mapping[str, list[list[Any]]]) -> Record | None:
-    """The record the reconciliation wrote, or None for a workbook written before it had one."""
+    """The record the reconciliation wrote, or None for a workbook without one."""
     cells = sheets.get(RECORD_SHEET)
     if cells is None:
         return None
@@ -130,11 +131,16 @@ def refuse_retyped_line(
             )
 
 
-def no_record(path: object) -> Message:
-    """The notice for a workbook without a record: read, but its customer and amounts checked against the master
-    only."""
-    return msg(
-        "{path}: written by an earlier keyacct-xl, it has no record of its own lines: its customer and amounts were "
-        "checked against the master only; reconcile again to have them checked against the reconciliation too",
-        path=path,
+def refuse_without_record(path: object) -> NoReturn:
+    """A workbook without its record is refused: its amounts and references could have been retyped, with nothing
+    left to tell. Record sheets came with the first version anyone applies decisions from, so the cure is the
+    reconciliation's own new workbook."""
+    raise InputError(
+        msg(
+            "{path}: the reconciliation's record (its hidden sheet {sheet}) is missing, so the lines' amounts and "
+            "references cannot be checked against what the reconciliation found; nothing is applied. Run keyacct-xl "
+            "reconcile again (its new workbook carries the record) and type the decisions into it",
+            path=path,
+            sheet=RECORD_SHEET,
+        )
     )
