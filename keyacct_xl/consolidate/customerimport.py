@@ -117,10 +117,10 @@ def _plan_row(
 ) -> tuple[RowOutcome, Mapping[str, object]]:
     values, number = typed.values, typed.row.number
     name = str(values.get("name") or "")
-    warnings = tuple(msg("{where}: {problem}", where=w.place, problem=w.reason) for w in typed.warnings)
+    warnings = tuple(w.said() for w in typed.warnings)
     given = _given_id(values)
     if not typed.ok:
-        refused = listing(msg("{where}: {problem}", where=p.place, problem=p.reason) for p in typed.refused)
+        refused = listing(p.said() for p in typed.refused)
         cells = tuple(p.cell for p in typed.refused)
         return RowOutcome(number, "refused", given or "", name, refused, cells, warnings), {}
     if given is not None and given in from_list:

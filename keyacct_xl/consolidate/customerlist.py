@@ -16,6 +16,7 @@ from pathlib import Path
 
 import python_calamine as calamine
 
+from keyacct_xl.consolidate.intake import shown_name
 from keyacct_xl.consolidate.safety import Rejection, check_file
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import alias_map, normalize_header
@@ -55,7 +56,8 @@ class ListRow:
 
 @dataclass(frozen=True)
 class CustomerList:
-    """The list as read: file name, sheet (None for a CSV), header row, columns and rows."""
+    """The list as read: file name (as shown and recorded: a name that is not UTF-8 with escapes), sheet (None for
+    a CSV), header row, columns and rows."""
 
     file: str
     sheet: str | None
@@ -107,7 +109,7 @@ def _read(path: Path) -> CustomerList:
             )
             if not body:
                 raise InputError(msg("{path}: the list has a header row but no customers under it", path=path))
-            return CustomerList(path.name, sheet, top + 1, columns, body)
+            return CustomerList(shown_name(Path(path.name)), sheet, top + 1, columns, body)
         seen.append(sheet or path.name)
     raise InputError(
         msg(

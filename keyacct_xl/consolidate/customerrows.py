@@ -36,6 +36,11 @@ class CellProblem:
     column: ListColumn
     value: object
     reason: Rendered
+    named: bool = False  # the reason names the place already (the master's converter says where a cell is)
+
+    def said(self) -> Rendered:
+        """The problem as the console and the report say it: the place, then the reason."""
+        return self.reason if self.named else msg("{where}: {problem}", where=self.place, problem=self.reason)
 
 
 @dataclass
@@ -105,7 +110,7 @@ def _column_values(
             where: Location = customer_list.place(rows[i].row, column)
             [value] = convert([raw[i]], kind, lambda _, where=where: where).tolist()  # type: ignore[arg-type, misc]
         except InputError as exc:  # its message names the cell, as the master's reader names a bad cell
-            rows[i].refused.append(_problem(customer_list, rows[i].row, column, raw[i], exc.wording))
+            rows[i].refused.append(_problem(customer_list, rows[i].row, column, raw[i], exc.wording, named=True))
             continue
         out.append((i, _plain(value)))
     return out
@@ -117,9 +122,10 @@ def _plain(value: object) -> object:
 
 
 def _problem(
-    customer_list: CustomerList, row: ListRow, column: ListColumn, value: object, reason: Rendered
+    customer_list: CustomerList, row: ListRow, column: ListColumn, value: object, reason: Rendered, named: bool = False
 ) -> CellProblem:
-    return CellProblem(customer_list.place(row, column), customer_list.cell_name(row, column), column, value, reason)
+    place, cell = customer_list.place(row, column), customer_list.cell_name(row, column)
+    return CellProblem(place, cell, column, value, reason, named)
 
 
 def phone_text(value: object) -> tuple[str | None, Message | None]:

@@ -27,7 +27,7 @@ from keyacct_xl.consolidate.customerimport import (
 from keyacct_xl.consolidate.customerlist import CustomerList, ListColumn, read_customer_list
 from keyacct_xl.consolidate.customerrows import typed_rows
 from keyacct_xl.consolidate.importreport import write_import_report
-from keyacct_xl.consolidate.intake import sha256
+from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.consolidate.undo import LIVE, UndoResult, undo_submission
 from keyacct_xl.errors import InputError
@@ -71,7 +71,7 @@ class CustomerImport:
         line = tr(
             lang,
             "{file}: {count} row(s): {outcomes}",
-            file=self.source.name,
+            file=self.customer_list.file,
             count=len(self.rows),
             outcomes=joined(lang, parts),
         )
@@ -165,7 +165,7 @@ def _refuse_imported_already(ledger: pd.DataFrame, source: Path, sha: str) -> No
         raise InputError(
             msg(
                 "{file}: this list was imported at {when} (as {name}); undo that import first (--undo)",
-                file=source,
+                file=shown_name(source),
                 when=done["consolidated_at"].iloc[0],
                 name=done["file_name"].iloc[0],
             )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from keyacct_xl.consolidate.customerimport import ROW_STATUS_LABELS, ROW_STATUSES, RowOutcome
+from keyacct_xl.consolidate.intake import shown_name
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import yes_no
 from keyacct_xl.master.schema import CUSTOMERS
@@ -45,7 +46,7 @@ def _summary(result: CustomerImport, lang: Lang) -> Sheet:
     listed = result.customer_list
     unrecognised = [c.header for c in listed.unrecognised]
     rows: list[list[object]] = [
-        [tr(lang, "Customer list"), str(result.source)],
+        [tr(lang, "Customer list"), shown_name(result.source)],
         [tr(lang, "Sheet"), listed.sheet or ""],
         [tr(lang, "Header row"), listed.header_row],
         [tr(lang, "Master workbook"), str(result.master)],
