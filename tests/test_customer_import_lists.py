@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import python_calamine as calamine
+import xlsxwriter
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
@@ -59,3 +60,69 @@ def test_a_file_name_that_is_not_utf8_is_shown_and_recorded_with_escapes(tmp_pat
     assert load_master(master).customers.empty
     assert _import(source, master, "--undo") == 2  # undone already: said so, by its shown name
     assert r"\xc4\xfa\xba\xc3list.csv" in capsys.readouterr().err
+
+
+def merged_list(path: Path) -> Path:
+    """A hand-made list: 区域 华东 merged over A3:A5 and 业务员 张三 over D3:D5 for three customers, and a remark
+    merged across E6:F6."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("名单")
+    sheet.merge_range("A1:F1", "华东区重点客户名单")
+    sheet.write_row("A2", ["区域", "客户名称", "联系电话", "业务员", "备注", "客户类别"])
+    sheet.merge_range("A3:A5", "华东")
+    sheet.merge_range("D3:D5", "张三")
+    for row, (name, phone) in enumerate(
+        [("合并甲", "13900000701"), ("合并乙", "13900000702"), ("合并丙", "13900000703")]
+    ):
+        sheet.write_string(2 + row, 1, name)
+        sheet.write_string(2 + row, 2, phone)
+    sheet.write_row("A6", ["华南", "合并丁", "13900000704", "李四"])
+    sheet.merge_range("E6:F6", "老客户")
+    book.close()
+    return path
+
+
+def test_merged_region_and_rep_are_read_on_each_row_they_span(tmp_path: Path, master: Path, capsys) -> None:
+    report = tmp_path / "r.xlsx"
+    assert _import(merged_list(tmp_path / "list.xlsx"), master, "--report", str(report)) == 0
+    out = capsys.readouterr().out
+    customers = load_master(master).customers.set_index("name")
+    assert list(customers["region"]) == ["华东", "华东", "华东", "华南"]
+    assert list(customers["rep"]) == ["张三", "张三", "张三", "李四"]
+    assert "工作表 名单 的单元格 A3:A5 已合并：其内容 华东 按它跨越的每一行读取（第 3、4、5 行）" in out
+    assert "工作表 名单 的单元格 E6:F6 跨列合并：其内容 老客户 只读入 E 列；请核对第 6 行" in out
+    summary = calamine.CalamineWorkbook.from_path(str(report)).get_sheet_by_index(0).to_python()
+    [said] = [r[1] for r in summary if r[0] == "合并单元格"]
+    assert "A3:A5" in said and "D3:D5" in said and "E6:F6" in said
+
+
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_merged_cells_of_an_xls_or_ods_list_are_read_as_the_xlsx(tmp_path: Path, master: Path, libreoffice, fmt):
+    saved = libreoffice(merged_list(tmp_path / "list.xlsx"), fmt, tmp_path / fmt)
+    assert _import(saved, master) == 0
+    customers = load_master(master).customers
+    assert list(customers["region"]) == ["华东", "华东", "华东", "华南"]
+    assert list(customers["rep"]) == ["张三", "张三", "张三", "李四"]
+
+
+def _sparse_sheets(path: Path, sparse: int, list_at: int) -> Path:
+    """A small file whose ``sparse`` sheets each span A1:T390000 (7.8 million cells to a reader), the customer list
+    on sheet ``list_at`` (0-based)."""
+    book = xlsxwriter.Workbook(str(path))
+    for i in range(sparse + 1):
+        sheet = book.add_worksheet(f"S{i}")
+        if i == list_at:
+            sheet.write_row("A1", ["客户名称", "联系电话"])
+            sheet.write_row("A2", ["稀疏表公司", "13900000801"])
+        else:
+            sheet.write("A1", "x")
+            sheet.write("T390000", "y")
+    book.close()
+    return path
+
+
+def test_the_sheets_after_the_list_are_not_read_and_those_before_it_are_capped(tmp_path: Path, master, capsys):
+    assert _import(_sparse_sheets(tmp_path / "first.xlsx", 2, 0), master, "--dry-run") == 0
+    assert _import(_sparse_sheets(tmp_path / "third.xlsx", 2, 2), master, "--dry-run") == 2
+    err = capsys.readouterr().err
+    assert "third.xlsx：到工作表 S1 为止仍未找到客户表头行" in err and "请把名单放在第一个工作表" in err

@@ -85,6 +85,7 @@ class CustomerImport:
         """Per row what became of it, the columns not imported, then the summary: what the console prints."""
         out = [self.row_line(r, lang) for r in self.rows]
         out += [_unrecognised_line(c, lang) for c in self.customer_list.unrecognised]
+        out += [note.render(lang) for note in self.customer_list.merges]
         if self.report is not None:
             out.append(tr(lang, "report: {path}", path=self.report))
         out.append(self.summary(lang))

@@ -56,6 +56,7 @@ def _summary(result: CustomerImport, lang: Lang) -> Sheet:
         *([ROW_STATUS_LABELS[s].render(lang), result.count(s)] for s in ROW_STATUSES),
         [tr(lang, "Columns imported"), listing(c.header for c in listed.recognised).render(lang)],
         [tr(lang, "Columns not imported"), listing(unrecognised).render(lang) if unrecognised else ""],
+        [tr(lang, "Merged cells"), _joined([n.render(lang) for n in listed.merges], lang)],
         [tr(lang, "Backup of the master"), str(result.backup or "")],
     ]
     item = [("item", msg("Item")), ("item_value", cmsg("consolidation report", "Value"))]
@@ -88,8 +89,12 @@ def _row(row: RowOutcome, lang: Lang) -> list[object]:
         row.customer_id,
         row.name,
         " ".join(row.cells),
-        "；".join(said) if lang == "zh" else "; ".join(said),
+        _joined(said, lang),
     ]
+
+
+def _joined(said: Sequence[str], lang: Lang) -> str:
+    return "；".join(said) if lang == "zh" else "; ".join(said)
 
 
 def _changes(result: CustomerImport, lang: Lang) -> Sheet:
