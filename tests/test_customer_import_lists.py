@@ -126,3 +126,45 @@ def test_the_sheets_after_the_list_are_not_read_and_those_before_it_are_capped(t
     assert _import(_sparse_sheets(tmp_path / "third.xlsx", 2, 2), master, "--dry-run") == 2
     err = capsys.readouterr().err
     assert "third.xlsx：到工作表 S1 为止仍未找到客户表头行" in err and "请把名单放在第一个工作表" in err
+
+
+def test_grades_and_limits_the_master_would_not_hold_refuse_their_rows(tmp_path: Path, master: Path, capsys) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "客户名称,联系电话,客户等级,信用等级,信用额度,账期天数\n"
+        "等级甲,13900000501,Z,A,1000,30\n"
+        "等级乙,13900000502,=1+1,A,1000,30\n"
+        "等级丙,13900000503,A,Q,1000,30\n"
+        "等级丁,13900000504,A,A,-5000,30\n"
+        "等级戊,13900000505,A,A,1000,-30\n"
+        "等级己,13900000506,a类,b,0,0\n",
+        encoding="utf-8",
+    )
+    assert _import(source, master) == 0
+    out = capsys.readouterr().out
+    assert "第 2 行，列 客户等级：'Z' 不是 VIP、A、B、C 之一" in out
+    assert "第 3 行，列 客户等级：'=1+1' 不是 VIP、A、B、C 之一" in out
+    assert "第 4 行，列 信用等级：'Q' 不是 A、B、C 之一" in out
+    assert "第 5 行，列 信用额度：-5000 是负数：信用额度不能小于 0" in out
+    assert "第 6 行，列 账期天数：-30 是负数：账期天数不能小于 0" in out
+    customers = load_master(master).customers
+    assert list(customers["name"]) == ["等级己"]  # the others refused, each naming its cell
+    assert (customers["grade"].iloc[0], customers["credit_grade"].iloc[0]) == ("A", "B")  # as grade apply reads them
+
+
+def test_an_update_that_makes_a_customer_a_duplicate_of_another_is_held(tmp_path: Path, master: Path, capsys) -> None:
+    first = tmp_path / "a.csv"
+    first.write_text(
+        "客户名称,联系电话,地址\n杭州金利汽配商行,0571-66598401,杭州市临平区纬二路619号\n"
+        "宁波港城贸易有限公司,0574-86001234,宁波市北仑区新碶街道3号\n",
+        encoding="utf-8",
+    )
+    assert _import(first, master) == 0
+    renamed = tmp_path / "b.csv"
+    renamed.write_text("客户编号,客户名称,地址\nC0002,杭州金利汽配商行,杭州市临平区纬二路619号\n", encoding="utf-8")
+    before = master.read_bytes()
+    capsys.readouterr()
+    assert _import(renamed, master, "--update") == 0
+    out = capsys.readouterr().out
+    assert "疑似重复，暂缓" in out and "改用这些值后，客户 C0002 将疑似与客户 C0001 杭州金利汽配商行 重复" in out
+    assert master.read_bytes() == before  # nothing updated, nothing written

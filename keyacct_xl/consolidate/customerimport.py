@@ -38,6 +38,7 @@ from keyacct_xl.messages import Message, Rendered, cmsg, listing, msg
 from keyacct_xl.parsing import is_blank, same_value
 
 CUSTOMERS = MERGED_TABLES["Customers"]
+IDENTITY_KEYS = frozenset({"name", "phone", "tax_id", "address"})  # what the duplicate check (客户查重) compares
 # The ledger entry's note of the Customers columns an import added, by their headers in the master's language (the
 # ledger is read by people): {"新增列": ["来源文件", …]}.
 ADDED_COLUMNS = {"zh": "新增列", "en": "columns added"}
@@ -128,7 +129,7 @@ def _plan_row(
         return RowOutcome(number, "refused", given, name, twice, (), warnings), {}
     if given is not None and given in archive:
         from_list[given] = number
-        return _existing(typed, customers.iloc[archive[given]], given, update, warnings), values
+        return _existing(typed, customers.iloc[archive[given]], given, update, warnings, index, from_list), values
     match = index.find(
         name=values.get("name"), phone=values.get("phone"), tax_id=values.get("tax_id"), address=values.get("address")
     )
@@ -164,9 +165,16 @@ def _duplicate_reason(match: DuplicateMatch, from_list: Mapping[str, int]) -> Me
 
 
 def _existing(
-    typed: TypedRow, current: pd.Series, cid: str, update: bool, warnings: tuple[Rendered, ...]
+    typed: TypedRow,
+    current: pd.Series,
+    cid: str,
+    update: bool,
+    warnings: tuple[Rendered, ...],
+    index: CustomerIndex,
+    from_list: Mapping[str, int],
 ) -> RowOutcome:
-    """A row whose id the archive holds: unchanged, or its differing values listed (and applied with ``update``)."""
+    """A row whose id the archive holds: unchanged, or its differing values listed (and applied with ``update``,
+    unless they make the customer a probable duplicate of another, as a new row is checked: then held)."""
     changes = tuple(
         FieldChange(key, shown(current.get(key)), shown(value))
         for key, value in typed.values.items()
@@ -177,6 +185,19 @@ def _existing(
     if not changes:
         return RowOutcome(number, "unchanged", cid, name, None, (), warnings)
     fields = listing(CUSTOMERS.column(c.key) for c in changes)
+    if update and any(c.key in IDENTITY_KEYS for c in changes):
+        after = {**current.to_dict(), **typed.values}
+        match = index.find(
+            name=after.get("name"),
+            phone=after.get("phone"),
+            tax_id=after.get("tax_id"),
+            address=after.get("address"),
+            excluding=cid,
+        )
+        if match is not None:
+            reason = _updated_duplicate_reason(cid, match, from_list)
+            return RowOutcome(number, "duplicate", cid, name, reason, (), warnings, changes)
+        index.add({**after, "customer_id": cid})  # the rows after it are compared with its new details too
     if update:
         reason = msg("customer {cid} updated: {fields}", cid=cid, fields=fields)
         return RowOutcome(number, "updated", cid, name, reason, (), warnings, changes)
@@ -186,6 +207,30 @@ def _existing(
         fields=fields,
     )
     return RowOutcome(number, "differs", cid, name, reason, (), warnings, changes)
+
+
+def _updated_duplicate_reason(cid: str, match: DuplicateMatch, from_list: Mapping[str, int]) -> Message:
+    basis = CUSTOMERS.column(match.basis)
+    if match.customer_id in from_list:
+        return msg(
+            "with these values customer {cid} would be a probable duplicate of row {row} of this list ({other} "
+            "{name}; {basis}, score {score:g}): not updated",
+            cid=cid,
+            row=from_list[match.customer_id],
+            other=match.customer_id,
+            name=match.name,
+            basis=basis,
+            score=match.score,
+        )
+    return msg(
+        "with these values customer {cid} would be a probable duplicate of customer {other} {name} ({basis}, score "
+        "{score:g}): not updated",
+        cid=cid,
+        other=match.customer_id,
+        name=match.name,
+        basis=basis,
+        score=match.score,
+    )
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.analytics.apply import CREDIT_GRADES
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.consolidate.customerimport import (
     ROW_STATUS_LABELS,
@@ -145,14 +146,16 @@ def run_customer_import(
     with nullcontext() if dry_run else master_write_lock(master):
         store = load_store(master)
         _refuse_imported_already(store.frame(LEDGER.name), source, sha)
+        policy = load_grading_policy(store.settings.grading_policy)
+        grades = [g.upper() for g in policy.grades]  # as grade apply takes them
         planned = plan_import(
-            typed_rows(customer_list),
+            typed_rows(customer_list, grades=grades, credit_grades=CREDIT_GRADES),
             store.frame("Customers"),
             id_pattern=store.settings.customer_id_pattern,
             update=update,
         )
         if not dry_run and any(o.status in ("imported", "updated") for o, _ in planned):
-            new_grade = load_grading_policy(store.settings.grading_policy).new_customer_grade
+            new_grade = policy.new_customer_grade
             names, edited = apply_import(store, planned, import_of(customer_list, sha), new_grade=new_grade, now=now)
             save_store(store, names, edited=edited)
         result = CustomerImport(source, master, customer_list, tuple(o for o, _ in planned), dry_run, now)
