@@ -186,7 +186,7 @@ def _existing(
         return RowOutcome(number, "unchanged", cid, name, None, (), warnings)
     fields = listing(CUSTOMERS.column(c.key) for c in changes)
     if update and any(c.key in IDENTITY_KEYS for c in changes):
-        after = {**current.to_dict(), **typed.values}
+        after: dict[str, object] = {**{str(k): v for k, v in current.items()}, **typed.values}
         match = index.find(
             name=after.get("name"),
             phone=after.get("phone"),

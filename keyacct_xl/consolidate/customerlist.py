@@ -15,6 +15,7 @@ import zipfile
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain, islice
 from pathlib import Path
 from typing import TypeVar
@@ -233,7 +234,7 @@ def _workbook_sheets(path: Path) -> Sheets:
     for meta in book.sheets_metadata:
         if meta.visible != calamine.SheetVisibleEnum.Visible:
             continue  # a hidden sheet is no list a person keeps
-        sheet = _unreadable(path, lambda name=meta.name: book.get_sheet_by_name(name))
+        sheet = _unreadable(path, partial(book.get_sheet_by_name, meta.name))
         area += sheet.height * sheet.width
         if area > MAX_SHEET_CELLS:
             raise InputError(
