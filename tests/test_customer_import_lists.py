@@ -108,7 +108,7 @@ def test_merged_cells_of_an_xls_or_ods_list_are_read_as_the_xlsx(tmp_path: Path,
 def _sparse_sheets(path: Path, sparse: int, list_at: int) -> Path:
     """A small file whose ``sparse`` sheets each span A1:T390000 (7.8 million cells to a reader), the customer list
     on sheet ``list_at`` (0-based)."""
-    book = xlsxwriter.Workbook(str(path))
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})  # rows written in order, none held
     for i in range(sparse + 1):
         sheet = book.add_worksheet(f"S{i}")
         if i == list_at:
