@@ -168,3 +168,12 @@ def test_an_update_that_makes_a_customer_a_duplicate_of_another_is_held(tmp_path
     out = capsys.readouterr().out
     assert "疑似重复，暂缓" in out and "改用这些值后，客户 C0002 将疑似与客户 C0001 杭州金利汽配商行 重复" in out
     assert master.read_bytes() == before  # nothing updated, nothing written
+
+
+def test_a_refusal_names_a_file_name_that_is_not_utf8_as_it_is_recorded(tmp_path: Path, master: Path, capsys) -> None:
+    source = Path(os.fsdecode(bytes(tmp_path) + b"/\xc4\xfa\xba\xc3list.csv"))
+    source.write_text("序号,备注\n1,无\n", encoding="utf-8")  # no header row naming the customer
+    assert _import(source, master) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(r"\xc4\xfa\xba\xc3list.csv 的前 30 行中没有含 客户名称 及另一客户字段的表头行" + "\n")
+    assert r"\udcc4" not in err

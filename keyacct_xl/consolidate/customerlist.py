@@ -103,9 +103,10 @@ class CustomerList:
 
 
 def read_customer_list(path: Path) -> CustomerList:
-    """The customer list in ``path`` (.xlsx, .xlsm, .xls, .ods, or .csv in UTF-8, UTF-8 with BOM or GBK)."""
+    """The customer list in ``path`` (.xlsx, .xlsm, .xls, .ods, or .csv in UTF-8, UTF-8 with BOM or GBK); the
+    refusals name the file as it is shown and recorded (``shown_name``)."""
     check_input_file(path, LIST_SUFFIXES)
-    return run_isolated(_read, path, file=path)
+    return run_isolated(_read, path, file=Path(shown_name(path)))
 
 
 def _read(path: Path) -> CustomerList:
@@ -116,19 +117,19 @@ def _read(path: Path) -> CustomerList:
         top = list(islice(rows, HEADER_SEARCH_ROWS))
         found = _header(top)
         if found is None:
-            seen.append(sheet or path.name)
+            seen.append(sheet or shown_name(Path(path.name)))
             continue
         at, columns = found
         numbered = enumerate(chain(top[at + 1 :], rows), start=at + 2)
         body = [ListRow(n, tuple(r)) for n, r in numbered if any(not is_blank(v) for v in r)]
         if not body:
-            raise InputError(msg("{path}: the list has a header row but no customers under it", path=path))
+            raise InputError(msg("{path}: the list has a header row but no customers under it", path=shown_name(path)))
         notes = _read_merged(body, merged(), sheet, at + 1) if sheet is not None else ()
         return CustomerList(shown_name(Path(path.name)), sheet, at + 1, columns, tuple(body), notes)
     raise InputError(
         msg(
             "{path}: no header row naming {name} and another customer column in the first {rows} rows of {sheets}",
-            path=path,
+            path=shown_name(path),
             name=CUSTOMERS.column("name"),
             rows=HEADER_SEARCH_ROWS,
             sheets=listing(seen),
@@ -241,7 +242,7 @@ def _workbook_sheets(path: Path) -> Sheets:
                 msg(
                     "{path}: the sheets up to {sheet} span {cells:,} cells together (limit {limit:,}) before a header "
                     "row of customers is found: put the list on the first sheet",
-                    path=path,
+                    path=shown_name(path),
                     sheet=meta.name,
                     cells=area,
                     limit=MAX_SHEET_CELLS,
@@ -271,7 +272,7 @@ def _merges(path: Path, data: bytes, sheet: calamine.CalamineSheet) -> Callable[
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 return ods_merged_ranges(archive, sheet.name) or []
         except (ValueError, etree.XMLSyntaxError, zipfile.BadZipFile) as exc:
-            raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
+            raise InputError(msg("{path}: cannot read the workbook ({exc})", path=shown_name(path), exc=exc)) from None
 
     return ods
 
@@ -281,8 +282,9 @@ def _unreadable(path: Path, read: Callable[[], T]) -> T:
     try:
         return read()
     except Exception as exc:  # calamine raises its own types for damaged parts
-        raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
+        raise InputError(msg("{path}: cannot read the workbook ({exc})", path=shown_name(path), exc=exc)) from None
 
 
 def _refused(path: Path, refused: Rejection) -> InputError:
-    return InputError(f"{path}: {refused.en}", f"{path}：{refused.zh}")
+    shown = shown_name(path)
+    return InputError(f"{shown}: {refused.en}", f"{shown}：{refused.zh}")
