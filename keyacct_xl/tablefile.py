@@ -205,7 +205,8 @@ def _csv_text(path: Path, raw: bytes) -> str:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError(
             msg(
-                "{path}: the file is UTF-16 text (as Excel saves Unicode text), which is not read; save it again as CSV UTF-8",
+                "{path}: the file is UTF-16 text (as Excel saves Unicode text), which is not read; save it again as "
+                "CSV UTF-8",
                 path=path,
             )
         )
