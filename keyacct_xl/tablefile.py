@@ -200,7 +200,16 @@ def read_csv_rows(path: Path) -> list[list[str]]:
 def _csv_text(path: Path, raw: bytes) -> str:
     """The text of a CSV file in UTF-8, else GB18030; a file whose lines are in both (a GBK line pasted into a
     UTF-8 export) is refused naming the first line of the second kind: GB18030 reads any UTF-8 text as other
-    Chinese characters, so decoding it all as GB18030 would change every UTF-8 line without a word."""
+    Chinese characters, so decoding it all as GB18030 would change every UTF-8 line without a word. UTF-16 (what
+    Excel saves as "Unicode text", its columns split by tabs) is refused with the way to save it instead."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(
+            msg(
+                "{path}: the file is UTF-16 text (as Excel saves Unicode text), which is not read; save it again as "
+                "CSV UTF-8",
+                path=path,
+            )
+        )
     try:
         return raw.decode(CSV_ENCODINGS[0])
     except UnicodeDecodeError:

@@ -39,6 +39,7 @@ from keyacct_xl.messages import Message, Rendered, cmsg, listing, msg
 from keyacct_xl.parsing import is_blank, same_value
 
 CUSTOMERS = MERGED_TABLES["Customers"]
+IDENTITY_KEYS = frozenset({"name", "phone", "tax_id", "address"})  # what the duplicate check (客户查重) compares
 # The ledger entry's note of the Customers columns an import added, by their headers in the master's language (the
 # ledger is read by people): {"新增列": ["来源文件", …]}.
 ADDED_COLUMNS = {"zh": "新增列", "en": "columns added"}
@@ -120,11 +121,11 @@ def _plan_row(
 ) -> tuple[RowOutcome, Mapping[str, object]]:
     values, number = typed.values, typed.row.number
     name = str(values.get("name") or "")
-    warnings = tuple(msg("{where}: {problem}", where=w.place, problem=w.reason) for w in typed.warnings)
+    warnings = tuple(w.said() for w in typed.warnings)
     given = _given_id(values)
     seen, from_list = rows_of
     if not typed.ok:
-        refused = listing(msg("{where}: {problem}", where=p.place, problem=p.reason) for p in typed.refused)
+        refused = listing(p.said() for p in typed.refused)
         cells = tuple(p.cell for p in typed.refused)
         return RowOutcome(number, "refused", given or "", name, refused, cells, warnings), {}
     if given is not None and id_key(given) in seen:
@@ -136,7 +137,7 @@ def _plan_row(
         cid = str(current["customer_id"])
         if cid != given:  # typed in another case or width: the archive's customer, as the master spells its id
             warnings += (_read_as(typed, given, cid),)
-        return _existing(typed, current, cid, update, warnings), {**values, "customer_id": cid}
+        return _existing(typed, current, cid, update, warnings, index, from_list), {**values, "customer_id": cid}
     match = index.find(
         name=values.get("name"), phone=values.get("phone"), tax_id=values.get("tax_id"), address=values.get("address")
     )
@@ -182,9 +183,16 @@ def _duplicate_reason(match: DuplicateMatch, from_list: Mapping[str, int]) -> Me
 
 
 def _existing(
-    typed: TypedRow, current: pd.Series, cid: str, update: bool, warnings: tuple[Rendered, ...]
+    typed: TypedRow,
+    current: pd.Series,
+    cid: str,
+    update: bool,
+    warnings: tuple[Rendered, ...],
+    index: CustomerIndex,
+    from_list: Mapping[str, int],
 ) -> RowOutcome:
-    """A row whose id the archive holds: unchanged, or its differing values listed (and applied with ``update``)."""
+    """A row whose id the archive holds: unchanged, or its differing values listed (and applied with ``update``,
+    unless they make the customer a probable duplicate of another, as a new row is checked: then held)."""
     changes = tuple(
         FieldChange(key, shown(current.get(key)), shown(value))
         for key, value in typed.values.items()
@@ -195,6 +203,19 @@ def _existing(
     if not changes:
         return RowOutcome(number, "unchanged", cid, name, None, (), warnings)
     fields = listing(CUSTOMERS.column(c.key) for c in changes)
+    if update and any(c.key in IDENTITY_KEYS for c in changes):
+        after: dict[str, object] = {**{str(k): v for k, v in current.items()}, **typed.values}
+        match = index.find(
+            name=after.get("name"),
+            phone=after.get("phone"),
+            tax_id=after.get("tax_id"),
+            address=after.get("address"),
+            excluding=cid,
+        )
+        if match is not None:
+            reason = _updated_duplicate_reason(cid, match, from_list)
+            return RowOutcome(number, "duplicate", cid, name, reason, (), warnings, changes)
+        index.add({**after, "customer_id": cid})  # the rows after it are compared with its new details too
     if update:
         reason = msg("customer {cid} updated: {fields}", cid=cid, fields=fields)
         return RowOutcome(number, "updated", cid, name, reason, (), warnings, changes)
@@ -204,6 +225,30 @@ def _existing(
         fields=fields,
     )
     return RowOutcome(number, "differs", cid, name, reason, (), warnings, changes)
+
+
+def _updated_duplicate_reason(cid: str, match: DuplicateMatch, from_list: Mapping[str, int]) -> Message:
+    basis = CUSTOMERS.column(match.basis)
+    if match.customer_id in from_list:
+        return msg(
+            "with these values customer {cid} would be a probable duplicate of row {row} of this list ({other} "
+            "{name}; {basis}, score {score:g}): not updated",
+            cid=cid,
+            row=from_list[match.customer_id],
+            other=match.customer_id,
+            name=match.name,
+            basis=basis,
+            score=match.score,
+        )
+    return msg(
+        "with these values customer {cid} would be a probable duplicate of customer {other} {name} ({basis}, score "
+        "{score:g}): not updated",
+        cid=cid,
+        other=match.customer_id,
+        name=match.name,
+        basis=basis,
+        score=match.score,
+    )
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,28 @@ gets (keyacct_xl/consolidate/safety.py), so a damaged or hostile file fails with
 from __future__ import annotations
 
 import io
+import zipfile
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from itertools import chain, islice
 from pathlib import Path
+from typing import TypeVar
 
 import python_calamine as calamine
+from lxml import etree
 
-from keyacct_xl.consolidate.safety import Rejection, check_file
+from keyacct_xl.cellformulas import Merged, ods_merged_ranges
+from keyacct_xl.consolidate.changes import shown
+from keyacct_xl.consolidate.intake import shown_name
+from keyacct_xl.consolidate.safety import MAX_SHEET_CELLS, Rejection, check_file
+from keyacct_xl.consolidate.tablemerges import range_ref
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import alias_map, normalize_header
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.master.schema import CUSTOMERS
-from keyacct_xl.messages import Location, listing, msg
+from keyacct_xl.messages import Location, Message, listing, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.tablefile import check_input_file, read_csv_rows
 from keyacct_xl.xlsx.ooxml import column_letter
@@ -29,6 +40,7 @@ from keyacct_xl.xlsx.ooxml import column_letter
 LIST_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 HEADER_SEARCH_ROWS = 30  # title rows above the header: a heading, who made it, a date, a blank line or two
 _ALIASES = alias_map(CUSTOMERS.columns)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,13 +67,15 @@ class ListRow:
 
 @dataclass(frozen=True)
 class CustomerList:
-    """The list as read: file name, sheet (None for a CSV), header row, columns and rows."""
+    """The list as read: file name (as shown and recorded: a name that is not UTF-8 with escapes), sheet (None for
+    a CSV), header row, columns and rows."""
 
     file: str
     sheet: str | None
     header_row: int
     columns: tuple[ListColumn, ...]
     rows: tuple[ListRow, ...]
+    merges: tuple[Message, ...] = ()  # the merged ranges read: a value given to each row, a range across columns
 
     @property
     def recognised(self) -> tuple[ListColumn, ...]:
@@ -89,35 +103,86 @@ class CustomerList:
 
 
 def read_customer_list(path: Path) -> CustomerList:
-    """The customer list in ``path`` (.xlsx, .xlsm, .xls, .ods, or .csv in UTF-8, UTF-8 with BOM or GBK)."""
+    """The customer list in ``path`` (.xlsx, .xlsm, .xls, .ods, or .csv in UTF-8, UTF-8 with BOM or GBK); the
+    refusals name the file as it is shown and recorded (``shown_name``)."""
     check_input_file(path, LIST_SUFFIXES)
-    return run_isolated(_read, path, file=path)
+    return run_isolated(_read, path, file=Path(shown_name(path)))
 
 
 def _read(path: Path) -> CustomerList:
-    """The part run in a worker: the sheets' cells, then the first sheet with a header row."""
+    """The part run in a worker: the sheets one at a time, up to the first with a header row, and its rows."""
     sheets = _csv_sheets(path) if path.suffix.lower() == ".csv" else _workbook_sheets(path)
     seen: list[str] = []
-    for sheet, rows in sheets:
-        found = _header(rows)
-        if found is not None:
-            top, columns = found
-            body = tuple(
-                ListRow(i + 1, tuple(r)) for i, r in enumerate(rows) if i > top and any(not is_blank(v) for v in r)
-            )
-            if not body:
-                raise InputError(msg("{path}: the list has a header row but no customers under it", path=path))
-            return CustomerList(path.name, sheet, top + 1, columns, body)
-        seen.append(sheet or path.name)
+    for sheet, rows, merged in sheets:
+        top = list(islice(rows, HEADER_SEARCH_ROWS))
+        found = _header(top)
+        if found is None:
+            seen.append(sheet or shown_name(Path(path.name)))
+            continue
+        at, columns = found
+        numbered = enumerate(chain(top[at + 1 :], rows), start=at + 2)
+        body = [ListRow(n, tuple(r)) for n, r in numbered if any(not is_blank(v) for v in r)]
+        if not body:
+            raise InputError(msg("{path}: the list has a header row but no customers under it", path=shown_name(path)))
+        notes = _read_merged(body, merged(), sheet, at + 1) if sheet is not None else ()
+        return CustomerList(shown_name(Path(path.name)), sheet, at + 1, columns, tuple(body), notes)
     raise InputError(
         msg(
             "{path}: no header row naming {name} and another customer column in the first {rows} rows of {sheets}",
-            path=path,
+            path=shown_name(path),
             name=CUSTOMERS.column("name"),
             rows=HEADER_SEARCH_ROWS,
             sheets=listing(seen),
         )
     )
+
+
+def _read_merged(body: list[ListRow], merged: Merged, sheet: str, header_row: int) -> tuple[Message, ...]:
+    """Read the ranges merged under the header as the person sees them, changing ``body`` in place: a range down
+    one column gives its value to each row of the list it spans (区域 华东 merged over A3:A5 is the region of the three
+    customers; the file keeps it in A3 only); a range across columns shows one value whose column is not known, so
+    it stays in its first cell and is named. What was read so, to be said."""
+    at = {r.number: i for i, r in enumerate(body)}
+    numbers = sorted(at)
+    notes: list[Message] = []
+    for block in sorted(set(merged)):  # a range listed twice is one range; in the order of the sheet
+        (r0, c0), (r1, c1) = block
+        spanned = numbers[bisect_left(numbers, r0 + 1) : bisect_right(numbers, r1 + 1)]
+        if r0 + 1 <= header_row or not spanned or (r0 == r1 and c0 == c1):
+            continue  # the title block and the header's own merges; a range over blank rows only
+        value = body[at[spanned[0]]].cell(c0) if spanned[0] == r0 + 1 else None
+        if is_blank(value):
+            continue  # nothing to read on the rows under it
+        if c1 > c0:
+            notes.append(
+                msg(
+                    "{sheet}!{range} is merged across columns: its value {value} is read in column {column} only; "
+                    "check rows {rows}",
+                    sheet=sheet,
+                    range=range_ref(block),
+                    value=shown(value),
+                    column=column_letter(c0 + 1),
+                    rows=listing(str(n) for n in spanned),
+                )
+            )
+            continue
+        if len(spanned) < 2:
+            continue
+        for number in spanned[1:]:
+            row = body[at[number]]
+            cells = list(row.cells) + [None] * (c0 + 1 - len(row.cells))
+            cells[c0] = value
+            body[at[number]] = ListRow(number, tuple(cells))
+        notes.append(
+            msg(
+                "{sheet}!{range} is merged: its value {value} is read on each of its lines (rows {rows})",
+                sheet=sheet,
+                range=range_ref(block),
+                value=shown(value),
+                rows=listing(str(n) for n in spanned),
+            )
+        )
+    return tuple(notes)
 
 
 def _header(rows: list[list[object]]) -> tuple[int, tuple[ListColumn, ...]] | None:
@@ -146,11 +211,18 @@ def header_columns(headers: list[object]) -> tuple[ListColumn, ...]:
     return tuple(columns)
 
 
-def _csv_sheets(path: Path) -> list[tuple[str | None, list[list[object]]]]:
-    return [(None, [list(r) for r in read_csv_rows(path)])]
+Rows = Iterator[list[object]]  # a sheet's rows from row 1, each from column A
+Sheets = Iterator[tuple[str | None, Rows, Callable[[], Merged]]]  # name (None: a CSV), rows, its merged ranges
 
 
-def _workbook_sheets(path: Path) -> list[tuple[str | None, list[list[object]]]]:
+def _csv_sheets(path: Path) -> Sheets:
+    yield None, (list(r) for r in read_csv_rows(path)), list
+
+
+def _workbook_sheets(path: Path) -> Sheets:
+    """The visible sheets, each parsed only when the one before it has no header row: a list on the first sheet
+    is read without the sheets after it. The sheets parsed may span ``MAX_SHEET_CELLS`` together, the area the
+    screening allows one sheet (calamine allocates a sheet's whole area, 32 bytes a cell)."""
     data = path.read_bytes()
     try:
         verdict = check_file(path.name, data)
@@ -158,16 +230,61 @@ def _workbook_sheets(path: Path) -> list[tuple[str | None, list[list[object]]]]:
         raise _refused(path, refused) from None
     if verdict.package is not None:
         verdict.package.close()
+    book = _unreadable(path, lambda: calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+    area = 0
+    for meta in book.sheets_metadata:
+        if meta.visible != calamine.SheetVisibleEnum.Visible:
+            continue  # a hidden sheet is no list a person keeps
+        sheet = _unreadable(path, partial(book.get_sheet_by_name, meta.name))
+        area += sheet.height * sheet.width
+        if area > MAX_SHEET_CELLS:
+            raise InputError(
+                msg(
+                    "{path}: the sheets up to {sheet} span {cells:,} cells together (limit {limit:,}) before a header "
+                    "row of customers is found: put the list on the first sheet",
+                    path=shown_name(path),
+                    sheet=meta.name,
+                    cells=area,
+                    limit=MAX_SHEET_CELLS,
+                )
+            )
+        yield meta.name, _from_a1(sheet), _merges(path, data, sheet)
+
+
+def _from_a1(sheet: calamine.CalamineSheet) -> Rows:
+    """The sheet's rows from A1 (calamine's start at its first cell), one at a time."""
+    if sheet.start is None:
+        return
+    first_row, first_column = sheet.start
+    yield from ([] for _ in range(first_row))
+    for row in sheet.iter_rows():
+        yield [None] * first_column + list(row)
+
+
+def _merges(path: Path, data: bytes, sheet: calamine.CalamineSheet) -> Callable[[], Merged]:
+    """The sheet's merged ranges, read when its header row is found: calamine's, or an .ods's from its content.xml
+    (calamine gives none for it)."""
+    if path.suffix.lower() != ".ods":
+        return lambda: list(sheet.merged_cell_ranges or ())
+
+    def ods() -> Merged:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return ods_merged_ranges(archive, sheet.name) or []
+        except (ValueError, etree.XMLSyntaxError, zipfile.BadZipFile) as exc:
+            raise InputError(msg("{path}: cannot read the workbook ({exc})", path=shown_name(path), exc=exc)) from None
+
+    return ods
+
+
+def _unreadable(path: Path, read: Callable[[], T]) -> T:
+    """``read()``, a workbook calamine cannot read refused naming the file."""
     try:
-        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return [
-            (sheet.name, [list(r) for r in book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)])
-            for sheet in book.sheets_metadata
-            if sheet.visible == calamine.SheetVisibleEnum.Visible  # a hidden sheet is no list a person keeps
-        ]
+        return read()
     except Exception as exc:  # calamine raises its own types for damaged parts
-        raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
+        raise InputError(msg("{path}: cannot read the workbook ({exc})", path=shown_name(path), exc=exc)) from None
 
 
 def _refused(path: Path, refused: Rejection) -> InputError:
-    return InputError(f"{path}: {refused.en}", f"{path}：{refused.zh}")
+    shown = shown_name(path)
+    return InputError(f"{shown}: {refused.en}", f"{shown}：{refused.zh}")

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from keyacct_xl.analytics.apply import grade_entry
+from keyacct_xl.consolidate.changes import shown
 from keyacct_xl.consolidate.customerlist import CustomerList, ListColumn, ListRow
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.schema import CUSTOMERS
-from keyacct_xl.messages import Location, Message, Rendered, msg
+from keyacct_xl.messages import Location, Message, Rendered, listing, msg
 from keyacct_xl.parsing import is_blank
 
 PHONE_KEYS = frozenset({"phone", "fax"})
+NON_NEGATIVE = ("credit_limit", "payment_terms_days")
 _WHOLE_AS_TEXT = re.compile(r"^(\d+)\.0+$")  # 13812345678.0: a number cell written out by a script or an export
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -36,6 +40,11 @@ class CellProblem:
     column: ListColumn
     value: object
     reason: Rendered
+    named: bool = False  # the reason names the place already (the master's converter says where a cell is)
+
+    def said(self) -> Rendered:
+        """The problem as the console and the report say it: the place, then the reason."""
+        return self.reason if self.named else msg("{where}: {problem}", where=self.place, problem=self.reason)
 
 
 @dataclass
@@ -54,8 +63,9 @@ class TypedRow:
         return not self.refused
 
 
-def typed_rows(customer_list: CustomerList) -> list[TypedRow]:
-    """Each row of the list with its values typed column by column; a row without a customer name is refused."""
+def typed_rows(customer_list: CustomerList, *, grades: Sequence[str], credit_grades: Sequence[str]) -> list[TypedRow]:
+    """Each row of the list with its values typed column by column and checked (``checked_values``); a row without
+    a customer name is refused."""
     rows = [TypedRow(r) for r in customer_list.rows]
     for column in customer_list.recognised:
         assert column.key is not None  # recognised columns have one
@@ -80,7 +90,33 @@ def typed_rows(customer_list: CustomerList) -> list[TypedRow]:
     for typed in rows:
         if name is not None and "name" not in typed.values and not any(p.column is name for p in typed.refused):
             typed.refused.append(_problem(customer_list, typed.row, name, None, msg("the customer name is blank")))
+    checked_values(customer_list, rows, {"grade": grades, "credit_grade": credit_grades})
     return rows
+
+
+def checked_values(customer_list: CustomerList, rows: list[TypedRow], grades: Mapping[str, Sequence[str]]) -> None:
+    """Refuse the cells the master would not hold as typed, as ``grade apply`` refuses them: a grade or credit grade
+    that is none of ``grades`` (key -> the grades; ``a``, ``A类`` read as A, by analytics.apply.grade_entry; text
+    such as ``=1+1`` stays text and is no grade), a negative credit limit or payment terms."""
+    columns = {c.key: c for c in customer_list.recognised}
+    for typed in rows:
+        for key, allowed in grades.items():
+            value = typed.values.get(key)
+            if key not in columns or value is None:
+                continue
+            entry = grade_entry(value, allowed)
+            if entry in allowed:
+                typed.values[key] = entry
+                continue
+            reason = msg("{value!r} is not one of {allowed}", value=value, allowed=listing(allowed))
+            typed.refused.append(_problem(customer_list, typed.row, columns[key], value, reason))
+        for key in NON_NEGATIVE:
+            value = typed.values.get(key)
+            if key in columns and isinstance(value, (int, float)) and value < 0:
+                reason = msg(
+                    "{value} is negative: {column} is 0 or more", value=shown(value), column=CUSTOMERS.column(key)
+                )
+                typed.refused.append(_problem(customer_list, typed.row, columns[key], value, reason))
 
 
 def _trimmed(value: object) -> object:
@@ -108,7 +144,7 @@ def _column_values(
             where: Location = customer_list.place(rows[i].row, column)
             [value] = convert([raw[i]], kind, lambda _, where=where: where).tolist()  # type: ignore[arg-type, misc]
         except InputError as exc:  # its message names the cell, as the master's reader names a bad cell
-            rows[i].refused.append(_problem(customer_list, rows[i].row, column, raw[i], exc.wording))
+            rows[i].refused.append(_problem(customer_list, rows[i].row, column, raw[i], exc.wording, named=True))
             continue
         out.append((i, _plain(value)))
     return out
@@ -120,9 +156,10 @@ def _plain(value: object) -> object:
 
 
 def _problem(
-    customer_list: CustomerList, row: ListRow, column: ListColumn, value: object, reason: Rendered
+    customer_list: CustomerList, row: ListRow, column: ListColumn, value: object, reason: Rendered, named: bool = False
 ) -> CellProblem:
-    return CellProblem(customer_list.place(row, column), customer_list.cell_name(row, column), column, value, reason)
+    place, cell = customer_list.place(row, column), customer_list.cell_name(row, column)
+    return CellProblem(place, cell, column, value, reason, named)
 
 
 def phone_text(value: object) -> tuple[str | None, Message | None]:

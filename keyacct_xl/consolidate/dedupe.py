@@ -114,8 +114,8 @@ class CustomerIndex:
         self.reps: list[str] = []
         self.norm_names: list[str] = []
         self.norm_addresses: list[str] = []
-        self.phones: dict[str, int] = {}
-        self.tax_ids: dict[str, int] = {}
+        self.phones: dict[str, list[int]] = {}  # a phone -> the customers with it, first added first
+        self.tax_ids: dict[str, list[int]] = {}
         columns = ("customer_id", "name", "rep", "address", "phone", "tax_id")
         for row in zip(*(customers[c].tolist() for c in columns)):
             self.add(dict(zip(columns, row)))
@@ -131,17 +131,17 @@ class CustomerIndex:
         self.norm_addresses.append(normalize_name(address) if isinstance(address, str) else "")
         phone, tax = normalize_phone(customer.get("phone")), normalize_tax_id(customer.get("tax_id"))
         if phone:
-            self.phones.setdefault(phone, i)
+            self.phones.setdefault(phone, []).append(i)
         if tax:
-            self.tax_ids.setdefault(tax, i)
+            self.tax_ids.setdefault(tax, []).append(i)
 
-    def _best_name(self, wanted: str) -> tuple[float, int] | None:
+    def _best_name(self, wanted: str, excluding: str | None = None) -> tuple[float, int] | None:
         """The best name_score of ``wanted`` against the index's names (the first of equal ones) when it reaches
         NAME_THRESHOLD: the names fuzz.ratio puts at CONTAINMENT_FLOOR or more are found in C first, because a name
         inside another scores at least that (2 × 0.6 / 1.6), and only those are scored by name_score in Python; a
         master's check of every customer against the others costs seconds instead of minutes."""
         found = process.extract(wanted, self.norm_names, scorer=fuzz.ratio, score_cutoff=CONTAINMENT_FLOOR, limit=None)
-        scored = [(name_score(wanted, choice), i) for choice, _, i in found]
+        scored = [(name_score(wanted, choice), i) for choice, _, i in found if self.ids[i] != excluding]
         best = max(scored, key=lambda pair: (pair[0], -pair[1]), default=None)
         return best if best is not None and best[0] >= NAME_THRESHOLD else None
 
@@ -149,18 +149,27 @@ class CustomerIndex:
         return DuplicateMatch(self.ids[i], self.names[i], self.reps[i], round(score, 1), basis)
 
     def find(
-        self, *, name: object, phone: object = None, tax_id: object = None, address: object = None
+        self,
+        *,
+        name: object,
+        phone: object = None,
+        tax_id: object = None,
+        address: object = None,
+        excluding: str | None = None,
     ) -> DuplicateMatch | None:
-        """The most likely existing customer for these details, or None."""
+        """The most likely existing customer for these details, or None; ``excluding`` is a customer's own id when
+        its new details are checked against the others."""
         tax = normalize_tax_id(tax_id)
-        if tax and tax in self.tax_ids:
-            return self._match(self.tax_ids[tax], 100.0, "tax_id")
+        same_tax = [i for i in self.tax_ids.get(tax, ()) if self.ids[i] != excluding] if tax else []
+        if same_tax:
+            return self._match(same_tax[0], 100.0, "tax_id")
         tel = normalize_phone(phone)
-        if tel and tel in self.phones:
-            return self._match(self.phones[tel], 95.0, "phone")
+        same_phone = [i for i in self.phones.get(tel, ()) if self.ids[i] != excluding] if tel else []
+        if same_phone:
+            return self._match(same_phone[0], 95.0, "phone")
         wanted = normalize_name(name)
         if wanted:
-            best = self._best_name(wanted)
+            best = self._best_name(wanted, excluding)
             if best is not None:
                 return self._match(best[1], best[0], "name")
         place = normalize_name(address) if isinstance(address, str) else ""
@@ -168,7 +177,7 @@ class CustomerIndex:
             for _, score, i in process.extract(
                 place, self.norm_addresses, scorer=fuzz.ratio, score_cutoff=ADDRESS_THRESHOLD, limit=5
             ):
-                if name_score(wanted, self.norm_names[i]) >= ADDRESS_NAME_FLOOR:
+                if self.ids[i] != excluding and name_score(wanted, self.norm_names[i]) >= ADDRESS_NAME_FLOOR:
                     return self._match(i, score, "address")
         return None
 

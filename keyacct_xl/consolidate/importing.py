@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.analytics.apply import CREDIT_GRADES
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.consolidate.customerimport import (
     ROW_STATUS_LABELS,
@@ -27,7 +28,7 @@ from keyacct_xl.consolidate.customerimport import (
 from keyacct_xl.consolidate.customerlist import CustomerList, ListColumn, read_customer_list
 from keyacct_xl.consolidate.customerrows import typed_rows
 from keyacct_xl.consolidate.importreport import write_import_report
-from keyacct_xl.consolidate.intake import sha256
+from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.consolidate.undo import LIVE, UndoResult, undo_submission
 from keyacct_xl.errors import InputError
@@ -78,7 +79,7 @@ class CustomerImport:
         line = tr(
             lang,
             "{file}: {count} row(s): {outcomes}",
-            file=self.source.name,
+            file=self.customer_list.file,
             count=len(self.rows),
             outcomes=joined(lang, parts),
         )
@@ -92,6 +93,7 @@ class CustomerImport:
         """Per row what became of it, the columns not imported, then the summary: what the console prints."""
         out = [self.row_line(r, lang) for r in self.rows]
         out += [_unrecognised_line(c, lang) for c in self.customer_list.unrecognised]
+        out += [note.render(lang) for note in self.customer_list.merges]
         if self.report is not None:
             out.append(tr(lang, "report: {path}", path=self.report))
         out.append(self.summary(lang))
@@ -152,14 +154,16 @@ def run_customer_import(
     with nullcontext() if dry_run else master_write_lock(master):
         store = load_store(master)
         _refuse_imported_already(store.frame(LEDGER.name), source, sha)
+        policy = load_grading_policy(store.settings.policy("grading_policy"))
+        grades = [g.upper() for g in policy.grades]  # as grade apply takes them
         planned = plan_import(
-            typed_rows(customer_list),
+            typed_rows(customer_list, grades=grades, credit_grades=CREDIT_GRADES),
             store.frame("Customers"),
             id_pattern=store.settings.customer_id_pattern,
             update=update,
         )
         if not dry_run and any(o.status in ("imported", "updated") for o, _ in planned):
-            new_grade = load_grading_policy(store.settings.policy("grading_policy")).new_customer_grade
+            new_grade = policy.new_customer_grade
             names, edited = apply_import(store, planned, import_of(customer_list, sha), new_grade=new_grade, now=now)
             save_store(store, names, edited=edited)
         result = CustomerImport(source, master, customer_list, tuple(o for o, _ in planned), dry_run, now)
@@ -173,7 +177,7 @@ def _refuse_imported_already(ledger: pd.DataFrame, source: Path, sha: str) -> No
         raise InputError(
             msg(
                 "{file}: this list was imported at {when} (as {name}); undo that import first (--undo)",
-                file=source,
+                file=shown_name(source),
                 when=done["consolidated_at"].iloc[0],
                 name=done["file_name"].iloc[0],
             )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from keyacct_xl.consolidate.customerimport import ROW_STATUS_LABELS, ROW_STATUSES, RowOutcome
+from keyacct_xl.consolidate.intake import shown_name
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import yes_no
 from keyacct_xl.master.schema import CUSTOMERS
@@ -45,7 +46,7 @@ def _summary(result: CustomerImport, lang: Lang) -> Sheet:
     listed = result.customer_list
     unrecognised = [c.header for c in listed.unrecognised]
     rows: list[list[object]] = [
-        [tr(lang, "Customer list"), str(result.source)],
+        [tr(lang, "Customer list"), shown_name(result.source)],
         [tr(lang, "Sheet"), listed.sheet or ""],
         [tr(lang, "Header row"), listed.header_row],
         [tr(lang, "Master workbook"), str(result.master)],
@@ -55,6 +56,7 @@ def _summary(result: CustomerImport, lang: Lang) -> Sheet:
         *([ROW_STATUS_LABELS[s].render(lang), result.count(s)] for s in ROW_STATUSES),
         [tr(lang, "Columns imported"), listing(c.header for c in listed.recognised).render(lang)],
         [tr(lang, "Columns not imported"), listing(unrecognised).render(lang) if unrecognised else ""],
+        [tr(lang, "Merged cells"), _joined([n.render(lang) for n in listed.merges], lang)],
         [tr(lang, "Backup of the master"), str(result.backup or "")],
     ]
     item = [("item", msg("Item")), ("item_value", cmsg("consolidation report", "Value"))]
@@ -87,8 +89,12 @@ def _row(row: RowOutcome, lang: Lang) -> list[object]:
         row.customer_id,
         row.name,
         " ".join(row.cells),
-        "；".join(said) if lang == "zh" else "; ".join(said),
+        _joined(said, lang),
     ]
+
+
+def _joined(said: Sequence[str], lang: Lang) -> str:
+    return "；".join(said) if lang == "zh" else "; ".join(said)
 
 
 def _changes(result: CustomerImport, lang: Lang) -> Sheet:

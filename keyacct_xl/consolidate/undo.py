@@ -17,7 +17,7 @@ import pandas as pd
 
 from keyacct_xl.consolidate.changes import shown as shown_value
 from keyacct_xl.consolidate.frames import typed_frame
-from keyacct_xl.consolidate.intake import sha256
+from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.rowmatch import KeyedRows
@@ -115,6 +115,7 @@ def _entry(ledger: pd.DataFrame, wanted: str) -> pd.Series:
     names = ledger["file_name"].astype(str)
     shas = ledger["file_sha256"].astype(str)
     content = _file_sha(wanted)
+    wanted = shown_name(Path(wanted))  # a name that is not UTF-8 is recorded with escapes (consolidate.intake)
     if content is not None:  # the file itself: its bytes say which submission it was, whatever its name now
         same = ledger[(shas == content) & ledger["status"].isin(LIVE)]
         if len(same) == 1:

@@ -1,0 +1,179 @@
+"""customers import on lists as they come: merged region and rep cells, a file name that is not UTF-8, values the
+master would refuse elsewhere (grades, negative limits), a list sheet among large sparse ones, UTF-16 text."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import python_calamine as calamine
+import xlsxwriter
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.submissions import LEDGER
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    path = tmp_path / "master.xlsx"
+    assert main(["master", "new", str(path)]) == 0
+    return path
+
+
+def _import(source: Path, master: Path, *options: str) -> int:
+    return main(["customers", "import", os.fsdecode(source), "--into", str(master), *options])
+
+
+def test_a_refused_cell_names_its_place_once(tmp_path: Path, master: Path, capsys) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text("客户名称,联系电话,首次交易日期\n甲公司,13900000501,1800-01-01\n", encoding="utf-8")
+    assert _import(source, master) == 0
+    out = capsys.readouterr().out
+    assert out.count("第 2 行，列 首次交易日期") == 1 and "超出可接受的日期范围" in out
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_text_file_is_refused_saying_how_to_save_it(tmp_path: Path, master: Path, capsys, encoding) -> None:
+    source = tmp_path / "list.csv"
+    text = "客户名称\t联系电话\n甲公司\t13900000501\n"
+    source.write_bytes(("\ufeff" + text).encode(encoding) if encoding.endswith("be") else text.encode(encoding))
+    assert _import(source, master) == 2
+    assert "另存为 CSV UTF-8" in capsys.readouterr().err
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_and_recorded_with_escapes(tmp_path: Path, master: Path, capsys):
+    source = Path(os.fsdecode(bytes(tmp_path) + b"/\xc4\xfa\xba\xc3list.csv"))  # 您好 in GBK, from a Windows share
+    source.write_text("客户名称,联系电话\n非UTF8文件名公司,13900000501\n", encoding="utf-8")
+    report = tmp_path / "r.xlsx"
+    assert _import(source, master, "--dry-run", "--report", str(report)) == 0
+    summary = calamine.CalamineWorkbook.from_path(str(report)).get_sheet_by_index(0).to_python()
+    assert any(str(c).endswith(r"\xc4\xfa\xba\xc3list.csv") for r in summary for c in r)
+    assert _import(source, master) == 0
+    assert r"\xc4\xfa\xba\xc3list.csv：共 1 行" in capsys.readouterr().out
+    store = load_store(master)
+    assert list(store.frame("Customers")["source_file"]) == [r"\xc4\xfa\xba\xc3list.csv"]
+    assert list(store.frame(LEDGER.name)["file_name"]) == [r"\xc4\xfa\xba\xc3list.csv"]
+    assert _import(source, master, "--undo") == 0
+    assert load_master(master).customers.empty
+    assert _import(source, master, "--undo") == 2  # undone already: said so, by its shown name
+    assert r"\xc4\xfa\xba\xc3list.csv" in capsys.readouterr().err
+
+
+def merged_list(path: Path) -> Path:
+    """A hand-made list: 区域 华东 merged over A3:A5 and 业务员 张三 over D3:D5 for three customers, and a remark
+    merged across E6:F6."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("名单")
+    sheet.merge_range("A1:F1", "华东区重点客户名单")
+    sheet.write_row("A2", ["区域", "客户名称", "联系电话", "业务员", "备注", "客户类别"])
+    sheet.merge_range("A3:A5", "华东")
+    sheet.merge_range("D3:D5", "张三")
+    for row, (name, phone) in enumerate(
+        [("合并甲", "13900000701"), ("合并乙", "13900000702"), ("合并丙", "13900000703")]
+    ):
+        sheet.write_string(2 + row, 1, name)
+        sheet.write_string(2 + row, 2, phone)
+    sheet.write_row("A6", ["华南", "合并丁", "13900000704", "李四"])
+    sheet.merge_range("E6:F6", "老客户")
+    book.close()
+    return path
+
+
+def test_merged_region_and_rep_are_read_on_each_row_they_span(tmp_path: Path, master: Path, capsys) -> None:
+    report = tmp_path / "r.xlsx"
+    assert _import(merged_list(tmp_path / "list.xlsx"), master, "--report", str(report)) == 0
+    out = capsys.readouterr().out
+    customers = load_master(master).customers.set_index("name")
+    assert list(customers["region"]) == ["华东", "华东", "华东", "华南"]
+    assert list(customers["rep"]) == ["张三", "张三", "张三", "李四"]
+    assert "工作表 名单 的单元格 A3:A5 已合并：其内容 华东 按它跨越的每一行读取（第 3、4、5 行）" in out
+    assert "工作表 名单 的单元格 E6:F6 跨列合并：其内容 老客户 只读入 E 列；请核对第 6 行" in out
+    summary = calamine.CalamineWorkbook.from_path(str(report)).get_sheet_by_index(0).to_python()
+    [said] = [r[1] for r in summary if r[0] == "合并单元格"]
+    assert "A3:A5" in said and "D3:D5" in said and "E6:F6" in said
+
+
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_merged_cells_of_an_xls_or_ods_list_are_read_as_the_xlsx(tmp_path: Path, master: Path, libreoffice, fmt):
+    saved = libreoffice(merged_list(tmp_path / "list.xlsx"), fmt, tmp_path / fmt)
+    assert _import(saved, master) == 0
+    customers = load_master(master).customers
+    assert list(customers["region"]) == ["华东", "华东", "华东", "华南"]
+    assert list(customers["rep"]) == ["张三", "张三", "张三", "李四"]
+
+
+def _sparse_sheets(path: Path, sparse: int, list_at: int) -> Path:
+    """A small file whose ``sparse`` sheets each span A1:T390000 (7.8 million cells to a reader), the customer list
+    on sheet ``list_at`` (0-based)."""
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})  # rows written in order, none held
+    for i in range(sparse + 1):
+        sheet = book.add_worksheet(f"S{i}")
+        if i == list_at:
+            sheet.write_row("A1", ["客户名称", "联系电话"])
+            sheet.write_row("A2", ["稀疏表公司", "13900000801"])
+        else:
+            sheet.write("A1", "x")
+            sheet.write("T390000", "y")
+    book.close()
+    return path
+
+
+def test_the_sheets_after_the_list_are_not_read_and_those_before_it_are_capped(tmp_path: Path, master, capsys):
+    assert _import(_sparse_sheets(tmp_path / "first.xlsx", 2, 0), master, "--dry-run") == 0
+    assert _import(_sparse_sheets(tmp_path / "third.xlsx", 2, 2), master, "--dry-run") == 2
+    err = capsys.readouterr().err
+    assert "third.xlsx：到工作表 S1 为止仍未找到客户表头行" in err and "请把名单放在第一个工作表" in err
+
+
+def test_grades_and_limits_the_master_would_not_hold_refuse_their_rows(tmp_path: Path, master: Path, capsys) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "客户名称,联系电话,客户等级,信用等级,信用额度,账期天数\n"
+        "等级甲,13900000501,Z,A,1000,30\n"
+        "等级乙,13900000502,=1+1,A,1000,30\n"
+        "等级丙,13900000503,A,Q,1000,30\n"
+        "等级丁,13900000504,A,A,-5000,30\n"
+        "等级戊,13900000505,A,A,1000,-30\n"
+        "等级己,13900000506,a类,b,0,0\n",
+        encoding="utf-8",
+    )
+    assert _import(source, master) == 0
+    out = capsys.readouterr().out
+    assert "第 2 行，列 客户等级：'Z' 不是 VIP、A、B、C 之一" in out
+    assert "第 3 行，列 客户等级：'=1+1' 不是 VIP、A、B、C 之一" in out
+    assert "第 4 行，列 信用等级：'Q' 不是 A、B、C 之一" in out
+    assert "第 5 行，列 信用额度：-5000 是负数：信用额度不能小于 0" in out
+    assert "第 6 行，列 账期天数：-30 是负数：账期天数不能小于 0" in out
+    customers = load_master(master).customers
+    assert list(customers["name"]) == ["等级己"]  # the others refused, each naming its cell
+    assert (customers["grade"].iloc[0], customers["credit_grade"].iloc[0]) == ("A", "B")  # as grade apply reads them
+
+
+def test_an_update_that_makes_a_customer_a_duplicate_of_another_is_held(tmp_path: Path, master: Path, capsys) -> None:
+    first = tmp_path / "a.csv"
+    first.write_text(
+        "客户名称,联系电话,地址\n杭州金利汽配商行,0571-66598401,杭州市临平区纬二路619号\n"
+        "宁波港城贸易有限公司,0574-86001234,宁波市北仑区新碶街道3号\n",
+        encoding="utf-8",
+    )
+    assert _import(first, master) == 0
+    renamed = tmp_path / "b.csv"
+    renamed.write_text("客户编号,客户名称,地址\nC0002,杭州金利汽配商行,杭州市临平区纬二路619号\n", encoding="utf-8")
+    before = master.read_bytes()
+    capsys.readouterr()
+    assert _import(renamed, master, "--update") == 0
+    out = capsys.readouterr().out
+    assert "疑似重复，暂缓" in out and "改用这些值后，客户 C0002 将疑似与客户 C0001 杭州金利汽配商行 重复" in out
+    assert master.read_bytes() == before  # nothing updated, nothing written
+
+
+def test_a_refusal_names_a_file_name_that_is_not_utf8_as_it_is_recorded(tmp_path: Path, master: Path, capsys) -> None:
+    source = Path(os.fsdecode(bytes(tmp_path) + b"/\xc4\xfa\xba\xc3list.csv"))
+    source.write_text("序号,备注\n1,无\n", encoding="utf-8")  # no header row naming the customer
+    assert _import(source, master) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(r"\xc4\xfa\xba\xc3list.csv 的前 30 行中没有含 客户名称 及另一客户字段的表头行" + "\n")
+    assert r"\udcc4" not in err
