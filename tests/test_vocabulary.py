@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -340,6 +341,8 @@ def test_a_category_the_master_already_uses_comes_back_on_a_prefilled_card_witho
         generate = ["forms", "generate", "customer_card", "--master", str(path), "--customer", customer]
         assert main([*generate, "--out", str(forms / customer)]) == 0
     cards = sorted(forms.rglob("*.xlsx"), key=lambda p: p.parent.name)
+    # The card's 客户类别 dropdown offers the master's words after the catalogue's: a rep can pick 经销商 again.
+    assert {"重要客户", "经销商", "终端"} <= set(_dropdown_entries(cards[0], "客户类别"))
     assert len(cards) == 2
     for card in cards:
         (inbox / f"{card.parent.name}.xlsx").write_bytes(card.read_bytes())
@@ -352,3 +355,19 @@ def test_a_category_the_master_already_uses_comes_back_on_a_prefilled_card_witho
     # The cards' instructions sheet lists the catalogue's choices: read as the form's own, not as text outside it.
     assert [(o.name, i.sheet) for o in result.outcomes for i in o.warnings if o.name != "新卡.xlsx"] == []
     assert sorted(load_store(path).frame("Customers")["category"].dropna()) == ["终端", "经销商"]
+
+
+def _dropdown_entries(path: Path, label: str) -> list[str]:
+    """The entries of the dropdown of the header field labelled ``label`` (inline, or a range of the lists sheet)."""
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == label)
+    target = sheet.cell(cell.row, cell.column + 1).coordinate
+    for rule in sheet.data_validations.dataValidation:
+        if target in rule.sqref and rule.type == "list":
+            source = str(rule.formula1)
+            if source.startswith('"'):
+                return source.strip('"').split(",")
+            destinations = book.defined_names[source.lstrip("=")].destinations
+            return [str(c.value) for name, ref in destinations for row in book[name][ref] for c in row if c.value]
+    return []

@@ -10,6 +10,7 @@ one customer's, and consolidation identifies it by customer and year.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 
 from keyacct_xl.fileio import id_in_name, safe_name
 from keyacct_xl.forms.catalog import load_catalog
-from keyacct_xl.forms.generator import FormData, write_form
+from keyacct_xl.forms.generator import write_form
 from keyacct_xl.forms.layout import FormLang
 from keyacct_xl.forms.prefill import prefill
 from keyacct_xl.master.model import Master
@@ -59,7 +60,7 @@ def write_credit_evaluations(
         region = str(region).strip() if isinstance(region, str) and region.strip() else "未分区"
         data = prefill(spec, master, customer=cid, period=f"{year}-12")
         header = {**data.header, **{f: _figure(_number(getattr(row, col)), f) for f, col in FIGURES.items()}}
-        filled = FormData(header=header, rows=data.rows, dropdowns=data.dropdowns, context=data.context)
+        filled = dataclasses.replace(data, header=header)
         path = out_dir / _safe(region) / f"{FORM_ID}_{id_in_name(cid.strip())}_{year}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
         written.setdefault(region, []).append(

@@ -60,6 +60,8 @@ class FormData:
     rows: Mapping[str, Sequence[Mapping[str, object]]] = field(default_factory=dict)
     dropdowns: Mapping[tuple[str, str], Sequence[str]] = field(default_factory=dict)
     context: FormContext = field(default_factory=FormContext)
+    # Per choice field key, the master's own words its dropdown offers after the catalogue's (forms/vocabulary.py).
+    words: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 class _Lists:
@@ -188,6 +190,9 @@ class _FormWriter:
     def _validate(self, first_row: int, col: int, last_row: int, last_col: int, section: str, spec: FieldSpec) -> None:
         own = self.data.dropdowns.get((section, spec.key))
         labels = list(own) if own is not None else None
+        words = list(self.data.words.get(spec.key, ())) if spec.type == "choice" else []
+        if labels is None and words:  # the company's own words after the catalogue's, in one list
+            labels = [*choice_labels(spec, self.lang), *words]
         entries = (
             labels
             if labels is not None

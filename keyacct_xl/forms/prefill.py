@@ -24,6 +24,7 @@ from keyacct_xl.forms.layout import customer_ref
 from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.forms.statistics import STATISTICS_FORMS, Scope, statistics_rows, statistics_tables
+from keyacct_xl.forms.vocabulary import master_words
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
@@ -328,7 +329,8 @@ def prefill(
     context = FormContext(
         rep=rep or "", period=parsed.text if parsed else "", customer=customer or "", generated_at=generated_at
     )
-    return FormData(header=header, rows=rows, dropdowns=dropdowns, context=context)
+    words = master_words(spec, {"Customers": master.customers, "Contacts": master.contacts})
+    return FormData(header=header, rows=rows, dropdowns=dropdowns, context=context, words=words)
 
 
 def latest_month(master: Master) -> Period | None:

@@ -40,20 +40,32 @@ def with_master_words(spec: FormSpec, tables: Mapping[str, pd.DataFrame]) -> For
     return spec if sections == spec.sections else dataclasses.replace(spec, sections=sections)
 
 
+def master_words(spec: FormSpec, tables: Mapping[str, pd.DataFrame]) -> dict[str, tuple[str, ...]]:
+    """Per choice field of ``spec`` that fills a column of ``OWN_VOCABULARY``, the words ``tables`` hold there that
+    its list does not: what a form generated from the master offers in the field's dropdown after the catalogue's."""
+    found = {f.key: _new_words(f, tables) for s in spec.sections for f in s.fields}
+    return {key: words for key, words in found.items() if words}
+
+
 def _with_words(field: FieldSpec, tables: Mapping[str, pd.DataFrame]) -> FieldSpec:
-    if field.type != "choice" or field.maps_to not in OWN_VOCABULARY:
+    words = _new_words(field, tables)
+    if not words:
         return field
+    return dataclasses.replace(field, choices=(*field.choices, *(Choice(w, w, w) for w in words)))
+
+
+def _new_words(field: FieldSpec, tables: Mapping[str, pd.DataFrame]) -> tuple[str, ...]:
+    """The words the master holds in the column ``field`` fills that its choices do not name, sorted."""
+    if field.type != "choice" or field.maps_to not in OWN_VOCABULARY:
+        return ()
     table, column = field.maps_to.split(".")
     frame = tables.get(table)
     if frame is None or column not in frame.columns:
-        return field
+        return ()
     known = {choice_key(name) for c in field.choices for name in (*c.names, *c.synonyms)}
     words: dict[str, str] = {}
     for value in frame[column].dropna().astype(str):
         word = value.strip()
         if word and choice_key(word) not in known:
             words.setdefault(choice_key(word), word)
-    if not words:
-        return field
-    added = tuple(Choice(w, w, w) for w in sorted(words.values()))
-    return dataclasses.replace(field, choices=(*field.choices, *added))
+    return tuple(sorted(words.values()))
