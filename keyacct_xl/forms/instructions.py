@@ -66,9 +66,15 @@ def sheet_title(spec: FormSpec, lang: FormLang) -> str:
 
 def general_notes(spec: FormSpec, lang: FormLang) -> list[str]:
     """The notes above the field list: how to fill the form, then the spec's own notes, each after a bullet."""
+    lines = (
+        (msg("To take out a line, clear its cells (select them and press Delete): an empty line is not read."),)
+        if spec.tables
+        else ()
+    )
     notes: tuple[Bilingual, ...] = (
         msg("Fill in the tinted cells; other cells are locked."),
         msg("Fields marked * are required."),
+        *lines,
         *spec.notes,
     )
     return ["• " + text_for(note, lang, " / ") for note in notes]
