@@ -369,3 +369,26 @@ def test_a_report_leading_to_the_master_or_the_list_is_refused_before_any_work(
     assert main([*args, "--out", str(tmp_path)]) == 2
     assert "a report is never written over the master" in capsys.readouterr().err
     assert named_so.read_bytes() == before
+
+
+def test_two_mobiles_sharing_their_last_8_digits_are_two_customers_a_landline_by_8(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """13512345678 and 13812345678 are two companies' phones (a mobile compares in full, +86 or not); a landline
+    with its area code written is the one without it (its last 8 digits)."""
+    rows = [
+        ["", "苏州金达汽修厂", "13512345678"],
+        ["", "常州百盛商贸有限公司", "13812345678"],
+        ["", "无锡恒通电器有限公司", "+86 138 1234 5678"],
+        ["", "南京宏图物流有限公司", "025-84001234"],
+        ["", "镇江顺达五金有限公司", "84001234"],
+    ]
+    assert main(["customers", "import", str(_list_with_ids(tmp_path / "b.xlsx", rows)), "--into", str(master)]) == 0
+    out = capsys.readouterr().out
+    assert load_master(master).customers["name"].tolist() == [
+        "苏州金达汽修厂",
+        "常州百盛商贸有限公司",
+        "南京宏图物流有限公司",
+    ]
+    assert "第 4 行: 疑似重复，暂缓 无锡恒通电器有限公司: 疑似与本名单第 3 行重复（C0002 常州百盛商贸有限公司" in out
+    assert "第 6 行: 疑似重复，暂缓 镇江顺达五金有限公司: 疑似与本名单第 5 行重复（C0003 南京宏图物流有限公司" in out
