@@ -537,3 +537,18 @@ def test_a_card_whose_id_says_none_is_a_new_customer(mark: str, master: Path, in
     customers = load_store(master).frame("Customers").set_index("name")
     assert customers.loc["中山美佳日用品有限公司", "customer_id"] == "C0004"
     assert mark not in customers["customer_id"].tolist()
+
+
+def test_a_new_customer_card_never_gets_an_id_the_archive_holds_in_another_width(tmp_path: Path, inbox: Path) -> None:
+    """An archive holding Ｃ0004 (as an older list import stored it) gives a new customer's card C0005, not a second
+    C0004 that ``master check`` would find twice."""
+    m = Master.empty()
+    m.customers = pd.DataFrame({"customer_id": ["C0003", "Ｃ0004"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"]})
+    path = save_master(m, tmp_path / "master.xlsx", backup=False)
+    card = fill_form(
+        blank_form("customer_card"), header={"rep": "张三", "customer_id": "", "name": "中山美佳日用品有限公司"}
+    )
+    (inbox / "card.xlsx").write_bytes(card)
+    consolidate(inbox, path, now=NOW)
+    assert load_store(path).frame("Customers")["customer_id"].tolist() == ["C0003", "Ｃ0004", "C0005"]
+    assert main(["master", "check", str(path)]) == 0

@@ -14,6 +14,8 @@ import xlsxwriter
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.customerrows import phone_text
 from keyacct_xl.consolidate.dedupe import CustomerIndex
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.fileio import backup_path
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -369,3 +371,91 @@ def test_a_report_leading_to_the_master_or_the_list_is_refused_before_any_work(
     assert main([*args, "--out", str(tmp_path)]) == 2
     assert "a report is never written over the master" in capsys.readouterr().err
     assert named_so.read_bytes() == before
+
+
+def test_two_mobiles_sharing_their_last_8_digits_are_two_customers_a_landline_by_8(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """13512345678 and 13812345678 are two companies' phones (a mobile compares in full, +86 or not); a landline
+    with its area code written is the one without it (its last 8 digits)."""
+    rows = [
+        ["", "苏州金达汽修厂", "13512345678"],
+        ["", "常州百盛商贸有限公司", "13812345678"],
+        ["", "无锡恒通电器有限公司", "+86 138 1234 5678"],
+        ["", "南京宏图物流有限公司", "025-84001234"],
+        ["", "镇江顺达五金有限公司", "84001234"],
+    ]
+    assert main(["customers", "import", str(_list_with_ids(tmp_path / "b.xlsx", rows)), "--into", str(master)]) == 0
+    out = capsys.readouterr().out
+    assert load_master(master).customers["name"].tolist() == [
+        "苏州金达汽修厂",
+        "常州百盛商贸有限公司",
+        "南京宏图物流有限公司",
+    ]
+    assert "第 4 行: 疑似重复，暂缓 无锡恒通电器有限公司: 疑似与本名单第 3 行重复（C0002 常州百盛商贸有限公司" in out
+    assert "第 6 行: 疑似重复，暂缓 镇江顺达五金有限公司: 疑似与本名单第 5 行重复（C0003 南京宏图物流有限公司" in out
+
+
+def test_a_new_customers_id_is_stored_as_the_pattern_spells_it_and_the_next_id_follows_it(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """c0001 and Ｃ0004 in a list are stored C0001 and C0004 (warned, naming the cell); a blank id then gets C0005,
+    never a second C0004, and a later card's blank id C0006."""
+    rows = [
+        ["c0001", "苏州金达汽修厂", "13912345678"],
+        ["Ｃ0004", "常州百盛商贸有限公司", "13912345679"],
+        ["", "无锡恒通电器有限公司", "13912345680"],
+    ]
+    assert main(["customers", "import", str(_list_with_ids(tmp_path / "b.xlsx", rows)), "--into", str(master)]) == 0
+    out = capsys.readouterr().out
+    assert load_master(master).customers["customer_id"].tolist() == ["C0001", "C0004", "C0005"]
+    assert "工作表 客户名单，单元格 A2（客户编号）：c0001 存为 C0001（按设置中的编号格式 C{0000}）" in out
+    assert "工作表 客户名单，单元格 A3（客户编号）：Ｃ0004 存为 C0004（全角或形近字符已改为普通字符）" in out
+    card = fill_form(
+        blank_form("customer_card"), header={"rep": "张三", "customer_id": "", "name": "南通华美纺织有限公司"}
+    )
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "card.xlsx").write_bytes(card)
+    consolidate(tmp_path / "inbox", master, now="2026-11-25 18:00:00")
+    assert load_master(master).customers["customer_id"].tolist() == ["C0001", "C0004", "C0005", "C0006"]
+    assert main(["master", "check", str(master)]) == 0
+
+
+def test_the_next_id_counts_archive_ids_in_any_case_or_width(tmp_path: Path, capsys) -> None:
+    """An archive holding Ｃ0004 and c0005 (as an older import stored them) gives a blank-id row C0006, not C0004."""
+    m = Master.empty()
+    m.customers = pd.DataFrame({"customer_id": ["C0003", "Ｃ0004", "c0005"], "name": ["甲公司", "乙公司", "丙公司"]})
+    path = save_master(m, tmp_path / "master.xlsx", backup=False)
+    rows = [["", "苏州金达汽修厂", "13912345678"]]
+    assert main(["customers", "import", str(_list_with_ids(tmp_path / "b.xlsx", rows)), "--into", str(path)]) == 0
+    assert load_master(path).customers["customer_id"].tolist() == ["C0003", "Ｃ0004", "c0005", "C0006"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "zh",
+            "工作表 客户名单，单元格 A3（客户编号）：Ｃ0004 与第 2 行的编号 c0004"
+            "（工作表 客户名单，单元格 A2（客户编号））只是大小写或全角半角不同，算同一个编号："
+            "请给其中一行另编一个编号，或把编号留空以分配新编号",
+        ),
+        (
+            "en",
+            "sheet 客户名单, cell A3 (客户编号): Ｃ0004 is the id c0004 of row 2 "
+            "(sheet 客户名单, cell A2 (客户编号)), ids differing only in case or width being one: "
+            "give one of the two rows another id, or leave its id blank for a new one",
+        ),
+    ],
+)
+def test_an_id_given_twice_in_another_width_names_both_cells_and_what_to_do(
+    tmp_path: Path, master: Path, capsys, lang: str, said: str
+) -> None:
+    rows = [["c0004", "苏州金达汽修厂", "13912345678"], ["Ｃ0004", "常州百盛商贸有限公司", "13912345679"]]
+    source, report = _list_with_ids(tmp_path / "b.xlsx", rows), tmp_path / "r.xlsx"
+    args = ["--lang", lang, "customers", "import", str(source), "--into", str(master), "--report", str(report)]
+    assert main(args) == 0
+    assert said in capsys.readouterr().out
+    assert load_master(master).customers["customer_id"].tolist() == ["C0004"]
+    if lang == "zh":  # the report's rows name both id cells
+        assert [r[4] for r in _report_rows(report) if r[0] == 3] == ["A2 A3"]

@@ -28,10 +28,10 @@ from keyacct_xl.consolidate.customerlist import CustomerList
 from keyacct_xl.consolidate.customerrows import TypedRow
 from keyacct_xl.consolidate.dedupe import CustomerIndex, DuplicateMatch
 from keyacct_xl.consolidate.frames import append_rows, row_json
-from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id
+from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id, pattern_spelling
 from keyacct_xl.consolidate.store import CUSTOMER_LIST_FORM, Store
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.ids import id_key
+from keyacct_xl.master.ids import id_key, normalize_id
 from keyacct_xl.master.schema import CUSTOMERS as PLAIN_CUSTOMERS
 from keyacct_xl.master.submissions import HISTORY, LEDGER, MERGED_TABLES
 from keyacct_xl.master.writer import write_tables
@@ -96,7 +96,7 @@ def plan_import(
     archive = {id_key(c): i for i, c in enumerate(customers["customer_id"]) if not is_blank(c)}
     given = [str(r.values["customer_id"]).strip() for r in rows if _given_id(r.values) is not None]
     ids: list[str] = [*(str(c) for c in customers["customer_id"] if not is_blank(c)), *given]
-    seen: dict[str, int] = {}  # id_key of an id the list gives -> the row that took it (an update or a new customer)
+    seen: dict[str, TypedRow] = {}  # id_key of an id the list gives -> the row that took it (an update or a new one)
     from_list: dict[str, int] = {}  # id of a customer the list creates -> its row of the list
     planned: list[tuple[RowOutcome, Mapping[str, object]]] = []
     for typed in rows:
@@ -115,7 +115,7 @@ def _plan_row(
     archive: Mapping[str, int],
     index: CustomerIndex,
     ids: list[str],
-    rows_of: tuple[dict[str, int], dict[str, int]],
+    rows_of: tuple[dict[str, TypedRow], dict[str, int]],
     id_pattern: str,
     update: bool,
 ) -> tuple[RowOutcome, Mapping[str, object]]:
@@ -129,10 +129,11 @@ def _plan_row(
         cells = tuple(p.cell for p in typed.refused)
         return RowOutcome(number, "refused", given or "", name, refused, cells, warnings), {}
     if given is not None and id_key(given) in seen:
-        twice = msg("the id {cid} is given to row {row} of the list already", cid=given, row=seen[id_key(given)])
-        return RowOutcome(number, "refused", given, name, twice, (), warnings), {}
+        first = seen[id_key(given)]
+        cells = tuple(c for c in (first.id_cell, typed.id_cell) if c)
+        return RowOutcome(number, "refused", given, name, _given_twice(typed, given, first), cells, warnings), {}
     if given is not None and id_key(given) in archive:
-        seen[id_key(given)] = number
+        seen[id_key(given)] = typed
         current = customers.iloc[archive[id_key(given)]]
         cid = str(current["customer_id"])
         if cid != given:  # typed in another case or width: the archive's customer, as the master spells its id
@@ -143,12 +144,14 @@ def _plan_row(
     )
     if match is not None:
         return RowOutcome(number, "duplicate", "", name, _duplicate_reason(match, from_list), (), warnings), {}
-    cid = given or next_customer_id(id_pattern, ids)
+    cid = pattern_spelling(id_pattern, given) if given else next_customer_id(id_pattern, ids)
     if not given:  # the highest id of the pattern now (the list's own ids were counted first): the next follows it
         ids[:] = [cid]
     from_list[cid] = number
     if given:
-        seen[id_key(given)] = number
+        seen[id_key(given)] = typed
+        if cid != given:
+            warnings += (_stored_as(typed, given, cid, id_pattern),)
     index.add({**values, "customer_id": cid})
     reason = None if given else msg("given the id {cid}", cid=cid)
     return RowOutcome(number, "imported", cid, name, reason, (), warnings), {**values, "customer_id": cid}
@@ -160,6 +163,35 @@ def _read_as(typed: TypedRow, given: str, cid: str) -> Message:
         "{typed} is the id of customer {cid} typed in another case or width: read as {cid}", typed=given, cid=cid
     )
     return msg("{where}: {problem}", where=typed.id_place, problem=problem) if typed.id_place is not None else problem
+
+
+def _stored_as(typed: TypedRow, given: str, cid: str, pattern: str) -> Message:
+    """The warning on a new customer's id the list gives in another case or width than the master keeps it."""
+    if normalize_id(given) != cid:  # the case was the pattern's to set
+        problem = msg(
+            "{typed} is stored as {cid}, as the Settings id pattern {pattern} spells ids",
+            typed=given,
+            cid=cid,
+            pattern=pattern,
+        )
+    else:
+        problem = msg(
+            "{typed} is stored as {cid}, its full-width or look-alike characters made plain", typed=given, cid=cid
+        )
+    return msg("{where}: {problem}", where=typed.id_place, problem=problem) if typed.id_place is not None else problem
+
+
+def _given_twice(typed: TypedRow, given: str, first: TypedRow) -> Message:
+    """The refusal of a row whose id an earlier row of the list gives already (in any case or width)."""
+    return msg(
+        "{where}: {typed} is the id {other} of row {row} ({first}), ids differing only in case or width being one: "
+        "give one of the two rows another id, or leave its id blank for a new one",
+        where=typed.id_place,
+        typed=given,
+        other=str(first.values.get("customer_id", "")).strip(),
+        first=first.id_place,
+        row=first.row.number,
+    )
 
 
 def _duplicate_reason(match: DuplicateMatch, from_list: Mapping[str, int]) -> Message:

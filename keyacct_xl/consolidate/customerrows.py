@@ -56,6 +56,7 @@ class TypedRow:
     refused: list[CellProblem] = field(default_factory=list)
     warnings: list[CellProblem] = field(default_factory=list)
     id_place: Location | None = None  # the customer id cell, named when the id is read as the master spells it
+    id_cell: str = ""  # that cell's name (A7), for the report's cells column
 
     @property
     def ok(self) -> bool:
@@ -86,6 +87,7 @@ def typed_rows(customer_list: CustomerList, *, grades: Sequence[str], credit_gra
                 rows[i].values[column.key] = value
                 if column.key == "customer_id":
                     rows[i].id_place = customer_list.place(rows[i].row, column)
+                    rows[i].id_cell = customer_list.cell_name(rows[i].row, column)
     name = next((c for c in customer_list.recognised if c.key == "name"), None)
     for typed in rows:
         if name is not None and "name" not in typed.values and not any(p.column is name for p in typed.refused):

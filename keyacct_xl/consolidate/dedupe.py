@@ -52,6 +52,7 @@ LEGAL_SUFFIXES = (
 )
 _CITY_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2}省)?(?:[\u4e00-\u9fff]{2}(?<!超)市)?")
 _NOISE = re.compile(r"[\s\W_]+")
+_MOBILE = re.compile(r"^(?:0086|86)?(1[3-9]\d{9})$")  # a Chinese mobile, its country code written or not
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,12 @@ def normalize_name(name: object) -> str:
 
 
 def normalize_phone(phone: object) -> str:
-    """The last eight digits (a local number without area or country code), or '' when there are fewer."""
+    """A Chinese mobile number's 11 digits (+86 or 0086 dropped); else the last eight digits (a landline without
+    its area or country code), or '' when there are fewer than seven."""
     digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", str(phone or "")))
+    # Two mobiles share their last 8 digits across carriers (13512345678, 13812345678): only all 11 tell them apart.
+    if mobile := _MOBILE.match(digits):
+        return mobile[1]
     return digits[-8:] if len(digits) >= 7 else ""
 
 
