@@ -706,3 +706,20 @@ def test_a_line_without_their_date_can_be_accepted_as_ours_but_not_booked(tmp_pa
     decide(recon, {"R8": ("以我方为准", None, "对方合计行")})
     assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) == 0
     assert "1 accepted as ours" in capsys.readouterr().out and load_master(master).adjustments.empty
+
+
+@pytest.mark.parametrize(
+    ("lang", "lines"),
+    [
+        ("zh", ["期间：2026-10-01 至 2026-10-31", "对方对账单：对账单_甲公司.xlsx"]),
+        ("en", ["Period: 2026-10-01 to 2026-10-31", "Their statement: 对账单_甲公司.xlsx"]),
+    ],
+)
+def test_every_sheet_names_the_period_reconciled_and_their_statement_on_its_own_line(setup, capsys, lang, lines):
+    # Their lines run 10-03..10-18; the period reconciled is the month their title names (the opening balance's).
+    master, theirs, recon = setup
+    assert main(["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(recon), "--lang", lang]) == 0
+    book = calamine.CalamineWorkbook.from_path(str(recon))
+    for name in book.sheet_names[:-1]:  # the record sheet has no title block
+        assert [row[0] for row in book.get_sheet_by_name(name).to_python()[1:3]] == lines, name  # under the title
+    assert read_decisions(recon).source == "对账单_甲公司.xlsx 2026-10-03..2026-10-18"  # its recorded identity kept
