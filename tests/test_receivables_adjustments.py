@@ -687,3 +687,39 @@ def test_the_outputs_say_对账_and_read_what_earlier_ones_wrote_as_对帐(setup
     adjustments = load_master(master).adjustments
     assert adjustments[["ref", "line"]].values.tolist() == [["S2", "销售明细!4 / 5"]]
     assert adjustments["reconciliation"].str.startswith("对账单_甲公司.xlsx ").tolist() == [True]
+
+
+def test_a_line_without_their_date_can_be_accepted_as_ours_but_not_booked(tmp_path, capsys):
+    # Their row 8 has a document number and an amount but no date: a line of theirs only, its date blank.
+    master, recon = tmp_path / "master.xlsx", tmp_path / "recon.xlsx"
+    write_master(master)
+    rows = [*THEIRS[:7], [None, "R8", "付款", "200", None], THEIRS[7]]
+    theirs = write_theirs(tmp_path / "对账单_甲公司.xlsx", rows)
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"R8": ("以对方为准", "王经理", "漏记收款")})
+    err = refused_apply(recon, master, capsys)
+    assert "sheet 核对结果, cell E" in err and "accept theirs books an adjustment on the line's date" in err
+    assert "leave this line's decision blank, or decide accept ours or in transit, which book nothing" in err
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) != 0
+    assert "请将此行的处理决定留空，或改为不记账的“以我方为准”或“在途”" in capsys.readouterr().err
+    decide(recon, {"R8": ("以我方为准", None, "对方合计行")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) == 0
+    assert "1 accepted as ours" in capsys.readouterr().out and load_master(master).adjustments.empty
+
+
+@pytest.mark.parametrize(
+    ("lang", "lines"),
+    [
+        ("zh", ["期间：2026-10-01 至 2026-10-31", "对方对账单：对账单_甲公司.xlsx"]),
+        ("en", ["Period: 2026-10-01 to 2026-10-31", "Their statement: 对账单_甲公司.xlsx"]),
+    ],
+)
+def test_every_sheet_names_the_period_reconciled_and_their_statement_on_its_own_line(setup, capsys, lang, lines):
+    # Their lines run 10-03..10-18; the period reconciled is the month their title names (the opening balance's).
+    master, theirs, recon = setup
+    assert main(["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(recon), "--lang", lang]) == 0
+    book = calamine.CalamineWorkbook.from_path(str(recon))
+    for name in book.sheet_names[:-1]:  # the record sheet has no title block
+        assert [row[0] for row in book.get_sheet_by_name(name).to_python()[1:3]] == lines, name  # under the title
+    assert read_decisions(recon).source == "对账单_甲公司.xlsx 2026-10-03..2026-10-18"  # its recorded identity kept

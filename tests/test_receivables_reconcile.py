@@ -377,3 +377,34 @@ def test_balance_explanation_is_worded_in_the_language(files):
     assert en.loc["ours 10; theirs 12", "item"].startswith("amount differs: typo in amount")
     zh = reconcile(ours, theirs, lang="zh").summary.set_index("rows")
     assert zh.loc["我方 10; 对方 12", "item"].startswith("金额不一致：金额录入错误")
+
+
+YUANHANG_ROWS = [
+    ["苏州远航机械厂 应付账款明细账（杭州恒远机电有限公司）"],
+    ["期间：2026年10月1日至2026年11月30日"],
+    ["日期", "凭证号", "摘要", "借方", "贷方", "余额"],
+    [dt.datetime(2026, 10, 9), "XS2026-001", "购液压泵", None, 6600, 6600],  # row 4
+    [dt.datetime(2026, 10, 21), "XS2026-002", "购密封圈", None, 5500, 12100],  # row 5
+    [dt.datetime(2026, 11, 15), "FK-1108", "付款", 3000, None, 9100],  # row 6
+]
+
+
+@pytest.mark.parametrize("label", ["合计", "总计", "本期合计", "小计", "本年累计"])
+def test_a_total_labelled_in_the_document_number_column_is_a_total_row(tmp_path, label):
+    path = write_theirs(tmp_path / "苏州远航_对账单.xlsx", [*YUANHANG_ROWS, [None, label, None, 3000, 12100, 9100]])
+    theirs = read_statement(path)
+    assert theirs.lines["row"].tolist() == [4, 5, 6] and theirs.balance_rows == [7] and theirs.closing == 9100
+    ours = tmp_path / "ours.csv"
+    ours.write_text(
+        "日期,单据编号,摘要,金额\n2026-10-09,XS2026-001,销售,6600\n2026-10-21,XS2026-002,销售,5500\n"
+        "2026-11-15,FK-1108,收款,-3000\n",
+        encoding="utf-8",
+    )
+    result = reconcile(read_statement(ours, perspective="ours"), theirs, lang="zh")
+    assert set(result.table["status"]) == {"matched"} and result.remainder == 0
+    assert result.summary["amount"].tolist() == [9100, 9100, 0, 0]  # no −9,100 / +9,100 items
+
+
+def test_a_document_number_with_a_total_word_stays_a_ledger_line(tmp_path):
+    path = write_theirs(tmp_path / "s.xlsx", [*YUANHANG_ROWS, [dt.datetime(2026, 11, 20), "合计调整-01", "调整", 100]])
+    assert read_statement(path).lines["ref"].tolist()[-1] == "合计调整-01"

@@ -177,6 +177,8 @@ def test_a_statement_reaching_back_before_its_period_says_so(tmp_path):
     assert any(
         "全部明细.xlsx: rows 3-6 are dated before the period 2026-10-01..2026-10-31" in note for note in result.notes
     )
+    zh = reconcile(master_lines(master, "C1", start=D("2026-10-01"), end=D("2026-10-31")), theirs, lang="zh")
+    assert any("早于对账期间 2026-10-01 至 2026-10-31" in note for note in zh.notes)  # a Chinese range, not ".."
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ class DecidedLine:
     decision: str  # a DECISIONS code
     line: str  # line_key of the row
     ref: str  # the document the adjustment corrects
-    date: pd.Timestamp
+    date: pd.Timestamp | None  # the date an adjustment takes; None for a decision that books nothing
     before: float  # our amount of the line (0 when only they have it)
     difference: float  # ours − theirs
     approver: str
@@ -266,7 +266,11 @@ def _decided(
             )
         if difference is None:
             raise InputError(
-                msg("{where}: the difference is unreadable; it cannot be decided", where=where("difference"))
+                msg(
+                    "{where}: the difference is blank or unreadable, so this line cannot be decided; leave its "
+                    "decision blank",
+                    where=where("difference"),
+                )
             )
         approver = "" if is_blank(cell("approver")) else str(cell("approver")).strip()
         if code in ADJUSTING and not approver:
@@ -279,14 +283,14 @@ def _decided(
         only_theirs = status == "only_theirs"
         ref_key = "theirs_ref" if only_theirs or is_blank(cell("ours_ref")) else "ours_ref"
         ref = cell(ref_key)
-        date = cell("theirs_date") if only_theirs or is_blank(cell("ours_date")) else cell("ours_date")
+        date_key = "theirs_date" if only_theirs or is_blank(cell("ours_date")) else "ours_date"
         lines.append(
             DecidedLine(
                 row=n,
                 decision=code,
                 line=line,
                 ref="" if is_blank(ref) else str(ref).split(";")[0].strip(),
-                date=_date(date, where, "theirs_date" if only_theirs else "ours_date"),
+                date=_booking_date(cell(date_key), code, where, date_key),
                 before=0.0 if only_theirs else (ours or 0.0),
                 difference=difference,
                 approver=approver,
@@ -333,11 +337,25 @@ def _money(value: object, where, key: str) -> float | None:
         raise InputError(msg("{where}: {problem}", where=where(key), problem=exc.wording)) from None
 
 
-def _date(value: object, where, key: str) -> pd.Timestamp:
+def _booking_date(value: object, decision: str, where, key: str) -> pd.Timestamp | None:
+    """The date the line's adjustment takes; none for a decision that books nothing (accept ours, in transit), so
+    a line without a readable date of theirs (a 合计 row of their statement) can still be decided that way."""
+    if decision not in ADJUSTING:
+        return None
     try:
         return parse_date(value)
     except ParseError as exc:
-        raise InputError(msg("{where}: {problem}", where=where(key), problem=exc.wording)) from None
+        raise InputError(
+            msg(
+                "{where}: {problem}; {decision} books an adjustment on the line's date: leave this line's decision "
+                "blank, or decide {ours} or {transit}, which book nothing",
+                where=where(key),
+                problem=exc.wording,
+                decision=DECISIONS[decision],
+                ours=DECISIONS["ours"],
+                transit=DECISIONS["in_transit"],
+            )
+        ) from None
 
 
 def adjustment_rows(decisions: Decisions, customer_id: str, *, applied_at: pd.Timestamp, lang: Lang) -> pd.DataFrame:

@@ -89,7 +89,8 @@ def master_lines(
         lines = lines[lines["date"] <= end]
     lines = lines.reset_index(drop=True)
     lines["amount"] = lines["amount"].astype("float64")
-    return Statement(Path(master.path or "master").name, "", lines, opening, None)
+    period = (start, end) if start is not None and end is not None else None
+    return Statement(Path(master.path or "master").name, "", lines, opening, None, period=period)
 
 
 def _adjusted(lines: pd.DataFrame, master: Master, cid: str) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from keyacct_xl.labels import RECONCILE_STATUS
 from keyacct_xl.messages import joined, tr
 from keyacct_xl.receivables.hints import add_hints
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
+from keyacct_xl.receivables.statement_dates import Period
 from keyacct_xl.receivables.statement_reader import Problem, Statement
 
 STATUS_ORDER = {"amount_mismatch": 0, "only_ours": 1, "only_theirs": 2, "matched": 3}
@@ -29,6 +30,8 @@ class Reconciliation:
     notes: list[str] = field(default_factory=list)
     customer_id: str = ""  # whose books these are, when known (our side from the master)
     source: str = ""  # the reconciliation's name: their statement and the dates it covers (reconciliation_name)
+    period: Period | None = None  # the period reconciled (reconciled_period)
+    statement: str = ""  # their statement's file name
 
 
 def reconciliation_name(theirs: Statement) -> str:
@@ -38,6 +41,18 @@ def reconciliation_name(theirs: Statement) -> str:
     """
     dates = theirs.lines["date"].dropna()
     return f"{theirs.file} {dates.min():%Y-%m-%d}..{dates.max():%Y-%m-%d}" if len(dates) else theirs.file
+
+
+def reconciled_period(ours: Statement, theirs: Statement) -> Period | None:
+    """The period the balances are taken over: the one our side was bounded by (the master's lines from and to), else
+    the one a statement's title names, else their lines' first and last dates; ``reconciliation_name`` keeps the
+    line dates, as decisions recorded under it are found by it."""
+    if ours.period is not None:
+        return ours.period
+    if theirs.period is not None:
+        return theirs.period
+    dates = pd.concat([ours.lines["date"], theirs.lines["date"]]).dropna()
+    return (dates.min(), dates.max()) if len(dates) else None
 
 
 def reconcile(
@@ -73,7 +88,17 @@ def reconcile(
     out = table[OUTPUT_COLUMNS].reset_index(drop=True)
     problems = [*ours.problems, *theirs.problems]
     return Reconciliation(
-        out, summary, ours_closing, theirs_closing, remainder, problems, notes, customer_id, reconciliation_name(theirs)
+        out,
+        summary,
+        ours_closing,
+        theirs_closing,
+        remainder,
+        problems,
+        notes,
+        customer_id,
+        reconciliation_name(theirs),
+        reconciled_period(ours, theirs),
+        theirs.file,
     )
 
 

@@ -16,11 +16,12 @@ from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_frame, header
-from keyacct_xl.messages import tr
+from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_csv
 from keyacct_xl.receivables.adjustments import DECISION_HEADERS, INFO_LABELS, INFO_SHEET, decision_labels, line_key
 from keyacct_xl.receivables.recon_record import RECORD_SHEET, record_rows
 from keyacct_xl.receivables.reconcile import Reconciliation
+from keyacct_xl.receivables.statement_dates import Period
 from keyacct_xl.reports import (
     Heading,
     Highlight,
@@ -64,7 +65,12 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, comp
             write_csv(document_frame(result.summary, lang), path.with_name(path.stem + ".summary.csv")),
             write_csv(document_frame(problems_frame(result, lang), lang), path.with_name(path.stem + ".problems.csv")),
         ]
-    heading = Heading(tr(lang, "Statement reconciliation"), company=company, period=result.source or None)
+    heading = Heading(
+        tr(lang, "Statement reconciliation"),
+        company=company,
+        period=None if result.period is None else period_text(result.period, lang),
+        sources=(msg("Their statement: {file}", file=result.statement),) if result.statement else (),
+    )
     results = Sheet(
         tr(lang, "Results"),
         result.table.assign(**{key: None for key in DECISION_HEADERS}),
@@ -86,6 +92,11 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, comp
         _info_sheet(book, styles, heading, result, lang)
         _record_sheet(book, result)
     return [path]
+
+
+def period_text(period: Period, lang: Lang) -> str:
+    """``2026-10-01 至 2026-11-30`` / ``2026-10-01 to 2026-11-30``: the period reconciled, in the report's language."""
+    return tr(lang, "{start:%Y-%m-%d} to {end:%Y-%m-%d}", start=period[0], end=period[1])
 
 
 def _results_widths(table: pd.DataFrame, lang: Lang) -> dict[str, float]:

@@ -158,7 +158,7 @@ _END = re.compile(
     r"期末余额|本期余额|(本月|本期|月末|年末)(结余|欠款|结欠)|closing balance|carried forward|c/f|c/d", re.IGNORECASE
 )
 _CLOSING = re.compile(
-    r"合计|小计|累计|期末余额|本期余额|(本月|本期|月末|年末)(结余|欠款|结欠)|过次页|转下页|"
+    r"合计|总计|小计|累计|期末余额|本期余额|(本月|本期|月末|年末)(结余|欠款|结欠)|过次页|转下页|"
     r"total|closing|carried forward|c/f|c/d",
     re.IGNORECASE,
 )
@@ -355,7 +355,10 @@ def _parse(
             note_texts[excel_row] = row_text(row)
             continue
         # Balance and total rows carry no document number; a line that has one is a ledger line whatever its 摘要.
-        text = "" if not is_blank(cell(row, "ref")) else " ".join(str(v) for v in row if isinstance(v, str))
+        # A 合计 or 期初余额 typed in the document-number column is such a label, not a number.
+        ref = cell(row, "ref")
+        labelled = is_blank(ref) or _is_balance_label(ref)
+        text = " ".join(str(v) for v in row if isinstance(v, str)) if labelled else ""
         ended = bool(_END.search(text))
         has_amount = any(not is_blank(cell(row, r)) for r in amount_roles)
         try:
@@ -391,7 +394,6 @@ def _parse(
         if isinstance(parsed, Rendered):
             problems.append(Problem(name, sheet, excel_row, headers["date"], str(dated), parsed))
         date = pd.NaT if isinstance(parsed, Rendered) else parsed
-        ref = cell(row, "ref")
         lines.append(
             {
                 "row": excel_row,
@@ -415,6 +417,13 @@ def _parse(
     return Statement(
         name, sheet, frame, opening, closing, balance_rows, notes, problems, headers, period, note_texts=note_texts
     )
+
+
+def _is_balance_label(value: object) -> bool:
+    """Whether a document-number cell holds a balance or totals label (合计, 本期合计, 期初余额) rather than a number:
+    the label's words and no digit, as no label carries one and nearly every document number does."""
+    text = str(value)
+    return not any(ch.isdigit() for ch in text) and bool(_CLOSING.search(text) or _OPENING.search(text))
 
 
 def _months_carried_down(body: list[tuple[int, list[object]]], cell) -> dict[int, object]:

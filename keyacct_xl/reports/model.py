@@ -14,7 +14,7 @@ from typing import Literal
 import pandas as pd
 
 from keyacct_xl.i18n import Lang
-from keyacct_xl.messages import Rendered
+from keyacct_xl.messages import Message, Rendered
 
 ReportLang = Literal["zh", "en", "bilingual"]
 # How a column's values are shown: the number format and the width follow from it (reports.columns).
@@ -85,3 +85,4 @@ class Heading:
     period: str | None = None
     as_of: dt.date | None = None
     preparer: str | None = None
+    sources: tuple[Message, ...] = ()  # what the report was made from (a file each), a line each under the period

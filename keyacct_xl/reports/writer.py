@@ -213,6 +213,7 @@ def _title_lines(
     if facts:
         text = tr(values, "; ").join(fact.render(values) for fact in facts)
         lines.append((text, {"font_color": "#595959"}, ROW_PT))
+    lines += [(source.render(values), {"font_color": "#595959"}, ROW_PT) for source in heading.sources]
     return lines
 
 
