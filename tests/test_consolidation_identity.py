@@ -398,7 +398,9 @@ def test_undo_of_a_card_keeps_a_customer_others_refer_to(
     (inbox / "visit.xlsx").write_bytes(visits("张三", [("2026-11-23", "C100", "面谈", "首访")]))
     consolidate(inbox, master, now=LATER)
     assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx"]) == 2
-    assert "C100" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "C100" in err and "拜访记录（1 行）" in err and "Visits" not in err
+    assert "请先撤销添加这些行的文件，或保留这些客户" in err
     assert main(["consolidate", "--into", str(master), "--undo", "visit.xlsx"]) == 0
     assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx"]) == 0
     assert "C100" not in set(load_store(master).frame("Customers")["customer_id"])
