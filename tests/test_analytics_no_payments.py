@@ -81,3 +81,20 @@ def test_credit_command_counts_unjudged_grades_and_warns(tmp_path: Path, capsys:
     captured = capsys.readouterr()
     assert "not judged: 4" in captured.out
     assert "the master records no payments (sheet Payments is empty)" in captured.err
+
+
+def test_grade_apply_says_credit_was_not_set_and_every_history_row_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _without_payments(tmp_path)
+    assert main(["grade", str(path), "--year", "2025"]) == 0
+    capsys.readouterr()
+    assert main(["grade", "apply", str(path), "--approved-by", "王经理", "--date", "2025-12-28"]) == 0
+    out = capsys.readouterr().out
+    assert "4 个客户的信用等级、信用额度和账期未设定，保持原样：总表没有收款记录（工作表 收款记录 为空）" in out
+    history = [r for r in _rows(path, "等级历史")[1:] if r and r[1]]
+    assert {r[1] for r in history} == {"C1", "C2", "C3", "C4"}
+    # C4 is a new customer (first trade 2025-10): its provisional grade's sentence carries the note too
+    reason = {r[1]: r[10] for r in history}
+    assert reason["C4"].startswith("新客户")
+    assert all(text.endswith("信用等级未评（收款记录为空）") for text in reason.values())

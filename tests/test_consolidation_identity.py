@@ -373,6 +373,35 @@ def test_undo_restores_updated_rows_and_removes_added_ones(
     assert outcome.status == "duplicate"
 
 
+def test_the_console_names_each_file_waiting_for_review_and_a_duplicate_says_what_it_repeats(
+    master: Path, inbox: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
+    consolidate(inbox, master, now=NOW)
+    assert main(["consolidate", "--into", str(master), "--undo", "a.xlsx"]) == 0
+    capsys.readouterr()
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(tmp_path / "r1.xlsx")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    waiting = [line for line in out if line.startswith("  待审核：")]
+    assert waiting == [
+        "  待审核：a.xlsx：此文件已用 consolidate --undo 从总表撤出；用 --accept 重新汇总，用 --reject 不再汇总"
+    ]
+    assert any("--accept" in line and "--reject" in line for line in out if line not in waiting)
+    # accepted again, then the same content under another name: a duplicate saying of which file, and since when
+    consolidate(inbox, master, now=LATER, accept=["a.xlsx"])
+    (inbox / "a_copy.xlsx").write_bytes((inbox / "a.xlsx").read_bytes())
+    (inbox / "a.xlsx").unlink()
+    report = tmp_path / "r2.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "zh"]) == 0
+    reason = f"与 a.xlsx 内容相同，已于 {LATER} 汇总"
+    cells = [
+        c for ws in openpyxl.load_workbook(report).worksheets for row in ws.iter_rows(values_only=True) for c in row
+    ]
+    assert reason in cells
+    [outcome] = consolidate(inbox, master, now=LATER).outcomes
+    assert outcome.status == "duplicate" and outcome.reason_en == f"same content as a.xlsx, consolidated on {LATER}"
+
+
 def test_undo_goes_newest_first(master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
     consolidate(inbox, master, now=NOW)
@@ -398,7 +427,9 @@ def test_undo_of_a_card_keeps_a_customer_others_refer_to(
     (inbox / "visit.xlsx").write_bytes(visits("张三", [("2026-11-23", "C100", "面谈", "首访")]))
     consolidate(inbox, master, now=LATER)
     assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx"]) == 2
-    assert "C100" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "C100" in err and "拜访记录（1 行）" in err and "Visits" not in err
+    assert "请先撤销添加这些行的文件，或保留这些客户" in err
     assert main(["consolidate", "--into", str(master), "--undo", "visit.xlsx"]) == 0
     assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx"]) == 0
     assert "C100" not in set(load_store(master).frame("Customers")["customer_id"])

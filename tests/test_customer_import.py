@@ -280,6 +280,19 @@ def test_undo_is_refused_while_sales_name_an_imported_customer(tmp_path: Path, m
     capsys.readouterr()
     assert main(["customers", "import", str(source), "--into", str(master), "--undo"]) == 2
     assert "C0001" in capsys.readouterr().err and master.read_bytes() == before
+    # a visit report consolidated since names C0001 too: the refusal names both tables by their sheets, in zh
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    visit = {"date": "2026-11-23", "customer_id": "C0001", "method": "面谈", "content": "首访"}
+    form = fill_form(blank_form("visit_record"), header={"rep": "李娜", "period": "2026-W48"}, rows={"visits": [visit]})
+    (inbox / "visit.xlsx").write_bytes(form)
+    assert main(["consolidate", str(inbox), "--into", str(master)]) == 0
+    before = master.read_bytes()
+    capsys.readouterr()
+    assert main(["customers", "import", str(source), "--into", str(master), "--undo"]) == 2
+    err = capsys.readouterr().err
+    assert "销售明细（1 行）" in err and "拜访记录（1 行）" in err and "Visits" not in err
+    assert "请先撤销添加这些行的文件，或保留这些客户" in err and master.read_bytes() == before
 
 
 def test_a_name_inside_another_is_found_at_the_containment_rules_edge() -> None:

@@ -2,7 +2,7 @@
 
 Each test writes a real master, types rows under a table with openpyxl without touching the table's range (what
 LibreOffice and WPS leave), and reads it back: the rows right under the table are read as its rows and told of,
-the next save of the table extends its range over them, rows past a blank row and totals rows are named, not read.
+the next save of the master extends its range over them, rows past a blank row and totals rows are named, not read.
 """
 
 from __future__ import annotations
@@ -86,10 +86,10 @@ def test_a_payment_typed_under_payments_is_read_and_the_credit_check_counts_it(m
     assert run_credit_check(after, customer, 1000).position["balance"] == pytest.approx(balances[customer] - paid)
     assert en == [
         f"master.xlsx: sheet 收款记录, row {row}: under the table, outside its range; read as rows of the table, "
-        "and the next save of the table extends it over them"
+        "and the next save of the master extends the table over them"
     ]
     assert zh == [
-        f"master.xlsx：工作表 收款记录，第 {row} 行：在表格区域之外，已按表格行读入；保存时表格将扩展到这些行"
+        f"master.xlsx：工作表 收款记录，第 {row} 行：在表格区域之外，已按表格行读入；下次保存总表时表格将扩展到这些行"
     ]
 
 
@@ -128,13 +128,39 @@ def test_a_save_of_the_table_extends_it_over_the_rows_read_and_leaves_other_tabl
     assert sheet.cell(first + 1, 15).value == 80000.0 and sheet.cell(first + 1, 15).number_format == MONEY_FORMAT
     with zipfile.ZipFile(master) as archive:
         assert archive.read(payments_part) == payments_sheet  # not written: the typed payment is where it was
+    # ... and the Payments table, not written, is extended over it all the same: no read tells of it again
+    payments_last = int(_table_ref(master, "Payments").split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
     again, en, _ = _loaded(master)
     assert list(again.customers["customer_id"][-2:]) == ["C0998", "C0999"]
-    assert len(en) == 1 and en[0].startswith("master.xlsx: sheet 收款记录")  # Customers: nothing more to tell
+    assert en == [] and again.payments["receipt_no"].iloc[-1] == "SK-TYPED-2"
+    assert payments_last == len(again.payments) + 1
     # LibreOffice opens the saved master and shows the table's rows (Customers is the first sheet)
     shown = libreoffice(master, UTF8_CSV)
     rows = list(csv.reader(shown.read_text(encoding="utf-8").splitlines()))
     assert [r[0] for r in rows[-2:]] == ["C0998", "C0999"]
+
+
+def test_a_save_of_other_tables_extends_a_table_over_the_sales_typed_under_it(
+    master: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    last = int(_table_ref(master, "Transactions").split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    sale = ["XS-TYPED-{}", dt.datetime(2026, 10, 8), "C0001", "液压泵", None, 5, 1200, 6000, None, "张三", None]
+    first = _type_under(master, "Transactions", [[str(sale[0]).format(k), *sale[1:]] for k in range(3)])
+    loaded, en, zh = _loaded(master)
+    # the rows outside the range are named: the first row under the table to the last typed
+    assert first == last + 1 and zh[0].startswith(f"master.xlsx：工作表 销售明细，第 {first}–{first + 2} 行")
+    with zipfile.ZipFile(master) as archive:
+        sheet_part = locate_tables(archive)["Transactions"].sheet_part
+        sheet = archive.read(sheet_part)
+    loaded.customers.loc[0, "credit_limit"] = 12345.0
+    save_master(loaded, tables=["Customers"])  # a save of another table, as grade apply makes
+
+    assert _table_ref(master, "Transactions").endswith(f"{first + 2}")
+    with zipfile.ZipFile(master) as archive:
+        assert archive.read(sheet_part) == sheet  # only the table part changed
+    again, en, _ = _loaded(master)
+    assert en == [] and list(again.transactions["doc_no"][-3:]) == [f"XS-TYPED-{k}" for k in range(3)]
+    assert len(again.transactions) == len(loaded.transactions)
 
 
 def test_master_check_sees_a_payment_typed_under_payments(master: Path) -> None:
@@ -287,7 +313,7 @@ def test_a_master_libreoffice_saved_with_rows_under_a_table(master: Path, libreo
     assert loaded.customers.iloc[-1]["customer_id"] == "C0999"
     assert en == [
         f"master.xlsx: sheet 客户档案, row {row}: under the table, outside its range; read as rows of the table, "
-        "and the next save of the table extends it over them"
+        "and the next save of the master extends the table over them"
     ]
     save_master(loaded, tables=["Customers"], backup=False)
     assert _table_ref(resaved, "Customers") == f"A1:AF{row}"

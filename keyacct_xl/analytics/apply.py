@@ -28,6 +28,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import header
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.schema import PAYMENTS
 from keyacct_xl.messages import Location, Message, Pair, listing, msg, tr
 from keyacct_xl.parsing import is_blank, same_value
 from keyacct_xl.tablefile import Locate
@@ -53,6 +54,9 @@ class Applied:
     apply_no: int | None = None  # the number its GradeHistory rows carry (应用序号); None: it wrote none
     # each customer whose grade, credit grade, credit limit or payment terms changed, before → after
     changes: tuple[Change, ...] = ()
+    # customers whose credit grade, limit and terms were left as held: no credit grade proposed or decided
+    credit_unset: int = 0
+    no_payments: bool = False  # the master records no payment: why no credit grade was proposed
 
     def summary(self, lang: Lang) -> str:
         """What was applied, a line per customer changed with its values before and after, then the review rows
@@ -80,6 +84,8 @@ class Applied:
                 kept=self.overrides_kept,
             )
         text += "".join(f"\n  {change.text(lang)}" for change in self.changes)
+        if self.credit_unset:
+            text += "\n" + self._credit_unset(lang)
         if self.plans_written:
             text += "\n" + tr(
                 lang, "upgrade and support plans written for {count:,} customer(s)", count=self.plans_written
@@ -98,6 +104,23 @@ class Applied:
                 count=len(self.not_in_customers),
                 shown=", ".join(self.not_in_customers[:10]),
             )
+        )
+
+    def _credit_unset(self, lang: Lang) -> str:
+        """The line saying whose credit grade, limit and terms apply did not set, and why."""
+        if self.no_payments:
+            return tr(
+                lang,
+                "credit grade, credit limit and payment terms not set for {count:,} customer(s), left as they were: "
+                "the master records no payments (sheet {sheet} is empty)",
+                count=self.credit_unset,
+                sheet=Pair(PAYMENTS.sheet_en, PAYMENTS.sheet_zh),
+            )
+        return tr(
+            lang,
+            "credit grade, credit limit and payment terms not set for {count:,} customer(s), left as they were: "
+            "the review neither proposes nor decides a credit grade for them",
+            count=self.credit_unset,
         )
 
 
@@ -267,6 +290,8 @@ def apply_review(
         plan_changes=plan_changes,
         apply_no=number if "GradeHistory" in tables else None,
         changes=_changes(customers, updated, rows),
+        credit_unset=int((~judged).sum()),
+        no_payments=master.payments.empty,
     )
 
 

@@ -77,9 +77,6 @@ def grade_customers(
     grades = policy.grades
     chosen = first_level(level_passes(levels, table))
     reasons = np.asarray(explain(levels, table, chosen, lang), dtype=object)
-    if skipped:
-        labels = tr(lang, ", ").join(metric_label(m, lang) for m in skipped)
-        reasons = reasons + tr(lang, "; {metrics} not judged (no payments recorded)", metrics=labels)
     continue_rules = tuple(r for r in policy.vip_continue if r.metric not in unknown)
     chosen, reasons = _vip_continuation(table, policy, continue_rules, chosen, reasons, lang)
     proposed = np.array(grades, dtype=object)[chosen]
@@ -106,6 +103,10 @@ def grade_customers(
         for m in dict.fromkeys(known)
     }
     reasons[is_new] = [sentences[m] for m in known]
+    if skipped:
+        # last, so that every row carries it: a new customer's sentence replaces the rules' reasons above
+        labels = tr(lang, ", ").join(metric_label(m, lang) for m in skipped)
+        reasons = reasons + tr(lang, "; {metrics} not judged (no payments recorded)", metrics=labels)
     table["proposed_grade"] = proposed
     table["change"] = _change(table["current_grade"], proposed, grades, is_new, policy.vip_level)
     table["upgrade_candidate"] = _upgrade_candidates(table, levels, chosen, policy.upgrade_margin) & ~is_new

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from keyacct_xl.consolidate.report import held_lines
 from keyacct_xl.consolidate.undo import undo_submission
 from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.errors import InputError
@@ -102,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         reject=args.reject,
     )
     print(run.summary(args.lang))
+    for line in held_lines(run.result, args.lang):
+        print("  " + line)
     print(tr(args.lang, "report: {report}", report=run.report))
     return 0
 

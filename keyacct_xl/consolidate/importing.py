@@ -30,7 +30,7 @@ from keyacct_xl.consolidate.customerrows import typed_rows
 from keyacct_xl.consolidate.importreport import write_import_report
 from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.store import load_store, save_store
-from keyacct_xl.consolidate.undo import LIVE, UndoResult, undo_submission
+from keyacct_xl.consolidate.undo import LIVE, UndoResult, submission_sha, undo_submission
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import (
     backup_path,
@@ -44,7 +44,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.messages import joined, listing, msg, tr
+from keyacct_xl.messages import Pair, joined, listing, msg, tr
 
 
 @dataclass(frozen=True)
@@ -188,8 +188,10 @@ def undo_customer_import(source: Path, master: Path, *, dry_run: bool = False) -
     """Take an imported list back out of ``master``: its customers removed (when nothing else refers to them), the
     values it updated restored (keyacct_xl/consolidate/undo.py, as for a consolidated file); refused while a table
     consolidation does not write (sales, payments, grade history) names one of its customers."""
+    # The master's own tables first, every one that names an imported customer: the undo's check sees only the
+    # tables consolidation writes, and stops at the first.
+    _refuse_if_used(master, submission_sha(master, str(source)))
     preview = undo_submission(master, str(source), dry_run=True)  # which import, refused as the undo would be
-    _refuse_if_used(master, preview.sha256)
     if dry_run:
         return preview
     undone = undo_submission(master, str(source))
@@ -200,21 +202,30 @@ def undo_customer_import(source: Path, master: Path, *, dry_run: bool = False) -
 
 def _refuse_if_used(master: Path, sha: str) -> None:
     """Refuse to take out customers the import created that rows of the master's other tables name (sales imported
-    since, the history store's lines among them): those rows would be left naming no customer."""
+    since, the history store's lines among them): those rows would be left naming no customer. Every such table
+    is named, with its count of rows."""
     customers = load_store(master).frame(CUSTOMERS.name)
     created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
     if not created:
         return
     loaded = load_master(master)
+    used: set[str] = set()
+    tables = []
     for schema in DATA_TABLES:
         if schema is CUSTOMERS or CUSTOMER_ID.key not in schema.keys:
             continue
-        used = created & set(loaded.frame(schema)[CUSTOMER_ID.key].dropna().astype(str))
-        if used:
-            raise InputError(
-                msg(
-                    "customer(s) {ids} of this import are named in {sheet}: not undone (take those rows out first)",
-                    ids=listing(sorted(used)),
-                    sheet=schema.sheet(loaded.lang),
-                )
+        named = loaded.frame(schema)[CUSTOMER_ID.key].dropna().astype(str)
+        referring = named[named.isin(created)]
+        if not referring.empty:
+            used |= set(referring)
+            sheet = Pair(schema.sheet_en, schema.sheet_zh)
+            tables.append(msg("{sheet} ({count:,} row(s))", sheet=sheet, count=len(referring)))
+    if tables:
+        raise InputError(
+            msg(
+                "customer(s) {ids} of this import are named by rows of {tables}: not undone; undo the files that "
+                "added those rows first, or keep the customers",
+                ids=listing(sorted(used)),
+                tables=listing(tables),
             )
+        )

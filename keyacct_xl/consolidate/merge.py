@@ -34,7 +34,7 @@ from keyacct_xl.consolidate.visit_forms import shape_lines
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
-from keyacct_xl.messages import Pair, listing, msg
+from keyacct_xl.messages import Message, Pair, listing, msg
 from keyacct_xl.parsing import is_blank, same_value
 
 LIVE = ("accepted", "partial")
@@ -93,6 +93,14 @@ class Merger:
         self._used: dict[str, frozenset[str]] = {}  # form -> the header fields its tables take
         ledger = store.frame(LEDGER.name)
         self.known_sha = set(ledger_files(ledger, *SETTLED))
+        # What a file sent again repeats: the settled file of the same content, when and how it was settled.
+        settled = ledger[ledger["status"].isin(SETTLED)]
+        self.settled: dict[str, tuple[str, str, str]] = {
+            str(sha): (str(name), str(when), str(status))
+            for sha, name, when, status in zip(
+                settled["file_sha256"], settled["file_name"], settled["consolidated_at"], settled["status"]
+            )
+        }
         self.held = set(ledger_files(ledger, "needs_review"))
         self.undone = ledger_files(ledger, "undone") - self.known_sha  # an undone file accepted again is settled
         # Live submissions by form instance (form, rep, key): (sha256, file name) in the order they came.
@@ -107,10 +115,11 @@ class Merger:
 
     def apply(self, outcome: FileOutcome) -> None:
         """Merge one checked file (duplicates and rejected files only pass through)."""
-        if outcome.status not in (*LIVE, "needs_review"):
+        if outcome.status not in (*LIVE, "needs_review", "duplicate"):
             return
-        if outcome.sha256 in self.known_sha:
+        if outcome.status == "duplicate" or outcome.sha256 in self.known_sha:  # found by the reader or in this run
             outcome.status, outcome.code = "duplicate", "duplicate"
+            outcome.reason_en, outcome.reason_zh = texts(self._repeated(outcome.sha256))
             return
         if outcome.sha256 in self.undone:  # taken back out on purpose: an inbox consolidated again keeps it out
             outcome.hold_for_review(
@@ -207,6 +216,7 @@ class Merger:
             self._ledger_entry(outcome, header=None)
         if outcome.status == "rejected":
             self.known_sha.add(outcome.sha256)
+            self.settled[outcome.sha256] = (outcome.name, self.now, "rejected")
 
     # -- references ----------------------------------------------------------------------------------------
 
@@ -457,6 +467,14 @@ class Merger:
         rest.update(_unrouted_lines(outcome, route))
         self._ledger_entry(outcome, header=row_json(rest) if rest else None)
         self.known_sha.add(outcome.sha256)
+        self.settled[outcome.sha256] = (outcome.name, self.now, "accepted")
+
+    def _repeated(self, sha: str) -> Message:
+        """Why a file is a duplicate: the earlier file of the same content, and when it was merged or refused."""
+        name, when, status = self.settled.get(sha, ("", "", "accepted"))
+        if status == "rejected":
+            return msg("same content as {file}, refused on {when}", file=name, when=when)
+        return msg("same content as {file}, consolidated on {when}", file=name, when=when)
 
     def _ledger_entry(self, outcome: FileOutcome, *, header: str | None) -> None:
         self.ledger.append(

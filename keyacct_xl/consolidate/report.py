@@ -59,6 +59,29 @@ def summary_line(result: RunResult, lang: Lang) -> str:
     return tr(lang, "{line} (dry run, nothing written)", line=line) if result.dry_run else line
 
 
+HELD_SHOWN = 20  # files waiting for review named on the console; the report lists them all
+
+
+def held_lines(result: RunResult, lang: Lang) -> list[str]:
+    """A line per file waiting for review (the first ``HELD_SHOWN``): its name and why, then what decides it."""
+    held = [o for o in result.outcomes if o.status == "needs_review"]
+    if not held:
+        return []
+    lines = [
+        tr(
+            lang,
+            "waiting for review: {file}: {reason}",
+            file=o.name,
+            reason=o.reason_zh if lang == "zh" else o.reason_en,
+        )
+        for o in held[:HELD_SHOWN]
+    ]
+    if len(held) > HELD_SHOWN:
+        lines.append(tr(lang, "{count:,} more waiting for review: see the report", count=len(held) - HELD_SHOWN))
+    lines.append(tr(lang, "decide with consolidate --accept FILE (merge it) or --reject FILE (keep it out)"))
+    return lines
+
+
 def _status(status: str, lang: Lang) -> str:
     return STATUS_LABELS[status].render(lang)
 

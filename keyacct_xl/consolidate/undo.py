@@ -187,19 +187,38 @@ def _restore(store: Store, table: str, data: dict[str, object], sha: str, change
 
 
 def _refuse_if_referenced(store: Store, sha: str) -> None:
-    """Refuse when a customer the file created is referred to by rows other files wrote."""
+    """Refuse when a customer the file created is referred to by rows other files wrote, naming every table that
+    refers to one (its sheet, with its count of rows) and what to do."""
     customers = store.frames["Customers"]
     created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].astype(str))
+    if not created:
+        return
+    used: set[str] = set()
+    tables = []
     for name, frame in store.frames.items():
-        if not created or name in ("Customers", LEDGER.name, HISTORY.name) or "customer_id" not in frame.columns:
+        if name in ("Customers", LEDGER.name, HISTORY.name) or "customer_id" not in frame.columns:
             continue
         others = frame[frame["file_sha256"] != sha] if "file_sha256" in frame.columns else frame
-        used = set(others["customer_id"].dropna().astype(str)) & created
-        if used:
-            ids = ", ".join(sorted(used))
-            raise InputError(
-                msg("customer {ids} created by this file is referred to in {name}: not undone", ids=ids, name=name)
+        referring = others["customer_id"].astype(str).isin(created) & others["customer_id"].notna()
+        if referring.any():
+            used |= set(others.loc[referring, "customer_id"].astype(str))
+            schema = ALL_CONSOLIDATION_TABLES[name]
+            sheet = Pair(schema.sheet_en, schema.sheet_zh)
+            tables.append(msg("{sheet} ({count:,} row(s))", sheet=sheet, count=int(referring.sum())))
+    if tables:
+        raise InputError(
+            msg(
+                "customer(s) {ids} created by this file are referred to by rows of {tables}: not undone; undo the "
+                "files that added those rows first, or keep the customers",
+                ids=listing(sorted(used)),
+                tables=listing(tables),
             )
+        )
+
+
+def submission_sha(master: str | Path, wanted: str) -> str:
+    """The sha256 of the live consolidated file ``wanted`` names (as ``undo_submission`` finds it)."""
+    return str(_entry(load_store(master).frame(LEDGER.name), wanted)["file_sha256"])
 
 
 def undo_submission(master: str | Path, wanted: str, *, dry_run: bool = False) -> UndoResult:

@@ -2,7 +2,8 @@
 
 Rows typed right under a table in LibreOffice or WPS are read as the table's rows, rows past a blank row and rows
 that look like a totals row are not: the person running the command hears of each, naming file, sheet and rows,
-at every read until a save of the table takes the rows in (the load cache keeps what it found with the table).
+at every read until a save of the master takes the rows in (a save that does not write the table extends its
+range all the same, keyacct_xl/master/writer.py; the load cache keeps what it found with the table).
 """
 
 from __future__ import annotations
@@ -43,15 +44,15 @@ def _rows(rows: Sequence[int]) -> Message:
 
 
 def below_notices(file: str, sheet: str, below: BelowTable, *, saved: bool = True) -> list[Message]:
-    """The notices for what lies under the table of ``sheet`` in ``file``; ``saved`` for a master, whose next save of
-    the table extends it (an input file read by a command, ``saved=False``, is never written)."""
+    """The notices for what lies under the table of ``sheet`` in ``file``; ``saved`` for a master, whose next save
+    extends the table (an input file read by a command, ``saved=False``, is never written)."""
     where = Location(file, sheet=sheet)
     notices = []
     if below.taken and saved:
         notices.append(
             msg(
                 "{where}, {rows}: under the table, outside its range; read as rows of the table, and the next save "
-                "of the table extends it over them",
+                "of the master extends the table over them",
                 where=where,
                 rows=_rows(below.taken),
             )

@@ -28,6 +28,7 @@ from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.messages import Message, Pair, listing, msg, shown, tr
 from keyacct_xl.notices import notify
 from keyacct_xl.xlsx.appendrows import append_rows, can_append, widened_header
+from keyacct_xl.xlsx.belowtable import below_table, extended_parts
 from keyacct_xl.xlsx.book import xlsx_book
 from keyacct_xl.xlsx.keptcells import (
     WORKBOOK,
@@ -461,6 +462,12 @@ def _replacements(
                 target.name,
                 [typed.get(label, {}) for label in labels],
             )
+        # The tables this save does not write take in the rows typed under them as well: the reader reads those
+        # rows as the table's, and a range left short would have every later read say so again. Only the table
+        # part changes; the sheet keeps its bytes.
+        written = {schema.name for schema in frames}
+        others = {loc: below_table(archive, loc) for name, loc in located.items() if name not in written}
+        replacements.update(extended_parts(archive, others))
         if kept:
             replacements[WORKBOOK] = calculated_on_load(_current(archive, replacements, WORKBOOK))
         drop = drop_calc_chain(archive, replacements)

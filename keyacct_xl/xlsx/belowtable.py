@@ -190,19 +190,25 @@ def _has_totals_row(archive: zipfile.ZipFile, loc: TableLocation) -> bool:
     return (root.get("totalsRowCount") or "0").strip() not in ("", "0")
 
 
-def with_rows_below(data: bytes, tables: Mapping[TableLocation, BelowTable]) -> bytes:
-    """The workbook ``data`` with each table's range extended over the rows taken under it, for the readers: every
-    other part keeps its bytes (copied as stored). ``data`` itself when no table took a row."""
-    extended = {loc: below for loc, below in tables.items() if below.taken}
-    if not extended:
-        return data
-    replacements: dict = {}
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for loc, below in extended.items():
+def extended_parts(archive: zipfile.ZipFile, tables: Mapping[TableLocation, BelowTable]) -> dict[str, bytes]:
+    """Each table part of ``archive`` whose table took rows under it, its range extended over them."""
+    parts = {}
+    for loc, below in tables.items():
+        if below.taken:
             first_row, first_col, last_row, last_col = loc.cells()
             table_xml = read_part(archive, loc.table_part)
             ref = range_ref(first_row, first_col, below.last_row(last_row), last_col)
-            replacements[loc.table_part] = update_table(table_xml, ref, table_headers(table_xml), loc.table_part)
+            parts[loc.table_part] = update_table(table_xml, ref, table_headers(table_xml), loc.table_part)
+    return parts
+
+
+def with_rows_below(data: bytes, tables: Mapping[TableLocation, BelowTable]) -> bytes:
+    """The workbook ``data`` with each table's range extended over the rows taken under it, for the readers: every
+    other part keeps its bytes (copied as stored). ``data`` itself when no table took a row."""
+    if not any(below.taken for below in tables.values()):
+        return data
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        replacements: dict = extended_parts(archive, tables)
     out = io.BytesIO()
     rewrite_package(io.BytesIO(data), out, replacements)  # type: ignore[arg-type]
     return out.getvalue()
