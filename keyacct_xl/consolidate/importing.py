@@ -30,7 +30,7 @@ from keyacct_xl.consolidate.customerrows import typed_rows
 from keyacct_xl.consolidate.importreport import write_import_report
 from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.store import load_store, save_store
-from keyacct_xl.consolidate.undo import LIVE, UndoResult, submission_sha, undo_submission
+from keyacct_xl.consolidate.undo import LIVE, UndoResult, referring_tables, submission_sha, undo_submission
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import (
     backup_path,
@@ -44,7 +44,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.messages import Pair, joined, listing, msg, tr
+from keyacct_xl.messages import joined, listing, msg, tr
 
 
 @dataclass(frozen=True)
@@ -209,17 +209,14 @@ def _refuse_if_used(master: Path, sha: str) -> None:
     if not created:
         return
     loaded = load_master(master)
-    used: set[str] = set()
-    tables = []
-    for schema in DATA_TABLES:
-        if schema is CUSTOMERS or CUSTOMER_ID.key not in schema.keys:
-            continue
-        named = loaded.frame(schema)[CUSTOMER_ID.key].dropna().astype(str)
-        referring = named[named.isin(created)]
-        if not referring.empty:
-            used |= set(referring)
-            sheet = Pair(schema.sheet_en, schema.sheet_zh)
-            tables.append(msg("{sheet} ({count:,} row(s))", sheet=sheet, count=len(referring)))
+    used, tables = referring_tables(
+        (
+            (schema, loaded.frame(schema)[CUSTOMER_ID.key])
+            for schema in DATA_TABLES
+            if schema is not CUSTOMERS and CUSTOMER_ID.key in schema.keys
+        ),
+        created,
+    )
     if tables:
         raise InputError(
             msg(

@@ -9,7 +9,7 @@ all of it in memory and writes nothing: what the undo would remove and restore, 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +25,9 @@ from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.schema import TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
-from keyacct_xl.messages import Pair, listing, msg, tr
+from keyacct_xl.messages import Message, Pair, listing, msg, tr
 from keyacct_xl.parsing import is_blank
 
 LIVE = ("accepted", "partial")
@@ -193,18 +194,14 @@ def _refuse_if_referenced(store: Store, sha: str) -> None:
     created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].astype(str))
     if not created:
         return
-    used: set[str] = set()
-    tables = []
-    for name, frame in store.frames.items():
-        if name in ("Customers", LEDGER.name, HISTORY.name) or "customer_id" not in frame.columns:
-            continue
-        others = frame[frame["file_sha256"] != sha] if "file_sha256" in frame.columns else frame
-        referring = others["customer_id"].astype(str).isin(created) & others["customer_id"].notna()
-        if referring.any():
-            used |= set(others.loc[referring, "customer_id"].astype(str))
-            schema = ALL_CONSOLIDATION_TABLES[name]
-            sheet = Pair(schema.sheet_en, schema.sheet_zh)
-            tables.append(msg("{sheet} ({count:,} row(s))", sheet=sheet, count=int(referring.sum())))
+    others = {  # the rows other files wrote, in every table naming customers
+        name: frame[frame["file_sha256"] != sha] if "file_sha256" in frame.columns else frame
+        for name, frame in store.frames.items()
+        if name not in ("Customers", LEDGER.name, HISTORY.name) and "customer_id" in frame.columns
+    }
+    used, tables = referring_tables(
+        ((ALL_CONSOLIDATION_TABLES[name], frame["customer_id"]) for name, frame in others.items()), created
+    )
     if tables:
         raise InputError(
             msg(
@@ -214,6 +211,23 @@ def _refuse_if_referenced(store: Store, sha: str) -> None:
                 tables=listing(tables),
             )
         )
+
+
+def referring_tables(
+    named: Iterable[tuple[TableSchema, pd.Series]], created: Collection[str]
+) -> tuple[set[str], list[Message]]:
+    """Of the customer ids ``created``, those the tables' customer id columns ``named`` hold, and each table holding
+    one as its sheet with its count of rows (in the reader's language)."""
+    used: set[str] = set()
+    tables = []
+    for schema, ids in named:
+        referring = ids.dropna().astype(str)
+        referring = referring[referring.isin(created)]
+        if not referring.empty:
+            used |= set(referring)
+            sheet = Pair(schema.sheet_en, schema.sheet_zh)
+            tables.append(msg("{sheet} ({count:,} row(s))", sheet=sheet, count=len(referring)))
+    return used, tables
 
 
 def submission_sha(master: str | Path, wanted: str) -> str:
