@@ -583,3 +583,31 @@ def test_a_new_customer_card_never_gets_an_id_the_archive_holds_in_another_width
     consolidate(inbox, path, now=NOW)
     assert load_store(path).frame("Customers")["customer_id"].tolist() == ["C0003", "Ｃ0004", "C0005"]
     assert main(["master", "check", str(path)]) == 0
+
+
+def test_lines_naming_a_customer_in_another_case_or_width_are_that_customers(master: Path, inbox: Path) -> None:
+    """c001 on a visit line is C001 (a warning at its cell), stored under C001: not refused as an unknown customer."""
+    (inbox / "拜访记录.xlsx").write_bytes(
+        visits("张三", [("2026-11-23", "c001", "面谈", "谈返利"), ("2026-11-24", "Ｃ００２", "电话", "催款")])
+    )
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 2)
+    assert _visits(master)["customer_id"].tolist() == ["C001", "C002"]
+    warnings = [(i.severity, i.value, i.zh) for i in outcome.issues if "another case or width" in i.en]
+    assert warnings == [("warning", "c001", "c001 是客户 C001 的编号，只是大小写或全角半角不同：按 C001 读取")]
+
+
+def test_a_quotation_for_a_customer_in_another_case_is_that_customers(master: Path, inbox: Path) -> None:
+    """The header's customer c002 of a quotation is C002: the file is accepted and its lines stored under C002."""
+    quote = fill_form(
+        blank_form("quotation"),
+        header={"rep": "张三", "customer_id": "c002", "quote_no": "Q-1", "quote_date": "2026-11-20"},
+        rows={"items": [{"product": "P-100", "qty": 10, "unit_price": 5}]},
+    )
+    (inbox / "报价单.xlsx").write_bytes(quote)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status in ("accepted", "partial"), outcome.reason_en
+    [read_as] = [i for i in outcome.issues if "another case or width" in i.en]
+    assert (read_as.severity, read_as.value) == ("warning", "c002")
+    stored = load_store(master)
+    assert set(stored.frame("Quotations")["customer_id"]) == {"C002"}

@@ -28,7 +28,7 @@ from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id
 from keyacct_xl.consolidate.store import Store
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.master.ids import id_key, spellings
+from keyacct_xl.master.ids import id_key, read_as, spellings
 from keyacct_xl.master.submissions import MERGED_TABLES
 from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank, same_value
@@ -154,13 +154,7 @@ class CardMerger:
                     *outcome.header_cells.get("customer_id", ("", "")),
                     CUSTOMERS.column("customer_id"),
                     cid,
-                    *texts(
-                        msg(
-                            "{typed} is the id of customer {cid} typed in another case or width: read as {cid}",
-                            typed=cid,
-                            cid=master,
-                        )
-                    ),
+                    *texts(read_as(cid, master)),
                     "warning",
                 )
             )

@@ -31,7 +31,7 @@ from keyacct_xl.consolidate.frames import append_rows, row_json
 from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id, pattern_spelling
 from keyacct_xl.consolidate.store import CUSTOMER_LIST_FORM, Store
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.ids import id_key, normalize_id
+from keyacct_xl.master.ids import id_key, normalize_id, read_as
 from keyacct_xl.master.schema import CUSTOMERS as PLAIN_CUSTOMERS
 from keyacct_xl.master.submissions import HISTORY, LEDGER, MERGED_TABLES
 from keyacct_xl.master.writer import write_tables
@@ -159,9 +159,7 @@ def _plan_row(
 
 def _read_as(typed: TypedRow, given: str, cid: str) -> Message:
     """The warning on a list's id that is an archive customer's typed in another case or width."""
-    problem = msg(
-        "{typed} is the id of customer {cid} typed in another case or width: read as {cid}", typed=given, cid=cid
-    )
+    problem = read_as(given, cid)
     return msg("{where}: {problem}", where=typed.id_place, problem=problem) if typed.id_place is not None else problem
 
 

@@ -18,6 +18,7 @@ from keyacct_xl.consolidate.customer_names import identify_by_name
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.routes import Route
 from keyacct_xl.forms.spec import FormSpec, Text
+from keyacct_xl.master.ids import id_key, read_as, spellings
 from keyacct_xl.master.schema import CUSTOMERS, REP, Column
 from keyacct_xl.messages import msg
 
@@ -55,6 +56,7 @@ def check_references(
     if route.registers_customers:  # cards and registrations create customers: nothing to look up
         _settle(outcome, route, strict)
         return
+    _as_the_master_spells(outcome, owners, id_label)
     identify_by_name(outcome, customers, owners, id_label=id_label)  # a unique full or short name is enough
     if outcome.status == "rejected":
         return
@@ -80,6 +82,27 @@ def check_references(
                 Issue(outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, str(value), *problem[1:])
             )
     _settle(outcome, route, strict)
+
+
+def _as_the_master_spells(outcome: FileOutcome, owners: Mapping[str, str], id_label: Text | Column) -> None:
+    """Ids typed in another case or width (c0026 for C0026) made the master's, a warning at each cell: that
+    customer's lines, not an unknown customer's."""
+    known = spellings(owners)
+
+    def respelled(typed: object, sheet: str, cell: str) -> str | None:
+        master = known.get(id_key(typed)) if typed and str(typed) not in owners else None
+        if master is not None:
+            outcome.issues.append(
+                Issue(outcome.name, sheet, cell, id_label, str(typed), *texts(read_as(str(typed), master)), "warning")
+            )
+        return master
+
+    header_id = respelled(outcome.header.get("customer_id"), *outcome.header_cells.get("customer_id", ("", "")))
+    if header_id is not None:
+        outcome.header["customer_id"] = header_id
+    for row in outcome.rows:
+        if row.ok and (row_id := respelled(row.values.get("customer_id"), row.sheet, row.refs.get("customer_id", ""))):
+            row.values["customer_id"] = row_id
 
 
 def _about_one_customer(spec: FormSpec) -> bool:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from confusable_homoglyphs import confusables
 
+from keyacct_xl.messages import Message, msg
 from keyacct_xl.parsing import is_blank
 
 
@@ -55,3 +56,10 @@ def spellings(ids: Iterable[object]) -> dict[str, str]:
         if not is_blank(value):
             found.setdefault(id_key(value), str(value))
     return found
+
+
+def read_as(typed: str, cid: str) -> Message:
+    """The warning on ``typed``, the id of customer ``cid`` typed in another case or width."""
+    return msg(
+        "{typed} is the id of customer {cid} typed in another case or width: read as {cid}", typed=typed, cid=cid
+    )
