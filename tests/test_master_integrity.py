@@ -218,3 +218,26 @@ def test_ids_differing_only_in_case_or_width_are_duplicate_ids(
     assert main(["master", "check", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert "客户档案中重复的客户编号 1 个，共 3 行" in out
+
+
+def test_master_check_names_the_customer_an_id_in_another_case_was_meant_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sales line typed c0002 names no customer the analyses group it with; the check says it is C0002's id."""
+    m = Master.empty(lang="zh")
+    m.customers = pd.DataFrame({"customer_id": ["C0001", "C0002"], "name": ["甲", "乙"], "grade": "B"})
+    m.transactions = pd.DataFrame(
+        {
+            "doc_no": ["D1", "D2", "D3"],
+            "date": pd.to_datetime(["2025-03-01", "2025-04-01", "2025-05-01"]),
+            "customer_id": ["C0001", "c0002", "C0099"],
+            "amount": [100.0, 200.0, 300.0],
+        }
+    )
+    path = save_master(m, tmp_path / "master.xlsx", backup=False)
+    assert main(["master", "check", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert "  销售明细 第 3 行: c0002（客户 C0002 的编号，只是大小写或全角半角不同）" in out
+    assert "  销售明细 第 4 行: C0099" in out
+    assert main(["master", "check", str(path), "--lang", "en"]) == 1
+    assert "  销售明细 row 3: c0002 (customer C0002 typed in another case or width)" in capsys.readouterr().out

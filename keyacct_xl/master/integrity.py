@@ -20,7 +20,7 @@ from keyacct_xl.headers import normalize_header, resolve_headers
 from keyacct_xl.history.store import history_lines, store_path
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import to_texts
-from keyacct_xl.master.ids import id_key
+from keyacct_xl.master.ids import id_key, spellings
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import not_a_master, open_book_as_read, read_settings, table_place, table_start
 from keyacct_xl.master.schema import (
@@ -73,6 +73,15 @@ class Problem:
     sheet: str
     row: int | None
     customer_id: str
+    meant: str | None = None  # the customer an unknown id is in another case or width (c0026 for C0026)
+
+    def shown(self, lang: Lang) -> str:
+        """The id as the row gives it, with the customer it was meant for when it differs only in case or width."""
+        if self.meant is None:
+            return self.customer_id or tr(lang, "(blank)")
+        return tr(
+            lang, "{typed} (customer {cid} typed in another case or width)", typed=self.customer_id, cid=self.meant
+        )
 
     def place(self, lang: Lang) -> str:
         """Sheet and row as a person finds them in Excel."""
@@ -102,12 +111,11 @@ class Integrity:
         if self.ok:
             return [tr(lang, "references OK: every row's customer id is in Customers, and no id repeats")]
         lines = []
-        blank = tr(lang, "(blank)")
         for kind in KINDS:
             found = self.of_kind(kind)
             if found:
                 lines.append(_headline(kind, found, lang))
-                lines += [f"  {p.place(lang)}: {p.customer_id or blank}" for p in found[:shown]]
+                lines += [f"  {p.place(lang)}: {p.shown(lang)}" for p in found[:shown]]
                 if len(found) > shown:
                     lines.append("  " + tr(lang, "… {count:,} more", count=len(found) - shown))
         return lines
@@ -178,6 +186,7 @@ def check_integrity(customers: IdColumn, others: Iterable[IdColumn], *, blank_id
     # C0001, c0001 and Ｃ0001 are one id (id_key): two rows so spelled are one customer twice.
     keys = [None if cid is None else id_key(cid) for cid in map(_text, customers.ids)]
     counts = Counter(keys)
+    spelled = spellings(customers.ids)
     problems = [
         Problem("duplicate_customer", customers.table, customers.sheet, _row(customers, i), str(_text(value)))
         for i, (value, key) in enumerate(zip(customers.ids, keys))
@@ -191,7 +200,8 @@ def check_integrity(customers: IdColumn, others: Iterable[IdColumn], *, blank_id
             kind: ProblemKind = (
                 "contact_without_customer" if contacts else "blank_customer" if cid is None else "unknown_customer"
             )
-            problems.append(Problem(kind, column.table, column.sheet, _row(column, i), cid or ""))
+            meant = spelled.get(id_key(cid)) if kind == "unknown_customer" else None
+            problems.append(Problem(kind, column.table, column.sheet, _row(column, i), cid or "", meant))
     return Integrity(tuple(problems))
 
 
