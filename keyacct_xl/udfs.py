@@ -24,7 +24,7 @@ import xlwings as xw
 
 from keyacct_xl.analytics.abc import DEFAULT_THRESHOLDS, abc_classes, revenue_by_customer
 from keyacct_xl.analytics.attribute_code import attribute_codes
-from keyacct_xl.analytics.credit import credit_grades
+from keyacct_xl.analytics.credit import credit_grades, no_payments_recorded
 from keyacct_xl.analytics.credit_check import credit_positions, decide, decision_label
 from keyacct_xl.analytics.credit_terms import approval_overdue_days, grade_terms
 from keyacct_xl.analytics.grading import grade_customers
@@ -418,6 +418,8 @@ def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None, adj
         people = _customers(customers)
         # Settings only move the policy's credit limits, which this function does not return: defaults suffice.
         ledger = _ledger(transactions, payments, as_of, people, adjustments)
+        if not ledger.receipts:  # nothing paid is known: every customer would come out C
+            raise CellError("#N/A", no_payments_recorded().render("en"))
         table = credit_grades(people, ledger, policy=load_credit_policy())
         return dict(zip(table["customer_id"].astype(str), table["credit_grade"], strict=True))
 

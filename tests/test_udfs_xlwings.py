@@ -652,3 +652,17 @@ def test_a_date_cell_past_the_master_s_dates_is_a_value_error_naming_it(excel) -
     )
     assert one(excel.call("AGEING_BUCKET", ComTime(3026, 1, 1), ComTime(2026, 1, 1))).startswith("#VALUE!")
     assert one(excel.call("AGEING_BUCKET", ComTime(2026, 1, 1), ComTime(2026, 3, 1, 15, 30))) == "逾期31-60天"
+
+
+def test_credit_grade_without_any_payment_recorded_is_not_judged(excel) -> None:
+    """An empty Payments table says nothing of what was paid: no C for every customer, the reason in the cell."""
+    customers = (("客户编号", "客户名称", "信用等级"), ("C1", "准时", "B"), ("C2", "拖欠", "A"))
+    sales = (
+        ("单据编号", "日期", "客户编号", "金额"),
+        ("S1", ComTime(2025, 9, 1), "C1", 1000.0),
+        ("S2", ComTime(2025, 9, 1), "C2", 1000.0),
+    )
+    # An empty Excel table still has one (blank) data row under its header.
+    receipts = (("收款单号", "收款日期", "客户编号", "收款金额"), (None, None, None, None))
+    result = one(excel.call("CREDIT_GRADE", column("C1", "C2"), customers, sales, receipts, ComTime(2026, 3, 31)))
+    assert result.startswith("#N/A the master records no payments")

@@ -90,10 +90,9 @@ def credit_grades(
     policy: CreditPolicy,
     settings: Settings | None = None,
     lang: Lang = "zh",
-    receipts: bool = True,
 ) -> pd.DataFrame:
     """One row per customer: credit metrics, current and proposed credit grade, suggested limit, reason.
-    ``receipts``: whether the master records any payment; without any, nothing paid is known and no grade is judged.
+    A ledger without any payment (``ledger.receipts`` false) knows nothing paid: no grade is judged.
     """
     levels = with_settings(policy.levels, settings, policy.source)
     metrics = credit_metrics(
@@ -124,7 +123,7 @@ def credit_grades(
     limits = {lv.grade: lv.credit_limit for lv in levels}
     table["credit_limit"] = table["credit_grade"].map(limits).astype("float64")
     table["credit_change"] = _change(table["current_credit_grade"], table["credit_grade"], policy.grades)
-    if not receipts:
+    if not ledger.receipts:
         table = _unjudged(table, lang)
     return table[CREDIT_COLUMNS]
 

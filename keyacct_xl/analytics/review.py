@@ -156,10 +156,7 @@ def build_review(
     # The million lines' customer ids factorized once, for the ledger and the metrics both.
     customer_ids = pd.factorize(master.transactions["customer_id"])
     ledger = master_ledger(master, as_of=evaluation, customer_ids=customer_ids)
-    receipts = not master.payments.empty
-    credit = credit_grades(
-        master.customers, ledger, policy=credit_policy, settings=master.settings, lang=lang, receipts=receipts
-    )
+    credit = credit_grades(master.customers, ledger, policy=credit_policy, settings=master.settings, lang=lang)
     metrics = customer_metrics(
         master.customers,
         master.transactions,
@@ -177,8 +174,8 @@ def build_review(
     for column in columns:
         metrics[column] = by_id[column].to_numpy()
     # Without any payment recorded, what was paid is unknown: rates and grades that read it are not judged.
-    unknown = () if receipts else (*PAYMENT_METRICS, "collection_rate", "credit_grade")
-    if not receipts:
+    unknown = () if ledger.receipts else (*PAYMENT_METRICS, "collection_rate", "credit_grade")
+    if not ledger.receipts:
         metrics["collection_rate"] = np.nan
     graded = grade_customers(metrics, policy, settings=master.settings, lang=lang, unknown=unknown, year=year)
     graded = _with_customer_columns(graded, master.customers)
@@ -206,7 +203,7 @@ def build_review(
         spot_check(table, size=policy.spot_check_size, seed=seed),
         seed,
         through,
-        (*year_warnings(year, through, today), *(() if receipts else (no_payments_recorded(),))),
+        (*year_warnings(year, through, today), *(() if ledger.receipts else (no_payments_recorded(),))),
     )
 
 

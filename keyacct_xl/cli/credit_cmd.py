@@ -109,16 +109,10 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
     master = load_master(path)
     warn_references(master, LEDGER_TABLES, args.lang)
     ledger = master_ledger(master, as_of=option_date(args.as_of, "--as-of"))
-    receipts = not master.payments.empty
     table = credit_grades(
-        master.customers,
-        ledger,
-        policy=load_credit_policy(args.policy),
-        settings=master.settings,
-        lang=args.lang,
-        receipts=receipts,
+        master.customers, ledger, policy=load_credit_policy(args.policy), settings=master.settings, lang=args.lang
     )
-    if not receipts:
+    if not ledger.receipts:
         print("keyacct-xl: " + tr(args.lang, "warning: {text}", text=no_payments_recorded()), file=sys.stderr)
     counts = (
         # a grade not judged is counted under its own label, not left out of the counts

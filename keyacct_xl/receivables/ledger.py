@@ -70,6 +70,8 @@ class Ledger:
     customers: np.ndarray | None = field(default=None, repr=False, compare=False)
     # The invoices' columns but customer_id and doc_no, when the ledger was built with them apart.
     figures: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    # Whether any payment is recorded at all: without one, nothing paid is known (credit is not judged).
+    receipts: bool = True
 
     @cached_property
     def invoices(self) -> pd.DataFrame:
@@ -162,7 +164,8 @@ def build_ledger(
     held = np.flatnonzero(unapplied)  # ids are sorted: the customers holding money in the order of their ids
     left = dict(zip(ids[held].tolist(), unapplied[held].tolist()))
     unapplied_series = pd.Series(left, dtype="float64", name="unapplied")
-    return Ledger(as_of, invoices, applications, unapplied_series, events.cust[doc_events], ids, figures)
+    codes = events.cust[doc_events]
+    return Ledger(as_of, invoices, applications, unapplied_series, codes, ids, figures, receipts=not payments.empty)
 
 
 def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[tuple], list[tuple]]]:
