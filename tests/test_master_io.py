@@ -283,6 +283,10 @@ def test_master_new_never_empties_an_existing_master(tmp_path: Path, capsys: pyt
     assert path.read_bytes() == before  # was rewritten with every table empty
     assert main(["master", "new", str(tmp_path / "new.xlsx")]) == 0
     assert len(load_master(tmp_path / "new.xlsx").customers) == 0
+    out = capsys.readouterr().out.splitlines()
+    # Where the master is, then the first step: the manager's own list, or cards from the reps.
+    assert out[0] == f"已建立空白客户档案总表：{tmp_path / 'new.xlsx'}"
+    assert out[1].startswith("下一步：用 keyacct-xl customers import 客户名单 --into ")
 
 
 def test_debug_shows_traceback(tmp_path: Path) -> None:

@@ -99,7 +99,14 @@ def _new(args: argparse.Namespace) -> int:
     master = Master.empty(lang=args.lang)
     if args.company:
         master.settings = replace(master.settings, company_name=args.company)
-    print(save_master(master, args.path))
+    path = save_master(master, args.path)
+    print(tr(args.lang, "empty master written: {path}", path=path))
+    first_steps = msg(
+        "next: bring in the customers you have with keyacct-xl customers import LIST --into {path}, or let reps "
+        "send customer cards (keyacct-xl forms generate customer_card --master {path})",
+        path=path,
+    )
+    print(first_steps.render(args.lang))
     if not args.company:
         unnamed = msg(
             "no company name is set, so forms, statements and reports print none; type it in the Settings sheet "
