@@ -181,11 +181,14 @@ def _with_line(rows: list[list[object]], first_line: int) -> list[list[object]]:
 def read_csv_rows(path: Path) -> list[list[str]]:
     """The records of a CSV file as text, blank lines kept (as ``[]``) so record i is line i + 1.
 
-    UTF-8 (with or without BOM) is tried first, then GB18030. Rows may have different lengths (exports often
-    add a trailing column on some lines); an empty file is refused.
+    UTF-8 (with or without BOM) is tried first, then GB18030; a file with a UTF-16 BOM is Excel's "Unicode text",
+    its columns split by tabs. Rows may have different lengths (exports often add a trailing column on some
+    lines); an empty file is refused.
     """
-    text = _csv_text(path, path.read_bytes())
-    reader = csv.reader(io.StringIO(text, newline=""))
+    raw = path.read_bytes()
+    text = _csv_text(path, raw)
+    unicode_text = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if unicode_text else ",")
     try:
         rows = list(reader)
     except csv.Error as exc:  # a field past the csv module's limit, an unclosed quote running to the end
@@ -200,16 +203,19 @@ def read_csv_rows(path: Path) -> list[list[str]]:
 def _csv_text(path: Path, raw: bytes) -> str:
     """The text of a CSV file in UTF-8, else GB18030; a file whose lines are in both (a GBK line pasted into a
     UTF-8 export) is refused naming the first line of the second kind: GB18030 reads any UTF-8 text as other
-    Chinese characters, so decoding it all as GB18030 would change every UTF-8 line without a word. UTF-16 (what
-    Excel saves as "Unicode text", its columns split by tabs) is refused with the way to save it instead."""
+    Chinese characters, so decoding it all as GB18030 would change every UTF-8 line without a word. A UTF-16 BOM
+    (what Excel saves as "Unicode text") says the text is UTF-16."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError(
-            msg(
-                "{path}: the file is UTF-16 text (as Excel saves Unicode text), which is not read; save it again as "
-                "CSV UTF-8",
-                path=path,
-            )
-        )
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                msg(
+                    "{path}: line {line}: cannot decode the text (UTF-16)",
+                    path=path,
+                    line=raw[: exc.start].decode("utf-16", errors="replace").count("\n") + 1,
+                )
+            ) from None
     try:
         return raw.decode(CSV_ENCODINGS[0])
     except UnicodeDecodeError:

@@ -1,5 +1,5 @@
 """customers import on lists as they come: merged region and rep cells, a file name that is not UTF-8, values the
-master would refuse elsewhere (grades, negative limits), a list sheet among large sparse ones, UTF-16 text."""
+master would refuse elsewhere (grades, negative limits), a list sheet among large sparse ones, Excel's Unicode text."""
 
 from __future__ import annotations
 
@@ -36,12 +36,22 @@ def test_a_refused_cell_names_its_place_once(tmp_path: Path, master: Path, capsy
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
-def test_a_utf16_text_file_is_refused_saying_how_to_save_it(tmp_path: Path, master: Path, capsys, encoding) -> None:
+def test_excels_unicode_text_is_read_with_its_tabs(tmp_path: Path, master: Path, encoding) -> None:
+    """Excel's "Unicode text" (UTF-16 with its BOM, columns split by tabs), a name holding a comma, is read."""
     source = tmp_path / "list.csv"
-    text = "客户名称\t联系电话\n甲公司\t13900000501\n"
+    text = "客户名称\t联系电话\n甲公司,华南分部\t13900000501\n乙公司\t13900000502\n"
     source.write_bytes(("\ufeff" + text).encode(encoding) if encoding.endswith("be") else text.encode(encoding))
+    assert _import(source, master) == 0
+    customers = load_master(master).customers
+    assert customers["name"].tolist() == ["甲公司,华南分部", "乙公司"]
+    assert customers["phone"].tolist() == ["13900000501", "13900000502"]
+
+
+def test_utf16_text_cut_in_a_character_names_its_line(tmp_path: Path, master: Path, capsys) -> None:
+    source = tmp_path / "list.csv"
+    source.write_bytes("客户名称\t联系电话\n甲公司\t139\n".encode("utf-16") + b"\x00\xd8")  # half a surrogate pair
     assert _import(source, master) == 2
-    assert "另存为 CSV UTF-8" in capsys.readouterr().err
+    assert "list.csv：第 3 行：无法解码文本（UTF-16）" in capsys.readouterr().err
 
 
 def test_a_file_name_that_is_not_utf8_is_shown_and_recorded_with_escapes(tmp_path: Path, master: Path, capsys):
