@@ -230,6 +230,11 @@ def test_phone_numbers_as_people_type_them() -> None:
     assert phone_text("1.38123E+10")[0] is None  # digits lost: refused
     assert phone_text("021-64001234") == ("021-64001234", None)
     assert phone_text("13812345678.0") == ("13812345678", None)  # a number cell as a CSV export writes it
+    assert phone_text("0755-8888 6666 转 801") == ("0755-8888 6666 转 801", None)
+    for typed in ("待补", "王经理13812345678"):
+        text, warning = phone_text(typed)
+        assert text == typed and warning is not None
+        assert warning.render("zh") == f"{typed} 看起来不是电话号码：已按原样保留，请核对"
 
 
 def test_master_check_reports_likely_duplicates(tmp_path: Path, capsys) -> None:

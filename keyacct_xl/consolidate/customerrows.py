@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from keyacct_xl.analytics.apply import grade_entry
 from keyacct_xl.consolidate.changes import shown
 from keyacct_xl.consolidate.customerlist import CustomerList, ListColumn, ListRow
+from keyacct_xl.consolidate.fieldcheck import looks_like_phone
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.schema import CUSTOMERS
@@ -181,6 +182,8 @@ def phone_text(value: object) -> tuple[str | None, Message | None]:
             "{value} is a number shown in scientific notation: its last digits are lost; type the phone as text",
             value=text,
         )
+    if not looks_like_phone(text):  # 待补, a name beside the number: kept (the list is the manager's), but told
+        return text, msg("{value} does not look like a phone number: kept as typed, check it", value=text)
     return text, lost_leading_zero(text)
 
 

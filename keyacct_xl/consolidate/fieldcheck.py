@@ -124,10 +124,15 @@ def read_cell(
     text = _text(raw)
     if kind == "email" and not _EMAIL.match(text.strip()):
         raise FieldProblem(msg("not an e-mail address"))
-    if kind == "phone" and (not _PHONE.match(text.strip()) or sum(ch.isdigit() for ch in text) < 5):
+    if kind == "phone" and not looks_like_phone(text):
         raise FieldProblem(msg("not a phone number"))
     _check_text(field, text)
     return Checked(text)
+
+
+def looks_like_phone(text: str) -> bool:
+    """Whether ``text`` is written as a phone number is: digits (at least 5), spaces, dashes, brackets, + and 转."""
+    return bool(_PHONE.match(text.strip())) and sum(ch.isdigit() for ch in text) >= 5
 
 
 def _not_applicable(field: FieldSpec, raw: object) -> bool:
