@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from reportbook import table_rows
@@ -206,3 +207,62 @@ def test_undo_refuses_a_source_or_report_it_would_not_use(
     err = capsys.readouterr().err.strip()
     assert err == f"keyacct-xl: --undo 只从总表中撤回一个文件，不读取表单也不写报告：不能同时给出 {named}"
     assert master.read_bytes() == before and not report.exists()
+
+
+def _type_by_hand(path: Path, sheet: str, row_of: str, header: str, value: object) -> None:
+    """Change one cell of the master as a manager does in Excel: the row whose cells hold ``row_of``."""
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet]
+    column = [c.value for c in ws[1]].index(header) + 1
+    [row] = [r for r in ws.iter_rows(min_row=2) if any(c.value == row_of for c in r)]
+    ws.cell(row[0].row, column).value = value
+    book.save(path)
+
+
+def _visit_row(path: Path) -> dict[str, object]:
+    [row] = load_store(path).frame("Visits").to_dict("records")
+    return row
+
+
+def test_an_undo_keeps_what_was_typed_by_hand_since_and_names_it(master: Path, tmp_path: Path, capsys) -> None:  # noqa: F811
+    """B corrects A's visit (内容); the manager then types 结果 and changes 内容 by hand. Undoing B puts back only
+    what B wrote and still holds: 结果 stays, 内容 stays as typed and the undo names it with both values."""
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利")])
+    _consolidate(tmp_path, master, "A")
+    _send(tmp_path, "B", [("2026-11-23", "C001", "面谈", "谈返利，已签")])
+    _consolidate(tmp_path, master, "B")
+    _type_by_hand(master, "拜访记录", "C001", "结果", "下周送货")
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_B.xlsx"]) == 0
+    row = _visit_row(master)
+    assert (row["content"], row["result"], row["source_file"]) == ("谈返利", "下周送货", "张三/visits_A.xlsx")
+    capsys.readouterr()
+
+    _send(tmp_path, "C", [("2026-11-23", "C001", "面谈", "谈返利，已签约")])
+    _consolidate(tmp_path, master, "C")
+    _type_by_hand(master, "拜访记录", "C001", "内容", "谈返利，已签，月底付款")
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_C.xlsx"]) == 0
+    out = capsys.readouterr().out
+    assert _visit_row(master)["content"] == "谈返利，已签，月底付款"
+    assert (
+        "拜访记录 张三 · C001 · 2026-11-23 · 面谈：内容 在该文件写入后又被手工改过（谈返利，已签，月底付款）："
+        "保留，未改回 谈返利" in out
+    )
+
+
+def test_an_undo_whose_row_key_was_changed_by_hand_is_refused_naming_the_row(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys,
+) -> None:
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利")])
+    _consolidate(tmp_path, master, "A")
+    _send(tmp_path, "B", [("2026-11-23", "C001", "面谈", "谈返利，已签")])
+    _consolidate(tmp_path, master, "B")
+    _type_by_hand(master, "拜访记录", "C001", "方式", "电话")
+    before = master.read_bytes()
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_B.xlsx"]) == 2
+    assert master.read_bytes() == before
+    assert capsys.readouterr().err.strip() == (
+        "keyacct-xl: 拜访记录：该文件改过的 张三 · C001 · 2026-11-23 · 面谈 这一行已不在总表中（业务员、客户编号、"
+        "日期、方式 是否被手工改过？）：未撤销；请把它们改回原样，或保留该文件"
+    )

@@ -37,7 +37,7 @@ from keyacct_xl.master.export import key_path
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.privacy import is_personal_header
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.master.redact import MASK, scrubber
+from keyacct_xl.master.redact import JSON_COLUMNS, MASK, scrubber
 from keyacct_xl.master.schema import ALL_TABLES
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
@@ -224,7 +224,7 @@ def _other_values(path: Path) -> tuple[str, set[int]]:
     texts, numbers = [], set()
     for table, frame in frames.items():
         for column in frame.columns:
-            if column in PERSONAL.get(table, ()) or column in ("data", "header"):
+            if column in PERSONAL.get(table, ()) or (table, column) in JSON_COLUMNS:
                 continue
             for value in frame[column].dropna():
                 if isinstance(value, pd.Timestamp):

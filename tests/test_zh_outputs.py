@@ -36,8 +36,9 @@ from keyacct_xl.labels import document_frame
 from keyacct_xl.macros import ACTIONS
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.redact import JSON_COLUMNS as RECORD_COLUMNS
 from keyacct_xl.master.settings import DEFAULTS, settings_from
-from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, BOOKKEEPING
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.receivables.statement_reader import SUFFIXES as STATEMENT_SUFFIXES
 from keyacct_xl.tablefile import SUFFIXES as TABLE_SUFFIXES
@@ -77,8 +78,13 @@ TOKENS: dict[str, re.Pattern[str]] = {
 # and the ingestion ledger and consolidation report name forms by it; a grading policy is chosen by its file name.
 FORM_IDS = frozenset(form_ids())
 POLICY_NAMES = frozenset(p.stem for p in (forms_dir().parent / "policies").glob("*.yaml"))
-# Columns of the master holding a JSON record of a row as it was (read back by consolidate undo): machine data.
-JSON_COLUMNS = frozenset({"原数据", "表头数据", "Data", "Header Data"})
+# Columns of the master holding a JSON record of a row as it was or what a change wrote (read back by consolidate
+# undo): machine data.
+JSON_COLUMNS = frozenset(
+    header
+    for table, key in RECORD_COLUMNS
+    for header in (BOOKKEEPING[table].column(key).zh, BOOKKEEPING[table].column(key).en)
+)
 # Files the walk cannot read, on purpose: the demo's broken submissions, copied as they came (and quarantined).
 UNREADABLE = frozenset({"传了一半.xlsx", "加密的回访记录.xlsx"})
 # The note beside a quarantined file is bilingual on purpose (the file goes back to whoever sent it, whatever their

@@ -360,13 +360,20 @@ class Merger:
                 RowChange("updated", outcome.name, table.name, key, column, shown(before.get(column)), shown(value))
             )
         table.put(where, {**differ, **{c: values[c] for c in PROVENANCE_KEYS if c in values}})
-        self._history(table.name, before, outcome, "updated")
+        self._history(table.name, before, outcome, "updated", written=differ)
         self.changed.add(table.name)
         if where[0] == "frame":
             self.edited.add(table.name)
         return True
 
-    def _history(self, table: str, before: Mapping[str, object], outcome: FileOutcome, change: str) -> None:
+    def _history(
+        self,
+        table: str,
+        before: Mapping[str, object],
+        outcome: FileOutcome,
+        change: str,
+        written: Mapping[str, object] | None = None,
+    ) -> None:
         self.history.append(
             {
                 "table": table,
@@ -379,6 +386,7 @@ class Merger:
                 "changed_at": self.now,
                 "changed_by": outcome.sha256,
                 "data": row_json(dict(before)),
+                "written": None if written is None else row_json(dict(written)),
             }
         )
         self.changed.add(HISTORY.name)
@@ -401,7 +409,7 @@ class Merger:
                         shown(after[column]),
                     )
                 )
-            self._history("Customers", before, outcome, "updated")
+            self._history("Customers", before, outcome, "updated", written=after)
             outcome.rows_updated += 1
 
     # -- corrections ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pandas as pd
 from keyacct_xl.consolidate.changes import shown as shown_value
 from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
+from keyacct_xl.consolidate.merge import PROVENANCE_KEYS
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.rowmatch import KeyedRows
@@ -28,7 +29,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.messages import Message, Pair, listing, msg, tr
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.parsing import is_blank, same_value
 
 LIVE = ("accepted", "partial")
 
@@ -64,8 +65,34 @@ class UndoneRows:
 
 
 @dataclass(frozen=True)
+class KeptEdit:
+    """A cell the undone file wrote and a person changed by hand since: kept as it is, not put back."""
+
+    table: str
+    row: str  # the row's key values, as ``UndoneRows`` names rows
+    column: str
+    now: object
+    before: object
+
+    def line(self, lang: Lang) -> str:
+        """``  Visits 张三 · C001 · …: 结果 changed by hand since the file wrote it (x): kept, not put back to y``."""
+        schema = ALL_CONSOLIDATION_TABLES[self.table]
+        header = schema.column(self.column).header(lang) if self.column in schema.keys else self.column
+        return "  " + tr(
+            lang,
+            "{table} {row}: {column} was changed by hand after the file wrote it ({now}): kept, not put back to "
+            "{before}",
+            table=Pair(schema.sheet_en, schema.sheet_zh),
+            row=self.row,
+            column=header,
+            now=shown_value(self.now) or tr(lang, "(blank)"),
+            before=shown_value(self.before) or tr(lang, "(blank)"),
+        )
+
+
+@dataclass(frozen=True)
 class UndoResult:
-    """What undoing one file did, with the rows it removed and restored."""
+    """What undoing one file did, with the rows it removed and restored and the hand edits it kept."""
 
     file: str
     sha256: str
@@ -73,6 +100,7 @@ class UndoResult:
     restored: int
     dry_run: bool = False
     rows: tuple[UndoneRows, ...] = ()
+    kept: tuple[KeptEdit, ...] = ()
 
     def summary(self, lang: Lang) -> str:
         """A line for the console, then a line per table naming its rows."""
@@ -92,7 +120,7 @@ class UndoResult:
                 removed=self.removed,
                 restored=self.restored,
             )
-        return "\n".join([head, *(r.line(lang) for r in self.rows)])
+        return "\n".join([head, *(r.line(lang) for r in self.rows), *(k.line(lang) for k in self.kept)])
 
 
 def _row_key(table: str, row: Mapping[str, object]) -> str:
@@ -164,10 +192,12 @@ def _refuse_if_changed_later(store: Store, sha: str) -> None:
     raise InputError(msg("rows of this file were changed later by {files}: undo that first", files=files))
 
 
-def _restore(store: Store, table: str, data: dict[str, object], sha: str, change: str) -> dict[str, object]:
+def _restore(
+    store: Store, table: str, data: dict[str, object], sha: str, change: str, written: dict[str, object] | None
+) -> tuple[dict[str, object], list[KeptEdit]]:
     """Put a row's earlier values back: the row with its key, preferring the rows ``sha`` wrote; a cell the
     consolidation stored as its column's kind (``change`` normalized) as the text it was typed as. The row typed
-    (its key columns only for such a cell)."""
+    (its key columns only for such a cell), and the cells kept because they were changed by hand since."""
     frame, schema = store.frames[table], ALL_CONSOLIDATION_TABLES[table]
     # a cell stored as its column's kind holds text that column's typing would refuse: the row found by its key
     typed = {k: v for k, v in data.items() if k in ROW_KEYS[table].all_columns()} if change == NORMALIZED else data
@@ -177,14 +207,47 @@ def _restore(store: Store, table: str, data: dict[str, object], sha: str, change
         [where] = KeyedRows.of_frame(frame.loc[candidates], ROW_KEYS[table]).matches([old])
         if where is not None:
             position = frame.index.get_loc(candidates[where[1]])
+            assert isinstance(position, int)  # a row of the table's own unique labels
             if change == NORMALIZED:
-                assert isinstance(position, int)  # a row of the table's own unique labels
                 restore_typed_text(store, table, position, data)
-                return {str(k): v for k, v in old.items()}
-            for column, value in old.items():
-                frame.iat[position, frame.columns.get_loc(column)] = None if pd.isna(value) else value
-            return {str(k): v for k, v in old.items()}
-    raise InputError(msg("{table}: the row to restore ({data}) is no longer in the master", table=table, data=data))
+                return {str(k): v for k, v in old.items()}, []
+            kept = _put_back(frame, position, old, _typed(written, schema) if written is not None else None)
+            return {str(k): v for k, v in old.items()}, [
+                KeptEdit(table, _row_key(table, old), column, now, old.get(column)) for column, now in kept
+            ]
+    raise InputError(
+        msg(
+            "{table}: the row {row} this file changed is no longer in the master (its {keys} changed by hand?): "
+            "not undone; type them back as they were, or keep the file",
+            table=Pair(schema.sheet_en, schema.sheet_zh),
+            row=_row_key(table, old),
+            keys=listing(schema.column(c) for c in ROW_KEYS[table].columns if c in schema.keys),
+        )
+    )
+
+
+def _typed(written: dict[str, object], schema: TableSchema) -> dict[str, object]:
+    """The values a change wrote, typed as its table's columns (as read back from their JSON)."""
+    return typed_frame([written], schema, list(written)).iloc[0].to_dict()
+
+
+def _put_back(
+    frame: pd.DataFrame, position: int, old: Mapping[str, object], written: Mapping[str, object] | None
+) -> list[tuple[str, object]]:
+    """Write ``old`` into row ``position``: with ``written`` known, only the cells still holding what the change
+    wrote (and the provenance); a cell changed by hand since is kept, returned with its value. Without it (a
+    change recorded by an earlier version) every cell."""
+    kept = []
+    for column, value in old.items():
+        at = frame.columns.get_loc(column)
+        if written is not None and column not in PROVENANCE_KEYS:
+            if column not in written:
+                continue  # the change never wrote it: whatever it holds now is someone else's
+            if not same_value(frame.iat[position, at], written[column]):
+                kept.append((str(column), frame.iat[position, at]))
+                continue
+        frame.iat[position, at] = None if pd.isna(value) else value
+    return kept
 
 
 def _refuse_if_referenced(store: Store, sha: str) -> None:
@@ -254,9 +317,14 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     history = store.frame(HISTORY.name)
     mine = history[history["changed_by"] == sha]
     restored: dict[str, list[str]] = {}
-    for table, data, change in zip(mine["table"][::-1], mine["data"][::-1], mine["change"][::-1]):
-        row = _restore(store, str(table), json.loads(str(data)), sha, str(change))
+    kept: list[KeptEdit] = []
+    written = mine["written"] if "written" in mine.columns else pd.Series(None, index=mine.index, dtype=object)
+    for table, data, change, wrote in zip(mine["table"][::-1], mine["data"][::-1], mine["change"][::-1], written[::-1]):
+        row, edits = _restore(
+            store, str(table), json.loads(str(data)), sha, str(change), None if is_blank(wrote) else json.loads(wrote)
+        )
         restored.setdefault(str(table), []).append(_row_key(str(table), row))
+        kept += edits
     changed = {HISTORY.name, LEDGER.name, *mine["table"].astype(str)}
     removed = 0
     rows: list[UndoneRows] = []
@@ -277,4 +345,4 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     ledger.loc[ledger["corrected_by"] == sha, "corrected_by"] = None
     if not dry_run:
         save_store(store, sorted(changed), edited=changed)
-    return UndoResult(str(entry["file_name"]), sha, removed, len(mine), dry_run, tuple(rows))
+    return UndoResult(str(entry["file_name"]), sha, removed, len(mine), dry_run, tuple(rows), tuple(kept))

@@ -25,7 +25,7 @@ from keyacct_xl.messages import msg
 MASK = "***"  # what a personal value quoted inside free text becomes
 MIN_SCRUBBED = {"removed": 4, "name": 2, "id": 3}  # shorter values are words, not identifiers: 良好, 王
 MAX_SCRUBBED = 100  # characters; a longer value is a whole note, not something quoted inside another cell
-JSON_COLUMNS = {("SubmissionHistory", "data"), ("IngestionLedger", "header")}
+JSON_COLUMNS = {("SubmissionHistory", "data"), ("SubmissionHistory", "written"), ("IngestionLedger", "header")}
 _PREFIX = {"customer": "C", "contact": "K", "name": "N", "file": "F"}
 _HEX_DIGITS = 12  # 48 bits: two of 100,000 values share a pseudonym with odds of about 1 in 56,000
 

@@ -151,6 +151,9 @@ HISTORY = TableSchema(
         _c("changed_at", "变更时间", "Changed At", "text", "替代时间|Superseded At", 19),
         _c("changed_by", "变更文件指纹", "Changed By", "text", "替代文件指纹|Superseded By", 20),
         _c("data", "原数据", "Data", "text", "", 60),
+        # What the change wrote over ``data`` (its columns only): an undo puts back only a value still as written,
+        # so a cell a person changed by hand since is kept (blank in rows of earlier versions).
+        _c("written", "写入值", "Written", "text", "", 40),
     ),
 )
 
