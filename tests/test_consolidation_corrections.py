@@ -266,3 +266,19 @@ def test_an_undo_whose_row_key_was_changed_by_hand_is_refused_naming_the_row(
         "keyacct-xl: 拜访记录：该文件改过的 张三 · C001 · 2026-11-23 · 面谈 这一行已不在总表中（业务员、客户编号、"
         "日期、方式 是否被手工改过？）：未撤销；请把它们改回原样，或保留该文件"
     )
+
+
+def test_an_undo_leaves_cells_typed_by_hand_in_the_rows_below_as_typed(master: Path, tmp_path: Path) -> None:  # noqa: F811
+    """Undoing A removes the rows above B's: B's 订单金额 typed as '1,200' and 下次日期 as '2026.12.3' stay text, as
+    every save that leaves their values alone keeps them, instead of becoming a number and a date unreported."""
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "A1"), ("2026-11-24", "C002", "面谈", "A2")])
+    _consolidate(tmp_path, master, "A")
+    _send(tmp_path, "B", [("2026-11-25", "C001", "电话", "B1"), ("2026-11-26", "C002", "电话", "B2")])
+    _consolidate(tmp_path, master, "B")
+    _type_by_hand(master, "拜访记录", "B2", "订单金额", "1,200")
+    _type_by_hand(master, "拜访记录", "B2", "下次日期", "2026.12.3")
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    ws = openpyxl.load_workbook(master)["拜访记录"]
+    header = [c.value for c in ws[1]]
+    rows = [[r[header.index(h)].value for h in ("内容", "订单金额", "下次日期")] for r in ws.iter_rows(min_row=2)]
+    assert [r for r in rows if r[0]] == [["B1", None, None], ["B2", "1,200", "2026.12.3"]]

@@ -335,7 +335,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         if added.any():
             keys = tuple(_row_key(name, r) for r in frame[added].to_dict("records"))
             rows.append(UndoneRows(name, False, keys))
-            store.frames[name] = frame[~added].reset_index(drop=True)
+            store.frames[name] = frame[~added]  # labels kept: the rows read where they were (cells kept as typed)
             removed += int(added.sum())
             changed.add(name)
     rows += [UndoneRows(t, True, tuple(reversed(k))) for t, k in restored.items()]
