@@ -587,6 +587,33 @@ def test_help_prints_in_the_chosen_language(capsys: pytest.CaptureFixture[str]) 
 
 
 @pytest.mark.parametrize(
+    ("argv", "zh_line"),
+    [
+        (["reps", "m.xlsx"], "keyacct-xl reps：错误：缺少必需的参数：--period"),
+        (["reps", "m.xlsx", "--period"], "keyacct-xl reps：错误：参数 --period：需要一个值"),
+        (["rfm", "m.xlsx", "--bogus"], "keyacct-xl：错误：无法识别的参数：--bogus"),
+        (["rfm", "m.xlsx", "--period-months", "x"], "keyacct-xl rfm：错误：参数 --period-months：'x' 不是有效的整数"),
+        (
+            ["rfm", "m.xlsx", "--monetary", "sum"],
+            "keyacct-xl rfm：错误：参数 --monetary：无效的选项 'sum'（可选：'total', 'average'）",
+        ),
+    ],
+)
+def test_argparse_errors_print_in_the_chosen_language(argv: list[str], zh_line: str, capsys) -> None:
+    """A missing or unknown argument is told in zh under the zh usage (argparse writes English), and in en as
+    argparse writes it."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("用法：keyacct-xl") and err[-1] == zh_line
+    with pytest.raises(SystemExit):
+        main([*argv, "--lang", "en"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("usage: keyacct-xl") and ": error: " in err[-1]
+
+
+@pytest.mark.parametrize(
     ("argv", "suffixes"),
     [
         (["rfm"], TABLE_SUFFIXES),

@@ -33,6 +33,7 @@ from keyacct_xl.cli import (
     submissions_cmd,
     visits_cmd,
 )
+from keyacct_xl.cli.argerrors import error_in
 from keyacct_xl.errors import KeyacctError
 from keyacct_xl.i18n import LANGS, Lang
 from keyacct_xl.messages import tr
@@ -129,12 +130,14 @@ class _ZhHelpFormatter(argparse.HelpFormatter):
 
 
 def _argparse_words_in_zh(parser: argparse.ArgumentParser) -> None:
-    """The words argparse writes itself (usage, section titles, -h) in zh, for ``parser`` and every subcommand.
+    """The words argparse writes itself (usage, section titles, -h, its errors) in zh, for ``parser`` and every
+    subcommand.
 
     argparse has no per-parser language, only gettext for the whole process; its groups and help action are
     reached through attributes that are private but stable since Python 3.2.
     """
     parser.formatter_class = _ZhHelpFormatter
+    parser.error = error_in("zh", parser)  # type: ignore[method-assign]
     parser._positionals.title = tr("zh", "positional arguments")
     parser._optionals.title = tr("zh", "options")
     for action in parser._actions:
