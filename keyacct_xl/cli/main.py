@@ -137,7 +137,7 @@ def _argparse_words_in_zh(parser: argparse.ArgumentParser) -> None:
     reached through attributes that are private but stable since Python 3.2.
     """
     parser.formatter_class = _ZhHelpFormatter
-    parser.error = error_in("zh", parser)  # type: ignore[method-assign]
+    setattr(parser, "error", error_in("zh", parser))  # noqa: B010 (an instance's own error, as argparse calls it)
     parser._positionals.title = tr("zh", "positional arguments")
     parser._optionals.title = tr("zh", "options")
     for action in parser._actions:

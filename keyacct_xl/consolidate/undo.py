@@ -201,7 +201,7 @@ def _restore(
     frame, schema = store.frames[table], ALL_CONSOLIDATION_TABLES[table]
     # a cell stored as its column's kind holds text that column's typing would refuse: the row found by its key
     typed = {k: v for k, v in data.items() if k in ROW_KEYS[table].all_columns()} if change == NORMALIZED else data
-    old = typed_frame([typed], schema, list(frame.columns)).iloc[0].to_dict()
+    old = _typed(typed, schema, list(frame.columns))
     own = frame["file_sha256"] == sha if "file_sha256" in frame.columns else pd.Series(False, index=frame.index)
     for candidates in (frame.index[own], frame.index):
         [where] = KeyedRows.of_frame(frame.loc[candidates], ROW_KEYS[table]).matches([old])
@@ -210,11 +210,9 @@ def _restore(
             assert isinstance(position, int)  # a row of the table's own unique labels
             if change == NORMALIZED:
                 restore_typed_text(store, table, position, data)
-                return {str(k): v for k, v in old.items()}, []
-            kept = _put_back(frame, position, old, _typed(written, schema) if written is not None else None)
-            return {str(k): v for k, v in old.items()}, [
-                KeptEdit(table, _row_key(table, old), column, now, old.get(column)) for column, now in kept
-            ]
+                return old, []
+            kept = _put_back(frame, position, old, _typed(written, schema, list(written)) if written else None)
+            return old, [KeptEdit(table, _row_key(table, old), column, now, old.get(column)) for column, now in kept]
     raise InputError(
         msg(
             "{table}: the row {row} this file changed is no longer in the master (its {keys} changed by hand?): "
@@ -226,9 +224,9 @@ def _restore(
     )
 
 
-def _typed(written: dict[str, object], schema: TableSchema) -> dict[str, object]:
-    """The values a change wrote, typed as its table's columns (as read back from their JSON)."""
-    return typed_frame([written], schema, list(written)).iloc[0].to_dict()
+def _typed(values: dict[str, object], schema: TableSchema, columns: list[str]) -> dict[str, object]:
+    """A row's values read back from their JSON, typed as its table's ``columns``."""
+    return {str(k): v for k, v in typed_frame([values], schema, columns).iloc[0].to_dict().items()}
 
 
 def _put_back(
@@ -237,16 +235,18 @@ def _put_back(
     """Write ``old`` into row ``position``: with ``written`` known, only the cells still holding what the change
     wrote (and the provenance); a cell changed by hand since is kept, returned with its value. Without it (a
     change recorded by an earlier version) every cell."""
-    kept = []
+    kept: list[tuple[str, object]] = []
     for column, value in old.items():
         at = frame.columns.get_loc(column)
+        assert isinstance(at, int)  # the table's columns are unique
         if written is not None and column not in PROVENANCE_KEYS:
             if column not in written:
                 continue  # the change never wrote it: whatever it holds now is someone else's
-            if not same_value(frame.iat[position, at], written[column]):
-                kept.append((str(column), frame.iat[position, at]))
+            now: object = frame.iat[position, at]
+            if not same_value(now, written[column]):
+                kept.append((column, now))
                 continue
-        frame.iat[position, at] = None if pd.isna(value) else value
+        frame.iat[position, at] = None if is_blank(value) else value
     return kept
 
 
