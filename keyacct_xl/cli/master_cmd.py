@@ -18,7 +18,7 @@ from keyacct_xl.master.products import record_sales_listings, undo_sales_listing
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.messages import Message, listing, msg, tr
+from keyacct_xl.messages import Message, Pair, listing, msg, tr
 from keyacct_xl.output import display_width
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
@@ -101,10 +101,13 @@ def _new(args: argparse.Namespace) -> int:
         master.settings = replace(master.settings, company_name=args.company)
     path = save_master(master, args.path)
     print(tr(args.lang, "empty master written: {path}", path=path))
+    # The commands are code, given as they are typed (the list's name in the user's language).
     first_steps = msg(
-        "next: bring in the customers you have with keyacct-xl customers import LIST --into {path}, or let reps "
-        "send customer cards (keyacct-xl forms generate customer_card --master {path})",
-        path=path,
+        "next: bring in the customers you have with {import_list}, or let reps send customer cards ({cards})",
+        import_list=Pair(
+            f"keyacct-xl customers import LIST --into {path}", f"keyacct-xl customers import 客户名单 --into {path}"
+        ),
+        cards=f"keyacct-xl forms generate customer_card --master {path}",
     )
     print(first_steps.render(args.lang))
     if not args.company:
