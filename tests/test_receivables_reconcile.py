@@ -408,3 +408,35 @@ def test_a_total_labelled_in_the_document_number_column_is_a_total_row(tmp_path,
 def test_a_document_number_with_a_total_word_stays_a_ledger_line(tmp_path):
     path = write_theirs(tmp_path / "s.xlsx", [*YUANHANG_ROWS, [dt.datetime(2026, 11, 20), "合计调整-01", "调整", 100]])
     assert read_statement(path).lines["ref"].tolist()[-1] == "合计调整-01"
+
+
+def _with_hidden_sheet(path, hidden_rows, state, visible_rows=None):
+    """A workbook whose first sheet, hidden (``state``), holds ``hidden_rows``; then, when given, a visible sheet."""
+    book = openpyxl.Workbook()
+    hidden = book.active
+    hidden.title = "旧版"
+    for row in hidden_rows:
+        hidden.append(row)
+    shown = book.create_sheet("往来明细")
+    for row in visible_rows or [["见附件"]]:
+        shown.append(row)
+    hidden.sheet_state = state
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_sheet_before_the_statement_is_not_read_as_it(tmp_path, state):
+    """A person sees the visible sheet: its lines are reconciled, not those of a hidden sheet put before it."""
+    planted = [list(r) for r in THEIRS_ROWS]
+    planted[5] = ["2026年10月3日", "S001", "购货", None, "9,999.00"]
+    path = _with_hidden_sheet(tmp_path / "theirs.xlsx", planted, state, THEIRS_ROWS)
+    theirs = read_statement(path)
+    assert theirs.sheet == "往来明细"
+    assert theirs.lines.set_index("row").loc[6, "amount"] == 5000
+
+
+def test_a_statement_only_on_a_hidden_sheet_is_refused_naming_the_sheet(tmp_path):
+    path = _with_hidden_sheet(tmp_path / "theirs.xlsx", THEIRS_ROWS, "hidden")
+    with pytest.raises(InputError, match=r"theirs\.xlsx: the statement's lines are on the hidden sheet 旧版"):
+        read_statement(path)

@@ -213,7 +213,7 @@ def statement_from_sheets(
 ) -> Statement:
     """The statement in the ``sheets`` already read from ``path``: the first sheet with a header row (see
     ``read_statement``)."""
-    for sheet, grid in ((s.name, s.cells) for s in sheets):
+    for sheet, grid in ((s.name, s.cells) for s in sheets if s.visible):
         found = _find_header(grid)
         if found is not None:
             header_at, roles = found
@@ -223,6 +223,7 @@ def statement_from_sheets(
                 # A date in the title that no line falls in (a print date, another year) is not the period.
                 statement = _parse(path, sheet, grid, header_at, roles, perspective, None)
             return _before_period(statement)
+    _refuse_hidden_statement(path, sheets)
     looked = "; ".join(
         f"{role}: {'/'.join(names[:6])}"
         for role, names in ROLE_NAMES.items()
@@ -239,14 +240,31 @@ def statement_from_sheets(
     )
 
 
+def _refuse_hidden_statement(path: Path, sheets: Sequence[SheetCells]) -> None:
+    """Refuse a workbook whose only statement is on a hidden sheet: nobody who opens the file sees those lines, and
+    the lines they do see (if any) would be reconciled as absent."""
+    hidden = next((s.name for s in sheets if not s.visible and _find_header(s.cells) is not None), None)
+    if hidden is not None:
+        raise InputError(
+            msg(
+                "{path}: the statement's lines are on the hidden sheet {sheet}, which nobody opening the file sees; "
+                "only visible sheets are read. Unhide it in Excel if it is the statement, or ask for the statement "
+                "as sent",
+                path=path,
+                sheet=hidden,
+            )
+        )
+
+
 @dataclass(frozen=True)
 class SheetCells:
-    """One sheet of a workbook a user gave us: its name, its cells from A1, and the cells holding a formula as
-    0-based (row, column) when they were asked for."""
+    """One sheet of a workbook a user gave us: its name, its cells from A1, the cells holding a formula as 0-based
+    (row, column) when they were asked for, and whether a person opening the file sees it (not hidden)."""
 
     name: str
     cells: list[list[Any]]  # as calamine gives them
     formulas: frozenset[tuple[int, int]] = frozenset()
+    visible: bool = True
 
 
 def read_sheets(path: Path, suffixes: tuple[str, ...], *, formulas: bool = False) -> list[SheetCells]:
@@ -271,10 +289,11 @@ def _read_sheets(path: Path, *, formulas: bool) -> list[SheetCells]:
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
         grids = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
+        shown = {m.name for m in book.sheets_metadata if m.visible == calamine.SheetVisibleEnum.Visible}
     except Exception as exc:  # calamine raises its own types for damaged files
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
     found = _formulas(path) if formulas and suffix in (".xlsx", ".xlsm") else {}
-    return [SheetCells(name, grid, found.get(name, frozenset())) for name, grid in grids]
+    return [SheetCells(name, grid, found.get(name, frozenset()), name in shown) for name, grid in grids]
 
 
 def _formulas(path: Path) -> dict[str, frozenset[tuple[int, int]]]:
