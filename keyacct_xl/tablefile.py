@@ -355,13 +355,24 @@ def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[
             book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
         else:
             book = calamine.CalamineWorkbook.from_path(str(path), load_tables=excel)
+        shown = _visible_sheets(path, book)
         if table and excel and table in book.table_names:
             found = book.get_table_by_name(table)
+            if found.sheet not in shown:
+                raise InputError(
+                    msg(
+                        "{path}: the table {table} is on the hidden sheet {sheet}, which nobody opening the file "
+                        "sees; unhide the sheet in Excel if it holds the lines to read",
+                        path=path,
+                        table=table,
+                        sheet=found.sheet,
+                    )
+                )
             # calamine's start is the first data row (0-based): Excel row start + 1.
             sheet, (first, left) = found.sheet, table_start(found, path)
             headers, body, first = list(found.columns), found.to_python(), first + 1
         else:
-            first = book.get_sheet_by_index(0)
+            first = book.get_sheet_by_name(shown[0])
             sheet, cells = first.name, first.to_python(skip_empty_area=False)
             top = next((i for i, r in enumerate(cells) if any(not is_blank(v) for v in r)), None)
             if top is None:
@@ -372,6 +383,14 @@ def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[
     except Exception as exc:  # calamine raises its own types for damaged parts
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
     return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left), below
+
+
+def _visible_sheets(path: Path, book: calamine.CalamineWorkbook) -> list[str]:
+    """The sheets a person opening the workbook sees, in order: a hidden sheet put first is not what they read."""
+    shown = [m.name for m in book.sheets_metadata if m.visible == calamine.SheetVisibleEnum.Visible]
+    if not shown:
+        raise InputError(msg("{path}: the workbook has no visible sheet", path=path))
+    return shown
 
 
 def _with_rows_below(path: Path, table: str) -> tuple[bytes, BelowTable]:

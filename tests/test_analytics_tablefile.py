@@ -273,3 +273,42 @@ def test_a_csv_field_past_the_reader_limit_names_its_line(tmp_path: Path) -> Non
     with pytest.raises(InputError) as refused:
         read_table_file(path, TRANSACTIONS.columns)
     assert refused.value.en.startswith(f"{path}: line 3: not a readable CSV file (field larger than field limit")
+
+
+def _hidden_first_sheet(path: Path, hidden_rows: list[list[object]], visible_rows: list[list[object]]) -> Path:
+    """A workbook whose first sheet is hidden and whose second, the one a person sees, holds ``visible_rows``."""
+    book = openpyxl.Workbook()
+    hidden = book.active
+    hidden.title = "旧版"
+    for row in hidden_rows:
+        hidden.append(row)
+    shown = book.create_sheet("明细")
+    for row in visible_rows:
+        shown.append(row)
+    hidden.sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
+def test_the_first_visible_sheet_is_read_not_a_hidden_one_put_before_it(tmp_path: Path) -> None:
+    header = ["客户编号", "日期", "金额"]
+    path = _hidden_first_sheet(
+        tmp_path / "tx.xlsx",
+        [header, ["C9", "2026-01-01", 999999]],
+        [header, ["C1", "2026-01-01", 5], ["C2", "2026-01-02", 6]],
+    )
+    frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert list(frame["customer_id"]) == ["C1", "C2"] and list(frame["amount"]) == [5.0, 6.0]
+
+
+def test_a_named_table_on_a_hidden_sheet_is_refused_naming_the_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "tx.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("说明").write_row(0, 0, ["见明细"])
+    sheet = book.add_worksheet("销售")
+    columns = [{"header": "客户编号"}, {"header": "日期"}, {"header": "金额"}]
+    sheet.add_table(0, 0, 1, 2, {"name": "Transactions", "columns": columns, "data": [["C1", "2026-01-01", 5]]})
+    sheet.hide()
+    book.close()
+    with pytest.raises(InputError, match=r"tx\.xlsx: the table Transactions is on the hidden sheet 销售"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED, table="Transactions")

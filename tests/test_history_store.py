@@ -396,6 +396,34 @@ def test_imported_lines_of_a_customer_the_master_does_not_hold_are_named_by_line
     assert (load_master(path).transactions["customer_id"] == "C0099").sum() == 1  # imported, and told of
 
 
+def test_an_export_whose_first_sheet_is_hidden_imports_the_lines_a_person_sees(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An .xlsx export with a hidden first sheet had that sheet's line imported and the visible sheet's three never
+    read, without a word; the visible sheet's lines are the ones imported."""
+    import openpyxl
+
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.xlsx"
+    book = openpyxl.Workbook()
+    hidden = book.active
+    hidden.title = "旧版"
+    shown = book.create_sheet("销售明细")
+    lines = [line.split(",") for line in ERP_EXPORT.replace('"1,850.00","¥3,700.00"', "1850,3700").splitlines()]
+    for row in lines:
+        shown.append(row)
+    hidden.append(lines[0])
+    hidden.append(["XS-H-1", "2019-05-01", "C0001", "黄油 15kg", "1", "999999", "999999", "沈勇芳"])
+    hidden.sheet_state = "hidden"
+    book.save(export)
+    before = load_master(path)
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    assert "3 sales lines" in capsys.readouterr().out
+    imported = load_master(path).transactions.iloc[:3]
+    assert imported["doc_no"].tolist() == ["XS-2019-001", "XS-2019-002", "XS-2019-003"]
+    assert len(load_master(path).transactions) == len(before.transactions) + 3
+
+
 def test_an_import_with_a_blank_date_is_refused_naming_the_line(demo_master: Path, tmp_path: Path) -> None:
     path = _copy(demo_master, tmp_path / "master")
     export = tmp_path / "erp.csv"
