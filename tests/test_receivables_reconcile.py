@@ -440,3 +440,33 @@ def test_a_statement_only_on_a_hidden_sheet_is_refused_naming_the_sheet(tmp_path
     path = _with_hidden_sheet(tmp_path / "theirs.xlsx", THEIRS_ROWS, "hidden")
     with pytest.raises(InputError, match=r"theirs\.xlsx: the statement's lines are on the hidden sheet 旧版"):
         read_statement(path)
+
+
+def test_lines_whose_amount_or_date_is_a_formula_are_named_with_the_value_read(tmp_path):
+    """calamine gives a formula's saved value: a generated statement saves 0, or a value of its choosing, where Excel
+    shows what the formula computes. Such lines keep the saved value and are named, never read without a word."""
+    import xlsxwriter
+
+    path = tmp_path / "theirs.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("往来明细")
+    sheet.write_row(0, 0, ["记账日期", "凭证号", "摘要", "借方金额", "贷方金额"])
+    sheet.write_row(1, 0, ["2026-10-03", "S001", "购货", None, 5000])
+    sheet.write_row(2, 0, ["2026-10-05", "S002", "购货", None, 3000])
+    sheet.write_row(3, 0, [None, "S003", "购货"])
+    sheet.write_formula(3, 0, '="2026-10-08"', None, "2026-10-08")
+    sheet.write_formula(3, 4, "=600", None, 60000)  # Excel shows 600
+    sheet.write_row(4, 0, ["2026-10-09", "S004", "购货"])
+    sheet.write_formula(4, 4, "=E2+E3", None, 0)  # Excel shows 8000
+    sheet.write_formula(5, 2, '="备注"', None, "备注")  # a formula in a note row is no line
+    book.close()
+    theirs = read_statement(path)
+    assert theirs.formula_rows == [4, 5]
+    assert theirs.lines.set_index("row").loc[4, "amount"] == 60000  # the value saved, as read
+    ours = tmp_path / "ours.csv"
+    ours.write_text(OURS_CSV, encoding="utf-8-sig")
+    result = reconcile(read_statement(ours, perspective="ours"), theirs, lang="en")
+    assert (
+        "theirs.xlsx: rows 4-5 have a formula for their date or amount, read as the value the file last saved; a "
+        "program that recalculates on opening may show another: check them in the file"
+    ) in result.notes

@@ -143,7 +143,7 @@ def read_theirs(
     master workbook."""
     if is_master_workbook(path):  # from its tables, before the whole master is read as a statement
         _refuse_master(path)
-    sheets = read_sheets(path, SUFFIXES)
+    sheets = read_sheets(path, SUFFIXES, formulas=True)
     tables = [TABLES_BY_NAME[name] for name in ("Customers", "Transactions")]
     if all({table.sheet_zh, table.sheet_en} & {sheet.name for sheet in sheets} for table in tables):
         _refuse_master(path)  # a master saved as .ods or .xls keeps its sheets, not its tables

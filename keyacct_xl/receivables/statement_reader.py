@@ -194,6 +194,9 @@ class Statement:
     period: Period | None = None  # the period its title names (or the caller gave)
     earlier_rows: list[int] = field(default_factory=list)  # lines dated before the period, in the opening balance
     note_texts: dict[int, str] = field(default_factory=dict)  # each note row's text as typed, for finance to read
+    # Lines whose date or amount cell holds a formula: read as the value the file last saved, which a program that
+    # recalculates on opening may not show (a generated file saves 0 or a value of its choosing).
+    formula_rows: list[int] = field(default_factory=list)
 
 
 def read_statement(
@@ -205,7 +208,9 @@ def read_statement(
     year their year; lines dated before it are added to the opening balance and named, not matched one by one.
     """
     path = Path(path)
-    return statement_from_sheets(path, read_sheets(path, SUFFIXES), perspective=perspective, period=period)
+    return statement_from_sheets(
+        path, read_sheets(path, SUFFIXES, formulas=True), perspective=perspective, period=period
+    )
 
 
 def statement_from_sheets(
@@ -213,7 +218,8 @@ def statement_from_sheets(
 ) -> Statement:
     """The statement in the ``sheets`` already read from ``path``: the first sheet with a header row (see
     ``read_statement``)."""
-    for sheet, grid in ((s.name, s.cells) for s in sheets if s.visible):
+    for shown in (s for s in sheets if s.visible):
+        sheet, grid = shown.name, shown.cells
         found = _find_header(grid)
         if found is not None:
             header_at, roles = found
@@ -222,7 +228,7 @@ def statement_from_sheets(
             if period is None and named is not None and not _inside(statement, named):
                 # A date in the title that no line falls in (a print date, another year) is not the period.
                 statement = _parse(path, sheet, grid, header_at, roles, perspective, None)
-            return _before_period(statement)
+            return _before_period(_with_formula_rows(statement, roles, shown.formulas))
     _refuse_hidden_statement(path, sheets)
     looked = "; ".join(
         f"{role}: {'/'.join(names[:6])}"
@@ -238,6 +244,15 @@ def statement_from_sheets(
             looked=looked,
         )
     )
+
+
+def _with_formula_rows(statement: Statement, roles: dict[str, int], formulas: frozenset[tuple[int, int]]) -> Statement:
+    """``statement`` naming its lines whose date or amount cell holds a formula (calamine gives the saved value)."""
+    if not formulas:
+        return statement
+    columns = [roles[r] for r in ("date", "month", "day", "debit", "credit", "amount") if r in roles]
+    rows = [int(r) for r in statement.lines["row"] if any((r - 1, c) in formulas for c in columns)]
+    return replace(statement, formula_rows=rows)
 
 
 def _refuse_hidden_statement(path: Path, sheets: Sequence[SheetCells]) -> None:
