@@ -697,3 +697,13 @@ def test_credit_grade_without_any_payment_recorded_is_not_judged(excel) -> None:
     receipts = (("收款单号", "收款日期", "客户编号", "收款金额"), (None, None, None, None))
     result = one(excel.call("CREDIT_GRADE", column("C1", "C2"), customers, sales, receipts, ComTime(2026, 3, 31)))
     assert result.startswith("#N/A the master records no payments")
+
+
+def test_customer_grade_names_the_metrics_a_policys_weights_need(excel) -> None:
+    metrics = (
+        ("customer_id", "current_grade", "months_as_customer", "first_trade_date", "annual_sales"),
+        ("C1", "A", 60.0, ComTime(2021, 1, 1), 2_500_000.0),
+    )
+    assert one(excel.call("CUSTOMER_GRADE", metrics, MISSING, "en")) == (
+        "#VALUE! grading: metrics lack column(s) growth, on_time_rate, influence, visit_rating"
+    )
