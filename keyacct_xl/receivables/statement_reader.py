@@ -197,6 +197,7 @@ class Statement:
     # Lines whose date or amount cell holds a formula: read as the value the file last saved, which a program that
     # recalculates on opening may not show (a generated file saves 0 or a value of its choosing).
     formula_rows: list[int] = field(default_factory=list)
+    title: str = ""  # the rows above the header, one line each: whose statement it says it is
 
 
 def read_statement(
@@ -228,6 +229,7 @@ def statement_from_sheets(
             if period is None and named is not None and not _inside(statement, named):
                 # A date in the title that no line falls in (a print date, another year) is not the period.
                 statement = _parse(path, sheet, grid, header_at, roles, perspective, None)
+            statement = replace(statement, title="\n".join(row_text(row) for row in grid[:header_at]))
             return _before_period(_with_formula_rows(statement, roles, shown.formulas))
     _refuse_hidden_statement(path, sheets)
     looked = "; ".join(
