@@ -470,3 +470,31 @@ def test_lines_whose_amount_or_date_is_a_formula_are_named_with_the_value_read(t
         "theirs.xlsx: rows 4-5 have a formula for their date or amount, read as the value the file last saved; a "
         "program that recalculates on opening may show another: check them in the file"
     ) in result.notes
+
+
+def test_a_hidden_column_is_not_read_for_a_visible_one_and_hidden_lines_are_named(tmp_path):
+    """A hidden 贷方金额 column put before the visible one was read instead of it (every amount the person sees
+    replaced); a line on a hidden row was read without a word. The visible column is read; the hidden line is read
+    and named."""
+    path = tmp_path / "theirs.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "往来明细"
+    for i, row in enumerate(THEIRS_ROWS):
+        row = list(row) + [None] * (7 - len(row))
+        planted = "1" if i > 3 and row[4] is not None else row[4]  # its header 贷方金额, every amount 1
+        sheet.append([*row[:3], planted, *row[3:]])  # column D: a hidden copy of 贷方金额 before the visible one
+    sheet.column_dimensions["D"].hidden = True
+    sheet.row_dimensions[13].hidden = True  # S004, 2,000
+    book.save(path)
+    theirs = read_statement(path)
+    lines = theirs.lines.set_index("row")
+    assert theirs.roles["credit"] == "贷方金额" and lines.loc[6, "amount"] == 5000 and lines.loc[13, "amount"] == 2000
+    assert theirs.hidden_rows == [13]
+    ours = tmp_path / "ours.csv"
+    ours.write_text(OURS_CSV, encoding="utf-8-sig")
+    notes = reconcile(read_statement(ours, perspective="ours"), theirs, lang="en").notes
+    assert (
+        "theirs.xlsx: rows 13 are hidden in the file, so a person reading it does not see them; read as lines: check "
+        "them in the file"
+    ) in notes

@@ -188,6 +188,16 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
                 rows=_row_ranges(statement.formula_rows),
             )
         )
+    if statement.hidden_rows:
+        notes.append(
+            tr(
+                lang,
+                "{file}: rows {rows} are hidden in the file, so a person reading it does not see them; read as lines: "
+                "check them in the file",
+                file=statement.file,
+                rows=_row_ranges(statement.hidden_rows),
+            )
+        )
     if statement.notes:
         rows = ", ".join(map(str, statement.notes))
         notes.append(tr(lang, "{file}: rows without an amount (notes): {rows}", file=statement.file, rows=rows))

@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +32,7 @@ from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date
 from keyacct_xl.receivables.statement_dates import Period, YearlessDates, title_period, yearless_dates
 from keyacct_xl.tablefile import check_input_file, read_csv_rows
 from keyacct_xl.xlsx.package import open_package, read_part, sheet_parts
-from keyacct_xl.xlsx.sheetxml import formula_cells
+from keyacct_xl.xlsx.sheetxml import formula_cells, hidden_rows_columns
 
 Perspective = Literal["customer", "ours"]
 HEADER_SCAN_ROWS = 30
@@ -198,6 +198,7 @@ class Statement:
     # recalculates on opening may not show (a generated file saves 0 or a value of its choosing).
     formula_rows: list[int] = field(default_factory=list)
     title: str = ""  # the rows above the header, one line each: whose statement it says it is
+    hidden_rows: list[int] = field(default_factory=list)  # lines on rows the file hides: read, and named
 
 
 def read_statement(
@@ -221,7 +222,7 @@ def statement_from_sheets(
     ``read_statement``)."""
     for shown in (s for s in sheets if s.visible):
         sheet, grid = shown.name, shown.cells
-        found = _find_header(grid)
+        found = _find_header(grid, shown.hidden_columns)
         if found is not None:
             header_at, roles = found
             named = period or title_period(grid[:header_at])
@@ -229,7 +230,11 @@ def statement_from_sheets(
             if period is None and named is not None and not _inside(statement, named):
                 # A date in the title that no line falls in (a print date, another year) is not the period.
                 statement = _parse(path, sheet, grid, header_at, roles, perspective, None)
-            statement = replace(statement, title="\n".join(row_text(row) for row in grid[:header_at]))
+            statement = replace(
+                statement,
+                title="\n".join(row_text(row) for row in grid[:header_at]),
+                hidden_rows=[int(r) for r in statement.lines["row"] if r - 1 in shown.hidden_rows],
+            )
             return _before_period(_with_formula_rows(statement, roles, shown.formulas))
     _refuse_hidden_statement(path, sheets)
     looked = "; ".join(
@@ -282,12 +287,15 @@ class SheetCells:
     cells: list[list[Any]]  # as calamine gives them
     formulas: frozenset[tuple[int, int]] = frozenset()
     visible: bool = True
+    hidden_rows: frozenset[int] = frozenset()  # 0-based, as ``formulas``, when they were asked for
+    hidden_columns: frozenset[int] = frozenset()
 
 
 def read_sheets(path: Path, suffixes: tuple[str, ...], *, formulas: bool = False) -> list[SheetCells]:
     """Every sheet of the workbook at ``path`` (one of ``suffixes``), read in a worker with memory and time limits
     after the package pre-check (zip bombs, forged sizes, a sheet over MAX_STATEMENT_CELLS): a damaged or hostile file
-    fails with one line naming it, never a crash. ``formulas`` also says where the formulas are (.xlsx, .xlsm)."""
+    fails with one line naming it, never a crash. ``formulas`` also says where the formulas are, and which rows and
+    columns are hidden (.xlsx, .xlsm)."""
     check_input_file(path, suffixes)
     if path.stat().st_size == 0:
         raise InputError(msg("{path}: the file is empty", path=path))
@@ -310,13 +318,25 @@ def _read_sheets(path: Path, *, formulas: bool) -> list[SheetCells]:
     except Exception as exc:  # calamine raises its own types for damaged files
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
     found = _formulas(path) if formulas and suffix in (".xlsx", ".xlsm") else {}
-    return [SheetCells(name, grid, found.get(name, frozenset()), name in shown) for name, grid in grids]
+    sheets = []
+    for name, grid in grids:
+        cells, rows, columns = found.get(name, (frozenset(), frozenset(), frozenset()))
+        sheets.append(SheetCells(name, grid, cells, name in shown, rows, columns))
+    return sheets
 
 
-def _formulas(path: Path) -> dict[str, frozenset[tuple[int, int]]]:
-    """Per sheet name, the cells holding a formula (calamine gives only their last computed values)."""
+Hidden = tuple[frozenset[tuple[int, int]], frozenset[int], frozenset[int]]  # formula cells, hidden rows, columns
+
+
+def _formulas(path: Path) -> dict[str, Hidden]:
+    """Per sheet name, the cells holding a formula (calamine gives only their last computed values) and the rows and
+    columns it hides (calamine gives every cell)."""
+    found = {}
     with open_package(path) as archive:
-        return {name: formula_cells(read_part(archive, part), part) for name, part in sheet_parts(archive).items()}
+        for name, part in sheet_parts(archive).items():
+            xml = read_part(archive, part)
+            found[name] = (formula_cells(xml, part), *hidden_rows_columns(xml, part))
+    return found
 
 
 def _csv_grid(path: Path) -> list[list[object]]:
@@ -333,10 +353,12 @@ def header_role(text: object) -> str | None:
     return next((role for prefix, role in _PREFIXES if key.startswith(prefix)), None)
 
 
-def _find_header(grid: list[list[object]]) -> tuple[int, dict[str, int]] | None:
+def _find_header(grid: list[list[object]], hidden: Container[int] = ()) -> tuple[int, dict[str, int]] | None:
+    """The header row and the column of each role; a role's visible column before a hidden one (a hidden 贷方金额 put
+    before the one a person reads is not what they read)."""
     for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         roles: dict[str, int] = {}
-        for c, cell in enumerate(row):
+        for c, cell in sorted(enumerate(row), key=lambda at: at[0] in hidden):
             role = header_role(cell)
             if role is not None and role not in roles:
                 roles[role] = c
