@@ -424,6 +424,28 @@ def test_an_export_whose_first_sheet_is_hidden_imports_the_lines_a_person_sees(
     assert len(load_master(path).transactions) == len(before.transactions) + 3
 
 
+def test_an_imported_id_typed_in_another_case_or_width_is_the_masters_customer(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """c0001, Ｃ0005 and " C0012 " were stored as written: three customers no grade or ageing counts, told to add
+    by a customer card (a second C0001). They are read as the master's ids, as consolidation reads them, and told."""
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.csv"
+    export.write_text(
+        ERP_EXPORT.replace(",C0001,", ",c0001,").replace(",C0005,", ",Ｃ0005,").replace(",C0012,", ", C0012 ,"),
+        encoding="utf-8-sig",
+    )
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    said = capsys.readouterr().err
+    assert (
+        "3 imported line(s) name a customer by its id typed in another case or width, read as the master's: "
+        "erp.csv: line 2, column 客户编号: 'c0001' → C0001, erp.csv: line 3, column 客户编号: 'Ｃ0005' → C0005, "
+        "erp.csv: line 4, column 客户编号: ' C0012 ' → C0012"
+    ) in said
+    assert "do not hold" not in said
+    assert load_master(path).transactions["customer_id"].iloc[:3].tolist() == ["C0001", "C0005", "C0012"]
+
+
 def test_an_import_with_a_blank_date_is_refused_naming_the_line(demo_master: Path, tmp_path: Path) -> None:
     path = _copy(demo_master, tmp_path / "master")
     export = tmp_path / "erp.csv"
