@@ -270,7 +270,7 @@ def _parquet_frame(path: Path, columns: Sequence[Column], required: tuple[str, .
     table = read_parquet_capped(path)
     headers: list[object] = list(table.column_names)
     positions = resolve_headers(headers, columns, where=str(path), required=required)
-    arrays = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+    arrays = [_wall_clock(table.column(i).combine_chunks()) for i in range(table.num_columns)]
     kept = (~blank_rows(arrays)).nonzero()[0]
     if not len(kept):
         raise InputError(msg("{path}: the table has headers but no data rows", path=path))
@@ -290,6 +290,17 @@ def _parquet_frame(path: Path, columns: Sequence[Column], required: tuple[str, .
                 msg("{where}{more}: {column} is required but blank", where=shown, more=more, column=by_key[key])
             )
     return _with_absent(pd.DataFrame(data, index=pd.RangeIndex(len(kept))), columns)
+
+
+def _wall_clock(column: pa.Array) -> pa.Array:
+    """A timestamp column that carries a time zone (pandas writes one for a tz-aware column) as the day and time its
+    zone shows, which is the date the export means; the master's dates carry none (a traceback before)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        return pc.local_timestamp(column)
+    return column
 
 
 def _with_absent(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:

@@ -312,3 +312,22 @@ def test_a_named_table_on_a_hidden_sheet_is_refused_naming_the_sheet(tmp_path: P
     book.close()
     with pytest.raises(InputError, match=r"tx\.xlsx: the table Transactions is on the hidden sheet 销售"):
         read_table_file(path, TRANSACTIONS.columns, required=REQUIRED, table="Transactions")
+
+
+def test_a_parquet_date_with_a_time_zone_is_read_as_its_zones_day(tmp_path: Path) -> None:
+    """pandas writes a tz-aware column as a timestamp with a zone: it stopped the import with a traceback."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    utc = pa.array([dt.datetime(2020, 12, 31, 20), dt.datetime(2021, 3, 1)], pa.timestamp("us", tz="UTC"))
+    path = tmp_path / "tx.parquet"
+    pq.write_table(
+        pa.table(
+            {"客户编号": ["C1", "C2"], "日期": utc.cast(pa.timestamp("us", tz="Asia/Shanghai")), "金额": [5.0, 6.0]}
+        ),
+        path,
+    )
+    frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert list(frame["date"]) == [pd.Timestamp("2021-01-01 04:00"), pd.Timestamp("2021-03-01 08:00")]
