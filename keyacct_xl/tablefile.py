@@ -108,6 +108,7 @@ def read_located_table(
         notify(notice)
     locate = _locator(path, place)
     positions = resolve_headers(headers, columns, where=str(path), required=tuple(required))
+    _refuse_two_columns_for_one(path, headers, columns, positions)
     rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
     frame = _frame(path, headers, rows, positions, locate, columns, tuple(required))
     found = {key: pos for pos, key in positions.items()}
@@ -116,6 +117,29 @@ def read_located_table(
         return locate(rows[i], found[key], headers[found[key]])  # a column the file has (else KeyError)
 
     return frame, located
+
+
+def _refuse_two_columns_for_one(
+    path: Path, headers: Sequence[object], columns: Sequence[Column], positions: dict[int, str]
+) -> None:
+    """Refuse a file with two columns of one meaning (金额 twice, or 金额 and its alias 销售额): only the first was
+    read, the other's values dropped without a word, and nothing says which of the two the file means."""
+    first = {key: pos for pos, key in positions.items()}
+    for pos, header in enumerate(headers):
+        if pos in positions or is_blank(header):
+            continue
+        key = resolve_headers([header], columns, where=str(path)).get(0)
+        if key is not None:
+            raise InputError(
+                msg(
+                    "{path}: the columns {first!r} and {second!r} both hold {column}; keep one of them (rename or "
+                    "remove the other) so that the file says one thing",
+                    path=path.name,
+                    first=headers[first[key]],
+                    second=header,
+                    column=next(c for c in columns if c.key == key),
+                )
+            )
 
 
 Place = tuple[str, str, int]  # how a row is named in messages: ("line" | "row" | "cell", sheet, first column)
@@ -270,6 +294,7 @@ def _parquet_frame(path: Path, columns: Sequence[Column], required: tuple[str, .
     table = read_parquet_capped(path)
     headers: list[object] = list(table.column_names)
     positions = resolve_headers(headers, columns, where=str(path), required=required)
+    _refuse_two_columns_for_one(path, headers, columns, positions)
     arrays = [_wall_clock(table.column(i).combine_chunks()) for i in range(table.num_columns)]
     kept = (~blank_rows(arrays)).nonzero()[0]
     if not len(kept):

@@ -331,3 +331,27 @@ def test_a_parquet_date_with_a_time_zone_is_read_as_its_zones_day(tmp_path: Path
     )
     frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
     assert list(frame["date"]) == [pd.Timestamp("2021-01-01 04:00"), pd.Timestamp("2021-03-01 08:00")]
+
+
+@pytest.mark.parametrize("second", ["金额", "销售额"])
+def test_two_columns_of_one_meaning_are_refused_naming_both(tmp_path: Path, second: str) -> None:
+    """金额 twice, or 金额 and its alias 销售额: the first was read and the other's values dropped without a word."""
+    path = tmp_path / "tx.csv"
+    path.write_text(f"客户编号,日期,金额,{second}\nC1,2026-01-01,10,99999\n", encoding="utf-8-sig")
+    with pytest.raises(InputError, match=rf"^tx\.csv: the columns '金额' and '{second}' both hold Amount"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet = tmp_path / "tx.parquet"  # Arrow keeps two columns of one name, as an ERP's writer may
+    data = [pa.array(["C1"]), pa.array(["2026-01-01"]), pa.array([10.0]), pa.array([99999.0])]
+    pq.write_table(pa.Table.from_arrays(data, names=["客户编号", "日期", "金额", second]), parquet)
+    with pytest.raises(InputError, match=rf"^tx\.parquet: the columns '金额' and '{second}' both hold Amount"):
+        read_table_file(parquet, TRANSACTIONS.columns, required=REQUIRED)
+
+
+def test_a_header_behind_an_invisible_character_is_its_column(tmp_path: Path) -> None:
+    """A second byte-order mark (a file saved twice by a tool adding one) hid 单号: its values were dropped."""
+    path = tmp_path / "tx.csv"
+    path.write_bytes("\ufeff\ufeff单号,客户编号,日期,金额\nD1,C1,2026-01-01,10\n".encode())
+    assert read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)["doc_no"].tolist() == ["D1"]
