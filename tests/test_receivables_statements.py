@@ -288,20 +288,25 @@ def test_a_customers_statement_whose_title_names_another_customer_is_refused(mas
     start, end = parse_period(PERIOD)
     names = master.customers.set_index("customer_id")["name"]
     other = next(c for c in master.customers["customer_id"] if c != cid)
-    for who, expected in ((names[other], 2), (f"{names[cid]}（盖章）", 0)):
+    # A customer whose name is inside ours (a related company) is not named by our name in their title.
+    mine = load_master(master_path)  # not the module's master, which other tests read
+    related = mine.settings.company_name[:4]
+    mine.customers.loc[mine.customers["customer_id"] == other, "name"] = related
+    save_master(mine, tmp_path / "m.xlsx", backup=False)
+    for who, expected in ((related + "以外", 2), (f"{names[cid]}（盖章）", 0), (mine.settings.company_name, 0)):
         path = tmp_path / "returned.xlsx"
-        write_returned_statement(master, cid, path, start=start, end=end)
+        write_returned_statement(mine, cid, path, start=start, end=end)
         book = openpyxl.load_workbook(path)
         book.worksheets[0]["A3"] = f"单位：{who}"  # above the header row
         book.save(path)
         out = tmp_path / "r.csv"
         out.unlink(missing_ok=True)
         capsys.readouterr()
-        args = ["reconcile", str(master_path), str(path), "--customer", cid, "--out", str(out), "--lang", "en"]
+        args = ["reconcile", str(tmp_path / "m.xlsx"), str(path), "--customer", cid, "--out", str(out), "--lang", "en"]
         assert main(args) == expected
         if expected:
             assert capsys.readouterr().err.strip() == (
-                f"keyacct-xl: returned.xlsx: its title names customer {other} ({names[other]}), not {cid}: "
+                f"keyacct-xl: returned.xlsx: its title names customer {other} ({related}), not {cid}: "
                 f"reconcile it with --customer {other}, or give customer {cid}'s statement"
             )
             assert not out.exists()

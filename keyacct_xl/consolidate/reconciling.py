@@ -97,7 +97,7 @@ def run_reconciliation(
             raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=ours_path))
         named = statement_period(theirs)
         master = load_master(ours_path)
-        refuse_another_customers(theirs, master.customers, customer_id)
+        refuse_another_customers(theirs, master.customers, customer_id, company=master.settings.company_name)
         company = master.settings.company_name
         ours = master_lines(master, customer_id, start=start or named[0], end=end or named[1])
     else:
@@ -109,10 +109,13 @@ def run_reconciliation(
     return ReconcileRun(result, out)
 
 
-def refuse_another_customers(theirs: Statement, customers: pd.DataFrame, customer_id: str) -> None:
+def refuse_another_customers(theirs: Statement, customers: pd.DataFrame, customer_id: str, *, company: str) -> None:
     """Refuse a statement whose title names another customer of the master and not ``customer_id``: reconciled
-    against this customer's ledger, each of its lines would be a difference, and an apply would book them here."""
+    against this customer's ledger, each of its lines would be a difference, and an apply would book them here. Our
+    own ``company`` name in the title (供应商：…) is no customer's, whatever customer's name it contains."""
     title = _folded(theirs.title)
+    if _folded(company):
+        title = title.replace(_folded(company), "\n")
     named = {
         str(cid): str(name)
         for cid, name in zip(customers["customer_id"], customers["name"], strict=True)
