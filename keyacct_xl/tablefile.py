@@ -111,6 +111,7 @@ def read_located_table(
     _refuse_two_columns_for_one(path, headers, columns, positions)
     rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
     frame = _frame(path, headers, rows, positions, locate, columns, tuple(required))
+    frame.attrs["columns_not_read"] = not_read(headers, positions)
     found = {key: pos for pos, key in positions.items()}
 
     def located(i: int, key: str) -> Location:
@@ -314,7 +315,15 @@ def _parquet_frame(path: Path, columns: Sequence[Column], required: tuple[str, .
             raise InputError(
                 msg("{where}{more}: {column} is required but blank", where=shown, more=more, column=by_key[key])
             )
-    return _with_absent(pd.DataFrame(data, index=pd.RangeIndex(len(kept))), columns)
+    frame = _with_absent(pd.DataFrame(data, index=pd.RangeIndex(len(kept))), columns)
+    frame.attrs["columns_not_read"] = not_read(headers, positions)
+    return frame
+
+
+def not_read(headers: Sequence[object], positions: dict[int, str]) -> tuple[str, ...]:
+    """The headers of a file's columns that are none of the columns read (kept in ``attrs["columns_not_read"]``):
+    what a reader that stores the lines tells the user it left out."""
+    return tuple(str(h).strip() for pos, h in enumerate(headers) if pos not in positions and not is_blank(h))
 
 
 def _wall_clock(column: pa.Array) -> pa.Array:

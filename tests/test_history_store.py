@@ -446,6 +446,20 @@ def test_an_imported_id_typed_in_another_case_or_width_is_the_masters_customer(
     assert load_master(path).transactions["customer_id"].iloc[:3].tolist() == ["C0001", "C0005", "C0012"]
 
 
+def test_the_columns_an_import_leaves_out_are_named(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An export's 税额 and 备注 were left out of the store without a word."""
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.csv"
+    export.write_text("单据编号,日期,客户编号,金额,税额,备注\nT1,2019-09-01,C0001,10,1.3,急\n", encoding="utf-8-sig")
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    assert (
+        "erp.csv: column(s) not imported, the history store holds the master's own columns only: 税额, 备注"
+        in capsys.readouterr().err
+    )
+
+
 def test_an_import_with_a_blank_date_is_refused_naming_the_line(demo_master: Path, tmp_path: Path) -> None:
     path = _copy(demo_master, tmp_path / "master")
     export = tmp_path / "erp.csv"

@@ -54,6 +54,7 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
     schema = _schema(table)
     required = tuple(dict.fromkeys((*REQUIRED_COLUMNS[schema.name], *NOT_BLANK[schema.name])))
     lines, locate = _read_lines(Path(source), schema, required)
+    left_out = lines.attrs.get("columns_not_read", ())
     master_path = Path(master_path)
     with master_write_lock(master_path):
         master = load_master(master_path, history=False)
@@ -96,6 +97,14 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
             raise
         master.settings = dataclasses.replace(master.settings, history_store=",".join([*named, batch.id]))
         save_master(master, master_path, tables=[SETTINGS.name])
+    if left_out:
+        notify(
+            msg(
+                "{source}: column(s) not imported, the history store holds the master's own columns only: {columns}",
+                source=Path(source).name,
+                columns=listing(left_out),
+            )
+        )
     if respelled:
         notify(
             msg(
