@@ -17,9 +17,11 @@ _NOISE = re.compile(r"[\s_\-/\\()（）\[\]【】:：.。*＊#№]+")
 
 
 def normalize_header(text: object) -> str:
-    """Fold a header for comparison: NFKC (full-width to half-width), lower case, no spaces or punctuation."""
+    """Fold a header for comparison: NFKC (full-width to half-width), lower case, no spaces, punctuation or invisible
+    characters (a second byte-order mark, a zero-width space: 单据编号 with one was no column, its values dropped)."""
     folded = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    return _NOISE.sub("", folded)
+    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return _NOISE.sub("", visible)
 
 
 def alias_map(columns: Iterable[Column]) -> dict[str, str]:

@@ -108,14 +108,39 @@ def read_located_table(
         notify(notice)
     locate = _locator(path, place)
     positions = resolve_headers(headers, columns, where=str(path), required=tuple(required))
+    _refuse_two_columns_for_one(path, headers, columns, positions)
     rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
     frame = _frame(path, headers, rows, positions, locate, columns, tuple(required))
+    frame.attrs["columns_not_read"] = not_read(headers, positions)
     found = {key: pos for pos, key in positions.items()}
 
     def located(i: int, key: str) -> Location:
         return locate(rows[i], found[key], headers[found[key]])  # a column the file has (else KeyError)
 
     return frame, located
+
+
+def _refuse_two_columns_for_one(
+    path: Path, headers: Sequence[object], columns: Sequence[Column], positions: dict[int, str]
+) -> None:
+    """Refuse a file with two columns of one meaning (金额 twice, or 金额 and its alias 销售额): only the first was
+    read, the other's values dropped without a word, and nothing says which of the two the file means."""
+    first = {key: pos for pos, key in positions.items()}
+    for pos, header in enumerate(headers):
+        if pos in positions or is_blank(header):
+            continue
+        key = resolve_headers([header], columns, where=str(path)).get(0)
+        if key is not None:
+            raise InputError(
+                msg(
+                    "{path}: the columns {first!r} and {second!r} both hold {column}; keep one of them (rename or "
+                    "remove the other) so that the file says one thing",
+                    path=path.name,
+                    first=headers[first[key]],
+                    second=header,
+                    column=next(c for c in columns if c.key == key),
+                )
+            )
 
 
 Place = tuple[str, str, int]  # how a row is named in messages: ("line" | "row" | "cell", sheet, first column)
@@ -276,7 +301,8 @@ def _parquet_frame(path: Path, columns: Sequence[Column], required: tuple[str, .
     table = read_parquet_capped(path)
     headers: list[object] = list(table.column_names)
     positions = resolve_headers(headers, columns, where=str(path), required=required)
-    arrays = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+    _refuse_two_columns_for_one(path, headers, columns, positions)
+    arrays = [_wall_clock(table.column(i).combine_chunks()) for i in range(table.num_columns)]
     kept = (~blank_rows(arrays)).nonzero()[0]
     if not len(kept):
         raise InputError(msg("{path}: the table has headers but no data rows", path=path))
@@ -295,7 +321,26 @@ def _parquet_frame(path: Path, columns: Sequence[Column], required: tuple[str, .
             raise InputError(
                 msg("{where}{more}: {column} is required but blank", where=shown, more=more, column=by_key[key])
             )
-    return _with_absent(pd.DataFrame(data, index=pd.RangeIndex(len(kept))), columns)
+    frame = _with_absent(pd.DataFrame(data, index=pd.RangeIndex(len(kept))), columns)
+    frame.attrs["columns_not_read"] = not_read(headers, positions)
+    return frame
+
+
+def not_read(headers: Sequence[object], positions: dict[int, str]) -> tuple[str, ...]:
+    """The headers of a file's columns that are none of the columns read (kept in ``attrs["columns_not_read"]``):
+    what a reader that stores the lines tells the user it left out."""
+    return tuple(str(h).strip() for pos, h in enumerate(headers) if pos not in positions and not is_blank(h))
+
+
+def _wall_clock(column: pa.Array) -> pa.Array:
+    """A timestamp column that carries a time zone (pandas writes one for a tz-aware column) as the day and time its
+    zone shows, which is the date the export means; the master's dates carry none (a traceback before)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        return pc.local_timestamp(column)
+    return column
 
 
 def _with_absent(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
@@ -361,13 +406,24 @@ def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[
             book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
         else:
             book = calamine.CalamineWorkbook.from_path(str(path), load_tables=excel)
+        shown = _visible_sheets(path, book)
         if table and excel and table in book.table_names:
             found = book.get_table_by_name(table)
+            if found.sheet not in shown:
+                raise InputError(
+                    msg(
+                        "{path}: the table {table} is on the hidden sheet {sheet}, which nobody opening the file "
+                        "sees; unhide the sheet in Excel if it holds the lines to read",
+                        path=path,
+                        table=table,
+                        sheet=found.sheet,
+                    )
+                )
             # calamine's start is the first data row (0-based): Excel row start + 1.
             sheet, (first, left) = found.sheet, table_start(found, path)
             headers, body, first = list(found.columns), found.to_python(), first + 1
         else:
-            first = book.get_sheet_by_index(0)
+            first = book.get_sheet_by_name(shown[0])
             sheet, cells = first.name, first.to_python(skip_empty_area=False)
             top = next((i for i, r in enumerate(cells) if any(not is_blank(v) for v in r)), None)
             if top is None:
@@ -378,6 +434,14 @@ def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[
     except Exception as exc:  # calamine raises its own types for damaged parts
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
     return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left), below
+
+
+def _visible_sheets(path: Path, book: calamine.CalamineWorkbook) -> list[str]:
+    """The sheets a person opening the workbook sees, in order: a hidden sheet put first is not what they read."""
+    shown = [m.name for m in book.sheets_metadata if m.visible == calamine.SheetVisibleEnum.Visible]
+    if not shown:
+        raise InputError(msg("{path}: the workbook has no visible sheet", path=path))
+    return shown
 
 
 def _with_rows_below(path: Path, table: str) -> tuple[bytes, BelowTable]:

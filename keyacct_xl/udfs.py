@@ -43,6 +43,7 @@ from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, SETTINGS, TRANSACTIONS, VISITS
 from keyacct_xl.master.settings import DEFAULTS, SettingCell, Settings, parse_settings
+from keyacct_xl.master.shipped import shipped_code, shipped_policies
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, bucket_columns, bucket_slots, parse_buckets
 from keyacct_xl.receivables.ageing_report import caption
@@ -368,11 +369,34 @@ def _settings(value: object) -> Settings:
         }
     except InputError as exc:
         raise CellError("#VALUE!", exc.en) from None
-    return parse_settings(
+    active = parse_settings(
         SettingCell(row[at["setting"]], row[at["value"]], f"Settings, row {i}")
         for i, row in enumerate(rows[1:], start=2)
         if not is_blank(row[at["setting"]])
     )
+    for key, kind in POLICY_SETTINGS.items():
+        _shipped_policy(getattr(active, key), f"Settings ({key})", kind)
+    return active
+
+
+# The settings naming a policy, and its kind: a worksheet function takes a shipped one only (_shipped_policy).
+POLICY_SETTINGS = {"grading_policy": "grading", "visit_policy": "visits"}
+
+
+def _shipped_policy(value: object, what: str, kind: str) -> str:
+    """The code of the shipped policy a cell names by its code or title; a file's path is refused. A workbook from
+    outside (a rep's form, a customer's file) opened with the add-in recalculates its formulas: a path in one would
+    make whoever opens it read a file of its choosing, or reach over the network for one on a share."""
+    shipped = shipped_policies(kind)
+    code = shipped_code(shipped, value)
+    if code is None:
+        names = ", ".join(s.code for s in shipped)
+        raise CellError(
+            "#VALUE!",
+            f"{what}: {value!r} is not a shipped policy ({names}); a policy file of your own is read by the ribbon "
+            "and the command line, from the master's folder, not by a worksheet function",
+        )
+    return code
 
 
 def _customers(table: object) -> pd.DataFrame:
@@ -533,7 +557,7 @@ def CUSTOMER_GRADE(metrics, policy=None, lang=None, settings=None):
     def compute() -> list[list[object]]:
         active = _settings(settings)
         name = cells.text(cells.single(policy, "policy"), "policy")
-        chosen = load_grading_policy(name or active.grading_policy)
+        chosen = load_grading_policy(_shipped_policy(name, "policy", "grading") if name else active.grading_policy)
         graded = grade_customers(cells.metrics_table(metrics), chosen, settings=active, lang=_lang(lang))
         return cells.frame_grid(graded[["customer_id", "proposed_grade", "change", "reasons"]])
 

@@ -273,3 +273,85 @@ def test_a_csv_field_past_the_reader_limit_names_its_line(tmp_path: Path) -> Non
     with pytest.raises(InputError) as refused:
         read_table_file(path, TRANSACTIONS.columns)
     assert refused.value.en.startswith(f"{path}: line 3: not a readable CSV file (field larger than field limit")
+
+
+def _hidden_first_sheet(path: Path, hidden_rows: list[list[object]], visible_rows: list[list[object]]) -> Path:
+    """A workbook whose first sheet is hidden and whose second, the one a person sees, holds ``visible_rows``."""
+    book = openpyxl.Workbook()
+    hidden = book.active
+    hidden.title = "旧版"
+    for row in hidden_rows:
+        hidden.append(row)
+    shown = book.create_sheet("明细")
+    for row in visible_rows:
+        shown.append(row)
+    hidden.sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
+def test_the_first_visible_sheet_is_read_not_a_hidden_one_put_before_it(tmp_path: Path) -> None:
+    header = ["客户编号", "日期", "金额"]
+    path = _hidden_first_sheet(
+        tmp_path / "tx.xlsx",
+        [header, ["C9", "2026-01-01", 999999]],
+        [header, ["C1", "2026-01-01", 5], ["C2", "2026-01-02", 6]],
+    )
+    frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert list(frame["customer_id"]) == ["C1", "C2"] and list(frame["amount"]) == [5.0, 6.0]
+
+
+def test_a_named_table_on_a_hidden_sheet_is_refused_naming_the_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "tx.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("说明").write_row(0, 0, ["见明细"])
+    sheet = book.add_worksheet("销售")
+    columns = [{"header": "客户编号"}, {"header": "日期"}, {"header": "金额"}]
+    sheet.add_table(0, 0, 1, 2, {"name": "Transactions", "columns": columns, "data": [["C1", "2026-01-01", 5]]})
+    sheet.hide()
+    book.close()
+    with pytest.raises(InputError, match=r"tx\.xlsx: the table Transactions is on the hidden sheet 销售"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED, table="Transactions")
+
+
+def test_a_parquet_date_with_a_time_zone_is_read_as_its_zones_day(tmp_path: Path) -> None:
+    """pandas writes a tz-aware column as a timestamp with a zone: it stopped the import with a traceback."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    utc = pa.array([dt.datetime(2020, 12, 31, 20), dt.datetime(2021, 3, 1)], pa.timestamp("us", tz="UTC"))
+    path = tmp_path / "tx.parquet"
+    pq.write_table(
+        pa.table(
+            {"客户编号": ["C1", "C2"], "日期": utc.cast(pa.timestamp("us", tz="Asia/Shanghai")), "金额": [5.0, 6.0]}
+        ),
+        path,
+    )
+    frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert list(frame["date"]) == [pd.Timestamp("2021-01-01 04:00"), pd.Timestamp("2021-03-01 08:00")]
+
+
+@pytest.mark.parametrize("second", ["金额", "销售额"])
+def test_two_columns_of_one_meaning_are_refused_naming_both(tmp_path: Path, second: str) -> None:
+    """金额 twice, or 金额 and its alias 销售额: the first was read and the other's values dropped without a word."""
+    path = tmp_path / "tx.csv"
+    path.write_text(f"客户编号,日期,金额,{second}\nC1,2026-01-01,10,99999\n", encoding="utf-8-sig")
+    with pytest.raises(InputError, match=rf"^tx\.csv: the columns '金额' and '{second}' both hold Amount"):
+        read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet = tmp_path / "tx.parquet"  # Arrow keeps two columns of one name, as an ERP's writer may
+    data = [pa.array(["C1"]), pa.array(["2026-01-01"]), pa.array([10.0]), pa.array([99999.0])]
+    pq.write_table(pa.Table.from_arrays(data, names=["客户编号", "日期", "金额", second]), parquet)
+    with pytest.raises(InputError, match=rf"^tx\.parquet: the columns '金额' and '{second}' both hold Amount"):
+        read_table_file(parquet, TRANSACTIONS.columns, required=REQUIRED)
+
+
+def test_a_header_behind_an_invisible_character_is_its_column(tmp_path: Path) -> None:
+    """A second byte-order mark (a file saved twice by a tool adding one) hid 单号: its values were dropped."""
+    path = tmp_path / "tx.csv"
+    path.write_bytes("\ufeff\ufeff单号,客户编号,日期,金额\nD1,C1,2026-01-01,10\n".encode())
+    assert read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)["doc_no"].tolist() == ["D1"]

@@ -396,6 +396,70 @@ def test_imported_lines_of_a_customer_the_master_does_not_hold_are_named_by_line
     assert (load_master(path).transactions["customer_id"] == "C0099").sum() == 1  # imported, and told of
 
 
+def test_an_export_whose_first_sheet_is_hidden_imports_the_lines_a_person_sees(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An .xlsx export with a hidden first sheet had that sheet's line imported and the visible sheet's three never
+    read, without a word; the visible sheet's lines are the ones imported."""
+    import openpyxl
+
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.xlsx"
+    book = openpyxl.Workbook()
+    hidden = book.active
+    hidden.title = "旧版"
+    shown = book.create_sheet("销售明细")
+    lines = [line.split(",") for line in ERP_EXPORT.replace('"1,850.00","¥3,700.00"', "1850,3700").splitlines()]
+    for row in lines:
+        shown.append(row)
+    hidden.append(lines[0])
+    hidden.append(["XS-H-1", "2019-05-01", "C0001", "黄油 15kg", "1", "999999", "999999", "沈勇芳"])
+    hidden.sheet_state = "hidden"
+    book.save(export)
+    before = load_master(path)
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    assert "3 sales lines" in capsys.readouterr().out
+    imported = load_master(path).transactions.iloc[:3]
+    assert imported["doc_no"].tolist() == ["XS-2019-001", "XS-2019-002", "XS-2019-003"]
+    assert len(load_master(path).transactions) == len(before.transactions) + 3
+
+
+def test_an_imported_id_typed_in_another_case_or_width_is_the_masters_customer(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """c0001, Ｃ0005 and " C0012 " were stored as written: three customers no grade or ageing counts, told to add
+    by a customer card (a second C0001). They are read as the master's ids, as consolidation reads them, and told."""
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.csv"
+    export.write_text(
+        ERP_EXPORT.replace(",C0001,", ",c0001,").replace(",C0005,", ",Ｃ0005,").replace(",C0012,", ", C0012 ,"),
+        encoding="utf-8-sig",
+    )
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    said = capsys.readouterr().err
+    assert (
+        "3 imported line(s) name a customer by its id typed in another case or width, read as the master's: "
+        "erp.csv: line 2, column 客户编号: 'c0001' → C0001, erp.csv: line 3, column 客户编号: 'Ｃ0005' → C0005, "
+        "erp.csv: line 4, column 客户编号: ' C0012 ' → C0012"
+    ) in said
+    assert "do not hold" not in said
+    assert load_master(path).transactions["customer_id"].iloc[:3].tolist() == ["C0001", "C0005", "C0012"]
+
+
+def test_the_columns_an_import_leaves_out_are_named(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An export's 税额 and 备注 were left out of the store without a word."""
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.csv"
+    export.write_text("单据编号,日期,客户编号,金额,税额,备注\nT1,2019-09-01,C0001,10,1.3,急\n", encoding="utf-8-sig")
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    assert (
+        "erp.csv: column(s) not imported, the history store holds the master's own columns only: 税额, 备注"
+        in capsys.readouterr().err
+    )
+
+
 def test_an_import_with_a_blank_date_is_refused_naming_the_line(demo_master: Path, tmp_path: Path) -> None:
     path = _copy(demo_master, tmp_path / "master")
     export = tmp_path / "erp.csv"

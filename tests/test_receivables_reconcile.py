@@ -408,3 +408,93 @@ def test_a_total_labelled_in_the_document_number_column_is_a_total_row(tmp_path,
 def test_a_document_number_with_a_total_word_stays_a_ledger_line(tmp_path):
     path = write_theirs(tmp_path / "s.xlsx", [*YUANHANG_ROWS, [dt.datetime(2026, 11, 20), "合计调整-01", "调整", 100]])
     assert read_statement(path).lines["ref"].tolist()[-1] == "合计调整-01"
+
+
+def _with_hidden_sheet(path, hidden_rows, state, visible_rows=None):
+    """A workbook whose first sheet, hidden (``state``), holds ``hidden_rows``; then, when given, a visible sheet."""
+    book = openpyxl.Workbook()
+    hidden = book.active
+    hidden.title = "旧版"
+    for row in hidden_rows:
+        hidden.append(row)
+    shown = book.create_sheet("往来明细")
+    for row in visible_rows or [["见附件"]]:
+        shown.append(row)
+    hidden.sheet_state = state
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_sheet_before_the_statement_is_not_read_as_it(tmp_path, state):
+    """A person sees the visible sheet: its lines are reconciled, not those of a hidden sheet put before it."""
+    planted = [list(r) for r in THEIRS_ROWS]
+    planted[5] = ["2026年10月3日", "S001", "购货", None, "9,999.00"]
+    path = _with_hidden_sheet(tmp_path / "theirs.xlsx", planted, state, THEIRS_ROWS)
+    theirs = read_statement(path)
+    assert theirs.sheet == "往来明细"
+    assert theirs.lines.set_index("row").loc[6, "amount"] == 5000
+
+
+def test_a_statement_only_on_a_hidden_sheet_is_refused_naming_the_sheet(tmp_path):
+    path = _with_hidden_sheet(tmp_path / "theirs.xlsx", THEIRS_ROWS, "hidden")
+    with pytest.raises(InputError, match=r"theirs\.xlsx: the statement's lines are on the hidden sheet 旧版"):
+        read_statement(path)
+
+
+def test_lines_whose_amount_or_date_is_a_formula_are_named_with_the_value_read(tmp_path):
+    """calamine gives a formula's saved value: a generated statement saves 0, or a value of its choosing, where Excel
+    shows what the formula computes. Such lines keep the saved value and are named, never read without a word."""
+    import xlsxwriter
+
+    path = tmp_path / "theirs.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("往来明细")
+    sheet.write_row(0, 0, ["记账日期", "凭证号", "摘要", "借方金额", "贷方金额"])
+    sheet.write_row(1, 0, ["2026-10-03", "S001", "购货", None, 5000])
+    sheet.write_row(2, 0, ["2026-10-05", "S002", "购货", None, 3000])
+    sheet.write_row(3, 0, [None, "S003", "购货"])
+    sheet.write_formula(3, 0, '="2026-10-08"', None, "2026-10-08")
+    sheet.write_formula(3, 4, "=600", None, 60000)  # Excel shows 600
+    sheet.write_row(4, 0, ["2026-10-09", "S004", "购货"])
+    sheet.write_formula(4, 4, "=E2+E3", None, 0)  # Excel shows 8000
+    sheet.write_formula(5, 2, '="备注"', None, "备注")  # a formula in a note row is no line
+    book.close()
+    theirs = read_statement(path)
+    assert theirs.formula_rows == [4, 5]
+    assert theirs.lines.set_index("row").loc[4, "amount"] == 60000  # the value saved, as read
+    ours = tmp_path / "ours.csv"
+    ours.write_text(OURS_CSV, encoding="utf-8-sig")
+    result = reconcile(read_statement(ours, perspective="ours"), theirs, lang="en")
+    assert (
+        "theirs.xlsx: rows 4-5 have a formula for their date or amount, read as the value the file last saved; a "
+        "program that recalculates on opening may show another: check them in the file"
+    ) in result.notes
+
+
+def test_a_hidden_column_is_not_read_for_a_visible_one_and_hidden_lines_are_named(tmp_path):
+    """A hidden 贷方金额 column put before the visible one was read instead of it (every amount the person sees
+    replaced); a line on a hidden row was read without a word. The visible column is read; the hidden line is read
+    and named."""
+    path = tmp_path / "theirs.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "往来明细"
+    for i, row in enumerate(THEIRS_ROWS):
+        row = list(row) + [None] * (7 - len(row))
+        planted = "1" if i > 3 and row[4] is not None else row[4]  # its header 贷方金额, every amount 1
+        sheet.append([*row[:3], planted, *row[3:]])  # column D: a hidden copy of 贷方金额 before the visible one
+    sheet.column_dimensions["D"].hidden = True
+    sheet.row_dimensions[13].hidden = True  # S004, 2,000
+    book.save(path)
+    theirs = read_statement(path)
+    lines = theirs.lines.set_index("row")
+    assert theirs.roles["credit"] == "贷方金额" and lines.loc[6, "amount"] == 5000 and lines.loc[13, "amount"] == 2000
+    assert theirs.hidden_rows == [13]
+    ours = tmp_path / "ours.csv"
+    ours.write_text(OURS_CSV, encoding="utf-8-sig")
+    notes = reconcile(read_statement(ours, perspective="ours"), theirs, lang="en").notes
+    assert (
+        "theirs.xlsx: rows 13 are hidden in the file, so a person reading it does not see them; read as lines: check "
+        "them in the file"
+    ) in notes

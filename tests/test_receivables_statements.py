@@ -281,6 +281,37 @@ def test_our_statement_to_another_customer_is_refused(master_path, master, tmp_p
     assert f"是我方发给客户 {cid} 的对账单" in capsys.readouterr().err
 
 
+def test_a_customers_statement_whose_title_names_another_customer_is_refused(master_path, master, tmp_path, capsys):
+    """A statement of the customer's own books whose title says it is another customer's was reconciled against
+    this customer's ledger: every line a difference, each bookable by reconcile apply."""
+    cid = busiest(master)
+    start, end = parse_period(PERIOD)
+    names = master.customers.set_index("customer_id")["name"]
+    other = next(c for c in master.customers["customer_id"] if c != cid)
+    # A customer whose name is inside ours (a related company) is not named by our name in their title.
+    mine = load_master(master_path)  # not the module's master, which other tests read
+    related = mine.settings.company_name[:4]
+    mine.customers.loc[mine.customers["customer_id"] == other, "name"] = related
+    save_master(mine, tmp_path / "m.xlsx", backup=False)
+    for who, expected in ((related + "以外", 2), (f"{names[cid]}（盖章）", 0), (mine.settings.company_name, 0)):
+        path = tmp_path / "returned.xlsx"
+        write_returned_statement(mine, cid, path, start=start, end=end)
+        book = openpyxl.load_workbook(path)
+        book.worksheets[0]["A3"] = f"单位：{who}"  # above the header row
+        book.save(path)
+        out = tmp_path / "r.csv"
+        out.unlink(missing_ok=True)
+        capsys.readouterr()
+        args = ["reconcile", str(tmp_path / "m.xlsx"), str(path), "--customer", cid, "--out", str(out), "--lang", "en"]
+        assert main(args) == expected
+        if expected:
+            assert capsys.readouterr().err.strip() == (
+                f"keyacct-xl: returned.xlsx: its title names customer {other} ({related}), not {cid}: "
+                f"reconcile it with --customer {other}, or give customer {cid}'s statement"
+            )
+            assert not out.exists()
+
+
 def test_the_master_is_refused_as_the_customers_statement(master_path, master, tmp_path, capsys):
     """The master given as THEIRS was read as a customer's books: every line of every customer 'only theirs'. A
     copy without its tables (saved by another program) is known by its sheets."""

@@ -531,6 +531,37 @@ def test_customer_grade_under_the_four_level_policy(excel) -> None:
     )
 
 
+def test_a_policy_is_never_read_from_a_path_a_cell_names(excel, tmp_path) -> None:
+    """A workbook from outside, opened with the add-in, recalculates its formulas: a policy named by a path (or a
+    name walking out of the shipped folder) made the function read that file, or reach for it on a share; only a
+    shipped policy is taken, by its code or title, and the file is never read."""
+    from importlib import resources
+
+    shipped = resources.files("keyacct_xl.templates") / "policies" / "grading_4level.yaml"
+    own = tmp_path / "own.yaml"
+    own.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    header = ("customer_id", "current_grade", "months_as_customer", "first_trade_date", "annual_sales")
+    metrics = (
+        (*header, "credit_grade", "influence", "growth", "on_time_rate", "visit_rating"),
+        ("C1", "A", 60.0, ComTime(2021, 1, 1), 2_500_000.0, "A", 5.0, 0.1, 0.95, 4.0),
+    )
+    for named in (str(own), str(tmp_path / "own"), "../../../" + str(own.with_suffix("")).lstrip("/")):
+        assert one(excel.call("CUSTOMER_GRADE", metrics, named, "en")).startswith(
+            f"#VALUE! policy: {named!r} is not a shipped policy (grading_3level, grading_4level)"
+        )
+    settings = (("setting", "value"), ("grading_policy", str(own)))
+    assert one(excel.call("CUSTOMER_GRADE", metrics, MISSING, "en", settings)).startswith(
+        f"#VALUE! Settings (grading_policy): {str(own)!r} is not a shipped policy"
+    )
+    visits = (("setting", "value"), ("visit_policy", "//files.example/share/visits.yaml"))
+    customers = (("客户编号", "客户名称"), ("C1", "甲"))
+    seen = (("拜访日期", "客户编号"), (ComTime(2026, 1, 5), "C1"))
+    assert one(excel.call("VISIT_DUE", "C1", customers, seen, ComTime(2026, 3, 1), visits)).startswith(
+        "#VALUE! Settings (visit_policy): '//files.example/share/visits.yaml' is not a shipped policy (visits)"
+    )
+    assert excel.call("CUSTOMER_GRADE", metrics, "四级客户分级（VIP/A/B/C）", "en")[1][:2] == ["C1", "VIP"]
+
+
 def test_reconcile_spills_the_matching(excel) -> None:
     ours = (
         ("日期", "单据编号", "摘要", "借方", "贷方"),
@@ -666,3 +697,13 @@ def test_credit_grade_without_any_payment_recorded_is_not_judged(excel) -> None:
     receipts = (("收款单号", "收款日期", "客户编号", "收款金额"), (None, None, None, None))
     result = one(excel.call("CREDIT_GRADE", column("C1", "C2"), customers, sales, receipts, ComTime(2026, 3, 31)))
     assert result.startswith("#N/A the master records no payments")
+
+
+def test_customer_grade_names_the_metrics_a_policys_weights_need(excel) -> None:
+    metrics = (
+        ("customer_id", "current_grade", "months_as_customer", "first_trade_date", "annual_sales"),
+        ("C1", "A", 60.0, ComTime(2021, 1, 1), 2_500_000.0),
+    )
+    assert one(excel.call("CUSTOMER_GRADE", metrics, MISSING, "en")) == (
+        "#VALUE! grading: metrics lack column(s) growth, on_time_rate, influence, visit_rating"
+    )

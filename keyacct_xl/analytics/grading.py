@@ -62,11 +62,9 @@ def grade_customers(
     """Add composite_score, proposed_grade, change, upgrade_candidate, reasons, new_customer and review_due;
     the rules on the ``unknown`` metrics are not judged; ``year``: the graded year, whose new customers are those
     whose first trade is not after it."""
-    missing = [
-        m
-        for m in ("customer_id", "current_grade", "months_as_customer", "first_trade_date")
-        if m not in metrics.columns
-    ]
+    # The weights' metrics too: the composite score ranks each of them (a range without one said "KeyError").
+    wanted = ("customer_id", "current_grade", "months_as_customer", "first_trade_date", *(m for m, _ in policy.weights))
+    missing = [m for m in dict.fromkeys(wanted) if m not in metrics.columns]
     if missing:
         raise InputError(msg("grading: metrics lack column(s) {missing}", missing=", ".join(missing)))
     levels = with_settings(policy.levels, settings, policy.source)

@@ -11,6 +11,7 @@ finance has typed decisions into is never written over by reconciling again: its
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -96,6 +97,7 @@ def run_reconciliation(
             raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=ours_path))
         named = statement_period(theirs)
         master = load_master(ours_path)
+        refuse_another_customers(theirs, master.customers, customer_id, company=master.settings.company_name)
         company = master.settings.company_name
         ours = master_lines(master, customer_id, start=start or named[0], end=end or named[1])
     else:
@@ -105,6 +107,42 @@ def run_reconciliation(
         result = with_customer_note(result, returned, lang)
     write_reconciliation(result, out, lang=lang, company=company)
     return ReconcileRun(result, out)
+
+
+def refuse_another_customers(theirs: Statement, customers: pd.DataFrame, customer_id: str, *, company: str) -> None:
+    """Refuse a statement whose title names another customer of the master and not ``customer_id``: reconciled
+    against this customer's ledger, each of its lines would be a difference, and an apply would book them here. Our
+    own ``company`` name in the title (供应商：…) is no customer's, whatever customer's name it contains."""
+    title = _folded(theirs.title)
+    if _folded(company):
+        title = title.replace(_folded(company), "\n")
+    named = {
+        str(cid): str(name)
+        for cid, name in zip(customers["customer_id"], customers["name"], strict=True)
+        if isinstance(name, str) and len(_folded(name)) >= MIN_TITLE_NAME and _folded(name) in title
+    }
+    given = customer_id.strip()
+    if not named or given in named:
+        return
+    other, name = next(iter(named.items()))
+    raise InputError(
+        msg(
+            "{file}: its title names customer {other} ({name}), not {given}: reconcile it with --customer {other}, "
+            "or give customer {given}'s statement",
+            file=theirs.file,
+            other=other,
+            name=name,
+            given=given,
+        )
+    )
+
+
+MIN_TITLE_NAME = 4  # a customer's name shorter than this (a short name like 安达) is a word, not whose statement
+
+
+def _folded(text: str) -> str:
+    """Text compared without its spaces and full-width forms: 北京 安达纸业（有限）公司 as typed in a title."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def refuse_decided(out: Path) -> None:
@@ -143,7 +181,7 @@ def read_theirs(
     master workbook."""
     if is_master_workbook(path):  # from its tables, before the whole master is read as a statement
         _refuse_master(path)
-    sheets = read_sheets(path, SUFFIXES)
+    sheets = read_sheets(path, SUFFIXES, formulas=True)
     tables = [TABLES_BY_NAME[name] for name in ("Customers", "Transactions")]
     if all({table.sheet_zh, table.sheet_en} & {sheet.name for sheet in sheets} for table in tables):
         _refuse_master(path)  # a master saved as .ods or .xls keeps its sheets, not its tables

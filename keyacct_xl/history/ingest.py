@@ -34,6 +34,7 @@ from keyacct_xl.history.store import (
     write_batch,
 )
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.ids import id_key, spellings
 from keyacct_xl.master.reader import NOT_BLANK, REQUIRED_COLUMNS, load_master
 from keyacct_xl.master.schema import SETTINGS, TableSchema
 from keyacct_xl.master.writer import save_master
@@ -53,9 +54,11 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
     schema = _schema(table)
     required = tuple(dict.fromkeys((*REQUIRED_COLUMNS[schema.name], *NOT_BLANK[schema.name])))
     lines, locate = _read_lines(Path(source), schema, required)
+    left_out = lines.attrs.get("columns_not_read", ())
     master_path = Path(master_path)
     with master_write_lock(master_path):
         master = load_master(master_path, history=False)
+        respelled = _as_the_master_spells(lines, master.customers["customer_id"], locate)
         strangers = _unknown_customers(lines, master.customers["customer_id"], locate)
         frame = conform(
             lines[[c for c in master.frame(schema).columns if c in lines.columns]], master.frame(schema), schema.keys
@@ -94,6 +97,23 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
             raise
         master.settings = dataclasses.replace(master.settings, history_store=",".join([*named, batch.id]))
         save_master(master, master_path, tables=[SETTINGS.name])
+    if left_out:
+        notify(
+            msg(
+                "{source}: column(s) not imported, the history store holds the master's own columns only: {columns}",
+                source=Path(source).name,
+                columns=listing(left_out),
+            )
+        )
+    if respelled:
+        notify(
+            msg(
+                "{count:,} imported line(s) name a customer by its id typed in another case or width, read as the "
+                "master's: {lines}",
+                count=len(respelled),
+                lines=listing(respelled[:MAX_NAMED]),
+            )
+        )
     if strangers:
         notify(
             msg(
@@ -115,6 +135,33 @@ def _read_lines(source: Path, schema: TableSchema, required: tuple[str, ...]) ->
 
 
 MAX_NAMED = 20  # lines named in the notice of unknown customers; the count says how many there are
+
+
+def _as_the_master_spells(lines: pd.DataFrame, known: pd.Series, locate: Locate) -> list[Message]:
+    """Ids typed in another case or width (c0001, Ｃ0001, " C0001 " for C0001) made the master's in ``lines``, as
+    consolidation reads them, and where each was: else they were stored as a customer no grade or ageing counts."""
+    master_ids = {str(k) for k in known.dropna()}
+    spelled = spellings(known)
+    ids = lines["customer_id"]
+    respelled = {
+        typed: spelled[id_key(typed)]
+        for typed in ids.dropna().unique()
+        if str(typed) not in master_ids and id_key(typed) in spelled
+    }
+    if not respelled:
+        return []
+    at = np.flatnonzero(ids.isin(list(respelled)).to_numpy())
+    told = [
+        msg(
+            "{where}: {typed!r} → {cid}",
+            where=locate(int(i), "customer_id"),
+            typed=ids.iloc[i],
+            cid=respelled[ids.iloc[i]],
+        )
+        for i in at
+    ]
+    lines["customer_id"] = ids.map(lambda v: respelled.get(v, v))
+    return told
 
 
 def _unknown_customers(lines: pd.DataFrame, known: pd.Series, locate: Locate) -> list[Message]:

@@ -178,6 +178,26 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
                 end=end,
             )
         )
+    if statement.formula_rows:
+        notes.append(
+            tr(
+                lang,
+                "{file}: rows {rows} have a formula for their date or amount, read as the value the file last saved; "
+                "a program that recalculates on opening may show another: check them in the file",
+                file=statement.file,
+                rows=_row_ranges(statement.formula_rows),
+            )
+        )
+    if statement.hidden_rows:
+        notes.append(
+            tr(
+                lang,
+                "{file}: rows {rows} are hidden in the file, so a person reading it does not see them; read as lines: "
+                "check them in the file",
+                file=statement.file,
+                rows=_row_ranges(statement.hidden_rows),
+            )
+        )
     if statement.notes:
         rows = ", ".join(map(str, statement.notes))
         notes.append(tr(lang, "{file}: rows without an amount (notes): {rows}", file=statement.file, rows=rows))

@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +32,7 @@ from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date
 from keyacct_xl.receivables.statement_dates import Period, YearlessDates, title_period, yearless_dates
 from keyacct_xl.tablefile import check_input_file, read_csv_rows
 from keyacct_xl.xlsx.package import open_package, read_part, sheet_parts
-from keyacct_xl.xlsx.sheetxml import formula_cells
+from keyacct_xl.xlsx.sheetxml import formula_cells, hidden_rows_columns
 
 Perspective = Literal["customer", "ours"]
 HEADER_SCAN_ROWS = 30
@@ -194,6 +194,11 @@ class Statement:
     period: Period | None = None  # the period its title names (or the caller gave)
     earlier_rows: list[int] = field(default_factory=list)  # lines dated before the period, in the opening balance
     note_texts: dict[int, str] = field(default_factory=dict)  # each note row's text as typed, for finance to read
+    # Lines whose date or amount cell holds a formula: read as the value the file last saved, which a program that
+    # recalculates on opening may not show (a generated file saves 0 or a value of its choosing).
+    formula_rows: list[int] = field(default_factory=list)
+    title: str = ""  # the rows above the header, one line each: whose statement it says it is
+    hidden_rows: list[int] = field(default_factory=list)  # lines on rows the file hides: read, and named
 
 
 def read_statement(
@@ -205,7 +210,9 @@ def read_statement(
     year their year; lines dated before it are added to the opening balance and named, not matched one by one.
     """
     path = Path(path)
-    return statement_from_sheets(path, read_sheets(path, SUFFIXES), perspective=perspective, period=period)
+    return statement_from_sheets(
+        path, read_sheets(path, SUFFIXES, formulas=True), perspective=perspective, period=period
+    )
 
 
 def statement_from_sheets(
@@ -213,8 +220,9 @@ def statement_from_sheets(
 ) -> Statement:
     """The statement in the ``sheets`` already read from ``path``: the first sheet with a header row (see
     ``read_statement``)."""
-    for sheet, grid in ((s.name, s.cells) for s in sheets):
-        found = _find_header(grid)
+    for shown in (s for s in sheets if s.visible):
+        sheet, grid = shown.name, shown.cells
+        found = _find_header(grid, shown.hidden_columns)
         if found is not None:
             header_at, roles = found
             named = period or title_period(grid[:header_at])
@@ -222,7 +230,13 @@ def statement_from_sheets(
             if period is None and named is not None and not _inside(statement, named):
                 # A date in the title that no line falls in (a print date, another year) is not the period.
                 statement = _parse(path, sheet, grid, header_at, roles, perspective, None)
-            return _before_period(statement)
+            statement = replace(
+                statement,
+                title="\n".join(row_text(row) for row in grid[:header_at]),
+                hidden_rows=[int(r) for r in statement.lines["row"] if r - 1 in shown.hidden_rows],
+            )
+            return _before_period(_with_formula_rows(statement, roles, shown.formulas))
+    _refuse_hidden_statement(path, sheets)
     looked = "; ".join(
         f"{role}: {'/'.join(names[:6])}"
         for role, names in ROLE_NAMES.items()
@@ -239,20 +253,49 @@ def statement_from_sheets(
     )
 
 
+def _with_formula_rows(statement: Statement, roles: dict[str, int], formulas: frozenset[tuple[int, int]]) -> Statement:
+    """``statement`` naming its lines whose date or amount cell holds a formula (calamine gives the saved value)."""
+    if not formulas:
+        return statement
+    columns = [roles[r] for r in ("date", "month", "day", "debit", "credit", "amount") if r in roles]
+    rows = [int(r) for r in statement.lines["row"] if any((r - 1, c) in formulas for c in columns)]
+    return replace(statement, formula_rows=rows)
+
+
+def _refuse_hidden_statement(path: Path, sheets: Sequence[SheetCells]) -> None:
+    """Refuse a workbook whose only statement is on a hidden sheet: nobody who opens the file sees those lines, and
+    the lines they do see (if any) would be reconciled as absent."""
+    hidden = next((s.name for s in sheets if not s.visible and _find_header(s.cells) is not None), None)
+    if hidden is not None:
+        raise InputError(
+            msg(
+                "{path}: the statement's lines are on the hidden sheet {sheet}, which nobody opening the file sees; "
+                "only visible sheets are read. Unhide it in Excel if it is the statement, or ask for the statement "
+                "as sent",
+                path=path,
+                sheet=hidden,
+            )
+        )
+
+
 @dataclass(frozen=True)
 class SheetCells:
-    """One sheet of a workbook a user gave us: its name, its cells from A1, and the cells holding a formula as
-    0-based (row, column) when they were asked for."""
+    """One sheet of a workbook a user gave us: its name, its cells from A1, the cells holding a formula as 0-based
+    (row, column) when they were asked for, and whether a person opening the file sees it (not hidden)."""
 
     name: str
     cells: list[list[Any]]  # as calamine gives them
     formulas: frozenset[tuple[int, int]] = frozenset()
+    visible: bool = True
+    hidden_rows: frozenset[int] = frozenset()  # 0-based, as ``formulas``, when they were asked for
+    hidden_columns: frozenset[int] = frozenset()
 
 
 def read_sheets(path: Path, suffixes: tuple[str, ...], *, formulas: bool = False) -> list[SheetCells]:
     """Every sheet of the workbook at ``path`` (one of ``suffixes``), read in a worker with memory and time limits
     after the package pre-check (zip bombs, forged sizes, a sheet over MAX_STATEMENT_CELLS): a damaged or hostile file
-    fails with one line naming it, never a crash. ``formulas`` also says where the formulas are (.xlsx, .xlsm)."""
+    fails with one line naming it, never a crash. ``formulas`` also says where the formulas are, and which rows and
+    columns are hidden (.xlsx, .xlsm)."""
     check_input_file(path, suffixes)
     if path.stat().st_size == 0:
         raise InputError(msg("{path}: the file is empty", path=path))
@@ -271,16 +314,29 @@ def _read_sheets(path: Path, *, formulas: bool) -> list[SheetCells]:
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
         grids = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
+        shown = {m.name for m in book.sheets_metadata if m.visible == calamine.SheetVisibleEnum.Visible}
     except Exception as exc:  # calamine raises its own types for damaged files
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
     found = _formulas(path) if formulas and suffix in (".xlsx", ".xlsm") else {}
-    return [SheetCells(name, grid, found.get(name, frozenset())) for name, grid in grids]
+    sheets = []
+    for name, grid in grids:
+        cells, rows, columns = found.get(name, (frozenset(), frozenset(), frozenset()))
+        sheets.append(SheetCells(name, grid, cells, name in shown, rows, columns))
+    return sheets
 
 
-def _formulas(path: Path) -> dict[str, frozenset[tuple[int, int]]]:
-    """Per sheet name, the cells holding a formula (calamine gives only their last computed values)."""
+Hidden = tuple[frozenset[tuple[int, int]], frozenset[int], frozenset[int]]  # formula cells, hidden rows, columns
+
+
+def _formulas(path: Path) -> dict[str, Hidden]:
+    """Per sheet name, the cells holding a formula (calamine gives only their last computed values) and the rows and
+    columns it hides (calamine gives every cell)."""
+    found = {}
     with open_package(path) as archive:
-        return {name: formula_cells(read_part(archive, part), part) for name, part in sheet_parts(archive).items()}
+        for name, part in sheet_parts(archive).items():
+            xml = read_part(archive, part)
+            found[name] = (formula_cells(xml, part), *hidden_rows_columns(xml, part))
+    return found
 
 
 def _csv_grid(path: Path) -> list[list[object]]:
@@ -297,10 +353,12 @@ def header_role(text: object) -> str | None:
     return next((role for prefix, role in _PREFIXES if key.startswith(prefix)), None)
 
 
-def _find_header(grid: list[list[object]]) -> tuple[int, dict[str, int]] | None:
+def _find_header(grid: list[list[object]], hidden: Container[int] = ()) -> tuple[int, dict[str, int]] | None:
+    """The header row and the column of each role; a role's visible column before a hidden one (a hidden 贷方金额 put
+    before the one a person reads is not what they read)."""
     for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         roles: dict[str, int] = {}
-        for c, cell in enumerate(row):
+        for c, cell in sorted(enumerate(row), key=lambda at: at[0] in hidden):
             role = header_role(cell)
             if role is not None and role not in roles:
                 roles[role] = c

@@ -273,6 +273,35 @@ def formula_cells(sheet_xml: bytes, part: str) -> frozenset[tuple[int, int]]:
     )
 
 
+COLUMN = f"{{{NS_MAIN}}}col"
+_TRUE = ("1", "true")
+
+
+def hidden_rows_columns(sheet_xml: bytes, part: str) -> tuple[frozenset[int], frozenset[int]]:
+    """The rows and the columns a worksheet part hides (``<row hidden="1">``, ``<col min max hidden="1">``), as
+    0-based numbers: what a person opening the file does not see."""
+    rows: set[int] = set()
+    columns: set[int] = set()
+    context = etree.iterparse(
+        io.BytesIO(sheet_xml), events=("end",), tag=(ROW, COLUMN), resolve_entities=False, no_network=True
+    )
+    previous = 0
+    try:
+        for _, element in context:
+            if element.tag == COLUMN:
+                if element.get("hidden") in _TRUE:
+                    first = int_attribute(element, "min", part, 1)
+                    columns.update(range(first - 1, min(int_attribute(element, "max", part, first), 16_384)))
+                continue
+            previous = int_attribute(element, "r", part, previous + 1)
+            if element.get("hidden") in _TRUE:
+                rows.add(previous - 1)
+            element.getparent().remove(element)  # as sheet_cells: a million rows are not kept
+    except etree.XMLSyntaxError as exc:
+        raise malformed(part, exc) from None
+    return frozenset(rows), frozenset(columns)
+
+
 def cell_formulas(sheet_xml: bytes, part: str, cells: Collection[tuple[int, int]]) -> dict[tuple[int, int], str]:
     """The formulas of those of ``cells`` (0-based row, column) that hold one, as written (no ``=``). A cell of a
     shared formula that only names its group (Excel writes a formula filled or copied across or down so) gets the
