@@ -88,7 +88,7 @@ KPI_LABELS: dict[str, Message] = {
     "balance": msg("Receivables"),
     "overdue": msg("Overdue receivables"),
     "over_limit": msg("Customers over their credit limit"),
-    "weighted_amount": msg("Funnel, weighted"),
+    "weighted_amount": msg("Funnel, weighted (open opportunities)"),
     "key_coverage": msg("VIP/A customers visited this quarter"),
     "open_complaints": msg("Open complaints"),
     "overdue_complaints": msg("Complaints past a deadline"),
