@@ -192,6 +192,23 @@ def test_decisions_that_change_nothing_apply_as_nothing(setup, capsys):
     assert "0 adjustment(s) added" in capsys.readouterr().out and master.read_bytes() == before
 
 
+def test_apply_says_where_to_decide_the_lines_left_without_a_decision(setup, capsys):
+    """Applied before finance decided (or with some lines left), apply printed "2 undecided" and nothing else: the
+    summary ends with where the decisions go and that apply runs again."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以我方为准", "王经理", None)})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == (
+        "  下一步：还有 3 条差异没有处理决定：请在“核对结果”工作表的“处理决定”列选择"
+        "（以我方为准、以对方为准、核销、在途），改动我方账目的还要填写审批人，保存后再运行 reconcile apply"
+    )
+    decide(recon, {"S9": ("在途", "王经理", None), "R7": ("在途", "王经理", None), "S5": ("在途", "王经理", None)})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    assert "下一步" not in capsys.readouterr().out
+
+
 def test_a_decision_changed_after_it_was_applied_is_refused_until_undone(setup, capsys):
     master, theirs, recon = setup
     run_reconcile(master, theirs, recon, capsys)

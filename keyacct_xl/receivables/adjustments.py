@@ -442,7 +442,23 @@ class ReconcileApplied:
             for sign, group in (("+", self.added), ("−", self.removed))
             for c in group
         ]
-        return "\n".join([head, *changes])
+        return "\n".join([head, *changes, *self._next_step(lang)])
+
+    def _next_step(self, lang: Lang) -> list[str]:
+        """What finance does about the lines left without a decision: where to type one, and to apply again."""
+        if not self.undecided:
+            return []
+        step = tr(
+            lang,
+            "  next: {count} difference line(s) have no decision: choose one in the {column} column of the {sheet} "
+            "sheet ({choices}), type the {approver} for a change to our books, save and run reconcile apply again",
+            count=self.undecided,
+            column=DECISION_HEADERS["decision"],
+            sheet=msg("Results"),
+            choices=("、" if lang == "zh" else ", ").join(decision_labels(lang)),
+            approver=DECISION_HEADERS["approver"],
+        )
+        return [step]
 
 
 def customer_balance(master: Master, customer_id: str) -> float:
