@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -374,6 +375,20 @@ def test_credit_change_counts_are_named_in_the_language(master_path: Path, capsy
     assert "不变:" in out and not any(f"{key}:" in out for key in ("up", "down", "same", "new"))
     assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--lang", "en"]) == 0
     assert "same:" in capsys.readouterr().out
+
+
+def test_credit_counts_say_what_their_figures_are_and_the_next_step(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each grade printed as "A: 392<tab>1,107,617.79": neither figure said what it counted."""
+    assert main(["credit", str(master_path), "--as-of", "2025-12-31"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    grades = [line for line in out if re.fullmatch(r"  [ABC]：[\d,]+ 户，逾期 ¥[\d,]+\.\d\d", line)]
+    assert grades and not any("\t" in line for line in out)
+    assert out[-1] == (
+        f"下一步：keyacct-xl credit apply {master_path} --approved-by 姓名 "
+        "把各客户信用等级对应的信用额度和账期写入客户档案（手工设定的条件保留）"
+    )
 
 
 def test_reapplying_a_year_adds_rows_only_for_changed_decisions_and_never_rewrites_earlier_rows() -> None:
