@@ -581,6 +581,27 @@ def test_help_prints_in_the_chosen_language(capsys: pytest.CaptureFixture[str]) 
 
 
 @pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["report", "gm", "m.xlsx"], "keyacct-xl report gm：错误：缺少必填参数：--period"),
+        (["report", "monthly"], "keyacct-xl report：错误：参数 REPORT：无效的选项 'monthly'（可选：'gm'）"),
+        (["ageing", "m.xlsx", "--as-of"], "keyacct-xl ageing：错误：参数 --as-of：需要给出一个值"),
+        (["ageing", "m.xlsx", "--bogus"], "keyacct-xl：错误：无法识别的参数：--bogus"),
+    ],
+)
+def test_a_mistyped_command_line_is_told_in_zh(capsys: pytest.CaptureFixture[str], argv: list[str], said: str) -> None:
+    """argparse's own error sentences ("the following arguments are required: --period") stayed English under a zh
+    usage line; in en they are argparse's."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.startswith("用法：") and err.splitlines()[-1] == said
+    with pytest.raises(SystemExit):
+        main([*argv, "--lang", "en"])
+    assert "error: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
     ("argv", "suffixes"),
     [
         (["rfm"], TABLE_SUFFIXES),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
+from typing import NoReturn
 
 from keyacct_xl import __version__
 from keyacct_xl.cli import (
@@ -135,6 +137,7 @@ def _argparse_words_in_zh(parser: argparse.ArgumentParser) -> None:
     reached through attributes that are private but stable since Python 3.2.
     """
     parser.formatter_class = _ZhHelpFormatter
+    parser.error = lambda message: _error_in_zh(parser, message)  # type: ignore[method-assign]
     parser._positionals.title = tr("zh", "positional arguments")
     parser._optionals.title = tr("zh", "options")
     for action in parser._actions:
@@ -143,6 +146,33 @@ def _argparse_words_in_zh(parser: argparse.ArgumentParser) -> None:
         if isinstance(action, argparse._SubParsersAction):
             for child in set(action.choices.values()):
                 _argparse_words_in_zh(child)
+
+
+def _error_in_zh(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    """argparse's ``error`` in zh: the usage, then its sentence (a missing or unknown option) in zh; exits with 2."""
+    parser.print_usage(sys.stderr)
+    parser.exit(2, tr("zh", "{prog}: error: {message}", prog=parser.prog, message=_argparse_sentence(message)) + "\n")
+
+
+def _argparse_sentence(message: str) -> str:
+    """One of the sentences argparse writes, in zh with the names and values it quotes; another one as written."""
+    if found := re.fullmatch(r"argument (.+?): (.+)", message, re.S):
+        return tr("zh", "argument {name}: {problem}", name=found[1], problem=_argparse_sentence(found[2]))
+    if found := re.fullmatch(r"the following arguments are required: (.+)", message):
+        return tr("zh", "the following arguments are required: {names}", names=found[1])
+    if found := re.fullmatch(r"one of the arguments (.+) is required", message):
+        return tr("zh", "one of the arguments {names} is required", names=found[1])
+    if found := re.fullmatch(r"invalid choice: (.+?) \(choose from (.+)\)", message, re.S):
+        return tr("zh", "invalid choice: {value} (choose from {choices})", value=found[1], choices=found[2])
+    if found := re.fullmatch(r"unrecognized arguments: (.+)", message, re.S):
+        return tr("zh", "unrecognized arguments: {values}", values=found[1])
+    if found := re.fullmatch(r"not allowed with argument (.+)", message):
+        return tr("zh", "not allowed with argument {name}", name=found[1])
+    if found := re.fullmatch(r"invalid (\w+) value: (.+)", message):
+        return tr("zh", "invalid value: {value}", value=found[2])
+    if message == "expected one argument":
+        return tr("zh", "expected one value")
+    return message
 
 
 def main(argv: Sequence[str] | None = None) -> int:
