@@ -165,6 +165,18 @@ def test_the_covers_funnel_is_the_open_opportunities_not_the_deals_won(master_pa
     assert kpi(pack, "weighted_amount")[0] == pytest.approx(1700.0)  # 洽谈 1400 + 初步接触 300
 
 
+def test_a_month_without_an_open_complaint_says_so_on_its_sheet(master_path: Path, tmp_path: Path) -> None:
+    """August 2026 had no complaint: the sheet printed a header row over nothing; a line now says there was none.
+    October's two open complaints are listed without it."""
+    book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
+    said = {}
+    for month in ("2026-08", "2026-10"):
+        assert main(["report", "gm", str(book), "--period", month]) == 0
+        sheet = openpyxl.load_workbook(tmp_path / f"gm_pack_{month}.xlsx")["未结投诉"]
+        said[month] = [c.value for row in sheet.iter_rows() for c in row if "未结投诉。" in str(c.value)]
+    assert said == {"2026-08": ["2026-08 月末没有未结投诉。"], "2026-10": []}
+
+
 def test_a_quarter_is_refused(master_path: Path) -> None:
     with pytest.raises(InputError, match="2026-10"):
         run_gm_pack(load_master(master_path), load_store(master_path).frames, period="2026-Q4")
