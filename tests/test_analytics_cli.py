@@ -556,7 +556,8 @@ def test_grade_apply_prints_each_customers_changes_as_its_undo_does(
     assert [line.split(": ")[0] for line in undone] == [line.split(": ")[0] for line in applied]
     assert undone[2] == "  C3 丙超市: grade A → B; credit grade C → B; credit limit 0 → -; payment terms (days) 0 → 30"
     assert main(["grade", "apply", str(master_path), "--date", "2025-12-30"]) == 0
-    assert "  C3 丙超市: 等级 B → A; 信用等级 B → C" in capsys.readouterr().out  # applied again, told in zh
+    # applied again, told in zh with zh punctuation (it read "C3 丙超市: 等级 B → A; 信用等级 B → C")
+    assert "  C3 丙超市：等级 B → A，信用等级 B → C" in capsys.readouterr().out
 
 
 def test_a_review_of_another_year_never_replaces_decisions_not_yet_applied(
