@@ -209,6 +209,21 @@ def test_apply_says_where_to_decide_the_lines_left_without_a_decision(setup, cap
     assert "下一步" not in capsys.readouterr().out
 
 
+def test_an_undo_with_nothing_to_take_out_says_so(setup, capsys):
+    """A second undo (or one before any apply) printed the counts line alone, all 0: it says the master holds no
+    adjustment of the reconciliation; an undo of a workbook with lines left undecided gives no step to decide them."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "发票金额以对方为准")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo"]) == 0
+    first = capsys.readouterr().out
+    assert "撤回 1 笔" in first and "下一步" not in first and "没有本次对账" not in first
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "  总表中没有本次对账的调账记录：无可撤回"
+
+
 def test_a_decision_changed_after_it_was_applied_is_refused_until_undone(setup, capsys):
     master, theirs, recon = setup
     run_reconcile(master, theirs, recon, capsys)
