@@ -242,6 +242,8 @@ def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoff
     assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--out", str(credit)]) == 0
     grades = report_table(credit, 0).set_index("客户编号")["信用等级"].to_dict()
     assert grades == {"C1": "A", "C2": "C", "C3": "C", "C4": "B"}
+    # the two measures of lateness say which invoices they are over (an average above the maximum read as wrong)
+    assert {"平均逾期天数（到期发票）", "最长逾期天数"} <= set(report_table(credit, 0).columns)
     out = tmp_path / "analysis.xlsx"
     assert (
         main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en", "--code-prefix", "K"])
