@@ -533,6 +533,15 @@ def _parsers(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.Ar
                 yield from _parsers(child)
 
 
+# A command line a message tells the user to type (下一步：keyacct-xl credit apply …), as help's names are: the program
+# and the command's words, each a command or subcommand name or a word of its arguments (grade apply, credit check).
+TOKENS["command line"] = re.compile(
+    r"\bkeyacct-xl(?: (?:"
+    + "|".join(sorted({w for prog, _ in _parsers(build_parser("en")) for w in prog.split()[1:]} | {"apply", "check"}))
+    + r")\b)*"
+)
+
+
 def test_help_language_follows_lang_then_locale() -> None:
     """``--lang`` decides; without it the system locale (LC_ALL, LC_MESSAGES, LANG); without either, zh."""
     assert help_language(["rfm", "--help"], {"LANG": "en_US.UTF-8"}) == "en"
