@@ -113,7 +113,9 @@ HEADERS: dict[str, Message] = {
     "sales_before_wan": msg("Sales, current grade (10k yuan)"),
     "sales_after_wan": msg("Sales, proposed grade (10k yuan)"),
     "invoices": msg("Invoices"),
-    "avg_days_late": msg("Average Days Late"),
+    # of the invoices due in the policy's window, paid or not: beside the open invoices' Max Days Overdue, a bare
+    # "Average Days Late" read as the average of those (7.95 beside a maximum of 0)
+    "avg_days_late": msg("Average Days Late (Invoices Due)"),
     "overdue_amount": msg("Overdue Amount"),
     "bad_debt_amount": msg("Bad-Debt Amount"),
     "credit_change": msg("Credit Change"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -241,6 +242,8 @@ def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoff
     assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--out", str(credit)]) == 0
     grades = report_table(credit, 0).set_index("客户编号")["信用等级"].to_dict()
     assert grades == {"C1": "A", "C2": "C", "C3": "C", "C4": "B"}
+    # the two measures of lateness say which invoices they are over (an average above the maximum read as wrong)
+    assert {"平均逾期天数（到期发票）", "最长逾期天数"} <= set(report_table(credit, 0).columns)
     out = tmp_path / "analysis.xlsx"
     assert (
         main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en", "--code-prefix", "K"])
@@ -374,6 +377,20 @@ def test_credit_change_counts_are_named_in_the_language(master_path: Path, capsy
     assert "不变:" in out and not any(f"{key}:" in out for key in ("up", "down", "same", "new"))
     assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--lang", "en"]) == 0
     assert "same:" in capsys.readouterr().out
+
+
+def test_credit_counts_say_what_their_figures_are_and_the_next_step(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each grade printed as "A: 392<tab>1,107,617.79": neither figure said what it counted."""
+    assert main(["credit", str(master_path), "--as-of", "2025-12-31"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    grades = [line for line in out if re.fullmatch(r"  [ABC]：[\d,]+ 户，逾期 ¥[\d,]+\.\d\d", line)]
+    assert grades and not any("\t" in line for line in out)
+    assert out[-1] == (
+        f"下一步：keyacct-xl credit apply {master_path} --approved-by 姓名 "
+        "把各客户信用等级对应的信用额度和账期写入客户档案（手工设定的条件保留）"
+    )
 
 
 def test_reapplying_a_year_adds_rows_only_for_changed_decisions_and_never_rewrites_earlier_rows() -> None:
@@ -541,7 +558,8 @@ def test_grade_apply_prints_each_customers_changes_as_its_undo_does(
     assert [line.split(": ")[0] for line in undone] == [line.split(": ")[0] for line in applied]
     assert undone[2] == "  C3 丙超市: grade A → B; credit grade C → B; credit limit 0 → -; payment terms (days) 0 → 30"
     assert main(["grade", "apply", str(master_path), "--date", "2025-12-30"]) == 0
-    assert "  C3 丙超市: 等级 B → A; 信用等级 B → C" in capsys.readouterr().out  # applied again, told in zh
+    # applied again, told in zh with zh punctuation (it read "C3 丙超市: 等级 B → A; 信用等级 B → C")
+    assert "  C3 丙超市：等级 B → A，信用等级 B → C" in capsys.readouterr().out
 
 
 def test_a_review_of_another_year_never_replaces_decisions_not_yet_applied(

@@ -29,6 +29,7 @@ from keyacct_xl.history.store import store_path
 from keyacct_xl.macros import run_action
 from keyacct_xl.master import tablememo
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.schema import OPPORTUNITIES
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.master.writer import write_tables
@@ -145,6 +146,35 @@ def test_funnel_coverage_complaints_and_risk(pack: GmPack) -> None:
     assert "K4" in risky.index and risky.loc["K4", "silent"] and risky.loc["K4", "sales_drop"]
     assert risky.loc["K3", "overdue"]  # 3000 due since 2026-02-10
     assert pack.pareto is not None and pack.pareto.classes.set_index("abc_class").loc["C", "customers"] == 5
+
+
+def test_the_covers_funnel_is_the_open_opportunities_not_the_deals_won(master_path: Path, tmp_path: Path) -> None:
+    """A won deal (赢单, 100 %) stays on the funnel sheet, but the cover's weighted funnel counted it as pipeline:
+    the general manager read ¥22.5M of prospects where ¥11.1M were open (the demo's October)."""
+    book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
+    master = load_master(book)
+    won = {"opportunity_id": "O4", "customer_id": "K5", "stage": "赢单", "expected_amount": 5000.0, "probability": 1.0}
+    write_tables(
+        book,
+        {OPPORTUNITIES: pd.concat([master.opportunities, frame(OPPORTUNITIES, [won])], ignore_index=True)},
+        lang="zh",
+        backup=False,
+    )
+    pack = run_gm_pack(load_master(book), load_store(book).frames, period="2026-10")
+    assert pack.funnel.set_index("stage").loc["赢单", "weighted_amount"] == 5000.0
+    assert kpi(pack, "weighted_amount")[0] == pytest.approx(1700.0)  # 洽谈 1400 + 初步接触 300
+
+
+def test_a_month_without_an_open_complaint_says_so_on_its_sheet(master_path: Path, tmp_path: Path) -> None:
+    """August 2026 had no complaint: the sheet printed a header row over nothing; a line now says there was none.
+    October's two open complaints are listed without it."""
+    book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
+    said = {}
+    for month in ("2026-08", "2026-10"):
+        assert main(["report", "gm", str(book), "--period", month]) == 0
+        sheet = openpyxl.load_workbook(tmp_path / f"gm_pack_{month}.xlsx")["未结投诉"]
+        said[month] = [c.value for row in sheet.iter_rows() for c in row if "未结投诉。" in str(c.value)]
+    assert said == {"2026-08": ["2026-08 月末没有未结投诉。"], "2026-10": []}
 
 
 def test_a_quarter_is_refused(master_path: Path) -> None:

@@ -106,7 +106,7 @@ def test_a_weighted_score_is_blank_when_its_score_was_refused(master: Path, inbo
         ["战略匹配", -1, -1],
     ]
     [refused] = [i.zh for i in outcome.issues if i.cell == "C15"]
-    assert refused == "11 大于上限 10：此栏留空，本行照常导入（原填写：11.0）"
+    assert refused == "11 大于上限 10：此栏留空，本行照常导入（原填写：11）"
 
 
 def test_an_amount_typed_over_the_formula_is_computed_and_noted(master: Path, inbox: Path) -> None:

@@ -82,21 +82,26 @@ def test_a_number_typed_over_a_total_is_reported_with_the_lines_sum_and_the_line
     ]
 
 
-def test_a_totals_formula_changed_or_narrowed_is_reported_with_the_forms_own() -> None:
+def test_a_totals_formula_changed_or_ending_above_the_last_line_is_reported_with_the_forms_own() -> None:
     form = _daily()
     [(total, formula)] = _totals(form, DAILY).items()
     first, last = formula[len("=SUM(") : -1].split(":")
     narrowed = f"=SUM({first}:{first[0]}{int(first[1:]) + 1})"
     added = formula + "+500"
+    # A range ending above the table's last line: as LibreOffice, Excel and WPS leave it when lines are inserted
+    # under its last row, which the rep did not change (it read "the total's formula was changed").
     assert _total_warnings(_typed(form, {total: narrowed}, DAILY)) == [
         (
             DAILY,
             total,
             narrowed,
-            f"{DAILY}!{total}: the total's formula was changed to {narrowed} (the form's is {formula}; the lines add "
-            "up to 4,200): not read, the master records the lines",
+            f"{DAILY}!{total}: the total {narrowed} ends at row {int(first[1:]) + 1}, above the table's last line in "
+            f"row {last[1:]} (a formula does not widen over rows inserted under its range; the form's is {formula}, "
+            "the lines add up to 4,200): not read, the master records the lines",
         )
     ]
+    other_column = f"=SUM(F{first[1:]}:F{last[1:]})"
+    assert "the total's formula was changed to" in _total_warnings(_typed(form, {total: other_column}, DAILY))[0][3]
     [(_, _, shown, _)] = _total_warnings(_typed(form, {total: added}, DAILY))
     assert shown == added
     # written with $ or in lower case it is still the form's formula

@@ -12,6 +12,7 @@ import pytest
 from test_forms_generate import check_form_workbook
 
 from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import load_catalog, load_form
 from keyacct_xl.forms.generator import write_form
@@ -19,7 +20,16 @@ from keyacct_xl.forms.layout import FORM_LANGS, parse_customer_ref
 from keyacct_xl.forms.prefill import due_visits, parse_period, prefill, statement_rows
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.master.model import Master, dtype_for
-from keyacct_xl.master.schema import CONTACTS, CUSTOMERS, PAYMENTS, TRANSACTIONS, VISITS, TableSchema
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.schema import (
+    CONTACTS,
+    CUSTOMERS,
+    OPPORTUNITIES,
+    PAYMENTS,
+    TRANSACTIONS,
+    VISITS,
+    TableSchema,
+)
 from keyacct_xl.master.writer import save_master
 
 W48 = "2026-W48"  # Monday 2026-11-23 to Sunday 2026-11-29
@@ -178,6 +188,48 @@ def test_prefilled_weekly_plan_reads_back(tmp_path: Path) -> None:
     assert rows[1][:7] == ["周二", dt.datetime(2026, 11, 24), "上午", "拜访", "C001", "华东五金", "VIP"]
     assert rows[1][7] == dt.datetime(2026, 11, 10)
     assert rows[2][4] is None
+
+
+def test_a_funnel_prefilled_to_its_last_line_keeps_blank_lines_for_the_reps_new_opportunities(
+    tmp_path: Path, inbox: Path
+) -> None:
+    """A rep with more open opportunities than the funnel's 25 lines got a table filled to its last row on a
+    protected sheet: no line to add an opportunity on. Five blank lines stay under the pre-filled ones, and a new
+    opportunity typed on the first lands in the master beside the others."""
+    master = small_master()
+    master.opportunities = _frame(
+        OPPORTUNITIES,
+        [
+            {
+                "opportunity_id": f"O{n:02d}",
+                "customer_id": "C001",
+                "product": "液压油",
+                "stage": "初步接触",
+                "expected_amount": 1000.0 * n,
+                "probability": 0.2,
+                "rep": "张三",
+            }
+            for n in range(1, 28)
+        ],
+    )
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    spec = load_form("sales_funnel")
+    form = write_form(inbox / "funnel.xlsx", spec, lang="zh", data=prefill(spec, master, rep="张三", period="2026-11"))
+    book = openpyxl.load_workbook(form)
+    sheet = book.worksheets[0]
+    first, last = (int(ref[1:]) for ref in sheet.tables["t_opportunities"].ref.split(":"))
+    assert last - first == 27 + 5
+    blank = last - 4
+    assert sheet[f"A{blank - 1}"].value == "O27" and sheet[f"A{blank}"].value is None
+    assert not sheet[f"B{blank}"].protection.locked
+    for column, value in zip("BDEFG", ("C002 华东塑胶", "导轨油", "线索", 5000, 0.1)):
+        sheet[f"{column}{blank}"] = value
+    book.save(form)
+    run = run_consolidation(inbox, path, lang="zh", report=tmp_path / "report.xlsx", now="2026-11-30 18:00:00")
+    assert [(o.status, o.rows_added) for o in run.result.outcomes] == [("accepted", 1)]
+    opportunities = load_master(path).opportunities
+    assert len(opportunities) == 28
+    assert opportunities.iloc[-1][["customer_id", "product", "expected_amount"]].tolist() == ["C002", "导轨油", 5000.0]
 
 
 def test_visit_record_offers_only_the_reps_customers(tmp_path: Path) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from reportbook import printed_across, table_ref
+from reportbook import printed_across, table_ref, table_rows
 
 from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import SpecError
 from keyacct_xl.master.followthrough import COMPLAINTS, SERVICE_REQUESTS
 from keyacct_xl.master.model import Master, dtype_for
@@ -243,6 +244,22 @@ def test_cli_writes_the_register_as_a_zh_document(tmp_path: Path, capsys: pytest
         assert sheet.print_title_rows == f"${top}:${top}" and sheet.column_dimensions["A"].width > 8
         values = [c.value for r in sheet.iter_rows() for c in r]
         assert not any(isinstance(v, bool) or v in ("True", "False", "on_time", "overdue") for v in values)
+
+
+def test_the_register_names_a_customer_the_form_gave_only_by_id(tmp_path: Path) -> None:
+    """A complaint and a service request consolidated from forms where the rep picked the customer from the list
+    (the id kept, the name cell blank) printed a blank 客户名称; the register takes the name from Customers."""
+    path = hand_master(tmp_path)
+    by_id = complaint("T3", d("2026-12-01"), customer_id="K2", customer_name=None)
+    complaints = pd.concat([load_store(path).frame(COMPLAINTS.name), _frame(COMPLAINTS, [by_id])], ignore_index=True)
+    write_tables(path, {COMPLAINTS: complaints}, lang="zh", backup=False)
+    out = tmp_path / "register.xlsx"
+    assert main(["complaints", str(path), "--as-of", "2026-12-09", "--out", str(out)]) == 0
+    named = {}
+    for sheet in ("投诉台账", "售后服务台账"):
+        header, *rows = table_rows(out, sheet)
+        named.update({row[0]: row[header.index("客户名称")] for row in rows})
+    assert named == {"T1": "甲公司", "T2": "甲公司", "T3": "乙公司", "S1": "乙公司"}
 
 
 def test_cli_default_cut_off_is_the_latest_day_in_the_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -192,6 +192,38 @@ def test_decisions_that_change_nothing_apply_as_nothing(setup, capsys):
     assert "0 adjustment(s) added" in capsys.readouterr().out and master.read_bytes() == before
 
 
+def test_apply_says_where_to_decide_the_lines_left_without_a_decision(setup, capsys):
+    """Applied before finance decided (or with some lines left), apply printed "2 undecided" and nothing else: the
+    summary ends with where the decisions go and that apply runs again."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以我方为准", "王经理", None)})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == (
+        "  下一步：还有 3 条差异没有处理决定：请在“核对结果”工作表的“处理决定”列选择"
+        "（以我方为准、以对方为准、核销、在途），改动我方账目的还要填写审批人，保存后再运行 reconcile apply"
+    )
+    decide(recon, {"S9": ("在途", "王经理", None), "R7": ("在途", "王经理", None), "S5": ("在途", "王经理", None)})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    assert "下一步" not in capsys.readouterr().out
+
+
+def test_an_undo_with_nothing_to_take_out_says_so(setup, capsys):
+    """A second undo (or one before any apply) printed the counts line alone, all 0: it says the master holds no
+    adjustment of the reconciliation; an undo of a workbook with lines left undecided gives no step to decide them."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "发票金额以对方为准")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo"]) == 0
+    first = capsys.readouterr().out
+    assert "撤回 1 笔" in first and "下一步" not in first and "没有本次对账" not in first
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "  总表中没有本次对账的调账记录：无可撤回"
+
+
 def test_a_decision_changed_after_it_was_applied_is_refused_until_undone(setup, capsys):
     master, theirs, recon = setup
     run_reconcile(master, theirs, recon, capsys)

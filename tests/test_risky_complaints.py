@@ -117,10 +117,11 @@ def test_the_analysis_workbook_flags_the_same_way(master_path: Path, tmp_path: P
     out = tmp_path / "analysis.xlsx"
     assert main(["analyze", str(master_path), "--year", "2026", "--out", str(out), "--lang", "zh"]) == 0
     table = report_table(out, "危险客户").set_index("客户编号")
-    # at 2026-12-31 T2, T3 and T4 are open; of K1's, T1 (October) is in the three months, T3 (September) not
+    # 2026 is analysed to 2026-11-03, its latest day (T4 received; not to a 31 December to come): T2, T3 and T4 are
+    # open; of K1's, T1 (October) and T3 (September) are in the three months
     assert table.loc["K2", "客户投诉"] == "是"
     assert table.loc["K2", "风险说明"].endswith("未结投诉 1 件，近 3 个月投诉 1 件")
-    assert table.loc["K1", ["未结投诉", "近期投诉"]].tolist() == [1, 1]
+    assert table.loc["K1", ["未结投诉", "近期投诉"]].tolist() == [1, 2]
     assert table.loc["K4", "客户投诉"] == "否"  # at risk by its silence, no complaint
 
 

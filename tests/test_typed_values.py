@@ -175,6 +175,20 @@ def test_a_count_that_is_not_a_number_is_worded_by_what_the_field_counts(master:
     assert visits.zh == "'两次' 不是次数：请只填数字：此栏留空，本行照常导入（原填写：两次）"
 
 
+def test_a_refused_value_is_quoted_as_the_cell_shows_it(master: Path, inbox: Path) -> None:
+    """The report quoted -500 typed into a plan as "-500.0" and 150% typed into a share as "1.5", in its Value
+    column and in "原填写：…": neither is what the rep typed or sees."""
+    form = fill_form(
+        blank_form("competitor_report"),
+        header={"rep": "张三", "period": "2026-12", "city": "宁波", "product_category": "液压油"},
+        rows={"competitors": [{"competitor": "长城", "price": -500, "market_share": 1.5}]},
+    )
+    outcome = _run(inbox, master, "competitors.xlsx", form)
+    price, share = _at(outcome, "D11"), _at(outcome, "H11")
+    assert (price.value, price.zh) == ("-500", "-500 小于下限 0：此栏留空，本行照常导入（原填写：-500）")
+    assert (share.value, share.zh) == ("150%", "150% 大于上限 100%：此栏留空，本行照常导入（原填写：150%）")
+
+
 @pytest.mark.parametrize(
     ("typed", "read", "problem"),
     [

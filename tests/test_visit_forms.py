@@ -158,7 +158,7 @@ def test_a_negative_order_amount_is_reported_by_cell_and_the_visit_kept(master: 
         outcome.name,
         "重点客户销售代表工作日报表",
         "G12",
-        "-500.0",
+        "-500",  # as typed, not the reader's -500.0
     )
     assert amount.zh.startswith("-500 小于下限 0：此栏留空，本行照常导入")
     assert [(e[1], e[2]) for e in _errors(outcome)] == [("重点客户销售代表工作日报表", "B13")]

@@ -539,6 +539,15 @@ def _parsers(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.Ar
                 yield from _parsers(child)
 
 
+# A command line a message tells the user to type (下一步：keyacct-xl credit apply …), as help's names are: the program
+# and the command's words, each a command or subcommand name or a word of its arguments (grade apply, credit check).
+TOKENS["command line"] = re.compile(
+    r"\bkeyacct-xl(?: (?:"
+    + "|".join(sorted({w for prog, _ in _parsers(build_parser("en")) for w in prog.split()[1:]} | {"apply", "check"}))
+    + r")\b)*"
+)
+
+
 def test_help_language_follows_lang_then_locale() -> None:
     """``--lang`` decides; without it the system locale (LC_ALL, LC_MESSAGES, LANG); without either, zh."""
     assert help_language(["rfm", "--help"], {"LANG": "en_US.UTF-8"}) == "en"
@@ -592,6 +601,9 @@ def test_help_prints_in_the_chosen_language(capsys: pytest.CaptureFixture[str]) 
         (["reps", "m.xlsx"], "keyacct-xl reps：错误：缺少必需的参数：--period"),
         (["reps", "m.xlsx", "--period"], "keyacct-xl reps：错误：参数 --period：需要一个值"),
         (["rfm", "m.xlsx", "--bogus"], "keyacct-xl：错误：无法识别的参数：--bogus"),
+        (["report", "gm", "m.xlsx"], "keyacct-xl report gm：错误：缺少必需的参数：--period"),
+        (["report", "monthly"], "keyacct-xl report：错误：参数 REPORT：无效的选项 'monthly'（可选：'gm'）"),
+        (["ageing", "m.xlsx", "--as-of"], "keyacct-xl ageing：错误：参数 --as-of：需要一个值"),
         (["rfm", "m.xlsx", "--period-months", "x"], "keyacct-xl rfm：错误：参数 --period-months：'x' 不是有效的整数"),
         (
             ["rfm", "m.xlsx", "--monetary", "sum"],

@@ -38,6 +38,17 @@ def load_analysed_master(path: str | Path) -> tuple[Master, pd.DataFrame]:
     return master, tables[COMPLAINTS.name]
 
 
+def analysis_day(master: Master, year: int, complaints: pd.DataFrame) -> pd.Timestamp:
+    """The day ``year`` is analysed to: 31 December, or the latest sale, payment or complaint received while the year
+    is not over. A year in progress measured to its 31 December compared ten months with a whole year before (a
+    customer on course read as a sales drop) and counted silence to a day not yet come."""
+    year_end = pd.Timestamp(year, 12, 31)
+    received = pd.to_datetime(complaints.get("received_date", pd.Series([], dtype="datetime64[ns]")))
+    dates = pd.concat([master.transactions["date"], master.payments["date"], received]).dropna()
+    latest = pd.Timestamp(dates.max()).normalize() if len(dates) else year_end
+    return latest if pd.Timestamp(year, 1, 1) <= latest < year_end else year_end
+
+
 def analysis_sheets(
     master: Master,
     *,
@@ -54,7 +65,10 @@ def analysis_sheets(
     tx, customers = master.transactions, master.customers
     table = abc_classes(revenue_by_customer(tx, year=year))
     curve = pareto_curve(table)
-    ledger = master_ledger(master, as_of=pd.Timestamp(year, 12, 31))
+    through = analysis_day(master, year, complaints)
+    # a year in progress: its risks over the twelve months to that day, as the general manager's pack reads them
+    rolling = through if through < pd.Timestamp(year, 12, 31) else None
+    ledger = master_ledger(master, as_of=through)
     by_grade = sales_by(tx, customers, year=year, by="grade")
     by_category = sales_by(tx, customers, year=year, by="category")
     by_region = sales_by(tx, customers, year=year, by="region")
@@ -88,6 +102,7 @@ def analysis_sheets(
                 ledger,
                 year=year,
                 complaints=complaints,
+                as_of=rolling,
                 drop_pct=drop_pct,
                 overdue_days=overdue_days,
                 silent_days=silent_days,
@@ -97,7 +112,7 @@ def analysis_sheets(
         ),
         Sheet(
             tr(lang, "Attribute codes"),
-            attribute_codes(customers, tx, as_of=pd.Timestamp(year, 12, 31), prefix=code_prefix),
+            attribute_codes(customers, tx, as_of=through, prefix=code_prefix),
         ),
     ]
 

@@ -94,7 +94,8 @@ class Change:
     def text(self, lang: Lang) -> str:
         """``C3 丙超市: grade A → B; credit limit 500,000 → 200,000``."""
         parts = [f"{label.render(lang)} {_shown(a)} → {_shown(b)}" for label, a, b in self.fields]
-        return f"{self.customer_id} {self.name}: " + "; ".join(parts)
+        changes = tr(lang, "; ").join(parts)  # zh punctuation in a zh line: 信用额度 …，账期天数 …
+        return tr(lang, "{customer} {name}: {changes}", customer=self.customer_id, name=self.name, changes=changes)
 
 
 @dataclass(frozen=True)

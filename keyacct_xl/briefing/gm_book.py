@@ -88,7 +88,7 @@ KPI_LABELS: dict[str, Message] = {
     "balance": msg("Receivables"),
     "overdue": msg("Overdue receivables"),
     "over_limit": msg("Customers over their credit limit"),
-    "weighted_amount": msg("Funnel, weighted"),
+    "weighted_amount": msg("Funnel, weighted (open opportunities)"),
     "key_coverage": msg("VIP/A customers visited this quarter"),
     "open_complaints": msg("Open complaints"),
     "overdue_complaints": msg("Complaints past a deadline"),
@@ -161,12 +161,14 @@ def _cut_sheet(pack: GmPack, by: str, title: Message, lang: Lang) -> Sheet:
     return _sheet(title, frame, lang, charts=(chart,), totals=sums)
 
 
-def _complaints(register: pd.DataFrame, lang: Lang) -> Sheet:
+def _complaints(register: pd.DataFrame, month: str, lang: Lang) -> Sheet:
+    """The complaints open at the month's end; a line says so when there is none, not a bare header row."""
     frame = register[COMPLAINT_COLUMNS]
     late = ((frame["containment"] == "overdue") | (frame["closure"] == "overdue")).tolist()
     frame = deadline_labels(frame, lang)
     mark = Highlight(("containment", "closure"), tuple(late), "alert")
-    return _sheet(msg("Open complaints"), frame, lang, highlights=(mark,))
+    none = (tr(lang, "No complaint was open at the end of {month}.", month=month),) if frame.empty else ()
+    return _sheet(msg("Open complaints"), frame, lang, highlights=(mark,), notes=none)
 
 
 def _submissions(pack: GmPack, late_sheet: Message, lang: Lang) -> Sheet:
@@ -286,7 +288,7 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
             totals=_money_totals(pack.funnel, ("expected_amount", "weighted_amount")),
         ),
         "visits": _sheet(msg("VIP and A visit coverage"), pack.coverage, lang),
-        "complaints": _complaints(pack.complaints, lang),
+        "complaints": _complaints(pack.complaints, str(pack.month), lang),
         "submissions": _submissions(pack, LATE_REPORTS, lang),
     }
     late = _late_reports(pack, LATE_REPORTS, lang)

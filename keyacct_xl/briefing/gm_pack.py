@@ -224,6 +224,12 @@ def funnel(opportunities: pd.DataFrame) -> pd.DataFrame:
     return ordered[FUNNEL_COLUMNS].reset_index(drop=True)
 
 
+def open_pipeline(funnel: pd.DataFrame) -> float:
+    """The funnel's weighted amount over the stages still open: a won stage (100 %) is sales made, not pipeline."""
+    chance = pd.to_numeric(funnel["probability"], errors="coerce")
+    return float(funnel.loc[chance.isna() | (chance < 1), "weighted_amount"].sum())
+
+
 def key_visit_coverage(
     customers: pd.DataFrame, visits: pd.DataFrame, *, as_of: pd.Timestamp, policy: VisitPolicy
 ) -> pd.DataFrame:

@@ -205,7 +205,7 @@ def _cover(
             _kpi("balance", [float(owed.at[str(p), "balance"]) for p in points], "money", "receivables"),
             _kpi("overdue", [float(owed.at[str(p), "overdue"]) for p in points], "money", "receivables"),
             _kpi("over_limit", [float(owed.at[str(p), "over_limit"]) for p in points], "count", "receivables"),
-            _kpi("weighted_amount", [float(sections["funnel"]["weighted_amount"].sum())], "money", "funnel"),
+            _kpi("weighted_amount", [gm.open_pipeline(sections["funnel"])], "money", "funnel"),
             _kpi("key_coverage", [coverage(e.coverage) for e in figures], "percent", "visits"),
             _kpi("open_complaints", [float(len(e.complaints)) for e in figures], "count", "complaints"),
             _kpi(

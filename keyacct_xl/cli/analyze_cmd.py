@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from keyacct_xl.analytics.analysis import analysis_sheets, load_analysed_master
+from keyacct_xl.analytics.analysis import analysis_day, analysis_sheets, load_analysed_master
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
@@ -60,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
         out,
         sheets,
         heading=Heading(
-            tr(args.lang, "Customer analysis {year}", year=args.year), company=master.settings.company_name
+            tr(args.lang, "Customer analysis {year}", year=args.year),
+            company=master.settings.company_name,
+            as_of=analysis_day(master, args.year, complaints).date(),
         ),
         lang=args.lang,
     )

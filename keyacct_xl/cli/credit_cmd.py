@@ -123,8 +123,24 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
     )
     print(tr(args.lang, "credit grades as of {date}", date=ledger.as_of.date()))
     for row in counts.itertuples():
-        print(f"  {row.credit_grade}: {row.customers:,}\t{row.overdue_amount:,.2f}")
+        print(
+            tr(
+                args.lang,
+                "  {grade}: {customers:,} customer(s), overdue ¥{overdue:,.2f}",
+                grade=row.credit_grade,
+                customers=row.customers,
+                overdue=row.overdue_amount,
+            )
+        )
     print("  " + change_counts(table["credit_change"], args.lang))
+    print(
+        tr(
+            args.lang,
+            "next: keyacct-xl credit apply {path} --approved-by NAME writes each customer's credit limit and payment "
+            "terms of their grade into Customers (terms set by hand are kept)",
+            path=path,
+        )
+    )
     if args.out:
         chart = Chart("column", tr(args.lang, "Customers per credit grade"), "credit_grade", ("customers",))
         write_table(

@@ -270,13 +270,29 @@ def _header_fields(
     found: dict[str, CellValue] = {}
     for f in fields:
         variants = _names(f)
-        for r, row in enumerate(rows):
-            if r in skip:
-                continue
-            for c, value in enumerate(row):
-                if isinstance(value, str) and normalize_header(value) in variants and f.key not in found:
-                    found[f.key] = _value_right_of(row[:width], r, c, sheet, labels)
+        places = [
+            (r, c)
+            for r, row in enumerate(rows)
+            if r not in skip
+            for c, value in enumerate(row)
+            if isinstance(value, str) and normalize_header(value) in variants
+        ]
+        if places:
+            r, c = _label_place(rows, places, labels)
+            found[f.key] = _value_right_of(rows[r][:width], r, c, sheet, labels)
     return found
+
+
+def _label_place(
+    rows: Sequence[Sequence[object]], places: Sequence[tuple[int, int]], labels: set[str]
+) -> tuple[int, int]:
+    """Of the cells reading as a field's label, the one that is a label: a rep's value that happens to read as a
+    label (品质部 typed as the 责任部门) sits right of another label, so it is passed over while a cell is not."""
+    for r, c in places:
+        left = rows[r][c - 1] if c > 0 else None
+        if not (isinstance(left, str) and normalize_header(left) in labels):
+            return r, c
+    return places[0]
 
 
 def _value_right_of(row: Sequence[object], r: int, c: int, sheet: str, labels: set[str]) -> CellValue:
@@ -284,7 +300,7 @@ def _value_right_of(row: Sequence[object], r: int, c: int, sheet: str, labels: s
         value = row[k]
         if value in ("", None):
             continue
-        if isinstance(value, str) and normalize_header(value) in labels:
-            break  # the next label: this field was left empty
+        if k > c + 1 and isinstance(value, str) and normalize_header(value) in labels:
+            break  # the next label: this field was left empty (its input cell, right of its label, is blank)
         return CellValue(value, sheet, f"{column_letter(k + 1)}{r + 1}")
     return CellValue(None, sheet, f"{column_letter(c + 2)}{r + 1}")

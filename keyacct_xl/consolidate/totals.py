@@ -12,6 +12,7 @@ compared, and is a warning saying it was not checked, never taken as the form's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from keyacct_xl.messages import Message, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
 
+_SUM_RANGE = re.compile(r"SUM\(([A-Z]+)(\d+):(\1)(\d+)\)")  # =SUM(F12:F18), one column
 TOTAL_LABELS = frozenset(total_label(lang).strip() for lang in FORM_LANGS)
 Merged = Sequence[tuple[Cell, Cell]]
 
@@ -129,6 +131,20 @@ def _told(total: ChangedTotal, lines_sum: str) -> tuple[str, Message]:
             shown=shown,
             lines=lines_sum,
         )
+    elif (short := _stops_short(total.formula, total.ours)) is not None:
+        why = msg(
+            "{sheet}!{cell}: the total ={formula} ends at row {end}, above the table's last line in row {last} (a "
+            "formula does not widen over rows inserted under its range; the form's is ={ours}, the lines add up to "
+            "{lines}): not read, the master records the lines",
+            sheet=sheet,
+            cell=cell,
+            formula=total.formula,
+            end=short[0],
+            last=short[1],
+            ours=total.ours,
+            lines=lines_sum,
+        )
+        shown = "=" + total.formula
     elif total.formula:
         why = msg(
             "{sheet}!{cell}: the total's formula was changed to ={formula} (the form's is ={ours}; the lines add "
@@ -151,6 +167,17 @@ def _told(total: ChangedTotal, lines_sum: str) -> tuple[str, Message]:
             lines=lines_sum,
         )
     return shown, why
+
+
+def _stops_short(formula: str, ours: str) -> tuple[int, int] | None:
+    """The row a total's ``SUM`` ends at and the row the form's ends at, when it sums the same column from the same
+    first line and ends above it: the rows a rep inserted under the last line of its range, which no spreadsheet
+    program adds to it (or a range cut short)."""
+    theirs, form = _SUM_RANGE.fullmatch(_plain(formula)), _SUM_RANGE.fullmatch(ours)
+    if theirs is None or form is None or theirs.group(1, 2, 3) != form.group(1, 2, 3):
+        return None
+    end, last = int(theirs.group(4)), int(form.group(4))
+    return (end, last) if end < last else None
 
 
 def _amount(value: float, kind: str) -> str:

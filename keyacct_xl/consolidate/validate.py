@@ -43,7 +43,7 @@ _SHOWN_CHARS = 200  # a cell's text quoted in a message: enough to recognise it,
 
 
 def _shown(value: object) -> str:
-    text = "" if value is None else str(value)
+    text = "" if value is None else as_shown(value)  # -500 as typed, not the reader's -500.0
     return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…"
 
 
@@ -57,6 +57,8 @@ def _typed(cell: CellValue, field: FieldSpec) -> str:
     """A cell's value as the report quotes it: a number typed into a date cell as that number (11.3), not as the
     day of 1900 the reader made of it."""
     number = typed_number(cell.value) if field.type == "date" and isinstance(cell.value, dt.date) else None
+    if field.type == "percent" and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+        return f"{cell.value * 100:.10g}%"  # as the percent cell shows it: 150%, not the 1.5 it holds
     return _shown(cell.value) if number is None else f"{number:.10g}"
 
 
@@ -223,7 +225,7 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                         msg(
                             "{problem}: left blank, the line is kept (typed: {typed})",
                             problem=Pair(problem.en, problem.zh),
-                            typed=_shown(raw),
+                            typed=_typed(cell, field),
                         ),
                     )
                 continue

@@ -209,7 +209,8 @@ def plan_layout(spec: FormSpec, lang: FormLang, filled: Mapping[str, int] | None
             row = _place_fields(section, row, grid, fields, heights, _LabelFit(widths, lang))
         else:
             has_total = any(f.total for f in section.fields)
-            body = max(section.rows, (filled or {}).get(section.id, 0))
+            given = (filled or {}).get(section.id, 0)
+            body = max(section.rows, given + section.room if given else 0)
             place = TablePlace(section, row, row + 1, row + body, row + body + 1 if has_total else None)
             tables.append(place)
             lines = max(estimate_lines(text_for(f.label, lang, " "), widths[i]) for i, f in enumerate(section.fields))

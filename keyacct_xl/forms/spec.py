@@ -138,6 +138,9 @@ class SectionSpec:
     fields: tuple[FieldSpec, ...]
     columns: int = 2
     rows: int = 0
+    # Blank lines a pre-filled table keeps under its lines, for the ones the rep adds: a protected sheet lets no
+    # line be inserted, so a table the pre-fill filled to its last row took no new opportunity or visit.
+    room: int = 0
 
 
 @dataclass(frozen=True)
@@ -205,11 +208,13 @@ class FormSpec:
         """sha256 of the canonical spec (sorted-key JSON of the loaded model): changes with any content change.
 
         Choice synonyms, fields' units and the version changes are left out: they change how a cell or an older
-        copy is read, not the form a rep holds, so adding one does not make every form in circulation look outdated.
+        copy is read, not the form a rep holds, so adding one does not make every form in circulation look outdated;
+        so is a table's room, the blank lines a pre-filled copy keeps (its file's _meta says where its lines are).
         """
         model = asdict(self)
         del model["changes"]
         for section in model["sections"]:
+            del section["room"]
             for field in section["fields"]:
                 del field["unit"]
                 for choice in field["choices"]:
@@ -384,7 +389,7 @@ def _unit(value: Any, where: Where, kind: str) -> str:
 
 def _section(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> SectionSpec:
     required = {"id", "kind", "title", "fields"}
-    raw = read_mapping(value, where, required | {"columns", "rows"}, required)
+    raw = read_mapping(value, where, required | {"columns", "rows", "room"}, required)
     kind = raw["kind"]
     if kind not in ("fields", "table"):
         raise where.at("kind").fail(msg("{kind!r} is not fields or table", kind=kind))
@@ -399,6 +404,7 @@ def _section(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> 
         fields=fields,
         columns=read_int(raw.get("columns", 2), where.at("columns"), 1, 4),
         rows=read_int(raw.get("rows", 10 if kind == "table" else 0), where.at("rows"), int(kind == "table"), 500),
+        room=read_int(raw.get("room", 0), where.at("room"), 0, 100),
     )
     _check_section(section, where)
     return section

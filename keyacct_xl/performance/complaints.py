@@ -142,6 +142,15 @@ def _owners(customers: pd.DataFrame) -> pd.Series:
     return pd.Series(customers["rep"].to_numpy(), index=ids.to_numpy())[~ids.duplicated().to_numpy()]
 
 
+def _names(rows: pd.DataFrame, customers: pd.DataFrame) -> pd.Series:
+    """Each row's customer name as typed, else the customer's in Customers: a rep who picks "C0472 宁波金桥运输有限公司"
+    from the form's list leaves the name cell blank, and the register printed none."""
+    ids = customers["customer_id"].astype(str).str.strip()
+    names = pd.Series(customers["name"].to_numpy(), index=ids.to_numpy())[~ids.duplicated().to_numpy()]
+    typed = rows["customer_name"]
+    return typed.where(_filled(typed), rows["customer_id"].astype(str).str.strip().map(names))
+
+
 def _age(received: pd.Series, end: pd.Series, as_of: pd.Timestamp) -> pd.Series:
     """Whole days from receipt to closure, or to ``as_of`` while it is open."""
     stop = pd.to_datetime(end).fillna(as_of)
@@ -164,7 +173,7 @@ def complaint_register(
             "complaint_no": complaints["complaint_no"],
             "received_date": received,
             "customer_id": complaints["customer_id"],
-            "customer_name": complaints["customer_name"],
+            "customer_name": _names(complaints, customers),
             "rep": complaints["customer_id"].astype(str).str.strip().map(_owners(customers)),
             "severity": complaints["severity"],
             "owner_department": complaints["owner_department"],
@@ -210,7 +219,7 @@ def service_register(
             "request_no": requests["request_no"],
             "request_date": received,
             "customer_id": requests["customer_id"],
-            "customer_name": requests["customer_name"],
+            "customer_name": _names(requests, customers),
             "rep": requests["customer_id"].astype(str).str.strip().map(_owners(customers)),
             "product": requests["product"],
             "model": requests["model"],

@@ -409,6 +409,7 @@ class ReconcileApplied:
     undecided: int = 0
     balance_before: float = 0.0
     balance_after: float = 0.0
+    undo: bool = False  # the run took the reconciliation's adjustments out
 
     def summary(self, lang: Lang) -> str:
         """The changes, one line each, after a line of counts."""
@@ -442,7 +443,30 @@ class ReconcileApplied:
             for sign, group in (("+", self.added), ("−", self.removed))
             for c in group
         ]
-        return "\n".join([head, *changes])
+        return "\n".join([head, *changes, *self._next_step(lang)])
+
+    def _next_step(self, lang: Lang) -> list[str]:
+        """What finance does about the lines left without a decision: where to type one, and to apply again; after an
+        undo that found nothing, that nothing of the reconciliation was in the master."""
+        if self.undo:
+            return (
+                []
+                if self.removed
+                else [tr(lang, "  the master holds no adjustment of this reconciliation: nothing taken out")]
+            )
+        if not self.undecided:
+            return []
+        step = tr(
+            lang,
+            "  next: {count} difference line(s) have no decision: choose one in the {column} column of the {sheet} "
+            "sheet ({choices}), type the {approver} for a change to our books, save and run reconcile apply again",
+            count=self.undecided,
+            column=DECISION_HEADERS["decision"],
+            sheet=msg("Results"),
+            choices=("、" if lang == "zh" else ", ").join(decision_labels(lang)),
+            approver=DECISION_HEADERS["approver"],
+        )
+        return [step]
 
 
 def customer_balance(master: Master, customer_id: str) -> float:
@@ -510,6 +534,7 @@ def run_reconcile_apply(
             undecided=decisions.undecided,
             balance_before=before,
             balance_after=customer_balance(master, customer),
+            undo=undo,
         )
 
 
