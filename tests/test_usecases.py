@@ -67,7 +67,7 @@ def test_run_ageing_reads_the_settings_buckets(master_path: Path) -> None:
     run = run_ageing(load_master(master_path))
     assert run.buckets == (15, 45, 120) and run.path is None
     assert list(run.table.columns[5:10]) == ["not_due", "d1_15", "d16_45", "d46_120", "d120_plus"]
-    assert run.summary("en").startswith(f"ageing: {len(run.table)} customers, balance ¥")
+    assert run.summary("en").startswith(f"ageing: {len(run.table)} customer(s), balance ¥")
     assert run.summary("zh").startswith(f"账龄分析：{len(run.table)} 户，余额 ¥")
 
 

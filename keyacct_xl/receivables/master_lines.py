@@ -39,7 +39,17 @@ def master_lines(
     tx, pay = master.transactions, master.payments
     tx_ids, pay_ids = tx["customer_id"].astype(str).str.strip(), pay["customer_id"].astype(str).str.strip()
     if not (tx_ids == cid).any() and not (pay_ids == cid).any():
-        known = ", ".join(sorted(set(tx_ids))[:8])
+        known = ", ".join(sorted(set(tx_ids) | set(pay_ids))[:8])
+        if not known:
+            raise InputError(
+                msg(
+                    "{path}: customer {cid} has no transactions or payments: Transactions and Payments hold no "
+                    "lines yet (bring in a sales or payments export with {command})",
+                    path=master.path,
+                    cid=cid,
+                    command=f"keyacct-xl history import {master.path} EXPORT --table transactions|payments",
+                )
+            )
         raise InputError(
             msg(
                 "{path}: customer {cid} has no transactions or payments (e.g. {known})",

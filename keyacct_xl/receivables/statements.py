@@ -72,13 +72,16 @@ def statement_data(
     is_payment = lines["kind"] == "payment"
     amount = lines["amount"]
     opening = side.opening or 0.0
+    products = _products_per_document(master, cid)
     table = pd.DataFrame(
         {
             "date": lines["date"],
             "ref": lines["ref"],
             "description": [
-                tr(lang, "adjustment: {detail}", detail=d) if k == "adjustment" else _describe(p, a, d, lang)
-                for p, a, d, k in zip(is_payment, amount, lines["description"], lines["kind"])
+                tr(lang, "adjustment: {detail}", detail=d)
+                if k == "adjustment"
+                else _describe(p, a, d, products.get(str(ref).strip(), 1), lang)
+                for p, a, d, k, ref in zip(is_payment, amount, lines["description"], lines["kind"], lines["ref"])
             ],
             "debit": amount.where(amount > 0),
             "credit": (-amount).where(amount < 0),
@@ -110,12 +113,24 @@ def _text(value: object) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def _describe(is_payment: bool, amount: float, detail: str, lang: Lang) -> str:
+def _products_per_document(master: Master, cid: str) -> dict[str, int]:
+    """How many different products each of the customer's documents (Transactions by doc_no) holds."""
+    tx = master.transactions
+    mine = tx[tx["customer_id"].astype(str).str.strip() == cid]
+    return {
+        str(k): int(v) for k, v in mine.groupby(mine["doc_no"].astype(str).str.strip())["product"].nunique().items()
+    }
+
+
+def _describe(is_payment: bool, amount: float, detail: str, products: int, lang: Lang) -> str:
     if is_payment:
         return tr(lang, "payment ({detail})", detail=detail) if detail else tr(lang, "payment")
     if amount < 0:
         return tr(lang, "credit note: {detail}", detail=detail)
-    return tr(lang, "sale: {detail} etc.", detail=detail) if detail else tr(lang, "sale")
+    if not detail:
+        return tr(lang, "sale")
+    # "etc." (等) tells the customer the invoice holds more goods: only true of a document of several products.
+    return tr(lang, "sale: {detail} etc.", detail=detail) if products > 1 else tr(lang, "sale: {detail}", detail=detail)
 
 
 def statement_filename(data: StatementData, lang: Lang) -> str:

@@ -41,7 +41,7 @@ class AgeingRun:
         n, balance, over = len(self.table), self.totals["balance"], int(self.totals["over_limit"])
         return tr(
             lang,
-            "ageing: {n} customers, balance ¥{balance:,.2f}, overdue ¥{overdue:,.2f}, {over} over limit",
+            "ageing: {n} customer(s), balance ¥{balance:,.2f}, overdue ¥{overdue:,.2f}, {over} over limit",
             n=n,
             balance=balance,
             overdue=self.overdue,
