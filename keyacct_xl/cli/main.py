@@ -155,10 +155,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with collecting() as notices:
             try:
-                return int(args.func(args) or 0)
+                code = int(args.func(args) or 0)
+                sys.stdout.flush()  # here, not at exit, so a reader that went away is seen below
+                return code
             finally:  # what a save did is told even when a later step failed
                 for notice in notices:
                     print(tr(args.lang, "note: {notice}", notice=notice), file=sys.stderr)
+    except BrokenPipeError:
+        # The reader of the output went away (`keyacct-xl forms list | head`): no error of the user's to report.
+        # stdout goes to devnull so the interpreter's own flush at exit does not fail on the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyacctError as exc:
         if args.debug:
             raise
