@@ -19,7 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.credit import CREDIT_METRICS, PAYMENT_METRICS, credit_grades, no_payments_recorded
+from keyacct_xl.analytics.credit import (
+    CREDIT_METRICS,
+    PAYMENT_METRICS,
+    credit_grades,
+    customers_without_terms,
+    no_payments_recorded,
+    no_terms_recorded,
+)
 from keyacct_xl.analytics.credit_terms import grade_terms
 from keyacct_xl.analytics.grading import evaluation_date, grade_customers
 from keyacct_xl.analytics.metrics import customer_metrics, in_year
@@ -36,6 +43,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import Message, msg, tr
+from keyacct_xl.receivables.ledger import Ledger
 from keyacct_xl.receivables.master_lines import master_ledger
 
 REVIEW_COLUMNS = [
@@ -203,8 +211,16 @@ def build_review(
         spot_check(table, size=policy.spot_check_size, seed=seed),
         seed,
         through,
-        (*year_warnings(year, through, today), *(() if ledger.receipts else (no_payments_recorded(),))),
+        (*year_warnings(year, through, today), *_ledger_warnings(master.customers, ledger, master.lang)),
     )
+
+
+def _ledger_warnings(customers: pd.DataFrame, ledger: Ledger, master_lang: Lang) -> tuple[Message, ...]:
+    """What the ledger the credit proposals rest on cannot know: payments never recorded, or customers' terms."""
+    if not ledger.receipts:
+        return (no_payments_recorded(),)
+    without_terms = customers_without_terms(customers, ledger)
+    return (no_terms_recorded(without_terms, master_lang),) if without_terms else ()
 
 
 def _with_customer_columns(graded: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:

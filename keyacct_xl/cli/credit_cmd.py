@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.analytics.credit import credit_grades, no_payments_recorded
+from keyacct_xl.analytics.credit import (
+    credit_grades,
+    customers_without_terms,
+    no_payments_recorded,
+    no_terms_recorded,
+)
 from keyacct_xl.analytics.credit_run import run_credit_apply, run_credit_check, run_credit_undo
 from keyacct_xl.analytics.grading import CHANGE_LABELS, change_counts
 from keyacct_xl.analytics.policy import load_credit_policy
@@ -114,6 +119,11 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
     )
     if not ledger.receipts:
         print("keyacct-xl: " + tr(args.lang, "warning: {text}", text=no_payments_recorded()), file=sys.stderr)
+    elif without_terms := customers_without_terms(master.customers, ledger):
+        print(
+            "keyacct-xl: " + tr(args.lang, "warning: {text}", text=no_terms_recorded(without_terms, master.lang)),
+            file=sys.stderr,
+        )
     counts = (
         # a grade not judged is counted under its own label, not left out of the counts
         table.assign(credit_grade=table["credit_grade"].fillna(CHANGE_LABELS["unjudged"].render(args.lang)))
