@@ -137,8 +137,8 @@ def test_messy_xlsx_imports_typed_customers_and_holds_duplicates(tmp_path: Path,
     assert customers.loc["C0003", "first_trade_date"] == pd.Timestamp("2024-01-15")
     assert customers.loc["C0003", "phone"] == "2584001234"  # kept as typed, warned about
     assert "2584001234 像是丢了区号开头 0 的座机号" in out and "57188886666 像是丢了区号开头 0 的座机号" in out
-    assert "第 5 行: 疑似重复，暂缓" in out and "疑似与本名单第 4 行重复（C0001 上海恒达润滑油有限公司" in out
-    assert "第 9 行: 疑似重复，暂缓" in out and "列 序号：未导入" in out
+    assert "第 5 行：疑似重复，暂缓" in out and "疑似与本名单第 4 行重复（C0001 上海恒达润滑油有限公司" in out
+    assert "第 9 行：疑似重复，暂缓" in out and "列 序号：未导入" in out
     rows = _report_rows(report)
     assert [r[0] for r in rows] == list(range(4, 12))  # every row of the list accounted for, in order
     assert [r[1] for r in rows].count("已导入") == 6 and [r[1] for r in rows].count("疑似重复，暂缓") == 2
@@ -158,7 +158,7 @@ def test_csv_in_each_encoding_imports_as_the_workbook_does(tmp_path: Path, maste
     assert main(["customers", "import", str(source), "--into", str(master)]) == 0
     customers = load_master(master).customers
     assert list(customers["name"])[:2] == ["上海恒达润滑油有限公司", "杭州顺丰机械制造有限公司"]
-    assert "第 3 行: 疑似重复，暂缓" in capsys.readouterr().out
+    assert "第 3 行：疑似重复，暂缓" in capsys.readouterr().out
 
 
 def test_dry_run_writes_nothing_to_the_master(tmp_path: Path, master: Path, capsys) -> None:
@@ -217,7 +217,7 @@ def test_a_bad_cell_refuses_its_row_naming_the_cell(tmp_path: Path, master: Path
     source, report = messy_xlsx(tmp_path / "list.xlsx", rows), tmp_path / "r.xlsx"
     assert main(["customers", "import", str(source), "--into", str(master), "--report", str(report)]) == 0
     out = capsys.readouterr().out
-    assert "第 5 行: 拒收" in out and "单元格 G5（首次交易日期）" in out
+    assert "第 5 行：拒收" in out and "单元格 G5（首次交易日期）" in out
     refused = [r for r in _report_rows(report) if r[1] == "拒收"]
     assert refused and refused[0][4] == "G5"
     assert list(load_master(master).customers["customer_id"]) == ["C0001"]
@@ -332,8 +332,8 @@ def test_an_id_in_another_case_or_width_is_the_archive_customer(tmp_path: Path, 
     assert main(["customers", "import", str(source), "--into", str(master)]) == 0
     out = capsys.readouterr().out
     assert (
-        "第 2 行: 有差异，未更新 C0001 完全不同的公司甲" in out
-        and "第 3 行: 有差异，未更新 C0002 全角编号公司丙" in out
+        "第 2 行：有差异，未更新 C0001 完全不同的公司甲" in out
+        and "第 3 行：有差异，未更新 C0002 全角编号公司丙" in out
     )
     assert (
         "工作表 客户名单，单元格 A2（客户编号）：c0001 是客户 C0001 的编号，只是大小写或全角半角不同：按 C0001 读取"
@@ -357,7 +357,7 @@ def test_a_row_like_an_archive_customer_is_held_naming_that_customer(tmp_path: P
     capsys.readouterr()
     assert main(["customers", "import", str(_list_with_ids(tmp_path / "b.xlsx", rows)), "--into", str(master)]) == 0
     out = capsys.readouterr().out
-    assert "第 3 行: 疑似重复，暂缓 上海恒达润滑油有限公司: 疑似与客户 C0001 上海恒达润滑油有限公司 重复" in out
+    assert "第 3 行：疑似重复，暂缓 上海恒达润滑油有限公司：疑似与客户 C0001 上海恒达润滑油有限公司 重复" in out
     assert "本名单第" not in out
 
 
@@ -410,8 +410,8 @@ def test_two_mobiles_sharing_their_last_8_digits_are_two_customers_a_landline_by
         "常州百盛商贸有限公司",
         "南京宏图物流有限公司",
     ]
-    assert "第 4 行: 疑似重复，暂缓 无锡恒通电器有限公司: 疑似与本名单第 3 行重复（C0002 常州百盛商贸有限公司" in out
-    assert "第 6 行: 疑似重复，暂缓 镇江顺达五金有限公司: 疑似与本名单第 5 行重复（C0003 南京宏图物流有限公司" in out
+    assert "第 4 行：疑似重复，暂缓 无锡恒通电器有限公司：疑似与本名单第 3 行重复（C0002 常州百盛商贸有限公司" in out
+    assert "第 6 行：疑似重复，暂缓 镇江顺达五金有限公司：疑似与本名单第 5 行重复（C0003 南京宏图物流有限公司" in out
 
 
 def test_a_new_customers_id_is_stored_as_the_pattern_spells_it_and_the_next_id_follows_it(

@@ -105,10 +105,11 @@ class CustomerImport:
             tr(lang, "row {row}", row=row.row) if self.customer_list.sheet else tr(lang, "line {line}", line=row.row)
         )
         who = " ".join(p for p in (row.customer_id, row.name) if p)
-        line = f"{where}: {ROW_STATUS_LABELS[row.status].render(lang)} {who}".rstrip()
+        colon = tr(lang, ": ")  # a zh line is punctuated in zh: 第 5 行：疑似重复，暂缓 …：疑似与…重复
+        line = f"{where}{colon}{ROW_STATUS_LABELS[row.status].render(lang)} {who}".rstrip()
         if row.reason is not None:
-            line = f"{line}: {row.reason.render(lang)}"
-        changes = [f"    {_field(c.key, lang)}: {c.before or '∅'} → {c.after}" for c in row.changes]
+            line = f"{line}{colon}{row.reason.render(lang)}"
+        changes = [f"    {_field(c.key, lang)}{colon}{c.before or '∅'} → {c.after}" for c in row.changes]
         return "\n".join([line, *changes, *(f"    {w.render(lang)}" for w in row.warnings)])
 
 
