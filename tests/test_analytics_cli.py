@@ -374,7 +374,7 @@ def test_policy_rule_on_a_ledger_metric_grades_by_it(tmp_path: Path) -> None:
 def test_credit_change_counts_are_named_in_the_language(master_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["credit", str(master_path), "--as-of", "2025-12-31"]) == 0
     out = capsys.readouterr().out
-    assert "不变:" in out and not any(f"{key}:" in out for key in ("up", "down", "same", "new"))
+    assert "不变：" in out and not any(f"{key}:" in out for key in ("up", "down", "same", "new"))  # zh colon in zh
     assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--lang", "en"]) == 0
     assert "same:" in capsys.readouterr().out
 

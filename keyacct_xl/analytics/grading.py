@@ -162,12 +162,13 @@ CHANGE_LABELS = {
 
 
 def change_counts(changes: pd.Series, lang: Lang) -> str:
-    """``不变: 499  新评: 87 …``: how many customers got each change key (grade or credit), named in ``lang``."""
+    """``不变：499  新评：87 …``: how many customers got each change key (grade or credit), named in ``lang``."""
 
     def label(key: object) -> str:
         return CHANGE_LABELS[str(key)].render(lang) if str(key) in CHANGE_LABELS else str(key)
 
-    return "  ".join(f"{label(key)}: {int(n):,}" for key, n in changes.value_counts().items())
+    colon = tr(lang, ": ")  # 不变：499 in a zh line, as its credit grade lines (A：392 户) are punctuated
+    return "  ".join(f"{label(key)}{colon}{int(n):,}" for key, n in changes.value_counts().items())
 
 
 def _upgrade_candidates(table: pd.DataFrame, levels, chosen: np.ndarray, margin: float) -> np.ndarray:
