@@ -239,3 +239,24 @@ def test_a_master_never_consolidated_looks_for_every_report_due(tmp_path: Path) 
     tables[LEDGER.name] = tables[LEDGER.name].iloc[0:0]
     check = run_submissions_check(tables, settings_from({"rep_forms": FORMS}), period="2026-10")
     assert check.tracked_from is None and check.untracked == 0 and check.reps["missing"].sum() == 56
+
+
+def test_a_report_due_before_the_first_consolidation_that_came_is_counted(tmp_path: Path) -> None:
+    # 张三's W44 weekly plan (due Mon 10-26) came in the first consolidation, on 11-02: it was collected through
+    # consolidation, so it is late by seven days, not "not looked for" (as it was, and the week showed nothing).
+    master = Master.empty(settings=settings_from({"rep_forms": "weekly_plan"}))
+    master.customers = _frame(CUSTOMERS, [{"customer_id": "K1", "name": "甲", "rep": "张三"}])
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    ledger = [
+        entry("weekly_plan", "2026-W44", "2026-11-02 09:00:00"),
+        entry("weekly_plan", "2026-W45", "2026-11-02 09:00:00"),
+    ]
+    write_tables(path, {LEDGER: _frame(LEDGER, ledger)}, lang="zh", backup=False)
+    check = run_submissions_check(
+        load_store(path).frames,
+        settings_from({"rep_forms": "weekly_plan"}),
+        period="2026-W44",
+        as_of=pd.Timestamp("2026-11-07 23:59:59"),
+    )
+    assert check.untracked == 0
+    assert check.detail[["instance", "submission", "days_late"]].values.tolist() == [["2026-W44", "late", 7]]

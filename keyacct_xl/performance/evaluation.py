@@ -224,8 +224,9 @@ def run_rep_evaluation(
     forms = [spec.id for spec in rep_form_specs(master.settings.rep_forms)]
     # only the reports due since the product was in use count, as the submissions check looks for them
     expected = expected_submissions(reps, forms, calendar, first=span.first.date(), last=span.last.date())
-    due = looked_for(expected, tables[LEDGER.name]).expected
-    submissions = submission_status(due, handed_in(tables[LEDGER.name], calendar, forms), as_of=end)
+    came = handed_in(tables[LEDGER.name], calendar, forms)
+    due = looked_for(expected, tables[LEDGER.name], came).expected
+    submissions = submission_status(due, came, as_of=end)
     visit_policy = master_policy(master.settings)
     # The visits check's statuses at the period's last day (its --as-of): the same lines done, missed and pending.
     plan, _ = plan_execution(

@@ -140,8 +140,10 @@ def run_submissions_check(
         if rep not in reps:
             raise InputError(msg("unknown rep {rep!r}; reps of the customers: {reps}", rep=rep, reps=", ".join(reps)))
         reps = [rep]
-    due = looked_for(expected_submissions(reps, forms, rules, first=span.first, last=span.last), tables[LEDGER.name])
-    detail = submission_status(due.expected, handed_in(tables[LEDGER.name], rules, forms), as_of=when)
+    came = handed_in(tables[LEDGER.name], rules, forms)
+    expected = expected_submissions(reps, forms, rules, first=span.first, last=span.last)
+    due = looked_for(expected, tables[LEDGER.name], came)
+    detail = submission_status(due.expected, came, as_of=when)
     check = SubmissionsCheck(
         span.text, when, rules, detail, rep_submissions(detail, reps), tracked_from=due.start, untracked=due.left_out
     )

@@ -197,13 +197,16 @@ class LookedFor:
     left_out: int
 
 
-def looked_for(expected: pd.DataFrame, ledger: pd.DataFrame) -> LookedFor:
-    """``expected`` (``expected_submissions``) less those due before the ledger's ``tracked_from``: the one rule of
-    the submissions check, the general manager's pack and the reps' on-time KPI."""
+def looked_for(expected: pd.DataFrame, ledger: pd.DataFrame, came: pd.DataFrame) -> LookedFor:
+    """``expected`` (``expected_submissions``) less those due before the ledger's ``tracked_from`` that did not come
+    (``came``, from ``handed_in``): the one rule of the submissions check, the general manager's pack and the reps'
+    on-time KPI. A report that came is counted whenever it was due: it was collected through consolidation."""
     start = tracked_from(ledger)
     if start is None:
         return LookedFor(expected, None, 0)
-    before = (expected["due_date"] < start).to_numpy(dtype=bool)
+    keys = ["rep", "form", "instance"]
+    arrived = expected[keys].merge(came[keys].drop_duplicates(), how="left", indicator=True)["_merge"] == "both"
+    before = (expected["due_date"] < start).to_numpy(dtype=bool) & ~arrived.to_numpy(dtype=bool)
     return LookedFor(expected[~before], start, int(before.sum()))
 
 
