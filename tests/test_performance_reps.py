@@ -354,6 +354,7 @@ def test_en_report_shows_the_ratings_in_english(tmp_path: Path, capsys: pytest.C
     out = tmp_path / "reps_en.xlsx"
     assert main(["reps", str(path), "--period", "2026-10", "--out", str(out), "--lang", "en"]) == 0
     assert "张三: sales ¥1,500.00, achievement 75.0%" in (printed := capsys.readouterr().out)
+    assert " visit(s), " in printed and " complaint(s); " in printed  # "1 visits" read wrong
     assert "score 60.0, Poor" in printed and "很差" not in printed
     rows = {r[0]: r for r in table_rows(out, "Rep KPIs")}
     headers = rows.pop("Sales Rep")

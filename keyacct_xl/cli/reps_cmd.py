@@ -60,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
             "  "
             + tr(
                 args.lang,
-                "{rep}: sales ¥{sales:,.2f}, achievement {achieved}, {visits} visits, {new} new "
-                "customers, {complaints} complaints; score {score}, {rating}",
+                "{rep}: sales ¥{sales:,.2f}, achievement {achieved}, {visits} visit(s), {new} new "
+                "customer(s), {complaints} complaint(s); score {score}, {rating}",
                 rep=row["rep"],
                 sales=float(row["sales"]),
                 achieved=achieved,
