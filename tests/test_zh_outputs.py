@@ -693,3 +693,11 @@ def test_the_review_sheet_in_a_zh_master_reads_zh(demo_run: tuple[Path, str], tm
     assert columns["变动"] <= {"升级", "降级", "不变", "新评", "撤销VIP"} and columns["新客户"] == {"是", "否"}
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["grade", "apply", str(path), "--approved-by", "周建国", "--date", "2026-01-05"]) == 0
+
+
+def test_every_argument_says_what_it_is() -> None:
+    """``master new --help`` listed ``path`` under its arguments with nothing beside it (nor export's --out)."""
+    for prog, parser in _parsers(build_parser("en")):
+        for action in parser._actions:
+            if not isinstance(action, argparse._SubParsersAction):
+                assert action.help, (prog, action.dest)

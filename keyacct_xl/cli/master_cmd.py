@@ -25,6 +25,9 @@ from keyacct_xl.output import display_width
 HELP: dict[str, Message] = {
     "master": msg("create, check or export a master workbook"),
     "new": msg("write an empty master workbook"),
+    "path (new)": msg("the master workbook to write (.xlsx; a folder it names that does not exist is made)"),
+    "path": msg("the master workbook"),
+    "--out (export)": msg("the workbook to write"),
     "--company": msg("company name for the Settings sheet"),
     "check": msg("read a master, count its rows and check its references"),
     "check (description)": msg(
@@ -66,13 +69,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     parser = sub.add_parser("master", parents=[common], help=HELP["master"].render(lang))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     new = actions.add_parser("new", parents=[common], help=HELP["new"].render(lang))
-    new.add_argument("path", type=Path)
+    new.add_argument("path", type=Path, metavar="PATH", help=HELP["path (new)"].render(lang))
     new.add_argument("--company", default=None, help=HELP["--company"].render(lang))
     new.set_defaults(func=_new)
     check = actions.add_parser(
         "check", parents=[common], help=HELP["check"].render(lang), description=HELP["check (description)"].render(lang)
     )
-    check.add_argument("path", type=Path)
+    check.add_argument("path", type=Path, metavar="PATH", help=HELP["path"].render(lang))
     check.set_defaults(func=_check)
     export = actions.add_parser(
         "export",
@@ -80,15 +83,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
         help=HELP["export"].render(lang),
         description=HELP["export (description)"].render(lang),
     )
-    export.add_argument("path", type=Path)
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("path", type=Path, metavar="PATH", help=HELP["path"].render(lang))
+    export.add_argument("--out", type=Path, required=True, metavar="FILE", help=HELP["--out (export)"].render(lang))
     export.add_argument("--without-sensitive", action="store_true", help=HELP["--without-sensitive"].render(lang))
     export.add_argument("--pseudonymize", action="store_true", help=HELP["--pseudonymize"].render(lang))
     export.add_argument("--key", type=Path, metavar="FILE", help=HELP["--key"].render(lang))
     export.add_argument("--force", action="store_true", help=HELP["--force"].render(lang))
     export.set_defaults(func=_export)
     listings = actions.add_parser("listings", parents=[common], help=HELP["listings"].render(lang))
-    listings.add_argument("path", type=Path)
+    listings.add_argument("path", type=Path, metavar="PATH", help=HELP["path"].render(lang))
     listings.add_argument("--undo", action="store_true", help=HELP["--undo"].render(lang))
     listings.set_defaults(func=_listings)
 
