@@ -136,10 +136,11 @@ def _print_summary(review: Review, lang: Lang) -> None:
         )
     )
     mix = table["proposed_grade"].value_counts()
-    print("  " + "  ".join(f"{g}{tr(lang, ': ')}{int(mix.get(g, 0)):,}" for g in review.policy.grades))
+    colon = tr(lang, ": ")  # VIP：7 in a zh line
+    print("  " + "  ".join(f"{g}{colon}{int(mix.get(g, 0)):,}" for g in review.policy.grades))
     print("  " + change_counts(table["change"], lang))
     for key, frame in review.lists.items():
-        print(f"  {list_title(key, lang)}{tr(lang, ': ')}{len(frame):,}")
+        print(f"  {list_title(key, lang)}{colon}{len(frame):,}")
     for warning in review.warnings:
         print("keyacct-xl: " + tr(lang, "warning: {text}", text=warning), file=sys.stderr)
 
