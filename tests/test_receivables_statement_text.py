@@ -46,7 +46,7 @@ def _descriptions(path: Path) -> dict[str, str]:
     ("lang", "name", "one", "several"),
     [
         ("zh", "对账单_C0001_2025-03.xlsx", "销货：液压油", "销货：液压油等"),
-        ("en", "statement_C0001_2025-03.xlsx", "sale: 液压油", "sale: 液压油 etc."),
+        ("en", "statement_C0001_2025-03.xlsx", "Sale: 液压油", "Sale: 液压油 etc."),
     ],
 )
 def test_etc_only_on_an_invoice_of_several_products(tmp_path, lang, name, one, several):

@@ -142,7 +142,7 @@ def _header_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> 
 def _lines(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
     sheet.write_datetime(row, 0, data.start.to_pydatetime(), f["date"])
     sheet.write_string(row, 1, "", f["cell"])
-    sheet.write_string(row, 2, tr(lang, "opening balance"), f["bold_cell"])
+    sheet.write_string(row, 2, tr(lang, "Opening balance"), f["bold_cell"])
     sheet.write_blank(row, 3, None, f["cell"])
     sheet.write_blank(row, 4, None, f["cell"])
     sheet.write_number(row, 5, data.opening, f["bold_money"])
@@ -160,8 +160,8 @@ def _lines(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
         row += 1
     debit, credit = float(data.lines["debit"].sum()), float(data.lines["credit"].sum())
     for label, values in (
-        (tr(lang, "period total"), (debit, credit, None)),
-        (tr(lang, "closing balance"), (None, None, data.closing)),
+        (tr(lang, "Period total"), (debit, credit, None)),
+        (tr(lang, "Closing balance"), (None, None, data.closing)),
     ):
         sheet.write_datetime(row, 0, data.end.to_pydatetime(), f["date"])
         sheet.write_string(row, 1, "", f["cell"])

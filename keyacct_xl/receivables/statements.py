@@ -78,7 +78,7 @@ def statement_data(
             "date": lines["date"],
             "ref": lines["ref"],
             "description": [
-                tr(lang, "adjustment: {detail}", detail=d)
+                tr(lang, "Adjustment: {detail}", detail=d)
                 if k == "adjustment"
                 else _describe(p, a, d, products.get(str(ref).strip(), 1), lang)
                 for p, a, d, k, ref in zip(is_payment, amount, lines["description"], lines["kind"], lines["ref"])
@@ -124,13 +124,13 @@ def _products_per_document(master: Master, cid: str) -> dict[str, int]:
 
 def _describe(is_payment: bool, amount: float, detail: str, products: int, lang: Lang) -> str:
     if is_payment:
-        return tr(lang, "payment ({detail})", detail=detail) if detail else tr(lang, "payment")
+        return tr(lang, "Payment ({detail})", detail=detail) if detail else tr(lang, "Payment")
     if amount < 0:
-        return tr(lang, "credit note: {detail}", detail=detail)
+        return tr(lang, "Credit note: {detail}", detail=detail)
     if not detail:
-        return tr(lang, "sale")
+        return tr(lang, "Sale")
     # "etc." (等) tells the customer the invoice holds more goods: only true of a document of several products.
-    return tr(lang, "sale: {detail} etc.", detail=detail) if products > 1 else tr(lang, "sale: {detail}", detail=detail)
+    return tr(lang, "Sale: {detail} etc.", detail=detail) if products > 1 else tr(lang, "Sale: {detail}", detail=detail)
 
 
 def statement_filename(data: StatementData, lang: Lang) -> str:
