@@ -708,3 +708,18 @@ def test_an_xls_whose_cells_span_more_than_the_sheet_cap_is_refused_by_consolida
     assert "65,536 rows x 256 columns (limit 8,000,000 cells" in outcome.reason_en
     with pytest.raises(InputError, match=r"form\.xls: sheet “客户回访记录表” has cells .* over 65,536 rows x 256"):
         read_sheets(xls, SUFFIXES)
+
+
+def test_an_ods_under_an_excel_name_is_read_and_said_to_be_one(tmp_path) -> None:
+    # LibreOffice's Save keeps the name and writes its own format: the note said ".ods" of a file named .xlsx.
+    path = tmp_path / "visit_record_Alice_Wang_2026-W49.xlsx"
+    path.write_bytes(
+        _ods(b"<table:table-row><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row>")(b"")
+    )
+    verdict = safety.check_file(path.name, path.read_bytes())
+    assert verdict.kind == "ods"
+    assert [en for en, _ in verdict.notes] == [
+        "an OpenDocument spreadsheet (.ods) under an Excel name: read as an .ods, values only"
+    ]
+    named_ods = safety.check_file("form.ods", path.read_bytes())
+    assert [en for en, _ in named_ods.notes] == ["OpenDocument .ods read as values only"]

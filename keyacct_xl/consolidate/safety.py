@@ -213,7 +213,14 @@ def _check_zip(data: bytes, *, ods: bool) -> Verdict:
         if "content.xml" in names:  # also beside xl/workbook.xml: calamine reads an .xlsx it cannot open as an .ods
             _check_ods_cells(archive)
         if "xl/workbook.xml" not in names:
-            return Verdict("ods", (texts(msg("OpenDocument .ods read as values only")),), archive)
+            # LibreOffice saves in its own format under the name kept (Save, not Save As Excel): say so, or a
+            # note about an .ods beside a file named .xlsx reads as a mistake of ours.
+            note = (
+                msg("OpenDocument .ods read as values only")
+                if ods
+                else msg("an OpenDocument spreadsheet (.ods) under an Excel name: read as an .ods, values only")
+            )
+            return Verdict("ods", (texts(note),), archive)
     except BaseException:
         archive.close()
         raise
