@@ -804,3 +804,22 @@ def test_a_store_folder_that_is_a_link_out_of_the_store_is_refused(demo_master: 
         load_master(path)
     with pytest.raises(InputError, match="names a file outside the store's layout"):
         export_master(path, tmp_path / "copy.xlsx")
+
+
+def test_an_imported_id_the_master_spells_two_ways_is_read_as_neither(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A master holding C001 (甲) and c001 (乙), one customer twice that master check names: an export's Ｃ001 was read
+    as C001, the first row's, and its sale put on 甲 without a word; it is stored as typed and named as unknown."""
+    master = Master.empty()
+    master.customers = pd.DataFrame(
+        {"customer_id": ["C001", "c001", "C002"], "name": ["甲公司", "乙公司", "丙公司"], "rep": ["张三"] * 3}
+    )
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    export = tmp_path / "erp.csv"
+    export.write_text("单据编号,日期,客户编号,金额\nT1,2019-09-01,Ｃ001,10\nT2,2019-09-02,C002,20\n", encoding="utf-8")
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    said = capsys.readouterr().err
+    assert "another case or width" not in said
+    assert "erp.csv: line 2, column 客户编号 (Ｃ001)" in said
+    assert load_master(path).transactions.sort_values("doc_no")["customer_id"].tolist() == ["Ｃ001", "C002"]
