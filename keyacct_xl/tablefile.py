@@ -207,13 +207,13 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     """The records of a CSV file as text, blank lines kept (as ``[]``) so record i is line i + 1.
 
     UTF-8 (with or without BOM) is tried first, then GB18030; a file with a UTF-16 BOM is Excel's "Unicode text",
-    its columns split by tabs. Rows may have different lengths (exports often add a trailing column on some
-    lines); an empty file is refused.
+    its columns split by tabs (by commas when its header line has commas and no tab: a CSV saved as UTF-16). Rows
+    may have different lengths (exports often add a trailing column on some lines); an empty file is refused.
     """
     raw = path.read_bytes()
     text = _csv_text(path, raw)
     unicode_text = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if unicode_text else ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_utf16_delimiter(text) if unicode_text else ",")
     try:
         rows = list(reader)
     except csv.Error as exc:  # a field past the csv module's limit, an unclosed quote running to the end
@@ -223,6 +223,14 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     if not any(not is_blank(v) for row in rows for v in row):
         raise InputError(msg("{path}: the file is empty", path=path))
     return rows
+
+
+def _utf16_delimiter(text: str) -> str:
+    """What splits the columns of UTF-16 text: a tab, as Excel's Unicode text has them, unless its header line has
+    commas and no tab (a CSV saved as UTF-16, read with tabs as one column named by the whole line). A one-column
+    list keeps its tab, so a name holding a comma (甲公司,华南分部) is not split."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return "," if "," in header and "\t" not in header else "\t"
 
 
 def _csv_text(path: Path, raw: bytes) -> str:
