@@ -30,12 +30,13 @@ from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.reader import table_start
 from keyacct_xl.master.schema import Column
-from keyacct_xl.messages import Location, listing, msg
+from keyacct_xl.messages import Location, listing, msg, row_ranges
 from keyacct_xl.notices import notify
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.belowtable import NOTHING_BELOW, BelowTable, below_table, with_rows_below
 from keyacct_xl.xlsx.ooxml import column_letter
-from keyacct_xl.xlsx.package import locate_tables
+from keyacct_xl.xlsx.package import locate_tables, open_package, read_part, sheet_parts
+from keyacct_xl.xlsx.sheetxml import hidden_rows_columns
 
 SUFFIXES = (".xlsx", ".xlsm", ".ods", ".csv", ".parquet")
 # Chinese exports from older tools are often GBK; UTF-8 (with or without BOM) is tried first.
@@ -103,13 +104,14 @@ def read_located_table(
     path = Path(path)
     suffix = check_input_file(path, tuple(s for s in SUFFIXES if s != ".parquet"))
     # Read in a worker with memory and time limits: a damaged or hostile file fails with one line, never a crash.
-    headers, rows, place, below = run_isolated(_cells, (path, suffix, table), file=path)
+    headers, rows, place, below, hidden = run_isolated(_cells, (path, suffix, table), file=path)
     for notice in below_notices(path.name, place[1], below, saved=False):  # told here: a worker's notes go nowhere
         notify(notice)
     locate = _locator(path, place)
     positions = resolve_headers(headers, columns, where=str(path), required=tuple(required))
     _refuse_two_columns_for_one(path, headers, columns, positions)
     rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
+    _tell_hidden_rows(path, place[1], [int(r[-1]) for r in rows if r[-1] in hidden])
     frame = _frame(path, headers, rows, positions, locate, columns, tuple(required))
     frame.attrs["columns_not_read"] = not_read(headers, positions)
     found = {key: pos for pos, key in positions.items()}
@@ -146,13 +148,31 @@ def _refuse_two_columns_for_one(
 Place = tuple[str, str, int]  # how a row is named in messages: ("line" | "row" | "cell", sheet, first column)
 
 
-def _cells(request: tuple[Path, str, str | None]) -> tuple[list[object], list[list[object]], Place, BelowTable]:
-    """Headers, rows (each ending with its line or row number), where they are and what lies under the table read:
-    the part run in a worker."""
+Cells = tuple[list[object], list[list[object]], Place, BelowTable, frozenset[int]]
+
+
+def _cells(request: tuple[Path, str, str | None]) -> Cells:
+    """Headers, rows (each ending with its line or row number), where they are, what lies under the table read and
+    the sheet's hidden rows (1-based): the part run in a worker."""
     path, suffix, table = request
     if suffix == ".csv":
-        return (*_csv_cells(path), NOTHING_BELOW)
+        return (*_csv_cells(path), NOTHING_BELOW, frozenset())
     return _xlsx_cells(path, table)
+
+
+def _tell_hidden_rows(path: Path, sheet: str, lines: list[int]) -> None:
+    """Tell of the lines read from rows the file hides (a filter, rows hidden by hand): read as the file holds them,
+    as a returned statement's are, but a person who looked at the sheet did not see them."""
+    if lines:
+        notify(
+            msg(
+                "{path}: rows {rows} of sheet {sheet} are hidden in the file (a filter, or hidden by hand), so a "
+                "person reading it does not see them; read as lines: check them in the file",
+                path=path.name,
+                rows=row_ranges(lines),
+                sheet=sheet,
+            )
+        )
 
 
 def _locator(path: Path, place: Place):
@@ -404,7 +424,7 @@ def _refuse_inflation(path: Path, decoded: int, size: int) -> None:
         )
 
 
-def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[object]], Place, BelowTable]:
+def _xlsx_cells(path: Path, table: str | None) -> Cells:
     safety.check_workbook_file(path, max_cells=MAX_TABLE_CELLS)  # clear errors for damaged or bomb files first
     excel = path.suffix.lower() != ".ods"  # an .ods keeps no Excel table: its first sheet is read
     below = NOTHING_BELOW
@@ -441,7 +461,19 @@ def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[
         raise
     except Exception as exc:  # calamine raises its own types for damaged parts
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
-    return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left), below
+    return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left), below, _hidden_rows(path, sheet)
+
+
+def _hidden_rows(path: Path, sheet: str) -> frozenset[int]:
+    """The 1-based rows ``sheet`` hides in an .xlsx or .xlsm (calamine reads every row; .xls and .ods say nothing)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return frozenset()
+    with open_package(path) as archive:
+        part = sheet_parts(archive).get(sheet)
+        if part is None:
+            return frozenset()
+        rows, _ = hidden_rows_columns(read_part(archive, part), part)
+    return frozenset(r + 1 for r in rows)
 
 
 def _visible_sheets(path: Path, book: calamine.CalamineWorkbook) -> list[str]:

@@ -823,3 +823,28 @@ def test_an_imported_id_the_master_spells_two_ways_is_read_as_neither(
     assert "another case or width" not in said
     assert "erp.csv: line 2, column 客户编号 (Ｃ001)" in said
     assert load_master(path).transactions.sort_values("doc_no")["customer_id"].tolist() == ["Ｃ001", "C002"]
+
+
+def test_an_exports_lines_on_hidden_rows_are_imported_and_named(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An .xlsx export whose rows 3-4 a filter hides (voided lines, say): they were imported without a word while the
+    person saw one line; they are imported, as the file holds them, and named."""
+    import openpyxl
+
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "销售明细"
+    for row in [line.split(",") for line in ERP_EXPORT.replace('"1,850.00","¥3,700.00"', "1850,3700").splitlines()]:
+        sheet.append(row)
+    sheet.row_dimensions[3].hidden = sheet.row_dimensions[4].hidden = True
+    book.save(export)
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    said = capsys.readouterr()
+    assert "3 sales lines" in said.out
+    assert (
+        "erp.xlsx: rows 3-4 of sheet 销售明细 are hidden in the file (a filter, or hidden by hand), so a person "
+        "reading it does not see them; read as lines: check them in the file"
+    ) in said.err
