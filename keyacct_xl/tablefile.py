@@ -232,7 +232,7 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     """
     raw = path.read_bytes()
     text = _csv_text(path, raw)
-    unicode_text = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    unicode_text = _utf16_codec(raw) is not None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_utf16_delimiter(text) if unicode_text else ",")
     try:
         rows = list(reader)
@@ -253,20 +253,39 @@ def _utf16_delimiter(text: str) -> str:
     return "," if "," in header and "\t" not in header else "\t"
 
 
+_NUL_SHARE = 0.25  # of a sample's odd (or even) bytes: UTF-16's digits, commas, tabs and line ends are half NUL
+
+
+def _utf16_codec(raw: bytes) -> str | None:
+    """The codec of UTF-16 text: with its BOM (what Excel saves as "Unicode text"), or without one when NUL bytes
+    fill one half of the bytes, as the high half of ASCII characters (a tool writing UTF-16 with no BOM, read as
+    GB18030 mojibake before); None for other text. A UTF-8 or GBK CSV holds no NUL."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = raw[:4096]
+    half = len(sample) // 2
+    if half and sample[1::2].count(0) >= _NUL_SHARE * half:
+        return "utf-16-le"
+    if half and sample[0::2].count(0) >= _NUL_SHARE * half:
+        return "utf-16-be"
+    return None
+
+
 def _csv_text(path: Path, raw: bytes) -> str:
     """The text of a CSV file in UTF-8, else GB18030; a file whose lines are in both (a GBK line pasted into a
     UTF-8 export) is refused naming the first line of the second kind: GB18030 reads any UTF-8 text as other
-    Chinese characters, so decoding it all as GB18030 would change every UTF-8 line without a word. A UTF-16 BOM
-    (what Excel saves as "Unicode text") says the text is UTF-16."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    Chinese characters, so decoding it all as GB18030 would change every UTF-8 line without a word. UTF-16 text
+    (``_utf16_codec``) is read as such."""
+    codec = _utf16_codec(raw)
+    if codec is not None:
         try:
-            return raw.decode("utf-16")
+            return raw.decode(codec)
         except UnicodeDecodeError as exc:
             raise InputError(
                 msg(
                     "{path}: line {line}: cannot decode the text (UTF-16)",
                     path=path,
-                    line=raw[: exc.start].decode("utf-16", errors="replace").count("\n") + 1,
+                    line=raw[: exc.start].decode(codec, errors="replace").count("\n") + 1,
                 )
             ) from None
     try:

@@ -203,3 +203,13 @@ def test_a_csv_saved_as_utf16_is_read_with_its_commas(tmp_path: Path, master: Pa
     names = tmp_path / "names.csv"
     names.write_bytes("客户名称\n甲公司,华南分部\n乙公司\n".encode("utf-16"))
     assert read_csv_rows(names) == [["客户名称"], ["甲公司,华南分部"], ["乙公司"]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_text_without_its_bom_is_read(tmp_path: Path, master: Path, encoding: str) -> None:
+    """UTF-16 with no byte-order mark (a tool that writes none) was read as GB18030: its headers mojibake, refused
+    as lacking 客户名称."""
+    source = tmp_path / "list.csv"
+    source.write_bytes("客户名称\t联系电话\n甲公司\t13900000501\n乙公司\t13900000502\n".encode(encoding))
+    assert _import(source, master) == 0
+    assert load_master(master).customers["name"].tolist() == ["甲公司", "乙公司"]
