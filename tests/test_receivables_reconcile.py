@@ -498,3 +498,25 @@ def test_a_hidden_column_is_not_read_for_a_visible_one_and_hidden_lines_are_name
         "theirs.xlsx: rows 13 are hidden in the file, so a person reading it does not see them; read as lines: check "
         "them in the file"
     ) in notes
+
+
+def test_a_role_read_from_a_column_the_file_hides_is_named(tmp_path):
+    """A customer who hid 贷方金额 (the only one) had its amounts reconciled without a word, while a person reading
+    the file sees no credit at all; the lines are read from it, and the hidden column is named."""
+    path = tmp_path / "theirs.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "往来明细"
+    for row in THEIRS_ROWS:
+        sheet.append(list(row))
+    sheet.column_dimensions["E"].hidden = True
+    book.save(path)
+    theirs = read_statement(path)
+    assert theirs.hidden_columns == [theirs.roles["credit"]] and theirs.lines.set_index("row").loc[6, "amount"] == 5000
+    ours = tmp_path / "ours.csv"
+    ours.write_text(OURS_CSV, encoding="utf-8-sig")
+    notes = reconcile(read_statement(ours, perspective="ours"), theirs, lang="en").notes
+    assert (
+        "theirs.xlsx: the column(s) 贷方金额 are hidden in the file, so a person reading it does not see them; read "
+        "for the lines: check them in the file"
+    ) in notes

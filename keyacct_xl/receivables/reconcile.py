@@ -8,7 +8,7 @@ import pandas as pd
 
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import RECONCILE_STATUS
-from keyacct_xl.messages import joined, row_ranges, tr
+from keyacct_xl.messages import joined, listing, row_ranges, tr
 from keyacct_xl.receivables.hints import add_hints
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
 from keyacct_xl.receivables.statement_dates import Period
@@ -196,6 +196,16 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
                 "check them in the file",
                 file=statement.file,
                 rows=row_ranges(statement.hidden_rows),
+            )
+        )
+    if statement.hidden_columns:
+        notes.append(
+            tr(
+                lang,
+                "{file}: the column(s) {columns} are hidden in the file, so a person reading it does not see them; "
+                "read for the lines: check them in the file",
+                file=statement.file,
+                columns=listing(statement.hidden_columns),
             )
         )
     if statement.notes:

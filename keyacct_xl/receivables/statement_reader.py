@@ -199,6 +199,7 @@ class Statement:
     formula_rows: list[int] = field(default_factory=list)
     title: str = ""  # the rows above the header, one line each: whose statement it says it is
     hidden_rows: list[int] = field(default_factory=list)  # lines on rows the file hides: read, and named
+    hidden_columns: list[str] = field(default_factory=list)  # headers of columns read that the file hides: named
 
 
 def read_statement(
@@ -234,6 +235,7 @@ def statement_from_sheets(
                 statement,
                 title="\n".join(row_text(row) for row in grid[:header_at]),
                 hidden_rows=[int(r) for r in statement.lines["row"] if r - 1 in shown.hidden_rows],
+                hidden_columns=[row_text([grid[header_at][c]]) for c in roles.values() if c in shown.hidden_columns],
             )
             return _before_period(_with_formula_rows(statement, roles, shown.formulas))
     _refuse_hidden_statement(path, sheets)
