@@ -111,7 +111,13 @@ def read_located_table(
     positions = resolve_headers(headers, columns, where=str(path), required=tuple(required))
     _refuse_two_columns_for_one(path, headers, columns, positions)
     rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
-    _tell_hidden_rows(path, place[1], [int(r[-1]) for r in rows if r[-1] in hidden])
+    hidden_rows, hidden_columns = hidden
+    _tell_hidden(
+        path,
+        place[1],
+        [int(r[-1]) for r in rows if r[-1] in hidden_rows],
+        [str(headers[pos]).strip() for pos in sorted(positions) if place[2] + pos in hidden_columns],
+    )
     frame = _frame(path, headers, rows, positions, locate, columns, tuple(required))
     frame.attrs["columns_not_read"] = not_read(headers, positions)
     found = {key: pos for pos, key in positions.items()}
@@ -148,21 +154,33 @@ def _refuse_two_columns_for_one(
 Place = tuple[str, str, int]  # how a row is named in messages: ("line" | "row" | "cell", sheet, first column)
 
 
-Cells = tuple[list[object], list[list[object]], Place, BelowTable, frozenset[int]]
+Hidden = tuple[frozenset[int], frozenset[int]]  # the rows (1-based) and the columns (0-based) a sheet hides
+Cells = tuple[list[object], list[list[object]], Place, BelowTable, Hidden]
 
 
 def _cells(request: tuple[Path, str, str | None]) -> Cells:
     """Headers, rows (each ending with its line or row number), where they are, what lies under the table read and
-    the sheet's hidden rows (1-based): the part run in a worker."""
+    the sheet's hidden rows and columns: the part run in a worker."""
     path, suffix, table = request
     if suffix == ".csv":
-        return (*_csv_cells(path), NOTHING_BELOW, frozenset())
+        return (*_csv_cells(path), NOTHING_BELOW, (frozenset(), frozenset()))
     return _xlsx_cells(path, table)
 
 
-def _tell_hidden_rows(path: Path, sheet: str, lines: list[int]) -> None:
-    """Tell of the lines read from rows the file hides (a filter, rows hidden by hand): read as the file holds them,
-    as a returned statement's are, but a person who looked at the sheet did not see them."""
+def _tell_hidden(path: Path, sheet: str, lines: list[int], headers: list[str]) -> None:
+    """Tell of the lines read from rows the file hides (a filter, rows hidden by hand) and of the columns read that
+    it hides: read as the file holds them, as a returned statement's are, but a person who looked at the sheet did
+    not see them."""
+    if headers:
+        notify(
+            msg(
+                "{path}: the column(s) {columns} of sheet {sheet} are hidden in the file, so a person reading it does "
+                "not see them; read: check them in the file",
+                path=path.name,
+                columns=listing(headers),
+                sheet=sheet,
+            )
+        )
     if lines:
         notify(
             msg(
@@ -480,19 +498,20 @@ def _xlsx_cells(path: Path, table: str | None) -> Cells:
         raise
     except Exception as exc:  # calamine raises its own types for damaged parts
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
-    return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left), below, _hidden_rows(path, sheet)
+    return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left), below, _hidden(path, sheet)
 
 
-def _hidden_rows(path: Path, sheet: str) -> frozenset[int]:
-    """The 1-based rows ``sheet`` hides in an .xlsx or .xlsm (calamine reads every row; .xls and .ods say nothing)."""
+def _hidden(path: Path, sheet: str) -> Hidden:
+    """The rows (1-based) and columns (0-based) ``sheet`` hides in an .xlsx or .xlsm (calamine reads every cell;
+    .xls and .ods say nothing here)."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return frozenset()
+        return frozenset(), frozenset()
     with open_package(path) as archive:
         part = sheet_parts(archive).get(sheet)
         if part is None:
-            return frozenset()
-        rows, _ = hidden_rows_columns(read_part(archive, part), part)
-    return frozenset(r + 1 for r in rows)
+            return frozenset(), frozenset()
+        rows, columns = hidden_rows_columns(read_part(archive, part), part)
+    return frozenset(r + 1 for r in rows), columns
 
 
 def _visible_sheets(path: Path, book: calamine.CalamineWorkbook) -> list[str]:

@@ -848,3 +848,27 @@ def test_an_exports_lines_on_hidden_rows_are_imported_and_named(
         "erp.xlsx: rows 3-4 of sheet 销售明细 are hidden in the file (a filter, or hidden by hand), so a person "
         "reading it does not see them; read as lines: check them in the file"
     ) in said.err
+
+
+def test_an_exports_column_the_sheet_hides_is_imported_and_named(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An .xlsx export whose 单据编号 and 金额 columns are hidden: their values were imported without a word while the
+    person saw neither; they are imported and the columns named (税额, hidden too but not imported, is not)."""
+    import openpyxl
+
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "销售明细"
+    for row in (["单据编号", "日期", "客户编号", "金额", "税额"], ["T1", "2019-09-01", "C0001", 10, 1.3]):
+        sheet.append(row)
+    for column in "ADE":
+        sheet.column_dimensions[column].hidden = True
+    book.save(export)
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    assert (
+        "erp.xlsx: the column(s) 单据编号, 金额 of sheet 销售明细 are hidden in the file, so a person reading it "
+        "does not see them; read: check them in the file"
+    ) in capsys.readouterr().err
