@@ -110,6 +110,25 @@ def _ods_rows(archive: zipfile.ZipFile, sheet: str) -> Iterator[tuple[etree._Ele
     raise _NoSheet(sheet)
 
 
+_HIDDEN_ROW = ("collapse", "filter")  # table:visibility of a row hidden by hand, and of one a filter hides
+
+
+def ods_hidden_rows(archive: zipfile.ZipFile, sheet: str, rows: int) -> frozenset[int] | None:
+    """The rows (0-based) among the first ``rows`` that the .ods sheet ``sheet`` hides (``table:visibility``
+    collapse or filter), a repeated row counted as often as it repeats; None without such a sheet. LibreOffice's own
+    format: calamine gives every row."""
+    hidden: set[int] = set()
+    try:
+        for element, span in _ods_rows(archive, sheet):
+            if span.start >= rows:
+                break  # past the cells read: the rest hides no line
+            if element.get(f"{{{_TABLE}}}visibility") in _HIDDEN_ROW:
+                hidden.update(range(span.start, min(span.stop, rows)))
+    except (_NoSheet, ValueError, etree.XMLSyntaxError):  # a repeat count that is no number: nothing concluded
+        return None
+    return frozenset(hidden)
+
+
 Merged = list[tuple[Cell, Cell]]  # ((first row, first column), (last row, last column)), 0-based, as calamine's
 # Merged ranges an .ods sheet may hold: a form has a few dozen. A repeated row or cell repeats its merge, so a few
 # hundred bytes could otherwise ask for millions of them (a row repeated 1,048,576 times, a cell 16,384 times).

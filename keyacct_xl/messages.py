@@ -183,6 +183,17 @@ def listing(items: Iterable[object]) -> Listing:
     return Listing(tuple(items))
 
 
+def row_ranges(rows: Iterable[int]) -> str:
+    """``4-120, 125``: consecutive rows as one range, so years of history make one short note."""
+    spans: list[list[int]] = []
+    for row in sorted(rows):
+        if spans and row == spans[-1][1] + 1:
+            spans[-1][1] = row
+        else:
+            spans.append([row, row])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
 def joined(lang: Lang, parts: Iterable[str]) -> str:
     """Parts of one statement joined as ``lang`` writes them: ``a, b`` in English, ``a，b`` in Chinese."""
     text = ""

@@ -30,12 +30,13 @@ from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.reader import table_start
 from keyacct_xl.master.schema import Column
-from keyacct_xl.messages import Location, listing, msg
+from keyacct_xl.messages import Location, listing, msg, row_ranges
 from keyacct_xl.notices import notify
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.belowtable import NOTHING_BELOW, BelowTable, below_table, with_rows_below
 from keyacct_xl.xlsx.ooxml import column_letter
-from keyacct_xl.xlsx.package import locate_tables
+from keyacct_xl.xlsx.package import locate_tables, open_package, read_part, sheet_parts
+from keyacct_xl.xlsx.sheetxml import hidden_rows_columns
 
 SUFFIXES = (".xlsx", ".xlsm", ".ods", ".csv", ".parquet")
 # Chinese exports from older tools are often GBK; UTF-8 (with or without BOM) is tried first.
@@ -103,13 +104,20 @@ def read_located_table(
     path = Path(path)
     suffix = check_input_file(path, tuple(s for s in SUFFIXES if s != ".parquet"))
     # Read in a worker with memory and time limits: a damaged or hostile file fails with one line, never a crash.
-    headers, rows, place, below = run_isolated(_cells, (path, suffix, table), file=path)
+    headers, rows, place, below, hidden = run_isolated(_cells, (path, suffix, table), file=path)
     for notice in below_notices(path.name, place[1], below, saved=False):  # told here: a worker's notes go nowhere
         notify(notice)
     locate = _locator(path, place)
     positions = resolve_headers(headers, columns, where=str(path), required=tuple(required))
     _refuse_two_columns_for_one(path, headers, columns, positions)
     rows = [r for r in rows if any(not is_blank(v) for v in r[:-1])]
+    hidden_rows, hidden_columns = hidden
+    _tell_hidden(
+        path,
+        place[1],
+        [int(r[-1]) for r in rows if r[-1] in hidden_rows],
+        [str(headers[pos]).strip() for pos in sorted(positions) if place[2] + pos in hidden_columns],
+    )
     frame = _frame(path, headers, rows, positions, locate, columns, tuple(required))
     frame.attrs["columns_not_read"] = not_read(headers, positions)
     found = {key: pos for pos, key in positions.items()}
@@ -146,13 +154,43 @@ def _refuse_two_columns_for_one(
 Place = tuple[str, str, int]  # how a row is named in messages: ("line" | "row" | "cell", sheet, first column)
 
 
-def _cells(request: tuple[Path, str, str | None]) -> tuple[list[object], list[list[object]], Place, BelowTable]:
-    """Headers, rows (each ending with its line or row number), where they are and what lies under the table read:
-    the part run in a worker."""
+Hidden = tuple[frozenset[int], frozenset[int]]  # the rows (1-based) and the columns (0-based) a sheet hides
+Cells = tuple[list[object], list[list[object]], Place, BelowTable, Hidden]
+
+
+def _cells(request: tuple[Path, str, str | None]) -> Cells:
+    """Headers, rows (each ending with its line or row number), where they are, what lies under the table read and
+    the sheet's hidden rows and columns: the part run in a worker."""
     path, suffix, table = request
     if suffix == ".csv":
-        return (*_csv_cells(path), NOTHING_BELOW)
+        return (*_csv_cells(path), NOTHING_BELOW, (frozenset(), frozenset()))
     return _xlsx_cells(path, table)
+
+
+def _tell_hidden(path: Path, sheet: str, lines: list[int], headers: list[str]) -> None:
+    """Tell of the lines read from rows the file hides (a filter, rows hidden by hand) and of the columns read that
+    it hides: read as the file holds them, as a returned statement's are, but a person who looked at the sheet did
+    not see them."""
+    if headers:
+        notify(
+            msg(
+                "{path}: the column(s) {columns} of sheet {sheet} are hidden in the file, so a person reading it does "
+                "not see them; read: check them in the file",
+                path=path.name,
+                columns=listing(headers),
+                sheet=sheet,
+            )
+        )
+    if lines:
+        notify(
+            msg(
+                "{path}: rows {rows} of sheet {sheet} are hidden in the file (a filter, or hidden by hand), so a "
+                "person reading it does not see them; read as lines: check them in the file",
+                path=path.name,
+                rows=row_ranges(lines),
+                sheet=sheet,
+            )
+        )
 
 
 def _locator(path: Path, place: Place):
@@ -207,13 +245,13 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     """The records of a CSV file as text, blank lines kept (as ``[]``) so record i is line i + 1.
 
     UTF-8 (with or without BOM) is tried first, then GB18030; a file with a UTF-16 BOM is Excel's "Unicode text",
-    its columns split by tabs. Rows may have different lengths (exports often add a trailing column on some
-    lines); an empty file is refused.
+    its columns split by tabs (by commas when its header line has commas and no tab: a CSV saved as UTF-16). Rows
+    may have different lengths (exports often add a trailing column on some lines); an empty file is refused.
     """
     raw = path.read_bytes()
     text = _csv_text(path, raw)
-    unicode_text = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if unicode_text else ",")
+    unicode_text = _utf16_codec(raw) is not None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_utf16_delimiter(text) if unicode_text else ",")
     try:
         rows = list(reader)
     except csv.Error as exc:  # a field past the csv module's limit, an unclosed quote running to the end
@@ -225,20 +263,47 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     return rows
 
 
+def _utf16_delimiter(text: str) -> str:
+    """What splits the columns of UTF-16 text: a tab, as Excel's Unicode text has them, unless its header line has
+    commas and no tab (a CSV saved as UTF-16, read with tabs as one column named by the whole line). A one-column
+    list keeps its tab, so a name holding a comma (甲公司,华南分部) is not split."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return "," if "," in header and "\t" not in header else "\t"
+
+
+_NUL_SHARE = 0.25  # of a sample's odd (or even) bytes: UTF-16's digits, commas, tabs and line ends are half NUL
+
+
+def _utf16_codec(raw: bytes) -> str | None:
+    """The codec of UTF-16 text: with its BOM (what Excel saves as "Unicode text"), or without one when NUL bytes
+    fill one half of the bytes, as the high half of ASCII characters (a tool writing UTF-16 with no BOM, read as
+    GB18030 mojibake before); None for other text. A UTF-8 or GBK CSV holds no NUL."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = raw[:4096]
+    half = len(sample) // 2
+    if half and sample[1::2].count(0) >= _NUL_SHARE * half:
+        return "utf-16-le"
+    if half and sample[0::2].count(0) >= _NUL_SHARE * half:
+        return "utf-16-be"
+    return None
+
+
 def _csv_text(path: Path, raw: bytes) -> str:
     """The text of a CSV file in UTF-8, else GB18030; a file whose lines are in both (a GBK line pasted into a
     UTF-8 export) is refused naming the first line of the second kind: GB18030 reads any UTF-8 text as other
-    Chinese characters, so decoding it all as GB18030 would change every UTF-8 line without a word. A UTF-16 BOM
-    (what Excel saves as "Unicode text") says the text is UTF-16."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    Chinese characters, so decoding it all as GB18030 would change every UTF-8 line without a word. UTF-16 text
+    (``_utf16_codec``) is read as such."""
+    codec = _utf16_codec(raw)
+    if codec is not None:
         try:
-            return raw.decode("utf-16")
+            return raw.decode(codec)
         except UnicodeDecodeError as exc:
             raise InputError(
                 msg(
                     "{path}: line {line}: cannot decode the text (UTF-16)",
                     path=path,
-                    line=raw[: exc.start].decode("utf-16", errors="replace").count("\n") + 1,
+                    line=raw[: exc.start].decode(codec, errors="replace").count("\n") + 1,
                 )
             ) from None
     try:
@@ -396,7 +461,7 @@ def _refuse_inflation(path: Path, decoded: int, size: int) -> None:
         )
 
 
-def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[object]], Place, BelowTable]:
+def _xlsx_cells(path: Path, table: str | None) -> Cells:
     safety.check_workbook_file(path, max_cells=MAX_TABLE_CELLS)  # clear errors for damaged or bomb files first
     excel = path.suffix.lower() != ".ods"  # an .ods keeps no Excel table: its first sheet is read
     below = NOTHING_BELOW
@@ -433,7 +498,20 @@ def _xlsx_cells(path: Path, table: str | None) -> tuple[list[object], list[list[
         raise
     except Exception as exc:  # calamine raises its own types for damaged parts
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
-    return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left), below
+    return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left), below, _hidden(path, sheet)
+
+
+def _hidden(path: Path, sheet: str) -> Hidden:
+    """The rows (1-based) and columns (0-based) ``sheet`` hides in an .xlsx or .xlsm (calamine reads every cell;
+    .xls and .ods say nothing here)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return frozenset(), frozenset()
+    with open_package(path) as archive:
+        part = sheet_parts(archive).get(sheet)
+        if part is None:
+            return frozenset(), frozenset()
+        rows, columns = hidden_rows_columns(read_part(archive, part), part)
+    return frozenset(r + 1 for r in rows), columns
 
 
 def _visible_sheets(path: Path, book: calamine.CalamineWorkbook) -> list[str]:

@@ -282,3 +282,43 @@ def test_an_undo_leaves_cells_typed_by_hand_in_the_rows_below_as_typed(master: P
     header = [c.value for c in ws[1]]
     rows = [[r[header.index(h)].value for h in ("内容", "订单金额", "下次日期")] for r in ws.iter_rows(min_row=2)]
     assert [r for r in rows if r[0]] == [["B1", None, None], ["B2", "1,200", "2026.12.3"]]
+
+
+@pytest.mark.parametrize("edited", ["谈返利", "[1, 2]", '{"date": "下周"}'])
+def test_an_undo_whose_written_cell_was_edited_is_refused_naming_it(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys,
+    edited: str,
+) -> None:
+    """A 写入值 cell typed over by hand (text, JSON of no row, a date of no day) is refused in one line naming the
+    cell, the master left as it was, instead of a traceback."""
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利")])
+    _consolidate(tmp_path, master, "A")
+    _send(tmp_path, "B", [("2026-11-23", "C001", "面谈", "谈返利，已签")])
+    _consolidate(tmp_path, master, "B")
+    _type_by_hand(master, "历史版本", '{"content":"谈返利，已签"}', "写入值", edited)
+    before = master.read_bytes()
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_B.xlsx"]) == 2
+    assert master.read_bytes() == before
+    assert capsys.readouterr().err.strip() == (
+        f"keyacct-xl: 历史版本，写入值 列：{edited} 不是汇总时记录的一行值（该单元格被改过？）："
+        "未撤销；请把该单元格改回原样"
+    )
+
+
+def test_an_undo_names_no_cell_typed_back_by_hand_to_what_it_puts_back(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys,
+) -> None:
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利")])
+    _consolidate(tmp_path, master, "A")
+    _send(tmp_path, "B", [("2026-11-23", "C001", "面谈", "谈返利，已签")])
+    _consolidate(tmp_path, master, "B")
+    _type_by_hand(master, "拜访记录", "C001", "内容", "谈返利")
+    capsys.readouterr()
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_B.xlsx"]) == 0
+    out = capsys.readouterr().out
+    assert _visit_row(master)["content"] == "谈返利"
+    assert "手工改过" not in out, out

@@ -611,3 +611,17 @@ def test_a_quotation_for_a_customer_in_another_case_is_that_customers(master: Pa
     assert (read_as.severity, read_as.value) == ("warning", "c002")
     stored = load_store(master)
     assert set(stored.frame("Quotations")["customer_id"]) == {"C002"}
+
+
+def test_a_line_naming_an_id_the_master_spells_two_ways_is_no_ones(tmp_path: Path, inbox: Path) -> None:
+    """Customers holding KA01 (甲) and ka01 (乙): a visit line's Ka01 was read as KA01, the first row's, and stored
+    as 甲's visit without a word; it is an unknown customer, as the master cannot say which of the two it means."""
+    m = Master.empty()
+    m.customers = pd.DataFrame(
+        {"customer_id": ["KA01", "ka01"], "name": ["甲公司", "乙公司"], "rep": ["张三", "张三"], "grade": ["A", "B"]}
+    )
+    path = save_master(m, tmp_path / "master.xlsx", backup=False)
+    (inbox / "拜访记录.xlsx").write_bytes(visits("张三", [("2026-11-23", "Ka01", "面谈", "谈返利")]))
+    [outcome] = consolidate(inbox, path, now=NOW).outcomes
+    assert not [i for i in outcome.issues if "another case or width" in i.en]
+    assert set(load_store(path).frame("Visits")["customer_id"]) <= {"Ka01"}

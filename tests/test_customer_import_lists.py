@@ -14,6 +14,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.submissions import LEDGER
+from keyacct_xl.tablefile import read_csv_rows
 
 
 @pytest.fixture
@@ -187,3 +188,28 @@ def test_a_refusal_names_a_file_name_that_is_not_utf8_as_it_is_recorded(tmp_path
     err = capsys.readouterr().err
     assert err.endswith(r"\xc4\xfa\xba\xc3list.csv 的前 30 行中没有含 客户名称 及另一客户字段的表头行" + "\n")
     assert r"\udcc4" not in err
+
+
+def test_a_csv_saved_as_utf16_is_read_with_its_commas(tmp_path: Path, master: Path) -> None:
+    """A CSV saved as UTF-16 (a BOM, columns split by commas) was read with tabs: one column named by the whole
+    header line, refused as lacking 客户名称 while its header shows it. Excel's one-column Unicode text keeps its
+    tab, the commas in its names not splitting them."""
+    source = tmp_path / "list.csv"
+    source.write_bytes('客户名称,联系电话\n"甲公司,华南分部",13900000501\n乙公司,13900000502\n'.encode("utf-16"))
+    assert _import(source, master) == 0
+    customers = load_master(master).customers
+    assert customers["name"].tolist() == ["甲公司,华南分部", "乙公司"]
+    assert customers["phone"].tolist() == ["13900000501", "13900000502"]
+    names = tmp_path / "names.csv"
+    names.write_bytes("客户名称\n甲公司,华南分部\n乙公司\n".encode("utf-16"))
+    assert read_csv_rows(names) == [["客户名称"], ["甲公司,华南分部"], ["乙公司"]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_text_without_its_bom_is_read(tmp_path: Path, master: Path, encoding: str) -> None:
+    """UTF-16 with no byte-order mark (a tool that writes none) was read as GB18030: its headers mojibake, refused
+    as lacking 客户名称."""
+    source = tmp_path / "list.csv"
+    source.write_bytes("客户名称\t联系电话\n甲公司\t13900000501\n乙公司\t13900000502\n".encode(encoding))
+    assert _import(source, master) == 0
+    assert load_master(master).customers["name"].tolist() == ["甲公司", "乙公司"]

@@ -804,3 +804,71 @@ def test_a_store_folder_that_is_a_link_out_of_the_store_is_refused(demo_master: 
         load_master(path)
     with pytest.raises(InputError, match="names a file outside the store's layout"):
         export_master(path, tmp_path / "copy.xlsx")
+
+
+def test_an_imported_id_the_master_spells_two_ways_is_read_as_neither(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A master holding C001 (甲) and c001 (乙), one customer twice that master check names: an export's Ｃ001 was read
+    as C001, the first row's, and its sale put on 甲 without a word; it is stored as typed and named as unknown."""
+    master = Master.empty()
+    master.customers = pd.DataFrame(
+        {"customer_id": ["C001", "c001", "C002"], "name": ["甲公司", "乙公司", "丙公司"], "rep": ["张三"] * 3}
+    )
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    export = tmp_path / "erp.csv"
+    export.write_text("单据编号,日期,客户编号,金额\nT1,2019-09-01,Ｃ001,10\nT2,2019-09-02,C002,20\n", encoding="utf-8")
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    said = capsys.readouterr().err
+    assert "another case or width" not in said
+    assert "erp.csv: line 2, column 客户编号 (Ｃ001)" in said
+    assert load_master(path).transactions.sort_values("doc_no")["customer_id"].tolist() == ["Ｃ001", "C002"]
+
+
+def test_an_exports_lines_on_hidden_rows_are_imported_and_named(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An .xlsx export whose rows 3-4 a filter hides (voided lines, say): they were imported without a word while the
+    person saw one line; they are imported, as the file holds them, and named."""
+    import openpyxl
+
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "销售明细"
+    for row in [line.split(",") for line in ERP_EXPORT.replace('"1,850.00","¥3,700.00"', "1850,3700").splitlines()]:
+        sheet.append(row)
+    sheet.row_dimensions[3].hidden = sheet.row_dimensions[4].hidden = True
+    book.save(export)
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    said = capsys.readouterr()
+    assert "3 sales lines" in said.out
+    assert (
+        "erp.xlsx: rows 3-4 of sheet 销售明细 are hidden in the file (a filter, or hidden by hand), so a person "
+        "reading it does not see them; read as lines: check them in the file"
+    ) in said.err
+
+
+def test_an_exports_column_the_sheet_hides_is_imported_and_named(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An .xlsx export whose 单据编号 and 金额 columns are hidden: their values were imported without a word while the
+    person saw neither; they are imported and the columns named (税额, hidden too but not imported, is not)."""
+    import openpyxl
+
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "销售明细"
+    for row in (["单据编号", "日期", "客户编号", "金额", "税额"], ["T1", "2019-09-01", "C0001", 10, 1.3]):
+        sheet.append(row)
+    for column in "ADE":
+        sheet.column_dimensions[column].hidden = True
+    book.save(export)
+    assert main(["history", "import", str(path), str(export), "--table", "transactions", "--lang", "en"]) == 0
+    assert (
+        "erp.xlsx: the column(s) 单据编号, 金额 of sheet 销售明细 are hidden in the file, so a person reading it "
+        "does not see them; read: check them in the file"
+    ) in capsys.readouterr().err

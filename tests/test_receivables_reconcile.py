@@ -498,3 +498,48 @@ def test_a_hidden_column_is_not_read_for_a_visible_one_and_hidden_lines_are_name
         "theirs.xlsx: rows 13 are hidden in the file, so a person reading it does not see them; read as lines: check "
         "them in the file"
     ) in notes
+
+
+def test_a_role_read_from_a_column_the_file_hides_is_named(tmp_path):
+    """A customer who hid 贷方金额 (the only one) had its amounts reconciled without a word, while a person reading
+    the file sees no credit at all; the lines are read from it, and the hidden column is named."""
+    path = tmp_path / "theirs.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "往来明细"
+    for row in THEIRS_ROWS:
+        sheet.append(list(row))
+    sheet.column_dimensions["E"].hidden = True
+    book.save(path)
+    theirs = read_statement(path)
+    assert theirs.hidden_columns == [theirs.roles["credit"]] and theirs.lines.set_index("row").loc[6, "amount"] == 5000
+    ours = tmp_path / "ours.csv"
+    ours.write_text(OURS_CSV, encoding="utf-8-sig")
+    notes = reconcile(read_statement(ours, perspective="ours"), theirs, lang="en").notes
+    assert (
+        "theirs.xlsx: the column(s) 贷方金额 are hidden in the file, so a person reading it does not see them; read "
+        "for the lines: check them in the file"
+    ) in notes
+
+
+@pytest.mark.libreoffice
+def test_lines_on_rows_hidden_in_a_statement_saved_as_ods_by_libreoffice_are_named(tmp_path, libreoffice):
+    """LibreOffice's own format: a customer who hid the row of S004 and saved as .ods had it reconciled without a
+    word (only an .xlsx's hidden rows were named); it is read, and named, as in an .xlsx."""
+    source = tmp_path / "theirs.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "往来明细"
+    for row in THEIRS_ROWS:
+        sheet.append(list(row))
+    sheet.row_dimensions[13].hidden = True  # S004, 2,000
+    book.save(source)
+    theirs = read_statement(libreoffice(source, "ods"))
+    assert theirs.hidden_rows == [13] and theirs.lines.set_index("row").loc[13, "amount"] == 2000
+    ours = tmp_path / "ours.csv"
+    ours.write_text(OURS_CSV, encoding="utf-8-sig")
+    notes = reconcile(read_statement(ours, perspective="ours"), theirs, lang="en").notes
+    assert (
+        "theirs.ods: rows 13 are hidden in the file, so a person reading it does not see them; read as lines: check "
+        "them in the file"
+    ) in notes

@@ -35,7 +35,7 @@ _TEMPLATES: tuple[tuple[str, Message], ...] = (
 _PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[sr]")
 _ARGUMENT = re.compile(r"^argument (?P<names>.+?): (?P<problem>.+)$", re.DOTALL)
 # The type names argparse puts in "invalid %(type)s value": the converter's name.
-_TYPES = {"int": msg("whole number"), "float": msg("number"), "Path": msg("path")}
+_TYPES = {"int": msg("whole number"), "float": msg("number")}  # type=Path never refuses a value
 
 
 def _pattern(template: str) -> re.Pattern[str]:

@@ -201,7 +201,7 @@ def _restore(
     frame, schema = store.frames[table], ALL_CONSOLIDATION_TABLES[table]
     # a cell stored as its column's kind holds text that column's typing would refuse: the row found by its key
     typed = {k: v for k, v in data.items() if k in ROW_KEYS[table].all_columns()} if change == NORMALIZED else data
-    old = _typed(typed, schema, list(frame.columns))
+    old = _typed(typed, schema, list(frame.columns), "data")
     own = frame["file_sha256"] == sha if "file_sha256" in frame.columns else pd.Series(False, index=frame.index)
     for candidates in (frame.index[own], frame.index):
         [where] = KeyedRows.of_frame(frame.loc[candidates], ROW_KEYS[table]).matches([old])
@@ -211,7 +211,8 @@ def _restore(
             if change == NORMALIZED:
                 restore_typed_text(store, table, position, data)
                 return old, []
-            kept = _put_back(frame, position, old, _typed(written, schema, list(written)) if written else None)
+            wrote = _typed(written, schema, list(written), "written") if written else None
+            kept = _put_back(frame, position, old, wrote)
             return old, [KeptEdit(table, _row_key(table, old), column, now, old.get(column)) for column, now in kept]
     raise InputError(
         msg(
@@ -224,9 +225,42 @@ def _restore(
     )
 
 
-def _typed(values: dict[str, object], schema: TableSchema, columns: list[str]) -> dict[str, object]:
-    """A row's values read back from their JSON, typed as its table's ``columns``."""
-    return {str(k): v for k, v in typed_frame([values], schema, columns).iloc[0].to_dict().items()}
+def _typed(values: dict[str, object], schema: TableSchema, columns: list[str], recorded: str) -> dict[str, object]:
+    """A row's values read back from their JSON (SubmissionHistory's column ``recorded``), typed as its table's
+    ``columns``."""
+    try:
+        frame = typed_frame([values], schema, columns)
+    except (ValueError, TypeError):  # a value edited into what its column's kind cannot be (a date of "xx")
+        raise _not_as_recorded(recorded, json.dumps(values, ensure_ascii=False)) from None
+    return {str(k): v for k, v in frame.iloc[0].to_dict().items()}
+
+
+def _recorded(text: object, recorded: str) -> dict[str, object]:
+    """The row of values a SubmissionHistory cell of column ``recorded`` holds as JSON; a cell edited into anything
+    else is refused naming it, since the undo cannot tell what to put back."""
+    try:
+        values = json.loads(str(text))
+    except json.JSONDecodeError:
+        values = None
+    if not isinstance(values, dict):
+        raise _not_as_recorded(recorded, text)
+    return values
+
+
+def _not_as_recorded(recorded: str, text: object) -> InputError:
+    shown = str(text)
+    return InputError(
+        msg(
+            "{sheet}, column {column}: {text} is not a row's values as the consolidation recorded them (was the cell "
+            "edited?): not undone; put the cell back as it was",
+            sheet=Pair(HISTORY.sheet_en, HISTORY.sheet_zh),
+            column=HISTORY.column(recorded),
+            text=shown if len(shown) <= _QUOTED else shown[:_QUOTED] + "…",
+        )
+    )
+
+
+_QUOTED = 80  # characters of an edited cell quoted in the refusal: enough to find it
 
 
 def _put_back(
@@ -244,7 +278,8 @@ def _put_back(
                 continue  # the change never wrote it: whatever it holds now is someone else's
             now: object = frame.iat[position, at]
             if not same_value(now, written[column]):
-                kept.append((column, now))
+                if not same_value(now, value):  # typed back by hand to what the undo puts back: nothing kept
+                    kept.append((column, now))
                 continue
         frame.iat[position, at] = None if is_blank(value) else value
     return kept
@@ -321,7 +356,12 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     written = mine["written"] if "written" in mine.columns else pd.Series(None, index=mine.index, dtype=object)
     for table, data, change, wrote in zip(mine["table"][::-1], mine["data"][::-1], mine["change"][::-1], written[::-1]):
         row, edits = _restore(
-            store, str(table), json.loads(str(data)), sha, str(change), None if is_blank(wrote) else json.loads(wrote)
+            store,
+            str(table),
+            _recorded(data, "data"),
+            sha,
+            str(change),
+            None if is_blank(wrote) else _recorded(wrote, "written"),
         )
         restored.setdefault(str(table), []).append(_row_key(str(table), row))
         kept += edits

@@ -50,12 +50,14 @@ def id_key(value: object) -> str:
 
 
 def spellings(ids: Iterable[object]) -> dict[str, str]:
-    """Each id's ``id_key`` -> the id as the master spells it (the first row's, when the master repeats one)."""
-    found: dict[str, str] = {}
+    """Each id's ``id_key`` -> the id as the master spells it. A key the master spells two ways (C0001 and c0001, one
+    customer twice, which master check names) is left out: which of the two a third spelling means is not known, and
+    reading it as the first would put a line on a customer chosen by row order."""
+    found: dict[str, set[str]] = {}
     for value in ids:
         if not is_blank(value):
-            found.setdefault(id_key(value), str(value))
-    return found
+            found.setdefault(id_key(value), set()).add(str(value))
+    return {key: next(iter(spelled)) for key, spelled in found.items() if len(spelled) == 1}
 
 
 def read_as(typed: str, cid: str) -> Message:

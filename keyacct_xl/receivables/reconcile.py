@@ -8,7 +8,7 @@ import pandas as pd
 
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import RECONCILE_STATUS
-from keyacct_xl.messages import joined, tr
+from keyacct_xl.messages import joined, listing, row_ranges, tr
 from keyacct_xl.receivables.hints import add_hints
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
 from keyacct_xl.receivables.statement_dates import Period
@@ -173,7 +173,7 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
                 "{file}: rows {rows} are dated before the period {start:%Y-%m-%d}..{end:%Y-%m-%d}: counted in the "
                 "opening balance, not matched line by line",
                 file=statement.file,
-                rows=_row_ranges(statement.earlier_rows),
+                rows=row_ranges(statement.earlier_rows),
                 start=start,
                 end=end,
             )
@@ -185,7 +185,7 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
                 "{file}: rows {rows} have a formula for their date or amount, read as the value the file last saved; "
                 "a program that recalculates on opening may show another: check them in the file",
                 file=statement.file,
-                rows=_row_ranges(statement.formula_rows),
+                rows=row_ranges(statement.formula_rows),
             )
         )
     if statement.hidden_rows:
@@ -195,7 +195,17 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
                 "{file}: rows {rows} are hidden in the file, so a person reading it does not see them; read as lines: "
                 "check them in the file",
                 file=statement.file,
-                rows=_row_ranges(statement.hidden_rows),
+                rows=row_ranges(statement.hidden_rows),
+            )
+        )
+    if statement.hidden_columns:
+        notes.append(
+            tr(
+                lang,
+                "{file}: the column(s) {columns} are hidden in the file, so a person reading it does not see them; "
+                "read for the lines: check them in the file",
+                file=statement.file,
+                columns=listing(statement.hidden_columns),
             )
         )
     if statement.notes:
@@ -232,14 +242,3 @@ def _quoted_notes(statement: Statement, lang: Lang) -> list[str]:
             )
         )
     return quoted
-
-
-def _row_ranges(rows: list[int]) -> str:
-    """``4-120, 125``: consecutive rows as one range, so years of history make one short note."""
-    spans: list[list[int]] = []
-    for row in sorted(rows):
-        if spans and row == spans[-1][1] + 1:
-            spans[-1][1] = row
-        else:
-            spans.append([row, row])
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)

@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+import zipfile
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any, Literal
 import pandas as pd
 import python_calamine as calamine
 
+from keyacct_xl.cellformulas import ods_hidden_rows
 from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
@@ -199,6 +201,7 @@ class Statement:
     formula_rows: list[int] = field(default_factory=list)
     title: str = ""  # the rows above the header, one line each: whose statement it says it is
     hidden_rows: list[int] = field(default_factory=list)  # lines on rows the file hides: read, and named
+    hidden_columns: list[str] = field(default_factory=list)  # headers of columns read that the file hides: named
 
 
 def read_statement(
@@ -234,6 +237,7 @@ def statement_from_sheets(
                 statement,
                 title="\n".join(row_text(row) for row in grid[:header_at]),
                 hidden_rows=[int(r) for r in statement.lines["row"] if r - 1 in shown.hidden_rows],
+                hidden_columns=[row_text([grid[header_at][c]]) for c in roles.values() if c in shown.hidden_columns],
             )
             return _before_period(_with_formula_rows(statement, roles, shown.formulas))
     _refuse_hidden_statement(path, sheets)
@@ -318,6 +322,8 @@ def _read_sheets(path: Path, *, formulas: bool) -> list[SheetCells]:
     except Exception as exc:  # calamine raises its own types for damaged files
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
     found = _formulas(path) if formulas and suffix in (".xlsx", ".xlsm") else {}
+    if formulas and suffix == ".ods":
+        found = _ods_hidden_rows(path, grids)
     sheets = []
     for name, grid in grids:
         cells, rows, columns = found.get(name, (frozenset(), frozenset(), frozenset()))
@@ -336,6 +342,17 @@ def _formulas(path: Path) -> dict[str, Hidden]:
         for name, part in sheet_parts(archive).items():
             xml = read_part(archive, part)
             found[name] = (formula_cells(xml, part), *hidden_rows_columns(xml, part))
+    return found
+
+
+def _ods_hidden_rows(path: Path, grids: Sequence[tuple[str, list[list[Any]]]]) -> dict[str, Hidden]:
+    """Per sheet name of an .ods, the rows it hides (LibreOffice's own format); its formulas and hidden columns are
+    not read here."""
+    found: dict[str, Hidden] = {}
+    with zipfile.ZipFile(path) as archive:  # pre-checked by safety.check_workbook_file, as calamine read it
+        for name, grid in grids:
+            rows = ods_hidden_rows(archive, name, len(grid))
+            found[name] = (frozenset(), rows or frozenset(), frozenset())
     return found
 
 
