@@ -155,7 +155,7 @@ def test_grade_review_sheet_apply_and_apply_again(
     assert main(["grade", str(master_path), "--year", "2025"]) == 0
     summary = capsys.readouterr().out
     # The change counts are named in the user's language, not by the table's keys (up/down/same/new/revoke).
-    assert "不变:" in summary and not any(f"{key}:" in summary for key in ("up", "down", "same", "new", "revoke"))
+    assert "不变：" in summary and not any(f"{key}:" in summary for key in ("up", "down", "same", "new", "revoke"))
     book = calamine.CalamineWorkbook.from_path(str(master_path), load_tables=True)
     review = book.get_table_by_name("GradeReview")
     assert review.columns[:3] == ["评级年度", "评级政策", "客户编号"]

@@ -208,7 +208,7 @@ def test_cli_writes_csv_with_totals_row(tmp_path, capsys):
     frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"Customer ID": str})
     assert frame["Customer ID"].tolist() == ["C1", "Total"]
     assert frame.loc[0, "1-30 days overdue"] == 300 and frame.loc[1, "Balance"] == 300
-    assert "1 customers" in capsys.readouterr().out
+    assert "ageing: 1 customer(s), " in capsys.readouterr().out
     assert main(["ageing", str(path), "--buckets", "30,10", "--out", str(out)]) == 2
     # Earlier cut-off: the payment of 11-30 is not counted yet and S1 (due 10-31) is 14 days overdue.
     assert main(["ageing", str(path), "--as-of", "2026年11月14日", "--out", str(out)]) == 0
