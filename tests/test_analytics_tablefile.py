@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -15,6 +16,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.notices import collecting
 from keyacct_xl.tablefile import check_input_file, read_table_file
+from keyacct_xl.xlsx.package import part_mentions
 
 REQUIRED = ("customer_id", "date", "amount")
 
@@ -355,3 +357,16 @@ def test_a_header_behind_an_invisible_character_is_its_column(tmp_path: Path) ->
     path = tmp_path / "tx.csv"
     path.write_bytes("\ufeff\ufeff单号,客户编号,日期,金额\nD1,C1,2026-01-01,10\n".encode())
     assert read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)["doc_no"].tolist() == ["D1"]
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 7, 3])
+def test_a_word_is_found_in_a_part_read_a_chunk_at_a_time_across_the_chunks_ends(tmp_path: Path, chunk: int) -> None:
+    """The scan that spares a million-row sheet its parse when nothing is hidden finds the word wherever a chunk
+    ends, and says no when it is absent."""
+    path = tmp_path / "p.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("with.xml", b'<row r="1"/><row r="2" hidden="1"/>' * 3)
+        archive.writestr("without.xml", b'<row r="1"/><row r="2" ht="12"/>' * 3)
+    with zipfile.ZipFile(path) as archive:
+        assert part_mentions(archive, "with.xml", b"hidden", chunk=chunk)
+        assert not part_mentions(archive, "without.xml", b"hidden", chunk=chunk)

@@ -87,6 +87,24 @@ def open_package(path: Path) -> zipfile.ZipFile:
     return archive
 
 
+def part_mentions(archive: zipfile.ZipFile, part: str, word: bytes, *, chunk: int = 1 << 20) -> bool:
+    """Whether ``word`` occurs in the part, inflated a chunk at a time (a sheet of a million rows is never held
+    whole to learn that it does not); a part that cannot be read is a PartError, as ``read_part`` says it."""
+    tail = b""
+    try:
+        with archive.open(part) as stream:
+            while block := stream.read(chunk):
+                if word in tail + block[: len(word) - 1] or word in block:
+                    return True
+                tail = block[-(len(word) - 1) :]
+        return False
+    except KeyError:
+        problem = msg("the package refers to it but does not contain it")
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        problem = msg("it cannot be unpacked ({exc})", exc=exc)
+    raise PartError(part, problem, file=archive.filename)
+
+
 def read_part(archive: zipfile.ZipFile, part: str) -> bytes:
     """A part's bytes; a part the package lists but lacks, or cannot inflate, is a PartError naming the file."""
     try:
