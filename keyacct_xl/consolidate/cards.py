@@ -28,7 +28,7 @@ from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id
 from keyacct_xl.consolidate.store import Store
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.master.ids import id_key, read_as, spellings
+from keyacct_xl.master.ids import id_key, meant_id, read_as, spellings
 from keyacct_xl.master.submissions import MERGED_TABLES
 from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank, same_value
@@ -146,7 +146,7 @@ class CardMerger:
     def _as_the_master_spells(self, outcome: FileOutcome, cid: str) -> str:
         """The card's id as the master spells it: c0026 or Ｃ0026 typed for C0026 is C0026 (a warning on the cell),
         so the card updates that customer and its contacts instead of creating a second customer beside it."""
-        master = cid if cid in self.owners else self.spellings.get(id_key(cid), cid)
+        master = meant_id(cid, self.owners, self.spellings) or cid
         if master != cid:
             outcome.issues.append(
                 Issue(

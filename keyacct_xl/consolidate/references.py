@@ -18,7 +18,7 @@ from keyacct_xl.consolidate.customer_names import identify_by_name
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.routes import Route
 from keyacct_xl.forms.spec import FormSpec, Text
-from keyacct_xl.master.ids import id_key, read_as, spellings
+from keyacct_xl.master.ids import meant_id, read_as, spellings
 from keyacct_xl.master.schema import CUSTOMERS, REP, Column
 from keyacct_xl.messages import msg
 
@@ -90,7 +90,7 @@ def _as_the_master_spells(outcome: FileOutcome, owners: Mapping[str, str], id_la
     known = spellings(owners)
 
     def respelled(typed: object, sheet: str, cell: str) -> str | None:
-        master = known.get(id_key(typed)) if typed and str(typed) not in owners else None
+        master = meant_id(typed, owners, known)
         if master is not None:
             outcome.issues.append(
                 Issue(outcome.name, sheet, cell, id_label, str(typed), *texts(read_as(str(typed), master)), "warning")

@@ -34,7 +34,7 @@ from keyacct_xl.history.store import (
     write_batch,
 )
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.ids import id_key, spellings
+from keyacct_xl.master.ids import meant_id, spellings
 from keyacct_xl.master.reader import NOT_BLANK, REQUIRED_COLUMNS, load_master
 from keyacct_xl.master.schema import SETTINGS, TableSchema
 from keyacct_xl.master.writer import save_master
@@ -143,11 +143,8 @@ def _as_the_master_spells(lines: pd.DataFrame, known: pd.Series, locate: Locate)
     master_ids = {str(k) for k in known.dropna()}
     spelled = spellings(known)
     ids = lines["customer_id"]
-    respelled = {
-        typed: spelled[id_key(typed)]
-        for typed in ids.dropna().unique()
-        if str(typed) not in master_ids and id_key(typed) in spelled
-    }
+    meant = {typed: meant_id(typed, master_ids, spelled) for typed in ids.dropna().unique()}
+    respelled = {typed: cid for typed, cid in meant.items() if cid is not None}
     if not respelled:
         return []
     at = np.flatnonzero(ids.isin(list(respelled)).to_numpy())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping
 
 from confusable_homoglyphs import confusables
 
@@ -58,6 +58,14 @@ def spellings(ids: Iterable[object]) -> dict[str, str]:
         if not is_blank(value):
             found.setdefault(id_key(value), set()).add(str(value))
     return {key: next(iter(spelled)) for key, spelled in found.items() if len(spelled) == 1}
+
+
+def meant_id(typed: object, held: Container[object], spelled: Mapping[str, str]) -> str | None:
+    """The master's spelling of ``typed`` when it differs from it only in case or width (``spelled``: its
+    ``spellings``); None when ``typed`` is blank, an id the master holds as typed (``held``), or no id of it."""
+    if is_blank(typed) or str(typed) in held:
+        return None
+    return spelled.get(id_key(typed))
 
 
 def read_as(typed: str, cid: str) -> Message:

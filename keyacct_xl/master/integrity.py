@@ -20,7 +20,7 @@ from keyacct_xl.headers import normalize_header, resolve_headers
 from keyacct_xl.history.store import history_lines, store_path
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import to_texts
-from keyacct_xl.master.ids import id_key, spellings
+from keyacct_xl.master.ids import id_key, meant_id, spellings
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import not_a_master, open_book_as_read, read_settings, table_place, table_start
 from keyacct_xl.master.schema import (
@@ -200,7 +200,7 @@ def check_integrity(customers: IdColumn, others: Iterable[IdColumn], *, blank_id
             kind: ProblemKind = (
                 "contact_without_customer" if contacts else "blank_customer" if cid is None else "unknown_customer"
             )
-            meant = spelled.get(id_key(cid)) if kind == "unknown_customer" else None
+            meant = meant_id(cid, known, spelled) if kind == "unknown_customer" else None
             problems.append(Problem(kind, column.table, column.sheet, _row(column, i), cid or "", meant))
     return Integrity(tuple(problems))
 
