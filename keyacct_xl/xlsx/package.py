@@ -6,13 +6,14 @@ keeps in them (charts, pivot tables, images, formulas, other sheets) survives a 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import posixpath
 import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
@@ -91,24 +92,26 @@ def part_mentions(archive: zipfile.ZipFile, part: str, word: bytes, *, chunk: in
     """Whether ``word`` occurs in the part, inflated a chunk at a time (a sheet of a million rows is never held
     whole to learn that it does not); a part that cannot be read is a PartError, as ``read_part`` says it."""
     tail = b""
-    try:
-        with archive.open(part) as stream:
-            while block := stream.read(chunk):
-                if word in tail + block[: len(word) - 1] or word in block:
-                    return True
-                tail = block[-(len(word) - 1) :]
-        return False
-    except KeyError:
-        problem = msg("the package refers to it but does not contain it")
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-        problem = msg("it cannot be unpacked ({exc})", exc=exc)
-    raise PartError(part, problem, file=archive.filename)
+    with _unpacking(archive, part), archive.open(part) as stream:
+        while block := stream.read(chunk):
+            if word in tail + block[: len(word) - 1] or word in block:
+                return True
+            tail = block[-(len(word) - 1) :]
+    return False
 
 
 def read_part(archive: zipfile.ZipFile, part: str) -> bytes:
     """A part's bytes; a part the package lists but lacks, or cannot inflate, is a PartError naming the file."""
-    try:
+    with _unpacking(archive, part):
         return archive.read(part)
+
+
+@contextlib.contextmanager
+def _unpacking(archive: zipfile.ZipFile, part: str) -> Iterator[None]:
+    """Reading ``part``: a part the package lists but lacks, or cannot inflate, is a PartError naming the file."""
+    try:
+        yield
+        return
     except KeyError:
         problem = msg("the package refers to it but does not contain it")
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
