@@ -25,6 +25,7 @@ from keyacct_xl.consolidate.mergetable import MergeTable
 from keyacct_xl.consolidate.model import FileOutcome, texts
 from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.planforms import plan_rows
+from keyacct_xl.consolidate.productcodes import check_product_codes, reads_product_codes
 from keyacct_xl.consolidate.references import check_references
 from keyacct_xl.consolidate.review import folder_rep, other_company, unknown_rep_card
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
@@ -33,6 +34,8 @@ from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
 from keyacct_xl.consolidate.visit_forms import shape_lines
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.products import load_optional_tables
+from keyacct_xl.master.schema import PRODUCTS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.messages import Message, Pair, listing, msg
 from keyacct_xl.parsing import is_blank, same_value
@@ -91,6 +94,7 @@ class Merger:
         # Where each form's fields land, worked out once per form (and table, section), not once per file.
         self._targets_of: dict[tuple[str, str, str], list[tuple[str, str, bool]]] = {}
         self._used: dict[str, frozenset[str]] = {}  # form -> the header fields its tables take
+        self._products: pd.DataFrame | None = None
         ledger = store.frame(LEDGER.name)
         self.known_sha = set(ledger_files(ledger, *SETTLED))
         # What a file sent again repeats: the settled file of the same content, when and how it was settled.
@@ -138,6 +142,8 @@ class Merger:
         check_references(outcome, route, spec, self.cards.owners, self.cards.customers, strict=self.strict)
         if outcome.status not in LIVE:
             return
+        if reads_product_codes(spec):
+            check_product_codes(outcome, spec, self._catalogue)
         if route.registers_customers and self.cards.refuse(outcome, spec, self.instances):
             return
         settle_key(outcome, self.now)
@@ -221,6 +227,12 @@ class Merger:
     # -- references ----------------------------------------------------------------------------------------
 
     # -- rows ----------------------------------------------------------------------------------------------
+
+    def _catalogue(self) -> pd.DataFrame:
+        """The master's Products (empty without one), read once per run, on the first form giving product codes."""
+        if self._products is None:
+            self._products = load_optional_tables(self.store.path, (PRODUCTS,))[PRODUCTS.name]
+        return self._products
 
     def _provenance(self, outcome: FileOutcome, sheet: str, row: int | None) -> dict[str, object]:
         return {

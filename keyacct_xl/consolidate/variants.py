@@ -77,7 +77,8 @@ class _Copier:
             return self.ids[value][0]
         if any(part in key for part in _PERSONAL_NUMBER) and sum(c.isdigit() for c in value) >= 6:
             return value[:-4] + f"{self.copy % 10000:04d}"
-        if _DOCUMENT_NO.fullmatch(value) and any(c.isdigit() for c in value):
+        # A product code names the catalogue's product, the same in every rep's copy; document numbers differ.
+        if key != "product_code" and _DOCUMENT_NO.fullmatch(value) and any(c.isdigit() for c in value):
             return f"{value}-{self.copy}"
         return value
 

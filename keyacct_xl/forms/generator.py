@@ -59,6 +59,8 @@ class FormData:
     header: Mapping[str, object] = field(default_factory=dict)
     rows: Mapping[str, Sequence[Mapping[str, object]]] = field(default_factory=dict)
     dropdowns: Mapping[tuple[str, str], Sequence[str]] = field(default_factory=dict)
+    # Dropdowns that offer entries without refusing others (the catalogue's products: a rep may quote one it lacks).
+    suggestions: Mapping[tuple[str, str], Sequence[str]] = field(default_factory=dict)
     context: FormContext = field(default_factory=FormContext)
     # Per choice field key, the master's own words its dropdown offers after the catalogue's (forms/vocabulary.py).
     words: Mapping[str, Sequence[str]] = field(default_factory=dict)
@@ -188,7 +190,8 @@ class _FormWriter:
         self._validate(row, place.first_col, row, place.first_col, place.section, spec)
 
     def _validate(self, first_row: int, col: int, last_row: int, last_col: int, section: str, spec: FieldSpec) -> None:
-        own = self.data.dropdowns.get((section, spec.key))
+        suggested = self.data.suggestions.get((section, spec.key))
+        own = self.data.dropdowns.get((section, spec.key), suggested)
         labels = list(own) if own is not None else None
         words = list(self.data.words.get(spec.key, ())) if spec.type == "choice" else []
         if labels is None and words:  # the company's own words after the catalogue's, in one list
@@ -202,7 +205,12 @@ class _FormWriter:
         if entries and (labels is not None or needs_list_sheet(entries)):
             source = self.lists.add(list_name(section, spec.key), entries)
         options = field_validation(
-            spec, self.lang, top_left=xl_rowcol_to_cell(first_row, col), list_source=source, labels=labels
+            spec,
+            self.lang,
+            top_left=xl_rowcol_to_cell(first_row, col),
+            list_source=source,
+            labels=labels,
+            others_allowed=suggested is not None,
         )
         if options:
             self.sheet.data_validation(first_row, col, last_row, last_col, options)
@@ -293,7 +301,11 @@ def check_data(spec: FormSpec, data: FormData) -> None:
             if key not in tables[section]
         }
     )
-    unknown += [f"{section}.{key}" for section, key in data.dropdowns if key not in tables.get(section, header_keys)]
+    unknown += [
+        f"{section}.{key}"
+        for section, key in (*data.dropdowns, *data.suggestions)
+        if key not in tables.get(section, header_keys)
+    ]
     if unknown:
         raise ValueError(f"{spec.id}: data for fields the form does not have: {', '.join(unknown)}")
 

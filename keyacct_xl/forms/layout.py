@@ -14,6 +14,7 @@ from typing import Literal
 
 from keyacct_xl.forms.spec import Choice, Constraints, FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.messages import Bilingual, msg
+from keyacct_xl.parsing import is_blank
 
 FormLang = Literal["zh", "en", "bilingual"]
 FORM_LANGS: tuple[FormLang, ...] = ("zh", "en", "bilingual")
@@ -95,6 +96,11 @@ def choice_labels(field: FieldSpec, lang: FormLang) -> list[str]:
 def customer_ref(customer_id: str, name: str) -> str:
     """A customer dropdown entry: id, a space, the name (pre-filled forms)."""
     return f"{customer_id} {name}".strip()
+
+
+def product_ref(code: str, name: object, spec: object) -> str:
+    """A product dropdown entry: code, name and spec, each after a space (pre-filled forms)."""
+    return " ".join(str(part).strip() for part in (code, name, spec) if not is_blank(part))
 
 
 def parse_customer_ref(text: str) -> str:

@@ -20,13 +20,15 @@ from keyacct_xl.followup.policy import master_policy
 from keyacct_xl.followup.routes import customer_areas
 from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS, customer_status
 from keyacct_xl.forms.generator import FormData
-from keyacct_xl.forms.layout import customer_ref
+from keyacct_xl.forms.layout import customer_ref, product_ref
 from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.forms.statistics import STATISTICS_FORMS, Scope, statistics_rows, statistics_tables
 from keyacct_xl.forms.vocabulary import master_words
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.model import Master
+from keyacct_xl.master.model import Master, empty_frame
+from keyacct_xl.master.products import load_optional_tables, on_sale
+from keyacct_xl.master.schema import PRODUCTS
 from keyacct_xl.messages import msg, tr
 
 WORKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
@@ -330,7 +332,33 @@ def prefill(
         rep=rep or "", period=parsed.text if parsed else "", customer=customer or "", generated_at=generated_at
     )
     words = master_words(spec, {"Customers": master.customers, "Contacts": master.contacts})
-    return FormData(header=header, rows=rows, dropdowns=dropdowns, context=context, words=words)
+    suggestions = _product_suggestions(spec, master, tables)
+    return FormData(
+        header=header, rows=rows, dropdowns=dropdowns, suggestions=suggestions, context=context, words=words
+    )
+
+
+def _product_suggestions(
+    spec: FormSpec, master: Master, tables: Mapping[str, pd.DataFrame] | None
+) -> dict[tuple[str, str], list[str]]:
+    """The products on sale (在售 not 否) for each product-code column of ``spec``: code, name and spec."""
+    places = [(s.id, f.key) for s in spec.tables for f in s.fields if f.key == "product_code"]
+    if not places:
+        return {}
+    products = (tables or {}).get(PRODUCTS.name)
+    if products is None:
+        path = master.path
+        read = path is not None and path.exists()
+        products = load_optional_tables(path, (PRODUCTS,))[PRODUCTS.name] if path and read else empty_frame(PRODUCTS)
+    offered = products[on_sale(products) & products["product_code"].notna()]
+    entries = list(
+        dict.fromkeys(
+            product_ref(str(code).strip(), name, size)
+            for code, name, size in zip(offered["product_code"], offered["name"], offered["spec"])
+            if str(code).strip()
+        )
+    )
+    return {place: entries for place in places} if entries else {}
 
 
 def latest_month(master: Master) -> Period | None:

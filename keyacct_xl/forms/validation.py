@@ -112,13 +112,20 @@ def _length_rule(field: FieldSpec, top_left: str) -> tuple[dict[str, Any], Messa
 
 
 def field_validation(
-    field: FieldSpec, lang: FormLang, *, top_left: str, list_source: str | None = None, labels: list[str] | None = None
+    field: FieldSpec,
+    lang: FormLang,
+    *,
+    top_left: str,
+    list_source: str | None = None,
+    labels: list[str] | None = None,
+    others_allowed: bool = False,
 ) -> dict[str, Any] | None:
     """XlsxWriter ``data_validation`` options for ``field``; None when nothing is checked or explained.
 
     ``top_left`` is the A1 address of the first validated cell (custom formulas are relative to it);
     ``list_source`` is ``=name`` of a range on the lists sheet for long dropdowns; ``labels`` overrides
-    the dropdown entries (a pre-filled form's own customers).
+    the dropdown entries (a pre-filled form's own customers); ``others_allowed`` lets a value the list lacks in
+    after a warning (Excel, WPS and LibreOffice ask whether to keep it).
     """
     rule: Message | None
     options: dict[str, Any] | None
@@ -129,7 +136,7 @@ def field_validation(
     )
     if field.type in ("choice", "yes_no") or labels is not None:
         options = {"validate": "list", "source": list_source or entries}
-        rule = msg("Choose from the list.")
+        rule = msg("Choose from the list, or type one it lacks.") if others_allowed else msg("Choose from the list.")
     elif field.type == "multi_choice":
         options = {"validate": "any"}
         rule = msg("One or more, separated by 、: {choices}", choices="、".join(entries))
@@ -153,7 +160,8 @@ def field_validation(
         problem = rule or msg("The value is not allowed.")
         error_title = text_for(msg("Invalid entry"), lang, " ")
         error = text_for(msg("{field}: {problem}", field=field.label, problem=problem), lang)
-        options.update(error_type="stop", error_title=_fit(error_title, 32), error_message=_fit(error, 255))
+        error_type = "warning" if others_allowed else "stop"
+        options.update(error_type=error_type, error_title=_fit(error_title, 32), error_message=_fit(error, 255))
     return options
 
 
