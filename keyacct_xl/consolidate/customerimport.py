@@ -78,12 +78,6 @@ class RowOutcome:
     changes: tuple[FieldChange, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Planned:
-    outcome: RowOutcome
-    values: Mapping[str, object]
-
-
 def plan_import(
     rows: Sequence[TypedRow], customers: pd.DataFrame, *, id_pattern: str, update: bool
 ) -> list[tuple[RowOutcome, Mapping[str, object]]]:

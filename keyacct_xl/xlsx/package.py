@@ -119,17 +119,6 @@ def _unpacking(archive: zipfile.ZipFile, part: str) -> Iterator[None]:
     raise PartError(part, problem, file=archive.filename)
 
 
-def read_xml(archive: zipfile.ZipFile, part: str) -> etree._Element:
-    """A part's root element, parsed by qualified name; errors name the file and the part."""
-    data = read_part(archive, part)
-    try:
-        return parse_part(data, part)
-    except PartError as exc:
-        if archive.filename:
-            raise exc.in_file(archive.filename) from None
-        raise
-
-
 @functools.lru_cache(maxsize=_PARSED_PARTS)
 def _parsed(data: bytes, part: str, read: Callable[[etree._Element, str], T]) -> T:
     return read(parse_part(data, part), part)
@@ -137,7 +126,7 @@ def _parsed(data: bytes, part: str, read: Callable[[etree._Element, str], T]) ->
 
 def read_parsed(archive: zipfile.ZipFile, part: str, read: Callable[[etree._Element, str], T]) -> T:
     """What ``read`` takes from a part's root element (an immutable value), worked out once per content of the
-    part and ``read``; errors name the file and the part, as read_xml's do."""
+    part and ``read``; errors name the file and the part."""
     data = read_part(archive, part)
     try:
         if len(data) > _CACHED_PART_BYTES:  # kept out of the cache: a worker must not hold a hostile file's parts
