@@ -110,23 +110,69 @@ def _ods_rows(archive: zipfile.ZipFile, sheet: str) -> Iterator[tuple[etree._Ele
     raise _NoSheet(sheet)
 
 
-_HIDDEN_ROW = ("collapse", "filter")  # table:visibility of a row hidden by hand, and of one a filter hides
+_HIDDEN = ("collapse", "filter")  # table:visibility of a row or column hidden by hand, and of a row a filter hides
+_ODS_COLUMN = f"{{{_TABLE}}}table-column"
+_COLUMNS = 16_384  # as many as a sheet can have: a column repeated further hides nothing more
+
+# What a sheet hides from a person opening it and where its formulas are, as 0-based numbers: the cells holding a
+# formula (calamine gives their last saved values), the hidden rows and the hidden columns (calamine gives every cell).
+SheetMarks = tuple[frozenset[Cell], frozenset[int], frozenset[int]]
 
 
-def ods_hidden_rows(archive: zipfile.ZipFile, sheet: str, rows: int) -> frozenset[int] | None:
-    """The rows (0-based) among the first ``rows`` that the .ods sheet ``sheet`` hides (``table:visibility``
-    collapse or filter), a repeated row counted as often as it repeats; None without such a sheet. LibreOffice's own
-    format: calamine gives every row."""
+def ods_sheet_marks(archive: zipfile.ZipFile, sheet: str, rows: int) -> SheetMarks | None:
+    """The formula cells, hidden rows (``table:visibility`` collapse or filter) and hidden columns among the first
+    ``rows`` rows of the .ods sheet ``sheet``, a repeated row or cell counted as often as it repeats; None without
+    such a sheet or when its part cannot be read so. LibreOffice's own format: calamine gives values only."""
+    formulas: set[Cell] = set()
     hidden: set[int] = set()
     try:
+        columns = _ods_hidden_columns(archive, sheet)
         for element, span in _ods_rows(archive, sheet):
             if span.start >= rows:
                 break  # past the cells read: the rest hides no line
-            if element.get(f"{{{_TABLE}}}visibility") in _HIDDEN_ROW:
-                hidden.update(range(span.start, min(span.stop, rows)))
+            shown = range(span.start, min(span.stop, rows))
+            if element.get(f"{{{_TABLE}}}visibility") in _HIDDEN:
+                hidden.update(shown)
+            formulas.update((r, c) for c in _ods_formula_columns(element) for r in shown)
     except (_NoSheet, ValueError, etree.XMLSyntaxError):  # a repeat count that is no number: nothing concluded
         return None
+    return frozenset(formulas), frozenset(hidden), columns
+
+
+def _ods_hidden_columns(archive: zipfile.ZipFile, sheet: str) -> frozenset[int]:
+    """The columns the .ods sheet ``sheet`` hides; its column definitions come before its first row."""
+    hidden: set[int] = set()
+    col, inside = 0, False
+    with archive.open("content.xml") as stream:
+        tags = (_ODS_TABLE, _ODS_COLUMN, _ODS_ROW)
+        for event, element in etree.iterparse(
+            stream, events=("start", "end"), tag=tags, resolve_entities=False, no_network=True
+        ):
+            if element.tag == _ODS_TABLE:
+                if inside:
+                    break  # the sheet ended without a row
+                inside = event == "start" and element.get(f"{{{_TABLE}}}name") == sheet
+            elif element.tag == _ODS_ROW:
+                if inside:
+                    break
+                if event == "end":
+                    element.clear()  # another sheet's row: not kept
+            elif inside and event == "end":
+                repeat = int(element.get(f"{{{_TABLE}}}number-columns-repeated", "1"))
+                if element.get(f"{{{_TABLE}}}visibility") in _HIDDEN:
+                    hidden.update(range(col, min(col + repeat, _COLUMNS)))
+                col += repeat
     return frozenset(hidden)
+
+
+def _ods_formula_columns(row: etree._Element) -> Iterator[int]:
+    """The columns of one table row whose cell holds a formula, a repeated cell as often as it repeats."""
+    col = 0
+    for cell in row.iterchildren(*_ODS_CELLS):
+        repeat = int(cell.get(f"{{{_TABLE}}}number-columns-repeated", "1"))
+        if cell.get(f"{{{_TABLE}}}formula") is not None:
+            yield from range(col, min(col + repeat, _COLUMNS))
+        col += repeat
 
 
 Merged = list[tuple[Cell, Cell]]  # ((first row, first column), (last row, last column)), 0-based, as calamine's
@@ -232,6 +278,44 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
     # olefile refuses a damaged compound file with OSError or ValueError; a cut record fails to unpack
     except (OSError, ValueError, IndexError, struct.error):
         return None
+
+
+_ROW, _COLINFO = 0x0208, 0x007D
+_ROW_HIDDEN, _COLUMN_HIDDEN = 0x20, 0x0001  # Row's fDyZero ([MS-XLS] 2.4.221), ColInfo's fHidden (2.4.53)
+
+
+def xls_sheet_marks(data: bytes, sheet: str, rows: int) -> SheetMarks | None:
+    """The formula cells (FORMULA records), hidden rows (Row records of height zero) and hidden columns (ColInfo
+    records) among the first ``rows`` rows of the .xls sheet ``sheet``; None without such a sheet or when the file
+    cannot be read so."""
+    formulas: set[Cell] = set()
+    hidden_rows: set[int] = set()
+    hidden_columns: set[int] = set()
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            stream = ole.openstream("Workbook").read()
+        start = dict(biff_sheets(stream)).get(sheet)
+        if start is None:
+            return None
+        for kind, body in biff_records(stream, start):
+            if kind == _FORMULA:
+                row, col = struct.unpack_from("<HH", body)
+                if row < rows:
+                    formulas.add((row, col))
+            elif kind == _ROW:
+                (row,) = struct.unpack_from("<H", body)
+                if row < rows and body[12] & _ROW_HIDDEN:
+                    hidden_rows.add(row)
+            elif kind == _COLINFO:
+                first, last, _, _, flags = struct.unpack_from("<HHHHH", body)
+                if flags & _COLUMN_HIDDEN:
+                    hidden_columns.update(range(first, min(last + 1, 256)))  # an .xls sheet has 256 columns
+            elif kind == _EOF:
+                break
+    # olefile refuses a damaged compound file with OSError or ValueError; a cut record fails to unpack
+    except (OSError, ValueError, IndexError, struct.error):
+        return None
+    return frozenset(formulas), frozenset(hidden_rows), frozenset(hidden_columns)
 
 
 def biff_records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:

@@ -20,6 +20,7 @@ import python_calamine as calamine
 if TYPE_CHECKING:
     import pyarrow as pa
 
+from keyacct_xl.cellformulas import ods_sheet_marks
 from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import resolve_headers
@@ -498,12 +499,22 @@ def _xlsx_cells(path: Path, table: str | None) -> Cells:
         raise
     except Exception as exc:  # calamine raises its own types for damaged parts
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
-    return headers, _with_line([list(r) for r in body], first), ("cell", sheet, left), below, _hidden(path, sheet)
+    return (
+        headers,
+        _with_line([list(r) for r in body], first),
+        ("cell", sheet, left),
+        below,
+        _hidden(path, sheet, first + len(body)),
+    )
 
 
-def _hidden(path: Path, sheet: str) -> Hidden:
-    """The rows (1-based) and columns (0-based) ``sheet`` hides in an .xlsx or .xlsm (calamine reads every cell;
-    .xls and .ods say nothing here)."""
+def _hidden(path: Path, sheet: str, rows: int) -> Hidden:
+    """The rows (1-based) and columns (0-based) ``sheet`` hides among its first ``rows`` (calamine reads every
+    cell)."""
+    if path.suffix.lower() == ".ods":
+        with zipfile.ZipFile(path) as archive:  # pre-checked, as calamine read it
+            marks = ods_sheet_marks(archive, sheet, rows)
+        return (frozenset(r + 1 for r in marks[1]), marks[2]) if marks else (frozenset(), frozenset())
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return frozenset(), frozenset()
     with open_package(path) as archive:
@@ -512,8 +523,8 @@ def _hidden(path: Path, sheet: str) -> Hidden:
         # it is there (the scan takes a tenth of the parse; docs/history.md).
         if part is None or not part_mentions(archive, part, b"hidden"):
             return frozenset(), frozenset()
-        rows, columns = hidden_rows_columns(read_part(archive, part), part)
-    return frozenset(r + 1 for r in rows), columns
+        hidden_rows, columns = hidden_rows_columns(read_part(archive, part), part)
+    return frozenset(r + 1 for r in hidden_rows), columns
 
 
 def _visible_sheets(path: Path, book: calamine.CalamineWorkbook) -> list[str]:

@@ -91,6 +91,31 @@ def test_an_ods_saved_by_libreoffice_reads_as_its_xlsx(tmp_path: Path, libreoffi
     assert list(frames[1]["amount"]) == [10.0, 20.5]
 
 
+def test_rows_and_columns_an_ods_hides_are_read_and_named(tmp_path: Path, libreoffice) -> None:
+    """A sales export LibreOffice saved as .ods with a line on a hidden row and the 单号 column hidden: both were read
+    without a word (only an .xlsx's were named); they are read, and named, as in an .xlsx."""
+    source = tmp_path / "tx.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "明细"
+    for row in (
+        ["客户编号", "销售日期", "销售额", "单号"],
+        ["C1", "2026-01-05", 10, "D1"],
+        ["C2", "2026-01-06", 20, "D2"],
+    ):
+        sheet.append(row)
+    sheet.row_dimensions[3].hidden = True
+    sheet.column_dimensions["D"].hidden = True
+    book.save(source)
+    ods = libreoffice(source, "ods", tmp_path / "ods")
+    with collecting() as notices:
+        frame = read_table_file(ods, TRANSACTIONS.columns, required=REQUIRED)
+    assert list(frame["amount"]) == [10.0, 20.0]
+    told = " ".join(n.en for n in notices)
+    assert "tx.ods: rows 3 of sheet 明细 are hidden in the file" in told
+    assert "tx.ods: the column(s) 单号 of sheet 明细 are hidden in the file" in told
+
+
 def test_parquet(tmp_path: Path) -> None:
     path = tmp_path / "tx.parquet"
     pd.DataFrame({"customer_id": ["C1"], "date": [pd.Timestamp("2026-01-01")], "amount": [5.0]}).to_parquet(path)

@@ -523,23 +523,34 @@ def test_a_role_read_from_a_column_the_file_hides_is_named(tmp_path):
 
 
 @pytest.mark.libreoffice
-def test_lines_on_rows_hidden_in_a_statement_saved_as_ods_by_libreoffice_are_named(tmp_path, libreoffice):
-    """LibreOffice's own format: a customer who hid the row of S004 and saved as .ods had it reconciled without a
-    word (only an .xlsx's hidden rows were named); it is read, and named, as in an .xlsx."""
+@pytest.mark.parametrize("fmt", ["ods", "xls"])
+def test_hidden_rows_a_hidden_column_and_formulas_of_a_statement_libreoffice_saved_are_named(
+    tmp_path, libreoffice, fmt
+):
+    """LibreOffice's .ods and the legacy .xls: a customer who hid the row of S004 and the 贷方金额 column, and typed
+    S002's amount as a formula, had all of it reconciled without a word (only an .xlsx said so, and an .ods its hidden
+    rows). Each is read, and named, as in an .xlsx."""
     source = tmp_path / "theirs.xlsx"
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "往来明细"
     for row in THEIRS_ROWS:
         sheet.append(list(row))
+    sheet["E7"] = "=1000*3"  # S002, 3,000
     sheet.row_dimensions[13].hidden = True  # S004, 2,000
+    sheet.column_dimensions["E"].hidden = True  # 贷方金额
     book.save(source)
-    theirs = read_statement(libreoffice(source, "ods"))
-    assert theirs.hidden_rows == [13] and theirs.lines.set_index("row").loc[13, "amount"] == 2000
+    theirs = read_statement(libreoffice(source, fmt))
+    lines = theirs.lines.set_index("row")
+    assert theirs.hidden_rows == [13] and lines.loc[13, "amount"] == 2000
+    assert theirs.hidden_columns == ["贷方金额"] and lines.loc[6, "amount"] == 5000
+    assert theirs.formula_rows == [7] and lines.loc[7, "amount"] == 3000
     ours = tmp_path / "ours.csv"
     ours.write_text(OURS_CSV, encoding="utf-8-sig")
     notes = reconcile(read_statement(ours, perspective="ours"), theirs, lang="en").notes
     assert (
-        "theirs.ods: rows 13 are hidden in the file, so a person reading it does not see them; read as lines: check "
-        "them in the file"
+        f"theirs.{fmt}: rows 13 are hidden in the file, so a person reading it does not see them; read as lines: "
+        "check them in the file"
     ) in notes
+    assert any(f"theirs.{fmt}: the column(s) 贷方金额 are hidden" in note for note in notes)
+    assert any(f"theirs.{fmt}: rows 7 have a formula for their date or amount" in note for note in notes)

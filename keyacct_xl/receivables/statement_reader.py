@@ -24,7 +24,7 @@ from typing import Any, Literal
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.cellformulas import ods_hidden_rows
+from keyacct_xl.cellformulas import SheetMarks, ods_sheet_marks, xls_sheet_marks
 from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
@@ -299,7 +299,7 @@ def read_sheets(path: Path, suffixes: tuple[str, ...], *, formulas: bool = False
     """Every sheet of the workbook at ``path`` (one of ``suffixes``), read in a worker with memory and time limits
     after the package pre-check (zip bombs, forged sizes, a sheet over MAX_STATEMENT_CELLS): a damaged or hostile file
     fails with one line naming it, never a crash. ``formulas`` also says where the formulas are, and which rows and
-    columns are hidden (.xlsx, .xlsm)."""
+    columns are hidden (.xlsx, .xlsm, .xls, .ods)."""
     check_input_file(path, suffixes)
     if path.stat().st_size == 0:
         raise InputError(msg("{path}: the file is empty", path=path))
@@ -321,9 +321,7 @@ def _read_sheets(path: Path, *, formulas: bool) -> list[SheetCells]:
         shown = {m.name for m in book.sheets_metadata if m.visible == calamine.SheetVisibleEnum.Visible}
     except Exception as exc:  # calamine raises its own types for damaged files
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
-    found = _formulas(path) if formulas and suffix in (".xlsx", ".xlsm") else {}
-    if formulas and suffix == ".ods":
-        found = _ods_hidden_rows(path, grids)
+    found = _marks(path, grids) if formulas else {}
     sheets = []
     for name, grid in grids:
         cells, rows, columns = found.get(name, (frozenset(), frozenset(), frozenset()))
@@ -331,29 +329,23 @@ def _read_sheets(path: Path, *, formulas: bool) -> list[SheetCells]:
     return sheets
 
 
-Hidden = tuple[frozenset[tuple[int, int]], frozenset[int], frozenset[int]]  # formula cells, hidden rows, columns
-
-
-def _formulas(path: Path) -> dict[str, Hidden]:
-    """Per sheet name, the cells holding a formula (calamine gives only their last computed values) and the rows and
-    columns it hides (calamine gives every cell)."""
-    found = {}
-    with open_package(path) as archive:
-        for name, part in sheet_parts(archive).items():
-            xml = read_part(archive, part)
-            found[name] = (formula_cells(xml, part), *hidden_rows_columns(xml, part))
-    return found
-
-
-def _ods_hidden_rows(path: Path, grids: Sequence[tuple[str, list[list[Any]]]]) -> dict[str, Hidden]:
-    """Per sheet name of an .ods, the rows it hides (LibreOffice's own format); its formulas and hidden columns are
-    not read here."""
-    found: dict[str, Hidden] = {}
-    with zipfile.ZipFile(path) as archive:  # pre-checked by safety.check_workbook_file, as calamine read it
-        for name, grid in grids:
-            rows = ods_hidden_rows(archive, name, len(grid))
-            found[name] = (frozenset(), rows or frozenset(), frozenset())
-    return found
+def _marks(path: Path, grids: Sequence[tuple[str, list[list[Any]]]]) -> dict[str, SheetMarks]:
+    """Per sheet name, the cells holding a formula (calamine gives only their last saved values) and the rows and
+    columns it hides (calamine gives every cell), read from the file in its own format."""
+    suffix = path.suffix.lower()
+    found: dict[str, SheetMarks | None] = {}
+    if suffix in (".xlsx", ".xlsm"):
+        with open_package(path) as archive:
+            for name, part in sheet_parts(archive).items():
+                xml = read_part(archive, part)
+                found[name] = (formula_cells(xml, part), *hidden_rows_columns(xml, part))
+    elif suffix == ".ods":
+        with zipfile.ZipFile(path) as archive:  # pre-checked by safety.check_workbook_file, as calamine read it
+            found = {name: ods_sheet_marks(archive, name, len(grid)) for name, grid in grids}
+    elif suffix == ".xls":
+        data = path.read_bytes()
+        found = {name: xls_sheet_marks(data, name, len(grid)) for name, grid in grids}
+    return {name: marks for name, marks in found.items() if marks is not None}
 
 
 def _csv_grid(path: Path) -> list[list[object]]:
