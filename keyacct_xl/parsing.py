@@ -49,7 +49,7 @@ _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?(千万|万|千)?$")
 # The units people write after a number, longest first: 2千万 is 20 million, 1.2万 twelve thousand, 3千 three thousand.
 _UNITS = (("千万", 10_000_000.0), ("万", 10_000.0), ("千", 1_000.0))
 _TRIANGLES = ("△", "▲")
-_MONTHS = {
+MONTHS = {
     m: i
     for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
 }
@@ -214,10 +214,10 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
                 raise ParseError(msg("{value} is ambiguous: day/month or month/day", value=_short(text)))
         day, month = (first, second) if day_first else (second, first)
         return _build(text, year, month, day)
-    if (m := _D_MON_Y.match(text)) and m[2].lower() in _MONTHS:
-        return _build(text, int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
-    if (m := _MON_D_Y.match(text)) and m[1].lower() in _MONTHS:
-        return _build(text, int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
+    if (m := _D_MON_Y.match(text)) and m[2].lower() in MONTHS:
+        return _build(text, int(m[3]), MONTHS[m[2].lower()], int(m[1]))
+    if (m := _MON_D_Y.match(text)) and m[1].lower() in MONTHS:
+        return _build(text, int(m[3]), MONTHS[m[1].lower()], int(m[2]))
     raise ParseError(msg("{value} is not a date", value=_short(text)))
 
 
