@@ -210,6 +210,31 @@ def test_a_field_of_days_reads_days_and_words_what_it_cannot_read(
         assert refused.value.zh == problem
 
 
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("下午3点", "15:00"),  # a phone follow-up's 时间 as a rep types it: was left blank ("不是有效时间")
+        ("上午9点半", "09:30"),
+        ("15点30分", "15:30"),
+        ("晚上8点", "20:00"),
+        ("3pm", "15:00"),
+        ("9:30 am", "09:30"),
+        ("12am", "00:00"),
+        ("14:05", "14:05"),
+        ("下午", None),
+        ("3", None),
+        ("25点", None),
+    ],
+)
+def test_a_time_of_day_as_people_say_it_is_read(typed: str, read: str | None) -> None:
+    [field] = [f for f in load_form("phone_followup").section("calls").fields if f.key == "time"]
+    if read is not None:
+        assert read_cell(field, typed, lang="zh").value == read
+    else:
+        with pytest.raises(FieldProblem):
+            read_cell(field, typed, lang="zh")
+
+
 def test_a_unit_is_left_out_of_the_spec_hash() -> None:
     """Forms in circulation keep their hash: the unit changes how a cell is read, not the form a rep holds."""
     spec = load_form("customer_card")
