@@ -10,6 +10,7 @@ warning names the cell and the value typed.
 from __future__ import annotations
 
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
+from keyacct_xl.forms.catalog import shared_lists
 from keyacct_xl.forms.formula import computed_value
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec, FormSpec
@@ -17,6 +18,12 @@ from keyacct_xl.messages import Pair, msg
 
 CLOSED = {"赢单": 1.0, "输单": 0.0}  # funnel_stage choices (by their zh label) that settle the probability
 STAGE, PROBABILITY = "stage", "probability"
+
+
+def closing_stages() -> dict[str, float]:
+    """Each closing stage's labels (赢单 and Won, 输单 and Lost) with the probability the stage means: a master's
+    line at such a stage is closed whatever probability it kept (typed in the master, or stored before this rule)."""
+    return {label: CLOSED[c.zh] for c in shared_lists()["funnel_stage"] if c.zh in CLOSED for label in (c.zh, c.en)}
 
 
 def closing_stage(field: FieldSpec, value: object) -> Choice | None:
