@@ -19,9 +19,8 @@ _PERIOD = re.compile(r"^(\d{4})-(?:W(\d{2})|(\d{2}))$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
 _NUMERIC = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})$")
 _DAY_ONLY = re.compile(r"^(\d{1,2})\s*[日号]$")
-_CN_MONTH_DAY = re.compile(
-    r"^([一二三四五六七八九十]{1,2})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号]?$"
-)  # 十二月三日
+# The month in words: 十二月三日, Dec 21 (December 3rd), 23 Dec (3-Dec).
+_CN_MONTH_DAY = re.compile(r"^([一二三四五六七八九十]{1,2})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号]?$")
 _MON_DAY = re.compile(r"^([a-z]{3})[a-z]*\.?\s*(\d{1,2})(?:st|nd|rd|th)?$", re.IGNORECASE)
 _DAY_MON = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s-]*([a-z]{3})[a-z]*\.?$", re.IGNORECASE)
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
