@@ -235,6 +235,13 @@ def test_a_time_of_day_as_people_say_it_is_read(typed: str, read: str | None) ->
             read_cell(field, typed, lang="zh")
 
 
+@pytest.mark.parametrize("typed", ["Meeting", "face to face", "On site", "面访"])
+def test_a_face_to_face_visit_as_an_en_rep_writes_it_is_read(typed: str) -> None:
+    """An en rep wrote Meeting for a visit: refused as "not one of the allowed values" (the trial's en week)."""
+    [field] = [f for f in load_form("visit_record").section("visits").fields if f.key == "method"]
+    assert read_cell(field, typed, lang="en").value == "Face-to-face"
+
+
 def test_a_unit_is_left_out_of_the_spec_hash() -> None:
     """Forms in circulation keep their hash: the unit changes how a cell is read, not the form a rep holds."""
     spec = load_form("customer_card")
