@@ -3,7 +3,7 @@
 Rules (documented in docs/parsing.md):
 - Money: full-width characters are folded (NFKC); ¥, ￥, RMB, CNY, 元, 人民币 and thousands separators are
   dropped (separators must group three digits: ``1850,00`` is refused, not read as 185000); a trailing 万
-  multiplies by 10,000, 千 by 1,000, 千万 by 10,000,000. Negative marks are parentheses, a leading △ or ▲, a
+  multiplies by 10,000, 千 (or k) by 1,000, 千万 by 10,000,000. Negative marks are parentheses, a leading △ or ▲, a
   leading or a trailing minus; marks never cancel: ``(-5)``, ``△-5`` and ``-5-`` are -5, as the accountant who
   doubled the mark meant. Each mark may appear once (``--5`` is refused), and a plus sign beside a negative mark
   is refused as contradictory. Another currency (USD, $, €, HK$ ...) is an error, never converted silently.
@@ -45,11 +45,12 @@ _CNY_MARKS = re.compile(r"(人民币|rmb|cny|元整|元|¥|￥)", re.IGNORECASE)
 _OTHER_CURRENCY = re.compile(r"(usd|us\$|hk\$|hkd|eur|€|£|gbp|jpy|\$|美元|港币|欧元|日元)", re.IGNORECASE)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _UNSIGNED = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
-_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?(千万|万|千)?$")
-# The units people write after a number, longest first: 2千万 is 20 million, 1.2万 twelve thousand, 3千 three thousand.
-_UNITS = (("千万", 10_000_000.0), ("万", 10_000.0), ("千", 1_000.0))
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?(千万|万|千|k|K)?$")
+# The units people write after a number, longest first: 2千万 is 20 million, 1.2万 twelve thousand, 3千 (or 3k, as an
+# en rep writes it) three thousand.
+_UNITS = (("千万", 10_000_000.0), ("万", 10_000.0), ("千", 1_000.0), ("k", 1_000.0), ("K", 1_000.0))
 _TRIANGLES = ("△", "▲")
-_MONTHS = {
+MONTHS = {
     m: i
     for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
 }
@@ -86,7 +87,7 @@ def same_value(a: object, b: object) -> bool:
 
 
 def parse_money(value: object) -> float:
-    """Parse an amount in CNY: ``1,850.00``, ``¥2,000``, ``3000元``, ``△5``, ``5-``, ``1.2万``, ``3千``."""
+    """Parse an amount in CNY: ``1,850.00``, ``¥2,000``, ``3000元``, ``△5``, ``5-``, ``1.2万``, ``3千``, ``1.2k``."""
     if isinstance(value, bool):
         raise ParseError(msg("{value} is not an amount", value=_short(value)))
     if isinstance(value, (int, float)):
@@ -214,10 +215,10 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
                 raise ParseError(msg("{value} is ambiguous: day/month or month/day", value=_short(text)))
         day, month = (first, second) if day_first else (second, first)
         return _build(text, year, month, day)
-    if (m := _D_MON_Y.match(text)) and m[2].lower() in _MONTHS:
-        return _build(text, int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
-    if (m := _MON_D_Y.match(text)) and m[1].lower() in _MONTHS:
-        return _build(text, int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
+    if (m := _D_MON_Y.match(text)) and m[2].lower() in MONTHS:
+        return _build(text, int(m[3]), MONTHS[m[2].lower()], int(m[1]))
+    if (m := _MON_D_Y.match(text)) and m[1].lower() in MONTHS:
+        return _build(text, int(m[3]), MONTHS[m[1].lower()], int(m[2]))
     raise ParseError(msg("{value} is not a date", value=_short(text)))
 
 

@@ -19,6 +19,7 @@ from fileopens import opens_of
 from reportbook import report_table, table_ref, table_rows
 
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
+from keyacct_xl.briefing.fact_sheet import open_opportunities
 from keyacct_xl.briefing.gm_book import KPI_LABELS as PACK_KPIS
 from keyacct_xl.briefing.months import monthly_trend
 from keyacct_xl.briefing.usecase import GmPack, lost_months, run_gm_pack
@@ -163,6 +164,28 @@ def test_the_covers_funnel_is_the_open_opportunities_not_the_deals_won(master_pa
     pack = run_gm_pack(load_master(book), load_store(book).frames, period="2026-10")
     assert pack.funnel.set_index("stage").loc["赢单", "weighted_amount"] == 5000.0
     assert kpi(pack, "weighted_amount")[0] == pytest.approx(1700.0)  # 洽谈 1400 + 初步接触 300
+
+
+def test_a_won_deal_that_kept_its_old_probability_is_not_pipeline(master_path: Path, tmp_path: Path) -> None:
+    """Two reps moved deals to 赢单 and left 60 % (the trial's master): the 赢单 stage's mean fell below 100 %, so
+    the cover counted every won deal as pipeline (¥22.5M for ¥11.1M open). A closing stage is closed by its name."""
+    book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
+    master = load_master(book)
+    won = [
+        {"opportunity_id": "O4", "customer_id": "K5", "stage": "赢单", "expected_amount": 5000.0, "probability": 1.0},
+        {"opportunity_id": "O5", "customer_id": "K5", "stage": "赢单", "expected_amount": 8000.0, "probability": 0.6},
+        {"opportunity_id": "O6", "customer_id": "K5", "stage": "输单", "expected_amount": 9000.0, "probability": 0.2},
+    ]
+    write_tables(
+        book,
+        {OPPORTUNITIES: pd.concat([master.opportunities, frame(OPPORTUNITIES, won)], ignore_index=True)},
+        lang="zh",
+        backup=False,
+    )
+    pack = run_gm_pack(load_master(book), load_store(book).frames, period="2026-10")
+    assert kpi(pack, "weighted_amount")[0] == pytest.approx(1700.0)  # 洽谈 1400 + 初步接触 300, as without them
+    listed = open_opportunities(load_master(book).opportunities)
+    assert not set(listed["opportunity_id"]) & {"O4", "O5", "O6"}
 
 
 def test_a_month_without_an_open_complaint_says_so_on_its_sheet(master_path: Path, tmp_path: Path) -> None:

@@ -546,6 +546,17 @@ def test_what_is_not_a_period(text: str) -> None:
         ("2026-11-10", "2026-W48", None, None),  # has a year: read the ordinary way
         ("11月10日", None, None, None),  # no period: nothing to take the year from
         ("2月30日", "2026-02", None, None),
+        # the month in words, as reps type them (十二月三日 in a zh visit record, Dec 21 in an en daily report)
+        ("十二月三日", "2026-W49", None, dt.datetime(2026, 12, 3)),
+        ("十月二十一号", "2026-10", None, dt.datetime(2026, 10, 21)),
+        ("十二月三十日", "2027-W01", None, dt.datetime(2026, 12, 30)),
+        ("Dec 21", "2026-W52", None, dt.datetime(2026, 12, 21)),
+        ("December 3rd", "2026-W49", None, dt.datetime(2026, 12, 3)),
+        ("23 Dec", "2026-W52", None, dt.datetime(2026, 12, 23)),
+        ("3-Dec", "2026-W49", None, dt.datetime(2026, 12, 3)),
+        ("十三月一日", "2026-W49", None, None),
+        ("二月三十日", "2026-02", None, None),
+        ("Foo 3", "2026-W49", None, None),
     ],
 )
 def test_a_year_less_date_takes_the_year_nearest_the_period(

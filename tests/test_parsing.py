@@ -45,10 +45,21 @@ def test_wan_multiplies(n):
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("3千", 3000.0), ("3千元", 3000.0), ("1.5千", 1500.0), ("¥2千", 2000.0), ("1,200千", 1_200_000.0), ("2千万", 2e7)],
+    [
+        ("3千", 3000.0),
+        ("3千元", 3000.0),
+        ("1.5千", 1500.0),
+        ("¥2千", 2000.0),
+        ("1,200千", 1_200_000.0),
+        ("2千万", 2e7),
+        ("1.2k", 1200.0),  # an en rep's order amount: was left blank as no amount
+        ("3K", 3000.0),
+        ("¥1,200k", 1_200_000.0),
+    ],
 )
 def test_qian_multiplies(text: str, value: float) -> None:
-    """3千 is three thousand as people write it on a quotation (a price typed 3千 was refused as no amount)."""
+    """3千 is three thousand as people write it on a quotation (a price typed 3千 was refused as no amount), and 3k
+    as an en rep writes it."""
     assert parse_money(text) == value
 
 

@@ -48,9 +48,9 @@ def entry(
     }
 
 
-def hand_master(tmp_path: Path) -> Path:
+def hand_master(tmp_path: Path, forms: str = FORMS) -> Path:
     """张三 handed in some forms of 2026-11, 李四 none; 王五 files but has no customer."""
-    master = Master.empty(settings=settings_from({"rep_forms": FORMS}))
+    master = Master.empty(settings=settings_from({"rep_forms": forms}))
     master.customers = _frame(
         CUSTOMERS,
         [
@@ -179,14 +179,32 @@ def test_a_form_without_a_calendar_entry_a_bad_period_or_an_unknown_rep(tmp_path
     calendar.write_text(
         "title: {zh: 日历, en: Calendar}\nforms:\n  weekly_plan: {every: week, due_day: 0}\n", encoding="utf-8"
     )
-    with pytest.raises(SpecError) as caught:
-        run_submissions_check(store.frames, store.settings, period="2026-11", calendar=calendar)
-    assert str(calendar) in caught.value.en and "'visit_record' is in the Settings' Rep Forms" in caught.value.en
+    # a rep form the calendar gives no due time is not looked for, and the check says so, instead of failing
+    check = run_submissions_check(store.frames, store.settings, period="2026-11", calendar=calendar)
+    assert set(check.detail["form"]) == {"weekly_plan"}
+    assert (
+        "客户回访记录表、重点客户销售代表工作日报表、月度工作计划、主要竞争对手月度信息报告：报表提交日历中没有应交时间"
+        in (check.summary("zh"))
+    )
     calendar.write_text(
         "title: {zh: 日历, en: Calendar}\nforms:\n  weekly_plan: {every: fortnight}\n", encoding="utf-8"
     )
     with pytest.raises(SpecError, match=r"forms\.weekly_plan\.every: expected day, week or month"):
         load_submission_calendar(calendar)
+
+
+def test_a_quotation_in_the_rep_forms_leaves_submissions_reps_and_the_gm_pack_working(tmp_path: Path) -> None:
+    """A manager who adds 报价单 to 业务员每周表单 (so each rep gets one pre-filled) had submissions, reps and
+    report gm fail with an error asking to edit the calendar shipped inside the program; a quotation is made when
+    a customer asks and has no due time, so it is left out of the check, which says so."""
+    path = hand_master(tmp_path, f"{FORMS},报价单")
+    out = tmp_path / "subs.xlsx"
+    assert main(["submissions", str(path), "--period", "2026-11", "--out", str(out)]) == 0
+    texts = {str(c.value) for sheet in openpyxl.load_workbook(out) for r in sheet.iter_rows() for c in r}
+    assert any("报价单：报表提交日历中没有应交时间，不查未交" in t for t in texts)
+    assert "quotation" not in set(report_table(out, "提交明细")["表单"])
+    assert main(["reps", str(path), "--period", "2026-11", "--out", str(tmp_path / "reps.xlsx")]) == 0
+    assert main(["report", "gm", str(path), "--period", "2026-11", "--out", str(tmp_path / "gm.xlsx")]) == 0
 
 
 def test_the_demo_names_its_late_and_missing_submissions(demo_run: tuple[Path, str]) -> None:

@@ -62,15 +62,17 @@ def test_cli_and_ribbon_write_the_same_forms_for_each_rep(tmp_path: Path) -> Non
     assert (meta["form_id"], meta["rep"], meta["period"]) == ("weekly_plan", "李四", W48)
     bridge = FileBridge(master, lang="en", stream=io.StringIO())
     result = run_action("prefill_forms", bridge, ActionOptions(out_dir=tmp_path / "ribbon", extra={"period": W48}))
-    assert result.en == f"4 pre-filled forms for 2 reps ({W48})"
+    assert result.en == f"4 pre-filled form(s) for 2 rep(s) ({W48})"
     assert _files(tmp_path / "ribbon") == cli  # one core function: the same bytes
     assert bridge.stream.getvalue().splitlines()[-2:] == ["[2/2] rep 1/2: 张三", "[2/2] rep 2/2: 李四"]
 
 
-def test_chosen_reps_and_the_default_list(tmp_path: Path) -> None:
+def test_chosen_reps_and_the_default_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     master = _master(tmp_path)
     out = tmp_path / "out"
-    assert main(["forms", "prefill", "--master", str(master), "--rep", "李四", "--period", W48, "--out", str(out)]) == 0
+    argv = ["forms", "prefill", "--master", str(master), "--rep", "李四", "--period", W48, "--out", str(out)]
+    assert main(["--lang", "en", *argv]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"4 pre-filled form(s) for 1 rep(s) ({W48})"  # not 1 reps
     assert sorted(_files(out)) == [
         f"李四/{form}_李四_{W48}.xlsx" for form in ("daily_report", "phone_followup", "visit_record", "weekly_plan")
     ]

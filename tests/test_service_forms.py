@@ -204,6 +204,42 @@ def test_a_line_without_an_id_is_reported_with_the_id_it_was_given(master: Path,
     assert load_store(master).frame("Opportunities")["stage"].tolist() == ["线索"]
 
 
+def test_a_won_or_lost_line_keeps_no_stale_probability(master: Path, inbox: Path) -> None:
+    """A rep moved an opportunity to 赢单 (签单 typed) and left the pre-filled 60 %: stored so, the won deal stayed
+    in the open pipeline with a weighted amount of 60 %. A closing stage now settles the probability (赢单 100 %,
+    输单 0 %) and the weighted amount, with a warning at the probability's cell."""
+    lines = [
+        {
+            "opportunity_id": "JH1",
+            "customer_id": "C0004",
+            "stage": "签单",
+            "expected_amount": 12000,
+            "probability": 0.6,
+        },
+        {"opportunity_id": "JH2", "customer_id": "C0007", "stage": "输单", "expected_amount": 5000, "probability": 0.2},
+        {"opportunity_id": "JH3", "customer_id": "C0017", "stage": "赢单", "expected_amount": 8000},
+        {
+            "opportunity_id": "JH4",
+            "customer_id": "C0017",
+            "stage": "方案报价",
+            "expected_amount": 9000,
+            "probability": 0.6,
+        },
+    ]
+    form = _funnel("2026-W50", "2026-12-11", lines)
+    outcome = _send(inbox, master, {"w50.xlsx": form})["w50.xlsx"]
+    assert outcome.status == "accepted"
+    stored = load_store(master).frame("Opportunities").set_index("opportunity_id")
+    assert stored.loc[["JH1", "JH2", "JH3", "JH4"], "probability"].tolist() == [1.0, 0.0, 1.0, 0.6]
+    assert stored.loc[["JH1", "JH2", "JH3", "JH4"], "weighted_amount"].tolist() == [12000, 0, 8000, 5400]
+    [won] = _at(outcome, _cell(form, "probability", "opportunities", 0), "warning")
+    assert won.zh == "阶段为赢单：成交概率按 100% 记录，而不是 60%" and won.value == "60%"
+    assert won.en == "the stage is Won: the probability is recorded as 100%, not 60%"
+    assert [i.zh for i in _at(outcome, _cell(form, "probability", "opportunities", 1), "warning")] == [
+        "阶段为输单：成交概率按 0% 记录，而不是 20%"
+    ]
+
+
 def test_the_examples_funnel_correction_moves_a_stage_into_the_history(
     demo_run: tuple[Path, str], tmp_path: Path, inbox: Path
 ) -> None:

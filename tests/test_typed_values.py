@@ -210,6 +210,38 @@ def test_a_field_of_days_reads_days_and_words_what_it_cannot_read(
         assert refused.value.zh == problem
 
 
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("下午3点", "15:00"),  # a phone follow-up's 时间 as a rep types it: was left blank ("不是有效时间")
+        ("上午9点半", "09:30"),
+        ("15点30分", "15:30"),
+        ("晚上8点", "20:00"),
+        ("3pm", "15:00"),
+        ("9:30 am", "09:30"),
+        ("12am", "00:00"),
+        ("14:05", "14:05"),
+        ("下午", None),
+        ("3", None),
+        ("25点", None),
+    ],
+)
+def test_a_time_of_day_as_people_say_it_is_read(typed: str, read: str | None) -> None:
+    [field] = [f for f in load_form("phone_followup").section("calls").fields if f.key == "time"]
+    if read is not None:
+        assert read_cell(field, typed, lang="zh").value == read
+    else:
+        with pytest.raises(FieldProblem):
+            read_cell(field, typed, lang="zh")
+
+
+@pytest.mark.parametrize("typed", ["Meeting", "face to face", "On site", "面访"])
+def test_a_face_to_face_visit_as_an_en_rep_writes_it_is_read(typed: str) -> None:
+    """An en rep wrote Meeting for a visit: refused as "not one of the allowed values" (the trial's en week)."""
+    [field] = [f for f in load_form("visit_record").section("visits").fields if f.key == "method"]
+    assert read_cell(field, typed, lang="en").value == "Face-to-face"
+
+
 def test_a_unit_is_left_out_of_the_spec_hash() -> None:
     """Forms in circulation keep their hash: the unit changes how a cell is read, not the form a rep holds."""
     spec = load_form("customer_card")

@@ -55,6 +55,6 @@ def prefill_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
     written = prefill_for_reps(master, forms_dir(bridge, options), period=period, reps=reps, progress=progress)
     count = len({p.parent for p in written})
     return ActionResult(
-        msg("{forms} pre-filled forms for {reps} reps ({period})", forms=len(written), reps=count, period=period),
+        msg("{forms} pre-filled form(s) for {reps} rep(s) ({period})", forms=len(written), reps=count, period=period),
         tuple(written),
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.consolidate.funnel_stages import closing_stages
 from keyacct_xl.receivables.ageing import age_ledger, ageing_columns
 from keyacct_xl.receivables.ledger import build_ledger
 
@@ -187,9 +188,11 @@ def open_quotes(quotes: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def open_opportunities(opportunities: pd.DataFrame) -> pd.DataFrame:
-    """Opportunities neither won nor lost: a probability strictly between 0 and 1, or none recorded."""
+    """Opportunities neither won nor lost: not at a closing stage (赢单, 输单), and a probability strictly between 0
+    and 1 or none recorded."""
     chance = pd.to_numeric(opportunities["probability"], errors="coerce")
-    return opportunities[(chance.isna() | ((chance > 0) & (chance < 1))).to_numpy()].reset_index(drop=True)
+    closed = opportunities["stage"].isin(list(closing_stages()))
+    return opportunities[((chance.isna() | ((chance > 0) & (chance < 1))) & ~closed).to_numpy()].reset_index(drop=True)
 
 
 def fact_sheet(

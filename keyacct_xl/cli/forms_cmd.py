@@ -117,7 +117,7 @@ def run_prefill(args: argparse.Namespace) -> int:
     print(
         tr(
             args.lang,
-            "{written_count} pre-filled forms for {reps} reps ({period})",
+            "{written_count} pre-filled form(s) for {reps} rep(s) ({period})",
             written_count=len(written),
             reps=reps,
             period=period,

@@ -39,6 +39,12 @@ from keyacct_xl.parsing import (
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[+]?[\d\s\-()（）/转,，;；ext.]+$", re.IGNORECASE)
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：]\d{2})?$")
+# A time as people say it: 下午3点, 上午9点半, 15点30分, 3pm, 9:30 am (the half of the day moves the hour past noon).
+_SPOKEN_TIME = re.compile(
+    r"^(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:：]\s*(\d{2})|[点时]\s*(?:(半)|(\d{1,2})\s*分?)?)?\s*(am|pm)?$",
+    re.IGNORECASE,
+)
+_AFTERNOON = ("中午", "下午", "晚上", "pm")
 _MULTI_SEP = re.compile(r"[,，、;；/\n]+")
 # How people tick a yes/no cell by hand, besides the dropdown's 是/否 and Yes/No.
 _YES_NO_MARKS = {
@@ -266,10 +272,19 @@ def _time(raw: object) -> str:
     if isinstance(raw, float) and 0 <= raw < 1:  # Excel stores a time of day as a fraction of a day
         minutes = round(raw * 24 * 60)
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
-    m = _TIME.match(unicodedata.normalize("NFKC", str(raw)).strip())
-    if not m or int(m[1]) > 23 or int(m[2]) > 59:
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    if m := _TIME.match(text):
+        hour, minute = int(m[1]), int(m[2])
+    elif (m := _SPOKEN_TIME.match(text)) and (m[1] or m[6] or re.search("[点时]", text)):
+        hour, minute = int(m[2]), 30 if m[4] else int(m[3] or m[5] or 0)
+        half = (m[1] or m[6] or "").lower()
+        hour += 12 if half in _AFTERNOON and hour < 12 else 0
+        hour -= 12 if half == "am" and hour == 12 else 0
+    else:
+        hour = minute = -1
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
         raise FieldProblem(msg("{raw!r} is not a time of day (HH:MM)", raw=raw))
-    return f"{int(m[1]):02d}:{m[2]}"
+    return f"{hour:02d}:{minute:02d}"
 
 
 def _choices(field: FieldSpec, text: str, lang: Lang) -> Checked:

@@ -14,23 +14,25 @@ import math
 import numbers
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
 from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
 from keyacct_xl.consolidate.followthrough import check_followthrough
+from keyacct_xl.consolidate.funnel_stages import settle_closed_stages
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows, texts
 from keyacct_xl.consolidate.outside import as_shown, outside_issues
 from keyacct_xl.consolidate.periods import Period, outside, parse_period
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
+from keyacct_xl.consolidate.repeated_lines import repeated_line_issues
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.totals import total_issues
 from keyacct_xl.consolidate.typedformulas import formula_issues
 from keyacct_xl.consolidate.versions import read_as_current
-from keyacct_xl.forms.formula import REF, evaluate, formula_refs
+from keyacct_xl.forms.formula import REF, computed_value, formula_refs
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.meta import meta_text, prefilled_key
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
@@ -151,6 +153,8 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
             lines = _Reading(outcome, lang, reading.period, key_fields(route, section))
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
     outcome.issues.extend(total_issues(outcome.name, spec, extracted.totals, outcome.rows))
+    settle_closed_stages(outcome, spec)  # after the totals: they check the sheet's sums of what was typed
+    outcome.issues.extend(repeated_line_issues(outcome))
     check_plan(outcome, extracted, spec, reading.period)
     refusal = check_poor_ratings(outcome, extracted, spec) or _header_without_key(outcome, spec, route)
     review = _identify(outcome, extracted, route)
@@ -364,17 +368,6 @@ def _excel_error(value: object) -> bool:
 
 def _computed_cell(table: TableRows, field: FieldSpec, row_number: int, shown: object) -> CellValue:
     return CellValue(shown, table.sheet, table.ref(field.key, row_number) if field.key in table.columns else "")
-
-
-def computed_value(formula: str, values: Mapping[str, object], refused: Collection[str] = ()) -> float | None:
-    """A computed column's value as the form's formula gives it (``forms.formula.excel_formula``): blank while every
-    input is blank, a blank input counting as 0 beside a number; blank when an input was typed but could not be read
-    (a score of 11 on a 1-10 scale leaves the weighted score blank, not 0.7 × 11), or on a division by zero."""
-    refs = formula_refs(formula)
-    if any(k in refused for k in refs) or all(values.get(k) is None for k in refs):
-        return None
-    value = evaluate(formula, {k: 0.0 if values.get(k) is None else values.get(k) for k in refs})
-    return None if value is None else round(value, 6)
 
 
 def _differs(shown: object, value: float | None) -> bool:

@@ -12,7 +12,7 @@ import functools
 import numbers
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _OPS: dict[type, Callable[[float, float], float]] = {
@@ -79,3 +79,14 @@ def evaluate(formula: str, values: Mapping[str, object]) -> float | None:
         return run(_tree(formula))
     except ZeroDivisionError:
         return None
+
+
+def computed_value(formula: str, values: Mapping[str, object], refused: Collection[str] = ()) -> float | None:
+    """A computed column's value as the form's formula gives it (``forms.formula.excel_formula``): blank while every
+    input is blank, a blank input counting as 0 beside a number; blank when an input was typed but could not be read
+    (a score of 11 on a 1-10 scale leaves the weighted score blank, not 0.7 × 11), or on a division by zero."""
+    refs = formula_refs(formula)
+    if any(k in refused for k in refs) or all(values.get(k) is None for k in refs):
+        return None
+    value = evaluate(formula, {k: 0.0 if values.get(k) is None else values.get(k) for k in refs})
+    return None if value is None else round(value, 6)

@@ -40,7 +40,7 @@ TITLE_FIELD_SPECS: dict[str, FieldSpec] = {
         constraints=Constraints(max_length=8, pattern=r"^\d{4}-(W\d{2}|\d{2})$"),
         help=Text("周：2026-W48；月：2026-11", "Week: 2026-W48; month: 2026-11"),
     ),
-    "fill_date": FieldSpec("fill_date", Text("填表日期", "Date"), type="date"),
+    "fill_date": FieldSpec("fill_date", Text("填表日期", "Date filled"), type="date"),
 }
 
 

@@ -39,6 +39,7 @@ from keyacct_xl.performance.submissions import (
     handed_in,
     load_submission_calendar,
     looked_for,
+    scheduled_forms,
     submission_status,
 )
 from keyacct_xl.receivables.ageing import age_ledger
@@ -221,7 +222,7 @@ def run_rep_evaluation(
     reps = evaluated_reps(master, targets, span)
     complaints = complaint_register(tables[COMPLAINTS.name], master.customers, as_of=end, policy=load_deadline_policy())
     calendar = load_submission_calendar()
-    forms = [spec.id for spec in rep_form_specs(master.settings.rep_forms)]
+    forms, _ = scheduled_forms([spec.id for spec in rep_form_specs(master.settings.rep_forms)], calendar)
     # only the reports due since the product was in use count, as the submissions check looks for them
     expected = expected_submissions(reps, forms, calendar, first=span.first.date(), last=span.last.date())
     came = handed_in(tables[LEDGER.name], calendar, forms)

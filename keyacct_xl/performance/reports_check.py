@@ -21,7 +21,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.settings import Settings
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.messages import Message, Pair, cmsg, msg, tr
+from keyacct_xl.messages import Message, Pair, cmsg, listing, msg, tr
 from keyacct_xl.performance.complaints import end_of_day
 from keyacct_xl.performance.document import Labels, write_document
 from keyacct_xl.performance.submissions import (
@@ -33,6 +33,7 @@ from keyacct_xl.performance.submissions import (
     load_submission_calendar,
     looked_for,
     rep_submissions,
+    scheduled_forms,
     submission_status,
 )
 
@@ -66,6 +67,17 @@ class SubmissionsCheck:
     path: Path | None = None
     tracked_from: pd.Timestamp | None = None  # the first day of the month of the first consolidation (tracked_from)
     untracked: int = 0  # the period's reports due before it: not looked for
+    unscheduled: tuple[Pair, ...] = ()  # titles of the rep forms the calendar gives no due time: not looked for
+
+    def unscheduled_line(self, lang: Lang) -> str | None:
+        """The rep forms the check did not look for as they have no due time; None when there is none."""
+        if not self.unscheduled:
+            return None
+        return tr(
+            lang,
+            "{forms}: no due time in the submission calendar, not looked for",
+            forms=listing(self.unscheduled),
+        )
 
     def untracked_line(self, lang: Lang) -> str | None:
         """What the check did not look for, and why; None when it looked for every report due."""
@@ -97,8 +109,13 @@ class SubmissionsCheck:
             late=int(r["late"].sum()),
             missing=int(r["missing"].sum()),
         )
-        untracked = self.untracked_line(lang)
-        return line if untracked is None else tr(lang, "{summary}; {untracked}", summary=line, untracked=untracked)
+        for note in self.notes(lang):
+            line = tr(lang, "{summary}; {untracked}", summary=line, untracked=note)
+        return line
+
+    def notes(self, lang: Lang) -> tuple[str, ...]:
+        """What the check did not look for, and why: the lines under the summary and the report's notes."""
+        return tuple(n for n in (self.untracked_line(lang), self.unscheduled_line(lang)) if n is not None)
 
     def report_line(self, lang: Lang) -> str:
         """The summary and the report's path, as the CLI and the demo print it."""
@@ -134,7 +151,7 @@ def run_submissions_check(
         raise InputError(msg("--period: {value!r} is no week (2026-W48) or month (2026-11)", value=period))
     when = end_of_day(as_of if as_of is not None else span.last)
     rules = load_submission_calendar(calendar or DEFAULT_CALENDAR)
-    forms = [spec.id for spec in rep_form_specs(settings.rep_forms)]
+    forms, unscheduled = scheduled_forms([spec.id for spec in rep_form_specs(settings.rep_forms)], rules)
     reps = customer_reps(tables[CUSTOMERS.name])
     if rep is not None:
         if rep not in reps:
@@ -145,7 +162,14 @@ def run_submissions_check(
     due = looked_for(expected, tables[LEDGER.name], came)
     detail = submission_status(due.expected, came, as_of=when)
     check = SubmissionsCheck(
-        span.text, when, rules, detail, rep_submissions(detail, reps), tracked_from=due.start, untracked=due.left_out
+        span.text,
+        when,
+        rules,
+        detail,
+        rep_submissions(detail, reps),
+        tracked_from=due.start,
+        untracked=due.left_out,
+        unscheduled=tuple(Pair(spec.title.en, spec.title.zh) for spec in rep_form_specs(unscheduled)),
     )
     path = out or (out_dir / submissions_report_name(span.text) if out_dir is not None else None)
     if path is None:
@@ -158,8 +182,7 @@ def run_submissions_check(
         (tr(lang, "Submissions"), detail),
         (tr(lang, "Not handed in"), detail[detail["submission"] == "missing"]),
     ]
-    untracked = check.untracked_line(lang)
     written = write_document(
-        path, title, sheets, labels, lang=lang, company=settings.company_name, notes=(untracked,) if untracked else ()
+        path, title, sheets, labels, lang=lang, company=settings.company_name, notes=check.notes(lang)
     )
     return replace(check, path=written)

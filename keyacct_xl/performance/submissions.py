@@ -117,6 +117,12 @@ def _form_due(value: object, where: Where) -> FormDue:
     raise where.at("every").fail(msg("expected day, week or month, got {value!r}", value=every))
 
 
+def scheduled_forms(forms: Sequence[str], calendar: SubmissionCalendar) -> tuple[list[str], list[str]]:
+    """``forms`` split into those the calendar says when they are due and those it does not list (a quotation is
+    made when a customer asks, not by a date): only the first can be late or missing."""
+    return [f for f in forms if f in calendar.forms], [f for f in forms if f not in calendar.forms]
+
+
 def expected_submissions(
     reps: Sequence[str], forms: Sequence[str], calendar: SubmissionCalendar, *, first: dt.date, last: dt.date
 ) -> pd.DataFrame:
