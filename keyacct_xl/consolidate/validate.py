@@ -27,6 +27,7 @@ from keyacct_xl.consolidate.outside import as_shown, outside_issues
 from keyacct_xl.consolidate.periods import Period, outside, parse_period
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
+from keyacct_xl.consolidate.prefilled_lines import check_prefilled_lines
 from keyacct_xl.consolidate.repeated_lines import repeated_line_issues
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.totals import total_issues
@@ -153,6 +154,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
             lines = _Reading(outcome, lang, reading.period, key_fields(route, section))
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
     outcome.issues.extend(total_issues(outcome.name, spec, extracted.totals, outcome.rows))
+    check_prefilled_lines(outcome, extracted, spec)
     settle_closed_stages(outcome, spec)  # after the totals: they check the sheet's sums of what was typed
     outcome.issues.extend(repeated_line_issues(outcome))
     check_plan(outcome, extracted, spec, reading.period)

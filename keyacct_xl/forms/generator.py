@@ -138,6 +138,7 @@ class _FormWriter:
         self.sheet_name = form_sheet_name(spec, lang)
         self.sheet = book.add_worksheet(self.sheet_name)
         self.prefilled: dict[str, str] = {}  # manager-set fields as pre-filled, kept in _meta
+        self.lines: dict[str, list[str]] = {}  # the ids of the lines pre-filled in tables with a line_id, in _meta
         self.lists = _Lists(book)
 
     def write(self) -> None:
@@ -229,6 +230,9 @@ class _FormWriter:
             {"name": table_name(section.id), "style": TABLE_STYLE, "autofilter": False, "columns": columns},
         )
         rows = list(self.data.rows.get(section.id, ()))
+        if section.line_id is not None:
+            ids = (meta_text(row.get(section.line_id)) for row in rows)
+            self.lines[section.id] = list(dict.fromkeys(i for i in ids if i))
         for col, spec in enumerate(section.fields):
             if spec.formula:
                 self._formula_column(place, col, spec)
@@ -329,7 +333,8 @@ def build_form(
     writer.write()
     write_instructions(instructions, spec, lang, writer.formats)
     writer.lists.finish()
-    write_meta(book.add_worksheet(META_SHEET), spec, writer.layout, lang, data.context, writer.prefilled, company)
+    meta = book.add_worksheet(META_SHEET)
+    write_meta(meta, spec, writer.layout, lang, data.context, writer.prefilled, company, writer.lines)
     book.close()
     return buffer.getvalue()
 

@@ -11,6 +11,7 @@ column in that table (blank for header fields).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from xlsxwriter.worksheet import Worksheet
@@ -81,6 +82,11 @@ def prefilled_key(field: str) -> str:
     return f"prefilled.{field}"
 
 
+def prefilled_lines_key(section: str) -> str:
+    """The ``_meta`` key under which the ids of a table's pre-filled lines are kept, as a JSON list."""
+    return f"prefilled.lines.{section}"
+
+
 def meta_text(value: object) -> str:
     """A cell's value as ``_meta`` keeps it and the reader compares it: text trimmed, whole numbers without ``.0``."""
     if type(value) is str:  # nearly every _meta cell: checked first, as it is read for every cell of the field map
@@ -98,14 +104,17 @@ def write_meta(
     context: FormContext,
     prefilled: dict[str, str] | None = None,
     company: str = "",
+    lines: dict[str, list[str]] | None = None,
 ) -> None:
     """Fill ``_meta`` and hide it from the Excel UI (veryHidden: not listed under Unhide); ``prefilled`` holds the
     manager-set fields' pre-filled values as their cells show them, so a rep's card that leaves them is no change;
-    ``company`` is the company the form was generated for (none for a blank template)."""
+    ``company`` is the company the form was generated for (none for a blank template); ``lines`` the ids of each
+    table's pre-filled lines (a section's ``line_id``)."""
     sheet.write_row(0, 0, ["key", "value"])
     row = 1
     extra = {COMPANY_KEY: company.strip()} if company.strip() else {}
     extra |= {prefilled_key(key): text for key, text in (prefilled or {}).items()}
+    extra |= {prefilled_lines_key(s): json.dumps(ids, ensure_ascii=False) for s, ids in (lines or {}).items() if ids}
     for key, value in {**meta_values(spec, lang, context), **extra}.items():
         sheet.write_string(row, 0, key)
         sheet.write_string(row, 1, value)

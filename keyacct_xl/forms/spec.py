@@ -141,6 +141,9 @@ class SectionSpec:
     # Blank lines a pre-filled table keeps under its lines, for the ones the rep adds: a protected sheet lets no
     # line be inserted, so a table the pre-fill filled to its last row took no new opportunity or visit.
     room: int = 0
+    # The field naming each line a pre-fill gives (an opportunity's id): a pre-filled line that does not come back
+    # is reported, as deleting a line closes nothing in the master.
+    line_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,12 +212,13 @@ class FormSpec:
 
         Choice synonyms, fields' units and the version changes are left out: they change how a cell or an older
         copy is read, not the form a rep holds, so adding one does not make every form in circulation look outdated;
-        so is a table's room, the blank lines a pre-filled copy keeps (its file's _meta says where its lines are).
+        so is a table's room, the blank lines a pre-filled copy keeps (its file's _meta says where its lines are),
+        and its line id, which says how a returned copy is read.
         """
         model = asdict(self)
         del model["changes"]
         for section in model["sections"]:
-            del section["room"]
+            del section["room"], section["line_id"]
             for field in section["fields"]:
                 del field["unit"]
                 for choice in field["choices"]:
@@ -389,7 +393,7 @@ def _unit(value: Any, where: Where, kind: str) -> str:
 
 def _section(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> SectionSpec:
     required = {"id", "kind", "title", "fields"}
-    raw = read_mapping(value, where, required | {"columns", "rows", "room"}, required)
+    raw = read_mapping(value, where, required | {"columns", "rows", "room", "line_id"}, required)
     kind = raw["kind"]
     if kind not in ("fields", "table"):
         raise where.at("kind").fail(msg("{kind!r} is not fields or table", kind=kind))
@@ -405,6 +409,7 @@ def _section(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> 
         columns=read_int(raw.get("columns", 2), where.at("columns"), 1, 4),
         rows=read_int(raw.get("rows", 10 if kind == "table" else 0), where.at("rows"), int(kind == "table"), 500),
         room=read_int(raw.get("room", 0), where.at("room"), 0, 100),
+        line_id=read_key(raw["line_id"], where.at("line_id")) if "line_id" in raw else None,
     )
     _check_section(section, where)
     return section
@@ -412,6 +417,8 @@ def _section(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> 
 
 def _check_section(section: SectionSpec, where: Where) -> None:
     keys = [f.key for f in section.fields]
+    if section.line_id is not None and (section.kind != "table" or section.line_id not in keys):
+        raise where.at("line_id").fail(msg("line_id must name a field of the table, not {key!r}", key=section.line_id))
     for i, f in enumerate(section.fields):
         at = where.at("fields").at(i)
         if f.key in keys[:i]:
