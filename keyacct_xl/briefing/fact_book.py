@@ -27,6 +27,7 @@ from keyacct_xl.performance.complaints import deadline_labels
 from keyacct_xl.performance.register import HEADERS as REGISTER_HEADERS
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.reports import Heading, Kind, Styles, axis_format, set_print, sheet_name, write_title
+from keyacct_xl.reports.chartdata import reads_in_wan, series_range
 from keyacct_xl.reports.columns import column_kind, fitted_width, formatted, header_text, number_format, text_width
 from keyacct_xl.reports.page import ROW_PT, column_px, orientation_for, print_scale, printable_pt_high
 
@@ -173,13 +174,15 @@ def _chart(book: xlsxwriter.workbook.Workbook, ws: Worksheet, sheet: FactSheet, 
     # without a sale there is no category: the total (zeros) keeps the chart, and the section, in place
     categories = [c for c in sheet.monthly.columns if c not in ("month", "total")] or ["total"]
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
+    wan = reads_in_wan(["money"], sheet.monthly["total"], lang=lang)
     for j, name in enumerate(sheet.monthly.columns):
         if name in categories:
+            cells = (ws.name, header_row + 1, last, j)
             chart.add_series(
                 {
                     "name": [ws.name, header_row, j],
                     "categories": [ws.name, header_row + 1, 0, last, 0],
-                    "values": [ws.name, header_row + 1, j, last, j],
+                    "values": series_range(book, cells, list(sheet.monthly[name]), wan=wan, lang=lang),
                 }
             )
     chart.set_title(
