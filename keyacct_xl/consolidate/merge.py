@@ -32,6 +32,7 @@ from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
 from keyacct_xl.consolidate.visit_forms import shape_lines
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.headers import normalize_header, title_case
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.messages import Message, Pair, listing, msg
@@ -251,8 +252,17 @@ class Merger:
             elif target_table in fed:
                 continue
             else:  # kept as an extra column under its label
-                targets.append((f.key, f.label.zh if self.lang == "zh" else f.label.en, True))
+                targets.append((f.key, self._extra_header(table, f), True))
         return targets
+
+    def _extra_header(self, table: str, field: FieldSpec) -> str:
+        """The header of a field kept as an extra column of ``table``: its label in the master's language, an English
+        one in the Title Case of the master's own headers (Customer Name beside Customer ID); a column the table has
+        under a spelling that differs only in case or spacing (a Customer name of an earlier run) is that column."""
+        label = field.label.zh if self.lang == "zh" else title_case(field.label.en)
+        frame = self.store.frames.get(table)
+        had = {normalize_header(c): str(c) for c in (frame.columns if frame is not None else ())}
+        return had.get(normalize_header(label), label)
 
     @staticmethod
     def _columns_for(targets: list[tuple[str, str, bool]], values: dict[str, object]) -> dict[str, object]:
