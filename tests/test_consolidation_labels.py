@@ -173,3 +173,24 @@ def test_an_extra_column_of_an_earlier_run_in_another_case_takes_the_new_rows(tm
     assert [h for h in headers if str(h).lower() == "service"] == ["SERVICE"]
     column = headers.index("SERVICE")
     assert [r[column] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["旧记录", "油品检测", "换油"]
+
+
+def test_a_visit_picked_by_id_alone_is_named_where_visits_name_their_customer(tmp_path: Path, inbox: Path) -> None:
+    # Visits names its customers (a rep typed one name): the visit whose customer was picked by id gets the master's
+    master = _master(tmp_path, "en")
+    form = fill_form(
+        blank_form("visit_record", lang="en", lines={"visits": 2}),
+        header={"rep": "张三", "period": "2026-W48"},
+        rows={
+            "visits": [
+                {"date": "2026-11-23", "customer_id": "C001", "customer_name": "华强"},
+                {"date": "2026-11-24", "customer_id": "C001"},
+            ]
+        },
+    )
+    (inbox / "visits.xlsx").write_bytes(form)
+    _consolidate(inbox, master, tmp_path / "report.xlsx", "en")
+    sheet = openpyxl.load_workbook(master)["Visits"]
+    headers = [c.value for c in sheet[1]]
+    names = [r[headers.index("Customer Name")] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ["华强", "广州华强贸易有限公司"]
