@@ -289,3 +289,33 @@ def test_a_master_libreoffice_saved_keeps_its_pasted_cells_through_a_card_and_it
     undo_submission(master, card.name)
     assert _openpyxl_cells(master) == _openpyxl_cells(before)
     assert _calamine_cells(master) == _calamine_cells(before)
+
+
+def test_a_limit_typed_as_text_that_grade_apply_replaced_comes_back_from_the_undo_as_typed(tmp_path: Path) -> None:
+    """With receipts the apply judges credit and replaces C001's limit, typed as the text '1,000'; GradeHistory's
+    limit before holds it as typed, and the undo puts it back so, as the manager typed it, not as the number 1000."""
+    master = _pasted_master(tmp_path / "m", sales=True)
+    loaded = load_master(master)
+    sold = loaded.transactions
+    loaded.payments = pd.DataFrame(
+        {
+            "receipt_no": [f"R{i}" for i in range(1, 5)],
+            "customer_id": list(sold["customer_id"]),
+            "date": sold["date"] + pd.Timedelta(days=20),
+            "amount": list(sold["amount"]),
+        }
+    ).reindex(columns=loaded.payments.columns)
+    save_master(loaded, tables=["Payments"])
+    before = tmp_path / "before.xlsx"
+    shutil.copy(master, before)
+    assert main(["grade", str(master), "--year", "2025"]) == 0
+    assert main(["grade", "apply", str(master), "--approved-by", "王经理", "--date", "2025-12-28"]) == 0
+    after = _openpyxl_cells(master)
+    assert after["C001"]["信用额度"][1] == "n" and after["C001"]["信用额度"][0] != 1000  # replaced by the apply
+    history = openpyxl.load_workbook(master)["等级历史"]
+    headers = [c.value for c in history[1]]
+    first = next(r for r in history.iter_rows(min_row=2) if r[headers.index("客户编号")].value == "C001")
+    assert (first[headers.index("原信用额度")].value, first[headers.index("原信用额度")].data_type) == ("1,000", "s")
+    assert main(["grade", "apply", str(master), "--undo", "--date", "2025-12-29"]) == 0
+    assert _openpyxl_cells(master) == _openpyxl_cells(before)
+    assert _calamine_cells(master) == _calamine_cells(before)
