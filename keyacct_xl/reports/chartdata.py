@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import xlsxwriter.workbook
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
@@ -59,7 +60,14 @@ def series_range(
     column = 0 if data.dim_colmax is None else data.dim_colmax + 1
     for row, value in enumerate(values):
         source = f"{quote_sheetname(sheet)}!{xl_rowcol_to_cell(first + row, col, row_abs=True, col_abs=True)}"
-        number = pd.to_numeric(value, errors="coerce")
-        result = "#N/A" if pd.isna(number) or math.isinf(number) else float(number) / WAN
+        number = _figure(value)
+        result = "#N/A" if number is None else number / WAN
         data.write_formula(row, column, f"=IF(ISNUMBER({source}),{source}/{WAN},NA())", None, result)
     return [name, 0, column, max(len(values), 1) - 1, column]
+
+
+def _figure(value: object) -> float | None:
+    """A cell's figure; None for a blank, a text or an infinity (the formula's #N/A)."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        return float(value) if math.isfinite(value) else None
+    return None
