@@ -177,6 +177,30 @@ def _first_and_latest(rows: Sequence[tuple[int, dict[str, Any]]]) -> dict[str, t
     return found
 
 
+Typed = tuple[str, int, object]  # a Customers column, a row label, the value as typed put back there
+
+
+def typed_before(master: Master, column: str, before: str, history_label: int, customer_label: int) -> list[Typed]:
+    """What an undo puts back as typed into Customers' ``column`` of the row labelled ``customer_label``: the value
+    GradeHistory's ``before`` cell of the row labelled ``history_label`` holds as typed (none when it holds a
+    number)."""
+    typed = typed_value(master.off_kind.get(GRADE_HISTORY.name), before, history_label)
+    return [] if typed is None else [(column, customer_label, typed)]
+
+
+def put_back_as_typed(master: Master, typed: Sequence[Typed]) -> None:
+    """Have the save write the values an undo put back as they were typed (``typed_before``)."""
+    for column, label, value in typed:
+        keep_typed(
+            master.off_kind.setdefault(CUSTOMERS.name, {}),
+            column,
+            label,
+            value,
+            kind=CUSTOMERS.column(column).kind,
+            header=CUSTOMERS.column(column).header(master.lang),
+        )
+
+
 def keep_before_as_typed(master: Master, history: pd.DataFrame) -> None:
     """Have the rows ``history`` adds to ``master.grade_history`` hold each value before as the customer's cell held
     it, typed otherwise than its column's kind (the text '800,000' in 信用额度), so an undo can put it back so."""
@@ -210,7 +234,7 @@ class _TakenBack:
     history_rows: tuple[dict[str, Any], ...]
     plans_kept: int
     apply: TakenApply
-    typed: tuple[tuple[str, int, object], ...] = ()  # (Customers column, row label, value as typed) put back
+    typed: tuple[Typed, ...] = ()  # the values put back as GradeHistory holds them typed
 
 
 def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
@@ -247,15 +271,7 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
     if not taken.changes:
         return GradesUndone(year, (), (), taken.changed_since, 0, taken.apply)
     master.customers = taken.customers
-    for column, label, typed in taken.typed:  # a value GradeHistory holds as it was typed goes back so
-        keep_typed(
-            master.off_kind.setdefault(CUSTOMERS.name, {}),
-            column,
-            label,
-            typed,
-            kind=CUSTOMERS.column(column).kind,
-            header=CUSTOMERS.column(column).header(master.lang),
-        )
+    put_back_as_typed(master, taken.typed)
     master.grade_history = record_history(master.grade_history, list(taken.history_rows)).history
     tables = ("Customers", "GradeHistory")
     return GradesUndone(year, tables, taken.changes, taken.changed_since, taken.plans_kept, taken.apply)
@@ -282,7 +298,7 @@ def _take_back(
     labels = {column: label for column, _, _, label in FIELDS}
     changes, changed_since, plans_kept = [], [], 0
     history_rows: list[dict[str, Any]] = []
-    typed: list[tuple[str, int, object]] = []
+    typed: list[Typed] = []
     before_of = {column: before for column, before, _, _ in FIELDS}
     history_labels = master.grade_history.index  # rows' positions in the undo's copy -> the labels read
     for cid, customer_rows in by_customer.items():
@@ -305,11 +321,8 @@ def _take_back(
         changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
         plans_kept += any(not is_blank(customers[p].iloc[i]) for p in PLANS if p in customers)
         for column, _, _ in moved:
-            as_typed = typed_value(
-                master.off_kind.get(GRADE_HISTORY.name), before_of[column], history_labels[values[column][2]]
-            )
-            if as_typed is not None:
-                typed.append((column, int(customers.index[i]), as_typed))
+            label = int(history_labels[values[column][2]])
+            typed += typed_before(master, column, before_of[column], label, int(customers.index[i]))
         undo = _history_row(year, cid, now, {c: b for c, _, b in moved}, approved_by, applied_at, master)
         history_rows.append({**undo, APPLY_NO: number})
     return _TakenBack(
