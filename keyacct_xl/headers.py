@@ -24,6 +24,21 @@ def normalize_header(text: object) -> str:
     return _NOISE.sub("", visible)
 
 
+# Words an English header keeps in lower case after its first word (Payment Terms (days), Share of Category).
+_SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "per", "the", "to", "vs"})
+
+
+def title_case(text: str) -> str:
+    """An English header in the Title Case of the master's and the reports' headers (Customer name -> Customer Name):
+    each word's first letter raised, the small words after the first and a unit in parentheses ((days)) left, and a
+    word's other letters kept (SHA-256, e-mail -> E-mail)."""
+    words = text.split(" ")
+    return " ".join(
+        w if not w or w.startswith("(") or (k and w in _SMALL_WORDS) else w[0].upper() + w[1:]
+        for k, w in enumerate(words)
+    )
+
+
 def alias_map(columns: Iterable[Column]) -> dict[str, str]:
     """Every accepted spelling of every column, normalized, mapped to its canonical key."""
     mapping: dict[str, str] = {}

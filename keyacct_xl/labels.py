@@ -124,6 +124,7 @@ HEADERS: dict[str, Message] = {
     "unapplied_credit": msg("Unapplied Credit"),
     "balance": msg("Balance"),
     "over_limit": msg("Over Limit"),
+    "available_credit": msg("Available Credit"),
     # reconciliation
     "status": msg("Status"),
     "ours_ref": msg("Our Ref"),

@@ -296,7 +296,7 @@ def _buckets(value: object) -> tuple[int, ...]:
 @xw.arg("lang", doc="zh 或 en（默认 zh）/ label language", **_VEC)
 @cells.excel_safe
 def AGEING_BUCKET(due_date, as_of=None, buckets=None, lang=None):
-    """账龄分段（如 逾期31-60天）。Ageing bucket of a due date, as in the ageing report (e.g. 31-60 days overdue)."""
+    """账龄分段（如 逾期31-60天）。Ageing bucket of a due date, as in the ageing report (e.g. 31-60 Days Overdue)."""
     language = _lang(lang)
     when = _optional_date(as_of, "as_of") or pd.Timestamp.today().normalize()
     days = _buckets(buckets)

@@ -13,6 +13,7 @@ import pytest
 from briefing_master import hand_master
 
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
+from keyacct_xl.briefing.fact_sheet import monthly_by_category
 from keyacct_xl.briefing.usecase import run_fact_sheet
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
@@ -172,13 +173,67 @@ def test_customers_whose_ids_no_sheet_name_can_hold_get_a_sheet_each(tmp_path: P
 
 
 def test_the_ageing_row_shows_every_amount_in_one_money_format(master_path: Path, tmp_path: Path) -> None:
-    # The overdue buckets are money as much as the balance beside them: ¥ and cents in every amount of the row.
+    # The overdue buckets are money as much as the balance beside them: ¥ and cents in every amount of the row,
+    # shown as caption/amount pairs, two a row (eleven figures side by side would widen the page).
     out = sheets(master_path, customer_ids=["K1"], as_of=OCTOBER_END, out=tmp_path / "k1.xlsx").path
     ws = openpyxl.load_workbook(out)["K1"]
     title = next(c.row for c in ws["A"] if c.value == "应收账款账龄分析表")
-    headers = [c.value for c in ws[title + 1] if c.value is not None]
-    row = dict(zip(headers, ws[title + 2]))
-    amounts = [h for h in headers if h != "超额度"]
-    assert {"未到期", "逾期1-30天", "余额"} <= set(amounts)
-    assert {h: row[h].number_format for h in amounts} == {h: '"¥"#,##0.00' for h in amounts}
-    assert row["逾期1-30天"].value == 500.0
+    pairs = {row[j].value: row[j + 1] for row in ws.iter_rows(min_row=title + 1, max_row=title + 6) for j in (0, 2)}
+    amounts = [h for h in pairs if h not in ("超额度", None)]
+    assert {"信用额度", "未到期", "逾期1-30天", "逾期180天以上", "余额", "可用额度"} <= set(amounts)
+    assert {h: pairs[h].number_format for h in amounts} == {h: '"¥"#,##0.00' for h in amounts}
+    assert pairs["逾期1-30天"].value == 500.0 and pairs["超额度"].value == "是"
+    assert max(c.column for row in ws.iter_rows(min_row=title + 1, max_row=title + 6) for c in row if c.value) <= 4
+
+
+def test_past_five_categories_the_four_largest_keep_their_column_and_the_rest_are_other() -> None:
+    # 其他 typed as a category is summed with the rest: it is no category of its own beside "other"
+    amounts = {"A": 900.0, "B": 800.0, "其他": 5000.0, "C": 700.0, "D": 600.0, "E": 50.0, "F": 40.0}
+    lines = pd.DataFrame(
+        {"date": pd.Timestamp("2026-10-05"), "category": list(amounts), "amount": list(amounts.values())}
+    )
+    table = monthly_by_category(lines, last=pd.Period("2026-10", "M")).set_index("month")
+    assert list(table.columns) == ["A", "B", "C", "D", "other", "total"]
+    assert table.loc["2026-10", "other"] == 5090.0 and table.loc["2026-10", "total"] == sum(amounts.values())
+    five = lines[lines["category"].isin(["A", "B", "C", "D", "E"])]
+    assert list(monthly_by_category(five, last=pd.Period("2026-10", "M")).columns) == [
+        "month",
+        "A",
+        "B",
+        "C",
+        "D",
+        "E",
+        "total",
+    ]  # one category more than four keeps its name: an "other" of one would only hide it
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_customer_of_eight_categories_prints_one_page_wide(tmp_path: Path, lang: str, libreoffice) -> None:
+    """Eight product categories, amounts in the millions and a long address no longer widen the sheet past one A4
+    page: it is fitted to the page's width (not printed in strips of 60 %), each month's row whole on one line."""
+    path = hand_master(tmp_path)
+    master = load_master(path)
+    sales = [
+        {
+            "doc_no": f"M{k}",
+            "date": pd.Timestamp("2026-10-03"),
+            "customer_id": "K1",
+            "amount": 1_234_567.89 + k,
+            "category": f"品类{k}号润滑油产品",
+        }
+        for k in range(8)
+    ]
+    master.transactions = pd.concat([master.transactions, pd.DataFrame(sales)], ignore_index=True)
+    master.customers.loc[master.customers["customer_id"] == "K1", "address"] = (
+        "湖北省武汉市蔡甸区和平路929号工业园区三号楼"
+    )
+    save_master(master, tables=["Transactions", "Customers"])
+    out = sheets(path, customer_ids=["K1"], as_of=OCTOBER_END, out=tmp_path / "k1.xlsx", lang=lang).path
+    ws = openpyxl.load_workbook(out)["K1"]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (1, None)
+    assert ws.print_title_cols is None  # no strips repeating column A
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(libreoffice(out, "pdf")), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    october = next(line for line in text.splitlines() if line.startswith("2026-10"))
+    assert "¥9,877,771.12" in october  # 1200 of 饮料 and the eight: the row's total beside its month

@@ -14,6 +14,7 @@ from reportbook import table_rows
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.forms.layout import FormLang, field_cell_name
+from keyacct_xl.headers import title_case
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
@@ -112,3 +113,84 @@ def test_a_field_whose_cell_name_was_deleted_is_named_by_its_label(tmp_path: Pat
     assert warned == [
         "the form's cell for Approval date is gone (its name f_approval_date was deleted): the field is not read"
     ]
+
+
+def _visits_with_extras(lang: FormLang) -> bytes:
+    """Two visits with the form's Service and Customer name fields, which no column of Visits holds."""
+    return fill_form(
+        blank_form("visit_record", lang=lang, lines={"visits": 2}),
+        header={"rep": "张三", "period": "2026-W48"},
+        rows={
+            "visits": [
+                {"date": "2026-11-23", "customer_id": "C001", "customer_name": "华强", "service": "油品检测"},
+                {"date": "2026-11-24", "customer_id": "C001", "customer_name": "华强贸易", "service": "换油"},
+            ]
+        },
+    )
+
+
+def test_a_form_field_no_master_column_holds_is_headed_in_the_masters_language_and_case(
+    tmp_path: Path, inbox: Path
+) -> None:
+    """The Service and Customer name of a visit record are kept in Visits under the form's labels in the master's
+    language, whatever the form's and the run's language; in English in the Title Case of the master's own headers
+    (Customer ID, Next Date), not the form's sentence case (Customer name)."""
+    for master_lang, form_lang, run_lang, service, name in (
+        ("en", "zh", "zh", "Service", "Customer Name"),
+        ("zh", "en", "en", "服务项目", "客户名称"),
+    ):
+        folder = tmp_path / master_lang
+        folder.mkdir()
+        (folder / "inbox").mkdir()
+        master = _master(folder, master_lang)
+        (folder / "inbox" / "visits.xlsx").write_bytes(_visits_with_extras(form_lang))
+        _consolidate(folder / "inbox", master, folder / "report.xlsx", run_lang)
+        sheet = openpyxl.load_workbook(master)["Visits" if master_lang == "en" else "拜访记录"]
+        headers = [c.value for c in sheet[1]]
+        assert headers.count(service) == 1 and headers.count(name) == 1, headers
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        assert [r[headers.index(service)] for r in rows] == ["油品检测", "换油"]
+        assert [r[headers.index(name)] for r in rows] == ["华强", "华强贸易"]
+    assert title_case("Customer name") == "Customer Name"
+    assert title_case("Payment terms (days)") == "Payment Terms (days)"
+    assert title_case("over 180 days overdue") == "Over 180 Days Overdue"
+    assert title_case("Share of category") == "Share of Category" and title_case("File SHA-256") == "File SHA-256"
+
+
+def test_an_extra_column_of_an_earlier_run_in_another_case_takes_the_new_rows(tmp_path: Path, inbox: Path) -> None:
+    # Visits has the field as "SERVICE" (typed so, or kept by an earlier run): the new rows go there, not into a
+    # second column beside it
+    m = Master.empty(lang="en")
+    m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"]})
+    m.visits = pd.DataFrame(
+        {"date": [pd.Timestamp("2026-11-02")], "customer_id": ["C001"], "rep": ["张三"], "SERVICE": ["旧记录"]}
+    )
+    master = save_master(m, tmp_path / "master.xlsx", backup=False)
+    (inbox / "visits.xlsx").write_bytes(_visits_with_extras("en"))
+    _consolidate(inbox, master, tmp_path / "report.xlsx", "en")
+    sheet = openpyxl.load_workbook(master)["Visits"]
+    headers = [c.value for c in sheet[1]]
+    assert [h for h in headers if str(h).lower() == "service"] == ["SERVICE"]
+    column = headers.index("SERVICE")
+    assert [r[column] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["旧记录", "油品检测", "换油"]
+
+
+def test_a_visit_picked_by_id_alone_is_named_where_visits_name_their_customer(tmp_path: Path, inbox: Path) -> None:
+    # Visits names its customers (a rep typed one name): the visit whose customer was picked by id gets the master's
+    master = _master(tmp_path, "en")
+    form = fill_form(
+        blank_form("visit_record", lang="en", lines={"visits": 2}),
+        header={"rep": "张三", "period": "2026-W48"},
+        rows={
+            "visits": [
+                {"date": "2026-11-23", "customer_id": "C001", "customer_name": "华强"},
+                {"date": "2026-11-24", "customer_id": "C001"},
+            ]
+        },
+    )
+    (inbox / "visits.xlsx").write_bytes(form)
+    _consolidate(inbox, master, tmp_path / "report.xlsx", "en")
+    sheet = openpyxl.load_workbook(master)["Visits"]
+    headers = [c.value for c in sheet[1]]
+    names = [r[headers.index("Customer Name")] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ["华强", "广州华强贸易有限公司"]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 import python_calamine as calamine
 
 from keyacct_xl import Master, load_master, save_master
@@ -287,5 +288,58 @@ def test_a_master_libreoffice_saved_keeps_its_pasted_cells_through_a_card_and_it
         (cid, "first_trade_date" if header == "首次交易日期" else "credit_limit") for cid, header in STORED
     }
     undo_submission(master, card.name)
+    assert _openpyxl_cells(master) == _openpyxl_cells(before)
+    assert _calamine_cells(master) == _calamine_cells(before)
+
+
+def _with_receipts(folder: Path) -> Path:
+    """The pasted master with sales and each sale paid 20 days later, its customers of credit grade A: credit is
+    judged, so an apply sets limits (credit apply those of the grade each customer holds)."""
+    master = _pasted_master(folder, sales=True)
+    loaded = load_master(master)
+    sold = loaded.transactions
+    loaded.payments = pd.DataFrame(
+        {
+            "receipt_no": [f"R{i}" for i in range(1, 5)],
+            "customer_id": list(sold["customer_id"]),
+            "date": sold["date"] + pd.Timedelta(days=20),
+            "amount": list(sold["amount"]),
+        }
+    ).reindex(columns=loaded.payments.columns)
+    loaded.customers["credit_grade"] = "A"
+    save_master(loaded, tables=["Payments", "Customers"])
+    return master
+
+
+def _limit_before(master: Path, cid: str) -> tuple[object, str]:
+    """GradeHistory's 原信用额度 of the customer's latest row: (value, openpyxl's data type)."""
+    history = openpyxl.load_workbook(master)["等级历史"]
+    headers = [c.value for c in history[1]]
+    rows = [r for r in history.iter_rows(min_row=2) if r[headers.index("客户编号")].value == cid]
+    cell = rows[-1][headers.index("原信用额度")]
+    return cell.value, cell.data_type
+
+
+@pytest.mark.parametrize(
+    ("apply", "undo"),
+    [
+        (["grade", "apply", "--approved-by", "王经理", "--date", "2025-12-28"], ["grade", "apply", "--undo"]),
+        (["credit", "apply", "--date", "2025-12-28"], ["credit", "apply", "--undo"]),
+    ],
+)
+def test_a_limit_typed_as_text_that_an_apply_replaced_comes_back_from_its_undo_as_typed(
+    tmp_path: Path, apply: list[str], undo: list[str]
+) -> None:
+    """With receipts the apply judges credit and replaces C001's limit, typed as the text '1,000'; GradeHistory's
+    limit before holds it as typed, and the undo puts it back so, as the manager typed it, not as the number 1000."""
+    master = _with_receipts(tmp_path / "m")
+    before = tmp_path / "before.xlsx"
+    shutil.copy(master, before)
+    assert main(["grade", str(master), "--year", "2025"]) == 0
+    assert main([*apply[:2], str(master), *apply[2:]]) == 0
+    after = _openpyxl_cells(master)
+    assert after["C001"]["信用额度"][1] == "n" and after["C001"]["信用额度"][0] != 1000  # replaced by the apply
+    assert _limit_before(master, "C001") == ("1,000", "s")
+    assert main([*undo[:2], str(master), *undo[2:], "--date", "2025-12-29"]) == 0
     assert _openpyxl_cells(master) == _openpyxl_cells(before)
     assert _calamine_cells(master) == _calamine_cells(before)

@@ -12,6 +12,7 @@ from reportbook import pdf_pages, table_ref
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
+from keyacct_xl.headers import title_case
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, bucket_columns, overdue_total, parse_buckets
@@ -207,7 +208,10 @@ def test_cli_writes_csv_with_totals_row(tmp_path, capsys):
     assert main(["ageing", str(path), "--out", str(out), "--lang", "en"]) == 0
     frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"Customer ID": str})
     assert frame["Customer ID"].tolist() == ["C1", "Total"]
-    assert frame.loc[0, "1-30 days overdue"] == 300 and frame.loc[1, "Balance"] == 300
+    assert frame.loc[0, "1-30 Days Overdue"] == 300 and frame.loc[1, "Balance"] == 300
+    # headed in the Title Case of the master's and the credit grades' en headers (Credit Grade, not Credit grade)
+    assert all(h == title_case(h) for h in frame.columns), list(frame.columns)
+    assert {"Not Due", "Over 180 Days Overdue", "Unapplied Credit", "Credit Grade", "Available Credit"} <= set(frame)
     assert "ageing: 1 customer(s), " in capsys.readouterr().out
     assert main(["ageing", str(path), "--buckets", "30,10", "--out", str(out)]) == 2
     # Earlier cut-off: the payment of 11-30 is not counted yet and S1 (due 10-31) is 14 days overdue.

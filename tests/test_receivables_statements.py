@@ -84,10 +84,10 @@ def test_statement_and_ageing_open_in_libreoffice(master_path, master, tmp_path,
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 (\d+)\.\d+ (\d+)\.\d+", pdf.read_bytes())
     assert boxes and set(boxes) == {(b"595", b"841")}  # A4 portrait, 210 x 297 mm in points
     # The ageing captions stand in the date, description and credit columns, an amount right of each: a column
-    # too narrow for its caption prints it cut ("61-90 days overdu"); the English ones are the longest.
+    # too narrow for its caption prints it cut ("61-90 Days Overdu"); the English ones are the longest.
     text = subprocess.run(["pdftotext", str(en_pdf), "-"], capture_output=True, text=True, check=True).stdout
-    captions = ("Not due", "1-30 days overdue", "31-60 days overdue", "61-90 days overdue", "91-180 days overdue")
-    assert [c for c in (*captions, "over 180 days overdue", "Unapplied credit") if c not in text] == []
+    captions = ("Not Due", "1-30 Days Overdue", "31-60 Days Overdue", "61-90 Days Overdue", "91-180 Days Overdue")
+    assert [c for c in (*captions, "Over 180 Days Overdue", "Unapplied Credit") if c not in text] == []
     main(["ageing", str(master_path), "--out", str(tmp_path / "ageing.xlsx")])
     csv = libreoffice(tmp_path / "ageing.xlsx", UTF8_CSV).read_text(encoding="utf-8")
     assert "客户编号" in csv and "合计" in csv and "customer_id" not in csv  # one zh header row, no key row

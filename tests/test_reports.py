@@ -209,7 +209,7 @@ def english_axes_report(path: Path) -> Path:
 def test_hand_built_report_with_wide_amounts_prints_whole(libreoffice, tmp_path: Path) -> None:
     path = planted_report(tmp_path / "planted.xlsx")
     book = openpyxl.load_workbook(path)
-    assert not [p for ws in book.worksheets for p in sheet_problems(ws)]
+    assert not [p for ws in book.worksheets if ws.sheet_state == "visible" for p in sheet_problems(ws)]
     long = book["客户"]
     assert [b.id for b in long.row_breaks.brk]  # the charts below the long table start new pages
     # a chart starting a page sits a little into its row: at its top LibreOffice drew its frame on the page above
@@ -223,7 +223,8 @@ def test_hand_built_report_with_wide_amounts_prints_whole(libreoffice, tmp_path:
     text = pdf_text(pdf)
     assert "###" not in text and "第 1 页，共 " in text  # and the footer: page x of y in zh
     assert "¥98,765,432,109.87" in text and "-¥12,345,678.90" in text and "-162.2%" in text
-    assert "7000.0" in text and "万" in text  # the 万 axis: 70,000,000 reads 7000.0万
+    # the 万 axis: 70,000,000 reads 7,000 万, with no .0 on every label (it read 7000.0 万)
+    assert re.search(r"\b7,000 ?万", text) and not re.search(r"\d\.0 ?万", text)
     # A chart's whole text is in the PDF on its page; whether it is cut is checked on the geometry above, since
     # LibreOffice also writes the clipped text of a chart on the page before it (pdftotext cannot see the clip).
     assert all(title in text for title in ("图一 等级销售额", "图二 年度销售额", "图三 年度销售额", "图四 年度销售额"))
@@ -303,13 +304,32 @@ def test_a_sheet_in_strips_repeats_its_own_row_names_and_a_set_width_wraps(tmp_p
 
 
 def test_axis_format_reads_large_amounts_in_wan_or_in_thousands_and_millions() -> None:
-    assert axis_format(["money"], pd.Series([70_000_000.0]), lang="zh") == {"num_format": '0\\.0,"万"', "min": 0}
-    assert axis_format(["money"], pd.Series([70_000_000.0]), lang="bilingual")["num_format"] == '0\\.0,"万"'
+    assert axis_format(["money"], pd.Series([70_000_000.0]), lang="zh") == {"num_format": '#,##0"万"', "min": 0}
+    assert axis_format(["money"], pd.Series([70_000_000.0]), lang="bilingual")["num_format"] == '#,##0"万"'
     assert axis_format(["money"], pd.Series([70_000_000.0]), lang="en")["num_format"] == '#,##0.0,,"M"'
     assert axis_format(["money"], pd.Series([250_000.0, 999_999.0]), lang="en")["num_format"] == '#,##0,"K"'
     assert axis_format(["money"], pd.Series([99_999.0]), lang="en")["num_format"] == "#,##0"
     assert axis_format(["count"], pd.Series([1200, -3]), lang="zh") == {"num_format": "#,##0"}
     assert axis_format(["percent"], pd.Series([0.2, 1.0]), lang="en") == {"num_format": "0%", "min": 0, "max": 1}
+
+
+def test_a_wan_axis_plots_the_tables_figures_divided_by_ten_thousand(tmp_path: Path) -> None:
+    # No number format divides by 10,000 (0\\.0,"万" showed 7000.0 万); the series read the table's cells in 万 from
+    # a hidden sheet, by formulas, so the chart still follows an edit of the table.
+    path = planted_report(tmp_path / "planted.xlsx")
+    book, values = openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
+    assert book["图表数据"].sheet_state == "hidden"
+    (chart,) = book["等级"]._charts
+    (series,) = chart.series
+    assert series.val.numRef.f == "图表数据!$A$1:$A$4"
+    first = table_ref(path, "等级")[1] + 1  # the table's first line, 1-based
+    assert book["图表数据"]["A1"].value == f"=IF(ISNUMBER(等级!$B${first}),等级!$B${first}/10000,NA())"
+    assert [values["图表数据"][f"A{r}"].value for r in range(1, 5)] == [7000, 3550, 900, 100]
+    assert chart.y_axis.number_format.formatCode == '#,##0"万"'
+    # an English report has no 万: its series read the table itself
+    english = openpyxl.load_workbook(english_axes_report(tmp_path / "english.xlsx"))
+    assert english.sheetnames == ["Large", "Small"]
+    assert english["Large"]._charts[0].series[0].val.numRef.f.startswith("Large!")
 
 
 def test_bilingual_headers_and_same_bytes(tmp_path: Path) -> None:

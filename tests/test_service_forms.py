@@ -465,3 +465,31 @@ def test_bad_rep_evaluation_cells_are_reported_and_the_rest_lands(master: Path, 
     assert (evaluation["rep"], evaluation["period"], evaluation["region"]) == (REP, "2026-11", "华北")
     assert pd.isna(evaluation["bonus_rate"]) and evaluation["total_score"] == 90
     assert store.frame("RepEvaluationKpis")["kpi"].tolist() == ["销售额完成率", "回款率"]
+
+
+def test_a_customer_picked_by_id_alone_is_named_in_the_masters_rows(master: Path, inbox: Path) -> None:
+    """An 8D and an after-sales request whose rep picked the customer from the dropdown (the id, no name) store the
+    master's name of the customer in the row's 客户名称; a name the rep typed is kept as typed."""
+    complaint = _form("complaint_8d", COMPLAINT)
+    requests = _form(
+        "after_sales",
+        {"period": "2026-W48", "fill_date": "2026-11-27"},
+        {
+            "requests": [
+                {"request_no": "S1", "request_date": "2026-11-25", "customer_id": "C0004", "request": "换油指导"},
+                {
+                    "request_no": "S2",
+                    "request_date": "2026-11-26",
+                    "customer_id": "C0007",
+                    "customer_name": "万隆汽服",
+                    "request": "油品检测",
+                },
+            ]
+        },
+    )
+    outcomes = _send(inbox, master, {"8d.xlsx": complaint, "service.xlsx": requests})
+    assert {o.status for o in outcomes.values()} == {"accepted"}
+    store = load_store(master)
+    assert store.frame("Complaints").set_index("complaint_no").loc["TS-01", "customer_name"] == "天津海天燃气有限公司"
+    named = store.frame("ServiceRequests").set_index("request_no")["customer_name"]
+    assert named.to_dict() == {"S1": "天津安达汽配商行", "S2": "万隆汽服"}

@@ -340,7 +340,7 @@ def test_ageing_bucket_labels_like_the_ageing_report(excel) -> None:
     result = excel.call("AGEING_BUCKET", due, as_of, MISSING, MISSING)
     assert [r[0] for r in result[:5]] == ["未到期", "逾期1-30天", "逾期31-60天", "逾期180天以上", ""]
     assert result[5][0].startswith("#N/A")
-    assert one(excel.call("AGEING_BUCKET", ComTime(2026, 3, 10), as_of, "10,20", "en")) == "over 20 days overdue"
+    assert one(excel.call("AGEING_BUCKET", ComTime(2026, 3, 10), as_of, "10,20", "en")) == "Over 20 Days Overdue"
     assert one(excel.call("AGEING_BUCKET", ComTime(2026, 3, 10), as_of, "20,10", MISSING)).startswith("#VALUE!")
 
 
@@ -605,7 +605,7 @@ def test_one_cell_options_refuse_ranges_and_fractions(excel) -> None:
 def test_ageing_buckets_as_a_range_of_day_counts(excel) -> None:
     # Settings cells 10 | 20 (a row, with a trailing blank) give the same buckets as the text "10,20".
     as_of, due = ComTime(2026, 3, 31), column(ComTime(2026, 3, 25), ComTime(2026, 3, 15), ComTime(2026, 3, 1))
-    expected = [["1-10 days overdue"], ["11-20 days overdue"], ["over 20 days overdue"]]
+    expected = [["1-10 Days Overdue"], ["11-20 Days Overdue"], ["Over 20 Days Overdue"]]
     assert excel.call("AGEING_BUCKET", due, as_of, "10,20", "en") == expected
     assert excel.call("AGEING_BUCKET", due, as_of, ((10.0, 20.0, None),), "en") == expected
     assert excel.call("AGEING_BUCKET", due, as_of, column(10.0, "20"), "en") == expected

@@ -23,7 +23,7 @@ import pandas as pd
 from keyacct_xl.analytics.credit_terms import write_terms
 from keyacct_xl.analytics.history import APPLY_NO, next_apply_no, record_history
 from keyacct_xl.analytics.policy import CreditPolicy, load_credit_policy
-from keyacct_xl.analytics.undo_grades import FIELDS, Change
+from keyacct_xl.analytics.undo_grades import FIELDS, Change, keep_before_as_typed
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import header
@@ -276,6 +276,7 @@ def apply_review(
         master.customers = updated
         tables.append("Customers")
     if recorded.added or recorded.corrected:
+        keep_before_as_typed(master, recorded.history)
         master.grade_history = recorded.history
         tables.append("GradeHistory")
     return Applied(

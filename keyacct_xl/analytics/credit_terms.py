@@ -16,7 +16,7 @@ import pandas as pd
 
 from keyacct_xl.analytics.history import APPLY_NO, Recorded, credit_apply_reason, next_apply_no, record_history
 from keyacct_xl.analytics.policy import CreditPolicy, with_settings
-from keyacct_xl.analytics.undo_grades import FIELDS, Change
+from keyacct_xl.analytics.undo_grades import FIELDS, Change, keep_before_as_typed
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
@@ -267,6 +267,7 @@ def apply_credit_terms(
         master.customers = written.customers
         tables.append("Customers")
     if recorded.added or recorded.corrected:
+        keep_before_as_typed(master, recorded.history)
         master.grade_history = recorded.history
         tables.append("GradeHistory")
     return TermsApplied(

@@ -31,7 +31,7 @@ from keyacct_xl.analytics.history import (
     undone_customers,
     written_by,
 )
-from keyacct_xl.analytics.undo_grades import FIELDS, Change, put_back
+from keyacct_xl.analytics.undo_grades import FIELDS, Change, Typed, put_back, put_back_as_typed, typed_before
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
@@ -123,6 +123,7 @@ class _TakenBack:
     customers: pd.DataFrame
     undone: TermsUndone
     history_rows: tuple[dict[str, Any], ...]
+    typed: tuple[Typed, ...] = ()  # the values put back as GradeHistory holds them typed
 
     @property
     def changes(self) -> tuple[Change, ...]:
@@ -156,6 +157,7 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
     if not taken.undone.changes:
         return taken.undone
     master.customers = taken.customers
+    put_back_as_typed(master, taken.typed)
     master.grade_history = record_history(master.grade_history, list(taken.history_rows)).history
     return replace(taken.undone, tables=("Customers", "GradeHistory"))
 
@@ -174,7 +176,9 @@ def _take_back(
     number = apply_number(rows)
     labels = {column: label for column, _, _, label in FIELDS}
     changes, changed_since, history_rows = [], [], []
-    for row in rows.to_dict("records"):
+    typed: list[Typed] = []
+    history_labels = master.grade_history.index  # rows' positions (credit_applies) -> the labels read
+    for at, row in zip(rows.index, rows.to_dict("records")):
         cid = str(row["customer_id"]).strip()
         if cid in put_back_before:
             continue
@@ -190,13 +194,16 @@ def _take_back(
             changed_since.append(cid)
         if not moved:
             continue
+        before_of = {c: before for c, before, _ in TERMS}
+        for column, _, _ in moved:
+            typed += typed_before(master, column, before_of[column], int(history_labels[at]), int(customers.index[i]))
         name = customers["name"].iloc[i]
         changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
         undo = _history_row(row, customers.iloc[i], now, approved_by, applied_at, master.lang)
         history_rows.append({**undo, APPLY_NO: number})
     applied_on = pd.Timestamp(rows["applied_at"].iloc[-1])
     undone = TermsUndone(applied_on, (), tuple(changes), tuple(changed_since), number)
-    return _TakenBack(customers, undone, tuple(history_rows))
+    return _TakenBack(customers, undone, tuple(history_rows), tuple(typed))
 
 
 def _history_row(

@@ -37,6 +37,8 @@ from keyacct_xl.analytics.history import (
 from keyacct_xl.i18n import LANGS, Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.offkind import keep_typed, typed_value
+from keyacct_xl.master.schema import CUSTOMERS, GRADE_HISTORY
 from keyacct_xl.messages import Message, listing, msg, tr
 from keyacct_xl.parsing import is_blank, same_value
 
@@ -164,14 +166,61 @@ def _records_terms(row: dict[str, Any]) -> bool:
     return not (is_blank(row["limit_after"]) and is_blank(row["terms_after"]))
 
 
-def _first_and_latest(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[Any, Any]]:
-    """Per Customers column: the value before the year's first row recording it, the value after its latest."""
+def _first_and_latest(rows: Sequence[tuple[int, dict[str, Any]]]) -> dict[str, tuple[Any, Any, int]]:
+    """Per Customers column: the value before the year's first row recording it, the value after its latest, and
+    the first row's label in GradeHistory (``rows`` are (label, row) pairs)."""
     found = {}
     for column, before, after, _ in FIELDS:
-        recording = [r for r in rows if column not in TERMS or _records_terms(r)]
+        recording = [(at, r) for at, r in rows if column not in TERMS or _records_terms(r)]
         if recording:
-            found[column] = (recording[0][before], recording[-1][after])
+            found[column] = (recording[0][1][before], recording[-1][1][after], recording[0][0])
     return found
+
+
+Typed = tuple[str, int, object]  # a Customers column, a row label, the value as typed put back there
+
+
+def typed_before(master: Master, column: str, before: str, history_label: int, customer_label: int) -> list[Typed]:
+    """What an undo puts back as typed into Customers' ``column`` of the row labelled ``customer_label``: the value
+    GradeHistory's ``before`` cell of the row labelled ``history_label`` holds as typed (none when it holds a
+    number)."""
+    typed = typed_value(master.off_kind.get(GRADE_HISTORY.name), before, history_label)
+    return [] if typed is None else [(column, customer_label, typed)]
+
+
+def put_back_as_typed(master: Master, typed: Sequence[Typed]) -> None:
+    """Have the save write the values an undo put back as they were typed (``typed_before``)."""
+    for column, label, value in typed:
+        keep_typed(
+            master.off_kind.setdefault(CUSTOMERS.name, {}),
+            column,
+            label,
+            value,
+            kind=CUSTOMERS.column(column).kind,
+            header=CUSTOMERS.column(column).header(master.lang),
+        )
+
+
+def keep_before_as_typed(master: Master, history: pd.DataFrame) -> None:
+    """Have the rows ``history`` adds to ``master.grade_history`` hold each value before as the customer's cell held
+    it, typed otherwise than its column's kind (the text '800,000' in 信用额度), so an undo can put it back so."""
+    typed_cells = master.off_kind.get(CUSTOMERS.name)
+    if not typed_cells:
+        return
+    label_of = dict(zip(master.customers["customer_id"].astype(str), master.customers.index))
+    for label, cid in history["customer_id"].iloc[len(master.grade_history) :].items():
+        at = label_of.get(str(cid))
+        for column, before, _, _ in FIELDS:
+            typed = None if at is None else typed_value(typed_cells, column, at)
+            if typed is not None:
+                keep_typed(
+                    master.off_kind.setdefault(GRADE_HISTORY.name, {}),
+                    before,
+                    int(label),  # type: ignore[call-overload]  # concat's labels are integers
+                    typed,
+                    kind=GRADE_HISTORY.column(before).kind,
+                    header=GRADE_HISTORY.column(before).header(master.lang),
+                )
 
 
 @dataclass(frozen=True)
@@ -185,6 +234,7 @@ class _TakenBack:
     history_rows: tuple[dict[str, Any], ...]
     plans_kept: int
     apply: TakenApply
+    typed: tuple[Typed, ...] = ()  # the values put back as GradeHistory holds them typed
 
 
 def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
@@ -221,6 +271,7 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
     if not taken.changes:
         return GradesUndone(year, (), (), taken.changed_since, 0, taken.apply)
     master.customers = taken.customers
+    put_back_as_typed(master, taken.typed)
     master.grade_history = record_history(master.grade_history, list(taken.history_rows)).history
     tables = ("Customers", "GradeHistory")
     return GradesUndone(year, tables, taken.changes, taken.changed_since, taken.plans_kept, taken.apply)
@@ -236,17 +287,20 @@ def _take_back(
 ) -> _TakenBack:
     """The apply whose GradeHistory rows are ``rows`` taken back from a copy of Customers, where they still hold
     what it wrote, but for the customers an earlier undo of it put back."""
-    by_customer: dict[str, list[dict[Any, Any]]] = {}
+    by_customer: dict[str, list[tuple[int, dict[Any, Any]]]] = {}
     number = apply_number(rows)
     dates = pd.to_datetime(rows["applied_at"], errors="coerce").dropna()
     apply = TakenApply(number, pd.Timestamp(dates.max()) if len(dates) else None)
-    for row in rows.to_dict("records"):
-        by_customer.setdefault(str(row["customer_id"]), []).append(row)
+    for label, row in zip(rows.index, rows.to_dict("records")):
+        by_customer.setdefault(str(row["customer_id"]), []).append((int(label), row))
     customers = master.customers.copy()
     position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str))}
     labels = {column: label for column, _, _, label in FIELDS}
     changes, changed_since, plans_kept = [], [], 0
     history_rows: list[dict[str, Any]] = []
+    typed: list[Typed] = []
+    before_of = {column: before for column, before, _, _ in FIELDS}
+    history_labels = master.grade_history.index  # rows' positions in the undo's copy -> the labels read
     for cid, customer_rows in by_customer.items():
         if cid in put_back_before:
             continue
@@ -257,7 +311,7 @@ def _take_back(
         values = _first_and_latest(customer_rows)
         now = {column: customers[column].iloc[i] for column in values}
         moved = put_back(
-            customers, i, {c: first for c, (first, _) in values.items()}, {c: v for c, (_, v) in values.items()}
+            customers, i, {c: first for c, (first, _, _) in values.items()}, {c: v for c, (_, v, _) in values.items()}
         )
         if moved is None:
             changed_since.append(cid)
@@ -266,9 +320,14 @@ def _take_back(
         name = customers["name"].iloc[i] if "name" in customers else None
         changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
         plans_kept += any(not is_blank(customers[p].iloc[i]) for p in PLANS if p in customers)
+        for column, _, _ in moved:
+            label = int(history_labels[values[column][2]])
+            typed += typed_before(master, column, before_of[column], label, int(customers.index[i]))
         undo = _history_row(year, cid, now, {c: b for c, _, b in moved}, approved_by, applied_at, master)
         history_rows.append({**undo, APPLY_NO: number})
-    return _TakenBack(customers, tuple(changes), tuple(changed_since), tuple(history_rows), plans_kept, apply)
+    return _TakenBack(
+        customers, tuple(changes), tuple(changed_since), tuple(history_rows), plans_kept, apply, tuple(typed)
+    )
 
 
 def undo_reason(year: int) -> Message:

@@ -7,7 +7,7 @@ monthly sales get a native stacked column chart, placed so that no page break cu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +16,7 @@ import pandas as pd
 import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
-from keyacct_xl.briefing.fact_sheet import FactSheet
+from keyacct_xl.briefing.fact_sheet import OTHER, FactSheet
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_values
 from keyacct_xl.master.accounts import ACCOUNT_PLAN_ACTIONS
@@ -27,8 +27,9 @@ from keyacct_xl.performance.complaints import deadline_labels
 from keyacct_xl.performance.register import HEADERS as REGISTER_HEADERS
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.reports import Heading, Kind, Styles, axis_format, set_print, sheet_name, write_title
-from keyacct_xl.reports.columns import column_kind, column_width, formatted, header_text, number_format
-from keyacct_xl.reports.page import ROW_PT, column_px, printable_pt_high
+from keyacct_xl.reports.chartdata import reads_in_wan, series_range
+from keyacct_xl.reports.columns import column_kind, fitted_width, formatted, header_text, number_format, text_width
+from keyacct_xl.reports.page import ROW_PT, column_px, orientation_for, print_scale, printable_pt_high
 
 if TYPE_CHECKING:  # the use case writes the sheets through this module
     from keyacct_xl.briefing.usecase import FactSheets
@@ -38,6 +39,7 @@ HEADERS: dict[str, Rendered] = {
     "value": msg("Value"),
     "month": msg("Month"),
     "total": msg("Total"),
+    OTHER: msg("Other"),
     "category": Pair("Customer Category", "客户类别"),
     "sales": msg("Sales, Last 12 Months"),
     "category_sales": msg("Category Sales"),
@@ -53,20 +55,42 @@ KINDS: dict[str, Kind] = {
     "category_sales": "money",
 }
 CHART_ROWS = 18  # a chart of 340 px is 255 pt: 17 rows of 15 pt and a margin
+TITLE_SLACK = 1.1  # rows under the title block as 15 pt and a tenth: section titles are 12 pt type
+# A text wider (in digit widths, a Chinese character two) wraps in its column: an address or a grade's reason on two
+# lines keeps the sheet one A4 page wide, in English too, at a scale a manager reads.
+TEXT_CAP = 24
 ARCHIVE_PAIRS = 2  # field/value pairs per row of the archive block
 
 
 @dataclass
 class _Layout:
-    """Where the next block goes, what each column must fit, and the manual page breaks so far."""
+    """Where the next block goes, how wide each column's widest cell is and which rows a wrapped text makes taller."""
 
     row: int
-    cells: dict[int, list[str]] = field(default_factory=dict)
-    breaks: list[int] = field(default_factory=list)
+    widest: dict[int, int] = field(default_factory=dict)
+    lines: dict[int, int] = field(default_factory=dict)
 
-    def fit(self, column: int, value: object, kind: Kind) -> None:
-        """Remember ``value`` as its format shows it: the column must be wide enough for it."""
-        self.cells.setdefault(column, []).append(formatted(value, kind))
+    def put(
+        self, ws: Worksheet, styles: Styles, at: tuple[int, int], value: object, kind: Kind, **look: object
+    ) -> None:
+        """Write ``value`` at ``at`` (row, column) in its kind's number format, and fit its column to it; a text wider
+        than ``TEXT_CAP`` wraps in its column instead of widening the page."""
+        row, col = at
+        wide = text_width(formatted(value, kind))
+        if kind == "text" and wide > TEXT_CAP:
+            look["text_wrap"] = True
+            self.lines[row] = max(self.lines.get(row, 1), -(-wide // TEXT_CAP))
+            wide = TEXT_CAP
+        code = number_format(kind)
+        if code:
+            look["num_format"] = code
+        write_cell(ws, row, col, value, styles.get(**look))
+        self.widest[col] = max(self.widest.get(col, 0), wide)
+
+    def height_pt(self, first: int, last: int) -> float:
+        """The rows ``first`` to ``last`` (excluded) in points: 15 pt a line, and a tenth more for the section titles
+        of 12 pt type among them."""
+        return sum(self.lines.get(r, 1) for r in range(first, last)) * ROW_PT * TITLE_SLACK
 
 
 def _title(ws: Worksheet, styles: Styles, layout: _Layout, title: Message, lang: Lang) -> None:
@@ -100,33 +124,48 @@ def _table(
     kinds = [column_kind(k, shown[k], overrides) for k in keys]
     header_row = layout.row
     for j, key in enumerate(keys):
-        text = header_text(key, lang, headers)
-        ws.write_string(header_row, j, text, styles.get(bold=True, bottom=1))
-        layout.fit(j, text, "text")
+        layout.put(ws, styles, (header_row, j), header_text(key, lang, headers), "text", bold=True, bottom=1)
     for i, record in enumerate(shown.itertuples(index=False), start=header_row + 1):
         for j, value in enumerate(record):
-            code = number_format(kinds[j])
-            write_cell(ws, i, j, value, styles.get(num_format=code) if code else None)
-            layout.fit(j, value, kinds[j])
+            layout.put(ws, styles, (i, j), value, kinds[j])
     layout.row = header_row + len(shown) + 1
     return header_row, layout.row - 1
 
 
-def _archive(ws: Worksheet, styles: Styles, layout: _Layout, sheet: FactSheet, lang: Lang) -> None:
-    """The archive's fields as label/value pairs, two pairs a row."""
-    _title(ws, styles, layout, msg("Customer archive"), lang)
-    label_style = styles.get(bold=True, font_color="#595959")
-    pairs = list(sheet.archive.itertuples(index=False))
-    for n, (key, value) in enumerate(pairs):
+def _pairs(
+    ws: Worksheet, styles: Styles, layout: _Layout, title: Message, pairs: list[tuple[str, object, Kind]], lang: Lang
+) -> None:
+    """A section of one record as label/value pairs, two pairs a row (a row of many figures would widen the page)."""
+    _title(ws, styles, layout, title, lang)
+    if not pairs:
+        ws.write_string(layout.row, 0, tr(lang, "(none)"), styles.get(italic=True, font_color="#595959"))
+        layout.row += 1
+        return
+    for n, (label, value, kind) in enumerate(pairs):
         row, col = layout.row + n // ARCHIVE_PAIRS, (n % ARCHIVE_PAIRS) * 2
-        label = CUSTOMERS.column(key).header(lang)  # the archive's own headers (category: 客户类别)
-        kind = column_kind(key, pd.Series([value]))
-        ws.write_string(row, col, label, label_style)
-        code = number_format(kind)
-        write_cell(ws, row, col + 1, value, styles.get(num_format=code) if code else None)
-        layout.fit(col, label, "text")
-        layout.fit(col + 1, value, kind)
+        layout.put(ws, styles, (row, col), label, "text", bold=True, font_color="#595959")
+        layout.put(ws, styles, (row, col + 1), value, kind)
     layout.row += (len(pairs) + ARCHIVE_PAIRS - 1) // ARCHIVE_PAIRS
+
+
+def _archive(sheet: FactSheet, lang: Lang) -> list[tuple[str, object, Kind]]:
+    """The archive's fields under the archive's own headers (category: 客户类别)."""
+    return [
+        (CUSTOMERS.column(key).header(lang), value, column_kind(key, pd.Series([value])))
+        for key, value in sheet.archive.itertuples(index=False)
+    ]
+
+
+def _ageing(sheet: FactSheet, lang: Lang) -> list[tuple[str, object, Kind]]:
+    """The customer's ageing row under the ageing report's captions; every figure is an amount, the overdue buckets
+    too (no key of theirs names money by itself). The archive above holds the name, rep and credit grade."""
+    row = document_values(sheet.ageing.drop(columns=["customer_id", "name", "rep", "credit_grade"]), lang)
+    if row.empty:
+        return []
+    return [
+        (caption(str(key), lang), value, "text" if key == "over_limit" else "money")
+        for key, value in row.iloc[0].items()
+    ]
 
 
 def _chart(book: xlsxwriter.workbook.Workbook, ws: Worksheet, sheet: FactSheet, rows: tuple[int, int], lang: Lang):
@@ -135,13 +174,15 @@ def _chart(book: xlsxwriter.workbook.Workbook, ws: Worksheet, sheet: FactSheet, 
     # without a sale there is no category: the total (zeros) keeps the chart, and the section, in place
     categories = [c for c in sheet.monthly.columns if c not in ("month", "total")] or ["total"]
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
+    wan = reads_in_wan(["money"], sheet.monthly["total"], lang=lang)
     for j, name in enumerate(sheet.monthly.columns):
         if name in categories:
+            cells = (ws.name, header_row + 1, last, j)
             chart.add_series(
                 {
                     "name": [ws.name, header_row, j],
                     "categories": [ws.name, header_row + 1, 0, last, 0],
-                    "values": [ws.name, header_row + 1, j, last, j],
+                    "values": series_range(book, cells, list(sheet.monthly[name]), wan=wan, lang=lang),
                 }
             )
     chart.set_title(
@@ -153,20 +194,18 @@ def _chart(book: xlsxwriter.workbook.Workbook, ws: Worksheet, sheet: FactSheet, 
     return chart
 
 
-def _place_chart(layout: _Layout, page_rows: float) -> int:
-    """The row the chart starts at: here, or after a manual page break when the page so far could not hold it."""
-    page_start = layout.breaks[-1] if layout.breaks else 0
-    if layout.row + CHART_ROWS - page_start > page_rows:
-        layout.breaks.append(layout.row)
-    start = layout.row
-    layout.row += CHART_ROWS
-    return start
+def _chart_break(layout: _Layout, chart_row: int, title_pt: Sequence[float], width_px: float) -> bool:
+    """Whether the chart at ``chart_row`` must start a page: it does when the first page, at the scale the sheet's
+    width prints at, cannot hold the rows above it and the chart."""
+    orientation = orientation_for(width_px)
+    above = sum(title_pt) + layout.height_pt(len(title_pt), chart_row)
+    return above + CHART_ROWS * ROW_PT > printable_pt_high(orientation) / print_scale(width_px, orientation)
 
 
 def _widths(layout: _Layout) -> list[float]:
-    """Each column as wide as its widest formatted value, over every block (a long text is capped and may spill)."""
-    columns = range(max(layout.cells) + 1) if layout.cells else range(1)
-    return [column_width("", layout.cells.get(j, []), "text") for j in columns]
+    """Each column as wide as its widest cell, over every block (a long text wraps at ``TEXT_CAP``)."""
+    columns = range(max(layout.widest) + 1) if layout.widest else range(1)
+    return [fitted_width("", layout.widest.get(j, 0), "text") for j in columns]
 
 
 def write_customer(
@@ -174,41 +213,36 @@ def write_customer(
 ) -> Worksheet:
     """One customer's sheet, named ``name`` (its title names the customer by its full id)."""
     ws = book.add_worksheet(name)
-    layout = _Layout(len(write_title(ws, styles, heading, f"{sheet.customer_id} {sheet.name}", lang)))
-    _archive(ws, styles, layout, sheet, lang)
+    title_pt = write_title(ws, styles, heading, f"{sheet.customer_id} {sheet.name}", lang)
+    layout = _Layout(len(title_pt))
+    _pairs(ws, styles, layout, msg("Customer archive"), _archive(sheet, lang), lang)
     _table(ws, styles, layout, msg("Contacts"), sheet.contacts, lang, table=CONTACTS)
     _table(ws, styles, layout, msg("Share of its customer category, last 12 months"), sheet.category_share, lang)
+    # The chart comes before the 36 months it draws: on the first page, where the rows above it are known.
+    chart_row = layout.row + 1
+    layout.row += CHART_ROWS
     amounts: dict[str, Kind] = {**KINDS, **{str(c): "money" for c in sheet.monthly.columns if c != "month"}}
     monthly = _table(ws, styles, layout, msg("Sales by month and product category"), sheet.monthly, lang, amounts)
-    complaints = deadline_labels(sheet.complaints, lang)
-    later: list[tuple[Message, pd.DataFrame, TableSchema | None]] = [
+    ws.insert_chart(chart_row, 0, _chart(book, ws, sheet, monthly, lang))
+    for title, frame, table in (
         (msg("Grade and credit history"), sheet.grades, GRADE_HISTORY),
         (msg("Open quotations"), sheet.quotes, None),
         (msg("Open opportunities"), sheet.opportunities, OPPORTUNITIES),
         (msg("Last visits"), sheet.visits, VISITS),
-        (msg("Open complaints"), complaints, None),
-        (msg("Open account-plan actions"), sheet.actions, ACCOUNT_PLAN_ACTIONS),
-    ]
-    # the archive above holds the customer's name, rep and credit grade: the ageing row keeps its money
-    ageing = sheet.ageing.drop(columns=["customer_id", "name", "rep", "credit_grade"])
-    captions = {str(c): caption(str(c), lang) for c in ageing.columns}
-    # The orientation is known only once every block is written: count on the shorter (landscape) page.
-    page_rows = min(printable_pt_high("portrait"), printable_pt_high("landscape")) / ROW_PT
-    ws.insert_chart(_place_chart(layout, page_rows), 0, _chart(book, ws, sheet, monthly, lang))
-    for title, frame, table in later[:-1]:
+        (msg("Open complaints"), deadline_labels(sheet.complaints, lang), None),
+    ):
         _table(ws, styles, layout, title, frame, lang, table=table)
-    # every figure of the row is an amount, the overdue buckets too (no key of theirs names money by itself)
-    money: dict[str, Kind] = {str(c): "money" for c in ageing.columns if c != "over_limit"}
-    _table(ws, styles, layout, msg("Receivables ageing"), ageing, lang, {**KINDS, **money}, captions)
-    title, frame, table = later[-1]
-    _table(ws, styles, layout, title, frame, lang, table=table)
+    _pairs(ws, styles, layout, msg("Receivables ageing"), _ageing(sheet, lang), lang)
+    _table(ws, styles, layout, msg("Open account-plan actions"), sheet.actions, lang, table=ACCOUNT_PLAN_ACTIONS)
     widths = _widths(layout)
     for j, width in enumerate(widths):
         ws.set_column(j, j, width)
-    if layout.breaks:
-        ws.set_h_pagebreaks(layout.breaks)
+    width_px = sum(column_px(w) for w in widths)
+    # the rows below the chart are the same either way: whether it starts a page is known once the width is
+    if _chart_break(layout, chart_row, title_pt, width_px):
+        ws.set_h_pagebreaks([chart_row])
     # column A names every block's rows (the archive's labels, a contact, a month): each strip repeats it
-    set_print(ws, width_px=sum(column_px(w) for w in widths), header_rows=None, lang=lang, key_cols=1)
+    set_print(ws, width_px=width_px, header_rows=None, lang=lang, key_cols=1)
     return ws
 
 

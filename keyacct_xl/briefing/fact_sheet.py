@@ -57,6 +57,11 @@ DONE_WORDS = frozenset(
 )
 VISITS_SHOWN = 10
 MONTHS = 36
+# The monthly table and its chart show this many product categories by name, the rest summed under "other": month,
+# four categories, other and total are seven columns, as wide as the other sections, so the sheet prints one A4 wide.
+TOP_CATEGORIES = 4
+OTHER = "other"
+OTHER_WORDS = frozenset({"other", "others", "其他", "其它"})  # a category so named is summed with the rest
 
 
 @dataclass(frozen=True)
@@ -95,9 +100,12 @@ def archive(customer: pd.Series) -> pd.DataFrame:
     )
 
 
-def monthly_by_category(lines: pd.DataFrame, *, last: pd.Period, months: int = MONTHS) -> pd.DataFrame:
+def monthly_by_category(
+    lines: pd.DataFrame, *, last: pd.Period, months: int = MONTHS, top: int = TOP_CATEGORIES
+) -> pd.DataFrame:
     """Net sales per month (``months`` up to ``last``, oldest first) with one column per product category and the
-    total; a line without a category is under "—"."""
+    total; a line without a category is under "—". Past ``top`` + 1 categories, the ``top`` largest over the span
+    keep their column and the rest are summed under ``OTHER``."""
     span = pd.period_range(last - months + 1, last, freq="M")
     dated = lines[(lines["date"] >= span[0].start_time) & (lines["date"] <= last.end_time)]
     month = dated["date"].dt.to_period("M").astype(str)
@@ -108,8 +116,21 @@ def monthly_by_category(lines: pd.DataFrame, *, last: pd.Period, months: int = M
         .reindex([str(p) for p in span], fill_value=0.0)
     )
     table.columns = [str(c) for c in table.columns]
+    table = largest_categories(table, top=top)
     table["total"] = table.sum(axis=1) if len(table.columns) else 0.0
     return table.rename_axis("month").reset_index().astype({"total": "float64"})
+
+
+def largest_categories(table: pd.DataFrame, *, top: int) -> pd.DataFrame:
+    """``table``'s ``top`` columns of the largest sum, in their order, and the other columns' sum as ``OTHER``; as
+    it is when one column more than ``top`` or fewer (a column "other" of one category would only hide its name)."""
+    if len(table.columns) <= top + 1:
+        return table
+    ranked = table[[c for c in table.columns if c.strip().lower() not in OTHER_WORDS]].sum()
+    kept = set(ranked.sort_values(ascending=False, kind="stable").index[:top])
+    named = [c for c in table.columns if c in kept]
+    rest = [c for c in table.columns if c not in kept]
+    return table[named].assign(**{OTHER: table[rest].sum(axis=1)})
 
 
 def twelve_month_sales(transactions: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.Series:

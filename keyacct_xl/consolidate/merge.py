@@ -33,9 +33,10 @@ from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
 from keyacct_xl.consolidate.visit_forms import shape_lines
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.headers import normalize_header, title_case
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.products import load_optional_tables
-from keyacct_xl.master.schema import PRODUCTS
+from keyacct_xl.master.schema import CUSTOMERS, PRODUCTS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.messages import Message, Pair, listing, msg
 from keyacct_xl.parsing import is_blank, same_value
@@ -263,8 +264,17 @@ class Merger:
             elif target_table in fed:
                 continue
             else:  # kept as an extra column under its label
-                targets.append((f.key, f.label.zh if self.lang == "zh" else f.label.en, True))
+                targets.append((f.key, self._extra_header(table, f), True))
         return targets
+
+    def _extra_header(self, table: str, field: FieldSpec) -> str:
+        """The header of a field kept as an extra column of ``table``: its label in the master's language, an English
+        one in the Title Case of the master's own headers (Customer Name beside Customer ID); a column the table has
+        under a spelling that differs only in case or spacing (a Customer name of an earlier run) is that column."""
+        label = field.label.zh if self.lang == "zh" else title_case(field.label.en)
+        frame = self.store.frames.get(table)
+        had = {normalize_header(c): str(c) for c in (frame.columns if frame is not None else ())}
+        return had.get(normalize_header(label), label)
 
     @staticmethod
     def _columns_for(targets: list[tuple[str, str, bool]], values: dict[str, object]) -> dict[str, object]:
@@ -521,9 +531,11 @@ class Merger:
 
     def flush(self) -> None:
         """Append the rows, history and ledger entries added during the run to the Store's frames."""
-        self.cards.customers()
+        names = customer_names(self.cards.customers())
         frames = self.store.frames
         added = {name: table.added for name, table in self.tables.items()}
+        for name, rows in added.items():
+            fill_customer_names(rows, self._name_column(name, rows), names)
         added[HISTORY.name], added[LEDGER.name] = self.history, self.ledger
         for name, rows in added.items():
             if rows:
@@ -531,6 +543,39 @@ class Merger:
         for table in self.tables.values():
             table.added = []
         self.history, self.ledger = [], []
+
+    def _name_column(self, name: str, rows: list[dict[str, object]]) -> str | None:
+        """The column of table ``name`` that names a row's customer: its own customer_name, or a form's customer
+        name kept as an extra column (a visit record's 客户名称 in Visits) that the table or its new rows have."""
+        keys = ALL_CONSOLIDATION_TABLES[name].keys
+        if "customer_name" in keys:
+            return "customer_name"
+        if "customer_id" not in keys:
+            return None
+        wanted = normalize_header(CUSTOMERS.column("name").header(self.lang))
+        present = [*self.tables[name].frame.columns, *(c for row in rows for c in row)]
+        return next((str(c) for c in present if normalize_header(c) == wanted), None)
+
+
+def customer_names(customers: pd.DataFrame) -> dict[str, str]:
+    """Customer id -> the master's name of the customer (customers without a name left out)."""
+    return {
+        str(cid).strip(): str(name)
+        for cid, name in zip(customers["customer_id"], customers["name"])
+        if not is_blank(cid) and not is_blank(name)
+    }
+
+
+def fill_customer_names(rows: list[dict[str, object]], column: str | None, names: Mapping[str, str]) -> None:
+    """Give each new row whose ``column`` is blank its customer's name from the master: a rep who picked the customer
+    from the form's dropdown typed the id only, and the row read blank where the customer is named. A name the rep
+    typed is kept as typed."""
+    if column is None:
+        return
+    for row in rows:
+        cid = row.get("customer_id")
+        if is_blank(row.get(column)) and not is_blank(cid) and str(cid).strip() in names:
+            row[column] = names[str(cid).strip()]
 
 
 def _repeats(rows: Mapping[str, set[Location]], touched: Mapping[str, set[Location]]) -> bool:

@@ -137,12 +137,29 @@ def after_save(off: Mapping[str, OffKindColumn], kept: Mapping[str, Mapping[int,
 
 
 def read_positions(labels: pd.Index, count: int) -> np.ndarray:
-    """The row position each frame row was read at, by its index label (what the reader labelled it); -1 for a
-    label past the ``count`` rows read. Labels that are not unique integers say nothing: all -1."""
+    """The row position each frame row was read at, by its index label (what the reader labelled it); a row added
+    since, labelled past the ``count`` rows read, keeps its label (a cell an operation gave it as typed,
+    ``keep_typed``, is found by it). Labels that are not unique integers say nothing: all -1."""
     if not (pd.api.types.is_integer_dtype(labels.dtype) and labels.is_unique):
         return np.full(len(labels), -1, dtype=np.int64)
     at = labels.to_numpy(dtype=np.int64)
-    return np.where((at >= 0) & (at < count), at, -1)
+    return np.where(at >= 0, at, -1)
+
+
+def typed_value(off: Mapping[str, OffKindColumn] | None, label: str, position: object) -> object | None:
+    """What the cell of column ``label`` in the row read at ``position`` holds as typed, when that is of another kind
+    than its column's (the text '800,000' in 信用额度); None when it holds its column's kind."""
+    column = (off or {}).get(label)
+    return None if column is None else column.cells.get(int(position))  # type: ignore[call-overload]
+
+
+def keep_typed(off: OffKind, label: str, position: int, typed: object, *, kind: FrameKind, header: str) -> None:
+    """Have a save write the cell of column ``label`` in the row labelled ``position`` (read there, or added since)
+    as ``typed`` while the frame holds the value ``typed`` reads as: a value an operation moves from one row to
+    another (a limit into GradeHistory, back into Customers) stays as the manager typed it."""
+    if label not in off:
+        off[label] = OffKindColumn("", header, kind)
+    off[label].cells[int(position)] = typed
 
 
 def off_kind_notices(path: Path, sheet: str, off: Mapping[str, OffKindColumn], rows: np.ndarray) -> list[Message]:

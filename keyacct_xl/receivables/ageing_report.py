@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from keyacct_xl.i18n import Lang
-from keyacct_xl.labels import document_values
+from keyacct_xl.labels import document_values, header
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_csv
 from keyacct_xl.receivables.ageing import DEFAULT_BUCKETS, ageing_totals, bucket_columns
 from keyacct_xl.reports import Heading, Highlight, Sheet, Styles, add_sheet
 
-# The headers of the ageing columns (the frame keeps stable keys; the report shows these).
+# The headers of the ageing columns that name its row (the frame keeps stable keys); the figures are headed as in
+# every other document (labels.header: Not Due, Credit Limit), in the Title Case of the master's en headers.
 CAPTIONS = {
     "customer_id": msg("Customer ID"),
     "name": msg("Customer"),
     "rep": msg("Rep"),
-    "credit_grade": msg("Credit grade"),
-    "credit_limit": msg("Credit limit"),
-    "not_due": msg("Not due"),
-    "unapplied_credit": msg("Unapplied credit"),
-    "balance": msg("Balance"),
-    "available_credit": msg("Available credit"),
-    "over_limit": msg("Over limit"),
 }
+BUCKET_COLUMN = re.compile(r"d(\d+)_(\d+|plus)")
 TABLE_NAME = "Ageing"
 # What names a customer's row; the report shows the balance right after it, then how it ages, then the credit
 # figures: too wide for one page at a readable scale, it prints in strips and the first holds the balance.
@@ -34,14 +30,23 @@ CUSTOMER_COLUMNS = ("customer_id", "name", "rep")
 CREDIT_COLUMNS = ("credit_grade", "credit_limit", "available_credit", "over_limit")
 
 
+def _bounds(column: str) -> tuple[str, str] | None:
+    """A bucket column's days: d31_60 -> (31, 60), d180_plus -> (180, plus); None for another column."""
+    found = BUCKET_COLUMN.fullmatch(column)
+    return (found[1], found[2]) if found else None
+
+
 def caption(column: str, lang: Lang) -> str:
-    """The caption of an ageing column: bucket columns read 逾期1-30天 / 1-30 days overdue."""
+    """The header of an ageing column: bucket columns read 逾期1-30天 / 1-30 Days Overdue."""
     if column in CAPTIONS:
         return CAPTIONS[column].render(lang)
-    low, _, high = column[1:].partition("_")
+    bounds = _bounds(column)
+    if bounds is None:
+        return header(column, lang)
+    low, high = bounds
     if high == "plus":
-        return tr(lang, "over {low} days overdue", low=low)
-    return tr(lang, "{low}-{high} days overdue", low=low, high=high)
+        return tr(lang, "Over {low} Days Overdue", low=low)
+    return tr(lang, "{low}-{high} Days Overdue", low=low, high=high)
 
 
 def write_ageing(

@@ -19,6 +19,7 @@ from keyacct_xl.labels import document_frame, document_values
 from keyacct_xl.master.writer import TABLE_STYLE  # the master's tables and the reports' look alike
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell, write_csv
+from keyacct_xl.reports.chartdata import LARGE_AXIS, WAN_AXIS_FORMAT, reads_in_wan, series_range
 from keyacct_xl.reports.columns import (
     PADDING,
     TEXT_CAP,
@@ -42,12 +43,6 @@ from keyacct_xl.reports.page import (
 )
 
 TITLE_PT = 21.0
-WAN = 10_000
-# An axis of amounts from 十万 up reads in 万 (10^4): Excel's format divides by 1000 per trailing comma, and the
-# escaped "." put before the last digit left divides by ten more, so 70,000,000 shows as 7000.0万. (LibreOffice
-# reads "!" literally; both read "\\.".)
-WAN_AXIS_FORMAT = '0\\.0,"万"'
-LARGE_AXIS = 100_000
 # English has no 万: each trailing comma divides by 1000, so 250,000 shows 250K and 70,000,000 70.0M (Excel and
 # LibreOffice alike).
 THOUSAND_AXIS_FORMAT = '#,##0,"K"'
@@ -339,18 +334,19 @@ def _chart(
     col = {str(name): i for i, name in enumerate(frame.columns)}
     categories = [sheet, first, col[spec.categories], last, col[spec.categories]]
     chart = book.add_chart({"type": spec.kind})
+    value_kinds = [kinds[col[v]] for v in spec.values]
+    amounts = pd.concat([pd.to_numeric(frame[v], errors="coerce") for v in spec.values])
+    wan = spec.kind != "pie" and reads_in_wan(value_kinds, amounts, lang=lang)
     for value in spec.values:
         chart.add_series(
             {
                 "name": [sheet, header_row, col[value]],
                 "categories": categories,
-                "values": [sheet, first, col[value], last, col[value]],
+                "values": series_range(book, (sheet, first, last, col[value]), list(frame[value]), wan=wan, lang=lang),
                 **({"data_labels": {"percentage": True}} if spec.kind == "pie" else {}),
             }
         )
     if spec.kind != "pie":
-        value_kinds = [kinds[col[v]] for v in spec.values]
-        amounts = pd.concat([pd.to_numeric(frame[v], errors="coerce") for v in spec.values])
         value_axis = axis_format(value_kinds, amounts, lang=lang)
         category_axis = {"num_format": "0%"} if kinds[col[spec.categories]] == "percent" else {}
         if spec.kind == "bar":
@@ -366,15 +362,17 @@ def _chart(
 
 
 def axis_format(kinds: Sequence[Kind], values: pd.Series, *, lang: ReportLang) -> dict[str, object]:
-    """The value axis: shares in %; amounts from 100,000 up in 万 (zh) or in thousands and from a million up in
-    millions (en); smaller figures with thousands separators."""
+    """The value axis: shares in %; amounts from 100,000 up in 万 (zh; the series then read figures in 万,
+    ``chartdata.series_range``) or in thousands and from a million up in millions (en); smaller figures with
+    thousands separators."""
     if kinds and all(kind == "percent" for kind in kinds):
         within = values.dropna().between(0, 1 + 1e-9).all()  # a cumulative share may end a rounding past 1
         return {"num_format": "0%", **({"min": 0, "max": 1} if within else {})}
     largest = values.abs().max()
     code = "#,##0"
-    if pd.notna(largest) and largest >= LARGE_AXIS:
-        english = value_lang(lang) == "en"
-        code = WAN_AXIS_FORMAT if not english else MILLION_AXIS_FORMAT if largest >= 1e6 else THOUSAND_AXIS_FORMAT
+    if reads_in_wan(kinds, values, lang=lang):
+        code = WAN_AXIS_FORMAT
+    elif pd.notna(largest) and largest >= LARGE_AXIS:
+        code = MILLION_AXIS_FORMAT if largest >= 1e6 else THOUSAND_AXIS_FORMAT
     # Amounts are compared from zero: an axis starting near the smallest bar would exaggerate the differences.
     return {"num_format": code, **({"min": 0} if (values.dropna() >= 0).all() else {})}
