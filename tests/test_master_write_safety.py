@@ -427,6 +427,26 @@ def test_infinite_numbers_are_refused_naming_table_column_and_row(master: Path) 
     assert load_master(master).transactions["cost"].isna().tolist() == [True]
 
 
+def test_a_text_longer_than_an_excel_cell_is_refused_naming_table_column_and_row(master: Path) -> None:
+    # Saved, such a text made a master no command could load again (and Excel repairs the file, cutting it).
+    before = master.read_bytes()
+    m = load_master(master)
+    m.customers.loc[2, "notes"] = "备" * 40_000
+    with pytest.raises(InputError) as refused:
+        save_master(m, tables=["Customers"])
+    assert refused.value.en == (
+        "table Customers, column 备注, data row 3: 40,000 characters, more than the 32,767 an Excel cell holds; "
+        "nothing was written"
+    )
+    assert refused.value.zh == (
+        "表格 Customers，列「备注」，第 3 行数据：长度 40,000 个字符，超过 Excel 单元格上限 32,767 个；未写入任何内容"
+    )
+    assert master.read_bytes() == before
+    m.customers.loc[2, "notes"] = "备" * 32_767  # as much as a cell holds is written and read back
+    save_master(m, tables=["Customers"])
+    assert load_master(master).customers.loc[2, "notes"] == "备" * 32_767
+
+
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_a_consolidation_report_named_as_the_master_or_a_link_to_it_is_refused_before_any_work(
     tmp_path: Path, capsys, dry_run: bool

@@ -20,6 +20,7 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import FrameKind
 from keyacct_xl.messages import Location, msg
+from keyacct_xl.parsing import EXCEL_MAX_TEXT
 from keyacct_xl.xlsx.ooxml import column_letter, escape_text, range_ref
 from keyacct_xl.xlsx.sheetxml import Extras, SheetLayout
 from keyacct_xl.xlsx.timeformats import DAY_NS, serials, value_format, value_serial
@@ -110,6 +111,36 @@ def refuse_non_finite(columns: Sequence[CellColumn], table: str) -> None:
                     header=col.header,
                     row=row,
                     value=value,
+                    more=more,
+                )
+            )
+
+
+def _overlong(col: CellColumn) -> np.ndarray:
+    """The positions of the column's texts longer than an Excel cell holds."""
+    if col.kind in NUMERIC_KINDS or col.kind in TIMED_KINDS or col.values.dtype.kind in "biufcmM":
+        return np.zeros(0, dtype=np.int64)  # written as numbers: no text in the column
+    values = col.values.tolist()
+    lengths = np.fromiter((len(v) if type(v) is str else 0 for v in values), dtype=np.int64, count=len(values))
+    return np.flatnonzero(lengths > EXCEL_MAX_TEXT)
+
+
+def refuse_overlong_text(columns: Sequence[CellColumn], table: str) -> None:
+    """Raise InputError naming table, column and row when a text to write is longer than an Excel cell holds: written,
+    it would make a file no reader of ours loads again (they refuse such a cell), and Excel repairs it by cutting it."""
+    for col in columns:
+        bad = _overlong(col)
+        if len(bad):
+            more = msg(" (and {count:,} more)", count=len(bad) - 1) if len(bad) > 1 else ""
+            raise InputError(
+                msg(
+                    "table {table}, column {header}, data row {row}: {length:,} characters, more than the {limit:,} "
+                    "an Excel cell holds{more}; nothing was written",
+                    table=table,
+                    header=col.header,
+                    row=int(bad[0]) + 1,
+                    length=len(col.values.iloc[bad[0]]),
+                    limit=EXCEL_MAX_TEXT,
                     more=more,
                 )
             )
