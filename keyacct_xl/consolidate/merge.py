@@ -35,7 +35,7 @@ from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.messages import Message, Pair, listing, msg
-from keyacct_xl.parsing import is_blank, same_value
+from keyacct_xl.parsing import EXCEL_MAX_TEXT, is_blank, same_value
 
 LIVE = ("accepted", "partial")
 PROVENANCE_KEYS = ("source_file", "source_sheet", "source_row", "period", "file_sha256", "consolidated_at")
@@ -138,6 +138,10 @@ class Merger:
         check_references(outcome, route, spec, self.cards.owners, self.cards.customers, strict=self.strict)
         if outcome.status not in LIVE:
             return
+        kept = self._kept_header(outcome, spec, route)
+        if kept is not None and len(kept) > EXCEL_MAX_TEXT:
+            _refuse_kept_too_long(outcome, len(kept))
+            return
         if route.registers_customers and self.cards.refuse(outcome, spec, self.instances):
             return
         settle_key(outcome, self.now)
@@ -157,7 +161,7 @@ class Merger:
             # A retired buyer is reported as retired (before/after), not also as missing from a correction.
             touched["Contacts"] |= self._retire(outcome, touched["Contacts"])
         self._settle_correction(outcome, route, earlier, owned, touched)
-        self._ledger(outcome, spec, route)
+        self._ledger(outcome, kept)
 
     # -- review --------------------------------------------------------------------------------------------
 
@@ -464,8 +468,9 @@ class Merger:
 
     # -- bookkeeping ---------------------------------------------------------------------------------------
 
-    def _ledger(self, outcome: FileOutcome, spec: FormSpec, route: Route) -> None:
-        # Header fields no table took are kept in the ledger, so nothing a rep typed is lost.
+    def _kept_header(self, outcome: FileOutcome, spec: FormSpec, route: Route) -> str | None:
+        """The header fields no table takes and the lines of sections none takes, as the ledger keeps them (JSON),
+        so nothing a rep typed is lost; None when there are none."""
         used = self._used.get(spec.id)
         if used is None:
             used = self._used[spec.id] = frozenset(
@@ -473,7 +478,10 @@ class Merger:
             )
         rest: dict[str, object] = {k: v for k, v in outcome.header.items() if k not in used and v is not None}
         rest.update(_unrouted_lines(outcome, route))
-        self._ledger_entry(outcome, header=row_json(rest) if rest else None)
+        return row_json(rest) if rest else None
+
+    def _ledger(self, outcome: FileOutcome, kept: str | None) -> None:
+        self._ledger_entry(outcome, header=kept)
         self.known_sha.add(outcome.sha256)
         self.settled[outcome.sha256] = (outcome.name, self.now, "accepted")
 
@@ -526,6 +534,23 @@ def _repeats(rows: Mapping[str, set[Location]], touched: Mapping[str, set[Locati
     total = sum(len(found) for name, found in rows.items() if name in touched)
     repeated = sum(len(found & touched[name]) for name, found in rows.items() if name in touched)
     return total > 0 and repeated / total >= CORRECTION_OVERLAP
+
+
+def _refuse_kept_too_long(outcome: FileOutcome, length: int) -> None:
+    """Refuse a file whose fields kept in the ledger make a text longer than its one cell holds: the master could not
+    be saved (or would lose the text), and cutting it would drop what the rep typed."""
+    outcome.reject(
+        "too_long",
+        *texts(
+            msg(
+                "the fields and lines no master table takes are kept in one cell of the import ledger, and this "
+                "file's come to {length:,} characters, more than the {limit:,} a cell holds: shorten the longest "
+                "texts and send the file again",
+                length=length,
+                limit=EXCEL_MAX_TEXT,
+            )
+        ),
+    )
 
 
 def _unrouted_lines(outcome: FileOutcome, route: Route) -> dict[str, dict[str, object]]:
