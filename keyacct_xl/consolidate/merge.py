@@ -31,6 +31,7 @@ from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
 from keyacct_xl.consolidate.visit_forms import shape_lines
+from keyacct_xl.errors import InputError
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
@@ -378,6 +379,10 @@ class Merger:
         change: str,
         written: Mapping[str, object] | None = None,
     ) -> None:
+        data, kept = row_json(dict(before)), None if written is None else row_json(dict(written))
+        longest = max(len(data), len(kept or ""))
+        if longest > EXCEL_MAX_TEXT:
+            _refuse_history_too_long(outcome, table, key_text(before, ROW_KEYS[table]), longest)
         self.history.append(
             {
                 "table": table,
@@ -389,8 +394,8 @@ class Merger:
                 "period": before.get("period"),
                 "changed_at": self.now,
                 "changed_by": outcome.sha256,
-                "data": row_json(dict(before)),
-                "written": None if written is None else row_json(dict(written)),
+                "data": data,
+                "written": kept,
             }
         )
         self.changed.add(HISTORY.name)
@@ -550,6 +555,25 @@ def _refuse_kept_too_long(outcome: FileOutcome, length: int) -> None:
                 limit=EXCEL_MAX_TEXT,
             )
         ),
+    )
+
+
+def _refuse_history_too_long(outcome: FileOutcome, table: str, key: str, length: int) -> None:
+    """Stop the run before anything is written: the row a file changes is kept in the history as it was (one cell of
+    JSON, what an undo puts back), and that text is longer than a cell holds. The file's other rows may already be
+    merged in memory, so refusing the file alone would keep half of it."""
+    raise InputError(
+        msg(
+            "{file}: its change of {table} row {key} is kept in the submission history as the row was, and that "
+            "comes to {length:,} characters, more than the {limit:,} a cell holds, so the change could not be "
+            "undone; nothing was consolidated: shorten the row's longest text in the master, or take the file out "
+            "of the folder, and consolidate again",
+            file=outcome.name,
+            table=table,
+            key=key,
+            length=length,
+            limit=EXCEL_MAX_TEXT,
+        )
     )
 
 
