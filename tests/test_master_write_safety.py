@@ -445,6 +445,22 @@ def test_a_text_longer_than_an_excel_cell_is_refused_naming_table_column_and_row
     m.customers.loc[2, "notes"] = "备" * 32_767  # as much as a cell holds is written and read back
     save_master(m, tables=["Customers"])
     assert load_master(master).customers.loc[2, "notes"] == "备" * 32_767
+    # Rows appended below the rows as read (as consolidation saves) are checked too.
+    visits = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"] * 2), "customer_id": ["C00001"] * 2})
+    write_tables(master, {VISITS: visits.assign(content=["谈返利", None])}, lang="zh")
+    before = master.read_bytes()
+    with pytest.raises(InputError, match=r"^table Visits, column 内容, data row 3: 40,000 characters"):
+        write_tables(
+            master,
+            {
+                VISITS: pd.concat([visits, visits.iloc[:1]], ignore_index=True).assign(
+                    content=["谈返利", None, "谈" * 40_000]
+                )
+            },
+            lang="zh",
+            unchanged_rows={"Visits": 2},
+        )
+    assert master.read_bytes() == before
 
 
 @pytest.mark.parametrize("dry_run", [True, False])

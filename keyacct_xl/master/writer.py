@@ -440,7 +440,7 @@ def _replacements(
         for schema, frame in frames.items():
             columns = cell_columns(frame, schema, headers.get(schema.name, {}), lang, indices)
             refuse_non_finite(columns, schema.name)
-            refuse_overlong_text(columns, schema.name)
+            refuse_overlong_text(columns, schema.name, first=unchanged_rows.get(schema.name, 0))
             loc = located.get(schema.name)
             if loc is None:
                 sheet_name = _free_sheet_name(schema.sheet(lang), sheet_names)

@@ -116,20 +116,22 @@ def refuse_non_finite(columns: Sequence[CellColumn], table: str) -> None:
             )
 
 
-def _overlong(col: CellColumn) -> np.ndarray:
-    """The positions of the column's texts longer than an Excel cell holds."""
+def _overlong(col: CellColumn, first: int) -> np.ndarray:
+    """The positions, from ``first`` on, of the column's texts longer than an Excel cell holds."""
     if col.kind in NUMERIC_KINDS or col.kind in TIMED_KINDS or col.values.dtype.kind in "biufcmM":
         return np.zeros(0, dtype=np.int64)  # written as numbers: no text in the column
-    values = col.values.tolist()
-    lengths = np.fromiter((len(v) if type(v) is str else 0 for v in values), dtype=np.int64, count=len(values))
-    return np.flatnonzero(lengths > EXCEL_MAX_TEXT)
+    values = col.values.iloc[first:].tolist()
+    if max(map(len, [v for v in values if type(v) is str]), default=0) <= EXCEL_MAX_TEXT:
+        return np.zeros(0, dtype=np.int64)  # nearly every column: its longest text is looked for once
+    return first + np.flatnonzero([type(v) is str and len(v) > EXCEL_MAX_TEXT for v in values])
 
 
-def refuse_overlong_text(columns: Sequence[CellColumn], table: str) -> None:
+def refuse_overlong_text(columns: Sequence[CellColumn], table: str, *, first: int = 0) -> None:
     """Raise InputError naming table, column and row when a text to write is longer than an Excel cell holds: written,
-    it would make a file no reader of ours loads again (they refuse such a cell), and Excel repairs it by cutting it."""
+    it would make a file no reader of ours loads again (they refuse such a cell), and Excel repairs it by cutting it.
+    The rows before ``first`` are the table's as read, which the readers checked."""
     for col in columns:
-        bad = _overlong(col)
+        bad = _overlong(col, first)
         if len(bad):
             more = msg(" (and {count:,} more)", count=len(bad) - 1) if len(bad) > 1 else ""
             raise InputError(
