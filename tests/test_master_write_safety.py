@@ -428,7 +428,7 @@ def test_infinite_numbers_are_refused_naming_table_column_and_row(master: Path) 
 
 
 def test_a_text_longer_than_an_excel_cell_is_refused_naming_table_column_and_row(master: Path) -> None:
-    # Saved, such a text made a master no command could load again (and Excel repairs the file, cutting it).
+    # Saved, such a text made a master no command could load again.
     before = master.read_bytes()
     m = load_master(master)
     m.customers.loc[2, "notes"] = "备" * 40_000

@@ -128,7 +128,7 @@ def _overlong(col: CellColumn, first: int) -> np.ndarray:
 
 def refuse_overlong_text(columns: Sequence[CellColumn], table: str, *, first: int = 0) -> None:
     """Raise InputError naming table, column and row when a text to write is longer than an Excel cell holds: written,
-    it would make a file no reader of ours loads again (they refuse such a cell), and Excel repairs it by cutting it.
+    it would make a file no reader of ours loads again (they refuse such a cell), beyond what an Excel cell holds.
     The rows before ``first`` are the table's as read, which the readers checked."""
     for col in columns:
         bad = _overlong(col, first)
