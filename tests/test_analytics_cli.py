@@ -354,6 +354,35 @@ def test_custom_policy_file_is_found_again_at_apply(master_path: Path, tmp_path:
     assert grades == {"C1": "B", "C2": "C", "C3": "C", "C4": "C"}
 
 
+def test_a_review_policy_cell_naming_a_file_outside_the_masters_folder_is_refused_never_opened(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The review is a sheet people type into: its policy cell naming any path made grade apply open that file (on
+    Windows a \\\\host\\share path hands the user's credentials to the host) and quote what it read."""
+    from keyacct_xl.analytics.policy import load_grading_policy
+
+    (tmp_path / "books").mkdir()
+    master_path = save_master(small_master(), tmp_path / "books" / "master.xlsx", backup=False)
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("levels: 5\n", encoding="utf-8")  # read, it would fail quoting "levels: expected list"
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    _type_into_review(master_path, "C1", "评级政策", str(outside))
+    before = load_master(master_path).customers
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path), "--date", "2026-03-30", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"keyacct-xl: master.xlsx: sheet 评级审核, cell B2 (评级政策): '{outside}' is neither a ")
+    assert "levels" not in err and f"in the master's folder {tmp_path / 'books'}; it is not opened" in err
+    pd.testing.assert_frame_equal(load_master(master_path).customers, before)
+    # A policy file of one's own in the master's folder, named from there, is the policy applied: three levels, by
+    # which the review's proposed VIP is no grade.
+    ours = tmp_path / "books" / "ours.yaml"
+    ours.write_text(Path(load_grading_policy("grading_3level").source).read_text(encoding="utf-8"), encoding="utf-8")
+    _type_into_review(master_path, "C1", "评级政策", "ours.yaml")
+    assert main(["grade", "apply", str(master_path), "--date", "2026-03-30", "--lang", "en"]) == 2
+    assert "'VIP' is not one of A, B, C (customer C1)" in capsys.readouterr().err
+
+
 def test_policy_rule_on_a_ledger_metric_grades_by_it(tmp_path: Path) -> None:
     from keyacct_xl.analytics.policy import load_grading_policy
 

@@ -625,3 +625,33 @@ def test_a_line_naming_an_id_the_master_spells_two_ways_is_no_ones(tmp_path: Pat
     [outcome] = consolidate(inbox, path, now=NOW).outcomes
     assert not [i for i in outcome.issues if "another case or width" in i.en]
     assert set(load_store(path).frame("Visits")["customer_id"]) <= {"Ka01"}
+
+
+def test_a_dropdown_entry_whose_id_holds_a_space_is_that_customers_not_the_first_words(
+    tmp_path: Path, inbox: Path
+) -> None:
+    """The master's ids KA 01 (甲, imported from the company's list) and KA (乙): a pre-filled form's dropdown offers
+    "KA 01 甲贸易有限公司", and its first word alone was read, so 甲's visit and 甲's card went to 乙 without a word."""
+    m = Master.empty()
+    m.customers = pd.DataFrame(
+        {
+            "customer_id": ["KA 01", "KA"],
+            "name": ["甲贸易有限公司", "乙电器有限公司"],
+            "rep": ["张三", "张三"],
+            "grade": ["A", "B"],
+        }
+    )
+    path = save_master(m, tmp_path / "master.xlsx", backup=False)
+    spec = load_form("visit_record")
+    offered = build_form(spec, lang="zh", data=prefill(spec, load_master(path), rep="张三", period="2026-W48"))
+    lists = openpyxl.load_workbook(io.BytesIO(offered))["_lists"]
+    assert "KA 01 甲贸易有限公司" in {cell.value for row in lists.iter_rows() for cell in row}  # what the rep picks
+    line = {"date": "2026-11-23", "customer_id": "KA 01 甲贸易有限公司", "method": "面谈", "content": "谈新品"}
+    (inbox / "拜访记录.xlsx").write_bytes(fill_form(offered, rows={"visits": [line]}))
+    card = fill_form(_prefilled_card(path, "KA 01"), header={"phone": "020-12345678"})
+    (inbox / "资料卡.xlsx").write_bytes(card)
+    outcomes = consolidate(inbox, path, now=NOW).outcomes
+    assert {o.status for o in outcomes} <= {"accepted", "partial"}, [(o.name, o.reason_en) for o in outcomes]
+    assert load_store(path).frame("Visits")["customer_id"].tolist() == ["KA 01"]
+    phones = load_master(path).customers.set_index("customer_id")["phone"]
+    assert (phones["KA 01"], phones["KA"]) == ("020-12345678", None)

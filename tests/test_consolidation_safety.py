@@ -723,3 +723,62 @@ def test_an_ods_under_an_excel_name_is_read_and_said_to_be_one(tmp_path) -> None
     ]
     named_ods = safety.check_file("form.ods", path.read_bytes())
     assert [en for en, _ in named_ods.notes] == ["OpenDocument .ods read as values only"]
+
+
+def test_a_card_whose_kept_fields_outgrow_the_ledgers_cell_is_refused_and_the_others_consolidated(
+    good: bytes, master: Path, tmp_path: Path
+) -> None:
+    # Each text fits a cell (12,000 characters); the four a card keeps in the ledger's one cell do not, together.
+    long = {
+        key: word * 6_000
+        for key, word in (
+            ("products_needed", "产品"),
+            ("business_philosophy", "观念"),
+            ("current_activity", "交易"),
+            ("strengths", "优势"),
+        )
+    }
+    card = fill_form(blank_form("customer_card"), header={"rep": "张三", "customer_id": "C001", **long})
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "card.xlsx").write_bytes(card)
+    (inbox / "visits.xlsx").write_bytes(good)
+    outcomes = {o.name: o for o in consolidate(inbox, master, now=NOW).outcomes}
+    assert (outcomes["card.xlsx"].status, outcomes["card.xlsx"].code) == ("rejected", "too_long")
+    assert "come to 48," in outcomes["card.xlsx"].reason_en and "more than the 32,767 a cell holds" in (
+        outcomes["card.xlsx"].reason_en
+    )
+    assert outcomes["visits.xlsx"].status == "accepted"
+    # The master still loads, and the next consolidation is not stopped by the first one's ledger.
+    assert len(load_store(master).frame("Visits")) == 1
+    again = tmp_path / "again"
+    again.mkdir()
+    (again / "visits.xlsx").write_bytes(
+        fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W49"}, rows={"visits": ROWS})
+    )
+    [outcome] = consolidate(again, master, now=NOW).outcomes
+    assert outcome.status == "accepted"
+
+
+def test_a_change_whose_history_row_outgrows_a_cell_stops_the_run_naming_the_file(tmp_path: Path) -> None:
+    # The customer's business scope fits a cell (32,700 characters); the whole row before the card's change, kept
+    # in the history as JSON, does not. The save then refused naming only SubmissionHistory's cell (and before that
+    # it wrote a master no command could load).
+    m = Master.empty()
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C001"], "name": ["华强贸易有限公司"], "rep": ["张三"], "business_scope": ["经营" * 16_350]}
+    )
+    master = save_master(m, tmp_path / "master.xlsx", backup=False)
+    before = master.read_bytes()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = {"rep": "张三", "customer_id": "C001", "name": "华强贸易有限公司", "phone": "020-12345678"}
+    (inbox / "card.xlsx").write_bytes(fill_form(blank_form("customer_card"), header=header))
+    with pytest.raises(InputError) as refused:
+        consolidate(inbox, master, now=NOW)
+    assert refused.value.en.startswith(
+        "card.xlsx: its change of Customers row C001 is kept in the submission history as the row was, and that comes "
+        "to 32,771 characters, more than the 32,767 a cell holds"
+    )
+    assert "card.xlsx：它对 Customers 中 C001 这一行的修改" in refused.value.zh
+    assert master.read_bytes() == before

@@ -343,6 +343,19 @@ def test_cli_check_prints_a_line_per_rep(master_file: Path, capsys: pytest.Captu
     assert (master_file.parent / "visits_check_2026-11-20.xlsx").exists()
 
 
+def test_a_rep_whose_name_holds_a_control_character_gets_a_page_excel_opens(tmp_path: Path) -> None:
+    """A rep's name with a character XML cannot hold (a BEL typed or pasted into the master) became the name of the
+    rep's page raw in workbook.xml: a workbook Excel and every reader refuse as damaged."""
+    master = hand_master()
+    for table in (master.customers, master.visits):
+        table["rep"] = table["rep"].replace({"张三": "张\x07三"})
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    assert main(["visits", "check", str(path), "--as-of", "2026-11-20", "--lang", "en"]) == 0
+    book = openpyxl.load_workbook(path.parent / "visits_check_2026-11-20.xlsx")
+    assert "张_三" in book.sheetnames
+    assert not [n for n in book.sheetnames if any(ord(ch) < 32 for ch in n)]
+
+
 def test_a_customer_without_a_rep_is_listed_under_no_rep_never_nan(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -225,6 +226,18 @@ def test_header_keeps_a_company_name_that_starts_with_a_digit() -> None:
     # "&8" then "58同城" reads the digits as part of the font size; a space keeps the size 8 and the name whole.
     header, _ = header_footer(load_form("quotation"), "zh", "58同城 & Co")
     assert header.startswith("&L&8 58同城 && Co&R&8quotation v")
+
+
+def test_a_company_name_too_long_for_the_page_header_is_cut_not_the_header_dropped(tmp_path: Path) -> None:
+    # Excel's header holds 255 characters: XlsxWriter dropped the whole header (form id and version too) with a
+    # Python warning on the console.
+    spec = load_form("quotation")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        book = openpyxl.load_workbook(write_form(tmp_path / "q.xlsx", spec, company="长" * 300 + "&"))
+    header = book.worksheets[0].oddHeader
+    assert header.left.text.startswith("长" * 200) and header.left.text.endswith("…")
+    assert header.right.text == f"{spec.id} v{spec.version}"
 
 
 def test_password_protects_the_form(tmp_path: Path) -> None:

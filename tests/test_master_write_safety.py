@@ -427,6 +427,42 @@ def test_infinite_numbers_are_refused_naming_table_column_and_row(master: Path) 
     assert load_master(master).transactions["cost"].isna().tolist() == [True]
 
 
+def test_a_text_longer_than_an_excel_cell_is_refused_naming_table_column_and_row(master: Path) -> None:
+    # Saved, such a text made a master no command could load again.
+    before = master.read_bytes()
+    m = load_master(master)
+    m.customers.loc[2, "notes"] = "备" * 40_000
+    with pytest.raises(InputError) as refused:
+        save_master(m, tables=["Customers"])
+    assert refused.value.en == (
+        "table Customers, column 备注, data row 3: 40,000 characters, more than the 32,767 an Excel cell holds; "
+        "nothing was written"
+    )
+    assert refused.value.zh == (
+        "表格 Customers，列「备注」，第 3 行数据：长度 40,000 个字符，超过 Excel 单元格上限 32,767 个；未写入任何内容"
+    )
+    assert master.read_bytes() == before
+    m.customers.loc[2, "notes"] = "备" * 32_767  # as much as a cell holds is written and read back
+    save_master(m, tables=["Customers"])
+    assert load_master(master).customers.loc[2, "notes"] == "备" * 32_767
+    # Rows appended below the rows as read (as consolidation saves) are checked too.
+    visits = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"] * 2), "customer_id": ["C00001"] * 2})
+    write_tables(master, {VISITS: visits.assign(content=["谈返利", None])}, lang="zh")
+    before = master.read_bytes()
+    with pytest.raises(InputError, match=r"^table Visits, column 内容, data row 3: 40,000 characters"):
+        write_tables(
+            master,
+            {
+                VISITS: pd.concat([visits, visits.iloc[:1]], ignore_index=True).assign(
+                    content=["谈返利", None, "谈" * 40_000]
+                )
+            },
+            lang="zh",
+            unchanged_rows={"Visits": 2},
+        )
+    assert master.read_bytes() == before
+
+
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_a_consolidation_report_named_as_the_master_or_a_link_to_it_is_refused_before_any_work(
     tmp_path: Path, capsys, dry_run: bool

@@ -23,7 +23,8 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_values
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import Column, ColumnKind, TableSchema
-from keyacct_xl.master.shipped import shipped_policies, shipped_title
+from keyacct_xl.master.settings import Settings, inside_folder, master_folder
+from keyacct_xl.master.shipped import shipped_code, shipped_policies, shipped_title
 from keyacct_xl.master.writer import save_master, write_tables
 from keyacct_xl.messages import Pair, listing, msg
 from keyacct_xl.parsing import is_blank
@@ -208,6 +209,35 @@ def _check_year(review: pd.DataFrame, path: str | Path, year: int | None) -> Non
         )
 
 
+def _review_policy(review: pd.DataFrame, locate: Locate, path: Path, settings: Settings) -> str:
+    """The policy the review was made with, to load: a shipped one by code or title, or a policy file in the master's
+    folder or a folder inside it, as the Settings may name one (else the Settings' own). The review is a sheet people
+    type into: a file elsewhere (``\\\\host\\share\\p.yaml``, another folder) is refused naming the cell, never
+    opened."""
+    named = [(row, str(v).strip()) for row, v in enumerate(review["policy"].tolist()) if not is_blank(v)]
+    if not named:
+        return settings.policy("grading_policy")
+    row, name = named[0]
+    code = shipped_code(shipped_policies("grading"), name)
+    if code is not None:
+        return code
+    folder = master_folder(path)
+    file = folder / name  # a relative path from the master's folder; an absolute one as it is
+    if file.suffix.lower() in (".yaml", ".yml") and inside_folder(file, folder):
+        return str(file)
+    raise InputError(
+        msg(
+            "{where}: {value!r} is neither a shipped policy ({names}) nor a policy file (.yaml) in the master's "
+            "folder {folder}; it is not opened. Put the policy file in that folder and run keyacct-xl grade again "
+            "(the decisions typed are kept)",
+            where=locate(row, "policy"),
+            value=name,
+            names=listing(s.code for s in shipped_policies("grading")),
+            folder=folder,
+        )
+    )
+
+
 def apply_review_sheet(
     path: str | Path, *, approved_by: str | None, applied_at: pd.Timestamp, year: int | None = None
 ) -> Applied:
@@ -218,8 +248,7 @@ def apply_review_sheet(
         review, locate = located_review(path)
         _check_year(review, path, year)
         master = load_master(path)
-        names = review["policy"].dropna().unique()
-        policy = load_grading_policy(str(names[0]) if len(names) else master.settings.policy("grading_policy"))
+        policy = load_grading_policy(_review_policy(review, locate, Path(path), master.settings))
         applied = apply_review(
             master, review, grades=policy.grades, approved_by=approved_by, applied_at=applied_at, locate=locate
         )

@@ -34,6 +34,7 @@ from keyacct_xl.cli import (
     visits_cmd,
 )
 from keyacct_xl.cli.argerrors import error_in
+from keyacct_xl.cli.terminal import terminal_safe_output
 from keyacct_xl.errors import KeyacctError
 from keyacct_xl.i18n import LANGS, Lang
 from keyacct_xl.messages import tr
@@ -152,34 +153,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(help_language(argv)).parse_args(argv)
-    try:
-        with collecting() as notices:
-            try:
-                code = int(args.func(args) or 0)
-                sys.stdout.flush()  # here, not at exit, so a reader that went away is seen below
-                return code
-            finally:  # what a save did is told even when a later step failed
-                for notice in notices:
-                    print(tr(args.lang, "note: {notice}", notice=notice), file=sys.stderr)
-    except BrokenPipeError:
-        # The reader of the output went away (`keyacct-xl forms list | head`): no error of the user's to report.
-        # stdout goes to devnull so the interpreter's own flush at exit does not fail on the closed pipe again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except KeyacctError as exc:
-        if args.debug:
-            raise
-        print(f"keyacct-xl: {exc.message(args.lang)}", file=sys.stderr)
-        return exc.exit_code
-    except OSError as exc:
-        if args.debug:
-            raise
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"keyacct-xl: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("keyacct-xl: interrupted", file=sys.stderr)
-        return 130
+    # What a command prints quotes what files hold: shown, never obeyed by the terminal (cli/terminal.py).
+    with terminal_safe_output():
+        try:
+            with collecting() as notices:
+                try:
+                    code = int(args.func(args) or 0)
+                    sys.stdout.flush()  # here, not at exit, so a reader that went away is seen below
+                    return code
+                finally:  # what a save did is told even when a later step failed
+                    for notice in notices:
+                        print(tr(args.lang, "note: {notice}", notice=notice), file=sys.stderr)
+        except BrokenPipeError:
+            # The reader of the output went away (`keyacct-xl forms list | head`): no error of the user's to report.
+            # stdout goes to devnull so the interpreter's own flush at exit does not fail on the closed pipe again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+        except KeyacctError as exc:
+            if args.debug:
+                raise
+            print(f"keyacct-xl: {exc.message(args.lang)}", file=sys.stderr)
+            return exc.exit_code
+        except OSError as exc:
+            if args.debug:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"keyacct-xl: {where}{exc.strerror or exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("keyacct-xl: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

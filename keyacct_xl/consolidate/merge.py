@@ -32,6 +32,7 @@ from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
 from keyacct_xl.consolidate.visit_forms import shape_lines
+from keyacct_xl.errors import InputError
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.headers import normalize_header, title_case
 from keyacct_xl.i18n import Lang
@@ -39,7 +40,7 @@ from keyacct_xl.master.products import load_optional_tables
 from keyacct_xl.master.schema import CUSTOMERS, PRODUCTS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.messages import Message, Pair, listing, msg
-from keyacct_xl.parsing import is_blank, same_value
+from keyacct_xl.parsing import EXCEL_MAX_TEXT, is_blank, same_value
 
 LIVE = ("accepted", "partial")
 PROVENANCE_KEYS = ("source_file", "source_sheet", "source_row", "period", "file_sha256", "consolidated_at")
@@ -145,6 +146,10 @@ class Merger:
             return
         if reads_product_codes(spec):
             check_product_codes(outcome, spec, self._catalogue)
+        kept = self._kept_header(outcome, spec, route)
+        if kept is not None and len(kept) > EXCEL_MAX_TEXT:
+            _refuse_kept_too_long(outcome, len(kept))
+            return
         if route.registers_customers and self.cards.refuse(outcome, spec, self.instances):
             return
         settle_key(outcome, self.now)
@@ -164,7 +169,7 @@ class Merger:
             # A retired buyer is reported as retired (before/after), not also as missing from a correction.
             touched["Contacts"] |= self._retire(outcome, touched["Contacts"])
         self._settle_correction(outcome, route, earlier, owned, touched)
-        self._ledger(outcome, spec, route)
+        self._ledger(outcome, kept)
 
     # -- review --------------------------------------------------------------------------------------------
 
@@ -396,6 +401,10 @@ class Merger:
         change: str,
         written: Mapping[str, object] | None = None,
     ) -> None:
+        data, kept = row_json(dict(before)), None if written is None else row_json(dict(written))
+        longest = max(len(data), len(kept or ""))
+        if longest > EXCEL_MAX_TEXT:
+            _refuse_history_too_long(outcome, table, key_text(before, ROW_KEYS[table]), longest)
         self.history.append(
             {
                 "table": table,
@@ -407,8 +416,8 @@ class Merger:
                 "period": before.get("period"),
                 "changed_at": self.now,
                 "changed_by": outcome.sha256,
-                "data": row_json(dict(before)),
-                "written": None if written is None else row_json(dict(written)),
+                "data": data,
+                "written": kept,
             }
         )
         self.changed.add(HISTORY.name)
@@ -486,8 +495,9 @@ class Merger:
 
     # -- bookkeeping ---------------------------------------------------------------------------------------
 
-    def _ledger(self, outcome: FileOutcome, spec: FormSpec, route: Route) -> None:
-        # Header fields no table took are kept in the ledger, so nothing a rep typed is lost.
+    def _kept_header(self, outcome: FileOutcome, spec: FormSpec, route: Route) -> str | None:
+        """The header fields no table takes and the lines of sections none takes, as the ledger keeps them (JSON),
+        so nothing a rep typed is lost; None when there are none."""
         used = self._used.get(spec.id)
         if used is None:
             used = self._used[spec.id] = frozenset(
@@ -495,7 +505,10 @@ class Merger:
             )
         rest: dict[str, object] = {k: v for k, v in outcome.header.items() if k not in used and v is not None}
         rest.update(_unrouted_lines(outcome, route))
-        self._ledger_entry(outcome, header=row_json(rest) if rest else None)
+        return row_json(rest) if rest else None
+
+    def _ledger(self, outcome: FileOutcome, kept: str | None) -> None:
+        self._ledger_entry(outcome, header=kept)
         self.known_sha.add(outcome.sha256)
         self.settled[outcome.sha256] = (outcome.name, self.now, "accepted")
 
@@ -583,6 +596,42 @@ def _repeats(rows: Mapping[str, set[Location]], touched: Mapping[str, set[Locati
     total = sum(len(found) for name, found in rows.items() if name in touched)
     repeated = sum(len(found & touched[name]) for name, found in rows.items() if name in touched)
     return total > 0 and repeated / total >= CORRECTION_OVERLAP
+
+
+def _refuse_kept_too_long(outcome: FileOutcome, length: int) -> None:
+    """Refuse a file whose fields kept in the ledger make a text longer than its one cell holds: the master could not
+    be saved (or would lose the text), and cutting it would drop what the rep typed."""
+    outcome.reject(
+        "too_long",
+        *texts(
+            msg(
+                "the fields and lines no master table takes are kept in one cell of the import ledger, and this "
+                "file's come to {length:,} characters, more than the {limit:,} a cell holds: shorten the longest "
+                "texts and send the file again",
+                length=length,
+                limit=EXCEL_MAX_TEXT,
+            )
+        ),
+    )
+
+
+def _refuse_history_too_long(outcome: FileOutcome, table: str, key: str, length: int) -> None:
+    """Stop the run before anything is written: the row a file changes is kept in the history as it was (one cell of
+    JSON, what an undo puts back), and that text is longer than a cell holds. The file's other rows may already be
+    merged in memory, so refusing the file alone would keep half of it."""
+    raise InputError(
+        msg(
+            "{file}: its change of {table} row {key} is kept in the submission history as the row was, and that "
+            "comes to {length:,} characters, more than the {limit:,} a cell holds, so the change could not be "
+            "undone; nothing was consolidated: shorten the row's longest text in the master, or take the file out "
+            "of the folder, and consolidate again",
+            file=outcome.name,
+            table=table,
+            key=key,
+            length=length,
+            limit=EXCEL_MAX_TEXT,
+        )
+    )
 
 
 def _unrouted_lines(outcome: FileOutcome, route: Route) -> dict[str, dict[str, object]]:

@@ -158,6 +158,9 @@ class FileOutcome:
     key: str = ""
     header: dict[str, object] = field(default_factory=dict)
     header_cells: dict[str, tuple[str, str]] = field(default_factory=dict)  # field key -> (sheet, A1), for messages
+    # "sheet!A1" -> a customer cell's whole text when it holds more than the id read from it (a dropdown's
+    # "id name"): the id is its first word until the master's ids are known (references.as_the_entry_names)
+    customer_entries: dict[str, str] = field(default_factory=dict)
     rows: list[CheckedRow] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     rows_added: int = 0

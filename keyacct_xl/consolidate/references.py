@@ -18,7 +18,7 @@ from keyacct_xl.consolidate.customer_names import identify_by_name
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.routes import Route
 from keyacct_xl.forms.spec import FormSpec, Text
-from keyacct_xl.master.ids import meant_id, read_as, spellings
+from keyacct_xl.master.ids import meant_id, normalize_id, read_as, spellings
 from keyacct_xl.master.schema import CUSTOMERS, REP, Column
 from keyacct_xl.messages import msg
 
@@ -53,6 +53,7 @@ def check_references(
                 "warning",
             )
         )
+    as_the_entry_names(outcome, owners, route)
     if route.registers_customers:  # cards and registrations create customers: nothing to look up
         _settle(outcome, route, strict)
         return
@@ -82,6 +83,31 @@ def check_references(
                 Issue(outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, str(value), *problem[1:])
             )
     _settle(outcome, route, strict)
+
+
+def as_the_entry_names(outcome: FileOutcome, owners: Mapping[str, str], route: Route) -> None:
+    """A customer cell holding a dropdown's entry (``KA 01 甲贸易有限公司``, ``customer_ref``) read as the master's
+    id the entry starts with, the longest: its first word, read before the master's ids were known, is another
+    customer's id (``KA``) when an id holds a space. Only ids with a space can be longer than a first word."""
+    spaced = {normalize_id(str(i)): str(i) for i in owners if " " in normalize_id(str(i))}
+    if not spaced or not outcome.customer_entries:
+        return
+
+    def entry_id(read: object, sheet: str, cell: str) -> object:
+        text = outcome.customer_entries.get(f"{sheet}!{cell}")
+        if text is None:
+            return read
+        starts = [plain for plain in spaced if text == plain or text.startswith(plain + " ")]
+        return spaced[max(starts, key=len)] if starts else read
+
+    header_id = entry_id(outcome.header.get("customer_id"), *outcome.header_cells.get("customer_id", ("", "")))
+    if header_id != outcome.header.get("customer_id"):
+        outcome.header["customer_id"] = header_id
+        if route.key_field == "customer_id":
+            outcome.key = str(header_id)
+    for row in outcome.rows:
+        if "customer_id" in row.values:
+            row.values["customer_id"] = entry_id(row.values["customer_id"], row.sheet, row.refs.get("customer_id", ""))
 
 
 def _as_the_master_spells(outcome: FileOutcome, owners: Mapping[str, str], id_label: Text | Column) -> None:

@@ -97,7 +97,10 @@ class _Reading:
     def customer_id(self, value: object, cell: CellValue, field: FieldSpec) -> str:
         """The id from an id or ``id name`` cell, with look-alike and invisible characters made plain."""
         typed = parse_customer_ref(str(value))
-        clean = parse_customer_ref(normalize_id(str(value)))
+        whole = normalize_id(str(value))
+        clean = parse_customer_ref(whole)
+        if whole != clean:
+            self.outcome.customer_entries[f"{cell.sheet}!{cell.ref}"] = whole
         if clean != typed:
             odd = ", ".join(dict.fromkeys(_char_name(ch) for ch in typed if not ch.isascii() or not ch.isprintable()))
             self.add(

@@ -9,6 +9,17 @@ from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.messages import msg
 
 A4 = 9
+HEADER_LIMIT = 255  # characters of a page header Excel holds, its codes (&L&8) included
+
+
+def _fitted(company: str, room: int) -> str:
+    """``_escape(company)`` in at most ``room`` characters, cut with … when longer: a header past Excel's limit is
+    dropped whole by XlsxWriter (the form's id and version with it)."""
+    escaped = _escape(company)
+    while len(escaped) > room and company:
+        company = company[: len(company) - (len(escaped) - room) // 2 - 1]
+        escaped = _escape(company + "…")
+    return escaped
 
 
 def _escape(text: str) -> str:
@@ -22,7 +33,8 @@ def _escape(text: str) -> str:
 
 def header_footer(spec: FormSpec, lang: FormLang, company: str) -> tuple[str, str]:
     """Header (company left, form id and version right) and footer (page x of y)."""
-    header = f"&L&8{_escape(company)}&R&8{spec.id} v{spec.version}"
+    right = f"&R&8{spec.id} v{spec.version}"
+    header = f"&L&8{_fitted(company, HEADER_LIMIT - len('&L&8') - len(right))}{right}"
     pages = text_for(msg("Page &P of &N"), lang, " / ")
     return header, f"&C&8{pages}"
 

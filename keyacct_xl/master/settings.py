@@ -562,7 +562,7 @@ def _policy_file(known: Setting, cell: SettingCell, value: object, folder: Path)
     if value in {s.code for s in _shipped(known)}:
         return ""
     file = folder / Path(str(value))
-    if not _inside(file, folder):
+    if not inside_folder(file, folder):
         raise InputError(
             msg(
                 "{where} ({setting}): {value!r} is not in the master's folder {folder}; put the policy file (.yaml) "
@@ -576,7 +576,7 @@ def _policy_file(known: Setting, cell: SettingCell, value: object, folder: Path)
     return str(file)
 
 
-def _inside(file: Path, folder: Path) -> bool:
+def inside_folder(file: Path, folder: Path) -> bool:
     """Whether ``file`` (its real path: links followed) lies in ``folder`` or a folder inside it."""
     inside = os.path.realpath(folder)
     try:

@@ -53,7 +53,14 @@ from keyacct_xl.xlsx.package import (
     sheet_parts,
 )
 from keyacct_xl.xlsx.printsetup import A4_PAPER, PageSetup, add_page_setup, add_print_titles, has_page_setup, table_px
-from keyacct_xl.xlsx.sheetdata import CellColumn, Kept, own_cell, refuse_non_finite, splice_sheet
+from keyacct_xl.xlsx.sheetdata import (
+    CellColumn,
+    Kept,
+    own_cell,
+    refuse_non_finite,
+    refuse_overlong_text,
+    splice_sheet,
+)
 from keyacct_xl.xlsx.sheetxml import SheetLayout, read_layout
 from keyacct_xl.xlsx.styles import STYLES_PART, ensure_formats
 from keyacct_xl.xlsx.tablepart import ColumnFormula, column_formulas, table_headers, update_table
@@ -433,6 +440,7 @@ def _replacements(
         for schema, frame in frames.items():
             columns = cell_columns(frame, schema, headers.get(schema.name, {}), lang, indices)
             refuse_non_finite(columns, schema.name)
+            refuse_overlong_text(columns, schema.name, first=unchanged_rows.get(schema.name, 0))
             loc = located.get(schema.name)
             if loc is None:
                 sheet_name = _free_sheet_name(schema.sheet(lang), sheet_names)

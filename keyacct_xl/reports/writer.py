@@ -94,10 +94,16 @@ def write_table(path: str | Path, sheets: Sequence[Sheet], *, heading: Heading, 
 SHEET_NAME_CHARS = frozenset("[]:*?/\\")  # what Excel refuses in a sheet name
 
 
+def _unnameable(ch: str) -> bool:
+    """Whether a sheet name cannot hold ``ch``: Excel refuses it, or XML cannot hold it (a control character, U+FFFE,
+    U+FFFF, a lone surrogate), which in workbook.xml makes the whole file one Excel reports as damaged."""
+    return ch in SHEET_NAME_CHARS or ord(ch) < 32 or ch in "\ufffe\uffff" or "\ud800" <= ch <= "\udfff"
+
+
 def sheet_name(text: str, taken: set[str]) -> str:
-    """A legal sheet name for ``text`` not in ``taken`` (Excel: 31 characters, none of []:*?/\\, unique ignoring
-    case), added to ``taken``: a customer id or a rep's name may hold any of these."""
-    base = "".join("_" if ch in SHEET_NAME_CHARS else ch for ch in text)[:28].strip("'") or "_"
+    """A legal sheet name for ``text`` not in ``taken`` (Excel: 31 characters, none of []:*?/\\ nor a character XML
+    cannot hold, unique ignoring case), added to ``taken``: a customer id or a rep's name may hold any of these."""
+    base = "".join("_" if _unnameable(ch) else ch for ch in text)[:28].strip("'") or "_"
     name, k = base, 2
     while name.casefold() in taken:
         name, k = f"{base[:27]}({k})", k + 1

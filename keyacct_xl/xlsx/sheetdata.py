@@ -20,6 +20,7 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.schema import FrameKind
 from keyacct_xl.messages import Location, msg
+from keyacct_xl.parsing import EXCEL_MAX_TEXT
 from keyacct_xl.xlsx.ooxml import column_letter, escape_text, range_ref
 from keyacct_xl.xlsx.sheetxml import Extras, SheetLayout
 from keyacct_xl.xlsx.timeformats import DAY_NS, serials, value_format, value_serial
@@ -110,6 +111,38 @@ def refuse_non_finite(columns: Sequence[CellColumn], table: str) -> None:
                     header=col.header,
                     row=row,
                     value=value,
+                    more=more,
+                )
+            )
+
+
+def _overlong(col: CellColumn, first: int) -> np.ndarray:
+    """The positions, from ``first`` on, of the column's texts longer than an Excel cell holds."""
+    if col.kind in NUMERIC_KINDS or col.kind in TIMED_KINDS or col.values.dtype.kind in "biufcmM":
+        return np.zeros(0, dtype=np.int64)  # written as numbers: no text in the column
+    values = col.values.iloc[first:].tolist()
+    if max(map(len, [v for v in values if type(v) is str]), default=0) <= EXCEL_MAX_TEXT:
+        return np.zeros(0, dtype=np.int64)  # nearly every column: its longest text is looked for once
+    return first + np.flatnonzero([type(v) is str and len(v) > EXCEL_MAX_TEXT for v in values])
+
+
+def refuse_overlong_text(columns: Sequence[CellColumn], table: str, *, first: int = 0) -> None:
+    """Raise InputError naming table, column and row when a text to write is longer than an Excel cell holds: written,
+    it would make a file no reader of ours loads again (they refuse such a cell), beyond what an Excel cell holds.
+    The rows before ``first`` are the table's as read, which the readers checked."""
+    for col in columns:
+        bad = _overlong(col, first)
+        if len(bad):
+            more = msg(" (and {count:,} more)", count=len(bad) - 1) if len(bad) > 1 else ""
+            raise InputError(
+                msg(
+                    "table {table}, column {header}, data row {row}: {length:,} characters, more than the {limit:,} "
+                    "an Excel cell holds{more}; nothing was written",
+                    table=table,
+                    header=col.header,
+                    row=int(bad[0]) + 1,
+                    length=len(col.values.iloc[bad[0]]),
+                    limit=EXCEL_MAX_TEXT,
                     more=more,
                 )
             )
