@@ -14,14 +14,15 @@ import pandas as pd
 import pytest
 
 from keyacct_xl.consolidate.model import FileOutcome
-from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.run import RunResult, consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.undo import undo_submission
 from keyacct_xl.forms.layout import field_cell_name
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 
-NOW = "2026-11-28 18:00:00"
+NOW, LATER = "2026-11-28 18:00:00", "2026-11-29 18:00:00"
 WEEK = {"period": "2026-W48", "fill_date": "2026-11-27"}
 
 
@@ -56,6 +57,13 @@ def _send(inbox: Path, master: Path, files: dict[str, bytes]) -> dict[str, FileO
     for name in files:
         (inbox / name).unlink()
     return {Path(o.name).name: o for o in outcomes}
+
+
+def consolidate_files(inbox: Path, master: Path, files: dict[str, bytes]) -> RunResult:
+    """Consolidate ``files`` put in ``inbox``; the run's whole result (its changes with before and after)."""
+    for name, data in files.items():
+        (inbox / name).write_bytes(data)
+    return consolidate(inbox, master, now=LATER)
 
 
 def _visits(master: Path) -> pd.DataFrame:
@@ -134,7 +142,7 @@ def test_a_daily_reports_visits_take_its_date_and_rep_and_keep_the_order_amount(
         {"customer_id": "C0014", "content": "送样", "next_step": "下周回访"},
     ]
     outcome = _send(inbox, master, {"日报.xlsx": _form("daily_report", DAY, {"visits": lines})})["日报.xlsx"]
-    assert (outcome.status, outcome.key, outcome.rows_added) == ("accepted", "2026-11-25", 2)
+    assert (outcome.status, outcome.key, outcome.rows_added) == ("accepted", "2026-11-25", 3)  # 2 visits, the day
     visits = _visits(master)
     columns = ["date", "rep", "customer_id", "method", "order_amount", "stock_check", "next_step"]
     stored = visits[columns].astype(object).where(visits[columns].notna(), None)
@@ -143,6 +151,35 @@ def test_a_daily_reports_visits_take_its_date_and_rep_and_keep_the_order_amount(
         [day, "唐军明", "C0011", "面谈", 18500.0, "库存约两周", None],
         [day, "唐军明", "C0014", "面谈", None, None, "下周回访"],
     ]
+
+
+def test_a_daily_reports_own_figures_and_words_are_one_row_of_daily_reports_a_second_report_corrects(
+    master: Path, inbox: Path
+) -> None:
+    """The day's orders, collections, mileage, market news and the support asked for were kept only inside the
+    ingestion ledger's JSON, where no manager reads them: they are one DailyReports row per rep and day, and a second
+    report of the same day corrects it with before and after; its undo takes the correction back out."""
+    day = {**DAY, "weather": "晴", "orders_amount": "3万", "collected_amount": 12000, "mileage_km": 86,
+           "problems": "客户要求延长账期，需要财务支持", "tomorrow_plan": "拜访C0014"}  # fmt: skip
+    lines = [{"customer_id": "C0011", "content": "巡查润滑情况"}]
+    _send(inbox, master, {"日报.xlsx": _form("daily_report", day, {"visits": lines})})
+    [row] = load_store(master).frame("DailyReports").to_dict("records")
+    assert (row["rep"], row["report_date"], row["region"], row["weather"]) == (
+        "唐军明",
+        pd.Timestamp("2026-11-25"),
+        "华中",
+        "晴",
+    )
+    assert (row["orders_amount"], row["collected_amount"], row["mileage_km"]) == (30000.0, 12000.0, 86.0)
+    assert (row["problems"], row["tomorrow_plan"]) == ("客户要求延长账期，需要财务支持", "拜访C0014")
+    assert openpyxl.load_workbook(master)["工作日报"]["E1"].value == "当日回款"  # a sheet a manager reads
+    corrected = {**day, "collected_amount": 15000}
+    result = consolidate_files(inbox, master, {"日报_改.xlsx": _form("daily_report", corrected, {"visits": lines})})
+    [change] = [c for c in result.changes if c.table == "DailyReports"]
+    assert (change.kind, change.field, change.before, change.after) == ("updated", "collected_amount", "12000", "15000")
+    assert load_store(master).frame("DailyReports")["collected_amount"].tolist() == [15000.0]
+    undo_submission(master, "日报_改.xlsx")
+    assert load_store(master).frame("DailyReports")["collected_amount"].tolist() == [12000.0]
 
 
 def test_a_negative_order_amount_is_reported_by_cell_and_the_visit_kept(master: Path, inbox: Path) -> None:

@@ -38,6 +38,7 @@ ROW_KEYS: dict[str, RowKey] = {
     "WeeklyPlans": RowKey(("rep", "period", "date", "customer_id"), {"customer_id": "activity"}),
     "Competitors": RowKey(("rep", "period", "city", "category", "competitor", "product")),
     "Contacts": RowKey(("customer_id", "name", "phone"), alternative=("contact_id",), loose=("customer_id", "name")),
+    "DailyReports": RowKey(("rep", "report_date")),
     "Quotations": RowKey(("quote_no",)),
     "QuotationLines": RowKey(("quote_no", "product_code", "product", "spec")),
     "Customers": RowKey(("customer_id",)),
@@ -104,7 +105,7 @@ ROUTES: dict[str, Route] = {
         Route("credit_evaluation", {"scores": "CreditEvaluationScores"}, "CreditEvaluations", "customer_id"),
         Route("rep_evaluation", {"kpis": "RepEvaluationKpis"}, "RepEvaluations"),
         Route("phone_followup", {"calls": "Visits"}),
-        Route("daily_report", {"visits": "Visits"}, key_field="report_date"),
+        Route("daily_report", {"visits": "Visits"}, "DailyReports", key_field="report_date"),
         Route("followup_report", {}, "Visits"),
         Route(
             "key_account_followup",

@@ -65,6 +65,28 @@ WEEKLY_PLANS = TableSchema(
     ),
 )
 
+# A daily report's own figures and words (the day's orders, collections, market news, the support asked for): one row
+# per rep and day; its visit lines go to Visits.
+DAILY_REPORTS = TableSchema(
+    "DailyReports",
+    "daily_reports",
+    "工作日报",
+    "Daily Reports",
+    (
+        _c("report_date", "日期", "Date", "date", "日报日期|报告日期|Report Date", 11),
+        _c("region", "区域", "Region", "text", "负责区域|Area", 10),
+        _c("weather", "天气", "Weather", "text", "", 6),
+        _c("orders_amount", "当日订单金额", "Orders Today", "money", "订单金额|Orders", 13),
+        _c("collected_amount", "当日回款", "Collected Today", "money", "回款|回款金额|Collected", 12),
+        _c("mileage_km", "行程(公里)", "Mileage (km)", "number", "行程|公里数|Mileage", 9),
+        _c("market_info", "市场信息", "Market Information", "text", "", 30),
+        _c("problems", "问题与需要的支持", "Problems and Support Needed", "text", "问题|需要的支持|Problems", 30),
+        _c("tomorrow_plan", "明日计划", "Plan for Tomorrow", "text", "Tomorrow", 24),
+        _c("supervisor", "主管签字", "Supervisor", "text", "主管", 9),
+        *PROVENANCE,
+    ),
+)
+
 QUOTATIONS = TableSchema(
     "Quotations",
     "quotations",
@@ -162,7 +184,7 @@ MERGED_TABLES: dict[str, TableSchema] = {
     s.name: with_provenance(s) for s in (CUSTOMERS, CONTACTS, VISITS, COMPETITORS, OPPORTUNITIES)
 }
 OWN_TABLES: dict[str, TableSchema] = {
-    **{s.name: s for s in (WEEKLY_PLANS, QUOTATIONS, QUOTATION_LINES)},
+    **{s.name: s for s in (WEEKLY_PLANS, DAILY_REPORTS, QUOTATIONS, QUOTATION_LINES)},
     **{s.name: with_provenance(s) for s in (*PLAN_TABLES, *ACCOUNT_TABLES, *FOLLOWTHROUGH_TABLES)},
 }
 BOOKKEEPING: dict[str, TableSchema] = {s.name: s for s in (LEDGER, HISTORY)}
