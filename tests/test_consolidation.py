@@ -171,6 +171,31 @@ def test_injected_values_are_kept_as_text(master: Path, inbox: Path) -> None:
     assert load_store(master).frame("Visits")["content"].tolist() == payloads
 
 
+def test_a_weekly_plans_targets_and_summary_are_one_row_per_rep_and_week(master: Path, inbox: Path) -> None:
+    """The week's targets, last week's figures, the summary and the support asked for were kept only inside the
+    ingestion ledger's JSON: they are one WeeklyTargets row per rep and week, which the Saturday copy with the
+    summary filled in updates, with before and after."""
+    header = {"rep": "张三", "period": "2026-W48", "sales_target": "5万", "collection_target": 30000, "visit_target": 8}
+    plan = {"plan": [{"day": "周一", "date": "2026-11-23", "activity": "拜访", "customer_id": "C001"}]}
+    (inbox / "plan.xlsx").write_bytes(fill_form(blank_form("weekly_plan"), header=header, rows=plan))
+    consolidate(inbox, master, now=NOW)
+    saturday = {**header, "summary": "签下年度合同", "support_needed": "需要促销物料"}
+    (inbox / "plan_周六.xlsx").write_bytes(fill_form(blank_form("weekly_plan"), header=saturday, rows=plan))
+    result = consolidate(inbox, master, now="2026-11-28 18:00:00")
+    [row] = load_store(master).frame("WeeklyTargets").to_dict("records")
+    assert (row["rep"], row["period"], row["sales_target"], row["collection_target"], row["visit_target"]) == (
+        "张三",
+        "2026-W48",
+        50000.0,
+        30000.0,
+        8,
+    )
+    assert (row["summary"], row["support_needed"]) == ("签下年度合同", "需要促销物料")
+    changed = {c.field: (c.before, c.after) for c in result.changes if c.table == "WeeklyTargets"}
+    assert changed == {"summary": ("", "签下年度合同"), "support_needed": ("", "需要促销物料")}
+    assert openpyxl.load_workbook(master)["周目标与总结"]["D1"].value == "销售目标"
+
+
 def test_untouched_parts_stay_byte_identical(master: Path, inbox: Path) -> None:
     (inbox / "plan.xlsx").write_bytes(
         fill_form(
@@ -193,11 +218,13 @@ def test_untouched_parts_stay_byte_identical(master: Path, inbox: Path) -> None:
     consolidate(inbox, master, now=NOW)
     after = _parts(master)
     changed = {n for n in before if before[n] != after[n]}
-    # The new WeeklyPlans and IngestionLedger tables are listed in the workbook; no existing sheet changed.
+    # The new WeeklyPlans, WeeklyTargets and IngestionLedger tables are listed in the workbook; no existing sheet
+    # changed.
     assert changed == {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"}
-    assert len(set(after) - set(before)) == 6
+    assert len(set(after) - set(before)) == 9
     plans = load_store(master).frame("WeeklyPlans")
     assert plans[["day", "customer_id", "goal"]].values.tolist() == [["周一", "C001", "签年度合同"]]
+    assert load_store(master).frame("WeeklyTargets")[["rep", "period"]].values.tolist() == [["张三", "2026-W48"]]
     (inbox / "plan.xlsx").unlink()
     (inbox / "visits.xlsx").write_bytes(visit_form("张三", VISITS))
     before = _parts(master)

@@ -144,7 +144,16 @@ def test_refused_resubmitted_card_leaves_the_earlier_card_in_place(master: Path,
 def test_competitor_report_lines_take_header_city_and_period(master: Path, inbox: Path) -> None:
     form = fill_form(
         blank_form("competitor_report"),
-        header={"rep": "李四", "period": "2026-11", "city": "东莞", "product_category": "润滑油"},
+        header={
+            "rep": "李四",
+            "period": "2026-11",
+            "city": "东莞",
+            "product_category": "润滑油",
+            "channel": "批发店",
+            "market_trend": "长城降价抢量",
+            "threat_level": "高",
+            "suggestions": "加大陈列费用",
+        },
         rows={
             "competitors": [
                 {"competitor": "长城", "product": "46# 液压油", "price": "¥1,780", "market_share": "15%"},
@@ -161,6 +170,12 @@ def test_competitor_report_lines_take_header_city_and_period(master: Path, inbox
     ]
     assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-01"] * 2
     assert frame["估计份额"].tolist()[0] == 0.15  # a form column without a master column is kept, a number as typed
+    # The report's analysis, kept only in the ingestion ledger's JSON before: one CompetitorReports row.
+    report = load_store(master).frame("CompetitorReports")
+    columns = ["rep", "period", "city", "product_category", "channel", "market_trend", "threat_level", "suggestions"]
+    assert report[columns].values.tolist() == [
+        ["李四", "2026-11", "东莞", "润滑油", "批发店", "长城降价抢量", "高", "加大陈列费用"]
+    ]
 
 
 def test_quotation_header_and_lines(master: Path, inbox: Path) -> None:

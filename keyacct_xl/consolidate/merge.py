@@ -57,10 +57,10 @@ def _keys(table: str) -> frozenset[str]:
 def _consumed(field: FieldSpec, route: Route) -> bool:
     """Whether a header field lands in one of the route's tables."""
     table = (field.maps_to or "").partition(".")[0]
-    if route.header_table:
-        tables = (route.header_table, *route.more_header_tables)
-        return table in tables or any(field.key in ALL_CONSOLIDATION_TABLES[t].keys for t in tables)
-    return table in route.rows.values()
+    tables = route.header_tables
+    return table in (*tables, *route.rows.values()) or any(
+        field.key in ALL_CONSOLIDATION_TABLES[t].keys for t in tables
+    )
 
 
 class Merger:
@@ -158,8 +158,8 @@ class Merger:
         touched: dict[str, set[Location]] = {}
         if route.registers_customers:
             self._apply_card(outcome, spec, earlier)
-        elif route.header_table:
-            for name in (route.header_table, *route.more_header_tables):
+        elif route.header_tables:
+            for name in route.header_tables:
                 touched[name] = self._upsert(name, [self._header_row(outcome, spec, name)], outcome)
         for section_id, table in route.rows.items():
             lines = plan_rows(table, outcome, self._lines(outcome, spec, table, section_id))

@@ -38,6 +38,8 @@ ROW_KEYS: dict[str, RowKey] = {
     "WeeklyPlans": RowKey(("rep", "period", "date", "customer_id"), {"customer_id": "activity"}),
     "Competitors": RowKey(("rep", "period", "city", "category", "competitor", "product")),
     "Contacts": RowKey(("customer_id", "name", "phone"), alternative=("contact_id",), loose=("customer_id", "name")),
+    "WeeklyTargets": RowKey(("rep", "period")),
+    "CompetitorReports": RowKey(("rep", "period", "city", "product_category")),
     "DailyReports": RowKey(("rep", "report_date")),
     "Quotations": RowKey(("quote_no",)),
     "QuotationLines": RowKey(("quote_no", "product_code", "product", "spec")),
@@ -71,17 +73,24 @@ class Route:
     rows: dict[str, str] = field(default_factory=dict)  # table section id -> master table name
     header_table: str | None = None
     key_field: str | None = None
-    more_header_tables: tuple[str, ...] = ()  # further tables taking one row of the header fields each
+    # Further tables taking one row of the header fields each; without a header table, a summary beside the lines
+    # (a daily report's figures, a weekly plan's targets): written with an accepted file, never a reason to refuse it.
+    more_header_tables: tuple[str, ...] = ()
     registers_customers: bool = False  # creates customers; a blank or 新客户 key_field gets the next customer id
     line_headers: dict[str, str] = field(default_factory=dict)  # table section id -> table each line also heads
+
+    @property
+    def header_tables(self) -> tuple[str, ...]:
+        """The tables taking one row of the header fields each: the header table, then the further ones."""
+        return (*((self.header_table,) if self.header_table else ()), *self.more_header_tables)
 
 
 ROUTES: dict[str, Route] = {
     r.form_id: r
     for r in (
         Route("visit_record", {"visits": "Visits"}),
-        Route("competitor_report", {"competitors": "Competitors"}),
-        Route("weekly_plan", {"plan": "WeeklyPlans"}),
+        Route("competitor_report", {"competitors": "Competitors"}, more_header_tables=("CompetitorReports",)),
+        Route("weekly_plan", {"plan": "WeeklyPlans"}, more_header_tables=("WeeklyTargets",)),
         Route("quotation", {"items": "QuotationLines"}, "Quotations", "quote_no"),
         Route("visit_plan", {"plan": "VisitPlans"}),
         Route("visit_programme", {"schedule": "VisitPlans"}),
@@ -105,7 +114,7 @@ ROUTES: dict[str, Route] = {
         Route("credit_evaluation", {"scores": "CreditEvaluationScores"}, "CreditEvaluations", "customer_id"),
         Route("rep_evaluation", {"kpis": "RepEvaluationKpis"}, "RepEvaluations"),
         Route("phone_followup", {"calls": "Visits"}),
-        Route("daily_report", {"visits": "Visits"}, "DailyReports", key_field="report_date"),
+        Route("daily_report", {"visits": "Visits"}, key_field="report_date", more_header_tables=("DailyReports",)),
         Route("followup_report", {}, "Visits"),
         Route(
             "key_account_followup",
@@ -131,7 +140,4 @@ OUTPUT_FORMS: frozenset[str] = frozenset(
 
 def route_tables(route: Route) -> tuple[str, ...]:
     """The master tables a form feeds, header tables first."""
-    header = (route.header_table,) if route.header_table else ()
-    return tuple(
-        dict.fromkeys((*header, *route.more_header_tables, *route.line_headers.values(), *route.rows.values()))
-    )
+    return tuple(dict.fromkeys((*route.header_tables, *route.line_headers.values(), *route.rows.values())))

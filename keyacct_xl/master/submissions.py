@@ -65,6 +65,51 @@ WEEKLY_PLANS = TableSchema(
     ),
 )
 
+# A weekly plan's head and foot: the week's targets, last week's figures, the rep's summary and the support asked
+# for, the supervisor's comment; one row per rep and week (its lines go to WeeklyPlans).
+WEEKLY_TARGETS = TableSchema(
+    "WeeklyTargets",
+    "weekly_targets",
+    "周目标与总结",
+    "Weekly Targets",
+    (
+        _c("region", "负责区域", "Region", "text", "区域|Area", 10),
+        _c("week_start", "开始日期", "Week Start", "date", "", 11),
+        _c("week_end", "结束日期", "Week End", "date", "", 11),
+        _c("sales_target", "销售目标", "Sales Target", "money", "", 13),
+        _c("collection_target", "回款目标", "Collection Target", "money", "", 13),
+        _c("visit_target", "拜访客户数", "Visits Planned", "int", "计划拜访数", 8),
+        _c("new_customer_target", "新客户开发数", "New Customers", "int", "", 8),
+        _c("last_week_sales", "上周实际销售", "Last Week's Sales", "money", "", 13),
+        _c("last_week_collection", "上周实际回款", "Last Week's Collection", "money", "", 13),
+        _c("summary", "本周总结", "Summary", "text", "周总结", 30),
+        _c("support_needed", "需要的支持", "Support Needed", "text", "", 24),
+        _c("supervisor_comment", "主管意见", "Supervisor's Comment", "text", "", 24),
+        _c("supervisor", "主管签字", "Supervisor", "text", "主管", 9),
+        _c("approval_date", "审批日期", "Approval Date", "date", "", 11),
+        *PROVENANCE,
+    ),
+)
+
+# A competitor report's scope and analysis: the channel, the market's trend, the threat, the rep's suggestions; one
+# row per rep, month, city and product category (its lines go to Competitors).
+COMPETITOR_REPORTS = TableSchema(
+    "CompetitorReports",
+    "competitor_reports",
+    "竞品分析",
+    "Competitor Reports",
+    (
+        _c("city", "城市", "City", "text", "地区", 8),
+        _c("product_category", "产品类别", "Product Category", "text", "品类|类别|Category", 10),
+        _c("channel", "渠道", "Channel", "text", "", 10),
+        _c("market_trend", "市场趋势", "Market Trend", "text", "", 30),
+        _c("threat_level", "威胁程度", "Threat Level", "text", "", 8),
+        _c("suggestions", "建议", "Suggestions", "text", "", 30),
+        _c("supervisor", "主管签字", "Supervisor", "text", "主管", 9),
+        *PROVENANCE,
+    ),
+)
+
 # A daily report's own figures and words (the day's orders, collections, market news, the support asked for): one row
 # per rep and day; its visit lines go to Visits.
 DAILY_REPORTS = TableSchema(
@@ -184,7 +229,10 @@ MERGED_TABLES: dict[str, TableSchema] = {
     s.name: with_provenance(s) for s in (CUSTOMERS, CONTACTS, VISITS, COMPETITORS, OPPORTUNITIES)
 }
 OWN_TABLES: dict[str, TableSchema] = {
-    **{s.name: s for s in (WEEKLY_PLANS, DAILY_REPORTS, QUOTATIONS, QUOTATION_LINES)},
+    **{
+        s.name: s
+        for s in (WEEKLY_PLANS, WEEKLY_TARGETS, DAILY_REPORTS, COMPETITOR_REPORTS, QUOTATIONS, QUOTATION_LINES)
+    },
     **{s.name: with_provenance(s) for s in (*PLAN_TABLES, *ACCOUNT_TABLES, *FOLLOWTHROUGH_TABLES)},
 }
 BOOKKEEPING: dict[str, TableSchema] = {s.name: s for s in (LEDGER, HISTORY)}
