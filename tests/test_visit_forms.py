@@ -341,8 +341,11 @@ def test_key_account_quotes_without_numbers_get_numbers_that_stay_when_the_file_
 ) -> None:
     first = _form("key_account_followup", ACCOUNT, LOG)
     outcome = _send(inbox, master, {"跟进表.xlsx": first})["跟进表.xlsx"]
-    assert (outcome.status, outcome.errors, outcome.rows_added) == ("accepted", [], 7)
+    assert (outcome.status, outcome.errors, outcome.rows_added) == ("accepted", [], 8)
     store = load_store(master)
+    # What the log says of the account itself (kept only in the ingestion ledger's JSON before): one row.
+    profile = store.frame("KeyAccountProfiles")
+    assert profile[["customer_id", "period", "equipment"]].values.tolist() == [["C0040", "2026-W48", "注塑机 27 台"]]
     numbers = ["KA-C0040-20261124-27", "KA-C0040-2026-W48-28", "Q2026-1127-03"]  # the quote lines start on row 27
     assert store.frame("Quotations")[["quote_no", "quote_date", "customer_id"]].values.tolist() == [
         [numbers[0], pd.Timestamp("2026-11-24"), "C0040"],

@@ -40,6 +40,7 @@ ROW_KEYS: dict[str, RowKey] = {
     "Contacts": RowKey(("customer_id", "name", "phone"), alternative=("contact_id",), loose=("customer_id", "name")),
     "WeeklyTargets": RowKey(("rep", "period")),
     "CompetitorReports": RowKey(("rep", "period", "city", "product_category")),
+    "KeyAccountProfiles": RowKey(("customer_id", "period")),
     "DailyReports": RowKey(("rep", "report_date")),
     "Quotations": RowKey(("quote_no",)),
     "QuotationLines": RowKey(("quote_no", "product_code", "product", "spec")),
@@ -119,6 +120,7 @@ ROUTES: dict[str, Route] = {
         Route(
             "key_account_followup",
             {"visits": "Visits", "quotes": "QuotationLines"},
+            more_header_tables=("KeyAccountProfiles",),
             line_headers={"quotes": "Quotations"},
         ),
     )

@@ -110,6 +110,25 @@ COMPETITOR_REPORTS = TableSchema(
     ),
 )
 
+# What a key-account follow-up log says of the account itself (DOMAIN.md, form 10: "a plastics factory with 27
+# injection machines uses 46# hydraulic oil"): one row per customer and period; its visits go to Visits, its quotes
+# to Quotations and QuotationLines.
+KEY_ACCOUNT_PROFILES = TableSchema(
+    "KeyAccountProfiles",
+    "key_account_profiles",
+    "重点客户概况",
+    "Key Account Profiles",
+    (
+        CUSTOMER_ID,
+        _c("customer_name", "客户名称", "Customer Name", "text", "", 24),
+        _c("grade", "客户等级", "Grade", "text", "等级", 7),
+        _c("equipment", "主要设备", "Main Equipment", "text", "设备", 24),
+        _c("monthly_usage", "月用量", "Monthly Usage", "text", "用量", 14),
+        _c("current_supplier", "现供应商", "Current Supplier", "text", "供应商|Supplier", 18),
+        *PROVENANCE,
+    ),
+)
+
 # A daily report's own figures and words (the day's orders, collections, market news, the support asked for): one row
 # per rep and day; its visit lines go to Visits.
 DAILY_REPORTS = TableSchema(
@@ -231,7 +250,15 @@ MERGED_TABLES: dict[str, TableSchema] = {
 OWN_TABLES: dict[str, TableSchema] = {
     **{
         s.name: s
-        for s in (WEEKLY_PLANS, WEEKLY_TARGETS, DAILY_REPORTS, COMPETITOR_REPORTS, QUOTATIONS, QUOTATION_LINES)
+        for s in (
+            WEEKLY_PLANS,
+            WEEKLY_TARGETS,
+            DAILY_REPORTS,
+            COMPETITOR_REPORTS,
+            KEY_ACCOUNT_PROFILES,
+            QUOTATIONS,
+            QUOTATION_LINES,
+        )
     },
     **{s.name: with_provenance(s) for s in (*PLAN_TABLES, *ACCOUNT_TABLES, *FOLLOWTHROUGH_TABLES)},
 }
