@@ -504,3 +504,33 @@ def test_evaluation_forms_of_reps_whose_folders_would_be_one_or_too_long_each_ge
     folders = _folders_of_reps(forms)
     assert sorted(rep for reps in folders.values() for rep in reps) == sorted(CLASHING_REPS)
     assert all(len(reps) <= 1 for reps in folders.values())  # one of them per folder, each in one
+
+
+def test_the_problems_and_support_reps_asked_for_are_listed_beside_the_kpis(tmp_path: Path) -> None:
+    """A daily report's 问题与需要的支持 and a weekly plan's 需要的支持, consolidated, are one line each on the
+    evaluation's own sheet, newest first; one outside the period and a blank one are not."""
+    from keyacct_xl.consolidate.simulate import blank_form, fill_form
+
+    path = hand_master(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    day = {"rep": "张三", "fill_date": "2026-10-20", "report_date": "2026-10-20", "region": "华东"}
+    visit = {"visits": [{"customer_id": "K1", "content": "巡店"}]}
+    forms = {
+        "日报.xlsx": ("daily_report", {**day, "problems": "甲要求延长账期，需经理审批"}),
+        "日报_空.xlsx": ("daily_report", {**day, "report_date": "2026-10-21", "fill_date": "2026-10-21"}),
+        "日报_11月.xlsx": ("daily_report", {**day, "report_date": "2026-11-02", "problems": "下个月的事"}),
+        "周计划.xlsx": ("weekly_plan", {"rep": "李四", "period": "2026-W43", "support_needed": "需要促销物料"}),
+    }
+    for name, (form, header) in forms.items():
+        rows = visit if form == "daily_report" else {"plan": [{"date": "2026-10-19", "customer_id": "K3"}]}
+        (inbox / name).write_bytes(fill_form(blank_form(form), header=header, rows=rows))
+    run_consolidation(inbox, path, lang="zh", now="2026-11-03 18:00:00")
+    out = tmp_path / "reps.xlsx"
+    assert main(["reps", str(path), "--period", "2026-10", "--out", str(out)]) == 0
+    headers, *rows = table_rows(out, "问题与需要的支持")
+    assert list(headers) == ["业务员", "日期", "出处", "问题或需要的支持", "来源文件"]
+    assert [(r[0], r[1].date().isoformat(), r[2], r[3]) for r in rows] == [
+        ("张三", "2026-10-20", "工作日报", "甲要求延长账期，需经理审批"),
+        ("李四", "2026-10-19", "周工作计划", "需要促销物料"),  # the Monday of 2026-W43
+    ]

@@ -42,6 +42,8 @@ from keyacct_xl.performance.submissions import (
     scheduled_forms,
     submission_status,
 )
+from keyacct_xl.performance.support import HEADERS as SUPPORT_HEADERS
+from keyacct_xl.performance.support import SOURCES, support_requests
 from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.master_lines import master_ledger
 
@@ -166,6 +168,7 @@ class RepEvaluation:
     period: EvaluationPeriod
     kpis: pd.DataFrame
     scores: pd.DataFrame
+    requests: pd.DataFrame  # the problems and support reps asked for in the period (performance.support)
     path: Path | None = None
     forms: tuple[Path, ...] = ()
 
@@ -253,17 +256,22 @@ def run_rep_evaluation(
     )
     scores, totals = score_kpis(kpis, load_scoring(scoring or DEFAULT_SCORING))
     kpis = kpis.assign(total_score=totals["total_score"].to_numpy(), rating=totals["rating"].to_numpy())
-    evaluation = RepEvaluation(span, kpis, scores)
+    evaluation = RepEvaluation(span, kpis, scores, support_requests(tables, span))
     if forms_dir is not None:
         evaluation = replace(evaluation, forms=write_evaluation_forms(evaluation, master, forms_dir))
     path = out or (out_dir / evaluation_report_name(span) if out_dir is not None else None)
     if path is None:
         return evaluation
     title = tr(lang, "Rep evaluation {period}", period=span.text)
-    sheets = [(tr(lang, "Rep KPIs"), kpis), (tr(lang, "KPI scores"), scores)]
+    sheets = [
+        (tr(lang, "Rep KPIs"), kpis),
+        (tr(lang, "KPI scores"), scores),
+        (tr(lang, "Support asked for"), evaluation.requests),
+    ]
     ratings = rating_labels()
-    values = {**SCORE_LABELS.values, "rating": ratings, "supervisor_rating": ratings}
-    labels = replace(LABELS, values=values, rates=LABELS.rates | SCORE_LABELS.rates)
+    values = {**SCORE_LABELS.values, "rating": ratings, "supervisor_rating": ratings, "source": SOURCES}
+    headers = {**LABELS.headers, **SUPPORT_HEADERS}
+    labels = replace(LABELS, headers=headers, values=values, rates=LABELS.rates | SCORE_LABELS.rates)
     return replace(
         evaluation, path=write_document(path, title, sheets, labels, lang=lang, company=master.settings.company_name)
     )
