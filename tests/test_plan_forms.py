@@ -166,6 +166,8 @@ def test_visit_programme_line_outside_its_month_is_refused(master: Path, inbox: 
     assert (outcome.status, _typed(data, error), error.sheet) == ("partial", "2026-12-01", "客户走访方案")
     plans = _rows(master, "VisitPlans")
     assert plans[["customer_id", "purpose", "done"]].values.tolist() == [["C0060", "检测服务", "是"]]
+    programme = _rows(master, "VisitProgrammes")  # the programme's head, a row of its own
+    assert programme[["rep", "period", "objective"]].values.tolist() == [[REP, "2026-11", "年底走访"]]
 
 
 def test_plans_never_create_visits(master: Path, inbox: Path) -> None:
@@ -202,6 +204,14 @@ def test_a_target_breakdown_becomes_monthly_targets_that_add_up(master: Path, in
     # 1,000,000 in a quarter: 333,333.33 twice and the remaining cent on the quarter's last month
     first = targets[(targets["rep"] == "宋亮伟") & (targets["quarter"] == 1)].sort_values("month")
     assert first["amount"].tolist() == [333333.33, 333333.33, 333333.34]
+    # The overview (kept only in the ingestion ledger's JSON before) is one AnnualTargets row.
+    [overview] = _rows(master, "AnnualTargets").to_dict("records")
+    assert (overview["department"], overview["period"], overview["annual_target"], overview["growth_rate"]) == (
+        "销售一部",
+        "2027-01",
+        12100000.0,
+        0.1,
+    )
 
 
 def test_split_quarter_keeps_every_cent_on_the_last_month() -> None:

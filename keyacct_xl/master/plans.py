@@ -145,11 +145,46 @@ PROMOTION_ACTIVITIES = TableSchema(
     ),
 )
 
+# A target breakdown's overview: the department's annual target, last year's actual, the growth and collection rate
+# asked for; one row per filer, department and year (its lines, per rep and quarter, go to SalesTargets).
+ANNUAL_TARGETS = TableSchema(
+    "AnnualTargets",
+    "annual_targets",
+    "年度任务",
+    "Annual Targets",
+    (
+        _c("department", "部门/区域", "Department / Region", "text", "部门|区域|Department", 12),
+        _c("annual_target", "年度任务", "Annual Target", "money", "年度目标", 14),
+        _c("last_year_actual", "上年实际", "Last Year's Actual", "money", "", 14),
+        _c("growth_rate", "增长率", "Growth", "percent", "", 8),
+        _c("manager", "负责经理", "Manager", "text", "经理", 9),
+        _c("collection_rate", "回款率目标", "Collection Rate Target", "percent", "回款率", 9),
+    ),
+)
+
+# A visit programme's head: why and with whom the visits are made, the budget, what to prepare and follow up; one
+# row per rep and period (its schedule goes to VisitPlans).
+VISIT_PROGRAMMES = TableSchema(
+    "VisitProgrammes",
+    "visit_programmes",
+    "走访方案",
+    "Visit Programmes",
+    (
+        _c("objective", "走访目的", "Objective", "text", "目的", 24),
+        _c("team", "走访人员", "Team", "text", "人员", 12),
+        _c("budget", "费用预算", "Budget", "money", "预算", 11),
+        _c("preparation", "走访前准备", "Preparation", "text", "准备", 24),
+        _c("followup_steps", "走访后跟进", "Follow-up Steps", "text", "跟进", 24),
+    ),
+)
+
 PLAN_TABLES: tuple[TableSchema, ...] = (
     VISIT_PLANS,
+    VISIT_PROGRAMMES,
     MONTHLY_PLANS,
     MONTHLY_PLAN_ACCOUNTS,
     SALES_TARGETS,
+    ANNUAL_TARGETS,
     PROMOTIONS,
     PROMOTION_ACTIVITIES,
 )
