@@ -62,7 +62,7 @@ def test_a_number_typed_over_a_total_is_reported_with_the_lines_sum_and_the_line
     (inbox / "daily.xlsx").write_bytes(_typed(form, {total: 5000}, DAILY))
     run = run_consolidation(inbox, master, lang="zh", report=tmp_path / "report.xlsx", now=NOW)
     [outcome] = run.result.outcomes
-    assert (outcome.status, outcome.rows_added) == ("accepted", 2)
+    assert (outcome.status, outcome.rows_added) == ("accepted", 3)  # two visits and the day's DailyReports row
     assert load_store(master).frame("Visits")["order_amount"].tolist() == [1850, 2350]
     rows = [r for r in table_rows(run.report, "错误")[1:] if "合计" in r[5]]
     assert rows == [

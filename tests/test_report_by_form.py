@@ -58,10 +58,10 @@ def test_each_form_has_a_row_of_files_rows_and_refusals(result: RunResult, tmp_p
     assert openpyxl.load_workbook(path).sheetnames[:3] == ["汇总", "按表单汇总", "文件"]
     assert table_rows(path, "按表单汇总") == [
         ("表单", "文件数", "新增行数", "更新行数", "拒收行数", "拒收文件", "重复文件", "待审核文件"),
-        ("主要竞争对手月度信息报告", 1, 1, 0, 0, 0, 0, 0),
+        ("主要竞争对手月度信息报告", 1, 2, 0, 0, 0, 0, 0),  # its line and its CompetitorReports row
         ("客户回访记录表", 4, 2, 0, 1, 1, 1, 1),
         ("未识别的文件", 1, 0, 0, 0, 1, 0, 0),
-        ("合计", 6, 3, 0, 1, 2, 1, 1),
+        ("合计", 6, 4, 0, 1, 2, 1, 1),
     ]
     en = write_report(result, tmp_path / "consolidation.xlsx", "en")
     rows = table_rows(en, "By form")
