@@ -432,3 +432,25 @@ def test_the_pack_s_risky_customers_name_their_rolling_year(master_path: Path, t
     assert risky.loc["K4", ["近 12 个月销售额", "前 12 个月销售额"]].tolist() == [0.0, 700.0]
     headers = set(report_table(en, "Risky customers").columns)
     assert {"Sales, last 12 months", "Sales, 12 months before"} <= headers and "Prior-Year Sales" not in headers
+
+
+def test_a_deal_at_a_closing_stage_named_by_its_synonym_is_not_pipeline(master_path: Path, tmp_path: Path) -> None:
+    """A master row at 成交 (the funnel list's synonym of 赢单, which the pre-filled funnel already left out as won),
+    at won typed in English lower case, or at 丢单 (lost) counted as open pipeline on the cover and the fact sheet."""
+    book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
+    master = load_master(book)
+    closed = [
+        {"opportunity_id": "O7", "customer_id": "K5", "stage": "成交", "expected_amount": 8000.0, "probability": 0.6},
+        {"opportunity_id": "O8", "customer_id": "K5", "stage": "won", "expected_amount": 7000.0, "probability": 0.8},
+        {"opportunity_id": "O9", "customer_id": "K5", "stage": "丢单", "expected_amount": 9000.0, "probability": 0.2},
+    ]
+    write_tables(
+        book,
+        {OPPORTUNITIES: pd.concat([master.opportunities, frame(OPPORTUNITIES, closed)], ignore_index=True)},
+        lang="zh",
+        backup=False,
+    )
+    pack = run_gm_pack(load_master(book), load_store(book).frames, period="2026-10")
+    assert kpi(pack, "weighted_amount")[0] == pytest.approx(1700.0)  # 洽谈 1400 + 初步接触 300, as without them
+    listed = open_opportunities(load_master(book).opportunities)
+    assert not set(listed["opportunity_id"]) & {"O7", "O8", "O9"}
