@@ -45,7 +45,7 @@ def check_product_codes(outcome: FileOutcome, spec: FormSpec, catalogue: Callabl
     label = next(f.label for s in spec.tables for f in s.fields if f.key == PRODUCT_CODE)
     for row in lines:
         typed = str(row.values[PRODUCT_CODE]).strip()
-        code = _code(normalize_id(typed), plain, entries)
+        code = typed if typed in selling else _code(normalize_id(typed), plain, entries)
         problem: Message | None
         if code is None:
             problem = msg("product code {code} is not in the product catalogue: kept as typed", code=typed)
