@@ -139,3 +139,16 @@ def test_a_code_holding_a_space_is_read_as_itself_not_as_its_first_word(master: 
     assert outcome.status == "accepted", outcome.reason_en
     assert load_store(master).frame("QuotationLines")["product_code"].tolist() == ["HX 200", "HX 200", "HX"]
     assert not [i for i in outcome.issues if "目录" in i.zh]
+
+
+def test_a_code_typed_as_the_catalogue_spells_it_is_that_code_beside_a_look_alike(master: Path, tmp_path: Path) -> None:
+    """A catalogue holding P1 and a full-width Ｐ1 (two products): P1 typed is P1, not the one folded alike last."""
+    _catalogue(master, ("P1", "液压油", "200L"), ("Ｐ1", "液压油 旧包装", "200L"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = {"rep": "张三", "customer_id": "C1", "quote_no": "Q-10", "quote_date": "2026-11-20", "quoted_by": "张三"}
+    lines = [{"product_code": "P1", "product": "液压油", "qty": 1, "unit_price": 210}]
+    (inbox / "q.xlsx").write_bytes(fill_form(_quotation(master), header=header, rows={"items": lines}))
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status == "accepted", outcome.reason_en
+    assert load_store(master).frame("QuotationLines")["product_code"].tolist() == ["P1"]
