@@ -112,35 +112,37 @@ def _ods_rows(archive: zipfile.ZipFile, sheet: str) -> Iterator[tuple[etree._Ele
 
 _HIDDEN = ("collapse", "filter")  # table:visibility of a row or column hidden by hand, and of a row a filter hides
 _ODS_COLUMN = f"{{{_TABLE}}}table-column"
-_COLUMNS = 16_384  # as many as a sheet can have: a column repeated further hides nothing more
 
 # What a sheet hides from a person opening it and where its formulas are, as 0-based numbers: the cells holding a
 # formula (calamine gives their last saved values), the hidden rows and the hidden columns (calamine gives every cell).
 SheetMarks = tuple[frozenset[Cell], frozenset[int], frozenset[int]]
 
 
-def ods_sheet_marks(archive: zipfile.ZipFile, sheet: str, rows: int) -> SheetMarks | None:
+def ods_sheet_marks(archive: zipfile.ZipFile, sheet: str, rows: int, columns: int) -> SheetMarks | None:
     """The formula cells, hidden rows (``table:visibility`` collapse or filter) and hidden columns among the first
-    ``rows`` rows of the .ods sheet ``sheet``, a repeated row or cell counted as often as it repeats; None without
-    such a sheet or when its part cannot be read so. LibreOffice's own format: calamine gives values only."""
+    ``rows`` rows and ``columns`` columns of the .ods sheet ``sheet`` (the cells read), a repeated row or cell counted
+    as often as it repeats; None without such a sheet or when its part cannot be read so. LibreOffice's own format:
+    calamine gives values only. Bounded by the cells read: a formula cell repeated 16,384 times in a row repeated
+    3,000 times is a 2 KB file, and counted to the sheet's edge it asked for 8 GB."""
     formulas: set[Cell] = set()
     hidden: set[int] = set()
     try:
-        columns = _ods_hidden_columns(archive, sheet)
+        hidden_columns = _ods_hidden_columns(archive, sheet, columns)
         for element, span in _ods_rows(archive, sheet):
             if span.start >= rows:
                 break  # past the cells read: the rest hides no line
             shown = range(span.start, min(span.stop, rows))
             if element.get(f"{{{_TABLE}}}visibility") in _HIDDEN:
                 hidden.update(shown)
-            formulas.update((r, c) for c in _ods_formula_columns(element) for r in shown)
+            formulas.update((r, c) for c in _ods_formula_columns(element, columns) for r in shown)
     except (_NoSheet, ValueError, etree.XMLSyntaxError):  # a repeat count that is no number: nothing concluded
         return None
-    return frozenset(formulas), frozenset(hidden), columns
+    return frozenset(formulas), frozenset(hidden), hidden_columns
 
 
-def _ods_hidden_columns(archive: zipfile.ZipFile, sheet: str) -> frozenset[int]:
-    """The columns the .ods sheet ``sheet`` hides; its column definitions come before its first row."""
+def _ods_hidden_columns(archive: zipfile.ZipFile, sheet: str, columns: int) -> frozenset[int]:
+    """The columns among the first ``columns`` the .ods sheet ``sheet`` hides; its column definitions come before
+    its first row."""
     hidden: set[int] = set()
     col, inside = 0, False
     with archive.open("content.xml") as stream:
@@ -160,18 +162,21 @@ def _ods_hidden_columns(archive: zipfile.ZipFile, sheet: str) -> frozenset[int]:
             elif inside and event == "end":
                 repeat = int(element.get(f"{{{_TABLE}}}number-columns-repeated", "1"))
                 if element.get(f"{{{_TABLE}}}visibility") in _HIDDEN:
-                    hidden.update(range(col, min(col + repeat, _COLUMNS)))
+                    hidden.update(range(col, min(col + repeat, columns)))
                 col += repeat
     return frozenset(hidden)
 
 
-def _ods_formula_columns(row: etree._Element) -> Iterator[int]:
-    """The columns of one table row whose cell holds a formula, a repeated cell as often as it repeats."""
+def _ods_formula_columns(row: etree._Element, columns: int) -> Iterator[int]:
+    """The columns among the first ``columns`` of one table row whose cell holds a formula, a repeated cell as often
+    as it repeats."""
     col = 0
     for cell in row.iterchildren(*_ODS_CELLS):
+        if col >= columns:
+            break
         repeat = int(cell.get(f"{{{_TABLE}}}number-columns-repeated", "1"))
         if cell.get(f"{{{_TABLE}}}formula") is not None:
-            yield from range(col, min(col + repeat, _COLUMNS))
+            yield from range(col, min(col + repeat, columns))
         col += repeat
 
 

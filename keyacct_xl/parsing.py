@@ -182,7 +182,9 @@ def _short(value: object) -> str:
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DMY = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?:[ T].*)?$")
-_D_MON_Y = re.compile(r"^(\d{1,2})[\s-]*([a-z]{3})[a-z]*\.?[\s-]*,?\s*(\d{4})$", re.IGNORECASE)
+# Before the year: separators, or separators, a comma and spaces; as [\s-]*,?\s* the two runs side by side made a long
+# run of spaces cost seconds to refuse.
+_D_MON_Y = re.compile(r"^(\d{1,2})[\s-]*([a-z]{3})[a-z]*\.?(?:[\s-]*,\s*|[\s-]*)(\d{4})$", re.IGNORECASE)
 _MON_D_Y = re.compile(r"^([a-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})$", re.IGNORECASE)
 
 

@@ -504,16 +504,16 @@ def _xlsx_cells(path: Path, table: str | None) -> Cells:
         _with_line([list(r) for r in body], first),
         ("cell", sheet, left),
         below,
-        _hidden(path, sheet, first + len(body)),
+        _hidden(path, sheet, first + len(body), left + len(headers)),
     )
 
 
-def _hidden(path: Path, sheet: str, rows: int) -> Hidden:
-    """The rows (1-based) and columns (0-based) ``sheet`` hides among its first ``rows`` (calamine reads every
-    cell)."""
+def _hidden(path: Path, sheet: str, rows: int, width: int) -> Hidden:
+    """The rows (1-based) and columns (0-based) ``sheet`` hides among its first ``rows`` rows and ``width`` columns
+    (calamine reads every cell)."""
     if path.suffix.lower() == ".ods":
         with zipfile.ZipFile(path) as archive:  # pre-checked, as calamine read it
-            marks = ods_sheet_marks(archive, sheet, rows)
+            marks = ods_sheet_marks(archive, sheet, rows, width)
         return (frozenset(r + 1 for r in marks[1]), marks[2]) if marks else (frozenset(), frozenset())
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return frozenset(), frozenset()

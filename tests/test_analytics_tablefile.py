@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import zipfile
 from pathlib import Path
 
@@ -395,3 +396,50 @@ def test_a_word_is_found_in_a_part_read_a_chunk_at_a_time_across_the_chunks_ends
     with zipfile.ZipFile(path) as archive:
         assert part_mentions(archive, "with.xml", b"hidden", chunk=chunk)
         assert not part_mentions(archive, "without.xml", b"hidden", chunk=chunk)
+
+
+def _export_with_a_formula_to_the_sheets_edge(rows: int) -> bytes:
+    """A sales export as .ods whose line, repeated ``rows`` times, ends with a formula cell repeated 16,000 times,
+    every column of the sheet hidden from the fourth on: 2 KB."""
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+
+    def cell(value: object) -> str:
+        kind = "float" if isinstance(value, int) else "string"
+        number = f' office:value="{value}"' if kind == "float" else ""
+        return f'<table:table-cell office:value-type="{kind}"{number}><text:p>{value}</text:p></table:table-cell>'
+
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body><office:spreadsheet>'
+        '<table:table table:name="明细"><table:table-column table:number-columns-repeated="3"/>'
+        '<table:table-column table:number-columns-repeated="1000000000" table:visibility="collapse"/>'
+        f"<table:table-row>{cell('客户编号')}{cell('销售日期')}{cell('销售额')}</table:table-row>"
+        f'<table:table-row table:number-rows-repeated="{rows}">{cell("C1")}{cell("2026-01-05")}{cell(10)}'
+        '<table:table-cell table:formula="of:=1" table:number-columns-repeated="16000"/></table:table-row>'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        package.writestr("content.xml", content)
+        package.writestr(
+            "META-INF/manifest.xml",
+            '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
+    return out.getvalue()
+
+
+def test_an_ods_with_a_formula_repeated_to_the_sheets_edge_is_read_within_its_cells(tmp_path: Path) -> None:
+    """Its formula cells were counted to the sheet's 16,384th column on each of 800 lines (13 million cells,
+    over 2 GB) though calamine reads three columns: the worker ran out of memory and the export was refused."""
+    path = tmp_path / "tx.ods"
+    path.write_bytes(_export_with_a_formula_to_the_sheets_edge(800))
+    with collecting() as notices:
+        frame = read_table_file(path, TRANSACTIONS.columns, required=REQUIRED)
+    assert len(frame) == 800 and frame["amount"].sum() == 8_000
+    assert not [n for n in notices if "hidden" in n.en]  # the hidden columns lie right of the three read

@@ -237,3 +237,22 @@ def test_a_customer_of_eight_categories_prints_one_page_wide(tmp_path: Path, lan
     ).stdout
     october = next(line for line in text.splitlines() if line.startswith("2026-10"))
     assert "¥9,877,771.12" in october  # 1200 of 饮料 and the eight: the row's total beside its month
+
+
+def test_a_customer_named_as_the_chart_data_sheet_keeps_its_own_sheet(tmp_path: Path) -> None:
+    """A customer whose id is 图表数据 after one whose chart reads in 万: its sheet took the hidden chart-data sheet's
+    name, and the fact sheet failed with DuplicateWorksheetName (first, its sheet got the other's series written in)."""
+    book_path = hand_master(tmp_path)
+    master = load_master(book_path)
+    for table in (master.customers, master.transactions, master.payments, master.visits):
+        table["customer_id"] = table["customer_id"].replace({"K2": "图表数据"})
+    master.transactions["amount"] = master.transactions["amount"] * 1000  # an axis in 万
+    save_master(master, tables=["Customers", "Transactions", "Payments", "Visits"])
+    for ids in (["K1", "图表数据"], ["图表数据", "K1"]):
+        out = sheets(book_path, customer_ids=ids, as_of=OCTOBER_END, out=tmp_path / "accounts.xlsx").path
+        book = openpyxl.load_workbook(out)
+        shown = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+        assert len(shown) == 2 and [ws.title for ws in book.worksheets if ws not in shown] == ["图表数据"]
+        assert all(ws._charts for ws in shown)
+        heading = " ".join(str(c.value) for row in shown[ids.index("图表数据")].iter_rows(max_row=4) for c in row)
+        assert "图表数据" in heading

@@ -166,15 +166,20 @@ def test_the_covers_funnel_is_the_open_opportunities_not_the_deals_won(master_pa
     assert kpi(pack, "weighted_amount")[0] == pytest.approx(1700.0)  # 洽谈 1400 + 初步接触 300
 
 
-def test_a_won_deal_that_kept_its_old_probability_is_not_pipeline(master_path: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("names", [("赢单", "赢单", "输单"), ("成交", "won", "丢单")], ids=["labels", "synonyms"])
+def test_a_won_deal_that_kept_its_old_probability_is_not_pipeline(
+    master_path: Path, tmp_path: Path, names: tuple[str, str, str]
+) -> None:
     """Two reps moved deals to 赢单 and left 60 % (the trial's master): the 赢单 stage's mean fell below 100 %, so
-    the cover counted every won deal as pipeline (¥22.5M for ¥11.1M open). A closing stage is closed by its name."""
+    the cover counted every won deal as pipeline (¥22.5M for ¥11.1M open). A closing stage is closed by its name,
+    any of them: a master row at 成交 (the list's synonym, which the pre-filled funnel already left out as won), won
+    or 丢单 was still open pipeline (¥13,900 for ¥1,700)."""
     book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
     master = load_master(book)
     won = [
-        {"opportunity_id": "O4", "customer_id": "K5", "stage": "赢单", "expected_amount": 5000.0, "probability": 1.0},
-        {"opportunity_id": "O5", "customer_id": "K5", "stage": "赢单", "expected_amount": 8000.0, "probability": 0.6},
-        {"opportunity_id": "O6", "customer_id": "K5", "stage": "输单", "expected_amount": 9000.0, "probability": 0.2},
+        {"opportunity_id": "O4", "customer_id": "K5", "stage": names[0], "expected_amount": 5000.0, "probability": 1.0},
+        {"opportunity_id": "O5", "customer_id": "K5", "stage": names[1], "expected_amount": 8000.0, "probability": 0.6},
+        {"opportunity_id": "O6", "customer_id": "K5", "stage": names[2], "expected_amount": 9000.0, "probability": 0.2},
     ]
     write_tables(
         book,

@@ -99,3 +99,24 @@ def test_a_funnel_returned_whole_or_blank_names_no_line(tmp_path: Path) -> None:
     assert {o.status for o in outcomes} == {"accepted"}
     assert not [i for o in outcomes for i in o.issues if "pre-filled form" in i.en]
     assert pd.Series(load_master(master).opportunities["opportunity_id"]).tolist() == ["O1", "O2", "O3", "O9"]
+
+
+@pytest.mark.parametrize(
+    "forged",
+    ["[" * 20_000 + "]" * 20_000, '{"O2": 1}', '"O2"', '[1, null, ["O2"]]', "not json"],
+    ids=["nested", "object", "text", "not-ids", "broken"],
+)
+def test_a_forged_list_of_prefilled_lines_names_no_line_and_loses_none(tmp_path: Path, forged: str) -> None:
+    """A hand-edited _meta whose list of pre-filled lines is nested 20,000 deep stopped the run with a traceback; one
+    that is no list of ids says nothing, and every line returned is read."""
+    master, form = _funnel(tmp_path)
+    _delete_line(form, "O2")
+    book = openpyxl.load_workbook(form)
+    meta = book["_meta"]
+    [row] = [r for r in meta.iter_rows() if r[0].value == "prefilled.lines.opportunities"]
+    row[1].value = forged
+    book.save(form)
+    [outcome] = consolidate(form.parent, master, now=NOW).outcomes
+    assert outcome.status == "accepted", outcome.reason_en
+    assert not [i for i in outcome.issues if "pre-filled form" in i.en]
+    assert pd.Series(load_master(master).opportunities["opportunity_id"]).tolist() == ["O1", "O2", "O3"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_products import hand_master
+from test_products import _frame, hand_master
 
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
@@ -20,7 +20,8 @@ from keyacct_xl.forms.generator import build_form
 from keyacct_xl.forms.prefill import prefill
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.master.writer import save_master
+from keyacct_xl.master.schema import PRODUCTS
+from keyacct_xl.master.writer import save_master, write_tables
 
 NOW = "2026-11-25 18:00:00"
 ON_SALE = ["P1 液压油 46# 200L 200L", "P2 全合成机油 4L 4L"]
@@ -111,3 +112,43 @@ def test_a_blank_quotation_keeps_its_codes_when_the_master_has_no_catalogue(tmp_
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "accepted" and not [i for i in outcome.issues if "目录" in i.zh]
     assert load_store(master).frame("QuotationLines")["product_code"].tolist() == ["X-9"]
+
+
+def _catalogue(master: Path, *products: tuple[str, str, str]) -> None:
+    """Replace the master's catalogue with ``products`` (code, name, spec), all on sale."""
+    rows = [{"product_code": c, "name": n, "spec": s, "factory_price": 10.0} for c, n, s in products]
+    write_tables(master, {PRODUCTS: _frame(PRODUCTS, rows)}, lang="zh", backup=False)
+
+
+def test_a_code_holding_a_space_is_read_as_itself_not_as_its_first_word(master: Path, tmp_path: Path) -> None:
+    """HX 200's entry, picked before the catalogue renamed the product, was stored as HX, another product on sale,
+    without a word; a code typed in full-width letters was kept as typed and called not catalogued."""
+    _catalogue(master, ("HX", "液压油", "18L"), ("HX 200", "液压油 46#", "200L"))
+    quotation = _quotation(master)
+    _catalogue(master, ("HX", "液压油", "18L"), ("HX 200", "液压油 46# 抗磨", "200L"))  # renamed since
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = {"rep": "张三", "customer_id": "C1", "quote_no": "Q-9", "quote_date": "2026-11-20", "quoted_by": "张三"}
+    lines = [
+        {"product_code": "HX 200 液压油 46# 200L", "product": "液压油 46#", "qty": 2, "unit_price": 210},
+        {"product_code": "ＨＸ 200", "product": "液压油 46#", "qty": 1, "unit_price": 210},
+        {"product_code": "HX 18L", "product": "液压油", "qty": 1, "unit_price": 30},
+    ]
+    (inbox / "q.xlsx").write_bytes(fill_form(quotation, header=header, rows={"items": lines}))
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status == "accepted", outcome.reason_en
+    assert load_store(master).frame("QuotationLines")["product_code"].tolist() == ["HX 200", "HX 200", "HX"]
+    assert not [i for i in outcome.issues if "目录" in i.zh]
+
+
+def test_a_code_typed_as_the_catalogue_spells_it_is_that_code_beside_a_look_alike(master: Path, tmp_path: Path) -> None:
+    """A catalogue holding P1 and a full-width Ｐ1 (two products): P1 typed is P1, not the one folded alike last."""
+    _catalogue(master, ("P1", "液压油", "200L"), ("Ｐ1", "液压油 旧包装", "200L"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = {"rep": "张三", "customer_id": "C1", "quote_no": "Q-10", "quote_date": "2026-11-20", "quoted_by": "张三"}
+    lines = [{"product_code": "P1", "product": "液压油", "qty": 1, "unit_price": 210}]
+    (inbox / "q.xlsx").write_bytes(fill_form(_quotation(master), header=header, rows={"items": lines}))
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status == "accepted", outcome.reason_en
+    assert load_store(master).frame("QuotationLines")["product_code"].tolist() == ["P1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import fields, replace
 from pathlib import Path
@@ -265,3 +266,21 @@ def test_a_policy_file_of_ones_own_is_found_from_the_masters_folder_and_only_the
     (tmp_path / "pol" / "list.csv").write_text("Customer Name,Phone\n新客户,13900000077\n", encoding="utf-8")
     assert main(["customers", "import", "pol/list.csv", "--into", "pol/mp.xlsx"]) == 2
     assert f"mp.xlsx: {cell}（评级政策）：{typed!r} 不在总表所在的文件夹" in capsys.readouterr().err
+
+
+def test_a_policy_path_leading_out_of_the_masters_folder_is_refused_before_it_is_resolved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resolving a path follows it: on Windows, \\\\host\\share\\p.yaml is opened (the user's credentials sent to that
+    host) before its real path says it lies elsewhere. A path that leads out as written is refused unresolved."""
+    from keyacct_xl.master.settings import inside_folder
+
+    resolved: list[str] = []
+    real = os.path.realpath
+    monkeypatch.setattr(os.path, "realpath", lambda p, *a, **k: resolved.append(str(p)) or real(p, *a, **k))
+    folder = tmp_path / "pol"
+    folder.mkdir()
+    for outside in (tmp_path / "outside.yaml", folder / ".." / "outside.yaml", Path("/mnt/share/p.yaml")):
+        assert not inside_folder(outside, folder)
+    assert not [p for p in resolved if "outside" in p or "share" in p]
+    assert inside_folder(folder / "policies" / "mine.yaml", folder) and resolved  # inside: links still followed

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -332,3 +333,13 @@ def test_a_formula_in_a_retyped_workbooks_text_field_is_stored_as_its_text_with_
         (cell, label, LINK, "warning", f"单元格填的是公式 {LINK}（显示为 点击）：按公式原文作为文本保存，不作为公式")
         for cell, label in (("B5", "主管意见"), ("F3", "回访记录"))
     ]
+
+
+@pytest.mark.parametrize("typed", ["3" + " " * 30_000 + "x", "下午3点" + " " * 30_000 + "x"])
+def test_a_time_cell_of_a_long_run_of_spaces_is_refused_at_once(typed: str) -> None:
+    """A cell of spaces between a number and a letter took half a minute to refuse (a form of such cells, hours)."""
+    [field] = [f for f in load_form("phone_followup").section("calls").fields if f.key == "time"]
+    started = time.perf_counter()
+    with pytest.raises(FieldProblem):
+        read_cell(field, typed, lang="zh")
+    assert time.perf_counter() - started < 2  # the quadratic reading took 30 s here; a linear one takes milliseconds

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.consolidate.funnel_stages import closing_stages
+from keyacct_xl.forms.catalog import at_closing_stage
 from keyacct_xl.receivables.ageing import age_ledger, ageing_columns
 from keyacct_xl.receivables.ledger import build_ledger
 
@@ -212,7 +212,7 @@ def open_opportunities(opportunities: pd.DataFrame) -> pd.DataFrame:
     """Opportunities neither won nor lost: not at a closing stage (赢单, 输单), and a probability strictly between 0
     and 1 or none recorded."""
     chance = pd.to_numeric(opportunities["probability"], errors="coerce")
-    closed = opportunities["stage"].isin(list(closing_stages()))
+    closed = at_closing_stage(opportunities["stage"])
     return opportunities[((chance.isna() | ((chance > 0) & (chance < 1))) & ~closed).to_numpy()].reset_index(drop=True)
 
 

@@ -19,9 +19,9 @@ from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_custom
 from keyacct_xl.analytics.analysis import pareto_curve
 from keyacct_xl.analytics.composition import open_at, risky_customers
 from keyacct_xl.briefing.months import month_number
-from keyacct_xl.consolidate.funnel_stages import closing_stages
 from keyacct_xl.followup.policy import VisitPolicy
 from keyacct_xl.followup.status import customer_status
+from keyacct_xl.forms.catalog import at_closing_stage
 from keyacct_xl.i18n import Lang
 from keyacct_xl.performance.reps import EvaluationPeriod, sales_by_rep
 from keyacct_xl.receivables.ledger import Ledger
@@ -229,7 +229,7 @@ def open_pipeline(funnel: pd.DataFrame) -> float:
     """The funnel's weighted amount over the stages still open: a won stage (赢单, or 100 %) is sales made, not
     pipeline, even when some of its lines kept the probability of the stage before (its mean is then below 100 %)."""
     chance = pd.to_numeric(funnel["probability"], errors="coerce")
-    closed = funnel["stage"].isin(list(closing_stages())) | (chance >= 1)
+    closed = at_closing_stage(funnel["stage"]) | (chance >= 1)
     return float(funnel.loc[~closed.to_numpy(), "weighted_amount"].sum())
 
 

@@ -40,10 +40,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[+]?[\d\s\-()（）/转,，;；ext.]+$", re.IGNORECASE)
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：]\d{2})?$")
 # A time as people say it: 下午3点, 上午9点半, 15点30分, 3pm, 9:30 am (the half of the day moves the hour past noon).
+# Matched with each run of spaces made one: optional runs of spaces side by side made a long run cost seconds.
 _SPOKEN_TIME = re.compile(
-    r"^(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:：]\s*(\d{2})|[点时]\s*(?:(半)|(\d{1,2})\s*分?)?)?\s*(am|pm)?$",
+    r"^(上午|早上|中午|下午|晚上)? ?(\d{1,2}) ?(?:[:：] ?(\d{2})|[点时] ?(?:(半)|(\d{1,2}) ?分?)?)? ?(am|pm)?$",
     re.IGNORECASE,
 )
+_SPACES = re.compile(r"\s+")
 _AFTERNOON = ("中午", "下午", "晚上", "pm")
 _MULTI_SEP = re.compile(r"[,，、;；/\n]+")
 # How people tick a yes/no cell by hand, besides the dropdown's 是/否 and Yes/No.
@@ -275,7 +277,7 @@ def _time(raw: object) -> str:
     text = unicodedata.normalize("NFKC", str(raw)).strip()
     if m := _TIME.match(text):
         hour, minute = int(m[1]), int(m[2])
-    elif (m := _SPOKEN_TIME.match(text)) and (m[1] or m[6] or re.search("[点时]", text)):
+    elif (m := _SPOKEN_TIME.match(_SPACES.sub(" ", text))) and (m[1] or m[6] or re.search("[点时]", text)):
         hour, minute = int(m[2]), 30 if m[4] else int(m[3] or m[5] or 0)
         half = (m[1] or m[6] or "").lower()
         hour += 12 if half in _AFTERNOON and hour < 12 else 0

@@ -10,27 +10,20 @@ warning names the cell and the value typed.
 from __future__ import annotations
 
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
-from keyacct_xl.forms.catalog import shared_lists
+from keyacct_xl.forms.catalog import CLOSING
 from keyacct_xl.forms.formula import computed_value
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec, FormSpec
 from keyacct_xl.messages import Pair, msg
 
-CLOSED = {"赢单": 1.0, "输单": 0.0}  # funnel_stage choices (by their zh label) that settle the probability
 STAGE, PROBABILITY = "stage", "probability"
-
-
-def closing_stages() -> dict[str, float]:
-    """Each closing stage's labels (赢单 and Won, 输单 and Lost) with the probability the stage means: a master's
-    line at such a stage is closed whatever probability it kept (typed in the master, or stored before this rule)."""
-    return {label: CLOSED[c.zh] for c in shared_lists()["funnel_stage"] if c.zh in CLOSED for label in (c.zh, c.en)}
 
 
 def closing_stage(field: FieldSpec, value: object) -> Choice | None:
     """The closing stage (赢单 or 输单) ``value`` names (a label in either language), else None."""
     if not isinstance(value, str):
         return None
-    return next((c for c in field_choices(field) if c.zh in CLOSED and value in (c.zh, c.en)), None)
+    return next((c for c in field_choices(field) if c.value in CLOSING and value in (c.zh, c.en)), None)
 
 
 def settle_closed_stages(outcome: FileOutcome, spec: FormSpec) -> None:
@@ -43,9 +36,9 @@ def settle_closed_stages(outcome: FileOutcome, spec: FormSpec) -> None:
         for row in (r for r in outcome.rows if r.section == section.id and r.ok):
             stage = closing_stage(fields[STAGE], row.values.get(STAGE))
             typed = row.values.get(PROBABILITY)
-            if stage is None or typed == CLOSED[stage.zh]:
+            if stage is None or typed == CLOSING[stage.value]:
                 continue
-            chance = CLOSED[stage.zh]
+            chance = CLOSING[stage.value]
             row.values[PROBABILITY] = chance
             for computed in (f for f in section.fields if f.formula):
                 row.values[computed.key] = computed_value(computed.formula or "", row.values)

@@ -40,6 +40,6 @@ def _ids(kept: str | None) -> list[str]:
     """The ids ``_meta`` keeps as a JSON list; none when it keeps nothing readable (a hand-edited ``_meta``)."""
     try:
         ids = json.loads(kept) if kept else []
-    except ValueError:
+    except (ValueError, RecursionError):  # lists nested past Python's recursion limit: no list of ids either
         return []
     return [i for i in ids if isinstance(i, str) and i] if isinstance(ids, list) else []

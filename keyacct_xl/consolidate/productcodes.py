@@ -13,8 +13,9 @@ from collections.abc import Callable
 import pandas as pd
 
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
-from keyacct_xl.forms.layout import product_ref
+from keyacct_xl.forms.layout import entry_key, product_ref
 from keyacct_xl.forms.spec import FormSpec
+from keyacct_xl.master.ids import normalize_id
 from keyacct_xl.master.products import on_sale
 from keyacct_xl.messages import Message, msg
 from keyacct_xl.parsing import is_blank
@@ -39,11 +40,12 @@ def check_product_codes(outcome: FileOutcome, spec: FormSpec, catalogue: Callabl
     codes = [str(c).strip() for c in products[PRODUCT_CODE]]
     selling = dict(zip(codes, on_sale(products)))
     named = {c: str(n) for c, n in zip(codes, products["name"]) if not is_blank(n)}
-    entries = {product_ref(c, n, s): c for c, n, s in zip(codes, products["name"], products["spec"])}
+    plain = {normalize_id(c): c for c in codes}
+    entries = {normalize_id(product_ref(c, n, s)): c for c, n, s in zip(codes, products["name"], products["spec"])}
     label = next(f.label for s in spec.tables for f in s.fields if f.key == PRODUCT_CODE)
     for row in lines:
         typed = str(row.values[PRODUCT_CODE]).strip()
-        code = _code(typed, selling, entries)
+        code = typed if typed in selling else _code(normalize_id(typed), plain, entries)
         problem: Message | None
         if code is None:
             problem = msg("product code {code} is not in the product catalogue: kept as typed", code=typed)
@@ -55,14 +57,16 @@ def check_product_codes(outcome: FileOutcome, spec: FormSpec, catalogue: Callabl
             outcome.issues.append(Issue(outcome.name, row.sheet, where, label, typed, *texts(problem), "warning"))
 
 
-def _code(typed: str, codes: dict[str, bool], entries: dict[str, str]) -> str | None:
-    """The catalogue's code a cell gives: the code itself, a dropdown entry, or an entry whose name changed since."""
+def _code(typed: str, codes: dict[str, str], entries: dict[str, str]) -> str | None:
+    """The catalogue's code a cell gives: the code itself, a dropdown entry, or an entry whose name changed since
+    (the longest code it starts with: a code may hold a space, HX 200 beside HX); each compared as ``normalize_id``
+    makes it plain (full-width letters, invisible characters), the catalogue's own spelling returned."""
     if typed in codes:
-        return typed
+        return codes[typed]
     if typed in entries:
         return entries[typed]
-    first = typed.split(" ", 1)[0]
-    return first if first in codes else None
+    code = entry_key(typed, codes)
+    return None if code is None else codes[code]
 
 
 def _off_sale(code: str, name: str | None) -> Message:

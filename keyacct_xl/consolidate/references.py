@@ -17,6 +17,7 @@ import pandas as pd
 from keyacct_xl.consolidate.customer_names import identify_by_name
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.routes import Route
+from keyacct_xl.forms.layout import entry_key
 from keyacct_xl.forms.spec import FormSpec, Text
 from keyacct_xl.master.ids import meant_id, normalize_id, read_as, spellings
 from keyacct_xl.master.schema import CUSTOMERS, REP, Column
@@ -97,8 +98,8 @@ def as_the_entry_names(outcome: FileOutcome, owners: Mapping[str, str], route: R
         text = outcome.customer_entries.get(f"{sheet}!{cell}")
         if text is None:
             return read
-        starts = [plain for plain in spaced if text == plain or text.startswith(plain + " ")]
-        return spaced[max(starts, key=len)] if starts else read
+        plain = entry_key(text, spaced)
+        return read if plain is None else spaced[plain]
 
     header_id = entry_id(outcome.header.get("customer_id"), *outcome.header_cells.get("customer_id", ("", "")))
     if header_id != outcome.header.get("customer_id"):

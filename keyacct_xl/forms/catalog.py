@@ -6,8 +6,10 @@ import functools
 import importlib.resources
 from pathlib import Path
 
+import pandas as pd
+
 from keyacct_xl.errors import InputError
-from keyacct_xl.forms.spec import Choice, FormSpec, load_lists, load_spec
+from keyacct_xl.forms.spec import Choice, FormSpec, choice_key, load_lists, load_spec
 from keyacct_xl.messages import msg
 
 LISTS_FILE = "_lists.yaml"
@@ -33,6 +35,27 @@ def _cached_lists(folder: Path) -> dict[str, tuple[Choice, ...]]:
 def shared_lists(folder: Path | None = None) -> dict[str, tuple[Choice, ...]]:
     """The shared choice lists (industry, enterprise nature, ...) specs refer to by name."""
     return _cached_lists(folder or forms_dir())
+
+
+CLOSING = {"Won": 1.0, "Lost": 0.0}  # the funnel stages (by value) that settle an opportunity's probability
+
+
+def closing_stages() -> dict[str, float]:
+    """Every name of the closing funnel stages (赢单 and Won, 输单 and Lost, and their synonyms: 成交, 丢单 ...) as
+    ``choice_key`` compares them, with the probability the stage means."""
+    return {
+        choice_key(name): CLOSING[c.value]
+        for c in shared_lists()["funnel_stage"]
+        if c.value in CLOSING
+        for name in (*c.names, *c.synonyms)
+    }
+
+
+def at_closing_stage(stages: pd.Series) -> pd.Series:
+    """Whether each opportunity's stage is a closing one, by any of its names: a master's line at such a stage is
+    closed whatever probability it kept (typed in the master, or stored before the stage settled it)."""
+    names = closing_stages()
+    return stages.map(lambda stage: isinstance(stage, str) and choice_key(stage) in names).astype(bool)
 
 
 def load_form(form_id: str, folder: Path | None = None) -> FormSpec:

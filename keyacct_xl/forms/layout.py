@@ -8,7 +8,7 @@ import these functions: header fields are workbook names ``f_<key>``, repeating 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -101,6 +101,12 @@ def customer_ref(customer_id: str, name: str) -> str:
 def product_ref(code: str, name: object, spec: object) -> str:
     """A product dropdown entry: code, name and spec, each after a space (pre-filled forms)."""
     return " ".join(str(part).strip() for part in (code, name, spec) if not is_blank(part))
+
+
+def entry_key(text: str, keys: Iterable[str]) -> str | None:
+    """The longest of ``keys`` that ``text`` is, or starts with before a space: the id or code a dropdown entry
+    (``customer_ref``, ``product_ref``) names when the id itself may hold a space; None when it names none."""
+    return max((k for k in keys if text == k or text.startswith(k + " ")), key=len, default=None)
 
 
 def parse_customer_ref(text: str) -> str:

@@ -19,8 +19,8 @@ from keyacct_xl.analytics.composition import complaint_months, risky_customers
 from keyacct_xl.analytics.metrics import annual_sales
 from keyacct_xl.analytics.products import city_sku_matrix, ka_sales_stats, key_customers, sku_listing_stats
 from keyacct_xl.followup.policy import master_policy
-from keyacct_xl.forms.layout import field_choices
-from keyacct_xl.forms.spec import FormSpec, choice_key
+from keyacct_xl.forms.catalog import at_closing_stage
+from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.master.followthrough import COMPLAINTS
 from keyacct_xl.master.model import Master, empty_frame
 from keyacct_xl.master.products import listings_with_sales, load_optional_tables
@@ -225,19 +225,11 @@ def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else round(float(value), 2)
 
 
-def _closed_stages(spec: FormSpec) -> set[str]:
-    """Every name of the won and lost stages (their labels and synonyms), compared as typed choices are."""
-    stage = next(f for f in spec.section("opportunities").fields if f.key == "stage")
-    closed = [c for c in field_choices(stage) if c.value in ("Won", "Lost")]
-    return {choice_key(n) for c in closed for n in (*c.names, *c.synonyms)}
-
-
 def _funnel(spec: FormSpec, master: Master, tables: Mapping[str, pd.DataFrame], scope: Scope) -> tuple[dict, dict]:
     opps = master.opportunities
     if scope.rep:
         opps = opps[(opps["rep"].astype("string").str.strip() == scope.rep).fillna(False)]
-    closed = _closed_stages(spec)
-    opps = opps[~opps["stage"].astype(str).map(choice_key).isin(closed)]
+    opps = opps[~at_closing_stage(opps["stage"]).to_numpy()]
     opps = opps.sort_values(["expected_close", "opportunity_id"], na_position="last", kind="stable")
     names = dict(zip(master.customers["customer_id"].astype(str), master.customers["name"]))
     rows = []

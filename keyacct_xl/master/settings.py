@@ -577,10 +577,17 @@ def _policy_file(known: Setting, cell: SettingCell, value: object, folder: Path)
 
 
 def inside_folder(file: Path, folder: Path) -> bool:
-    """Whether ``file`` (its real path: links followed) lies in ``folder`` or a folder inside it."""
-    inside = os.path.realpath(folder)
+    """Whether ``file`` (its real path: links followed) lies in ``folder`` or a folder inside it. Its path as written
+    is checked first: resolving ``\\\\host\\share\\p.yaml`` on Windows opens it, which connects to that host
+    and hands it the user's credentials before any answer."""
+    return _within(os.path.abspath(file), os.path.abspath(folder)) and _within(
+        os.path.realpath(file), os.path.realpath(folder)
+    )
+
+
+def _within(file: str, folder: str) -> bool:
     try:
-        return os.path.commonpath([inside, os.path.realpath(file)]) == inside
+        return os.path.commonpath([folder, file]) == folder
     except ValueError:  # on another drive (Windows)
         return False
 

@@ -341,11 +341,16 @@ def _marks(path: Path, grids: Sequence[tuple[str, list[list[Any]]]]) -> dict[str
                 found[name] = (formula_cells(xml, part), *hidden_rows_columns(xml, part))
     elif suffix == ".ods":
         with zipfile.ZipFile(path) as archive:  # pre-checked by safety.check_workbook_file, as calamine read it
-            found = {name: ods_sheet_marks(archive, name, len(grid)) for name, grid in grids}
+            found = {name: ods_sheet_marks(archive, name, len(grid), _width(grid)) for name, grid in grids}
     elif suffix == ".xls":
         data = path.read_bytes()
         found = {name: xls_sheet_marks(data, name, len(grid)) for name, grid in grids}
     return {name: marks for name, marks in found.items() if marks is not None}
+
+
+def _width(grid: Sequence[Sequence[object]]) -> int:
+    """The columns a sheet's grid has: its widest row's."""
+    return max(map(len, grid), default=0)
 
 
 def _csv_grid(path: Path) -> list[list[object]]:

@@ -25,6 +25,8 @@ from keyacct_xl.reports.page import set_print
 WAN = 10_000
 LARGE_AXIS = 100_000  # an axis of amounts from 十万 up reads in 万
 WAN_AXIS_FORMAT = '#,##0"万"'
+# The hidden sheet's names, which no other sheet of a report takes (reports.writer.sheet_name).
+CHART_DATA_NAMES = frozenset(tr(lang, "Chart data").casefold() for lang in ("zh", "en"))
 
 
 def reads_in_wan(kinds: Sequence[Kind], values: pd.Series, *, lang: ReportLang) -> bool:

@@ -19,7 +19,7 @@ from keyacct_xl.labels import document_frame, document_values
 from keyacct_xl.master.writer import TABLE_STYLE  # the master's tables and the reports' look alike
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell, write_csv
-from keyacct_xl.reports.chartdata import LARGE_AXIS, WAN_AXIS_FORMAT, reads_in_wan, series_range
+from keyacct_xl.reports.chartdata import CHART_DATA_NAMES, LARGE_AXIS, WAN_AXIS_FORMAT, reads_in_wan, series_range
 from keyacct_xl.reports.columns import (
     PADDING,
     TEXT_CAP,
@@ -102,10 +102,11 @@ def _unnameable(ch: str) -> bool:
 
 def sheet_name(text: str, taken: set[str]) -> str:
     """A legal sheet name for ``text`` not in ``taken`` (Excel: 31 characters, none of []:*?/\\ nor a character XML
-    cannot hold, unique ignoring case), added to ``taken``: a customer id or a rep's name may hold any of these."""
+    cannot hold, unique ignoring case), added to ``taken``: a customer id or a rep's name may hold any of these. The
+    hidden chart-data sheet's names are never given: a customer 图表数据 would be written into, or collide with it."""
     base = "".join("_" if _unnameable(ch) else ch for ch in text)[:28].strip("'") or "_"
     name, k = base, 2
-    while name.casefold() in taken:
+    while name.casefold() in taken or name.casefold() in CHART_DATA_NAMES:
         name, k = f"{base[:27]}({k})", k + 1
     taken.add(name.casefold())
     return name
