@@ -194,3 +194,28 @@ def test_a_visit_picked_by_id_alone_is_named_where_visits_name_their_customer(tm
     headers = [c.value for c in sheet[1]]
     names = [r[headers.index("Customer Name")] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert names == ["华强", "广州华强贸易有限公司"]
+
+
+def test_no_form_field_kept_as_an_extra_column_takes_a_master_column_by_its_label() -> None:
+    """A field no master column holds is kept under its label; a label equal to a column's header (target
+    breakdown's 全年合计, labelled Year in English, against SalesTargets' Year) would land in that column instead.
+    Only the rep's signature on a breakdown line is meant to: it is SalesTargets' 本人确认."""
+    from keyacct_xl.consolidate.routes import ROUTES
+    from keyacct_xl.forms.catalog import load_form
+    from keyacct_xl.headers import normalize_header, title_case
+    from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
+
+    taken = set()
+    for form_id, route in ROUTES.items():
+        spec = load_form(form_id)
+        for section_id, table in route.rows.items():
+            schema = ALL_CONSOLIDATION_TABLES[table]
+            headers = {normalize_header(h): c.key for c in schema.columns for h in (c.en, c.zh)}
+            for field in spec.section(section_id).fields:
+                target = (field.maps_to or "").partition(".")[0]
+                if target in (*route.rows.values(), *route.header_tables) or field.key in schema.keys:
+                    continue
+                for label in (title_case(field.label.en), field.label.zh):
+                    if normalize_header(label) in headers:
+                        taken.add((form_id, field.key, headers[normalize_header(label)]))
+    assert taken == {("target_breakdown", "rep_signature", "confirmed_by")}
