@@ -87,6 +87,15 @@ class _NoSheet(Exception):
     """The .ods has no sheet of that name (raised only once the whole file was looked through)."""
 
 
+def _count(element: etree._Element, attribute: str) -> int:
+    """A repeat or span count of an .ods row or cell (1 when absent); one below 1 is a damaged part (ValueError, as a
+    count that is no number), never a step back that would shift every row or column after it."""
+    count = int(element.get(f"{{{_TABLE}}}{attribute}", "1"))
+    if count < 1:
+        raise ValueError(f"table:{attribute}={count}")
+    return count
+
+
 def _ods_rows(archive: zipfile.ZipFile, sheet: str) -> Iterator[tuple[etree._Element, range]]:
     """Each table row of the .ods sheet ``sheet`` with the sheet rows (0-based) it stands for, a row repeated
     (``number-rows-repeated``) standing for as many; ``_NoSheet`` when the file has no such sheet. A row is cleared
@@ -103,7 +112,7 @@ def _ods_rows(archive: zipfile.ZipFile, sheet: str) -> Iterator[tuple[etree._Ele
                 elif event == "end" and inside:
                     return
             elif event == "end" and inside:
-                repeat = int(element.get(f"{{{_TABLE}}}number-rows-repeated", "1"))
+                repeat = _count(element, "number-rows-repeated")
                 yield element, range(row, row + repeat)
                 row += repeat
                 element.clear()
@@ -160,7 +169,7 @@ def _ods_hidden_columns(archive: zipfile.ZipFile, sheet: str, columns: int) -> f
                 if event == "end":
                     element.clear()  # another sheet's row: not kept
             elif inside and event == "end":
-                repeat = int(element.get(f"{{{_TABLE}}}number-columns-repeated", "1"))
+                repeat = _count(element, "number-columns-repeated")
                 if element.get(f"{{{_TABLE}}}visibility") in _HIDDEN:
                     hidden.update(range(col, min(col + repeat, columns)))
                 col += repeat
@@ -174,7 +183,7 @@ def _ods_formula_columns(row: etree._Element, columns: int) -> Iterator[int]:
     for cell in row.iterchildren(*_ODS_CELLS):
         if col >= columns:
             break
-        repeat = int(cell.get(f"{{{_TABLE}}}number-columns-repeated", "1"))
+        repeat = _count(cell, "number-columns-repeated")
         if cell.get(f"{{{_TABLE}}}formula") is not None:
             yield from range(col, min(col + repeat, columns))
         col += repeat
@@ -204,9 +213,9 @@ def _ods_spans(element: etree._Element, rows: range, room: int) -> Merged:
     found: Merged = []
     col = 0
     for cell in element.iterchildren(*_ODS_CELLS):
-        repeat = int(cell.get(f"{{{_TABLE}}}number-columns-repeated", "1"))
-        across = int(cell.get(f"{{{_TABLE}}}number-columns-spanned", "1"))
-        down = int(cell.get(f"{{{_TABLE}}}number-rows-spanned", "1"))
+        repeat = _count(cell, "number-columns-repeated")
+        across = _count(cell, "number-columns-spanned")
+        down = _count(cell, "number-rows-spanned")
         if across > 1 or down > 1:
             if len(found) + len(rows) * repeat > room:
                 raise ValueError(f"more than {MAX_ODS_MERGES:,} merged ranges")
@@ -219,7 +228,7 @@ def _ods_row(element: etree._Element, rows: range, wanted: set[Cell], found: dic
     """The formulas of the wanted cells of one (repeated) table row."""
     col = 0
     for cell in element.iterchildren(*_ODS_CELLS):
-        span = int(cell.get(f"{{{_TABLE}}}number-columns-repeated", "1"))
+        span = _count(cell, "number-columns-repeated")
         formula = cell.get(f"{{{_TABLE}}}formula")
         if formula is not None:
             for r, c in wanted:
@@ -241,7 +250,7 @@ def _a1_part(text: str) -> str:
 
 
 # BIFF8 record types ([MS-XLS] 2.3)
-_BOUNDSHEET, _EOF, _FORMULA, _SHRFMLA, _LBL = 0x0085, 0x000A, 0x0006, 0x04BC, 0x0018
+_BOUNDSHEET, _EOF, _FORMULA, _SHRFMLA, _LBL, _BOF = 0x0085, 0x000A, 0x0006, 0x04BC, 0x0018, 0x0809
 
 
 def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell, str] | None:
@@ -261,7 +270,7 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
         wanted, found = set(cells), {}
         grouped: dict[Cell, Cell] = {}  # a wanted cell of a shared formula -> the group's first cell
         shared: dict[Cell, bytes] = {}  # a group's first cell -> its tokens
-        for kind, body in biff_records(stream, start):
+        for kind, body in sheet_records(stream, start):
             if kind == _FORMULA:
                 row, col = struct.unpack_from("<HH", body)
                 if (row, col) in wanted:
@@ -275,8 +284,6 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
                 first_row, _, first_col = struct.unpack_from("<HHB", body)
                 (size,) = struct.unpack_from("<H", body, 8)
                 shared[(first_row, first_col)] = body[10 : 10 + size]
-            elif kind == _EOF:
-                break
         # an array formula's group (an ARRAY record) is not read: its text stays unknown
         found.update({cell: _biff_formula(shared.get(first, b""), cell, names) for cell, first in grouped.items()})
         return found
@@ -302,7 +309,7 @@ def xls_sheet_marks(data: bytes, sheet: str, rows: int) -> SheetMarks | None:
         start = dict(biff_sheets(stream)).get(sheet)
         if start is None:
             return None
-        for kind, body in biff_records(stream, start):
+        for kind, body in sheet_records(stream, start):
             if kind == _FORMULA:
                 row, col = struct.unpack_from("<HH", body)
                 if row < rows:
@@ -315,12 +322,19 @@ def xls_sheet_marks(data: bytes, sheet: str, rows: int) -> SheetMarks | None:
                 first, last, _, _, flags = struct.unpack_from("<HHHHH", body)
                 if flags & _COLUMN_HIDDEN:
                     hidden_columns.update(range(first, min(last + 1, 256)))  # an .xls sheet has 256 columns
-            elif kind == _EOF:
-                break
     # olefile refuses a damaged compound file with OSError or ValueError; a cut record fails to unpack
     except (OSError, ValueError, IndexError, struct.error):
         return None
     return frozenset(formulas), frozenset(hidden_rows), frozenset(hidden_columns)
+
+
+def sheet_records(stream: bytes, start: int) -> Iterator[tuple[int, bytes]]:
+    """The records of the sheet substream at ``start``, to its EOF; a substream cut before its EOF ends at the next
+    sheet's BOF, so another sheet's records are never taken for its own."""
+    for i, (kind, body) in enumerate(biff_records(stream, start)):
+        if kind == _EOF or (kind == _BOF and i > 0):
+            return
+        yield kind, body
 
 
 def biff_records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:

@@ -221,6 +221,8 @@ def test_a_field_of_days_reads_days_and_words_what_it_cannot_read(
         ("3pm", "15:00"),
         ("9:30 am", "09:30"),
         ("12am", "00:00"),
+        ("晚上12点", "00:00"),  # midnight, not noon
+        ("中午12点", "12:00"),
         ("14:05", "14:05"),
         ("下午", None),
         ("3", None),

@@ -281,7 +281,7 @@ def _time(raw: object) -> str:
         hour, minute = int(m[2]), 30 if m[4] else int(m[3] or m[5] or 0)
         half = (m[1] or m[6] or "").lower()
         hour += 12 if half in _AFTERNOON and hour < 12 else 0
-        hour -= 12 if half == "am" and hour == 12 else 0
+        hour -= 12 if half in ("am", "晚上") and hour == 12 else 0  # 12am and 晚上12点 are midnight
     else:
         hour = minute = -1
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
