@@ -50,10 +50,29 @@ _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?(千万|万|千|k|K)?$")
 # en rep writes it) three thousand.
 _UNITS = (("千万", 10_000_000.0), ("万", 10_000.0), ("千", 1_000.0), ("k", 1_000.0), ("K", 1_000.0))
 _TRIANGLES = ("△", "▲")
-MONTHS = {
-    m: i
-    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
-}
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+
+
+def month_number(word: str) -> int | None:
+    """The month an English month name or its abbreviation names (Dec, Dec., Sept, December); None for any other
+    word, one that only starts like a month (Decision, Marketing) included."""
+    word = word.lower().rstrip(".")
+    if word == "sept":
+        return 9
+    return next((i for i, name in enumerate(_MONTH_NAMES, start=1) if len(word) >= 3 and name.startswith(word)), None)
 
 
 class ParseError(TranslatedError, ValueError):
@@ -184,8 +203,8 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DMY = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?:[ T].*)?$")
 # Before the year: separators, or separators, a comma and spaces; as [\s-]*,?\s* the two runs side by side made a long
 # run of spaces cost seconds to refuse.
-_D_MON_Y = re.compile(r"^(\d{1,2})[\s-]*([a-z]{3})[a-z]*\.?(?:[\s-]*,\s*|[\s-]*)(\d{4})$", re.IGNORECASE)
-_MON_D_Y = re.compile(r"^([a-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})$", re.IGNORECASE)
+_D_MON_Y = re.compile(r"^(\d{1,2})[\s-]*([a-z]{3,9})\.?(?:[\s-]*,\s*|[\s-]*)(\d{4})$", re.IGNORECASE)
+_MON_D_Y = re.compile(r"^([a-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$", re.IGNORECASE)
 
 
 def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
@@ -217,10 +236,10 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
                 raise ParseError(msg("{value} is ambiguous: day/month or month/day", value=_short(text)))
         day, month = (first, second) if day_first else (second, first)
         return _build(text, year, month, day)
-    if (m := _D_MON_Y.match(text)) and m[2].lower() in MONTHS:
-        return _build(text, int(m[3]), MONTHS[m[2].lower()], int(m[1]))
-    if (m := _MON_D_Y.match(text)) and m[1].lower() in MONTHS:
-        return _build(text, int(m[3]), MONTHS[m[1].lower()], int(m[2]))
+    if (m := _D_MON_Y.match(text)) and (named := month_number(m[2])):
+        return _build(text, int(m[3]), named, int(m[1]))
+    if (m := _MON_D_Y.match(text)) and (named := month_number(m[1])):
+        return _build(text, int(m[3]), named, int(m[2]))
     raise ParseError(msg("{value} is not a date", value=_short(text)))
 
 

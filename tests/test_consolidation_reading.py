@@ -557,6 +557,9 @@ def test_what_is_not_a_period(text: str) -> None:
         ("十三月一日", "2026-W49", None, None),
         ("二月三十日", "2026-02", None, None),
         ("Foo 3", "2026-W49", None, None),
+        ("Sept 3", "2026-W36", None, dt.datetime(2026, 9, 3)),
+        ("Decision 21", "2026-W52", None, None),  # a word that only starts like a month is no month
+        ("Marketing 3", "2026-W10", None, None),
     ],
 )
 def test_a_year_less_date_takes_the_year_nearest_the_period(

@@ -259,7 +259,10 @@ def test_is_blank():
     assert not any(is_blank(v) for v in (0, "0", "x"))
 
 
-@pytest.mark.parametrize(("typed", "read"), [("3 Dec, 2026", "2026-12-03"), ("3-Dec-2026", "2026-12-03")])
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [("3 Dec, 2026", "2026-12-03"), ("3-Dec-2026", "2026-12-03"), ("September 3, 2026", "2026-09-03")],
+)
 def test_a_worded_date_with_a_long_run_of_spaces_is_refused_at_once(typed: str, read: str) -> None:
     """1 Jan, 30,000 spaces and an x took about 8 s to refuse (a column of such cells, hours); the forms it reads
     are read as before."""
@@ -268,3 +271,10 @@ def test_a_worded_date_with_a_long_run_of_spaces_is_refused_at_once(typed: str, 
     with pytest.raises(ParseError):
         parse_date("1 jan" + " " * 30_000 + "x")
     assert time.perf_counter() - started < 2  # the quadratic reading took 8 s here; a linear one milliseconds
+
+
+@pytest.mark.parametrize("typed", ["3 Decision 2026", "Marketing 3, 2026", "Junk 3, 2026"])
+def test_a_word_that_only_starts_like_a_month_is_no_month(typed: str) -> None:
+    """Any word whose first three letters were a month's was read as that month (Decision 3 as 3 December)."""
+    with pytest.raises(ParseError):
+        parse_date(typed)

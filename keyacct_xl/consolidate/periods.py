@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from keyacct_xl.parsing import MONTHS
+from keyacct_xl.parsing import month_number
 
 _PERIOD = re.compile(r"^(\d{4})-(?:W(\d{2})|(\d{2}))$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
@@ -21,8 +21,8 @@ _NUMERIC = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})$")
 _DAY_ONLY = re.compile(r"^(\d{1,2})\s*[日号]$")
 # The month in words: 十二月三日, Dec 21 (December 3rd), 23 Dec (3-Dec).
 _CN_MONTH_DAY = re.compile(r"^([一二三四五六七八九十]{1,2})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号]?$")
-_MON_DAY = re.compile(r"^([a-z]{3})[a-z]*\.?\s*(\d{1,2})(?:st|nd|rd|th)?$", re.IGNORECASE)
-_DAY_MON = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s-]*([a-z]{3})[a-z]*\.?$", re.IGNORECASE)
+_MON_DAY = re.compile(r"^([a-z]{3,9})\.?\s*(\d{1,2})(?:st|nd|rd|th)?$", re.IGNORECASE)
+_DAY_MON = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s-]*([a-z]{3,9})\.?$", re.IGNORECASE)
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 # A line dated this far outside its form's period is still plausible (a visit recorded on the next Monday).
 TOLERANCE_DAYS = 7
@@ -82,10 +82,10 @@ def _worded(text: str, period: Period) -> dt.datetime | None:
     """A year-less date with its month in words: 十二月三日, Dec 21, 23 Dec."""
     if (m := _CN_MONTH_DAY.match(text)) and (month := _chinese_number(m[1])) and (day := _chinese_number(m[2])):
         return _nearest(period, [(month, day)])
-    if (m := _MON_DAY.match(text)) and m[1].lower() in MONTHS:
-        return _nearest(period, [(MONTHS[m[1].lower()], int(m[2]))])
-    if (m := _DAY_MON.match(text)) and m[2].lower() in MONTHS:
-        return _nearest(period, [(MONTHS[m[2].lower()], int(m[1]))])
+    if (m := _MON_DAY.match(text)) and (month := month_number(m[1])):
+        return _nearest(period, [(month, int(m[2]))])
+    if (m := _DAY_MON.match(text)) and (month := month_number(m[2])):
+        return _nearest(period, [(month, int(m[1]))])
     return None
 
 
