@@ -110,7 +110,7 @@ class SubmissionsCheck:
             missing=int(r["missing"].sum()),
         )
         for note in self.notes(lang):
-            line = tr(lang, "{summary}; {untracked}", summary=line, untracked=note)
+            line = tr(lang, "{summary}; {note}", summary=line, note=note)
         return line
 
     def notes(self, lang: Lang) -> tuple[str, ...]:
