@@ -111,3 +111,30 @@ def test_a_blank_quotation_keeps_its_codes_when_the_master_has_no_catalogue(tmp_
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "accepted" and not [i for i in outcome.issues if "目录" in i.zh]
     assert load_store(master).frame("QuotationLines")["product_code"].tolist() == ["X-9"]
+
+
+def test_a_product_picked_from_the_dropdown_needs_no_name_typed(master: Path, tmp_path: Path) -> None:
+    """A rep picks the code from the dropdown and leaves 产品名称 blank: the catalogue names the product (and its
+    spec and unit); a code typed in lower case is the catalogue's; a code the catalogue lacks still needs its name."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = {"rep": "张三", "customer_id": "C1 客户C1", "quote_no": "Q-9", "quote_date": "2026-11-20"}
+    header["quoted_by"] = "张三"
+    lines = [
+        {"product_code": ON_SALE[0], "qty": 2, "unit_price": 210},  # picked, nothing else typed
+        {"product_code": "p2", "qty": 1, "unit_price": 55},  # typed in lower case
+        {"product_code": "P3", "qty": 10, "unit_price": 12},  # off sale: kept, warned
+        {"product_code": "X-9", "qty": 5, "unit_price": 80},  # not catalogued and no name: refused
+    ]
+    (inbox / "报价单.xlsx").write_bytes(fill_form(_quotation(master), header=header, rows={"items": lines}))
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status == "partial", outcome.reason_en
+    stored = load_store(master).frame("QuotationLines")
+    assert stored[["product_code", "product", "spec"]].values.tolist() == [
+        ["P1", "液压油 46# 200L", "200L"],
+        ["P2", "全合成机油 4L", "4L"],
+        ["P3", "清洗剂 450ml", "450ml"],
+    ]
+    [refused] = outcome.errors
+    assert (refused.cell, refused.field.zh) == ("B17", "产品名称") and "X-9" in refused.zh and "产品目录" in refused.zh
+    assert any(i.cell == "A16" and "停售" in i.zh for i in outcome.warnings)
