@@ -202,17 +202,18 @@ def put_back_as_typed(master: Master, typed: Sequence[Typed]) -> None:
 
 
 def keep_before_as_typed(master: Master, history: pd.DataFrame) -> None:
-    """Have the rows ``history`` adds to ``master.grade_history`` hold each value before as the customer's cell held
-    it, typed otherwise than its column's kind (the text '800,000' in 信用额度), so an undo can put it back so."""
+    """Have the rows ``history`` adds to ``master.grade_history`` hold each value before that the apply replaced as
+    the customer's cell held it, typed otherwise than its column's kind (the text '800,000' in 信用额度), so an undo
+    can put it back so. A value kept (a manual override) stays in the cell as typed: its row holds the number."""
     typed_cells = master.off_kind.get(CUSTOMERS.name)
     if not typed_cells:
         return
     label_of = dict(zip(master.customers["customer_id"].astype(str), master.customers.index))
     for label, cid in history["customer_id"].iloc[len(master.grade_history) :].items():
         at = label_of.get(str(cid))
-        for column, before, _, _ in FIELDS:
+        for column, before, after, _ in FIELDS:
             typed = None if at is None else typed_value(typed_cells, column, at)
-            if typed is not None:
+            if typed is not None and not same_value(history.at[label, before], history.at[label, after]):
                 keep_typed(
                     master.off_kind.setdefault(GRADE_HISTORY.name, {}),
                     before,
