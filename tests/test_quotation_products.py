@@ -23,7 +23,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
 
 NOW = "2026-11-25 18:00:00"
-ON_SALE = ["P1 液压油 46# 200L 200L", "P2 全合成机油 4L 4L"]
+ON_SALE = ["P1 液压油 46# 200L", "P2 全合成机油 4L"]  # the spec each name ends with is not said twice
 
 
 @pytest.fixture
