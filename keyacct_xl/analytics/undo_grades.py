@@ -39,7 +39,7 @@ from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.offkind import keep_typed, typed_value
 from keyacct_xl.master.schema import CUSTOMERS, GRADE_HISTORY
-from keyacct_xl.messages import Message, listing, msg, tr
+from keyacct_xl.messages import Message, Pair, listing, msg, tr
 from keyacct_xl.parsing import is_blank, same_value
 
 # (Customers column, GradeHistory before, GradeHistory after, what a person calls it)
@@ -100,6 +100,25 @@ class Change:
         return tr(lang, "{customer} {name}: {changes}", customer=self.customer_id, name=self.name, changes=changes)
 
 
+# The customers a summary lists one by one (a console screen, an Excel alert); GradeHistory holds every one.
+SHOWN_CHANGES = 20
+
+
+def change_lines(changes: Sequence[Change], lang: Lang) -> list[str]:
+    """A line per customer changed, before → after, for the first ``SHOWN_CHANGES``; then one line saying how many
+    more, and where each is recorded: a year's first apply changes most customers, hundreds of lines otherwise."""
+    lines = [f"  {change.text(lang)}" for change in changes[:SHOWN_CHANGES]]
+    if len(changes) > SHOWN_CHANGES:
+        more = tr(
+            lang,
+            "… and {count:,} more customer(s), each with its values before and after in sheet {sheet}",
+            count=len(changes) - SHOWN_CHANGES,
+            sheet=Pair(GRADE_HISTORY.sheet_en, GRADE_HISTORY.sheet_zh),
+        )
+        lines.append(f"  {more}")
+    return lines
+
+
 @dataclass(frozen=True)
 class GradesUndone:
     """What the undo changed: the tables to save, each customer put back, those changed since, plans kept."""
@@ -120,7 +139,7 @@ class GradesUndone:
         if self.apply is None:
             return tr(lang, "nothing to undo: the grade history holds no {year} grade apply", year=self.year)
         lines = [self.apply.undone_line(lang, self.year, len(self.changes))]
-        lines += [f"  {change.text(lang)}" for change in self.changes]
+        lines += change_lines(self.changes, lang)
         if self.changed_since:
             lines.append(
                 tr(
