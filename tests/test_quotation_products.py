@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from reportbook import pdf_pages
 from test_products import hand_master
 
 from keyacct_xl.consolidate.run import consolidate
@@ -17,6 +18,7 @@ from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.generator import build_form
+from keyacct_xl.forms.layout import instructions_sheet_name
 from keyacct_xl.forms.prefill import prefill
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -138,3 +140,17 @@ def test_a_product_picked_from_the_dropdown_needs_no_name_typed(master: Path, tm
     [refused] = outcome.errors
     assert (refused.cell, refused.field.zh) == ("B17", "产品名称") and "X-9" in refused.zh and "产品目录" in refused.zh
     assert any(i.cell == "A16" and "停售" in i.zh for i in outcome.warnings)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_quotation_prints_on_one_page_with_its_signatures(tmp_path: Path, libreoffice, lang: str) -> None:
+    """A quotation goes to the customer to be signed: its sign-off (报价人签字, 审批人, 客户确认) prints on the page
+    with the items, not alone on a second page (as it did in landscape: 15 lines, certificates, sign-off)."""
+    spec = load_form("quotation")
+    path = tmp_path / f"quotation_{lang}.xlsx"
+    path.write_bytes(build_form(spec, lang=lang, company="上海恒泰润滑油有限公司"))
+    pages = pdf_pages(libreoffice(path, "pdf"))
+    instructions = next(i for i, page in enumerate(pages) if instructions_sheet_name(lang) in page[:400])
+    form = pages[:instructions]  # the form sheet prints first, then its instructions
+    signed = "报价人签字" if lang == "zh" else "Quoted by"
+    assert len(form) == 1 and signed in form[0], [p[:200] for p in pages]
