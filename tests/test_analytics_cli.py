@@ -411,14 +411,17 @@ def test_credit_change_counts_are_named_in_the_language(master_path: Path, capsy
 def test_credit_counts_say_what_their_figures_are_and_the_next_step(
     master_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Each grade printed as "A: 392<tab>1,107,617.79": neither figure said what it counted."""
+    """Each grade printed as "A: 392<tab>1,107,617.79": neither figure said what it counted; and the next step
+    said credit apply writes the terms "of their grade", so a clerk who saw 降级 73 ran it and got 已更新 0: it writes
+    the terms of the credit grade Customers holds, and the grades shown take effect through grade apply."""
     assert main(["credit", str(master_path), "--as-of", "2025-12-31"]) == 0
     out = capsys.readouterr().out.splitlines()
     grades = [line for line in out if re.fullmatch(r"  [ABC]：[\d,]+ 户，逾期 ¥[\d,]+\.\d\d", line)]
     assert grades and not any("\t" in line for line in out)
     assert out[-1] == (
         f"下一步：keyacct-xl credit apply {master_path} --approved-by 姓名 "
-        "把各客户信用等级对应的信用额度和账期写入客户档案（手工设定的条件保留）"
+        "按客户档案中各客户现有的信用等级写入对应的信用额度和账期（手工设定的条件保留）；"
+        "上面的信用等级经年度评级审核生效（先运行 keyacct-xl grade，再运行 keyacct-xl grade apply）"
     )
 
 

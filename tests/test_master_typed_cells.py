@@ -343,3 +343,35 @@ def test_a_limit_typed_as_text_that_an_apply_replaced_comes_back_from_its_undo_a
     assert main([*undo[:2], str(master), *undo[2:], "--date", "2025-12-29"]) == 0
     assert _openpyxl_cells(master) == _openpyxl_cells(before)
     assert _calamine_cells(master) == _calamine_cells(before)
+
+
+def test_a_limit_typed_as_text_that_grade_apply_kept_leaves_no_typed_cell_in_the_history(tmp_path: Path) -> None:
+    """C001's limit, typed as the text '1,000', is a manual override (额度手工核定 是): grade apply keeps it, so
+    GradeHistory's limit before holds the number, not a text cell that every later command would ask to retype."""
+    master = _pasted_master(tmp_path / "m", sales=True)
+    loaded = load_master(master)
+    sold = loaded.transactions
+    loaded.payments = pd.DataFrame(
+        {
+            "receipt_no": [f"R{i}" for i in range(1, 5)],
+            "customer_id": list(sold["customer_id"]),
+            "date": sold["date"] + pd.Timedelta(days=20),
+            "amount": list(sold["amount"]),
+        }
+    ).reindex(columns=loaded.payments.columns)
+    save_master(loaded, tables=["Payments"])
+    book = openpyxl.load_workbook(master)
+    sheet = book[SHEET]
+    column = next(c.column for c in sheet[1] if c.value == "额度手工核定")
+    sheet.cell(2, column, "是")  # C001's row
+    book.save(master)
+    assert main(["grade", str(master), "--year", "2025"]) == 0
+    assert main(["grade", "apply", str(master), "--approved-by", "王经理", "--date", "2025-12-28"]) == 0
+    assert _openpyxl_cells(master)["C001"]["信用额度"] == ("1,000", "s")  # kept as typed
+    history = openpyxl.load_workbook(master)["等级历史"]
+    headers = [c.value for c in history[1]]
+    first = next(r for r in history.iter_rows(min_row=2) if r[headers.index("客户编号")].value == "C001")
+    assert first[headers.index("原信用额度")].data_type == "n"
+    with collecting() as notices:
+        load_master(master)
+    assert not [n for n in notices if "等级历史" in n.render("zh")]

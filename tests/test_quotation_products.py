@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from reportbook import pdf_pages
 from test_products import _frame, hand_master
 
 from keyacct_xl.consolidate.run import consolidate
@@ -17,6 +18,7 @@ from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.generator import build_form
+from keyacct_xl.forms.layout import instructions_sheet_name
 from keyacct_xl.forms.prefill import prefill
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -24,7 +26,7 @@ from keyacct_xl.master.schema import PRODUCTS
 from keyacct_xl.master.writer import save_master, write_tables
 
 NOW = "2026-11-25 18:00:00"
-ON_SALE = ["P1 液压油 46# 200L 200L", "P2 全合成机油 4L 4L"]
+ON_SALE = ["P1 液压油 46# 200L", "P2 全合成机油 4L"]  # the spec each name ends with is not said twice
 
 
 @pytest.fixture
@@ -152,3 +154,44 @@ def test_a_code_typed_as_the_catalogue_spells_it_is_that_code_beside_a_look_alik
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "accepted", outcome.reason_en
     assert load_store(master).frame("QuotationLines")["product_code"].tolist() == ["P1"]
+
+
+def test_a_product_picked_from_the_dropdown_needs_no_name_typed(master: Path, tmp_path: Path) -> None:
+    """A rep picks the code from the dropdown and leaves 产品名称 blank: the catalogue names the product (and its
+    spec and unit); a code typed in lower case is the catalogue's; a code the catalogue lacks still needs its name."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = {"rep": "张三", "customer_id": "C1 客户C1", "quote_no": "Q-9", "quote_date": "2026-11-20"}
+    header["quoted_by"] = "张三"
+    lines = [
+        {"product_code": ON_SALE[0], "qty": 2, "unit_price": 210},  # picked, nothing else typed
+        {"product_code": "p2", "qty": 1, "unit_price": 55},  # typed in lower case
+        {"product_code": "P3", "qty": 10, "unit_price": 12},  # off sale: kept, warned
+        {"product_code": "X-9", "qty": 5, "unit_price": 80},  # not catalogued and no name: refused
+    ]
+    (inbox / "报价单.xlsx").write_bytes(fill_form(_quotation(master), header=header, rows={"items": lines}))
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert outcome.status == "partial", outcome.reason_en
+    stored = load_store(master).frame("QuotationLines")
+    assert stored[["product_code", "product", "spec"]].values.tolist() == [
+        ["P1", "液压油 46# 200L", "200L"],
+        ["P2", "全合成机油 4L", "4L"],
+        ["P3", "清洗剂 450ml", "450ml"],
+    ]
+    [refused] = outcome.errors
+    assert (refused.cell, refused.field.zh) == ("B17", "产品名称") and "X-9" in refused.zh and "产品目录" in refused.zh
+    assert any(i.cell == "A16" and "停售" in i.zh for i in outcome.warnings)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_quotation_prints_on_one_page_with_its_signatures(tmp_path: Path, libreoffice, lang: str) -> None:
+    """A quotation goes to the customer to be signed: its sign-off (报价人签字, 审批人, 客户确认) prints on the page
+    with the items, not alone on a second page (as it did in landscape: 15 lines, certificates, sign-off)."""
+    spec = load_form("quotation")
+    path = tmp_path / f"quotation_{lang}.xlsx"
+    path.write_bytes(build_form(spec, lang=lang, company="上海恒泰润滑油有限公司"))
+    pages = pdf_pages(libreoffice(path, "pdf"))
+    instructions = next(i for i, page in enumerate(pages) if instructions_sheet_name(lang) in page[:400])
+    form = pages[:instructions]  # the form sheet prints first, then its instructions
+    signed = "报价人签字" if lang == "zh" else "Quoted by"
+    assert len(form) == 1 and signed in form[0], [p[:200] for p in pages]

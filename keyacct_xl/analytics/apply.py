@@ -23,7 +23,7 @@ import pandas as pd
 from keyacct_xl.analytics.credit_terms import write_terms
 from keyacct_xl.analytics.history import APPLY_NO, next_apply_no, record_history
 from keyacct_xl.analytics.policy import CreditPolicy, load_credit_policy
-from keyacct_xl.analytics.undo_grades import FIELDS, Change, keep_before_as_typed
+from keyacct_xl.analytics.undo_grades import FIELDS, Change, change_lines, keep_before_as_typed
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import header
@@ -59,8 +59,9 @@ class Applied:
     no_payments: bool = False  # the master records no payment: why no credit grade was proposed
 
     def summary(self, lang: Lang) -> str:
-        """What was applied, a line per customer changed with its values before and after, then the review rows
-        left out, as ``grade apply`` and the ribbon say it."""
+        """What was applied, a line per customer changed with its values before and after (the first
+        ``SHOWN_CHANGES``, then how many more), then the review rows left out, as ``grade apply`` and the ribbon say
+        it."""
         text = tr(
             lang,
             "grades updated for {customers:,} customer(s); grade history: {added:,} row(s) added, "
@@ -83,7 +84,7 @@ class Applied:
                 changed=self.terms_changed,
                 kept=self.overrides_kept,
             )
-        text += "".join(f"\n  {change.text(lang)}" for change in self.changes)
+        text += "".join(f"\n{line}" for line in change_lines(self.changes, lang))
         if self.credit_unset:
             text += "\n" + self._credit_unset(lang)
         if self.plans_written:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from keyacct_xl.analytics.history import APPLY_NO, Recorded, credit_apply_reason, next_apply_no, record_history
 from keyacct_xl.analytics.policy import CreditPolicy, with_settings
-from keyacct_xl.analytics.undo_grades import FIELDS, Change, keep_before_as_typed
+from keyacct_xl.analytics.undo_grades import FIELDS, Change, change_lines, keep_before_as_typed
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
@@ -193,7 +193,7 @@ class TermsApplied:
                 "recorded as credit apply No. {number} in the grade history; credit apply --undo takes it back",
                 number=self.apply_no,
             )
-        return "\n".join([counts] + [f"  {change.text(lang)}" for change in self.changes])
+        return "\n".join([counts, *change_lines(self.changes, lang)])
 
 
 def _changed_terms(moved: pd.DataFrame, current: pd.DataFrame) -> tuple[Change, ...]:

@@ -31,7 +31,15 @@ from keyacct_xl.analytics.history import (
     undone_customers,
     written_by,
 )
-from keyacct_xl.analytics.undo_grades import FIELDS, Change, Typed, put_back, put_back_as_typed, typed_before
+from keyacct_xl.analytics.undo_grades import (
+    FIELDS,
+    Change,
+    Typed,
+    change_lines,
+    put_back,
+    put_back_as_typed,
+    typed_before,
+)
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
@@ -72,7 +80,7 @@ class TermsUndone:
                 count=count,
             )
         lines = [line]
-        lines += [f"  {change.text(lang)}" for change in self.changes]
+        lines += change_lines(self.changes, lang)
         if self.changed_since:
             lines.append(
                 tr(

@@ -39,7 +39,7 @@ from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.offkind import keep_typed, typed_value
 from keyacct_xl.master.schema import CUSTOMERS, GRADE_HISTORY
-from keyacct_xl.messages import Message, listing, msg, tr
+from keyacct_xl.messages import Message, Pair, listing, msg, tr
 from keyacct_xl.parsing import is_blank, same_value
 
 # (Customers column, GradeHistory before, GradeHistory after, what a person calls it)
@@ -100,6 +100,25 @@ class Change:
         return tr(lang, "{customer} {name}: {changes}", customer=self.customer_id, name=self.name, changes=changes)
 
 
+# The customers a summary lists one by one (a console screen, an Excel alert); GradeHistory holds every one.
+SHOWN_CHANGES = 20
+
+
+def change_lines(changes: Sequence[Change], lang: Lang) -> list[str]:
+    """A line per customer changed, before → after, for the first ``SHOWN_CHANGES``; then one line saying how many
+    more, and where each is recorded: a year's first apply changes most customers, hundreds of lines otherwise."""
+    lines = [f"  {change.text(lang)}" for change in changes[:SHOWN_CHANGES]]
+    if len(changes) > SHOWN_CHANGES:
+        more = tr(
+            lang,
+            "… and {count:,} more customer(s), each with its values before and after in sheet {sheet}",
+            count=len(changes) - SHOWN_CHANGES,
+            sheet=Pair(GRADE_HISTORY.sheet_en, GRADE_HISTORY.sheet_zh),
+        )
+        lines.append(f"  {more}")
+    return lines
+
+
 @dataclass(frozen=True)
 class GradesUndone:
     """What the undo changed: the tables to save, each customer put back, those changed since, plans kept."""
@@ -120,7 +139,7 @@ class GradesUndone:
         if self.apply is None:
             return tr(lang, "nothing to undo: the grade history holds no {year} grade apply", year=self.year)
         lines = [self.apply.undone_line(lang, self.year, len(self.changes))]
-        lines += [f"  {change.text(lang)}" for change in self.changes]
+        lines += change_lines(self.changes, lang)
         if self.changed_since:
             lines.append(
                 tr(
@@ -202,17 +221,18 @@ def put_back_as_typed(master: Master, typed: Sequence[Typed]) -> None:
 
 
 def keep_before_as_typed(master: Master, history: pd.DataFrame) -> None:
-    """Have the rows ``history`` adds to ``master.grade_history`` hold each value before as the customer's cell held
-    it, typed otherwise than its column's kind (the text '800,000' in 信用额度), so an undo can put it back so."""
+    """Have the rows ``history`` adds to ``master.grade_history`` hold each value before that the apply replaced as
+    the customer's cell held it, typed otherwise than its column's kind (the text '800,000' in 信用额度), so an undo
+    can put it back so. A value kept (a manual override) stays in the cell as typed: its row holds the number."""
     typed_cells = master.off_kind.get(CUSTOMERS.name)
     if not typed_cells:
         return
     label_of = dict(zip(master.customers["customer_id"].astype(str), master.customers.index))
     for label, cid in history["customer_id"].iloc[len(master.grade_history) :].items():
         at = label_of.get(str(cid))
-        for column, before, _, _ in FIELDS:
+        for column, before, after, _ in FIELDS:
             typed = None if at is None else typed_value(typed_cells, column, at)
-            if typed is not None:
+            if typed is not None and not same_value(history.at[label, before], history.at[label, after]):
                 keep_typed(
                     master.off_kind.setdefault(GRADE_HISTORY.name, {}),
                     before,

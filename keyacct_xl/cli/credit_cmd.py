@@ -147,7 +147,8 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
         tr(
             args.lang,
             "next: keyacct-xl credit apply {path} --approved-by NAME writes each customer's credit limit and payment "
-            "terms of their grade into Customers (terms set by hand are kept)",
+            "terms of the credit grade Customers holds (terms set by hand are kept); the credit grades above take "
+            "effect through the annual review (keyacct-xl grade, then keyacct-xl grade apply)",
             path=path,
         )
     )

@@ -141,11 +141,11 @@ class Merger:
         if not self._decided(outcome):
             return
         route, spec = ROUTES[outcome.form_id], self.specs[outcome.form_id]
+        if reads_product_codes(spec) and outcome.status in LIVE:  # before the references settle the status
+            check_product_codes(outcome, spec, self._catalogue)
         check_references(outcome, route, spec, self.cards.owners, self.cards.customers, strict=self.strict)
         if outcome.status not in LIVE:
             return
-        if reads_product_codes(spec):
-            check_product_codes(outcome, spec, self._catalogue)
         kept = self._kept_header(outcome, spec, route)
         if kept is not None and len(kept) > EXCEL_MAX_TEXT:
             _refuse_kept_too_long(outcome, len(kept))

@@ -28,6 +28,7 @@ from keyacct_xl.consolidate.periods import Period, outside, parse_period
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
 from keyacct_xl.consolidate.prefilled_lines import check_prefilled_lines
+from keyacct_xl.consolidate.productcodes import named_by_code
 from keyacct_xl.consolidate.repeated_lines import repeated_line_issues
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.totals import total_issues
@@ -217,8 +218,8 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
         for field, column in typed:
             raw = values[column] if column < len(values) else None
             row.values[field.key] = None
-            if is_blank(raw) and not field.required:
-                continue
+            if is_blank(raw) and (not field.required or named_by_code(field.key, table.columns, values)):
+                continue  # a product picked by its code is named from the catalogue in the merge (productcodes)
             try:
                 read = _memo_check(memo, field, raw, reading, orders.get(field.key))
             except FieldProblem as problem:

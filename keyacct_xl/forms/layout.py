@@ -99,8 +99,12 @@ def customer_ref(customer_id: str, name: str) -> str:
 
 
 def product_ref(code: str, name: object, spec: object) -> str:
-    """A product dropdown entry: code, name and spec, each after a space (pre-filled forms)."""
-    return " ".join(str(part).strip() for part in (code, name, spec) if not is_blank(part))
+    """A product dropdown entry: code, name and spec, each after a space (pre-filled forms); a spec the name already
+    ends with is not said twice (抗磨液压油 46# 200L, not 抗磨液压油 46# 200L 200L)."""
+    parts = [str(part).strip() for part in (code, name, spec) if not is_blank(part)]
+    if len(parts) == 3 and parts[1].endswith(parts[2]):
+        parts.pop()
+    return " ".join(parts)
 
 
 def entry_key(text: str, keys: Iterable[str]) -> str | None:
