@@ -23,8 +23,8 @@ SOURCES: dict[str, Rendered] = {
     "daily_report": cmsg("support requests", "Daily report"),
     "weekly_plan": cmsg("support requests", "Weekly plan"),
 }
+# rep, date and source_file are headed as the master's own columns (labels.header)
 HEADERS: dict[str, Rendered] = {
-    "date": cmsg("support requests", "Date"),
     "source": cmsg("support requests", "Written On"),
     "request": cmsg("support requests", "Problem or Support Needed"),
 }
