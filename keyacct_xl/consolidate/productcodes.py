@@ -56,7 +56,6 @@ def check_product_codes(outcome: FileOutcome, spec: FormSpec, catalogue: Callabl
         return
     codes = [str(c).strip() for c in products[PRODUCT_CODE]]
     selling = dict(zip(codes, on_sale(products)))
-    named = {c: str(n) for c, n in zip(codes, products["name"]) if not is_blank(n)}
     plain = {id_key(c): c for c in codes}
     entries = {id_key(product_ref(c, n, s)): c for c, n, s in zip(codes, products["name"], products["spec"])}
     records = {c: r for c, r in zip(codes, products.to_dict("records"))}
@@ -72,7 +71,7 @@ def check_product_codes(outcome: FileOutcome, spec: FormSpec, catalogue: Callabl
         else:
             row.values[PRODUCT_CODE] = code
             _fill_from_catalogue(row.values, records[code])
-            problem = None if selling[code] else _off_sale(code, named.get(code))
+            problem = None if selling[code] else _off_sale(code, records[code]["name"])
         if problem is not None:
             where = row.refs.get(PRODUCT_CODE, "")
             outcome.issues.append(Issue(outcome.name, row.sheet, where, label, typed, *texts(problem), "warning"))
@@ -110,8 +109,8 @@ def _code(typed: str, codes: dict[str, str], entries: dict[str, str]) -> str | N
     return None if code is None else codes[code]
 
 
-def _off_sale(code: str, name: str | None) -> Message:
-    product = f"{code} {name}" if name else code
+def _off_sale(code: str, name: object) -> Message:
+    product = code if is_blank(name) else f"{code} {str(name).strip()}"
     return msg(
         "{product} is marked as no longer on sale in the product catalogue: kept, check the line", product=product
     )
