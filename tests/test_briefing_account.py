@@ -148,14 +148,17 @@ def test_each_section_is_headed_by_its_own_tables_headers(
 
 def test_customers_whose_ids_no_sheet_name_can_hold_get_a_sheet_each(tmp_path: Path) -> None:
     """Ids with a character Excel refuses in a sheet name (``KA/001``, ``KA:001``), ids one letter-case apart
-    (``KA001``, ``ka001``: one sheet name to Excel) and an id longer than a sheet name each get their own sheet,
-    whose title still names the customer by its full id, instead of the fact sheet failing with a traceback."""
+    (``KA001``, ``ka001``: one sheet name to Excel), an id longer than a sheet name and an id Excel reserves as a
+    sheet name (History, its change-tracking sheet: a workbook holding a sheet of that name is repaired on open)
+    each get their own sheet, whose title still names the customer by its full id, instead of the fact sheet
+    failing with a traceback."""
     ids = {
         "K1": "KA/001",
         "K2": "KA:001",
         "K3": "KA001",
         "K4": "ka001",
         "K5": "华东区重点客户-2026-上海浦东新区-第0001号",
+        "K6": "history",
     }
     book_path = hand_master(tmp_path)
     master = load_master(book_path)
@@ -167,6 +170,7 @@ def test_customers_whose_ids_no_sheet_name_can_hold_get_a_sheet_each(tmp_path: P
     names = book.sheetnames
     assert len({n.casefold() for n in names}) == len(ids) == len(names)
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
+    assert "history" not in {n.casefold() for n in names}
     for cid, ws in zip(ids.values(), book.worksheets, strict=True):
         heading = " ".join(str(c.value) for row in ws.iter_rows(max_row=4) for c in row if c.value is not None)
         assert cid in heading  # the title names the customer by its full id

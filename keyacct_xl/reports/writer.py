@@ -103,10 +103,11 @@ def _unnameable(ch: str) -> bool:
 def sheet_name(text: str, taken: set[str]) -> str:
     """A legal sheet name for ``text`` not in ``taken`` (Excel: 31 characters, none of []:*?/\\ nor a character XML
     cannot hold, unique ignoring case), added to ``taken``: a customer id or a rep's name may hold any of these. The
-    hidden chart-data sheet's names are never given: a customer 图表数据 would be written into, or collide with it."""
+    hidden chart-data sheet's names are never given: a customer 图表数据 would be written into, or collide with it;
+    nor History, which Excel keeps for its change tracking and repairs a workbook for holding."""
     base = "".join("_" if _unnameable(ch) else ch for ch in text)[:28].strip("'") or "_"
     name, k = base, 2
-    while name.casefold() in taken or name.casefold() in CHART_DATA_NAMES:
+    while name.casefold() in taken or name.casefold() in CHART_DATA_NAMES or name.casefold() == "history":
         name, k = f"{base[:27]}({k})", k + 1
     taken.add(name.casefold())
     return name
