@@ -20,13 +20,13 @@ from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.merge import PROVENANCE_KEYS
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
-from keyacct_xl.consolidate.routes import ROW_KEYS
+from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import master_write_lock
+from keyacct_xl.fileio import backup_path, master_write_lock
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.schema import TableSchema
+from keyacct_xl.master.schema import CUSTOMERS, TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.messages import Message, Pair, listing, msg, tr
 from keyacct_xl.parsing import is_blank, same_value
@@ -344,9 +344,39 @@ def undo_submission(master: str | Path, wanted: str, *, dry_run: bool = False) -
         return _undo(load_store(master), wanted, dry_run=False)
 
 
+def _refuse_without_file_column(store: Store, entry: pd.Series) -> None:
+    """Refuse when a table the file added rows to has lost its 文件指纹 column (deleted by hand): its rows cannot be
+    told from the others, and removing none while the ledger says undone would keep them silently. Such a table is
+    one whose 来源文件 names the file, or (that column gone too) one keeping other provenance columns."""
+    if is_blank(entry["rows"]) or int(entry["rows"]) <= 0:
+        return
+    form = str(entry["form"])
+    for name in route_tables(ROUTES[form]) if form in ROUTES else (CUSTOMERS.name,):
+        found, frame = store.headers.get(name) or {}, store.frames[name]
+        if "file_sha256" in found or frame.empty:
+            continue
+        if "source_file" in found:
+            fed = bool((frame["source_file"].astype("string") == str(entry["file_name"])).any())
+        else:
+            fed = any(key in found for key in PROVENANCE_KEYS)
+        if fed:
+            schema = ALL_CONSOLIDATION_TABLES[name]
+            raise InputError(
+                msg(
+                    "{sheet}: the column {column} is not in the sheet (deleted by hand?), so the rows this file "
+                    "added cannot be told from the others: not undone; put the column back (the backup {backup} "
+                    "may still have it) and undo again",
+                    sheet=Pair(schema.sheet_en, schema.sheet_zh),
+                    column=schema.column("file_sha256"),
+                    backup=backup_path(store.path).name,
+                )
+            )
+
+
 def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     entry = _entry(store.frame(LEDGER.name), wanted)
     sha = str(entry["file_sha256"])
+    _refuse_without_file_column(store, entry)
     _refuse_if_changed_later(store, sha)
     _refuse_if_referenced(store, sha)
     history = store.frame(HISTORY.name)
