@@ -26,7 +26,8 @@ from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, master_write_lock
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.schema import CUSTOMERS, TableSchema
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES, TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.messages import Message, Pair, listing, msg, tr
 from keyacct_xl.parsing import is_blank, same_value
@@ -311,6 +312,34 @@ def _refuse_if_referenced(store: Store, sha: str) -> None:
         )
 
 
+def _refuse_if_named_in_master(store: Store, sha: str) -> None:
+    """Refuse when a customer the file created is named by rows of the master's own tables, which consolidation
+    does not write (sales and payments, the history store's lines among them, the grade history): taken out, it
+    would leave them naming no customer. Every such table is named, with its count of rows."""
+    customers = store.frames["Customers"]
+    created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
+    if not created:
+        return
+    loaded = load_master(store.path)
+    used, tables = referring_tables(
+        (
+            (schema, loaded.frame(schema)[CUSTOMER_ID.key])
+            for schema in DATA_TABLES
+            if schema.name not in ALL_CONSOLIDATION_TABLES and CUSTOMER_ID.key in schema.keys
+        ),
+        created,
+    )
+    if tables:
+        raise InputError(
+            msg(
+                "customer(s) {ids} created by this file are referred to by rows of {tables}: not undone; undo the "
+                "files that added those rows first, or keep the customers",
+                ids=listing(sorted(used)),
+                tables=listing(tables),
+            )
+        )
+
+
 def referring_tables(
     named: Iterable[tuple[TableSchema, pd.Series]], created: Collection[str]
 ) -> tuple[set[str], list[Message]]:
@@ -379,6 +408,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     _refuse_without_file_column(store, entry)
     _refuse_if_changed_later(store, sha)
     _refuse_if_referenced(store, sha)
+    _refuse_if_named_in_master(store, sha)
     history = store.frame(HISTORY.name)
     mine = history[history["changed_by"] == sha]
     restored: dict[str, list[str]] = {}
