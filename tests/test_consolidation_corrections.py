@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import openpyxl.worksheet.table
 import pandas as pd
 import pytest
 from reportbook import table_rows
@@ -283,6 +284,31 @@ def test_an_undo_whose_table_lost_its_file_column_is_refused_naming_it(
         "master.bak.xlsx may still have it) and undo again"
     )
     assert set(load_store(master).frame("IngestionLedger")["status"]) == {"accepted"}
+
+
+def test_an_undo_names_what_was_typed_in_a_column_of_ones_own_beside_a_row_it_removes(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys,
+) -> None:
+    # A manager adds a column 跟进备注 to 拜访记录 and types a note beside a visit the file added; the undo removed the
+    # visit and the note with it, naming only the visit.
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利")])
+    _consolidate(tmp_path, master, "A")
+    book = openpyxl.load_workbook(master)
+    ws = book["拜访记录"]
+    column = ws.max_column + 1
+    ws.cell(1, column).value = "跟进备注"
+    ws.cell(2, column).value = "已电话确认，月底送货"
+    [table] = ws.tables.values()
+    table.ref = table.autoFilter.ref = f"A1:{openpyxl.utils.get_column_letter(column)}2"
+    table.tableColumns.append(openpyxl.worksheet.table.TableColumn(id=column, name="跟进备注"))
+    book.save(master)
+    capsys.readouterr()
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    assert load_store(master).frame("Visits").empty
+    out = capsys.readouterr().out
+    assert "拜访记录 张三 · C001 · 2026-11-23 · 面谈：跟进备注 中有手工填写的 已电话确认，月底送货" in out
 
 
 def test_an_undo_whose_row_key_was_changed_by_hand_is_refused_naming_the_row(

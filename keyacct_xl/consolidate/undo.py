@@ -92,6 +92,28 @@ class KeptEdit:
 
 
 @dataclass(frozen=True)
+class TypedBeside:
+    """A cell a person typed in a column of their own beside a row the undo removed: gone with the row."""
+
+    table: str
+    row: str  # the row's key values, as ``UndoneRows`` names rows
+    column: str  # the column's header, as the sheet has it
+    value: object
+
+    def line(self, lang: Lang) -> str:
+        """``  Visits 张三 · C001 · 2026-11-23: 备注2 holds 已电话确认, typed by hand beside a row of the file, …``."""
+        schema = ALL_CONSOLIDATION_TABLES[self.table]
+        return "  " + tr(
+            lang,
+            "{table} {row}: {column} holds {value}, typed by hand beside a row of the file, which the undo removes",
+            table=Pair(schema.sheet_en, schema.sheet_zh),
+            row=self.row,
+            column=self.column,
+            value=shown_value(self.value),
+        )
+
+
+@dataclass(frozen=True)
 class UndoResult:
     """What undoing one file did, with the rows it removed and restored and the hand edits it kept."""
 
@@ -102,6 +124,7 @@ class UndoResult:
     dry_run: bool = False
     rows: tuple[UndoneRows, ...] = ()
     kept: tuple[KeptEdit, ...] = ()
+    beside: tuple[TypedBeside, ...] = ()  # what people typed in columns of their own beside the rows removed
 
     def summary(self, lang: Lang) -> str:
         """A line for the console, then a line per table naming its rows."""
@@ -121,7 +144,8 @@ class UndoResult:
                 removed=self.removed,
                 restored=self.restored,
             )
-        return "\n".join([head, *(r.line(lang) for r in self.rows), *(k.line(lang) for k in self.kept)])
+        lines = [head, *(r.line(lang) for r in self.rows), *(k.line(lang) for k in self.kept)]
+        return "\n".join([*lines, *(b.line(lang) for b in self.beside)])
 
 
 def _row_key(table: str, row: Mapping[str, object]) -> str:
@@ -428,12 +452,15 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     changed = {HISTORY.name, LEDGER.name, *mine["table"].astype(str)}
     removed = 0
     rows: list[UndoneRows] = []
+    beside: list[TypedBeside] = []
     for name, frame in store.frames.items():
         if name in (LEDGER.name, HISTORY.name) or "file_sha256" not in frame.columns:
             continue
         added = frame["file_sha256"] == sha
         if added.any():
-            keys = tuple(_row_key(name, r) for r in frame[added].to_dict("records"))
+            records = frame[added].to_dict("records")
+            keys = tuple(_row_key(name, r) for r in records)
+            beside += _typed_beside(store, name, keys, records)
             rows.append(UndoneRows(name, False, keys))
             store.frames[name] = frame[~added]  # labels kept: the rows read where they were (cells kept as typed)
             removed += int(added.sum())
@@ -445,4 +472,22 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     ledger.loc[ledger["corrected_by"] == sha, "corrected_by"] = None
     if not dry_run:
         save_store(store, sorted(changed), edited=changed)
-    return UndoResult(str(entry["file_name"]), sha, removed, len(mine), dry_run, tuple(rows), tuple(kept))
+    return UndoResult(
+        str(entry["file_name"]), sha, removed, len(mine), dry_run, tuple(rows), tuple(kept), tuple(beside)
+    )
+
+
+def _typed_beside(
+    store: Store, table: str, keys: tuple[str, ...], records: list[dict[str, object]]
+) -> list[TypedBeside]:
+    """The cells of columns a person added to ``table`` (no column of its schema) that hold something in the rows
+    the undo removes: the file never wrote them, so they go with the rows only said."""
+    schema = ALL_CONSOLIDATION_TABLES[table]
+    headers = store.headers.get(table, {})
+    own = [c for c in store.frames[table].columns if c not in schema.keys]
+    return [
+        TypedBeside(table, key, headers.get(str(column), str(column)), record[column])
+        for key, record in zip(keys, records)
+        for column in own
+        if not is_blank(record.get(column))
+    ]
