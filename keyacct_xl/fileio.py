@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import filecmp
 import hashlib
 import os
 import re
@@ -287,7 +288,8 @@ def _keep_backup(path: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
-    """Yield a temporary file beside ``path``; on success back up the old file and rename into place.
+    """Yield a temporary file beside ``path``; on success back up the old file and rename into place. With
+    ``backup``, a temporary file holding the very bytes ``path`` holds is dropped: ``path`` and its backup stay.
 
     On any failure the temporary file is removed and ``path`` and its backup are untouched; a full disk
     is reported as one user message naming the file. A ``path`` that is a symbolic link is written through: the file
@@ -302,6 +304,11 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
             stream.flush()
             os.fsync(stream.fileno())
         if path.exists():
+            if backup and filecmp.cmp(tmp, path, shallow=False):
+                # Nothing changed: the file stays, and its backup keeps the state before the last change (made the
+                # backup, the file itself would be the only copy of either).
+                tmp.unlink()
+                return
             os.chmod(tmp, path.stat().st_mode & 0o777)
             if backup:
                 _keep_backup(path)

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import openpyxl.worksheet.table
 import pandas as pd
 import pytest
 from reportbook import table_rows
@@ -247,6 +248,67 @@ def test_an_undo_keeps_what_was_typed_by_hand_since_and_names_it(master: Path, t
         "拜访记录 张三 · C001 · 2026-11-23 · 面谈：内容 在该文件写入后又被手工改过（谈返利，已签，月底付款）："
         "保留，未改回 谈返利" in out
     )
+
+
+def _delete_column(path: Path, sheet: str, header: str) -> None:
+    """Delete one column of a master's table as a manager does in Excel: the cells, the table's column and range."""
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet]
+    column = [c.value for c in ws[1]].index(header) + 1
+    ws.delete_cols(column)
+    [table] = ws.tables.values()
+    table.ref = f"A1:{openpyxl.utils.get_column_letter(ws.max_column)}{ws.max_row}"
+    table.autoFilter.ref = table.ref
+    table.tableColumns = [c for c in table.tableColumns if c.name != header]
+    for number, each in enumerate(table.tableColumns, start=1):
+        each.id = number
+    book.save(path)
+
+
+def test_an_undo_whose_table_lost_its_file_column_is_refused_naming_it(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys,
+) -> None:
+    # The rows a file added are found by their 文件指纹: with the column deleted by hand the undo removed none,
+    # said "0 rows removed" and marked the file undone in the ledger, its visits still in the master.
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利"), ("2026-11-24", "C002", "电话", "催款")])
+    _consolidate(tmp_path, master, "A")
+    _delete_column(master, "拜访记录", "文件指纹")
+    before = master.read_bytes()
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 2
+    assert master.read_bytes() == before
+    assert capsys.readouterr().err.strip() == (
+        "keyacct-xl: Visits: the column File SHA-256 is not in the sheet (deleted by hand?), so "
+        "the rows this file added cannot be told from the others: not undone; put the column back (the backup "
+        "master.bak.xlsx may still have it) and undo again"
+    )
+    assert set(load_store(master).frame("IngestionLedger")["status"]) == {"accepted"}
+
+
+def test_an_undo_names_what_was_typed_in_a_column_of_ones_own_beside_a_row_it_removes(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys,
+) -> None:
+    # A manager adds a column 跟进备注 to 拜访记录 and types a note beside a visit the file added; the undo removed the
+    # visit and the note with it, naming only the visit.
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利")])
+    _consolidate(tmp_path, master, "A")
+    book = openpyxl.load_workbook(master)
+    ws = book["拜访记录"]
+    column = ws.max_column + 1
+    ws.cell(1, column).value = "跟进备注"
+    ws.cell(2, column).value = "已电话确认，月底送货"
+    [table] = ws.tables.values()
+    table.ref = table.autoFilter.ref = f"A1:{openpyxl.utils.get_column_letter(column)}2"
+    table.tableColumns.append(openpyxl.worksheet.table.TableColumn(id=column, name="跟进备注"))
+    book.save(master)
+    capsys.readouterr()
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    assert load_store(master).frame("Visits").empty
+    out = capsys.readouterr().out
+    assert "拜访记录 张三 · C001 · 2026-11-23 · 面谈：跟进备注 中有手工填写的 已电话确认，月底送货" in out
 
 
 def test_an_undo_whose_row_key_was_changed_by_hand_is_refused_naming_the_row(

@@ -435,6 +435,30 @@ def test_undo_of_a_card_keeps_a_customer_others_refer_to(
     assert "C100" not in set(load_store(master).frame("Customers")["customer_id"])
 
 
+def test_undo_of_a_card_keeps_a_customer_sales_name(
+    master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The customer import's undo looked at sales, payments and the grade history; a card's undo looked only at the
+    # tables consolidation writes, so the customer left and its sales named no customer any more.
+    (inbox / "card.xlsx").write_bytes(
+        fill_form(
+            blank_form("customer_card"), header={"rep": "张三", "customer_id": "C100", "name": "中山美佳日用品有限公司"}
+        )
+    )
+    consolidate(inbox, master, now=NOW)
+    m = load_master(master)
+    m.transactions = pd.DataFrame(
+        {"date": [pd.Timestamp("2026-11-25")], "customer_id": ["C100"], "product": ["齿轮油"], "amount": [1200.0]}
+    )
+    save_master(m, master, tables=["Transactions"])
+    before = master.read_bytes()
+    assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx"]) == 2
+    err = capsys.readouterr().err
+    assert "C100" in err and "销售明细（1 行）" in err
+    assert master.read_bytes() == before
+    assert "C100" in set(load_store(master).frame("Customers")["customer_id"])
+
+
 def test_a_computed_amount_too_large_for_excel_is_left_blank_with_a_warning(master: Path, inbox: Path) -> None:
     quote = fill_form(
         blank_form("quotation"),

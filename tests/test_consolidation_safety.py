@@ -760,25 +760,33 @@ def test_a_card_whose_kept_fields_outgrow_the_ledgers_cell_is_refused_and_the_ot
     assert outcome.status == "accepted"
 
 
-def test_a_change_whose_history_row_outgrows_a_cell_stops_the_run_naming_the_file(tmp_path: Path) -> None:
+def test_a_change_whose_history_row_outgrows_a_cell_refuses_that_file_alone(good: bytes, tmp_path: Path) -> None:
     # The customer's business scope fits a cell (32,700 characters); the whole row before the card's change, kept
     # in the history as JSON, does not. The save then refused naming only SubmissionHistory's cell (and before that
-    # it wrote a master no command could load).
+    # it wrote a master no command could load); then the run stopped, the card's change already made in memory, and
+    # no other file was consolidated either. Now the card alone is refused, its change not in the master.
     m = Master.empty()
     m.customers = pd.DataFrame(
         {"customer_id": ["C001"], "name": ["华强贸易有限公司"], "rep": ["张三"], "business_scope": ["经营" * 16_350]}
     )
     master = save_master(m, tmp_path / "master.xlsx", backup=False)
-    before = master.read_bytes()
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     header = {"rep": "张三", "customer_id": "C001", "name": "华强贸易有限公司", "phone": "020-12345678"}
     (inbox / "card.xlsx").write_bytes(fill_form(blank_form("customer_card"), header=header))
-    with pytest.raises(InputError) as refused:
-        consolidate(inbox, master, now=NOW)
-    assert refused.value.en.startswith(
-        "card.xlsx: its change of Customers row C001 is kept in the submission history as the row was, and that comes "
+    (inbox / "visits.xlsx").write_bytes(good)
+    outcomes = {o.name: o for o in consolidate(inbox, master, now=NOW).outcomes}
+    card = outcomes["card.xlsx"]
+    assert (card.status, card.code) == ("rejected", "too_long")
+    assert card.reason_en.startswith(
+        "its change of Customers row C001 is kept in the submission history as the row was, and that comes "
         "to 32,771 characters, more than the 32,767 a cell holds"
     )
-    assert "card.xlsx：它对 Customers 中 C001 这一行的修改" in refused.value.zh
-    assert master.read_bytes() == before
+    assert "它对 Customers 中 C001 这一行的修改" in card.reason_zh
+    assert outcomes["visits.xlsx"].status == "accepted"
+    store = load_store(master)
+    assert store.frame("Customers")["phone"].isna().all()  # the card's change, made before the history, undone
+    assert store.frame("Customers")["business_scope"].tolist() == ["经营" * 16_350]
+    assert len(store.frame("Visits")) == 1
+    ledger = store.frame("IngestionLedger")
+    assert set(ledger.loc[ledger["status"].isin(["accepted", "partial"]), "file_name"]) == {"visits.xlsx"}

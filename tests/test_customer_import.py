@@ -6,6 +6,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import python_calamine as calamine
@@ -19,6 +20,7 @@ from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.fileio import backup_path
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.writer import save_master
 
 HEADERS = ["序号", "客户名称", "联系电话", "地址", "区域", "城市", "首次交易日期", "业务员", "客户类别"]
@@ -207,6 +209,33 @@ def test_an_existing_customer_is_changed_only_with_update_and_undone(tmp_path: P
     assert customers.loc["C0001", "phone"] == "021-64001234" and len(customers) == 6
     assert main(["customers", "import", str(corrected), "--into", str(master), "--undo"]) == 0
     assert load_master(master).customers.set_index("customer_id").loc["C0001", "phone"] == "13812345678"
+
+
+def test_undo_of_an_update_keeps_a_value_typed_by_hand_since(tmp_path: Path, master: Path, capsys) -> None:
+    # The undo put back every cell of the row the update changed: a phone a person typed in Excel after the import
+    # went back to the one before the import, without a word (the history kept no record of what the update wrote).
+    assert main(["customers", "import", str(messy_xlsx(tmp_path / "a.xlsx")), "--into", str(master)]) == 0
+    row = ["C0001", "上海恒达润滑油有限公司", "021-64001234", "上海市闵行区莘庄工业区申富路9号"]
+    corrected = tmp_path / "b.xlsx"
+    book = xlsxwriter.Workbook(str(corrected))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["客户编号", "客户名称", "联系电话", "地址"])
+    sheet.write_row(1, 0, row)
+    book.close()
+    assert main(["customers", "import", str(corrected), "--into", str(master), "--update"]) == 0
+    edited = openpyxl.load_workbook(master)  # the person's program: a save of the whole workbook
+    sheet = edited[CUSTOMERS.sheet_zh]
+    headers = [c.value for c in sheet[1]]
+    found = [r for r in sheet.iter_rows(min_row=2) if r[0].value == "C0001"]
+    found[0][headers.index(CUSTOMERS.column("phone").zh)].value = "021-64009999"
+    edited.save(master)
+    capsys.readouterr()
+    assert main(["customers", "import", str(corrected), "--into", str(master), "--undo"]) == 0
+    out = capsys.readouterr().out
+    customers = load_master(master).customers.set_index("customer_id")
+    assert customers.loc["C0001", "phone"] == "021-64009999"  # typed by hand since: kept
+    assert customers.loc["C0001", "address"] == "上海市闵行区莘庄工业区申富路8号"  # the update's own: put back
+    assert "021-64009999" in out and "13812345678" in out  # said so, with the value not put back
 
 
 def test_a_bad_cell_refuses_its_row_naming_the_cell(tmp_path: Path, master: Path, capsys) -> None:

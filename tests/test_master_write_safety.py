@@ -31,6 +31,7 @@ from keyacct_xl.fileio import LOCK_WAIT_VARIABLE, backup_path, master_lock_path,
 from keyacct_xl.history.store import store_path
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.schema import CUSTOMERS as CUSTOMERS_TABLE
 from keyacct_xl.master.schema import VISITS
 from keyacct_xl.master.writer import save_master, write_tables
 
@@ -261,6 +262,20 @@ def _full_disk_run(
     assert len(load_master(backup_path(master)).customers) == 20
     assert _leftovers(disk) == []
     return master, err
+
+
+def test_a_save_that_changes_nothing_keeps_the_backup_of_the_state_before(tmp_path: Path) -> None:
+    # A save of the same bytes (a grade review written again the same day, a table written back unchanged) made
+    # the master its own backup: the only copy of the master as it was before the last change was gone.
+    path = _master(tmp_path / "master.xlsx", customers=20, previous=10)
+    saved = path.read_bytes()
+    m = load_master(path)
+    write_tables(path, {CUSTOMERS_TABLE: m.customers}, lang=m.lang, headers={"Customers": m.headers["Customers"]})
+    assert path.read_bytes() == saved
+    assert len(load_master(backup_path(path)).customers) == 10  # still the state before the last change
+    m.customers.loc[0, "city"] = "深圳"
+    write_tables(path, {CUSTOMERS_TABLE: m.customers}, lang=m.lang, headers={"Customers": m.headers["Customers"]})
+    assert backup_path(path).read_bytes() == saved  # a save that changes something makes the master its backup
 
 
 def test_full_disk_keeps_master_and_backup_and_says_so_in_one_line(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -293,6 +294,23 @@ def test_a_formula_in_a_text_field_is_stored_as_its_text_with_a_warning(
     # LibreOffice's .xls keeps 0 as the link's value where its .xlsx and .ods keep 点击
     shown = "0" if suffix == "xls" else "点击"
     assert formula.zh == f"单元格填的是公式 {LINK}（显示为 {shown}）：按公式原文作为文本保存，不作为公式"
+
+
+def test_a_formula_saved_without_the_value_it_shows_is_stored_as_its_text_with_a_warning(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    # A file a program wrote (openpyxl here) keeps no value for the formula: calamine read the cell blank, and the
+    # visit was stored with no 拜访内容 and no word of the formula the cell held.
+    shutil.copy(_daily_with_formula(tmp_path), inbox / "daily_formula.xlsx")
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.errors) == ("accepted", [])
+    assert load_store(master).frame("Visits")["content"].tolist() == [LINK]
+    formula = _at(outcome, "F12")
+    assert (formula.severity, formula.field_label("zh"), formula.value) == ("warning", "拜访内容", LINK)
+    assert formula.en == (
+        f"the cell holds the formula {LINK}, and the file keeps no value it shows (written by a program that does "
+        "not work formulas out): stored as its text, never as a formula"
+    )
 
 
 @pytest.mark.libreoffice

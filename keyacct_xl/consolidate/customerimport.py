@@ -337,12 +337,14 @@ def apply_import(
 def _update(
     store: Store, outcome: RowOutcome, values: Mapping[str, object], source: ImportSource, now: str
 ) -> dict[str, object]:
-    """Write a row's differing values into its customer; the history entry keeping the values they replace."""
+    """Write a row's differing values into its customer; the history entry keeping the values they replace and
+    those it wrote, so an undo puts back only the cells still holding them (one typed by hand since is kept)."""
     frame = store.frames[CUSTOMERS.name]
     where = frame.index[frame["customer_id"].astype(str) == outcome.customer_id][0]
     before = frame.loc[where].to_dict()
-    for change in outcome.changes:
-        frame.loc[where, change.key] = values[change.key]  # type: ignore[call-overload]
+    written = {change.key: values[change.key] for change in outcome.changes}
+    for column, value in written.items():
+        frame.loc[where, column] = value  # type: ignore[call-overload]
     return {
         "table": CUSTOMERS.name,
         "change": "updated",
@@ -354,6 +356,7 @@ def _update(
         "changed_at": now,
         "changed_by": source.sha256,
         "data": row_json(before),
+        "written": row_json(written),
     }
 
 

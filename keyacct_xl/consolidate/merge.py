@@ -32,7 +32,6 @@ from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
 from keyacct_xl.consolidate.visit_forms import shape_lines
-from keyacct_xl.errors import InputError
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.headers import normalize_header, title_case
 from keyacct_xl.i18n import Lang
@@ -615,22 +614,30 @@ def _refuse_kept_too_long(outcome: FileOutcome, length: int) -> None:
     )
 
 
+class HistoryTooLong(Exception):
+    """A file's change of a row whose history entry outgrows a cell. Raised out of ``Merger.apply`` (the file's other
+    rows may already be merged in memory) so the run merges again from the master as read, this file refused."""
+
+    def __init__(self, name: str, reason: Message) -> None:
+        super().__init__(name)
+        self.name, self.reason = name, reason
+
+
 def _refuse_history_too_long(outcome: FileOutcome, table: str, key: str, length: int) -> None:
-    """Stop the run before anything is written: the row a file changes is kept in the history as it was (one cell of
-    JSON, what an undo puts back), and that text is longer than a cell holds. The file's other rows may already be
-    merged in memory, so refusing the file alone would keep half of it."""
-    raise InputError(
+    """Stop merging this file: the row it changes is kept in the history as it was (one cell of JSON, what an undo
+    puts back), and that text is longer than a cell holds. The file's other rows may already be merged in memory, so
+    the run merges again without it (keyacct_xl.consolidate.run): the file alone is refused, nothing of it kept."""
+    raise HistoryTooLong(
+        outcome.name,
         msg(
-            "{file}: its change of {table} row {key} is kept in the submission history as the row was, and that "
-            "comes to {length:,} characters, more than the {limit:,} a cell holds, so the change could not be "
-            "undone; nothing was consolidated: shorten the row's longest text in the master, or take the file out "
-            "of the folder, and consolidate again",
-            file=outcome.name,
+            "its change of {table} row {key} is kept in the submission history as the row was, and that comes to "
+            "{length:,} characters, more than the {limit:,} a cell holds, so the change could not be undone; nothing "
+            "of this file was consolidated: shorten the row's longest text in the master and send the file again",
             table=table,
             key=key,
             length=length,
             limit=EXCEL_MAX_TEXT,
-        )
+        ),
     )
 
 

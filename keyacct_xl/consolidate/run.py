@@ -9,8 +9,9 @@ depend on the number of workers.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.consolidate.cards import Conflict
 from keyacct_xl.consolidate.changes import RowChange
 from keyacct_xl.consolidate.intake import Submission, collect, quarantine, sha256
-from keyacct_xl.consolidate.merge import Merger
+from keyacct_xl.consolidate.merge import HistoryTooLong, Merger
 from keyacct_xl.consolidate.model import FileOutcome, texts
 from keyacct_xl.consolidate.normalize import record_stored, store_typed_text, stored_notices
 from keyacct_xl.consolidate.recognize import extract
@@ -37,7 +38,7 @@ from keyacct_xl.forms.vocabulary import with_master_words
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import MAX_SECONDS, Failure, Limits, Workers, short
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Message, msg
 from keyacct_xl.notices import notify
 
 
@@ -220,18 +221,7 @@ def consolidate(
         outcomes = list(progress(checked, len(submissions)) if progress else checked)
         start_reconciliations(outcomes, submissions, Path(master), lang=store.lang, dry_run=dry_run)
         decisions = resolve_decisions(outcomes, submissions, accept=accept, reject=reject)
-        merger = Merger(
-            store,
-            specs,
-            now=now,
-            strict=strict,
-            decisions=decisions,
-            new_customer_grade=_new_customer_grade(store),
-            rep_folders=folder_reps(store.settings.rep_folders),
-        )
-        for outcome in sorted(outcomes, key=_merge_order):
-            merger.apply(outcome)
-        merger.flush()
+        store, merger, outcomes = _merged(master, store, outcomes, specs, now=now, strict=strict, decisions=decisions)
         stored = store_typed_text(store, merger.edited)
         recorded = record_stored(store, stored, merger.changes, outcomes, now)
         notices = stored_notices(store, stored)
@@ -256,6 +246,47 @@ def consolidate(
         now,
         store.settings.report_personal_data == "mask",
     )
+
+
+def _merged(
+    master: Path,
+    store: Store,
+    outcomes: list[FileOutcome],
+    specs: Mapping[str, FormSpec],
+    *,
+    now: str,
+    strict: bool,
+    decisions: Mapping[str, str],
+) -> tuple[Store, Merger, list[FileOutcome]]:
+    """Merge the checked ``outcomes`` into ``store``'s frames; the store, merger and outcomes merged.
+
+    A file whose change could not be kept in the history (``HistoryTooLong``) is stopped half-way through, its other
+    rows perhaps merged already: the run then merges again from the master as read and the outcomes as checked, that
+    file refused, so nothing of it is kept and every other file is merged as it would have been without it.
+    """
+    checked = pickle.dumps(outcomes)  # as the checks left them: a merge settles them (status, key, rows)
+    refused: dict[str, Message] = {}
+    while True:
+        merger = Merger(
+            store,
+            specs,
+            now=now,
+            strict=strict,
+            decisions=decisions,
+            new_customer_grade=_new_customer_grade(store),
+            rep_folders=folder_reps(store.settings.rep_folders),
+        )
+        try:
+            for outcome in sorted(outcomes, key=_merge_order):
+                if outcome.name in refused:
+                    outcome.reject("too_long", *texts(refused[outcome.name]))
+                merger.apply(outcome)
+        except HistoryTooLong as stopped:
+            refused[stopped.name] = stopped.reason
+            store, outcomes = load_store(master), pickle.loads(checked)  # the tables as read: frames change in place
+            continue
+        merger.flush()
+        return store, merger, outcomes
 
 
 def _new_customer_grade(store: Store) -> str:

@@ -20,19 +20,19 @@ from keyacct_xl.consolidate.outside import as_shown
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.messages import msg
-from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter, split_ref
 
 _TEXT_TYPES = ("text", "signature")  # fields whose value is the text typed
 
 
 def text_cells(spec: FormSpec, extracted: Extracted, sheet: str) -> dict[Cell, FieldSpec]:
-    """The cells (0-based) of the form's text fields on ``sheet`` that show a value, each with its field."""
+    """The cells (0-based) of the form's text fields on ``sheet``, each with its field: those showing a value and the
+    blank ones (a formula saved without the value it shows reads blank, and was dropped without a word)."""
     fields = {f.key: f for f in (*TITLE_FIELD_SPECS.values(), *spec.header_fields)}
     cells: dict[Cell, FieldSpec] = {}
     for key, cell in extracted.header.items():
         field = fields.get(key)
-        if field is not None and field.type in _TEXT_TYPES and cell.sheet == sheet and not is_blank(cell.value):
+        if field is not None and field.type in _TEXT_TYPES and cell.sheet == sheet and cell.ref:
             row, col = split_ref(cell.ref)
             cells[(row - 1, col - 1)] = field
     for section in spec.tables:
@@ -43,8 +43,8 @@ def text_cells(spec: FormSpec, extracted: Extracted, sheet: str) -> dict[Cell, F
             column = table.columns.get(field.key)
             if field.type not in _TEXT_TYPES or column is None:
                 continue
-            shown = [row for row, values in table.rows if column < len(values) and not is_blank(values[column])]
-            cells.update({(row - 1, column): field for row in shown})
+            # blank ones too: a formula a program wrote without the value it shows (openpyxl, a script) reads blank
+            cells.update({(row - 1, column): field for row, values in table.rows if column < len(values)})
     return cells
 
 
@@ -85,7 +85,14 @@ def formula_issues(file: str, formulas: list[FormulaCell]) -> list[Issue]:
     issues = []
     for typed in formulas:
         shown = "" if typed.cell.value is None else as_shown(typed.cell.value)
-        if typed.formula:
+        if typed.formula and not shown:
+            why = msg(
+                "the cell holds the formula ={formula}, and the file keeps no value it shows (written by a program "
+                "that does not work formulas out): stored as its text, never as a formula",
+                formula=typed.formula,
+            )
+            value = "=" + typed.formula
+        elif typed.formula:
             why = msg(
                 "the cell holds the formula ={formula} (showing {shown}): stored as its text, never as a formula",
                 formula=typed.formula,

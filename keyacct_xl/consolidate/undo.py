@@ -20,13 +20,14 @@ from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.merge import PROVENANCE_KEYS
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
-from keyacct_xl.consolidate.routes import ROW_KEYS
+from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import master_write_lock
+from keyacct_xl.fileio import backup_path, master_write_lock
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.schema import TableSchema
+from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES, TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
 from keyacct_xl.messages import Message, Pair, listing, msg, tr
 from keyacct_xl.parsing import is_blank, same_value
@@ -91,6 +92,28 @@ class KeptEdit:
 
 
 @dataclass(frozen=True)
+class TypedBeside:
+    """A cell a person typed in a column of their own beside a row the undo removed: gone with the row."""
+
+    table: str
+    row: str  # the row's key values, as ``UndoneRows`` names rows
+    column: str  # the column's header, as the sheet has it
+    value: object
+
+    def line(self, lang: Lang) -> str:
+        """``  Visits 张三 · C001 · 2026-11-23: 备注2 holds 已电话确认, typed by hand beside a row of the file, …``."""
+        schema = ALL_CONSOLIDATION_TABLES[self.table]
+        return "  " + tr(
+            lang,
+            "{table} {row}: {column} holds {value}, typed by hand beside a row of the file, which the undo removes",
+            table=Pair(schema.sheet_en, schema.sheet_zh),
+            row=self.row,
+            column=self.column,
+            value=shown_value(self.value),
+        )
+
+
+@dataclass(frozen=True)
 class UndoResult:
     """What undoing one file did, with the rows it removed and restored and the hand edits it kept."""
 
@@ -101,6 +124,7 @@ class UndoResult:
     dry_run: bool = False
     rows: tuple[UndoneRows, ...] = ()
     kept: tuple[KeptEdit, ...] = ()
+    beside: tuple[TypedBeside, ...] = ()  # what people typed in columns of their own beside the rows removed
 
     def summary(self, lang: Lang) -> str:
         """A line for the console, then a line per table naming its rows."""
@@ -120,7 +144,8 @@ class UndoResult:
                 removed=self.removed,
                 restored=self.restored,
             )
-        return "\n".join([head, *(r.line(lang) for r in self.rows), *(k.line(lang) for k in self.kept)])
+        lines = [head, *(r.line(lang) for r in self.rows), *(k.line(lang) for k in self.kept)]
+        return "\n".join([*lines, *(b.line(lang) for b in self.beside)])
 
 
 def _row_key(table: str, row: Mapping[str, object]) -> str:
@@ -311,6 +336,34 @@ def _refuse_if_referenced(store: Store, sha: str) -> None:
         )
 
 
+def _refuse_if_named_in_master(store: Store, sha: str) -> None:
+    """Refuse when a customer the file created is named by rows of the master's own tables, which consolidation
+    does not write (sales and payments, the history store's lines among them, the grade history): taken out, it
+    would leave them naming no customer. Every such table is named, with its count of rows."""
+    customers = store.frames["Customers"]
+    created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
+    if not created:
+        return
+    loaded = load_master(store.path)
+    used, tables = referring_tables(
+        (
+            (schema, loaded.frame(schema)[CUSTOMER_ID.key])
+            for schema in DATA_TABLES
+            if schema.name not in ALL_CONSOLIDATION_TABLES and CUSTOMER_ID.key in schema.keys
+        ),
+        created,
+    )
+    if tables:
+        raise InputError(
+            msg(
+                "customer(s) {ids} created by this file are referred to by rows of {tables}: not undone; undo the "
+                "files that added those rows first, or keep the customers",
+                ids=listing(sorted(used)),
+                tables=listing(tables),
+            )
+        )
+
+
 def referring_tables(
     named: Iterable[tuple[TableSchema, pd.Series]], created: Collection[str]
 ) -> tuple[set[str], list[Message]]:
@@ -344,11 +397,42 @@ def undo_submission(master: str | Path, wanted: str, *, dry_run: bool = False) -
         return _undo(load_store(master), wanted, dry_run=False)
 
 
+def _refuse_without_file_column(store: Store, entry: pd.Series) -> None:
+    """Refuse when a table the file added rows to has lost its 文件指纹 column (deleted by hand): its rows cannot be
+    told from the others, and removing none while the ledger says undone would keep them silently. Such a table is
+    one whose 来源文件 names the file, or (that column gone too) one keeping other provenance columns."""
+    if is_blank(entry["rows"]) or int(entry["rows"]) <= 0:
+        return
+    form = str(entry["form"])
+    for name in route_tables(ROUTES[form]) if form in ROUTES else (CUSTOMERS.name,):
+        found, frame = store.headers.get(name) or {}, store.frames[name]
+        if "file_sha256" in found or frame.empty:
+            continue
+        if "source_file" in found:
+            fed = bool((frame["source_file"].astype("string") == str(entry["file_name"])).any())
+        else:
+            fed = any(key in found for key in PROVENANCE_KEYS)
+        if fed:
+            schema = ALL_CONSOLIDATION_TABLES[name]
+            raise InputError(
+                msg(
+                    "{sheet}: the column {column} is not in the sheet (deleted by hand?), so the rows this file "
+                    "added cannot be told from the others: not undone; put the column back (the backup {backup} "
+                    "may still have it) and undo again",
+                    sheet=Pair(schema.sheet_en, schema.sheet_zh),
+                    column=schema.column("file_sha256"),
+                    backup=backup_path(store.path).name,
+                )
+            )
+
+
 def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     entry = _entry(store.frame(LEDGER.name), wanted)
     sha = str(entry["file_sha256"])
+    _refuse_without_file_column(store, entry)
     _refuse_if_changed_later(store, sha)
     _refuse_if_referenced(store, sha)
+    _refuse_if_named_in_master(store, sha)
     history = store.frame(HISTORY.name)
     mine = history[history["changed_by"] == sha]
     restored: dict[str, list[str]] = {}
@@ -368,12 +452,15 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     changed = {HISTORY.name, LEDGER.name, *mine["table"].astype(str)}
     removed = 0
     rows: list[UndoneRows] = []
+    beside: list[TypedBeside] = []
     for name, frame in store.frames.items():
         if name in (LEDGER.name, HISTORY.name) or "file_sha256" not in frame.columns:
             continue
         added = frame["file_sha256"] == sha
         if added.any():
-            keys = tuple(_row_key(name, r) for r in frame[added].to_dict("records"))
+            records = frame[added].to_dict("records")
+            keys = tuple(_row_key(name, r) for r in records)
+            beside += _typed_beside(store, name, keys, records)
             rows.append(UndoneRows(name, False, keys))
             store.frames[name] = frame[~added]  # labels kept: the rows read where they were (cells kept as typed)
             removed += int(added.sum())
@@ -385,4 +472,22 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     ledger.loc[ledger["corrected_by"] == sha, "corrected_by"] = None
     if not dry_run:
         save_store(store, sorted(changed), edited=changed)
-    return UndoResult(str(entry["file_name"]), sha, removed, len(mine), dry_run, tuple(rows), tuple(kept))
+    return UndoResult(
+        str(entry["file_name"]), sha, removed, len(mine), dry_run, tuple(rows), tuple(kept), tuple(beside)
+    )
+
+
+def _typed_beside(
+    store: Store, table: str, keys: tuple[str, ...], records: list[dict[str, object]]
+) -> list[TypedBeside]:
+    """The cells of columns a person added to ``table`` (no column of its schema) that hold something in the rows
+    the undo removes: the file never wrote them, so they go with the rows only said."""
+    schema = ALL_CONSOLIDATION_TABLES[table]
+    headers = store.headers.get(table, {})
+    own = [c for c in store.frames[table].columns if c not in schema.keys]
+    return [
+        TypedBeside(table, key, headers.get(str(column), str(column)), record[column])
+        for key, record in zip(keys, records)
+        for column in own
+        if not is_blank(record.get(column))
+    ]
