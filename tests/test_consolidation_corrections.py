@@ -311,6 +311,32 @@ def test_an_undo_names_what_was_typed_in_a_column_of_ones_own_beside_a_row_it_re
     assert "拜访记录 张三 · C001 · 2026-11-23 · 面谈：跟进备注 中有手工填写的 已电话确认，月底送货" in out
 
 
+def test_an_undo_keeps_a_row_a_person_copied_from_one_of_the_files_and_names_it(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys,
+) -> None:
+    # A manager copies a consolidated visit row in Excel (its 文件指纹 carried along) to note a second talk the same
+    # day; the undo of the file removed both rows, naming two where the file had added one.
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利")])
+    _consolidate(tmp_path, master, "A")
+    book = openpyxl.load_workbook(master)
+    ws = book["拜访记录"]
+    headers = [c.value for c in ws[1]]
+    ws.append([c.value for c in ws[2]])
+    ws.cell(3, headers.index("内容") + 1).value = "下午再谈返利细节"
+    [table] = ws.tables.values()
+    table.ref = table.autoFilter.ref = f"A1:{openpyxl.utils.get_column_letter(ws.max_column)}3"
+    book.save(master)
+    capsys.readouterr()
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    [kept] = load_store(master).frame("Visits").to_dict("records")
+    assert kept["content"] == "下午再谈返利细节" and pd.isna(kept["file_sha256"])
+    out = capsys.readouterr().out
+    assert "删除 1 行" in out
+    assert "拜访记录：保留 1 行" in out and "张三 · C001 · 2026-11-23 · 面谈" in out
+
+
 def test_an_undo_whose_row_key_was_changed_by_hand_is_refused_naming_the_row(
     master: Path,  # noqa: F811
     tmp_path: Path,

@@ -114,6 +114,27 @@ class TypedBeside:
 
 
 @dataclass(frozen=True)
+class CopiedRows:
+    """Rows of one table a person copied from rows the file added (its fingerprint copied along): kept, their
+    fingerprint cleared, as rows of the person's."""
+
+    table: str
+    keys: tuple[str, ...]
+
+    def line(self, lang: Lang) -> str:
+        """``  Visits: 1 row(s) kept, copied by hand from a row of the file (same source row and key): …``."""
+        schema = ALL_CONSOLIDATION_TABLES[self.table]
+        return "  " + tr(
+            lang,
+            "{table}: {count} row(s) kept, copied by hand from a row of the file (same source row and key), their "
+            "file fingerprint cleared: {rows}",
+            table=Pair(schema.sheet_en, schema.sheet_zh),
+            count=len(self.keys),
+            rows=listing([*self.keys[:NAMED_ROWS], *(["…"] if len(self.keys) > NAMED_ROWS else [])]),
+        )
+
+
+@dataclass(frozen=True)
 class UndoResult:
     """What undoing one file did, with the rows it removed and restored and the hand edits it kept."""
 
@@ -125,6 +146,7 @@ class UndoResult:
     rows: tuple[UndoneRows, ...] = ()
     kept: tuple[KeptEdit, ...] = ()
     beside: tuple[TypedBeside, ...] = ()  # what people typed in columns of their own beside the rows removed
+    copies: tuple[CopiedRows, ...] = ()  # rows people copied from the file's: kept
 
     def summary(self, lang: Lang) -> str:
         """A line for the console, then a line per table naming its rows."""
@@ -145,7 +167,7 @@ class UndoResult:
                 restored=self.restored,
             )
         lines = [head, *(r.line(lang) for r in self.rows), *(k.line(lang) for k in self.kept)]
-        return "\n".join([*lines, *(b.line(lang) for b in self.beside)])
+        return "\n".join([*lines, *(b.line(lang) for b in self.beside), *(c.line(lang) for c in self.copies)])
 
 
 def _row_key(table: str, row: Mapping[str, object]) -> str:
@@ -453,15 +475,22 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     removed = 0
     rows: list[UndoneRows] = []
     beside: list[TypedBeside] = []
-    for name, frame in store.frames.items():
+    copies: list[CopiedRows] = []
+    for name, frame in list(store.frames.items()):
         if name in (LEDGER.name, HISTORY.name) or "file_sha256" not in frame.columns:
             continue
-        added = frame["file_sha256"] == sha
-        if added.any():
+        carried = frame["file_sha256"] == sha
+        if carried.any():
+            copied = _copied(frame, carried, name)
+            added = carried & ~copied
             records = frame[added].to_dict("records")
             keys = tuple(_row_key(name, r) for r in records)
             beside += _typed_beside(store, name, keys, records)
             rows.append(UndoneRows(name, False, keys))
+            if copied.any():
+                copies.append(CopiedRows(name, tuple(_row_key(name, r) for r in frame[copied].to_dict("records"))))
+                frame = frame.copy()
+                frame.loc[copied, "file_sha256"] = None  # a person's rows from now on
             store.frames[name] = frame[~added]  # labels kept: the rows read where they were (cells kept as typed)
             removed += int(added.sum())
             changed.add(name)
@@ -473,8 +502,26 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     if not dry_run:
         save_store(store, sorted(changed), edited=changed)
     return UndoResult(
-        str(entry["file_name"]), sha, removed, len(mine), dry_run, tuple(rows), tuple(kept), tuple(beside)
+        str(entry["file_name"]),
+        sha,
+        removed,
+        len(mine),
+        dry_run,
+        tuple(rows),
+        tuple(kept),
+        tuple(beside),
+        tuple(copies),
     )
+
+
+def _copied(frame: pd.DataFrame, carried: pd.Series, table: str) -> pd.Series:
+    """Among the rows carrying the file's fingerprint, those a person copied from one of them in Excel: a file adds
+    one row per source row and key, so a second row with the same source sheet, source row and key is a copy (the
+    first kept as the file's). A copy given another key cannot be told from the file's rows and goes with them."""
+    if table not in ROW_KEYS:
+        return pd.Series(False, index=frame.index)
+    subset = [c for c in ("source_sheet", "source_row", *ROW_KEYS[table].columns) if c in frame.columns]
+    return carried & frame[carried].duplicated(subset, keep="first").reindex(frame.index, fill_value=False)
 
 
 def _typed_beside(
