@@ -286,6 +286,32 @@ def test_an_undo_whose_table_lost_its_file_column_is_refused_naming_it(
     assert set(load_store(master).frame("IngestionLedger")["status"]) == {"accepted"}
 
 
+def _one_visit_consolidated(
+    tmp_path: Path, into: Path
+) -> tuple[openpyxl.Workbook, openpyxl.worksheet.worksheet.Worksheet]:
+    """A file of one visit consolidated into the master ``into``, then the master opened in openpyxl with its 拜访记录
+    sheet, for an edit by hand."""
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利")])
+    _consolidate(tmp_path, into, "A")
+    book = openpyxl.load_workbook(into)
+    return book, book["拜访记录"]
+
+
+def _table_to(ws: openpyxl.worksheet.worksheet.Worksheet, column: int, row: int) -> openpyxl.worksheet.table.Table:
+    """The sheet's table stretched to ``column`` and ``row``, as Excel stretches it when a person types beside it."""
+    [table] = ws.tables.values()
+    table.ref = table.autoFilter.ref = f"A1:{openpyxl.utils.get_column_letter(column)}{row}"
+    return table
+
+
+def _saved_and_undone(book: openpyxl.Workbook, into: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """The hand-edited ``book`` saved as the master ``into``, then the file of one visit undone; what it printed."""
+    book.save(into)
+    capsys.readouterr()
+    assert main(["consolidate", "--into", str(into), "--undo", "visits_A.xlsx"]) == 0
+    return capsys.readouterr().out
+
+
 def test_an_undo_names_what_was_typed_in_a_column_of_ones_own_beside_a_row_it_removes(
     master: Path,  # noqa: F811
     tmp_path: Path,
@@ -293,21 +319,13 @@ def test_an_undo_names_what_was_typed_in_a_column_of_ones_own_beside_a_row_it_re
 ) -> None:
     # A manager adds a column 跟进备注 to 拜访记录 and types a note beside a visit the file added; the undo removed the
     # visit and the note with it, naming only the visit.
-    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利")])
-    _consolidate(tmp_path, master, "A")
-    book = openpyxl.load_workbook(master)
-    ws = book["拜访记录"]
+    book, ws = _one_visit_consolidated(tmp_path, master)
     column = ws.max_column + 1
     ws.cell(1, column).value = "跟进备注"
     ws.cell(2, column).value = "已电话确认，月底送货"
-    [table] = ws.tables.values()
-    table.ref = table.autoFilter.ref = f"A1:{openpyxl.utils.get_column_letter(column)}2"
-    table.tableColumns.append(openpyxl.worksheet.table.TableColumn(id=column, name="跟进备注"))
-    book.save(master)
-    capsys.readouterr()
-    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    _table_to(ws, column, 2).tableColumns.append(openpyxl.worksheet.table.TableColumn(id=column, name="跟进备注"))
+    out = _saved_and_undone(book, master, capsys)
     assert load_store(master).frame("Visits").empty
-    out = capsys.readouterr().out
     assert "拜访记录 张三 · C001 · 2026-11-23 · 面谈：跟进备注 中有手工填写的 已电话确认，月底送货" in out
 
 
@@ -318,21 +336,14 @@ def test_an_undo_keeps_a_row_a_person_copied_from_one_of_the_files_and_names_it(
 ) -> None:
     # A manager copies a consolidated visit row in Excel (its 文件指纹 carried along) to note a second talk the same
     # day; the undo of the file removed both rows, naming two where the file had added one.
-    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利")])
-    _consolidate(tmp_path, master, "A")
-    book = openpyxl.load_workbook(master)
-    ws = book["拜访记录"]
+    book, ws = _one_visit_consolidated(tmp_path, master)
     headers = [c.value for c in ws[1]]
     ws.append([c.value for c in ws[2]])
     ws.cell(3, headers.index("内容") + 1).value = "下午再谈返利细节"
-    [table] = ws.tables.values()
-    table.ref = table.autoFilter.ref = f"A1:{openpyxl.utils.get_column_letter(ws.max_column)}3"
-    book.save(master)
-    capsys.readouterr()
-    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    _table_to(ws, ws.max_column, 3)
+    out = _saved_and_undone(book, master, capsys)
     [kept] = load_store(master).frame("Visits").to_dict("records")
     assert kept["content"] == "下午再谈返利细节" and pd.isna(kept["file_sha256"])
-    out = capsys.readouterr().out
     assert "删除 1 行" in out
     assert "拜访记录：保留 1 行" in out and "张三 · C001 · 2026-11-23 · 面谈" in out
 

@@ -415,15 +415,20 @@ def test_undo_goes_newest_first(master: Path, inbox: Path, capsys: pytest.Captur
     assert _visits(master).empty
 
 
-def test_undo_of_a_card_keeps_a_customer_others_refer_to(
-    master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _card_consolidated(inbox: Path, master: Path) -> None:
+    """张三's customer card of a new customer C100, consolidated into ``master``."""
     (inbox / "card.xlsx").write_bytes(
         fill_form(
             blank_form("customer_card"), header={"rep": "张三", "customer_id": "C100", "name": "中山美佳日用品有限公司"}
         )
     )
     consolidate(inbox, master, now=NOW)
+
+
+def test_undo_of_a_card_keeps_a_customer_others_refer_to(
+    master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _card_consolidated(inbox, master)
     (inbox / "visit.xlsx").write_bytes(visits("张三", [("2026-11-23", "C100", "面谈", "首访")]))
     consolidate(inbox, master, now=LATER)
     assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx"]) == 2
@@ -440,12 +445,7 @@ def test_undo_of_a_card_keeps_a_customer_sales_name(
 ) -> None:
     # The customer import's undo looked at sales, payments and the grade history; a card's undo looked only at the
     # tables consolidation writes, so the customer left and its sales named no customer any more.
-    (inbox / "card.xlsx").write_bytes(
-        fill_form(
-            blank_form("customer_card"), header={"rep": "张三", "customer_id": "C100", "name": "中山美佳日用品有限公司"}
-        )
-    )
-    consolidate(inbox, master, now=NOW)
+    _card_consolidated(inbox, master)
     m = load_master(master)
     m.transactions = pd.DataFrame(
         {"date": [pd.Timestamp("2026-11-25")], "customer_id": ["C100"], "product": ["齿轮油"], "amount": [1200.0]}

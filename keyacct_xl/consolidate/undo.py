@@ -332,49 +332,27 @@ def _put_back(
     return kept
 
 
-def _refuse_if_referenced(store: Store, sha: str) -> None:
-    """Refuse when a customer the file created is referred to by rows other files wrote, naming every table that
-    refers to one (its sheet, with its count of rows) and what to do."""
-    customers = store.frames["Customers"]
-    created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].astype(str))
-    if not created:
-        return
-    others = {  # the rows other files wrote, in every table naming customers
-        name: frame[frame["file_sha256"] != sha] if "file_sha256" in frame.columns else frame
-        for name, frame in store.frames.items()
-        if name not in ("Customers", LEDGER.name, HISTORY.name) and "customer_id" in frame.columns
-    }
-    used, tables = referring_tables(
-        ((ALL_CONSOLIDATION_TABLES[name], frame["customer_id"]) for name, frame in others.items()), created
-    )
-    if tables:
-        raise InputError(
-            msg(
-                "customer(s) {ids} created by this file are referred to by rows of {tables}: not undone; undo the "
-                "files that added those rows first, or keep the customers",
-                ids=listing(sorted(used)),
-                tables=listing(tables),
-            )
-        )
-
-
-def _refuse_if_named_in_master(store: Store, sha: str) -> None:
-    """Refuse when a customer the file created is named by rows of the master's own tables, which consolidation
-    does not write (sales and payments, the history store's lines among them, the grade history): taken out, it
-    would leave them naming no customer. Every such table is named, with its count of rows."""
+def _refuse_if_referred_to(store: Store, sha: str) -> None:
+    """Refuse when a customer the file created is referred to by rows other files wrote or by rows of the master's
+    own tables, which consolidation does not write (sales and payments, the history store's lines among them, the
+    grade history): taken out, it would leave them naming no customer. Every table referring to one is named (its
+    sheet, with its count of rows), and what to do."""
     customers = store.frames["Customers"]
     created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
     if not created:
         return
     loaded = load_master(store.path)
-    used, tables = referring_tables(
-        (
-            (schema, loaded.frame(schema)[CUSTOMER_ID.key])
-            for schema in DATA_TABLES
-            if schema.name not in ALL_CONSOLIDATION_TABLES and CUSTOMER_ID.key in schema.keys
-        ),
-        created,
+    by_other_files = (  # the rows other files wrote, in every consolidation table naming customers
+        (ALL_CONSOLIDATION_TABLES[name], _not_of(frame, sha)[CUSTOMER_ID.key])
+        for name, frame in store.frames.items()
+        if name not in (CUSTOMERS.name, LEDGER.name, HISTORY.name) and CUSTOMER_ID.key in frame.columns
     )
+    in_master = (
+        (schema, loaded.frame(schema)[CUSTOMER_ID.key])
+        for schema in DATA_TABLES
+        if schema.name not in ALL_CONSOLIDATION_TABLES and CUSTOMER_ID.key in schema.keys
+    )
+    used, tables = referring_tables((*by_other_files, *in_master), created)
     if tables:
         raise InputError(
             msg(
@@ -384,6 +362,11 @@ def _refuse_if_named_in_master(store: Store, sha: str) -> None:
                 tables=listing(tables),
             )
         )
+
+
+def _not_of(frame: pd.DataFrame, sha: str) -> pd.DataFrame:
+    """The rows of ``frame`` another file wrote or a person typed (all of them once its 文件指纹 column is gone)."""
+    return frame[frame["file_sha256"] != sha] if "file_sha256" in frame.columns else frame
 
 
 def referring_tables(
@@ -453,8 +436,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     sha = str(entry["file_sha256"])
     _refuse_without_file_column(store, entry)
     _refuse_if_changed_later(store, sha)
-    _refuse_if_referenced(store, sha)
-    _refuse_if_named_in_master(store, sha)
+    _refuse_if_referred_to(store, sha)
     history = store.frame(HISTORY.name)
     mine = history[history["changed_by"] == sha]
     restored: dict[str, list[str]] = {}
