@@ -526,3 +526,22 @@ def test_a_laid_out_form_finds_a_second_table_below_a_long_first_one() -> None:
     assert len(found.tables["plan"].rows) == 250
     [(_, line)] = found.tables["deferred"].rows
     assert "C900" in line and "客户出差" in line
+
+
+def test_a_card_is_compared_with_what_earlier_cards_of_the_run_filled_in(master: Path, inbox: Path) -> None:
+    # a.xlsx creates a customer (the duplicate finder is built), b.xlsx fills in C002's blank phone, c.xlsx gives
+    # a new customer that phone: a probable duplicate of C002 as the archive now stands, not as it stood at a.xlsx.
+    (inbox / "a.xlsx").write_bytes(card("张三", NEW_CARD))
+    (inbox / "b.xlsx").write_bytes(
+        card("张三", {"customer_id": "C002", "name": "佛山永利五金厂", "phone": "0757-81112222"})
+    )
+    (inbox / "c.xlsx").write_bytes(card("张三", {"customer_id": "N003", "name": "全新商行", "phone": "0757-81112222"}))
+    result = consolidate(inbox, master, now=NOW)
+    assert [(o.name, o.status) for o in result.outcomes] == [
+        ("a.xlsx", "accepted"),
+        ("b.xlsx", "accepted"),
+        ("c.xlsx", "rejected"),
+    ]
+    found = [(c.file, c.customer_id, c.field) for c in result.conflicts if c.kind == "duplicate"]
+    assert found == [("c.xlsx", "C002", "phone")]
+    assert set(load_store(master).frame("Customers")["customer_id"]) == {"C001", "C002", "C003", "C100"}

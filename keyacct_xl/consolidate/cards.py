@@ -28,7 +28,7 @@ from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id
 from keyacct_xl.consolidate.store import Store
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.master.ids import id_key, meant_id, read_as, spellings
+from keyacct_xl.master.ids import Spellings, meant_id, read_as
 from keyacct_xl.master.submissions import MERGED_TABLES
 from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank, same_value
@@ -78,7 +78,7 @@ class CardMerger:
         # new customer costs a whole typed frame and concat each (the owners and the index know them at once).
         self.created: list[dict[str, object]] = []
         self.owners = _owners(self.store.frame(CUSTOMERS.name))
-        self.spellings = spellings(self.owners)  # an id in any case or width -> the master's spelling of it
+        self.spellings = Spellings(self.owners)  # an id in any case or width -> the master's spelling of it
         self._index: CustomerIndex | None = None
 
     def customers(self) -> pd.DataFrame:
@@ -127,7 +127,7 @@ class CardMerger:
             for k, v in values.items()
             if k in _IDENTIFYING and k in current.index and (is_blank(current[k]) or not same_value(current[k], v))
         }
-        return bool(changed) and self._duplicate(outcome, changed, CustomerIndex(frame[~ours]))
+        return bool(changed) and self._duplicate(outcome, changed, self.index, excluding=cid)
 
     def apply(
         self, outcome: FileOutcome, spec: FormSpec, provenance: Provenance, *, corrects: frozenset[str]
@@ -217,12 +217,15 @@ class CardMerger:
     def _identify(outcome: FileOutcome, cid: str) -> None:
         outcome.key = outcome.header["customer_id"] = cid
 
-    def _duplicate(self, outcome: FileOutcome, values: dict[str, object], index: CustomerIndex) -> bool:
+    def _duplicate(
+        self, outcome: FileOutcome, values: dict[str, object], index: CustomerIndex, *, excluding: str | None = None
+    ) -> bool:
         match = index.find(
             name=values.get("name"),
             phone=values.get("phone"),
             tax_id=values.get("tax_id"),
             address=values.get("address"),
+            excluding=excluding,
         )
         if match is None:
             return False
@@ -285,6 +288,8 @@ class CardMerger:
             if column not in frame.columns:
                 frame[column] = pd.Series([None] * len(frame), dtype="object", index=frame.index)
             frame.loc[index, column] = value
+        if any(column in _IDENTIFYING for column in changed):  # the duplicate finder is built again when next used
+            self._index = None
         self.changed.add(CUSTOMERS.name)
         self.edited.add(CUSTOMERS.name)
         return before, changed
@@ -301,6 +306,6 @@ class CardMerger:
         self.changed.add(CUSTOMERS.name)
         outcome.rows_added += 1
         self.owners[cid] = str(row["rep"] or "")
-        self.spellings.setdefault(id_key(cid), cid)
+        self.spellings.add(cid)
         if self._index is not None:  # the next card of this run is compared with this one too
             self._index.add(row)

@@ -142,7 +142,9 @@ class Merger:
         route, spec = ROUTES[outcome.form_id], self.specs[outcome.form_id]
         if reads_product_codes(spec) and outcome.status in LIVE:  # before the references settle the status
             check_product_codes(outcome, spec, self._catalogue)
-        check_references(outcome, route, spec, self.cards.owners, self.cards.customers, strict=self.strict)
+        check_references(
+            outcome, route, spec, self.cards.owners, self.cards.spellings, self.cards.customers, strict=self.strict
+        )
         if outcome.status not in LIVE:
             return
         kept = self._kept_header(outcome, spec, route)

@@ -19,7 +19,7 @@ from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
 from keyacct_xl.consolidate.routes import Route
 from keyacct_xl.forms.layout import entry_key
 from keyacct_xl.forms.spec import FormSpec, Text
-from keyacct_xl.master.ids import meant_id, normalize_id, read_as, spellings
+from keyacct_xl.master.ids import Spellings, meant_id, read_as
 from keyacct_xl.master.schema import CUSTOMERS, REP, Column
 from keyacct_xl.messages import msg
 
@@ -29,6 +29,7 @@ def check_references(
     route: Route,
     spec: FormSpec,
     owners: Mapping[str, str],
+    spelled: Spellings,
     customers: Callable[[], pd.DataFrame],
     *,
     strict: bool,
@@ -36,7 +37,8 @@ def check_references(
     """Refuse lines (or the file, for its header's customer) naming a customer not in the archive or another
     rep's; settle the status.
 
-    ``owners`` maps each customer id to its rep; ``customers`` gives the archive, read only for a customer given
+    ``owners`` maps each customer id to its rep, ``spelled`` gives the master's spelling of each id (both kept up to
+    date by the run, so not rebuilt for every file); ``customers`` gives the archive, read only for a customer given
     by name.
     """
     id_label = next(
@@ -54,11 +56,11 @@ def check_references(
                 "warning",
             )
         )
-    as_the_entry_names(outcome, owners, route)
+    as_the_entry_names(outcome, spelled.spaced, route)
     if route.registers_customers:  # cards and registrations create customers: nothing to look up
         _settle(outcome, route, strict)
         return
-    _as_the_master_spells(outcome, owners, id_label)
+    _as_the_master_spells(outcome, owners, spelled, id_label)
     identify_by_name(outcome, customers, owners, id_label=id_label)  # a unique full or short name is enough
     if outcome.status == "rejected":
         return
@@ -86,11 +88,10 @@ def check_references(
     _settle(outcome, route, strict)
 
 
-def as_the_entry_names(outcome: FileOutcome, owners: Mapping[str, str], route: Route) -> None:
+def as_the_entry_names(outcome: FileOutcome, spaced: Mapping[str, str], route: Route) -> None:
     """A customer cell holding a dropdown's entry (``KA 01 甲贸易有限公司``, ``customer_ref``) read as the master's
     id the entry starts with, the longest: its first word, read before the master's ids were known, is another
-    customer's id (``KA``) when an id holds a space. Only ids with a space can be longer than a first word."""
-    spaced = {normalize_id(str(i)): str(i) for i in owners if " " in normalize_id(str(i))}
+    customer's id (``KA``) when an id holds a space (``spaced``: such ids by their cleaned form)."""
     if not spaced or not outcome.customer_entries:
         return
 
@@ -111,10 +112,11 @@ def as_the_entry_names(outcome: FileOutcome, owners: Mapping[str, str], route: R
             row.values["customer_id"] = entry_id(row.values["customer_id"], row.sheet, row.refs.get("customer_id", ""))
 
 
-def _as_the_master_spells(outcome: FileOutcome, owners: Mapping[str, str], id_label: Text | Column) -> None:
+def _as_the_master_spells(
+    outcome: FileOutcome, owners: Mapping[str, str], known: Spellings, id_label: Text | Column
+) -> None:
     """Ids typed in another case or width (c0026 for C0026) made the master's, a warning at each cell: that
     customer's lines, not an unknown customer's."""
-    known = spellings(owners)
 
     def respelled(typed: object, sheet: str, cell: str) -> str | None:
         master = meant_id(typed, owners, known)

@@ -34,7 +34,7 @@ from keyacct_xl.history.store import (
     write_batch,
 )
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.ids import meant_id, spellings
+from keyacct_xl.master.ids import Spellings, meant_id
 from keyacct_xl.master.reader import NOT_BLANK, REQUIRED_COLUMNS, load_master
 from keyacct_xl.master.schema import SETTINGS, TableSchema
 from keyacct_xl.master.writer import save_master
@@ -141,7 +141,7 @@ def _as_the_master_spells(lines: pd.DataFrame, known: pd.Series, locate: Locate)
     """Ids typed in another case or width (c0001, Ｃ0001, " C0001 " for C0001) made the master's in ``lines``, as
     consolidation reads them, and where each was: else they were stored as a customer no grade or ageing counts."""
     master_ids = {str(k) for k in known.dropna()}
-    spelled = spellings(known)
+    spelled = Spellings(known)
     ids = lines["customer_id"]
     meant = {typed: meant_id(typed, master_ids, spelled) for typed in ids.dropna().unique()}
     respelled = {typed: cid for typed, cid in meant.items() if cid is not None}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 
 from confusable_homoglyphs import confusables
 
@@ -49,15 +49,40 @@ def id_key(value: object) -> str:
     return normalize_id(str(value)).casefold()
 
 
-def spellings(ids: Iterable[object]) -> dict[str, str]:
-    """Each id's ``id_key`` -> the id as the master spells it. A key the master spells two ways (C0001 and c0001, one
-    customer twice, which master check names) is left out: which of the two a third spelling means is not known, and
-    reading it as the first would put a line on a customer chosen by row order."""
-    found: dict[str, set[str]] = {}
-    for value in ids:
-        if not is_blank(value):
-            found.setdefault(id_key(value), set()).add(str(value))
-    return {key: next(iter(spelled)) for key, spelled in found.items() if len(spelled) == 1}
+class Spellings(Mapping[str, str]):
+    """Each id's ``id_key`` -> the id as the master spells it, kept up to date as customers are added. A key the
+    master spells two ways (C0001 and c0001, one customer twice, which master check names) is left out: which of the
+    two a third spelling means is not known, and reading it as the first would put a line on a customer chosen by
+    row order. ``spaced`` holds the ids with a space in them, by their cleaned form (``normalize_id``): only such an
+    id can be longer than the first word of a dropdown's entry."""
+
+    def __init__(self, ids: Iterable[object] = ()) -> None:
+        self._spelled: dict[str, set[str]] = {}
+        self.spaced: dict[str, str] = {}
+        for value in ids:
+            self.add(value)
+
+    def add(self, value: object) -> None:
+        """Count ``value`` among the master's ids (a customer created during a run)."""
+        if is_blank(value):
+            return
+        text = str(value)
+        cleaned = normalize_id(text)
+        self._spelled.setdefault(cleaned.casefold(), set()).add(text)
+        if " " in cleaned:
+            self.spaced[cleaned] = text
+
+    def __getitem__(self, key: str) -> str:
+        spelled = self._spelled[key]
+        if len(spelled) != 1:
+            raise KeyError(key)
+        return next(iter(spelled))
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, spelled in self._spelled.items() if len(spelled) == 1)
+
+    def __len__(self) -> int:
+        return sum(len(spelled) == 1 for spelled in self._spelled.values())
 
 
 def meant_id(typed: object, held: Container[object], spelled: Mapping[str, str]) -> str | None:

@@ -20,7 +20,7 @@ from keyacct_xl.headers import normalize_header, resolve_headers
 from keyacct_xl.history.store import history_lines, store_path
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import to_texts
-from keyacct_xl.master.ids import id_key, meant_id, spellings
+from keyacct_xl.master.ids import Spellings, id_key, meant_id
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import not_a_master, open_book_as_read, read_settings, table_place, table_start
 from keyacct_xl.master.schema import (
@@ -186,7 +186,7 @@ def check_integrity(customers: IdColumn, others: Iterable[IdColumn], *, blank_id
     # C0001, c0001 and Ｃ0001 are one id (id_key): two rows so spelled are one customer twice.
     keys = [None if cid is None else id_key(cid) for cid in map(_text, customers.ids)]
     counts = Counter(keys)
-    spelled = spellings(customers.ids)
+    spelled = Spellings(customers.ids)
     problems = [
         Problem("duplicate_customer", customers.table, customers.sheet, _row(customers, i), str(_text(value)))
         for i, (value, key) in enumerate(zip(customers.ids, keys))
