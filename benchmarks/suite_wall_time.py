@@ -39,8 +39,9 @@ RENAMED = {
 }
 
 
-def run(args: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Wall seconds, CPU seconds of the children and the last line of output of ``args`` run in ``cwd``."""
+def run(args: list[str], cwd: Path, *, must_pass: bool = True) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds of the children and the last line of output of ``args`` run in ``cwd``; a failed
+    run stops the benchmark unless ``must_pass`` is off (the baseline's own flaky tests: its last line says so)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
@@ -49,7 +50,7 @@ def run(args: list[str], cwd: Path) -> tuple[float, float, str]:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     lines = done.stdout.strip().splitlines()
     last = lines[-1] if lines else done.stderr.strip()[-300:]
-    if done.returncode != 0:
+    if done.returncode != 0 and must_pass:
         sys.exit(f"{' '.join(args[:4])} … in {cwd} failed:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
     return wall, cpu, last
 
@@ -104,7 +105,9 @@ def main() -> None:
                 if options.whole:
                     runs.append(("the whole suite today", pytest_today, REPO))
                 for name, args, cwd in runs:
-                    wall, cpu, last = run(args, cwd)
+                    # The baseline's kill test can fail on a temporary report a killed run left (fixed since): its
+                    # time still counts, and the line printed says it failed.
+                    wall, cpu, last = run(args, cwd, must_pass=cwd == REPO)
                     print(f"round {round_number} | {name} | {wall:.1f} s wall | {cpu:.0f} s CPU | {last}")
             print(f"load {os.getloadavg()[0]:.1f} at the end")
         finally:

@@ -14,6 +14,7 @@ import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tqdm import tqdm
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
@@ -156,9 +158,16 @@ def _restore(master: Path, content: bytes) -> None:
 def _started(argv: list[str]) -> multiprocessing.process.BaseProcess:
     """The CLI run in a forked child of this process, which has imported the package already: the child starts
     working at once, so the kill points fall on the run itself rather than on the interpreter's start-up."""
-    child = multiprocessing.get_context("fork").Process(target=main, args=(argv,))
+    child = multiprocessing.get_context("fork").Process(target=_main_with_its_own_progress_lock, args=(argv,))
     child.start()
     return child
+
+
+def _main_with_its_own_progress_lock(argv: list[str]) -> None:
+    """``main(argv)`` in a forked child. tqdm's default lock is a semaphore the child shares with this process across
+    the fork: a child killed while its progress bar held it would leave the next progress bar here waiting forever."""
+    tqdm.set_lock(threading.RLock())
+    main(argv)
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork (POSIX)")
