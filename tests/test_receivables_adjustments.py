@@ -240,6 +240,29 @@ def test_a_decision_changed_after_it_was_applied_is_refused_until_undone(setup, 
     assert load_master(master).adjustments["decision"].tolist() == ["核销"]
 
 
+def test_a_decision_cleared_after_it_was_applied_is_refused_and_undo_takes_out_every_adjustment(setup, capsys):
+    """Clearing a decision after applying it left its adjustment in the master: apply said nothing of it, and --undo
+    took out only the lines still decided, then said the master held nothing of the reconciliation."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让"), "S9": ("核销", "王经理", "重复开票")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    balance = load_master(master).adjustments["amount"].sum()
+    decide(recon, {"S9": (None, None, None)})
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) != 0
+    s9_row = next(r["我方行号"] for r in results(recon) if r["我方单号"] == "S9")
+    assert f"line(s) {s9_row} / - were applied before" in capsys.readouterr().err
+    assert load_master(master).adjustments["ref"].tolist() == ["S2", "S9"]
+    assert load_master(master).adjustments["amount"].sum() == balance
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "2 taken out" in out and "S9" in out and "¥0.00 → ¥800.00 (核销)" in out
+    assert load_master(master).adjustments.empty
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    assert load_master(master).adjustments["ref"].tolist() == ["S2"]
+
+
 def test_a_change_needs_an_approver_and_a_known_decision(setup, capsys):
     master, theirs, recon = setup
     run_reconcile(master, theirs, recon, capsys)
