@@ -133,6 +133,21 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "amount": ("金额", "发生额", "交易金额", "amount", "signed amount"),
     "balance": ("余额", "期末余额", "累计余额", "结余", "balance", "running balance"),
     "currency": ("币种", "币别", "货币", "currency", "ccy"),
+    # Who paid: a bank export lists every payer's receipts (the reconciliation sets aside other customers' lines).
+    "counterparty": (
+        "对方户名",
+        "对方账户名称",
+        "对方账户名",
+        "对方单位",
+        "对方名称",
+        "交易对方",
+        "付款人",
+        "付款人名称",
+        "付款单位",
+        "counterparty",
+        "payer",
+        "payer name",
+    ),
     # A 用友/金蝶 ledger export dates its lines by month and day columns under a year in the title (2026年).
     "month": ("月", "月份"),
     "day": ("日",),
@@ -202,6 +217,9 @@ class Statement:
     title: str = ""  # the rows above the header, one line each: whose statement it says it is
     hidden_rows: list[int] = field(default_factory=list)  # lines on rows the file hides: read, and named
     hidden_columns: list[str] = field(default_factory=list)  # headers of columns read that the file hides: named
+    counterparties: dict[int, str] = field(default_factory=dict)  # a line's row -> its counterparty as typed
+    # Lines set aside as another customer's (row, "C2 乙公司"): a bank export's receipts from other payers.
+    set_aside: list[tuple[int, str]] = field(default_factory=list)
 
 
 def read_statement(
@@ -420,6 +438,7 @@ def _parse(
     width = len(grid[header_at]) if path.suffix.lower() == ".csv" else None
     lines, balance_rows, notes = [], [], []
     note_texts: dict[int, str] = {}
+    counterparties: dict[int, str] = {}
     opening: float | None = None
     closing: float | None = None
     ended = False
@@ -477,6 +496,8 @@ def _parse(
         if isinstance(parsed, Rendered):
             problems.append(Problem(name, sheet, excel_row, headers["date"], str(dated), parsed))
         date = pd.NaT if isinstance(parsed, Rendered) else parsed
+        if not is_blank(cell(row, "counterparty")):
+            counterparties[excel_row] = _text(cell(row, "counterparty"))
         lines.append(
             {
                 "row": excel_row,
@@ -498,7 +519,18 @@ def _parse(
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["amount"] = frame["amount"].astype("float64")
     return Statement(
-        name, sheet, frame, opening, closing, balance_rows, notes, problems, headers, period, note_texts=note_texts
+        name,
+        sheet,
+        frame,
+        opening,
+        closing,
+        balance_rows,
+        notes,
+        problems,
+        headers,
+        period,
+        note_texts=note_texts,
+        counterparties=counterparties,
     )
 
 
