@@ -240,6 +240,52 @@ def test_a_decision_changed_after_it_was_applied_is_refused_until_undone(setup, 
     assert load_master(master).adjustments["decision"].tolist() == ["核销"]
 
 
+def test_a_decision_cleared_after_it_was_applied_is_refused_and_undo_takes_out_every_adjustment(setup, capsys):
+    """Clearing a decision after applying it left its adjustment in the master: apply said nothing of it, and --undo
+    took out only the lines still decided, then said the master held nothing of the reconciliation."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让"), "S9": ("核销", "王经理", "重复开票")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    balance = load_master(master).adjustments["amount"].sum()
+    decide(recon, {"S9": (None, None, None)})
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) != 0
+    s9_row = next(r["我方行号"] for r in results(recon) if r["我方单号"] == "S9")
+    assert f"line(s) {s9_row} / - were applied before" in capsys.readouterr().err
+    assert load_master(master).adjustments["ref"].tolist() == ["S2", "S9"]
+    assert load_master(master).adjustments["amount"].sum() == balance
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "2 taken out" in out and "S9" in out and "¥0.00 → ¥800.00 (核销)" in out
+    assert load_master(master).adjustments.empty
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    assert load_master(master).adjustments["ref"].tolist() == ["S2"]
+
+
+def test_a_bank_exports_lines_from_another_customer_of_the_master_are_set_aside_and_named(setup, capsys):
+    """A bank export lists every payer's receipts: reconciled for C1, C2's receipt (乙公司, by its name in 对方户名)
+    was a line only they have, one 以对方为准 away from booking C2's money on C1."""
+    master, _, recon = setup
+    bank = master.with_name("银行流水.csv")
+    bank.write_bytes(
+        (
+            "交易日期,交易流水号,摘要,对方户名,借方发生额,贷方发生额\r\n"
+            '2026/10/10,B1,货款 S0,甲公司,,"1,000.00"\r\n'
+            '2026/10/12,B2,货款,乙公司,,"900.00"\r\n'
+            '2026/10/13,B3,货款,张三,,"50.00"\r\n'
+        ).encode("gbk")
+    )
+    args = ["reconcile", str(master), str(bank), "--customer", "C1", "--perspective", "ours", "--out", str(recon)]
+    assert main([*args, "--from", "2026-10-01", "--to", "2026-10-31"]) == 0
+    printed = capsys.readouterr().out
+    assert "银行流水.csv：第 3 行的对方户名是总表的其他客户（C2 乙公司），已剔除，不与本客户对账" in printed
+    rows = results(recon)
+    theirs = {r["对方行号"] for r in rows if r["对方行号"]}
+    assert theirs == {"2", "4"}  # 张三 is no customer of the master: kept, a line for finance to look at
+    assert next(r["核对结果"] for r in rows if r["对方行号"] == "2") == "相符"
+
+
 def test_a_change_needs_an_approver_and_a_known_decision(setup, capsys):
     master, theirs, recon = setup
     run_reconcile(master, theirs, recon, capsys)

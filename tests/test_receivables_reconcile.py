@@ -292,6 +292,56 @@ def test_cli_writes_workbook_that_reads_back(files, tmp_path, capsys):
     assert pd.read_csv(tmp_path / "result.problems.csv", encoding="utf-8-sig").empty
 
 
+# A bank export in GBK: amounts with thousands commas, quoted as CSV needs them except on rows 5, 6 and 7, where a
+# comma splits the number across two fields (the row one field longer than the header).
+BANK_EXPORT = (
+    "中国工商银行 对公账户交易明细\r\n"
+    "期间：2026-10-01 至 2026-10-31\r\n"
+    "交易日期,交易流水号,摘要,对方户名,借方发生额,贷方发生额,余额\r\n"
+    '2026/10/01,B001,货款,佛山凯瑞纸业有限公司,,"36,666.90",\r\n'
+    "2026/10/11,B002,货款,凯瑞纸业,,35,541.77,\r\n"
+    "2026/10/16,B003,货款,凯瑞纸业,,￥12,752.04,\r\n"
+    '2026/10/20,B004,货款,凯瑞纸业,,"11,900.00",1,234.00\r\n'
+)
+BANK_OURS = """日期,单据编号,摘要,借方,贷方
+2026-10-01,SK1,收款,,36666.90
+2026-10-11,SK2,收款,,35541.77
+2026-10-16,SK3,收款,,12752.04
+2026-10-20,SK4,收款,,11900.00
+"""
+
+
+def test_an_amount_split_by_an_unquoted_thousands_comma_is_unreadable_never_read_short(tmp_path, capsys):
+    bank = tmp_path / "银行流水.csv"
+    bank.write_bytes(BANK_EXPORT.encode("gbk"))
+    statement = read_statement(bank, perspective="ours")
+    by_row = dict(zip(statement.lines["row"], statement.lines["amount"], strict=True))
+    assert by_row[4] == -36666.90 and by_row[7] == -11900.00
+    # 35,541.77 was read as 35.00 and ￥12,752.04 as 12.00, and the balance 1,234.00 as 1.00, all silently.
+    assert pd.isna(by_row[5]) and pd.isna(by_row[6]) and statement.closing is None
+    assert [(p.row, p.column, p.value) for p in statement.problems] == [
+        (5, "贷方发生额", "35,541.77"),
+        (6, "贷方发生额", "￥12,752.04"),
+        (7, "余额", "1,234.00"),
+    ]
+    ours = tmp_path / "ours.csv"
+    ours.write_text(BANK_OURS, encoding="utf-8-sig")
+    out = tmp_path / "对账.xlsx"
+    assert main(["reconcile", str(ours), str(bank), "--perspective", "ours", "--out", str(out)]) == 0
+    assert "无法识别 3 处" in capsys.readouterr().out
+    book = calamine.CalamineWorkbook.from_path(str(out), load_tables=True)
+    problems = book.get_table_by_name("Problems").to_python()
+    assert [(p[0], p[2], p[3], p[4]) for p in problems] == [
+        ("银行流水.csv", 5.0, "贷方发生额", "35,541.77"),
+        ("银行流水.csv", 6.0, "贷方发生额", "￥12,752.04"),
+        ("银行流水.csv", 7.0, "余额", "1,234.00"),
+    ]
+    assert all("引号" in p[5] for p in problems)
+    results = book.get_table_by_name("Reconciliation").to_python()
+    matched = {r[1] for r in results if r[0] == "相符"}
+    assert matched == {"SK1", "SK4"}  # SK2 and SK3 are never matched against a short amount, nor lost
+
+
 def test_keywords_in_a_referenced_line_do_not_make_it_a_total(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("日期,单号,摘要,金额\n2026-01-02,S1,货款合计,100\n2026-01-03,,本月合计,100\n", encoding="utf-8")

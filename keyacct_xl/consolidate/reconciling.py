@@ -98,6 +98,7 @@ def run_reconciliation(
         named = statement_period(theirs)
         master = load_master(ours_path)
         refuse_another_customers(theirs, master.customers, customer_id, company=master.settings.company_name)
+        theirs = set_aside_other_customers(theirs, master.customers, customer_id)
         company = master.settings.company_name
         ours = master_lines(master, customer_id, start=start or named[0], end=end or named[1])
     else:
@@ -135,6 +136,33 @@ def refuse_another_customers(theirs: Statement, customers: pd.DataFrame, custome
             given=given,
         )
     )
+
+
+def set_aside_other_customers(theirs: Statement, customers: pd.DataFrame, customer_id: str) -> Statement:
+    """``theirs`` without the lines whose counterparty (对方户名) is another customer of the master, by its name or
+    short name, and not ``customer_id``: a bank export lists every payer's receipts, and each of another customer's
+    would be a line only they have, booked here by an 以对方为准. The lines set aside are named in the notes."""
+    if not theirs.counterparties:
+        return theirs
+    owners: dict[str, set[str]] = {}
+    labels: dict[str, str] = {}
+    short = customers["short_name"] if "short_name" in customers else pd.Series(None, index=customers.index)
+    for cid, name, alias in zip(customers["customer_id"], customers["name"], short, strict=True):
+        cid = str(cid).strip()
+        labels[cid] = f"{cid} {name}" if isinstance(name, str) else cid
+        for text in (name, alias):
+            if isinstance(text, str) and _folded(text):
+                owners.setdefault(_folded(text), set()).add(cid)
+    given = customer_id.strip()
+    aside = {
+        row: labels[min(named)]
+        for row, text in theirs.counterparties.items()
+        if (named := owners.get(_folded(text), set())) and given not in named
+    }
+    if not aside:
+        return theirs
+    kept = theirs.lines[~theirs.lines["row"].isin(list(aside))].reset_index(drop=True)
+    return replace(theirs, lines=kept, set_aside=sorted(aside.items()))
 
 
 MIN_TITLE_NAME = 4  # a customer's name shorter than this (a short name like 安达) is a word, not whose statement

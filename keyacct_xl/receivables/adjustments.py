@@ -118,6 +118,9 @@ class Decisions:
     source: str
     lines: list[DecidedLine]
     undecided: int  # difference lines without a decision
+    # Our amount of every line the reconciliation recorded, decided or not (0 when only they have it): an undo names
+    # the amount an adjustment is taken back to even on a line whose decision was cleared since.
+    ours_amounts: Mapping[str, float] = field(default_factory=dict)
 
 
 def read_decisions(path: Path) -> Decisions:
@@ -134,7 +137,13 @@ def read_decisions(path: Path) -> Decisions:
     results, at, first = _results_sheet(path, sheets)
     decided = _with_decision_formulas(path, results, at["decision"], first)
     lines, undecided = _decided(path, decided, at, first, record)
-    return Decisions(path.name, info.get("customer_id", ""), info.get("source", ""), lines, undecided)
+    ours = {
+        line: 0.0
+        if facts.get("status") == "only_theirs" or not facts.get("ours_amount")
+        else float(facts["ours_amount"])
+        for line, facts in record.lines.items()
+    }
+    return Decisions(path.name, info.get("customer_id", ""), info.get("source", ""), lines, undecided, ours)
 
 
 def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[dict[str, str], dict[str, Location]]:
@@ -503,8 +512,9 @@ def run_reconcile_apply(
         fresh = pd.Series([k not in held for k in _keys(new)], index=new.index, dtype=bool)
         before = customer_balance(master, customer)
         if undo:
-            mine = set(_keys(new))
-            drop = pd.Series([k in mine for k in held], index=existing.index, dtype=bool)
+            # Every adjustment of this reconciliation, a line whose decision was cleared since included.
+            mine = (customer.strip(), decisions.source.strip())
+            drop = pd.Series([k[:2] == mine for k in held], index=existing.index, dtype=bool)
             changed = existing[drop]
             written = existing[~drop]  # each row under the label it was read at: its cells are kept as typed
         else:
@@ -645,11 +655,15 @@ def _refuse_changed_decisions(existing: pd.DataFrame, new: pd.DataFrame, decisio
         for key, amount, decision, line in zip(_keys(new), new["amount"], new["decision"], new["line"])
         if key in applied and applied[key] != (round(float(amount), 2), str(decision))
     ]
+    reconciliation = (customer.strip(), decisions.source.strip())
     changed += [
         line.line
         for line in decisions.lines
-        if line.decision not in ADJUSTING and (customer.strip(), decisions.source.strip(), line.line.strip()) in applied
+        if line.decision not in ADJUSTING and (*reconciliation, line.line.strip()) in applied
     ]
+    # A line applied before whose decision is now blank: its adjustment would stay in the books unseen.
+    decided = {line.line.strip() for line in decisions.lines}
+    changed += [key[2] for key in applied if key[:2] == reconciliation and key[2] not in decided]
     if changed:
         raise InputError(
             msg(
@@ -669,7 +683,7 @@ def _keys(frame: pd.DataFrame) -> list[tuple[str, ...]]:
 
 
 def _changes(rows: pd.DataFrame, decisions: Decisions, undo: bool) -> list[Change]:
-    before = {line.line: line.before for line in decisions.lines}
+    before = {**decisions.ours_amounts, **{line.line: line.before for line in decisions.lines}}
     out = []
     for ref, line, amount, decision in zip(rows["ref"], rows["line"], rows["amount"].tolist(), rows["decision"]):
         was = before.get(str(line), 0.0)

@@ -133,6 +133,21 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "amount": ("金额", "发生额", "交易金额", "amount", "signed amount"),
     "balance": ("余额", "期末余额", "累计余额", "结余", "balance", "running balance"),
     "currency": ("币种", "币别", "货币", "currency", "ccy"),
+    # Who paid: a bank export lists every payer's receipts (the reconciliation sets aside other customers' lines).
+    "counterparty": (
+        "对方户名",
+        "对方账户名称",
+        "对方账户名",
+        "对方单位",
+        "对方名称",
+        "交易对方",
+        "付款人",
+        "付款人名称",
+        "付款单位",
+        "counterparty",
+        "payer",
+        "payer name",
+    ),
     # A 用友/金蝶 ledger export dates its lines by month and day columns under a year in the title (2026年).
     "month": ("月", "月份"),
     "day": ("日",),
@@ -202,6 +217,9 @@ class Statement:
     title: str = ""  # the rows above the header, one line each: whose statement it says it is
     hidden_rows: list[int] = field(default_factory=list)  # lines on rows the file hides: read, and named
     hidden_columns: list[str] = field(default_factory=list)  # headers of columns read that the file hides: named
+    counterparties: dict[int, str] = field(default_factory=dict)  # a line's row -> its counterparty as typed
+    # Lines set aside as another customer's (row, "C2 乙公司"): a bank export's receipts from other payers.
+    set_aside: list[tuple[int, str]] = field(default_factory=list)
 
 
 def read_statement(
@@ -416,8 +434,11 @@ def _parse(
     # Their debit (借方) lowers what they owe us; their credit (贷方) raises it.
     flip = -1.0 if perspective == "customer" else 1.0
     problems: list[Problem] = []
+    # Only a CSV's rows can be longer than its header: a field split off by a comma outside quotes.
+    width = len(grid[header_at]) if path.suffix.lower() == ".csv" else None
     lines, balance_rows, notes = [], [], []
     note_texts: dict[int, str] = {}
+    counterparties: dict[int, str] = {}
     opening: float | None = None
     closing: float | None = None
     ended = False
@@ -433,17 +454,24 @@ def _parse(
         text = " ".join(str(v) for v in row if isinstance(v, str)) if labelled else ""
         ended = bool(_END.search(text))
         has_amount = any(not is_blank(cell(row, r)) for r in amount_roles)
+        split = _split_numbers(row, roles, width)
+        problems += [Problem(name, sheet, excel_row, headers[r], text, _SPLIT_REASON) for r, text in split.items()]
+        # Every field right of a split one is a column late: those roles' cells hold their neighbour's value.
+        shifted = {r for r, c in roles.items() if split and c >= min(roles[r] for r in split)}
+        split_amount = bool(shifted & {"debit", "credit", "amount"})
         try:
             balance = _balance(cell(row, "balance"), cell(row, "direction"), perspective)
         except ParseError as exc:
             problems.append(Problem(name, sheet, excel_row, headers["balance"], str(cell(row, "balance")), exc.wording))
+            balance = None
+        if "balance" in shifted:
             balance = None
         if balance is not None:
             closing = balance
         if _OPENING.search(text):
             balance_rows.append(excel_row)
             if opening is None:
-                opening = balance if balance is not None else _signed(row, roles, cell, flip)
+                opening = balance if balance is not None or split_amount else _signed(row, roles, cell, flip)
             continue
         if _CLOSING.search(text) or not has_amount:
             if _CLOSING.search(text):
@@ -453,7 +481,7 @@ def _parse(
                     # a debit and a credit on the closing row are the period's totals, not a balance).
                     stated, bad = _amount(row, roles, cell, flip)
                     problems += [Problem(name, sheet, excel_row, headers[r], str(v), why) for r, v, why in bad]
-                    closing = closing if bad else stated
+                    closing = closing if bad or split_amount else stated
             else:
                 notes.append(excel_row)
                 note_texts[excel_row] = row_text(row)
@@ -461,11 +489,15 @@ def _parse(
         amount, bad = _amount(row, roles, cell, flip)
         for role, value, reason in bad:
             problems.append(Problem(name, sheet, excel_row, headers[role], str(value), reason))
+        if split_amount:
+            amount = float("nan")
         dated = date_of(excel_row, row)
         parsed = _date(dated, day_first, no_year)
         if isinstance(parsed, Rendered):
             problems.append(Problem(name, sheet, excel_row, headers["date"], str(dated), parsed))
         date = pd.NaT if isinstance(parsed, Rendered) else parsed
+        if not is_blank(cell(row, "counterparty")):
+            counterparties[excel_row] = _text(cell(row, "counterparty"))
         lines.append(
             {
                 "row": excel_row,
@@ -487,8 +519,50 @@ def _parse(
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["amount"] = frame["amount"].astype("float64")
     return Statement(
-        name, sheet, frame, opening, closing, balance_rows, notes, problems, headers, period, note_texts=note_texts
+        name,
+        sheet,
+        frame,
+        opening,
+        closing,
+        balance_rows,
+        notes,
+        problems,
+        headers,
+        period,
+        note_texts=note_texts,
+        counterparties=counterparties,
     )
+
+
+# A number's first digits before a thousands comma (35, ￥12, -(1) and a group of three after it (541.77, 234).
+_GROUP_HEAD = re.compile(r"^[-+(（]?\s*[￥¥]?\s*\d{1,3}$")
+_GROUP_TAIL = re.compile(r"^\d{3}(?:\.\d*)?\s*[)）元]?$")
+_SPLIT_REASON = msg(
+    "a number with thousands commas and no quotes around it is split across columns of the CSV, so the amount "
+    "cannot be read; save the file with quotes around such numbers, or send it as .xlsx"
+)
+
+
+def _split_numbers(row: list[object], roles: dict[str, int], width: int | None) -> dict[str, str]:
+    """The money cells of a CSV row that a thousands comma outside quotes split (35,541.77 read as 35 and 541.77, the
+    row longer than the header ``width``), each as the number its fields spell; read as is, 35 would be the amount."""
+    if width is None or len(row) <= width:
+        return {}
+    split: dict[str, str] = {}
+    for role in ("debit", "credit", "amount", "balance"):
+        at = roles.get(role)
+        if at is None or at >= len(row) or not _GROUP_HEAD.match(str(row[at]).strip()):
+            continue
+        parts = [str(row[at]).strip()]
+        for tail in (str(v).strip() for v in row[at + 1 :]):
+            if not _GROUP_TAIL.match(tail):
+                break
+            parts.append(tail)
+            if not tail.isdigit():  # the decimals end the number
+                break
+        if len(parts) > 1:
+            split[role] = ",".join(parts)
+    return split
 
 
 def _is_balance_label(value: object) -> bool:
