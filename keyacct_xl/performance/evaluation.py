@@ -33,7 +33,7 @@ from keyacct_xl.parsing import is_blank
 from keyacct_xl.performance.complaints import complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.document import Labels, write_document
 from keyacct_xl.performance.reps import EvaluationPeriod, evaluation_period, rep_kpis
-from keyacct_xl.performance.scoring import DEFAULT_SCORING, load_scoring, score_kpis
+from keyacct_xl.performance.scoring import DEFAULT_SCORING, MEASURED_BY, load_scoring, score_kpis
 from keyacct_xl.performance.submissions import (
     expected_submissions,
     handed_in,
@@ -46,6 +46,7 @@ from keyacct_xl.performance.support import HEADERS as SUPPORT_HEADERS
 from keyacct_xl.performance.support import SOURCES, support_requests
 from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.master_lines import master_ledger
+from keyacct_xl.reports import Kind
 
 HEADERS: dict[str, Message] = {
     "rep": cmsg("rep evaluation", "Sales Rep"),
@@ -142,7 +143,19 @@ LABELS = Labels(
     ),
     blanks=NO_VALUE,
 )
-SCORE_LABELS = Labels(HEADERS, {"kpi": KPI_LABELS}, rates=frozenset({"weight"}))
+
+
+def kpi_line_kinds() -> dict[str, dict[str, Kind]]:
+    """What each KPI's line of the scores shows: its target and actual as money or counts (as the KPI columns they
+    come from), its value as a rate or a count (new customers)."""
+    kinds: dict[str, dict[str, Kind]] = {}
+    for kpi, (_, actual) in MEASURED_BY.items():
+        measured: Kind = "money" if actual in LABELS.money else "count"
+        kinds[kpi] = {"target": measured, "actual": measured, "value": "percent" if kpi in LABELS.rates else "count"}
+    return kinds
+
+
+SCORE_LABELS = Labels(HEADERS, {"kpi": KPI_LABELS}, rates=frozenset({"weight"}), line_kinds={"kpi": kpi_line_kinds()})
 
 
 def rating_labels() -> dict[str, Rendered]:
@@ -271,7 +284,13 @@ def run_rep_evaluation(
     ratings = rating_labels()
     values = {**SCORE_LABELS.values, "rating": ratings, "supervisor_rating": ratings, "source": SOURCES}
     headers = {**LABELS.headers, **SUPPORT_HEADERS}
-    labels = replace(LABELS, headers=headers, values=values, rates=LABELS.rates | SCORE_LABELS.rates)
+    labels = replace(
+        LABELS,
+        headers=headers,
+        values=values,
+        rates=LABELS.rates | SCORE_LABELS.rates,
+        line_kinds=SCORE_LABELS.line_kinds,
+    )
     return replace(
         evaluation, path=write_document(path, title, sheets, labels, lang=lang, company=master.settings.company_name)
     )
