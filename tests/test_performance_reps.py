@@ -541,7 +541,7 @@ def test_each_kpi_line_shows_its_target_actual_and_value_as_money_counts_or_rate
     tmp_path: Path, libreoffice, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The scores sheet holds money (sales, receivables), counts (customers, reports) and rates in the same three
-    columns: each line shows its own, never 0.09 for 9.1 % or 2.00 customers."""
+    columns: each line shows its own, never 0.09 for 9.1 % or 2.00 customers; a blank value says why."""
     path = hand_master(tmp_path)
     out = tmp_path / "reps.xlsx"
     assert main(["reps", str(path), "--period", "2026-10", "--out", str(out)]) == 0
@@ -564,6 +564,10 @@ def test_each_kpi_line_shows_its_target_actual_and_value_as_money_counts_or_rate
         cells = [lines[("张三", kpi)][j] for j in columns]
         shown = tuple(c.number_format if c.value is not None else None for c in cells)
         assert shown == formats, (kpi, [c.value for c in cells])
+    # a KPI without a value says why, as the KPI sheet does: 王五 has no target
+    value = headers.index("指标值")
+    assert lines[("王五", "销售任务达成率")][value].value == "无任务"
+    assert lines[("王五", "投诉按期结案")][value].value == "无到期投诉"
     # as printed: the overdue share's line reads its money and its rate
     text = subprocess.run(
         ["pdftotext", "-layout", str(libreoffice(out, "pdf", tmp_path / "pdf")), "-"],

@@ -278,7 +278,7 @@ def run_rep_evaluation(
     title = tr(lang, "Rep evaluation {period}", period=span.text)
     sheets = [
         (tr(lang, "Rep KPIs"), kpis),
-        (tr(lang, "KPI scores"), scores),
+        (tr(lang, "KPI scores"), scored_lines(scores, lang)),
         (tr(lang, "Support asked for"), evaluation.requests),
     ]
     ratings = rating_labels()
@@ -294,6 +294,13 @@ def run_rep_evaluation(
     return replace(
         evaluation, path=write_document(path, title, sheets, labels, lang=lang, company=master.settings.company_name)
     )
+
+
+def scored_lines(scores: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """The scores as 指标评分 shows them: a KPI without a value says why (无任务, 无应交报表 …), as the KPI sheet and
+    the evaluation form do, where its line was blank but for the actual."""
+    reasons = scores["kpi"].map(lambda kpi: NO_VALUE[kpi].render(lang) if kpi in NO_VALUE else None)
+    return scores.assign(value=scores["value"].astype(object).where(scores["value"].notna(), reasons))
 
 
 def _region(customers: pd.DataFrame, rep: str) -> str | None:
