@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from reportbook import table_rows
+from reportbook import table_ref, table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.report import default_report_path, summary_line, write_report
@@ -370,6 +370,11 @@ def test_every_run_leaves_a_dated_report_beside_the_master(
     assert all(re.fullmatch(r"master-汇总报告-\d{4}-\d\d-\d\d-\d{4}(-[23])?\.xlsx", p.name) for p in reports)
     summary = {r[0]: r[1] for r in table_rows(reports[0], "汇总")[1:]}
     assert summary["试运行"] == "是" and summary["部分接收"] == 1
+    # its figures read as counts (12,345 rows added, not 12345); its texts stay text
+    ws = openpyxl.load_workbook(reports[0])["汇总"]
+    shown = {r[0].value: r[1] for r in ws.iter_rows(min_row=table_ref(reports[0], "汇总")[1] + 1)}
+    assert {shown[k].number_format for k in ("文件总数", "部分接收", "新增行数", "冲突")} == {"#,##0"}
+    assert shown["试运行"].number_format == "General"
     assert any(row[4] == "下周" for row in table_rows(reports[0], "错误")[1:])
 
 

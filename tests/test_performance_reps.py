@@ -5,6 +5,7 @@ KPI, lower-is-better bands, the KPIs as a zh document, and a bad period."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -534,3 +535,45 @@ def test_the_problems_and_support_reps_asked_for_are_listed_beside_the_kpis(tmp_
         ("张三", "2026-10-20", "工作日报", "甲要求延长账期，需经理审批"),
         ("李四", "2026-10-19", "周工作计划", "需要促销物料"),  # the Monday of 2026-W43
     ]
+
+
+def test_each_kpi_line_shows_its_target_actual_and_value_as_money_counts_or_rates(
+    tmp_path: Path, libreoffice, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The scores sheet holds money (sales, receivables), counts (customers, reports) and rates in the same three
+    columns: each line shows its own, never 0.09 for 9.1 % or 2.00 customers; a blank value says why."""
+    path = hand_master(tmp_path)
+    out = tmp_path / "reps.xlsx"
+    assert main(["reps", str(path), "--period", "2026-10", "--out", str(out)]) == 0
+    capsys.readouterr()
+    ws = openpyxl.load_workbook(out)["指标评分"]
+    top = table_ref(out, "指标评分")[1]
+    headers = [c.value for c in ws[top]]
+    lines = {(r[0].value, r[1].value): r for r in ws.iter_rows(min_row=top + 1) if r[0].value}
+    money, count, rate = '"¥"#,##0.00', "#,##0", "0.0%"
+    expected = {
+        "销售任务达成率": (money, money, rate),
+        "应收逾期占比": (money, money, rate),
+        "VIP/A 客户面访覆盖率": (count, count, rate),
+        "投诉按期结案": (count, count, rate),
+        "计划拜访完成": (count, count, rate),
+        "新客户开发数": (None, count, count),
+    }
+    columns = [headers.index(h) for h in ("目标值", "实际值", "指标值")]
+    for kpi, formats in expected.items():
+        cells = [lines[("张三", kpi)][j] for j in columns]
+        shown = tuple(c.number_format if c.value is not None else None for c in cells)
+        assert shown == formats, (kpi, [c.value for c in cells])
+    # a KPI without a value says why, as the KPI sheet does: 王五 has no target
+    value = headers.index("指标值")
+    assert lines[("王五", "销售任务达成率")][value].value == "无任务"
+    assert lines[("王五", "投诉按期结案")][value].value == "无到期投诉"
+    # as printed: the overdue share's line reads its money and its rate
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(libreoffice(out, "pdf", tmp_path / "pdf")), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    printed = [" ".join(line.split()) for line in text.splitlines() if "张三" in line and "应收逾期占比" in line]
+    assert printed and "¥1,100.00 ¥100.00 9.1%" in printed[0], printed

@@ -17,7 +17,17 @@ import pandas as pd
 import pytest
 from reportbook import table_ref
 
-from keyacct_xl.reports import Chart, Heading, Sheet, axis_format, column_width, formatted, header_text, write_report
+from keyacct_xl.reports import (
+    Chart,
+    Heading,
+    RowKinds,
+    Sheet,
+    axis_format,
+    column_width,
+    formatted,
+    header_text,
+    write_report,
+)
 from keyacct_xl.reports.columns import text_width
 from keyacct_xl.reports.page import column_px, orientation_for, place_charts, printable_px
 
@@ -489,3 +499,25 @@ def test_a_wide_sheet_prints_readable_in_strips_and_a_short_one_with_its_chart_o
     assert sheet_of.count("按业务员") == 1 and sheet_of.count("各月应收") == 1
     for name, chart in (("按业务员", "按业务员的销售额"), ("各月应收", "应收账款与逾期")):
         assert chart in "".join(t for t, _ in pages[sheet_of.index(name)])
+
+
+def test_rows_shown_in_a_kind_of_their_own_are_formatted_and_measured_so(tmp_path: Path) -> None:
+    """A scorecard's column holds a rate on one line and money on the next: each cell has its own format, and the
+    column is as wide as the money needs (a width measured as a plain number printed ``###``)."""
+    frame = pd.DataFrame({"measure": ["share", "balance", "customers"], "value": [0.125, 12_345_678.9, 4.0]})
+    sheet = Sheet(
+        "记分",
+        frame,
+        row_kinds=(
+            RowKinds(("value",), (True, False, False), "percent"),
+            RowKinds(("value",), (False, True, False), "money"),
+            RowKinds(("value",), (False, False, True), "count"),
+        ),
+    )
+    path = write_report(tmp_path / "kinds.xlsx", [sheet], heading=Heading("测试"), lang="zh")
+    ws = openpyxl.load_workbook(path).active
+    top = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "measure")
+    cells = [ws.cell(top + i, 2) for i in (1, 2, 3)]
+    assert [c.number_format for c in cells] == ["0.0%", '"¥"#,##0.00', "#,##0"]
+    money = column_width("value", [12_345_678.9], "money")
+    assert ws.column_dimensions["B"].width >= money > column_width("value", [12_345_678.9], "number")

@@ -23,7 +23,7 @@ from keyacct_xl.master.redact import MASK, MIN_SCRUBBED, scrubber
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import Rendered, cmsg, joined, listing, msg, tr
-from keyacct_xl.reports import Heading, Sheet
+from keyacct_xl.reports import Heading, RowKinds, Sheet
 from keyacct_xl.reports import write_report as write_report_book
 
 _KIND_LABELS = {
@@ -118,7 +118,13 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
     ]
     item = [("item", msg("Item")), ("item_value", cmsg("consolidation report", "Value"))]
     sheets = [
-        _sheet(cmsg("consolidation report", "Summary").render(lang), item, summary),
+        # the figures among the texts (the master, the time) read as counts, 12,345 rows added, not 12345
+        _sheet(
+            cmsg("consolidation report", "Summary").render(lang),
+            item,
+            summary,
+            row_kinds=(RowKinds(("item_value",), tuple(not isinstance(v, str) for _, v in summary), "count"),),
+        ),
         _by_form(result, lang),
         _files(result, lang),
         _errors(result, lang, without_sensitive),

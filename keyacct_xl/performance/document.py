@@ -19,7 +19,7 @@ from keyacct_xl.labels import header as schema_header
 from keyacct_xl.labels import yes_no
 from keyacct_xl.messages import Rendered
 from keyacct_xl.output import check_suffix, workbook, write_csv
-from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet
+from keyacct_xl.reports import Heading, Kind, RowKinds, Sheet, Styles, add_sheet
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,9 @@ class Labels:
     money: frozenset[str] = frozenset()
     rates: frozenset[str] = frozenset()
     blanks: Mapping[str, Rendered] = field(default_factory=dict)  # what a blank value of the column means
+    # by a column naming what its row measures (a KPI), per code the kind of that row's other columns (money on
+    # one line, a count or a rate on the next)
+    line_kinds: Mapping[str, Mapping[str, Mapping[str, Kind]]] = field(default_factory=dict)
 
     def header(self, key: str, lang: Lang) -> str:
         """The column header of ``key`` in ``lang`` (a master column's own header when not listed)."""
@@ -101,4 +104,20 @@ def report_sheet(name: str, frame: pd.DataFrame, labels: Labels, lang: Lang) -> 
         labels.shown(frame, lang),
         kinds={key: kind for key, kind in kinds.items() if key in frame.columns},
         headers={str(key): labels.header(str(key), lang) for key in frame.columns},
+        row_kinds=line_kinds(frame, labels),
     )
+
+
+def line_kinds(frame: pd.DataFrame, labels: Labels) -> tuple[RowKinds, ...]:
+    """The kinds of the cells of ``frame``'s rows that the labels' ``line_kinds`` give by what the row measures."""
+    found = []
+    for naming, by_code in labels.line_kinds.items():
+        if naming not in frame.columns:
+            continue
+        for code, columns in by_code.items():
+            rows = tuple(bool(v) for v in frame[naming].eq(code))
+            if any(rows):
+                for column, kind in columns.items():
+                    if column in frame.columns:
+                        found.append(RowKinds((column,), rows, kind))
+    return tuple(found)

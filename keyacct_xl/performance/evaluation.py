@@ -33,7 +33,7 @@ from keyacct_xl.parsing import is_blank
 from keyacct_xl.performance.complaints import complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.document import Labels, write_document
 from keyacct_xl.performance.reps import EvaluationPeriod, evaluation_period, rep_kpis
-from keyacct_xl.performance.scoring import DEFAULT_SCORING, load_scoring, score_kpis
+from keyacct_xl.performance.scoring import DEFAULT_SCORING, MEASURED_BY, load_scoring, score_kpis
 from keyacct_xl.performance.submissions import (
     expected_submissions,
     handed_in,
@@ -46,6 +46,7 @@ from keyacct_xl.performance.support import HEADERS as SUPPORT_HEADERS
 from keyacct_xl.performance.support import SOURCES, support_requests
 from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.master_lines import master_ledger
+from keyacct_xl.reports import Kind
 
 HEADERS: dict[str, Message] = {
     "rep": cmsg("rep evaluation", "Sales Rep"),
@@ -142,7 +143,19 @@ LABELS = Labels(
     ),
     blanks=NO_VALUE,
 )
-SCORE_LABELS = Labels(HEADERS, {"kpi": KPI_LABELS}, rates=frozenset({"weight"}))
+
+
+def kpi_line_kinds() -> dict[str, dict[str, Kind]]:
+    """What each KPI's line of the scores shows: its target and actual as money or counts (as the KPI columns they
+    come from), its value as a rate or a count (new customers)."""
+    kinds: dict[str, dict[str, Kind]] = {}
+    for kpi, (_, actual) in MEASURED_BY.items():
+        measured: Kind = "money" if actual in LABELS.money else "count"
+        kinds[kpi] = {"target": measured, "actual": measured, "value": "percent" if kpi in LABELS.rates else "count"}
+    return kinds
+
+
+SCORE_LABELS = Labels(HEADERS, {"kpi": KPI_LABELS}, rates=frozenset({"weight"}), line_kinds={"kpi": kpi_line_kinds()})
 
 
 def rating_labels() -> dict[str, Rendered]:
@@ -265,16 +278,29 @@ def run_rep_evaluation(
     title = tr(lang, "Rep evaluation {period}", period=span.text)
     sheets = [
         (tr(lang, "Rep KPIs"), kpis),
-        (tr(lang, "KPI scores"), scores),
+        (tr(lang, "KPI scores"), scored_lines(scores, lang)),
         (tr(lang, "Support asked for"), evaluation.requests),
     ]
     ratings = rating_labels()
     values = {**SCORE_LABELS.values, "rating": ratings, "supervisor_rating": ratings, "source": SOURCES}
     headers = {**LABELS.headers, **SUPPORT_HEADERS}
-    labels = replace(LABELS, headers=headers, values=values, rates=LABELS.rates | SCORE_LABELS.rates)
+    labels = replace(
+        LABELS,
+        headers=headers,
+        values=values,
+        rates=LABELS.rates | SCORE_LABELS.rates,
+        line_kinds=SCORE_LABELS.line_kinds,
+    )
     return replace(
         evaluation, path=write_document(path, title, sheets, labels, lang=lang, company=master.settings.company_name)
     )
+
+
+def scored_lines(scores: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """The scores as 指标评分 shows them: a KPI without a value says why (无任务, 无应交报表 …), as the KPI sheet and
+    the evaluation form do, where its line was blank but for the actual."""
+    reasons = scores["kpi"].map(lambda kpi: NO_VALUE[kpi].render(lang) if kpi in NO_VALUE else None)
+    return scores.assign(value=scores["value"].astype(object).where(scores["value"].notna(), reasons))
 
 
 def _region(customers: pd.DataFrame, rep: str) -> str | None:

@@ -8,7 +8,7 @@ Writers with a layout of their own (a statement, a sign-off page) use ``add_shee
 """
 
 from keyacct_xl.reports.columns import column_kind, column_width, formatted, header_text, number_format
-from keyacct_xl.reports.model import Chart, Heading, Highlight, Kind, ReportLang, Sheet, value_lang
+from keyacct_xl.reports.model import Chart, Heading, Highlight, Kind, ReportLang, RowKinds, Sheet, value_lang
 from keyacct_xl.reports.page import column_px, orientation_for, set_page_footer, set_print
 from keyacct_xl.reports.writer import (
     Styles,
@@ -27,6 +27,7 @@ __all__ = [
     "Highlight",
     "Kind",
     "ReportLang",
+    "RowKinds",
     "Sheet",
     "Styles",
     "add_sheet",

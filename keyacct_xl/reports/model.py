@@ -48,6 +48,16 @@ class Highlight:
 
 
 @dataclass(frozen=True)
+class RowKinds:
+    """``columns`` of the rows where ``rows`` is true shown as ``kind``: a column whose lines hold different
+    measures (a scorecard's target is money on one line, a count of customers on the next)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[bool, ...]
+    kind: Kind
+
+
+@dataclass(frozen=True)
 class Sheet:
     """One sheet: its title, its table and the charts placed beside or below it.
 
@@ -58,7 +68,8 @@ class Sheet:
     width all the same (a working table decided on screen, whose print is other sheets), not in strips at 60 %;
     ``row_names`` are the columns besides the customer and the rep (``page.ROW_NAMES``) that name a row to its
     reader (a document number, a file, a grade), printed again on each strip; ``widths`` sets a text column's width
-    in characters, its longer texts wrapped (what keeps a sheet someone signs on one page wide).
+    in characters, its longer texts wrapped (what keeps a sheet someone signs on one page wide); ``row_kinds``
+    overrides the kind of some rows' cells (the last one given for a cell applies), measured and formatted as such.
     """
 
     title: str
@@ -73,6 +84,7 @@ class Sheet:
     strips: bool = True
     row_names: tuple[str, ...] = ()
     widths: Mapping[str, float] = field(default_factory=dict)
+    row_kinds: tuple[RowKinds, ...] = ()
 
 
 @dataclass(frozen=True)

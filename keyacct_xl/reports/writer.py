@@ -7,7 +7,7 @@ Same inputs give the same bytes (``output.workbook``: fixed document times, fixe
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -127,11 +127,15 @@ def add_sheet(
     frame = document_values(sheet.frame, value_lang(lang))
     keys = [str(c) for c in frame.columns]
     kinds = [column_kind(key, frame[key], sheet.kinds) for key in keys]
+    cell_kinds = _cell_kinds(sheet, keys)
     heights = write_title(ws, styles, heading, sheet.title, lang, subtitle=sheet.subtitle)
     header_row = len(heights)
     headers = [header_text(key, lang, sheet.headers) for key in keys]
     # Each column measured once: its width, and whether its text is long enough to wrap.
-    widest = [widest_value([*frame[key], *_total_values(sheet, key)], kind) for key, kind in zip(keys, kinds)]
+    widest = [
+        _widest(frame[key], j, kind, cell_kinds, _total_values(sheet, key))
+        for j, (key, kind) in enumerate(zip(keys, kinds))
+    ]
     fitted = [fitted_width(text, most, kind) for text, most, kind in zip(headers, widest, kinds)]
     widths = [sheet.widths.get(key, width) for key, width in zip(keys, fitted)]
     wrap = [
@@ -139,7 +143,7 @@ def add_sheet(
         for kind, most, width, fit in zip(kinds, widest, widths, fitted)
     ]
     heights.append(_lines(headers, widths) * ROW_PT)
-    heights.extend(_write_rows(ws, styles, frame, kinds, widths, wrap, header_row + 1, sheet))
+    heights.extend(_write_rows(ws, styles, frame, kinds, cell_kinds, widths, wrap, header_row + 1, sheet))
     _add_table(ws, styles, sheet, keys, headers, kinds, header_row, table_name, lang)
     if sheet.totals is not None:
         heights.append(ROW_PT)
@@ -224,6 +228,27 @@ def _total_values(sheet: Sheet, key: str) -> list[object]:
     return [sheet.totals[key]] if sheet.totals and key in sheet.totals else []
 
 
+def _cell_kinds(sheet: Sheet, keys: Sequence[str]) -> dict[tuple[int, int], Kind]:
+    """The kind of each cell (row, column) a ``RowKinds`` of the sheet overrides its column's kind for."""
+    index = {key: j for j, key in enumerate(keys)}
+    kinds: dict[tuple[int, int], Kind] = {}
+    for override in sheet.row_kinds:
+        for i, chosen in enumerate(override.rows):
+            if chosen:
+                kinds.update({(i, index[column]): override.kind for column in override.columns})
+    return kinds
+
+
+def _widest(
+    values: pd.Series, j: int, kind: Kind, cell_kinds: Mapping[tuple[int, int], Kind], totals: Sequence[object]
+) -> int:
+    """The widest value of column ``j`` as shown: each cell in its own kind where a row overrides the column's."""
+    if not cell_kinds:
+        return widest_value([*values, *totals], kind)
+    own = [text_width(formatted(v, cell_kinds.get((i, j), kind))) for i, v in enumerate(values)]
+    return max([*own, widest_value(totals, kind)])
+
+
 def _lines(texts: Sequence[str], widths: Sequence[float]) -> int:
     """How many lines the tallest of ``texts`` takes in its column (wrapped at the column's width)."""
     return max((_wrapped_lines(text, width) for text, width in zip(texts, widths)), default=1)
@@ -239,6 +264,7 @@ def _write_rows(
     styles: Styles,
     frame: pd.DataFrame,
     kinds: Sequence[Kind],
+    cell_kinds: Mapping[tuple[int, int], Kind],
     widths: Sequence[float],
     wrap: Sequence[bool],
     first: int,
@@ -248,13 +274,22 @@ def _write_rows(
     base = [_base_props(kind, wrapped) for kind, wrapped in zip(kinds, wrap)]
     plain = [styles.get(**props) for props in base]
     marks = _marked(styles, sheet, frame, base)
+    levels = _cell_levels(sheet, frame) if cell_kinds else {}
     heights = []
     for i, record in enumerate(frame.itertuples(index=False)):
         lines = 1
         for j, value in enumerate(record):
+            kind = cell_kinds.get((i, j), kinds[j])
             if wrap[j]:
-                lines = max(lines, _wrapped_lines(formatted(value, kinds[j]), widths[j]))
-            write_cell(ws, first + i, j, value, marks.get((i, j), plain[j]))
+                lines = max(lines, _wrapped_lines(formatted(value, kind), widths[j]))
+            if (i, j) in cell_kinds:
+                props = _base_props(kind, wrap[j])
+                for level in levels.get((i, j), ()):
+                    props.update(_LEVELS[level])
+                style = styles.get(**props)
+            else:
+                style = marks.get((i, j), plain[j])
+            write_cell(ws, first + i, j, value, style)
         heights.append(lines * ROW_PT)
         if lines > 1:
             ws.set_row(first + i, lines * ROW_PT)
@@ -276,14 +311,7 @@ def _marked(
 ) -> dict[tuple[int, int], object]:
     """The format of each highlighted cell (row, column): its column's format in the highlights' colours, one format
     per column and levels, made in the order the cells are written."""
-    index = {str(c): j for j, c in enumerate(frame.columns)}
-    levels: dict[tuple[int, int], tuple[str, ...]] = {}
-    for highlight in sheet.highlights:
-        for i, marked in enumerate(highlight.rows):
-            if marked:
-                for column in highlight.columns:
-                    cell = (i, index[column])
-                    levels[cell] = (*levels.get(cell, ()), highlight.level)
+    levels = _cell_levels(sheet, frame)
     made: dict[tuple[int, tuple[str, ...]], object] = {}
     for (_, j), named in sorted(levels.items()):
         if (j, named) not in made:
@@ -292,6 +320,19 @@ def _marked(
                 props.update(_LEVELS[level])
             made[j, named] = styles.get(**props)
     return {cell: made[cell[1], named] for cell, named in levels.items()}
+
+
+def _cell_levels(sheet: Sheet, frame: pd.DataFrame) -> dict[tuple[int, int], tuple[str, ...]]:
+    """The highlight levels of each highlighted cell (row, column), in the order the highlights are given."""
+    index = {str(c): j for j, c in enumerate(frame.columns)}
+    levels: dict[tuple[int, int], tuple[str, ...]] = {}
+    for highlight in sheet.highlights:
+        for i, marked in enumerate(highlight.rows):
+            if marked:
+                for column in highlight.columns:
+                    cell = (i, index[column])
+                    levels[cell] = (*levels.get(cell, ()), highlight.level)
+    return levels
 
 
 def _add_table(
