@@ -244,7 +244,7 @@ def test_credit_apply_undo_puts_the_last_applys_limits_and_terms_back(tmp_path: 
     saved = path.read_bytes()
     assert main(["credit", "apply", str(path), "--undo", "--date", "2026-04-03"]) == 0  # again: nothing to put back
     assert capsys.readouterr().out.splitlines() == [  # C1, changed by hand since, is still left as it is
-        "已撤销信用条件应用序号 1（2026-03-31 应用），涉及 0 个客户",
+        "没有可撤销的内容：信用条件应用序号 1（2026-03-31 应用）改动过的客户之后都已被改动",
         "1 个客户在应用信用条件之后已被改动，保持不变：C1",
     ]
     assert path.read_bytes() == saved

@@ -69,7 +69,22 @@ class TermsUndone:
         if self.applied_on is None:
             return tr(lang, "nothing to undo: the grade history holds no credit apply")
         count, day = len(self.changes), self.applied_on.date()
-        if self.number is None:
+        if not count:  # the apply's customers were all changed since: nothing was put back, and it must not read so
+            line = (
+                tr(
+                    lang,
+                    "nothing to undo: every customer the credit terms applied on {date} changed was changed since",
+                    date=day,
+                )
+                if self.number is None
+                else tr(
+                    lang,
+                    "nothing to undo: every customer credit apply No. {number} ({date}) changed was changed since",
+                    number=self.number,
+                    date=day,
+                )
+            )
+        elif self.number is None:
             line = tr(lang, "credit terms applied on {date} undone for {count:,} customer(s)", date=day, count=count)
         else:
             line = tr(
