@@ -694,7 +694,10 @@ def test_grade_apply_undo_puts_the_years_grades_and_terms_back(
     assert last.loc["C3", ["grade_before", "grade_after"]].tolist() == ["A", "B"]
     saved = master_path.read_bytes()
     assert main(["grade", "apply", str(master_path), "--undo"]) == 0  # again: nothing to put back
-    assert "已撤销 2025 年评级的应用序号 1（2025-12-28 应用），涉及 0 个客户" in capsys.readouterr().out
+    assert capsys.readouterr().out.splitlines()[:2] == [  # not "undone for 0 customers": C1 is still left as it is
+        "没有可撤销的内容：2025 年评级的应用序号 1（2025-12-28 应用）改动过的客户之后都已被改动",
+        "1 个客户在应用评级之后已被改动，保持不变：C1",
+    ]
     assert master_path.read_bytes() == saved
     # Applying the review again puts its decisions back in, as one more row each.
     assert main(["grade", "apply", str(master_path), "--date", "2025-12-30"]) == 0

@@ -64,6 +64,22 @@ class TakenApply:
     def undone_line(self, lang: Lang, year: int, count: int) -> str:
         """``apply No. 3 of the 2025 grades (2025-12-28) undone for 4 customer(s)``."""
         day = "-" if self.applied_on is None else self.applied_on.date()
+        if not count and self.number is not None:  # its customers were all changed since: nothing was put back
+            return tr(
+                lang,
+                "nothing to undo: every customer apply No. {number} of the {year} grades ({date}) changed was "
+                "changed since",
+                number=self.number,
+                year=year,
+                date=day,
+            )
+        if not count:
+            return tr(
+                lang,
+                "nothing to undo: every customer the {year} grades applied on {date} changed was changed since",
+                year=year,
+                date=day,
+            )
         if self.number is None:
             return tr(
                 lang,
