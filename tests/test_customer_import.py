@@ -506,3 +506,18 @@ def test_an_id_given_twice_in_another_width_names_both_cells_and_what_to_do(
     assert load_master(master).customers["customer_id"].tolist() == ["C0004"]
     if lang == "zh":  # the report's rows name both id cells
         assert [r[4] for r in _report_rows(report) if r[0] == 3] == ["A2 A3"]
+
+
+def test_a_changed_credit_limit_is_listed_as_money(tmp_path: Path, master: Path, capsys) -> None:
+    assert main(["customers", "import", str(messy_xlsx(tmp_path / "a.xlsx")), "--into", str(master)]) == 0
+    for name, limit in (("b.xlsx", 12_345.5), ("c.xlsx", 200_000)):
+        book = xlsxwriter.Workbook(str(tmp_path / name))
+        sheet = book.add_worksheet()
+        sheet.write_row(0, 0, ["客户编号", "客户名称", "信用额度"])
+        sheet.write_row(1, 0, ["C0001", "上海恒达润滑油有限公司", limit])
+        book.close()
+        capsys.readouterr()
+        assert main(["customers", "import", str(tmp_path / name), "--into", str(master), "--update"]) == 0
+        printed = capsys.readouterr().out
+    # the second list's change, as finance reads an amount: not "12345.5 → 200000"
+    assert "    信用额度：12,345.50 → 200,000" in printed.splitlines()

@@ -33,6 +33,13 @@ def shown(value: object) -> str:
     return str(value)
 
 
+def shown_money(value: object) -> str:
+    """``shown``, an amount with its thousands separated as a money cell shows it (12,345.50; 200,000)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or is_blank(value):
+        return shown(value)
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
 @dataclass(frozen=True)
 class RowChange:
     """One change to a row the master already held (``field`` empty for a whole row), or a new customer's id; a row

@@ -23,7 +23,7 @@ from typing import Literal
 
 import pandas as pd
 
-from keyacct_xl.consolidate.changes import shown
+from keyacct_xl.consolidate.changes import shown, shown_money
 from keyacct_xl.consolidate.customerlist import CustomerList
 from keyacct_xl.consolidate.customerrows import TypedRow
 from keyacct_xl.consolidate.dedupe import CustomerIndex, DuplicateMatch
@@ -218,7 +218,7 @@ def _existing(
     """A row whose id the archive holds: unchanged, or its differing values listed (and applied with ``update``,
     unless they make the customer a probable duplicate of another, as a new row is checked: then held)."""
     changes = tuple(
-        FieldChange(key, shown(current.get(key)), shown(value))
+        FieldChange(key, _shown(key, current.get(key)), _shown(key, value))
         for key, value in typed.values.items()
         if key != "customer_id" and (is_blank(current.get(key)) or not same_value(current.get(key), value))
     )
@@ -398,3 +398,8 @@ def now_text() -> str:
 def import_of(customer_list: CustomerList, sha: str) -> ImportSource:
     """The ``ImportSource`` of a list read from a file with this sha256."""
     return ImportSource(customer_list.file, sha, customer_list.sheet)
+
+
+def _shown(key: str, value: object) -> str:
+    """A Customers value as the console line shows it: a money column's amount with its thousands separated."""
+    return shown_money(value) if CUSTOMERS.column(key).kind == "money" else shown(value)
