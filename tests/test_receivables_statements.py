@@ -103,6 +103,15 @@ def test_all_writes_one_file_per_customer_with_a_balance(master_path, master, tm
     written = {p.name.split("_")[1] for p in tmp_path.glob("statement_*.xlsx")}
     assert written == with_balance and written
     assert f"statements: {len(written)} written" in capsys.readouterr().out
+    # Every amount is in cents, as it prints: a line summed from several sales was 9697.189999999999 in its cell.
+    amounts = {
+        (path.name, cell.coordinate): cell.value
+        for path in tmp_path.glob("statement_*.xlsx")
+        for row in openpyxl.load_workbook(path).active.iter_rows()
+        for cell in row
+        if isinstance(cell.value, float)
+    }
+    assert amounts and {at: a for at, a in amounts.items() if round(a, 2) != a} == {}
 
 
 def test_demo_returned_statement_planted_differences(master_path, master, tmp_path):

@@ -155,7 +155,7 @@ def _lines(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> int:
             if pd.isna(value):
                 sheet.write_blank(row, c, None, f["cell"])
             else:
-                sheet.write_number(row, c, float(value), f["money"])
+                sheet.write_number(row, c, round(float(value), 2), f["money"])  # a sum of lines: no float noise
         sheet.write_number(row, 5, float(rec.balance), f["money"])
         row += 1
     debit, credit = float(data.lines["debit"].sum()), float(data.lines["credit"].sum())
