@@ -110,9 +110,11 @@ def test_a_line_typed_just_below_the_table_is_read_with_a_warning(master: Path, 
     visits = load_store(master).frame("Visits")
     assert visits["customer_id"].tolist() == ["C001", "C002"]
     assert visits["source_row"].tolist() == [8, 33]
+    # Named where it stands (sheet, cell) and by the table's title on the form, never its internal name.
     [below] = [w for w in _warnings(outcome) if "下方" in w.zh]
-    assert below.zh == "工作表 客户回访记录表 第 33 行在表格 t_visits 下方，已作为一行读取"
-    assert below.en == "row 33 of sheet 客户回访记录表 is below the table t_visits: read as a line"
+    assert (below.sheet, below.cell, below.field_label("zh")) == ("客户回访记录表", "A33", "回访记录")
+    assert below.zh == "第 33 行在“回访记录”表格下方（表格范围之外），已作为表格中的一行读取"
+    assert below.en == "row 33 is under the table Visits, outside its range: read as one of its lines"
     # The supervisor's fields under the table stay header fields, never lines.
     assert outcome.header["supervisor_opinion"] == "同意"
 
@@ -129,7 +131,7 @@ def test_rows_further_below_after_a_blank_row_are_read_up_to_the_forms_own_conte
     outcome = _run(inbox, master, "shrunk.xlsx", edit_workbook(form, shrink_and_type))
     assert (outcome.rows_added, outcome.errors) == (3, [])
     assert load_store(master).frame("Visits")["source_row"].tolist() == [8, 21, 23]
-    assert sorted(w.en.split()[1] for w in _warnings(outcome) if "below the table" in w.en) == ["21", "23"]
+    assert sorted(w.cell for w in _warnings(outcome) if "under the table" in w.en) == ["A21", "A23"]
 
 
 def test_a_quotations_totals_row_is_the_end_of_its_lines(master: Path, inbox: Path) -> None:
@@ -170,7 +172,9 @@ def test_a_line_below_the_table_survives_a_libreoffice_save(
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert (outcome.rows_added, outcome.errors) == (2, [])
     assert load_store(master).frame("Visits")["customer_id"].tolist() == ["C001", "C002"]
-    assert any("第 33 行在表格 t_visits 下方" in w.zh for w in _warnings(outcome))
+    [below] = [w for w in _warnings(outcome) if "下方" in w.zh]
+    assert (below.sheet, below.cell, below.field_label("zh")) == ("客户回访记录表", "A33", "回访记录")
+    assert "t_visits" not in below.zh
 
 
 # --- one bad optional cell -------------------------------------------------------------------------------------
