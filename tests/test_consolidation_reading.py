@@ -177,6 +177,27 @@ def test_a_line_below_the_table_survives_a_libreoffice_save(
     assert "t_visits" not in below.zh
 
 
+# --- values pasted with spaces around them ----------------------------------------------------------------------
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("saved_as", ["xlsx", "ods"])
+def test_text_pasted_with_spaces_around_it_reaches_the_master_without_them(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], saved_as: str
+) -> None:
+    # Copied from a chat or a web page: a trailing space, a full-width space (U+3000), a no-break space (U+00A0).
+    line = {**FIRST, "contact": "王经理 ", "purpose": "\u3000催收货款", "content": "谈年度返利\u00a0"}
+    typed = tmp_path / "typed" / "张三 W48.xlsx"
+    typed.parent.mkdir()
+    typed.write_bytes(visit_form([line]))
+    libreoffice(typed, saved_as, inbox)  # the rep saves it in LibreOffice, as .xlsx or as .ods
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.rows_added, outcome.errors) == (1, [])
+    [visit] = load_store(master).frame("Visits").to_dict("records")
+    # An autofilter on the master would show 王经理 and "王经理 " as two people.
+    assert (visit["contact"], visit["purpose"], visit["content"]) == ("王经理", "催收货款", "谈年度返利")
+
+
 # --- one bad optional cell -------------------------------------------------------------------------------------
 
 
