@@ -3,11 +3,11 @@
 Rules (documented in docs/parsing.md):
 - Money: full-width characters are folded (NFKC); ¥, ￥, RMB, CNY, 元, 人民币 and thousands separators are
   dropped (separators must group three digits: ``1850,00`` is refused, not read as 185000); a trailing 万
-  multiplies by 10,000, 千 (or k) by 1,000, 千万 by 10,000,000. Negative marks are parentheses, a leading △ or ▲, a
-  leading or a trailing minus; marks never cancel: ``(-5)``, ``△-5`` and ``-5-`` are -5, as the accountant who
-  doubled the mark meant. Each mark may appear once (``--5`` is refused), and a plus sign beside a negative mark
-  is refused as contradictory. Another currency (USD, $, €, HK$ ...) is an error, never converted silently.
-  Infinities, NaN and numbers beyond Excel's largest (9.99999999999999E+307) are refused.
+  multiplies by 10,000, 千 (or k) by 1,000, 千万 by 10,000,000, 亿 by 100,000,000. Negative marks are parentheses,
+  a leading △ or ▲, a leading or a trailing minus; marks never cancel: ``(-5)``, ``△-5`` and ``-5-`` are -5, as the
+  accountant who doubled the mark meant. Each mark may appear once (``--5`` is refused), and a plus sign beside a
+  negative mark is refused as contradictory. Another currency (USD, $, €, HK$ ...) is an error, never converted
+  silently. Infinities, NaN and numbers beyond Excel's largest (9.99999999999999E+307) are refused.
 - Dates: datetimes, Excel serial numbers (1900 system), ISO ``2026-11-03``, ``2026/11/05``, ``2026.11.07``,
   ``2026年11月3日``, ``20261103`` (text or number), ``3 Nov 2026``, ``Nov 3, 2026``. With the year last
   (``05/11/2026``) the order is resolved when one part exceeds 12; when both could be the month the value is
@@ -45,10 +45,17 @@ _CNY_MARKS = re.compile(r"(人民币|rmb|cny|元整|元|¥|￥)", re.IGNORECASE)
 _OTHER_CURRENCY = re.compile(r"(usd|us\$|hk\$|hkd|eur|€|£|gbp|jpy|\$|美元|港币|欧元|日元)", re.IGNORECASE)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _UNSIGNED = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
-_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?(千万|万|千|k|K)?$")
-# The units people write after a number, longest first: 2千万 is 20 million, 1.2万 twelve thousand, 3千 (or 3k, as an
-# en rep writes it) three thousand.
-_UNITS = (("千万", 10_000_000.0), ("万", 10_000.0), ("千", 1_000.0), ("k", 1_000.0), ("K", 1_000.0))
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?(千万|亿|万|千|k|K)?$")
+# The units people write after a number, longest first: 1.2亿 is 120 million (a customer's annual sales, a
+# registered capital), 2千万 20 million, 1.2万 twelve thousand, 3千 (or 3k, as an en rep writes it) three thousand.
+_UNITS = (
+    ("千万", 10_000_000.0),
+    ("亿", 100_000_000.0),
+    ("万", 10_000.0),
+    ("千", 1_000.0),
+    ("k", 1_000.0),
+    ("K", 1_000.0),
+)
 _TRIANGLES = ("△", "▲")
 _MONTH_NAMES = (
     "january",
@@ -106,7 +113,7 @@ def same_value(a: object, b: object) -> bool:
 
 
 def parse_money(value: object) -> float:
-    """Parse an amount in CNY: ``1,850.00``, ``¥2,000``, ``3000元``, ``△5``, ``5-``, ``1.2万``, ``3千``, ``1.2k``."""
+    """Parse an amount in CNY: ``1,850.00``, ``¥2,000``, ``3000元``, ``△5``, ``5-``, ``1.2万``, ``3千``, ``1.2亿``."""
     if isinstance(value, bool):
         raise ParseError(msg("{value} is not an amount", value=_short(value)))
     if isinstance(value, (int, float)):
@@ -142,8 +149,9 @@ def parse_wan_yuan(value: object) -> tuple[float, bool]:
     if not isinstance(value, str):
         return amount, False
     text = unicodedata.normalize("NFKC", value)
-    if "万" in text or _CNY_MARKS.search(text):
-        return round(amount / 10_000, 6), "万" not in text
+    # 1亿 names its magnitude as plainly as 500万 does: 10,000 万元, with no note of a conversion from yuan.
+    if "万" in text or "亿" in text or _CNY_MARKS.search(text):
+        return round(amount / 10_000, 6), "万" not in text and "亿" not in text
     return amount, False
 
 

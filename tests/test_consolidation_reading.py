@@ -110,9 +110,11 @@ def test_a_line_typed_just_below_the_table_is_read_with_a_warning(master: Path, 
     visits = load_store(master).frame("Visits")
     assert visits["customer_id"].tolist() == ["C001", "C002"]
     assert visits["source_row"].tolist() == [8, 33]
+    # Named where it stands (sheet, cell) and by the table's title on the form, never its internal name.
     [below] = [w for w in _warnings(outcome) if "下方" in w.zh]
-    assert below.zh == "工作表 客户回访记录表 第 33 行在表格 t_visits 下方，已作为一行读取"
-    assert below.en == "row 33 of sheet 客户回访记录表 is below the table t_visits: read as a line"
+    assert (below.sheet, below.cell, below.field_label("zh")) == ("客户回访记录表", "A33", "回访记录")
+    assert below.zh == "第 33 行在“回访记录”表格下方（表格范围之外），已作为表格中的一行读取"
+    assert below.en == "row 33 is under the table Visits, outside its range: read as one of its lines"
     # The supervisor's fields under the table stay header fields, never lines.
     assert outcome.header["supervisor_opinion"] == "同意"
 
@@ -129,7 +131,7 @@ def test_rows_further_below_after_a_blank_row_are_read_up_to_the_forms_own_conte
     outcome = _run(inbox, master, "shrunk.xlsx", edit_workbook(form, shrink_and_type))
     assert (outcome.rows_added, outcome.errors) == (3, [])
     assert load_store(master).frame("Visits")["source_row"].tolist() == [8, 21, 23]
-    assert sorted(w.en.split()[1] for w in _warnings(outcome) if "below the table" in w.en) == ["21", "23"]
+    assert sorted(w.cell for w in _warnings(outcome) if "under the table" in w.en) == ["A21", "A23"]
 
 
 def test_a_quotations_totals_row_is_the_end_of_its_lines(master: Path, inbox: Path) -> None:
@@ -170,7 +172,30 @@ def test_a_line_below_the_table_survives_a_libreoffice_save(
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert (outcome.rows_added, outcome.errors) == (2, [])
     assert load_store(master).frame("Visits")["customer_id"].tolist() == ["C001", "C002"]
-    assert any("第 33 行在表格 t_visits 下方" in w.zh for w in _warnings(outcome))
+    [below] = [w for w in _warnings(outcome) if "下方" in w.zh]
+    assert (below.sheet, below.cell, below.field_label("zh")) == ("客户回访记录表", "A33", "回访记录")
+    assert "t_visits" not in below.zh
+
+
+# --- values pasted with spaces around them ----------------------------------------------------------------------
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("saved_as", ["xlsx", "ods"])
+def test_text_pasted_with_spaces_around_it_reaches_the_master_without_them(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], saved_as: str
+) -> None:
+    # Copied from a chat or a web page: a trailing space, a full-width space (U+3000), a no-break space (U+00A0).
+    line = {**FIRST, "contact": "王经理 ", "purpose": "\u3000催收货款", "content": "谈年度返利\u00a0"}
+    typed = tmp_path / "typed" / "张三 W48.xlsx"
+    typed.parent.mkdir()
+    typed.write_bytes(visit_form([line]))
+    libreoffice(typed, saved_as, inbox)  # the rep saves it in LibreOffice, as .xlsx or as .ods
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.rows_added, outcome.errors) == (1, [])
+    [visit] = load_store(master).frame("Visits").to_dict("records")
+    # An autofilter on the master would show 王经理 and "王经理 " as two people.
+    assert (visit["contact"], visit["purpose"], visit["content"]) == ("王经理", "催收货款", "谈年度返利")
 
 
 # --- one bad optional cell -------------------------------------------------------------------------------------

@@ -151,6 +151,25 @@ def test_an_amount_in_yuan_typed_into_a_wan_yuan_field_is_converted_with_a_note(
     assert note.zh == "'¥5,000,000元' 是以元计的金额，按 500 万元读取"
 
 
+@pytest.mark.parametrize(
+    ("capital", "sales", "capital_read", "sales_read"),
+    [
+        ("1亿", "1.2亿", 10_000, 120_000_000),
+        ("1.5亿元", "３亿元", 15_000, 300_000_000),
+        ("¥2亿", "2,000万", 20_000, 20_000_000),
+    ],
+)
+def test_yi_a_hundred_million_is_read_in_amounts_and_in_wan_yuan_fields(
+    master: Path, inbox: Path, capital: str, sales: str, capital_read: float, sales_read: float
+) -> None:
+    # A card's 年销售额 1.2亿 was refused as "not an amount", and 注册资本(万元) 1亿 would have been 1亿 万元.
+    header = {"rep": "张三", "name": "苏州恒达机电有限公司", "registered_capital": capital, "annual_sales": sales}
+    outcome = _run(inbox, master, "customer_card_恒达.xlsx", fill_form(blank_form("customer_card"), header=header))
+    assert (outcome.status, outcome.errors) == ("accepted", [])
+    assert (outcome.header["registered_capital"], outcome.header["annual_sales"]) == (capital_read, sales_read)
+    assert not [i for i in outcome.issues if i.field_label("zh") in ("注册资本(万元)", "年销售额")]
+
+
 def test_a_number_typed_with_its_fields_own_unit_is_read(master: Path, inbox: Path) -> None:
     form = fill_form(
         blank_form("monthly_plan"),

@@ -129,7 +129,9 @@ def read_cell(
         return Checked(_time(raw))
     if kind in ("choice", "yes_no", "multi_choice"):
         return _choices(field, _text(raw), lang)
-    text = _text(raw)
+    # Spaces around a pasted value (a trailing one, U+3000, U+00A0) are not the rep's words; kept, the master
+    # would hold 王经理 and "王经理 " as two contacts in an autofilter and a pivot.
+    text = _text(raw).strip()
     if kind == "email" and not _EMAIL.match(text.strip()):
         raise FieldProblem(msg("not an e-mail address"))
     if kind == "phone" and not looks_like_phone(text):

@@ -58,6 +58,8 @@ class TableRows:
     area: range = range(0)  # the sheet rows (1-based) of its body, blank lines included: all read as its lines
     # sheet row -> (A1 range, field keys) of a range merged across several of its columns (consolidate.tablemerges)
     merged_across: dict[int, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    # sheet rows read as lines though under the table's range (LibreOffice and WPS do not grow a table typed under)
+    below: tuple[int, ...] = ()
 
     def ref(self, key: str, row: int) -> str:
         """The A1 reference of field ``key`` on sheet row ``row``."""

@@ -489,21 +489,13 @@ class _FormBook:
         computed = computed_keys(section)
         entered = [c for key, c in columns.items() if key not in computed]
         end = min(self._content_below(loc, last_row, (first_col, last_col)), header_row + MAX_ROWS + 1)
+        below = []
         for r in range(last_row + 1, min(end, len(rows) + 1)):
             if any(c < len(rows[r - 1]) and not is_blank(rows[r - 1][c]) for c in entered):
                 # WPS and LibreOffice do not grow the table when a rep types under it: the line is still the rep's.
                 body.append((r, rows[r - 1]))
-                warnings.append(
-                    texts(
-                        msg(
-                            "row {row} of sheet {sheet} is below the table {name}: read as a line",
-                            row=r,
-                            sheet=loc.sheet,
-                            name=loc.name,
-                        )
-                    )
-                )
-        table = TableRows(loc.sheet, columns, body, range(header_row + 1, last_row + 1))
+                below.append(r)
+        table = TableRows(loc.sheet, columns, body, range(header_row + 1, last_row + 1), below=tuple(below))
         warnings += read_merged_lines(table, self.grid.merged(loc.sheet), entered)
         return table
 

@@ -42,6 +42,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.ids import normalize_id
 from keyacct_xl.messages import Pair, Rendered, listing, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, typed_number
+from keyacct_xl.xlsx.ooxml import column_letter
 
 _SHOWN_CHARS = 200  # a cell's text quoted in a message: enough to recognise it, never a whole essay
 
@@ -130,6 +131,26 @@ class _Reading:
             )
 
 
+def _below_table_issues(file: str, extracted: Extracted, spec: FormSpec) -> list[Issue]:
+    """One warning per line typed under a table's range and read as its line, at the line's first cell.
+
+    The table is named by its title on the form: its Excel name (t_visits) means nothing to a manager.
+    """
+    titles: dict[str, Text | str] = {s.id: s.title for s in spec.sections}
+    issues = []
+    for section_id, table in extracted.tables.items():
+        title = titles.get(section_id, section_id)
+        first = column_letter(min(table.columns.values(), default=0) + 1)
+        for row in table.below:
+            why = msg(
+                "row {row} is under the table {table}, outside its range: read as one of its lines",
+                row=row,
+                table=title,
+            )
+            issues.append(Issue(file, table.sheet, f"{first}{row}", title, "", *texts(why), "warning"))
+    return issues
+
+
 def _char_name(ch: str) -> str:
     return f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip()
 
@@ -141,6 +162,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
         outcome.warn(en, zh)
     outcome.issues.extend(outside_issues(outcome.name, extracted.outside))
     outcome.issues.extend(formula_issues(outcome.name, extracted.formulas))
+    outcome.issues.extend(_below_table_issues(outcome.name, extracted, spec))
     # An older copy: renamed fields take their new keys; what no field of this version takes goes to the ledger.
     kept = read_as_current(outcome, extracted, spec)
     fields = {**{k: TITLE_FIELD_SPECS[k] for k in spec.title_fields}, **{f.key: f for f in spec.header_fields}}

@@ -92,7 +92,7 @@ class _Upgrade:
                     self.renamed(key, now, changed, table.sheet, next(iter(typed)))
             elif typed:
                 self.keep(f"{section_id}.{key}", typed, table.sheet, next(iter(typed)), changed if now is None else 0)
-        return TableRows(table.sheet, columns, table.rows, table.area)
+        return TableRows(table.sheet, columns, table.rows, table.area, below=table.below)
 
 
 def read_as_current(outcome: FileOutcome, extracted: Extracted, spec: FormSpec) -> dict[str, object]:
