@@ -198,6 +198,27 @@ def test_text_pasted_with_spaces_around_it_reaches_the_master_without_them(
     assert (visit["contact"], visit["purpose"], visit["content"]) == ("王经理", "催收货款", "谈年度返利")
 
 
+def test_a_phone_typed_with_full_width_digits_is_stored_with_plain_ones(master: Path, inbox: Path) -> None:
+    # A Chinese input method left in full-width mode: ０２０－８３３３１２３４ looks right on screen, but a search for
+    # 020-83331234 in the master would never find it.
+    card = fill_form(
+        blank_form("customer_card"),
+        header={
+            "rep": "张三",
+            "fill_date": "2026-11-20",
+            "customer_id": "C100",
+            "name": "中山美佳日用品有限公司",
+            "phone": "０２０－８３３３１２３４（转８）",
+        },
+        rows={"contacts": [{"name": "陈经理", "phone": "１３８００１３８０００"}]},
+    )
+    outcome = _run(inbox, master, "card.xlsx", card)
+    assert (outcome.status, [e.zh for e in outcome.errors]) == ("accepted", [])
+    store = load_store(master)
+    assert store.frame("Customers").set_index("customer_id").loc["C100", "phone"] == "020-83331234(转8)"
+    assert store.frame("Contacts")["phone"].tolist() == ["13800138000"]
+
+
 # --- one bad optional cell -------------------------------------------------------------------------------------
 
 

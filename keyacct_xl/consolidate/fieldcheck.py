@@ -134,8 +134,12 @@ def read_cell(
     text = _text(raw).strip()
     if kind == "email" and not _EMAIL.match(text.strip()):
         raise FieldProblem(msg("not an e-mail address"))
-    if kind == "phone" and not looks_like_phone(text):
-        raise FieldProblem(msg("not a phone number"))
+    if kind == "phone":
+        # Full-width digits and signs (an input method left in full-width mode) look right on screen, but a search
+        # for 020-83331234 would never find ０２０－８３３３１２３４: stored as the plain characters they stand for.
+        text = unicodedata.normalize("NFKC", text)
+        if not looks_like_phone(text):
+            raise FieldProblem(msg("not a phone number"))
     _check_text(field, text)
     return Checked(text)
 
