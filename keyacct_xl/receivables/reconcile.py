@@ -199,14 +199,14 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
             )
         )
     for customer in sorted({label for _, label in statement.set_aside}):
-        rows = [row for row, label in statement.set_aside if label == customer]
+        set_aside = [row for row, label in statement.set_aside if label == customer]
         notes.append(
             tr(
                 lang,
                 "{file}: row(s) {rows}: the {column} is another customer of the master ({customer}): set aside, not "
                 "reconciled with this customer",
                 file=statement.file,
-                rows=row_ranges(rows),
+                rows=row_ranges(set_aside),
                 column=statement.roles.get("counterparty", ""),
                 customer=customer,
             )
