@@ -198,19 +198,17 @@ def test_text_pasted_with_spaces_around_it_reaches_the_master_without_them(
     assert (visit["contact"], visit["purpose"], visit["content"]) == ("王经理", "催收货款", "谈年度返利")
 
 
+def _new_customer_card(fields: dict[str, object], contacts: list[dict[str, object]] | None = None) -> bytes:
+    """张三's card for a new customer C100 with ``fields`` and ``contacts`` filled in."""
+    header = {"rep": "张三", "fill_date": "2026-11-20", "customer_id": "C100", "name": "中山美佳日用品有限公司"}
+    return fill_form(blank_form("customer_card"), header={**header, **fields}, rows={"contacts": contacts or []})
+
+
 def test_a_phone_typed_with_full_width_digits_is_stored_with_plain_ones(master: Path, inbox: Path) -> None:
     # A Chinese input method left in full-width mode: ０２０－８３３３１２３４ looks right on screen, but a search for
     # 020-83331234 in the master would never find it.
-    card = fill_form(
-        blank_form("customer_card"),
-        header={
-            "rep": "张三",
-            "fill_date": "2026-11-20",
-            "customer_id": "C100",
-            "name": "中山美佳日用品有限公司",
-            "phone": "０２０－８３３３１２３４（转８）",
-        },
-        rows={"contacts": [{"name": "陈经理", "phone": "１３８００１３８０００"}]},
+    card = _new_customer_card(
+        {"phone": "０２０－８３３３１２３４（转８）"}, contacts=[{"name": "陈经理", "phone": "１３８００１３８０００"}]
     )
     outcome = _run(inbox, master, "card.xlsx", card)
     assert (outcome.status, [e.zh for e in outcome.errors]) == ("accepted", [])
@@ -464,20 +462,15 @@ def test_a_retyped_form_on_a_hidden_sheet_is_not_read(master: Path, inbox: Path)
 
 
 def test_a_reps_grade_credit_and_policy_on_a_card_are_ignored_with_a_warning_each(master: Path, inbox: Path) -> None:
-    card = fill_form(
-        blank_form("customer_card"),
-        header={
-            "rep": "张三",
-            "fill_date": "2026-11-20",
-            "customer_id": "C100",
-            "name": "中山美佳日用品有限公司",
+    card = _new_customer_card(
+        {
             "grade": "VIP",
             "credit_grade": "A",
             "credit_limit": "9900万",
             "payment_terms_days": 365,
             "trading_terms": "月结90天",
             "special_policy": "永久免费供货",
-        },
+        }
     )
     outcome = _run(inbox, master, "card.xlsx", card)
     assert (outcome.status, outcome.errors) == ("accepted", [])
