@@ -62,6 +62,11 @@ def shown(value: object, lang: Lang) -> object:
     return value
 
 
+def amount_text(value: float) -> str:
+    """An amount as a line shows it to a person: 4,200, or 4,200.50 when it has cents."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
 class Rendered(ABC):
     """A text in both languages: ``zh``, ``en`` and ``str()`` (English, for tracebacks and logs) from ``render``."""
 

@@ -69,20 +69,19 @@ class TermsUndone:
         if self.applied_on is None:
             return tr(lang, "nothing to undo: the grade history holds no credit apply")
         count, day = len(self.changes), self.applied_on.date()
-        if not count:  # the apply's customers were all changed since: nothing was put back, and it must not read so
-            line = (
-                tr(
-                    lang,
-                    "nothing to undo: every customer the credit terms applied on {date} changed was changed since",
-                    date=day,
-                )
-                if self.number is None
-                else tr(
-                    lang,
-                    "nothing to undo: every customer credit apply No. {number} ({date}) changed was changed since",
-                    number=self.number,
-                    date=day,
-                )
+        # An apply whose customers were all changed since: nothing was put back, and the line must not read so.
+        if not count and self.number is None:
+            line = tr(
+                lang,
+                "nothing to undo: every customer the credit terms applied on {date} changed was changed since",
+                date=day,
+            )
+        elif not count:
+            line = tr(
+                lang,
+                "nothing to undo: every customer credit apply No. {number} ({date}) changed was changed since",
+                number=self.number,
+                date=day,
             )
         elif self.number is None:
             line = tr(lang, "credit terms applied on {date} undone for {count:,} customer(s)", date=day, count=count)

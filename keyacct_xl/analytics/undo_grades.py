@@ -39,7 +39,7 @@ from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.offkind import keep_typed, typed_value
 from keyacct_xl.master.schema import CUSTOMERS, GRADE_HISTORY
-from keyacct_xl.messages import Message, Pair, listing, msg, tr
+from keyacct_xl.messages import Message, Pair, amount_text, listing, msg, tr
 from keyacct_xl.parsing import is_blank, same_value
 
 # (Customers column, GradeHistory before, GradeHistory after, what a person calls it)
@@ -180,8 +180,7 @@ def _shown(value: Any) -> str:
     if is_blank(value):
         return "-"
     if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+        return amount_text(float(value))
     return str(value)
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 import pandas as pd
 
-from keyacct_xl.messages import Message, cmsg
+from keyacct_xl.messages import Message, amount_text, cmsg
 from keyacct_xl.parsing import is_blank
 
 ChangeKind = Literal["updated", "removed", "assigned", "normalized"]
@@ -37,7 +37,7 @@ def shown_money(value: object) -> str:
     """``shown``, an amount with its thousands separated as a money cell shows it (12,345.50; 200,000)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or is_blank(value):
         return shown(value)
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return amount_text(value)
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ def read_cell(
     # Spaces around a pasted value (a trailing one, U+3000, U+00A0) are not the rep's words; kept, the master
     # would hold 王经理 and "王经理 " as two contacts in an autofilter and a pivot.
     text = _text(raw).strip()
-    if kind == "email" and not _EMAIL.match(text.strip()):
+    if kind == "email" and not _EMAIL.match(text):
         raise FieldProblem(msg("not an e-mail address"))
     if kind == "phone":
         # Full-width digits and signs (an input method left in full-width mode) look right on screen, but a search

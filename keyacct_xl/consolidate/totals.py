@@ -23,7 +23,7 @@ from keyacct_xl.consolidate.outside import as_shown
 from keyacct_xl.forms.content import total_label
 from keyacct_xl.forms.layout import FORM_LANGS
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.messages import Message, msg
+from keyacct_xl.messages import Message, amount_text, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
 
@@ -184,4 +184,4 @@ def _amount(value: float, kind: str) -> str:
     """A sum as a report shows it: 4,200 or 4,200.50; a percent column's as 100%."""
     if kind == "percent":
         return f"{value * 100:,.2f}".rstrip("0").rstrip(".") + "%"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return amount_text(value)
