@@ -288,8 +288,8 @@ class CardMerger:
             if column not in frame.columns:
                 frame[column] = pd.Series([None] * len(frame), dtype="object", index=frame.index)
             frame.loc[index, column] = value
-        if any(column in _IDENTIFYING for column in changed):  # the duplicate finder is built again when next used
-            self._index = None
+        if self._index is not None and any(column in _IDENTIFYING for column in changed):
+            self._index.update(frame.loc[index].to_dict())  # the next card of this run is compared with these values
         self.changed.add(CUSTOMERS.name)
         self.edited.add(CUSTOMERS.name)
         return before, changed

@@ -6,6 +6,7 @@ with rapidfuzz's normalized Levenshtein ratio for the fuzzy parts (DOMAIN.md: "o
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -139,6 +140,21 @@ class CustomerIndex:
             self.phones.setdefault(phone, []).append(i)
         if tax:
             self.tax_ids.setdefault(tax, []).append(i)
+
+    def update(self, customer: Mapping[str, object]) -> None:
+        """Take an indexed customer's new values (a card of this run filled in its phone) in place of its old ones."""
+        i = self.ids.index(str(customer.get("customer_id")))
+        name, address = customer.get("name"), customer.get("address")
+        self.names[i] = str(name or "")
+        self.norm_names[i] = normalize_name(self.names[i])
+        self.norm_addresses[i] = normalize_name(address) if isinstance(address, str) else ""
+        phone, tax = normalize_phone(customer.get("phone")), normalize_tax_id(customer.get("tax_id"))
+        for found, value in ((self.phones, phone), (self.tax_ids, tax)):
+            for held in found.values():
+                if i in held:
+                    held.remove(i)
+            if value:
+                bisect.insort(found.setdefault(value, []), i)  # still first added first
 
     def _best_name(self, wanted: str, excluding: str | None = None) -> tuple[float, int] | None:
         """The best name_score of ``wanted`` against the index's names (the first of equal ones) when it reaches
