@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import python_calamine as calamine
 
 from keyacct_xl.analytics.policy import GradingPolicy
 from keyacct_xl.analytics.review import Review, build_review
@@ -21,9 +20,10 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.followthrough import CREDIT_EVALUATIONS
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import read_tables
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import Pair, msg, tr
 from keyacct_xl.reports import write_table
-from keyacct_xl.tablefile import read_table_file
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,15 @@ class GradingRun:
 
 
 def credit_evaluations(path: Path | None) -> pd.DataFrame | None:
-    """The table CreditEvaluations of the master file at ``path`` (the consolidated pre-ratings), None without one."""
+    """The table CreditEvaluations of the master file at ``path`` (the consolidated pre-ratings), None without one.
+
+    Read as the master's own tables are (the load cache, no worker process): the file is the master just loaded,
+    not a file handed in, so it is not screened again as one."""
     if path is None or not Path(path).is_file() or Path(path).suffix.lower() != ".xlsx":
         return None
-    tables = calamine.CalamineWorkbook.from_path(str(path), load_tables=True).table_names or []
-    if CREDIT_EVALUATIONS.name not in tables:
-        return None
-    return read_table_file(path, CREDIT_EVALUATIONS.columns, table=CREDIT_EVALUATIONS.name)
+    schema = ALL_CONSOLIDATION_TABLES[CREDIT_EVALUATIONS.name]
+    tables = read_tables(Path(path), lambda found: [schema] if schema.name in found else [])
+    return tables[schema].frame if schema in tables else None
 
 
 def run_grading_review(

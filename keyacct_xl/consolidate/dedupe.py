@@ -54,6 +54,8 @@ LEGAL_SUFFIXES = (
 _CITY_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2}省)?(?:[\u4e00-\u9fff]{2}(?<!超)市)?")
 _NOISE = re.compile(r"[\s\W_]+")
 _MOBILE = re.compile(r"^(?:0086|86)?(1[3-9]\d{9})$")  # a Chinese mobile, its country code written or not
+# The suffixes as a folded name ends with them (co.,ltd -> coltd), in LEGAL_SUFFIXES' order: folded once, not per name.
+_BARE_SUFFIXES = tuple(dict.fromkeys(_NOISE.sub("", suffix) for suffix in LEGAL_SUFFIXES))
 
 
 @dataclass(frozen=True)
@@ -72,14 +74,11 @@ def normalize_name(name: object) -> str:
     text = unicodedata.normalize("NFKC", str(name or "")).strip().lower()
     text = _CITY_PREFIX.sub("", text.replace(" ", ""), count=1)
     text = _NOISE.sub("", text)
-    changed = True
-    while changed:
-        changed = False
-        for suffix in LEGAL_SUFFIXES:
-            bare = _NOISE.sub("", suffix)
-            if text.endswith(bare) and len(text) > len(bare) + 1:
-                text, changed = text[: -len(bare)], True
-                break
+    while text.endswith(_BARE_SUFFIXES):
+        bare = next((b for b in _BARE_SUFFIXES if text.endswith(b) and len(text) > len(b) + 1), None)
+        if bare is None:
+            break
+        text = text[: -len(bare)]
     return text
 
 

@@ -148,9 +148,14 @@ def empty_frame(schema: TableSchema) -> pd.DataFrame:
 
 @functools.cache
 def _empty_template(schema: TableSchema) -> pd.DataFrame:
-    # Built once per table: a column at a time it costs about 1 ms, and every load and empty master asks for
-    # each table; a copy of the built frame costs a fiftieth of that.
-    return pd.DataFrame({c.key: pd.Series(dtype=_DTYPES[c.kind]) for c in schema.columns})
+    # Built once per table: every load and empty master asks for each table, and a copy of the built frame costs a
+    # fiftieth of building it. Built from empty arrays, not empty Series: a command's first load builds forty
+    # tables' frames, 0.16 s from Series and a fifth of that from arrays.
+    return pd.DataFrame({c.key: _empty_column(_DTYPES[c.kind]) for c in schema.columns})
+
+
+def _empty_column(dtype: str) -> Any:
+    return pd.array([], dtype=dtype) if dtype == "Int64" else np.empty(0, dtype=dtype)
 
 
 def dtype_for(kind: str) -> str:
