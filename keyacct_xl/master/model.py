@@ -155,7 +155,7 @@ def _empty_template(schema: TableSchema) -> pd.DataFrame:
 
 
 def _empty_column(dtype: str) -> Any:
-    return pd.array([], dtype=dtype) if dtype == "Int64" else np.empty(0, dtype=dtype)
+    return pd.array(np.empty(0, dtype="int64"), dtype=pd.Int64Dtype()) if dtype == "Int64" else np.empty(0, dtype=dtype)
 
 
 def dtype_for(kind: str) -> str:
