@@ -7,6 +7,7 @@ document an adjustment brings to zero is reversed and no longer listed); any oth
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,30 @@ from keyacct_xl.receivables.ledger import Ledger, build_ledger
 from keyacct_xl.receivables.statement_reader import Statement
 
 LINE_COLUMNS = ["row", "date", "ref", "description", "amount", "kind"]
+_NONE = np.empty(0, dtype="int64")  # the positions of a customer without lines in a table
+
+
+@dataclass(frozen=True)
+class CustomerPositions:
+    """Where each customer's lines are in the master's Transactions, Payments and Adjustments (positions by the
+    stripped customer id), found once: statements for every customer slice them instead of scanning each table
+    once per customer (the demo's 60,000 sales lines took 43 ms a customer)."""
+
+    transactions: dict[str, np.ndarray]
+    payments: dict[str, np.ndarray]
+    adjustments: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, master: Master) -> CustomerPositions:
+        """The positions of ``master``'s lines; build again after its frames change."""
+        return cls(_positions(master.transactions), _positions(master.payments), _positions(master.adjustments))
+
+
+def _positions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    codes, ids = pd.factorize(frame["customer_id"].astype(str).str.strip().to_numpy(dtype=object))
+    order = np.argsort(codes, kind="stable")  # each customer's positions in the table's order
+    bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
+    return {str(cid): order[bounds[k] : bounds[k + 1]] for k, cid in enumerate(ids)}
 
 
 def master_lines(
@@ -29,17 +54,20 @@ def master_lines(
     *,
     start: pd.Timestamp | None = None,
     end: pd.Timestamp | None = None,
+    positions: CustomerPositions | None = None,
 ) -> Statement:
     """Invoices (Transactions by doc_no) and receipts (Payments, negative) of one customer between start and end.
 
     Lines before ``start`` make up the opening balance; lines after ``end`` belong to a later period.
     Row labels are ``sheet!row`` in the master as it was loaded, several joined by ``;`` for a multi-line document.
+    ``positions``: ``CustomerPositions.of(master)`` when the caller runs over many customers.
     """
     cid = str(customer_id).strip()
     tx, pay = master.transactions, master.payments
-    tx_ids, pay_ids = tx["customer_id"].astype(str).str.strip(), pay["customer_id"].astype(str).str.strip()
-    if not (tx_ids == cid).any() and not (pay_ids == cid).any():
-        known = ", ".join(sorted(set(tx_ids) | set(pay_ids))[:8])
+    where = positions or CustomerPositions.of(master)
+    tx_at, pay_at = where.transactions.get(cid, _NONE), where.payments.get(cid, _NONE)
+    if not len(tx_at) and not len(pay_at):
+        known = ", ".join(sorted(set(where.transactions) | set(where.payments))[:8])
         if not known:
             raise InputError(
                 msg(
@@ -58,10 +86,9 @@ def master_lines(
                 known=known,
             )
         )
-    tx_sheet, tx_rows = _rows(master, "Transactions", len(tx))
-    pay_sheet, pay_rows = _rows(master, "Payments", len(pay))
+    tx_labels = _labels(master, "Transactions", len(tx), tx_at)
     # Positions, not index labels: a frame built in memory need not have a 0..n-1 index.
-    mine = tx[tx_ids == cid].assign(_row=[f"{tx_sheet}!{tx_rows[p]}" for p in np.flatnonzero(tx_ids == cid)])
+    mine = tx.iloc[tx_at].assign(_row=tx_labels)
     _refuse_blanks(mine["_row"], mine)
     # A line without a doc_no is its own document, named by its row, as in the ledger.
     doc_no = [
@@ -74,11 +101,12 @@ def master_lines(
         .agg(date=("date", "min"), amount=("amount", "sum"), row=("_row", ";".join), description=("product", "first"))
     )
     docs = docs.reset_index().rename(columns={"doc_no": "ref"}).assign(kind="invoice")
-    receipts = pay[pay_ids == cid]
-    _refuse_blanks(pd.Series([f"{pay_sheet}!{pay_rows[p]}" for p in np.flatnonzero(pay_ids == cid)]), receipts)
+    receipts = pay.iloc[pay_at]
+    pay_labels = _labels(master, "Payments", len(pay), pay_at)
+    _refuse_blanks(pd.Series(pay_labels), receipts)
     paid = pd.DataFrame(
         {
-            "row": [f"{pay_sheet}!{pay_rows[p]}" for p in np.flatnonzero(pay_ids == cid)],
+            "row": pay_labels,
             "date": receipts["date"],
             "ref": receipts["receipt_no"].fillna("").astype(str),
             "amount": -receipts["amount"],
@@ -87,7 +115,7 @@ def master_lines(
         }
     )
     lines = pd.concat([docs[LINE_COLUMNS], paid[LINE_COLUMNS]], ignore_index=True)
-    lines = _adjusted(lines, master, cid)
+    lines = _adjusted(lines, master, where.adjustments.get(cid, _NONE))
     lines["description"] = lines["description"].fillna("").astype(str)
     lines = lines.sort_values(["date", "ref"], kind="stable").reset_index(drop=True)
     opening = None
@@ -103,19 +131,19 @@ def master_lines(
     return Statement(Path(master.path or "master").name, "", lines, opening, None, period=period)
 
 
-def _adjusted(lines: pd.DataFrame, master: Master, cid: str) -> pd.DataFrame:
-    """``lines`` with the customer's adjustments replayed: on the document they name, else as lines of their own."""
+def _adjusted(lines: pd.DataFrame, master: Master, at: np.ndarray) -> pd.DataFrame:
+    """``lines`` with the customer's adjustments (at positions ``at``) replayed: on the document they name, else as
+    lines of their own."""
     adj = master.adjustments
-    ids = adj["customer_id"].astype(str).str.strip()
-    if not (ids == cid).any():
+    if not len(at):
         return lines
-    sheet, rows = _rows(master, ADJUSTMENTS.name, len(adj))
+    labels = _labels(master, ADJUSTMENTS.name, len(adj), at)
     lines = lines.copy()
     first = {ref: i for i, ref in reversed(list(enumerate(lines["ref"].tolist()))) if ref}
     adjusted: set[int] = set()
     own = []
-    for p in np.flatnonzero(ids == cid):
-        rec, label = adj.iloc[p], f"{sheet}!{rows[p]}"
+    for p, label in zip(at.tolist(), labels):
+        rec = adj.iloc[p]
         ref = "" if is_blank(rec["ref"]) else str(rec["ref"]).strip()
         if ref in first:
             i = first[ref]
@@ -171,13 +199,14 @@ def _refuse_blanks(labels: pd.Series, frame: pd.DataFrame) -> None:
         raise InputError(msg("date or amount blank in {where}", where=where))
 
 
-def _rows(master: Master, table: str, count: int) -> tuple[str, list[int]]:
-    """The Excel rows the table's lines were loaded from; data-row numbers for a master built in memory or whose
-    table has gained or lost lines since (or holds lines from the history store)."""
+def _labels(master: Master, table: str, count: int, at: np.ndarray) -> list[str]:
+    """``sheet!row`` of the table's lines at positions ``at``: the Excel rows they were loaded from; data-row numbers
+    for a master built in memory or whose table has gained or lost lines since (or holds lines from the history
+    store)."""
     where = master.rows.get(table)
     if where is not None and where.count == count:
-        return where.sheet, where.excel_rows().tolist()
-    return table, [i + 2 for i in range(count)]
+        return [f"{where.sheet}!{row}" for row in where.excel_rows()[at].tolist()]
+    return [f"{table}!{p + 2}" for p in at.tolist()]
 
 
 def statement_period(theirs: Statement) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:

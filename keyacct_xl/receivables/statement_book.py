@@ -18,7 +18,7 @@ from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, workbook
 from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.ageing_report import caption
-from keyacct_xl.receivables.master_lines import master_ledger
+from keyacct_xl.receivables.master_lines import CustomerPositions, master_ledger
 from keyacct_xl.receivables.statement_reader import row_text
 from keyacct_xl.receivables.statements import (
     MARKER_SHEET,
@@ -248,8 +248,9 @@ def write_statements(
         if not customers:
             raise InputError(msg("no customer has a balance on {end:%Y-%m-%d}", end=end))
     paths = []
+    positions = CustomerPositions.of(master)
     bar = tqdm(customers, disable=not progress, unit=tr(lang, "customer"), desc=tr(lang, "statements"))
     for cid in bar:
-        data = statement_data(master, cid, start=start, end=end, ageing=ageing, lang=lang)
+        data = statement_data(master, cid, start=start, end=end, ageing=ageing, lang=lang, positions=positions)
         paths.append(write_statement(data, out / statement_filename(data, lang), lang=lang))
     return paths

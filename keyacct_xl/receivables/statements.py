@@ -22,7 +22,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.parsing import is_blank
-from keyacct_xl.receivables.master_lines import master_lines
+from keyacct_xl.receivables.master_lines import CustomerPositions, master_lines
 
 # The statement's marker: a veryHidden sheet of key / value rows under a key / value header.
 MARKER_SHEET = "_statement"
@@ -59,20 +59,29 @@ def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def statement_data(
-    master: Master, customer_id: str, *, start: pd.Timestamp, end: pd.Timestamp, ageing: pd.DataFrame, lang: Lang = "zh"
+    master: Master,
+    customer_id: str,
+    *,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    ageing: pd.DataFrame,
+    lang: Lang = "zh",
+    positions: CustomerPositions | None = None,
 ) -> StatementData:
-    """Collect one customer's statement; ``ageing`` is the ageing table at ``end`` (one row per customer)."""
+    """Collect one customer's statement; ``ageing`` is the ageing table at ``end`` (one row per customer);
+    ``positions``: ``CustomerPositions.of(master)`` when statements are collected for many customers."""
+    positions = positions or CustomerPositions.of(master)
     cid = str(customer_id).strip()
     customer = master.customers[master.customers["customer_id"].astype(str).str.strip() == cid]
     if customer.empty:
         raise InputError(msg("{path}: customer {cid} is not in the Customers table", path=master.path, cid=cid))
     info = customer.iloc[0]
-    side = master_lines(master, cid, start=start, end=end)
+    side = master_lines(master, cid, start=start, end=end, positions=positions)
     lines = side.lines
     is_payment = lines["kind"] == "payment"
     amount = lines["amount"]
     opening = side.opening or 0.0
-    products = _products_per_document(master, cid)
+    products = _products_per_document(master.transactions.iloc[positions.transactions.get(cid, [])])
     table = pd.DataFrame(
         {
             "date": lines["date"],
@@ -113,10 +122,8 @@ def _text(value: object) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def _products_per_document(master: Master, cid: str) -> dict[str, int]:
-    """How many different products each of the customer's documents (Transactions by doc_no) holds."""
-    tx = master.transactions
-    mine = tx[tx["customer_id"].astype(str).str.strip() == cid]
+def _products_per_document(mine: pd.DataFrame) -> dict[str, int]:
+    """How many different products each of the customer's documents (their Transactions by doc_no) holds."""
     return {
         str(k): int(v) for k, v in mine.groupby(mine["doc_no"].astype(str).str.strip())["product"].nunique().items()
     }
