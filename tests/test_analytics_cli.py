@@ -704,6 +704,31 @@ def test_grade_apply_undo_puts_the_years_grades_and_terms_back(
     assert load_master(master_path).customers.set_index("customer_id").loc["C3", "grade"] == "A"
 
 
+def test_grade_apply_undo_of_an_unnumbered_apply_changed_since_says_nothing_to_undo(
+    master_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A master whose grade history was written before applies were numbered (its 应用序号 blank), every customer
+    that apply changed set by hand since: the undo puts nothing back, says so, and leaves the file as it is."""
+    assert main(["grade", str(master_path), "--year", "2025"]) == 0
+    assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
+    master = load_master(master_path)
+    master.grade_history["apply_no"] = pd.NA  # as an older release wrote the rows
+    changed = master.grade_history["customer_id"].unique()
+    master.customers.loc[master.customers["customer_id"].isin(changed), "credit_limit"] = 99_000.0
+    save_master(master, master_path, tables=["Customers", "GradeHistory"])
+    saved = master_path.read_bytes()
+    capsys.readouterr()
+    assert main(["grade", "apply", str(master_path), "--undo", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "nothing to undo: every customer the 2025 grades applied on 2025-12-28 changed was changed since"
+    )
+    assert main(["grade", "apply", str(master_path), "--undo"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "没有可撤销的内容：2025-12-28 应用的 2025 年评级改动过的客户之后都已被改动"
+    )
+    assert master_path.read_bytes() == saved
+
+
 def test_grade_apply_undo_takes_back_the_last_apply_not_an_earlier_meeting_s(
     master_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

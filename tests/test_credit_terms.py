@@ -250,6 +250,29 @@ def test_credit_apply_undo_puts_the_last_applys_limits_and_terms_back(tmp_path: 
     assert path.read_bytes() == saved
 
 
+def test_credit_apply_undo_of_an_unnumbered_apply_changed_since_says_nothing_to_undo(tmp_path: Path, capsys) -> None:
+    """Rows written before applies were numbered (应用序号 blank), every customer they changed set by hand since:
+    nothing is put back, the line says so, and the file stays as it is."""
+    path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["credit", "apply", str(path), "--date", "2026-03-31"]) == 0
+    master = load_master(path)
+    master.grade_history["apply_no"] = pd.NA  # as an older release wrote the rows
+    changed = master.grade_history["customer_id"].unique()
+    master.customers.loc[master.customers["customer_id"].isin(changed), "credit_limit"] = 77_000.0
+    save_master(master, path, tables=["Customers", "GradeHistory"])
+    saved = path.read_bytes()
+    capsys.readouterr()
+    assert main(["credit", "apply", str(path), "--undo", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "nothing to undo: every customer the credit terms applied on 2026-03-31 changed was changed since"
+    )
+    assert main(["credit", "apply", str(path), "--undo"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "没有可撤销的内容：2026-03-31 应用的信用条件改动过的客户之后都已被改动"
+    )
+    assert path.read_bytes() == saved
+
+
 def test_credit_apply_undo_takes_back_only_the_last_apply(tmp_path: Path, capsys) -> None:
     path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
     assert main(["credit", "apply", str(path), "--date", "2026-03-31"]) == 0
