@@ -79,10 +79,13 @@ def csv_safe(value: object) -> object:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """UTF-8 with BOM (so Excel opens Chinese text correctly), dates as yyyy-mm-dd, no text Excel would execute."""
+    """UTF-8 with BOM (so Excel opens Chinese text correctly), dates as yyyy-mm-dd, numbers as Excel shows them, no
+    text Excel would execute."""
     text_columns = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
     frame = frame.copy()
     for column in text_columns:
         frame[column] = frame[column].map(csv_safe)
-    text = frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n")
+    # Fifteen significant digits, as Excel shows a number: a sum such as 0.1 + 0.2 is written 0.3, not
+    # 0.30000000000000004, and a whole number held as a float 5, not 5.0
+    text = frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n", float_format="%.15g")
     return write_replacing(Path(path), text.encode("utf-8-sig"))
