@@ -36,16 +36,21 @@ class CustomerPositions:
     adjustments: dict[str, np.ndarray]
 
     @classmethod
-    def of(cls, master: Master) -> CustomerPositions:
-        """The positions of ``master``'s lines; build again after its frames change."""
-        return cls(_positions(master.transactions), _positions(master.payments), _positions(master.adjustments))
+    def of(cls, master: Master, *, only: str | None = None) -> CustomerPositions:
+        """The positions of ``master``'s lines (of customer ``only`` alone: one statement or reconciliation need
+        not sort every customer's); build again after its frames change."""
+        tables = (master.transactions, master.payments, master.adjustments)
+        return cls(*(_positions(frame, only) for frame in tables))
 
 
-def _positions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    codes, ids = pd.factorize(frame["customer_id"].astype(str).str.strip().to_numpy(dtype=object))
+def _positions(frame: pd.DataFrame, only: str | None) -> dict[str, np.ndarray]:
+    ids = frame["customer_id"].astype(str).str.strip().to_numpy(dtype=object)
+    if only is not None:
+        return {only: np.flatnonzero(ids == only)}
+    codes, found = pd.factorize(ids)
     order = np.argsort(codes, kind="stable")  # each customer's positions in the table's order
-    bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
-    return {str(cid): order[bounds[k] : bounds[k + 1]] for k, cid in enumerate(ids)}
+    bounds = np.searchsorted(codes[order], np.arange(len(found) + 1))
+    return {str(cid): order[bounds[k] : bounds[k + 1]] for k, cid in enumerate(found)}
 
 
 def master_lines(
@@ -64,10 +69,11 @@ def master_lines(
     """
     cid = str(customer_id).strip()
     tx, pay = master.transactions, master.payments
-    where = positions or CustomerPositions.of(master)
+    where = positions or CustomerPositions.of(master, only=cid)
     tx_at, pay_at = where.transactions.get(cid, _NONE), where.payments.get(cid, _NONE)
     if not len(tx_at) and not len(pay_at):
-        known = ", ".join(sorted(set(where.transactions) | set(where.payments))[:8])
+        ids = pd.concat([tx["customer_id"], pay["customer_id"]]).astype(str).str.strip()
+        known = ", ".join(sorted(set(ids))[:8])
         if not known:
             raise InputError(
                 msg(

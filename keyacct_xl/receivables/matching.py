@@ -391,12 +391,10 @@ def _candidate_pairs(xs: list[_Line], ys: list[_Line], tol: int, reach: int) -> 
     x_cents, y_cents = np.array([x.cents for x in xs], dtype="int64"), np.array([y.cents for y in ys], dtype="int64")
     x_day, y_day = np.array([x.date for x in xs], dtype="int64"), np.array([y.date for y in ys], dtype="int64")
     order = np.lexsort((y_cents, cy))  # y positions by customer, then amount
-    first = np.searchsorted(cy[order], cx, side="left")  # each x's customer's lines among the sorted ys
-    last = np.searchsorted(cy[order], cx, side="right")
     found_i, found_j = [], []
     for customer in np.unique(cx):
         mine = np.flatnonzero(cx == customer)
-        lo, hi = first[mine[0]], last[mine[0]]
+        lo, hi = np.searchsorted(cy[order], customer, side="left"), np.searchsorted(cy[order], customer, side="right")
         amounts = y_cents[order[lo:hi]]
         start = np.searchsorted(amounts, x_cents[mine] - tol, side="left")
         stop = np.searchsorted(amounts, x_cents[mine] + tol, side="right")

@@ -70,8 +70,8 @@ def statement_data(
 ) -> StatementData:
     """Collect one customer's statement; ``ageing`` is the ageing table at ``end`` (one row per customer);
     ``positions``: ``CustomerPositions.of(master)`` when statements are collected for many customers."""
-    positions = positions or CustomerPositions.of(master)
     cid = str(customer_id).strip()
+    positions = positions or CustomerPositions.of(master, only=cid)
     customer = master.customers[master.customers["customer_id"].astype(str).str.strip() == cid]
     if customer.empty:
         raise InputError(msg("{path}: customer {cid} is not in the Customers table", path=master.path, cid=cid))
