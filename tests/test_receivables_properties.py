@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keyacct_xl.receivables.matching import MatchOptions
+from keyacct_xl.receivables.matching import MatchOptions, _candidate_pairs, _Line
 from keyacct_xl.receivables.reconcile import reconcile
 from keyacct_xl.receivables.statement_reader import Statement
 
@@ -65,3 +65,34 @@ def test_every_row_once_and_remainder_zero(ours, theirs, o_open, t_open, o_close
     matched = result.table[result.table["status"] == "matched"]
     assert (matched["difference"].abs() <= 0.01 + 1e-9).all()
     assert set(result.table["status"]) <= {"matched", "amount_mismatch", "only_ours", "only_theirs"}
+
+
+amount_lines = st.lists(
+    st.tuples(st.sampled_from(["", "A", "B"]), st.integers(-3, 40), st.sampled_from([-100, 99, 100, 101, 250, 5000])),
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(xs=amount_lines, ys=amount_lines, tol=st.sampled_from([0, 1, 3, 200]), reach=st.sampled_from([0, 1, 7]))
+def test_amount_candidates_are_every_close_pair_best_first(xs, ys, tol, reach):
+    """The candidate search (bisection in amount-sorted lines) finds exactly the pairs of one customer within the
+    tolerance and the date window, ranked by amount difference, date gap, our date, then positions."""
+    ours = [
+        _Line(index=i, row=str(i), date=d, ref="", keys=frozenset(), cents=c, customer=k)
+        for i, (k, d, c) in enumerate(xs)
+    ]
+    theirs = [
+        _Line(index=i, row=str(i), date=d, ref="", keys=frozenset(), cents=c, customer=k)
+        for i, (k, d, c) in enumerate(ys)
+    ]
+    if not ours or not theirs:
+        return
+    i, j = _candidate_pairs(ours, theirs, tol, reach)
+    expected = sorted(
+        (abs(x.cents - y.cents), abs(x.date - y.date), x.date, p, q)
+        for p, x in enumerate(ours)
+        for q, y in enumerate(theirs)
+        if x.customer == y.customer and abs(x.cents - y.cents) <= tol and abs(x.date - y.date) <= reach
+    )
+    assert list(zip(i.tolist(), j.tolist())) == [(p, q) for *_, p, q in expected]
