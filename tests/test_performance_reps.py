@@ -577,3 +577,44 @@ def test_each_kpi_line_shows_its_target_actual_and_value_as_money_counts_or_rate
     ).stdout
     printed = [" ".join(line.split()) for line in text.splitlines() if "张三" in line and "应收逾期占比" in line]
     assert printed and "¥1,100.00 ¥100.00 9.1%" in printed[0], printed
+
+
+def test_the_evaluation_forms_kpi_lines_show_amounts_as_money_and_counts_as_whole_numbers(
+    tmp_path: Path, libreoffice
+) -> None:
+    """The form's 目标值 and 实际值 hold money on some lines and counts on others: each line shows its own, never
+    2.00 complaints; as printed by LibreOffice too, without ###."""
+    path = hand_master(tmp_path)
+    forms = tmp_path / "forms"
+    assert (
+        main(["reps", str(path), "--period", "2026-10", "--forms", str(forms), "--out", str(tmp_path / "r.xlsx")]) == 0
+    )
+    form = forms / "张三" / "rep_evaluation_张三_2026-10.xlsx"
+    sheet = openpyxl.load_workbook(form).worksheets[0]
+    lines = {row[0].value: row for row in sheet.iter_rows() if isinstance(row[0].value, str)}
+    money, count = '"¥"#,##0.00', "0"
+    expected = {"销售任务达成率": money, "应收逾期占比": money, "投诉按期结案": count, "计划拜访完成": count}
+    for kpi, number_format in expected.items():
+        target, actual = lines[kpi][1], lines[kpi][2]
+        assert (target.number_format, actual.number_format) == (number_format, number_format), kpi
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(libreoffice(form, "pdf", tmp_path / "pdf")), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    printed = {kpi: " ".join(line.split()) for line in text.splitlines() for kpi in expected if kpi in line}
+    assert "¥2,000.00 ¥1,500.00" in printed["销售任务达成率"], printed
+    assert "¥1,100.00 ¥100.00" in printed["应收逾期占比"], printed
+    assert "投诉按期结案 2 1" in printed["投诉按期结案"] and "计划拜访完成 3 2" in printed["计划拜访完成"], printed
+    assert "###" not in text
+
+
+def test_a_line_type_on_a_field_that_is_no_number_is_refused() -> None:
+    from keyacct_xl.forms.generator import FormData, build_form
+
+    spec = load_form("rep_evaluation")
+    with pytest.raises(ValueError, match=r"kpis\.comment: integer"):
+        build_form(spec, data=FormData(rows={"kpis": [{}]}, line_types={"kpis": [{"comment": "integer"}]}))
+    with pytest.raises(ValueError, match=r"kpis\.target: text"):
+        build_form(spec, data=FormData(rows={"kpis": [{}]}, line_types={"kpis": [{"target": "text"}]}))

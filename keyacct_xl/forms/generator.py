@@ -52,6 +52,9 @@ from keyacct_xl.xlsx.book import xlsx_book
 TABLE_STYLE = "Table Style Light 9"
 
 
+NUMBER_TYPES = frozenset({"integer", "number", "money", "percent"})  # field types written as numbers
+
+
 @dataclass(frozen=True)
 class FormData:
     """What a pre-filled form holds: header values by key, table rows by section id, own dropdown entries."""
@@ -64,6 +67,9 @@ class FormData:
     context: FormContext = field(default_factory=FormContext)
     # Per choice field key, the master's own words its dropdown offers after the catalogue's (forms/vocabulary.py).
     words: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # Per table section, per line, a number field's type on that line where it is not its column's: a count on a
+    # line among amounts (the rep evaluation's KPIs) shows as 3, not 3.00.
+    line_types: Mapping[str, Sequence[Mapping[str, str]]] = field(default_factory=dict)
 
 
 class _Lists:
@@ -113,7 +119,7 @@ def _write_value(
             value = value.to_pydatetime()
         sheet.write_datetime(row, col, value, fmt)
         return value
-    if spec.type in ("integer", "number", "money", "percent") and _is_number(value):
+    if spec.type in NUMBER_TYPES and _is_number(value):
         number = float(value)  # type: ignore[arg-type]  # _is_number checked it is a real number
         sheet.write_number(row, col, number, fmt)
         return number
@@ -230,6 +236,7 @@ class _FormWriter:
             {"name": table_name(section.id), "style": TABLE_STYLE, "autofilter": False, "columns": columns},
         )
         rows = list(self.data.rows.get(section.id, ()))
+        line_types = list(self.data.line_types.get(section.id, ()))
         if section.line_id is not None:
             ids = (meta_text(row.get(section.line_id)) for row in rows)
             self.lines[section.id] = list(dict.fromkeys(i for i in ids if i))
@@ -240,7 +247,9 @@ class _FormWriter:
             fmt = self.formats.table_cell(spec.type, spec.format)
             for i, row in enumerate(range(place.first_row, place.last_row + 1)):
                 value = rows[i].get(spec.key) if i < len(rows) else None
-                _write_value(self.sheet, row, col, spec, value, fmt, self.lang)
+                line_type = line_types[i].get(spec.key) if i < len(line_types) else None
+                own = fmt if line_type is None else self.formats.table_cell(line_type)
+                _write_value(self.sheet, row, col, spec, value, own, self.lang)
             self._validate(place.first_row, col, place.last_row, col, section.id, spec)
         if place.total_row is not None:
             self._totals(place)
@@ -312,6 +321,23 @@ def check_data(spec: FormSpec, data: FormData) -> None:
     ]
     if unknown:
         raise ValueError(f"{spec.id}: data for fields the form does not have: {', '.join(unknown)}")
+    _check_line_types(spec, data)
+
+
+def _check_line_types(spec: FormSpec, data: FormData) -> None:
+    """Raise ValueError when a line's own type is not a number type on a number field of the section."""
+    number_fields = {s.id: {f.key for f in s.fields if f.type in NUMBER_TYPES and not f.formula} for s in spec.tables}
+    wrong = sorted(
+        {
+            f"{section}.{key}: {kind}"
+            for section, lines in data.line_types.items()
+            for line in lines
+            for key, kind in line.items()
+            if key not in number_fields.get(section, ()) or kind not in NUMBER_TYPES
+        }
+    )
+    if wrong:
+        raise ValueError(f"{spec.id}: line types only number fields can take: {', '.join(wrong)}")
 
 
 def build_form(

@@ -324,6 +324,7 @@ def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Pa
     form_lang: Lang = master.lang
     written = []
     folders = rep_folders([*known_reps(master), *map(str, evaluation.scores["rep"].unique())])
+    kinds = kpi_line_kinds()
     for rep, rows in evaluation.scores.groupby("rep", sort=False):
         total = evaluation.kpis.loc[evaluation.kpis["rep"] == rep]
         lines = [
@@ -346,6 +347,7 @@ def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Pa
         data = FormData(
             header={k: v for k, v in header.items() if v is not None},
             rows={"kpis": lines},
+            line_types={"kpis": [_form_line_types(kinds.get(str(kpi), {})) for kpi in rows["kpi"]]},
             context=FormContext(rep=str(rep), period=span.text),
         )
         name = folders[str(rep)]
@@ -353,6 +355,12 @@ def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Pa
         path.parent.mkdir(parents=True, exist_ok=True)
         written.append(write_form(path, spec, lang=form_lang, company=master.settings.company_name, data=data))
     return tuple(written)
+
+
+def _form_line_types(kinds: Mapping[str, Kind]) -> dict[str, str]:
+    """A KPI line's target and actual as the form's field types: amounts as money, counts as whole numbers."""
+    form_types = {"money": "money", "count": "integer"}
+    return {key: form_types[kinds[key]] for key in ("target", "actual") if kinds.get(key) in form_types}
 
 
 def _comment(kpi: str, score: Any, kpis: pd.DataFrame, lang: Lang) -> str | None:
