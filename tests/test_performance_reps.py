@@ -537,6 +537,11 @@ def test_the_problems_and_support_reps_asked_for_are_listed_beside_the_kpis(tmp_
     ]
 
 
+def _printed(pdf: Path) -> str:
+    """The text of a PDF LibreOffice printed, laid out as on the page (pdftotext -layout)."""
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
 def test_each_kpi_line_shows_its_target_actual_and_value_as_money_counts_or_rates(
     tmp_path: Path, libreoffice, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -569,12 +574,7 @@ def test_each_kpi_line_shows_its_target_actual_and_value_as_money_counts_or_rate
     assert lines[("王五", "销售任务达成率")][value].value == "无任务"
     assert lines[("王五", "投诉按期结案")][value].value == "无到期投诉"
     # as printed: the overdue share's line reads its money and its rate
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(libreoffice(out, "pdf", tmp_path / "pdf")), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = _printed(libreoffice(out, "pdf", tmp_path / "pdf"))
     printed = [" ".join(line.split()) for line in text.splitlines() if "张三" in line and "应收逾期占比" in line]
     assert printed and "¥1,100.00 ¥100.00 9.1%" in printed[0], printed
 
@@ -597,12 +597,7 @@ def test_the_evaluation_forms_kpi_lines_show_amounts_as_money_and_counts_as_whol
     for kpi, number_format in expected.items():
         target, actual = lines[kpi][1], lines[kpi][2]
         assert (target.number_format, actual.number_format) == (number_format, number_format), kpi
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(libreoffice(form, "pdf", tmp_path / "pdf")), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = _printed(libreoffice(form, "pdf", tmp_path / "pdf"))
     printed = {kpi: " ".join(line.split()) for line in text.splitlines() for kpi in expected if kpi in line}
     assert "¥2,000.00 ¥1,500.00" in printed["销售任务达成率"], printed
     assert "¥1,100.00 ¥100.00" in printed["应收逾期占比"], printed
