@@ -299,10 +299,13 @@ def test_consolidate_merges_returned_forms(bridge) -> None:
     assert result.en.startswith(f"{len(list((folder / 'submissions').rglob('*.xlsx')))} file(s):")
     assert result.outputs[0].exists()
     # The rows the summary reports are in the master, read back independently (the pre-filled weekly plan
-    # carries the rep's planned visits; the other forms come back empty or are not merged).
+    # carries the rep's planned visits; the other forms come back empty or are not merged), and each is kept in
+    # SubmissionHistory as its file added it.
     added = int(re.search(r"(\d+) row\(s\) added", result.en).group(1))
     after = _table_rows(bridge.book_path())
-    assert added > 0 and sum(after.values()) - sum(before.values()) - after.get("IngestionLedger", 0) == added
+    recorded = after.get("SubmissionHistory", 0) - before.get("SubmissionHistory", 0)
+    assert added > 0 and recorded == added
+    assert sum(after.values()) - sum(before.values()) - after.get("IngestionLedger", 0) - recorded == added
 
 
 def _table_rows(path: Path) -> dict[str, int]:

@@ -221,10 +221,10 @@ def test_untouched_parts_stay_byte_identical(master: Path, inbox: Path) -> None:
     consolidate(inbox, master, now=NOW)
     after = _parts(master)
     changed = {n for n in before if before[n] != after[n]}
-    # The new WeeklyPlans, WeeklyTargets and IngestionLedger tables are listed in the workbook; no existing sheet
-    # changed.
+    # The new WeeklyPlans, WeeklyTargets, IngestionLedger and SubmissionHistory (the rows as the file added them)
+    # tables are listed in the workbook, each a sheet, its table and their relationship; no existing sheet changed.
     assert changed == {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"}
-    assert len(set(after) - set(before)) == 9
+    assert len(set(after) - set(before)) == 12
     plans = load_store(master).frame("WeeklyPlans")
     assert plans[["day", "customer_id", "goal"]].values.tolist() == [["周一", "C001", "签年度合同"]]
     assert load_store(master).frame("WeeklyTargets")[["rep", "period"]].values.tolist() == [["张三", "2026-W48"]]
@@ -234,12 +234,14 @@ def test_untouched_parts_stay_byte_identical(master: Path, inbox: Path) -> None:
     consolidate(inbox, master, now=NOW)
     after = _parts(master)
     changed = {n for n in before if before[n] != after[n]}
-    # Visits' sheet and table, the ledger's sheet and table (sheets 5 and 10 of this package) and nothing else.
+    # Visits' sheet and table, the ledger's and the history's (sheets 5, 10 and 11 of this package) and nothing else.
     assert changed == {
         "xl/worksheets/sheet5.xml",
         "xl/tables/table5.xml",
         "xl/worksheets/sheet10.xml",
         "xl/tables/table10.xml",
+        "xl/worksheets/sheet11.xml",
+        "xl/tables/table11.xml",
     }
 
 

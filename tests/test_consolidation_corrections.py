@@ -421,3 +421,39 @@ def test_an_undo_names_no_cell_typed_back_by_hand_to_what_it_puts_back(
     out = capsys.readouterr().out
     assert _visit_row(master)["content"] == "谈返利"
     assert "手工改过" not in out, out
+
+
+def test_an_undo_names_each_cell_changed_after_the_file_added_its_row(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A adds a visit; the manager then types 结果 and changes 内容 by hand in that row. Undoing A removes the row
+    as before, and first names both cells with what they hold and what the file wrote (before, the edits went with
+    the row unsaid); the dry run names them too and writes nothing. Cells left as the file wrote them are not named."""
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利"), ("2026-11-24", "C002", "电话", "催款")])
+    _consolidate(tmp_path, master, "A")
+    _type_by_hand(master, "拜访记录", "C001", "结果", "下周送货")
+    _type_by_hand(master, "拜访记录", "C001", "内容", "谈返利，已签")
+    capsys.readouterr()
+    before = master.read_bytes()
+    undo = ["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]
+    assert main(["--lang", "en", *undo, "--dry-run"]) == 0
+    dry = capsys.readouterr().out.splitlines()
+    assert master.read_bytes() == before
+    row = "Visits 张三 · C001 · 2026-11-23 · 面谈"
+    assert [line for line in dry if "after the file added" in line] == [
+        f"  {row}: Content was changed after the file added the row (谈返利，已签; the file wrote 谈返利): removed "
+        "with the row",
+        f"  {row}: Result was changed after the file added the row (下周送货; the file wrote (blank)): removed with "
+        "the row",
+    ]
+    assert main(undo) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line for line in out if "添加该行后" in line] == [
+        "  拜访记录 张三 · C001 · 2026-11-23 · 面谈：内容 在该文件添加该行后被改过（现为 谈返利，已签，该文件写入的是 "
+        "谈返利）：随该行一起删除",
+        "  拜访记录 张三 · C001 · 2026-11-23 · 面谈：结果 在该文件添加该行后被改过（现为 下周送货，该文件写入的是 "
+        "（空））：随该行一起删除",
+    ]
+    assert out[0] == "已撤销 张三/visits_A.xlsx：删除 2 行，恢复 0 行" and load_store(master).frame("Visits").empty

@@ -138,7 +138,8 @@ def test_refused_resubmitted_card_leaves_the_earlier_card_in_place(master: Path,
     assert "C100" in set(store.frame("Customers")["customer_id"])
     assert store.frame("Contacts")["name"].tolist() == ["陈经理"]
     assert store.frame("IngestionLedger")["status"].tolist() == ["accepted"]
-    assert store.frame("SubmissionHistory").empty
+    # nothing was changed: the history holds v1's two rows as it added them, and no earlier value
+    assert store.frame("SubmissionHistory")["change"].tolist() == ["added", "added"]
 
 
 def test_competitor_report_lines_take_header_city_and_period(master: Path, inbox: Path) -> None:

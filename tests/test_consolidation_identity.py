@@ -81,7 +81,9 @@ def test_two_files_of_one_week_are_both_kept(master: Path, inbox: Path) -> None:
     result = consolidate(inbox, master, now=LATER)
     assert [(o.status, o.rows_added, o.corrects) for o in result.outcomes] == [("accepted", 2, "")]
     assert _visits(master)["content"].tolist() == ["谈返利", "催款", "确认订单", "送样品", "签合同"]
-    assert result.changes == [] and load_store(master).frame("SubmissionHistory").empty
+    # no earlier value was replaced: the history holds only the five rows as their files added them
+    history = load_store(master).frame("SubmissionHistory")
+    assert result.changes == [] and history["change"].tolist() == ["added"] * 5
 
 
 def test_a_row_sent_again_updates_its_row_with_before_and_after(master: Path, inbox: Path, tmp_path: Path) -> None:
@@ -105,8 +107,9 @@ def test_a_row_sent_again_updates_its_row_with_before_and_after(master: Path, in
     assert change.key == "张三 / C001 / 2026-11-23 / 面谈"
     store = load_store(master)
     history = store.frame("SubmissionHistory")
-    assert history["change"].tolist() == ["updated"] and history["source_file"].tolist() == ["a.xlsx"]
-    assert json.loads(history["data"].iloc[0])["content"] == "谈返利"
+    updated = history[history["change"] == "updated"]
+    assert updated["source_file"].tolist() == ["a.xlsx"] and history["change"].value_counts()["added"] == 5
+    assert json.loads(updated["data"].iloc[0])["content"] == "谈返利"
     monday = store.frame("Visits").iloc[0]
     assert (monday["content"], monday["source_file"]) == ("谈年度返利，客户同意", "b.xlsx")
     assert "更新 1 行" in summary_line(result, "zh")
@@ -359,8 +362,10 @@ def test_undo_restores_updated_rows_and_removes_added_ones(
     after = _visits(master)
     pd.testing.assert_frame_equal(after, before)
     store = load_store(master)
-    assert store.frame("SubmissionHistory").empty
-    assert store.frame("IngestionLedger")["status"].tolist() == ["accepted", "undone"]
+    history, ledger = store.frame("SubmissionHistory"), store.frame("IngestionLedger")
+    assert ledger["status"].tolist() == ["accepted", "undone"]
+    # what is left of the history is a.xlsx's: its three rows as it added them
+    assert history["change"].tolist() == ["added"] * 3 and set(history["changed_by"]) == {ledger["file_sha256"][0]}
     # Undone is remembered: the same file in the inbox again is not merged back silently, but waits for a person,
     # saying why and how to take it again (before, a plain "duplicate" gave no hint it had been undone).
     [outcome] = consolidate(inbox, master, now=LATER).outcomes

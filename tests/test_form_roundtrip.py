@@ -19,6 +19,7 @@ from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.routes import OUTPUT_FORMS, ROUTES, route_tables
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.undo import undo_submission
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.master.submissions import HISTORY, LEDGER
 
@@ -33,6 +34,7 @@ class Walk:
     second: dict[str, FileOutcome]
     after_first: dict[str, pd.DataFrame]
     after_second: dict[str, pd.DataFrame]
+    masters: tuple[Path, Path]  # the master after each run
 
 
 def _outcomes(outcomes: list[FileOutcome]) -> dict[str, FileOutcome]:
@@ -54,8 +56,9 @@ def walk(demo_run: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -
         (second_inbox / f"{form_id}_corrected.xlsx").write_bytes(example.corrected_workbook())
     first = _outcomes(consolidate(first_inbox, master, now="2026-11-28 18:00:00").outcomes)
     after_first = dict(load_store(master).frames)
+    first_master = shutil.copyfile(master, root / "after_first.xlsx")
     second = _outcomes(consolidate(second_inbox, master, now="2026-11-29 18:00:00").outcomes)
-    return Walk(first, second, after_first, dict(load_store(master).frames))
+    return Walk(first, second, after_first, dict(load_store(master).frames), (first_master, master))
 
 
 def _rows_of(frames: dict[str, pd.DataFrame], table: str, sha: str) -> int:
@@ -95,6 +98,20 @@ def test_a_corrected_form_supersedes_the_first_and_keeps_its_values_in_history(w
     assert len(kept) >= 1, "the superseded values are kept in SubmissionHistory"
     for table in load_example(form_id).expect:
         assert len(walk.after_second[table]) == len(walk.after_first[table]), f"{table}: nothing added or deleted"
+
+
+def test_no_undo_names_a_cell_its_file_wrote_as_changed(walk: Walk) -> None:
+    """What a file wrote into the rows it added reads back equal after the master is saved and loaded, whatever the
+    form: an undo of any example, or of its correction, names no cell as changed since (the dry run of each, as the
+    master stands after its run)."""
+    removed = 0
+    for form_id in INPUT_FORMS:
+        undone = undo_submission(walk.masters[0], walk.first[f"{form_id}.xlsx"].sha256, dry_run=True)
+        assert undone.since == (), form_id
+        removed += undone.removed
+        corrected = walk.second[f"{form_id}_corrected.xlsx"].sha256
+        assert undo_submission(walk.masters[1], corrected, dry_run=True).since == (), form_id
+    assert removed >= 90  # rows of every kind of form were compared (97 today)
 
 
 @pytest.fixture(scope="module")

@@ -284,7 +284,8 @@ def test_a_card_naming_a_new_buyer_retires_the_old_one_with_before_and_after(mas
         ("C0001 / 王经理 / 13800000001", "left_date"): ("", "2026-11-26"),
     }
     history = store.frame("SubmissionHistory")
-    assert history["data"].str.contains('"name":"王经理"').tolist() == [True]
+    replaced = history[history["change"] == "updated"]
+    assert replaced["data"].str.contains('"name":"王经理"').tolist() == [True]
     # The next pre-filled card lists the people still there.
     card = prefill(load_form("customer_card"), load_master(master), rep="张三", customer="C0001")
     assert [r["name"] for r in card.rows["contacts"]] == ["赵会计", "钱主管"]

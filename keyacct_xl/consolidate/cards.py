@@ -77,6 +77,7 @@ class CardMerger:
         # Customers created by cards, appended to the frame in one go when the frame is next read: one append per
         # new customer costs a whole typed frame and concat each (the owners and the index know them at once).
         self.created: list[dict[str, object]] = []
+        self.written: list[dict[str, object]] = []  # each created row as its card wrote it, for SubmissionHistory
         self.owners = _owners(self.store.frame(CUSTOMERS.name))
         self.spellings = Spellings(self.owners)  # an id in any case or width -> the master's spelling of it
         self._index: CustomerIndex | None = None
@@ -303,6 +304,7 @@ class CardMerger:
             **provenance(outcome, "", None),
         }
         self.created.append(row)
+        self.written.append(dict(row))
         self.changed.add(CUSTOMERS.name)
         outcome.rows_added += 1
         self.owners[cid] = str(row["rep"] or "")

@@ -23,6 +23,7 @@ from typing import Literal
 
 import pandas as pd
 
+from keyacct_xl.consolidate.added import ADDED, added_entries
 from keyacct_xl.consolidate.changes import shown, shown_money
 from keyacct_xl.consolidate.customerlist import CustomerList
 from keyacct_xl.consolidate.customerrows import TypedRow
@@ -314,11 +315,13 @@ def apply_import(
     history = [
         _update(store, outcome, values, source, now) for outcome, values in planned if outcome.status == "updated"
     ]
+    history += added_entries(CUSTOMERS.name, created, now)
     changed, edited = {CUSTOMERS.name, LEDGER.name}, set()
+    if any(entry["change"] != ADDED for entry in history):
+        edited.add(CUSTOMERS.name)
     if history:
         frames[HISTORY.name] = append_rows(frames[HISTORY.name], history, HISTORY)
         changed.add(HISTORY.name)
-        edited.add(CUSTOMERS.name)
     held = sum(1 for outcome, _ in planned if outcome.status in ("duplicate", "refused", "differs"))
     entry: dict[str, object] = {
         "file_sha256": source.sha256,

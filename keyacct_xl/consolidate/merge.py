@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from keyacct_xl.consolidate.accounts import replaced_buyers, settle_key
+from keyacct_xl.consolidate.added import added_entries
 from keyacct_xl.consolidate.cards import CardMerger, Conflict
 from keyacct_xl.consolidate.changes import RowChange, shown
 from keyacct_xl.consolidate.followthrough import FollowThrough
@@ -37,12 +38,11 @@ from keyacct_xl.headers import normalize_header, title_case
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.products import load_optional_tables
 from keyacct_xl.master.schema import CUSTOMERS, PRODUCTS
-from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER, PROVENANCE_KEYS
 from keyacct_xl.messages import Message, Pair, listing, msg
 from keyacct_xl.parsing import EXCEL_MAX_TEXT, is_blank, same_value
 
 LIVE = ("accepted", "partial")
-PROVENANCE_KEYS = ("source_file", "source_sheet", "source_row", "period", "file_sha256", "consolidated_at")
 # A period file repeating at least this share of an earlier file's rows corrects it rather than adding to it.
 CORRECTION_OVERLAP = 0.5
 
@@ -549,13 +549,24 @@ class Merger:
         frames = self.store.frames
         added = {name: table.added for name, table in self.tables.items()}
         for name, rows in added.items():
-            fill_customer_names(rows, self._name_column(name, rows), names)
+            column = self._name_column(name, rows)
+            fill_customer_names(rows, column, names)
+            fill_customer_names(self.tables[name].written, column, names)  # the name is part of what the file wrote
+        written = [
+            *((name, table.written) for name, table in self.tables.items()),
+            (CUSTOMERS.name, self.cards.written),
+        ]
+        recorded = [entry for name, rows in written for entry in added_entries(name, rows, self.now)]
+        if recorded:
+            self.history += recorded
+            self.changed.add(HISTORY.name)
+        self.cards.written = []
         added[HISTORY.name], added[LEDGER.name] = self.history, self.ledger
         for name, rows in added.items():
             if rows:
                 frames[name] = append_rows(frames[name], rows, ALL_CONSOLIDATION_TABLES[name])
         for table in self.tables.values():
-            table.added = []
+            table.added, table.written = [], []
         self.history, self.ledger = [], []
 
     def _name_column(self, name: str, rows: list[dict[str, object]]) -> str | None:

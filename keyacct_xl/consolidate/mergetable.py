@@ -19,6 +19,8 @@ class MergeTable:
     frame: pd.DataFrame
     keyed: KeyedRows
     added: list[dict[str, object]] = field(default_factory=list)
+    # Each added row as its file wrote it (a later file of the run may change it): SubmissionHistory keeps them.
+    written: list[dict[str, object]] = field(default_factory=list)
     # Column label -> position in the frame, looked up once per label (put may add columns at the right end).
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -60,6 +62,7 @@ class MergeTable:
         """Add a new row (appended to the frame at flush)."""
         where: Location = ("added", len(self.added))
         self.added.append(values)
+        self.written.append(dict(values))
         self.keyed.add(values, where)
         return where
 

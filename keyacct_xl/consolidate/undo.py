@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.consolidate.added import ADDED, ChangedSinceAdded, changed_since_added
 from keyacct_xl.consolidate.changes import shown as shown_value
 from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
@@ -147,6 +148,7 @@ class UndoResult:
     kept: tuple[KeptEdit, ...] = ()
     beside: tuple[TypedBeside, ...] = ()  # what people typed in columns of their own beside the rows removed
     copies: tuple[CopiedRows, ...] = ()  # rows people copied from the file's: kept
+    since: tuple[ChangedSinceAdded, ...] = ()  # cells of the rows removed changed after the file added them
 
     def summary(self, lang: Lang) -> str:
         """A line for the console, then a line per table naming its rows."""
@@ -167,7 +169,8 @@ class UndoResult:
                 restored=self.restored,
             )
         lines = [head, *(r.line(lang) for r in self.rows), *(k.line(lang) for k in self.kept)]
-        return "\n".join([*lines, *(b.line(lang) for b in self.beside), *(c.line(lang) for c in self.copies)])
+        lines += [*(c.line(lang) for c in self.since), *(b.line(lang) for b in self.beside)]
+        return "\n".join([*lines, *(c.line(lang) for c in self.copies)])
 
 
 def _row_key(table: str, row: Mapping[str, object]) -> str:
@@ -438,7 +441,8 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     _refuse_if_changed_later(store, sha)
     _refuse_if_referred_to(store, sha)
     history = store.frame(HISTORY.name)
-    mine = history[history["changed_by"] == sha]
+    own = history[history["changed_by"] == sha]
+    mine, snapshots = own[own["change"] != ADDED], own[own["change"] == ADDED]
     restored: dict[str, list[str]] = {}
     kept: list[KeptEdit] = []
     written = mine["written"] if "written" in mine.columns else pd.Series(None, index=mine.index, dtype=object)
@@ -457,6 +461,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     removed = 0
     rows: list[UndoneRows] = []
     beside: list[TypedBeside] = []
+    since: list[ChangedSinceAdded] = []
     copies: list[CopiedRows] = []
     for name, frame in list(store.frames.items()):
         if name in (LEDGER.name, HISTORY.name) or "file_sha256" not in frame.columns:
@@ -467,6 +472,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
             added = carried & ~copied
             records = frame[added].to_dict("records")
             keys = tuple(_row_key(name, r) for r in records)
+            since += changed_since_added(name, records, keys, _written(snapshots, name))
             beside += _typed_beside(store, name, keys, records)
             rows.append(UndoneRows(name, False, keys))
             if copied.any():
@@ -493,7 +499,17 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         tuple(kept),
         tuple(beside),
         tuple(copies),
+        tuple(since),
     )
+
+
+def _written(snapshots: pd.DataFrame, table: str) -> list[dict[str, object]]:
+    """What the file wrote into the rows it added to ``table`` (SubmissionHistory's 写入值 of its ``added`` rows); a
+    cell edited into anything but a row's values refuses the undo, naming it."""
+    if "written" not in snapshots.columns:  # a history sheet from before 写入值 was kept
+        return []
+    cells = snapshots.loc[snapshots["table"] == table, "written"]
+    return [_recorded(text, "written") for text in cells if not is_blank(text)]
 
 
 def _copied(frame: pd.DataFrame, carried: pd.Series, table: str) -> pd.Series:

@@ -34,6 +34,8 @@ PROVENANCE: tuple[Column, ...] = (
     SHA256,
     _c("consolidated_at", "汇总时间", "Consolidated At", "text", "", 19),
 )
+# Where a row came from rather than what it says (the rep is both): a change or an undo compares what a file wrote.
+PROVENANCE_KEYS: tuple[str, ...] = tuple(c.key for c in PROVENANCE if c is not REP)
 
 
 def with_provenance(schema: TableSchema) -> TableSchema:

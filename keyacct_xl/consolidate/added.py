@@ -1,0 +1,138 @@
+"""What a file wrote into the rows it added, kept so that its undo can name every cell changed since.
+
+A consolidation (or a customer list import) records each row it adds in SubmissionHistory as a row of change
+``added``: no earlier values (``data`` blank), the row as written in ``written``. Undoing the file removes its rows;
+a cell of one that no longer holds what the file wrote (typed over by hand, or set by a later command) is named
+with both values first, so no edit leaves the master unsaid. Rows added by an earlier version have no such record
+and are removed as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from keyacct_xl.consolidate.changes import shown as shown_value
+from keyacct_xl.consolidate.frames import row_json, typed_frame
+from keyacct_xl.consolidate.routes import ROW_KEYS
+from keyacct_xl.i18n import Lang
+from keyacct_xl.master.schema import TableSchema
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, PROVENANCE_KEYS
+from keyacct_xl.messages import Pair, tr
+from keyacct_xl.parsing import EXCEL_MAX_TEXT, is_blank, same_value
+
+ADDED: Final = "added"  # the change a SubmissionHistory row of an added row names
+
+
+def added_entries(table: str, rows: Iterable[Mapping[str, object]], now: str) -> list[dict[str, object]]:
+    """SubmissionHistory rows recording ``rows`` as their file added them to ``table``; a row whose JSON would not
+    fit in a cell is left unrecorded (its undo removes it unchecked, as before such records were kept)."""
+    entries = []
+    for row in rows:
+        written = row_json(dict(row))
+        if is_blank(row.get("file_sha256")) or len(written) > EXCEL_MAX_TEXT:
+            continue
+        entries.append(
+            {
+                "table": table,
+                "change": ADDED,
+                "file_sha256": row.get("file_sha256"),
+                "source_file": row.get("source_file"),
+                "source_row": row.get("source_row"),
+                "rep": row.get("rep"),
+                "period": row.get("period"),
+                "changed_at": now,
+                "changed_by": row.get("file_sha256"),
+                "data": None,
+                "written": written,
+            }
+        )
+    return entries
+
+
+@dataclass(frozen=True)
+class ChangedSinceAdded:
+    """A cell of a row the undo removes that no longer holds what the file wrote into it."""
+
+    table: str
+    row: str  # the row's key values, as the undo names rows
+    column: str
+    now: object
+    wrote: object
+
+    def line(self, lang: Lang) -> str:
+        """``  Visits 张三 · C001 · …: 结果 was changed after the file added the row (x; the file wrote y): …``."""
+        schema = ALL_CONSOLIDATION_TABLES[self.table]
+        header = schema.column(self.column).header(lang) if self.column in schema.keys else self.column
+        return "  " + tr(
+            lang,
+            "{table} {row}: {column} was changed after the file added the row ({now}; the file wrote {wrote}): "
+            "removed with the row",
+            table=Pair(schema.sheet_en, schema.sheet_zh),
+            row=self.row,
+            column=header,
+            now=shown_value(self.now) or tr(lang, "(blank)"),
+            wrote=shown_value(self.wrote) or tr(lang, "(blank)"),
+        )
+
+
+def changed_since_added(
+    table: str, records: Sequence[Mapping[str, object]], keys: Sequence[str], written: Sequence[Mapping[str, object]]
+) -> list[ChangedSinceAdded]:
+    """The cells of ``records`` (the rows an undo removes, named by ``keys``) that differ from what their file wrote
+    (``written``: its ``added`` history rows for ``table``, as read from their JSON); a row without one is not
+    checked."""
+    if not written or not records:
+        return []
+    snapshots = _typed(table, written, list(records[0]))
+    by_source: dict[tuple[str, str], list[int]] = {}
+    for i, snapshot in enumerate(written):
+        by_source.setdefault(_source(snapshot), []).append(i)
+    changed = []
+    for record, key in zip(records, keys):
+        found = _snapshot_of(table, record, [snapshots[i] for i in by_source.get(_source(record), [])])
+        for column, wrote in (found or {}).items():
+            now = record.get(column)
+            if not same_value(now, wrote):
+                changed.append(ChangedSinceAdded(table, key, column, now, wrote))
+    return changed
+
+
+def _source(row: Mapping[str, object]) -> tuple[str, str]:
+    """The sheet and row of the submitted file a row came from, as text (a JSON row holds them as it wrote them)."""
+    return shown_value(row.get("source_sheet")), shown_value(row.get("source_row"))
+
+
+def _snapshot_of(
+    table: str, record: Mapping[str, object], candidates: Sequence[dict[str, object]]
+) -> dict[str, object] | None:
+    """The recorded row ``record`` was added as: the one from its source row, or among several (a form's header
+    giving a row per key) the one with its key."""
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    columns = ROW_KEYS[table].columns if table in ROW_KEYS else ()
+    return next((c for c in candidates if all(same_value(record.get(k), c.get(k)) for k in columns)), None)
+
+
+def _typed(table: str, written: Sequence[Mapping[str, object]], present: Sequence[str]) -> list[dict[str, object]]:
+    """What the file wrote into each row, typed as the table's columns, for every column of the table as it is now
+    (``present``) but the provenance: a column a row's record lacks was written blank. A value its column's kind
+    refuses is compared as written."""
+    schema = ALL_CONSOLIDATION_TABLES[table]
+    columns = [c for c in dict.fromkeys([*schema.keys, *(k for w in written for k in w)]) if c in present]
+    columns = [c for c in columns if c not in PROVENANCE_KEYS]
+    values = [{c: w.get(c) for c in columns} for w in written]
+    try:
+        frame = typed_frame(values, schema, columns)
+    except (ValueError, TypeError):  # a value typed into what its column cannot hold: each row on its own
+        return [{c: _typed_one(schema, c, v) for c, v in row.items()} for row in values]
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _typed_one(schema: TableSchema, column: str, value: object) -> object:
+    """One value typed as its column, or as written when the column's kind refuses it."""
+    try:
+        return typed_frame([{column: value}], schema, [column]).iat[0, 0]
+    except (ValueError, TypeError):
+        return value
