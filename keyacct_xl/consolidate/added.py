@@ -63,18 +63,30 @@ class ChangedSinceAdded:
 
     def line(self, lang: Lang) -> str:
         """``  Visits 张三 · C001 · …: 结果 was changed after the file added the row (x; the file wrote y): …``."""
-        schema = ALL_CONSOLIDATION_TABLES[self.table]
-        header = schema.column(self.column).header(lang) if self.column in schema.keys else self.column
+        table, column = sheet_and_header(self.table, self.column, lang)
         return "  " + tr(
             lang,
             "{table} {row}: {column} was changed after the file added the row ({now}; the file wrote {wrote}): "
             "removed with the row",
-            table=Pair(schema.sheet_en, schema.sheet_zh),
+            table=table,
             row=self.row,
-            column=header,
-            now=shown_value(self.now) or tr(lang, "(blank)"),
-            wrote=shown_value(self.wrote) or tr(lang, "(blank)"),
+            column=column,
+            now=shown_or_blank(self.now, lang),
+            wrote=shown_or_blank(self.wrote, lang),
         )
+
+
+def sheet_and_header(table: str, column: str, lang: Lang) -> tuple[Pair, str]:
+    """A consolidation table's sheet (both languages) and a column's header in ``lang`` (a column of a person's own
+    by its label)."""
+    schema = ALL_CONSOLIDATION_TABLES[table]
+    header = schema.column(column).header(lang) if column in schema.keys else column
+    return Pair(schema.sheet_en, schema.sheet_zh), header
+
+
+def shown_or_blank(value: object, lang: Lang) -> str:
+    """A cell's value as a report shows it, or (空) / (blank)."""
+    return shown_value(value) or tr(lang, "(blank)")
 
 
 def changed_since_added(

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.consolidate.added import ADDED, ChangedSinceAdded, changed_since_added
+from keyacct_xl.consolidate.added import (
+    ADDED,
+    ChangedSinceAdded,
+    changed_since_added,
+    sheet_and_header,
+    shown_or_blank,
+)
 from keyacct_xl.consolidate.changes import shown as shown_value
 from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
@@ -78,17 +84,16 @@ class KeptEdit:
 
     def line(self, lang: Lang) -> str:
         """``  Visits 张三 · C001 · …: 结果 changed by hand since the file wrote it (x): kept, not put back to y``."""
-        schema = ALL_CONSOLIDATION_TABLES[self.table]
-        header = schema.column(self.column).header(lang) if self.column in schema.keys else self.column
+        table, column = sheet_and_header(self.table, self.column, lang)
         return "  " + tr(
             lang,
             "{table} {row}: {column} was changed by hand after the file wrote it ({now}): kept, not put back to "
             "{before}",
-            table=Pair(schema.sheet_en, schema.sheet_zh),
+            table=table,
             row=self.row,
-            column=header,
-            now=shown_value(self.now) or tr(lang, "(blank)"),
-            before=shown_value(self.before) or tr(lang, "(blank)"),
+            column=column,
+            now=shown_or_blank(self.now, lang),
+            before=shown_or_blank(self.before, lang),
         )
 
 
