@@ -7,10 +7,12 @@ values kept in SubmissionHistory, nothing added and nothing deleted).
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -112,6 +114,28 @@ def test_no_undo_names_a_cell_its_file_wrote_as_changed(walk: Walk) -> None:
         corrected = walk.second[f"{form_id}_corrected.xlsx"].sha256
         assert undo_submission(walk.masters[1], corrected, dry_run=True).since == (), form_id
     assert removed >= 90  # rows of every kind of form were compared (97 today)
+
+
+def test_an_undo_names_a_month_changed_by_hand_among_the_months_one_line_gave(walk: Walk, tmp_path: Path) -> None:
+    """A target breakdown line gives a SalesTargets row per month, all from one source row: a row whose 月份 a person
+    changed is told by the month it differs in, not left unchecked for want of a row with its key."""
+    master = Path(shutil.copyfile(walk.masters[0], tmp_path / "master.xlsx"))
+    sha = walk.first["target_breakdown.xlsx"].sha256
+    book = openpyxl.load_workbook(master)
+    sheet = book["销售任务"]
+    headers = [c.value for c in sheet[1]]
+    rep, month, fingerprint = headers.index("业务员"), headers.index("月份"), headers.index("文件指纹")
+    history = walk.after_first[HISTORY.name]
+    updated = history[(history["changed_by"] == sha) & (history["change"] == "updated")]["data"].map(json.loads)
+    changed = {(d.get("rep"), d.get("month")) for d in updated}
+    # a row the example added (not one of the demo's own it changed)
+    rows = [r for r in sheet.iter_rows(min_row=2) if r[fingerprint].value == sha]
+    row = next(r for r in rows if (r[rep].value, r[month].value) not in changed)
+    added_month = row[month].value
+    row[month].value = "2099-13"
+    book.save(master)
+    since = undo_submission(master, sha, dry_run=True).since
+    assert [(c.table, c.column, c.now, c.wrote) for c in since] == [("SalesTargets", "month", "2099-13", added_month)]
 
 
 @pytest.fixture(scope="module")

@@ -103,11 +103,8 @@ def changed_since_added(
         by_source.setdefault(_source(snapshot), []).append(i)
     changed = []
     for record, key in zip(records, keys):
-        found = _snapshot_of(table, record, [snapshots[i] for i in by_source.get(_source(record), [])])
-        for column, wrote in (found or {}).items():
-            now = record.get(column)
-            if not same_value(now, wrote):
-                changed.append(ChangedSinceAdded(table, key, column, now, wrote))
+        found = _changed_cells(table, record, [snapshots[i] for i in by_source.get(_source(record), [])])
+        changed += [ChangedSinceAdded(table, key, column, record.get(column), wrote) for column, wrote in found]
     return changed
 
 
@@ -116,28 +113,37 @@ def _source(row: Mapping[str, object]) -> tuple[str, str]:
     return shown_value(row.get("source_sheet")), shown_value(row.get("source_row"))
 
 
-def _snapshot_of(
+def _changed_cells(
     table: str, record: Mapping[str, object], candidates: Sequence[dict[str, object]]
-) -> dict[str, object] | None:
-    """The recorded row ``record`` was added as: the one from its source row, or among several (a form's header
-    giving a row per key) the one with its key."""
-    if len(candidates) <= 1:
-        return candidates[0] if candidates else None
+) -> list[tuple[str, object]]:
+    """The cells of ``record`` that differ from what its file wrote, as (column, written) pairs: against the row its
+    source row gave, or among several (a form's line giving a row per month) the one with its key, or when a person
+    changed the key too, the one it differs least from (its key named among the cells)."""
+    differing = [_differing(record, c) for c in candidates]
     columns = ROW_KEYS[table].columns if table in ROW_KEYS else ()
-    return next((c for c in candidates if all(same_value(record.get(k), c.get(k)) for k in columns)), None)
+    keyed = [d for d, c in zip(differing, candidates) if all(same_value(record.get(k), c.get(k)) for k in columns)]
+    return keyed[0] if keyed else min(differing, key=len, default=[])
+
+
+def _differing(record: Mapping[str, object], written: Mapping[str, object]) -> list[tuple[str, object]]:
+    """The cells of ``record`` that do not hold what was ``written`` (its provenance aside)."""
+    return [
+        (column, wrote)
+        for column, wrote in written.items()
+        if column not in PROVENANCE_KEYS and not same_value(record.get(column), wrote)
+    ]
 
 
 def _typed(table: str, written: Sequence[Mapping[str, object]], present: Sequence[str]) -> list[dict[str, object]]:
     """What the file wrote into each row, typed as the table's columns, for every column of the table as it is now
-    (``present``) but the provenance: a column a row's record lacks was written blank. A value its column's kind
-    refuses is compared as written."""
+    (``present``): a column a row's record lacks was written blank. A value its column's kind refuses is compared as
+    written."""
     schema = ALL_CONSOLIDATION_TABLES[table]
     columns = [c for c in dict.fromkeys([*schema.keys, *(k for w in written for k in w)]) if c in present]
-    columns = [c for c in columns if c not in PROVENANCE_KEYS]
     values = [{c: w.get(c) for c in columns} for w in written]
     try:
         frame = typed_frame(values, schema, columns)
-    except (ValueError, TypeError):  # a value typed into what its column cannot hold: each row on its own
+    except (ValueError, TypeError, OverflowError):  # a value its column cannot hold: each row on its own
         return [{c: _typed_one(schema, c, v) for c, v in row.items()} for row in values]
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
@@ -146,5 +152,5 @@ def _typed_one(schema: TableSchema, column: str, value: object) -> object:
     """One value typed as its column, or as written when the column's kind refuses it."""
     try:
         return typed_frame([{column: value}], schema, [column]).iat[0, 0]
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return value

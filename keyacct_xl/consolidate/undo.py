@@ -285,7 +285,7 @@ def _typed(values: dict[str, object], schema: TableSchema, columns: list[str], r
     ``columns``."""
     try:
         frame = typed_frame([values], schema, columns)
-    except (ValueError, TypeError):  # a value edited into what its column's kind cannot be (a date of "xx")
+    except (ValueError, TypeError, OverflowError):  # a value edited into what its column cannot hold ("xx", 1e999)
         raise _not_as_recorded(recorded, json.dumps(values, ensure_ascii=False)) from None
     return {str(k): v for k, v in frame.iloc[0].to_dict().items()}
 
