@@ -457,3 +457,28 @@ def test_an_undo_names_each_cell_changed_after_the_file_added_its_row(
         "（空））：随该行一起删除",
     ]
     assert out[0] == "已撤销 张三/visits_A.xlsx：删除 2 行，恢复 0 行" and load_store(master).frame("Visits").empty
+
+
+def test_an_undo_whose_record_of_an_added_row_was_edited_removes_it_unchecked_and_says_so(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The record of what a file wrote into a row it added only serves to name the cells changed since: one edited
+    into no row's values does not stop the undo (as a restored row's does, which the undo needs); the row is removed
+    unchecked, and the undo says so, naming the sheet and the column."""
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利"), ("2026-11-24", "C002", "电话", "催款")])
+    _consolidate(tmp_path, master, "A")
+    book = openpyxl.load_workbook(master)
+    sheet = book["历史版本"]
+    written = [c.value for c in sheet[1]].index("写入值")
+    sheet.cell(2, written + 1).value = "（已删）"
+    book.save(master)
+    capsys.readouterr()
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "已撤销 张三/visits_A.xlsx：删除 2 行，恢复 0 行"
+    assert out[-1] == (
+        "  历史版本：记录该文件所加各行的 1 行，其 写入值 不是一行的数据（被手工改过？）：它们记录的行未经核对即被删除"
+    )
+    assert load_store(master).frame("Visits").empty

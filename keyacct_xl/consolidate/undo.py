@@ -154,6 +154,7 @@ class UndoResult:
     beside: tuple[TypedBeside, ...] = ()  # what people typed in columns of their own beside the rows removed
     copies: tuple[CopiedRows, ...] = ()  # rows people copied from the file's: kept
     since: tuple[ChangedSinceAdded, ...] = ()  # cells of the rows removed changed after the file added them
+    unreadable: int = 0  # the file's records of rows it added whose 写入值 was edited into no row: not checked
 
     def summary(self, lang: Lang) -> str:
         """A line for the console, then a line per table naming its rows."""
@@ -175,6 +176,18 @@ class UndoResult:
             )
         lines = [head, *(r.line(lang) for r in self.rows), *(k.line(lang) for k in self.kept)]
         lines += [*(c.line(lang) for c in self.since), *(b.line(lang) for b in self.beside)]
+        if self.unreadable:
+            lines.append(
+                "  "
+                + tr(
+                    lang,
+                    "{sheet}: {count} row(s) recording what the file added hold no row's values in {column} (edited "
+                    "by hand?): the rows they record are removed unchecked",
+                    sheet=Pair(HISTORY.sheet_en, HISTORY.sheet_zh),
+                    count=self.unreadable,
+                    column=HISTORY.column("written"),
+                )
+            )
         return "\n".join([*lines, *(c.line(lang) for c in self.copies)])
 
 
@@ -293,13 +306,19 @@ def _typed(values: dict[str, object], schema: TableSchema, columns: list[str], r
 def _recorded(text: object, recorded: str) -> dict[str, object]:
     """The row of values a SubmissionHistory cell of column ``recorded`` holds as JSON; a cell edited into anything
     else is refused naming it, since the undo cannot tell what to put back."""
+    values = _row_values(text)
+    if values is None:
+        raise _not_as_recorded(recorded, text)
+    return values
+
+
+def _row_values(text: object) -> dict[str, object] | None:
+    """The row of values a SubmissionHistory cell holds as JSON, None when it holds anything else."""
     try:
         values = json.loads(str(text))
     except json.JSONDecodeError:
-        values = None
-    if not isinstance(values, dict):
-        raise _not_as_recorded(recorded, text)
-    return values
+        return None
+    return values if isinstance(values, dict) else None
 
 
 def _not_as_recorded(recorded: str, text: object) -> InputError:
@@ -505,16 +524,24 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         tuple(beside),
         tuple(copies),
         tuple(since),
+        _unreadable(snapshots),
     )
 
 
 def _written(snapshots: pd.DataFrame, table: str) -> list[dict[str, object]]:
     """What the file wrote into the rows it added to ``table`` (SubmissionHistory's 写入值 of its ``added`` rows); a
-    cell edited into anything but a row's values refuses the undo, naming it."""
+    cell edited into anything but a row's values is left out (its row is removed unchecked, and the undo says so)."""
     if "written" not in snapshots.columns:  # a history sheet from before 写入值 was kept
         return []
-    cells = snapshots.loc[snapshots["table"] == table, "written"]
-    return [_recorded(text, "written") for text in cells if not is_blank(text)]
+    found = (_row_values(text) for text in snapshots.loc[snapshots["table"] == table, "written"])
+    return [values for values in found if values is not None]
+
+
+def _unreadable(snapshots: pd.DataFrame) -> int:
+    """How many of the file's ``added`` rows of SubmissionHistory hold no row's values in 写入值 (edited by hand)."""
+    if "written" not in snapshots.columns:
+        return 0
+    return sum(_row_values(text) is None for text in snapshots["written"])
 
 
 def _copied(frame: pd.DataFrame, carried: pd.Series, table: str) -> pd.Series:
