@@ -23,7 +23,7 @@ from typing import Literal
 
 import pandas as pd
 
-from keyacct_xl.consolidate.added import ADDED, added_entries
+from keyacct_xl.consolidate.added import added_entries
 from keyacct_xl.consolidate.changes import shown, shown_money
 from keyacct_xl.consolidate.customerlist import CustomerList
 from keyacct_xl.consolidate.customerrows import TypedRow
@@ -312,13 +312,11 @@ def apply_import(
     found = store.headers.get(CUSTOMERS.name, {})
     added = [c for c in CUSTOMERS.keys if c not in found] if found else []
     frames[CUSTOMERS.name] = append_rows(frames[CUSTOMERS.name], created, CUSTOMERS)
-    history = [
+    updates = [
         _update(store, outcome, values, source, now) for outcome, values in planned if outcome.status == "updated"
     ]
-    history += added_entries(CUSTOMERS.name, created, now)
-    changed, edited = {CUSTOMERS.name, LEDGER.name}, set()
-    if any(entry["change"] != ADDED for entry in history):
-        edited.add(CUSTOMERS.name)
+    history = [*updates, *added_entries(CUSTOMERS.name, created, now)]
+    changed, edited = {CUSTOMERS.name, LEDGER.name}, {CUSTOMERS.name} if updates else set()
     if history:
         frames[HISTORY.name] = append_rows(frames[HISTORY.name], history, HISTORY)
         changed.add(HISTORY.name)

@@ -25,7 +25,6 @@ from keyacct_xl.consolidate.added import (
 from keyacct_xl.consolidate.changes import shown as shown_value
 from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
-from keyacct_xl.consolidate.merge import PROVENANCE_KEYS
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows
@@ -35,7 +34,7 @@ from keyacct_xl.fileio import backup_path, master_write_lock
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES, TableSchema
-from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER, PROVENANCE_KEYS
 from keyacct_xl.messages import Message, Pair, listing, msg, tr
 from keyacct_xl.parsing import is_blank, same_value
 
@@ -496,8 +495,10 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
             added = carried & ~copied
             records = frame[added].to_dict("records")
             keys = tuple(_row_key(name, r) for r in records)
-            since += changed_since_added(name, records, keys, _written(snapshots, name))
-            beside += _typed_beside(store, name, keys, records)
+            written = _written(snapshots, name)
+            since += changed_since_added(name, records, keys, written)
+            # a column the file wrote into (a form's 客户名称 kept beside Visits) is compared above, not typed by hand
+            beside += _typed_beside(store, name, keys, records, {str(c) for row in written for c in row})
             rows.append(UndoneRows(name, False, keys))
             if copied.any():
                 copies.append(CopiedRows(name, tuple(_row_key(name, r) for r in frame[copied].to_dict("records"))))
@@ -555,13 +556,14 @@ def _copied(frame: pd.DataFrame, carried: pd.Series, table: str) -> pd.Series:
 
 
 def _typed_beside(
-    store: Store, table: str, keys: tuple[str, ...], records: list[dict[str, object]]
+    store: Store, table: str, keys: tuple[str, ...], records: list[dict[str, object]], written: set[str]
 ) -> list[TypedBeside]:
-    """The cells of columns a person added to ``table`` (no column of its schema) that hold something in the rows
-    the undo removes: the file never wrote them, so they go with the rows only said."""
+    """The cells of columns a person added to ``table`` (no column of its schema, none the file ``written`` into)
+    that hold something in the rows the undo removes: the file never wrote them, so they go with the rows only
+    said."""
     schema = ALL_CONSOLIDATION_TABLES[table]
     headers = store.headers.get(table, {})
-    own = [c for c in store.frames[table].columns if c not in schema.keys]
+    own = [c for c in store.frames[table].columns if c not in schema.keys and str(c) not in written]
     return [
         TypedBeside(table, key, headers.get(str(column), str(column)), record[column])
         for key, record in zip(keys, records)
