@@ -26,7 +26,8 @@ from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.errors import InputError
 from keyacct_xl.history.archive import archive, restore, status
 from keyacct_xl.history.ingest import import_lines, undo_import
-from keyacct_xl.history.store import CACHE_FOLDER, store_path, stored_batches, write_batch
+from keyacct_xl.history.store import CACHE_FOLDER, TAKEN_OUT, store_path, stored_batches, write_batch
+from keyacct_xl.history.takenout import taken_out
 from keyacct_xl.master.export import export_master
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -63,13 +64,19 @@ def _totals(master: Master) -> dict[str, tuple[int, float]]:
 
 
 def _store_files(path: Path) -> dict[str, bytes]:
-    """The store's files of lines (batches and manifests), without the load cache of the workbook's tables."""
+    """The store's files of lines (batches and manifests), without the load cache of the workbook's tables and the
+    batches set aside after a restore or an undo."""
     store = store_path(path)
     return {
         str(p.relative_to(store)): p.read_bytes()
         for p in sorted(store.rglob("*"))
-        if p.is_file() and not p.is_relative_to(store / CACHE_FOLDER)
+        if p.is_file() and not p.is_relative_to(store / CACHE_FOLDER) and not p.is_relative_to(store / TAKEN_OUT)
     }
+
+
+def _put_back_the_backup(path: Path) -> None:
+    """What a person does to go back one step: the backup copied over the master."""
+    shutil.copy2(path.with_name("master.bak.xlsx"), path)
 
 
 def test_archive_moves_the_older_lines_into_a_hive_partitioned_store(demo_master: Path, tmp_path: Path) -> None:
@@ -872,3 +879,78 @@ def test_an_exports_column_the_sheet_hides_is_imported_and_named(
         "erp.xlsx: the column(s) 单据编号, 金额 of sheet 销售明细 are hidden in the file, so a person reading it "
         "does not see them; read: check them in the file"
     ) in capsys.readouterr().err
+
+
+def test_the_backup_put_back_after_a_restore_finds_its_batches_and_every_line(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    """A restore saves the master without its batches and keeps the one before as its backup, which names them:
+    put back in place of the master, the backup reads every line (the batches were deleted: every command stopped)."""
+    path = _copy(demo_master, tmp_path)
+    moved = archive(path, BEFORE).batch
+    archived = load_master(path)
+    restore(path)
+    store = store_path(path)
+    assert stored_batches(store) == [] and taken_out(store) == [moved]
+    assert not store.joinpath("transactions").exists()  # the table's dataset holds no line the workbook holds
+    assert status(path).set_aside == (moved,) and status(path).stored["Transactions"].lines == 0
+    assert status(path).lines("zh")[-1] == f"  批次 {moved} 已被移出（恢复或撤销），备份仍引用它，暂存于 {TAKEN_OUT}：不计入"
+    _put_back_the_backup(path)
+    back = load_master(path)
+    assert back.settings.history_store == moved and stored_batches(store) == [moved]
+    for attr in ARCHIVED:
+        pd.testing.assert_frame_equal(_lines(back, attr), _lines(archived, attr))
+    assert [b.id for b in status(path).batches] == [moved] and status(path).stray == ()
+    # The batch is in place again: the next move prunes the copy set aside, and the lines are where they were.
+    archive(path, pd.Timestamp("2024-06-01"))
+    assert taken_out(store) == [] and not store.joinpath(TAKEN_OUT).exists()
+    for attr in ARCHIVED:
+        pd.testing.assert_frame_equal(_lines(load_master(path), attr), _lines(archived, attr))
+
+
+def test_the_backup_put_back_after_an_import_undone_reads_the_imported_lines(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path / "master")
+    export = tmp_path / "erp-2019.csv"
+    export.write_text(ERP_EXPORT, encoding="utf-8-sig")
+    batch = import_lines(path, export, "transactions").batch
+    imported = load_master(path)
+    undo_import(path)
+    assert stored_batches(store_path(path)) == [] and taken_out(store_path(path)) == [batch]
+    _put_back_the_backup(path)
+    pd.testing.assert_frame_equal(_lines(load_master(path), "transactions"), _lines(imported, "transactions"))
+
+
+def test_a_batch_set_aside_is_deleted_once_neither_the_master_nor_its_backup_names_it(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    path = _copy(demo_master, tmp_path)
+    first = archive(path, BEFORE).batch
+    restore(path)
+    store = store_path(path)
+    second = archive(path, pd.Timestamp("2024-06-01")).batch
+    assert taken_out(store) == [first]  # its sweep ran while the backup named the first batch
+    restore(path)  # the backup is now the master after the first restore: it names no batch
+    assert taken_out(store) == [second]
+    assert load_master(path.with_name("master.bak.xlsx"), history=False).settings.history_store == second
+
+
+def test_a_backup_that_cannot_be_read_keeps_every_batch_set_aside(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    archive(path, BEFORE)
+    restore(path)
+    kept = taken_out(store_path(path))
+    path.with_name("master.bak.xlsx").write_bytes(b"saved over by hand")
+    archive(path, pd.Timestamp("2024-06-01"))
+    assert taken_out(store_path(path)) == kept
+
+
+def test_a_batch_the_store_lacks_is_named_without_the_systems_english(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _copy(demo_master, tmp_path)
+    moved = archive(path, BEFORE).batch
+    (store_path(path) / "batches" / f"{moved}.json").unlink()
+    assert main(["master", "check", str(path)]) == 2
+    said = capsys.readouterr().err
+    assert len(said.strip().splitlines()) == 1 and moved in said and "历史库" in said
+    assert "Errno" not in said and "No such file" not in said

@@ -21,6 +21,7 @@ from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.history.store import (
     ARCHIVED_TABLES,
     CACHE_FOLDER,
+    TAKEN_OUT,
     Batch,
     TableTotals,
     committed_batches,
@@ -34,6 +35,7 @@ from keyacct_xl.history.store import (
     totals_of,
     write_batch,
 )
+from keyacct_xl.history.takenout import prune, set_aside, taken_out
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -159,7 +161,7 @@ def restore(master_path: Path) -> Moved:
         _name_batches(master, [])
         save_master(master, master_path, tables=SAVED_TABLES)
         for b in batches:  # the lines are in the workbook now; a crash here leaves unnamed batches the next run sweeps
-            remove_batch(store, b)
+            set_aside(store, b)  # the backup saved above still names them
     return Moved(",".join(named), lines, swept)
 
 
@@ -211,10 +213,11 @@ def verify(store: Path, batch: Batch, moving: dict[str, pd.DataFrame]) -> None:
 
 
 def sweep(master: Master) -> tuple[str, ...]:
-    """Delete the store's batches the master does not name whose lines are all still in the workbook (what a run
-    killed before its save leaves, or a restore after its save), whose removal a killed run began, or that an import
-    wrote (an import killed before its save, an undo after it: lines the master never held or no longer holds, still
-    in the file they came from); others are kept for a person to look at."""
+    """Take out of the store the batches the master does not name whose lines are all still in the workbook (what a
+    run killed before its save leaves, or a restore after its save), whose removal a killed run began, or that an
+    import wrote (an import killed before its save, an undo after it: lines the master never held or no longer
+    holds, still in the file they came from); others are kept for a person to look at. Those taken out are set
+    aside while the master's backup names them (keyacct_xl/history/takenout.py), deleted otherwise."""
     if master.path is None:
         return ()
     store = store_path(master.path)
@@ -229,9 +232,11 @@ def sweep(master: Master) -> tuple[str, ...]:
             or _removal_begun(store, batch)
             or all(_all_in(read_lines(store, batch, t.name, master.frame(t)), master.frame(t)) for t in ARCHIVED_TABLES)
         ):
-            remove_batch(store, batch)
+            set_aside(store, batch)
             swept.append(ident)
     _remove_unfinished_writes(store, set(stored_batches(store)))
+    prune(store, master.path, named)
+    _remove_unfinished_writes(store / TAKEN_OUT, set(taken_out(store)))
     return tuple(swept)
 
 
@@ -241,8 +246,8 @@ def _remove_unfinished_writes(store: Path, batches: set[str]) -> None:
     if not store.is_dir():
         return
     for path in store.rglob("*"):
-        if path.is_relative_to(store / CACHE_FOLDER):
-            continue  # the load cache's tables, not lines of a batch
+        if path.is_relative_to(store / CACHE_FOLDER) or path.is_relative_to(store / TAKEN_OUT):
+            continue  # the load cache's tables, not lines of a batch; the batches set aside, a store of their own
         if path.is_file() and (
             (path.suffix == ".parquet" and path.stem not in batches)
             or (path.name.startswith(".") and path.suffix == ".tmp")
@@ -276,6 +281,7 @@ class HistoryStatus:
     workbook: dict[str, int]
     stored: dict[str, TableTotals]
     stray: tuple[str, ...]
+    set_aside: tuple[str, ...] = ()
 
     def lines(self, lang: Lang) -> list[str]:
         """The status as lines to print."""
@@ -297,6 +303,16 @@ class HistoryStatus:
         for ident in self.stray:
             out.append(
                 tr(lang, "  batch {batch} is in the store but not named by the master: not counted", batch=ident)
+            )
+        for ident in self.set_aside:
+            out.append(
+                tr(
+                    lang,
+                    "  batch {batch} was taken out (restore or undo) and is kept in {folder} while the backup names "
+                    "it: not counted",
+                    batch=ident,
+                    folder=TAKEN_OUT,
+                )
             )
         return out
 
@@ -337,4 +353,5 @@ def status(master_path: Path) -> HistoryStatus:
         {t.name: len(master.frame(t)) for t in ARCHIVED_TABLES},
         stored,
         tuple(b for b in stored_batches(store) if b not in named),
+        tuple(b for b in taken_out(store) if b not in named),
     )

@@ -33,6 +33,7 @@ from keyacct_xl.history.store import (
     store_path,
     write_batch,
 )
+from keyacct_xl.history.takenout import set_aside
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.ids import Spellings, meant_id
 from keyacct_xl.master.reader import NOT_BLANK, REQUIRED_COLUMNS, load_master
@@ -241,7 +242,7 @@ def undo_import(master_path: Path) -> ImportUndone:
             )
         master.settings = dataclasses.replace(master.settings, history_store=",".join(named[:-1]))
         save_master(master, master_path, tables=[SETTINGS.name])
-        remove_batch(store, last)
+        set_aside(store, last)  # the backup saved above still names it
     return ImportUndone(last, _store_totals(batches), _store_totals(batches[:-1]))
 
 

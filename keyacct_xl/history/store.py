@@ -5,6 +5,9 @@ dataset (``transactions/year=2023/month=01/<batch>.parquet``) any Parquet reader
 (``batches/<batch>.json``) with the counts and sums it was verified against. A batch counts only once the master's
 Settings name it (``history_store``): the master's save that removes the lines from the workbook is the one
 atomic step that moves them, so after any crash every line is in exactly one of the two places.
+
+A batch a restore or an undo takes out is set aside in ``taken-out/`` (the same layout) while the master's backup
+names it (keyacct_xl/history/takenout.py): the backup put back in place of the master finds it there.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +39,7 @@ _KEYS = {t.name: t.keys for t in ARCHIVED_TABLES}  # the master's own columns, p
 STORE_SUFFIX = ".kx"
 MANIFESTS = "batches"
 CACHE_FOLDER = "cache"  # the workbook's tables as last loaded (keyacct_xl/master/tablecache.py): no batch's lines
+TAKEN_OUT = "taken-out"  # batches a restore or an undo took out, kept while the master's backup names them
 # Parquet written the same way every time (no timestamps are written), so the same lines give the same bytes.
 T = TypeVar("T")
 _PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
@@ -205,6 +210,7 @@ def read_manifest(store: Path, ident: str) -> Batch:
                 batch=ident,
             )
         )
+    _bring_back(store, ident)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         batch = Batch(
@@ -217,6 +223,16 @@ def read_manifest(store: Path, ident: str) -> Batch:
         )
         if batch.id != ident:
             raise ValueError(f"its id is {batch.id!r}")
+    except FileNotFoundError:
+        raise InputError(
+            msg(
+                "{path}: the history store has no batch {batch}, which the master names in the Settings' History "
+                "Store: its lines are not on this disk (a store copied in part, or a workbook older than its store "
+                "put back); copy the store again with the workbook, or put back the store of the same day",
+                path=path,
+                batch=ident,
+            )
+        ) from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(
             msg(
@@ -388,6 +404,40 @@ def stored_batches(store: Path) -> list[str]:
     Windows named "… - Copy.json") is no batch, left as it is for a person to look at."""
     folder = store / MANIFESTS
     return sorted(p.stem for p in folder.glob("*.json") if _BATCH_ID.fullmatch(p.stem)) if folder.is_dir() else []
+
+
+def move_batch(source: Path, target: Path, batch: Batch) -> bool:
+    """Link (or copy, where the disk has no hard links) ``batch``'s files from the store at ``source`` into the one
+    at ``target``, its manifest last; False, with nothing linked, when a file is in neither (a removal a killed run
+    began). Nothing is deleted: a run killed here leaves the batch whole in ``source``."""
+    files = [r for table in batch.files.values() for r in table]
+    if any(not (source / r).exists() and not (target / r).exists() for r in files):
+        return False
+    for relative in [*files, f"{MANIFESTS}/{batch.id}.json"]:
+        if not (target / relative).exists():
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(source / relative, target / relative)
+    return True
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except FileExistsError:  # another reader brought the same batch back at the same moment
+        pass
+    except OSError:  # FAT, exFAT and some network shares have no hard links
+        _write_file(target, source.read_bytes())
+
+
+def _bring_back(store: Path, ident: str) -> None:
+    """Put batch ``ident`` back in place from ``taken-out/`` when it was set aside there (a master put back from its
+    backup names it again), or files of it a reader found missing; the copy set aside stays until a sweep prunes it.
+
+    Readers take no lock, so this only adds files: never deleting, two readers bringing it back at once both succeed.
+    """
+    aside = store / TAKEN_OUT
+    if (aside / MANIFESTS / f"{ident}.json").is_file():
+        move_batch(aside, store, read_manifest(aside, ident))
 
 
 def remove_batch(store: Path, batch: Batch) -> None:
