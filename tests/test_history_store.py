@@ -894,7 +894,8 @@ def test_the_backup_put_back_after_a_restore_finds_its_batches_and_every_line(
     assert stored_batches(store) == [] and taken_out(store) == [moved]
     assert not store.joinpath("transactions").exists()  # the table's dataset holds no line the workbook holds
     assert status(path).set_aside == (moved,) and status(path).stored["Transactions"].lines == 0
-    assert status(path).lines("zh")[-1] == f"  批次 {moved} 已被移出（恢复或撤销），备份仍引用它，暂存于 {TAKEN_OUT}：不计入"
+    shown = f"  批次 {moved} 已被移出（恢复或撤销），备份仍引用它，暂存于 {TAKEN_OUT}：不计入"
+    assert status(path).lines("zh")[-1] == shown
     _put_back_the_backup(path)
     back = load_master(path)
     assert back.settings.history_store == moved and stored_batches(store) == [moved]
