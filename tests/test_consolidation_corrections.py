@@ -4,6 +4,7 @@ nothing, options an undo has no use for refused."""
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -327,6 +328,47 @@ def test_an_undo_names_what_was_typed_in_a_column_of_ones_own_beside_a_row_it_re
     out = _saved_and_undone(book, master, capsys)
     assert load_store(master).frame("Visits").empty
     assert "拜访记录 张三 · C001 · 2026-11-23 · 面谈：跟进备注 中有手工填写的 已电话确认，月底送货" in out
+
+
+def _cached(into: Path, formula: str, value: str) -> None:
+    """Give the formula cell ``formula`` of the master ``into`` the cached value ``value``, as Excel saves it
+    (openpyxl writes a formula without one, which a reader of cached values reads as blank)."""
+    with zipfile.ZipFile(into) as package:
+        parts = {info: package.read(info) for info in package.infolist()}
+    empty = f"<f>{formula}</f><v></v>".encode()
+    with zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED) as package:
+        for info, data in parts.items():
+            package.writestr(info, data.replace(empty, f"<f>{formula}</f><v>{value}</v>".encode()))
+
+
+def test_an_undo_does_not_call_a_formula_of_ones_own_beside_a_row_typed_by_hand(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys,
+) -> None:
+    # A manager adds a column 内容字数 to 拜访记录 holding a formula: the undo named its result in every row it
+    # removed as typed by hand. A value typed over the formula in another row is still named.
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利"), ("2026-11-24", "C002", "电话", "催款")])
+    _consolidate(tmp_path, master, "A")
+    book = openpyxl.load_workbook(master)
+    ws = book["拜访记录"]
+    content = openpyxl.utils.get_column_letter([c.value for c in ws[1]].index("内容") + 1)
+    column = ws.max_column + 1
+    ws.cell(1, column).value = "内容字数"
+    ws.cell(2, column).value = f"=LEN({content}2)"
+    ws.cell(3, column).value = 99  # typed over the formula
+    _table_to(ws, column, 3).tableColumns.append(openpyxl.worksheet.table.TableColumn(id=column, name="内容字数"))
+    book.save(master)
+    _cached(master, f"LEN({content}2)", "3")
+    assert sorted(load_store(master).frame("Visits")["内容字数"]) == [3, 99]
+    capsys.readouterr()
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    out = capsys.readouterr().out
+    assert load_store(master).frame("Visits").empty
+    assert [line for line in out.splitlines() if "内容字数" in line] == [
+        "  拜访记录 张三 · C002 · 2026-11-24 · 电话：内容字数 中有手工填写的 99，"
+        "位于该文件的一行旁，撤销会连同该行一起删除"
+    ]
 
 
 def test_an_undo_keeps_a_row_a_person_copied_from_one_of_the_files_and_names_it(

@@ -23,6 +23,7 @@ from keyacct_xl.consolidate.added import (
     shown_or_blank,
 )
 from keyacct_xl.consolidate.changes import shown as shown_value
+from keyacct_xl.consolidate.formulacells import formula_cells
 from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
@@ -498,7 +499,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
             written = _written(snapshots, name)
             since += changed_since_added(name, records, keys, written)
             # a column the file wrote into (a form's 客户名称 kept beside Visits) is compared above, not typed by hand
-            beside += _typed_beside(store, name, keys, records, {str(c) for row in written for c in row})
+            beside += _typed_beside(store, name, keys, frame[added], {str(c) for row in written for c in row})
             rows.append(UndoneRows(name, False, keys))
             if copied.any():
                 copies.append(CopiedRows(name, tuple(_row_key(name, r) for r in frame[copied].to_dict("records"))))
@@ -556,17 +557,23 @@ def _copied(frame: pd.DataFrame, carried: pd.Series, table: str) -> pd.Series:
 
 
 def _typed_beside(
-    store: Store, table: str, keys: tuple[str, ...], records: list[dict[str, object]], written: set[str]
+    store: Store, table: str, keys: tuple[str, ...], removed: pd.DataFrame, written: set[str]
 ) -> list[TypedBeside]:
     """The cells of columns a person added to ``table`` (no column of its schema, none the file ``written`` into)
-    that hold something in the rows the undo removes: the file never wrote them, so they go with the rows only
-    said."""
+    that hold something in the rows the undo ``removed``: the file never wrote them, so they go with the rows only
+    said. A cell holding a formula (a calculated column of the person's) is computed, not typed: not named."""
     schema = ALL_CONSOLIDATION_TABLES[table]
     headers = store.headers.get(table, {})
-    own = [c for c in store.frames[table].columns if c not in schema.keys and str(c) not in written]
+    own = [c for c in removed.columns if c not in schema.keys and str(c) not in written]
+    typed = [
+        (label, key, column, value)
+        for label, record, key in zip(removed.index, removed[own].to_dict("records"), keys)
+        for column, value in record.items()
+        if not is_blank(value)
+    ]
+    computed = formula_cells(store, table, {label for label, *_ in typed}) if typed else set()
     return [
-        TypedBeside(table, key, headers.get(str(column), str(column)), record[column])
-        for key, record in zip(keys, records)
-        for column in own
-        if not is_blank(record.get(column))
+        TypedBeside(table, key, headers.get(str(column), str(column)), value)
+        for label, key, column, value in typed
+        if (label, column) not in computed
     ]
