@@ -266,6 +266,12 @@ def _delete_column(path: Path, sheet: str, header: str) -> None:
     book.save(path)
 
 
+def _two_visits_consolidated(tmp_path: Path, into: Path) -> None:
+    """A file of two visits (C001 on the 23rd, C002 on the 24th) consolidated into the master ``into``."""
+    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利"), ("2026-11-24", "C002", "电话", "催款")])
+    _consolidate(tmp_path, into, "A")
+
+
 def test_an_undo_whose_table_lost_its_file_column_is_refused_naming_it(
     master: Path,  # noqa: F811
     tmp_path: Path,
@@ -273,8 +279,7 @@ def test_an_undo_whose_table_lost_its_file_column_is_refused_naming_it(
 ) -> None:
     # The rows a file added are found by their 文件指纹: with the column deleted by hand the undo removed none,
     # said "0 rows removed" and marked the file undone in the ledger, its visits still in the master.
-    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利"), ("2026-11-24", "C002", "电话", "催款")])
-    _consolidate(tmp_path, master, "A")
+    _two_visits_consolidated(tmp_path, master)
     _delete_column(master, "拜访记录", "文件指纹")
     before = master.read_bytes()
     assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 2
@@ -348,8 +353,7 @@ def test_an_undo_does_not_call_a_formula_of_ones_own_beside_a_row_typed_by_hand(
 ) -> None:
     # A manager adds a column 内容字数 to 拜访记录 holding a formula: the undo named its result in every row it
     # removed as typed by hand. A value typed over the formula in another row is still named.
-    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利"), ("2026-11-24", "C002", "电话", "催款")])
-    _consolidate(tmp_path, master, "A")
+    _two_visits_consolidated(tmp_path, master)
     book = openpyxl.load_workbook(master)
     ws = book["拜访记录"]
     content = openpyxl.utils.get_column_letter([c.value for c in ws[1]].index("内容") + 1)
@@ -473,8 +477,7 @@ def test_an_undo_names_each_cell_changed_after_the_file_added_its_row(
     """A adds a visit; the manager then types 结果 and changes 内容 by hand in that row. Undoing A removes the row
     as before, and first names both cells with what they hold and what the file wrote (before, the edits went with
     the row unsaid); the dry run names them too and writes nothing. Cells left as the file wrote them are not named."""
-    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利"), ("2026-11-24", "C002", "电话", "催款")])
-    _consolidate(tmp_path, master, "A")
+    _two_visits_consolidated(tmp_path, master)
     _type_by_hand(master, "拜访记录", "C001", "结果", "下周送货")
     _type_by_hand(master, "拜访记录", "C001", "内容", "谈返利，已签")
     capsys.readouterr()
@@ -509,8 +512,7 @@ def test_an_undo_whose_record_of_an_added_row_was_edited_removes_it_unchecked_an
     """The record of what a file wrote into a row it added only serves to name the cells changed since: one edited
     into no row's values does not stop the undo (as a restored row's does, which the undo needs); the row is removed
     unchecked, and the undo says so, naming the sheet and the column."""
-    _send(tmp_path, "A", [("2026-11-23", "C001", "面谈", "谈返利"), ("2026-11-24", "C002", "电话", "催款")])
-    _consolidate(tmp_path, master, "A")
+    _two_visits_consolidated(tmp_path, master)
     book = openpyxl.load_workbook(master)
     sheet = book["历史版本"]
     written = [c.value for c in sheet[1]].index("写入值")
