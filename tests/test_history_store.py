@@ -955,3 +955,13 @@ def test_a_batch_the_store_lacks_is_named_without_the_systems_english(
     said = capsys.readouterr().err
     assert len(said.strip().splitlines()) == 1 and moved in said and "历史库" in said
     assert "Errno" not in said and "No such file" not in said
+
+
+def test_a_damaged_manifest_set_aside_stops_no_move(demo_master: Path, tmp_path: Path) -> None:
+    path = _copy(demo_master, tmp_path)
+    moved = archive(path, BEFORE).batch
+    restore(path)
+    (store_path(path) / TAKEN_OUT / "batches" / f"{moved}.json").write_text("{", encoding="utf-8")
+    assert archive(path, BEFORE).batch == moved  # the same lines, the same batch: written anew in the store
+    assert taken_out(store_path(path)) == [moved]  # the damaged copy left for a person to look at
+    assert _totals(load_master(path)) == _totals(load_master(demo_master))

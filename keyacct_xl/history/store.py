@@ -436,8 +436,15 @@ def _bring_back(store: Path, ident: str) -> None:
     Readers take no lock, so this only adds files: never deleting, two readers bringing it back at once both succeed.
     """
     aside = store / TAKEN_OUT
-    if (aside / MANIFESTS / f"{ident}.json").is_file():
-        move_batch(aside, store, read_manifest(aside, ident))
+    if not (aside / MANIFESTS / f"{ident}.json").is_file():
+        return
+    try:
+        batch = read_manifest(aside, ident)
+    except InputError:
+        if (store / MANIFESTS / f"{ident}.json").is_file():
+            return  # the store holds the batch (written anew): its own copy is read, the damaged one left aside
+        raise
+    move_batch(aside, store, batch)
 
 
 def remove_batch(store: Path, batch: Batch) -> None:

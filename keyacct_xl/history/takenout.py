@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from keyacct_xl.errors import KeyacctError
+from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.fileio import backup_path, written_path
 from keyacct_xl.history.store import (
     MANIFESTS,
@@ -54,7 +54,10 @@ def prune(store: Path, master_path: Path, named: set[str]) -> tuple[str, ...]:
     back = set(stored_batches(store))
     pruned = []
     for ident in kept:
-        batch = read_manifest(aside, ident)
+        try:
+            batch = read_manifest(aside, ident)
+        except InputError:  # a manifest damaged there: left for a person to look at, as a stray batch is
+            continue
         if (ident in back and _whole(store, batch)) or ident not in named | backup:
             remove_batch(aside, batch)
             pruned.append(ident)
