@@ -30,6 +30,7 @@ THU_FRI = [
     ("2026-11-27", "C001", "面谈", "看陈列"),
 ]
 MISSING = "missing from the correction (kept: keep or delete it)"
+B = "张三/visits_B.xlsx"  # the second file, as the ledger and the rows name it
 
 
 def _send(tmp_path: Path, batch: str, lines: list[tuple[str, str, str, str]]) -> Path:
@@ -526,3 +527,61 @@ def test_an_undo_whose_record_of_an_added_row_was_edited_removes_it_unchecked_an
         "  历史版本：记录该文件所加各行的 1 行，其 写入值 不是一行的数据（被手工改过？）：它们记录的行未经核对即被删除"
     )
     assert load_store(master).frame("Visits").empty
+
+
+def _visit_days(into: Path) -> list[tuple[str, str, str]]:
+    """(date, customer, file) of each visit in the master ``into``, sorted."""
+    visits = load_store(into).frame("Visits")
+    return sorted(zip(visits["date"].dt.strftime("%Y-%m-%d"), visits["customer_id"], visits["source_file"]))
+
+
+def test_an_undo_keeps_a_row_a_later_file_sent_again_and_hands_it_to_that_file(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys,
+) -> None:
+    # Mon–Wed and Wed–Fri both list Wednesday's visit. Undoing Mon–Wed removed it while Wed–Fri, still consolidated,
+    # states it; sent again, Wed–Fri was a file already consolidated, so the visit could never come back.
+    wednesday = MON_WED[2]
+    _send(tmp_path, "A", MON_WED)
+    _consolidate(tmp_path, master, "A")
+    _send(tmp_path, "B", [wednesday, THU_FRI[0]])
+    _consolidate(tmp_path, master, "B")
+    capsys.readouterr()
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_A.xlsx", "--dry-run"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "dry run, the master is unchanged: undoing 张三/visits_A.xlsx would remove 2 rows and restore 0"
+    )
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "undone 张三/visits_A.xlsx: 2 rows removed, 0 restored"
+    assert out[-1] == (
+        "  Visits: 1 row(s) kept, sent again by 张三/visits_B.xlsx (still consolidated), now that file's rows: "
+        "张三 · C001 · 2026-11-25 · 电话"
+    )
+    assert _visit_days(master) == [("2026-11-25", "C001", B), ("2026-11-26", "C001", B)]
+    visits = load_store(master).frame("Visits")
+    ledger = load_store(master).frame("IngestionLedger").set_index("file_name")
+    assert set(visits["file_sha256"]) == {ledger.at[B, "file_sha256"]}
+    # The row is the later file's now: its own undo removes it, naming no cell changed.
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_B.xlsx"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "undone 张三/visits_B.xlsx: 2 rows removed, 0 restored"
+    assert _visit_days(master) == [] and load_store(master).frame("SubmissionHistory").empty
+
+
+def test_undoing_the_file_that_sent_a_row_again_leaves_the_row_to_the_file_that_added_it(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys,
+) -> None:
+    _send(tmp_path, "A", MON_WED)
+    _consolidate(tmp_path, master, "A")
+    _send(tmp_path, "B", [MON_WED[2], THU_FRI[0]])
+    _consolidate(tmp_path, master, "B")
+    history = load_store(master).frame("SubmissionHistory")
+    assert sorted(history["change"]) == ["added"] * 4 + ["sent_again"]
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_B.xlsx"]) == 0
+    assert [file for *_, file in _visit_days(master)] == ["张三/visits_A.xlsx"] * 3
+    assert sorted(load_store(master).frame("SubmissionHistory")["change"]) == ["added"] * 3
+    assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    assert _visit_days(master) == []

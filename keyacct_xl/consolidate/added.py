@@ -97,7 +97,7 @@ def changed_since_added(
     checked."""
     if not written or not records:
         return []
-    snapshots = _typed(table, written, list(records[0]))
+    snapshots = typed_rows(table, written, list(records[0]))
     by_source: dict[tuple[str, str], list[int]] = {}
     for i, snapshot in enumerate(written):
         by_source.setdefault(_source(snapshot), []).append(i)
@@ -134,7 +134,7 @@ def _differing(record: Mapping[str, object], written: Mapping[str, object]) -> l
     ]
 
 
-def _typed(table: str, written: Sequence[Mapping[str, object]], present: Sequence[str]) -> list[dict[str, object]]:
+def typed_rows(table: str, written: Sequence[Mapping[str, object]], present: Sequence[str]) -> list[dict[str, object]]:
     """What the file wrote into each row, typed as the table's columns, for every column of the table as it is now
     (``present``): a column a row's record lacks was written blank. A value its column's kind refuses is compared as
     written."""

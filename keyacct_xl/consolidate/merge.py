@@ -31,6 +31,7 @@ from keyacct_xl.consolidate.references import check_references
 from keyacct_xl.consolidate.review import folder_rep, other_company, unknown_rep_card
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
+from keyacct_xl.consolidate.sentagain import sent_again_entry
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
 from keyacct_xl.consolidate.visit_forms import shape_lines
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
@@ -357,7 +358,17 @@ class Merger:
             touched.add(where)
             if self._update(table, where, values, outcome):
                 outcome.rows_updated += 1
+            else:
+                self._sent_again(table, where, values)
         return touched
+
+    def _sent_again(self, table: MergeTable, where: Location, values: Mapping[str, object]) -> None:
+        """Record a row another file added that this file sent unchanged: the undo of that file keeps it for this one
+        (keyacct_xl/consolidate/sentagain.py)."""
+        entry = sent_again_entry(table.name, table.get(where, "file_sha256"), values, self.now)
+        if entry is not None:
+            self.history.append(entry)
+            self.changed.add(HISTORY.name)
 
     def _retire(self, outcome: FileOutcome, named: set[Location]) -> set[Location]:
         """Retire the buyers the ``named`` ones replace; the rows retired."""

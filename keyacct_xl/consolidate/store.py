@@ -75,6 +75,7 @@ def coded_columns() -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
         (HISTORY.name, "change"): {
             "updated": ("已更新", "updated"),
             "added": ("新增", "added"),
+            "sent_again": ("再次提交", "sent again"),
             "normalized": ("文本转为本列类型", "text stored as its column's kind"),
         },
         # the history names the table a row came from by its sheet, the ledger a form by its title, as users see them

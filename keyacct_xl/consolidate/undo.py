@@ -29,6 +29,7 @@ from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows
+from keyacct_xl.consolidate.sentagain import SENT_AGAIN, HandedOver, Handover, handover
 from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, master_write_lock
@@ -155,6 +156,7 @@ class UndoResult:
     copies: tuple[CopiedRows, ...] = ()  # rows people copied from the file's: kept
     since: tuple[ChangedSinceAdded, ...] = ()  # cells of the rows removed changed after the file added them
     unreadable: int = 0  # the file's records of rows it added whose 写入值 was edited into no row: not checked
+    handed: tuple[HandedOver, ...] = ()  # rows it added that later files sent again: kept, now theirs
 
     def summary(self, lang: Lang) -> str:
         """A line for the console, then a line per table naming its rows."""
@@ -188,7 +190,7 @@ class UndoResult:
                     column=HISTORY.column("written"),
                 )
             )
-        return "\n".join([*lines, *(c.line(lang) for c in self.copies)])
+        return "\n".join([*lines, *(c.line(lang) for c in self.copies), *(h.line(lang) for h in self.handed)])
 
 
 def _row_key(table: str, row: Mapping[str, object]) -> str:
@@ -252,7 +254,10 @@ def _entry(ledger: pd.DataFrame, wanted: str) -> pd.Series:
 
 def _refuse_if_changed_later(store: Store, sha: str) -> None:
     history, ledger = store.frame(HISTORY.name), store.frame(LEDGER.name)
-    later = history[(history["file_sha256"] == sha) & (history["changed_by"] != sha)]
+    # a later file that sent a row again changed nothing: the undo hands the row to it (consolidate/sentagain.py)
+    later = history[
+        (history["file_sha256"] == sha) & (history["changed_by"] != sha) & (history["change"] != SENT_AGAIN)
+    ]
     if later.empty:
         return
     names = ledger.set_index("file_sha256")["file_name"]
@@ -466,7 +471,10 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     _refuse_if_referred_to(store, sha)
     history = store.frame(HISTORY.name)
     own = history[history["changed_by"] == sha]
-    mine, snapshots = own[own["change"] != ADDED], own[own["change"] == ADDED]
+    mine, snapshots = own[~own["change"].isin([ADDED, SENT_AGAIN])], own[own["change"] == ADDED]
+    again = history[(history["change"] == SENT_AGAIN) & (history["file_sha256"] == sha)]
+    handed: list[HandedOver] = []
+    kept_records: set[object] = set()
     restored: dict[str, list[str]] = {}
     kept: list[KeptEdit] = []
     written = mine["written"] if "written" in mine.columns else pd.Series(None, index=mine.index, dtype=object)
@@ -494,6 +502,13 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         if carried.any():
             copied = _copied(frame, carried, name)
             added = carried & ~copied
+            handing = _handover(name, frame[added], again[again["table"] == name])
+            if handing.by_label:
+                frame = _handed_frame(frame, handing)
+                added &= ~frame.index.isin(list(handing.by_label))
+                handed += _handed_rows(name, frame, handing)
+                history = handing.recorded(history)
+                kept_records |= handing.kept()
             records = frame[added].to_dict("records")
             keys = tuple(_row_key(name, r) for r in records)
             written = _written(snapshots, name)
@@ -509,6 +524,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
             removed += int(added.sum())
             changed.add(name)
     rows += [UndoneRows(t, True, tuple(reversed(k))) for t, k in restored.items()]
+    history = history.drop(index=again.index.difference(list(kept_records)))  # rows removed with the file
     store.frames[HISTORY.name] = history[history["changed_by"] != sha].reset_index(drop=True)
     ledger = store.frame(LEDGER.name)
     ledger.loc[ledger["file_sha256"] == sha, "status"] = "undone"
@@ -527,7 +543,32 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         tuple(copies),
         tuple(since),
         _unreadable(snapshots),
+        tuple(handed),
     )
+
+
+def _handover(table: str, removed: pd.DataFrame, records: pd.DataFrame) -> Handover:
+    """Which of the rows ``removed`` later files sent again (``records``: the undone file's sent_again ones)."""
+    values = [_row_values(text) for text in records["written"]] if "written" in records.columns else []
+    return handover(table, removed, records, values)
+
+
+def _handed_frame(frame: pd.DataFrame, handing: Handover) -> pd.DataFrame:
+    """``frame`` with each row handed over given the provenance of the later file that sent it."""
+    frame = frame.copy()
+    for label in handing.by_label:
+        for column, value in handing.provenance(label).items():
+            if column in frame.columns:
+                frame.loc[label, column] = value
+    return frame
+
+
+def _handed_rows(table: str, frame: pd.DataFrame, handing: Handover) -> list[HandedOver]:
+    """The rows handed over, by the file they go to."""
+    by_file: dict[str, list[str]] = {}
+    for label in handing.by_label:
+        by_file.setdefault(handing.file_of(label), []).append(_row_key(table, frame.loc[label].to_dict()))
+    return [HandedOver(table, file, tuple(keys)) for file, keys in by_file.items()]
 
 
 def _written(snapshots: pd.DataFrame, table: str) -> list[dict[str, object]]:
