@@ -78,16 +78,16 @@ class Handover:
     """Which of the rows an undo removes later files sent again: by the row's label, the positions (among the undone
     file's ``sent_again`` records of the table) of the records of its key, the first later file's first."""
 
-    by_label: dict[object, list[int]]
+    by_label: dict[int, list[int]]  # the store's frames are labelled by the row's position when read
     records: pd.DataFrame  # the records, as SubmissionHistory holds them (its index kept)
     values: list[dict[str, object]]  # each record's 写入值, as read from its JSON
 
-    def provenance(self, label: object) -> dict[str, object]:
+    def provenance(self, label: int) -> dict[str, object]:
         """The provenance the first later file gave the row, to be the row's own."""
         values = self.values[self.by_label[label][0]]
         return {k: values.get(k) for k in PROVENANCE_KEYS}
 
-    def file_of(self, label: object) -> str:
+    def file_of(self, label: int) -> str:
         """The file the row goes to, by its name."""
         return str(self.values[self.by_label[label][0]].get("source_file") or "")
 
@@ -97,7 +97,7 @@ class Handover:
         history = history.copy()
         for positions in self.by_label.values():
             first = self.records.index[positions[0]]
-            owner = self.records.at[first, "changed_by"]
+            owner = str(self.records.at[first, "changed_by"])
             history.loc[first, "change"] = ADDED
             history.loc[self.records.index[positions], "file_sha256"] = owner
         return history
@@ -112,13 +112,13 @@ def handover(
 ) -> Handover:
     """Match the rows ``removed`` (those the undone file added to ``table``) with its ``sent_again`` ``records``
     of the table (``values``: their 写入值 read, None for one edited into no row's values): by the table's key."""
-    readable = [i for i, v in enumerate(values) if v is not None]
+    readable = {i: v for i, v in enumerate(values) if v is not None}
     columns = ROW_KEYS[table].columns if table in ROW_KEYS else ()
-    by_label: dict[object, list[int]] = {}
+    by_label: dict[int, list[int]] = {}
     if readable and not removed.empty and columns:
-        sent = typed_rows(table, [values[i] for i in readable], list(removed.columns))
+        sent = typed_rows(table, list(readable.values()), list(removed.columns))
         for label, row in zip(removed.index, removed.to_dict("records")):
             found = [i for i, each in zip(readable, sent) if all(same_value(row.get(c), each.get(c)) for c in columns)]
             if found:
-                by_label[label] = found
+                by_label[int(label)] = found
     return Handover(by_label, records, [v or {} for v in values])

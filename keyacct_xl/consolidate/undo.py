@@ -559,7 +559,7 @@ def _handed_frame(frame: pd.DataFrame, handing: Handover) -> pd.DataFrame:
     for label in handing.by_label:
         for column, value in handing.provenance(label).items():
             if column in frame.columns:
-                frame.loc[label, column] = value
+                frame.loc[label, column] = value  # type: ignore[call-overload]  # any cell value
     return frame
 
 
@@ -567,7 +567,8 @@ def _handed_rows(table: str, frame: pd.DataFrame, handing: Handover) -> list[Han
     """The rows handed over, by the file they go to."""
     by_file: dict[str, list[str]] = {}
     for label in handing.by_label:
-        by_file.setdefault(handing.file_of(label), []).append(_row_key(table, frame.loc[label].to_dict()))
+        row = {str(k): v for k, v in frame.loc[label].items()}
+        by_file.setdefault(handing.file_of(label), []).append(_row_key(table, row))
     return [HandedOver(table, file, tuple(keys)) for file, keys in by_file.items()]
 
 
