@@ -156,10 +156,16 @@ def test_undo_takes_the_path_of_the_consolidated_file(
     assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", str(kept)]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "undone 张三/visits_B.xlsx: 5 rows removed, 0 restored"
     assert load_store(master).frame("Visits")["content"].tolist() == [c for *_, c in MON_WED]
-    # A path to a file the master never took (nor took back already) names its sha256 instead of matching a name.
+    # The same file again: taken back already, and said so.
     assert main(["consolidate", "--into", str(master), "--undo", str(sent)]) == 2
     err = capsys.readouterr().err
-    assert str(sent) in err and "不是总表导入台账中已汇总的文件" in err
+    assert str(sent) in err and "此文件已撤销" in err
+    # A path to a file the master never took names its sha256 instead of matching a name.
+    other = tmp_path / "其他.xlsx"
+    other.write_bytes(visits("张三", THU_FRI[:1]))
+    assert main(["consolidate", "--into", str(master), "--undo", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert str(other) in err and "不是总表导入台账中已汇总的文件" in err
     # Names and sha256 starts still work.
     assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
     assert load_store(master).frame("Visits").empty
@@ -585,3 +591,23 @@ def test_undoing_the_file_that_sent_a_row_again_leaves_the_row_to_the_file_that_
     assert sorted(load_store(master).frame("SubmissionHistory")["change"]) == ["added"] * 3
     assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
     assert _visit_days(master) == []
+
+
+def test_undoing_a_file_undone_already_says_so_not_that_it_was_never_consolidated(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys,
+) -> None:
+    sent = _send(tmp_path, "A", MON_WED)
+    _consolidate(tmp_path, master, "A")
+    assert main(["consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
+    undone = master.read_bytes()
+    when = load_store(master).frame("IngestionLedger")["consolidated_at"].iat[0]
+    capsys.readouterr()
+    for wanted in ("visits_A.xlsx", str(sent)):
+        assert main(["consolidate", "--into", str(master), "--undo", wanted]) == 2
+        assert capsys.readouterr().err.strip() == (
+            f"keyacct-xl: {wanted}：此文件已撤销（汇总于 {when}，"
+            "导入台账中现标为已撤销）：无需再撤销；consolidate --accept FILE 可重新汇总它"
+        )
+    assert master.read_bytes() == undone

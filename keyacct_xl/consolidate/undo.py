@@ -219,16 +219,16 @@ def _entry(ledger: pd.DataFrame, wanted: str) -> pd.Series:
         same = ledger[(shas == content) & ledger["status"].isin(LIVE)]
         if len(same) == 1:
             return same.iloc[0]
-    hit = ledger[
-        (
-            (names == wanted)
-            | (names.str.rsplit("/", n=1).str[-1] == wanted)
-            | ((len(wanted) >= 8) & shas.str.startswith(wanted.lower()))
-        )
-        & ledger["status"].isin(LIVE)
-    ]
+    named = (
+        (names == wanted)
+        | (names.str.rsplit("/", n=1).str[-1] == wanted)
+        | ((len(wanted) >= 8) & shas.str.startswith(wanted.lower()))
+    )
+    hit = ledger[named & ledger["status"].isin(LIVE)]
     if len(hit) == 1:
         return hit.iloc[0]
+    if hit.empty:
+        _refuse_undone_already(ledger[(named | (shas == content)) & (ledger["status"] == "undone")], wanted)
     if hit.empty and content is not None:
         raise InputError(
             msg(
@@ -248,6 +248,21 @@ def _entry(ledger: pd.DataFrame, wanted: str) -> pd.Series:
             "{wanted}: several consolidated files have that name; give the sha256 start: {listed}",
             wanted=wanted,
             listed=listed,
+        )
+    )
+
+
+def _refuse_undone_already(undone: pd.DataFrame, wanted: str) -> None:
+    """Say so when the file asked for is in the ledger only as undone: nothing is left to undo (it was said to be
+    no consolidated file of the ledger, which the ledger contradicts)."""
+    if undone.empty:
+        return
+    raise InputError(
+        msg(
+            "{wanted}: this file was undone already (consolidated {when}, now marked undone in the ingestion ledger): "
+            "nothing to undo; consolidate --accept FILE merges it again",
+            wanted=wanted,
+            when=", ".join(str(t) for t in undone["consolidated_at"]),
         )
     )
 
