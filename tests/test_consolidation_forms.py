@@ -118,6 +118,13 @@ def test_probable_duplicate_customer_is_not_created(master: Path, inbox: Path, t
     result = consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW)
     found = {c.file: (c.customer_id, c.field, c.score) for c in result.conflicts if c.kind == "duplicate"}
     assert found == {"dup.xlsx": ("C001", "name", 95.0), "dup-phone.xlsx": ("C003", "phone", 95.0)}
+    # The values of the field that matched, side by side (the phone row showed the two names under 电话).
+    customers = load_store(master).frame("Customers").set_index("customer_id")
+    shown = {c.file: (c.master_value, c.submitted_value) for c in result.conflicts if c.kind == "duplicate"}
+    assert shown == {
+        "dup.xlsx": (customers.at["C001", "name"], "广州市华强贸易 有限公司"),
+        "dup-phone.xlsx": (customers.at["C003", "phone"], "(0769) 2222-0000"),
+    }
     assert {o.status for o in result.outcomes} == {"rejected"}
     assert set(load_store(master).frame("Customers")["customer_id"]) == {"C001", "C002", "C003"}
     assert "C001" in (tmp_path / "q" / "dup.xlsx.reason.txt").read_text(encoding="utf-8")

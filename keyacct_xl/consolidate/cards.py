@@ -238,8 +238,8 @@ class CardMerger:
                 outcome.name,
                 match.customer_id,
                 match.basis,
-                match.name,
-                str(values.get("name", "")),
+                self._held(match.customer_id, match.basis),
+                shown(values.get(match.basis)),
                 *texts(
                     msg(
                         "probable duplicate of {found} ({basis}, score {score:g}): not created",
@@ -256,6 +256,12 @@ class CardMerger:
             *texts(msg("probable duplicate of customer {cid} {name}", cid=match.customer_id, name=match.name)),
         )
         return True
+
+    def _held(self, cid: str, column: str) -> str:
+        """What the master holds in ``column`` for customer ``cid``, as a report shows it."""
+        frame = self.customers()
+        held = frame.loc[frame["customer_id"].astype(str) == cid, column]
+        return shown(held.iloc[0]) if len(held) else ""
 
     def _update(
         self, outcome: FileOutcome, cid: str, values: dict[str, object], corrects: frozenset[str]
