@@ -608,6 +608,6 @@ def test_undoing_a_file_undone_already_says_so_not_that_it_was_never_consolidate
         assert main(["consolidate", "--into", str(master), "--undo", wanted]) == 2
         assert capsys.readouterr().err.strip() == (
             f"keyacct-xl: {wanted}：此文件已撤销（汇总于 {when}，"
-            "导入台账中现标为已撤销）：无需再撤销；consolidate --accept FILE 可重新汇总它"
+            "导入台账中现标为已撤销）：无需再撤销；可用 consolidate --accept 加该文件重新汇总"
         )
     assert master.read_bytes() == undone

@@ -361,3 +361,26 @@ def test_what_the_customer_writes_on_our_statement_is_quoted(master_path, master
     assert main(args) == 0
     quoted = [line.strip() for line in capsys.readouterr().out.splitlines() if " 行：" in line]
     assert quoted == [f"对账单_{cid}_{PERIOD}.xlsx 第 {box.row + 1} 行：客户签章（盖章）： 10月30日已付 20,000元"]
+
+
+def test_a_customer_who_paid_ahead_is_told_we_owe_them_not_asked_to_sign_a_negative_debt(master_path, tmp_path):
+    master = load_master(master_path)  # changed here: not the module's
+    end = parse_period(PERIOD)[1]
+    balance = build_ledger(master.transactions, master.payments, master.customers, as_of=end).balance()
+    owing, settled = [c for c, b in balance.items() if round(b, 2) > 0][:2]
+    extra = pd.DataFrame(
+        {
+            "date": [pd.Timestamp("2026-10-30")] * 2,
+            "customer_id": [owing, settled],
+            "amount": [round(float(balance[owing]), 2) + 1000.0, round(float(balance[settled]), 2)],
+        }
+    )
+    master.payments = pd.concat([master.payments, extra], ignore_index=True)
+    path = save_master(master, tmp_path / "paid.xlsx", backup=False)
+    said = {}
+    for cid in (owing, settled):
+        assert main(["statement", str(path), "--customer", cid, "--period", PERIOD, "--out", str(tmp_path)]) == 0
+        cells = _cells_of(tmp_path / f"对账单_{cid}_{PERIOD}.xlsx")
+        [said[cid]] = [t for t in cells if isinstance(t, str) and "签字盖章" in t]
+    assert said[owing].startswith("截至 2026-10-31，我司尚欠贵司 ¥1,000.00（贵司预付或多付的款项）。如核对无误")
+    assert said[settled].startswith("截至 2026-10-31，双方往来已结清，余额为零。如核对无误")

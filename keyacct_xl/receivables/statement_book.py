@@ -198,11 +198,24 @@ def _ageing_cells(data: StatementData, lang: Lang) -> dict[tuple[int, int], str 
     return cells
 
 
+def _balance_sentence(data: StatementData, lang: Lang) -> str:
+    """Who owes whom at the end of the period: the customer us, we the customer (paid ahead or overpaid; a negative
+    debt asked to be signed for before), or neither."""
+    closing = round(data.closing, 2)
+    if closing > 0:
+        return tr(lang, "As of {end:%Y-%m-%d} your balance with us is ¥{closing:,.2f}. ", end=data.end, closing=closing)
+    if closing < 0:
+        return tr(
+            lang,
+            "As of {end:%Y-%m-%d} we owe you ¥{credit:,.2f} (paid in advance or overpaid). ",
+            end=data.end,
+            credit=-closing,
+        )
+    return tr(lang, "As of {end:%Y-%m-%d} the account is settled: nothing is owed either way. ", end=data.end)
+
+
 def _confirmation(sheet, data: StatementData, f: dict, lang: Lang, row: int, printed: Printed) -> int:
-    owed = tr(
-        lang, "As of {end:%Y-%m-%d} your balance with us is ¥{closing:,.2f}. ", end=data.end, closing=data.closing
-    )
-    text = owed + tr(
+    text = _balance_sentence(data, lang) + tr(
         lang,
         "If it agrees with your books, please sign and stamp under 'Agreed'; if not, list the "
         "differences in the box with details, and return this statement within 7 days.",
