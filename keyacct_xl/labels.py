@@ -119,6 +119,8 @@ HEADERS: dict[str, Message] = {
     "overdue_amount": msg("Overdue Amount"),
     "bad_debt_amount": msg("Bad-Debt Amount"),
     "credit_change": msg("Credit Change"),
+    # a credit grade's limit, as credit proposes it: Customers' own credit_limit is the limit granted
+    "suggested_credit_limit": msg("Suggested Credit Limit"),
     # ageing
     "not_due": msg("Not Due"),
     "unapplied_credit": msg("Unapplied Credit"),

@@ -244,6 +244,8 @@ def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoff
     assert grades == {"C1": "A", "C2": "C", "C3": "C", "C4": "B"}
     # the two measures of lateness say which invoices they are over (an average above the maximum read as wrong)
     assert {"平均逾期天数（到期发票）", "最长逾期天数"} <= set(report_table(credit, 0).columns)
+    # the limit of each credit grade is a suggestion, not the limit Customers holds (read as the current one)
+    assert "建议信用额度" in report_table(credit, 0).columns and "信用额度" not in report_table(credit, 0).columns
     out = tmp_path / "analysis.xlsx"
     assert (
         main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en", "--code-prefix", "K"])

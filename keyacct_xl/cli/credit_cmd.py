@@ -156,7 +156,10 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
         chart = Chart("column", tr(args.lang, "Customers per credit grade"), "credit_grade", ("customers",))
         write_table(
             args.out,
-            [Sheet(tr(args.lang, "Credit grades"), table), Sheet(tr(args.lang, "By credit grade"), counts, (chart,))],
+            [
+                Sheet(tr(args.lang, "Credit grades"), table.rename(columns={"credit_limit": "suggested_credit_limit"})),
+                Sheet(tr(args.lang, "By credit grade"), counts, (chart,)),
+            ],
             heading=Heading(
                 tr(args.lang, "Credit grades"), company=master.settings.company_name, as_of=ledger.as_of.date()
             ),
