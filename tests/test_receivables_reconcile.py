@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import openpyxl
 import pandas as pd
@@ -235,8 +236,12 @@ def test_group_budget_is_per_customer_and_date_window():
 def test_unknown_layout_names_the_columns(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("名称,数量\n甲,1\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"unknown layout.*date: 日期.*debit: 借方"):
+    with pytest.raises(InputError, match=r"unknown layout.*date: 日期.*debit: 借方") as refused:
         read_statement(path)
+    # in zh the roles are named in zh: no English key (date:, ref:) in a Chinese message
+    zh = refused.value.message("zh")
+    assert "查找的列名：日期：日期/" in zh and "；借方：借方" in zh
+    assert not re.search(r"\b(date|ref|debit|credit|amount): ", zh), zh
 
 
 def test_mixed_currencies_refused(tmp_path):

@@ -29,7 +29,7 @@ from keyacct_xl.consolidate import safety
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.isolation import run_isolated
-from keyacct_xl.messages import Location, Rendered, msg
+from keyacct_xl.messages import Location, Pair, Rendered, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.statement_dates import Period, YearlessDates, title_period, yearless_dates
 from keyacct_xl.tablefile import check_input_file, read_csv_rows
@@ -259,11 +259,7 @@ def statement_from_sheets(
             )
             return _before_period(_with_formula_rows(statement, roles, shown.formulas))
     _refuse_hidden_statement(path, sheets)
-    looked = "; ".join(
-        f"{role}: {'/'.join(names[:6])}"
-        for role, names in ROLE_NAMES.items()
-        if role in ("date", "ref", "debit", "credit", "amount")
-    )
+    looked = _looked_for()
     raise InputError(
         msg(
             "{path}: unknown layout: no row in the first {rows} has a date column and an amount (or "
@@ -282,6 +278,25 @@ def _with_formula_rows(statement: Statement, roles: dict[str, int], formulas: fr
     columns = [roles[r] for r in ("date", "month", "day", "debit", "credit", "amount") if r in roles]
     rows = [int(r) for r in statement.lines["row"] if any((r - 1, c) in formulas for c in columns)]
     return replace(statement, formula_rows=rows)
+
+
+# The roles a statement's header is looked for by, as a person names them in each language.
+_ROLE_LABELS = {
+    "date": ("date", "日期"),
+    "ref": ("document no.", "单号"),
+    "debit": ("debit", "借方"),
+    "credit": ("credit", "贷方"),
+    "amount": ("amount", "金额"),
+}
+
+
+def _looked_for() -> Pair:
+    """The headers looked for per role, the roles named in each language (``日期：日期/交易日期/…；单号：…``)."""
+    names = {role: "/".join(ROLE_NAMES[role][:6]) for role in _ROLE_LABELS}
+    return Pair(
+        "; ".join(f"{en}: {names[role]}" for role, (en, _) in _ROLE_LABELS.items()),
+        "；".join(f"{zh}：{names[role]}" for role, (_, zh) in _ROLE_LABELS.items()),
+    )
 
 
 def _refuse_hidden_statement(path: Path, sheets: Sequence[SheetCells]) -> None:
