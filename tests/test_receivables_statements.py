@@ -384,3 +384,29 @@ def test_a_customer_who_paid_ahead_is_told_we_owe_them_not_asked_to_sign_a_negat
         [said[cid]] = [t for t in cells if isinstance(t, str) and "签字盖章" in t]
     assert said[owing].startswith("截至 2026-10-31，我司尚欠贵司 ¥1,000.00（贵司预付或多付的款项）。如核对无误")
     assert said[settled].startswith("截至 2026-10-31，双方往来已结清，余额为零。如核对无误")
+
+
+def test_our_statement_of_a_month_without_activity_returned_unchanged_reconciles_its_balance(
+    master_path, tmp_path, capsys
+):
+    """An overdue balance with no sale or payment in the month: the statement holds balances and no line. Sent
+    back, it was refused ("header found but no ledger lines below it"), and these are the balances finance most
+    needs confirmed."""
+    master = load_master(master_path)  # changed here: not the module's
+    start = parse_period(PERIOD)[0]
+    balance = build_ledger(master.transactions, master.payments, master.customers, as_of=start).balance()
+    cid = next(c for c, b in balance.items() if round(b, 2) > 0)
+    for attr in ("transactions", "payments"):
+        frame = getattr(master, attr)
+        setattr(master, attr, frame[~((frame["customer_id"] == cid) & (frame["date"] >= start))])
+    path = save_master(master, tmp_path / "quiet.xlsx", backup=False)
+    assert main(["statement", str(path), "--customer", cid, "--period", PERIOD, "--out", str(tmp_path)]) == 0
+    sent = tmp_path / f"对账单_{cid}_{PERIOD}.xlsx"
+    assert read_statement(sent, perspective="ours").lines.empty
+    capsys.readouterr()
+    args = ["reconcile", str(path), str(sent), "--customer", cid, "--out", str(tmp_path / "r.csv"), "--lang", "en"]
+    assert main(args) == 0, capsys.readouterr().err
+    printed = _counts(capsys.readouterr().out)
+    owed = f"¥{round(float(balance[cid]), 2):,.2f}"
+    assert "matched 0, amount mismatch 0, only ours 0, only theirs 0" in printed
+    assert f"ours {owed}, theirs {owed}, unexplained ¥0.00" in printed

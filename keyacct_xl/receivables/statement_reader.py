@@ -522,7 +522,7 @@ def _parse(
                 "amount": amount,
             }
         )
-    if not lines:
+    if not lines and opening is None and closing is None:  # a balance alone is a month without activity
         raise InputError(
             msg(
                 "{where}: header found in row {row} but no ledger lines below it",
@@ -615,9 +615,10 @@ def _month_day(month: object, day: object) -> object:
 
 
 def _inside(statement: Statement, period: Period) -> bool:
-    """Whether any line of ``statement`` is dated inside ``period``."""
+    """Whether any line of ``statement`` is dated inside ``period``; a statement of balances alone (a month without
+    activity) has no line to say otherwise."""
     dates = statement.lines["date"]
-    return bool(((dates >= period[0]) & (dates <= period[1])).any())
+    return dates.empty or bool(((dates >= period[0]) & (dates <= period[1])).any())
 
 
 def _before_period(statement: Statement) -> Statement:
