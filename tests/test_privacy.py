@@ -677,3 +677,23 @@ def test_an_export_keeps_the_product_catalogue_and_the_listings(option: str, tmp
     customer = table("Customers")["客户编号"].tolist()
     assert table("Listings")["客户编号"].tolist() == customer
     assert (customer == ["C001"]) == (option == "--without-sensitive")
+
+
+@pytest.mark.parametrize("option", ["--without-sensitive", "--pseudonymize"])
+def test_a_redacted_export_of_a_master_with_a_history_store_opens_alone_with_every_line_once(
+    tmp_path: Path, option: str
+) -> None:
+    """The export holds the store's lines in its workbook, but its Settings still named the master's batch: every
+    command on it stopped asking for share.kx, and the master's store copied beside it (what the message said to do)
+    counted the archived lines twice, with the real ids and names beside a pseudonymized workbook."""
+    source = save_master(generate_demo(seed=5, customers=30), tmp_path / "master.xlsx", backup=False)
+    assert main(["history", "archive", str(source), "--before", "2025-01-01"]) == 0
+    master = load_master(source)
+    share = tmp_path / "share.xlsx"
+    assert main(["master", "export", str(source), "--out", str(share), option]) == 0
+    exported = load_master(share)
+    assert exported.settings.history_store == "" and not exported.archived
+    for attr in ("transactions", "payments"):
+        mine, theirs = getattr(master, attr), getattr(exported, attr)
+        assert (len(theirs), round(theirs["amount"].sum(), 2)) == (len(mine), round(mine["amount"].sum(), 2))
+    assert main(["master", "check", str(share)]) == 0

@@ -123,6 +123,8 @@ def export_master(
     tables, lang, sheets, other_tables = tables_to_export(source)
     private = private_tables(tables, key=key)
     settings = private.get(SETTINGS.name)
+    if settings is not None:  # the store's lines are in the workbook now: the export names no batch of a store
+        settings.frame = _without_batches(settings.frame)
     company = _company(settings.frame) if settings else ""
     with _terminated_as_exit():
         write_new_workbook(
@@ -267,6 +269,13 @@ def private_tables(tables: dict[str, _Table], *, key: bytes | None = None) -> di
         table.frame = scrub_frame(table.frame, scrub, skip=replaced.get(name, ()))
         table.headers = {label: scrub(header) for label, header in table.headers.items()}  # 张三的备注
     return result
+
+
+def _without_batches(settings: pd.DataFrame) -> pd.DataFrame:
+    """The Settings rows with History Store blank (its default: no batch)."""
+    settings = settings.copy()
+    settings.loc[settings["setting"].map(setting_key) == "history_store", "value"] = None
+    return settings
 
 
 def _company(settings: pd.DataFrame) -> str:
