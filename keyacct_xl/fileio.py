@@ -130,6 +130,7 @@ def refuse_writing_over(out: Path, master: Path, inputs: Iterable[Path] = ()) ->
                 master=master,
             )
         )
+    refuse_writing_over_backup(out, master)
     for given in inputs:
         if real == os.path.realpath(given):
             raise InputError(
@@ -140,6 +141,21 @@ def refuse_writing_over(out: Path, master: Path, inputs: Iterable[Path] = ()) ->
                     given=given,
                 )
             )
+
+
+def refuse_writing_over_backup(out: Path, master: Path) -> None:
+    """Raise InputError when ``out`` leads to the master's backup (``master.bak.xlsx``, beside the file a link at
+    ``master`` leads to): the only copy of the master before its last change."""
+    backup = backup_path(Path(os.path.realpath(master)))
+    if os.path.realpath(out) == str(backup):
+        raise InputError(
+            msg(
+                "{out} is the master's backup {backup}, the master as it was before its last change: nothing is "
+                "written over it; name another file",
+                out=out,
+                backup=backup.name,
+            )
+        )
 
 
 def backup_path(path: Path) -> Path:

@@ -4,6 +4,7 @@ replace kept as its backup."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,11 +14,13 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.fileio import write_replacing
+from keyacct_xl.master.schema import CUSTOMERS, SETTINGS
 from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
 from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.book import xlsx_book
+from keyacct_xl.xlsx.package import locate_tables, open_package
 
 __all__ = [
     "DATE_FORMAT",
@@ -41,9 +44,32 @@ def check_suffix(path: Path, allowed: tuple[str, ...]) -> str:
     return suffix
 
 
+def refuse_replacing_a_master(path: Path) -> None:
+    """Raise InputError when ``path`` holds a master workbook (its Customers and Settings tables): a report written
+    there would replace the master, or its backup, by a report (``rfm master.xlsx --out master.xlsx`` did)."""
+    path = Path(path)
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with open_package(path) as archive:
+            tables = locate_tables(archive)
+    except KeyacctError:  # a damaged workbook, or one past the caps: no master to keep, and the report replaces it
+        return
+    if {CUSTOMERS.name, SETTINGS.name} <= set(tables):
+        raise InputError(
+            msg(
+                "{path} is a master workbook (it holds the tables Customers and Settings): a report is never written "
+                "over a master or its backup; name another file",
+                path=path,
+            )
+        )
+
+
 @contextmanager
 def workbook(path: Path, title: str) -> Iterator[xlsxwriter.Workbook]:
-    """An in-memory XlsxWriter workbook with fixed properties (same inputs, same bytes), saved atomically."""
+    """An in-memory XlsxWriter workbook with fixed properties (same inputs, same bytes), saved atomically; never
+    over a master workbook."""
+    refuse_replacing_a_master(path)
     buffer = io.BytesIO()
     book = xlsx_book(buffer, title=title)
     yield book
@@ -88,4 +114,5 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     # Fifteen significant digits, as Excel shows a number: a sum such as 0.1 + 0.2 is written 0.3, not
     # 0.30000000000000004, and a whole number held as a float 5, not 5.0
     text = frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n", float_format="%.15g")
+    refuse_replacing_a_master(path)
     return write_replacing(Path(path), text.encode("utf-8-sig"))

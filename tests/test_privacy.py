@@ -697,3 +697,27 @@ def test_a_redacted_export_of_a_master_with_a_history_store_opens_alone_with_eve
         mine, theirs = getattr(master, attr), getattr(exported, attr)
         assert (len(theirs), round(theirs["amount"].sum(), 2)) == (len(mine), round(mine["amount"].sum(), 2))
     assert main(["master", "check", str(share)]) == 0
+
+
+def test_an_export_never_replaces_the_masters_backup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = save_master(generate_demo(seed=5, customers=30), tmp_path / "master.xlsx", backup=False)
+    changed = load_master(source)
+    changed.customers.loc[0, "city"] = "佛山"
+    save_master(changed, source)  # a change: the master before it is kept as the backup
+    backup = tmp_path / "master.bak.xlsx"
+    kept = backup.read_bytes()
+    for option in ([], ["--without-sensitive"]):
+        assert main(["master", "export", str(source), "--out", str(backup), *option]) == 2
+        assert capsys.readouterr().err.strip() == (
+            f"keyacct-xl: {backup} 是总表的备份 master.bak.xlsx，即总表上次改动前的样子：不会被覆盖；请换一个文件名"
+        )
+        assert backup.read_bytes() == kept
+    # nor does a report, over the backup or the master itself (rfm master.xlsx --out master.xlsx wrote the RFM there)
+    master = source.read_bytes()
+    for over in (backup, source):
+        assert main(["rfm", str(source), "--out", str(over)]) == 2
+        assert capsys.readouterr().err.strip() == (
+            f"keyacct-xl: {over} 是客户档案总表（含 Customers 和 Settings 表）："
+            "报表从不写在总表或其备份之上；请换一个文件名"
+        )
+    assert backup.read_bytes() == kept and source.read_bytes() == master

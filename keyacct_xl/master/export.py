@@ -27,6 +27,7 @@ from keyacct_xl.fileio import (
     backup_path,
     keeps_backup,
     master_write_lock,
+    refuse_writing_over_backup,
     write_replacing,
     written_path,
 )
@@ -112,6 +113,7 @@ def export_master(
     # Compared as the system resolves them, existing or not: "nosuch/../master.xlsx" is the master itself.
     if os.path.realpath(out) == os.path.realpath(source):
         raise InputError(msg("{path}: the export must go to another file than the master", path=out))
+    refuse_writing_over_backup(out, source)
     if not without_sensitive and key is None:
         open_package(source).close()  # a clear error for a missing or non-xlsx master
         with master_write_lock(out), _terminated_as_exit():
