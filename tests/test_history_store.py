@@ -965,3 +965,29 @@ def test_a_damaged_manifest_set_aside_stops_no_move(demo_master: Path, tmp_path:
     assert archive(path, BEFORE).batch == moved  # the same lines, the same batch: written anew in the store
     assert taken_out(store_path(path)) == [moved]  # the damaged copy left for a person to look at
     assert _totals(load_master(path)) == _totals(load_master(demo_master))
+
+
+def test_master_check_names_a_batch_the_settings_no_longer_name_whose_lines_are_nowhere_else(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The 历史库批次 row blanked by hand: every analysis lost the archived lines and master check said nothing."""
+    path = _copy(demo_master, tmp_path)
+    moved = archive(path, BEFORE).batch
+    stored = status(path).stored["Transactions"]
+    master = load_master(path, history=False)
+    master.settings = dataclasses.replace(master.settings, history_store="")
+    save_master(master, path, tables=["Settings"])
+    capsys.readouterr()
+    assert main(["master", "check", str(path)]) == 1
+    [line] = [line for line in capsys.readouterr().out.splitlines() if moved in line]
+    assert line.startswith(f"master.kx：批次 {moved}（销售明细 {stored.lines:,} 行（{stored.amount:,.2f}）、收款记录 ")
+    assert "未在总表参数设置中登记（工作表 参数设置 的 历史库批次）" in line
+    # A batch a move stopped before its save left (its lines in the workbook too) is said to be so, not failed on.
+    path = _copy(demo_master, tmp_path / "killed")
+    master = load_master(path, history=False)
+    left = write_batch(
+        store_path(path), BEFORE, {"Transactions": master.transactions[master.transactions["date"] < BEFORE]}
+    )
+    assert main(["master", "check", str(path), "--lang", "en"]) == 0
+    [line] = [line for line in capsys.readouterr().out.splitlines() if left.id in line]
+    assert "the workbook holds its lines (a move stopped before its save)" in line

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from keyacct_xl.consolidate.dedupe import duplicate_lines, likely_duplicates
 from keyacct_xl.errors import InputError
+from keyacct_xl.history.store import store_path
+from keyacct_xl.history.stray import stray_batches
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.export import export_master, key_path, pseudonym_key
 from keyacct_xl.master.integrity import check_master_file
@@ -132,10 +134,13 @@ def _check(args: argparse.Namespace) -> int:
     integrity = check_master_file(args.path)
     for line in integrity.summary(args.lang):
         print(line)
+    stray = stray_batches(args.path)
+    for batch in stray:
+        print(batch.line(args.lang, store_path(args.path).name))
     # Likely duplicates are for a person to judge (two branches may share a phone): told, not failed on.
     for line in duplicate_lines(likely_duplicates(master.customers), args.lang):
         print(line)
-    return 0 if integrity.ok else 1
+    return 0 if integrity.ok and all(b.in_workbook for b in stray) else 1
 
 
 def _export(args: argparse.Namespace) -> int:

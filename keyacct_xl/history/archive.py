@@ -227,11 +227,7 @@ def sweep(master: Master) -> tuple[str, ...]:
         if ident in named:
             continue
         batch = read_manifest(store, ident)
-        if (
-            batch.imported
-            or _removal_begun(store, batch)
-            or all(_all_in(read_lines(store, batch, t.name, master.frame(t)), master.frame(t)) for t in ARCHIVED_TABLES)
-        ):
+        if batch.imported or _removal_begun(store, batch) or held_by_workbook(master, store, batch):
             set_aside(store, batch)
             swept.append(ident)
     _remove_unfinished_writes(store, set(stored_batches(store)))
@@ -259,6 +255,11 @@ def _removal_begun(store: Path, batch: Batch) -> bool:
     """True when a file of ``batch`` is missing: its manifest is written after its files and deleted after them, so
     this is a removal a killed run began (a restore after its save), to be finished."""
     return not all((store / r).exists() for files in batch.files.values() for r in files)
+
+
+def held_by_workbook(master: Master, store: Path, batch: Batch) -> bool:
+    """True when every line of ``batch`` is a line of the master's workbook too (a move stopped before its save)."""
+    return all(_all_in(read_lines(store, batch, t.name, master.frame(t)), master.frame(t)) for t in ARCHIVED_TABLES)
 
 
 def _all_in(lines: pd.DataFrame, workbook: pd.DataFrame) -> bool:
