@@ -437,3 +437,22 @@ def test_the_pack_s_risky_customers_name_their_rolling_year(master_path: Path, t
     assert risky.loc["K4", ["近 12 个月销售额", "前 12 个月销售额"]].tolist() == [0.0, 700.0]
     headers = set(report_table(en, "Risky customers").columns)
     assert {"Sales, last 12 months", "Sales, 12 months before"} <= headers and "Prior-Year Sales" not in headers
+
+
+def test_a_month_past_the_data_is_written_with_a_warning_on_the_console_and_the_cover(
+    master_path: Path, tmp_path: Path, capsys
+) -> None:
+    """A pack of the month in progress, or of a future month, aged every balance to its end as if nothing were paid
+    and showed it as overdue, without a word (found by a trial)."""
+    book = tmp_path / "master.xlsx"
+    shutil.copy(master_path, book)
+    assert main(["report", "gm", str(book), "--period", "2026-10"]) == 0  # the last full month: the latest sale 11-02
+    assert "警告" not in capsys.readouterr().out
+    for month in ("2026-11", "2027-01"):
+        assert main(["report", "gm", str(book), "--period", month]) == 0
+        printed = capsys.readouterr().out.splitlines()
+        end = pd.Period(month, freq="M").end_time.date().isoformat()
+        warning = f"警告：{month} 晚于总表的销售和收款（截至 2026-11-02）：各项数字不完整，应收账款按到 {end} 未再收款计算账龄"  # noqa: E501
+        assert printed[1] == warning
+        cover = openpyxl.load_workbook(tmp_path / f"gm_pack_{month}.xlsx").worksheets[0]
+        assert warning in [c.value for row in cover.iter_rows() for c in row]

@@ -359,6 +359,7 @@ def _write_cover(
 
 def _cover_notes(pack: GmPack, lang: Lang) -> list[str]:
     return [
+        *(tr(lang, "warning: {text}", text=w) for w in pack.warnings),
         tr(lang, "Each figure of this month links to its sheet. ▲ higher, ▼ lower, ＝ equal, — nothing to compare."),
         tr(
             lang,

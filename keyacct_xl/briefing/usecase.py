@@ -32,7 +32,7 @@ from keyacct_xl.master.plans import SALES_TARGETS
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.settings import Settings, setting_int
 from keyacct_xl.master.submissions import LEDGER, QUOTATIONS
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.performance.complaints import DeadlinePolicy, complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.reports_check import SubmissionsCheck, run_submissions_check
 from keyacct_xl.performance.reps import evaluation_period
@@ -81,13 +81,23 @@ class GmPack:
     lost_months: int
     company: str
     path: Path | None = None
+    warnings: tuple[Message, ...] = ()  # a month past the data: its figures partial
 
     def kpi(self, key: str) -> float:
         """The value of one cover KPI this month."""
         return float(self.kpis.set_index("kpi").at[key, "value"])
 
     def summary(self, lang: Lang) -> str:
-        """One line: the month's sales against last year, the year to date, active customers, overdue money."""
+        """One line: the month's sales against last year, the year to date, active customers, overdue money; then a
+        line per warning."""
+        return "\n".join([self._headline(lang), *self._warning_lines(lang)])
+
+    def report_line(self, lang: Lang) -> str:
+        """The summary and the report's path, as the CLI and the demo print it, then a line per warning."""
+        line = tr(lang, "{summary}; report: {path}", summary=self._headline(lang), path=self.path)
+        return "\n".join([line, *self._warning_lines(lang)])
+
+    def _headline(self, lang: Lang) -> str:
         return tr(
             lang,
             "monthly pack {month}: sales ¥{sales:,.2f} (a year ago ¥{last_year:,.2f}), year to date "
@@ -100,9 +110,8 @@ class GmPack:
             overdue=self.kpi("overdue"),
         )
 
-    def report_line(self, lang: Lang) -> str:
-        """The summary and the report's path, as the CLI and the demo print it."""
-        return tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
+    def _warning_lines(self, lang: Lang) -> list[str]:
+        return [tr(lang, "warning: {text}", text=w) for w in self.warnings]
 
 
 def last_full_month(master: Master) -> pd.Period:
@@ -114,6 +123,26 @@ def last_full_month(master: Master) -> pd.Period:
     latest = pd.Timestamp(dates.max()).normalize()
     month = latest.to_period("M")
     return month if latest == month.end_time.normalize() else month - 1
+
+
+def month_warnings(master: Master, month: pd.Period) -> tuple[Message, ...]:
+    """A warning when ``month`` ends after the master's latest sale or payment: its figures are partial, and what is
+    owed is aged to the month's end as if nothing were paid after (a pack of a future month showed the whole balance
+    as overdue, without a word)."""
+    dates = pd.concat([master.transactions["date"], master.payments["date"]]).dropna()
+    end = month.end_time.normalize()
+    through = pd.Timestamp(dates.max()).normalize() if len(dates) else None
+    if through is not None and through >= end:
+        return ()
+    return (
+        msg(
+            "{month} ends after the master's sales and payments ({through}): its figures are partial, and receivables "
+            "are aged to {end} as if nothing were paid after",
+            month=str(month),
+            through=through.date().isoformat() if through is not None else "—",
+            end=end.date().isoformat(),
+        ),
+    )
 
 
 def gm_report_name(month: pd.Period) -> str:
@@ -275,6 +304,7 @@ def run_gm_pack(
         pareto=gm.rolling_year_pareto(tx, month=month),
         lost_months=months_lost,
         company=master.settings.company_name,
+        warnings=month_warnings(master, month),
     )
     path = out or (out_dir / gm_report_name(month) if out_dir is not None else None)
     if path is None:
