@@ -260,3 +260,20 @@ def test_a_customer_named_as_the_chart_data_sheet_keeps_its_own_sheet(tmp_path: 
         assert all(ws._charts for ws in shown)
         heading = " ".join(str(c.value) for row in shown[ids.index("图表数据")].iter_rows(max_row=4) for c in row)
         assert "图表数据" in heading
+
+
+def test_a_long_grade_reason_prints_whole_on_rows_as_tall_as_its_lines(tmp_path: Path, libreoffice) -> None:
+    """A wrapped reason kept the row's 15 pt: printed, it was cut to its last line (用等级由B调整为A)."""
+    path = hand_master(tmp_path)
+    master = load_master(path)
+    reason = "2025年度销售额¥880,210，维持B类；信用等级由B调整为A"
+    master.grade_history.loc[0, "reason"] = reason
+    save_master(master, tables=["GradeHistory"])
+    out = sheets(path, customer_ids=["K1"], as_of=OCTOBER_END, out=tmp_path / "k1.xlsx").path
+    ws = openpyxl.load_workbook(out)["K1"]
+    [cell] = [c for row in ws.iter_rows() for c in row if c.value == reason]
+    assert cell.alignment.wrap_text and ws.row_dimensions[cell.row].height >= 3 * 15
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(libreoffice(out, "pdf")), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert all(part in text for part in ("2025年度销售额", "维持B类", "调整为A")), text

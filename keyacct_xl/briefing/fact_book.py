@@ -237,6 +237,10 @@ def write_customer(
     widths = _widths(layout)
     for j, width in enumerate(widths):
         ws.set_column(j, j, width)
+    # A wrapped text's row as tall as its lines: LibreOffice (and Excel on a row it did not lay out) kept the 15 pt
+    # of one line, and printed a grade's reason cut to its last line.
+    for row, lines in sorted(layout.lines.items()):
+        ws.set_row(row, lines * ROW_PT)
     width_px = sum(column_px(w) for w in widths)
     # the rows below the chart are the same either way: whether it starts a page is known once the width is
     if _chart_break(layout, chart_row, title_pt, width_px):
