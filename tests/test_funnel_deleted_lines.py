@@ -120,3 +120,27 @@ def test_a_forged_list_of_prefilled_lines_names_no_line_and_loses_none(tmp_path:
     assert outcome.status == "accepted", outcome.reason_en
     assert not [i for i in outcome.issues if "pre-filled form" in i.en]
     assert pd.Series(load_master(master).opportunities["opportunity_id"]).tolist() == ["O1", "O2", "O3"]
+
+
+def test_a_prefilled_funnel_returned_untouched_updates_no_line(tmp_path: Path) -> None:
+    """The form prints each line's customer name, which the master's rows did not hold: returned untouched, every line
+    was counted as updated (客户名称 (空) → the name) and took the file's provenance, burying the rep's real edits."""
+    master, form = _funnel(tmp_path)
+    held = load_master(master)
+    held.opportunities["weighted_amount"] = held.opportunities["expected_amount"] * 0.2  # as a real master holds it
+    save_master(held, tables=["Opportunities"])
+    before = load_master(master).opportunities
+    [outcome] = consolidate(form.parent, master, now=NOW).outcomes
+    assert outcome.status == "accepted" and (outcome.rows_added, outcome.rows_updated) == (0, 0)
+    after = load_master(master).opportunities
+    assert after[before.columns].equals(before) or after[before.columns].astype(object).equals(before.astype(object))
+    # A line the rep did change is the one update.
+    book = openpyxl.load_workbook(form)
+    sheet = book.worksheets[0]
+    first = int(sheet.tables["t_opportunities"].ref.split(":")[0][1:]) + 1
+    header = [c.value for c in sheet[first - 1]]
+    sheet.cell(first, header.index("阶段") + 1).value = "方案报价"
+    book.save(form.with_name("funnel-2.xlsx"))
+    form.unlink()
+    [outcome] = consolidate(form.parent, master, now="2026-12-01 18:00:00").outcomes
+    assert (outcome.rows_added, outcome.rows_updated) == (0, 1)

@@ -97,6 +97,7 @@ class Merger:
         self._targets_of: dict[tuple[str, str, str], list[tuple[str, str, bool]]] = {}
         self._used: dict[str, frozenset[str]] = {}  # form -> the header fields its tables take
         self._products: pd.DataFrame | None = None
+        self._names: dict[str, str] | None = None  # customer id -> the master's name, read on first use
         ledger = store.frame(LEDGER.name)
         self.known_sha = set(ledger_files(ledger, *SETTLED))
         # What a file sent again repeats: the settled file of the same content, when and how it was settled.
@@ -389,6 +390,7 @@ class Merger:
             and c != "rep"
             and not is_blank(v)
             and (is_blank(table.get(where, c)) or not same_value(table.get(where, c), v))
+            and not self._echoed_name(table, where, c, v)
         }
         if not differ:
             return False
@@ -404,6 +406,19 @@ class Merger:
         if where[0] == "frame":
             self.edited.add(table.name)
         return True
+
+    def _echoed_name(self, table: MergeTable, where: Location, column: str, value: object) -> bool:
+        """Whether ``value`` is the customer's name as the master holds it, sent for a row whose form's name column
+        (kept beside the table's, not one of its own) is blank: what a pre-filled form printed, not an edit of the
+        rep's. Such a row is left as it was: a pre-filled funnel returned untouched counted every line as updated."""
+        if column in ALL_CONSOLIDATION_TABLES[table.name].keys or not is_blank(table.get(where, column)):
+            return False
+        if normalize_header(column) != normalize_header(CUSTOMERS.column("name").header(self.lang)):
+            return False
+        if self._names is None:
+            self._names = customer_names(self.cards.customers())
+        cid = table.get(where, "customer_id")
+        return not is_blank(cid) and same_value(self._names.get(str(cid).strip()), value)
 
     def _history(
         self,
