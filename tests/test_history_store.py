@@ -638,6 +638,8 @@ def test_an_import_undone_leaves_the_master_and_its_store_as_before_and_never_an
     export.write_text(ERP_EXPORT, encoding="utf-8-sig")
     assert main(["history", "import", str(path), str(export), "--table", "transactions"]) == 0
     imported = status(path).batches[-1]
+    # status says where an import's lines came from (it described them as lines before a cut-off day)
+    assert f"  批次 {imported.id}：导入自 erp-2019.csv（明细截至 2019-04-02）" in status(path).lines("zh")
     manifest = json.loads((store_path(path) / "batches" / f"{imported.id}.json").read_text(encoding="utf-8"))
     assert (manifest["kind"], manifest["source"]) == ("import", "erp-2019.csv")
     assert "kind" not in json.loads((store_path(path) / "batches" / f"{archived}.json").read_text(encoding="utf-8"))

@@ -288,7 +288,17 @@ class HistoryStatus:
         """The status as lines to print."""
         out = [tr(lang, "history store: {store} ({batches} batch(es))", store=self.store, batches=len(self.batches))]
         for b in self.batches:
-            out.append(tr(lang, "  batch {batch}: lines before {before:%Y-%m-%d}", batch=b.id, before=b.before))
+            if b.imported:  # an import's lines end where its file's end, not at a day chosen to archive before
+                line = tr(
+                    lang,
+                    "  batch {batch}: imported from {source} (lines up to {last:%Y-%m-%d})",
+                    batch=b.id,
+                    source=b.source,
+                    last=b.before - pd.Timedelta(days=1),
+                )
+            else:
+                line = tr(lang, "  batch {batch}: lines before {before:%Y-%m-%d}", batch=b.id, before=b.before)
+            out.append(line)
         for t in ARCHIVED_TABLES:
             s = self.stored[t.name]
             out.append(
