@@ -118,8 +118,9 @@ def test_settings_move_the_approval_threshold_and_the_decision_is_in_chinese() -
 def test_unknown_customer_and_negative_amount_are_refused() -> None:
     with pytest.raises(InputError, match="customer C9 is not in Customers"):
         run_credit_check(hand_master(), "C9", 1.0)
-    with pytest.raises(InputError, match="must be 0 or more"):
-        run_credit_check(hand_master(), "C1", -1.0)
+    with pytest.raises(InputError, match="must be 0 or more") as refused:
+        run_credit_check(hand_master(), "C1", -5.0)
+    assert refused.value.message("zh").endswith("而不是 -5")  # as typed, not -5.0
 
 
 def test_credit_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

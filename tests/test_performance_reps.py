@@ -252,6 +252,9 @@ def test_cli_writes_the_kpis_as_a_zh_document(tmp_path: Path, capsys: pytest.Cap
     assert main(["reps", str(path), "--period", "2026-10", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "业务员考核 2026-10：业务员 3 人，销售额 ¥3,900.00，2 人的任务合计 ¥4,500.00，1 人无任务" in printed
+    # a period no rep has a target for says so (it read "0 人的任务合计 ¥0.00，3 人无任务")
+    assert main(["reps", str(path), "--period", "2025-10", "--out", str(tmp_path / "r2.xlsx")]) == 0
+    assert "业务员考核 2025-10：业务员 3 人，销售额 ¥800.00，本期无人设有销售任务；" in capsys.readouterr().out
     assert "王五：销售额 ¥400.00，达成率 无任务" in printed and "张三：销售额 ¥1,500.00，达成率 75.0%" in printed
     assert "张三：销售额 ¥1,500.00，达成率 75.0%，拜访 3 次，新客户 1 个，投诉 1 件；得分 60.0，差" in printed
     book = openpyxl.load_workbook(out)

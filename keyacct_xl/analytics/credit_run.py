@@ -71,7 +71,8 @@ def run_credit_check(
     """Check an order of ``amount`` for ``customer_id`` at ``as_of`` (default: the latest sale or payment in the
     master) under the credit policy (default the shipped one) and the master's Settings."""
     if not np.isfinite(amount) or amount < 0:
-        raise InputError(msg("credit check: the order amount must be 0 or more, not {amount}", amount=amount))
+        # as typed (-5, not -5.0): {:g} keeps a whole number whole
+        raise InputError(msg("credit check: the order amount must be 0 or more, not {amount:g}", amount=amount))
     customer_id = customer_id.strip()
     customers = _one_customer(
         master.customers.assign(customer_id=master.customers["customer_id"].astype(str).str.strip()), customer_id

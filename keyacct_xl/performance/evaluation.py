@@ -189,6 +189,14 @@ class RepEvaluation:
         """One line: the period, reps, sales against the targets set, reps without a target."""
         k = self.kpis
         targeted = k["sales_target"].notna()
+        if not targeted.any():  # "target ¥0.00 for 0 reps" read as a target of nothing
+            return tr(
+                lang,
+                "rep evaluation {period}: {reps} reps, sales ¥{sales:,.2f}, no rep has a sales target for the period",
+                period=self.period.text,
+                reps=len(k),
+                sales=float(k["sales"].sum()),
+            )
         return tr(
             lang,
             "rep evaluation {period}: {reps} reps, sales ¥{sales:,.2f}, target ¥{target:,.2f} for "
