@@ -410,3 +410,21 @@ def test_our_statement_of_a_month_without_activity_returned_unchanged_reconciles
     owed = f"¥{round(float(balance[cid]), 2):,.2f}"
     assert "matched 0, amount mismatch 0, only ours 0, only theirs 0" in printed
     assert f"ours {owed}, theirs {owed}, unexplained ¥0.00" in printed
+
+
+def test_a_statement_of_a_month_past_the_data_is_written_with_a_warning(master_path, master, tmp_path, capsys):
+    """A statement aged to the end of a month the master's lines do not reach (a future one) showed every balance
+    overdue, and went to the customer without a word (found by a finance trial)."""
+    cid = busiest(master)
+    through = pd.concat([master.transactions["date"], master.payments["date"]]).max().date().isoformat()
+    for period, warned in ((PERIOD, False), ("2027-01", True)):
+        args = ["statement", str(master_path), "--customer", cid, "--period", period, "--out", str(tmp_path)]
+        assert main(args) == 0
+        err = capsys.readouterr().err
+        assert (
+            err.strip()
+            == (
+                f"keyacct-xl: 警告：{period} 晚于总表的销售和收款（截至 {through}）：各项数字不完整，"
+                "应收账款按到 2027-01-31 未再收款计算账龄"
+            )
+        ) == warned and (err == "") != warned

@@ -14,6 +14,7 @@ from keyacct_xl.fileio import id_in_name
 from keyacct_xl.master.integrity import LEDGER_TABLES, master_integrity
 from keyacct_xl.messages import Pair, msg, tr
 from keyacct_xl.parsing import ParseError, parse_money
+from keyacct_xl.receivables.master_lines import past_the_data
 from keyacct_xl.receivables.statement_book import write_statements
 from keyacct_xl.receivables.statements import parse_period
 from keyacct_xl.receivables.usecase import run_ageing
@@ -78,4 +79,9 @@ def statements(bridge: Bridge, options: ActionOptions) -> ActionResult:
     bridge.progress(2, 2, tr(bridge.lang, "writing statements for {end:%Y-%m}…", end=end))
     out = reports_dir(bridge, options) / f"statements_{end:%Y-%m}"
     paths = write_statements(master, [customer] if customer else None, start=start, end=end, out=out, lang=bridge.lang)
-    return ActionResult(msg("statements: {count} written to {folder}", count=len(paths), folder=out), tuple(paths))
+    partial = past_the_data(master, f"{end:%Y-%m}", end)
+    return ActionResult(
+        msg("statements: {count} written to {folder}", count=len(paths), folder=out),
+        tuple(paths),
+        notices=(msg("warning: {text}", text=partial),) if partial is not None else (),
+    )

@@ -36,7 +36,7 @@ from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.performance.complaints import DeadlinePolicy, complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.reports_check import SubmissionsCheck, run_submissions_check
 from keyacct_xl.performance.reps import evaluation_period
-from keyacct_xl.receivables.master_lines import ledger_transactions, master_ledger
+from keyacct_xl.receivables.master_lines import ledger_transactions, master_ledger, past_the_data
 
 LOST_SETTING = "lost_customer_months"
 KPI_COLUMNS = ["kpi", "value", "last_month", "last_year", "kind", "sheet"]
@@ -126,23 +126,9 @@ def last_full_month(master: Master) -> pd.Period:
 
 
 def month_warnings(master: Master, month: pd.Period) -> tuple[Message, ...]:
-    """A warning when ``month`` ends after the master's latest sale or payment: its figures are partial, and what is
-    owed is aged to the month's end as if nothing were paid after (a pack of a future month showed the whole balance
-    as overdue, without a word)."""
-    dates = pd.concat([master.transactions["date"], master.payments["date"]]).dropna()
-    end = month.end_time.normalize()
-    through = pd.Timestamp(dates.max()).normalize() if len(dates) else None
-    if through is not None and through >= end:
-        return ()
-    return (
-        msg(
-            "{month} ends after the master's sales and payments ({through}): its figures are partial, and receivables "
-            "are aged to {end} as if nothing were paid after",
-            month=str(month),
-            through=through.date().isoformat() if through is not None else "—",
-            end=end.date().isoformat(),
-        ),
-    )
+    """A warning when ``month`` ends after the master's latest sale or payment (``past_the_data``)."""
+    found = past_the_data(master, str(month), month.end_time.normalize())
+    return () if found is None else (found,)
 
 
 def gm_report_name(month: pd.Period) -> str:

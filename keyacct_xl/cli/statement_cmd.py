@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from keyacct_xl.consolidate.safety import WORKBOOK_SUFFIXES
@@ -10,6 +11,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg, tr
+from keyacct_xl.receivables.master_lines import past_the_data
 from keyacct_xl.receivables.statement_book import write_statements
 from keyacct_xl.receivables.statements import parse_period
 
@@ -60,4 +62,7 @@ def run(args: argparse.Namespace) -> int:
         progress=bool(args.all),
     )
     print(tr(args.lang, "statements: {paths_count} written to {out}", paths_count=len(paths), out=out))
+    partial = past_the_data(master, f"{end:%Y-%m}", end)
+    if partial is not None:  # a statement is sent to the customer: one aged past the data must not go unsaid
+        print("keyacct-xl: " + tr(args.lang, "warning: {text}", text=partial), file=sys.stderr)
     return 0

@@ -16,7 +16,7 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Message, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.ledger import Ledger, build_ledger
 from keyacct_xl.receivables.statement_reader import Statement
@@ -229,3 +229,20 @@ def statement_period(theirs: Statement) -> tuple[pd.Timestamp | None, pd.Timesta
         return None, None
     start = dates.min().to_period("M").start_time if theirs.opening is not None else None
     return start, dates.max().to_period("M").end_time.normalize()
+
+
+def past_the_data(master: Master, period: str, end: pd.Timestamp) -> Message | None:
+    """A warning when ``period`` (shown as given) ends on ``end``, after the master's latest sale or payment: its
+    figures are partial, and what is owed is aged to ``end`` as if nothing were paid after (a pack or a statement of
+    a future month showed the whole balance as overdue without a word); None otherwise."""
+    dates = pd.concat([master.transactions["date"], master.payments["date"]]).dropna()
+    through = pd.Timestamp(dates.max()).normalize() if len(dates) else None
+    if through is not None and through >= end:
+        return None
+    return msg(
+        "{month} ends after the master's sales and payments ({through}): its figures are partial, and receivables "
+        "are aged to {end} as if nothing were paid after",
+        month=period,
+        through=through.date().isoformat() if through is not None else "—",
+        end=end.date().isoformat(),
+    )
