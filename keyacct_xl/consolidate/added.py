@@ -19,7 +19,7 @@ from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, PROVENANCE_KEYS
-from keyacct_xl.messages import Pair, tr
+from keyacct_xl.messages import Listing, Pair, listing, tr
 from keyacct_xl.parsing import EXCEL_MAX_TEXT, is_blank, same_value
 
 ADDED: Final = "added"  # the change a SubmissionHistory row of an added row names
@@ -82,6 +82,14 @@ def sheet_and_header(table: str, column: str, lang: Lang) -> tuple[Pair, str]:
     schema = ALL_CONSOLIDATION_TABLES[table]
     header = schema.column(column).header(lang) if column in schema.keys else column
     return Pair(schema.sheet_en, schema.sheet_zh), header
+
+
+NAMED_ROWS = 20  # the rows an undo names per table and kind; past it, "…"
+
+
+def named_rows(keys: Sequence[str]) -> Listing:
+    """The first ``NAMED_ROWS`` row keys as a listing, "…" after them when there are more."""
+    return listing([*keys[:NAMED_ROWS], *(["…"] if len(keys) > NAMED_ROWS else [])])
 
 
 def shown_or_blank(value: object, lang: Lang) -> str:

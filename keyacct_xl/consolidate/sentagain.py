@@ -17,16 +17,15 @@ from typing import Final
 
 import pandas as pd
 
-from keyacct_xl.consolidate.added import ADDED, typed_rows
+from keyacct_xl.consolidate.added import ADDED, named_rows, typed_rows
 from keyacct_xl.consolidate.frames import row_json
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, PROVENANCE_KEYS
-from keyacct_xl.messages import Pair, listing, tr
+from keyacct_xl.messages import Pair, tr
 from keyacct_xl.parsing import EXCEL_MAX_TEXT, is_blank, same_value
 
 SENT_AGAIN: Final = "sent_again"  # the change a SubmissionHistory row of a row sent again unchanged names
-NAMED_ROWS = 20
 
 
 def sent_again_entry(table: str, owner: object, values: Mapping[str, object], now: str) -> dict[str, object] | None:
@@ -34,8 +33,10 @@ def sent_again_entry(table: str, owner: object, values: Mapping[str, object], no
     the file ``owner`` added; None when the row is no other file's (typed by hand, or the same file's) or its JSON
     would not fit in a cell (the row then goes with its file's undo, as before such records were kept)."""
     sha = values.get("file_sha256")
+    if is_blank(owner) or is_blank(sha) or owner == sha:
+        return None  # before the JSON: most rows matched are no other file's (every match of a run passes here)
     written = row_json(dict(values))
-    if is_blank(owner) or is_blank(sha) or owner == sha or len(written) > EXCEL_MAX_TEXT:
+    if len(written) > EXCEL_MAX_TEXT:
         return None
     return {
         "table": table,
@@ -69,7 +70,7 @@ class HandedOver:
             table=Pair(schema.sheet_en, schema.sheet_zh),
             count=len(self.keys),
             file=self.file,
-            rows=listing([*self.keys[:NAMED_ROWS], *(["…"] if len(self.keys) > NAMED_ROWS else [])]),
+            rows=named_rows(self.keys),
         )
 
 

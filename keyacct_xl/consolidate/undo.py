@@ -19,6 +19,7 @@ from keyacct_xl.consolidate.added import (
     ADDED,
     ChangedSinceAdded,
     changed_since_added,
+    named_rows,
     sheet_and_header,
     shown_or_blank,
 )
@@ -43,10 +44,6 @@ from keyacct_xl.parsing import is_blank, same_value
 LIVE = ("accepted", "partial")
 
 
-# Rows named per table and kind in an undo's summary; the count says how many there are.
-NAMED_ROWS = 20
-
-
 @dataclass(frozen=True)
 class UndoneRows:
     """The rows of one table an undo removed or gave their earlier values back: by their key values."""
@@ -59,7 +56,7 @@ class UndoneRows:
         """``  Visits: removed 2 rows: 张三 · C0009 · 2026-11-23 · 面谈, …`` in ``lang``."""
         schema = ALL_CONSOLIDATION_TABLES[self.table]
         table = Pair(schema.sheet_en, schema.sheet_zh)
-        named = listing([*self.keys[:NAMED_ROWS], *(["…"] if len(self.keys) > NAMED_ROWS else [])])
+        named = named_rows(self.keys)
         text = (
             msg(
                 "{table}: {count} row(s) given their earlier values back: {rows}",
@@ -137,7 +134,7 @@ class CopiedRows:
             "file fingerprint cleared: {rows}",
             table=Pair(schema.sheet_en, schema.sheet_zh),
             count=len(self.keys),
-            rows=listing([*self.keys[:NAMED_ROWS], *(["…"] if len(self.keys) > NAMED_ROWS else [])]),
+            rows=named_rows(self.keys),
         )
 
 
