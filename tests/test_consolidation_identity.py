@@ -684,3 +684,27 @@ def test_a_dropdown_entry_whose_id_holds_a_space_is_that_customers_not_the_first
     assert load_store(path).frame("Visits")["customer_id"].tolist() == ["KA 01"]
     phones = load_master(path).customers.set_index("customer_id")["phone"]
     assert (phones["KA 01"], phones["KA"]) == ("020-12345678", None)
+
+
+@pytest.mark.parametrize("typed", ["新增", "再次提交"])
+def test_undo_restores_an_updated_row_whose_change_was_typed_over_in_the_history(
+    typed: str, master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The 变更 cell of 历史版本 is a person's to read, not what an undo goes by: a record holding the row's earlier
+    values is an update whatever its label says, so the undo puts those values back instead of keeping the changed
+    row (or removing it) and says so."""
+    (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
+    consolidate(inbox, master, now=NOW)
+    before = _visits(master)
+    (inbox / "a.xlsx").unlink()
+    (inbox / "b.xlsx").write_bytes(visits("张三", [("2026-11-23", "C001", "面谈", "谈年度返利"), *THU_FRI]))
+    consolidate(inbox, master, now=LATER)
+    book = openpyxl.load_workbook(master)
+    sheet = book["历史版本"]
+    change = [c.value for c in sheet[1]].index("变更") + 1
+    [updated] = [r for r in range(2, sheet.max_row + 1) if sheet.cell(r, change).value == "已更新"]
+    sheet.cell(updated, change).value = typed
+    book.save(master)
+    assert main(["consolidate", "--into", str(master), "--undo", "b.xlsx", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[0] == "undone b.xlsx: 2 rows removed, 1 restored"
+    pd.testing.assert_frame_equal(_visits(master), before)

@@ -28,6 +28,7 @@ from keyacct_xl.consolidate.formulacells import formula_cells
 from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
+from keyacct_xl.consolidate.recordkinds import recorded_changes
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.sentagain import SENT_AGAIN, HandedOver, Handover, handover
@@ -268,7 +269,7 @@ def _refuse_if_changed_later(store: Store, sha: str) -> None:
     history, ledger = store.frame(HISTORY.name), store.frame(LEDGER.name)
     # a later file that sent a row again changed nothing: the undo hands the row to it (consolidate/sentagain.py)
     later = history[
-        (history["file_sha256"] == sha) & (history["changed_by"] != sha) & (history["change"] != SENT_AGAIN)
+        (history["file_sha256"] == sha) & (history["changed_by"] != sha) & (recorded_changes(history) != SENT_AGAIN)
     ]
     if later.empty:
         return
@@ -482,9 +483,10 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     _refuse_if_changed_later(store, sha)
     _refuse_if_referred_to(store, sha)
     history = store.frame(HISTORY.name)
-    own = history[history["changed_by"] == sha]
+    changes = recorded_changes(history)
+    own = history[history["changed_by"] == sha].assign(change=changes)
     mine, snapshots = own[~own["change"].isin([ADDED, SENT_AGAIN])], own[own["change"] == ADDED]
-    again = history[(history["change"] == SENT_AGAIN) & (history["file_sha256"] == sha)]
+    again = history[(changes == SENT_AGAIN) & (history["file_sha256"] == sha)]
     handed: list[HandedOver] = []
     kept_records: set[object] = set()
     restored: dict[str, list[str]] = {}
