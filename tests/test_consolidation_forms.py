@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -482,6 +483,34 @@ def test_a_form_saved_as_xls_or_ods_loses_no_line_and_no_form(
     store = load_store(master)
     assert set(store.frame("Visits")["content"]) == {"第一行", "空行之后", "表格下方", "跟进", "回访报告"}
     assert store.frame("QuotationLines")["product"].tolist() == ["齿轮油"]
+
+
+@pytest.mark.parametrize("saved_as", ["xls", "ods"])
+def test_a_line_holding_a_section_title_of_its_form_does_not_end_the_table_of_an_xls_or_ods(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice, saved_as: str
+) -> None:
+    """Read by its labels, a table ends at the form's own content under it: a section title or the totals label
+    where the form writes them, first in its row. A line whose goal is 周总结 (the title of the plan's last
+    section) or whose remark is 合计 is a line, and so are the lines under it; before, they were all dropped as text
+    outside the form's fields while the file was accepted."""
+    plan = [
+        {"day": "周一", "date": "2026-11-23", "activity": "拜访", "customer_id": "C001", "goal": "谈返利"},
+        {"day": "周五", "date": "2026-11-27", "activity": "拜访", "customer_id": "C002", "goal": "周总结"},
+        {"day": "周二", "date": "2026-11-24", "activity": "拜访", "customer_id": "C002", "goal": "合计"},
+        {"day": "周三", "date": "2026-11-25", "activity": "拜访", "customer_id": "C001", "goal": "送样品"},
+    ]
+    source = tmp_path / "plan.xlsx"
+    source.write_bytes(
+        fill_form(blank_form("weekly_plan"), header={"rep": "张三", "period": "2026-W48"}, rows={"plan": plan})
+    )
+    libreoffice([source], saved_as, inbox)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert sorted(load_store(master).frame("WeeklyPlans")["goal"]) == sorted(line["goal"] for line in plan)
+    as_xlsx = tmp_path / "as_xlsx"
+    as_xlsx.mkdir()
+    source.rename(as_xlsx / source.name)
+    [read_as_xlsx] = consolidate(as_xlsx, shutil.copy(master.with_suffix(".bak.xlsx"), tmp_path / "m.xlsx")).outcomes
+    assert (outcome.status, outcome.rows_added) == (read_as_xlsx.status, read_as_xlsx.rows_added) == ("accepted", 5)
 
 
 def test_lines_of_a_table_no_master_table_takes_are_kept_in_the_ledger(master: Path, inbox: Path) -> None:

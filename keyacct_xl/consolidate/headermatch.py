@@ -244,14 +244,21 @@ def form_content_row(
 ) -> int:
     """The first row from ``start`` (0-based, before ``stop``) holding the form's own content over the table's
     columns ``span`` (0-based, inclusive): a merged block across them (a section title, the notes;
-    consolidate.tablemerges) or a label the generator writes (totals, notes); ``stop`` when there is none. A table's
-    lines end there."""
+    consolidate.tablemerges) or a label the generator writes (totals, notes) first in its row; ``stop`` when there is
+    none. A table's lines end there."""
     first, last = span
     blocks = {block[0][0] for block in merged if form_block(block, span)}  # a range a rep merged is no end
     for r in range(start, min(stop, len(rows))):
-        if r in blocks or any(isinstance(v, str) and v.strip() in labels for v in rows[r][first : last + 1]):
+        if r in blocks or _leads_with_label(rows[r][first : last + 1], labels):
             return r
     return stop
+
+
+def _leads_with_label(cells: Sequence[object], labels: frozenset[str]) -> bool:
+    """Whether the first filled cell of ``cells`` is one of the form's ``labels``: the generator writes a title or
+    the totals label with nothing left of it, where a line typed with 周总结 as its goal has its day first."""
+    filled = next((v for v in cells if v not in ("", None)), None)
+    return isinstance(filled, str) and filled.strip() in labels
 
 
 def computed_keys(section: SectionSpec) -> set[str]:
