@@ -408,6 +408,33 @@ def test_a_bad_visit_line_of_a_key_account_log_is_refused_and_the_rest_kept(mast
 # --- the visit record states the same rule ------------------------------------------------------------------------
 
 
+def test_a_refused_line_names_every_problem_at_once_not_only_the_first(master: Path, inbox: Path) -> None:
+    """A line with an unreadable date, rated 差 without a problem or a countermeasure and naming another rep's
+    customer is refused with all four cells named in one run: before, the rating and the customer were checked only
+    on lines still good, so the rep fixed the date and the line was refused again for what was never said."""
+    rows = [
+        {"date": "明天", "customer_id": "C0032", "rating": "差"},
+        {"date": "下周", "customer_id": "C0011", "method": "面谈"},
+        {"date": "2026-11-24", "customer_id": "C0040", "method": "电话"},
+    ]
+    outcome = _send(
+        inbox, master, {"回访记录.xlsx": _form("visit_record", {"rep": "沈勇芳", **WEEK}, {"visits": rows})}
+    )["回访记录.xlsx"]
+    assert sorted(e[2] for e in _errors(outcome)) == ["A8", "A9", "B9", "K8", "L8"]
+    assert _visits(master)["customer_id"].tolist() == ["C0040"]
+
+
+def test_a_lone_line_refused_for_its_date_names_its_poor_rating_too(master: Path, inbox: Path) -> None:
+    """The trial's case: a form of one line, its date unreadable and its rating 差 with nothing said: the refusal
+    of the file names the date and both missing cells, not the date alone."""
+    rows = [{"date": "明天", "customer_id": "C0032", "rating": "差"}]
+    outcome = _send(
+        inbox, master, {"回访记录.xlsx": _form("visit_record", {"rep": "沈勇芳", **WEEK}, {"visits": rows})}
+    )["回访记录.xlsx"]
+    assert outcome.status == "rejected"
+    assert [e[2] for e in _errors(outcome)] == ["A8", "K8", "L8"]
+
+
 def test_a_visit_record_line_rated_poor_needs_a_problem_and_a_countermeasure(master: Path, inbox: Path) -> None:
     rows = [
         {"date": "2026-11-23", "customer_id": "C0032", "rating": "很差"},

@@ -133,7 +133,8 @@ def _check_service(outcome: FileOutcome) -> None:
     """A service request is not closed before it was received."""
     for row in outcome.rows:
         opened, closed = row.values.get("request_date"), row.values.get("closed_date")
-        if row.ok and opened is not None and closed is not None and closed < opened:  # type: ignore[operator]
+        # a line refused already is checked too: the rep learns every problem of it at once
+        if opened is not None and closed is not None and closed < opened:  # type: ignore[operator]
             row.ok = False
             label = _column("ServiceRequests", "closed_date")
             outcome.issues.append(

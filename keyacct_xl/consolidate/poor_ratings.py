@@ -114,8 +114,8 @@ def check_poor_ratings(outcome: FileOutcome, extracted: Extracted, spec: FormSpe
     table = extracted.tables.get(section.id)
     if table is None:
         return None
-    for row in outcome.rows:
-        if row.section != section.id or not row.ok:
+    for row in outcome.rows:  # a line refused already is checked too: the rep learns every problem of it at once
+        if row.section != section.id:
             continue
         issues = _unanswered(outcome, rule, fields, row.values, _line_cells(table, row.row))
         if issues:

@@ -75,9 +75,10 @@ def check_references(
             outcome.issues.append(Issue(outcome.name, sheet, cell, id_label, str(header_id), *problem[1:]))
             outcome.reject(*problem)
             return
-    for row in outcome.rows:
+    said = {(i.sheet, i.cell) for i in outcome.errors}  # a customer cell named already (an ambiguous name) once
+    for row in outcome.rows:  # a line refused already is checked too: the rep learns every problem of it at once
         value = row.values.get("customer_id")
-        if not row.ok or not value:
+        if not value or (row.sheet, row.refs.get("customer_id", "")) in said:
             continue
         problem = _not_the_reps(str(value), owners, outcome.rep)
         if problem is not None:
