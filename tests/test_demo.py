@@ -236,6 +236,11 @@ def test_grades_follow_sales(master: Master) -> None:
     assert (graded["grade_after"].to_numpy() == by_sales).mean() >= 0.85
     assert (c.set_index("customer_id").loc[graded.index, "grade"] == graded["grade_after"]).all()
     assert set(history["year"]) == {2024, 2025}
+    # An A the shipped policy would not propose (sales of a B) is the meeting's decision, and its reason says so: a
+    # regrading of 2025 proposes lowering those, which a reader of the history can then tell from an error.
+    above_sales = (graded["grade_after"] == "A").to_numpy() & (by_sales == "B")
+    by_the_meeting = graded["reason"].str.contains("评审会议定为A类").to_numpy()
+    assert above_sales.sum() >= 5 and (above_sales == by_the_meeting).all()
 
 
 def test_credit_limits_follow_credit_grade(master: Master) -> None:

@@ -36,15 +36,18 @@ def credit_grades(
     return np.select([bad_now, payer != "normal"], ["C", "B"], normal).astype(object)
 
 
-def policy_grades(
-    sales_level: np.ndarray, credit: np.ndarray, influence: np.ndarray, sales: np.ndarray, a_min: float
+def policy_grades(sales_level: np.ndarray, credit: np.ndarray) -> np.ndarray:
+    """Sales level adjusted by credit: VIP needs credit A; C credit caps at B."""
+    level = np.where((sales_level == 3) & (credit != "A"), 2, sales_level)
+    return np.where((level >= 2) & (credit == "C"), 1, level)
+
+
+def lifted_by_the_meeting(
+    level: np.ndarray, credit: np.ndarray, influence: np.ndarray, sales: np.ndarray, a_min: float
 ) -> np.ndarray:
-    """Sales level adjusted by credit (VIP needs credit A; C credit caps at B) and strong influence (B to A)."""
-    level = sales_level.copy()
-    level = np.where((level == 3) & (credit != "A"), 2, level)
-    level = np.where((level >= 2) & (credit == "C"), 1, level)
-    level = np.where((level == 1) & (influence >= 5) & (sales >= 0.7 * a_min) & (credit == "A"), 2, level)
-    return level
+    """The B customers the year-end meeting lifted to A beyond the policy's proposal: strong local influence (5),
+    credit A and sales of at least 70 % of A's threshold (DOMAIN.md: the meeting decides the final grade)."""
+    return (level == 1) & (influence >= 5) & (sales >= 0.7 * a_min) & (credit == "A")
 
 
 def grade_years(
@@ -66,9 +69,10 @@ def grade_years(
     for number, (year, when) in enumerate(GRADING_DAYS.items(), start=1):
         sales = yearly_sales(transactions, ids, year)
         credit = credit_grades(profiles["payer"].to_numpy(), stop, when, rng)
-        level = policy_grades(sales_grades(sales, settings), credit, influence, sales, a_min)
+        level = policy_grades(sales_grades(sales, settings), credit)
         new = (first_trade > when - pd.DateOffset(months=new_months)).to_numpy()
-        level = np.where(new, 0, level)
+        lifted = lifted_by_the_meeting(level, credit, influence, sales, a_min) & ~new
+        level = np.where(new, 0, np.where(lifted, 2, level))
         graded = (first_trade <= when).to_numpy()
         after = np.array(GRADES, dtype=object)[level]
         if grade_prev is None or credit_prev is None:  # both are set together, in the first year
@@ -76,7 +80,7 @@ def grade_years(
             step = rng.choice([-1, 0, 0, 0, 1], len(level))
             grade_prev = np.array(GRADES, dtype=object)[np.clip(level + step, 0, 3)]
             credit_prev = np.where(rng.random(len(level)) < 0.9, credit, "B").astype(object)
-        reasons = _reasons(year, sales, after, grade_prev, credit, credit_prev, new, new_months)
+        reasons = _reasons(year, sales, after, grade_prev, credit, credit_prev, new, new_months, lifted)
         rows.append(
             pd.DataFrame(
                 {
@@ -107,10 +111,11 @@ def _reasons(
     credit_before: np.ndarray,
     new: np.ndarray,
     new_months: int,
+    lifted: np.ndarray,
 ) -> np.ndarray:
     """One line per customer saying why the grade is what it is."""
     out = []
-    for s, a, b, c, cb, n in zip(sales, after, before, credit, credit_before, new):
+    for s, a, b, c, cb, n, up in zip(sales, after, before, credit, credit_before, new, lifted):
         if n:
             out.append(f"新客户，按C类管理，合作满{new_months}个月后评定")
             continue
@@ -121,6 +126,8 @@ def _reasons(
             text += f"；信用等级由{cb}调整为{c}"
         if c == "C":
             text += "（货款逾期未还）"
+        if up:
+            text += "；按销售额为B类，因当地影响力强（5），评审会议定为A类"
         out.append(text)
     return np.array(out, dtype=object)
 
