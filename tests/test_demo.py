@@ -16,6 +16,7 @@ import pytest
 import keyacct_xl.demo
 from keyacct_xl import load_master
 from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.dedupe import likely_duplicates
 from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
@@ -134,6 +135,12 @@ def _valid_credit_code(code: str) -> bool:
         return False
     check = (31 - sum(alphabet.index(ch) * w for ch, w in zip(code, weights)) % 31) % 31
     return code[17] == alphabet[check]
+
+
+def test_no_two_demo_customers_look_alike_to_the_duplicate_check(master: Master) -> None:
+    """The demo's names are distinct to the product's own check, not only as strings: ``master check`` of the demo
+    listed 上海信达 beside 上海宏达工程机械租赁 (and 兴旺 twice in one city and trade) as likely duplicates to merge."""
+    assert likely_duplicates(master.customers) == []
 
 
 def test_route_sequence_numbers_each_city(master: Master) -> None:

@@ -229,7 +229,9 @@ def duplicate_lines(found: list[LikelyDuplicate], lang: Lang) -> list[str]:
     if not found:
         return []
     head = tr(
-        lang, "{count} customer(s) look like another customer of the master: check and merge them", count=len(found)
+        lang,
+        "{count} customer(s) look like another customer of the master: check each, and merge those that are one customer",
+        count=len(found),
     )
     return [head, *(f"  {d.line(lang)}" for d in found)]
 
