@@ -230,7 +230,8 @@ def duplicate_lines(found: list[LikelyDuplicate], lang: Lang) -> list[str]:
         return []
     head = tr(
         lang,
-        "{count} customer(s) look like another customer of the master: check each, and merge those that are one customer",
+        "{count} customer(s) look like another customer of the master: check each, and merge those that are one "
+        "customer",
         count=len(found),
     )
     return [head, *(f"  {d.line(lang)}" for d in found)]
