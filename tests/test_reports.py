@@ -86,8 +86,17 @@ def repeated_rows(ws) -> range:
 def sheet_width_px(ws) -> float:
     """The width of the sheet's columns, through the last one a table or chart covers, as Excel draws them."""
 
+    # A <col min max> element sets a run of columns; openpyxl keeps it under the run's first letter only (asked for
+    # another letter of the run it makes a new dimension of width 13).
+    widths = {
+        col: dim.width
+        for dim in ws.column_dimensions.values()
+        if dim.min is not None
+        for col in range(dim.min - 1, (dim.max or dim.min))
+    }
+
     def px(col: int) -> int:  # 0-based column
-        return int((ws.column_dimensions[openpyxl.utils.get_column_letter(col + 1)].width or 8.43) * 7 + 5)
+        return int((widths.get(col) or 8.43) * 7 + 5)
 
     table = sum(px(c) for c in range(ws.max_column))
     # a chart ends ``colOff`` EMU (9,525 a pixel) into its last column
