@@ -13,6 +13,7 @@ import pytest
 from reportbook import pdf_pages, table_ref, table_rows
 
 from keyacct_xl.cli.main import main
+from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.errors import InputError, SpecError
 from keyacct_xl.followup.check import run_visits_check
 from keyacct_xl.followup.policy import load_visit_policy, master_policy
@@ -305,6 +306,24 @@ def test_check_workbook_is_a_document(master_file: Path, tmp_path: Path) -> None
     assert [c.value for c in plan[top]] == ["计划来源", "业务员", "客户编号", "计划日期", "状态", "实际拜访日期"]
     assert plan.cell(top + 1, 1).value == "周工作计划"
     assert plan.cell(top + 1, 5).value in ("已完成", "未完成", "未到期")
+
+
+def test_customer_status_prints_one_page_wide_each_customer_beside_its_status(tmp_path: Path, libreoffice) -> None:
+    """客户回访状态 (15 columns) and 业务员汇总 (18) print one A4 landscape page wide, not at 60 % in two strips
+    whose status columns came pages after their customers: their headers wrap on two lines, and a page of the
+    status sheet holds each customer's row whole, status and days overdue on the customer's line."""
+    master = save_master(generate_demo(seed=2026, customers=60), tmp_path / "master.xlsx", backup=False)
+    out = tmp_path / "check.xlsx"
+    run_visits_check(load_master(master), as_of=d("2026-11-27"), out=out)
+    book = openpyxl.load_workbook(out)
+    for name in ("客户回访状态", "业务员汇总"):
+        ws = book[name]
+        assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert (ws.page_setup.fitToWidth in (None, 1), ws.print_title_cols) == (True, None), name
+    pages = [page for page in pdf_pages(libreoffice(out, "pdf")) if "客户编号" in page and "面访应访日期" in page]
+    rows = [line.split() for page in pages for line in page.splitlines() if re.match(r"\s*C\d{4}\s", line)]
+    assert len(rows) == 60
+    assert all(row[-2] in ("正常", "到期", "逾期") and row[-1].isdigit() for row in rows), rows[:3]
 
 
 def test_english_workbook_and_csv(master_file: Path, tmp_path: Path) -> None:

@@ -161,8 +161,10 @@ def test_unknown_rep_and_customer_are_one_line_errors() -> None:
         prefill(load_form("visit_record"), master, rep="王五")
     with pytest.raises(InputError, match=r"unknown customer 'C999'"):
         prefill(load_form("customer_card"), master, customer="C999")
+    with pytest.raises(InputError, match=r"^a pre-filled weekly plan needs a week, not 2026-11: give --period as"):
+        prefill(load_form("weekly_plan"), master, rep="张三", period="2026-11")  # --period given, as a month
     with pytest.raises(InputError, match="needs --period with a week"):
-        prefill(load_form("weekly_plan"), master, rep="张三", period="2026-11")
+        prefill(load_form("weekly_plan"), master, rep="张三")
     with pytest.raises(InputError, match="account statement needs --period"):
         prefill(load_form("account_statement"), master, customer="C001")
     with pytest.raises(InputError, match=r"^customer C005 is looked after by 李四, not 张三$"):

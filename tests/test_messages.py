@@ -295,3 +295,22 @@ def test_an_amount_after_the_yuan_sign_is_signed_as_the_money_cells_show_it() ->
     assert tr("en", balance, end=end, closing=1234.5).endswith("is ¥1,234.50. ")
     # only an amount right after ¥ moves its sign: other figures and a literal {{ keep theirs
     assert tr("en", "{{¥}} ¥{a:,.2f}, {n}, ¥ {b}", a=-1.0, n=-2, b=-3) == "{¥} -¥1.00, -2, ¥ -3"
+
+
+# A ribbon button named in a message: zh “名称” after 按钮 / 点 / 点击 / 单击; en the words after "click" or
+# "button", up to the end of the clause.
+_ZH_BUTTON = re.compile(r"(?:按钮|点击|单击|点)[“「]([^”」{}]+)[”」]")
+_EN_BUTTON = re.compile(r"\b(?:click|button) [\"“]?([A-Z][^.,;:\"”{}]*)")
+
+
+def test_every_ribbon_button_a_message_names_is_on_the_ribbon(zh: dict) -> None:
+    """A message telling the user to click a button names it as the ribbon labels it (macros_bridge/customUI14.xml:
+    the zh label, the en screentip): 撤销信用条件, not 撤销信用条件应用."""
+    ribbon = etree.parse(str(ROOT / "macros_bridge" / "customUI14.xml"))
+    buttons = ribbon.xpath("//*[local-name()='button']")
+    labels = {"zh": {b.get("label") for b in buttons}, "en": {b.get("screentip") for b in buttons}}
+    named = [("zh", name) for text in zh.values() if isinstance(text, str) for name in _ZH_BUTTON.findall(text)]
+    named += [("en", name.strip()) for key in zh for name in _EN_BUTTON.findall(str(key[0]))]
+    assert ("zh", "应用已批准评级") in named and ("en", "Apply approved grades") in named  # the patterns find them
+    unknown = [(lang, name) for lang, name in named if name not in labels[lang]]
+    assert not unknown, f"buttons named in messages but not on the ribbon: {unknown}"

@@ -82,7 +82,7 @@ def test_chosen_reps_and_the_default_list(tmp_path: Path, capsys: pytest.Capture
     ("argv", "message"),
     [
         (["--rep", "王五", "--period", W48], "客户档案中没有业务员 '王五'"),
-        (["--period", "2026-11"], "预填每周工作计划需要 --period 指定周次"),
+        (["--period", "2026-11"], "预填每周工作计划需要周次，而不是 2026-11：请用周次作 --period，如 2026-W48"),
     ],
 )
 def test_a_form_that_cannot_be_filled_stops_before_any_file(

@@ -28,7 +28,7 @@ from keyacct_xl.reports import (
     header_text,
     write_report,
 )
-from keyacct_xl.reports.columns import text_width
+from keyacct_xl.reports.columns import text_width, two_line_width
 from keyacct_xl.reports.page import column_px, orientation_for, place_charts, printable_px
 
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
@@ -86,8 +86,17 @@ def repeated_rows(ws) -> range:
 def sheet_width_px(ws) -> float:
     """The width of the sheet's columns, through the last one a table or chart covers, as Excel draws them."""
 
+    # A <col min max> element sets a run of columns; openpyxl keeps it under the run's first letter only (asked for
+    # another letter of the run it makes a new dimension of width 13).
+    widths = {
+        col: dim.width
+        for dim in ws.column_dimensions.values()
+        if dim.min is not None
+        for col in range(dim.min - 1, (dim.max or dim.min))
+    }
+
     def px(col: int) -> int:  # 0-based column
-        return int((ws.column_dimensions[openpyxl.utils.get_column_letter(col + 1)].width or 8.43) * 7 + 5)
+        return int((widths.get(col) or 8.43) * 7 + 5)
 
     table = sum(px(c) for c in range(ws.max_column))
     # a chart ends ``colOff`` EMU (9,525 a pixel) into its last column
@@ -521,3 +530,12 @@ def test_rows_shown_in_a_kind_of_their_own_are_formatted_and_measured_so(tmp_pat
     assert [c.number_format for c in cells] == ["0.0%", '"¥"#,##0.00', "#,##0"]
     money = column_width("value", [12_345_678.9], "money")
     assert ws.column_dimensions["B"].width >= money > column_width("value", [12_345_678.9], "number")
+
+
+def test_a_header_on_two_lines_breaks_chinese_anywhere_and_latin_words_never() -> None:
+    """The narrowest column showing a header on two lines (the visits check's short figures under long headers)."""
+    assert two_line_width("面访距今天数") == 6  # 面访距 / 今天数
+    assert two_line_width("本季已面访 VIP/A") == 8  # 本季已面 / 访 VIP/A
+    assert two_line_width("VIP/A 客户数") == 6  # VIP/A / 客户数
+    assert two_line_width("Poor Visits Without Countermeasure") == 19  # Poor Visits Without / Countermeasure
+    assert two_line_width("状态\nStatus") == 6  # a bilingual header is already on two lines

@@ -258,6 +258,23 @@ def test_ribbon_grading_writes_the_use_cases_review_sheet(master_path: Path, tmp
     assert by_ribbon.customers.equals(load_master(other).customers)
 
 
+def test_ribbon_and_cli_warn_of_a_year_not_ended(
+    master_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """年度评级 on the ribbon (``keyacct-xl run``) warns of a year not ended on its day as ``grade`` does: the
+    warning is the use case's summary line, shown above what to do next; a year that has ended is not warned of."""
+    warning = "warning: 2025 has not ended (2025-12-20): its annual sales are partial"
+    ribbon = ["run", "annual_grading", "--year", "2025", "--lang", "en", "--book"]
+    assert main([*ribbon, str(_copy(master_path, tmp_path / "ribbon")), "--as-of", "2025-12-20"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("2025 grading (") and lines[1].startswith(warning), lines
+    assert lines[2] == "Fill in final grades on the review sheet, then click Apply approved grades."
+    assert main(["grade", str(_copy(master_path, tmp_path / "cli")), "--year", "2025", "--date", "2025-12-20"]) == 0
+    assert "警告：2025 年尚未结束（2025-12-20）：年度销售额不完整" in capsys.readouterr().err
+    assert main([*ribbon, str(_copy(master_path, tmp_path / "ended")), "--as-of", "2026-01-05"]) == 0
+    assert "has not ended" not in capsys.readouterr().out
+
+
 def test_cli_and_ribbon_consolidation_are_the_use_case(master_path: Path, tmp_path: Path) -> None:
     books = {name: _copy(master_path, tmp_path / name) for name in ("cli", "ribbon", "run")}
     for book in books.values():

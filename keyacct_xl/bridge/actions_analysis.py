@@ -22,29 +22,24 @@ from keyacct_xl.analytics.usecase import rfm_options, run_rfm
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, as_of_date, latest_year, load, reports_dir
 from keyacct_xl.master.integrity import LEDGER_TABLES, SALES_TABLES, master_integrity
-from keyacct_xl.messages import Pair, msg, tr
+from keyacct_xl.messages import msg, tr
 from keyacct_xl.reports import Heading, write_report, write_table
 
 
 @action("annual_grading", "年度评级", "Annual grading")
 def annual_grading(bridge: Bridge, options: ActionOptions) -> ActionResult:
-    """Grade every customer under the active policy; write the GradeReview table into the master for the meeting."""
+    """Grade every customer under the active policy; write the GradeReview table into the master for the meeting.
+
+    The message is the use case's own summary (so a year that has not ended on ``--as-of``, default today, is
+    warned of as ``keyacct-xl grade`` warns), then what to do next."""
     master = load(bridge, 1, 2)
     year = options.year or latest_year(master)
     bridge.progress(2, 2, tr(bridge.lang, "grading {year}…", year=year))
     with bridge.editing() as path:
-        run = run_grading_review(master, year=year, lang=bridge.lang, master_path=path)
-    policy = Pair(run.review.policy.title_en, run.review.policy.title_zh)
-    summary = master_integrity(master, LEDGER_TABLES).appended(
-        msg(
-            "{year} grading ({policy}): {mix}. Fill in final grades on the review sheet, then click Apply approved "
-            "grades.",
-            year=year,
-            policy=policy,
-            mix=run.grade_mix(),
-        )
-    )
-    return ActionResult(summary, (path,))
+        run = run_grading_review(master, year=year, lang=bridge.lang, master_path=path, today=as_of_date(options))
+    next_step = msg("Fill in final grades on the review sheet, then click Apply approved grades.")
+    summary = Summary(lambda lang: "\n".join([run.summary(lang), next_step.render(lang)]))
+    return ActionResult(master_integrity(master, LEDGER_TABLES).appended(summary), (path,))
 
 
 @action("apply_grades", "应用已批准评级", "Apply approved grades")

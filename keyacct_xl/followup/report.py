@@ -26,7 +26,7 @@ from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.messages import Message, Pair, Rendered, cmsg, msg, tr
 from keyacct_xl.output import DATE_FORMAT, check_suffix, workbook, write_cell, write_csv
 from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet, column_width, set_page_footer, sheet_name
-from keyacct_xl.reports.columns import text_width
+from keyacct_xl.reports.columns import TEXT_CAP, column_kind, text_width, two_line_header_width
 
 HEADERS: dict[str, Message] = {
     "last_visit": cmsg("visits check", "Last Contact"),
@@ -230,9 +230,30 @@ def _page_kind(column: str) -> Kind:
 
 
 def _detail(book, styles: Styles, name: str, frame: pd.DataFrame, table: str, lang: Lang, heading: Heading) -> None:
-    """One detail sheet through the report layer: headers and labels in ``lang``, rates and decimals by key."""
+    """One detail sheet through the report layer: headers and labels in ``lang``, rates and decimals by key, each
+    column as narrow as its values with its header on two lines."""
     kinds: dict[str, Kind] = {key: "percent" for key in RATES} | {key: "number" for key in DECIMALS}
-    sheet = Sheet(
-        name, shown(frame, lang), kinds=kinds, headers={str(key): header(str(key), lang) for key in frame.columns}
-    )
+    labelled = shown(frame, lang)
+    headers = {str(key): header(str(key), lang) for key in frame.columns}
+    sheet = Sheet(name, labelled, kinds=kinds, headers=headers, widths=_narrow_widths(labelled, headers, kinds))
     add_sheet(book, styles, sheet, heading=heading, lang=lang, table_name=table)
+
+
+# A customer's name wraps past this many character columns (15 Chinese characters): the status sheet's fifteen
+# columns then print one page wide in landscape at 55 % or more, each customer's status beside the customer.
+NAME_ROOM = 30
+
+
+def _narrow_widths(frame: pd.DataFrame, headers: Mapping[str, str], kinds: Mapping[str, Kind]) -> dict[str, float]:
+    """Each column's width with its header on two lines: the check's columns are short figures and dates under
+    long headers (面访距今天数, 本季已面访 VIP/A), which at one line widened the status and rep sheets past one
+    page."""
+    return {
+        key: two_line_header_width(
+            headers[key],
+            frame[key],
+            column_kind(key, frame[key], kinds),
+            text_cap=NAME_ROOM if key in ("name", "customer_name") else TEXT_CAP,
+        )
+        for key in map(str, frame.columns)
+    }

@@ -257,6 +257,20 @@ def _mapped(fields: tuple[FieldSpec, ...], table: str, record: pd.Series) -> dic
     return out
 
 
+def plan_week_period(parsed: Period | None) -> Period:
+    """The week a pre-filled weekly plan covers; a month is refused by name (the plan places one week's visits)."""
+    if parsed is None:
+        raise InputError(msg("a pre-filled weekly plan needs --period with a week, e.g. 2026-W48"))
+    if parsed.kind != "week":
+        raise InputError(
+            msg(
+                "a pre-filled weekly plan needs a week, not {period}: give --period as e.g. 2026-W48",
+                period=parsed.text,
+            )
+        )
+    return parsed
+
+
 def prefill(
     spec: FormSpec,
     master: Master,
@@ -306,8 +320,7 @@ def prefill(
             if spec.section(section_id).kind == "fields" and header.get(key) == customer:
                 header[key] = customer_ref(customer, str(record["name"]))
     if spec.id == "weekly_plan" and rep:
-        if parsed is None or parsed.kind != "week":
-            raise InputError(msg("a pre-filled weekly plan needs --period with a week, e.g. 2026-W48"))
+        parsed = plan_week_period(parsed)
         week = plan_week(due_visits(master, rep, parsed), master_policy(master.settings), week_end=parsed.end)
         rows["plan"], rows["deferred"] = weekly_plan_rows(week, parsed), deferred_rows(week, master.lang)
         header.update(week_start=_day(parsed.start), week_end=_day(parsed.end), visit_target=len(week.visits))

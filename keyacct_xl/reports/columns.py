@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
@@ -189,6 +190,44 @@ def fitted_width(header_text: str, widest: int, kind: Kind) -> float:
 def column_width(header_text: str, values: Iterable[object], kind: Kind) -> float:
     """The width a column needs to show its header and every value as formatted; long texts are capped (they wrap)."""
     return fitted_width(header_text, widest_value(values, kind), kind)
+
+
+def _header_words(text: str) -> list[str]:
+    """``text`` as the pieces a wrapped header may break between: each Chinese character, each Latin word."""
+    return re.findall(r"[\u2e80-\U0010ffff]|[^\s\u2e80-\U0010ffff]+", text)
+
+
+def _header_lines(words: list[str], room: int) -> int:
+    """The lines ``words`` take wrapped greedily in ``room`` character columns (Latin words a space apart)."""
+    lines, used = 1, 0
+    for word in words:
+        gap = 1 if used and word.isascii() else 0
+        if used and used + gap + text_width(word) > room:
+            lines, used, gap = lines + 1, 0, 0
+        used += gap + text_width(word)
+    return lines
+
+
+def two_line_width(header: str) -> int:
+    """The fewest character columns showing ``header`` on at most two lines (a header cell wraps): a Chinese
+    character breaks anywhere, a Latin word never. A column whose figures are narrower than its header need be no
+    wider, which is what lets a sheet of many short figures print one page wide."""
+    words = _header_words(header)
+    if "\n" in header or not words:
+        return text_width(header)
+    room = max(text_width(w) for w in words)
+    while _header_lines(words, room) > 2:
+        room += 1
+    return room
+
+
+def two_line_header_width(header_text: str, values: Iterable[object], kind: Kind, *, text_cap: int = TEXT_CAP) -> float:
+    """The width a column needs to show every value as formatted under its header wrapped on two lines; a text
+    longer than ``text_cap`` character columns wraps."""
+    widest = widest_value(values, kind)
+    if kind == "text":
+        widest = min(widest, text_cap)
+    return fitted_width("", max(widest, two_line_width(header_text)), kind)
 
 
 def header_text(key: object, lang: ReportLang, overrides: Mapping[str, str | Rendered] | None = None) -> str:
