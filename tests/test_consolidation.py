@@ -438,6 +438,27 @@ def test_master_open_in_excel_is_refused_before_any_work(master: Path, inbox: Pa
     assert master.read_bytes() == before
 
 
+@pytest.mark.parametrize("rep_file", ["visits.xlsx", "visits.bak.xlsx"])
+def test_a_report_named_over_a_rep_file_inside_source_is_refused_before_any_work(
+    master: Path, inbox: Path, rep_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The manager mistyped --report as the rep's file: it would be skipped as the report, replaced by it and kept
+    # only as a backup, and the run would consolidate 0 files. A rep's file under the name of the report's backup
+    # would be skipped as that backup, never read.
+    submitted = inbox / rep_file
+    submitted.write_bytes(visit_form("张三", VISITS))
+    before = master.read_bytes()
+    args = ["consolidate", str(inbox), "--into", str(master), "--report", str(inbox / "visits.xlsx"), "--lang", "en"]
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"keyacct-xl: {submitted} leads to the input {submitted}: a report is never written over a file the "
+        "run reads; name another file"
+    )
+    assert [p.name for p in inbox.iterdir()] == [rep_file]
+    assert openpyxl.load_workbook(submitted).sheetnames[-1] == "_meta"  # still the rep's form
+    assert master.read_bytes() == before
+
+
 def test_the_backup_of_a_report_named_inside_source_is_no_submission(
     master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
