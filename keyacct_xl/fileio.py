@@ -118,11 +118,12 @@ def written_path(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def refuse_writing_over(out: Path, master: Path, inputs: Iterable[Path] = ()) -> None:
+def refuse_writing_over(out: Path, master: Path | None, inputs: Iterable[Path] = ()) -> None:
     """Raise InputError when the output ``out`` leads (by its real path, through any link, whether or not it exists
-    yet) to the master or to one of the ``inputs``: writing it would replace the file the run reads or writes."""
+    yet) to the master or to one of the ``inputs``: writing it would replace the file the run reads or writes.
+    ``master`` None: a run that reads only its ``inputs`` (a table of sales lines, two statements)."""
     real = os.path.realpath(out)
-    if real == os.path.realpath(master):
+    if master is not None and real == os.path.realpath(master):
         raise InputError(
             msg(
                 "{out} leads to the master {master}: a report is never written over the master; name another file",
@@ -130,7 +131,8 @@ def refuse_writing_over(out: Path, master: Path, inputs: Iterable[Path] = ()) ->
                 master=master,
             )
         )
-    refuse_writing_over_backup(out, master)
+    if master is not None:
+        refuse_writing_over_backup(out, master)
     for given in inputs:
         if real == os.path.realpath(given):
             raise InputError(
@@ -381,16 +383,29 @@ def untouched_output(path: Path) -> bool:
     """Whether ``path`` is a workbook keyacct-xl wrote that no program saved since: its document properties still
     name keyacct-xl as author and carry the fixed time every output is written with (``xlsx.book``). Excel, WPS,
     LibreOffice and openpyxl set the time of the save, so a workbook someone typed into and saved is not one."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            if archive.getinfo(_CORE).file_size > _MAX_CORE_BYTES:
-                return False
-            root = etree.fromstring(archive.read(_CORE), etree.XMLParser(resolve_entities=False, no_network=True))
-    except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, ValueError):
+    root = _core_properties(path)
+    if root is None:
         return False
     creator = root.findtext(f"{{{_DC}}}creator")
     modified = root.findtext(f"{{{_DCTERMS}}}modified")
     return creator == OUTPUT_AUTHOR and modified == FIXED_CREATED.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def document_title(path: Path) -> str | None:
+    """The title in a workbook's document properties (kept by every program that saves it); None without one."""
+    root = _core_properties(path)
+    return None if root is None else root.findtext(f"{{{_DC}}}title")
+
+
+def _core_properties(path: Path) -> etree._Element | None:
+    """A workbook's document properties part, parsed; None for a file that is no workbook or has none."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if archive.getinfo(_CORE).file_size > _MAX_CORE_BYTES:
+                return None
+            return etree.fromstring(archive.read(_CORE), etree.XMLParser(resolve_entities=False, no_network=True))
+    except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, ValueError):
+        return None
 
 
 def _holds(path: Path, data: bytes) -> bool:

@@ -106,6 +106,22 @@ def test_rfm_command_on_a_csv_with_chinese_headers(tmp_path: Path, capsys: pytes
 
 
 @pytest.mark.parametrize("command", ["rfm", "abc"])
+def test_out_naming_the_sales_read_is_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """--out given as the input itself: the table would replace the sales lines it was computed from."""
+    sales = tmp_path / "sales.csv"
+    text = "客户编号,销售日期,销售金额\nK1,2026-01-01,100\nK2,2026-01-05,300\n"
+    sales.write_text(text, encoding="utf-8")
+    assert main([command, str(sales), "--out", str(tmp_path / "." / "sales.csv"), "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"keyacct-xl: {tmp_path / 'sales.csv'} leads to the input {sales}: a report is never written over a file the "
+        "run reads; name another file"
+    )
+    assert sales.read_text(encoding="utf-8") == text and [p.name for p in tmp_path.iterdir()] == ["sales.csv"]
+
+
+@pytest.mark.parametrize("command", ["rfm", "abc"])
 def test_a_file_that_is_not_a_master_names_the_columns_it_lacks_by_their_headers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:

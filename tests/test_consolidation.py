@@ -305,6 +305,29 @@ def test_zip_source_and_two_jobs_give_the_same_result(master: Path, tmp_path: Pa
     assert single.read_bytes() == master.read_bytes()  # the number of workers changes nothing
 
 
+def test_zip_members_of_one_name_are_each_read_and_told_apart(master: Path, tmp_path: Path) -> None:
+    # A rep added the file to the zip again after an edit: zipfile, asked by name, gives only the last of them.
+    archive = tmp_path / "week48.zip"
+    monday = visit_form("张三", [VISITS[0]])
+    tuesday = visit_form("张三", [{**VISITS[1], "date": dt.datetime(2026, 11, 24)}])
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(archive, "w") as z:
+        z.writestr("张三/visit.xlsx", monday)
+        z.writestr("张三/visit.xlsx", tuesday)
+    result = consolidate(archive, master, now=NOW)
+    outcomes = {o.name: o for o in result.outcomes}
+    assert {n: o.status for n, o in outcomes.items()} == {
+        "张三/visit.xlsx": "accepted",
+        "张三/visit (2).xlsx": "accepted",
+    }
+    assert outcomes["张三/visit (2).xlsx"].warnings[0].en == (
+        "week48.zip holds 2 files named 张三/visit.xlsx: each is read, this one (number 2 in the zip) as "
+        "张三/visit (2).xlsx"
+    )
+    visits = load_store(master).frame("Visits").sort_values("date")
+    assert visits["customer_id"].tolist() == ["C001", "C002"]  # Monday's visit is not lost
+    assert visits["source_file"].tolist() == ["张三/visit.xlsx", "张三/visit (2).xlsx"]
+
+
 def test_forms_filter_skips_other_forms(master: Path, inbox: Path) -> None:
     (inbox / "v.xlsx").write_bytes(visit_form("张三", VISITS))
     result = consolidate(inbox, master, forms=["competitor_report"], now=NOW)
@@ -412,6 +435,27 @@ def test_master_open_in_excel_is_refused_before_any_work(master: Path, inbox: Pa
     (master.parent / f"~${master.name}").write_bytes(b"owner")
     before = master.read_bytes()
     assert main(["consolidate", str(inbox), "--into", str(master)]) == 2
+    assert master.read_bytes() == before
+
+
+@pytest.mark.parametrize("rep_file", ["visits.xlsx", "visits.bak.xlsx"])
+def test_a_report_named_over_a_rep_file_inside_source_is_refused_before_any_work(
+    master: Path, inbox: Path, rep_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The manager mistyped --report as the rep's file: it would be skipped as the report, replaced by it and kept
+    # only as a backup, and the run would consolidate 0 files. A rep's file under the name of the report's backup
+    # would be skipped as that backup, never read.
+    submitted = inbox / rep_file
+    submitted.write_bytes(visit_form("张三", VISITS))
+    before = master.read_bytes()
+    args = ["consolidate", str(inbox), "--into", str(master), "--report", str(inbox / "visits.xlsx"), "--lang", "en"]
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"keyacct-xl: {submitted} leads to the input {submitted}: a report is never written over a file the "
+        "run reads; name another file"
+    )
+    assert [p.name for p in inbox.iterdir()] == [rep_file]
+    assert openpyxl.load_workbook(submitted).sheetnames[-1] == "_meta"  # still the rep's form
     assert master.read_bytes() == before
 
 

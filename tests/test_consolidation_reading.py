@@ -26,6 +26,7 @@ from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.consolidate.validate import form_period
 from keyacct_xl.errors import SpecError
 from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.forms.spec import parse_spec
 from keyacct_xl.master.ids import normalize_id
 from keyacct_xl.master.model import Master
@@ -611,6 +612,30 @@ def test_the_typed_period_wins_over_meta() -> None:
     assert form_period({"period": "2026-W48"}, {"period": "2026-W47"}) == "2026-W48"
     assert form_period({}, {"period": "2026-W47"}) == "2026-W47"
     assert form_period({"period": None}, {}) == ""
+
+
+@pytest.mark.parametrize("typed", ["2026-W99", "2026-13", "2025-W53", "2026-W00"])
+@pytest.mark.parametrize("generated", ["", "2026-W48"])
+def test_a_period_that_is_no_week_or_month_is_never_stored(
+    master: Path, inbox: Path, typed: str, generated: str
+) -> None:
+    # 2025 has 52 ISO weeks. The impossible period was stored on the rows and the date check silently skipped.
+    form = blank_form("visit_record", lang="en", context=FormContext(period=generated))
+    visit = {"date": dt.datetime(2026, 10, 1), "customer_id": "C001", "method": "面谈", "content": "note"}
+    outcome = _run(
+        inbox, master, "v.xlsx", fill_form(form, header={"rep": "张三", "period": typed}, rows={"visits": [visit]})
+    )
+    [issue] = [i for i in outcome.issues if i.cell == "F4"]
+    assert (issue.file, issue.sheet, issue.value) == ("v.xlsx", "Customer Visit Record", typed)
+    if generated:  # the period the form was generated for, as docs/consolidation.md says of an invalid typed one
+        assert issue.severity == "warning" and issue.en == (
+            f"{typed} is no week (2026-W48) or month (2026-11): the period the form was generated for, 2026-W48, "
+            "is used"
+        )
+        assert any(i.cell == "A8" and "outside the form's period 2026-W48" in i.en for i in outcome.issues)
+    else:
+        assert issue.severity == "error" and issue.en.startswith(f"{typed} is no week (2026-W48) or month (2026-11)")
+    assert load_store(master).frame("Visits")["period"].tolist() == [generated or None]
 
 
 @pytest.mark.parametrize(

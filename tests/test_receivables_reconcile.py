@@ -297,6 +297,23 @@ def test_cli_writes_workbook_that_reads_back(files, tmp_path, capsys):
     assert pd.read_csv(tmp_path / "result.problems.csv", encoding="utf-8-sig").empty
 
 
+@pytest.mark.parametrize("out", ["ours.csv", "ours.xlsx", "x.csv"])
+def test_out_naming_a_statement_read_is_refused_before_any_work(
+    files, tmp_path, capsys: pytest.CaptureFixture[str], out: str
+) -> None:
+    """--out given as our statement (or a .csv whose .problems.csv is it): it would be replaced by the result."""
+    ours = files[0] if out != "ours.xlsx" else write_theirs(tmp_path / "ours.xlsx")
+    if out == "x.csv":
+        ours = ours.rename(tmp_path / "x.problems.csv")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert main(["reconcile", str(ours), str(files[1]), "--out", str(tmp_path / out), "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"keyacct-xl: {ours} leads to the input {ours}: a report is never written over a file the run reads; name "
+        "another file"
+    )
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 # A bank export in GBK: amounts with thousands commas, quoted as CSV needs them except on rows 5, 6 and 7, where a
 # comma splits the number across two fields (the row one field longer than the header).
 BANK_EXPORT = (

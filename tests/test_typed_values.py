@@ -98,6 +98,41 @@ def test_a_number_in_a_date_cell_that_is_no_month_day_is_refused_naming_the_cell
     assert pd.isna(load_store(master).frame("Complaints").iloc[0]["received_date"])
 
 
+def test_serial_60_in_a_date_cell_is_refused_naming_the_cell_not_stored_as_1900_02_28(
+    master: Path, inbox: Path
+) -> None:
+    # Excel's 1900-02-29, which never was: calamine and openpyxl give it as 1900-02-28, the day serial 59 is.
+    form = _numbers_in_date_cells(complaint(d3_containment="更换"), {"received_date": 60, "contained_date": 59})
+    outcome = _run(inbox, master, "c.xlsx", form)
+    [refused] = outcome.errors
+    assert (refused.file, refused.sheet, refused.cell, refused.value) == (
+        "c.xlsx",
+        "客户投诉处理报告（8D）",
+        "D7",
+        "60",
+    )
+    assert refused.en == "not a date (serial 60 is 1900-02-29, a day Excel shows but that never existed)"
+    row = load_store(master).frame("Complaints").iloc[0]
+    assert pd.isna(row["received_date"]) and f"{row['contained_date']:%Y-%m-%d}" == "1900-02-28"  # 59 is that day
+    # a line's date too
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            fill_form(
+                blank_form("visit_record", context=WEEK),
+                rows={"visits": [{"date": "2026-11-23", "customer_id": "C0005", "method": "面谈", "content": "回访"}]},
+            )
+        )
+    )
+    book["客户回访记录表"]["A8"] = 60.5
+    out = io.BytesIO()
+    book.save(out)
+    (second := inbox.parent / "second").mkdir()
+    outcome = _run(second, master, "v.xlsx", out.getvalue())
+    assert [(i.cell, i.value, i.severity) for i in outcome.errors] == [("A8", "60.5", "error")]
+    assert outcome.status == "rejected"  # its only line had no date
+    assert len(load_store(master).frame("Visits")) == 0
+
+
 def test_a_daily_reports_date_typed_as_a_number_is_its_day(master: Path, inbox: Path) -> None:
     form = fill_form(
         blank_form("daily_report", context=WEEK),

@@ -10,6 +10,7 @@ from keyacct_xl.analytics.analysis import abc_sheets, pareto_curve, top_share
 from keyacct_xl.analytics.inputs import load_transactions
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import refuse_writing_over
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import SALES_TABLES
 from keyacct_xl.master.reader import is_master_workbook, load_master
@@ -58,6 +59,8 @@ def parse_pair(text: str | None, option: str) -> tuple[float, float] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Classify, print the summary, write the table when asked."""
+    if args.out:
+        refuse_writing_over(args.out, None, [args.input])  # before any work: the table read is never replaced
     if is_master_workbook(args.input):
         master = load_master(args.input)
         warn_references(master, SALES_TABLES, args.lang)

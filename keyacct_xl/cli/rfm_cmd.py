@@ -9,6 +9,7 @@ from keyacct_xl.analytics.inputs import load_transactions
 from keyacct_xl.analytics.usecase import rfm_options, run_rfm
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
+from keyacct_xl.fileio import refuse_writing_over
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import SALES_TABLES
 from keyacct_xl.master.reader import is_master_workbook, load_master
@@ -38,6 +39,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 def run(args: argparse.Namespace) -> int:
     """Compute RFM (options left out come from the master's Settings), print the class summary, write when asked."""
+    if args.out:
+        refuse_writing_over(args.out, None, [args.input])  # before any work: the table read is never replaced
     settings = None
     if is_master_workbook(args.input):
         master = load_master(args.input)

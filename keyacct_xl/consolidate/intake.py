@@ -9,6 +9,7 @@ import hashlib
 import os
 import stat
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -29,11 +30,15 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLO
 
 @dataclass(frozen=True)
 class Submission:
-    """One submitted file: its name relative to SOURCE, and where to read its bytes (a file or a zip member)."""
+    """One submitted file: its name relative to SOURCE, and where to read its bytes (a file or a zip member, found
+    by where its entry starts: a zip may hold several members of one name). ``note``: what the report says of the
+    file besides its checks (en, zh)."""
 
     name: str
     path: Path
     member: str | None = None
+    offset: int = 0
+    note: tuple[str, str] | None = None
 
     def entry(self) -> tuple[int, int]:
         """(mode, size) as the file system or the zip directory states them, without following a link."""
@@ -41,13 +46,20 @@ class Submission:
             info = self.path.lstat()
             return info.st_mode, info.st_size
         with zipfile.ZipFile(self.path) as archive:
-            return stat.S_IFREG, archive.getinfo(self.member).file_size
+            return stat.S_IFREG, self._member_info(archive).file_size
+
+    def _member_info(self, archive: zipfile.ZipFile) -> zipfile.ZipInfo:
+        """This member's own entry: by name, zipfile gives the last member of that name."""
+        for info in archive.infolist():
+            if info.filename == self.member and info.header_offset == self.offset:
+                return info
+        raise KeyError(f"{self.member}: no longer in {self.path.name}")
 
     def read(self, limit: int = MAX_FILE_BYTES) -> bytes:
         """The file's bytes; OSError beyond ``limit`` bytes (a file that grew, a zip member that lied) and for
         anything but a regular file (a link is never followed, a pipe or device never opened)."""
         if self.member is not None:
-            with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
+            with zipfile.ZipFile(self.path) as archive, archive.open(self._member_info(archive)) as stream:
                 data = stream.read(limit + 1)
         else:
             # Checked on the open file, so a file swapped for a link or a pipe after it was listed is not read.
@@ -145,14 +157,46 @@ def _zip_members(source: Path) -> list[Submission]:
                 max_ratio=MAX_ZIP_RATIO,
             )
         )
-    members = []
     for info in infos:
         name = PurePosixPath(info.filename)
         # zipfile turns backslashes into / on Windows; a drive ("C:/...") would escape the quarantine folder there.
         if name.is_absolute() or ".." in name.parts or ":" in name.parts[0]:
             raise InputError(msg("{source}: unsafe member name {member!r}", source=source, member=info.filename))
-        members.append(Submission(name.as_posix(), source, info.filename))
-    return sorted(members, key=lambda s: s.name)
+    return sorted(_members_named(source, infos), key=lambda s: s.name)
+
+
+def _members_named(source: Path, infos: list[zipfile.ZipInfo]) -> Iterator[Submission]:
+    """Each member as a submission; members sharing a name (a file added to the zip again after an edit) are each
+    read, the first under the name, each later one as ``name (2).xlsx``, ``(3)``..., all with a note saying so."""
+    counts = Counter(PurePosixPath(i.filename).as_posix() for i in infos)
+    taken = set(counts)
+    seen: Counter[str] = Counter()
+    for info in infos:
+        name = PurePosixPath(info.filename).as_posix()
+        if counts[name] == 1:
+            yield Submission(name, source, info.filename, info.header_offset)
+            continue
+        seen[name] += 1
+        shown = name if seen[name] == 1 else _numbered_name(name, seen[name], taken)
+        taken.add(shown)
+        note = msg(
+            "{source} holds {count} files named {member}: each is read, this one (number {number} in the zip) as "
+            "{name}",
+            source=source.name,
+            count=counts[name],
+            member=name,
+            number=seen[name],
+            name=shown,
+        )
+        yield Submission(shown, source, info.filename, info.header_offset, (note.en, note.zh))
+
+
+def _numbered_name(name: str, number: int, taken: set[str]) -> str:
+    """``a/visit (2).xlsx`` for the second member named ``a/visit.xlsx``: a name no other member has."""
+    path = PurePosixPath(name)
+    while (shown := path.with_name(f"{path.stem} ({number}){path.suffix}").as_posix()) in taken:
+        number += 1
+    return shown
 
 
 def quarantine(folder: Path, submission: Submission, data: bytes, reason_en: str, reason_zh: str) -> Path:

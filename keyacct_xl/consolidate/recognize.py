@@ -40,6 +40,7 @@ from keyacct_xl.consolidate.outside import (
     read_cells,
     retyped_scope,
 )
+from keyacct_xl.consolidate.phantomday import restore_phantom_days
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.consolidate.tablemerges import read_merged_lines
 from keyacct_xl.consolidate.totals import changed_totals, total_places
@@ -206,7 +207,10 @@ def extract(
     meta = read_meta(book)
     merges = _ods_merges(data, package) if kind == "ods" else None
     if meta is None:
-        return _retyped(book, specs, name, merges, functools.partial(formula_reader, kind, data, package))
+        retyped = _retyped(book, specs, name, merges, functools.partial(formula_reader, kind, data, package))
+        if kind not in _LAID_OUT:
+            restore_phantom_days(retyped, data, package)
+        return retyped
     values, field_map = meta
     form_id = values.get("form_id", "")
     if form_id not in specs:
@@ -263,6 +267,7 @@ def extract(
         form = _FormBook(grid, names, located, spec, values.get("form_sheet", ""))
         header, tables = form.read_fields(field_map, warnings)
         extracted = Extracted(form_id, version, values, header, tables, warnings)
+        restore_phantom_days(extracted, data, package)
         form_sheet = form.form_sheet
     shown = (form_sheet, *grid.form_sheet(form_sheet))
     extracted.company = values.get(COMPANY_KEY, "") or _title_company(shown[1])

@@ -26,6 +26,7 @@ from keyacct_xl.consolidate.statements import (
     with_customer_note,
 )
 from keyacct_xl.errors import InputError, KeyacctError
+from keyacct_xl.fileio import refuse_writing_over
 from keyacct_xl.forms.layout import META_SHEET
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.reader import is_master_workbook, load_master
@@ -35,7 +36,7 @@ from keyacct_xl.receivables.adjustments import read_decisions
 from keyacct_xl.receivables.master_lines import master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, status_counts
-from keyacct_xl.receivables.reconcile_report import write_reconciliation
+from keyacct_xl.receivables.reconcile_report import reconciliation_files, write_reconciliation
 from keyacct_xl.receivables.statement_dates import Period
 from keyacct_xl.receivables.statement_reader import (
     SUFFIXES,
@@ -88,6 +89,8 @@ def run_reconciliation(
     """Reconcile the statement at ``theirs_path`` with ``ours_path`` (the master, for ``customer_id``, or our own
     statement file) and write the reconciliation workbook to ``out``. ``start`` and ``end`` bound our side (default:
     the period of their statement); given both, they are the period their dates without a year fall in."""
+    for written in reconciliation_files(out):  # before any work: neither statement is ever replaced
+        refuse_writing_over(written, None, [theirs_path, ours_path])
     refuse_decided(out)
     period = (start, end) if start is not None and end is not None else None
     theirs, returned = read_theirs(theirs_path, perspective=perspective, period=period, customer_id=customer_id)

@@ -95,6 +95,8 @@ def _init_worker(job: _Job) -> None:
 def check_submission(submission: Submission, job: _Job) -> FileOutcome:
     """Read, hash, screen, recognize and validate one file; never raises: any failure is this file's rejection."""
     outcome = FileOutcome(submission.name)
+    if submission.note is not None:  # a zip member sharing its name with another: each read, the report says so
+        outcome.warn(*submission.note)
     try:
         check_entry(submission.name, *submission.entry())
         data = submission.read()

@@ -7,6 +7,7 @@ The report goes where the caller says, else beside the master (or into ``report_
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -14,8 +15,15 @@ from pathlib import Path
 
 from keyacct_xl.consolidate.report import default_report_path, earlier_reports, summary_line, write_report
 from keyacct_xl.consolidate.run import RunResult, consolidate
-from keyacct_xl.fileio import backup_path, ensure_writable, master_write_lock, refuse_writing_over
-from keyacct_xl.i18n import Lang
+from keyacct_xl.fileio import (
+    backup_path,
+    document_title,
+    ensure_writable,
+    master_write_lock,
+    refuse_writing_over,
+)
+from keyacct_xl.i18n import LANGS, Lang
+from keyacct_xl.messages import tr
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,10 @@ def run_consolidation(
     Personal values are masked when asked or when the master's Settings ask for it.
     """
     if report is not None:
-        refuse_writing_over(report, master, [Path(source)])  # before any work: a dry run too would replace it
+        # Before any work (a dry run too would replace it); the report's backup replaces a file too.
+        inputs = [Path(source), *submissions_replaced(report, Path(source))]
+        for written in (report, backup_path(report)):
+            refuse_writing_over(written, master, inputs)
         report.parent.mkdir(parents=True, exist_ok=True)
         ensure_writable(report)  # before the master is written, not after
     # A folder holding the submissions themselves (reports written beside them) is never left out as a whole.
@@ -65,3 +76,18 @@ def run_consolidation(
         path = report or default_report_path(result, lang, report_dir, replace_same_run=replace_same_run)
         written = write_report(result, path, lang, without_sensitive=without_sensitive or result.mask_personal)
     return ConsolidationRun(result, written)
+
+
+def submissions_replaced(report: Path, source: Path) -> list[Path]:
+    """The files in the folder ``source`` that writing ``report`` would replace: the report's path and its backup's.
+    Each is skipped as the report (or its backup), so a rep's file there would be neither read nor kept but as a
+    backup; a report of an earlier run at that path is no submission (its workbook title says what it is)."""
+    if not source.is_dir():
+        return []
+    inside = source.resolve()
+    titles = {tr(language, "Consolidation report") for language in LANGS}
+    return [
+        path
+        for path in (report, backup_path(report))
+        if path.exists() and inside in Path(os.path.realpath(path)).parents and document_title(path) not in titles
+    ]

@@ -168,7 +168,9 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     fields = {**{k: TITLE_FIELD_SPECS[k] for k in spec.title_fields}, **{f.key: f for f in spec.header_fields}}
     # The period first: the header's dates typed without a year take the period's.
     if "period" in fields:
-        _check_header_field(_Reading(outcome, lang, None), extracted, fields.pop("period"))
+        period_field = fields.pop("period")
+        _check_header_field(_Reading(outcome, lang, None), extracted, period_field)
+        _check_period(outcome, extracted, period_field)
     reading = _Reading(outcome, lang, parse_period(form_period(outcome.header, extracted.meta)))
     for field in fields.values():
         _check_header_field(reading, extracted, field)
@@ -188,6 +190,30 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     review = _identify(outcome, extracted, route)
     check_followthrough(outcome, extracted)
     _settle(outcome, spec, route, strict, review, refusal)
+
+
+def _check_period(outcome: FileOutcome, extracted: Extracted, field: FieldSpec) -> None:
+    """A typed period that is no week or month (2026-W99, 2026-13, 2025-W53, which has 52 weeks): the one ``_meta``
+    was generated for is used, with a warning at its cell; without a valid one, an error there and no period (it
+    would be stored on every row, and the dates could not be checked against it)."""
+    typed = str(outcome.header.get("period") or "").strip()
+    if not typed or parse_period(typed) is not None:
+        return
+    cell = extracted.header[field.key]
+    generated = extracted.meta.get("period", "").strip()
+    if parse_period(generated) is not None:
+        outcome.header["period"] = generated
+        problem = msg(
+            "{typed} is no week (2026-W48) or month (2026-11): the period the form was generated for, {period}, is "
+            "used",
+            typed=typed,
+            period=generated,
+        )
+        outcome.issues.append(_issue(outcome, cell, field, FieldProblem(problem), "warning"))
+        return
+    outcome.header["period"] = None
+    problem = msg("{typed} is no week (2026-W48) or month (2026-11): type the form's period", typed=typed)
+    outcome.issues.append(_issue(outcome, cell, field, FieldProblem(problem)))
 
 
 def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpec) -> None:

@@ -54,16 +54,25 @@ def problems_frame(result: Reconciliation, lang: Lang) -> pd.DataFrame:
     )
 
 
+def reconciliation_files(path: Path) -> list[Path]:
+    """The files a reconciliation to ``path`` writes: the workbook, or a ``.csv`` with ``.summary.csv`` and
+    ``.problems.csv`` beside it."""
+    if path.suffix.lower() != ".csv":
+        return [path]
+    return [path, path.with_name(path.stem + ".summary.csv"), path.with_name(path.stem + ".problems.csv")]
+
+
 def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, company: str | None = None) -> list[Path]:
     """``.xlsx``: one workbook; ``.csv``: the table, plus ``.summary.csv`` and ``.problems.csv`` beside it (in lang)."""
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         # Always all three (problems may be headers only): a problems file left by an earlier run of the same
         # name must not stand beside a result that had none.
+        table, summary, problems = reconciliation_files(path)
         return [
-            write_csv(document_frame(result.table, lang), path),
-            write_csv(document_frame(result.summary, lang), path.with_name(path.stem + ".summary.csv")),
-            write_csv(document_frame(problems_frame(result, lang), lang), path.with_name(path.stem + ".problems.csv")),
+            write_csv(document_frame(result.table, lang), table),
+            write_csv(document_frame(result.summary, lang), summary),
+            write_csv(document_frame(problems_frame(result, lang), lang), problems),
         ]
     heading = Heading(
         tr(lang, "Statement reconciliation"),

@@ -30,6 +30,7 @@ ROW = f"{{{NS_MAIN}}}row"
 CELL = f"{{{NS_MAIN}}}c"
 DIMENSION = f"{{{NS_MAIN}}}dimension"
 FORMULA = f"{{{NS_MAIN}}}f"
+VALUE = f"{{{NS_MAIN}}}v"
 # Stands in for the rows while the frame is serialised; the text cannot occur in a sheet (checked).
 _ROWS_MARK = "\ue000keyacct-xl rows\ue000"
 
@@ -324,6 +325,22 @@ def cell_formulas(sheet_xml: bytes, part: str, cells: Collection[tuple[int, int]
         for at, (si, ref) in groups.items():
             if si in firsts:
                 found[at] = translated(*firsts[si], ref) or ""
+    return found
+
+
+def cell_numbers(sheet_xml: bytes, part: str, cells: Collection[tuple[int, int]]) -> dict[tuple[int, int], float]:
+    """The numbers those of ``cells`` (0-based row, column) hold as written in the part, before any reader turns a
+    date cell's number into a date; a cell holding text, a boolean or an error, or no value, is left out."""
+    if not cells:
+        return {}
+    rows = {row + 1 for row, _ in cells}
+    found = {}
+    for row, col, cell in sheet_cells(sheet_xml, part, max(rows), rows):
+        if (row - 1, col - 1) in cells and cell.get("t", "n") == "n":
+            try:
+                found[(row - 1, col - 1)] = float(cell.findtext(VALUE) or "")
+            except ValueError:  # no value, or one that is no number: nothing concluded
+                continue
     return found
 
 
