@@ -29,6 +29,7 @@ from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.spec import parse_spec
 from keyacct_xl.master.ids import normalize_id
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
 
 NOW = "2026-11-23 18:00:00"
@@ -328,6 +329,24 @@ def test_look_alike_and_invisible_characters_in_customer_ids_are_read_as_the_id(
         "\u0421001 typed with look-alike or invisible characters (U+0421 CYRILLIC CAPITAL LETTER ES), read as C001"
     )
     assert found["B10"].zh.endswith("（U+200B ZERO WIDTH SPACE），按 C002 读取")
+
+
+# U+200B zero-width space, U+FEFF BOM, U+2060 word joiner, U+200D zero-width joiner, U+200E LRM, U+00AD soft hyphen.
+INVISIBLE = ["\u200b", "\ufeff", "\u2060", "\u200d", "\u200e", "\u00ad", " \u200b\u200b "]
+
+
+@pytest.mark.parametrize("typed", INVISIBLE)
+def test_a_customer_id_of_invisible_characters_only_is_an_empty_required_cell(
+    master: Path, inbox: Path, typed: str
+) -> None:
+    # Found by a security trial: the id passed the required check as typed and was stored as the empty id its
+    # cleaning left, after which no command could open the master (Visits B2: a value is required here).
+    outcome = _run(inbox, master, "v.xlsx", visit_form([{**FIRST, "customer_id": typed}, FIRST]))
+    assert outcome.status == "partial"
+    [error] = outcome.errors
+    assert (error.file, error.sheet, error.cell) == ("v.xlsx", "客户回访记录表", "B8")
+    assert (error.en, error.severity) == ("required field is empty", "error")
+    assert load_master(master).visits["customer_id"].tolist() == ["C001"]  # the master still opens
 
 
 def test_a_card_with_a_look_alike_id_updates_the_customer_instead_of_creating_one(master: Path, inbox: Path) -> None:
