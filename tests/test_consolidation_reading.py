@@ -349,6 +349,25 @@ def test_a_customer_id_of_invisible_characters_only_is_an_empty_required_cell(
     assert load_master(master).visits["customer_id"].tolist() == ["C001"]  # the master still opens
 
 
+@pytest.mark.parametrize("name", [None, "\u200b", "\ufeff\u00ad"])
+def test_a_card_without_a_customer_name_creates_no_customer(master: Path, inbox: Path, name: str | None) -> None:
+    # Found by a security trial: the error was reported and the file taken as partial, yet C0278 was created
+    # without a name (or with an invisible one), its contacts merged under it.
+    card = fill_form(
+        blank_form("customer_card"),
+        header={"rep": "张三", "fill_date": "2026-11-20", "name": name, "region": "华南", "city": "广州"},
+        rows={"contacts": [{"name": "王经理", "title": "采购经理", "phone": "13800000000"}]},
+    )
+    outcome = _run(inbox, master, "card.xlsx", card)
+    assert (outcome.status, outcome.code) == ("rejected", "no_key")
+    assert outcome.reason_en == "Customer name empty or invalid: the form gives no row to record"
+    [error] = outcome.errors
+    assert (error.sheet, error.cell, error.en) == ("客户资料卡", "E7", "required field is empty")
+    store = load_store(master)
+    assert store.frame("Customers")["customer_id"].tolist() == ["C001", "C002", "C0277"]
+    assert store.frame("Contacts").empty
+
+
 def test_a_card_with_a_look_alike_id_updates_the_customer_instead_of_creating_one(master: Path, inbox: Path) -> None:
     card = fill_form(
         blank_form("customer_card"),
