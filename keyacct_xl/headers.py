@@ -12,6 +12,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import Column
 from keyacct_xl.messages import Rendered, listing, msg, tr
+from keyacct_xl.parsing import visible_text
 
 _NOISE = re.compile(r"[\s_\-/\\()（）\[\]【】:：.。*＊#№]+")
 
@@ -20,8 +21,7 @@ def normalize_header(text: object) -> str:
     """Fold a header for comparison: NFKC (full-width to half-width), lower case, no spaces, punctuation or invisible
     characters (a second byte-order mark, a zero-width space: 单据编号 with one was no column, its values dropped)."""
     folded = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
-    return _NOISE.sub("", visible)
+    return _NOISE.sub("", visible_text(folded))
 
 
 # Words an English header keeps in lower case after its first word (Payment Terms (days), Share of Category).

@@ -86,15 +86,30 @@ class ParseError(TranslatedError, ValueError):
     """A value that is not a valid amount or date; the message says why, the caller adds where."""
 
 
+def visible_text(text: str) -> str:
+    """``text`` without its invisible format characters (Unicode category Cf: zero-width spaces and joiners, the
+    word joiner, bidi marks, the soft hyphen, a byte-order mark), which show nothing on screen but make a cell
+    differ from what it looks like. The one definition of "invisible" that ids, headers and ``is_blank`` share."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def is_blank(value: object) -> bool:
-    """True for None, NaN/NaT/NA and strings of white space only."""
+    """True for None, NaN/NaT/NA and strings of white space and invisible characters only (``visible_text``).
+
+    A cell holding only a zero-width space (pasted from a chat) looks empty and is read as empty: checked as typed,
+    it passed as a required value and was stored as the empty id its cleaning left (a master no command could open).
+    """
     if value is None or value is pd.NA:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
     if value is pd.NaT:
         return True
-    return isinstance(value, str) and value.strip() == ""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    # Nearly every text starts with a visible character: only one that starts with an invisible one is read whole.
+    return not text or (unicodedata.category(text[0]) == "Cf" and not visible_text(text).strip())
 
 
 def same_value(a: object, b: object) -> bool:

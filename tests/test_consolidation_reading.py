@@ -30,6 +30,7 @@ from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.forms.spec import parse_spec
 from keyacct_xl.master.ids import normalize_id
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
 
 NOW = "2026-11-23 18:00:00"
@@ -329,6 +330,43 @@ def test_look_alike_and_invisible_characters_in_customer_ids_are_read_as_the_id(
         "\u0421001 typed with look-alike or invisible characters (U+0421 CYRILLIC CAPITAL LETTER ES), read as C001"
     )
     assert found["B10"].zh.endswith("（U+200B ZERO WIDTH SPACE），按 C002 读取")
+
+
+# U+200B zero-width space, U+FEFF BOM, U+2060 word joiner, U+200D zero-width joiner, U+200E LRM, U+00AD soft hyphen.
+INVISIBLE = ["\u200b", "\ufeff", "\u2060", "\u200d", "\u200e", "\u00ad", " \u200b\u200b "]
+
+
+@pytest.mark.parametrize("typed", INVISIBLE)
+def test_a_customer_id_of_invisible_characters_only_is_an_empty_required_cell(
+    master: Path, inbox: Path, typed: str
+) -> None:
+    # Found by a security trial: the id passed the required check as typed and was stored as the empty id its
+    # cleaning left, after which no command could open the master (Visits B2: a value is required here).
+    outcome = _run(inbox, master, "v.xlsx", visit_form([{**FIRST, "customer_id": typed}, FIRST]))
+    assert outcome.status == "partial"
+    [error] = outcome.errors
+    assert (error.file, error.sheet, error.cell) == ("v.xlsx", "客户回访记录表", "B8")
+    assert (error.en, error.severity) == ("required field is empty", "error")
+    assert load_master(master).visits["customer_id"].tolist() == ["C001"]  # the master still opens
+
+
+@pytest.mark.parametrize("name", [None, "\u200b", "\ufeff\u00ad"])
+def test_a_card_without_a_customer_name_creates_no_customer(master: Path, inbox: Path, name: str | None) -> None:
+    # Found by a security trial: the error was reported and the file taken as partial, yet C0278 was created
+    # without a name (or with an invisible one), its contacts merged under it.
+    card = fill_form(
+        blank_form("customer_card"),
+        header={"rep": "张三", "fill_date": "2026-11-20", "name": name, "region": "华南", "city": "广州"},
+        rows={"contacts": [{"name": "王经理", "title": "采购经理", "phone": "13800000000"}]},
+    )
+    outcome = _run(inbox, master, "card.xlsx", card)
+    assert (outcome.status, outcome.code) == ("rejected", "no_key")
+    assert outcome.reason_en == "Customer name empty or invalid: the form gives no row to record"
+    [error] = outcome.errors
+    assert (error.sheet, error.cell, error.en) == ("客户资料卡", "E7", "required field is empty")
+    store = load_store(master)
+    assert store.frame("Customers")["customer_id"].tolist() == ["C001", "C002", "C0277"]
+    assert store.frame("Contacts").empty
 
 
 def test_a_card_with_a_look_alike_id_updates_the_customer_instead_of_creating_one(master: Path, inbox: Path) -> None:

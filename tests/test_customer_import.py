@@ -397,6 +397,28 @@ def test_a_list_id_saying_none_gets_the_next_id(tmp_path: Path, master: Path, ca
     assert load_master(master).customers["customer_id"].tolist() == ["C0001", "C0002"]
 
 
+def test_a_list_cell_of_invisible_characters_only_is_blank(tmp_path: Path, master: Path, capsys) -> None:
+    """An id holding only a zero-width space (a BOM, a word joiner) is blank: the row gets the next id, as a blank
+    id does; a name holding only one is a blank name, its row refused. Found by a security trial: the row was
+    imported under an empty id, and the master opened no more, not even for --undo."""
+    source = tmp_path / "b.csv"
+    rows = [
+        "\u200b,甲贸易有限公司,华东,杭州,张三",
+        "\ufeff\u2060,乙商贸有限公司,华东,杭州,张三",
+        ",\u200b,华东,杭州,张三",
+    ]
+    source.write_text("\n".join(["Customer ID,Customer Name,Region,City,Sales Rep", *rows]), encoding="utf-8")
+    assert main(["--lang", "en", "customers", "import", str(source), "--into", str(master)]) == 0
+    assert "line 4: refused: line 4, column Customer Name: the customer name is blank" in capsys.readouterr().out
+    customers = load_master(master).customers
+    assert customers[["customer_id", "name"]].values.tolist() == [
+        ["C0001", "甲贸易有限公司"],
+        ["C0002", "乙商贸有限公司"],
+    ]
+    assert main(["customers", "import", str(source), "--into", str(master), "--undo"]) == 0
+    assert load_master(master).customers.empty
+
+
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_a_report_leading_to_the_master_or_the_list_is_refused_before_any_work(
     tmp_path: Path, master: Path, capsys, dry_run: bool

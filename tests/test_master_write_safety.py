@@ -487,6 +487,31 @@ def test_a_text_longer_than_an_excel_cell_is_refused_naming_table_column_and_row
     assert master.read_bytes() == before
 
 
+def test_a_value_every_row_needs_written_blank_is_refused_naming_table_column_and_row(master: Path) -> None:
+    # Found by a security trial: a visit stored with an empty customer id made a master no command could load again
+    # (Visits B2: a value is required here), not even the undo of the file that wrote it. The save now refuses it.
+    before = master.read_bytes()
+    m = load_master(master)
+    m.visits = pd.DataFrame({"date": pd.to_datetime(["2026-11-02"] * 3), "customer_id": ["C00001", "", None]})
+    with pytest.raises(InputError) as refused:
+        save_master(m, tables=["Visits"])
+    assert refused.value.en == (
+        "table Visits, column 客户编号, data row 2 (and 1 more): a value is required here, and a master saved "
+        "without it would not open again; nothing was written"
+    )
+    assert refused.value.zh == (
+        "表格 Visits，列「客户编号」，第 2 行数据（另有 1 行）：此处必须填写，缺少它保存的总表将无法再打开；"
+        "未写入任何内容"
+    )
+    assert master.read_bytes() == before
+    # Rows appended below the rows as read (as consolidation saves) are checked too.
+    visits = pd.DataFrame({"date": pd.to_datetime(["2026-11-02", None]), "customer_id": ["C00001"] * 2})
+    with pytest.raises(InputError, match=r"^table Visits, column 日期, data row 2: a value is required here"):
+        write_tables(master, {VISITS: visits}, lang="zh", unchanged_rows={"Visits": 1})
+    assert master.read_bytes() == before
+    assert load_master(master).visits.empty
+
+
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_a_consolidation_report_named_as_the_master_or_a_link_to_it_is_refused_before_any_work(
     tmp_path: Path, capsys, dry_run: bool

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from keyacct_xl.master.ids import normalize_id
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
 
 FULL_WIDTH = str.maketrans("0123456789,.()-", "０１２３４５６７８９，．（）－")
@@ -257,6 +258,18 @@ def test_infer_day_first_settles_a_column_or_refuses_it():
 def test_is_blank():
     assert all(is_blank(v) for v in (None, float("nan"), pd.NaT, pd.NA, "  ", "\t"))
     assert not any(is_blank(v) for v in (0, "0", "x"))
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\ufeff", "\u2060", "\u200d", "\u200e", "\u00ad", " \u200b\u3000\u200b "])
+def test_text_of_invisible_characters_only_is_blank(text: str) -> None:
+    # What the id cleaning removes (master/ids.py) leaves nothing: checked before it, such a cell passed as a
+    # required value and was stored empty.
+    assert is_blank(text) and normalize_id(text) == ""
+
+
+@pytest.mark.parametrize("text", ["\u200bC0001", "C\u200b", "\u00a0x", "无", "-"])
+def test_text_with_a_visible_character_is_not_blank(text: str) -> None:
+    assert not is_blank(text)
 
 
 @pytest.mark.parametrize(

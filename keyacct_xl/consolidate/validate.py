@@ -516,7 +516,11 @@ def _key_text(value: object) -> str:
 
 def _fills_key(field: FieldSpec, route: Route) -> bool:
     """Whether a header field fills a row-key column of the form's header table (by ``maps_to`` or by key), or is
-    the customer every line takes from the header (a key-account log's customer)."""
+    the customer every line takes from the header (a key-account log's customer), or the name of a customer a card
+    registers: a customer is known by its name (the duplicate check, every list), so a card without one creates or
+    updates no customer."""
+    if route.registers_customers and field.maps_to == "Customers.name":
+        return True
     if route.header_table:
         target, _, column = (field.maps_to or "").partition(".")
         keys = ROW_KEYS[route.header_table].all_columns()

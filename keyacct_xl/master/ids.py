@@ -20,7 +20,7 @@ from collections.abc import Container, Iterable, Iterator, Mapping
 from confusable_homoglyphs import confusables
 
 from keyacct_xl.messages import Message, msg
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.parsing import is_blank, visible_text
 
 
 @functools.lru_cache(maxsize=4096)
@@ -40,8 +40,7 @@ def _ascii_twin(ch: str) -> str:
 def normalize_id(text: str) -> str:
     """``text`` with full-width forms folded, invisible characters removed and look-alike letters made ASCII."""
     folded = unicodedata.normalize("NFKC", text)
-    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
-    return "".join(_ascii_twin(ch) for ch in visible).strip()
+    return "".join(_ascii_twin(ch) for ch in visible_text(folded)).strip()
 
 
 def id_key(value: object) -> str:

@@ -34,7 +34,7 @@ from keyacct_xl.master.cellcolumns import cells_array
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for, empty_frame
 from keyacct_xl.master.offkind import OffKind, OffKindColumn, off_kind_cells, off_kind_notices
-from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, SETTINGS, FrameKind, TableSchema
+from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, NOT_BLANK, SETTINGS, FrameKind, TableSchema
 from keyacct_xl.master.settings import SettingCell, Settings, master_folder, parse_settings, setting_key
 from keyacct_xl.master.tablecache import (
     MASTER_TABLES,
@@ -65,16 +65,6 @@ REQUIRED_COLUMNS = {
     "Competitors": ("competitor",),
     "GradeHistory": ("year", "customer_id"),
     "Settings": ("setting", "value"),
-    "Adjustments": ("date", "customer_id", "amount"),
-}
-
-
-# Values every row of these tables needs: a sales line without date, customer or amount cannot be booked.
-NOT_BLANK = {
-    "Customers": ("customer_id",),
-    "Transactions": ("date", "customer_id", "amount"),
-    "Payments": ("date", "customer_id", "amount"),
-    "Visits": ("date", "customer_id"),
     "Adjustments": ("date", "customer_id", "amount"),
 }
 

@@ -402,3 +402,13 @@ DATA_TABLES: tuple[TableSchema, ...] = (
 )
 ALL_TABLES: tuple[TableSchema, ...] = (*DATA_TABLES, SETTINGS)
 TABLES_BY_NAME: dict[str, TableSchema] = {t.name: t for t in ALL_TABLES}
+
+# Values every row of these tables needs: a sales line without date, customer or amount cannot be booked. The
+# reader refuses a master with such a cell blank, and the writer refuses to write one (it would not open again).
+NOT_BLANK: dict[str, tuple[str, ...]] = {
+    "Customers": ("customer_id",),
+    "Transactions": ("date", "customer_id", "amount"),
+    "Payments": ("date", "customer_id", "amount"),
+    "Visits": ("date", "customer_id"),
+    "Adjustments": ("date", "customer_id", "amount"),
+}

@@ -23,7 +23,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.cellcolumns import own_kind
 from keyacct_xl.master.model import Master, SheetRows, workbook_rows
 from keyacct_xl.master.offkind import OffKind, after_save, kept_as_typed, read_positions
-from keyacct_xl.master.schema import ALL_TABLES, SETTINGS, TABLES_BY_NAME, TableSchema
+from keyacct_xl.master.schema import ALL_TABLES, NOT_BLANK, SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
 from keyacct_xl.messages import Message, Pair, listing, msg, shown, tr
 from keyacct_xl.notices import notify
@@ -441,6 +441,9 @@ def _replacements(
             columns = cell_columns(frame, schema, headers.get(schema.name, {}), lang, indices)
             refuse_non_finite(columns, schema.name)
             refuse_overlong_text(columns, schema.name, first=unchanged_rows.get(schema.name, 0))
+            _refuse_blank_keys(
+                frame, schema, columns, headers.get(schema.name, {}), first=unchanged_rows.get(schema.name, 0)
+            )
             loc = located.get(schema.name)
             if loc is None:
                 sheet_name = _free_sheet_name(schema.sheet(lang), sheet_names)
@@ -480,6 +483,38 @@ def _replacements(
             replacements[WORKBOOK] = calculated_on_load(_current(archive, replacements, WORKBOOK))
         drop = drop_calc_chain(archive, replacements)
     return replacements, drop
+
+
+def _refuse_blank_keys(
+    frame: pd.DataFrame, schema: TableSchema, columns: Sequence[CellColumn], found: Mapping[str, str], *, first: int
+) -> None:
+    """Raise InputError naming table, column and row when a value every row needs (``NOT_BLANK``: a visit's
+    customer, a sales line's amount) would be written blank: the reader refuses such a master, so every later
+    command would fail on it. The rows before ``first`` are the table's as read, which the reader checked."""
+    needed = NOT_BLANK.get(schema.name, ())
+    for label, col in zip(column_order(frame, schema, found), columns):
+        bad = _blanks(col.values, first) if label in needed else np.zeros(0, dtype=np.int64)
+        if len(bad):
+            more = msg(" (and {count:,} more)", count=len(bad) - 1) if len(bad) > 1 else ""
+            raise InputError(
+                msg(
+                    "table {table}, column {header}, data row {row}{more}: a value is required here, and a master "
+                    "saved without it would not open again; nothing was written",
+                    table=schema.name,
+                    header=col.header,
+                    row=int(bad[0]) + 1,
+                    more=more,
+                )
+            )
+
+
+def _blanks(values: pd.Series, first: int) -> np.ndarray:
+    """The positions, from ``first`` on, of the values the reader takes for blank: missing, or empty text."""
+    tail = values.iloc[first:]
+    blank = tail.isna().to_numpy()
+    if tail.dtype == object or pd.api.types.is_string_dtype(tail.dtype):
+        blank = blank | (tail.to_numpy(dtype=object) == "")
+    return first + np.flatnonzero(blank)
 
 
 def _with_rows_read(loc: TableLocation, last_read: int | None) -> TableLocation:
