@@ -68,11 +68,11 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, comp
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         # Always all three (problems may be headers only): a problems file left by an earlier run of the same
         # name must not stand beside a result that had none.
-        table, summary, problems = reconciliation_files(path)
+        table_csv, summary_csv, problems_csv = reconciliation_files(path)
         return [
-            write_csv(document_frame(result.table, lang), table),
-            write_csv(document_frame(result.summary, lang), summary),
-            write_csv(document_frame(problems_frame(result, lang), lang), problems),
+            write_csv(document_frame(result.table, lang), table_csv),
+            write_csv(document_frame(result.summary, lang), summary_csv),
+            write_csv(document_frame(problems_frame(result, lang), lang), problems_csv),
         ]
     heading = Heading(
         tr(lang, "Statement reconciliation"),
