@@ -566,3 +566,32 @@ def test_undo_names_a_cell_of_an_imported_customer_changed_by_hand_since(tmp_pat
         "随该行一起删除"
     ]
     assert load_master(master).customers.empty
+
+
+def _phone_list(path: Path, phone: str) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["客户编号", "客户名称", "联系电话"])
+    sheet.write_row(1, 0, ["C0001", "上海恒达润滑油有限公司", phone])
+    book.close()
+    return path
+
+
+def test_undoing_an_import_whose_change_a_later_import_changed_again_is_refused(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """An import updates a person's row without taking it as its own, so the row's provenance cannot tell that a
+    later import changed it again: the history can. Before, undoing the first import went ahead (calling the later
+    import's value typed by hand), the later one's undo then put back the first import's value, and the phone
+    before both was in no sheet any more."""
+    assert main(["customers", "import", str(messy_xlsx(tmp_path / "a.xlsx")), "--into", str(master)]) == 0
+    original = load_master(master).customers.set_index("customer_id").loc["C0001", "phone"]
+    first, second = _phone_list(tmp_path / "l1.xlsx", "021-11111111"), _phone_list(tmp_path / "l2.xlsx", "021-22222222")
+    for imported in (first, second):
+        assert main(["customers", "import", str(imported), "--into", str(master), "--update"]) == 0
+    capsys.readouterr()
+    assert main(["customers", "import", str(first), "--into", str(master), "--undo"]) != 0
+    assert "l2.xlsx" in capsys.readouterr().err
+    for undone in (second, first):
+        assert main(["customers", "import", str(undone), "--into", str(master), "--undo"]) == 0
+    assert load_master(master).customers.set_index("customer_id").loc["C0001", "phone"] == original

@@ -28,7 +28,7 @@ from keyacct_xl.consolidate.formulacells import formula_cells
 from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
-from keyacct_xl.consolidate.recordkinds import recorded_changes
+from keyacct_xl.consolidate.recordkinds import UPDATED, recorded_changes
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.sentagain import SENT_AGAIN, HandedOver, Handover, handover
@@ -267,15 +267,34 @@ def _refuse_undone_already(undone: pd.DataFrame, wanted: str) -> None:
 
 def _refuse_if_changed_later(store: Store, sha: str) -> None:
     history, ledger = store.frame(HISTORY.name), store.frame(LEDGER.name)
+    changes = recorded_changes(history)
     # a later file that sent a row again changed nothing: the undo hands the row to it (consolidate/sentagain.py)
-    later = history[
-        (history["file_sha256"] == sha) & (history["changed_by"] != sha) & (recorded_changes(history) != SENT_AGAIN)
-    ]
-    if later.empty:
+    later = history[(history["file_sha256"] == sha) & (history["changed_by"] != sha) & (changes != SENT_AGAIN)]
+    files = {str(s) for s in later["changed_by"]} | _changed_again(history, changes, sha)
+    if not files:
         return
     names = ledger.set_index("file_sha256")["file_name"]
-    files = ", ".join(sorted({str(names.get(s, s)) for s in later["changed_by"]}))
-    raise InputError(msg("rows of this file were changed later by {files}: undo that first", files=files))
+    shown = ", ".join(sorted({str(names.get(s, s)) for s in files}))
+    raise InputError(msg("rows of this file were changed later by {files}: undo that first", files=shown))
+
+
+def _changed_again(history: pd.DataFrame, changes: pd.Series, sha: str) -> set[str]:
+    """The files that changed a row again after file ``sha`` changed it, by the history's order: an import updates a
+    person's row without taking it as its own, so the row's 文件指纹 cannot tell (a second import of the same phone
+    made the first one's undo call the second's value typed by hand, and the phone before both was lost)."""
+    updates = history[changes.isin([UPDATED, NORMALIZED])]
+    mine = updates[updates["changed_by"] == sha]
+    if mine.empty:
+        return set()
+    others = updates[updates["changed_by"] != sha]
+    changed_at: dict[tuple[str, str], list[tuple[int, str]]] = {}  # a row (table, key) -> where and by whom
+    for at, table, data, by in zip(others.index, others["table"], others["data"], others["changed_by"]):
+        changed_at.setdefault((str(table), _row_key(str(table), _row_values(data) or {})), []).append((at, str(by)))
+    found: set[str] = set()
+    for at, table, data in zip(mine.index, mine["table"], mine["data"]):
+        row = (str(table), _row_key(str(table), _row_values(data) or {}))
+        found |= {by for later, by in changed_at.get(row, ()) if later > at}
+    return found
 
 
 def _restore(
