@@ -358,6 +358,7 @@ def test_undo_restores_updated_rows_and_removes_added_ones(
         "undone b.xlsx: 2 rows removed, 1 restored",
         "  Visits: 2 row(s) removed: 张三 · C002 · 2026-11-26 · 面谈, 张三 · C001 · 2026-11-27 · 面谈",
         "  Visits: 1 row(s) given their earlier values back: 张三 · C001 · 2026-11-23 · 面谈",
+        "  Visits 张三 · C001 · 2026-11-23 · 面谈: Content 谈年度返利 → 谈返利",  # each cell put back, before and after
     ]
     after = _visits(master)
     pd.testing.assert_frame_equal(after, before)

@@ -595,3 +595,25 @@ def test_undoing_an_import_whose_change_a_later_import_changed_again_is_refused(
     for undone in (second, first):
         assert main(["customers", "import", str(undone), "--into", str(master), "--undo"]) == 0
     assert load_master(master).customers.set_index("customer_id").loc["C0001", "phone"] == original
+
+
+def test_an_undo_whose_every_cell_was_retyped_by_hand_restores_no_row_and_says_what_it_kept(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """An update whose only cell a person retyped since is kept whole: the undo says 0 restored and names the cell
+    kept, not "1 restored" with nothing put back."""
+    assert main(["customers", "import", str(messy_xlsx(tmp_path / "a.xlsx")), "--into", str(master)]) == 0
+    imported = _phone_list(tmp_path / "l1.xlsx", "021-11111111")
+    assert main(["customers", "import", str(imported), "--into", str(master), "--update"]) == 0
+    edited = openpyxl.load_workbook(master)
+    sheet = edited[CUSTOMERS.sheet_zh]
+    headers = [c.value for c in sheet[1]]
+    [row] = [r for r in sheet.iter_rows(min_row=2) if r[0].value == "C0001"]
+    row[headers.index(CUSTOMERS.column("phone").zh)].value = "021-33333333"
+    edited.save(master)
+    capsys.readouterr()
+    assert main(["customers", "import", str(imported), "--into", str(master), "--undo"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("恢复 0 行") and not any("恢复为原来的值" in line for line in out)
+    assert any("021-33333333" in line for line in out)
+    assert load_master(master).customers.set_index("customer_id").loc["C0001", "phone"] == "021-33333333"

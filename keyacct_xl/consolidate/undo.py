@@ -97,6 +97,30 @@ class KeptEdit:
 
 
 @dataclass(frozen=True)
+class PutBack:
+    """A cell the undo gave its earlier value back: the value the file wrote and the one put back."""
+
+    table: str
+    row: str  # the row's key values, as ``UndoneRows`` names rows
+    column: str
+    now: object
+    before: object
+
+    def line(self, lang: Lang) -> str:
+        """``  Customers C0004: 电话 022-22222222 → 022-40139300``."""
+        table, column = sheet_and_header(self.table, self.column, lang)
+        return "  " + tr(
+            lang,
+            "{table} {row}: {column} {now} → {before}",
+            table=table,
+            row=self.row,
+            column=column,
+            now=shown_or_blank(self.now, lang),
+            before=shown_or_blank(self.before, lang),
+        )
+
+
+@dataclass(frozen=True)
 class TypedBeside:
     """A cell a person typed in a column of their own beside a row the undo removed: gone with the row."""
 
@@ -155,6 +179,7 @@ class UndoResult:
     since: tuple[ChangedSinceAdded, ...] = ()  # cells of the rows removed changed after the file added them
     unreadable: int = 0  # the file's records of rows it added whose 写入值 was edited into no row: not checked
     handed: tuple[HandedOver, ...] = ()  # rows it added that later files sent again: kept, now theirs
+    put_back: tuple[PutBack, ...] = ()  # cells given their earlier values back, with the value each replaced
 
     def summary(self, lang: Lang) -> str:
         """A line for the console, then a line per table naming its rows."""
@@ -174,7 +199,8 @@ class UndoResult:
                 removed=self.removed,
                 restored=self.restored,
             )
-        lines = [head, *(r.line(lang) for r in self.rows), *(k.line(lang) for k in self.kept)]
+        lines = [head, *(r.line(lang) for r in self.rows), *(p.line(lang) for p in self.put_back)]
+        lines += [k.line(lang) for k in self.kept]
         lines += [*(c.line(lang) for c in self.since), *(b.line(lang) for b in self.beside)]
         if self.unreadable:
             lines.append(
@@ -299,10 +325,11 @@ def _changed_again(history: pd.DataFrame, changes: pd.Series, sha: str) -> set[s
 
 def _restore(
     store: Store, table: str, data: dict[str, object], sha: str, change: str, written: dict[str, object] | None
-) -> tuple[dict[str, object], list[KeptEdit]]:
+) -> tuple[dict[str, object], list[KeptEdit], list[PutBack] | None]:
     """Put a row's earlier values back: the row with its key, preferring the rows ``sha`` wrote; a cell the
     consolidation stored as its column's kind (``change`` normalized) as the text it was typed as. The row typed
-    (its key columns only for such a cell), and the cells kept because they were changed by hand since."""
+    (its key columns only for such a cell), the cells kept because they were changed by hand since, and the cells
+    put back (None for a cell given back the text it was typed as)."""
     frame, schema = store.frames[table], ALL_CONSOLIDATION_TABLES[table]
     # a cell stored as its column's kind holds text that column's typing would refuse: the row found by its key
     typed = {k: v for k, v in data.items() if k in ROW_KEYS[table].all_columns()} if change == NORMALIZED else data
@@ -315,10 +342,15 @@ def _restore(
             assert isinstance(position, int)  # a row of the table's own unique labels
             if change == NORMALIZED:
                 restore_typed_text(store, table, position, data)
-                return old, []
+                return old, [], None
             wrote = _typed(written, schema, list(written), "written") if written else None
-            kept = _put_back(frame, position, old, wrote)
-            return old, [KeptEdit(table, _row_key(table, old), column, now, old.get(column)) for column, now in kept]
+            kept, put = _put_back(frame, position, old, wrote)
+            key = _row_key(table, old)
+            return (
+                old,
+                [KeptEdit(table, key, column, now, old.get(column)) for column, now in kept],
+                [PutBack(table, key, column, now, old.get(column)) for column, now in put],
+            )
     raise InputError(
         msg(
             "{table}: the row {row} this file changed is no longer in the master (its {keys} changed by hand?): "
@@ -376,24 +408,31 @@ _QUOTED = 80  # characters of an edited cell quoted in the refusal: enough to fi
 
 def _put_back(
     frame: pd.DataFrame, position: int, old: Mapping[str, object], written: Mapping[str, object] | None
-) -> list[tuple[str, object]]:
+) -> tuple[list[tuple[str, object]], list[tuple[str, object]]]:
     """Write ``old`` into row ``position``: with ``written`` known, only the cells still holding what the change
-    wrote (and the provenance); a cell changed by hand since is kept, returned with its value. Without it (a
-    change recorded by an earlier version) every cell."""
+    wrote (and the provenance); a cell changed by hand since is kept. Without it (a change recorded by an earlier
+    version) every cell. The cells kept and the cells put back (provenance aside), each with the value it held."""
     kept: list[tuple[str, object]] = []
+    put: list[tuple[str, object]] = []
     for column, value in old.items():
         at = frame.columns.get_loc(column)
         assert isinstance(at, int)  # the table's columns are unique
+        now: object = frame.iat[position, at]
         if written is not None and column not in PROVENANCE_KEYS:
             if column not in written:
                 continue  # the change never wrote it: whatever it holds now is someone else's
-            now: object = frame.iat[position, at]
             if not same_value(now, written[column]):
                 if not same_value(now, value):  # typed back by hand to what the undo puts back: nothing kept
                     kept.append((column, now))
                 continue
+        if column not in PROVENANCE_KEYS and not _same_or_blank(now, value):
+            put.append((column, now))
         frame.iat[position, at] = None if is_blank(value) else value
-    return kept
+    return kept, put
+
+
+def _same_or_blank(now: object, value: object) -> bool:
+    return (is_blank(now) and is_blank(value)) or (not is_blank(now) and not is_blank(value) and same_value(now, value))
 
 
 def _refuse_if_referred_to(store: Store, sha: str) -> None:
@@ -510,9 +549,10 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     kept_records: set[object] = set()
     restored: dict[str, list[str]] = {}
     kept: list[KeptEdit] = []
+    put_back: list[PutBack] = []
     written = mine["written"] if "written" in mine.columns else pd.Series(None, index=mine.index, dtype=object)
     for table, data, change, wrote in zip(mine["table"][::-1], mine["data"][::-1], mine["change"][::-1], written[::-1]):
-        row, edits = _restore(
+        row, edits, put = _restore(
             store,
             str(table),
             _recorded(data, "data"),
@@ -520,8 +560,10 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
             str(change),
             None if is_blank(wrote) else _recorded(wrote, "written"),
         )
-        restored.setdefault(str(table), []).append(_row_key(str(table), row))
+        if put is None or put:  # a row whose every cell was kept (typed by hand since) is not said to be restored
+            restored.setdefault(str(table), []).append(_row_key(str(table), row))
         kept += edits
+        put_back += put or []
     changed = {HISTORY.name, LEDGER.name, *mine["table"].astype(str)}
     removed = 0
     rows: list[UndoneRows] = []
@@ -568,7 +610,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         str(entry["file_name"]),
         sha,
         removed,
-        len(mine),
+        sum(len(keys) for keys in restored.values()),
         dry_run,
         tuple(rows),
         tuple(kept),
@@ -577,6 +619,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         tuple(since),
         _unreadable(snapshots),
         tuple(handed),
+        tuple(reversed(put_back)),
     )
 
 
