@@ -617,3 +617,26 @@ def test_an_undo_whose_every_cell_was_retyped_by_hand_restores_no_row_and_says_w
     assert out[0].endswith("恢复 0 行") and not any("恢复为原来的值" in line for line in out)
     assert any("021-33333333" in line for line in out)
     assert load_master(master).customers.set_index("customer_id").loc["C0001", "phone"] == "021-33333333"
+
+
+def test_an_import_into_a_master_with_an_id_typed_twice_is_refused_naming_it(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """Which of two C0001 rows would the list's values go to? The import compared one and wrote the other, and
+    reported a name change it never made; it is refused as every writer needing one row per customer is."""
+    assert main(["customers", "import", str(messy_xlsx(tmp_path / "a.xlsx")), "--into", str(master)]) == 0
+    book = openpyxl.load_workbook(master)
+    sheet = book[CUSTOMERS.sheet_zh]
+    [table] = sheet.tables.values()
+    last = sheet.max_row
+    for column in range(1, sheet.max_column + 1):
+        sheet.cell(last + 1, column).value = sheet.cell(2, column).value
+    sheet.cell(last + 1, 2).value = "上海恒达润滑油有限公司（重复录入）"
+    table.ref = f"{table.ref.split(':')[0]}:{openpyxl.utils.get_column_letter(sheet.max_column)}{last + 1}"
+    book.save(master)
+    before = master.read_bytes()
+    capsys.readouterr()
+    imported = _phone_list(tmp_path / "l1.xlsx", "021-11111111")
+    assert main(["customers", "import", str(imported), "--into", str(master), "--update"]) != 0
+    assert "C0001" in capsys.readouterr().err
+    assert master.read_bytes() == before

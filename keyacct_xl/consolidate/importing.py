@@ -41,6 +41,7 @@ from keyacct_xl.fileio import (
     written_path,
 )
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.integrity import require_unique_customer_ids
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES
 from keyacct_xl.master.submissions import LEDGER
@@ -155,6 +156,8 @@ def run_customer_import(
     with nullcontext() if dry_run else master_write_lock(master):
         store = load_store(master)
         _refuse_imported_already(store.frame(LEDGER.name), source, sha)
+        # an id typed twice: which row would the list's values go to, and which be compared?
+        require_unique_customer_ids(store.frame("Customers"), store.lang, msg("a customer list import"))
         policy = load_grading_policy(store.settings.policy("grading_policy"))
         grades = [g.upper() for g in policy.grades]  # as grade apply takes them
         planned = plan_import(

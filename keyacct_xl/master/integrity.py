@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
 import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
@@ -244,14 +245,20 @@ def master_integrity(master: Master, tables: Sequence[TableSchema]) -> Integrity
 def require_unique_ids(master: Master, purpose: Rendered) -> None:
     """Refuse a step (``purpose``, e.g. ``msg("grading")``) that needs one Customers row per id (grading: which
     row would get the grade?)."""
-    repeated = master_integrity(master, (CUSTOMERS,)).of_kind("duplicate_customer")
+    require_unique_customer_ids(master.customers, master.lang, purpose)
+
+
+def require_unique_customer_ids(customers: pd.DataFrame, lang: Lang, purpose: Rendered) -> None:
+    """``require_unique_ids`` on a Customers frame (a store's, read without the master's sales)."""
+    column = IdColumn(CUSTOMERS.name, CUSTOMERS.sheet(lang), customers["customer_id"].tolist())
+    repeated = check_integrity(column, []).of_kind("duplicate_customer")
     if repeated:
         ids = ", ".join(sorted({p.customer_id for p in repeated}))
         raise InputError(
             msg(
                 "{sheet}: customer id(s) {ids} appear more than once; {purpose} needs one row per "
                 "customer: make the ids unique (keyacct-xl master check lists the rows)",
-                sheet=CUSTOMERS.sheet(master.lang),
+                sheet=CUSTOMERS.sheet(lang),
                 ids=ids,
                 purpose=purpose,
             )
