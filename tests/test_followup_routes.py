@@ -470,3 +470,22 @@ def test_without_the_record_of_its_apply_a_changed_chosen_order_is_kept_not_writ
     assert main(["routes", "apply", str(path), "--lang", "en"]) == 1
     assert capsys.readouterr().out.splitlines()[-1] == "  C1 甲: now 2, in the review 1, chosen 3"
     assert load_master(path).customers["route_seq"].tolist() == [2, 1, 1, 3]
+
+
+def test_assign_again_never_writes_over_orders_chosen_in_the_review_and_not_applied(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second ``routes assign`` put the proposal back over the orders a supervisor had typed, leaving them only in a
+    backup nobody was told of; it is refused while they are not in the master, and goes ahead once they are."""
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0
+    review = review_name(path)
+    _choose(review, {"C1": 7, "C2": 8})
+    typed = review.read_bytes()
+    capsys.readouterr()
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) != 0
+    err = capsys.readouterr().err
+    assert "C1" in err and "C2" in err and "routes apply" in err
+    assert review.read_bytes() == typed
+    assert main(["routes", "apply", str(path)]) == 0
+    assert main(["routes", "assign", str(path), "--rep", "张三"]) == 0  # in the master now: nothing lost

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.fileio import atomic_write, master_write_lock
 from keyacct_xl.history.store import store_path
 from keyacct_xl.i18n import Lang
@@ -74,6 +74,7 @@ def write_route_review(routes: pd.DataFrame, path: Path, *, lang: Lang, company:
     """The review workbook: one report sheet, proposed order, the chosen column pre-filled with the proposal."""
     path = Path(path)
     check_suffix(path, (".xlsx",))
+    refuse_unapplied_choices(path, routes)
     if CONSOLIDATED_AT.key not in routes:
         routes = routes.assign(**{CONSOLIDATED_AT.key: None})
     frame = routes.assign(chosen_seq=routes["proposed_seq"])[[c.key for c in REVIEW_COLUMNS]]
@@ -90,6 +91,38 @@ def write_route_review(routes: pd.DataFrame, path: Path, *, lang: Lang, company:
 
 
 _KINDS: dict[str, Kind] = {"int": "int", "number": "number"}
+
+
+def refuse_unapplied_choices(path: Path, routes: pd.DataFrame) -> None:
+    """Refuse to write a review over ``path`` while it holds orders a person chose (确定路序 unlike 建议路序) that the
+    master (``routes``' route_seq) does not hold yet: proposing again would lose them, as it did."""
+    if not path.exists():
+        return
+    try:
+        chosen = read_route_review(path)
+        proposed = read_table_file(path, REVIEW_COLUMNS, table=TABLE, required=("customer_id", "proposed_seq"))
+    except KeyacctError as error:
+        raise InputError(
+            msg(
+                "{path} exists and cannot be read as a route review ({problem}): it is not written over; move it away "
+                "or give --out another name",
+                path=path,
+                problem=error,
+            )
+        ) from error
+    now = dict(zip(routes["customer_id"].astype(str), pd.to_numeric(routes["route_seq"], errors="coerce")))
+    typed = chosen["chosen_seq"].to_numpy() != pd.to_numeric(proposed["proposed_seq"], errors="coerce").to_numpy()
+    pending = [c for c, seq, t in zip(chosen["customer_id"], chosen["chosen_seq"], typed) if t and now.get(c) != seq]
+    if pending:
+        raise InputError(
+            msg(
+                "{path} holds {count:,} chosen route order(s) not yet in the master ({ids}): it is not written over; "
+                "put them in with keyacct-xl routes apply, or move the file away to propose again",
+                path=path,
+                count=len(pending),
+                ids=listing(pending[:5]),
+            )
+        )
 
 
 def read_route_review(path: Path, *, with_current: bool = False) -> pd.DataFrame:
