@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from keyacct_xl.analytics.policy import load_credit_policy, load_grading_policy, with_settings
+from keyacct_xl.analytics.policy import load_credit_policy, load_grading_policy, policy_path, with_settings
 from keyacct_xl.errors import InputError, SpecError
 from keyacct_xl.master.settings import settings_from
 
@@ -126,3 +126,18 @@ def test_settings_override_thresholds_and_are_checked() -> None:
     )
     with pytest.raises(SpecError, match="Company Name must be a number"):
         with_settings(on_text, settings_from({}), policy.source)
+
+
+def test_a_shipped_policys_name_is_the_shipped_file_whatever_lies_in_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder ``credit/`` in the working folder made ``credit apply`` fail with "credit: Is a directory", and a file
+    ``credit`` was read as the policy: a bare shipped name means the shipped policy; a path names a file."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "credit").mkdir()
+    (tmp_path / "visits").write_text("not a policy", encoding="utf-8")
+    assert load_credit_policy("credit").name == load_credit_policy().name
+    assert policy_path("credit").is_file() and policy_path("visits").parent == policy_path("credit").parent
+    assert policy_path("./visits") == Path("visits")  # a path as given: read as that file, refused if no policy
+    (tmp_path / "mine").write_text("x", encoding="utf-8")
+    assert policy_path("mine") == Path("mine")  # no shipped policy of that name: the file

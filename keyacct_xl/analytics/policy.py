@@ -144,13 +144,19 @@ class CreditPolicy:
 
 
 def policy_path(name_or_path: str | Path) -> Path:
-    """A policy file: a path as given, or a file shipped in templates/policies/ named by its name or a title
-    (四级客户分级（VIP/A/B/C）, as the documents print it)."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    """A policy file: a file shipped in templates/policies/ named by its name or a title (四级客户分级（VIP/A/B/C）,
+    as the documents print it), else a path as given. A shipped name means the shipped policy even when a file or
+    folder of that name lies in the working folder (a folder ``credit/`` there made ``credit apply`` fail with
+    "credit: Is a directory"); ``./credit`` or ``credit.yaml`` names the file."""
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml"):
         return path
-    name = shipped_code(shipped_policies(), name_or_path) or str(name_or_path)
-    return Path(str(resources.files("keyacct_xl.templates") / "policies" / f"{name}.yaml"))
+    code = shipped_code(shipped_policies(), text)
+    if code is None and ("/" in text or "\\" in text):  # a path, not a title (titles may hold a slash: A/B/C)
+        return path
+    shipped = Path(str(resources.files("keyacct_xl.templates") / "policies" / f"{code or text}.yaml"))
+    return shipped if shipped.exists() or not path.exists() else path
 
 
 def _read(path: Path) -> dict:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from keyacct_xl.analytics.policy import policy_path
 from keyacct_xl.analytics.rfm import CLASS_LABELS
 from keyacct_xl.errors import SpecError
 from keyacct_xl.forms.catalog import shared_lists
@@ -81,14 +81,6 @@ class VisitPolicy:
     def is_poor(self, rating: object) -> bool:
         """True for a rating that asks for a countermeasure (差, 很差 and their synonyms)."""
         return isinstance(rating, str) and choice_key(rating) in self.poor_rating_words
-
-
-def policy_path(name_or_path: str | Path) -> Path:
-    """A policy file: a path as given, or the name of a file shipped in templates/policies/."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        return path
-    return Path(str(resources.files("keyacct_xl.templates") / "policies" / f"{name_or_path}.yaml"))
 
 
 def load_visit_policy(name_or_path: str | Path = DEFAULT_POLICY) -> VisitPolicy:

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.analytics.policy import policy_path
 from keyacct_xl.errors import SpecError
-from keyacct_xl.followup.policy import policy_path
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, msg
 from keyacct_xl.performance.workdays import WorkCalendar, named_workdays

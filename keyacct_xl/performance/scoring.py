@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from keyacct_xl.analytics.policy import policy_path
 from keyacct_xl.errors import SpecError
-from keyacct_xl.followup.policy import policy_path
 from keyacct_xl.messages import msg
 from keyacct_xl.yamlcheck import Where, read_mapping, read_number, read_str, read_yaml
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.analytics.policy import policy_path
 from keyacct_xl.errors import SpecError
-from keyacct_xl.followup.policy import policy_path
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.messages import Message, msg
 from keyacct_xl.performance.workdays import WorkCalendar, named_workdays

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from keyacct_xl.analytics.policy import policy_path
 from keyacct_xl.errors import SpecError
-from keyacct_xl.followup.policy import policy_path
 from keyacct_xl.messages import msg
 from keyacct_xl.yamlcheck import Where, read_mapping, read_str, read_yaml
 
