@@ -738,7 +738,8 @@ def test_a_card_whose_kept_fields_outgrow_the_ledgers_cell_is_refused_and_the_ot
             ("strengths", "优势"),
         )
     }
-    card = fill_form(blank_form("customer_card"), header={"rep": "张三", "customer_id": "C001", **long})
+    header = {"rep": "张三", "customer_id": "C001", "name": "华强贸易有限公司", **long}
+    card = fill_form(blank_form("customer_card"), header=header)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "card.xlsx").write_bytes(card)

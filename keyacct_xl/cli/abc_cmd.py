@@ -59,9 +59,10 @@ def parse_pair(text: str | None, option: str) -> tuple[float, float] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Classify, print the summary, write the table when asked."""
-    if args.out:
+    from_master = is_master_workbook(args.input)
+    if args.out and not from_master:  # a master is refused as any report's output is (output.workbook)
         refuse_writing_over(args.out, None, [args.input])  # before any work: the table read is never replaced
-    if is_master_workbook(args.input):
+    if from_master:
         master = load_master(args.input)
         warn_references(master, SALES_TABLES, args.lang)
         transactions = master.transactions

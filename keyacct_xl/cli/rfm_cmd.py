@@ -39,10 +39,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 def run(args: argparse.Namespace) -> int:
     """Compute RFM (options left out come from the master's Settings), print the class summary, write when asked."""
-    if args.out:
+    from_master = is_master_workbook(args.input)
+    if args.out and not from_master:  # a master is refused as any report's output is (output.workbook)
         refuse_writing_over(args.out, None, [args.input])  # before any work: the table read is never replaced
     settings = None
-    if is_master_workbook(args.input):
+    if from_master:
         master = load_master(args.input)
         warn_references(master, SALES_TABLES, args.lang)
         transactions, settings = master.transactions, master.settings
