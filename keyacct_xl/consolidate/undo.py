@@ -72,18 +72,32 @@ class UndoneRows:
 
 
 @dataclass(frozen=True)
-class KeptEdit:
-    """A cell the undone file wrote and a person changed by hand since: kept as it is, not put back."""
+class UndoneCell:
+    """A cell of a row the undo gives its earlier values back: put back (``before`` replacing ``now``, the value the
+    file wrote), or ``kept`` as it is, a person having changed it by hand since."""
 
     table: str
     row: str  # the row's key values, as ``UndoneRows`` names rows
     column: str
     now: object
     before: object
+    kept: bool
 
     def line(self, lang: Lang) -> str:
-        """``  Visits 张三 · C001 · …: 结果 changed by hand since the file wrote it (x): kept, not put back to y``."""
+        """``  Customers C0004: 电话 022-22222222 → 022-40139300``, or ``  Visits 张三 · C001 · …: 结果 changed by hand
+        since the file wrote it (x): kept, not put back to y``."""
         table, column = sheet_and_header(self.table, self.column, lang)
+        now, before = shown_or_blank(self.now, lang), shown_or_blank(self.before, lang)
+        if not self.kept:
+            return "  " + tr(
+                lang,
+                "{table} {row}: {column} {now} → {before}",
+                table=table,
+                row=self.row,
+                column=column,
+                now=now,
+                before=before,
+            )
         return "  " + tr(
             lang,
             "{table} {row}: {column} was changed by hand after the file wrote it ({now}): kept, not put back to "
@@ -91,32 +105,8 @@ class KeptEdit:
             table=table,
             row=self.row,
             column=column,
-            now=shown_or_blank(self.now, lang),
-            before=shown_or_blank(self.before, lang),
-        )
-
-
-@dataclass(frozen=True)
-class PutBack:
-    """A cell the undo gave its earlier value back: the value the file wrote and the one put back."""
-
-    table: str
-    row: str  # the row's key values, as ``UndoneRows`` names rows
-    column: str
-    now: object
-    before: object
-
-    def line(self, lang: Lang) -> str:
-        """``  Customers C0004: 电话 022-22222222 → 022-40139300``."""
-        table, column = sheet_and_header(self.table, self.column, lang)
-        return "  " + tr(
-            lang,
-            "{table} {row}: {column} {now} → {before}",
-            table=table,
-            row=self.row,
-            column=column,
-            now=shown_or_blank(self.now, lang),
-            before=shown_or_blank(self.before, lang),
+            now=now,
+            before=before,
         )
 
 
@@ -173,13 +163,13 @@ class UndoResult:
     restored: int
     dry_run: bool = False
     rows: tuple[UndoneRows, ...] = ()
-    kept: tuple[KeptEdit, ...] = ()
+    kept: tuple[UndoneCell, ...] = ()
     beside: tuple[TypedBeside, ...] = ()  # what people typed in columns of their own beside the rows removed
     copies: tuple[CopiedRows, ...] = ()  # rows people copied from the file's: kept
     since: tuple[ChangedSinceAdded, ...] = ()  # cells of the rows removed changed after the file added them
     unreadable: int = 0  # the file's records of rows it added whose 写入值 was edited into no row: not checked
     handed: tuple[HandedOver, ...] = ()  # rows it added that later files sent again: kept, now theirs
-    put_back: tuple[PutBack, ...] = ()  # cells given their earlier values back, with the value each replaced
+    put_back: tuple[UndoneCell, ...] = ()  # cells given their earlier values back, with the value each replaced
 
     def summary(self, lang: Lang) -> str:
         """A line for the console, then a line per table naming its rows."""
@@ -325,7 +315,7 @@ def _changed_again(history: pd.DataFrame, changes: pd.Series, sha: str) -> set[s
 
 def _restore(
     store: Store, table: str, data: dict[str, object], sha: str, change: str, written: dict[str, object] | None
-) -> tuple[dict[str, object], list[KeptEdit], list[PutBack] | None]:
+) -> tuple[dict[str, object], list[UndoneCell], list[UndoneCell] | None]:
     """Put a row's earlier values back: the row with its key, preferring the rows ``sha`` wrote; a cell the
     consolidation stored as its column's kind (``change`` normalized) as the text it was typed as. The row typed
     (its key columns only for such a cell), the cells kept because they were changed by hand since, and the cells
@@ -348,8 +338,8 @@ def _restore(
             key = _row_key(table, old)
             return (
                 old,
-                [KeptEdit(table, key, column, now, old.get(column)) for column, now in kept],
-                [PutBack(table, key, column, now, old.get(column)) for column, now in put],
+                [UndoneCell(table, key, column, now, old.get(column), True) for column, now in kept],
+                [UndoneCell(table, key, column, now, old.get(column), False) for column, now in put],
             )
     raise InputError(
         msg(
@@ -548,8 +538,8 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     handed: list[HandedOver] = []
     kept_records: set[object] = set()
     restored: dict[str, list[str]] = {}
-    kept: list[KeptEdit] = []
-    put_back: list[PutBack] = []
+    kept: list[UndoneCell] = []
+    put_back: list[UndoneCell] = []
     written = mine["written"] if "written" in mine.columns else pd.Series(None, index=mine.index, dtype=object)
     for table, data, change, wrote in zip(mine["table"][::-1], mine["data"][::-1], mine["change"][::-1], written[::-1]):
         row, edits, put = _restore(
