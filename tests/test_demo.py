@@ -18,7 +18,10 @@ from keyacct_xl import load_master
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.dedupe import likely_duplicates
 from keyacct_xl.demo.company import generate_demo
+from keyacct_xl.demo.labels import TRANSLATED
 from keyacct_xl.errors import InputError
+from keyacct_xl.forms.catalog import shared_lists
+from keyacct_xl.forms.spec import choice_key
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import CONTACTS
 from keyacct_xl.master.settings import DEFAULTS
@@ -377,6 +380,30 @@ def test_libreoffice_opens_the_demo(demo_path: Path, libreoffice, tmp_path: Path
     assert rows[0][:2] == ["客户编号", "客户名称"]
     assert len(rows) == 601
     assert rows[1][0] == "C0001" and rows[1][1].endswith(SUFFIXES)
+
+
+# The demo's code lists that a form also offers, by the list's name in templates/forms/_lists.yaml.
+FORM_LISTS = {
+    ("customers", "industry"): "industry",
+    ("customers", "enterprise_nature"): "enterprise_nature",
+    ("customers", "outlet_type"): "outlet_type",
+    ("customers", "location_type"): "location_type",
+    ("customers", "category"): "customer_category",
+    ("visits", "method"): "visit_method",
+    ("visits", "rating"): "rating5",
+    ("opportunities", "stage"): "funnel_stage",
+}
+
+
+@pytest.mark.parametrize(("column", "listed"), FORM_LISTS.items())
+def test_the_english_demo_speaks_its_forms_english(column: tuple[str, str], listed: str) -> None:
+    """An English demo's funnel returned untouched had 14 lines refused ('Initial contact' is no stage of the
+    form, whose English is Contacted), its cards conflicts of Chain store against Chain: each English name the
+    demo writes is the English of the form's choice its Chinese value is (the choice's own or a synonym)."""
+    choices = shared_lists()[listed]
+    for zh, en in TRANSLATED[column].items():
+        [choice] = [c for c in choices if choice_key(zh) in {choice_key(n) for n in (c.zh, *c.synonyms)}]
+        assert en == choice.en, (column, zh)
 
 
 def test_english_master_translates_code_lists_only(tmp_path: Path) -> None:

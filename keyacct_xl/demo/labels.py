@@ -14,23 +14,24 @@ REGIONS = {
     "西北": "Northwest China",
     "东北": "Northeast China",
 }
-# GB/T 4754-2017 section names as the National Bureau of Statistics translates them.
+# GB/T 4754-2017 sections. Every list a form also offers takes the form's English (templates/forms/_lists.yaml),
+# so a form returned from an English master matches its dropdowns (tests/test_demo.py checks each).
 INDUSTRIES = {
-    "农、林、牧、渔业": "Agriculture, forestry, animal husbandry and fishery",
+    "农、林、牧、渔业": "Agriculture, forestry, animal husbandry, fishery",
     "采矿业": "Mining",
     "制造业": "Manufacturing",
-    "电力、热力、燃气及水的生产和供应业": "Production and supply of electricity, heat, gas and water",
+    "电力、热力、燃气及水的生产和供应业": "Utilities",
     "建筑业": "Construction",
-    "批发和零售业": "Wholesale and retail trade",
-    "交通运输、仓储和邮政业": "Transport, storage and postal services",
+    "批发和零售业": "Wholesale and retail",
+    "交通运输、仓储和邮政业": "Transport, storage and post",
     "住宿和餐饮业": "Accommodation and catering",
-    "信息传输、软件和信息技术服务业": "Information transmission, software and IT services",
+    "信息传输、软件和信息技术服务业": "Information and software services",
     "金融业": "Finance",
     "房地产业": "Real estate",
     "租赁和商务服务业": "Leasing and business services",
-    "科学研究和技术服务业": "Scientific research and technical services",
-    "水利、环境和公共设施管理业": "Water conservancy, environment and public facilities management",
-    "居民服务、修理和其他服务业": "Resident services, repair and other services",
+    "科学研究和技术服务业": "Research and technical services",
+    "水利、环境和公共设施管理业": "Water, environment and public facilities",
+    "居民服务、修理和其他服务业": "Household and repair services",
     "教育": "Education",
     "卫生和社会工作": "Health and social work",
     "文化、体育和娱乐业": "Culture, sports and entertainment",
@@ -48,11 +49,11 @@ OUTLETS = {
     "零售商": "Retailer",
     "代理店": "Agent",
     "特约店": "Appointed dealer",
-    "连锁店": "Chain store",
+    "连锁店": "Chain",
     "专营店": "Specialty store",
 }
 LOCATIONS = {
-    "商业中心店": "Commercial centre",
+    "商业中心店": "Business centre",
     "交通枢纽店": "Transport hub",
     "居民区店": "Residential area",
     "其他": "Other",
@@ -72,8 +73,8 @@ VISIT_METHODS = {"面访": "Face-to-face", "电话": "Phone", "邮件": "E-mail"
 RATINGS = {"很好": "Excellent", "好": "Good", "一般": "Fair", "差": "Poor", "很差": "Very poor"}
 STAGES = {
     "线索": "Lead",
-    "初步接触": "Initial contact",
-    "需求确认": "Needs confirmed",
+    "初步接触": "Contacted",
+    "需求确认": "Qualified",
     "方案报价": "Proposal",
     "商务谈判": "Negotiation",
     "赢单": "Won",
