@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.worksheet.cell_range import CellRange
 from test_forms_generate import check_form_workbook
 
 from keyacct_xl.cli.main import main
@@ -467,3 +468,28 @@ def test_reps_whose_folders_would_be_one_or_too_long_each_get_their_own_folder(t
     again = tmp_path / "again"
     assert main(["forms", "prefill", "--master", str(master), "--period", "2026-W45", "--out", str(again)]) == 0
     assert sorted(p.name for p in again.iterdir()) == sorted(p.name for p in out.iterdir())
+
+
+def test_an_english_form_prefilled_from_a_chinese_master_shows_its_choices_in_english(tmp_path: Path) -> None:
+    """A Chinese master's stage 初步接触 was written as it is into an English funnel, whose dropdown offers Contacted:
+    a choice named by its value or a label in either language is shown in the form's language (a word that names no
+    choice stays as typed)."""
+    master = small_master()
+    master.opportunities = _frame(
+        OPPORTUNITIES,
+        [
+            {"opportunity_id": "O1", "customer_id": "C001", "product": "液压油", "stage": "初步接触", "rep": "张三"},
+            {"opportunity_id": "O2", "customer_id": "C001", "product": "齿轮油", "stage": "方案报价", "rep": "张三"},
+            {"opportunity_id": "O3", "customer_id": "C001", "product": "导轨油", "stage": "快成了", "rep": "张三"},
+        ],
+    )
+    spec = load_form("sales_funnel")
+    form = write_form(
+        tmp_path / "funnel.xlsx", spec, lang="en", data=prefill(spec, master, rep="张三", period="2026-11")
+    )
+    sheet = openpyxl.load_workbook(form).worksheets[0]
+    area = CellRange(sheet.tables["t_opportunities"].ref)
+    header = {sheet.cell(area.min_row, c).value: c for c in range(area.min_col, area.max_col + 1)}
+    stage = next(c for name, c in header.items() if "Stage" in str(name))
+    stages = [sheet.cell(r, stage).value for r in range(area.min_row + 1, area.min_row + 4)]
+    assert stages == ["Contacted", "Proposal", "快成了"]

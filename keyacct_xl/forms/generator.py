@@ -125,9 +125,17 @@ def _write_value(
         return number
     text = str(value)
     if spec.type in ("choice", "yes_no"):
-        labels = dict(zip([c.value for c in field_choices(spec)], choice_labels(spec, lang), strict=True))
-        text = labels.get(text, text)
+        text = _choice_label(spec, text, lang)
     sheet.write_string(row, col, text, fmt)
+    return text
+
+
+def _choice_label(spec: FieldSpec, text: str, lang: FormLang) -> str:
+    """The label in ``lang`` of the choice ``text`` names by its value or a label in either language (a Chinese
+    master's 初步接触 on an English form is Contacted, 是 is Yes); any other text as it is."""
+    for choice, label in zip(field_choices(spec), choice_labels(spec, lang), strict=True):
+        if text in choice.names:
+            return label
     return text
 
 
