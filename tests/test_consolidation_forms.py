@@ -582,3 +582,18 @@ def test_a_card_is_compared_with_what_earlier_cards_of_the_run_filled_in(master:
     found = [(c.file, c.customer_id, c.field) for c in result.conflicts if c.kind == "duplicate"]
     assert found == [("c.xlsx", "C002", "phone")]
     assert set(load_store(master).frame("Customers")["customer_id"]) == {"C001", "C002", "C003", "C100"}
+
+
+def test_a_quotation_whose_customer_cell_was_refused_says_so_not_that_it_is_empty(master: Path, inbox: Path) -> None:
+    """A customer typed but refused (longer than the field takes) left the header without a customer, and the file
+    was rejected as "客户编号 (B8) is empty", which the rep's cell contradicts: the refusal names the cell's problem."""
+    form = fill_form(
+        blank_form("quotation"),
+        header={"rep": "张三", "quote_no": "Q-1", "quote_date": "2026-11-23", "customer_id": "C001 " + "华" * 90},
+        rows={"items": [{"product": "液压油", "qty": 1, "unit_price": 10}]},
+    )
+    (inbox / "quote.xlsx").write_bytes(form)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.code) == ("rejected", "no_customer")
+    assert "could not be taken" in outcome.reason_en and "empty" not in outcome.reason_en
+    assert "95 characters" in outcome.reason_en  # the cell's own problem: its length

@@ -21,7 +21,7 @@ from keyacct_xl.forms.layout import entry_key
 from keyacct_xl.forms.spec import FormSpec, Text
 from keyacct_xl.master.ids import Spellings, meant_id, read_as
 from keyacct_xl.master.schema import CUSTOMERS, REP, Column
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Pair, msg
 
 
 def check_references(
@@ -143,7 +143,22 @@ def _about_one_customer(spec: FormSpec) -> bool:
 def _refuse_without_customer(outcome: FileOutcome, id_label: Text | Column) -> None:
     """Refuse a file about one customer whose header names none: every row it holds would be nobody's, like the
     rows of a customer the archive does not hold."""
-    _, cell = outcome.header_cells.get("customer_id", ("", ""))
+    sheet, cell = outcome.header_cells.get("customer_id", ("", ""))
+    refused = next((i for i in outcome.errors if (i.sheet, i.cell) == (sheet, cell) and cell and i.value), None)
+    if refused is not None:  # typed but refused (too long, say): "is empty" would contradict the cell
+        outcome.reject(
+            "no_customer",
+            *texts(
+                msg(
+                    "{field} ({cell}) could not be taken ({problem}): the form is about one customer, so none of it "
+                    "is stored; correct the cell and send the form again",
+                    field=id_label,
+                    cell=cell,
+                    problem=Pair(refused.en, refused.zh),
+                )
+            ),
+        )
+        return
     outcome.reject(
         "no_customer",
         *texts(
