@@ -7,6 +7,7 @@ values kept in SubmissionHistory, nothing added and nothing deleted).
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from keyacct_xl.consolidate.routes import OUTPUT_FORMS, ROUTES, route_tables
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.consolidate.undo import undo_submission
-from keyacct_xl.forms.catalog import form_ids
+from keyacct_xl.forms.catalog import form_ids, load_form
+from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.master.submissions import HISTORY, LEDGER
 
 INPUT_FORMS = sorted(ROUTES)
@@ -151,3 +153,20 @@ def test_the_demo_sends_a_copy_of_every_input_form_as_another_rep_would(
     ledger = demo_ledger
     sent = ledger[ledger["file_name"].str.endswith(f"示例_{form_id}.xlsx")]
     assert sent[["status", "rows"]].values.tolist() == [["accepted", sum(load_example(form_id).expect.values())]]
+
+
+@pytest.mark.parametrize("form_id", example_ids())
+def test_an_english_example_picks_its_choices_from_the_english_dropdowns(form_id: str) -> None:
+    """``forms examples --lang en`` wrote 是, 处理中 and 面谈 under Yes/No, Pending/In progress/Solved and the
+    English methods (73 cells): every choice cell of an English example holds an entry of its dropdown."""
+    spec = load_form(form_id)
+    fields = {f.key: f for section in spec.sections for f in section.fields if f.type in ("choice", "yes_no")}
+    example = load_example(form_id)
+    typed = [example.header, *(line for lines in example.rows.values() for line in lines)]
+    chosen = {(key, value) for values in typed for key, value in values.items() if key in fields}
+    book = openpyxl.load_workbook(io.BytesIO(example.workbook("en")))
+    shown = {cell.value for sheet in book.worksheets for row in sheet.iter_rows() for cell in row}
+    for key, value in chosen:
+        choice = next((c for c in field_choices(fields[key]) if isinstance(value, str) and value in c.names), None)
+        if choice is not None and choice.zh != choice.en:
+            assert choice.en in shown and choice.zh not in shown, (key, value)

@@ -20,7 +20,9 @@ import yaml
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import write_replacing
-from keyacct_xl.forms.layout import FormLang
+from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.layout import FormLang, choice_label
+from keyacct_xl.forms.spec import FieldSpec
 from keyacct_xl.messages import msg
 
 Lines = dict[str, list[dict[str, object]]]
@@ -51,8 +53,22 @@ class FormExample:
         return self._filled({**self.header, **self.correction_header}, rows, lang)
 
     def _filled(self, header: dict[str, object], rows: Lines, lang: FormLang) -> bytes:
+        # what a rep picks from the dropdowns of a form in ``lang`` (Yes, not 是, on an English form)
+        fields = {f.key: f for section in load_form(self.form_id).sections for f in section.fields}
+        header = _in_language(header, fields, lang)
+        rows = {section: [_in_language(line, fields, lang) for line in lines] for section, lines in rows.items()}
         lines = {section: len(section_rows) for section, section_rows in rows.items()}
         return fill_form(blank_form(self.form_id, lang=lang, lines=lines), header=header, rows=rows)
+
+
+def _in_language(values: dict[str, object], fields: dict[str, FieldSpec], lang: FormLang) -> dict[str, object]:
+    """``values`` with each choice named as the form's dropdown in ``lang`` names it."""
+    return {
+        key: choice_label(fields[key], value, lang)
+        if isinstance(value, str) and key in fields and fields[key].type in ("choice", "yes_no")
+        else value
+        for key, value in values.items()
+    }
 
 
 def examples_dir() -> Path:

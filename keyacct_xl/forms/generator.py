@@ -32,10 +32,10 @@ from keyacct_xl.forms.layout import (
     FormLang,
     FormLayout,
     TablePlace,
+    choice_label,
     choice_labels,
     estimate_lines,
     field_cell_name,
-    field_choices,
     form_sheet_name,
     instructions_sheet_name,
     list_name,
@@ -125,17 +125,8 @@ def _write_value(
         return number
     text = str(value)
     if spec.type in ("choice", "yes_no"):
-        text = _choice_label(spec, text, lang)
+        text = choice_label(spec, text, lang)
     sheet.write_string(row, col, text, fmt)
-    return text
-
-
-def _choice_label(spec: FieldSpec, text: str, lang: FormLang) -> str:
-    """The label in ``lang`` of the choice ``text`` names by its value or a label in either language (a Chinese
-    master's 初步接触 on an English form is Contacted, 是 is Yes); any other text as it is."""
-    for choice, label in zip(field_choices(spec), choice_labels(spec, lang), strict=True):
-        if text in choice.names:
-            return label
     return text
 
 

@@ -93,6 +93,15 @@ def choice_labels(field: FieldSpec, lang: FormLang) -> list[str]:
     return [text_for(Text(c.zh, c.en), lang, " ") for c in field_choices(field)]
 
 
+def choice_label(field: FieldSpec, text: str, lang: FormLang) -> str:
+    """The label in ``lang`` of the choice ``text`` names by its value or a label in either language (a Chinese
+    master's 初步接触 on an English form is Contacted, 是 is Yes); any other text as it is."""
+    for choice, label in zip(field_choices(field), choice_labels(field, lang), strict=True):
+        if text in choice.names:
+            return label
+    return text
+
+
 def customer_ref(customer_id: str, name: str) -> str:
     """A customer dropdown entry: id, a space, the name (pre-filled forms)."""
     return f"{customer_id} {name}".strip()
