@@ -87,27 +87,23 @@ class UndoneCell:
         """``  Customers C0004: 电话 022-22222222 → 022-40139300``, or ``  Visits 张三 · C001 · …: 结果 changed by hand
         since the file wrote it (x): kept, not put back to y``."""
         table, column = sheet_and_header(self.table, self.column, lang)
-        now, before = shown_or_blank(self.now, lang), shown_or_blank(self.before, lang)
-        if not self.kept:
-            return "  " + tr(
-                lang,
-                "{table} {row}: {column} {now} → {before}",
-                table=table,
-                row=self.row,
-                column=column,
-                now=now,
-                before=before,
+        shown = {
+            "table": table,
+            "row": self.row,
+            "column": column,
+            "now": shown_or_blank(self.now, lang),
+            "before": shown_or_blank(self.before, lang),
+        }
+        text = (
+            msg(
+                "{table} {row}: {column} was changed by hand after the file wrote it ({now}): kept, not put back to "
+                "{before}",
+                **shown,
             )
-        return "  " + tr(
-            lang,
-            "{table} {row}: {column} was changed by hand after the file wrote it ({now}): kept, not put back to "
-            "{before}",
-            table=table,
-            row=self.row,
-            column=column,
-            now=now,
-            before=before,
+            if self.kept
+            else msg("{table} {row}: {column} {now} → {before}", **shown)
         )
+        return "  " + text.render(lang)
 
 
 @dataclass(frozen=True)
@@ -415,14 +411,10 @@ def _put_back(
                 if not same_value(now, value):  # typed back by hand to what the undo puts back: nothing kept
                     kept.append((column, now))
                 continue
-        if column not in PROVENANCE_KEYS and not _same_or_blank(now, value):
+        if column not in PROVENANCE_KEYS and not same_value(now, value):
             put.append((column, now))
         frame.iat[position, at] = None if is_blank(value) else value
     return kept, put
-
-
-def _same_or_blank(now: object, value: object) -> bool:
-    return (is_blank(now) and is_blank(value)) or (not is_blank(now) and not is_blank(value) and same_value(now, value))
 
 
 def _refuse_if_referred_to(store: Store, sha: str) -> None:
