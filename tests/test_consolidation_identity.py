@@ -344,15 +344,21 @@ def test_corrected_card_updates_what_the_reps_first_card_set(master: Path, inbox
     assert [(c.kind, c.key) for c in result.changes if c.kind == "removed"] == [("removed", "C100 / 陈经理 / ")]
 
 
-def test_undo_restores_updated_rows_and_removes_added_ones(
-    master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _b_updating_a(master: Path, inbox: Path) -> pd.DataFrame:
+    """a.xlsx (Mon–Wed) consolidated, then b.xlsx changing Monday's content and adding Thu–Fri; Visits after a."""
     (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
     consolidate(inbox, master, now=NOW)
     before = _visits(master)
     (inbox / "a.xlsx").unlink()
     (inbox / "b.xlsx").write_bytes(visits("张三", [("2026-11-23", "C001", "面谈", "谈年度返利"), *THU_FRI]))
     consolidate(inbox, master, now=LATER)
+    return before
+
+
+def test_undo_restores_updated_rows_and_removes_added_ones(
+    master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _b_updating_a(master, inbox)
     assert main(["consolidate", "--into", str(master), "--undo", "b.xlsx", "--lang", "en"]) == 0
     assert capsys.readouterr().out.strip().splitlines() == [
         "undone b.xlsx: 2 rows removed, 1 restored",
@@ -692,14 +698,9 @@ def test_undo_restores_an_updated_row_whose_change_was_typed_over_in_the_history
     typed: str, master: Path, inbox: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The 变更 cell of 历史版本 is a person's to read, not what an undo goes by: a record holding the row's earlier
-    values is an update whatever its label says, so the undo puts those values back instead of keeping the changed
-    row (or removing it) and says so."""
-    (inbox / "a.xlsx").write_bytes(visits("张三", MON_WED))
-    consolidate(inbox, master, now=NOW)
-    before = _visits(master)
-    (inbox / "a.xlsx").unlink()
-    (inbox / "b.xlsx").write_bytes(visits("张三", [("2026-11-23", "C001", "面谈", "谈年度返利"), *THU_FRI]))
-    consolidate(inbox, master, now=LATER)
+    values is an update whatever its label says, so the undo puts those values back instead of removing the
+    changed row."""
+    before = _b_updating_a(master, inbox)
     book = openpyxl.load_workbook(master)
     sheet = book["历史版本"]
     change = [c.value for c in sheet[1]].index("变更") + 1
