@@ -199,8 +199,8 @@ def company_names(
 def _distinct_brand(drawn: int, taken: list[str]) -> int:
     """``drawn``, or the next brand sharing no character with a brand ``taken`` in the same city and trade: 上海信达
     and 上海宏达工程机械租赁, or 兴旺 twice under two legal forms, read as one company to the duplicate check and
-    to a person. Stepping draws nothing, so the rest of the demo stays as it was."""
-    brand = drawn
-    while any(set(BRANDS[brand]) & set(other) for other in taken):
-        brand = (brand + 1) % len(BRANDS)
-    return brand
+    to a person. Stepping draws nothing, so the rest of the demo stays as it was; a city and trade that took so many
+    brands that none is left distinct keeps the drawn one (a demo of tens of thousands of customers)."""
+    shared = {ch for other in taken for ch in other}
+    steps = ((drawn + step) % len(BRANDS) for step in range(len(BRANDS)))
+    return next((brand for brand in steps if not set(BRANDS[brand]) & shared), drawn)
