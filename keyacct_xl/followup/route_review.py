@@ -26,7 +26,7 @@ from keyacct_xl.master.submissions import PROVENANCE
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import Pair, listing, msg, tr
 from keyacct_xl.output import check_suffix, workbook
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.parsing import is_blank, same_value
 from keyacct_xl.reports import Heading, Kind, Sheet, Styles, add_sheet
 from keyacct_xl.tablefile import read_table_file
 
@@ -98,9 +98,10 @@ def refuse_unapplied_choices(path: Path, routes: pd.DataFrame) -> None:
     master (``routes``' route_seq) does not hold yet: proposing again would lose them, as it did."""
     if not path.exists():
         return
-    try:
-        chosen = read_route_review(path)
-        proposed = read_table_file(path, REVIEW_COLUMNS, table=TABLE, required=("customer_id", "proposed_seq"))
+    try:  # one read; a chosen cell that is no order counts as typed and not applied
+        review = read_table_file(
+            path, REVIEW_COLUMNS, table=TABLE, required=("customer_id", "proposed_seq", "chosen_seq")
+        )
     except KeyacctError as error:
         raise InputError(
             msg(
@@ -111,8 +112,11 @@ def refuse_unapplied_choices(path: Path, routes: pd.DataFrame) -> None:
             )
         ) from error
     now = dict(zip(routes["customer_id"].astype(str), pd.to_numeric(routes["route_seq"], errors="coerce")))
-    typed = chosen["chosen_seq"].to_numpy() != pd.to_numeric(proposed["proposed_seq"], errors="coerce").to_numpy()
-    pending = [c for c, seq, t in zip(chosen["customer_id"], chosen["chosen_seq"], typed) if t and now.get(c) != seq]
+    ids = review["customer_id"].astype(str).str.strip()
+    chosen, proposed = (pd.to_numeric(review[c], errors="coerce") for c in ("chosen_seq", "proposed_seq"))
+    pending = [
+        c for c, seq, p in zip(ids, chosen, proposed) if not same_value(seq, p) and not same_value(now.get(c), seq)
+    ]
     if pending:
         raise InputError(
             msg(
