@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from reportbook import report_table
 
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.followup.check import run_visits_check
 from keyacct_xl.followup.planner import plan_week
 from keyacct_xl.followup.policy import load_visit_policy, master_policy
@@ -21,6 +23,7 @@ from keyacct_xl.master.model import Master, dtype_for
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import CUSTOMERS, VISITS
 from keyacct_xl.master.settings import settings_from
+from keyacct_xl.master.writer import save_master
 
 d = pd.Timestamp
 
@@ -234,3 +237,33 @@ def test_demo_busiest_rep_week_is_drivable(demo_run: tuple[Path, str], tmp_path:
     assert deferred and all(deferred_ids.values())
     assert set(due["customer_id"]) == planned | set(deferred_ids)  # nobody due is silently left out
     assert len(planned) + len(deferred_ids) == len(plan) + len(deferred)  # and nobody twice
+
+
+def test_a_prefilled_visit_plan_sent_back_untouched_lands_whole(tmp_path: Path) -> None:
+    """The customers the week could not take are planned for the Monday after: consolidation takes those lines."""
+    master = small_week_master(1)
+    master_path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    spec = load_form("visit_plan")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    data = prefill(spec, master, rep="张三", period="2026-W48")
+    write_form(inbox / "visit_plan.xlsx", spec, lang="zh", data=data)
+    [outcome] = consolidate(inbox, master_path, now="2026-11-22 18:00:00").outcomes
+    assert [i.zh for i in outcome.issues if i.severity == "error"] == []
+    plans = load_store(master_path).frame("VisitPlans")
+    assert sorted(plans["customer_id"]) == [f"K{i}" for i in range(1, 9)]
+    deferred = plans[plans["remark"].astype(str).str.startswith("顺延")]
+    assert deferred["planned_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-30", "2026-11-30"]
+    # a line typed for any other day after the week is still refused, at its cell
+    ws_path = tmp_path / "late.xlsx"
+    book = openpyxl.load_workbook(inbox / "visit_plan.xlsx")
+    sheet = next(ws for ws in book.worksheets if "t_plan" in ws.tables)
+    first = sheet[sheet.tables["t_plan"].ref][1]
+    dates = [c for c in first if isinstance(c.value, dt.datetime)]
+    dates[0].value = dt.datetime(2026, 12, 1)
+    book.save(ws_path)
+    late = tmp_path / "late_inbox"
+    late.mkdir()
+    (late / "late.xlsx").write_bytes(ws_path.read_bytes())
+    [refused] = consolidate(late, master_path, now="2026-11-22 19:00:00", dry_run=True).outcomes
+    assert [i.cell for i in refused.issues if i.severity == "error"] == [dates[0].coordinate]

@@ -1,10 +1,11 @@
 """The rules the plan forms state, checked per cell, and their lines as master rows (keyacct_xl.master.plans).
 
 A plan is dated by its period: a visit planned outside the period the form is filed for belongs to another plan, so
-that line is refused (an error on its date cell) while the other lines stay. A target breakdown's period is the
-first month of its year; each rep's quarters become one SalesTargets row per month, the quarter split into equal
-thirds in cents with the remainder on the quarter's last month, so the twelve months add up to the year to the cent
-and the typed quarter is kept beside them. A promotion cannot end before it starts.
+that line is refused (an error on its date cell) while the other lines stay; the one day outside it a visit plan may
+hold is the Monday after its last week, where the pre-filled plan puts the customers no week could take. A target
+breakdown's period is the first month of its year; each rep's quarters become one SalesTargets row per month, the
+quarter split into equal thirds in cents with the remainder on the quarter's last month, so the twelve months add up
+to the year to the cent and the typed quarter is kept beside them. A promotion cannot end before it starts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue
 from keyacct_xl.consolidate.periods import Period
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
+from keyacct_xl.forms.prefill import deferred_visit_day
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.messages import Rendered, msg
 
@@ -88,11 +90,13 @@ def _dates_in_period(
     if period is None:
         return
     section, field = _section_of(spec, key)
+    # the pre-filled plan's customers no week could take are planned for this day (forms.prefill)
+    deferred = deferred_visit_day(period.first, period.last) if spec.id == "visit_plan" else None
     for row in outcome.rows:
         value = row.values.get(key)
         if row.section != section or not isinstance(value, pd.Timestamp):  # refused lines too: every problem at once
             continue
-        if not period.first <= value.date() <= period.last:
+        if not period.first <= value.date() <= period.last and value.date() != deferred:
             row.ok = False
             outcome.issues.append(
                 _line_issue(

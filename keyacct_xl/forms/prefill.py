@@ -175,6 +175,12 @@ def plan_weeks(period: Period) -> list[Period]:
     return weeks
 
 
+def deferred_visit_day(first: dt.date, last: dt.date) -> dt.date:
+    """The day a visit plan of ``first``..``last`` plans the customers no week of it could take: the Monday after
+    its last week (the weeks whose Monday falls in the span); consolidation takes lines of that day too."""
+    return last - dt.timedelta(days=last.weekday()) + dt.timedelta(days=7)
+
+
 def visit_plan_rows(master: Master, rep: str, period: Period) -> list[dict[str, object]]:
     """The visit plan of a week or a month, week by week as the weekly plan places them (each customer once):
     visits face to face on their day, calls by phone, and the customers no week could take planned for the
@@ -193,7 +199,7 @@ def visit_plan_rows(master: Master, rep: str, period: Period) -> list[dict[str, 
             rows.append(_visit_plan_line(c, _day_of(span, i % len(WORKDAYS)), "Phone", master.lang))
         placed |= set(week.visits["customer_id"]) | set(week.calls["customer_id"])
     if week is not None:
-        after = _day_of(weeks[-1], 7)
+        after = dt.datetime.combine(deferred_visit_day(period.start, period.end), dt.time())
         for c in _records(week.deferred):
             line = _visit_plan_line(c, after, "Face-to-face", master.lang)
             rows.append(
