@@ -290,6 +290,10 @@ def test_the_ribbon_button_and_the_command_write_the_pack(master_path: Path, tmp
     assert main(["report", "gm", str(book), "--period", "2026-09", "--lang", "en"]) == 0
     assert "monthly pack 2026-09: sales ¥500.00" in capsys.readouterr().out
     assert (tmp_path / "gm_pack_2026-09.xlsx").exists()
+    # without --period the command writes what the button writes: the last full month (README shows it optional)
+    assert main(["report", "gm", str(book), "--lang", "en"]) == 0
+    assert "monthly pack 2026-10" in capsys.readouterr().out
+    assert (tmp_path / "gm_pack_2026-10.xlsx").exists()
 
 
 def test_a_shorter_lost_window_from_settings(master_path: Path) -> None:
