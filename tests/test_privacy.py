@@ -721,3 +721,23 @@ def test_an_export_never_replaces_the_masters_backup(tmp_path: Path, capsys: pyt
             "报表从不写在总表或其备份之上；请换一个文件名"
         )
     assert backup.read_bytes() == kept and source.read_bytes() == master
+
+
+def test_a_redacted_export_over_an_earlier_file_names_the_backup_it_keeps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plain export by mistake, then the redacted one to the same name: the plain copy is kept as the backup (no
+    file is replaced without one), so the console names it, or the folder is shared with every phone in it."""
+    source = save_master(generate_demo(seed=5, customers=30), tmp_path / "master.xlsx", backup=False)
+    share = tmp_path / "share" / "region.xlsx"
+    share.parent.mkdir()
+    assert main(["master", "export", str(source), "--out", str(share)]) == 0
+    assert "region.bak.xlsx" not in capsys.readouterr().out  # nothing replaced, nothing kept
+    assert main(["master", "export", str(source), "--out", str(share), "--pseudonymize", "--lang", "en"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    backup = share.with_name("region.bak.xlsx")
+    assert backup.read_bytes() == source.read_bytes()  # the earlier plain copy, every phone in it
+    assert out[-1] == (
+        f"warning: the earlier region.xlsx is kept as {backup}, not redacted: it may hold personal data, "
+        "remove it before sharing the folder"
+    )

@@ -154,6 +154,8 @@ def _export(args: argparse.Namespace) -> int:
     left_out = [*result.left_out_sheets, *result.left_out_tables]
     if left_out:
         print(tr(args.lang, "left out (not master tables): {tables}", tables=listing(left_out)))
+    for warning in result.warnings():
+        print(tr(args.lang, "warning: {text}", text=warning))
     return 0
 
 

@@ -63,7 +63,7 @@ from keyacct_xl.master.schema import ALL_TABLES, CUSTOMERS, LISTINGS, PRODUCTS, 
 from keyacct_xl.master.settings import parse_settings, setting_key
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
 from keyacct_xl.master.writer import write_new_workbook
-from keyacct_xl.messages import listing, msg
+from keyacct_xl.messages import Message, listing, msg
 from keyacct_xl.xlsx.package import TableLocation, open_package, sheet_parts
 
 KEY_BYTES = 32
@@ -76,6 +76,20 @@ class ExportResult:
     path: Path
     left_out_sheets: tuple[str, ...] = ()
     left_out_tables: tuple[str, ...] = ()
+    unredacted_backup: Path | None = None  # a redacted export's backup beside it: an earlier file, not redacted
+
+    def warnings(self) -> list[Message]:
+        """What the person sharing the export must know: an earlier file kept beside it, with its personal data."""
+        if self.unredacted_backup is None:
+            return []
+        return [
+            msg(
+                "the earlier {name} is kept as {backup}, not redacted: it may hold personal data, remove it before "
+                "sharing the folder",
+                name=self.path.name,
+                backup=self.unredacted_backup,
+            )
+        ]
 
 
 @dataclass
@@ -141,7 +155,9 @@ def export_master(
     # export names no batch, so nothing of that folder is its own.
     shutil.rmtree(store_path(out) / CACHE_FOLDER, ignore_errors=True)
     kept_sheets = {t.sheet for t in tables.values()}
-    return ExportResult(out, tuple(s for s in sheets if s not in kept_sheets), other_tables)
+    backup = backup_path(written_path(out))
+    left_out = tuple(s for s in sheets if s not in kept_sheets)
+    return ExportResult(out, left_out, other_tables, backup if backup.exists() else None)
 
 
 def _refuse_lines_beside(out: Path) -> None:
