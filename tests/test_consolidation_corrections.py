@@ -14,6 +14,7 @@ import pytest
 from reportbook import table_rows
 
 from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from tests.test_consolidation_identity import master, visits  # noqa: F401  (master: the fixture)
 
@@ -368,7 +369,7 @@ def test_an_undo_does_not_call_a_formula_of_ones_own_beside_a_row_typed_by_hand(
     ws.cell(1, column).value = "内容字数"
     ws.cell(2, column).value = f"=LEN({content}2)"
     ws.cell(3, column).value = 99  # typed over the formula
-    _table_to(ws, column, 3).tableColumns.append(openpyxl.worksheet.table.TableColumn(id=column, name="内容字数"))
+    _table_to(ws, column, 4).tableColumns.append(openpyxl.worksheet.table.TableColumn(id=column, name="内容字数"))
     book.save(master)
     _cached(master, f"LEN({content}2)", "3")
     assert sorted(load_store(master).frame("Visits")["内容字数"]) == [3, 99]
@@ -591,6 +592,89 @@ def test_undoing_the_file_that_sent_a_row_again_leaves_the_row_to_the_file_that_
     assert sorted(load_store(master).frame("SubmissionHistory")["change"]) == ["added"] * 3
     assert main(["--lang", "en", "consolidate", "--into", str(master), "--undo", "visits_A.xlsx"]) == 0
     assert _visit_days(master) == []
+
+
+def _send_lines(tmp_path: Path, batch: str, lines: list[dict[str, str]]) -> None:
+    """张三's visit record of lines given field by field (a 客户名称 typed or not), in its inbox folder."""
+    path = tmp_path / batch / "张三" / f"visits_{batch}.xlsx"
+    path.parent.mkdir(parents=True)
+    form = blank_form("visit_record")
+    path.write_bytes(fill_form(form, header={"rep": "张三", "period": "2026-W48"}, rows={"visits": lines}))
+
+
+def _handed_to_b(tmp_path: Path, into: Path) -> None:
+    """A adds Monday's visit, its 客户名称 typed, and Wednesday's, its 客户名称 filled from the master; B sends both
+    again (Monday without the name, Wednesday without 内容) and Thursday's. Unchanged, the rows stay A's until A's
+    undo hands them to B."""
+    monday = {"date": "2026-11-23", "customer_id": "C001", "method": "面谈"}
+    wednesday = {"date": "2026-11-25", "customer_id": "C001", "method": "电话"}
+    thursday = {"date": "2026-11-26", "customer_id": "C002", "method": "面谈", "content": "送样品"}
+    typed = {"customer_name": "广州华强贸易有限公司", "content": "谈返利"}
+    _send_lines(tmp_path, "A", [{**monday, **typed}, {**wednesday, "content": "确认订单"}])
+    _consolidate(tmp_path, into, "A")
+    _send_lines(tmp_path, "B", [{**monday, "content": "谈返利"}, wednesday, thursday])
+    _consolidate(tmp_path, into, "B")
+
+
+def test_after_a_handover_the_later_files_undo_names_no_cell_the_earlier_file_wrote(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Every row of A was handed to B: A's undo said "Visits: 0 row(s) removed: " with nothing named, and B's undo
+    # then called the customer name A filled in typed by hand (and 内容, which B left blank, changed since).
+    _handed_to_b(tmp_path, master)
+    undo = ["--lang", "en", "consolidate", "--into", str(master), "--undo"]
+    capsys.readouterr()
+    assert main([*undo, "visits_A.xlsx"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "undone 张三/visits_A.xlsx: 0 rows removed, 0 restored",
+        "  Visits: 2 row(s) kept, sent again by 张三/visits_B.xlsx (still consolidated), now that file's rows: "
+        "张三 · C001 · 2026-11-23 · 面谈, 张三 · C001 · 2026-11-25 · 电话",
+    ]
+    removed = (
+        "  Visits: 3 row(s) removed: 张三 · C001 · 2026-11-23 · 面谈, 张三 · C001 · 2026-11-25 · 电话, "
+        "张三 · C002 · 2026-11-26 · 面谈"
+    )
+    assert main([*undo, "visits_B.xlsx", "--dry-run"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "dry run, the master is unchanged: undoing 张三/visits_B.xlsx would remove 3 rows and restore 0",
+        removed,
+    ]
+    assert main([*undo, "visits_B.xlsx"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [removed]
+    assert _visit_days(master) == [] and load_store(master).frame("SubmissionHistory").empty
+
+
+def test_after_a_handover_the_later_files_undo_still_names_what_was_changed_by_hand(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Cells of the handed row changed by hand while it was A's (客户名称, 结果) and a note typed beside it are named
+    by B's undo, with what A wrote: the handover takes what A wrote as B's, not the hand edits."""
+    _handed_to_b(tmp_path, master)
+    _type_by_hand(master, "拜访记录", "确认订单", "客户名称", "华强贸易")
+    _type_by_hand(master, "拜访记录", "确认订单", "结果", "下周送货")
+    book = openpyxl.load_workbook(master)
+    ws = book["拜访记录"]
+    column = ws.max_column + 1
+    ws.cell(1, column).value = "跟进备注"
+    ws.cell(3, column).value = "已电话确认"
+    _table_to(ws, column, 4).tableColumns.append(openpyxl.worksheet.table.TableColumn(id=column, name="跟进备注"))
+    book.save(master)
+    undo = ["--lang", "en", "consolidate", "--into", str(master), "--undo"]
+    assert main([*undo, "visits_A.xlsx"]) == 0
+    capsys.readouterr()
+    assert main([*undo, "visits_B.xlsx"]) == 0
+    row = "Visits 张三 · C001 · 2026-11-25 · 电话"
+    assert capsys.readouterr().out.splitlines()[2:] == [
+        f"  {row}: Result was changed after the file added the row (下周送货; the file wrote (blank)): removed with "
+        "the row",
+        f"  {row}: 客户名称 was changed after the file added the row (华强贸易; the file wrote 广州华强贸易有限公司): "
+        "removed with the row",
+        f"  {row}: 跟进备注 holds 已电话确认, typed by hand beside a row of the file, which the undo removes",
+    ]
 
 
 def test_undoing_a_file_undone_already_says_so_not_that_it_was_never_consolidated(

@@ -116,6 +116,26 @@ def changed_since_added(
     return changed
 
 
+def written_into(
+    table: str, records: Sequence[Mapping[str, object]], written: Sequence[Mapping[str, object]]
+) -> list[Mapping[str, object] | None]:
+    """For each of ``records`` (rows of ``table``), what its file wrote into it: the one of ``written`` (the file's
+    ``added`` history rows for ``table``, as read from their JSON) of the same source row and key, None for none."""
+    if not written or not records:
+        return [None] * len(records)
+    snapshots = typed_rows(table, written, list(records[0]))
+    columns = ROW_KEYS[table].columns if table in ROW_KEYS else ()
+    found: list[Mapping[str, object] | None] = []
+    for record in records:
+        same = (
+            w
+            for w, snapshot in zip(written, snapshots)
+            if _source(w) == _source(record) and all(same_value(record.get(k), snapshot.get(k)) for k in columns)
+        )
+        found.append(next(same, None))
+    return found
+
+
 def _source(row: Mapping[str, object]) -> tuple[str, str]:
     """The sheet and row of the submitted file a row came from, as text (a JSON row holds them as it wrote them)."""
     return shown_value(row.get("source_sheet")), shown_value(row.get("source_row"))

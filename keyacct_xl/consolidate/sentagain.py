@@ -6,7 +6,9 @@ it, while the second, still consolidated, states it (sent again, it is a file al
 not come back). Each such match is kept in SubmissionHistory as a row of change ``sent_again`` (再次提交): the row's
 file in 文件指纹, the later file in 修改文件 and its values in 写入值. The undo of the first file keeps such a row and
 hands it to the later file (its provenance, and its record becomes that file's ``added`` one, so that file's own
-undo removes it and names every cell changed since).
+undo removes it and names every cell changed since). That record's 写入值 also takes what the first file wrote into
+the row and the later one left blank (the customer name the consolidation filled in, a cell the later file left
+empty): it is the row as the later file states it, and its undo called such cells typed by hand or changed since.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Final
 
 import pandas as pd
 
-from keyacct_xl.consolidate.added import ADDED, named_rows, typed_rows
+from keyacct_xl.consolidate.added import ADDED, named_rows, typed_rows, written_into
 from keyacct_xl.consolidate.frames import row_json
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.i18n import Lang
@@ -82,6 +84,7 @@ class Handover:
     by_label: dict[int, list[int]]  # the store's frames are labelled by the row's position when read
     records: pd.DataFrame  # the records, as SubmissionHistory holds them (its index kept)
     values: list[dict[str, object]]  # each record's 写入值, as read from its JSON
+    earlier: dict[int, Mapping[str, object]]  # by the row's label, what the undone file wrote into it (if recorded)
 
     def provenance(self, label: int) -> dict[str, object]:
         """The provenance the first later file gave the row, to be the row's own."""
@@ -96,12 +99,23 @@ class Handover:
         """SubmissionHistory once the rows are handed over: the first record of a row handed becomes its new file's
         ``added`` one, and the row's other records name that file as the row's."""
         history = history.copy()
-        for positions in self.by_label.values():
+        for label, positions in self.by_label.items():
             first = self.records.index[positions[0]]
             owner = str(self.records.at[first, "changed_by"])
             history.loc[first, "change"] = ADDED
+            if label in self.earlier:
+                history.loc[first, "written"] = self._written(label)
             history.loc[self.records.index[positions], "file_sha256"] = owner
         return history
+
+    def _written(self, label: int) -> str:
+        """The 写入值 of the row's new ``added`` record: what the later file sent, over what the undone file wrote
+        (a cell the later file left blank stays in the row as the undone file wrote it; a person's edit is in
+        neither, so the later file's undo still names it). The later file's alone when both would not fit a cell."""
+        values = self.values[self.by_label[label][0]]
+        earlier = {k: v for k, v in self.earlier[label].items() if k not in PROVENANCE_KEYS}
+        merged = row_json({**earlier, **values})
+        return merged if len(merged) <= EXCEL_MAX_TEXT else row_json(values)
 
     def kept(self) -> set[object]:
         """The SubmissionHistory labels of the records kept (those of rows handed over)."""
@@ -109,17 +123,26 @@ class Handover:
 
 
 def handover(
-    table: str, removed: pd.DataFrame, records: pd.DataFrame, values: Sequence[dict[str, object] | None]
+    table: str,
+    removed: pd.DataFrame,
+    records: pd.DataFrame,
+    values: Sequence[dict[str, object] | None],
+    written: Sequence[Mapping[str, object]] = (),
 ) -> Handover:
     """Match the rows ``removed`` (those the undone file added to ``table``) with its ``sent_again`` ``records``
-    of the table (``values``: their 写入值 read, None for one edited into no row's values): by the table's key."""
+    of the table (``values``: their 写入值 read, None for one edited into no row's values): by the table's key.
+    ``written``: the undone file's ``added`` records of the table, as read, to find what it wrote into each row."""
     readable = {i: v for i, v in enumerate(values) if v is not None}
     columns = ROW_KEYS[table].columns if table in ROW_KEYS else ()
     by_label: dict[int, list[int]] = {}
+    handed: list[Mapping[str, object]] = []
     if readable and not removed.empty and columns:
         sent = typed_rows(table, list(readable.values()), list(removed.columns))
         for label, row in zip(removed.index, removed.to_dict("records")):
             found = [i for i, each in zip(readable, sent) if all(same_value(row.get(c), each.get(c)) for c in columns)]
             if found:
                 by_label[int(label)] = found
-    return Handover(by_label, records, [v or {} for v in values])
+                handed.append({str(k): v for k, v in row.items()})
+    wrote = written_into(table, handed, written)
+    earlier = {label: w for label, w in zip(by_label, wrote) if w is not None}
+    return Handover(by_label, records, [v or {} for v in values], earlier)

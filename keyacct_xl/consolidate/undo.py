@@ -559,7 +559,8 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         if carried.any():
             copied = _copied(frame, carried, name)
             added = carried & ~copied
-            handing = _handover(name, frame[added], again[again["table"] == name])
+            written = _written(snapshots, name)
+            handing = _handover(name, frame[added], again[again["table"] == name], written)
             if handing.by_label:
                 frame = _handed_frame(frame, handing)
                 added &= ~frame.index.isin(list(handing.by_label))
@@ -568,11 +569,11 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
                 kept_records |= handing.kept()
             records = frame[added].to_dict("records")
             keys = tuple(_row_key(name, r) for r in records)
-            written = _written(snapshots, name)
             since += changed_since_added(name, records, keys, written)
             # a column the file wrote into (a form's 客户名称 kept beside Visits) is compared above, not typed by hand
             beside += _typed_beside(store, name, keys, frame[added], {str(c) for row in written for c in row})
-            rows.append(UndoneRows(name, False, keys))
+            if keys:  # every row handed over or copied: their own lines say why none was removed
+                rows.append(UndoneRows(name, False, keys))
             if copied.any():
                 copies.append(CopiedRows(name, tuple(_row_key(name, r) for r in frame[copied].to_dict("records"))))
                 frame = frame.copy()
@@ -605,10 +606,11 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     )
 
 
-def _handover(table: str, removed: pd.DataFrame, records: pd.DataFrame) -> Handover:
-    """Which of the rows ``removed`` later files sent again (``records``: the undone file's sent_again ones)."""
+def _handover(table: str, removed: pd.DataFrame, records: pd.DataFrame, written: list[dict[str, object]]) -> Handover:
+    """Which of the rows ``removed`` later files sent again (``records``: the undone file's sent_again ones;
+    ``written``: what it wrote into the rows it added, which the later file's record takes where it left a blank)."""
     values = [_row_values(text) for text in records["written"]] if "written" in records.columns else []
-    return handover(table, removed, records, values)
+    return handover(table, removed, records, values, written)
 
 
 def _handed_frame(frame: pd.DataFrame, handing: Handover) -> pd.DataFrame:
