@@ -29,6 +29,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.history.store import store_path
 from keyacct_xl.macros import run_action
 from keyacct_xl.master import tablememo
+from keyacct_xl.master.plans import SALES_TARGETS
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import OPPORTUNITIES
 from keyacct_xl.master.settings import settings_from
@@ -59,7 +60,47 @@ def test_month_sales_year_to_date_and_last_year_equal_the_hand_count(pack: GmPac
     # Jan-Oct 2026: K1 2700, K2 500, K3 3400, K5 900, K6 250; Jan-Sep 2026: 3250 less; Jan-Oct 2025: 800+2000+700.
     assert kpi(pack, "ytd_sales") == (7750.0, 4500.0, 3500.0)
     assert pack.total["sales_target"] == 3500.0 and pack.total["ytd_target"] == 4500.0
-    assert pack.total["sales_achievement"] == pytest.approx(3250 / 3500)
+    assert pack.total["sales_achievement"] == pytest.approx(3000 / 3500)  # 王五's 250 has no target
+
+
+def test_the_target_achieved_counts_only_the_sales_of_the_reps_and_months_with_a_target(
+    master_path: Path, tmp_path: Path
+) -> None:
+    """A trial user's pack read "Month target achieved 273 %": every rep's sales over the targets of the two reps who
+    had one (1086 % the month before), and a rep whose targets start in September achieved 584 % to date, his sales
+    since January over two months' targets. Only the sales of the reps and months with a target count."""
+    pack = run_gm_pack(
+        load_master(master_path), load_store(master_path).frames, period="2026-10", out=tmp_path / "gm.xlsx"
+    )
+    # October: 张三 1700 + 李四 1300 against 2000 + 1500 (王五's 250 has no target); September: 张三 500 of 1000.
+    now, last_month, last_year = kpi(pack, "sales_achievement")
+    assert now == pytest.approx(3000 / 3500) and last_month == pytest.approx(0.5) and np.isnan(last_year)
+    rep = pack.cuts["rep"].set_index("rep")
+    # to date: 张三's September and October (500 + 1700) against 1000 + 2000, not his January sale; 李四's October
+    assert rep.loc["张三", "ytd_sales"] == 3200.0 and rep.loc["张三", "ytd_target"] == 3000.0
+    assert rep.loc["张三", "ytd_achievement"] == pytest.approx(2200 / 3000)
+    assert rep.loc["李四", "ytd_achievement"] == pytest.approx(1300 / 1500)
+    assert pack.total["ytd_achievement"] == pytest.approx(3500 / 4500)
+    cover = [c.value for row in openpyxl.load_workbook(pack.path).worksheets[0].iter_rows() for c in row]
+    assert (
+        "本月任务达成率：设有本月任务的业务员在本月的销售额除以其任务；1 名有销售额的业务员没有任务，不计入：王五。"
+        in cover
+    )
+    notes = [c.value for row in openpyxl.load_workbook(pack.path)["按业务员的销售额"].iter_rows() for c in row]
+    assert any(str(n).startswith("达成率：业务员有任务的月份的销售额除以这些月份的任务") for n in notes)
+
+
+def test_without_a_target_the_rep_sheet_s_total_leaves_the_targets_blank(master_path: Path, tmp_path: Path) -> None:
+    """No rep had a target: every rep's target cell was blank and the total row's read ¥0.00."""
+    book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
+    write_tables(book, {SALES_TARGETS: frame(SALES_TARGETS, [])}, lang="zh", backup=False)
+    pack = run_gm_pack(load_master(book), load_store(book).frames, period="2026-10", out=tmp_path / "gm.xlsx")
+    header, *_, total = table_rows(pack.path, "按业务员的销售额")
+    assert total[header.index("销售额")] == 3250.0
+    assert total[header.index("本月任务")] is None and total[header.index("累计任务")] is None
+    assert np.isnan(kpi(pack, "sales_achievement")[0])
+    cover = [c.value for row in openpyxl.load_workbook(pack.path).worksheets[0].iter_rows() for c in row]
+    assert "本月任务达成率：2026-10 没有业务员设有销售任务。" in cover
 
 
 def test_sales_by_rep_region_grade_and_category(pack: GmPack) -> None:

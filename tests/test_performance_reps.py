@@ -240,6 +240,28 @@ def test_a_quarter_and_a_year_add_their_months(tmp_path: Path) -> None:
     assert evaluate(path, "2026-Q3").loc["张三", "sales"] == 0.0
 
 
+def test_a_quarter_s_achievement_counts_only_the_months_with_a_target(tmp_path: Path) -> None:
+    """A rep whose target covered one month of the quarter achieved the whole quarter's sales over it (the monthly
+    pack's 584 % to date, found by a trial user): only the sales and collection of the months with a target count."""
+    path = hand_master(tmp_path)
+    targets = [{"rep": "张三", "year": 2026, "month": "2026-11", "amount": 1000.0, "period": "2026-01"}]
+    plans = [{"rep": "张三", "period": "2026-11", "collection_target": 500.0}]
+    write_tables(
+        path,
+        {
+            TABLES["SalesTargets"]: _frame(TABLES["SalesTargets"], targets),
+            TABLES["MonthlyPlans"]: _frame(TABLES["MonthlyPlans"], plans),
+        },
+        lang="zh",
+        backup=False,
+    )
+    z = evaluate(path, "2026-Q4").loc["张三"]
+    # the quarter's sales: October 1500 and November 300, of which only November has a target
+    assert (z["sales"], z["sales_target"]) == (1800.0, 1000.0) and z["sales_achievement"] == pytest.approx(0.3)
+    # collected 700 in October, without a target; nothing in November against 500
+    assert (z["collection"], z["collection_target"]) == (700.0, 500.0) and z["collection_achievement"] == 0.0
+
+
 @pytest.mark.parametrize("text", ["2026-13", "2026-Q5", "26-10", "2026-W48"])
 def test_a_bad_period_names_the_three_forms(text: str) -> None:
     with pytest.raises(InputError, match=r"is no month \(2026-10\), quarter \(2026-Q4\) or year \(2026\)"):

@@ -19,7 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
-from keyacct_xl.messages import Message, Pair, Rendered, msg, tr
+from keyacct_xl.messages import Message, Pair, Rendered, listing, msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell
 from keyacct_xl.performance.complaints import COMPLAINT_COLUMNS as REGISTER_COLUMNS
 from keyacct_xl.performance.complaints import deadline_labels
@@ -104,6 +104,12 @@ COVER_HEADERS = (
     msg("On Last Year"),
 )
 LATE_REPORTS = msg("Reports missing or late")
+# How an achievement is counted (performance.reps.target_achievement), under the sales by rep.
+ACHIEVEMENT_RULE = msg(
+    "Achievement: a rep's sales in the months that have a target against those targets; to date, the sales of the "
+    "months without a target are left out, and a rep without a target has no achievement."
+)
+NAMED_REPS = 10  # the reps without a target the cover names; the rest are counted
 LINK_STYLE = {"font_color": "#0563C1", "underline": 1}
 RISK_COLUMNS = [
     "customer_id",
@@ -152,13 +158,43 @@ def _money_totals(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[str, float
 
 def _cut_sheet(pack: GmPack, by: str, title: Message, lang: Lang) -> Sheet:
     frame = pack.cuts[by]
+    notes: tuple[str, ...] = ()
     if by != "rep":  # targets are set per rep
         frame = frame.drop(columns=["sales_target", "sales_achievement", "ytd_target", "ytd_achievement"])
+    else:
+        notes = (ACHIEVEMENT_RULE.render(lang),)
     chart = Chart("column", title.render(lang), by, ("sales", "sales_last_year"))
     sums = _money_totals(
         frame, ("sales", "sales_last_year", "sales_target", "ytd_sales", "ytd_last_year", "ytd_target")
     )
-    return _sheet(title, frame, lang, charts=(chart,), totals=sums)
+    # no rep with a target: the total of the blank target cells is blank too, not ¥0.00
+    sums = {k: v for k, v in sums.items() if not k.endswith("_target") or frame[k].notna().any()}
+    return _sheet(title, frame, lang, charts=(chart,), totals=sums, notes=notes)
+
+
+def _untargeted_reps(pack: GmPack) -> list[str]:
+    """The reps who sold in the month without a target for it: their sales are not in the month's achievement."""
+    reps = pack.cuts["rep"]
+    return reps.loc[reps["sales_target"].isna() & (reps["sales"] != 0), "rep"].tolist()
+
+
+def _achievement_note(pack: GmPack, lang: Lang) -> str:
+    """What the cover's month target achieved counts: the reps with a target, and which reps have none."""
+    if pd.isna(pack.total["sales_target"]):
+        return tr(lang, "Month target achieved: no rep has a sales target for {month}.", month=str(pack.month))
+    missing = _untargeted_reps(pack)
+    if not missing:
+        return tr(lang, "Month target achieved: every rep who sold in the month has a target; their sales against it.")
+    shown: list[object] = [*missing[:NAMED_REPS]]
+    if len(missing) > NAMED_REPS:
+        shown.append(msg("{count:,} more", count=len(missing) - NAMED_REPS))
+    return tr(
+        lang,
+        "Month target achieved: the month's sales of the reps with a target for it against their targets; "
+        "{count} rep(s) with sales have none and are left out: {reps}.",
+        count=len(missing),
+        reps=listing(shown),
+    )
 
 
 def _complaints(register: pd.DataFrame, month: str, lang: Lang) -> Sheet:
@@ -361,6 +397,7 @@ def _cover_notes(pack: GmPack, lang: Lang) -> list[str]:
     return [
         *(tr(lang, "warning: {text}", text=w) for w in pack.warnings),
         tr(lang, "Each figure of this month links to its sheet. ▲ higher, ▼ lower, ＝ equal, — nothing to compare."),
+        _achievement_note(pack, lang),
         tr(
             lang,
             "Lost: no purchase for {months} months. The funnel shows the opportunities as they stand now, the risky "

@@ -2,9 +2,9 @@
 
 The seeds' report system asks for growth month by month in sales and in customers, and for the hidden problems:
 what is overdue, over its limit, at risk, not visited, not closed. Each section reuses the rule that already
-answers it: sales by rep (performance.reps), targets (SalesTargets), the ledger (receivables), visit status
-(followup.status), the complaint register (performance.complaints), risky customers (analytics.composition) and
-Pareto/ABC (analytics.abc). Sales are net; month-to-month customer definitions are in ``briefing.months``.
+answers it: sales by rep and their achievement of SalesTargets (performance.reps), the ledger (receivables), visit
+status (followup.status), the complaint register (performance.complaints), risky customers (analytics.composition)
+and Pareto/ABC (analytics.abc). Sales are net; month-to-month customer definitions are in ``briefing.months``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,13 @@ from keyacct_xl.followup.policy import VisitPolicy
 from keyacct_xl.followup.status import customer_status
 from keyacct_xl.forms.catalog import at_closing_stage
 from keyacct_xl.i18n import Lang
-from keyacct_xl.performance.reps import EvaluationPeriod, sales_by_rep
+from keyacct_xl.performance.reps import (
+    EvaluationPeriod,
+    monthly_sales_by_rep,
+    monthly_targets,
+    sales_by_rep,
+    target_achievement,
+)
 from keyacct_xl.receivables.ledger import Ledger
 
 CUT_COLUMNS = [
@@ -104,28 +110,38 @@ def _sales_in(transactions: pd.DataFrame, keys: pd.Series) -> Callable[[Evaluati
     return sales
 
 
-def _targets(targets: pd.DataFrame, period: EvaluationPeriod) -> pd.Series:
-    """SalesTargets' monthly amounts per rep over the period's months (none set: no entry)."""
-    planned = targets[targets["month"].astype(str).str.strip().isin(set(period.months))]
-    return planned.groupby(planned["rep"].astype(str).str.strip())["amount"].sum(min_count=1).dropna()
+def rep_targets(
+    transactions: pd.DataFrame, owner: pd.Series, targets: pd.DataFrame
+) -> Callable[[EvaluationPeriod], pd.DataFrame]:
+    """Per rep with a target in a period: SalesTargets' monthly amounts over its months and the sales of those
+    months against them (performance.reps.target_achievement, the rule of ``keyacct-xl reps``)."""
+
+    def achieved(period: EvaluationPeriod) -> pd.DataFrame:
+        sales = monthly_sales_by_rep(transactions, owner, period)
+        return target_achievement(sales, monthly_targets(targets, period))
+
+    return achieved
 
 
-def _cut(sales: Callable[[EvaluationPeriod], pd.Series], spans: Spans, targets: pd.DataFrame | None) -> pd.DataFrame:
+def _cut(
+    sales: Callable[[EvaluationPeriod], pd.Series],
+    spans: Spans,
+    goals: Callable[[EvaluationPeriod], pd.DataFrame] | None,
+) -> pd.DataFrame:
     parts = {
         "sales": sales(spans.month),
         "sales_last_year": sales(spans.month.year_before()),
         "ytd_sales": sales(spans.ytd),
         "ytd_last_year": sales(spans.ytd.year_before()),
     }
-    if targets is not None:
-        parts["sales_target"] = _targets(targets, spans.month)
-        parts["ytd_target"] = _targets(targets, spans.ytd)
+    if goals is not None:
+        for prefix, period in (("sales", spans.month), ("ytd", spans.ytd)):
+            goal = goals(period)
+            parts[f"{prefix}_target"], parts[f"{prefix}_achievement"] = goal["target"], goal["achievement"]
     frame = pd.DataFrame(parts)
     for money in ("sales", "sales_last_year", "ytd_sales", "ytd_last_year"):
         frame[money] = frame[money].fillna(0.0)
     frame = frame.reindex(columns=CUT_COLUMNS)
-    frame["sales_achievement"] = frame["sales"] / frame["sales_target"].where(frame["sales_target"] > 0)
-    frame["ytd_achievement"] = frame["ytd_sales"] / frame["ytd_target"].where(frame["ytd_target"] > 0)
     frame["ytd_growth"] = frame["ytd_sales"] / frame["ytd_last_year"].where(frame["ytd_last_year"] > 0) - 1
     return frame.astype("float64")
 
@@ -138,7 +154,8 @@ def sales_cut(
     spans = Spans.of(month)
     if by == "rep":
         owner = _by_customer(customers, "rep")
-        frame = _cut(lambda p: sales_by_rep(transactions, owner, p)["sales"], spans, targets)
+        goals = rep_targets(transactions, owner, targets)
+        frame = _cut(lambda p: sales_by_rep(transactions, owner, p)["sales"], spans, goals)
     else:
         keys = transactions[by] if by in transactions.columns else _customer_value(transactions, customers, by)
         frame = _cut(_sales_in(transactions, keys), spans, None)
@@ -147,8 +164,11 @@ def sales_cut(
     return frame.sort_values(["ytd_sales", by], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def sales_total(transactions: pd.DataFrame, targets: pd.DataFrame, *, month: pd.Period) -> pd.Series:
-    """The company's line of ``sales_cut``: every sale, against every rep's target."""
+def sales_total(
+    transactions: pd.DataFrame, customers: pd.DataFrame, targets: pd.DataFrame, *, month: pd.Period
+) -> pd.Series:
+    """The company's line of ``sales_cut``: every sale; the targets of every rep who has one, achieved by the sales
+    of those reps in the months with a target (a rep without one, or a month, counts on neither side)."""
     everything = pd.Series("", index=transactions.index)
     cut = _cut(_sales_in(transactions, everything), Spans.of(month), None)
     # one row even when no period has a sale (a company's first year: the same month last year)
@@ -156,11 +176,12 @@ def sales_total(transactions: pd.DataFrame, targets: pd.DataFrame, *, month: pd.
     for money in ("sales", "sales_last_year", "ytd_sales", "ytd_last_year"):
         total[money] = 0.0 if pd.isna(total[money]) else total[money]
     spans = Spans.of(month)
-    for column, period in (("sales_target", spans.month), ("ytd_target", spans.ytd)):
-        found = _targets(targets, period)
-        total[column] = float(found.sum()) if len(found) else np.nan
-    total["sales_achievement"] = total["sales"] / total["sales_target"] if total["sales_target"] > 0 else np.nan
-    total["ytd_achievement"] = total["ytd_sales"] / total["ytd_target"] if total["ytd_target"] > 0 else np.nan
+    goals = rep_targets(transactions, _by_customer(customers, "rep"), targets)
+    for prefix, period in (("sales", spans.month), ("ytd", spans.ytd)):
+        goal = goals(period)
+        target = float(goal["target"].sum())
+        total[f"{prefix}_target"] = target if len(goal) else np.nan
+        total[f"{prefix}_achievement"] = float(goal["achieved"].sum()) / target if len(goal) else np.nan
     return total
 
 

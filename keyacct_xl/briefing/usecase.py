@@ -181,7 +181,7 @@ def _month_figures(
     # the reps' reports by the submissions command's own check: the same rule, the month as its period
     reports = {CUSTOMERS.name: master.customers, LEDGER.name: _table(tables, LEDGER)}
     return MonthFigures(
-        total=gm.sales_total(master.transactions, _table(tables, SALES_TARGETS), month=month),
+        total=gm.sales_total(master.transactions, master.customers, _table(tables, SALES_TARGETS), month=month),
         complaints=gm.open_complaints(register, as_of=end_of_day(end)),
         coverage=gm.key_visit_coverage(master.customers, master.visits, as_of=end, policy=visits),
         submissions=run_submissions_check(reports, master.settings, period=str(month)),

@@ -8,7 +8,10 @@ rows of the target breakdown), the same period a year before, the gross margin o
 period), visits and face-to-face visits, VIP/A customers visited face to face, complaints of the rep's customers and
 those closed in time, reports handed in on time (the missing-reports check), and the supervisor's RepEvaluations
 score and rating where one was filed. A rep without a target has no achievement (blank, shown as "no target"),
-never 0 %.
+never 0 %. An achievement compares the sales (or collection) of the months that have a target with those targets
+(``target_achievement``): over a quarter, a year or a year to date, a month without a target adds nothing to either
+side, so the rate of a rep whose targets start in September is not his sales since January over two months' targets.
+The monthly pack's achievements use the same rule.
 
 Three KPIs follow what the rep left behind rather than what the rep did: the overdue money of the rep's customers
 at the period's end and its change since the previous period's end (``overdue_by_rep``, the ageing's rule), the
@@ -137,6 +140,52 @@ def sales_by_rep(transactions: pd.DataFrame, owner: pd.Series, period: Evaluatio
     return pd.DataFrame({"sales": sums["sales"], "gross_margin": margin})
 
 
+def _rep_key(reps: pd.Series) -> pd.Series:
+    """Reps as a target names them: stripped, a blank one missing (it has no target)."""
+    text = reps.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def monthly_by_rep(amounts: pd.Series, reps: pd.Series, dates: pd.Series, period: EvaluationPeriod) -> pd.Series:
+    """``amounts`` added up per rep and month (``2026-10``) over the lines dated in ``period``."""
+    inside = _within(dates, period)
+    months = pd.to_datetime(dates[inside]).dt.to_period("M")
+    sums = amounts[inside].astype(float).groupby([_rep_key(reps[inside]).to_numpy(), months.to_numpy()]).sum()
+    return sums.set_axis(sums.index.set_levels(sums.index.levels[1].astype(str), level=1))
+
+
+def monthly_sales_by_rep(transactions: pd.DataFrame, owner: pd.Series, period: EvaluationPeriod) -> pd.Series:
+    """Sales per rep (the line's, else its customer's) and month of ``period``."""
+    lines = transactions.loc[_within(transactions["date"], period)]
+    return monthly_by_rep(lines["amount"], _sales_rep(lines, owner), lines["date"], period)
+
+
+def monthly_targets(
+    plans: pd.DataFrame, period: EvaluationPeriod, *, month: str = "month", amount: str = "amount"
+) -> pd.Series:
+    """The target per rep and month of ``period`` (SalesTargets ``month`` and ``amount`` by default), a month's
+    rows added up; a month whose target is blank or not above zero has none and is left out."""
+    months = plans[month].astype("string").str.strip()
+    inside = months.isin(set(period.months)).fillna(False).to_numpy(dtype=bool)
+    keys = [_rep_key(plans["rep"][inside]).to_numpy(), months[inside].to_numpy()]
+    sums = pd.to_numeric(plans[amount][inside], errors="coerce").groupby(keys).sum(min_count=1)
+    return sums[sums > 0]
+
+
+def target_achievement(actual: pd.Series, targets: pd.Series) -> pd.DataFrame:
+    """Per rep with a target: the target, what was achieved in the months that have one (``achieved``: the actual
+    of a month without a target counts on neither side) and its share of the target (``achievement``).
+
+    ``actual`` and ``targets`` are per rep and month (``monthly_sales_by_rep``, ``monthly_targets``)."""
+    achieved = actual.reindex(targets.index, fill_value=0.0)
+    frame = pd.DataFrame(
+        {"target": targets.groupby(level=0).sum(), "achieved": achieved.groupby(level=0).sum()},
+        index=pd.Index(targets.index.get_level_values(0).unique(), name="rep"),
+    )
+    frame["achievement"] = frame["achieved"] / frame["target"]
+    return frame
+
+
 def overdue_by_rep(ageing: pd.DataFrame, ageing_before: pd.DataFrame, reps: pd.Index) -> pd.DataFrame:
     """Per rep of ``reps``: the receivables and the overdue money of the rep's customers at the period's end
     (``ageing``: receivables.ageing.age_ledger of the ledger at that day), the overdue money at the previous
@@ -242,18 +291,18 @@ def rep_kpis(
         index, fill_value=0.0
     )
     months = set(period.months)
-    planned = targets[targets["month"].astype(str).str.strip().isin(months)]
-    out["sales_target"] = planned.groupby("rep")["amount"].sum(min_count=1).reindex(index)
-    out["sales_achievement"] = out["sales"] / out["sales_target"].where(out["sales_target"] > 0)
+    sales = target_achievement(monthly_sales_by_rep(transactions, owner, period), monthly_targets(targets, period))
+    out["sales_target"] = sales["target"].reindex(index)
+    out["sales_achievement"] = sales["achievement"].reindex(index)
     out["gross_margin"] = now["gross_margin"].reindex(index)
     paid = payments.loc[_within(payments["date"], period)]
-    collected = pd.Series(
-        paid["amount"].to_numpy(dtype=float), index=paid["customer_id"].astype(str).str.strip().map(owner).to_numpy()
-    )
+    payer = paid["customer_id"].astype(str).str.strip().map(owner)
+    collected = monthly_by_rep(paid["amount"], payer, paid["date"], period)
     out["collection"] = collected.groupby(level=0).sum().reindex(index, fill_value=0.0)
-    plans = monthly_plans[monthly_plans["period"].astype(str).str.strip().isin(months)]
-    out["collection_target"] = plans.groupby("rep")["collection_target"].sum(min_count=1).reindex(index)
-    out["collection_achievement"] = out["collection"] / out["collection_target"].where(out["collection_target"] > 0)
+    planned = monthly_targets(monthly_plans, period, month="period", amount="collection_target")
+    collection = target_achievement(collected, planned)
+    out["collection_target"] = collection["target"].reindex(index)
+    out["collection_achievement"] = collection["achievement"].reindex(index)
     out = out.join(overdue_by_rep(ageing, ageing_before, index))
     first = pd.to_datetime(customers["first_trade_date"])
     out["new_customers"] = customers.loc[_within(first, period), "rep"].value_counts().reindex(index, fill_value=0)
