@@ -683,10 +683,11 @@ def test_our_amount_must_be_the_masters_amount_of_the_document_now(setup, capsys
     assert f"cell {cell} (Our Amount): reads 3,000.00, but the master's amount of S2 is now 3,100.00" in err
 
 
-def two_copies(setup, capsys, their_r7: str = "400") -> tuple:
+def two_copies(setup, capsys, their_r7: str = "400", r7_date: str = "2026-10-18") -> tuple:
     """One statement reconciled twice, as a resent copy or a second clerk's: R7 (only theirs) accepted in each."""
     master, theirs, recon = setup
-    rows = [[their_r7 if cell == "400" else cell for cell in row] for row in THEIRS]
+    copied = {"400": their_r7, "2026-10-18": r7_date}
+    rows = [[copied.get(cell, cell) if isinstance(cell, str) else cell for cell in row] for row in THEIRS]
     resent = write_theirs(theirs.with_name("对账单_甲公司_重发.xlsx"), rows)
     second = recon.with_name("recon_b.xlsx")
     run_reconcile(master, theirs, recon, capsys)
@@ -753,6 +754,18 @@ def test_a_line_only_they_have_booked_at_another_amount_by_another_reconciliatio
     assert f"recon_b.xlsx: sheet 核对结果, cell {cell} (Decision): the master holds -¥400.00 for R7" in err
     assert "booked by reconciliation 对账单_甲公司.xlsx" in err and "reconcile again" in err
     assert load_master(master).adjustments["amount"].tolist() == [-400.0]
+
+
+def test_a_document_number_of_theirs_on_another_date_is_another_line(setup, capsys):
+    # A customer's voucher numbers (记-01) start again every month: R7 of another day is not the R7 booked.
+    master, recon, second = two_copies(setup, capsys, r7_date="2026-10-25")
+    for book in (recon, second):
+        assert main(["reconcile", "apply", str(book), "--into", str(master)]) == 0
+    booked = load_master(master).adjustments
+    assert booked[["ref", "date", "amount"]].values.tolist() == [
+        ["R7", pd.Timestamp("2026-10-18"), -400.0],
+        ["R7", pd.Timestamp("2026-10-25"), -400.0],
+    ]
 
 
 def write_trading_master(path) -> None:

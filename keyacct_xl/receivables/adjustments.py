@@ -668,8 +668,9 @@ def _booked_elsewhere(
     customer has booked: two copies of one statement (resent under another name, saved as .xls and .ods, decided by
     two clerks) are two reconciliations, and the line only the customer has would be booked once per copy. The same
     line is the same customer, their document number, date and amount, as the adjustment records them (each
-    booked row stands for one line). One booked under the same document number at another date or amount is
-    refused: the master holds that document already, and booking it again would count it twice."""
+    booked row stands for one line). One booked under the same document number and date at another amount (a copy
+    resent corrected) is refused: the master holds that document already, and booking it again would count it twice.
+    Another date is another line: a customer's voucher numbers (记-01) start again every month."""
     others = existing[
         (existing["customer_id"].astype(str).str.strip() == customer).to_numpy()
         & (existing["reconciliation"].astype(str).str.strip() != decisions.source.strip()).to_numpy()
@@ -696,7 +697,7 @@ def _booked_elsewhere(
                 date=key[1],
                 holds=documents.get(ref) if ref else None,
             )
-        elif ref and ref in {k[0] for k in pool}:
+        elif ref and (ref, key[1]) in {k[:2] for k in pool}:
             _refuse_booked_otherwise(others, line, key, documents)
     return found
 
@@ -716,10 +717,10 @@ def _identities(frame: pd.DataFrame) -> list[tuple[str, pd.Timestamp | None, flo
 def _refuse_booked_otherwise(
     others: pd.DataFrame, line: DecidedLine, key: tuple[str, pd.Timestamp | None, float], documents: Mapping[str, float]
 ) -> None:
-    """A line with no document of ours whose document number another reconciliation booked at another date or
+    """A line with no document of ours whose document number and date another reconciliation booked at another
     amount: refused, naming its cell, what the master holds and the reconciliation that booked it."""
     ref, date, amount = key
-    row = others[[r == ref for r, _, _ in _identities(others)]].iloc[0]
+    row = others[[(r, d) == (ref, date) for r, d, _ in _identities(others)]].iloc[0]
     raise InputError(
         msg(
             "{where}: the master holds ¥{holds:,.2f} for {ref}, booked by reconciliation {source} (applied from "
