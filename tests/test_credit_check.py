@@ -80,7 +80,8 @@ def test_open_balance_is_invoiced_minus_paid_minus_credits() -> None:
         ("C2", 10.00, "2026-04-01", "approval", "¥400.00 overdue up to 31 days (more than 30 days): needs the sales"),
         ("C2", 600.01, "2026-03-31", "refuse", "over the credit limit by ¥0.01"),
         ("C2", 600.01, "2026-04-01", "refuse", "over the credit limit by ¥0.01"),
-        # C: cash or prepayment: exactly the prepayment is allowed, one cent more refused.
+        # C: cash or prepayment: exactly the prepayment is allowed, one cent more refused; on C's limit of 0 that
+        # cent is over the limit, which the decision table asks first, whatever the grade.
         (
             "C3",
             250.00,
@@ -93,9 +94,9 @@ def test_open_balance_is_invoiced_minus_paid_minus_credits() -> None:
             250.01,
             "2026-03-31",
             "refuse",
-            "cash or prepayment only (credit grade C): the customer's credit ¥250.00",
+            "over the credit limit by ¥0.01 (limit ¥0.00, open balance -¥250.00, order ¥250.01)",
         ),
-        ("C3", 0.01, "2026-03-01", "refuse", "cash or prepayment only (credit grade C): the customer's credit ¥0.00"),
+        ("C3", 0.01, "2026-03-01", "refuse", "over the credit limit by ¥0.01 (limit ¥0.00, open balance ¥0.00"),
         # No credit grade, no limit: the sales manager decides.
         ("C5", 1.00, "2026-03-31", "approval", "no credit grade under the credit policy (—)"),
         ("C6", 1.00, "2026-03-31", "approval", "no credit limit recorded in Customers"),
@@ -106,6 +107,39 @@ def test_each_grade_decides_at_the_boundaries(
 ) -> None:
     got, text = check(customer, amount, as_of)
     assert got == decision and text.startswith(reason), text
+
+
+def test_a_grade_c_customer_over_its_limit_is_refused_as_over_the_limit() -> None:
+    """A grade-C customer owing ¥53,293.30 on a limit of 0 asked for ¥0.00 was refused "the customer's credit ¥0.00
+    does not cover ¥0.00" (a finance trial): the prepayment rule was asked before the limit, against the decision
+    table, and its sentence hid the debt. Over the limit is refused first, whatever the grade, with its figures."""
+    master = hand_master()
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C7", "C8"],
+            "name": ["庚", "辛"],
+            "credit_grade": ["C", "C"],
+            "credit_limit": [0.0, 1000.0],
+            "payment_terms_days": pd.array([0, 0], dtype="Int64"),
+        }
+    ).reindex(columns=master.customers.columns)
+    master.customers = pd.concat([master.customers, customers.astype(master.customers.dtypes.to_dict())])
+    owed = tx(("C7", "S7", "2026-03-01", 500.0), ("C8", "S8", "2026-03-01", 400.0))
+    master.transactions = pd.concat([master.transactions, owed.reindex(columns=master.transactions.columns)])
+    for amount in (0.0, 100.0):
+        decision, reason = check("C7", amount, "2026-03-31", master)
+        assert decision == "refuse"
+        figures = f"(limit ¥0.00, open balance ¥500.00, order ¥{amount:,.2f})"
+        assert reason == f"over the credit limit by ¥{500 + amount:,.2f} {figures}"
+    # Within a limit of its own, a grade-C customer who owes is refused under its rule, saying what it owes.
+    decision, reason = check("C8", 0.0, "2026-03-31", master)
+    assert decision == "refuse"
+    assert reason == (
+        "cash or prepayment only (credit grade C): the customer owes ¥400.00 and holds no prepayment or credit to "
+        "cover ¥0.00"
+    )
+    zh = run_credit_check(master, "C7", 0.0, as_of=D("2026-03-31"), lang="zh").reason
+    assert zh.startswith("超出信用额度 ¥500.00（额度 ¥0.00，应收余额 ¥500.00")
 
 
 def test_settings_move_the_approval_threshold_and_the_decision_is_in_chinese() -> None:

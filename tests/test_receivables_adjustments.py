@@ -683,6 +683,91 @@ def test_our_amount_must_be_the_masters_amount_of_the_document_now(setup, capsys
     assert f"cell {cell} (Our Amount): reads 3,000.00, but the master's amount of S2 is now 3,100.00" in err
 
 
+def two_copies(setup, capsys, their_r7: str = "400", r7_date: str = "2026-10-18") -> tuple:
+    """One statement reconciled twice, as a resent copy or a second clerk's: R7 (only theirs) accepted in each."""
+    master, theirs, recon = setup
+    copied = {"400": their_r7, "2026-10-18": r7_date}
+    rows = [[copied.get(cell, cell) if isinstance(cell, str) else cell for cell in row] for row in THEIRS]
+    resent = write_theirs(theirs.with_name("对账单_甲公司_重发.xlsx"), rows)
+    second = recon.with_name("recon_b.xlsx")
+    run_reconcile(master, theirs, recon, capsys)
+    run_reconcile(master, resent, second, capsys)
+    for book in (recon, second):
+        decide(book, {"R7": ("以对方为准", "王经理", "漏记收款")})
+    return master, recon, second
+
+
+def decision_cell(recon, their_ref: str) -> str:
+    """The address of the decision cell on the results row of ``their_ref``."""
+    sheet = openpyxl.load_workbook(recon).worksheets[0]
+    col = {c.value: c.column_letter for c in sheet[table_ref(recon, 0)[1]]}
+    row = next(c.row for c in sheet[col["对方单号"]] if c.value == their_ref)
+    return f"{col['处理决定']}{row}"
+
+
+def test_a_line_only_they_have_is_booked_once_when_two_copies_of_their_statement_are_applied(setup, capsys):
+    """Two copies of one statement (resent under another name, or two clerks) are two reconciliations: an "accept
+    theirs" on the line only the customer has was added once per copy, so the master booked the receipt twice, and
+    the second apply printed ¥0.00 → -¥400.00 though the master held -400.00 for R7 already."""
+    master, recon, second = two_copies(setup, capsys)
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    booked = load_master(master).adjustments
+    assert booked[["ref", "amount"]].values.tolist() == [["R7", -400.0]]
+    before = master.read_bytes()
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(second), "--into", str(master), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "0 adjustment(s) added" in out and "1 already applied" in out and "→ -¥400.00" not in out
+    cell = f"recon_b.xlsx: sheet 核对结果, cell {decision_cell(second, 'R7')} (Decision)"
+    assert (
+        f"  = R7 (- / 7), {cell}: already booked by reconciliation {booked['reconciliation'][0]} "
+        "(applied from recon.xlsx: -¥400.00 on 2026-10-18); not booked again: the master holds -¥400.00 for R7"
+    ) in out
+    assert master.read_bytes() == before
+    assert main(["reconcile", "apply", str(second), "--into", str(master)]) == 0
+    assert f"：已由对账 {booked['reconciliation'][0]} 记账" in capsys.readouterr().out
+
+    # Undo stays exact: the second copy booked nothing, so its undo takes nothing; the first's takes the line out,
+    # and then the second copy books it, once.
+    assert main(["reconcile", "apply", str(second), "--into", str(master), "--undo", "--lang", "en"]) == 0
+    assert "0 taken out" in capsys.readouterr().out and len(load_master(master).adjustments) == 1
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo"]) == 0
+    assert load_master(master).adjustments.empty
+    assert main(["reconcile", "apply", str(second), "--into", str(master)]) == 0
+    adjustments = load_master(master).adjustments
+    assert adjustments[["ref", "amount"]].values.tolist() == [["R7", -400.0]]
+    assert adjustments["source_file"].tolist() == ["recon_b.xlsx"]
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--lang", "en"]) == 0
+    assert "already booked by reconciliation 对账单_甲公司_重发.xlsx" in capsys.readouterr().out
+    assert len(load_master(master).adjustments) == 1
+
+
+def test_a_line_only_they_have_booked_at_another_amount_by_another_reconciliation_is_refused(setup, capsys):
+    # The resent copy has R7 at 450: the master holds -400.00 for R7 from the first; -450.00 more would double it.
+    master, recon, second = two_copies(setup, capsys, their_r7="450")
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(second), "--into", str(master), "--lang", "en"]) != 0
+    err = capsys.readouterr().err
+    cell = decision_cell(second, "R7")
+    assert f"recon_b.xlsx: sheet 核对结果, cell {cell} (Decision): the master holds -¥400.00 for R7" in err
+    assert "booked by reconciliation 对账单_甲公司.xlsx" in err and "reconcile again" in err
+    assert load_master(master).adjustments["amount"].tolist() == [-400.0]
+
+
+def test_a_document_number_of_theirs_on_another_date_is_another_line(setup, capsys):
+    # A customer's voucher numbers (记-01) start again every month: R7 of another day is not the R7 booked.
+    master, recon, second = two_copies(setup, capsys, r7_date="2026-10-25")
+    for book in (recon, second):
+        assert main(["reconcile", "apply", str(book), "--into", str(master)]) == 0
+    booked = load_master(master).adjustments
+    assert booked[["ref", "date", "amount"]].values.tolist() == [
+        ["R7", pd.Timestamp("2026-10-18"), -400.0],
+        ["R7", pd.Timestamp("2026-10-25"), -400.0],
+    ]
+
+
 def write_trading_master(path) -> None:
     """A customer's month as the books number it: invoices XS… (one in three lines), receipts SK…."""
     master = Master.empty()

@@ -410,3 +410,35 @@ def test_a_closing_row_with_a_debit_and_a_credit_states_no_balance(tmp_path):
     theirs, result = reconciled(tmp_path / "totals.xlsx")
     assert theirs.closing is None and theirs.balance_rows == [3, 7]
     assert result.theirs_closing == 8000.0 and result.remainder == 0
+
+
+def test_a_line_typed_below_the_closing_balance_is_named_not_taken_for_a_note(tmp_path):
+    """Rows under the closing balance are notes; a line with a date or document number and an amount typed there
+    (the customer edits after the balance was struck) was listed among the "rows without an amount (notes)". It is
+    named as a line below the closing balance, not reconciled; the totals and remarks under it stay notes."""
+    book = openpyxl.Workbook()
+    for row in [
+        ["2026年10月 往来明细"],
+        ZH_HEAD,
+        [None, None, "上月欠款", None, None, "1,000.00"],
+        ["2026-10-03", "S1", "购货", None, "5000"],
+        ["2026-10-05", "S2", "购货", None, "3,000.00"],
+        ["2026-10-12", "R1", "付款", "1000", None],
+        [None, None, "期末余额", None, None, "8,000.00"],  # row 7
+        ["2026-10-30", "PZ-77", "付款", "5,000.00", None],  # row 8: a line below the closing balance
+        [None, "PZ-78", "付款", "300", None],  # row 9: a document number and an amount, no date
+        [None, None, "本年累计", "12,000.00", "15,000.00", None],  # row 10: a total, a note as before
+        ["制表：张三", None, None, None, None, None],  # row 11
+    ]:
+        book.active.append(row)
+    book.save(tmp_path / "below.xlsx")
+    theirs, result = reconciled(tmp_path / "below.xlsx")
+    assert theirs.below_end == [8, 9] and theirs.end_row == 7 and theirs.notes == [10, 11]
+    assert_agrees(theirs, result)  # not reconciled: their closing balance is the one they stated
+    assert (
+        "below.xlsx: row(s) 8, 9 have an amount but stand below the closing balance (row 7), where the statement's "
+        "lines end: not reconciled; if they are lines of the period, move them above the closing balance and "
+        "reconcile again"
+    ) in result.notes
+    assert "below.xlsx row 8: 2026-10-30 PZ-77 付款 5,000.00" in result.notes
+    assert "below.xlsx: rows without an amount (notes): 10, 11" in result.notes

@@ -428,3 +428,36 @@ def test_a_statement_of_a_month_past_the_data_is_written_with_a_warning(master_p
                 "应收账款按到 2027-01-31 未再收款计算账龄"
             )
         ) == warned and (err == "") != warned
+
+
+def test_a_line_typed_below_the_closing_balance_of_our_statement_is_named(master_path, master, tmp_path, capsys):
+    """The customer types a payment under 期末余额 of our statement (in LibreOffice, the trial's v_below.xls): it was
+    listed with the ageing and signature rows as a row "without an amount (notes)", its date quoted as 46325."""
+    cid = busiest(master)
+    assert main(["statement", str(master_path), "--customer", cid, "--period", PERIOD, "--out", str(tmp_path)]) == 0
+    sent = tmp_path / f"对账单_{cid}_{PERIOD}.xlsx"
+    book = openpyxl.load_workbook(sent)
+    sheet = book.worksheets[0]
+    closing = next(c for row in sheet.iter_rows() for c in row if c.value == "期末余额")
+    header = next(row for row in sheet.iter_rows() if any(c.value == "单据编号" for c in row))
+    col = {c.value: c.column for c in header}
+    typed = closing.row + 1
+    assert all(c.value is None for c in sheet[typed])
+    sheet.cell(typed, col["日期"]).value = 46325  # 2026-10-30 as LibreOffice stores a date typed without a format
+    sheet.cell(typed, col["单据编号"]).value = "PZ-77"
+    sheet.cell(typed, col["摘要"]).value = "我方付款，贵司未列"
+    sheet.cell(typed, col["贷方（已收）"]).value = 5000
+    book.save(sent)
+    capsys.readouterr()
+    args = ["reconcile", str(master_path), str(sent), "--customer", cid, "--out", str(tmp_path / "r.csv"), "--lang"]
+    assert main([*args, "en"]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        f"{sent.name}: row(s) {typed} have an amount but stand below the closing balance (row {closing.row}), where "
+        "the statement's lines end: not reconciled"
+    ) in printed
+    assert f"{sent.name} row {typed}: 2026-10-30 PZ-77 我方付款，贵司未列 5000" in printed
+    notes = re.search(r"rows without an amount \(notes\): ([\d, ]+)", printed).group(1)
+    assert str(typed) not in notes.split(", ") and "unexplained ¥0.00" in printed
+    assert main([*args, "zh"]) == 0
+    assert f"第 {typed} 行有金额，但在期末余额（第 {closing.row} 行）之下" in capsys.readouterr().out

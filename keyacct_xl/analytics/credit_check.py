@@ -123,24 +123,11 @@ def _decide_one(
             "no credit grade under the credit policy ({grade}): the sales manager decides",
             grade=row["credit_grade"] if isinstance(row["credit_grade"], str) else "—",
         )
-    if handling == "prepay":
-        if credit_cents >= round(amount * 100):
-            return "allow", tr(
-                lang,
-                "cash or prepayment only: the customer's credit ¥{credit:,.2f} covers the order",
-                credit=credit_cents / 100,
-            )
-        return "refuse", tr(
-            lang,
-            "cash or prepayment only (credit grade {grade}): the customer's credit "
-            "¥{credit:,.2f} does not cover ¥{amount:,.2f}",
-            grade=row["credit_grade"],
-            credit=max(credit_cents, 0) / 100,
-            amount=amount,
-        )
-    if no_limit:
+    if no_limit and handling != "prepay":
         return "approval", tr(lang, "no credit limit recorded in Customers: the sales manager decides")
-    if after_cents < 0:
+    # Over the limit comes first, whatever the grade: a grade-C customer owing more than its limit is told that,
+    # not that its credit of ¥0.00 does not cover the order.
+    if not no_limit and after_cents < 0:
         return "refuse", tr(
             lang,
             "over the credit limit by ¥{over:,.2f} (limit ¥{limit:,.2f}, open balance "
@@ -150,6 +137,8 @@ def _decide_one(
             balance=row["balance"],
             amount=amount,
         )
+    if handling == "prepay":
+        return _prepay(row, amount, credit_cents, lang)
     if handling == "approval_when_overdue" and days > approval_days:
         return "approval", tr(
             lang,
@@ -159,6 +148,34 @@ def _decide_one(
             limit=approval_days,
         )
     return "allow", tr(lang, "within the credit limit: ¥{after:,.2f} available after this order", after=after)
+
+
+def _prepay(row: dict, amount: float, credit_cents: int, lang: Lang) -> tuple[str, str]:
+    """Cash or prepayment only (C): allowed when the customer's credit covers the whole order; a customer who owes
+    is told what it owes, not that a credit of ¥0.00 does not cover the order."""
+    if credit_cents >= round(amount * 100):
+        return "allow", tr(
+            lang,
+            "cash or prepayment only: the customer's credit ¥{credit:,.2f} covers the order",
+            credit=credit_cents / 100,
+        )
+    if credit_cents < 0:
+        return "refuse", tr(
+            lang,
+            "cash or prepayment only (credit grade {grade}): the customer owes ¥{owed:,.2f} and holds no prepayment "
+            "or credit to cover ¥{amount:,.2f}",
+            grade=row["credit_grade"],
+            owed=-credit_cents / 100,
+            amount=amount,
+        )
+    return "refuse", tr(
+        lang,
+        "cash or prepayment only (credit grade {grade}): the customer's credit "
+        "¥{credit:,.2f} does not cover ¥{amount:,.2f}",
+        grade=row["credit_grade"],
+        credit=credit_cents / 100,
+        amount=amount,
+    )
 
 
 def decision_label(decision: str, lang: Lang) -> str:

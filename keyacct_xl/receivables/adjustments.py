@@ -306,7 +306,12 @@ def _decided(
                 reason="" if is_blank(cell("decision_reason")) else str(cell("decision_reason")).strip(),
                 documents=_documents_of(cell("ours_ref")),
                 ours_amount=ours,
-                places={"ref": where(ref_key), "ours_ref": where("ours_ref"), "ours_amount": where("ours_amount")},
+                places={
+                    "ref": where(ref_key),
+                    "ours_ref": where("ours_ref"),
+                    "ours_amount": where("ours_amount"),
+                    "decision": where("decision"),
+                },
             )
         )
     return lines, undecided
@@ -405,6 +410,47 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Booked:
+    """A decided line with no document of ours whose adjustment another reconciliation of the customer booked."""
+
+    ref: str
+    line: str
+    where: Location  # the line's decision cell
+    reconciliation: str  # the reconciliation that booked it
+    source_file: str  # the workbook it was applied from
+    amount: float
+    date: pd.Timestamp | None
+    holds: float | None  # the master's amount under ``ref`` now (None for a line without a document number)
+
+    def render(self, lang: Lang) -> str:
+        """One line of the summary: which cell, which document, which reconciliation booked it, what the master
+        holds."""
+        params = {
+            "ref": self.ref or "-",
+            "line": self.line,
+            "where": self.where,
+            "source": self.reconciliation,
+            "file": self.source_file or "-",
+            "amount": self.amount,
+            "date": "-" if self.date is None else f"{self.date:%Y-%m-%d}",
+        }
+        if self.holds is None:
+            return tr(
+                lang,
+                "  = {ref} ({line}), {where}: already booked by reconciliation {source} (applied from {file}: "
+                "¥{amount:,.2f} on {date}); not booked again",
+                **params,
+            )
+        return tr(
+            lang,
+            "  = {ref} ({line}), {where}: already booked by reconciliation {source} (applied from {file}: "
+            "¥{amount:,.2f} on {date}); not booked again: the master holds ¥{holds:,.2f} for {ref}",
+            holds=self.holds,
+            **params,
+        )
+
+
+@dataclass(frozen=True)
 class ReconcileApplied:
     """What ``reconcile apply`` did to the master (or would have, when nothing changed)."""
 
@@ -414,6 +460,7 @@ class ReconcileApplied:
     added: list[Change] = field(default_factory=list)
     removed: list[Change] = field(default_factory=list)
     already: int = 0  # decided lines whose adjustment the master already holds
+    booked: list[Booked] = field(default_factory=list)  # of those, the ones another reconciliation booked
     kept: dict[str, int] = field(default_factory=dict)  # decisions that change nothing here, by code
     undecided: int = 0
     balance_before: float = 0.0
@@ -452,7 +499,8 @@ class ReconcileApplied:
             for sign, group in (("+", self.added), ("−", self.removed))
             for c in group
         ]
-        return "\n".join([head, *changes, *self._next_step(lang)])
+        booked = [b.render(lang) for b in self.booked]
+        return "\n".join([head, *changes, *booked, *self._next_step(lang)])
 
     def _next_step(self, lang: Lang) -> list[str]:
         """What finance does about the lines left without a decision: where to type one, and to apply again; after an
@@ -502,14 +550,17 @@ def run_reconcile_apply(
     with master_write_lock(Path(master_path)):  # no other run may change the master between reading and saving
         master = load_master(master_path)
         customer = _customer(decisions, customer_id, master, Path(recon))
+        documents = {} if undo else _customer_documents(master, customer, decisions.source)
         if not undo:
-            _refuse_lines_not_in_master(master, customer, decisions)
+            _refuse_lines_not_in_master(master, customer, decisions, documents)
         new = adjustment_rows(decisions, customer, applied_at=applied_at, lang=master.lang)
         existing = master.adjustments
         held = _keys(existing)
         if not undo:
             _refuse_changed_decisions(existing, new, decisions, customer)
         fresh = pd.Series([k not in held for k in _keys(new)], index=new.index, dtype=bool)
+        booked = {} if undo else _booked_elsewhere(existing, new[fresh], decisions, customer, documents)
+        fresh &= ~new.index.isin(list(booked))
         before = customer_balance(master, customer)
         if undo:
             # Every adjustment of this reconciliation, a line whose decision was cleared since included.
@@ -540,6 +591,7 @@ def run_reconcile_apply(
             added=[] if undo else changes,
             removed=changes if undo else [],
             already=0 if undo else int((~fresh).sum()),
+            booked=list(booked.values()),
             kept={str(k): int(v) for k, v in kept.value_counts().items()},
             undecided=decisions.undecided,
             balance_before=before,
@@ -566,12 +618,13 @@ def _customer(decisions: Decisions, given: str | None, master: Master, recon: Pa
     return customer
 
 
-def _refuse_lines_not_in_master(master: Master, customer: str, decisions: Decisions) -> None:
+def _refuse_lines_not_in_master(
+    master: Master, customer: str, decisions: Decisions, documents: Mapping[str, float]
+) -> None:
     """Each line that changes our books must be the customer's as the master holds it now: its documents the
     customer's (an adjustment on another customer's document would move that customer's balance), and our amount
     the master's amount of those documents, leaving out this reconciliation's own adjustments (applied before, they
-    are this reconciliation's, not a change since)."""
-    documents = _customer_documents(master, customer, decisions.source)
+    are this reconciliation's, not a change since); ``documents`` are the customer's (``_customer_documents``)."""
     for line in decisions.lines:
         if line.decision not in ADJUSTING or not line.difference:
             continue
@@ -606,6 +659,82 @@ def _customer_documents(master: Master, customer: str, source: str) -> dict[str,
     lines = master_lines(replace(master, adjustments=adj[~own.to_numpy()].reset_index(drop=True)), customer).lines
     named = lines[lines["ref"].astype(str).str.strip() != ""]
     return {str(ref).strip(): round(float(amount), 2) for ref, amount in named.groupby("ref")["amount"].sum().items()}
+
+
+def _booked_elsewhere(
+    existing: pd.DataFrame, new: pd.DataFrame, decisions: Decisions, customer: str, documents: Mapping[str, float]
+) -> dict[Any, Booked]:
+    """The ``new`` adjustments (by index) of lines with no document of ours that another reconciliation of the
+    customer has booked: two copies of one statement (resent under another name, saved as .xls and .ods, decided by
+    two clerks) are two reconciliations, and the line only the customer has would be booked once per copy. The same
+    line is the same customer, their document number, date and amount, as the adjustment records them (each
+    booked row stands for one line). One booked under the same document number and date at another amount (a copy
+    resent corrected) is refused: the master holds that document already, and booking it again would count it twice.
+    Another date is another line: a customer's voucher numbers (记-01) start again every month."""
+    others = existing[
+        (existing["customer_id"].astype(str).str.strip() == customer).to_numpy()
+        & (existing["reconciliation"].astype(str).str.strip() != decisions.source.strip()).to_numpy()
+    ]
+    pool: dict[tuple[object, ...], list[Any]] = {}
+    for i, key in zip(others.index, _identities(others)):
+        pool.setdefault(key, []).append(i)
+    by_line = {line.line: line for line in decisions.lines}
+    found = {}
+    for i, key in zip(new.index, _identities(new)):
+        line = by_line[str(new.at[i, "line"])]
+        if line.documents:
+            continue  # a line on our documents: checked against their amount now (_refuse_lines_not_in_master)
+        ref = key[0]
+        if pool.get(key):
+            row = others.loc[pool[key].pop(0)]
+            found[i] = Booked(
+                ref=ref,
+                line=line.line,
+                where=line.places["decision"],
+                reconciliation=str(row["reconciliation"]).strip(),
+                source_file="" if is_blank(row["source_file"]) else str(row["source_file"]).strip(),
+                amount=key[2],
+                date=key[1],
+                holds=documents.get(ref) if ref else None,
+            )
+        elif ref and (ref, key[1]) in {k[:2] for k in pool}:
+            _refuse_booked_otherwise(others, line, key, documents)
+    return found
+
+
+def _identities(frame: pd.DataFrame) -> list[tuple[str, pd.Timestamp | None, float]]:
+    """Each adjustment as the line it books: its document number, date and amount."""
+    return [
+        (
+            "" if is_blank(ref) else str(ref).strip(),
+            None if is_blank(date) else pd.Timestamp(date).normalize(),
+            round(float(amount), 2),
+        )
+        for ref, date, amount in zip(frame["ref"], frame["date"], frame["amount"])
+    ]
+
+
+def _refuse_booked_otherwise(
+    others: pd.DataFrame, line: DecidedLine, key: tuple[str, pd.Timestamp | None, float], documents: Mapping[str, float]
+) -> None:
+    """A line with no document of ours whose document number and date another reconciliation booked at another
+    amount: refused, naming its cell, what the master holds and the reconciliation that booked it."""
+    ref, date, amount = key
+    row = others[[(r, d) == (ref, date) for r, d, _ in _identities(others)]].iloc[0]
+    raise InputError(
+        msg(
+            "{where}: the master holds ¥{holds:,.2f} for {ref}, booked by reconciliation {source} (applied from "
+            "{file}); this line would book ¥{amount:,.2f} on {date} more; reconcile again and decide on the new "
+            "workbook",
+            where=line.places["decision"],
+            holds=documents.get(ref, round(float(row["amount"]), 2)),
+            ref=ref,
+            source=str(row["reconciliation"]).strip(),
+            file="-" if is_blank(row["source_file"]) else str(row["source_file"]).strip(),
+            amount=amount,
+            date="-" if date is None else f"{date:%Y-%m-%d}",
+        )
+    )
 
 
 def _owners(master: Master, ref: str) -> set[str]:

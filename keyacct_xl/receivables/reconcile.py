@@ -165,6 +165,7 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
     if statement.balance_rows:
         rows = ", ".join(map(str, statement.balance_rows))
         notes.append(tr(lang, "{file}: balance/total rows (not ledger lines): {rows}", file=statement.file, rows=rows))
+    notes += _below_end_notes(statement, lang)
     if statement.earlier_rows:
         start, end = statement.period or (None, None)
         notes.append(
@@ -232,9 +233,31 @@ QUOTED_NOTES = 10  # note rows quoted one by one; a long footer is counted, not 
 QUOTED_CHARS = 200
 
 
+def _below_end_notes(statement: Statement, lang: Lang) -> list[str]:
+    """The rows under the closing balance that read as lines (typed after the balance was struck): named as such,
+    each quoted, never listed among the notes without an amount."""
+    if not statement.below_end:
+        return []
+    named = tr(
+        lang,
+        "{file}: row(s) {rows} have an amount but stand below the closing balance (row {end}), where the statement's "
+        "lines end: not reconciled; if they are lines of the period, move them above the closing balance and "
+        "reconcile again",
+        file=statement.file,
+        rows=", ".join(map(str, statement.below_end)),
+        end=statement.end_row,
+    )
+    return [named, *_quoted(statement, statement.below_end, lang)]
+
+
 def _quoted_notes(statement: Statement, lang: Lang) -> list[str]:
     """Each note row's text (their finance's remark may explain a difference), the first ``QUOTED_NOTES`` of them."""
-    texts = [(row, text) for row in statement.notes if (text := statement.note_texts.get(row, ""))]
+    return _quoted(statement, statement.notes, lang)
+
+
+def _quoted(statement: Statement, rows: list[int], lang: Lang) -> list[str]:
+    """The text of each of ``rows`` as typed, the first ``QUOTED_NOTES`` of them, the rest counted."""
+    texts = [(row, text) for row in rows if (text := statement.note_texts.get(row, ""))]
     quoted = [
         tr(
             lang,

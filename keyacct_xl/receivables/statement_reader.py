@@ -220,6 +220,10 @@ class Statement:
     counterparties: dict[int, str] = field(default_factory=dict)  # a line's row -> its counterparty as typed
     # Lines set aside as another customer's (row, "C2 乙公司"): a bank export's receipts from other payers.
     set_aside: list[tuple[int, str]] = field(default_factory=list)
+    end_row: int | None = None  # the closing balance's row, which ends the ledger
+    # Rows under it that read as lines (an amount, and a date or a document number): typed after the balance was
+    # struck, not reconciled, and named rather than listed as notes without an amount.
+    below_end: list[int] = field(default_factory=list)
 
 
 def read_statement(
@@ -451,24 +455,34 @@ def _parse(
     problems: list[Problem] = []
     # Only a CSV's rows can be longer than its header: a field split off by a comma outside quotes.
     width = len(grid[header_at]) if path.suffix.lower() == ".csv" else None
-    lines, balance_rows, notes = [], [], []
+    lines, balance_rows, notes, below_end = [], [], [], []
     note_texts: dict[int, str] = {}
     counterparties: dict[int, str] = {}
     opening: float | None = None
     closing: float | None = None
-    ended = False
+    end_row: int | None = None
     for excel_row, row in body:
-        if ended:
-            notes.append(excel_row)
-            note_texts[excel_row] = row_text(row)
-            continue
         # Balance and total rows carry no document number; a line that has one is a ledger line whatever its 摘要.
         # A 合计 or 期初余额 typed in the document-number column is such a label, not a number.
         ref = cell(row, "ref")
         labelled = is_blank(ref) or _is_balance_label(ref)
         text = " ".join(str(v) for v in row if isinstance(v, str)) if labelled else ""
-        ended = bool(_END.search(text))
         has_amount = any(not is_blank(cell(row, r)) for r in amount_roles)
+        if end_row is not None:
+            date = _date(date_of(excel_row, row), day_first, no_year)
+            if _reads_as_a_line(ref, labelled, text, has_amount, date):
+                below_end.append(excel_row)
+                shown = list(row)
+                if "date" in roles and roles["date"] < len(shown) and isinstance(date, pd.Timestamp):
+                    shown[roles["date"]] = date  # quoted as the date it is, not the serial a program stored
+                note_texts[excel_row] = row_text(shown)
+            else:
+                notes.append(excel_row)
+                note_texts[excel_row] = row_text(row)
+            continue
+        ended = bool(_END.search(text))
+        if ended:
+            end_row = excel_row
         split = _split_numbers(row, roles, width)
         problems += [Problem(name, sheet, excel_row, headers[r], text, _SPLIT_REASON) for r, text in split.items()]
         # Every field right of a split one is a column late: those roles' cells hold their neighbour's value.
@@ -546,7 +560,18 @@ def _parse(
         period,
         note_texts=note_texts,
         counterparties=counterparties,
+        end_row=end_row,
+        below_end=below_end,
     )
+
+
+def _reads_as_a_line(ref: object, labelled: bool, text: str, has_amount: bool, date: object) -> bool:
+    """A row under the closing balance that reads as a ledger line: an amount, a date or a document number, and no
+    balance or total label (本年累计 under 期末余额 stays a note; so do our statement's ageing figures, dated by
+    none)."""
+    if not has_amount or _OPENING.search(text) or _CLOSING.search(text):
+        return False
+    return isinstance(date, pd.Timestamp) or (not labelled and isinstance(ref, str))
 
 
 # A number's first digits before a thousands comma (35, ￥12, -(1) and a group of three after it (541.77, 234).
