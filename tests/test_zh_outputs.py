@@ -601,7 +601,7 @@ def test_help_prints_in_the_chosen_language(capsys: pytest.CaptureFixture[str]) 
         (["reps", "m.xlsx"], "keyacct-xl reps：错误：缺少必需的参数：--period"),
         (["reps", "m.xlsx", "--period"], "keyacct-xl reps：错误：参数 --period：需要一个值"),
         (["rfm", "m.xlsx", "--bogus"], "keyacct-xl：错误：无法识别的参数：--bogus"),
-        (["report", "gm", "m.xlsx"], "keyacct-xl report gm：错误：缺少必需的参数：--period"),
+        (["report", "gm", "m.xlsx", "--period"], "keyacct-xl report gm：错误：参数 --period：需要一个值"),
         (["report", "monthly"], "keyacct-xl report：错误：参数 REPORT：无效的选项 'monthly'（可选：'gm'）"),
         (["ageing", "m.xlsx", "--as-of"], "keyacct-xl ageing：错误：参数 --as-of：需要一个值"),
         (["rfm", "m.xlsx", "--period-months", "x"], "keyacct-xl rfm：错误：参数 --period-months：'x' 不是有效的整数"),
