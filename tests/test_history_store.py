@@ -620,7 +620,7 @@ def test_a_damaged_store_file_is_named_in_one_line_by_status_and_load(
     for command in (["history", "status", str(path)], ["rfm", str(path), "--out", str(tmp_path / "rfm.xlsx")]):
         assert main([*command, "--lang", "en"]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "the history store's file cannot be read" in err and month.name in err, err
+        assert err.count("\n") == 1 and "is not a readable Parquet file" in err and month.name in err, err
 
 
 def _store_totals(path: Path) -> dict[str, tuple[int, float]]:
@@ -993,3 +993,165 @@ def test_master_check_names_a_batch_the_settings_no_longer_name_whose_lines_are_
     assert main(["master", "check", str(path), "--lang", "en"]) == 0
     [line] = [line for line in capsys.readouterr().out.splitlines() if left.id in line]
     assert "the workbook holds its lines (a move stopped before its save)" in line
+
+
+def _everything(path: Path) -> dict[str, bytes]:
+    """Every file beside the master and in its store, by name, without the load cache (a load rewrites it)."""
+    folder = path.parent
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_relative_to(store_path(path) / CACHE_FOLDER)
+    }
+
+
+# The system's and Python's English the store's errors quoted before (a trial, in a Chinese line).
+SYSTEMS_ENGLISH = (
+    "Errno",
+    "magic",
+    "Invalid Input",
+    "IO Error",
+    "No files found",
+    "list indices",
+    "float()",
+    "('tables')",
+    "'tables'",
+    "its id is",
+    "Failed to open",
+    "Expecting",
+)
+
+
+def _archived_twice(demo_master: Path, folder: Path) -> tuple[Path, str]:
+    """A master with one batch (lines before 2024-06-01) and its backup; the path and the batch."""
+    path = _copy(demo_master, folder)
+    return path, str(archive(path, pd.Timestamp("2024-06-01")).batch)
+
+
+def _manifest(path: Path, batch: str) -> Path:
+    return store_path(path) / "batches" / f"{batch}.json"
+
+
+def _rewrite_manifest(path: Path, batch: str, change: object) -> None:
+    doc = json.loads(_manifest(path, batch).read_text(encoding="utf-8"))
+    _manifest(path, batch).write_text(json.dumps(change(doc)), encoding="utf-8")
+
+
+def _a_month(path: Path, batch: str) -> Path:
+    return sorted((store_path(path) / "transactions").rglob(f"{batch}.parquet"))[2]
+
+
+def _truncate(file: Path) -> None:
+    file.write_bytes(file.read_bytes()[:1000])
+
+
+DAMAGES = {
+    # name: (damage, the file the refusal names ("" for the store folder), en words, zh words)
+    "manifest missing": (
+        lambda p, b: _manifest(p, b).unlink(),
+        "manifest",
+        "the history store has no batch",
+        "历史库中没有批次",
+    ),
+    "parquet truncated": (lambda p, b: _truncate(_a_month(p, b)), "month", "not a readable Parquet file", "损坏"),
+    "parquet missing": (lambda p, b: _a_month(p, b).unlink(), "month", "is missing", "不见了"),
+    "manifest garbage": (
+        lambda p, b: _manifest(p, b).write_bytes(b"\x00\xffnot json"),
+        "manifest",
+        "is not one the store wrote",
+        "不是历史库写下的",
+    ),
+    "manifest empty": (lambda p, b: _manifest(p, b).write_bytes(b""), "manifest", "is not one the store wrote", "清单"),
+    "manifest truncated": (
+        lambda p, b: _manifest(p, b).write_bytes(_manifest(p, b).read_bytes()[:100]),
+        "manifest",
+        "is not one the store wrote",
+        "清单",
+    ),
+    "manifest of another batch": (
+        lambda p, b: _rewrite_manifest(p, b, lambda d: d | {"id": "20240601-0123456789ab"}),
+        "manifest",
+        "holds batch 20240601-0123456789ab, not",
+        "20240601-0123456789ab",
+    ),
+    "manifest without tables": (
+        lambda p, b: _rewrite_manifest(p, b, lambda d: {k: v for k, v in d.items() if k != "tables"}),
+        "manifest",
+        "is incomplete (tables",
+        "不完整",
+    ),
+    "manifest a list": (
+        lambda p, b: _rewrite_manifest(p, b, lambda d: [d]),
+        "manifest",
+        "is not one the store wrote",
+        "清单",
+    ),
+    "manifest amount blank": (
+        lambda p, b: _rewrite_manifest(
+            p, b, lambda d: d | {"tables": d["tables"] | {"Payments": d["tables"]["Payments"] | {"amount": None}}}
+        ),
+        "manifest",
+        "is incomplete (tables",
+        "不完整",
+    ),
+    "store missing": (lambda p, b: shutil.rmtree(store_path(p)), "", "its history store", "历史库"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_damaged_or_missing_store_is_refused_by_every_move_and_nothing_is_deleted(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    """A trial archivist damaged the store of a master with one batch: archive went on (rc 0), deleted the files of
+    the batch the master names (its manifest gone) and saved over master.bak.xlsx, the only intact copy; restore
+    deleted them too before it refused. Every move, as every reader, now refuses in one line naming the file in
+    our own words, and leaves every file as it was."""
+    path, batch = _archived_twice(demo_master, tmp_path)
+    hurt, named, en_words, zh_words = DAMAGES[damage]
+    hurt(path, batch)
+    named_file = {"manifest": _manifest(path, batch).name, "month": f"{batch}.parquet", "": "master.kx"}[named]
+    before = _everything(path)
+    capsys.readouterr()
+    for command in (
+        ["history", "archive", str(path), "--before", "2025-01-01"],
+        ["history", "restore", str(path)],
+        ["history", "import", str(path), "--undo"],
+        ["history", "status", str(path)],
+        ["rfm", str(path), "--out", str(tmp_path / "rfm.xlsx")],
+    ):
+        for lang, words in (("zh", zh_words), ("en", en_words)):
+            assert main([*command, "--lang", lang]) == 2, (command, lang)
+            said = capsys.readouterr().err
+            assert said.count("\n") == 1 and named_file in said and words in said, (command, said)
+            assert not [english for english in SYSTEMS_ENGLISH if english in said], said
+        assert _everything(path) == before, command  # nothing deleted, the backup and the master unchanged
+
+
+def test_a_month_file_replaced_by_another_is_refused_by_status_with_the_figures_found(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """April's file copied over March's: status printed the wrong totals (rc 0), and rfm's refusal quoted the
+    manifest's amount as the one found, naming the table in English in a Chinese line."""
+    import pyarrow.parquet as pq
+
+    path, batch = _archived_twice(demo_master, tmp_path)
+    store = store_path(path)
+    march, april = (store / f"transactions/year=2024/month={m}/{batch}.parquet" for m in ("03", "04"))
+    shutil.copy2(april, march)
+    files = sorted((store / "transactions").rglob(f"{batch}.parquet"))
+    found = pd.concat([pq.read_table(f).to_pandas() for f in files])
+    manifest = json.loads(_manifest(path, batch).read_text(encoding="utf-8"))["tables"]["Transactions"]
+    expected = (
+        f"（销售明细：{len(found):,} 行，金额 {found['amount'].sum():,.2f}；"
+        f"清单为 {manifest['lines']:,} 行，金额 {manifest['amount']:,.2f}）"
+    )
+    assert len(found) != manifest["lines"]
+    before = _everything(path)
+    capsys.readouterr()
+    for command in (["history", "status", str(path)], ["rfm", str(path), "--out", str(tmp_path / "rfm.xlsx")]):
+        assert main(command) == 2
+        said = capsys.readouterr().err
+        assert said.count("\n") == 1 and expected in said and "Transactions" not in said, said
+    assert main(["history", "archive", str(path), "--before", "2025-01-01"]) == 2
+    assert expected in capsys.readouterr().err
+    assert _everything(path) == before

@@ -29,10 +29,13 @@ from keyacct_xl.history.store import (
     month_ordered,
     read_lines,
     read_manifest,
+    readable_batches,
     remove_batch,
+    sheet_label,
     store_path,
     stored_batches,
     totals_of,
+    unreadable_file,
     write_batch,
 )
 from keyacct_xl.history.takenout import prune, set_aside, taken_out
@@ -42,7 +45,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import SETTINGS, TABLES_BY_NAME, TableSchema
 from keyacct_xl.master.settings import setting_name
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.messages import Pair, msg, tr
+from keyacct_xl.messages import Message, msg, tr
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -165,11 +168,6 @@ def restore(master_path: Path) -> Moved:
     return Moved(",".join(named), lines, swept)
 
 
-def sheet_label(table: TableSchema) -> Pair:
-    """The table as its sheet is named in each language (销售明细, Transactions)."""
-    return Pair(table.sheet_en, table.sheet_zh)
-
-
 def _refuse_past_last_row(table: TableSchema, rows: int) -> None:
     if rows >= EXCEL_LAST_ROW:
         raise InputError(
@@ -220,6 +218,9 @@ def sweep(master: Master) -> tuple[str, ...]:
     aside while the master's backup names them (keyacct_xl/history/takenout.py), deleted otherwise."""
     if master.path is None:
         return ()
+    # Before anything is deleted: the batches the master names must read as a load reads them. A run that went on
+    # over a batch whose manifest was gone deleted its files as written by no batch, then saved over the backup.
+    readable_batches(master.path, committed_batches(master.settings))
     store = store_path(master.path)
     named = set(committed_batches(master.settings))
     swept = []
@@ -230,9 +231,10 @@ def sweep(master: Master) -> tuple[str, ...]:
         if batch.imported or _removal_begun(store, batch) or held_by_workbook(master, store, batch):
             set_aside(store, batch)
             swept.append(ident)
-    _remove_unfinished_writes(store, set(stored_batches(store)))
+    # Never a file of a batch the master names, whatever became of its manifest: its lines are nowhere else.
+    _remove_unfinished_writes(store, set(stored_batches(store)) | named)
     prune(store, master.path, named)
-    _remove_unfinished_writes(store / TAKEN_OUT, set(taken_out(store)))
+    _remove_unfinished_writes(store / TAKEN_OUT, set(taken_out(store)) | named)
     return tuple(swept)
 
 
@@ -336,13 +338,23 @@ def _counted(con: DuckDBPyConnection, store: Path, files: list[str]) -> TableTot
         return TableTotals(0, 0.0)
     try:
         row = con.execute("SELECT count(*), coalesce(sum(amount), 0) FROM read_parquet(?)", [files]).fetchone()
-    except duckdb.Error as exc:  # its message names the file, then quotes the query on further lines
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(
-            msg("{path}: the history store's file cannot be read ({error})", path=store, error=detail)
-        ) from None
+    except duckdb.Error:  # its message is DuckDB's English: the file is named in our own words instead
+        raise InputError(_first_unreadable(store, files)) from None
     lines, amount = row or (0, 0.0)
     return TableTotals(int(lines), float(amount))
+
+
+def _first_unreadable(store: Path, files: list[str]) -> Message:
+    """The first of ``files`` missing or not a Parquet file, as a message; the store's, when each reads alone."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for file in map(Path, files):
+        try:
+            pq.read_metadata(file)
+        except (OSError, pa.ArrowException):
+            return unreadable_file(store, file)
+    return msg("{path}: the history store's files cannot be counted together; nothing was changed", path=store)
 
 
 def status(master_path: Path) -> HistoryStatus:
@@ -352,7 +364,8 @@ def status(master_path: Path) -> HistoryStatus:
     master_path = Path(master_path)
     master = load_master(master_path, history=False)
     store = store_path(master_path)
-    batches = tuple(read_manifest(store, b) for b in committed_batches(master.settings))
+    # Each batch read as a load reads it: a file replaced or damaged is named, never counted as the master's lines.
+    batches = readable_batches(master_path, committed_batches(master.settings))
     stored = {}
     with duckdb.connect() as con:
         for t in ARCHIVED_TABLES:

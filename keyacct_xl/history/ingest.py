@@ -18,7 +18,7 @@ import pandas as pd
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
-from keyacct_xl.history.archive import Moved, sheet_label, sweep, verify
+from keyacct_xl.history.archive import Moved, sweep, verify
 from keyacct_xl.history.store import (
     ARCHIVED_TABLES,
     Batch,
@@ -30,6 +30,8 @@ from keyacct_xl.history.store import (
     month_ordered,
     read_manifest,
     remove_batch,
+    require_store,
+    sheet_label,
     store_path,
     write_batch,
 )
@@ -66,6 +68,8 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
         )
         store = store_path(master_path)
         named = committed_batches(master.settings)
+        if named:  # a workbook copied without its store: the folder to bring, not a batch file it cannot find
+            require_store(master_path, len(named))
         digest = lines_digest({schema.name: frame})
         for ident in named:
             if read_manifest(store, ident).lines_digest == digest:

@@ -21,7 +21,8 @@ import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from types import UnionType
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -31,10 +32,11 @@ from keyacct_xl.fileio import atomic_write, written_path
 from keyacct_xl.master.cellcolumns import arrow_table, cells_columns, own_kind, pandas_frame
 from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
 from keyacct_xl.master.settings import Settings
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Message, Pair, msg
 
 # The tables whose older lines move to the store: the ones that grow by thousands of lines a month.
 ARCHIVED_TABLES: tuple[TableSchema, ...] = (TRANSACTIONS, PAYMENTS)
+_TABLES = {t.name: t for t in ARCHIVED_TABLES}
 _KEYS = {t.name: t.keys for t in ARCHIVED_TABLES}  # the master's own columns, per table: the others are the user's
 STORE_SUFFIX = ".kx"
 MANIFESTS = "batches"
@@ -199,7 +201,7 @@ def _file_outside_layout(store: Path, batch: Batch) -> str | None:
 
 def read_manifest(store: Path, ident: str) -> Batch:
     """The manifest of batch ``ident``; a missing or damaged one, or one naming a file outside the store's layout,
-    is an InputError naming it."""
+    is an InputError naming it, in our own words (never the system's English)."""
     path = store / MANIFESTS / f"{ident}.json"
     if not _BATCH_ID.fullmatch(ident):
         raise InputError(
@@ -212,17 +214,7 @@ def read_manifest(store: Path, ident: str) -> Batch:
         )
     _bring_back(store, ident)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        batch = Batch(
-            doc["id"],
-            pd.Timestamp(doc["before"]),
-            {n: TableTotals(int(t["lines"]), float(t["amount"])) for n, t in doc["tables"].items()},
-            {n: tuple(t["files"]) for n, t in doc["tables"].items()},
-            doc.get("lines_digest", ""),
-            _import_source(doc),
-        )
-        if batch.id != ident:
-            raise ValueError(f"its id is {batch.id!r}")
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise InputError(
             msg(
@@ -233,16 +225,19 @@ def read_manifest(store: Path, ident: str) -> Batch:
                 batch=ident,
             )
         ) from None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except OSError:  # a folder in its place, no permission to read it
         raise InputError(
             msg(
-                "{path}: the history store's batch {batch} cannot be read ({error}); the master names "
-                "it in the Settings' History Store",
+                "{path}: the manifest of the history store's batch {batch} cannot be opened (a folder in its place, "
+                "or no permission to read it); {advice}",
                 path=path,
                 batch=ident,
-                error=exc,
+                advice=_put_back(store),
             )
         ) from None
+    except UnicodeDecodeError:
+        text = ""  # not JSON either: told below as a manifest the store did not write
+    batch = _parsed_manifest(store, path, ident, text)
     unknown = _unknown_table(batch)
     if unknown is not None:
         raise InputError(
@@ -269,15 +264,113 @@ def read_manifest(store: Path, ident: str) -> Batch:
     return batch
 
 
-def _import_source(doc: Mapping[str, object]) -> str | None:
-    """The file an import read the batch from; None for a manifest without ``"kind": "import"`` (an archive's, or
-    one written before imports were marked)."""
-    if doc.get("kind") != "import":
-        return None
-    source = doc.get("source")
-    if not isinstance(source, str):
-        raise TypeError(f"its source is {source!r}")
-    return source
+class _Incomplete(Exception):
+    """A manifest's key missing or not of the kind the store writes; ``args[0]`` names it (``tables``)."""
+
+
+def _parsed_manifest(store: Path, path: Path, ident: str, text: str) -> Batch:
+    """The batch the manifest ``text`` of batch ``ident`` describes; garbage, a manifest cut short, one lacking a
+    key or holding another batch is an InputError naming the file and the kind of damage (a trial found Python's
+    own words, ``('tables')`` or ``list indices must be integers``, quoted in a Chinese line)."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):  # empty, cut short, not JSON, or JSON that is no manifest (a list)
+        raise InputError(
+            msg(
+                "{path}: the manifest of the history store's batch {batch} is not one the store wrote (empty, cut "
+                "short or overwritten); {advice}",
+                path=path,
+                batch=ident,
+                advice=_put_back(store),
+            )
+        )
+    try:
+        batch = _batch_of(doc)
+    except _Incomplete as missing:
+        raise InputError(
+            msg(
+                "{path}: the manifest of the history store's batch {batch} is incomplete ({key} missing or not what "
+                "the store writes); {advice}",
+                path=path,
+                batch=ident,
+                key=missing.args[0],
+                advice=_put_back(store),
+            )
+        ) from None
+    if batch.id != ident:
+        raise InputError(
+            msg(
+                "{path}: the manifest holds batch {found}, not {batch} (renamed or copied by hand); {advice}",
+                path=path,
+                found=batch.id,
+                batch=ident,
+                advice=_put_back(store),
+            )
+        )
+    return batch
+
+
+def _batch_of(doc: Mapping[str, object]) -> Batch:
+    """The batch a manifest's JSON describes; a key missing or of another kind is ``_Incomplete`` naming it."""
+    tables: dict[str, object] = _field(doc, "tables", lambda v: _of_kind(v, dict))
+    totals, files = {}, {}
+    for name in tables:
+        table = _field(tables, name, lambda v: _of_kind(v, dict), "tables.")
+        where = f"tables.{name}."
+        totals[name] = TableTotals(
+            _field(table, "lines", lambda v: _of_kind(v, int), where), _field(table, "amount", _amount, where)
+        )
+        files[name] = _field(table, "files", lambda v: tuple(_of_kind(f, str) for f in _of_kind(v, list)), where)
+    return Batch(
+        _field(doc, "id", lambda v: _of_kind(v, str)),
+        _field(doc, "before", _day),
+        totals,
+        files,
+        _field(doc, "lines_digest", lambda v: _of_kind(v, str)) if "lines_digest" in doc else "",
+        # only an import's batch names its file: an archive's manifest stays as before
+        _field(doc, "source", lambda v: _of_kind(v, str)) if doc.get("kind") == "import" else None,
+    )
+
+
+def _field(within: Mapping[str, object], key: str, read: Callable[[object], T], where: str = "") -> T:
+    """``read(within[key])``; a key missing or a value ``read`` refuses is ``_Incomplete`` naming it."""
+    try:
+        return read(within[key])
+    except (KeyError, TypeError, ValueError, OverflowError):
+        raise _Incomplete(where + key) from None
+
+
+def _of_kind(value: object, kind: type | UnionType) -> Any:
+    """``value`` when it is a ``kind`` (true and false are no numbers here), else TypeError."""
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(kind)
+    return value
+
+
+def _amount(value: object) -> float:
+    amount = float(_of_kind(value, int | float))
+    if not math.isfinite(amount):  # JSON's NaN and Infinity, which Python's reader takes
+        raise ValueError(amount)
+    return amount
+
+
+def _day(value: object) -> pd.Timestamp:
+    day = pd.Timestamp(_of_kind(value, str))
+    if pd.isna(day):  # an empty text reads as NaT
+        raise ValueError(value)
+    return day
+
+
+def _put_back(store: Path) -> Message:
+    """What to do about a damaged batch the master names: its lines are kept nowhere else."""
+    folder = store.parent if store.name == TAKEN_OUT else store
+    return msg(
+        "the master names the batch in the Settings' History Store and its lines are kept nowhere else: put back the "
+        "folder {folder} from a backup of the same day as the workbook",
+        folder=folder.name,
+    )
 
 
 def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -289,25 +382,63 @@ def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None 
         return conform(pd.DataFrame(columns=[] if like is None else like.columns), like, _KEYS.get(table, ()))
     # The lines the files say they hold, before any is read: a file replaced by hand (more lines, a huge one) would
     # otherwise be read, whole, as the master's.
-    stated = sum(_from_store(path, lambda p: pq.read_metadata(p).num_rows) for path in files)
-    _check_totals(store, batch, table, TableTotals(stated, batch.totals[table].amount))
+    stated = sum(_from_store(store, path, lambda p: pq.read_metadata(p).num_rows) for path in files)
+    if stated != batch.totals[table].lines:
+        _check_totals(store, batch, table, TableTotals(stated, _streamed_amount(store, files)))
     frame = pd.concat(
-        [_from_store(path, lambda p: pandas_frame(pq.read_table(p))) for path in files], ignore_index=True
+        [_from_store(store, path, lambda p: pandas_frame(pq.read_table(p))) for path in files], ignore_index=True
     )
     _check_totals(store, batch, table, totals_of(frame))
     return conform(frame, like, _KEYS.get(table, ()))
 
 
-def _from_store(path: Path, read: Callable[[Path], T]) -> T:
-    """``read(path)`` of a store's Parquet file; a damaged one is an InputError naming it."""
+def _streamed_amount(store: Path, files: Sequence[Path]) -> float:
+    """The sum of the amounts of ``files``, read a batch of rows at a time: the figure a refusal quotes, taken
+    without loading a file replaced by a huge one (a file without amounts sums to 0)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    def amounts(path: Path) -> list[float]:
+        parquet = pq.ParquetFile(path)
+        if "amount" not in parquet.schema_arrow.names:
+            return []
+        return [pc.sum(b.column(0)).as_py() or 0.0 for b in parquet.iter_batches(columns=["amount"])]
+
+    return math.fsum(part for path in files for part in _from_store(store, path, amounts))
+
+
+def _from_store(store: Path, path: Path, read: Callable[[Path], T]) -> T:
+    """``read(path)`` of a store's Parquet file; a missing or damaged one is an InputError naming it in our own
+    words: the system's (``[Errno 2] Failed to open local file``, ``Parquet magic bytes not found``) are English."""
     import pyarrow as pa
 
     try:
         return read(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise InputError(
-            msg("{path}: the history store's file cannot be read ({error})", path=path, error=exc)
-        ) from None
+    except (OSError, pa.ArrowException):
+        raise InputError(unreadable_file(store, path)) from None
+
+
+def unreadable_file(store: Path, path: Path) -> Message:
+    """What is wrong with ``path``, a store's Parquet file that could not be read: missing, or damaged."""
+    if not path.exists():
+        return msg(
+            "{path}: this file of the history store's batch {batch} is missing; {advice}",
+            path=path,
+            batch=path.stem,
+            advice=_put_back(store),
+        )
+    return msg(
+        "{path}: this file of the history store's batch {batch} is not a readable Parquet file (cut short or "
+        "damaged); {advice}",
+        path=path,
+        batch=path.stem,
+        advice=_put_back(store),
+    )
+
+
+def sheet_label(table: TableSchema) -> Pair:
+    """The table as its sheet is named in each language (销售明细, Transactions)."""
+    return Pair(table.sheet_en, table.sheet_zh)
 
 
 def _check_totals(store: Path, batch: Batch, table: str, found: TableTotals) -> None:
@@ -320,7 +451,7 @@ def _check_totals(store: Path, batch: Batch, table: str, found: TableTotals) -> 
                 "or damaged; nothing was read",
                 store=store,
                 batch=batch.id,
-                table=table,
+                table=sheet_label(_TABLES[table]) if table in _TABLES else table,
                 lines=found.lines,
                 amount=found.amount,
                 expected_lines=expected.lines,
@@ -372,6 +503,24 @@ def history_lines(master_path: Path, settings: Settings, like: Mapping[str, pd.D
         return {}
     require_store(master_path, len(batches))
     return {t.name: archived_lines(master_path, batches, t.name, like.get(t.name)) for t in ARCHIVED_TABLES}
+
+
+def readable_batches(master_path: Path, batches: Sequence[str]) -> tuple[Batch, ...]:
+    """The named ``batches`` of the master's store, each read whole as a load reads it (its manifest, every file,
+    the lines and amount the manifest says); a store missing or damaged is the InputError a load gives.
+
+    What ``status`` and every command that moves lines (archive, restore, an undo) check first: an archive that went
+    on over a damaged store deleted the files of a batch whose manifest was gone, and saved over the backup, the one
+    copy left whole."""
+    if not batches:
+        return ()
+    require_store(master_path, len(batches))
+    store = store_path(master_path)
+    found = tuple(read_manifest(store, b) for b in batches)
+    for batch in found:
+        for table in _KEYS:
+            read_lines(store, batch, table)
+    return found
 
 
 def require_store(master_path: Path, batches: int) -> None:
