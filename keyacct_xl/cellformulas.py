@@ -39,6 +39,19 @@ from keyacct_xl.xlsx.xmlpart import PartError
 Cell = tuple[int, int]  # (row, column), 0-based
 Formulas = Callable[[Collection[Cell]], Mapping[Cell, str] | None]
 
+
+class CellFormulas(dict[Cell, str]):
+    """The formulas read, by cell, and what those made of constants show (``shows``): a link its name, texts joined.
+
+    LibreOffice saves a text formula of a text-formatted cell (a form's text fields) into an .xls with the number 0
+    as its value and no STRING record holding its text, though it shows the text, also when it opens the .xls again;
+    calamine rightly reads 0. What such a formula shows follows from its text alone, and is what a report quotes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shows: dict[Cell, str] = {}
+
+
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_TABLE, _ODS_ROW = f"{{{_TABLE}}}table", f"{{{_TABLE}}}table-row"
 _ODS_CELLS = (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell")
@@ -253,7 +266,7 @@ def _a1_part(text: str) -> str:
 _BOUNDSHEET, _EOF, _FORMULA, _SHRFMLA, _LBL, _BOF = 0x0085, 0x000A, 0x0006, 0x04BC, 0x0018, 0x0809
 
 
-def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell, str] | None:
+def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> CellFormulas | None:
     """The formulas of those of ``cells`` that hold one on the .xls sheet ``sheet``: each FORMULA record's tokens
     as text, "" when a token is not one the totals are made of.
 
@@ -267,7 +280,7 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
         start = dict(sheets).get(sheet)
         if start is None:
             return None
-        wanted, found = set(cells), {}
+        wanted, found = set(cells), CellFormulas()
         grouped: dict[Cell, Cell] = {}  # a wanted cell of a shared formula -> the group's first cell
         shared: dict[Cell, bytes] = {}  # a group's first cell -> its tokens
         for kind, body in sheet_records(stream, start):
@@ -279,17 +292,25 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> dict[Cell,
                     if tokens[:1] == b"\x01":  # tExp: the first cell of its shared (or array) formula
                         grouped[(row, col)] = struct.unpack_from("<HH", tokens, 1)
                     else:
-                        found[(row, col)] = _biff_formula(tokens, (row, col), names)
+                        _found(found, (row, col), tokens, names)
             elif kind == _SHRFMLA:
                 first_row, _, first_col = struct.unpack_from("<HHB", body)
                 (size,) = struct.unpack_from("<H", body, 8)
                 shared[(first_row, first_col)] = body[10 : 10 + size]
         # an array formula's group (an ARRAY record) is not read: its text stays unknown
-        found.update({cell: _biff_formula(shared.get(first, b""), cell, names) for cell, first in grouped.items()})
+        for cell, first in grouped.items():
+            _found(found, cell, shared.get(first, b""), names)
         return found
     # olefile refuses a damaged compound file with OSError or ValueError; a cut record fails to unpack
     except (OSError, ValueError, IndexError, struct.error):
         return None
+
+
+def _found(found: CellFormulas, cell: Cell, tokens: bytes, names: Sequence[str]) -> None:
+    """The formula of ``cell`` read into ``found``, with what it shows when it is made of constants."""
+    found[cell], shows = _read_formula(tokens, cell, names)
+    if shows is not None:
+        found.shows[cell] = shows
 
 
 _ROW, _COLINFO = 0x0208, 0x007D
@@ -393,6 +414,7 @@ _OPERATORS = {
     0x0E: "<>",
 }
 _PREFIX, _POSTFIX = {0x12: "+", 0x13: "-"}, {0x14: "%"}  # unary plus and minus, percent
+_JOIN = 0x08  # &: two texts joined, what a rep types as well as CONCATENATE
 # The functions read back, by their index in [MS-XLS] 2.5.198.17 (Ftab), with their count of arguments when it is
 # fixed (a tFunc token does not carry it) or None when it varies (a tFuncVar token carries it): the totals' SUM and
 # what a rep wraps a total in (rounding, a maximum, a condition), the IF and COUNT of the form's computed columns,
@@ -441,18 +463,18 @@ _NAMED_FUNCTION, _NEWER = 0xFF, "_xlfn."
 _ATTR_SUM, _ATTR_CHOOSE, _ATTR_PASSED = 0x10, 0x04, 0x01 | 0x02 | 0x08 | 0x20 | 0x40
 
 
-def _biff_formula(tokens: bytes, cell: Cell, names: Sequence[str] = ()) -> str:
+def _read_formula(tokens: bytes, cell: Cell, names: Sequence[str] = ()) -> tuple[str, str | None]:
     """A parsed formula's tokens (reverse Polish) as text, or "" when one is not of the kinds read here; a shared
     formula's references relative to ``cell``, the cell it is read for; a name (tName) from the workbook's
-    ``names``."""
+    ``names``. Beside it, what the formula shows when it is made of constants (``_shows``), else None."""
     parse = _Parse(tokens, cell, names)
     try:
         while parse.at < len(tokens):
             (token,) = parse.take("<B")
             _read_token(token, parse)
     except (_Unread, IndexError, struct.error, UnicodeDecodeError):  # or a cut token: this formula's text is unknown
-        return ""
-    return parse.stack[0] if len(parse.stack) == 1 else ""
+        return "", None
+    return (parse.stack[0], parse.shows[0]) if len(parse.stack) == 1 else ("", None)
 
 
 class _Unread(Exception):
@@ -461,13 +483,15 @@ class _Unread(Exception):
 
 @dataclass
 class _Parse:
-    """A formula's tokens being read: where the next one starts, and the text of each operand read so far."""
+    """A formula's tokens being read: where the next one starts, the text of each operand read so far, and what
+    each shows when it is made of constants (None when not)."""
 
     tokens: bytes
     cell: Cell  # the cell a shared formula's references are relative to
     names: Sequence[str]
     at: int = 0
     stack: list[str] = field(default_factory=list)
+    shows: list[str | None] = field(default_factory=list)
 
     def take(self, layout: str) -> tuple[Any, ...]:
         """The next token's fields (a ``struct`` layout), read past."""
@@ -475,9 +499,14 @@ class _Parse:
         self.at += struct.calcsize(layout)
         return values
 
-    def pop(self, count: int) -> list[str]:
-        """The last ``count`` operands, in order."""
-        return [self.stack.pop() for _ in range(count)][::-1]
+    def push(self, text: str, shows: str | None = None) -> None:
+        """An operand's text, and what it shows when it is made of constants."""
+        self.stack.append(text)
+        self.shows.append(shows)
+
+    def pop(self, count: int) -> list[tuple[str, str | None]]:
+        """The last ``count`` operands, in order, each with what it shows."""
+        return [(self.stack.pop(), self.shows.pop()) for _ in range(count)][::-1]
 
     def a1(self, row: int, col: int, shared: bool) -> str:
         """A reference's row and column fields as A1; a shared formula's moved to the cell read for."""
@@ -503,16 +532,17 @@ def _read_token(token: int, parse: _Parse) -> None:
 
 def _operator(token: int, parse: _Parse) -> None:
     """A binary operator, a unary sign, a percent or parentheses around the last operands."""
-    stack = parse.stack
     if token in _OPERATORS:
-        right, left = stack.pop(), stack.pop()
-        stack.append(left + _OPERATORS[token] + right)
+        (left, left_shows), (right, right_shows) = parse.pop(2)
+        known = token == _JOIN and left_shows is not None and right_shows is not None
+        parse.push(left + _OPERATORS[token] + right, f"{left_shows}{right_shows}" if known else None)
     elif token in _PREFIX:
-        stack.append(_PREFIX[token] + stack.pop())
+        parse.push(_PREFIX[token] + parse.pop(1)[0][0])
     elif token in _POSTFIX:
-        stack.append(stack.pop() + _POSTFIX[token])
+        parse.push(parse.pop(1)[0][0] + _POSTFIX[token])
     elif token == 0x15:  # parentheses
-        stack.append(f"({stack.pop()})")
+        [(text, shows)] = parse.pop(1)
+        parse.push(f"({text})", shows)
     else:
         raise _Unread
 
@@ -520,37 +550,37 @@ def _operator(token: int, parse: _Parse) -> None:
 def _constant(token: int, parse: _Parse) -> None:
     """An operand written into the formula: an argument left out (IF(A1,,0)), a string, a boolean, a number."""
     if token == 0x16:
-        text = ""
+        text = shows = ""
     elif token == 0x17:  # its length, then 1 for UTF-16 (else Latin-1), then the characters
         count, flags = parse.take("<BB")
         end = parse.at + count * (2 if flags & 1 else 1)
-        text = parse.tokens[parse.at : end].decode("utf-16-le" if flags & 1 else "latin-1")
-        text = '"' + text.replace('"', '""') + '"'
+        shows = parse.tokens[parse.at : end].decode("utf-16-le" if flags & 1 else "latin-1")
+        text = '"' + shows.replace('"', '""') + '"'
         parse.at = end
     elif token == 0x1D:
-        text = "TRUE" if parse.take("<B")[0] else "FALSE"
+        text = shows = "TRUE" if parse.take("<B")[0] else "FALSE"
     elif token == 0x1E:  # an integer
-        text = str(parse.take("<H")[0])
+        text = shows = str(parse.take("<H")[0])
     else:  # a number
         (value,) = parse.take("<d")
-        text = str(int(value)) if value.is_integer() else repr(value)
-    parse.stack.append(text)
+        text = shows = str(int(value)) if value.is_integer() else repr(value)
+    parse.push(text, shows)
 
 
 def _reference(base: int, parse: _Parse) -> None:
     """A cell or an area (a shared formula's relative to the cell read for), or a defined name."""
     if base in (0x04, 0x0C):  # a cell; a shared formula's cell
         row, col = parse.take("<HH")
-        parse.stack.append(parse.a1(row, col, shared=base == 0x0C))
+        parse.push(parse.a1(row, col, shared=base == 0x0C))
     elif base in (0x05, 0x0D):  # an area; a shared formula's area
         first, last, left, right = parse.take("<HHHH")
         shared = base == 0x0D
-        parse.stack.append(f"{parse.a1(first, left, shared)}:{parse.a1(last, right, shared)}")
+        parse.push(f"{parse.a1(first, left, shared)}:{parse.a1(last, right, shared)}")
     elif base == 0x03:  # a defined name: its number among the workbook's, from 1
         (number,) = parse.take("<I")
         if not 0 < number <= len(parse.names) or not parse.names[number - 1]:
             raise _Unread
-        parse.stack.append(parse.names[number - 1])
+        parse.push(parse.names[number - 1])
     else:
         raise _Unread
 
@@ -568,20 +598,33 @@ def _function(base: int, parse: _Parse) -> None:
         count, index = parse.take("<BH")
         arguments = parse.pop(count & 0x7F)
         index &= 0x7FFF
-        if index == _NAMED_FUNCTION and arguments and arguments[0] in parse.names:
-            name, arguments = arguments[0].removeprefix(_NEWER), arguments[1:]
+        if index == _NAMED_FUNCTION and arguments and arguments[0][0] in parse.names:
+            name, arguments = arguments[0][0].removeprefix(_NEWER), arguments[1:]
         elif index in _FUNCTIONS:
             name = _FUNCTIONS[index][0]
         else:
             raise _Unread
-    parse.stack.append(f"{name}({','.join(arguments)})")
+    text = f"{name}({','.join(t for t, _ in arguments)})"
+    parse.push(text, _shows(name, [shows for _, shows in arguments]))
+
+
+def _shows(name: str, arguments: Sequence[str | None]) -> str | None:
+    """What a link or a joined text of constants shows (``HYPERLINK(address, name)`` its name, else its address;
+    ``CONCATENATE``'s texts joined); None for any other function, or an argument not a constant."""
+    if any(a is None for a in arguments):
+        return None
+    if name == "HYPERLINK" and len(arguments) in (1, 2):
+        return arguments[-1]
+    if name == "CONCATENATE":
+        return "".join(arguments)  # type: ignore[arg-type]
+    return None
 
 
 def _attribute(parse: _Parse) -> None:
     """tAttr: a SUM of one argument; else what adds nothing to the text, read past (a CHOOSE's jump table with it)."""
     (flags,) = parse.take("<B")
     if flags & _ATTR_SUM:
-        parse.stack.append(f"SUM({parse.stack.pop()})")
+        parse.push(f"SUM({parse.pop(1)[0][0]})")
     elif flags & _ATTR_CHOOSE:  # its count of jumps, then one more offset than that
         (jumps,) = parse.take("<H")
         parse.at += 2 * (jumps + 1)

@@ -18,6 +18,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import load_catalog, load_form
 from keyacct_xl.forms.generator import write_form
 from keyacct_xl.forms.layout import FORM_LANGS, parse_customer_ref
+from keyacct_xl.forms.periodkinds import PERIOD_KINDS, period_problem
 from keyacct_xl.forms.prefill import due_visits, parse_period, prefill, statement_rows
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.master.model import Master, dtype_for
@@ -162,7 +163,7 @@ def test_unknown_rep_and_customer_are_one_line_errors() -> None:
         prefill(load_form("visit_record"), master, rep="王五")
     with pytest.raises(InputError, match=r"unknown customer 'C999'"):
         prefill(load_form("customer_card"), master, customer="C999")
-    with pytest.raises(InputError, match=r"^a pre-filled weekly plan needs a week, not 2026-11: give --period as"):
+    with pytest.raises(InputError, match=r"^--period: the period of Weekly Work Plan is a week \(e\.g\. 2026-W48"):
         prefill(load_form("weekly_plan"), master, rep="张三", period="2026-11")  # --period given, as a month
     with pytest.raises(InputError, match="needs --period with a week"):
         prefill(load_form("weekly_plan"), master, rep="张三")
@@ -335,11 +336,16 @@ def test_cli_generates_prefilled_files_and_reports_errors(
     assert "--all" in capsys.readouterr().err
 
 
+def _period_of(spec: FormSpec) -> str:
+    """W48, or 2027-01 for a form filled for a month only (a monthly plan, a target breakdown)."""
+    return W48 if period_problem(spec, W48) is None else "2027-01"
+
+
 def _prefilled_catalog(folder: Path) -> list[tuple[Path, FormSpec, str]]:
-    """Every form pre-filled for 张三, C001 and W48, in every language."""
+    """Every form pre-filled for 张三, C001 and W48 (a month-only form for 2027-01), in every language."""
     master, out = small_master(), []
     for spec in load_catalog():
-        data = prefill(spec, master, rep="张三", customer="C001", period=W48)
+        data = prefill(spec, master, rep="张三", customer="C001", period=_period_of(spec))
         for lang in FORM_LANGS:
             (folder / lang).mkdir(exist_ok=True)
             out.append((write_form(folder / lang / f"{spec.id}.xlsx", spec, lang=lang, data=data), spec, lang))
@@ -354,7 +360,7 @@ def prefilled_catalog(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Pa
 
 def test_whole_catalog_prefilled_reads_back(prefilled_catalog: list[tuple[Path, FormSpec, str]]) -> None:
     for path, spec, lang in prefilled_catalog:
-        check_form_workbook(path, spec, lang, meta={"rep": "张三", "customer": "C001", "period": W48})
+        check_form_workbook(path, spec, lang, meta={"rep": "张三", "customer": "C001", "period": _period_of(spec)})
         if spec.id == "customer_card":  # the customer cell holds the dropdown's own entry
             book = openpyxl.load_workbook(path)
             ((_, cell),) = book.defined_names["f_customer_id"].destinations
@@ -392,6 +398,63 @@ def test_libreoffice_prints_prefilled_forms(tmp_path: Path, libreoffice: Callabl
             paths.append(path)
     for pdf in libreoffice(paths, "pdf"):
         assert pdf.read_bytes().startswith(b"%PDF"), pdf.name
+
+
+@pytest.mark.parametrize(
+    ("form_id", "period", "wanted"),
+    [
+        ("target_breakdown", W48, "the first month of a year (e.g. 2027-01)"),
+        ("target_breakdown", "2026-11", "the first month of a year (e.g. 2027-01)"),
+        ("monthly_plan", W48, "a month (e.g. 2026-11)"),
+        ("competitor_report", W48, "a month (e.g. 2026-11)"),
+        ("rep_evaluation", W48, "a month (e.g. 2026-11)"),
+        ("weekly_plan", "2026-11", "a week (e.g. 2026-W48)"),
+    ],
+)
+@pytest.mark.parametrize("with_master", [True, False])
+def test_a_form_is_not_generated_for_a_period_its_filled_copy_would_be_refused_for(
+    tmp_path: Path,
+    master_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    form_id: str,
+    period: str,
+    wanted: str,
+    with_master: bool,
+) -> None:
+    """A target breakdown asked for a week or for November was written without a word, and consolidation refused
+    the filled copy (no line can be placed); a monthly plan for a week was stored under 2026-W48. Generating refuses
+    such a period as consolidation does, blank or pre-filled, in one line, and writes nothing."""
+    out = tmp_path / "out"
+    source = ["--master", str(master_file), "--rep", "张三"] if with_master else []
+    argv = ["forms", "generate", form_id, *source, "--period", period, "--out", str(out)]
+    assert main([*argv, "--lang", "en"]) == 2
+    title = load_form(form_id).title
+    shown = capsys.readouterr().err.strip()
+    assert shown == f"keyacct-xl: --period: the period of {title.en} is {wanted}, not {period}"
+    assert main(argv) == 2  # a zh form: the message in zh
+    assert capsys.readouterr().err.strip().startswith(f"keyacct-xl: --period：{title.zh}的期间应为")
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_form_is_generated_for_a_period_of_its_kind(tmp_path: Path, master_file: Path) -> None:
+    out = tmp_path / "out"
+    source = ["--master", str(master_file), "--rep", "张三"]
+    for form_id, period in (("target_breakdown", "2027-01"), ("monthly_plan", "2026-12"), ("weekly_plan", W48)):
+        assert main(["forms", "generate", form_id, *source, "--period", period, "--out", str(out)]) == 0
+        assert main(["forms", "generate", form_id, "--period", period, "--out", str(out / "blank")]) == 0
+    assert sorted(p.name for p in out.glob("*.xlsx")) == [
+        "monthly_plan_张三_2026-12.xlsx",
+        "target_breakdown_张三_2027-01.xlsx",
+        f"weekly_plan_张三_{W48}.xlsx",
+    ]
+    assert len(list((out / "blank").glob("*.xlsx"))) == 3
+
+
+def test_the_forms_of_one_kind_of_period_carry_a_period_and_are_consolidated() -> None:
+    from keyacct_xl.consolidate.routes import ROUTES
+
+    for form_id in PERIOD_KINDS:
+        assert "period" in load_form(form_id).title_fields and form_id in ROUTES
 
 
 def test_a_form_that_cannot_be_filled_stops_before_any_file_is_written(tmp_path: Path) -> None:

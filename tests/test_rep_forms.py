@@ -82,7 +82,7 @@ def test_chosen_reps_and_the_default_list(tmp_path: Path, capsys: pytest.Capture
     ("argv", "message"),
     [
         (["--rep", "王五", "--period", W48], "客户档案中没有业务员 '王五'"),
-        (["--period", "2026-11"], "预填每周工作计划需要周次，而不是 2026-11：请用周次作 --period，如 2026-W48"),
+        (["--period", "2026-11"], "--period：业务员每周工作计划表的期间应为周次（如 2026-W48），不是 2026-11"),
     ],
 )
 def test_a_form_that_cannot_be_filled_stops_before_any_file(
@@ -92,6 +92,17 @@ def test_a_form_that_cannot_be_filled_stops_before_any_file(
     assert main(["forms", "prefill", "--master", str(master), *argv, "--out", str(tmp_path / "out")]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_rep_form_of_another_kind_of_period_stops_the_ribbon_before_any_file(tmp_path: Path) -> None:
+    """A monthly plan in the Settings' rep forms, pre-filled for a week, was written as 2026-W48's and stored under
+    that week when it came back; the ribbon refuses it as the CLI does, and writes no rep's forms."""
+    master = _master(tmp_path, rep_forms="visit_record, monthly_plan")
+    bridge = FileBridge(master, lang="en", stream=io.StringIO())
+    with pytest.raises(InputError) as caught:
+        run_action("prefill_forms", bridge, ActionOptions(out_dir=tmp_path / "ribbon", extra={"period": W48}))
+    assert caught.value.en == f"--period: the period of Monthly Work Plan is a month (e.g. 2026-11), not {W48}"
+    assert not _files(tmp_path / "ribbon")
 
 
 def test_the_list_reads_back_from_the_settings_sheet(tmp_path: Path) -> None:

@@ -16,13 +16,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from keyacct_xl.cellformulas import xls_formulas
 from keyacct_xl.consolidate.fieldcheck import FieldProblem, read_cell
 from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.forms.catalog import load_form
-from keyacct_xl.forms.layout import field_cell_name
+from keyacct_xl.forms.layout import field_cell_name, form_sheet_name
 from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
@@ -345,9 +346,30 @@ def test_a_formula_in_a_text_field_is_stored_as_its_text_with_a_warning(
     assert load_store(master).frame("Visits")["content"].tolist() == [LINK]  # what the rep typed, as text
     formula = _at(outcome, "F12")
     assert (formula.severity, formula.field_label("zh"), formula.value) == ("warning", "拜访内容", LINK)
-    # LibreOffice's .xls keeps 0 as the link's value where its .xlsx and .ods keep 点击
-    shown = "0" if suffix == "xls" else "点击"
-    assert formula.zh == f"单元格填的是公式 {LINK}（显示为 {shown}）：按公式原文作为文本保存，不作为公式"
+    # what the link shows, from the .xls too (LibreOffice keeps 0 there as its value: below)
+    assert formula.zh == f"单元格填的是公式 {LINK}（显示为 点击）：按公式原文作为文本保存，不作为公式"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(
+    ("typed", "shows"),
+    [(LINK, "点击"), ('=HYPERLINK("http://evil.example/x")', "http://evil.example/x"), ('=CONCATENATE("a","b")', "ab")],
+)
+def test_an_xls_text_formula_is_quoted_with_the_text_it_shows_not_the_0_the_file_keeps(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], typed: str, shows: str
+) -> None:
+    """LibreOffice saves a text formula of a text-formatted cell (the form's text fields) into an .xls with the number
+    0 as its value and no STRING record with its text, though it shows the link's name or the joined text, in the
+    sheet and when it opens the .xls again: the report quoted "(showing 0)" where the .xlsx and .ods said what the
+    cell shows. A formula of constants shows what its text says; that is quoted."""
+    xls = libreoffice(_daily_with_formula(tmp_path, typed), "xls", inbox)
+    held = xls_formulas(xls.read_bytes(), form_sheet_name(load_form("daily_report"), "zh"), [(11, 5)])
+    assert held == {(11, 5): typed[1:]}
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert load_store(master).frame("Visits")["content"].tolist() == [typed]
+    assert _at(outcome, "F12").en == (
+        f"the cell holds the formula {typed} (showing {shows}): stored as its text, never as a formula"
+    )
 
 
 def test_a_formula_saved_without_the_value_it_shows_is_stored_as_its_text_with_a_warning(

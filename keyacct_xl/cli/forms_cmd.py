@@ -17,7 +17,7 @@ from keyacct_xl.forms.catalog import form_ids, load_catalog, load_form
 from keyacct_xl.forms.generator import FormData, write_form
 from keyacct_xl.forms.layout import FORM_LANGS, FormLang, message_lang
 from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
-from keyacct_xl.forms.prefill import parse_period, prefill
+from keyacct_xl.forms.prefill import form_period, prefill
 from keyacct_xl.forms.repforms import next_week, output_name, prefill_for_reps
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.forms.statistics import STATISTICS_FORMS, statistics_tables
@@ -155,7 +155,7 @@ def _form_data(
             tables=tables,
             generated_at=stamp or FIXED_GENERATED_AT,
         )
-    period = parse_period(args.period).text if args.period else ""
+    period = form_period(spec, args.period).text if args.period else ""
     header = {"period": period} if period and "period" in spec.title_fields else {}
     return FormData(header=header, context=FormContext(period=period, **when))
 

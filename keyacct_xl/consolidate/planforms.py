@@ -2,10 +2,12 @@
 
 A plan is dated by its period: a visit planned outside the period the form is filed for belongs to another plan, so
 that line is refused (an error on its date cell) while the other lines stay; the one day outside it a visit plan may
-hold is the Monday after its last week, where the pre-filled plan puts the customers no week could take. A target
-breakdown's period is the first month of its year; each rep's quarters become one SalesTargets row per month, the
-quarter split into equal thirds in cents with the remainder on the quarter's last month, so the twelve months add up
-to the year to the cent and the typed quarter is kept beside them. A promotion cannot end before it starts.
+hold is the Monday after its last week, where the pre-filled plan puts the customers no week could take. A form whose
+rules allow one kind of period (keyacct_xl.forms.periodkinds: a weekly plan's week, a monthly plan's month) filed for
+another is refused. A target breakdown's period is the first month of its year; each rep's quarters become one
+SalesTargets row per month, the quarter split into equal thirds in cents with the remainder on the quarter's last
+month, so the twelve months add up to the year to the cent and the typed quarter is kept beside them. A promotion
+cannot end before it starts.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Literal
 
 import pandas as pd
 
-from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue
+from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, texts
 from keyacct_xl.consolidate.periods import Period
+from keyacct_xl.consolidate.poor_ratings import Refusal
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
+from keyacct_xl.forms.periodkinds import period_problem
 from keyacct_xl.forms.prefill import deferred_visit_day
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.messages import Rendered, msg
@@ -115,15 +119,25 @@ def _dates_in_period(
             )
 
 
-def is_month(period: Period | None) -> bool:
-    """Whether ``period`` is a month (2027-01), not a week."""
-    return period is not None and "W" not in period.text
+def period_refusal(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, period: Period | None) -> Refusal | None:
+    """A form filed for a period of a kind its rules refuse (a monthly plan for a week, a target breakdown for any
+    month but January; keyacct_xl.forms.periodkinds, which generating the form follows too): an error at the period
+    cell, no line kept, the file refused."""
+    problem = None if period is None else period_problem(spec, period.text)
+    if problem is None:
+        return None
+    reason = msg("{problem}: the form is not imported", problem=problem)
+    for row in outcome.rows:
+        row.ok = False
+    outcome.issues.append(_header_issue(outcome, extracted, TITLE_FIELD_SPECS["period"], reason))
+    return ("period_kind", *texts(reason))
 
 
 def _breakdown_rules(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, period: Period | None) -> None:
-    """A breakdown needs a month period; a line's typed year total and the annual target agree with the quarters."""
+    """A breakdown needs a period (one of another kind is refused by ``period_refusal``); a line's typed year total
+    and the annual target agree with the quarters."""
     lines = [r for r in outcome.rows if r.section == _BREAKDOWN and r.ok]
-    if not is_month(period):
+    if period is None:
         for row in lines:
             row.ok = False
         outcome.issues.append(

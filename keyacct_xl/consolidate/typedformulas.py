@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from keyacct_xl.cellformulas import Cell
+from keyacct_xl.cellformulas import Cell, CellFormulas
 from keyacct_xl.consolidate.model import CellValue, Extracted, FormulaCell, Issue, texts
 from keyacct_xl.consolidate.outside import as_shown
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
@@ -54,11 +54,14 @@ def take_formulas(extracted: Extracted, sheet: str, cells: Mapping[Cell, FieldSp
     found = {cell: formula for cell, formula in held.items() if cell in cells}
     if not found:
         return
+    # What a formula of constants shows, where the file keeps another value (an .xls LibreOffice saved keeps 0).
+    shows = held.shows if isinstance(held, CellFormulas) else {}
     for key, value in list(extracted.header.items()):
         if value.sheet == sheet and value.ref:
             row, col = split_ref(value.ref)
-            if (row - 1, col - 1) in found:
-                extracted.header[key] = _typed(extracted, value, found[(row - 1, col - 1)], cells[(row - 1, col - 1)])
+            at = (row - 1, col - 1)
+            if at in found:
+                extracted.header[key] = _typed(extracted, value, found[at], cells[at], shows.get(at))
     for table in extracted.tables.values():
         if table.sheet != sheet:
             continue
@@ -69,14 +72,17 @@ def take_formulas(extracted: Extracted, sheet: str, cells: Mapping[Cell, FieldSp
                 values = list(values)  # the sheet's own row stays as read (the text outside the fields is read from it)
                 for c in typed:
                     place = CellValue(values[c], table.sheet, f"{column_letter(c + 1)}{row}")
-                    values[c] = _typed(extracted, place, found[(row - 1, c)], cells[(row - 1, c)]).value
+                    at = (row - 1, c)
+                    values[c] = _typed(extracted, place, found[at], cells[at], shows.get(at)).value
             rows.append((row, values))
         table.rows = rows
 
 
-def _typed(extracted: Extracted, cell: CellValue, formula: str, field: FieldSpec) -> CellValue:
-    """The cell read as its formula's text ("" when the file does not give the text back: the value shown stays)."""
-    extracted.formulas.append(FormulaCell(field.label, cell, formula))
+def _typed(extracted: Extracted, cell: CellValue, formula: str, field: FieldSpec, shows: str | None) -> CellValue:
+    """The cell read as its formula's text ("" when the file does not give the text back: the value shown stays);
+    the formula noted with what it shows (``shows``, else the value the file keeps)."""
+    shown = cell if shows is None else CellValue(shows, cell.sheet, cell.ref)
+    extracted.formulas.append(FormulaCell(field.label, shown, formula))
     return CellValue("=" + formula, cell.sheet, cell.ref) if formula else cell
 
 

@@ -25,7 +25,7 @@ from keyacct_xl.consolidate.funnel_stages import settle_closed_stages
 from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows, texts
 from keyacct_xl.consolidate.outside import as_shown, outside_issues
 from keyacct_xl.consolidate.periods import Period, outside, parse_period
-from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan
+from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan, period_refusal
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
 from keyacct_xl.consolidate.prefilled_lines import check_prefilled_lines
 from keyacct_xl.consolidate.productcodes import named_by_code
@@ -185,8 +185,10 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     check_prefilled_lines(outcome, extracted, spec)
     settle_closed_stages(outcome, spec)  # after the totals: they check the sheet's sums of what was typed
     outcome.issues.extend(repeated_line_issues(outcome))
+    wrong_period = period_refusal(outcome, extracted, spec, reading.period)  # first: the plan rules skip its lines
     check_plan(outcome, extracted, spec, reading.period)
     refusal = check_poor_ratings(outcome, extracted, spec) or _header_without_key(outcome, spec, route)
+    refusal = wrong_period or refusal
     review = _identify(outcome, extracted, route)
     check_followthrough(outcome, extracted)
     _settle(outcome, spec, route, strict, review, refusal)

@@ -22,6 +22,7 @@ from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS, customer_st
 from keyacct_xl.forms.generator import FormData
 from keyacct_xl.forms.layout import customer_ref, product_ref
 from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
+from keyacct_xl.forms.periodkinds import period_problem
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.forms.statistics import STATISTICS_FORMS, Scope, statistics_rows, statistics_tables
 from keyacct_xl.forms.vocabulary import master_words
@@ -61,6 +62,16 @@ def parse_period(text: str) -> Period:
     except ValueError:
         pass
     raise InputError(msg("--period {text!r}: expected a week like 2026-W48 or a month like 2026-11", text=text))
+
+
+def form_period(spec: FormSpec, text: str) -> Period:
+    """``text`` as the period ``spec`` is generated for; a period of a kind the form's consolidation refuses (a
+    monthly plan for a week, a target breakdown for any month but January) is refused here by the same rule."""
+    parsed = parse_period(text)
+    problem = period_problem(spec, parsed.text)
+    if problem is not None:
+        raise InputError(msg("--period: {problem}", problem=problem))
+    return parsed
 
 
 def known_reps(master: Master) -> list[str]:
@@ -264,16 +275,9 @@ def _mapped(fields: tuple[FieldSpec, ...], table: str, record: pd.Series) -> dic
 
 
 def plan_week_period(parsed: Period | None) -> Period:
-    """The week a pre-filled weekly plan covers; a month is refused by name (the plan places one week's visits)."""
+    """The week a pre-filled weekly plan covers (a month was refused by ``form_period``)."""
     if parsed is None:
         raise InputError(msg("a pre-filled weekly plan needs --period with a week, e.g. 2026-W48"))
-    if parsed.kind != "week":
-        raise InputError(
-            msg(
-                "a pre-filled weekly plan needs a week, not {period}: give --period as e.g. 2026-W48",
-                period=parsed.text,
-            )
-        )
     return parsed
 
 
@@ -293,7 +297,7 @@ def prefill(
     The statistics forms (``keyacct_xl.forms.statistics``) also read ``tables`` (Products, Listings,
     MonthlyPlanAccounts by name), by default from the master's file.
     """
-    parsed = parse_period(period) if period else None
+    parsed = form_period(spec, period) if period else None
     header: dict[str, object] = {}
     rows: dict[str, list[dict[str, object]]] = {}
     dropdowns: dict[tuple[str, str], list[str]] = {}
