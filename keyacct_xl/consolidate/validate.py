@@ -55,7 +55,7 @@ def _shown(value: object) -> str:
 def _issue(
     outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: FieldProblem, severity: str = "error"
 ) -> Issue:
-    return Issue(outcome.name, cell.sheet, cell.ref, field.label, _typed(cell, field), problem.en, problem.zh, severity)
+    return Issue(outcome.name, cell.sheet, cell.ref, field.label, _typed(cell, field), problem.reason, severity)
 
 
 def _typed(cell: CellValue, field: FieldSpec) -> str:
@@ -147,7 +147,7 @@ def _below_table_issues(file: str, extracted: Extracted, spec: FormSpec) -> list
                 row=row,
                 table=title,
             )
-            issues.append(Issue(file, table.sheet, f"{first}{row}", title, "", *texts(why), "warning"))
+            issues.append(Issue(file, table.sheet, f"{first}{row}", title, "", why, "warning"))
     return issues
 
 
@@ -159,7 +159,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     """Fill ``outcome`` with typed header values, checked rows and issues; set its status."""
     outcome.form_id, outcome.version = spec.id, extracted.version
     for en, zh in extracted.warnings:
-        outcome.warn(en, zh)
+        outcome.warn(Pair(en, zh))
     outcome.issues.extend(outside_issues(outcome.name, extracted.outside))
     outcome.issues.extend(formula_issues(outcome.name, extracted.formulas))
     outcome.issues.extend(_below_table_issues(outcome.name, extracted, spec))
@@ -238,7 +238,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
         checked = read_cell(field, cell.value, lang=reading.lang, period=reading.period)
         value = checked.value
         if checked.note:
-            reading.add(cell, field, Pair(*checked.note))
+            reading.add(cell, field, checked.note)
         # A pre-filled dropdown offers "C0001 客户名称"; the id is what the master keeps.
         outcome.header[field.key] = (
             reading.customer_id(value, cell, field) if field.key == "customer_id" and value else value
@@ -282,14 +282,14 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                         field,
                         msg(
                             "{problem}: left blank, the line is kept (typed: {typed})",
-                            problem=Pair(problem.en, problem.zh),
+                            problem=problem.reason,
                             typed=_typed(cell, field),
                         ),
                     )
                 continue
             value = read.value
             if read.note:  # a synonym (面访 for 面谈): stored as the choice, the report keeps what was typed
-                reading.add(_cell(table, field, row_number, raw), field, Pair(*read.note))
+                reading.add(_cell(table, field, row_number, raw), field, read.note)
             if field.key == "customer_id" and value:
                 value = reading.customer_id(value, _cell(table, field, row_number, raw), field)
             if field.type == "date" and field.key in reading.keys:
@@ -558,12 +558,10 @@ def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]
                 "",
                 "",
                 outcome.period,
-                *texts(
-                    msg(
-                        "the form was generated for {generated}; the typed period {period} is used",
-                        generated=generated,
-                        period=outcome.period,
-                    )
+                msg(
+                    "the form was generated for {generated}; the typed period {period} is used",
+                    generated=generated,
+                    period=outcome.period,
                 ),
                 "warning",
             )
