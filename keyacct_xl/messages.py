@@ -268,3 +268,40 @@ class TranslatedError(Exception):
     def message(self, lang: Lang = "zh") -> str:
         """The one-line message in ``lang``."""
         return self.wording.render(lang)
+
+
+MASK = "***"  # what a personal value becomes where it is withheld (a masked report, a redacted export's free text)
+
+
+class _Withheld:
+    """A parameter whose value is withheld: shown as ``MASK`` whatever its placeholder's format or conversion."""
+
+    def __format__(self, spec: str) -> str:
+        return MASK
+
+    def __str__(self) -> str:
+        return MASK
+
+    def __repr__(self) -> str:
+        return repr(MASK)  # ``{value!r}`` quotes what it shows: '***'
+
+
+_WITHHELD = _Withheld()
+
+
+def withheld(message: Rendered) -> Rendered:
+    """``message`` with the value of every parameter withheld (``***``) and its words kept: the reason for a problem
+    with a personal value, told without the value or anything taken from it (the year and month of a date with no
+    such day, the choice a word was read as). A parameter that is a catalog message keeps its words in turn; a text
+    given whole (a ``Pair``, a list) is withheld, since nothing in it tells its words from its values."""
+    if not isinstance(message, Message):
+        return Pair(MASK, MASK)
+    return Message(message.msgid, {name: _withheld(value) for name, value in message.params.items()}, message.context)
+
+
+def _withheld(value: object) -> object:
+    if isinstance(value, Message):
+        return withheld(value)
+    if isinstance(value, TranslatedError) and isinstance(value.wording, Message):
+        return withheld(value.wording)  # a ParseError's reason: its words are the catalog's
+    return _WITHHELD

@@ -20,6 +20,7 @@ import pytest
 from babel.messages.mofile import read_mo
 from lxml import etree
 
+from keyacct_xl.consolidate.model import Issue
 from keyacct_xl.errors import InputError, SpecError
 from keyacct_xl.forms.spec import parse_spec
 from keyacct_xl.forms.validation import describe_rule
@@ -28,7 +29,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import TRANSACTIONS
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.writer import save_master
-from keyacct_xl.messages import LOCALE_DIR, Location, cmsg, msg, tr
+from keyacct_xl.messages import LOCALE_DIR, Location, Pair, cmsg, msg, tr, withheld
 from keyacct_xl.parsing import ParseError, parse_date, parse_money
 from keyacct_xl.receivables.ledger import build_ledger
 from keyacct_xl.receivables.statement_reader import read_statement
@@ -166,6 +167,37 @@ def test_a_message_crosses_a_process_boundary_in_both_languages() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert copy.message("zh") == f"x.xlsx：无法读取工作簿（{syntax.value}）"
     assert copy.message("en") == f"x.xlsx: cannot read the workbook ({syntax.value})"
+
+
+def test_a_withheld_message_keeps_its_words_and_no_value_whatever_the_placeholders_format() -> None:
+    with pytest.raises(ParseError) as bad_day:
+        parse_date("1981-02-30")
+    reason = msg("not a date ({problem})", problem=bad_day.value)
+    assert "1981-02 has no day 30" in reason.en and "1981 年 02 月没有 30 日" in reason.zh
+    hidden = withheld(reason)
+    assert hidden.en == "not a date (*** is not a valid date (***-*** has no day ***))"
+    assert hidden.zh == "不是有效日期（*** 不是有效日期（*** 年 *** 月没有 *** 日））"
+    # a format spec (:g, :,) and a conversion (!r) apply to what is shown, never to the value
+    number = withheld(
+        msg("{value:g} is not a whole number; {length:,} characters; {typed!r}", value=2.5, length=9, typed="x")
+    )
+    assert number.en == "*** is not a whole number; *** characters; '***'"
+    allowed = Pair("Married / Single", "已婚、未婚")
+    assert withheld(msg("{text!r} is not one of the allowed values: {allowed}", text="离异", allowed=allowed)).zh == (
+        "'***' 不在可选值中：***"
+    )
+    assert withheld(Pair("离异 read as Other", "离异 读作 其他")).render("zh") == "***"
+
+
+def test_an_issue_keeps_its_reason_across_a_process_boundary() -> None:
+    with pytest.raises(ParseError) as bad_day:
+        parse_date("1981-02-30")
+    issue = Issue(
+        "f.xlsx", "Sheet", "B15", "Birthday", "1981-02-30", msg("not a date ({problem})", problem=bad_day.value)
+    )
+    copy = pickle.loads(pickle.dumps(issue))  # checked in a worker, reported by the parent
+    assert (copy.en, copy.zh) == (issue.en, issue.zh) and "30 日" in copy.zh
+    assert "1981" not in withheld(copy.reason).zh
 
 
 def test_a_blank_required_cell_of_a_workbook_names_file_sheet_and_cell_in_both_languages(tmp_path: Path) -> None:

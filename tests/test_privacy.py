@@ -10,6 +10,7 @@ searched for every personal value of the source.
 from __future__ import annotations
 
 import html
+import io
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.demo.company import generate_demo
+from keyacct_xl.forms.layout import field_cell_name
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.export import key_path
 from keyacct_xl.master.model import Master
@@ -497,6 +499,91 @@ def test_the_errors_sheet_masks_a_bad_personal_value(tmp_path: Path) -> None:
     text = "\n".join(_parts(reports[True]).values())
     assert "meiling@@example" not in text and "138-abc" not in text
     assert len(rows[True]) == len(rows[False])  # every problem is still listed, only the value is masked
+
+
+# What a rep typed into a contact profile's personal fields, each refused or noted with a reason, and the parts of
+# it a reason could quote: the year of a date with no such day, a choice not on the list, a formula's text.
+PROFILE_TYPED = {
+    "birthday": "1981-02-30",
+    "anniversary": "2008年2月30日",
+    "marital_status": "离异再婚",
+    "smoking": "偶尔抽",
+    "office_phone": "总机转秘书",
+}
+PROFILE_FORMULA = ("spouse_name", '=CONCATENATE("王丽","华")')  # a formula typed into a text field
+PROFILE_PARTS = ("1981", "2008", "离异再婚", "偶尔抽", "总机转秘书", "王丽")
+
+
+def _profile(lang: Lang) -> bytes:
+    """A contact profile with ``PROFILE_TYPED`` and ``PROFILE_FORMULA`` typed in, as a rep's Excel saves it."""
+    header = {"rep": "张三", "customer_id": "C001", "name": "黄志刚", **PROFILE_TYPED}
+    book = openpyxl.load_workbook(io.BytesIO(fill_form(blank_form("contact_profile", lang=lang), header=header)))
+    key, formula = PROFILE_FORMULA
+    sheet, ref = next(iter(book.defined_names[field_cell_name(key)].destinations))
+    book[sheet][ref.replace("$", "")] = formula
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_masked_report_and_console_quote_nothing_of_a_personal_fields_value(
+    lang: Lang, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reason names what is wrong without the value (a date with no day 30, not one of the choices): neither the
+    value, nor any part of it (the 1981 of 1981-02-30), is in any sheet of the masked report or on the console."""
+    m = Master.empty()
+    m.customers = pd.DataFrame({"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"]})
+    master = save_master(m, tmp_path / "master.xlsx", backup=False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "profile.xlsx").write_bytes(_profile(lang))
+    reports = {}
+    for option in ([], ["--without-sensitive"]):
+        reports[bool(option)] = tmp_path / f"report{len(option)}.xlsx"
+        capsys.readouterr()
+        args = ["consolidate", str(inbox), "--into", str(master), "--lang", lang, "--dry-run", *option]
+        assert main([*args, "--report", str(reports[bool(option)])]) == 0
+    console = "".join(capsys.readouterr())
+    plain = "\n".join(_parts(reports[False]).values())
+    assert [part for part in PROFILE_PARTS if part not in plain] == []  # without the option the report quotes them
+    masked = "\n".join(_parts(reports[True]).values()) + console
+    assert [part for part in PROFILE_PARTS if part in masked] == []
+    sheet = "Errors" if lang == "en" else "错误"
+    rows = {k: table_rows(p, sheet)[1:] for k, p in reports.items()}
+    assert [r[:4] for r in rows[True]] == [r[:4] for r in rows[False]]  # every problem is still listed, where it is
+    said = "\n".join(str(r[5]) for r in rows[True])
+    assert ("has no day" if lang == "en" else "月没有") in said  # the reason is told, without the date
+    assert ("not one of the allowed values" if lang == "en" else "不在可选值中") in said
+
+
+def test_the_masked_report_hides_the_phone_a_probable_duplicate_was_found_by(tmp_path: Path) -> None:
+    """A card for a new customer whose phone is an existing customer's: the Conflicts sheet shows the duplicate
+    without the phone it matched on, in either column."""
+    m = Master.empty()
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"], "phone": ["020-83331234"]}
+    )
+    master = save_master(m, tmp_path / "master.xlsx", backup=False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "card.xlsx").write_bytes(
+        fill_form(
+            blank_form("customer_card"),
+            header={"rep": "张三", "name": "深圳永发机电有限公司", "phone": "020 8333 1234"},
+            rows={"contacts": [{"name": "陈美玲", "title": "采购经理"}]},
+        )
+    )
+    reports = {}
+    for option in ([], ["--without-sensitive"]):
+        reports[bool(option)] = tmp_path / f"report{len(option)}.xlsx"
+        args = ["consolidate", str(inbox), "--into", str(master), "--dry-run", *option]
+        assert main([*args, "--report", str(reports[bool(option)])]) == 0
+    rows = {k: table_rows(p, "冲突")[1:] for k, p in reports.items()}
+    assert [r[4:6] for r in rows[False]] == [("020-83331234", "020 8333 1234")]  # the duplicate, by its phone
+    assert [r[4:6] for r in rows[True]] == [(MASK, MASK)]
+    text = "\n".join(_parts(reports[True]).values())
+    assert "8333" not in text
 
 
 def test_plain_export_is_a_copy(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from keyacct_xl.consolidate.mergetable import MergeTable
-from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
+from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.rowmatch import Location
 from keyacct_xl.forms.layout import YES_NO
@@ -59,7 +59,7 @@ def plan_year(outcome: FileOutcome, now: str) -> int:
             "",
             ALL_CONSOLIDATION_TABLES["AccountPlans"].column("year"),
             str(year),
-            *texts(msg("no plan year given: {year}, from {source}", year=year, source=source)),
+            msg("no plan year given: {year}, from {source}", year=year, source=source),
             "warning",
         )
     )

@@ -155,7 +155,7 @@ class CardMerger:
                     *outcome.header_cells.get("customer_id", ("", "")),
                     CUSTOMERS.column("customer_id"),
                     cid,
-                    *texts(read_as(cid, master)),
+                    read_as(cid, master),
                     "warning",
                 )
             )
@@ -208,7 +208,7 @@ class CardMerger:
                 *outcome.header_cells.get("customer_id", ("", "")),
                 CUSTOMERS.column("customer_id"),
                 typed,
-                *texts(msg("new customer {name}: given the id {cid}", name=name, cid=cid)),
+                msg("new customer {name}: given the id {cid}", name=name, cid=cid),
                 "warning",
             )
         )

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
-from keyacct_xl.messages import Bilingual, listing, msg
+from keyacct_xl.messages import Bilingual, Message, listing, msg
 from keyacct_xl.parsing import is_blank
 
 
@@ -57,12 +57,12 @@ def identify_by_name(
     if header_named:
         ids = names.get(_name_key(str(header)), ())
         if len(ids) > 1:
-            outcome.reject("ambiguous_customer", *_ambiguous(str(header), ids))
+            outcome.reject("ambiguous_customer", *texts(_ambiguous(str(header), ids)))
             return
         if ids:
             outcome.header["customer_id"] = ids[0]
             outcome.issues.append(
-                Issue(outcome.name, "", "", id_label, str(header), *_identified(str(header), ids[0]), "warning")
+                Issue(outcome.name, "", "", id_label, str(header), _identified(str(header), ids[0]), "warning")
             )
     for row in rows:
         typed = str(row.values["customer_id"])
@@ -70,22 +70,20 @@ def identify_by_name(
         where = (outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, typed)
         if len(ids) > 1:
             row.ok = False
-            outcome.issues.append(Issue(*where, *_ambiguous(typed, ids)))
+            outcome.issues.append(Issue(*where, _ambiguous(typed, ids)))
         elif ids:
             row.values["customer_id"] = ids[0]
-            outcome.issues.append(Issue(*where, *_identified(typed, ids[0]), "warning"))
+            outcome.issues.append(Issue(*where, _identified(typed, ids[0]), "warning"))
 
 
-def _identified(typed: str, customer_id: str) -> tuple[str, str]:
-    return texts(msg("customer name {typed} identified as {customer_id}", typed=typed, customer_id=customer_id))
+def _identified(typed: str, customer_id: str) -> Message:
+    return msg("customer name {typed} identified as {customer_id}", typed=typed, customer_id=customer_id)
 
 
-def _ambiguous(typed: str, ids: tuple[str, ...]) -> tuple[str, str]:
-    return texts(
-        msg(
-            "the customer name {typed} fits {count} customers ({ids}): give the customer id",
-            typed=typed,
-            count=len(ids),
-            ids=listing(ids),
-        )
+def _ambiguous(typed: str, ids: tuple[str, ...]) -> Message:
+    return msg(
+        "the customer name {typed} fits {count} customers ({ids}): give the customer id",
+        typed=typed,
+        count=len(ids),
+        ids=listing(ids),
     )

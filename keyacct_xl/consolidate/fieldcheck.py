@@ -87,19 +87,20 @@ _NUMBER_THEN_WORD = re.compile(r"^[+-]?[\d.,]+\s*[^\d\s.,]+$")  # 3桶, 2 boxes:
 
 
 class FieldProblem(ValueError):
-    """A cell value that does not satisfy its field: the reason as a message, read as ``en`` and ``zh``."""
+    """A cell value that does not satisfy its field: the reason as a message (``reason``), read as ``en`` and ``zh``."""
 
     def __init__(self, reason: Rendered) -> None:
+        self.reason = reason
         self.en, self.zh = reason.en, reason.zh
         super().__init__(self.en)
 
 
 @dataclass(frozen=True)
 class Checked:
-    """A cell's typed value, and a note (en, zh) when it was read through a synonym (面访 read as 面谈)."""
+    """A cell's typed value, and a note when it was read through a synonym (面访 read as 面谈)."""
 
     value: object
-    note: tuple[str, str] | None = None
+    note: Rendered | None = None
 
 
 def read_cell(
@@ -122,7 +123,7 @@ def read_cell(
         if kind == "integer" and not float(value).is_integer():
             raise FieldProblem(msg("{value:g} is not a whole number", value=value))
         _check_range(field, value)
-        return Checked(int(value) if kind == "integer" else value, None if note is None else (note.en, note.zh))
+        return Checked(int(value) if kind == "integer" else value, note)
     if kind == "date":
         return _date(raw, day_first, period)
     if kind == "time":
@@ -269,7 +270,7 @@ def _typed_number(number: float, day_first: bool | None, period: Period | None) 
             other=f"{other:%Y-%m-%d}",
         )
     )
-    return Checked(parse_date(found), (note.en, note.zh))
+    return Checked(parse_date(found), note)
 
 
 def _time(raw: object) -> str:
@@ -303,8 +304,8 @@ def _choices(field: FieldSpec, text: str, lang: Lang) -> Checked:
     read = [(part.strip(), c) for part, (c, synonym) in zip(parts, found) if synonym]
     if not read:
         return Checked(value)
-    notes = [msg("'{word}' read as {choice}", word=word, choice=c) for word, c in read]
-    return Checked(value, ("; ".join(n.en for n in notes), "；".join(n.zh for n in notes)))
+    notes: list[Rendered] = [msg("'{word}' read as {choice}", word=word, choice=c) for word, c in read]
+    return Checked(value, functools.reduce(lambda a, b: msg("{first}; {second}", first=a, second=b), notes))
 
 
 def _choice(field: FieldSpec, text: str) -> tuple[Choice, bool]:

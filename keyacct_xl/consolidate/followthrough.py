@@ -38,7 +38,7 @@ from keyacct_xl.forms.spec import choice_key
 from keyacct_xl.master.followthrough import OPPORTUNITY_HISTORY
 from keyacct_xl.master.schema import Column
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Message, msg
 from keyacct_xl.parsing import is_blank
 
 # Master tables identified by one number a rep types: the number must stay with its customer.
@@ -78,12 +78,10 @@ def _check_complaint(outcome: FileOutcome) -> None:
         _refuse_header_date(
             outcome,
             "closed_date",
-            *texts(
-                msg(
-                    "closed without D3 containment ({empty} is empty): an 8D report is closed only after "
-                    "containment; recorded as open",
-                    empty=empty,
-                )
+            msg(
+                "closed without D3 containment ({empty} is empty): an 8D report is closed only after "
+                "containment; recorded as open",
+                empty=empty,
             ),
         )
     for later, earlier in (
@@ -97,14 +95,12 @@ def _check_complaint(outcome: FileOutcome) -> None:
             _refuse_header_date(
                 outcome,
                 later,
-                *texts(
-                    msg(
-                        "{after} is before {label} {before} ({where})",
-                        after=_day(after),
-                        label=label,
-                        before=_day(before),
-                        where=_where(outcome, earlier),
-                    )
+                msg(
+                    "{after} is before {label} {before} ({where})",
+                    after=_day(after),
+                    label=label,
+                    before=_day(before),
+                    where=_where(outcome, earlier),
                 ),
             )
 
@@ -120,13 +116,13 @@ def _where(outcome: FileOutcome, key: str) -> str | Column:
     return f"{sheet}!{ref}" if sheet else _column("Complaints", key)
 
 
-def _refuse_header_date(outcome: FileOutcome, key: str, en: str, zh: str) -> None:
+def _refuse_header_date(outcome: FileOutcome, key: str, reason: Message) -> None:
     """Leave a header date out of the master with an error at its cell (the rest of the form is kept)."""
     value = outcome.header.pop(key, None)
     if value is None:
         return
     sheet, ref = outcome.header_cells.get(key, ("", ""))
-    outcome.issues.append(Issue(outcome.name, sheet, ref, _column("Complaints", key), _day(value), en, zh))
+    outcome.issues.append(Issue(outcome.name, sheet, ref, _column("Complaints", key), _day(value), reason))
 
 
 def _check_service(outcome: FileOutcome) -> None:
@@ -144,12 +140,10 @@ def _check_service(outcome: FileOutcome) -> None:
                     row.refs.get("closed_date", ""),
                     label,
                     _day(closed),
-                    *texts(
-                        msg(
-                            "closed on {closed}, before it was received on {opened}: the line is not merged",
-                            closed=_day(closed),
-                            opened=_day(opened),
-                        )
+                    msg(
+                        "closed on {closed}, before it was received on {opened}: the line is not merged",
+                        closed=_day(closed),
+                        opened=_day(opened),
                     ),
                 )
             )
@@ -167,11 +161,9 @@ def _check_funnel(outcome: FileOutcome) -> None:
                     row.refs.get("opportunity_id", ""),
                     _column("Opportunities", "opportunity_id"),
                     "",
-                    *texts(
-                        msg(
-                            "no opportunity id and no product: the line cannot be told from the customer's other "
-                            "opportunities"
-                        )
+                    msg(
+                        "no opportunity id and no product: the line cannot be told from the customer's other "
+                        "opportunities"
                     ),
                 )
             )
@@ -246,19 +238,19 @@ class FollowThrough:
 
     # -- refusals ------------------------------------------------------------------------------------------------
 
-    def _refuse(self, name: str, row: Mapping[str, object], outcome: FileOutcome, en: str, zh: str) -> None:
+    def _refuse(self, name: str, row: Mapping[str, object], outcome: FileOutcome, reason: Message) -> None:
         """An error at the row's number cell; its line is not merged (a header row: the file is rejected)."""
         column = ROW_KEYS[name].columns[0]
         value = str(row.get(column) or "")
         line = self._line(row, outcome)
         if line is None:  # the form's one header row: nothing of it can be merged
             sheet, ref = outcome.header_cells.get(column, ("", ""))
-            outcome.issues.append(Issue(outcome.name, sheet, ref, _column(name, column), value, en, zh))
-            outcome.reject("number_taken", en, zh)
+            outcome.issues.append(Issue(outcome.name, sheet, ref, _column(name, column), value, reason))
+            outcome.reject("number_taken", *texts(reason))
             return
         line.ok = False
         outcome.issues.append(
-            Issue(outcome.name, line.sheet, line.refs.get(column, ""), _column(name, column), value, en, zh)
+            Issue(outcome.name, line.sheet, line.refs.get(column, ""), _column(name, column), value, reason)
         )
         if not any(r.ok for r in outcome.rows):
             outcome.reject("empty", *texts(msg("no valid line in the form")))
@@ -288,12 +280,10 @@ class FollowThrough:
                         ref,
                         _column("Opportunities", "opportunity_id"),
                         "",
-                        *texts(
-                            msg(
-                                "no opportunity id: recorded as {derived} (customer and product); keep it on the next "
-                                "funnel",
-                                derived=derived,
-                            )
+                        msg(
+                            "no opportunity id: recorded as {derived} (customer and product); keep it on the next "
+                            "funnel",
+                            derived=derived,
                         ),
                         "warning",
                     )
@@ -304,12 +294,10 @@ class FollowThrough:
                     "Opportunities",
                     row,
                     outcome,
-                    *texts(
-                        msg(
-                            "opportunity {opportunity} is already on row {row} of this file",
-                            opportunity=row["opportunity_id"],
-                            row=seen[key],
-                        )
+                    msg(
+                        "opportunity {opportunity} is already on row {row} of this file",
+                        opportunity=row["opportunity_id"],
+                        row=seen[key],
                     ),
                 )
                 continue
@@ -337,15 +325,13 @@ class FollowThrough:
                     name,
                     row,
                     outcome,
-                    *texts(
-                        msg(
-                            "{label} {number} is already recorded for customer {held}{by}: not changed; "
-                            "give this one its own number",
-                            label=label,
-                            number=row.get(column),
-                            held=held,
-                            by=by,
-                        )
+                    msg(
+                        "{label} {number} is already recorded for customer {held}{by}: not changed; "
+                        "give this one its own number",
+                        label=label,
+                        number=row.get(column),
+                        held=held,
+                        by=by,
                     ),
                 )
                 continue

@@ -9,7 +9,7 @@ warning names the cell and the value typed.
 
 from __future__ import annotations
 
-from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
+from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.forms.catalog import CLOSING
 from keyacct_xl.forms.formula import computed_value
 from keyacct_xl.forms.layout import field_choices
@@ -51,13 +51,11 @@ def settle_closed_stages(outcome: FileOutcome, spec: FormSpec) -> None:
                     row.refs.get(PROBABILITY, ""),
                     fields[PROBABILITY].label,
                     f"{typed:.0%}",
-                    *texts(
-                        msg(
-                            "the stage is {stage}: the probability is recorded as {chance:.0%}, not {typed:.0%}",
-                            stage=Pair(stage.en, stage.zh),
-                            chance=chance,
-                            typed=typed,
-                        )
+                    msg(
+                        "the stage is {stage}: the probability is recorded as {chance:.0%}, not {typed:.0%}",
+                        stage=Pair(stage.en, stage.zh),
+                        chance=chance,
+                        typed=typed,
                     ),
                     "warning",
                 )

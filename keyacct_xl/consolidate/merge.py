@@ -204,12 +204,12 @@ class Merger:
         decision = self.decisions.get(outcome.sha256)
         if outcome.status != "needs_review":
             if decision:
-                outcome.warn(*texts(msg("--{decision}: the file needed no review", decision=decision)))
+                outcome.warn(msg("--{decision}: the file needed no review", decision=decision))
             return True
         if decision == "accept":
             outcome.status, outcome.code = outcome.settled_status(), "accepted_after_review"
             reason = Pair(outcome.reason_en, outcome.reason_zh)
-            outcome.warn(*texts(msg("accepted after review: {reason}", reason=reason)))
+            outcome.warn(msg("accepted after review: {reason}", reason=reason))
             return True
         if decision == "reject":
             outcome.reject(

@@ -12,6 +12,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Bilingual, Message, Rendered, cmsg, shown
 from keyacct_xl.xlsx.ooxml import column_letter
 
+Severity = Literal["error", "warning"]
 Status = Literal["accepted", "partial", "needs_review", "rejected", "duplicate", "skipped", "statement"]
 STATUSES: tuple[Status, ...] = (
     "accepted",
@@ -109,7 +110,11 @@ class ChangedTotal:
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem found in a file: where (sheet, cell), which field, the value and why (en, zh)."""
+    """One problem found in a file: where (sheet, cell), which field, the value and why.
+
+    Why is kept as its message, rendered when shown, so that a report hiding personal values can tell it without
+    the value or anything taken from it (``messages.withheld``).
+    """
 
     file: str
     sheet: str
@@ -119,9 +124,18 @@ class Issue:
     # field an older version had) as it was found; "" for a problem of the whole file.
     field: Bilingual | str
     value: str
-    en: str
-    zh: str
-    severity: Literal["error", "warning"] = "error"
+    reason: Rendered
+    severity: Severity = "error"
+
+    @property
+    def en(self) -> str:
+        """Why, in English."""
+        return self.reason.en
+
+    @property
+    def zh(self) -> str:
+        """Why, in Chinese."""
+        return self.reason.zh
 
     def field_label(self, lang: Lang) -> str:
         """The field's name as a reader of ``lang`` knows it."""
@@ -183,9 +197,9 @@ class FileOutcome:
             self.reason_en = "; ".join(en for en, _ in self.review)
             self.reason_zh = "；".join(zh for _, zh in self.review)
 
-    def warn(self, en: str, zh: str) -> None:
+    def warn(self, reason: Rendered) -> None:
         """Add a warning about the whole file (no sheet, cell or field): its data is kept."""
-        self.issues.append(Issue(self.name, "", "", "", "", en, zh, "warning"))
+        self.issues.append(Issue(self.name, "", "", "", "", reason, "warning"))
 
     def settled_status(self) -> Status:
         """The status the file's own content earns: partial when some cell or line has an error."""

@@ -306,5 +306,5 @@ def outside_issues(file: str, cells: Iterable[CellValue]) -> list[Issue]:
             text=quoted,
         )
         shown = text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
-        issues.append(Issue(file, cell.sheet, cell.ref, "", shown, *texts(why), "warning"))
+        issues.append(Issue(file, cell.sheet, cell.ref, "", shown, why, "warning"))
     return issues

@@ -63,7 +63,7 @@ def _line_issue(
     value = row.values.get(field.key)
     shown = _day(value) if isinstance(value, pd.Timestamp) else "" if value is None else str(value)
     where = (outcome.name, table.sheet, table.ref(field.key, row.row))
-    return Issue(*where, field.label, shown, reason.en, reason.zh, severity)
+    return Issue(*where, field.label, shown, reason, severity)
 
 
 def _header_issue(
@@ -76,7 +76,7 @@ def _header_issue(
     cell = extracted.header.get(field.key) or CellValue(None, "", "")
     value = outcome.header.get(field.key, cell.value)
     shown = _day(value) if isinstance(value, pd.Timestamp) else "" if value is None else str(value)
-    return Issue(outcome.name, cell.sheet, cell.ref, field.label, shown, reason.en, reason.zh, severity)
+    return Issue(outcome.name, cell.sheet, cell.ref, field.label, shown, reason, severity)
 
 
 def _section_of(spec: FormSpec, key: str) -> tuple[str, FieldSpec]:

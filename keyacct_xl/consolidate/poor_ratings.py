@@ -76,13 +76,10 @@ def _unanswered(
                 cell,
                 label,
                 "",
-                *texts(
-                    msg(
-                        "{rated}: fill in {field} (a visit rated Poor or Very poor needs a problem and "
-                        "a countermeasure)",
-                        rated=rated,
-                        field=label,
-                    )
+                msg(
+                    "{rated}: fill in {field} (a visit rated Poor or Very poor needs a problem and a countermeasure)",
+                    rated=rated,
+                    field=label,
                 ),
             )
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from keyacct_xl.consolidate.model import Extracted, FileOutcome, Issue, texts
+from keyacct_xl.consolidate.model import Extracted, FileOutcome, Issue
 from keyacct_xl.forms.meta import meta_text, prefilled_lines_key
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.messages import msg
@@ -33,7 +33,7 @@ def check_prefilled_lines(outcome: FileOutcome, extracted: Extracted, spec: Form
                     "row as it was; a line is closed by changing it (its stage, say), not by deleting it",
                     line=line,
                 )
-                outcome.issues.append(Issue(outcome.name, sheet, "", label, line, *texts(problem), "warning"))
+                outcome.issues.append(Issue(outcome.name, sheet, "", label, line, problem, "warning"))
 
 
 def _ids(kept: str | None) -> list[str]:

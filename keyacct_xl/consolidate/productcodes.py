@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from keyacct_xl.consolidate.model import CheckedRow, FileOutcome, Issue, texts
+from keyacct_xl.consolidate.model import CheckedRow, FileOutcome, Issue
 from keyacct_xl.forms.layout import entry_key, product_ref
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.master.ids import id_key
@@ -74,7 +74,7 @@ def check_product_codes(outcome: FileOutcome, spec: FormSpec, catalogue: Callabl
             problem = None if selling[code] else _off_sale(code, records[code]["name"])
         if problem is not None:
             where = row.refs.get(PRODUCT_CODE, "")
-            outcome.issues.append(Issue(outcome.name, row.sheet, where, label, typed, *texts(problem), "warning"))
+            outcome.issues.append(Issue(outcome.name, row.sheet, where, label, typed, problem, "warning"))
 
 
 def _fill_from_catalogue(values: dict[str, object], product: Mapping[str, object]) -> None:
@@ -93,7 +93,7 @@ def _refuse_unnamed(outcome: FileOutcome, spec: FormSpec, row: CheckedRow, code:
         "its product",
         code=code,
     )
-    outcome.issues.append(Issue(outcome.name, row.sheet, row.refs.get(PRODUCT, ""), label, "", *texts(problem)))
+    outcome.issues.append(Issue(outcome.name, row.sheet, row.refs.get(PRODUCT, ""), label, "", problem))
 
 
 def _code(typed: str, codes: dict[str, str], entries: dict[str, str]) -> str | None:

@@ -21,7 +21,7 @@ from keyacct_xl.forms.layout import entry_key
 from keyacct_xl.forms.spec import FormSpec, Text
 from keyacct_xl.master.ids import Spellings, meant_id, read_as
 from keyacct_xl.master.schema import CUSTOMERS, REP, Column
-from keyacct_xl.messages import Pair, msg
+from keyacct_xl.messages import Message, msg
 
 
 def check_references(
@@ -52,7 +52,7 @@ def check_references(
                 "",
                 REP,
                 outcome.rep,
-                *texts(msg("{rep} looks after no customer in the archive", rep=outcome.rep)),
+                msg("{rep} looks after no customer in the archive", rep=outcome.rep),
                 "warning",
             )
         )
@@ -72,8 +72,8 @@ def check_references(
         problem = _not_the_reps(str(header_id), owners, outcome.rep)
         if problem is not None:
             sheet, cell = outcome.header_cells.get("customer_id", ("", ""))
-            outcome.issues.append(Issue(outcome.name, sheet, cell, id_label, str(header_id), *problem[1:]))
-            outcome.reject(*problem)
+            outcome.issues.append(Issue(outcome.name, sheet, cell, id_label, str(header_id), problem[1]))
+            outcome.reject(problem[0], *texts(problem[1]))
             return
     said = {(i.sheet, i.cell) for i in outcome.errors}  # a customer cell named already (an ambiguous name) once
     for row in outcome.rows:  # a line refused already is checked too: the rep learns every problem of it at once
@@ -84,7 +84,7 @@ def check_references(
         if problem is not None:
             row.ok = False
             outcome.issues.append(
-                Issue(outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, str(value), *problem[1:])
+                Issue(outcome.name, row.sheet, row.refs.get("customer_id", ""), id_label, str(value), problem[1])
             )
     _settle(outcome, route, strict)
 
@@ -123,7 +123,7 @@ def _as_the_master_spells(
         master = meant_id(typed, owners, known)
         if master is not None:
             outcome.issues.append(
-                Issue(outcome.name, sheet, cell, id_label, str(typed), *texts(read_as(str(typed), master)), "warning")
+                Issue(outcome.name, sheet, cell, id_label, str(typed), read_as(str(typed), master), "warning")
             )
         return master
 
@@ -154,7 +154,7 @@ def _refuse_without_customer(outcome: FileOutcome, id_label: Text | Column) -> N
                     "is stored; correct the cell and send the form again",
                     field=id_label,
                     cell=cell,
-                    problem=Pair(refused.en, refused.zh),
+                    problem=refused.reason,
                 )
             ),
         )
@@ -186,27 +186,23 @@ def _settle(outcome: FileOutcome, route: Route, strict: bool) -> None:
         outcome.status = "partial"
 
 
-def _not_the_reps(cid: str, owners: Mapping[str, str], rep: str) -> tuple[str, str, str] | None:
-    """Why a rep may not file customer ``cid`` (code, en, zh): not in the archive, or another rep's; else None."""
+def _not_the_reps(cid: str, owners: Mapping[str, str], rep: str) -> tuple[str, Message] | None:
+    """Why a rep may not file customer ``cid`` (code, reason): not in the archive, or another rep's; else None."""
     if cid not in owners:
         return (
             "unknown_customer",
-            *texts(
-                msg(
-                    "customer {cid} is not in the archive (a new customer comes in through a card or registration)",
-                    cid=cid,
-                )
+            msg(
+                "customer {cid} is not in the archive (a new customer comes in through a card or registration)",
+                cid=cid,
             ),
         )
     if owners[cid] and owners[cid] != rep:
         return (
             "foreign_customer",
-            *texts(
-                msg(
-                    "customer {cid} is looked after by {owner}: a rep files only their own customers",
-                    cid=cid,
-                    owner=owners[cid],
-                )
+            msg(
+                "customer {cid} is looked after by {owner}: a rep files only their own customers",
+                cid=cid,
+                owner=owners[cid],
             ),
         )
     return None

@@ -8,7 +8,7 @@ again without it (a correction keeps the rows it no longer lists; an undo remove
 
 from __future__ import annotations
 
-from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
+from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank
 
@@ -29,13 +29,11 @@ def repeated_line_issues(outcome: FileOutcome) -> list[Issue]:
                 next(iter(row.refs.values()), ""),
                 "",
                 "",
-                *texts(
-                    msg(
-                        "line {row} repeats line {first} cell for cell: both are recorded; if it was pasted twice, "
-                        "take the file back out (consolidate --undo) and have it sent again without it",
-                        row=row.row,
-                        first=first,
-                    )
+                msg(
+                    "line {row} repeats line {first} cell for cell: both are recorded; if it was pasted twice, "
+                    "take the file back out (consolidate --undo) and have it sent again without it",
+                    row=row.row,
+                    first=first,
                 ),
                 "warning",
             )

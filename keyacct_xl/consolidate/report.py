@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.consolidate.cards import Conflict
 from keyacct_xl.consolidate.changes import CHANGE_LABELS
 from keyacct_xl.consolidate.formroles import table_label
 from keyacct_xl.consolidate.model import STATUS_LABELS, STATUSES, FileOutcome, Issue
@@ -22,7 +23,7 @@ from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column, i
 from keyacct_xl.master.redact import MASK, MIN_SCRUBBED, scrubber
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
-from keyacct_xl.messages import Rendered, cmsg, joined, listing, msg, tr
+from keyacct_xl.messages import Rendered, cmsg, joined, listing, msg, tr, withheld
 from keyacct_xl.reports import Heading, RowKinds, Sheet
 from keyacct_xl.reports import write_report as write_report_book
 
@@ -144,7 +145,7 @@ def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive
 
 def _personal_values(result: RunResult) -> set[str]:
     """Every value the masked report hides in its own field: bad personal values, personal columns' before and
-    after, the personal parts of row keys, the values of conflicts on a personal Customers field."""
+    after, the personal parts of row keys, the values of conflicts and duplicates on a personal Customers field."""
     values = {i.value for o in result.outcomes for i in o.issues if _personal_field(i)}
     for c in result.changes:
         if c.field and _personal_column(c.table, c.field):
@@ -154,7 +155,7 @@ def _personal_values(result: RunResult) -> set[str]:
         if row_key and len(parts) == len(row_key.columns):
             values.update(p for p, col in zip(parts, row_key.columns) if _personal_column(c.table, col))
     for conflict in result.conflicts:
-        if conflict.kind == "value" and _personal_column(CUSTOMERS.name, conflict.field):
+        if _quotes_personal_values(conflict):
             values.update((conflict.master_value, conflict.submitted_value))
     return {str(v).removesuffix("…") for v in values if v is not None and str(v).strip()}
 
@@ -282,10 +283,13 @@ def _errors(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
     severity = {"error": tr(lang, "error"), "warning": tr(lang, "warning")}
     rows = []
     for issue in (i for o in result.outcomes for i in o.issues):
-        personal = without_sensitive and _personal_field(issue)
-        value, message = _masked(issue.value, (issue.zh if lang == "zh" else issue.en), personal)
+        value, reason = issue.value, issue.reason
+        if without_sensitive and _personal_field(issue):
+            # Told without the value or anything taken from it: a reason may quote the value as typed, or a part of
+            # it in other words (the 1981-02 of a birthday 1981-02-30, the choice a word was read as).
+            value, reason = MASK if value else value, withheld(reason)
         field = issue.field_label(lang)
-        rows.append([issue.file, issue.sheet, issue.cell, field, value, message, severity[issue.severity]])
+        rows.append([issue.file, issue.sheet, issue.cell, field, value, reason.render(lang), severity[issue.severity]])
     title = cmsg("consolidation report", "Errors").render(lang)
     return _sheet(title, columns, rows, row_names=("file", "sheet", "cell"))
 
@@ -293,6 +297,11 @@ def _errors(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
 def _personal_field(issue: Issue) -> bool:
     """Whether an issue's field is personal data, by its name in either language."""
     return any(is_sensitive_label(issue.field_label(lang)) for lang in LANGS)
+
+
+def _quotes_personal_values(conflict: Conflict) -> bool:
+    """Whether a conflict's values are personal data: a differing phone, a duplicate found by its phone."""
+    return conflict.kind in ("value", "duplicate") and _personal_column(CUSTOMERS.name, conflict.field)
 
 
 def _personal_column(table: str, key: str) -> bool:
@@ -361,8 +370,8 @@ def _conflicts(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
     )
     rows = []
     for c in result.conflicts:
-        # Only a value conflict quotes the field's values; a duplicate's field is what matched, its values names.
-        personal = without_sensitive and c.kind == "value" and _personal_column(CUSTOMERS.name, c.field)
+        # A value conflict quotes the field's values, a probable duplicate those it matched on (a phone, a name).
+        personal = without_sensitive and _quotes_personal_values(c)
         master_value, note = _masked(c.master_value, (c.zh if lang == "zh" else c.en), personal)
         submitted, note = _masked(c.submitted_value, note, personal)
         rows.append(

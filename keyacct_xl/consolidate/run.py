@@ -38,7 +38,7 @@ from keyacct_xl.forms.vocabulary import with_master_words
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import MAX_SECONDS, Failure, Limits, Workers, short
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.messages import Message, msg
+from keyacct_xl.messages import Message, Pair, msg
 from keyacct_xl.notices import notify
 
 
@@ -96,7 +96,7 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
     """Read, hash, screen, recognize and validate one file; never raises: any failure is this file's rejection."""
     outcome = FileOutcome(submission.name)
     if submission.note is not None:  # a zip member sharing its name with another: each read, the report says so
-        outcome.warn(*submission.note)
+        outcome.warn(Pair(*submission.note))
     try:
         check_entry(submission.name, *submission.entry())
         data = submission.read()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from keyacct_xl.cellformulas import Cell, Formulas
 from keyacct_xl.consolidate.headermatch import form_content_row, form_labels
-from keyacct_xl.consolidate.model import CellValue, ChangedTotal, CheckedRow, Issue, TableRows, texts
+from keyacct_xl.consolidate.model import CellValue, ChangedTotal, CheckedRow, Issue, TableRows
 from keyacct_xl.consolidate.outside import as_shown
 from keyacct_xl.forms.content import total_label
 from keyacct_xl.forms.layout import FORM_LANGS
@@ -114,7 +114,7 @@ def total_issues(
             sum(v for v in amounts if isinstance(v, (int, float)) and not isinstance(v, bool)), field.type
         )
         shown, why = _told(total, lines_sum)
-        issues.append(Issue(file, total.cell.sheet, total.cell.ref, field.label, shown, *texts(why), "warning"))
+        issues.append(Issue(file, total.cell.sheet, total.cell.ref, field.label, shown, why, "warning"))
     return issues
 
 

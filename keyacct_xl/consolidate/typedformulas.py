@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from keyacct_xl.cellformulas import Cell, CellFormulas
-from keyacct_xl.consolidate.model import CellValue, Extracted, FormulaCell, Issue, texts
+from keyacct_xl.consolidate.model import CellValue, Extracted, FormulaCell, Issue
 from keyacct_xl.consolidate.outside import as_shown
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
@@ -112,5 +112,5 @@ def formula_issues(file: str, formulas: list[FormulaCell]) -> list[Issue]:
                 shown=shown,
             )
             value = shown
-        issues.append(Issue(file, typed.cell.sheet, typed.cell.ref, typed.label, value, *texts(why), "warning"))
+        issues.append(Issue(file, typed.cell.sheet, typed.cell.ref, typed.label, value, why, "warning"))
     return issues

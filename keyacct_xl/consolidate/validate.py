@@ -22,7 +22,16 @@ import pandas as pd
 from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
 from keyacct_xl.consolidate.followthrough import check_followthrough
 from keyacct_xl.consolidate.funnel_stages import settle_closed_stages
-from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, TableRows, texts
+from keyacct_xl.consolidate.model import (
+    CellValue,
+    CheckedRow,
+    Extracted,
+    FileOutcome,
+    Issue,
+    Severity,
+    TableRows,
+    texts,
+)
 from keyacct_xl.consolidate.outside import as_shown, outside_issues
 from keyacct_xl.consolidate.periods import Period, outside, parse_period
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan, period_refusal
@@ -53,9 +62,9 @@ def _shown(value: object) -> str:
 
 
 def _issue(
-    outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: FieldProblem, severity: str = "error"
+    outcome: FileOutcome, cell: CellValue, field: FieldSpec, problem: FieldProblem, severity: Severity = "error"
 ) -> Issue:
-    return Issue(outcome.name, cell.sheet, cell.ref, field.label, _typed(cell, field), problem.en, problem.zh, severity)
+    return Issue(outcome.name, cell.sheet, cell.ref, field.label, _typed(cell, field), problem.reason, severity)
 
 
 def _typed(cell: CellValue, field: FieldSpec) -> str:
@@ -93,7 +102,7 @@ class _Reading:
     period: Period | None
     keys: frozenset[str] = frozenset()
 
-    def add(self, cell: CellValue, field: FieldSpec, reason: Rendered, severity: str = "warning") -> None:
+    def add(self, cell: CellValue, field: FieldSpec, reason: Rendered, severity: Severity = "warning") -> None:
         self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(reason), severity))
 
     def customer_id(self, value: object, cell: CellValue, field: FieldSpec) -> str:
@@ -147,7 +156,7 @@ def _below_table_issues(file: str, extracted: Extracted, spec: FormSpec) -> list
                 row=row,
                 table=title,
             )
-            issues.append(Issue(file, table.sheet, f"{first}{row}", title, "", *texts(why), "warning"))
+            issues.append(Issue(file, table.sheet, f"{first}{row}", title, "", why, "warning"))
     return issues
 
 
@@ -159,7 +168,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     """Fill ``outcome`` with typed header values, checked rows and issues; set its status."""
     outcome.form_id, outcome.version = spec.id, extracted.version
     for en, zh in extracted.warnings:
-        outcome.warn(en, zh)
+        outcome.warn(Pair(en, zh))
     outcome.issues.extend(outside_issues(outcome.name, extracted.outside))
     outcome.issues.extend(formula_issues(outcome.name, extracted.formulas))
     outcome.issues.extend(_below_table_issues(outcome.name, extracted, spec))
@@ -240,7 +249,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
         checked = read_cell(field, cell.value, lang=reading.lang, period=reading.period)
         value = checked.value
         if checked.note:
-            reading.add(cell, field, Pair(*checked.note))
+            reading.add(cell, field, checked.note)
         # A pre-filled dropdown offers "C0001 客户名称"; the id is what the master keeps.
         outcome.header[field.key] = (
             reading.customer_id(value, cell, field) if field.key == "customer_id" and value else value
@@ -284,14 +293,14 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                         field,
                         msg(
                             "{problem}: left blank, the line is kept (typed: {typed})",
-                            problem=Pair(problem.en, problem.zh),
+                            problem=problem.reason,
                             typed=_typed(cell, field),
                         ),
                     )
                 continue
             value = read.value
             if read.note:  # a synonym (面访 for 面谈): stored as the choice, the report keeps what was typed
-                reading.add(_cell(table, field, row_number, raw), field, Pair(*read.note))
+                reading.add(_cell(table, field, row_number, raw), field, read.note)
             if field.key == "customer_id" and value:
                 value = reading.customer_id(value, _cell(table, field, row_number, raw), field)
             if field.type == "date" and field.key in reading.keys:
@@ -560,12 +569,10 @@ def _period_moved(outcome: FileOutcome, generated: str) -> list[tuple[str, str]]
                 "",
                 "",
                 outcome.period,
-                *texts(
-                    msg(
-                        "the form was generated for {generated}; the typed period {period} is used",
-                        generated=generated,
-                        period=outcome.period,
-                    )
+                msg(
+                    "the form was generated for {generated}; the typed period {period} is used",
+                    generated=generated,
+                    period=outcome.period,
                 ),
                 "warning",
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from keyacct_xl.consolidate.model import CellValue, Extracted, FileOutcome, Issue, TableRows, texts
+from keyacct_xl.consolidate.model import CellValue, Extracted, FileOutcome, Issue, TableRows
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.messages import msg
 from keyacct_xl.parsing import is_blank
@@ -40,7 +40,7 @@ class _Upgrade:
             changed=changed,
             label=label,
         )
-        self.outcome.issues.append(Issue(self.outcome.name, sheet, cell, label, "", *texts(read_as), "warning"))
+        self.outcome.issues.append(Issue(self.outcome.name, sheet, cell, label, "", read_as, "warning"))
 
     def keep(self, key: str, value: object, sheet: str, cell: str, dropped_in: int) -> None:
         self.kept[key] = value
@@ -60,7 +60,7 @@ class _Upgrade:
                 version=self.version,
                 current=self.spec.version,
             )
-        self.outcome.issues.append(Issue(self.outcome.name, sheet, cell, key, "", *texts(why), "warning"))
+        self.outcome.issues.append(Issue(self.outcome.name, sheet, cell, key, "", why, "warning"))
 
     def header(self, header: dict[str, CellValue]) -> dict[str, CellValue]:
         current = self.spec.field_keys()

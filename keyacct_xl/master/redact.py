@@ -20,9 +20,9 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.privacy import is_sensitive_column, is_sensitive_key, pseudonym_kind
 from keyacct_xl.master.schema import TableSchema
+from keyacct_xl.messages import MASK as MASK  # what a personal value quoted inside free text becomes
 from keyacct_xl.messages import msg
 
-MASK = "***"  # what a personal value quoted inside free text becomes
 MIN_SCRUBBED = {"removed": 4, "name": 2, "id": 3}  # shorter values are words, not identifiers: 良好, 王
 MAX_SCRUBBED = 100  # characters; a longer value is a whole note, not something quoted inside another cell
 JSON_COLUMNS = {("SubmissionHistory", "data"), ("SubmissionHistory", "written"), ("IngestionLedger", "header")}

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -151,7 +152,8 @@ def monthly_by_rep(amounts: pd.Series, reps: pd.Series, dates: pd.Series, period
     inside = _within(dates, period)
     months = pd.to_datetime(dates[inside]).dt.to_period("M")
     sums = amounts[inside].astype(float).groupby([_rep_key(reps[inside]).to_numpy(), months.to_numpy()]).sum()
-    return sums.set_axis(sums.index.set_levels(sums.index.levels[1].astype(str), level=1))
+    index = cast(pd.MultiIndex, sums.index)
+    return sums.set_axis(index.set_levels(index.levels[1].astype(str), level=1))
 
 
 def monthly_sales_by_rep(transactions: pd.DataFrame, owner: pd.Series, period: EvaluationPeriod) -> pd.Series:

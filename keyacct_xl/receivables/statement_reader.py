@@ -469,12 +469,12 @@ def _parse(
         text = " ".join(str(v) for v in row if isinstance(v, str)) if labelled else ""
         has_amount = any(not is_blank(cell(row, r)) for r in amount_roles)
         if end_row is not None:
-            date = _date(date_of(excel_row, row), day_first, no_year)
-            if _reads_as_a_line(ref, labelled, text, has_amount, date):
+            below_date = _date(date_of(excel_row, row), day_first, no_year)
+            if _reads_as_a_line(ref, labelled, text, has_amount, below_date):
                 below_end.append(excel_row)
                 shown = list(row)
-                if "date" in roles and roles["date"] < len(shown) and isinstance(date, pd.Timestamp):
-                    shown[roles["date"]] = date  # quoted as the date it is, not the serial a program stored
+                if "date" in roles and roles["date"] < len(shown) and isinstance(below_date, pd.Timestamp):
+                    shown[roles["date"]] = below_date  # quoted as the date it is, not the serial a program stored
                 note_texts[excel_row] = row_text(shown)
             else:
                 notes.append(excel_row)
