@@ -142,6 +142,45 @@ def test_a_grade_c_customer_over_its_limit_is_refused_as_over_the_limit() -> Non
     assert zh.startswith("超出信用额度 ¥500.00（额度 ¥0.00，应收余额 ¥500.00")
 
 
+def test_a_grade_c_customer_without_a_limit_is_decided_by_the_prepayment_rule() -> None:
+    """Grade C trades for cash or prepayment only: no credit is given, so a missing limit changes nothing. An order
+    its prepayment covers is allowed, as with C's limit of 0, and one it does not cover is refused under the grade's
+    terms; neither goes to the sales manager as a customer without a limit would (the decision table said so)."""
+    master = hand_master()
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C9", "C10"],
+            "name": ["壬", "癸"],
+            "credit_grade": ["C", "c "],
+            "credit_limit": [None, None],
+            "payment_terms_days": pd.array([0, 0], dtype="Int64"),
+        }
+    ).reindex(columns=master.customers.columns)
+    master.customers = pd.concat([master.customers, customers.astype(master.customers.dtypes.to_dict())])
+    master.payments = pd.concat(
+        [master.payments, pay(("C9", "R9", "2026-03-05", 250.0, None)).reindex(columns=master.payments.columns)]
+    )
+    master.transactions = pd.concat(
+        [master.transactions, tx(("C10", "S10", "2026-03-01", 400.0)).reindex(columns=master.transactions.columns)]
+    )
+    assert check("C9", 250.0, "2026-03-31", master) == (
+        "allow",
+        "cash or prepayment only: the customer's credit ¥250.00 covers the order",
+    )
+    assert check("C9", 250.01, "2026-03-31", master) == (
+        "refuse",
+        "cash or prepayment only (credit grade C): the customer's credit ¥250.00 does not cover ¥250.01",
+    )
+    decision, reason = check("C10", 100.0, "2026-03-31", master)
+    assert (decision, reason) == (
+        "refuse",
+        "cash or prepayment only (credit grade C): the customer owes ¥400.00 and holds no prepayment or credit to "
+        "cover ¥100.00",
+    )
+    # a grade allowing credit still needs a limit to be measured against: the sales manager decides
+    assert check("C6", 1.0, "2026-03-31", master)[0] == "approval"
+
+
 def test_settings_move_the_approval_threshold_and_the_decision_is_in_chinese() -> None:
     assert check("C2", 10.0, "2026-03-31", hand_master(credit_approval_overdue_days=29))[0] == "approval"
     result = run_credit_check(hand_master(), "C2", 600.01, as_of=D("2026-03-31"), lang="zh")

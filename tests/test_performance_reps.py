@@ -262,6 +262,54 @@ def test_a_quarter_s_achievement_counts_only_the_months_with_a_target(tmp_path: 
     assert (z["collection"], z["collection_target"]) == (700.0, 500.0) and z["collection_achievement"] == 0.0
 
 
+def test_a_quarter_s_achievement_can_be_checked_from_the_figures_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a target for November only, 考核指标 showed 销售额 ¥1,800.00 beside 销售任务 ¥1,000.00 and 任务达成率
+    30.0 %, and 指标评分's line actual ¥1,800.00 against ¥1,000.00 at 30.0 %: the percentage could not be checked
+    from the page. The sales (and collection) of the months with a target stand beside the target, and the score
+    line's actual is that figure, so actual / target is the achievement shown."""
+    path = hand_master(tmp_path)
+    targets = [{"rep": "张三", "year": 2026, "month": "2026-11", "amount": 1000.0, "period": "2026-01"}]
+    plans = [{"rep": "张三", "period": "2026-11", "collection_target": 500.0}]
+    write_tables(
+        path,
+        {
+            TABLES["SalesTargets"]: _frame(TABLES["SalesTargets"], targets),
+            TABLES["MonthlyPlans"]: _frame(TABLES["MonthlyPlans"], plans),
+        },
+        lang="zh",
+        backup=False,
+    )
+    out = tmp_path / "reps_q4.xlsx"
+    assert main(["reps", str(path), "--period", "2026-Q4", "--out", str(out)]) == 0
+    capsys.readouterr()
+    rows = {r[0]: r for r in table_rows(out, "考核指标")}
+    headers = list(rows.pop("业务员"))
+    # beside each target, what its achievement divides: November's sales 300 of the quarter's 1,800
+    sales = ["销售额", "去年同期", "销售任务", "有目标月份的销售额", "任务达成率"]
+    assert headers[1:6] == sales
+    collection = ["回款", "回款目标", "有目标月份的回款", "回款达成率"]
+    assert headers[headers.index("回款") : headers.index("回款") + 4] == collection
+    zhang = dict(zip(headers, rows["张三"], strict=True))
+    assert [zhang[h] for h in sales] == [1800.0, 800.0, 1000.0, 300.0, pytest.approx(0.3)]
+    assert [zhang[h] for h in collection] == [700.0, 500.0, 0.0, 0.0]
+    # a rep without a target: nothing in target months, and the achievement says why
+    wang = dict(zip(headers, rows["王五"], strict=True))
+    assert (wang["销售任务"], wang["有目标月份的销售额"], wang["任务达成率"]) == (None, None, "无任务")
+    # the score line: actual / target = value
+    scores = table_rows(out, "指标评分")
+    top = list(scores[0])
+    lines = {(r[0], r[1]): dict(zip(top, r, strict=True)) for r in scores[1:]}
+    for kpi, (target, actual, value) in {
+        "销售任务达成率": (1000.0, 300.0, 0.3),
+        "回款达成率": (500.0, 0.0, 0.0),
+    }.items():
+        line = lines[("张三", kpi)]
+        assert (line["目标值"], line["实际值"]) == (target, actual), kpi
+        assert line["指标值"] == pytest.approx(value) == actual / target, kpi
+
+
 @pytest.mark.parametrize("text", ["2026-13", "2026-Q5", "26-10", "2026-W48"])
 def test_a_bad_period_names_the_three_forms(text: str) -> None:
     with pytest.raises(InputError, match=r"is no month \(2026-10\), quarter \(2026-Q4\) or year \(2026\)"):
@@ -283,7 +331,7 @@ def test_cli_writes_the_kpis_as_a_zh_document(tmp_path: Path, capsys: pytest.Cap
     ws = book["考核指标"]
     top = table_ref(out, "考核指标")[1]
     headers = [c.value for c in ws[top]]
-    assert headers[:6] == ["业务员", "销售额", "去年同期", "销售任务", "任务达成率", "毛利率"]
+    assert headers[:7] == ["业务员", "销售额", "去年同期", "销售任务", "有目标月份的销售额", "任务达成率", "毛利率"]
     rows = {r[0].value: r for r in ws.iter_rows(min_row=top + 1)}
     rate = headers.index("任务达成率")
     assert rows["张三"][rate].value == pytest.approx(0.75) and rows["张三"][rate].number_format == "0.0%"
@@ -369,6 +417,8 @@ def test_pre_filled_evaluation_forms_come_back_into_the_master(
     wang = kpis[kpis["rep"] == "王五"].set_index("kpi")
     assert wang.loc["投诉按期结案", "comment"] == "无到期投诉" and pd.isna(wang.loc["投诉按期结案", "weight"])
     assert wang.loc["计划拜访完成", "comment"] == "无拜访计划"
+    # the sales line's actual is the sales its achievement divides: with no target, none (its ¥400 stay on 考核指标)
+    assert wang.loc["销售任务达成率", "comment"] == "无任务" and pd.isna(wang.loc["销售任务达成率", "actual"])
     with pytest.raises(InputError, match="the evaluation form is monthly"):
         run_rep_evaluation(load_master(path), load_store(path).frames, period="2026-Q4", forms_dir=forms)
 

@@ -12,7 +12,8 @@ The credit grade's handling rule decides, in this order:
 - ``approval_when_overdue`` (B): **needs approval** while anything is overdue more than the policy's
   ``approval_overdue_days`` (30: 30 days overdue is still allowed, 31 needs approval);
 - ``allow`` (A): **allow** within the limit.
-A customer without a credit grade under the policy, or without a recorded limit, **needs approval**.
+A customer without a credit grade under the policy, or of a grade giving credit (A, B) without a recorded limit,
+**needs approval**; a grade-C customer without a limit is decided by the prepayment rule, as C gives no credit.
 """
 
 from __future__ import annotations

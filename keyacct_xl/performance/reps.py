@@ -11,6 +11,8 @@ score and rating where one was filed. A rep without a target has no achievement 
 never 0 %. An achievement compares the sales (or collection) of the months that have a target with those targets
 (``target_achievement``): over a quarter, a year or a year to date, a month without a target adds nothing to either
 side, so the rate of a rep whose targets start in September is not his sales since January over two months' targets.
+Those sales stand beside the target (``sales_in_target_months``, ``collection_in_target_months``), so the rate
+shown is the figures shown divided.
 The monthly pack's achievements use the same rule.
 
 Three KPIs follow what the rep left behind rather than what the rep did: the overdue money of the rep's customers
@@ -38,10 +40,12 @@ REP_KPI_COLUMNS = [
     "sales",
     "sales_last_year",
     "sales_target",
+    "sales_in_target_months",
     "sales_achievement",
     "gross_margin",
     "collection",
     "collection_target",
+    "collection_in_target_months",
     "collection_achievement",
     "receivables",
     "overdue",
@@ -295,6 +299,8 @@ def rep_kpis(
     months = set(period.months)
     sales = target_achievement(monthly_sales_by_rep(transactions, owner, period), monthly_targets(targets, period))
     out["sales_target"] = sales["target"].reindex(index)
+    # what the achievement divides, beside the target: the reader checks the rate from the page
+    out["sales_in_target_months"] = sales["achieved"].reindex(index)
     out["sales_achievement"] = sales["achievement"].reindex(index)
     out["gross_margin"] = now["gross_margin"].reindex(index)
     paid = payments.loc[_within(payments["date"], period)]
@@ -304,6 +310,7 @@ def rep_kpis(
     planned = monthly_targets(monthly_plans, period, month="period", amount="collection_target")
     collection = target_achievement(collected, planned)
     out["collection_target"] = collection["target"].reindex(index)
+    out["collection_in_target_months"] = collection["achieved"].reindex(index)
     out["collection_achievement"] = collection["achievement"].reindex(index)
     out = out.join(overdue_by_rep(ageing, ageing_before, index))
     first = pd.to_datetime(customers["first_trade_date"])

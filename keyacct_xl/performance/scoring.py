@@ -24,10 +24,12 @@ from keyacct_xl.messages import msg
 from keyacct_xl.yamlcheck import Where, read_mapping, read_number, read_str, read_yaml
 
 DEFAULT_SCORING = "rep_evaluation"
-# What each scorable KPI is measured against on the form: (target column, actual column) of the KPI table.
+# What each scorable KPI is measured against on the form: (target column, actual column) of the KPI table. An
+# achievement's actual is what it divides, the months with a target (not the period's sales), so actual / target
+# on the line is its value.
 MEASURED_BY: Mapping[str, tuple[str | None, str]] = {
-    "sales_achievement": ("sales_target", "sales"),
-    "collection_achievement": ("collection_target", "collection"),
+    "sales_achievement": ("sales_target", "sales_in_target_months"),
+    "collection_achievement": ("collection_target", "collection_in_target_months"),
     "key_coverage": ("key_customers", "key_visited"),
     "new_customers": (None, "new_customers"),
     "reports_on_time_rate": ("reports_due", "reports_on_time"),
