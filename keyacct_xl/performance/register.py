@@ -37,6 +37,7 @@ HEADERS: dict[str, Message] = {
     "containment": cmsg("complaints register", "D3 Containment"),
     "closure_due": cmsg("complaints register", "Closure Due"),
     "closure": cmsg("complaints register", "D8 Closure"),
+    "service_closure": cmsg("complaints register", "Closure"),
     "verified": cmsg("complaints register", "D6 Verified"),
     "warranty_until": cmsg("complaints register", "Warranty Until"),
     "in_warranty": cmsg("complaints register", "In Warranty"),
@@ -46,7 +47,9 @@ HEADERS: dict[str, Message] = {
     "open": cmsg("complaints register", "Open"),
     "deadlines_missed": cmsg("complaints register", "Deadlines Missed"),
 }
-LABELS = Labels(HEADERS, {"containment": DEADLINE_LABELS, "closure": DEADLINE_LABELS})
+LABELS = Labels(
+    HEADERS, {"containment": DEADLINE_LABELS, "closure": DEADLINE_LABELS, "service_closure": DEADLINE_LABELS}
+)
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,8 @@ def run_complaint_register(
     title = tr(lang, "Complaint and service register as of {as_of}", as_of=when.strftime("%Y-%m-%d %H:%M"))
     sheets = [
         (tr(lang, "Complaints"), complaints),
-        (tr(lang, "Service requests"), services),
+        # a service request has no 8D steps: its closure deadline is not headed after D8
+        (tr(lang, "Service requests"), services.rename(columns={"closure": "service_closure"})),
         (tr(lang, "Complaints per customer"), register.per_customer),
     ]
     return ComplaintRegister(
