@@ -99,6 +99,9 @@ def test_open_balance_is_invoiced_minus_paid_minus_credits() -> None:
         ("C3", 0.01, "2026-03-01", "refuse", "over the credit limit by ¥0.01 (limit ¥0.00, open balance ¥0.00"),
         # No credit grade, no limit: the sales manager decides.
         ("C5", 1.00, "2026-03-31", "approval", "no credit grade under the credit policy (—)"),
+        # Without a grade but with a limit: over it is refused, as the table's first row says for any grade.
+        ("C5", 500.00, "2026-03-31", "approval", "no credit grade under the credit policy (—)"),
+        ("C5", 500.01, "2026-03-31", "refuse", "over the credit limit by ¥0.01 (limit ¥500.00, open balance ¥0.00"),
         ("C6", 1.00, "2026-03-31", "approval", "no credit limit recorded in Customers"),
     ],
 )

@@ -118,16 +118,8 @@ def _decide_one(
     approval_days: int,
     lang: Lang,
 ) -> tuple[str, str]:
-    if not isinstance(handling, str):
-        return "approval", tr(
-            lang,
-            "no credit grade under the credit policy ({grade}): the sales manager decides",
-            grade=row["credit_grade"] if isinstance(row["credit_grade"], str) else "—",
-        )
-    if no_limit and handling != "prepay":
-        return "approval", tr(lang, "no credit limit recorded in Customers: the sales manager decides")
-    # Over the limit comes first, whatever the grade: a grade-C customer owing more than its limit is told that,
-    # not that its credit of ¥0.00 does not cover the order.
+    # Over the limit comes first, whatever the grade (none included): a grade-C customer owing more than its limit
+    # is told that, not that its credit of ¥0.00 does not cover the order.
     if not no_limit and after_cents < 0:
         return "refuse", tr(
             lang,
@@ -138,6 +130,14 @@ def _decide_one(
             balance=row["balance"],
             amount=amount,
         )
+    if not isinstance(handling, str):
+        return "approval", tr(
+            lang,
+            "no credit grade under the credit policy ({grade}): the sales manager decides",
+            grade=row["credit_grade"] if isinstance(row["credit_grade"], str) else "—",
+        )
+    if no_limit and handling != "prepay":
+        return "approval", tr(lang, "no credit limit recorded in Customers: the sales manager decides")
     if handling == "prepay":
         return _prepay(row, amount, credit_cents, lang)
     if handling == "approval_when_overdue" and days > approval_days:
