@@ -233,8 +233,10 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
     err = capsys.readouterr().err
     assert "2025 has not ended (2025-12-20): its annual sales are partial (sales through 2025-11-01)" in err
     about = dict(zip(lists["About"]["Item"], lists["About"]["Value"]))
-    assert about["Evaluation cut-off"].startswith("2025-12-25")
-    assert about["Warning"].startswith("2025 has not ended (2025-12-20)")
+    # the ledger metrics where the sales end, not at the evaluation date 12-25 (test_a_review_before_the_year_ends_...)
+    assert about["Evaluation cut-off"].startswith("2025-11-01")
+    warned = [v for i, v in zip(lists["About"]["Item"], lists["About"]["Value"]) if i == "Warning"]
+    assert warned[0].startswith("2025 has not ended (2025-12-20)") and "taken at 2025-11-01" in warned[1]
     # Reviewed after the year: it has ended though the sales stop on 2025-11-01, and nothing says it has not.
     assert main([*argv, "--date", "2026-12-01"]) == 0
     assert "has not ended" not in capsys.readouterr().err
@@ -251,6 +253,36 @@ def test_grade_to_workbook_with_meeting_lists_and_errors(
     assert main(["grade", "apply", str(master_path), "--lang", "en"]) == 2
     assert "no grading review (sheet Grade Review); run keyacct-xl grade first" in capsys.readouterr().err
     assert main(["grade", str(master_path), "--year", "2025", "--policy", str(tmp_path / "x.yaml")]) == 2
+
+
+def test_a_review_before_the_year_ends_ages_the_ledger_where_the_data_ends(
+    master_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Graded on 2025-12-20, the sales ending 2025-11-01: the ledger was aged to the evaluation date 12-25 as if
+    nothing were paid after, so C4's invoice of 11-01 (due 12-01) was 24 days overdue and grades fell (on the demo
+    287 A customers proposed below A); the only warning was that the annual sales are partial. Now the ledger
+    metrics are taken where the sales and payments end, and the review says so."""
+    out = tmp_path / "review.xlsx"
+    argv = ["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]
+    assert main([*argv, "--date", "2025-12-20"]) == 0
+    warning = (
+        "the evaluation date 2025-12-25 is after the master's sales and payments (2025-11-01): overdue days, "
+        "on-time and collection rates and credit grades are taken at 2025-11-01"
+    )
+    assert f"keyacct-xl: warning: {warning}" in capsys.readouterr().err.splitlines()
+    items = report_table(out, "About")
+    about = dict(zip(items["Item"], items["Value"]))
+    assert about["Evaluation cut-off"].startswith("2025-11-01:")
+    assert warning in items.loc[items["Item"] == "Warning", "Value"].tolist()
+    review = build_review(load_master(master_path), year=2025, today=pd.Timestamp("2025-12-20"))
+    credit = review.credit.set_index("customer_id")
+    assert review.aged == pd.Timestamp("2025-11-01") and review.evaluation == pd.Timestamp("2025-12-25")
+    assert credit.loc["C4", "max_days_overdue"] == 0 and credit.loc["C4", "overdue_amount"] == 0
+    # reviewed after the year: the evaluation date, as the policy says, and no such warning
+    after = build_review(load_master(master_path), year=2025, today=pd.Timestamp("2026-01-05"))
+    assert after.aged == pd.Timestamp("2025-12-25")
+    assert after.credit.set_index("customer_id").loc["C4", "max_days_overdue"] == 24
+    assert not any("taken at" in w.render("en") for w in after.warnings)
 
 
 def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoffice) -> None:

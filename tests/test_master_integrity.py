@@ -150,8 +150,9 @@ def test_grading_warns_about_phantoms_and_refuses_duplicate_ids(
     phantoms = _master(tmp_path / "phantoms.xlsx", duplicates=False)
     assert main([*argv[:1], str(phantoms), *argv[2:]]) == 0
     err = capsys.readouterr().err.splitlines()
-    # reviewed in September: grading 2025 also says the year is not complete (issue 15)
-    assert len(err) == 2 and "2025 年尚未结束" in err[1]
+    # reviewed in September: grading 2025 also says the year is not complete (issue 15), and that the ledger
+    # metrics are taken where the data ends, not at the evaluation date 12-25
+    assert len(err) == 3 and "2025 年尚未结束" in err[1] and "评估截止日 2025-12-25 晚于总表的销售和收款" in err[2]
     assert err[0].startswith("keyacct-xl: 警告：客户编号不在客户档案中的记录 4 行（销售明细 3，收款记录 1）")
     assert "这些记录照常计入分析" in err[0]
     book = calamine.CalamineWorkbook.from_path(str(tmp_path / "review.xlsx"))
@@ -165,7 +166,8 @@ def test_no_warning_on_a_consistent_master(tmp_path: Path, capsys: pytest.Captur
     argv = ["grade", str(clean), "--year", "2025", "--out", str(tmp_path / "r.xlsx"), "--date", "2025-09-15"]
     assert main(argv) == 0
     warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("keyacct-xl:")]
-    assert len(warnings) == 1 and "2025 年尚未结束" in warnings[0]  # reviewed in September; nothing else
+    # reviewed in September: the year is not over and the ledger is taken where the data ends; nothing else
+    assert len(warnings) == 2 and "2025 年尚未结束" in warnings[0] and "评估截止日 2025-12-25" in warnings[1]
 
 
 @pytest.mark.parametrize("name", ["rfm_refresh", "abc", "analysis", "ageing", "annual_grading"])

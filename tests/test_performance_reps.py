@@ -568,6 +568,64 @@ def test_reports_due_before_the_first_consolidation_do_not_count_against_a_rep(t
     assert evaluate(path, "2026-10").loc["张三", "reports_due"] == 4  # from 2026-10-01 on, every report due counts
 
 
+def test_a_period_outside_the_sales_and_payments_is_refused_not_rated_very_poor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A month after the master's last sale or payment, or before its first, scored every rep 0.0 很差 (a trial:
+    2026-12 and 2023-01 on the demo), and put it on the evaluation forms; it is refused, naming the data's span."""
+    path = hand_master(tmp_path)  # sales 2025-10-10 .. 2026-11-02, payments 2026-09-30 .. 10-25
+    for period in ("2026-12", "2025-09", "2027"):
+        with pytest.raises(InputError) as refused:
+            run_rep_evaluation(load_master(path), load_store(path).frames, period=period, today=d("2026-12-03"))
+        assert str(refused.value) == (
+            f"--period {period} lies outside the master's sales and payments (2025-10-10 to 2026-11-02): no "
+            "figure to evaluate the reps on; give a period that overlaps them"
+        )
+    forms = tmp_path / "forms"
+    argv = ["reps", str(path), "--period", "2026-12", "--forms", str(forms), "--out", str(tmp_path / "r.xlsx")]
+    assert main(argv) == 2
+    assert "2026-12 不在总表的销售和收款期间内（2025-10-10 至 2026-11-02）" in capsys.readouterr().err
+    assert not forms.exists() and not (tmp_path / "r.xlsx").exists()
+
+
+def test_a_period_not_over_ages_at_the_datas_end_and_counts_only_what_is_due_by_today(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """2026-Q4 evaluated on 2026-11-05, the data ending 2026-11-02: the receivables were aged to 12-31 as if
+    nothing were paid after (overdue share 86.3 % on the demo), reports and complaints due in December counted as
+    due and not done, and nothing said so. Now the receivables are aged where the data ends, what falls due after
+    today is left out, and a warning says both."""
+    path = hand_master(tmp_path)
+    evaluation = run_rep_evaluation(load_master(path), load_store(path).frames, period="2026-Q4", today=d("2026-11-05"))
+    kpis = evaluation.kpis.set_index("rep")
+    z, li = kpis.loc["张三"], kpis.loc["李四"]
+    # at 11-02: K1 owes S4's 100 (overdue), S1's 1,000 (due that day) and S5's 300 (due 12-02); at 12-31 all overdue
+    assert (z["receivables"], z["overdue"]) == (1400.0, 100.0)
+    # weekly plans due Mondays 10-05 .. 11-02: five; those due 11-09 .. 12-28 are not yet due on 11-05
+    assert z["reports_due"] == 5
+    # T2 (received 10-28, closure due 11-11) is still open and not yet due: not a complaint closed late
+    assert li["complaints_due"] == 0 and pd.isna(li["complaint_closure_rate"])
+    assert [w.render("en") for w in evaluation.warnings] == [
+        "2026-Q4 ends after the master's sales and payments (2026-11-02): its figures are partial, and receivables "
+        "are aged to 2026-11-02, where the data ends",
+        "2026-Q4 has not ended (2026-11-05): reports, complaints and planned visits due after that day are not counted",
+    ]
+    # on the console and in the workbook's notes, as the monthly pack's
+    out = tmp_path / "reps.xlsx"
+    assert main(["reps", str(path), "--period", "2026-Q4", "--out", str(out), "--lang", "en"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    warning = (
+        "warning: 2026-Q4 ends after the master's sales and payments (2026-11-02): its figures are partial, and "
+        "receivables are aged to 2026-11-02, where the data ends"
+    )
+    assert printed[1] == warning
+    cells = {c.value for row in openpyxl.load_workbook(out)["Rep KPIs"].iter_rows() for c in row}
+    assert warning in cells
+    # a month that is over and within the data: no warning, the receivables at its end
+    october = run_rep_evaluation(load_master(path), load_store(path).frames, period="2026-10", today=d("2026-11-05"))
+    assert october.warnings == () and october.kpis.set_index("rep").loc["张三", "overdue"] == 100.0
+
+
 def test_evaluation_forms_of_reps_whose_folders_would_be_one_or_too_long_each_get_their_own(tmp_path: Path) -> None:
     """``reps --forms``: reps named Zhang/San and Zhang:San, Li Lei and LI LEI, and one of 300 bytes each get a
     folder of their own, and the KPI workbook is written."""

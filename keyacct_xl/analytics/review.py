@@ -6,7 +6,9 @@ final_credit_grade, upgrade and support plan and comment columns for the meeting
 (table CreditEvaluations) are given, their grades stand beside the proposal in supervisor columns; a policy with
 ``new_customer.provisional_from_evaluation`` gives a new customer the grade its supervisor proposed, provisionally.
 Annual sales are whole calendar years (``metrics.annual_sales``); the evaluation date cuts the ledger metrics, and
-a year that has not ended on the day of the review is graded with a warning that its annual sales are partial. A master
+a year that has not ended on the day of the review is graded with a warning that its annual sales are partial. A
+review held before the year ends or before its evaluation date takes the ledger metrics where the sales and payments
+end, if earlier, and says so (``ageing_date``): past them every open invoice would age as if nothing were paid. A master
 that records no payment is graded with a warning: what was paid is unknown, so the credit grades are not judged and
 no rule on a payment figure decides a grade (``credit``, ``grading``).
 """
@@ -44,7 +46,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.receivables.ledger import Ledger
-from keyacct_xl.receivables.master_lines import master_ledger
+from keyacct_xl.receivables.master_lines import data_span, master_ledger
 
 REVIEW_COLUMNS = [
     "year",
@@ -104,6 +106,7 @@ class Review:
 
     year: int
     evaluation: pd.Timestamp
+    aged: pd.Timestamp  # the ledger metrics' cut-off: the evaluation date, or where the data ends (ageing_date)
     policy: GradingPolicy
     table: pd.DataFrame
     credit: pd.DataFrame
@@ -136,6 +139,29 @@ def year_warnings(year: int, through: pd.Timestamp, today: pd.Timestamp) -> tupl
     )
 
 
+def ageing_date(year: int, evaluation: pd.Timestamp, through: pd.Timestamp | None, today: pd.Timestamp) -> pd.Timestamp:
+    """The day the ledger metrics (overdue days, on-time and collection rates, credit grades) are taken at: the
+    evaluation date; in a review held before the year ends or before that date (``today``), the last day of the
+    sales and payments (``through``) if earlier. Past it the ledger ages every open invoice as if nothing were paid
+    (a review of 2026 on 2026-12-03, the data ending 10-31, proposed 287 of 382 A customers below A)."""
+    early = today < max(pd.Timestamp(year + 1, 1, 1), evaluation + pd.Timedelta(days=1))
+    return through if early and through is not None and through < evaluation else evaluation
+
+
+def ageing_warnings(evaluation: pd.Timestamp, aged: pd.Timestamp) -> tuple[Message, ...]:
+    """A warning when the ledger metrics are taken before the evaluation date (``ageing_date``)."""
+    if aged >= evaluation:
+        return ()
+    return (
+        msg(
+            "the evaluation date {evaluation} is after the master's sales and payments ({through}): overdue days, "
+            "on-time and collection rates and credit grades are taken at {through}",
+            evaluation=evaluation.date().isoformat(),
+            through=aged.date().isoformat(),
+        ),
+    )
+
+
 def build_review(
     master: Master,
     *,
@@ -161,9 +187,11 @@ def build_review(
     policy = policy or load_grading_policy(master.settings.policy("grading_policy"))
     credit_policy = credit_policy or load_credit_policy()
     evaluation = evaluation_date(policy, year)
+    span = data_span(master)
+    aged = ageing_date(year, evaluation, span[1] if span is not None else None, today)
     # The million lines' customer ids factorized once, for the ledger and the metrics both.
     customer_ids = pd.factorize(master.transactions["customer_id"])
-    ledger = master_ledger(master, as_of=evaluation, customer_ids=customer_ids)
+    ledger = master_ledger(master, as_of=aged, customer_ids=customer_ids)
     credit = credit_grades(master.customers, ledger, policy=credit_policy, settings=master.settings, lang=lang)
     metrics = customer_metrics(
         master.customers,
@@ -204,6 +232,7 @@ def build_review(
     return Review(
         year,
         evaluation,
+        aged,
         policy,
         table,
         credit,
@@ -211,7 +240,11 @@ def build_review(
         spot_check(table, size=policy.spot_check_size, seed=seed),
         seed,
         through,
-        (*year_warnings(year, through, today), *_ledger_warnings(master.customers, ledger, master.lang)),
+        (
+            *year_warnings(year, through, today),
+            *ageing_warnings(evaluation, aged),
+            *_ledger_warnings(master.customers, ledger, master.lang),
+        ),
     )
 
 

@@ -83,7 +83,7 @@ def _definitions(review: Review, lang: Lang) -> list[tuple[str, str]]:
             tr(
                 lang,
                 "{date}: on-time and collection rates, overdue amounts, credit grades",
-                date=review.evaluation.date().isoformat(),
+                date=review.aged.date().isoformat(),
             ),
         ),
     ]
@@ -118,8 +118,9 @@ def about(review: Review, lang: Lang) -> pd.DataFrame:
 
 
 def review_heading(review: Review, lang: Lang, company: str | None) -> Heading:
-    """The title block of every sheet: the company, the report, the graded year and the evaluation date."""
-    return Heading(tr(lang, "Grading review"), company=company, period=str(review.year), as_of=review.evaluation.date())
+    """The title block of every sheet: the company, the report, the graded year and the day its ledger metrics are
+    taken at (the evaluation date, or where the data ends)."""
+    return Heading(tr(lang, "Grading review"), company=company, period=str(review.year), as_of=review.aged.date())
 
 
 def review_sheets(review: Review, lang: Lang) -> list[Sheet]:

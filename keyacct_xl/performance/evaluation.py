@@ -2,8 +2,10 @@
 
 ``run_rep_evaluation`` takes the master's data tables and its consolidation tables (SalesTargets, MonthlyPlans,
 Complaints, RepEvaluations, the plan tables, the ledger), dates the complaints, the reports due and the planned
-visits at the period's end, ages the receivables at the period's end and the previous period's end, computes each
-rep's KPIs (performance.reps) and, when asked, writes them as a document for the supervisor.
+visits at the period's end (today, for a period not over), ages the receivables at the period's end (where the
+sales and payments end, when that is earlier) and the previous period's end, computes each rep's KPIs
+(performance.reps) and, when asked, writes them as a document for the supervisor. A period wholly outside the
+master's sales and payments is refused; one that ends after them is evaluated with a warning.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from keyacct_xl.performance.submissions import (
 from keyacct_xl.performance.support import HEADERS as SUPPORT_HEADERS
 from keyacct_xl.performance.support import SOURCES, support_requests
 from keyacct_xl.receivables.ageing import age_ledger
-from keyacct_xl.receivables.master_lines import master_ledger
+from keyacct_xl.receivables.master_lines import data_span, master_ledger, past_the_data
 from keyacct_xl.reports import Kind
 
 HEADERS: dict[str, Message] = {
@@ -188,6 +190,7 @@ class RepEvaluation:
     requests: pd.DataFrame  # the problems and support reps asked for in the period (performance.support)
     path: Path | None = None
     forms: tuple[Path, ...] = ()
+    warnings: tuple[Message, ...] = ()  # a period past the data or not over: its figures partial
 
     def summary(self, lang: Lang) -> str:
         """One line: the period, reps, sales against the targets set, reps without a target."""
@@ -214,8 +217,13 @@ class RepEvaluation:
         )
 
     def report_line(self, lang: Lang) -> str:
-        """The summary and the report's path, as the CLI and the demo print it."""
-        return tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
+        """The summary and the report's path, as the CLI and the demo print it, then a line per warning."""
+        line = tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
+        return "\n".join([line, *self.warning_lines(lang)])
+
+    def warning_lines(self, lang: Lang) -> list[str]:
+        """Each warning as a line of its own (the console, the report's notes)."""
+        return [tr(lang, "warning: {text}", text=w) for w in self.warnings]
 
 
 def evaluated_reps(master: Master, targets: pd.DataFrame, period: EvaluationPeriod) -> list[str]:
@@ -223,6 +231,43 @@ def evaluated_reps(master: Master, targets: pd.DataFrame, period: EvaluationPeri
     months = set(period.months)
     named = pd.concat([master.customers["rep"], targets.loc[targets["month"].astype(str).isin(months), "rep"]])
     return sorted({str(r).strip() for r in named.dropna()} - {""})
+
+
+def require_data(span: EvaluationPeriod, data: tuple[pd.Timestamp, pd.Timestamp] | None) -> None:
+    """Refuse a period wholly before the master's first or after its last sale or payment (``data``): every rep
+    scored 0.0, 很差, on figures that are not there (a trial's 2026-12 and 2023-01). A master holding neither is
+    evaluated on what else it holds (reports, visits, complaints)."""
+    if data is None:
+        return
+    first, last = data
+    if span.last < first or span.first > last:
+        raise InputError(
+            msg(
+                "--period {period} lies outside the master's sales and payments ({first} to {last}): no figure to "
+                "evaluate the reps on; give a period that overlaps them",
+                period=span.text,
+                first=first.date().isoformat(),
+                last=last.date().isoformat(),
+            )
+        )
+
+
+def period_warnings(
+    master: Master, span: EvaluationPeriod, *, today: pd.Timestamp, data: tuple[pd.Timestamp, pd.Timestamp] | None
+) -> tuple[Message, ...]:
+    """What a period that ends after the data, or has not ended ``today``, leaves out: the monthly pack's warning
+    (receivables aged where the data ends), and that what falls due after today is not counted."""
+    found = [past_the_data(master, span.text, span.last, aged_to_data=True)] if data is not None else []
+    if today < span.last:
+        found.append(
+            msg(
+                "{period} has not ended ({today}): reports, complaints and planned visits due after that day are not "
+                "counted",
+                period=span.text,
+                today=today.date().isoformat(),
+            )
+        )
+    return tuple(w for w in found if w is not None)
 
 
 def evaluation_report_name(period: EvaluationPeriod) -> str:
@@ -240,12 +285,22 @@ def run_rep_evaluation(
     out_dir: Path | None = None,
     forms_dir: Path | None = None,
     lang: Lang = "zh",
+    today: pd.Timestamp | None = None,
 ) -> RepEvaluation:
     """Each rep's KPIs for ``period`` (2026-10, 2026-Q4, 2026) from ``master`` and the consolidation ``tables``
     (SalesTargets, MonthlyPlans, Complaints, RepEvaluations, IngestionLedger by name, ledger codes decoded),
-    scored by the ``scoring`` policy; with ``forms_dir``, a pre-filled evaluation form per rep (a month only)."""
+    scored by the ``scoring`` policy; with ``forms_dir``, a pre-filled evaluation form per rep (a month only).
+    ``today`` (default: the clock's date): what falls due after it is not yet due."""
     span = evaluation_period(period)
-    end = end_of_day(span.last)
+    today = (today if today is not None else pd.Timestamp.today()).normalize()
+    data = data_span(master)
+    require_data(span, data)
+    # Statuses at the period's end, or today while it runs: a report or complaint due later is not late yet.
+    cut = min(span.last, today)
+    end = end_of_day(cut)
+    # Receivables where the sales and payments end, if before the period's: past them every invoice would age as
+    # if nothing were paid (86 % overdue on the demo's 2026-Q4, whose data end 10-31).
+    aged = min(span.last, data[1]) if data is not None else span.last
     targets = tables[SALES_TARGETS.name]
     reps = evaluated_reps(master, targets, span)
     complaints = complaint_register(tables[COMPLAINTS.name], master.customers, as_of=end, policy=load_deadline_policy())
@@ -257,10 +312,9 @@ def run_rep_evaluation(
     due = looked_for(expected, tables[LEDGER.name], came).expected
     submissions = submission_status(due, came, as_of=end)
     visit_policy = master_policy(master.settings)
-    # The visits check's statuses at the period's last day (its --as-of): the same lines done, missed and pending.
-    plan, _ = plan_execution(
-        plan_lines(tables), master.visits, as_of=span.last, match_days=visit_policy.plan_match_days
-    )
+    # The visits check's statuses at the period's last day, or today (its --as-of): the same lines done, missed and
+    # pending.
+    plan, _ = plan_execution(plan_lines(tables), master.visits, as_of=cut, match_days=visit_policy.plan_match_days)
     kpis = rep_kpis(
         reps,
         customers=master.customers,
@@ -272,7 +326,7 @@ def run_rep_evaluation(
         complaints=complaints,
         submissions=submissions,
         evaluations=tables[REP_EVALUATIONS.name],
-        ageing=age_ledger(master_ledger(master, as_of=span.last), master.customers),
+        ageing=age_ledger(master_ledger(master, as_of=aged), master.customers),
         ageing_before=age_ledger(master_ledger(master, as_of=span.first - pd.Timedelta(days=1)), master.customers),
         plan=plan,
         period=span,
@@ -281,7 +335,8 @@ def run_rep_evaluation(
     )
     scores, totals = score_kpis(kpis, load_scoring(scoring or DEFAULT_SCORING))
     kpis = kpis.assign(total_score=totals["total_score"].to_numpy(), rating=totals["rating"].to_numpy())
-    evaluation = RepEvaluation(span, kpis, scores, support_requests(tables, span))
+    warnings = period_warnings(master, span, today=today, data=data)
+    evaluation = RepEvaluation(span, kpis, scores, support_requests(tables, span), warnings=warnings)
     if forms_dir is not None:
         evaluation = replace(evaluation, forms=write_evaluation_forms(evaluation, master, forms_dir))
     path = out or (out_dir / evaluation_report_name(span) if out_dir is not None else None)
@@ -303,9 +358,16 @@ def run_rep_evaluation(
         rates=LABELS.rates | SCORE_LABELS.rates,
         line_kinds=SCORE_LABELS.line_kinds,
     )
-    return replace(
-        evaluation, path=write_document(path, title, sheets, labels, lang=lang, company=master.settings.company_name)
+    written = write_document(
+        path,
+        title,
+        sheets,
+        labels,
+        lang=lang,
+        company=master.settings.company_name,
+        notes=evaluation.warning_lines(lang),
     )
+    return replace(evaluation, path=written)
 
 
 def scored_lines(scores: pd.DataFrame, lang: Lang) -> pd.DataFrame:

@@ -231,8 +231,9 @@ def complaint_closure(register: pd.DataFrame, period: EvaluationPeriod, reps: pd
 
     ``register`` is the complaint register (complaint_register) at the period's end: a complaint due in the period
     is by then closed in time, closed late or overdue (DOMAIN.md form 21: the 8D closed within ten working days).
+    A register of a period not over is taken today: one still open and not yet due then is left out, not late.
     """
-    due = register.loc[_within(register["closure_due"], period)]
+    due = register.loc[_within(register["closure_due"], period) & (register["closure"] != "open").to_numpy()]
     out = pd.DataFrame(index=reps)
     out["complaints_due"] = due["rep"].value_counts().reindex(reps, fill_value=0)
     in_time = due.loc[(due["closure"] == "on_time").to_numpy(), "rep"]

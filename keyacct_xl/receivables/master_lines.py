@@ -231,18 +231,36 @@ def statement_period(theirs: Statement) -> tuple[pd.Timestamp | None, pd.Timesta
     return start, dates.max().to_period("M").end_time.normalize()
 
 
-def past_the_data(master: Master, period: str, end: pd.Timestamp) -> Message | None:
+def data_span(master: Master) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and the last day of the master's sales and payments (the archive's lines included); None when it
+    holds neither."""
+    dates = pd.concat([master.transactions["date"], master.payments["date"]]).dropna()
+    if dates.empty:
+        return None
+    return pd.Timestamp(dates.min()).normalize(), pd.Timestamp(dates.max()).normalize()
+
+
+def past_the_data(master: Master, period: str, end: pd.Timestamp, *, aged_to_data: bool = False) -> Message | None:
     """A warning when ``period`` (shown as given) ends on ``end``, after the master's latest sale or payment: its
     figures are partial, and what is owed is aged to ``end`` as if nothing were paid after (a pack or a statement of
-    a future month showed the whole balance as overdue without a word); None otherwise."""
-    dates = pd.concat([master.transactions["date"], master.payments["date"]]).dropna()
-    through = pd.Timestamp(dates.max()).normalize() if len(dates) else None
+    a future month showed the whole balance as overdue without a word), or, ``aged_to_data``, where the data ends
+    (the caller aged it there instead); None otherwise."""
+    span = data_span(master)
+    through = span[1] if span is not None else None
     if through is not None and through >= end:
         return None
+    shown = through.date().isoformat() if through is not None else "—"
+    if aged_to_data and through is not None:
+        return msg(
+            "{month} ends after the master's sales and payments ({through}): its figures are partial, and "
+            "receivables are aged to {through}, where the data ends",
+            month=period,
+            through=shown,
+        )
     return msg(
         "{month} ends after the master's sales and payments ({through}): its figures are partial, and receivables "
         "are aged to {end} as if nothing were paid after",
         month=period,
-        through=through.date().isoformat() if through is not None else "—",
+        through=shown,
         end=end.date().isoformat(),
     )
