@@ -240,7 +240,22 @@ def header_lines(header: str, width: float) -> int:
     """The lines ``header`` takes wrapped in a column ``width`` wide, in the characters it holds in any font, a Latin
     word kept whole as the reader's program wraps it (the header row is as tall as its tallest header)."""
     room = max(int(round((width - PADDING) / WIDTH_FACTOR, 6)), 1)  # 12.8 holds 9, not 8.999...
-    return sum(_header_lines(_header_words(line), room) for line in header.split("\n"))
+    return sum(_spaced_lines(line, room) for line in header.split("\n"))
+
+
+def _spaced_lines(text: str, room: int) -> int:
+    """The lines ``text`` takes wrapped greedily in ``room`` character columns, breaking at its spaces and between
+    Chinese characters (VIP in 调为VIP销售额 has no space before it)."""
+    lines, used, gap = 1, 0, 0
+    for piece in re.findall(r"\s+|[\u2e80-\U0010ffff]|[^\s\u2e80-\U0010ffff]+", text):
+        if piece.isspace():
+            gap = 1 if used else 0
+            continue
+        if used and used + gap + text_width(piece) > room:
+            lines, used, gap = lines + 1, 0, 0
+        used += gap + text_width(piece)
+        gap = 0
+    return lines
 
 
 def two_line_header_width(header_text: str, values: Iterable[object], kind: Kind, *, text_cap: int = TEXT_CAP) -> float:
