@@ -66,3 +66,21 @@ def pdf_pages(pdf: Path) -> list[str]:
         ).stdout
         for i in range(1, int(match.group(1)) + 1)
     ]
+
+
+def printed_sheets(pages: list[str], titles: list[str]) -> list[str | None]:
+    """The sheet each printed page belongs to, by the title block's "report — sheet" line (a page without a title
+    block is its sheet's next, as a strip or a chart page is)."""
+    longest_first = sorted(titles, key=len, reverse=True)
+    found: list[str | None] = []
+    current = None
+    for text in pages:
+        current = next((title for title in longest_first if f"— {title}" in text), current)
+        found.append(current)
+    return found
+
+
+def pages_with_line(pages: list[str], line: str) -> list[int]:
+    """The 0-based pages holding ``line`` as a whole line of their text (a chart's title, centred above it)."""
+    whole = re.compile(rf"^\s*{re.escape(line)}\s*$", re.M)
+    return [i for i, text in enumerate(pages) if whole.search(text)]

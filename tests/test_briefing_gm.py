@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from briefing_master import frame, hand_master, handed
 from fileopens import opens_of
-from reportbook import report_table, table_ref, table_rows
+from reportbook import pages_with_line, pdf_pages, printed_sheets, report_table, table_ref, table_rows
 
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.briefing.fact_sheet import open_opportunities
@@ -25,6 +25,7 @@ from keyacct_xl.briefing.months import monthly_trend
 from keyacct_xl.briefing.usecase import GmPack, lost_months, run_gm_pack
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.demo.company import generate_demo
 from keyacct_xl.errors import InputError
 from keyacct_xl.history.store import store_path
 from keyacct_xl.macros import run_action
@@ -34,7 +35,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import OPPORTUNITIES
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.master.writer import write_tables
+from keyacct_xl.master.writer import save_master, write_tables
 from keyacct_xl.receivables.usecase import run_ageing
 from tests.test_reports import chart_problems, pdf_text
 
@@ -321,6 +322,41 @@ def test_the_customers_by_month_charts_share_a_page(master_path: Path, tmp_path:
     first = next(i for i, page in enumerate(pages) if "— 各月客户数" in page)
     after = next(i for i, page in enumerate(pages) if "— 前 20 名客户" in page)
     assert after - first == 2
+
+
+@pytest.fixture(scope="module")
+def english_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The English demo master (``keyacct-xl demo --lang en``) on disk."""
+    return save_master(generate_demo(lang="en"), tmp_path_factory.mktemp("gm-en") / "master.xlsx", backup=False)
+
+
+def test_the_english_pack_prints_in_the_layout_of_the_chinese_one(
+    english_demo: Path, tmp_path: Path, libreoffice
+) -> None:
+    """An English trial: the pack of the English demo printed in 33 pages against 24 in zh. Its headers, longer than
+    the figures under them, widened Sales by rep past one readable page (60 % in two strips, the chart's left edge
+    on the second) and turned Customers by month landscape (each chart alone on a page: 3 pages, not 2). Headers
+    wrap now: each such sheet prints in as many pages as in zh, every chart whole on one page."""
+    master, tables = load_master(english_demo), load_store(english_demo).frames
+    paths = [
+        run_gm_pack(master, tables, period="2026-10", out=tmp_path / f"gm_{lang}.xlsx", lang=lang).path
+        for lang in ("en", "zh")
+    ]
+    book = openpyxl.load_workbook(paths[0])
+    by_rep = book["Sales by rep"]
+    assert by_rep.sheet_properties.pageSetUpPr.fitToPage and not by_rep.print_title_cols
+    assert book["Customers by month"].page_setup.orientation == "portrait"
+    assert not [problem for ws in book.worksheets for problem in chart_problems(ws)]
+    printed = [pdf_pages(pdf) for pdf in libreoffice(paths, "pdf", tmp_path)]
+    names = [[ws.title for ws in openpyxl.load_workbook(p).worksheets if ws.sheet_state == "visible"] for p in paths]
+    english, chinese = (printed_sheets(pages, titles) for pages, titles in zip(printed, names))
+    assert english.count("Sales by rep") == 1 and english.count("Customers by month") == 2
+    assert pages_with_line(printed[0], "Sales by rep") == [english.index("Sales by rep")]  # its chart on its page
+    charts = ["Active customers and recent buyers, 24 months", "New, reactivated and lost customers"]
+    assert [pages_with_line(printed[0], title) for title in charts] == [[english.index("Customers by month") + 1]] * 2
+    # a sheet of one or two pages in zh prints in as many in English (the long lists' texts wrap on other lines)
+    counts = [[sheets.count(title) for title in titles] for sheets, titles in zip((english, chinese), names)]
+    assert [en for en, zh in zip(*counts) if zh <= 2] == [zh for zh in counts[1] if zh <= 2]
 
 
 def test_the_ribbon_button_and_the_command_write_the_pack(master_path: Path, tmp_path: Path, capsys) -> None:

@@ -28,7 +28,14 @@ from keyacct_xl.reports import (
     header_text,
     write_report,
 )
-from keyacct_xl.reports.columns import text_width, two_line_width
+from keyacct_xl.reports.columns import (
+    fitted_width,
+    header_lines,
+    header_wraps,
+    text_width,
+    two_line_width,
+    wrapped_width,
+)
 from keyacct_xl.reports.page import column_px, orientation_for, place_charts, printable_px
 
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
@@ -539,3 +546,79 @@ def test_a_header_on_two_lines_breaks_chinese_anywhere_and_latin_words_never() -
     assert two_line_width("VIP/A 客户数") == 6  # VIP/A / 客户数
     assert two_line_width("Poor Visits Without Countermeasure") == 19  # Poor Visits Without / Countermeasure
     assert two_line_width("状态\nStatus") == 6  # a bilingual header is already on two lines
+
+
+def test_an_english_header_wraps_on_three_lines_between_words_and_its_row_is_as_tall(tmp_path: Path) -> None:
+    """A sheet wider than a portrait page narrows a column whose English header is wider than its figures: the
+    header on up to three lines, never inside a word, and the header row as tall as the lines it then takes."""
+    assert wrapped_width("Bought in Last 30 Days", 3) == 7  # Bought / in Last / 30 Days
+    assert wrapped_width("Bought in Last 30 Days", 1) == text_width("Bought in Last 30 Days")
+    width = fitted_width("Bought in Last 30 Days", 3, "count", header_lines=3)
+    assert width == round(7 * 1.2 + 2, 1) and header_lines("Bought in Last 30 Days", width) == 3
+    assert header_lines("Bought in Last 30 Days", fitted_width("Bought in Last 30 Days", 3, "count")) == 1
+    assert header_lines("Reactivated", 8.0) == 1  # a word longer than its column is not broken (nor counted twice)
+    assert header_wraps("Same Month Last Year") and not header_wraps("调为VIP（户）")
+    # short figures under long English headers: fitted to one page wide, no longer in strips at 60 % (sales by rep)
+    months = pd.DataFrame({"month": ["2026-10"], "recent_buyers": [374], "buyers": [367]})
+    headers = {"recent_buyers": "Bought in Last 30 Days", "buyers": "Buyers in the Month"}
+    narrow = pd.DataFrame({f"k{j}": [1] for j in range(12)})
+    sheets = [
+        Sheet("Months", months, headers=headers),  # a portrait page holds it: its headers stay on one line
+        Sheet("Wide", narrow, headers={f"k{j}": f"Same Month Last Year {j}" for j in range(12)}),
+    ]
+    path = write_report(tmp_path / "headers.xlsx", sheets, heading=Heading("Test"), lang="en")
+    book = openpyxl.load_workbook(path)
+    assert book["Months"].row_dimensions[table_ref(path, "Months")[1]].height is None
+    wide = book["Wide"]
+    assert wide.row_dimensions[table_ref(path, "Wide")[1]].height == 45
+    assert wide.sheet_properties.pageSetUpPr.fitToPage and not wide.print_title_cols
+
+
+def word_spans(pdf: Path, page: int) -> dict[str, tuple[float, float]]:
+    """Each word of 1-based ``page`` and the top and bottom (points from the page's top) of its lowest occurrence."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    word = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
+    return {text: (float(y0), float(y1)) for y0, y1, text in sorted(word.findall(html), key=lambda w: float(w[1]))}
+
+
+def ink_between(pdf: Path, page: int, top_pt: float, bottom_pt: float, folder: Path) -> int:
+    """The dark pixels LibreOffice's PDF draws on 1-based ``page`` between ``top_pt`` and ``bottom_pt``, rendered at
+    72 dpi by pdftoppm: what is printed, where pdftotext also reads a chart's text clipped off the page."""
+    stem = folder / f"page{page}"
+    subprocess.run(
+        ["pdftoppm", "-gray", "-r", "72", "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(stem)],
+        check=True,
+    )
+    data = stem.with_suffix(".pgm").read_bytes()
+    head = re.match(rb"P5\s+(\d+)\s+(\d+)\s+\d+\s", data)
+    assert head, data[:20]
+    width, height = int(head.group(1)), int(head.group(2))
+    pixels = data[head.end() : head.end() + width * height]
+    rows = pixels[int(top_pt) * width : int(bottom_pt) * width]
+    return sum(1 for value in rows if value < 128)
+
+
+def test_a_chart_below_a_table_in_strips_starts_right_of_the_repeated_columns(libreoffice, tmp_path: Path) -> None:
+    """The grading review's summary (an English trial): its chart sat in column A, the column repeated on each strip,
+    so every strip after the first printed an empty slice of its frame. The chart starts right of the repeated
+    columns and ends on the first strip: printed whole on it, nothing of it on the second."""
+    frame = pd.DataFrame(
+        {
+            "grade": ["VIP", "A", "B", "C"],
+            **{f"m{k:02d}": [1_234_567.89 * (k + g) for g in range(4)] for k in range(16)},
+        }
+    )
+    sheet = Sheet("矩阵", frame, (Chart("column", "等级结构图", "grade", ("m00", "m01")),), row_names=("grade",))
+    path = write_report(tmp_path / "matrix.xlsx", [sheet], heading=Heading("测试"), lang="zh")
+    ws = openpyxl.load_workbook(path)["矩阵"]
+    assert ws.page_setup.scale == 60 and ws.print_title_cols == "$A:$A"
+    (chart,) = ws._charts
+    assert chart.anchor._from.col == 1
+    pdf = libreoffice(path, "pdf")
+    pages = pdf_pages(pdf)
+    assert len(pages) == 2 and all("VIP" in {t for t, _ in page} for page in pages)  # two strips naming the grades
+    first = word_spans(pdf, 1)
+    top, bottom = first["等级结构图"][0], first["m01"][1]  # the chart's title and its legend, below the table
+    assert ink_between(pdf, 1, top, bottom, tmp_path) and not ink_between(pdf, 2, top, bottom, tmp_path)

@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
-from reportbook import report_table
+from reportbook import pages_with_line, report_table
 
 from keyacct_xl import udfs
 from keyacct_xl.analytics.analysis import analysis_sheets, load_analysed_master
@@ -105,7 +105,11 @@ def test_the_review_workbook_is_a_zh_document_with_a_print_setup(demo_review) ->
         snake = [h for h in headers if isinstance(h, str) and re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", h)]
         assert not snake, (ws.title, snake)
         assert ws.page_setup.paperSize == 9 and ws.print_title_rows, ws.title
-    assert len(book["评级汇总"]._charts) == 1
+    summary = book["评级汇总"]
+    (chart,) = summary._charts
+    # printed in strips with column A repeated, the chart starts right of it: in column A it printed an empty slice
+    # of its frame on the second strip (a trial)
+    assert summary.print_title_cols == "$A:$A" and chart.anchor._from.col == 1
 
 
 def test_the_summary_holds_the_migration_matrix_in_customers_and_sales(demo_review) -> None:
@@ -198,6 +202,23 @@ def test_the_review_workbook_prints_in_pages_a_meeting_can_hold(demo_review, lib
     # The migration matrix prints in strips: each strip names its rows' grades (the trial's second strip had none).
     matrix = [text for text in pages if re.search(r"调为\S+销售额（万元）", text)]
     assert matrix and all("客户等级" in text for text in matrix)
+
+
+def test_the_english_summary_prints_on_one_page_with_its_chart(demo_review, libreoffice, tmp_path: Path) -> None:
+    """The English review (a trial): its longer headers put the summary in strips with column A repeated, and the
+    chart starting in column A printed an empty slice of its frame on each strip after the first."""
+    _, out = demo_review
+    english = tmp_path / "review-en.xlsx"
+    assert (
+        main(["grade", str(out.parent / "master.xlsx"), "--year", str(YEAR), "--out", str(english), "--lang", "en"])
+        == 0
+    )
+    summary = openpyxl.load_workbook(english)["Grading summary"]
+    assert summary.sheet_properties.pageSetUpPr.fitToPage and not summary.print_title_cols
+    pages = _pages(libreoffice(english, "pdf", tmp_path))
+    first = next(i for i, text in enumerate(pages) if "— Grading summary" in text)
+    assert "— (A) VIP list" in pages[first + 1]
+    assert pages_with_line(pages, "Grade mix before and after") == [first]  # the chart's title, on no strip
 
 
 def test_regional_pre_ratings_go_out_by_region_and_come_back_as_supervisor_columns(tmp_path: Path) -> None:

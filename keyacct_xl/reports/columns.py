@@ -78,6 +78,11 @@ WIDTH_FACTOR = 1.2
 PADDING = 2
 TEXT_CAP = 40  # a longer text wraps in its column instead of widening the page
 MIN_WIDTH = 6
+# A sheet wider than a portrait page wraps a header of words wider than its figures on up to this many lines:
+# English headers (Same Month Last Year over ¥12,345.00) widened the monthly pack's sheets past the layout they
+# print in. A Chinese header stays on one line: LibreOffice breaks it anywhere, a closing bracket alone on a line.
+HEADER_LINES = 3
+WIDE_SCRIPT = re.compile(r"[\u2e80-\U0010ffff]")  # Chinese, which breaks between any two characters
 
 
 def _schema_kinds() -> dict[str, Kind]:
@@ -178,12 +183,12 @@ def widest_value(values: Iterable[object], kind: Kind) -> int:
     return max((text_width(formatted(v, kind)) for v in values), default=0)
 
 
-def fitted_width(header_text: str, widest: int, kind: Kind) -> float:
-    """The width a column needs to show its header and values whose widest is ``widest`` character columns; a long
-    text is capped (it wraps)."""
+def fitted_width(header_text: str, widest: int, kind: Kind, *, header_lines: int = 1) -> float:
+    """The width a column needs to show its header on at most ``header_lines`` lines and values whose widest is
+    ``widest`` character columns; a long text is capped (it wraps)."""
     if kind == "text":
         widest = min(widest, TEXT_CAP)
-    needed = max(widest, text_width(header_text), MIN_WIDTH)
+    needed = max(widest, wrapped_width(header_text, header_lines), MIN_WIDTH)
     return round(needed * WIDTH_FACTOR + PADDING, 1)
 
 
@@ -208,17 +213,49 @@ def _header_lines(words: list[str], room: int) -> int:
     return lines
 
 
-def two_line_width(header: str) -> int:
-    """The fewest character columns showing ``header`` on at most two lines (a header cell wraps): a Chinese
+def wrapped_width(header: str, lines: int) -> int:
+    """The fewest character columns showing ``header`` on at most ``lines`` lines (a header cell wraps): a Chinese
     character breaks anywhere, a Latin word never. A column whose figures are narrower than its header need be no
     wider, which is what lets a sheet of many short figures print one page wide."""
     words = _header_words(header)
-    if "\n" in header or not words:
+    if lines <= 1 or "\n" in header or not words:
         return text_width(header)
     room = max(text_width(w) for w in words)
-    while _header_lines(words, room) > 2:
+    while _header_lines(words, room) > lines:
         room += 1
     return room
+
+
+def two_line_width(header: str) -> int:
+    """The fewest character columns showing ``header`` on at most two lines."""
+    return wrapped_width(header, 2)
+
+
+def header_wraps(header: str) -> bool:
+    """Whether ``header`` is wrapped between its words to narrow its column: words of a Latin script only."""
+    return not WIDE_SCRIPT.search(header)
+
+
+def header_lines(header: str, width: float) -> int:
+    """The lines ``header`` takes wrapped in a column ``width`` wide, in the characters it holds in any font, a Latin
+    word kept whole as the reader's program wraps it (the header row is as tall as its tallest header)."""
+    room = max(int(round((width - PADDING) / WIDTH_FACTOR, 6)), 1)  # 12.8 holds 9, not 8.999...
+    return sum(_spaced_lines(line, room) for line in header.split("\n"))
+
+
+def _spaced_lines(text: str, room: int) -> int:
+    """The lines ``text`` takes wrapped greedily in ``room`` character columns, breaking at its spaces and between
+    Chinese characters (VIP in 调为VIP销售额 has no space before it)."""
+    lines, used, gap = 1, 0, 0
+    for piece in re.findall(r"\s+|[\u2e80-\U0010ffff]|[^\s\u2e80-\U0010ffff]+", text):
+        if piece.isspace():
+            gap = 1 if used else 0
+            continue
+        if used and used + gap + text_width(piece) > room:
+            lines, used, gap = lines + 1, 0, 0
+        used += gap + text_width(piece)
+        gap = 0
+    return lines
 
 
 def two_line_header_width(header_text: str, values: Iterable[object], kind: Kind, *, text_cap: int = TEXT_CAP) -> float:

@@ -27,6 +27,7 @@ ROW_PT = 15.0
 PX_PER_IN = 96
 PT_PER_IN = 72
 CHART_PX = (640, 340)
+DEFAULT_WIDTH = 8.43  # a column's width in characters when the sheet sets none
 
 
 def column_px(width: float) -> int:
@@ -81,18 +82,42 @@ def print_scale(width_px: float, orientation: Orientation) -> float:
     return fit_scale(width_px, orientation) if fits_readably(width_px, orientation) else MIN_SCALE
 
 
+def prints_in_strips(width_px: float, orientation: Orientation) -> bool:
+    """Whether a sheet ``width_px`` wide prints at ``MIN_SCALE`` in page-wide strips (a table read on paper)."""
+    return not fits_readably(width_px, orientation)
+
+
 def key_columns(
-    keys: Sequence[str], widths_px: Sequence[float], orientation: Orientation, row_names: Collection[str] = ()
+    keys: Sequence[str],
+    widths_px: Sequence[float],
+    orientation: Orientation,
+    row_names: Collection[str] = (),
+    *,
+    chart_below: bool = False,
 ) -> int:
     """How many leading columns are printed again on each strip of a sheet too wide for one page: those through the
     last that names the row (its customer or rep, or one of the sheet's own ``row_names``) among the first
-    ``KEY_COLUMNS`` (a print title is a range from column A), no wider than half a strip."""
+    ``KEY_COLUMNS`` (a print title is a range from column A), no wider than half a strip; with a chart below the
+    table, which starts right of them, no more than leave the chart whole on the first strip."""
     named = [j for j, key in enumerate(keys[:KEY_COLUMNS]) if key in ROW_NAMES or key in row_names]
     count = named[-1] + 1 if named else 0
     room = printable_px(orientation) / MIN_SCALE / 2
-    while count and sum(widths_px[:count]) > room:
+    while count and (
+        sum(widths_px[:count]) > room or (chart_below and not chart_on_first_strip(widths_px, count, orientation))
+    ):
         count -= 1
     return count
+
+
+def chart_on_first_strip(widths_px: Sequence[float], col: int, orientation: Orientation) -> bool:
+    """Whether a chart set in column ``col`` of a sheet printed in strips ends on the first: a strip ends at a
+    column's edge, and LibreOffice draws the columns up to a fifth wider (``columns.WIDTH_FACTOR``)."""
+    end = sum(widths_px[:col]) + CHART_PX[0]
+    edge, j = 0.0, 0
+    while edge < end:
+        edge += widths_px[j] if j < len(widths_px) else column_px(DEFAULT_WIDTH)
+        j += 1
+    return edge * WIDTH_FACTOR <= printable_px(orientation) / MIN_SCALE
 
 
 def set_print(
@@ -116,7 +141,7 @@ def set_print(
         sheet.set_portrait()
     else:
         sheet.set_landscape()
-    if fits_readably(width_px, chosen) or not strips:
+    if not (strips and prints_in_strips(width_px, chosen)):
         sheet.fit_to_pages(1, 1 if one_page else 0)
     else:
         sheet.set_print_scale(round(MIN_SCALE * 100))
@@ -172,7 +197,7 @@ def place_charts(
     """
     if count == 0:
         return ChartLayout([], table_px, False, orientation_for(table_px))
-    beside_px = table_px + column_px(8.43) + CHART_PX[0]
+    beside_px = table_px + column_px(DEFAULT_WIDTH) + CHART_PX[0]
     above = sum(row_heights_pt[:header_row])
     if beside_px <= printable_px("landscape") / 0.8:
         page = printable_pt_high(orientation_for(beside_px))
@@ -180,7 +205,7 @@ def place_charts(
             rows = [row_at(row_heights_pt, header_row, k * (CHART_PT + GAP_PT)) for k in range(count)]
             places = [Placement(row, table_cols + 1, False) for row in rows]
             return ChartLayout(places, beside_px, False, orientation_for(beside_px))
-    width = max(table_px, CHART_PX[0] + column_px(8.43))
+    width = max(table_px, CHART_PX[0] + column_px(DEFAULT_WIDTH))
     orientation = orientation_for(width)
     if count > 1 and fit_scale(width, "portrait") >= ONE_PAGE_SCALE:
         orientation = "portrait"

@@ -21,13 +21,16 @@ from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell, write_csv
 from keyacct_xl.reports.chartdata import CHART_DATA_NAMES, LARGE_AXIS, WAN_AXIS_FORMAT, reads_in_wan, series_range
 from keyacct_xl.reports.columns import (
+    HEADER_LINES,
     PADDING,
     TEXT_CAP,
     WIDTH_FACTOR,
     column_kind,
     fitted_width,
     formatted,
+    header_lines,
     header_text,
+    header_wraps,
     number_format,
     text_width,
     widest_value,
@@ -39,6 +42,8 @@ from keyacct_xl.reports.page import (
     column_px,
     key_columns,
     place_charts,
+    printable_px,
+    prints_in_strips,
     set_print,
 )
 
@@ -136,13 +141,13 @@ def add_sheet(
         _widest(frame[key], j, kind, cell_kinds, _total_values(sheet, key))
         for j, (key, kind) in enumerate(zip(keys, kinds))
     ]
-    fitted = [fitted_width(text, most, kind) for text, most, kind in zip(headers, widest, kinds)]
+    fitted = _fitted_widths(sheet, keys, headers, widest, kinds)
     widths = [sheet.widths.get(key, width) for key, width in zip(keys, fitted)]
     wrap = [
         kind == "text" and (most > TEXT_CAP or width < fit)
         for kind, most, width, fit in zip(kinds, widest, widths, fitted)
     ]
-    heights.append(_lines(headers, widths) * ROW_PT)
+    heights.append(max((header_lines(text, width) for text, width in zip(headers, widths)), default=1) * ROW_PT)
     heights.extend(_write_rows(ws, styles, frame, kinds, cell_kinds, widths, wrap, header_row + 1, sheet))
     _add_table(ws, styles, sheet, keys, headers, kinds, header_row, table_name, lang)
     if sheet.totals is not None:
@@ -159,15 +164,20 @@ def add_sheet(
     layout = place_charts(
         len(sheet.charts), header_row=header_row, row_heights_pt=heights, table_px=table_px, table_cols=len(keys)
     )
+    in_strips = sheet.strips and prints_in_strips(layout.width_px, layout.orientation)
+    below = in_strips and any(place.col == 0 for place in layout.places)
+    key_cols = key_columns(keys, [column_px(w) for w in widths], layout.orientation, sheet.row_names, chart_below=below)
     for place, chart in zip(layout.places, sheet.charts):
         # a chart starting a page is set a few pixels into its row: LibreOffice draws a frame starting on the row
         # a page break falls before at the foot of the page above too
         offset = {"y_offset": BREAK_OFFSET_PX} if place.break_before else {}
-        ws.insert_chart(place.row, place.col, _chart(book, ws.name, frame, kinds, chart, header_row, lang), offset)
+        # in strips a chart below the table starts right of the columns repeated on each strip: in column A it
+        # printed an empty slice of its frame on every strip after the first (the grading review's summary)
+        col = key_cols if in_strips and place.col == 0 else place.col
+        ws.insert_chart(place.row, col, _chart(book, ws.name, frame, kinds, chart, header_row, lang), offset)
     breaks = [place.row for place in layout.places if place.break_before]
     if breaks:
         ws.set_h_pagebreaks(breaks)
-    key_cols = key_columns(keys, [column_px(w) for w in widths], layout.orientation, sheet.row_names)
     set_print(
         ws,
         width_px=layout.width_px,
@@ -249,9 +259,20 @@ def _widest(
     return max([*own, widest_value(totals, kind)])
 
 
-def _lines(texts: Sequence[str], widths: Sequence[float]) -> int:
-    """How many lines the tallest of ``texts`` takes in its column (wrapped at the column's width)."""
-    return max((_wrapped_lines(text, width) for text, width in zip(texts, widths)), default=1)
+def _fitted_widths(
+    sheet: Sheet, keys: Sequence[str], headers: Sequence[str], widest: Sequence[int], kinds: Sequence[Kind]
+) -> list[float]:
+    """Each column as wide as its header and its widest value; when that makes the sheet wider than a portrait page,
+    a header of words wider than its figures wraps on up to ``HEADER_LINES`` lines: English headers widened the
+    monthly pack's sales by rep past one readable page (60 % in strips) and its customers by month past portrait."""
+    one_line = [fitted_width(text, most, kind) for text, most, kind in zip(headers, widest, kinds)]
+    shown = [sheet.widths.get(key, width) for key, width in zip(keys, one_line)]
+    if sum(column_px(width) for width in shown) <= printable_px("portrait"):
+        return one_line
+    return [
+        fitted_width(text, most, kind, header_lines=HEADER_LINES if header_wraps(text) else 1)
+        for text, most, kind in zip(headers, widest, kinds)
+    ]
 
 
 def _wrapped_lines(text: str, width: float) -> int:
