@@ -565,6 +565,29 @@ def test_a_laid_out_form_finds_a_second_table_below_a_long_first_one() -> None:
     assert "C900" in line and "客户出差" in line
 
 
+def test_a_card_phone_with_another_area_code_is_another_phone(master: Path, inbox: Path) -> None:
+    """C003 is 0769-22220000 (Dongguan): a new customer in Shenzhen at 0755-2222 0000 is another phone, created
+    (before, the last 8 digits made it a duplicate); 2222-0000 without an area code is C003's in 东莞, and another
+    number in 佛山."""
+    (inbox / "a.xlsx").write_bytes(
+        card("李四", {"customer_id": "N001", "name": "深圳新名字商行", "city": "深圳", "phone": "0755-2222 0000"})
+    )
+    (inbox / "b.xlsx").write_bytes(
+        card("李四", {"customer_id": "N002", "name": "东莞另一商行", "city": "东莞", "phone": "2222-0000"})
+    )
+    (inbox / "c.xlsx").write_bytes(
+        card("李四", {"customer_id": "N003", "name": "深圳第三商行", "city": "佛山", "phone": "2222-0000"})
+    )
+    result = consolidate(inbox, master, now=NOW)
+    assert [(o.name, o.status) for o in result.outcomes] == [
+        ("a.xlsx", "accepted"),
+        ("b.xlsx", "rejected"),
+        ("c.xlsx", "accepted"),
+    ]
+    found = [(c.file, c.customer_id, c.field, c.score) for c in result.conflicts if c.kind == "duplicate"]
+    assert found == [("b.xlsx", "C003", "phone", 80.0)]
+
+
 def test_a_card_is_compared_with_what_earlier_cards_of_the_run_filled_in(master: Path, inbox: Path) -> None:
     # a.xlsx creates a customer (the duplicate finder is built), b.xlsx fills in C002's blank phone, c.xlsx gives
     # a new customer that phone: a probable duplicate of C002 as the archive now stands, not as it stood at a.xlsx.

@@ -355,14 +355,17 @@ def _list_with_ids(path: Path, rows: list[list[object]]) -> Path:
 def test_an_id_in_another_case_or_width_is_the_archive_customer(tmp_path: Path, master: Path, capsys) -> None:
     """c0001 and Ｃ0002 in a list are C0001 and C0002: customers to update (with --update), never new ids beside."""
     assert main(["customers", "import", str(messy_xlsx(tmp_path / "a.xlsx")), "--into", str(master)]) == 0
-    rows = [["c0001", "完全不同的公司甲", "13800000006"], ["Ｃ0002", "全角编号公司丙", "13800000008"]]
+    rows = [
+        ["c0001", "上海恒达润滑油股份有限公司", "13800000006"],
+        ["Ｃ0002", "杭州顺丰机械制造股份有限公司", "13800000008"],
+    ]
     source = _list_with_ids(tmp_path / "b.xlsx", rows)
     capsys.readouterr()
     assert main(["customers", "import", str(source), "--into", str(master)]) == 0
     out = capsys.readouterr().out
     assert (
-        "第 2 行：有差异，未更新 C0001 完全不同的公司甲" in out
-        and "第 3 行：有差异，未更新 C0002 全角编号公司丙" in out
+        "第 2 行：有差异，未更新 C0001 上海恒达润滑油股份有限公司" in out
+        and "第 3 行：有差异，未更新 C0002 杭州顺丰机械制造股份有限公司" in out
     )
     assert (
         "工作表 客户名单，单元格 A2（客户编号）：c0001 是客户 C0001 的编号，只是大小写或全角半角不同：按 C0001 读取"
@@ -463,6 +466,124 @@ def test_two_mobiles_sharing_their_last_8_digits_are_two_customers_a_landline_by
     ]
     assert "第 4 行：疑似重复，暂缓 无锡恒通电器有限公司：疑似与本名单第 3 行重复（C0002 常州百盛商贸有限公司" in out
     assert "第 6 行：疑似重复，暂缓 镇江顺达五金有限公司：疑似与本名单第 5 行重复（C0003 南京宏图物流有限公司" in out
+
+
+def _city_list(path: Path, rows: list[list[object]]) -> Path:
+    """A list with its own 客户编号 column: id, name, city, phone."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("客户名单")
+    sheet.write_row(0, 0, ["客户编号", "客户名称", "城市", "联系电话"])
+    for i, row in enumerate(rows):
+        sheet.write_row(1 + i, 0, row)
+    book.close()
+    return path
+
+
+def test_landlines_with_other_area_codes_are_other_phones_a_bare_local_number_matches_in_its_city(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """021-71696434 (Shanghai) is not 010-71696434 (Beijing), nor 0514-87001111 (Yangzhou) 0574-87001111 (Ningbo):
+    before, their last 8 digits made every such row a probable duplicate, held with no way to import it. A local
+    number written without its area code still matches one with it, a weaker sign (score 80), in the same city
+    only; +86 21 … is 021 …."""
+    first = [["C0001", "北京万隆汽车服务中心", "北京", "010-71696434"]]
+    assert main(["customers", "import", str(_city_list(tmp_path / "a.xlsx", first)), "--into", str(master)]) == 0
+    rows = [
+        ["X5000", "上海某某科技有限公司", "上海", "021-71696434"],
+        ["", "宁波海联贸易有限公司", "宁波", "0574-87001111"],
+        ["", "扬州鑫源机械有限公司", "扬州", "0514-87001111"],
+        ["", "北京华通商贸有限公司", "北京市", "7169 6434"],
+        ["", "杭州江南包装有限公司", "杭州", "87001111"],
+        ["", "无锡恒通电器有限公司", "无锡", "+86 21 7169 6434"],
+    ]
+    capsys.readouterr()
+    assert main(["customers", "import", str(_city_list(tmp_path / "b.xlsx", rows)), "--into", str(master)]) == 0
+    out = capsys.readouterr().out
+    assert load_master(master).customers["name"].tolist() == [
+        "北京万隆汽车服务中心",
+        "上海某某科技有限公司",
+        "宁波海联贸易有限公司",
+        "扬州鑫源机械有限公司",
+        "杭州江南包装有限公司",
+    ]
+    assert (
+        "第 5 行：疑似重复，暂缓 北京华通商贸有限公司：疑似与客户 C0001 北京万隆汽车服务中心 重复（电话，相似度 80）"
+        in out
+    )
+    assert (
+        "第 7 行：疑似重复，暂缓 无锡恒通电器有限公司：疑似与本名单第 2 行重复"
+        "（X5000 上海某某科技有限公司；电话，相似度 95）" in out
+    )
+    capsys.readouterr()
+    assert main(["master", "check", str(master)]) == 0
+    assert "疑似" not in capsys.readouterr().out
+
+
+def test_phones_as_the_duplicate_check_compares_them() -> None:
+    """A mobile whole (+86, 0086, a leading 0 and separators dropped); a landline by area code and local number;
+    one without its area code by its local number, in the same city (or where a city is not known) only."""
+    index = CustomerIndex(
+        pd.DataFrame(
+            {
+                "customer_id": ["C0001", "C0002", "C0003"],
+                "name": ["甲公司", "乙公司", "丙公司"],
+                "city": ["北京", "上海", None],
+                "phone": ["010-71696434", "13812345678", "0755-8888 6666 转 801"],
+            }
+        ).assign(rep=None, address=None, tax_id=None)
+    )
+
+    def found(phone: str, city: str | None = None) -> tuple[str, float] | None:
+        match = index.find(name="全新的名字", phone=phone, city=city)
+        return None if match is None else (match.customer_id, match.score)
+
+    assert found("(010) 7169-6434") == ("C0001", 95.0)
+    assert found("+86 10 71696434") == ("C0001", 95.0)
+    assert found("021-71696434") is None
+    assert found("71696434", "北京") == ("C0001", 80.0)
+    assert found("71696434", "上海") is None
+    assert found("71696434") == ("C0001", 80.0)
+    assert found("0086 138-1234-5678") == ("C0002", 95.0)
+    assert found("013812345678") == ("C0002", 95.0)
+    assert found("13512345678") is None
+    assert found("0755-88886666") == ("C0003", 95.0)  # an extension is not part of the number
+    assert found("0769-88886666") is None
+
+
+def test_an_update_under_an_id_that_is_another_companys_is_held_naming_both(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """An old system's ids that happen to be the master's: C0002 with 成都九鼎矿业's name, city and phone replaced
+    昆明滇池精工 whole, reported as an update. Now held, naming the row, both names and both cities, nothing of it
+    applied; a name of the same company (a legal suffix more) is still an update."""
+    first = [
+        ["C0001", "上海恒达润滑油有限公司", "上海", "021-64001234"],
+        ["C0002", "昆明滇池精工有限公司", "昆明", "0871-65001111"],
+    ]
+    assert main(["customers", "import", str(_city_list(tmp_path / "a.xlsx", first)), "--into", str(master)]) == 0
+    rows = [
+        ["C0001", "上海恒达润滑油股份有限公司", "上海", "021-64001235"],
+        ["C0002", "成都九鼎矿业股份有限公司", "成都", "028-54619887"],
+    ]
+    source = _city_list(tmp_path / "b.xlsx", rows)
+    for update in ([], ["--update"]):
+        capsys.readouterr()
+        assert main(["customers", "import", str(source), "--into", str(master), "--dry-run", *update]) == 0
+        out = capsys.readouterr().out
+        assert (
+            "第 3 行：编号对应另一客户，暂缓 C0002 成都九鼎矿业股份有限公司：名单中编号 C0002 的名称是 "
+            "成都九鼎矿业股份有限公司（城市 成都），总表中 C0002 是 昆明滇池精工有限公司（城市 昆明），"
+            "不像同一家公司：未更新" in out
+        )
+    assert "第 2 行：已更新 C0001 上海恒达润滑油股份有限公司" in out
+    assert main(["customers", "import", str(source), "--into", str(master), "--update"]) == 0
+    customers = load_master(master).customers.set_index("customer_id")
+    assert customers.loc["C0001", "name"] == "上海恒达润滑油股份有限公司"
+    assert customers.loc["C0002", ["name", "city", "phone"]].tolist() == [
+        "昆明滇池精工有限公司",
+        "昆明",
+        "0871-65001111",
+    ]
 
 
 def test_a_new_customers_id_is_stored_as_the_pattern_spells_it_and_the_next_id_follows_it(

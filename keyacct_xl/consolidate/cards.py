@@ -35,6 +35,7 @@ from keyacct_xl.parsing import is_blank, same_value
 
 CUSTOMERS = MERGED_TABLES["Customers"]
 _IDENTIFYING = ("name", "phone", "tax_id", "address")  # what the duplicate finder compares
+_INDEXED = (*_IDENTIFYING, "city")  # and the city, which tells whether a local number without area code is one
 Provenance = Callable[[FileOutcome, str, "int | None"], dict[str, object]]
 
 
@@ -128,7 +129,9 @@ class CardMerger:
             for k, v in values.items()
             if k in _IDENTIFYING and k in current.index and (is_blank(current[k]) or not same_value(current[k], v))
         }
-        return bool(changed) and self._duplicate(outcome, changed, self.index, excluding=cid)
+        # The city only places a phone without its area code: the archive's (kept in a conflict), else the card's.
+        city = values.get("city") if is_blank(current.get("city")) else current.get("city")
+        return bool(changed) and self._duplicate(outcome, {**changed, "city": city}, self.index, excluding=cid)
 
     def apply(
         self, outcome: FileOutcome, spec: FormSpec, provenance: Provenance, *, corrects: frozenset[str]
@@ -191,6 +194,7 @@ class CardMerger:
             phone=values.get("phone"),
             tax_id=values.get("tax_id"),
             address=values.get("address"),
+            city=values.get("city"),
         )
         if match is not None and (outcome.form_id, outcome.rep, match.customer_id) in keys:
             self._identify(outcome, match.customer_id)  # the same registration sent again, corrected
@@ -226,6 +230,7 @@ class CardMerger:
             phone=values.get("phone"),
             tax_id=values.get("tax_id"),
             address=values.get("address"),
+            city=values.get("city"),
             excluding=excluding,
         )
         if match is None:
@@ -295,7 +300,7 @@ class CardMerger:
             if column not in frame.columns:
                 frame[column] = pd.Series([None] * len(frame), dtype="object", index=frame.index)
             frame.loc[index, column] = value
-        if self._index is not None and any(column in _IDENTIFYING for column in changed):
+        if self._index is not None and any(column in _INDEXED for column in changed):
             self._index.update(frame.loc[index].to_dict())  # the next card of this run is compared with these values
         self.changed.add(CUSTOMERS.name)
         self.edited.add(CUSTOMERS.name)

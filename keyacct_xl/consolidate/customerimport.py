@@ -27,7 +27,7 @@ from keyacct_xl.consolidate.added import added_entries
 from keyacct_xl.consolidate.changes import shown, shown_money
 from keyacct_xl.consolidate.customerlist import CustomerList
 from keyacct_xl.consolidate.customerrows import TypedRow
-from keyacct_xl.consolidate.dedupe import CustomerIndex, DuplicateMatch
+from keyacct_xl.consolidate.dedupe import CustomerIndex, DuplicateMatch, normalize_city, same_company
 from keyacct_xl.consolidate.frames import append_rows, row_json
 from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id, pattern_spelling
 from keyacct_xl.consolidate.store import CUSTOMER_LIST_FORM, Store
@@ -44,14 +44,24 @@ IDENTITY_KEYS = frozenset({"name", "phone", "tax_id", "address"})  # what the du
 # The ledger entry's note of the Customers columns an import added, by their headers in the master's language (the
 # ledger is read by people): {"新增列": ["来源文件", …]}.
 ADDED_COLUMNS = {"zh": "新增列", "en": "columns added"}
-RowStatus = Literal["imported", "updated", "unchanged", "differs", "duplicate", "refused"]
-ROW_STATUSES: tuple[RowStatus, ...] = ("imported", "updated", "unchanged", "differs", "duplicate", "refused")
+RowStatus = Literal["imported", "updated", "unchanged", "differs", "duplicate", "another", "refused"]
+ROW_STATUSES: tuple[RowStatus, ...] = (
+    "imported",
+    "updated",
+    "unchanged",
+    "differs",
+    "duplicate",
+    "another",
+    "refused",
+)
+HELD: frozenset[RowStatus] = frozenset({"differs", "duplicate", "another"})  # not applied, for a person to check
 ROW_STATUS_LABELS: dict[RowStatus, Message] = {
     "imported": cmsg("customer import", "imported"),
     "updated": cmsg("customer import", "updated"),
     "unchanged": cmsg("customer import", "already in the master"),
     "differs": cmsg("customer import", "differs, not updated"),
     "duplicate": cmsg("customer import", "held: probable duplicate"),
+    "another": cmsg("customer import", "held: another company under this id"),
     "refused": cmsg("customer import", "refused"),
 }
 
@@ -135,7 +145,11 @@ def _plan_row(
             warnings += (_read_as(typed, given, cid),)
         return _existing(typed, current, cid, update, warnings, index, from_list), {**values, "customer_id": cid}
     match = index.find(
-        name=values.get("name"), phone=values.get("phone"), tax_id=values.get("tax_id"), address=values.get("address")
+        name=values.get("name"),
+        phone=values.get("phone"),
+        tax_id=values.get("tax_id"),
+        address=values.get("address"),
+        city=values.get("city"),
     )
     if match is not None:
         return RowOutcome(number, "duplicate", "", name, _duplicate_reason(match, from_list), (), warnings), {}
@@ -217,7 +231,8 @@ def _existing(
     from_list: Mapping[str, int],
 ) -> RowOutcome:
     """A row whose id the archive holds: unchanged, or its differing values listed (and applied with ``update``,
-    unless they make the customer a probable duplicate of another, as a new row is checked: then held)."""
+    unless they make the customer a probable duplicate of another, as a new row is checked: then held); held with
+    or without ``update`` when its name is not the customer's company (another system's ids, not a rename)."""
     changes = tuple(
         FieldChange(key, _shown(key, current.get(key)), _shown(key, value))
         for key, value in typed.values.items()
@@ -228,18 +243,24 @@ def _existing(
     if not changes:
         return RowOutcome(number, "unchanged", cid, name, None, (), warnings)
     fields = listing(CUSTOMERS.column(c.key) for c in changes)
-    if update and any(c.key in IDENTITY_KEYS for c in changes):
-        after: dict[str, object] = {**{str(k): v for k, v in current.items()}, **typed.values}
+    after: dict[str, object] = {**{str(k): v for k, v in current.items()}, **typed.values}
+    identity = update and any(c.key in IDENTITY_KEYS for c in changes)
+    if identity:  # another customer's name, phone, tax id or address: named first, the more telling
         match = index.find(
             name=after.get("name"),
             phone=after.get("phone"),
             tax_id=after.get("tax_id"),
             address=after.get("address"),
+            city=after.get("city"),
             excluding=cid,
         )
         if match is not None:
             reason = _updated_duplicate_reason(cid, match, from_list)
             return RowOutcome(number, "duplicate", cid, name, reason, (), warnings, changes)
+    if not is_blank(current.get("name")) and not same_company(current.get("name"), name):
+        reason = _another_company(cid, current, typed.values)
+        return RowOutcome(number, "another", cid, name, reason, (), warnings, changes)
+    if identity:
         index.add({**after, "customer_id": cid})  # the rows after it are compared with its new details too
     if update:
         reason = msg("customer {cid} updated: {fields}", cid=cid, fields=fields)
@@ -250,6 +271,34 @@ def _existing(
         fields=fields,
     )
     return RowOutcome(number, "differs", cid, name, reason, (), warnings, changes)
+
+
+def _another_company(cid: str, current: pd.Series, values: Mapping[str, object]) -> Message:
+    """Why a row whose id the master gives to a company of another name (and city) is held: an old system's ids
+    that happen to be the master's would replace one customer by another, each field a plausible "update"."""
+    city, there = shown(values.get("city")), shown(current.get("city"))
+    fix = msg(
+        "check the ids: give the row its own customer's id, or leave it blank to import it as a new customer (a "
+        "customer really renamed: change its name in the master first)"
+    )
+    if city and there and normalize_city(city) != normalize_city(there):
+        return msg(
+            "the list gives the id {cid} to {name} (city {city}), the master's {cid} is {current} (city {there}), "
+            "not one company: not updated; {fix}",
+            cid=cid,
+            name=shown(values.get("name")),
+            city=city,
+            current=shown(current.get("name")),
+            there=there,
+            fix=fix,
+        )
+    return msg(
+        "the list gives the id {cid} to {name}, the master's {cid} is {current}, not one company: not updated; {fix}",
+        cid=cid,
+        name=shown(values.get("name")),
+        current=shown(current.get("name")),
+        fix=fix,
+    )
 
 
 def _updated_duplicate_reason(cid: str, match: DuplicateMatch, from_list: Mapping[str, int]) -> Message:
@@ -320,7 +369,7 @@ def apply_import(
     if history:
         frames[HISTORY.name] = append_rows(frames[HISTORY.name], history, HISTORY)
         changed.add(HISTORY.name)
-    held = sum(1 for outcome, _ in planned if outcome.status in ("duplicate", "refused", "differs"))
+    held = sum(1 for outcome, _ in planned if outcome.status in HELD or outcome.status == "refused")
     entry: dict[str, object] = {
         "file_sha256": source.sha256,
         "file_name": source.name,

@@ -1,7 +1,9 @@
 """客户查重: is a "new" customer on a card one the archive already holds?
 
 Compared by tax id, phone, normalized name (legal suffixes, a leading city and spacing stripped) and address,
-with rapidfuzz's normalized Levenshtein ratio for the fuzzy parts (DOMAIN.md: "one customer, one file").
+with rapidfuzz's normalized Levenshtein ratio for the fuzzy parts (DOMAIN.md: "one customer, one file"). A phone is
+the whole number (a mobile's 11 digits, a landline's area code and local number); a landline written without its area
+code matches another's local number only as a weaker sign, and only where the two cities are not known to differ.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ NAME_THRESHOLD = 90.0
 CONTAINMENT_FLOOR = 74.0  # fuzz.ratio of a name inside one at most 1/0.6 times as long is 75; 74 for rounding
 ADDRESS_THRESHOLD = 92.0
 ADDRESS_NAME_FLOOR = 60.0  # a shared address alone is a shop-in-a-mall coincidence; with a similar name it is not
+PHONE_SCORE = 95.0
+# A local number without its area code is one of some 300 cities' numbers: a weaker sign than the whole number.
+LOCAL_PHONE_SCORE = 80.0
 # Longest first so 股份有限公司 is removed whole, not as 有限公司 leaving 股份.
 LEGAL_SUFFIXES = (
     "股份有限公司",
@@ -53,7 +58,10 @@ LEGAL_SUFFIXES = (
 )
 _CITY_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2}省)?(?:[\u4e00-\u9fff]{2}(?<!超)市)?")
 _NOISE = re.compile(r"[\s\W_]+")
-_MOBILE = re.compile(r"^(?:0086|86)?(1[3-9]\d{9})$")  # a Chinese mobile, its country code written or not
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_SERVICE = re.compile(r"^[48]00\d{7}$")  # 400 / 800 numbers: one number nationwide, no area code
+_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)\s*\d{1,6}\s*$")  # 0755-8888 6666 转 801: 801 is not the number
+_NUMBERS_APART = re.compile(r"[/,，;；、|]")  # two numbers in one cell: 021-64001234 / 13812345678
 # The suffixes as a folded name ends with them (co.,ltd -> coltd), in LEGAL_SUFFIXES' order: folded once, not per name.
 _BARE_SUFFIXES = tuple(dict.fromkeys(_NOISE.sub("", suffix) for suffix in LEGAL_SUFFIXES))
 
@@ -82,14 +90,47 @@ def normalize_name(name: object) -> str:
     return text
 
 
-def normalize_phone(phone: object) -> str:
-    """A Chinese mobile number's 11 digits (+86 or 0086 dropped); else the last eight digits (a landline without
-    its area or country code), or '' when there are fewer than seven."""
-    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", str(phone or "")))
+@dataclass(frozen=True)
+class PhoneKey:
+    """A phone as the duplicate check compares it: the whole number ('' when a landline's area code is not written)
+    and a landline's local number ('' for a mobile, a 400 number or digits not read as a landline)."""
+
+    number: str
+    local: str
+
+
+def phone_key(phone: object) -> PhoneKey | None:
+    """The first number of a phone cell: a mobile's 11 digits (+86, 0086 or a leading 0 dropped); a landline's
+    area code (010, 02x, else 0xxx; one without its 0 after +86, or a 0 Excel dropped, given it back) with its 7 or
+    8 digit local number; 7 or 8 digits alone a local number; None when there are fewer than seven digits."""
+    text = unicodedata.normalize("NFKC", str(phone or "")).lower()
+    first = next((p for p in _NUMBERS_APART.split(text) if sum(ch.isdigit() for ch in p) >= 7), "")
+    digits = re.sub(r"\D", "", _EXTENSION.sub("", first))
+    # +86 10 …, 0086 21 …; 86 then 10 or more digits is a country code too (no number of ours starts 86 so long).
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and (first.lstrip().startswith("+") or len(digits) >= 12):
+        digits = digits[2:]
+    if digits.startswith("0") and _MOBILE.match(digits[1:]):
+        digits = digits[1:]
     # Two mobiles share their last 8 digits across carriers (13512345678, 13812345678): only all 11 tell them apart.
-    if mobile := _MOBILE.match(digits):
-        return mobile[1]
-    return digits[-8:] if len(digits) >= 7 else ""
+    if _MOBILE.match(digits) or _SERVICE.match(digits):
+        return PhoneKey(digits, "")
+    if not digits.startswith("0") and 9 <= len(digits) <= 11:
+        digits = "0" + digits  # an area code without its 0: after +86, or a number cell's leading 0 lost
+    if digits.startswith("0"):
+        # 021-71696434 and 010-71696434 are Shanghai's and Beijing's numbers: the area code is part of the number.
+        local = digits[3:] if digits[1:2] in ("1", "2") else digits[4:]
+        return PhoneKey(digits, local if 7 <= len(local) <= 8 else "")
+    if 7 <= len(digits) <= 8:
+        return PhoneKey("", digits)
+    return PhoneKey(digits, "") if len(digits) > 8 else None
+
+
+def normalize_city(city: object) -> str:
+    """A city as the duplicate check compares it: NFKC, no spacing, 市 off (上海市 is 上海)."""
+    text = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(city or "")))
+    return text[:-1] if text.endswith("市") and len(text) > 2 else text
 
 
 def normalize_tax_id(tax_id: object) -> str:
@@ -110,6 +151,12 @@ def name_score(a: str, b: str, *, score_cutoff: float | None = None) -> float:
     return score if score_cutoff is None or score >= score_cutoff else 0.0
 
 
+def same_company(a: object, b: object) -> bool:
+    """Whether two company names are one company's by the duplicate check's name rule (上海恒达润滑油有限公司 and
+    上海恒达润滑油股份有限公司 are; 昆明滇池精工有限公司 and 成都九鼎矿业股份有限公司 are not)."""
+    return name_score(normalize_name(a), normalize_name(b)) >= NAME_THRESHOLD
+
+
 class CustomerIndex:
     """The archive's customers prepared once for many lookups."""
 
@@ -119,11 +166,13 @@ class CustomerIndex:
         self.reps: list[str] = []
         self.norm_names: list[str] = []
         self.norm_addresses: list[str] = []
-        self.phones: dict[str, list[int]] = {}  # a phone -> the customers with it, first added first
+        self.cities: list[str] = []
+        self.phone_keys: list[PhoneKey | None] = []
+        self.phones: dict[str, list[int]] = {}  # a whole phone number -> the customers with it, first added first
+        self.locals: dict[str, list[int]] = {}  # a landline's local number -> the customers with it
         self.tax_ids: dict[str, list[int]] = {}
-        columns = ("customer_id", "name", "rep", "address", "phone", "tax_id")
-        for row in zip(*(customers[c].tolist() for c in columns)):
-            self.add(dict(zip(columns, row)))
+        for customer in _rows(customers):
+            self.add(customer)
 
     def add(self, customer: Mapping[str, object]) -> None:
         """Take one more customer (a card created in this run) into the index."""
@@ -134,11 +183,17 @@ class CustomerIndex:
         self.reps.append(rep if isinstance(rep, str) else "")
         self.norm_names.append(normalize_name(self.names[i]))
         self.norm_addresses.append(normalize_name(address) if isinstance(address, str) else "")
-        phone, tax = normalize_phone(customer.get("phone")), normalize_tax_id(customer.get("tax_id"))
-        if phone:
-            self.phones.setdefault(phone, []).append(i)
-        if tax:
-            self.tax_ids.setdefault(tax, []).append(i)
+        self.cities.append(normalize_city(customer.get("city")))
+        phone, tax = phone_key(customer.get("phone")), normalize_tax_id(customer.get("tax_id"))
+        self.phone_keys.append(phone)
+        for found, value in self._keys(phone, tax):
+            if value:
+                found.setdefault(value, []).append(i)
+
+    def _keys(self, phone: PhoneKey | None, tax: str) -> tuple[tuple[dict[str, list[int]], str], ...]:
+        """Each lookup of the index with the value a customer is found under in it ('' for none)."""
+        number, local = (phone.number, phone.local) if phone is not None else ("", "")
+        return ((self.phones, number), (self.locals, local), (self.tax_ids, tax))
 
     def update(self, customer: Mapping[str, object]) -> None:
         """Take an indexed customer's new values (a card of this run filled in its phone) in place of its old ones."""
@@ -147,8 +202,10 @@ class CustomerIndex:
         self.names[i] = str(name or "")
         self.norm_names[i] = normalize_name(self.names[i])
         self.norm_addresses[i] = normalize_name(address) if isinstance(address, str) else ""
-        phone, tax = normalize_phone(customer.get("phone")), normalize_tax_id(customer.get("tax_id"))
-        for found, value in ((self.phones, phone), (self.tax_ids, tax)):
+        self.cities[i] = normalize_city(customer.get("city"))
+        phone, tax = phone_key(customer.get("phone")), normalize_tax_id(customer.get("tax_id"))
+        self.phone_keys[i] = phone
+        for found, value in self._keys(phone, tax):
             for held in found.values():
                 if i in held:
                     held.remove(i)
@@ -175,6 +232,7 @@ class CustomerIndex:
         phone: object = None,
         tax_id: object = None,
         address: object = None,
+        city: object = None,
         excluding: str | None = None,
     ) -> DuplicateMatch | None:
         """The most likely existing customer for these details, or None; ``excluding`` is a customer's own id when
@@ -183,10 +241,10 @@ class CustomerIndex:
         same_tax = [i for i in self.tax_ids.get(tax, ()) if self.ids[i] != excluding] if tax else []
         if same_tax:
             return self._match(same_tax[0], 100.0, "tax_id")
-        tel = normalize_phone(phone)
-        same_phone = [i for i in self.phones.get(tel, ()) if self.ids[i] != excluding] if tel else []
+        tel = phone_key(phone)
+        same_phone = [i for i in self.phones.get(tel.number, ()) if self.ids[i] != excluding] if tel else []
         if same_phone:
-            return self._match(same_phone[0], 95.0, "phone")
+            return self._match(same_phone[0], PHONE_SCORE, "phone")
         wanted = normalize_name(name)
         if wanted:
             best = self._best_name(wanted, excluding)
@@ -199,6 +257,20 @@ class CustomerIndex:
             ):
                 if self.ids[i] != excluding and name_score(wanted, self.norm_names[i]) >= ADDRESS_NAME_FLOOR:
                     return self._match(i, score, "address")
+        local = self._same_local(tel, normalize_city(city), excluding)
+        return None if local is None else self._match(local, LOCAL_PHONE_SCORE, "phone")
+
+    def _same_local(self, tel: PhoneKey | None, city: str, excluding: str | None) -> int | None:
+        """The first customer whose landline has this local number where one of the two lacks its area code (both
+        written and different are two numbers) and their cities are not two different ones."""
+        if tel is None or not tel.local:
+            return None
+        for i in self.locals.get(tel.local, ()):
+            other, there = self.phone_keys[i], self.cities[i]
+            if self.ids[i] == excluding or (tel.number and other is not None and other.number):
+                continue
+            if not city or not there or city == there:
+                return i
         return None
 
 
@@ -242,13 +314,24 @@ def likely_duplicates(customers: pd.DataFrame) -> list[LikelyDuplicate]:
     the same rules a card's new customer is checked with: what ``master check`` reports."""
     index = CustomerIndex(customers.iloc[:0])
     found: list[LikelyDuplicate] = []
-    columns = ("customer_id", "name", "rep", "address", "phone", "tax_id")
-    for row in zip(*(customers[c].tolist() for c in columns)):
-        customer = dict(zip(columns, row))
+    for customer in _rows(customers):
         match = index.find(
-            name=customer["name"], phone=customer["phone"], tax_id=customer["tax_id"], address=customer["address"]
+            name=customer["name"],
+            phone=customer["phone"],
+            tax_id=customer["tax_id"],
+            address=customer["address"],
+            city=customer["city"],
         )
         if match is not None:
             found.append(LikelyDuplicate(str(customer["customer_id"]), str(customer["name"] or ""), match))
         index.add(customer)
     return found
+
+
+_COMPARED = ("customer_id", "name", "rep", "address", "city", "phone", "tax_id")
+
+
+def _rows(customers: pd.DataFrame) -> list[dict[str, object]]:
+    """Each customer's values the duplicate check compares (a column the frame lacks read blank)."""
+    columns = [customers[c].tolist() if c in customers.columns else [None] * len(customers) for c in _COMPARED]
+    return [dict(zip(_COMPARED, row)) for row in zip(*columns)]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from keyacct_xl.consolidate.customerimport import ROW_STATUS_LABELS, ROW_STATUSES, RowOutcome
+from keyacct_xl.consolidate.customerimport import HELD, ROW_STATUS_LABELS, ROW_STATUSES, RowOutcome
 from keyacct_xl.consolidate.intake import shown_name
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import yes_no
@@ -74,7 +74,7 @@ def _rows(result: CustomerImport, lang: Lang) -> Sheet:
     ]
     rows = [_row(r, lang) for r in result.rows]
     refused = tuple(r.status == "refused" for r in result.rows)
-    held = tuple(r.status in ("duplicate", "differs") for r in result.rows)
+    held = tuple(r.status in HELD for r in result.rows)
     marked = ("outcome", "reason")
     highlights = (Highlight(marked, refused, "alert"), Highlight(marked, held, "warn"))
     return _sheet(tr(lang, "Row by row"), columns, rows, highlights=highlights, kinds={"list_row": "int"})
