@@ -51,12 +51,43 @@ def catalog(lang: Lang) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
 
 
+def cell_bool(value: bool) -> str:
+    """A boolean cell as Excel and WPS show it, in either language: TRUE or FALSE (never Python's True)."""
+    return "TRUE" if value else "FALSE"
+
+
+def cell_text(value: object) -> str:
+    """``str(value)``, a boolean cell as the sheet shows it (TRUE): a value quoted from a file in a message."""
+    return cell_bool(value) if isinstance(value, bool) else str(value)
+
+
+class _CellBool:
+    """A boolean parameter, shown as its cell shows it (``cell_bool``) whatever its placeholder's format or
+    conversion: ``{value!r}`` of a TRUE cell is TRUE, as the person sees it, not True."""
+
+    def __init__(self, value: bool) -> None:
+        self.text = cell_bool(value)
+
+    def __format__(self, spec: str) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+_CELL_BOOLS = {True: _CellBool(True), False: _CellBool(False)}
+
+
 def shown(value: object, lang: Lang) -> object:
-    """A parameter as ``lang`` shows it: a bilingual value in that language, anything else unchanged."""
+    """A parameter as ``lang`` shows it: a bilingual value in that language, a boolean as its cell shows it (TRUE),
+    anything else unchanged."""
     # A runtime Protocol's isinstance inspects the class's attributes on every call; text and numbers, most
     # parameters, are never bilingual, and a grading renders thousands of them.
     if type(value) in _PLAIN:
-        return value
+        return _CELL_BOOLS[value] if type(value) is bool else value
     if isinstance(value, Bilingual):
         return value.zh if lang == "zh" else value.en
     return value

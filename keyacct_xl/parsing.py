@@ -24,10 +24,11 @@ import math
 import numbers
 import re
 import unicodedata
+from typing import Literal
 
 import pandas as pd
 
-from keyacct_xl.messages import TranslatedError, msg
+from keyacct_xl.messages import Message, TranslatedError, cell_bool, msg
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _MAX_SERIAL = 2958465  # 9999-12-31, Excel's last day
@@ -57,6 +58,9 @@ _UNITS = (
     ("K", 1_000.0),
 )
 _TRIANGLES = ("△", "▲")
+# What a number column holds, for the words its refusal says: an amount (a money column), a whole number (days, a
+# count, a route order: '三十' is no amount of anything), a number (a share, a distance).
+NumberKind = Literal["money", "whole", "number"]
 _MONTH_NAMES = (
     "january",
     "february",
@@ -127,19 +131,23 @@ def same_value(a: object, b: object) -> bool:
     return str(a).strip() == str(b).strip()
 
 
-def parse_money(value: object) -> float:
-    """Parse an amount in CNY: ``1,850.00``, ``¥2,000``, ``3000元``, ``△5``, ``5-``, ``1.2万``, ``3千``, ``1.2亿``."""
+def parse_money(value: object, *, kind: NumberKind = "money") -> float:
+    """Parse an amount in CNY: ``1,850.00``, ``¥2,000``, ``3000元``, ``△5``, ``5-``, ``1.2万``, ``3千``, ``1.2亿``.
+
+    A column of another ``kind`` (days, a count) reads its numbers the same way; a value that is none is refused in
+    that column's words (``'三十' is not a whole number``), never called an amount.
+    """
     if isinstance(value, bool):
-        raise ParseError(msg("{value} is not an amount", value=_short(value)))
+        raise ParseError(_not_a(value, kind))
     if isinstance(value, (int, float)):
         return _finite(value, value)
     text = unicodedata.normalize("NFKC", str(value)).replace("\u2212", "-").strip()
     if not text:
-        raise ParseError(msg("empty amount"))
+        raise ParseError(msg("empty amount") if kind == "money" else msg("empty number"))
     if _OTHER_CURRENCY.search(text):
-        raise ParseError(msg("{value} is not in CNY", value=_short(text)))
+        raise ParseError(msg("{value} is not in CNY", value=_short(text)) if kind == "money" else _not_a(value, kind))
     text = _CNY_MARKS.sub("", text).replace(" ", "").replace("\u00a0", "")
-    negative, text = _signs(value, text)
+    negative, text = _signs(value, text, kind)
     if "," in text and not _GROUPED.match(text):
         # "1850,00" or "1.850,00" (a decimal comma) would silently read 100 or 1000 times too large.
         raise ParseError(msg("{value}: thousands separators must group three digits (1,850.00)", value=_short(value)))
@@ -149,9 +157,18 @@ def parse_money(value: object) -> float:
     if unit is not None:
         factor, text = unit[1], text[: -len(unit[0])]
     if not _UNSIGNED.match(text):
-        raise ParseError(msg("{value} is not an amount", value=_short(value)))
+        raise ParseError(_not_a(value, kind))
     amount = _finite(float(text) * factor, value)
     return -amount if negative else amount
+
+
+def _not_a(value: object, kind: NumberKind) -> Message:
+    """The refusal of ``value`` in a number column of ``kind``, in the words of what the column holds."""
+    if kind == "whole":
+        return msg("{value} is not a whole number", value=_short(value))
+    if kind == "number":
+        return msg("{value} is not a number", value=_short(value))
+    return msg("{value} is not an amount", value=_short(value))
 
 
 def parse_wan_yuan(value: object) -> tuple[float, bool]:
@@ -170,7 +187,7 @@ def parse_wan_yuan(value: object) -> tuple[float, bool]:
     return amount, False
 
 
-def _signs(value: object, text: str) -> tuple[bool, str]:
+def _signs(value: object, text: str, kind: NumberKind = "money") -> tuple[bool, str]:
     """Peel the sign marks off ``text``: (negative, the bare number).
 
     Parentheses, a leading △/▲, a leading and a trailing minus each mark a negative amount, once each; doubled
@@ -189,16 +206,19 @@ def _signs(value: object, text: str) -> tuple[bool, str]:
         else:
             break
         if mark in marks:
+            sign = mark.rstrip("$")
             raise ParseError(
-                msg(
-                    "{value} is not an amount (the sign {sign} appears twice)",
-                    value=_short(value),
-                    sign=mark.rstrip("$"),
-                )
+                msg("{value} is not an amount (the sign {sign} appears twice)", value=_short(value), sign=sign)
+                if kind == "money"
+                else msg("{value} is not a number (the sign {sign} appears twice)", value=_short(value), sign=sign)
             )
         marks.append(mark)
     if "+" in marks and len(marks) > 1:
-        raise ParseError(msg("{value} is not an amount (both + and a negative mark)", value=_short(value)))
+        raise ParseError(
+            msg("{value} is not an amount (both + and a negative mark)", value=_short(value))
+            if kind == "money"
+            else msg("{value} is not a number (both + and a negative mark)", value=_short(value))
+        )
     return bool(marks) and marks != ["+"], text
 
 
@@ -216,8 +236,9 @@ def _finite(number: float, shown: object) -> float:
 
 
 def _short(value: object) -> str:
-    """``repr(value)``, cut to 40 characters: a message names a value, it does not repeat a huge one."""
-    text = repr(value)
+    """``repr(value)``, cut to 40 characters: a message names a value, it does not repeat a huge one. A boolean
+    cell is quoted as the sheet shows it (TRUE), never as Python's True."""
+    text = cell_bool(value) if isinstance(value, bool) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

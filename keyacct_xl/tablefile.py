@@ -50,6 +50,7 @@ MAX_PARQUET_RATIO = 100
 PARQUET_RATIO_FLOOR = 256 * 1024**2
 _PARQUET_BATCH_ROWS = 65_536
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+_DELIMITER_LINES, _DELIMITER_SAMPLE = 30, 64 * 1024  # the lines a CSV's column separator is told from
 
 
 def check_input_file(path: Path, suffixes: Sequence[str]) -> str:
@@ -246,13 +247,17 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     """The records of a CSV file as text, blank lines kept (as ``[]``) so record i is line i + 1.
 
     UTF-8 (with or without BOM) is tried first, then GB18030; a file with a UTF-16 BOM is Excel's "Unicode text",
-    its columns split by tabs (by commas when its header line has commas and no tab: a CSV saved as UTF-16). Rows
-    may have different lengths (exports often add a trailing column on some lines); an empty file is refused.
+    its columns split by tabs (by commas when its header line has commas and no tab: a CSV saved as UTF-16). A UTF-8
+    or GBK file whose first lines hold more tabs than commas is tab-separated text (an older system's export) and
+    split by its tabs. Rows may have different lengths (exports often add a trailing column on some lines); an empty
+    file is refused.
     """
     raw = path.read_bytes()
     text = _csv_text(path, raw)
     unicode_text = _utf16_codec(raw) is not None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_utf16_delimiter(text) if unicode_text else ",")
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_utf16_delimiter(text) if unicode_text else _delimiter(text)
+    )
     try:
         rows = list(reader)
     except csv.Error as exc:  # a field past the csv module's limit, an unclosed quote running to the end
@@ -270,6 +275,13 @@ def _utf16_delimiter(text: str) -> str:
     list keeps its tab, so a name holding a comma (甲公司,华南分部) is not split."""
     header = next((line for line in text.splitlines() if line.strip()), "")
     return "," if "," in header and "\t" not in header else "\t"
+
+
+def _delimiter(text: str) -> str:
+    """What splits the columns of UTF-8 or GBK text: tabs when its first lines hold more tabs than commas (an older
+    system's tab-separated export, amounts like 1,000.00 and a title line above its header), else commas."""
+    lines = [line for line in text[:_DELIMITER_SAMPLE].splitlines() if line.strip()][:_DELIMITER_LINES]
+    return "\t" if sum(line.count("\t") for line in lines) > sum(line.count(",") for line in lines) else ","
 
 
 _NUL_SHARE = 0.25  # of a sample's odd (or even) bytes: UTF-16's digits, commas, tabs and line ends are half NUL

@@ -329,6 +329,19 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     # A note saved as .ods, or a copy cut short: damaged as the .ods it claims to be, not "not a valid .xlsx".
     "note.ods": (lambda d: "客户说下周再联系".encode(), "corrupt", "不是有效的 .ods 文件包"),
     "cut-short.ods": (lambda d: _ods(_ODS_BLOCK)(d)[:300], "corrupt", "不是有效的 .ods 文件包"),
+    # An older system's "Excel" export: a web page or tab-separated text under .xls, named as what it is.
+    "html-export.xls": (
+        lambda d: '<html><head><meta charset="gb2312"></head><body><table><tr><td>客户名称</td></tr></table>'.encode(
+            "gb2312"
+        ),
+        "disguised",
+        "这个 .xls 文件其实是网页（HTML）",
+    ),
+    "tab-text.xls": (
+        lambda d: "客户名称\t城市\r\n上海制表有限公司\t上海\r\n".encode("gbk"),
+        "disguised",
+        "这个 .xls 文件其实是以制表符或逗号分列的文本文件",
+    ),
 }
 
 

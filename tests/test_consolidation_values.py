@@ -178,3 +178,23 @@ def test_rfm_on_a_csv_names_the_line_of_an_out_of_range_date(
         f"accepted dates {RANGE} (Excel's calendar starts in 1900; the master holds "
         "dates up to 2262)\n"
     )
+
+
+def test_a_whole_number_field_refuses_words_and_true_as_no_whole_number(master: Path, inbox: Path) -> None:
+    """A route order and a 1-5 influence are whole numbers: 零 there is no whole number, and an Excel TRUE is quoted
+    as the cell shows it (TRUE), in the message and in the report's value, never as Python's True."""
+    header = {
+        "rep": "张三",
+        "fill_date": "2026-11-20",
+        "customer_id": "C001",
+        "name": "广州华强贸易有限公司",
+        "route_seq": "零",
+        "local_influence": True,
+    }
+    (inbox / "card.xlsx").write_bytes(fill_form(blank_form("customer_card"), header=header, rows={"contacts": []}))
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    issues = {i.field_label("zh"): i for i in outcome.issues}
+    route, influence = issues["路序"], issues["当地影响力(1-5)"]
+    assert route.en.startswith("'零' is not a whole number") and route.zh.startswith("'零' 不是整数")
+    assert influence.en.startswith("TRUE is not a whole number") and influence.zh.startswith("TRUE 不是整数")
+    assert influence.value == "TRUE"

@@ -761,3 +761,82 @@ def test_an_import_into_a_master_with_an_id_typed_twice_is_refused_naming_it(
     assert main(["customers", "import", str(imported), "--into", str(master), "--update"]) != 0
     assert "C0001" in capsys.readouterr().err
     assert master.read_bytes() == before
+
+
+def _numbers_list(path: Path) -> Path:
+    """A list whose number cells are typed as words, or hold an Excel TRUE: days, a count, an amount."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "客户名单"
+    sheet.append(["客户名称", "联系电话", "账期天数", "员工人数", "信用额度"])
+    sheet.append(["长治上党化工有限公司", "0355-3001111", "三十", None, None])
+    sheet.append(["临汾尧都机械有限公司", "0357-5001111", True, None, None])
+    sheet.append(["晋城泽州机械有限公司", "0356-5001111", None, "十二", None])
+    sheet.append(["运城盐湖化工有限公司", "0359-5001111", None, None, "五万"])
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "zh",
+            [
+                "单元格 C2（账期天数）：'三十' 不是整数",
+                "单元格 C3（账期天数）：TRUE 不是整数",
+                "单元格 D4（员工人数）：'十二' 不是整数",
+                "单元格 E5（信用额度）：'五万' 不是金额",
+            ],
+        ),
+        (
+            "en",
+            [
+                "cell C2 (账期天数): '三十' is not a whole number",
+                "cell C3 (账期天数): TRUE is not a whole number",
+                "cell D4 (员工人数): '十二' is not a whole number",
+                "cell E5 (信用额度): '五万' is not an amount",
+            ],
+        ),
+    ],
+)
+def test_a_number_cell_that_is_not_one_is_named_by_its_columns_kind(
+    tmp_path: Path, master: Path, capsys, lang: str, said: list[str]
+) -> None:
+    """Days and a head count are whole numbers, not amounts; an Excel TRUE is quoted as the sheet shows it."""
+    source, report = _numbers_list(tmp_path / "list.xlsx"), tmp_path / "r.xlsx"
+    args = ["--lang", lang, "customers", "import", str(source), "--into", str(master), "--report", str(report)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert all(s in out for s in said), out
+    assert "True" not in out and ("不是金额" not in out.replace("'五万' 不是金额", ""))
+    if lang == "zh":  # the report's rows say it in the same words
+        reasons = " ".join(str(r[5]) for r in _report_rows(report))
+        assert "TRUE 不是整数" in reasons and "True" not in reasons
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "zh",
+            "工作表 客户名单，单元格 A3（客户编号）：编号 X1 已由第 2 行使用"
+            "（工作表 客户名单，单元格 A2（客户编号））：请给其中一行另编一个编号，或把编号留空以分配新编号",
+        ),
+        (
+            "en",
+            "sheet 客户名单, cell A3 (客户编号): the id X1 is already row 2's (sheet 客户名单, cell A2 (客户编号)): "
+            "give one of the two rows another id, or leave its id blank for a new one",
+        ),
+    ],
+)
+def test_an_id_given_twice_as_typed_is_named_a_duplicate(
+    tmp_path: Path, master: Path, capsys, lang: str, said: str
+) -> None:
+    """Two rows typing X1 use one id twice: no case or width differs, and the message says no such thing."""
+    rows = [["X1", "甲有限公司", "0351-1111111"], ["X1", "乙有限公司", "0351-2222222"]]
+    source = _list_with_ids(tmp_path / "b.xlsx", rows)
+    assert main(["--lang", lang, "customers", "import", str(source), "--into", str(master)]) == 0
+    out = capsys.readouterr().out
+    assert said in out, out
+    assert "大小写" not in out and "case or width" not in out

@@ -213,3 +213,51 @@ def test_utf16_text_without_its_bom_is_read(tmp_path: Path, master: Path, encodi
     source.write_bytes("客户名称\t联系电话\n甲公司\t13900000501\n乙公司\t13900000502\n".encode(encoding))
     assert _import(source, master) == 0
     assert load_master(master).customers["name"].tolist() == ["甲公司", "乙公司"]
+
+
+_PAGE = (
+    '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body>'
+    "<table><tr><td colspan=3>华东区客户名单</td></tr></table>"
+    "<table><tr><th>客户编号</th><th>客户名称</th><th>联系电话</th><th>城市</th></tr>"
+    "<tr><td>C0007</td><td>上海恒达润滑油有限公司</td><td>021-55556666</td><td>上海</td></tr>"
+    "<tr><td></td><td>杭州顺丰机械&nbsp;制造有限公司</td><td>0571-88886666</td><td>杭州</td></tr>"
+    "</table></body></html>"
+)
+
+
+def test_an_xls_that_is_a_web_page_is_read_as_its_table(tmp_path: Path, master: Path) -> None:
+    """Older systems (Chinese ERPs) export "Excel" as an HTML page in GB2312 named .xls: its table is the list."""
+    source = tmp_path / "导出.xls"
+    source.write_bytes(_PAGE.encode("gb2312"))
+    assert _import(source, master) == 0
+    customers = load_master(master).customers
+    assert customers["name"].tolist() == ["上海恒达润滑油有限公司", "杭州顺丰机械 制造有限公司"]
+    assert customers["phone"].tolist() == ["021-55556666", "0571-88886666"]
+    assert customers["customer_id"].tolist()[0] == "C0007" and customers["city"].tolist() == ["上海", "杭州"]
+
+
+@pytest.mark.parametrize("suffix", [".xls", ".csv"])
+def test_tab_separated_gbk_text_is_read_by_its_tabs(tmp_path: Path, master: Path, suffix: str) -> None:
+    """Tab-separated text in GBK, as an older system exports it under .xls (or .csv), is split by its tabs."""
+    source = tmp_path / f"export{suffix}"
+    text = "客户名称\t城市\t电话\r\n上海制表有限公司\t上海\t021-55556666\r\n南京制表有限公司\t南京\t025-84001234\r\n"
+    source.write_bytes(text.encode("gbk"))
+    assert _import(source, master) == 0
+    customers = load_master(master).customers
+    assert customers["name"].tolist() == ["上海制表有限公司", "南京制表有限公司"]
+    assert customers["city"].tolist() == ["上海", "南京"]
+    assert customers["phone"].tolist() == ["021-55556666", "025-84001234"]
+
+
+def test_an_xls_that_is_an_excel_2003_xml_spreadsheet_is_refused_saying_so(tmp_path: Path, master, capsys) -> None:
+    source = tmp_path / "list.xls"
+    source.write_text(
+        '<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>',
+        encoding="utf-8",
+    )
+    assert _import(source, master) == 2
+    assert (
+        "list.xls：这个 .xls 文件其实是 Excel 2003 XML 表格：请用 Excel 或 WPS 打开，另存为 .xlsx"
+        in capsys.readouterr().err
+    )

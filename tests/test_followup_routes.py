@@ -218,6 +218,33 @@ def test_apply_refuses_a_bad_chosen_cell_and_reports_unknown_ids(
     assert "请先运行 keyacct-xl routes assign" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("typed", "zh", "en"),
+    [
+        ("零", "'零' 不是整数", "'零' is not a whole number"),
+        (True, "TRUE 不是整数", "TRUE is not a whole number"),
+    ],
+)
+def test_a_chosen_order_that_is_no_number_is_refused_as_no_whole_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: object, zh: str, en: str
+) -> None:
+    """A route order is a whole number: 零 or an Excel TRUE in 确定路序 is no amount, and TRUE is quoted as shown."""
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["routes", "assign", str(path)]) == 0
+    review = review_name(path)
+    book = openpyxl.load_workbook(review)
+    cell = _chosen_cells(book.worksheets[0])["C2"]
+    cell.value = typed
+    book.save(review)
+    capsys.readouterr()
+    assert main(["routes", "apply", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"单元格 J{cell.row}（确定路序）：{zh}" in err, err
+    assert main(["routes", "apply", str(path), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert f"cell J{cell.row} (确定路序): {en}" in err and "amount" not in err and "True" not in err, err
+
+
 def test_apply_names_each_change_and_undo_puts_the_reviews_current_order_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -94,6 +94,35 @@ def test_reader_finds_header_and_reads_every_format(files):
     assert theirs.balance_rows == [5, 16, 17] and theirs.notes == [19]
 
 
+def test_a_true_cell_in_an_amount_column_is_quoted_as_the_sheet_shows_it(tmp_path):
+    """An Excel TRUE where an amount belongs is named as TRUE, as the cell shows it, never as Python's True."""
+    rows = [list(r) for r in THEIRS_ROWS]
+    rows[14] = ["2026-10-25", "X9", "购货", None, True]  # row 15
+    theirs = read_statement(write_theirs(tmp_path / "theirs.xlsx", rows))
+    [problem] = theirs.problems
+    assert (problem.row, problem.column, problem.value) == (15, "贷方金额", "TRUE")
+    assert problem.reason.zh == "TRUE 不是金额" and problem.reason.en == "TRUE is not an amount"
+
+
+@pytest.mark.parametrize("form", ["html", "text"])
+def test_an_xls_statement_that_is_a_web_page_or_text_reads_as_the_workbook(files, tmp_path, form):
+    """A bank's or an ERP's "Excel" statement is often a GBK web page, or tab-separated text, named .xls: its lines
+    are read as the workbook's, never refused as a damaged workbook."""
+    rows = [["" if v is None else str(v) for v in r] for r in THEIRS_ROWS]
+    path = tmp_path / "theirs.xls"
+    if form == "html":
+        cells = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in r) + "</tr>" for r in rows)
+        page = f'<html><head><meta charset="gbk"></head><body><table>{cells}</table></body></html>'
+        path.write_bytes(page.encode("gb18030"))
+    else:
+        path.write_bytes("\r\n".join("\t".join(r) for r in rows).encode("gb18030"))
+    read, workbook = read_statement(path), read_statement(files[1])
+    columns = ["row", "date", "amount"]
+    pd.testing.assert_frame_equal(read.lines[columns], workbook.lines[columns])
+    assert (read.opening, read.closing) == (workbook.opening, workbook.closing)
+    assert [(p.row, p.column, p.value) for p in read.problems] == [(15, "贷方金额", "abc")]
+
+
 def test_every_pass_and_planted_difference(files):
     result = reconcile(read_statement(files[0], perspective="ours"), read_statement(files[1]), lang="en")
     table = result.table

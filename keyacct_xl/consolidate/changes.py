@@ -9,7 +9,7 @@ from typing import Literal
 
 import pandas as pd
 
-from keyacct_xl.messages import Message, amount_text, cmsg
+from keyacct_xl.messages import Message, amount_text, cell_bool, cmsg
 from keyacct_xl.parsing import is_blank
 
 ChangeKind = Literal["updated", "removed", "assigned", "normalized"]
@@ -22,9 +22,12 @@ CHANGE_LABELS: dict[str, Message] = {
 
 
 def shown(value: object) -> str:
-    """A cell value as a person reads it in a report: dates as days, whole numbers without ``.0``."""
+    """A cell value as a person reads it in a report: dates as days, whole numbers without ``.0``, a boolean as its
+    cell shows it (TRUE)."""
     if is_blank(value) or value is pd.NaT:
         return ""
+    if isinstance(value, bool):
+        return cell_bool(value)
     if isinstance(value, (pd.Timestamp, dt.datetime)):
         stamp = pd.Timestamp(value)
         return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat(sep=" ")

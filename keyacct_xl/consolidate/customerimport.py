@@ -190,12 +190,22 @@ def _stored_as(typed: TypedRow, given: str, cid: str, pattern: str) -> Message:
 
 def _given_twice(typed: TypedRow, given: str, first: TypedRow) -> Message:
     """The refusal of a row whose id an earlier row of the list gives already (in any case or width)."""
+    other = str(first.values.get("customer_id", "")).strip()
+    if other == given:  # one id typed twice: no case or width to tell of
+        return msg(
+            "{where}: the id {typed} is already row {row}'s ({first}): give one of the two rows another id, or leave "
+            "its id blank for a new one",
+            where=typed.id_place,
+            typed=given,
+            first=first.id_place,
+            row=first.row.number,
+        )
     return msg(
         "{where}: {typed} is the id {other} of row {row} ({first}), ids differing only in case or width being one: "
         "give one of the two rows another id, or leave its id blank for a new one",
         where=typed.id_place,
         typed=given,
-        other=str(first.values.get("customer_id", "")).strip(),
+        other=other,
         first=first.id_place,
         row=first.row.number,
     )

@@ -214,6 +214,8 @@ def _not_a_number(field: FieldSpec, raw: object, text: str | None, problem: Pars
         return msg("{typed!r} is not {unit}: type the number alone", typed=raw, unit=_UNIT_NOUNS[field.unit])
     if text is not None and _NUMBER_THEN_WORD.match(text):
         return msg("{typed!r} is not a number: type the number alone, without a unit", typed=raw)
+    if field.type == "integer":  # a route order, a score, a year: a whole number is what it holds
+        return msg("{typed!r} is not a whole number", typed=raw)
     return msg("{typed!r} is not a number", typed=raw)
 
 

@@ -24,6 +24,7 @@ from lxml import etree
 
 from keyacct_xl.cellformulas import biff_records, biff_sheets
 from keyacct_xl.consolidate.model import texts
+from keyacct_xl.disguised import disguised_kind, disguised_reason
 from keyacct_xl.errors import InputError
 from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.package import open_package, sheet_parts
@@ -130,6 +131,9 @@ def check_file(name: str, data: bytes) -> Verdict:
         )
     ods = lowered.endswith(".ods")  # refused in the words of the format it claims to be
     if not data.startswith(ZIP_MAGIC):
+        disguised = disguised_kind(data)  # an older system's "Excel" export: a web page or text, named as what it is
+        if disguised is not None:
+            raise Rejection("disguised", *texts(disguised_reason(disguised, "." + lowered.rsplit(".", 1)[-1])))
         raise Rejection("corrupt", *texts(_NOT_AN_ODS_PACKAGE if ods else _NOT_A_PACKAGE))
     return _check_zip(data, ods=ods)
 

@@ -29,7 +29,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.messages import Rendered, msg, tr
+from keyacct_xl.messages import Rendered, cell_text, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.adjustments import read_decisions
 from keyacct_xl.receivables.master_lines import master_lines
@@ -129,12 +129,12 @@ def returned_lines(name: str, returned: ReturnedStatement) -> Statement:
             try:
                 amount += sign * (0.0 if is_blank(values.get(key)) else parse_money(values.get(key)))
             except ParseError as exc:
-                problems.append(Problem(name, returned.sheet, row, key, str(values.get(key)), exc.wording))
+                problems.append(Problem(name, returned.sheet, row, key, cell_text(values.get(key)), exc.wording))
                 amount = float("nan")
         try:
             date = parse_date(values.get("date"))
         except ParseError as exc:
-            problems.append(Problem(name, returned.sheet, row, "date", str(values.get("date")), exc.wording))
+            problems.append(Problem(name, returned.sheet, row, "date", cell_text(values.get("date")), exc.wording))
         ref, text = values.get("doc_no"), values.get("description")
         rows.append((row, date, "" if is_blank(ref) else str(ref).strip(), "" if is_blank(text) else str(text), amount))
     frame = pd.DataFrame(rows, columns=["row", "date", "ref", "description", "amount"])

@@ -18,7 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 
 from keyacct_xl.consolidate.model import TableRows, texts
-from keyacct_xl.messages import listing, msg
+from keyacct_xl.messages import cell_text, listing, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import column_letter
 
@@ -76,7 +76,7 @@ def read_merged_lines(table: TableRows, merged: Merged, entered: Collection[int]
                         "{sheet}!{range} is merged: its value {value} is read on each of its lines (rows {rows})",
                         sheet=table.sheet,
                         range=range_ref(block),
-                        value=str(value),
+                        value=cell_text(value),
                         rows=listing([str(r) for r in lines]),
                     )
                 )

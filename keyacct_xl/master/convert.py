@@ -19,7 +19,16 @@ from keyacct_xl.master.cellcolumns import CellKind, cell_kind, is_day_zero
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import FrameKind
 from keyacct_xl.messages import Rendered, msg
-from keyacct_xl.parsing import EXCEL_MAX_TEXT, FIRST_DATE, LAST_DATE, ParseError, is_blank, parse_date, parse_money
+from keyacct_xl.parsing import (
+    EXCEL_MAX_TEXT,
+    FIRST_DATE,
+    LAST_DATE,
+    NumberKind,
+    ParseError,
+    is_blank,
+    parse_date,
+    parse_money,
+)
 
 # Where the i-th value is: a Location (file, sheet, cell, header), or a text a caller that shows English only gives.
 Locate = Callable[[int], "Rendered | str"]
@@ -56,8 +65,11 @@ def _check_date_cells(values: Sequence[object], locate: Locate) -> None:
                 raise _fail(locate(i), exc) from None
 
 
-def to_numbers(values: Sequence[object], locate: Locate, *, percent: bool = False) -> pd.Series:
-    """Floats from numbers or typed amounts; ``30%`` is 0.3 in percent columns."""
+def to_numbers(
+    values: Sequence[object], locate: Locate, *, percent: bool = False, kind: NumberKind = "number"
+) -> pd.Series:
+    """Floats from numbers or typed amounts; ``30%`` is 0.3 in percent columns. A value that is no number is refused
+    in the words of the column's ``kind``: an amount in a money column, a whole number in days or a count."""
     out = []
     for i, v in enumerate(values):
         if is_blank(v):
@@ -67,11 +79,11 @@ def to_numbers(values: Sequence[object], locate: Locate, *, percent: bool = Fals
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 out.append(parse_money(v))  # refuses an infinite number a damaged or hostile file may hold
                 continue
-            text = str(v).strip()
-            if percent and text.endswith(("%", "％")):
-                out.append(parse_money(text[:-1]) / 100)
+            text = v if isinstance(v, bool) else str(v).strip()  # TRUE is quoted as the cell shows it
+            if percent and isinstance(text, str) and text.endswith(("%", "％")):
+                out.append(parse_money(text[:-1], kind=kind) / 100)
             else:
-                out.append(parse_money(text))
+                out.append(parse_money(text, kind=kind))
         except ParseError as exc:
             raise _fail(locate(i), exc) from None
     return pd.Series(out, dtype="float64")
@@ -79,7 +91,7 @@ def to_numbers(values: Sequence[object], locate: Locate, *, percent: bool = Fals
 
 def to_ints(values: Sequence[object], locate: Locate) -> pd.Series:
     """Whole numbers (nullable)."""
-    numbers = to_numbers(values, locate)
+    numbers = to_numbers(values, locate, kind="whole")
     for i, n in enumerate(numbers):
         if n == n and not float(n).is_integer():
             raise InputError(msg("{where}: {value!r} is not a whole number", where=locate(i), value=n))
@@ -192,7 +204,7 @@ def convert(values: Sequence[object], kind: FrameKind, locate: Locate) -> pd.Ser
     elif kind == "int":
         series = to_ints(values, locate)
     elif kind in ("number", "money", "percent"):
-        series = to_numbers(values, locate, percent=kind == "percent")
+        series = to_numbers(values, locate, percent=kind == "percent", kind="money" if kind == "money" else "number")
     else:
         series = to_texts(values, locate)
     return series.astype(dtype_for(kind)) if kind != "text" else series

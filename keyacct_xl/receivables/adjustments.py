@@ -32,7 +32,7 @@ from keyacct_xl.master.adjustments import ADJUSTMENTS, NATURAL_KEY
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import write_tables
-from keyacct_xl.messages import Location, Message, listing, msg, tr
+from keyacct_xl.messages import Location, Message, cell_text, listing, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.master_lines import master_lines
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS
@@ -269,7 +269,7 @@ def _decided(
                 msg(
                     "{where}: {value} is not a decision; choose one of {choices}",
                     where=where("decision"),
-                    value=str(decided),
+                    value=cell_text(decided),
                     choices=", ".join(decision_labels("en") + decision_labels("zh")),
                 )
             )

@@ -26,10 +26,11 @@ import python_calamine as calamine
 
 from keyacct_xl.cellformulas import SheetMarks, ods_sheet_marks, xls_sheet_marks
 from keyacct_xl.consolidate import safety
+from keyacct_xl.disguised import disguised_kind, disguised_reason, html_rows
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.isolation import run_isolated
-from keyacct_xl.messages import Location, Pair, Rendered, msg
+from keyacct_xl.messages import Location, Pair, Rendered, cell_text, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.statement_dates import Period, YearlessDates, title_period, yearless_dates
 from keyacct_xl.tablefile import check_input_file, read_csv_rows
@@ -351,6 +352,14 @@ def _read_sheets(path: Path, *, formulas: bool) -> list[SheetCells]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return [SheetCells("", _csv_grid(path))]
+    data = path.read_bytes()
+    disguised = None if data.startswith((safety.OLE_MAGIC, safety.ZIP_MAGIC)) else disguised_kind(data)
+    if disguised == "text":  # a bank's or an ERP's .xls export that is tab-separated text: read as the CSV it is
+        return [SheetCells("", _csv_grid(path))]
+    if disguised == "html":  # one that is a web page: its table
+        return [SheetCells("", html_rows(data, path))]
+    if disguised is not None:
+        raise InputError(msg("{path}: {reason}", path=path, reason=disguised_reason(disguised, suffix)))
     safety.check_workbook_file(path, max_cells=MAX_STATEMENT_CELLS)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
@@ -491,7 +500,8 @@ def _parse(
         try:
             balance = _balance(cell(row, "balance"), cell(row, "direction"), perspective)
         except ParseError as exc:
-            problems.append(Problem(name, sheet, excel_row, headers["balance"], str(cell(row, "balance")), exc.wording))
+            quoted = cell_text(cell(row, "balance"))
+            problems.append(Problem(name, sheet, excel_row, headers["balance"], quoted, exc.wording))
             balance = None
         if "balance" in shifted:
             balance = None
@@ -509,7 +519,7 @@ def _parse(
                     # No balance: the closing balance stands in an amount column, as the opening does (one amount:
                     # a debit and a credit on the closing row are the period's totals, not a balance).
                     stated, bad = _amount(row, roles, cell, flip)
-                    problems += [Problem(name, sheet, excel_row, headers[r], str(v), why) for r, v, why in bad]
+                    problems += [Problem(name, sheet, excel_row, headers[r], cell_text(v), why) for r, v, why in bad]
                     closing = closing if bad or split_amount else stated
             else:
                 notes.append(excel_row)
@@ -517,13 +527,13 @@ def _parse(
             continue
         amount, bad = _amount(row, roles, cell, flip)
         for role, value, reason in bad:
-            problems.append(Problem(name, sheet, excel_row, headers[role], str(value), reason))
+            problems.append(Problem(name, sheet, excel_row, headers[role], cell_text(value), reason))
         if split_amount:
             amount = float("nan")
         dated = date_of(excel_row, row)
         parsed = _date(dated, day_first, no_year)
         if isinstance(parsed, Rendered):
-            problems.append(Problem(name, sheet, excel_row, headers["date"], str(dated), parsed))
+            problems.append(Problem(name, sheet, excel_row, headers["date"], cell_text(dated), parsed))
         date = pd.NaT if isinstance(parsed, Rendered) else parsed
         if not is_blank(cell(row, "counterparty")):
             counterparties[excel_row] = _text(cell(row, "counterparty"))
