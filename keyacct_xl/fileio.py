@@ -13,7 +13,7 @@ import secrets
 import shutil
 import zipfile
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO
 
 from filelock import FileLock, Timeout
@@ -67,7 +67,34 @@ def short_name(text: str, *, tagged: bool = False) -> str:
 
 def name_digest(text: str) -> str:
     """The digest a name gets to tell it from another that a file system would take for the same."""
-    return hashlib.sha256(text.encode()).hexdigest()[:6]
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:6]
+
+
+# The bytes one file or folder name holds (ext4, XFS, Btrfs, APFS; NTFS holds 255 UTF-16 units, never fewer bytes).
+NAME_MAX = 255
+_EXTENSION_BYTES = 16  # a longer "extension" is a dot inside a long name, not a file type worth keeping
+
+
+def name_bytes(name: str) -> int:
+    """The bytes ``name`` takes on the file system (a name that is not UTF-8 by its own bytes)."""
+    return len(os.fsencode(name))
+
+
+def fitted_name(name: str, room: int = NAME_MAX) -> str:
+    """``name`` in at most ``room`` bytes: a longer one's stem cut and followed by a digest of the whole name, its
+    extension kept, so two long names that start alike never share a file. A name that fits comes back unchanged.
+
+    For a name derived from another (a rep's file name with a note's, a backup's or a temporary file's ending), so
+    that what is derived never exceeds what a file system holds (``NAME_MAX``)."""
+    if name_bytes(name) <= room:
+        return name
+    suffix = PurePosixPath(name).suffix
+    suffix = suffix if name_bytes(suffix) <= _EXTENSION_BYTES else ""
+    tail = f"-{name_digest(name)}{suffix}"
+    stem = name[: len(name) - len(suffix)]
+    # Cut at a byte count; a character cut through (and any byte that is not UTF-8) is left out, never half kept.
+    cut = os.fsencode(stem)[: max(room - name_bytes(tail), 0)].decode("utf-8", "ignore")
+    return cut + tail
 
 
 def excel_lock_file(path: Path) -> Path:
@@ -75,11 +102,16 @@ def excel_lock_file(path: Path) -> Path:
     return path.with_name("~$" + path.name)
 
 
+def libreoffice_lock_file(path: Path) -> Path:
+    """The lock file LibreOffice (and WPS on Linux) leaves beside an open file: ``.~lock.<name>#``."""
+    return path.with_name(f".~lock.{path.name}#")
+
+
 def ensure_not_open(path: Path) -> None:
     """Raise MasterLockedError when Excel or LibreOffice holds ``path`` open."""
-    lo_lock = path.with_name(f".~lock.{path.name}#")
-    for lock in (excel_lock_file(path), lo_lock):
-        if lock.exists():
+    for lock in (excel_lock_file(path), libreoffice_lock_file(path)):
+        # A lock file whose name is longer than a name may be cannot exist: asked about, the system refuses the name.
+        if name_bytes(lock.name) <= NAME_MAX and lock.exists():
             raise MasterLockedError(
                 msg(
                     "{path}: the workbook is open in Excel or another program ({name} exists); close it and try again",
@@ -161,13 +193,14 @@ def refuse_writing_over_backup(out: Path, master: Path) -> None:
 
 
 def backup_path(path: Path) -> Path:
-    """Where the previous version of ``path`` is kept: ``name.bak.xlsx`` beside it."""
-    return path.with_name(f"{path.stem}.bak{path.suffix}")
+    """Where the previous version of ``path`` is kept: ``name.bak.xlsx`` beside it (cut to a name's length, as
+    ``fitted_name`` cuts, when ``path``'s own name is nearly as long as a name may be)."""
+    return path.with_name(fitted_name(f"{path.stem}.bak{path.suffix}"))
 
 
 def master_lock_path(path: Path) -> Path:
     """The lock file beside the master that keyacct-xl writers take: ``.master.xlsx.lock``."""
-    return path.with_name(f".{path.name}.lock")
+    return path.with_name(f".{fitted_name(path.name, NAME_MAX - len('..lock'))}.lock")
 
 
 def ensure_not_read_only(path: Path) -> None:
@@ -248,15 +281,24 @@ def master_write_lock(path: Path, *, wait: float | None = None) -> Iterator[Path
         lock.release()
 
 
+_TEMPORARY_BYTES = len("..0123456789ab.tmp")  # what a temporary file's name adds to the name it is written for
+
+
+def _temporary_stem(name: str) -> str:
+    """What a temporary file for ``name`` is named after: ``name``, cut (``fitted_name``) when the temporary file's
+    name would otherwise be longer than a name may be."""
+    return fitted_name(name, NAME_MAX - _TEMPORARY_BYTES)
+
+
 def _temporary_name(path: Path) -> Path:
     """``.name.<12 hex digits>.tmp`` beside ``path``: where a new version of it is written before the rename."""
-    return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    return path.with_name(f".{_temporary_stem(path.name)}.{secrets.token_hex(6)}.tmp")
 
 
 def _remove_leftovers(path: Path) -> None:
     """Temporary files a killed writer left beside ``path``: of the master, its backup, and the reports named after
     it (written while the lock is held); only a lock holder writes them, so none is live."""
-    names = "|".join(re.escape(target.name) for target in (path, backup_path(path)))
+    names = "|".join(re.escape(_temporary_stem(target.name)) for target in (path, backup_path(path)))
     reports = re.escape(path.stem) + r"-[^/]*\.xlsx"
     ours = re.compile(rf"\.({names}|{reports})\.[0-9a-f]{{12}}\.tmp")
     for entry in os.scandir(path.parent):

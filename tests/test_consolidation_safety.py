@@ -21,6 +21,7 @@ from keyacct_xl.consolidate.report import write_report
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import TRANSACTIONS
@@ -631,6 +632,67 @@ def test_a_file_refused_again_keeps_the_earlier_refused_copy_as_its_backup(good:
     consolidate(inbox, master, quarantine_dir=quarantine, now=NOW)
     assert (quarantine / "回访.docx").read_bytes() == b"tuesday's notes"
     assert (quarantine / "回访.bak.docx").read_bytes() == b"monday's notes"
+
+
+NAME_MAX = 255  # bytes in one file name (ext4, XFS, Btrfs, APFS)
+LONG = "很长的文件名" * 13 + "很长的文ab.xlsx"  # 253 bytes in UTF-8: a name Linux holds
+
+
+def test_a_refused_file_whose_name_is_253_bytes_is_quarantined_under_a_shorter_name_and_the_run_reported(
+    good: bytes, master: Path, tmp_path: Path
+) -> None:
+    """The copy's lock file (``.~lock.<name>#``) and note (``<name>.reason.txt``) were longer than a file name may
+    be: the run stopped after the master was written, before the report, and a rerun took the merged file for a
+    duplicate, so the rows it added were never reported."""
+    inbox, quarantine, report = tmp_path / "inbox", tmp_path / "q", tmp_path / "report.xlsx"
+    (inbox / "张三").mkdir(parents=True)
+    (inbox / "张三" / "visits.xlsx").write_bytes(good)
+    (inbox / "张三" / LONG).write_bytes(b"")
+    other = LONG.replace("ab.xlsx", "cd.xlsx")  # the same first 250 bytes: cut short, the two must not meet
+    (inbox / "张三" / other).write_bytes(b"another")
+
+    run = run_consolidation(inbox, master, lang="en", report=report, quarantine_dir=quarantine, now=NOW)
+    statuses = {o.name: o.status for o in run.result.outcomes}
+    assert statuses == {"张三/visits.xlsx": "accepted", f"张三/{LONG}": "rejected", f"张三/{other}": "rejected"}
+    assert len(load_store(master).frame("Visits")) == 1 and report.exists()
+    names = [p.name for p in (quarantine / "张三").iterdir()]
+    assert len(names) == 4 and all(len(os.fsencode(n)) <= NAME_MAX for n in names)
+    for outcome in run.result.outcomes[1:]:
+        [warning] = outcome.warnings  # the report says where the copy went
+        copy = quarantine / re.search(r"copied to quarantine as (\S+\.xlsx)", warning.en)[1]
+        assert copy.read_bytes() == (inbox / outcome.name).read_bytes()
+        note = copy.with_name(copy.name + ".reason.txt").read_text(encoding="utf-8")
+        assert note.startswith(f"{outcome.name}\n")  # the note names the file as it was sent
+    shown = {str(v) for row in openpyxl.load_workbook(report)["Errors"].iter_rows(values_only=True) for v in row}
+    assert any("copied to quarantine as" in text for text in shown)
+
+    # Sent again changed, the long file is refused again: the earlier copy is kept as its backup.
+    (inbox / "张三" / LONG).write_bytes(b"changed")
+    again = run_consolidation(inbox, master, lang="en", report=report, quarantine_dir=quarantine, now=NOW)
+    assert [o.status for o in again.result.outcomes] == ["duplicate", "rejected", "rejected"]
+    kept = sorted(p for p in (quarantine / "张三").iterdir() if p.name.endswith(".bak.xlsx"))
+    assert [p.read_bytes() for p in kept] == [b""] and len(os.fsencode(kept[0].name)) <= NAME_MAX
+
+
+def test_a_refused_file_that_cannot_be_copied_to_quarantine_is_reported_and_the_run_goes_on(
+    good: bytes, master: Path, tmp_path: Path
+) -> None:
+    inbox, quarantine, report = tmp_path / "inbox", tmp_path / "q", tmp_path / "report.xlsx"
+    for rep in ("张三", "李四"):
+        (inbox / rep).mkdir(parents=True)
+        (inbox / rep / "notes.docx").write_bytes(f"{rep}'s notes".encode())
+    (inbox / "张三" / "visits.xlsx").write_bytes(good)
+    quarantine.mkdir()
+    (quarantine / "张三").write_bytes(b"a file where a folder would go")
+
+    run = run_consolidation(inbox, master, lang="en", report=report, quarantine_dir=quarantine, now=NOW)
+    outcomes = {o.name: o for o in run.result.outcomes}
+    assert outcomes["张三/visits.xlsx"].status == "accepted" and len(load_store(master).frame("Visits")) == 1
+    [warning] = outcomes["张三/notes.docx"].warnings
+    assert warning.en.startswith("not copied to quarantine (") and "张三" in warning.en
+    assert "未复制到隔离文件夹" in warning.zh
+    assert (quarantine / "李四" / "notes.docx").read_bytes() == "李四's notes".encode()  # the others are copied
+    assert report.exists() and (inbox / "张三" / "notes.docx").read_bytes() == "张三's notes".encode()
 
 
 def test_a_file_whose_name_is_not_utf8_is_consolidated_alone_under_its_escaped_name(

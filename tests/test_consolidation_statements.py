@@ -153,6 +153,20 @@ def test_statements_of_the_same_name_in_two_folders_get_a_reconciliation_each(tm
     assert sorted(line.split("reconciliation ")[1].split(" (")[0] for line in lines) == [str(p) for p in written]
 
 
+def test_a_returned_statement_whose_name_is_253_bytes_gets_a_reconciliation_named_within_255(tmp_path):
+    master, inbox, path = returned_statement(tmp_path, agreed="否", note="S2 只收到 2,950 元", s2_amount=2950)
+    long = path.rename(inbox / ("很长的文件名" * 13 + "很长的文ab.xlsx"))  # 253 bytes: reconcile_<stem>.xlsx was 263
+    shutil.copy(long, inbox / long.name.replace("ab.xlsx", "cd.xlsx"))  # cut alike, each gets its own workbook
+    report = tmp_path / "report.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    written = sorted((master.parent / "reconciliations").iterdir())
+    assert len(written) == 2 and all(len(p.name.encode()) <= 255 and p.suffix == ".xlsx" for p in written)
+    lines = [str(v) for row in report_rows(report) for v in row if "with differences: reconciliation" in str(v)]
+    assert sorted(line.split("reconciliation ")[1].split(" (")[0] for line in lines) == [str(p) for p in written]
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    assert sum("already started" in str(v) for row in report_rows(report) for v in row) == 2
+
+
 def test_a_statement_in_a_folder_started_before_folder_names_is_not_started_twice(tmp_path):
     # Before folder names, inbox/north/<file> started reconciliations/reconcile_<file>.xlsx, its reconciliation
     # named by the file name alone (as a statement outside any folder still is). A second workbook for it under

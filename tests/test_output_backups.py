@@ -13,7 +13,7 @@ import pytest
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.demo.company import generate_demo
-from keyacct_xl.fileio import backup_path, untouched_output, write_replacing
+from keyacct_xl.fileio import backup_path, ensure_not_open, master_write_lock, untouched_output, write_replacing
 from keyacct_xl.history.archive import archive
 from keyacct_xl.history.store import store_path, stored_batches
 from keyacct_xl.master.writer import save_master
@@ -122,3 +122,21 @@ def test_an_export_onto_the_master_by_a_path_through_a_missing_folder_is_refused
     assert main(["master", "export", str(master), "--out", str(out), *option, "--lang", "en"]) == 2
     assert "the export must go to another file than the master" in capsys.readouterr().err
     assert master.read_bytes() == before and not backup_path(master).exists()
+
+
+def test_a_file_whose_name_is_255_bytes_is_written_over_with_its_backup(tmp_path: Path) -> None:
+    """A safe write's temporary file (``.<name>.<12 hex>.tmp``), backup (``<stem>.bak<ext>``) and the lock files
+    looked for (``.~lock.<name>#``, ``~$<name>``) add to the name: each is kept within the 255 bytes a name holds."""
+    path = tmp_path / ("周报" * 40 + "abcdefghij.xlsx")  # 255 bytes
+    assert len(path.name.encode()) == 255
+    ensure_not_open(path)
+    with master_write_lock(path):
+        write_replacing(path, b"first")
+        write_replacing(path, b"second")
+    backup = backup_path(path)
+    assert path.read_bytes() == b"second" and backup.read_bytes() == b"first"
+    assert backup.suffix == ".xlsx" and len(backup.name.encode()) <= 255
+    assert backup_path(path.with_name(path.name.replace("abc", "abd"))) != backup  # cut alike, told apart
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == sorted(
+        [path.name, backup.name]
+    )

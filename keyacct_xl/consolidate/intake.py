@@ -16,9 +16,12 @@ from pathlib import Path, PurePosixPath
 
 from keyacct_xl.consolidate.safety import MAX_FILE_BYTES
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import write_replacing
+from keyacct_xl.fileio import NAME_MAX, fitted_name, write_replacing
 from keyacct_xl.messages import msg
 
+NOTE_SUFFIX = ".reason.txt"  # the note beside a quarantined copy: why it was refused
+# The bytes a quarantined copy's name may take: its note's backup (``<name>.reason.bak.txt``) must fit in a name too.
+_QUARANTINED_BYTES = NAME_MAX - len(NOTE_SUFFIX) - len(".bak")
 # Caps on a .zip SOURCE: a week's submissions, not a compression bomb.
 MAX_ZIP_MEMBERS = 20_000
 MAX_ZIP_UNPACKED = 4 * 1024**3
@@ -200,18 +203,27 @@ def _numbered_name(name: str, number: int, taken: set[str]) -> str:
 
 
 def quarantine(folder: Path, submission: Submission, data: bytes, reason_en: str, reason_zh: str) -> Path:
-    """Copy a refused file into ``folder`` (keeping its relative path) with ``<name>.reason.txt`` beside it.
+    """Copy a refused file into ``folder`` (keeping its relative path) with ``<name>.reason.txt`` beside it; the
+    copy's path (``quarantine_path``).
 
     A link, special file or file too large to read (``data`` empty) gets only the reason: nothing is copied.
     """
-    target = folder / submission.name
+    target = quarantine_path(folder, submission.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     # A file of the same name refused by an earlier run may be the only copy of that week's work: kept as a backup.
     if data or _empty_file(submission):
         write_replacing(target, data)
-    note = target.with_name(target.name + ".reason.txt")
+    note = target.with_name(target.name + NOTE_SUFFIX)
     write_replacing(note, f"{submission.name}\n拒收原因：{reason_zh}\nReason: {reason_en}\n".encode())
     return target
+
+
+def quarantine_path(folder: Path, name: str) -> Path:
+    """Where the refused file ``name`` (its path under SOURCE) is copied in ``folder``: under its own path, a name too
+    long for its note and their backups (``<name>.reason.txt``, ``<stem>.bak<ext>``) cut with a digest of the whole
+    (``fitted_name``), as is a folder's name from a zip longer than a name may be."""
+    *folders, own = PurePosixPath(name).parts
+    return folder.joinpath(*(fitted_name(part) for part in folders), fitted_name(own, _QUARANTINED_BYTES))
 
 
 def _empty_file(submission: Submission) -> bool:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.consolidate.cards import Conflict
@@ -30,7 +31,7 @@ from keyacct_xl.consolidate.safety import Rejection, check_entry, check_file
 from keyacct_xl.consolidate.statements import reconciliation_folder, start_reconciliations
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files, load_store, save_store
 from keyacct_xl.consolidate.validate import check_form
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.spec import FormSpec
@@ -196,7 +197,7 @@ def consolidate(
     if not dry_run:
         ensure_not_open(master)
     if quarantine_dir is not None and quarantine_dir.exists() and not quarantine_dir.is_dir():
-        # Checked first: the master is written before rejected files are copied there.
+        # Checked first: refused files are copied there after every file is checked, just before the master's save.
         raise InputError(msg("{folder}: --quarantine must be a folder, not a file", folder=quarantine_dir))
     selected = frozenset(load_form(f, forms_folder).id for f in (forms or ()))
     if selected - set(ROUTES):
@@ -227,17 +228,19 @@ def consolidate(
         stored = store_typed_text(store, merger.edited)
         recorded = record_stored(store, stored, merger.changes, outcomes, now)
         notices = stored_notices(store, stored)
+        if quarantine_dir is not None and not dry_run:
+            # Before the save: nothing that can fail for one file runs between the master's save and the report,
+            # whose files the ledger then calls duplicates. A copy that cannot be made is that file's warning.
+            by_name = {s.name: s for s in submissions}
+            for outcome in outcomes:
+                if outcome.status == "rejected":
+                    _quarantined(quarantine_dir, by_name[outcome.name], outcome)
         written: list[str] = []
         if not dry_run and merger.changed:
             written = sorted(merger.changed | recorded | {LEDGER.name})
             save_store(store, written, edited=merger.edited)
             for notice in notices:  # told once the save is done: a save that failed stored nothing
                 notify(notice)
-    if quarantine_dir is not None and not dry_run:
-        by_name = {s.name: s for s in submissions}
-        for outcome in outcomes:
-            if outcome.status == "rejected":
-                _quarantine(quarantine_dir, by_name[outcome.name], outcome)
     return RunResult(
         outcomes,
         merger.conflicts,
@@ -296,7 +299,23 @@ def _new_customer_grade(store: Store) -> str:
     return load_grading_policy(store.settings.policy("grading_policy")).new_customer_grade
 
 
-def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> None:
+def _quarantined(folder: Path, submission: Submission, outcome: FileOutcome) -> None:
+    """Copy one refused file to quarantine; the report tells where a copy under a shorter name went, and why a copy
+    could not be made (the file stays in SOURCE as it was sent): a copy is never the run's end."""
+    try:
+        copy = _quarantine(folder, submission, outcome)
+    except (OSError, KeyacctError) as exc:
+        problem = exc.wording if isinstance(exc, KeyacctError) else exc
+        failed = msg("not copied to quarantine ({problem}): the file stays as it was sent", problem=problem)
+        outcome.warn(failed)
+        notify(msg("{file}: {problem}", file=outcome.name, problem=failed))
+        return
+    placed = copy.relative_to(folder).as_posix()
+    if placed != PurePosixPath(submission.name).as_posix():  # its name (or a zip folder's) cut to fit
+        outcome.warn(msg("its name is too long for a copy and its note: copied to quarantine as {copy}", copy=placed))
+
+
+def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> Path:
     fallback = msg("errors in the file")
     lines_en = [outcome.reason_en or fallback.en]
     lines_zh = [outcome.reason_zh or fallback.zh]
@@ -306,6 +325,6 @@ def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> N
         lines_zh.append(f"  {where} {issue.field_label('zh')}：{issue.value!r}：{issue.zh}")
     try:
         data = submission.read()
-    except OSError:
+    except (OSError, KeyError, zipfile.BadZipFile):  # gone or changed since it was checked: its reason alone
         data = b""
-    quarantine(folder, submission, data, "\n".join(lines_en), "\n".join(lines_zh))
+    return quarantine(folder, submission, data, "\n".join(lines_en), "\n".join(lines_zh))

@@ -24,6 +24,7 @@ from keyacct_xl.consolidate.model import FileOutcome, texts
 from keyacct_xl.consolidate.recognize import extract, open_book, read_meta
 from keyacct_xl.consolidate.safety import MAX_FILE_BYTES, WORKBOOK_SUFFIXES, Rejection, check_file
 from keyacct_xl.errors import KeyacctError
+from keyacct_xl.fileio import NAME_MAX, fitted_name
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import run_isolated
@@ -39,6 +40,9 @@ from keyacct_xl.receivables.statement_reader import Problem, Statement
 
 RETURNED_FORM = "account_statement"
 FOLDER = "reconciliations"  # beside the master
+# The bytes a reconciliation's name may take: the lock file the program finance opens it in makes beside it
+# (``.~lock.<name>#``) must fit in a name too.
+_NAME_BYTES = NAME_MAX - len(".~lock.#")
 _NO = {"否", "no", "n", "false", "0", "×", "x", "不符", "有差异"}
 
 
@@ -186,12 +190,13 @@ def start_reconciliations(
 def reconciliation_file(name: str) -> str:
     """The reconciliation workbook's file name for the returned statement ``name`` (its path under SOURCE):
     ``reconcile_<file>.xlsx``; one in a folder adds the folder and a short hash of its path, so statements of the
-    same name in different folders never share (or overwrite) a workbook, and a run finds its own again."""
+    same name in different folders never share (or overwrite) a workbook, and a run finds its own again. A name too
+    long for a file name is cut with a digest of the whole (``fitted_name``)."""
     path = PurePosixPath(name)
     if len(path.parts) == 1:
-        return f"reconcile_{path.stem}.xlsx"
+        return fitted_name(f"reconcile_{path.stem}.xlsx", _NAME_BYTES)
     digest = hashlib.sha256(path.parent.as_posix().encode()).hexdigest()[:6]
-    return f"reconcile_{path.stem}_{path.parent.name}-{digest}.xlsx"
+    return fitted_name(f"reconcile_{path.stem}_{path.parent.name}-{digest}.xlsx", _NAME_BYTES)
 
 
 def _started_by_file_name(name: str, returned: ReturnedStatement, master: Path) -> Path | None:
@@ -199,7 +204,7 @@ def _started_by_file_name(name: str, returned: ReturnedStatement, master: Path) 
     ``reconcile_<file>.xlsx``, its reconciliation named by the file name alone. Found, no second one is started
     whose decisions, applied too, would adjust the same differences twice."""
     path = PurePosixPath(name)
-    earlier = reconciliation_folder(master) / f"reconcile_{path.stem}.xlsx"
+    earlier = reconciliation_folder(master) / reconciliation_file(path.name)
     if len(path.parts) == 1 or not earlier.exists():
         return None
     try:
@@ -239,8 +244,12 @@ def _started(
         return msg("returned statement with differences: cannot reconcile ({problem})", problem=exc.wording)
     result = with_customer_note(reconcile(ours, theirs, lang=lang, customer_id=returned.customer_id), returned, lang)
     if not dry_run:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_reconciliation(result, out, lang=lang, company=book.settings.company_name)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write_reconciliation(result, out, lang=lang, company=book.settings.company_name)
+        except (OSError, KeyacctError) as exc:  # this statement's, never the run's end
+            problem = exc.wording if isinstance(exc, KeyacctError) else exc
+            return msg("returned statement with differences: cannot reconcile ({problem})", problem=problem)
     return msg(
         "returned statement of customer {customer} with differences: reconciliation {out} ({count} difference "
         "line(s), unexplained ¥{remainder:,.2f}){dry}",
