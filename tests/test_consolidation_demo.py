@@ -22,7 +22,7 @@ def _run(folder: Path) -> tuple[list[str], Path]:
 def test_demo_week_shows_every_outcome_and_is_reproducible(tmp_path: Path) -> None:
     lines, master = _run(tmp_path / "a")
     # the story files and one copy of every input form (the copy of the contact profile updates its contact)
-    assert "已接收 33，部分接收 1，待审核 1，拒收 4，重复提交 1；新增 188 行，更新 2 行" in lines[0]
+    assert "已接收 33，部分接收 1，待审核 1，拒收 4，重复提交 1；新增 189 行，更新 2 行" in lines[0]
     [report] = (tmp_path / "a").glob("master-汇总报告-*.xlsx")
     assert lines[0].endswith(f"→ {report}")
     errors = table_rows(report, "错误")[1:]
@@ -33,6 +33,7 @@ def test_demo_week_shows_every_outcome_and_is_reproducible(tmp_path: Path) -> No
     assert len(reasons) == 4
     store = load_store(master)
     assert len(store.frame("SubmissionHistory")) > 0 and len(store.frame("WeeklyPlans")) == 24
+    assert len(store.frame("DeferredCustomers")) == 1  # the weekly plan copy's deferred customer
     again, master_b = _run(tmp_path / "b")
     assert again == [line.replace("/a/", "/b/") for line in lines]
     assert master_b.read_bytes() == master.read_bytes()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 import shutil
 from pathlib import Path
 
@@ -513,8 +512,10 @@ def test_a_line_holding_a_section_title_of_its_form_does_not_end_the_table_of_an
     assert (outcome.status, outcome.rows_added) == (read_as_xlsx.status, read_as_xlsx.rows_added) == ("accepted", 5)
 
 
-def test_lines_of_a_table_no_master_table_takes_are_kept_in_the_ledger(master: Path, inbox: Path) -> None:
-    """The weekly plan's deferred customers feed no table: what the rep typed there (a reason) is kept by cell."""
+def test_a_weekly_plans_deferred_customers_land_in_their_own_table(master: Path, inbox: Path) -> None:
+    """The weekly plan's deferred customers were kept in the ledger's one cell of JSON by field and cell, and a large
+    master's pre-filled list outgrew it (tests/test_followup_plan.py): they are rows of DeferredCustomers, with the
+    reason the rep typed, and the ledger keeps none of them."""
     (inbox / "plan.xlsx").write_bytes(
         fill_form(
             blank_form("weekly_plan"),
@@ -527,10 +528,19 @@ def test_lines_of_a_table_no_master_table_takes_are_kept_in_the_ledger(master: P
     )
     [outcome] = consolidate(inbox, master, now=NOW).outcomes
     assert outcome.status == "accepted"
-    kept = json.loads(load_store(master).frame("IngestionLedger")["header"].iloc[0])
-    assert kept["deferred.reason"] == {"F52": "客户出差"}
-    assert kept["deferred.customer_id"] == {"A52": "C002"}
-    assert kept["deferred.due_date"] == {"D52": "2026-11-20T00:00:00"}  # as header dates are kept
+    store = load_store(master)
+    [row] = store.frame("DeferredCustomers").to_dict("records")
+    assert (row["customer_id"], row["reason"], row["rep"], row["period"], row["source_row"]) == (
+        "C002",
+        "客户出差",
+        "张三",
+        "2026-W48",
+        52,
+    )
+    assert row["due_date"] == pd.Timestamp("2026-11-20")
+    assert row["customer_name"] == "佛山永利五金厂"  # named from the master, as a plan line picked by id is
+    header = store.frame("IngestionLedger")["header"].iloc[0]
+    assert pd.isna(header) or "deferred" not in header
 
 
 def test_a_laid_out_form_whose_table_header_was_deleted_is_refused_naming_the_table() -> None:

@@ -836,6 +836,26 @@ def test_a_card_whose_kept_fields_outgrow_the_ledgers_cell_is_refused_and_the_ot
     assert outcome.status == "accepted"
 
 
+def test_a_card_whose_kept_fields_outgrow_the_ledgers_cell_is_refused_naming_the_field_holding_most(
+    master: Path, tmp_path: Path
+) -> None:
+    # The refusal told the rep to "shorten the longest texts", naming none: it names the field holding the most.
+    header = {
+        "rep": "张三",
+        "customer_id": "C001",
+        "name": "华强贸易有限公司",
+        "products_needed": "产品" * 10_000,
+        "strengths": "优势" * 7_000,
+    }
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "card.xlsx").write_bytes(fill_form(blank_form("customer_card"), header=header))
+    [card] = consolidate(inbox, master, now=NOW).outcomes
+    assert (card.status, card.code) == ("rejected", "too_long")
+    assert "; Products needed holds the most of them (20,0" in card.reason_en, card.reason_en
+    assert "其中「所需产品」最多（20,0" in card.reason_zh, card.reason_zh
+
+
 def test_a_change_whose_history_row_outgrows_a_cell_refuses_that_file_alone(good: bytes, tmp_path: Path) -> None:
     # The customer's business scope fits a cell (32,700 characters); the whole row before the card's change, kept
     # in the history as JSON, does not. The save then refused naming only SubmissionHistory's cell (and before that

@@ -12,6 +12,7 @@ from reportbook import report_table
 
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.undo import undo_submission
 from keyacct_xl.followup.check import run_visits_check
 from keyacct_xl.followup.planner import plan_week
 from keyacct_xl.followup.policy import load_visit_policy, master_policy
@@ -115,6 +116,67 @@ def test_prefilled_plan_writes_calls_and_deferred_with_reasons(tmp_path: Path) -
         ("K7", "C", "所在区域当天已排满（每日面访上限）"),
     ]
     assert deferred[0]["应访日期"] == dt.datetime(2026, 4, 5)  # 01-05 + 90 days, the contact interval of C
+
+
+def many_due_master(count: int) -> Master:
+    """One rep, ``count`` never-visited customers in six cities, two visits a day: most go on the deferred list."""
+    master = Master.empty(settings=settings_from({"visits_per_day": 2}))
+    cities = ("苏州", "无锡", "南京", "常州", "南通", "扬州")
+    master.customers = _customers(
+        [
+            {
+                "customer_id": f"K{i:04d}",
+                "name": f"{cities[i % 6]}第{i}号五金机电有限公司",
+                "rep": "张三",
+                "region": "华东",
+                "city": cities[i % 6],
+                "grade": "C",
+                "first_trade_date": d("2026-01-05"),
+            }
+            for i in range(count)
+        ]
+    )
+    return master
+
+
+def test_a_prefilled_weekly_plan_with_hundreds_of_deferred_customers_lands_whole_and_undoes_exactly(
+    tmp_path: Path,
+) -> None:
+    """A weekly plan pre-filled for a large master lists hundreds of deferred customers; sent back untouched it was
+    refused whole, its deferred lines (kept as JSON in one cell of the ledger) over the 32,767 characters a cell
+    holds, and the message asked the rep to shorten text they never typed. Its plan lines land in WeeklyPlans, its
+    deferred lines in DeferredCustomers, every one; the undo takes them all back out, the master as it was."""
+    master = many_due_master(360)
+    master_path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    spec = load_form("weekly_plan")
+    data = prefill(spec, master, rep="张三", period="2026-W48")
+    deferred = data.rows["deferred"]
+    assert len(deferred) > 300  # what the ledger's one cell could not hold
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_form(inbox / "weekly_plan.xlsx", spec, lang="zh", data=data)
+    before = load_store(master_path)
+    [outcome] = consolidate(inbox, master_path, now="2026-11-22 18:00:00").outcomes
+    assert (outcome.status, outcome.reason_en) == ("accepted", "")
+    store = load_store(master_path)
+    plans = store.frame("WeeklyPlans")
+    assert sorted(plans["customer_id"]) == sorted(r["customer_id"] for r in data.rows["plan"])
+    kept = store.frame("DeferredCustomers")
+    assert kept[["customer_id", "customer_name", "grade", "days_overdue", "reason"]].values.tolist() == [
+        [r["customer_id"], r["customer_name"], r["grade"], r["days_overdue"], r["reason"]] for r in deferred
+    ]
+    assert kept["due_date"].tolist() == [pd.Timestamp(r["due_date"]) for r in deferred]
+    assert set(kept["rep"]) == {"张三"} and set(kept["period"]) == {"2026-W48"}
+    assert outcome.rows_added == len(plans) + len(kept) + 1  # and the week's WeeklyTargets row
+    [entry] = store.frame("IngestionLedger")["header"].tolist()
+    assert pd.isna(entry) or "deferred" not in entry  # nothing of them left for the ledger's cell
+    undone = undo_submission(master_path, "weekly_plan.xlsx")
+    assert undone.removed == outcome.rows_added and undone.since == () and undone.beside == ()
+    after = load_store(master_path)
+    for name in ("WeeklyPlans", "DeferredCustomers", "WeeklyTargets", "SubmissionHistory"):
+        assert after.frame(name).empty, name
+    assert after.frame("IngestionLedger")["status"].tolist() == ["undone"]
+    pd.testing.assert_frame_equal(after.frame("Customers"), before.frame("Customers"))
 
 
 def test_prefilled_visit_plan_follows_the_same_policy(tmp_path: Path) -> None:

@@ -694,11 +694,12 @@ def _parquet_texts(folder: Path) -> set[str]:
     return texts
 
 
-def test_a_pseudonymized_export_replaces_the_ids_and_names_of_lines_kept_by_cell(tmp_path: Path) -> None:
-    """The weekly plan's deferred customers are kept in the ledger by field and cell ({"deferred.customer_id":
-    {"A52": "C002"}}): a pseudonymized export replaces the ids and names inside, as it does for the ledger's other
-    values, and a reason quoting a contact's phone loses it; so does the summary, a plain value of the same JSON
-    cell (the pseudonymized column came back as pandas' str dtype and was left out of the free-text pass)."""
+def test_a_pseudonymized_export_replaces_the_ids_and_names_of_a_weekly_plans_deferred_customers(
+    tmp_path: Path,
+) -> None:
+    """The weekly plan's deferred customers (kept in the ledger's JSON by field and cell until they outgrew its cell,
+    now rows of DeferredCustomers): a pseudonymized export replaces their ids and names, and a reason quoting a
+    contact's phone loses it; so does the summary (WeeklyTargets), free text of the same plan."""
     m = Master.empty()
     m.customers = pd.DataFrame(
         {"customer_id": ["C001", "C002"], "name": ["广州华强贸易有限公司", "佛山永利五金厂"], "rep": ["张三", "张三"]}
@@ -727,13 +728,14 @@ def test_a_pseudonymized_export_replaces_the_ids_and_names_of_lines_kept_by_cell
         )
     )
     assert main(["consolidate", str(inbox), "--into", str(source)]) == 0
-    assert "C002" in load_store(source).frame("IngestionLedger")["header"].iloc[0]
+    assert load_store(source).frame("DeferredCustomers")["customer_id"].tolist() == ["C002"]
     out = tmp_path / "share.xlsx"
     assert main(["master", "export", str(source), "--out", str(out), "--pseudonymize"]) == 0
-    header = load_store(out).frame("IngestionLedger")["header"].iloc[0]
-    assert "deferred.reason" in header and "出差" in header  # still kept, their values replaced
+    [deferred] = load_store(out).frame("DeferredCustomers").to_dict("records")
+    assert "出差" in deferred["reason"]  # still kept, the names and phone in it replaced
+    shown = " ".join(str(v) for v in deferred.values())
     for value in ("C002", "佛山永利五金厂", "陈经理", "13800138000"):
-        assert value not in header, header
+        assert value not in shown, shown
     summary = load_store(out).frame("WeeklyTargets")["summary"].iloc[0]  # the week's summary, a table of its own now
     assert "周三约了" in summary and "陈经理" not in summary, summary
 

@@ -149,9 +149,10 @@ class Merger:
         )
         if outcome.status not in LIVE:
             return
-        kept = self._kept_header(outcome, spec, route)
+        rest = self._kept_values(outcome, spec, route)
+        kept = row_json(rest) if rest else None
         if kept is not None and len(kept) > EXCEL_MAX_TEXT:
-            _refuse_kept_too_long(outcome, len(kept))
+            _refuse_kept_too_long(outcome, spec, rest, len(kept))
             return
         if route.registers_customers and self.cards.refuse(outcome, spec, self.instances):
             return
@@ -522,9 +523,9 @@ class Merger:
 
     # -- bookkeeping ---------------------------------------------------------------------------------------
 
-    def _kept_header(self, outcome: FileOutcome, spec: FormSpec, route: Route) -> str | None:
-        """The header fields no table takes and the lines of sections none takes, as the ledger keeps them (JSON),
-        so nothing a rep typed is lost; None when there are none."""
+    def _kept_values(self, outcome: FileOutcome, spec: FormSpec, route: Route) -> dict[str, object]:
+        """The header fields no table takes and the lines of sections none takes, by key, which the ledger keeps (as
+        JSON) so nothing a rep typed is lost; empty when there are none."""
         used = self._used.get(spec.id)
         if used is None:
             used = self._used[spec.id] = frozenset(
@@ -532,7 +533,7 @@ class Merger:
             )
         rest: dict[str, object] = {k: v for k, v in outcome.header.items() if k not in used and v is not None}
         rest.update(_unrouted_lines(outcome, route))
-        return row_json(rest) if rest else None
+        return rest
 
     def _ledger(self, outcome: FileOutcome, kept: str | None) -> None:
         self._ledger_entry(outcome, header=kept)
@@ -636,21 +637,40 @@ def _repeats(rows: Mapping[str, set[Location]], touched: Mapping[str, set[Locati
     return total > 0 and repeated / total >= CORRECTION_OVERLAP
 
 
-def _refuse_kept_too_long(outcome: FileOutcome, length: int) -> None:
+def _refuse_kept_too_long(outcome: FileOutcome, spec: FormSpec, rest: Mapping[str, object], length: int) -> None:
     """Refuse a file whose fields kept in the ledger make a text longer than its one cell holds: the master could not
-    be saved (or would lose the text), and cutting it would drop what the rep typed."""
+    be saved (or would lose the text), and cutting it would drop what the rep typed. The field holding most of it is
+    named, so the rep knows what to shorten (before, "the longest texts" left them to guess)."""
+    sizes = {key: len(row_json({key: value})) for key, value in rest.items()}
+    largest = max(sizes, key=sizes.__getitem__)
     outcome.reject(
         "too_long",
         *texts(
             msg(
                 "the fields and lines no master table takes are kept in one cell of the import ledger, and this "
-                "file's come to {length:,} characters, more than the {limit:,} a cell holds: shorten the longest "
-                "texts and send the file again",
+                "file's come to {length:,} characters, more than the {limit:,} a cell holds; {field} holds the most "
+                "of them ({most:,}): shorten it and send the file again",
                 length=length,
                 limit=EXCEL_MAX_TEXT,
+                field=_kept_label(spec, largest),
+                most=sizes[largest],
             )
         ),
     )
+
+
+def _kept_label(spec: FormSpec, key: str) -> Pair | str:
+    """What the form calls a key the ledger keeps: a header field's label, a line field's as section · field; a key
+    the form no longer has (an older version's field) as it is."""
+    section_id, _, field_key = key.rpartition(".")
+    if section_id:
+        section = next((s for s in spec.sections if s.id == section_id), None)
+        field = next((f for f in section.fields if f.key == field_key), None) if section is not None else None
+        if section is not None and field is not None:
+            return Pair(f"{section.title.en} · {field.label.en}", f"{section.title.zh} · {field.label.zh}")
+        return key
+    field = next((f for f in spec.header_fields if f.key == key), None)
+    return key if field is None else Pair(field.label.en, field.label.zh)
 
 
 class HistoryTooLong(Exception):

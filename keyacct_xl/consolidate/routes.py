@@ -39,6 +39,7 @@ ROW_KEYS: dict[str, RowKey] = {
     "Competitors": RowKey(("rep", "period", "city", "category", "competitor", "product")),
     "Contacts": RowKey(("customer_id", "name", "phone"), alternative=("contact_id",), loose=("customer_id", "name")),
     "WeeklyTargets": RowKey(("rep", "period")),
+    "DeferredCustomers": RowKey(("rep", "period", "customer_id"), {"customer_id": "customer_name"}),
     "CompetitorReports": RowKey(("rep", "period", "city", "product_category")),
     "KeyAccountProfiles": RowKey(("customer_id", "period")),
     "VisitProgrammes": RowKey(("rep", "period")),
@@ -93,7 +94,11 @@ ROUTES: dict[str, Route] = {
     for r in (
         Route("visit_record", {"visits": "Visits"}),
         Route("competitor_report", {"competitors": "Competitors"}, more_header_tables=("CompetitorReports",)),
-        Route("weekly_plan", {"plan": "WeeklyPlans"}, more_header_tables=("WeeklyTargets",)),
+        Route(
+            "weekly_plan",
+            {"plan": "WeeklyPlans", "deferred": "DeferredCustomers"},
+            more_header_tables=("WeeklyTargets",),
+        ),
         Route("quotation", {"items": "QuotationLines"}, "Quotations", "quote_no"),
         Route("visit_plan", {"plan": "VisitPlans"}),
         Route("visit_programme", {"schedule": "VisitPlans"}, more_header_tables=("VisitProgrammes",)),

@@ -67,6 +67,25 @@ WEEKLY_PLANS = TableSchema(
     ),
 )
 
+# The customers a weekly plan could not take this week (its 顺延客户 section, pre-filled from the visit policy), with
+# the reason; one row per rep, week and customer. A large master's plan lists hundreds: kept in the ingestion ledger's
+# one cell of JSON, they outgrew it and the whole plan was refused.
+DEFERRED_CUSTOMERS = TableSchema(
+    "DeferredCustomers",
+    "deferred_customers",
+    "顺延客户",
+    "Deferred Customers",
+    (
+        CUSTOMER_ID,
+        _c("customer_name", "客户名称", "Customer Name", "text", "", 20),
+        _c("grade", "等级", "Grade", "text", "", 6),
+        _c("due_date", "应访日期", "Due Date", "date", "", 11),
+        _c("days_overdue", "逾期天数", "Days Overdue", "int", "", 8),
+        _c("reason", "原因", "Reason", "text", "顺延原因", 30),
+        *PROVENANCE,
+    ),
+)
+
 # A weekly plan's head and foot: the week's targets, last week's figures, the rep's summary and the support asked
 # for, the supervisor's comment; one row per rep and week (its lines go to WeeklyPlans).
 WEEKLY_TARGETS = TableSchema(
@@ -255,6 +274,7 @@ OWN_TABLES: dict[str, TableSchema] = {
         for s in (
             WEEKLY_PLANS,
             WEEKLY_TARGETS,
+            DEFERRED_CUSTOMERS,
             DAILY_REPORTS,
             COMPETITOR_REPORTS,
             KEY_ACCOUNT_PROFILES,
