@@ -240,9 +240,8 @@ def test_a_quarter_and_a_year_add_their_months(tmp_path: Path) -> None:
     assert evaluate(path, "2026-Q3").loc["张三", "sales"] == 0.0
 
 
-def test_a_quarter_s_achievement_counts_only_the_months_with_a_target(tmp_path: Path) -> None:
-    """A rep whose target covered one month of the quarter achieved the whole quarter's sales over it (the monthly
-    pack's 584 % to date, found by a trial user): only the sales and collection of the months with a target count."""
+def _november_targets_only(tmp_path: Path) -> Path:
+    """The hand master with 张三's sales target (1,000) and collection target (500) for November 2026 only."""
     path = hand_master(tmp_path)
     targets = [{"rep": "张三", "year": 2026, "month": "2026-11", "amount": 1000.0, "period": "2026-01"}]
     plans = [{"rep": "张三", "period": "2026-11", "collection_target": 500.0}]
@@ -255,6 +254,13 @@ def test_a_quarter_s_achievement_counts_only_the_months_with_a_target(tmp_path: 
         lang="zh",
         backup=False,
     )
+    return path
+
+
+def test_a_quarter_s_achievement_counts_only_the_months_with_a_target(tmp_path: Path) -> None:
+    """A rep whose target covered one month of the quarter achieved the whole quarter's sales over it (the monthly
+    pack's 584 % to date, found by a trial user): only the sales and collection of the months with a target count."""
+    path = _november_targets_only(tmp_path)
     z = evaluate(path, "2026-Q4").loc["张三"]
     # the quarter's sales: October 1500 and November 300, of which only November has a target
     assert (z["sales"], z["sales_target"]) == (1800.0, 1000.0) and z["sales_achievement"] == pytest.approx(0.3)
@@ -269,18 +275,7 @@ def test_a_quarter_s_achievement_can_be_checked_from_the_figures_beside_it(
     30.0 %, and 指标评分's line actual ¥1,800.00 against ¥1,000.00 at 30.0 %: the percentage could not be checked
     from the page. The sales (and collection) of the months with a target stand beside the target, and the score
     line's actual is that figure, so actual / target is the achievement shown."""
-    path = hand_master(tmp_path)
-    targets = [{"rep": "张三", "year": 2026, "month": "2026-11", "amount": 1000.0, "period": "2026-01"}]
-    plans = [{"rep": "张三", "period": "2026-11", "collection_target": 500.0}]
-    write_tables(
-        path,
-        {
-            TABLES["SalesTargets"]: _frame(TABLES["SalesTargets"], targets),
-            TABLES["MonthlyPlans"]: _frame(TABLES["MonthlyPlans"], plans),
-        },
-        lang="zh",
-        backup=False,
-    )
+    path = _november_targets_only(tmp_path)
     out = tmp_path / "reps_q4.xlsx"
     assert main(["reps", str(path), "--period", "2026-Q4", "--out", str(out)]) == 0
     capsys.readouterr()
