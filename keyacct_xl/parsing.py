@@ -237,8 +237,16 @@ def _finite(number: float, shown: object) -> float:
 
 def _short(value: object) -> str:
     """``repr(value)``, cut to 40 characters: a message names a value, it does not repeat a huge one. A boolean
-    cell is quoted as the sheet shows it (TRUE), never as Python's True."""
-    text = cell_bool(value) if isinstance(value, bool) else repr(value)
+    cell is quoted as the sheet shows it (TRUE), never as Python's True, and a date as a date (2026-01-30 08:30),
+    never as datetime.datetime(2026, 1, 30, 8, 30)."""
+    if isinstance(value, bool):
+        text = cell_bool(value)
+    elif isinstance(value, dt.datetime) and not pd.isna(value):
+        text = value.replace(tzinfo=None).isoformat(sep=" ", timespec="minutes").removesuffix(" 00:00")
+    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        text = value.isoformat()
+    else:
+        text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

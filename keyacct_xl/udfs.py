@@ -39,6 +39,7 @@ from keyacct_xl.followup.policy import master_policy
 from keyacct_xl.followup.status import STATUS_LABELS, customer_status
 from keyacct_xl.headers import resolve_headers
 from keyacct_xl.i18n import Lang
+from keyacct_xl.labels import document_values
 from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import empty_frame
 from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, SETTINGS, TRANSACTIONS, VISITS
@@ -162,13 +163,12 @@ def _rfm_table_args(func):
     return func
 
 
-def _rfm_run(table: object, as_of: object, monetary: object, period_months: object) -> RfmRun:
+def _rfm_run(table: object, as_of: object, monetary: object, period_months: object, lang: Lang = "zh") -> RfmRun:
     """The RFM run on a table from cells; pass Settings' rfm_period_months to match the ribbon's RFM refresh."""
     period = cells.integer(cells.single(period_months, "period_months"), "period_months", minimum=0)
     chosen = cells.text(cells.single(monetary, "monetary"), "monetary") or None
-    return run_rfm(
-        _transactions(table), rfm_options(as_of=_optional_date(as_of, "as_of"), period_months=period, monetary=chosen)
-    )
+    options = rfm_options(as_of=_optional_date(as_of, "as_of"), period_months=period, monetary=chosen)
+    return run_rfm(_transactions(table), options, lang=lang)
 
 
 @xw.func(category=CATEGORY)
@@ -188,14 +188,22 @@ def RFM_BREAKS(table, as_of=None, monetary=None, period_months=None):
 
 @xw.func(category=CATEGORY)
 @_rfm_table_args
+@xw.arg("lang", doc="zh 或 en（默认 zh）/ class language", **_VEC)
 @cells.excel_safe
-def RFM_TABLE(table, as_of=None, monetary=None, period_months=None):
+def RFM_TABLE(table, as_of=None, monetary=None, period_months=None, lang=None):
     """每个客户的 RFM 值、评分与分类（动态数组）。Per customer RFM values, scores and class (spills)."""
 
     def compute() -> list[list[object]]:
-        return cells.frame_grid(_rfm_run(table, as_of, monetary, period_months).table)
+        language = _lang(lang)
+        return _shown(_rfm_run(table, as_of, monetary, period_months, language).table, language)
 
-    return cache.get_or_compute("RFM_TABLE", (table, as_of, monetary, period_months), compute)
+    return cache.get_or_compute("RFM_TABLE", (table, as_of, monetary, period_months, lang), compute)
+
+
+def _shown(frame: pd.DataFrame, lang: Lang) -> list[list[object]]:
+    """A table function's spill with its code values as its report shows them (金额不符, 升级, 重要价值客户 in zh),
+    never a snake_case code beside text in the user's language; the headers stay keys, for formulas to find."""
+    return cells.frame_grid(document_values(frame, lang))
 
 
 def _thresholds(value: object) -> tuple[float, float]:
@@ -227,7 +235,11 @@ def ABC_CLASS(amount, thresholds=None):
 
 @xw.func(category=CATEGORY)
 @xw.arg("table", doc="销售明细表（含表头）/ transactions with header", **_VEC)
-@xw.arg("shares", doc="可选：A、B 类累计占比，如 80,15；省略时按金额阈值 / optional A,B shares in %", **_VEC)
+@xw.arg(
+    "shares",
+    doc="可选：A、B 类累计占比，如 80,15 或 80%,15%；省略时按金额阈值 / optional A,B shares: 80,15 or 80%,15%",
+    **_VEC,
+)
 @xw.arg("year", doc="可选：年份 / optional calendar year", **_VEC)
 @cells.excel_safe
 def PARETO_TABLE(table, shares=None, year=None):
@@ -239,7 +251,7 @@ def PARETO_TABLE(table, shares=None, year=None):
             given = [cells.number(v, "shares") for v in cells.vector(shares, "shares")[0]]
             cut = [v for v in given if v is not None]
             if len(given) != 2 or len(cut) != 2:
-                raise CellError("#VALUE!", "shares: give two percentages, e.g. 80 and 15")
+                raise CellError("#VALUE!", "shares: give two percentages, e.g. 80 and 15, or 80% and 15%")
         revenue = revenue_by_customer(_transactions(table), year=cells.integer(cells.single(year, "year"), "year"))
         return cells.frame_grid(abc_classes(revenue, shares=cut))
 
@@ -558,8 +570,9 @@ def CUSTOMER_GRADE(metrics, policy=None, lang=None, settings=None):
         active = _settings(settings)
         name = cells.text(cells.single(policy, "policy"), "policy")
         chosen = load_grading_policy(_shipped_policy(name, "policy", "grading") if name else active.grading_policy)
-        graded = grade_customers(cells.metrics_table(metrics), chosen, settings=active, lang=_lang(lang))
-        return cells.frame_grid(graded[["customer_id", "proposed_grade", "change", "reasons"]])
+        language = _lang(lang)
+        graded = grade_customers(cells.metrics_table(metrics), chosen, settings=active, lang=language)
+        return _shown(graded[["customer_id", "proposed_grade", "change", "reasons"]], language)
 
     return cache.get_or_compute("CUSTOMER_GRADE", (metrics, policy, lang, settings), compute)
 
@@ -654,6 +667,7 @@ def RECONCILE(ours_table, theirs_table, date_window=None, lang=None):
             ours = _statement(ours_table, Path(folder), "ours_table", "ours")
             theirs = _statement(theirs_table, Path(folder), "theirs_table", "customer")
         options = MatchOptions(date_window=7 if window is None else window)
-        return cells.frame_grid(reconcile(ours, theirs, options=options, lang=_lang(lang)).table)
+        language = _lang(lang)
+        return _shown(reconcile(ours, theirs, options=options, lang=language).table, language)
 
     return cache.get_or_compute("RECONCILE", (ours_table, theirs_table, date_window, lang), compute)

@@ -83,6 +83,19 @@ def test_hand_computed_shares_with_ties() -> None:
     assert table["cumulative_share"].tolist() == pytest.approx([0.5, 0.8, 0.9, 1.0, 1.0])
 
 
+def test_shares_as_fractions_are_percentages() -> None:
+    """A cell showing 80 % holds 0.8: shares both at most 1 are fractions of the total, as Excel's own functions
+    take them; a fraction beside a percentage (0.8 and 15) is refused rather than read as 0.8 %."""
+    revenue = pd.Series({"a": 50.0, "b": 30.0, "c": 10.0, "d": 10.0, "e": 0.0})
+    percent = abc_classes(revenue, shares=(80, 15))
+    pd.testing.assert_frame_equal(abc_classes(revenue, shares=(0.8, 0.15)), percent)
+    assert abc_classes(revenue, shares=(0.5, 0))["abc_class"].tolist() == ["A", "C", "C", "C", "C"]
+    with pytest.raises(InputError, match=r"0\.8,15: a fraction beside a percentage"):
+        abc_classes(revenue, shares=(0.8, 15))
+    with pytest.raises(InputError, match="at most 100, got 90,20"):
+        abc_classes(revenue, shares=(0.9, 0.2))
+
+
 def test_thresholds_are_inclusive_minimums() -> None:
     table = abc_classes(pd.Series({"x": 1_000_000.0, "y": 999_999.99, "z": 100_000.0, "w": 99_999.0}))
     assert table.set_index("customer_id")["abc_class"].to_dict() == {"x": "A", "y": "B", "z": "B", "w": "C"}

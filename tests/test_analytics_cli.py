@@ -157,6 +157,15 @@ def test_abc_command_reproduces_the_sources_example(tmp_path: Path, capsys: pyte
     summary = report_table(out, "ABC summary")
     assert summary["Customers"].tolist() == [7, 25, 18]
     assert len(openpyxl.load_workbook(out)["Pareto curve"]._charts) == 1
+    # Shares as percentages, fractions or with a percent sign are the same cut (80 % is 0.8): twelve customers
+    # hold less than 80 % before them (the twelfth: 18,023 of 22,630).
+    by_shares = []
+    for shares in ("80,15", "0.8,0.15", "80%,15%", "80％，15％"):
+        assert main(["abc", str(path), "--year", "2025", "--shares", shares, "--lang", "en"]) == 0
+        by_shares.append(capsys.readouterr().out)
+    assert by_shares[0].splitlines()[0].split("\t")[:2] == ["A", "      12"] and len(set(by_shares)) == 1
+    assert main(["abc", str(path), "--shares", "0.8,15", "--lang", "en"]) == 2
+    assert "a fraction beside a percentage" in capsys.readouterr().err
     assert main(["abc", str(path), "--shares", "80,15,5"]) == 2
     capsys.readouterr()
     assert main(["abc", str(path), "--thresholds", "1,000,000,100,000", "--lang", "en"]) == 2

@@ -20,12 +20,14 @@ from keyacct_xl.analytics.credit_run import run_credit_check
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.bridge.excel import XlwingsBridge
 from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.customerlist import LIST_SUFFIXES
 from keyacct_xl.demo.company import generate_demo
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import BridgeError, InputError
 from keyacct_xl.macros import ACTIONS, run_action
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.receivables.demo_statement import pick_customer, write_returned_statement
+from keyacct_xl.receivables.statement_reader import SUFFIXES as STATEMENT_SUFFIXES
 from keyacct_xl.receivables.statements import parse_period
 
 ISSUE_ACTIONS = {
@@ -77,6 +79,7 @@ class _Api:
 
     def GetOpenFilename(self, *args: object) -> object:  # Excel's name
         self.app.events.append(("dialog", args[-1]))
+        self.app.filters.append(args[0])  # FileFilter: "label (*.a;*.b),*.a;*.b"
         return self.app.answers.get("file", False)
 
     def InputBox(self, prompt: str) -> object:  # Excel's name
@@ -98,6 +101,7 @@ class _App:
     def __init__(self) -> None:
         self.events: list[tuple] = []
         self.answers: dict[str, object] = {}
+        self.filters: list[object] = []
         self.books = _Books(self)
         self.api = _Api(self)
         self._status: str | bool = False
@@ -353,6 +357,21 @@ def test_xlwings_failure_is_an_alert(demo_master: Path) -> None:
     bridge = XlwingsBridge(ExcelStandIn(demo_master), lang="en")
     bridge.fail("boom")
     assert bridge.app.events[-1] == ("alert", "boom", "critical") and bridge.app.status_bar is False
+
+
+@pytest.mark.parametrize("lang, label", [("zh", "电子表格"), ("en", "Spreadsheets")])
+def test_the_file_pickers_offer_the_types_their_commands_read(demo_master: Path, lang: str, label: str) -> None:
+    """导入客户名单 takes .ods and .xlsm lists, and a returned statement may be one: the Open dialog offers each type
+    its command's reader accepts, under a label in the user's language (it offered "Excel" .xlsx/.xls/.csv)."""
+    bridge = XlwingsBridge(ExcelStandIn(demo_master), lang=lang)  # type: ignore[arg-type]
+    for name in ("import_customers", "reconcile"):
+        with pytest.raises(BridgeError):  # the dialog is cancelled: nothing is written
+            run_action(name, bridge)
+    by_list, by_statement = bridge.app.filters
+    for offered, suffixes in ((by_list, LIST_SUFFIXES), (by_statement, STATEMENT_SUFFIXES)):
+        patterns = ";".join(f"*{s}" for s in suffixes)
+        assert offered == f"{label} ({patterns}),{patterns}"
+        assert {"*.xlsx", "*.xlsm", "*.xls", "*.ods", "*.csv"} <= set(patterns.split(";"))
 
 
 def test_demo_step_builds_the_addin_and_runs_actions(demo_master: Path, tmp_path: Path) -> None:

@@ -334,6 +334,57 @@ def test_pareto_table_by_shares(excel) -> None:
     assert rows[1][4] == pytest.approx(0.95)
 
 
+def test_pareto_table_reads_percent_cells_as_their_percentages(excel) -> None:
+    """Shares typed as 80% and 15% reach the function as 0.8 and 0.15 (what the cell holds): the same classes as
+    80 and 15, as Excel's own functions take 0.8 for 80 %; a fraction beside a percentage is refused, not guessed."""
+    table = (
+        ("客户编号", "日期", "金额"),
+        ("C1", 46000.0, 80.0),
+        ("C2", 46000.0, 15.0),
+        ("C3", 46001.0, 5.0),
+    )
+    percent = excel.call("PARETO_TABLE", table, ((80.0, 15.0),), MISSING)
+    assert [r[-1] for r in percent[1:]] == ["A", "B", "C"]
+    assert excel.call("PARETO_TABLE", table, ((0.8, 0.15),), MISSING) == percent
+    assert excel.call("PARETO_TABLE", table, column(0.8, 0.15), MISSING) == percent  # a column of two cells
+    assert excel.call("PARETO_TABLE", table, (("80%", "15%"),), MISSING) == percent  # percentages stored as text
+    mixed = one(excel.call("PARETO_TABLE", table, ((0.8, 15.0),), MISSING))
+    assert mixed.startswith("#VALUE!") and "0.8" in mixed and "15" in mixed and "fraction" in mixed
+    assert one(excel.call("PARETO_TABLE", table, ((80.0,),), MISSING)).startswith("#VALUE! shares: give two")
+
+
+def test_date_formatted_numbers_are_read_as_their_serial_numbers(excel) -> None:
+    """A recency column =TODAY()-C2 is often formatted as a date by Excel, which then hands a date over: as SUM and
+    AVERAGE do, a number argument reads it as its serial number (1900-01-30 is 30, 1900-03-10 is 70 past Excel's
+    29 February 1900, 1900-01-00 shown for 0 is COM's 1899-12-30), never quoting Python's repr of it."""
+    as_dates = excel.call(
+        "RFM_SCORE",
+        column(ComTime(1899, 12, 30), ComTime(1900, 1, 30), ComTime(1900, 3, 10)),
+        column(5.0, 2.0, 1.0),
+        column(250.0, 450.0, 50.0),
+        BREAKS,
+    )
+    assert as_dates == excel.call(
+        "RFM_SCORE", column(0.0, 30.0, 70.0), column(5.0, 2.0, 1.0), column(250.0, 450.0, 50.0), BREAKS
+    )
+    assert as_dates == [["553"], ["225"], ["111"]]
+    # the mean as AVERAGE() of such a column: a date too (1900-02-18 is 49)
+    assert one(excel.call("RFM_CLASS", 30.0, 5.0, 2000.0, ComTime(1900, 2, 18), 3.0, 1000.0, MISSING)) == "重要价值客户"
+    assert one(excel.call("RFM_CLASS", 50.0, 5.0, 2000.0, ComTime(1900, 2, 18), 3.0, 1000.0, MISSING)) == "重要保持客户"
+    assert one(excel.call("ABC_CLASS", ComTime(1902, 9, 26), ((1000.0,), (100.0,)))) == "A"  # serial 1000
+    assert one(excel.call("ABC_CLASS", ComTime(1902, 9, 25), ((1000.0,), (100.0,)))) == "B"
+    metrics = (
+        ("customer_id", "current_grade", "months_as_customer", "first_trade_date", "annual_sales", "credit_grade"),
+        ("C1", "A", ComTime(1900, 3, 1), ComTime(2021, 1, 1), 2_500_000.0, "A"),  # 61 months
+    )
+    numbers = (metrics[0], ("C1", "A", 61.0, ComTime(2021, 1, 1), 2_500_000.0, "A"))
+    assert excel.call("CUSTOMER_GRADE", metrics, "grading_3level", "en") == excel.call(
+        "CUSTOMER_GRADE", numbers, "grading_3level", "en"
+    )
+    bad = excel.call("RFM_SCORE", column("abc", ComTime(1900, 1, 30)), 1.0, 1.0, BREAKS)
+    assert bad[0][0].startswith("#VALUE! recency_days") and not any("datetime" in str(r[0]) for r in bad)
+
+
 def test_ageing_bucket_labels_like_the_ageing_report(excel) -> None:
     as_of = ComTime(2026, 3, 31)
     due = column(ComTime(2026, 3, 31), ComTime(2026, 3, 1), "2026-01-30", 45900.0, None, NA)  # 45900 = 2025-08-31
@@ -580,7 +631,7 @@ def test_reconcile_spills_the_matching(excel) -> None:
     )
     header, *rows = excel.call("RECONCILE", ours, theirs, MISSING, "en")
     status = {r[header.index("ours_ref")]: r[header.index("status")] for r in rows}
-    assert status == {"S001": "matched", "S002": "amount_mismatch", "R001": "matched", "S005": "only_ours"}
+    assert status == {"S001": "matched", "S002": "amount mismatch", "R001": "matched", "S005": "only ours"}
     mismatch = next(r for r in rows if r[1] == "S002")
     assert mismatch[header.index("difference")] == -100.0
     hint = header.index("hint")
@@ -589,6 +640,43 @@ def test_reconcile_spills_the_matching(excel) -> None:
     assert next(r for r in narrow[1:] if r[1] == "S005")[hint] == "not in their books"
     bad = one(excel.call("RECONCILE", ours, (("a", "b"), (1.0, 2.0)), MISSING, "en"))
     assert bad.startswith("#VALUE! theirs_table: unknown layout")
+
+
+def test_table_functions_show_code_values_in_their_language(excel) -> None:
+    """RECONCILE(..., "zh") says 金额不符 / 我方有 as the reconcile report does, not amount_mismatch beside Chinese
+    hints; RFM_TABLE and CUSTOMER_GRADE show their classes and changes as their reports do, never a snake_case code."""
+    ours = (
+        ("日期", "单据编号", "借方", "贷方"),
+        (ComTime(2026, 10, 3), "S001", 5000.0, None),
+        (ComTime(2026, 10, 5), "S002", 3000.0, None),
+        (ComTime(2026, 10, 30), "S005", 700.0, None),
+    )
+    theirs = (
+        ("记账日期", "凭证号", "借方金额", "贷方金额"),
+        (ComTime(2026, 10, 3), "S001", None, 5000.0),
+        (ComTime(2026, 10, 5), "S002", None, 3100.0),
+        (ComTime(2026, 10, 8), "P009", None, 400.0),
+    )
+    header, *rows = excel.call("RECONCILE", ours, theirs, MISSING, "zh")
+    status = header.index("status")
+    assert sorted(r[status] for r in rows) == sorted(["相符", "金额不符", "我方有", "对方有"])
+    assert [r[status] for r in excel.call("RECONCILE", ours, theirs, MISSING, MISSING)[1:]] == [r[status] for r in rows]
+    head, *lines = excel.call("RFM_TABLE", _transactions(), ComTime(2026, 3, 31), MISSING, MISSING, "en")
+    assert "rfm_class" not in head and head[-1] == "rfm_class_label"
+    labels = {"Important value", "Important development", "Important retention", "Important win-back"}
+    labels |= {label.replace("Important", "General") for label in labels}
+    assert {r[-1] for r in lines} <= labels
+    zh = excel.call("RFM_TABLE", _transactions(), ComTime(2026, 3, 31), MISSING, MISSING, MISSING)
+    assert all(r[-1].endswith("客户") for r in zh[1:]) and not any("_" in str(v) for r in zh[1:] for v in r[1:])
+    header = ("customer_id", "current_grade", "months_as_customer", "first_trade_date", "annual_sales")
+    metrics = (
+        (*header, "credit_grade", "influence", "growth", "on_time_rate", "visit_rating"),
+        ("C1", "B", 60.0, ComTime(2021, 1, 1), 2_500_000.0, "A", 5.0, 0.1, 0.95, 4.0),
+        ("C2", "A", 60.0, ComTime(2021, 1, 1), 50_000.0, "A", 1.0, 0.0, 1.0, 3.0),
+    )
+    graded = excel.call("CUSTOMER_GRADE", metrics, MISSING, "zh")
+    assert [r[2] for r in graded[1:]] == ["升级", "降级"]
+    assert [r[2] for r in excel.call("CUSTOMER_GRADE", metrics, MISSING, "en")[1:]] == ["up", "down"]
 
 
 def test_one_cell_options_refuse_ranges_and_fractions(excel) -> None:
@@ -620,7 +708,7 @@ def test_reconcile_numeric_document_numbers_and_error_cells(excel) -> None:
     ours = (("日期", "单据编号", "借方", "贷方"), (ComTime(2026, 10, 3), 1001.0, 5000.0, None))
     theirs = (("记账日期", "凭证号", "借方金额", "贷方金额"), (ComTime(2026, 10, 20), "1001", None, 5100.0))
     header, *rows = excel.call("RECONCILE", ours, theirs, MISSING, "en")
-    assert [(r[header.index("status")], r[header.index("ours_ref")]) for r in rows] == [("amount_mismatch", "1001")]
+    assert [(r[header.index("status")], r[header.index("ours_ref")]) for r in rows] == [("amount mismatch", "1001")]
     # An error cell in a statement range is named, not read as an unreadable amount.
     broken = (*theirs, (ComTime(2026, 10, 21), "1002", None, NA))
     assert one(excel.call("RECONCILE", ours, broken, MISSING, "en")) == "#N/A theirs_table: row 3, column 4 is #N/A"

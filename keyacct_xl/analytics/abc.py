@@ -5,7 +5,8 @@ Two ways to cut, never both:
   (``class_by_minimums``, the boundary rule the attribute code shares);
 - shares (the 80/20 way, e.g. 80,15): customers sorted by revenue, descending; a customer's position is the
   share of total revenue held by customers with strictly more revenue. A while that share is below 80 %, B while
-  it is below 80 + 15 = 95 %, else C. Equal revenue therefore always gets the same class.
+  it is below 80 + 15 = 95 %, else C. Equal revenue therefore always gets the same class. Shares both at most 1
+  are fractions (0.8,0.15 is 80,15: a cell showing 80 % holds 0.8), ``percent_shares``.
 """
 
 from __future__ import annotations
@@ -81,8 +82,27 @@ def class_by_minimums(values: np.ndarray, minimums: Sequence[float], classes: Se
     return out
 
 
-def _by_shares(values: np.ndarray, total: float, shares: Sequence[float]) -> np.ndarray:
+def percent_shares(shares: Sequence[float]) -> tuple[float, float]:
+    """The A and B shares in percent. Both at most 1 are fractions of the total (a cell showing 80 % holds 0.8, as
+    Excel's own functions take it), so 0.8,0.15 is 80,15; a fraction beside a percentage (0.8 and 15: one cell
+    formatted as percent, one not) is refused rather than read as 0.8 %."""
     a_share, b_share = _pair(shares, "shares")
+    if max(a_share, b_share) <= 1:
+        return round(a_share * 100, 9), round(b_share * 100, 9)  # 0.07 * 100 is 7.000000000000001
+    if 0 < min(a_share, b_share) <= 1:
+        raise InputError(
+            msg(
+                "abc: shares {a_share:g},{b_share:g}: a fraction beside a percentage; give both in percent (80,15) "
+                "or both as fractions (0.8,0.15, or 80%,15% in cells)",
+                a_share=a_share,
+                b_share=b_share,
+            )
+        )
+    return a_share, b_share
+
+
+def _by_shares(values: np.ndarray, total: float, shares: Sequence[float]) -> np.ndarray:
+    a_share, b_share = percent_shares(shares)
     if a_share <= 0 or b_share < 0 or a_share + b_share > 100:
         raise InputError(
             msg(

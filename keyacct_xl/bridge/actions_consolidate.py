@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, reports_dir
+from keyacct_xl.consolidate.customerlist import LIST_SUFFIXES
 from keyacct_xl.consolidate.importing import run_customer_import
 from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.errors import InputError
@@ -52,7 +53,7 @@ def consolidate(bridge: Bridge, options: ActionOptions) -> ActionResult:
 def import_customers(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Import a customer list the user picks (``--input``) into the master; its report goes to ``reports/``."""
     master_path = bridge.book_path()
-    source = options.input or bridge.choose_file(msg("Choose the customer list"), "--input LIST")
+    source = options.input or bridge.choose_file(msg("Choose the customer list"), "--input LIST", LIST_SUFFIXES)
     report = reports_dir(bridge, options) / tr(bridge.lang, "{name}-import-report.xlsx", name=source.stem)
     refuse_writing_over(report, master_path, [source])  # the workbook itself: Excel may edit a copy of it
     bridge.progress(1, 1, tr(bridge.lang, "importing the customer list…"))

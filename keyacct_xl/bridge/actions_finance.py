@@ -16,6 +16,7 @@ from keyacct_xl.messages import Pair, msg, tr
 from keyacct_xl.parsing import ParseError, parse_money
 from keyacct_xl.receivables.master_lines import past_the_data
 from keyacct_xl.receivables.statement_book import write_statements
+from keyacct_xl.receivables.statement_reader import SUFFIXES as STATEMENT_SUFFIXES
 from keyacct_xl.receivables.statements import parse_period
 from keyacct_xl.receivables.usecase import run_ageing
 
@@ -24,7 +25,9 @@ from keyacct_xl.receivables.usecase import run_ageing
 def reconcile(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """Match one customer's lines in the master against the statement the customer returned (as ``keyacct-xl
     reconcile MASTER THEIRS --customer ID``)."""
-    theirs_path = options.input or bridge.choose_file(msg("Choose the customer's statement"), "--input STATEMENT")
+    theirs_path = options.input or bridge.choose_file(
+        msg("Choose the customer's statement"), "--input STATEMENT", STATEMENT_SUFFIXES
+    )
     customer = options.extra.get("customer") or bridge.ask(msg("Customer ID"), "--customer ID")
     bridge.progress(1, 2, tr(bridge.lang, "reading the statement…"))
     out = reports_dir(bridge, options) / f"reconcile_{id_in_name(customer)}_{theirs_path.stem}.xlsx"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
@@ -90,8 +90,9 @@ class Bridge(Protocol):
     def finish(self, result: ActionResult) -> None:
         """Tell the user what happened."""
 
-    def choose_file(self, prompt: Rendered, option: str) -> Path:
-        """A file the user picks (in Excel a file dialog; headless the command-line ``option``)."""
+    def choose_file(self, prompt: Rendered, option: str, suffixes: Sequence[str]) -> Path:
+        """A file the user picks, of one of ``suffixes`` (the types the action's reader accepts: in Excel the file
+        dialog offers them; headless the command-line ``option``)."""
 
     def ask(self, prompt: Rendered, option: str) -> str:
         """A short text the user types (in Excel an input box; headless the command-line ``option``)."""
@@ -123,7 +124,7 @@ class FileBridge:
         """One line per step."""
         print(f"[{step}/{total}] {text}", file=self.stream, flush=True)
 
-    def choose_file(self, prompt: Rendered, option: str) -> Path:
+    def choose_file(self, prompt: Rendered, option: str, suffixes: Sequence[str]) -> Path:
         """Headless there is nobody to ask: the option was missing."""
         raise InputError(msg("{prompt}: give {option}", prompt=prompt, option=option))
 

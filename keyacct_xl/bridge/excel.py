@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import xlwings as xw
@@ -18,6 +18,14 @@ from keyacct_xl.bridge.base import ActionResult
 from keyacct_xl.errors import BridgeError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Rendered, msg, tr
+
+
+def file_filter(suffixes: Sequence[str], lang: Lang) -> str:
+    """GetOpenFilename's FileFilter: a label in the user's language with the patterns it shows, then the patterns
+    (``电子表格 (*.xlsx;*.ods),*.xlsx;*.ods``); a comma would end the label, so none is in it."""
+    patterns = ";".join(f"*{suffix}" for suffix in suffixes)
+    label = tr(lang, "Spreadsheets")
+    return f"{label} ({patterns}),{patterns}"
 
 
 class XlwingsBridge:
@@ -49,9 +57,10 @@ class XlwingsBridge:
         """Excel's status bar: ``[2/4] 计算 RFM…``; Excel stays responsive between steps."""
         self.app.status_bar = f"[{step}/{total}] {text}"
 
-    def choose_file(self, prompt: Rendered, option: str) -> Path:
-        """Excel's Open dialog (Application.GetOpenFilename); cancelling stops the action."""
-        chosen = self.app.api.GetOpenFilename("Excel, *.xlsx;*.xls;*.csv", 1, prompt.render(self.lang))
+    def choose_file(self, prompt: Rendered, option: str, suffixes: Sequence[str]) -> Path:
+        """Excel's Open dialog (Application.GetOpenFilename) offering the ``suffixes`` the action's reader accepts;
+        cancelling stops the action."""
+        chosen = self.app.api.GetOpenFilename(file_filter(suffixes, self.lang), 1, prompt.render(self.lang))
         if not chosen:
             raise BridgeError(msg("cancelled"))
         return Path(str(chosen))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import unicodedata
 from pathlib import Path
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
@@ -22,7 +23,7 @@ HELP: dict[str, Message] = {
     "abc": msg("Pareto / ABC classes of customers by revenue"),
     "input": msg("master workbook, or a table of sales lines (.xlsx, .xlsm, .ods, .csv, .parquet)"),
     "--thresholds": msg("A and B minimum revenue, e.g. 1000000,100000 (the default)"),
-    "--shares": msg("A and B shares of revenue in percent, e.g. 80,15"),
+    "--shares": msg("A and B shares of revenue in percent, e.g. 80,15 (or 0.8,0.15, or 80%,15%)"),
     "--year": msg("one calendar year (default: all data)"),
     "--out": msg("write the table to .xlsx (with summary, curve, charts) or .csv"),
 }
@@ -41,12 +42,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 
 def parse_pair(text: str | None, option: str) -> tuple[float, float] | None:
-    """Two comma-separated numbers, or a clear error naming the option."""
+    """Two comma-separated numbers, or a clear error naming the option; for ``--shares`` 80% is 0.8, which the
+    shares rule reads as 80 (keyacct_xl.analytics.abc.percent_shares)."""
     if text is None:
         return None
-    parts = [p.strip().replace("_", "") for p in text.replace("，", ",").split(",")]
+    parts = [p.strip().replace("_", "") for p in unicodedata.normalize("NFKC", text).split(",")]
     try:
-        a, b = (float(p) for p in parts)
+        if option == "--shares":
+            a, b = (float(p.removesuffix("%")) / 100 if p.endswith("%") else float(p) for p in parts)
+        else:
+            a, b = (float(p) for p in parts)
     except ValueError:
         example = "1000000,100000" if option == "--thresholds" else "80,15"
         raise InputError(
