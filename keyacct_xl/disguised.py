@@ -95,14 +95,42 @@ def html_rows(data: bytes, shown: object) -> list[list[object]]:
         raise InputError(msg("{path}: the web page holds no table", path=shown))
     table = max(tables, key=lambda t: len(t.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")))
     rows: list[list[object]] = []
+    spanning: dict[int, tuple[int, list[object]]] = {}  # column -> (rows still covered, the cells it stands for)
     for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
         cells: list[object] = []
+        above, spanning = spanning, {}
         for cell in tr.xpath("./td|./th"):
+            _carry(above, spanning, cells, to_end=False)
             text = cell.text_content().replace("\u00a0", " ").strip()
-            cells.append(text or None)
-            cells.extend([None] * (_span(cell.get("colspan")) - 1))
+            block = [text or None, *[None] * (_span(cell.get("colspan")) - 1)]
+            if (below := _span(cell.get("rowspan")) - 1) > 0:
+                spanning[len(cells)] = (below, block)
+            cells.extend(block)
+        _carry(above, spanning, cells, to_end=True)
         rows.append(cells)
     return rows
+
+
+def _carry(
+    above: dict[int, tuple[int, list[object]]],
+    spanning: dict[int, tuple[int, list[object]]],
+    cells: list[object],
+    *,
+    to_end: bool,
+) -> None:
+    """Put into ``cells`` the cells that cells of the rows above span down to this row, where the row has reached
+    their column (``to_end``: all that are left), keeping in ``spanning`` those that span further: a region merged
+    over rows stands in each row it covers, as a merged range's rows are read, instead of shifting the row's other
+    cells left."""
+    for column in sorted(above):
+        if not to_end and column > len(cells):
+            return
+        rows_left, block = above.pop(column)
+        if rows_left > 1:
+            spanning[column] = (rows_left - 1, block)
+        if column >= len(cells):  # a column this row's own cells took (a malformed page) keeps them
+            cells.extend([None] * (column - len(cells)))
+            cells.extend(block)
 
 
 def _span(value: str | None) -> int:

@@ -20,7 +20,7 @@ from filelock import FileLock, Timeout
 from lxml import etree
 
 from keyacct_xl.errors import InputError, MasterLockedError
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Message, msg
 from keyacct_xl.xlsx.book import FIXED_CREATED, OUTPUT_AUTHOR
 
 LOCK_WAIT_SECONDS = 30.0
@@ -29,6 +29,24 @@ _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')  # what Windows refuses in a name, spaces, control characters
 _EDGE_DOTS = re.compile(r"^\.+|\.+$")
 _DEVICE_NAMES = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGNORECASE)
+
+
+def system_problem(exc: OSError, path: object = None) -> Message:
+    """What the system refused, in our words naming the path (never its English text nor a Python repr)."""
+    where = exc.filename if exc.filename is not None else path
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        return msg("{path}: a file stands where a folder is needed", path=where)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return msg("{path}: no permission to write there", path=where)
+    if exc.errno in _DISK_FULL:
+        return msg("{path}: the disk is full", path=where)
+    if exc.errno == errno.ENAMETOOLONG:
+        return msg("{path}: the name is too long for the file system", path=where)
+    if exc.errno == errno.ENOENT:
+        return msg("{path}: not found", path=where)
+    return msg(
+        "{path}: the system refused it (error {code})", path=where, code=errno.errorcode.get(exc.errno or 0, "?")
+    )
 
 
 def safe_name(text: str) -> str:

@@ -94,6 +94,12 @@ def test_shares_as_fractions_are_percentages() -> None:
         abc_classes(revenue, shares=(0.8, 15))
     with pytest.raises(InputError, match="at most 100, got 90,20"):
         abc_classes(revenue, shares=(0.9, 0.2))
+    # An A share of 1 or more is in percent, whatever B is (80,1 is A 80 %, B 1 %; 1,0 is A 1 %, not 100 %): found
+    # by a review, the percent reading refused 80,1 and read 1,0 as every customer A.
+    pd.testing.assert_frame_equal(abc_classes(revenue, shares=(80, 1)), abc_classes(revenue, shares=(0.8, 0.01)))
+    assert abc_classes(revenue, shares=(1, 0))["abc_class"].tolist() == ["A", "C", "C", "C", "C"]
+    with pytest.raises(InputError, match=r"80,0\.15: a fraction beside a percentage"):
+        abc_classes(revenue, shares=(80, 0.15))  # B 0.15 %, or a cell formatted as 15 %: asked, not guessed
 
 
 def test_thresholds_are_inclusive_minimums() -> None:

@@ -691,6 +691,9 @@ def test_a_refused_file_that_cannot_be_copied_to_quarantine_is_reported_and_the_
     [warning] = outcomes["张三/notes.docx"].warnings
     assert warning.en.startswith("not copied to quarantine (") and "张三" in warning.en
     assert "未复制到隔离文件夹" in warning.zh
+    # in our own words, naming the path: not the system's English nor a Python repr (a review)
+    assert "Errno" not in warning.zh and "File exists" not in warning.zh and "'" not in warning.zh
+    assert str(quarantine / "张三") in warning.zh and "文件" in warning.zh.split("（")[1]
     assert (quarantine / "李四" / "notes.docx").read_bytes() == "李四's notes".encode()  # the others are copied
     assert report.exists() and (inbox / "张三" / "notes.docx").read_bytes() == "张三's notes".encode()
 

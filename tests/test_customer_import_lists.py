@@ -12,6 +12,7 @@ import xlsxwriter
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.disguised import html_rows
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.tablefile import read_csv_rows
@@ -234,6 +235,33 @@ def test_an_xls_that_is_a_web_page_is_read_as_its_table(tmp_path: Path, master: 
     assert customers["name"].tolist() == ["上海恒达润滑油有限公司", "杭州顺丰机械 制造有限公司"]
     assert customers["phone"].tolist() == ["021-55556666", "0571-88886666"]
     assert customers["customer_id"].tolist()[0] == "C0007" and customers["city"].tolist() == ["上海", "杭州"]
+
+
+def test_a_web_page_cell_spanning_rows_stands_in_each_row_it_covers(tmp_path: Path, master: Path) -> None:
+    """A region merged over two rows (``rowspan``) left the second row one cell short, so its name went into 区域,
+    its city into 客户名称 and its phone into 城市, imported without a word (a review): the rows under a cell spanning
+    them hold its value in its column, as a merged range's rows are read."""
+    page = (
+        '<html><head><meta charset="utf-8"></head><body><table>'
+        "<tr><th>区域</th><th>客户名称</th><th>城市</th><th>电话</th></tr>"
+        '<tr><td rowspan="2">华东</td><td>测试甲贸易有限公司</td><td>杭州</td><td>0571-81234567</td></tr>'
+        "<tr><td>测试乙贸易有限公司</td><td>宁波</td><td>0574-81234568</td></tr>"
+        '<tr><td>华南</td><td>测试丙贸易有限公司</td><td rowspan="2">广州</td><td>020-81234569</td></tr>'
+        "<tr><td>华南</td><td>测试丁贸易有限公司</td><td>020-81234570</td></tr>"
+        "</table></body></html>"
+    )
+    source = tmp_path / "list.xls"
+    source.write_bytes(page.encode("utf-8"))
+    assert _import(source, master) == 0
+    customers = load_master(master).customers
+    names = ["测试甲贸易有限公司", "测试乙贸易有限公司", "测试丙贸易有限公司", "测试丁贸易有限公司"]
+    assert customers["name"].tolist() == names
+    assert customers["region"].tolist() == ["华东", "华东", "华南", "华南"]
+    assert customers["city"].tolist() == ["杭州", "宁波", "广州", "广州"]
+    assert customers["phone"].tolist() == ["0571-81234567", "0574-81234568", "020-81234569", "020-81234570"]
+    # a cell spanning rows and columns: its value in its first column of each row, the others blank
+    block = '<table><tr><td rowspan="2" colspan="2">甲</td><td>1</td></tr><tr><td>2</td></tr></table>'
+    assert html_rows(block.encode("utf-8"), "x.xls") == [["甲", None, "1"], ["甲", None, "2"]]
 
 
 @pytest.mark.parametrize("suffix", [".xls", ".csv"])

@@ -83,13 +83,14 @@ def class_by_minimums(values: np.ndarray, minimums: Sequence[float], classes: Se
 
 
 def percent_shares(shares: Sequence[float]) -> tuple[float, float]:
-    """The A and B shares in percent. Both at most 1 are fractions of the total (a cell showing 80 % holds 0.8, as
-    Excel's own functions take it), so 0.8,0.15 is 80,15; a fraction beside a percentage (0.8 and 15: one cell
-    formatted as percent, one not) is refused rather than read as 0.8 %."""
+    """The A and B shares in percent. An A share under 1 makes both fractions of the total (a cell showing 80 %
+    holds 0.8, as Excel's own functions take it), so 0.8,0.15 is 80,15; an A share of 1 or more makes both percent
+    (80,1 is A 80 %, B 1 %; 1,0 is A 1 %). A fraction beside a percentage (0.8 and 15, or 80 and 0.15: one cell
+    formatted as percent, one not) is refused rather than read as 0.8 % or 0.15 %."""
     a_share, b_share = _pair(shares, "shares")
-    if max(a_share, b_share) <= 1:
+    if a_share < 1 and b_share <= 1:
         return round(a_share * 100, 9), round(b_share * 100, 9)  # 0.07 * 100 is 7.000000000000001
-    if 0 < min(a_share, b_share) <= 1:
+    if a_share < 1 or 0 < b_share < 1:
         raise InputError(
             msg(
                 "abc: shares {a_share:g},{b_share:g}: a fraction beside a percentage; give both in percent (80,15) "

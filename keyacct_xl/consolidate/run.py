@@ -32,7 +32,7 @@ from keyacct_xl.consolidate.statements import reconciliation_folder, start_recon
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files, load_store, save_store
 from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.errors import InputError, KeyacctError
-from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock
+from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock, system_problem
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.forms.vocabulary import with_master_words
@@ -305,7 +305,7 @@ def _quarantined(folder: Path, submission: Submission, outcome: FileOutcome) -> 
     try:
         copy = _quarantine(folder, submission, outcome)
     except (OSError, KeyacctError) as exc:
-        problem = exc.wording if isinstance(exc, KeyacctError) else exc
+        problem = exc.wording if isinstance(exc, KeyacctError) else system_problem(exc)
         failed = msg("not copied to quarantine ({problem}): the file stays as it was sent", problem=problem)
         outcome.warn(failed)
         notify(msg("{file}: {problem}", file=outcome.name, problem=failed))

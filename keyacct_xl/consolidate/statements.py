@@ -24,7 +24,7 @@ from keyacct_xl.consolidate.model import FileOutcome, texts
 from keyacct_xl.consolidate.recognize import extract, open_book, read_meta
 from keyacct_xl.consolidate.safety import MAX_FILE_BYTES, WORKBOOK_SUFFIXES, Rejection, check_file
 from keyacct_xl.errors import KeyacctError
-from keyacct_xl.fileio import NAME_MAX, fitted_name
+from keyacct_xl.fileio import NAME_MAX, fitted_name, system_problem
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import run_isolated
@@ -248,7 +248,7 @@ def _started(
             out.parent.mkdir(parents=True, exist_ok=True)
             write_reconciliation(result, out, lang=lang, company=book.settings.company_name)
         except (OSError, KeyacctError) as exc:  # this statement's, never the run's end
-            problem = exc.wording if isinstance(exc, KeyacctError) else exc
+            problem = exc.wording if isinstance(exc, KeyacctError) else system_problem(exc)
             return msg("returned statement with differences: cannot reconcile ({problem})", problem=problem)
     return msg(
         "returned statement of customer {customer} with differences: reconciliation {out} ({count} difference "
