@@ -27,6 +27,7 @@ from keyacct_xl.consolidate.examples import load_example
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.demo.company import generate_demo
+from keyacct_xl.labels import document_values
 from keyacct_xl.macros import run_action
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import settings_from
@@ -227,7 +228,8 @@ def test_rfm_table_udf_is_the_use_case(excel) -> None:
         }
     )
     run = run_rfm(frame, rfm_options(as_of=D("2026-03-31"), period_months=6, monetary="average"))
-    assert header == list(run.table.columns)
+    # the spill shows the table as its report does: the class as its label, without the code column
+    assert header == list(document_values(run.table, "zh").columns)
     for name in ("customer_id", "recency_days", "frequency", "monetary", "rfm_code"):
         assert [r[header.index(name)] for r in cells] == run.table[name].tolist(), name
 

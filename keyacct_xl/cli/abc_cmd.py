@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     parser.add_argument("input", type=Path, help=HELP["input"].render(lang))
     cut = parser.add_mutually_exclusive_group()
     cut.add_argument("--thresholds", help=HELP["--thresholds"].render(lang))
-    cut.add_argument("--shares", help=HELP["--shares"].render(lang))
+    # argparse formats help with %: the "80%,15%" of the text is written %% for it
+    cut.add_argument("--shares", help=HELP["--shares"].render(lang).replace("%", "%%"))
     parser.add_argument("--year", type=int, help=HELP["--year"].render(lang))
     parser.add_argument("--out", type=Path, help=HELP["--out"].render(lang))
     parser.set_defaults(func=run)
