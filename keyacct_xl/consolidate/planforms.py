@@ -21,8 +21,7 @@ from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileO
 from keyacct_xl.consolidate.periods import Period
 from keyacct_xl.consolidate.poor_ratings import Refusal
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
-from keyacct_xl.forms.periodkinds import period_problem
-from keyacct_xl.forms.prefill import deferred_visit_day
+from keyacct_xl.forms.periodkinds import deferred_visit_day, period_problem
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.messages import Rendered, msg
 
@@ -95,7 +94,7 @@ def _dates_in_period(
         return
     section, field = _section_of(spec, key)
     # the pre-filled plan's customers no week could take are planned for this day (forms.prefill)
-    deferred = deferred_visit_day(period.first, period.last) if spec.id == "visit_plan" else None
+    deferred = deferred_visit_day(period.last) if spec.id == "visit_plan" else None
     for row in outcome.rows:
         value = row.values.get(key)
         if row.section != section or not isinstance(value, pd.Timestamp):  # refused lines too: every problem at once

@@ -11,6 +11,7 @@ months (SalesTargets). Every other form takes a week or a month.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from keyacct_xl.forms.spec import FormSpec
@@ -51,3 +52,9 @@ def period_problem(spec: FormSpec, period: str) -> Message | None:
     if kind is None or kind.fits(period):
         return None
     return msg("the period of {form} is {wanted}, not {period}", form=spec.title, wanted=kind.wanted, period=period)
+
+
+def deferred_visit_day(last: dt.date) -> dt.date:
+    """The day a visit plan whose period ends on ``last`` plans the customers no week of it could take: the Monday
+    after its last week (the weeks whose Monday falls in the period); consolidation takes lines of that day too."""
+    return last - dt.timedelta(days=last.weekday()) + dt.timedelta(days=7)

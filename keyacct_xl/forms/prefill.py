@@ -22,7 +22,7 @@ from keyacct_xl.followup.status import DUE_BY_LABELS, STATUS_LABELS, customer_st
 from keyacct_xl.forms.generator import FormData
 from keyacct_xl.forms.layout import customer_ref, product_ref
 from keyacct_xl.forms.meta import FIXED_GENERATED_AT, FormContext
-from keyacct_xl.forms.periodkinds import period_problem
+from keyacct_xl.forms.periodkinds import deferred_visit_day, period_problem
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.forms.statistics import STATISTICS_FORMS, Scope, statistics_rows, statistics_tables
 from keyacct_xl.forms.vocabulary import master_words
@@ -186,12 +186,6 @@ def plan_weeks(period: Period) -> list[Period]:
     return weeks
 
 
-def deferred_visit_day(first: dt.date, last: dt.date) -> dt.date:
-    """The day a visit plan of ``first``..``last`` plans the customers no week of it could take: the Monday after
-    its last week (the weeks whose Monday falls in the span); consolidation takes lines of that day too."""
-    return last - dt.timedelta(days=last.weekday()) + dt.timedelta(days=7)
-
-
 def visit_plan_rows(master: Master, rep: str, period: Period) -> list[dict[str, object]]:
     """The visit plan of a week or a month, week by week as the weekly plan places them (each customer once):
     visits face to face on their day, calls by phone, and the customers no week could take planned for the
@@ -210,7 +204,7 @@ def visit_plan_rows(master: Master, rep: str, period: Period) -> list[dict[str, 
             rows.append(_visit_plan_line(c, _day_of(span, i % len(WORKDAYS)), "Phone", master.lang))
         placed |= set(week.visits["customer_id"]) | set(week.calls["customer_id"])
     if week is not None:
-        after = dt.datetime.combine(deferred_visit_day(period.start, period.end), dt.time())
+        after = dt.datetime.combine(deferred_visit_day(period.end), dt.time())
         for c in _records(week.deferred):
             line = _visit_plan_line(c, after, "Face-to-face", master.lang)
             rows.append(
