@@ -550,6 +550,46 @@ def test_phones_as_the_duplicate_check_compares_them() -> None:
     assert found("0769-88886666") is None
 
 
+def test_a_phone_written_out_with_a_decimal_zero_is_the_number(tmp_path: Path, capsys) -> None:
+    """13812345678.0 is what a CSV or an ERP export makes of a number cell: the duplicate check reads it as
+    13812345678 (.0 and .00 only, after digits only); a third zero, and 138.1234, are no such number."""
+    index = CustomerIndex(
+        pd.DataFrame(
+            {
+                "customer_id": ["C0001", "C0002"],
+                "name": ["甲公司", "乙公司"],
+                "phone": ["13812345678.0", "057188886666.00"],
+            }
+        ).assign(city=None, rep=None, address=None, tax_id=None)
+    )
+
+    def found(phone: object) -> tuple[str, float] | None:
+        match = index.find(name="全新的名字", phone=phone)
+        return None if match is None else (match.customer_id, match.score)
+
+    assert found("138-1234-5678") == ("C0001", 95.0)
+    assert found(13812345678.0) == ("C0001", 95.0)  # a phone column read as floats
+    assert found("13812345678.00") == ("C0001", 95.0)
+    assert found("0571-88886666") == ("C0002", 95.0)
+    assert found("13812345678.000") is None
+    assert found("138.1234") is None
+
+    master = Master.empty()
+    master.customers = pd.DataFrame(
+        {
+            "customer_id": ["C0001", "C0002"],
+            "name": ["上海恒达润滑油有限公司", "杭州顺丰机械制造有限公司"],
+            "phone": ["13812345678.0", "13812345678"],
+        }
+    ).reindex(columns=master.customers.columns)
+    path = save_master(master, tmp_path / "m.xlsx")
+    assert main(["master", "check", str(path)]) == 0
+    assert (
+        "C0002 杭州顺丰机械制造有限公司 疑似与 C0001 上海恒达润滑油有限公司 重复（电话，相似度 95）"
+        in capsys.readouterr().out
+    )
+
+
 def test_an_update_under_an_id_that_is_another_companys_is_held_naming_both(
     tmp_path: Path, master: Path, capsys
 ) -> None:

@@ -375,3 +375,84 @@ def test_a_limit_typed_as_text_that_grade_apply_kept_leaves_no_typed_cell_in_the
     with collecting() as notices:
         load_master(master)
     assert not [n for n in notices if "等级历史" in n.render("zh")]
+
+
+# A contact's birthday as a manager types it in LibreOffice or WPS: text with dots, and the digits of the date as a
+# number. Both read as 1980-05-03; the birthday is personal data (docs/privacy.md), as is everything taken from it.
+TYPED_BIRTHDAYS = ("1980.5.3", 19800503)
+BIRTHDAY_PARTS = ("1980", "19800503", "05-03", "5.3")
+
+
+def _birthdays_master(folder: Path) -> Path:
+    """The pasted master with two contacts of C001 whose 生日 cells (column I) hold ``TYPED_BIRTHDAYS``."""
+    path = _pasted_master(folder)
+    master = load_master(path)
+    master.contacts = pd.DataFrame(
+        {
+            "contact_id": ["K001", "K002"],
+            "customer_id": ["C001", "C001"],
+            "name": ["陈美玲", "王强"],
+            "phone": ["13912345678", "13712345678"],
+        }
+    ).reindex(columns=master.contacts.columns)
+    save_master(master, tables=["Contacts"], backup=False)
+    book = openpyxl.load_workbook(path)
+    sheet = book["联系人"]
+    column = next(c.column for c in sheet[1] if c.value == "生日")
+    assert column == 9  # I
+    for row, typed in enumerate(TYPED_BIRTHDAYS, start=2):
+        sheet.cell(row, column, typed)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_load_names_a_birthday_read_as_a_date_but_never_quotes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    """The console is no export: a load's note on a personal column names file, sheet, column and cells, and says
+    the values are withheld; a column that holds no personal data (首次交易日期) is quoted as before."""
+    path = _birthdays_master(tmp_path / "m")
+    capsys.readouterr()
+    assert main(["master", "check", str(path), "--lang", lang]) == 0
+    err = capsys.readouterr().err
+    birthdays = next(line for line in err.splitlines() if "生日" in line)
+    assert not [part for part in BIRTHDAY_PARTS if part in birthdays]
+    assert "I2" in birthdays and "I3" in birthdays and "联系人" in birthdays
+    withheld = {"zh": "（个人信息，不显示其值）", "en": "(personal data: values withheld)"}[lang]
+    assert withheld in birthdays
+    assert {"zh": "2 个单元格未按日期录入", "en": "2 cell(s) not typed as dates"}[lang] in birthdays
+    trade = next(line for line in err.splitlines() if "首次交易日期" in line)
+    assert "'2025.3.5' → 2025-03-05" in trade and withheld not in trade
+
+
+def test_a_consolidation_storing_a_birthday_typed_as_text_tells_of_it_without_quoting_it(tmp_path: Path) -> None:
+    """A card giving 陈美玲's new title rewrites Contacts: her birthday typed as text is stored as a date and told
+    by cell and column, the value withheld, in the notice of the save as in the load's."""
+    path = _birthdays_master(tmp_path / "m")
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    header = {"rep": "李娜", "fill_date": "2026-11-30", "customer_id": "C001", "name": "上海恒达润滑油有限公司"}
+    contact = {"name": "陈美玲", "title": "总经理", "phone": "13912345678"}
+    card = fill_form(blank_form("customer_card"), header=header, rows={"contacts": [contact]})
+    (inbox / "customer_card_李娜_C001.xlsx").write_bytes(card)
+
+    with collecting() as notices:
+        result = consolidate(inbox, path, now=NOW)
+
+    stored = {(c.table, c.key.split(" / ")[0], c.field) for c in result.changes if c.kind == "normalized"}
+    assert ("Contacts", "C001", "birthday") in stored  # the card rewrote Contacts and stored the text as a date
+    for lang, withheld in (
+        ("en", "I2 生日 (personal data: values withheld)"),
+        ("zh", "I2 生日（个人信息，不显示其值）"),
+    ):
+        told = [n.render(lang) for n in notices]
+        stored_note = next(t for t in told if "联系人" in t and ("stored as dates" in t or "已按日期或数值保存" in t))
+        assert withheld in stored_note
+        assert not [
+            part
+            for told_of_contacts in told
+            if "联系人" in told_of_contacts
+            for part in BIRTHDAY_PARTS
+            if part in told_of_contacts
+        ]

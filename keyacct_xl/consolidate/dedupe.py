@@ -62,6 +62,8 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _SERVICE = re.compile(r"^[48]00\d{7}$")  # 400 / 800 numbers: one number nationwide, no area code
 _EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)\s*\d{1,6}\s*$")  # 0755-8888 6666 转 801: 801 is not the number
 _NUMBERS_APART = re.compile(r"[/,，;；、|]")  # two numbers in one cell: 021-64001234 / 13812345678
+# 13812345678.0: a number cell as a CSV or an ERP export writes it out (.00 with two decimals); never 138.1234
+_DECIMAL_ZERO = re.compile(r"^(\d+)\.0{1,2}$")
 # The suffixes as a folded name ends with them (co.,ltd -> coltd), in LEGAL_SUFFIXES' order: folded once, not per name.
 _BARE_SUFFIXES = tuple(dict.fromkeys(_NOISE.sub("", suffix) for suffix in LEGAL_SUFFIXES))
 
@@ -102,8 +104,11 @@ class PhoneKey:
 def phone_key(phone: object) -> PhoneKey | None:
     """The first number of a phone cell: a mobile's 11 digits (+86, 0086 or a leading 0 dropped); a landline's
     area code (010, 02x, else 0xxx; one without its 0 after +86, or a 0 Excel dropped, given it back) with its 7 or
-    8 digit local number; 7 or 8 digits alone a local number; None when there are fewer than seven digits."""
-    text = unicodedata.normalize("NFKC", str(phone or "")).lower()
+    8 digit local number; 7 or 8 digits alone a local number; None when there are fewer than seven digits. Digits
+    followed by .0 or .00 alone are those digits (a number cell written out as text, a phone read as a float)."""
+    text = unicodedata.normalize("NFKC", str(phone or "")).strip().lower()
+    if whole := _DECIMAL_ZERO.match(text):
+        text = whole[1]
     first = next((p for p in _NUMBERS_APART.split(text) if sum(ch.isdigit() for ch in p) >= 7), "")
     digits = re.sub(r"\D", "", _EXTENSION.sub("", first))
     # +86 10 …, 0086 21 …; 86 then 10 or more digits is a country code too (no number of ours starts 86 so long).

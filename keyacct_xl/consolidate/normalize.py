@@ -21,7 +21,8 @@ from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.consolidate.rowmatch import key_text
 from keyacct_xl.consolidate.store import Store
-from keyacct_xl.master.offkind import OffKindColumn, kept_as_typed, read_positions
+from keyacct_xl.master.offkind import OffKindColumn, kept_as_typed, read_positions, withheld_cells
+from keyacct_xl.master.privacy import is_sensitive_column
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY
 from keyacct_xl.messages import Location, Message, listing, msg
 
@@ -114,11 +115,11 @@ def record_stored(
 
 def stored_notices(store: Store, stored: Sequence[StoredAs]) -> list[Message]:
     """The notices of the cells stored as their columns' kind, one per table: sheet, cells, columns, before and
-    after (told once the save is done)."""
+    after (told once the save is done); a personal column's cell without them (a contact's birthday)."""
     notices = []
     for table in dict.fromkeys(c.table for c in stored):
         cells = [c for c in stored if c.table == table]
-        named: list[object] = [f"{c.cell} {c.header} {c.before!r} → {shown(c.after)}" for c in cells[:MAX_NAMED]]
+        named: list[object] = [_named(c) for c in cells[:MAX_NAMED]]
         if len(cells) > MAX_NAMED:
             named.append(msg("{count:,} more", count=len(cells) - MAX_NAMED))
         notices.append(
@@ -131,6 +132,13 @@ def stored_notices(store: Store, stored: Sequence[StoredAs]) -> list[Message]:
             )
         )
     return notices
+
+
+def _named(cell: StoredAs) -> object:
+    """A stored cell as its notice names it: cell, column, before and after; a personal value withheld."""
+    if is_sensitive_column(ALL_CONSOLIDATION_TABLES[cell.table], cell.label, cell.header):
+        return withheld_cells(f"{cell.cell} {cell.header}")
+    return f"{cell.cell} {cell.header} {cell.before!r} → {shown(cell.after)}"
 
 
 def restore_typed_text(store: Store, table: str, position: int, data: Mapping[str, object]) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,21 +162,26 @@ def keep_typed(off: OffKind, label: str, position: int, typed: object, *, kind: 
     off[label].cells[int(position)] = typed
 
 
-def off_kind_notices(path: Path, sheet: str, off: Mapping[str, OffKindColumn], rows: np.ndarray) -> list[Message]:
+def off_kind_notices(
+    path: Path, sheet: str, off: Mapping[str, OffKindColumn], rows: np.ndarray, *, personal: Collection[str] = ()
+) -> list[Message]:
     """The notices of a load for the text it read as a date or number (``rows[p]`` is the sheet row of position
     ``p``): per column, the first cells with what they were read as; a number or date in a text column reads as
-    its digits and is not told."""
+    its digits and is not told. A column among ``personal`` (labels) is told by its cells alone (``withheld_cells``)."""
     notices = []
-    for column in off.values():
+    for label, column in off.items():
         if column.kind == "text" or not column.cells:
             continue
         named: list[object] = []
         for position, raw in list(column.cells.items())[:MAX_NAMED]:
             ref = f"{column.letter}{int(rows[position])}" if position < len(rows) else column.letter
-            named.append(f"{ref} {raw!r} → {_shown(read_as(raw, column.kind))}")
+            named.append(ref if label in personal else f"{ref} {raw!r} → {_shown(read_as(raw, column.kind))}")
         more = len(column.cells) - len(named)
         if more:
             named.append(msg("{count:,} more", count=more))
+        cells: object = listing(named)
+        if label in personal:
+            cells = withheld_cells(cells)
         notices.append(
             msg(
                 "{where}: {count:,} cell(s) not typed as {kind} were read as {kind}: {cells}; Excel sorts and "
@@ -185,10 +190,17 @@ def off_kind_notices(path: Path, sheet: str, off: Mapping[str, OffKindColumn], r
                 where=Location(path.name, sheet=sheet, header=column.header),
                 count=len(column.cells),
                 kind=_KIND_NAMES["date" if column.kind == "date" else "number"],
-                cells=listing(named),
+                cells=cells,
             )
         )
     return notices
+
+
+def withheld_cells(cells: object) -> Message:
+    """``cells`` (a cell, a list of cells) named in a note without their values: personal data (a birthday) is
+    never quoted on the console or in a ribbon action's summary, whoever runs the command; the cell shows it to
+    whoever opens the master, and a report written for it masks it or not as the master's Settings say."""
+    return msg("{cells} (personal data: values withheld)", cells=cells)
 
 
 _KIND_NAMES = {"date": msg("dates"), "number": msg("numbers")}

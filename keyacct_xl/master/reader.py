@@ -34,6 +34,7 @@ from keyacct_xl.master.cellcolumns import cells_array
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import ArchivedRows, Master, SheetRows, dtype_for, empty_frame
 from keyacct_xl.master.offkind import OffKind, OffKindColumn, off_kind_cells, off_kind_notices
+from keyacct_xl.master.privacy import is_sensitive_column
 from keyacct_xl.master.schema import ALL_TABLES, DATA_TABLES, NOT_BLANK, SETTINGS, FrameKind, TableSchema
 from keyacct_xl.master.settings import SettingCell, Settings, master_folder, parse_settings, setting_key
 from keyacct_xl.master.tablecache import (
@@ -220,7 +221,7 @@ def read_tables(
     found = _cached(path, folder, checked)
     if len(found) == len(checked):
         tell_rows_below(path, found.values())
-        _tell_off_kind(path, found.values())
+        _tell_off_kind(path, found.items())
         return found
     # Read the file once and key the tables from these bytes: a save that replaces the file meanwhile must not
     # have its tables cached under the keys of the file before it.
@@ -240,15 +241,17 @@ def read_tables(
             keep_table(folder, schema, keys[schema], read)
     tables = {schema: found[schema] for schema in keys}
     tell_rows_below(path, tables.values())
-    _tell_off_kind(path, tables.values())
+    _tell_off_kind(path, tables.items())
     return tables
 
 
-def _tell_off_kind(path: Path, tables: Iterable[ReadTable]) -> None:
-    """Tell the person running the command of the text each table read as its columns' dates or numbers."""
-    for read in tables:
+def _tell_off_kind(path: Path, tables: Iterable[tuple[TableSchema, ReadTable]]) -> None:
+    """Tell the person running the command of the text each table read as its columns' dates or numbers, the
+    values of a personal column (a contact's birthday) withheld."""
+    for schema, read in tables:
         if read.off_kind and read.rows is not None:
-            for notice in off_kind_notices(path, read.sheet, read.off_kind, read.rows.excel_rows()):
+            personal = {label for label, c in read.off_kind.items() if is_sensitive_column(schema, label, c.header)}
+            for notice in off_kind_notices(path, read.sheet, read.off_kind, read.rows.excel_rows(), personal=personal):
                 notify(notice)
 
 
