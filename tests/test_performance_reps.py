@@ -568,19 +568,78 @@ def test_a_period_outside_the_sales_and_payments_is_refused_not_rated_very_poor(
 ) -> None:
     """A month after the master's last sale or payment, or before its first, scored every rep 0.0 很差 (a trial:
     2026-12 and 2023-01 on the demo), and put it on the evaluation forms; it is refused, naming the data's span."""
-    path = hand_master(tmp_path)  # sales 2025-10-10 .. 2026-11-02, payments 2026-09-30 .. 10-25
+    # sales 2025-10-10 .. 2026-11-02, payments 2026-09-30 .. 10-25, visits, complaints and reports within them
+    path = hand_master(tmp_path)
     for period in ("2026-12", "2025-09", "2027"):
         with pytest.raises(InputError) as refused:
             run_rep_evaluation(load_master(path), load_store(path).frames, period=period, today=d("2026-12-03"))
         assert str(refused.value) == (
-            f"--period {period} lies outside the master's sales and payments (2025-10-10 to 2026-11-02): no "
-            "figure to evaluate the reps on; give a period that overlaps them"
+            f"--period {period} lies outside the master's data (sales, payments, visits, complaints and reports "
+            "handed in: 2025-10-10 to 2026-11-02): no figure to evaluate the reps on; give a period that overlaps them"
         )
     forms = tmp_path / "forms"
     argv = ["reps", str(path), "--period", "2026-12", "--forms", str(forms), "--out", str(tmp_path / "r.xlsx")]
     assert main(argv) == 2
-    assert "2026-12 不在总表的销售和收款期间内（2025-10-10 至 2026-11-02）" in capsys.readouterr().err
+    assert "2026-12 不在总表的数据期间内（销售、收款、拜访、投诉和交来的报表：2025-10-10 至 2026-11-02）" in (
+        capsys.readouterr().err
+    )
     assert not forms.exists() and not (tmp_path / "r.xlsx").exists()
+
+
+def test_a_period_with_visits_but_no_sales_is_evaluated_with_a_warning_not_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new month whose sales are not yet imported, or a team that only logs visits: December 2026 holds 张三's
+    visits but no sale or payment, and ``reps`` refused it as outside the sales and payments. It is evaluated: sales
+    0, gross margin blank, the achievement 0 % against 张三's target (as a rep without sales in a month with other
+    reps' sales), the visits counted, and a warning says the period has no sales lines. September 2026 (a payment,
+    complaints, no sale) says so too; a period outside every table's data is still refused."""
+    path = hand_master(tmp_path)
+    master = load_master(path)
+    december = _frame(
+        VISITS,
+        [
+            {"date": d("2026-12-07"), "customer_id": "K1", "rep": "张三", "method": "面谈"},
+            {"date": d("2026-12-09"), "customer_id": "K2", "rep": "张三", "method": "电话"},
+        ],
+    )
+    master.visits = pd.concat([master.visits, december], ignore_index=True)
+    save_master(master, path, tables=["Visits"], backup=False)
+    evaluation = run_rep_evaluation(load_master(path), load_store(path).frames, period="2026-12", today=d("2027-01-10"))
+    z = evaluation.kpis.set_index("rep").loc["张三"]
+    assert (z["sales"], z["sales_target"], z["sales_in_target_months"], z["sales_achievement"]) == (
+        0.0,
+        1000.0,
+        0.0,
+        0.0,
+    )
+    assert pd.isna(z["gross_margin"]) and (z["visits"], z["face_to_face"]) == (2, 1)
+    assert [w.render("en") for w in evaluation.warnings] == [
+        "2026-12 ends after the master's sales and payments (2026-11-02): its figures are partial, and receivables "
+        "are aged to 2026-11-02, where the data ends",
+        "2026-12 has no sales lines in the master: every rep's sales count as 0 and gross margins are blank; import "
+        "the period's sales first if they are not in yet",
+    ]
+    september = run_rep_evaluation(load_master(path), load_store(path).frames, period="2026-09", today=d("2027-01-10"))
+    assert [w.render("en") for w in september.warnings] == [
+        "2026-09 has no sales lines in the master: every rep's sales count as 0 and gross margins are blank; import "
+        "the period's sales first if they are not in yet"
+    ]
+    # on the console in zh and in the workbook's notes
+    out = tmp_path / "reps.xlsx"
+    assert main(["reps", str(path), "--period", "2026-12", "--out", str(out)]) == 0
+    warning = "警告：2026-12 总表中没有销售明细：各业务员销售额按 0 计，毛利率为空；如该期销售尚未导入，请先导入"
+    assert warning in capsys.readouterr().out.splitlines()
+    assert warning in {c.value for row in openpyxl.load_workbook(out)["考核指标"].iter_rows() for c in row}
+    # outside every table's data (the visits end 2026-12-09): refused, naming what the span covers
+    for period in ("2027-01", "2025-09"):
+        with pytest.raises(InputError) as refused:
+            run_rep_evaluation(load_master(path), load_store(path).frames, period=period, today=d("2027-01-10"))
+        assert str(refused.value) == (
+            f"--period {period} lies outside the master's data (sales, payments, visits, complaints and reports "
+            "handed in: 2025-10-10 to 2026-12-09): no figure to evaluate the reps on; give a period that overlaps "
+            "them"
+        )
 
 
 def test_a_period_not_over_ages_at_the_datas_end_and_counts_only_what_is_due_by_today(

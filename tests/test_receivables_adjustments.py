@@ -160,6 +160,63 @@ def test_undo_takes_the_reconciliations_adjustments_out(setup, capsys):
     assert "1 taken out" in out and "S2" in out and load_master(master).adjustments.empty
 
 
+def _type_into_adjustments(master, cells: dict[tuple[int, str], object]) -> None:
+    """Type values into 调账记录 by hand, as finance does in Excel: (Excel row, header) -> value."""
+    book = openpyxl.load_workbook(master)
+    sheet = book["调账记录"]
+    heads = [c.value for c in sheet[1]]
+    for (row, head), value in cells.items():
+        sheet.cell(row, heads.index(head) + 1).value = value
+    book.save(master)
+
+
+def test_an_undo_refuses_adjustments_changed_by_hand_naming_each_cell(setup, capsys):
+    """An adjustment's amount and date changed by hand after the apply (a discount of 50 agreed down to 30, the
+    write-off moved to the day it was approved) were taken out by the undo with the rest, unsaid. The undo is
+    refused, naming each cell with what it holds and what the apply wrote, and the master is left as it was; with
+    the apply's values put back it takes every adjustment out."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50"), "S9": ("核销", "王经理", "重复开票")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
+    assert load_master(master).adjustments["amount"].tolist() == [-50.0, -800.0]
+    _type_into_adjustments(master, {(2, "调整金额"): -30, (3, "日期"): pd.Timestamp("2026-11-03").to_pydatetime()})
+    before = master.read_bytes()
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "keyacct-xl: master.xlsx: 2 cell(s) of this reconciliation's adjustments were changed by hand after the "
+        "apply: sheet 调账记录, row 2, column 调整金额 (S2): -30.00, the apply wrote -50.00; sheet 调账记录, row 3, "
+        "column 日期 (S9): 2026-11-03, the apply wrote 2026-10-12; not undone, so no hand edit is lost: put back "
+        "what the apply wrote, or delete the row, then undo again"
+    )
+    assert master.read_bytes() == before
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo"]) == 2
+    assert (
+        "工作表 调账记录，第 2 行，列 调整金额（S2）：现为 -30.00，调账时写入的是 -50.00；" in capsys.readouterr().err
+    )
+    # the apply's values typed back: the undo takes both out
+    _type_into_adjustments(master, {(2, "调整金额"): -50, (3, "日期"): pd.Timestamp("2026-10-12").to_pydatetime()})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 0
+    assert "2 taken out" in capsys.readouterr().out and load_master(master).adjustments.empty
+
+
+def test_an_undo_checks_a_line_whose_decision_was_cleared_against_the_reconciliations_record(setup, capsys):
+    """A line whose decision was cleared since the apply is still taken out by the undo (it is the
+    reconciliation's): its adjustment is held against what the reconciliation recorded of the line, so a document
+    number changed by hand is named too."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"R7": ("以对方为准", "王经理", "漏记收款")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    decide(recon, {"R7": (None, None, None)})
+    _type_into_adjustments(master, {(2, "单据编号"): "R7-1"})
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 2
+    assert "row 2, column 单据编号 (R7-1): R7-1, the apply wrote R7;" in capsys.readouterr().err
+    assert load_master(master).adjustments["ref"].tolist() == ["R7-1"]
+
+
 def test_applying_more_decisions_keeps_an_earlier_adjustments_cells_as_finance_typed_them(setup, capsys):
     """A reason finance typed over as a number (the credit note's number) in an adjustment already applied stays a
     number when the next apply rewrites Adjustments; it was turned into text, unseen."""

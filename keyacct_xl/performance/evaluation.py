@@ -4,8 +4,9 @@
 Complaints, RepEvaluations, the plan tables, the ledger), dates the complaints, the reports due and the planned
 visits at the period's end (today, for a period not over), ages the receivables at the period's end (where the
 sales and payments end, when that is earlier) and the previous period's end, computes each rep's KPIs
-(performance.reps) and, when asked, writes them as a document for the supervisor. A period wholly outside the
-master's sales and payments is refused; one that ends after them is evaluated with a warning.
+(performance.reps) and, when asked, writes them as a document for the supervisor. A period wholly outside what the
+master records as done (sales, payments, visits, complaints, reports handed in) is refused; one that ends after the
+sales and payments, or holds no sales line, is evaluated with a warning.
 """
 
 from __future__ import annotations
@@ -233,23 +234,57 @@ def evaluated_reps(master: Master, targets: pd.DataFrame, period: EvaluationPeri
     return sorted({str(r).strip() for r in named.dropna()} - {""})
 
 
+def activity_span(
+    master: Master, complaints: pd.DataFrame, came: pd.DataFrame
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and the last day of what the master records as done: sales, payments, visits, complaints received
+    (``complaints``: the Complaints table) and reports handed in (``came``: handed_in); None when it holds none.
+    Targets and plans are left out: they are set ahead, and a month with nothing but them has nothing to rate."""
+    found = [
+        master.transactions["date"],
+        master.payments["date"],
+        master.visits["date"],
+        complaints["received_date"],
+        came["handed_in"],
+    ]
+    dates = pd.concat([pd.Series(pd.to_datetime(d).to_numpy(), dtype="datetime64[ns]") for d in found]).dropna()
+    if dates.empty:
+        return None
+    return pd.Timestamp(dates.min()).normalize(), pd.Timestamp(dates.max()).normalize()
+
+
 def require_data(span: EvaluationPeriod, data: tuple[pd.Timestamp, pd.Timestamp] | None) -> None:
-    """Refuse a period wholly before the master's first or after its last sale or payment (``data``): every rep
-    scored 0.0, 很差, on figures that are not there (a trial's 2026-12 and 2023-01). A master holding neither is
-    evaluated on what else it holds (reports, visits, complaints)."""
+    """Refuse a period wholly before or after everything the master records as done (``data``: activity_span):
+    every rep scored 0.0, 很差, on figures that are not there (a trial's 2026-12 and 2023-01). A period with visits,
+    complaints or reports but no sales (a month whose sales are not imported yet, a team that only logs visits) is
+    evaluated, with a warning (``no_sales_warning``); a master holding nothing dated is evaluated on what it holds."""
     if data is None:
         return
     first, last = data
     if span.last < first or span.first > last:
         raise InputError(
             msg(
-                "--period {period} lies outside the master's sales and payments ({first} to {last}): no figure to "
-                "evaluate the reps on; give a period that overlaps them",
+                "--period {period} lies outside the master's data (sales, payments, visits, complaints and reports "
+                "handed in: {first} to {last}): no figure to evaluate the reps on; give a period that overlaps them",
                 period=span.text,
                 first=first.date().isoformat(),
                 last=last.date().isoformat(),
             )
         )
+
+
+def no_sales_warning(master: Master, span: EvaluationPeriod) -> Message | None:
+    """A warning when no sales line is dated in the period: every rep's sales show 0 and the gross margins blank,
+    as a rep's without a sale in a month of other reps' sales, which reads as a month of nothing sold when the
+    sales are only not imported yet."""
+    dates = pd.to_datetime(master.transactions["date"])
+    if ((dates >= span.first) & (dates < span.last + pd.Timedelta(days=1))).any():
+        return None
+    return msg(
+        "{period} has no sales lines in the master: every rep's sales count as 0 and gross margins are blank; "
+        "import the period's sales first if they are not in yet",
+        period=span.text,
+    )
 
 
 def period_warnings(
@@ -267,6 +302,7 @@ def period_warnings(
                 today=today.date().isoformat(),
             )
         )
+    found.append(no_sales_warning(master, span))
     return tuple(w for w in found if w is not None)
 
 
@@ -294,7 +330,6 @@ def run_rep_evaluation(
     span = evaluation_period(period)
     today = (today if today is not None else pd.Timestamp.today()).normalize()
     data = data_span(master)
-    require_data(span, data)
     # Statuses at the period's end, or today while it runs: a report or complaint due later is not late yet.
     cut = min(span.last, today)
     end = end_of_day(cut)
@@ -303,12 +338,13 @@ def run_rep_evaluation(
     aged = min(span.last, data[1]) if data is not None else span.last
     targets = tables[SALES_TARGETS.name]
     reps = evaluated_reps(master, targets, span)
-    complaints = complaint_register(tables[COMPLAINTS.name], master.customers, as_of=end, policy=load_deadline_policy())
     calendar = load_submission_calendar()
     forms, _ = scheduled_forms([spec.id for spec in rep_form_specs(master.settings.rep_forms)], calendar)
+    came = handed_in(tables[LEDGER.name], calendar, forms)
+    require_data(span, activity_span(master, tables[COMPLAINTS.name], came))
+    complaints = complaint_register(tables[COMPLAINTS.name], master.customers, as_of=end, policy=load_deadline_policy())
     # only the reports due since the product was in use count, as the submissions check looks for them
     expected = expected_submissions(reps, forms, calendar, first=span.first.date(), last=span.last.date())
-    came = handed_in(tables[LEDGER.name], calendar, forms)
     due = looked_for(expected, tables[LEDGER.name], came).expected
     submissions = submission_status(due, came, as_of=end)
     visit_policy = master_policy(master.settings)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from keyacct_xl.cellformulas import formula_reader
@@ -32,7 +33,7 @@ from keyacct_xl.master.adjustments import ADJUSTMENTS, NATURAL_KEY
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import write_tables
-from keyacct_xl.messages import Location, Message, cell_text, listing, msg, tr
+from keyacct_xl.messages import Location, Message, Rendered, cell_text, cmsg, listing, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.master_lines import master_lines
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS
@@ -121,6 +122,29 @@ class Decisions:
     # Our amount of every line the reconciliation recorded, decided or not (0 when only they have it): an undo names
     # the amount an adjustment is taken back to even on a line whose decision was cleared since.
     ours_amounts: Mapping[str, float] = field(default_factory=dict)
+    # What an apply books for every line the reconciliation recorded, by its line key: the line's date, document
+    # and amount, facts of the record that no decision changes; an undo holds the master's adjustments against them.
+    booked_as: Mapping[str, BookedAs] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BookedAs:
+    """The cells an apply writes for a line from the reconciliation's record: ``date``, ``ref`` and ``amount``."""
+
+    date: pd.Timestamp | None
+    ref: str
+    amount: float
+
+
+def booked_as(facts: Mapping[str, str]) -> BookedAs:
+    """What an apply books for a line with the recorded ``facts`` (fact_text of each LINE_FACTS): on our reference
+    and date, else theirs (a line only they have), at minus the difference (ours − theirs), as ``_decided`` and
+    ``adjustment_rows`` take them from the results sheet."""
+    theirs_side = facts.get("status") == "only_theirs"
+    ref = facts.get("theirs_ref" if theirs_side or not facts.get("ours_ref") else "ours_ref", "")
+    day = facts.get("theirs_date" if theirs_side or not facts.get("ours_date") else "ours_date", "")
+    amounts = [float(facts[key]) if facts.get(key) else 0.0 for key in ("ours_amount", "theirs_amount")]
+    return BookedAs(pd.Timestamp(day) if day else None, ref.split(";")[0].strip(), round(amounts[1] - amounts[0], 2))
 
 
 def read_decisions(path: Path) -> Decisions:
@@ -143,7 +167,8 @@ def read_decisions(path: Path) -> Decisions:
         else float(facts["ours_amount"])
         for line, facts in record.lines.items()
     }
-    return Decisions(path.name, info.get("customer_id", ""), info.get("source", ""), lines, undecided, ours)
+    booked = {line: booked_as(facts) for line, facts in record.lines.items()}
+    return Decisions(path.name, info.get("customer_id", ""), info.get("source", ""), lines, undecided, ours, booked)
 
 
 def _info(path: Path, sheets: Mapping[str, list[list[Any]]]) -> tuple[dict[str, str], dict[str, Location]]:
@@ -567,6 +592,7 @@ def run_reconcile_apply(
             mine = (customer.strip(), decisions.source.strip())
             drop = pd.Series([k[:2] == mine for k in held], index=existing.index, dtype=bool)
             changed = existing[drop]
+            _refuse_changed_by_hand(master, drop.to_numpy(), decisions, Path(master_path).name)
             written = existing[~drop]  # each row under the label it was read at: its cells are kept as typed
         else:
             changed = new[fresh]
@@ -802,6 +828,84 @@ def _refuse_changed_decisions(existing: pd.DataFrame, new: pd.DataFrame, decisio
                 lines=listing(changed),
             )
         )
+
+
+@dataclass(frozen=True)
+class _Cells(Rendered):
+    """Several cells' messages shown as one list, ``;`` between them (a cell's own location holds commas)."""
+
+    cells: tuple[Message, ...]
+
+    def render(self, lang: Lang) -> str:
+        """The cells in ``lang``."""
+        # Translators: between the cells of a list whose items hold commas of their own
+        return cmsg("between listed cells", "; ").render(lang).join(c.render(lang) for c in self.cells)
+
+
+def _refuse_changed_by_hand(master: Master, undone: np.ndarray, decisions: Decisions, name: str) -> None:
+    """Refuse an undo of adjustments (``undone``: their positions in the master's Adjustments) whose date, document
+    or amount a person changed after the apply (``decisions.booked_as``: what the apply wrote of each line), naming
+    each cell with what it holds and what the apply wrote: taken out with the row, the hand edit would be lost
+    unsaid. The decision, reason and approver are not held against the workbook: finance may retype them there
+    before an undo (a changed decision is undone to be applied again)."""
+    adj = master.adjustments
+    where = master.rows.get(ADJUSTMENTS.name)
+    sheet = where.sheet if where is not None else ADJUSTMENTS.sheet(master.lang)
+    rows = where.excel_rows() if where is not None and where.count == len(adj) else np.arange(len(adj)) + 2
+    headers = master.headers.get(ADJUSTMENTS.name, {})
+    cells = []
+    for p in np.flatnonzero(undone).tolist():
+        rec = adj.iloc[p]
+        wrote = decisions.booked_as.get("" if is_blank(rec["line"]) else str(rec["line"]).strip())
+        if wrote is None:
+            continue
+        now = {
+            "date": None if is_blank(rec["date"]) else pd.Timestamp(rec["date"]).normalize(),
+            "ref": "" if is_blank(rec["ref"]) else _ref_text(rec["ref"]),
+            "amount": None if is_blank(rec["amount"]) else round(float(rec["amount"]), 2),
+        }
+        then = {"date": wrote.date, "ref": _ref_text(wrote.ref), "amount": wrote.amount}
+        for key in ("date", "ref", "amount"):
+            if now[key] == then[key]:
+                continue
+            header = headers.get(key) or ADJUSTMENTS.column(key).header(master.lang)
+            cells.append(
+                msg(
+                    "{where} ({ref}): {now}, the apply wrote {then}",
+                    where=Location(sheet=sheet, row=int(rows[p]), header=header),
+                    ref=now["ref"] or "-",
+                    now=_cell_shown(now[key]),
+                    then=_cell_shown(then[key]),
+                )
+            )
+    if cells:
+        raise InputError(
+            msg(
+                "{path}: {count} cell(s) of this reconciliation's adjustments were changed by hand after the apply: "
+                "{cells}; not undone, so no hand edit is lost: put back what the apply wrote, or delete the row, "
+                "then undo again",
+                path=name,
+                count=len(cells),
+                cells=_Cells(tuple(cells)),
+            )
+        )
+
+
+def _ref_text(value: object) -> str:
+    """A document number as compared: trimmed, a number-like one a program turned into 12.0 as ``12``."""
+    text = str(value).strip()
+    return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
+
+
+def _cell_shown(value: object) -> object:
+    """An adjustment's date, document or amount as a message shows it; blank as (空) / (blank)."""
+    if value is None or value == "":
+        return msg("(blank)")
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return value
 
 
 def _keys(frame: pd.DataFrame) -> list[tuple[str, ...]]:
